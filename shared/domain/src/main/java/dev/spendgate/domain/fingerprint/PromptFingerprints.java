@@ -1,0 +1,102 @@
+package dev.spendgate.domain.fingerprint;
+
+import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Fingerprints of a prompt that let waste detection find repeats without keeping the text: SHA-256 (first 128 bits,
+ * hex) of the system prompt, of the shared prefix (everything before the last user turn) and of the whole request,
+ * and a 64-bit SimHash of the prompt's word 3-shingles, whose Hamming distance estimates how different two prompts
+ * are.
+ */
+public final class PromptFingerprints {
+    private static final HexFormat HEX = HexFormat.of();
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
+
+    private PromptFingerprints() {}
+
+    /**
+     * @param systemText the system prompt, or null when there is none
+     * @param prefixText the part of the prompt reused across turns (system plus earlier messages), or null
+     * @param request the canonical request bytes
+     * @param promptText all prompt text, for the similarity sketch
+     */
+    public static Fingerprints compute(String systemText, String prefixText, byte[] request, String promptText) {
+        return new Fingerprints(
+                systemText == null || systemText.isEmpty() ? null : hash(systemText.getBytes(StandardCharsets.UTF_8)),
+                prefixText == null || prefixText.isEmpty() ? null : hash(prefixText.getBytes(StandardCharsets.UTF_8)),
+                request == null ? null : hash(request),
+                promptText == null ? null : String.format("%016x", simhash(promptText)));
+    }
+
+    /** First 128 bits of SHA-256, as 32 hex characters. */
+    public static String hash(byte[] bytes) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+            return HEX.formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    /** 64-bit SimHash over lower-cased word 3-shingles (single words for texts shorter than three words). */
+    public static long simhash(String text) {
+        int[] weights = new int[64];
+        long w1 = 0;
+        long w2 = 0;
+        int words = 0;
+        int i = 0;
+        int n = text.length();
+        while (i < n) {
+            while (i < n && !Character.isLetterOrDigit(text.charAt(i))) {
+                i++;
+            }
+            if (i >= n) {
+                break;
+            }
+            long h = FNV_OFFSET;
+            while (i < n && Character.isLetterOrDigit(text.charAt(i))) {
+                h = (h ^ Character.toLowerCase(text.charAt(i))) * FNV_PRIME;
+                i++;
+            }
+            words++;
+            if (words >= 3) {
+                add(weights, mix(w1 * 31 + w2 * 17 + h));
+            }
+            w1 = w2;
+            w2 = h;
+        }
+        if (words > 0 && words < 3) {
+            add(weights, mix(w1 * 31 + w2 * 17));
+        }
+        long result = 0;
+        for (int bit = 0; bit < 64; bit++) {
+            if (weights[bit] > 0) {
+                result |= 1L << bit;
+            }
+        }
+        return result;
+    }
+
+    /** Similarity in [0, 1]: 1 minus the Hamming distance of two sketches over 64. */
+    public static double similarity(long a, long b) {
+        return 1.0 - Long.bitCount(a ^ b) / 64.0;
+    }
+
+    private static void add(int[] weights, long h) {
+        for (int bit = 0; bit < 64; bit++) {
+            weights[bit] += ((h >>> bit) & 1L) == 1L ? 1 : -1;
+        }
+    }
+
+    /** SplitMix64 finaliser: spreads the shingle hash over all 64 bits. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+}

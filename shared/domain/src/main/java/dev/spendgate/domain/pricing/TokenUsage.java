@@ -1,0 +1,77 @@
+package dev.spendgate.domain.pricing;
+
+/**
+ * Token counts of one call, normalised across providers. {@code inputTokens} is every input token the provider
+ * billed; {@code cachedInputTokens} (read from a prompt cache) and the two cache-write counts are parts of it.
+ * {@code outputTokens} is every output token billed; {@code reasoningTokens} is part of it.
+ */
+public record TokenUsage(
+        long inputTokens,
+        long cachedInputTokens,
+        long cacheWrite5mTokens,
+        long cacheWrite1hTokens,
+        long outputTokens,
+        long reasoningTokens) {
+
+    public static final TokenUsage ZERO = new TokenUsage(0, 0, 0, 0, 0, 0);
+
+    public TokenUsage {
+        if (inputTokens < 0
+                || cachedInputTokens < 0
+                || cacheWrite5mTokens < 0
+                || cacheWrite1hTokens < 0
+                || outputTokens < 0
+                || reasoningTokens < 0) {
+            throw new IllegalArgumentException("token counts must not be negative");
+        }
+        if (cachedInputTokens + cacheWrite5mTokens + cacheWrite1hTokens > inputTokens) {
+            throw new IllegalArgumentException(
+                    "cached and cache-write tokens are part of inputTokens and cannot exceed it");
+        }
+        if (reasoningTokens > outputTokens) {
+            throw new IllegalArgumentException("reasoningTokens are part of outputTokens and cannot exceed it");
+        }
+    }
+
+    /**
+     * OpenAI semantics: {@code cached_tokens} is part of {@code prompt_tokens}; {@code reasoning_tokens} is part of
+     * {@code completion_tokens}.
+     */
+    public static TokenUsage openAi(long promptTokens, long cachedTokens, long completionTokens, long reasoningTokens) {
+        return new TokenUsage(
+                promptTokens,
+                Math.min(cachedTokens, promptTokens),
+                0,
+                0,
+                completionTokens,
+                Math.min(reasoningTokens, completionTokens));
+    }
+
+    /**
+     * Anthropic semantics: {@code input_tokens}, {@code cache_read_input_tokens} and {@code cache_creation_input_tokens}
+     * are disjoint; their sum is the billed input.
+     */
+    public static TokenUsage anthropic(
+            long inputTokens,
+            long cacheReadTokens,
+            long cacheWrite5mTokens,
+            long cacheWrite1hTokens,
+            long outputTokens) {
+        return new TokenUsage(
+                inputTokens + cacheReadTokens + cacheWrite5mTokens + cacheWrite1hTokens,
+                cacheReadTokens,
+                cacheWrite5mTokens,
+                cacheWrite1hTokens,
+                outputTokens,
+                0);
+    }
+
+    /** Input tokens billed at the plain input price. */
+    public long uncachedInputTokens() {
+        return inputTokens - cachedInputTokens - cacheWrite5mTokens - cacheWrite1hTokens;
+    }
+
+    public long cacheWriteTokens() {
+        return cacheWrite5mTokens + cacheWrite1hTokens;
+    }
+}

@@ -1,0 +1,38 @@
+package dev.spendgate.domain.usage;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.util.UUID;
+
+/**
+ * Where usage records live in the object store: gzip NDJSON objects under
+ * {@code usage/v1/year=YYYY/month=MM/day=DD/hour=HH/}, partitioned by the call's start hour (UTC), the layout
+ * Athena partition projection reads.
+ */
+public final class UsageLayout {
+    public static final String ROOT = "usage/v1/";
+
+    private UsageLayout() {}
+
+    /** The prefix of one UTC hour, e.g. {@code usage/v1/year=2026/month=11/day=28/hour=15/}. */
+    public static String hourPrefix(Instant t) {
+        ZonedDateTime z = t.atZone(ZoneOffset.UTC);
+        return String.format(
+                "%syear=%04d/month=%02d/day=%02d/hour=%02d/",
+                ROOT, z.getYear(), z.getMonthValue(), z.getDayOfMonth(), z.getHour());
+    }
+
+    /** The prefix of one UTC day. */
+    public static String dayPrefix(Instant t) {
+        ZonedDateTime z = t.atZone(ZoneOffset.UTC);
+        return String.format(
+                "%syear=%04d/month=%02d/day=%02d/", ROOT, z.getYear(), z.getMonthValue(), z.getDayOfMonth());
+    }
+
+    /** A new, unique object key in the hour of {@code t}, written at {@code now}. */
+    public static String newObjectKey(Instant t, Instant now) {
+        return hourPrefix(t) + "part-" + now.toEpochMilli() + "-"
+                + UUID.randomUUID().toString().substring(0, 8) + ".ndjson.gz";
+    }
+}

@@ -1,0 +1,199 @@
+package dev.spendgate.domain.usage;
+
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
+import dev.spendgate.domain.usage.UsageSpool.SpooledBatch;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Buffers usage records and writes them as gzip NDJSON objects to the {@link ObjectStore}. When the store fails, the
+ * batch goes to the durable {@link UsageSpool} under the object key it was going to have, and {@link #drainSpool()}
+ * delivers it later under that same key, so a batch delivered twice overwrites itself instead of duplicating
+ * records. When the spool fails too, the records stay buffered and the next flush tries again.
+ */
+public final class UsageLogWriter implements AutoCloseable {
+    private static final int SPOOL_DRAIN_PAGE = 25;
+
+    private final ObjectStore store;
+    private final UsageSpool spool;
+    private final Clock clock;
+    private final int maxBufferedRecords;
+    private final Object flushLock = new Object();
+    private List<UsageRecord> buffer = new ArrayList<>();
+    private final List<Batch> unsaved = new ArrayList<>();
+    private volatile FlushListener listener = FlushListener.NONE;
+
+    private UsageLogWriter(ObjectStore store, UsageSpool spool, Clock clock, int maxBufferedRecords) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.spool = Objects.requireNonNull(spool, "spool");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (maxBufferedRecords < 1) {
+            throw new IllegalArgumentException("maxBufferedRecords must be at least 1");
+        }
+        this.maxBufferedRecords = maxBufferedRecords;
+    }
+
+    /** A writer that flushes by itself once {@code maxBufferedRecords} are waiting. */
+    public static UsageLogWriter create(ObjectStore store, UsageSpool spool, Clock clock, int maxBufferedRecords) {
+        return new UsageLogWriter(store, spool, clock, maxBufferedRecords);
+    }
+
+    /** Observes flush outcomes (metrics, logs). */
+    public void setListener(FlushListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Adds a record; flushes when the buffer is full. */
+    public void append(UsageRecord record) {
+        Objects.requireNonNull(record, "record");
+        boolean full;
+        synchronized (this) {
+            buffer.add(record);
+            full = buffer.size() >= maxBufferedRecords;
+        }
+        if (full) {
+            flush();
+        }
+    }
+
+    /** Records appended but not yet handed to the store or the spool. */
+    public synchronized int buffered() {
+        int n = buffer.size();
+        for (Batch b : unsaved) {
+            n += b.records();
+        }
+        return n;
+    }
+
+    /**
+     * Writes every buffered record to the store (or, when the store fails, to the spool). Returns the number of
+     * records that reached the store.
+     */
+    public int flush() {
+        synchronized (flushLock) {
+            List<UsageRecord> taken;
+            synchronized (this) {
+                taken = buffer;
+                buffer = new ArrayList<>();
+            }
+            List<Batch> batches;
+            synchronized (this) {
+                batches = new ArrayList<>(unsaved);
+                unsaved.clear();
+            }
+            batches.addAll(toBatches(taken));
+            int delivered = 0;
+            for (Batch batch : batches) {
+                delivered += deliver(batch);
+            }
+            return delivered;
+        }
+    }
+
+    /** Delivers spooled batches to the store; returns the number of batches delivered. */
+    public int drainSpool() {
+        synchronized (flushLock) {
+            int delivered = 0;
+            while (true) {
+                List<SpooledBatch> pending = spool.pending(SPOOL_DRAIN_PAGE);
+                if (pending.isEmpty()) {
+                    return delivered;
+                }
+                for (SpooledBatch batch : pending) {
+                    try {
+                        store.put(batch.objectKey(), batch.content());
+                    } catch (ObjectStoreException e) {
+                        listener.storeFailed(batch.objectKey(), e);
+                        return delivered;
+                    }
+                    spool.remove(batch.objectKey());
+                    listener.delivered(
+                            batch.objectKey(),
+                            UsageLogReader.lines(batch.content()).size(),
+                            true);
+                    delivered++;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        flush();
+    }
+
+    private int deliver(Batch batch) {
+        SpooledBatch spooled = batch.spooled();
+        try {
+            store.put(spooled.objectKey(), spooled.content());
+            listener.delivered(spooled.objectKey(), batch.records(), false);
+            return batch.records();
+        } catch (ObjectStoreException e) {
+            listener.storeFailed(spooled.objectKey(), e);
+        }
+        try {
+            spool.spill(spooled);
+            listener.spilled(spooled.objectKey(), batch.records());
+        } catch (RuntimeException e) {
+            listener.spoolFailed(spooled.objectKey(), e);
+            synchronized (this) {
+                unsaved.add(batch);
+            }
+        }
+        return 0;
+    }
+
+    private List<Batch> toBatches(List<UsageRecord> records) {
+        if (records.isEmpty()) {
+            return List.of();
+        }
+        Map<String, List<UsageRecord>> byHour = new LinkedHashMap<>();
+        for (UsageRecord r : records) {
+            byHour.computeIfAbsent(UsageLayout.hourPrefix(r.tsStart()), h -> new ArrayList<>())
+                    .add(r);
+        }
+        List<Batch> batches = new ArrayList<>();
+        for (List<UsageRecord> hour : byHour.values()) {
+            batches.add(new Batch(
+                    new SpooledBatch(UsageLayout.newObjectKey(hour.get(0).tsStart(), clock.instant()), gzip(hour)),
+                    hour.size()));
+        }
+        return batches;
+    }
+
+    static byte[] gzip(List<UsageRecord> records) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(records.size() * 256);
+        try (GZIPOutputStream gz = new GZIPOutputStream(bytes, 8192)) {
+            for (UsageRecord r : records) {
+                UsageRecordCodec.write(r, gz);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private record Batch(SpooledBatch spooled, int records) {}
+
+    /** Flush outcomes, for logs and metrics. Every method has a no-op default. */
+    public interface FlushListener {
+        FlushListener NONE = new FlushListener() {};
+
+        default void delivered(String objectKey, int records, boolean fromSpool) {}
+
+        default void storeFailed(String objectKey, RuntimeException cause) {}
+
+        default void spilled(String objectKey, int records) {}
+
+        default void spoolFailed(String objectKey, RuntimeException cause) {}
+    }
+}

@@ -1,0 +1,259 @@
+package dev.spendgate.domain.usage;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.TokenUsage;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One proxied call, as written to the raw usage log (schema {@value #SCHEMA_VERSION}, documented in the README).
+ * Carries no prompt or completion text: only token counts, cost and fingerprints.
+ *
+ * @param costUsd exact cost, or null when the model is unpriced ({@code pricingStatus} says why)
+ */
+public record UsageRecord(
+        int schemaVersion,
+        String requestId,
+        Instant tsStart,
+        Instant tsEnd,
+        String keyId,
+        Attribution attribution,
+        String provider,
+        String endpoint,
+        String modelRequested,
+        String modelServed,
+        boolean stream,
+        int statusCode,
+        TokenUsage tokens,
+        BigDecimal costUsd,
+        PricingStatus pricingStatus,
+        String pricingVersion,
+        UsageSource usageSource,
+        long latencyMs,
+        long upstreamMs,
+        long overheadMs,
+        Long maxOutputTokens,
+        String errorType,
+        Fingerprints fingerprints) {
+
+    public static final int SCHEMA_VERSION = 1;
+
+    public UsageRecord {
+        if (requestId == null || requestId.isBlank()) {
+            throw new IllegalArgumentException("requestId must not be blank");
+        }
+        Objects.requireNonNull(tsStart, "tsStart");
+        Objects.requireNonNull(tsEnd, "tsEnd");
+        attribution = attribution == null ? Attribution.NONE : attribution;
+        tokens = tokens == null ? TokenUsage.ZERO : tokens;
+        Objects.requireNonNull(pricingStatus, "pricingStatus");
+        Objects.requireNonNull(usageSource, "usageSource");
+        fingerprints = fingerprints == null ? Fingerprints.NONE : fingerprints;
+        if (pricingStatus == PricingStatus.PRICED && costUsd == null) {
+            throw new IllegalArgumentException("a priced record needs costUsd");
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The model the cost was computed for: the one the provider says it served, else the one requested. */
+    public String pricedModel() {
+        return modelServed != null ? modelServed : modelRequested;
+    }
+
+    /** Whether {@code costUsd} holds a figure. */
+    public enum PricingStatus {
+        /** Priced from the catalog. */
+        PRICED,
+        /** The catalog does not know the model: the cost is unknown, not zero. */
+        UNPRICED,
+        /** Nothing billable happened (rejected before forwarding, upstream error without usage). */
+        NOT_BILLABLE
+    }
+
+    /** Where the token counts came from. */
+    public enum UsageSource {
+        /** The provider's own usage figures. */
+        PROVIDER,
+        /** Counted by Spendgate from what was sent and streamed (the stream was cut before its usage event). */
+        ESTIMATED,
+        /** No tokens: the call never reached a model. */
+        NONE
+    }
+
+    /**
+     * Prompt fingerprints, so waste can be found without storing prompt text. Hashes are hex; {@code simhash} is a
+     * 64-bit similarity sketch in hex (near-identical prompts differ in few bits).
+     */
+    public record Fingerprints(String systemHash, String prefixHash, String requestHash, String simhash) {
+        public static final Fingerprints NONE = new Fingerprints(null, null, null, null);
+    }
+
+    /** Builder for {@link UsageRecord}; defaults: schema 1, not streamed, not billable, no usage. */
+    public static final class Builder {
+        private String requestId;
+        private Instant tsStart;
+        private Instant tsEnd;
+        private String keyId;
+        private Attribution attribution = Attribution.NONE;
+        private String provider;
+        private String endpoint;
+        private String modelRequested;
+        private String modelServed;
+        private boolean stream;
+        private int statusCode;
+        private TokenUsage tokens = TokenUsage.ZERO;
+        private BigDecimal costUsd;
+        private PricingStatus pricingStatus = PricingStatus.NOT_BILLABLE;
+        private String pricingVersion;
+        private UsageSource usageSource = UsageSource.NONE;
+        private long latencyMs;
+        private long upstreamMs;
+        private long overheadMs;
+        private Long maxOutputTokens;
+        private String errorType;
+        private Fingerprints fingerprints = Fingerprints.NONE;
+
+        private Builder() {}
+
+        public Builder requestId(String v) {
+            requestId = v;
+            return this;
+        }
+
+        public Builder tsStart(Instant v) {
+            tsStart = v;
+            return this;
+        }
+
+        public Builder tsEnd(Instant v) {
+            tsEnd = v;
+            return this;
+        }
+
+        public Builder keyId(String v) {
+            keyId = v;
+            return this;
+        }
+
+        public Builder attribution(Attribution v) {
+            attribution = v;
+            return this;
+        }
+
+        public Builder provider(String v) {
+            provider = v;
+            return this;
+        }
+
+        public Builder endpoint(String v) {
+            endpoint = v;
+            return this;
+        }
+
+        public Builder modelRequested(String v) {
+            modelRequested = v;
+            return this;
+        }
+
+        public Builder modelServed(String v) {
+            modelServed = v;
+            return this;
+        }
+
+        public Builder stream(boolean v) {
+            stream = v;
+            return this;
+        }
+
+        public Builder statusCode(int v) {
+            statusCode = v;
+            return this;
+        }
+
+        public Builder tokens(TokenUsage v) {
+            tokens = v;
+            return this;
+        }
+
+        public Builder costUsd(BigDecimal v) {
+            costUsd = v;
+            return this;
+        }
+
+        public Builder pricingStatus(PricingStatus v) {
+            pricingStatus = v;
+            return this;
+        }
+
+        public Builder pricingVersion(String v) {
+            pricingVersion = v;
+            return this;
+        }
+
+        public Builder usageSource(UsageSource v) {
+            usageSource = v;
+            return this;
+        }
+
+        public Builder latencyMs(long v) {
+            latencyMs = v;
+            return this;
+        }
+
+        public Builder upstreamMs(long v) {
+            upstreamMs = v;
+            return this;
+        }
+
+        public Builder overheadMs(long v) {
+            overheadMs = v;
+            return this;
+        }
+
+        public Builder maxOutputTokens(Long v) {
+            maxOutputTokens = v;
+            return this;
+        }
+
+        public Builder errorType(String v) {
+            errorType = v;
+            return this;
+        }
+
+        public Builder fingerprints(Fingerprints v) {
+            fingerprints = v;
+            return this;
+        }
+
+        public UsageRecord build() {
+            return new UsageRecord(
+                    SCHEMA_VERSION,
+                    requestId,
+                    tsStart,
+                    tsEnd,
+                    keyId,
+                    attribution,
+                    provider,
+                    endpoint,
+                    modelRequested,
+                    modelServed,
+                    stream,
+                    statusCode,
+                    tokens,
+                    costUsd,
+                    pricingStatus,
+                    pricingVersion,
+                    usageSource,
+                    latencyMs,
+                    upstreamMs,
+                    overheadMs,
+                    maxOutputTokens,
+                    errorType,
+                    fingerprints);
+        }
+    }
+}

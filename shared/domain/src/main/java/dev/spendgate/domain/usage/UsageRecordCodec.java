@@ -1,0 +1,177 @@
+package dev.spendgate.domain.usage;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+
+/** Reads and writes usage records as one JSON object per line (NDJSON), schema version 1. */
+public final class UsageRecordCodec {
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
+
+    private UsageRecordCodec() {}
+
+    /** Writes the record as one JSON line, newline included. */
+    public static void write(UsageRecord r, OutputStream out) {
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+            g.writeStartObject();
+            g.writeNumberField("schema_version", r.schemaVersion());
+            g.writeStringField("request_id", r.requestId());
+            g.writeStringField("ts_start", time(r.tsStart()));
+            g.writeStringField("ts_end", time(r.tsEnd()));
+            g.writeStringField("key_id", r.keyId());
+            Attribution a = r.attribution();
+            g.writeStringField("feature", a.feature());
+            g.writeStringField("department", a.department());
+            g.writeStringField("team", a.team());
+            g.writeStringField("environment", a.environment());
+            g.writeStringField("session", a.session());
+            g.writeStringField("user", a.user());
+            g.writeStringField("run", a.run());
+            g.writeBooleanField("attributed", a.isAttributed());
+            g.writeStringField("provider", r.provider());
+            g.writeStringField("endpoint", r.endpoint());
+            g.writeStringField("model_requested", r.modelRequested());
+            g.writeStringField("model_served", r.modelServed());
+            g.writeBooleanField("stream", r.stream());
+            g.writeNumberField("status_code", r.statusCode());
+            TokenUsage t = r.tokens();
+            g.writeNumberField("input_tokens", t.inputTokens());
+            g.writeNumberField("cached_input_tokens", t.cachedInputTokens());
+            g.writeNumberField("cache_write_tokens", t.cacheWriteTokens());
+            g.writeNumberField("cache_write_1h_tokens", t.cacheWrite1hTokens());
+            g.writeNumberField("output_tokens", t.outputTokens());
+            g.writeNumberField("reasoning_tokens", t.reasoningTokens());
+            g.writeStringField(
+                    "cost_usd", r.costUsd() == null ? null : r.costUsd().toPlainString());
+            g.writeStringField("pricing_status", r.pricingStatus().name().toLowerCase(Locale.ROOT));
+            g.writeStringField("pricing_version", r.pricingVersion());
+            g.writeStringField("usage_source", r.usageSource().name().toLowerCase(Locale.ROOT));
+            g.writeNumberField("latency_ms", r.latencyMs());
+            g.writeNumberField("upstream_ms", r.upstreamMs());
+            g.writeNumberField("overhead_ms", r.overheadMs());
+            if (r.maxOutputTokens() == null) {
+                g.writeNullField("max_output_tokens");
+            } else {
+                g.writeNumberField("max_output_tokens", r.maxOutputTokens());
+            }
+            g.writeStringField("error_type", r.errorType());
+            Fingerprints f = r.fingerprints();
+            g.writeStringField("system_hash", f.systemHash());
+            g.writeStringField("prefix_hash", f.prefixHash());
+            g.writeStringField("request_hash", f.requestHash());
+            g.writeStringField("simhash", f.simhash());
+            g.writeEndObject();
+            g.writeRaw('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Parses one line. Throws {@link MalformedUsageRecordException} for invalid JSON, an unknown schema version or a
+     * missing required field.
+     */
+    public static UsageRecord read(String line) {
+        JsonNode n;
+        try {
+            n = MAPPER.readTree(line);
+        } catch (IOException e) {
+            throw new MalformedUsageRecordException("not valid JSON");
+        }
+        if (n == null || !n.isObject()) {
+            throw new MalformedUsageRecordException("not a JSON object");
+        }
+        int version = n.path("schema_version").asInt(-1);
+        if (version != UsageRecord.SCHEMA_VERSION) {
+            throw new MalformedUsageRecordException("unknown schema_version " + n.path("schema_version"));
+        }
+        try {
+            String cost = str(n, "cost_usd");
+            TokenUsage tokens = new TokenUsage(
+                    n.path("input_tokens").asLong(),
+                    n.path("cached_input_tokens").asLong(),
+                    n.path("cache_write_tokens").asLong()
+                            - n.path("cache_write_1h_tokens").asLong(),
+                    n.path("cache_write_1h_tokens").asLong(),
+                    n.path("output_tokens").asLong(),
+                    n.path("reasoning_tokens").asLong());
+            return new UsageRecord(
+                    version,
+                    required(n, "request_id"),
+                    Instant.parse(required(n, "ts_start")),
+                    Instant.parse(required(n, "ts_end")),
+                    str(n, "key_id"),
+                    new Attribution(
+                            str(n, "feature"),
+                            str(n, "department"),
+                            str(n, "team"),
+                            str(n, "environment"),
+                            str(n, "session"),
+                            str(n, "user"),
+                            str(n, "run")),
+                    str(n, "provider"),
+                    str(n, "endpoint"),
+                    str(n, "model_requested"),
+                    str(n, "model_served"),
+                    n.path("stream").asBoolean(),
+                    n.path("status_code").asInt(),
+                    tokens,
+                    cost == null ? null : new BigDecimal(cost),
+                    PricingStatus.valueOf(required(n, "pricing_status").toUpperCase(Locale.ROOT)),
+                    str(n, "pricing_version"),
+                    UsageSource.valueOf(required(n, "usage_source").toUpperCase(Locale.ROOT)),
+                    n.path("latency_ms").asLong(),
+                    n.path("upstream_ms").asLong(),
+                    n.path("overhead_ms").asLong(),
+                    n.hasNonNull("max_output_tokens")
+                            ? n.get("max_output_tokens").asLong()
+                            : null,
+                    str(n, "error_type"),
+                    new Fingerprints(
+                            str(n, "system_hash"), str(n, "prefix_hash"), str(n, "request_hash"), str(n, "simhash")));
+        } catch (MalformedUsageRecordException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MalformedUsageRecordException("invalid field: " + e.getMessage());
+        }
+    }
+
+    private static String time(Instant t) {
+        return t.truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+
+    private static String str(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static String required(JsonNode n, String field) {
+        String v = str(n, field);
+        if (v == null) {
+            throw new MalformedUsageRecordException("missing field " + field);
+        }
+        return v;
+    }
+
+    /** A line of the usage log that cannot be read as a schema-1 record. */
+    public static final class MalformedUsageRecordException extends RuntimeException {
+        public MalformedUsageRecordException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.spendgate.domain.usage;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Spend grouped by chosen record fields (feature, model, department, ...), summed exactly. */
+public final class UsageSummary {
+    /** The fields a summary can group by, as named on the command line and in the record schema. */
+    public static final Map<String, Function<UsageRecord, String>> DIMENSIONS = dimensions();
+
+    private final List<String> groupBy;
+    private final Map<List<String>, Row> rows = new LinkedHashMap<>();
+    private final Row total = new Row(List.of());
+
+    private UsageSummary(List<String> groupBy) {
+        for (String dimension : groupBy) {
+            if (!DIMENSIONS.containsKey(dimension)) {
+                throw new IllegalArgumentException(
+                        "cannot group by '" + dimension + "'; choose from " + String.join(", ", DIMENSIONS.keySet()));
+            }
+        }
+        this.groupBy = List.copyOf(groupBy);
+    }
+
+    public static UsageSummary groupedBy(List<String> dimensions) {
+        return new UsageSummary(dimensions);
+    }
+
+    public void add(UsageRecord r) {
+        List<String> key = new ArrayList<>(groupBy.size());
+        for (String dimension : groupBy) {
+            String value = DIMENSIONS.get(dimension).apply(r);
+            key.add(value == null ? "(none)" : value);
+        }
+        rows.computeIfAbsent(key, Row::new).add(r);
+        total.add(r);
+    }
+
+    public List<String> groupBy() {
+        return groupBy;
+    }
+
+    /** Rows by descending cost, then key. */
+    public List<Row> rows() {
+        List<Row> sorted = new ArrayList<>(rows.values());
+        sorted.sort(
+                Comparator.comparing(Row::costUsd).reversed().thenComparing(row -> String.join("\u0000", row.key())));
+        return sorted;
+    }
+
+    public Row total() {
+        return total;
+    }
+
+    private static Map<String, Function<UsageRecord, String>> dimensions() {
+        Map<String, Function<UsageRecord, String>> d = new LinkedHashMap<>();
+        d.put("feature", r -> r.attribution().feature());
+        d.put("department", r -> r.attribution().department());
+        d.put("team", r -> r.attribution().team());
+        d.put("environment", r -> r.attribution().environment());
+        d.put("session", r -> r.attribution().session());
+        d.put("user", r -> r.attribution().user());
+        d.put("run", r -> r.attribution().run());
+        d.put("key", UsageRecord::keyId);
+        d.put("provider", UsageRecord::provider);
+        d.put("model", UsageRecord::pricedModel);
+        d.put("endpoint", UsageRecord::endpoint);
+        d.put("status", r -> Integer.toString(r.statusCode()));
+        d.put("day", r -> r.tsStart().toString().substring(0, 10));
+        d.put("pricing_status", r -> r.pricingStatus().name().toLowerCase(Locale.ROOT));
+        return java.util.Collections.unmodifiableMap(d);
+    }
+
+    /** Totals of one group. */
+    public static final class Row {
+        private final List<String> key;
+        private long calls;
+        private long inputTokens;
+        private long outputTokens;
+        private long unpricedCalls;
+        private BigDecimal costUsd = BigDecimal.ZERO;
+
+        Row(List<String> key) {
+            this.key = List.copyOf(key);
+        }
+
+        void add(UsageRecord r) {
+            calls++;
+            inputTokens += r.tokens().inputTokens();
+            outputTokens += r.tokens().outputTokens();
+            if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
+                unpricedCalls++;
+            }
+            if (r.costUsd() != null) {
+                costUsd = costUsd.add(r.costUsd());
+            }
+        }
+
+        public List<String> key() {
+            return key;
+        }
+
+        public long calls() {
+            return calls;
+        }
+
+        public long inputTokens() {
+            return inputTokens;
+        }
+
+        public long outputTokens() {
+            return outputTokens;
+        }
+
+        public long unpricedCalls() {
+            return unpricedCalls;
+        }
+
+        public BigDecimal costUsd() {
+            return costUsd;
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.spendgate.domain.pricing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PricingCatalogTest {
+    private final PricingCatalog catalog = PricingCatalog.bundled();
+
+    @Test
+    void bundled_everyEntry_hasSourceEffectiveDateAndNonNegativePrices() {
+        assertThat(catalog.version()).matches("\\d{4}-\\d{2}-\\d{2}");
+        assertThat(catalog.models()).hasSizeGreaterThan(20);
+        Pattern url = Pattern.compile("https://\\S+");
+        for (ModelPrice p : catalog.models()) {
+            assertThat(p.sourceUrl()).as(p.model()).matches(url);
+            assertThat(p.effectiveDate()).as(p.model()).isNotNull();
+            assertThat(p.input().signum()).as(p.model()).isGreaterThanOrEqualTo(0);
+        }
+    }
+
+    @Test
+    void bundled_coversTheFamiliesUsersCall() {
+        for (String model : new String[] {
+            "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-5", "gpt-5-mini", "o3", "o4-mini", "text-embedding-3-small"
+        }) {
+            assertThat(catalog.find("openai", model)).as(model).isPresent();
+        }
+        for (String model :
+                new String[] {"claude-3-5-haiku", "claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"}) {
+            assertThat(catalog.find("anthropic", model)).as(model).isPresent();
+        }
+        assertThat(catalog.find("bedrock", "anthropic.claude-sonnet-4-20250514-v1:0"))
+                .isPresent();
+    }
+
+    @Test
+    void find_datedSnapshotsAndInferenceProfiles_priceAsTheBaseModel() {
+        assertThat(catalog.find("openai", "gpt-4o-2024-08-06").orElseThrow().model())
+                .isEqualTo("gpt-4o");
+        assertThat(catalog.find("openai", "gpt-4.1-mini-2025-04-14")
+                        .orElseThrow()
+                        .model())
+                .isEqualTo("gpt-4.1-mini");
+        assertThat(catalog.find("anthropic", "claude-sonnet-4-5-20250929")
+                        .orElseThrow()
+                        .model())
+                .isEqualTo("claude-sonnet-4-5");
+        assertThat(catalog.find("anthropic", "claude-3-5-haiku-latest")
+                        .orElseThrow()
+                        .model())
+                .isEqualTo("claude-3-5-haiku");
+        assertThat(catalog.find("bedrock", "us.anthropic.claude-sonnet-4-20250514-v1:0")
+                        .orElseThrow()
+                        .model())
+                .isEqualTo("anthropic.claude-sonnet-4-20250514-v1:0");
+    }
+
+    @Test
+    void find_unknownModelOrProvider_isEmptyNotZero() {
+        assertThat(catalog.find("openai", "gpt-9-ultra")).isEmpty();
+        assertThat(catalog.find("mistral", "mistral-large")).isEmpty();
+        assertThat(catalog.find("openai", "")).isEmpty();
+    }
+
+    @Test
+    void cost_openAiWithCachedAndReasoningTokens_followsOpenAiSemanticsExactly() {
+        ModelPrice gpt4o = catalog.find("openai", "gpt-4o").orElseThrow();
+        // 1,000 prompt tokens of which 400 cached; 300 completion tokens of which 100 reasoning.
+        TokenUsage usage = TokenUsage.openAi(1000, 400, 300, 100);
+        BigDecimal expected = new BigDecimal("2.50")
+                .multiply(BigDecimal.valueOf(600))
+                .add(new BigDecimal("1.25").multiply(BigDecimal.valueOf(400)))
+                .add(new BigDecimal("10.00").multiply(BigDecimal.valueOf(300)))
+                .movePointLeft(6);
+        assertThat(gpt4o.cost(usage)).isEqualByComparingTo(expected);
+        assertThat(gpt4o.cost(usage).toPlainString()).isEqualTo("0.005");
+    }
+
+    @Test
+    void cost_anthropicCacheReadAndBothWriteDurations_areDisjointAndPricedSeparately() {
+        ModelPrice sonnet = catalog.find("anthropic", "claude-sonnet-4-5").orElseThrow();
+        TokenUsage usage = TokenUsage.anthropic(100, 2000, 1000, 500, 250);
+        assertThat(usage.inputTokens()).isEqualTo(3600);
+        // 100 x 3 + 2000 x 0.30 + 1000 x 3.75 + 500 x 6 + 250 x 15, per million
+        assertThat(sonnet.cost(usage)).isEqualByComparingTo("0.0114");
+    }
+
+    @Test
+    void cost_singleToken_isNotRoundedAway() {
+        ModelPrice nano = catalog.find("openai", "gpt-5-nano").orElseThrow();
+        assertThat(nano.cost(TokenUsage.openAi(1, 0, 0, 0)).toPlainString()).isEqualTo("0.00000005");
+    }
+
+    @Test
+    void withOverrides_privateModelAndDiscount_replaceListPrices(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("prices.json");
+        Files.writeString(file, """
+                {"models": [{"provider": "openai", "model": "ft:gpt-4o-mini:acme", "input": "0.30",
+                             "output": "1.20", "source_url": "https://example.com/contract", "effective_date": "2026-01-01"}],
+                 "discounts": [{"provider": "anthropic", "percent": "15"}]}
+                """);
+        PricingCatalog custom = catalog.withOverrides(file);
+        assertThat(custom.version()).startsWith(catalog.version() + "+overrides-");
+        assertThat(custom.find("openai", "ft:gpt-4o-mini:acme").orElseThrow().input())
+                .isEqualByComparingTo("0.30");
+        assertThat(custom.find("anthropic", "claude-sonnet-4-5").orElseThrow().input())
+                .isEqualByComparingTo("2.55");
+        assertThat(custom.find("openai", "gpt-4o").orElseThrow().input()).isEqualByComparingTo("2.50");
+    }
+
+    @Test
+    void withOverrides_badJson_namesTheFile(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("bad.json");
+        Files.writeString(file, "{not json");
+        assertThatThrownBy(() -> catalog.withOverrides(file))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bad.json");
+    }
+}

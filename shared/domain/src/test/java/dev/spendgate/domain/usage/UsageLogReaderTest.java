@@ -1,0 +1,72 @@
+package dev.spendgate.domain.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+
+class UsageLogReaderTest {
+    private static final Instant T0 = Instant.parse("2026-11-10T08:00:00Z");
+    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private final UsageLogReader reader = UsageLogReader.create(store);
+
+    @Test
+    void read_window_isHalfOpenOnTsStart() {
+        put(
+                "a",
+                List.of(
+                        UsageRecords.priced("before", T0.minusMillis(1), "f", "gpt-4o", "1"),
+                        UsageRecords.priced("first", T0, "f", "gpt-4o", "1"),
+                        UsageRecords.priced("last", T0.plusSeconds(3599), "f", "gpt-4o", "1"),
+                        UsageRecords.priced("after", T0.plusSeconds(3600), "f", "gpt-4o", "1")));
+        List<String> ids = new ArrayList<>();
+        reader.read(T0, T0.plusSeconds(3600), r -> ids.add(r.requestId()));
+        assertThat(ids).containsExactly("first", "last");
+    }
+
+    @Test
+    void read_sameRequestIdInTwoObjects_isDeliveredOnceAndCounted() {
+        put("a", List.of(UsageRecords.priced("dup", T0, "f", "gpt-4o", "1")));
+        put("b", List.of(UsageRecords.priced("dup", T0, "f", "gpt-4o", "1")));
+        List<String> ids = new ArrayList<>();
+        UsageLogReader.ReadStats stats = reader.read(T0, T0.plusSeconds(60), r -> ids.add(r.requestId()));
+        assertThat(ids).containsExactly("dup");
+        assertThat(stats.duplicates()).isEqualTo(1);
+    }
+
+    @Test
+    void read_truncatedObjectAndBadLines_areSkippedWithCountedWarnings() throws Exception {
+        put("good", List.of(UsageRecords.priced("ok", T0, "f", "gpt-4o", "1")));
+        byte[] whole = UsageLogWriter.gzip(List.of(
+                UsageRecords.priced("t1", T0, "f", "gpt-4o", "1"), UsageRecords.priced("t2", T0, "f", "gpt-4o", "1")));
+        store.objects.put(UsageLayout.hourPrefix(T0) + "cut.ndjson.gz", Arrays.copyOf(whole, whole.length - 12));
+        store.objects.put(UsageLayout.hourPrefix(T0) + "bad.ndjson.gz", gzip("not json\n{\"schema_version\":9}\n"));
+
+        List<String> ids = new ArrayList<>();
+        UsageLogReader.ReadStats stats = reader.read(T0, T0.plusSeconds(60), r -> ids.add(r.requestId()));
+
+        assertThat(ids).contains("ok");
+        assertThat(stats.unreadableObjects()).isEqualTo(1);
+        assertThat(stats.malformedLines()).isGreaterThanOrEqualTo(2);
+        assertThat(stats.warnings()).anySatisfy(w -> assertThat(w).contains("cut.ndjson.gz"));
+    }
+
+    private void put(String name, List<UsageRecord> records) {
+        store.objects.put(
+                UsageLayout.hourPrefix(records.get(0).tsStart()) + name + ".ndjson.gz", UsageLogWriter.gzip(records));
+    }
+
+    private static byte[] gzip(String text) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,127 @@
+package dev.spendgate.domain.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class UsageLogWriterTest {
+    private static final Instant T0 = Instant.parse("2026-11-28T15:59:58Z");
+    private final InMemoryObjectStore store = new InMemoryObjectStore();
+    private final InMemoryUsageSpool spool = new InMemoryUsageSpool();
+    private final UsageLogWriter writer = UsageLogWriter.create(store, spool, Clock.fixed(T0, ZoneOffset.UTC), 1000);
+
+    @Test
+    void flush_recordsInTwoHours_landInEachHoursPartition() {
+        writer.append(UsageRecords.priced("a", T0, "chatbot", "gpt-4o", "0.01"));
+        writer.append(UsageRecords.priced("b", T0.plusSeconds(5), "chatbot", "gpt-4o", "0.02"));
+
+        assertThat(writer.flush()).isEqualTo(2);
+
+        assertThat(store.objects.keySet())
+                .hasSize(2)
+                .anySatisfy(k -> assertThat(k).startsWith("usage/v1/year=2026/month=11/day=28/hour=15/"))
+                .anySatisfy(k -> assertThat(k).startsWith("usage/v1/year=2026/month=11/day=28/hour=16/"))
+                .allSatisfy(k -> assertThat(k).endsWith(".ndjson.gz"));
+        assertThat(readAll()).extracting(UsageRecord::requestId).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
+    void append_bufferFull_flushesWithoutBeingAsked() {
+        UsageLogWriter small = UsageLogWriter.create(store, spool, Clock.systemUTC(), 3);
+        for (int i = 0; i < 3; i++) {
+            small.append(UsageRecords.priced("r" + i, T0, "f", "gpt-4o", "0.01"));
+        }
+        assertThat(small.buffered()).isZero();
+        assertThat(readAll()).hasSize(3);
+    }
+
+    @Test
+    void flush_storeDown_spoolsBatchAndDrainDeliversItOnceUnderTheSameKey() {
+        store.down = true;
+        writer.append(UsageRecords.priced("a", T0, "chatbot", "gpt-4o", "0.01"));
+        writer.append(UsageRecords.priced("b", T0, "chatbot", "gpt-4o", "0.02"));
+
+        assertThat(writer.flush()).isZero();
+        assertThat(store.objects).isEmpty();
+        assertThat(spool.batches).hasSize(1);
+        String key = spool.batches.keySet().iterator().next();
+
+        assertThat(writer.drainSpool()).isZero();
+        store.down = false;
+        assertThat(writer.drainSpool()).isEqualTo(1);
+
+        assertThat(spool.batches).isEmpty();
+        assertThat(store.objects.keySet()).containsExactly(key);
+        assertThat(readAll()).extracting(UsageRecord::requestId).containsExactly("a", "b");
+    }
+
+    @Test
+    void drainSpool_deliveredButNotRemovedBeforeACrash_rewritesTheSameObjectWithoutDuplicates() {
+        store.down = true;
+        writer.append(UsageRecords.priced("a", T0, "chatbot", "gpt-4o", "0.01"));
+        writer.flush();
+        UsageSpool.SpooledBatch batch = spool.batches.values().iterator().next();
+        store.down = false;
+        // A previous drain wrote the object and crashed before removing the spool entry.
+        store.put(batch.objectKey(), batch.content());
+
+        writer.drainSpool();
+
+        assertThat(store.objects).hasSize(1);
+        assertThat(readAll()).extracting(UsageRecord::requestId).containsExactly("a");
+    }
+
+    @Test
+    void flush_storeAndSpoolDown_keepsRecordsAndDeliversThemOnTheNextFlush() {
+        store.down = true;
+        spool.down = true;
+        writer.append(UsageRecords.priced("a", T0, "chatbot", "gpt-4o", "0.01"));
+        writer.flush();
+        assertThat(writer.buffered()).isEqualTo(1);
+
+        store.down = false;
+        writer.append(UsageRecords.priced("b", T0, "chatbot", "gpt-4o", "0.02"));
+        assertThat(writer.flush()).isEqualTo(2);
+
+        assertThat(writer.buffered()).isZero();
+        assertThat(readAll()).extracting(UsageRecord::requestId).containsExactlyInAnyOrder("a", "b");
+    }
+
+    @Test
+    void flush_concurrentAppends_loseNothingAndCostsSumExactly() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            Thread thread0 = new Thread(() -> {
+                for (int i = 0; i < 500; i++) {
+                    writer.append(UsageRecords.priced(thread + "-" + i, T0, "f", "gpt-4o", "0.000001"));
+                    if (i % 50 == 0) {
+                        writer.flush();
+                    }
+                }
+            });
+            thread0.start();
+            threads.add(thread0);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        writer.flush();
+        List<UsageRecord> all = readAll();
+        assertThat(all).hasSize(4000);
+        assertThat(all.stream().map(UsageRecord::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualByComparingTo("0.004");
+    }
+
+    private List<UsageRecord> readAll() {
+        List<UsageRecord> out = new ArrayList<>();
+        UsageLogReader.create(store).read(T0.minusSeconds(86400), T0.plusSeconds(86400), out::add);
+        return out;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.spendgate.domain.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.usage.UsageRecordCodec.MalformedUsageRecordException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class UsageRecordCodecTest {
+    private final UsageRecord record =
+            UsageRecords.priced("req-1", Instant.parse("2026-11-28T15:04:05.123Z"), "chatbot", "gpt-4o", "0.0031");
+
+    @Test
+    void write_record_isOneLineWithTheDocumentedFieldNames() throws Exception {
+        String line = line(record);
+        assertThat(line).endsWith("\n").doesNotContain("\n\n");
+        JsonNode json = new ObjectMapper().readTree(line);
+        for (String field : new String[] {
+            "schema_version",
+            "request_id",
+            "ts_start",
+            "ts_end",
+            "key_id",
+            "feature",
+            "department",
+            "team",
+            "environment",
+            "session",
+            "user",
+            "run",
+            "provider",
+            "endpoint",
+            "model_requested",
+            "model_served",
+            "stream",
+            "status_code",
+            "input_tokens",
+            "cached_input_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+            "cost_usd",
+            "pricing_version",
+            "usage_source",
+            "latency_ms",
+            "upstream_ms",
+            "overhead_ms",
+            "system_hash",
+            "prefix_hash",
+            "request_hash",
+            "simhash"
+        }) {
+            assertThat(json.has(field)).as(field).isTrue();
+        }
+        assertThat(json.get("cost_usd").isTextual()).isTrue();
+        assertThat(json.get("cost_usd").asText()).isEqualTo("0.0031");
+        assertThat(json.get("ts_start").asText()).isEqualTo("2026-11-28T15:04:05.123Z");
+        assertThat(json.get("usage_source").asText()).isEqualTo("provider");
+        assertThat(json.get("attributed").asBoolean()).isTrue();
+    }
+
+    @Test
+    void read_writtenRecord_roundTripsEveryField() {
+        assertThat(UsageRecordCodec.read(line(record))).isEqualTo(record);
+    }
+
+    @Test
+    void read_unknownSchemaVersion_isRejectedWithReason() {
+        String v2 = line(record).replace("\"schema_version\":1", "\"schema_version\":2");
+        assertThatThrownBy(() -> UsageRecordCodec.read(v2))
+                .isInstanceOf(MalformedUsageRecordException.class)
+                .hasMessageContaining("schema_version");
+    }
+
+    @Test
+    void read_missingRequestId_isRejected() {
+        String broken = line(record).replace("\"request_id\":\"req-1\",", "");
+        assertThatThrownBy(() -> UsageRecordCodec.read(broken))
+                .isInstanceOf(MalformedUsageRecordException.class)
+                .hasMessageContaining("request_id");
+    }
+
+    @Test
+    void read_notJson_isRejected() {
+        assertThatThrownBy(() -> UsageRecordCodec.read("{\"schema_version\":1, trunc"))
+                .isInstanceOf(MalformedUsageRecordException.class);
+    }
+
+    static String line(UsageRecord r) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        UsageRecordCodec.write(r, out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
