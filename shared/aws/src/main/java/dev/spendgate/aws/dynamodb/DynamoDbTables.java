@@ -1,0 +1,128 @@
+package dev.spendgate.aws.dynamodb;
+
+import java.time.Duration;
+import java.util.Objects;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+
+/**
+ * The DynamoDB tables of the AWS adapters: names, key schemas and attribute names. CDK defines the deployed tables
+ * from these constants; tests and local set-ups create them with {@link #createKeysTable} and
+ * {@link #createSpoolTable}. Both tables have a single string partition key {@code pk}, no sort key, no index, and
+ * on-demand capacity, so they work on dynalite, LocalStack and AWS alike.
+ */
+public final class DynamoDbTables {
+    /** Default name of the proxy keys table. */
+    public static final String DEFAULT_KEYS_TABLE = "spendgate-keys";
+    /** Default name of the usage spool table. */
+    public static final String DEFAULT_SPOOL_TABLE = "spendgate-usage-spool";
+    /** The partition key (type S) of both tables. */
+    public static final String PARTITION_KEY = "pk";
+
+    private static final Duration ACTIVE_TIMEOUT = Duration.ofMinutes(2);
+
+    private DynamoDbTables() {}
+
+    /**
+     * Attributes of the keys table ({@link DynamoDbKeyStore}). Two items per key: {@code hash#<sha256>} holds the whole
+     * key; {@code id#<id>} holds only {@link #KEY_HASH}, pointing at it.
+     */
+    public static final class KeysTable {
+        /** Partition key prefix of the item holding a key, followed by its lowercase hex SHA-256. */
+        public static final String HASH_ITEM_PREFIX = "hash#";
+        /** Partition key prefix of the item pointing from a key id to its hash item. */
+        public static final String ID_ITEM_PREFIX = "id#";
+        /** S: the key id, on hash items. */
+        public static final String ID = "id";
+        /** S: the lowercase hex SHA-256 of the secret, on both items. */
+        public static final String KEY_HASH = "key_hash";
+        /** S: a name for people. */
+        public static final String NAME = "name";
+        /** S: e.g. prod, dev. */
+        public static final String ENVIRONMENT = "environment";
+        /** S, absent when unknown: who answers for the key. */
+        public static final String OWNER = "owner";
+        /** M of S, absent when empty: default attribution by field name (feature, department, team, ...). */
+        public static final String DEFAULTS = "defaults";
+        /** BOOL: false once revoked. */
+        public static final String ENABLED = "enabled";
+        /** S: creation time, ISO-8601 UTC with full precision ({@code Instant.toString()}). */
+        public static final String CREATED_AT = "created_at";
+
+        private KeysTable() {}
+    }
+
+    /** Attributes of the usage spool table ({@link DynamoDbUsageSpool}): one item per batch, keyed by its object key. */
+    public static final class SpoolTable {
+        /** B: the batch's gzip NDJSON bytes (kept below 400 KB, the DynamoDB item limit). */
+        public static final String CONTENT = "content";
+        /** N: spill time in epoch milliseconds. */
+        public static final String SPILLED_AT = "spilled_at";
+        /** N: a per-process counter breaking ties between spills in the same millisecond. */
+        public static final String SEQUENCE = "seq";
+
+        private SpoolTable() {}
+    }
+
+    /** Creates the keys table unless it exists, and waits until it is active. */
+    public static void createKeysTable(DynamoDbClient dynamoDb, String tableName) {
+        createTable(dynamoDb, tableName);
+    }
+
+    /** Creates the usage spool table unless it exists, and waits until it is active. */
+    public static void createSpoolTable(DynamoDbClient dynamoDb, String tableName) {
+        createTable(dynamoDb, tableName);
+    }
+
+    private static void createTable(DynamoDbClient dynamoDb, String tableName) {
+        Objects.requireNonNull(dynamoDb, "dynamoDb");
+        Objects.requireNonNull(tableName, "tableName");
+        try {
+            dynamoDb.createTable(b -> b.tableName(tableName)
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(AttributeDefinition.builder()
+                            .attributeName(PARTITION_KEY)
+                            .attributeType(ScalarAttributeType.S)
+                            .build())
+                    .keySchema(KeySchemaElement.builder()
+                            .attributeName(PARTITION_KEY)
+                            .keyType(KeyType.HASH)
+                            .build()));
+        } catch (ResourceInUseException alreadyExists) {
+            // fine: created earlier, by us or by CDK
+        }
+        awaitActive(dynamoDb, tableName);
+    }
+
+    private static void awaitActive(DynamoDbClient dynamoDb, String tableName) {
+        long deadline = System.nanoTime() + ACTIVE_TIMEOUT.toNanos();
+        long pauseMillis = 20;
+        while (true) {
+            try {
+                if (dynamoDb.describeTable(b -> b.tableName(tableName)).table().tableStatus() == TableStatus.ACTIVE) {
+                    return;
+                }
+            } catch (ResourceNotFoundException notYetVisible) {
+                // eventual consistency right after CreateTable
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        "table " + tableName + " is not ACTIVE after " + ACTIVE_TIMEOUT.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(pauseMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for table " + tableName, e);
+            }
+            pauseMillis = Math.min(pauseMillis * 2, 1000);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package dev.spendgate.aws.s3;
+
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * An {@link ObjectStore} in one S3 bucket. Every SDK failure (unreachable endpoint, throttling, missing bucket, access
+ * denied) becomes an {@link ObjectStoreException}; only a missing object is an empty result. Timeouts and retries are
+ * those of the {@link S3Client} passed in.
+ */
+public final class S3ObjectStore implements ObjectStore {
+    private static final int DEFAULT_PAGE_SIZE = 1000;
+
+    private final S3Client s3;
+    private final String bucket;
+    private final int pageSize;
+
+    public S3ObjectStore(S3Client s3, String bucket) {
+        this(s3, bucket, DEFAULT_PAGE_SIZE);
+    }
+
+    /** With a smaller ListObjectsV2 page size, so tests can cross page boundaries cheaply. */
+    S3ObjectStore(S3Client s3, String bucket, int pageSize) {
+        this.s3 = Objects.requireNonNull(s3, "s3");
+        this.bucket = requireText(bucket, "bucket");
+        if (pageSize < 1 || pageSize > DEFAULT_PAGE_SIZE) {
+            throw new IllegalArgumentException("pageSize must be 1-" + DEFAULT_PAGE_SIZE + ", was " + pageSize);
+        }
+        this.pageSize = pageSize;
+    }
+
+    /** The bucket holding the objects. */
+    public String bucket() {
+        return bucket;
+    }
+
+    @Override
+    public void put(String key, byte[] content) {
+        requireText(key, "key");
+        Objects.requireNonNull(content, "content");
+        try {
+            s3.putObject(
+                    b -> b.bucket(bucket).key(key).contentLength((long) content.length),
+                    RequestBody.fromBytes(content));
+        } catch (SdkException e) {
+            throw new ObjectStoreException("could not put s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        requireText(key, "key");
+        try {
+            return Optional.of(
+                    s3.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArrayUnsafe());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            throw new ObjectStoreException("could not get s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    @Override
+    public List<String> list(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        List<String> keys = new ArrayList<>();
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(
+                            b -> b.bucket(bucket).prefix(prefix).maxKeys(pageSize))
+                    .contents()) {
+                keys.add(object.key());
+            }
+        } catch (SdkException e) {
+            throw new ObjectStoreException("could not list s3://" + bucket + "/" + prefix, e);
+        }
+        keys.sort(null); // S3 orders by UTF-8 bytes; the port promises String order
+        return keys;
+    }
+
+    private static String requireText(String value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(name + " must not be empty");
+        }
+        return value;
+    }
+}
