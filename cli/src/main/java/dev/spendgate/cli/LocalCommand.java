@@ -1,0 +1,75 @@
+package dev.spendgate.cli;
+
+import dev.spendgate.function.proxy.GatewayRuntime;
+import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.local.LocalGatewayServer;
+import dev.spendgate.function.proxy.upstream.Provider;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code spendgate local}: the gateway on this machine, with embedded storage under the data directory. */
+@Command(name = "local", description = "Run the gateway locally (embedded storage, no external services).")
+final class LocalCommand implements Callable<Integer> {
+    @Mixin
+    SpendgateCli.DataDirOption dir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--port",
+            defaultValue = "${env:SPENDGATE_PORT:-8787}",
+            description = "Port to listen on (env SPENDGATE_PORT, default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(
+            names = "--host",
+            defaultValue = "${env:SPENDGATE_HOST:-127.0.0.1}",
+            description = "Address to bind (env SPENDGATE_HOST, default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(
+            names = "--threads",
+            defaultValue = "${env:SPENDGATE_THREADS:-256}",
+            description = "Worker threads; each open stream holds one (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Override
+    public Integer call() throws Exception {
+        Files.createDirectories(dir.dataDir);
+        ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
+        GatewayRuntime runtime = GatewayRuntime.local(config, dir.dataDir);
+        LocalGatewayServer server = LocalGatewayServer.start(runtime.gateway(), host, port, threads);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.stop(5);
+                            runtime.close();
+                            stopped.countDown();
+                        },
+                        "spendgate-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Spendgate listening on " + server.baseUrl() + " (data in " + dir.dataDir.toAbsolutePath() + ")");
+        for (Provider p : config.providers()) {
+            out.println(
+                    "  provider " + p.name() + " -> " + p.baseUrl() + (p.apiKey() == null ? "  (no API key set)" : ""));
+        }
+        out.println("  OpenAI SDKs:    base URL " + server.baseUrl() + "/v1");
+        out.println("  Anthropic SDKs: base URL " + server.baseUrl());
+        if (KeysCommand.store(dir).list().isEmpty()) {
+            out.println("  No proxy keys yet: ./spendgate keys create --name NAME --environment dev");
+        }
+        out.println("Ctrl-C stops it; buffered usage records are flushed on the way out.");
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,152 @@
+package dev.spendgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.embedded.FileKeyStore;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.embedded.FileSystemUsageSpool;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SpendgateCliTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void keysCreate_printsSecretOnceAndStoresOnlyItsHash() throws Exception {
+        Result created = run(
+                "keys",
+                "create",
+                "--name",
+                "chatbot-prod",
+                "--environment",
+                "prod",
+                "--feature",
+                "chatbot",
+                "--department",
+                "engineering",
+                "--data-dir",
+                dir.toString());
+
+        assertThat(created.code).isZero();
+        Matcher m = Pattern.compile("Secret \\(shown once, store it now\\): (sg-[0-9a-f]{64})")
+                .matcher(created.out);
+        assertThat(m.find()).as(created.out).isTrue();
+        String secret = m.group(1);
+        String stored = Files.readString(dir.resolve("keys.json"));
+        assertThat(stored).doesNotContain(secret).contains(dev.spendgate.domain.keys.ProxyKeys.hash(secret));
+
+        Result listed = run("keys", "list", "--data-dir", dir.toString());
+        assertThat(listed.out).contains("chatbot-prod").contains("active").doesNotContain(secret);
+    }
+
+    @Test
+    void keysRevoke_disablesTheKeyAndUnknownIdFails() throws Exception {
+        run("keys", "create", "--name", "batch", "--environment", "dev", "--data-dir", dir.toString());
+        String id = new FileKeyStore(dir.resolve("keys.json")).list().get(0).id();
+
+        assertThat(run("keys", "revoke", id, "--data-dir", dir.toString()).code).isZero();
+        assertThat(run("keys", "list", "--data-dir", dir.toString()).out).contains("revoked");
+        Result unknown = run("keys", "revoke", "key_000000000000", "--data-dir", dir.toString());
+        assertThat(unknown.code).isEqualTo(1);
+        assertThat(unknown.err).contains("no key with id");
+    }
+
+    @Test
+    void keysCreate_missingEnvironment_failsWithUsage() throws Exception {
+        Result r = run("keys", "create", "--name", "x", "--data-dir", dir.toString());
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).contains("--environment");
+    }
+
+    @Test
+    void usage_groupsByFeatureAndModelAndTotalsExactly() throws Exception {
+        Instant t = Instant.parse("2026-10-05T10:00:00Z");
+        try (UsageLogWriter writer = UsageLogWriter.create(
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                Clock.systemUTC(),
+                100)) {
+            writer.append(record("a", t, "chatbot", "gpt-4o", "0.000001"));
+            writer.append(record("b", t.plusSeconds(60), "chatbot", "gpt-4o", "0.000002"));
+            writer.append(record("c", t.plusSeconds(120), "search", "gpt-4o-mini", "0.1"));
+            writer.append(record("d", Instant.parse("2026-11-01T00:00:00Z"), "search", "gpt-4o-mini", "5"));
+        }
+
+        Result r = run(
+                "usage",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-01",
+                "--group-by",
+                "feature,model",
+                "--data-dir",
+                dir.toString());
+
+        assertThat(r.code).isZero();
+        assertThat(r.out).contains("3 calls");
+        assertThat(r.out).containsPattern("search\\s+gpt-4o-mini\\s+1\\s+.*0\\.1\\b");
+        assertThat(r.out).containsPattern("chatbot\\s+gpt-4o\\s+2\\s+.*0\\.000003");
+        assertThat(r.out).containsPattern("TOTAL\\s+3\\s+.*0\\.100003");
+    }
+
+    @Test
+    void usage_unknownGroupBy_namesTheChoices() throws Exception {
+        Result r = run("usage", "--group-by", "colour", "--data-dir", dir.toString());
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).contains("colour").contains("feature");
+    }
+
+    private static UsageRecord record(String id, Instant t, String feature, String model, String cost) {
+        return UsageRecord.builder()
+                .requestId(id)
+                .tsStart(t)
+                .tsEnd(t.plusMillis(300))
+                .keyId("key_1")
+                .attribution(new Attribution(feature, "eng", null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested(model)
+                .statusCode(200)
+                .tokens(TokenUsage.openAi(100, 0, 10, 0))
+                .costUsd(new BigDecimal(cost))
+                .pricingStatus(PricingStatus.PRICED)
+                .usageSource(UsageSource.PROVIDER)
+                .build();
+    }
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = SpendgateCli.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}

@@ -1,0 +1,686 @@
+package dev.spendgate.function.proxy;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.fingerprint.PromptFingerprints;
+import dev.spendgate.domain.keys.KeyStore;
+import dev.spendgate.domain.keys.ProxyKey;
+import dev.spendgate.domain.keys.ProxyKeys;
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.upstream.ApiFormat;
+import dev.spendgate.function.proxy.upstream.Endpoint;
+import dev.spendgate.function.proxy.upstream.Provider;
+import dev.spendgate.function.proxy.upstream.ProviderRouter;
+import dev.spendgate.function.proxy.upstream.UpstreamClient;
+import dev.spendgate.function.proxy.usage.PromptText;
+import dev.spendgate.function.proxy.usage.SseDecoder;
+import dev.spendgate.function.proxy.usage.TokenCounter;
+import dev.spendgate.function.proxy.usage.TrackedUsage;
+import dev.spendgate.function.proxy.usage.UsageTracker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The gateway core, shared by the local server and the Lambda handlers: authenticates the Spendgate key, reads
+ * attribution, forwards the request to the provider unchanged (except where documented), relays the response as it
+ * arrives, and leaves exactly one usage record per authenticated call, whatever happens to it.
+ */
+public final class Gateway {
+    public static final String REQUEST_ID_HEADER = "X-Spendgate-Request-Id";
+    public static final String COST_HEADER = "X-Spendgate-Cost-Usd";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+    private static final String[] ATTRIBUTION_HEADERS = {
+        "X-Cost-Feature",
+        "X-Cost-Department",
+        "X-Cost-Team",
+        "X-Cost-Environment",
+        "X-Cost-Session",
+        "X-Cost-User",
+        "X-Cost-Run"
+    };
+    /** Request headers never forwarded: hop-by-hop, our own, client credentials, and compression (usage is read). */
+    private static final Set<String> DROP_REQUEST = Set.of(
+            "host",
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "te",
+            "trailer",
+            "upgrade",
+            "content-length",
+            "expect",
+            "authorization",
+            "x-api-key",
+            "api-key",
+            "accept-encoding",
+            "http2-settings");
+
+    private static final Set<String> DROP_RESPONSE = Set.of(
+            "connection",
+            "keep-alive",
+            "transfer-encoding",
+            "content-length",
+            "content-encoding",
+            "trailer",
+            "upgrade",
+            ":status");
+
+    private final KeyStore keys;
+    private final ProviderRouter router;
+    private final PricingCatalog pricing;
+    private final UsageLogWriter usageLog;
+    private final UpstreamClient upstream;
+    private final Clock clock;
+    private final long maxBodyBytes;
+    private final Set<String> unpricedWarned = ConcurrentHashMap.newKeySet();
+
+    public Gateway(
+            KeyStore keys,
+            ProviderRouter router,
+            PricingCatalog pricing,
+            UsageLogWriter usageLog,
+            UpstreamClient upstream,
+            Clock clock,
+            long maxBodyBytes) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.router = Objects.requireNonNull(router, "router");
+        this.pricing = Objects.requireNonNull(pricing, "pricing");
+        this.usageLog = Objects.requireNonNull(usageLog, "usageLog");
+        this.upstream = Objects.requireNonNull(upstream, "upstream");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    public long maxBodyBytes() {
+        return maxBodyBytes;
+    }
+
+    public UsageLogWriter usageLog() {
+        return usageLog;
+    }
+
+    /** Handles one request; never throws for anything the client or the upstream did. */
+    public void handle(GatewayRequest request, ResponseSink sink) {
+        Call call = new Call(newRequestId(), clock.instant(), System.nanoTime());
+        Optional<Endpoint> endpoint = Endpoint.forPath(request.path());
+        call.format = endpoint.map(Endpoint::format)
+                .orElse(request.path().contains("messages") ? ApiFormat.ANTHROPIC : ApiFormat.OPENAI);
+        if (endpoint.isEmpty()) {
+            respondError(
+                    call,
+                    sink,
+                    404,
+                    "not_found_error",
+                    "Unknown path " + sanitize(request.path())
+                            + ". Spendgate serves POST /v1/chat/completions, /v1/responses, /v1/embeddings and /v1/messages.",
+                    "path");
+            return;
+        }
+        call.endpoint = endpoint.get();
+        if (!"POST".equalsIgnoreCase(request.method())) {
+            respondError(
+                    call,
+                    sink,
+                    405,
+                    "invalid_request_error",
+                    "Method " + sanitize(request.method()) + " is not allowed on " + call.endpoint.path()
+                            + "; use POST.",
+                    "method");
+            return;
+        }
+        String secret = credential(request.headers());
+        if (secret == null) {
+            respondError(
+                    call,
+                    sink,
+                    401,
+                    "authentication_error",
+                    "Missing Spendgate key: send it as 'Authorization: Bearer sg-...' or 'x-api-key: sg-...'.",
+                    "authorization");
+            return;
+        }
+        Optional<ProxyKey> key = keys.findByHash(ProxyKeys.hash(secret));
+        if (key.isEmpty() || !key.get().enabled()) {
+            respondError(
+                    call,
+                    sink,
+                    401,
+                    "authentication_error",
+                    key.isEmpty() ? "Invalid Spendgate key." : "This Spendgate key has been revoked.",
+                    "authorization");
+            return;
+        }
+        call.key = key.get();
+        call.attribution = call.key.defaults().orElse(envDefault(call.key));
+        try {
+            forward(call, request, sink);
+        } catch (RuntimeException e) {
+            Log.error(call.requestId, "unexpected failure handling the call", e);
+            if (!call.started) {
+                respondError(call, sink, 500, "api_error", "Spendgate failed to handle the call.", null);
+            }
+            call.errorType = call.errorType == null ? "gateway_error" : call.errorType;
+            if (call.statusCode == 0) {
+                call.statusCode = 500;
+            }
+        } finally {
+            record(call);
+        }
+    }
+
+    private void forward(Call call, GatewayRequest request, ResponseSink sink) {
+        Headers in = request.headers();
+        String contentType = in.first("content-type");
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            respondError(
+                    call, sink, 415, "invalid_request_error", "Content-Type must be application/json.", "content-type");
+            return;
+        }
+        if (request.body().length > maxBodyBytes) {
+            respondError(
+                    call,
+                    sink,
+                    413,
+                    "request_too_large",
+                    "Request body is larger than the " + maxBodyBytes + " bytes Spendgate accepts.",
+                    "body");
+            return;
+        }
+        Attribution fromHeaders;
+        try {
+            fromHeaders = attributionFrom(in);
+        } catch (InvalidHeaderException e) {
+            respondError(call, sink, 400, "invalid_request_error", e.getMessage(), e.header);
+            return;
+        }
+        call.attribution = fromHeaders.orElse(call.attribution);
+        JsonNode body;
+        try {
+            body = JSON.readTree(request.body());
+        } catch (IOException e) {
+            respondError(call, sink, 400, "invalid_request_error", "The request body is not valid JSON.", "body");
+            return;
+        }
+        if (body == null || !body.isObject()) {
+            respondError(call, sink, 400, "invalid_request_error", "The request body must be a JSON object.", "body");
+            return;
+        }
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            respondError(
+                    call,
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "'model' is required and must be a non-empty string.",
+                    "model");
+            return;
+        }
+        call.modelRequested = model.asText();
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            respondError(call, sink, 400, "invalid_request_error", "'stream' must be a boolean.", "stream");
+            return;
+        }
+        call.stream = stream != null && stream.asBoolean();
+        Optional<Provider> provider = router.route(call.endpoint, call.modelRequested);
+        if (provider.isEmpty()) {
+            respondError(
+                    call,
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "No provider is configured for model '" + sanitize(call.modelRequested) + "' on "
+                            + call.endpoint.path() + ".",
+                    "model");
+            return;
+        }
+        call.provider = provider.get();
+        if (call.provider.apiKey() == null || call.provider.apiKey().isBlank()) {
+            respondError(
+                    call,
+                    sink,
+                    503,
+                    "api_error",
+                    "Provider '" + call.provider.name() + "' has no API key configured in Spendgate.",
+                    null);
+            call.errorType = "provider_not_configured";
+            return;
+        }
+
+        PromptText prompt = PromptText.of(call.endpoint, body);
+        call.prompt = prompt;
+        call.maxOutputTokens = prompt.maxOutputTokens();
+        byte[] outgoing = request.body();
+        if (call.endpoint == Endpoint.CHAT_COMPLETIONS && call.stream) {
+            JsonNode options = body.path("stream_options");
+            if (!options.path("include_usage").asBoolean(false)) {
+                ObjectNode o =
+                        options.isObject() ? (ObjectNode) options : ((ObjectNode) body).putObject("stream_options");
+                o.put("include_usage", true);
+                outgoing = serialize(body);
+            }
+        }
+        call.fingerprints = PromptFingerprints.compute(
+                prompt.system(), prompt.prefix(), canonical((ObjectNode) body), prompt.full());
+        call.requestBytes = outgoing;
+        relay(call, in, sink);
+    }
+
+    private void relay(Call call, Headers in, ResponseSink sink) {
+        Headers out = new Headers();
+        in.forEach((name, value) -> {
+            String lower = Headers.lower(name);
+            if (!DROP_REQUEST.contains(lower) && !lower.startsWith("x-cost-") && !lower.startsWith("x-spendgate-")) {
+                out.add(name, value);
+            }
+        });
+        if (call.provider.format() == ApiFormat.ANTHROPIC) {
+            out.set("x-api-key", call.provider.apiKey());
+            if (!out.contains("anthropic-version")) {
+                out.set("anthropic-version", "2023-06-01");
+            }
+        } else {
+            out.set("Authorization", "Bearer " + call.provider.apiKey());
+        }
+        URI uri = URI.create(call.provider.baseUrl() + call.endpoint.upstreamSuffix());
+        long upstreamStart = System.nanoTime();
+        UpstreamClient.Response response;
+        try {
+            response = upstream.post(uri, out, call.requestBytes);
+        } catch (IOException e) {
+            call.upstreamNanos = System.nanoTime() - upstreamStart;
+            respondError(
+                    call,
+                    sink,
+                    502,
+                    "api_error",
+                    "Spendgate could not reach provider '" + call.provider.name() + "'.",
+                    null);
+            call.errorType = "upstream_unreachable";
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            respondError(call, sink, 503, "api_error", "Spendgate is shutting down.", null);
+            call.errorType = "interrupted";
+            return;
+        }
+        call.statusCode = response.status();
+        Headers back = new Headers();
+        response.headers().forEach((name, value) -> {
+            if (!DROP_RESPONSE.contains(Headers.lower(name))) {
+                back.add(name, value);
+            }
+        });
+        back.set(REQUEST_ID_HEADER, call.requestId);
+        String contentType = response.headers().first("content-type");
+        boolean sse =
+                contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
+        UsageTracker tracker = UsageTracker.forEndpoint(call.endpoint);
+        call.tracker = tracker;
+        call.upstreamOk = response.status() >= 200 && response.status() < 300;
+        if (sse) {
+            relayStream(call, response, back, sink, tracker, upstreamStart);
+        } else {
+            relayWhole(call, response, back, sink, tracker, upstreamStart);
+        }
+    }
+
+    private void relayWhole(
+            Call call,
+            UpstreamClient.Response response,
+            Headers back,
+            ResponseSink sink,
+            UsageTracker tracker,
+            long upstreamStart) {
+        byte[] body;
+        try (InputStream stream = response.body()) {
+            body = stream.readAllBytes();
+        } catch (IOException e) {
+            call.upstreamNanos = System.nanoTime() - upstreamStart;
+            respondError(
+                    call,
+                    sink,
+                    502,
+                    "api_error",
+                    "Provider '" + call.provider.name() + "' closed the connection before its answer was complete.",
+                    null);
+            call.errorType = "upstream_truncated";
+            return;
+        }
+        call.upstreamNanos = System.nanoTime() - upstreamStart;
+        if (call.upstreamOk) {
+            tracker.onBody(body);
+            price(call);
+            if (call.cost != null) {
+                back.set(COST_HEADER, call.cost.toPlainString());
+            }
+        }
+        try {
+            call.started = true;
+            sink.start(response.status(), back, body.length);
+            sink.write(body);
+            sink.end();
+        } catch (IOException e) {
+            call.errorType = "client_disconnected";
+        }
+    }
+
+    private void relayStream(
+            Call call,
+            UpstreamClient.Response response,
+            Headers back,
+            ResponseSink sink,
+            UsageTracker tracker,
+            long upstreamStart) {
+        SseDecoder decoder = new SseDecoder(tracker);
+        boolean clientGone = false;
+        boolean upstreamCut = false;
+        try {
+            call.started = true;
+            sink.start(response.status(), back, -1);
+            sink.flush();
+        } catch (IOException e) {
+            clientGone = true;
+        }
+        byte[] buffer = new byte[8192];
+        try (InputStream stream = response.body()) {
+            while (!clientGone) {
+                int n;
+                try {
+                    n = stream.read(buffer);
+                } catch (IOException e) {
+                    upstreamCut = true;
+                    break;
+                }
+                if (n < 0) {
+                    break;
+                }
+                decoder.feed(buffer, 0, n);
+                try {
+                    sink.write(buffer, 0, n);
+                    sink.flush();
+                } catch (IOException e) {
+                    clientGone = true;
+                }
+            }
+        } catch (IOException e) {
+            // closing an abandoned upstream stream may fail; nothing to do
+        }
+        call.upstreamNanos = System.nanoTime() - upstreamStart;
+        if (!clientGone) {
+            try {
+                sink.end();
+            } catch (IOException e) {
+                clientGone = true;
+            }
+        }
+        if (clientGone) {
+            call.errorType = "client_disconnected";
+        } else if (upstreamCut || decoder.hasPartialEvent()) {
+            call.errorType = "upstream_truncated";
+        }
+        if (call.upstreamOk) {
+            price(call);
+        }
+    }
+
+    /** Works out tokens and cost from what the tracker saw, estimating what the provider never reported. */
+    private void price(Call call) {
+        TrackedUsage tracked = call.tracker.result();
+        call.modelServed = tracked.modelServed();
+        TokenUsage tokens = tracked.tokens();
+        if (tracked.complete()) {
+            call.usageSource = UsageSource.PROVIDER;
+        } else {
+            tokens = estimate(call, tracked);
+            call.usageSource = UsageSource.ESTIMATED;
+            if (call.errorType == null) {
+                call.errorType = "usage_missing";
+            }
+        }
+        call.tokens = tokens;
+        String model = call.modelServed != null ? call.modelServed : call.modelRequested;
+        Optional<ModelPrice> price = pricing.find(call.provider.pricingProvider(), model);
+        if (price.isEmpty() && call.modelServed != null) {
+            price = pricing.find(call.provider.pricingProvider(), call.modelRequested);
+        }
+        if (price.isPresent()) {
+            call.cost = price.get().cost(tokens);
+            call.pricingStatus = PricingStatus.PRICED;
+        } else {
+            call.pricingStatus = PricingStatus.UNPRICED;
+            if (unpricedWarned.add(call.provider.pricingProvider() + "/" + model)) {
+                Log.warn(
+                        call.requestId,
+                        "model '" + model + "' of provider '" + call.provider.pricingProvider()
+                                + "' is not in the pricing catalog: its calls are recorded as unpriced");
+            }
+        }
+    }
+
+    private static TokenUsage estimate(Call call, TrackedUsage tracked) {
+        String model = call.modelServed != null ? call.modelServed : call.modelRequested;
+        long output = TokenCounter.count(model, tracked.streamedText());
+        TokenUsage partial = tracked.tokens();
+        if (partial != null) {
+            // Input was reported (Anthropic message_start); only the output is counted here.
+            return new TokenUsage(
+                    partial.inputTokens(),
+                    partial.cachedInputTokens(),
+                    partial.cacheWrite5mTokens(),
+                    partial.cacheWrite1hTokens(),
+                    Math.max(output, partial.outputTokens()),
+                    0);
+        }
+        long input = TokenCounter.count(model, call.prompt.full())
+                + (long) TokenCounter.TOKENS_PER_MESSAGE * (call.prompt.messages() + 1);
+        return new TokenUsage(input, 0, 0, 0, output, 0);
+    }
+
+    private void record(Call call) {
+        long end = System.nanoTime();
+        long latencyMs = (end - call.startNanos) / 1_000_000;
+        long upstreamMs = call.upstreamNanos / 1_000_000;
+        UsageRecord record = UsageRecord.builder()
+                .requestId(call.requestId)
+                .tsStart(call.start)
+                .tsEnd(call.start.plusNanos(end - call.startNanos))
+                .keyId(call.key.id())
+                .attribution(call.attribution)
+                .provider(call.provider == null ? null : call.provider.name())
+                .endpoint(call.endpoint == null ? null : call.endpoint.recordName())
+                .modelRequested(call.modelRequested)
+                .modelServed(call.modelServed)
+                .stream(call.stream)
+                .statusCode(call.statusCode)
+                .tokens(call.tokens)
+                .costUsd(call.cost)
+                .pricingStatus(call.pricingStatus)
+                .pricingVersion(pricing.version())
+                .usageSource(call.usageSource)
+                .latencyMs(latencyMs)
+                .upstreamMs(upstreamMs)
+                .overheadMs(Math.max(0, (end - call.startNanos - call.upstreamNanos) / 1_000_000))
+                .maxOutputTokens(call.maxOutputTokens)
+                .errorType(call.errorType)
+                .fingerprints(call.fingerprints)
+                .build();
+        try {
+            usageLog.append(record);
+        } catch (RuntimeException e) {
+            Log.error(call.requestId, "could not buffer the usage record", e);
+        }
+    }
+
+    private void respondError(Call call, ResponseSink sink, int status, String type, String message, String param) {
+        call.statusCode = status;
+        if (call.errorType == null) {
+            call.errorType = type;
+        }
+        byte[] body = call.format == ApiFormat.ANTHROPIC
+                ? ErrorBodies.anthropic(type, message, param)
+                : ErrorBodies.openAi(type, message, param, errorCode(status));
+        Headers headers = new Headers().set("Content-Type", "application/json").set(REQUEST_ID_HEADER, call.requestId);
+        if (status == 405) {
+            headers.set("Allow", "POST");
+        }
+        try {
+            call.started = true;
+            sink.start(status, headers, body.length);
+            sink.write(body);
+            sink.end();
+        } catch (IOException e) {
+            // the client left; the record still says what happened
+        }
+    }
+
+    private static String errorCode(int status) {
+        return switch (status) {
+            case 401 -> "invalid_api_key";
+            case 404 -> "unknown_url";
+            case 405 -> "method_not_allowed";
+            case 413 -> "request_too_large";
+            case 415 -> "unsupported_media_type";
+            case 502 -> "upstream_error";
+            default -> status >= 500 ? "server_error" : "invalid_request";
+        };
+    }
+
+    private static String credential(Headers headers) {
+        String authorization = headers.first("authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = authorization.substring(7).trim();
+            if (!token.isEmpty()) {
+                return token;
+            }
+        }
+        String apiKey = headers.first("x-api-key");
+        return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
+    }
+
+    private static Attribution envDefault(ProxyKey key) {
+        return new Attribution(null, null, null, key.environment(), null, null, null);
+    }
+
+    static Attribution attributionFrom(Headers headers) {
+        String[] values = new String[ATTRIBUTION_HEADERS.length];
+        for (int i = 0; i < ATTRIBUTION_HEADERS.length; i++) {
+            String header = ATTRIBUTION_HEADERS[i];
+            java.util.List<String> all = headers.all(header);
+            if (all.isEmpty()) {
+                continue;
+            }
+            if (all.size() > 1) {
+                throw new InvalidHeaderException(header, "Header " + header + " must be sent once.");
+            }
+            String value = all.get(0).trim();
+            if (!Attribution.isValidValue(value)) {
+                throw new InvalidHeaderException(
+                        header,
+                        "Header " + header + " must be 1-" + Attribution.MAX_LENGTH
+                                + " characters of letters, digits and . _ - : / @");
+            }
+            values[i] = value;
+        }
+        return new Attribution(values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
+    }
+
+    private static byte[] serialize(JsonNode body) {
+        try {
+            return JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The request as fingerprinted: without the fields that do not change the answer (stream, user, metadata). */
+    private static byte[] canonical(ObjectNode body) {
+        ObjectNode copy = body.deepCopy();
+        copy.remove(java.util.List.of("stream", "stream_options", "user", "metadata"));
+        return serialize(copy);
+    }
+
+    private static String newRequestId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return new java.util.UUID(
+                        (r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L)
+                .toString();
+    }
+
+    private static String sanitize(String value) {
+        String v = value.length() > 100 ? value.substring(0, 100) + "..." : value;
+        return v.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+
+    /** Everything known about one call while it is handled. */
+    private static final class Call {
+        final String requestId;
+        final Instant start;
+        final long startNanos;
+        ApiFormat format = ApiFormat.OPENAI;
+        Endpoint endpoint;
+        ProxyKey key;
+        Attribution attribution = Attribution.NONE;
+        Provider provider;
+        String modelRequested;
+        String modelServed;
+        boolean stream;
+        int statusCode;
+        boolean started;
+        boolean upstreamOk;
+        long upstreamNanos;
+        byte[] requestBytes;
+        PromptText prompt;
+        Long maxOutputTokens;
+        UsageTracker tracker;
+        TokenUsage tokens = TokenUsage.ZERO;
+        BigDecimal cost;
+        PricingStatus pricingStatus = PricingStatus.NOT_BILLABLE;
+        UsageSource usageSource = UsageSource.NONE;
+        String errorType;
+        UsageRecord.Fingerprints fingerprints;
+
+        Call(String requestId, Instant start, long startNanos) {
+            this.requestId = requestId;
+            this.start = start;
+            this.startNanos = startNanos;
+        }
+    }
+
+    private static final class InvalidHeaderException extends RuntimeException {
+        final String header;
+
+        InvalidHeaderException(String header, String message) {
+            super(message, null, false, false);
+            this.header = header;
+        }
+    }
+}

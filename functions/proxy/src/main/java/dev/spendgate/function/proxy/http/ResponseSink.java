@@ -1,0 +1,27 @@
+package dev.spendgate.function.proxy.http;
+
+import java.io.IOException;
+
+/**
+ * Where the gateway writes its response. {@link #start} is called once, then any number of {@link #write} and
+ * {@link #flush} calls, then {@link #end}. An {@link IOException} from write or flush means the client is gone.
+ */
+public interface ResponseSink {
+
+    /**
+     * Sends status and headers. {@code contentLength} is the exact body length, or -1 when the body is streamed.
+     */
+    void start(int status, Headers headers, long contentLength) throws IOException;
+
+    void write(byte[] bytes, int offset, int length) throws IOException;
+
+    /** Pushes what was written so far to the client (one SSE event at a time reaches it without delay). */
+    void flush() throws IOException;
+
+    /** Completes the response. */
+    void end() throws IOException;
+
+    default void write(byte[] bytes) throws IOException {
+        write(bytes, 0, bytes.length);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.spendgate.function.proxy.lambda;
+
+import dev.spendgate.aws.AwsClients;
+import dev.spendgate.aws.dynamodb.DynamoDbKeyStore;
+import dev.spendgate.aws.dynamodb.DynamoDbUsageSpool;
+import dev.spendgate.aws.s3.S3ObjectStore;
+import dev.spendgate.aws.secrets.SecretsManagerSecrets;
+import dev.spendgate.domain.keys.CachingKeyStore;
+import dev.spendgate.function.proxy.GatewayRuntime;
+import dev.spendgate.function.proxy.ProxyConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The gateway wired to AWS: keys in DynamoDB (cached for {@code SPENDGATE_KEY_CACHE_SECONDS}, default 30), usage
+ * log in S3, spool in DynamoDB, provider keys from the Secrets Manager secret {@code SPENDGATE_PROVIDER_SECRET_ID}
+ * (a JSON object such as {@code {"OPENAI_API_KEY": "...", "ANTHROPIC_API_KEY": "..."}}).
+ */
+public final class AwsGatewayRuntime {
+    private AwsGatewayRuntime() {}
+
+    public static GatewayRuntime fromEnv(Map<String, String> env) {
+        ProxyConfig config = ProxyConfig.fromEnv(env);
+        return create(config, AwsClients.fromEnvironment());
+    }
+
+    public static GatewayRuntime create(ProxyConfig config, AwsClients aws) {
+        String secretId = config.get("SPENDGATE_PROVIDER_SECRET_ID");
+        if (secretId != null) {
+            config = config.withProviderKeys(new SecretsManagerSecrets(aws.secretsManager()).jsonSecret(secretId));
+        }
+        String cacheSeconds = config.get("SPENDGATE_KEY_CACHE_SECONDS");
+        Duration keyCache = Duration.ofSeconds(cacheSeconds == null ? 30 : Long.parseLong(cacheSeconds));
+        return GatewayRuntime.create(
+                config,
+                new CachingKeyStore(
+                        new DynamoDbKeyStore(aws.dynamoDb(), required(config, "SPENDGATE_KEYS_TABLE")),
+                        keyCache,
+                        Clock.systemUTC()),
+                new S3ObjectStore(aws.s3(), required(config, "SPENDGATE_USAGE_BUCKET")),
+                new DynamoDbUsageSpool(aws.dynamoDb(), required(config, "SPENDGATE_SPOOL_TABLE")),
+                Clock.systemUTC(),
+                null);
+    }
+
+    private static String required(ProxyConfig config, String name) {
+        String value = config.get(name);
+        if (value == null) {
+            throw new IllegalStateException("environment variable " + name + " must be set");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.spendgate.function.proxy.lambda;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import dev.spendgate.function.proxy.GatewayRuntime;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The proxy behind an API Gateway REST API (proxy integration), buffered: the answer, streamed or not, goes back
+ * whole. The usage log is flushed before each invocation returns, because a frozen Lambda keeps nothing in memory
+ * safe; batches the store refuses go to the DynamoDB spool.
+ */
+public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
+    private static final Duration DRAIN_EVERY = Duration.ofMinutes(1);
+
+    private final GatewayRuntime runtime;
+    private long lastDrainNanos = System.nanoTime();
+
+    /** Builds the AWS wiring once per execution environment, from the function's environment variables. */
+    public ProxyHandler() {
+        this(AwsGatewayRuntime.fromEnv(System.getenv()));
+    }
+
+    ProxyHandler(GatewayRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public APIGatewayProxyResponseEvent handleRequest(APIGatewayProxyRequestEvent event, Context context) {
+        Headers headers = new Headers();
+        if (event.getMultiValueHeaders() != null) {
+            event.getMultiValueHeaders().forEach((name, values) -> values.forEach(v -> headers.add(name, v)));
+        } else if (event.getHeaders() != null) {
+            event.getHeaders().forEach(headers::add);
+        }
+        byte[] body = event.getBody() == null
+                ? new byte[0]
+                : Boolean.TRUE.equals(event.getIsBase64Encoded())
+                        ? Base64.getDecoder().decode(event.getBody())
+                        : event.getBody().getBytes(StandardCharsets.UTF_8);
+        String method = event.getHttpMethod() == null ? "GET" : event.getHttpMethod();
+        String path = event.getPath() == null ? "/" : event.getPath();
+        BufferingSink sink = new BufferingSink();
+        runtime.gateway().handle(new GatewayRequest(method, path, headers, body), sink);
+        flushUsage();
+        return sink.toEvent();
+    }
+
+    private void flushUsage() {
+        try {
+            runtime.usageLog().flush();
+            if (System.nanoTime() - lastDrainNanos > DRAIN_EVERY.toNanos()) {
+                lastDrainNanos = System.nanoTime();
+                runtime.usageLog().drainSpool();
+            }
+        } catch (RuntimeException e) {
+            Log.error(null, "usage flush after invocation failed; records stay buffered", e);
+        }
+    }
+
+    /** Collects the response for API Gateway's proxy integration format. */
+    static final class BufferingSink implements ResponseSink {
+        private int status = 500;
+        private final Map<String, List<String>> headers = new HashMap<>();
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+
+        @Override
+        public void start(int status, Headers responseHeaders, long contentLength) {
+            this.status = status;
+            responseHeaders.forEach((name, value) ->
+                    headers.computeIfAbsent(name, n -> new ArrayList<>()).add(value));
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            body.write(bytes, offset, length);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void end() {}
+
+        APIGatewayProxyResponseEvent toEvent() {
+            return new APIGatewayProxyResponseEvent()
+                    .withStatusCode(status)
+                    .withMultiValueHeaders(headers)
+                    .withBody(body.toString(StandardCharsets.UTF_8))
+                    .withIsBase64Encoded(false);
+        }
+    }
+}

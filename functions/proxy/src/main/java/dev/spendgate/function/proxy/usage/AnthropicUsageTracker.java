@@ -1,0 +1,96 @@
+package dev.spendgate.function.proxy.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.TokenUsage;
+
+/**
+ * {@code /v1/messages}: {@code input_tokens}, {@code cache_read_input_tokens} and
+ * {@code cache_creation_input_tokens} are disjoint (cache writes split into 5-minute and 1-hour by
+ * {@code cache_creation}); streamed, input arrives in {@code message_start} and the final {@code output_tokens} in
+ * {@code message_delta}.
+ */
+final class AnthropicUsageTracker extends UsageTracker {
+    private long input;
+    private long cacheRead;
+    private long cacheWrite5m;
+    private long cacheWrite1h;
+    private long output;
+    private boolean sawInput;
+    private boolean sawFinalOutput;
+
+    @Override
+    protected void readBody(JsonNode root) {
+        rememberModel(root);
+        JsonNode usage = root.path("usage");
+        if (usage.isObject()) {
+            readInput(usage);
+            output = usage.path("output_tokens").asLong();
+            sawFinalOutput = true;
+        }
+    }
+
+    @Override
+    protected boolean isDelta(String event, String data) {
+        return "content_block_delta".equals(event);
+    }
+
+    @Override
+    protected void readEvent(String event, JsonNode node) {
+        String type = event != null ? event : node.path("type").asText();
+        if ("message_start".equals(type)) {
+            JsonNode message = node.path("message");
+            rememberModel(message);
+            JsonNode usage = message.path("usage");
+            if (usage.isObject()) {
+                readInput(usage);
+                output = usage.path("output_tokens").asLong();
+            }
+        } else if ("message_delta".equals(type)) {
+            JsonNode usage = node.path("usage");
+            if (usage.isObject()) {
+                if (usage.hasNonNull("input_tokens")
+                        && usage.get("input_tokens").asLong() > 0) {
+                    readInput(usage);
+                }
+                output = usage.path("output_tokens").asLong(output);
+                sawFinalOutput = true;
+            }
+        }
+    }
+
+    @Override
+    protected void appendDeltaText(JsonNode delta, StringBuilder text) {
+        JsonNode d = delta.path("delta");
+        appendText(d.get("text"), text);
+        appendText(d.get("thinking"), text);
+        appendText(d.get("partial_json"), text);
+    }
+
+    @Override
+    protected TrackedUsage usage(String streamedText) {
+        if (!sawInput) {
+            return new TrackedUsage(null, false, modelServed, streamedText);
+        }
+        TokenUsage tokens = TokenUsage.anthropic(input, cacheRead, cacheWrite5m, cacheWrite1h, output);
+        return new TrackedUsage(tokens, sawFinalOutput, modelServed, streamedText);
+    }
+
+    private void readInput(JsonNode usage) {
+        sawInput = true;
+        input = usage.path("input_tokens").asLong();
+        cacheRead = usage.path("cache_read_input_tokens").asLong();
+        long creation = usage.path("cache_creation_input_tokens").asLong();
+        JsonNode split = usage.path("cache_creation");
+        if (split.isObject()) {
+            cacheWrite5m = split.path("ephemeral_5m_input_tokens").asLong();
+            cacheWrite1h = split.path("ephemeral_1h_input_tokens").asLong();
+            long rest = creation - cacheWrite5m - cacheWrite1h;
+            if (rest > 0) {
+                cacheWrite5m += rest;
+            }
+        } else {
+            cacheWrite5m = creation;
+            cacheWrite1h = 0;
+        }
+    }
+}

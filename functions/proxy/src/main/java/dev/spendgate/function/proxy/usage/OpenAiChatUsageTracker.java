@@ -1,0 +1,72 @@
+package dev.spendgate.function.proxy.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.TokenUsage;
+
+/**
+ * {@code /v1/chat/completions}: usage is {@code prompt_tokens} (including {@code cached_tokens}) and
+ * {@code completion_tokens} (including {@code reasoning_tokens}); streamed, it arrives in the last chunk when
+ * {@code stream_options.include_usage} is set.
+ */
+final class OpenAiChatUsageTracker extends UsageTracker {
+    private TokenUsage tokens;
+    private boolean sawChunk;
+
+    @Override
+    protected void readBody(JsonNode root) {
+        rememberModel(root);
+        readUsage(root.path("usage"));
+    }
+
+    @Override
+    protected boolean isDelta(String event, String data) {
+        // Content chunks carry "usage":null or no usage; the model comes from the first chunk.
+        return sawChunk && !data.contains("\"usage\":{") && !data.contains("\"usage\": {");
+    }
+
+    @Override
+    protected void readEvent(String event, JsonNode node) {
+        sawChunk = true;
+        rememberModel(node);
+        readUsage(node.path("usage"));
+        if (tokens == null) {
+            StringBuilder ignored = new StringBuilder();
+            appendDeltaText(node, ignored);
+            if (ignored.length() > 0) {
+                // The first chunk can carry content too; keep it for estimation.
+                firstText = ignored.toString();
+            }
+        }
+    }
+
+    private String firstText = "";
+
+    @Override
+    protected void appendDeltaText(JsonNode delta, StringBuilder text) {
+        for (JsonNode choice : delta.path("choices")) {
+            JsonNode d = choice.path("delta");
+            appendText(d.get("content"), text);
+            appendText(d.get("reasoning_content"), text);
+            appendText(d.get("refusal"), text);
+            for (JsonNode call : d.path("tool_calls")) {
+                appendText(call.path("function").get("arguments"), text);
+            }
+        }
+    }
+
+    @Override
+    protected TrackedUsage usage(String streamedText) {
+        return new TrackedUsage(tokens, tokens != null, modelServed, firstText + streamedText);
+    }
+
+    private void readUsage(JsonNode usage) {
+        if (!usage.isObject()) {
+            return;
+        }
+        tokens = TokenUsage.openAi(
+                usage.path("prompt_tokens").asLong(),
+                usage.path("prompt_tokens_details").path("cached_tokens").asLong(),
+                usage.path("completion_tokens").asLong(),
+                usage.path("completion_tokens_details").path("reasoning_tokens").asLong());
+    }
+}

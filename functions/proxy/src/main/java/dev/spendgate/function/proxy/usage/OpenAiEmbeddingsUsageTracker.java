@@ -1,0 +1,34 @@
+package dev.spendgate.function.proxy.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.TokenUsage;
+
+/** {@code /v1/embeddings}: {@code usage.prompt_tokens}, no output tokens, never streamed. */
+final class OpenAiEmbeddingsUsageTracker extends UsageTracker {
+    private TokenUsage tokens;
+
+    @Override
+    protected void readBody(JsonNode root) {
+        rememberModel(root);
+        JsonNode usage = root.path("usage");
+        if (usage.isObject()) {
+            tokens = TokenUsage.openAi(usage.path("prompt_tokens").asLong(), 0, 0, 0);
+        }
+    }
+
+    @Override
+    protected boolean isDelta(String event, String data) {
+        return false;
+    }
+
+    @Override
+    protected void readEvent(String event, JsonNode node) {}
+
+    @Override
+    protected void appendDeltaText(JsonNode delta, StringBuilder text) {}
+
+    @Override
+    protected TrackedUsage usage(String streamedText) {
+        return new TrackedUsage(tokens, tokens != null, modelServed, streamedText);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.spendgate.function.proxy.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.TokenUsage;
+
+/**
+ * {@code /v1/responses}: usage is {@code input_tokens} (including {@code input_tokens_details.cached_tokens}) and
+ * {@code output_tokens} (including {@code output_tokens_details.reasoning_tokens}); streamed, it is in the
+ * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event.
+ */
+final class OpenAiResponsesUsageTracker extends UsageTracker {
+    private TokenUsage tokens;
+
+    @Override
+    protected void readBody(JsonNode root) {
+        rememberModel(root);
+        readUsage(root.path("usage"));
+    }
+
+    @Override
+    protected boolean isDelta(String event, String data) {
+        return event != null && event.endsWith(".delta");
+    }
+
+    @Override
+    protected void readEvent(String event, JsonNode node) {
+        JsonNode response = node.path("response");
+        if (response.isObject()) {
+            rememberModel(response);
+            readUsage(response.path("usage"));
+        }
+    }
+
+    @Override
+    protected void appendDeltaText(JsonNode delta, StringBuilder text) {
+        appendText(delta.get("delta"), text);
+    }
+
+    @Override
+    protected TrackedUsage usage(String streamedText) {
+        return new TrackedUsage(tokens, tokens != null, modelServed, streamedText);
+    }
+
+    private void readUsage(JsonNode usage) {
+        if (!usage.isObject()) {
+            return;
+        }
+        tokens = TokenUsage.openAi(
+                usage.path("input_tokens").asLong(),
+                usage.path("input_tokens_details").path("cached_tokens").asLong(),
+                usage.path("output_tokens").asLong(),
+                usage.path("output_tokens_details").path("reasoning_tokens").asLong());
+    }
+}

@@ -1,0 +1,138 @@
+package dev.spendgate.function.proxy.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.function.proxy.upstream.Endpoint;
+
+/**
+ * The text parts of a request, extracted per wire format, for fingerprints and token estimates only (never stored):
+ * the system prompt, the reusable prefix (system and every turn before the last), all prompt text, the number of
+ * messages, and the request's output cap ({@code max_tokens}, {@code max_completion_tokens} or
+ * {@code max_output_tokens}).
+ */
+public record PromptText(String system, String prefix, String full, int messages, Long maxOutputTokens) {
+
+    public static PromptText of(Endpoint endpoint, JsonNode body) {
+        return switch (endpoint) {
+            case CHAT_COMPLETIONS -> chat(body);
+            case RESPONSES -> responses(body);
+            case EMBEDDINGS -> embeddings(body);
+            case MESSAGES -> anthropic(body);
+        };
+    }
+
+    private static PromptText chat(JsonNode body) {
+        StringBuilder system = new StringBuilder();
+        StringBuilder all = new StringBuilder();
+        String prefix = "";
+        JsonNode messages = body.path("messages");
+        int count = 0;
+        for (JsonNode m : messages) {
+            if (count == messages.size() - 1) {
+                prefix = all.toString();
+            }
+            String role = m.path("role").asText();
+            String text = content(m.get("content"));
+            if (role.equals("system") || role.equals("developer")) {
+                system.append(text).append('\n');
+            }
+            all.append(role).append(": ").append(text).append('\n');
+            count++;
+        }
+        return new PromptText(
+                system.toString(),
+                prefix,
+                all.toString(),
+                count,
+                firstLong(body, "max_completion_tokens", "max_tokens"));
+    }
+
+    private static PromptText responses(JsonNode body) {
+        String system = body.path("instructions").asText("");
+        StringBuilder all = new StringBuilder(system);
+        String prefix = system;
+        JsonNode input = body.get("input");
+        int count = 0;
+        if (input != null && input.isTextual()) {
+            all.append('\n').append(input.asText());
+            count = 1;
+        } else if (input != null && input.isArray()) {
+            for (JsonNode item : input) {
+                if (count == input.size() - 1) {
+                    prefix = all.toString();
+                }
+                all.append('\n').append(item.path("role").asText()).append(": ");
+                all.append(content(item.has("content") ? item.get("content") : item.get("output")));
+                count++;
+            }
+        }
+        return new PromptText(system, prefix, all.toString(), count, firstLong(body, "max_output_tokens"));
+    }
+
+    private static PromptText embeddings(JsonNode body) {
+        JsonNode input = body.get("input");
+        StringBuilder all = new StringBuilder();
+        int count = 0;
+        if (input != null && input.isTextual()) {
+            all.append(input.asText());
+            count = 1;
+        } else if (input != null && input.isArray()) {
+            for (JsonNode item : input) {
+                if (item.isTextual()) {
+                    all.append(item.asText()).append('\n');
+                }
+                count++;
+            }
+        }
+        return new PromptText("", "", all.toString(), count, null);
+    }
+
+    private static PromptText anthropic(JsonNode body) {
+        String system = content(body.get("system"));
+        StringBuilder all = new StringBuilder(system);
+        String prefix = system;
+        JsonNode messages = body.path("messages");
+        int count = 0;
+        for (JsonNode m : messages) {
+            if (count == messages.size() - 1) {
+                prefix = all.toString();
+            }
+            all.append('\n').append(m.path("role").asText()).append(": ").append(content(m.get("content")));
+            count++;
+        }
+        return new PromptText(system, prefix, all.toString(), count, firstLong(body, "max_tokens"));
+    }
+
+    /** A message's text: a plain string, or the {@code text} of each content part. */
+    static String content(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder text = new StringBuilder();
+        if (content.isArray()) {
+            for (JsonNode part : content) {
+                if (part.isTextual()) {
+                    text.append(part.asText());
+                } else if (part.hasNonNull("text")) {
+                    text.append(part.get("text").asText());
+                } else if (part.has("content")) {
+                    text.append(content(part.get("content")));
+                }
+                text.append('\n');
+            }
+        }
+        return text.toString();
+    }
+
+    private static Long firstLong(JsonNode body, String... fields) {
+        for (String field : fields) {
+            JsonNode v = body.get(field);
+            if (v != null && v.canConvertToLong()) {
+                return v.asLong();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,180 @@
+package dev.spendgate.function.proxy;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.keys.KeyStore;
+import dev.spendgate.domain.keys.ProxyKey;
+import dev.spendgate.domain.keys.ProxyKeys;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageSpool;
+import dev.spendgate.embedded.FileKeyStore;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.embedded.FileSystemUsageSpool;
+import dev.spendgate.function.proxy.local.LocalGatewayServer;
+import dev.spendgate.testing.upstream.FakeLlmUpstream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real gateway on a local port in front of a real fake upstream, with embedded storage in a temp directory (or
+ * the stores a test passes). Every test talks HTTP to it like a client would.
+ */
+final class GatewayFixture implements AutoCloseable {
+    final FakeLlmUpstream upstream;
+    final GatewayRuntime runtime;
+    final LocalGatewayServer server;
+    final KeyStore keys;
+    final ObjectStore store;
+    final String secret;
+    final ProxyKey key;
+    final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private GatewayFixture(
+            FakeLlmUpstream upstream, KeyStore keys, ObjectStore store, UsageSpool spool, Map<String, String> env) {
+        this.upstream = upstream;
+        this.keys = keys;
+        this.store = store;
+        Map<String, String> all = new HashMap<>();
+        all.put("OPENAI_API_KEY", "sk-fake-openai");
+        all.put("ANTHROPIC_API_KEY", "sk-ant-fake");
+        all.put("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl());
+        all.put("SPENDGATE_ANTHROPIC_BASE_URL", upstream.anthropicBaseUrl());
+        all.put("SPENDGATE_MAX_BODY_BYTES", "65536");
+        all.putAll(env);
+        this.runtime = GatewayRuntime.create(ProxyConfig.fromEnv(all), keys, store, spool, Clock.systemUTC(), null);
+        try {
+            this.server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 32);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.secret = ProxyKeys.newSecret();
+        this.key = newKey(secret, "chatbot-prod", new Attribution(null, null, null, "prod", null, null, null));
+    }
+
+    static GatewayFixture embedded(Path dir) {
+        return embedded(dir, Map.of());
+    }
+
+    static GatewayFixture embedded(Path dir, Map<String, String> env) {
+        return new GatewayFixture(
+                FakeLlmUpstream.start(),
+                new FileKeyStore(dir.resolve("keys.json")),
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                env);
+    }
+
+    static GatewayFixture with(KeyStore keys, ObjectStore store, UsageSpool spool) {
+        return new GatewayFixture(FakeLlmUpstream.start(), keys, store, spool, Map.of());
+    }
+
+    ProxyKey newKey(String keySecret, String name, Attribution defaults) {
+        ProxyKey k = new ProxyKey(
+                ProxyKeys.newId(),
+                ProxyKeys.hash(keySecret),
+                name,
+                "prod",
+                "team@example.com",
+                defaults,
+                true,
+                Instant.now().truncatedTo(ChronoUnit.SECONDS));
+        keys.create(k);
+        return k;
+    }
+
+    String openAiBase() {
+        return server.baseUrl() + "/v1";
+    }
+
+    HttpRequest.Builder post(String path, String body) {
+        return HttpRequest.newBuilder(URI.create(server.baseUrl() + path))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + secret)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Flushes the gateway's buffer and reads back every record of the last day. */
+    List<UsageRecord> records() {
+        runtime.usageLog().flush();
+        List<UsageRecord> out = new ArrayList<>();
+        Instant now = Instant.now();
+        UsageLogReader.ReadStats stats = UsageLogReader.create(store)
+                .read(now.minus(1, ChronoUnit.DAYS), now.plus(1, ChronoUnit.HOURS), out::add);
+        if (stats.malformedLines() + stats.unreadableObjects() + stats.duplicates() > 0) {
+            throw new AssertionError("usage log has damaged or duplicate records: " + stats);
+        }
+        return out;
+    }
+
+    /**
+     * The record of one call. The gateway writes it after the last byte reaches the client, so it may land a moment
+     * after the client has its answer: wait up to ten seconds.
+     */
+    UsageRecord record(String requestId) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            for (UsageRecord r : records()) {
+                if (r.requestId().equals(requestId)) {
+                    return r;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no usage record for request " + requestId);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** Waits until {@code count} records are in the log, then returns them all. */
+    List<UsageRecord> awaitRecords(int count) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        List<UsageRecord> all = records();
+        while (all.size() < count && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+            all = records();
+        }
+        return all;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        runtime.close();
+        upstream.close();
+    }
+}
