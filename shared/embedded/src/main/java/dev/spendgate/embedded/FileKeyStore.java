@@ -49,6 +49,9 @@ public final class FileKeyStore implements KeyStore {
     private final Path lockFile;
     private final ReentrantLock jvmLock;
     private final ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** How long a snapshot is trusted without even looking at the file's attributes. */
+    private static final long RECHECK_NANOS = 100_000_000L;
+
     private volatile Snapshot snapshot = Snapshot.EMPTY;
 
     /** A store in {@code file} (e.g. {@code .spendgate/keys.json}), created on the first key. */
@@ -120,10 +123,15 @@ public final class FileKeyStore implements KeyStore {
 
     /** The keys as of the file's current version, re-reading it when it changed or the copy is a second old. */
     private Snapshot current() {
-        Object version = version();
         Snapshot known = snapshot;
-        if (known.isCurrent(version)) {
+        if (known.version() != null && System.nanoTime() - known.checkedAt() < RECHECK_NANOS) {
+            // Checked a moment ago: no file-system call on the gateway's hot path.
             return known;
+        }
+        Object version = version();
+        if (known.isCurrent(version)) {
+            snapshot = known.checkedNow();
+            return snapshot;
         }
         synchronized (this) {
             known = snapshot;
@@ -263,8 +271,14 @@ public final class FileKeyStore implements KeyStore {
             Map<String, ProxyKey> byHash,
             Map<String, ProxyKey> byId,
             Object version,
-            long readAt) {
-        static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Map.of(), null, Long.MIN_VALUE);
+            long readAt,
+            long checkedAt) {
+        static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Map.of(), null, Long.MIN_VALUE, 0);
+
+        /** This snapshot, confirmed current just now. */
+        Snapshot checkedNow() {
+            return new Snapshot(keys, byHash, byId, version, readAt, System.nanoTime());
+        }
 
         /**
          * True when the file still has this version. Two quick rewrites can leave identity, time and size unchanged
@@ -283,7 +297,8 @@ public final class FileKeyStore implements KeyStore {
                 byHash.put(key.keyHash(), key);
                 byId.put(key.id(), key);
             }
-            return new Snapshot(sorted, Map.copyOf(byHash), Map.copyOf(byId), version, System.nanoTime());
+            long now = System.nanoTime();
+            return new Snapshot(sorted, Map.copyOf(byHash), Map.copyOf(byId), version, now, now);
         }
     }
 }

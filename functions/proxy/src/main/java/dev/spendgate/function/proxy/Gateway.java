@@ -288,8 +288,7 @@ public final class Gateway {
                 outgoing = serialize(body);
             }
         }
-        call.fingerprints = PromptFingerprints.compute(
-                prompt.system(), prompt.prefix(), canonical((ObjectNode) body), prompt.full());
+        call.body = (ObjectNode) body;
         call.requestBytes = outgoing;
         relay(call, in, sink);
     }
@@ -325,11 +324,6 @@ public final class Gateway {
                     "Spendgate could not reach provider '" + call.provider.name() + "'.",
                     null);
             call.errorType = "upstream_unreachable";
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            respondError(call, sink, 503, "api_error", "Spendgate is shutting down.", null);
-            call.errorType = "interrupted";
             return;
         }
         call.statusCode = response.status();
@@ -531,7 +525,7 @@ public final class Gateway {
                 .overheadMs(Math.max(0, (end - call.startNanos - call.upstreamNanos) / 1_000_000))
                 .maxOutputTokens(call.maxOutputTokens)
                 .errorType(call.errorType)
-                .fingerprints(call.fingerprints)
+                .fingerprints(fingerprints(call))
                 .build();
         try {
             usageLog.append(record);
@@ -622,6 +616,15 @@ public final class Gateway {
     }
 
     /** The request as fingerprinted: without the fields that do not change the answer (stream, user, metadata). */
+    /** Computed after the client has its answer, so hashing adds nothing to the call's latency. */
+    private static UsageRecord.Fingerprints fingerprints(Call call) {
+        if (call.body == null) {
+            return null;
+        }
+        PromptText prompt = call.prompt;
+        return PromptFingerprints.compute(prompt.system(), prompt.prefix(), canonical(call.body), prompt.full());
+    }
+
     private static byte[] canonical(ObjectNode body) {
         ObjectNode copy = body.deepCopy();
         copy.remove(java.util.List.of("stream", "stream_options", "user", "metadata"));
@@ -666,7 +669,7 @@ public final class Gateway {
         PricingStatus pricingStatus = PricingStatus.NOT_BILLABLE;
         UsageSource usageSource = UsageSource.NONE;
         String errorType;
-        UsageRecord.Fingerprints fingerprints;
+        ObjectNode body;
 
         Call(String requestId, Instant start, long startNanos) {
             this.requestId = requestId;

@@ -16,6 +16,19 @@ public final class PromptFingerprints {
     private static final HexFormat HEX = HexFormat.of();
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
+    private static final int[][] BYTE_BITS = new int[256][8];
+    private static final boolean[] ASCII_WORD = new boolean[128];
+
+    static {
+        for (int v = 0; v < 256; v++) {
+            for (int j = 0; j < 8; j++) {
+                BYTE_BITS[v][j] = (v >>> j) & 1;
+            }
+        }
+        for (char c = 0; c < 128; c++) {
+            ASCII_WORD[c] = Character.isLetterOrDigit(c);
+        }
+    }
 
     private PromptFingerprints() {}
 
@@ -49,33 +62,37 @@ public final class PromptFingerprints {
         long w1 = 0;
         long w2 = 0;
         int words = 0;
+        int shingles = 0;
         int i = 0;
         int n = text.length();
         while (i < n) {
-            while (i < n && !Character.isLetterOrDigit(text.charAt(i))) {
+            while (i < n && !isWordChar(text.charAt(i))) {
                 i++;
             }
             if (i >= n) {
                 break;
             }
             long h = FNV_OFFSET;
-            while (i < n && Character.isLetterOrDigit(text.charAt(i))) {
-                h = (h ^ Character.toLowerCase(text.charAt(i))) * FNV_PRIME;
+            while (i < n && isWordChar(text.charAt(i))) {
+                h = (h ^ lower(text.charAt(i))) * FNV_PRIME;
                 i++;
             }
             words++;
             if (words >= 3) {
                 add(weights, mix(w1 * 31 + w2 * 17 + h));
+                shingles++;
             }
             w1 = w2;
             w2 = h;
         }
         if (words > 0 && words < 3) {
             add(weights, mix(w1 * 31 + w2 * 17));
+            shingles++;
         }
+        // weights hold how often each bit was set; a bit is in the sketch when set in more than half the shingles
         long result = 0;
         for (int bit = 0; bit < 64; bit++) {
-            if (weights[bit] > 0) {
+            if (2 * weights[bit] > shingles) {
                 result |= 1L << bit;
             }
         }
@@ -87,10 +104,22 @@ public final class PromptFingerprints {
         return 1.0 - Long.bitCount(a ^ b) / 64.0;
     }
 
+    /** Counts the set bits of {@code h}, byte by byte, through a table of each byte value's bits. */
     private static void add(int[] weights, long h) {
-        for (int bit = 0; bit < 64; bit++) {
-            weights[bit] += ((h >>> bit) & 1L) == 1L ? 1 : -1;
+        for (int b = 0; b < 64; b += 8) {
+            int[] bits = BYTE_BITS[(int) (h >>> b) & 0xFF];
+            for (int j = 0; j < 8; j++) {
+                weights[b + j] += bits[j];
+            }
         }
+    }
+
+    private static boolean isWordChar(char c) {
+        return c < 128 ? ASCII_WORD[c] : Character.isLetterOrDigit(c);
+    }
+
+    private static char lower(char c) {
+        return c < 128 ? (c >= 'A' && c <= 'Z' ? (char) (c + 32) : c) : Character.toLowerCase(c);
     }
 
     /** SplitMix64 finaliser: spreads the shingle hash over all 64 bits. */

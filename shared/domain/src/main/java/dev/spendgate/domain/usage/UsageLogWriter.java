@@ -172,7 +172,7 @@ public final class UsageLogWriter implements AutoCloseable {
 
     static byte[] gzip(List<UsageRecord> records) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(records.size() * 256);
-        try (GZIPOutputStream gz = new GZIPOutputStream(bytes, 8192)) {
+        try (GZIPOutputStream gz = new FastGzip(bytes)) {
             for (UsageRecord r : records) {
                 UsageRecordCodec.write(r, gz);
             }
@@ -183,6 +183,14 @@ public final class UsageLogWriter implements AutoCloseable {
     }
 
     private record Batch(SpooledBatch spooled, int records) {}
+
+    /** Gzip at the fastest level: usage lines compress well anyway, and flushing runs beside live calls. */
+    private static final class FastGzip extends GZIPOutputStream {
+        FastGzip(ByteArrayOutputStream out) throws IOException {
+            super(out, 8192);
+            def.setLevel(java.util.zip.Deflater.BEST_SPEED);
+        }
+    }
 
     /** Flush outcomes, for logs and metrics. Every method has a no-op default. */
     public interface FlushListener {
