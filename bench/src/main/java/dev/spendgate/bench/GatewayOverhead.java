@@ -98,13 +98,17 @@ public final class GatewayOverhead {
                     double[] addP99 = new double[rounds];
                     double[] cpu = new double[rounds];
                     double[] ratio = new double[rounds];
+                    double[] kernelShare = new double[rounds];
                     long errors = 0;
                     for (int r = 0; r < rounds; r++) {
                         Result d = run(upstreamPort, direct, c, duration);
-                        long cpuBefore = cpuTicks(gateway.pid());
+                        long[] cpuBefore = cpuTicks(gateway.pid());
                         Result g = run(gatewayPort, viaGateway, c, duration);
-                        long cpuAfter = cpuTicks(gateway.pid());
-                        cpu[r] = (cpuAfter - cpuBefore) * 10.0 / Math.max(1, g.requests);
+                        long[] cpuAfter = cpuTicks(gateway.pid());
+                        long user = cpuAfter[0] - cpuBefore[0];
+                        long system = cpuAfter[1] - cpuBefore[1];
+                        cpu[r] = (user + system) * 10.0 / Math.max(1, g.requests);
+                        kernelShare[r] = system / (double) Math.max(1, user + system);
                         addP50[r] = g.p50 - d.p50;
                         addP99[r] = g.p99 - d.p99;
                         ratio[r] = g.rps() / d.rps();
@@ -115,13 +119,15 @@ public final class GatewayOverhead {
                     results.add(String.format(
                             Locale.ROOT,
                             "RESULT gateway=spendgate stream=%s conns=%d overhead_p50_ms=%.3f overhead_p99_ms=%.3f"
-                                    + " rps_ratio=%.3f gw_cpu_ms_per_req=%.3f errors=%d rounds=%d duration_s=%d",
+                                    + " rps_ratio=%.3f gw_cpu_ms_per_req=%.3f gw_cpu_kernel_share=%.2f errors=%d"
+                                    + " rounds=%d duration_s=%d",
                             stream,
                             c,
                             median(addP50),
                             median(addP99),
                             median(ratio),
                             median(cpu),
+                            median(kernelShare),
                             errors,
                             rounds,
                             duration));
@@ -138,7 +144,8 @@ public final class GatewayOverhead {
     private static Process startGateway(FakeLlmUpstream upstream, Path dataDir, String secret) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String opts = System.getenv().getOrDefault("SPENDGATE_BENCH_GATEWAY_OPTS", "-Xms256m -Xmx512m");
+        String opts =
+                System.getenv().getOrDefault("SPENDGATE_BENCH_GATEWAY_OPTS", "-Xms256m -Xmx512m -XX:+UseSerialGC");
         for (String opt : opts.trim().split("\\s+")) {
             if (!opt.isEmpty()) {
                 command.add(opt);
@@ -252,11 +259,11 @@ public final class GatewayOverhead {
         return sorted[sorted.length / 2];
     }
 
-    /** utime + stime of the whole process, in clock ticks (10 ms). */
-    private static long cpuTicks(long pid) throws IOException {
+    /** utime and stime of the whole process, in clock ticks (10 ms). */
+    private static long[] cpuTicks(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
     }
 
     private static long rssKb(long pid) throws IOException {

@@ -53,7 +53,8 @@ public final class SseDecoder {
         String block = new String(pending, from, to - from, StandardCharsets.UTF_8);
         String event = null;
         StringBuilder data = null;
-        for (String line : block.split("\r?\n", -1)) {
+        for (String raw : block.split("\n", -1)) {
+            String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
             if (line.startsWith("data:")) {
                 String value = line.length() > 5 && line.charAt(5) == ' ' ? line.substring(6) : line.substring(5);
                 if (data == null) {
