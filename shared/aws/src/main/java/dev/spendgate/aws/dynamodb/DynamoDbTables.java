@@ -14,16 +14,18 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 
 /**
  * The DynamoDB tables of the AWS adapters: names, key schemas and attribute names. CDK defines the deployed tables
- * from these constants; tests and local set-ups create them with {@link #createKeysTable} and
- * {@link #createSpoolTable}. Both tables have a single string partition key {@code pk}, no sort key, no index, and
- * on-demand capacity, so they work on dynalite, LocalStack and AWS alike.
+ * from these constants; tests and local set-ups create them with {@link #createKeysTable}, {@link #createSpoolTable}
+ * and {@link #createBudgetsTable}. Every table has a single string partition key {@code pk}, no sort key, no index,
+ * and on-demand capacity, so they work on dynalite, LocalStack and AWS alike.
  */
 public final class DynamoDbTables {
     /** Default name of the proxy keys table. */
     public static final String DEFAULT_KEYS_TABLE = "spendgate-keys";
     /** Default name of the usage spool table. */
     public static final String DEFAULT_SPOOL_TABLE = "spendgate-usage-spool";
-    /** The partition key (type S) of both tables. */
+    /** Default name of the budgets table (ledger items, rate counters, once markers and policies). */
+    public static final String DEFAULT_BUDGETS_TABLE = "spendgate-budgets";
+    /** The partition key (type S) of every table. */
     public static final String PARTITION_KEY = "pk";
 
     private static final Duration ACTIVE_TIMEOUT = Duration.ofMinutes(2);
@@ -71,6 +73,58 @@ public final class DynamoDbTables {
         private SpoolTable() {}
     }
 
+    /**
+     * Attributes of the budgets table. One table holds four kinds of items, told apart by their partition key, which
+     * the callers namespace ({@code budget#...}, {@code rate#...}, {@code once#...}; policies are {@code policy#<id>}):
+     *
+     * <ul>
+     *   <li>ledger items ({@link DynamoDbBudgetLedger}): {@code pk} = item key; {@link #COMMITTED}, {@link #RESERVED},
+     *       {@link #SPENT};
+     *   <li>rate counters ({@link DynamoDbRateCounter}): {@code pk} = counter key; {@link #COUNT}, {@link #EXPIRES_AT};
+     *   <li>once markers ({@link DynamoDbOnceMarker}): {@code pk} = marker key; {@link #EXPIRES_AT};
+     *   <li>policies ({@link DynamoDbBudgetPolicyStore}): {@code pk} = {@link #POLICY_ITEM_PREFIX} + id; the
+     *       {@code POLICY_*} attributes.
+     * </ul>
+     *
+     * Numbers are DynamoDB N: exact decimals of up to 38 significant digits, written with
+     * {@code BigDecimal.toPlainString()}.
+     */
+    public static final class BudgetsTable {
+        /** N: settled spend plus open reservations (USD), the figure a reservation is checked against. */
+        public static final String COMMITTED = "committed";
+        /** N: open reservations (USD). */
+        public static final String RESERVED = "reserved";
+        /** N: settled spend (USD). */
+        public static final String SPENT = "spent";
+        /** N: a rate counter's count. */
+        public static final String COUNT = "n";
+        /**
+         * N: epoch seconds after which the item may be deleted; the table's TTL attribute (declared in CDK: dynalite
+         * has no UpdateTimeToLive). Until TTL deletes it, adapters treat an expired marker as absent.
+         */
+        public static final String EXPIRES_AT = "expires_at";
+        /** Partition key prefix of a policy item, followed by {@code BudgetPolicy.id()}. */
+        public static final String POLICY_ITEM_PREFIX = "policy#";
+        /** S: the policy id, e.g. {@code feature:chatbot/monthly}. */
+        public static final String POLICY_ID = "id";
+        /** S: the scope, e.g. {@code feature:chatbot}, {@code run:*}, {@code global}. */
+        public static final String POLICY_SCOPE = "scope";
+        /** S: {@code monthly}, {@code daily} or {@code lifetime}. */
+        public static final String POLICY_PERIOD = "period";
+        /** N: the limit in USD. */
+        public static final String POLICY_LIMIT_USD = "limit_usd";
+        /** S: {@code block}, {@code degrade} or {@code alert}. */
+        public static final String POLICY_MODE = "mode";
+        /** L of N: alert thresholds in percent of the limit, in the policy's order (may be empty). */
+        public static final String POLICY_ALERT_AT = "alert_at";
+        /** S: {@code fail_closed} or {@code fail_open}. */
+        public static final String POLICY_ON_STORE_ERROR = "on_store_error";
+        /** S: the time zone periods are counted in ({@code ZoneId.getId()}, e.g. {@code Europe/Berlin}, {@code Z}). */
+        public static final String POLICY_ZONE = "zone";
+
+        private BudgetsTable() {}
+    }
+
     /** Creates the keys table unless it exists, and waits until it is active. */
     public static void createKeysTable(DynamoDbClient dynamoDb, String tableName) {
         createTable(dynamoDb, tableName);
@@ -78,6 +132,14 @@ public final class DynamoDbTables {
 
     /** Creates the usage spool table unless it exists, and waits until it is active. */
     public static void createSpoolTable(DynamoDbClient dynamoDb, String tableName) {
+        createTable(dynamoDb, tableName);
+    }
+
+    /**
+     * Creates the budgets table unless it exists, and waits until it is active. TTL on {@link BudgetsTable#EXPIRES_AT}
+     * is left to CDK (dynalite has no UpdateTimeToLive).
+     */
+    public static void createBudgetsTable(DynamoDbClient dynamoDb, String tableName) {
         createTable(dynamoDb, tableName);
     }
 

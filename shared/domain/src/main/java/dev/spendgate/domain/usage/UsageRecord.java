@@ -11,6 +11,8 @@ import java.util.Objects;
  * Carries no prompt or completion text: only token counts, cost and fingerprints.
  *
  * @param costUsd exact cost, or null when the model is unpriced ({@code pricingStatus} says why)
+ * @param degradedFrom the model the client asked for when a {@code degrade} budget moved the call to a cheaper one
+ * @param unenforced a budget applied but its store could not be reached and the budget is fail-open
  */
 public record UsageRecord(
         int schemaVersion,
@@ -35,7 +37,9 @@ public record UsageRecord(
         long overheadMs,
         Long maxOutputTokens,
         String errorType,
-        Fingerprints fingerprints) {
+        Fingerprints fingerprints,
+        String degradedFrom,
+        boolean unenforced) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -116,6 +120,8 @@ public record UsageRecord(
         private Long maxOutputTokens;
         private String errorType;
         private Fingerprints fingerprints = Fingerprints.NONE;
+        private String degradedFrom;
+        private boolean unenforced;
 
         private Builder() {}
 
@@ -229,6 +235,16 @@ public record UsageRecord(
             return this;
         }
 
+        public Builder degradedFrom(String v) {
+            degradedFrom = v;
+            return this;
+        }
+
+        public Builder unenforced(boolean v) {
+            unenforced = v;
+            return this;
+        }
+
         public UsageRecord build() {
             return new UsageRecord(
                     SCHEMA_VERSION,
@@ -253,7 +269,9 @@ public record UsageRecord(
                     overheadMs,
                     maxOutputTokens,
                     errorType,
-                    fingerprints);
+                    fingerprints,
+                    degradedFrom,
+                    unenforced);
         }
     }
 }

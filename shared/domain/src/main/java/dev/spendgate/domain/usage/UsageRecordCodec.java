@@ -75,6 +75,8 @@ public final class UsageRecordCodec {
             g.writeStringField("prefix_hash", f.prefixHash());
             g.writeStringField("request_hash", f.requestHash());
             g.writeStringField("simhash", f.simhash());
+            g.writeStringField("degraded_from", r.degradedFrom());
+            g.writeBooleanField("unenforced", r.unenforced());
             g.writeEndObject();
             g.writeRaw('\n');
         } catch (IOException e) {
@@ -143,7 +145,9 @@ public final class UsageRecordCodec {
                             : null,
                     str(n, "error_type"),
                     new Fingerprints(
-                            str(n, "system_hash"), str(n, "prefix_hash"), str(n, "request_hash"), str(n, "simhash")));
+                            str(n, "system_hash"), str(n, "prefix_hash"), str(n, "request_hash"), str(n, "simhash")),
+                    str(n, "degraded_from"),
+                    n.path("unenforced").asBoolean(false));
         } catch (MalformedUsageRecordException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -1,0 +1,149 @@
+package dev.spendgate.aws.dynamodb;
+
+import static dev.spendgate.aws.dynamodb.DynamoDbTables.PARTITION_KEY;
+
+import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
+import dev.spendgate.domain.budget.BudgetLedger;
+import dev.spendgate.domain.budget.BudgetState;
+import java.math.BigDecimal;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+
+/**
+ * A {@link BudgetLedger} in the budgets table ({@link DynamoDbTables#createBudgetsTable}): one item per budget item
+ * key with {@code committed}, {@code reserved} and {@code spent} (N, exact decimals), correct across any number of
+ * gateway instances without transactions (which dynalite lacks).
+ *
+ * <p>{@link #reserve} is one conditional UpdateItem: add the amount to {@code committed} and {@code reserved} if
+ * {@code committed <= limit - amount} (computed here; a negative bound refuses without a write). DynamoDB serialises
+ * updates of one item, so concurrent reservations never overshoot. A refusal reads the item back with a consistent
+ * GetItem (dynalite ignores {@code ReturnValuesOnConditionCheckFailure}), so the returned state may already include
+ * a later write. {@link #release} and {@link #settle} are unconditional {@code ADD}s; a release of an item that does
+ * not exist changes nothing.
+ *
+ * <p>SDK failures propagate as {@link software.amazon.awssdk.core.exception.SdkException}. The SDK retries a request
+ * whose response was lost; for these non-idempotent updates that can count an amount twice (on the safe side for
+ * {@code reserve}: less budget, never more), so callers should give the client few retries.
+ */
+public final class DynamoDbBudgetLedger implements BudgetLedger {
+    private static final AttributeValue ZERO = AttributeValue.fromN("0");
+    private static final Map<String, String> COUNTER_NAMES = Map.of(
+            "#committed", BudgetsTable.COMMITTED, "#reserved", BudgetsTable.RESERVED, "#spent", BudgetsTable.SPENT);
+    private static final String RESERVE = "SET #committed = if_not_exists(#committed, :zero) + :amount,"
+            + " #reserved = if_not_exists(#reserved, :zero) + :amount, #spent = if_not_exists(#spent, :zero)";
+    private static final String RESERVE_CONDITION = "attribute_not_exists(#committed) OR #committed <= :max";
+
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+
+    public DynamoDbBudgetLedger(DynamoDbClient dynamoDb, String table) {
+        this.dynamoDb = Objects.requireNonNull(dynamoDb, "dynamoDb");
+        this.table = Objects.requireNonNull(table, "table");
+    }
+
+    @Override
+    public ReserveResult reserve(String itemKey, BigDecimal limit, BigDecimal amount) {
+        Objects.requireNonNull(itemKey, "itemKey");
+        requireNotNegative(limit, "limit");
+        requireNotNegative(amount, "amount");
+        BigDecimal max = limit.subtract(amount);
+        if (max.signum() < 0) {
+            return new ReserveResult(false, state(itemKey).orElse(BudgetState.EMPTY));
+        }
+        try {
+            Map<String, AttributeValue> updated = dynamoDb.updateItem(b -> b.tableName(table)
+                            .key(partitionKey(itemKey))
+                            .updateExpression(RESERVE)
+                            .conditionExpression(RESERVE_CONDITION)
+                            .expressionAttributeNames(COUNTER_NAMES)
+                            .expressionAttributeValues(
+                                    Map.of(":zero", ZERO, ":amount", number(amount), ":max", number(max)))
+                            .returnValues(ReturnValue.ALL_NEW))
+                    .attributes();
+            return new ReserveResult(true, toState(updated));
+        } catch (ConditionalCheckFailedException refused) {
+            return new ReserveResult(false, state(itemKey).orElse(BudgetState.EMPTY));
+        }
+    }
+
+    @Override
+    public void release(String itemKey, BigDecimal reserved) {
+        Objects.requireNonNull(itemKey, "itemKey");
+        requireNotNegative(reserved, "reserved");
+        if (reserved.signum() == 0) {
+            return;
+        }
+        AttributeValue minus = number(reserved.negate());
+        try {
+            dynamoDb.updateItem(b -> b.tableName(table)
+                    .key(partitionKey(itemKey))
+                    .updateExpression("ADD #committed :minus, #reserved :minus")
+                    .conditionExpression("attribute_exists(#committed)")
+                    .expressionAttributeNames(
+                            Map.of("#committed", BudgetsTable.COMMITTED, "#reserved", BudgetsTable.RESERVED))
+                    .expressionAttributeValues(Map.of(":minus", minus)));
+        } catch (ConditionalCheckFailedException noSuchItem) {
+            // nothing was reserved on it: creating it with negative counters would be wrong
+        }
+    }
+
+    @Override
+    public void settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
+        Objects.requireNonNull(itemKey, "itemKey");
+        requireNotNegative(reserved, "reserved");
+        requireNotNegative(actual, "actual");
+        dynamoDb.updateItem(b -> b.tableName(table)
+                .key(partitionKey(itemKey))
+                .updateExpression("ADD #committed :delta, #reserved :released, #spent :actual")
+                .expressionAttributeNames(COUNTER_NAMES)
+                .expressionAttributeValues(Map.of(
+                        ":delta", number(actual.subtract(reserved)),
+                        ":released", number(reserved.negate()),
+                        ":actual", number(actual))));
+    }
+
+    @Override
+    public Optional<BudgetState> state(String itemKey) {
+        Objects.requireNonNull(itemKey, "itemKey");
+        Map<String, AttributeValue> item = dynamoDb.getItem(
+                        b -> b.tableName(table).key(partitionKey(itemKey)).consistentRead(true))
+                .item();
+        if (item == null || !item.containsKey(BudgetsTable.COMMITTED)) {
+            return Optional.empty();
+        }
+        return Optional.of(toState(item));
+    }
+
+    private static BudgetState toState(Map<String, AttributeValue> item) {
+        return new BudgetState(
+                decimal(item, BudgetsTable.SPENT),
+                decimal(item, BudgetsTable.RESERVED),
+                decimal(item, BudgetsTable.COMMITTED));
+    }
+
+    private static BigDecimal decimal(Map<String, AttributeValue> item, String attribute) {
+        AttributeValue value = item.get(attribute);
+        return value == null || value.n() == null ? BigDecimal.ZERO : new BigDecimal(value.n());
+    }
+
+    /** An exact DynamoDB number: plain notation, no exponent, trailing zeros dropped (they are not significant). */
+    static AttributeValue number(BigDecimal value) {
+        return AttributeValue.fromN(value.stripTrailingZeros().toPlainString());
+    }
+
+    private static Map<String, AttributeValue> partitionKey(String value) {
+        return Map.of(PARTITION_KEY, AttributeValue.fromS(value));
+    }
+
+    private static void requireNotNegative(BigDecimal value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.signum() < 0) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + value.toPlainString());
+        }
+    }
+}

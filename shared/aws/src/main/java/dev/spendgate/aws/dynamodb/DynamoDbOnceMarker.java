@@ -1,0 +1,60 @@
+package dev.spendgate.aws.dynamodb;
+
+import static dev.spendgate.aws.dynamodb.DynamoDbTables.PARTITION_KEY;
+
+import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
+import dev.spendgate.domain.budget.OnceMarker;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+/**
+ * An {@link OnceMarker} in the budgets table ({@link DynamoDbTables#createBudgetsTable}): one item per marker key with
+ * {@code expires_at} (epoch seconds, the table's TTL attribute). {@link #markOnce} is one conditional PutItem, if
+ * {@code attribute_not_exists(pk) OR expires_at < :now}: TTL deletes expired items only eventually (within days), so
+ * an expired marker that is still there counts as absent and is overwritten. Exactly one of any number of
+ * concurrent callers wins. SDK failures propagate as {@link software.amazon.awssdk.core.exception.SdkException}.
+ */
+public final class DynamoDbOnceMarker implements OnceMarker {
+    private static final Map<String, String> NAMES = Map.of("#pk", PARTITION_KEY, "#expires", BudgetsTable.EXPIRES_AT);
+
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+    private final Clock clock;
+
+    public DynamoDbOnceMarker(DynamoDbClient dynamoDb, String table) {
+        this(dynamoDb, table, Clock.systemUTC());
+    }
+
+    public DynamoDbOnceMarker(DynamoDbClient dynamoDb, String table, Clock clock) {
+        this.dynamoDb = Objects.requireNonNull(dynamoDb, "dynamoDb");
+        this.table = Objects.requireNonNull(table, "table");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public boolean markOnce(String markerKey, Instant expiresAt) {
+        Objects.requireNonNull(markerKey, "markerKey");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        try {
+            dynamoDb.putItem(b -> b.tableName(table)
+                    .item(Map.of(
+                            PARTITION_KEY,
+                            AttributeValue.fromS(markerKey),
+                            BudgetsTable.EXPIRES_AT,
+                            AttributeValue.fromN(Long.toString(DynamoDbRateCounter.epochSecondsCeiling(expiresAt)))))
+                    .conditionExpression("attribute_not_exists(#pk) OR #expires < :now")
+                    .expressionAttributeNames(NAMES)
+                    .expressionAttributeValues(Map.of(
+                            ":now",
+                            AttributeValue.fromN(Long.toString(clock.instant().getEpochSecond())))));
+            return true;
+        } catch (ConditionalCheckFailedException alreadyMarked) {
+            return false;
+        }
+    }
+}

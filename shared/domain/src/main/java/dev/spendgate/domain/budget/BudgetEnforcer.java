@@ -1,0 +1,293 @@
+package dev.spendgate.domain.budget;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetDecision.Outcome;
+import dev.spendgate.domain.budget.BudgetDecision.Refusal;
+import dev.spendgate.domain.budget.BudgetDecision.Reservation;
+import dev.spendgate.domain.budget.BudgetLedger.ReserveResult;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+
+/**
+ * Enforces budgets before a call and settles them after it. Before: the call's worst-case cost is reserved on every
+ * applicable budget item with one atomic conditional write each (in parallel); when any item refuses, the ones
+ * already taken are given back, so a refused call leaves nothing reserved. After: each reservation is replaced by the
+ * actual cost, and alert thresholds crossed are sent once per scope, period and threshold.
+ *
+ * <p>Without transactions, two calls can each hold a reservation on scope A while one of them is refused on scope B;
+ * that reservation is released a moment later. So a budget can refuse a call it could have afforded for that moment,
+ * never the opposite: settled spend stays within the limit, except for the difference between estimate and actual
+ * cost of calls already admitted (the estimate is a worst case, so actual cost is normally below it).
+ */
+public final class BudgetEnforcer implements AutoCloseable {
+    private final BudgetPolicyStore policies;
+    private final BudgetLedger ledger;
+    private final OnceMarker marker;
+    private final AlertSink alerts;
+    private final Clock clock;
+    private final ExecutorService executor;
+
+    public BudgetEnforcer(
+            BudgetPolicyStore policies, BudgetLedger ledger, OnceMarker marker, AlertSink alerts, Clock clock) {
+        this.policies = Objects.requireNonNull(policies, "policies");
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.marker = Objects.requireNonNull(marker, "marker");
+        this.alerts = Objects.requireNonNull(alerts, "alerts");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "spendgate-budget");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Decides whether a call may go ahead, and reserves its worst-case cost.
+     *
+     * @param estimate worst-case cost of the call on a given model; empty when the model has no price
+     * @param cheaperModels the operator's degradation chain after a model, cheapest last (empty: no chain)
+     */
+    public BudgetDecision reserve(
+            Attribution attribution,
+            String keyId,
+            String model,
+            Function<String, Optional<BigDecimal>> estimate,
+            Function<String, List<String>> cheaperModels) {
+        Instant now = clock.instant();
+        List<Reservation> applicable = new ArrayList<>();
+        for (BudgetPolicy policy : policies.list()) {
+            String value = policy.scope().matchValue(attribution, keyId);
+            if (value != null) {
+                applicable.add(new Reservation(policy, value, policy.itemKey(value, now), BigDecimal.ZERO));
+            }
+        }
+        if (applicable.isEmpty()) {
+            return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false);
+        }
+        Attempt first = attempt(applicable, model, estimate.apply(model), now);
+        if (first.outcome != Outcome.BLOCK) {
+            return first.decision(model);
+        }
+        boolean onlyDegradeRefused =
+                first.refused.stream().allMatch(r -> r.policy().mode() == BudgetPolicy.Mode.DEGRADE);
+        if (onlyDegradeRefused && first.estimate != null) {
+            for (String cheaper : cheaperModels.apply(model)) {
+                Attempt next = attempt(applicable, cheaper, estimate.apply(cheaper), now);
+                if (next.outcome != Outcome.BLOCK) {
+                    return next.outcome == Outcome.ALLOW
+                            ? next.decision(cheaper).degraded()
+                            : next.decision(cheaper);
+                }
+            }
+        }
+        return first.decision(model);
+    }
+
+    /**
+     * Settles every reservation of an admitted call at its actual cost (null when the model is unpriced: then the
+     * reservation, a worst case, is kept as spend), sends threshold alerts, and returns the tightest remaining budget
+     * (empty when no budget applies).
+     */
+    public Optional<BigDecimal> settle(BudgetDecision decision, BigDecimal actualCost) {
+        BigDecimal tightest = null;
+        Instant now = clock.instant();
+        for (Reservation r : decision.reservations()) {
+            BigDecimal actual = actualCost != null ? actualCost : r.reserved();
+            try {
+                ledger.settle(r.itemKey(), r.reserved(), actual);
+                BudgetState state = ledger.state(r.itemKey()).orElse(BudgetState.EMPTY);
+                BigDecimal remaining = state.remaining(r.policy().limitUsd());
+                tightest = tightest == null || remaining.compareTo(tightest) < 0 ? remaining : tightest;
+                alertIfCrossed(r, state, now);
+            } catch (RuntimeException e) {
+                // The call already ran: its usage record keeps the cost; the ledger misses it until reconciled.
+                throw new BudgetStoreException("could not settle budget item " + r.itemKey(), e);
+            }
+        }
+        return Optional.ofNullable(tightest);
+    }
+
+    /** Gives back every reservation of a call that will not run (upstream unreachable, client gone before). */
+    public void release(BudgetDecision decision) {
+        for (Reservation r : decision.reservations()) {
+            if (r.reserved().signum() > 0) {
+                ledger.release(r.itemKey(), r.reserved());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+
+    private Attempt attempt(List<Reservation> applicable, String model, Optional<BigDecimal> estimate, Instant now) {
+        List<Reservation> enforced = applicable.stream()
+                .filter(r -> r.policy().mode() != BudgetPolicy.Mode.ALERT)
+                .toList();
+        if (enforced.isEmpty()) {
+            return Attempt.allowed(applicable, estimate.orElse(BigDecimal.ZERO), false);
+        }
+        if (estimate.isEmpty()) {
+            Reservation first = enforced.get(0);
+            return Attempt.blocked(
+                    List.of(first),
+                    null,
+                    refusal(
+                            first,
+                            BudgetState.EMPTY,
+                            now,
+                            "model '" + model + "' has no price in the catalog, so a budget cannot bound its cost"));
+        }
+        BigDecimal amount = estimate.get();
+        List<CompletableFuture<Result>> futures = new ArrayList<>();
+        for (Reservation r : enforced) {
+            futures.add(
+                    enforced.size() == 1
+                            ? CompletableFuture.completedFuture(tryReserve(r, amount))
+                            : CompletableFuture.supplyAsync(() -> tryReserve(r, amount), executor));
+        }
+        List<Result> results = futures.stream().map(CompletableFuture::join).toList();
+
+        List<Reservation> taken = new ArrayList<>();
+        List<Result> refused = new ArrayList<>();
+        boolean storeErrorClosed = false;
+        boolean unenforced = false;
+        for (Result result : results) {
+            if (result.error != null) {
+                if (result.reservation.policy().onStoreError() == BudgetPolicy.OnStoreError.FAIL_CLOSED) {
+                    storeErrorClosed = true;
+                } else {
+                    unenforced = true;
+                    taken.add(result.reservation);
+                }
+            } else if (result.granted) {
+                taken.add(withAmount(result.reservation, amount));
+            } else {
+                refused.add(result);
+            }
+        }
+        if (storeErrorClosed || !refused.isEmpty()) {
+            for (Reservation r : taken) {
+                if (r.reserved().signum() > 0) {
+                    releaseQuietly(r);
+                }
+            }
+            if (storeErrorClosed) {
+                return Attempt.storeError(amount);
+            }
+            Result tightest = refused.stream()
+                    .min(Comparator.comparing(
+                            r -> r.state.remaining(r.reservation.policy().limitUsd())))
+                    .orElseThrow();
+            return Attempt.blocked(
+                    refused.stream().map(r -> r.reservation).toList(),
+                    amount,
+                    refusal(tightest.reservation, tightest.state, now, "budget exceeded"));
+        }
+        List<Reservation> all = new ArrayList<>(taken);
+        for (Reservation r : applicable) {
+            if (r.policy().mode() == BudgetPolicy.Mode.ALERT) {
+                all.add(r);
+            }
+        }
+        return Attempt.allowed(all, amount, unenforced);
+    }
+
+    private Result tryReserve(Reservation r, BigDecimal amount) {
+        try {
+            ReserveResult result = ledger.reserve(r.itemKey(), r.policy().limitUsd(), amount);
+            return new Result(r, result.granted(), result.state(), null);
+        } catch (RuntimeException e) {
+            return new Result(r, false, BudgetState.EMPTY, e);
+        }
+    }
+
+    private void releaseQuietly(Reservation r) {
+        try {
+            ledger.release(r.itemKey(), r.reserved());
+        } catch (RuntimeException e) {
+            // left for the store to be reconciled; the reservation is an over-count, never an under-count
+        }
+    }
+
+    private void alertIfCrossed(Reservation r, BudgetState state, Instant now) {
+        BudgetPolicy policy = r.policy();
+        if (policy.limitUsd().signum() == 0) {
+            return;
+        }
+        BigDecimal percent =
+                state.spent().multiply(BigDecimal.valueOf(100)).divide(policy.limitUsd(), MathContext.DECIMAL64);
+        Instant end = policy.period().end(now, policy.zone());
+        Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
+        for (int threshold : policy.alertAt()) {
+            if (percent.compareTo(BigDecimal.valueOf(threshold)) >= 0
+                    && marker.markOnce("alert#" + r.itemKey() + "#" + threshold, expires)) {
+                alerts.send(new BudgetAlert(
+                        policy.id(),
+                        r.scopeValue(),
+                        policy.period().key(now, policy.zone()),
+                        threshold,
+                        policy.limitUsd(),
+                        state.spent(),
+                        policy.mode(),
+                        now));
+            }
+        }
+    }
+
+    private static Reservation withAmount(Reservation r, BigDecimal amount) {
+        return new Reservation(r.policy(), r.scopeValue(), r.itemKey(), amount);
+    }
+
+    private static Refusal refusal(Reservation r, BudgetState state, Instant now, String reason) {
+        BudgetPolicy p = r.policy();
+        return new Refusal(
+                p,
+                r.scopeValue(),
+                p.period().key(now, p.zone()),
+                state.spent(),
+                p.period().end(now, p.zone()),
+                reason);
+    }
+
+    private record Result(Reservation reservation, boolean granted, BudgetState state, Throwable error) {}
+
+    private record Attempt(
+            Outcome outcome,
+            List<Reservation> reservations,
+            List<Reservation> refused,
+            BigDecimal estimate,
+            Refusal refusal,
+            boolean unenforced) {
+
+        static Attempt allowed(List<Reservation> reservations, BigDecimal estimate, boolean unenforced) {
+            return new Attempt(Outcome.ALLOW, reservations, List.of(), estimate, null, unenforced);
+        }
+
+        static Attempt blocked(List<Reservation> refused, BigDecimal estimate, Refusal refusal) {
+            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false);
+        }
+
+        static Attempt storeError(BigDecimal estimate) {
+            return new Attempt(Outcome.STORE_ERROR, List.of(), List.of(), estimate, null, false);
+        }
+
+        BudgetDecision decision(String model) {
+            return new BudgetDecision(
+                    outcome, model, estimate == null ? BigDecimal.ZERO : estimate, reservations, refusal, unenforced);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.spendgate.domain.budget;
+
+import java.math.BigDecimal;
+import java.util.Optional;
+
+/**
+ * Spend counters, one item per budget scope and period, updated atomically so that concurrent calls across any
+ * number of gateway instances cannot overshoot a limit. An item holds {@code committed} (settled spend plus open
+ * reservations), {@code reserved} (open reservations) and {@code spent} (settled spend), exact decimals in USD.
+ * Items are created on first use. The limit is passed with each reservation (it lives in the policy), so a changed
+ * limit applies to the next call at once.
+ */
+public interface BudgetLedger {
+
+    /**
+     * Reserves {@code amount} when {@code committed + amount <= limit}, in one atomic conditional write. Returns
+     * whether it was granted and the item's state (after the reservation when granted; as read when refused, which
+     * may lag a concurrent write).
+     */
+    ReserveResult reserve(String itemKey, BigDecimal limit, BigDecimal amount);
+
+    /** Gives back a reservation that will not be used (the call was refused on another scope, or never ran). */
+    void release(String itemKey, BigDecimal reserved);
+
+    /**
+     * Replaces a reservation by the call's actual cost, unconditionally: spend is always recorded, even above the
+     * estimate or the limit. {@code reserved} may be zero (spend recorded without a reservation).
+     */
+    void settle(String itemKey, BigDecimal reserved, BigDecimal actual);
+
+    /** The item's counters, or empty when nothing was ever reserved or spent on it. */
+    Optional<BudgetState> state(String itemKey);
+
+    /** Whether a reservation was granted, and the item's counters. */
+    record ReserveResult(boolean granted, BudgetState state) {}
+}

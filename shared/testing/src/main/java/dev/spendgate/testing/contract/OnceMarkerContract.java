@@ -1,0 +1,93 @@
+package dev.spendgate.testing.contract;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spendgate.domain.budget.OnceMarker;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link OnceMarker} must do. Extend it once per adapter: {@link #newMarker()} returns a marker over
+ * fresh, empty storage and {@link #reopenMarker()} a second instance over the same storage, as another process (a
+ * restarted local gateway, another Lambda instance) sees it.
+ */
+public abstract class OnceMarkerContract {
+    private static final String KEY = "once#alert#budget#feature:chatbot#monthly#2026-11#80";
+    private static final String OTHER_KEY = "once#alert#budget#feature:chatbot#monthly#2026-11#100";
+
+    private OnceMarker marker;
+    private Instant expiresAt;
+
+    /** A marker over fresh, empty storage; called before every test. */
+    protected abstract OnceMarker newMarker();
+
+    /** Another instance over the storage of the marker {@link #newMarker()} last returned. */
+    protected abstract OnceMarker reopenMarker();
+
+    @BeforeEach
+    void createMarker() {
+        marker = newMarker();
+        expiresAt = Instant.now().plusSeconds(3600);
+    }
+
+    @Test
+    void markOnce_firstCall_returnsTrueAndLaterCallsFalse() {
+        assertThat(marker.markOnce(KEY, expiresAt)).isTrue();
+
+        assertThat(marker.markOnce(KEY, expiresAt)).isFalse();
+        assertThat(marker.markOnce(KEY, expiresAt.plusSeconds(60))).isFalse();
+    }
+
+    @Test
+    void markOnce_distinctKeys_areIndependent() {
+        assertThat(marker.markOnce(KEY, expiresAt)).isTrue();
+
+        assertThat(marker.markOnce(OTHER_KEY, expiresAt)).isTrue();
+        assertThat(marker.markOnce(OTHER_KEY, expiresAt)).isFalse();
+    }
+
+    @Test
+    void markOnce_markedByAnotherInstance_returnsFalse() {
+        OnceMarker other = reopenMarker();
+        assertThat(marker.markOnce(KEY, expiresAt)).isTrue();
+
+        assertThat(other.markOnce(KEY, expiresAt)).isFalse();
+        assertThat(other.markOnce(OTHER_KEY, expiresAt)).isTrue();
+        assertThat(marker.markOnce(OTHER_KEY, expiresAt)).isFalse();
+    }
+
+    @Test
+    void markOnce_afterReopen_isRemembered() {
+        marker.markOnce(KEY, expiresAt);
+
+        assertThat(reopenMarker().markOnce(KEY, expiresAt)).isFalse();
+    }
+
+    @Test
+    void markOnce_expiredMarker_countsAsAbsent() {
+        assertThat(marker.markOnce(KEY, Instant.now().minusSeconds(60))).isTrue();
+
+        assertThat(marker.markOnce(KEY, expiresAt)).isTrue();
+        assertThat(marker.markOnce(KEY, expiresAt)).isFalse();
+        assertThat(reopenMarker().markOnce(KEY, expiresAt)).isFalse();
+    }
+
+    @Test
+    void markOnce_50ConcurrentCallersOnTwoInstances_exactlyOneReturnsTrue() {
+        OnceMarker other = reopenMarker();
+
+        List<Boolean> results =
+                ConcurrentCalls.startTogether(50, i -> (i % 2 == 0 ? marker : other).markOnce(KEY, expiresAt));
+
+        assertThat(results.stream().filter(Boolean::booleanValue)).hasSize(1);
+    }
+
+    @Test
+    void markOnce_nullArguments_throwNullPointerException() {
+        assertThatThrownBy(() -> marker.markOnce(null, expiresAt)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> marker.markOnce(KEY, null)).isInstanceOf(NullPointerException.class);
+    }
+}
