@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetDecision;
+import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.fingerprint.PromptFingerprints;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.keys.ProxyKey;
@@ -16,6 +18,7 @@ import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
@@ -37,6 +40,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -51,6 +55,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Gateway {
     public static final String REQUEST_ID_HEADER = "X-Spendgate-Request-Id";
     public static final String COST_HEADER = "X-Spendgate-Cost-Usd";
+    public static final String REMAINING_HEADER = "X-Spendgate-Budget-Remaining-Usd";
+    public static final String DEGRADED_HEADER = "X-Spendgate-Degraded";
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
@@ -99,6 +105,7 @@ public final class Gateway {
     private final UpstreamClient upstream;
     private final Clock clock;
     private final long maxBodyBytes;
+    private final BudgetGate budgets;
     private final Set<String> unpricedWarned = ConcurrentHashMap.newKeySet();
 
     public Gateway(
@@ -108,7 +115,9 @@ public final class Gateway {
             UsageLogWriter usageLog,
             UpstreamClient upstream,
             Clock clock,
-            long maxBodyBytes) {
+            long maxBodyBytes,
+            BudgetGate budgets) {
+        this.budgets = Objects.requireNonNull(budgets, "budgets");
         this.keys = Objects.requireNonNull(keys, "keys");
         this.router = Objects.requireNonNull(router, "router");
         this.pricing = Objects.requireNonNull(pricing, "pricing");
@@ -278,17 +287,31 @@ public final class Gateway {
         PromptText prompt = PromptText.of(call.endpoint, body);
         call.prompt = prompt;
         call.maxOutputTokens = prompt.maxOutputTokens();
-        byte[] outgoing = request.body();
+        call.body = (ObjectNode) body;
+        if (!admit(call, sink, prompt)) {
+            return;
+        }
+        ObjectNode outgoingBody = (ObjectNode) body;
+        boolean changed = false;
+        if (call.degradedFrom != null) {
+            outgoingBody = outgoingBody.deepCopy();
+            outgoingBody.put("model", call.modelForwarded);
+            changed = true;
+        }
         if (call.endpoint == Endpoint.CHAT_COMPLETIONS && call.stream) {
-            JsonNode options = body.path("stream_options");
+            JsonNode options = outgoingBody.path("stream_options");
             if (!options.path("include_usage").asBoolean(false)) {
-                ObjectNode o =
-                        options.isObject() ? (ObjectNode) options : ((ObjectNode) body).putObject("stream_options");
+                if (!changed) {
+                    outgoingBody = outgoingBody.deepCopy();
+                }
+                ObjectNode o = options.isObject()
+                        ? (ObjectNode) outgoingBody.get("stream_options")
+                        : outgoingBody.putObject("stream_options");
                 o.put("include_usage", true);
-                outgoing = serialize(body);
+                changed = true;
             }
         }
-        call.body = (ObjectNode) body;
+        byte[] outgoing = changed ? serialize(outgoingBody) : request.body();
         call.requestBytes = outgoing;
         relay(call, in, sink);
     }
@@ -334,6 +357,9 @@ public final class Gateway {
             }
         });
         back.set(REQUEST_ID_HEADER, call.requestId);
+        if (call.degradedFrom != null) {
+            back.set(DEGRADED_HEADER, call.degradedFrom + " -> " + call.modelForwarded);
+        }
         String contentType = response.headers().first("content-type");
         boolean sse =
                 contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
@@ -377,6 +403,7 @@ public final class Gateway {
                 back.set(COST_HEADER, call.cost.toPlainString());
             }
         }
+        settleBudget(call).ifPresent(remaining -> back.set(REMAINING_HEADER, remaining.toPlainString()));
         try {
             call.started = true;
             sink.start(response.status(), back, body.length);
@@ -461,10 +488,10 @@ public final class Gateway {
             }
         }
         call.tokens = tokens;
-        String model = call.modelServed != null ? call.modelServed : call.modelRequested;
+        String model = call.modelServed != null ? call.modelServed : call.modelForwarded;
         Optional<ModelPrice> price = pricing.find(call.provider.pricingProvider(), model);
         if (price.isEmpty() && call.modelServed != null) {
-            price = pricing.find(call.provider.pricingProvider(), call.modelRequested);
+            price = pricing.find(call.provider.pricingProvider(), call.modelForwarded);
         }
         if (price.isPresent()) {
             call.cost = price.get().cost(tokens);
@@ -481,7 +508,7 @@ public final class Gateway {
     }
 
     private static TokenUsage estimate(Call call, TrackedUsage tracked) {
-        String model = call.modelServed != null ? call.modelServed : call.modelRequested;
+        String model = call.modelServed != null ? call.modelServed : call.modelForwarded;
         long output = TokenCounter.count(model, tracked.streamedText());
         TokenUsage partial = tracked.tokens();
         if (partial != null) {
@@ -500,6 +527,7 @@ public final class Gateway {
     }
 
     private void record(Call call) {
+        settleBudget(call);
         long end = System.nanoTime();
         long latencyMs = (end - call.startNanos) / 1_000_000;
         long upstreamMs = call.upstreamNanos / 1_000_000;
@@ -526,6 +554,8 @@ public final class Gateway {
                 .maxOutputTokens(call.maxOutputTokens)
                 .errorType(call.errorType)
                 .fingerprints(fingerprints(call))
+                .degradedFrom(call.degradedFrom)
+                .unenforced(call.unenforced)
                 .build();
         try {
             usageLog.append(record);
@@ -534,15 +564,141 @@ public final class Gateway {
         }
     }
 
+    /**
+     * Velocity breakers and budgets, before anything is forwarded. Returns false when the call was refused (the
+     * response is already sent).
+     */
+    private boolean admit(Call call, ResponseSink sink, PromptText prompt) {
+        call.modelForwarded = call.modelRequested;
+        Optional<BudgetGate.Tripped> tripped;
+        BudgetDecision decision;
+        try {
+            tripped = budgets.checkVelocity(call.attribution, call.key.id());
+            decision = tripped.isPresent()
+                    ? null
+                    : budgets.reserve(
+                            call.attribution,
+                            call.key.id(),
+                            call.provider,
+                            call.endpoint,
+                            prompt,
+                            call.body,
+                            call.modelRequested);
+        } catch (RuntimeException e) {
+            Log.error(call.requestId, "budget store failed before the call", e);
+            respondError(
+                    call,
+                    sink,
+                    503,
+                    "api_error",
+                    "Spendgate cannot reach its budget store; nothing was forwarded. Retry shortly.",
+                    null);
+            call.errorType = "budget_store_unavailable";
+            return false;
+        }
+        if (tripped.isPresent()) {
+            BudgetGate.Tripped t = tripped.get();
+            respondError(
+                    call,
+                    sink,
+                    429,
+                    "velocity_limit",
+                    "Velocity limit: at most " + t.limitPerMinute() + " calls per minute per " + t.scope()
+                            + "; retry in " + t.retryAfterSeconds() + " s.",
+                    t.scope().equals("session") ? "X-Cost-Session" : "authorization",
+                    Map.of("Retry-After", Long.toString(t.retryAfterSeconds())),
+                    Map.of("limit_per_minute", Long.toString(t.limitPerMinute()), "scope", t.scope()));
+            return false;
+        }
+        switch (decision.outcome()) {
+            case BLOCK -> {
+                refuseForBudget(call, sink, decision.refusal());
+                return false;
+            }
+            case STORE_ERROR -> {
+                respondError(
+                        call,
+                        sink,
+                        503,
+                        "api_error",
+                        "Spendgate cannot reach its budget store and this budget is fail-closed; nothing was forwarded.",
+                        null);
+                call.errorType = "budget_store_unavailable";
+                return false;
+            }
+            case DEGRADE -> {
+                call.degradedFrom = call.modelRequested;
+                call.modelForwarded = decision.model();
+            }
+            case ALLOW -> {}
+        }
+        call.budget = decision;
+        call.unenforced = decision.unenforced();
+        return true;
+    }
+
+    private void refuseForBudget(Call call, ResponseSink sink, BudgetDecision.Refusal refusal) {
+        BudgetPolicy policy = refusal.policy();
+        String scope = policy.scope().type().label() + ":" + refusal.scopeValue();
+        String message =
+                "Budget " + policy.id() + " for " + scope + " (" + refusal.period() + ") cannot afford this call: "
+                        + "limit $" + policy.limitUsd().toPlainString() + ", spent $"
+                        + refusal.spentUsd().toPlainString()
+                        + " (" + refusal.reason() + ").";
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        if (refusal.periodEnd() != null) {
+            long seconds = Math.max(
+                    1,
+                    java.time.Duration.between(clock.instant(), refusal.periodEnd())
+                            .getSeconds());
+            headers.put("Retry-After", Long.toString(seconds));
+        }
+        Map<String, String> extras = new java.util.LinkedHashMap<>();
+        extras.put("scope", scope);
+        extras.put("period", refusal.period());
+        extras.put("limit_usd", policy.limitUsd().toPlainString());
+        extras.put("spent_usd", refusal.spentUsd().toPlainString());
+        respondError(call, sink, 429, "budget_exceeded", message, null, headers, extras);
+    }
+
+    /** Replaces the call's reservations by its actual cost, once; returns the tightest remaining budget. */
+    private Optional<BigDecimal> settleBudget(Call call) {
+        if (call.budget == null || call.budgetSettled) {
+            return Optional.empty();
+        }
+        call.budgetSettled = true;
+        BigDecimal actual =
+                call.cost != null ? call.cost : call.pricingStatus == PricingStatus.UNPRICED ? null : BigDecimal.ZERO;
+        try {
+            return budgets.settle(call.budget, actual);
+        } catch (RuntimeException e) {
+            Log.error(call.requestId, "could not settle the call's budgets; its usage record keeps the cost", e);
+            return Optional.empty();
+        }
+    }
+
     private void respondError(Call call, ResponseSink sink, int status, String type, String message, String param) {
+        respondError(call, sink, status, type, message, param, Map.of(), Map.of());
+    }
+
+    private void respondError(
+            Call call,
+            ResponseSink sink,
+            int status,
+            String type,
+            String message,
+            String param,
+            Map<String, String> extraHeaders,
+            Map<String, String> extraFields) {
         call.statusCode = status;
         if (call.errorType == null) {
             call.errorType = type;
         }
         byte[] body = call.format == ApiFormat.ANTHROPIC
-                ? ErrorBodies.anthropic(type, message, param)
-                : ErrorBodies.openAi(type, message, param, errorCode(status));
+                ? ErrorBodies.anthropic(type, message, param, extraFields)
+                : ErrorBodies.openAi(type, message, param, errorCode(status, type), extraFields);
         Headers headers = new Headers().set("Content-Type", "application/json").set(REQUEST_ID_HEADER, call.requestId);
+        extraHeaders.forEach(headers::set);
         if (status == 405) {
             headers.set("Allow", "POST");
         }
@@ -556,7 +712,10 @@ public final class Gateway {
         }
     }
 
-    private static String errorCode(int status) {
+    private static String errorCode(int status, String type) {
+        if (type.equals("budget_exceeded") || type.equals("velocity_limit")) {
+            return type;
+        }
         return switch (status) {
             case 401 -> "invalid_api_key";
             case 404 -> "unknown_url";
@@ -670,6 +829,11 @@ public final class Gateway {
         UsageSource usageSource = UsageSource.NONE;
         String errorType;
         ObjectNode body;
+        String modelForwarded;
+        String degradedFrom;
+        BudgetDecision budget;
+        boolean budgetSettled;
+        boolean unenforced;
 
         Call(String requestId, Instant start, long startNanos) {
             this.requestId = requestId;

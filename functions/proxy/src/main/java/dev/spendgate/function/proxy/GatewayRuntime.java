@@ -1,5 +1,7 @@
 package dev.spendgate.function.proxy;
 
+import dev.spendgate.domain.budget.AlertSink;
+import dev.spendgate.domain.budget.BudgetEnforcer;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
@@ -8,6 +10,12 @@ import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
+import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.budget.BudgetStores;
+import dev.spendgate.function.proxy.budget.CostEstimator;
+import dev.spendgate.function.proxy.budget.DegradationChains;
+import dev.spendgate.function.proxy.budget.LogAlertSink;
+import dev.spendgate.function.proxy.budget.WebhookAlertSink;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import java.nio.file.Path;
@@ -26,11 +34,20 @@ public final class GatewayRuntime implements AutoCloseable {
 
     private final Gateway gateway;
     private final UsageLogWriter usageLog;
+    private final BudgetStores budgetStores;
+    private final BudgetGate budgetGate;
     private final ScheduledExecutorService scheduler;
 
-    private GatewayRuntime(Gateway gateway, UsageLogWriter usageLog, Duration flushInterval) {
+    private GatewayRuntime(
+            Gateway gateway,
+            UsageLogWriter usageLog,
+            BudgetStores budgetStores,
+            BudgetGate budgetGate,
+            Duration flushInterval) {
         this.gateway = gateway;
         this.usageLog = usageLog;
+        this.budgetStores = budgetStores;
+        this.budgetGate = budgetGate;
         if (flushInterval == null) {
             this.scheduler = null;
         } else {
@@ -41,6 +58,7 @@ public final class GatewayRuntime implements AutoCloseable {
             });
             scheduler.scheduleWithFixedDelay(
                     this::flushQuietly, flushInterval.toMillis(), flushInterval.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::flushBudgetsQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
             scheduler.scheduleWithFixedDelay(
                     this::drainQuietly,
                     SPOOL_DRAIN_INTERVAL.toMillis(),
@@ -58,6 +76,7 @@ public final class GatewayRuntime implements AutoCloseable {
             KeyStore keys,
             ObjectStore store,
             UsageSpool spool,
+            BudgetStores budgets,
             Clock clock,
             Duration flushInterval) {
         PricingCatalog pricing = PricingCatalog.bundled();
@@ -66,6 +85,14 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         UsageLogWriter usageLog = UsageLogWriter.create(store, spool, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
+        BudgetGate budgetGate = new BudgetGate(
+                new BudgetEnforcer(budgets.policies(), budgets.ledger(), budgets.marker(), budgets.alerts(), clock),
+                new CostEstimator(pricing, config.number("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", 4096)),
+                DegradationChains.parse(config.get("SPENDGATE_DEGRADE_CHAINS")),
+                budgets.counter(),
+                config.number("SPENDGATE_SESSION_CALLS_PER_MINUTE", 0),
+                config.number("SPENDGATE_KEY_CALLS_PER_MINUTE", 0),
+                clock);
         Gateway gateway = new Gateway(
                 keys,
                 new ProviderRouter(config.providers()),
@@ -73,8 +100,9 @@ public final class GatewayRuntime implements AutoCloseable {
                 usageLog,
                 new UpstreamClient(Duration.ofSeconds(10), config.upstreamTimeout()),
                 clock,
-                config.maxBodyBytes());
-        return new GatewayRuntime(gateway, usageLog, flushInterval);
+                config.maxBodyBytes(),
+                budgetGate);
+        return new GatewayRuntime(gateway, usageLog, budgets, budgetGate, flushInterval);
     }
 
     /** The embedded set-up of {@code ./spendgate local}: keys, usage log and spool under {@code dataDir}. */
@@ -84,8 +112,15 @@ public final class GatewayRuntime implements AutoCloseable {
                 new FileKeyStore(dataDir.resolve("keys.json")),
                 new FileSystemObjectStore(dataDir),
                 new FileSystemUsageSpool(dataDir.resolve("spool")),
+                BudgetStores.local(dataDir, alertSink(config)),
                 Clock.systemUTC(),
                 config.flushInterval());
+    }
+
+    /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */
+    public static AlertSink alertSink(ProxyConfig config) {
+        String webhook = config.get("SPENDGATE_ALERT_WEBHOOK_URL");
+        return webhook == null ? new LogAlertSink() : new WebhookAlertSink(java.net.URI.create(webhook));
     }
 
     public Gateway gateway() {
@@ -94,6 +129,10 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public UsageLogWriter usageLog() {
         return usageLog;
+    }
+
+    public BudgetStores budgetStores() {
+        return budgetStores;
     }
 
     /** Stops background work and writes every buffered record (to the store, or the spool if it is down). */
@@ -109,6 +148,20 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         usageLog.flush();
         drainQuietly();
+        budgetGate.close();
+        try {
+            budgetStores.close();
+        } catch (RuntimeException e) {
+            Log.error(null, "budget stores did not close cleanly", e);
+        }
+    }
+
+    private void flushBudgetsQuietly() {
+        try {
+            budgetStores.flush().run();
+        } catch (RuntimeException e) {
+            Log.error(null, "budget ledger flush failed", e);
+        }
     }
 
     private void flushQuietly() {

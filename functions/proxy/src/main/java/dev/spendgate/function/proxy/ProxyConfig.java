@@ -89,6 +89,23 @@ public record ProxyConfig(
                 updated, pricingOverrides, maxBodyBytes, upstreamTimeout, flushMaxRecords, flushInterval, env);
     }
 
+    /** A whole-number setting, 0 or more; {@code fallback} when unset. */
+    public long number(String name, long fallback) {
+        String value = get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long v = Long.parseLong(value);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number of 0 or more, got '" + value + "'");
+        }
+    }
+
     public String get(String name) {
         String v = env.get(name);
         return v == null || v.isBlank() ? null : v.trim();

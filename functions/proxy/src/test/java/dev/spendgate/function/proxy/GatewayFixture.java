@@ -11,6 +11,7 @@ import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
+import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A real gateway on a local port in front of a real fake upstream, with embedded storage in a temp directory (or
@@ -44,7 +46,13 @@ final class GatewayFixture implements AutoCloseable {
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private GatewayFixture(
-            FakeLlmUpstream upstream, KeyStore keys, ObjectStore store, UsageSpool spool, Map<String, String> env) {
+            FakeLlmUpstream upstream,
+            KeyStore keys,
+            ObjectStore store,
+            UsageSpool spool,
+            Function<ProxyConfig, BudgetStores> budgets,
+            Clock clock,
+            Map<String, String> env) {
         this.upstream = upstream;
         this.keys = keys;
         this.store = store;
@@ -55,9 +63,10 @@ final class GatewayFixture implements AutoCloseable {
         all.put("SPENDGATE_ANTHROPIC_BASE_URL", upstream.anthropicBaseUrl());
         all.put("SPENDGATE_MAX_BODY_BYTES", "65536");
         all.putAll(env);
-        this.runtime = GatewayRuntime.create(ProxyConfig.fromEnv(all), keys, store, spool, Clock.systemUTC(), null);
+        ProxyConfig config = ProxyConfig.fromEnv(all);
+        this.runtime = GatewayRuntime.create(config, keys, store, spool, budgets.apply(config), clock, null);
         try {
-            this.server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 32);
+            this.server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 256);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -70,16 +79,24 @@ final class GatewayFixture implements AutoCloseable {
     }
 
     static GatewayFixture embedded(Path dir, Map<String, String> env) {
+        return embedded(dir, env, Clock.systemUTC());
+    }
+
+    static GatewayFixture embedded(Path dir, Map<String, String> env, Clock clock) {
         return new GatewayFixture(
                 FakeLlmUpstream.start(),
                 new FileKeyStore(dir.resolve("keys.json")),
                 new FileSystemObjectStore(dir),
                 new FileSystemUsageSpool(dir.resolve("spool")),
+                config -> BudgetStores.local(dir, GatewayRuntime.alertSink(config)),
+                clock,
                 env);
     }
 
-    static GatewayFixture with(KeyStore keys, ObjectStore store, UsageSpool spool) {
-        return new GatewayFixture(FakeLlmUpstream.start(), keys, store, spool, Map.of());
+    static GatewayFixture with(
+            KeyStore keys, ObjectStore store, UsageSpool spool, BudgetStores budgets, Map<String, String> env) {
+        return new GatewayFixture(
+                FakeLlmUpstream.start(), keys, store, spool, config -> budgets, Clock.systemUTC(), env);
     }
 
     ProxyKey newKey(String keySecret, String name, Attribution defaults) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
 
 /** Error bodies in each provider's own shape, so SDKs raise their usual exceptions with our message. */
 public final class ErrorBodies {
@@ -14,12 +15,20 @@ public final class ErrorBodies {
 
     /** {@code {"error":{"message","type","param","code"}}}, the OpenAI shape. */
     public static byte[] openAi(String type, String message, String param, String code) {
+        return openAi(type, message, param, code, Map.of());
+    }
+
+    /** The OpenAI shape with Spendgate's extra fields inside {@code error} (e.g. a budget's scope and limit). */
+    public static byte[] openAi(String type, String message, String param, String code, Map<String, String> extras) {
         return write(g -> {
             g.writeObjectFieldStart("error");
             g.writeStringField("message", message);
             g.writeStringField("type", type);
             g.writeStringField("param", param);
             g.writeStringField("code", code);
+            for (Map.Entry<String, String> e : extras.entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
             g.writeEndObject();
         });
     }
@@ -29,6 +38,11 @@ public final class ErrorBodies {
      * the offending field when there is one.
      */
     public static byte[] anthropic(String type, String message, String param) {
+        return anthropic(type, message, param, Map.of());
+    }
+
+    /** The Anthropic shape with Spendgate's extra fields inside {@code error}. */
+    public static byte[] anthropic(String type, String message, String param, Map<String, String> extras) {
         return write(g -> {
             g.writeStringField("type", "error");
             g.writeObjectFieldStart("error");
@@ -36,6 +50,9 @@ public final class ErrorBodies {
             g.writeStringField("message", message);
             if (param != null) {
                 g.writeStringField("param", param);
+            }
+            for (Map.Entry<String, String> e : extras.entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
             }
             g.writeEndObject();
         });

@@ -1,16 +1,24 @@
 package dev.spendgate.function.proxy.lambda;
 
 import dev.spendgate.aws.AwsClients;
+import dev.spendgate.aws.dynamodb.DynamoDbBudgetLedger;
+import dev.spendgate.aws.dynamodb.DynamoDbBudgetPolicyStore;
 import dev.spendgate.aws.dynamodb.DynamoDbKeyStore;
+import dev.spendgate.aws.dynamodb.DynamoDbOnceMarker;
+import dev.spendgate.aws.dynamodb.DynamoDbRateCounter;
 import dev.spendgate.aws.dynamodb.DynamoDbUsageSpool;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.secrets.SecretsManagerSecrets;
+import dev.spendgate.domain.budget.AlertSink;
+import dev.spendgate.domain.budget.CachingBudgetPolicyStore;
 import dev.spendgate.domain.keys.CachingKeyStore;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.budget.BudgetStores;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The gateway wired to AWS: keys in DynamoDB (cached for {@code SPENDGATE_KEY_CACHE_SECONDS}, default 30), usage
@@ -40,7 +48,23 @@ public final class AwsGatewayRuntime {
                         Clock.systemUTC()),
                 new S3ObjectStore(aws.s3(), required(config, "SPENDGATE_USAGE_BUCKET")),
                 new DynamoDbUsageSpool(aws.dynamoDb(), required(config, "SPENDGATE_SPOOL_TABLE")),
+                budgets(aws.dynamoDb(), required(config, "SPENDGATE_BUDGETS_TABLE"), GatewayRuntime.alertSink(config)),
                 Clock.systemUTC(),
+                null);
+    }
+
+    /**
+     * Budgets in one DynamoDB table; policies cached for 10 s per instance (a changed policy reaches every Lambda
+     * within that time).
+     */
+    public static BudgetStores budgets(DynamoDbClient dynamoDb, String table, AlertSink alerts) {
+        return new BudgetStores(
+                new CachingBudgetPolicyStore(
+                        new DynamoDbBudgetPolicyStore(dynamoDb, table), Duration.ofSeconds(10), Clock.systemUTC()),
+                new DynamoDbBudgetLedger(dynamoDb, table),
+                new DynamoDbRateCounter(dynamoDb, table),
+                new DynamoDbOnceMarker(dynamoDb, table),
+                alerts,
                 null);
     }
 

@@ -18,6 +18,7 @@ import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.function.proxy.Gateway;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.budget.LogAlertSink;
 import dev.spendgate.testing.aws.LocalDynamoDb;
 import dev.spendgate.testing.aws.LocalS3;
 import dev.spendgate.testing.upstream.Behavior;
@@ -86,7 +87,16 @@ class ProxyHandlerIT {
                 Instant.now().truncatedTo(ChronoUnit.SECONDS)));
         ProxyConfig config = ProxyConfig.fromEnv(
                 Map.of("OPENAI_API_KEY", "sk-fake-openai", "SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl()));
-        runtime = GatewayRuntime.create(config, keys, store, spool, Clock.systemUTC(), null);
+        String budgetsTable = LocalDynamoDb.uniqueTableName("budgets");
+        DynamoDbTables.createBudgetsTable(dynamo.client(), budgetsTable);
+        runtime = GatewayRuntime.create(
+                config,
+                keys,
+                store,
+                spool,
+                AwsGatewayRuntime.budgets(dynamo.client(), budgetsTable, new LogAlertSink()),
+                Clock.systemUTC(),
+                null);
         handler = new ProxyHandler(runtime);
     }
 

@@ -1,0 +1,270 @@
+package dev.spendgate.cli;
+
+import dev.spendgate.domain.budget.BudgetLedger;
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetScope;
+import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.embedded.FileBudgetLedger;
+import dev.spendgate.embedded.FileBudgetPolicyStore;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code spendgate budgets set|list|status|delete}: budget policies of the local gateway. */
+@Command(
+        name = "budgets",
+        description = "Set, list, inspect and delete budgets (enforced before each call).",
+        subcommands = {
+            BudgetsCommand.Set.class,
+            BudgetsCommand.ListBudgets.class,
+            BudgetsCommand.Status.class,
+            BudgetsCommand.Delete.class
+        })
+final class BudgetsCommand {
+
+    static FileBudgetPolicyStore policies(SpendgateCli.DataDirOption dir) {
+        return new FileBudgetPolicyStore(dir.dataDir.resolve("budgets").resolve("policies.json"));
+    }
+
+    static Path ledgerFile(SpendgateCli.DataDirOption dir) {
+        return dir.dataDir.resolve("budgets").resolve("ledger.json");
+    }
+
+    @Command(name = "set", description = "Create or replace the budget of a scope and period.")
+    static final class Set implements Callable<Integer> {
+        @Mixin
+        SpendgateCli.DataDirOption dir;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(
+                names = "--scope",
+                required = true,
+                paramLabel = "TYPE:VALUE",
+                description = "key:ID, feature:F, department:D, team:T, environment:E, run:ID, global;"
+                        + " VALUE * gives each value its own budget (run:* = every run).")
+        String scope;
+
+        @Option(names = "--period", required = true, description = "monthly, daily or lifetime.")
+        String period;
+
+        @Option(names = "--limit-usd", required = true, paramLabel = "N", description = "e.g. 500 or 2.50.")
+        String limit;
+
+        @Option(names = "--mode", required = true, description = "block, degrade or alert.")
+        String mode;
+
+        @Option(
+                names = "--alert-at",
+                split = ",",
+                paramLabel = "PCT",
+                description = "Alert thresholds in percent of the limit (default 50,80,100).")
+        List<Integer> alertAt;
+
+        @Option(
+                names = "--on-store-error",
+                description = "fail_closed (default for block) or fail_open (default otherwise).")
+        String onStoreError;
+
+        @Option(names = "--time-zone", description = "Where months and days begin (default UTC), e.g. Europe/Berlin.")
+        String timeZone;
+
+        @Override
+        public Integer call() {
+            BudgetPolicy policy;
+            try {
+                BigDecimal limitUsd = new BigDecimal(limit.trim());
+                policy = new BudgetPolicy(
+                        BudgetScope.parse(scope),
+                        BudgetPeriod.parse(period),
+                        limitUsd,
+                        BudgetPolicy.Mode.parse(mode),
+                        alertAt,
+                        onStoreError == null ? null : BudgetPolicy.OnStoreError.parse(onStoreError),
+                        timeZone == null ? null : ZoneId.of(timeZone));
+            } catch (NumberFormatException e) {
+                throw new ParameterException(spec.commandLine(), "--limit-usd must be a number like 500 or 2.50");
+            } catch (RuntimeException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            policies(dir).put(policy);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("Budget " + policy.id() + ": $" + policy.limitUsd().toPlainString() + " per "
+                    + policy.period().label() + ", mode " + policy.mode().label() + ", alerts at " + policy.alertAt()
+                    + " %, on store error " + policy.onStoreError().label() + ", time zone " + policy.zone() + ".");
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "list", description = "List budget policies.")
+    static final class ListBudgets implements Callable<Integer> {
+        @Mixin
+        SpendgateCli.DataDirOption dir;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            List<BudgetPolicy> all = policies(dir).list();
+            if (all.isEmpty()) {
+                out.println("No budgets. Set one: ./spendgate budgets set --scope feature:chatbot --period monthly"
+                        + " --limit-usd 500 --mode block");
+                out.flush();
+                return 0;
+            }
+            Table table = new Table("ID", "LIMIT_USD", "MODE", "ALERT_AT", "ON_STORE_ERROR", "TIME_ZONE").alignRight(1);
+            for (BudgetPolicy p : all) {
+                table.row(
+                        p.id(),
+                        p.limitUsd().toPlainString(),
+                        p.mode().label(),
+                        p.alertAt().toString(),
+                        p.onStoreError().label(),
+                        p.zone().toString());
+            }
+            table.print(out);
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "status",
+            description = "Limit, settled spend, in-flight reservations, remaining and month-end forecast per budget.")
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        SpendgateCli.DataDirOption dir;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            List<BudgetPolicy> all = policies(dir).list();
+            if (all.isEmpty()) {
+                out.println("No budgets.");
+                out.flush();
+                return 0;
+            }
+            Instant now = Instant.now();
+            BudgetLedger ledger = FileBudgetLedger.readOnly(ledgerFile(dir));
+            Table table = new Table(
+                            "ID",
+                            "PERIOD",
+                            "LIMIT_USD",
+                            "SPENT_USD",
+                            "IN_FLIGHT_USD",
+                            "REMAINING_USD",
+                            "FORECAST_USD",
+                            "USED")
+                    .alignRight(2, 3, 4, 5, 6, 7);
+            for (BudgetPolicy p : all) {
+                String periodKey = p.period().key(now, p.zone());
+                if (p.scope().value().equals(BudgetScope.EACH)
+                        && p.scope().type() != dev.spendgate.domain.budget.ScopeType.GLOBAL) {
+                    table.row(
+                            p.id(),
+                            periodKey,
+                            p.limitUsd().toPlainString(),
+                            "(each " + p.scope().type().label() + " separately)",
+                            "",
+                            "",
+                            "",
+                            "");
+                    continue;
+                }
+                String value = p.scope().type() == dev.spendgate.domain.budget.ScopeType.GLOBAL
+                        ? BudgetScope.EACH
+                        : p.scope().value();
+                BudgetState state = ledger.state(p.itemKey(value, now)).orElse(BudgetState.EMPTY);
+                table.row(
+                        p.id(),
+                        periodKey,
+                        p.limitUsd().toPlainString(),
+                        money(state.spent()),
+                        money(state.reserved()),
+                        money(state.remaining(p.limitUsd())),
+                        forecast(p, state, now),
+                        p.limitUsd().signum() == 0
+                                ? "-"
+                                : state.committed()
+                                                .multiply(BigDecimal.valueOf(100))
+                                                .divide(p.limitUsd(), 1, RoundingMode.HALF_UP)
+                                                .toPlainString()
+                                        + " %");
+            }
+            table.print(out);
+            out.println("Figures as of the gateway's last ledger flush (every second while ./spendgate local runs).");
+            out.flush();
+            return 0;
+        }
+
+        /** Spend so far, extrapolated linearly to the end of the period. */
+        private static String forecast(BudgetPolicy p, BudgetState state, Instant now) {
+            Instant start = p.period().start(now, p.zone());
+            Instant end = p.period().end(now, p.zone());
+            if (start == null || end == null) {
+                return "-";
+            }
+            BigDecimal elapsed =
+                    BigDecimal.valueOf(Math.max(1, Duration.between(start, now).getSeconds()));
+            BigDecimal total = BigDecimal.valueOf(Duration.between(start, end).getSeconds());
+            return money(state.spent().multiply(total).divide(elapsed, MathContext.DECIMAL64));
+        }
+
+        private static String money(BigDecimal value) {
+            return value.setScale(4, RoundingMode.HALF_UP).toPlainString();
+        }
+    }
+
+    @Command(name = "delete", description = "Delete the budget of a scope and period.")
+    static final class Delete implements Callable<Integer> {
+        @Mixin
+        SpendgateCli.DataDirOption dir;
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--scope", required = true, paramLabel = "TYPE:VALUE")
+        String scope;
+
+        @Option(names = "--period", required = true, description = "monthly, daily or lifetime.")
+        String period;
+
+        @Override
+        public Integer call() {
+            String id;
+            try {
+                id = BudgetScope.parse(scope) + "/" + BudgetPeriod.parse(period).label();
+            } catch (RuntimeException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage());
+            }
+            if (!policies(dir).delete(id)) {
+                spec.commandLine().getErr().println("spendgate: no budget " + id);
+                return 1;
+            }
+            spec.commandLine().getOut().println("Deleted budget " + id + ".");
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+}

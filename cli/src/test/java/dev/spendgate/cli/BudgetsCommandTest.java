@@ -1,0 +1,174 @@
+package dev.spendgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.embedded.FileBudgetLedger;
+import dev.spendgate.embedded.FileBudgetPolicyStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BudgetsCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void set_thenList_showsThePolicyWithItsDefaults() {
+        Result set = run(
+                "budgets",
+                "set",
+                "--scope",
+                "feature:chatbot",
+                "--period",
+                "monthly",
+                "--limit-usd",
+                "500",
+                "--mode",
+                "block",
+                "--data-dir",
+                dir.toString());
+
+        assertThat(set.code).as(set.err).isZero();
+        assertThat(set.out)
+                .contains("feature:chatbot/monthly")
+                .contains("fail_closed")
+                .contains("[50, 80, 100]");
+        BudgetPolicy stored = new FileBudgetPolicyStore(dir.resolve("budgets/policies.json"))
+                .find("feature:chatbot/monthly")
+                .orElseThrow();
+        assertThat(stored.limitUsd()).isEqualByComparingTo("500");
+        assertThat(run("budgets", "list", "--data-dir", dir.toString()).out)
+                .contains("feature:chatbot/monthly")
+                .contains("block");
+    }
+
+    @Test
+    void status_showsSpentInFlightRemainingAndForecastFromTheLedger() {
+        run(
+                "budgets",
+                "set",
+                "--scope",
+                "department:engineering",
+                "--period",
+                "monthly",
+                "--limit-usd",
+                "5000",
+                "--mode",
+                "degrade",
+                "--data-dir",
+                dir.toString());
+        BudgetPolicy policy = new FileBudgetPolicyStore(dir.resolve("budgets/policies.json"))
+                .find("department:engineering/monthly")
+                .orElseThrow();
+        try (FileBudgetLedger ledger = new FileBudgetLedger(dir.resolve("budgets/ledger.json"))) {
+            String item = policy.itemKey("engineering", Instant.now());
+            ledger.reserve(item, policy.limitUsd(), new BigDecimal("12.5"));
+            ledger.settle(item, new BigDecimal("12.5"), new BigDecimal("10.25"));
+            ledger.reserve(item, policy.limitUsd(), new BigDecimal("3"));
+        }
+
+        Result status = run("budgets", "status", "--data-dir", dir.toString());
+
+        assertThat(status.code).as(status.err).isZero();
+        assertThat(status.out)
+                .containsPattern(
+                        "department:engineering/monthly\\s+\\d{4}-\\d{2}\\s+5000\\s+10\\.2500\\s+3\\.0000\\s+4986\\.7500");
+    }
+
+    @Test
+    void set_badInput_namesTheProblem() {
+        Result badScope = run(
+                "budgets",
+                "set",
+                "--scope",
+                "colour:red",
+                "--period",
+                "monthly",
+                "--limit-usd",
+                "5",
+                "--mode",
+                "block",
+                "--data-dir",
+                dir.toString());
+        Result badLimit = run(
+                "budgets",
+                "set",
+                "--scope",
+                "global",
+                "--period",
+                "monthly",
+                "--limit-usd",
+                "five",
+                "--mode",
+                "block",
+                "--data-dir",
+                dir.toString());
+        Result badMode = run(
+                "budgets",
+                "set",
+                "--scope",
+                "global",
+                "--period",
+                "weekly",
+                "--limit-usd",
+                "5",
+                "--mode",
+                "block",
+                "--data-dir",
+                dir.toString());
+
+        assertThat(badScope.code).isEqualTo(2);
+        assertThat(badScope.err).contains("unknown scope type");
+        assertThat(badLimit.err).contains("--limit-usd");
+        assertThat(badMode.err).contains("unknown period");
+    }
+
+    @Test
+    void delete_removesThePolicyAndUnknownOneFails() {
+        run(
+                "budgets",
+                "set",
+                "--scope",
+                "run:*",
+                "--period",
+                "lifetime",
+                "--limit-usd",
+                "2",
+                "--mode",
+                "block",
+                "--data-dir",
+                dir.toString());
+
+        assertThat(run("budgets", "delete", "--scope", "run:*", "--period", "lifetime", "--data-dir", dir.toString())
+                        .code)
+                .isZero();
+        Result again =
+                run("budgets", "delete", "--scope", "run:*", "--period", "lifetime", "--data-dir", dir.toString());
+        assertThat(again.code).isEqualTo(1);
+        assertThat(again.err).contains("no budget run:*/lifetime");
+    }
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = SpendgateCli.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.spendgate.function.proxy.budget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetDecision;
+import dev.spendgate.domain.budget.BudgetEnforcer;
+import dev.spendgate.domain.budget.RateCounter;
+import dev.spendgate.function.proxy.upstream.Endpoint;
+import dev.spendgate.function.proxy.upstream.Provider;
+import dev.spendgate.function.proxy.usage.PromptText;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The gateway's view of budgets: velocity breakers (calls per minute per session and per key) and the budget
+ * enforcer, fed with worst-case estimates and the operator's degradation chains.
+ */
+public final class BudgetGate implements AutoCloseable {
+    private final BudgetEnforcer enforcer;
+    private final CostEstimator estimator;
+    private final DegradationChains chains;
+    private final RateCounter counter;
+    private final long sessionCallsPerMinute;
+    private final long keyCallsPerMinute;
+    private final Clock clock;
+
+    public BudgetGate(
+            BudgetEnforcer enforcer,
+            CostEstimator estimator,
+            DegradationChains chains,
+            RateCounter counter,
+            long sessionCallsPerMinute,
+            long keyCallsPerMinute,
+            Clock clock) {
+        this.enforcer = Objects.requireNonNull(enforcer, "enforcer");
+        this.estimator = Objects.requireNonNull(estimator, "estimator");
+        this.chains = Objects.requireNonNull(chains, "chains");
+        this.counter = Objects.requireNonNull(counter, "counter");
+        this.sessionCallsPerMinute = sessionCallsPerMinute;
+        this.keyCallsPerMinute = keyCallsPerMinute;
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Counts the call against the per-minute breakers. Returns empty when it may go ahead, else the breaker that
+     * tripped and the seconds until its window ends. Counter windows are calendar minutes (UTC).
+     */
+    public Optional<Tripped> checkVelocity(Attribution attribution, String keyId) {
+        if (sessionCallsPerMinute <= 0 && keyCallsPerMinute <= 0) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        Instant minute = now.truncatedTo(ChronoUnit.MINUTES);
+        Instant windowEnd = minute.plus(1, ChronoUnit.MINUTES);
+        long retryAfter = Math.max(1, (windowEnd.toEpochMilli() - now.toEpochMilli() + 999) / 1000);
+        Instant expires = windowEnd.plus(2, ChronoUnit.MINUTES);
+        if (sessionCallsPerMinute > 0 && attribution.session() != null) {
+            String key = "velocity#session:" + attribution.session() + "#" + minute.getEpochSecond();
+            if (counter.incrementIfBelow(key, sessionCallsPerMinute, expires) < 0) {
+                return Optional.of(new Tripped("session", sessionCallsPerMinute, retryAfter));
+            }
+        }
+        if (keyCallsPerMinute > 0) {
+            String key = "velocity#key:" + keyId + "#" + minute.getEpochSecond();
+            if (counter.incrementIfBelow(key, keyCallsPerMinute, expires) < 0) {
+                return Optional.of(new Tripped("key", keyCallsPerMinute, retryAfter));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Reserves the call's worst case on every applicable budget (see {@link BudgetEnforcer#reserve}). */
+    public BudgetDecision reserve(
+            Attribution attribution,
+            String keyId,
+            Provider provider,
+            Endpoint endpoint,
+            PromptText prompt,
+            JsonNode body,
+            String model) {
+        return enforcer.reserve(
+                attribution,
+                keyId,
+                model,
+                m -> estimator.estimate(provider.pricingProvider(), m, endpoint, prompt, body),
+                chains::cheaperThan);
+    }
+
+    /** Settles an admitted call; returns the tightest remaining budget. */
+    public Optional<BigDecimal> settle(BudgetDecision decision, BigDecimal actualCost) {
+        return enforcer.settle(decision, actualCost);
+    }
+
+    @Override
+    public void close() {
+        enforcer.close();
+    }
+
+    /** A velocity breaker that refused the call: which one, its limit, and when its window ends. */
+    public record Tripped(String scope, long limitPerMinute, long retryAfterSeconds) {}
+}

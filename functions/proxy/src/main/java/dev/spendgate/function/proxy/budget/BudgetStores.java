@@ -1,0 +1,63 @@
+package dev.spendgate.function.proxy.budget;
+
+import dev.spendgate.domain.budget.AlertSink;
+import dev.spendgate.domain.budget.BudgetLedger;
+import dev.spendgate.domain.budget.BudgetPolicyStore;
+import dev.spendgate.domain.budget.OnceMarker;
+import dev.spendgate.domain.budget.RateCounter;
+import dev.spendgate.embedded.FileBudgetLedger;
+import dev.spendgate.embedded.FileBudgetPolicyStore;
+import dev.spendgate.embedded.FileOnceMarker;
+import dev.spendgate.embedded.InMemoryRateCounter;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * The stores budgets need, and how to persist what they keep in memory ({@code flush}, run every second and on
+ * shutdown; a no-op for stores that write through).
+ */
+public record BudgetStores(
+        BudgetPolicyStore policies,
+        BudgetLedger ledger,
+        RateCounter counter,
+        OnceMarker marker,
+        AlertSink alerts,
+        Runnable flush) {
+
+    public BudgetStores {
+        Objects.requireNonNull(policies, "policies");
+        Objects.requireNonNull(ledger, "ledger");
+        Objects.requireNonNull(counter, "counter");
+        Objects.requireNonNull(marker, "marker");
+        Objects.requireNonNull(alerts, "alerts");
+        flush = flush == null ? () -> {} : flush;
+    }
+
+    /** Persists what is held in memory, then releases the stores that hold files or locks. */
+    public void close() {
+        flush.run();
+        for (Object part : new Object[] {policies, ledger, counter, marker}) {
+            if (part instanceof AutoCloseable closeable) {
+                try {
+                    closeable.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(
+                            "could not close " + part.getClass().getSimpleName(), e);
+                }
+            }
+        }
+    }
+
+    /** Policy, ledger and alert-marker files under {@code dataDir/budgets/}; velocity counters in memory. */
+    public static BudgetStores local(Path dataDir, AlertSink alerts) {
+        Path dir = dataDir.resolve("budgets");
+        FileBudgetLedger ledger = new FileBudgetLedger(dir.resolve("ledger.json"));
+        return new BudgetStores(
+                new FileBudgetPolicyStore(dir.resolve("policies.json")),
+                ledger,
+                new InMemoryRateCounter(),
+                new FileOnceMarker(dir.resolve("alerts.json")),
+                alerts,
+                ledger::flush);
+    }
+}
