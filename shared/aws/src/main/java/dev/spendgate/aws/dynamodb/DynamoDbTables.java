@@ -23,7 +23,7 @@ public final class DynamoDbTables {
     public static final String DEFAULT_KEYS_TABLE = "spendgate-keys";
     /** Default name of the usage spool table. */
     public static final String DEFAULT_SPOOL_TABLE = "spendgate-usage-spool";
-    /** Default name of the budgets table (ledger items, rate counters, once markers and policies). */
+    /** Default name of the budgets table (ledger items, rate counters, once markers, policies, reservations). */
     public static final String DEFAULT_BUDGETS_TABLE = "spendgate-budgets";
     /** The partition key (type S) of every table. */
     public static final String PARTITION_KEY = "pk";
@@ -74,8 +74,9 @@ public final class DynamoDbTables {
     }
 
     /**
-     * Attributes of the budgets table. One table holds four kinds of items, told apart by their partition key, which
-     * the callers namespace ({@code budget#...}, {@code rate#...}, {@code once#...}; policies are {@code policy#<id>}):
+     * Attributes of the budgets table. One table holds five kinds of items, told apart by their partition key, which
+     * the callers namespace ({@code budget#...}, {@code rate#...}, {@code once#...}; policies are {@code policy#<id>},
+     * open reservations {@code resv#<id>}):
      *
      * <ul>
      *   <li>ledger items ({@link DynamoDbBudgetLedger}): {@code pk} = item key; {@link #COMMITTED}, {@link #RESERVED},
@@ -83,7 +84,10 @@ public final class DynamoDbTables {
      *   <li>rate counters ({@link DynamoDbRateCounter}): {@code pk} = counter key; {@link #COUNT}, {@link #EXPIRES_AT};
      *   <li>once markers ({@link DynamoDbOnceMarker}): {@code pk} = marker key; {@link #EXPIRES_AT};
      *   <li>policies ({@link DynamoDbBudgetPolicyStore}): {@code pk} = {@link #POLICY_ITEM_PREFIX} + id; the
-     *       {@code POLICY_*} attributes.
+     *       {@code POLICY_*} attributes;
+     *   <li>open reservations ({@link DynamoDbReservationJournal}): {@code pk} = {@link #RESERVATION_ITEM_PREFIX} +
+     *       id; {@link #RESERVATION_ITEM_KEYS}, {@link #RESERVATION_AMOUNT}, {@link #RESERVATION_EXPIRES_AT_MILLIS},
+     *       {@link #EXPIRES_AT}.
      * </ul>
      *
      * Numbers are DynamoDB N: exact decimals of up to 38 significant digits, written with
@@ -121,6 +125,17 @@ public final class DynamoDbTables {
         public static final String POLICY_ON_STORE_ERROR = "on_store_error";
         /** S: the time zone periods are counted in ({@code ZoneId.getId()}, e.g. {@code Europe/Berlin}, {@code Z}). */
         public static final String POLICY_ZONE = "zone";
+        /** Partition key prefix of an open reservation, followed by {@code OpenReservation.id()}. */
+        public static final String RESERVATION_ITEM_PREFIX = "resv#";
+        /** L of S: the budget item keys the reservation holds an amount on, in the reservation's order. */
+        public static final String RESERVATION_ITEM_KEYS = "item_keys";
+        /** N: the amount reserved on each item (USD). */
+        public static final String RESERVATION_AMOUNT = "amount";
+        /**
+         * N: the reservation's {@code expiresAt} in epoch milliseconds, what {@code expired} filters and sorts on. (Its
+         * {@link #EXPIRES_AT} is later: see {@link DynamoDbReservationJournal#TTL_DELAY}.)
+         */
+        public static final String RESERVATION_EXPIRES_AT_MILLIS = "expires_at_ms";
 
         private BudgetsTable() {}
     }

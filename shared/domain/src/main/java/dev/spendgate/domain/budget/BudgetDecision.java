@@ -14,18 +14,20 @@ public record BudgetDecision(
         BigDecimal estimateUsd,
         List<Reservation> reservations,
         Refusal refusal,
-        boolean unenforced) {
+        boolean unenforced,
+        String reservationId) {
 
     public BudgetDecision {
         reservations = reservations == null ? List.of() : List.copyOf(reservations);
     }
 
     public static final BudgetDecision NO_BUDGETS =
-            new BudgetDecision(Outcome.ALLOW, null, BigDecimal.ZERO, List.of(), null, false);
+            new BudgetDecision(Outcome.ALLOW, null, BigDecimal.ZERO, List.of(), null, false, null);
 
     /** The same decision, marked as a degradation to {@code model}. */
     public BudgetDecision degraded() {
-        return new BudgetDecision(Outcome.DEGRADE, model, estimateUsd, reservations, refusal, unenforced);
+        return new BudgetDecision(
+                Outcome.DEGRADE, model, estimateUsd, reservations, refusal, unenforced, reservationId);
     }
 
     public boolean allowed() {

@@ -8,6 +8,7 @@ import dev.spendgate.domain.budget.BudgetLedger.ReserveResult;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,12 +38,28 @@ public final class BudgetEnforcer implements AutoCloseable {
     private final BudgetLedger ledger;
     private final OnceMarker marker;
     private final AlertSink alerts;
+    private final ReservationJournal journal;
+    private final Duration reservationTtl;
     private final Clock clock;
     private final ExecutorService executor;
 
+    /**
+     * @param journal where open reservations are tracked, so the sweeper can release those of calls that never
+     *     settled
+     * @param reservationTtl how long a call may run before its reservation counts as orphaned (longer than the
+     *     longest call: 15 minutes matches API Gateway's streaming limit)
+     */
     public BudgetEnforcer(
-            BudgetPolicyStore policies, BudgetLedger ledger, OnceMarker marker, AlertSink alerts, Clock clock) {
+            BudgetPolicyStore policies,
+            BudgetLedger ledger,
+            OnceMarker marker,
+            AlertSink alerts,
+            ReservationJournal journal,
+            Duration reservationTtl,
+            Clock clock) {
         this.policies = Objects.requireNonNull(policies, "policies");
+        this.journal = Objects.requireNonNull(journal, "journal");
+        this.reservationTtl = Objects.requireNonNull(reservationTtl, "reservationTtl");
         this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.marker = Objects.requireNonNull(marker, "marker");
         this.alerts = Objects.requireNonNull(alerts, "alerts");
@@ -74,9 +92,10 @@ public final class BudgetEnforcer implements AutoCloseable {
             }
         }
         if (applicable.isEmpty()) {
-            return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false);
+            return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false, null);
         }
-        Attempt first = attempt(applicable, model, estimate.apply(model), now);
+        String reservationId = UUID.randomUUID().toString();
+        Attempt first = attempt(applicable, model, estimate.apply(model), now, reservationId);
         if (first.outcome != Outcome.BLOCK) {
             return first.decision(model);
         }
@@ -84,7 +103,7 @@ public final class BudgetEnforcer implements AutoCloseable {
                 first.refused.stream().allMatch(r -> r.policy().mode() == BudgetPolicy.Mode.DEGRADE);
         if (onlyDegradeRefused && first.estimate != null) {
             for (String cheaper : cheaperModels.apply(model)) {
-                Attempt next = attempt(applicable, cheaper, estimate.apply(cheaper), now);
+                Attempt next = attempt(applicable, cheaper, estimate.apply(cheaper), now, reservationId);
                 if (next.outcome != Outcome.BLOCK) {
                     return next.outcome == Outcome.ALLOW
                             ? next.decision(cheaper).degraded()
@@ -103,10 +122,13 @@ public final class BudgetEnforcer implements AutoCloseable {
     public Optional<BigDecimal> settle(BudgetDecision decision, BigDecimal actualCost) {
         BigDecimal tightest = null;
         Instant now = clock.instant();
+        // When the sweeper already released this call's reservation (it ran past the TTL), only spend is added.
+        boolean owned = decision.reservationId() == null || journal.remove(decision.reservationId());
         for (Reservation r : decision.reservations()) {
+            BigDecimal reserved = owned ? r.reserved() : BigDecimal.ZERO;
             BigDecimal actual = actualCost != null ? actualCost : r.reserved();
             try {
-                ledger.settle(r.itemKey(), r.reserved(), actual);
+                ledger.settle(r.itemKey(), reserved, actual);
                 BudgetState state = ledger.state(r.itemKey()).orElse(BudgetState.EMPTY);
                 BigDecimal remaining = state.remaining(r.policy().limitUsd());
                 tightest = tightest == null || remaining.compareTo(tightest) < 0 ? remaining : tightest;
@@ -119,13 +141,22 @@ public final class BudgetEnforcer implements AutoCloseable {
         return Optional.ofNullable(tightest);
     }
 
-    /** Gives back every reservation of a call that will not run (upstream unreachable, client gone before). */
-    public void release(BudgetDecision decision) {
-        for (Reservation r : decision.reservations()) {
-            if (r.reserved().signum() > 0) {
-                ledger.release(r.itemKey(), r.reserved());
+    /**
+     * Releases the reservations of calls that never settled (the gateway crashed or timed out mid-call) once their
+     * TTL has passed. Returns how many were released. Safe to run from several instances at once: each entry is
+     * released by the one that removes it.
+     */
+    public int sweep(int max) {
+        int released = 0;
+        for (ReservationJournal.OpenReservation open : journal.expired(clock.instant(), max)) {
+            if (journal.remove(open.id())) {
+                for (String item : open.itemKeys()) {
+                    ledger.release(item, open.amount());
+                }
+                released++;
             }
         }
+        return released;
     }
 
     @Override
@@ -133,7 +164,8 @@ public final class BudgetEnforcer implements AutoCloseable {
         executor.shutdownNow();
     }
 
-    private Attempt attempt(List<Reservation> applicable, String model, Optional<BigDecimal> estimate, Instant now) {
+    private Attempt attempt(
+            List<Reservation> applicable, String model, Optional<BigDecimal> estimate, Instant now, String id) {
         List<Reservation> enforced = applicable.stream()
                 .filter(r -> r.policy().mode() != BudgetPolicy.Mode.ALERT)
                 .toList();
@@ -152,6 +184,18 @@ public final class BudgetEnforcer implements AutoCloseable {
                             "model '" + model + "' has no price in the catalog, so a budget cannot bound its cost"));
         }
         BigDecimal amount = estimate.get();
+        try {
+            journal.open(new ReservationJournal.OpenReservation(
+                    id, enforced.stream().map(Reservation::itemKey).toList(), amount, now.plus(reservationTtl)));
+        } catch (RuntimeException e) {
+            boolean closed =
+                    enforced.stream().anyMatch(r -> r.policy().onStoreError() == BudgetPolicy.OnStoreError.FAIL_CLOSED);
+            if (closed) {
+                return Attempt.storeError(amount);
+            }
+            List<Reservation> unenforced = new ArrayList<>(applicable);
+            return new Attempt(Outcome.ALLOW, unenforced, List.of(), amount, null, true, null);
+        }
         List<CompletableFuture<Result>> futures = new ArrayList<>();
         for (Reservation r : enforced) {
             futures.add(
@@ -185,6 +229,7 @@ public final class BudgetEnforcer implements AutoCloseable {
                     releaseQuietly(r);
                 }
             }
+            removeQuietly(id);
             if (storeErrorClosed) {
                 return Attempt.storeError(amount);
             }
@@ -197,13 +242,33 @@ public final class BudgetEnforcer implements AutoCloseable {
                     amount,
                     refusal(tightest.reservation, tightest.state, now, "budget exceeded"));
         }
+        if (unenforced) {
+            // Items whose store failed hold nothing: the journal must not have the sweeper release them.
+            List<String> reserved = taken.stream()
+                    .filter(r -> r.reserved().signum() > 0)
+                    .map(Reservation::itemKey)
+                    .toList();
+            try {
+                journal.open(new ReservationJournal.OpenReservation(id, reserved, amount, now.plus(reservationTtl)));
+            } catch (RuntimeException e) {
+                // keeps the wider entry: the sweeper then over-releases at worst by what failed to reserve
+            }
+        }
         List<Reservation> all = new ArrayList<>(taken);
         for (Reservation r : applicable) {
             if (r.policy().mode() == BudgetPolicy.Mode.ALERT) {
                 all.add(r);
             }
         }
-        return Attempt.allowed(all, amount, unenforced);
+        return new Attempt(Outcome.ALLOW, all, List.of(), amount, null, unenforced, id);
+    }
+
+    private void removeQuietly(String id) {
+        try {
+            journal.remove(id);
+        } catch (RuntimeException e) {
+            // the sweeper will find the entry; releasing nothing reserved is harmless
+        }
     }
 
     private Result tryReserve(Reservation r, BigDecimal amount) {
@@ -271,23 +336,30 @@ public final class BudgetEnforcer implements AutoCloseable {
             List<Reservation> refused,
             BigDecimal estimate,
             Refusal refusal,
-            boolean unenforced) {
+            boolean unenforced,
+            String reservationId) {
 
         static Attempt allowed(List<Reservation> reservations, BigDecimal estimate, boolean unenforced) {
-            return new Attempt(Outcome.ALLOW, reservations, List.of(), estimate, null, unenforced);
+            return new Attempt(Outcome.ALLOW, reservations, List.of(), estimate, null, unenforced, null);
         }
 
         static Attempt blocked(List<Reservation> refused, BigDecimal estimate, Refusal refusal) {
-            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false);
+            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false, null);
         }
 
         static Attempt storeError(BigDecimal estimate) {
-            return new Attempt(Outcome.STORE_ERROR, List.of(), List.of(), estimate, null, false);
+            return new Attempt(Outcome.STORE_ERROR, List.of(), List.of(), estimate, null, false, null);
         }
 
         BudgetDecision decision(String model) {
             return new BudgetDecision(
-                    outcome, model, estimate == null ? BigDecimal.ZERO : estimate, reservations, refusal, unenforced);
+                    outcome,
+                    model,
+                    estimate == null ? BigDecimal.ZERO : estimate,
+                    reservations,
+                    refusal,
+                    unenforced,
+                    reservationId);
         }
     }
 }

@@ -1,0 +1,139 @@
+package dev.spendgate.aws.dynamodb;
+
+import static dev.spendgate.aws.dynamodb.DynamoDbTables.PARTITION_KEY;
+
+import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
+import dev.spendgate.domain.budget.ReservationJournal;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+/**
+ * A {@link ReservationJournal} in the budgets table ({@link DynamoDbTables#createBudgetsTable}): one item per open
+ * reservation, {@code pk = resv#<id>}, with {@code item_keys} (L of S, in order), {@code amount} (N, exact),
+ * {@code expires_at_ms} (N, epoch milliseconds) and {@code expires_at} (N, epoch seconds, the table's TTL attribute).
+ *
+ * <p>{@link #open} is one unconditional PutItem (a second open of an id replaces the entry, and a retried one is
+ * harmless). {@link #remove} is one DeleteItem if {@code attribute_exists(pk)}, so exactly one of any number of
+ * concurrent removers, across gateways and the sweeper, gets true. {@link #expired} is a consistent, paginated Scan of
+ * the whole table filtered on {@code begins_with(pk, "resv#") AND expires_at_ms < :now}, sorted here (oldest first,
+ * then id) and cut to {@code max}: it reads every item of the budgets table, so call it from a sweeper every few
+ * seconds at most, not per request. {@code expiresAt} is kept to the millisecond (truncated); an entry is listed once
+ * the current millisecond is after its own, so never early and at most a millisecond late.
+ *
+ * <p>{@code expires_at} is {@code expiresAt} plus {@link #TTL_DELAY}, not {@code expiresAt}: TTL deletes an item at
+ * an unspecified time after that (often within minutes, sometimes days), and an entry deleted before a sweeper lists
+ * it would leave its amounts reserved for good. So TTL only collects entries no sweeper reached, and {@code expired}
+ * never relies on it.
+ *
+ * <p>SDK failures propagate as {@link software.amazon.awssdk.core.exception.SdkException}. The SDK retries a request
+ * whose response was lost; a retried DeleteItem then fails its condition, and the caller that did remove the entry gets
+ * false: its amounts stay reserved (less budget, never more), so give the client few retries.
+ */
+public final class DynamoDbReservationJournal implements ReservationJournal {
+    /**
+     * How long after its {@code expiresAt} an entry may be deleted by TTL: longer than a monthly budget period, so an
+     * entry no sweeper listed in that time can only still hold budget on a lifetime budget.
+     */
+    public static final Duration TTL_DELAY = Duration.ofDays(35);
+
+    private static final Map<String, String> NAMES = Map.of(
+            "#pk", PARTITION_KEY,
+            "#keys", BudgetsTable.RESERVATION_ITEM_KEYS,
+            "#amount", BudgetsTable.RESERVATION_AMOUNT,
+            "#at", BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS);
+    private static final Comparator<Entry> OLDEST_FIRST = Comparator.comparingLong(Entry::expiresAtMillis)
+            .thenComparing(e -> e.reservation().id());
+
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+
+    public DynamoDbReservationJournal(DynamoDbClient dynamoDb, String table) {
+        this.dynamoDb = Objects.requireNonNull(dynamoDb, "dynamoDb");
+        this.table = Objects.requireNonNull(table, "table");
+    }
+
+    @Override
+    public void open(OpenReservation reservation) {
+        Objects.requireNonNull(reservation, "reservation");
+        List<AttributeValue> itemKeys =
+                reservation.itemKeys().stream().map(AttributeValue::fromS).toList();
+        Instant expiresAt = reservation.expiresAt();
+        dynamoDb.putItem(b -> b.tableName(table)
+                .item(Map.of(
+                        PARTITION_KEY,
+                        AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX + reservation.id()),
+                        BudgetsTable.RESERVATION_ITEM_KEYS,
+                        AttributeValue.fromL(itemKeys),
+                        BudgetsTable.RESERVATION_AMOUNT,
+                        DynamoDbBudgetLedger.number(reservation.amount()),
+                        BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
+                        number(expiresAt.toEpochMilli()),
+                        BudgetsTable.EXPIRES_AT,
+                        number(DynamoDbRateCounter.epochSecondsCeiling(expiresAt.plus(TTL_DELAY))))));
+    }
+
+    @Override
+    public boolean remove(String reservationId) {
+        Objects.requireNonNull(reservationId, "reservationId");
+        try {
+            dynamoDb.deleteItem(b -> b.tableName(table)
+                    .key(Map.of(
+                            PARTITION_KEY, AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX + reservationId)))
+                    .conditionExpression("attribute_exists(#pk)")
+                    .expressionAttributeNames(Map.of("#pk", PARTITION_KEY)));
+            return true;
+        } catch (ConditionalCheckFailedException alreadyRemoved) {
+            return false;
+        }
+    }
+
+    @Override
+    public List<OpenReservation> expired(Instant now, int max) {
+        Objects.requireNonNull(now, "now");
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be positive, was " + max);
+        }
+        List<Entry> entries = new ArrayList<>();
+        dynamoDb.scanPaginator(b -> b.tableName(table)
+                        .consistentRead(true)
+                        .filterExpression("begins_with(#pk, :prefix) AND #at < :now")
+                        .projectionExpression("#pk, #keys, #amount, #at")
+                        .expressionAttributeNames(NAMES)
+                        .expressionAttributeValues(Map.of(
+                                ":prefix", AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX),
+                                ":now", number(now.toEpochMilli()))))
+                .items()
+                .forEach(item -> entries.add(toEntry(item)));
+        entries.sort(OLDEST_FIRST);
+        return entries.stream().limit(max).map(Entry::reservation).toList();
+    }
+
+    private static Entry toEntry(Map<String, AttributeValue> item) {
+        long expiresAtMillis = Long.parseLong(
+                item.get(BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS).n());
+        List<String> itemKeys = item.get(BudgetsTable.RESERVATION_ITEM_KEYS).l().stream()
+                .map(AttributeValue::s)
+                .toList();
+        OpenReservation reservation = new OpenReservation(
+                item.get(PARTITION_KEY).s().substring(BudgetsTable.RESERVATION_ITEM_PREFIX.length()),
+                itemKeys,
+                new BigDecimal(item.get(BudgetsTable.RESERVATION_AMOUNT).n()),
+                Instant.ofEpochMilli(expiresAtMillis));
+        return new Entry(reservation, expiresAtMillis);
+    }
+
+    private static AttributeValue number(long value) {
+        return AttributeValue.fromN(Long.toString(value));
+    }
+
+    private record Entry(OpenReservation reservation, long expiresAtMillis) {}
+}
