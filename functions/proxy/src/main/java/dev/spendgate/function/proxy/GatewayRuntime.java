@@ -59,6 +59,7 @@ public final class GatewayRuntime implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(
                     this::flushQuietly, flushInterval.toMillis(), flushInterval.toMillis(), TimeUnit.MILLISECONDS);
             scheduler.scheduleWithFixedDelay(this::flushBudgetsQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::sweepQuietly, 30, 30, TimeUnit.SECONDS);
             scheduler.scheduleWithFixedDelay(
                     this::drainQuietly,
                     SPOOL_DRAIN_INTERVAL.toMillis(),
@@ -86,7 +87,14 @@ public final class GatewayRuntime implements AutoCloseable {
         UsageLogWriter usageLog = UsageLogWriter.create(store, spool, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
         BudgetGate budgetGate = new BudgetGate(
-                new BudgetEnforcer(budgets.policies(), budgets.ledger(), budgets.marker(), budgets.alerts(), clock),
+                new BudgetEnforcer(
+                        budgets.policies(),
+                        budgets.ledger(),
+                        budgets.marker(),
+                        budgets.alerts(),
+                        budgets.journal(),
+                        Duration.ofSeconds(config.number("SPENDGATE_RESERVATION_TTL_SECONDS", 900)),
+                        clock),
                 new CostEstimator(pricing, config.number("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", 4096)),
                 DegradationChains.parse(config.get("SPENDGATE_DEGRADE_CHAINS")),
                 budgets.counter(),
@@ -153,6 +161,18 @@ public final class GatewayRuntime implements AutoCloseable {
             budgetStores.close();
         } catch (RuntimeException e) {
             Log.error(null, "budget stores did not close cleanly", e);
+        }
+    }
+
+    /** Releases orphaned reservations; the Lambda handler calls this between invocations too. */
+    public void sweepQuietly() {
+        try {
+            int released = budgetGate.sweep();
+            if (released > 0) {
+                Log.warn(null, "released " + released + " orphaned budget reservations");
+            }
+        } catch (RuntimeException e) {
+            Log.error(null, "budget reservation sweep failed", e);
         }
     }
 

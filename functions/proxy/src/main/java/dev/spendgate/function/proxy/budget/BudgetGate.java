@@ -90,6 +90,11 @@ public final class BudgetGate implements AutoCloseable {
                 chains::cheaperThan);
     }
 
+    /** Releases reservations orphaned by calls that never settled; returns how many. */
+    public int sweep() {
+        return enforcer.sweep(100);
+    }
+
     /** Settles an admitted call; returns the tightest remaining budget. */
     public Optional<BigDecimal> settle(BudgetDecision decision, BigDecimal actualCost) {
         return enforcer.settle(decision, actualCost);

@@ -5,9 +5,11 @@ import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetPolicyStore;
 import dev.spendgate.domain.budget.OnceMarker;
 import dev.spendgate.domain.budget.RateCounter;
+import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.embedded.FileBudgetLedger;
 import dev.spendgate.embedded.FileBudgetPolicyStore;
 import dev.spendgate.embedded.FileOnceMarker;
+import dev.spendgate.embedded.FileReservationJournal;
 import dev.spendgate.embedded.InMemoryRateCounter;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -21,6 +23,7 @@ public record BudgetStores(
         BudgetLedger ledger,
         RateCounter counter,
         OnceMarker marker,
+        ReservationJournal journal,
         AlertSink alerts,
         Runnable flush) {
 
@@ -29,6 +32,7 @@ public record BudgetStores(
         Objects.requireNonNull(ledger, "ledger");
         Objects.requireNonNull(counter, "counter");
         Objects.requireNonNull(marker, "marker");
+        Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(alerts, "alerts");
         flush = flush == null ? () -> {} : flush;
     }
@@ -36,7 +40,7 @@ public record BudgetStores(
     /** Persists what is held in memory, then releases the stores that hold files or locks. */
     public void close() {
         flush.run();
-        for (Object part : new Object[] {policies, ledger, counter, marker}) {
+        for (Object part : new Object[] {policies, ledger, counter, marker, journal}) {
             if (part instanceof AutoCloseable closeable) {
                 try {
                     closeable.close();
@@ -57,6 +61,7 @@ public record BudgetStores(
                 ledger,
                 new InMemoryRateCounter(),
                 new FileOnceMarker(dir.resolve("alerts.json")),
+                new FileReservationJournal(dir.resolve("reservations.json")),
                 alerts,
                 ledger::flush);
     }

@@ -6,6 +6,7 @@ import dev.spendgate.aws.dynamodb.DynamoDbBudgetPolicyStore;
 import dev.spendgate.aws.dynamodb.DynamoDbKeyStore;
 import dev.spendgate.aws.dynamodb.DynamoDbOnceMarker;
 import dev.spendgate.aws.dynamodb.DynamoDbRateCounter;
+import dev.spendgate.aws.dynamodb.DynamoDbReservationJournal;
 import dev.spendgate.aws.dynamodb.DynamoDbUsageSpool;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.secrets.SecretsManagerSecrets;
@@ -64,6 +65,7 @@ public final class AwsGatewayRuntime {
                 new DynamoDbBudgetLedger(dynamoDb, table),
                 new DynamoDbRateCounter(dynamoDb, table),
                 new DynamoDbOnceMarker(dynamoDb, table),
+                new DynamoDbReservationJournal(dynamoDb, table),
                 alerts,
                 null);
     }

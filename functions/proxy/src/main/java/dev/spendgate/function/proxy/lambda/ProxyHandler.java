@@ -65,6 +65,7 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
             if (System.nanoTime() - lastDrainNanos > DRAIN_EVERY.toNanos()) {
                 lastDrainNanos = System.nanoTime();
                 runtime.usageLog().drainSpool();
+                runtime.sweepQuietly();
             }
         } catch (RuntimeException e) {
             Log.error(null, "usage flush after invocation failed; records stay buffered", e);
