@@ -1,63 +1,105 @@
 package dev.spendgate.embedded;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.budget.ReservationJournal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
 
 /**
- * A {@link ReservationJournal} in one JSON file ({@code {"version": 1, "reservations": {"<id>": {"itemKeys": [..],
- * "amount": "0.00925", "expiresAt": "<Instant>"}}}}), so open reservations survive a crash of the local gateway and are
- * shared with other instances and processes on the same file.
+ * A {@link ReservationJournal} for the local gateway, kept like {@link FileBudgetLedger}: the open reservations live in
+ * memory, loaded from a JSON file at construction and written back atomically (temp file, fsync, rename) by
+ * {@link #flush()} and {@link #close()}.
  *
- * <p>{@link #open} and {@link #remove} each take the file's cross-process lock, re-read the file, and atomically
- * replace it (temp file, fsync, rename) before returning, so an entry is on disk before the ledger is touched and
- * exactly one of any number of concurrent removers, in any process, sees it present. That costs, per change, two
- * reads and parses of a file that holds only the open reservations (a few hundred bytes each) plus one fsync,
- * serialised across all threads: measured 0.4 ms with a few open reservations and 0.8 ms with 100 (ext4), twice per
- * budgeted call, so some 600 to 1,200 budgeted calls a second at most, which suits the local gateway. A {@code remove}
- * of an absent id writes nothing. {@link #expired} answers from the in-memory copy
- * ({@link SharedJsonFile}), which sees another process's changes within about a second: harmless, since the sweeper
- * then calls {@code remove}, which decides. {@code expiresAt} keeps its full precision. Thread-safe. I/O failures are
- * {@link java.io.UncheckedIOException}s; an invalid file is an {@link IllegalStateException} naming it.
+ * <p>A change costs a map operation ({@link ConcurrentHashMap}), with no file I/O. {@link #remove} is atomic within the
+ * process ({@code ConcurrentHashMap.remove(id) != null}), so of any number of concurrent removers of one id exactly one
+ * sees it present; {@link #expired} answers from memory. <b>A crash loses what was not flushed yet</b>, the same as the
+ * ledger: the local gateway flushes both every second (journal first), so at most about the same last second of
+ * opened and removed entries; a clean shutdown ({@link #close()}) loses nothing. Because the entries live in one
+ * process, one instance owns the file: the constructor takes an exclusive lock on {@code <file>.lock} (released by
+ * {@link #close()} or the process's exit) and throws {@link IllegalStateException} while another instance, in this or
+ * another process, holds it.
+ *
+ * <p>Format: {@code {"version": 1, "reservations": {"<id>": {"itemKeys": [..], "amount": "0.00925", "expiresAt":
+ * "<Instant>"}}}}, amounts as exact decimal strings (a hand-written JSON number is read exactly), {@code expiresAt} with
+ * its full precision. Thread-safe. Changes after {@link #close()} throw {@link IllegalStateException}; I/O failures are
+ * {@link UncheckedIOException}s; an invalid file is an {@link IllegalStateException} naming it, thrown by the
+ * constructor.
  */
-public final class FileReservationJournal implements ReservationJournal {
+public final class FileReservationJournal implements ReservationJournal, AutoCloseable {
     private static final int FORMAT_VERSION = 1;
     private static final Comparator<OpenReservation> OLDEST_FIRST =
             Comparator.comparing(OpenReservation::expiresAt).thenComparing(OpenReservation::id);
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    private final SharedJsonFile<SortedMap<String, OpenReservation>> reservations;
+    private final Path file;
+    private final FileChannel ownerChannel;
+    private final ConcurrentHashMap<String, OpenReservation> reservations;
+    /** Counts changes; a flush with nothing new since the last one writes nothing. */
+    private final AtomicLong changes = new AtomicLong();
+    /** Calls hold the read lock, {@link #close()} the write lock: nothing changes after the final flush. */
+    private final ReadWriteLock openLock = new ReentrantReadWriteLock();
 
-    /** Open reservations in {@code file} (e.g. {@code .spendgate/reservations.json}), created on the first open. */
+    private final Object flushLock = new Object();
+    private long flushedChanges; // guarded by flushLock
+    private boolean closed; // guarded by openLock
+
+    /**
+     * Opens the journal in {@code file} (e.g. {@code .spendgate/budgets/reservations.json}), loading it when it exists;
+     * the file is created by the first flush after a change.
+     *
+     * @throws IllegalStateException when another instance owns the file, or the file is not a valid journal
+     */
     public FileReservationJournal(Path file) {
-        this.reservations =
-                new SharedJsonFile<>(Objects.requireNonNull(file, "file"), "reservation journal", new Codec());
+        this.file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
+        this.ownerChannel = lockOwnership(this.file);
+        try {
+            this.reservations = new ConcurrentHashMap<>(read(this.file));
+        } catch (RuntimeException e) {
+            closeQuietly(ownerChannel, e);
+            throw e;
+        }
     }
 
-    /** The JSON file holding the open reservations. */
+    /** The JSON file the open reservations are flushed to. */
     public Path file() {
-        return reservations.file();
+        return file;
     }
 
     @Override
     public void open(OpenReservation reservation) {
         Objects.requireNonNull(reservation, "reservation");
-        reservations.update(current -> {
-            SortedMap<String, OpenReservation> updated = new TreeMap<>(current);
-            updated.put(reservation.id(), reservation);
-            return Collections.unmodifiableSortedMap(updated);
+        whileOpen(() -> {
+            reservations.put(reservation.id(), reservation);
+            return true;
         });
     }
 
@@ -65,14 +107,9 @@ public final class FileReservationJournal implements ReservationJournal {
     public boolean remove(String reservationId) {
         Objects.requireNonNull(reservationId, "reservationId");
         boolean[] removed = {false};
-        reservations.update(current -> {
-            if (!current.containsKey(reservationId)) {
-                return null;
-            }
-            SortedMap<String, OpenReservation> updated = new TreeMap<>(current);
-            updated.remove(reservationId);
-            removed[0] = true;
-            return Collections.unmodifiableSortedMap(updated);
+        whileOpen(() -> {
+            removed[0] = reservations.remove(reservationId) != null;
+            return removed[0];
         });
         return removed[0];
     }
@@ -84,7 +121,7 @@ public final class FileReservationJournal implements ReservationJournal {
             throw new IllegalArgumentException("max must be positive, was " + max);
         }
         List<OpenReservation> expired = new ArrayList<>();
-        for (OpenReservation open : reservations.current().values()) {
+        for (OpenReservation open : reservations.values()) {
             if (open.expiresAt().isBefore(now)) {
                 expired.add(open);
             }
@@ -93,19 +130,124 @@ public final class FileReservationJournal implements ReservationJournal {
         return List.copyOf(expired.subList(0, Math.min(max, expired.size())));
     }
 
-    private static final class Codec implements SharedJsonFile.Codec<SortedMap<String, OpenReservation>> {
-        @Override
-        public SortedMap<String, OpenReservation> empty() {
-            return Collections.emptySortedMap();
+    /** Writes the open reservations to the file atomically, unless nothing changed since the last flush. Thread-safe. */
+    public void flush() {
+        synchronized (flushLock) {
+            long upTo = changes.get(); // changes counted so far are all in the copy taken next
+            if (upTo == flushedChanges) {
+                return;
+            }
+            write(new TreeMap<>(reservations));
+            flushedChanges = upTo;
         }
+    }
 
-        @Override
-        public SortedMap<String, OpenReservation> parse(JsonNode root) {
+    /** Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. */
+    @Override
+    public void close() {
+        Lock lock = openLock.writeLock();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            flush();
+        } finally {
+            closeQuietly(ownerChannel, null);
+        }
+    }
+
+    /** Runs {@code change} unless closed, and counts it for the next flush when it reports a change. */
+    private void whileOpen(BooleanSupplier change) {
+        Lock lock = openLock.readLock();
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the reservation journal " + file + " is closed");
+            }
+            if (change.getAsBoolean()) {
+                changes.incrementAndGet();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static FileChannel lockOwnership(Path file) {
+        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        FileChannel channel;
+        try {
+            Files.createDirectories(lockFile.getParent());
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not open the reservation journal lock " + lockFile, e);
+        }
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by another instance in this JVM
+        } catch (IOException e) {
+            closeQuietly(channel, null);
+            throw new UncheckedIOException("could not lock the reservation journal " + lockFile, e);
+        }
+        if (lock == null) {
+            closeQuietly(channel, null);
+            throw new IllegalStateException("the reservation journal " + file + " is in use by another gateway"
+                    + " (in this or another process); stop it first, or give this one another data directory");
+        }
+        return channel;
+    }
+
+    private static void closeQuietly(FileChannel channel, RuntimeException failure) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    private void write(SortedMap<String, OpenReservation> snapshot) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("version", FORMAT_VERSION);
+        ObjectNode node = root.putObject("reservations");
+        snapshot.forEach((id, open) -> {
+            ObjectNode entry = node.putObject(id);
+            ArrayNode itemKeys = entry.putArray("itemKeys");
+            open.itemKeys().forEach(itemKeys::add);
+            entry.put("amount", open.amount().toPlainString());
+            entry.put("expiresAt", open.expiresAt().toString());
+        });
+        try {
+            AtomicFiles.writeOwnerOnly(file, MAPPER.writeValueAsBytes(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the reservation journal " + file, e);
+        }
+    }
+
+    private static Map<String, OpenReservation> read(Path file) {
+        byte[] json;
+        try {
+            json = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return Map.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the reservation journal " + file, e);
+        }
+        try {
+            JsonNode root = MAPPER.readTree(json);
             int formatVersion = root.path("version").asInt(-1);
             if (formatVersion != FORMAT_VERSION) {
                 throw new IllegalStateException("format version " + formatVersion + ", expected " + FORMAT_VERSION);
             }
-            SortedMap<String, OpenReservation> reservations = new TreeMap<>();
+            Map<String, OpenReservation> reservations = new TreeMap<>();
             for (Map.Entry<String, JsonNode> entry : root.path("reservations").properties()) {
                 JsonNode node = entry.getValue();
                 List<String> itemKeys = new ArrayList<>();
@@ -120,30 +262,17 @@ public final class FileReservationJournal implements ReservationJournal {
                                 new BigDecimal(required(node, "amount").asText()),
                                 Instant.parse(required(node, "expiresAt").asText())));
             }
-            return Collections.unmodifiableSortedMap(reservations);
+            return reservations;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("the reservation journal " + file + " is not valid: " + e.getMessage(), e);
         }
+    }
 
-        @Override
-        public JsonNode serialize(SortedMap<String, OpenReservation> value, ObjectMapper mapper) {
-            ObjectNode root = mapper.createObjectNode();
-            root.put("version", FORMAT_VERSION);
-            ObjectNode node = root.putObject("reservations");
-            value.forEach((id, open) -> {
-                ObjectNode entry = node.putObject(id);
-                ArrayNode itemKeys = entry.putArray("itemKeys");
-                open.itemKeys().forEach(itemKeys::add);
-                entry.put("amount", open.amount().toPlainString());
-                entry.put("expiresAt", open.expiresAt().toString());
-            });
-            return root;
+    private static JsonNode required(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            throw new IllegalStateException("a reservation has no " + field);
         }
-
-        private static JsonNode required(JsonNode node, String field) {
-            JsonNode value = node.get(field);
-            if (value == null || value.isNull()) {
-                throw new IllegalStateException("a reservation has no " + field);
-            }
-            return value;
-        }
+        return value;
     }
 }

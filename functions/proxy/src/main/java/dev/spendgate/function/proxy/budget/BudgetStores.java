@@ -52,17 +52,31 @@ public record BudgetStores(
         }
     }
 
-    /** Policy, ledger and alert-marker files under {@code dataDir/budgets/}; velocity counters in memory. */
+    /**
+     * Policy, ledger, alert-marker and reservation-journal files under {@code dataDir/budgets/}; velocity counters in
+     * memory. The ledger and the journal are kept in memory and written by {@code flush} (every second) and on close.
+     */
     public static BudgetStores local(Path dataDir, AlertSink alerts) {
         Path dir = dataDir.resolve("budgets");
         FileBudgetLedger ledger = new FileBudgetLedger(dir.resolve("ledger.json"));
+        FileReservationJournal journal;
+        try {
+            journal = new FileReservationJournal(dir.resolve("reservations.json"));
+        } catch (RuntimeException e) {
+            ledger.close(); // releases its file, so the caller can retry once the journal file is fixed
+            throw e;
+        }
+        // flush: journal first, so each reservation in the ledger file is in the journal file unless opened in between
         return new BudgetStores(
                 new FileBudgetPolicyStore(dir.resolve("policies.json")),
                 ledger,
                 new InMemoryRateCounter(),
                 new FileOnceMarker(dir.resolve("alerts.json")),
-                new FileReservationJournal(dir.resolve("reservations.json")),
+                journal,
                 alerts,
-                ledger::flush);
+                () -> {
+                    journal.flush();
+                    ledger.flush();
+                });
     }
 }
