@@ -12,6 +12,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * Builds the AWS clients Spendgate uses, all on the URL-connection HTTP client (fast cold start, no extra threads).
@@ -79,6 +80,11 @@ public final class AwsClients {
     /** A new DynamoDB client. */
     public DynamoDbClient dynamoDb() {
         return configure(DynamoDbClient.builder()).build();
+    }
+
+    /** A new SNS client. */
+    public SnsClient sns() {
+        return configure(SnsClient.builder()).build();
     }
 
     /** A new Secrets Manager client. */
