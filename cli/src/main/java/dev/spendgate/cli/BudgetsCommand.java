@@ -4,15 +4,13 @@ import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetPeriod;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetScope;
-import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.domain.budget.BudgetStatus;
 import dev.spendgate.embedded.FileBudgetLedger;
 import dev.spendgate.embedded.FileBudgetPolicyStore;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.math.RoundingMode;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
@@ -178,12 +176,11 @@ final class BudgetsCommand {
                             "USED")
                     .alignRight(2, 3, 4, 5, 6, 7);
             for (BudgetPolicy p : all) {
-                String periodKey = p.period().key(now, p.zone());
-                if (p.scope().value().equals(BudgetScope.EACH)
-                        && p.scope().type() != dev.spendgate.domain.budget.ScopeType.GLOBAL) {
+                BudgetStatus s = BudgetStatus.ofPolicy(p, ledger, now);
+                if (s == null) {
                     table.row(
                             p.id(),
-                            periodKey,
+                            p.period().key(now, p.zone()),
                             p.limitUsd().toPlainString(),
                             "(each " + p.scope().type().label() + " separately)",
                             "",
@@ -192,43 +189,20 @@ final class BudgetsCommand {
                             "");
                     continue;
                 }
-                String value = p.scope().type() == dev.spendgate.domain.budget.ScopeType.GLOBAL
-                        ? BudgetScope.EACH
-                        : p.scope().value();
-                BudgetState state = ledger.state(p.itemKey(value, now)).orElse(BudgetState.EMPTY);
                 table.row(
                         p.id(),
-                        periodKey,
+                        s.period(),
                         p.limitUsd().toPlainString(),
-                        money(state.spent()),
-                        money(state.reserved()),
-                        money(state.remaining(p.limitUsd())),
-                        forecast(p, state, now),
-                        p.limitUsd().signum() == 0
-                                ? "-"
-                                : state.committed()
-                                                .multiply(BigDecimal.valueOf(100))
-                                                .divide(p.limitUsd(), 1, RoundingMode.HALF_UP)
-                                                .toPlainString()
-                                        + " %");
+                        money(s.spentUsd()),
+                        money(s.inFlightUsd()),
+                        money(s.remainingUsd()),
+                        s.forecastUsd() == null ? "-" : money(s.forecastUsd()),
+                        s.usedPercent() == null ? "-" : s.usedPercent().toPlainString() + " %");
             }
             table.print(out);
             out.println("Figures as of the gateway's last ledger flush (every second while ./spendgate local runs).");
             out.flush();
             return 0;
-        }
-
-        /** Spend so far, extrapolated linearly to the end of the period. */
-        private static String forecast(BudgetPolicy p, BudgetState state, Instant now) {
-            Instant start = p.period().start(now, p.zone());
-            Instant end = p.period().end(now, p.zone());
-            if (start == null || end == null) {
-                return "-";
-            }
-            BigDecimal elapsed =
-                    BigDecimal.valueOf(Math.max(1, Duration.between(start, now).getSeconds()));
-            BigDecimal total = BigDecimal.valueOf(Duration.between(start, end).getSeconds());
-            return money(state.spent().multiply(total).divide(elapsed, MathContext.DECIMAL64));
         }
 
         private static String money(BigDecimal value) {

@@ -46,7 +46,7 @@ final class LocalCommand implements Callable<Integer> {
         Files.createDirectories(dir.dataDir);
         ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
         GatewayRuntime runtime = GatewayRuntime.local(config, dir.dataDir);
-        LocalGatewayServer server = LocalGatewayServer.start(runtime.gateway(), host, port, threads);
+        LocalGatewayServer server = LocalGatewayServer.start(runtime, host, port, threads);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

@@ -10,6 +10,7 @@ import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
+import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.CostEstimator;
@@ -36,6 +37,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final UsageLogWriter usageLog;
     private final BudgetStores budgetStores;
     private final BudgetGate budgetGate;
+    private final AdminApi admin;
     private final ScheduledExecutorService scheduler;
 
     private GatewayRuntime(
@@ -43,7 +45,9 @@ public final class GatewayRuntime implements AutoCloseable {
             UsageLogWriter usageLog,
             BudgetStores budgetStores,
             BudgetGate budgetGate,
+            AdminApi admin,
             Duration flushInterval) {
+        this.admin = admin;
         this.gateway = gateway;
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
@@ -110,7 +114,8 @@ public final class GatewayRuntime implements AutoCloseable {
                 clock,
                 config.maxBodyBytes(),
                 budgetGate);
-        return new GatewayRuntime(gateway, usageLog, budgets, budgetGate, flushInterval);
+        AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), config.get("SPENDGATE_ADMIN_TOKEN"), clock);
+        return new GatewayRuntime(gateway, usageLog, budgets, budgetGate, admin, flushInterval);
     }
 
     /** The embedded set-up of {@code ./spendgate local}: keys, usage log and spool under {@code dataDir}. */
@@ -137,6 +142,11 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public UsageLogWriter usageLog() {
         return usageLog;
+    }
+
+    /** The admin API over this runtime's budget stores. */
+    public AdminApi admin() {
+        return admin;
     }
 
     public BudgetStores budgetStores() {
@@ -180,7 +190,7 @@ public final class GatewayRuntime implements AutoCloseable {
         try {
             budgetStores.flush().run();
         } catch (RuntimeException e) {
-            Log.error(null, "budget ledger flush failed", e);
+            Log.error(null, "budget ledger or journal flush failed", e);
         }
     }
 

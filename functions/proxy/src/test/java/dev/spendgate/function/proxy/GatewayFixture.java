@@ -66,7 +66,7 @@ final class GatewayFixture implements AutoCloseable {
         ProxyConfig config = ProxyConfig.fromEnv(all);
         this.runtime = GatewayRuntime.create(config, keys, store, spool, budgets.apply(config), clock, null);
         try {
-            this.server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 256);
+            this.server = LocalGatewayServer.start(runtime, "127.0.0.1", 0, 256);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

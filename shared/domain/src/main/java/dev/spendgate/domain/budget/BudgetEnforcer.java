@@ -16,8 +16,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
@@ -42,6 +44,7 @@ public final class BudgetEnforcer implements AutoCloseable {
     private final Duration reservationTtl;
     private final Clock clock;
     private final ExecutorService executor;
+    private final Set<String> askedMarker = ConcurrentHashMap.newKeySet();
 
     /**
      * @param journal where open reservations are tracked, so the sweeper can release those of calls that never
@@ -298,8 +301,17 @@ public final class BudgetEnforcer implements AutoCloseable {
         Instant end = policy.period().end(now, policy.zone());
         Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
         for (int threshold : policy.alertAt()) {
-            if (percent.compareTo(BigDecimal.valueOf(threshold)) >= 0
-                    && marker.markOnce("alert#" + r.itemKey() + "#" + threshold, expires)) {
+            String key = "alert#" + r.itemKey() + "#" + threshold;
+            // The shared marker decides which instance alerts; this instance asks it once per threshold and period.
+            if (percent.compareTo(BigDecimal.valueOf(threshold)) < 0 || askedMarker.contains(key)) {
+                continue;
+            }
+            boolean first = marker.markOnce(key, expires);
+            if (askedMarker.size() > 100_000) {
+                askedMarker.clear();
+            }
+            askedMarker.add(key);
+            if (first) {
                 alerts.send(new BudgetAlert(
                         policy.id(),
                         r.scopeValue(),

@@ -10,6 +10,7 @@ import dev.spendgate.aws.dynamodb.DynamoDbReservationJournal;
 import dev.spendgate.aws.dynamodb.DynamoDbUsageSpool;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.secrets.SecretsManagerSecrets;
+import dev.spendgate.aws.sns.SnsAlertSink;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.CachingBudgetPolicyStore;
 import dev.spendgate.domain.keys.CachingKeyStore;
@@ -49,7 +50,7 @@ public final class AwsGatewayRuntime {
                         Clock.systemUTC()),
                 new S3ObjectStore(aws.s3(), required(config, "SPENDGATE_USAGE_BUCKET")),
                 new DynamoDbUsageSpool(aws.dynamoDb(), required(config, "SPENDGATE_SPOOL_TABLE")),
-                budgets(aws.dynamoDb(), required(config, "SPENDGATE_BUDGETS_TABLE"), GatewayRuntime.alertSink(config)),
+                budgets(aws.dynamoDb(), required(config, "SPENDGATE_BUDGETS_TABLE"), alertSink(config, aws)),
                 Clock.systemUTC(),
                 null);
     }
@@ -68,6 +69,12 @@ public final class AwsGatewayRuntime {
                 new DynamoDbReservationJournal(dynamoDb, table),
                 alerts,
                 null);
+    }
+
+    /** SNS when {@code SPENDGATE_ALERT_TOPIC_ARN} is set, else a webhook or the log. */
+    static AlertSink alertSink(ProxyConfig config, AwsClients aws) {
+        String topic = config.get("SPENDGATE_ALERT_TOPIC_ARN");
+        return topic != null ? new SnsAlertSink(aws.sns(), topic) : GatewayRuntime.alertSink(config);
     }
 
     private static String required(ProxyConfig config, String name) {

@@ -6,6 +6,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -54,9 +56,52 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
         String method = event.getHttpMethod() == null ? "GET" : event.getHttpMethod();
         String path = event.getPath() == null ? "/" : event.getPath();
         BufferingSink sink = new BufferingSink();
+        if (AdminApi.isAdminPath(path)) {
+            admin(event, new GatewayRequest(method, withQuery(path, event), headers, body), sink);
+            return sink.toEvent();
+        }
         runtime.gateway().handle(new GatewayRequest(method, path, headers, body), sink);
         flushUsage();
         return sink.toEvent();
+    }
+
+    /**
+     * Admin routes are IAM-authorised at API Gateway; an event without a signed caller (a misconfigured route) is
+     * refused here too.
+     */
+    private void admin(APIGatewayProxyRequestEvent event, GatewayRequest request, BufferingSink sink) {
+        var context = event.getRequestContext();
+        boolean signed = context != null
+                && context.getIdentity() != null
+                && context.getIdentity().getUserArn() != null;
+        try {
+            if (signed) {
+                runtime.admin().handleAuthorised(request, sink);
+            } else {
+                byte[] error = ErrorBodies.openAi(
+                        "permission_error",
+                        "Admin routes need an IAM-signed request (API Gateway AWS_IAM authorisation).",
+                        null,
+                        null);
+                sink.start(403, new Headers().set("Content-Type", "application/json"), error.length);
+                sink.write(error);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String withQuery(String path, APIGatewayProxyRequestEvent event) {
+        Map<String, String> query = event.getQueryStringParameters();
+        if (query == null || query.isEmpty()) {
+            return path;
+        }
+        StringBuilder sb = new StringBuilder(path).append('?');
+        query.forEach((k, v) -> sb.append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8))
+                .append('=')
+                .append(java.net.URLEncoder.encode(v == null ? "" : v, StandardCharsets.UTF_8))
+                .append('&'));
+        return sb.substring(0, sb.length() - 1);
     }
 
     private void flushUsage() {

@@ -3,6 +3,8 @@ package dev.spendgate.function.proxy.local;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.spendgate.function.proxy.Gateway;
+import dev.spendgate.function.proxy.GatewayRuntime;
+import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -21,8 +23,10 @@ public final class LocalGatewayServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Gateway gateway;
+    private final AdminApi admin;
 
-    private LocalGatewayServer(HttpServer server, ExecutorService executor, Gateway gateway) {
+    private LocalGatewayServer(HttpServer server, ExecutorService executor, Gateway gateway, AdminApi admin) {
+        this.admin = admin;
         this.server = server;
         this.executor = executor;
         this.gateway = gateway;
@@ -30,6 +34,17 @@ public final class LocalGatewayServer implements AutoCloseable {
 
     /** Starts on {@code host:port} (port 0 picks a free one). */
     public static LocalGatewayServer start(Gateway gateway, String host, int port, int threads) throws IOException {
+        return start(gateway, null, host, port, threads);
+    }
+
+    /** Starts with the admin API ({@code /admin/...}, token-protected) beside the LLM endpoints. */
+    public static LocalGatewayServer start(GatewayRuntime runtime, String host, int port, int threads)
+            throws IOException {
+        return start(runtime.gateway(), runtime.admin(), host, port, threads);
+    }
+
+    private static LocalGatewayServer start(Gateway gateway, AdminApi admin, String host, int port, int threads)
+            throws IOException {
         // Without TCP_NODELAY, small SSE writes and responses wait on delayed ACKs (about 40 ms each). The JDK reads
         // this once, when its first HttpServer is created.
         if (System.getProperty("sun.net.httpserver.nodelay") == null) {
@@ -43,7 +58,7 @@ public final class LocalGatewayServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        LocalGatewayServer local = new LocalGatewayServer(server, executor, gateway);
+        LocalGatewayServer local = new LocalGatewayServer(server, executor, gateway, admin);
         server.createContext("/", local::handle);
         server.start();
         return local;
@@ -84,8 +99,16 @@ public final class LocalGatewayServer implements AutoCloseable {
                 return;
             }
             byte[] body = readBody(exchange.getRequestBody(), gateway.maxBodyBytes() + 1);
+            String query = exchange.getRequestURI().getRawQuery();
             GatewayRequest request = new GatewayRequest(
-                    exchange.getRequestMethod(), path, Headers.of(exchange.getRequestHeaders()), body);
+                    exchange.getRequestMethod(),
+                    query == null ? path : path + "?" + query,
+                    Headers.of(exchange.getRequestHeaders()),
+                    body);
+            if (admin != null && AdminApi.isAdminPath(path)) {
+                admin.handleWithToken(request, new ExchangeSink(exchange));
+                return;
+            }
             gateway.handle(request, new ExchangeSink(exchange));
         }
     }

@@ -152,6 +152,21 @@ class ProxyHandlerIT {
         assertThat(unique).hasSize(8);
     }
 
+    @Test
+    void handleRequest_adminRoute_needsAnIamSignedCaller() throws Exception {
+        APIGatewayProxyRequestEvent unsigned =
+                event().withPath("/admin/budgets").withHttpMethod("GET").withBody(null);
+        unsigned.getRequestContext().getIdentity().setUserArn(null);
+        APIGatewayProxyRequestEvent signed =
+                event().withPath("/admin/budgets").withHttpMethod("GET").withBody(null);
+        signed.getRequestContext().getIdentity().setUserArn("arn:aws:iam::123456789012:role/finops-admin");
+
+        assertThat(handler.handleRequest(unsigned, null).getStatusCode()).isEqualTo(403);
+        APIGatewayProxyResponseEvent ok = handler.handleRequest(signed, null);
+        assertThat(ok.getStatusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(ok.getBody()).get("budgets").isArray()).isTrue();
+    }
+
     private String call() throws Exception {
         APIGatewayProxyResponseEvent response = handler.handleRequest(event(), null);
         assertThat(response.getStatusCode()).isEqualTo(200);

@@ -1,0 +1,276 @@
+package dev.spendgate.function.proxy.admin;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.budget.BudgetLedger;
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetPolicyStore;
+import dev.spendgate.domain.budget.BudgetScope;
+import dev.spendgate.domain.budget.BudgetStatus;
+import dev.spendgate.domain.keys.ProxyKeys;
+import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The admin HTTP API for budgets, under {@code /admin/}:
+ *
+ * <ul>
+ *   <li>{@code GET /admin/budgets}: every policy;
+ *   <li>{@code PUT /admin/budgets}: create or replace one ({@code scope, period, limit_usd, mode} and optionally
+ *       {@code alert_at, on_store_error, time_zone});
+ *   <li>{@code DELETE /admin/budgets?scope=feature:chatbot&period=monthly};
+ *   <li>{@code GET /admin/budgets/status}: limit, spent, in flight, remaining, forecast per budget.
+ * </ul>
+ *
+ * Locally the caller proves itself with {@code Authorization: Bearer <SPENDGATE_ADMIN_TOKEN>} (compared by hash, in
+ * constant time); without a configured token the API answers 404. Behind API Gateway the route is IAM-authorised and
+ * the Lambda handler passes only signed callers here.
+ */
+public final class AdminApi {
+    public static final String PREFIX = "/admin/";
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    private final BudgetPolicyStore policies;
+    private final BudgetLedger ledger;
+    private final byte[] tokenHash;
+    private final Clock clock;
+
+    /** @param adminToken the local admin token, or null when the caller is authorised before (IAM) or never */
+    public AdminApi(BudgetPolicyStore policies, BudgetLedger ledger, String adminToken, Clock clock) {
+        this.policies = policies;
+        this.ledger = ledger;
+        this.tokenHash = adminToken == null ? null : ProxyKeys.hash(adminToken).getBytes(StandardCharsets.US_ASCII);
+        this.clock = clock;
+    }
+
+    public static boolean isAdminPath(String path) {
+        return path.startsWith(PREFIX);
+    }
+
+    /** Serves a request whose caller still has to show the admin token (the local server). */
+    public void handleWithToken(GatewayRequest request, ResponseSink sink) throws IOException {
+        if (tokenHash == null) {
+            error(sink, 404, "not_found_error", "The admin API is off: set SPENDGATE_ADMIN_TOKEN to enable it.", null);
+            return;
+        }
+        String auth = request.headers().first("authorization");
+        String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? auth.substring(7).trim()
+                : "";
+        byte[] presentedHash = ProxyKeys.hash(presented).getBytes(StandardCharsets.US_ASCII);
+        if (!MessageDigest.isEqual(tokenHash, presentedHash)) {
+            error(
+                    sink,
+                    401,
+                    "authentication_error",
+                    "Admin calls need 'Authorization: Bearer <admin token>'.",
+                    "authorization");
+            return;
+        }
+        handleAuthorised(request, sink);
+    }
+
+    /** Serves a request whose caller is already authorised (IAM at API Gateway). */
+    public void handleAuthorised(GatewayRequest request, ResponseSink sink) throws IOException {
+        String path = request.path();
+        String query = "";
+        int q = path.indexOf('?');
+        if (q >= 0) {
+            query = path.substring(q + 1);
+            path = path.substring(0, q);
+        }
+        String method = request.method().toUpperCase(java.util.Locale.ROOT);
+        if (path.equals("/admin/budgets")) {
+            switch (method) {
+                case "GET" -> list(sink);
+                case "PUT", "POST" -> put(request.body(), sink);
+                case "DELETE" -> delete(query(query), sink);
+                default ->
+                    error(sink, 405, "invalid_request_error", "Use GET, PUT or DELETE on /admin/budgets.", "method");
+            }
+        } else if (path.equals("/admin/budgets/status") && method.equals("GET")) {
+            status(sink);
+        } else {
+            error(
+                    sink,
+                    404,
+                    "not_found_error",
+                    "Unknown admin path; try /admin/budgets or /admin/budgets/status.",
+                    "path");
+        }
+    }
+
+    private void list(ResponseSink sink) throws IOException {
+        ArrayNode out = JSON.createArrayNode();
+        for (BudgetPolicy p : policies.list()) {
+            out.add(policyJson(p));
+        }
+        ok(sink, 200, JSON.createObjectNode().set("budgets", out));
+    }
+
+    private void put(byte[] body, ResponseSink sink) throws IOException {
+        JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (IOException e) {
+            error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
+            return;
+        }
+        if (json == null || !json.isObject()) {
+            error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
+            return;
+        }
+        String field = null;
+        BudgetPolicy policy;
+        try {
+            field = "scope";
+            BudgetScope scope = BudgetScope.parse(required(json, field));
+            field = "period";
+            BudgetPeriod period = BudgetPeriod.parse(required(json, field));
+            field = "limit_usd";
+            BigDecimal limit = new BigDecimal(required(json, field));
+            field = "mode";
+            BudgetPolicy.Mode mode = BudgetPolicy.Mode.parse(required(json, field));
+            field = "alert_at";
+            List<Integer> alertAt = null;
+            if (json.hasNonNull(field)) {
+                alertAt = new ArrayList<>();
+                for (JsonNode pct : json.get(field)) {
+                    if (!pct.canConvertToInt()) {
+                        throw new IllegalArgumentException("alert_at holds whole percentages, e.g. [50, 80, 100]");
+                    }
+                    alertAt.add(pct.asInt());
+                }
+            }
+            field = "on_store_error";
+            BudgetPolicy.OnStoreError onError = json.hasNonNull(field)
+                    ? BudgetPolicy.OnStoreError.parse(json.get(field).asText())
+                    : null;
+            field = "time_zone";
+            ZoneId zone = json.hasNonNull(field) ? ZoneId.of(json.get(field).asText()) : null;
+            field = "limit_usd";
+            policy = new BudgetPolicy(scope, period, limit, mode, alertAt, onError, zone);
+        } catch (RuntimeException e) {
+            String message = e instanceof NumberFormatException ? "limit_usd must be a decimal number" : e.getMessage();
+            error(sink, 400, "invalid_request_error", "Invalid '" + field + "': " + message, field);
+            return;
+        }
+        policies.put(policy);
+        ok(sink, 200, policyJson(policy));
+    }
+
+    private void delete(Map<String, String> query, ResponseSink sink) throws IOException {
+        String id;
+        try {
+            id = BudgetScope.parse(query.getOrDefault("scope", "")) + "/"
+                    + BudgetPeriod.parse(query.getOrDefault("period", "")).label();
+        } catch (RuntimeException e) {
+            error(
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "DELETE needs ?scope=TYPE:VALUE&period=monthly|daily|lifetime: " + e.getMessage(),
+                    "scope");
+            return;
+        }
+        if (!policies.delete(id)) {
+            error(sink, 404, "not_found_error", "No budget " + id + ".", "scope");
+            return;
+        }
+        ok(sink, 200, JSON.createObjectNode().put("deleted", id));
+    }
+
+    private void status(ResponseSink sink) throws IOException {
+        Instant now = clock.instant();
+        ArrayNode out = JSON.createArrayNode();
+        for (BudgetPolicy p : policies.list()) {
+            ObjectNode row = policyJson(p);
+            BudgetStatus s = BudgetStatus.ofPolicy(p, ledger, now);
+            row.put("period_key", p.period().key(now, p.zone()));
+            if (s == null) {
+                row.put("note", "each " + p.scope().type().label() + " has its own budget");
+            } else {
+                row.put("spent_usd", s.spentUsd().toPlainString());
+                row.put("in_flight_usd", s.inFlightUsd().toPlainString());
+                row.put("remaining_usd", s.remainingUsd().toPlainString());
+                row.put(
+                        "forecast_usd",
+                        s.forecastUsd() == null ? null : s.forecastUsd().toPlainString());
+                row.put(
+                        "used_percent",
+                        s.usedPercent() == null ? null : s.usedPercent().toPlainString());
+            }
+            out.add(row);
+        }
+        ok(sink, 200, JSON.createObjectNode().set("budgets", out));
+    }
+
+    private static ObjectNode policyJson(BudgetPolicy p) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", p.id());
+        o.put("scope", p.scope().toString());
+        o.put("period", p.period().label());
+        o.put("limit_usd", p.limitUsd().toPlainString());
+        o.put("mode", p.mode().label());
+        ArrayNode alerts = o.putArray("alert_at");
+        p.alertAt().forEach(alerts::add);
+        o.put("on_store_error", p.onStoreError().label());
+        o.put("time_zone", p.zone().toString());
+        return o;
+    }
+
+    private static String required(JsonNode json, String field) {
+        JsonNode v = json.get(field);
+        if (v == null || v.isNull() || v.asText().isBlank()) {
+            throw new IllegalArgumentException("is required");
+        }
+        return v.asText();
+    }
+
+    private static Map<String, String> query(String query) {
+        Map<String, String> params = new HashMap<>();
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                params.put(
+                        URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return params;
+    }
+
+    private static void ok(ResponseSink sink, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        sink.start(status, new Headers().set("Content-Type", "application/json"), bytes.length);
+        sink.write(bytes);
+        sink.end();
+    }
+
+    private static void error(ResponseSink sink, int status, String type, String message, String param)
+            throws IOException {
+        byte[] bytes = ErrorBodies.openAi(type, message, param, null);
+        sink.start(status, new Headers().set("Content-Type", "application/json"), bytes.length);
+        sink.write(bytes);
+        sink.end();
+    }
+}

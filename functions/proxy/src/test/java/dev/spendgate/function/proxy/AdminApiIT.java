@@ -1,0 +1,111 @@
+package dev.spendgate.function.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AdminApiIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN = "adm-4f1c2b9e";
+
+    @TempDir
+    Path dir;
+
+    GatewayFixture gw;
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    private HttpRequest.Builder admin(String path) {
+        return HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + path))
+                .header("Authorization", "Bearer " + TOKEN);
+    }
+
+    @Test
+    void putListStatusDelete_manageBudgetsOverHttp() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+
+        HttpResponse<String> put = gw.send(admin("/admin/budgets")
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"scope\":\"feature:chatbot\",\"period\":\"monthly\","
+                        + "\"limit_usd\":\"500\",\"mode\":\"block\",\"alert_at\":[80,100]}")));
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(JSON.readTree(put.body()).get("on_store_error").asText()).isEqualTo("fail_closed");
+
+        gw.send(gw.post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                .header("X-Cost-Feature", "chatbot"));
+
+        JsonNode list = JSON.readTree(gw.send(admin("/admin/budgets").GET()).body());
+        assertThat(list.at("/budgets/0/id").asText()).isEqualTo("feature:chatbot/monthly");
+        JsonNode status = JSON.readTree(
+                        gw.send(admin("/admin/budgets/status").GET()).body())
+                .at("/budgets/0");
+        assertThat(status.get("spent_usd").asText()).isNotEqualTo("0");
+        assertThat(status.get("in_flight_usd").decimalValue()).isEqualByComparingTo("0");
+        assertThat(status.get("remaining_usd").decimalValue())
+                .isEqualByComparingTo(status.get("limit_usd")
+                        .decimalValue()
+                        .subtract(status.get("spent_usd").decimalValue()));
+
+        HttpResponse<String> deleted = gw.send(
+                admin("/admin/budgets?scope=feature:chatbot&period=monthly").DELETE());
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(gw.send(admin("/admin/budgets").GET()).body()).get("budgets"))
+                .isEmpty();
+        assertThat(gw.send(admin("/admin/budgets?scope=feature:chatbot&period=monthly")
+                                .DELETE())
+                        .statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void put_badField_is400NamingIt() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+
+        HttpResponse<String> response = gw.send(
+                admin("/admin/budgets")
+                        .PUT(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"scope\":\"feature:chatbot\",\"period\":\"weekly\",\"limit_usd\":\"5\",\"mode\":\"block\"}")));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/param").asText()).isEqualTo("period");
+    }
+
+    @Test
+    void wrongOrMissingToken_is401AndChangesNothing() {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+
+        HttpResponse<String> response =
+                gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/admin/budgets"))
+                        .header("Authorization", "Bearer " + gw.secret)
+                        .PUT(HttpRequest.BodyPublishers.ofString(
+                                "{\"scope\":\"global\",\"period\":\"daily\",\"limit_usd\":\"0\",\"mode\":\"block\"}")));
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(gw.runtime.budgetStores().policies().list()).isEmpty();
+    }
+
+    @Test
+    void noAdminTokenConfigured_adminApiIsOff() {
+        gw = GatewayFixture.embedded(dir);
+
+        HttpResponse<String> response = gw.send(admin("/admin/budgets").GET());
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.body()).contains("SPENDGATE_ADMIN_TOKEN");
+    }
+}

@@ -1,0 +1,63 @@
+package dev.spendgate.domain.budget;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Where a budget stands in its current period: settled spend, open reservations, what remains, and a period-end
+ * forecast (spend so far extrapolated linearly; null for lifetime budgets).
+ */
+public record BudgetStatus(
+        BudgetPolicy policy,
+        String scopeValue,
+        String period,
+        BigDecimal spentUsd,
+        BigDecimal inFlightUsd,
+        BigDecimal remainingUsd,
+        BigDecimal forecastUsd,
+        BigDecimal usedPercent) {
+
+    /** The status of one budget item from its ledger state. */
+    public static BudgetStatus of(BudgetPolicy policy, String scopeValue, BudgetState state, Instant now) {
+        BigDecimal forecast = null;
+        Instant start = policy.period().start(now, policy.zone());
+        Instant end = policy.period().end(now, policy.zone());
+        if (start != null && end != null) {
+            BigDecimal elapsed =
+                    BigDecimal.valueOf(Math.max(1, Duration.between(start, now).getSeconds()));
+            BigDecimal total = BigDecimal.valueOf(Duration.between(start, end).getSeconds());
+            forecast = state.spent().multiply(total).divide(elapsed, MathContext.DECIMAL64);
+        }
+        BigDecimal used = policy.limitUsd().signum() == 0
+                ? null
+                : state.committed()
+                        .multiply(BigDecimal.valueOf(100))
+                        .divide(policy.limitUsd(), 1, RoundingMode.HALF_UP);
+        return new BudgetStatus(
+                policy,
+                scopeValue,
+                policy.period().key(now, policy.zone()),
+                state.spent(),
+                state.reserved(),
+                state.remaining(policy.limitUsd()),
+                forecast,
+                used);
+    }
+
+    /**
+     * The status of a policy whose scope names one value (or {@code global}), or null for a per-value scope such as
+     * {@code run:*}, whose items are one per value.
+     */
+    public static BudgetStatus ofPolicy(BudgetPolicy policy, BudgetLedger ledger, Instant now) {
+        BudgetScope scope = policy.scope();
+        if (scope.value().equals(BudgetScope.EACH) && scope.type() != ScopeType.GLOBAL) {
+            return null;
+        }
+        String value = scope.type() == ScopeType.GLOBAL ? BudgetScope.EACH : scope.value();
+        BudgetState state = ledger.state(policy.itemKey(value, now)).orElse(BudgetState.EMPTY);
+        return of(policy, value, state, now);
+    }
+}
