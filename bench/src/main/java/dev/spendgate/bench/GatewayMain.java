@@ -1,11 +1,15 @@
 package dev.spendgate.bench;
 
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -33,6 +37,21 @@ public final class GatewayMain {
         dev.spendgate.embedded.FileKeyStore keys =
                 new dev.spendgate.embedded.FileKeyStore(dataDir.resolve("keys.json"));
         keys.create(key);
+        if ("true".equals(System.getenv("SPENDGATE_BENCH_BUDGETS"))) {
+            // Three budgets apply to every bench call: a reservation, a settlement and a journal entry for each.
+            for (String scope : new String[] {"global", "feature:chatbot", "department:engineering"}) {
+                runtime.budgetStores()
+                        .policies()
+                        .put(new BudgetPolicy(
+                                BudgetScope.parse(scope),
+                                BudgetPeriod.MONTHLY,
+                                new BigDecimal("1000000000"),
+                                BudgetPolicy.Mode.BLOCK,
+                                null,
+                                null,
+                                null));
+            }
+        }
         LocalGatewayServer server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 256);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop(1);

@@ -41,6 +41,7 @@ public final class GatewayOverhead {
         int warmup = 15;
         int rounds = 2;
         boolean stream = false;
+        boolean budgets = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--conns" ->
@@ -51,9 +52,10 @@ public final class GatewayOverhead {
                 case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--stream" -> stream = true;
+                case "--budgets" -> budgets = true;
                 default ->
                     throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream)");
+                            + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets)");
             }
         }
         if (duration < 1 || duration > 120 || rounds < 1 || rounds > 10 || warmup > 300) {
@@ -65,7 +67,7 @@ public final class GatewayOverhead {
         Path dataDir = Files.createTempDirectory("spendgate-bench");
 
         try (FakeLlmUpstream upstream = FakeLlmUpstream.start()) {
-            Process gateway = startGateway(upstream, dataDir, secret);
+            Process gateway = startGateway(upstream, dataDir, secret, budgets);
             try {
                 int gatewayPort = awaitPort(gateway);
                 int upstreamPort = upstream.baseUri().getPort();
@@ -119,12 +121,13 @@ public final class GatewayOverhead {
                     results.add(String.format(
                             Locale.ROOT,
                             "RESULT gateway=spendgate stream=%s conns=%d overhead_p50_ms=%.3f overhead_p99_ms=%.3f"
-                                    + " rps_ratio=%.3f gw_cpu_ms_per_req=%.3f gw_cpu_kernel_share=%.2f errors=%d"
+                                    + " budgets=%s rps_ratio=%.3f gw_cpu_ms_per_req=%.3f gw_cpu_kernel_share=%.2f errors=%d"
                                     + " rounds=%d duration_s=%d",
                             stream,
                             c,
                             median(addP50),
                             median(addP99),
+                            budgets,
                             median(ratio),
                             median(cpu),
                             median(kernelShare),
@@ -141,7 +144,8 @@ public final class GatewayOverhead {
         }
     }
 
-    private static Process startGateway(FakeLlmUpstream upstream, Path dataDir, String secret) throws IOException {
+    private static Process startGateway(FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String opts =
@@ -155,6 +159,7 @@ public final class GatewayOverhead {
                 "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(), dataDir.toString(), secret));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("OPENAI_API_KEY", "sk-fake-openai");
+        pb.environment().put("SPENDGATE_BENCH_BUDGETS", Boolean.toString(budgets));
         pb.environment().put("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl());
         pb.redirectErrorStream(true);
         return pb.start();
