@@ -102,12 +102,22 @@ final class BudgetsCommand {
             }
             policies(dir).put(policy);
             PrintWriter out = spec.commandLine().getOut();
-            out.println("Budget " + policy.id() + ": $" + policy.limitUsd().toPlainString() + " per "
-                    + policy.period().label() + ", mode " + policy.mode().label() + ", alerts at " + policy.alertAt()
-                    + " %, on store error " + policy.onStoreError().label() + ", time zone " + policy.zone() + ".");
+            String per =
+                    switch (policy.period()) {
+                        case MONTHLY -> "per month";
+                        case DAILY -> "per day";
+                        case LIFETIME -> "in total";
+                    };
+            out.println("Budget " + policy.id() + ": $" + policy.limitUsd().toPlainString() + " " + per + ", mode "
+                    + policy.mode().label() + ", alerts at " + policy.alertAt() + " %, on store error "
+                    + policy.onStoreError().label() + ", time zone " + zoneName(policy.zone()) + ".");
             out.flush();
             return 0;
         }
+    }
+
+    static String zoneName(ZoneId zone) {
+        return zone.equals(java.time.ZoneOffset.UTC) ? "UTC" : zone.toString();
     }
 
     @Command(name = "list", description = "List budget policies.")
@@ -136,7 +146,7 @@ final class BudgetsCommand {
                         p.mode().label(),
                         p.alertAt().toString(),
                         p.onStoreError().label(),
-                        p.zone().toString());
+                        zoneName(p.zone()));
             }
             table.print(out);
             out.flush();

@@ -20,7 +20,8 @@ public record BudgetAlert(
         return "Budget " + policyId + " (" + period + ")"
                 + (scopeValue.equals(BudgetScope.EACH) ? "" : " for " + scopeValue)
                 + " reached " + thresholdPercent + " %: $"
-                + spentUsd.setScale(2, RoundingMode.HALF_UP).toPlainString()
+                + spentUsd.setScale(Math.max(2, limitUsd.stripTrailingZeros().scale()), RoundingMode.HALF_UP)
+                        .toPlainString()
                 + " of $" + limitUsd.toPlainString() + " spent (mode " + mode.label() + ").";
     }
 }
