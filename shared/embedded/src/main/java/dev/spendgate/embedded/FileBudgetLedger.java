@@ -10,13 +10,9 @@ import dev.spendgate.domain.budget.BudgetState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -24,11 +20,6 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.BooleanSupplier;
 
 /**
  * A {@link BudgetLedger} for the local gateway: the counters live in memory, loaded from a JSON file at construction
@@ -52,17 +43,8 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    private final Path file;
-    private final FileChannel ownerChannel;
+    private final OwnedSnapshotFile owned;
     private final ConcurrentHashMap<String, BudgetState> items;
-    /** Counts changes; a flush with nothing new since the last one writes nothing. */
-    private final AtomicLong changes = new AtomicLong();
-    /** Calls hold the read lock, {@link #close()} the write lock: nothing changes after the final flush. */
-    private final ReadWriteLock openLock = new ReentrantReadWriteLock();
-
-    private final Object flushLock = new Object();
-    private long flushedChanges; // guarded by flushLock
-    private boolean closed; // guarded by openLock
 
     /**
      * Opens the ledger in {@code file} (e.g. {@code .spendgate/budget-ledger.json}), loading it when it exists.
@@ -70,12 +52,11 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
      * @throws IllegalStateException when another instance owns the file, or the file is not a valid ledger
      */
     public FileBudgetLedger(Path file) {
-        this.file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
-        this.ownerChannel = lockOwnership(this.file);
+        this.owned = new OwnedSnapshotFile(file, "budget ledger");
         try {
-            this.items = new ConcurrentHashMap<>(read(this.file));
+            this.items = new ConcurrentHashMap<>(read(owned.file()));
         } catch (RuntimeException e) {
-            closeQuietly(ownerChannel, e);
+            owned.release(e);
             throw e;
         }
     }
@@ -105,7 +86,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
 
     /** The JSON file the ledger is flushed to. */
     public Path file() {
-        return file;
+        return owned.file();
     }
 
     /** Every item's current counters (flushed or not), ordered by key. */
@@ -120,7 +101,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         requireNotNegative(amount, "amount");
         BudgetState[] seen = {BudgetState.EMPTY};
         boolean[] granted = {false};
-        whileOpen(() -> {
+        owned.change(() -> {
             items.compute(itemKey, (key, state) -> {
                 BudgetState current = state == null ? BudgetState.EMPTY : state;
                 if (current.committed().add(amount).compareTo(limit) > 0) {
@@ -146,7 +127,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         if (reserved.signum() == 0) {
             return;
         }
-        whileOpen(() -> items.computeIfPresent(
+        owned.change(() -> items.computeIfPresent(
                         itemKey,
                         (key, state) -> new BudgetState(
                                 state.spent(),
@@ -160,7 +141,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         Objects.requireNonNull(itemKey, "itemKey");
         requireNotNegative(reserved, "reserved");
         requireNotNegative(actual, "actual");
-        whileOpen(() -> {
+        owned.change(() -> {
             items.compute(itemKey, (key, state) -> {
                 BudgetState current = state == null ? BudgetState.EMPTY : state;
                 return new BudgetState(
@@ -180,50 +161,13 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
 
     /** Writes the counters to the file atomically, unless nothing changed since the last flush. Thread-safe. */
     public void flush() {
-        synchronized (flushLock) {
-            long upTo = changes.get(); // changes counted so far are all in the copy taken next
-            if (upTo == flushedChanges) {
-                return;
-            }
-            write(new TreeMap<>(items));
-            flushedChanges = upTo;
-        }
+        owned.flush(this::serialize);
     }
 
     /** Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        Lock lock = openLock.writeLock();
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        } finally {
-            lock.unlock();
-        }
-        try {
-            flush();
-        } finally {
-            closeQuietly(ownerChannel, null);
-        }
-    }
-
-    /** Runs {@code change} unless closed, and counts it for the next flush when it reports a change. */
-    private void whileOpen(BooleanSupplier change) {
-        Lock lock = openLock.readLock();
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("the budget ledger " + file + " is closed");
-            }
-            if (change.getAsBoolean()) {
-                changes.incrementAndGet();
-            }
-        } finally {
-            lock.unlock();
-        }
+        owned.close(this::serialize);
     }
 
     private static void requireNotNegative(BigDecimal value, String name) {
@@ -233,43 +177,8 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         }
     }
 
-    private static FileChannel lockOwnership(Path file) {
-        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-        FileChannel channel;
-        try {
-            Files.createDirectories(lockFile.getParent());
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not open the budget ledger lock " + lockFile, e);
-        }
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held by another instance in this JVM
-        } catch (IOException e) {
-            closeQuietly(channel, null);
-            throw new UncheckedIOException("could not lock the budget ledger " + lockFile, e);
-        }
-        if (lock == null) {
-            closeQuietly(channel, null);
-            throw new IllegalStateException("the budget ledger " + file + " is in use by another gateway"
-                    + " (in this or another process); stop it first, or give this one another data directory");
-        }
-        return channel;
-    }
-
-    private static void closeQuietly(FileChannel channel, RuntimeException failure) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            if (failure != null) {
-                failure.addSuppressed(e);
-            }
-        }
-    }
-
-    private void write(SortedMap<String, BudgetState> snapshot) {
+    private byte[] serialize() {
+        SortedMap<String, BudgetState> snapshot = new TreeMap<>(items);
         ObjectNode root = MAPPER.createObjectNode();
         root.put("version", FORMAT_VERSION);
         ObjectNode itemsNode = root.putObject("items");
@@ -280,9 +189,9 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             node.put("committed", state.committed().toPlainString());
         });
         try {
-            AtomicFiles.writeOwnerOnly(file, MAPPER.writeValueAsBytes(root));
+            return MAPPER.writeValueAsBytes(root);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write the budget ledger " + file, e);
+            throw new UncheckedIOException("could not serialise the budget ledger", e);
         }
     }
 

@@ -10,13 +10,9 @@ import dev.spendgate.domain.budget.ReservationJournal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,11 +22,6 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.BooleanSupplier;
 
 /**
  * A {@link ReservationJournal} for the local gateway, kept like {@link FileBudgetLedger}: the open reservations live in
@@ -60,17 +51,8 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
-    private final Path file;
-    private final FileChannel ownerChannel;
+    private final OwnedSnapshotFile owned;
     private final ConcurrentHashMap<String, OpenReservation> reservations;
-    /** Counts changes; a flush with nothing new since the last one writes nothing. */
-    private final AtomicLong changes = new AtomicLong();
-    /** Calls hold the read lock, {@link #close()} the write lock: nothing changes after the final flush. */
-    private final ReadWriteLock openLock = new ReentrantReadWriteLock();
-
-    private final Object flushLock = new Object();
-    private long flushedChanges; // guarded by flushLock
-    private boolean closed; // guarded by openLock
 
     /**
      * Opens the journal in {@code file} (e.g. {@code .spendgate/budgets/reservations.json}), loading it when it exists;
@@ -79,25 +61,24 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
      * @throws IllegalStateException when another instance owns the file, or the file is not a valid journal
      */
     public FileReservationJournal(Path file) {
-        this.file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
-        this.ownerChannel = lockOwnership(this.file);
+        this.owned = new OwnedSnapshotFile(file, "reservation journal");
         try {
-            this.reservations = new ConcurrentHashMap<>(read(this.file));
+            this.reservations = new ConcurrentHashMap<>(read(owned.file()));
         } catch (RuntimeException e) {
-            closeQuietly(ownerChannel, e);
+            owned.release(e);
             throw e;
         }
     }
 
     /** The JSON file the open reservations are flushed to. */
     public Path file() {
-        return file;
+        return owned.file();
     }
 
     @Override
     public void open(OpenReservation reservation) {
         Objects.requireNonNull(reservation, "reservation");
-        whileOpen(() -> {
+        owned.change(() -> {
             reservations.put(reservation.id(), reservation);
             return true;
         });
@@ -107,7 +88,7 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
     public boolean remove(String reservationId) {
         Objects.requireNonNull(reservationId, "reservationId");
         boolean[] removed = {false};
-        whileOpen(() -> {
+        owned.change(() -> {
             removed[0] = reservations.remove(reservationId) != null;
             return removed[0];
         });
@@ -132,89 +113,17 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
 
     /** Writes the open reservations to the file atomically, unless nothing changed since the last flush. Thread-safe. */
     public void flush() {
-        synchronized (flushLock) {
-            long upTo = changes.get(); // changes counted so far are all in the copy taken next
-            if (upTo == flushedChanges) {
-                return;
-            }
-            write(new TreeMap<>(reservations));
-            flushedChanges = upTo;
-        }
+        owned.flush(this::serialize);
     }
 
     /** Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        Lock lock = openLock.writeLock();
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-        } finally {
-            lock.unlock();
-        }
-        try {
-            flush();
-        } finally {
-            closeQuietly(ownerChannel, null);
-        }
+        owned.close(this::serialize);
     }
 
-    /** Runs {@code change} unless closed, and counts it for the next flush when it reports a change. */
-    private void whileOpen(BooleanSupplier change) {
-        Lock lock = openLock.readLock();
-        lock.lock();
-        try {
-            if (closed) {
-                throw new IllegalStateException("the reservation journal " + file + " is closed");
-            }
-            if (change.getAsBoolean()) {
-                changes.incrementAndGet();
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private static FileChannel lockOwnership(Path file) {
-        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-        FileChannel channel;
-        try {
-            Files.createDirectories(lockFile.getParent());
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not open the reservation journal lock " + lockFile, e);
-        }
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // held by another instance in this JVM
-        } catch (IOException e) {
-            closeQuietly(channel, null);
-            throw new UncheckedIOException("could not lock the reservation journal " + lockFile, e);
-        }
-        if (lock == null) {
-            closeQuietly(channel, null);
-            throw new IllegalStateException("the reservation journal " + file + " is in use by another gateway"
-                    + " (in this or another process); stop it first, or give this one another data directory");
-        }
-        return channel;
-    }
-
-    private static void closeQuietly(FileChannel channel, RuntimeException failure) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            if (failure != null) {
-                failure.addSuppressed(e);
-            }
-        }
-    }
-
-    private void write(SortedMap<String, OpenReservation> snapshot) {
+    private byte[] serialize() {
+        SortedMap<String, OpenReservation> snapshot = new TreeMap<>(reservations);
         ObjectNode root = MAPPER.createObjectNode();
         root.put("version", FORMAT_VERSION);
         ObjectNode node = root.putObject("reservations");
@@ -226,9 +135,9 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
             entry.put("expiresAt", open.expiresAt().toString());
         });
         try {
-            AtomicFiles.writeOwnerOnly(file, MAPPER.writeValueAsBytes(root));
+            return MAPPER.writeValueAsBytes(root);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write the reservation journal " + file, e);
+            throw new UncheckedIOException("could not serialise the reservation journal", e);
         }
     }
 

@@ -1,0 +1,147 @@
+package dev.spendgate.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The file behind a store that lives in memory and is written back as a whole: one owner at a time (an exclusive
+ * lock on {@code <file>.lock}, released by {@link #close} or the process's exit), changes counted so that a flush
+ * with nothing new writes nothing, atomic writes, and no change after the final flush. Used by
+ * {@link FileBudgetLedger} and {@link FileReservationJournal}, which must agree on how much a crash can lose.
+ */
+final class OwnedSnapshotFile {
+    private final Path file;
+    private final String what;
+    private final FileChannel ownerChannel;
+    private final AtomicLong changes = new AtomicLong();
+    /** Changes hold the read lock, {@link #close} the write lock: nothing changes after the final flush. */
+    private final ReadWriteLock openLock = new ReentrantReadWriteLock();
+
+    private final Object flushLock = new Object();
+    private long flushedChanges; // guarded by flushLock
+    private boolean closed; // guarded by openLock
+
+    /**
+     * Takes ownership of {@code file}; {@code what} names the store in messages ("budget ledger").
+     *
+     * @throws IllegalStateException when another instance, in this or another process, owns the file
+     */
+    OwnedSnapshotFile(Path file, String what) {
+        this.file = Objects.requireNonNull(file, "file").toAbsolutePath().normalize();
+        this.what = what;
+        this.ownerChannel = lockOwnership(this.file, what);
+    }
+
+    Path file() {
+        return file;
+    }
+
+    /** Runs {@code change} unless closed, and counts it for the next flush when it reports a change. */
+    void change(BooleanSupplier change) {
+        Lock lock = openLock.readLock();
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the " + what + " " + file + " is closed");
+            }
+            if (change.getAsBoolean()) {
+                changes.incrementAndGet();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes {@code content} atomically, unless nothing changed since the last flush. Thread-safe. */
+    void flush(Supplier<byte[]> content) {
+        synchronized (flushLock) {
+            long upTo = changes.get(); // changes counted so far are all in the content taken next
+            if (upTo == flushedChanges) {
+                return;
+            }
+            try {
+                AtomicFiles.writeOwnerOnly(file, content.get());
+            } catch (IOException e) {
+                throw new UncheckedIOException("could not write the " + what + " " + file, e);
+            }
+            flushedChanges = upTo;
+        }
+    }
+
+    /** Flushes a last time and releases the file; later changes throw. Idempotent. */
+    void close(Supplier<byte[]> content) {
+        Lock lock = openLock.writeLock();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            flush(content);
+        } finally {
+            release(null);
+        }
+    }
+
+    /** Releases the file without flushing (a constructor that failed after taking it). */
+    void release(RuntimeException failure) {
+        try {
+            ownerChannel.close();
+        } catch (IOException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    private static FileChannel lockOwnership(Path file, String what) {
+        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        FileChannel channel;
+        try {
+            Files.createDirectories(lockFile.getParent());
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not open the " + what + " lock " + lockFile, e);
+        }
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by another instance in this JVM
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new UncheckedIOException("could not lock the " + what + " " + lockFile, e);
+        }
+        if (lock == null) {
+            closeQuietly(channel);
+            throw new IllegalStateException("the " + what + " " + file + " is in use by another gateway"
+                    + " (in this or another process); stop it first, or give this one another data directory");
+        }
+        return channel;
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing was locked
+        }
+    }
+}
