@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.embedded.FileBudgetLedger;
 import dev.spendgate.embedded.FileBudgetPolicyStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -20,7 +17,7 @@ class BudgetsCommandTest {
 
     @Test
     void set_thenList_showsThePolicyWithItsDefaults() {
-        Result set = run(
+        CliRun set = CliRun.of(
                 "budgets",
                 "set",
                 "--scope",
@@ -34,8 +31,8 @@ class BudgetsCommandTest {
                 "--data-dir",
                 dir.toString());
 
-        assertThat(set.code).as(set.err).isZero();
-        assertThat(set.out)
+        assertThat(set.code()).as(set.err()).isZero();
+        assertThat(set.out())
                 .contains("feature:chatbot/monthly")
                 .contains("fail_closed")
                 .contains("[50, 80, 100]");
@@ -43,14 +40,14 @@ class BudgetsCommandTest {
                 .find("feature:chatbot/monthly")
                 .orElseThrow();
         assertThat(stored.limitUsd()).isEqualByComparingTo("500");
-        assertThat(run("budgets", "list", "--data-dir", dir.toString()).out)
+        assertThat(CliRun.of("budgets", "list", "--data-dir", dir.toString()).out())
                 .contains("feature:chatbot/monthly")
                 .contains("block");
     }
 
     @Test
     void status_showsSpentInFlightRemainingAndForecastFromTheLedger() {
-        run(
+        CliRun.of(
                 "budgets",
                 "set",
                 "--scope",
@@ -73,17 +70,17 @@ class BudgetsCommandTest {
             ledger.reserve(item, policy.limitUsd(), new BigDecimal("3"));
         }
 
-        Result status = run("budgets", "status", "--data-dir", dir.toString());
+        CliRun status = CliRun.of("budgets", "status", "--data-dir", dir.toString());
 
-        assertThat(status.code).as(status.err).isZero();
-        assertThat(status.out)
+        assertThat(status.code()).as(status.err()).isZero();
+        assertThat(status.out())
                 .containsPattern(
                         "department:engineering/monthly\\s+\\d{4}-\\d{2}\\s+5000\\s+10\\.2500\\s+3\\.0000\\s+4986\\.7500");
     }
 
     @Test
     void set_badInput_namesTheProblem() {
-        Result badScope = run(
+        CliRun badScope = CliRun.of(
                 "budgets",
                 "set",
                 "--scope",
@@ -96,7 +93,7 @@ class BudgetsCommandTest {
                 "block",
                 "--data-dir",
                 dir.toString());
-        Result badLimit = run(
+        CliRun badLimit = CliRun.of(
                 "budgets",
                 "set",
                 "--scope",
@@ -109,7 +106,7 @@ class BudgetsCommandTest {
                 "block",
                 "--data-dir",
                 dir.toString());
-        Result badMode = run(
+        CliRun badMode = CliRun.of(
                 "budgets",
                 "set",
                 "--scope",
@@ -123,15 +120,15 @@ class BudgetsCommandTest {
                 "--data-dir",
                 dir.toString());
 
-        assertThat(badScope.code).isEqualTo(2);
-        assertThat(badScope.err).contains("unknown scope type");
-        assertThat(badLimit.err).contains("--limit-usd");
-        assertThat(badMode.err).contains("unknown period");
+        assertThat(badScope.code()).isEqualTo(2);
+        assertThat(badScope.err()).contains("unknown scope type");
+        assertThat(badLimit.err()).contains("--limit-usd");
+        assertThat(badMode.err()).contains("unknown period");
     }
 
     @Test
     void delete_removesThePolicyAndUnknownOneFails() {
-        run(
+        CliRun.of(
                 "budgets",
                 "set",
                 "--scope",
@@ -145,30 +142,20 @@ class BudgetsCommandTest {
                 "--data-dir",
                 dir.toString());
 
-        assertThat(run("budgets", "delete", "--scope", "run:*", "--period", "lifetime", "--data-dir", dir.toString())
-                        .code)
+        assertThat(CliRun.of(
+                                "budgets",
+                                "delete",
+                                "--scope",
+                                "run:*",
+                                "--period",
+                                "lifetime",
+                                "--data-dir",
+                                dir.toString())
+                        .code())
                 .isZero();
-        Result again =
-                run("budgets", "delete", "--scope", "run:*", "--period", "lifetime", "--data-dir", dir.toString());
-        assertThat(again.code).isEqualTo(1);
-        assertThat(again.err).contains("no budget run:*/lifetime");
-    }
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = SpendgateCli.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        CliRun again = CliRun.of(
+                "budgets", "delete", "--scope", "run:*", "--period", "lifetime", "--data-dir", dir.toString());
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("no budget run:*/lifetime");
     }
 }

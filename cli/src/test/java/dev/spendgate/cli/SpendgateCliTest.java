@@ -11,10 +11,7 @@ import dev.spendgate.domain.usage.UsageRecord.UsageSource;
 import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,7 +27,7 @@ class SpendgateCliTest {
 
     @Test
     void keysCreate_printsSecretOnceAndStoresOnlyItsHash() throws Exception {
-        Result created = run(
+        CliRun created = CliRun.of(
                 "keys",
                 "create",
                 "--name",
@@ -44,35 +41,37 @@ class SpendgateCliTest {
                 "--data-dir",
                 dir.toString());
 
-        assertThat(created.code).isZero();
+        assertThat(created.code()).isZero();
         Matcher m = Pattern.compile("Secret \\(shown once, store it now\\): (sg-[0-9a-f]{64})")
-                .matcher(created.out);
-        assertThat(m.find()).as(created.out).isTrue();
+                .matcher(created.out());
+        assertThat(m.find()).as(created.out()).isTrue();
         String secret = m.group(1);
         String stored = Files.readString(dir.resolve("keys.json"));
         assertThat(stored).doesNotContain(secret).contains(dev.spendgate.domain.keys.ProxyKeys.hash(secret));
 
-        Result listed = run("keys", "list", "--data-dir", dir.toString());
-        assertThat(listed.out).contains("chatbot-prod").contains("active").doesNotContain(secret);
+        CliRun listed = CliRun.of("keys", "list", "--data-dir", dir.toString());
+        assertThat(listed.out()).contains("chatbot-prod").contains("active").doesNotContain(secret);
     }
 
     @Test
     void keysRevoke_disablesTheKeyAndUnknownIdFails() throws Exception {
-        run("keys", "create", "--name", "batch", "--environment", "dev", "--data-dir", dir.toString());
+        CliRun.of("keys", "create", "--name", "batch", "--environment", "dev", "--data-dir", dir.toString());
         String id = new FileKeyStore(dir.resolve("keys.json")).list().get(0).id();
 
-        assertThat(run("keys", "revoke", id, "--data-dir", dir.toString()).code).isZero();
-        assertThat(run("keys", "list", "--data-dir", dir.toString()).out).contains("revoked");
-        Result unknown = run("keys", "revoke", "key_000000000000", "--data-dir", dir.toString());
-        assertThat(unknown.code).isEqualTo(1);
-        assertThat(unknown.err).contains("no key with id");
+        assertThat(CliRun.of("keys", "revoke", id, "--data-dir", dir.toString()).code())
+                .isZero();
+        assertThat(CliRun.of("keys", "list", "--data-dir", dir.toString()).out())
+                .contains("revoked");
+        CliRun unknown = CliRun.of("keys", "revoke", "key_000000000000", "--data-dir", dir.toString());
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("no key with id");
     }
 
     @Test
     void keysCreate_missingEnvironment_failsWithUsage() throws Exception {
-        Result r = run("keys", "create", "--name", "x", "--data-dir", dir.toString());
-        assertThat(r.code).isEqualTo(2);
-        assertThat(r.err).contains("--environment");
+        CliRun r = CliRun.of("keys", "create", "--name", "x", "--data-dir", dir.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--environment");
     }
 
     @Test
@@ -89,7 +88,7 @@ class SpendgateCliTest {
             writer.append(record("d", Instant.parse("2026-11-01T00:00:00Z"), "search", "gpt-4o-mini", "5"));
         }
 
-        Result r = run(
+        CliRun r = CliRun.of(
                 "usage",
                 "--from",
                 "2026-10-01",
@@ -100,18 +99,18 @@ class SpendgateCliTest {
                 "--data-dir",
                 dir.toString());
 
-        assertThat(r.code).isZero();
-        assertThat(r.out).contains("3 calls");
-        assertThat(r.out).containsPattern("search\\s+gpt-4o-mini\\s+1\\s+.*0\\.1\\b");
-        assertThat(r.out).containsPattern("chatbot\\s+gpt-4o\\s+2\\s+.*0\\.000003");
-        assertThat(r.out).containsPattern("TOTAL\\s+3\\s+.*0\\.100003");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("3 calls");
+        assertThat(r.out()).containsPattern("search\\s+gpt-4o-mini\\s+1\\s+.*0\\.1\\b");
+        assertThat(r.out()).containsPattern("chatbot\\s+gpt-4o\\s+2\\s+.*0\\.000003");
+        assertThat(r.out()).containsPattern("TOTAL\\s+3\\s+.*0\\.100003");
     }
 
     @Test
     void usage_unknownGroupBy_namesTheChoices() throws Exception {
-        Result r = run("usage", "--group-by", "colour", "--data-dir", dir.toString());
-        assertThat(r.code).isEqualTo(2);
-        assertThat(r.err).contains("colour").contains("feature");
+        CliRun r = CliRun.of("usage", "--group-by", "colour", "--data-dir", dir.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("colour").contains("feature");
     }
 
     private static UsageRecord record(String id, Instant t, String feature, String model, String cost) {
@@ -130,23 +129,5 @@ class SpendgateCliTest {
                 .pricingStatus(PricingStatus.PRICED)
                 .usageSource(UsageSource.PROVIDER)
                 .build();
-    }
-
-    private record Result(int code, String out, String err) {}
-
-    private static Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = SpendgateCli.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
     }
 }

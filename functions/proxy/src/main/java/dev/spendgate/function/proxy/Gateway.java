@@ -338,15 +338,12 @@ public final class Gateway {
         try {
             response = upstream.post(uri, out, call.requestBytes);
         } catch (IOException e) {
-            call.upstreamNanos = System.nanoTime() - upstreamStart;
-            respondError(
+            upstreamFailed(
                     call,
                     sink,
-                    502,
-                    "api_error",
+                    upstreamStart,
                     "Spendgate could not reach provider '" + call.provider.name() + "'.",
-                    null);
-            call.errorType = "upstream_unreachable";
+                    "upstream_unreachable");
             return;
         }
         call.statusCode = response.status();
@@ -373,6 +370,13 @@ public final class Gateway {
         }
     }
 
+    /** The provider failed before an answer could be relayed: 502, nothing from it reaches the client. */
+    private void upstreamFailed(Call call, ResponseSink sink, long upstreamStart, String message, String errorType) {
+        call.upstreamNanos = System.nanoTime() - upstreamStart;
+        respondError(call, sink, 502, "api_error", message, null);
+        call.errorType = errorType;
+    }
+
     private void relayWhole(
             Call call,
             UpstreamClient.Response response,
@@ -384,15 +388,12 @@ public final class Gateway {
         try (InputStream stream = response.body()) {
             body = stream.readAllBytes();
         } catch (IOException e) {
-            call.upstreamNanos = System.nanoTime() - upstreamStart;
-            respondError(
+            upstreamFailed(
                     call,
                     sink,
-                    502,
-                    "api_error",
+                    upstreamStart,
                     "Provider '" + call.provider.name() + "' closed the connection before its answer was complete.",
-                    null);
-            call.errorType = "upstream_truncated";
+                    "upstream_truncated");
             return;
         }
         call.upstreamNanos = System.nanoTime() - upstreamStart;
