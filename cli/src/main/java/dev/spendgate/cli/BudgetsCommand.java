@@ -82,6 +82,12 @@ final class BudgetsCommand {
         @Option(names = "--time-zone", description = "Where months and days begin (default UTC), e.g. Europe/Berlin.")
         String timeZone;
 
+        @Option(
+                names = "--shards",
+                defaultValue = "1",
+                description = "Split a hot budget over N ledger items (default 1; see the README's scale note).")
+        int shards;
+
         @Override
         public Integer call() {
             BudgetPolicy policy;
@@ -94,7 +100,8 @@ final class BudgetsCommand {
                         BudgetPolicy.Mode.parse(mode),
                         alertAt,
                         onStoreError == null ? null : BudgetPolicy.OnStoreError.parse(onStoreError),
-                        timeZone == null ? null : ZoneId.of(timeZone));
+                        timeZone == null ? null : ZoneId.of(timeZone),
+                        shards);
             } catch (NumberFormatException e) {
                 throw new ParameterException(spec.commandLine(), "--limit-usd must be a number like 500 or 2.50");
             } catch (RuntimeException e) {

@@ -130,6 +130,7 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                 policy.alertAt().forEach(alerts::add);
                 node.put("onStoreError", policy.onStoreError().label());
                 node.put("zone", policy.zone().getId());
+                node.put("shards", policy.shards());
             }
             return root;
         }
@@ -154,7 +155,8 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                     Mode.parse(required(node, "mode")),
                     alertAt,
                     onStoreError == null ? null : OnStoreError.parse(onStoreError),
-                    zone == null ? null : ZoneId.of(zone));
+                    zone == null ? null : ZoneId.of(zone),
+                    node.path("shards").asInt(1));
         }
 
         private static BigDecimal decimal(JsonNode node, String field) {

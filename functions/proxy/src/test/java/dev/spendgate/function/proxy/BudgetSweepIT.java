@@ -112,6 +112,51 @@ class BudgetSweepIT {
         assertThat(state().committed()).isEqualByComparingTo("0.10");
     }
 
+    @Test
+    void sharded_callsBorrowOtherShardsAndTheSweeperReleasesTheShardActuallyReserved() {
+        BudgetPolicy sharded = new BudgetPolicy(
+                BudgetScope.parse("department:research"),
+                BudgetPeriod.MONTHLY,
+                BigDecimal.ONE,
+                BudgetPolicy.Mode.BLOCK,
+                null,
+                null,
+                null,
+                4);
+        stores.policies().delete(policy.id());
+        stores.policies().put(sharded);
+
+        // Each shard holds $0.25: four reservations of $0.25 fill one shard each, wherever each one starts.
+        for (int i = 0; i < 4; i++) {
+            BudgetDecision d = reserve();
+            assertThat(d.outcome()).isEqualTo(BudgetDecision.Outcome.ALLOW);
+        }
+        BudgetDecision fifth =
+                enforcer.reserve(CALL, "key_1", "gpt-4o", m -> Optional.of(new BigDecimal("0.20")), m -> List.of());
+        assertThat(fifth.outcome()).isEqualTo(BudgetDecision.Outcome.BLOCK);
+        assertThat(fifth.refusal().spentUsd()).isEqualByComparingTo("0");
+        for (int shard = 0; shard < 4; shard++) {
+            assertThat(stores.ledger()
+                            .state(sharded.shardKey("research", clock.instant(), shard))
+                            .orElseThrow()
+                            .reserved())
+                    .as("shard " + shard)
+                    .isEqualByComparingTo("0.25");
+        }
+
+        clock.advance(Duration.ofMinutes(16));
+        assertThat(enforcer.sweep(10)).isEqualTo(4);
+
+        for (int shard = 0; shard < 4; shard++) {
+            assertThat(stores.ledger()
+                            .state(sharded.shardKey("research", clock.instant(), shard))
+                            .orElseThrow()
+                            .committed())
+                    .as("shard " + shard)
+                    .isEqualByComparingTo("0");
+        }
+    }
+
     static final class MutableClock extends Clock {
         private volatile Instant now;
 

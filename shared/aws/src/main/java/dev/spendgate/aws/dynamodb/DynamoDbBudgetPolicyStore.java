@@ -105,6 +105,7 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                 BudgetsTable.POLICY_ON_STORE_ERROR,
                 AttributeValue.fromS(policy.onStoreError().label()));
         item.put(BudgetsTable.POLICY_ZONE, AttributeValue.fromS(policy.zone().getId()));
+        item.put(BudgetsTable.POLICY_SHARDS, AttributeValue.fromN(Integer.toString(policy.shards())));
         return item;
     }
 
@@ -124,7 +125,10 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                 Mode.parse(item.get(BudgetsTable.POLICY_MODE).s()),
                 alertAt,
                 onStoreError == null ? null : OnStoreError.parse(onStoreError),
-                zone == null ? null : ZoneId.of(zone));
+                zone == null ? null : ZoneId.of(zone),
+                item.containsKey(BudgetsTable.POLICY_SHARDS)
+                        ? Integer.parseInt(item.get(BudgetsTable.POLICY_SHARDS).n())
+                        : 1);
     }
 
     private static String text(Map<String, AttributeValue> item, String attribute) {

@@ -125,6 +125,8 @@ public final class DynamoDbTables {
         public static final String POLICY_ON_STORE_ERROR = "on_store_error";
         /** S: the time zone periods are counted in ({@code ZoneId.getId()}, e.g. {@code Europe/Berlin}, {@code Z}). */
         public static final String POLICY_ZONE = "zone";
+        /** N: how many ledger items share the limit (absent on policies written before sharding: 1). */
+        public static final String POLICY_SHARDS = "shards";
         /** Partition key prefix of an open reservation, followed by {@code OpenReservation.id()}. */
         public static final String RESERVATION_ITEM_PREFIX = "resv#";
         /** L of S: the budget item keys the reservation holds an amount on, in the reservation's order. */

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
@@ -91,7 +92,10 @@ public final class BudgetEnforcer implements AutoCloseable {
         for (BudgetPolicy policy : policies.list()) {
             String value = policy.scope().matchValue(attribution, keyId);
             if (value != null) {
-                applicable.add(new Reservation(policy, value, policy.itemKey(value, now), BigDecimal.ZERO));
+                // Spend without a reservation (alert mode) spreads over a sharded budget's items at random.
+                int shard =
+                        policy.shards() == 1 ? 0 : ThreadLocalRandom.current().nextInt(policy.shards());
+                applicable.add(new Reservation(policy, value, policy.shardKey(value, now, shard), BigDecimal.ZERO));
             }
         }
         if (applicable.isEmpty()) {
@@ -133,7 +137,9 @@ public final class BudgetEnforcer implements AutoCloseable {
             try {
                 ledger.settle(r.itemKey(), reserved, actual);
                 BudgetState state = ledger.state(r.itemKey()).orElse(BudgetState.EMPTY);
-                BigDecimal remaining = state.remaining(r.policy().limitUsd());
+                // For a sharded budget: this shard's remaining times the shards, an estimate of the whole.
+                BigDecimal remaining = state.remaining(r.policy().shardLimit())
+                        .multiply(BigDecimal.valueOf(r.policy().shards()));
                 tightest = tightest == null || remaining.compareTo(tightest) < 0 ? remaining : tightest;
                 alertIfCrossed(r, state, now);
             } catch (RuntimeException e) {
@@ -187,9 +193,24 @@ public final class BudgetEnforcer implements AutoCloseable {
                             "model '" + model + "' has no price in the catalog, so a budget cannot bound its cost"));
         }
         BigDecimal amount = estimate.get();
+        // A sharded budget starts on a random shard; the journal names it, and is corrected if the call borrows.
+        List<Reservation> firstChoice = enforced.stream()
+                .map(r -> r.policy().shards() == 1
+                        ? r
+                        : new Reservation(
+                                r.policy(),
+                                r.scopeValue(),
+                                r.policy()
+                                        .shardKey(
+                                                r.scopeValue(),
+                                                now,
+                                                ThreadLocalRandom.current()
+                                                        .nextInt(r.policy().shards())),
+                                r.reserved()))
+                .toList();
         try {
             journal.open(new ReservationJournal.OpenReservation(
-                    id, enforced.stream().map(Reservation::itemKey).toList(), amount, now.plus(reservationTtl)));
+                    id, firstChoice.stream().map(Reservation::itemKey).toList(), amount, now.plus(reservationTtl)));
         } catch (RuntimeException e) {
             boolean closed =
                     enforced.stream().anyMatch(r -> r.policy().onStoreError() == BudgetPolicy.OnStoreError.FAIL_CLOSED);
@@ -200,11 +221,11 @@ public final class BudgetEnforcer implements AutoCloseable {
             return new Attempt(Outcome.ALLOW, unenforced, List.of(), amount, null, true, null);
         }
         List<CompletableFuture<Result>> futures = new ArrayList<>();
-        for (Reservation r : enforced) {
+        for (Reservation r : firstChoice) {
             futures.add(
-                    enforced.size() == 1
-                            ? CompletableFuture.completedFuture(tryReserve(r, amount))
-                            : CompletableFuture.supplyAsync(() -> tryReserve(r, amount), executor));
+                    firstChoice.size() == 1
+                            ? CompletableFuture.completedFuture(tryReserve(r, amount, now))
+                            : CompletableFuture.supplyAsync(() -> tryReserve(r, amount, now), executor));
         }
         List<Result> results = futures.stream().map(CompletableFuture::join).toList();
 
@@ -245,8 +266,11 @@ public final class BudgetEnforcer implements AutoCloseable {
                     amount,
                     refusal(tightest.reservation, tightest.state, now, "budget exceeded"));
         }
-        if (unenforced) {
-            // Items whose store failed hold nothing: the journal must not have the sweeper release them.
+        boolean borrowed = taken.stream()
+                .anyMatch(t -> firstChoice.stream().noneMatch(e -> e.itemKey().equals(t.itemKey())));
+        if (unenforced || borrowed) {
+            // The journal must name exactly the items reserved: not ones whose store failed, and the shard a
+            // sharded budget borrowed from rather than the one it tried first.
             List<String> reserved = taken.stream()
                     .filter(r -> r.reserved().signum() > 0)
                     .map(Reservation::itemKey)
@@ -274,10 +298,34 @@ public final class BudgetEnforcer implements AutoCloseable {
         }
     }
 
-    private Result tryReserve(Reservation r, BigDecimal amount) {
+    /**
+     * Reserves on the policy's item; on a sharded budget, on a random shard first and then on each other shard in
+     * turn (borrowing its headroom), refused only when every shard refuses.
+     */
+    private Result tryReserve(Reservation r, BigDecimal amount, Instant now) {
+        BudgetPolicy policy = r.policy();
+        int shards = policy.shards();
+        int first = 0;
+        while (first < shards - 1
+                && !policy.shardKey(r.scopeValue(), now, first).equals(r.itemKey())) {
+            first++;
+        }
+        BigDecimal spent = BigDecimal.ZERO;
+        BigDecimal reserved = BigDecimal.ZERO;
+        BigDecimal committed = BigDecimal.ZERO;
         try {
-            ReserveResult result = ledger.reserve(r.itemKey(), r.policy().limitUsd(), amount);
-            return new Result(r, result.granted(), result.state(), null);
+            for (int i = 0; i < shards; i++) {
+                String key = policy.shardKey(r.scopeValue(), now, (first + i) % shards);
+                ReserveResult result = ledger.reserve(key, policy.shardLimit(), amount);
+                if (result.granted()) {
+                    return new Result(
+                            new Reservation(policy, r.scopeValue(), key, r.reserved()), true, result.state(), null);
+                }
+                spent = spent.add(result.state().spent());
+                reserved = reserved.add(result.state().reserved());
+                committed = committed.add(result.state().committed());
+            }
+            return new Result(r, false, new BudgetState(spent, reserved, committed), null);
         } catch (RuntimeException e) {
             return new Result(r, false, BudgetState.EMPTY, e);
         }
@@ -296,12 +344,16 @@ public final class BudgetEnforcer implements AutoCloseable {
         if (policy.limitUsd().signum() == 0) {
             return;
         }
-        BigDecimal percent =
-                state.spent().multiply(BigDecimal.valueOf(100)).divide(policy.limitUsd(), MathContext.DECIMAL64);
+        // A sharded budget is judged by the shard this call settled on: shards fill evenly, calls land at random.
+        BigDecimal shardLimit = policy.shardLimit();
+        if (shardLimit.signum() == 0) {
+            return;
+        }
+        BigDecimal percent = state.spent().multiply(BigDecimal.valueOf(100)).divide(shardLimit, MathContext.DECIMAL64);
         Instant end = policy.period().end(now, policy.zone());
         Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
         for (int threshold : policy.alertAt()) {
-            String key = "alert#" + r.itemKey() + "#" + threshold;
+            String key = "alert#" + policy.itemKey(r.scopeValue(), now) + "#" + threshold;
             // The shared marker decides which instance alerts; this instance asks it once per threshold and period.
             if (percent.compareTo(BigDecimal.valueOf(threshold)) < 0 || askedMarker.contains(key)) {
                 continue;
@@ -318,11 +370,21 @@ public final class BudgetEnforcer implements AutoCloseable {
                         policy.period().key(now, policy.zone()),
                         threshold,
                         policy.limitUsd(),
-                        state.spent(),
+                        policy.shards() == 1 ? state.spent() : totalSpent(policy, r.scopeValue(), now),
                         policy.mode(),
                         now));
             }
         }
+    }
+
+    private BigDecimal totalSpent(BudgetPolicy policy, String scopeValue, Instant now) {
+        BigDecimal total = BigDecimal.ZERO;
+        for (int shard = 0; shard < policy.shards(); shard++) {
+            total = total.add(ledger.state(policy.shardKey(scopeValue, now, shard))
+                    .map(BudgetState::spent)
+                    .orElse(BigDecimal.ZERO));
+        }
+        return total;
     }
 
     private static Reservation withAmount(Reservation r, BigDecimal amount) {

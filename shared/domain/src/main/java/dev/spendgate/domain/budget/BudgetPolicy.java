@@ -13,6 +13,9 @@ import java.util.Objects;
  *
  * @param alertAt percentages of the limit at which an alert is sent once per period (default 50, 80, 100)
  * @param onStoreError what to do when the budget store cannot be reached
+ * @param shards how many ledger items share the limit (1 unless the budget is hot: one DynamoDB item takes about
+ *     1,000 writes per second); each holds {@code limit / shards} and a call that does not fit its shard borrows
+ *     another's headroom before it is refused
  */
 public record BudgetPolicy(
         BudgetScope scope,
@@ -21,9 +24,23 @@ public record BudgetPolicy(
         Mode mode,
         List<Integer> alertAt,
         OnStoreError onStoreError,
-        ZoneId zone) {
+        ZoneId zone,
+        int shards) {
 
     public static final List<Integer> DEFAULT_ALERTS = List.of(50, 80, 100);
+    public static final int MAX_SHARDS = 64;
+
+    /** A policy on one ledger item (not sharded). */
+    public BudgetPolicy(
+            BudgetScope scope,
+            BudgetPeriod period,
+            BigDecimal limitUsd,
+            Mode mode,
+            List<Integer> alertAt,
+            OnStoreError onStoreError,
+            ZoneId zone) {
+        this(scope, period, limitUsd, mode, alertAt, onStoreError, zone, 1);
+    }
 
     public BudgetPolicy {
         Objects.requireNonNull(scope, "scope");
@@ -43,6 +60,9 @@ public record BudgetPolicy(
                 ? onStoreError
                 : mode == Mode.BLOCK ? OnStoreError.FAIL_CLOSED : OnStoreError.FAIL_OPEN;
         zone = zone == null ? ZoneOffset.UTC : zone;
+        if (shards < 1 || shards > MAX_SHARDS) {
+            throw new IllegalArgumentException("shards must be between 1 and " + MAX_SHARDS + ", got " + shards);
+        }
     }
 
     /** One policy per scope and period: {@code feature:chatbot/monthly}. */
@@ -50,9 +70,24 @@ public record BudgetPolicy(
         return scope + "/" + period.label();
     }
 
-    /** The ledger item this policy counts a call against, for the call's scope value. */
+    /** The ledger item this policy counts a call against, for the call's scope value (shard 0 when sharded). */
     public String itemKey(String scopeValue, Instant now) {
-        return "budget#" + scope.type().label() + ":" + scopeValue + "#" + period.label() + "#" + period.key(now, zone);
+        return shardKey(scopeValue, now, 0);
+    }
+
+    /** The ledger item of one shard; shard 0 of a policy is its only item when it is not sharded. */
+    public String shardKey(String scopeValue, Instant now, int shard) {
+        String base = "budget#" + scope.type().label() + ":" + scopeValue + "#" + period.label() + "#"
+                + period.key(now, zone);
+        return shard == 0 ? base : base + "#shard-" + shard;
+    }
+
+    /**
+     * The limit of each shard: the limit divided by the number of shards, rounded down to a billionth of a dollar, so
+     * the shards together never allow more than the limit.
+     */
+    public BigDecimal shardLimit() {
+        return shards == 1 ? limitUsd : limitUsd.divide(BigDecimal.valueOf(shards), 9, java.math.RoundingMode.DOWN);
     }
 
     /** What happens to a call the budget cannot afford. */

@@ -57,7 +57,15 @@ public record BudgetStatus(
             return null;
         }
         String value = scope.type() == ScopeType.GLOBAL ? BudgetScope.EACH : scope.value();
-        BudgetState state = ledger.state(policy.itemKey(value, now)).orElse(BudgetState.EMPTY);
-        return of(policy, value, state, now);
+        BigDecimal spent = BigDecimal.ZERO;
+        BigDecimal reserved = BigDecimal.ZERO;
+        BigDecimal committed = BigDecimal.ZERO;
+        for (int shard = 0; shard < policy.shards(); shard++) {
+            BudgetState state = ledger.state(policy.shardKey(value, now, shard)).orElse(BudgetState.EMPTY);
+            spent = spent.add(state.spent());
+            reserved = reserved.add(state.reserved());
+            committed = committed.add(state.committed());
+        }
+        return of(policy, value, new BudgetState(spent, reserved, committed), now);
     }
 }

@@ -87,7 +87,8 @@ public abstract class BudgetPolicyStoreContract {
                         Mode.ALERT,
                         List.of(),
                         OnStoreError.FAIL_CLOSED,
-                        ZoneId.of("Europe/Berlin")),
+                        ZoneId.of("Europe/Berlin"),
+                        8),
                 new BudgetPolicy(
                         BudgetScope.parse("team:platform-eng"),
                         BudgetPeriod.MONTHLY,
@@ -259,7 +260,8 @@ public abstract class BudgetPolicyStoreContract {
                 p.mode(),
                 p.alertAt(),
                 p.onStoreError(),
-                p.zone());
+                p.zone(),
+                p.shards());
     }
 
     private <T> void awaitVisible(Supplier<T> read, Predicate<T> done) throws InterruptedException {

@@ -167,8 +167,13 @@ public final class AdminApi {
                     : null;
             field = "time_zone";
             ZoneId zone = json.hasNonNull(field) ? ZoneId.of(json.get(field).asText()) : null;
+            field = "shards";
+            int shards = json.hasNonNull(field) ? json.get(field).asInt(0) : 1;
+            if (shards < 1 || shards > BudgetPolicy.MAX_SHARDS) {
+                throw new IllegalArgumentException("must be a whole number from 1 to " + BudgetPolicy.MAX_SHARDS);
+            }
             field = "limit_usd";
-            policy = new BudgetPolicy(scope, period, limit, mode, alertAt, onError, zone);
+            policy = new BudgetPolicy(scope, period, limit, mode, alertAt, onError, zone, shards);
         } catch (RuntimeException e) {
             String message = e instanceof NumberFormatException ? "limit_usd must be a decimal number" : e.getMessage();
             error(sink, 400, "invalid_request_error", "Invalid '" + field + "': " + message, field);
@@ -235,6 +240,7 @@ public final class AdminApi {
         p.alertAt().forEach(alerts::add);
         o.put("on_store_error", p.onStoreError().label());
         o.put("time_zone", p.zone().toString());
+        o.put("shards", p.shards());
         return o;
     }
 
