@@ -147,6 +147,11 @@ public final class GatewayOverhead {
     private static Process startGateway(FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets)
             throws IOException {
         List<String> command = new ArrayList<>();
+        String cpus = System.getenv("SPENDGATE_BENCH_GATEWAY_CPUS");
+        if (cpus != null && !cpus.isBlank()) {
+            // e.g. "1": the gateway alone on one core, as the shared harness's pinned layout runs it
+            command.addAll(List.of("taskset", "-c", cpus.trim()));
+        }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String opts =
                 System.getenv().getOrDefault("SPENDGATE_BENCH_GATEWAY_OPTS", "-Xms256m -Xmx512m -XX:+UseSerialGC");
