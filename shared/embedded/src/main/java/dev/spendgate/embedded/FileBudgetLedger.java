@@ -137,12 +137,13 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     }
 
     @Override
-    public void settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
+    public BudgetState settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
         Objects.requireNonNull(itemKey, "itemKey");
         requireNotNegative(reserved, "reserved");
         requireNotNegative(actual, "actual");
+        BudgetState[] after = {BudgetState.EMPTY};
         owned.change(() -> {
-            items.compute(itemKey, (key, state) -> {
+            after[0] = items.compute(itemKey, (key, state) -> {
                 BudgetState current = state == null ? BudgetState.EMPTY : state;
                 return new BudgetState(
                         current.spent().add(actual),
@@ -151,6 +152,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             });
             return true;
         });
+        return after[0];
     }
 
     @Override
@@ -236,7 +238,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         }
 
         @Override
-        public void settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
+        public BudgetState settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
             throw refusal();
         }
 

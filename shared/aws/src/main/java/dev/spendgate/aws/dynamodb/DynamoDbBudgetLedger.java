@@ -93,18 +93,21 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
     }
 
     @Override
-    public void settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
+    public BudgetState settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
         Objects.requireNonNull(itemKey, "itemKey");
         requireNotNegative(reserved, "reserved");
         requireNotNegative(actual, "actual");
-        dynamoDb.updateItem(b -> b.tableName(table)
-                .key(partitionKey(itemKey))
-                .updateExpression("ADD #committed :delta, #reserved :released, #spent :actual")
-                .expressionAttributeNames(COUNTER_NAMES)
-                .expressionAttributeValues(Map.of(
-                        ":delta", number(actual.subtract(reserved)),
-                        ":released", number(reserved.negate()),
-                        ":actual", number(actual))));
+        Map<String, AttributeValue> after = dynamoDb.updateItem(b -> b.tableName(table)
+                        .key(partitionKey(itemKey))
+                        .updateExpression("ADD #committed :delta, #reserved :released, #spent :actual")
+                        .expressionAttributeNames(COUNTER_NAMES)
+                        .expressionAttributeValues(Map.of(
+                                ":delta", number(actual.subtract(reserved)),
+                                ":released", number(reserved.negate()),
+                                ":actual", number(actual)))
+                        .returnValues(ReturnValue.ALL_NEW))
+                .attributes();
+        return toState(after);
     }
 
     @Override

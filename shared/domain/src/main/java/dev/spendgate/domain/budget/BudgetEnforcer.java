@@ -135,8 +135,7 @@ public final class BudgetEnforcer implements AutoCloseable {
             BigDecimal reserved = owned ? r.reserved() : BigDecimal.ZERO;
             BigDecimal actual = actualCost != null ? actualCost : r.reserved();
             try {
-                ledger.settle(r.itemKey(), reserved, actual);
-                BudgetState state = ledger.state(r.itemKey()).orElse(BudgetState.EMPTY);
+                BudgetState state = ledger.settle(r.itemKey(), reserved, actual);
                 // For a sharded budget: this shard's remaining times the shards, an estimate of the whole.
                 BigDecimal remaining = state.remaining(r.policy().shardLimit())
                         .multiply(BigDecimal.valueOf(r.policy().shards()));

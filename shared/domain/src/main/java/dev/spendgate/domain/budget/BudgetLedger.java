@@ -24,9 +24,10 @@ public interface BudgetLedger {
 
     /**
      * Replaces a reservation by the call's actual cost, unconditionally: spend is always recorded, even above the
-     * estimate or the limit. {@code reserved} may be zero (spend recorded without a reservation).
+     * estimate or the limit. {@code reserved} may be zero (spend recorded without a reservation). Returns the item's
+     * counters right after this update, so the caller needs no second read for remaining budget and alerts.
      */
-    void settle(String itemKey, BigDecimal reserved, BigDecimal actual);
+    BudgetState settle(String itemKey, BigDecimal reserved, BigDecimal actual);
 
     /** The item's counters, or empty when nothing was ever reserved or spent on it. */
     Optional<BudgetState> state(String itemKey);

@@ -170,6 +170,18 @@ public abstract class BudgetLedgerContract {
     }
 
     @Test
+    void settle_returnsTheCountersRightAfterItsUpdate() {
+        ledger.reserve(ITEM, LIMIT, usd("0.50"));
+        ledger.reserve(ITEM, LIMIT, usd("0.25"));
+
+        BudgetState after = ledger.settle(ITEM, usd("0.50"), usd("0.30"));
+
+        assertState(after, "0.30", "0.25", "0.55");
+        assertThat(after).isEqualTo(ledger.state(ITEM).orElseThrow());
+        assertState(ledger.settle("budget#fresh", BigDecimal.ZERO, usd("0.05")), "0.05", "0", "0.05");
+    }
+
+    @Test
     void settle_actualAboveTheReservation_recordsTheWholeActual() {
         ledger.reserve(ITEM, LIMIT, usd("0.10"));
 
