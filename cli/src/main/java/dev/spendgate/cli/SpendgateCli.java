@@ -11,7 +11,15 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "spendgate 0.1.0",
         description = "AI FinOps gateway: attributed, priced LLM calls.",
-        subcommands = {LocalCommand.class, KeysCommand.class, BudgetsCommand.class, UsageCommand.class})
+        subcommands = {
+            LocalCommand.class,
+            KeysCommand.class,
+            BudgetsCommand.class,
+            UsageCommand.class,
+            SimulateCommand.class,
+            WasteCommand.class,
+            ReportCommand.class
+        })
 public final class SpendgateCli {
 
     public static void main(String[] args) {
