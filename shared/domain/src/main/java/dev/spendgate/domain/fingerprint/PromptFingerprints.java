@@ -16,15 +16,9 @@ public final class PromptFingerprints {
     private static final HexFormat HEX = HexFormat.of();
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
-    private static final int[][] BYTE_BITS = new int[256][8];
     private static final boolean[] ASCII_WORD = new boolean[128];
 
     static {
-        for (int v = 0; v < 256; v++) {
-            for (int j = 0; j < 8; j++) {
-                BYTE_BITS[v][j] = (v >>> j) & 1;
-            }
-        }
         for (char c = 0; c < 128; c++) {
             ASCII_WORD[c] = Character.isLetterOrDigit(c);
         }
@@ -58,7 +52,9 @@ public final class PromptFingerprints {
 
     /** 64-bit SimHash over lower-cased word 3-shingles (single words for texts shorter than three words). */
     public static long simhash(String text) {
-        int[] weights = new int[64];
+        // Bit-sliced counters: planes[k] holds bit k of the 64 per-position counts of set bits, so adding a shingle's
+        // hash is a binary increment of 64 counters at once (two word operations on average instead of 64 adds).
+        long[] planes = new long[33];
         long w1 = 0;
         long w2 = 0;
         int words = 0;
@@ -79,20 +75,24 @@ public final class PromptFingerprints {
             }
             words++;
             if (words >= 3) {
-                add(weights, mix(w1 * 31 + w2 * 17 + h));
+                add(planes, mix(w1 * 31 + w2 * 17 + h));
                 shingles++;
             }
             w1 = w2;
             w2 = h;
         }
         if (words > 0 && words < 3) {
-            add(weights, mix(w1 * 31 + w2 * 17));
+            add(planes, mix(w1 * 31 + w2 * 17));
             shingles++;
         }
-        // weights hold how often each bit was set; a bit is in the sketch when set in more than half the shingles
+        // a bit is in the sketch when it was set in more than half the shingles
         long result = 0;
         for (int bit = 0; bit < 64; bit++) {
-            if (2 * weights[bit] > shingles) {
+            long count = 0;
+            for (int k = 0; k < planes.length; k++) {
+                count |= ((planes[k] >>> bit) & 1L) << k;
+            }
+            if (2 * count > shingles) {
                 result |= 1L << bit;
             }
         }
@@ -104,13 +104,13 @@ public final class PromptFingerprints {
         return 1.0 - Long.bitCount(a ^ b) / 64.0;
     }
 
-    /** Counts the set bits of {@code h}, byte by byte, through a table of each byte value's bits. */
-    private static void add(int[] weights, long h) {
-        for (int b = 0; b < 64; b += 8) {
-            int[] bits = BYTE_BITS[(int) (h >>> b) & 0xFF];
-            for (int j = 0; j < 8; j++) {
-                weights[b + j] += bits[j];
-            }
+    /** Adds {@code h}'s bits to the 64 bit-sliced counters: a ripple-carry increment across the planes. */
+    private static void add(long[] planes, long h) {
+        long carry = h;
+        for (int k = 0; carry != 0; k++) {
+            long next = planes[k] & carry;
+            planes[k] ^= carry;
+            carry = next;
         }
     }
 

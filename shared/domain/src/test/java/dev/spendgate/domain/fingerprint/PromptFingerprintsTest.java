@@ -24,6 +24,16 @@ class PromptFingerprintsTest {
     }
 
     @Test
+    void simhash_sketchesAlreadyInUsageLogs_stayTheSame() {
+        // values written by the first implementation (per-bit counting); waste detection compares new sketches with
+        // logged ones, so the algorithm may get faster but never different
+        assertThat(String.format("%016x", PromptFingerprints.simhash(TICKET))).isEqualTo("39bc952105f95643");
+        assertThat(String.format("%016x", PromptFingerprints.simhash("Grüße, Zoë!")))
+                .isEqualTo("d43847445e196cff");
+        assertThat(String.format("%016x", PromptFingerprints.simhash("hello"))).isEqualTo("10efeb0edb5fba16");
+    }
+
+    @Test
     void compute_sameSystemPromptDifferentQuestions_shareSystemHashOnly() {
         byte[] r1 = "{\"q\":1}".getBytes(StandardCharsets.UTF_8);
         byte[] r2 = "{\"q\":2}".getBytes(StandardCharsets.UTF_8);
