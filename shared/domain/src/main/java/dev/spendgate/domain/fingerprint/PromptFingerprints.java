@@ -37,7 +37,7 @@ public final class PromptFingerprints {
                 systemText == null || systemText.isEmpty() ? null : hash(systemText.getBytes(StandardCharsets.UTF_8)),
                 prefixText == null || prefixText.isEmpty() ? null : hash(prefixText.getBytes(StandardCharsets.UTF_8)),
                 request == null ? null : hash(request),
-                promptText == null ? null : String.format("%016x", simhash(promptText)));
+                promptText == null ? null : HEX.toHexDigits(simhash(promptText)));
     }
 
     /** First 128 bits of SHA-256, as 32 hex characters. */

@@ -31,6 +31,8 @@ class PromptFingerprintsTest {
         assertThat(String.format("%016x", PromptFingerprints.simhash("Grüße, Zoë!")))
                 .isEqualTo("d43847445e196cff");
         assertThat(String.format("%016x", PromptFingerprints.simhash("hello"))).isEqualTo("10efeb0edb5fba16");
+        assertThat(PromptFingerprints.compute(null, null, null, "hello").simhash())
+                .isEqualTo("10efeb0edb5fba16");
     }
 
     @Test
