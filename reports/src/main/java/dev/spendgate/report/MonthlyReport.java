@@ -1,0 +1,204 @@
+package dev.spendgate.report;
+
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.outcome.Outcome;
+import dev.spendgate.domain.outcome.OutcomeLog;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.report.Chargeback;
+import dev.spendgate.domain.report.ChargebackRules;
+import dev.spendgate.domain.report.FocusCharge;
+import dev.spendgate.domain.report.FocusCharges;
+import dev.spendgate.domain.report.MailTransport;
+import dev.spendgate.domain.report.Money;
+import dev.spendgate.domain.report.MonthlyFigures;
+import dev.spendgate.domain.report.MonthlyUsage;
+import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.domain.report.Narrative;
+import dev.spendgate.domain.report.WasteSummary;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.report.chargeback.ChargebackCsvWriter;
+import dev.spendgate.report.email.ReportEmail;
+import dev.spendgate.report.focus.FocusCsvWriter;
+import dev.spendgate.report.pdf.BoardReportPdf;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Produces a month's finance report: {@value #FOCUS}, {@value #CHARGEBACK} and {@value #PDF} under an output prefix,
+ * and emails them once. The CSVs are byte-for-byte the same on every run over the same usage; the email goes only
+ * if no {@value #SENT_MARKER} marker exists beside the files (or when forced).
+ */
+public final class MonthlyReport {
+    public static final String FOCUS = "focus-1.1.csv";
+    public static final String CHARGEBACK = "chargeback.csv";
+    public static final String PDF = "board-report.pdf";
+    public static final String SENT_MARKER = "email-sent.json";
+
+    private final Settings settings;
+    private final Clock clock;
+
+    private MonthlyReport(Settings settings, Clock clock) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public static MonthlyReport create(Settings settings, Clock clock) {
+        return new MonthlyReport(settings, clock);
+    }
+
+    /**
+     * What a report is computed from.
+     *
+     * @param contracted the prices calls are charged at (bundled catalog plus overrides)
+     * @param list public list prices
+     */
+    public record Settings(
+            PricingCatalog contracted,
+            PricingCatalog list,
+            ChargebackRules rules,
+            List<BudgetPolicy> budgets,
+            FocusCsvWriter.Settings focus) {
+        public Settings {
+            Objects.requireNonNull(contracted, "contracted");
+            Objects.requireNonNull(list, "list");
+            rules = rules == null ? ChargebackRules.NONE : rules;
+            budgets = budgets == null ? List.of() : List.copyOf(budgets);
+            focus = focus == null ? FocusCsvWriter.Settings.DEFAULT : focus;
+        }
+    }
+
+    /** Who gets the email and how it travels; {@code linkFor} gives a URL for a file when attachments are too big. */
+    public record Email(
+            String from,
+            List<String> to,
+            long maxAttachmentBytes,
+            MailTransport transport,
+            Function<String, String> linkFor) {
+        public Email {
+            if (from == null || from.isBlank()) {
+                throw new IllegalArgumentException("the report email needs a sender address");
+            }
+            to = List.copyOf(to);
+            if (to.isEmpty()) {
+                throw new IllegalArgumentException("the report email needs at least one recipient");
+            }
+            Objects.requireNonNull(transport, "transport");
+            Objects.requireNonNull(linkFor, "linkFor");
+        }
+    }
+
+    /** What became of the email. */
+    public enum EmailStatus {
+        SENT,
+        ALREADY_SENT,
+        NOT_CONFIGURED
+    }
+
+    /** What a run produced, with how long each step took. */
+    public record Result(
+            YearMonth month,
+            MonthlyFigures figures,
+            int focusRows,
+            BigDecimal focusBilledTotalUsd,
+            Chargeback chargeback,
+            Map<String, Integer> fileSizes,
+            EmailStatus email,
+            boolean emailUsedLinks,
+            Map<String, Long> timingsMs) {}
+
+    /**
+     * Runs the report.
+     *
+     * @param data where outcomes ({@code outcomes/v1/}) and waste summaries ({@code findings/}) live
+     * @param out where the files go, under {@code outPrefix} (e.g. {@code reports/2026-11/}, or "" for a directory)
+     * @param email null to skip email
+     */
+    public Result run(
+            YearMonth month,
+            MonthlyUsageSource source,
+            ObjectStore data,
+            ObjectStore out,
+            String outPrefix,
+            Email email,
+            boolean forceEmail) {
+        Map<String, Long> timings = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        List<Outcome> outcomes = OutcomeLog.create(data).read(month);
+        MonthlyUsage usage =
+                source.load(month, MonthlyFigures.sessionsOf(outcomes), MonthlyFigures.requestsOf(outcomes));
+        long t1 = System.nanoTime();
+        timings.put("aggregate", (t1 - t0) / 1_000_000);
+        BigDecimal previous = source.load(month.minusMonths(1), java.util.Set.of(), java.util.Set.of())
+                .totalCostUsd();
+        long t2 = System.nanoTime();
+        timings.put("previous_month", (t2 - t1) / 1_000_000);
+        WasteSummary waste = WasteSummary.load(data, month).orElse(null);
+        MonthlyFigures figures =
+                MonthlyFigures.of(usage, previous.signum() == 0 ? null : previous, settings.budgets(), waste, outcomes);
+
+        List<FocusCharge> charges = FocusCharges.of(usage, settings.contracted(), settings.list());
+        byte[] focus = FocusCsvWriter.create(settings.focus()).write(month, charges);
+        long t3 = System.nanoTime();
+        timings.put("focus", (t3 - t2) / 1_000_000);
+        Chargeback chargeback = Chargeback.of(usage, settings.rules());
+        byte[] chargebackCsv = ChargebackCsvWriter.write(chargeback);
+        long t4 = System.nanoTime();
+        timings.put("chargeback", (t4 - t3) / 1_000_000);
+        byte[] pdf = BoardReportPdf.render(figures);
+        long t5 = System.nanoTime();
+        timings.put("pdf", (t5 - t4) / 1_000_000);
+
+        out.put(outPrefix + FOCUS, focus);
+        out.put(outPrefix + CHARGEBACK, chargebackCsv);
+        out.put(outPrefix + PDF, pdf);
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        sizes.put(FOCUS, focus.length);
+        sizes.put(CHARGEBACK, chargebackCsv.length);
+        sizes.put(PDF, pdf.length);
+
+        EmailStatus status = EmailStatus.NOT_CONFIGURED;
+        boolean links = false;
+        if (email != null) {
+            if (!forceEmail && out.get(outPrefix + SENT_MARKER).isPresent()) {
+                status = EmailStatus.ALREADY_SENT;
+            } else {
+                List<ReportEmail.Attachment> files = new ArrayList<>();
+                files.add(new ReportEmail.Attachment(PDF, "application/pdf", pdf));
+                files.add(new ReportEmail.Attachment(FOCUS, "text/csv", focus));
+                files.add(new ReportEmail.Attachment(CHARGEBACK, "text/csv", chargebackCsv));
+                ReportEmail.Composed message = ReportEmail.compose(
+                        email.from(),
+                        email.to(),
+                        "AI spend report " + Narrative.monthName(month) + ": " + Money.usd(figures.totalUsd()),
+                        String.join("\n\n", Narrative.of(figures)),
+                        files,
+                        email.maxAttachmentBytes(),
+                        name -> email.linkFor().apply(outPrefix + name),
+                        Date.from(clock.instant()));
+                email.transport().send(email.from(), email.to(), message.rawMime());
+                links = message.linksInsteadOfAttachments();
+                out.put(
+                        outPrefix + SENT_MARKER,
+                        ("{\"month\":\"" + month + "\",\"sent_at\":\"" + clock.instant() + "\",\"recipients\":"
+                                        + email.to().size() + "}\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                status = EmailStatus.SENT;
+            }
+        }
+        timings.put("email", (System.nanoTime() - t5) / 1_000_000);
+        BigDecimal billed = BigDecimal.ZERO;
+        for (FocusCharge c : charges) {
+            billed = billed.add(c.billedCost());
+        }
+        return new Result(month, figures, charges.size(), billed, chargeback, sizes, status, links, timings);
+    }
+}

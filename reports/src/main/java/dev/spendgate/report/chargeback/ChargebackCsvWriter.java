@@ -1,0 +1,62 @@
+package dev.spendgate.report.chargeback;
+
+import dev.spendgate.domain.report.Chargeback;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Writes {@code chargeback.csv}: one line per department, team, feature and cost centre, with the GL account, whether
+ * the line is direct, shared or suspense (and why), the exact amount and the amount in cents. The cent amounts sum to
+ * the month's total rounded to the cent.
+ */
+public final class ChargebackCsvWriter {
+    public static final List<String> COLUMNS = List.of(
+            "month",
+            "department",
+            "team",
+            "feature",
+            "gl_account",
+            "cost_centre",
+            "allocation",
+            "note",
+            "calls",
+            "exact_amount_usd",
+            "amount_usd");
+
+    private ChargebackCsvWriter() {}
+
+    public static byte[] write(Chargeback chargeback) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (CSVPrinter csv = new CSVPrinter(
+                new OutputStreamWriter(bytes, StandardCharsets.UTF_8),
+                CSVFormat.RFC4180
+                        .builder()
+                        .setRecordSeparator('\n')
+                        .setHeader(COLUMNS.toArray(String[]::new))
+                        .get())) {
+            for (Chargeback.Line l : chargeback.lines()) {
+                csv.printRecord(
+                        chargeback.month().toString(),
+                        l.department(),
+                        l.team(),
+                        l.feature(),
+                        l.glAccount(),
+                        l.costCentre(),
+                        l.kind().label(),
+                        l.note(),
+                        l.calls(),
+                        l.exactAmountUsd().toPlainString(),
+                        l.amountUsd().toPlainString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+}

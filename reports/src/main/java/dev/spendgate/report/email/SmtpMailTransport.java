@@ -1,0 +1,82 @@
+package dev.spendgate.report.email;
+
+import dev.spendgate.domain.report.MailTransport;
+import jakarta.mail.Address;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.io.ByteArrayInputStream;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+
+/** Sends report email through an SMTP server (local runs). The password is used for login only, never logged. */
+public final class SmtpMailTransport implements MailTransport {
+    private final Settings settings;
+
+    private SmtpMailTransport(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    public static SmtpMailTransport create(Settings settings) {
+        return new SmtpMailTransport(settings);
+    }
+
+    /** Where and how to connect; {@code user} and {@code password} may be null for an open relay. */
+    public record Settings(String host, int port, String user, String password, boolean startTls) {
+        public Settings {
+            if (host == null || host.isBlank()) {
+                throw new IllegalArgumentException("SMTP host must not be blank");
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("SMTP port must be 1-65535, got " + port);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Settings[host=" + host + ", port=" + port + ", user=" + user + ", startTls=" + startTls + "]";
+        }
+    }
+
+    @Override
+    public void send(String from, List<String> recipients, byte[] rawMime) {
+        Properties props = new Properties();
+        props.put("mail.smtp.host", settings.host());
+        props.put("mail.smtp.port", Integer.toString(settings.port()));
+        props.put("mail.smtp.connectiontimeout", "10000");
+        props.put("mail.smtp.timeout", "30000");
+        props.put("mail.smtp.from", from);
+        if (settings.startTls()) {
+            props.put("mail.smtp.starttls.enable", "true");
+            props.put("mail.smtp.starttls.required", "true");
+        }
+        boolean auth = settings.user() != null && !settings.user().isBlank();
+        if (auth) {
+            props.put("mail.smtp.auth", "true");
+        }
+        Session session = Session.getInstance(props);
+        try {
+            MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(rawMime));
+            Address[] to = new Address[recipients.size()];
+            for (int i = 0; i < to.length; i++) {
+                to[i] = new InternetAddress(recipients.get(i));
+            }
+            try (Transport transport = session.getTransport("smtp")) {
+                if (auth) {
+                    transport.connect(settings.host(), settings.port(), settings.user(), settings.password());
+                } else {
+                    transport.connect();
+                }
+                transport.sendMessage(message, to);
+            }
+        } catch (MessagingException e) {
+            throw new MailException(
+                    "cannot send the report email through " + settings.host() + ":" + settings.port() + ": "
+                            + e.getClass().getSimpleName(),
+                    e);
+        }
+    }
+}

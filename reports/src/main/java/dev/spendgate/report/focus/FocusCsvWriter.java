@@ -1,0 +1,183 @@
+package dev.spendgate.report.focus;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.report.FocusCharge;
+import dev.spendgate.domain.report.FocusCharges;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Writes FOCUS 1.1 cost and usage rows as CSV ({@code focus-1.1.csv}). Columns: every Mandatory column, the Conditional
+ * and Recommended ones that apply to token-priced APIs (consumed and pricing quantity/unit, list and contracted unit
+ * prices, SKU columns, pricing category, Tags, ServiceSubcategory, ChargeFrequency), then the custom
+ * {@code x_CallCount} and {@code x_AdjustmentReason}. Nulls are empty fields; decimals are plain (no exponent, no
+ * grouping); date/times are UTC {@code YYYY-MM-DDTHH:mm:ssZ}; pricing unit is {@code 1000000 Tokens}.
+ */
+public final class FocusCsvWriter {
+    public static final List<String> COLUMNS = List.of(
+            "BilledCost",
+            "BillingAccountId",
+            "BillingAccountName",
+            "BillingCurrency",
+            "BillingPeriodEnd",
+            "BillingPeriodStart",
+            "ChargeCategory",
+            "ChargeClass",
+            "ChargeDescription",
+            "ChargeFrequency",
+            "ChargePeriodEnd",
+            "ChargePeriodStart",
+            "ConsumedQuantity",
+            "ConsumedUnit",
+            "ContractedCost",
+            "ContractedUnitPrice",
+            "EffectiveCost",
+            "InvoiceIssuer",
+            "ListCost",
+            "ListUnitPrice",
+            "PricingCategory",
+            "PricingQuantity",
+            "PricingUnit",
+            "Provider",
+            "Publisher",
+            "ServiceCategory",
+            "ServiceName",
+            "ServiceSubcategory",
+            "SkuId",
+            "SkuMeter",
+            "SkuPriceDetails",
+            "SkuPriceId",
+            "Tags",
+            "x_CallCount",
+            "x_AdjustmentReason");
+
+    public static final String PRICING_UNIT = "1000000 Tokens";
+    public static final String CONSUMED_UNIT = "Tokens";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Settings settings;
+
+    private FocusCsvWriter(Settings settings) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    public static FocusCsvWriter create(Settings settings) {
+        return new FocusCsvWriter(settings);
+    }
+
+    /**
+     * Who the charges are billed to. {@code billingAccountId} names the account with the providers that Spendgate
+     * keys use (one per deployment by default).
+     */
+    public record Settings(String billingAccountId, String billingAccountName, String currency) {
+        public static final Settings DEFAULT = new Settings("spendgate", "Spendgate", "USD");
+
+        public Settings {
+            if (billingAccountId == null || billingAccountId.isBlank()) {
+                throw new IllegalArgumentException("billingAccountId must not be blank");
+            }
+            if (currency == null || !currency.matches("[A-Z]{3}")) {
+                throw new IllegalArgumentException("currency must be an ISO 4217 code such as USD");
+            }
+        }
+    }
+
+    /** Writes the header and one line per charge, in the charges' order. */
+    public byte[] write(YearMonth month, List<FocusCharge> charges) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(Math.max(1024, charges.size() * 600));
+        write(month, charges, bytes);
+        return bytes.toByteArray();
+    }
+
+    public void write(YearMonth month, List<FocusCharge> charges, java.io.OutputStream out) {
+        String periodStart =
+                month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString();
+        String periodEnd = month.plusMonths(1)
+                .atDay(1)
+                .atStartOfDay(ZoneOffset.UTC)
+                .toInstant()
+                .toString();
+        Writer writer = new java.io.BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+        try (CSVPrinter csv = new CSVPrinter(
+                writer,
+                CSVFormat.RFC4180
+                        .builder()
+                        .setRecordSeparator('\n')
+                        .setHeader(COLUMNS.toArray(String[]::new))
+                        .get())) {
+            List<Object> row = new ArrayList<>(COLUMNS.size());
+            for (FocusCharge c : charges) {
+                row.clear();
+                boolean usage = c.category() == FocusCharge.Category.USAGE;
+                String chargeStart =
+                        c.day().atStartOfDay(ZoneOffset.UTC).toInstant().toString();
+                String chargeEnd = c.day()
+                        .plusDays(1)
+                        .atStartOfDay(ZoneOffset.UTC)
+                        .toInstant()
+                        .toString();
+                String skuId = usage ? c.provider() + "/" + c.model() : null;
+                String billed = c.billedCost().toPlainString();
+                row.add(billed);
+                row.add(settings.billingAccountId());
+                row.add(settings.billingAccountName());
+                row.add(settings.currency());
+                row.add(periodEnd);
+                row.add(periodStart);
+                row.add(c.category().focusValue());
+                row.add(null);
+                row.add(usage ? c.model() + " " + c.tokenType().meter().toLowerCase(java.util.Locale.ROOT) : c.note());
+                row.add("Usage-Based");
+                row.add(chargeEnd);
+                row.add(chargeStart);
+                row.add(usage ? Long.toString(c.tokens()) : null);
+                row.add(usage ? CONSUMED_UNIT : null);
+                row.add(billed);
+                row.add(usage ? c.contractedUnitPrice().toPlainString() : null);
+                row.add(billed);
+                row.add(FocusCharges.providerName(c.provider()));
+                row.add(c.listCost().toPlainString());
+                row.add(usage ? c.listUnitPrice().toPlainString() : null);
+                row.add(usage ? "Standard" : null);
+                row.add(usage ? FocusCharges.pricingQuantity(c.tokens()).toPlainString() : null);
+                row.add(usage ? PRICING_UNIT : null);
+                row.add(FocusCharges.providerName(c.provider()));
+                row.add(c.publisher());
+                row.add("AI and Machine Learning");
+                row.add(FocusCharges.serviceName(c.provider()));
+                row.add("Generative AI");
+                row.add(skuId);
+                row.add(usage ? c.tokenType().meter() : null);
+                row.add(usage ? json(Map.of("TokenType", c.tokenType().id())) : null);
+                row.add(usage ? skuId + "/" + c.tokenType().id() : null);
+                row.add(c.tags().isEmpty() ? null : json(new LinkedHashMap<>(c.tags())));
+                row.add(Long.toString(c.calls()));
+                row.add(usage ? null : c.note());
+                csv.printRecord(row);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String json(Map<String, String> map) {
+        try {
+            return JSON.writeValueAsString(map);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package dev.spendgate.domain.report;
+
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageRecord;
+import java.math.BigDecimal;
+
+/**
+ * Sums over the calls of one {@link CellKey}. Token counts cover priced calls only, so that they and {@code costUsd}
+ * describe the same calls; calls whose model was unpriced are counted apart (their cost is unknown, not zero).
+ */
+public final class CellTotals {
+    private long calls;
+    private long pricedCalls;
+    private long unpricedCalls;
+    private long inputTokens;
+    private long cachedInputTokens;
+    private long cacheWrite5mTokens;
+    private long cacheWrite1hTokens;
+    private long outputTokens;
+    private long reasoningTokens;
+    private BigDecimal costUsd = BigDecimal.ZERO;
+
+    public CellTotals() {}
+
+    /** Totals from pre-aggregated figures (an Athena result row). */
+    public static CellTotals of(
+            long calls, long pricedCalls, long unpricedCalls, TokenUsage pricedTokens, BigDecimal costUsd) {
+        CellTotals t = new CellTotals();
+        t.calls = calls;
+        t.pricedCalls = pricedCalls;
+        t.unpricedCalls = unpricedCalls;
+        t.addTokens(pricedTokens);
+        t.costUsd = costUsd;
+        return t;
+    }
+
+    public void add(UsageRecord r) {
+        calls++;
+        if (r.costUsd() != null) {
+            pricedCalls++;
+            addTokens(r.tokens());
+            costUsd = costUsd.add(r.costUsd());
+        } else if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
+            unpricedCalls++;
+        }
+    }
+
+    public void add(CellTotals other) {
+        calls += other.calls;
+        pricedCalls += other.pricedCalls;
+        unpricedCalls += other.unpricedCalls;
+        inputTokens += other.inputTokens;
+        cachedInputTokens += other.cachedInputTokens;
+        cacheWrite5mTokens += other.cacheWrite5mTokens;
+        cacheWrite1hTokens += other.cacheWrite1hTokens;
+        outputTokens += other.outputTokens;
+        reasoningTokens += other.reasoningTokens;
+        costUsd = costUsd.add(other.costUsd);
+    }
+
+    private void addTokens(TokenUsage t) {
+        inputTokens += t.inputTokens();
+        cachedInputTokens += t.cachedInputTokens();
+        cacheWrite5mTokens += t.cacheWrite5mTokens();
+        cacheWrite1hTokens += t.cacheWrite1hTokens();
+        outputTokens += t.outputTokens();
+        reasoningTokens += t.reasoningTokens();
+    }
+
+    public long calls() {
+        return calls;
+    }
+
+    public long pricedCalls() {
+        return pricedCalls;
+    }
+
+    public long unpricedCalls() {
+        return unpricedCalls;
+    }
+
+    public long inputTokens() {
+        return inputTokens;
+    }
+
+    public long uncachedInputTokens() {
+        return inputTokens - cachedInputTokens - cacheWrite5mTokens - cacheWrite1hTokens;
+    }
+
+    public long cachedInputTokens() {
+        return cachedInputTokens;
+    }
+
+    public long cacheWrite5mTokens() {
+        return cacheWrite5mTokens;
+    }
+
+    public long cacheWrite1hTokens() {
+        return cacheWrite1hTokens;
+    }
+
+    public long outputTokens() {
+        return outputTokens;
+    }
+
+    public long reasoningTokens() {
+        return reasoningTokens;
+    }
+
+    /** Exact sum of the priced calls' costs. */
+    public BigDecimal costUsd() {
+        return costUsd;
+    }
+
+    /** The priced tokens as one usage, to price with a catalog entry. */
+    public TokenUsage pricedTokens() {
+        return new TokenUsage(
+                inputTokens, cachedInputTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens, reasoningTokens);
+    }
+}

@@ -1,0 +1,266 @@
+package dev.spendgate.domain.report;
+
+import dev.spendgate.domain.report.ChargebackRules.Account;
+import dev.spendgate.domain.report.ChargebackRules.Allocation;
+import dev.spendgate.domain.report.ChargebackRules.Rule;
+import dev.spendgate.domain.report.ChargebackRules.SharedRule;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A month's spend per department, team and feature, mapped to GL accounts and cost centres by
+ * {@link ChargebackRules}. Nothing is dropped: spend with no department (unattributed) or no matching rule (unmapped)
+ * goes to the suspense account and is listed with its reason. Shared spend is spread over the cost centres by the
+ * shared rule. Amounts are rounded to cents by the largest-remainder method, so the lines sum to the month's total
+ * rounded to the cent, exactly.
+ */
+public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExactUsd, BigDecimal totalUsd) {
+
+    public Chargeback {
+        Objects.requireNonNull(month, "month");
+        lines = List.copyOf(lines);
+    }
+
+    /** What kind of line it is. */
+    public enum Kind {
+        DIRECT("direct"),
+        SHARED("shared"),
+        SUSPENSE("suspense");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+
+    /** One chargeback line; {@code amountUsd} is in cents, {@code exactAmountUsd} unrounded. */
+    public record Line(
+            String department,
+            String team,
+            String feature,
+            String glAccount,
+            String costCentre,
+            Kind kind,
+            String note,
+            long calls,
+            BigDecimal exactAmountUsd,
+            BigDecimal amountUsd) {}
+
+    /** The lines of the suspense account: what finance must look at. */
+    public List<Line> suspense() {
+        return lines.stream().filter(l -> l.kind() == Kind.SUSPENSE).toList();
+    }
+
+    /** Maps the month's spend by the rules. */
+    public static Chargeback of(MonthlyUsage usage, ChargebackRules rules) {
+        Map<List<String>, Spend> groups = new TreeMap<>(Comparator.comparing(Chargeback::sortKey));
+        for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
+            CellKey c = e.getKey();
+            Spend s = groups.computeIfAbsent(
+                    java.util.Arrays.asList(c.department(), c.team(), c.feature()), k -> new Spend());
+            s.calls += e.getValue().pricedCalls();
+            s.cost = s.cost.add(e.getValue().costUsd());
+        }
+        List<Draft> drafts = new ArrayList<>();
+        Map<Account, BigDecimal> directByAccount = new LinkedHashMap<>();
+        List<Object[]> sharedPending = new ArrayList<>();
+        for (Map.Entry<List<String>, Spend> g : groups.entrySet()) {
+            String department = g.getKey().get(0);
+            String team = g.getKey().get(1);
+            String feature = g.getKey().get(2);
+            Spend s = g.getValue();
+            if (s.cost.signum() == 0) {
+                continue;
+            }
+            if (department == null) {
+                drafts.add(new Draft(
+                        department,
+                        team,
+                        feature,
+                        rules.suspense(),
+                        Kind.SUSPENSE,
+                        "unattributed: the calls carried no department",
+                        s.calls,
+                        s.cost));
+                continue;
+            }
+            SharedRule shared = rules.shared().stream()
+                    .filter(r -> r.match().matches(department, team, feature))
+                    .findFirst()
+                    .orElse(null);
+            if (shared != null) {
+                sharedPending.add(new Object[] {g.getKey(), s, shared});
+                continue;
+            }
+            Rule rule = rules.rules().stream()
+                    .filter(r -> r.match().matches(department, team, feature))
+                    .findFirst()
+                    .orElse(null);
+            if (rule == null) {
+                drafts.add(new Draft(
+                        department,
+                        team,
+                        feature,
+                        rules.suspense(),
+                        Kind.SUSPENSE,
+                        "unmapped: no chargeback rule matches",
+                        s.calls,
+                        s.cost));
+                continue;
+            }
+            drafts.add(new Draft(department, team, feature, rule.account(), Kind.DIRECT, null, s.calls, s.cost));
+            directByAccount.merge(rule.account(), s.cost, BigDecimal::add);
+        }
+        BigDecimal directTotal = directByAccount.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+        for (Object[] p : sharedPending) {
+            @SuppressWarnings("unchecked")
+            List<String> key = (List<String>) p[0];
+            Spend s = (Spend) p[1];
+            SharedRule rule = (SharedRule) p[2];
+            allocate(key, s, rule, directByAccount, directTotal, rules.suspense(), drafts);
+        }
+        BigDecimal totalExact = drafts.stream().map(Draft::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
+        BigDecimal total = totalExact.setScale(2, RoundingMode.HALF_UP);
+        List<BigDecimal> cents =
+                largestRemainder(drafts.stream().map(Draft::amount).toList(), total);
+        List<Line> lines = new ArrayList<>();
+        for (int i = 0; i < drafts.size(); i++) {
+            Draft d = drafts.get(i);
+            lines.add(new Line(
+                    d.department,
+                    d.team,
+                    d.feature,
+                    d.account.glAccount(),
+                    d.account.costCentre(),
+                    d.kind,
+                    d.note,
+                    d.calls,
+                    FocusCharges.stripped(d.amount),
+                    cents.get(i)));
+        }
+        lines.sort(Comparator.comparing(Line::kind)
+                .thenComparing(l -> sortKey(java.util.Arrays.asList(l.department(), l.team(), l.feature())))
+                .thenComparing(Line::costCentre));
+        return new Chargeback(usage.month(), lines, FocusCharges.stripped(totalExact), total);
+    }
+
+    private static void allocate(
+            List<String> key,
+            Spend s,
+            SharedRule rule,
+            Map<Account, BigDecimal> directByAccount,
+            BigDecimal directTotal,
+            Account suspense,
+            List<Draft> drafts) {
+        String department = key.get(0);
+        String team = key.get(1);
+        String feature = key.get(2);
+        Map<String, BigDecimal> parts = new LinkedHashMap<>();
+        if (rule.allocation() == Allocation.FIXED) {
+            for (Map.Entry<String, BigDecimal> share : rule.shares().entrySet()) {
+                parts.merge(share.getKey(), s.cost.multiply(share.getValue()).movePointLeft(2), BigDecimal::add);
+            }
+        } else {
+            if (directTotal.signum() == 0) {
+                drafts.add(new Draft(
+                        department,
+                        team,
+                        feature,
+                        suspense,
+                        Kind.SUSPENSE,
+                        "shared spend with no direct spend to allocate it against",
+                        s.calls,
+                        s.cost));
+                return;
+            }
+            for (Map.Entry<Account, BigDecimal> target : directByAccount.entrySet()) {
+                BigDecimal part = s.cost.multiply(target.getValue()).divide(directTotal, 12, RoundingMode.DOWN);
+                parts.merge(target.getKey().costCentre(), part, BigDecimal::add);
+            }
+        }
+        // Whatever truncation left goes to the largest part, so the parts sum to the shared spend exactly.
+        BigDecimal assigned = parts.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+        String largest = parts.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .map(Map.Entry::getKey)
+                .orElseThrow();
+        parts.merge(largest, s.cost.subtract(assigned), BigDecimal::add);
+        String note = rule.allocation() == Allocation.FIXED
+                ? "shared: fixed shares"
+                : "shared: in proportion to direct spend";
+        for (Map.Entry<String, BigDecimal> part : parts.entrySet()) {
+            if (part.getValue().signum() == 0) {
+                continue;
+            }
+            drafts.add(new Draft(
+                    department,
+                    team,
+                    feature,
+                    new Account(rule.glAccount(), part.getKey()),
+                    Kind.SHARED,
+                    note,
+                    s.calls,
+                    part.getValue()));
+        }
+    }
+
+    /** Rounds each amount to cents so that they sum to {@code total}: floor, then a cent to the largest remainders. */
+    static List<BigDecimal> largestRemainder(List<BigDecimal> amounts, BigDecimal total) {
+        List<BigDecimal> floors = new ArrayList<>(amounts.size());
+        BigDecimal sum = BigDecimal.ZERO;
+        for (BigDecimal a : amounts) {
+            BigDecimal f = a.setScale(2, RoundingMode.FLOOR);
+            floors.add(f);
+            sum = sum.add(f);
+        }
+        int missing = total.subtract(sum).movePointRight(2).intValueExact();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < amounts.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparing((Integer i) -> amounts.get(i).subtract(floors.get(i)))
+                .reversed()
+                .thenComparing(i -> i));
+        for (int n = 0; n < missing && n < order.size(); n++) {
+            int i = order.get(n);
+            floors.set(i, floors.get(i).add(new BigDecimal("0.01")));
+        }
+        return floors;
+    }
+
+    private static String sortKey(List<String> key) {
+        StringBuilder b = new StringBuilder();
+        for (String k : key) {
+            b.append(k == null ? "\uffff" : k).append('\u0000');
+        }
+        return b.toString();
+    }
+
+    private static final class Spend {
+        long calls;
+        BigDecimal cost = BigDecimal.ZERO;
+    }
+
+    private record Draft(
+            String department,
+            String team,
+            String feature,
+            Account account,
+            Kind kind,
+            String note,
+            long calls,
+            BigDecimal amount) {}
+}

@@ -1,0 +1,163 @@
+package dev.spendgate.domain.report;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How spend maps to the general ledger, read from a JSON file:
+ *
+ * <pre>{@code
+ * {
+ *   "suspense": {"gl_account": "6999", "cost_centre": "CC-SUSPENSE"},
+ *   "rules": [
+ *     {"department": "support", "gl_account": "6100", "cost_centre": "CC-100"},
+ *     {"department": "eng", "team": "search", "feature": "*", "gl_account": "6200", "cost_centre": "CC-210"}
+ *   ],
+ *   "shared": [
+ *     {"department": "platform", "allocation": "proportional", "gl_account": "6300"},
+ *     {"feature": "intranet-search", "allocation": "fixed", "gl_account": "6300",
+ *      "shares": {"CC-100": "60", "CC-210": "40"}}
+ *   ]
+ * }
+ * }</pre>
+ *
+ * A rule matches on {@code department}, {@code team} and {@code feature}; an omitted field or {@code "*"} matches
+ * anything, including no value. Shared rules are tried first, then rules, in file order; the first match wins.
+ */
+public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRule> shared) {
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    /** Everything to suspense: what a report uses when no rules file is configured. */
+    public static final ChargebackRules NONE =
+            new ChargebackRules(new Account("SUSPENSE", "SUSPENSE"), List.of(), List.of());
+
+    public ChargebackRules {
+        Objects.requireNonNull(suspense, "suspense");
+        rules = List.copyOf(rules);
+        shared = List.copyOf(shared);
+    }
+
+    /** A GL account and cost centre pair. */
+    public record Account(String glAccount, String costCentre) {
+        public Account {
+            if (glAccount == null || glAccount.isBlank() || costCentre == null || costCentre.isBlank()) {
+                throw new IllegalArgumentException("gl_account and cost_centre must not be blank");
+            }
+        }
+    }
+
+    /** Spend whose department, team and feature match goes to {@code account}. */
+    public record Rule(Match match, Account account) {}
+
+    /**
+     * Spend shared by several cost centres: spread in proportion to their direct spend, or by fixed percentages
+     * ({@code shares}, cost centre to percent, summing to 100).
+     */
+    public record SharedRule(Match match, String glAccount, Allocation allocation, Map<String, BigDecimal> shares) {
+        public SharedRule {
+            shares = shares == null ? Map.of() : new LinkedHashMap<>(shares);
+            if (allocation == Allocation.FIXED) {
+                BigDecimal sum = shares.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+                if (shares.isEmpty() || sum.compareTo(BigDecimal.valueOf(100)) != 0) {
+                    throw new IllegalArgumentException(
+                            "a fixed shared rule needs shares that sum to 100, got " + sum.toPlainString());
+                }
+            }
+        }
+    }
+
+    public enum Allocation {
+        PROPORTIONAL,
+        FIXED
+    }
+
+    /** Department, team, feature patterns: null or {@code *} matches anything. */
+    public record Match(String department, String team, String feature) {
+        public boolean matches(String department, String team, String feature) {
+            return one(this.department, department) && one(this.team, team) && one(this.feature, feature);
+        }
+
+        private static boolean one(String pattern, String value) {
+            return pattern == null || pattern.equals("*") || pattern.equals(value);
+        }
+    }
+
+    /** Parses the rules file's content; throws {@link IllegalArgumentException} naming what is wrong. */
+    public static ChargebackRules parse(byte[] json) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("chargeback rules are not valid JSON: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("chargeback rules must be a JSON object");
+        }
+        JsonNode s = root.path("suspense");
+        Account suspense = s.isObject()
+                ? new Account(
+                        s.path("gl_account").asText(null), s.path("cost_centre").asText(null))
+                : NONE.suspense();
+        List<Rule> rules = new ArrayList<>();
+        int i = 0;
+        for (JsonNode r : root.path("rules")) {
+            try {
+                rules.add(new Rule(
+                        match(r),
+                        new Account(
+                                r.path("gl_account").asText(null),
+                                r.path("cost_centre").asText(null))));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("rules[" + i + "]: " + e.getMessage());
+            }
+            i++;
+        }
+        List<SharedRule> shared = new ArrayList<>();
+        i = 0;
+        for (JsonNode r : root.path("shared")) {
+            try {
+                String method = r.path("allocation").asText("proportional");
+                Allocation allocation =
+                        switch (method) {
+                            case "proportional" -> Allocation.PROPORTIONAL;
+                            case "fixed" -> Allocation.FIXED;
+                            default ->
+                                throw new IllegalArgumentException(
+                                        "allocation must be proportional or fixed, got '" + method + "'");
+                        };
+                Map<String, BigDecimal> shares = new LinkedHashMap<>();
+                r.path("shares")
+                        .fields()
+                        .forEachRemaining(f -> shares.put(
+                                f.getKey(), new BigDecimal(f.getValue().asText())));
+                String gl = r.path("gl_account").asText(null);
+                if (gl == null || gl.isBlank()) {
+                    throw new IllegalArgumentException("gl_account must not be blank");
+                }
+                shared.add(new SharedRule(match(r), gl, allocation, shares));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("shared[" + i + "]: shares must be decimal percentages");
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("shared[" + i + "]: " + e.getMessage());
+            }
+            i++;
+        }
+        return new ChargebackRules(suspense, rules, shared);
+    }
+
+    private static Match match(JsonNode r) {
+        return new Match(
+                r.path("department").asText(null),
+                r.path("team").asText(null),
+                r.path("feature").asText(null));
+    }
+}

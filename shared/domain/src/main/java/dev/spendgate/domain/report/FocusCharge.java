@@ -1,0 +1,63 @@
+package dev.spendgate.domain.report;
+
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One FOCUS 1.1 charge row before formatting: a day's tokens of one type, for one provider, model SKU and tag set
+ * ({@link Category#USAGE}), or the day's difference between the recorded costs and the catalog price
+ * ({@link Category#ADJUSTMENT}), so the file's BilledCost always sums to the usage log exactly.
+ *
+ * @param tokenType null for adjustments
+ * @param tokens consumed tokens (0 for adjustments)
+ * @param listUnitPrice USD per million tokens at list price; null for adjustments
+ * @param contractedUnitPrice USD per million tokens as charged; null for adjustments
+ * @param listCost exact
+ * @param billedCost exact; equals the contracted cost
+ * @param calls calls that contributed
+ * @param note why an adjustment exists
+ */
+public record FocusCharge(
+        LocalDate day,
+        Category category,
+        String provider,
+        String publisher,
+        String model,
+        TokenType tokenType,
+        Map<String, String> tags,
+        long tokens,
+        BigDecimal listUnitPrice,
+        BigDecimal contractedUnitPrice,
+        BigDecimal listCost,
+        BigDecimal billedCost,
+        long calls,
+        String note) {
+
+    public FocusCharge {
+        Objects.requireNonNull(day, "day");
+        Objects.requireNonNull(category, "category");
+        Objects.requireNonNull(billedCost, "billedCost");
+        tags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
+        if (category == Category.USAGE && (tokenType == null || listUnitPrice == null || tokens <= 0)) {
+            throw new IllegalArgumentException("a usage charge needs a token type, positive tokens and a list price");
+        }
+    }
+
+    /** FOCUS ChargeCategory values used here. */
+    public enum Category {
+        USAGE("Usage"),
+        ADJUSTMENT("Adjustment");
+
+        private final String focusValue;
+
+        Category(String focusValue) {
+            this.focusValue = focusValue;
+        }
+
+        public String focusValue() {
+            return focusValue;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package dev.spendgate.domain.report;
+
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns a month's cells into FOCUS charges: one usage charge per day, provider, model SKU, token type and tag set,
+ * priced as {@code unit price (USD per 1M tokens) x tokens / 1M}, exactly. Recorded costs that the current catalog
+ * does not reproduce (a price changed mid-month, a model since removed) become adjustment charges for the difference,
+ * so the sum of BilledCost equals the sum of the usage log's {@code cost_usd} to the last digit. Unpriced calls have
+ * no known cost and are not charges.
+ */
+public final class FocusCharges {
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+    private FocusCharges() {}
+
+    /**
+     * @param contracted the prices calls are charged at (the catalog with the customer's overrides)
+     * @param list public list prices (the bundled catalog); falls back to {@code contracted} for private models
+     */
+    public static List<FocusCharge> of(MonthlyUsage usage, PricingCatalog contracted, PricingCatalog list) {
+        Map<ChargeKey, Sum> sums = new HashMap<>();
+        Map<String, Optional<ModelPrice>> contractedCache = new HashMap<>();
+        for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
+            CellKey cell = e.getKey();
+            CellTotals totals = e.getValue();
+            if (totals.pricedCalls() == 0) {
+                continue;
+            }
+            Optional<ModelPrice> price = contractedCache.computeIfAbsent(
+                    cell.provider() + "\u0000" + cell.model(), k -> contracted.find(cell.provider(), cell.model()));
+            String sku = price.map(ModelPrice::model).orElse(cell.model() == null ? "unknown" : cell.model());
+            Map<String, String> tags = tags(cell);
+            BigDecimal priced = BigDecimal.ZERO;
+            if (price.isPresent()) {
+                for (TokenType type : TokenType.values()) {
+                    long count = type.count(totals);
+                    if (count == 0) {
+                        continue;
+                    }
+                    Sum sum = sums.computeIfAbsent(
+                            new ChargeKey(cell.day(), cell.provider(), sku, type, tags), k -> new Sum());
+                    sum.tokens += count;
+                    sum.calls += totals.pricedCalls();
+                    priced = priced.add(type.pricePerMillion(price.get()).multiply(BigDecimal.valueOf(count)));
+                }
+            }
+            BigDecimal difference = totals.costUsd().subtract(priced.divide(MILLION));
+            if (difference.signum() != 0) {
+                Sum sum = sums.computeIfAbsent(
+                        new ChargeKey(cell.day(), cell.provider(), sku, null, tags), k -> new Sum());
+                sum.adjustment = sum.adjustment.add(difference);
+                sum.calls += totals.pricedCalls();
+                sum.noPrice |= price.isEmpty();
+            }
+        }
+        List<FocusCharge> charges = new ArrayList<>(sums.size());
+        for (Map.Entry<ChargeKey, Sum> e : sums.entrySet()) {
+            ChargeKey k = e.getKey();
+            Sum s = e.getValue();
+            String publisher = publisher(k.provider(), k.sku());
+            if (k.type() == null) {
+                if (s.adjustment.signum() == 0) {
+                    continue;
+                }
+                String note = s.noPrice
+                        ? "Recorded cost of " + k.sku() + " calls; the model is not in the current pricing catalog"
+                        : "Recorded cost of " + k.sku() + " calls differs from the current catalog price";
+                BigDecimal cost = stripped(s.adjustment);
+                charges.add(new FocusCharge(
+                        k.day(),
+                        FocusCharge.Category.ADJUSTMENT,
+                        k.provider(),
+                        publisher,
+                        k.sku(),
+                        null,
+                        k.tags(),
+                        0,
+                        null,
+                        null,
+                        cost,
+                        cost,
+                        s.calls,
+                        note));
+                continue;
+            }
+            ModelPrice contractedPrice = contracted.find(k.provider(), k.sku()).orElseThrow();
+            ModelPrice listPrice = list.find(k.provider(), k.sku()).orElse(contractedPrice);
+            BigDecimal contractedUnit = stripped(k.type().pricePerMillion(contractedPrice));
+            BigDecimal listUnit = stripped(k.type().pricePerMillion(listPrice));
+            BigDecimal quantity = pricingQuantity(s.tokens);
+            charges.add(new FocusCharge(
+                    k.day(),
+                    FocusCharge.Category.USAGE,
+                    k.provider(),
+                    publisher,
+                    k.sku(),
+                    k.type(),
+                    k.tags(),
+                    s.tokens,
+                    listUnit,
+                    contractedUnit,
+                    stripped(listUnit.multiply(quantity)),
+                    stripped(contractedUnit.multiply(quantity)),
+                    s.calls,
+                    null));
+        }
+        charges.sort(ORDER);
+        return charges;
+    }
+
+    /** Tokens in the pricing unit of {@code 1000000 Tokens}, exact. */
+    public static BigDecimal pricingQuantity(long tokens) {
+        return stripped(BigDecimal.valueOf(tokens).divide(MILLION));
+    }
+
+    /** The attribution tags a FOCUS row carries, in a fixed order; absent fields are left out. */
+    static Map<String, String> tags(CellKey cell) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        put(tags, "department", cell.department());
+        put(tags, "team", cell.team());
+        put(tags, "feature", cell.feature());
+        put(tags, "environment", cell.environment());
+        return tags;
+    }
+
+    /** Who published the model: for Bedrock the vendor in the model id, else the provider itself. */
+    public static String publisher(String provider, String model) {
+        if ("bedrock".equals(provider) && model != null) {
+            String id = model.replaceFirst("^(us|eu|apac|global|us-gov|jp|au|ca)\\.", "");
+            int dot = id.indexOf('.');
+            String vendor = dot > 0 ? id.substring(0, dot) : "";
+            return switch (vendor) {
+                case "anthropic" -> "Anthropic";
+                case "amazon" -> "Amazon";
+                case "meta" -> "Meta";
+                case "mistral" -> "Mistral AI";
+                case "cohere" -> "Cohere";
+                case "ai21" -> "AI21 Labs";
+                case "deepseek" -> "DeepSeek";
+                case "openai" -> "OpenAI";
+                default -> "Amazon Web Services";
+            };
+        }
+        return providerName(provider);
+    }
+
+    /** The provider's display name (FOCUS Provider and InvoiceIssuer). */
+    public static String providerName(String provider) {
+        if (provider == null) {
+            return "Unknown";
+        }
+        return switch (provider) {
+            case "openai" -> "OpenAI";
+            case "anthropic" -> "Anthropic";
+            case "bedrock" -> "Amazon Web Services";
+            case "azure-openai", "azure" -> "Microsoft";
+            case "gemini", "google", "vertex" -> "Google";
+            default -> provider.substring(0, 1).toUpperCase(Locale.ROOT) + provider.substring(1);
+        };
+    }
+
+    /** The service's name (FOCUS ServiceName). */
+    public static String serviceName(String provider) {
+        if (provider == null) {
+            return "Unknown LLM API";
+        }
+        return switch (provider) {
+            case "openai" -> "OpenAI API";
+            case "anthropic" -> "Anthropic API";
+            case "bedrock" -> "Amazon Bedrock";
+            default -> providerName(provider) + " API";
+        };
+    }
+
+    static BigDecimal stripped(BigDecimal value) {
+        if (value.signum() == 0) {
+            return BigDecimal.ZERO;
+        }
+        BigDecimal s = value.stripTrailingZeros();
+        return s.scale() < 0 ? s.setScale(0) : s;
+    }
+
+    private static void put(Map<String, String> map, String k, String v) {
+        if (v != null) {
+            map.put(k, v);
+        }
+    }
+
+    private static final Comparator<FocusCharge> ORDER = Comparator.comparing(FocusCharge::day)
+            .thenComparing(c -> String.valueOf(c.provider()))
+            .thenComparing(FocusCharge::model)
+            .thenComparing(c -> c.tags().toString())
+            .thenComparing(c -> c.tokenType() == null ? 99 : c.tokenType().ordinal());
+
+    private record ChargeKey(LocalDate day, String provider, String sku, TokenType type, Map<String, String> tags) {}
+
+    private static final class Sum {
+        long tokens;
+        long calls;
+        BigDecimal adjustment = BigDecimal.ZERO;
+        boolean noPrice;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.spendgate.domain.report;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.usage.UsageRecord;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A calendar month of usage summed into {@link CellKey cells}, plus the costs of the sessions and requests that
+ * outcomes name. Fill it from records ({@link #add(UsageRecord)}) or from pre-aggregated cells (Athena).
+ */
+public final class MonthlyUsage {
+    private final YearMonth month;
+    private final Instant start;
+    private final Instant end;
+    private final Map<CellKey, CellTotals> cells = new HashMap<>();
+    private final Set<String> trackedSessions;
+    private final Set<String> trackedRequests;
+    private final Map<String, BigDecimal> sessionCosts = new HashMap<>();
+    private final Map<String, BigDecimal> requestCosts = new HashMap<>();
+    private final Map<String, LocalDate> dayCache = new HashMap<>();
+
+    private MonthlyUsage(YearMonth month, Set<String> trackedSessions, Set<String> trackedRequests) {
+        this.month = Objects.requireNonNull(month, "month");
+        this.start = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        this.end = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        this.trackedSessions = Set.copyOf(trackedSessions);
+        this.trackedRequests = Set.copyOf(trackedRequests);
+    }
+
+    public static MonthlyUsage of(YearMonth month) {
+        return new MonthlyUsage(month, Set.of(), Set.of());
+    }
+
+    /** A month that also sums the cost of the given sessions and request ids (those outcomes name). */
+    public static MonthlyUsage tracking(YearMonth month, Set<String> sessions, Set<String> requestIds) {
+        return new MonthlyUsage(month, sessions, requestIds);
+    }
+
+    public YearMonth month() {
+        return month;
+    }
+
+    /** The month's first instant, inclusive. */
+    public Instant start() {
+        return start;
+    }
+
+    /** The next month's first instant: the exclusive end. */
+    public Instant end() {
+        return end;
+    }
+
+    /** Adds one record; records outside the month are refused. */
+    public void add(UsageRecord r) {
+        if (r.tsStart().isBefore(start) || !r.tsStart().isBefore(end)) {
+            throw new IllegalArgumentException("record " + r.requestId() + " is not in " + month);
+        }
+        Attribution a = r.attribution();
+        CellKey key = new CellKey(
+                day(r.tsStart()),
+                r.provider(),
+                r.pricedModel(),
+                r.keyId(),
+                a.feature(),
+                a.department(),
+                a.team(),
+                a.environment());
+        cells.computeIfAbsent(key, k -> new CellTotals()).add(r);
+        if (r.costUsd() != null) {
+            if (a.session() != null && trackedSessions.contains(a.session())) {
+                sessionCosts.merge(a.session(), r.costUsd(), BigDecimal::add);
+            }
+            if (trackedRequests.contains(r.requestId())) {
+                requestCosts.merge(r.requestId(), r.costUsd(), BigDecimal::add);
+            }
+        }
+    }
+
+    /** Adds pre-aggregated totals for a cell. */
+    public void add(CellKey key, CellTotals totals) {
+        cells.computeIfAbsent(key, k -> new CellTotals()).add(totals);
+    }
+
+    /** Adds a known session cost (for pre-aggregated sources). */
+    public void addSessionCost(String session, BigDecimal cost) {
+        sessionCosts.merge(session, cost, BigDecimal::add);
+    }
+
+    /** Adds a known request cost (for pre-aggregated sources). */
+    public void addRequestCost(String requestId, BigDecimal cost) {
+        requestCosts.merge(requestId, cost, BigDecimal::add);
+    }
+
+    public Map<CellKey, CellTotals> cells() {
+        return Collections.unmodifiableMap(cells);
+    }
+
+    /** Cost of each tracked session seen in the month. */
+    public Map<String, BigDecimal> sessionCosts() {
+        return Collections.unmodifiableMap(sessionCosts);
+    }
+
+    /** Cost of each tracked request seen in the month. */
+    public Map<String, BigDecimal> requestCosts() {
+        return Collections.unmodifiableMap(requestCosts);
+    }
+
+    /** Exact sum of every priced call's cost. */
+    public BigDecimal totalCostUsd() {
+        BigDecimal total = BigDecimal.ZERO;
+        for (CellTotals t : cells.values()) {
+            total = total.add(t.costUsd());
+        }
+        return total;
+    }
+
+    private LocalDate day(Instant t) {
+        String iso = t.toString().substring(0, 10);
+        LocalDate d = dayCache.get(iso);
+        if (d == null) {
+            d = LocalDate.parse(iso);
+            dayCache.put(iso, d);
+        }
+        return d;
+    }
+}

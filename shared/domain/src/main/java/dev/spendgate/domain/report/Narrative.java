@@ -1,0 +1,105 @@
+package dev.spendgate.domain.report;
+
+import java.time.YearMonth;
+import java.time.format.TextStyle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The board report's narrative, written from the figures alone: the same figures always give the same text, and
+ * every number in it is one of the figures.
+ */
+public final class Narrative {
+    private Narrative() {}
+
+    /** "November 2026". */
+    public static String monthName(YearMonth month) {
+        return month.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + " " + month.getYear();
+    }
+
+    /** The narrative's paragraphs. */
+    public static List<String> of(MonthlyFigures f) {
+        List<String> p = new ArrayList<>();
+        String headline = "In " + monthName(f.month()) + ", AI spend through Spendgate was " + Money.usd(f.totalUsd())
+                + " across " + String.format(Locale.ROOT, "%,d", f.calls()) + " calls";
+        if (f.changePercent() != null) {
+            String direction = f.changePercent().signum() > 0
+                    ? "up " + Money.percent(f.changePercent())
+                    : f.changePercent().signum() < 0
+                            ? "down " + Money.percent(f.changePercent().negate())
+                            : "flat";
+            headline += ", " + direction + " from " + Money.usd(f.previousTotalUsd()) + " in "
+                    + monthName(f.month().minusMonths(1)) + ".";
+        } else {
+            headline += "; there is no spend from " + monthName(f.month().minusMonths(1)) + " to compare with.";
+        }
+        p.add(headline);
+        if (!f.topFeatures().isEmpty() && !f.topDepartments().isEmpty()) {
+            MonthlyFigures.Share feature = f.topFeatures().get(0);
+            MonthlyFigures.Share department = f.topDepartments().get(0);
+            MonthlyFigures.Share model = f.topModels().get(0);
+            p.add("The largest feature was " + feature.name() + " (" + Money.usd(feature.costUsd()) + ", "
+                    + Money.percent(feature.percent()) + " of spend); the largest department was " + department.name()
+                    + " (" + Money.usd(department.costUsd()) + ", " + Money.percent(department.percent())
+                    + "). The most used model by cost was " + model.name() + " (" + Money.percent(model.percent())
+                    + ").");
+        }
+        if (f.budgets().isEmpty()) {
+            p.add("No monthly budgets were set.");
+        } else {
+            List<MonthlyFigures.BudgetLine> over =
+                    f.budgets().stream().filter(MonthlyFigures.BudgetLine::over).toList();
+            if (over.isEmpty()) {
+                p.add("All " + f.budgets().size() + " monthly budgets stayed within their limits.");
+            } else {
+                StringBuilder b = new StringBuilder(over.size() + " of "
+                        + f.budgets().size() + " monthly budgets ended the month over their limit: ");
+                for (int i = 0; i < over.size(); i++) {
+                    MonthlyFigures.BudgetLine l = over.get(i);
+                    b.append(i == 0 ? "" : "; ")
+                            .append(l.scope())
+                            .append(" spent ")
+                            .append(Money.usd(l.spentUsd()))
+                            .append(" of ")
+                            .append(Money.usd(l.limitUsd()));
+                }
+                p.add(b.append('.').toString());
+            }
+        }
+        if (f.waste() == null) {
+            p.add("No waste analysis was stored for this month, so recovered and recoverable waste and the AI"
+                    + " Efficiency Score are not shown.");
+        } else {
+            String w = "Waste analysis found " + Money.usd(f.waste().totalRecoverableUsd()) + " still recoverable; "
+                    + Money.usd(f.waste().totalRecoveredUsd()) + " was recovered.";
+            if (f.waste().efficiencyScore() != null) {
+                w += " The AI Efficiency Score is " + f.waste().efficiencyScore() + " out of 100.";
+            }
+            p.add(w);
+        }
+        if (f.unattributedUsd().signum() != 0) {
+            p.add(Money.usd(f.unattributedUsd()) + " (" + Money.percent(Money.share(f.unattributedUsd(), f.totalUsd()))
+                    + " of spend) carried no feature or department and needs attribution.");
+        }
+        if (f.unpricedCalls() > 0) {
+            p.add(String.format(Locale.ROOT, "%,d", f.unpricedCalls())
+                    + " calls used models missing from the pricing catalog; their cost is unknown and not included.");
+        }
+        if (!f.outcomes().isEmpty()) {
+            StringBuilder b = new StringBuilder("Cost per outcome: ");
+            for (int i = 0; i < f.outcomes().size(); i++) {
+                MonthlyFigures.OutcomeCost o = f.outcomes().get(i);
+                b.append(i == 0 ? "" : "; ")
+                        .append(o.name())
+                        .append(' ')
+                        .append(Money.usd(o.costPerOutcomeUsd(), 4))
+                        .append(" (")
+                        .append(String.format(Locale.ROOT, "%,d", o.count()))
+                        .append(")");
+            }
+            p.add(b.append('.').toString());
+        }
+        return p;
+    }
+}

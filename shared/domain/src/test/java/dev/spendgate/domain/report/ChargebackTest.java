@@ -1,0 +1,80 @@
+package dev.spendgate.domain.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spendgate.domain.pricing.TokenUsage;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ChargebackTest {
+    static final YearMonth MONTH = YearMonth.of(2026, 11);
+
+    static void spend(MonthlyUsage usage, String department, String team, String feature, String cost) {
+        usage.add(
+                new CellKey(LocalDate.of(2026, 11, 2), "openai", "gpt-4o", "k", feature, department, team, "prod"),
+                CellTotals.of(1, 1, 0, TokenUsage.openAi(10, 0, 1, 0), new BigDecimal(cost)));
+    }
+
+    static ChargebackRules rules(String json) {
+        return ChargebackRules.parse(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void of_fixedSharedRule_splitsBySharesAndRoundsToTheCentWithoutLosingOne() {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        spend(usage, "support", null, "chat", "0.005");
+        spend(usage, "eng", null, "search", "0.005");
+        spend(usage, "platform", null, "gateway", "1.00");
+        Chargeback c = Chargeback.of(usage, rules("""
+                {"suspense": {"gl_account": "6999", "cost_centre": "SUSP"},
+                 "rules": [{"department": "support", "gl_account": "6100", "cost_centre": "CC-1"},
+                           {"department": "eng", "gl_account": "6200", "cost_centre": "CC-2"}],
+                 "shared": [{"department": "platform", "allocation": "fixed", "gl_account": "6300",
+                             "shares": {"CC-1": "33.3", "CC-2": "66.7"}}]}"""));
+
+        assertThat(c.lines())
+                .extracting(l -> l.kind().label() + " " + l.costCentre() + " "
+                        + l.exactAmountUsd().toPlainString())
+                .containsExactly("direct CC-2 0.005", "direct CC-1 0.005", "shared CC-1 0.333", "shared CC-2 0.667");
+        assertThat(c.totalUsd()).isEqualByComparingTo("1.01");
+        assertThat(c.lines().stream().map(Chargeback.Line::amountUsd).reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualByComparingTo("1.01");
+    }
+
+    @Test
+    void of_noRuleAndNoDepartment_goesToSuspenseWithTheReason() {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        spend(usage, null, null, "chat", "2");
+        spend(usage, "legal", null, "contracts", "3");
+        Chargeback c = Chargeback.of(usage, ChargebackRules.NONE);
+
+        assertThat(c.suspense())
+                .extracting(Chargeback.Line::note)
+                .containsExactly(
+                        "unmapped: no chargeback rule matches", "unattributed: the calls carried no department");
+        assertThat(c.totalUsd()).isEqualByComparingTo("5.00");
+    }
+
+    @Test
+    void largestRemainder_thirds_giveTheSpareCentToTheLargestRemainder() {
+        List<BigDecimal> cents = Chargeback.largestRemainder(
+                List.of(new BigDecimal("0.3333"), new BigDecimal("0.3334"), new BigDecimal("0.3333")),
+                new BigDecimal("1.00"));
+        assertThat(cents).extracting(BigDecimal::toPlainString).containsExactly("0.33", "0.34", "0.33");
+    }
+
+    @Test
+    void parse_fixedSharesNotSummingTo100_isRejectedNamingTheRule() {
+        assertThatThrownBy(() -> rules("""
+                {"shared": [{"department": "platform", "allocation": "fixed", "gl_account": "1",
+                             "shares": {"A": "50", "B": "40"}}]}"""))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("shared[0]")
+                .hasMessageContaining("sum to 100");
+    }
+}
