@@ -18,6 +18,11 @@ import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.function.proxy.bedrock.BedrockErrors;
+import dev.spendgate.function.proxy.bedrock.BedrockPath;
+import dev.spendgate.function.proxy.bedrock.BedrockRequests;
+import dev.spendgate.function.proxy.bedrock.EventStreamDecoder;
+import dev.spendgate.function.proxy.bedrock.InvokeStreamChunks;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
@@ -138,9 +143,14 @@ public final class Gateway {
     /** Handles one request; never throws for anything the client or the upstream did. */
     public void handle(GatewayRequest request, ResponseSink sink) {
         Call call = new Call(newRequestId(), clock.instant(), System.nanoTime());
-        Optional<Endpoint> endpoint = Endpoint.forPath(request.path());
-        call.format = endpoint.map(Endpoint::format)
-                .orElse(request.path().contains("messages") ? ApiFormat.ANTHROPIC : ApiFormat.OPENAI);
+        call.bedrock = BedrockPath.parse(request.path()).orElse(null);
+        Optional<Endpoint> endpoint = call.bedrock != null
+                ? Optional.of(call.bedrock.operation().estimateAs())
+                : Endpoint.forPath(request.path());
+        call.format = call.bedrock != null || BedrockPath.isBedrock(request.path())
+                ? ApiFormat.BEDROCK
+                : endpoint.map(Endpoint::format)
+                        .orElse(request.path().contains("messages") ? ApiFormat.ANTHROPIC : ApiFormat.OPENAI);
         if (endpoint.isEmpty()) {
             respondError(
                     call,
@@ -148,7 +158,9 @@ public final class Gateway {
                     404,
                     "not_found_error",
                     "Unknown path " + sanitize(request.path())
-                            + ". Spendgate serves POST /v1/chat/completions, /v1/responses, /v1/embeddings and /v1/messages.",
+                            + ". Spendgate serves POST /v1/chat/completions, /v1/responses, /v1/embeddings and"
+                            + " /v1/messages, and the Bedrock runtime's POST /model/{modelId}/converse,"
+                            + " /converse-stream, /invoke and /invoke-with-response-stream.",
                     "path");
             return;
         }
@@ -159,7 +171,11 @@ public final class Gateway {
                     sink,
                     405,
                     "invalid_request_error",
-                    "Method " + sanitize(request.method()) + " is not allowed on " + call.endpoint.path()
+                    "Method " + sanitize(request.method()) + " is not allowed on "
+                            + (call.bedrock != null
+                                    ? "/model/{modelId}/"
+                                            + call.bedrock.operation().pathSuffix()
+                                    : call.endpoint.path())
                             + "; use POST.",
                     "method");
             return;
@@ -171,7 +187,10 @@ public final class Gateway {
                     sink,
                     401,
                     "authentication_error",
-                    "Missing Spendgate key: send it as 'Authorization: Bearer sg-...' or 'x-api-key: sg-...'.",
+                    call.bedrock != null
+                            ? "Missing Spendgate key: send it as 'x-api-key: sg-...' or 'Authorization: Bearer sg-...'"
+                                    + " (with the AWS SDK: a token provider or an x-api-key header override)."
+                            : "Missing Spendgate key: send it as 'Authorization: Bearer sg-...' or 'x-api-key: sg-...'.",
                     "authorization");
             return;
         }
@@ -241,25 +260,24 @@ public final class Gateway {
             respondError(call, sink, 400, "invalid_request_error", "The request body must be a JSON object.", "body");
             return;
         }
-        JsonNode model = body.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            respondError(
-                    call,
-                    sink,
-                    400,
-                    "invalid_request_error",
-                    "'model' is required and must be a non-empty string.",
-                    "model");
+        if (call.bedrock != null) {
+            Optional<BedrockRequests.Invalid> invalid = BedrockRequests.validate(call.bedrock.operation(), body);
+            if (invalid.isPresent()) {
+                respondError(
+                        call,
+                        sink,
+                        400,
+                        "invalid_request_error",
+                        invalid.get().message(),
+                        invalid.get().field());
+                return;
+            }
+            call.modelRequested = call.bedrock.modelId();
+            call.stream = call.bedrock.operation().stream();
+        } else if (!readModelAndStream(call, body, sink)) {
             return;
         }
-        call.modelRequested = model.asText();
-        JsonNode stream = body.get("stream");
-        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
-            respondError(call, sink, 400, "invalid_request_error", "'stream' must be a boolean.", "stream");
-            return;
-        }
-        call.stream = stream != null && stream.asBoolean();
-        Optional<Provider> provider = router.route(call.endpoint, call.modelRequested);
+        Optional<Provider> provider = router.route(call.format, call.modelRequested);
         if (provider.isEmpty()) {
             respondError(
                     call,
@@ -267,12 +285,12 @@ public final class Gateway {
                     400,
                     "invalid_request_error",
                     "No provider is configured for model '" + sanitize(call.modelRequested) + "' on "
-                            + call.endpoint.path() + ".",
+                            + (call.bedrock != null ? "the Bedrock runtime" : call.endpoint.path()) + ".",
                     "model");
             return;
         }
         call.provider = provider.get();
-        if (call.provider.apiKey() == null || call.provider.apiKey().isBlank()) {
+        if (call.provider.missingKey()) {
             respondError(
                     call,
                     sink,
@@ -284,7 +302,9 @@ public final class Gateway {
             return;
         }
 
-        PromptText prompt = PromptText.of(call.endpoint, body);
+        PromptText prompt = call.bedrock != null
+                ? BedrockRequests.prompt(call.bedrock.operation(), body)
+                : PromptText.of(call.endpoint, body);
         call.prompt = prompt;
         call.maxOutputTokens = prompt.maxOutputTokens();
         call.body = (ObjectNode) body;
@@ -293,10 +313,18 @@ public final class Gateway {
         }
         ObjectNode outgoingBody = (ObjectNode) body;
         boolean changed = false;
-        if (call.degradedFrom != null) {
+        if (call.degradedFrom != null && call.bedrock == null) {
             outgoingBody = outgoingBody.deepCopy();
             outgoingBody.put("model", call.modelForwarded);
             changed = true;
+        }
+        if (call.bedrock != null && call.bedrock.operation().converse()) {
+            Optional<ObjectNode> tagged =
+                    BedrockRequests.withRequestMetadata(outgoingBody, call.attribution, call.requestId);
+            if (tagged.isPresent()) {
+                outgoingBody = tagged.get();
+                changed = true;
+            }
         }
         if (call.endpoint == Endpoint.CHAT_COMPLETIONS && call.stream) {
             JsonNode options = outgoingBody.path("stream_options");
@@ -316,23 +344,70 @@ public final class Gateway {
         relay(call, in, sink);
     }
 
+    /** Reads {@code model} and {@code stream} of an OpenAI or Anthropic body; false when refused (response sent). */
+    private boolean readModelAndStream(Call call, JsonNode body, ResponseSink sink) {
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            respondError(
+                    call,
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "'model' is required and must be a non-empty string.",
+                    "model");
+            return false;
+        }
+        call.modelRequested = model.asText();
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            respondError(call, sink, 400, "invalid_request_error", "'stream' must be a boolean.", "stream");
+            return false;
+        }
+        call.stream = stream != null && stream.asBoolean();
+        return true;
+    }
+
     private void relay(Call call, Headers in, ResponseSink sink) {
         Headers out = new Headers();
         in.forEach((name, value) -> {
             String lower = Headers.lower(name);
-            if (!DROP_REQUEST.contains(lower) && !lower.startsWith("x-cost-") && !lower.startsWith("x-spendgate-")) {
+            if (call.bedrock != null
+                    ? lower.equals("content-type") || lower.equals("accept") || lower.startsWith("x-amzn-bedrock-")
+                    : !DROP_REQUEST.contains(lower)
+                            && !lower.startsWith("x-cost-")
+                            && !lower.startsWith("x-spendgate-")) {
                 out.add(name, value);
             }
         });
-        if (call.provider.format() == ApiFormat.ANTHROPIC) {
-            out.set("x-api-key", call.provider.apiKey());
-            if (!out.contains("anthropic-version")) {
-                out.set("anthropic-version", "2023-06-01");
+        URI uri = call.bedrock != null
+                ? BedrockPath.upstreamUri(call.provider.baseUrl(), call.modelForwarded, call.bedrock.operation())
+                : call.endpoint.upstreamUri(call.provider, call.modelForwarded);
+        switch (call.provider.auth()) {
+            case BEARER -> out.set("Authorization", "Bearer " + call.provider.apiKey());
+            case X_API_KEY -> out.set("x-api-key", call.provider.apiKey());
+            case API_KEY -> out.set("api-key", call.provider.apiKey());
+            case SIGV4 -> {
+                try {
+                    call.provider.signer().sign(uri, out, call.requestBytes);
+                } catch (RuntimeException e) {
+                    Log.error(call.requestId, "could not sign the call for provider '" + call.provider.name() + "'", e);
+                    respondError(
+                            call,
+                            sink,
+                            503,
+                            "api_error",
+                            "Spendgate has no usable AWS credentials to sign the call to provider '"
+                                    + call.provider.name() + "'.",
+                            null);
+                    call.errorType = "provider_not_configured";
+                    return;
+                }
             }
-        } else {
-            out.set("Authorization", "Bearer " + call.provider.apiKey());
+            case NONE -> {}
         }
-        URI uri = URI.create(call.provider.baseUrl() + call.endpoint.upstreamSuffix());
+        if (call.provider.format() == ApiFormat.ANTHROPIC && !out.contains("anthropic-version")) {
+            out.set("anthropic-version", "2023-06-01");
+        }
         long upstreamStart = System.nanoTime();
         UpstreamClient.Response response;
         try {
@@ -358,13 +433,22 @@ public final class Gateway {
             back.set(DEGRADED_HEADER, call.degradedFrom + " -> " + call.modelForwarded);
         }
         String contentType = response.headers().first("content-type");
-        boolean sse =
-                contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-        UsageTracker tracker = UsageTracker.forEndpoint(call.endpoint);
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        boolean sse = type.startsWith("text/event-stream");
+        boolean eventStream = type.startsWith("application/vnd.amazon.eventstream");
+        UsageTracker tracker =
+                call.bedrock != null ? call.bedrock.operation().tracker() : UsageTracker.forEndpoint(call.endpoint);
         call.tracker = tracker;
         call.upstreamOk = response.status() >= 200 && response.status() < 300;
         if (sse) {
-            relayStream(call, response, back, sink, tracker, upstreamStart);
+            SseDecoder decoder = new SseDecoder(tracker);
+            relayStream(call, response, back, sink, decoder::feed, decoder::hasPartialEvent, upstreamStart);
+        } else if (eventStream) {
+            EventStreamDecoder decoder = new EventStreamDecoder(
+                    call.bedrock != null && !call.bedrock.operation().converse()
+                            ? new InvokeStreamChunks(tracker)
+                            : tracker);
+            relayStream(call, response, back, sink, decoder::feed, decoder::hasPartialEvent, upstreamStart);
         } else {
             relayWhole(call, response, back, sink, tracker, upstreamStart);
         }
@@ -415,14 +499,19 @@ public final class Gateway {
         }
     }
 
+    /** What reads a stream's frames as they pass: SSE, or AWS event-stream. */
+    private interface StreamFeed {
+        void feed(byte[] bytes, int offset, int count);
+    }
+
     private void relayStream(
             Call call,
             UpstreamClient.Response response,
             Headers back,
             ResponseSink sink,
-            UsageTracker tracker,
+            StreamFeed decoder,
+            java.util.function.BooleanSupplier partialEvent,
             long upstreamStart) {
-        SseDecoder decoder = new SseDecoder(tracker);
         boolean clientGone = false;
         boolean upstreamCut = false;
         try {
@@ -466,7 +555,7 @@ public final class Gateway {
         }
         if (clientGone) {
             call.errorType = "client_disconnected";
-        } else if (upstreamCut || decoder.hasPartialEvent()) {
+        } else if (upstreamCut || partialEvent.getAsBoolean()) {
             call.errorType = "upstream_truncated";
         }
         if (call.upstreamOk) {
@@ -539,7 +628,10 @@ public final class Gateway {
                 .keyId(call.key.id())
                 .attribution(call.attribution)
                 .provider(call.provider == null ? null : call.provider.name())
-                .endpoint(call.endpoint == null ? null : call.endpoint.recordName())
+                .endpoint(
+                        call.bedrock != null
+                                ? call.bedrock.operation().recordName()
+                                : call.endpoint == null ? null : call.endpoint.recordName())
                 .modelRequested(call.modelRequested)
                 .modelServed(call.modelServed)
                 .stream(call.stream)
@@ -691,14 +783,23 @@ public final class Gateway {
             String param,
             Map<String, String> extraHeaders,
             Map<String, String> extraFields) {
+        if (call.format == ApiFormat.BEDROCK && status == 401) {
+            status = 403; // as Bedrock answers a bad credential (and HTTP clients treat 401 specially)
+        }
         call.statusCode = status;
         if (call.errorType == null) {
             call.errorType = type;
         }
-        byte[] body = call.format == ApiFormat.ANTHROPIC
-                ? ErrorBodies.anthropic(type, message, param, extraFields)
-                : ErrorBodies.openAi(type, message, param, errorCode(status, type), extraFields);
+        byte[] body =
+                switch (call.format) {
+                    case ANTHROPIC -> ErrorBodies.anthropic(type, message, param, extraFields);
+                    case BEDROCK -> BedrockErrors.body(type, message, param, extraFields);
+                    case OPENAI -> ErrorBodies.openAi(type, message, param, errorCode(status, type), extraFields);
+                };
         Headers headers = new Headers().set("Content-Type", "application/json").set(REQUEST_ID_HEADER, call.requestId);
+        if (call.format == ApiFormat.BEDROCK) {
+            headers.set(BedrockErrors.ERROR_TYPE_HEADER, BedrockErrors.errorCode(status, type));
+        }
         extraHeaders.forEach(headers::set);
         if (status == 405) {
             headers.set("Allow", "POST");
@@ -810,6 +911,7 @@ public final class Gateway {
         final long startNanos;
         ApiFormat format = ApiFormat.OPENAI;
         Endpoint endpoint;
+        BedrockPath bedrock;
         ProxyKey key;
         Attribution attribution = Attribution.NONE;
         Provider provider;

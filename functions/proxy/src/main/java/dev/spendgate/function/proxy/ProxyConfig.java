@@ -3,17 +3,25 @@ package dev.spendgate.function.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.function.proxy.upstream.ApiFormat;
+import dev.spendgate.function.proxy.upstream.AwsSigV4Signer;
 import dev.spendgate.function.proxy.upstream.Provider;
+import dev.spendgate.function.proxy.upstream.UpstreamAuth;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * The proxy's configuration, read once from environment variables (see the README's configuration table). Provider
@@ -30,6 +38,7 @@ public record ProxyConfig(
 
     public static final String DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
     public static final String DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
+    public static final String DEFAULT_BEDROCK_REGION = "us-east-1";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ProxyConfig {
@@ -61,6 +70,17 @@ public record ProxyConfig(
                 get.apply("ANTHROPIC_API_KEY"),
                 List.of("*"),
                 "anthropic"));
+        String region = bedrockRegion(env, null);
+        providers.add(new Provider(
+                "bedrock",
+                ApiFormat.BEDROCK,
+                orDefault(get.apply("SPENDGATE_BEDROCK_BASE_URL"), bedrockBaseUrl(region)),
+                null,
+                List.of("*"),
+                "bedrock",
+                UpstreamAuth.SIGV4,
+                null,
+                new AwsSigV4Signer("bedrock", region, awsCredentials(env))));
         String overrides = get.apply("SPENDGATE_PRICING_OVERRIDES");
         return new ProxyConfig(
                 providers,
@@ -80,10 +100,7 @@ public record ProxyConfig(
         for (Provider p : providers) {
             String name = p.name().toUpperCase(Locale.ROOT).replace('-', '_') + "_API_KEY";
             String key = keys.get(name);
-            updated.add(
-                    key == null
-                            ? p
-                            : new Provider(p.name(), p.format(), p.baseUrl(), key, p.models(), p.pricingProvider()));
+            updated.add(key == null ? p : p.withApiKey(key));
         }
         return new ProxyConfig(
                 updated, pricingOverrides, maxBodyBytes, upstreamTimeout, flushMaxRecords, flushInterval, env);
@@ -112,8 +129,12 @@ public record ProxyConfig(
     }
 
     /**
-     * Extra providers: a JSON array of {@code {"name", "format": "openai"|"anthropic", "base_url", "api_key_env",
-     * "models": ["mistral-*"], "pricing_provider"}}. They are tried before the built-in OpenAI and Anthropic ones.
+     * Extra providers: a JSON array of {@code {"name", "format": "openai"|"anthropic"|"bedrock", "base_url",
+     * "api_key_env", "models": ["mistral-*"], "pricing_provider", "auth": "bearer"|"x-api-key"|"api-key"|"sigv4"|"none",
+     * "azure_api_version", "deployments": {"model": "deployment"}, "region"}}. They are tried before the built-in
+     * OpenAI, Anthropic and Bedrock ones. {@code azure_api_version} turns on Azure OpenAI deployment URLs (and
+     * {@code api-key} authentication unless {@code auth} says otherwise); Bedrock providers sign with SigV4 for their
+     * {@code region} and default {@code base_url} to that region's runtime endpoint.
      */
     static List<Provider> readProviders(Path file, Map<String, String> env) {
         JsonNode root;
@@ -127,18 +148,88 @@ public record ProxyConfig(
         }
         List<Provider> providers = new ArrayList<>();
         for (JsonNode p : root) {
+            String name = required(p, "name");
             List<String> models = new ArrayList<>();
             p.path("models").forEach(m -> models.add(m.asText()));
             String keyEnv = p.path("api_key_env").asText(null);
+            String formatName = required(p, "format").toUpperCase(Locale.ROOT);
+            ApiFormat format;
+            try {
+                format = ApiFormat.valueOf(formatName);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("provider '" + name + "' in SPENDGATE_PROVIDERS_FILE: format must"
+                        + " be openai, anthropic or bedrock, got '"
+                        + p.path("format").asText() + "'");
+            }
+            String apiVersion = p.path("azure_api_version").asText(null);
+            Provider.AzureDeployments azure = null;
+            if (apiVersion != null) {
+                Map<String, String> deployments = new LinkedHashMap<>();
+                p.path("deployments")
+                        .fields()
+                        .forEachRemaining(
+                                e -> deployments.put(e.getKey(), e.getValue().asText()));
+                azure = new Provider.AzureDeployments(apiVersion, deployments);
+            }
+            UpstreamAuth auth = p.hasNonNull("auth")
+                    ? UpstreamAuth.parse(p.get("auth").asText())
+                    : azure != null ? UpstreamAuth.API_KEY : UpstreamAuth.defaultFor(format);
+            String baseUrl = p.path("base_url").asText(null);
+            AwsSigV4Signer signer = null;
+            if (format == ApiFormat.BEDROCK || auth == UpstreamAuth.SIGV4) {
+                String region = bedrockRegion(env, p.path("region").asText(null));
+                signer = new AwsSigV4Signer("bedrock", region, awsCredentials(env));
+                baseUrl = baseUrl == null ? bedrockBaseUrl(region) : baseUrl;
+            }
+            if (baseUrl == null || baseUrl.isBlank()) {
+                required(p, "base_url");
+            }
             providers.add(new Provider(
-                    required(p, "name"),
-                    ApiFormat.valueOf(required(p, "format").toUpperCase(Locale.ROOT)),
-                    required(p, "base_url"),
+                    name,
+                    format,
+                    baseUrl,
                     keyEnv == null ? null : env.get(keyEnv),
                     models,
-                    p.path("pricing_provider").asText(null)));
+                    p.path("pricing_provider").asText(null),
+                    auth,
+                    azure,
+                    signer));
         }
         return providers;
+    }
+
+    /** {@code explicit}, else {@code SPENDGATE_BEDROCK_REGION}, {@code AWS_REGION}, {@code AWS_DEFAULT_REGION}. */
+    private static String bedrockRegion(Map<String, String> env, String explicit) {
+        for (String candidate : new String[] {
+            explicit, env.get("SPENDGATE_BEDROCK_REGION"), env.get("AWS_REGION"), env.get("AWS_DEFAULT_REGION")
+        }) {
+            if (candidate != null && !candidate.isBlank()) {
+                return candidate.trim();
+            }
+        }
+        return DEFAULT_BEDROCK_REGION;
+    }
+
+    private static String bedrockBaseUrl(String region) {
+        return "https://bedrock-runtime." + region + ".amazonaws.com";
+    }
+
+    /**
+     * The gateway's own AWS credentials for signing Bedrock calls: the configuration's {@code AWS_ACCESS_KEY_ID} /
+     * {@code AWS_SECRET_ACCESS_KEY} / {@code AWS_SESSION_TOKEN} when set, else the SDK's default chain (Lambda role,
+     * container or instance profile, SSO, profile files), resolved lazily at the first Bedrock call.
+     */
+    private static AwsCredentialsProvider awsCredentials(Map<String, String> env) {
+        String id = env.get("AWS_ACCESS_KEY_ID");
+        String secret = env.get("AWS_SECRET_ACCESS_KEY");
+        if (id != null && !id.isBlank() && secret != null && !secret.isBlank()) {
+            String token = env.get("AWS_SESSION_TOKEN");
+            return StaticCredentialsProvider.create(
+                    token == null || token.isBlank()
+                            ? AwsBasicCredentials.create(id.trim(), secret.trim())
+                            : AwsSessionCredentials.create(id.trim(), secret.trim(), token.trim()));
+        }
+        return DefaultCredentialsProvider.builder().build();
     }
 
     private static String required(JsonNode node, String field) {

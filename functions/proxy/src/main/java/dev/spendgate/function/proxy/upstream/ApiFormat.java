@@ -3,5 +3,7 @@ package dev.spendgate.function.proxy.upstream;
 /** The wire format a provider speaks. */
 public enum ApiFormat {
     OPENAI,
-    ANTHROPIC
+    ANTHROPIC,
+    /** The Amazon Bedrock runtime API ({@code /model/{modelId}/converse} and its siblings). */
+    BEDROCK
 }

@@ -1,5 +1,8 @@
 package dev.spendgate.function.proxy.upstream;
 
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /** The routes Spendgate serves, each in one provider's format. */
@@ -57,5 +60,24 @@ public enum Endpoint {
      */
     public String upstreamSuffix() {
         return upstreamSuffix;
+    }
+
+    /**
+     * Where a call on this endpoint goes at {@code provider}: its base URL plus {@link #upstreamSuffix()}, or for Azure
+     * OpenAI {@code /openai/deployments/{deployment}/chat/completions?api-version=..} ({@code /openai/responses} for
+     * the Responses API, which takes the deployment in the body's {@code model}).
+     */
+    public URI upstreamUri(Provider provider, String model) {
+        Provider.AzureDeployments azure = provider.azure();
+        if (azure == null) {
+            return URI.create(provider.baseUrl() + upstreamSuffix);
+        }
+        String query = "?api-version=" + URLEncoder.encode(azure.apiVersion(), StandardCharsets.UTF_8);
+        if (this == RESPONSES) {
+            return URI.create(provider.baseUrl() + "/openai/responses" + query);
+        }
+        String deployment = URLEncoder.encode(azure.deployment(model), StandardCharsets.UTF_8)
+                .replace("+", "%20");
+        return URI.create(provider.baseUrl() + "/openai/deployments/" + deployment + upstreamSuffix + query);
     }
 }

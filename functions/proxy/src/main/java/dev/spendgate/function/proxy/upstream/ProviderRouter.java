@@ -15,13 +15,17 @@ public final class ProviderRouter {
     }
 
     public Optional<Provider> route(Endpoint endpoint, String model) {
+        return route(endpoint.format(), model);
+    }
+
+    public Optional<Provider> route(ApiFormat format, String model) {
         for (Provider p : providers) {
-            if (p.format() == endpoint.format() && !p.models().contains("*") && p.serves(model)) {
+            if (p.format() == format && !p.models().contains("*") && p.serves(model)) {
                 return Optional.of(p);
             }
         }
         for (Provider p : providers) {
-            if (p.format() == endpoint.format() && p.models().contains("*")) {
+            if (p.format() == format && p.models().contains("*")) {
                 return Optional.of(p);
             }
         }

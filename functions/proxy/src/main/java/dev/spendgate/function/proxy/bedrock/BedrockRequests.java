@@ -1,0 +1,139 @@
+package dev.spendgate.function.proxy.bedrock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.function.proxy.upstream.Endpoint;
+import dev.spendgate.function.proxy.usage.PromptText;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the gateway reads from and adds to Bedrock request bodies. */
+public final class BedrockRequests {
+    /** Bedrock accepts at most 16 {@code requestMetadata} entries. */
+    static final int MAX_METADATA_ENTRIES = 16;
+
+    private BedrockRequests() {}
+
+    /** A request field the gateway refuses before forwarding, and why. */
+    public record Invalid(String field, String message) {}
+
+    /** Checks the fields the gateway relies on; Bedrock validates the rest itself. */
+    public static Optional<Invalid> validate(BedrockOperation operation, JsonNode body) {
+        if (!operation.converse()) {
+            return Optional.empty();
+        }
+        JsonNode messages = body.get("messages");
+        if (messages != null && !messages.isArray()) {
+            return Optional.of(new Invalid("messages", "'messages' must be an array of messages."));
+        }
+        JsonNode metadata = body.get("requestMetadata");
+        if (metadata != null && !metadata.isObject()) {
+            return Optional.of(new Invalid("requestMetadata", "'requestMetadata' must be an object of strings."));
+        }
+        JsonNode maxTokens = body.path("inferenceConfig").get("maxTokens");
+        if (maxTokens != null && !maxTokens.canConvertToLong()) {
+            return Optional.of(
+                    new Invalid("inferenceConfig.maxTokens", "'inferenceConfig.maxTokens' must be an integer."));
+        }
+        return Optional.empty();
+    }
+
+    /** The request's text for token estimates and fingerprints (never stored). */
+    public static PromptText prompt(BedrockOperation operation, JsonNode body) {
+        if (!operation.converse()) {
+            // InvokeModel bodies for Anthropic models are Messages bodies.
+            return PromptText.of(Endpoint.MESSAGES, body);
+        }
+        String system = text(body.get("system"));
+        StringBuilder all = new StringBuilder(system);
+        String prefix = system;
+        JsonNode messages = body.path("messages");
+        int count = 0;
+        for (JsonNode m : messages) {
+            if (count == messages.size() - 1) {
+                prefix = all.toString();
+            }
+            all.append('\n').append(m.path("role").asText()).append(": ").append(text(m.get("content")));
+            count++;
+        }
+        JsonNode maxTokens = body.path("inferenceConfig").get("maxTokens");
+        return new PromptText(
+                system,
+                prefix,
+                all.toString(),
+                count,
+                maxTokens != null && maxTokens.canConvertToLong() ? maxTokens.asLong() : null);
+    }
+
+    /**
+     * The Converse body with Spendgate's attribution and request id added to {@code requestMetadata}, so Bedrock's
+     * model invocation logs carry them ({@code spendgate_request_id}, {@code spendgate_feature}, ...). Entries the
+     * caller set are kept as they are; nothing is added past Bedrock's limit of 16. Returns empty when nothing is
+     * added.
+     */
+    public static Optional<ObjectNode> withRequestMetadata(ObjectNode body, Attribution attribution, String requestId) {
+        JsonNode existing = body.get("requestMetadata");
+        if (existing != null && !existing.isObject()) {
+            return Optional.empty();
+        }
+        int size = existing == null ? 0 : existing.size();
+        Map<String, String> add = new LinkedHashMap<>();
+        for (Map.Entry<String, String> entry : metadata(attribution, requestId).entrySet()) {
+            if (size + add.size() >= MAX_METADATA_ENTRIES) {
+                break;
+            }
+            if (existing == null || !existing.has(entry.getKey())) {
+                add.put(entry.getKey(), entry.getValue());
+            }
+        }
+        if (add.isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectNode copy = body.deepCopy();
+        ObjectNode metadata =
+                existing == null ? copy.putObject("requestMetadata") : (ObjectNode) copy.get("requestMetadata");
+        add.forEach(metadata::put);
+        return Optional.of(copy);
+    }
+
+    /** The entries Spendgate adds, request id first (the one that joins a Bedrock log line to its usage record). */
+    static Map<String, String> metadata(Attribution attribution, String requestId) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("spendgate_request_id", requestId);
+        put(out, "spendgate_feature", attribution.feature());
+        put(out, "spendgate_team", attribution.team());
+        put(out, "spendgate_department", attribution.department());
+        put(out, "spendgate_environment", attribution.environment());
+        put(out, "spendgate_user", attribution.user());
+        put(out, "spendgate_session", attribution.session());
+        put(out, "spendgate_run", attribution.run());
+        return out;
+    }
+
+    private static void put(Map<String, String> out, String key, String value) {
+        if (value != null) {
+            out.put(key, value);
+        }
+    }
+
+    /** Converse content: a list of blocks, each {@code {"text": ..}} or another kind (tool results nest content). */
+    private static String text(JsonNode content) {
+        if (content == null || !content.isArray()) {
+            return content != null && content.isTextual() ? content.asText() : "";
+        }
+        StringBuilder out = new StringBuilder();
+        for (JsonNode block : content) {
+            if (block.hasNonNull("text") && block.get("text").isTextual()) {
+                out.append(block.get("text").asText());
+            } else if (block.has("toolResult")) {
+                out.append(text(block.path("toolResult").get("content")));
+            } else if (block.has("toolUse")) {
+                out.append(block.path("toolUse").path("input").toString());
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.spendgate.function.proxy.bedrock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.function.proxy.usage.TrackedUsage;
+import dev.spendgate.function.proxy.usage.UsageTracker;
+
+/**
+ * Converse and ConverseStream: {@code usage} in the response body, or in the stream's {@code metadata} event.
+ * {@code inputTokens}, {@code cacheReadInputTokens} and {@code cacheWriteInputTokens} are disjoint (Anthropic
+ * semantics); cache writes split into 5-minute and 1-hour by {@code cacheDetails} when Bedrock reports it.
+ */
+final class ConverseUsageTracker extends UsageTracker {
+    private TokenUsage tokens;
+
+    @Override
+    protected void readBody(JsonNode root) {
+        read(root.path("usage"));
+    }
+
+    @Override
+    protected boolean isDelta(String event, String data) {
+        return "contentBlockDelta".equals(event);
+    }
+
+    @Override
+    protected void readEvent(String event, JsonNode node) {
+        if ("metadata".equals(event) || (event == null && node.has("usage"))) {
+            read(node.path("usage"));
+        }
+    }
+
+    @Override
+    protected void appendDeltaText(JsonNode event, StringBuilder text) {
+        JsonNode delta = event.path("delta");
+        appendIfText(delta.get("text"), text);
+        appendIfText(delta.path("reasoningContent").get("text"), text);
+        appendIfText(delta.path("toolUse").get("input"), text);
+    }
+
+    @Override
+    protected TrackedUsage usage(String streamedText) {
+        return new TrackedUsage(tokens, tokens != null, null, streamedText);
+    }
+
+    private void read(JsonNode usage) {
+        if (!usage.isObject() || !usage.has("inputTokens")) {
+            return;
+        }
+        long input = usage.path("inputTokens").asLong();
+        long cacheRead = usage.path("cacheReadInputTokens").asLong();
+        long cacheWrite = usage.path("cacheWriteInputTokens").asLong();
+        long oneHour = 0;
+        for (JsonNode detail : usage.path("cacheDetails")) {
+            if ("1h".equals(detail.path("ttl").asText())) {
+                oneHour += detail.path("inputTokens").asLong();
+            }
+        }
+        oneHour = Math.min(oneHour, cacheWrite);
+        tokens = TokenUsage.anthropic(
+                input,
+                cacheRead,
+                cacheWrite - oneHour,
+                oneHour,
+                usage.path("outputTokens").asLong());
+    }
+
+    private static void appendIfText(JsonNode node, StringBuilder text) {
+        if (node != null && node.isTextual()) {
+            text.append(node.asText());
+        }
+    }
+}
