@@ -1,18 +1,120 @@
 package dev.spendgate.cli;
 
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.report.Chargeback;
+import dev.spendgate.domain.report.Money;
+import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.report.MonthlyReport;
+import dev.spendgate.report.ReportEnvironment;
+import dev.spendgate.report.email.SmtpMailTransport;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code spendgate report}: being built; says so instead of pretending. */
-@Command(name = "report", description = "Produce the monthly finance report (issue 5).")
+/** {@code spendgate report}: the month's FOCUS file, chargeback and board PDF, emailed once when configured. */
+@Command(
+        name = "report",
+        description = "Write a calendar month's focus-1.1.csv, chargeback.csv and board-report.pdf, and email them"
+                + " once when SPENDGATE_REPORT_EMAIL_TO and SPENDGATE_SMTP_HOST are set.")
 final class ReportCommand implements Callable<Integer> {
     @Mixin
     SpendgateCli.DataDirOption dir;
 
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--month", paramLabel = "YYYY-MM", description = "The calendar month (UTC). Default: last month.")
+    String month;
+
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Where the files go. Default: reports/YYYY-MM under the data dir.")
+    Path out;
+
+    @Option(
+            names = "--rules",
+            paramLabel = "FILE",
+            description = "Chargeback rules JSON (env SPENDGATE_CHARGEBACK_RULES). Without rules all spend goes to"
+                    + " the suspense account.")
+    Path rules;
+
+    @Option(names = "--no-email", description = "Write the files but send no email.")
+    boolean noEmail;
+
+    @Option(names = "--force-email", description = "Send the email even if this month's was sent already.")
+    boolean forceEmail;
+
     @Override
-    public Integer call() {
-        System.err.println("spendgate report: not available yet");
-        return 2;
+    public Integer call() throws Exception {
+        YearMonth m;
+        try {
+            m = month == null ? YearMonth.now(ZoneOffset.UTC).minusMonths(1) : YearMonth.parse(month);
+        } catch (DateTimeParseException e) {
+            throw new ParameterException(spec.commandLine(), "--month must look like 2026-11");
+        }
+        ReportEnvironment env = ReportEnvironment.from(System.getenv());
+        Path target = out != null ? out : dir.dataDir.resolve("reports").resolve(m.toString());
+        Files.createDirectories(target);
+        FileSystemObjectStore data = new FileSystemObjectStore(dir.dataDir);
+        MonthlyReport report = MonthlyReport.create(
+                new MonthlyReport.Settings(
+                        env.contractedCatalog(),
+                        PricingCatalog.bundled(),
+                        env.rules(rules),
+                        BudgetsCommand.policies(dir).list(),
+                        env.focus()),
+                Clock.systemUTC());
+        MonthlyReport.Email email = null;
+        PrintWriter o = spec.commandLine().getOut();
+        if (!noEmail && !env.emailTo().isEmpty()) {
+            if (env.smtp() == null) {
+                o.println("Email: SPENDGATE_REPORT_EMAIL_TO is set but SPENDGATE_SMTP_HOST is not; sending nothing.");
+            } else {
+                Path absolute = target.toAbsolutePath();
+                email = new MonthlyReport.Email(
+                        env.emailFrom(),
+                        env.emailTo(),
+                        env.maxAttachmentBytes(),
+                        SmtpMailTransport.create(env.smtp()),
+                        name -> absolute.resolve(name).toUri().toString());
+            }
+        }
+        MonthlyReport.Result r = report.run(
+                m, MonthlyUsageSource.fromLog(data), data, new FileSystemObjectStore(target), "", email, forceEmail);
+        o.println("Report for " + m + " in " + target + ":");
+        o.println("  " + MonthlyReport.FOCUS + "     " + r.focusRows() + " rows, BilledCost total "
+                + r.focusBilledTotalUsd().toPlainString() + " USD");
+        Chargeback c = r.chargeback();
+        o.println("  " + MonthlyReport.CHARGEBACK + "    " + c.lines().size() + " lines, " + Money.usd(c.totalUsd())
+                + " (" + c.suspense().size() + " in suspense)");
+        o.println("  " + MonthlyReport.PDF + "  " + r.fileSizes().get(MonthlyReport.PDF) + " bytes");
+        o.println("Spend " + Money.usd(r.figures().totalUsd()) + " over "
+                + r.figures().calls() + " calls"
+                + (r.figures().unpricedCalls() > 0
+                        ? "; " + r.figures().unpricedCalls() + " unpriced calls not included"
+                        : ""));
+        o.println("Email: "
+                + switch (r.email()) {
+                    case SENT ->
+                        "sent to " + env.emailTo().size() + " recipients"
+                                + (r.emailUsedLinks() ? " (links instead of attachments)" : "");
+                    case ALREADY_SENT -> "already sent for " + m + " (use --force-email to send again)";
+                    case NOT_CONFIGURED -> "not sent (no recipients configured, or --no-email)";
+                });
+        o.flush();
+        return 0;
     }
 }

@@ -199,6 +199,7 @@ public final class MonthlyReport {
         for (FocusCharge c : charges) {
             billed = billed.add(c.billedCost());
         }
-        return new Result(month, figures, charges.size(), billed, chargeback, sizes, status, links, timings);
+        return new Result(
+                month, figures, charges.size(), billed.stripTrailingZeros(), chargeback, sizes, status, links, timings);
     }
 }

@@ -1,0 +1,125 @@
+package dev.spendgate.report;
+
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.report.ChargebackRules;
+import dev.spendgate.report.email.SmtpMailTransport;
+import dev.spendgate.report.focus.FocusCsvWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Report settings from environment variables, read once (the CLI and the report function share them):
+ *
+ * <ul>
+ *   <li>{@code SPENDGATE_CHARGEBACK_RULES}: path of the chargeback rules JSON file
+ *   <li>{@code SPENDGATE_PRICING_OVERRIDES}: the customer price file the gateway uses (contracted prices)
+ *   <li>{@code SPENDGATE_FOCUS_BILLING_ACCOUNT_ID}, {@code SPENDGATE_FOCUS_BILLING_ACCOUNT_NAME}
+ *   <li>{@code SPENDGATE_REPORT_EMAIL_TO} (comma-separated), {@code SPENDGATE_REPORT_EMAIL_FROM},
+ *       {@code SPENDGATE_REPORT_ATTACH_MAX_BYTES} (default 7000000)
+ *   <li>{@code SPENDGATE_SMTP_HOST}, {@code SPENDGATE_SMTP_PORT} (25), {@code SPENDGATE_SMTP_USER},
+ *       {@code SPENDGATE_SMTP_PASSWORD}, {@code SPENDGATE_SMTP_STARTTLS} (false)
+ * </ul>
+ */
+public record ReportEnvironment(
+        Path rulesFile,
+        Path pricingOverrides,
+        FocusCsvWriter.Settings focus,
+        List<String> emailTo,
+        String emailFrom,
+        long maxAttachmentBytes,
+        SmtpMailTransport.Settings smtp) {
+
+    public static final long DEFAULT_MAX_ATTACHMENT_BYTES = 7_000_000;
+
+    public static ReportEnvironment from(Map<String, String> env) {
+        String to = blankToNull(env.get("SPENDGATE_REPORT_EMAIL_TO"));
+        String host = blankToNull(env.get("SPENDGATE_SMTP_HOST"));
+        String accountId = blankToNull(env.get("SPENDGATE_FOCUS_BILLING_ACCOUNT_ID"));
+        String accountName = blankToNull(env.get("SPENDGATE_FOCUS_BILLING_ACCOUNT_NAME"));
+        return new ReportEnvironment(
+                path(env.get("SPENDGATE_CHARGEBACK_RULES")),
+                path(env.get("SPENDGATE_PRICING_OVERRIDES")),
+                new FocusCsvWriter.Settings(
+                        accountId == null ? FocusCsvWriter.Settings.DEFAULT.billingAccountId() : accountId,
+                        accountName == null ? FocusCsvWriter.Settings.DEFAULT.billingAccountName() : accountName,
+                        "USD"),
+                to == null
+                        ? List.of()
+                        : Arrays.stream(to.split(","))
+                                .map(String::trim)
+                                .filter(s -> !s.isEmpty())
+                                .toList(),
+                Optional.ofNullable(blankToNull(env.get("SPENDGATE_REPORT_EMAIL_FROM")))
+                        .orElse("spendgate-reports@localhost"),
+                number(
+                        env.get("SPENDGATE_REPORT_ATTACH_MAX_BYTES"),
+                        DEFAULT_MAX_ATTACHMENT_BYTES,
+                        "SPENDGATE_REPORT_ATTACH_MAX_BYTES"),
+                host == null
+                        ? null
+                        : new SmtpMailTransport.Settings(
+                                host,
+                                (int) number(env.get("SPENDGATE_SMTP_PORT"), 25, "SPENDGATE_SMTP_PORT"),
+                                blankToNull(env.get("SPENDGATE_SMTP_USER")),
+                                env.get("SPENDGATE_SMTP_PASSWORD"),
+                                Boolean.parseBoolean(env.get("SPENDGATE_SMTP_STARTTLS"))));
+    }
+
+    /** The bundled catalog with the customer's overrides, as the gateway prices calls. */
+    public PricingCatalog contractedCatalog() {
+        PricingCatalog bundled = PricingCatalog.bundled();
+        return pricingOverrides == null ? bundled : bundled.withOverrides(pricingOverrides);
+    }
+
+    /** The rules from {@code file} if given, else from the configured file, else everything to suspense. */
+    public ChargebackRules rules(Path file) {
+        Path chosen = file != null ? file : rulesFile;
+        if (chosen == null) {
+            return ChargebackRules.NONE;
+        }
+        try {
+            return ChargebackRules.parse(Files.readAllBytes(chosen));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read chargeback rules " + chosen, e);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(chosen + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ReportEnvironment[rulesFile=" + rulesFile + ", emailTo=" + emailTo.size() + " recipients, smtp=" + smtp
+                + "]";
+    }
+
+    private static Path path(String value) {
+        String v = blankToNull(value);
+        return v == null ? null : Path.of(v);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    private static long number(String value, long fallback, String name) {
+        String v = blankToNull(value);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(v);
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a positive whole number, got '" + v + "'");
+        }
+    }
+}
