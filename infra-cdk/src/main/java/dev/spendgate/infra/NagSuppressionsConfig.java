@@ -1,0 +1,133 @@
+package dev.spendgate.infra;
+
+import io.github.cdklabs.cdknag.NagPackSuppression;
+import io.github.cdklabs.cdknag.NagSuppressions;
+import java.util.List;
+
+/** Every cdk-nag AwsSolutions finding Spendgate accepts, each with the reason a reviewer can check. */
+final class NagSuppressionsConfig {
+    private NagSuppressionsConfig() {}
+
+    static void apply(SpendgateStack stack) {
+        if (stack.providerKeys() instanceof software.amazon.awscdk.services.secretsmanager.Secret secret) {
+            suppress(
+                    secret,
+                    false,
+                    because(
+                            "AwsSolutions-SMG4",
+                            "The secret holds API keys issued by OpenAI, Anthropic and other providers; Secrets Manager"
+                                    + " cannot rotate them because the providers offer no rotation API. Operators rotate"
+                                    + " at the provider and put the new value (README: Deploy to AWS)."));
+        }
+        ProxyApi proxy = stack.proxy();
+        suppress(
+                proxy.api(),
+                false,
+                because(
+                        "AwsSolutions-APIG2",
+                        "The proxy forwards request bodies to the provider unchanged and validates method, path, JSON"
+                                + " and size itself, answering in the provider's error shape that the OpenAI and"
+                                + " Anthropic SDKs parse; API Gateway validation errors would break that contract."));
+        suppress(
+                proxy.api().getDeploymentStage(),
+                false,
+                because(
+                        "AwsSolutions-APIG3",
+                        "WAF is optional and billed per web ACL; the gateway enforces per-key and per-session"
+                                + " velocity limits and budgets itself. Attach the organisation's web ACL to the stage"
+                                + " where policy requires one (README)."));
+        suppress(
+                proxy.api().getNode().findChild("CloudWatchRole"),
+                true,
+                because(
+                        "AwsSolutions-IAM4",
+                        "API Gateway's account-level logging role uses AWS's AmazonAPIGatewayPushToCloudWatchLogs,"
+                                + " the documented policy for execution logs; it grants log-writing actions only.",
+                        List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                                + "AmazonAPIGatewayPushToCloudWatchLogs")));
+        software.constructs.IConstruct v1 =
+                proxy.api().getRoot().getNode().findChild("v1").getNode().findChild("{proxy+}");
+        suppress(
+                v1,
+                true,
+                because(
+                        "AwsSolutions-APIG4",
+                        "LLM routes authenticate callers with Spendgate keys (Authorization: Bearer sg-... or"
+                                + " x-api-key, as the OpenAI and Anthropic SDKs send them), checked by the function"
+                                + " against SHA-256 hashes in DynamoDB on every call; SDKs cannot sign SigV4 or use"
+                                + " Cognito."),
+                because("AwsSolutions-COG4", "See AwsSolutions-APIG4: Spendgate keys, not Cognito, identify callers."));
+        software.constructs.IConstruct admin =
+                proxy.api().getRoot().getNode().findChild("admin").getNode().findChild("{proxy+}");
+        suppress(
+                admin,
+                true,
+                because(
+                        "AwsSolutions-COG4",
+                        "Admin routes use IAM (SigV4) authorisation: operators call them with their AWS"
+                                + " credentials, so no Cognito user pool is needed."));
+        suppress(
+                proxy.function().getRole(),
+                true,
+                because(
+                        "AwsSolutions-IAM5",
+                        "The proxy writes usage batches under keys it generates (usage/v1/year=/month=/day=/hour=/"
+                                + "part-<time>-<id>.ndjson.gz); the wildcard is limited to the usage/ prefix and to"
+                                + " s3:PutObject.",
+                        List.of("Resource::<StorageDataBucketB1B922FA.Arn>/usage/*")));
+        ScheduledJobs jobs = stack.jobs();
+        suppress(
+                jobs.wasteDetector().getRole(),
+                true,
+                because(
+                        "AwsSolutions-IAM5",
+                        "The waste detector reads usage objects (GetObject, usage/ only) and writes dated findings"
+                                + " (PutObject, findings/ only); object names are not known in advance.",
+                        List.of(
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*")));
+        suppress(
+                jobs.reportRunner().getRole(),
+                true,
+                because(
+                        "AwsSolutions-IAM5",
+                        "The report runner reads usage, findings and earlier reports, writes reports/YYYY-MM/ and"
+                                + " Athena results; each wildcard is limited to one prefix (writes to reports/ and"
+                                + " athena-results/ only).",
+                        List.of(
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/reports/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/athena-results/*")));
+        for (var function : List.of(jobs.wasteDetector(), jobs.reportRunner())) {
+            suppress(
+                    function,
+                    false,
+                    because(
+                            "AwsSolutions-L1",
+                            "java21 is the runtime the project deploys and tests SnapStart on (code compiled for"
+                                    + " Java 17); java25 is newer and will follow once its SnapStart priming is"
+                                    + " verified."));
+            software.amazon.awscdk.Annotations.of(function)
+                    .acknowledgeWarning(
+                            "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                            "Versions are published: the live alias points at currentVersion.");
+        }
+    }
+
+    static NagPackSuppression because(String id, String reason) {
+        return NagPackSuppression.builder().id(id).reason(reason).build();
+    }
+
+    static NagPackSuppression because(String id, String reason, List<String> appliesTo) {
+        return NagPackSuppression.builder()
+                .id(id)
+                .reason(reason)
+                .appliesTo(List.copyOf(appliesTo))
+                .build();
+    }
+
+    static void suppress(software.constructs.IConstruct construct, boolean children, NagPackSuppression... s) {
+        NagSuppressions.addResourceSuppressions(construct, List.of(s), children);
+    }
+}

@@ -1,0 +1,197 @@
+package dev.spendgate.infra;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.apigateway.AccessLogFormat;
+import software.amazon.awscdk.services.apigateway.AuthorizationType;
+import software.amazon.awscdk.services.apigateway.DomainName;
+import software.amazon.awscdk.services.apigateway.DomainNameOptions;
+import software.amazon.awscdk.services.apigateway.EndpointType;
+import software.amazon.awscdk.services.apigateway.LambdaIntegration;
+import software.amazon.awscdk.services.apigateway.LogGroupLogDestination;
+import software.amazon.awscdk.services.apigateway.MethodLoggingLevel;
+import software.amazon.awscdk.services.apigateway.MethodOptions;
+import software.amazon.awscdk.services.apigateway.ResponseTransferMode;
+import software.amazon.awscdk.services.apigateway.RestApi;
+import software.amazon.awscdk.services.apigateway.SecurityPolicy;
+import software.amazon.awscdk.services.apigateway.StageOptions;
+import software.amazon.awscdk.services.certificatemanager.Certificate;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.kms.IKey;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.secretsmanager.ISecret;
+import software.amazon.awscdk.services.sns.ITopic;
+import software.constructs.Construct;
+
+/**
+ * The proxy: a REST API whose {@code /v1/*} routes stream the Lambda's response as it is produced (REST rather than
+ * HTTP API, which caps at 30 s and cannot stream), and whose {@code /admin/*} routes need an IAM-signed caller. The
+ * function runs the streaming bootstrap on {@code provided.al2023} with a bundled JRE, because the managed Java
+ * runtime cannot stream responses.
+ */
+public final class ProxyApi extends Construct {
+    /** The function runs up to API Gateway's streaming limit, the longest an LLM answer may take. */
+    static final Duration TIMEOUT = Duration.minutes(15);
+
+    static final String STAGE = "prod";
+
+    private final Function function;
+    private final Alias alias;
+    private final RestApi api;
+    private final LogGroup logGroup;
+    private final DomainName domain;
+
+    public ProxyApi(
+            Construct scope,
+            String id,
+            SpendgateStackProps props,
+            Storage storage,
+            ISecret providerKeys,
+            ITopic alerts,
+            IKey alertsKey) {
+        super(scope, id);
+        logGroup = LogGroup.Builder.create(this, "Logs")
+                .retention(RetentionDays.THREE_MONTHS)
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        Role role = Policies.lambdaRole(
+                this, "Role", "Spendgate proxy: reads keys, writes usage and budgets, reads provider keys", logGroup);
+        role.addToPolicy(Policies.table("ReadKeys", storage.keys(), "dynamodb:GetItem"));
+        role.addToPolicy(Policies.table(
+                "UseSpool",
+                storage.spool(),
+                "dynamodb:PutItem",
+                "dynamodb:GetItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Scan"));
+        role.addToPolicy(Policies.table(
+                "UseBudgets",
+                storage.budgets(),
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Scan"));
+        role.addToPolicy(Policies.writeObjects("WriteUsage", storage.data(), Storage.USAGE_PREFIX));
+        role.addToPolicy(Policies.allow(
+                "ReadProviderKeys", List.of("secretsmanager:GetSecretValue"), List.of(providerKeys.getSecretArn())));
+        role.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
+        role.addToPolicy(Policies.allow(
+                "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
+
+        Map<String, String> env = new HashMap<>(storage.tableEnvironment());
+        env.put("SPENDGATE_PROVIDER_SECRET_ID", providerKeys.getSecretArn());
+        env.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
+        function = Function.Builder.create(this, "Function")
+                .description("Spendgate proxy (streaming custom runtime, Java on a bundled JRE)")
+                .runtime(Runtime.PROVIDED_AL2023)
+                .architecture(props.proxyArchitecture())
+                .handler("dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap")
+                .code(Code.fromAsset(props.proxyCode().toString()))
+                .memorySize(1024)
+                .timeout(TIMEOUT)
+                .role(role)
+                .logGroup(logGroup)
+                .environment(env)
+                .build();
+        alias = Alias.Builder.create(this, "Live")
+                .aliasName("live")
+                .version(function.getCurrentVersion())
+                .build();
+
+        LogGroup accessLogs = LogGroup.Builder.create(this, "AccessLogs")
+                .retention(RetentionDays.THREE_MONTHS)
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        api = RestApi.Builder.create(this, "Api")
+                .restApiName("spendgate")
+                .description("Spendgate: OpenAI- and Anthropic-compatible LLM gateway")
+                .endpointTypes(List.of(EndpointType.REGIONAL))
+                .cloudWatchRole(true)
+                .deployOptions(StageOptions.builder()
+                        .stageName(STAGE)
+                        .accessLogDestination(new LogGroupLogDestination(accessLogs))
+                        .accessLogFormat(AccessLogFormat.jsonWithStandardFields())
+                        .loggingLevel(MethodLoggingLevel.ERROR)
+                        // Never log request or response bodies: they hold prompts and completions.
+                        .dataTraceEnabled(false)
+                        .metricsEnabled(true)
+                        .build())
+                .build();
+
+        LambdaIntegration streaming = LambdaIntegration.Builder.create(alias)
+                .proxy(true)
+                .allowTestInvoke(false)
+                .responseTransferMode(ResponseTransferMode.STREAM)
+                .timeout(TIMEOUT)
+                .build();
+        api.getRoot()
+                .addResource("v1")
+                .addResource("{proxy+}")
+                .addMethod(
+                        "ANY",
+                        streaming,
+                        MethodOptions.builder()
+                                // Callers show a Spendgate key; the function checks it on every call.
+                                .authorizationType(AuthorizationType.NONE)
+                                .build());
+        // The bootstrap always answers in streaming mode, so admin routes use a streaming integration as well (a
+        // buffered Invoke would hand API Gateway the prelude bytes instead of a proxy response).
+        LambdaIntegration adminIntegration = LambdaIntegration.Builder.create(alias)
+                .proxy(true)
+                .allowTestInvoke(false)
+                .responseTransferMode(ResponseTransferMode.STREAM)
+                .build();
+        api.getRoot()
+                .addResource("admin")
+                .addResource("{proxy+}")
+                .addMethod(
+                        "ANY",
+                        adminIntegration,
+                        MethodOptions.builder()
+                                .authorizationType(AuthorizationType.IAM)
+                                .build());
+
+        if (props.customDomainName() != null) {
+            domain = api.addDomainName(
+                    "CustomDomain",
+                    DomainNameOptions.builder()
+                            .domainName(props.customDomainName())
+                            .certificate(Certificate.fromCertificateArn(this, "Certificate", props.certificateArn()))
+                            .endpointType(EndpointType.REGIONAL)
+                            .securityPolicy(SecurityPolicy.TLS_1_2)
+                            .build());
+        } else {
+            domain = null;
+        }
+    }
+
+    public Function function() {
+        return function;
+    }
+
+    public Alias alias() {
+        return alias;
+    }
+
+    public RestApi api() {
+        return api;
+    }
+
+    public LogGroup logGroup() {
+        return logGroup;
+    }
+
+    /** The custom domain, or null. */
+    public DomainName domain() {
+        return domain;
+    }
+}

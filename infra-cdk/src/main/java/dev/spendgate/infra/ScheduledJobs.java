@@ -1,0 +1,252 @@
+package dev.spendgate.infra;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.TimeZone;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.kms.IKey;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.scheduler.CronOptionsWithTimezone;
+import software.amazon.awscdk.services.scheduler.Schedule;
+import software.amazon.awscdk.services.scheduler.ScheduleExpression;
+import software.amazon.awscdk.services.scheduler.targets.LambdaInvoke;
+import software.amazon.awscdk.services.ses.EmailIdentity;
+import software.amazon.awscdk.services.sns.ITopic;
+import software.constructs.Construct;
+
+/**
+ * The two scheduled functions, on the managed {@code java21} runtime with SnapStart (code compiled for Java 17):
+ * daily waste detection at 03:00 UTC and the monthly report at 06:00 UTC on the 1st. EventBridge Scheduler invokes
+ * each function's {@code live} alias, so every run starts from the published version's snapshot.
+ */
+public final class ScheduledJobs extends Construct {
+    public static final String WASTE_HANDLER = "dev.spendgate.function.waste.WasteDetectorHandler::handleRequest";
+    public static final String REPORT_HANDLER = "dev.spendgate.function.report.ReportRunnerHandler::handleRequest";
+
+    private final Function wasteDetector;
+    private final Function reportRunner;
+    private final Alias wasteAlias;
+    private final Alias reportAlias;
+    private final Schedule daily;
+    private final Schedule monthly;
+
+    public ScheduledJobs(
+            Construct scope,
+            String id,
+            SpendgateStackProps props,
+            Storage storage,
+            ITopic alerts,
+            IKey alertsKey,
+            EmailIdentity sender,
+            String senderAddress,
+            String recipients) {
+        super(scope, id);
+        var bucket = storage.data();
+
+        LogGroup wasteLogs = logGroup("WasteDetectorLogs");
+        Role wasteRole = Policies.lambdaRole(
+                this, "WasteDetectorRole", "Spendgate waste detector: reads usage, writes findings", wasteLogs);
+        wasteRole.addToPolicy(Policies.readObjects("ReadUsage", bucket, Storage.USAGE_PREFIX));
+        wasteRole.addToPolicy(Policies.listPrefixes("ListUsage", bucket, Storage.USAGE_PREFIX));
+        wasteRole.addToPolicy(Policies.writeObjects("WriteFindings", bucket, Storage.FINDINGS_PREFIX));
+        wasteRole.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
+        wasteRole.addToPolicy(Policies.allow(
+                "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
+        Map<String, String> wasteEnv = new HashMap<>();
+        wasteEnv.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
+        wasteEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
+        wasteDetector = snapStartFunction(
+                "WasteDetector",
+                "Spendgate daily waste detection",
+                WASTE_HANDLER,
+                props.wasteDetectorJar(),
+                1024,
+                Duration.minutes(10),
+                wasteRole,
+                wasteLogs,
+                wasteEnv);
+        wasteAlias = live("WasteDetectorLive", wasteDetector);
+
+        LogGroup reportLogs = logGroup("ReportRunnerLogs");
+        Role reportRole = Policies.lambdaRole(
+                this,
+                "ReportRunnerRole",
+                "Spendgate monthly report: reads usage, findings and budgets; writes reports; emails them",
+                reportLogs);
+        reportRole.addToPolicy(Policies.readObjects(
+                "ReadInputs",
+                bucket,
+                Storage.USAGE_PREFIX,
+                Storage.FINDINGS_PREFIX,
+                Storage.REPORTS_PREFIX,
+                Storage.ATHENA_RESULTS_PREFIX));
+        reportRole.addToPolicy(Policies.listPrefixes(
+                "ListInputs",
+                bucket,
+                Storage.USAGE_PREFIX,
+                Storage.FINDINGS_PREFIX,
+                Storage.REPORTS_PREFIX,
+                Storage.ATHENA_RESULTS_PREFIX));
+        reportRole.addToPolicy(
+                Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX, Storage.ATHENA_RESULTS_PREFIX));
+        reportRole.addToPolicy(Policies.allow(
+                "AthenaResultsLocation", List.of("s3:GetBucketLocation"), List.of(bucket.getBucketArn())));
+        reportRole.addToPolicy(Policies.table("ReadBudgets", storage.budgets(), "dynamodb:GetItem", "dynamodb:Scan"));
+        Stack stack = Stack.of(this);
+        reportRole.addToPolicy(Policies.allow(
+                "QueryUsage",
+                List.of(
+                        "athena:StartQueryExecution",
+                        "athena:GetQueryExecution",
+                        "athena:GetQueryResults",
+                        "athena:StopQueryExecution"),
+                List.of(stack.formatArn(software.amazon.awscdk.ArnComponents.builder()
+                        .service("athena")
+                        .resource("workgroup")
+                        .resourceName(Storage.ATHENA_WORKGROUP)
+                        .build()))));
+        reportRole.addToPolicy(Policies.allow(
+                "ReadUsageTableDefinition",
+                List.of("glue:GetDatabase", "glue:GetTable"),
+                List.of(
+                        glueArn(stack, "catalog", null),
+                        glueArn(stack, "database", Storage.GLUE_DATABASE),
+                        glueArn(stack, "table", Storage.GLUE_DATABASE + "/" + Storage.GLUE_TABLE))));
+        reportRole.addToPolicy(Policies.allow(
+                "SendReports",
+                List.of("ses:SendEmail", "ses:SendRawEmail"),
+                List.of(stack.formatArn(software.amazon.awscdk.ArnComponents.builder()
+                        .service("ses")
+                        .resource("identity")
+                        .resourceName(sender.getEmailIdentityName())
+                        .build()))));
+        Map<String, String> reportEnv = new HashMap<>();
+        reportEnv.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
+        reportEnv.put("SPENDGATE_BUDGETS_TABLE", storage.budgets().getTableName());
+        reportEnv.put("SPENDGATE_REPORT_SENDER", senderAddress);
+        reportEnv.put("SPENDGATE_REPORT_RECIPIENTS", recipients);
+        reportEnv.put("SPENDGATE_ATHENA_WORKGROUP", Storage.ATHENA_WORKGROUP);
+        reportEnv.put("SPENDGATE_ATHENA_DATABASE", Storage.GLUE_DATABASE);
+        reportEnv.put("SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE);
+        reportRunner = snapStartFunction(
+                "ReportRunner",
+                "Spendgate monthly FOCUS export, chargeback, board PDF and email",
+                REPORT_HANDLER,
+                props.reportRunnerJar(),
+                2048,
+                Duration.minutes(15),
+                reportRole,
+                reportLogs,
+                reportEnv);
+        reportAlias = live("ReportRunnerLive", reportRunner);
+
+        daily = Schedule.Builder.create(this, "DailyWasteDetection")
+                .description("Spendgate waste detection over the trailing 30 days, every day at 03:00 UTC")
+                .schedule(ScheduleExpression.cron(CronOptionsWithTimezone.builder()
+                        .minute("0")
+                        .hour("3")
+                        .timeZone(TimeZone.ETC_UTC)
+                        .build()))
+                .target(LambdaInvoke.Builder.create(wasteAlias)
+                        .retryAttempts(2)
+                        .maxEventAge(Duration.hours(6))
+                        .build())
+                .build();
+        monthly = Schedule.Builder.create(this, "MonthlyReport")
+                .description("Spendgate report for the previous month, on the 1st at 06:00 UTC")
+                .schedule(ScheduleExpression.cron(CronOptionsWithTimezone.builder()
+                        .minute("0")
+                        .hour("6")
+                        .day("1")
+                        .timeZone(TimeZone.ETC_UTC)
+                        .build()))
+                .target(LambdaInvoke.Builder.create(reportAlias)
+                        .retryAttempts(2)
+                        .maxEventAge(Duration.hours(6))
+                        .build())
+                .build();
+    }
+
+    private LogGroup logGroup(String id) {
+        return LogGroup.Builder.create(this, id)
+                .retention(RetentionDays.THREE_MONTHS)
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+    }
+
+    private Function snapStartFunction(
+            String id,
+            String description,
+            String handler,
+            Path jar,
+            int memoryMb,
+            Duration timeout,
+            Role role,
+            LogGroup logs,
+            Map<String, String> env) {
+        return Function.Builder.create(this, id)
+                .description(description)
+                .runtime(Runtime.JAVA_21)
+                .handler(handler)
+                .code(Code.fromAsset(jar.toString()))
+                .memorySize(memoryMb)
+                .timeout(timeout)
+                .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
+                .role(role)
+                .logGroup(logs)
+                .environment(env)
+                .build();
+    }
+
+    private Alias live(String id, Function function) {
+        return Alias.Builder.create(this, id)
+                .aliasName("live")
+                .version(function.getCurrentVersion())
+                .build();
+    }
+
+    private static String glueArn(Stack stack, String resource, String name) {
+        var b = software.amazon.awscdk.ArnComponents.builder().service("glue").resource(resource);
+        if (name == null) {
+            b.arnFormat(software.amazon.awscdk.ArnFormat.NO_RESOURCE_NAME);
+        } else {
+            b.resourceName(name);
+        }
+        return stack.formatArn(b.build());
+    }
+
+    public Function wasteDetector() {
+        return wasteDetector;
+    }
+
+    public Function reportRunner() {
+        return reportRunner;
+    }
+
+    public Alias wasteAlias() {
+        return wasteAlias;
+    }
+
+    public Alias reportAlias() {
+        return reportAlias;
+    }
+
+    public Schedule daily() {
+        return daily;
+    }
+
+    public Schedule monthly() {
+        return monthly;
+    }
+}

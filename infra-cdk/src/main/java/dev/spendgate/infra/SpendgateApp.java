@@ -1,0 +1,86 @@
+package dev.spendgate.infra;
+
+import io.github.cdklabs.cdknag.AwsSolutionsChecks;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.Aspects;
+import software.amazon.awscdk.Environment;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.Tags;
+import software.amazon.awscdk.services.lambda.Architecture;
+
+/**
+ * {@code npx cdk deploy} runs this (see {@code cdk.json}). Context values ({@code -c name=value}):
+ * {@code providerKeySecretArn} (use an existing secret), {@code customDomainName} + {@code certificateArn},
+ * {@code proxyArchitecture} ({@code x86_64} or {@code arm64}, the JRE bundled by {@code package-proxy.sh}), and
+ * {@code proxyCode}, {@code wasteDetectorJar}, {@code reportRunnerJar} to point at other builds.
+ */
+public final class SpendgateApp {
+    /**
+     * CDK feature flags the stack relies on, set here rather than in {@code cdk.json} so tests synthesize the same
+     * template as {@code cdk deploy}.
+     */
+    static final Map<String, Object> FEATURE_FLAGS = Map.of(
+            "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true,
+            "@aws-cdk/aws-lambda:recognizeVersionProps", true,
+            "@aws-cdk/core:checkSecretUsage", true);
+
+    private SpendgateApp() {}
+
+    public static void main(String[] args) {
+        App app = new App(AppProps.builder().context(FEATURE_FLAGS).build());
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        SpendgateStackProps props = SpendgateStackProps.builder()
+                .stackProps(StackProps.builder()
+                        .description("Spendgate AI FinOps gateway")
+                        .env(Environment.builder()
+                                .account(System.getenv("CDK_DEFAULT_ACCOUNT"))
+                                .region(System.getenv("CDK_DEFAULT_REGION"))
+                                .build())
+                        .build())
+                .proxyCode(path(app, "proxyCode", root.resolve("infra-cdk/target/proxy-runtime")))
+                .wasteDetectorJar(path(app, "wasteDetectorJar", lambdaJar(root, "functions/waste-detector")))
+                .reportRunnerJar(path(app, "reportRunnerJar", lambdaJar(root, "functions/report-runner")))
+                .proxyArchitecture(
+                        "arm64".equals(context(app, "proxyArchitecture")) ? Architecture.ARM_64 : Architecture.X86_64)
+                .providerKeySecretArn(context(app, "providerKeySecretArn"))
+                .customDomain(context(app, "customDomainName"), context(app, "certificateArn"))
+                .build();
+        SpendgateStack stack = new SpendgateStack(app, "Spendgate", props);
+        Tags.of(stack).add("application", "spendgate");
+        Aspects.of(app).add(AwsSolutionsChecks.Builder.create().verbose(true).build());
+        app.synth();
+    }
+
+    private static String context(App app, String name) {
+        Object value = app.getNode().tryGetContext(name);
+        return value == null ? null : value.toString();
+    }
+
+    private static Path path(App app, String name, Path fallback) {
+        String value = context(app, name);
+        return value == null ? fallback : Path.of(value);
+    }
+
+    /** The shaded jar a function module builds: {@code target/<artifact>-<version>-lambda.jar}. */
+    static Path lambdaJar(Path root, String module) {
+        Path target = root.resolve(module).resolve("target");
+        if (!Files.isDirectory(target)) {
+            return target.resolve("missing-lambda.jar");
+        }
+        try (Stream<Path> files = Files.list(target)) {
+            return files.filter(p -> p.getFileName().toString().endsWith("-lambda.jar"))
+                    .sorted()
+                    .reduce((a, b) -> b)
+                    .orElse(target.resolve("missing-lambda.jar"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package dev.spendgate.infra;
+
+import dev.spendgate.aws.dynamodb.DynamoDbTables;
+import dev.spendgate.domain.usage.UsageLayout;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.athena.CfnWorkGroup;
+import software.amazon.awscdk.services.dynamodb.Attribute;
+import software.amazon.awscdk.services.dynamodb.AttributeType;
+import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.Table;
+import software.amazon.awscdk.services.dynamodb.TableEncryption;
+import software.amazon.awscdk.services.glue.CfnDatabase;
+import software.amazon.awscdk.services.glue.CfnTable;
+import software.amazon.awscdk.services.s3.BlockPublicAccess;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.LifecycleRule;
+import software.amazon.awscdk.services.s3.ObjectOwnership;
+import software.amazon.awscdk.services.s3.StorageClass;
+import software.amazon.awscdk.services.s3.Transition;
+import software.constructs.Construct;
+
+/**
+ * Where Spendgate keeps state: the three DynamoDB tables the AWS adapters use ({@link DynamoDbTables}), one S3
+ * bucket for {@code usage/}, {@code findings/} and {@code reports/}, and the Glue table plus Athena workgroup that
+ * query the usage log in place. Everything is retained when the stack is deleted: it is the customer's spend
+ * history.
+ */
+public final class Storage extends Construct {
+    /** Prefixes inside the data bucket, one per writer. */
+    public static final String USAGE_PREFIX = UsageLayout.ROOT.substring(0, UsageLayout.ROOT.indexOf('/') + 1);
+
+    public static final String FINDINGS_PREFIX = "findings/";
+    public static final String REPORTS_PREFIX = "reports/";
+    public static final String ATHENA_RESULTS_PREFIX = "athena-results/";
+    public static final String GLUE_DATABASE = "spendgate";
+    public static final String GLUE_TABLE = "usage_records";
+    public static final String ATHENA_WORKGROUP = "spendgate";
+
+    private final Table keys;
+    private final Table spool;
+    private final Table budgets;
+    private final Bucket data;
+    private final Bucket accessLogs;
+    private final CfnWorkGroup workgroup;
+    private final CfnTable usageTable;
+    private final CfnDatabase database;
+
+    public Storage(Construct scope, String id) {
+        super(scope, id);
+        keys = table("KeysTable", DynamoDbTables.DEFAULT_KEYS_TABLE, null);
+        spool = table("SpoolTable", DynamoDbTables.DEFAULT_SPOOL_TABLE, null);
+        // Rate counters, alert markers and closed reservations carry expires_at (epoch seconds): TTL deletes them.
+        budgets = table("BudgetsTable", DynamoDbTables.DEFAULT_BUDGETS_TABLE, DynamoDbTables.BudgetsTable.EXPIRES_AT);
+
+        accessLogs = Bucket.Builder.create(this, "AccessLogsBucket")
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .enforceSsl(true)
+                .lifecycleRules(List.of(LifecycleRule.builder()
+                        .id("expire-access-logs")
+                        .expiration(Duration.days(365))
+                        .build()))
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        data = Bucket.Builder.create(this, "DataBucket")
+                .encryption(BucketEncryption.S3_MANAGED)
+                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
+                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
+                .enforceSsl(true)
+                .versioned(true)
+                .serverAccessLogsBucket(accessLogs)
+                .serverAccessLogsPrefix("data-bucket/")
+                .lifecycleRules(List.of(
+                        // Athena reads Standard-IA and Glacier Instant Retrieval in place, so old months stay
+                        // queryable. Objects under 128 KB are not transitioned (S3's default minimum size).
+                        tiered("usage-to-cheaper-storage", USAGE_PREFIX, 30, 90),
+                        tiered("findings-to-cheaper-storage", FINDINGS_PREFIX, 30, 180),
+                        tiered("reports-to-cheaper-storage", REPORTS_PREFIX, 30, 180),
+                        LifecycleRule.builder()
+                                .id("expire-athena-results")
+                                .prefix(ATHENA_RESULTS_PREFIX)
+                                .expiration(Duration.days(7))
+                                .build(),
+                        LifecycleRule.builder()
+                                .id("expire-old-versions")
+                                .noncurrentVersionExpiration(Duration.days(30))
+                                .abortIncompleteMultipartUploadAfter(Duration.days(1))
+                                .build()))
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+
+        String account = Stack.of(this).getAccount();
+        database = CfnDatabase.Builder.create(this, "UsageDatabase")
+                .catalogId(account)
+                .databaseInput(CfnDatabase.DatabaseInputProperty.builder()
+                        .name(GLUE_DATABASE)
+                        .description("Spendgate usage log")
+                        .build())
+                .build();
+        usageTable = CfnTable.Builder.create(this, "UsageTable")
+                .catalogId(account)
+                .databaseName(GLUE_DATABASE)
+                .tableInput(UsageTableDefinition.tableInput(GLUE_TABLE, data.getBucketName()))
+                .build();
+        usageTable.addDependency(database);
+
+        workgroup = CfnWorkGroup.Builder.create(this, "Workgroup")
+                .name(ATHENA_WORKGROUP)
+                .description("Spendgate usage queries; results encrypted, expire after 7 days, 10 GB scan cap")
+                .state("ENABLED")
+                .recursiveDeleteOption(false)
+                .workGroupConfiguration(CfnWorkGroup.WorkGroupConfigurationProperty.builder()
+                        .enforceWorkGroupConfiguration(true)
+                        .publishCloudWatchMetricsEnabled(true)
+                        .bytesScannedCutoffPerQuery(10L * 1024 * 1024 * 1024)
+                        .resultConfiguration(CfnWorkGroup.ResultConfigurationProperty.builder()
+                                .outputLocation("s3://" + data.getBucketName() + "/" + ATHENA_RESULTS_PREFIX)
+                                .encryptionConfiguration(CfnWorkGroup.EncryptionConfigurationProperty.builder()
+                                        .encryptionOption("SSE_S3")
+                                        .build())
+                                .build())
+                        .build())
+                .build();
+    }
+
+    private Table table(String id, String name, String ttlAttribute) {
+        Table.Builder b = Table.Builder.create(this, id)
+                .tableName(name)
+                .partitionKey(Attribute.builder()
+                        .name(DynamoDbTables.PARTITION_KEY)
+                        .type(AttributeType.STRING)
+                        .build())
+                .billingMode(BillingMode.PAY_PER_REQUEST)
+                .encryption(TableEncryption.AWS_MANAGED)
+                .pointInTimeRecoverySpecification(PointInTimeRecoverySpecification.builder()
+                        .pointInTimeRecoveryEnabled(true)
+                        .build())
+                .deletionProtection(true)
+                .removalPolicy(RemovalPolicy.RETAIN);
+        if (ttlAttribute != null) {
+            b.timeToLiveAttribute(ttlAttribute);
+        }
+        return b.build();
+    }
+
+    private static LifecycleRule tiered(String id, String prefix, int infrequentAfterDays, int glacierAfterDays) {
+        return LifecycleRule.builder()
+                .id(id)
+                .prefix(prefix)
+                .transitions(List.of(
+                        Transition.builder()
+                                .storageClass(StorageClass.INFREQUENT_ACCESS)
+                                .transitionAfter(Duration.days(infrequentAfterDays))
+                                .build(),
+                        Transition.builder()
+                                .storageClass(StorageClass.GLACIER_INSTANT_RETRIEVAL)
+                                .transitionAfter(Duration.days(glacierAfterDays))
+                                .build()))
+                .build();
+    }
+
+    public Table keys() {
+        return keys;
+    }
+
+    public Table spool() {
+        return spool;
+    }
+
+    public Table budgets() {
+        return budgets;
+    }
+
+    public Bucket data() {
+        return data;
+    }
+
+    public Bucket accessLogs() {
+        return accessLogs;
+    }
+
+    public CfnWorkGroup workgroup() {
+        return workgroup;
+    }
+
+    public CfnTable usageTable() {
+        return usageTable;
+    }
+
+    /** Environment variables naming these resources, as the functions read them. */
+    public Map<String, String> tableEnvironment() {
+        return Map.of(
+                "SPENDGATE_KEYS_TABLE", keys.getTableName(),
+                "SPENDGATE_SPOOL_TABLE", spool.getTableName(),
+                "SPENDGATE_BUDGETS_TABLE", budgets.getTableName(),
+                "SPENDGATE_USAGE_BUCKET", data.getBucketName());
+    }
+}

@@ -1,0 +1,94 @@
+package dev.spendgate.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.services.lambda.Architecture;
+
+/** The structural options: an existing provider-key secret, a custom domain, an arm64 proxy. */
+class SpendgateStackOptionsTest {
+    private static final String SECRET_ARN =
+            "arn:aws:secretsmanager:eu-central-1:123456789012:secret:team/llm-keys-AbCdEf";
+    private static final String CERTIFICATE_ARN =
+            "arn:aws:acm:eu-central-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc";
+    private static Synth synth;
+
+    @BeforeAll
+    static void synthesize() {
+        synth = Synth.of(b -> b.providerKeySecretArn(SECRET_ARN)
+                .customDomain("llm.example.com", CERTIFICATE_ARN)
+                .proxyArchitecture(Architecture.ARM_64));
+    }
+
+    @Test
+    void existingSecret_isReadNotCreated() {
+        synth.template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(Map.of(
+                        "Runtime",
+                        "provided.al2023",
+                        "Environment",
+                        Map.of("Variables", Match.objectLike(Map.of("SPENDGATE_PROVIDER_SECRET_ID", SECRET_ARN))))));
+        synth.template.hasResourceProperties(
+                "AWS::IAM::Policy",
+                Match.objectLike(Map.of(
+                        "PolicyDocument",
+                        Match.objectLike(Map.of(
+                                "Statement",
+                                Match.arrayWith(List.of(Match.objectLike(Map.of(
+                                        "Sid", "ReadProviderKeys",
+                                        "Action", "secretsmanager:GetSecretValue",
+                                        "Resource", SECRET_ARN)))))))));
+    }
+
+    @Test
+    void customDomain_regionalWithTls12_mappedToTheApi() {
+        synth.template.hasResourceProperties(
+                "AWS::ApiGateway::DomainName",
+                Match.objectLike(Map.of(
+                        "DomainName",
+                        "llm.example.com",
+                        "RegionalCertificateArn",
+                        CERTIFICATE_ARN,
+                        "EndpointConfiguration",
+                        Map.of("Types", List.of("REGIONAL")),
+                        "SecurityPolicy",
+                        "TLS_1_2")));
+        synth.template.resourceCountIs("AWS::ApiGateway::BasePathMapping", 1);
+        synth.template.hasOutput("CustomDomainTarget", Match.anyValue());
+    }
+
+    @Test
+    void proxyArchitecture_arm64_matchesTheBundledJre() {
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(Map.of("Runtime", "provided.al2023", "Architectures", List.of("arm64"))));
+    }
+
+    @Test
+    void cdkNag_withOptions_hasNoUnsuppressedFinding() {
+        assertThat(synth.annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*")))
+                .isEmpty();
+        assertThat(synth.annotations.findWarning("*", Match.stringLikeRegexp("AwsSolutions-.*")))
+                .isEmpty();
+    }
+
+    @Test
+    void customDomain_withoutCertificate_isRefused() {
+        assertThatThrownBy(() -> SpendgateStackProps.builder()
+                        .proxyCode(Path.of("."))
+                        .wasteDetectorJar(Path.of("."))
+                        .reportRunnerJar(Path.of("."))
+                        .customDomain("llm.example.com", null)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("certificateArn");
+    }
+}
