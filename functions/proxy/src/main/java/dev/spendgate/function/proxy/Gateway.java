@@ -112,6 +112,7 @@ public final class Gateway {
     private final long maxBodyBytes;
     private final BudgetGate budgets;
     private final Set<String> unpricedWarned = ConcurrentHashMap.newKeySet();
+    private volatile dev.spendgate.function.proxy.outcome.OutcomesApi outcomes;
 
     public Gateway(
             KeyStore keys,
@@ -140,8 +141,18 @@ public final class Gateway {
         return usageLog;
     }
 
+    /** Serves {@code POST /v1/outcomes} beside the LLM endpoints. */
+    public Gateway serveOutcomes(dev.spendgate.function.proxy.outcome.OutcomesApi api) {
+        this.outcomes = api;
+        return this;
+    }
+
     /** Handles one request; never throws for anything the client or the upstream did. */
     public void handle(GatewayRequest request, ResponseSink sink) {
+        if (outcomes != null && dev.spendgate.function.proxy.outcome.OutcomesApi.handles(request.path())) {
+            outcomes.handle(request, sink);
+            return;
+        }
         Call call = new Call(newRequestId(), clock.instant(), System.nanoTime());
         call.bedrock = BedrockPath.parse(request.path()).orElse(null);
         Optional<Endpoint> endpoint = call.bedrock != null

@@ -1,0 +1,213 @@
+package dev.spendgate.function.proxy.outcome;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.keys.KeyStore;
+import dev.spendgate.domain.keys.ProxyKey;
+import dev.spendgate.domain.keys.ProxyKeys;
+import dev.spendgate.domain.outcome.Outcome;
+import dev.spendgate.domain.outcome.OutcomeLog;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
+import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code POST /v1/outcomes}: records that a session or a request produced a business outcome, so the monthly report
+ * can show cost per outcome. Authenticated with the Spendgate key like LLM calls. Body:
+ *
+ * <pre>{@code {"session": "s-42", "outcome": "ticket_resolved", "count": 1}}</pre>
+ *
+ * or {@code "request_id"} instead of {@code "session"}; {@code count} defaults to 1. Answers 201 with the stored
+ * outcome, 400 naming the bad field ({@code param}), 401 for a missing or revoked key, 503 when the store fails.
+ * Outcomes are stored durably, one object each, by {@link OutcomeLog}.
+ */
+public final class OutcomesApi {
+    public static final String PATH = "/v1/outcomes";
+    private static final int MAX_BODY_BYTES = 16 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final KeyStore keys;
+    private final OutcomeLog log;
+    private final Clock clock;
+
+    public OutcomesApi(KeyStore keys, ObjectStore store, Clock clock) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.log = OutcomeLog.create(store);
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Whether the request is for this API (query strings ignored). */
+    public static boolean handles(String path) {
+        int q = path.indexOf('?');
+        String p = q < 0 ? path : path.substring(0, q);
+        return p.equals(PATH) || p.equals(PATH + "/");
+    }
+
+    /** Serves one request; never throws for anything the client did. */
+    public void handle(GatewayRequest request, ResponseSink sink) {
+        try {
+            serve(request, sink);
+        } catch (IOException e) {
+            // the client left
+        }
+    }
+
+    private void serve(GatewayRequest request, ResponseSink sink) throws IOException {
+        if (!"POST".equalsIgnoreCase(request.method())) {
+            error(sink, 405, "invalid_request_error", "Use POST on " + PATH + ".", "method");
+            return;
+        }
+        String secret = credential(request.headers());
+        if (secret == null) {
+            error(
+                    sink,
+                    401,
+                    "authentication_error",
+                    "Missing Spendgate key: send it as 'Authorization: Bearer sg-...' or 'x-api-key: sg-...'.",
+                    "authorization");
+            return;
+        }
+        Optional<ProxyKey> key = keys.findByHash(ProxyKeys.hash(secret));
+        if (key.isEmpty() || !key.get().enabled()) {
+            error(
+                    sink,
+                    401,
+                    "authentication_error",
+                    key.isEmpty() ? "Invalid Spendgate key." : "This Spendgate key has been revoked.",
+                    "authorization");
+            return;
+        }
+        if (request.body().length > MAX_BODY_BYTES) {
+            error(sink, 413, "invalid_request_error", "The body is larger than " + MAX_BODY_BYTES + " bytes.", null);
+            return;
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(request.body());
+        } catch (IOException e) {
+            body = null;
+        }
+        if (body == null || !body.isObject()) {
+            error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
+            return;
+        }
+        String session = text(body, "session");
+        String requestId = text(body, "request_id");
+        if (session == null && requestId == null) {
+            error(
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "Name the session or the request_id that the outcome belongs to.",
+                    "session");
+            return;
+        }
+        if (session != null && requestId != null) {
+            error(sink, 400, "invalid_request_error", "Send session or request_id, not both.", "request_id");
+            return;
+        }
+        for (String field : new String[] {"session", "request_id"}) {
+            String v = text(body, field);
+            if (v != null && !Attribution.isValidValue(v)) {
+                error(
+                        sink,
+                        400,
+                        "invalid_request_error",
+                        field + " must be 1-128 characters of letters, digits and . _ - : / @.",
+                        field);
+                return;
+            }
+        }
+        String name = text(body, "outcome");
+        if (name == null || !Attribution.isValidValue(name)) {
+            error(
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "outcome must be a name of 1-128 characters of letters, digits and . _ - : / @,"
+                            + " e.g. ticket_resolved.",
+                    "outcome");
+            return;
+        }
+        JsonNode countNode = body.get("count");
+        long count = 1;
+        if (countNode != null && !countNode.isNull()) {
+            if (!countNode.canConvertToExactIntegral()
+                    || countNode.asLong() < 1
+                    || countNode.asLong() > Outcome.MAX_COUNT) {
+                error(
+                        sink,
+                        400,
+                        "invalid_request_error",
+                        "count must be a whole number from 1 to " + Outcome.MAX_COUNT + ".",
+                        "count");
+                return;
+            }
+            count = countNode.asLong();
+        }
+        Instant now = clock.instant();
+        Outcome outcome =
+                new Outcome(now, session, requestId, name, count, key.get().id());
+        try {
+            log.record(outcome);
+        } catch (ObjectStoreException e) {
+            error(sink, 503, "api_error", "The outcome could not be stored; retry.", null);
+            return;
+        }
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("object", "outcome");
+        answer.put("outcome", name);
+        answer.put("count", count);
+        answer.put("session", session);
+        answer.put("request_id", requestId);
+        answer.put(
+                "recorded_at",
+                now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+        byte[] bytes = JSON.writeValueAsBytes(answer);
+        sink.start(201, new Headers().set("Content-Type", "application/json"), bytes.length);
+        sink.write(bytes);
+        sink.end();
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        return n.isTextual() ? n.asText() : "\u0000"; // a non-string fails validation and names the field
+    }
+
+    private static String credential(Headers headers) {
+        String authorization = headers.first("authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = authorization.substring(7).trim();
+            if (!token.isEmpty()) {
+                return token;
+            }
+        }
+        String apiKey = headers.first("x-api-key");
+        return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
+    }
+
+    private static void error(ResponseSink sink, int status, String type, String message, String param)
+            throws IOException {
+        byte[] body = ErrorBodies.openAi(type, message, param, status == 401 ? "invalid_api_key" : "invalid_request");
+        Headers headers = new Headers().set("Content-Type", "application/json");
+        if (status == 405) {
+            headers.set("Allow", "POST");
+        }
+        sink.start(status, headers, body.length);
+        sink.write(body);
+        sink.end();
+    }
+}

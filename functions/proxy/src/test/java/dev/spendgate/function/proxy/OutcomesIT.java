@@ -1,0 +1,117 @@
+package dev.spendgate.function.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.outcome.Outcome;
+import dev.spendgate.domain.outcome.OutcomeLog;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** POST /v1/outcomes over HTTP against the local gateway. */
+class OutcomesIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    GatewayFixture gw;
+
+    @BeforeEach
+    void start() {
+        gw = GatewayFixture.embedded(dir);
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+    }
+
+    List<Outcome> stored() {
+        return OutcomeLog.create(gw.store).read(YearMonth.now(ZoneOffset.UTC));
+    }
+
+    @Test
+    void post_sessionOutcome_isStoredDurablyWithTheKey() throws Exception {
+        HttpResponse<String> r =
+                gw.send(gw.post("/v1/outcomes", "{\"session\":\"s-42\",\"outcome\":\"ticket_resolved\",\"count\":3}"));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.get("outcome").asText()).isEqualTo("ticket_resolved");
+        assertThat(body.get("count").asLong()).isEqualTo(3);
+        assertThat(stored()).singleElement().satisfies(o -> {
+            assertThat(o.session()).isEqualTo("s-42");
+            assertThat(o.requestId()).isNull();
+            assertThat(o.name()).isEqualTo("ticket_resolved");
+            assertThat(o.count()).isEqualTo(3);
+            assertThat(o.keyId()).isEqualTo(gw.key.id());
+        });
+    }
+
+    @Test
+    void post_requestOutcomeWithoutCount_countsOne() {
+        HttpResponse<String> r =
+                gw.send(gw.post("/v1/outcomes", "{\"request_id\":\"req_abc\",\"outcome\":\"document_summarised\"}"));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(stored()).singleElement().satisfies(o -> {
+            assertThat(o.requestId()).isEqualTo("req_abc");
+            assertThat(o.count()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void post_badInput_is400NamingTheField() throws Exception {
+        String[][] cases = {
+            {"{\"outcome\":\"x\"}", "session"},
+            {"{\"session\":\"s\",\"request_id\":\"r\",\"outcome\":\"x\"}", "request_id"},
+            {"{\"session\":\"s\"}", "outcome"},
+            {"{\"session\":\"s\",\"outcome\":\"has spaces\"}", "outcome"},
+            {"{\"session\":\"s\",\"outcome\":\"x\",\"count\":0}", "count"},
+            {"{\"session\":\"s\",\"outcome\":\"x\",\"count\":1.5}", "count"},
+            {"{\"session\":7,\"outcome\":\"x\"}", "session"},
+            {"[1,2]", "body"},
+            {"not json", "body"}
+        };
+        for (String[] c : cases) {
+            HttpResponse<String> r = gw.send(gw.post("/v1/outcomes", c[0]));
+            assertThat(r.statusCode()).as(c[0]).isEqualTo(400);
+            assertThat(JSON.readTree(r.body()).at("/error/param").asText())
+                    .as(c[0])
+                    .isEqualTo(c[1]);
+        }
+        assertThat(stored()).isEmpty();
+    }
+
+    @Test
+    void post_withoutOrWithWrongKey_is401AndStoresNothing() {
+        HttpResponse<String> none = gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/outcomes"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"session\":\"s\",\"outcome\":\"x\"}")));
+        HttpResponse<String> wrong = gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/outcomes"))
+                .header("Authorization", "Bearer sg-not-a-key")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"session\":\"s\",\"outcome\":\"x\"}")));
+
+        assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(stored()).isEmpty();
+    }
+
+    @Test
+    void get_is405() {
+        HttpResponse<String> r = gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/outcomes"))
+                .header("Authorization", "Bearer " + gw.secret)
+                .GET());
+        assertThat(r.statusCode()).isEqualTo(405);
+    }
+}
