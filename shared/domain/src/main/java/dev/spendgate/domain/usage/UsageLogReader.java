@@ -32,76 +32,91 @@ public final class UsageLogReader {
         return new UsageLogReader(store);
     }
 
-    /** Feeds each record in the window to {@code sink} and says what was read and skipped. */
+    /**
+     * Feeds each record in the window to {@code sink} and says what was read and skipped. Memory stays bounded
+     * whatever the window: one object is held at a time, its lines are parsed as they are decompressed, and repeated
+     * request ids are tracked per hour partition (a record is always written under the hour of its {@code ts_start},
+     * so a batch delivered twice repeats within one hour).
+     */
     public ReadStats read(Instant from, Instant to, Consumer<UsageRecord> sink) {
         if (!from.isBefore(to)) {
             throw new IllegalArgumentException("from must be before to");
         }
+        Counts counts = new Counts();
         Set<String> seen = new HashSet<>();
-        long records = 0;
-        long duplicates = 0;
-        long malformedLines = 0;
-        long unreadableObjects = 0;
-        int objects = 0;
-        List<String> warnings = new ArrayList<>();
+        String hour = null;
         for (Instant day = from.truncatedTo(ChronoUnit.DAYS); day.isBefore(to); day = day.plus(1, ChronoUnit.DAYS)) {
             for (String key : store.list(UsageLayout.dayPrefix(day))) {
                 if (!key.endsWith(".ndjson.gz")) {
                     continue;
                 }
-                objects++;
+                String keyHour = key.substring(0, key.lastIndexOf('/') + 1);
+                if (!keyHour.equals(hour)) {
+                    seen.clear();
+                    hour = keyHour;
+                }
+                counts.objects++;
                 byte[] content = store.get(key).orElse(null);
                 if (content == null) {
                     continue;
                 }
-                LinesResult lines = readLines(content);
-                if (lines.error() != null) {
-                    unreadableObjects++;
-                    addWarning(warnings, key + ": " + lines.error());
-                }
-                for (String line : lines.lines()) {
+                String error = forEachLine(content, line -> {
                     if (line.isBlank()) {
-                        continue;
+                        return;
                     }
                     UsageRecord r;
                     try {
                         r = UsageRecordCodec.read(line);
                     } catch (MalformedUsageRecordException e) {
-                        malformedLines++;
-                        addWarning(warnings, key + ": skipped a line: " + e.getMessage());
-                        continue;
+                        counts.malformedLines++;
+                        addWarning(counts.warnings, key + ": skipped a line: " + e.getMessage());
+                        return;
                     }
                     if (r.tsStart().isBefore(from) || !r.tsStart().isBefore(to)) {
-                        continue;
+                        return;
                     }
                     if (!seen.add(r.requestId())) {
-                        duplicates++;
-                        continue;
+                        counts.duplicates++;
+                        return;
                     }
-                    records++;
+                    counts.records++;
                     sink.accept(r);
+                });
+                if (error != null) {
+                    counts.unreadableObjects++;
+                    addWarning(counts.warnings, key + ": " + error);
                 }
             }
         }
-        return new ReadStats(objects, records, duplicates, malformedLines, unreadableObjects, List.copyOf(warnings));
+        return new ReadStats(
+                counts.objects,
+                counts.records,
+                counts.duplicates,
+                counts.malformedLines,
+                counts.unreadableObjects,
+                List.copyOf(counts.warnings));
     }
 
     /** The lines of a gzip NDJSON object (empty on unreadable content). */
     static List<String> lines(byte[] gzipContent) {
-        return readLines(gzipContent).lines();
+        List<String> lines = new ArrayList<>();
+        forEachLine(gzipContent, lines::add);
+        return lines;
     }
 
-    private static LinesResult readLines(byte[] gzipContent) {
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                new GZIPInputStream(new ByteArrayInputStream(gzipContent)), StandardCharsets.UTF_8))) {
+    /** Feeds each line to {@code consumer} as it is decompressed; returns the damage, or null when the object is whole. */
+    private static String forEachLine(byte[] gzipContent, Consumer<String> consumer) {
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(
+                        new GZIPInputStream(new ByteArrayInputStream(gzipContent), 16384), StandardCharsets.UTF_8),
+                16384)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
-                lines.add(line);
+                consumer.accept(line);
             }
-            return new LinesResult(lines, null);
+            return null;
         } catch (IOException e) {
             // A truncated object still yields the lines before the damage; a cut line fails to parse and is counted.
-            return new LinesResult(lines, "unreadable gzip (" + e.getMessage() + ")");
+            return "unreadable gzip (" + e.getMessage() + ")";
         }
     }
 
@@ -111,7 +126,14 @@ public final class UsageLogReader {
         }
     }
 
-    private record LinesResult(List<String> lines, String error) {}
+    private static final class Counts {
+        int objects;
+        long records;
+        long duplicates;
+        long malformedLines;
+        long unreadableObjects;
+        final List<String> warnings = new ArrayList<>();
+    }
 
     /** What a read saw: objects listed, records delivered, and what it skipped. */
     public record ReadStats(

@@ -1,0 +1,167 @@
+package dev.spendgate.domain.waste;
+
+import dev.spendgate.domain.pricing.ModelPrice;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The same large prompt prefix sent again and again without prompt caching. Calls are grouped by the fingerprint of
+ * their system prompt (the prefix fingerprint when there is no system prompt) and model. The prefix length P is
+ * estimated as the smallest input of the group (a lower bound: every call carries the prefix). A group is a finding
+ * when it has at least {@value #MIN_CALLS} successful calls, P is at least {@value #MIN_PREFIX_TOKENS} tokens (the
+ * providers' minimum cacheable prompt) and at least 60 % of the mean input (the calls are mostly the repeated
+ * prompt; a group whose inputs vary widely says little about its shared part), and cached plus cache-written input is near zero (at most 5 % of N x P: a prompt cache is not in use).
+ *
+ * <p>Savings = (N - W) x P x (input price - cached-input price) - W x P x (cache-write price - input price), where W
+ * is the number of cache writes a 5-minute cache would need: the calls that came more than five minutes after the
+ * previous call of the group (and the first).
+ *
+ * <p>Memory: at most {@value #MAX_GROUPS} fingerprints are tracked; when full, the groups seen least are dropped
+ * (lossy counting), so only one-off prompts are ever forgotten.
+ */
+final class ContextBloatDetector implements Detector {
+    static final long MIN_CALLS = 20;
+    static final long MIN_PREFIX_TOKENS = 1_024;
+    static final double MAX_CACHED_SHARE = 0.05;
+    static final double MIN_PREFIX_SHARE = 0.6;
+    static final Duration CACHE_TTL = Duration.ofMinutes(5);
+    static final int MAX_GROUPS = 100_000;
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+    private final Map<String, Group> groups = new HashMap<>();
+    private long dropped;
+    private long pruneBelow = 2;
+
+    @Override
+    public void accept(Call c) {
+        if (!c.ok || c.price == null || c.redundantRetry) {
+            return;
+        }
+        String fingerprint = c.record.fingerprints().systemHash() != null
+                ? c.record.fingerprints().systemHash()
+                : c.record.fingerprints().prefixHash();
+        if (fingerprint == null) {
+            return;
+        }
+        if (groups.size() >= MAX_GROUPS) {
+            prune();
+        }
+        Group g = groups.computeIfAbsent(fingerprint + "\u0000" + c.model, k -> new Group(c.feature, c.price));
+        Instant t = c.record.tsStart();
+        g.tally.seen(t);
+        if (g.tally.examples.size() < Evidence.MAX_EXAMPLES) {
+            g.tally.examples.add(c.record.requestId());
+        }
+        g.minInput = Math.min(g.minInput, c.record.tokens().inputTokens());
+        g.inputSum += c.record.tokens().inputTokens();
+        g.cached += c.record.tokens().cachedInputTokens() + c.record.tokens().cacheWriteTokens();
+        if (g.lastTs == null || Duration.between(g.lastTs, t).compareTo(CACHE_TTL) > 0) {
+            g.writes++;
+        }
+        if (g.lastTs == null || t.isAfter(g.lastTs)) {
+            g.lastTs = t;
+        }
+    }
+
+    private void prune() {
+        while (groups.size() >= MAX_GROUPS) {
+            Iterator<Group> it = groups.values().iterator();
+            while (it.hasNext()) {
+                if (it.next().tally.calls < pruneBelow) {
+                    it.remove();
+                    dropped++;
+                }
+            }
+            pruneBelow++;
+        }
+    }
+
+    @Override
+    public List<Finding> findings(WasteWindow window) {
+        List<Finding> out = new ArrayList<>();
+        for (Group g : groups.values()) {
+            long n = g.tally.calls;
+            long p = g.minInput;
+            if (n < MIN_CALLS
+                    || p < MIN_PREFIX_TOKENS
+                    || p < MIN_PREFIX_SHARE * ((double) g.inputSum / n)
+                    || g.cached > MAX_CACHED_SHARE * n * p) {
+                continue;
+            }
+            ModelPrice price = g.price;
+            BigDecimal cachedPrice = price.cachedInput() == null ? price.input() : price.cachedInput();
+            BigDecimal writePrice = price.cacheWrite5m() == null ? price.input() : price.cacheWrite5m();
+            BigDecimal prefix = BigDecimal.valueOf(p);
+            BigDecimal savings = BigDecimal.valueOf(n - g.writes)
+                    .multiply(prefix)
+                    .multiply(price.input().subtract(cachedPrice))
+                    .subtract(
+                            BigDecimal.valueOf(g.writes).multiply(prefix).multiply(writePrice.subtract(price.input())))
+                    .divide(MILLION);
+            if (savings.signum() <= 0) {
+                continue;
+            }
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("model", price.model());
+            details.put("prefix_tokens", Long.toString(p));
+            details.put("cached_or_cache_written_tokens", Long.toString(g.cached));
+            details.put("cache_writes_needed", Long.toString(g.writes));
+            details.put("input_price_per_mtok", price.input().toPlainString());
+            details.put("cached_price_per_mtok", cachedPrice.toPlainString());
+            details.put("cache_write_price_per_mtok", writePrice.toPlainString());
+            Evidence evidence = new Evidence(n, n, g.tally.first, g.tally.last, g.tally.examples, details);
+            String how = "anthropic".equals(price.provider()) || "bedrock".equals(price.provider())
+                    ? "mark the system prompt with cache_control {\"type\": \"ephemeral\"}"
+                    : "keep the " + p + "-token prefix byte-identical and first in every request (OpenAI caches"
+                            + " prefixes of 1,024+ tokens automatically; anything variable must come after it)";
+            out.add(new Finding(
+                    WasteCategory.CONTEXT_BLOAT,
+                    "uncached_repeated_prefix",
+                    "feature",
+                    g.feature,
+                    g.feature,
+                    price.model(),
+                    evidence,
+                    savings,
+                    window.monthly(savings),
+                    BigDecimal.ZERO,
+                    "(N - W) x P x (input - cached input price) - W x P x (cache write - input price) with N=" + n
+                            + " calls, P=" + p + " prefix tokens, W=" + g.writes
+                            + " cache writes (gaps > 5 min), prices per million tokens of " + price.model()
+                            + ", x 30 days / window",
+                    "Enable prompt caching for feature " + g.feature + " on " + price.model() + ": the same " + p
+                            + "-token prefix was sent " + n + " times with " + g.cached + " cached tokens; " + how
+                            + ".",
+                    null));
+        }
+        return out;
+    }
+
+    /** Fingerprints dropped to stay within {@value #MAX_GROUPS} groups (each seen fewer times than the survivors). */
+    long dropped() {
+        return dropped;
+    }
+
+    private static final class Group {
+        final String feature;
+        final ModelPrice price;
+        final Tally tally = new Tally();
+        long minInput = Long.MAX_VALUE;
+        long inputSum;
+        long cached;
+        long writes;
+        Instant lastTs;
+
+        Group(String feature, ModelPrice price) {
+            this.feature = feature;
+            this.price = price;
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package dev.spendgate.domain.waste;
+
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Premium-tier models doing low-complexity work. A call is <em>simple</em> when it succeeded, has at most
+ * {@value #MAX_INPUT_TOKENS} input and {@value #MAX_OUTPUT_TOKENS} output tokens. A (feature, premium model) group is
+ * a finding when it has at least {@value #MIN_SIMPLE_CALLS} simple calls, they are at least 80 % of its successful
+ * calls, and their output lengths are stable (coefficient of variation at most 0.6): classification, extraction,
+ * short structured output. Savings: the simple calls' recorded cost minus their cost at the cheaper model's prices.
+ */
+final class ModelMismatchDetector implements Detector {
+    static final long MAX_INPUT_TOKENS = 2_000;
+    static final long MAX_OUTPUT_TOKENS = 256;
+    static final long MIN_SIMPLE_CALLS = 50;
+    static final double MIN_SIMPLE_SHARE = 0.8;
+    static final double MAX_OUTPUT_CV = 0.6;
+
+    private final PricingCatalog catalog;
+    private final Map<String, Optional<ModelPrice>> cheaper = new HashMap<>();
+    private final Map<String, Group> groups = new LinkedHashMap<>();
+
+    ModelMismatchDetector(PricingCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @Override
+    public void accept(Call c) {
+        if (!c.ok || c.price == null || !"premium".equals(c.price.tier()) || c.redundantRetry) {
+            return;
+        }
+        ModelPrice target = cheaperModel(c.price).orElse(null);
+        if (target == null) {
+            return;
+        }
+        Group g = groups.computeIfAbsent(c.feature + "\u0000" + c.model, k -> new Group(c.feature, c.price, target));
+        g.tally.seen(c.record.tsStart());
+        long in = c.record.tokens().inputTokens();
+        long out = c.record.tokens().outputTokens();
+        if (in <= MAX_INPUT_TOKENS && out <= MAX_OUTPUT_TOKENS) {
+            BigDecimal saving = c.cost.subtract(target.cost(c.record.tokens()));
+            g.tally.wasteful(c.record.requestId(), c.record.tsStart(), saving);
+            g.outSum += out;
+            g.outSquares += (double) out * out;
+            g.inSum += in;
+        }
+    }
+
+    /**
+     * The cheaper model of the same provider and family: the economy tier when the family has one, else the standard
+     * tier; the newest (latest effective date) of that tier.
+     */
+    Optional<ModelPrice> cheaperModel(ModelPrice premium) {
+        return cheaper.computeIfAbsent(premium.provider() + "\u0000" + premium.model(), k -> {
+            for (String tier : List.of("economy", "standard")) {
+                Optional<ModelPrice> best = catalog.models().stream()
+                        .filter(m -> m.provider().equals(premium.provider())
+                                && m.family() != null
+                                && m.family().equals(premium.family())
+                                && tier.equals(m.tier()))
+                        .max(Comparator.comparing((ModelPrice m) ->
+                                        m.effectiveDate() == null ? java.time.LocalDate.MIN : m.effectiveDate())
+                                .thenComparing(ModelPrice::model));
+                if (best.isPresent()) {
+                    return best;
+                }
+            }
+            return Optional.empty();
+        });
+    }
+
+    @Override
+    public List<Finding> findings(WasteWindow window) {
+        List<Finding> out = new ArrayList<>();
+        for (Group g : groups.values()) {
+            long simple = g.tally.wasteful;
+            if (simple < MIN_SIMPLE_CALLS || simple < MIN_SIMPLE_SHARE * g.tally.calls) {
+                continue;
+            }
+            double mean = (double) g.outSum / simple;
+            double variance = Math.max(0, g.outSquares / simple - mean * mean);
+            double cv = mean == 0 ? 0 : Math.sqrt(variance) / mean;
+            if (cv > MAX_OUTPUT_CV || g.tally.wasteUsd.signum() <= 0) {
+                continue;
+            }
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("model", g.price.model());
+            details.put("tier", g.price.tier());
+            details.put("cheaper_model", g.target.model());
+            details.put("simple_calls", Long.toString(simple));
+            details.put("mean_input_tokens", Long.toString(Math.round((double) g.inSum / simple)));
+            details.put("mean_output_tokens", Long.toString(Math.round(mean)));
+            details.put("output_tokens_cv", String.format(java.util.Locale.ROOT, "%.2f", cv));
+            out.add(new Finding(
+                    WasteCategory.MODEL_MISMATCH,
+                    "premium_model_for_simple_work",
+                    "feature",
+                    g.feature,
+                    g.feature,
+                    g.price.model(),
+                    g.tally.evidence(details),
+                    g.tally.wasteUsd,
+                    window.monthly(g.tally.wasteUsd),
+                    BigDecimal.ZERO,
+                    "sum over the " + simple + " simple calls of (recorded cost - cost of the same tokens at "
+                            + g.target.model() + " prices), x 30 days / window",
+                    "Move feature " + g.feature + " from " + g.price.model() + " to " + g.target.model() + ": "
+                            + simple + " of " + g.tally.calls + " calls had <= " + MAX_INPUT_TOKENS + " input and <= "
+                            + MAX_OUTPUT_TOKENS + " output tokens (mean output " + Math.round(mean)
+                            + "). Change the model in the feature, or declare the degradation chain "
+                            + "SPENDGATE_DEGRADE_CHAINS=\"" + g.price.model() + ">" + g.target.model()
+                            + "\" with a degrade budget on feature:" + g.feature + ".",
+                    null));
+        }
+        return out;
+    }
+
+    private static final class Group {
+        final String feature;
+        final ModelPrice price;
+        final ModelPrice target;
+        final Tally tally = new Tally();
+        long outSum;
+        long inSum;
+        double outSquares;
+
+        Group(String feature, ModelPrice price, ModelPrice target) {
+            this.feature = feature;
+            this.price = price;
+            this.target = target;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.spendgate.domain.waste;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Identical requests (same request fingerprint) repeated by the same session (the same key when there is no session)
+ * within {@value #WINDOW_SECONDS} s of the previous one form a chain. A repeat is <em>redundant</em> when an earlier
+ * call of its chain already succeeded (duplicate repeats, runaway loops) or when it is the fourth or later attempt
+ * after failures (error loops: a breaker allowing three attempts would have stopped it). A scope with at least
+ * {@value #MIN_REDUNDANT} redundant calls is a finding; savings = the recorded cost of its redundant calls.
+ *
+ * <p>Memory: only chains active in the last {@value #WINDOW_SECONDS} s are kept, plus one tally per scope that had a
+ * redundant call.
+ */
+final class RetryDetector implements Detector {
+    static final long WINDOW_SECONDS = 60;
+    static final int MAX_ATTEMPTS = 3;
+    static final long MIN_REDUNDANT = 3;
+    private static final Duration WINDOW = Duration.ofSeconds(WINDOW_SECONDS);
+
+    private final LinkedHashMap<String, Chain> chains = new LinkedHashMap<>();
+    private final Map<String, Scope> scopes = new HashMap<>();
+    private Instant watermark = Instant.MIN;
+
+    @Override
+    public void accept(Call c) {
+        String hash = c.record.fingerprints().requestHash();
+        String scopeType;
+        String scopeValue;
+        if (c.record.attribution().session() != null) {
+            scopeType = "session";
+            scopeValue = c.record.attribution().session();
+        } else if (c.record.keyId() != null) {
+            scopeType = "key";
+            scopeValue = c.record.keyId();
+        } else {
+            return;
+        }
+        if (hash == null) {
+            return;
+        }
+        Instant t = c.record.tsStart();
+        if (t.isAfter(watermark)) {
+            watermark = t;
+            expire();
+        }
+        String id = scopeType + ":" + scopeValue + "\u0000" + hash;
+        Chain chain = chains.remove(id);
+        if (chain != null && Duration.between(chain.last, t).compareTo(WINDOW) <= 0) {
+            boolean duplicate = chain.succeeded;
+            if (duplicate || chain.attempts >= MAX_ATTEMPTS) {
+                c.redundantRetry = true;
+                Scope s = scopes.computeIfAbsent(
+                        scopeType + ":" + scopeValue, k -> new Scope(scopeType, scopeValue, c.feature));
+                s.tally.wasteful(c.record.requestId(), t, c.cost);
+                if (duplicate) {
+                    s.duplicates++;
+                } else {
+                    s.errorLoop++;
+                }
+                s.longestChain = Math.max(s.longestChain, chain.attempts + 1);
+            }
+            chain.attempts++;
+        } else {
+            chain = new Chain();
+            chain.attempts = 1;
+        }
+        chain.succeeded |= Call.success(c.record);
+        if (chain.last == null || t.isAfter(chain.last)) {
+            chain.last = t;
+        }
+        chains.put(id, chain);
+    }
+
+    private void expire() {
+        Instant horizon = watermark.minus(WINDOW).minus(WINDOW);
+        Iterator<Chain> it = chains.values().iterator();
+        while (it.hasNext()) {
+            if (it.next().last.isBefore(horizon)) {
+                it.remove();
+            } else {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public List<Finding> findings(WasteWindow window) {
+        List<Finding> out = new ArrayList<>();
+        for (Scope s : scopes.values()) {
+            if (s.tally.wasteful < MIN_REDUNDANT) {
+                continue;
+            }
+            boolean loop = s.errorLoop > s.duplicates;
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("duplicate_repeats", Long.toString(s.duplicates));
+            details.put("error_loop_attempts", Long.toString(s.errorLoop));
+            details.put("longest_chain", Long.toString(s.longestChain));
+            details.put("repeat_window_seconds", Long.toString(WINDOW_SECONDS));
+            Evidence evidence = new Evidence(
+                    s.tally.wasteful, s.tally.wasteful, s.tally.first, s.tally.last, s.tally.examples, details);
+            String breaker = "session".equals(s.scopeType)
+                    ? "SPENDGATE_SESSION_CALLS_PER_MINUTE"
+                    : "SPENDGATE_KEY_CALLS_PER_MINUTE";
+            out.add(new Finding(
+                    WasteCategory.RETRY_WASTE,
+                    loop ? "error_loop" : "duplicate_repeats",
+                    s.scopeType,
+                    s.scopeValue,
+                    s.feature,
+                    null,
+                    evidence,
+                    s.tally.wasteUsd,
+                    window.monthly(s.tally.wasteUsd),
+                    BigDecimal.ZERO,
+                    "sum of the recorded cost of the " + s.tally.wasteful
+                            + " redundant calls (repeats of an answered request, or attempts after the third failure,"
+                            + " within 60 s), x 30 days / window",
+                    (loop
+                                    ? "Stop the error loop in " + s.scopeType + " " + s.scopeValue
+                                            + ": the same failing"
+                                            + " request was sent up to " + s.longestChain + " times. Retry at most "
+                                            + MAX_ATTEMPTS + " times with exponential back-off"
+                                    : "Stop repeating answered requests in " + s.scopeType + " " + s.scopeValue
+                                            + ": the same request was sent up to " + s.longestChain
+                                            + " times within 60 s. Reuse the first answer (client-side memo or"
+                                            + " idempotency key)")
+                            + ", and set the breaker " + breaker + " to " + Math.max(10, s.longestChain / 2)
+                            + " so a runaway " + s.scopeType + " is cut off.",
+                    null));
+        }
+        return out;
+    }
+
+    private static final class Chain {
+        Instant last;
+        int attempts;
+        boolean succeeded;
+    }
+
+    private static final class Scope {
+        final String scopeType;
+        final String scopeValue;
+        final String feature;
+        final Tally tally = new Tally();
+        long duplicates;
+        long errorLoop;
+        long longestChain;
+
+        Scope(String scopeType, String scopeValue, String feature) {
+            this.scopeType = scopeType;
+            this.scopeValue = scopeValue;
+            this.feature = feature;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.spendgate.domain.waste;
+
+import dev.spendgate.domain.usage.UsageLogReader.ReadStats;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What one waste run found.
+ *
+ * @param findings every finding, ranked: the advisor order (monthly savings, then spend at risk, descending)
+ * @param features efficiency score per feature, lowest score first
+ */
+public record WasteReport(
+        Instant generatedAt,
+        WasteWindow window,
+        ReadStats input,
+        long callsAnalysed,
+        BigDecimal spendUsd,
+        List<Finding> findings,
+        EfficiencyScore overall,
+        List<EfficiencyScore> features) {
+
+    public WasteReport {
+        findings = List.copyOf(findings);
+        features = List.copyOf(features);
+    }
+
+    /** Monthly savings of every finding together (cache misses at 0.90). */
+    public BigDecimal monthlySavingsUsd() {
+        return findings.stream().map(Finding::monthlySavingsUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+
+    /** Warnings about skipped input: damaged objects and unreadable lines. */
+    public long skippedInput() {
+        return input.malformedLines() + input.unreadableObjects();
+    }
+}

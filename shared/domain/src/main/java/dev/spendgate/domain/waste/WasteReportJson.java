@@ -1,0 +1,144 @@
+package dev.spendgate.domain.waste;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+
+/**
+ * The findings document ({@code findings.json}, {@code findings/YYYY-MM-DD.json}): window, input read and skipped,
+ * spend, scores, findings in advisor order, and the advisor list. Money as decimal strings; times UTC with seconds.
+ */
+public final class WasteReportJson {
+    public static final int FORMAT_VERSION = 1;
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private WasteReportJson() {}
+
+    public static byte[] toBytes(WasteReport report) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        write(report, out);
+        return out.toByteArray();
+    }
+
+    public static void write(WasteReport report, OutputStream out) {
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeNumberField("format_version", FORMAT_VERSION);
+            g.writeStringField("generated_at", time(report.generatedAt()));
+            g.writeObjectFieldStart("window");
+            g.writeStringField("from", time(report.window().from()));
+            g.writeStringField("to", time(report.window().to()));
+            g.writeNumberField("days", report.window().length().toSeconds() / 86400.0);
+            g.writeEndObject();
+            g.writeObjectFieldStart("input");
+            g.writeNumberField("objects", report.input().objects());
+            g.writeNumberField("records", report.input().records());
+            g.writeNumberField("duplicates_skipped", report.input().duplicates());
+            g.writeNumberField("malformed_lines_skipped", report.input().malformedLines());
+            g.writeNumberField("unreadable_objects", report.input().unreadableObjects());
+            g.writeArrayFieldStart("warnings");
+            for (String w : report.input().warnings()) {
+                g.writeString(w);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeNumberField("calls_analysed", report.callsAnalysed());
+            money(g, "spend_usd", report.spendUsd());
+            money(g, "monthly_savings_usd", report.monthlySavingsUsd());
+            g.writeObjectFieldStart("efficiency_score");
+            g.writeNumberField("overall", report.overall().score());
+            g.writeArrayFieldStart("features");
+            for (EfficiencyScore s : report.features()) {
+                g.writeStartObject();
+                g.writeStringField("feature", s.feature());
+                g.writeNumberField("score", s.score());
+                money(g, "spend_usd", s.spendUsd());
+                money(g, "waste_usd", s.wasteUsd());
+                money(g, "at_risk_usd", s.atRiskUsd());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeArrayFieldStart("findings");
+            for (Finding f : report.findings()) {
+                finding(g, f);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("advisor");
+            int rank = 1;
+            for (Finding f : report.findings()) {
+                g.writeStartObject();
+                g.writeNumberField("rank", rank++);
+                g.writeStringField("finding_id", f.id());
+                g.writeStringField("category", f.category().label());
+                money(g, "monthly_savings_usd", f.monthlySavingsUsd());
+                money(g, "monthly_spend_at_risk_usd", f.monthlySpendAtRiskUsd());
+                g.writeStringField("recommendation", f.recommendation());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeRaw('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void finding(JsonGenerator g, Finding f) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", f.id());
+        g.writeStringField("category", f.category().label());
+        g.writeStringField("kind", f.kind());
+        g.writeObjectFieldStart("scope");
+        g.writeStringField("type", f.scopeType());
+        g.writeStringField("value", f.scopeValue());
+        g.writeStringField("feature", f.feature());
+        g.writeStringField("model", f.model());
+        g.writeEndObject();
+        Evidence e = f.evidence();
+        g.writeObjectFieldStart("evidence");
+        g.writeNumberField("calls", e.calls());
+        g.writeNumberField("wasteful_calls", e.wastefulCalls());
+        g.writeStringField("first_seen", e.firstSeen() == null ? null : time(e.firstSeen()));
+        g.writeStringField("last_seen", e.lastSeen() == null ? null : time(e.lastSeen()));
+        g.writeArrayFieldStart("example_request_ids");
+        for (String id : e.exampleRequestIds()) {
+            g.writeString(id);
+        }
+        g.writeEndArray();
+        for (Map.Entry<String, String> d : e.details().entrySet()) {
+            g.writeStringField(d.getKey(), d.getValue());
+        }
+        g.writeEndObject();
+        money(g, "window_savings_usd", f.windowSavingsUsd());
+        money(g, "monthly_savings_usd", f.monthlySavingsUsd());
+        money(g, "monthly_spend_at_risk_usd", f.monthlySpendAtRiskUsd());
+        if (!f.savingsByThreshold().isEmpty()) {
+            g.writeObjectFieldStart("window_savings_by_threshold_usd");
+            for (Map.Entry<String, BigDecimal> t : f.savingsByThreshold().entrySet()) {
+                money(g, t.getKey(), t.getValue());
+            }
+            g.writeEndObject();
+        }
+        g.writeStringField("savings_formula", f.savingsFormula());
+        g.writeStringField("recommendation", f.recommendation());
+        g.writeEndObject();
+    }
+
+    private static void money(JsonGenerator g, String field, BigDecimal value) throws IOException {
+        g.writeStringField(field, value.toPlainString());
+    }
+
+    private static String time(Instant t) {
+        return t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}

@@ -1,0 +1,179 @@
+package dev.spendgate.domain.waste;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageLayout;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
+import dev.spendgate.domain.usage.UsageRecordCodec;
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+
+class WasteAnalyzerTest {
+    private static final PricingCatalog CATALOG = PricingCatalog.bundled();
+    private static final ModelPrice MINI = CATALOG.find("openai", "gpt-4o-mini").orElseThrow();
+    private static final Instant T0 = Instant.parse("2026-10-05T10:00:00Z");
+    private static final WasteWindow WINDOW =
+            new WasteWindow(Instant.parse("2026-10-01T00:00:00Z"), Instant.parse("2026-10-31T00:00:00Z"));
+    private final MemoryStores.Objects store = new MemoryStores.Objects();
+    private final WasteAnalyzer analyzer = WasteAnalyzer.create(
+            CATALOG, Governance.NONE, Clock.fixed(Instant.parse("2026-10-31T01:00:00Z"), ZoneOffset.UTC));
+    private int ids;
+
+    @Test
+    void analyze_truncatedObjectUnknownSchemaAndMissingField_skipsThemWithCountedWarningsInTheFindings()
+            throws Exception {
+        put("a", gzip(line(call("s1", "h1", 0x1L, T0, 200))));
+        byte[] whole = gzip(line(call("s1", "h2", 0x2L, T0.plusSeconds(1), 200))
+                + line(call("s1", "h3", 0x3L, T0.plusSeconds(2), 200)));
+        put("b", Arrays.copyOf(whole, whole.length - 20));
+        String good = line(call("s2", "h4", 0x4L, T0.plusSeconds(3), 200));
+        put(
+                "c",
+                gzip(good.replace("\"schema_version\":1", "\"schema_version\":2")
+                        + good.replace("\"request_id\":", "\"other\":")
+                        + line(call("s2", "h5", 0x5L, T0.plusSeconds(4), 200))));
+
+        WasteReport report = analyzer.analyze(store, WINDOW);
+
+        assertThat(report.input().unreadableObjects()).isEqualTo(1);
+        assertThat(report.input().malformedLines()).isGreaterThanOrEqualTo(2);
+        assertThat(report.callsAnalysed()).isGreaterThanOrEqualTo(2);
+        JsonNode json = new ObjectMapper().readTree(WasteReportJson.toBytes(report));
+        assertThat(json.at("/input/unreadable_objects").asInt()).isEqualTo(1);
+        assertThat(json.at("/input/malformed_lines_skipped").asInt()).isGreaterThanOrEqualTo(2);
+        assertThat(json.at("/input/warnings").toString())
+                .contains("unknown schema_version 2")
+                .contains("missing field request_id")
+                .contains("unreadable gzip");
+    }
+
+    @Test
+    void analyze_rateLimitedCallRetriedOnce_isNoWaste() {
+        write(call("s1", "same", 0x10L, T0, 429), call("s1", "same", 0x10L, T0.plusSeconds(3), 200));
+
+        assertThat(analyzer.analyze(store, WINDOW).findings()).isEmpty();
+    }
+
+    @Test
+    void analyze_answeredRequestRepeatedBySameSession_reportsTheRepeatsCostAsRetryWaste() {
+        List<UsageRecord> records = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            records.add(call("s1", "same", 0x20L, T0.plusSeconds(5L * i), 200));
+        }
+        write(records.toArray(UsageRecord[]::new));
+
+        WasteReport report = analyzer.analyze(store, WINDOW);
+
+        assertThat(report.findings()).singleElement().satisfies(f -> {
+            assertThat(f.category()).isEqualTo(WasteCategory.RETRY_WASTE);
+            assertThat(f.scopeType() + ":" + f.scopeValue()).isEqualTo("session:s1");
+            assertThat(f.evidence().wastefulCalls()).isEqualTo(4);
+            assertThat(f.windowSavingsUsd())
+                    .isEqualByComparingTo(records.get(0).costUsd().multiply(BigDecimal.valueOf(4)));
+            assertThat(f.evidence().exampleRequestIds())
+                    .containsExactlyElementsOf(records.subList(1, 5).stream()
+                            .map(UsageRecord::requestId)
+                            .toList());
+        });
+    }
+
+    @Test
+    void analyze_rewordedRequestsFiveBitsApart_areCacheHitsAt085And090ButNot095() {
+        List<UsageRecord> records = new ArrayList<>();
+        long base = 0x0123_4567_89ab_cdefL;
+        records.add(call("u0", "r0", base, T0, 200));
+        for (int i = 1; i <= 6; i++) {
+            // five bits flipped, a different five for each rewording
+            long flipped = base ^ (0x1FL << (5 * i));
+            records.add(call("u" + i, "r" + i, flipped, T0.plusSeconds(120L * i), 200));
+        }
+        write(records.toArray(UsageRecord[]::new));
+
+        WasteReport report = analyzer.analyze(store, WINDOW);
+
+        BigDecimal sixCalls = records.get(1).costUsd().multiply(BigDecimal.valueOf(6));
+        assertThat(report.findings()).singleElement().satisfies(f -> {
+            assertThat(f.category()).isEqualTo(WasteCategory.CACHE_MISS);
+            assertThat(f.savingsByThreshold().get("0.85")).isEqualByComparingTo(sixCalls);
+            assertThat(f.savingsByThreshold().get("0.90")).isEqualByComparingTo(sixCalls);
+            assertThat(f.savingsByThreshold().get("0.95")).isEqualByComparingTo(BigDecimal.ZERO);
+        });
+    }
+
+    @Test
+    void analyze_sameRequestsMoreThanAnHourApart_areNoCacheHits() {
+        List<UsageRecord> records = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            records.add(call("u" + i, "same", 0x30L, T0.plusSeconds(3_700L * i), 200));
+        }
+        write(records.toArray(UsageRecord[]::new));
+
+        assertThat(analyzer.analyze(store, WINDOW).findings()).isEmpty();
+    }
+
+    private UsageRecord call(String session, String requestHash, long sketch, Instant t, int status) {
+        TokenUsage tokens = status == 200 ? new TokenUsage(600, 0, 0, 0, 300, 0) : TokenUsage.ZERO;
+        return UsageRecord.builder()
+                .requestId("req-" + ids++)
+                .tsStart(t)
+                .tsEnd(t.plusMillis(900))
+                .keyId("key_1")
+                .attribution(new Attribution("chat", "support", null, "production", session, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o-mini")
+                .modelServed("gpt-4o-mini")
+                .statusCode(status)
+                .tokens(tokens)
+                .costUsd(status == 200 ? MINI.cost(tokens) : null)
+                .pricingStatus(
+                        status == 200 ? UsageRecord.PricingStatus.PRICED : UsageRecord.PricingStatus.NOT_BILLABLE)
+                .usageSource(status == 200 ? UsageRecord.UsageSource.PROVIDER : UsageRecord.UsageSource.NONE)
+                .fingerprints(new Fingerprints(null, null, requestHash, String.format("%016x", sketch)))
+                .build();
+    }
+
+    private void write(UsageRecord... records) {
+        StringBuilder lines = new StringBuilder();
+        for (UsageRecord r : records) {
+            lines.append(line(r));
+        }
+        put("all", gzip(lines.toString()));
+    }
+
+    private static String line(UsageRecord r) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        UsageRecordCodec.write(r, out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private void put(String name, byte[] content) {
+        store.put(UsageLayout.hourPrefix(T0) + name + ".ndjson.gz", content);
+    }
+
+    private static byte[] gzip(String text) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+}
