@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.auth.token.credentials.StaticTokenProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.core.retry.RetryPolicy;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -113,7 +113,8 @@ class BedrockRuntimeIT {
                 .httpClient(UrlConnectionHttpClient.create())
                 .tokenProvider(StaticTokenProvider.create(() -> gw.secret))
                 .authSchemeProvider(BedrockRuntimeAuthSchemeProvider.defaultProvider(List.of("httpBearerAuth")))
-                .overrideConfiguration(o -> o.retryPolicy(RetryPolicy.none()).putHeader("X-Cost-Feature", feature))
+                .overrideConfiguration(
+                        o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).putHeader("X-Cost-Feature", feature))
                 .build();
     }
 
@@ -124,7 +125,7 @@ class BedrockRuntimeIT {
                 .region(Region.US_EAST_1)
                 .httpClient(netty())
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("unused", "unused")))
-                .overrideConfiguration(o -> o.retryPolicy(RetryPolicy.none())
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())
                         .putHeader("x-api-key", gw.secret)
                         .putHeader("X-Cost-Feature", feature))
                 .build();
@@ -136,7 +137,7 @@ class BedrockRuntimeIT {
                 .region(Region.US_EAST_1)
                 .httpClient(UrlConnectionHttpClient.create())
                 .credentialsProvider(fakeCredentials())
-                .overrideConfiguration(o -> o.retryPolicy(RetryPolicy.none()))
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
     }
 
@@ -146,7 +147,7 @@ class BedrockRuntimeIT {
                 .region(Region.US_EAST_1)
                 .httpClient(netty())
                 .credentialsProvider(fakeCredentials())
-                .overrideConfiguration(o -> o.retryPolicy(RetryPolicy.none()))
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
     }
 
@@ -386,7 +387,7 @@ class BedrockRuntimeIT {
                 .httpClient(UrlConnectionHttpClient.create())
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(FakeBedrockRuntime.ACCESS_KEY_ID, "not-the-secret")))
-                .overrideConfiguration(o -> o.retryPolicy(RetryPolicy.none()))
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
 
         assertThatThrownBy(() -> forged.converse(converse(SONNET_4)))
@@ -401,7 +402,7 @@ class BedrockRuntimeIT {
                 .region(Region.US_EAST_1)
                 .httpClient(UrlConnectionHttpClient.create())
                 .credentialsProvider(fakeCredentials())
-                .overrideConfiguration(o -> o.retryPolicy(RetryPolicy.none()))
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))
                 .build();
 
         assertThatThrownBy(() -> wrong.converse(converse(SONNET_4)))
