@@ -1,18 +1,124 @@
 package dev.spendgate.cli;
 
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.simulate.GroundTruth;
+import dev.spendgate.domain.simulate.PlantedWaste;
+import dev.spendgate.domain.simulate.Simulation;
+import dev.spendgate.domain.simulate.TrafficSimulator;
+import dev.spendgate.domain.waste.WasteCategory;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code spendgate simulate}: being built; says so instead of pretending. */
-@Command(name = "simulate", description = "Generate a month of synthetic traffic with planted waste (issue 4).")
+/** {@code spendgate simulate}: a month of seeded synthetic traffic with planted waste and its ground truth. */
+@Command(
+        name = "simulate",
+        description = "Write a month of seeded synthetic usage (with planted waste and its ground truth) to the data"
+                + " directory, plus the keys and budgets it uses.")
 final class SimulateCommand implements Callable<Integer> {
     @Mixin
     SpendgateCli.DataDirOption dir;
 
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--month", required = true, paramLabel = "YYYY-MM", description = "The month to simulate.")
+    String month;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            paramLabel = "N",
+            description = "Random seed: the same seed gives the same month. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(
+            names = "--calls",
+            defaultValue = "" + TrafficSimulator.DEFAULT_CALLS,
+            paramLabel = "N",
+            description = "Roughly how many calls the month has (at least " + TrafficSimulator.MIN_CALLS
+                    + "). Default: ${DEFAULT-VALUE}.")
+    long calls;
+
     @Override
     public Integer call() {
-        System.err.println("spendgate simulate: not available yet");
-        return 2;
+        YearMonth m;
+        try {
+            m = YearMonth.parse(month);
+        } catch (DateTimeParseException e) {
+            throw new ParameterException(spec.commandLine(), "--month must look like 2026-10");
+        }
+        if (calls < TrafficSimulator.MIN_CALLS) {
+            throw new ParameterException(spec.commandLine(), "--calls must be at least " + TrafficSimulator.MIN_CALLS);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        TrafficSimulator simulator =
+                TrafficSimulator.create(PricingCatalog.bundled(), new TrafficSimulator.Settings(m, seed, calls, false));
+        long started = System.nanoTime();
+        GroundTruth truth;
+        try {
+            truth = Simulation.write(
+                    simulator,
+                    m,
+                    new FileSystemObjectStore(dir.dataDir),
+                    KeysCommand.store(dir),
+                    BudgetsCommand.policies(dir),
+                    Clock.systemUTC(),
+                    (day, records) -> {
+                        if (day.getDayOfMonth() % 5 == 0 || day.getDayOfMonth() == m.lengthOfMonth()) {
+                            err.printf("  %s: %,d records so far%n", day, records);
+                            err.flush();
+                        }
+                    });
+        } catch (IllegalStateException e) {
+            err.println("spendgate simulate: " + e.getMessage());
+            return 1;
+        }
+        out.printf(
+                "Simulated %s (seed %d): %,d calls, $%s spend, %d keys and %d budgets, in %.1f s.%n",
+                m,
+                seed,
+                truth.records(),
+                truth.spendUsd().setScale(2, RoundingMode.HALF_UP).toPlainString(),
+                simulator.keys().size(),
+                simulator.policies().size(),
+                (System.nanoTime() - started) / 1e9);
+        out.println("Planted waste (window figures for the month):");
+        Table table = new Table("CATEGORY", "PLANTED", "CALLS", "SAVINGS_USD", "AT_RISK_USD").alignRight(1, 2, 3, 4);
+        for (WasteCategory c : WasteCategory.values()) {
+            long n = 0;
+            BigDecimal savings = BigDecimal.ZERO;
+            BigDecimal risk = BigDecimal.ZERO;
+            for (PlantedWaste p : truth.of(c)) {
+                n += p.wastefulCalls();
+                savings = savings.add(p.windowSavingsUsd());
+                risk = risk.add(p.spendAtRiskUsd());
+            }
+            table.row(
+                    c.label(),
+                    Integer.toString(truth.of(c).size()),
+                    Long.toString(n),
+                    savings.setScale(2, RoundingMode.HALF_UP).toPlainString(),
+                    risk.setScale(2, RoundingMode.HALF_UP).toPlainString());
+        }
+        table.print(out);
+        out.println("Ground truth: " + dir.dataDir.resolve(Simulation.groundTruthKey(m)));
+        out.println("Next: ./spendgate waste --from " + m.atDay(1) + " --to "
+                + m.plusMonths(1).atDay(1)
+                + (dir.dataDir.toString().equals(".spendgate") ? "" : " --data-dir " + dir.dataDir));
+        out.flush();
+        return 0;
     }
 }

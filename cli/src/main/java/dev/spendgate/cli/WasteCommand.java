@@ -1,18 +1,184 @@
 package dev.spendgate.cli;
 
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.waste.EfficiencyScore;
+import dev.spendgate.domain.waste.Finding;
+import dev.spendgate.domain.waste.Governance;
+import dev.spendgate.domain.waste.WasteAnalyzer;
+import dev.spendgate.domain.waste.WasteReport;
+import dev.spendgate.domain.waste.WasteReportJson;
+import dev.spendgate.domain.waste.WasteWindow;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code spendgate waste}: being built; says so instead of pretending. */
-@Command(name = "waste", description = "Find waste in the usage log (issue 4).")
+/** {@code spendgate waste}: the five waste detectors over the usage log, ranked by monthly savings. */
+@Command(
+        name = "waste",
+        description = "Find waste in the usage log: findings with evidence, monthly savings and the change to make.")
 final class WasteCommand implements Callable<Integer> {
     @Mixin
     SpendgateCli.DataDirOption dir;
 
+    @Spec
+    CommandSpec spec;
+
+    @Option(
+            names = "--from",
+            paramLabel = "WHEN",
+            description = "Start, inclusive: a date (UTC midnight) or an instant. Default: 30 days before --to.")
+    String from;
+
+    @Option(
+            names = "--to",
+            paramLabel = "WHEN",
+            description = "End, exclusive: a date (its UTC midnight) or an instant. Default: today, UTC midnight.")
+    String to;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Also write the findings JSON to this file.")
+    Path out;
+
+    @Option(
+            names = "--top",
+            defaultValue = "15",
+            paramLabel = "N",
+            description = "Findings to print (all are in --out). Default: ${DEFAULT-VALUE}.")
+    int top;
+
+    Clock clock = Clock.systemUTC();
+
     @Override
     public Integer call() {
-        System.err.println("spendgate waste: not available yet");
-        return 2;
+        Instant end = to == null ? clock.instant().truncatedTo(ChronoUnit.DAYS) : parse(to, "--to");
+        Instant start = from == null ? end.minus(30, ChronoUnit.DAYS) : parse(from, "--from");
+        if (!start.isBefore(end)) {
+            throw new ParameterException(spec.commandLine(), "--from must be before --to");
+        }
+        Governance governance = new Governance(
+                KeysCommand.store(dir).list(), BudgetsCommand.policies(dir).list());
+        WasteReport report = WasteAnalyzer.create(PricingCatalog.bundled(), governance, clock)
+                .analyze(new FileSystemObjectStore(dir.dataDir), new WasteWindow(start, end));
+        if (out != null) {
+            try {
+                Path parent = out.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                Files.write(out, WasteReportJson.toBytes(report));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + out, e);
+            }
+        }
+        print(report, spec.commandLine().getOut());
+        return 0;
+    }
+
+    private void print(WasteReport report, PrintWriter w) {
+        w.println("Waste from " + report.window().from() + " to "
+                + report.window().to() + ": " + String.format("%,d", report.callsAnalysed()) + " calls, $"
+                + usd(report.spendUsd()) + " spent.");
+        BigDecimal monthlySpend = report.window().monthly(report.spendUsd());
+        BigDecimal savings = report.monthlySavingsUsd();
+        String share = monthlySpend.signum() == 0
+                ? "0"
+                : savings.multiply(BigDecimal.valueOf(100))
+                        .divide(monthlySpend, 1, RoundingMode.HALF_UP)
+                        .toPlainString();
+        w.println("Recoverable: $" + usd(savings) + " per month (" + share + " % of spend). AI Efficiency Score: "
+                + report.overall().score() + "/100.");
+        if (report.skippedInput() > 0 || report.input().duplicates() > 0) {
+            w.println("Warnings: skipped " + report.input().unreadableObjects() + " damaged log objects, "
+                    + report.input().malformedLines() + " unreadable records and "
+                    + report.input().duplicates()
+                    + " duplicate request ids.");
+            report.input().warnings().stream().limit(5).forEach(x -> w.println("  " + x));
+        }
+        if (report.findings().isEmpty()) {
+            w.println("No waste found.");
+        } else {
+            w.println();
+            w.println("Advisor, by monthly savings:");
+            int rank = 1;
+            for (Finding f : report.findings()) {
+                if (rank > top) {
+                    w.println("  ... " + (report.findings().size() - top) + " more (see --out)");
+                    break;
+                }
+                String money = f.monthlySavingsUsd().signum() > 0
+                        ? "$" + usd(f.monthlySavingsUsd()) + "/month"
+                        : "$" + usd(f.monthlySpendAtRiskUsd()) + "/month at risk";
+                w.printf(
+                        "%2d. %-24s %-16s %s:%s%s%n",
+                        rank++,
+                        money,
+                        f.category().label(),
+                        f.scopeType(),
+                        f.scopeValue(),
+                        f.model() == null ? "" : " (" + f.model() + ")");
+                w.println("    " + f.recommendation());
+                w.println("    evidence: " + f.evidence().wastefulCalls() + " of "
+                        + f.evidence().calls()
+                        + " calls, " + day(f.evidence().firstSeen()) + " to "
+                        + day(f.evidence().lastSeen())
+                        + ", e.g. "
+                        + String.join(
+                                ", ",
+                                f.evidence().exampleRequestIds().stream()
+                                        .limit(3)
+                                        .toList()));
+            }
+        }
+        w.println();
+        Table table = new Table("FEATURE", "SCORE", "SPEND_USD", "WASTE_USD", "AT_RISK_USD").alignRight(1, 2, 3, 4);
+        for (EfficiencyScore s : report.features()) {
+            table.row(
+                    s.feature(), Integer.toString(s.score()), usd(s.spendUsd()), usd(s.wasteUsd()), usd(s.atRiskUsd()));
+        }
+        EfficiencyScore o = report.overall();
+        table.row("OVERALL", Integer.toString(o.score()), usd(o.spendUsd()), usd(o.wasteUsd()), usd(o.atRiskUsd()));
+        table.print(w);
+        if (out != null) {
+            w.println("Findings JSON: " + out);
+        }
+        w.flush();
+    }
+
+    private static String usd(BigDecimal v) {
+        return v.setScale(2, RoundingMode.HALF_UP).toPlainString();
+    }
+
+    private static String day(Instant t) {
+        return t == null ? "-" : t.toString().substring(0, 10);
+    }
+
+    private Instant parse(String value, String option) {
+        try {
+            if (value.length() == 10) {
+                return LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    option + " must be a date like 2026-11-01 or an instant like 2026-11-01T00:00:00Z");
+        }
     }
 }

@@ -1,0 +1,82 @@
+package dev.spendgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.embedded.FileKeyStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WasteCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void simulateThenWaste_simulatedMonth_printsRankedAdviceAndWritesFindingsJsonOfEveryCategory() throws Exception {
+        CliRun simulate = CliRun.of(
+                "simulate", "--month", "2026-10", "--seed", "7", "--calls", "5000", "--data-dir", dir.toString());
+        assertThat(simulate.code()).as(simulate.err()).isZero();
+        assertThat(simulate.out()).contains("Simulated 2026-10 (seed 7)").contains("model_mismatch");
+        assertThat(dir.resolve("simulate/2026-10/ground-truth.json")).exists();
+        assertThat(new FileKeyStore(dir.resolve("keys.json")).list()).hasSize(10);
+
+        Path out = dir.resolve("findings.json");
+        CliRun waste = CliRun.of(
+                "waste",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-01",
+                "--out",
+                out.toString(),
+                "--data-dir",
+                dir.toString());
+
+        assertThat(waste.code()).as(waste.err()).isZero();
+        assertThat(waste.out())
+                .contains("Recoverable: $")
+                .contains("AI Efficiency Score")
+                .contains(" 1. $")
+                .contains("ticket-triage (gpt-4o)")
+                .contains("gpt-4o-mini")
+                .contains("OVERALL");
+        JsonNode json = new ObjectMapper().readTree(Files.readAllBytes(out));
+        Set<String> categories = new HashSet<>();
+        for (JsonNode f : json.get("findings")) {
+            categories.add(f.get("category").asText());
+            assertThat(f.at("/evidence/example_request_ids").size()).isBetween(1, 10);
+            assertThat(f.get("savings_formula").asText()).isNotBlank();
+            assertThat(f.get("recommendation").asText()).isNotBlank();
+        }
+        assertThat(categories)
+                .containsExactlyInAnyOrder(
+                        "model_mismatch", "context_bloat", "retry_waste", "cache_miss", "ungoverned_key");
+        assertThat(json.at("/advisor/0/rank").asInt()).isEqualTo(1);
+        assertThat(json.at("/input/records").asLong())
+                .isEqualTo(json.get("calls_analysed").asLong());
+    }
+
+    @Test
+    void simulate_sameMonthTwice_refusesTheSecondRun() {
+        String[] args = {"simulate", "--month", "2026-10", "--calls", "5000", "--data-dir", dir.toString()};
+        assertThat(CliRun.of(args).code()).isZero();
+
+        CliRun again = CliRun.of(args);
+
+        assertThat(again.code()).isEqualTo(1);
+        assertThat(again.err()).contains("already has records for 2026-10");
+    }
+
+    @Test
+    void waste_emptyDataDirectory_saysNoWasteFound() {
+        CliRun waste = CliRun.of("waste", "--data-dir", dir.toString());
+
+        assertThat(waste.code()).as(waste.err()).isZero();
+        assertThat(waste.out()).contains("0 calls").contains("No waste found.");
+    }
+}
