@@ -1,0 +1,251 @@
+package dev.spendgate.aws.athena;
+
+import dev.spendgate.aws.AwsClients;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.report.CellKey;
+import dev.spendgate.domain.report.CellTotals;
+import dev.spendgate.domain.report.MonthlyUsage;
+import dev.spendgate.domain.report.MonthlyUsageSource;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Consumer;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.athena.AthenaClient;
+import software.amazon.awssdk.services.athena.AthenaClientBuilder;
+import software.amazon.awssdk.services.athena.model.Datum;
+import software.amazon.awssdk.services.athena.model.GetQueryResultsRequest;
+import software.amazon.awssdk.services.athena.model.GetQueryResultsResponse;
+import software.amazon.awssdk.services.athena.model.QueryExecutionState;
+import software.amazon.awssdk.services.athena.model.QueryExecutionStatus;
+import software.amazon.awssdk.services.athena.model.ResultConfiguration;
+import software.amazon.awssdk.services.athena.model.Row;
+import software.amazon.awssdk.services.athena.model.StartQueryExecutionRequest;
+
+/**
+ * A month's cells aggregated by Athena over the usage table ({@link AthenaUsageTable}), so one Lambda never reads
+ * every object of a big month. The query reads only the month's partitions (partition projection), drops repeated
+ * request ids as the in-process reader does, and sums costs as {@code DECIMAL(38,18)}: exact for every cost the
+ * gateway writes (catalog prices have at most 18 decimal places per token).
+ */
+public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
+    private static final int IDS_PER_QUERY = 500;
+
+    private final AthenaClient athena;
+    private final Settings settings;
+
+    public AthenaMonthlyUsageSource(AthenaClient athena, Settings settings) {
+        this.athena = Objects.requireNonNull(athena, "athena");
+        this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    /**
+     * Where the table is and where Athena writes results ({@code outputLocation} may be null when the workgroup sets
+     * it).
+     */
+    public record Settings(String database, String table, String workgroup, String outputLocation, Duration timeout) {
+        public Settings {
+            AthenaUsageTable.check(database, "database");
+            AthenaUsageTable.check(table, "table");
+            workgroup = workgroup == null || workgroup.isBlank() ? "primary" : workgroup;
+            timeout = timeout == null ? Duration.ofMinutes(10) : timeout;
+        }
+    }
+
+    /** An Athena client configured like the other Spendgate clients. */
+    public static AthenaClient client(AwsClients aws) {
+        AthenaClientBuilder builder = AthenaClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder());
+        aws.region().ifPresent(builder::region);
+        aws.endpointOverride().ifPresent(builder::endpointOverride);
+        return builder.build();
+    }
+
+    /** Creates the usage table if it does not exist yet. */
+    public void createTableIfMissing(String bucket) {
+        run(AthenaUsageTable.ddl(settings.database(), settings.table(), bucket), row -> {});
+    }
+
+    @Override
+    public MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds) {
+        MonthlyUsage usage = MonthlyUsage.of(month);
+        run(cellsQuery(month), row -> {
+            List<String> v = values(row);
+            usage.add(
+                    new CellKey(
+                            LocalDate.parse(v.get(0)),
+                            v.get(1),
+                            v.get(2),
+                            v.get(3),
+                            v.get(4),
+                            v.get(5),
+                            v.get(6),
+                            v.get(7)),
+                    CellTotals.of(
+                            Long.parseLong(v.get(8)),
+                            Long.parseLong(v.get(9)),
+                            Long.parseLong(v.get(10)),
+                            new TokenUsage(
+                                    Long.parseLong(v.get(11)),
+                                    Long.parseLong(v.get(12)),
+                                    Long.parseLong(v.get(13)),
+                                    Long.parseLong(v.get(14)),
+                                    Long.parseLong(v.get(15)),
+                                    Long.parseLong(v.get(16))),
+                            new BigDecimal(v.get(17))));
+        });
+        for (List<String> chunk : chunks(sessions)) {
+            run(costQuery(month, "session", chunk), row -> {
+                List<String> v = values(row);
+                usage.addSessionCost(v.get(0), new BigDecimal(v.get(1)));
+            });
+        }
+        for (List<String> chunk : chunks(requestIds)) {
+            run(costQuery(month, "request_id", chunk), row -> {
+                List<String> v = values(row);
+                usage.addRequestCost(v.get(0), new BigDecimal(v.get(1)));
+            });
+        }
+        return usage;
+    }
+
+    /** The month's records, one per request id. */
+    String deduped(YearMonth month) {
+        String from = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString();
+        String to = month.plusMonths(1)
+                .atDay(1)
+                .atStartOfDay(ZoneOffset.UTC)
+                .toInstant()
+                .toString();
+        return String.format(
+                Locale.ROOT,
+                "WITH deduped AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY request_id ORDER BY ts_end)"
+                        + " AS rn FROM \"%s\".\"%s\" WHERE year = '%04d' AND month = '%02d'"
+                        + " AND ts_start >= '%s' AND ts_start < '%s') WHERE rn = 1)\n",
+                settings.database(),
+                settings.table(),
+                month.getYear(),
+                month.getMonthValue(),
+                from,
+                to);
+    }
+
+    String cellsQuery(YearMonth month) {
+        String priced = "if(cost_usd IS NOT NULL, %s, 0)";
+        return deduped(month)
+                + "SELECT substr(ts_start, 1, 10), provider, coalesce(model_served, model_requested), key_id, feature,"
+                + " department, team, environment, count(*), count_if(cost_usd IS NOT NULL),"
+                + " count_if(pricing_status = 'unpriced'), "
+                + String.join(
+                        ", ",
+                        "sum(" + priced.formatted("input_tokens") + ")",
+                        "sum(" + priced.formatted("cached_input_tokens") + ")",
+                        "sum(" + priced.formatted("cache_write_tokens - cache_write_1h_tokens") + ")",
+                        "sum(" + priced.formatted("cache_write_1h_tokens") + ")",
+                        "sum(" + priced.formatted("output_tokens") + ")",
+                        "sum(" + priced.formatted("reasoning_tokens") + ")")
+                + ", CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38,18))), 0) AS VARCHAR)"
+                + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8";
+    }
+
+    String costQuery(YearMonth month, String column, List<String> ids) {
+        StringBuilder in = new StringBuilder();
+        for (String id : ids) {
+            // ids are attribution values (letters, digits and . _ - : / @): nothing to escape, but never trust input
+            in.append(in.length() == 0 ? "" : ", ")
+                    .append('\'')
+                    .append(id.replace("'", "''"))
+                    .append('\'');
+        }
+        return deduped(month) + "SELECT " + column
+                + ", CAST(sum(CAST(cost_usd AS DECIMAL(38,18))) AS VARCHAR) FROM deduped WHERE cost_usd IS NOT NULL"
+                + " AND " + column + " IN (" + in + ") GROUP BY 1";
+    }
+
+    private void run(String sql, Consumer<Row> sink) {
+        StartQueryExecutionRequest.Builder start = StartQueryExecutionRequest.builder()
+                .queryString(sql)
+                .workGroup(settings.workgroup())
+                .queryExecutionContext(c -> c.database(settings.database()));
+        if (settings.outputLocation() != null) {
+            start.resultConfiguration(ResultConfiguration.builder()
+                    .outputLocation(settings.outputLocation())
+                    .build());
+        }
+        String id = athena.startQueryExecution(start.build()).queryExecutionId();
+        long deadline = System.nanoTime() + settings.timeout().toNanos();
+        long sleepMs = 200;
+        while (true) {
+            QueryExecutionStatus status = athena.getQueryExecution(r -> r.queryExecutionId(id))
+                    .queryExecution()
+                    .status();
+            QueryExecutionState state = status.state();
+            if (state == QueryExecutionState.SUCCEEDED) {
+                break;
+            }
+            if (state == QueryExecutionState.FAILED || state == QueryExecutionState.CANCELLED) {
+                throw new AthenaQueryException("Athena query " + id + " "
+                        + state.toString().toLowerCase(Locale.ROOT) + ": " + status.stateChangeReason());
+            }
+            if (System.nanoTime() > deadline) {
+                athena.stopQueryExecution(r -> r.queryExecutionId(id));
+                throw new AthenaQueryException("Athena query " + id + " did not finish in " + settings.timeout());
+            }
+            try {
+                Thread.sleep(sleepMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AthenaQueryException("interrupted while waiting for Athena query " + id);
+            }
+            sleepMs = Math.min(2_000, sleepMs * 2);
+        }
+        String token = null;
+        boolean header = true;
+        do {
+            GetQueryResultsResponse page = athena.getQueryResults(GetQueryResultsRequest.builder()
+                    .queryExecutionId(id)
+                    .nextToken(token)
+                    .maxResults(1000)
+                    .build());
+            for (Row row : page.resultSet().rows()) {
+                if (header) {
+                    header = false; // the first row of a SELECT's results holds the column names
+                    continue;
+                }
+                sink.accept(row);
+            }
+            token = page.nextToken();
+        } while (token != null);
+    }
+
+    private static List<String> values(Row row) {
+        List<String> v = new ArrayList<>(row.data().size());
+        for (Datum d : row.data()) {
+            v.add(d.varCharValue());
+        }
+        return v;
+    }
+
+    private static List<List<String>> chunks(Set<String> ids) {
+        List<String> sorted = new ArrayList<>(ids);
+        sorted.sort(null);
+        List<List<String>> chunks = new ArrayList<>();
+        for (int i = 0; i < sorted.size(); i += IDS_PER_QUERY) {
+            chunks.add(sorted.subList(i, Math.min(sorted.size(), i + IDS_PER_QUERY)));
+        }
+        return chunks;
+    }
+
+    /** An Athena query failed or timed out. */
+    public static final class AthenaQueryException extends RuntimeException {
+        public AthenaQueryException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package dev.spendgate.aws.athena;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spendgate.domain.report.CellTotals;
+import dev.spendgate.domain.report.MonthlyUsage;
+import java.time.Duration;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.athena.AthenaClient;
+import software.amazon.awssdk.services.athena.model.Datum;
+import software.amazon.awssdk.services.athena.model.GetQueryExecutionRequest;
+import software.amazon.awssdk.services.athena.model.GetQueryExecutionResponse;
+import software.amazon.awssdk.services.athena.model.GetQueryResultsRequest;
+import software.amazon.awssdk.services.athena.model.GetQueryResultsResponse;
+import software.amazon.awssdk.services.athena.model.QueryExecutionState;
+import software.amazon.awssdk.services.athena.model.Row;
+import software.amazon.awssdk.services.athena.model.StartQueryExecutionRequest;
+import software.amazon.awssdk.services.athena.model.StartQueryExecutionResponse;
+
+class AthenaMonthlyUsageSourceTest {
+    static final YearMonth NOV = YearMonth.of(2026, 11);
+
+    /** A fake Athena: records queries, answers each with the next canned result, in pages of two rows. */
+    static final class FakeAthena implements AthenaClient {
+        final List<String> queries = new ArrayList<>();
+        final List<List<List<String>>> results = new ArrayList<>();
+        QueryExecutionState state = QueryExecutionState.SUCCEEDED;
+
+        @Override
+        public StartQueryExecutionResponse startQueryExecution(StartQueryExecutionRequest r) {
+            queries.add(r.queryString());
+            return StartQueryExecutionResponse.builder()
+                    .queryExecutionId("q" + (queries.size() - 1))
+                    .build();
+        }
+
+        @Override
+        public GetQueryExecutionResponse getQueryExecution(GetQueryExecutionRequest r) {
+            return GetQueryExecutionResponse.builder()
+                    .queryExecution(q -> q.queryExecutionId(r.queryExecutionId())
+                            .status(s -> s.state(state).stateChangeReason("SYNTAX_ERROR: line 1")))
+                    .build();
+        }
+
+        @Override
+        public GetQueryResultsResponse getQueryResults(GetQueryResultsRequest r) {
+            int q = Integer.parseInt(r.queryExecutionId().substring(1));
+            List<List<String>> all = new ArrayList<>();
+            all.add(List.of("header"));
+            all.addAll(q < results.size() ? results.get(q) : List.of());
+            int from = r.nextToken() == null ? 0 : Integer.parseInt(r.nextToken());
+            int to = Math.min(all.size(), from + 2);
+            List<Row> rows = new ArrayList<>();
+            for (List<String> values : all.subList(from, to)) {
+                rows.add(Row.builder()
+                        .data(values.stream()
+                                .map(v -> Datum.builder().varCharValue(v).build())
+                                .toList())
+                        .build());
+            }
+            return GetQueryResultsResponse.builder()
+                    .resultSet(s -> s.rows(rows))
+                    .nextToken(to < all.size() ? Integer.toString(to) : null)
+                    .build();
+        }
+
+        @Override
+        public String serviceName() {
+            return "athena";
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    static List<String> cell(String day, String model, String feature, String cost) {
+        return Arrays.asList(
+                day, "openai", model, "k1", feature, "support", null, "prod", "10", "9", "1", "1000", "200", "0", "0",
+                "300", "0", cost);
+    }
+
+    AthenaMonthlyUsageSource source(FakeAthena athena) {
+        return new AthenaMonthlyUsageSource(
+                athena, new AthenaMonthlyUsageSource.Settings("spendgate", "usage", null, null, Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void load_readsOnlyTheMonthsPartitionsAndEveryResultPage() {
+        FakeAthena athena = new FakeAthena();
+        athena.results.add(List.of(
+                cell("2026-11-01", "gpt-4o", "chatbot", "0.123456789012345678"),
+                cell("2026-11-01", "gpt-4o-mini", "chatbot", "0.5"),
+                cell("2026-11-02", "gpt-4o", "search", "1.000000000000000000")));
+        athena.results.add(List.of(List.of("s-1", "0.25")));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of("s-1"), Set.of());
+
+        assertThat(athena.queries.get(0))
+                .contains("FROM \"spendgate\".\"usage\" WHERE year = '2026' AND month = '11'")
+                .contains("ts_start >= '2026-11-01T00:00:00Z' AND ts_start < '2026-12-01T00:00:00Z'")
+                .contains("PARTITION BY request_id");
+        assertThat(usage.cells()).hasSize(3);
+        assertThat(usage.totalCostUsd()).isEqualByComparingTo("1.623456789012345678");
+        CellTotals first = usage.cells().values().iterator().next();
+        assertThat(first.calls()).isEqualTo(10);
+        assertThat(first.unpricedCalls()).isEqualTo(1);
+        assertThat(first.uncachedInputTokens()).isEqualTo(800);
+        assertThat(athena.queries.get(1)).contains("session IN ('s-1')");
+        assertThat(usage.sessionCosts()).containsEntry("s-1", new java.math.BigDecimal("0.25"));
+    }
+
+    @Test
+    void load_failedQuery_throwsWithAthenasReason() {
+        FakeAthena athena = new FakeAthena();
+        athena.state = QueryExecutionState.FAILED;
+        assertThatThrownBy(() -> source(athena).load(NOV, Set.of(), Set.of()))
+                .isInstanceOf(AthenaMonthlyUsageSource.AthenaQueryException.class)
+                .hasMessageContaining("failed")
+                .hasMessageContaining("SYNTAX_ERROR");
+    }
+
+    @Test
+    void ddl_projectsPartitionsOverTheUsageLayout() {
+        String ddl = AthenaUsageTable.ddl("spendgate", "usage", "my-usage-bucket");
+        assertThat(ddl)
+                .startsWith("CREATE EXTERNAL TABLE IF NOT EXISTS `spendgate`.`usage`")
+                .contains("PARTITIONED BY (year string, month string, day string, hour string)")
+                .contains("'projection.enabled' = 'true'")
+                .contains("'projection.month.digits' = '2'")
+                .contains("LOCATION 's3://my-usage-bucket/usage/v1/'")
+                .contains("'storage.location.template' = "
+                        + "'s3://my-usage-bucket/usage/v1/year=${year}/month=${month}/day=${day}/hour=${hour}/'")
+                .contains("cost_usd string");
+        assertThatThrownBy(() -> AthenaUsageTable.ddl("x; DROP", "usage", "b-1"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
