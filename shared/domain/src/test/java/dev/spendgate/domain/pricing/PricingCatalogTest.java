@@ -64,6 +64,28 @@ class PricingCatalogTest {
     }
 
     @Test
+    void find_bedrockClaude45_globalProfileTenPercentBelowGeoAndInRegion() {
+        ModelPrice global = catalog.find("bedrock", "global.anthropic.claude-sonnet-4-5-20250929-v1:0")
+                .orElseThrow();
+        ModelPrice us = catalog.find("bedrock", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+                .orElseThrow();
+        ModelPrice inRegion = catalog.find("bedrock", "anthropic.claude-sonnet-4-5-20250929-v1:0")
+                .orElseThrow();
+
+        assertThat(us).isEqualTo(inRegion);
+        assertThat(global.input()).isEqualByComparingTo("3.00");
+        assertThat(global.output()).isEqualByComparingTo("15.00");
+        assertThat(us.input()).isEqualByComparingTo(global.input().multiply(new BigDecimal("1.1")));
+        assertThat(us.output()).isEqualByComparingTo(global.output().multiply(new BigDecimal("1.1")));
+        assertThat(us.cachedInput()).isEqualByComparingTo(global.cachedInput().multiply(new BigDecimal("1.1")));
+        assertThat(catalog.find("bedrock", "eu.anthropic.claude-haiku-4-5-20251001-v1:0")
+                        .orElseThrow()
+                        .input())
+                .isEqualByComparingTo("1.10");
+        assertThat(catalog.find("bedrock", "amazon.nova-lite-v1:0")).isPresent();
+    }
+
+    @Test
     void find_unknownModelOrProvider_isEmptyNotZero() {
         assertThat(catalog.find("openai", "gpt-9-ultra")).isEmpty();
         assertThat(catalog.find("mistral", "mistral-large")).isEmpty();
