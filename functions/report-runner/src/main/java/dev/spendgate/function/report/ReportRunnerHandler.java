@@ -1,0 +1,174 @@
+package dev.spendgate.function.report;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.aws.AwsClients;
+import dev.spendgate.aws.athena.AthenaMonthlyUsageSource;
+import dev.spendgate.aws.dynamodb.DynamoDbBudgetPolicyStore;
+import dev.spendgate.aws.s3.S3ObjectStore;
+import dev.spendgate.aws.ses.SesMailTransport;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.report.ChargebackRules;
+import dev.spendgate.domain.report.MailTransport;
+import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.report.MonthlyReport;
+import dev.spendgate.report.email.SmtpMailTransport;
+import java.time.Clock;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * The monthly report Lambda, invoked by EventBridge Scheduler on the 1st: writes the previous month's FOCUS file,
+ * chargeback and board PDF to {@code reports/YYYY-MM/} in the usage bucket and emails them once. The scheduler's
+ * input may name {@code month} ("2026-11") and {@code force_email} (true) to re-run a month by hand.
+ */
+public final class ReportRunnerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final MonthlyReport report;
+    private final MonthlyUsageSource source;
+    private final ObjectStore store;
+    private final MonthlyReport.Email email;
+    private final Clock clock;
+
+    /** Builds everything from the environment, once per Lambda instance. */
+    public ReportRunnerHandler() {
+        this(ReportRunnerConfig.fromEnv(System.getenv()), AwsClients.fromEnvironment(), Clock.systemUTC());
+    }
+
+    private ReportRunnerHandler(ReportRunnerConfig config, AwsClients aws, Clock clock) {
+        this(
+                new S3ObjectStore(aws.s3(), config.bucket()),
+                config,
+                config.athena() ? athena(config, aws) : null,
+                budgets(config, aws),
+                transport(config, aws),
+                presignedLinks(config, aws),
+                clock);
+    }
+
+    /** For tests: the collaborators, with a null {@code athena} meaning the in-process path. */
+    ReportRunnerHandler(
+            ObjectStore store,
+            ReportRunnerConfig config,
+            MonthlyUsageSource athena,
+            Supplier<List<BudgetPolicy>> budgets,
+            MailTransport transport,
+            Function<String, String> linkFor,
+            Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.source = athena != null ? athena : MonthlyUsageSource.fromLog(store);
+        ChargebackRules rules = config.rulesKey() == null
+                ? config.report().rules(null)
+                : store.get(config.rulesKey())
+                        .map(ChargebackRules::parse)
+                        .orElseThrow(() -> new IllegalStateException(
+                                "chargeback rules object " + config.rulesKey() + " is missing"));
+        this.report = MonthlyReport.create(
+                new MonthlyReport.Settings(
+                        config.report().contractedCatalog(),
+                        PricingCatalog.bundled(),
+                        rules,
+                        budgets.get(),
+                        config.report().focus()),
+                clock);
+        this.email = config.report().emailTo().isEmpty() || transport == null
+                ? null
+                : new MonthlyReport.Email(
+                        config.report().emailFrom(),
+                        config.report().emailTo(),
+                        config.report().maxAttachmentBytes(),
+                        transport,
+                        linkFor);
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        Map<String, Object> input = event == null ? Map.of() : event;
+        Object m = input.get("month");
+        YearMonth month = m == null
+                ? YearMonth.from(clock.instant().atZone(ZoneOffset.UTC)).minusMonths(1)
+                : YearMonth.parse(m.toString());
+        boolean force = Boolean.parseBoolean(String.valueOf(input.getOrDefault("force_email", "false")));
+        String prefix = "reports/" + month + "/";
+        MonthlyReport.Result r = report.run(month, source, store, store, prefix, email, force);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("month", month.toString());
+        out.put("prefix", prefix);
+        out.put("total_usd", r.figures().totalUsd().toPlainString());
+        out.put("calls", r.figures().calls());
+        out.put("focus_rows", r.focusRows());
+        out.put("chargeback_lines", r.chargeback().lines().size());
+        out.put("suspense_lines", r.chargeback().suspense().size());
+        out.put("email", r.email().name().toLowerCase(java.util.Locale.ROOT));
+        out.put("timings_ms", r.timingsMs());
+        try {
+            System.out.println(JSON.writeValueAsString(Map.of(
+                    "level",
+                    "INFO",
+                    "message",
+                    "monthly report written",
+                    "request_id",
+                    context == null ? "-" : context.getAwsRequestId(),
+                    "report",
+                    out)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // a log line is not worth failing the report for
+        }
+        return out;
+    }
+
+    private static MonthlyUsageSource athena(ReportRunnerConfig config, AwsClients aws) {
+        AthenaMonthlyUsageSource athena = new AthenaMonthlyUsageSource(
+                AthenaMonthlyUsageSource.client(aws),
+                new AthenaMonthlyUsageSource.Settings(
+                        config.athenaDatabase(),
+                        config.athenaTable(),
+                        config.athenaWorkgroup(),
+                        config.athenaOutput(),
+                        null));
+        athena.createTableIfMissing(config.bucket());
+        return athena;
+    }
+
+    private static Supplier<List<BudgetPolicy>> budgets(ReportRunnerConfig config, AwsClients aws) {
+        return config.budgetsTable() == null
+                ? List::of
+                : () -> new DynamoDbBudgetPolicyStore(aws.dynamoDb(), config.budgetsTable()).list();
+    }
+
+    private static MailTransport transport(ReportRunnerConfig config, AwsClients aws) {
+        if (config.report().emailTo().isEmpty()) {
+            return null;
+        }
+        return config.report().smtp() != null
+                ? SmtpMailTransport.create(config.report().smtp())
+                : new SesMailTransport(SesMailTransport.client(aws));
+    }
+
+    private static Function<String, String> presignedLinks(ReportRunnerConfig config, AwsClients aws) {
+        return key -> {
+            S3Presigner.Builder builder = S3Presigner.builder();
+            aws.region().ifPresent(builder::region);
+            aws.endpointOverride().ifPresent(builder::endpointOverride);
+            try (S3Presigner presigner = builder.build()) {
+                return presigner
+                        .presignGetObject(p -> p.signatureDuration(config.linkTtl())
+                                .getObjectRequest(g -> g.bucket(config.bucket()).key(key)))
+                        .url()
+                        .toString();
+            }
+        };
+    }
+}
