@@ -48,6 +48,23 @@ public record ModelPrice(
         return stripped(perMillion.divide(MILLION));
     }
 
+    /** This price, also found under {@code names}. */
+    public ModelPrice withAliases(List<String> names) {
+        return new ModelPrice(
+                provider,
+                model,
+                names,
+                tier,
+                family,
+                input,
+                cachedInput,
+                cacheWrite5m,
+                cacheWrite1h,
+                output,
+                sourceUrl,
+                effectiveDate);
+    }
+
     /** This price with every figure multiplied by {@code factor} (e.g. 0.85 for a 15 % negotiated discount). */
     public ModelPrice scaled(BigDecimal factor) {
         return new ModelPrice(

@@ -75,7 +75,8 @@ public final class PricingCatalog {
     /**
      * This catalog overlaid with a customer file: {@code models} entries (same shape as the bundled catalog) add or
      * replace models; {@code discounts} entries ({@code provider}, optional {@code model}, {@code percent}) scale list
-     * prices. The resulting version names the override file's content hash, so every record says which prices it
+     * prices; {@code aliases} entries ({@code provider}, {@code alias}, {@code model}) price another id as a known
+     * model, e.g. a Bedrock application inference profile ARN as the foundation model it wraps. The resulting version names the override file's content hash, so every record says which prices it
      * used.
      */
     public PricingCatalog withOverrides(Path file) {
@@ -110,6 +111,19 @@ public final class PricingCatalog {
                     (k, price) -> price.provider().equals(provider) && (model == null || model.equals(price.model()))
                             ? price.scaled(factor)
                             : price);
+        }
+        for (JsonNode alias : root.path("aliases")) {
+            String provider = text(alias, "provider");
+            String name = text(alias, "alias");
+            String model = text(alias, "model");
+            ModelPrice target = merged.get(key(provider, model));
+            if (target == null) {
+                throw new IllegalArgumentException("pricing alias '" + name + "' names model '" + model
+                        + "' of provider '" + provider + "', which is not in the catalog or the overrides");
+            }
+            List<String> aliases = new ArrayList<>(target.aliases());
+            aliases.add(name);
+            merged.put(key(provider, model), target.withAliases(aliases));
         }
         return new PricingCatalog(
                 version + "+overrides-" + sha256(bytes).substring(0, 8), new ArrayList<>(merged.values()));

@@ -86,6 +86,35 @@ class PricingCatalogTest {
     }
 
     @Test
+    void withOverrides_applicationInferenceProfileAlias_pricesAsItsFoundationModel(@TempDir Path dir)
+            throws IOException {
+        String arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+        Path file = dir.resolve("prices.json");
+        Files.writeString(
+                file,
+                "{\"aliases\": [{\"provider\": \"bedrock\", \"alias\": \"" + arn + "\","
+                        + " \"model\": \"anthropic.claude-sonnet-4-20250514-v1:0\"}]}");
+
+        PricingCatalog custom = catalog.withOverrides(file);
+
+        assertThat(catalog.find("bedrock", arn)).isEmpty();
+        assertThat(custom.find("bedrock", arn))
+                .isEqualTo(custom.find("bedrock", "anthropic.claude-sonnet-4-20250514-v1:0"));
+        assertThat(custom.find("bedrock", arn).orElseThrow().input()).isEqualByComparingTo("3.00");
+    }
+
+    @Test
+    void withOverrides_aliasOfUnknownModel_refusedNamingIt(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("prices.json");
+        Files.writeString(
+                file, "{\"aliases\": [{\"provider\": \"bedrock\", \"alias\": \"x\", \"model\": \"no-such-model\"}]}");
+
+        assertThatThrownBy(() -> catalog.withOverrides(file))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no-such-model");
+    }
+
+    @Test
     void find_unknownModelOrProvider_isEmptyNotZero() {
         assertThat(catalog.find("openai", "gpt-9-ultra")).isEmpty();
         assertThat(catalog.find("mistral", "mistral-large")).isEmpty();
