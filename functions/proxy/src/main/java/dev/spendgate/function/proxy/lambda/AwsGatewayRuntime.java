@@ -14,12 +14,14 @@ import dev.spendgate.aws.sns.SnsAlertSink;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.CachingBudgetPolicyStore;
 import dev.spendgate.domain.keys.CachingKeyStore;
+import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
@@ -36,6 +38,14 @@ public final class AwsGatewayRuntime {
     }
 
     public static GatewayRuntime create(ProxyConfig config, AwsClients aws) {
+        return create(config, aws, UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #create(ProxyConfig, AwsClients)}, with the usage log's S3 store wrapped by {@code usageStore} (the
+     * streaming runtime adds metrics there).
+     */
+    public static GatewayRuntime create(ProxyConfig config, AwsClients aws, UnaryOperator<ObjectStore> usageStore) {
         String secretId = config.get("SPENDGATE_PROVIDER_SECRET_ID");
         if (secretId != null) {
             config = config.withProviderKeys(new SecretsManagerSecrets(aws.secretsManager()).jsonSecret(secretId));
@@ -48,7 +58,7 @@ public final class AwsGatewayRuntime {
                         new DynamoDbKeyStore(aws.dynamoDb(), required(config, "SPENDGATE_KEYS_TABLE")),
                         keyCache,
                         Clock.systemUTC()),
-                new S3ObjectStore(aws.s3(), required(config, "SPENDGATE_USAGE_BUCKET")),
+                usageStore.apply(new S3ObjectStore(aws.s3(), required(config, "SPENDGATE_USAGE_BUCKET"))),
                 new DynamoDbUsageSpool(aws.dynamoDb(), required(config, "SPENDGATE_SPOOL_TABLE")),
                 budgets(aws.dynamoDb(), required(config, "SPENDGATE_BUDGETS_TABLE"), alertSink(config, aws)),
                 Clock.systemUTC(),

@@ -1,0 +1,137 @@
+package dev.spendgate.function.proxy.lambda.stream;
+
+import dev.spendgate.aws.AwsClients;
+import dev.spendgate.function.proxy.GatewayRuntime;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.lambda.AwsGatewayRuntime;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The proxy as a Lambda custom runtime ({@code provided.al2023}) that streams: it takes invocations from the Runtime
+ * API and relays the gateway's response to API Gateway as it is produced, so the first SSE event reaches the client
+ * while the provider is still writing. The managed Java runtime cannot do this (it returns a response only when the
+ * handler does); {@link dev.spendgate.function.proxy.lambda.ProxyHandler} stays for buffered use.
+ *
+ * <p>Per invocation it does what the buffered handler does: admin routes only for IAM-signed callers, the usage log
+ * flushed after the response has ended (the client does not wait for it), spooled batches and orphaned
+ * reservations handled once a minute.
+ */
+public final class StreamingBootstrap {
+    private static final Duration DRAIN_EVERY = Duration.ofMinutes(1);
+
+    private final GatewayRuntime runtime;
+    private final RuntimeApiClient api;
+    private long lastDrainNanos = System.nanoTime();
+
+    StreamingBootstrap(GatewayRuntime runtime, RuntimeApiClient api) {
+        this.runtime = Objects.requireNonNull(runtime, "runtime");
+        this.api = Objects.requireNonNull(api, "api");
+    }
+
+    /** Entry point of the {@code bootstrap} script. */
+    public static void main(String[] args) {
+        RuntimeApiClient api = new RuntimeApiClient(System.getenv("AWS_LAMBDA_RUNTIME_API"));
+        GatewayRuntime runtime;
+        try {
+            runtime = AwsGatewayRuntime.create(
+                    ProxyConfig.fromEnv(System.getenv()), AwsClients.fromEnvironment(), OverheadMetrics::new);
+        } catch (RuntimeException e) {
+            Log.error(null, "proxy failed to start: " + e.getClass().getSimpleName(), e);
+            try {
+                api.initError(
+                        "Runtime.InitError",
+                        "Spendgate proxy failed to start (" + e.getClass().getSimpleName() + ")");
+            } catch (IOException reportFailed) {
+                Log.error(null, "could not report the init error to the Runtime API", reportFailed);
+            }
+            System.exit(1);
+            return;
+        }
+        StreamingBootstrap bootstrap = new StreamingBootstrap(runtime, api);
+        while (true) {
+            try {
+                bootstrap.handleNext();
+            } catch (IOException e) {
+                // The Runtime API itself failed: nothing to answer to; Lambda ends the environment if it persists.
+                Log.error(null, "Runtime API exchange failed", e);
+            }
+        }
+    }
+
+    /** Takes one invocation and answers it. */
+    void handleNext() throws IOException {
+        RuntimeApiClient.Invocation invocation = api.next();
+        RestApiEvent event;
+        try {
+            event = RestApiEvent.parse(invocation.event());
+        } catch (IllegalArgumentException e) {
+            Log.warn(invocation.requestId(), "invocation is not an API Gateway REST event: " + e.getMessage());
+            api.error(invocation.requestId(), "Runtime.InvalidEvent", e.getMessage());
+            return;
+        }
+        StreamingResponse response = api.respond(invocation.requestId());
+        boolean llmCall = false;
+        try {
+            String path = event.request().path();
+            if (AdminApi.isAdminPath(path)) {
+                admin(event, response);
+            } else {
+                llmCall = true;
+                runtime.gateway().handle(event.request(), response);
+            }
+            if (!response.ended()) {
+                response.end();
+            }
+        } catch (RuntimeException e) {
+            Log.error(invocation.requestId(), "invocation failed", e);
+            if (!response.started()) {
+                response.abort();
+                api.error(invocation.requestId(), "Runtime.HandlerError", "Spendgate failed to handle the call.");
+            } else {
+                response.abort();
+            }
+        } finally {
+            if (llmCall) {
+                flushUsage();
+            }
+        }
+    }
+
+    private void admin(RestApiEvent event, StreamingResponse response) throws IOException {
+        var request = new dev.spendgate.function.proxy.http.GatewayRequest(
+                event.request().method(),
+                event.pathWithQuery(),
+                event.request().headers(),
+                event.request().body());
+        if (event.callerArn() != null) {
+            runtime.admin().handleAuthorised(request, response);
+            return;
+        }
+        byte[] error = ErrorBodies.openAi(
+                "permission_error",
+                "Admin routes need an IAM-signed request (API Gateway AWS_IAM authorisation).",
+                null,
+                null);
+        response.start(403, new Headers().set("Content-Type", "application/json"), error.length);
+        response.write(error);
+    }
+
+    private void flushUsage() {
+        try {
+            runtime.usageLog().flush();
+            if (System.nanoTime() - lastDrainNanos > DRAIN_EVERY.toNanos()) {
+                lastDrainNanos = System.nanoTime();
+                runtime.usageLog().drainSpool();
+                runtime.sweepQuietly();
+            }
+        } catch (RuntimeException e) {
+            Log.error(null, "usage flush after invocation failed; records stay buffered", e);
+        }
+    }
+}

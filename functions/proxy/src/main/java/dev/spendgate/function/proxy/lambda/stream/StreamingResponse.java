@@ -1,0 +1,138 @@
+package dev.spendgate.function.proxy.lambda.stream;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The gateway's response streamed to the Runtime API in API Gateway's HTTP-integration format: a JSON prelude
+ * ({@code statusCode}, {@code headers}), eight NUL bytes, then the body as it is written, each piece one HTTP chunk.
+ * {@link #flush} pushes what was written to Lambda at once, so an SSE event leaves before the next one exists.
+ */
+public final class StreamingResponse implements ResponseSink {
+    /** Separates the prelude from the body. */
+    static final byte[] DELIMITER = new byte[8];
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final byte[] CRLF = {'\r', '\n'};
+    private static final Set<String> HOP_BY_HOP =
+            Set.of("connection", "keep-alive", "transfer-encoding", "content-length", "trailer", "upgrade");
+
+    private final Socket socket;
+    private final OutputStream out;
+    private boolean started;
+    private boolean ended;
+    private int runtimeStatus;
+
+    StreamingResponse(Socket socket) throws IOException {
+        this.socket = socket;
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+    }
+
+    @Override
+    public void start(int status, Headers headers, long contentLength) throws IOException {
+        if (started) {
+            throw new IllegalStateException("response already started");
+        }
+        started = true;
+        ByteArrayOutputStream prelude = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = JSON.createGenerator(prelude)) {
+            g.writeStartObject();
+            g.writeNumberField("statusCode", status);
+            g.writeObjectFieldStart("headers");
+            for (Map.Entry<String, String> h : joined(headers).entrySet()) {
+                g.writeStringField(h.getKey(), h.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        prelude.write(DELIMITER);
+        chunk(prelude.toByteArray(), 0, prelude.size());
+        if (contentLength < 0) {
+            // A stream: let API Gateway send the status and headers now, before the first event.
+            out.flush();
+        }
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+        if (!started) {
+            throw new IllegalStateException("write before start");
+        }
+        if (length > 0) {
+            chunk(bytes, offset, length);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    /** Ends the chunked body and waits for the Runtime API's acknowledgement. */
+    @Override
+    public void end() throws IOException {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        try {
+            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            runtimeStatus = RuntimeApiClient.Response.read(new BufferedInputStream(socket.getInputStream())).status;
+        } finally {
+            socket.close();
+        }
+        if (runtimeStatus / 100 != 2) {
+            throw new IOException("Runtime API refused the streamed response: HTTP " + runtimeStatus);
+        }
+    }
+
+    boolean started() {
+        return started;
+    }
+
+    boolean ended() {
+        return ended;
+    }
+
+    /** Closes the connection without completing the response (the invocation is then reported as failed). */
+    void abort() {
+        ended = true;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+    }
+
+    private void chunk(byte[] bytes, int offset, int length) throws IOException {
+        out.write(Integer.toHexString(length).getBytes(StandardCharsets.US_ASCII));
+        out.write(CRLF);
+        out.write(bytes, offset, length);
+        out.write(CRLF);
+    }
+
+    /** One value per header name (API Gateway's {@code headers}); repeated headers joined with commas. */
+    private static Map<String, String> joined(Headers headers) {
+        Map<String, String> out = new LinkedHashMap<>();
+        headers.forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                out.merge(name, value, (a, b) -> a + "," + b);
+            }
+        });
+        return out;
+    }
+}
