@@ -39,6 +39,22 @@ public final class SnsAlertSink implements AlertSink {
         }
     }
 
+    /** Publishes the notice: its subject and message, its attributes as string message attributes. */
+    @Override
+    public void send(Notice notice) {
+        Map<String, MessageAttributeValue> attributes = new java.util.LinkedHashMap<>();
+        notice.attributes().forEach((k, v) -> attributes.put(k, text(v)));
+        try {
+            sns.publish(b -> b.topicArn(topicArn)
+                    .subject(notice.subject())
+                    .message(notice.message())
+                    .messageAttributes(attributes));
+        } catch (SdkException e) {
+            System.err.println("{\"level\":\"ERROR\",\"message\":\"notice not published to SNS\",\"error\":\""
+                    + e.getClass().getName() + "\"}");
+        }
+    }
+
     private static MessageAttributeValue text(String value) {
         return MessageAttributeValue.builder()
                 .dataType("String")

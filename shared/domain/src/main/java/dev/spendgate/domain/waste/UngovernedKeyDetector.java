@@ -21,6 +21,7 @@ import java.util.Map;
  *   <li>{@code multiple_environments}: any other key used from an environment other than its own.
  * </ul>
  *
+ * Without key and budget stores ({@link Governance#UNKNOWN}) only {@code unattributed} applies.
  * Spend at risk = the recorded cost of the calls the rule matched. These findings save nothing by themselves, so
  * their savings are zero; the advisor lists them after the savings.
  */
@@ -30,6 +31,7 @@ final class UngovernedKeyDetector implements Detector {
 
     private final Map<String, ProxyKey> keys = new HashMap<>();
     private final List<BudgetPolicy> policies;
+    private final boolean known;
     private final Map<String, KeyStats> stats = new LinkedHashMap<>();
     private final Map<String, BigDecimal> atRiskByFeature = new HashMap<>();
 
@@ -38,6 +40,7 @@ final class UngovernedKeyDetector implements Detector {
             keys.put(k.id(), k);
         }
         this.policies = governance.policies();
+        this.known = governance.known();
     }
 
     @Override
@@ -54,7 +57,7 @@ final class UngovernedKeyDetector implements Detector {
             s.unattributed.wasteful(r.requestId(), r.tsStart(), c.cost);
             atRisk = true;
         }
-        boolean covered = false;
+        boolean covered = !known;
         for (BudgetPolicy p : policies) {
             if (p.scope().matchValue(r.attribution(), r.keyId()) != null) {
                 covered = true;

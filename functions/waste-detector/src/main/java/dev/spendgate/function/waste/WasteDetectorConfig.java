@@ -1,0 +1,41 @@
+package dev.spendgate.function.waste;
+
+import java.util.Map;
+
+/**
+ * The waste function's settings, read once from the environment.
+ *
+ * @param usageBucket {@code SPENDGATE_USAGE_BUCKET}: the bucket holding {@code usage/v1/} and receiving
+ *     {@code findings/}
+ * @param alertTopicArn {@code SPENDGATE_ALERT_TOPIC_ARN}: where the top findings go; null sends none
+ * @param keysTable {@code SPENDGATE_KEYS_TABLE}, optional: with the budgets table, enables the key and budget rules
+ * @param budgetsTable {@code SPENDGATE_BUDGETS_TABLE}, optional
+ * @param topFindings {@code SPENDGATE_WASTE_ALERT_FINDINGS} (default 5): how many findings the alert carries
+ */
+public record WasteDetectorConfig(
+        String usageBucket, String alertTopicArn, String keysTable, String budgetsTable, int topFindings) {
+
+    public static WasteDetectorConfig fromEnvironment(Map<String, String> env) {
+        String bucket = blankToNull(env.get("SPENDGATE_USAGE_BUCKET"));
+        if (bucket == null) {
+            throw new IllegalStateException("SPENDGATE_USAGE_BUCKET is not set");
+        }
+        String top = blankToNull(env.get("SPENDGATE_WASTE_ALERT_FINDINGS"));
+        int topFindings;
+        try {
+            topFindings = top == null ? 5 : Integer.parseInt(top);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("SPENDGATE_WASTE_ALERT_FINDINGS must be a whole number, was " + top);
+        }
+        return new WasteDetectorConfig(
+                bucket,
+                blankToNull(env.get("SPENDGATE_ALERT_TOPIC_ARN")),
+                blankToNull(env.get("SPENDGATE_KEYS_TABLE")),
+                blankToNull(env.get("SPENDGATE_BUDGETS_TABLE")),
+                topFindings);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value.trim();
+    }
+}

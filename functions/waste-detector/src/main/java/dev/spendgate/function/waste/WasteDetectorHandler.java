@@ -1,0 +1,180 @@
+package dev.spendgate.function.waste;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.spendgate.aws.AwsClients;
+import dev.spendgate.aws.dynamodb.DynamoDbBudgetPolicyStore;
+import dev.spendgate.aws.dynamodb.DynamoDbKeyStore;
+import dev.spendgate.aws.s3.S3ObjectStore;
+import dev.spendgate.aws.sns.SnsAlertSink;
+import dev.spendgate.domain.budget.AlertSink;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.waste.Finding;
+import dev.spendgate.domain.waste.Governance;
+import dev.spendgate.domain.waste.WasteAnalyzer;
+import dev.spendgate.domain.waste.WasteReport;
+import dev.spendgate.domain.waste.WasteReportJson;
+import dev.spendgate.domain.waste.WasteWindow;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Daily waste detection, invoked by EventBridge Scheduler. The run's day is the event's {@code time} (EventBridge) or
+ * {@code scheduled_time} field, else now; the window is the 30 days before that day's UTC midnight. Reads the usage
+ * log from S3, writes {@code findings/YYYY-MM-DD.json} to the same bucket and sends the top findings to the alert
+ * topic. Running twice for a day rewrites the same object.
+ */
+public final class WasteDetectorHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    public static final String FINDINGS_PREFIX = "findings/";
+
+    private final ObjectStore store;
+    private final Supplier<Governance> governance;
+    private final AlertSink alerts;
+    private final Clock clock;
+    private final int topFindings;
+
+    /** Built once per execution environment from {@link WasteDetectorConfig} and {@link AwsClients}. */
+    public WasteDetectorHandler() {
+        this(WasteDetectorConfig.fromEnvironment(System.getenv()), AwsClients.fromEnvironment());
+    }
+
+    private WasteDetectorHandler(WasteDetectorConfig config, AwsClients aws) {
+        this(
+                new S3ObjectStore(aws.s3(), config.usageBucket()),
+                governance(config, aws),
+                config.alertTopicArn() == null ? null : new SnsAlertSink(aws.sns(), config.alertTopicArn()),
+                Clock.systemUTC(),
+                config.topFindings());
+    }
+
+    /** For tests: collaborators given; {@code alerts} may be null (no alerts). */
+    WasteDetectorHandler(
+            ObjectStore store, Supplier<Governance> governance, AlertSink alerts, Clock clock, int topFindings) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.governance = Objects.requireNonNull(governance, "governance");
+        this.alerts = alerts;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.topFindings = topFindings;
+    }
+
+    private static Supplier<Governance> governance(WasteDetectorConfig config, AwsClients aws) {
+        if (config.keysTable() == null || config.budgetsTable() == null) {
+            return () -> Governance.UNKNOWN;
+        }
+        var dynamoDb = aws.dynamoDb();
+        var keys = new DynamoDbKeyStore(dynamoDb, config.keysTable());
+        var policies = new DynamoDbBudgetPolicyStore(dynamoDb, config.budgetsTable());
+        return () -> new Governance(keys.list(), policies.list());
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        LocalDate day = runDay(event);
+        Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+        WasteReport report = WasteAnalyzer.create(PricingCatalog.bundled(), governance.get(), clock)
+                .analyze(store, WasteWindow.trailing30Days(end));
+        String key = FINDINGS_PREFIX + day + ".json";
+        store.put(key, WasteReportJson.toBytes(report));
+        int alerted = alert(day, key, report);
+        log(context, key, report, alerted);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("findings_key", key);
+        result.put("findings", report.findings().size());
+        result.put("records", report.callsAnalysed());
+        result.put("skipped_input", report.skippedInput());
+        result.put("monthly_savings_usd", report.monthlySavingsUsd().toPlainString());
+        result.put("efficiency_score", report.overall().score());
+        result.put("alerted_findings", alerted);
+        return result;
+    }
+
+    private LocalDate runDay(Map<String, Object> event) {
+        if (event != null) {
+            for (String field : List.of("time", "scheduled_time")) {
+                Object value = event.get(field);
+                if (value instanceof String text && !text.isBlank()) {
+                    try {
+                        return Instant.parse(text).atZone(ZoneOffset.UTC).toLocalDate();
+                    } catch (DateTimeParseException e) {
+                        throw new IllegalArgumentException("event field " + field + " is not an instant: " + text);
+                    }
+                }
+            }
+        }
+        return clock.instant().atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    private int alert(LocalDate day, String key, WasteReport report) {
+        List<Finding> top = report.findings().stream()
+                .filter(f -> f.monthlySavingsUsd().signum() > 0
+                        || f.monthlySpendAtRiskUsd().signum() > 0)
+                .limit(topFindings)
+                .toList();
+        if (alerts == null || top.isEmpty()) {
+            return 0;
+        }
+        StringBuilder message = new StringBuilder();
+        message.append("Spendgate found $")
+                .append(report.monthlySavingsUsd()
+                        .setScale(2, RoundingMode.HALF_UP)
+                        .toPlainString())
+                .append(" per month of recoverable AI spend in the 30 days to ")
+                .append(day)
+                .append(" (AI Efficiency Score ")
+                .append(report.overall().score())
+                .append("/100). Top findings:\n");
+        int rank = 1;
+        for (Finding f : top) {
+            message.append('\n')
+                    .append(rank++)
+                    .append(". ")
+                    .append(
+                            f.monthlySavingsUsd().signum() > 0
+                                    ? "$"
+                                            + f.monthlySavingsUsd()
+                                                    .setScale(2, RoundingMode.HALF_UP)
+                                                    .toPlainString() + "/month"
+                                    : "$"
+                                            + f.monthlySpendAtRiskUsd()
+                                                    .setScale(2, RoundingMode.HALF_UP)
+                                                    .toPlainString()
+                                            + "/month at risk")
+                    .append(" - ")
+                    .append(f.category().label())
+                    .append(" - ")
+                    .append(f.scopeType())
+                    .append(':')
+                    .append(f.scopeValue())
+                    .append('\n')
+                    .append("   ")
+                    .append(f.recommendation())
+                    .append('\n');
+        }
+        message.append("\nAll findings: s3 object ").append(key).append('\n');
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("kind", "waste_findings");
+        attributes.put("day", day.toString());
+        attributes.put("monthly_savings_usd", report.monthlySavingsUsd().toPlainString());
+        attributes.put("findings_key", key);
+        alerts.send(new AlertSink.Notice("Spendgate waste findings for " + day, message.toString(), attributes));
+        return top.size();
+    }
+
+    private static void log(Context context, String key, WasteReport report, int alerted) {
+        String requestId = context == null ? "-" : context.getAwsRequestId();
+        System.out.println("{\"level\":\"INFO\",\"request_id\":\"" + requestId + "\",\"message\":\"waste findings"
+                + " written\",\"findings_key\":\"" + key + "\",\"records\":" + report.callsAnalysed()
+                + ",\"findings\":" + report.findings().size() + ",\"skipped_input\":" + report.skippedInput()
+                + ",\"alerted\":" + alerted + "}");
+    }
+}

@@ -1,0 +1,180 @@
+package dev.spendgate.function.waste;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.aws.s3.S3ObjectStore;
+import dev.spendgate.domain.budget.AlertSink;
+import dev.spendgate.domain.budget.BudgetAlert;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetPolicyStore;
+import dev.spendgate.domain.keys.KeyStore;
+import dev.spendgate.domain.keys.ProxyKey;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.simulate.Simulation;
+import dev.spendgate.domain.simulate.TrafficSimulator;
+import dev.spendgate.domain.usage.UsageLayout;
+import dev.spendgate.domain.waste.Governance;
+import dev.spendgate.testing.aws.LocalS3;
+import java.io.InputStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class WasteDetectorHandlerIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final YearMonth MONTH = YearMonth.of(2026, 10);
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-01T03:00:07Z"), ZoneOffset.UTC);
+    private static String bucket;
+    private static S3ObjectStore s3;
+    private static Governance governance;
+
+    @BeforeAll
+    static void simulateAMonthIntoS3() {
+        LocalS3 local = LocalS3.shared();
+        bucket = local.createUniqueBucket("waste");
+        s3 = new S3ObjectStore(local.clientBuilder().build(), bucket);
+        TrafficSimulator simulator = TrafficSimulator.create(
+                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, 5, 5_000, false));
+        List<ProxyKey> keys = new ArrayList<>();
+        List<BudgetPolicy> policies = new ArrayList<>();
+        Simulation.write(simulator, MONTH, s3, collectingKeys(keys), collectingPolicies(policies), CLOCK, (d, n) -> {});
+        governance = new Governance(keys, policies);
+        // a damaged object: the first half of a gzip file
+        byte[] whole = s3.get(s3.list(UsageLayout.dayPrefix(Instant.parse("2026-10-20T00:00:00Z")))
+                        .get(10))
+                .orElseThrow();
+        s3.put(
+                UsageLayout.hourPrefix(Instant.parse("2026-10-20T12:00:00Z")) + "part-damaged.ndjson.gz",
+                java.util.Arrays.copyOf(whole, whole.length / 2));
+    }
+
+    @Test
+    void handleRequest_scheduledEvent_writesTheDaysFindingsToS3AndSendsTheTopOnesToTheAlertSink() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> governance, sink, CLOCK, 5);
+
+        Map<String, Object> result = handler.handleRequest(event("scheduled-2026-11-01.json"), null);
+
+        assertThat(result).containsEntry("findings_key", "findings/2026-11-01.json");
+        JsonNode findings = JSON.readTree(s3.get("findings/2026-11-01.json").orElseThrow());
+        assertThat(findings.at("/window/from").asText()).isEqualTo("2026-10-02T00:00:00Z");
+        assertThat(findings.at("/window/to").asText()).isEqualTo("2026-11-01T00:00:00Z");
+        assertThat(findings.at("/input/unreadable_objects").asInt()).isEqualTo(1);
+        Set<String> categories = new HashSet<>();
+        findings.get("findings").forEach(f -> categories.add(f.get("category").asText()));
+        assertThat(categories)
+                .containsExactlyInAnyOrder(
+                        "model_mismatch", "context_bloat", "retry_waste", "cache_miss", "ungoverned_key");
+        assertThat(sink.notices).singleElement().satisfies(n -> {
+            assertThat(n.subject()).isEqualTo("Spendgate waste findings for 2026-11-01");
+            assertThat(n.message())
+                    .contains("1. $")
+                    .contains("5. $")
+                    .doesNotContain("6. $")
+                    .contains(findings.at("/advisor/0/recommendation").asText());
+            assertThat(n.attributes()).containsEntry("findings_key", "findings/2026-11-01.json");
+        });
+    }
+
+    @Test
+    void handleRequest_withoutKeyAndBudgetStores_skipsTheRulesThatNeedThem() throws Exception {
+        WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> Governance.UNKNOWN, null, CLOCK, 5);
+
+        handler.handleRequest(Map.of("scheduled_time", "2026-10-31T03:00:00Z"), null);
+
+        JsonNode findings = JSON.readTree(s3.get("findings/2026-10-31.json").orElseThrow());
+        List<String> kinds = new ArrayList<>();
+        findings.get("findings").forEach(f -> {
+            if (f.get("category").asText().equals("ungoverned_key")) {
+                kinds.add(f.get("kind").asText());
+            }
+        });
+        assertThat(kinds).containsExactly("unattributed");
+    }
+
+    private static Map<String, Object> event(String name) throws Exception {
+        try (InputStream in = WasteDetectorHandlerIT.class.getResourceAsStream("/events/" + name)) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> event = JSON.readValue(in, Map.class);
+            return event;
+        }
+    }
+
+    private static final class RecordingSink implements AlertSink {
+        final List<Notice> notices = new ArrayList<>();
+
+        @Override
+        public void send(BudgetAlert alert) {
+            throw new AssertionError("no budget alerts expected");
+        }
+
+        @Override
+        public void send(Notice notice) {
+            notices.add(notice);
+        }
+    }
+
+    private static KeyStore collectingKeys(List<ProxyKey> keys) {
+        return new KeyStore() {
+            @Override
+            public void create(ProxyKey key) {
+                keys.add(key);
+            }
+
+            @Override
+            public Optional<ProxyKey> findByHash(String keyHash) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<ProxyKey> findById(String id) {
+                return keys.stream().filter(k -> k.id().equals(id)).findFirst();
+            }
+
+            @Override
+            public List<ProxyKey> list() {
+                return List.copyOf(keys);
+            }
+
+            @Override
+            public boolean revoke(String id) {
+                return false;
+            }
+        };
+    }
+
+    private static BudgetPolicyStore collectingPolicies(List<BudgetPolicy> policies) {
+        return new BudgetPolicyStore() {
+            @Override
+            public void put(BudgetPolicy policy) {
+                policies.add(policy);
+            }
+
+            @Override
+            public Optional<BudgetPolicy> find(String id) {
+                return policies.stream().filter(p -> p.id().equals(id)).findFirst();
+            }
+
+            @Override
+            public List<BudgetPolicy> list() {
+                return List.copyOf(policies);
+            }
+
+            @Override
+            public boolean delete(String id) {
+                return false;
+            }
+        };
+    }
+}
