@@ -19,6 +19,7 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -243,6 +244,39 @@ class BedrockRuntimeIT {
         assertThat(metadata.get("spendgate_request_id").asText()).isEqualTo(record.requestId());
         assertThat(metadata.get("spendgate_feature").asText()).isEqualTo("support-bot");
         assertThat(metadata.get("spendgate_environment").asText()).isEqualTo("prod");
+    }
+
+    @Test
+    void converse_applicationInferenceProfileArn_pathKeptAndPricedByOverrideAlias() throws Exception {
+        String arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
+        Path prices = dir.resolve("prices.json");
+        Files.writeString(
+                prices,
+                "{\"aliases\":[{\"provider\":\"bedrock\",\"alias\":\"" + arn + "\",\"model\":\"" + SONNET_4 + "\"}]}");
+        gw.close();
+        gw = GatewayFixture.embedded(
+                dir.resolve("with-aliases"),
+                Map.of(
+                        "SPENDGATE_BEDROCK_BASE_URL",
+                        bedrock.baseUri().toString(),
+                        "AWS_ACCESS_KEY_ID",
+                        FakeBedrockRuntime.ACCESS_KEY_ID,
+                        "AWS_SECRET_ACCESS_KEY",
+                        FakeBedrockRuntime.SECRET_ACCESS_KEY,
+                        "SPENDGATE_PRICING_OVERRIDES",
+                        prices.toString()));
+        bedrock.setDefaultReply(BedrockReply.defaults().withUsage(1000, 100, 0, 0, 0));
+
+        ConverseResponse response = viaGateway("support-bot").converse(converse(arn));
+
+        assertThat(bedrock.lastRequest().path())
+                .isEqualTo("/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile"
+                        + "%2Fa1b2c3d4e5f6/converse");
+        UsageRecord record = recordOf(gatewayRequestId(response));
+        assertThat(record.modelRequested()).isEqualTo(arn);
+        assertThat(record.pricingStatus()).isEqualTo(PricingStatus.PRICED);
+        // priced as Sonnet 4: 1000 x $3 + 100 x $15 per 1M
+        assertThat(record.costUsd()).isEqualByComparingTo("0.0045");
     }
 
     @Test
