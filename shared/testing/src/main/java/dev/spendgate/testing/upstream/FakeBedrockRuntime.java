@@ -78,6 +78,10 @@ public final class FakeBedrockRuntime implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            // as FakeLlmUpstream: without TCP_NODELAY, Nagle's algorithm adds ~40 ms to each kept-alive response
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 256);
         this.server.setExecutor(executor);
         this.server.createContext("/", this::handle);
