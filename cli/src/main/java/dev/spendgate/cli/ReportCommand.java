@@ -1,9 +1,11 @@
 package dev.spendgate.cli;
 
+import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.Chargeback;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.ReportEnvironment;
@@ -15,6 +17,7 @@ import java.time.Clock;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,13 +72,15 @@ final class ReportCommand implements Callable<Integer> {
         Path target = out != null ? out : dir.dataDir.resolve("reports").resolve(m.toString());
         Files.createDirectories(target);
         FileSystemObjectStore data = new FileSystemObjectStore(dir.dataDir);
+        List<BudgetPolicy> policies = BudgetsCommand.policies(dir).list();
         MonthlyReport report = MonthlyReport.create(
                 new MonthlyReport.Settings(
                         env.contractedCatalog(),
                         PricingCatalog.bundled(),
                         env.rules(rules),
-                        BudgetsCommand.policies(dir).list(),
-                        env.focus()),
+                        policies,
+                        env.focus(),
+                        new Governance(KeysCommand.store(dir).list(), policies)),
                 Clock.systemUTC());
         MonthlyReport.Email email = null;
         PrintWriter o = spec.commandLine().getOut();

@@ -16,6 +16,9 @@ import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.report.Narrative;
 import dev.spendgate.domain.report.WasteSummary;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.waste.Governance;
+import dev.spendgate.domain.waste.WasteAnalyzer;
+import dev.spendgate.domain.waste.WasteWindow;
 import dev.spendgate.report.chargeback.ChargebackCsvWriter;
 import dev.spendgate.report.email.ReportEmail;
 import dev.spendgate.report.focus.FocusCsvWriter;
@@ -30,6 +33,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -66,13 +71,25 @@ public final class MonthlyReport {
             PricingCatalog list,
             ChargebackRules rules,
             List<BudgetPolicy> budgets,
-            FocusCsvWriter.Settings focus) {
+            FocusCsvWriter.Settings focus,
+            Governance governance) {
         public Settings {
             Objects.requireNonNull(contracted, "contracted");
             Objects.requireNonNull(list, "list");
             rules = rules == null ? ChargebackRules.NONE : rules;
             budgets = budgets == null ? List.of() : List.copyOf(budgets);
             focus = focus == null ? FocusCsvWriter.Settings.DEFAULT : focus;
+            governance = governance == null ? Governance.UNKNOWN : governance;
+        }
+
+        /** Settings whose in-report waste analysis does not know the keys (ungoverned-key findings are left out). */
+        public Settings(
+                PricingCatalog contracted,
+                PricingCatalog list,
+                ChargebackRules rules,
+                List<BudgetPolicy> budgets,
+                FocusCsvWriter.Settings focus) {
+            this(contracted, list, rules, budgets, focus, null);
         }
     }
 
@@ -133,15 +150,27 @@ public final class MonthlyReport {
         Map<String, Long> timings = new LinkedHashMap<>();
         long t0 = System.nanoTime();
         List<Outcome> outcomes = OutcomeLog.create(data).read(month);
-        MonthlyUsage usage =
-                source.load(month, MonthlyFigures.sessionsOf(outcomes), MonthlyFigures.requestsOf(outcomes));
+        // Waste: the detector's stored findings for the month, else an analysis sharing this report's read pass.
+        Optional<WasteSummary.Analysis> storedNow = WasteSummary.stored(data, month);
+        Optional<WasteSummary.Analysis> storedBefore = WasteSummary.stored(data, month.minusMonths(1));
+        WasteAnalyzer analyzer = WasteAnalyzer.create(settings.contracted(), settings.governance(), clock);
+        WasteAnalyzer.Pass passNow = storedNow.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
+        WasteAnalyzer.Pass passBefore = storedBefore.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
+        MonthlyUsage usage = source.load(
+                month,
+                MonthlyFigures.sessionsOf(outcomes),
+                MonthlyFigures.requestsOf(outcomes),
+                passNow == null ? r -> {} : passNow::accept);
         long t1 = System.nanoTime();
         timings.put("aggregate", (t1 - t0) / 1_000_000);
-        BigDecimal previous = source.load(month.minusMonths(1), java.util.Set.of(), java.util.Set.of())
-                .totalCostUsd();
+        MonthlyUsage before = source.load(
+                month.minusMonths(1), Set.of(), Set.of(), passBefore == null ? r -> {} : passBefore::accept);
+        BigDecimal previous = before.totalCostUsd();
         long t2 = System.nanoTime();
         timings.put("previous_month", (t2 - t1) / 1_000_000);
-        WasteSummary waste = WasteSummary.load(data, month).orElse(null);
+        WasteSummary.Analysis wasteNow = storedNow.orElseGet(() -> analysis(passNow, usage));
+        WasteSummary.Analysis wasteBefore = storedBefore.orElseGet(() -> analysis(passBefore, before));
+        WasteSummary waste = wasteNow == null ? null : WasteSummary.of(wasteNow, wasteBefore);
         MonthlyFigures figures =
                 MonthlyFigures.of(usage, previous.signum() == 0 ? null : previous, settings.budgets(), waste, outcomes);
 
@@ -201,5 +230,12 @@ public final class MonthlyReport {
         }
         return new Result(
                 month, figures, charges.size(), billed.stripTrailingZeros(), chargeback, sizes, status, links, timings);
+    }
+
+    private static WasteSummary.Analysis analysis(WasteAnalyzer.Pass pass, MonthlyUsage usage) {
+        if (pass == null || usage.readStats() == null || usage.readStats().records() == 0) {
+            return null;
+        }
+        return WasteSummary.of(pass.finish(new WasteWindow(usage.start(), usage.end()), usage.readStats()));
     }
 }

@@ -12,6 +12,11 @@ import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.waste.Governance;
+import dev.spendgate.domain.waste.WasteAnalyzer;
+import dev.spendgate.domain.waste.WasteReport;
+import dev.spendgate.domain.waste.WasteReportJson;
+import dev.spendgate.domain.waste.WasteWindow;
 import dev.spendgate.report.focus.FocusCsvWriter;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -98,6 +103,7 @@ class MonthlyReportTest {
     static TestMonth month;
     static MonthlyReport.Result result;
     static MapObjectStore out;
+    static WasteReport waste;
 
     @BeforeAll
     static void runReport() {
@@ -108,9 +114,9 @@ class MonthlyReportTest {
                 .record(new Outcome(Instant.parse("2026-11-03T10:00:00Z"), "s-1", null, "ticket_resolved", 2, "k"));
         OutcomeLog.create(data)
                 .record(new Outcome(Instant.parse("2026-11-04T10:00:00Z"), "s-2", null, "ticket_resolved", 1, "k"));
-        data.put("findings/2026-11/summary.json", """
-                {"month":"2026-11","efficiency_score":72,"categories":[
-                 {"category":"duplicate prompts","recovered_usd":"12.40","recoverable_usd":"30.10"}]}""".getBytes(StandardCharsets.UTF_8));
+        waste = WasteAnalyzer.create(TestMonth.CATALOG, Governance.NONE, Clock.systemUTC())
+                .analyze(data, WasteWindow.trailing30Days(Instant.parse("2026-12-01T00:00:00Z")));
+        data.put("findings/2026-12-01.json", WasteReportJson.toBytes(waste));
         out = new MapObjectStore();
         result = report().run(MONTH, MonthlyUsageSource.fromLog(data), data, out, "reports/2026-11/", null, false);
     }
@@ -366,7 +372,15 @@ class MonthlyReportTest {
             assertThat(text).contains("vs October 2026");
             assertThat(text).contains("Top features", "chatbot", "Top departments", "support", "Top models");
             assertThat(text).contains("department:support", "OVER");
-            assertThat(text).contains("AI Efficiency Score: 72 / 100", "duplicate prompts", "$12.40", "$30.10");
+            assertThat(text)
+                    .contains("AI Efficiency Score: " + waste.overall().score() + " / 100")
+                    .contains("waste detector run of 2026-12-01")
+                    .contains("model mismatch", "context bloat", "retry waste", "cache miss", "ungoverned key")
+                    .contains("$"
+                            + String.format(
+                                    java.util.Locale.ROOT,
+                                    "%,.2f",
+                                    waste.monthlySavingsUsd().setScale(2, RoundingMode.HALF_UP)));
             assertThat(text).contains("Cost per outcome", "ticket_resolved");
             assertThat(text).contains("Model efficiency", "gpt-4o");
             assertThat(text).contains("1 calls used models missing from the pricing catalog");
@@ -440,5 +454,24 @@ class MonthlyReportTest {
                 .extracting(x -> x.get("ChargeCategory") + " " + x.get("BilledCost"))
                 .containsExactly("Usage 0.0025", "Usage 0.001", "Adjustment -0.0004");
         assertThat(rows.get(2).get("x_AdjustmentReason")).contains("differs from the current catalog price");
+    }
+
+    @Test
+    void run_withoutStoredFindings_analysesWasteInTheSamePassAsTheDetectorWould() {
+        MapObjectStore store = new MapObjectStore();
+        TestMonth.generate(MONTH, 500, 3, 11).writeTo(store);
+        WasteReport expected = WasteAnalyzer.create(TestMonth.CATALOG, Governance.UNKNOWN, Clock.systemUTC())
+                .analyze(
+                        store,
+                        new WasteWindow(Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-12-01T00:00:00Z")));
+
+        MonthlyReport.Result r =
+                report().run(MONTH, MonthlyUsageSource.fromLog(store), store, new MapObjectStore(), "", null, false);
+
+        assertThat(r.figures().waste()).isNotNull();
+        assertThat(r.figures().waste().efficiencyScore())
+                .isEqualTo(expected.overall().score());
+        assertThat(r.figures().waste().totalRecoverableUsd()).isEqualByComparingTo(expected.monthlySavingsUsd());
+        assertThat(r.figures().waste().source()).isEqualTo("waste analysis of the month's usage log");
     }
 }

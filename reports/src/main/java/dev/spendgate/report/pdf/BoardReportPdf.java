@@ -29,6 +29,7 @@ import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.DateAxis;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.data.time.Day;
 import org.jfree.data.time.TimeSeries;
@@ -117,7 +118,8 @@ public final class BoardReportPdf {
                 out.paragraph("No waste analysis for this month.");
             } else {
                 out.paragraph("AI Efficiency Score: "
-                        + (waste.efficiencyScore() == null ? "not computed" : waste.efficiencyScore() + " / 100"));
+                        + (waste.efficiencyScore() == null ? "not computed" : waste.efficiencyScore() + " / 100")
+                        + "  (from the " + waste.source() + ")");
                 List<String[]> rows = new ArrayList<>();
                 for (WasteSummary.Category c : waste.categories()) {
                     rows.add(new String[] {c.name(), Money.usd(c.recoveredUsd()), Money.usd(c.recoverableUsd())});
@@ -125,7 +127,7 @@ public final class BoardReportPdf {
                 rows.add(new String[] {
                     "Total", Money.usd(waste.totalRecoveredUsd()), Money.usd(waste.totalRecoverableUsd())
                 });
-                out.table(rows, new float[] {240, 120, 120}, "Category", "Recovered", "Still recoverable");
+                out.table(rows, new float[] {240, 120, 120}, "Category", "Recovered", "Still recoverable per month");
             }
 
             out.heading("Model efficiency");
@@ -207,6 +209,7 @@ public final class BoardReportPdf {
         plot.getRenderer().setSeriesPaint(0, new Color(0x1F5FA8));
         plot.getRenderer().setSeriesStroke(0, new BasicStroke(2.5f));
         ((DateAxis) plot.getDomainAxis()).setTimeZone(TimeZone.getTimeZone(ZoneOffset.UTC));
+        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
         return chart.createBufferedImage(1000, 420);
     }
 

@@ -45,7 +45,7 @@ class ReportEmailIT {
     }
 
     MonthlyReport.Result run(MonthlyReport.Email email, boolean force) {
-        MonthlyUsageSource empty = (m, s, r) -> MonthlyUsage.of(m);
+        MonthlyUsageSource empty = (m, s, r, tap) -> MonthlyUsage.of(m);
         return MonthlyReport.create(
                         new MonthlyReport.Settings(
                                 PricingCatalog.bundled(), PricingCatalog.bundled(), null, null, null),

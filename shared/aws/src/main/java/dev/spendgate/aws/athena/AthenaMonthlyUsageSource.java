@@ -6,6 +6,7 @@ import dev.spendgate.domain.report.CellKey;
 import dev.spendgate.domain.report.CellTotals;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -73,7 +74,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     }
 
     @Override
-    public MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds) {
+    public MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap) {
         MonthlyUsage usage = MonthlyUsage.of(month);
         run(cellsQuery(month), row -> {
             List<String> v = values(row);

@@ -1,6 +1,7 @@
 package dev.spendgate.domain.report;
 
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -27,6 +28,7 @@ public final class MonthlyUsage {
     private final Map<String, BigDecimal> sessionCosts = new HashMap<>();
     private final Map<String, BigDecimal> requestCosts = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
+    private UsageLogReader.ReadStats readStats;
 
     private MonthlyUsage(YearMonth month, Set<String> trackedSessions, Set<String> trackedRequests) {
         this.month = Objects.requireNonNull(month, "month");
@@ -102,6 +104,15 @@ public final class MonthlyUsage {
 
     public Map<CellKey, CellTotals> cells() {
         return Collections.unmodifiableMap(cells);
+    }
+
+    /** What reading the log saw (objects, records, skipped input), or null for pre-aggregated sources. */
+    public UsageLogReader.ReadStats readStats() {
+        return readStats;
+    }
+
+    public void readStats(UsageLogReader.ReadStats stats) {
+        this.readStats = stats;
     }
 
     /** Cost of each tracked session seen in the month. */

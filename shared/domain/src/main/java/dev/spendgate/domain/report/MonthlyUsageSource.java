@@ -2,8 +2,10 @@ package dev.spendgate.domain.report;
 
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.usage.UsageRecord;
 import java.time.YearMonth;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Where a month's cells come from: the usage log read in-process (the default), or an Athena query at scale.
@@ -12,15 +14,40 @@ import java.util.Set;
  */
 public interface MonthlyUsageSource {
 
+    /**
+     * The month's cells, plus the cost of the given sessions and requests. A source that reads records one by one
+     * also hands each to {@code tap} (so other analyses share the single pass); an aggregating source ignores it.
+     */
+    MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap);
+
     /** The month's cells, plus the cost of the given sessions and requests. */
-    MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds);
+    default MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds) {
+        return load(month, sessions, requestIds, r -> {});
+    }
+
+    /** True when {@link #load} hands every record to its tap. */
+    default boolean streamsRecords() {
+        return false;
+    }
 
     /** Reads every usage record of the month from the store, one object at a time. */
     static MonthlyUsageSource fromLog(ObjectStore store) {
-        return (month, sessions, requestIds) -> {
-            MonthlyUsage usage = MonthlyUsage.tracking(month, sessions, requestIds);
-            UsageLogReader.create(store).read(usage.start(), usage.end(), usage::add);
-            return usage;
+        return new MonthlyUsageSource() {
+            @Override
+            public MonthlyUsage load(
+                    YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap) {
+                MonthlyUsage usage = MonthlyUsage.tracking(month, sessions, requestIds);
+                usage.readStats(UsageLogReader.create(store).read(usage.start(), usage.end(), r -> {
+                    usage.add(r);
+                    tap.accept(r);
+                }));
+                return usage;
+            }
+
+            @Override
+            public boolean streamsRecords() {
+                return true;
+            }
         };
     }
 }

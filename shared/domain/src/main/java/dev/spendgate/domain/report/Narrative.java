@@ -42,7 +42,7 @@ public final class Narrative {
             p.add("The largest feature was " + feature.name() + " (" + Money.usd(feature.costUsd()) + ", "
                     + Money.percent(feature.percent()) + " of spend); the largest department was " + department.name()
                     + " (" + Money.usd(department.costUsd()) + ", " + Money.percent(department.percent())
-                    + "). The most used model by cost was " + model.name() + " (" + Money.percent(model.percent())
+                    + "). The largest model by cost was " + model.name() + " (" + Money.percent(model.percent())
                     + ").");
         }
         if (f.budgets().isEmpty()) {
@@ -51,10 +51,13 @@ public final class Narrative {
             List<MonthlyFigures.BudgetLine> over =
                     f.budgets().stream().filter(MonthlyFigures.BudgetLine::over).toList();
             if (over.isEmpty()) {
-                p.add("All " + f.budgets().size() + " monthly budgets stayed within their limits.");
+                p.add(f.budgets().size() == 1
+                        ? "The one monthly budget stayed within its limit."
+                        : "All " + f.budgets().size() + " monthly budgets stayed within their limits.");
             } else {
                 StringBuilder b = new StringBuilder(over.size() + " of "
-                        + f.budgets().size() + " monthly budgets ended the month over their limit: ");
+                        + f.budgets().size() + (f.budgets().size() == 1 ? " monthly budget" : " monthly budgets")
+                        + " ended the month over the limit: ");
                 for (int i = 0; i < over.size(); i++) {
                     MonthlyFigures.BudgetLine l = over.get(i);
                     b.append(i == 0 ? "" : "; ")

@@ -1,30 +1,38 @@
 package dev.spendgate.domain.report;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.waste.Finding;
+import dev.spendgate.domain.waste.WasteCategory;
+import dev.spendgate.domain.waste.WasteReport;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.time.LocalDate;
 import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The waste figures a board report shows: recovered and still recoverable spend per category, and the AI Efficiency
- * Score. Read from {@code findings/YYYY-MM/summary.json} in the object store:
+ * The waste figures of a board report: per waste category, what is still recoverable (the month's findings' monthly
+ * savings) and what was recovered (last month's recoverable minus this month's, when it fell), and the AI Efficiency
+ * Score. Taken from the waste detector's findings document for the month ({@code findings/YYYY-MM-DD.json}: the run
+ * on the next month's 1st, whose trailing 30 days are the month, else the month's latest run), or from a waste
+ * analysis run with the report when none is stored.
  *
- * <pre>{@code
- * {"month": "2026-11", "efficiency_score": 72,
- *  "categories": [{"category": "duplicate prompts", "recovered_usd": "12.40", "recoverable_usd": "30.10"}]}
- * }</pre>
- *
- * @param efficiencyScore 0-100, or null when not computed
+ * @param efficiencyScore 0-100
+ * @param source where the figures come from, in words
  */
-public record WasteSummary(List<Category> categories, Integer efficiencyScore) {
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+public record WasteSummary(List<Category> categories, Integer efficiencyScore, String source) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern FINDINGS_KEY = Pattern.compile("findings/(\\d{4}-\\d{2}-\\d{2})\\.json");
 
     public WasteSummary {
         categories = List.copyOf(categories);
@@ -33,36 +41,87 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore) {
         }
     }
 
-    /** One waste category's money. */
+    /** One waste category's money: recovered since last month and still recoverable per month. */
     public record Category(String name, BigDecimal recoveredUsd, BigDecimal recoverableUsd) {}
 
-    /** Where the summary for a month lives. */
-    public static String key(YearMonth month) {
-        return "findings/" + month + "/summary.json";
+    /** Monthly recoverable spend per category and the overall score of one analysis. */
+    public record Analysis(Map<WasteCategory, BigDecimal> recoverable, int score, String source) {}
+
+    /** The stored findings document for the month, if the waste detector wrote one. */
+    public static Optional<Analysis> stored(ObjectStore store, YearMonth month) {
+        LocalDate first = month.atDay(1);
+        LocalDate next = month.plusMonths(1).atDay(1);
+        String best = null;
+        LocalDate bestDay = null;
+        for (String key : store.list("findings/")) {
+            Matcher m = FINDINGS_KEY.matcher(key);
+            if (!m.matches()) {
+                continue;
+            }
+            LocalDate day;
+            try {
+                day = LocalDate.parse(m.group(1));
+            } catch (DateTimeParseException e) {
+                continue;
+            }
+            if (day.isAfter(first) && !day.isAfter(next) && (bestDay == null || day.isAfter(bestDay))) {
+                best = key;
+                bestDay = day;
+            }
+        }
+        if (best == null) {
+            return Optional.empty();
+        }
+        String key = best;
+        return store.get(key).flatMap(bytes -> parse(bytes, "waste detector run of " + key.substring(9, 19)));
     }
 
-    /** The month's summary, or empty when no waste analysis was stored (or it cannot be read). */
-    public static Optional<WasteSummary> load(ObjectStore store, YearMonth month) {
-        return store.get(key(month)).flatMap(WasteSummary::parse);
+    /** The figures of a waste analysis run with the report. */
+    public static Analysis of(WasteReport report) {
+        Map<WasteCategory, BigDecimal> recoverable = new EnumMap<>(WasteCategory.class);
+        for (Finding f : report.findings()) {
+            recoverable.merge(f.category(), f.monthlySavingsUsd(), BigDecimal::add);
+        }
+        return new Analysis(recoverable, report.overall().score(), "waste analysis of the month's usage log");
     }
 
-    static Optional<WasteSummary> parse(byte[] bytes) {
+    /** The summary of a month's analysis, with recovered amounts when the previous month's analysis is known. */
+    public static WasteSummary of(Analysis current, Analysis previous) {
+        List<Category> categories = new ArrayList<>();
+        for (WasteCategory c : WasteCategory.values()) {
+            BigDecimal now = current.recoverable().getOrDefault(c, BigDecimal.ZERO);
+            BigDecimal before = previous == null
+                    ? BigDecimal.ZERO
+                    : previous.recoverable().getOrDefault(c, BigDecimal.ZERO);
+            BigDecimal recovered = before.subtract(now).max(BigDecimal.ZERO);
+            categories.add(new Category(name(c), recovered, now));
+        }
+        return new WasteSummary(categories, current.score(), current.source());
+    }
+
+    static Optional<Analysis> parse(byte[] bytes, String source) {
         try {
             JsonNode root = JSON.readTree(bytes);
-            List<Category> categories = new ArrayList<>();
-            for (JsonNode c : root.path("categories")) {
-                categories.add(new Category(
-                        c.path("category").asText("other"),
-                        new BigDecimal(c.path("recovered_usd").asText("0")),
-                        new BigDecimal(c.path("recoverable_usd").asText("0"))));
+            Map<WasteCategory, BigDecimal> recoverable = new EnumMap<>(WasteCategory.class);
+            for (JsonNode f : root.path("findings")) {
+                recoverable.merge(
+                        WasteCategory.parse(f.path("category").asText()),
+                        new BigDecimal(f.path("monthly_savings_usd").asText("0")),
+                        BigDecimal::add);
             }
-            Integer score = root.hasNonNull("efficiency_score")
-                    ? root.get("efficiency_score").asInt()
-                    : null;
-            return Optional.of(new WasteSummary(categories, score));
+            JsonNode score = root.path("efficiency_score").path("overall");
+            if (!score.isNumber()) {
+                return Optional.empty();
+            }
+            return Optional.of(new Analysis(recoverable, score.asInt(), source));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** {@code model_mismatch} as {@code model mismatch}. */
+    static String name(WasteCategory c) {
+        return c.label().replace('_', ' ').toLowerCase(Locale.ROOT);
     }
 
     public BigDecimal totalRecoveredUsd() {
