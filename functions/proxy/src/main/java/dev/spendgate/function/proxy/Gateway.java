@@ -22,6 +22,7 @@ import dev.spendgate.function.proxy.bedrock.BedrockErrors;
 import dev.spendgate.function.proxy.bedrock.BedrockPath;
 import dev.spendgate.function.proxy.bedrock.BedrockRequests;
 import dev.spendgate.function.proxy.bedrock.EventStreamDecoder;
+import dev.spendgate.function.proxy.bedrock.InvocationMetrics;
 import dev.spendgate.function.proxy.bedrock.InvokeStreamChunks;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.ErrorBodies;
@@ -451,14 +452,16 @@ public final class Gateway {
                 call.bedrock != null ? call.bedrock.operation().tracker() : UsageTracker.forEndpoint(call.endpoint);
         call.tracker = tracker;
         call.upstreamOk = response.status() >= 200 && response.status() < 300;
+        if (call.bedrock != null && !call.bedrock.operation().converse()) {
+            call.invocationMetrics = new InvocationMetrics();
+            call.invocationMetrics.readHeaders(response.headers());
+        }
         if (sse) {
             SseDecoder decoder = new SseDecoder(tracker);
             relayStream(call, response, back, sink, decoder::feed, decoder::hasPartialEvent, upstreamStart);
         } else if (eventStream) {
             EventStreamDecoder decoder = new EventStreamDecoder(
-                    call.bedrock != null && !call.bedrock.operation().converse()
-                            ? new InvokeStreamChunks(tracker)
-                            : tracker);
+                    call.invocationMetrics != null ? new InvokeStreamChunks(tracker, call.invocationMetrics) : tracker);
             relayStream(call, response, back, sink, decoder::feed, decoder::hasPartialEvent, upstreamStart);
         } else {
             relayWhole(call, response, back, sink, tracker, upstreamStart);
@@ -577,6 +580,9 @@ public final class Gateway {
     /** Works out tokens and cost from what the tracker saw, estimating what the provider never reported. */
     private void price(Call call) {
         TrackedUsage tracked = call.tracker.result();
+        if (call.invocationMetrics != null) {
+            tracked = call.invocationMetrics.orElse(tracked);
+        }
         call.modelServed = tracked.modelServed();
         TokenUsage tokens = tracked.tokens();
         if (tracked.complete()) {
@@ -923,6 +929,7 @@ public final class Gateway {
         ApiFormat format = ApiFormat.OPENAI;
         Endpoint endpoint;
         BedrockPath bedrock;
+        InvocationMetrics invocationMetrics;
         ProxyKey key;
         Attribution attribution = Attribution.NONE;
         Provider provider;

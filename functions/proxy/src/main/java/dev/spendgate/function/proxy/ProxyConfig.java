@@ -166,9 +166,8 @@ public record ProxyConfig(
             if (apiVersion != null) {
                 Map<String, String> deployments = new LinkedHashMap<>();
                 p.path("deployments")
-                        .fields()
-                        .forEachRemaining(
-                                e -> deployments.put(e.getKey(), e.getValue().asText()));
+                        .properties()
+                        .forEach(e -> deployments.put(e.getKey(), e.getValue().asText()));
                 azure = new Provider.AzureDeployments(apiVersion, deployments);
             }
             UpstreamAuth auth = p.hasNonNull("auth")

@@ -376,6 +376,50 @@ class BedrockRuntimeIT {
     }
 
     @Test
+    void invokeModel_llamaBodyWithoutUsageFields_pricedFromBedrocksTokenCounts() throws Exception {
+        Path prices = dir.resolve("prices.json");
+        Files.writeString(
+                prices,
+                "{\"models\":[{\"provider\":\"bedrock\",\"model\":\"meta.llama3-3-70b-instruct-v1:0\","
+                        + "\"input\":\"0.72\",\"output\":\"0.72\"}]}");
+        gw.close();
+        gw = GatewayFixture.embedded(
+                dir.resolve("llama"),
+                Map.of(
+                        "SPENDGATE_BEDROCK_BASE_URL",
+                        bedrock.baseUri().toString(),
+                        "AWS_ACCESS_KEY_ID",
+                        FakeBedrockRuntime.ACCESS_KEY_ID,
+                        "AWS_SECRET_ACCESS_KEY",
+                        FakeBedrockRuntime.SECRET_ACCESS_KEY,
+                        "SPENDGATE_PRICING_OVERRIDES",
+                        prices.toString()));
+        bedrock.setDefaultReply(BedrockReply.defaults().withUsage(600, 400, 0, 0, 0));
+        SdkBytes llamaBody = SdkBytes.fromUtf8String("{\"prompt\":\"Why did the bill double?\",\"max_gen_len\":512}");
+
+        InvokeModelResponse whole = viaGateway("lab").invokeModel(r -> r.modelId("us.meta.llama3-3-70b-instruct-v1:0")
+                .body(llamaBody));
+        StreamResult streamed = invokeStream(
+                asyncViaGateway("lab"),
+                InvokeModelWithResponseStreamRequest.builder()
+                        .modelId("us.meta.llama3-3-70b-instruct-v1:0")
+                        .body(llamaBody)
+                        .build());
+
+        assertThat(JSON.readTree(whole.body().asUtf8String()).get("generation").asText())
+                .isEqualTo("Hello from Bedrock.");
+        assertThat(streamed.chunks).hasSize(3);
+        for (String requestId : List.of(gatewayRequestId(whole), streamed.requestId)) {
+            UsageRecord record = recordOf(requestId);
+            assertThat(record.usageSource()).isEqualTo(UsageSource.PROVIDER);
+            assertThat(record.errorType()).isNull();
+            assertThat(record.tokens()).isEqualTo(TokenUsage.anthropic(600, 0, 0, 0, 400));
+            // 1000 tokens x $0.72 per 1M (the overrides file's price)
+            assertThat(record.costUsd()).isEqualByComparingTo("0.00072");
+        }
+    }
+
+    @Test
     void converse_budgetExhausted_refusedWithServiceQuotaExceededAndNothingForwarded() {
         gw.runtime
                 .budgetStores()

@@ -47,7 +47,8 @@ import software.amazon.awssdk.identity.spi.AwsCredentialsIdentity;
 
 /**
  * A local Amazon Bedrock runtime: {@code POST /model/{modelId}/converse}, {@code /converse-stream},
- * {@code /invoke} and {@code /invoke-with-response-stream} (Anthropic Messages bodies), streams in AWS event-stream
+ * {@code /invoke} and {@code /invoke-with-response-stream} (Anthropic Messages bodies, and Meta Llama's
+ * {@code prompt} bodies for {@code meta.} models), streams in AWS event-stream
  * frames encoded by the AWS SDK's own codec. Every request must carry a valid SigV4 signature for the fake's
  * credentials and region (service {@code bedrock}); others get 403 {@code InvalidSignatureException}, as from AWS.
  *
@@ -204,7 +205,13 @@ public final class FakeBedrockRuntime implements AutoCloseable {
                     "The model returned the following errors: messages is required");
             return;
         }
+        boolean llama = modelId.replaceFirst("^(us|eu|apac|global)\\.", "").startsWith("meta.");
+        if (invoke && llama && !request.path("prompt").isTextual()) {
+            error(exchange, 400, "ValidationException", "Malformed input request: required key [prompt] not found");
+            return;
+        }
         if (invoke
+                && !llama
                 && (!"bedrock-2023-05-31"
                                 .equals(request.path("anthropic_version").asText())
                         || !request.path("max_tokens").canConvertToLong())) {
@@ -228,11 +235,15 @@ public final class FakeBedrockRuntime implements AutoCloseable {
         switch (operation) {
             case "converse" -> json(exchange, converseBody(reply), Map.of());
             case "converse-stream" -> stream(exchange, converseEvents(reply), reply, Map.of());
-            case "invoke" -> json(exchange, anthropicMessage(reply, id, modelId, true), invokeHeaders(reply));
+            case "invoke" ->
+                json(
+                        exchange,
+                        llama ? llamaGeneration(reply) : anthropicMessage(reply, id, modelId, true),
+                        invokeHeaders(reply));
             default ->
                 stream(
                         exchange,
-                        invokeEvents(reply, id, modelId),
+                        llama ? llamaEvents(reply) : invokeEvents(reply, id, modelId),
                         reply,
                         Map.of("X-Amzn-Bedrock-Content-Type", "application/json"));
         }
@@ -397,6 +408,40 @@ public final class FakeBedrockRuntime implements AutoCloseable {
         List<Event> events = new ArrayList<>();
         for (ObjectNode event : inner) {
             String bytes = Base64.getEncoder().encodeToString(write(event));
+            events.add(new Event("chunk", JSON.createObjectNode().put("bytes", bytes)));
+        }
+        return events;
+    }
+
+    /** Meta Llama's InvokeModel answer: {@code generation} and its own token counts. */
+    private static ObjectNode llamaGeneration(BedrockReply reply) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("generation", reply.text());
+        body.put("prompt_token_count", reply.inputTokens());
+        body.put("generation_token_count", reply.outputTokens());
+        body.put("stop_reason", "stop");
+        return body;
+    }
+
+    /** Llama's stream: one chunk per piece, the last one with Bedrock's invocation metrics. */
+    private static List<Event> llamaEvents(BedrockReply reply) {
+        List<String> pieces = pieces(reply);
+        List<Event> events = new ArrayList<>();
+        for (int i = 0; i < pieces.size(); i++) {
+            boolean last = i == pieces.size() - 1;
+            ObjectNode chunk = JSON.createObjectNode();
+            chunk.put("generation", pieces.get(i));
+            chunk.putNull("prompt_token_count");
+            chunk.put("generation_token_count", i + 1);
+            chunk.put("stop_reason", last ? "stop" : null);
+            if (last) {
+                ObjectNode metrics = chunk.putObject("amazon-bedrock-invocationMetrics");
+                metrics.put("inputTokenCount", reply.inputTokens());
+                metrics.put("outputTokenCount", reply.outputTokens());
+                metrics.put("invocationLatency", 120);
+                metrics.put("firstByteLatency", 40);
+            }
+            String bytes = Base64.getEncoder().encodeToString(write(chunk));
             events.add(new Event("chunk", JSON.createObjectNode().put("bytes", bytes)));
         }
         return events;

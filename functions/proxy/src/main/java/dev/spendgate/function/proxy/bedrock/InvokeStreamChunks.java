@@ -13,16 +13,21 @@ import java.util.Base64;
 /**
  * InvokeModelWithResponseStream wraps each model event in a {@code chunk} event whose payload is
  * {@code {"bytes": base64}}; for Anthropic models the bytes are the Messages stream's events. This unwraps them and
- * passes each one on under its {@code type}, as the Messages SSE stream would.
+ * passes each one on under its {@code type}, as the Messages SSE stream would, and hands Bedrock's
+ * {@code amazon-bedrock-invocationMetrics} (in the last chunk, for every model) to {@code metrics}.
  */
 public final class InvokeStreamChunks implements SseDecoder.Listener {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFactory FACTORY = JSON.getFactory();
 
-    private final SseDecoder.Listener target;
+    private static final String METRICS = "amazon-bedrock-invocationMetrics";
 
-    public InvokeStreamChunks(SseDecoder.Listener target) {
+    private final SseDecoder.Listener target;
+    private final InvocationMetrics metrics;
+
+    public InvokeStreamChunks(SseDecoder.Listener target, InvocationMetrics metrics) {
         this.target = target;
+        this.metrics = metrics;
     }
 
     @Override
@@ -40,6 +45,16 @@ public final class InvokeStreamChunks implements SseDecoder.Listener {
             inner = new String(Base64.getDecoder().decode(bytes.asText()), StandardCharsets.UTF_8);
         } catch (IOException | IllegalArgumentException e) {
             return;
+        }
+        if (inner.contains(METRICS)) {
+            try {
+                JsonNode parsed = JSON.readTree(inner);
+                if (parsed != null && parsed.path(METRICS).isObject()) {
+                    metrics.readMetrics(parsed.get(METRICS));
+                }
+            } catch (IOException e) {
+                // not JSON: no metrics
+            }
         }
         target.onEvent(type(inner), inner);
     }

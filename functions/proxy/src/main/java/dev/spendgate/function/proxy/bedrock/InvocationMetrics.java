@@ -1,0 +1,59 @@
+package dev.spendgate.function.proxy.bedrock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.usage.TrackedUsage;
+
+/**
+ * Bedrock's own token counts for InvokeModel, whatever the model's body format: the
+ * {@code X-Amzn-Bedrock-*-Token-Count} response headers, or the {@code amazon-bedrock-invocationMetrics} of a
+ * stream's last chunk. Used when the model's body carries no usage Spendgate reads (Llama, Mistral, Titan, ...).
+ */
+public final class InvocationMetrics {
+    private TokenUsage tokens;
+
+    /** Reads the response headers of a non-streamed InvokeModel. */
+    public void readHeaders(Headers headers) {
+        String input = headers.first("X-Amzn-Bedrock-Input-Token-Count");
+        String output = headers.first("X-Amzn-Bedrock-Output-Token-Count");
+        if (input == null || output == null) {
+            return;
+        }
+        try {
+            tokens = TokenUsage.anthropic(
+                    Long.parseLong(input.trim()),
+                    number(headers.first("X-Amzn-Bedrock-Cache-Read-Input-Token-Count")),
+                    number(headers.first("X-Amzn-Bedrock-Cache-Write-Input-Token-Count")),
+                    0,
+                    Long.parseLong(output.trim()));
+        } catch (IllegalArgumentException e) {
+            tokens = null;
+        }
+    }
+
+    /** Reads {@code amazon-bedrock-invocationMetrics} from a stream chunk's event. */
+    void readMetrics(JsonNode metrics) {
+        if (!metrics.hasNonNull("inputTokenCount") || !metrics.hasNonNull("outputTokenCount")) {
+            return;
+        }
+        tokens = TokenUsage.anthropic(
+                metrics.get("inputTokenCount").asLong(),
+                metrics.path("cacheReadInputTokenCount").asLong(),
+                metrics.path("cacheWriteInputTokenCount").asLong(),
+                0,
+                metrics.get("outputTokenCount").asLong());
+    }
+
+    /** {@code tracked} when complete, else Bedrock's counts when it sent them, else {@code tracked}. */
+    public TrackedUsage orElse(TrackedUsage tracked) {
+        if (tracked.complete() || tokens == null) {
+            return tracked;
+        }
+        return new TrackedUsage(tokens, true, tracked.modelServed(), tracked.streamedText());
+    }
+
+    private static long number(String value) {
+        return value == null || value.isBlank() ? 0 : Long.parseLong(value.trim());
+    }
+}
