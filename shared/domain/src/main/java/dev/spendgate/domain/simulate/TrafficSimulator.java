@@ -555,6 +555,13 @@ public final class TrafficSimulator {
         long records = 0;
         BigDecimal spend = BigDecimal.ZERO;
         YearMonth month = settings.month();
+        long monthStart =
+                month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        long monthEnd = month.plusMonths(1)
+                .atDay(1)
+                .atStartOfDay(ZoneOffset.UTC)
+                .toInstant()
+                .toEpochMilli();
         double[] dayWeights = new double[month.lengthOfMonth()];
         double total = 0;
         for (int d = 0; d < dayWeights.length; d++) {
@@ -577,6 +584,9 @@ public final class TrafficSimulator {
             }
             day.sort(Comparator.comparingLong((Draft x) -> x.ts).thenComparing(x -> x.requestId));
             for (Draft draft : day) {
+                if (draft.ts < monthStart || draft.ts >= monthEnd) {
+                    continue; // a session running over midnight at the month's edge: keep the month whole
+                }
                 UsageRecord record = finish(draft);
                 if (record.costUsd() != null) {
                     spend = spend.add(record.costUsd());
