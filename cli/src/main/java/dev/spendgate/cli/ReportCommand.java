@@ -50,8 +50,8 @@ final class ReportCommand implements Callable<Integer> {
     @Option(
             names = "--rules",
             paramLabel = "FILE",
-            description = "Chargeback rules JSON (env SPENDGATE_CHARGEBACK_RULES). Without rules all spend goes to"
-                    + " the suspense account.")
+            description = "Chargeback rules JSON (env SPENDGATE_CHARGEBACK_RULES; default chargeback-rules.json in the"
+                    + " data dir when present). Without rules all spend goes to the suspense account.")
     Path rules;
 
     @Option(names = "--no-email", description = "Write the files but send no email.")
@@ -59,6 +59,15 @@ final class ReportCommand implements Callable<Integer> {
 
     @Option(names = "--force-email", description = "Send the email even if this month's was sent already.")
     boolean forceEmail;
+
+    /** --rules, else SPENDGATE_CHARGEBACK_RULES, else chargeback-rules.json in the data dir when it exists. */
+    private Path rulesFile(ReportEnvironment env) {
+        if (rules != null || env.rulesFile() != null) {
+            return rules;
+        }
+        Path inDataDir = dir.dataDir.resolve("chargeback-rules.json");
+        return Files.exists(inDataDir) ? inDataDir : null;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -77,7 +86,7 @@ final class ReportCommand implements Callable<Integer> {
                 new MonthlyReport.Settings(
                         env.contractedCatalog(),
                         PricingCatalog.bundled(),
-                        env.rules(rules),
+                        env.rules(rulesFile(env)),
                         policies,
                         env.focus(),
                         new Governance(KeysCommand.store(dir).list(), policies)),

@@ -171,8 +171,13 @@ public final class MonthlyReport {
         WasteSummary.Analysis wasteNow = storedNow.orElseGet(() -> analysis(passNow, usage));
         WasteSummary.Analysis wasteBefore = storedBefore.orElseGet(() -> analysis(passBefore, before));
         WasteSummary waste = wasteNow == null ? null : WasteSummary.of(wasteNow, wasteBefore);
-        MonthlyFigures figures =
-                MonthlyFigures.of(usage, previous.signum() == 0 ? null : previous, settings.budgets(), waste, outcomes);
+        MonthlyFigures figures = MonthlyFigures.of(
+                usage,
+                previous.signum() == 0 ? null : previous,
+                settings.budgets(),
+                waste,
+                outcomes,
+                settings.contracted());
 
         List<FocusCharge> charges = FocusCharges.of(usage, settings.contracted(), settings.list());
         byte[] focus = FocusCsvWriter.create(settings.focus()).write(month, charges);

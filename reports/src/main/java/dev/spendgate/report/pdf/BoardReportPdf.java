@@ -122,12 +122,18 @@ public final class BoardReportPdf {
                         + "  (from the " + waste.source() + ")");
                 List<String[]> rows = new ArrayList<>();
                 for (WasteSummary.Category c : waste.categories()) {
-                    rows.add(new String[] {c.name(), Money.usd(c.recoveredUsd()), Money.usd(c.recoverableUsd())});
+                    rows.add(new String[] {
+                        c.name(),
+                        waste.recoveryKnown() ? Money.usd(c.recoveredUsd()) : "-",
+                        Money.usd(c.recoverableUsd())
+                    });
                 }
                 rows.add(new String[] {
-                    "Total", Money.usd(waste.totalRecoveredUsd()), Money.usd(waste.totalRecoverableUsd())
+                    "Total",
+                    waste.recoveryKnown() ? Money.usd(waste.totalRecoveredUsd()) : "-",
+                    Money.usd(waste.totalRecoverableUsd())
                 });
-                out.table(rows, new float[] {240, 120, 120}, "Category", "Recovered", "Still recoverable per month");
+                out.table(rows, new float[] {200, 140, 155}, "Category", "Recovered / month", "Recoverable / month");
             }
 
             out.heading("Model efficiency");

@@ -5,6 +5,8 @@ import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.ScopeType;
 import dev.spendgate.domain.outcome.Outcome;
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
@@ -80,6 +82,26 @@ public record MonthlyFigures(
             List<BudgetPolicy> policies,
             WasteSummary waste,
             List<Outcome> outcomes) {
+        return of(usage, previousTotalUsd, policies, waste, outcomes, null);
+    }
+
+    /**
+     * As above; with a catalog, models are named as the catalog names them, so dated snapshots and aliases of one
+     * model ({@code gpt-4o-2024-08-06}, {@code gpt-4o}) add up to one line.
+     */
+    public static MonthlyFigures of(
+            MonthlyUsage usage,
+            BigDecimal previousTotalUsd,
+            List<BudgetPolicy> policies,
+            WasteSummary waste,
+            List<Outcome> outcomes,
+            PricingCatalog catalog) {
+        Map<String, String> names = new HashMap<>();
+        Function<CellKey, String> model = k -> k.model() == null || catalog == null
+                ? k.model()
+                : names.computeIfAbsent(k.provider() + "\u0000" + k.model(), x -> catalog.find(k.provider(), k.model())
+                        .map(ModelPrice::model)
+                        .orElse(k.model()));
         BigDecimal total = BigDecimal.ZERO;
         long calls = 0;
         long unpriced = 0;
@@ -118,8 +140,8 @@ public record MonthlyFigures(
                 daily,
                 top(usage, CellKey::feature, total),
                 top(usage, CellKey::department, total),
-                top(usage, CellKey::model, total),
-                models(usage),
+                top(usage, model, total),
+                models(usage, model),
                 budgets(usage, policies),
                 waste,
                 outcomeCosts(usage, outcomes));
@@ -161,12 +183,11 @@ public record MonthlyFigures(
                 .toList();
     }
 
-    private static List<ModelEfficiency> models(MonthlyUsage usage) {
+    private static List<ModelEfficiency> models(MonthlyUsage usage, Function<CellKey, String> model) {
         Map<List<String>, CellTotals> byModel = new LinkedHashMap<>();
         for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
             byModel.computeIfAbsent(
-                            java.util.Arrays.asList(
-                                    e.getKey().provider(), e.getKey().model()),
+                            java.util.Arrays.asList(e.getKey().provider(), model.apply(e.getKey())),
                             k -> new CellTotals())
                     .add(e.getValue());
         }

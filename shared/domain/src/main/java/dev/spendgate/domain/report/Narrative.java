@@ -1,5 +1,6 @@
 package dev.spendgate.domain.report;
 
+import java.math.BigDecimal;
 import java.time.YearMonth;
 import java.time.format.TextStyle;
 import java.util.ArrayList;
@@ -51,9 +52,10 @@ public final class Narrative {
             List<MonthlyFigures.BudgetLine> over =
                     f.budgets().stream().filter(MonthlyFigures.BudgetLine::over).toList();
             if (over.isEmpty()) {
-                p.add(f.budgets().size() == 1
-                        ? "The one monthly budget stayed within its limit."
-                        : "All " + f.budgets().size() + " monthly budgets stayed within their limits.");
+                p.add(
+                        f.budgets().size() == 1
+                                ? "The one monthly budget stayed within its limit."
+                                : "All " + f.budgets().size() + " monthly budgets stayed within their limits.");
             } else {
                 StringBuilder b = new StringBuilder(over.size() + " of "
                         + f.budgets().size() + (f.budgets().size() == 1 ? " monthly budget" : " monthly budgets")
@@ -74,15 +76,21 @@ public final class Narrative {
             p.add("No waste analysis was stored for this month, so recovered and recoverable waste and the AI"
                     + " Efficiency Score are not shown.");
         } else {
-            String w = "Waste analysis found " + Money.usd(f.waste().totalRecoverableUsd()) + " still recoverable; "
-                    + Money.usd(f.waste().totalRecoveredUsd()) + " was recovered.";
+            String w = "Waste analysis found " + Money.usd(f.waste().totalRecoverableUsd())
+                    + " per month still recoverable; "
+                    + (f.waste().recoveryKnown()
+                            ? Money.usd(f.waste().totalRecoveredUsd()) + " per month was recovered since "
+                                    + monthName(f.month().minusMonths(1)) + "."
+                            : "there is no analysis of " + monthName(f.month().minusMonths(1))
+                                    + " to measure recovery against.");
             if (f.waste().efficiencyScore() != null) {
                 w += " The AI Efficiency Score is " + f.waste().efficiencyScore() + " out of 100.";
             }
             p.add(w);
         }
         if (f.unattributedUsd().signum() != 0) {
-            p.add(Money.usd(f.unattributedUsd()) + " (" + Money.percent(Money.share(f.unattributedUsd(), f.totalUsd()))
+            BigDecimal share = Money.share(f.unattributedUsd(), f.totalUsd());
+            p.add(Money.usd(f.unattributedUsd()) + " (" + (share.signum() == 0 ? "under 0.1%" : Money.percent(share))
                     + " of spend) carried no feature or department and needs attribution.");
         }
         if (f.unpricedCalls() > 0) {

@@ -29,8 +29,9 @@ import java.util.regex.Pattern;
  *
  * @param efficiencyScore 0-100
  * @param source where the figures come from, in words
+ * @param recoveryKnown false when there was no analysis of the previous month to measure recovery against
  */
-public record WasteSummary(List<Category> categories, Integer efficiencyScore, String source) {
+public record WasteSummary(List<Category> categories, Integer efficiencyScore, String source, boolean recoveryKnown) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern FINDINGS_KEY = Pattern.compile("findings/(\\d{4}-\\d{2}-\\d{2})\\.json");
 
@@ -90,13 +91,12 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
         List<Category> categories = new ArrayList<>();
         for (WasteCategory c : WasteCategory.values()) {
             BigDecimal now = current.recoverable().getOrDefault(c, BigDecimal.ZERO);
-            BigDecimal before = previous == null
-                    ? BigDecimal.ZERO
-                    : previous.recoverable().getOrDefault(c, BigDecimal.ZERO);
+            BigDecimal before =
+                    previous == null ? BigDecimal.ZERO : previous.recoverable().getOrDefault(c, BigDecimal.ZERO);
             BigDecimal recovered = before.subtract(now).max(BigDecimal.ZERO);
             categories.add(new Category(name(c), recovered, now));
         }
-        return new WasteSummary(categories, current.score(), current.source());
+        return new WasteSummary(categories, current.score(), current.source(), previous != null);
     }
 
     static Optional<Analysis> parse(byte[] bytes, String source) {
