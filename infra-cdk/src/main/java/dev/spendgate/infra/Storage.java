@@ -109,7 +109,7 @@ public final class Storage extends Construct {
                 .databaseName(GLUE_DATABASE)
                 .tableInput(UsageTableDefinition.tableInput(GLUE_TABLE, data.getBucketName()))
                 .build();
-        usageTable.addDependency(database);
+        usageTable.getNode().addDependency(database);
 
         workgroup = CfnWorkGroup.Builder.create(this, "Workgroup")
                 .name(ATHENA_WORKGROUP)

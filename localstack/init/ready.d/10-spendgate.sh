@@ -1,0 +1,33 @@
+#!/bin/bash
+# Creates what the Spendgate gateway needs, as infra-cdk does in AWS: the three DynamoDB tables (string partition
+# key "pk", on demand; TTL on the budgets table's expires_at), the data bucket, the provider-key secret (an empty
+# JSON object: put real keys in with put-secret-value), the alert topic and the report sender's SES identity.
+# Runs on every LocalStack start (ready.d) and skips what already exists.
+set -euo pipefail
+export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
+
+table() {
+  if ! awslocal dynamodb describe-table --table-name "$1" >/dev/null 2>&1; then
+    awslocal dynamodb create-table --table-name "$1" \
+      --attribute-definitions AttributeName=pk,AttributeType=S \
+      --key-schema AttributeName=pk,KeyType=HASH \
+      --billing-mode PAY_PER_REQUEST >/dev/null
+  fi
+  awslocal dynamodb wait table-exists --table-name "$1"
+}
+
+table spendgate-keys
+table spendgate-usage-spool
+table spendgate-budgets
+awslocal dynamodb update-time-to-live --table-name spendgate-budgets \
+  --time-to-live-specification Enabled=true,AttributeName=expires_at >/dev/null 2>&1 || true
+
+awslocal s3api head-bucket --bucket spendgate-data >/dev/null 2>&1 || awslocal s3 mb s3://spendgate-data >/dev/null
+
+awslocal secretsmanager describe-secret --secret-id spendgate/provider-keys >/dev/null 2>&1 \
+  || awslocal secretsmanager create-secret --name spendgate/provider-keys --secret-string '{}' >/dev/null
+
+awslocal sns create-topic --name spendgate-alerts >/dev/null
+awslocal ses verify-email-identity --email-address "${SPENDGATE_SENDER_ADDRESS:-reports@example.com}" >/dev/null
+
+echo "spendgate: LocalStack resources ready"
