@@ -526,6 +526,10 @@ public final class TrafficSimulator {
             int attempts = 7 + r.nextInt(9);
             schedule(r, days, (t) -> errorLoop(attempts, t));
         }
+        for (int i = 0; i < 2; i++) {
+            int calls = 80 + r.nextInt(60);
+            schedule(r, days, (t) -> runawayBurst(calls, t));
+        }
         for (String feature : List.of("sales-email", "marketing-copy", "support-chat")) {
             Profile p = byFeature.get(feature);
             Incident cache = new Incident(WasteCategory.CACHE_MISS, "near_duplicates", "feature", feature, p.model());
@@ -678,6 +682,33 @@ public final class TrafficSimulator {
             Draft again = copy(first, t);
             again.role = Role.REDUNDANT;
             again.incident = incident;
+        }
+    }
+
+    /**
+     * An agent session gone runaway: many different requests about a second apart. The calls past the 30th of each
+     * clock minute are the waste (a 30-per-minute session breaker would have refused them).
+     */
+    private void runawayBurst(int calls, long start) {
+        Profile p = byFeature.get("support-chat");
+        Incident incident = new Incident(WasteCategory.RETRY_WASTE, "runaway_burst", "session", null, null);
+        incident.scopeValue = "agent-" + hex(5);
+        incidents.add(incident);
+        long t = start;
+        long minute = -1;
+        int inMinute = 0;
+        for (int i = 0; i < calls; i++) {
+            Draft d = call(p, p.keyRef(), "production", incident.scopeValue, t, 0);
+            d.run = incident.scopeValue;
+            if (t / 60_000 != minute) {
+                minute = t / 60_000;
+                inMinute = 0;
+            }
+            if (++inMinute > 30) {
+                d.role = Role.REDUNDANT;
+                d.incident = incident;
+            }
+            t += 400 + random.nextInt(1_200);
         }
     }
 

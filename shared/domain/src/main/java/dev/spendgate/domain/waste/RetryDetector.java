@@ -14,7 +14,8 @@ import java.util.Map;
  * Identical requests (same request fingerprint) repeated by the same session (the same key when there is no session)
  * within {@value #WINDOW_SECONDS} s of the previous one form a chain. A repeat is <em>redundant</em> when an earlier
  * call of its chain already succeeded (duplicate repeats, runaway loops) or when it is the fourth or later attempt
- * after failures (error loops: a breaker allowing three attempts would have stopped it). A scope with at least
+ * after failures (error loops: a breaker allowing three attempts would have stopped it). A session's calls beyond
+ * {@value #BURST_CALLS_PER_MINUTE} in one clock minute are a runaway burst, also redundant. A scope with at least
  * {@value #MIN_REDUNDANT} redundant calls is a finding; savings = the recorded cost of its redundant calls.
  *
  * <p>Memory: only chains active in the last {@value #WINDOW_SECONDS} s are kept, plus one tally per scope that had a
@@ -24,9 +25,11 @@ final class RetryDetector implements Detector {
     static final long WINDOW_SECONDS = 60;
     static final int MAX_ATTEMPTS = 3;
     static final long MIN_REDUNDANT = 3;
+    static final int BURST_CALLS_PER_MINUTE = 30;
     private static final Duration WINDOW = Duration.ofSeconds(WINDOW_SECONDS);
 
     private final LinkedHashMap<String, Chain> chains = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Burst> bursts = new LinkedHashMap<>();
     private final Map<String, Scope> scopes = new HashMap<>();
     private Instant watermark = Instant.MIN;
 
@@ -78,10 +81,46 @@ final class RetryDetector implements Detector {
             chain.last = t;
         }
         chains.put(id, chain);
+        if ("session".equals(scopeType)) {
+            burst(c, scopeValue, t);
+        }
+    }
+
+    /** Counts the session's calls in the current clock minute; calls past the limit are a runaway burst. */
+    private void burst(Call c, String session, Instant t) {
+        long minute = t.getEpochSecond() / 60;
+        Burst b = bursts.remove(session);
+        if (b == null || b.minute != minute) {
+            b = new Burst();
+            b.minute = minute;
+        }
+        b.calls++;
+        b.last = t;
+        bursts.put(session, b);
+        if (b.calls > BURST_CALLS_PER_MINUTE && !c.redundantRetry && c.billed()) {
+            c.redundantRetry = true;
+            Scope s = scopes.computeIfAbsent("session:" + session, k -> new Scope("session", session, c.feature));
+            s.tally.wasteful(c.record.requestId(), t, c.cost);
+            s.burst++;
+            s.peakPerMinute = Math.max(s.peakPerMinute, b.calls);
+        } else if (b.calls > BURST_CALLS_PER_MINUTE) {
+            Scope s = scopes.get("session:" + session);
+            if (s != null) {
+                s.peakPerMinute = Math.max(s.peakPerMinute, b.calls);
+            }
+        }
     }
 
     private void expire() {
         Instant horizon = watermark.minus(WINDOW).minus(WINDOW);
+        Iterator<Burst> bs = bursts.values().iterator();
+        while (bs.hasNext()) {
+            if (bs.next().last.isBefore(horizon)) {
+                bs.remove();
+            } else {
+                break;
+            }
+        }
         Iterator<Chain> it = chains.values().iterator();
         while (it.hasNext()) {
             if (it.next().last.isBefore(horizon)) {
@@ -99,11 +138,15 @@ final class RetryDetector implements Detector {
             if (s.tally.wasteful < MIN_REDUNDANT) {
                 continue;
             }
-            boolean loop = s.errorLoop > s.duplicates;
+            String kind = s.burst > Math.max(s.duplicates, s.errorLoop)
+                    ? "runaway_burst"
+                    : s.errorLoop > s.duplicates ? "error_loop" : "duplicate_repeats";
             Map<String, String> details = new LinkedHashMap<>();
             details.put("duplicate_repeats", Long.toString(s.duplicates));
             details.put("error_loop_attempts", Long.toString(s.errorLoop));
             details.put("longest_chain", Long.toString(s.longestChain));
+            details.put("runaway_burst_calls", Long.toString(s.burst));
+            details.put("peak_calls_per_minute", Long.toString(s.peakPerMinute));
             details.put("repeat_window_seconds", Long.toString(WINDOW_SECONDS));
             Evidence evidence = new Evidence(
                     s.tally.wasteful, s.tally.wasteful, s.tally.first, s.tally.last, s.tally.examples, details);
@@ -112,7 +155,7 @@ final class RetryDetector implements Detector {
                     : "SPENDGATE_KEY_CALLS_PER_MINUTE";
             out.add(new Finding(
                     WasteCategory.RETRY_WASTE,
-                    loop ? "error_loop" : "duplicate_repeats",
+                    kind,
                     s.scopeType,
                     s.scopeValue,
                     s.feature,
@@ -122,22 +165,36 @@ final class RetryDetector implements Detector {
                     window.monthly(s.tally.wasteUsd),
                     BigDecimal.ZERO,
                     "sum of the recorded cost of the " + s.tally.wasteful
-                            + " redundant calls (repeats of an answered request, or attempts after the third failure,"
-                            + " within 60 s), x 30 days / window",
-                    (loop
-                                    ? "Stop the error loop in " + s.scopeType + " " + s.scopeValue
-                                            + ": the same failing"
-                                            + " request was sent up to " + s.longestChain + " times. Retry at most "
-                                            + MAX_ATTEMPTS + " times with exponential back-off"
-                                    : "Stop repeating answered requests in " + s.scopeType + " " + s.scopeValue
-                                            + ": the same request was sent up to " + s.longestChain
-                                            + " times within 60 s. Reuse the first answer (client-side memo or"
-                                            + " idempotency key)")
-                            + ", and set the breaker " + breaker + " to " + Math.max(10, s.longestChain / 2)
+                            + " redundant calls (repeats of an answered request or attempts after the third failure within"
+                            + " 60 s, and a session's calls beyond " + BURST_CALLS_PER_MINUTE
+                            + " in one clock minute), x 30 days / window",
+                    (kind.equals("runaway_burst")
+                                    ? "Stop the runaway " + s.scopeType + " " + s.scopeValue + ": it made up to "
+                                            + s.peakPerMinute + " calls in one minute (" + s.burst
+                                            + " beyond " + BURST_CALLS_PER_MINUTE + " per minute). Cap the agent's"
+                                            + " steps per task"
+                                    : kind.equals("error_loop")
+                                            ? "Stop the error loop in " + s.scopeType + " " + s.scopeValue
+                                                    + ": the same failing"
+                                                    + " request was sent up to " + s.longestChain
+                                                    + " times. Retry at most "
+                                                    + MAX_ATTEMPTS + " times with exponential back-off"
+                                            : "Stop repeating answered requests in " + s.scopeType + " " + s.scopeValue
+                                                    + ": the same request was sent up to " + s.longestChain
+                                                    + " times within 60 s. Reuse the first answer (client-side memo or"
+                                                    + " idempotency key)")
+                            + ", and set the breaker " + breaker + " to "
+                            + (kind.equals("runaway_burst") ? BURST_CALLS_PER_MINUTE : Math.max(10, s.longestChain / 2))
                             + " so a runaway " + s.scopeType + " is cut off.",
                     null));
         }
         return out;
+    }
+
+    private static final class Burst {
+        long minute;
+        int calls;
+        Instant last;
     }
 
     private static final class Chain {
@@ -154,6 +211,8 @@ final class RetryDetector implements Detector {
         long duplicates;
         long errorLoop;
         long longestChain;
+        long burst;
+        long peakPerMinute;
 
         Scope(String scopeType, String scopeValue, String feature) {
             this.scopeType = scopeType;
