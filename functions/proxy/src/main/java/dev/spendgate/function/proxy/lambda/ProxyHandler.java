@@ -141,12 +141,37 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
         @Override
         public void end() {}
 
+        /**
+         * Text answers (JSON, SSE) go back as they are; anything else (Bedrock's binary event stream, compressed
+         * bodies) is base64-encoded so API Gateway restores the exact bytes (the API lists those media types as binary).
+         */
         APIGatewayProxyResponseEvent toEvent() {
+            boolean binary = !isText(header("Content-Type")) || header("Content-Encoding") != null;
             return new APIGatewayProxyResponseEvent()
                     .withStatusCode(status)
                     .withMultiValueHeaders(headers)
-                    .withBody(body.toString(StandardCharsets.UTF_8))
-                    .withIsBase64Encoded(false);
+                    .withBody(
+                            binary
+                                    ? Base64.getEncoder().encodeToString(body.toByteArray())
+                                    : body.toString(StandardCharsets.UTF_8))
+                    .withIsBase64Encoded(binary);
+        }
+
+        private String header(String name) {
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty()) {
+                    return e.getValue().get(0);
+                }
+            }
+            return null;
+        }
+
+        private static boolean isText(String contentType) {
+            if (contentType == null) {
+                return true;
+            }
+            String type = contentType.toLowerCase(java.util.Locale.ROOT);
+            return type.startsWith("text/") || type.contains("json") || type.contains("xml");
         }
     }
 }
