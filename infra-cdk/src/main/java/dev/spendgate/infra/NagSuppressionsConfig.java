@@ -45,18 +45,20 @@ final class NagSuppressionsConfig {
                                 + " the documented policy for execution logs; it grants log-writing actions only.",
                         List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                                 + "AmazonAPIGatewayPushToCloudWatchLogs")));
-        software.constructs.IConstruct v1 =
-                proxy.api().getRoot().getNode().findChild("v1").getNode().findChild("{proxy+}");
-        suppress(
-                v1,
-                true,
-                because(
-                        "AwsSolutions-APIG4",
-                        "LLM routes authenticate callers with Spendgate keys (Authorization: Bearer sg-... or"
-                                + " x-api-key, as the OpenAI and Anthropic SDKs send them), checked by the function"
-                                + " against SHA-256 hashes in DynamoDB on every call; SDKs cannot sign SigV4 or use"
-                                + " Cognito."),
-                because("AwsSolutions-COG4", "See AwsSolutions-APIG4: Spendgate keys, not Cognito, identify callers."));
+        for (String prefix : ProxyApi.LLM_PREFIXES) {
+            suppress(
+                    proxy.api().getRoot().getNode().findChild(prefix).getNode().findChild("{proxy+}"),
+                    true,
+                    because(
+                            "AwsSolutions-APIG4",
+                            "LLM routes authenticate callers with Spendgate keys (Authorization: Bearer sg-... or"
+                                    + " x-api-key, as the OpenAI and Anthropic SDKs send them), checked by the function"
+                                    + " against SHA-256 hashes in DynamoDB on every call; SDKs cannot sign SigV4 or use"
+                                    + " Cognito."),
+                    because(
+                            "AwsSolutions-COG4",
+                            "See AwsSolutions-APIG4: Spendgate keys, not Cognito, identify callers."));
+        }
         software.constructs.IConstruct admin =
                 proxy.api().getRoot().getNode().findChild("admin").getNode().findChild("{proxy+}");
         suppress(
@@ -75,6 +77,21 @@ final class NagSuppressionsConfig {
                                 + "part-<time>-<id>.ndjson.gz); the wildcard is limited to the usage/ prefix and to"
                                 + " s3:PutObject.",
                         List.of("Resource::<StorageDataBucketB1B922FA.Arn>/usage/*")));
+        List<String> wildcardModels = stack.bedrockResourceArns().stream()
+                .filter(arn -> arn.contains("*"))
+                .map(arn -> "Resource::" + arn)
+                .toList();
+        if (!wildcardModels.isEmpty()) {
+            suppress(
+                    proxy.function().getRole(),
+                    true,
+                    because(
+                            "AwsSolutions-IAM5",
+                            "The operator chose these Bedrock model and inference-profile patterns"
+                                    + " (-c bedrockResourceArns); cross-region inference profiles route to the same"
+                                    + " model in several regions, hence a region wildcard.",
+                            wildcardModels));
+        }
         ScheduledJobs jobs = stack.jobs();
         suppress(
                 jobs.wasteDetector().getRole(),

@@ -32,7 +32,7 @@ import software.amazon.awscdk.services.sns.ITopic;
 import software.constructs.Construct;
 
 /**
- * The proxy: a REST API whose {@code /v1/*} routes stream the Lambda's response as it is produced (REST rather than
+ * The proxy: a REST API whose {@code /v1/*} and {@code /model/*} (Bedrock runtime) routes stream the Lambda's response as it is produced (REST rather than
  * HTTP API, which caps at 30 s and cannot stream), and whose {@code /admin/*} routes need an IAM-signed caller. The
  * function runs the streaming bootstrap on {@code provided.al2023} with a bundled JRE, because the managed Java
  * runtime cannot stream responses.
@@ -42,6 +42,9 @@ public final class ProxyApi extends Construct {
     static final Duration TIMEOUT = Duration.minutes(15);
 
     static final String STAGE = "prod";
+
+    /** First path segments of the routes callers reach with a Spendgate key. */
+    static final List<String> LLM_PREFIXES = List.of("v1", "model");
 
     private final Function function;
     private final Alias alias;
@@ -86,6 +89,13 @@ public final class ProxyApi extends Construct {
         role.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
         role.addToPolicy(Policies.allow(
                 "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
+
+        if (!props.bedrockResourceArns().isEmpty()) {
+            role.addToPolicy(Policies.allow(
+                    "InvokeBedrock",
+                    List.of("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"),
+                    props.bedrockResourceArns()));
+        }
 
         Map<String, String> env = new HashMap<>(storage.tableEnvironment());
         env.put("SPENDGATE_PROVIDER_SECRET_ID", providerKeys.getSecretArn());
@@ -133,16 +143,19 @@ public final class ProxyApi extends Construct {
                 .responseTransferMode(ResponseTransferMode.STREAM)
                 .timeout(TIMEOUT)
                 .build();
-        api.getRoot()
-                .addResource("v1")
-                .addResource("{proxy+}")
-                .addMethod(
-                        "ANY",
-                        streaming,
-                        MethodOptions.builder()
-                                // Callers show a Spendgate key; the function checks it on every call.
-                                .authorizationType(AuthorizationType.NONE)
-                                .build());
+        // OpenAI/Anthropic routes under /v1, Bedrock runtime routes under /model. Callers show a Spendgate key; the
+        // function checks it on every call.
+        for (String prefix : LLM_PREFIXES) {
+            api.getRoot()
+                    .addResource(prefix)
+                    .addResource("{proxy+}")
+                    .addMethod(
+                            "ANY",
+                            streaming,
+                            MethodOptions.builder()
+                                    .authorizationType(AuthorizationType.NONE)
+                                    .build());
+        }
         // The bootstrap always answers in streaming mode, so admin routes use a streaming integration as well (a
         // buffered Invoke would hand API Gateway the prelude bytes instead of a proxy response).
         LambdaIntegration adminIntegration = LambdaIntegration.Builder.create(alias)

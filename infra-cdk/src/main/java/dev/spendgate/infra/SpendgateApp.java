@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import software.amazon.awscdk.App;
@@ -18,6 +19,7 @@ import software.amazon.awscdk.services.lambda.Architecture;
 /**
  * {@code npx cdk deploy} runs this (see {@code cdk.json}). Context values ({@code -c name=value}):
  * {@code providerKeySecretArn} (use an existing secret), {@code customDomainName} + {@code certificateArn},
+ * {@code bedrockResourceArns} (comma-separated models and inference profiles the proxy may invoke),
  * {@code proxyArchitecture} ({@code x86_64} or {@code arm64}, the JRE bundled by {@code package-proxy.sh}), and
  * {@code proxyCode}, {@code wasteDetectorJar}, {@code reportRunnerJar} to point at other builds.
  */
@@ -51,6 +53,10 @@ public final class SpendgateApp {
                         "arm64".equals(context(app, "proxyArchitecture")) ? Architecture.ARM_64 : Architecture.X86_64)
                 .providerKeySecretArn(context(app, "providerKeySecretArn"))
                 .customDomain(context(app, "customDomainName"), context(app, "certificateArn"))
+                .bedrockResourceArns(
+                        context(app, "bedrockResourceArns") == null
+                                ? List.of()
+                                : List.of(context(app, "bedrockResourceArns").split(",")))
                 .build();
         SpendgateStack stack = new SpendgateStack(app, "Spendgate", props);
         Tags.of(stack).add("application", "spendgate");

@@ -30,9 +30,11 @@ public final class SpendgateStack extends Stack {
     private final Operations operations;
     private final Topic alerts;
     private final ISecret providerKeys;
+    private final List<String> bedrockResourceArns;
 
     public SpendgateStack(Construct scope, String id, SpendgateStackProps props) {
         super(scope, id, props.stackProps());
+        this.bedrockResourceArns = props.bedrockResourceArns();
 
         CfnParameter recipients = CfnParameter.Builder.create(this, "ReportRecipients")
                 .type("String")
@@ -144,5 +146,9 @@ public final class SpendgateStack extends Stack {
 
     public ISecret providerKeys() {
         return providerKeys;
+    }
+
+    List<String> bedrockResourceArns() {
+        return bedrockResourceArns;
     }
 }

@@ -2,6 +2,7 @@ package dev.spendgate.infra;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.lambda.Architecture;
@@ -20,6 +21,7 @@ public final class SpendgateStackProps {
     private final String providerKeySecretArn;
     private final String customDomainName;
     private final String certificateArn;
+    private final List<String> bedrockResourceArns;
 
     private SpendgateStackProps(Builder b) {
         this.stackProps = b.stackProps == null ? StackProps.builder().build() : b.stackProps;
@@ -30,6 +32,17 @@ public final class SpendgateStackProps {
         this.providerKeySecretArn = blankToNull(b.providerKeySecretArn);
         this.customDomainName = blankToNull(b.customDomainName);
         this.certificateArn = blankToNull(b.certificateArn);
+        this.bedrockResourceArns = b.bedrockResourceArns == null
+                ? List.of()
+                : b.bedrockResourceArns.stream()
+                        .map(String::trim)
+                        .filter(a -> !a.isEmpty())
+                        .toList();
+        for (String arn : bedrockResourceArns) {
+            if (!arn.startsWith("arn:") || !arn.contains(":bedrock:")) {
+                throw new IllegalArgumentException("bedrockResourceArns must be Bedrock ARNs, got '" + arn + "'");
+            }
+        }
         if ((customDomainName == null) != (certificateArn == null)) {
             throw new IllegalArgumentException(
                     "a custom domain needs both customDomainName and certificateArn (an ACM certificate in the stack's region)");
@@ -77,6 +90,14 @@ public final class SpendgateStackProps {
         return certificateArn;
     }
 
+    /**
+     * Foundation models and inference profiles the proxy may invoke on Bedrock (its {@code /model/...} routes); empty
+     * means no Bedrock permission at all.
+     */
+    public List<String> bedrockResourceArns() {
+        return bedrockResourceArns;
+    }
+
     private static Path existing(Path path, String name) {
         Objects.requireNonNull(path, name);
         if (!Files.exists(path)) {
@@ -99,6 +120,7 @@ public final class SpendgateStackProps {
         private String providerKeySecretArn;
         private String customDomainName;
         private String certificateArn;
+        private List<String> bedrockResourceArns;
 
         private Builder() {}
 
@@ -135,6 +157,11 @@ public final class SpendgateStackProps {
         public Builder customDomain(String domainName, String certificateArn) {
             this.customDomainName = domainName;
             this.certificateArn = certificateArn;
+            return this;
+        }
+
+        public Builder bedrockResourceArns(List<String> value) {
+            this.bedrockResourceArns = value;
             return this;
         }
 

@@ -11,19 +11,23 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awscdk.assertions.Match;
 import software.amazon.awscdk.services.lambda.Architecture;
 
-/** The structural options: an existing provider-key secret, a custom domain, an arm64 proxy. */
+/** The structural options: an existing provider-key secret, a custom domain, an arm64 proxy, Bedrock models. */
 class SpendgateStackOptionsTest {
     private static final String SECRET_ARN =
             "arn:aws:secretsmanager:eu-central-1:123456789012:secret:team/llm-keys-AbCdEf";
     private static final String CERTIFICATE_ARN =
             "arn:aws:acm:eu-central-1:123456789012:certificate/0f1e2d3c-aaaa-bbbb-cccc-123456789abc";
+    private static final String CLAUDE =
+            "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0";
+    private static final String PROFILES = "arn:aws:bedrock:*:123456789012:inference-profile/eu.anthropic.*";
     private static Synth synth;
 
     @BeforeAll
     static void synthesize() {
         synth = Synth.of(b -> b.providerKeySecretArn(SECRET_ARN)
                 .customDomain("llm.example.com", CERTIFICATE_ARN)
-                .proxyArchitecture(Architecture.ARM_64));
+                .proxyArchitecture(Architecture.ARM_64)
+                .bedrockResourceArns(List.of(CLAUDE, PROFILES)));
     }
 
     @Test
@@ -46,6 +50,33 @@ class SpendgateStackOptionsTest {
                                         "Sid", "ReadProviderKeys",
                                         "Action", "secretsmanager:GetSecretValue",
                                         "Resource", SECRET_ARN)))))))));
+    }
+
+    @Test
+    void bedrockModels_given_proxyMayInvokeExactlyThose() {
+        synth.template.hasResourceProperties(
+                "AWS::IAM::Policy",
+                Match.objectLike(Map.of(
+                        "PolicyDocument",
+                        Match.objectLike(Map.of(
+                                "Statement",
+                                Match.arrayWith(List.of(Match.objectLike(Map.of(
+                                        "Sid", "InvokeBedrock",
+                                        "Action",
+                                                List.of("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"),
+                                        "Resource", List.of(CLAUDE, PROFILES))))))))));
+    }
+
+    @Test
+    void bedrockModels_notArns_areRefused() {
+        assertThatThrownBy(() -> SpendgateStackProps.builder()
+                        .proxyCode(Path.of("."))
+                        .wasteDetectorJar(Path.of("."))
+                        .reportRunnerJar(Path.of("."))
+                        .bedrockResourceArns(List.of("anthropic.claude-*"))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Bedrock ARNs");
     }
 
     @Test

@@ -69,6 +69,22 @@ class SpendgateStackTest {
     }
 
     @Test
+    void bedrockRoutes_anyMethod_streamLikeTheLlmRoutes() {
+        synth.template.hasResourceProperties(
+                "AWS::ApiGateway::Method",
+                Match.objectLike(Map.of(
+                        "HttpMethod",
+                        "ANY",
+                        "AuthorizationType",
+                        "NONE",
+                        "ResourceId",
+                        Map.of("Ref", Match.stringLikeRegexp("ProxyApimodelproxy.*")),
+                        "Integration",
+                        Match.objectLike(Map.of("ResponseTransferMode", "STREAM")))));
+        assertThat(integrationUri("ProxyApimodelproxyANY")).endsWith("/response-streaming-invocations");
+    }
+
+    @Test
     void adminRoutes_anyMethod_requireIamSignature() {
         synth.template.hasResourceProperties(
                 "AWS::ApiGateway::Method",
@@ -79,7 +95,7 @@ class SpendgateStackTest {
         assertThat(integrationUri("ProxyApiadminproxyANY"))
                 .contains("ProxyLive")
                 .endsWith("/response-streaming-invocations");
-        assertThat(synth.resources("AWS::ApiGateway::Method")).hasSize(2);
+        assertThat(synth.resources("AWS::ApiGateway::Method")).hasSize(3);
     }
 
     @Test
