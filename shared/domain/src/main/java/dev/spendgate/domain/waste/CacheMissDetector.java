@@ -48,7 +48,14 @@ final class CacheMissDetector implements Detector {
         if (sketchHex == null && requestHash == null) {
             return;
         }
-        long sketch = sketchHex == null ? 0 : Long.parseUnsignedLong(sketchHex, 16);
+        long sketch = 0;
+        if (sketchHex != null) {
+            try {
+                sketch = Long.parseUnsignedLong(sketchHex, 16);
+            } catch (NumberFormatException e) {
+                sketchHex = null; // not a sketch this detector can read: exact matches only
+            }
+        }
         Partition p =
                 partitions.computeIfAbsent(c.feature + "\u0000" + c.model, k -> new Partition(c.feature, c.model));
         Instant t = c.record.tsStart();

@@ -32,7 +32,7 @@ public record WasteWindow(Instant from, Instant to) {
 
     /** {@code usd} over this window, scaled to 30 days (six decimals). */
     public BigDecimal monthly(BigDecimal usd) {
-        return usd.multiply(BigDecimal.valueOf(MONTH_SECONDS))
-                .divide(BigDecimal.valueOf(length().toSeconds()), 6, RoundingMode.HALF_UP);
+        return usd.multiply(BigDecimal.valueOf(MONTH_SECONDS * 1000))
+                .divide(BigDecimal.valueOf(length().toMillis()), 6, RoundingMode.HALF_UP);
     }
 }

@@ -127,6 +127,52 @@ class WasteAnalyzerTest {
         assertThat(analyzer.analyze(store, WINDOW).findings()).isEmpty();
     }
 
+    @Test
+    void analyze_sketchThatIsNotHex_stillMatchesExactRepeatsAndDoesNotFail() {
+        List<UsageRecord> records = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            UsageRecord r = call("u" + i, "same", 0, T0.plusSeconds(300L * i), 200);
+            records.add(withSketch(r, "not-a-sketch"));
+        }
+        write(records.toArray(UsageRecord[]::new));
+
+        WasteReport report = analyzer.analyze(store, WINDOW);
+
+        assertThat(report.findings()).singleElement().satisfies(f -> {
+            assertThat(f.category()).isEqualTo(WasteCategory.CACHE_MISS);
+            assertThat(f.evidence().wastefulCalls()).isEqualTo(5);
+        });
+    }
+
+    private static UsageRecord withSketch(UsageRecord r, String sketch) {
+        return new UsageRecord(
+                r.schemaVersion(),
+                r.requestId(),
+                r.tsStart(),
+                r.tsEnd(),
+                r.keyId(),
+                r.attribution(),
+                r.provider(),
+                r.endpoint(),
+                r.modelRequested(),
+                r.modelServed(),
+                r.stream(),
+                r.statusCode(),
+                r.tokens(),
+                r.costUsd(),
+                r.pricingStatus(),
+                r.pricingVersion(),
+                r.usageSource(),
+                r.latencyMs(),
+                r.upstreamMs(),
+                r.overheadMs(),
+                r.maxOutputTokens(),
+                r.errorType(),
+                new Fingerprints(null, null, r.fingerprints().requestHash(), sketch),
+                r.degradedFrom(),
+                r.unenforced());
+    }
+
     private UsageRecord call(String session, String requestHash, long sketch, Instant t, int status) {
         TokenUsage tokens = status == 200 ? new TokenUsage(600, 0, 0, 0, 300, 0) : TokenUsage.ZERO;
         return UsageRecord.builder()
