@@ -60,12 +60,17 @@ public final class ScheduledJobs extends Construct {
         wasteRole.addToPolicy(Policies.readObjects("ReadUsage", bucket, Storage.USAGE_PREFIX));
         wasteRole.addToPolicy(Policies.listPrefixes("ListUsage", bucket, Storage.USAGE_PREFIX));
         wasteRole.addToPolicy(Policies.writeObjects("WriteFindings", bucket, Storage.FINDINGS_PREFIX));
+        // The key and budget rules list keys and budget policies (Scan); nothing else in those tables.
+        wasteRole.addToPolicy(Policies.table("ListKeys", storage.keys(), "dynamodb:Scan"));
+        wasteRole.addToPolicy(Policies.table("ListBudgetPolicies", storage.budgets(), "dynamodb:Scan"));
         wasteRole.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
         wasteRole.addToPolicy(Policies.allow(
                 "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
         Map<String, String> wasteEnv = new HashMap<>();
         wasteEnv.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
         wasteEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
+        wasteEnv.put("SPENDGATE_KEYS_TABLE", storage.keys().getTableName());
+        wasteEnv.put("SPENDGATE_BUDGETS_TABLE", storage.budgets().getTableName());
         wasteDetector = snapStartFunction(
                 "WasteDetector",
                 "Spendgate daily waste detection",
@@ -82,7 +87,7 @@ public final class ScheduledJobs extends Construct {
         Role reportRole = Policies.lambdaRole(
                 this,
                 "ReportRunnerRole",
-                "Spendgate monthly report: reads usage, findings and budgets; writes reports; emails them",
+                "Spendgate monthly report: reads usage, findings and budget policies; writes reports; emails them",
                 reportLogs);
         reportRole.addToPolicy(Policies.readObjects(
                 "ReadInputs",
@@ -102,7 +107,12 @@ public final class ScheduledJobs extends Construct {
                 Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX, Storage.ATHENA_RESULTS_PREFIX));
         reportRole.addToPolicy(Policies.allow(
                 "AthenaResultsLocation", List.of("s3:GetBucketLocation"), List.of(bucket.getBucketArn())));
-        reportRole.addToPolicy(Policies.table("ReadBudgets", storage.budgets(), "dynamodb:GetItem", "dynamodb:Scan"));
+        reportRole.addToPolicy(Policies.allow(
+                "AthenaResultUploads",
+                List.of("s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"),
+                List.of(bucket.arnForObjects(Storage.ATHENA_RESULTS_PREFIX + "*"))));
+        // Budget status lists the policies (Scan).
+        reportRole.addToPolicy(Policies.table("ListBudgetPolicies", storage.budgets(), "dynamodb:Scan"));
         Stack stack = Stack.of(this);
         reportRole.addToPolicy(Policies.allow(
                 "QueryUsage",
@@ -117,8 +127,10 @@ public final class ScheduledJobs extends Construct {
                         .resourceName(Storage.ATHENA_WORKGROUP)
                         .build()))));
         reportRole.addToPolicy(Policies.allow(
-                "ReadUsageTableDefinition",
-                List.of("glue:GetDatabase", "glue:GetTable"),
+                // The runner issues CREATE EXTERNAL TABLE IF NOT EXISTS before querying; this stack already
+                // created the table, so CreateTable is limited to that one table's name.
+                "UsageTableDefinition",
+                List.of("glue:GetDatabase", "glue:GetTable", "glue:CreateTable"),
                 List.of(
                         glueArn(stack, "catalog", null),
                         glueArn(stack, "database", Storage.GLUE_DATABASE),
@@ -134,8 +146,8 @@ public final class ScheduledJobs extends Construct {
         Map<String, String> reportEnv = new HashMap<>();
         reportEnv.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
         reportEnv.put("SPENDGATE_BUDGETS_TABLE", storage.budgets().getTableName());
-        reportEnv.put("SPENDGATE_REPORT_SENDER", senderAddress);
-        reportEnv.put("SPENDGATE_REPORT_RECIPIENTS", recipients);
+        reportEnv.put("SPENDGATE_REPORT_EMAIL_FROM", senderAddress);
+        reportEnv.put("SPENDGATE_REPORT_EMAIL_TO", recipients);
         reportEnv.put("SPENDGATE_ATHENA_WORKGROUP", Storage.ATHENA_WORKGROUP);
         reportEnv.put("SPENDGATE_ATHENA_DATABASE", Storage.GLUE_DATABASE);
         reportEnv.put("SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE);

@@ -344,8 +344,10 @@ class SpendgateStackTest {
                         Map.of(
                                 "Variables",
                                 Match.objectLike(Map.of(
-                                        "SPENDGATE_REPORT_RECIPIENTS", Map.of("Ref", "ReportRecipients"),
-                                        "SPENDGATE_REPORT_SENDER", Map.of("Ref", "SenderAddress"),
+                                        "SPENDGATE_REPORT_EMAIL_TO", Map.of("Ref", "ReportRecipients"),
+                                        "SPENDGATE_REPORT_EMAIL_FROM", Map.of("Ref", "SenderAddress"),
+                                        "SPENDGATE_ATHENA_DATABASE", "spendgate",
+                                        "SPENDGATE_ATHENA_TABLE", "usage_records",
                                         "SPENDGATE_ATHENA_WORKGROUP", "spendgate"))))));
     }
 
@@ -423,7 +425,16 @@ class SpendgateStackTest {
     void wasteDetectorRole_readsUsageWritesFindingsOnly() {
         assertThat(statements("JobsWasteDetectorRole"))
                 .containsOnlyKeys(
-                        "WriteOwnLogs", "ReadUsage", "ListUsage", "WriteFindings", "PublishAlerts", "EncryptAlerts")
+                        "WriteOwnLogs",
+                        "ReadUsage",
+                        "ListUsage",
+                        "WriteFindings",
+                        "ListKeys",
+                        "ListBudgetPolicies",
+                        "PublishAlerts",
+                        "EncryptAlerts")
+                .containsEntry("ListKeys", grant("[dynamodb:Scan]", arn("StorageKeysTable")))
+                .containsEntry("ListBudgetPolicies", grant("[dynamodb:Scan]", arn("StorageBudgetsTable")))
                 .containsEntry("ReadUsage", grant("[s3:GetObject]", objects("usage/")))
                 .containsEntry(
                         "ListUsage", grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[usage/*]"))
@@ -443,20 +454,24 @@ class SpendgateStackTest {
                         "ListInputs",
                         "WriteReports",
                         "AthenaResultsLocation",
-                        "ReadBudgets",
+                        "AthenaResultUploads",
+                        "ListBudgetPolicies",
                         "QueryUsage",
-                        "ReadUsageTableDefinition",
+                        "UsageTableDefinition",
                         "SendReports")
+                .containsEntry(
+                        "AthenaResultUploads",
+                        grant("[s3:AbortMultipartUpload, s3:ListMultipartUploadParts]", objects("athena-results/")))
                 .containsEntry(
                         "WriteReports",
                         grant("[s3:PutObject]", objects("reports/") + ", " + objects("athena-results/")))
-                .containsEntry("ReadBudgets", grant("[dynamodb:GetItem, dynamodb:Scan]", arn("StorageBudgetsTable")));
+                .containsEntry("ListBudgetPolicies", grant("[dynamodb:Scan]", arn("StorageBudgetsTable")));
         assertThat(s.get("QueryUsage"))
                 .startsWith("[athena:StartQueryExecution, athena:GetQueryExecution, athena:GetQueryResults,"
                         + " athena:StopQueryExecution] on ")
                 .endsWith(":workgroup/spendgate");
-        assertThat(s.get("ReadUsageTableDefinition"))
-                .startsWith("[glue:GetDatabase, glue:GetTable] on ")
+        assertThat(s.get("UsageTableDefinition"))
+                .startsWith("[glue:GetDatabase, glue:GetTable, glue:CreateTable] on ")
                 .contains(":catalog, ")
                 .contains(":database/spendgate, ")
                 .endsWith(":table/spendgate/usage_records");
