@@ -128,6 +128,7 @@ final class ReportCommand implements Callable<Integer> {
                     case ALREADY_SENT -> "already sent for " + m + " (use --force-email to send again)";
                     case NOT_CONFIGURED -> "not sent (no recipients configured, or --no-email)";
                 });
+        r.warnings().forEach(w -> o.println("Warning: " + w));
         o.flush();
         return 0;
     }

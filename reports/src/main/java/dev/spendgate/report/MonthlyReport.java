@@ -16,6 +16,8 @@ import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.report.Narrative;
 import dev.spendgate.domain.report.WasteSummary;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
+import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteWindow;
@@ -130,7 +132,8 @@ public final class MonthlyReport {
             Map<String, Integer> fileSizes,
             EmailStatus email,
             boolean emailUsedLinks,
-            Map<String, Long> timingsMs) {}
+            Map<String, Long> timingsMs,
+            List<String> warnings) {}
 
     /**
      * Runs the report.
@@ -149,7 +152,15 @@ public final class MonthlyReport {
             boolean forceEmail) {
         Map<String, Long> timings = new LinkedHashMap<>();
         long t0 = System.nanoTime();
-        List<Outcome> outcomes = OutcomeLog.create(data).read(month);
+        List<String> warnings = new ArrayList<>();
+        List<Outcome> outcomes;
+        try {
+            outcomes = OutcomeLog.create(data).read(month);
+        } catch (ObjectStoreException e) {
+            // Outcomes only add cost per outcome; the month's money must still be reported.
+            outcomes = List.of();
+            warnings.add("outcomes could not be read (" + e.getMessage() + "); cost per outcome is left out");
+        }
         // Waste: the detector's stored findings for the month, else an analysis sharing this report's read pass.
         Optional<WasteSummary.Analysis> storedNow = WasteSummary.stored(data, month);
         Optional<WasteSummary.Analysis> storedBefore = WasteSummary.stored(data, month.minusMonths(1));
@@ -233,8 +244,25 @@ public final class MonthlyReport {
         for (FocusCharge c : charges) {
             billed = billed.add(c.billedCost());
         }
+        if (usage.readStats() != null) {
+            UsageLogReader.ReadStats stats = usage.readStats();
+            if (stats.malformedLines() + stats.unreadableObjects() + stats.duplicates() > 0) {
+                warnings.add("usage log: skipped " + stats.unreadableObjects() + " damaged objects, "
+                        + stats.malformedLines() + " unreadable records and " + stats.duplicates()
+                        + " repeated request ids");
+            }
+        }
         return new Result(
-                month, figures, charges.size(), billed.stripTrailingZeros(), chargeback, sizes, status, links, timings);
+                month,
+                figures,
+                charges.size(),
+                billed.stripTrailingZeros(),
+                chargeback,
+                sizes,
+                status,
+                links,
+                timings,
+                List.copyOf(warnings));
     }
 
     private static WasteSummary.Analysis analysis(WasteAnalyzer.Pass pass, MonthlyUsage usage) {

@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** An object store in memory, for tests. */
-final class MapObjectStore implements ObjectStore {
+class MapObjectStore implements ObjectStore {
     final ConcurrentSkipListMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
 
     @Override

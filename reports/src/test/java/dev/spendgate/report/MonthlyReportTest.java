@@ -474,4 +474,24 @@ class MonthlyReportTest {
         assertThat(r.figures().waste().totalRecoverableUsd()).isEqualByComparingTo(expected.monthlySavingsUsd());
         assertThat(r.figures().waste().source()).isEqualTo("waste analysis of the month's usage log");
     }
+
+    @Test
+    void run_outcomesUnreadable_stillReportsTheMonthAndSaysSo() {
+        MapObjectStore store = new MapObjectStore() {
+            @Override
+            public List<String> list(String prefix) {
+                if (prefix.startsWith("outcomes/")) {
+                    throw new dev.spendgate.domain.store.ObjectStoreException("access denied", null);
+                }
+                return super.list(prefix);
+            }
+        };
+        TestMonth m = TestMonth.generate(MONTH, 50, 2, 12).writeTo(store);
+
+        MonthlyReport.Result r =
+                report().run(MONTH, MonthlyUsageSource.fromLog(store), store, new MapObjectStore(), "", null, false);
+
+        assertThat(r.focusBilledTotalUsd()).isEqualByComparingTo(m.totalCost());
+        assertThat(r.warnings()).singleElement().asString().startsWith("outcomes could not be read");
+    }
 }

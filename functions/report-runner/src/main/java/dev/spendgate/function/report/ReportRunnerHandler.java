@@ -113,6 +113,7 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         out.put("suspense_lines", r.chargeback().suspense().size());
         out.put("email", r.email().name().toLowerCase(java.util.Locale.ROOT));
         out.put("timings_ms", r.timingsMs());
+        out.put("warnings", r.warnings());
         try {
             System.out.println(JSON.writeValueAsString(Map.of(
                     "level",
