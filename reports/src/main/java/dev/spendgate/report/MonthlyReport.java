@@ -42,7 +42,8 @@ import java.util.function.Function;
 /**
  * Produces a month's finance report: {@value #FOCUS}, {@value #CHARGEBACK} and {@value #PDF} under an output prefix,
  * and emails them once. The CSVs are byte-for-byte the same on every run over the same usage; the email goes only
- * if no {@value #SENT_MARKER} marker exists beside the files (or when forced).
+ * if the month has no {@value #SENT_MARKER} marker under {@code reports/YYYY-MM/} in the data store (or when forced), so
+ * writing the files to another directory does not send the month again.
  */
 public final class MonthlyReport {
     public static final String FOCUS = "focus-1.1.csv";
@@ -213,7 +214,8 @@ public final class MonthlyReport {
         EmailStatus status = EmailStatus.NOT_CONFIGURED;
         boolean links = false;
         if (email != null) {
-            if (!forceEmail && out.get(outPrefix + SENT_MARKER).isPresent()) {
+            String marker = sentMarkerKey(month);
+            if (!forceEmail && data.get(marker).isPresent()) {
                 status = EmailStatus.ALREADY_SENT;
             } else {
                 List<ReportEmail.Attachment> files = new ArrayList<>();
@@ -231,8 +233,8 @@ public final class MonthlyReport {
                         Date.from(clock.instant()));
                 email.transport().send(email.from(), email.to(), message.rawMime());
                 links = message.linksInsteadOfAttachments();
-                out.put(
-                        outPrefix + SENT_MARKER,
+                data.put(
+                        marker,
                         ("{\"month\":\"" + month + "\",\"sent_at\":\"" + clock.instant() + "\",\"recipients\":"
                                         + email.to().size() + "}\n")
                                 .getBytes(StandardCharsets.UTF_8));
@@ -263,6 +265,11 @@ public final class MonthlyReport {
                 links,
                 timings,
                 List.copyOf(warnings));
+    }
+
+    /** Where the record of a month's sent email lives in the data store. */
+    public static String sentMarkerKey(YearMonth month) {
+        return "reports/" + month + "/" + SENT_MARKER;
     }
 
     private static WasteSummary.Analysis analysis(WasteAnalyzer.Pass pass, MonthlyUsage usage) {

@@ -87,6 +87,16 @@ class ReportEmailIT {
         assertThat(again.email()).isEqualTo(MonthlyReport.EmailStatus.ALREADY_SENT);
         assertThat(mail.getReceivedMessages()).hasSize(2);
 
+        assertThat(data.get("reports/2026-11/email-sent.json")).isPresent();
+        Store otherDirectory = new Store();
+        MonthlyReport.Result elsewhere = MonthlyReport.create(
+                        new MonthlyReport.Settings(
+                                PricingCatalog.bundled(), PricingCatalog.bundled(), null, null, null),
+                        Clock.fixed(Instant.parse("2026-12-01T06:00:00Z"), ZoneOffset.UTC))
+                .run(MONTH, (m, s, r, tap) -> MonthlyUsage.of(m), data, otherDirectory, "", email(10_000_000), false);
+        assertThat(elsewhere.email()).isEqualTo(MonthlyReport.EmailStatus.ALREADY_SENT);
+        assertThat(mail.getReceivedMessages()).hasSize(2);
+
         MonthlyReport.Result forced = run(email(10_000_000), true);
         assertThat(forced.email()).isEqualTo(MonthlyReport.EmailStatus.SENT);
         assertThat(mail.getReceivedMessages()).hasSize(4);
