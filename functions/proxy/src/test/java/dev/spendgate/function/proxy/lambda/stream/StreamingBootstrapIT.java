@@ -115,7 +115,7 @@ class StreamingBootstrapIT {
         assertThat(prelude.header("Content-Type")).startsWith("text/event-stream");
         assertThat(prelude.text()).contains("data: [DONE]");
 
-        long firstEvent = -1;
+        Long firstEvent = null;
         long preludeBytes = prelude.preludeLength();
         long seen = 0;
         for (FakeRuntimeApi.Piece piece : received.pieces()) {
@@ -125,15 +125,17 @@ class StreamingBootstrapIT {
                 break;
             }
         }
+        assertThat(firstEvent).as("an SSE event after the prelude").isNotNull();
         long firstEventMillis = (firstEvent - begin) / 1_000_000;
         long endMillis = (received.endNanos() - begin) / 1_000_000;
-        assertThat(firstEventMillis)
-                .as("first SSE event reached the Runtime API")
-                .isLessThan(700);
         assertThat(endMillis)
                 .as("the body ended after the upstream's last piece")
                 .isGreaterThanOrEqualTo(1300);
-        assertThat(endMillis - firstEventMillis).isGreaterThan(800);
+        // Relative, so a slow machine cannot fake or fail it: a buffered runtime would deliver the first event with
+        // the last one. 800 ms before the end, the upstream still had at least five pieces to send.
+        assertThat(endMillis - firstEventMillis)
+                .as("first SSE event reached the Runtime API this long before the stream ended")
+                .isGreaterThan(800);
     }
 
     @Test
