@@ -36,6 +36,8 @@ import java.util.function.Supplier;
  */
 public final class WasteDetectorHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     public static final String FINDINGS_PREFIX = "findings/";
+    /** Usage objects fetched from S3 in parallel ahead of the one being parsed (S3 latency, not CPU, is the limit). */
+    static final int FETCH_AHEAD = 8;
 
     private final ObjectStore store;
     private final Supplier<Governance> governance;
@@ -82,7 +84,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         LocalDate day = runDay(event);
         Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
         WasteReport report = WasteAnalyzer.create(PricingCatalog.bundled(), governance.get(), clock)
-                .analyze(store, WasteWindow.trailing30Days(end));
+                .analyze(store, WasteWindow.trailing30Days(end), FETCH_AHEAD);
         String key = FINDINGS_PREFIX + day + ".json";
         store.put(key, WasteReportJson.toBytes(report));
         int alerted = alert(day, key, report);

@@ -9,11 +9,17 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
@@ -39,16 +45,55 @@ public final class UsageLogReader {
      * so a batch delivered twice repeats within one hour).
      */
     public ReadStats read(Instant from, Instant to, Consumer<UsageRecord> sink) {
+        return read(from, to, sink, 1);
+    }
+
+    /**
+     * As {@link #read(Instant, Instant, Consumer)}, fetching up to {@code fetchAhead} objects in parallel ahead of the
+     * one being parsed (for stores with per-object latency, such as S3). Records still arrive in object order, and at
+     * most {@code fetchAhead} fetched objects wait in memory.
+     */
+    public ReadStats read(Instant from, Instant to, Consumer<UsageRecord> sink, int fetchAhead) {
         if (!from.isBefore(to)) {
             throw new IllegalArgumentException("from must be before to");
         }
+        if (fetchAhead < 1) {
+            throw new IllegalArgumentException("fetchAhead must be at least 1");
+        }
+        ExecutorService fetchers = fetchAhead == 1
+                ? null
+                : Executors.newFixedThreadPool(fetchAhead, r -> {
+                    Thread t = new Thread(r, "usage-log-fetch");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            return read(from, to, sink, fetchAhead, fetchers);
+        } finally {
+            if (fetchers != null) {
+                fetchers.shutdownNow();
+            }
+        }
+    }
+
+    private ReadStats read(
+            Instant from, Instant to, Consumer<UsageRecord> sink, int fetchAhead, ExecutorService fetchers) {
         Counts counts = new Counts();
         Set<String> seen = new HashSet<>();
         String hour = null;
         for (Instant day = from.truncatedTo(ChronoUnit.DAYS); day.isBefore(to); day = day.plus(1, ChronoUnit.DAYS)) {
+            List<String> keys = new ArrayList<>();
             for (String key : store.list(UsageLayout.dayPrefix(day))) {
-                if (!key.endsWith(".ndjson.gz")) {
-                    continue;
+                if (key.endsWith(".ndjson.gz")) {
+                    keys.add(key);
+                }
+            }
+            ArrayDeque<Future<Optional<byte[]>>> ahead = new ArrayDeque<>();
+            int submitted = 0;
+            for (String key : keys) {
+                while (fetchers != null && submitted < keys.size() && ahead.size() < fetchAhead) {
+                    String next = keys.get(submitted++);
+                    ahead.add(fetchers.submit(() -> store.get(next)));
                 }
                 String keyHour = key.substring(0, key.lastIndexOf('/') + 1);
                 if (!keyHour.equals(hour)) {
@@ -56,7 +101,7 @@ public final class UsageLogReader {
                     hour = keyHour;
                 }
                 counts.objects++;
-                byte[] content = store.get(key).orElse(null);
+                byte[] content = (fetchers == null ? store.get(key) : await(ahead.poll())).orElse(null);
                 if (content == null) {
                     continue;
                 }
@@ -117,6 +162,20 @@ public final class UsageLogReader {
         } catch (IOException e) {
             // A truncated object still yields the lines before the damage; a cut line fails to parse and is counted.
             return "unreadable gzip (" + e.getMessage() + ")";
+        }
+    }
+
+    private static Optional<byte[]> await(Future<Optional<byte[]>> fetch) {
+        try {
+            return fetch.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the usage log", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
         }
     }
 

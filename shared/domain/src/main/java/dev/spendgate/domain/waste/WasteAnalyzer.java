@@ -39,8 +39,13 @@ public final class WasteAnalyzer {
 
     /** Reads {@code [window.from, window.to)} from the store's usage log and analyses it. */
     public WasteReport analyze(ObjectStore store, WasteWindow window) {
+        return analyze(store, window, 1);
+    }
+
+    /** As {@link #analyze(ObjectStore, WasteWindow)}, fetching up to {@code fetchAhead} log objects in parallel. */
+    public WasteReport analyze(ObjectStore store, WasteWindow window, int fetchAhead) {
         Pass pass = newPass();
-        ReadStats stats = UsageLogReader.create(store).read(window.from(), window.to(), pass::accept);
+        ReadStats stats = UsageLogReader.create(store).read(window.from(), window.to(), pass::accept, fetchAhead);
         return pass.finish(window, stats);
     }
 

@@ -57,6 +57,28 @@ class UsageLogReaderTest {
         assertThat(stats.warnings()).anySatisfy(w -> assertThat(w).contains("cut.ndjson.gz"));
     }
 
+    @Test
+    void read_withFetchAhead_deliversTheSameRecordsInTheSameOrderWithTheSameCounts() {
+        for (int h = 0; h < 30; h++) {
+            Instant t = T0.plusSeconds(1800L * h);
+            put(
+                    "p" + h,
+                    List.of(
+                            UsageRecords.priced("r" + h + "a", t, "f", "gpt-4o", "1"),
+                            UsageRecords.priced("r" + h + "b", t.plusSeconds(1), "f", "gpt-4o", "1")));
+            put("q" + h, List.of(UsageRecords.priced("r" + h + "a", t, "f", "gpt-4o", "1")));
+        }
+        List<String> one = new ArrayList<>();
+        List<String> eight = new ArrayList<>();
+
+        UsageLogReader.ReadStats sequential = reader.read(T0, T0.plusSeconds(86_400), r -> one.add(r.requestId()));
+        UsageLogReader.ReadStats parallel = reader.read(T0, T0.plusSeconds(86_400), r -> eight.add(r.requestId()), 8);
+
+        assertThat(eight).hasSize(60).containsExactlyElementsOf(one);
+        assertThat(parallel).isEqualTo(sequential);
+        assertThat(parallel.duplicates()).isEqualTo(30);
+    }
+
     private void put(String name, List<UsageRecord> records) {
         store.objects.put(
                 UsageLayout.hourPrefix(records.get(0).tsStart()) + name + ".ndjson.gz", UsageLogWriter.gzip(records));
