@@ -1,0 +1,35 @@
+package dev.spendgate.domain.outcome;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spendgate.domain.report.TestStore;
+import java.time.Instant;
+import java.time.YearMonth;
+import org.junit.jupiter.api.Test;
+
+class OutcomeLogTest {
+    @Test
+    void read_month_returnsThatMonthsOutcomesAndSkipsDamagedObjects() {
+        TestStore store = new TestStore();
+        OutcomeLog log = OutcomeLog.create(store);
+        log.record(new Outcome(Instant.parse("2026-11-30T23:59:59Z"), "s-1", null, "ticket_resolved", 2, "k1"));
+        log.record(new Outcome(Instant.parse("2026-11-02T08:00:00Z"), null, "req_9", "doc_summarised", 1, "k1"));
+        log.record(new Outcome(Instant.parse("2026-12-01T00:00:00Z"), "s-2", null, "ticket_resolved", 1, "k1"));
+        store.put("outcomes/v1/year=2026/month=11/day=05/broken.json", "{not json".getBytes());
+
+        assertThat(log.read(YearMonth.of(2026, 11)))
+                .extracting(o -> o.name() + "/" + (o.session() != null ? o.session() : o.requestId()) + "/" + o.count())
+                .containsExactlyInAnyOrder("ticket_resolved/s-1/2", "doc_summarised/req_9/1");
+    }
+
+    @Test
+    void outcome_withBothOrNeitherIdOrABadCount_isRefused() {
+        Instant t = Instant.parse("2026-11-02T08:00:00Z");
+        assertThatThrownBy(() -> new Outcome(t, "s", "r", "x", 1, null)).hasMessageContaining("exactly one");
+        assertThatThrownBy(() -> new Outcome(t, null, null, "x", 1, null)).hasMessageContaining("exactly one");
+        assertThatThrownBy(() -> new Outcome(t, "s", null, "x", 0, null)).hasMessageContaining("count");
+        assertThatThrownBy(() -> new Outcome(t, "s", null, "two words", 1, null))
+                .hasMessageContaining("outcome");
+    }
+}

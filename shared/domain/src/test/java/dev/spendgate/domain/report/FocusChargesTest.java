@@ -1,0 +1,112 @@
+package dev.spendgate.domain.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class FocusChargesTest {
+    static final PricingCatalog BUNDLED = PricingCatalog.bundled();
+    static final CellKey SONNET = new CellKey(
+            LocalDate.of(2026, 11, 3), "anthropic", "claude-sonnet-4-5-20250929", "k", "chat", "support", null, "prod");
+
+    static MonthlyUsage month(CellKey key, CellTotals totals) {
+        MonthlyUsage usage = MonthlyUsage.of(YearMonth.of(2026, 11));
+        usage.add(key, totals);
+        return usage;
+    }
+
+    static BigDecimal billed(List<FocusCharge> charges) {
+        return charges.stream().map(FocusCharge::billedCost).reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+
+    @Test
+    void of_everyTokenType_isOneChargeAtItsCatalogPriceSummingToTheRecordedCost() {
+        TokenUsage tokens = TokenUsage.anthropic(1200, 3000, 400, 100, 250);
+        ModelPrice price = BUNDLED.find("anthropic", "claude-sonnet-4-5").orElseThrow();
+        List<FocusCharge> charges =
+                FocusCharges.of(month(SONNET, CellTotals.of(1, 1, 0, tokens, price.cost(tokens))), BUNDLED, BUNDLED);
+
+        assertThat(charges)
+                .extracting(c -> c.tokenType().meter() + " " + c.tokens() + " x " + c.listUnitPrice())
+                .containsExactly(
+                        "Input Tokens 1200 x "
+                                + price.input().stripTrailingZeros().toPlainString(),
+                        "Cached Input Tokens 3000 x "
+                                + price.cachedInput().stripTrailingZeros().toPlainString(),
+                        "Cache Write Tokens (5m) 400 x "
+                                + price.cacheWrite5m().stripTrailingZeros().toPlainString(),
+                        "Cache Write Tokens (1h) 100 x "
+                                + price.cacheWrite1h().stripTrailingZeros().toPlainString(),
+                        "Output Tokens 250 x "
+                                + price.output().stripTrailingZeros().toPlainString());
+        assertThat(charges).allSatisfy(c -> {
+            assertThat(c.model()).isEqualTo("claude-sonnet-4-5");
+            assertThat(c.tags())
+                    .containsExactly(
+                            java.util.Map.entry("department", "support"),
+                            java.util.Map.entry("feature", "chat"),
+                            java.util.Map.entry("environment", "prod"));
+        });
+        assertThat(billed(charges)).isEqualByComparingTo(price.cost(tokens));
+    }
+
+    @Test
+    void of_negotiatedDiscount_billsAtContractedPriceAndShowsListPriceBeside() {
+        ModelPrice list = BUNDLED.find("openai", "gpt-4o").orElseThrow();
+        PricingCatalog contracted = PricingCatalog.of("discounted", List.of(list.scaled(new BigDecimal("0.8"))));
+        TokenUsage tokens = TokenUsage.openAi(1_000_000, 0, 500_000, 0);
+        BigDecimal cost = contracted.find("openai", "gpt-4o").orElseThrow().cost(tokens);
+        CellKey key = new CellKey(LocalDate.of(2026, 11, 3), "openai", "gpt-4o", "k", null, null, null, null);
+
+        List<FocusCharge> charges =
+                FocusCharges.of(month(key, CellTotals.of(1, 1, 0, tokens, cost)), contracted, BUNDLED);
+
+        assertThat(charges).hasSize(2).allSatisfy(c -> assertThat(c.category()).isEqualTo(FocusCharge.Category.USAGE));
+        FocusCharge output = charges.get(1);
+        assertThat(output.listUnitPrice()).isEqualByComparingTo("10");
+        assertThat(output.contractedUnitPrice()).isEqualByComparingTo("8");
+        assertThat(output.listCost()).isEqualByComparingTo("5");
+        assertThat(output.billedCost()).isEqualByComparingTo("4");
+        assertThat(billed(charges)).isEqualByComparingTo(cost);
+        assertThat(charges.get(0).tags()).isEmpty();
+    }
+
+    @Test
+    void of_modelNoLongerInTheCatalog_isOneAdjustmentOfTheWholeRecordedCost() {
+        CellKey key = new CellKey(LocalDate.of(2026, 11, 3), "openai", "gpt-retired", "k", "f", "d", null, null);
+        List<FocusCharge> charges = FocusCharges.of(
+                month(key, CellTotals.of(3, 3, 0, TokenUsage.openAi(10, 0, 5, 0), new BigDecimal("0.0123"))),
+                BUNDLED,
+                BUNDLED);
+
+        assertThat(charges).singleElement().satisfies(c -> {
+            assertThat(c.category()).isEqualTo(FocusCharge.Category.ADJUSTMENT);
+            assertThat(c.billedCost()).isEqualByComparingTo("0.0123");
+            assertThat(c.listCost()).isEqualByComparingTo("0.0123");
+            assertThat(c.note()).contains("not in the current pricing catalog");
+            assertThat(c.calls()).isEqualTo(3);
+        });
+    }
+
+    @Test
+    void of_onlyUnpricedCalls_givesNoCharge() {
+        CellKey key = new CellKey(LocalDate.of(2026, 11, 3), "openai", "mystery", "k", null, null, null, null);
+        assertThat(FocusCharges.of(
+                        month(key, CellTotals.of(4, 0, 4, TokenUsage.ZERO, BigDecimal.ZERO)), BUNDLED, BUNDLED))
+                .isEmpty();
+    }
+
+    @Test
+    void pricingQuantity_isTokensPerMillionExactly() {
+        assertThat(FocusCharges.pricingQuantity(1).toPlainString()).isEqualTo("0.000001");
+        assertThat(FocusCharges.pricingQuantity(2_500_000).toPlainString()).isEqualTo("2.5");
+        assertThat(FocusCharges.pricingQuantity(3_000_000).toPlainString()).isEqualTo("3");
+    }
+}

@@ -1,0 +1,64 @@
+package dev.spendgate.domain.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.YearMonth;
+import org.junit.jupiter.api.Test;
+
+class WasteSummaryTest {
+    static byte[] findings(int score, String... categoryAndSavings) {
+        StringBuilder b = new StringBuilder("{\"efficiency_score\": {\"overall\": " + score + "}, \"findings\": [");
+        for (int i = 0; i < categoryAndSavings.length; i += 2) {
+            b.append(i == 0 ? "" : ",")
+                    .append("{\"category\": \"")
+                    .append(categoryAndSavings[i])
+                    .append("\", \"monthly_savings_usd\": \"")
+                    .append(categoryAndSavings[i + 1])
+                    .append("\"}");
+        }
+        return b.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void stored_picksTheRunOnTheNextMonthsFirstOverEarlierRunsAndNeverTheMonthsOwnFirst() {
+        TestStore store = new TestStore();
+        store.put("findings/2026-11-01.json", findings(10, "retry_waste", "99"));
+        store.put("findings/2026-11-20.json", findings(50, "retry_waste", "5"));
+        store.put("findings/2026-12-01.json", findings(80, "retry_waste", "2", "cache_miss", "1.5"));
+        store.put("findings/2026-12-02.json", findings(99));
+
+        WasteSummary.Analysis nov =
+                WasteSummary.stored(store, YearMonth.of(2026, 11)).orElseThrow();
+        WasteSummary.Analysis oct =
+                WasteSummary.stored(store, YearMonth.of(2026, 10)).orElseThrow();
+
+        assertThat(nov.score()).isEqualTo(80);
+        assertThat(nov.source()).isEqualTo("waste detector run of 2026-12-01");
+        assertThat(oct.score()).isEqualTo(10);
+        assertThat(WasteSummary.stored(store, YearMonth.of(2026, 9))).isEmpty();
+    }
+
+    @Test
+    void of_recovered_isLastMonthsRecoverableMinusThisMonthsWhenItFell() {
+        TestStore store = new TestStore();
+        store.put("findings/2026-11-01.json", findings(60, "retry_waste", "10", "cache_miss", "1"));
+        store.put("findings/2026-12-01.json", findings(80, "retry_waste", "2.5", "cache_miss", "3"));
+        WasteSummary summary = WasteSummary.of(
+                WasteSummary.stored(store, YearMonth.of(2026, 11)).orElseThrow(),
+                WasteSummary.stored(store, YearMonth.of(2026, 10)).orElseThrow());
+
+        assertThat(summary.recoveryKnown()).isTrue();
+        assertThat(summary.categories())
+                .extracting(c -> c.name() + " " + c.recoveredUsd().toPlainString() + " "
+                        + c.recoverableUsd().toPlainString())
+                .containsExactly(
+                        "model mismatch 0 0",
+                        "context bloat 0 0",
+                        "retry waste 7.5 2.5",
+                        "cache miss 0 3",
+                        "ungoverned key 0 0");
+        assertThat(summary.totalRecoverableUsd()).isEqualByComparingTo("5.5");
+        assertThat(summary.efficiencyScore()).isEqualTo(80);
+    }
+}
