@@ -97,7 +97,8 @@ public final class ProxyApi extends Construct {
                     props.bedrockResourceArns()));
         }
 
-        Map<String, String> env = new HashMap<>(storage.tableEnvironment());
+        Map<String, String> env = new HashMap<>(props.proxyEnvironment());
+        env.putAll(storage.tableEnvironment());
         env.put("SPENDGATE_PROVIDER_SECRET_ID", providerKeys.getSecretArn());
         env.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         function = Function.Builder.create(this, "Function")

@@ -20,6 +20,7 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code npx cdk deploy} runs this (see {@code cdk.json}). Context values ({@code -c name=value}):
  * {@code providerKeySecretArn} (use an existing secret), {@code customDomainName} + {@code certificateArn},
  * {@code bedrockResourceArns} (comma-separated models and inference profiles the proxy may invoke),
+ * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
  * {@code proxyArchitecture} ({@code x86_64} or {@code arm64}, the JRE bundled by {@code package-proxy.sh}), and
  * {@code proxyCode}, {@code wasteDetectorJar}, {@code reportRunnerJar} to point at other builds.
  */
@@ -53,6 +54,7 @@ public final class SpendgateApp {
                         "arm64".equals(context(app, "proxyArchitecture")) ? Architecture.ARM_64 : Architecture.X86_64)
                 .providerKeySecretArn(context(app, "providerKeySecretArn"))
                 .customDomain(context(app, "customDomainName"), context(app, "certificateArn"))
+                .proxyEnvironment(settings(app, "proxyEnvironment"))
                 .bedrockResourceArns(
                         context(app, "bedrockResourceArns") == null
                                 ? List.of()
@@ -67,6 +69,28 @@ public final class SpendgateApp {
     private static String context(App app, String name) {
         Object value = app.getNode().tryGetContext(name);
         return value == null ? null : value.toString();
+    }
+
+    /** A JSON object of settings, from {@code cdk.json} context or {@code -c name='{"K":"v"}'}. */
+    static Map<String, String> settings(App app, String name) {
+        Object value = app.getNode().tryGetContext(name);
+        if (value == null) {
+            return Map.of();
+        }
+        Map<?, ?> raw;
+        if (value instanceof Map<?, ?> map) {
+            raw = map;
+        } else {
+            try {
+                raw = new com.fasterxml.jackson.databind.ObjectMapper().readValue(value.toString(), Map.class);
+            } catch (IOException e) {
+                throw new IllegalArgumentException(name + " must be a JSON object of settings, e.g. "
+                        + "{\"SPENDGATE_KEY_CALLS_PER_MINUTE\": \"600\"}");
+            }
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        raw.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+        return out;
     }
 
     private static Path path(App app, String name, Path fallback) {

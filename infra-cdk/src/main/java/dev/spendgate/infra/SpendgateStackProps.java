@@ -3,6 +3,7 @@ package dev.spendgate.infra;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.lambda.Architecture;
@@ -22,6 +23,7 @@ public final class SpendgateStackProps {
     private final String customDomainName;
     private final String certificateArn;
     private final List<String> bedrockResourceArns;
+    private final Map<String, String> proxyEnvironment;
 
     private SpendgateStackProps(Builder b) {
         this.stackProps = b.stackProps == null ? StackProps.builder().build() : b.stackProps;
@@ -38,6 +40,8 @@ public final class SpendgateStackProps {
                         .map(String::trim)
                         .filter(a -> !a.isEmpty())
                         .toList();
+        this.proxyEnvironment = b.proxyEnvironment == null ? Map.of() : Map.copyOf(b.proxyEnvironment);
+        proxyEnvironment.keySet().forEach(SpendgateStackProps::checkProxySetting);
         for (String arn : bedrockResourceArns) {
             if (!arn.startsWith("arn:") || !arn.contains(":bedrock:")) {
                 throw new IllegalArgumentException("bedrockResourceArns must be Bedrock ARNs, got '" + arn + "'");
@@ -98,6 +102,42 @@ public final class SpendgateStackProps {
         return bedrockResourceArns;
     }
 
+    /**
+     * Extra settings for the proxy (README, "Configuration"), e.g. {@code SPENDGATE_DEGRADE_CHAINS} or the velocity
+     * limits. Only {@code SPENDGATE_*} names, and none that is a secret or that the stack sets itself.
+     */
+    public Map<String, String> proxyEnvironment() {
+        return proxyEnvironment;
+    }
+
+    private static void checkProxySetting(String name) {
+        if (!name.startsWith("SPENDGATE_")) {
+            throw new IllegalArgumentException("proxyEnvironment takes SPENDGATE_* settings only, got " + name
+                    + " (provider keys belong in the Secrets Manager secret)");
+        }
+        if (SECRET_SETTINGS.contains(name)) {
+            throw new IllegalArgumentException(name + " is a secret and would be readable in the template;"
+                    + " admin routes use IAM behind API Gateway, provider keys go in the Secrets Manager secret");
+        }
+        if (STACK_SETTINGS.contains(name)) {
+            throw new IllegalArgumentException(name + " is set by the stack itself");
+        }
+    }
+
+    /** Settings that hold secrets: never in a CloudFormation template. */
+    static final java.util.Set<String> SECRET_SETTINGS =
+            java.util.Set.of("SPENDGATE_ADMIN_TOKEN", "SPENDGATE_SMTP_PASSWORD", "SPENDGATE_ALERT_WEBHOOK_URL");
+
+    /** Settings the stack derives from the resources it creates. */
+    static final java.util.Set<String> STACK_SETTINGS = java.util.Set.of(
+            "SPENDGATE_KEYS_TABLE",
+            "SPENDGATE_SPOOL_TABLE",
+            "SPENDGATE_BUDGETS_TABLE",
+            "SPENDGATE_USAGE_BUCKET",
+            "SPENDGATE_PROVIDER_SECRET_ID",
+            "SPENDGATE_ALERT_TOPIC_ARN",
+            "SPENDGATE_AWS_ENDPOINT_URL");
+
     private static Path existing(Path path, String name) {
         Objects.requireNonNull(path, name);
         if (!Files.exists(path)) {
@@ -121,6 +161,7 @@ public final class SpendgateStackProps {
         private String customDomainName;
         private String certificateArn;
         private List<String> bedrockResourceArns;
+        private Map<String, String> proxyEnvironment;
 
         private Builder() {}
 
@@ -162,6 +203,11 @@ public final class SpendgateStackProps {
 
         public Builder bedrockResourceArns(List<String> value) {
             this.bedrockResourceArns = value;
+            return this;
+        }
+
+        public Builder proxyEnvironment(Map<String, String> value) {
+            this.proxyEnvironment = value;
             return this;
         }
 

@@ -27,7 +27,10 @@ class SpendgateStackOptionsTest {
         synth = Synth.of(b -> b.providerKeySecretArn(SECRET_ARN)
                 .customDomain("llm.example.com", CERTIFICATE_ARN)
                 .proxyArchitecture(Architecture.ARM_64)
-                .bedrockResourceArns(List.of(CLAUDE, PROFILES)));
+                .bedrockResourceArns(List.of(CLAUDE, PROFILES))
+                .proxyEnvironment(Map.of(
+                        "SPENDGATE_DEGRADE_CHAINS", "gpt-4o>gpt-4o-mini",
+                        "SPENDGATE_KEY_CALLS_PER_MINUTE", "600")));
     }
 
     @Test
@@ -65,6 +68,37 @@ class SpendgateStackOptionsTest {
                                         "Action",
                                                 List.of("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"),
                                         "Resource", List.of(CLAUDE, PROFILES))))))))));
+    }
+
+    @Test
+    void proxyEnvironment_extraSettings_reachTheProxyBesideTheStacksOwn() {
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(Map.of(
+                        "Runtime",
+                        "provided.al2023",
+                        "Environment",
+                        Map.of(
+                                "Variables",
+                                Match.objectLike(Map.of(
+                                        "SPENDGATE_DEGRADE_CHAINS", "gpt-4o>gpt-4o-mini",
+                                        "SPENDGATE_KEY_CALLS_PER_MINUTE", "600",
+                                        "SPENDGATE_KEYS_TABLE", Match.anyValue()))))));
+    }
+
+    @Test
+    void proxyEnvironment_secretOrStackSetting_isRefused() {
+        for (String name : List.of("SPENDGATE_ADMIN_TOKEN", "OPENAI_API_KEY", "SPENDGATE_KEYS_TABLE")) {
+            assertThatThrownBy(() -> SpendgateStackProps.builder()
+                            .proxyCode(Path.of("."))
+                            .wasteDetectorJar(Path.of("."))
+                            .reportRunnerJar(Path.of("."))
+                            .proxyEnvironment(Map.of(name, "x"))
+                            .build())
+                    .as(name)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(name);
+        }
     }
 
     @Test
