@@ -10,6 +10,7 @@ import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.ReportEnvironment;
 import dev.spendgate.report.email.SmtpMailTransport;
+import dev.spendgate.report.narrative.LlmNarrative;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +92,9 @@ final class ReportCommand implements Callable<Integer> {
                         env.focus(),
                         new Governance(KeysCommand.store(dir).list(), policies)),
                 Clock.systemUTC());
+        if (env.llm() != null) {
+            report = report.withLlmNarrative(new LlmNarrative(env.llm()));
+        }
         MonthlyReport.Email email = null;
         PrintWriter o = spec.commandLine().getOut();
         if (!noEmail && !env.emailTo().isEmpty()) {
@@ -128,6 +132,9 @@ final class ReportCommand implements Callable<Integer> {
                     case ALREADY_SENT -> "already sent for " + m + " (use --force-email to send again)";
                     case NOT_CONFIGURED -> "not sent (no recipients configured, or --no-email)";
                 });
+        if (r.narrativeByLlm()) {
+            o.println("Narrative: drafted by " + env.llm().model() + " through Spendgate, every number checked");
+        }
         r.warnings().forEach(w -> o.println("Warning: " + w));
         o.flush();
         return 0;

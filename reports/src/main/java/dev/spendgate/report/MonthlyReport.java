@@ -6,6 +6,7 @@ import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.Chargeback;
 import dev.spendgate.domain.report.ChargebackRules;
+import dev.spendgate.domain.report.FactSheet;
 import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.domain.report.FocusCharges;
 import dev.spendgate.domain.report.MailTransport;
@@ -24,6 +25,7 @@ import dev.spendgate.domain.waste.WasteWindow;
 import dev.spendgate.report.chargeback.ChargebackCsvWriter;
 import dev.spendgate.report.email.ReportEmail;
 import dev.spendgate.report.focus.FocusCsvWriter;
+import dev.spendgate.report.narrative.LlmNarrative;
 import dev.spendgate.report.pdf.BoardReportPdf;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -53,14 +55,24 @@ public final class MonthlyReport {
 
     private final Settings settings;
     private final Clock clock;
+    private final LlmNarrative llm;
 
-    private MonthlyReport(Settings settings, Clock clock) {
+    private MonthlyReport(Settings settings, Clock clock, LlmNarrative llm) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.llm = llm;
     }
 
     public static MonthlyReport create(Settings settings, Clock clock) {
-        return new MonthlyReport(settings, clock);
+        return new MonthlyReport(settings, clock, null);
+    }
+
+    /**
+     * This report with the narrative drafted by an LLM through Spendgate, used only when every number in the draft is
+     * one of the figures (else the deterministic narrative stays, and a warning says why).
+     */
+    public MonthlyReport withLlmNarrative(LlmNarrative narrative) {
+        return new MonthlyReport(settings, clock, Objects.requireNonNull(narrative, "narrative"));
     }
 
     /**
@@ -134,7 +146,8 @@ public final class MonthlyReport {
             EmailStatus email,
             boolean emailUsedLinks,
             Map<String, Long> timingsMs,
-            List<String> warnings) {}
+            List<String> warnings,
+            boolean narrativeByLlm) {}
 
     /**
      * Runs the report.
@@ -199,7 +212,19 @@ public final class MonthlyReport {
         byte[] chargebackCsv = ChargebackCsvWriter.write(chargeback);
         long t4 = System.nanoTime();
         timings.put("chargeback", (t4 - t3) / 1_000_000);
-        byte[] pdf = BoardReportPdf.render(figures);
+        List<String> narrative = Narrative.of(figures);
+        String narrativeNote = null;
+        if (llm != null) {
+            LlmNarrative.Draft draft = llm.draft(FactSheet.of(figures));
+            if (draft.accepted()) {
+                narrative = draft.paragraphs();
+                narrativeNote = "Summary drafted by an LLM through Spendgate from the figures below; every number in it"
+                        + " was checked against them.";
+            } else {
+                warnings.add("LLM narrative not used: " + draft.rejection() + "; the deterministic narrative is");
+            }
+        }
+        byte[] pdf = BoardReportPdf.render(figures, narrative, narrativeNote);
         long t5 = System.nanoTime();
         timings.put("pdf", (t5 - t4) / 1_000_000);
 
@@ -226,7 +251,7 @@ public final class MonthlyReport {
                         email.from(),
                         email.to(),
                         "AI spend report " + Narrative.monthName(month) + ": " + Money.usd(figures.totalUsd()),
-                        String.join("\n\n", Narrative.of(figures)),
+                        String.join("\n\n", narrative),
                         files,
                         email.maxAttachmentBytes(),
                         name -> email.linkFor().apply(outPrefix + name),
@@ -264,7 +289,8 @@ public final class MonthlyReport {
                 status,
                 links,
                 timings,
-                List.copyOf(warnings));
+                List.copyOf(warnings),
+                narrativeNote != null);
     }
 
     /** Where the record of a month's sent email lives in the data store. */

@@ -4,6 +4,7 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.report.email.SmtpMailTransport;
 import dev.spendgate.report.focus.FocusCsvWriter;
+import dev.spendgate.report.narrative.LlmNarrative;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -24,6 +25,8 @@ import java.util.Optional;
  *       {@code SPENDGATE_REPORT_ATTACH_MAX_BYTES} (default 7000000)
  *   <li>{@code SPENDGATE_SMTP_HOST}, {@code SPENDGATE_SMTP_PORT} (25), {@code SPENDGATE_SMTP_USER},
  *       {@code SPENDGATE_SMTP_PASSWORD}, {@code SPENDGATE_SMTP_STARTTLS} (false)
+ *   <li>{@code SPENDGATE_REPORT_LLM_BASE_URL}, {@code SPENDGATE_REPORT_LLM_KEY} (a Spendgate key),
+ *       {@code SPENDGATE_REPORT_LLM_MODEL}: draft the narrative with an LLM through Spendgate (off when unset)
  * </ul>
  */
 public record ReportEnvironment(
@@ -33,7 +36,8 @@ public record ReportEnvironment(
         List<String> emailTo,
         String emailFrom,
         long maxAttachmentBytes,
-        SmtpMailTransport.Settings smtp) {
+        SmtpMailTransport.Settings smtp,
+        LlmNarrative.Settings llm) {
 
     public static final long DEFAULT_MAX_ATTACHMENT_BYTES = 7_000_000;
 
@@ -68,7 +72,22 @@ public record ReportEnvironment(
                                 (int) number(env.get("SPENDGATE_SMTP_PORT"), 25, "SPENDGATE_SMTP_PORT"),
                                 blankToNull(env.get("SPENDGATE_SMTP_USER")),
                                 env.get("SPENDGATE_SMTP_PASSWORD"),
-                                Boolean.parseBoolean(env.get("SPENDGATE_SMTP_STARTTLS"))));
+                                Boolean.parseBoolean(env.get("SPENDGATE_SMTP_STARTTLS"))),
+                llm(env));
+    }
+
+    private static LlmNarrative.Settings llm(Map<String, String> env) {
+        String url = blankToNull(env.get("SPENDGATE_REPORT_LLM_BASE_URL"));
+        String key = blankToNull(env.get("SPENDGATE_REPORT_LLM_KEY"));
+        String model = blankToNull(env.get("SPENDGATE_REPORT_LLM_MODEL"));
+        if (url == null && key == null && model == null) {
+            return null;
+        }
+        if (url == null || key == null || model == null) {
+            throw new IllegalArgumentException("an LLM narrative needs SPENDGATE_REPORT_LLM_BASE_URL,"
+                    + " SPENDGATE_REPORT_LLM_KEY and SPENDGATE_REPORT_LLM_MODEL together");
+        }
+        return new LlmNarrative.Settings(url, key, model, null);
     }
 
     /** The bundled catalog with the customer's overrides, as the gateway prices calls. */
@@ -95,7 +114,7 @@ public record ReportEnvironment(
     @Override
     public String toString() {
         return "ReportEnvironment[rulesFile=" + rulesFile + ", emailTo=" + emailTo.size() + " recipients, smtp=" + smtp
-                + "]";
+                + ", llm=" + llm + "]";
     }
 
     private static Path path(String value) {

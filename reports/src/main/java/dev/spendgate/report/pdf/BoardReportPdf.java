@@ -51,6 +51,11 @@ public final class BoardReportPdf {
     private BoardReportPdf() {}
 
     public static byte[] render(MonthlyFigures f) {
+        return render(f, Narrative.of(f), null);
+    }
+
+    /** Renders with the given narrative paragraphs and an optional note on where they come from. */
+    public static byte[] render(MonthlyFigures f, List<String> narrative, String narrativeNote) {
         try (PDDocument doc = new PDDocument()) {
             PDDocumentInformation info = doc.getDocumentInformation();
             info.setTitle("Spendgate AI spend report " + f.month());
@@ -76,8 +81,11 @@ public final class BoardReportPdf {
             out.text(Fonts.REGULAR, 11, change + "  |  " + String.format(Locale.ROOT, "%,d", f.calls()) + " calls");
             out.gap(10);
             out.heading("Summary");
-            for (String paragraph : Narrative.of(f)) {
+            for (String paragraph : narrative) {
                 out.paragraph(paragraph);
+            }
+            if (narrativeNote != null) {
+                out.text(Fonts.REGULAR, 8, narrativeNote);
             }
             out.heading("Daily spend");
             out.image(chart(f), PAGE.getWidth() - 2 * MARGIN, 210);

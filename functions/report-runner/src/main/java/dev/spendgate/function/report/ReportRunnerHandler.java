@@ -16,6 +16,7 @@ import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.email.SmtpMailTransport;
+import dev.spendgate.report.narrative.LlmNarrative;
 import java.time.Clock;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
@@ -75,7 +76,7 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                         .map(ChargebackRules::parse)
                         .orElseThrow(() -> new IllegalStateException(
                                 "chargeback rules object " + config.rulesKey() + " is missing"));
-        this.report = MonthlyReport.create(
+        MonthlyReport monthly = MonthlyReport.create(
                 new MonthlyReport.Settings(
                         config.report().contractedCatalog(),
                         PricingCatalog.bundled(),
@@ -83,6 +84,9 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                         budgets.get(),
                         config.report().focus()),
                 clock);
+        this.report = config.report().llm() == null
+                ? monthly
+                : monthly.withLlmNarrative(new LlmNarrative(config.report().llm()));
         this.email = config.report().emailTo().isEmpty() || transport == null
                 ? null
                 : new MonthlyReport.Email(
@@ -114,6 +118,7 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         out.put("email", r.email().name().toLowerCase(java.util.Locale.ROOT));
         out.put("timings_ms", r.timingsMs());
         out.put("warnings", r.warnings());
+        out.put("narrative", r.narrativeByLlm() ? "llm" : "deterministic");
         try {
             System.out.println(JSON.writeValueAsString(Map.of(
                     "level",
