@@ -24,6 +24,7 @@ import java.util.Objects;
  */
 public final class StreamingBootstrap {
     private static final Duration DRAIN_EVERY = Duration.ofMinutes(1);
+    private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
 
     private final GatewayRuntime runtime;
     private final RuntimeApiClient api;
@@ -59,7 +60,14 @@ public final class StreamingBootstrap {
                 bootstrap.handleNext();
             } catch (IOException e) {
                 // The Runtime API itself failed: nothing to answer to; Lambda ends the environment if it persists.
+                // A short pause keeps a broken connection from flooding the log.
                 Log.error(null, "Runtime API exchange failed", e);
+                try {
+                    Thread.sleep(RETRY_PAUSE.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
