@@ -133,15 +133,23 @@ public final class BoardReportPdf {
                     rows.add(new String[] {
                         c.name(),
                         waste.recoveryKnown() ? Money.usd(c.recoveredUsd()) : "-",
-                        Money.usd(c.recoverableUsd())
+                        Money.usd(c.recoverableUsd()),
+                        Money.usd(c.atRiskUsd())
                     });
                 }
                 rows.add(new String[] {
                     "Total",
                     waste.recoveryKnown() ? Money.usd(waste.totalRecoveredUsd()) : "-",
-                    Money.usd(waste.totalRecoverableUsd())
+                    Money.usd(waste.totalRecoverableUsd()),
+                    Money.usd(waste.totalAtRiskUsd())
                 });
-                out.table(rows, new float[] {200, 140, 155}, "Category", "Recovered / month", "Recoverable / month");
+                out.table(
+                        rows,
+                        new float[] {150, 115, 120, 110},
+                        "Category",
+                        "Recovered / month",
+                        "Recoverable / month",
+                        "At risk / month");
             }
 
             out.heading("Model efficiency");

@@ -66,6 +66,7 @@ public final class FactSheet {
             if (f.waste().recoveryKnown()) {
                 l.add("waste_recovered_per_month: " + Money.usd(f.waste().totalRecoveredUsd()));
             }
+            l.add("spend_at_risk_per_month: " + Money.usd(f.waste().totalAtRiskUsd()));
             if (f.waste().efficiencyScore() != null) {
                 l.add("ai_efficiency_score: " + f.waste().efficiencyScore() + " out of 100");
             }

@@ -83,6 +83,10 @@ public final class Narrative {
                                     + monthName(f.month().minusMonths(1)) + "."
                             : "there is no analysis of " + monthName(f.month().minusMonths(1))
                                     + " to measure recovery against.");
+            if (f.waste().totalAtRiskUsd().signum() > 0) {
+                w += " " + Money.usd(f.waste().totalAtRiskUsd())
+                        + " per month of spend is at risk on keys that break a governance rule.";
+            }
             if (f.waste().efficiencyScore() != null) {
                 w += " The AI Efficiency Score is " + f.waste().efficiencyScore() + " out of 100.";
             }

@@ -42,11 +42,18 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
         }
     }
 
-    /** One waste category's money: recovered since last month and still recoverable per month. */
-    public record Category(String name, BigDecimal recoveredUsd, BigDecimal recoverableUsd) {}
+    /**
+     * One waste category's money per month: recovered since last month, still recoverable, and spend at risk (calls
+     * breaking a governance rule: not waste, but spend nobody answers for).
+     */
+    public record Category(String name, BigDecimal recoveredUsd, BigDecimal recoverableUsd, BigDecimal atRiskUsd) {}
 
     /** Monthly recoverable spend per category and the overall score of one analysis. */
-    public record Analysis(Map<WasteCategory, BigDecimal> recoverable, int score, String source) {}
+    public record Analysis(
+            Map<WasteCategory, BigDecimal> recoverable,
+            Map<WasteCategory, BigDecimal> atRisk,
+            int score,
+            String source) {}
 
     /** The stored findings document for the month, if the waste detector wrote one. */
     public static Optional<Analysis> stored(ObjectStore store, YearMonth month) {
@@ -80,10 +87,12 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
     /** The figures of a waste analysis run with the report. */
     public static Analysis of(WasteReport report) {
         Map<WasteCategory, BigDecimal> recoverable = new EnumMap<>(WasteCategory.class);
+        Map<WasteCategory, BigDecimal> atRisk = new EnumMap<>(WasteCategory.class);
         for (Finding f : report.findings()) {
             recoverable.merge(f.category(), f.monthlySavingsUsd(), BigDecimal::add);
+            atRisk.merge(f.category(), f.monthlySpendAtRiskUsd(), BigDecimal::add);
         }
-        return new Analysis(recoverable, report.overall().score(), "waste analysis of the month's usage log");
+        return new Analysis(recoverable, atRisk, report.overall().score(), "waste analysis of the month's usage log");
     }
 
     /** The summary of a month's analysis, with recovered amounts when the previous month's analysis is known. */
@@ -94,7 +103,8 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
             BigDecimal before =
                     previous == null ? BigDecimal.ZERO : previous.recoverable().getOrDefault(c, BigDecimal.ZERO);
             BigDecimal recovered = before.subtract(now).max(BigDecimal.ZERO);
-            categories.add(new Category(name(c), recovered, now));
+            categories.add(
+                    new Category(name(c), recovered, now, current.atRisk().getOrDefault(c, BigDecimal.ZERO)));
         }
         return new WasteSummary(categories, current.score(), current.source(), previous != null);
     }
@@ -103,17 +113,21 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
         try {
             JsonNode root = JSON.readTree(bytes);
             Map<WasteCategory, BigDecimal> recoverable = new EnumMap<>(WasteCategory.class);
+            Map<WasteCategory, BigDecimal> atRisk = new EnumMap<>(WasteCategory.class);
             for (JsonNode f : root.path("findings")) {
+                WasteCategory category = WasteCategory.parse(f.path("category").asText());
                 recoverable.merge(
-                        WasteCategory.parse(f.path("category").asText()),
-                        new BigDecimal(f.path("monthly_savings_usd").asText("0")),
+                        category, new BigDecimal(f.path("monthly_savings_usd").asText("0")), BigDecimal::add);
+                atRisk.merge(
+                        category,
+                        new BigDecimal(f.path("monthly_spend_at_risk_usd").asText("0")),
                         BigDecimal::add);
             }
             JsonNode score = root.path("efficiency_score").path("overall");
             if (!score.isNumber()) {
                 return Optional.empty();
             }
-            return Optional.of(new Analysis(recoverable, score.asInt(), source));
+            return Optional.of(new Analysis(recoverable, atRisk, score.asInt(), source));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -130,5 +144,9 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
 
     public BigDecimal totalRecoverableUsd() {
         return categories.stream().map(Category::recoverableUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+
+    public BigDecimal totalAtRiskUsd() {
+        return categories.stream().map(Category::atRiskUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
 }

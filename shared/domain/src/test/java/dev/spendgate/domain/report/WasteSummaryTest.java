@@ -61,4 +61,22 @@ class WasteSummaryTest {
         assertThat(summary.totalRecoverableUsd()).isEqualByComparingTo("5.5");
         assertThat(summary.efficiencyScore()).isEqualTo(80);
     }
+
+    @Test
+    void of_ungovernedKeys_countAsSpendAtRiskNotAsRecoverable() {
+        TestStore store = new TestStore();
+        store.put(
+                "findings/2026-12-01.json",
+                ("{\"efficiency_score\": {\"overall\": 70}, \"findings\": [{\"category\": \"ungoverned_key\","
+                                + " \"monthly_savings_usd\": \"0\", \"monthly_spend_at_risk_usd\": \"18.36\"}]}")
+                        .getBytes(StandardCharsets.UTF_8));
+
+        WasteSummary summary = WasteSummary.of(
+                WasteSummary.stored(store, YearMonth.of(2026, 11)).orElseThrow(), null);
+
+        assertThat(summary.recoveryKnown()).isFalse();
+        assertThat(summary.totalRecoverableUsd()).isEqualByComparingTo("0");
+        assertThat(summary.totalAtRiskUsd()).isEqualByComparingTo("18.36");
+        assertThat(summary.categories().get(4).atRiskUsd()).isEqualByComparingTo("18.36");
+    }
 }
