@@ -11,7 +11,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -116,25 +115,21 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         return usage;
     }
 
-    /** The month's records, one per request id. */
+    /**
+     * The month's records, one per request id. The month is matched on the text of {@code ts_start} (the codec omits
+     * zero milliseconds, so instants do not compare as strings), inside the month's partitions.
+     */
     String deduped(YearMonth month) {
-        String from = month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString();
-        String to = month.plusMonths(1)
-                .atDay(1)
-                .atStartOfDay(ZoneOffset.UTC)
-                .toInstant()
-                .toString();
         return String.format(
                 Locale.ROOT,
                 "WITH deduped AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY request_id ORDER BY ts_end)"
                         + " AS rn FROM \"%s\".\"%s\" WHERE year = '%04d' AND month = '%02d'"
-                        + " AND ts_start >= '%s' AND ts_start < '%s') WHERE rn = 1)\n",
+                        + " AND substr(ts_start, 1, 7) = '%s') AS numbered WHERE rn = 1)\n",
                 settings.database(),
                 settings.table(),
                 month.getYear(),
                 month.getMonthValue(),
-                from,
-                to);
+                month);
     }
 
     String cellsQuery(YearMonth month) {
