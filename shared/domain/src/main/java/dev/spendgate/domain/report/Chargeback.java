@@ -76,7 +76,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         }
         List<Draft> drafts = new ArrayList<>();
         Map<Account, BigDecimal> directByAccount = new LinkedHashMap<>();
-        List<Object[]> sharedPending = new ArrayList<>();
+        List<Pending> sharedPending = new ArrayList<>();
         for (Map.Entry<List<String>, Spend> g : groups.entrySet()) {
             String department = g.getKey().get(0);
             String team = g.getKey().get(1);
@@ -102,7 +102,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                     .findFirst()
                     .orElse(null);
             if (shared != null) {
-                sharedPending.add(new Object[] {g.getKey(), s, shared});
+                sharedPending.add(new Pending(g.getKey(), s, shared));
                 continue;
             }
             Rule rule = rules.rules().stream()
@@ -125,12 +125,8 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
             directByAccount.merge(rule.account(), s.cost, BigDecimal::add);
         }
         BigDecimal directTotal = directByAccount.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
-        for (Object[] p : sharedPending) {
-            @SuppressWarnings("unchecked")
-            List<String> key = (List<String>) p[0];
-            Spend s = (Spend) p[1];
-            SharedRule rule = (SharedRule) p[2];
-            allocate(key, s, rule, directByAccount, directTotal, rules.suspense(), drafts);
+        for (Pending p : sharedPending) {
+            allocate(p.key(), p.spend(), p.rule(), directByAccount, directTotal, rules.suspense(), drafts);
         }
         BigDecimal totalExact = drafts.stream().map(Draft::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
         BigDecimal total = totalExact.setScale(2, RoundingMode.HALF_UP);
@@ -248,6 +244,8 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         }
         return b.toString();
     }
+
+    private record Pending(List<String> key, Spend spend, SharedRule rule) {}
 
     private static final class Spend {
         long calls;
