@@ -66,8 +66,19 @@ public final class ProxyApi extends Construct {
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
         Role role = Policies.lambdaRole(
-                this, "Role", "Spendgate proxy: reads keys, writes usage and budgets, reads provider keys", logGroup);
-        role.addToPolicy(Policies.table("ReadKeys", storage.keys(), "dynamodb:GetItem"));
+                this,
+                "Role",
+                "Spendgate proxy: reads and manages keys, writes usage and budgets, reads provider keys",
+                logGroup);
+        // GetItem checks callers' keys; the rest serves the IAM-authorised admin key routes (create, list, revoke).
+        role.addToPolicy(Policies.table(
+                "UseKeys",
+                storage.keys(),
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Scan"));
         role.addToPolicy(Policies.table(
                 "UseSpool",
                 storage.spool(),

@@ -395,7 +395,7 @@ class SpendgateStackTest {
         assertThat(statements("ProxyRole"))
                 .containsOnlyKeys(
                         "WriteOwnLogs",
-                        "ReadKeys",
+                        "UseKeys",
                         "UseSpool",
                         "UseBudgets",
                         "WriteUsage",
@@ -403,7 +403,11 @@ class SpendgateStackTest {
                         "PublishAlerts",
                         "EncryptAlerts")
                 .containsEntry("WriteOwnLogs", grant("[logs:CreateLogStream, logs:PutLogEvents]", arn("ProxyLogs")))
-                .containsEntry("ReadKeys", grant("[dynamodb:GetItem]", arn("StorageKeysTable")))
+                .containsEntry(
+                        "UseKeys",
+                        grant(
+                                "[dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem, dynamodb:Scan]",
+                                arn("StorageKeysTable")))
                 .containsEntry(
                         "UseSpool",
                         grant(

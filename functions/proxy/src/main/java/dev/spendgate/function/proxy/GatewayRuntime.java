@@ -115,7 +115,8 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.maxBodyBytes(),
                 budgetGate);
         gateway.serveOutcomes(new dev.spendgate.function.proxy.outcome.OutcomesApi(keys, store, clock));
-        AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), config.get("SPENDGATE_ADMIN_TOKEN"), clock);
+        AdminApi admin =
+                new AdminApi(budgets.policies(), budgets.ledger(), keys, config.get("SPENDGATE_ADMIN_TOKEN"), clock);
         return new GatewayRuntime(gateway, usageLog, budgets, budgetGate, admin, flushInterval);
     }
 

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.usage.UsageRecord;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -107,5 +109,59 @@ class AdminApiIT {
 
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.body()).contains("SPENDGATE_ADMIN_TOKEN");
+    }
+
+    @Test
+    void keys_createUseListRevoke_overHttp() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+
+        HttpResponse<String> created = gw.send(admin("/admin/keys")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"support-bot\",\"environment\":\"prod\","
+                        + "\"feature\":\"support\",\"department\":\"cx\"}")));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode key = JSON.readTree(created.body());
+        String secret = key.get("secret").asText();
+        String id = key.get("id").asText();
+        assertThat(secret).startsWith("sg-");
+
+        String chat = "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> call =
+                gw.send(gw.post("/v1/chat/completions", chat).setHeader("Authorization", "Bearer " + secret));
+        assertThat(call.statusCode()).as(call.body()).isEqualTo(200);
+        UsageRecord record =
+                gw.record(call.headers().firstValue("X-Spendgate-Request-Id").orElseThrow());
+        assertThat(record.keyId()).isEqualTo(id);
+        assertThat(record.attribution().feature()).isEqualTo("support");
+        assertThat(record.attribution().department()).isEqualTo("cx");
+
+        String listed = gw.send(admin("/admin/keys").GET()).body();
+        assertThat(listed).contains(id).contains("support-bot").doesNotContain(secret);
+        assertThat(Files.readString(dir.resolve("keys.json"))).doesNotContain(secret);
+
+        HttpResponse<String> revoked = gw.send(admin("/admin/keys/" + id).DELETE());
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+        assertThat(gw.send(gw.post("/v1/chat/completions", chat).setHeader("Authorization", "Bearer " + secret))
+                        .statusCode())
+                .isEqualTo(401);
+        assertThat(gw.send(admin("/admin/keys/no-such-key").DELETE()).statusCode())
+                .isEqualTo(404);
+    }
+
+    @Test
+    void keys_createWithBadEnvironment_is400NamingTheFieldAndCreatesNothing() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        int before = JSON.readTree(gw.send(admin("/admin/keys").GET()).body())
+                .get("keys")
+                .size();
+
+        HttpResponse<String> response = gw.send(admin("/admin/keys")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"x\",\"environment\":\"prod env!\"}")));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/param").asText()).isEqualTo("environment");
+        assertThat(JSON.readTree(gw.send(admin("/admin/keys").GET()).body()).get("keys"))
+                .hasSize(before);
     }
 }

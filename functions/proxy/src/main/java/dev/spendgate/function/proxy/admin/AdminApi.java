@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetPeriod;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetPolicyStore;
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.BudgetStatus;
+import dev.spendgate.domain.keys.KeyStore;
+import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
@@ -24,6 +27,7 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,7 +41,11 @@ import java.util.Map;
  *   <li>{@code PUT /admin/budgets}: create or replace one ({@code scope, period, limit_usd, mode} and optionally
  *       {@code alert_at, on_store_error, time_zone});
  *   <li>{@code DELETE /admin/budgets?scope=feature:chatbot&period=monthly};
- *   <li>{@code GET /admin/budgets/status}: limit, spent, in flight, remaining, forecast per budget.
+ *   <li>{@code GET /admin/budgets/status}: limit, spent, in flight, remaining, forecast per budget;
+ *   <li>{@code GET /admin/keys}: every proxy key (never a secret);
+ *   <li>{@code POST /admin/keys}: create one ({@code name, environment} and optionally {@code owner, feature,
+ *       department, team}); the answer holds the secret, shown this once;
+ *   <li>{@code DELETE /admin/keys/{id}}: revoke one.
  * </ul>
  *
  * Locally the caller proves itself with {@code Authorization: Bearer <SPENDGATE_ADMIN_TOKEN>} (compared by hash, in
@@ -51,13 +59,23 @@ public final class AdminApi {
 
     private final BudgetPolicyStore policies;
     private final BudgetLedger ledger;
+    private final KeyStore keys;
     private final byte[] tokenHash;
     private final Clock clock;
 
     /** @param adminToken the local admin token, or null when the caller is authorised before (IAM) or never */
     public AdminApi(BudgetPolicyStore policies, BudgetLedger ledger, String adminToken, Clock clock) {
+        this(policies, ledger, null, adminToken, clock);
+    }
+
+    /**
+     * @param keys where proxy keys live, or null to leave the key routes out
+     * @param adminToken the local admin token, or null when the caller is authorised before (IAM) or never
+     */
+    public AdminApi(BudgetPolicyStore policies, BudgetLedger ledger, KeyStore keys, String adminToken, Clock clock) {
         this.policies = policies;
         this.ledger = ledger;
+        this.keys = keys;
         this.tokenHash = adminToken == null ? null : ProxyKeys.hash(adminToken).getBytes(StandardCharsets.US_ASCII);
         this.clock = clock;
     }
@@ -109,12 +127,20 @@ public final class AdminApi {
             }
         } else if (path.equals("/admin/budgets/status") && method.equals("GET")) {
             status(sink);
+        } else if (keys != null && path.equals("/admin/keys")) {
+            switch (method) {
+                case "GET" -> listKeys(sink);
+                case "POST" -> createKey(request.body(), sink);
+                default -> error(sink, 405, "invalid_request_error", "Use GET or POST on /admin/keys.", "method");
+            }
+        } else if (keys != null && path.startsWith("/admin/keys/") && method.equals("DELETE")) {
+            revokeKey(URLDecoder.decode(path.substring("/admin/keys/".length()), StandardCharsets.UTF_8), sink);
         } else {
             error(
                     sink,
                     404,
                     "not_found_error",
-                    "Unknown admin path; try /admin/budgets or /admin/budgets/status.",
+                    "Unknown admin path; try /admin/budgets, /admin/budgets/status or /admin/keys.",
                     "path");
         }
     }
@@ -227,6 +253,95 @@ public final class AdminApi {
             out.add(row);
         }
         ok(sink, 200, JSON.createObjectNode().set("budgets", out));
+    }
+
+    private void listKeys(ResponseSink sink) throws IOException {
+        ArrayNode out = JSON.createArrayNode();
+        for (ProxyKey k : keys.list()) {
+            out.add(keyJson(k));
+        }
+        ok(sink, 200, JSON.createObjectNode().set("keys", out));
+    }
+
+    private void createKey(byte[] body, ResponseSink sink) throws IOException {
+        JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (IOException e) {
+            error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
+            return;
+        }
+        if (json == null || !json.isObject()) {
+            error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
+            return;
+        }
+        String name = json.path("name").asText("").trim();
+        if (name.isEmpty() || name.length() > 128) {
+            error(sink, 400, "invalid_request_error", "Invalid 'name': 1-128 characters are required.", "name");
+            return;
+        }
+        for (String field : List.of("environment", "feature", "department", "team")) {
+            JsonNode v = json.get(field);
+            boolean required = field.equals("environment");
+            if ((v == null || v.isNull()) && !required) {
+                continue;
+            }
+            if (v == null || v.isNull() || !Attribution.isValidValue(v.asText())) {
+                error(
+                        sink,
+                        400,
+                        "invalid_request_error",
+                        "Invalid '" + field + "': " + (required ? "required, " : "") + "1-" + Attribution.MAX_LENGTH
+                                + " letters, digits or . _ - : / @",
+                        field);
+                return;
+            }
+        }
+        String secret = ProxyKeys.newSecret();
+        ProxyKey key = new ProxyKey(
+                ProxyKeys.newId(),
+                ProxyKeys.hash(secret),
+                name,
+                json.get("environment").asText(),
+                json.hasNonNull("owner") ? json.get("owner").asText() : null,
+                new Attribution(
+                        text(json, "feature"),
+                        text(json, "department"),
+                        text(json, "team"),
+                        json.get("environment").asText(),
+                        null,
+                        null,
+                        null),
+                true,
+                clock.instant().truncatedTo(ChronoUnit.SECONDS));
+        keys.create(key);
+        ok(sink, 201, keyJson(key).put("secret", secret));
+    }
+
+    private void revokeKey(String id, ResponseSink sink) throws IOException {
+        if (id.isBlank() || !keys.revoke(id)) {
+            error(sink, 404, "not_found_error", "No key " + id + ".", "id");
+            return;
+        }
+        ok(sink, 200, JSON.createObjectNode().put("revoked", id));
+    }
+
+    private static ObjectNode keyJson(ProxyKey k) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", k.id());
+        o.put("name", k.name());
+        o.put("environment", k.environment());
+        o.put("owner", k.owner());
+        o.put("feature", k.defaults().feature());
+        o.put("department", k.defaults().department());
+        o.put("team", k.defaults().team());
+        o.put("enabled", k.enabled());
+        o.put("created_at", k.createdAt().toString());
+        return o;
+    }
+
+    private static String text(JsonNode json, String field) {
+        return json.hasNonNull(field) ? json.get(field).asText() : null;
     }
 
     private static ObjectNode policyJson(BudgetPolicy p) {
