@@ -31,6 +31,9 @@ import java.util.concurrent.TimeUnit;
  * store is back. Closing it flushes everything.
  */
 public final class GatewayRuntime implements AutoCloseable {
+    private static final Duration LAMBDA_DRAIN_EVERY = Duration.ofMinutes(1);
+    private long lastDrainNanos = System.nanoTime();
+
     private static final Duration SPOOL_DRAIN_INTERVAL = Duration.ofSeconds(15);
 
     private final Gateway gateway;
@@ -173,6 +176,23 @@ public final class GatewayRuntime implements AutoCloseable {
             budgetStores.close();
         } catch (RuntimeException e) {
             Log.error(null, "budget stores did not close cleanly", e);
+        }
+    }
+
+    /**
+     * What a Lambda handler does after each invocation (there is no background thread between invocations): writes
+     * the buffered usage records, and about once a minute delivers spooled records and releases orphaned reservations.
+     */
+    public void afterInvocation() {
+        try {
+            usageLog.flush();
+            if (System.nanoTime() - lastDrainNanos > LAMBDA_DRAIN_EVERY.toNanos()) {
+                lastDrainNanos = System.nanoTime();
+                usageLog.drainSpool();
+                sweepQuietly();
+            }
+        } catch (RuntimeException e) {
+            Log.error(null, "usage flush after invocation failed; records stay buffered", e);
         }
     }
 

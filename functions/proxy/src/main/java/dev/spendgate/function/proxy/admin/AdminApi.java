@@ -154,15 +154,8 @@ public final class AdminApi {
     }
 
     private void put(byte[] body, ResponseSink sink) throws IOException {
-        JsonNode json;
-        try {
-            json = JSON.readTree(body);
-        } catch (IOException e) {
-            error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
-            return;
-        }
-        if (json == null || !json.isObject()) {
-            error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
+        JsonNode json = jsonObject(body, sink);
+        if (json == null) {
             return;
         }
         String field = null;
@@ -264,15 +257,8 @@ public final class AdminApi {
     }
 
     private void createKey(byte[] body, ResponseSink sink) throws IOException {
-        JsonNode json;
-        try {
-            json = JSON.readTree(body);
-        } catch (IOException e) {
-            error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
-            return;
-        }
-        if (json == null || !json.isObject()) {
-            error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
+        JsonNode json = jsonObject(body, sink);
+        if (json == null) {
             return;
         }
         String name = json.path("name").asText("").trim();
@@ -324,6 +310,22 @@ public final class AdminApi {
             return;
         }
         ok(sink, 200, JSON.createObjectNode().put("revoked", id));
+    }
+
+    /** The body as a JSON object, or null after answering 400. */
+    private static JsonNode jsonObject(byte[] body, ResponseSink sink) throws IOException {
+        JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (IOException e) {
+            error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
+            return null;
+        }
+        if (json == null || !json.isObject()) {
+            error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
+            return null;
+        }
+        return json;
     }
 
     private static ObjectNode keyJson(ProxyKey k) {

@@ -5,7 +5,6 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.spendgate.function.proxy.GatewayRuntime;
-import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
@@ -13,7 +12,6 @@ import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -26,10 +24,8 @@ import java.util.Map;
  * safe; batches the store refuses go to the DynamoDB spool.
  */
 public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
-    private static final Duration DRAIN_EVERY = Duration.ofMinutes(1);
 
     private final GatewayRuntime runtime;
-    private long lastDrainNanos = System.nanoTime();
 
     /** Builds the AWS wiring once per execution environment, from the function's environment variables. */
     public ProxyHandler() {
@@ -61,7 +57,7 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
             return sink.toEvent();
         }
         runtime.gateway().handle(new GatewayRequest(method, path, headers, body), sink);
-        flushUsage();
+        runtime.afterInvocation();
         return sink.toEvent();
     }
 
@@ -102,19 +98,6 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
                 .append(java.net.URLEncoder.encode(v == null ? "" : v, StandardCharsets.UTF_8))
                 .append('&'));
         return sb.substring(0, sb.length() - 1);
-    }
-
-    private void flushUsage() {
-        try {
-            runtime.usageLog().flush();
-            if (System.nanoTime() - lastDrainNanos > DRAIN_EVERY.toNanos()) {
-                lastDrainNanos = System.nanoTime();
-                runtime.usageLog().drainSpool();
-                runtime.sweepQuietly();
-            }
-        } catch (RuntimeException e) {
-            Log.error(null, "usage flush after invocation failed; records stay buffered", e);
-        }
     }
 
     /** Collects the response for API Gateway's proxy integration format. */

@@ -23,12 +23,10 @@ import java.util.Objects;
  * reservations handled once a minute.
  */
 public final class StreamingBootstrap {
-    private static final Duration DRAIN_EVERY = Duration.ofMinutes(1);
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
 
     private final GatewayRuntime runtime;
     private final RuntimeApiClient api;
-    private long lastDrainNanos = System.nanoTime();
 
     StreamingBootstrap(GatewayRuntime runtime, RuntimeApiClient api) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
@@ -106,7 +104,7 @@ public final class StreamingBootstrap {
             }
         } finally {
             if (llmCall) {
-                flushUsage();
+                runtime.afterInvocation();
             }
         }
     }
@@ -128,18 +126,5 @@ public final class StreamingBootstrap {
                 null);
         response.start(403, new Headers().set("Content-Type", "application/json"), error.length);
         response.write(error);
-    }
-
-    private void flushUsage() {
-        try {
-            runtime.usageLog().flush();
-            if (System.nanoTime() - lastDrainNanos > DRAIN_EVERY.toNanos()) {
-                lastDrainNanos = System.nanoTime();
-                runtime.usageLog().drainSpool();
-                runtime.sweepQuietly();
-            }
-        } catch (RuntimeException e) {
-            Log.error(null, "usage flush after invocation failed; records stay buffered", e);
-        }
     }
 }
