@@ -64,12 +64,12 @@ class MonthlyReportTest {
             "ChargePeriodStart",
             "ContractedCost",
             "EffectiveCost",
-            "InvoiceIssuer",
+            "InvoiceIssuerName",
             "ListCost",
             "PricingQuantity",
             "PricingUnit",
-            "Provider",
-            "Publisher",
+            "ProviderName",
+            "PublisherName",
             "ServiceCategory",
             "ServiceName");
     static final List<String> NOT_NULL = List.of(
@@ -83,10 +83,10 @@ class MonthlyReportTest {
             "ChargePeriodStart",
             "ContractedCost",
             "EffectiveCost",
-            "InvoiceIssuer",
+            "InvoiceIssuerName",
             "ListCost",
-            "Provider",
-            "Publisher",
+            "ProviderName",
+            "PublisherName",
             "ServiceCategory",
             "ServiceName",
             "ChargeFrequency",
@@ -293,7 +293,7 @@ class MonthlyReportTest {
         for (CSVRecord r : csv(MonthlyReport.FOCUS)) {
             assertThat(keys.add(List.of(
                             r.get("ChargePeriodStart"),
-                            r.get("Provider"),
+                            r.get("ProviderName"),
                             r.get("SkuPriceId"),
                             r.get("ChargeCategory"),
                             r.get("Tags"))))
@@ -302,10 +302,12 @@ class MonthlyReportTest {
             days.add(r.get("ChargePeriodStart"));
         }
         assertThat(days).hasSize(10);
-        assertThat(csv(MonthlyReport.FOCUS)).extracting(r -> r.get("Publisher")).contains("OpenAI", "Anthropic");
+        assertThat(csv(MonthlyReport.FOCUS))
+                .extracting(r -> r.get("PublisherName"))
+                .contains("OpenAI", "Anthropic");
         assertThat(csv(MonthlyReport.FOCUS))
                 .filteredOn(r -> r.get("ServiceName").equals("Amazon Bedrock"))
-                .extracting(r -> r.get("InvoiceIssuer") + "|" + r.get("Publisher"))
+                .extracting(r -> r.get("InvoiceIssuerName") + "|" + r.get("PublisherName"))
                 .containsOnly("Amazon Web Services|Anthropic");
     }
 

@@ -156,7 +156,7 @@ public final class FocusCharges {
         return providerName(provider);
     }
 
-    /** The provider's display name (FOCUS Provider and InvoiceIssuer). */
+    /** The provider's display name (FOCUS ProviderName and InvoiceIssuerName). */
     public static String providerName(String provider) {
         if (provider == null) {
             return "Unknown";
