@@ -73,10 +73,13 @@ final class NagSuppressionsConfig {
                 true,
                 because(
                         "AwsSolutions-IAM5",
-                        "The proxy writes usage batches under keys it generates (usage/v1/year=/month=/day=/hour=/"
-                                + "part-<time>-<id>.ndjson.gz); the wildcard is limited to the usage/ prefix and to"
-                                + " s3:PutObject.",
-                        List.of("Resource::<StorageDataBucketB1B922FA.Arn>/usage/*")));
+                        "The proxy writes usage batches and posted outcomes under keys it generates"
+                                + " (usage/v1/year=/month=/day=/hour=/part-<time>-<id>.ndjson.gz,"
+                                + " outcomes/v1/year=/month=/day=/<id>.json); the wildcards are limited to those two"
+                                + " prefixes and to s3:PutObject.",
+                        List.of(
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*")));
         List<String> wildcardModels = stack.bedrockResourceArns().stream()
                 .filter(arn -> arn.contains("*"))
                 .map(arn -> "Resource::" + arn)
@@ -108,14 +111,17 @@ final class NagSuppressionsConfig {
                 true,
                 because(
                         "AwsSolutions-IAM5",
-                        "The report runner reads usage, findings and earlier reports, writes reports/YYYY-MM/ and"
+                        "The report runner reads usage, findings, outcomes, the chargeback rules (config/) and earlier"
+                                + " reports, writes reports/YYYY-MM/ and"
                                 + " Athena results; each wildcard is limited to one prefix (writes to reports/ and"
                                 + " athena-results/ only).",
                         List.of(
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/reports/*",
-                                "Resource::<StorageDataBucketB1B922FA.Arn>/athena-results/*")));
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/athena-results/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/config/*")));
         for (var function : List.of(jobs.wasteDetector(), jobs.reportRunner())) {
             suppress(
                     function,

@@ -95,6 +95,7 @@ public final class ProxyApi extends Construct {
                 "dynamodb:DeleteItem",
                 "dynamodb:Scan"));
         role.addToPolicy(Policies.writeObjects("WriteUsage", storage.data(), Storage.USAGE_PREFIX));
+        role.addToPolicy(Policies.writeObjects("WriteOutcomes", storage.data(), Storage.OUTCOMES_PREFIX));
         role.addToPolicy(Policies.allow(
                 "ReadProviderKeys", List.of("secretsmanager:GetSecretValue"), List.of(providerKeys.getSecretArn())));
         role.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));

@@ -87,7 +87,7 @@ public final class ScheduledJobs extends Construct {
         Role reportRole = Policies.lambdaRole(
                 this,
                 "ReportRunnerRole",
-                "Spendgate monthly report: reads usage, findings and budget policies; writes reports; emails them",
+                "Spendgate monthly report: reads usage, findings, outcomes, rules and budget policies; writes reports; emails them",
                 reportLogs);
         reportRole.addToPolicy(Policies.readObjects(
                 "ReadInputs",
@@ -95,14 +95,18 @@ public final class ScheduledJobs extends Construct {
                 Storage.USAGE_PREFIX,
                 Storage.FINDINGS_PREFIX,
                 Storage.REPORTS_PREFIX,
-                Storage.ATHENA_RESULTS_PREFIX));
+                Storage.ATHENA_RESULTS_PREFIX,
+                Storage.OUTCOMES_PREFIX,
+                Storage.CONFIG_PREFIX));
         reportRole.addToPolicy(Policies.listPrefixes(
                 "ListInputs",
                 bucket,
                 Storage.USAGE_PREFIX,
                 Storage.FINDINGS_PREFIX,
                 Storage.REPORTS_PREFIX,
-                Storage.ATHENA_RESULTS_PREFIX));
+                Storage.ATHENA_RESULTS_PREFIX,
+                Storage.OUTCOMES_PREFIX,
+                Storage.CONFIG_PREFIX));
         reportRole.addToPolicy(
                 Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX, Storage.ATHENA_RESULTS_PREFIX));
         reportRole.addToPolicy(Policies.allow(
@@ -148,6 +152,7 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_BUDGETS_TABLE", storage.budgets().getTableName());
         reportEnv.put("SPENDGATE_REPORT_EMAIL_FROM", senderAddress);
         reportEnv.put("SPENDGATE_REPORT_EMAIL_TO", recipients);
+        reportEnv.put("SPENDGATE_CHARGEBACK_RULES_KEY", Storage.CHARGEBACK_RULES_KEY);
         reportEnv.put("SPENDGATE_ATHENA_WORKGROUP", Storage.ATHENA_WORKGROUP);
         reportEnv.put("SPENDGATE_ATHENA_DATABASE", Storage.GLUE_DATABASE);
         reportEnv.put("SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE);

@@ -1,6 +1,7 @@
 package dev.spendgate.infra;
 
 import dev.spendgate.aws.dynamodb.DynamoDbTables;
+import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.usage.UsageLayout;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,13 @@ public final class Storage extends Construct {
     public static final String USAGE_PREFIX = UsageLayout.ROOT.substring(0, UsageLayout.ROOT.indexOf('/') + 1);
 
     public static final String FINDINGS_PREFIX = "findings/";
+    /** Outcomes posted to {@code /v1/outcomes} (cost per outcome in the monthly report). */
+    public static final String OUTCOMES_PREFIX = OutcomeLog.ROOT.substring(0, OutcomeLog.ROOT.indexOf('/') + 1);
+    /** Operator-provided configuration, e.g. the chargeback rules. */
+    public static final String CONFIG_PREFIX = "config/";
+    /** Where the report runner looks for the chargeback rules (README, Finance reports). */
+    public static final String CHARGEBACK_RULES_KEY = CONFIG_PREFIX + "chargeback-rules.json";
+
     public static final String REPORTS_PREFIX = "reports/";
     public static final String ATHENA_RESULTS_PREFIX = "athena-results/";
     public static final String GLUE_DATABASE = "spendgate";

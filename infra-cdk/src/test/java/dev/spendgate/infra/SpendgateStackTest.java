@@ -399,6 +399,7 @@ class SpendgateStackTest {
                         "UseSpool",
                         "UseBudgets",
                         "WriteUsage",
+                        "WriteOutcomes",
                         "ReadProviderKeys",
                         "PublishAlerts",
                         "EncryptAlerts")
@@ -419,6 +420,7 @@ class SpendgateStackTest {
                                 "[dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem, dynamodb:Scan]",
                                 arn("StorageBudgetsTable")))
                 .containsEntry("WriteUsage", grant("[s3:PutObject]", objects("usage/")))
+                .containsEntry("WriteOutcomes", grant("[s3:PutObject]", objects("outcomes/")))
                 .containsEntry("ReadProviderKeys", grant("[secretsmanager:GetSecretValue]", ref("ProviderKeys")))
                 .containsEntry("PublishAlerts", grant("[sns:Publish]", ref("Alerts")))
                 .containsEntry("EncryptAlerts", grant("[kms:GenerateDataKey, kms:Decrypt]", arn("AlertsKey")));
@@ -483,7 +485,10 @@ class SpendgateStackTest {
                 .startsWith("[ses:SendEmail, ses:SendRawEmail] on ")
                 .contains(":identity/")
                 .contains(logicalId("SenderIdentity"));
-        assertThat(s.get("ReadInputs")).doesNotContain("PutObject");
+        assertThat(s.get("ReadInputs"))
+                .doesNotContain("PutObject")
+                .contains(objects("outcomes/"))
+                .contains(objects("config/"));
     }
 
     @Test

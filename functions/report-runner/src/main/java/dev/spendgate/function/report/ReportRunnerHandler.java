@@ -72,10 +72,12 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         this.source = athena != null ? athena : MonthlyUsageSource.fromLog(store);
         ChargebackRules rules = config.rulesKey() == null
                 ? config.report().rules(null)
-                : store.get(config.rulesKey())
-                        .map(ChargebackRules::parse)
-                        .orElseThrow(() -> new IllegalStateException(
-                                "chargeback rules object " + config.rulesKey() + " is missing"));
+                : store.get(config.rulesKey()).map(ChargebackRules::parse).orElseGet(() -> {
+                    // the stack always names the key; until the operator uploads rules, everything is suspense
+                    System.out.println("{\"level\":\"WARN\",\"message\":\"no chargeback rules at " + config.rulesKey()
+                            + ": all spend goes to the suspense account\"}");
+                    return config.report().rules(null);
+                });
         MonthlyReport monthly = MonthlyReport.create(
                 new MonthlyReport.Settings(
                         config.report().contractedCatalog(),

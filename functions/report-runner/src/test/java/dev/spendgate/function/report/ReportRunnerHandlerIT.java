@@ -76,9 +76,13 @@ class ReportRunnerHandlerIT {
     }
 
     ReportRunnerHandler handler() {
+        return handler("config/chargeback.json");
+    }
+
+    ReportRunnerHandler handler(String rulesKey) {
         ReportRunnerConfig config = ReportRunnerConfig.fromEnv(Map.of(
                 "SPENDGATE_USAGE_BUCKET", "unused-in-test",
-                "SPENDGATE_CHARGEBACK_RULES_KEY", "config/chargeback.json",
+                "SPENDGATE_CHARGEBACK_RULES_KEY", rulesKey,
                 "SPENDGATE_REPORT_EMAIL_TO", "cfo@example.test",
                 "SPENDGATE_REPORT_EMAIL_FROM", "reports@spendgate.test"));
         return new ReportRunnerHandler(
@@ -96,6 +100,17 @@ class ReportRunnerHandlerIT {
         try (InputStream in = ReportRunnerHandlerIT.class.getResourceAsStream("/events/" + name)) {
             return JSON.readValue(in, new TypeReference<>() {});
         }
+    }
+
+    @Test
+    void rulesObjectNotUploadedYet_reportStillRunsWithEverythingInSuspense() throws Exception {
+        Map<String, Object> result =
+                handler("config/not-uploaded.json").handleRequest(event("scheduled-monthly.json"), null);
+
+        assertThat(result).containsEntry("month", "2026-11");
+        String chargeback =
+                new String(store.get("reports/2026-11/chargeback.csv").orElseThrow());
+        assertThat(chargeback).doesNotContain(",direct,").contains(",suspense,");
     }
 
     @Test
