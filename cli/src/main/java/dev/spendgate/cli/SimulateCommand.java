@@ -7,9 +7,12 @@ import dev.spendgate.domain.simulate.Simulation;
 import dev.spendgate.domain.simulate.TrafficSimulator;
 import dev.spendgate.domain.waste.WasteCategory;
 import dev.spendgate.embedded.FileSystemObjectStore;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
@@ -27,6 +30,29 @@ import picocli.CommandLine.Spec;
         description = "Write a month of seeded synthetic usage (with planted waste and its ground truth) to the data"
                 + " directory, plus the keys and budgets it uses.")
 final class SimulateCommand implements Callable<Integer> {
+    /**
+     * GL accounts and cost centres for the simulated departments, so {@code ./spendgate report} on a simulated month
+     * shows direct, shared and suspense lines: platform's shared document search is spread over the departments in
+     * proportion to their spend, research has no rule and lands in suspense.
+     */
+    static final String EXAMPLE_CHARGEBACK_RULES = """
+            {
+              "suspense": {"gl_account": "6999", "cost_centre": "CC-SUSPENSE"},
+              "rules": [
+                {"department": "support", "gl_account": "6100", "cost_centre": "CC-100"},
+                {"department": "engineering", "gl_account": "6200", "cost_centre": "CC-200"},
+                {"department": "sales", "gl_account": "6300", "cost_centre": "CC-300"},
+                {"department": "finance", "gl_account": "6400", "cost_centre": "CC-400"},
+                {"department": "marketing", "gl_account": "6500", "cost_centre": "CC-500"},
+                {"department": "people", "gl_account": "6600", "cost_centre": "CC-600"},
+                {"department": "legal", "gl_account": "6700", "cost_centre": "CC-700"}
+              ],
+              "shared": [
+                {"department": "engineering", "team": "platform", "allocation": "proportional", "gl_account": "6250"}
+              ]
+            }
+            """;
+
     @Mixin
     SpendgateCli.DataDirOption dir;
 
@@ -115,6 +141,16 @@ final class SimulateCommand implements Callable<Integer> {
         }
         table.print(out);
         out.println("Ground truth: " + dir.dataDir.resolve(Simulation.groundTruthKey(m)));
+        Path rules = dir.dataDir.resolve("chargeback-rules.json");
+        if (!Files.exists(rules)) {
+            try {
+                Files.writeString(rules, EXAMPLE_CHARGEBACK_RULES);
+                out.println("Chargeback rules (an example for the simulated departments; research is left unmapped): "
+                        + rules);
+            } catch (IOException e) {
+                err.println("spendgate simulate: could not write " + rules + ": " + e.getMessage());
+            }
+        }
         out.println("Next: ./spendgate waste --from " + m.atDay(1) + " --to "
                 + m.plusMonths(1).atDay(1)
                 + (dir.dataDir.toString().equals(".spendgate") ? "" : " --data-dir " + dir.dataDir));

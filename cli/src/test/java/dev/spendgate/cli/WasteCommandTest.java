@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.embedded.FileKeyStore;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,6 +61,48 @@ class WasteCommandTest {
         assertThat(json.at("/advisor/0/rank").asInt()).isEqualTo(1);
         assertThat(json.at("/input/records").asLong())
                 .isEqualTo(json.get("calls_analysed").asLong());
+    }
+
+    @Test
+    void simulateThenReport_simulatedMonth_chargebackMapsDepartmentsSharesPlatformAndBalancesToTheFocusTotal()
+            throws Exception {
+        assertThat(CliRun.of(
+                                "simulate",
+                                "--month",
+                                "2026-10",
+                                "--seed",
+                                "3",
+                                "--calls",
+                                "5000",
+                                "--data-dir",
+                                dir.toString())
+                        .code())
+                .isZero();
+        Path out = dir.resolve("out");
+
+        CliRun report = CliRun.of(
+                "report", "--month", "2026-10", "--out", out.toString(), "--no-email", "--data-dir", dir.toString());
+
+        assertThat(report.code()).as(report.err()).isZero();
+        List<String> lines = Files.readAllLines(out.resolve("chargeback.csv"));
+        assertThat(lines).anyMatch(l -> l.contains(",6100,CC-100,direct,"));
+        assertThat(lines).anyMatch(l -> l.contains(",6250,") && l.contains(",shared,"));
+        assertThat(lines).anyMatch(l -> l.startsWith("2026-10,research,") && l.contains(",suspense,"));
+        BigDecimal chargeback = BigDecimal.ZERO;
+        for (String l : lines.subList(1, lines.size())) {
+            chargeback = chargeback.add(new BigDecimal(l.substring(l.lastIndexOf(',') + 1)));
+        }
+        BigDecimal focus = BigDecimal.ZERO;
+        try (var parser = org.apache.commons.csv.CSVFormat.DEFAULT
+                .builder()
+                .setHeader()
+                .get()
+                .parse(Files.newBufferedReader(out.resolve("focus-1.1.csv")))) {
+            for (var row : parser) {
+                focus = focus.add(new BigDecimal(row.get("BilledCost")));
+            }
+        }
+        assertThat(chargeback).isEqualByComparingTo(focus.setScale(2, java.math.RoundingMode.HALF_EVEN));
     }
 
     @Test
