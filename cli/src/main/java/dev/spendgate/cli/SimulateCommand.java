@@ -1,10 +1,14 @@
 package dev.spendgate.cli;
 
+import dev.spendgate.domain.outcome.Outcome;
+import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.simulate.GroundTruth;
 import dev.spendgate.domain.simulate.PlantedWaste;
 import dev.spendgate.domain.simulate.Simulation;
 import dev.spendgate.domain.simulate.TrafficSimulator;
+import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.waste.WasteCategory;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import java.io.IOException;
@@ -14,8 +18,13 @@ import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -76,6 +85,50 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Roughly how many calls the month has (at least " + TrafficSimulator.MIN_CALLS
                     + "). Default: ${DEFAULT-VALUE}.")
     long calls;
+
+    /** Which simulated sessions end in which business outcome, and how often (the rest end without one). */
+    private static final Map<String, String> OUTCOME_OF_FEATURE =
+            Map.of("support-chat", "ticket_resolved", "policy-qa", "question_answered");
+
+    private static final double OUTCOME_RATE = 0.7;
+
+    /**
+     * Records one outcome for about 70 % of the support-chat and policy-qa sessions, a minute after the session's last
+     * call, the same for the same seed; returns the count per outcome name.
+     */
+    private Map<String, Long> recordOutcomes(YearMonth m, FileSystemObjectStore store) {
+        Map<String, UsageRecord> lastCallOfSession = new TreeMap<>();
+        UsageLogReader.create(store)
+                .read(
+                        m.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(),
+                        m.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(),
+                        r -> {
+                            String feature = r.attribution().feature();
+                            String session = r.attribution().session();
+                            if (session != null && OUTCOME_OF_FEATURE.containsKey(feature)) {
+                                lastCallOfSession.merge(
+                                        feature + "/" + session,
+                                        r,
+                                        (a, b) -> a.tsStart().isAfter(b.tsStart()) ? a : b);
+                            }
+                        });
+        Random random = new Random(seed);
+        OutcomeLog log = OutcomeLog.create(store);
+        Map<String, Long> counts = new TreeMap<>();
+        for (UsageRecord last : lastCallOfSession.values()) {
+            if (random.nextDouble() >= OUTCOME_RATE) {
+                continue;
+            }
+            String name = OUTCOME_OF_FEATURE.get(last.attribution().feature());
+            Instant ts = last.tsStart().plusSeconds(60);
+            if (!YearMonth.from(ts.atZone(ZoneOffset.UTC)).equals(m)) {
+                ts = last.tsStart();
+            }
+            log.record(new Outcome(ts, last.attribution().session(), null, name, 1, last.keyId()));
+            counts.merge(name, 1L, Long::sum);
+        }
+        return counts;
+    }
 
     @Override
     public Integer call() {
@@ -141,6 +194,11 @@ final class SimulateCommand implements Callable<Integer> {
         }
         table.print(out);
         out.println("Ground truth: " + dir.dataDir.resolve(Simulation.groundTruthKey(m)));
+        Map<String, Long> outcomes = recordOutcomes(m, new FileSystemObjectStore(dir.dataDir));
+        out.println("Outcomes (as an app would POST them to /v1/outcomes): "
+                + outcomes.entrySet().stream()
+                        .map(e -> String.format("%,d %s", e.getValue(), e.getKey()))
+                        .collect(java.util.stream.Collectors.joining(", ")));
         Path rules = dir.dataDir.resolve("chargeback-rules.json");
         if (!Files.exists(rules)) {
             try {

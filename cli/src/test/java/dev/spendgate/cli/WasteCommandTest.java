@@ -103,6 +103,12 @@ class WasteCommandTest {
             }
         }
         assertThat(chargeback).isEqualByComparingTo(focus.setScale(2, java.math.RoundingMode.HALF_EVEN));
+        String pdf;
+        try (var doc =
+                org.apache.pdfbox.Loader.loadPDF(out.resolve("board-report.pdf").toFile())) {
+            pdf = new org.apache.pdfbox.text.PDFTextStripper().getText(doc);
+        }
+        assertThat(pdf).contains("ticket_resolved").contains("question_answered");
     }
 
     @Test
