@@ -101,8 +101,9 @@ final class NagSuppressionsConfig {
                 true,
                 because(
                         "AwsSolutions-IAM5",
-                        "The waste detector reads usage objects (GetObject, usage/ only) and writes dated findings"
-                                + " (PutObject, findings/ only); object names are not known in advance.",
+                        "The waste detector reads usage objects (GetObject, usage/ only), writes dated findings"
+                                + " (PutObject, findings/ only) and reads back its day's alert marker there; object"
+                                + " names are not known in advance.",
                         List.of(
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*")));

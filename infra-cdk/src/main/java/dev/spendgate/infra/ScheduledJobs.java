@@ -60,6 +60,8 @@ public final class ScheduledJobs extends Construct {
         wasteRole.addToPolicy(Policies.readObjects("ReadUsage", bucket, Storage.USAGE_PREFIX));
         wasteRole.addToPolicy(Policies.listPrefixes("ListUsage", bucket, Storage.USAGE_PREFIX));
         wasteRole.addToPolicy(Policies.writeObjects("WriteFindings", bucket, Storage.FINDINGS_PREFIX));
+        // reads back only its own marker (findings/YYYY-MM-DD.alerted) so a retried run does not alert twice
+        wasteRole.addToPolicy(Policies.readObjects("ReadFindings", bucket, Storage.FINDINGS_PREFIX));
         // The key and budget rules list keys and budget policies (Scan); nothing else in those tables.
         wasteRole.addToPolicy(Policies.table("ListKeys", storage.keys(), "dynamodb:Scan"));
         wasteRole.addToPolicy(Policies.table("ListBudgetPolicies", storage.budgets(), "dynamodb:Scan"));

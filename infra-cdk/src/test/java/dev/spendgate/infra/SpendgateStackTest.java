@@ -435,6 +435,7 @@ class SpendgateStackTest {
                         "ReadUsage",
                         "ListUsage",
                         "WriteFindings",
+                        "ReadFindings",
                         "ListKeys",
                         "ListBudgetPolicies",
                         "PublishAlerts",
@@ -445,6 +446,7 @@ class SpendgateStackTest {
                 .containsEntry(
                         "ListUsage", grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[usage/*]"))
                 .containsEntry("WriteFindings", grant("[s3:PutObject]", objects("findings/")))
+                .containsEntry("ReadFindings", grant("[s3:GetObject]", objects("findings/")))
                 .containsEntry(
                         "WriteOwnLogs",
                         grant("[logs:CreateLogStream, logs:PutLogEvents]", arn("JobsWasteDetectorLogs")));

@@ -17,6 +17,7 @@ import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteReportJson;
 import dev.spendgate.domain.waste.WasteWindow;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -125,6 +126,12 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         if (alerts == null || top.isEmpty()) {
             return 0;
         }
+        // A retried run (EventBridge Scheduler retries failed invocations) rewrites the same findings but must not
+        // alert the day twice: a marker beside the findings records that the day's alert went out.
+        String marker = key.replace(".json", ".alerted");
+        if (store.get(marker).isPresent()) {
+            return 0;
+        }
         StringBuilder message = new StringBuilder();
         message.append("Spendgate found $")
                 .append(report.monthlySavingsUsd()
@@ -169,6 +176,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         attributes.put("monthly_savings_usd", report.monthlySavingsUsd().toPlainString());
         attributes.put("findings_key", key);
         alerts.send(new AlertSink.Notice("Spendgate waste findings for " + day, message.toString(), attributes));
+        store.put(marker, ("{\"alerted_findings\":" + top.size() + "}").getBytes(StandardCharsets.UTF_8));
         return top.size();
     }
 

@@ -88,6 +88,23 @@ class WasteDetectorHandlerIT {
     }
 
     @Test
+    void handleRequest_retriedRunForTheSameDay_rewritesFindingsButAlertsOnce() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> governance, sink, CLOCK, 5);
+        Map<String, Object> event = event("scheduled-2026-11-01.json");
+        event.put("time", "2026-11-02T03:00:00Z");
+
+        Map<String, Object> first = handler.handleRequest(event, null);
+        Map<String, Object> retry = handler.handleRequest(event, null);
+
+        assertThat(first).containsEntry("alerted_findings", 5);
+        assertThat(retry)
+                .containsEntry("findings_key", "findings/2026-11-02.json")
+                .containsEntry("alerted_findings", 0);
+        assertThat(sink.notices).hasSize(1);
+    }
+
+    @Test
     void handleRequest_withoutKeyAndBudgetStores_skipsTheRulesThatNeedThem() throws Exception {
         WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> Governance.UNKNOWN, null, CLOCK, 5);
 
