@@ -63,6 +63,14 @@ public final class GatewayRuntime implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+            // full buffers are written on this thread too, so no call waits for the store (bench/RESULTS.md)
+            usageLog.flushInBackground(task -> scheduler.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    Log.error(null, "usage log flush failed", e);
+                }
+            }));
             scheduler.scheduleWithFixedDelay(
                     this::flushQuietly, flushInterval.toMillis(), flushInterval.toMillis(), TimeUnit.MILLISECONDS);
             scheduler.scheduleWithFixedDelay(this::flushBudgetsQuietly, 1000, 1000, TimeUnit.MILLISECONDS);

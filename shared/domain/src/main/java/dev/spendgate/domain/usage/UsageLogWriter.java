@@ -12,6 +12,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -22,6 +25,8 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class UsageLogWriter implements AutoCloseable {
     private static final int SPOOL_DRAIN_PAGE = 25;
+    /** With a background flusher, the buffer may grow to this many times its size before callers wait for a flush. */
+    static final int BACKLOG_FACTOR = 8;
 
     private final ObjectStore store;
     private final UsageSpool spool;
@@ -31,6 +36,8 @@ public final class UsageLogWriter implements AutoCloseable {
     private List<UsageRecord> buffer = new ArrayList<>();
     private final List<Batch> unsaved = new ArrayList<>();
     private volatile FlushListener listener = FlushListener.NONE;
+    private volatile Executor flushExecutor;
+    private final AtomicBoolean flushQueued = new AtomicBoolean();
 
     private UsageLogWriter(ObjectStore store, UsageSpool spool, Clock clock, int maxBufferedRecords) {
         this.store = Objects.requireNonNull(store, "store");
@@ -52,16 +59,40 @@ public final class UsageLogWriter implements AutoCloseable {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
-    /** Adds a record; flushes when the buffer is full. */
+    /**
+     * Full buffers are flushed on {@code executor} instead of the appending thread, so a call never waits for the
+     * store's write (an fsync locally, an S3 PUT in AWS); only when the store falls {@link #BACKLOG_FACTOR} buffers
+     * behind does {@link #append} flush itself, which bounds memory. Without an executor (a Lambda, which flushes
+     * after each invocation) the appending thread flushes.
+     */
+    public void flushInBackground(Executor executor) {
+        this.flushExecutor = Objects.requireNonNull(executor, "executor");
+    }
+
+    /** Adds a record; flushes when the buffer is full (in the background when an executor is set). */
     public void append(UsageRecord record) {
         Objects.requireNonNull(record, "record");
-        boolean full;
+        int size;
         synchronized (this) {
             buffer.add(record);
-            full = buffer.size() >= maxBufferedRecords;
+            size = buffer.size();
         }
-        if (full) {
+        if (size < maxBufferedRecords) {
+            return;
+        }
+        Executor executor = flushExecutor;
+        if (executor == null || size >= maxBufferedRecords * BACKLOG_FACTOR) {
             flush();
+        } else if (flushQueued.compareAndSet(false, true)) {
+            try {
+                executor.execute(() -> {
+                    flushQueued.set(false);
+                    flush();
+                });
+            } catch (RejectedExecutionException e) {
+                flushQueued.set(false);
+                flush();
+            }
         }
     }
 

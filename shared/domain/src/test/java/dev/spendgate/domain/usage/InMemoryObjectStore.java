@@ -7,7 +7,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** A fake object store that can be switched off to simulate an outage. */
-final class InMemoryObjectStore implements ObjectStore {
+class InMemoryObjectStore implements ObjectStore {
     final ConcurrentSkipListMap<String, byte[]> objects = new ConcurrentSkipListMap<>();
     volatile boolean down;
     int puts;

@@ -8,6 +8,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class UsageLogWriterTest {
@@ -39,6 +43,66 @@ class UsageLogWriterTest {
         }
         assertThat(small.buffered()).isZero();
         assertThat(readAll()).hasSize(3);
+    }
+
+    @Test
+    void append_bufferFullWithBackgroundFlusher_returnsWithoutWaitingForTheStore() throws Exception {
+        CountDownLatch storeEntered = new CountDownLatch(1);
+        CountDownLatch releaseStore = new CountDownLatch(1);
+        InMemoryObjectStore slow = new InMemoryObjectStore() {
+            @Override
+            public void put(String key, byte[] content) {
+                storeEntered.countDown();
+                try {
+                    releaseStore.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                super.put(key, content);
+            }
+        };
+        ExecutorService flusher = Executors.newSingleThreadExecutor();
+        try {
+            UsageLogWriter small = UsageLogWriter.create(slow, spool, Clock.systemUTC(), 3);
+            small.flushInBackground(flusher);
+            for (int i = 0; i < 3; i++) {
+                small.append(UsageRecords.priced("r" + i, T0, "f", "gpt-4o", "0.01"));
+            }
+            assertThat(storeEntered.await(5, TimeUnit.SECONDS)).isTrue();
+
+            // the store is stuck in a write: appends still return at once
+            for (int i = 3; i < 6; i++) {
+                small.append(UsageRecords.priced("r" + i, T0, "f", "gpt-4o", "0.01"));
+            }
+            assertThat(small.buffered()).isEqualTo(3);
+
+            releaseStore.countDown();
+            small.flush();
+            flusher.shutdown();
+            assertThat(flusher.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(small.buffered()).isZero();
+            assertThat(recordsIn(slow))
+                    .extracting(UsageRecord::requestId)
+                    .containsExactlyInAnyOrder("r0", "r1", "r2", "r3", "r4", "r5");
+        } finally {
+            releaseStore.countDown();
+            flusher.shutdownNow();
+        }
+    }
+
+    @Test
+    void append_backgroundFlusherFarBehind_flushesOnTheCallerSoMemoryStaysBounded() {
+        List<Runnable> neverRun = new ArrayList<>();
+        UsageLogWriter small = UsageLogWriter.create(store, spool, Clock.systemUTC(), 3);
+        small.flushInBackground(neverRun::add);
+
+        for (int i = 0; i < 3 * UsageLogWriter.BACKLOG_FACTOR; i++) {
+            small.append(UsageRecords.priced("r" + i, T0, "f", "gpt-4o", "0.01"));
+        }
+
+        assertThat(neverRun).hasSize(1);
+        assertThat(small.buffered()).isZero();
+        assertThat(readAll()).hasSize(3 * UsageLogWriter.BACKLOG_FACTOR);
     }
 
     @Test
@@ -120,8 +184,12 @@ class UsageLogWriterTest {
     }
 
     private List<UsageRecord> readAll() {
+        return recordsIn(store);
+    }
+
+    private static List<UsageRecord> recordsIn(InMemoryObjectStore from) {
         List<UsageRecord> out = new ArrayList<>();
-        UsageLogReader.create(store).read(T0.minusSeconds(86400), T0.plusSeconds(86400), out::add);
+        UsageLogReader.create(from).read(T0.minusSeconds(86400), T0.plusSeconds(86400), out::add);
         return out;
     }
 }
