@@ -58,7 +58,9 @@ public final class ScheduledJobs extends Construct {
         Role wasteRole = Policies.lambdaRole(
                 this, "WasteDetectorRole", "Spendgate waste detector: reads usage, writes findings", wasteLogs);
         wasteRole.addToPolicy(Policies.readObjects("ReadUsage", bucket, Storage.USAGE_PREFIX));
-        wasteRole.addToPolicy(Policies.listPrefixes("ListUsage", bucket, Storage.USAGE_PREFIX));
+        // findings/ too: without ListBucket S3 answers 403, not 404, for the day's alert marker before it exists
+        wasteRole.addToPolicy(
+                Policies.listPrefixes("ListUsageAndFindings", bucket, Storage.USAGE_PREFIX, Storage.FINDINGS_PREFIX));
         wasteRole.addToPolicy(Policies.writeObjects("WriteFindings", bucket, Storage.FINDINGS_PREFIX));
         // reads back only its own marker (findings/YYYY-MM-DD.alerted) so a retried run does not alert twice
         wasteRole.addToPolicy(Policies.readObjects("ReadFindings", bucket, Storage.FINDINGS_PREFIX));

@@ -12,7 +12,7 @@ import software.amazon.awscdk.services.glue.CfnTable;
  * The Glue table over the usage log: gzip NDJSON objects under {@code usage/v1/year=/month=/day=/hour=/}, one JSON
  * object per call as {@code UsageRecordCodec} writes it. Partition projection computes the partitions from the
  * query's predicates, so no crawler or {@code MSCK REPAIR} is needed. Money stays exact: {@code cost_usd} is the plain
- * decimal string the codec writes ({@code CAST(cost_usd AS DECIMAL(38,12))} to sum it).
+ * decimal string the codec writes ({@code CAST(cost_usd AS DECIMAL(38,18))} to sum it).
  */
 final class UsageTableDefinition {
     /** Column name to Hive type, in the codec's field order. */

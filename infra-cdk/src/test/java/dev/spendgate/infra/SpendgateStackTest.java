@@ -433,7 +433,7 @@ class SpendgateStackTest {
                 .containsOnlyKeys(
                         "WriteOwnLogs",
                         "ReadUsage",
-                        "ListUsage",
+                        "ListUsageAndFindings",
                         "WriteFindings",
                         "ReadFindings",
                         "ListKeys",
@@ -444,7 +444,8 @@ class SpendgateStackTest {
                 .containsEntry("ListBudgetPolicies", grant("[dynamodb:Scan]", arn("StorageBudgetsTable")))
                 .containsEntry("ReadUsage", grant("[s3:GetObject]", objects("usage/")))
                 .containsEntry(
-                        "ListUsage", grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[usage/*]"))
+                        "ListUsageAndFindings",
+                        grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[usage/*, findings/*]"))
                 .containsEntry("WriteFindings", grant("[s3:PutObject]", objects("findings/")))
                 .containsEntry("ReadFindings", grant("[s3:GetObject]", objects("findings/")))
                 .containsEntry(

@@ -24,7 +24,7 @@ import java.util.Optional;
  *   <li>{@code SPENDGATE_REPORT_EMAIL_TO} (comma-separated), {@code SPENDGATE_REPORT_EMAIL_FROM},
  *       {@code SPENDGATE_REPORT_ATTACH_MAX_BYTES} (default 7000000)
  *   <li>{@code SPENDGATE_SMTP_HOST}, {@code SPENDGATE_SMTP_PORT} (25), {@code SPENDGATE_SMTP_USER},
- *       {@code SPENDGATE_SMTP_PASSWORD}, {@code SPENDGATE_SMTP_STARTTLS} (false)
+ *       {@code SPENDGATE_SMTP_PASSWORD}, {@code SPENDGATE_SMTP_STARTTLS} (true when a user is set, else false)
  *   <li>{@code SPENDGATE_REPORT_LLM_BASE_URL}, {@code SPENDGATE_REPORT_LLM_KEY} (a Spendgate key),
  *       {@code SPENDGATE_REPORT_LLM_MODEL}: draft the narrative with an LLM through Spendgate (off when unset)
  * </ul>
@@ -72,7 +72,10 @@ public record ReportEnvironment(
                                 (int) number(env.get("SPENDGATE_SMTP_PORT"), 25, "SPENDGATE_SMTP_PORT"),
                                 blankToNull(env.get("SPENDGATE_SMTP_USER")),
                                 env.get("SPENDGATE_SMTP_PASSWORD"),
-                                Boolean.parseBoolean(env.get("SPENDGATE_SMTP_STARTTLS"))),
+                                // with a user and password, TLS unless turned off explicitly: never log in in clear
+                                blankToNull(env.get("SPENDGATE_SMTP_STARTTLS")) == null
+                                        ? blankToNull(env.get("SPENDGATE_SMTP_USER")) != null
+                                        : Boolean.parseBoolean(env.get("SPENDGATE_SMTP_STARTTLS"))),
                 llm(env));
     }
 

@@ -36,7 +36,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 public final class ReportRunnerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final MonthlyReport report;
+    private final ReportRunnerConfig config;
+    private final Supplier<List<BudgetPolicy>> budgets;
     private final MonthlyUsageSource source;
     private final ObjectStore store;
     private final MonthlyReport.Email email;
@@ -70,6 +71,23 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.source = athena != null ? athena : MonthlyUsageSource.fromLog(store);
+        this.config = config;
+        this.budgets = Objects.requireNonNull(budgets, "budgets");
+        this.email = config.report().emailTo().isEmpty() || transport == null
+                ? null
+                : new MonthlyReport.Email(
+                        config.report().emailFrom(),
+                        config.report().emailTo(),
+                        config.report().maxAttachmentBytes(),
+                        transport,
+                        linkFor);
+    }
+
+    /**
+     * The report as configured now: chargeback rules and budget policies are read on every run, not when the instance
+     * starts (a SnapStart snapshot would otherwise keep the rules and budgets of the day the version was published).
+     */
+    private MonthlyReport monthlyReport() {
         ChargebackRules rules = config.rulesKey() == null
                 ? config.report().rules(null)
                 : store.get(config.rulesKey()).map(ChargebackRules::parse).orElseGet(() -> {
@@ -86,17 +104,9 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                         budgets.get(),
                         config.report().focus()),
                 clock);
-        this.report = config.report().llm() == null
+        return config.report().llm() == null
                 ? monthly
                 : monthly.withLlmNarrative(new LlmNarrative(config.report().llm()));
-        this.email = config.report().emailTo().isEmpty() || transport == null
-                ? null
-                : new MonthlyReport.Email(
-                        config.report().emailFrom(),
-                        config.report().emailTo(),
-                        config.report().maxAttachmentBytes(),
-                        transport,
-                        linkFor);
     }
 
     @Override
@@ -108,7 +118,7 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                 : YearMonth.parse(m.toString());
         boolean force = Boolean.parseBoolean(String.valueOf(input.getOrDefault("force_email", "false")));
         String prefix = "reports/" + month + "/";
-        MonthlyReport.Result r = report.run(month, source, store, store, prefix, email, force);
+        MonthlyReport.Result r = monthlyReport().run(month, source, store, store, prefix, email, force);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("month", month.toString());
         out.put("prefix", prefix);

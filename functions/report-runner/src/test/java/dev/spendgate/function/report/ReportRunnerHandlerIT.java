@@ -103,6 +103,19 @@ class ReportRunnerHandlerIT {
     }
 
     @Test
+    void rulesUploadedAfterTheInstanceStarted_areUsedByTheNextRun() throws Exception {
+        ReportRunnerHandler handler = handler("config/uploaded-later.json");
+        store.put("config/uploaded-later.json", """
+                {"suspense": {"gl_account": "6999", "cost_centre": "SUSP"},
+                 "rules": [{"department": "sales", "gl_account": "6401", "cost_centre": "CC-401"}]}""".getBytes());
+
+        handler.handleRequest(event("scheduled-monthly.json"), null);
+
+        assertThat(new String(store.get("reports/2026-11/chargeback.csv").orElseThrow()))
+                .contains(",6401,CC-401,direct,");
+    }
+
+    @Test
     void rulesObjectNotUploadedYet_reportStillRunsWithEverythingInSuspense() throws Exception {
         Map<String, Object> result =
                 handler("config/not-uploaded.json").handleRequest(event("scheduled-monthly.json"), null);

@@ -94,7 +94,9 @@ public final class StreamingBootstrap {
             if (!response.ended()) {
                 response.end();
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
+            // an I/O failure towards the Runtime API must abort the response too, or the invocation hangs to its
+            // timeout
             Log.error(invocation.requestId(), "invocation failed", e);
             if (!response.started()) {
                 response.abort();

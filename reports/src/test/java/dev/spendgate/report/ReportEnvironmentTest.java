@@ -1,0 +1,41 @@
+package dev.spendgate.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReportEnvironmentTest {
+
+    @Test
+    void from_smtpUserWithoutStartTlsSetting_usesTlsSoThePasswordNeverTravelsInClear() {
+        ReportEnvironment env = ReportEnvironment.from(Map.of(
+                "SPENDGATE_SMTP_HOST", "smtp.example.com",
+                "SPENDGATE_SMTP_USER", "reports",
+                "SPENDGATE_SMTP_PASSWORD", "s3cret"));
+
+        assertThat(env.smtp().startTls()).isTrue();
+    }
+
+    @Test
+    void from_noSmtpUser_leavesTlsOffUnlessAsked() {
+        assertThat(ReportEnvironment.from(Map.of("SPENDGATE_SMTP_HOST", "localhost"))
+                        .smtp()
+                        .startTls())
+                .isFalse();
+        assertThat(ReportEnvironment.from(Map.of("SPENDGATE_SMTP_HOST", "localhost", "SPENDGATE_SMTP_STARTTLS", "true"))
+                        .smtp()
+                        .startTls())
+                .isTrue();
+    }
+
+    @Test
+    void from_startTlsExplicitlyOff_isHonoured() {
+        ReportEnvironment env = ReportEnvironment.from(Map.of(
+                "SPENDGATE_SMTP_HOST", "relay.internal",
+                "SPENDGATE_SMTP_USER", "reports",
+                "SPENDGATE_SMTP_STARTTLS", "false"));
+
+        assertThat(env.smtp().startTls()).isFalse();
+    }
+}
