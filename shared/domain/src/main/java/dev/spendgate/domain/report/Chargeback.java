@@ -197,20 +197,56 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         String note = rule.allocation() == Allocation.FIXED
                 ? "shared: fixed shares"
                 : "shared: in proportion to direct spend";
-        for (Map.Entry<String, BigDecimal> part : parts.entrySet()) {
-            if (part.getValue().signum() == 0) {
-                continue;
-            }
+        List<Map.Entry<String, BigDecimal>> nonZero = parts.entrySet().stream()
+                .filter(p -> p.getValue().signum() != 0)
+                .toList();
+        long[] calls =
+                splitCalls(s.calls, nonZero.stream().map(Map.Entry::getValue).toList(), s.cost);
+        for (int i = 0; i < nonZero.size(); i++) {
             drafts.add(new Draft(
                     department,
                     team,
                     feature,
-                    new Account(rule.glAccount(), part.getKey()),
+                    new Account(rule.glAccount(), nonZero.get(i).getKey()),
                     Kind.SHARED,
                     note,
-                    s.calls,
-                    part.getValue()));
+                    calls[i],
+                    nonZero.get(i).getValue()));
         }
+    }
+
+    /**
+     * Splits a shared group's call count over its parts in proportion to their amounts (floor, then one call to the
+     * largest remainders), so the {@code calls} column sums to the calls that were made.
+     */
+    static long[] splitCalls(long calls, List<BigDecimal> amounts, BigDecimal total) {
+        long[] out = new long[amounts.size()];
+        if (amounts.isEmpty()) {
+            return out;
+        }
+        if (total.signum() == 0) {
+            out[0] = calls;
+            return out;
+        }
+        BigDecimal[] remainders = new BigDecimal[amounts.size()];
+        long assigned = 0;
+        for (int i = 0; i < amounts.size(); i++) {
+            BigDecimal exact =
+                    BigDecimal.valueOf(calls).multiply(amounts.get(i)).divide(total, 12, RoundingMode.DOWN);
+            out[i] = exact.setScale(0, RoundingMode.FLOOR).longValueExact();
+            remainders[i] = exact.subtract(BigDecimal.valueOf(out[i]));
+            assigned += out[i];
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < amounts.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparing((Integer i) -> remainders[i]).reversed().thenComparing(i -> i));
+        for (int n = 0; assigned < calls; n = (n + 1) % order.size()) {
+            out[order.get(n)]++;
+            assigned++;
+        }
+        return out;
     }
 
     /** Rounds each amount to cents so that they sum to {@code total}: floor, then a cent to the largest remainders. */

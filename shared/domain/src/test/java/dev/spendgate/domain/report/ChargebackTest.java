@@ -47,6 +47,31 @@ class ChargebackTest {
     }
 
     @Test
+    void of_sharedSpreadOverThreeCostCentres_callsSumToTheCallsMade() {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        spend(usage, "support", null, "chat", "1.00");
+        spend(usage, "eng", null, "search", "1.00");
+        spend(usage, "sales", null, "email", "1.00");
+        for (int i = 0; i < 7; i++) {
+            spend(usage, "platform", null, "gateway", "0.10");
+        }
+        Chargeback c = Chargeback.of(usage, rules("""
+                {"suspense": {"gl_account": "6999", "cost_centre": "SUSP"},
+                 "rules": [{"department": "support", "gl_account": "6100", "cost_centre": "CC-1"},
+                           {"department": "eng", "gl_account": "6200", "cost_centre": "CC-2"},
+                           {"department": "sales", "gl_account": "6300", "cost_centre": "CC-3"}],
+                 "shared": [{"department": "platform", "allocation": "proportional", "gl_account": "6400"}]}"""));
+
+        List<Chargeback.Line> shared = c.lines().stream()
+                .filter(l -> l.kind().label().equals("shared"))
+                .toList();
+        assertThat(shared).hasSize(3);
+        assertThat(shared.stream().mapToLong(Chargeback.Line::calls).sum()).isEqualTo(7);
+        assertThat(shared).extracting(Chargeback.Line::calls).allSatisfy(n -> assertThat(n)
+                .isBetween(2L, 3L));
+    }
+
+    @Test
     void of_noRuleAndNoDepartment_goesToSuspenseWithTheReason() {
         MonthlyUsage usage = MonthlyUsage.of(MONTH);
         spend(usage, null, null, "chat", "2");
