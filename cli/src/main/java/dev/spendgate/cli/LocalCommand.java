@@ -59,8 +59,7 @@ final class LocalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("Spendgate listening on " + server.baseUrl() + " (data in " + dir.dataDir.toAbsolutePath() + ")");
         for (Provider p : config.providers()) {
-            out.println(
-                    "  provider " + p.name() + " -> " + p.baseUrl() + (p.apiKey() == null ? "  (no API key set)" : ""));
+            out.println("  provider " + p.name() + " -> " + p.baseUrl() + credentialNote(p));
         }
         out.println("  OpenAI SDKs:    base URL " + server.baseUrl() + "/v1");
         out.println("  Anthropic SDKs: base URL " + server.baseUrl());
@@ -71,5 +70,14 @@ final class LocalCommand implements Callable<Integer> {
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** How the gateway will authenticate upstream, when that needs the user's attention. */
+    private static String credentialNote(Provider p) {
+        return switch (p.auth()) {
+            case SIGV4 -> "  (signed with this machine's AWS credentials)";
+            case NONE -> "";
+            default -> p.apiKey() == null ? "  (no API key set)" : "";
+        };
     }
 }
