@@ -266,6 +266,10 @@ public final class AdminApi {
             error(sink, 400, "invalid_request_error", "Invalid 'name': 1-128 characters are required.", "name");
             return;
         }
+        if (json.hasNonNull("owner") && json.get("owner").asText().length() > 256) {
+            error(sink, 400, "invalid_request_error", "Invalid 'owner': at most 256 characters.", "owner");
+            return;
+        }
         for (String field : List.of("environment", "feature", "department", "team")) {
             JsonNode v = json.get(field);
             boolean required = field.equals("environment");
