@@ -62,6 +62,7 @@ final class UsageTableDefinition {
         c.put("simhash", "string");
         c.put("degraded_from", "string");
         c.put("unenforced", "boolean");
+        c.put("pricing_provider", "string");
         return Collections.unmodifiableMap(c);
     }
 

@@ -262,6 +262,8 @@ class SpendgateStackTest {
                 .tsEnd(Instant.parse("2026-11-01T00:00:01Z"))
                 .pricingStatus(UsageRecord.PricingStatus.UNPRICED)
                 .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .provider("azure")
+                .pricingProvider("openai") // written only when set: set, so every field shows
                 .build();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         UsageRecordCodec.write(record, out);

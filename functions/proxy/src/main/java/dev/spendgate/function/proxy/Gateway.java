@@ -645,6 +645,10 @@ public final class Gateway {
                 .keyId(call.key.id())
                 .attribution(call.attribution)
                 .provider(call.provider == null ? null : call.provider.name())
+                .pricingProvider(
+                        call.provider == null || call.provider.pricingProvider().equals(call.provider.name())
+                                ? null
+                                : call.provider.pricingProvider())
                 .endpoint(
                         call.bedrock != null
                                 ? call.bedrock.operation().recordName()

@@ -94,6 +94,7 @@ class ProvidersIT {
         List<UsageRecord> records = gw.awaitRecords(2);
         assertThat(records).allSatisfy(r -> {
             assertThat(r.provider()).isEqualTo("azure");
+            assertThat(r.pricingProvider()).isEqualTo("openai");
             assertThat(r.pricingStatus()).isEqualTo(PricingStatus.PRICED);
         });
         // gpt-4o: 1000 x $2.50 + 24 x $10 per 1M (whole); 1000 x $2.50 + 8 x $10 (streamed)

@@ -86,7 +86,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                             v.get(4),
                             v.get(5),
                             v.get(6),
-                            v.get(7)),
+                            v.get(7),
+                            v.size() > 18 && v.get(18) != null && !v.get(18).isEmpty() ? v.get(18) : null),
                     CellTotals.of(
                             Long.parseLong(v.get(8)),
                             Long.parseLong(v.get(9)),
@@ -146,8 +147,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                         "sum(" + priced.formatted("cache_write_1h_tokens") + ")",
                         "sum(" + priced.formatted("output_tokens") + ")",
                         "sum(" + priced.formatted("reasoning_tokens") + ")")
-                + ", CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38,18))), 0) AS VARCHAR)"
-                + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8";
+                + ", CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38,18))), 0) AS VARCHAR), pricing_provider"
+                + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19";
     }
 
     String costQuery(YearMonth month, String column, List<String> ids) {

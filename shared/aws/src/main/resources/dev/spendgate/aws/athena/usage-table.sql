@@ -38,7 +38,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${DATABASE}`.`${TABLE}` (
   request_hash string,
   simhash string,
   degraded_from string,
-  unenforced boolean
+  unenforced boolean,
+  pricing_provider string
 )
 PARTITIONED BY (year string, month string, day string, hour string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'

@@ -8,6 +8,7 @@ import java.util.Objects;
  * sum over cells, so the in-process reader and an Athena query can both fill them.
  *
  * @param model the model the call was priced for (as recorded, not yet resolved through the catalog)
+ * @param pricingProvider the catalog provider the call was priced with when it is not {@code provider}, else null
  */
 public record CellKey(
         LocalDate day,
@@ -17,9 +18,28 @@ public record CellKey(
         String feature,
         String department,
         String team,
-        String environment) {
+        String environment,
+        String pricingProvider) {
 
     public CellKey {
         Objects.requireNonNull(day, "day");
+    }
+
+    /** A cell priced under its own provider's name. */
+    public CellKey(
+            LocalDate day,
+            String provider,
+            String model,
+            String keyId,
+            String feature,
+            String department,
+            String team,
+            String environment) {
+        this(day, provider, model, keyId, feature, department, team, environment, null);
+    }
+
+    /** The catalog provider whose prices apply. */
+    public String pricedProvider() {
+        return pricingProvider != null ? pricingProvider : provider;
     }
 }

@@ -39,7 +39,8 @@ public final class FocusCharges {
                 continue;
             }
             Optional<ModelPrice> price = contractedCache.computeIfAbsent(
-                    cell.provider() + "\u0000" + cell.model(), k -> contracted.find(cell.provider(), cell.model()));
+                    cell.pricedProvider() + "\u0000" + cell.model(),
+                    k -> contracted.find(cell.pricedProvider(), cell.model()));
             String sku = price.map(ModelPrice::model).orElse(cell.model() == null ? "unknown" : cell.model());
             Map<String, String> tags = tags(cell);
             BigDecimal priced = BigDecimal.ZERO;
@@ -50,7 +51,8 @@ public final class FocusCharges {
                         continue;
                     }
                     Sum sum = sums.computeIfAbsent(
-                            new ChargeKey(cell.day(), cell.provider(), sku, type, tags), k -> new Sum());
+                            new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, type, tags),
+                            k -> new Sum());
                     sum.tokens += count;
                     sum.calls += totals.pricedCalls();
                     priced = priced.add(type.pricePerMillion(price.get()).multiply(BigDecimal.valueOf(count)));
@@ -59,7 +61,8 @@ public final class FocusCharges {
             BigDecimal difference = totals.costUsd().subtract(priced.divide(MILLION));
             if (difference.signum() != 0) {
                 Sum sum = sums.computeIfAbsent(
-                        new ChargeKey(cell.day(), cell.provider(), sku, null, tags), k -> new Sum());
+                        new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, null, tags),
+                        k -> new Sum());
                 sum.adjustment = sum.adjustment.add(difference);
                 sum.calls += totals.pricedCalls();
                 sum.noPrice |= price.isEmpty();
@@ -69,7 +72,7 @@ public final class FocusCharges {
         for (Map.Entry<ChargeKey, Sum> e : sums.entrySet()) {
             ChargeKey k = e.getKey();
             Sum s = e.getValue();
-            String publisher = publisher(k.provider(), k.sku());
+            String publisher = publisher(k.pricedBy(), k.sku());
             if (k.type() == null) {
                 if (s.adjustment.signum() == 0) {
                     continue;
@@ -95,8 +98,8 @@ public final class FocusCharges {
                         note));
                 continue;
             }
-            ModelPrice contractedPrice = contracted.find(k.provider(), k.sku()).orElseThrow();
-            ModelPrice listPrice = list.find(k.provider(), k.sku()).orElse(contractedPrice);
+            ModelPrice contractedPrice = contracted.find(k.pricedBy(), k.sku()).orElseThrow();
+            ModelPrice listPrice = list.find(k.pricedBy(), k.sku()).orElse(contractedPrice);
             BigDecimal contractedUnit = stripped(k.type().pricePerMillion(contractedPrice));
             BigDecimal listUnit = stripped(k.type().pricePerMillion(listPrice));
             BigDecimal quantity = pricingQuantity(s.tokens);
@@ -204,7 +207,9 @@ public final class FocusCharges {
             .thenComparing(c -> c.tags().toString())
             .thenComparing(c -> c.tokenType() == null ? 99 : c.tokenType().ordinal());
 
-    private record ChargeKey(LocalDate day, String provider, String sku, TokenType type, Map<String, String> tags) {}
+    /** {@code provider} names who served and bills the call; {@code pricedBy} whose catalog prices applied. */
+    private record ChargeKey(
+            LocalDate day, String provider, String pricedBy, String sku, TokenType type, Map<String, String> tags) {}
 
     private static final class Sum {
         long tokens;

@@ -99,9 +99,10 @@ public record MonthlyFigures(
         Map<String, String> names = new HashMap<>();
         Function<CellKey, String> model = k -> k.model() == null || catalog == null
                 ? k.model()
-                : names.computeIfAbsent(k.provider() + "\u0000" + k.model(), x -> catalog.find(k.provider(), k.model())
-                        .map(ModelPrice::model)
-                        .orElse(k.model()));
+                : names.computeIfAbsent(
+                        k.pricedProvider() + "\u0000" + k.model(), x -> catalog.find(k.pricedProvider(), k.model())
+                                .map(ModelPrice::model)
+                                .orElse(k.model()));
         BigDecimal total = BigDecimal.ZERO;
         long calls = 0;
         long unpriced = 0;

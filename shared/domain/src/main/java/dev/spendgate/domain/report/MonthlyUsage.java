@@ -75,7 +75,8 @@ public final class MonthlyUsage {
                 a.feature(),
                 a.department(),
                 a.team(),
-                a.environment());
+                a.environment(),
+                r.pricingProvider());
         cells.computeIfAbsent(key, k -> new CellTotals()).add(r);
         if (r.costUsd() != null) {
             if (a.session() != null && trackedSessions.contains(a.session())) {

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param costUsd exact cost, or null when the model is unpriced ({@code pricingStatus} says why)
  * @param degradedFrom the model the client asked for when a {@code degrade} budget moved the call to a cheaper one
  * @param unenforced a budget applied but its store could not be reached and the budget is fail-open
+ * @param pricingProvider the catalog provider whose prices were used when it is not {@code provider} (a configured
+ *     provider such as Azure OpenAI priced as {@code openai}); null otherwise
  */
 public record UsageRecord(
         int schemaVersion,
@@ -39,7 +41,8 @@ public record UsageRecord(
         String errorType,
         Fingerprints fingerprints,
         String degradedFrom,
-        boolean unenforced) {
+        boolean unenforced,
+        String pricingProvider) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -61,6 +64,11 @@ public record UsageRecord(
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** The catalog provider the cost was computed with: {@code pricingProvider} when set, else {@code provider}. */
+    public String pricedProvider() {
+        return pricingProvider != null ? pricingProvider : provider;
     }
 
     /** The model the cost was computed for: the one the provider says it served, else the one requested. */
@@ -121,6 +129,7 @@ public record UsageRecord(
         private String errorType;
         private Fingerprints fingerprints = Fingerprints.NONE;
         private String degradedFrom;
+        private String pricingProvider;
         private boolean unenforced;
 
         private Builder() {}
@@ -245,6 +254,11 @@ public record UsageRecord(
             return this;
         }
 
+        public Builder pricingProvider(String v) {
+            pricingProvider = v;
+            return this;
+        }
+
         public UsageRecord build() {
             return new UsageRecord(
                     SCHEMA_VERSION,
@@ -271,7 +285,8 @@ public record UsageRecord(
                     errorType,
                     fingerprints,
                     degradedFrom,
-                    unenforced);
+                    unenforced,
+                    pricingProvider);
         }
     }
 }

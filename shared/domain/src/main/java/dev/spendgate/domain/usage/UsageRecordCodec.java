@@ -77,6 +77,9 @@ public final class UsageRecordCodec {
             g.writeStringField("simhash", f.simhash());
             g.writeStringField("degraded_from", r.degradedFrom());
             g.writeBooleanField("unenforced", r.unenforced());
+            if (r.pricingProvider() != null) {
+                g.writeStringField("pricing_provider", r.pricingProvider());
+            }
             g.writeEndObject();
             g.writeRaw('\n');
         } catch (IOException e) {
@@ -147,7 +150,8 @@ public final class UsageRecordCodec {
                     new Fingerprints(
                             str(n, "system_hash"), str(n, "prefix_hash"), str(n, "request_hash"), str(n, "simhash")),
                     str(n, "degraded_from"),
-                    n.path("unenforced").asBoolean(false));
+                    n.path("unenforced").asBoolean(false),
+                    str(n, "pricing_provider"));
         } catch (MalformedUsageRecordException e) {
             throw e;
         } catch (RuntimeException e) {

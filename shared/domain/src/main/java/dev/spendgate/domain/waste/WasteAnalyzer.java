@@ -92,10 +92,11 @@ public final class WasteAnalyzer {
 
         private ModelPrice price(UsageRecord r) {
             String model = r.pricedModel();
-            if (r.provider() == null || model == null) {
+            String provider = r.pricedProvider();
+            if (provider == null || model == null) {
                 return null;
             }
-            return prices.computeIfAbsent(r.provider() + "\u0000" + model, k -> catalog.find(r.provider(), model))
+            return prices.computeIfAbsent(provider + "\u0000" + model, k -> catalog.find(provider, model))
                     .orElse(null);
         }
 

@@ -58,6 +58,22 @@ class FocusChargesTest {
     }
 
     @Test
+    void of_azureCallsPricedAsOpenAi_areUsageRowsUnderAzureAtOpenAiPrices() {
+        TokenUsage tokens = TokenUsage.openAi(1_000_000, 0, 500_000, 0);
+        BigDecimal cost = BUNDLED.find("openai", "gpt-4o").orElseThrow().cost(tokens);
+        CellKey key = new CellKey(LocalDate.of(2026, 11, 3), "azure", "gpt-4o", "k", null, null, null, null, "openai");
+
+        List<FocusCharge> charges = FocusCharges.of(month(key, CellTotals.of(1, 1, 0, tokens, cost)), BUNDLED, BUNDLED);
+
+        assertThat(charges).hasSize(2).allSatisfy(c -> {
+            assertThat(c.category()).isEqualTo(FocusCharge.Category.USAGE);
+            assertThat(c.provider()).isEqualTo("azure");
+        });
+        assertThat(FocusCharges.providerName(charges.get(0).provider())).isEqualTo("Microsoft");
+        assertThat(billed(charges)).isEqualByComparingTo(cost);
+    }
+
+    @Test
     void of_negotiatedDiscount_billsAtContractedPriceAndShowsListPriceBeside() {
         ModelPrice list = BUNDLED.find("openai", "gpt-4o").orElseThrow();
         PricingCatalog contracted = PricingCatalog.of("discounted", List.of(list.scaled(new BigDecimal("0.8"))));

@@ -70,6 +70,31 @@ class UsageRecordCodecTest {
     }
 
     @Test
+    void write_customProviderPricedAsAnother_recordsThePricingProviderAndRoundTrips() throws Exception {
+        UsageRecord azure = UsageRecord.builder()
+                .requestId("req-az")
+                .tsStart(Instant.parse("2026-11-28T15:04:05Z"))
+                .tsEnd(Instant.parse("2026-11-28T15:04:06Z"))
+                .provider("azure")
+                .pricingProvider("openai")
+                .modelServed("gpt-4o")
+                .pricingStatus(UsageRecord.PricingStatus.NOT_BILLABLE)
+                .usageSource(UsageRecord.UsageSource.NONE)
+                .build();
+
+        assertThat(new ObjectMapper()
+                        .readTree(line(azure))
+                        .get("pricing_provider")
+                        .asText())
+                .isEqualTo("openai");
+        assertThat(UsageRecordCodec.read(line(azure))).isEqualTo(azure);
+        assertThat(azure.pricedProvider()).isEqualTo("openai");
+        assertThat(new ObjectMapper().readTree(line(record)).has("pricing_provider"))
+                .isFalse();
+        assertThat(record.pricedProvider()).isEqualTo(record.provider());
+    }
+
+    @Test
     void read_unknownSchemaVersion_isRejectedWithReason() {
         String v2 = line(record).replace("\"schema_version\":1", "\"schema_version\":2");
         assertThatThrownBy(() -> UsageRecordCodec.read(v2))

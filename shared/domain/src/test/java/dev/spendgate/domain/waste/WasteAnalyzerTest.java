@@ -170,7 +170,8 @@ class WasteAnalyzerTest {
                 r.errorType(),
                 new Fingerprints(null, null, r.fingerprints().requestHash(), sketch),
                 r.degradedFrom(),
-                r.unenforced());
+                r.unenforced(),
+                r.pricingProvider());
     }
 
     private UsageRecord call(String session, String requestHash, long sketch, Instant t, int status) {
