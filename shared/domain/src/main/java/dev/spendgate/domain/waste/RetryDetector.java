@@ -86,17 +86,24 @@ final class RetryDetector implements Detector {
         }
     }
 
-    /** Counts the session's calls in the current clock minute; calls past the limit are a runaway burst. */
+    /**
+     * Counts the session's calls per clock minute; calls past the limit are a runaway burst. Counted per minute, not
+     * for the latest minute only, because the log is read in object order: concurrent writers (Lambdas) interleave
+     * their objects, so a late record of the previous minute must not restart the count.
+     */
     private void burst(Call c, String session, Instant t) {
         long minute = t.getEpochSecond() / 60;
-        Burst b = bursts.remove(session);
-        if (b == null || b.minute != minute) {
+        String key = session + "\u0000" + minute;
+        Burst b = bursts.remove(key);
+        if (b == null) {
             b = new Burst();
             b.minute = minute;
         }
         b.calls++;
-        b.last = t;
-        bursts.put(session, b);
+        if (b.last == null || t.isAfter(b.last)) {
+            b.last = t;
+        }
+        bursts.put(key, b);
         if (b.calls > BURST_CALLS_PER_MINUTE && !c.redundantRetry && c.billed()) {
             c.redundantRetry = true;
             Scope s = scopes.computeIfAbsent("session:" + session, k -> new Scope("session", session, c.feature));

@@ -117,6 +117,28 @@ class WasteAnalyzerTest {
     }
 
     @Test
+    void analyze_runawaySessionWithALateRecordOfThePreviousMinute_stillCountsTheWholeMinute() {
+        Instant minute = T0.truncatedTo(java.time.temporal.ChronoUnit.MINUTES).plusSeconds(120);
+        List<UsageRecord> records = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            if (i == 20) {
+                // written later by another instance: a call of the minute before
+                records.add(call("agent-1", "late", 0x5555_aaaa_3333_ccccL, minute.minusSeconds(5), 200));
+            }
+            records.add(
+                    call("agent-1", "step-" + i, 0x9e37_79b9_7f4a_7c15L * (i + 1), minute.plusMillis(1_000L * i), 200));
+        }
+        write(records.toArray(UsageRecord[]::new));
+
+        WasteReport report = analyzer.analyze(store, WINDOW);
+
+        assertThat(report.findings())
+                .filteredOn(f -> f.category() == WasteCategory.RETRY_WASTE)
+                .singleElement()
+                .satisfies(f -> assertThat(f.evidence().wastefulCalls()).isEqualTo(10));
+    }
+
+    @Test
     void analyze_sameRequestsMoreThanAnHourApart_areNoCacheHits() {
         List<UsageRecord> records = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
