@@ -58,6 +58,10 @@ final class LocalCommand implements Callable<Integer> {
                         "spendgate-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.println("Spendgate listening on " + server.baseUrl() + " (data in " + dir.dataDir.toAbsolutePath() + ")");
+        out.println("  server: " + server.engineDescription()
+                + (Runtime.version().feature() < 21
+                        ? " (Java 21+ serves on virtual threads: lower tail latency)"
+                        : ""));
         for (Provider p : config.providers()) {
             out.println("  provider " + p.name() + " -> " + p.baseUrl() + credentialNote(p));
         }

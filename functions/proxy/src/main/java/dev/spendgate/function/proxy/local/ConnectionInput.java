@@ -1,0 +1,110 @@
+package dev.spendgate.function.proxy.local;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The read side of one connection: a buffer that one thread owns (no locks, unlike {@code BufferedInputStream}),
+ * with a line reader that scans the buffer instead of reading a byte at a time.
+ */
+final class ConnectionInput extends InputStream {
+    private final InputStream in;
+    private final byte[] buffer;
+    private int position;
+    private int limit;
+
+    ConnectionInput(InputStream in, int size) {
+        this.in = in;
+        this.buffer = new byte[size];
+    }
+
+    /**
+     * Reads a CRLF- (or LF-) terminated ISO-8859-1 line of at most {@code maxLength} bytes. End of stream before any
+     * byte returns null when {@code atBoundary}; anywhere else it is an error.
+     */
+    String readLine(boolean atBoundary, int maxLength) throws IOException {
+        byte[] spill = null;
+        int spilled = 0;
+        while (true) {
+            if (position == limit && !fill()) {
+                if (atBoundary && spilled == 0) {
+                    return null;
+                }
+                throw new IOException("connection closed mid-request");
+            }
+            int start = position;
+            int end = start;
+            while (end < limit && buffer[end] != '\n') {
+                end++;
+            }
+            int length = end - start;
+            if (spilled + length > maxLength) {
+                throw new IOException("line too long");
+            }
+            if (end < limit) {
+                position = end + 1;
+                if (spill == null) {
+                    return line(buffer, start, length);
+                }
+                System.arraycopy(buffer, start, spill, spilled, length);
+                return line(spill, 0, spilled + length);
+            }
+            if (spill == null) {
+                spill = new byte[maxLength];
+            }
+            System.arraycopy(buffer, start, spill, spilled, length);
+            spilled += length;
+            position = limit;
+        }
+    }
+
+    private static String line(byte[] bytes, int offset, int length) {
+        if (length > 0 && bytes[offset + length - 1] == '\r') {
+            length--;
+        }
+        return new String(bytes, offset, length, StandardCharsets.ISO_8859_1);
+    }
+
+    private boolean fill() throws IOException {
+        int n = in.read(buffer, 0, buffer.length);
+        if (n <= 0) {
+            return false;
+        }
+        position = 0;
+        limit = n;
+        return true;
+    }
+
+    @Override
+    public int read() throws IOException {
+        if (position == limit && !fill()) {
+            return -1;
+        }
+        return buffer[position++] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] target, int offset, int length) throws IOException {
+        if (length == 0) {
+            return 0;
+        }
+        if (position == limit) {
+            if (length >= buffer.length) {
+                return in.read(target, offset, length); // large bodies skip the copy
+            }
+            if (!fill()) {
+                return -1;
+            }
+        }
+        int n = Math.min(length, limit - position);
+        System.arraycopy(buffer, position, target, offset, n);
+        position += n;
+        return n;
+    }
+
+    @Override
+    public int available() throws IOException {
+        return limit - position;
+    }
+}
