@@ -44,6 +44,8 @@ final class SharedJsonFile<T> {
     private static final long MAX_SNAPSHOT_AGE_NANOS = 1_000_000_000L;
     /** FileChannel locks are per process; threads and instances within this JVM queue on this lock first. */
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+    /** The version of a file that does not exist (looked at again on every call, so a first file is seen at once). */
+    private static final Object ABSENT = new Object();
 
     private final Path file;
     private final Path lockFile;
@@ -73,7 +75,9 @@ final class SharedJsonFile<T> {
     /** The document as of the file's current version (see the class comment for how current). */
     T current() {
         Snapshot<T> known = snapshot;
-        if (known.version() != null && System.nanoTime() - known.checkedAt() < RECHECK_NANOS) {
+        if (known.version() != null
+                && known.version() != ABSENT
+                && System.nanoTime() - known.checkedAt() < RECHECK_NANOS) {
             return known.value(); // checked a moment ago: no file-system call on the hot path
         }
         Object version = version();
@@ -118,8 +122,11 @@ final class SharedJsonFile<T> {
         }
     }
 
-    /** The file's identity, modification time and size; null when it does not exist. */
+    /** The file's identity, modification time and size; {@link #ABSENT} when it does not exist. */
     private Object version() {
+        if (!file.toFile().exists()) {
+            return ABSENT; // java.io.File answers without throwing, which costs more than the stat itself
+        }
         try {
             BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
             return List.of(
@@ -127,7 +134,7 @@ final class SharedJsonFile<T> {
                     attributes.lastModifiedTime(),
                     attributes.size());
         } catch (NoSuchFileException e) {
-            return null;
+            return ABSENT;
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the " + description + " " + file, e);
         }
@@ -135,14 +142,14 @@ final class SharedJsonFile<T> {
 
     /** Reads the file (read after {@code version} was taken, so it is at least that new). */
     private Snapshot<T> read(Object version) {
-        if (version == null) {
-            return new Snapshot<>(codec.empty(), null, System.nanoTime(), System.nanoTime());
+        if (version == ABSENT) {
+            return new Snapshot<>(codec.empty(), ABSENT, System.nanoTime(), System.nanoTime());
         }
         byte[] json;
         try {
             json = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return new Snapshot<>(codec.empty(), null, System.nanoTime(), System.nanoTime());
+            return new Snapshot<>(codec.empty(), ABSENT, System.nanoTime(), System.nanoTime());
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the " + description + " " + file, e);
         }
@@ -164,7 +171,7 @@ final class SharedJsonFile<T> {
         /** True when the file still has this version and this copy is less than a second old. */
         boolean isCurrent(Object currentVersion) {
             return Objects.equals(version, currentVersion)
-                    && (version == null || System.nanoTime() - readAt < MAX_SNAPSHOT_AGE_NANOS);
+                    && (version == ABSENT || System.nanoTime() - readAt < MAX_SNAPSHOT_AGE_NANOS);
         }
     }
 }

@@ -45,6 +45,19 @@ class FileBudgetPolicyStoreTest extends BudgetPolicyStoreContract {
     }
 
     @Test
+    void list_noFileYet_thenAnotherProcessWritesOne_seenAtOnce() throws IOException {
+        FileBudgetPolicyStore server = new FileBudgetPolicyStore(dir.resolve("budgets.json"));
+        assertThat(server.list()).isEmpty();
+
+        Files.writeString(dir.resolve("budgets.json"), """
+                {"version": 1, "policies": [
+                  {"scope": "feature:chatbot", "period": "monthly", "limitUsd": "10", "mode": "block"}]}
+                """);
+
+        assertThat(server.list()).extracting(p -> p.scope().toString()).containsExactly("feature:chatbot");
+    }
+
+    @Test
     void find_fileWrittenByHandWithDefaultsLeftOut_appliesTheDefaults() throws IOException {
         Files.writeString(dir.resolve("budgets.json"), """
                 {"version": 1, "policies": [

@@ -187,9 +187,9 @@ public final class UsageLogWriter implements AutoCloseable {
         if (records.isEmpty()) {
             return List.of();
         }
-        Map<String, List<UsageRecord>> byHour = new LinkedHashMap<>();
+        Map<Long, List<UsageRecord>> byHour = new LinkedHashMap<>();
         for (UsageRecord r : records) {
-            byHour.computeIfAbsent(UsageLayout.hourPrefix(r.tsStart()), h -> new ArrayList<>())
+            byHour.computeIfAbsent(Math.floorDiv(r.tsStart().getEpochSecond(), 3600L), h -> new ArrayList<>())
                     .add(r);
         }
         List<Batch> batches = new ArrayList<>();
