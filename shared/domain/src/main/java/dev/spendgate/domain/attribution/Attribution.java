@@ -2,7 +2,6 @@ package dev.spendgate.domain.attribution;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Who a call's cost belongs to. Every field is optional (null when unknown). Values are 1-128 characters of letters,
@@ -13,7 +12,6 @@ public record Attribution(
 
     public static final Attribution NONE = new Attribution(null, null, null, null, null, null, null);
     public static final int MAX_LENGTH = 128;
-    private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9._:/@-]{1," + MAX_LENGTH + "}");
 
     public Attribution {
         check("feature", feature);
@@ -27,7 +25,25 @@ public record Attribution(
 
     /** True when the value would be accepted for any attribution field. */
     public static boolean isValidValue(String value) {
-        return value != null && ALLOWED.matcher(value).matches();
+        if (value == null || value.isEmpty() || value.length() > MAX_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || c == '.'
+                    || c == '_'
+                    || c == ':'
+                    || c == '/'
+                    || c == '@'
+                    || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** This attribution with each missing field taken from {@code defaults}. */

@@ -23,8 +23,6 @@ public record ModelPrice(
         String sourceUrl,
         LocalDate effectiveDate) {
 
-    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
-
     public ModelPrice {
         Objects.requireNonNull(provider, "provider");
         Objects.requireNonNull(model, "model");
@@ -45,7 +43,7 @@ public record ModelPrice(
                 .add(orInput(cacheWrite5m).multiply(BigDecimal.valueOf(usage.cacheWrite5mTokens())))
                 .add(orInput(cacheWrite1h).multiply(BigDecimal.valueOf(usage.cacheWrite1hTokens())))
                 .add(output.multiply(BigDecimal.valueOf(usage.outputTokens())));
-        return stripped(perMillion.divide(MILLION));
+        return stripped(perMillion.movePointLeft(6)); // exact, like divide(1,000,000), without the long division
     }
 
     /** This price, also found under {@code names}. */

@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.local;
 
+import dev.spendgate.function.proxy.http.ConnectionInput;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;

@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.local;
 
 import dev.spendgate.function.proxy.Gateway;
 import dev.spendgate.function.proxy.GatewayRuntime;
+import dev.spendgate.function.proxy.VirtualThreads;
 import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
@@ -73,19 +74,9 @@ public final class LocalGatewayServer implements AutoCloseable {
                         : JdkHttpServerEngine.start(host, port, handler, gateway.maxBodyBytes(), threads));
     }
 
-    /** {@code Thread.ofVirtual().factory()} on Java 21+, null before (this code is compiled for Java 17). */
+    /** Virtual threads for the connections on Java 21+, null before. */
     static ThreadFactory virtualThreadFactory() {
-        if (Runtime.version().feature() < 21) {
-            return null;
-        }
-        try {
-            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-            Class<?> type = Class.forName("java.lang.Thread$Builder");
-            builder = type.getMethod("name", String.class, long.class).invoke(builder, "spendgate-http-", 1L);
-            return (ThreadFactory) type.getMethod("factory").invoke(builder);
-        } catch (ReflectiveOperationException e) {
-            return null;
-        }
+        return VirtualThreads.factory("spendgate-http-");
     }
 
     /** Which server and threads serve the calls, for the start-up banner. */

@@ -1,4 +1,4 @@
-package dev.spendgate.function.proxy.local;
+package dev.spendgate.function.proxy.http;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,13 +8,14 @@ import java.nio.charset.StandardCharsets;
  * The read side of one connection: a buffer that one thread owns (no locks, unlike {@code BufferedInputStream}),
  * with a line reader that scans the buffer instead of reading a byte at a time.
  */
-final class ConnectionInput extends InputStream {
+public final class ConnectionInput extends InputStream {
     private final InputStream in;
     private final byte[] buffer;
     private int position;
     private int limit;
+    private boolean readAny;
 
-    ConnectionInput(InputStream in, int size) {
+    public ConnectionInput(InputStream in, int size) {
         this.in = in;
         this.buffer = new byte[size];
     }
@@ -23,7 +24,7 @@ final class ConnectionInput extends InputStream {
      * Reads a CRLF- (or LF-) terminated ISO-8859-1 line of at most {@code maxLength} bytes. End of stream before any
      * byte returns null when {@code atBoundary}; anywhere else it is an error.
      */
-    String readLine(boolean atBoundary, int maxLength) throws IOException {
+    public String readLine(boolean atBoundary, int maxLength) throws IOException {
         byte[] spill = null;
         int spilled = 0;
         while (true) {
@@ -73,6 +74,7 @@ final class ConnectionInput extends InputStream {
         }
         position = 0;
         limit = n;
+        readAny = true;
         return true;
     }
 
@@ -91,7 +93,9 @@ final class ConnectionInput extends InputStream {
         }
         if (position == limit) {
             if (length >= buffer.length) {
-                return in.read(target, offset, length); // large bodies skip the copy
+                int n = in.read(target, offset, length); // large bodies skip the copy
+                readAny |= n > 0;
+                return n;
             }
             if (!fill()) {
                 return -1;
@@ -103,8 +107,17 @@ final class ConnectionInput extends InputStream {
         return n;
     }
 
+    /** Whether any byte has arrived on this connection since {@link #resetReadAny}. */
+    public boolean readAny() {
+        return readAny;
+    }
+
+    public void resetReadAny() {
+        readAny = position < limit;
+    }
+
     @Override
-    public int available() throws IOException {
+    public int available() {
         return limit - position;
     }
 }

@@ -1,4 +1,4 @@
-package dev.spendgate.function.proxy.local;
+package dev.spendgate.function.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

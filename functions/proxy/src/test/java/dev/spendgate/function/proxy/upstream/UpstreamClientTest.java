@@ -1,0 +1,366 @@
+package dev.spendgate.function.proxy.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.spendgate.function.proxy.http.Headers;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The upstream HTTP/1.1 client against real sockets: framing, keep-alive, stale connections and TLS checks. */
+class UpstreamClientTest {
+    private final UpstreamClient client = new UpstreamClient(Duration.ofSeconds(5), Duration.ofSeconds(5));
+    private RawServer server;
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** What one accepted connection does: read requests and answer, any way the test likes. */
+    interface ConnectionScript {
+        void run(int connection, InputStream in, OutputStream out) throws IOException;
+    }
+
+    /** A server on a raw socket, so a test can answer with any framing, close at will and count connections. */
+    static final class RawServer implements AutoCloseable {
+        final ServerSocket socket;
+        final AtomicInteger connections = new AtomicInteger();
+        final List<String> requests = new CopyOnWriteArrayList<>();
+
+        RawServer(ConnectionScript script) throws IOException {
+            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread acceptor = new Thread(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        Socket s = socket.accept();
+                        int n = connections.incrementAndGet();
+                        Thread t = new Thread(() -> {
+                            try (s) {
+                                script.run(n, s.getInputStream(), s.getOutputStream());
+                            } catch (IOException e) {
+                                // the client went away
+                            }
+                        });
+                        t.setDaemon(true);
+                        t.start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort() + path);
+        }
+
+        /** Reads one request (head and Content-Length body); null when the client closed the connection. */
+        String readRequest(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int matched = 0;
+            while (matched < 4) {
+                int b = in.read();
+                if (b < 0) {
+                    return null;
+                }
+                head.write(b);
+                matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+            String text = head.toString(StandardCharsets.ISO_8859_1);
+            int length = 0;
+            for (String line : text.split("\r\n")) {
+                if (line.toLowerCase().startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).trim());
+                }
+            }
+            String request = text + new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            requests.add(request);
+            return request;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static void write(OutputStream out, String raw) throws IOException {
+        out.write(raw.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static String body(UpstreamClient.Response response) throws IOException {
+        try (InputStream in = response.body()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private UpstreamClient.Response post(URI uri, String body) throws IOException {
+        return client.post(
+                uri,
+                new Headers().set("Content-Type", "application/json").set("Authorization", "Bearer sk-test"),
+                body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void post_sendsHostLengthHeadersAndBody_andReusesTheConnection() throws IOException {
+        server = new RawServer((n, in, out) -> {
+            while (server.readRequest(in) != null) {
+                write(
+                        out,
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
+            }
+        });
+
+        UpstreamClient.Response first = post(server.uri("/v1/chat/completions?x=1"), "{\"a\":1}");
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(first.headers().first("content-type")).isEqualTo("application/json");
+        assertThat(body(first)).isEqualTo("{\"ok\":true}");
+        assertThat(body(post(server.uri("/v1/chat/completions"), "{\"b\":2}"))).isEqualTo("{\"ok\":true}");
+
+        assertThat(server.connections).hasValue(1);
+        assertThat(server.requests.get(0))
+                .startsWith("POST /v1/chat/completions?x=1 HTTP/1.1\r\n")
+                .contains("Host: 127.0.0.1:" + server.socket.getLocalPort() + "\r\n")
+                .contains("Authorization: Bearer sk-test\r\n")
+                .contains("Content-Length: 7\r\n")
+                .endsWith("\r\n\r\n{\"a\":1}");
+    }
+
+    @Test
+    void post_pooledConnectionClosedByTheServer_sentOnceOnANewConnection() throws IOException {
+        // Answers one request per connection, then closes without saying so (as an idle timeout would).
+        server = new RawServer((n, in, out) -> {
+            if (server.readRequest(in) != null) {
+                write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nc" + n);
+            }
+        });
+
+        assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("c1");
+        assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("c2");
+
+        assertThat(server.requests).hasSize(2); // nothing sent twice
+        assertThat(server.connections).hasValue(2);
+    }
+
+    @Test
+    void post_chunkedAnswerWithExtensionsAndTrailers_decodedAndConnectionReused() throws IOException {
+        server = new RawServer((n, in, out) -> {
+            while (server.readRequest(in) != null) {
+                write(
+                        out,
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                + "c;ext=1\r\ndata: hello\n\r\n" + "9\r\ndata: [D]\r\n" + "0\r\nX-Trailer: t\r\n\r\n");
+            }
+        });
+
+        assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("data: hello\ndata: [D]");
+        assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("data: hello\ndata: [D]");
+        assertThat(server.connections).hasValue(1);
+    }
+
+    @Test
+    void post_interimContinue_skipped() throws IOException {
+        server = new RawServer((n, in, out) -> {
+            server.readRequest(in);
+            write(out, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone");
+        });
+
+        UpstreamClient.Response response = post(server.uri("/v1/x"), "{}");
+
+        assertThat(response.status()).isEqualTo(201);
+        assertThat(body(response)).isEqualTo("done");
+    }
+
+    @Test
+    void post_bodyEndingAtClose_readToTheEnd_connectionNotReused() throws IOException {
+        server = new RawServer((n, in, out) -> {
+            server.readRequest(in);
+            write(out, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: text/plain\r\n\r\nupstream down " + n);
+        });
+
+        UpstreamClient.Response first = post(server.uri("/v1/x"), "{}");
+        assertThat(first.status()).isEqualTo(502);
+        assertThat(body(first)).isEqualTo("upstream down 1");
+        assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("upstream down 2");
+        assertThat(server.connections).hasValue(2);
+    }
+
+    @Test
+    void post_bodyClosedEarly_connectionDropped() throws IOException {
+        server = new RawServer((n, in, out) -> {
+            while (server.readRequest(in) != null) {
+                write(out, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
+            }
+        });
+
+        try (InputStream in = post(server.uri("/v1/x"), "{}").body()) {
+            assertThat(in.readNBytes(3)).hasSize(3); // the client left after 3 bytes
+        }
+        assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("0123456789");
+
+        assertThat(server.connections).hasValue(2);
+    }
+
+    @Test
+    void post_headerValueWithLineBreak_refusedBeforeAnythingIsSent() throws IOException {
+        server = new RawServer((n, in, out) -> server.readRequest(in));
+
+        assertThatThrownBy(() ->
+                        client.post(server.uri("/v1/x"), new Headers().set("X-Evil", "a\r\nInjected: 1"), new byte[0]))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("X-Evil");
+        assertThat(server.connections).hasValue(0);
+    }
+
+    @Test
+    void post_connectionRefused_throwsIOException() throws IOException {
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+
+        assertThatThrownBy(() -> post(URI.create("http://127.0.0.1:" + port + "/v1/x"), "{}"))
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void post_https_verifiesTheCertificateAndTheHostName() throws Exception {
+        try (Https good = new Https(keystore("localhost"));
+                Https wrongName = new Https(keystore("other.example"))) {
+            SSLContext trustsBoth = tls(null, List.of(good.keystore, wrongName.keystore));
+            UpstreamClient tlsClient =
+                    new UpstreamClient(Duration.ofSeconds(5), Duration.ofSeconds(5), trustsBoth.getSocketFactory());
+
+            UpstreamClient.Response ok = tlsClient.post(
+                    URI.create("https://localhost:" + good.port() + "/v1/x"), new Headers(), new byte[0]);
+            assertThat(ok.status()).isEqualTo(200);
+            assertThat(body(ok)).isEqualTo("secure");
+
+            // A trusted certificate for another name: refused, as a browser would.
+            assertThatThrownBy(() -> tlsClient.post(
+                            URI.create("https://localhost:" + wrongName.port() + "/v1/x"), new Headers(), new byte[0]))
+                    .isInstanceOf(SSLHandshakeException.class);
+            // The JVM's default trust store does not know the test certificate.
+            assertThatThrownBy(() -> client.post(
+                            URI.create("https://localhost:" + good.port() + "/v1/x"), new Headers(), new byte[0]))
+                    .isInstanceOf(SSLHandshakeException.class);
+        }
+    }
+
+    private final class Https implements AutoCloseable {
+        final HttpsServer server;
+        final Path keystore;
+
+        Https(Path keystore) throws Exception {
+            this.keystore = keystore;
+            SSLContext context = tls(keystore, null);
+            server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.setHttpsConfigurator(new HttpsConfigurator(context));
+            server.createContext("/", exchange -> {
+                exchange.getRequestBody().readAllBytes();
+                byte[] answer = "secure".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, answer.length);
+                exchange.getResponseBody().write(answer);
+                exchange.close();
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    /** A PKCS12 key store with a self-signed certificate for {@code name}, made by the JDK's keytool. */
+    private Path keystore(String name) throws IOException, InterruptedException {
+        Path file = dir.resolve(name + ".p12");
+        Process keytool = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "server",
+                        "-keyalg",
+                        "EC",
+                        "-groupname",
+                        "secp256r1",
+                        "-dname",
+                        "CN=" + name,
+                        "-ext",
+                        "SAN=dns:" + name,
+                        "-validity",
+                        "2",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        file.toString(),
+                        "-storepass",
+                        "changeit")
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(keytool.waitFor()).as(output).isZero();
+        return file;
+    }
+
+    /** Server side: the key in {@code keys}; client side: trusts the certificates in {@code trusted}. */
+    private static SSLContext tls(Path keys, List<Path> trusted) throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        KeyManagerFactory kmf = null;
+        if (keys != null) {
+            KeyStore store = KeyStore.getInstance(keys.toFile(), "changeit".toCharArray());
+            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store, "changeit".toCharArray());
+        }
+        TrustManagerFactory tmf = null;
+        if (trusted != null) {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            for (Path p : trusted) {
+                KeyStore store = KeyStore.getInstance(p.toFile(), "changeit".toCharArray());
+                trust.setCertificateEntry(p.getFileName().toString(), store.getCertificate("server"));
+            }
+            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+        }
+        context.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+        return context;
+    }
+}
