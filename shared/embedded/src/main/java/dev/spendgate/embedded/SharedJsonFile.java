@@ -27,7 +27,9 @@ import java.util.function.UnaryOperator;
  * re-reads the file, applies the change and atomically replaces the file (owner-only permissions). {@link #current}
  * trusts its copy for {@value #RECHECK_MILLIS} ms, then compares the file's identity, modification time and size (one
  * {@code stat}) and re-reads it when they changed, or when the copy is a second old (two quick rewrites can look
- * alike). So a change made by another process is seen within about a second, usually within 100 ms.
+ * alike). So a change made by another process is seen within about a second, usually within 100 ms; a file that
+ * does not exist yet is looked for at the same pace, so a busy server makes no file-system call per request either
+ * way (on virtual threads each such call also wakes a second carrier thread).
  */
 final class SharedJsonFile<T> {
     /** How to read and write the document; {@code parse} may throw anything, it is reported as an invalid file. */
@@ -44,7 +46,7 @@ final class SharedJsonFile<T> {
     private static final long MAX_SNAPSHOT_AGE_NANOS = 1_000_000_000L;
     /** FileChannel locks are per process; threads and instances within this JVM queue on this lock first. */
     private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
-    /** The version of a file that does not exist (looked at again on every call, so a first file is seen at once). */
+    /** The version of a file that does not exist; trusted for the recheck period like any other version. */
     private static final Object ABSENT = new Object();
 
     private final Path file;
@@ -75,9 +77,7 @@ final class SharedJsonFile<T> {
     /** The document as of the file's current version (see the class comment for how current). */
     T current() {
         Snapshot<T> known = snapshot;
-        if (known.version() != null
-                && known.version() != ABSENT
-                && System.nanoTime() - known.checkedAt() < RECHECK_NANOS) {
+        if (known.version() != null && System.nanoTime() - known.checkedAt() < RECHECK_NANOS) {
             return known.value(); // checked a moment ago: no file-system call on the hot path
         }
         Object version = version();

@@ -49,7 +49,7 @@ class FileKeyStoreTest extends KeyStoreContract {
     }
 
     @Test
-    void create_bySecondInstance_firstInstanceSeesIt() {
+    void create_bySecondInstance_firstInstanceSeesIt() throws InterruptedException {
         FileKeyStore server = new FileKeyStore(dir.resolve("keys.json"));
         assertThat(server.list()).isEmpty();
         FileKeyStore cli = new FileKeyStore(dir.resolve("keys.json"));
@@ -57,7 +57,11 @@ class FileKeyStoreTest extends KeyStoreContract {
         cli.create(key("key_000000000001", "sg-secret-1", T0));
         cli.create(key("key_000000000002", "sg-secret-2", T0));
 
-        // With no key file yet, the server looks at the file on every look-up.
+        // The server looks at the file again within its recheck period (100 ms), a missing file included.
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (server.list().size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
         assertThat(server.list()).extracting(ProxyKey::id).containsExactly("key_000000000001", "key_000000000002");
     }
 
