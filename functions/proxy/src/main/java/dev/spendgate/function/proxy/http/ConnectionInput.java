@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.http;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,14 +11,40 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ConnectionInput extends InputStream {
     private final InputStream in;
+    private final ReadDeadlines.Guard deadline;
     private final byte[] buffer;
     private int position;
     private int limit;
     private boolean readAny;
 
     public ConnectionInput(InputStream in, int size) {
+        this(in, size, null);
+    }
+
+    /** With a read deadline: every blocking read must finish within the guard's timeout. */
+    public ConnectionInput(InputStream in, int size, ReadDeadlines.Guard deadline) {
         this.in = in;
         this.buffer = new byte[size];
+        this.deadline = deadline;
+    }
+
+    private int readFromSocket(byte[] target, int offset, int length) throws IOException {
+        if (deadline == null) {
+            return in.read(target, offset, length);
+        }
+        deadline.arm();
+        try {
+            return in.read(target, offset, length);
+        } catch (IOException e) {
+            if (deadline.fired()) {
+                SocketTimeoutException timeout = new SocketTimeoutException("Read timed out");
+                timeout.initCause(e);
+                throw timeout;
+            }
+            throw e;
+        } finally {
+            deadline.disarm();
+        }
     }
 
     /**
@@ -68,7 +95,7 @@ public final class ConnectionInput extends InputStream {
     }
 
     private boolean fill() throws IOException {
-        int n = in.read(buffer, 0, buffer.length);
+        int n = readFromSocket(buffer, 0, buffer.length);
         if (n <= 0) {
             return false;
         }
@@ -93,7 +120,7 @@ public final class ConnectionInput extends InputStream {
         }
         if (position == limit) {
             if (length >= buffer.length) {
-                int n = in.read(target, offset, length); // large bodies skip the copy
+                int n = readFromSocket(target, offset, length); // large bodies skip the copy
                 readAny |= n > 0;
                 return n;
             }

@@ -3,6 +3,7 @@ package dev.spendgate.function.proxy.local;
 import dev.spendgate.function.proxy.http.ConnectionInput;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ReadDeadlines;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -169,13 +170,14 @@ final class Http11Server implements LocalGatewayServer.Engine, AutoCloseable {
 
     private void serve(Socket socket) {
         open.add(socket);
-        try (socket) {
+        // the idle timeout (and a client that stops sending mid-request) through a watchdog, not SO_TIMEOUT
+        try (socket;
+                ReadDeadlines.Guard deadline = ReadDeadlines.guard(socket, idleTimeoutMillis)) {
             socket.setTcpNoDelay(true);
-            ConnectionInput in = new ConnectionInput(socket.getInputStream(), 16 * 1024);
+            ConnectionInput in = new ConnectionInput(socket.getInputStream(), 16 * 1024, deadline);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             boolean keepAlive = true;
             while (keepAlive && !stopping) {
-                socket.setSoTimeout(idleTimeoutMillis);
                 String requestLine = in.readLine(true, MAX_HEADER_BYTES);
                 if (requestLine == null) {
                     return; // the client closed the connection between requests

@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.upstream;
 
 import dev.spendgate.function.proxy.http.ConnectionInput;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ReadDeadlines;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -127,17 +128,18 @@ public final class UpstreamClient {
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
             socket.connect(new InetSocketAddress(host, port), connectTimeoutMillis);
-            socket.setSoTimeout(readTimeoutMillis);
             if (secure) {
+                socket.setSoTimeout(readTimeoutMillis); // for the handshake; later reads have a ReadDeadlines guard
                 SSLSocketFactory factory = tls != null ? tls : (SSLSocketFactory) SSLSocketFactory.getDefault();
                 SSLSocket ssl = (SSLSocket) factory.createSocket(socket, host, port, true);
                 SSLParameters parameters = ssl.getSSLParameters();
                 parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name this host
                 ssl.setSSLParameters(parameters);
                 ssl.startHandshake();
+                ssl.setSoTimeout(0);
                 socket = ssl;
             }
-            return new Connection(socket);
+            return new Connection(socket, readTimeoutMillis);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
@@ -309,13 +311,17 @@ public final class UpstreamClient {
         boolean used;
         long idleSince;
 
-        Connection(Socket socket) throws IOException {
+        final ReadDeadlines.Guard deadline;
+
+        Connection(Socket socket, int readTimeoutMillis) throws IOException {
             this.socket = socket;
-            this.in = new ConnectionInput(socket.getInputStream(), 16 * 1024);
+            this.deadline = ReadDeadlines.guard(socket, readTimeoutMillis);
+            this.in = new ConnectionInput(socket.getInputStream(), 16 * 1024, deadline);
             this.out = socket.getOutputStream();
         }
 
         void close() {
+            deadline.close();
             try {
                 socket.close();
             } catch (IOException e) {

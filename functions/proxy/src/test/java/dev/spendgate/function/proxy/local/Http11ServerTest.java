@@ -15,6 +15,7 @@ import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The wire behaviour of the local HTTP server, over raw sockets. */
 class Http11ServerTest {
@@ -53,6 +54,28 @@ class Http11ServerTest {
     @AfterEach
     void stop() {
         server.stop(0);
+    }
+
+    @Test
+    @Timeout(10)
+    void idleConnection_closedAfterTheIdleTimeout() throws IOException {
+        Http11Server quick = Http11Server.start(
+                "127.0.0.1",
+                0,
+                (request, sink) -> sink.start(204, new Headers(), 0),
+                64,
+                8,
+                300,
+                LocalGatewayServer.virtualThreadFactory());
+        try (Socket s = new Socket("127.0.0.1", quick.address().getPort())) {
+            s.setSoTimeout(5_000);
+            long start = System.nanoTime();
+
+            assertThat(s.getInputStream().read()).isEqualTo(-1); // closed by the server, nothing sent
+            assertThat(System.nanoTime() - start).isGreaterThan(250_000_000L);
+        } finally {
+            quick.stop(0);
+        }
     }
 
     @Test

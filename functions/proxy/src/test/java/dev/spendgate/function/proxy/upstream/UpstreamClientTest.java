@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,6 +29,7 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The upstream HTTP/1.1 client against real sockets: framing, keep-alive, stale connections and TLS checks. */
@@ -242,6 +244,39 @@ class UpstreamClientTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("X-Evil");
         assertThat(server.connections).hasValue(0);
+    }
+
+    @Test
+    @Timeout(10)
+    void post_upstreamSilentLongerThanTheReadTimeout_timesOut() throws IOException {
+        server = new RawServer((n, in, out) -> {
+            server.readRequest(in);
+            in.read(); // never answers; returns when the client gives up
+        });
+        UpstreamClient impatient = new UpstreamClient(Duration.ofSeconds(5), Duration.ofMillis(300));
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> impatient.post(server.uri("/v1/x"), new Headers(), new byte[0]))
+                .isInstanceOf(SocketTimeoutException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .isBetween(Duration.ofMillis(250), Duration.ofSeconds(3));
+    }
+
+    @Test
+    @Timeout(10)
+    void post_streamStallsMidBody_readTimesOut() throws IOException {
+        server = new RawServer((n, in, out) -> {
+            server.readRequest(in);
+            write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6\r\ndata: \r\n");
+            in.read(); // then nothing more
+        });
+        UpstreamClient impatient = new UpstreamClient(Duration.ofSeconds(5), Duration.ofMillis(300));
+
+        UpstreamClient.Response response = impatient.post(server.uri("/v1/x"), new Headers(), new byte[0]);
+        InputStream body = response.body();
+        assertThat(body.readNBytes(6)).isEqualTo("data: ".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> body.read(new byte[10], 0, 10)).isInstanceOf(SocketTimeoutException.class);
+        body.close();
     }
 
     @Test

@@ -1,0 +1,110 @@
+package dev.spendgate.function.proxy.http;
+
+import java.io.IOException;
+import java.net.Socket;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Read timeouts kept by one watchdog thread instead of {@code SO_TIMEOUT}: a connection arms its deadline before a
+ * blocking read and disarms it after; the watchdog closes the socket of a read that outlives its deadline, and the
+ * reader then sees a {@link java.net.SocketTimeoutException}.
+ *
+ * <p>Why: on a virtual thread a socket read with {@code SO_TIMEOUT} parks with a timeout, which schedules and cancels
+ * a timer task in the JDK's delay scheduler on every read; with two blocking reads per proxied call that thread woke
+ * about 30,000 times a second and took an eighth of the gateway's core (perf sched, bench/RESULTS.md). An untimed
+ * read parks without a timer. Deadlines are checked every {@value #TICK_MILLIS} ms, so a timeout fires up to that much
+ * late.
+ */
+public final class ReadDeadlines {
+    static final long TICK_MILLIS = 50;
+    private static final Set<Guard> ARMED_OR_IDLE = ConcurrentHashMap.newKeySet();
+    private static volatile Thread watchdog;
+
+    private ReadDeadlines() {}
+
+    /** Watches reads on {@code socket} with the given timeout (0 = none); close the guard with the connection. */
+    public static Guard guard(Socket socket, long timeoutMillis) {
+        Guard guard = new Guard(socket, timeoutMillis);
+        if (timeoutMillis > 0) {
+            ARMED_OR_IDLE.add(guard);
+            startWatchdog();
+        }
+        return guard;
+    }
+
+    private static void startWatchdog() {
+        if (watchdog != null) {
+            return;
+        }
+        synchronized (ReadDeadlines.class) {
+            if (watchdog != null) {
+                return;
+            }
+            Thread t = new Thread(ReadDeadlines::watch, "spendgate-read-deadlines");
+            t.setDaemon(true);
+            t.start();
+            watchdog = t;
+        }
+    }
+
+    private static void watch() {
+        while (true) {
+            try {
+                Thread.sleep(TICK_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Guard g : ARMED_OR_IDLE) {
+                long deadline = g.deadline;
+                if (deadline != 0 && now - deadline > 0) {
+                    g.fired = true;
+                    try {
+                        g.socket.close(); // wakes the blocked reader with a SocketException
+                    } catch (IOException e) {
+                        // already closed
+                    }
+                    ARMED_OR_IDLE.remove(g);
+                }
+            }
+        }
+    }
+
+    /** One connection's read deadline. */
+    public static final class Guard implements AutoCloseable {
+        private final Socket socket;
+        private final long timeoutNanos;
+        private volatile long deadline;
+        private volatile boolean fired;
+
+        private Guard(Socket socket, long timeoutMillis) {
+            this.socket = socket;
+            this.timeoutNanos = timeoutMillis * 1_000_000L;
+        }
+
+        /** Before a blocking read. */
+        void arm() {
+            if (timeoutNanos > 0) {
+                long d = System.nanoTime() + timeoutNanos;
+                deadline = d == 0 ? 1 : d;
+            }
+        }
+
+        /** After it returned. */
+        void disarm() {
+            deadline = 0;
+        }
+
+        /** Whether the watchdog closed the socket because a read took too long. */
+        boolean fired() {
+            return fired;
+        }
+
+        @Override
+        public void close() {
+            deadline = 0;
+            ARMED_OR_IDLE.remove(this);
+        }
+    }
+}
