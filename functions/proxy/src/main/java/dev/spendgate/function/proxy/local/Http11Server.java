@@ -56,6 +56,9 @@ final class Http11Server implements LocalGatewayServer.Engine, AutoCloseable {
     private final Semaphore connections;
     private final int maxConnections;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** Connections waiting between two requests: closed at once on stop, as no call is running on them. */
+    private final Set<Socket> betweenRequests = ConcurrentHashMap.newKeySet();
+
     private final ThreadFactory threads;
     private final boolean virtual;
     private final Thread acceptor;
@@ -131,6 +134,9 @@ final class Http11Server implements LocalGatewayServer.Engine, AutoCloseable {
         } catch (IOException e) {
             // already closed
         }
+        for (Socket s : betweenRequests) {
+            closeQuietly(s); // keep-alive connections of idle SDK clients need not hold the shutdown
+        }
         try {
             // Connections that are idle between requests hold a permit too; give running requests the grace period.
             connections.tryAcquire(maxConnections, graceSeconds, TimeUnit.SECONDS);
@@ -178,7 +184,16 @@ final class Http11Server implements LocalGatewayServer.Engine, AutoCloseable {
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             boolean keepAlive = true;
             while (keepAlive && !stopping) {
-                String requestLine = in.readLine(true, MAX_HEADER_BYTES);
+                betweenRequests.add(socket);
+                if (stopping) {
+                    return;
+                }
+                String requestLine;
+                try {
+                    requestLine = in.readLine(true, MAX_HEADER_BYTES);
+                } finally {
+                    betweenRequests.remove(socket);
+                }
                 if (requestLine == null) {
                     return; // the client closed the connection between requests
                 }

@@ -33,14 +33,15 @@ import javax.net.ssl.SSLSocketFactory;
  *
  * <p>A small client on plain sockets: the call runs on the caller's thread, the request (head and body) leaves in one
  * write with {@code TCP_NODELAY}, and idle connections wait in a per-origin pool (most recently used first; an idle
- * connection is closed after {@value #IDLE_SECONDS} s). A request that finds its pooled connection closed by the
+ * connection is closed after {@value #IDLE_SECONDS} s, the JDK client's default, so a Lambda thawed after a pause does
+ * not send on a connection that a NAT or the provider has long dropped). A request that finds its pooled connection closed by the
  * server (nothing came back) is sent once more on a new connection, as the JDK's client does. HTTPS verifies the
  * certificate chain and the host name. It replaced {@link HttpURLConnection}, which cost about a quarter of the
  * gateway's own CPU per call (bench/RESULTS.md); that client is still used when a JVM-wide HTTP proxy is configured
  * ({@code https.proxyHost} and friends), so proxy settings keep working.
  */
 public final class UpstreamClient {
-    static final int IDLE_SECONDS = 15;
+    static final int IDLE_SECONDS = 5;
     private static final long IDLE_NANOS = IDLE_SECONDS * 1_000_000_000L;
     private static final int MAX_IDLE_PER_ORIGIN = 256;
     private static final int MAX_HEAD_BYTES = 64 * 1024;

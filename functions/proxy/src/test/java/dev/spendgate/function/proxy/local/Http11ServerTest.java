@@ -58,6 +58,21 @@ class Http11ServerTest {
 
     @Test
     @Timeout(10)
+    void stop_idleKeepAliveConnection_doesNotHoldTheGracePeriod() throws IOException {
+        try (Socket s = connect()) {
+            send(s, "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi");
+            assertThat(readResponse(reader(s))).endsWith("POST /a null hi");
+            long start = System.nanoTime();
+
+            server.stop(5);
+
+            assertThat(System.nanoTime() - start).isLessThan(2_000_000_000L);
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    @Timeout(10)
     void idleConnection_closedAfterTheIdleTimeout() throws IOException {
         Http11Server quick = Http11Server.start(
                 "127.0.0.1",
