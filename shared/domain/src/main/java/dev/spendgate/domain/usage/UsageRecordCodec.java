@@ -24,6 +24,13 @@ public final class UsageRecordCodec {
 
     private UsageRecordCodec() {}
 
+    /** The record as one JSON line, newline included, UTF-8. */
+    public static byte[] line(UsageRecord r) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1024);
+        write(r, out);
+        return out.toByteArray();
+    }
+
     /** Writes the record as one JSON line, newline included. */
     public static void write(UsageRecord r, OutputStream out) {
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
