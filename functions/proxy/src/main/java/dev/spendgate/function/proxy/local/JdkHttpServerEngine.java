@@ -24,9 +24,11 @@ final class JdkHttpServerEngine implements LocalGatewayServer.Engine {
     private final ExecutorService executor;
     private final long maxBodyBytes;
     private final Http11Server.Handler handler;
+    private final int threads;
 
     private JdkHttpServerEngine(
-            HttpServer server, ExecutorService executor, long maxBodyBytes, Http11Server.Handler handler) {
+            HttpServer server, ExecutorService executor, long maxBodyBytes, Http11Server.Handler handler, int threads) {
+        this.threads = threads;
         this.server = server;
         this.executor = executor;
         this.maxBodyBytes = maxBodyBytes;
@@ -48,7 +50,7 @@ final class JdkHttpServerEngine implements LocalGatewayServer.Engine {
             return t;
         });
         server.setExecutor(executor);
-        JdkHttpServerEngine engine = new JdkHttpServerEngine(server, executor, maxBodyBytes, handler);
+        JdkHttpServerEngine engine = new JdkHttpServerEngine(server, executor, maxBodyBytes, handler, threads);
         server.createContext("/", engine::handle);
         server.start();
         return engine;
@@ -61,7 +63,7 @@ final class JdkHttpServerEngine implements LocalGatewayServer.Engine {
 
     @Override
     public String description() {
-        return "JDK HTTP server, " + Runtime.version().feature() + ", worker pool";
+        return "JDK HTTP server, Java " + Runtime.version().feature() + ", a pool of " + threads + " worker threads";
     }
 
     @Override
