@@ -96,6 +96,9 @@ public final class UpstreamClient {
                 return exchange(pool, pooled, request);
             } catch (StaleConnection e) {
                 pooled.close(); // the server had closed it while idle: send again on a new connection
+            } catch (IOException | RuntimeException e) {
+                pooled.close(); // a bad answer or a timeout: the connection is in an unknown state
+                throw e;
             }
         }
         Connection fresh = open(host, port, secure);

@@ -56,6 +56,9 @@ class UpstreamClientTest {
     static final class RawServer implements AutoCloseable {
         final ServerSocket socket;
         final AtomicInteger connections = new AtomicInteger();
+        /** Connections whose script ended: for the scripts here, the client closed them. */
+        final AtomicInteger ended = new AtomicInteger();
+
         final List<String> requests = new CopyOnWriteArrayList<>();
 
         RawServer(ConnectionScript script) throws IOException {
@@ -71,6 +74,7 @@ class UpstreamClientTest {
                             } catch (IOException e) {
                                 // the client went away
                             }
+                            ended.incrementAndGet();
                         });
                         t.setDaemon(true);
                         t.start();
@@ -233,6 +237,31 @@ class UpstreamClientTest {
         assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("0123456789");
 
         assertThat(server.connections).hasValue(2);
+    }
+
+    @Test
+    void post_malformedAnswerOnAPooledConnection_connectionDroppedNotReused() throws IOException {
+        AtomicInteger calls = new AtomicInteger();
+        server = new RawServer((n, in, out) -> {
+            while (server.readRequest(in) != null) {
+                if (calls.incrementAndGet() == 2) {
+                    write(out, "NOT HTTP\r\n\r\n");
+                } else {
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                }
+            }
+        });
+
+        assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("ok");
+        assertThatThrownBy(() -> post(server.uri("/v1/x"), "{}")).hasMessageContaining("malformed status line");
+        assertThat(body(post(server.uri("/v1/x"), "{}"))).isEqualTo("ok");
+
+        assertThat(server.connections).hasValue(2);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (server.ended.get() < 1 && System.nanoTime() < deadline) {
+            Thread.yield();
+        }
+        assertThat(server.ended).hasValue(1); // the connection that answered garbage was closed, not leaked
     }
 
     @Test
