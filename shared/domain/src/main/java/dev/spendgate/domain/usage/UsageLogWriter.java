@@ -7,6 +7,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -205,12 +206,12 @@ public final class UsageLogWriter implements AutoCloseable {
 
     /** One hour's records so far, compressed as they came. */
     private static final class OpenHour {
-        final java.time.Instant firstStart;
+        final Instant firstStart;
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 * 1024);
         final GZIPOutputStream gz;
         int records;
 
-        OpenHour(java.time.Instant firstStart) {
+        OpenHour(Instant firstStart) {
             this.firstStart = firstStart;
             try {
                 this.gz = new FastGzip(bytes);

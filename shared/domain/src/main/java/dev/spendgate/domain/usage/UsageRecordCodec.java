@@ -9,6 +9,7 @@ import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -26,7 +27,7 @@ public final class UsageRecordCodec {
 
     /** The record as one JSON line, newline included, UTF-8. */
     public static byte[] line(UsageRecord r) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1024);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         write(r, out);
         return out.toByteArray();
     }
