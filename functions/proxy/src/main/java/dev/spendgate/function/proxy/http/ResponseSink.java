@@ -21,6 +21,13 @@ public interface ResponseSink {
     /** Completes the response. */
     void end() throws IOException;
 
+    /**
+     * Ends the response as failed instead of complete (the upstream broke off mid-stream), so the client's SDK raises
+     * an error rather than returning a silently short answer: on HTTP/1.1 no terminating chunk and the connection is
+     * closed; on HTTP/2 the stream is reset. Never throws.
+     */
+    void abort();
+
     default void write(byte[] bytes) throws IOException {
         write(bytes, 0, bytes.length);
     }

@@ -125,6 +125,21 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
         public void end() {}
 
         /**
+         * The upstream broke off: API Gateway's buffered integration cannot cut a response short, so the client gets
+         * a 502 error instead of the partial body.
+         */
+        @Override
+        public void abort() {
+            status = 502;
+            headers.clear();
+            headers.put("Content-Type", List.of("application/json"));
+            body.reset();
+            body.writeBytes(("{\"error\":{\"message\":\"The provider broke off its answer; Spendgate recorded the"
+                            + " call as upstream_truncated.\",\"type\":\"api_error\",\"code\":\"upstream_truncated\"}}")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+
+        /**
          * Text answers (JSON, SSE) go back as they are; anything else (Bedrock's binary event stream, compressed
          * bodies) is base64-encoded so API Gateway restores the exact bytes (the API lists those media types as binary).
          */

@@ -425,6 +425,17 @@ final class Http11Server implements LocalGatewayServer.Engine, AutoCloseable {
         }
 
         @Override
+        public void abort() {
+            ended = true;
+            closeAfter = true; // the connection closes with the body unfinished: the client sees a cut response
+            try {
+                out.flush();
+            } catch (IOException e) {
+                // the client is gone already
+            }
+        }
+
+        @Override
         public void end() throws IOException {
             if (ended) {
                 return;

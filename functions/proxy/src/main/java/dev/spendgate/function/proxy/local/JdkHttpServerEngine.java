@@ -78,7 +78,8 @@ final class JdkHttpServerEngine implements LocalGatewayServer.Engine {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
+        ExchangeSink sink = new ExchangeSink(exchange);
+        try {
             String path = exchange.getRequestURI().getRawPath();
             String query = exchange.getRequestURI().getRawQuery();
             byte[] body = readBody(exchange.getRequestBody(), maxBodyBytes + 1);
@@ -87,7 +88,15 @@ final class JdkHttpServerEngine implements LocalGatewayServer.Engine {
                     query == null ? path : path + "?" + query,
                     Headers.of(exchange.getRequestHeaders()),
                     body);
-            handler.handle(request, new ExchangeSink(exchange));
+            handler.handle(request, sink);
+        } finally {
+            if (!sink.aborted) {
+                exchange.close();
+            }
+        }
+        if (sink.aborted) {
+            // Thrown to the JDK server, which then closes the connection without the terminating chunk.
+            throw new IOException("response aborted: the upstream broke off mid-stream");
         }
     }
 
@@ -98,6 +107,7 @@ final class JdkHttpServerEngine implements LocalGatewayServer.Engine {
     private static final class ExchangeSink implements ResponseSink {
         private final HttpExchange exchange;
         private OutputStream out;
+        private boolean aborted;
 
         ExchangeSink(HttpExchange exchange) {
             this.exchange = exchange;
@@ -123,6 +133,18 @@ final class JdkHttpServerEngine implements LocalGatewayServer.Engine {
         @Override
         public void end() throws IOException {
             out.close();
+        }
+
+        @Override
+        public void abort() {
+            aborted = true;
+            try {
+                if (out != null) {
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the client is gone already
+            }
         }
     }
 }
