@@ -332,12 +332,20 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return line.append("]}\n").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** A JSON string literal; item keys are short and printable, so escaping is rarely needed. */
     private static void appendJsonString(StringBuilder to, String value) {
-        try {
-            to.append(MAPPER.writeValueAsString(value));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        to.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                to.append('\\').append(c);
+            } else if (c < 0x20) {
+                to.append(String.format("\\u%04x", (int) c));
+            } else {
+                to.append(c);
+            }
         }
+        to.append('"');
     }
 
     private static void requireNotNegative(BigDecimal value, String name) {

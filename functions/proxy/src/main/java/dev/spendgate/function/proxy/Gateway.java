@@ -326,7 +326,9 @@ public final class Gateway {
         }
         Optional<RequestLimits.Invalid> outOfBounds = RequestLimits.check(body, call.modelRequested);
         if (outOfBounds.isPresent()) {
-            call.modelRequested = null; // a refused model name is not kept (it may be megabytes long)
+            if (outOfBounds.get().field().equals("model")) {
+                call.modelRequested = null; // a refused model name is not kept (it may be megabytes long)
+            }
             respondError(
                     call,
                     sink,

@@ -91,7 +91,7 @@ final class BilledInput {
             if (SCHEMAS.contains(field.getKey())) {
                 input.textTokens += TokenCounter.count(model, field.getValue().toString());
             } else {
-                input.walk(field.getKey(), field.getValue());
+                input.walk(kindOf(field.getKey()), field.getValue());
             }
         }
         return new Count(input.textTokens, input.mediaTokens);
@@ -100,14 +100,17 @@ final class BilledInput {
     /** Text tokens (counted with OpenAI's tokenizer) and media tokens (bounds per item). */
     record Count(long text, long media) {}
 
-    /** {@code context}: the field names and part types on the way here ("messages.image.source"). */
-    private void walk(String context, JsonNode node) {
+    /**
+     * {@code hint}: the media kind named by a field or part type on the way here ("image_url", {"type": "image"},
+     * Bedrock's "document"), or null.
+     */
+    private void walk(MediaKind hint, JsonNode node) {
         if (node.isTextual()) {
             String text = node.asText();
-            MediaKind kind = media(context, text);
+            MediaKind kind = media(hint, text);
             if (kind != null) {
                 mediaTokens += tokens(kind, text);
-            } else if (text.startsWith("http") && context.contains("image")) {
+            } else if (hint == MediaKind.IMAGE && text.startsWith("http")) {
                 mediaTokens += imageTokens(); // an image by URL: its size is unknown here
             } else {
                 textTokens += TokenCounter.count(model, text);
@@ -116,20 +119,37 @@ final class BilledInput {
             textTokens++; // a token id (embeddings input) or a small value
         } else if (node.isArray()) {
             for (JsonNode item : node) {
-                walk(context, item);
+                walk(hint, item);
             }
         } else if (node.isObject()) {
-            String here = context + "." + node.path("type").asText("");
+            MediaKind here = hint != null ? hint : kindOf(node.path("type").asText(""));
             if (node.hasNonNull("file_id") || node.hasNonNull("fileId")) {
-                mediaTokens += here.contains("image") ? imageTokens() : REFERENCED_DOCUMENT_TOKENS;
+                mediaTokens += here == MediaKind.IMAGE ? imageTokens() : REFERENCED_DOCUMENT_TOKENS;
                 return;
             }
             Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> field = fields.next();
-                walk(here + "." + field.getKey(), field.getValue());
+                walk(here != null ? here : kindOf(field.getKey()), field.getValue());
             }
         }
+    }
+
+    /** The media kind a field name or part type names, or null for anything else. */
+    private static MediaKind kindOf(String name) {
+        if (name.isEmpty()) {
+            return null;
+        }
+        if (name.contains("image")) {
+            return MediaKind.IMAGE;
+        }
+        if (name.contains("audio")) {
+            return MediaKind.AUDIO;
+        }
+        if (name.contains("document") || name.equals("file") || name.equals("input_file")) {
+            return MediaKind.DOCUMENT;
+        }
+        return null;
     }
 
     private enum MediaKind {
@@ -138,20 +158,19 @@ final class BilledInput {
         DOCUMENT
     }
 
-    /** Whether a string is media: a data URL, or a long base64 run (under an image, audio or document field). */
-    private static MediaKind media(String key, String text) {
+    /** Whether a string is media: a data URL, or a long base64 run (of the kind its field names, else a document). */
+    private static MediaKind media(MediaKind hint, String text) {
         boolean dataUrl = text.startsWith("data:");
         if (!dataUrl && (text.length() < MEDIA_MIN_LENGTH || !base64(text))) {
             return null;
         }
-        String where = (dataUrl ? text.substring(0, Math.min(40, text.length())) + " " : "") + key;
-        if (where.contains("image")) {
-            return MediaKind.IMAGE;
+        if (dataUrl) {
+            MediaKind declared = kindOf(text.substring(5, Math.min(40, text.length())));
+            if (declared != null) {
+                return declared;
+            }
         }
-        if (where.contains("audio")) {
-            return MediaKind.AUDIO;
-        }
-        return MediaKind.DOCUMENT;
+        return hint != null ? hint : MediaKind.DOCUMENT;
     }
 
     private static boolean base64(String text) {

@@ -1,0 +1,188 @@
+package dev.spendgate.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetLedger.Settlement;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the local gateway's data directory holds at the moment of a SIGKILL, taken as a copy of the directory while
+ * the writer and the ledger are still open (what the operating system has), then opened by a new process's stores.
+ */
+class CrashRecoveryTest {
+    private static final Instant T0 = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+    @TempDir
+    Path live;
+
+    @TempDir
+    Path afterCrash;
+
+    private static UsageRecord record(String id, String cost) {
+        return UsageRecord.builder()
+                .requestId(id)
+                .tsStart(T0)
+                .tsEnd(T0.plusMillis(300))
+                .keyId("key_1")
+                .attribution(new Attribution("chatbot", "engineering", null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o")
+                .statusCode(200)
+                .tokens(TokenUsage.openAi(100, 0, 20, 0))
+                .costUsd(new BigDecimal(cost))
+                .pricingStatus(PricingStatus.PRICED)
+                .pricingVersion("2026-11-28")
+                .usageSource(UsageSource.PROVIDER)
+                .build();
+    }
+
+    private static UsageLogWriter writer(Path dir) {
+        return UsageLogWriter.create(
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                new FileUsageJournal(dir.resolve("journal/usage"), Clock.systemUTC(), false),
+                Clock.systemUTC(),
+                1000);
+    }
+
+    private static List<UsageRecord> read(Path dir, long[] duplicates) {
+        List<UsageRecord> out = new ArrayList<>();
+        duplicates[0] = UsageLogReader.create(new FileSystemObjectStore(dir))
+                .read(T0.minus(1, ChronoUnit.HOURS), T0.plus(1, ChronoUnit.HOURS), out::add)
+                .duplicates();
+        return out;
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else if (!p.getFileName().toString().endsWith(".lock")) {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    @Test
+    void recordsAppendedButNotFlushed_areDeliveredOnceByTheNextProcess() throws Exception {
+        UsageLogWriter before = writer(live);
+        before.append(record("a", "0.01"));
+        before.append(record("b", "0.02"));
+        copy(live, afterCrash); // killed here: nothing flushed
+
+        UsageLogWriter after = writer(afterCrash);
+        assertThat(after.recoverJournal()).isEqualTo(2);
+        after.close();
+
+        long[] duplicates = {0};
+        assertThat(read(afterCrash, duplicates))
+                .extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder("a", "b");
+        assertThat(duplicates[0]).isZero();
+        UsageLogWriter third = writer(afterCrash);
+        assertThat(third.recoverJournal())
+                .as("the journal was discarded once delivered")
+                .isZero();
+        third.close();
+        before.close();
+    }
+
+    @Test
+    void segmentDeliveredButNotYetDiscarded_isRewrittenUnderTheSameKey_notDuplicated() throws Exception {
+        UsageLogWriter before = writer(live);
+        before.append(record("a", "0.01"));
+        before.append(record("b", "0.02"));
+        copy(live, afterCrash); // the journal as it was before the flush
+        before.flush();
+        copy(live.resolve("usage"), afterCrash.resolve("usage")); // the flush's object reached the disk, then: killed
+
+        UsageLogWriter after = writer(afterCrash);
+        after.recoverJournal();
+        after.close();
+
+        long[] duplicates = {0};
+        assertThat(read(afterCrash, duplicates)).hasSize(2);
+        assertThat(duplicates[0]).as("one object per segment and hour").isZero();
+        before.close();
+    }
+
+    @Test
+    void concurrentAppends_everyLineWholeInTheJournal() throws Exception {
+        FileUsageJournal journal = new FileUsageJournal(live, Clock.systemUTC(), false);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int thread = t;
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < 500; i++) {
+                    journal.append(("{\"t\":" + thread + ",\"i\":" + i + "}\n").getBytes());
+                }
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        journal.rotate();
+
+        List<String> lines = journal.pending().get(0).lines();
+        assertThat(lines).hasSize(4000).doesNotHaveDuplicates().allMatch(l -> l.matches("\\{\"t\":\\d,\"i\":\\d+}"));
+        journal.close();
+    }
+
+    @Test
+    void settledSpendNotYetInTheLedgerFile_isReplayedByTheNextProcess_once() throws Exception {
+        FileBudgetLedger ledger = new FileBudgetLedger(live.resolve("ledger.json"));
+        ledger.reserve("budget#global#2026-12-03", new BigDecimal("1"), new BigDecimal("0.05"));
+        ledger.settleAll(
+                List.of(new Settlement("budget#global#2026-12-03", new BigDecimal("0.05"), new BigDecimal("0.03"))));
+        ledger.flush(); // the file has 0.03
+        ledger.reserve("budget#global#2026-12-03", new BigDecimal("1"), new BigDecimal("0.05"));
+        ledger.settleAll(
+                List.of(new Settlement("budget#global#2026-12-03", new BigDecimal("0.05"), new BigDecimal("0.04"))));
+        ledger.reserve("budget#global#2026-12-03", new BigDecimal("1"), new BigDecimal("0.05")); // in flight
+        ledger.flush(); // the file has 0.07 spent and the in-flight 0.05 reserved
+        ledger.settleAll(List.of(new Settlement("budget#global#2026-12-03", BigDecimal.ZERO, new BigDecimal("0.01"))));
+        copy(live, afterCrash); // killed here: the last settlement is only in the journal
+
+        FileBudgetLedger next = new FileBudgetLedger(afterCrash.resolve("ledger.json"));
+        FileBudgetLedger.Released released = next.releaseReservations();
+
+        assertThat(next.state("budget#global#2026-12-03").orElseThrow().spent()).isEqualByComparingTo("0.08");
+        assertThat(next.state("budget#global#2026-12-03").orElseThrow().committed())
+                .isEqualByComparingTo("0.08");
+        assertThat(released.amount()).isEqualByComparingTo("0.05");
+        next.close();
+        FileBudgetLedger third = new FileBudgetLedger(afterCrash.resolve("ledger.json"));
+        assertThat(third.state("budget#global#2026-12-03").orElseThrow().spent())
+                .as("replayed once, not again at the next start")
+                .isEqualByComparingTo("0.08");
+        third.close();
+        ledger.close();
+    }
+}
