@@ -11,7 +11,7 @@ import dev.spendgate.domain.fingerprint.PromptFingerprints;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
-import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageLogWriter;
@@ -35,6 +35,7 @@ import dev.spendgate.function.proxy.upstream.Provider;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import dev.spendgate.function.proxy.usage.PromptText;
+import dev.spendgate.function.proxy.usage.RequestedServiceTier;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
@@ -577,13 +578,18 @@ public final class Gateway {
         }
     }
 
-    /** Works out tokens and cost from what the tracker saw, estimating what the provider never reported. */
+    /**
+     * Works out tokens and cost from what the tracker saw, estimating what the provider never reported, and prices
+     * them at the tier the provider served ({@link CallPricer}).
+     */
     private void price(Call call) {
         TrackedUsage tracked = call.tracker.result();
         if (call.invocationMetrics != null) {
             tracked = call.invocationMetrics.orElse(tracked);
         }
         call.modelServed = tracked.modelServed();
+        call.serviceTierServed = tracked.serviceTier();
+        call.serviceTierRequested = RequestedServiceTier.of(call.body);
         TokenUsage tokens = tracked.tokens();
         if (tracked.complete()) {
             call.usageSource = UsageSource.PROVIDER;
@@ -595,21 +601,25 @@ public final class Gateway {
             }
         }
         call.tokens = tokens;
-        String model = call.modelServed != null ? call.modelServed : call.modelForwarded;
-        Optional<ModelPrice> price = pricing.find(call.provider.pricingProvider(), model);
-        if (price.isEmpty() && call.modelServed != null) {
-            price = pricing.find(call.provider.pricingProvider(), call.modelForwarded);
-        }
-        if (price.isPresent()) {
-            call.cost = price.get().cost(tokens);
+        CallPricer.Priced priced = CallPricer.create(pricing)
+                .price(new CallPricer.Call(
+                        call.provider.pricingProvider(),
+                        call.modelServed,
+                        call.modelForwarded,
+                        tokens,
+                        tracked.complete(),
+                        call.serviceTierServed,
+                        call.serviceTierRequested,
+                        tracked.inferenceGeo(),
+                        call.start));
+        if (priced.priced()) {
+            call.cost = priced.cost();
             call.pricingStatus = PricingStatus.PRICED;
         } else {
             call.pricingStatus = PricingStatus.UNPRICED;
-            if (unpricedWarned.add(call.provider.pricingProvider() + "/" + model)) {
-                Log.warn(
-                        call.requestId,
-                        "model '" + model + "' of provider '" + call.provider.pricingProvider()
-                                + "' is not in the pricing catalog: its calls are recorded as unpriced");
+            String model = call.modelServed != null ? call.modelServed : call.modelForwarded;
+            if (unpricedWarned.add(call.provider.pricingProvider() + "/" + model + "/" + call.serviceTierServed)) {
+                Log.warn(call.requestId, priced.reason() + ": its calls are recorded as unpriced");
             }
         }
     }
@@ -670,6 +680,8 @@ public final class Gateway {
                 .fingerprints(fingerprints(call))
                 .degradedFrom(call.degradedFrom)
                 .unenforced(call.unenforced)
+                .serviceTierRequested(call.serviceTierRequested)
+                .serviceTierServed(call.serviceTierServed)
                 .build();
         try {
             usageLog.append(record);
@@ -959,6 +971,8 @@ public final class Gateway {
         BudgetDecision budget;
         boolean budgetSettled;
         boolean unenforced;
+        String serviceTierRequested;
+        String serviceTierServed;
 
         Call(String requestId, Instant start, long startNanos) {
             this.requestId = requestId;
