@@ -22,6 +22,7 @@ import dev.spendgate.function.proxy.bedrock.BedrockErrors;
 import dev.spendgate.function.proxy.bedrock.BedrockPath;
 import dev.spendgate.function.proxy.bedrock.BedrockRequests;
 import dev.spendgate.function.proxy.bedrock.EventStreamDecoder;
+import dev.spendgate.function.proxy.bedrock.InferenceProfiles;
 import dev.spendgate.function.proxy.bedrock.InvocationMetrics;
 import dev.spendgate.function.proxy.bedrock.InvokeStreamChunks;
 import dev.spendgate.function.proxy.budget.BudgetGate;
@@ -682,6 +683,8 @@ public final class Gateway {
                 .unenforced(call.unenforced)
                 .serviceTierRequested(call.serviceTierRequested)
                 .serviceTierServed(call.serviceTierServed)
+                .inferenceProfileArn(
+                        call.bedrock == null ? null : InferenceProfiles.applicationProfileArn(call.modelRequested))
                 .build();
         try {
             usageLog.append(record);

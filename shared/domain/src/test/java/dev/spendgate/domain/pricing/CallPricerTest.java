@@ -406,6 +406,14 @@ class CallPricerTest {
                         "default",
                         "4",
                         page + " Nova Pro $0.80/$3.20"),
+                row(
+                        "application inference profile ARN without an alias: unpriced, not a default",
+                        "bedrock",
+                        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6",
+                        small,
+                        null,
+                        null,
+                        "alias it in SPENDGATE_PRICING_OVERRIDES"),
                 row("zero usage reported: $0", "bedrock", "amazon.nova-lite-v1:0", TokenUsage.ZERO, null, "0", "none"));
     }
 
