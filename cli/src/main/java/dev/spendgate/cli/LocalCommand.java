@@ -1,11 +1,15 @@
 package dev.spendgate.cli;
 
+import dev.spendgate.domain.pricing.CatalogFreshness;
+import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import dev.spendgate.function.proxy.upstream.Provider;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -70,6 +74,9 @@ final class LocalCommand implements Callable<Integer> {
         if (KeysCommand.store(dir).list().isEmpty()) {
             out.println("  No proxy keys yet: ./spendgate keys create --name NAME --environment dev");
         }
+        PricingCatalog catalog = PricingCatalog.bundled();
+        CatalogFreshness.warning(catalog, LocalDate.now(ZoneOffset.UTC))
+                .ifPresent(w -> spec.commandLine().getErr().println("spendgate: warning: " + w));
         out.println("Ctrl-C stops it; buffered usage records are flushed on the way out.");
         out.flush();
         stopped.await();

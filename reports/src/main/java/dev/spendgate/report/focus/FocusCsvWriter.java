@@ -161,8 +161,12 @@ public final class FocusCsvWriter {
                 row.add("Generative AI");
                 row.add(skuId);
                 row.add(usage ? c.tokenType().meter() : null);
-                row.add(usage ? json(Map.of("TokenType", c.tokenType().id())) : null);
-                row.add(usage ? skuId + "/" + c.tokenType().id() : null);
+                row.add(usage ? json(skuPriceDetails(c)) : null);
+                row.add(
+                        usage
+                                ? skuId + "/" + c.tokenType().id()
+                                        + (c.serviceTier() == null ? "" : "/" + c.serviceTier())
+                                : null);
                 row.add(c.tags().isEmpty() ? null : json(new LinkedHashMap<>(c.tags())));
                 row.add(Long.toString(c.calls()));
                 row.add(usage ? null : c.note());
@@ -171,6 +175,16 @@ public final class FocusCsvWriter {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The token type, and the service tier when not standard (its rates are the row's unit prices). */
+    private static Map<String, String> skuPriceDetails(FocusCharge c) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("TokenType", c.tokenType().id());
+        if (c.serviceTier() != null) {
+            details.put("ServiceTier", c.serviceTier());
+        }
+        return details;
     }
 
     private static String json(Map<String, String> map) {

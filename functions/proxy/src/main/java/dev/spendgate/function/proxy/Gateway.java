@@ -11,7 +11,7 @@ import dev.spendgate.domain.fingerprint.PromptFingerprints;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
-import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageLogWriter;
@@ -22,6 +22,7 @@ import dev.spendgate.function.proxy.bedrock.BedrockErrors;
 import dev.spendgate.function.proxy.bedrock.BedrockPath;
 import dev.spendgate.function.proxy.bedrock.BedrockRequests;
 import dev.spendgate.function.proxy.bedrock.EventStreamDecoder;
+import dev.spendgate.function.proxy.bedrock.InferenceProfiles;
 import dev.spendgate.function.proxy.bedrock.InvocationMetrics;
 import dev.spendgate.function.proxy.bedrock.InvokeStreamChunks;
 import dev.spendgate.function.proxy.budget.BudgetGate;
@@ -36,6 +37,7 @@ import dev.spendgate.function.proxy.upstream.Provider;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import dev.spendgate.function.proxy.usage.PromptText;
+import dev.spendgate.function.proxy.usage.RequestedServiceTier;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
@@ -634,7 +636,10 @@ public final class Gateway {
         }
     }
 
-    /** Works out tokens and cost from what the tracker saw, estimating what the provider never reported. */
+    /**
+     * Works out tokens and cost from what the tracker saw, estimating what the provider never reported, and prices
+     * them at the tier the provider served ({@link CallPricer}).
+     */
     private void price(Call call) {
         TrackedUsage tracked = call.tracker.result();
         if (call.invocationMetrics != null) {
@@ -644,6 +649,8 @@ public final class Gateway {
                 tracked.modelServed() == null || tracked.modelServed().length() <= RequestLimits.MAX_MODEL_LENGTH
                         ? tracked.modelServed()
                         : tracked.modelServed().substring(0, RequestLimits.MAX_MODEL_LENGTH);
+        call.serviceTierServed = tracked.serviceTier();
+        call.serviceTierRequested = RequestedServiceTier.of(call.body);
         TokenUsage tokens = tracked.tokens();
         if (tracked.complete()) {
             call.usageSource = UsageSource.PROVIDER;
@@ -655,22 +662,26 @@ public final class Gateway {
             }
         }
         call.tokens = tokens;
-        String model = call.modelServed != null ? call.modelServed : call.modelForwarded;
-        Optional<ModelPrice> price = pricing.find(call.provider.pricingProvider(), model);
-        if (price.isEmpty() && call.modelServed != null) {
-            price = pricing.find(call.provider.pricingProvider(), call.modelForwarded);
-        }
-        if (price.isPresent()) {
-            call.cost = price.get().cost(tokens);
+        CallPricer.Priced priced = CallPricer.create(pricing)
+                .price(new CallPricer.Call(
+                        call.provider.pricingProvider(),
+                        call.modelServed,
+                        call.modelForwarded,
+                        tokens,
+                        tracked.complete(),
+                        call.serviceTierServed,
+                        call.serviceTierRequested,
+                        tracked.inferenceGeo(),
+                        call.start));
+        if (priced.priced()) {
+            call.cost = priced.cost();
             call.pricingStatus = PricingStatus.PRICED;
         } else {
             call.pricingStatus = PricingStatus.UNPRICED;
+            String model = call.modelServed != null ? call.modelServed : call.modelForwarded;
             if (unpricedWarned.size() < MAX_UNPRICED_WARNED
-                    && unpricedWarned.add(call.provider.pricingProvider() + "/" + model)) {
-                Log.warn(
-                        call.requestId,
-                        "model '" + model + "' of provider '" + call.provider.pricingProvider()
-                                + "' is not in the pricing catalog: its calls are recorded as unpriced");
+                    && unpricedWarned.add(call.provider.pricingProvider() + "/" + model + "/" + call.serviceTierServed)) {
+                Log.warn(call.requestId, priced.reason() + ": its calls are recorded as unpriced");
             }
         }
     }
@@ -739,6 +750,10 @@ public final class Gateway {
                 .fingerprints(fingerprints(call))
                 .degradedFrom(call.degradedFrom)
                 .unenforced(call.unenforced)
+                .serviceTierRequested(call.serviceTierRequested)
+                .serviceTierServed(call.serviceTierServed)
+                .inferenceProfileArn(
+                        call.bedrock == null ? null : InferenceProfiles.applicationProfileArn(call.modelRequested))
                 .build();
         try {
             usageLog.append(record);
@@ -1032,6 +1047,8 @@ public final class Gateway {
         boolean budgetSettled;
         boolean unenforced;
         boolean recorded;
+        String serviceTierRequested;
+        String serviceTierServed;
 
         Call(String requestId, Instant start, long startNanos) {
             this.requestId = requestId;

@@ -118,6 +118,8 @@ public final class GatewayRuntime implements AutoCloseable {
         if (config.pricingOverrides() != null) {
             pricing = pricing.withOverrides(config.pricingOverrides());
         }
+        dev.spendgate.domain.pricing.CatalogFreshness.warning(pricing, java.time.LocalDate.now(clock))
+                .ifPresent(w -> Log.warn(null, w));
         UsageLogWriter usageLog = UsageLogWriter.create(store, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
         usageLog.recoverJournal();

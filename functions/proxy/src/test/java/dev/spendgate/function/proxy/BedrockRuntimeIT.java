@@ -274,6 +274,7 @@ class BedrockRuntimeIT {
                         + "%2Fa1b2c3d4e5f6/converse");
         UsageRecord record = recordOf(gatewayRequestId(response));
         assertThat(record.modelRequested()).isEqualTo(arn);
+        assertThat(record.billing().inferenceProfileArn()).isEqualTo(arn);
         assertThat(record.pricingStatus()).isEqualTo(PricingStatus.PRICED);
         // priced as Sonnet 4: 1000 x $3 + 100 x $15 per 1M
         assertThat(record.costUsd()).isEqualByComparingTo("0.0045");

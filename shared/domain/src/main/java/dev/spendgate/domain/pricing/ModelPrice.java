@@ -2,12 +2,20 @@ package dev.spendgate.domain.pricing;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * List prices of one model in USD per million tokens. A null cached or cache-write price means the provider has no
- * separate price for it: those tokens are charged at the input price.
+ * List prices of one model in USD per million tokens, in force from {@code effectiveDate}. The top-level figures are
+ * the standard tier's; {@code serviceTierRates} holds the other tiers (flex, priority, batch) the provider sells the
+ * model at, {@code longContext} the premium that reprices a whole request above an input-token threshold, and
+ * {@code regionMultipliers} data-residency surcharges (Anthropic's US-only inference: {@code us} x1.1). A null cached
+ * or cache-write price means the provider has no separate price for it: those tokens are charged at the input price.
+ *
+ * @param tier the model's class for degradation chains (premium, standard, economy); not a service tier
  */
 public record ModelPrice(
         String provider,
@@ -21,7 +29,12 @@ public record ModelPrice(
         BigDecimal cacheWrite1h,
         BigDecimal output,
         String sourceUrl,
-        LocalDate effectiveDate) {
+        LocalDate effectiveDate,
+        Map<String, Rates> serviceTierRates,
+        LongContext longContext,
+        Map<String, BigDecimal> regionMultipliers,
+        LocalDate deprecatedDate,
+        LocalDate retiredDate) {
 
     public ModelPrice {
         Objects.requireNonNull(provider, "provider");
@@ -34,16 +47,101 @@ public record ModelPrice(
                 throw new IllegalArgumentException("prices of " + model + " must not be negative");
             }
         }
+        Map<String, Rates> tiers = new HashMap<>();
+        if (serviceTierRates != null) {
+            serviceTierRates.forEach((name, rates) -> tiers.put(ServiceTiers.canonical(name), rates));
+        }
+        tiers.remove(ServiceTiers.STANDARD);
+        serviceTierRates = Map.copyOf(tiers);
+        regionMultipliers = regionMultipliers == null ? Map.of() : Map.copyOf(regionMultipliers);
+        for (Map.Entry<String, BigDecimal> m : regionMultipliers.entrySet()) {
+            if (m.getValue().signum() <= 0) {
+                throw new IllegalArgumentException(
+                        "region multiplier '" + m.getKey() + "' of " + model + " must be positive");
+            }
+        }
     }
 
-    /** The exact cost of the usage at these prices; never rounded. */
+    /** A price with the standard tier only (no other tiers, long context or region multipliers). */
+    public ModelPrice(
+            String provider,
+            String model,
+            List<String> aliases,
+            String tier,
+            String family,
+            BigDecimal input,
+            BigDecimal cachedInput,
+            BigDecimal cacheWrite5m,
+            BigDecimal cacheWrite1h,
+            BigDecimal output,
+            String sourceUrl,
+            LocalDate effectiveDate) {
+        this(
+                provider,
+                model,
+                aliases,
+                tier,
+                family,
+                input,
+                cachedInput,
+                cacheWrite5m,
+                cacheWrite1h,
+                output,
+                sourceUrl,
+                effectiveDate,
+                null,
+                null,
+                null,
+                null,
+                null);
+    }
+
+    /** The standard tier's rates. */
+    public Rates standardRates() {
+        return new Rates(input, cachedInput, cacheWrite5m, cacheWrite1h, output);
+    }
+
+    /**
+     * The exact cost of the usage at the standard tier, the long-context rule included; never rounded. Use
+     * {@link #quote(TokenUsage, String, String)} to price another tier.
+     */
     public BigDecimal cost(TokenUsage usage) {
-        BigDecimal perMillion = input.multiply(BigDecimal.valueOf(usage.uncachedInputTokens()))
-                .add(orInput(cachedInput).multiply(BigDecimal.valueOf(usage.cachedInputTokens())))
-                .add(orInput(cacheWrite5m).multiply(BigDecimal.valueOf(usage.cacheWrite5mTokens())))
-                .add(orInput(cacheWrite1h).multiply(BigDecimal.valueOf(usage.cacheWrite1hTokens())))
-                .add(output.multiply(BigDecimal.valueOf(usage.outputTokens())));
-        return stripped(perMillion.movePointLeft(6)); // exact, like divide(1,000,000), without the long division
+        return quote(usage, ServiceTiers.STANDARD, null).orElseThrow().cost();
+    }
+
+    /**
+     * Prices the usage at the tier the provider served ({@code serviceTier}, any provider spelling, null for
+     * standard) and in the data-residency region ({@code region}, e.g. {@code us}; null for none). Empty when the
+     * catalog has no rates for that tier: the call is then unpriced, never priced at another tier's rates.
+     */
+    public Optional<PriceQuote> quote(TokenUsage usage, String serviceTier, String region) {
+        String canonical = ServiceTiers.canonical(serviceTier);
+        boolean standard = ServiceTiers.STANDARD.equals(canonical);
+        boolean isLong = longContext != null && longContext.appliesTo(usage);
+        Rates rates;
+        if (isLong) {
+            rates = standard
+                    ? longContext.rates()
+                    : longContext.serviceTierRates().get(canonical);
+        } else {
+            rates = standard ? standardRates() : serviceTierRates.get(canonical);
+        }
+        if (rates == null) {
+            return Optional.empty();
+        }
+        BigDecimal multiplier = region == null
+                ? BigDecimal.ONE
+                : regionMultipliers.getOrDefault(region.toLowerCase(java.util.Locale.ROOT), BigDecimal.ONE);
+        BigDecimal cost = rates.cost(usage);
+        if (multiplier.compareTo(BigDecimal.ONE) != 0) {
+            cost = stripped(cost.multiply(multiplier));
+        }
+        return Optional.of(new PriceQuote(this, cost, canonical, isLong, multiplier, rates));
+    }
+
+    /** Whether the model is retired (the provider no longer serves it) on {@code day}. */
+    public boolean retiredOn(LocalDate day) {
+        return retiredDate != null && !day.isBefore(retiredDate);
     }
 
     /** This price, also found under {@code names}. */
@@ -60,11 +158,25 @@ public record ModelPrice(
                 cacheWrite1h,
                 output,
                 sourceUrl,
-                effectiveDate);
+                effectiveDate,
+                serviceTierRates,
+                longContext,
+                regionMultipliers,
+                deprecatedDate,
+                retiredDate);
     }
 
     /** This price with every figure multiplied by {@code factor} (e.g. 0.85 for a 15 % negotiated discount). */
     public ModelPrice scaled(BigDecimal factor) {
+        Map<String, Rates> tiers = new HashMap<>();
+        serviceTierRates.forEach((name, rates) -> tiers.put(name, rates.scaled(factor)));
+        LongContext scaledLong = null;
+        if (longContext != null) {
+            Map<String, Rates> longTiers = new HashMap<>();
+            longContext.serviceTierRates().forEach((name, rates) -> longTiers.put(name, rates.scaled(factor)));
+            scaledLong = new LongContext(
+                    longContext.thresholdInputTokens(), longContext.rates().scaled(factor), longTiers);
+        }
         return new ModelPrice(
                 provider,
                 model,
@@ -77,11 +189,12 @@ public record ModelPrice(
                 scale(cacheWrite1h, factor),
                 output.multiply(factor),
                 sourceUrl,
-                effectiveDate);
-    }
-
-    private BigDecimal orInput(BigDecimal price) {
-        return price != null ? price : input;
+                effectiveDate,
+                tiers,
+                scaledLong,
+                regionMultipliers,
+                deprecatedDate,
+                retiredDate);
     }
 
     private static BigDecimal scale(BigDecimal price, BigDecimal factor) {

@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -27,7 +29,11 @@ import java.util.regex.Pattern;
  *
  * <p>Look-ups accept dated snapshots and aliases: {@code gpt-4o-2024-08-06} prices as {@code gpt-4o},
  * {@code claude-sonnet-4-5-20250929} as {@code claude-sonnet-4-5}, and Bedrock inference-profile ids such as
- * {@code us.anthropic.claude-sonnet-4-20250514-v1:0} as the underlying model.
+ * {@code us.anthropic.claude-sonnet-4-20250514-v1:0} as the underlying model (a profile with its own rates, such as
+ * {@code global.} for Claude 4.5 and later, is its own entry).
+ *
+ * <p>A model can have several entries with different {@code effective_date}s: {@link #find(String, String, Instant)}
+ * prices a call with the entry in force at its time, {@link #find(String, String)} with the newest one.
  */
 public final class PricingCatalog {
     private static final String BUNDLED = "/dev/spendgate/domain/pricing/catalog.json";
@@ -38,20 +44,39 @@ public final class PricingCatalog {
     private static final Pattern BEDROCK_PROFILE = Pattern.compile("^(us|eu|apac|global|us-gov|jp|au|ca)\\.");
 
     private final String version;
-    private final Map<String, ModelPrice> byKey;
+    private final Map<String, List<ModelPrice>> byKey;
+    private final List<ModelPrice> entries;
     private final List<ModelPrice> models;
 
-    private PricingCatalog(String version, List<ModelPrice> models) {
+    private PricingCatalog(String version, List<ModelPrice> entries) {
         this.version = version;
-        this.models = List.copyOf(models);
-        Map<String, ModelPrice> index = new HashMap<>();
-        for (ModelPrice price : models) {
-            index.put(key(price.provider(), price.model()), price);
+        this.entries = List.copyOf(entries);
+        Map<String, List<ModelPrice>> index = new HashMap<>();
+        Map<String, ModelPrice> newest = new java.util.LinkedHashMap<>();
+        for (ModelPrice price : entries) {
+            index.computeIfAbsent(key(price.provider(), price.model()), k -> new ArrayList<>())
+                    .add(price);
             for (String alias : price.aliases()) {
-                index.put(key(price.provider(), alias), price);
+                index.computeIfAbsent(key(price.provider(), alias), k -> new ArrayList<>())
+                        .add(price);
             }
+            newest.merge(key(price.provider(), price.model()), price, (a, b) -> later(a, b));
         }
-        this.byKey = Map.copyOf(index);
+        Map<String, List<ModelPrice>> sorted = new HashMap<>();
+        index.forEach((k, list) -> {
+            List<ModelPrice> copy = new ArrayList<>(list);
+            copy.sort(BY_DATE);
+            sorted.put(k, List.copyOf(copy));
+        });
+        this.byKey = Map.copyOf(sorted);
+        this.models = List.copyOf(newest.values());
+    }
+
+    private static final java.util.Comparator<ModelPrice> BY_DATE = java.util.Comparator.comparing(
+            (ModelPrice p) -> p.effectiveDate() == null ? LocalDate.MIN : p.effectiveDate());
+
+    private static ModelPrice later(ModelPrice a, ModelPrice b) {
+        return BY_DATE.compare(b, a) >= 0 ? b : a;
     }
 
     /** The catalog shipped with this release. */
@@ -60,11 +85,35 @@ public final class PricingCatalog {
             if (in == null) {
                 throw new IllegalStateException("bundled pricing catalog " + BUNDLED + " is missing");
             }
-            JsonNode root = JSON.readTree(in);
-            return new PricingCatalog(text(root, "catalog_version"), parseModels(root.path("models")));
+            return parse(in.readAllBytes(), BUNDLED);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read bundled pricing catalog", e);
         }
+    }
+
+    /**
+     * A whole catalog file of the bundled catalog's shape (a newer release of it, for {@code pricing check}).
+     * Throws {@link IllegalArgumentException} naming the file and the field when it is not one.
+     */
+    public static PricingCatalog read(Path file) {
+        try {
+            return parse(Files.readAllBytes(file), file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read pricing catalog " + file, e);
+        }
+    }
+
+    private static PricingCatalog parse(byte[] bytes, String name) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("pricing catalog " + name + " is not valid JSON: " + e.getMessage());
+        }
+        if (root == null || !root.has("models")) {
+            throw new IllegalArgumentException("pricing catalog " + name + " has no 'models' array");
+        }
+        return new PricingCatalog(text(root, "catalog_version"), parseModels(root.path("models")));
     }
 
     /** A catalog built from explicit prices (tests, simulations). */
@@ -92,12 +141,19 @@ public final class PricingCatalog {
         } catch (IOException e) {
             throw new IllegalArgumentException("pricing overrides " + file + " are not valid JSON: " + e.getMessage());
         }
+        // Keyed by model and effective date: an override entry replaces every bundled entry of its model.
         Map<String, ModelPrice> merged = new java.util.LinkedHashMap<>();
-        for (ModelPrice price : models) {
-            merged.put(key(price.provider(), price.model()), price);
+        for (ModelPrice price : entries) {
+            merged.put(versionKey(price), price);
         }
-        for (ModelPrice price : parseModels(root.path("models"))) {
-            merged.put(key(price.provider(), price.model()), price);
+        List<ModelPrice> overridden = parseModels(root.path("models"));
+        for (ModelPrice price : overridden) {
+            merged.values()
+                    .removeIf(p ->
+                            p.provider().equals(price.provider()) && p.model().equalsIgnoreCase(price.model()));
+        }
+        for (ModelPrice price : overridden) {
+            merged.put(versionKey(price), price);
         }
         for (JsonNode discount : root.path("discounts")) {
             String provider = text(discount, "provider");
@@ -116,14 +172,20 @@ public final class PricingCatalog {
             String provider = text(alias, "provider");
             String name = text(alias, "alias");
             String model = text(alias, "model");
-            ModelPrice target = merged.get(key(provider, model));
-            if (target == null) {
+            boolean found = false;
+            for (Map.Entry<String, ModelPrice> e : merged.entrySet()) {
+                ModelPrice target = e.getValue();
+                if (target.provider().equals(provider) && target.model().equalsIgnoreCase(model)) {
+                    List<String> aliases = new ArrayList<>(target.aliases());
+                    aliases.add(name);
+                    e.setValue(target.withAliases(aliases));
+                    found = true;
+                }
+            }
+            if (!found) {
                 throw new IllegalArgumentException("pricing alias '" + name + "' names model '" + model
                         + "' of provider '" + provider + "', which is not in the catalog or the overrides");
             }
-            List<String> aliases = new ArrayList<>(target.aliases());
-            aliases.add(name);
-            merged.put(key(provider, model), target.withAliases(aliases));
         }
         return new PricingCatalog(
                 version + "+overrides-" + sha256(bytes).substring(0, 8), new ArrayList<>(merged.values()));
@@ -133,17 +195,63 @@ public final class PricingCatalog {
         return version;
     }
 
+    /** The newest entry of every model (what {@link #find(String, String)} returns). */
     public List<ModelPrice> models() {
         return models;
     }
 
-    /** The price of a provider's model, or empty when the catalog does not know it (never priced at zero). */
+    /** Every entry, older rate cards included, in file order. */
+    public List<ModelPrice> entries() {
+        return entries;
+    }
+
+    /**
+     * The date the catalog was published: its {@code catalog_version}'s leading {@code YYYY-MM-DD}, or empty when the
+     * version does not start with one.
+     */
+    public Optional<LocalDate> publishedOn() {
+        if (version.length() >= 10) {
+            try {
+                return Optional.of(LocalDate.parse(version.substring(0, 10)));
+            } catch (java.time.format.DateTimeParseException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The newest price of a provider's model, or empty when the catalog does not know it (never priced at zero). */
     public Optional<ModelPrice> find(String provider, String model) {
+        return versions(provider, model).map(list -> list.get(list.size() - 1));
+    }
+
+    /**
+     * The price of a provider's model in force at {@code at}: the entry with the latest effective date on or before
+     * that day (UTC), or the earliest entry when the call predates them all.
+     */
+    public Optional<ModelPrice> find(String provider, String model, Instant at) {
+        if (at == null) {
+            return find(provider, model);
+        }
+        LocalDate day = at.atZone(ZoneOffset.UTC).toLocalDate();
+        return versions(provider, model).map(list -> {
+            ModelPrice chosen = list.get(0);
+            for (ModelPrice p : list) {
+                if (p.effectiveDate() == null || !p.effectiveDate().isAfter(day)) {
+                    chosen = p;
+                }
+            }
+            return chosen;
+        });
+    }
+
+    /** Every entry of a provider's model, oldest first, or empty when the catalog does not know it. */
+    public Optional<List<ModelPrice>> versions(String provider, String model) {
         if (provider == null || model == null || model.isBlank()) {
             return Optional.empty();
         }
         String id = model.trim();
-        ModelPrice price = byKey.get(key(provider, id));
+        List<ModelPrice> price = byKey.get(key(provider, id));
         if (price == null && "bedrock".equals(provider)) {
             price = byKey.get(key(provider, BEDROCK_PROFILE.matcher(id).replaceFirst("")));
         }
@@ -154,6 +262,10 @@ public final class PricingCatalog {
             price = byKey.get(key(provider, undated));
         }
         return Optional.ofNullable(price);
+    }
+
+    private static String versionKey(ModelPrice price) {
+        return key(price.provider(), price.model()) + "\u0000" + price.effectiveDate();
     }
 
     private static String key(String provider, String model) {
@@ -177,11 +289,67 @@ public final class PricingCatalog {
                     decimal(m, "cache_write_1h"),
                     decimal(m, "output"),
                     m.path("source_url").asText(null),
-                    m.hasNonNull("effective_date")
-                            ? LocalDate.parse(m.get("effective_date").asText())
-                            : null));
+                    date(m, "effective_date"),
+                    tierRates(m.path("service_tiers")),
+                    longContext(m.path("long_context")),
+                    multipliers(m.path("region_multipliers")),
+                    date(m, "deprecated_date"),
+                    date(m, "retired_date")));
         }
         return prices;
+    }
+
+    private static Map<String, Rates> tierRates(JsonNode tiers) {
+        Map<String, Rates> rates = new HashMap<>();
+        tiers.fields().forEachRemaining(e -> rates.put(e.getKey(), rates(e.getValue(), "service_tiers." + e.getKey())));
+        return rates;
+    }
+
+    private static LongContext longContext(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        JsonNode threshold = node.get("threshold_input_tokens");
+        if (threshold == null || !threshold.canConvertToLong() || threshold.asLong() <= 0) {
+            throw new IllegalArgumentException(
+                    "pricing field 'long_context.threshold_input_tokens' must be a positive integer: " + node);
+        }
+        return new LongContext(threshold.asLong(), rates(node, "long_context"), tierRates(node.path("service_tiers")));
+    }
+
+    private static Rates rates(JsonNode node, String where) {
+        BigDecimal input = decimal(node, "input");
+        BigDecimal output = decimal(node, "output");
+        if (input == null || output == null) {
+            throw new IllegalArgumentException("pricing field '" + where + "' needs 'input' and 'output': " + node);
+        }
+        return new Rates(
+                input,
+                decimal(node, "cached_input"),
+                decimal(node, "cache_write_5m"),
+                decimal(node, "cache_write_1h"),
+                output);
+    }
+
+    private static Map<String, BigDecimal> multipliers(JsonNode node) {
+        Map<String, BigDecimal> map = new HashMap<>();
+        node.fields().forEachRemaining(e -> {
+            BigDecimal value = decimal(node, e.getKey());
+            map.put(e.getKey().toLowerCase(Locale.ROOT), value);
+        });
+        return map;
+    }
+
+    private static LocalDate date(JsonNode node, String field) {
+        if (!node.hasNonNull(field)) {
+            return null;
+        }
+        try {
+            return LocalDate.parse(node.get(field).asText());
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new IllegalArgumentException(
+                    "pricing field '" + field + "' is not a date (YYYY-MM-DD): " + node.get(field));
+        }
     }
 
     private static String text(JsonNode node, String field) {

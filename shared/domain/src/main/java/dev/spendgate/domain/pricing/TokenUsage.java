@@ -66,6 +66,41 @@ public record TokenUsage(
                 0);
     }
 
+    /**
+     * OpenAI semantics with prompt-cache writes (gpt-5.6 and later bill {@code cache_write_tokens}, part of
+     * {@code prompt_tokens}, at their own rate).
+     */
+    public static TokenUsage openAi(
+            long promptTokens, long cachedTokens, long cacheWriteTokens, long completionTokens, long reasoningTokens) {
+        long cached = Math.min(cachedTokens, promptTokens);
+        return new TokenUsage(
+                promptTokens,
+                cached,
+                Math.min(cacheWriteTokens, promptTokens - cached),
+                0,
+                completionTokens,
+                Math.min(reasoningTokens, completionTokens));
+    }
+
+    /**
+     * Gemini semantics: {@code thoughtsTokenCount} is reported beside {@code candidatesTokenCount}, not inside it, and
+     * is billed as output; {@code cachedContentTokenCount} is part of {@code promptTokenCount}.
+     */
+    public static TokenUsage gemini(long promptTokens, long cachedTokens, long candidatesTokens, long thoughtsTokens) {
+        return new TokenUsage(
+                promptTokens,
+                Math.min(cachedTokens, promptTokens),
+                0,
+                0,
+                candidatesTokens + thoughtsTokens,
+                thoughtsTokens);
+    }
+
+    /** Whether the provider reported no tokens at all (priced at exactly $0, never estimated). */
+    public boolean isZero() {
+        return inputTokens == 0 && outputTokens == 0;
+    }
+
     /** Input tokens billed at the plain input price. */
     public long uncachedInputTokens() {
         return inputTokens - cachedInputTokens - cacheWrite5mTokens - cacheWrite1hTokens;

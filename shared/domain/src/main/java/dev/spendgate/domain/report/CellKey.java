@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * @param model the model the call was priced for (as recorded, not yet resolved through the catalog)
  * @param pricingProvider the catalog provider the call was priced with when it is not {@code provider}, else null
+ * @param serviceTier the canonical service tier the calls were priced at (flex, priority, batch, ...); null for
+ *     standard
  */
 public record CellKey(
         LocalDate day,
@@ -19,10 +21,25 @@ public record CellKey(
         String department,
         String team,
         String environment,
-        String pricingProvider) {
+        String pricingProvider,
+        String serviceTier) {
 
     public CellKey {
         Objects.requireNonNull(day, "day");
+    }
+
+    /** A cell priced at the standard tier. */
+    public CellKey(
+            LocalDate day,
+            String provider,
+            String model,
+            String keyId,
+            String feature,
+            String department,
+            String team,
+            String environment,
+            String pricingProvider) {
+        this(day, provider, model, keyId, feature, department, team, environment, pricingProvider, null);
     }
 
     /** A cell priced under its own provider's name. */

@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param billedCost exact; equals the contracted cost
  * @param calls calls that contributed
  * @param note why an adjustment exists
+ * @param serviceTier the canonical service tier whose rates the unit prices are (null for standard)
  */
 public record FocusCharge(
         LocalDate day,
@@ -33,7 +34,8 @@ public record FocusCharge(
         BigDecimal listCost,
         BigDecimal billedCost,
         long calls,
-        String note) {
+        String note,
+        String serviceTier) {
 
     public FocusCharge {
         Objects.requireNonNull(day, "day");
@@ -43,6 +45,40 @@ public record FocusCharge(
         if (category == Category.USAGE && (tokenType == null || listUnitPrice == null || tokens <= 0)) {
             throw new IllegalArgumentException("a usage charge needs a token type, positive tokens and a list price");
         }
+    }
+
+    /** A charge at the standard tier. */
+    public FocusCharge(
+            LocalDate day,
+            Category category,
+            String provider,
+            String publisher,
+            String model,
+            TokenType tokenType,
+            Map<String, String> tags,
+            long tokens,
+            BigDecimal listUnitPrice,
+            BigDecimal contractedUnitPrice,
+            BigDecimal listCost,
+            BigDecimal billedCost,
+            long calls,
+            String note) {
+        this(
+                day,
+                category,
+                provider,
+                publisher,
+                model,
+                tokenType,
+                tags,
+                tokens,
+                listUnitPrice,
+                contractedUnitPrice,
+                listCost,
+                billedCost,
+                calls,
+                note,
+                null);
     }
 
     /** FOCUS ChargeCategory values used here. */

@@ -2,6 +2,7 @@ package dev.spendgate.domain.report;
 
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.Rates;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -44,28 +45,43 @@ public final class FocusCharges {
             String sku = price.map(ModelPrice::model).orElse(cell.model() == null ? "unknown" : cell.model());
             Map<String, String> tags = tags(cell);
             BigDecimal priced = BigDecimal.ZERO;
-            if (price.isPresent()) {
+            Rates rates = price.map(p -> rates(p, cell.serviceTier())).orElse(null);
+            if (rates != null) {
                 for (TokenType type : TokenType.values()) {
                     long count = type.count(totals);
                     if (count == 0) {
                         continue;
                     }
                     Sum sum = sums.computeIfAbsent(
-                            new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, type, tags),
+                            new ChargeKey(
+                                    cell.day(),
+                                    cell.provider(),
+                                    cell.pricedProvider(),
+                                    sku,
+                                    type,
+                                    tags,
+                                    cell.serviceTier()),
                             k -> new Sum());
                     sum.tokens += count;
                     sum.calls += totals.pricedCalls();
-                    priced = priced.add(type.pricePerMillion(price.get()).multiply(BigDecimal.valueOf(count)));
+                    priced = priced.add(type.pricePerMillion(rates).multiply(BigDecimal.valueOf(count)));
                 }
             }
             BigDecimal difference = totals.costUsd().subtract(priced.divide(MILLION));
             if (difference.signum() != 0) {
                 Sum sum = sums.computeIfAbsent(
-                        new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, null, tags),
+                        new ChargeKey(
+                                cell.day(),
+                                cell.provider(),
+                                cell.pricedProvider(),
+                                sku,
+                                null,
+                                tags,
+                                cell.serviceTier()),
                         k -> new Sum());
                 sum.adjustment = sum.adjustment.add(difference);
                 sum.calls += totals.pricedCalls();
-                sum.noPrice |= price.isEmpty();
+                sum.noPrice |= rates == null;
             }
         }
         List<FocusCharge> charges = new ArrayList<>(sums.size());
@@ -95,13 +111,20 @@ public final class FocusCharges {
                         cost,
                         cost,
                         s.calls,
-                        note));
+                        note,
+                        k.serviceTier()));
                 continue;
             }
             ModelPrice contractedPrice = contracted.find(k.pricedBy(), k.sku()).orElseThrow();
-            ModelPrice listPrice = list.find(k.pricedBy(), k.sku()).orElse(contractedPrice);
-            BigDecimal contractedUnit = stripped(k.type().pricePerMillion(contractedPrice));
-            BigDecimal listUnit = stripped(k.type().pricePerMillion(listPrice));
+            Rates contractedRates = rates(contractedPrice, k.serviceTier());
+            Rates listRates = list.find(k.pricedBy(), k.sku())
+                    .map(p -> rates(p, k.serviceTier()))
+                    .orElse(contractedRates);
+            if (listRates == null) {
+                listRates = contractedRates;
+            }
+            BigDecimal contractedUnit = stripped(k.type().pricePerMillion(contractedRates));
+            BigDecimal listUnit = stripped(k.type().pricePerMillion(listRates));
             BigDecimal quantity = pricingQuantity(s.tokens);
             charges.add(new FocusCharge(
                     k.day(),
@@ -117,10 +140,18 @@ public final class FocusCharges {
                     stripped(listUnit.multiply(quantity)),
                     stripped(contractedUnit.multiply(quantity)),
                     s.calls,
-                    null));
+                    null,
+                    k.serviceTier()));
         }
         charges.sort(ORDER);
         return charges;
+    }
+
+    /** A price's rates at a tier (null for standard); null when the catalog has none for that tier. */
+    private static Rates rates(ModelPrice price, String serviceTier) {
+        return serviceTier == null
+                ? price.standardRates()
+                : price.serviceTierRates().get(serviceTier);
     }
 
     /** Tokens in the pricing unit of {@code 1000000 Tokens}, exact. */
@@ -205,11 +236,18 @@ public final class FocusCharges {
             .thenComparing(c -> String.valueOf(c.provider()))
             .thenComparing(FocusCharge::model)
             .thenComparing(c -> c.tags().toString())
+            .thenComparing(c -> c.serviceTier() == null ? "" : c.serviceTier())
             .thenComparing(c -> c.tokenType() == null ? 99 : c.tokenType().ordinal());
 
     /** {@code provider} names who served and bills the call; {@code pricedBy} whose catalog prices applied. */
     private record ChargeKey(
-            LocalDate day, String provider, String pricedBy, String sku, TokenType type, Map<String, String> tags) {}
+            LocalDate day,
+            String provider,
+            String pricedBy,
+            String sku,
+            TokenType type,
+            Map<String, String> tags,
+            String serviceTier) {}
 
     private static final class Sum {
         long tokens;

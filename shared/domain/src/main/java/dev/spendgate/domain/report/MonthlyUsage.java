@@ -76,7 +76,8 @@ public final class MonthlyUsage {
                 a.department(),
                 a.team(),
                 a.environment(),
-                r.pricingProvider());
+                r.pricingProvider(),
+                serviceTier(r));
         cells.computeIfAbsent(key, k -> new CellTotals()).add(r);
         if (r.costUsd() != null) {
             if (a.session() != null && trackedSessions.contains(a.session())) {
@@ -86,6 +87,12 @@ public final class MonthlyUsage {
                 requestCosts.merge(r.requestId(), r.costUsd(), BigDecimal::add);
             }
         }
+    }
+
+    /** The tier a record was priced at, null for standard (so standard cells keep their key). */
+    private static String serviceTier(UsageRecord r) {
+        String tier = r.billing().pricedServiceTier();
+        return dev.spendgate.domain.pricing.ServiceTiers.STANDARD.equals(tier) ? null : tier;
     }
 
     /** Adds pre-aggregated totals for a cell. */

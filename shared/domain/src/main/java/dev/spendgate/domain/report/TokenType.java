@@ -45,6 +45,17 @@ public enum TokenType {
         return p != null ? p : price.input();
     }
 
+    /** The rate per million tokens of this type in a tier's rates; cache rates fall back to the input rate. */
+    public BigDecimal pricePerMillion(dev.spendgate.domain.pricing.Rates rates) {
+        return switch (this) {
+            case INPUT -> rates.input();
+            case CACHED_INPUT -> rates.cachedInputOrInput();
+            case CACHE_WRITE_5M -> rates.cacheWrite5mOrInput();
+            case CACHE_WRITE_1H -> rates.cacheWrite1hOrInput();
+            case OUTPUT -> rates.output();
+        };
+    }
+
     /** This type's count in the totals. */
     public long count(CellTotals totals) {
         return switch (this) {

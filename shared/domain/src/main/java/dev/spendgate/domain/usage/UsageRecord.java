@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param unenforced a budget applied but its store could not be reached and the budget is fail-open
  * @param pricingProvider the catalog provider whose prices were used when it is not {@code provider} (a configured
  *     provider such as Azure OpenAI priced as {@code openai}); null otherwise
+ * @param billing how the provider billed the call beyond tokens: the service tier asked for and served, the batch and
+ *     the inference profile; {@link Billing#NONE} when nothing of it is known
  */
 public record UsageRecord(
         int schemaVersion,
@@ -42,7 +44,8 @@ public record UsageRecord(
         Fingerprints fingerprints,
         String degradedFrom,
         boolean unenforced,
-        String pricingProvider) {
+        String pricingProvider,
+        Billing billing) {
 
     public static final int SCHEMA_VERSION = 1;
 
@@ -57,9 +60,68 @@ public record UsageRecord(
         Objects.requireNonNull(pricingStatus, "pricingStatus");
         Objects.requireNonNull(usageSource, "usageSource");
         fingerprints = fingerprints == null ? Fingerprints.NONE : fingerprints;
+        billing = billing == null ? Billing.NONE : billing;
         if (pricingStatus == PricingStatus.PRICED && costUsd == null) {
             throw new IllegalArgumentException("a priced record needs costUsd");
         }
+    }
+
+    /** A record without {@link Billing} details (the schema-1 fields before them). */
+    public UsageRecord(
+            int schemaVersion,
+            String requestId,
+            Instant tsStart,
+            Instant tsEnd,
+            String keyId,
+            Attribution attribution,
+            String provider,
+            String endpoint,
+            String modelRequested,
+            String modelServed,
+            boolean stream,
+            int statusCode,
+            TokenUsage tokens,
+            BigDecimal costUsd,
+            PricingStatus pricingStatus,
+            String pricingVersion,
+            UsageSource usageSource,
+            long latencyMs,
+            long upstreamMs,
+            long overheadMs,
+            Long maxOutputTokens,
+            String errorType,
+            Fingerprints fingerprints,
+            String degradedFrom,
+            boolean unenforced,
+            String pricingProvider) {
+        this(
+                schemaVersion,
+                requestId,
+                tsStart,
+                tsEnd,
+                keyId,
+                attribution,
+                provider,
+                endpoint,
+                modelRequested,
+                modelServed,
+                stream,
+                statusCode,
+                tokens,
+                costUsd,
+                pricingStatus,
+                pricingVersion,
+                usageSource,
+                latencyMs,
+                upstreamMs,
+                overheadMs,
+                maxOutputTokens,
+                errorType,
+                fingerprints,
+                degradedFrom,
+                unenforced,
+                pricingProvider,
+                Billing.NONE);
     }
 
     public static Builder builder() {
@@ -74,6 +136,28 @@ public record UsageRecord(
     /** The model the cost was computed for: the one the provider says it served, else the one requested. */
     public String pricedModel() {
         return modelServed != null ? modelServed : modelRequested;
+    }
+
+    /**
+     * How the provider billed the call beyond its tokens. All fields optional (absent in records written before
+     * them).
+     *
+     * @param serviceTierRequested the tier the client asked for, as sent ({@code flex}, {@code priority},
+     *     {@code auto}, ...); null when it asked for none
+     * @param serviceTierServed the tier the provider says it served, as it spelled it ({@code default}, {@code flex},
+     *     {@code priority}, {@code standard}, {@code batch}); null when the response did not say
+     * @param batchId the provider's batch id when the call is one result of a batch
+     * @param inferenceProfileArn the Bedrock application inference profile the call was sent to
+     */
+    public record Billing(
+            String serviceTierRequested, String serviceTierServed, String batchId, String inferenceProfileArn) {
+        public static final Billing NONE = new Billing(null, null, null, null);
+
+        /** The tier the call was priced at: the served one, else the requested one, else standard (canonical). */
+        public String pricedServiceTier() {
+            return dev.spendgate.domain.pricing.ServiceTiers.canonical(
+                    serviceTierServed != null ? serviceTierServed : serviceTierRequested);
+        }
     }
 
     /** Whether {@code costUsd} holds a figure. */
@@ -131,6 +215,7 @@ public record UsageRecord(
         private String degradedFrom;
         private String pricingProvider;
         private boolean unenforced;
+        private Billing billing = Billing.NONE;
 
         private Builder() {}
 
@@ -259,6 +344,27 @@ public record UsageRecord(
             return this;
         }
 
+        public Builder serviceTierRequested(String v) {
+            billing = new Billing(v, billing.serviceTierServed(), billing.batchId(), billing.inferenceProfileArn());
+            return this;
+        }
+
+        public Builder serviceTierServed(String v) {
+            billing = new Billing(billing.serviceTierRequested(), v, billing.batchId(), billing.inferenceProfileArn());
+            return this;
+        }
+
+        public Builder batchId(String v) {
+            billing = new Billing(
+                    billing.serviceTierRequested(), billing.serviceTierServed(), v, billing.inferenceProfileArn());
+            return this;
+        }
+
+        public Builder inferenceProfileArn(String v) {
+            billing = new Billing(billing.serviceTierRequested(), billing.serviceTierServed(), billing.batchId(), v);
+            return this;
+        }
+
         public UsageRecord build() {
             return new UsageRecord(
                     SCHEMA_VERSION,
@@ -286,7 +392,8 @@ public record UsageRecord(
                     fingerprints,
                     degradedFrom,
                     unenforced,
-                    pricingProvider);
+                    pricingProvider,
+                    billing);
         }
     }
 }

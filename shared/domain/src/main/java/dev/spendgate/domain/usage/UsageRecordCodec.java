@@ -88,6 +88,11 @@ public final class UsageRecordCodec {
             if (r.pricingProvider() != null) {
                 g.writeStringField("pricing_provider", r.pricingProvider());
             }
+            UsageRecord.Billing b = r.billing();
+            optional(g, "service_tier_requested", b.serviceTierRequested());
+            optional(g, "service_tier_served", b.serviceTierServed());
+            optional(g, "batch_id", b.batchId());
+            optional(g, "inference_profile_arn", b.inferenceProfileArn());
             g.writeEndObject();
             g.writeRaw('\n');
         } catch (IOException e) {
@@ -159,11 +164,23 @@ public final class UsageRecordCodec {
                             str(n, "system_hash"), str(n, "prefix_hash"), str(n, "request_hash"), str(n, "simhash")),
                     str(n, "degraded_from"),
                     n.path("unenforced").asBoolean(false),
-                    str(n, "pricing_provider"));
+                    str(n, "pricing_provider"),
+                    new UsageRecord.Billing(
+                            str(n, "service_tier_requested"),
+                            str(n, "service_tier_served"),
+                            str(n, "batch_id"),
+                            str(n, "inference_profile_arn")));
         } catch (MalformedUsageRecordException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new MalformedUsageRecordException("invalid field: " + e.getMessage());
+        }
+    }
+
+    /** Optional fields are left out when absent, so records without them stay as they were. */
+    private static void optional(JsonGenerator g, String field, String value) throws IOException {
+        if (value != null) {
+            g.writeStringField(field, value);
         }
     }
 

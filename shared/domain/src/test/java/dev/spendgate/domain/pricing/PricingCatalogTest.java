@@ -19,7 +19,8 @@ class PricingCatalogTest {
         assertThat(catalog.version()).matches("\\d{4}-\\d{2}-\\d{2}");
         assertThat(catalog.models()).hasSizeGreaterThan(20);
         Pattern url = Pattern.compile("https://\\S+");
-        for (ModelPrice p : catalog.models()) {
+        assertThat(catalog.entries()).hasSizeGreaterThan(catalog.models().size());
+        for (ModelPrice p : catalog.entries()) {
             assertThat(p.sourceUrl()).as(p.model()).matches(url);
             assertThat(p.effectiveDate()).as(p.model()).isNotNull();
             assertThat(p.input().signum()).as(p.model()).isGreaterThanOrEqualTo(0);
@@ -174,5 +175,147 @@ class PricingCatalogTest {
         assertThatThrownBy(() -> catalog.withOverrides(file))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("bad.json");
+    }
+
+    @Test
+    void bundled_everyTierAndLongContextRate_isConsistentWithTheStandardRate() {
+        for (ModelPrice p : catalog.entries()) {
+            String name = p.provider() + "/" + p.model() + "@" + p.effectiveDate();
+            p.serviceTierRates().forEach((tier, rates) -> {
+                int direction = rates.input().compareTo(p.input());
+                if (tier.equals("flex") || tier.equals("batch")) {
+                    assertThat(direction).as(name + " " + tier + " costs less").isLessThan(0);
+                } else if (tier.equals("priority")) {
+                    assertThat(direction).as(name + " priority costs more").isGreaterThan(0);
+                }
+            });
+            if (p.longContext() != null) {
+                assertThat(p.longContext().rates().input()).as(name).isGreaterThan(p.input());
+                assertThat(p.longContext().thresholdInputTokens()).as(name).isGreaterThanOrEqualTo(128_000);
+            }
+            if (p.deprecatedDate() != null && p.retiredDate() != null) {
+                assertThat(p.retiredDate()).as(name).isAfterOrEqualTo(p.deprecatedDate());
+            }
+        }
+    }
+
+    @Test
+    void bundled_coversTheModelsTeamsCallToday() {
+        for (String model : new String[] {
+            "gpt-5.2",
+            "gpt-5.2-pro",
+            "gpt-5.3-codex",
+            "gpt-5.4",
+            "gpt-5.4-mini",
+            "gpt-5.4-nano",
+            "gpt-5.4-pro",
+            "gpt-5.5",
+            "gpt-5.5-pro",
+            "gpt-5.6-sol",
+            "gpt-5.6-terra",
+            "gpt-5.6-luna",
+            "gpt-5-pro",
+            "o3-pro",
+            "o1-pro",
+            "o3-deep-research",
+            "o4-mini-deep-research"
+        }) {
+            assertThat(catalog.find("openai", model)).as(model).isPresent();
+        }
+        for (String model : new String[] {
+            "claude-opus-4-6",
+            "claude-opus-4-7",
+            "claude-opus-4-8",
+            "claude-opus-5",
+            "claude-sonnet-4-6",
+            "claude-sonnet-5",
+            "claude-fable-5"
+        }) {
+            assertThat(catalog.find("anthropic", model)).as(model).isPresent();
+        }
+        for (String model : new String[] {
+            "gemini-2.5-pro",
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-3-pro-preview",
+            "gemini-3-flash-preview",
+            "gemini-3.1-pro-preview"
+        }) {
+            assertThat(catalog.find("gemini", model)).as(model).isPresent();
+        }
+        for (String model : new String[] {
+            "eu.anthropic.claude-sonnet-4-6-v1:0",
+            "apac.anthropic.claude-opus-4-6-v1",
+            "us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "jp.anthropic.claude-haiku-4-5-20251001-v1:0",
+            "global.anthropic.claude-opus-4-7-v1",
+            "us.amazon.nova-premier-v1:0",
+            "global.amazon.nova-2-lite-v1:0"
+        }) {
+            assertThat(catalog.find("bedrock", model)).as(model).isPresent();
+        }
+    }
+
+    @Test
+    void find_atTime_usesTheRateCardInForceThatDay() {
+        java.time.Instant before = java.time.Instant.parse("2025-06-09T23:59:59Z");
+        java.time.Instant after = java.time.Instant.parse("2025-06-10T00:00:00Z");
+        assertThat(catalog.find("openai", "o3", before).orElseThrow().input()).isEqualByComparingTo("10");
+        assertThat(catalog.find("openai", "o3", after).orElseThrow().input()).isEqualByComparingTo("2");
+        assertThat(catalog.find("openai", "o3").orElseThrow().input()).isEqualByComparingTo("2");
+        // A call older than every entry is priced with the earliest one.
+        assertThat(catalog.find("openai", "o3", java.time.Instant.parse("2020-01-01T00:00:00Z"))
+                        .orElseThrow()
+                        .input())
+                .isEqualByComparingTo("10");
+        assertThat(catalog.models().stream().filter(p -> p.model().equals("o3")))
+                .hasSize(1);
+    }
+
+    @Test
+    void bundled_retiredModels_stayPricedForOldRecordsAndSayWhen() {
+        ModelPrice retired = catalog.find("anthropic", "claude-3-5-sonnet").orElseThrow();
+        assertThat(retired.retiredDate()).isEqualTo(java.time.LocalDate.parse("2025-10-22"));
+        assertThat(retired.retiredOn(java.time.LocalDate.parse("2026-01-01"))).isTrue();
+        assertThat(retired.retiredOn(java.time.LocalDate.parse("2025-10-21"))).isFalse();
+    }
+
+    @Test
+    void withOverrides_contractedPriorityRates_priceAnthropicPriorityCalls(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("overrides.json");
+        Files.writeString(file, """
+                {"models": [{"provider": "anthropic", "model": "claude-sonnet-4-5", "input": "3", "output": "15",
+                  "source_url": "https://example.com/contract", "effective_date": "2025-09-29",
+                  "service_tiers": {"priority": {"input": "4.5", "output": "22.5"}}}]}
+                """);
+        ModelPrice price = catalog.withOverrides(file)
+                .find("anthropic", "claude-sonnet-4-5")
+                .orElseThrow();
+        // 10,000 x 4.50 + 1,000 x 22.50 = 67,500 / 1M
+        assertThat(price.quote(TokenUsage.anthropic(10_000, 0, 0, 0, 1_000), "priority", null)
+                        .orElseThrow()
+                        .cost())
+                .isEqualByComparingTo("0.0675");
+        assertThat(catalog.find("anthropic", "claude-sonnet-4-5")
+                        .orElseThrow()
+                        .quote(TokenUsage.anthropic(10_000, 0, 0, 0, 1_000), "priority", null))
+                .isEmpty();
+    }
+
+    @Test
+    void read_longContextWithoutThreshold_namesTheField(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("catalog.json");
+        Files.writeString(file, """
+                {"catalog_version": "2027-01-01", "models": [{"provider": "openai", "model": "x", "input": "1",
+                  "output": "2", "long_context": {"input": "2", "output": "4"}}]}
+                """);
+        assertThatThrownBy(() -> PricingCatalog.read(file))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("long_context.threshold_input_tokens");
+    }
+
+    @Test
+    void publishedOn_bundledCatalog_isItsVersionDate() {
+        assertThat(catalog.publishedOn()).contains(java.time.LocalDate.parse(catalog.version()));
     }
 }

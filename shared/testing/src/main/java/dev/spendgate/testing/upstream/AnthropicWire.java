@@ -41,7 +41,10 @@ final class AnthropicWire {
         cacheCreation.put("ephemeral_5m_input_tokens", behavior.cacheWrite5mTokens());
         cacheCreation.put("ephemeral_1h_input_tokens", behavior.cacheWrite1hTokens());
         usage.put("output_tokens", outputTokens);
-        usage.put("service_tier", "standard");
+        usage.put("service_tier", call.anthropicServiceTier());
+        if (call.request().hasNonNull("inference_geo")) {
+            usage.put("inference_geo", call.request().get("inference_geo").asText());
+        }
         return usage;
     }
 

@@ -22,6 +22,12 @@ import java.util.Objects;
  * provider's standard error body for that status) instead of a completion. {@code truncateAfterPieces}, when set,
  * makes a stream send that many content deltas and then drop the connection with no finish, usage or terminator
  * event; a non-stream response is cut after half its body.
+ *
+ * <p>The served service tier is what the real providers answer: OpenAI echoes the request's {@code service_tier} when
+ * it is {@code flex}, {@code priority} or {@code scale} and answers {@code default} otherwise; Anthropic answers
+ * {@code usage.service_tier: standard} (and echoes the request's {@code inference_geo} in
+ * {@code usage.inference_geo}). {@code servedServiceTier},
+ * when set, is answered instead (a provider downgrading a priority request to default, say).
  */
 public record Behavior(
         int status,
@@ -36,7 +42,8 @@ public record Behavior(
         String servedModel,
         Duration firstByteDelay,
         Duration pieceDelay,
-        Integer truncateAfterPieces) {
+        Integer truncateAfterPieces,
+        String servedServiceTier) {
 
     /** Number of pieces in the default reply. */
     public static final int DEFAULT_PIECE_COUNT = 24;
@@ -45,7 +52,7 @@ public record Behavior(
     public static final List<String> DEFAULT_PIECES = words(DEFAULT_PIECE_COUNT);
 
     private static final Behavior DEFAULTS = new Behavior(
-            200, null, Map.of(), null, 0, 0, 0, 0, DEFAULT_PIECES, null, Duration.ZERO, Duration.ZERO, null);
+            200, null, Map.of(), null, 0, 0, 0, 0, DEFAULT_PIECES, null, Duration.ZERO, Duration.ZERO, null, null);
 
     public Behavior {
         if (status < 200 || status > 599) {
@@ -129,7 +136,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     /** Status plus body; a {@code null} body means the provider's standard error body for the status. */
@@ -147,7 +155,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     /** Adds (or replaces) one extra response header. */
@@ -173,7 +182,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     /** Fixed input tokens; {@code null} derives them from the request body size. */
@@ -191,7 +201,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     public Behavior withCachedTokens(int value) {
@@ -208,7 +219,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     public Behavior withCacheWrite5mTokens(int value) {
@@ -225,7 +237,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     public Behavior withCacheWrite1hTokens(int value) {
@@ -242,7 +255,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     public Behavior withReasoningTokens(int value) {
@@ -259,7 +273,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     public Behavior withPieces(List<String> value) {
@@ -276,7 +291,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     public Behavior withPieces(String... value) {
@@ -304,7 +320,27 @@ public record Behavior(
                 value,
                 firstByteDelay,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
+    }
+
+    /** The service tier to answer instead of the one the provider would serve; {@code null} answers as it would. */
+    public Behavior withServedServiceTier(String value) {
+        return new Behavior(
+                status,
+                errorBody,
+                headers,
+                inputTokens,
+                cachedTokens,
+                cacheWrite5mTokens,
+                cacheWrite1hTokens,
+                reasoningTokens,
+                pieces,
+                servedModel,
+                firstByteDelay,
+                pieceDelay,
+                truncateAfterPieces,
+                value);
     }
 
     /** Wait before the response status line and headers are sent. */
@@ -322,7 +358,8 @@ public record Behavior(
                 servedModel,
                 value,
                 pieceDelay,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     /** Wait between two consecutive content deltas of a stream. */
@@ -340,7 +377,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 value,
-                truncateAfterPieces);
+                truncateAfterPieces,
+                servedServiceTier);
     }
 
     /** Drop the connection after this many content deltas; {@code null} streams to the end. */
@@ -358,7 +396,8 @@ public record Behavior(
                 servedModel,
                 firstByteDelay,
                 pieceDelay,
-                value);
+                value,
+                servedServiceTier);
     }
 
     private static void requireNonNegative(int value, String field) {

@@ -23,6 +23,23 @@ record Call(JsonNode request, int requestBytes, String model, long createdEpochS
         return behavior.outputTokens();
     }
 
+    /** The OpenAI {@code service_tier} answered: the behavior's, else flex/priority/scale as asked, else default. */
+    String openAiServiceTier() {
+        if (behavior.servedServiceTier() != null) {
+            return behavior.servedServiceTier();
+        }
+        String asked = request.path("service_tier").asText("");
+        return switch (asked) {
+            case "flex", "priority", "scale" -> asked;
+            default -> "default";
+        };
+    }
+
+    /** The Anthropic {@code usage.service_tier} answered: the behavior's, else standard. */
+    String anthropicServiceTier() {
+        return behavior.servedServiceTier() != null ? behavior.servedServiceTier() : "standard";
+    }
+
     String text() {
         return behavior.text();
     }

@@ -39,7 +39,7 @@ final class OpenAiWire {
         choice.putNull("logprobs");
         choice.put("finish_reason", "stop");
         body.set("usage", chatUsage(call));
-        body.put("service_tier", "default");
+        body.put("service_tier", call.openAiServiceTier());
         body.put("system_fingerprint", SYSTEM_FINGERPRINT);
         return body;
     }
@@ -72,7 +72,7 @@ final class OpenAiWire {
         chunk.put("object", "chat.completion.chunk");
         chunk.put("created", call.createdEpochSeconds());
         chunk.put("model", call.model());
-        chunk.put("service_tier", "default");
+        chunk.put("service_tier", call.openAiServiceTier());
         chunk.put("system_fingerprint", SYSTEM_FINGERPRINT);
         ArrayNode choices = chunk.putArray("choices");
         if (delta != null) {
@@ -136,7 +136,7 @@ final class OpenAiWire {
         reasoning.putNull("effort");
         reasoning.putNull("summary");
         body.putNull("safety_identifier");
-        body.put("service_tier", "default");
+        body.put("service_tier", call.openAiServiceTier());
         body.put("store", request.path("store").asBoolean(true));
         body.set("temperature", numberOr(request, "temperature", 1.0));
         ObjectNode text = body.putObject("text");

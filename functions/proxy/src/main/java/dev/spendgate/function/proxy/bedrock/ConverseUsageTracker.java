@@ -15,6 +15,7 @@ final class ConverseUsageTracker extends UsageTracker {
 
     @Override
     protected void readBody(JsonNode root) {
+        readTier(root);
         read(root.path("usage"));
     }
 
@@ -26,6 +27,7 @@ final class ConverseUsageTracker extends UsageTracker {
     @Override
     protected void readEvent(String event, JsonNode node) {
         if ("metadata".equals(event) || (event == null && node.has("usage"))) {
+            readTier(node);
             read(node.path("usage"));
         }
     }
@@ -41,6 +43,16 @@ final class ConverseUsageTracker extends UsageTracker {
     @Override
     protected TrackedUsage usage(String streamedText) {
         return new TrackedUsage(tokens, tokens != null, null, streamedText);
+    }
+
+    /** {@code serviceTier.type} (priority, default, flex, reserved), else latency-optimized inference. */
+    private void readTier(JsonNode node) {
+        rememberServiceTier(node.path("serviceTier"), "type");
+        if (serviceTier == null
+                && "optimized"
+                        .equals(node.path("performanceConfig").path("latency").asText())) {
+            serviceTier = "optimized";
+        }
     }
 
     private void read(JsonNode usage) {

@@ -50,7 +50,13 @@ public final class InvocationMetrics {
         if (tracked.complete() || tokens == null) {
             return tracked;
         }
-        return new TrackedUsage(tokens, true, tracked.modelServed(), tracked.streamedText());
+        return new TrackedUsage(
+                tokens,
+                true,
+                tracked.modelServed(),
+                tracked.streamedText(),
+                tracked.serviceTier(),
+                tracked.inferenceGeo());
     }
 
     private static long number(String value) {

@@ -77,6 +77,11 @@ final class AnthropicUsageTracker extends UsageTracker {
 
     private void readInput(JsonNode usage) {
         sawInput = true;
+        rememberServiceTier(usage, "service_tier");
+        JsonNode geo = usage.get("inference_geo");
+        if (geo != null && geo.isTextual()) {
+            inferenceGeo = geo.asText();
+        }
         input = usage.path("input_tokens").asLong();
         cacheRead = usage.path("cache_read_input_tokens").asLong();
         long creation = usage.path("cache_creation_input_tokens").asLong();

@@ -15,6 +15,7 @@ final class OpenAiChatUsageTracker extends UsageTracker {
     @Override
     protected void readBody(JsonNode root) {
         rememberModel(root);
+        rememberServiceTier(root, "service_tier");
         readUsage(root.path("usage"));
     }
 
@@ -28,6 +29,7 @@ final class OpenAiChatUsageTracker extends UsageTracker {
     protected void readEvent(String event, JsonNode node) {
         sawChunk = true;
         rememberModel(node);
+        rememberServiceTier(node, "service_tier");
         readUsage(node.path("usage"));
         if (tokens == null) {
             StringBuilder ignored = new StringBuilder();
@@ -66,6 +68,7 @@ final class OpenAiChatUsageTracker extends UsageTracker {
         tokens = TokenUsage.openAi(
                 usage.path("prompt_tokens").asLong(),
                 usage.path("prompt_tokens_details").path("cached_tokens").asLong(),
+                usage.path("prompt_tokens_details").path("cache_write_tokens").asLong(),
                 usage.path("completion_tokens").asLong(),
                 usage.path("completion_tokens_details").path("reasoning_tokens").asLong());
     }

@@ -14,6 +14,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     @Override
     protected void readBody(JsonNode root) {
         rememberModel(root);
+        rememberServiceTier(root, "service_tier");
         readUsage(root.path("usage"));
     }
 
@@ -27,6 +28,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         JsonNode response = node.path("response");
         if (response.isObject()) {
             rememberModel(response);
+            rememberServiceTier(response, "service_tier");
             readUsage(response.path("usage"));
         }
     }
@@ -48,6 +50,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         tokens = TokenUsage.openAi(
                 usage.path("input_tokens").asLong(),
                 usage.path("input_tokens_details").path("cached_tokens").asLong(),
+                usage.path("input_tokens_details").path("cache_write_tokens").asLong(),
                 usage.path("output_tokens").asLong(),
                 usage.path("output_tokens_details").path("reasoning_tokens").asLong());
     }

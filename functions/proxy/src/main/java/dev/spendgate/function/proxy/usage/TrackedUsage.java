@@ -6,5 +6,32 @@ import dev.spendgate.domain.pricing.TokenUsage;
  * What a tracker learned from a response: the provider's usage when it reported it ({@code complete}), else the
  * parts it did report, the model the provider served, and the text it streamed (for estimation only; never logged
  * or stored).
+ *
+ * @param serviceTier the tier the provider says it served, as it spelled it (OpenAI {@code service_tier}, Anthropic
+ *     {@code usage.service_tier}, Bedrock {@code serviceTier.type}); null when the response did not say
+ * @param inferenceGeo where the provider ran the call when it bills by it (Anthropic {@code usage.inference_geo});
+ *     null otherwise
  */
-public record TrackedUsage(TokenUsage tokens, boolean complete, String modelServed, String streamedText) {}
+public record TrackedUsage(
+        TokenUsage tokens,
+        boolean complete,
+        String modelServed,
+        String streamedText,
+        String serviceTier,
+        String inferenceGeo) {
+
+    public TrackedUsage(TokenUsage tokens, boolean complete, String modelServed, String streamedText) {
+        this(tokens, complete, modelServed, streamedText, null, null);
+    }
+
+    /** This usage with the tier and geography a response reported (kept when this one already has them). */
+    public TrackedUsage withBilling(String tier, String geo) {
+        return new TrackedUsage(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier != null ? serviceTier : tier,
+                inferenceGeo != null ? inferenceGeo : geo);
+    }
+}

@@ -17,6 +17,8 @@ public abstract class UsageTracker implements SseDecoder.Listener {
     static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     protected String modelServed;
+    protected String serviceTier;
+    protected String inferenceGeo;
     private final List<String> deltas = new ArrayList<>();
 
     public static UsageTracker forEndpoint(Endpoint endpoint) {
@@ -56,7 +58,7 @@ public abstract class UsageTracker implements SseDecoder.Listener {
                 appendDeltaText(node, text);
             }
         }
-        return usage(text.toString());
+        return usage(text.toString()).withBilling(serviceTier, inferenceGeo);
     }
 
     protected abstract void readBody(JsonNode root);
@@ -73,6 +75,14 @@ public abstract class UsageTracker implements SseDecoder.Listener {
     protected void rememberModel(JsonNode node) {
         if (modelServed == null && node.hasNonNull("model")) {
             modelServed = node.get("model").asText();
+        }
+    }
+
+    /** Keeps the served tier the node names in {@code field} (the last one seen wins: the final event is exact). */
+    protected void rememberServiceTier(JsonNode node, String field) {
+        JsonNode tier = node.get(field);
+        if (tier != null && tier.isTextual() && !tier.asText().isBlank()) {
+            serviceTier = tier.asText();
         }
     }
 

@@ -1,0 +1,80 @@
+package dev.spendgate.domain.pricing;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Prices one call the way the provider bills it: at the tier it served (not the one asked for), with the rates in
+ * force at the call's time, the long-context rule and the data-residency multiplier. The rules:
+ *
+ * <ul>
+ *   <li>The served tier wins; when the response did not name one, the requested tier; else standard.
+ *   <li>A tier the catalog has no rates for leaves the call unpriced: it is never priced at another tier's rates.
+ *   <li>Usage the provider reported as zero costs exactly $0, whatever the model.
+ *   <li>A model the catalog does not know is unpriced, never $0.
+ * </ul>
+ */
+public final class CallPricer {
+    private final PricingCatalog catalog;
+
+    private CallPricer(PricingCatalog catalog) {
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+    }
+
+    public static CallPricer create(PricingCatalog catalog) {
+        return new CallPricer(catalog);
+    }
+
+    /** What one call costs; {@code cost} is null when unpriced and {@code reason} says why. */
+    public record Priced(BigDecimal cost, PriceQuote quote, String reason) {
+        public boolean priced() {
+            return cost != null;
+        }
+
+        static Priced unpriced(String reason) {
+            return new Priced(null, null, reason);
+        }
+    }
+
+    /** The facts of one call that decide its price. */
+    public record Call(
+            String provider,
+            String modelServed,
+            String modelRequested,
+            TokenUsage tokens,
+            boolean providerReported,
+            String serviceTierServed,
+            String serviceTierRequested,
+            String inferenceGeo,
+            Instant at) {}
+
+    public Priced price(Call call) {
+        Objects.requireNonNull(call.tokens(), "tokens");
+        String tier = call.serviceTierServed() != null ? call.serviceTierServed() : call.serviceTierRequested();
+        if (call.providerReported() && call.tokens().isZero()) {
+            return new Priced(BigDecimal.ZERO, null, "the provider reported no tokens");
+        }
+        String model = call.modelServed() != null ? call.modelServed() : call.modelRequested();
+        Optional<ModelPrice> price = catalog.find(call.provider(), model, call.at());
+        if (price.isEmpty() && call.modelServed() != null) {
+            price = catalog.find(call.provider(), call.modelRequested(), call.at());
+        }
+        if (price.isEmpty()) {
+            return Priced.unpriced(
+                    "model '" + model + "' of provider '" + call.provider() + "' is not in the pricing catalog");
+        }
+        Optional<PriceQuote> quote = price.get().quote(call.tokens(), tier, call.inferenceGeo());
+        if (quote.isEmpty()) {
+            return Priced.unpriced("the pricing catalog has no '" + ServiceTiers.canonical(tier) + "' rates for "
+                    + call.provider() + "/" + price.get().model()
+                    + (price.get().longContext() != null
+                                    && price.get().longContext().appliesTo(call.tokens())
+                            ? " above " + price.get().longContext().thresholdInputTokens() + " input tokens"
+                            : "")
+                    + "; add them to the pricing overrides (service_tiers) to price these calls");
+        }
+        return new Priced(quote.get().cost(), quote.get(), null);
+    }
+}

@@ -1,0 +1,183 @@
+package dev.spendgate.domain.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.CallPricer;
+import dev.spendgate.domain.pricing.ServiceTiers;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Usage records for the results of a completed provider batch: one per result line, at the batch tier's rates, with
+ * the batch id and the attribution of whoever created the batch. A record's request id is
+ * {@code batch_id/custom_id}, so recording the same results again (a second retrieve) adds nothing a reader keeps:
+ * readers drop repeated request ids.
+ *
+ * <p>Not yet wired to the gateway: the batch endpoints are not proxied (see the README, Pricing).
+ */
+public final class BatchResultRecords {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private BatchResultRecords() {}
+
+    /** Who created the batch and when it completed. */
+    public record Batch(
+            String batchId,
+            String provider,
+            String keyId,
+            Attribution attribution,
+            Instant createdAt,
+            Instant completedAt,
+            String pricingVersion) {
+        public Batch {
+            Objects.requireNonNull(batchId, "batchId");
+            Objects.requireNonNull(provider, "provider");
+            Objects.requireNonNull(createdAt, "createdAt");
+            Objects.requireNonNull(completedAt, "completedAt");
+        }
+    }
+
+    /**
+     * OpenAI batch output ({@code /v1/files/{output_file_id}/content}): lines of {@code custom_id} and
+     * {@code response.status_code} / {@code response.body} (a chat completion, a response or an embedding list) or
+     * {@code error}.
+     */
+    public static List<UsageRecord> openAi(byte[] jsonl, Batch batch, CallPricer pricer) {
+        List<UsageRecord> records = new ArrayList<>();
+        int lineNumber = 0;
+        for (String line : new String(jsonl, StandardCharsets.UTF_8).split("\n")) {
+            lineNumber++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n = parse(line, lineNumber);
+            String customId = n.path("custom_id").asText("line-" + lineNumber);
+            JsonNode response = n.path("response");
+            JsonNode body = response.path("body");
+            JsonNode usage = body.path("usage");
+            int status = response.path("status_code").asInt(0);
+            if (status < 200 || status >= 300 || !usage.isObject()) {
+                records.add(notBillable(batch, customId, body.path("model").asText(null), status, errorType(n)));
+                continue;
+            }
+            TokenUsage tokens = usage.has("input_tokens")
+                    ? TokenUsage.openAi(
+                            usage.path("input_tokens").asLong(),
+                            usage.path("input_tokens_details")
+                                    .path("cached_tokens")
+                                    .asLong(),
+                            usage.path("output_tokens").asLong(),
+                            usage.path("output_tokens_details")
+                                    .path("reasoning_tokens")
+                                    .asLong())
+                    : TokenUsage.openAi(
+                            usage.path("prompt_tokens").asLong(),
+                            usage.path("prompt_tokens_details")
+                                    .path("cached_tokens")
+                                    .asLong(),
+                            usage.path("completion_tokens").asLong(),
+                            usage.path("completion_tokens_details")
+                                    .path("reasoning_tokens")
+                                    .asLong());
+            records.add(priced(batch, customId, body.path("model").asText(null), status, tokens, pricer));
+        }
+        return records;
+    }
+
+    /**
+     * Anthropic Message Batch results ({@code /v1/messages/batches/{id}/results}): lines of {@code custom_id} and
+     * {@code result} whose {@code type} is {@code succeeded} (with the {@code message}), {@code errored},
+     * {@code canceled} or {@code expired}; only succeeded requests are billed.
+     */
+    public static List<UsageRecord> anthropic(byte[] jsonl, Batch batch, CallPricer pricer) {
+        List<UsageRecord> records = new ArrayList<>();
+        int lineNumber = 0;
+        for (String line : new String(jsonl, StandardCharsets.UTF_8).split("\n")) {
+            lineNumber++;
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode n = parse(line, lineNumber);
+            String customId = n.path("custom_id").asText("line-" + lineNumber);
+            JsonNode result = n.path("result");
+            JsonNode message = result.path("message");
+            JsonNode usage = message.path("usage");
+            if (!"succeeded".equals(result.path("type").asText()) || !usage.isObject()) {
+                records.add(notBillable(
+                        batch, customId, null, 0, "batch_" + result.path("type").asText("unknown")));
+                continue;
+            }
+            long creation = usage.path("cache_creation_input_tokens").asLong();
+            long oneHour = Math.min(
+                    creation,
+                    usage.path("cache_creation")
+                            .path("ephemeral_1h_input_tokens")
+                            .asLong());
+            TokenUsage tokens = TokenUsage.anthropic(
+                    usage.path("input_tokens").asLong(),
+                    usage.path("cache_read_input_tokens").asLong(),
+                    creation - oneHour,
+                    oneHour,
+                    usage.path("output_tokens").asLong());
+            records.add(priced(batch, customId, message.path("model").asText(null), 200, tokens, pricer));
+        }
+        return records;
+    }
+
+    private static UsageRecord priced(
+            Batch batch, String customId, String model, int status, TokenUsage tokens, CallPricer pricer) {
+        CallPricer.Priced priced = pricer.price(new CallPricer.Call(
+                batch.provider(), model, model, tokens, true, ServiceTiers.BATCH, null, null, batch.createdAt()));
+        return base(batch, customId, model, status)
+                .tokens(tokens)
+                .costUsd(priced.cost())
+                .pricingStatus(priced.priced() ? PricingStatus.PRICED : PricingStatus.UNPRICED)
+                .usageSource(UsageSource.PROVIDER)
+                .build();
+    }
+
+    private static UsageRecord notBillable(Batch batch, String customId, String model, int status, String error) {
+        return base(batch, customId, model, status).errorType(error).build();
+    }
+
+    private static UsageRecord.Builder base(Batch batch, String customId, String model, int status) {
+        return UsageRecord.builder()
+                .requestId(batch.batchId() + "/" + customId)
+                .tsStart(batch.createdAt())
+                .tsEnd(batch.completedAt())
+                .keyId(batch.keyId())
+                .attribution(batch.attribution())
+                .provider(batch.provider())
+                .endpoint("batches")
+                .modelRequested(model)
+                .modelServed(model)
+                .statusCode(status)
+                .pricingVersion(batch.pricingVersion())
+                .serviceTierServed(ServiceTiers.BATCH)
+                .batchId(batch.batchId());
+    }
+
+    private static String errorType(JsonNode line) {
+        JsonNode error = line.path("error");
+        if (error.isObject() && error.hasNonNull("code")) {
+            return "batch_" + error.get("code").asText();
+        }
+        return "batch_request_failed";
+    }
+
+    private static JsonNode parse(String line, int number) {
+        try {
+            return JSON.readTree(line);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("batch results line " + number + " is not valid JSON");
+        }
+    }
+}
