@@ -7,6 +7,7 @@ import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.PromptText;
+import dev.spendgate.function.proxy.usage.RequestedServiceTier;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import java.math.BigDecimal;
 import java.util.Optional;
@@ -47,7 +48,15 @@ public final class CostEstimator {
         if (price.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(price.get().cost(worstCase(pricingProvider, model, endpoint, prompt, body)));
+        TokenUsage worst = worstCase(pricingProvider, model, endpoint, prompt, body);
+        BigDecimal standard = price.get().cost(worst); // the long-context rule applies by the worst-case input
+        // A requested tier that bills more (priority) is reserved at its rate; one the catalog has no rates for is
+        // reserved at standard (the call is then recorded unpriced).
+        BigDecimal requested = price.get()
+                .quote(worst, RequestedServiceTier.of(body), null)
+                .map(q -> q.cost())
+                .orElse(standard);
+        return Optional.of(requested.max(standard));
     }
 
     /** The token counts the worst case is priced at. */

@@ -124,4 +124,21 @@ class CostEstimatorTest {
         // 18,000 decoded bytes at one token per 50 bytes
         assertThat(audioTokens).isBetween(360L, 410L);
     }
+
+    @Test
+    void priorityTierRequested_isReservedAtThePriorityRate() throws Exception {
+        JsonNode standard = JSON.readTree("{\"model\":\"gpt-5-mini\",\"max_tokens\":1000,\"messages\":[]}");
+        JsonNode priority = JSON.readTree(
+                "{\"model\":\"gpt-5-mini\",\"max_tokens\":1000,\"service_tier\":\"priority\",\"messages\":[]}");
+
+        java.math.BigDecimal atStandard = estimator
+                .estimate("openai", "gpt-5-mini", Endpoint.CHAT_COMPLETIONS, PromptText.of(Endpoint.CHAT_COMPLETIONS, standard), standard)
+                .orElseThrow();
+        java.math.BigDecimal atPriority = estimator
+                .estimate("openai", "gpt-5-mini", Endpoint.CHAT_COMPLETIONS, PromptText.of(Endpoint.CHAT_COMPLETIONS, priority), priority)
+                .orElseThrow();
+
+        // priority bills 1.8x standard on gpt-5-mini (catalog service_tiers)
+        assertThat(atPriority).isEqualByComparingTo(atStandard.multiply(new java.math.BigDecimal("1.8")));
+    }
 }
