@@ -21,6 +21,9 @@ public interface ResponseSink {
     /** Completes the response. */
     void end() throws IOException;
 
+    /** The upstream failed mid-stream: makes the client see an error, not a clean end (a reset, not a last chunk). */
+    void abort();
+
     default void write(byte[] bytes) throws IOException {
         write(bytes, 0, bytes.length);
     }

@@ -124,6 +124,12 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
         @Override
         public void end() {}
 
+        /** API Gateway gets the whole answer at once: a cut-off body becomes a 502. */
+        @Override
+        public void abort() {
+            status = 502;
+        }
+
         /**
          * Text answers (JSON, SSE) go back as they are; anything else (Bedrock's binary event stream, compressed
          * bodies) is base64-encoded so API Gateway restores the exact bytes (the API lists those media types as binary).

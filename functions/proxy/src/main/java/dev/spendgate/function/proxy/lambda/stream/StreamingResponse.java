@@ -109,7 +109,8 @@ public final class StreamingResponse implements ResponseSink {
     }
 
     /** Closes the connection without completing the response (the invocation is then reported as failed). */
-    void abort() {
+    @Override
+    public void abort() {
         ended = true;
         try {
             socket.close();
