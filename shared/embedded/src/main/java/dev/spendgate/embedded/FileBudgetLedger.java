@@ -161,6 +161,12 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return Optional.ofNullable(items.get(itemKey));
     }
 
+    /** In memory: the enforcer reserves on the caller's thread, with no hand-off. */
+    @Override
+    public boolean inProcess() {
+        return true;
+    }
+
     /** Writes the counters to the file atomically, unless nothing changed since the last flush. Thread-safe. */
     public void flush() {
         owned.flush(this::serialize);
