@@ -17,11 +17,21 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.jetty.client.ContentResponse;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.client.HTTP2Client;
+import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,6 +111,96 @@ class LocalGatewayServerTest {
         InputStream body = response.body();
 
         assertThatThrownBy(body::readAllBytes).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    @Timeout(10)
+    void abort_overHttp2_streamIsResetAndTheClientSeesAFailure() throws Exception {
+        org.eclipse.jetty.client.HttpClient h2 =
+                new org.eclipse.jetty.client.HttpClient(new HttpClientTransportOverHTTP2(new HTTP2Client()));
+        h2.start();
+        try {
+            assertThatThrownBy(() -> h2.newRequest(server.baseUrl() + "/cut")
+                            .timeout(5, TimeUnit.SECONDS)
+                            .send())
+                    .isInstanceOf(ExecutionException.class);
+            ContentResponse whole = h2.newRequest(server.baseUrl() + "/stream")
+                    .timeout(5, TimeUnit.SECONDS)
+                    .send();
+            assertThat(whole.getVersion()).isEqualTo(HttpVersion.HTTP_2);
+            assertThat(whole.getContentAsString()).contains("data: 2");
+        } finally {
+            h2.stop();
+        }
+    }
+
+    @Test
+    @Timeout(20)
+    void tls_fromAKeyStore_servesHttps() throws Exception {
+        Path keyStore = dir.resolve("server.p12");
+        Process keytool = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "gateway",
+                        "-keyalg",
+                        "EC",
+                        "-groupname",
+                        "secp256r1",
+                        "-dname",
+                        "CN=localhost",
+                        "-ext",
+                        "SAN=ip:127.0.0.1",
+                        "-validity",
+                        "2",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        keyStore.toString(),
+                        "-storepass",
+                        "s3cret-pass",
+                        "-keypass",
+                        "s3cret-pass")
+                .redirectErrorStream(true)
+                .start();
+        assertThat(keytool.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(keytool.exitValue()).isZero();
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keyStore)) {
+            trusted.load(in, "s3cret-pass".toCharArray());
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext ssl = SSLContext.getInstance("TLS");
+        ssl.init(null, trust.getTrustManagers(), null);
+        LocalGatewayServer https = LocalGatewayServer.start(
+                (request, sink) -> {
+                    byte[] body = "secure".getBytes(StandardCharsets.UTF_8);
+                    sink.start(200, new Headers(), body.length);
+                    sink.write(body);
+                    sink.end();
+                },
+                64,
+                "127.0.0.1",
+                0,
+                ServerLimits.defaults().withThreads(8).withTls(keyStore, "s3cret-pass"));
+        try {
+            HttpResponse<String> response = HttpClient.newBuilder()
+                    .sslContext(ssl)
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(https.baseUrl() + "/x"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+
+            assertThat(https.baseUrl()).startsWith("https://");
+            assertThat(response.body()).isEqualTo("secure");
+            assertThat(https.engineDescription()).contains("TLS");
+        } finally {
+            https.stop(0);
+        }
     }
 
     @Test
