@@ -234,6 +234,32 @@ class HostileRequestsIT {
         assertNothingSmuggled();
     }
 
+    @Test
+    @Timeout(30)
+    void slowBodies_moreThanTheWorkerThreads_holdNoThreadAndGet408() throws Exception {
+        server.stop(0);
+        server = start(ServerLimits.defaults().withThreads(4)); // on Java 17-20: a pool of 4 workers
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                Socket s = connect(server);
+                send(s, head("Content-Length: " + HIDDEN_CHAT.length() + "\r\n\r\n") + HIDDEN_CHAT.substring(0, 10));
+                slow.add(s);
+            }
+            for (int i = 0; i < 3; i++) {
+                assertServing(); // while 40 bodies are awaited, more than there are workers
+            }
+
+            for (Socket s : slow) {
+                assertThat(readToClose(s, 5_000)).startsWith("HTTP/1.1 408").endsWith("<closed>");
+            }
+            assertServing();
+            assertNothingSmuggled();
+        } finally {
+            closeAll(slow);
+        }
+    }
+
     /** A normal chat call and {@code /health} both answer 200 within a few seconds. */
     private void assertServing() {
         try {
