@@ -13,21 +13,29 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link BudgetLedger} for the local gateway: the counters live in memory, loaded from a JSON file at construction
  * and written back atomically (temp file, fsync, rename) by {@link #flush()} and {@link #close()}.
  *
  * <p>Each item is updated atomically ({@link ConcurrentHashMap#compute}), so concurrent calls cannot overshoot a limit.
- * <b>A crash loses what was not flushed yet</b>: the local gateway flushes every second, so at most about a second
- * of reservations and spend; a clean shutdown ({@link #close()}) loses nothing. Because the counters live in one
+ * <b>Settled spend survives a crash</b>: each {@link #settleAll settlement} is appended to a journal beside the file
+ * ({@code <file>.journal/}, group commit, in the operating system's hands before the call returns) with a sequence
+ * number; a flush writes the counters with the last sequence number they include and starts a new journal segment,
+ * and the constructor replays the entries newer than the file. Reservations are not journaled: they belong to calls
+ * in flight, which die with the process, so the gateway {@link #releaseReservations() releases} them at start. A
+ * power loss can take the settlements since the last {@code fsync} (the journal is synced with every flush, each
+ * second). Because the counters live in one
  * process, one instance owns the file: the constructor takes an exclusive lock on {@code <file>.lock} (released by
  * {@link #close()} or the process's exit) and throws {@link IllegalStateException} while another instance, in this
  * or another process, holds it. Other processes (the CLI) read the last flushed state with {@link #readOnly} or
@@ -45,6 +53,10 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
 
     private final OwnedSnapshotFile owned;
     private final ConcurrentHashMap<String, BudgetState> items;
+    private final SegmentedLog journal;
+    private final AtomicLong journalSeq = new AtomicLong();
+    private final Object flushLock = new Object();
+    private String closedSegment; // guarded by flushLock: rotated by the last snapshot, discarded once it is written
 
     /**
      * Opens the ledger in {@code file} (e.g. {@code .spendgate/budget-ledger.json}), loading it when it exists.
@@ -52,12 +64,29 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
      * @throws IllegalStateException when another instance owns the file, or the file is not a valid ledger
      */
     public FileBudgetLedger(Path file) {
+        this(file, false);
+    }
+
+    /**
+     * As {@link #FileBudgetLedger(Path)}; with {@code syncEachCommit} every settlement is forced to the device before
+     * it returns (power-loss safe) instead of once a second.
+     */
+    public FileBudgetLedger(Path file, boolean syncEachCommit) {
         this.owned = new OwnedSnapshotFile(file, "budget ledger");
         try {
-            this.items = new ConcurrentHashMap<>(read(owned.file()));
+            Snapshot snapshot = readWithSeq(owned.file());
+            this.items = new ConcurrentHashMap<>(snapshot.items());
+            this.journalSeq.set(snapshot.journalSeq());
+            this.journal = new SegmentedLog(
+                    owned.file().resolveSibling(owned.file().getFileName() + ".journal"),
+                    java.time.Clock.systemUTC(),
+                    syncEachCommit);
         } catch (RuntimeException e) {
             owned.release(e);
             throw e;
+        }
+        if (replayJournal() > 0) {
+            flush(); // the file now includes the replayed settlements; their segments are discarded
         }
     }
 
@@ -138,22 +167,70 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
 
     @Override
     public BudgetState settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
-        Objects.requireNonNull(itemKey, "itemKey");
-        requireNotNegative(reserved, "reserved");
-        requireNotNegative(actual, "actual");
-        BudgetState[] after = {BudgetState.EMPTY};
+        return settleAll(List.of(new Settlement(itemKey, reserved, actual))).get(0);
+    }
+
+    /**
+     * Settles every item of one call and appends one journal entry for them, so the call's spend survives a crash
+     * once this returns. The counters change even when the journal cannot be written (a full disk): the entry stays
+     * pending and is written with the next commit that succeeds, and the {@link UncheckedIOException} says so.
+     */
+    @Override
+    public List<BudgetState> settleAll(List<Settlement> settlements) {
+        for (Settlement s : settlements) {
+            Objects.requireNonNull(s.itemKey(), "itemKey");
+            requireNotNegative(s.reserved(), "reserved");
+            requireNotNegative(s.actual(), "actual");
+        }
+        List<BudgetState> after = new ArrayList<>(settlements.size());
+        RuntimeException[] journalError = {null};
         owned.change(() -> {
-            after[0] = items.compute(itemKey, (key, state) -> {
-                BudgetState current = state == null ? BudgetState.EMPTY : state;
-                return new BudgetState(
-                        current.spent().add(actual),
-                        current.reserved().subtract(reserved),
-                        current.committed().add(actual).subtract(reserved));
-            });
+            for (Settlement s : settlements) {
+                after.add(items.compute(s.itemKey(), (key, state) -> {
+                    BudgetState current = state == null ? BudgetState.EMPTY : state;
+                    return new BudgetState(
+                            current.spent().add(s.actual()),
+                            current.reserved().subtract(s.reserved()),
+                            current.committed().add(s.actual()).subtract(s.reserved()));
+                }));
+            }
+            try {
+                journal.append(journalEntry(journalSeq.incrementAndGet(), settlements));
+            } catch (RuntimeException e) {
+                journalError[0] = e;
+            }
             return true;
         });
-        return after[0];
+        if (journalError[0] != null) {
+            throw journalError[0];
+        }
+        return after;
     }
+
+    /**
+     * Gives back every open reservation: the gateway that owns this ledger calls it at start, when no call of its own
+     * is in flight, so each reservation left belongs to a call that died with the previous process. Returns what was
+     * released, for the start-up log.
+     */
+    public Released releaseReservations() {
+        int[] count = {0};
+        BigDecimal[] total = {BigDecimal.ZERO};
+        owned.change(() -> {
+            items.replaceAll((key, state) -> {
+                if (state.reserved().signum() == 0) {
+                    return state;
+                }
+                count[0]++;
+                total[0] = total[0].add(state.reserved());
+                return new BudgetState(state.spent(), BigDecimal.ZERO, state.spent());
+            });
+            return count[0] > 0;
+        });
+        return new Released(count[0], total[0]);
+    }
+
+    /** Reservations released at start: how many items held one, and the amount. */
+    public record Released(int items, BigDecimal amount) {}
 
     @Override
     public Optional<BudgetState> state(String itemKey) {
@@ -167,15 +244,106 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return true;
     }
 
-    /** Writes the counters to the file atomically, unless nothing changed since the last flush. Thread-safe. */
+    /**
+     * Writes the counters to the file atomically, unless nothing changed since the last flush, and drops the journal
+     * segments the file now includes; forces the journal to the device. Thread-safe.
+     */
     public void flush() {
-        owned.flush(this::serialize);
+        synchronized (flushLock) {
+            owned.flush(this::snapshotAndRotate);
+            discardClosedSegment();
+            journal.sync();
+        }
     }
 
     /** Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        owned.close(this::serialize);
+        synchronized (flushLock) {
+            try {
+                owned.close(this::snapshotAndRotate);
+                discardClosedSegment();
+            } finally {
+                journal.close();
+            }
+        }
+    }
+
+    /** The counters and the journal position they include, taken while no settlement runs. */
+    private byte[] snapshotAndRotate() {
+        return owned.exclusively(() -> {
+            byte[] content = serialize(journalSeq.get());
+            closedSegment = journal.rotate();
+            return content;
+        });
+    }
+
+    private void discardClosedSegment() {
+        if (closedSegment != null) {
+            journal.discard(closedSegment);
+            closedSegment = null;
+        }
+    }
+
+    /** Applies the journal entries newer than the file; returns how many. */
+    private int replayJournal() {
+        long fileSeq = journalSeq.get();
+        long maxSeq = fileSeq;
+        int applied = 0;
+        for (var segment : journal.pending()) {
+            for (String line : segment.lines()) {
+                JsonNode entry;
+                try {
+                    entry = MAPPER.readTree(line);
+                } catch (IOException e) {
+                    continue; // a line torn by a power loss
+                }
+                long seq = entry.path("seq").asLong(-1);
+                if (seq <= fileSeq) {
+                    continue; // already in the file (the process died between the snapshot and the discard)
+                }
+                maxSeq = Math.max(maxSeq, seq);
+                for (JsonNode item : entry.path("items")) {
+                    BigDecimal actual = new BigDecimal(item.path("actual").asText());
+                    items.merge(
+                            item.path("key").asText(),
+                            new BudgetState(actual, BigDecimal.ZERO, actual),
+                            (a, b) -> new BudgetState(
+                                    a.spent().add(b.spent()),
+                                    a.reserved(),
+                                    a.committed().add(b.committed())));
+                }
+                applied++;
+            }
+        }
+        journalSeq.set(maxSeq);
+        if (applied > 0) {
+            owned.change(() -> true); // counted, so the next flush writes the file
+        }
+        return applied;
+    }
+
+    private static byte[] journalEntry(long seq, List<Settlement> settlements) {
+        StringBuilder line = new StringBuilder(64 + settlements.size() * 96);
+        line.append("{\"seq\":").append(seq).append(",\"items\":[");
+        for (int i = 0; i < settlements.size(); i++) {
+            Settlement s = settlements.get(i);
+            if (i > 0) {
+                line.append(',');
+            }
+            line.append("{\"key\":");
+            appendJsonString(line, s.itemKey());
+            line.append(",\"actual\":\"").append(s.actual().toPlainString()).append("\"}");
+        }
+        return line.append("]}\n").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static void appendJsonString(StringBuilder to, String value) {
+        try {
+            to.append(MAPPER.writeValueAsString(value));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void requireNotNegative(BigDecimal value, String name) {
@@ -185,10 +353,11 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         }
     }
 
-    private byte[] serialize() {
+    private byte[] serialize(long seq) {
         SortedMap<String, BudgetState> snapshot = new TreeMap<>(items);
         ObjectNode root = MAPPER.createObjectNode();
         root.put("version", FORMAT_VERSION);
+        root.put("journal_seq", seq);
         ObjectNode itemsNode = root.putObject("items");
         snapshot.forEach((key, state) -> {
             ObjectNode node = itemsNode.putObject(key);
@@ -204,11 +373,17 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     }
 
     private static TreeMap<String, BudgetState> read(Path file) {
+        return readWithSeq(file).items();
+    }
+
+    private record Snapshot(TreeMap<String, BudgetState> items, long journalSeq) {}
+
+    private static Snapshot readWithSeq(Path file) {
         byte[] json;
         try {
             json = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return new TreeMap<>();
+            return new Snapshot(new TreeMap<>(), 0);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the budget ledger " + file, e);
         }
@@ -225,7 +400,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
                         item.getKey(),
                         new BudgetState(decimal(node, "spent"), decimal(node, "reserved"), decimal(node, "committed")));
             }
-            return items;
+            return new Snapshot(items, root.path("journal_seq").asLong(0));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the budget ledger " + file + " is not valid: " + e.getMessage(), e);
         }

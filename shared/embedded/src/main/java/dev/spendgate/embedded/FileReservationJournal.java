@@ -111,6 +111,20 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
         return List.copyOf(expired.subList(0, Math.min(max, expired.size())));
     }
 
+    /**
+     * Ends every entry and returns how many there were: the gateway that owns this journal calls it at start, together
+     * with {@link FileBudgetLedger#releaseReservations()}, since no call of its own is in flight yet.
+     */
+    public int clear() {
+        int[] cleared = {0};
+        owned.change(() -> {
+            cleared[0] = reservations.size();
+            reservations.clear();
+            return cleared[0] > 0;
+        });
+        return cleared[0];
+    }
+
     /** Writes the open reservations to the file atomically, unless nothing changed since the last flush. Thread-safe. */
     public void flush() {
         owned.flush(this::serialize);

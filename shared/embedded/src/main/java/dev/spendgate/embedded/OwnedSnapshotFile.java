@@ -65,6 +65,17 @@ final class OwnedSnapshotFile {
         }
     }
 
+    /** Runs {@code task} while no change runs (a snapshot that must match a journal position exactly). */
+    <T> T exclusively(Supplier<T> task) {
+        Lock lock = openLock.writeLock();
+        lock.lock();
+        try {
+            return task.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Writes {@code content} atomically, unless nothing changed since the last flush. Thread-safe. */
     void flush(Supplier<byte[]> content) {
         synchronized (flushLock) {

@@ -28,6 +28,7 @@ import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.upstream.ApiFormat;
 import dev.spendgate.function.proxy.upstream.Endpoint;
@@ -112,6 +113,9 @@ public final class Gateway {
     private final Clock clock;
     private final long maxBodyBytes;
     private final BudgetGate budgets;
+    /** Warned once each, up to this many models (the set grows with what providers answer, so it is bounded). */
+    private static final int MAX_UNPRICED_WARNED = 1_000;
+
     private final Set<String> unpricedWarned = ConcurrentHashMap.newKeySet();
     private volatile dev.spendgate.function.proxy.outcome.OutcomesApi outcomes;
 
@@ -163,6 +167,38 @@ public final class Gateway {
                 ? ApiFormat.BEDROCK
                 : endpoint.map(Endpoint::format)
                         .orElse(request.path().contains("messages") ? ApiFormat.ANTHROPIC : ApiFormat.OPENAI);
+        String secret = credential(request.headers());
+        Optional<ProxyKey> key = secret == null ? Optional.empty() : keys.findByHash(ProxyKeys.hash(secret));
+        if (key.isPresent()
+                && key.get().enabled()
+                && (endpoint.isEmpty() || !"POST".equalsIgnoreCase(request.method()))) {
+            // An authenticated caller's wrong path or method still leaves its one record (not billable).
+            call.key = key.get();
+            call.attribution = call.key.defaults().orElse(envDefault(call.key));
+        }
+        try {
+            routeAndForward(call, request, sink, endpoint, secret, key);
+        } catch (RuntimeException e) {
+            Log.error(call.requestId, "unexpected failure handling the call", e);
+            call.errorType = call.errorType == null ? "gateway_error" : call.errorType;
+            if (!call.started) {
+                respondError(call, sink, 500, "api_error", "Spendgate failed to handle the call.", null);
+            }
+            if (call.statusCode == 0) {
+                call.statusCode = 500;
+            }
+        } finally {
+            finish(call);
+        }
+    }
+
+    private void routeAndForward(
+            Call call,
+            GatewayRequest request,
+            ResponseSink sink,
+            Optional<Endpoint> endpoint,
+            String secret,
+            Optional<ProxyKey> key) {
         if (endpoint.isEmpty()) {
             respondError(
                     call,
@@ -192,7 +228,6 @@ public final class Gateway {
                     "method");
             return;
         }
-        String secret = credential(request.headers());
         if (secret == null) {
             respondError(
                     call,
@@ -206,7 +241,6 @@ public final class Gateway {
                     "authorization");
             return;
         }
-        Optional<ProxyKey> key = keys.findByHash(ProxyKeys.hash(secret));
         if (key.isEmpty() || !key.get().enabled()) {
             respondError(
                     call,
@@ -219,24 +253,25 @@ public final class Gateway {
         }
         call.key = key.get();
         call.attribution = call.key.defaults().orElse(envDefault(call.key));
-        try {
-            forward(call, request, sink);
-        } catch (RuntimeException e) {
-            Log.error(call.requestId, "unexpected failure handling the call", e);
-            if (!call.started) {
-                respondError(call, sink, 500, "api_error", "Spendgate failed to handle the call.", null);
-            }
-            call.errorType = call.errorType == null ? "gateway_error" : call.errorType;
-            if (call.statusCode == 0) {
-                call.statusCode = 500;
-            }
-        } finally {
-            record(call);
-        }
+        forward(call, request, sink);
     }
 
     private void forward(Call call, GatewayRequest request, ResponseSink sink) {
         Headers in = request.headers();
+        if (usageLog.journalFailing() && !usageLog.retryJournal()) {
+            // A call answered must be a call recorded: nothing is forwarded while records cannot be made durable.
+            call.errorType = "usage_log_unavailable";
+            respondError(
+                    call,
+                    sink,
+                    503,
+                    "api_error",
+                    "Spendgate cannot write its usage journal (is its data directory full?); nothing was forwarded.",
+                    null,
+                    Map.of("Retry-After", "5"),
+                    Map.of());
+            return;
+        }
         String contentType = in.first("content-type");
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             respondError(
@@ -289,6 +324,18 @@ public final class Gateway {
         } else if (!readModelAndStream(call, body, sink)) {
             return;
         }
+        Optional<RequestLimits.Invalid> outOfBounds = RequestLimits.check(body, call.modelRequested);
+        if (outOfBounds.isPresent()) {
+            call.modelRequested = null; // a refused model name is not kept (it may be megabytes long)
+            respondError(
+                    call,
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    outOfBounds.get().message(),
+                    outOfBounds.get().field());
+            return;
+        }
         Optional<Provider> provider = router.route(call.format, call.modelRequested);
         if (provider.isEmpty()) {
             respondError(
@@ -303,6 +350,7 @@ public final class Gateway {
         }
         call.provider = provider.get();
         if (call.provider.missingKey()) {
+            call.errorType = "provider_not_configured";
             respondError(
                     call,
                     sink,
@@ -310,7 +358,6 @@ public final class Gateway {
                     "api_error",
                     "Provider '" + call.provider.name() + "' has no API key configured in Spendgate.",
                     null);
-            call.errorType = "provider_not_configured";
             return;
         }
 
@@ -403,6 +450,7 @@ public final class Gateway {
                     call.provider.signer().sign(uri, out, call.requestBytes);
                 } catch (RuntimeException e) {
                     Log.error(call.requestId, "could not sign the call for provider '" + call.provider.name() + "'", e);
+                    call.errorType = "provider_not_configured";
                     respondError(
                             call,
                             sink,
@@ -411,7 +459,6 @@ public final class Gateway {
                             "Spendgate has no usable AWS credentials to sign the call to provider '"
                                     + call.provider.name() + "'.",
                             null);
-                    call.errorType = "provider_not_configured";
                     return;
                 }
             }
@@ -471,8 +518,8 @@ public final class Gateway {
     /** The provider failed before an answer could be relayed: 502, nothing from it reaches the client. */
     private void upstreamFailed(Call call, ResponseSink sink, long upstreamStart, String message, String errorType) {
         call.upstreamNanos = System.nanoTime() - upstreamStart;
-        respondError(call, sink, 502, "api_error", message, null);
         call.errorType = errorType;
+        respondError(call, sink, 502, "api_error", message, null);
     }
 
     private void relayWhole(
@@ -503,6 +550,7 @@ public final class Gateway {
             }
         }
         settleBudget(call).ifPresent(remaining -> back.set(REMAINING_HEADER, remaining.toPlainString()));
+        finish(call); // durable before the answer leaves
         try {
             call.started = true;
             sink.start(response.status(), back, body.length);
@@ -560,20 +608,27 @@ public final class Gateway {
             // closing an abandoned upstream stream may fail; nothing to do
         }
         call.upstreamNanos = System.nanoTime() - upstreamStart;
-        if (!clientGone) {
-            try {
-                sink.end();
-            } catch (IOException e) {
-                clientGone = true;
-            }
-        }
+        boolean cut = upstreamCut || partialEvent.getAsBoolean();
         if (clientGone) {
             call.errorType = "client_disconnected";
-        } else if (upstreamCut || partialEvent.getAsBoolean()) {
+        } else if (cut) {
             call.errorType = "upstream_truncated";
         }
         if (call.upstreamOk) {
             price(call);
+        }
+        finish(call); // durable before the last byte (the terminating chunk) leaves
+        if (clientGone) {
+            return;
+        }
+        if (cut) {
+            sink.abort(); // the client's SDK must see an error, not a clean end of a short answer
+            return;
+        }
+        try {
+            sink.end();
+        } catch (IOException e) {
+            // the client left at the very end; the record already says what was served
         }
     }
 
@@ -583,7 +638,10 @@ public final class Gateway {
         if (call.invocationMetrics != null) {
             tracked = call.invocationMetrics.orElse(tracked);
         }
-        call.modelServed = tracked.modelServed();
+        call.modelServed =
+                tracked.modelServed() == null || tracked.modelServed().length() <= RequestLimits.MAX_MODEL_LENGTH
+                        ? tracked.modelServed()
+                        : tracked.modelServed().substring(0, RequestLimits.MAX_MODEL_LENGTH);
         TokenUsage tokens = tracked.tokens();
         if (tracked.complete()) {
             call.usageSource = UsageSource.PROVIDER;
@@ -605,7 +663,8 @@ public final class Gateway {
             call.pricingStatus = PricingStatus.PRICED;
         } else {
             call.pricingStatus = PricingStatus.UNPRICED;
-            if (unpricedWarned.add(call.provider.pricingProvider() + "/" + model)) {
+            if (unpricedWarned.size() < MAX_UNPRICED_WARNED
+                    && unpricedWarned.add(call.provider.pricingProvider() + "/" + model)) {
                 Log.warn(
                         call.requestId,
                         "model '" + model + "' of provider '" + call.provider.pricingProvider()
@@ -633,7 +692,15 @@ public final class Gateway {
         return new TokenUsage(input, 0, 0, 0, output, 0);
     }
 
-    private void record(Call call) {
+    /**
+     * Settles the call's budgets and appends its one usage record (durable in the journal when this returns). Runs
+     * once, before the last byte of the answer is sent; not for calls refused before authentication.
+     */
+    private void finish(Call call) {
+        if (call.recorded || call.key == null) {
+            return;
+        }
+        call.recorded = true;
         settleBudget(call);
         long end = System.nanoTime();
         long latencyMs = (end - call.startNanos) / 1_000_000;
@@ -673,6 +740,8 @@ public final class Gateway {
                 .build();
         try {
             usageLog.append(record);
+        } catch (UsageLogWriter.UsageJournalException e) {
+            Log.error(call.requestId, "usage journal failed; the record is kept in memory until it can be written", e);
         } catch (RuntimeException e) {
             Log.error(call.requestId, "could not buffer the usage record", e);
         }
@@ -700,6 +769,7 @@ public final class Gateway {
                             call.modelRequested);
         } catch (RuntimeException e) {
             Log.error(call.requestId, "budget store failed before the call", e);
+            call.errorType = "budget_store_unavailable";
             respondError(
                     call,
                     sink,
@@ -707,7 +777,6 @@ public final class Gateway {
                     "api_error",
                     "Spendgate cannot reach its budget store; nothing was forwarded. Retry shortly.",
                     null);
-            call.errorType = "budget_store_unavailable";
             return false;
         }
         if (tripped.isPresent()) {
@@ -730,6 +799,7 @@ public final class Gateway {
                 return false;
             }
             case STORE_ERROR -> {
+                call.errorType = "budget_store_unavailable";
                 respondError(
                         call,
                         sink,
@@ -737,7 +807,6 @@ public final class Gateway {
                         "api_error",
                         "Spendgate cannot reach its budget store and this budget is fail-closed; nothing was forwarded.",
                         null);
-                call.errorType = "budget_store_unavailable";
                 return false;
             }
             case DEGRADE -> {
@@ -825,6 +894,7 @@ public final class Gateway {
         if (status == 405) {
             headers.set("Allow", "POST");
         }
+        finish(call); // an authenticated call's record is durable before its answer leaves
         try {
             call.started = true;
             sink.start(status, headers, body.length);
@@ -959,6 +1029,7 @@ public final class Gateway {
         BudgetDecision budget;
         boolean budgetSettled;
         boolean unenforced;
+        boolean recorded;
 
         Call(String requestId, Instant start, long startNanos) {
             this.requestId = requestId;

@@ -5,11 +5,13 @@ import dev.spendgate.domain.budget.BudgetEnforcer;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageJournal;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
+import dev.spendgate.embedded.FileUsageJournal;
 import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.BudgetStores;
@@ -74,6 +76,7 @@ public final class GatewayRuntime implements AutoCloseable {
             scheduler.scheduleWithFixedDelay(
                     this::flushQuietly, flushInterval.toMillis(), flushInterval.toMillis(), TimeUnit.MILLISECONDS);
             scheduler.scheduleWithFixedDelay(this::flushBudgetsQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::syncJournalQuietly, 1000, 1000, TimeUnit.MILLISECONDS);
             scheduler.scheduleWithFixedDelay(this::sweepQuietly, 30, 30, TimeUnit.SECONDS);
             scheduler.scheduleWithFixedDelay(
                     this::drainQuietly,
@@ -95,12 +98,29 @@ public final class GatewayRuntime implements AutoCloseable {
             BudgetStores budgets,
             Clock clock,
             Duration flushInterval) {
+        return create(config, keys, store, spool, UsageJournal.NONE, budgets, clock, flushInterval);
+    }
+
+    /**
+     * As above, with a {@code journal} that makes each usage record durable before its call is answered; segments an
+     * earlier process left in it are delivered here, before any call.
+     */
+    public static GatewayRuntime create(
+            ProxyConfig config,
+            KeyStore keys,
+            ObjectStore store,
+            UsageSpool spool,
+            UsageJournal journal,
+            BudgetStores budgets,
+            Clock clock,
+            Duration flushInterval) {
         PricingCatalog pricing = PricingCatalog.bundled();
         if (config.pricingOverrides() != null) {
             pricing = pricing.withOverrides(config.pricingOverrides());
         }
-        UsageLogWriter usageLog = UsageLogWriter.create(store, spool, clock, config.flushMaxRecords());
+        UsageLogWriter usageLog = UsageLogWriter.create(store, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
+        usageLog.recoverJournal();
         BudgetGate budgetGate = new BudgetGate(
                 new BudgetEnforcer(
                         budgets.policies(),
@@ -132,15 +152,37 @@ public final class GatewayRuntime implements AutoCloseable {
     }
 
     /** The embedded set-up of {@code ./spendgate local}: keys, usage log and spool under {@code dataDir}. */
+    /**
+     * The embedded set-up of {@code ./spendgate local}: keys, usage log, spool and the journals under {@code dataDir}.
+     * Each usage record and each budget settlement is appended to a journal under {@code dataDir} before its call is
+     * answered ({@code SPENDGATE_FSYNC=always}: also forced to the device; default {@code interval}: forced once a
+     * second).
+     */
     public static GatewayRuntime local(ProxyConfig config, Path dataDir) {
+        boolean syncEachCommit = syncEachCommit(config.get("SPENDGATE_FSYNC"));
+        Clock clock = Clock.systemUTC();
+        // The budget ledger's lock comes first: a second gateway on this data directory stops there, before it could
+        // open (and recover) the first one's usage journal.
+        BudgetStores budgets = BudgetStores.local(dataDir, alertSink(config), syncEachCommit);
         return create(
                 config,
                 new FileKeyStore(dataDir.resolve("keys.json")),
                 new FileSystemObjectStore(dataDir),
                 new FileSystemUsageSpool(dataDir.resolve("spool")),
-                BudgetStores.local(dataDir, alertSink(config)),
-                Clock.systemUTC(),
+                new FileUsageJournal(dataDir.resolve("journal").resolve("usage"), clock, syncEachCommit),
+                budgets,
+                clock,
                 config.flushInterval());
+    }
+
+    static boolean syncEachCommit(String fsync) {
+        if (fsync == null || fsync.isBlank() || fsync.equals("interval")) {
+            return false;
+        }
+        if (fsync.equals("always")) {
+            return true;
+        }
+        throw new IllegalArgumentException("SPENDGATE_FSYNC must be interval or always, not '" + fsync + "'");
     }
 
     /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */
@@ -177,7 +219,11 @@ public final class GatewayRuntime implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        usageLog.flush();
+        try {
+            usageLog.close(); // flushes; what the store and the spool refuse stays in the journal for the next start
+        } catch (RuntimeException e) {
+            Log.error(null, "usage log did not close cleanly; its journal keeps the records", e);
+        }
         drainQuietly();
         budgetGate.close();
         try {
@@ -224,6 +270,17 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
+    /** Forces the usage journal to the device, and writes what a failed commit (a full disk) left pending. */
+    private void syncJournalQuietly() {
+        try {
+            if (usageLog.retryJournal()) {
+                usageLog.syncJournal();
+            }
+        } catch (RuntimeException e) {
+            Log.error(null, "usage journal sync failed", e);
+        }
+    }
+
     private void flushQuietly() {
         try {
             usageLog.flush();
@@ -257,6 +314,19 @@ public final class GatewayRuntime implements AutoCloseable {
         @Override
         public void spoolFailed(String objectKey, RuntimeException cause) {
             Log.error(null, "usage spool failed too; keeping " + objectKey + " in memory and retrying", cause);
+        }
+
+        @Override
+        public void recovered(String segmentId, int records, int torn) {
+            Log.warn(
+                    null,
+                    "recovered " + records + " usage records from journal segment " + segmentId
+                            + " left by the previous gateway" + (torn > 0 ? " (" + torn + " torn lines skipped)" : ""));
+        }
+
+        @Override
+        public void journalFailed(RuntimeException cause) {
+            Log.error(null, "usage journal could not be rotated or trimmed; its segments are kept", cause);
         }
 
         @Override

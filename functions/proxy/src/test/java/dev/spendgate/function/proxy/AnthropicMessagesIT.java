@@ -103,12 +103,12 @@ class AnthropicMessagesIT {
         gw.upstream.enqueue(
                 Behavior.defaults().withInputTokens(300).withPieceCount(20).withTruncateAfterPieces(6));
 
-        HttpResponse<String> response =
-                gw.send(messages(MESSAGES.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,")));
+        GatewayFixture.CutResponse response = gw.sendExpectingCut(
+                messages(MESSAGES.replace("\"max_tokens\":512,", "\"max_tokens\":512,\"stream\":true,")));
 
         assertThat(response.body()).contains("event: message_start").doesNotContain("message_stop");
-        UsageRecord r = gw.record(
-                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+        assertThat(response.error()).as("the client sees the cut as an error").isNotNull();
+        UsageRecord r = gw.record(response.requestId());
         assertThat(r.usageSource()).isEqualTo(UsageSource.ESTIMATED);
         assertThat(r.errorType()).isEqualTo("upstream_truncated");
         assertThat(r.tokens().inputTokens()).isEqualTo(300);

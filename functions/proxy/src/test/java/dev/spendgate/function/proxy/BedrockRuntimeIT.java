@@ -511,17 +511,13 @@ class BedrockRuntimeIT {
                 .withText("A long answer that never ends", 4)
                 .withCutAfter(3));
 
-        HttpResponse<byte[]> response = gw.http.send(
-                gw.post(
-                                "/model/" + SONNET_4 + "/converse-stream",
-                                "{\"messages\":[{\"role\":\"user\","
-                                        + "\"content\":[{\"text\":\"Why did the bill double?\"}]}]}")
-                        .build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        GatewayFixture.CutResponse response = gw.sendExpectingCut(gw.post(
+                "/model/" + SONNET_4 + "/converse-stream",
+                "{\"messages\":[{\"role\":\"user\"," + "\"content\":[{\"text\":\"Why did the bill double?\"}]}]}"));
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        UsageRecord record = recordOf(
-                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.error()).as("the client sees the cut as an error").isNotNull();
+        UsageRecord record = recordOf(response.requestId());
         assertThat(record.errorType()).isEqualTo("upstream_truncated");
         assertThat(record.usageSource()).isEqualTo(UsageSource.ESTIMATED);
         assertThat(record.tokens().inputTokens()).isPositive();

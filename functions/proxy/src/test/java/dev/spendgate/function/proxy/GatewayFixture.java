@@ -124,6 +124,31 @@ final class GatewayFixture implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
+    /** A streamed answer the gateway ended as failed: its status, request id, the bytes before the cut, the error. */
+    record CutResponse(int status, String requestId, String body, IOException error) {}
+
+    /** Sends a call whose stream the upstream cuts; reads the answer until the client sees the cut (or its end). */
+    CutResponse sendExpectingCut(HttpRequest.Builder request) throws InterruptedException {
+        HttpResponse<java.io.InputStream> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        java.io.ByteArrayOutputStream seen = new java.io.ByteArrayOutputStream();
+        IOException error = null;
+        try (java.io.InputStream body = response.body()) {
+            body.transferTo(seen);
+        } catch (IOException e) {
+            error = e;
+        }
+        return new CutResponse(
+                response.statusCode(),
+                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow(),
+                seen.toString(java.nio.charset.StandardCharsets.UTF_8),
+                error);
+    }
+
     HttpResponse<String> send(HttpRequest.Builder request) {
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofString());

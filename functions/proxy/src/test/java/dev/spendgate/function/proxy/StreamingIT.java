@@ -64,16 +64,17 @@ class StreamingIT {
     }
 
     @Test
-    void upstreamCutsStream_callIsRecordedWithEstimatedTokens() throws Exception {
+    void upstreamCutsStream_clientSeesAnErrorAndCallIsRecordedWithEstimatedTokens() throws Exception {
         gw.upstream.enqueue(
                 Behavior.defaults().withInputTokens(700).withPieceCount(20).withTruncateAfterPieces(5));
 
-        HttpResponse<String> response = gw.send(gw.post("/v1/chat/completions", STREAMED_CHAT));
+        GatewayFixture.CutResponse response = gw.sendExpectingCut(gw.post("/v1/chat/completions", STREAMED_CHAT));
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.body()).doesNotContain("[DONE]");
-        UsageRecord r = gw.record(
-                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).contains("word0").doesNotContain("[DONE]");
+        // the HTTP response is cut too (no terminating chunk), so an SDK raises instead of returning a short answer
+        assertThat(response.error()).isNotNull();
+        UsageRecord r = gw.record(response.requestId());
         assertThat(r.usageSource()).isEqualTo(UsageSource.ESTIMATED);
         assertThat(r.errorType()).isEqualTo("upstream_truncated");
         // "word0 " .. "word4 " counted with o200k_base: a handful of tokens, never zero

@@ -142,20 +142,30 @@ public final class BudgetEnforcer implements AutoCloseable {
         Instant now = clock.instant();
         // When the sweeper already released this call's reservation (it ran past the TTL), only spend is added.
         boolean owned = decision.reservationId() == null || journal.remove(decision.reservationId());
+        List<BudgetLedger.Settlement> settlements =
+                new ArrayList<>(decision.reservations().size());
         for (Reservation r : decision.reservations()) {
-            BigDecimal reserved = owned ? r.reserved() : BigDecimal.ZERO;
-            BigDecimal actual = actualCost != null ? actualCost : r.reserved();
-            try {
-                BudgetState state = ledger.settle(r.itemKey(), reserved, actual);
-                // For a sharded budget: this shard's remaining times the shards, an estimate of the whole.
-                BigDecimal remaining = state.remaining(r.policy().shardLimit())
-                        .multiply(BigDecimal.valueOf(r.policy().shards()));
-                tightest = tightest == null || remaining.compareTo(tightest) < 0 ? remaining : tightest;
-                alertIfCrossed(r, state, now);
-            } catch (RuntimeException e) {
-                // The call already ran: its usage record keeps the cost; the ledger misses it until reconciled.
-                throw new BudgetStoreException("could not settle budget item " + r.itemKey(), e);
-            }
+            settlements.add(new BudgetLedger.Settlement(
+                    r.itemKey(),
+                    owned ? r.reserved() : BigDecimal.ZERO,
+                    actualCost != null ? actualCost : r.reserved()));
+        }
+        List<BudgetState> states;
+        try {
+            // one write for all of the call's items where the store can (the local ledger's journal entry)
+            states = ledger.settleAll(settlements);
+        } catch (RuntimeException e) {
+            // The call already ran: its usage record keeps the cost; the ledger misses it until reconciled.
+            throw new BudgetStoreException("could not settle the call's budget items", e);
+        }
+        for (int i = 0; i < states.size(); i++) {
+            Reservation r = decision.reservations().get(i);
+            BudgetState state = states.get(i);
+            // For a sharded budget: this shard's remaining times the shards, an estimate of the whole.
+            BigDecimal remaining = state.remaining(r.policy().shardLimit())
+                    .multiply(BigDecimal.valueOf(r.policy().shards()));
+            tightest = tightest == null || remaining.compareTo(tightest) < 0 ? remaining : tightest;
+            alertIfCrossed(r, state, now);
         }
         return Optional.ofNullable(tightest);
     }

@@ -1,6 +1,8 @@
 package dev.spendgate.domain.budget;
 
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,6 +30,21 @@ public interface BudgetLedger {
      * counters right after this update, so the caller needs no second read for remaining budget and alerts.
      */
     BudgetState settle(String itemKey, BigDecimal reserved, BigDecimal actual);
+
+    /**
+     * Settles each of one call's items, in order, and returns their counters after the update. A store that can make
+     * the whole set durable in one write (the local ledger's journal) does so; the default settles one by one.
+     */
+    default List<BudgetState> settleAll(List<Settlement> settlements) {
+        List<BudgetState> after = new ArrayList<>(settlements.size());
+        for (Settlement s : settlements) {
+            after.add(settle(s.itemKey(), s.reserved(), s.actual()));
+        }
+        return after;
+    }
+
+    /** One item's part of a call's settlement: the reservation it replaces and the actual cost. */
+    record Settlement(String itemKey, BigDecimal reserved, BigDecimal actual) {}
 
     /** The item's counters, or empty when nothing was ever reserved or spent on it. */
     Optional<BudgetState> state(String itemKey);

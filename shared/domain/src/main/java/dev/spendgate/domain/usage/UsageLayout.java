@@ -42,6 +42,11 @@ public final class UsageLayout {
     }
 
     /** A new, unique object key in the hour of {@code t}, written at {@code now}. */
+    /** The object of hour {@code t}'s records from journal segment {@code segmentId} (the same for any writer). */
+    public static String segmentObjectKey(Instant t, String segmentId) {
+        return hourPrefix(t) + "part-" + segmentId + ".ndjson.gz";
+    }
+
     public static String newObjectKey(Instant t, Instant now) {
         return hourPrefix(t) + "part-" + now.toEpochMilli() + "-"
                 + UUID.randomUUID().toString().substring(0, 8) + ".ndjson.gz";

@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -27,6 +29,12 @@ import java.util.zip.GZIPOutputStream;
  * <p>Each record is encoded and compressed as it is appended, into an open gzip stream per UTC hour, so the cost is
  * spread over the calls in the order they arrive; a flush only closes the streams and writes them. Compressing whole
  * batches at flush time took the core for up to 4 ms at a time beside live calls (bench/RESULTS.md).
+ *
+ * <p>Each record is also appended to a {@link UsageJournal} before {@link #append} returns, so a record survives the
+ * process's death between the call's answer and the next flush. A flush rotates the journal in the same step as it
+ * takes the buffer (appends hold a read lock, the rotation the write lock), names each hour's object after the closed
+ * segment, and discards the segment once all of it is saved; {@link #recoverJournal()} delivers the segments of an
+ * earlier process under those same names, so a segment written both by a flush and by a recovery is one object.
  */
 public final class UsageLogWriter implements AutoCloseable {
     private static final int SPOOL_DRAIN_PAGE = 25;
@@ -35,6 +43,9 @@ public final class UsageLogWriter implements AutoCloseable {
 
     private final ObjectStore store;
     private final UsageSpool spool;
+    private final UsageJournal journal;
+    private final ReentrantReadWriteLock rotation = new ReentrantReadWriteLock();
+    private volatile boolean journalFailing;
     private final Clock clock;
     private final int maxBufferedRecords;
     private final Object flushLock = new Object();
@@ -47,9 +58,11 @@ public final class UsageLogWriter implements AutoCloseable {
     private volatile Executor flushExecutor;
     private final AtomicBoolean flushQueued = new AtomicBoolean();
 
-    private UsageLogWriter(ObjectStore store, UsageSpool spool, Clock clock, int maxBufferedRecords) {
+    private UsageLogWriter(
+            ObjectStore store, UsageSpool spool, UsageJournal journal, Clock clock, int maxBufferedRecords) {
         this.store = Objects.requireNonNull(store, "store");
         this.spool = Objects.requireNonNull(spool, "spool");
+        this.journal = Objects.requireNonNull(journal, "journal");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (maxBufferedRecords < 1) {
             throw new IllegalArgumentException("maxBufferedRecords must be at least 1");
@@ -59,7 +72,13 @@ public final class UsageLogWriter implements AutoCloseable {
 
     /** A writer that flushes by itself once {@code maxBufferedRecords} are waiting. */
     public static UsageLogWriter create(ObjectStore store, UsageSpool spool, Clock clock, int maxBufferedRecords) {
-        return new UsageLogWriter(store, spool, clock, maxBufferedRecords);
+        return new UsageLogWriter(store, spool, UsageJournal.NONE, clock, maxBufferedRecords);
+    }
+
+    /** A writer that also makes each record durable in {@code journal} before {@link #append} returns. */
+    public static UsageLogWriter create(
+            ObjectStore store, UsageSpool spool, UsageJournal journal, Clock clock, int maxBufferedRecords) {
+        return new UsageLogWriter(store, spool, journal, clock, maxBufferedRecords);
     }
 
     /** Observes flush outcomes (metrics, logs). */
@@ -77,15 +96,39 @@ public final class UsageLogWriter implements AutoCloseable {
         this.flushExecutor = Objects.requireNonNull(executor, "executor");
     }
 
-    /** Adds a record; flushes when the buffer is full (in the background when an executor is set). */
+    /**
+     * Adds a record, durable in the journal when this returns; flushes when the buffer is full (in the background
+     * when an executor is set).
+     *
+     * @throws UsageJournalException when the journal could not be written (a full disk): the record is still buffered
+     *     and its line is written with the journal's next successful commit, but until then it lives in memory only
+     */
     public void append(UsageRecord record) {
         Objects.requireNonNull(record, "record");
         byte[] line = UsageRecordCodec.line(record); // outside the lock: only the compression is serialised
         long hour = Math.floorDiv(record.tsStart().getEpochSecond(), 3600L);
         int size;
-        synchronized (this) {
-            buffer.computeIfAbsent(hour, h -> new OpenHour(record.tsStart())).add(line);
-            size = ++bufferedRecords;
+        RuntimeException journalError = null;
+        Lock shared = rotation.readLock();
+        shared.lock();
+        try {
+            try {
+                journal.append(line);
+                journalFailing = false;
+            } catch (RuntimeException e) {
+                journalFailing = true;
+                journalError = e;
+            }
+            synchronized (this) {
+                buffer.computeIfAbsent(hour, h -> new OpenHour(record.tsStart()))
+                        .add(line);
+                size = ++bufferedRecords;
+            }
+        } finally {
+            shared.unlock();
+        }
+        if (journalError != null) {
+            throw new UsageJournalException(journalError);
         }
         if (size < maxBufferedRecords) {
             return;
@@ -106,6 +149,33 @@ public final class UsageLogWriter implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the last journal write failed (a full disk): a caller that must not answer calls it cannot record
+     * durably refuses new ones until {@link #retryJournal()} succeeds.
+     */
+    public boolean journalFailing() {
+        return journalFailing;
+    }
+
+    /** Writes what a failed journal commit left pending; true when the journal is writable again. */
+    public boolean retryJournal() {
+        if (!journalFailing) {
+            return true;
+        }
+        try {
+            journal.append(new byte[0]);
+            journalFailing = false;
+        } catch (RuntimeException e) {
+            // still failing; the next retry tries again
+        }
+        return !journalFailing;
+    }
+
+    /** Forces the journal's appended lines to the device (run once a second; bounds what a power loss loses). */
+    public void syncJournal() {
+        journal.sync();
+    }
+
     /** Records appended but not yet handed to the store or the spool. */
     public synchronized int buffered() {
         int n = bufferedRecords;
@@ -122,22 +192,97 @@ public final class UsageLogWriter implements AutoCloseable {
     public int flush() {
         synchronized (flushLock) {
             Map<Long, OpenHour> taken;
-            synchronized (this) {
-                taken = buffer;
-                buffer = new LinkedHashMap<>();
-                bufferedRecords = 0;
+            String segment;
+            Lock exclusive = rotation.writeLock();
+            exclusive.lock();
+            try {
+                synchronized (this) {
+                    taken = buffer;
+                    buffer = new LinkedHashMap<>();
+                    bufferedRecords = 0;
+                }
+                segment = rotateQuietly();
+            } finally {
+                exclusive.unlock();
             }
             List<Batch> batches;
             synchronized (this) {
                 batches = new ArrayList<>(unsaved);
                 unsaved.clear();
             }
-            batches.addAll(toBatches(taken));
+            batches.addAll(toBatches(taken, segment != null ? segment : UsageJournal.newSegmentId(clock.instant())));
             int delivered = 0;
             for (Batch batch : batches) {
                 delivered += deliver(batch);
             }
+            if (segment != null) {
+                discardIfSaved(segment);
+            }
             return delivered;
+        }
+    }
+
+    /**
+     * Delivers the journal segments an earlier process left (it was killed, or stopped while the store and the
+     * spool failed), under the object keys its own flush would have used; discards each segment once saved. Returns
+     * the number of records recovered. Lines that are not records (torn by a power loss) are skipped and counted
+     * in the listener's {@code recovered} call.
+     */
+    public int recoverJournal() {
+        synchronized (flushLock) {
+            int recovered = 0;
+            for (UsageJournal.Segment segment : journal.pending()) {
+                Map<Long, List<UsageRecord>> byHour = new LinkedHashMap<>();
+                int torn = 0;
+                for (String line : segment.lines()) {
+                    try {
+                        UsageRecord r = UsageRecordCodec.read(line);
+                        byHour.computeIfAbsent(
+                                        Math.floorDiv(r.tsStart().getEpochSecond(), 3600L), h -> new ArrayList<>())
+                                .add(r);
+                    } catch (RuntimeException e) {
+                        torn++;
+                    }
+                }
+                int records = 0;
+                for (List<UsageRecord> hour : byHour.values()) {
+                    String key = UsageLayout.segmentObjectKey(hour.get(0).tsStart(), segment.id());
+                    records += hour.size();
+                    deliver(new Batch(new SpooledBatch(key, gzip(hour)), hour.size()));
+                }
+                listener.recovered(segment.id(), records, torn);
+                recovered += records;
+                if (!discardIfSaved(segment.id())) {
+                    break; // the store and the spool both fail: the rest stays in the journal for the next start
+                }
+            }
+            return recovered;
+        }
+    }
+
+    private String rotateQuietly() {
+        try {
+            return journal.rotate();
+        } catch (RuntimeException e) {
+            // The open segment goes on receiving lines and is kept; a later flush or start delivers it.
+            listener.journalFailed(e);
+            return null;
+        }
+    }
+
+    /** Discards the journal up to {@code segment} when nothing is left unsaved; returns whether it did. */
+    private boolean discardIfSaved(String segment) {
+        synchronized (this) {
+            if (!unsaved.isEmpty()) {
+                return false;
+            }
+        }
+        try {
+            journal.discard(segment);
+            return true;
+        } catch (RuntimeException e) {
+            listener.journalFailed(e); // delivered again at the next start, under the same keys
+            return false;
         }
     }
 
@@ -168,9 +313,14 @@ public final class UsageLogWriter implements AutoCloseable {
         }
     }
 
+    /** Flushes, then closes the journal (what could not be saved stays in it for the next start). */
     @Override
     public void close() {
-        flush();
+        try {
+            flush();
+        } finally {
+            journal.close();
+        }
     }
 
     private int deliver(Batch batch) {
@@ -194,11 +344,11 @@ public final class UsageLogWriter implements AutoCloseable {
         return 0;
     }
 
-    private List<Batch> toBatches(Map<Long, OpenHour> hours) {
+    private List<Batch> toBatches(Map<Long, OpenHour> hours, String segment) {
         List<Batch> batches = new ArrayList<>(hours.size());
         for (OpenHour hour : hours.values()) {
             batches.add(new Batch(
-                    new SpooledBatch(UsageLayout.newObjectKey(hour.firstStart, clock.instant()), hour.finish()),
+                    new SpooledBatch(UsageLayout.segmentObjectKey(hour.firstStart, segment), hour.finish()),
                     hour.records));
         }
         return batches;
@@ -272,5 +422,18 @@ public final class UsageLogWriter implements AutoCloseable {
         default void spilled(String objectKey, int records) {}
 
         default void spoolFailed(String objectKey, RuntimeException cause) {}
+
+        /** A journal segment of an earlier process was delivered ({@code torn}: lines that were not records). */
+        default void recovered(String segmentId, int records, int torn) {}
+
+        /** The journal could not be rotated or discarded; its segments stay and are delivered at the next start. */
+        default void journalFailed(RuntimeException cause) {}
+    }
+
+    /** The usage journal could not be written: the record is buffered in memory only until it can be. */
+    public static final class UsageJournalException extends RuntimeException {
+        UsageJournalException(RuntimeException cause) {
+            super("the usage journal could not be written: " + cause.getMessage(), cause);
+        }
     }
 }

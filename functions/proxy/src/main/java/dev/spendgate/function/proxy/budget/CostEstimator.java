@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.PromptText;
 import dev.spendgate.function.proxy.usage.TokenCounter;
@@ -11,14 +12,16 @@ import java.math.BigDecimal;
 import java.util.Optional;
 
 /**
- * The worst-case cost of a call, reserved before it is forwarded:
+ * The worst-case cost of a call, reserved before it is forwarded (the README's "Worst-case estimate" lists the rules):
  *
  * <ul>
- *   <li>input: the prompt's real token count with jtokkit for OpenAI models, plus framing tokens per message; for
- *       other providers (tokenizer not public) the {@code o200k_base} count times {@value #FOREIGN_TOKENIZER_FACTOR},
- *       a margin for tokenizers that split English text finer; all at the full input price (no cache discount);
- *   <li>output: the request's {@code max_tokens} / {@code max_completion_tokens} / {@code max_output_tokens}, or the
- *       configured cap when it sets none, at the output price;
+ *   <li>input: every billed input of the body ({@link BilledInput}: all message parts, system prompts, tools and
+ *       schemas, media by a stated bound per item), with jtokkit's count for text plus framing tokens per message;
+ *       for providers other than OpenAI (tokenizer not public) the text count times {@value
+ *       #FOREIGN_TOKENIZER_FACTOR}; all at the full input price (no cache discount);
+ *   <li>output: the request's cap ({@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens},
+ *       Bedrock's {@code inferenceConfig.maxTokens}) times {@code n}; with no cap, the model's maximum output
+ *       ({@link OutputLimits}), or the configured default for a model not listed there;
  *   <li>cache writes: when an Anthropic request marks content with {@code cache_control}, every input token at the
  *       cache-write price (1-hour when any mark asks for {@code ttl: 1h}).
  * </ul>
@@ -44,24 +47,32 @@ public final class CostEstimator {
         if (price.isEmpty()) {
             return Optional.empty();
         }
-        long input = TokenCounter.count(model, prompt.full())
-                + (long) TokenCounter.TOKENS_PER_MESSAGE * (prompt.messages() + 1);
+        return Optional.of(price.get().cost(worstCase(pricingProvider, model, endpoint, prompt, body)));
+    }
+
+    /** The token counts the worst case is priced at. */
+    TokenUsage worstCase(String pricingProvider, String model, Endpoint endpoint, PromptText prompt, JsonNode body) {
+        BilledInput.Count counted = BilledInput.of(body, model, pricingProvider);
+        long text = counted.text() + (long) TokenCounter.TOKENS_PER_MESSAGE * (prompt.messages() + 1);
         if (!"openai".equals(pricingProvider)) {
-            input = new BigDecimal(input)
+            text = new BigDecimal(text)
                     .multiply(new BigDecimal(FOREIGN_TOKENIZER_FACTOR))
                     .setScale(0, java.math.RoundingMode.CEILING)
                     .longValueExact();
         }
-        long output = endpoint == Endpoint.EMBEDDINGS
-                ? 0
-                : prompt.maxOutputTokens() != null ? prompt.maxOutputTokens() : defaultMaxOutputTokens;
-        TokenUsage worstCase;
+        long input = text + counted.media();
+        long output = 0;
+        if (endpoint != Endpoint.EMBEDDINGS) {
+            long cap = prompt.maxOutputTokens() != null
+                    ? prompt.maxOutputTokens()
+                    : OutputLimits.maxOutputTokens(model, defaultMaxOutputTokens);
+            Long n = RequestLimits.longValue(body, "n");
+            output = Math.multiplyExact(cap, n == null ? 1 : n);
+        }
         if (endpoint == Endpoint.MESSAGES && body.findValue("cache_control") != null) {
             boolean oneHour = body.findValues("ttl").stream().anyMatch(ttl -> "1h".equals(ttl.asText()));
-            worstCase = new TokenUsage(input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0);
-        } else {
-            worstCase = new TokenUsage(input, 0, 0, 0, output, 0);
+            return new TokenUsage(input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0);
         }
-        return Optional.of(price.get().cost(worstCase));
+        return new TokenUsage(input, 0, 0, 0, output, 0);
     }
 }

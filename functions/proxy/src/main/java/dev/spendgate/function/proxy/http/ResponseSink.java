@@ -21,7 +21,11 @@ public interface ResponseSink {
     /** Completes the response. */
     void end() throws IOException;
 
-    /** The upstream failed mid-stream: makes the client see an error, not a clean end (a reset, not a last chunk). */
+    /**
+     * Ends the response as failed instead of complete (the upstream broke off mid-stream), so the client's SDK raises
+     * an error rather than returning a silently short answer: on HTTP/1.1 no terminating chunk and the connection is
+     * closed; on HTTP/2 the stream is reset. Never throws.
+     */
     void abort();
 
     default void write(byte[] bytes) throws IOException {

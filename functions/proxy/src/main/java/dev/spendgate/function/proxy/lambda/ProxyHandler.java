@@ -124,10 +124,19 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
         @Override
         public void end() {}
 
-        /** API Gateway gets the whole answer at once: a cut-off body becomes a 502. */
+        /**
+         * The upstream broke off: API Gateway's buffered integration cannot cut a response short, so the client gets
+         * a 502 error instead of the partial body.
+         */
         @Override
         public void abort() {
             status = 502;
+            headers.clear();
+            headers.put("Content-Type", List.of("application/json"));
+            body.reset();
+            body.writeBytes(("{\"error\":{\"message\":\"The provider broke off its answer; Spendgate recorded the"
+                            + " call as upstream_truncated.\",\"type\":\"api_error\",\"code\":\"upstream_truncated\"}}")
+                    .getBytes(StandardCharsets.UTF_8));
         }
 
         /**

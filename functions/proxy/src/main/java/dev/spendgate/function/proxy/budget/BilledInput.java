@@ -1,0 +1,218 @@
+package dev.spendgate.function.proxy.budget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.function.proxy.usage.TokenCounter;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An upper bound of the input tokens a provider bills for a request body, whatever its wire format: every text in the
+ * body (message parts, system prompts and blocks, tool results), tool and schema definitions ({@code tools}, {@code
+ * functions}, {@code response_format}, {@code text.format}, Bedrock's {@code toolConfig}) counted as their JSON text
+ * (providers render them more compactly), and media by a stated bound per item instead of their base64 text:
+ *
+ * <ul>
+ *   <li>image: {@value #OPENAI_IMAGE_TOKENS} tokens on OpenAI (detail high, 2048 px and 768 px sides: 8 tiles, or
+ *       1,536 patches times the mini/nano multipliers), {@value #OPENAI_MINI_IMAGE_TOKENS} on gpt-4o-mini (its image
+ *       tokens are inflated so an image costs what it costs on gpt-4o), {@value #CLAUDE_IMAGE_TOKENS} on Claude
+ *       (images past about 1,600 tokens are scaled down), {@value #OTHER_IMAGE_TOKENS} elsewhere;
+ *   <li>audio: one token per {@value #AUDIO_BYTES_PER_TOKEN} bytes of decoded audio (at least 1 KB per second for any
+ *       speech codec, against about 10 audio tokens per second billed);
+ *   <li>document (PDF or other file): {@value #PAGE_TOKENS} tokens per page found in the file, and at least one token
+ *       per {@value #DOCUMENT_BYTES_PER_TOKEN} decoded bytes; a document or image sent by reference (URL, file id)
+ *       counts {@value #REFERENCED_DOCUMENT_TOKENS} tokens (documents) or the image bound.
+ * </ul>
+ */
+final class BilledInput {
+    static final long OPENAI_IMAGE_TOKENS = 3_800;
+    static final long OPENAI_MINI_IMAGE_TOKENS = 48_200;
+    static final long CLAUDE_IMAGE_TOKENS = 1_600;
+    static final long OTHER_IMAGE_TOKENS = 3_800;
+    static final long AUDIO_BYTES_PER_TOKEN = 50;
+    static final long PAGE_TOKENS = 3_000;
+    static final long DOCUMENT_BYTES_PER_TOKEN = 2;
+    static final long REFERENCED_DOCUMENT_TOKENS = 50_000;
+    /** A string this long of base64 characters only is media, not text. */
+    private static final int MEDIA_MIN_LENGTH = 256;
+
+    /** Top-level fields that only steer the call: not billed as input. */
+    private static final Set<String> CONTROLS = Set.of(
+            "model",
+            "stream",
+            "stream_options",
+            "max_tokens",
+            "max_completion_tokens",
+            "max_output_tokens",
+            "n",
+            "temperature",
+            "top_p",
+            "top_k",
+            "user",
+            "metadata",
+            "service_tier",
+            "store",
+            "seed",
+            "logprobs",
+            "top_logprobs",
+            "presence_penalty",
+            "frequency_penalty",
+            "logit_bias",
+            "parallel_tool_calls",
+            "reasoning_effort",
+            "anthropic_version",
+            "inferenceConfig",
+            "requestMetadata",
+            "performanceConfig",
+            "additionalModelRequestFields");
+    /** Definitions billed as rendered text: counted as their JSON. */
+    private static final Set<String> SCHEMAS =
+            Set.of("tools", "functions", "function_call", "tool_choice", "response_format", "toolConfig", "text");
+
+    private final String model;
+    private final String pricingProvider;
+    private long textTokens;
+    private long mediaTokens;
+
+    private BilledInput(String model, String pricingProvider) {
+        this.model = model;
+        this.pricingProvider = pricingProvider;
+    }
+
+    /** The bound for {@code body}: text tokens (to be scaled for foreign tokenizers) and media tokens, separately. */
+    static Count of(JsonNode body, String model, String pricingProvider) {
+        BilledInput input = new BilledInput(model, pricingProvider);
+        Iterator<Map.Entry<String, JsonNode>> fields = body.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            if (CONTROLS.contains(field.getKey())) {
+                continue;
+            }
+            if (SCHEMAS.contains(field.getKey())) {
+                input.textTokens += TokenCounter.count(model, field.getValue().toString());
+            } else {
+                input.walk(field.getKey(), field.getValue());
+            }
+        }
+        return new Count(input.textTokens, input.mediaTokens);
+    }
+
+    /** Text tokens (counted with OpenAI's tokenizer) and media tokens (bounds per item). */
+    record Count(long text, long media) {}
+
+    /** {@code context}: the field names and part types on the way here ("messages.image.source"). */
+    private void walk(String context, JsonNode node) {
+        if (node.isTextual()) {
+            String text = node.asText();
+            MediaKind kind = media(context, text);
+            if (kind != null) {
+                mediaTokens += tokens(kind, text);
+            } else if (text.startsWith("http") && context.contains("image")) {
+                mediaTokens += imageTokens(); // an image by URL: its size is unknown here
+            } else {
+                textTokens += TokenCounter.count(model, text);
+            }
+        } else if (node.isNumber()) {
+            textTokens++; // a token id (embeddings input) or a small value
+        } else if (node.isArray()) {
+            for (JsonNode item : node) {
+                walk(context, item);
+            }
+        } else if (node.isObject()) {
+            String here = context + "." + node.path("type").asText("");
+            if (node.hasNonNull("file_id") || node.hasNonNull("fileId")) {
+                mediaTokens += here.contains("image") ? imageTokens() : REFERENCED_DOCUMENT_TOKENS;
+                return;
+            }
+            Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+            while (fields.hasNext()) {
+                Map.Entry<String, JsonNode> field = fields.next();
+                walk(here + "." + field.getKey(), field.getValue());
+            }
+        }
+    }
+
+    private enum MediaKind {
+        IMAGE,
+        AUDIO,
+        DOCUMENT
+    }
+
+    /** Whether a string is media: a data URL, or a long base64 run (under an image, audio or document field). */
+    private static MediaKind media(String key, String text) {
+        boolean dataUrl = text.startsWith("data:");
+        if (!dataUrl && (text.length() < MEDIA_MIN_LENGTH || !base64(text))) {
+            return null;
+        }
+        String where = (dataUrl ? text.substring(0, Math.min(40, text.length())) + " " : "") + key;
+        if (where.contains("image")) {
+            return MediaKind.IMAGE;
+        }
+        if (where.contains("audio")) {
+            return MediaKind.AUDIO;
+        }
+        return MediaKind.DOCUMENT;
+    }
+
+    private static boolean base64(String text) {
+        int limit = Math.min(text.length(), 4096);
+        for (int i = 0; i < limit; i++) {
+            char c = text.charAt(i);
+            boolean ok = (c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= '0' && c <= '9')
+                    || c == '+'
+                    || c == '/'
+                    || c == '='
+                    || c == '\n'
+                    || c == '\r';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private long tokens(MediaKind kind, String text) {
+        long decoded = text.length() * 3L / 4;
+        return switch (kind) {
+            case IMAGE -> imageTokens();
+            case AUDIO -> Math.max(1, decoded / AUDIO_BYTES_PER_TOKEN);
+            case DOCUMENT -> Math.max(PAGE_TOKENS * pages(text), Math.max(1, decoded / DOCUMENT_BYTES_PER_TOKEN));
+        };
+    }
+
+    private long imageTokens() {
+        String m = model == null ? "" : model;
+        if (m.contains("claude")) {
+            return CLAUDE_IMAGE_TOKENS;
+        }
+        if ("openai".equals(pricingProvider)) {
+            return m.startsWith("gpt-4o-mini") ? OPENAI_MINI_IMAGE_TOKENS : OPENAI_IMAGE_TOKENS;
+        }
+        return OTHER_IMAGE_TOKENS;
+    }
+
+    /** Pages of a base64 PDF: the {@code /Type /Page} objects in its decoded bytes (0 when it has none visible). */
+    private static long pages(String text) {
+        String base64 = text.startsWith("data:") ? text.substring(text.indexOf(',') + 1) : text;
+        byte[] bytes;
+        try {
+            bytes = java.util.Base64.getMimeDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            return 0;
+        }
+        String latin = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        long pages = 0;
+        for (int i = latin.indexOf("/Type"); i >= 0; i = latin.indexOf("/Type", i + 5)) {
+            int j = i + 5;
+            while (j < latin.length() && latin.charAt(j) == ' ') {
+                j++;
+            }
+            if (latin.startsWith("/Page", j) && !latin.startsWith("/Pages", j)) {
+                pages++;
+            }
+        }
+        return pages;
+    }
+}

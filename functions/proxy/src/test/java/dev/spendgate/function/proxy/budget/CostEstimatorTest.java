@@ -1,0 +1,127 @@
+package dev.spendgate.function.proxy.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.function.proxy.bedrock.BedrockOperation;
+import dev.spendgate.function.proxy.bedrock.BedrockRequests;
+import dev.spendgate.function.proxy.upstream.Endpoint;
+import dev.spendgate.function.proxy.usage.PromptText;
+import org.junit.jupiter.api.Test;
+
+class CostEstimatorTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final CostEstimator estimator = new CostEstimator(PricingCatalog.bundled(), 4096);
+
+    private TokenUsage anthropic(String body) throws Exception {
+        JsonNode json = JSON.readTree(body);
+        return estimator.worstCase(
+                "anthropic", "claude-sonnet-4-5", Endpoint.MESSAGES, PromptText.of(Endpoint.MESSAGES, json), json);
+    }
+
+    private TokenUsage converse(String body) throws Exception {
+        JsonNode json = JSON.readTree(body);
+        return estimator.worstCase(
+                "anthropic",
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                Endpoint.MESSAGES,
+                BedrockRequests.prompt(BedrockOperation.CONVERSE, json),
+                json);
+    }
+
+    @Test
+    void anthropicSystemBlocksAndTools_areCountedAsInput() throws Exception {
+        String question = "\"messages\":[{\"role\":\"user\",\"content\":\"Where is my order?\"}]";
+        String system =
+                "\"system\":[{\"type\":\"text\",\"text\":\"" + "You are a careful support agent. ".repeat(200) + "\"}]";
+        String tools = "\"tools\":[{\"name\":\"lookup\",\"description\":\"" + "Looks up an order. ".repeat(100)
+                + "\",\"input_schema\":{\"type\":\"object\"}}]";
+
+        long bare = anthropic("{\"model\":\"m\",\"max_tokens\":10," + question + "}")
+                .inputTokens();
+        long withSystem = anthropic("{\"model\":\"m\",\"max_tokens\":10," + system + "," + question + "}")
+                .inputTokens();
+        long withTools = anthropic("{\"model\":\"m\",\"max_tokens\":10," + tools + "," + question + "}")
+                .inputTokens();
+
+        assertThat(withSystem - bare).isGreaterThan(1_200); // 200 x 7 tokens, times the foreign-tokenizer margin
+        assertThat(withTools - bare).isGreaterThan(400);
+    }
+
+    @Test
+    void bedrockSystemAndToolConfig_areCountedAsInput() throws Exception {
+        String messages = "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]";
+        String system = "\"system\":[{\"text\":\"" + "Answer in French. ".repeat(300) + "\"}]";
+        String toolConfig = "\"toolConfig\":{\"tools\":[{\"toolSpec\":{\"name\":\"weather\",\"description\":\""
+                + "Returns the weather. ".repeat(300) + "\",\"inputSchema\":{\"json\":{\"type\":\"object\"}}}}]}";
+
+        long bare = converse("{" + messages + "}").inputTokens();
+        long full =
+                converse("{" + system + "," + toolConfig + "," + messages + "}").inputTokens();
+
+        assertThat(full - bare).isGreaterThan(2_000);
+    }
+
+    @Test
+    void outputIsTheCapTimesN_orTheModelsMaximumWithoutACap() throws Exception {
+        JsonNode n = JSON.readTree("{\"model\":\"gpt-4o\",\"max_tokens\":200,\"n\":5,\"messages\":[]}");
+        JsonNode uncapped = JSON.readTree("{\"model\":\"gpt-4o\",\"messages\":[]}");
+
+        assertThat(estimator
+                        .worstCase(
+                                "openai",
+                                "gpt-4o",
+                                Endpoint.CHAT_COMPLETIONS,
+                                PromptText.of(Endpoint.CHAT_COMPLETIONS, n),
+                                n)
+                        .outputTokens())
+                .isEqualTo(1_000);
+        assertThat(estimator
+                        .worstCase(
+                                "openai",
+                                "gpt-4o",
+                                Endpoint.CHAT_COMPLETIONS,
+                                PromptText.of(Endpoint.CHAT_COMPLETIONS, uncapped),
+                                uncapped)
+                        .outputTokens())
+                .isEqualTo(16_384);
+        assertThat(OutputLimits.maxOutputTokens("us.anthropic.claude-sonnet-4-5-20250929-v1:0", 4096))
+                .isEqualTo(64_000);
+        assertThat(OutputLimits.maxOutputTokens("some-local-model", 4096)).isEqualTo(4096);
+    }
+
+    @Test
+    void inlineMediaCountByTheirBound_notByTheirBase64Text() throws Exception {
+        String base64 = "JVBERi0xLjQK".repeat(2_000); // 24,000 base64 characters
+        String image = "{\"model\":\"gpt-4o\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64," + base64 + "\"}}]}]}";
+        String audio = "{\"model\":\"gpt-4o\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":["
+                + "{\"type\":\"input_audio\",\"input_audio\":{\"format\":\"wav\",\"data\":\"" + base64 + "\"}}]}]}";
+        JsonNode imageJson = JSON.readTree(image);
+        JsonNode audioJson = JSON.readTree(audio);
+
+        long imageTokens = estimator
+                .worstCase(
+                        "openai",
+                        "gpt-4o",
+                        Endpoint.CHAT_COMPLETIONS,
+                        PromptText.of(Endpoint.CHAT_COMPLETIONS, imageJson),
+                        imageJson)
+                .inputTokens();
+        long audioTokens = estimator
+                .worstCase(
+                        "openai",
+                        "gpt-4o",
+                        Endpoint.CHAT_COMPLETIONS,
+                        PromptText.of(Endpoint.CHAT_COMPLETIONS, audioJson),
+                        audioJson)
+                .inputTokens();
+
+        assertThat(imageTokens).isBetween(BilledInput.OPENAI_IMAGE_TOKENS, BilledInput.OPENAI_IMAGE_TOKENS + 50);
+        // 18,000 decoded bytes at one token per 50 bytes
+        assertThat(audioTokens).isBetween(360L, 410L);
+    }
+}

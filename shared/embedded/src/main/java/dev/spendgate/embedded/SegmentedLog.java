@@ -1,0 +1,138 @@
+package dev.spendgate.embedded;
+
+import dev.spendgate.domain.usage.UsageJournal.Segment;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/**
+ * Append-only files in one directory, one per segment ({@code <id>.ndjson}, ids sorting in the order opened), each
+ * appended by group commit ({@link GroupCommitFile}): an append returns once its line is in the operating system's
+ * page cache, so a SIGKILL loses nothing; {@link #sync()} or, with {@code syncEachCommit}, every commit forces it to
+ * the device, which bounds what a power loss can take. The open segment is always a new file; segments found at
+ * construction are an earlier process's. Lines are read back whole: a line cut short by a power loss (no newline) is
+ * left out. Used by {@link FileUsageJournal} and {@link FileBudgetLedger}.
+ */
+final class SegmentedLog implements AutoCloseable {
+    private static final String SUFFIX = ".ndjson";
+
+    private final Path dir;
+    private final Clock clock;
+    private final boolean syncEachCommit;
+    private volatile GroupCommitFile open;
+    private long opened; // guarded by this (and the constructor)
+
+    /**
+     * @param syncEachCommit whether each commit is forced to the device before the append returns (power-loss safe,
+     *     slower) instead of once a second by {@link #sync()}
+     */
+    SegmentedLog(Path dir, Clock clock, boolean syncEachCommit) {
+        this.dir = Objects.requireNonNull(dir, "dir").toAbsolutePath().normalize();
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.syncEachCommit = syncEachCommit;
+        try {
+            Files.createDirectories(this.dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create the journal directory " + this.dir, e);
+        }
+        this.open = openSegment();
+    }
+
+    /** The directory holding the segments. */
+    Path dir() {
+        return dir;
+    }
+
+    void append(byte[] line) {
+        open.append(line);
+    }
+
+    synchronized String rotate() {
+        GroupCommitFile closing = open;
+        open = openSegment();
+        closing.close();
+        return idOf(closing.path());
+    }
+
+    synchronized void discard(String upToSegmentId) {
+        String current = idOf(open.path());
+        for (String id : segmentIds()) {
+            if (id.compareTo(upToSegmentId) <= 0 && !id.equals(current)) {
+                try {
+                    Files.deleteIfExists(dir.resolve(id + SUFFIX));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("could not delete journal segment " + id, e);
+                }
+            }
+        }
+    }
+
+    List<Segment> pending() {
+        String current = idOf(open.path());
+        List<Segment> segments = new ArrayList<>();
+        for (String id : segmentIds()) {
+            if (id.equals(current)) {
+                continue;
+            }
+            segments.add(new Segment(id, wholeLines(dir.resolve(id + SUFFIX))));
+        }
+        return segments;
+    }
+
+    void sync() {
+        open.sync();
+    }
+
+    @Override
+    public synchronized void close() {
+        open.close();
+    }
+
+    /** Ids sort in the order segments were opened: milliseconds, then a counter within the process. */
+    private GroupCommitFile openSegment() {
+        String id = String.format("%013d-%06d", clock.millis(), ++opened);
+        return new GroupCommitFile(dir.resolve(id + SUFFIX), syncEachCommit);
+    }
+
+    private List<String> segmentIds() {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(name -> name.endsWith(SUFFIX))
+                    .map(name -> name.substring(0, name.length() - SUFFIX.length()))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list the journal " + dir, e);
+        }
+    }
+
+    private static String idOf(Path segment) {
+        String name = segment.getFileName().toString();
+        return name.substring(0, name.length() - SUFFIX.length());
+    }
+
+    private static List<String> wholeLines(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read journal segment " + file, e);
+        }
+        List<String> lines = new ArrayList<>();
+        int start = 0;
+        for (int nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+            if (nl > start) {
+                lines.add(text.substring(start, nl));
+            }
+            start = nl + 1;
+        }
+        return lines;
+    }
+}
