@@ -38,19 +38,11 @@ public final class GatewayMain {
                 new dev.spendgate.embedded.FileKeyStore(dataDir.resolve("keys.json"));
         keys.create(key);
         if ("true".equals(System.getenv("SPENDGATE_BENCH_BUDGETS"))) {
-            // Three budgets apply to every bench call: a reservation, a settlement and a journal entry for each.
-            for (String scope : new String[] {"global", "feature:chatbot", "department:engineering"}) {
-                runtime.budgetStores()
-                        .policies()
-                        .put(new BudgetPolicy(
-                                BudgetScope.parse(scope),
-                                BudgetPeriod.MONTHLY,
-                                new BigDecimal("1000000000"),
-                                BudgetPolicy.Mode.BLOCK,
-                                null,
-                                null,
-                                null));
-            }
+            // The three budgets of issue 13 apply to every bench call: a global monthly block, a daily block per
+            // feature and a monthly alert per department (reservations on the first two, spend on all three).
+            put(runtime, "global", BudgetPeriod.MONTHLY, BudgetPolicy.Mode.BLOCK);
+            put(runtime, "feature:*", BudgetPeriod.DAILY, BudgetPolicy.Mode.BLOCK);
+            put(runtime, "department:*", BudgetPeriod.MONTHLY, BudgetPolicy.Mode.ALERT);
         }
         LocalGatewayServer server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 256);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -60,5 +52,12 @@ public final class GatewayMain {
         System.out.println("PORT " + server.port());
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    private static void put(GatewayRuntime runtime, String scope, BudgetPeriod period, BudgetPolicy.Mode mode) {
+        runtime.budgetStores()
+                .policies()
+                .put(new BudgetPolicy(
+                        BudgetScope.parse(scope), period, new BigDecimal("1000000000"), mode, null, null, null));
     }
 }

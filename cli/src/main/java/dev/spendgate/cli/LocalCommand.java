@@ -5,6 +5,7 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
+import dev.spendgate.function.proxy.local.ServerLimits;
 import dev.spendgate.function.proxy.upstream.Provider;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -42,7 +43,8 @@ final class LocalCommand implements Callable<Integer> {
     @Option(
             names = "--threads",
             defaultValue = "${env:SPENDGATE_THREADS:-256}",
-            description = "Worker threads; each open stream holds one (default ${DEFAULT-VALUE}).")
+            description = "Worker threads on Java 17-20, each running call holds one; Java 21+ runs calls on virtual"
+                    + " threads (default ${DEFAULT-VALUE}).")
     int threads;
 
     @Override
@@ -50,7 +52,8 @@ final class LocalCommand implements Callable<Integer> {
         Files.createDirectories(dir.dataDir);
         ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
         GatewayRuntime runtime = GatewayRuntime.local(config, dir.dataDir);
-        LocalGatewayServer server = LocalGatewayServer.start(runtime, host, port, threads);
+        LocalGatewayServer server = LocalGatewayServer.start(
+                runtime, host, port, ServerLimits.fromEnv(System.getenv()).withThreads(threads));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

@@ -238,6 +238,12 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return Optional.ofNullable(items.get(itemKey));
     }
 
+    /** In memory: the enforcer reserves on the caller's thread, with no hand-off. */
+    @Override
+    public boolean inProcess() {
+        return true;
+    }
+
     /**
      * Writes the counters to the file atomically, unless nothing changed since the last flush, and drops the journal
      * segments the file now includes; forces the journal to the device. Thread-safe.

@@ -27,7 +27,8 @@ import java.util.function.Function;
 
 /**
  * Enforces budgets before a call and settles them after it. Before: the call's worst-case cost is reserved on every
- * applicable budget item with one atomic conditional write each (in parallel); when any item refuses, the ones
+ * applicable budget item with one atomic conditional write each (in parallel for a remote ledger, on the caller's
+ * thread for an in-process one); when any item refuses, the ones
  * already taken are given back, so a refused call leaves nothing reserved. After: each reservation is replaced by the
  * actual cost, and alert thresholds crossed are sent once per scope, period and threshold.
  *
@@ -68,11 +69,21 @@ public final class BudgetEnforcer implements AutoCloseable {
         this.marker = Objects.requireNonNull(marker, "marker");
         this.alerts = Objects.requireNonNull(alerts, "alerts");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.executor = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "spendgate-budget");
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = ledger.inProcess() ? null : parallelExecutor();
+    }
+
+    /** A virtual thread per reservation on Java 21+ (reached by name: this code is compiled for 17), else a pool. */
+    private static ExecutorService parallelExecutor() {
+        try {
+            return (ExecutorService)
+                    Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            return Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "spendgate-budget");
+                t.setDaemon(true);
+                return t;
+            });
+        }
     }
 
     /**
@@ -179,7 +190,9 @@ public final class BudgetEnforcer implements AutoCloseable {
 
     @Override
     public void close() {
-        executor.shutdownNow();
+        if (executor != null) {
+            executor.shutdownNow();
+        }
     }
 
     private Attempt attempt(
@@ -229,14 +242,19 @@ public final class BudgetEnforcer implements AutoCloseable {
             List<Reservation> unenforced = new ArrayList<>(applicable);
             return new Attempt(Outcome.ALLOW, unenforced, List.of(), amount, null, true, null);
         }
-        List<CompletableFuture<Result>> futures = new ArrayList<>();
-        for (Reservation r : firstChoice) {
-            futures.add(
-                    firstChoice.size() == 1
-                            ? CompletableFuture.completedFuture(tryReserve(r, amount, now))
-                            : CompletableFuture.supplyAsync(() -> tryReserve(r, amount, now), executor));
+        List<Result> results = new ArrayList<>(firstChoice.size());
+        if (executor == null || firstChoice.size() == 1) {
+            // An in-process ledger answers in microseconds: a hand-off to another thread would cost more than it saves.
+            for (Reservation r : firstChoice) {
+                results.add(tryReserve(r, amount, now));
+            }
+        } else {
+            List<CompletableFuture<Result>> futures = new ArrayList<>();
+            for (Reservation r : firstChoice) {
+                futures.add(CompletableFuture.supplyAsync(() -> tryReserve(r, amount, now), executor));
+            }
+            futures.forEach(f -> results.add(f.join()));
         }
-        List<Result> results = futures.stream().map(CompletableFuture::join).toList();
 
         List<Reservation> taken = new ArrayList<>();
         List<Result> refused = new ArrayList<>();

@@ -49,6 +49,15 @@ public interface BudgetLedger {
     /** The item's counters, or empty when nothing was ever reserved or spent on it. */
     Optional<BudgetState> state(String itemKey);
 
+    /**
+     * Whether every call completes in this process in microseconds (an in-memory or file-backed ledger). The
+     * enforcer then reserves a call's budgets one after another on the caller's thread; a remote store (the default)
+     * gets its reservations in parallel, one network round trip for all.
+     */
+    default boolean inProcess() {
+        return false;
+    }
+
     /** Whether a reservation was granted, and the item's counters. */
     record ReserveResult(boolean granted, BudgetState state) {}
 }

@@ -2,99 +2,203 @@ package dev.spendgate.function.proxy.local;
 
 import dev.spendgate.function.proxy.Gateway;
 import dev.spendgate.function.proxy.GatewayRuntime;
-import dev.spendgate.function.proxy.VirtualThreads;
 import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.Jetty;
+import org.eclipse.jetty.util.VirtualThreads;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ThreadPool;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
- * The gateway on a local HTTP port ({@code ./spendgate local}), with real streaming: each chunk is flushed as sent.
+ * The gateway on a local HTTP port ({@code ./spendgate local}), on Eclipse Jetty: HTTP/1.1 and HTTP/2 cleartext (by
+ * prior knowledge or {@code Upgrade: h2c}) on one port, or TLS from a key store, with real streaming (each {@link
+ * ResponseSink#flush} reaches the client at once).
  *
- * <p>Two engines, chosen by the Java version it runs on (system property {@code spendgate.localServer} = {@code
- * threads} or {@code jdk} overrides): on Java 21+ {@link Http11Server} with a virtual thread per connection, which
- * reads, handles and answers a call on one thread and lets the JDK's FIFO scheduler share the cores fairly
- * (bench/RESULTS.md: added p99 at 64 connections +6.6 ms against +31 ms); on Java 17-20 the JDK's {@code
- * com.sun.net.httpserver} with a pool of {@code threads} workers. {@code threads} bounds the calls served at once
- * (with {@link Http11Server}: the open connections; more wait in the listen backlog).
+ * <p>Jetty parses the requests with strict RFC 9110/9112 framing: {@code Content-Length} with {@code
+ * Transfer-Encoding}, duplicate or malformed lengths, bad chunk sizes, folded header lines and bare CRs are refused
+ * with 400 and the connection closed, so no hidden second request reaches the gateway. A {@link ConnectionGuard} adds
+ * the request-head deadline and the connection limits of {@link ServerLimits}. Calls run on virtual threads on Java
+ * 21+, else on a pool of {@link ServerLimits#threads()} threads; idle connections hold no thread on either.
  */
 public final class LocalGatewayServer implements AutoCloseable {
-    private static final int IDLE_TIMEOUT_MILLIS = 60_000;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
-    /** A running HTTP server that hands every request to the gateway. */
-    interface Engine {
-        InetSocketAddress address();
+    private final Server server;
+    private final ServerConnector connector;
+    private final ConnectionGuard guard;
+    private final GracefulHandler graceful;
+    private final String description;
+    private final boolean tls;
 
-        /** One line for the start-up banner: which server and threads. */
-        String description();
-
-        void stop(int graceSeconds);
-    }
-
-    private final Engine server;
-
-    private LocalGatewayServer(Engine server) {
+    private LocalGatewayServer(
+            Server server,
+            ServerConnector connector,
+            ConnectionGuard guard,
+            GracefulHandler graceful,
+            String description,
+            boolean tls) {
         this.server = server;
+        this.graceful = graceful;
+        this.connector = connector;
+        this.guard = guard;
+        this.description = description;
+        this.tls = tls;
     }
 
-    /** Starts on {@code host:port} (port 0 picks a free one). */
+    /** Starts on {@code host:port} (port 0 picks a free one) with the default limits. */
     public static LocalGatewayServer start(Gateway gateway, String host, int port, int threads) throws IOException {
-        return start(gateway, null, host, port, threads);
+        return start(gateway, null, host, port, ServerLimits.defaults().withThreads(threads));
     }
 
     /** Starts with the admin API ({@code /admin/...}, token-protected) beside the LLM endpoints. */
     public static LocalGatewayServer start(GatewayRuntime runtime, String host, int port, int threads)
             throws IOException {
-        return start(runtime.gateway(), runtime.admin(), host, port, threads);
+        return start(runtime, host, port, ServerLimits.defaults().withThreads(threads));
     }
 
-    private static LocalGatewayServer start(Gateway gateway, AdminApi admin, String host, int port, int threads)
+    /** Starts with the admin API and the given limits. */
+    public static LocalGatewayServer start(GatewayRuntime runtime, String host, int port, ServerLimits limits)
             throws IOException {
-        Http11Server.Handler handler = (request, sink) -> route(gateway, admin, request, sink);
-        String choice = System.getProperty("spendgate.localServer", "auto");
-        ThreadFactory virtual = virtualThreadFactory();
-        boolean http11 =
-                switch (choice) {
-                    case "threads" -> true;
-                    case "jdk" -> false;
-                    case "auto" -> virtual != null;
-                    default ->
-                        throw new IllegalArgumentException(
-                                "spendgate.localServer must be auto, threads or jdk, not " + choice);
-                };
-        return new LocalGatewayServer(
-                http11
-                        ? Http11Server.start(
-                                host, port, handler, gateway.maxBodyBytes(), threads, IDLE_TIMEOUT_MILLIS, virtual)
-                        : JdkHttpServerEngine.start(host, port, handler, gateway.maxBodyBytes(), threads));
+        return start(runtime.gateway(), runtime.admin(), host, port, limits);
     }
 
-    /** Virtual threads for the connections on Java 21+, null before. */
-    static ThreadFactory virtualThreadFactory() {
-        return VirtualThreads.factory("spendgate-http-");
+    private static LocalGatewayServer start(Gateway gateway, AdminApi admin, String host, int port, ServerLimits limits)
+            throws IOException {
+        GatewayHandler.Calls calls = (request, sink) -> route(gateway, admin, request, sink);
+        return start(calls, gateway.maxBodyBytes(), host, port, limits);
+    }
+
+    /** Starts a server for any {@link GatewayHandler.Calls} (tests of the server alone). */
+    static LocalGatewayServer start(
+            GatewayHandler.Calls calls, long maxBodyBytes, String host, int port, ServerLimits limits)
+            throws IOException {
+        boolean virtual = VirtualThreads.areSupported();
+        ThreadPool threads;
+        if (virtual) {
+            // Java 21+: Jetty's selector and every call on virtual threads. Against platform selector threads handing
+            // calls to virtual ones: 0.126 vs 0.151 ms CPU per call at 16 connections (bench/RESULTS.md).
+            VirtualThreadPool pool = new VirtualThreadPool();
+            pool.setName("spendgate-http-");
+            pool.setMaxThreads(Math.max(pool.getMaxThreads(), limits.maxConnections()));
+            threads = pool;
+        } else {
+            // Platform threads for Jetty's acceptor and selector, plus the workers on Java 17-20.
+            QueuedThreadPool pool = new QueuedThreadPool(limits.threads() + 8, 4);
+            pool.setName("spendgate-http");
+            pool.setDaemon(true);
+            threads = pool;
+        }
+        Server server = new Server(threads);
+        server.setErrorHandler(new JsonErrorHandler());
+        server.setStopAtShutdown(false);
+
+        HttpConfiguration config = new HttpConfiguration();
+        config.setHttpCompliance(HttpCompliance.RFC9110);
+        // The gateway forwards the raw path and maps nothing to files: an encoded slash is data (Bedrock's ARN model
+        // ids, %2F), not an ambiguity. Malformed percent-encoding is still refused.
+        config.setUriCompliance(
+                UriCompliance.DEFAULT.with("spendgate", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR));
+        config.setRequestHeaderSize(limits.maxHeaderBytes());
+        config.setSendServerVersion(false);
+        config.setSendXPoweredBy(false);
+        HttpConnectionFactory http11 = new HttpConnectionFactory(config);
+        HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(config);
+        h2c.setStreamIdleTimeout(limits.idleTimeoutMillis());
+
+        boolean tls = limits.tlsKeyStore() != null;
+        ConnectionFactory[] factories;
+        if (tls) {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(limits.tlsKeyStore().toString());
+            ssl.setKeyStorePassword(limits.tlsKeyStorePassword());
+            factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, http11.getProtocol()), http11};
+        } else {
+            factories = new ConnectionFactory[] {http11, h2c};
+        }
+        ServerConnector connector = new ServerConnector(server, 1, 1, factories);
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setAcceptQueueSize(1024);
+        connector.setIdleTimeout(limits.idleTimeoutMillis());
+        ConnectionGuard guard = new ConnectionGuard(
+                limits.headTimeoutMillis(), limits.maxConnections(), limits.maxConnectionsPerClient());
+        connector.addBean(guard);
+        server.addConnector(connector);
+
+        GracefulHandler graceful = new GracefulHandler();
+        graceful.setHandler(new GatewayHandler(calls, maxBodyBytes, limits.bodyTimeoutMillis(), guard));
+        server.setHandler(graceful);
+        try {
+            server.start();
+        } catch (IOException e) {
+            guard.close();
+            throw e;
+        } catch (Exception e) {
+            guard.close();
+            throw new IOException("the local server did not start: " + e.getMessage(), e);
+        }
+        String description = "Jetty " + Jetty.VERSION + (tls ? ", HTTP/1.1 over TLS" : ", HTTP/1.1 and h2c")
+                + ", Java " + Runtime.version().feature() + ", "
+                + (virtual ? "virtual threads" : "a pool of " + limits.threads() + " threads");
+        return new LocalGatewayServer(server, connector, guard, graceful, description, tls);
     }
 
     /** Which server and threads serve the calls, for the start-up banner. */
     public String engineDescription() {
-        return server.description();
+        return description;
     }
 
     public int port() {
-        return server.address().getPort();
+        return connector.getLocalPort();
     }
 
     public String baseUrl() {
-        return "http://" + server.address().getHostString() + ":" + port();
+        String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
+        return (tls ? "https://" : "http://") + host + ":" + port();
     }
 
-    /** Stops accepting calls, lets running ones finish for up to {@code graceSeconds}. */
+    /** Open network connections (tests). */
+    int openConnections() {
+        return guard.openConnections();
+    }
+
+    /** Stops accepting calls, lets running ones finish for up to {@code graceSeconds}, then closes every connection. */
     public void stop(int graceSeconds) {
-        server.stop(graceSeconds);
+        try {
+            // New calls get 503 from here on; idle keep-alive connections do not hold the grace period.
+            graceful.shutdown().get(graceSeconds, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // what did not finish in the grace period is cut
+        }
+        server.setStopTimeout(0);
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // stopping anyway
+        } finally {
+            guard.close();
+        }
     }
 
     @Override

@@ -1,0 +1,184 @@
+package dev.spendgate.function.proxy.local;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.internal.HttpConnection;
+
+/**
+ * Keeps slow and idle clients from taking the capacity others need, on top of Jetty's idle timeout:
+ *
+ * <ul>
+ *   <li>a request head that has not arrived whole {@code headTimeoutMillis} after its first byte closes its connection
+ *       (a client trickling one header line every few seconds never times out on idleness alone);
+ *   <li>at {@code maxConnections}, or at {@code maxConnectionsPerClient} for one client address, a new connection
+ *       displaces the longest-idle connection that has no call in flight (of that client, for the per-client limit),
+ *       so a flood of idle or half-sent connections cannot lock out a client with a real call; when every candidate
+ *       has a call in flight, the new connection is closed instead.
+ * </ul>
+ *
+ * <p>Heads are checked by a sweep every {@value #TICK_MILLIS} ms that reads each HTTP/1.1 parser's state; a head is
+ * closed only once two sweeps saw the same unfinished head, so a deadline fires up to one tick late, never early.
+ */
+final class ConnectionGuard implements Connection.Listener, AutoCloseable {
+    static final long TICK_MILLIS = 200;
+
+    private final long headTimeoutNanos;
+    private final int maxConnections;
+    private final int maxPerClient;
+    private final Map<EndPoint, Tracked> open = new ConcurrentHashMap<>();
+    private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final AtomicInteger count = new AtomicInteger();
+    private final ScheduledExecutorService sweeper;
+
+    ConnectionGuard(long headTimeoutMillis, int maxConnections, int maxPerClient) {
+        this.headTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMillis);
+        this.maxConnections = maxConnections;
+        this.maxPerClient = maxPerClient;
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "spendgate-http-guard");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(this::sweep, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** One network connection, across an upgrade from HTTP/1.1 to HTTP/2. */
+    private static final class Tracked {
+        final EndPoint endPoint;
+        final InetAddress client;
+        volatile Connection connection;
+        final AtomicInteger calls = new AtomicInteger();
+        volatile long idleSince = System.nanoTime();
+        /** The parser's start time of an unfinished head seen by the last sweep, or 0. */
+        long headSeen;
+
+        Tracked(EndPoint endPoint, InetAddress client, Connection connection) {
+            this.endPoint = endPoint;
+            this.client = client;
+            this.connection = connection;
+        }
+    }
+
+    @Override
+    public void onOpened(Connection connection) {
+        EndPoint endPoint = connection.getEndPoint();
+        Tracked existing = open.get(endPoint);
+        if (existing != null) {
+            existing.connection = connection; // an upgrade (h2c) on the same socket
+            return;
+        }
+        Tracked t = new Tracked(endPoint, address(endPoint.getRemoteSocketAddress()), connection);
+        open.put(endPoint, t);
+        int total = count.incrementAndGet();
+        int ofClient = t.client == null
+                ? 0
+                : perClient.computeIfAbsent(t.client, a -> new AtomicInteger()).incrementAndGet();
+        if (ofClient > maxPerClient) {
+            makeRoom(t, t.client);
+        } else if (total > maxConnections) {
+            makeRoom(t, null);
+        }
+    }
+
+    @Override
+    public void onClosed(Connection connection) {
+        EndPoint endPoint = connection.getEndPoint();
+        Tracked t = open.get(endPoint);
+        if (t != null && !endPoint.isOpen()) { // an open socket here is an upgrade to HTTP/2: it goes on
+            forget(t);
+        }
+    }
+
+    /** A call started on this connection: it is not idle, and no new connection may displace it. */
+    void callStarted(Connection connection) {
+        Tracked t = connection == null ? null : open.get(connection.getEndPoint());
+        if (t != null) {
+            t.calls.incrementAndGet();
+        }
+    }
+
+    void callEnded(Connection connection) {
+        Tracked t = connection == null ? null : open.get(connection.getEndPoint());
+        if (t != null) {
+            t.idleSince = System.nanoTime();
+            t.calls.decrementAndGet();
+        }
+    }
+
+    int openConnections() {
+        return count.get();
+    }
+
+    private void forget(Tracked t) {
+        if (open.remove(t.endPoint, t)) {
+            count.decrementAndGet();
+            if (t.client != null) {
+                AtomicInteger n = perClient.get(t.client);
+                if (n != null && n.decrementAndGet() <= 0) {
+                    perClient.remove(t.client, n);
+                }
+            }
+        }
+    }
+
+    /** Closes the longest-idle connection without a call (of {@code client} when given), else the new one. */
+    private void makeRoom(Tracked newcomer, InetAddress client) {
+        Tracked victim = null;
+        for (Tracked t : open.values()) {
+            if (t == newcomer || t.calls.get() > 0 || (client != null && !client.equals(t.client))) {
+                continue;
+            }
+            if (victim == null || t.idleSince - victim.idleSince < 0) {
+                victim = t;
+            }
+        }
+        close(victim == null ? newcomer : victim);
+    }
+
+    private void close(Tracked t) {
+        forget(t);
+        t.endPoint.close();
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (Tracked t : open.values()) {
+            if (!t.endPoint.isOpen()) {
+                forget(t);
+                continue;
+            }
+            if (!(t.connection instanceof HttpConnection http)) {
+                continue; // HTTP/2 frames its heads itself: a stalled stream meets the idle timeout
+            }
+            HttpParser parser = http.getParser();
+            boolean unfinishedHead = !parser.isStart() && parser.inHeaderState();
+            long begin = parser.getBeginNanoTime();
+            if (!unfinishedHead) {
+                t.headSeen = 0;
+            } else if (t.headSeen != begin) {
+                t.headSeen = begin; // first sighting: the begin time is confirmed by the next sweep
+            } else if (now - begin > headTimeoutNanos) {
+                close(t);
+            }
+        }
+    }
+
+    private static InetAddress address(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet.getAddress() : null;
+    }
+
+    @Override
+    public void close() {
+        sweeper.shutdownNow();
+    }
+}

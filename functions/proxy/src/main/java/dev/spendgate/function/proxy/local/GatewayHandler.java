@@ -1,0 +1,176 @@
+package dev.spendgate.function.proxy.local;
+
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Turns a Jetty request into a {@link GatewayRequest}, and the gateway's {@link ResponseSink} calls into Jetty writes.
+ *
+ * <p>The body is read without holding a thread while it is awaited: what has arrived is taken at once (usually the
+ * whole body, which came with the head), and for the rest the handler asks Jetty to call back when more arrives, so
+ * a client trickling its body ties up no worker, even on Java 17's bounded pool. A body not complete within {@code
+ * bodyTimeoutMillis} of the head gets 408. The gateway then runs on a worker thread (a virtual thread on Java 21+),
+ * where it calls the upstream and writes its answer.
+ */
+final class GatewayHandler extends Handler.Abstract {
+    /** Handles one request; must call {@code start} on the sink exactly once. */
+    interface Calls {
+        void handle(GatewayRequest request, ResponseSink sink) throws IOException;
+    }
+
+    private final Calls calls;
+    private final long maxBodyBytes;
+    private final long bodyTimeoutMillis;
+    private final ConnectionGuard guard;
+
+    GatewayHandler(Calls calls, long maxBodyBytes, long bodyTimeoutMillis, ConnectionGuard guard) {
+        super(InvocationType.BLOCKING);
+        this.calls = calls;
+        this.maxBodyBytes = maxBodyBytes;
+        this.bodyTimeoutMillis = bodyTimeoutMillis;
+        this.guard = guard;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        Connection connection = request.getConnectionMetaData().getConnection();
+        guard.callStarted(connection);
+        new Exchange(request, response, callback, connection).read(true);
+        return true;
+    }
+
+    /** One request: its body as it arrives, then the gateway call. */
+    private final class Exchange implements Runnable {
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final Connection connection;
+        private final AtomicBoolean settled = new AtomicBoolean();
+        private final long limit = maxBodyBytes + 1; // one byte more lets the gateway answer 413
+        private byte[] body;
+        private int size;
+        private volatile Scheduler.Task deadline;
+
+        Exchange(Request request, Response response, Callback callback, Connection connection) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.connection = connection;
+            long declared = request.getLength();
+            this.body = new byte[(int) (declared >= 0 ? Math.min(declared, limit) : Math.min(limit, 8192))];
+        }
+
+        /** Jetty's callback: more of the body has arrived (on a thread that may not block). */
+        @Override
+        public void run() {
+            read(false);
+        }
+
+        /**
+         * Takes what has arrived; on the handler's own thread the gateway then runs right here, otherwise it is handed
+         * to a worker.
+         */
+        void read(boolean onHandlerThread) {
+            try {
+                while (size < limit) {
+                    Content.Chunk chunk = request.read();
+                    if (chunk == null) {
+                        if (deadline == null) {
+                            deadline = request.getComponents()
+                                    .getScheduler()
+                                    .schedule(this::expire, bodyTimeoutMillis, TimeUnit.MILLISECONDS);
+                        }
+                        request.demand(this);
+                        return; // no thread waits for the rest
+                    }
+                    if (Content.Chunk.isFailure(chunk)) {
+                        throw chunk.getFailure(); // bad chunk framing, body cut short: 400 and close
+                    }
+                    ByteBuffer bytes = chunk.getByteBuffer();
+                    int n = (int) Math.min(bytes.remaining(), limit - size);
+                    if (size + n > body.length) {
+                        body = Arrays.copyOf(body, (int) Math.min(limit, Math.max(size + n, body.length * 2L)));
+                    }
+                    bytes.get(body, size, n);
+                    size += n;
+                    chunk.release();
+                    if (chunk.isLast()) {
+                        break;
+                    }
+                }
+            } catch (Throwable e) {
+                if (settle()) {
+                    callback.failed(e);
+                    guard.callEnded(connection);
+                }
+                return;
+            }
+            if (!settle()) {
+                return; // the body deadline answered already
+            }
+            if (onHandlerThread) {
+                call();
+            } else {
+                Executor workers = request.getComponents().getExecutor();
+                workers.execute(this::call);
+            }
+        }
+
+        /** The body deadline passed: 408, and the unread rest makes Jetty close the connection. */
+        private void expire() {
+            if (settle()) {
+                Response.writeError(request, response, callback, HttpStatus.REQUEST_TIMEOUT_408);
+                guard.callEnded(connection);
+            }
+        }
+
+        /** Whether this thread is the one that finishes the reading (body complete, failed or timed out). */
+        private boolean settle() {
+            if (!settled.compareAndSet(false, true)) {
+                return false;
+            }
+            if (deadline != null) {
+                deadline.cancel();
+            }
+            return true;
+        }
+
+        private void call() {
+            JettySink sink = new JettySink(response, callback);
+            try {
+                Headers headers = new Headers();
+                for (HttpField field : request.getHeaders()) {
+                    headers.add(field.getName(), field.getValue());
+                }
+                calls.handle(
+                        new GatewayRequest(
+                                request.getMethod(),
+                                request.getHttpURI().getPathQuery(),
+                                headers,
+                                size == body.length ? body : Arrays.copyOf(body, size)),
+                        sink);
+                sink.finish();
+            } catch (Throwable e) {
+                sink.fail(e); // before the response started: an error status from Jetty's error handler
+            } finally {
+                guard.callEnded(connection);
+            }
+        }
+    }
+}

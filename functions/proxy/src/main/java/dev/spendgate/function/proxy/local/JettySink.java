@@ -1,0 +1,140 @@
+package dev.spendgate.function.proxy.local;
+
+import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The gateway's response written to a Jetty {@link Response}. Writes are gathered until {@link #flush} or {@link
+ * #end}, so a whole answer leaves in one write with its headers; {@link #end} completes Jetty's callback, and {@link
+ * #abort} fails it, which Jetty turns into a connection closed without the last chunk (HTTP/1.1) or a reset stream
+ * (HTTP/2).
+ */
+final class JettySink implements ResponseSink {
+    /** Connection-level headers: Jetty frames the response itself, and HTTP/2 forbids them. */
+    private static final Set<String> HOP_BY_HOP = Set.of(
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "content-length",
+            "te",
+            "trailer",
+            "upgrade");
+
+    private static final int FLUSH_AT = 64 * 1024;
+    private static final byte[] NONE = new byte[0];
+
+    private final Response response;
+    private final Callback callback;
+    private byte[] buffer = NONE;
+    private int size;
+    private boolean started;
+    private boolean done;
+
+    JettySink(Response response, Callback callback) {
+        this.response = response;
+        this.callback = callback;
+    }
+
+    @Override
+    public void start(int status, Headers headers, long contentLength) throws IOException {
+        if (started) {
+            throw new IllegalStateException("response already started");
+        }
+        started = true;
+        response.setStatus(status);
+        HttpFields.Mutable fields = response.getHeaders();
+        headers.forEach((name, value) -> {
+            if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+                fields.add(name, value);
+            }
+        });
+        if (contentLength >= 0) {
+            fields.add(HttpHeader.CONTENT_LENGTH, contentLength);
+            buffer = new byte[(int) Math.min(contentLength, FLUSH_AT)];
+        } else {
+            send(); // a stream: the status and headers leave now, before the first event
+        }
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+        if (!started) {
+            throw new IllegalStateException("write before start");
+        }
+        if (size + length > buffer.length) {
+            buffer = Arrays.copyOf(buffer, Math.max(size + length, Math.min(buffer.length * 2, FLUSH_AT)));
+        }
+        System.arraycopy(bytes, offset, buffer, size, length);
+        size += length;
+        if (size >= FLUSH_AT) {
+            send();
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (size > 0) {
+            send();
+        }
+    }
+
+    @Override
+    public void end() {
+        if (done) {
+            return;
+        }
+        done = true;
+        response.write(true, size == 0 ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(buffer, 0, size), callback);
+    }
+
+    @Override
+    public void abort() {
+        fail(new IOException("upstream failed mid-stream"));
+    }
+
+    /** After the gateway returned: a response never started is a 500, one never ended is ended. */
+    void finish() {
+        if (done) {
+            return;
+        }
+        if (!started) {
+            byte[] body = ErrorBodies.openAi("api_error", "No response.", null, null);
+            response.setStatus(500);
+            response.getHeaders().add(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().add(HttpHeader.CONTENT_LENGTH, body.length);
+            started = true;
+            buffer = body;
+            size = body.length;
+        }
+        end();
+    }
+
+    /** Fails the exchange: an error response when nothing was sent yet, else an aborted one. */
+    void fail(Throwable failure) {
+        if (!done) {
+            done = true;
+            callback.failed(failure);
+        }
+    }
+
+    private void send() throws IOException {
+        try (Blocker.Callback written = Blocker.callback()) {
+            response.write(false, size == 0 ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(buffer, 0, size), written);
+            written.block();
+        }
+        size = 0;
+    }
+}
