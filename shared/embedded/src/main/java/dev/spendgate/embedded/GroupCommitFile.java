@@ -121,9 +121,8 @@ final class GroupCommitFile implements AutoCloseable {
             if (rest.length > 0) {
                 write(rest);
             }
-            if (dirty) {
-                channel.force(false);
-            }
+            // No fsync here: a closed segment is delivered (and then deleted) right after it is closed, and a
+            // rotation must not hold up appends behind a disk flush. The open segment is synced by sync().
             channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException("could not close " + path, e);
