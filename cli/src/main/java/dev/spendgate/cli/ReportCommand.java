@@ -3,6 +3,7 @@ package dev.spendgate.cli;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.Chargeback;
+import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.waste.Governance;
@@ -60,6 +61,15 @@ final class ReportCommand implements Callable<Integer> {
 
     @Option(names = "--force-email", description = "Send the email even if this month's was sent already.")
     boolean forceEmail;
+
+    @Option(
+            names = "--strict",
+            description = "Exit with code " + STRICT_FAILURE + " when usage objects were damaged or records"
+                    + " unreadable or quarantined (the files are still written and say so).")
+    boolean strict;
+
+    /** The exit code of a {@code --strict} run over damaged or quarantined input. */
+    static final int STRICT_FAILURE = 3;
 
     /** --rules, else SPENDGATE_CHARGEBACK_RULES, else chargeback-rules.json in the data dir when it exists. */
     private Path rulesFile(ReportEnvironment env) {
@@ -137,6 +147,21 @@ final class ReportCommand implements Callable<Integer> {
         }
         r.warnings().forEach(w -> o.println("Warning: " + w));
         o.flush();
+        PrintWriter e = spec.commandLine().getErr();
+        e.println(r.quality().summaryLine() + " (" + MonthlyReport.DATA_QUALITY + ")");
+        if (r.quality().noData()) {
+            e.println("No usage in " + m
+                    + (r.quality().state() == DataQuality.MonthState.FUTURE
+                            ? ": the month has not started."
+                            : "; the report says so instead of showing $0."));
+        }
+        r.quality().examples().forEach(x -> e.println("Quarantined " + x));
+        e.flush();
+        if (strict && r.strictFailure()) {
+            e.println("spendgate: --strict: the usage log of " + m + " had damaged or quarantined input");
+            e.flush();
+            return STRICT_FAILURE;
+        }
         return 0;
     }
 }

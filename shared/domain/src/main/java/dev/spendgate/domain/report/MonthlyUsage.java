@@ -29,6 +29,7 @@ public final class MonthlyUsage {
     private final Map<String, BigDecimal> requestCosts = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
     private UsageLogReader.ReadStats readStats;
+    private DataQuality quality = DataQuality.unchecked();
 
     private MonthlyUsage(YearMonth month, Set<String> trackedSessions, Set<String> trackedRequests) {
         this.month = Objects.requireNonNull(month, "month");
@@ -88,6 +89,29 @@ public final class MonthlyUsage {
         }
     }
 
+    /**
+     * Adds the record when {@code check} finds its cost sound, else counts it as quarantined in {@link #quality()}
+     * and leaves it out of every figure. Returns whether it was added.
+     */
+    public boolean offer(UsageRecord r, CostCheck check) {
+        if (!quality.recordsChecked()) {
+            quality = DataQuality.checked();
+        }
+        java.util.Optional<CostCheck.Reason> reason = check.check(r);
+        if (reason.isPresent()) {
+            quality.quarantined(r, reason.get());
+            return false;
+        }
+        add(r);
+        quality.included(r);
+        return true;
+    }
+
+    /** What the figures rest on: filled by {@link #offer}, else unchecked (a pre-aggregated source). */
+    public DataQuality quality() {
+        return quality;
+    }
+
     /** Adds pre-aggregated totals for a cell. */
     public void add(CellKey key, CellTotals totals) {
         cells.computeIfAbsent(key, k -> new CellTotals()).add(totals);
@@ -114,6 +138,10 @@ public final class MonthlyUsage {
 
     public void readStats(UsageLogReader.ReadStats stats) {
         this.readStats = stats;
+        if (!quality.recordsChecked()) {
+            quality = DataQuality.checked(); // read record by record, even if no record came
+        }
+        quality.read(stats);
     }
 
     /** Cost of each tracked session seen in the month. */
