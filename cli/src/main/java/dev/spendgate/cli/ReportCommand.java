@@ -11,6 +11,7 @@ import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.ReportEnvironment;
 import dev.spendgate.report.email.SmtpMailTransport;
+import dev.spendgate.report.focus.FocusMetadata;
 import dev.spendgate.report.narrative.LlmNarrative;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -31,8 +32,9 @@ import picocli.CommandLine.Spec;
 /** {@code spendgate report}: the month's FOCUS file, chargeback and board PDF, emailed once when configured. */
 @Command(
         name = "report",
-        description = "Write a calendar month's focus-1.1.csv, chargeback.csv and board-report.pdf, and email them"
-                + " once when SPENDGATE_REPORT_EMAIL_TO and SPENDGATE_SMTP_HOST are set.")
+        description = "Write a calendar month's focus-1.1.csv (with focus-metadata.json), chargeback.csv,"
+                + " board-report.pdf and data-quality.json, and email them once when SPENDGATE_REPORT_EMAIL_TO and"
+                + " SPENDGATE_SMTP_HOST are set.")
 final class ReportCommand implements Callable<Integer> {
     @Mixin
     SpendgateCli.DataDirOption dir;
@@ -125,10 +127,13 @@ final class ReportCommand implements Callable<Integer> {
         o.println("Report for " + m + " in " + target + ":");
         o.println("  " + MonthlyReport.FOCUS + "     " + r.focusRows() + " rows, BilledCost total "
                 + r.focusBilledTotalUsd().toPlainString() + " USD");
+        o.println(
+                "  " + FocusMetadata.FILE + " FOCUS " + FocusMetadata.FOCUS_VERSION + " metadata (schema, generator)");
         Chargeback c = r.chargeback();
         o.println("  " + MonthlyReport.CHARGEBACK + "    " + c.lines().size() + " lines, " + Money.usd(c.totalUsd())
                 + " (" + c.suspense().size() + " in suspense)");
         o.println("  " + MonthlyReport.PDF + "  " + r.fileSizes().get(MonthlyReport.PDF) + " bytes");
+        o.println("  " + MonthlyReport.DATA_QUALITY + " what the figures rest on");
         o.println("Spend " + Money.usd(r.figures().totalUsd()) + " over "
                 + r.figures().calls() + " calls"
                 + (r.figures().unpricedCalls() > 0

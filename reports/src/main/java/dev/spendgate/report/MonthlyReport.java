@@ -27,6 +27,7 @@ import dev.spendgate.domain.waste.WasteWindow;
 import dev.spendgate.report.chargeback.ChargebackCsvWriter;
 import dev.spendgate.report.email.ReportEmail;
 import dev.spendgate.report.focus.FocusCsvWriter;
+import dev.spendgate.report.focus.FocusMetadata;
 import dev.spendgate.report.narrative.LlmNarrative;
 import dev.spendgate.report.pdf.BoardReportPdf;
 import dev.spendgate.report.quality.DataQualityJson;
@@ -224,6 +225,8 @@ public final class MonthlyReport {
 
         List<FocusCharge> charges = FocusCharges.of(usage, settings.contracted(), settings.list());
         byte[] focus = FocusCsvWriter.create(settings.focus()).write(month, charges);
+        byte[] focusMetadata =
+                FocusMetadata.write(month, FocusCsvWriter.COLUMNS, FOCUS, charges.size(), clock.instant());
         long t3 = System.nanoTime();
         timings.put("focus", (t3 - t2) / 1_000_000);
         Chargeback chargeback = Chargeback.of(usage, settings.rules());
@@ -248,11 +251,13 @@ public final class MonthlyReport {
         timings.put("pdf", (t5 - t4) / 1_000_000);
 
         out.put(outPrefix + FOCUS, focus);
+        out.put(outPrefix + FocusMetadata.FILE, focusMetadata);
         out.put(outPrefix + CHARGEBACK, chargebackCsv);
         out.put(outPrefix + PDF, pdf);
         out.put(outPrefix + DATA_QUALITY, qualityJson);
         Map<String, Integer> sizes = new LinkedHashMap<>();
         sizes.put(FOCUS, focus.length);
+        sizes.put(FocusMetadata.FILE, focusMetadata.length);
         sizes.put(CHARGEBACK, chargebackCsv.length);
         sizes.put(PDF, pdf.length);
         sizes.put(DATA_QUALITY, qualityJson.length);

@@ -16,8 +16,11 @@ import java.util.Objects;
  * @param contractedUnitPrice USD per million tokens as charged; null for adjustments
  * @param listCost exact
  * @param billedCost exact; equals the contracted cost
- * @param calls calls that contributed
+ * @param calls the calls of the charge's day, provider, model and tag set, carried by the first charge of that set only
+ *     (0 on the others), so the calls add up to the calls made instead of once per token type
  * @param note why an adjustment exists
+ * @param modelFamily the catalog's family of the model (e.g. {@code gpt-4o}), null when unknown
+ * @param serviceTier the provider's service tier the tokens were priced at; null for the standard tier
  */
 public record FocusCharge(
         LocalDate day,
@@ -33,7 +36,9 @@ public record FocusCharge(
         BigDecimal listCost,
         BigDecimal billedCost,
         long calls,
-        String note) {
+        String note,
+        String modelFamily,
+        String serviceTier) {
 
     public FocusCharge {
         Objects.requireNonNull(day, "day");
@@ -43,6 +48,27 @@ public record FocusCharge(
         if (category == Category.USAGE && (tokenType == null || listUnitPrice == null || tokens <= 0)) {
             throw new IllegalArgumentException("a usage charge needs a token type, positive tokens and a list price");
         }
+    }
+
+    /** This charge carrying {@code calls}. */
+    public FocusCharge withCalls(long calls) {
+        return new FocusCharge(
+                day,
+                category,
+                provider,
+                publisher,
+                model,
+                tokenType,
+                tags,
+                tokens,
+                listUnitPrice,
+                contractedUnitPrice,
+                listCost,
+                billedCost,
+                calls,
+                note,
+                modelFamily,
+                serviceTier);
     }
 
     /** FOCUS ChargeCategory values used here. */

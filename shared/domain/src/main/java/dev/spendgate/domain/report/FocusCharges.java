@@ -31,6 +31,7 @@ public final class FocusCharges {
      */
     public static List<FocusCharge> of(MonthlyUsage usage, PricingCatalog contracted, PricingCatalog list) {
         Map<ChargeKey, Sum> sums = new HashMap<>();
+        Map<List<Object>, Long> groupCalls = new HashMap<>();
         Map<String, Optional<ModelPrice>> contractedCache = new HashMap<>();
         for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
             CellKey cell = e.getKey();
@@ -43,6 +44,8 @@ public final class FocusCharges {
                     k -> contracted.find(cell.pricedProvider(), cell.model()));
             String sku = price.map(ModelPrice::model).orElse(cell.model() == null ? "unknown" : cell.model());
             Map<String, String> tags = tags(cell);
+            String tier = serviceTier(cell);
+            groupCalls.merge(group(cell.day(), cell.provider(), sku, tags), totals.pricedCalls(), Long::sum);
             BigDecimal priced = BigDecimal.ZERO;
             if (price.isPresent()) {
                 for (TokenType type : TokenType.values()) {
@@ -51,20 +54,18 @@ public final class FocusCharges {
                         continue;
                     }
                     Sum sum = sums.computeIfAbsent(
-                            new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, type, tags),
+                            new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, type, tags, tier),
                             k -> new Sum());
                     sum.tokens += count;
-                    sum.calls += totals.pricedCalls();
                     priced = priced.add(type.pricePerMillion(price.get()).multiply(BigDecimal.valueOf(count)));
                 }
             }
             BigDecimal difference = totals.costUsd().subtract(priced.divide(MILLION));
             if (difference.signum() != 0) {
                 Sum sum = sums.computeIfAbsent(
-                        new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, null, tags),
+                        new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, null, tags, null),
                         k -> new Sum());
                 sum.adjustment = sum.adjustment.add(difference);
-                sum.calls += totals.pricedCalls();
                 sum.noPrice |= price.isEmpty();
             }
         }
@@ -94,8 +95,13 @@ public final class FocusCharges {
                         null,
                         cost,
                         cost,
-                        s.calls,
-                        note));
+                        0,
+                        note,
+                        contracted
+                                .find(k.pricedBy(), k.sku())
+                                .map(ModelPrice::family)
+                                .orElse(null),
+                        null));
                 continue;
             }
             ModelPrice contractedPrice = contracted.find(k.pricedBy(), k.sku()).orElseThrow();
@@ -116,11 +122,34 @@ public final class FocusCharges {
                     contractedUnit,
                     stripped(listUnit.multiply(quantity)),
                     stripped(contractedUnit.multiply(quantity)),
-                    s.calls,
-                    null));
+                    0,
+                    null,
+                    contractedPrice.family(),
+                    k.tier()));
         }
         charges.sort(ORDER);
+        // x_CallCount: each set's calls once, on its first row, so the column sums to the calls made
+        for (int i = 0; i < charges.size(); i++) {
+            FocusCharge c = charges.get(i);
+            Long calls = groupCalls.remove(group(c.day(), c.provider(), c.model(), c.tags()));
+            if (calls != null) {
+                charges.set(i, c.withCalls(calls));
+            }
+        }
         return charges;
+    }
+
+    private static List<Object> group(LocalDate day, String provider, String sku, Map<String, String> tags) {
+        return java.util.Arrays.asList(day, provider, sku, tags);
+    }
+
+    /**
+     * The service tier a cell's tokens were priced at, null for the standard tier. The usage record (schema 1) has
+     * no service tier yet; when it carries one, the cell key takes it and it is returned here, so the tier reaches
+     * {@code SkuPriceId} and {@code SkuPriceDetails.x_ServiceTier}.
+     */
+    static String serviceTier(CellKey cell) {
+        return null;
     }
 
     /** Tokens in the pricing unit of {@code 1000000 Tokens}, exact. */
@@ -209,11 +238,16 @@ public final class FocusCharges {
 
     /** {@code provider} names who served and bills the call; {@code pricedBy} whose catalog prices applied. */
     private record ChargeKey(
-            LocalDate day, String provider, String pricedBy, String sku, TokenType type, Map<String, String> tags) {}
+            LocalDate day,
+            String provider,
+            String pricedBy,
+            String sku,
+            TokenType type,
+            Map<String, String> tags,
+            String tier) {}
 
     private static final class Sum {
         long tokens;
-        long calls;
         BigDecimal adjustment = BigDecimal.ZERO;
         boolean noPrice;
     }
