@@ -201,6 +201,11 @@ public final class MonthlyReport {
                 CostCheck.against(settings.contracted()));
         DataQuality quality = usage.quality();
         quality.state(stateOf(month));
+        if (!quality.recordsChecked()) {
+            quality.aggregated(usage.cells().values().stream()
+                    .mapToLong(dev.spendgate.domain.report.CellTotals::calls)
+                    .sum());
+        }
         long t1 = System.nanoTime();
         timings.put("aggregate", (t1 - t0) / 1_000_000);
         MonthlyUsage before = source.load(
@@ -221,7 +226,8 @@ public final class MonthlyReport {
                 settings.budgets(),
                 waste,
                 outcomes,
-                settings.contracted());
+                settings.contracted(),
+                clock.instant());
 
         List<FocusCharge> charges = FocusCharges.of(usage, settings.contracted(), settings.list());
         byte[] focus = FocusCsvWriter.create(settings.focus()).write(month, charges);

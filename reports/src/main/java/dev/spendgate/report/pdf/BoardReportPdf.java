@@ -12,6 +12,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Calendar;
@@ -157,6 +158,16 @@ public final class BoardReportPdf {
                         + Narrative.monthName(f.month().minusMonths(1)) + " (" + Money.usd(f.previousTotalUsd())
                         + ")";
         out.text(Fonts.REGULAR, 11, change + "  |  " + String.format(Locale.ROOT, "%,d", f.calls()) + " calls");
+        if (f.forecast() != null && !f.forecast().complete()) {
+            out.text(
+                    Fonts.REGULAR,
+                    10,
+                    "Month-end forecast: "
+                            + (f.forecast().forecastUsd() == null
+                                    ? "not yet"
+                                    : Money.usd(f.forecast().forecastUsd()))
+                            + " (" + f.forecast().method() + ")");
+        }
         if (quality != null) {
             out.text(Fonts.REGULAR, 9, quality.summaryLine());
         }
@@ -179,16 +190,32 @@ public final class BoardReportPdf {
             return;
         }
         List<String[]> rows = new ArrayList<>();
+        boolean running = f.forecast() != null && !f.forecast().complete();
         for (MonthlyFigures.BudgetLine b : f.budgets()) {
             rows.add(new String[] {
                 b.scope(),
                 Money.usd(b.limitUsd()),
                 Money.usd(b.spentUsd()),
                 b.usedPercent() == null ? "-" : Money.percent(b.usedPercent()),
-                b.over() ? "OVER" : "within"
+                signedUsd(b.varianceUsd())
+                        + (b.variancePercent() == null ? "" : " (" + Money.signedPercent(b.variancePercent()) + ")"),
+                running ? (b.forecastUsd() == null ? "-" : Money.usd(b.forecastUsd())) : (b.over() ? "OVER" : "within")
             });
         }
-        out.table(rows, new float[] {170, 90, 90, 70, 70}, "Budget", "Limit", "Spent", "Used", "Status");
+        out.table(
+                rows,
+                new float[] {135, 70, 70, 50, 100, 70},
+                "Budget",
+                "Limit",
+                "Actual",
+                "Used",
+                "Variance",
+                running ? "Forecast" : "Status");
+        out.text(
+                Fonts.REGULAR,
+                8,
+                "Variance = actual - limit (negative: under budget), and as a share of the limit."
+                        + (running ? " Forecast: " + f.forecast().method() + "." : ""));
     }
 
     private static void waste(PdfLayout out, MonthlyFigures f) throws IOException {
@@ -232,21 +259,30 @@ public final class BoardReportPdf {
             models.add(new String[] {
                 m.provider() + " / " + m.model(),
                 String.format(Locale.ROOT, "%,d", m.calls()),
-                String.format(Locale.ROOT, "%,d", m.inputTokens() + m.outputTokens()),
                 Money.usd(m.costUsd()),
                 m.costPerCallUsd() == null ? "-" : Money.usd(m.costPerCallUsd(), 4),
-                m.costPerMillionTokensUsd() == null ? "-" : Money.usd(m.costPerMillionTokensUsd())
+                m.inputPerMillionUsd() == null ? "-" : Money.usd(m.inputPerMillionUsd()),
+                m.outputPerMillionUsd() == null ? "-" : Money.usd(m.outputPerMillionUsd()),
+                String.format(Locale.ROOT, "%,d", m.inputTokens()),
+                String.format(Locale.ROOT, "%,d", m.outputTokens())
             });
         }
         out.table(
                 models,
-                new float[] {150, 60, 85, 75, 65, 60},
+                new float[] {130, 45, 65, 55, 55, 55, 50, 40},
                 "Model",
                 "Calls",
-                "Tokens",
                 "Spend",
                 "Per call",
-                "Per 1M tok");
+                "In /1M",
+                "Out /1M",
+                "In tok",
+                "Out tok");
+        out.text(
+                Fonts.REGULAR,
+                8,
+                "In /1M and Out /1M: the input side (uncached, cached and cache-write tokens) and the output side at"
+                        + " catalog prices, per million tokens of that side; not one blended rate.");
     }
 
     private static void outcomes(PdfLayout out, MonthlyFigures f) throws IOException {
@@ -260,11 +296,24 @@ public final class BoardReportPdf {
             rows.add(new String[] {
                 o.name(),
                 String.format(Locale.ROOT, "%,d", o.count()),
-                Money.usd(o.costUsd()),
-                Money.usd(o.costPerOutcomeUsd(), 4)
+                o.fullyLoadedPerOutcomeUsd() == null ? "-" : Money.usd(o.fullyLoadedPerOutcomeUsd(), 4),
+                o.successRatePercent() == null ? "-" : Money.percent(o.successRatePercent()),
+                Money.usd(o.costPerOutcomeUsd(), 4),
+                o.fullyLoadedCostUsd() == null ? "-" : Money.usd(o.fullyLoadedCostUsd()),
+                String.join(", ", o.features())
             });
         }
-        out.table(rows, new float[] {200, 80, 100, 100}, "Outcome", "Count", "Spend", "Per outcome");
+        out.table(
+                rows,
+                new float[] {95, 45, 80, 55, 65, 70, 85},
+                "Outcome",
+                "Count",
+                "Fully loaded",
+                "Success",
+                "Attributed",
+                "Feature spend",
+                "Features");
+        out.paragraph(MonthlyFigures.OUTCOME_DEFINITION);
     }
 
     /** The fuller data-quality note at the end: every count, and what each means for the figures. */
@@ -298,6 +347,10 @@ public final class BoardReportPdf {
         }
         out.paragraph("Amounts are metered by the gateway from the providers' token counts at catalog prices; they are"
                 + " not the providers' invoices.");
+    }
+
+    private static String signedUsd(BigDecimal v) {
+        return (v.signum() > 0 ? "+" : "") + Money.usd(v);
     }
 
     private static String[] row(String what, long count, String meaning) {

@@ -68,6 +68,14 @@ public final class DataQuality {
         }
     }
 
+    /** For a pre-aggregated month: the calls its cells hold (so a month with data is not taken for an empty one). */
+    public void aggregated(long calls) {
+        if (checked) {
+            throw new IllegalStateException("a month read record by record counts its records as they come");
+        }
+        included = calls;
+    }
+
     /** Counts a record left out of every figure, and keeps its request id as an example. */
     public void quarantined(UsageRecord r, CostCheck.Reason reason) {
         quarantined.merge(reason, 1L, Long::sum);

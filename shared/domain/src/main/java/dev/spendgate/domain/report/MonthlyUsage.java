@@ -28,6 +28,8 @@ public final class MonthlyUsage {
     private final Map<String, BigDecimal> sessionCosts = new HashMap<>();
     private final Map<String, BigDecimal> requestCosts = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
+    private final Map<String, Set<String>> featureSessions = new HashMap<>();
+    private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
     private UsageLogReader.ReadStats readStats;
     private DataQuality quality = DataQuality.unchecked();
 
@@ -79,6 +81,23 @@ public final class MonthlyUsage {
                 a.environment(),
                 r.pricingProvider());
         cells.computeIfAbsent(key, k -> new CellTotals()).add(r);
+        if (a.feature() != null) {
+            if (a.session() != null) {
+                featureSessions
+                        .computeIfAbsent(a.feature(), k -> new java.util.HashSet<>())
+                        .add(a.session());
+                if (trackedSessions.contains(a.session())) {
+                    trackedFeatures
+                            .computeIfAbsent("s:" + a.session(), k -> new java.util.TreeSet<>())
+                            .add(a.feature());
+                }
+            }
+            if (trackedRequests.contains(r.requestId())) {
+                trackedFeatures
+                        .computeIfAbsent("r:" + r.requestId(), k -> new java.util.TreeSet<>())
+                        .add(a.feature());
+            }
+        }
         if (r.costUsd() != null) {
             if (a.session() != null && trackedSessions.contains(a.session())) {
                 sessionCosts.merge(a.session(), r.costUsd(), BigDecimal::add);
@@ -142,6 +161,23 @@ public final class MonthlyUsage {
             quality = DataQuality.checked(); // read record by record, even if no record came
         }
         quality.read(stats);
+    }
+
+    /** The distinct sessions of each feature in the month (records carrying both). */
+    public Map<String, Set<String>> featureSessions() {
+        return Collections.unmodifiableMap(featureSessions);
+    }
+
+    /** The features a tracked session ({@code s:ID}) or request ({@code r:ID}) used. */
+    public Map<String, Set<String>> trackedFeatures() {
+        return Collections.unmodifiableMap(trackedFeatures);
+    }
+
+    /** Records that a tracked session or request used a feature (for pre-aggregated sources). */
+    public void addTrackedFeature(String sessionOrRequest, String feature) {
+        trackedFeatures
+                .computeIfAbsent(sessionOrRequest, k -> new java.util.TreeSet<>())
+                .add(feature);
     }
 
     /** Cost of each tracked session seen in the month. */
