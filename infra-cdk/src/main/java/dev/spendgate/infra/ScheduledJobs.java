@@ -113,6 +113,11 @@ public final class ScheduledJobs extends Construct {
                 Storage.CONFIG_PREFIX));
         reportRole.addToPolicy(
                 Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX, Storage.ATHENA_RESULTS_PREFIX));
+        // the findings' life cycle (open / resolved / regressed) is kept beside the findings documents
+        reportRole.addToPolicy(Policies.allow(
+                "WriteFindingLifecycle",
+                List.of("s3:PutObject"),
+                List.of(bucket.arnForObjects(Storage.FINDINGS_PREFIX + "lifecycle.json"))));
         reportRole.addToPolicy(Policies.allow(
                 "AthenaResultsLocation", List.of("s3:GetBucketLocation"), List.of(bucket.getBucketArn())));
         reportRole.addToPolicy(Policies.allow(

@@ -17,10 +17,12 @@ import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.report.Narrative;
+import dev.spendgate.domain.report.Recovery;
 import dev.spendgate.domain.report.WasteSummary;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.waste.FindingLifecycle;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteWindow;
@@ -219,7 +221,7 @@ public final class MonthlyReport {
         timings.put("previous_month", (t2 - t1) / 1_000_000);
         WasteSummary.Analysis wasteNow = storedNow.orElseGet(() -> analysis(passNow, usage));
         WasteSummary.Analysis wasteBefore = storedBefore.orElseGet(() -> analysis(passBefore, before));
-        WasteSummary waste = wasteNow == null ? null : WasteSummary.of(wasteNow, wasteBefore);
+        WasteSummary waste = wasteNow == null ? null : waste(data, wasteNow, wasteBefore, before, usage, warnings);
         MonthlyFigures figures = MonthlyFigures.of(
                 usage,
                 previous.signum() == 0 ? null : previous,
@@ -324,6 +326,33 @@ public final class MonthlyReport {
                 List.copyOf(warnings),
                 narrativeNote != null,
                 quality);
+    }
+
+    /**
+     * The waste summary with recovery measured per resolved finding: the stored life cycle moved on by the previous
+     * and this month's analyses, saved back beside the findings.
+     */
+    private WasteSummary waste(
+            ObjectStore data,
+            WasteSummary.Analysis now,
+            WasteSummary.Analysis previous,
+            MonthlyUsage before,
+            MonthlyUsage usage,
+            List<String> warnings) {
+        FindingLifecycle lifecycle = FindingLifecycle.load(data);
+        boolean known = !lifecycle.entries().isEmpty() || previous != null && previous.windowEnd() != null;
+        if (previous != null && previous.windowEnd() != null) {
+            lifecycle = lifecycle.after(previous.findings(), previous.windowEnd());
+        }
+        if (now.windowEnd() != null) {
+            lifecycle = lifecycle.after(now.findings(), now.windowEnd());
+        }
+        try {
+            lifecycle.save(data, clock.instant());
+        } catch (ObjectStoreException e) {
+            warnings.add("finding life cycle not saved (" + e.getMessage() + ")");
+        }
+        return WasteSummary.withRecovery(now, known ? Recovery.of(lifecycle, before, usage, clock.instant()) : null);
     }
 
     private DataQuality.MonthState stateOf(YearMonth month) {

@@ -4,6 +4,7 @@ import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.Narrative;
+import dev.spendgate.domain.report.Recovery;
 import dev.spendgate.domain.report.WasteSummary;
 import dev.spendgate.report.pdf.PdfLayout.Fonts;
 import java.awt.BasicStroke;
@@ -250,6 +251,25 @@ public final class BoardReportPdf {
                 "Recovered / month",
                 "Recoverable / month",
                 "At risk / month");
+        out.text(
+                Fonts.REGULAR,
+                8,
+                waste.recoveryKnown()
+                        ? "Recovered: measured per resolved finding in its own scope (cost per call before the fix"
+                                + " against after, x calls per month after); open findings recover nothing."
+                        : "Recovered: not measured yet (no earlier analysis to follow findings from).");
+        if (!waste.recovery().isEmpty()) {
+            List<String[]> lines = new ArrayList<>();
+            for (Recovery.Line l : waste.recovery()) {
+                lines.add(new String[] {
+                    l.findingId(),
+                    l.status().key(),
+                    l.resolvedAt() == null ? "-" : l.resolvedAt().toString().substring(0, 10),
+                    l.recoveredMonthlyUsd() == null ? "not measured" : Money.usd(l.recoveredMonthlyUsd())
+                });
+            }
+            out.table(lines, new float[] {290, 60, 70, 75}, "Resolved finding", "Status", "Fixed on", "Recovered / mo");
+        }
     }
 
     private static void models(PdfLayout out, MonthlyFigures f) throws IOException {
