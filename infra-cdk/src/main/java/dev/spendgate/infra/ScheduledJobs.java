@@ -113,11 +113,6 @@ public final class ScheduledJobs extends Construct {
                 Storage.CONFIG_PREFIX));
         reportRole.addToPolicy(
                 Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX, Storage.ATHENA_RESULTS_PREFIX));
-        // the findings' life cycle (open / resolved / regressed) is kept beside the findings documents
-        reportRole.addToPolicy(Policies.allow(
-                "WriteFindingLifecycle",
-                List.of("s3:PutObject"),
-                List.of(bucket.arnForObjects(Storage.FINDINGS_PREFIX + "lifecycle.json"))));
         reportRole.addToPolicy(Policies.allow(
                 "AthenaResultsLocation", List.of("s3:GetBucketLocation"), List.of(bucket.getBucketArn())));
         reportRole.addToPolicy(Policies.allow(
@@ -126,12 +121,6 @@ public final class ScheduledJobs extends Construct {
                 List.of(bucket.arnForObjects(Storage.ATHENA_RESULTS_PREFIX + "*"))));
         // Budget status lists the policies (Scan).
         reportRole.addToPolicy(Policies.table("ListBudgetPolicies", storage.budgets(), "dynamodb:Scan"));
-        reportRole.addToPolicy(
-                Policies.allow("PublishDataQualityAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
-        reportRole.addToPolicy(Policies.allow(
-                "EncryptDataQualityAlerts",
-                List.of("kms:GenerateDataKey", "kms:Decrypt"),
-                List.of(alertsKey.getKeyArn())));
         Stack stack = Stack.of(this);
         reportRole.addToPolicy(Policies.allow(
                 "QueryUsage",
@@ -168,8 +157,6 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_REPORT_EMAIL_FROM", senderAddress);
         reportEnv.put("SPENDGATE_REPORT_EMAIL_TO", recipients);
         reportEnv.put("SPENDGATE_CHARGEBACK_RULES_KEY", Storage.CHARGEBACK_RULES_KEY);
-        // a month with damaged or quarantined usage, or none, is alerted (the scheduled run has no exit code)
-        reportEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         reportEnv.put("SPENDGATE_ATHENA_WORKGROUP", Storage.ATHENA_WORKGROUP);
         reportEnv.put("SPENDGATE_ATHENA_DATABASE", Storage.GLUE_DATABASE);
         reportEnv.put("SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE);
