@@ -223,6 +223,11 @@ class ReportDataQualityTest {
                 .isEqualTo("Data quality: 1 objects read, 0 damaged; 20 records, 0 unreadable, 0 quarantined;"
                         + " 0 estimated, 0 unpriced, 0 rejected calls.");
         assertThat(firstPageText()).contains(q.path("summary").asText());
+        assertThat(firstPageText())
+                .contains(
+                        "Spend this month", "Month-end forecast", "Budget used (highest)", "Waste recoverable / month")
+                .contains("Data quality\nOK")
+                .contains("Spend by department", "support");
         assertThat(focusTotal()).isEqualByComparingTo(total);
     }
 

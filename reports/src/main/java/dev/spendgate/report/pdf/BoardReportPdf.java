@@ -129,6 +129,8 @@ public final class BoardReportPdf {
     static List<Section> standardSections(List<String> narrative, String narrativeNote, DataQuality quality) {
         List<Section> sections = new ArrayList<>();
         sections.add((out, f) -> headline(out, f, quality));
+        sections.add((out, f) -> kpis(out, f, quality));
+        sections.add(BoardReportPdf::pictures);
         sections.add((out, f) -> {
             out.heading("Summary");
             for (String paragraph : narrative) {
@@ -175,7 +177,104 @@ public final class BoardReportPdf {
         out.gap(10);
     }
 
+    /** Six tiles a board member reads first. */
+    private static void kpis(PdfLayout out, MonthlyFigures f, DataQuality q) throws IOException {
+        List<String[]> tiles = new ArrayList<>();
+        tiles.add(new String[] {
+            "Spend this month", Money.usd(f.totalUsd()), String.format(Locale.ROOT, "%,d", f.calls()) + " calls"
+        });
+        tiles.add(new String[] {
+            "Change vs " + Narrative.monthName(f.month().minusMonths(1)),
+            f.changePercent() == null ? "n/a" : Money.signedPercent(f.changePercent()),
+            f.previousTotalUsd() == null ? "no spend to compare with" : "from " + Money.usd(f.previousTotalUsd())
+        });
+        MonthlyFigures.Forecast fc = f.forecast();
+        tiles.add(new String[] {
+            "Month-end forecast",
+            fc == null || fc.forecastUsd() == null ? "n/a" : Money.usd(fc.forecastUsd()),
+            fc == null ? "" : fc.complete() ? "month complete: actual" : "run rate of the last 7 complete days"
+        });
+        MonthlyFigures.BudgetLine top = f.budgets().stream()
+                .filter(b -> b.usedPercent() != null)
+                .max(java.util.Comparator.comparing(MonthlyFigures.BudgetLine::usedPercent))
+                .orElse(null);
+        tiles.add(new String[] {
+            "Budget used (highest)",
+            top == null ? "no budgets" : Money.percent(top.usedPercent()),
+            top == null ? "" : top.scope() + " of " + Money.usd(top.limitUsd())
+        });
+        WasteSummary w = f.waste();
+        tiles.add(new String[] {
+            "Waste recoverable / month",
+            w == null ? "n/a" : Money.usd(w.totalRecoverableUsd()),
+            w == null || f.totalUsd().signum() == 0
+                    ? "no waste analysis"
+                    : Money.percent(Money.share(w.totalRecoverableUsd(), f.totalUsd())) + " of this month's spend"
+        });
+        tiles.add(new String[] {
+            "Data quality",
+            q == null ? "n/a" : q.damagedOrQuarantined() ? "ISSUES" : q.recordsChecked() ? "OK" : "unchecked",
+            q == null
+                    ? ""
+                    : q.damagedObjects() + " damaged, " + q.unreadableRecords() + " unreadable, " + q.quarantinedCount()
+                            + " quarantined"
+        });
+        out.tiles(tiles);
+    }
+
+    /** Spend by department and feature, budget burn against the month's pace, waste by category: vector bars. */
+    private static void pictures(PdfLayout out, MonthlyFigures f) throws IOException {
+        out.heading("Spend by department");
+        sharesBars(out, f.topDepartments());
+        out.heading("Spend by feature");
+        sharesBars(out, f.topFeatures());
+        if (!f.budgets().isEmpty()) {
+            BigDecimal pace = f.forecast() == null || f.forecast().complete()
+                    ? BigDecimal.valueOf(100)
+                    : BigDecimal.valueOf(100L * f.forecast().completeDays())
+                            .divide(BigDecimal.valueOf(f.month().lengthOfMonth()), 1, java.math.RoundingMode.HALF_UP);
+            out.heading("Budget burn against the month's pace (" + Money.percent(pace) + ", red line)");
+            List<String> labels = new ArrayList<>();
+            List<BigDecimal> values = new ArrayList<>();
+            List<String> shown = new ArrayList<>();
+            for (MonthlyFigures.BudgetLine b : f.budgets()) {
+                if (b.usedPercent() != null) {
+                    labels.add(b.scope());
+                    values.add(b.usedPercent());
+                    shown.add(Money.percent(b.usedPercent()) + " used");
+                }
+            }
+            out.bars(labels, values, shown, pace);
+        }
+        if (f.waste() != null) {
+            out.heading("Waste recoverable per month by category");
+            List<String> labels = new ArrayList<>();
+            List<BigDecimal> values = new ArrayList<>();
+            List<String> shown = new ArrayList<>();
+            for (WasteSummary.Category c : f.waste().categories()) {
+                labels.add(c.name());
+                values.add(c.recoverableUsd());
+                shown.add(Money.usd(c.recoverableUsd()));
+            }
+            out.bars(labels, values, shown, null);
+        }
+    }
+
+    private static void sharesBars(PdfLayout out, List<MonthlyFigures.Share> shares) throws IOException {
+        List<String> labels = new ArrayList<>();
+        List<BigDecimal> values = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        for (MonthlyFigures.Share s : shares) {
+            labels.add(s.name());
+            values.add(s.costUsd());
+            shown.add(Money.usd(s.costUsd()) + " (" + Money.percent(s.percent()) + ")");
+        }
+        out.bars(labels, values, shown, null);
+    }
+
     private static void tops(PdfLayout out, MonthlyFigures f) throws IOException {
+        out.newPage();
+        out.title("Appendix: tables");
         out.heading("Top features");
         out.table(shares(f.topFeatures()), new float[] {220, 100, 80, 80}, "Feature", "Spend", "Share", "Calls");
         out.heading("Top departments");

@@ -128,6 +128,85 @@ public final class PdfLayout {
         gap(6);
     }
 
+    /** A row of KPI tiles: each a box with a small label over a large value and an optional note line. */
+    public void tiles(List<String[]> tiles) throws IOException {
+        float width = PAGE.getWidth() - 2 * MARGIN;
+        int perRow = 3;
+        float gapX = 8;
+        float w = (width - gapX * (perRow - 1)) / perRow;
+        float h = 54;
+        for (int i = 0; i < tiles.size(); i += perRow) {
+            need(h + 8);
+            float top = y;
+            for (int j = 0; j < perRow && i + j < tiles.size(); j++) {
+                String[] t = tiles.get(i + j);
+                float x = MARGIN + j * (w + gapX);
+                content.setNonStrokingColor(new java.awt.Color(0xF2, 0xF5, 0xF9));
+                content.addRect(x, top - h, w, h);
+                content.fill();
+                content.setNonStrokingColor(java.awt.Color.BLACK);
+                label(x + 6, top - 13, Fonts.REGULAR, 8, t[0], w - 12);
+                label(x + 6, top - 33, Fonts.BOLD, 16, t[1], w - 12);
+                if (t.length > 2 && t[2] != null) {
+                    label(x + 6, top - 47, Fonts.REGULAR, 7.5f, t[2], w - 12);
+                }
+            }
+            y = top - h - 8;
+        }
+    }
+
+    /**
+     * Horizontal bars drawn as vector shapes (no image): one per label, length in proportion to the largest value,
+     * with the value printed; {@code marker} draws a vertical line at that value (e.g. the period's pace), or null.
+     */
+    public void bars(
+            List<String> labels, List<java.math.BigDecimal> values, List<String> shown, java.math.BigDecimal marker)
+            throws IOException {
+        float labelWidth = 150;
+        float valueWidth = 90;
+        float width = PAGE.getWidth() - 2 * MARGIN - labelWidth - valueWidth;
+        java.math.BigDecimal max = marker == null ? java.math.BigDecimal.ZERO : marker;
+        for (java.math.BigDecimal v : values) {
+            max = max.max(v);
+        }
+        float barHeight = 10;
+        for (int i = 0; i < labels.size(); i++) {
+            need(barHeight + 6);
+            y -= barHeight + 4;
+            label(MARGIN, y + 2, Fonts.REGULAR, 8.5f, labels.get(i), labelWidth - 6);
+            float length = max.signum() == 0
+                    ? 0
+                    : values.get(i).max(java.math.BigDecimal.ZERO).floatValue() / max.floatValue() * width;
+            content.setNonStrokingColor(new java.awt.Color(0x1F, 0x5F, 0xA8));
+            content.addRect(MARGIN + labelWidth, y, Math.max(length, 0.5f), barHeight);
+            content.fill();
+            content.setNonStrokingColor(java.awt.Color.BLACK);
+            label(MARGIN + labelWidth + width + 6, y + 2, Fonts.REGULAR, 8.5f, shown.get(i), valueWidth - 6);
+            if (marker != null && max.signum() != 0) {
+                float at = MARGIN + labelWidth + marker.floatValue() / max.floatValue() * width;
+                content.setStrokingColor(new java.awt.Color(0xC0, 0x39, 0x2B));
+                content.setLineWidth(1.2f);
+                content.moveTo(at, y - 2);
+                content.lineTo(at, y + barHeight + 2);
+                content.stroke();
+                content.setStrokingColor(java.awt.Color.BLACK);
+            }
+        }
+        gap(6);
+    }
+
+    private void label(float x, float at, PDType1Font font, float size, String s, float width) throws IOException {
+        String text = safe(s);
+        while (text.length() > 1 && font.getStringWidth(text) / 1000 * size > width) {
+            text = text.substring(0, text.length() - 2) + ".";
+        }
+        content.beginText();
+        content.setFont(font, size);
+        content.newLineAtOffset(x, at);
+        content.showText(text);
+        content.endText();
+    }
+
     void close() throws IOException {
         content.close();
     }
