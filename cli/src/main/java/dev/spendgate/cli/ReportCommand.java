@@ -3,6 +3,7 @@ package dev.spendgate.cli;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.Chargeback;
+import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.waste.Governance;
@@ -10,6 +11,7 @@ import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.ReportEnvironment;
 import dev.spendgate.report.email.SmtpMailTransport;
+import dev.spendgate.report.focus.FocusMetadata;
 import dev.spendgate.report.narrative.LlmNarrative;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -30,8 +32,9 @@ import picocli.CommandLine.Spec;
 /** {@code spendgate report}: the month's FOCUS file, chargeback and board PDF, emailed once when configured. */
 @Command(
         name = "report",
-        description = "Write a calendar month's focus-1.1.csv, chargeback.csv and board-report.pdf, and email them"
-                + " once when SPENDGATE_REPORT_EMAIL_TO and SPENDGATE_SMTP_HOST are set.")
+        description = "Write a calendar month's focus-1.1.csv (with focus-metadata.json), chargeback.csv,"
+                + " board-report.pdf and data-quality.json, and email them once when SPENDGATE_REPORT_EMAIL_TO and"
+                + " SPENDGATE_SMTP_HOST are set.")
 final class ReportCommand implements Callable<Integer> {
     @Mixin
     SpendgateCli.DataDirOption dir;
@@ -60,6 +63,15 @@ final class ReportCommand implements Callable<Integer> {
 
     @Option(names = "--force-email", description = "Send the email even if this month's was sent already.")
     boolean forceEmail;
+
+    @Option(
+            names = "--strict",
+            description = "Exit with code " + STRICT_FAILURE + " when usage objects were damaged or records"
+                    + " unreadable or quarantined (the files are still written and say so).")
+    boolean strict;
+
+    /** The exit code of a {@code --strict} run over damaged or quarantined input. */
+    static final int STRICT_FAILURE = 3;
 
     /** --rules, else SPENDGATE_CHARGEBACK_RULES, else chargeback-rules.json in the data dir when it exists. */
     private Path rulesFile(ReportEnvironment env) {
@@ -115,10 +127,13 @@ final class ReportCommand implements Callable<Integer> {
         o.println("Report for " + m + " in " + target + ":");
         o.println("  " + MonthlyReport.FOCUS + "     " + r.focusRows() + " rows, BilledCost total "
                 + r.focusBilledTotalUsd().toPlainString() + " USD");
+        o.println(
+                "  " + FocusMetadata.FILE + " FOCUS " + FocusMetadata.FOCUS_VERSION + " metadata (schema, generator)");
         Chargeback c = r.chargeback();
         o.println("  " + MonthlyReport.CHARGEBACK + "    " + c.lines().size() + " lines, " + Money.usd(c.totalUsd())
                 + " (" + c.suspense().size() + " in suspense)");
         o.println("  " + MonthlyReport.PDF + "  " + r.fileSizes().get(MonthlyReport.PDF) + " bytes");
+        o.println("  " + MonthlyReport.DATA_QUALITY + " what the figures rest on");
         o.println("Spend " + Money.usd(r.figures().totalUsd()) + " over "
                 + r.figures().calls() + " calls"
                 + (r.figures().unpricedCalls() > 0
@@ -137,6 +152,21 @@ final class ReportCommand implements Callable<Integer> {
         }
         r.warnings().forEach(w -> o.println("Warning: " + w));
         o.flush();
+        PrintWriter e = spec.commandLine().getErr();
+        e.println(r.quality().summaryLine() + " (" + MonthlyReport.DATA_QUALITY + ")");
+        if (r.quality().noData()) {
+            e.println("No usage in " + m
+                    + (r.quality().state() == DataQuality.MonthState.FUTURE
+                            ? ": the month has not started."
+                            : "; the report says so instead of showing $0."));
+        }
+        r.quality().examples().forEach(x -> e.println("Quarantined " + x));
+        e.flush();
+        if (strict && r.strictFailure()) {
+            e.println("spendgate: --strict: the usage log of " + m + " had damaged or quarantined input");
+            e.flush();
+            return STRICT_FAILURE;
+        }
         return 0;
     }
 }

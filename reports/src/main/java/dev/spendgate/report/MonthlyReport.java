@@ -6,6 +6,8 @@ import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.Chargeback;
 import dev.spendgate.domain.report.ChargebackRules;
+import dev.spendgate.domain.report.CostCheck;
+import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.FactSheet;
 import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.domain.report.FocusCharges;
@@ -15,18 +17,22 @@ import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.report.Narrative;
+import dev.spendgate.domain.report.Recovery;
 import dev.spendgate.domain.report.WasteSummary;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.waste.FindingLifecycle;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteWindow;
 import dev.spendgate.report.chargeback.ChargebackCsvWriter;
 import dev.spendgate.report.email.ReportEmail;
 import dev.spendgate.report.focus.FocusCsvWriter;
+import dev.spendgate.report.focus.FocusMetadata;
 import dev.spendgate.report.narrative.LlmNarrative;
 import dev.spendgate.report.pdf.BoardReportPdf;
+import dev.spendgate.report.quality.DataQualityJson;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -51,6 +57,7 @@ public final class MonthlyReport {
     public static final String FOCUS = "focus-1.1.csv";
     public static final String CHARGEBACK = "chargeback.csv";
     public static final String PDF = "board-report.pdf";
+    public static final String DATA_QUALITY = "data-quality.json";
     public static final String SENT_MARKER = "email-sent.json";
 
     private final Settings settings;
@@ -147,7 +154,14 @@ public final class MonthlyReport {
             boolean emailUsedLinks,
             Map<String, Long> timingsMs,
             List<String> warnings,
-            boolean narrativeByLlm) {}
+            boolean narrativeByLlm,
+            DataQuality quality) {
+
+        /** True when {@code report --strict} must fail: input was damaged or records were quarantined. */
+        public boolean strictFailure() {
+            return quality.damagedOrQuarantined();
+        }
+    }
 
     /**
      * Runs the report.
@@ -185,27 +199,42 @@ public final class MonthlyReport {
                 month,
                 MonthlyFigures.sessionsOf(outcomes),
                 MonthlyFigures.requestsOf(outcomes),
-                passNow == null ? r -> {} : passNow::accept);
+                passNow == null ? r -> {} : passNow::accept,
+                CostCheck.against(settings.contracted()));
+        DataQuality quality = usage.quality();
+        quality.state(stateOf(month));
+        if (!quality.recordsChecked()) {
+            quality.aggregated(usage.cells().values().stream()
+                    .mapToLong(dev.spendgate.domain.report.CellTotals::calls)
+                    .sum());
+        }
         long t1 = System.nanoTime();
         timings.put("aggregate", (t1 - t0) / 1_000_000);
         MonthlyUsage before = source.load(
-                month.minusMonths(1), Set.of(), Set.of(), passBefore == null ? r -> {} : passBefore::accept);
+                month.minusMonths(1),
+                Set.of(),
+                Set.of(),
+                passBefore == null ? r -> {} : passBefore::accept,
+                CostCheck.against(settings.contracted()));
         BigDecimal previous = before.totalCostUsd();
         long t2 = System.nanoTime();
         timings.put("previous_month", (t2 - t1) / 1_000_000);
         WasteSummary.Analysis wasteNow = storedNow.orElseGet(() -> analysis(passNow, usage));
         WasteSummary.Analysis wasteBefore = storedBefore.orElseGet(() -> analysis(passBefore, before));
-        WasteSummary waste = wasteNow == null ? null : WasteSummary.of(wasteNow, wasteBefore);
+        WasteSummary waste = wasteNow == null ? null : waste(data, wasteNow, wasteBefore, before, usage, warnings);
         MonthlyFigures figures = MonthlyFigures.of(
                 usage,
                 previous.signum() == 0 ? null : previous,
                 settings.budgets(),
                 waste,
                 outcomes,
-                settings.contracted());
+                settings.contracted(),
+                clock.instant());
 
         List<FocusCharge> charges = FocusCharges.of(usage, settings.contracted(), settings.list());
         byte[] focus = FocusCsvWriter.create(settings.focus()).write(month, charges);
+        byte[] focusMetadata =
+                FocusMetadata.write(month, FocusCsvWriter.COLUMNS, FOCUS, charges.size(), clock.instant());
         long t3 = System.nanoTime();
         timings.put("focus", (t3 - t2) / 1_000_000);
         Chargeback chargeback = Chargeback.of(usage, settings.rules());
@@ -224,17 +253,22 @@ public final class MonthlyReport {
                 warnings.add("LLM narrative not used: " + draft.rejection() + "; the deterministic narrative is");
             }
         }
-        byte[] pdf = BoardReportPdf.render(figures, narrative, narrativeNote);
+        byte[] pdf = BoardReportPdf.render(figures, narrative, narrativeNote, quality);
+        byte[] qualityJson = DataQualityJson.write(month, quality, clock.instant());
         long t5 = System.nanoTime();
         timings.put("pdf", (t5 - t4) / 1_000_000);
 
         out.put(outPrefix + FOCUS, focus);
+        out.put(outPrefix + FocusMetadata.FILE, focusMetadata);
         out.put(outPrefix + CHARGEBACK, chargebackCsv);
         out.put(outPrefix + PDF, pdf);
+        out.put(outPrefix + DATA_QUALITY, qualityJson);
         Map<String, Integer> sizes = new LinkedHashMap<>();
         sizes.put(FOCUS, focus.length);
+        sizes.put(FocusMetadata.FILE, focusMetadata.length);
         sizes.put(CHARGEBACK, chargebackCsv.length);
         sizes.put(PDF, pdf.length);
+        sizes.put(DATA_QUALITY, qualityJson.length);
 
         EmailStatus status = EmailStatus.NOT_CONFIGURED;
         boolean links = false;
@@ -290,7 +324,42 @@ public final class MonthlyReport {
                 links,
                 timings,
                 List.copyOf(warnings),
-                narrativeNote != null);
+                narrativeNote != null,
+                quality);
+    }
+
+    /**
+     * The waste summary with recovery measured per resolved finding: the stored life cycle moved on by the previous
+     * and this month's analyses, saved back beside the findings.
+     */
+    private WasteSummary waste(
+            ObjectStore data,
+            WasteSummary.Analysis now,
+            WasteSummary.Analysis previous,
+            MonthlyUsage before,
+            MonthlyUsage usage,
+            List<String> warnings) {
+        FindingLifecycle lifecycle = FindingLifecycle.load(data);
+        boolean known = !lifecycle.entries().isEmpty() || previous != null && previous.windowEnd() != null;
+        if (previous != null && previous.windowEnd() != null) {
+            lifecycle = lifecycle.after(previous.findings(), previous.windowEnd());
+        }
+        if (now.windowEnd() != null) {
+            lifecycle = lifecycle.after(now.findings(), now.windowEnd());
+        }
+        try {
+            lifecycle.save(data, clock.instant());
+        } catch (ObjectStoreException e) {
+            warnings.add("finding life cycle not saved (" + e.getMessage() + ")");
+        }
+        return WasteSummary.withRecovery(now, known ? Recovery.of(lifecycle, before, usage, clock.instant()) : null);
+    }
+
+    private DataQuality.MonthState stateOf(YearMonth month) {
+        YearMonth now = YearMonth.from(clock.instant().atZone(java.time.ZoneOffset.UTC));
+        return month.isAfter(now)
+                ? DataQuality.MonthState.FUTURE
+                : month.equals(now) ? DataQuality.MonthState.RUNNING : DataQuality.MonthState.COMPLETE;
     }
 
     /** Where the record of a month's sent email lives in the data store. */

@@ -23,7 +23,9 @@ import org.apache.commons.csv.CSVPrinter;
  * Writes FOCUS 1.1 cost and usage rows as CSV ({@code focus-1.1.csv}). Columns: every Mandatory column, the Conditional
  * and Recommended ones that apply to token-priced APIs (consumed and pricing quantity/unit, list and contracted unit
  * prices, SKU columns, pricing category, Tags, ServiceSubcategory, ChargeFrequency), then the custom
- * {@code x_CallCount} and {@code x_AdjustmentReason}. Nulls are empty fields; decimals are plain (no exponent, no
+ * {@code x_CallCount} (on the first row of each day, provider, model and tag set, so it sums to the calls) and
+ * {@code x_AdjustmentReason}. {@code SkuId} is one per provider, model and token type (one {@code SkuMeter} each);
+ * {@code SkuPriceDetails} carries the AI properties as {@code x_} keys. {@link FocusMetadata} describes the file. Nulls are empty fields; decimals are plain (no exponent, no
  * grouping); date/times are UTC {@code YYYY-MM-DDTHH:mm:ssZ}; pricing unit is {@code 1000000 Tokens}.
  */
 public final class FocusCsvWriter {
@@ -129,7 +131,7 @@ public final class FocusCsvWriter {
                         .atStartOfDay(ZoneOffset.UTC)
                         .toInstant()
                         .toString();
-                String skuId = usage ? c.provider() + "/" + c.model() : null;
+                String skuId = usage ? skuId(c) : null;
                 String billed = c.billedCost().toPlainString();
                 row.add(billed);
                 row.add(settings.billingAccountId());
@@ -162,13 +164,9 @@ public final class FocusCsvWriter {
                 row.add(skuId);
                 row.add(usage ? c.tokenType().meter() : null);
                 row.add(usage ? json(skuPriceDetails(c)) : null);
-                row.add(
-                        usage
-                                ? skuId + "/" + c.tokenType().id()
-                                        + (c.serviceTier() == null ? "" : "/" + c.serviceTier())
-                                : null);
+                row.add(usage ? skuId + "/" + tier(c) : null);
                 row.add(c.tags().isEmpty() ? null : json(new LinkedHashMap<>(c.tags())));
-                row.add(Long.toString(c.calls()));
+                row.add(c.calls() == 0 ? null : Long.toString(c.calls()));
                 row.add(usage ? null : c.note());
                 csv.printRecord(row);
             }
@@ -177,14 +175,40 @@ public final class FocusCsvWriter {
         }
     }
 
-    /** The token type, and the service tier when not standard (its rates are the row's unit prices). */
-    private static Map<String, String> skuPriceDetails(FocusCharge c) {
-        Map<String, String> details = new LinkedHashMap<>();
-        details.put("TokenType", c.tokenType().id());
-        if (c.serviceTier() != null) {
-            details.put("ServiceTier", c.serviceTier());
+    /** One SKU per provider, model and token type, so each SkuId has one SkuMeter. */
+    static String skuId(FocusCharge c) {
+        return c.provider() + "/" + c.model() + "/" + c.tokenType().id();
+    }
+
+    /** The price's tier in {@code SkuPriceId}: {@code Standard} unless the charge names a service tier. */
+    static String tier(FocusCharge c) {
+        return c.serviceTier() == null ? "Standard" : c.serviceTier();
+    }
+
+    /**
+     * The AI properties of a token price, as {@code x_}-prefixed keys (FOCUS reserves unprefixed keys for its own
+     * properties): model id, family and developer, the token direction, what the price does with a prompt cache, and
+     * the service tier.
+     */
+    static Map<String, String> skuPriceDetails(FocusCharge c) {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("x_ModelId", c.model());
+        if (c.modelFamily() != null) {
+            d.put("x_ModelFamily", c.modelFamily());
         }
-        return details;
+        d.put("x_ModelDeveloper", c.publisher());
+        d.put("x_TokenType", c.tokenType().id());
+        d.put("x_TokenDirection", c.tokenType() == dev.spendgate.domain.report.TokenType.OUTPUT ? "Output" : "Input");
+        d.put(
+                "x_CacheAction",
+                switch (c.tokenType()) {
+                    case CACHED_INPUT -> "Read";
+                    case CACHE_WRITE_5M -> "Write (5m)";
+                    case CACHE_WRITE_1H -> "Write (1h)";
+                    case INPUT, OUTPUT -> "None";
+                });
+        d.put("x_ServiceTier", tier(c));
+        return d;
     }
 
     private static String json(Map<String, String> map) {

@@ -1,15 +1,19 @@
 package dev.spendgate.report.pdf;
 
+import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.Narrative;
+import dev.spendgate.domain.report.Recovery;
 import dev.spendgate.domain.report.WasteSummary;
+import dev.spendgate.report.pdf.PdfLayout.Fonts;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Calendar;
@@ -19,13 +23,6 @@ import java.util.Locale;
 import java.util.TimeZone;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDDocumentInformation;
-import org.apache.pdfbox.pdmodel.PDPage;
-import org.apache.pdfbox.pdmodel.PDPageContentStream;
-import org.apache.pdfbox.pdmodel.common.PDRectangle;
-import org.apache.pdfbox.pdmodel.font.PDType1Font;
-import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
-import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
-import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.DateAxis;
@@ -41,8 +38,6 @@ import org.jfree.data.time.TimeSeriesCollection;
  * model efficiency and cost per outcome. Standard PDF fonts only, so the file is small and text-extractable.
  */
 public final class BoardReportPdf {
-    private static final float MARGIN = 50;
-    private static final PDRectangle PAGE = PDRectangle.A4;
 
     static {
         System.setProperty("java.awt.headless", "true");
@@ -51,11 +46,31 @@ public final class BoardReportPdf {
     private BoardReportPdf() {}
 
     public static byte[] render(MonthlyFigures f) {
-        return render(f, Narrative.of(f), null);
+        return render(f, Narrative.of(f), null, null);
     }
 
     /** Renders with the given narrative paragraphs and an optional note on where they come from. */
     public static byte[] render(MonthlyFigures f, List<String> narrative, String narrativeNote) {
+        return render(f, narrative, narrativeNote, null);
+    }
+
+    /**
+     * One part of the report, written in order through the layout. Sections after the standard ones can be added
+     * with {@link #render(MonthlyFigures, List, String, DataQuality, List)}.
+     */
+    @FunctionalInterface
+    public interface Section {
+        void write(PdfLayout out, MonthlyFigures f) throws IOException;
+    }
+
+    /** As above, with what the figures rest on (a line on page 1 and a note at the end); null when unknown. */
+    public static byte[] render(MonthlyFigures f, List<String> narrative, String narrativeNote, DataQuality quality) {
+        return render(f, narrative, narrativeNote, quality, List.of());
+    }
+
+    /** As above, with {@code extra} sections written after the standard ones and before the data-quality note. */
+    public static byte[] render(
+            MonthlyFigures f, List<String> narrative, String narrativeNote, DataQuality quality, List<Section> extra) {
         try (PDDocument doc = new PDDocument()) {
             PDDocumentInformation info = doc.getDocumentInformation();
             info.setTitle("Spendgate AI spend report " + f.month());
@@ -68,126 +83,20 @@ public final class BoardReportPdf {
                     .toInstant()
                     .toEpochMilli());
             info.setCreationDate(at);
-            Layout out = new Layout(doc);
+            PdfLayout out = new PdfLayout(doc);
             out.title("AI spend report: " + Narrative.monthName(f.month()));
             out.text(Fonts.REGULAR, 9, "Produced by Spendgate from the usage log. Amounts in USD; days are UTC.");
-            out.gap(8);
-            out.text(Fonts.BOLD, 26, Money.usd(f.totalUsd()));
-            String change = f.changePercent() == null
-                    ? "No spend recorded in " + Narrative.monthName(f.month().minusMonths(1)) + " to compare with"
-                    : Money.signedPercent(f.changePercent()) + " vs "
-                            + Narrative.monthName(f.month().minusMonths(1)) + " (" + Money.usd(f.previousTotalUsd())
-                            + ")";
-            out.text(Fonts.REGULAR, 11, change + "  |  " + String.format(Locale.ROOT, "%,d", f.calls()) + " calls");
-            out.gap(10);
-            out.heading("Summary");
-            for (String paragraph : narrative) {
-                out.paragraph(paragraph);
-            }
-            if (narrativeNote != null) {
-                out.text(Fonts.REGULAR, 8, narrativeNote);
-            }
-            out.heading("Daily spend");
-            out.image(chart(f), PAGE.getWidth() - 2 * MARGIN, 210);
-
-            out.heading("Top features");
-            out.table(shares(f.topFeatures()), new float[] {220, 100, 80, 80}, "Feature", "Spend", "Share", "Calls");
-            out.heading("Top departments");
-            out.table(
-                    shares(f.topDepartments()),
-                    new float[] {220, 100, 80, 80},
-                    "Department",
-                    "Spend",
-                    "Share",
-                    "Calls");
-            out.heading("Top models");
-            out.table(shares(f.topModels()), new float[] {220, 100, 80, 80}, "Model", "Spend", "Share", "Calls");
-
-            out.heading("Budget status (monthly budgets)");
-            if (f.budgets().isEmpty()) {
-                out.paragraph("No monthly budgets were set.");
+            if (quality != null && quality.noData()) {
+                noData(out, f, quality);
             } else {
-                List<String[]> rows = new ArrayList<>();
-                for (MonthlyFigures.BudgetLine b : f.budgets()) {
-                    rows.add(new String[] {
-                        b.scope(),
-                        Money.usd(b.limitUsd()),
-                        Money.usd(b.spentUsd()),
-                        b.usedPercent() == null ? "-" : Money.percent(b.usedPercent()),
-                        b.over() ? "OVER" : "within"
-                    });
+                List<Section> sections = new ArrayList<>(standardSections(narrative, narrativeNote, quality));
+                sections.addAll(extra);
+                for (Section section : sections) {
+                    section.write(out, f);
                 }
-                out.table(rows, new float[] {170, 90, 90, 70, 70}, "Budget", "Limit", "Spent", "Used", "Status");
             }
-
-            out.heading("Waste and AI Efficiency Score");
-            WasteSummary waste = f.waste();
-            if (waste == null) {
-                out.paragraph("No waste analysis for this month.");
-            } else {
-                out.paragraph("AI Efficiency Score: "
-                        + (waste.efficiencyScore() == null ? "not computed" : waste.efficiencyScore() + " / 100")
-                        + "  (from the " + waste.source() + ")");
-                List<String[]> rows = new ArrayList<>();
-                for (WasteSummary.Category c : waste.categories()) {
-                    rows.add(new String[] {
-                        c.name(),
-                        waste.recoveryKnown() ? Money.usd(c.recoveredUsd()) : "-",
-                        Money.usd(c.recoverableUsd()),
-                        Money.usd(c.atRiskUsd())
-                    });
-                }
-                rows.add(new String[] {
-                    "Total",
-                    waste.recoveryKnown() ? Money.usd(waste.totalRecoveredUsd()) : "-",
-                    Money.usd(waste.totalRecoverableUsd()),
-                    Money.usd(waste.totalAtRiskUsd())
-                });
-                out.table(
-                        rows,
-                        new float[] {150, 115, 120, 110},
-                        "Category",
-                        "Recovered / month",
-                        "Recoverable / month",
-                        "At risk / month");
-            }
-
-            out.heading("Model efficiency");
-            List<String[]> models = new ArrayList<>();
-            for (MonthlyFigures.ModelEfficiency m : f.models()) {
-                models.add(new String[] {
-                    m.provider() + " / " + m.model(),
-                    String.format(Locale.ROOT, "%,d", m.calls()),
-                    String.format(Locale.ROOT, "%,d", m.inputTokens() + m.outputTokens()),
-                    Money.usd(m.costUsd()),
-                    m.costPerCallUsd() == null ? "-" : Money.usd(m.costPerCallUsd(), 4),
-                    m.costPerMillionTokensUsd() == null ? "-" : Money.usd(m.costPerMillionTokensUsd())
-                });
-            }
-            out.table(
-                    models,
-                    new float[] {150, 60, 85, 75, 65, 60},
-                    "Model",
-                    "Calls",
-                    "Tokens",
-                    "Spend",
-                    "Per call",
-                    "Per 1M tok");
-
-            out.heading("Cost per outcome");
-            if (f.outcomes().isEmpty()) {
-                out.paragraph("No outcomes were recorded (POST /v1/outcomes) this month.");
-            } else {
-                List<String[]> rows = new ArrayList<>();
-                for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
-                    rows.add(new String[] {
-                        o.name(),
-                        String.format(Locale.ROOT, "%,d", o.count()),
-                        Money.usd(o.costUsd()),
-                        Money.usd(o.costPerOutcomeUsd(), 4)
-                    });
-                }
-                out.table(rows, new float[] {200, 80, 100, 100}, "Outcome", "Count", "Spend", "Per outcome");
+            if (quality != null) {
+                qualityNote(out, quality);
             }
             out.close();
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -196,6 +105,375 @@ public final class BoardReportPdf {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot render the board report", e);
         }
+    }
+
+    /** A month without usage: said plainly, with no $0 headline, chart or budget verdict. */
+    private static void noData(PdfLayout out, MonthlyFigures f, DataQuality q) throws IOException {
+        out.gap(8);
+        String month = Narrative.monthName(f.month());
+        out.text(
+                Fonts.BOLD,
+                16,
+                switch (q.state()) {
+                    case FUTURE -> month + " has not started: there is no usage to report.";
+                    case RUNNING -> "No usage has been recorded in " + month + " so far.";
+                    case COMPLETE -> "No usage was recorded in " + month + ".";
+                });
+        out.gap(4);
+        out.paragraph("There are no figures for this month, so this report states no spend, no change, no budget status"
+                + " and no waste. If calls were made through Spendgate in " + month
+                + ", their usage log did not reach the report (see the data-quality note below).");
+        out.text(Fonts.REGULAR, 9, q.summaryLine());
+    }
+
+    static List<Section> standardSections(List<String> narrative, String narrativeNote, DataQuality quality) {
+        List<Section> sections = new ArrayList<>();
+        sections.add((out, f) -> headline(out, f, quality));
+        sections.add((out, f) -> kpis(out, f, quality));
+        sections.add(BoardReportPdf::pictures);
+        sections.add((out, f) -> {
+            out.heading("Summary");
+            for (String paragraph : narrative) {
+                out.paragraph(paragraph);
+            }
+            if (narrativeNote != null) {
+                out.text(Fonts.REGULAR, 8, narrativeNote);
+            }
+        });
+        sections.add((out, f) -> {
+            out.heading("Daily spend");
+            out.image(chart(f), PdfLayout.PAGE.getWidth() - 2 * PdfLayout.MARGIN, 210);
+        });
+        sections.add(BoardReportPdf::tops);
+        sections.add(BoardReportPdf::budgets);
+        sections.add(BoardReportPdf::waste);
+        sections.add(BoardReportPdf::models);
+        sections.add(BoardReportPdf::outcomes);
+        return sections;
+    }
+
+    private static void headline(PdfLayout out, MonthlyFigures f, DataQuality quality) throws IOException {
+        out.gap(8);
+        out.text(Fonts.BOLD, 26, Money.usd(f.totalUsd()));
+        String change = f.changePercent() == null
+                ? "No spend recorded in " + Narrative.monthName(f.month().minusMonths(1)) + " to compare with"
+                : Money.signedPercent(f.changePercent()) + " vs "
+                        + Narrative.monthName(f.month().minusMonths(1)) + " (" + Money.usd(f.previousTotalUsd())
+                        + ")";
+        out.text(Fonts.REGULAR, 11, change + "  |  " + String.format(Locale.ROOT, "%,d", f.calls()) + " calls");
+        if (f.forecast() != null && !f.forecast().complete()) {
+            out.text(
+                    Fonts.REGULAR,
+                    10,
+                    "Month-end forecast: "
+                            + (f.forecast().forecastUsd() == null
+                                    ? "not yet"
+                                    : Money.usd(f.forecast().forecastUsd()))
+                            + " (" + f.forecast().method() + ")");
+        }
+        if (quality != null) {
+            out.text(Fonts.REGULAR, 9, quality.summaryLine());
+        }
+        out.gap(10);
+    }
+
+    /** Six tiles a board member reads first. */
+    private static void kpis(PdfLayout out, MonthlyFigures f, DataQuality q) throws IOException {
+        List<String[]> tiles = new ArrayList<>();
+        tiles.add(new String[] {
+            "Spend this month", Money.usd(f.totalUsd()), String.format(Locale.ROOT, "%,d", f.calls()) + " calls"
+        });
+        tiles.add(new String[] {
+            "Change vs " + Narrative.monthName(f.month().minusMonths(1)),
+            f.changePercent() == null ? "n/a" : Money.signedPercent(f.changePercent()),
+            f.previousTotalUsd() == null ? "no spend to compare with" : "from " + Money.usd(f.previousTotalUsd())
+        });
+        MonthlyFigures.Forecast fc = f.forecast();
+        tiles.add(new String[] {
+            "Month-end forecast",
+            fc == null || fc.forecastUsd() == null ? "n/a" : Money.usd(fc.forecastUsd()),
+            fc == null ? "" : fc.complete() ? "month complete: actual" : "run rate of the last 7 complete days"
+        });
+        MonthlyFigures.BudgetLine top = f.budgets().stream()
+                .filter(b -> b.usedPercent() != null)
+                .max(java.util.Comparator.comparing(MonthlyFigures.BudgetLine::usedPercent))
+                .orElse(null);
+        tiles.add(new String[] {
+            "Budget used (highest)",
+            top == null ? "no budgets" : Money.percent(top.usedPercent()),
+            top == null ? "" : top.scope() + " of " + Money.usd(top.limitUsd())
+        });
+        WasteSummary w = f.waste();
+        tiles.add(new String[] {
+            "Waste recoverable / month",
+            w == null ? "n/a" : Money.usd(w.totalRecoverableUsd()),
+            w == null || f.totalUsd().signum() == 0
+                    ? "no waste analysis"
+                    : Money.percent(Money.share(w.totalRecoverableUsd(), f.totalUsd())) + " of this month's spend"
+        });
+        tiles.add(new String[] {
+            "Data quality",
+            q == null ? "n/a" : q.damagedOrQuarantined() ? "ISSUES" : q.recordsChecked() ? "OK" : "unchecked",
+            q == null
+                    ? ""
+                    : q.damagedObjects() + " damaged, " + q.unreadableRecords() + " unreadable, " + q.quarantinedCount()
+                            + " quarantined"
+        });
+        out.tiles(tiles);
+    }
+
+    /** Spend by department and feature, budget burn against the month's pace, waste by category: vector bars. */
+    private static void pictures(PdfLayout out, MonthlyFigures f) throws IOException {
+        out.heading("Spend by department");
+        sharesBars(out, f.topDepartments());
+        out.heading("Spend by feature");
+        sharesBars(out, f.topFeatures());
+        if (!f.budgets().isEmpty()) {
+            BigDecimal pace = f.forecast() == null || f.forecast().complete()
+                    ? BigDecimal.valueOf(100)
+                    : BigDecimal.valueOf(100L * f.forecast().completeDays())
+                            .divide(BigDecimal.valueOf(f.month().lengthOfMonth()), 1, java.math.RoundingMode.HALF_UP);
+            out.heading("Budget burn against the month's pace (" + Money.percent(pace) + ", red line)");
+            List<String> labels = new ArrayList<>();
+            List<BigDecimal> values = new ArrayList<>();
+            List<String> shown = new ArrayList<>();
+            for (MonthlyFigures.BudgetLine b : f.budgets()) {
+                if (b.usedPercent() != null) {
+                    labels.add(b.scope());
+                    values.add(b.usedPercent());
+                    shown.add(Money.percent(b.usedPercent()) + " used");
+                }
+            }
+            out.bars(labels, values, shown, pace);
+        }
+        if (f.waste() != null) {
+            out.heading("Waste recoverable per month by category");
+            List<String> labels = new ArrayList<>();
+            List<BigDecimal> values = new ArrayList<>();
+            List<String> shown = new ArrayList<>();
+            for (WasteSummary.Category c : f.waste().categories()) {
+                labels.add(c.name());
+                values.add(c.recoverableUsd());
+                shown.add(Money.usd(c.recoverableUsd()));
+            }
+            out.bars(labels, values, shown, null);
+        }
+    }
+
+    private static void sharesBars(PdfLayout out, List<MonthlyFigures.Share> shares) throws IOException {
+        List<String> labels = new ArrayList<>();
+        List<BigDecimal> values = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        for (MonthlyFigures.Share s : shares) {
+            labels.add(s.name());
+            values.add(s.costUsd());
+            shown.add(Money.usd(s.costUsd()) + " (" + Money.percent(s.percent()) + ")");
+        }
+        out.bars(labels, values, shown, null);
+    }
+
+    private static void tops(PdfLayout out, MonthlyFigures f) throws IOException {
+        out.newPage();
+        out.title("Appendix: tables");
+        out.heading("Top features");
+        out.table(shares(f.topFeatures()), new float[] {220, 100, 80, 80}, "Feature", "Spend", "Share", "Calls");
+        out.heading("Top departments");
+        out.table(shares(f.topDepartments()), new float[] {220, 100, 80, 80}, "Department", "Spend", "Share", "Calls");
+        out.heading("Top models");
+        out.table(shares(f.topModels()), new float[] {220, 100, 80, 80}, "Model", "Spend", "Share", "Calls");
+    }
+
+    private static void budgets(PdfLayout out, MonthlyFigures f) throws IOException {
+        out.heading("Budget status (monthly budgets)");
+        if (f.budgets().isEmpty()) {
+            out.paragraph("No monthly budgets were set.");
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        boolean running = f.forecast() != null && !f.forecast().complete();
+        for (MonthlyFigures.BudgetLine b : f.budgets()) {
+            rows.add(new String[] {
+                b.scope(),
+                Money.usd(b.limitUsd()),
+                Money.usd(b.spentUsd()),
+                b.usedPercent() == null ? "-" : Money.percent(b.usedPercent()),
+                signedUsd(b.varianceUsd())
+                        + (b.variancePercent() == null ? "" : " (" + Money.signedPercent(b.variancePercent()) + ")"),
+                running ? (b.forecastUsd() == null ? "-" : Money.usd(b.forecastUsd())) : (b.over() ? "OVER" : "within")
+            });
+        }
+        out.table(
+                rows,
+                new float[] {135, 70, 70, 50, 100, 70},
+                "Budget",
+                "Limit",
+                "Actual",
+                "Used",
+                "Variance",
+                running ? "Forecast" : "Status");
+        out.text(
+                Fonts.REGULAR,
+                8,
+                "Variance = actual - limit (negative: under budget), and as a share of the limit."
+                        + (running ? " Forecast: " + f.forecast().method() + "." : ""));
+    }
+
+    private static void waste(PdfLayout out, MonthlyFigures f) throws IOException {
+        out.heading("Waste and AI Efficiency Score");
+        WasteSummary waste = f.waste();
+        if (waste == null) {
+            out.paragraph("No waste analysis for this month.");
+            return;
+        }
+        out.paragraph("AI Efficiency Score: "
+                + (waste.efficiencyScore() == null ? "not computed" : waste.efficiencyScore() + " / 100")
+                + "  (from the " + waste.source() + ")");
+        List<String[]> rows = new ArrayList<>();
+        for (WasteSummary.Category c : waste.categories()) {
+            rows.add(new String[] {
+                c.name(),
+                waste.recoveryKnown() ? Money.usd(c.recoveredUsd()) : "-",
+                Money.usd(c.recoverableUsd()),
+                Money.usd(c.atRiskUsd())
+            });
+        }
+        rows.add(new String[] {
+            "Total",
+            waste.recoveryKnown() ? Money.usd(waste.totalRecoveredUsd()) : "-",
+            Money.usd(waste.totalRecoverableUsd()),
+            Money.usd(waste.totalAtRiskUsd())
+        });
+        out.table(
+                rows,
+                new float[] {150, 115, 120, 110},
+                "Category",
+                "Recovered / month",
+                "Recoverable / month",
+                "At risk / month");
+        out.text(
+                Fonts.REGULAR,
+                8,
+                waste.recoveryKnown()
+                        ? "Recovered: measured per resolved finding in its own scope (cost per call before the fix"
+                                + " against after, x calls per month after); open findings recover nothing."
+                        : "Recovered: not measured yet (no earlier analysis to follow findings from).");
+        if (!waste.recovery().isEmpty()) {
+            List<String[]> lines = new ArrayList<>();
+            for (Recovery.Line l : waste.recovery()) {
+                lines.add(new String[] {
+                    l.findingId(),
+                    l.status().key(),
+                    l.resolvedAt() == null ? "-" : l.resolvedAt().toString().substring(0, 10),
+                    l.recoveredMonthlyUsd() == null ? "not measured" : Money.usd(l.recoveredMonthlyUsd())
+                });
+            }
+            out.table(lines, new float[] {290, 60, 70, 75}, "Resolved finding", "Status", "Fixed on", "Recovered / mo");
+        }
+    }
+
+    private static void models(PdfLayout out, MonthlyFigures f) throws IOException {
+        out.heading("Model efficiency");
+        List<String[]> models = new ArrayList<>();
+        for (MonthlyFigures.ModelEfficiency m : f.models()) {
+            models.add(new String[] {
+                m.provider() + " / " + m.model(),
+                String.format(Locale.ROOT, "%,d", m.calls()),
+                Money.usd(m.costUsd()),
+                m.costPerCallUsd() == null ? "-" : Money.usd(m.costPerCallUsd(), 4),
+                m.inputPerMillionUsd() == null ? "-" : Money.usd(m.inputPerMillionUsd()),
+                m.outputPerMillionUsd() == null ? "-" : Money.usd(m.outputPerMillionUsd()),
+                String.format(Locale.ROOT, "%,d", m.inputTokens()),
+                String.format(Locale.ROOT, "%,d", m.outputTokens())
+            });
+        }
+        out.table(
+                models,
+                new float[] {130, 45, 65, 55, 55, 55, 50, 40},
+                "Model",
+                "Calls",
+                "Spend",
+                "Per call",
+                "In /1M",
+                "Out /1M",
+                "In tok",
+                "Out tok");
+        out.text(
+                Fonts.REGULAR,
+                8,
+                "In /1M and Out /1M: the input side (uncached, cached and cache-write tokens) and the output side at"
+                        + " catalog prices, per million tokens of that side; not one blended rate.");
+    }
+
+    private static void outcomes(PdfLayout out, MonthlyFigures f) throws IOException {
+        out.heading("Cost per outcome");
+        if (f.outcomes().isEmpty()) {
+            out.paragraph("No outcomes were recorded (POST /v1/outcomes) this month.");
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
+            rows.add(new String[] {
+                o.name(),
+                String.format(Locale.ROOT, "%,d", o.count()),
+                o.fullyLoadedPerOutcomeUsd() == null ? "-" : Money.usd(o.fullyLoadedPerOutcomeUsd(), 4),
+                o.successRatePercent() == null ? "-" : Money.percent(o.successRatePercent()),
+                Money.usd(o.costPerOutcomeUsd(), 4),
+                o.fullyLoadedCostUsd() == null ? "-" : Money.usd(o.fullyLoadedCostUsd()),
+                String.join(", ", o.features())
+            });
+        }
+        out.table(
+                rows,
+                new float[] {95, 45, 80, 55, 65, 70, 85},
+                "Outcome",
+                "Count",
+                "Fully loaded",
+                "Success",
+                "Attributed",
+                "Feature spend",
+                "Features");
+        out.paragraph(MonthlyFigures.OUTCOME_DEFINITION);
+    }
+
+    /** The fuller data-quality note at the end: every count, and what each means for the figures. */
+    private static void qualityNote(PdfLayout out, DataQuality q) throws IOException {
+        out.heading("Data quality");
+        if (!q.recordsChecked()) {
+            out.paragraph("The month was aggregated by Athena from the usage log; records were not checked one by one,"
+                    + " so damaged input and implausible costs are not counted here.");
+            return;
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(row("Usage log objects read", q.objects(), "the hourly gzip objects of the month"));
+        rows.add(row("Damaged objects", q.damagedObjects(), "truncated or not gzip; lines before the damage kept"));
+        rows.add(row("Records read", q.linesRead(), "every line of the month's objects"));
+        rows.add(row("Unreadable records", q.unreadableRecords(), "not a schema-1 record; left out"));
+        rows.add(row("Repeated request ids", q.duplicatesDropped(), "a batch delivered twice; counted once"));
+        for (var e : q.quarantined().entrySet()) {
+            rows.add(row("Quarantined: " + e.getKey().description(), e.getValue(), "left out of every total"));
+        }
+        rows.add(row("Calls included", q.includedCalls(), "the calls every figure sums"));
+        rows.add(row("Estimated calls", q.estimatedCalls(), "stream cut before its usage; tokens counted locally"));
+        rows.add(row("Unpriced calls", q.unpricedCalls(), "model not in the catalog; cost unknown, not zero"));
+        rows.add(row("Rejected calls", q.rejectedCalls(), "refused by the gateway or provider; nothing billed"));
+        out.table(rows, new float[] {200, 70, 225}, "What", "Count", "Meaning");
+        if (q.quarantinedClaimedUsd().signum() != 0) {
+            out.paragraph("Quarantined records claimed " + Money.usd(q.quarantinedClaimedUsd())
+                    + " in total; none of it is in any figure of this report, the FOCUS file or the chargeback.");
+        }
+        for (String example : q.examples()) {
+            out.text(Fonts.REGULAR, 8, example);
+        }
+        out.paragraph("Amounts are metered by the gateway from the providers' token counts at catalog prices; they are"
+                + " not the providers' invoices.");
+    }
+
+    private static String signedUsd(BigDecimal v) {
+        return (v.signum() > 0 ? "+" : "") + Money.usd(v);
+    }
+
+    private static String[] row(String what, long count, String meaning) {
+        return new String[] {what, String.format(Locale.ROOT, "%,d", count), meaning};
     }
 
     private static List<String[]> shares(List<MonthlyFigures.Share> shares) {
@@ -231,142 +509,14 @@ public final class BoardReportPdf {
         plot.getRenderer().setSeriesPaint(0, new Color(0x1F5FA8));
         plot.getRenderer().setSeriesStroke(0, new BasicStroke(2.5f));
         ((DateAxis) plot.getDomainAxis()).setTimeZone(TimeZone.getTimeZone(ZoneOffset.UTC));
-        ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(true);
+        NumberAxis range = (NumberAxis) plot.getRangeAxis();
+        range.setAutoRangeIncludesZero(true);
+        // "$1,234.50", never "0E0": the axis of a flat or all-zero month would otherwise print BigDecimal exponents
+        range.setNumberFormatOverride(
+                new java.text.DecimalFormat("$#,##0.00", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT)));
+        range.setTickLabelFont(range.getTickLabelFont().deriveFont(15f));
+        plot.getDomainAxis()
+                .setTickLabelFont(plot.getDomainAxis().getTickLabelFont().deriveFont(15f));
         return chart.createBufferedImage(1000, 420);
-    }
-
-    /** The two standard fonts used. */
-    private static final class Fonts {
-        static final PDType1Font REGULAR = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
-        static final PDType1Font BOLD = new PDType1Font(Standard14Fonts.FontName.HELVETICA_BOLD);
-    }
-
-    /** A top-to-bottom writer that starts a new page when the current one is full. */
-    private static final class Layout {
-        private final PDDocument doc;
-        private PDPageContentStream content;
-        private float y;
-
-        Layout(PDDocument doc) throws IOException {
-            this.doc = doc;
-            newPage();
-        }
-
-        void newPage() throws IOException {
-            if (content != null) {
-                content.close();
-            }
-            PDPage page = new PDPage(PAGE);
-            doc.addPage(page);
-            content = new PDPageContentStream(doc, page);
-            y = PAGE.getHeight() - MARGIN;
-        }
-
-        void need(float height) throws IOException {
-            if (y - height < MARGIN) {
-                newPage();
-            }
-        }
-
-        void gap(float h) {
-            y -= h;
-        }
-
-        void title(String s) throws IOException {
-            text(Fonts.BOLD, 18, s);
-            gap(4);
-        }
-
-        void heading(String s) throws IOException {
-            need(60);
-            gap(10);
-            text(Fonts.BOLD, 13, s);
-            gap(2);
-        }
-
-        void text(PDType1Font font, float size, String s) throws IOException {
-            need(size * 1.4f);
-            y -= size * 1.25f;
-            content.beginText();
-            content.setFont(font, size);
-            content.newLineAtOffset(MARGIN, y);
-            content.showText(safe(s));
-            content.endText();
-        }
-
-        void paragraph(String s) throws IOException {
-            float width = PAGE.getWidth() - 2 * MARGIN;
-            StringBuilder line = new StringBuilder();
-            for (String word : safe(s).split(" ")) {
-                String candidate = line.isEmpty() ? word : line + " " + word;
-                if (Fonts.REGULAR.getStringWidth(candidate) / 1000 * 10 > width && !line.isEmpty()) {
-                    text(Fonts.REGULAR, 10, line.toString());
-                    line = new StringBuilder(word);
-                } else {
-                    line = new StringBuilder(candidate);
-                }
-            }
-            if (!line.isEmpty()) {
-                text(Fonts.REGULAR, 10, line.toString());
-            }
-            gap(4);
-        }
-
-        void table(List<String[]> rows, float[] widths, String... header) throws IOException {
-            row(Fonts.BOLD, widths, header);
-            for (String[] r : rows) {
-                row(Fonts.REGULAR, widths, r);
-            }
-            gap(4);
-        }
-
-        private void row(PDType1Font font, float[] widths, String[] cells) throws IOException {
-            need(14);
-            y -= 12;
-            float x = MARGIN;
-            for (int i = 0; i < cells.length; i++) {
-                String cell = fit(font, safe(cells[i]), widths[i] - 6);
-                float cellWidth = font.getStringWidth(cell) / 1000 * 9;
-                float at = i == 0 ? x : x + widths[i] - 6 - cellWidth;
-                content.beginText();
-                content.setFont(font, 9);
-                content.newLineAtOffset(at, y);
-                content.showText(cell);
-                content.endText();
-                x += widths[i];
-            }
-        }
-
-        void image(BufferedImage image, float width, float height) throws IOException {
-            need(height + 6);
-            PDImageXObject x = LosslessFactory.createFromImage(doc, image);
-            y -= height;
-            content.drawImage(x, MARGIN, y, width, height);
-            gap(6);
-        }
-
-        void close() throws IOException {
-            content.close();
-        }
-
-        private static String fit(PDType1Font font, String s, float width) throws IOException {
-            if (font.getStringWidth(s) / 1000 * 9 <= width) {
-                return s;
-            }
-            String t = s;
-            while (t.length() > 1 && font.getStringWidth(t + "...") / 1000 * 9 > width) {
-                t = t.substring(0, t.length() - 1);
-            }
-            return t + "...";
-        }
-
-        /** Keeps what the standard fonts can draw (WinAnsi); anything else becomes '?'. */
-        private static String safe(String s) {
-            StringBuilder b = new StringBuilder(s.length());
-            for (char c : s.toCharArray()) {
-                b.append(c >= 32 && c < 127 || c >= 160 && c < 256 ? c : '?');
-            }
-            return b.toString();
-        }
     }
 }

@@ -62,11 +62,15 @@ class FocusCsvWriterServiceTierTest {
                 .parse(new StringReader(new String(csv, StandardCharsets.UTF_8)))
                 .getRecords();
         assertThat(rows).hasSize(2);
-        assertThat(rows.get(0).get("SkuPriceDetails")).isEqualTo("{\"TokenType\":\"Input\",\"ServiceTier\":\"flex\"}");
+        assertThat(rows.get(0).get("SkuPriceDetails"))
+                .contains("\"x_TokenType\":\"Input\"")
+                .contains("\"x_ServiceTier\":\"flex\"");
         assertThat(rows.get(0).get("SkuPriceId")).isEqualTo("openai/gpt-5-mini/Input/flex");
         assertThat(rows.get(0).get("ListUnitPrice")).isEqualTo("0.125");
-        assertThat(rows.get(1).get("SkuPriceDetails")).isEqualTo("{\"TokenType\":\"Input\"}");
-        assertThat(rows.get(1).get("SkuPriceId")).isEqualTo("openai/gpt-5-mini/Input");
+        assertThat(rows.get(1).get("SkuPriceDetails"))
+                .contains("\"x_TokenType\":\"Input\"")
+                .contains("\"x_ServiceTier\":\"Standard\"");
+        assertThat(rows.get(1).get("SkuPriceId")).isEqualTo("openai/gpt-5-mini/Input/Standard");
         assertThat(rows.get(1).get("ListUnitPrice")).isEqualTo("0.25");
     }
 }

@@ -8,7 +8,8 @@ import java.util.Map;
  * The report function's settings, read once from the environment: the bucket holding the usage log (reports go to its
  * {@code reports/YYYY-MM/}), the budgets table, the chargeback rules object, Athena (used when
  * {@code SPENDGATE_ATHENA_DATABASE} is set) and the shared report settings ({@link ReportEnvironment}: email,
- * FOCUS account, pricing overrides). Email goes through SES unless {@code SPENDGATE_SMTP_HOST} is set.
+ * FOCUS account, pricing overrides). Email goes through SES unless {@code SPENDGATE_SMTP_HOST} is set. With
+ * {@code SPENDGATE_ALERT_TOPIC_ARN} a month with damaged or quarantined input, or without data, is also alerted there.
  */
 record ReportRunnerConfig(
         String bucket,
@@ -19,6 +20,7 @@ record ReportRunnerConfig(
         String athenaWorkgroup,
         String athenaOutput,
         Duration linkTtl,
+        String alertTopicArn,
         ReportEnvironment report) {
 
     static ReportRunnerConfig fromEnv(Map<String, String> env) {
@@ -36,6 +38,7 @@ record ReportRunnerConfig(
                 get(env, "SPENDGATE_ATHENA_WORKGROUP"),
                 get(env, "SPENDGATE_ATHENA_OUTPUT"),
                 Duration.ofHours(ttl == null ? 168 : Long.parseLong(ttl)),
+                get(env, "SPENDGATE_ALERT_TOPIC_ARN"),
                 ReportEnvironment.from(env));
     }
 

@@ -8,6 +8,8 @@ import dev.spendgate.aws.athena.AthenaMonthlyUsageSource;
 import dev.spendgate.aws.dynamodb.DynamoDbBudgetPolicyStore;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.ses.SesMailTransport;
+import dev.spendgate.aws.sns.SnsAlertSink;
+import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.ChargebackRules;
@@ -42,6 +44,7 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
     private final ObjectStore store;
     private final MonthlyReport.Email email;
     private final Clock clock;
+    private final AlertSink alerts;
 
     /** Builds everything from the environment, once per Lambda instance. */
     public ReportRunnerHandler() {
@@ -56,7 +59,8 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                 budgets(config, aws),
                 transport(config, aws),
                 presignedLinks(config, aws),
-                clock);
+                clock,
+                config.alertTopicArn() == null ? null : new SnsAlertSink(aws.sns(), config.alertTopicArn()));
     }
 
     /** For tests: the collaborators, with a null {@code athena} meaning the in-process path. */
@@ -68,6 +72,20 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
             MailTransport transport,
             Function<String, String> linkFor,
             Clock clock) {
+        this(store, config, athena, budgets, transport, linkFor, clock, null);
+    }
+
+    /** For tests: as above, with where data-quality alerts go (null: the log only). */
+    ReportRunnerHandler(
+            ObjectStore store,
+            ReportRunnerConfig config,
+            MonthlyUsageSource athena,
+            Supplier<List<BudgetPolicy>> budgets,
+            MailTransport transport,
+            Function<String, String> linkFor,
+            Clock clock,
+            AlertSink alerts) {
+        this.alerts = alerts;
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.source = athena != null ? athena : MonthlyUsageSource.fromLog(store);
@@ -131,6 +149,29 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         out.put("timings_ms", r.timingsMs());
         out.put("warnings", r.warnings());
         out.put("narrative", r.narrativeByLlm() ? "llm" : "deterministic");
+        out.put("data_quality", r.quality().summaryLine());
+        out.put("strict_ok", !r.strictFailure());
+        if (r.strictFailure() || r.quality().noData()) {
+            // the scheduled run has no exit code to fail: it says so in the log and to the alert topic
+            String message = (r.quality().noData() ? "No usage in " + month + ". " : "")
+                    + r.quality().summaryLine() + " Details: s3 " + prefix + MonthlyReport.DATA_QUALITY;
+            try {
+                System.out.println(JSON.writeValueAsString(
+                        Map.of("level", "WARN", "message", "monthly report data quality: " + message)));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                // the alert below still goes
+            }
+            if (alerts != null) {
+                alerts.send(new AlertSink.Notice(
+                        "Spendgate report " + month + ": "
+                                + (r.quality().noData() ? "no usage data" : "damaged or quarantined usage"),
+                        message,
+                        Map.of(
+                                "month", month.toString(),
+                                "damaged_objects", Long.toString(r.quality().damagedObjects()),
+                                "quarantined_records", Long.toString(r.quality().quarantinedCount()))));
+            }
+        }
         try {
             System.out.println(JSON.writeValueAsString(Map.of(
                     "level",

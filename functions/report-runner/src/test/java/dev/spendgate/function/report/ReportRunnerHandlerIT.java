@@ -8,6 +8,7 @@ import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
@@ -151,5 +152,45 @@ class ReportRunnerHandlerIT {
         Map<String, Object> forced = handler().handleRequest(event("rerun-month-forced.json"), null);
         assertThat(forced).containsEntry("email", "sent");
         assertThat(mail.getReceivedMessages()).hasSize(2);
+    }
+
+    @Test
+    void damagedUsageObject_reportStillWrittenAndTheAlertTopicToldWithTheCounts() throws Exception {
+        store.put(
+                UsageLayout.hourPrefix(Instant.parse("2026-11-14T10:00:00Z")) + "part-2.ndjson.gz",
+                "not gzip".getBytes());
+        List<AlertSink.Notice> notices = new java.util.ArrayList<>();
+        ReportRunnerConfig config = ReportRunnerConfig.fromEnv(Map.of("SPENDGATE_USAGE_BUCKET", "unused-in-test"));
+        ReportRunnerHandler handler = new ReportRunnerHandler(
+                store,
+                config,
+                null,
+                List::of,
+                null,
+                key -> key,
+                Clock.fixed(Instant.parse("2026-12-01T06:00:00Z"), ZoneOffset.UTC),
+                new AlertSink() {
+                    @Override
+                    public void send(dev.spendgate.domain.budget.BudgetAlert alert) {
+                        throw new AssertionError("no budget alert expected");
+                    }
+
+                    @Override
+                    public void send(Notice notice) {
+                        notices.add(notice);
+                    }
+                });
+
+        Map<String, Object> result = handler.handleRequest(event("scheduled-monthly.json"), null);
+
+        assertThat(result).containsEntry("strict_ok", false);
+        assertThat(new BigDecimal((String) result.get("total_usd"))).isEqualByComparingTo(total);
+        assertThat(notices).singleElement().satisfies(n -> {
+            assertThat(n.subject()).isEqualTo("Spendgate report 2026-11: damaged or quarantined usage");
+            assertThat(n.message()).contains("2 objects read, 1 damaged").contains("reports/2026-11/data-quality.json");
+            assertThat(n.attributes()).containsEntry("damaged_objects", "1");
+        });
+        assertThat(new String(store.get("reports/2026-11/data-quality.json").orElseThrow()))
+                .contains("\"damaged\" : 1");
     }
 }

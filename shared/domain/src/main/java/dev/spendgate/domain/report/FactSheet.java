@@ -44,6 +44,10 @@ public final class FactSheet {
             l.add("change_vs_previous_month: " + Money.signedPercent(f.changePercent()));
             l.add("change_size: " + Money.percent(f.changePercent().abs()));
         }
+        if (f.forecast() != null && !f.forecast().complete() && f.forecast().forecastUsd() != null) {
+            l.add("month_end_forecast: " + Money.usd(f.forecast().forecastUsd()) + " ("
+                    + f.forecast().method() + ")");
+        }
         for (MonthlyFigures.Share s : f.topFeatures()) {
             l.add("feature " + s.name() + ": " + Money.usd(s.costUsd()) + ", " + Money.percent(s.percent())
                     + " of spend, " + String.format(Locale.ROOT, "%,d", s.calls()) + " calls");
@@ -59,7 +63,7 @@ public final class FactSheet {
         for (MonthlyFigures.BudgetLine b : f.budgets()) {
             l.add("budget " + b.scope() + ": limit " + Money.usd(b.limitUsd()) + ", spent " + Money.usd(b.spentUsd())
                     + (b.usedPercent() == null ? "" : ", " + Money.percent(b.usedPercent()) + " used")
-                    + (b.over() ? ", OVER" : ", within"));
+                    + (b.over() ? ", OVER" : ", within") + ", variance " + Money.usd(b.varianceUsd()));
         }
         if (f.waste() != null) {
             l.add("waste_recoverable_per_month: " + Money.usd(f.waste().totalRecoverableUsd()));
@@ -79,7 +83,13 @@ public final class FactSheet {
         }
         for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
             l.add("outcome " + o.name() + ": " + String.format(Locale.ROOT, "%,d", o.count()) + " produced, "
-                    + Money.usd(o.costPerOutcomeUsd(), 4) + " each");
+                    + Money.usd(o.costPerOutcomeUsd(), 4) + " each attributed"
+                    + (o.fullyLoadedPerOutcomeUsd() == null
+                            ? ""
+                            : ", " + Money.usd(o.fullyLoadedPerOutcomeUsd(), 4) + " each fully loaded")
+                    + (o.successRatePercent() == null
+                            ? ""
+                            : ", success rate " + Money.percent(o.successRatePercent())));
         }
         return new FactSheet(l);
     }

@@ -16,8 +16,10 @@ import java.util.Objects;
  * @param contractedUnitPrice USD per million tokens as charged; null for adjustments
  * @param listCost exact
  * @param billedCost exact; equals the contracted cost
- * @param calls calls that contributed
+ * @param calls the calls of the charge's day, provider, model and tag set, carried by the first charge of that set only
+ *     (0 on the others), so the calls add up to the calls made instead of once per token type
  * @param note why an adjustment exists
+ * @param modelFamily the catalog's family of the model (e.g. {@code gpt-4o}), null when unknown
  * @param serviceTier the canonical service tier whose rates the unit prices are (null for standard)
  */
 public record FocusCharge(
@@ -35,6 +37,7 @@ public record FocusCharge(
         BigDecimal billedCost,
         long calls,
         String note,
+        String modelFamily,
         String serviceTier) {
 
     public FocusCharge {
@@ -47,7 +50,7 @@ public record FocusCharge(
         }
     }
 
-    /** A charge at the standard tier. */
+    /** A charge at the standard tier, of a model whose family is not known. */
     public FocusCharge(
             LocalDate day,
             Category category,
@@ -78,7 +81,29 @@ public record FocusCharge(
                 billedCost,
                 calls,
                 note,
+                null,
                 null);
+    }
+
+    /** This charge carrying {@code calls}. */
+    public FocusCharge withCalls(long calls) {
+        return new FocusCharge(
+                day,
+                category,
+                provider,
+                publisher,
+                model,
+                tokenType,
+                tags,
+                tokens,
+                listUnitPrice,
+                contractedUnitPrice,
+                listCost,
+                billedCost,
+                calls,
+                note,
+                modelFamily,
+                serviceTier);
     }
 
     /** FOCUS ChargeCategory values used here. */

@@ -32,6 +32,7 @@ public final class FocusCharges {
      */
     public static List<FocusCharge> of(MonthlyUsage usage, PricingCatalog contracted, PricingCatalog list) {
         Map<ChargeKey, Sum> sums = new HashMap<>();
+        Map<List<Object>, Long> groupCalls = new HashMap<>();
         Map<String, Optional<ModelPrice>> contractedCache = new HashMap<>();
         for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
             CellKey cell = e.getKey();
@@ -44,6 +45,7 @@ public final class FocusCharges {
                     k -> contracted.find(cell.pricedProvider(), cell.model()));
             String sku = price.map(ModelPrice::model).orElse(cell.model() == null ? "unknown" : cell.model());
             Map<String, String> tags = tags(cell);
+            groupCalls.merge(group(cell.day(), cell.provider(), sku, tags), totals.pricedCalls(), Long::sum);
             BigDecimal priced = BigDecimal.ZERO;
             Rates rates = price.map(p -> rates(p, cell.serviceTier())).orElse(null);
             if (rates != null) {
@@ -63,7 +65,6 @@ public final class FocusCharges {
                                     cell.serviceTier()),
                             k -> new Sum());
                     sum.tokens += count;
-                    sum.calls += totals.pricedCalls();
                     priced = priced.add(type.pricePerMillion(rates).multiply(BigDecimal.valueOf(count)));
                 }
             }
@@ -80,7 +81,6 @@ public final class FocusCharges {
                                 cell.serviceTier()),
                         k -> new Sum());
                 sum.adjustment = sum.adjustment.add(difference);
-                sum.calls += totals.pricedCalls();
                 sum.noPrice |= rates == null;
             }
         }
@@ -110,8 +110,12 @@ public final class FocusCharges {
                         null,
                         cost,
                         cost,
-                        s.calls,
+                        0,
                         note,
+                        contracted
+                                .find(k.pricedBy(), k.sku())
+                                .map(ModelPrice::family)
+                                .orElse(null),
                         k.serviceTier()));
                 continue;
             }
@@ -139,11 +143,20 @@ public final class FocusCharges {
                     contractedUnit,
                     stripped(listUnit.multiply(quantity)),
                     stripped(contractedUnit.multiply(quantity)),
-                    s.calls,
+                    0,
                     null,
+                    contractedPrice.family(),
                     k.serviceTier()));
         }
         charges.sort(ORDER);
+        // x_CallCount: each set's calls once, on its first row, so the column sums to the calls made
+        for (int i = 0; i < charges.size(); i++) {
+            FocusCharge c = charges.get(i);
+            Long calls = groupCalls.remove(group(c.day(), c.provider(), c.model(), c.tags()));
+            if (calls != null) {
+                charges.set(i, c.withCalls(calls));
+            }
+        }
         return charges;
     }
 
@@ -152,6 +165,10 @@ public final class FocusCharges {
         return serviceTier == null
                 ? price.standardRates()
                 : price.serviceTierRates().get(serviceTier);
+    }
+
+    private static List<Object> group(LocalDate day, String provider, String sku, Map<String, String> tags) {
+        return java.util.Arrays.asList(day, provider, sku, tags);
     }
 
     /** Tokens in the pricing unit of {@code 1000000 Tokens}, exact. */
@@ -251,7 +268,6 @@ public final class FocusCharges {
 
     private static final class Sum {
         long tokens;
-        long calls;
         BigDecimal adjustment = BigDecimal.ZERO;
         boolean noPrice;
     }

@@ -7,10 +7,13 @@ import dev.spendgate.domain.budget.ScopeType;
 import dev.spendgate.domain.outcome.Outcome;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,6 +21,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -45,9 +49,29 @@ public record MonthlyFigures(
         List<ModelEfficiency> models,
         List<BudgetLine> budgets,
         WasteSummary waste,
-        List<OutcomeCost> outcomes) {
+        List<OutcomeCost> outcomes,
+        Forecast forecast) {
 
     public static final int TOP = 5;
+
+    /** The label of the row that holds what a top list leaves out, so the list sums to the headline. */
+    public static final String OTHER = "Other";
+
+    /**
+     * The month-end figure. For a finished month it is the actual spend. For the running month: the spend of the
+     * complete UTC days so far plus the average daily spend of the last (up to) seven complete days times the days
+     * left, today included; {@code method} says so in words with the figures used.
+     *
+     * @param forecastUsd null when no day of the month is complete yet
+     */
+    public record Forecast(
+            boolean complete,
+            BigDecimal toDateUsd,
+            int completeDays,
+            int remainingDays,
+            BigDecimal dailyRateUsd,
+            BigDecimal forecastUsd,
+            String method) {}
 
     /** Spend of one UTC day. */
     public record DayCost(LocalDate day, BigDecimal costUsd) {}
@@ -55,7 +79,11 @@ public record MonthlyFigures(
     /** One entry of a top list; {@code percent} of the month's total. */
     public record Share(String name, BigDecimal costUsd, long calls, BigDecimal percent) {}
 
-    /** What a model cost and delivered. */
+    /**
+     * What a model cost and delivered. The input and output sides are priced at the catalog's prices (input side:
+     * uncached, cached and cache-write tokens), so a model's input and output rates are not blended into one; null
+     * when the catalog does not know the model.
+     */
     public record ModelEfficiency(
             String provider,
             String model,
@@ -64,17 +92,53 @@ public record MonthlyFigures(
             long outputTokens,
             BigDecimal costUsd,
             BigDecimal costPerCallUsd,
-            BigDecimal costPerMillionTokensUsd) {}
+            BigDecimal costPerMillionTokensUsd,
+            BigDecimal inputCostUsd,
+            BigDecimal outputCostUsd,
+            BigDecimal inputPerMillionUsd,
+            BigDecimal outputPerMillionUsd) {}
 
-    /** A monthly budget and what the month spent against it. */
-    public record BudgetLine(String scope, BigDecimal limitUsd, BigDecimal spentUsd, BigDecimal usedPercent) {
+    /**
+     * A monthly budget and what the month spent against it. {@code varianceUsd} is spent minus limit (negative: under
+     * budget), {@code variancePercent} that as a share of the limit; {@code forecastUsd} is the scope's month-end
+     * forecast by the month's method (the actual spend once the month is over).
+     */
+    public record BudgetLine(
+            String scope,
+            BigDecimal limitUsd,
+            BigDecimal spentUsd,
+            BigDecimal usedPercent,
+            BigDecimal varianceUsd,
+            BigDecimal variancePercent,
+            BigDecimal forecastUsd) {
         public boolean over() {
             return spentUsd.compareTo(limitUsd) > 0;
         }
     }
 
-    /** Cost per outcome: the cost of the sessions and requests that produced it, over how many were produced. */
-    public record OutcomeCost(String name, long count, BigDecimal costUsd, BigDecimal costPerOutcomeUsd) {}
+    /** How cost per outcome is defined, as printed beside it. */
+    public static final String OUTCOME_DEFINITION = "Fully loaded cost per outcome = all spend of the features that"
+            + " produced the outcome (every session, successful or not) / outcomes. Attributed = the spend of only the"
+            + " sessions and requests that produced it / outcomes. Success rate = outcomes / sessions of those"
+            + " features.";
+
+    /**
+     * Cost per outcome. {@code costUsd} / {@code costPerOutcomeUsd}: the cost of the sessions and requests that
+     * produced it, over how many were produced (attributed; understates the cost, since failed sessions are left out).
+     * {@code fullyLoadedCostUsd} / {@code fullyLoadedPerOutcomeUsd}: all spend of the {@code features} those sessions
+     * and requests used, over the count. {@code successRatePercent}: outcomes per session of those features, in
+     * percent (null without sessions).
+     */
+    public record OutcomeCost(
+            String name,
+            long count,
+            BigDecimal costUsd,
+            BigDecimal costPerOutcomeUsd,
+            List<String> features,
+            BigDecimal fullyLoadedCostUsd,
+            BigDecimal fullyLoadedPerOutcomeUsd,
+            long sessions,
+            BigDecimal successRatePercent) {}
 
     public static MonthlyFigures of(
             MonthlyUsage usage,
@@ -96,6 +160,18 @@ public record MonthlyFigures(
             WasteSummary waste,
             List<Outcome> outcomes,
             PricingCatalog catalog) {
+        return of(usage, previousTotalUsd, policies, waste, outcomes, catalog, null);
+    }
+
+    /** As above, with the month-end forecast made as of {@code asOf} (null: the month is taken as finished). */
+    public static MonthlyFigures of(
+            MonthlyUsage usage,
+            BigDecimal previousTotalUsd,
+            List<BudgetPolicy> policies,
+            WasteSummary waste,
+            List<Outcome> outcomes,
+            PricingCatalog catalog,
+            Instant asOf) {
         Map<String, String> names = new HashMap<>();
         Function<CellKey, String> model = k -> k.model() == null || catalog == null
                 ? k.model()
@@ -142,10 +218,66 @@ public record MonthlyFigures(
                 top(usage, CellKey::feature, total),
                 top(usage, CellKey::department, total),
                 top(usage, model, total),
-                models(usage, model),
-                budgets(usage, policies),
+                models(usage, model, catalog),
+                budgets(usage, policies, asOf),
                 waste,
-                outcomeCosts(usage, outcomes));
+                outcomeCosts(usage, outcomes),
+                forecast(byDay, month, asOf));
+    }
+
+    /** The month-end forecast from daily spend; see {@link Forecast}. Null for a month that has not started. */
+    static Forecast forecast(Map<LocalDate, BigDecimal> byDay, YearMonth month, Instant asOf) {
+        BigDecimal total = byDay.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+        Instant end = month.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+        if (asOf == null || !asOf.isBefore(end)) {
+            return new Forecast(
+                    true,
+                    FocusCharges.stripped(total),
+                    month.lengthOfMonth(),
+                    0,
+                    null,
+                    FocusCharges.stripped(total),
+                    "month complete: the forecast is the actual spend");
+        }
+        LocalDate today = LocalDate.ofInstant(asOf, ZoneOffset.UTC);
+        if (today.isBefore(month.atDay(1))) {
+            return null;
+        }
+        int complete = today.getDayOfMonth() - 1;
+        int remaining = month.lengthOfMonth() - complete;
+        if (complete == 0) {
+            return new Forecast(
+                    false,
+                    FocusCharges.stripped(total),
+                    0,
+                    remaining,
+                    null,
+                    null,
+                    "no complete day yet: no forecast before the month's second day");
+        }
+        BigDecimal completeSpend = BigDecimal.ZERO;
+        BigDecimal recent = BigDecimal.ZERO;
+        int window = Math.min(7, complete);
+        for (Map.Entry<LocalDate, BigDecimal> e : byDay.entrySet()) {
+            if (e.getKey().isBefore(today)) {
+                completeSpend = completeSpend.add(e.getValue());
+                if (!e.getKey().isBefore(today.minusDays(window))) {
+                    recent = recent.add(e.getValue());
+                }
+            }
+        }
+        BigDecimal rate = recent.divide(BigDecimal.valueOf(window), 6, RoundingMode.HALF_UP);
+        BigDecimal forecast = completeSpend.add(rate.multiply(BigDecimal.valueOf(remaining)));
+        return new Forecast(
+                false,
+                FocusCharges.stripped(total),
+                complete,
+                remaining,
+                FocusCharges.stripped(rate),
+                FocusCharges.stripped(forecast),
+                "spend of the " + complete + " complete days (" + Money.usd(completeSpend) + ") + the average of the"
+                        + " last " + window + " complete days (" + Money.usd(rate) + " a day) x " + remaining
+                        + " days left, today included");
     }
 
     /** The sessions outcomes name, for {@link MonthlyUsage#tracking}. */
@@ -171,7 +303,7 @@ public record MonthlyFigures(
             cost.merge(name, e.getValue().costUsd(), BigDecimal::add);
             calls.merge(name, e.getValue().calls(), Long::sum);
         }
-        return cost.entrySet().stream()
+        List<Share> shares = cost.entrySet().stream()
                 .sorted(Map.Entry.<String, BigDecimal>comparingByValue()
                         .reversed()
                         .thenComparing(Map.Entry.comparingByKey()))
@@ -181,21 +313,51 @@ public record MonthlyFigures(
                         FocusCharges.stripped(e.getValue()),
                         calls.get(e.getKey()),
                         Money.share(e.getValue(), total)))
-                .toList();
+                .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
+        if (cost.size() > TOP) {
+            BigDecimal shown = BigDecimal.ZERO;
+            long shownCalls = 0;
+            for (Share s : shares) {
+                shown = shown.add(s.costUsd());
+                shownCalls += s.calls();
+            }
+            long allCalls = calls.values().stream().mapToLong(Long::longValue).sum();
+            BigDecimal rest = total.subtract(shown);
+            shares.add(new Share(
+                    OTHER + " (" + (cost.size() - TOP) + " more)",
+                    FocusCharges.stripped(rest),
+                    allCalls - shownCalls,
+                    Money.share(rest, total)));
+        }
+        return List.copyOf(shares);
     }
 
-    private static List<ModelEfficiency> models(MonthlyUsage usage, Function<CellKey, String> model) {
+    private static List<ModelEfficiency> models(
+            MonthlyUsage usage, Function<CellKey, String> model, PricingCatalog catalog) {
         Map<List<String>, CellTotals> byModel = new LinkedHashMap<>();
+        Map<List<String>, BigDecimal[]> sides = new HashMap<>();
         for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
-            byModel.computeIfAbsent(
-                            java.util.Arrays.asList(e.getKey().provider(), model.apply(e.getKey())),
-                            k -> new CellTotals())
-                    .add(e.getValue());
+            List<String> key = java.util.Arrays.asList(e.getKey().provider(), model.apply(e.getKey()));
+            byModel.computeIfAbsent(key, k -> new CellTotals()).add(e.getValue());
+            Optional<ModelPrice> price = catalog == null || e.getKey().model() == null
+                    ? Optional.empty()
+                    : catalog.find(e.getKey().pricedProvider(), e.getKey().model());
+            BigDecimal[] side = sides.computeIfAbsent(key, k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
+            if (price.isEmpty()) {
+                side[0] = null;
+            } else if (side[0] != null) {
+                TokenUsage t = e.getValue().pricedTokens();
+                BigDecimal output = price.get().cost(new TokenUsage(0, 0, 0, 0, t.outputTokens(), t.reasoningTokens()));
+                side[0] = side[0].add(price.get().cost(t).subtract(output));
+                side[1] = side[1].add(output);
+            }
         }
         List<ModelEfficiency> models = new ArrayList<>();
         for (Map.Entry<List<String>, CellTotals> e : byModel.entrySet()) {
             CellTotals t = e.getValue();
             long tokens = t.inputTokens() + t.outputTokens();
+            BigDecimal[] side = sides.get(e.getKey());
+            boolean split = side[0] != null;
             models.add(new ModelEfficiency(
                     e.getKey().get(0),
                     e.getKey().get(1) == null ? "(none)" : e.getKey().get(1),
@@ -210,13 +372,24 @@ public record MonthlyFigures(
                             ? null
                             : t.costUsd()
                                     .multiply(BigDecimal.valueOf(1_000_000))
-                                    .divide(BigDecimal.valueOf(tokens), 4, RoundingMode.HALF_UP)));
+                                    .divide(BigDecimal.valueOf(tokens), 4, RoundingMode.HALF_UP),
+                    split ? FocusCharges.stripped(side[0]) : null,
+                    split ? FocusCharges.stripped(side[1]) : null,
+                    split ? perMillion(side[0], t.inputTokens()) : null,
+                    split ? perMillion(side[1], t.outputTokens()) : null));
         }
         models.sort(Comparator.comparing(ModelEfficiency::costUsd).reversed().thenComparing(ModelEfficiency::model));
         return models;
     }
 
-    private static List<BudgetLine> budgets(MonthlyUsage usage, List<BudgetPolicy> policies) {
+    private static BigDecimal perMillion(BigDecimal cost, long tokens) {
+        return tokens == 0
+                ? null
+                : cost.multiply(BigDecimal.valueOf(1_000_000))
+                        .divide(BigDecimal.valueOf(tokens), 4, RoundingMode.HALF_UP);
+    }
+
+    private static List<BudgetLine> budgets(MonthlyUsage usage, List<BudgetPolicy> policies, Instant asOf) {
         List<BudgetLine> lines = new ArrayList<>();
         for (BudgetPolicy p : policies) {
             BudgetScope scope = p.scope();
@@ -226,15 +399,28 @@ public record MonthlyFigures(
                 continue;
             }
             BigDecimal spent = BigDecimal.ZERO;
+            Map<LocalDate, BigDecimal> byDay = new TreeMap<>();
             for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
                 if (applies(scope, e.getKey())) {
                     spent = spent.add(e.getValue().costUsd());
+                    byDay.merge(e.getKey().day(), e.getValue().costUsd(), BigDecimal::add);
                 }
             }
             BigDecimal used = p.limitUsd().signum() == 0
                     ? null
                     : spent.multiply(BigDecimal.valueOf(100)).divide(p.limitUsd(), 1, RoundingMode.HALF_UP);
-            lines.add(new BudgetLine(scope.toString(), p.limitUsd(), FocusCharges.stripped(spent), used));
+            BigDecimal variance = spent.subtract(p.limitUsd());
+            Forecast forecast = forecast(byDay, usage.month(), asOf);
+            lines.add(new BudgetLine(
+                    scope.toString(),
+                    p.limitUsd(),
+                    FocusCharges.stripped(spent),
+                    used,
+                    FocusCharges.stripped(variance),
+                    p.limitUsd().signum() == 0
+                            ? null
+                            : variance.multiply(BigDecimal.valueOf(100)).divide(p.limitUsd(), 1, RoundingMode.HALF_UP),
+                    forecast == null ? null : forecast.forecastUsd()));
         }
         return lines;
     }
@@ -274,11 +460,39 @@ public record MonthlyFigures(
             for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
                 cost = cost.add(usage.requestCosts().getOrDefault(r, BigDecimal.ZERO));
             }
+            java.util.TreeSet<String> features = new java.util.TreeSet<>();
+            for (String sid : sessions.getOrDefault(c.getKey(), Set.of())) {
+                features.addAll(usage.trackedFeatures().getOrDefault("s:" + sid, Set.of()));
+            }
+            for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
+                features.addAll(usage.trackedFeatures().getOrDefault("r:" + r, Set.of()));
+            }
+            BigDecimal loaded = BigDecimal.ZERO;
+            for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
+                if (e.getKey().feature() != null && features.contains(e.getKey().feature())) {
+                    loaded = loaded.add(e.getValue().costUsd());
+                }
+            }
+            Set<String> featureSessions = new HashSet<>();
+            for (String feature : features) {
+                featureSessions.addAll(usage.featureSessions().getOrDefault(feature, Set.of()));
+            }
             costs.add(new OutcomeCost(
                     c.getKey(),
                     c.getValue(),
                     FocusCharges.stripped(cost),
-                    cost.divide(BigDecimal.valueOf(c.getValue()), 6, RoundingMode.HALF_UP)));
+                    cost.divide(BigDecimal.valueOf(c.getValue()), 6, RoundingMode.HALF_UP),
+                    List.copyOf(features),
+                    features.isEmpty() ? null : FocusCharges.stripped(loaded),
+                    features.isEmpty()
+                            ? null
+                            : loaded.divide(BigDecimal.valueOf(c.getValue()), 6, RoundingMode.HALF_UP),
+                    featureSessions.size(),
+                    featureSessions.isEmpty()
+                            ? null
+                            : BigDecimal.valueOf(c.getValue())
+                                    .multiply(BigDecimal.valueOf(100))
+                                    .divide(BigDecimal.valueOf(featureSessions.size()), 1, RoundingMode.HALF_UP)));
         }
         return costs;
     }

@@ -28,7 +28,10 @@ public final class MonthlyUsage {
     private final Map<String, BigDecimal> sessionCosts = new HashMap<>();
     private final Map<String, BigDecimal> requestCosts = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
+    private final Map<String, Set<String>> featureSessions = new HashMap<>();
+    private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
     private UsageLogReader.ReadStats readStats;
+    private DataQuality quality = DataQuality.unchecked();
 
     private MonthlyUsage(YearMonth month, Set<String> trackedSessions, Set<String> trackedRequests) {
         this.month = Objects.requireNonNull(month, "month");
@@ -79,6 +82,23 @@ public final class MonthlyUsage {
                 r.pricingProvider(),
                 serviceTier(r));
         cells.computeIfAbsent(key, k -> new CellTotals()).add(r);
+        if (a.feature() != null) {
+            if (a.session() != null) {
+                featureSessions
+                        .computeIfAbsent(a.feature(), k -> new java.util.HashSet<>())
+                        .add(a.session());
+                if (trackedSessions.contains(a.session())) {
+                    trackedFeatures
+                            .computeIfAbsent("s:" + a.session(), k -> new java.util.TreeSet<>())
+                            .add(a.feature());
+                }
+            }
+            if (trackedRequests.contains(r.requestId())) {
+                trackedFeatures
+                        .computeIfAbsent("r:" + r.requestId(), k -> new java.util.TreeSet<>())
+                        .add(a.feature());
+            }
+        }
         if (r.costUsd() != null) {
             if (a.session() != null && trackedSessions.contains(a.session())) {
                 sessionCosts.merge(a.session(), r.costUsd(), BigDecimal::add);
@@ -93,6 +113,29 @@ public final class MonthlyUsage {
     private static String serviceTier(UsageRecord r) {
         String tier = r.billing().pricedServiceTier();
         return dev.spendgate.domain.pricing.ServiceTiers.STANDARD.equals(tier) ? null : tier;
+    }
+
+    /**
+     * Adds the record when {@code check} finds its cost sound, else counts it as quarantined in {@link #quality()}
+     * and leaves it out of every figure. Returns whether it was added.
+     */
+    public boolean offer(UsageRecord r, CostCheck check) {
+        if (!quality.recordsChecked()) {
+            quality = DataQuality.checked();
+        }
+        java.util.Optional<CostCheck.Reason> reason = check.check(r);
+        if (reason.isPresent()) {
+            quality.quarantined(r, reason.get());
+            return false;
+        }
+        add(r);
+        quality.included(r);
+        return true;
+    }
+
+    /** What the figures rest on: filled by {@link #offer}, else unchecked (a pre-aggregated source). */
+    public DataQuality quality() {
+        return quality;
     }
 
     /** Adds pre-aggregated totals for a cell. */
@@ -121,6 +164,27 @@ public final class MonthlyUsage {
 
     public void readStats(UsageLogReader.ReadStats stats) {
         this.readStats = stats;
+        if (!quality.recordsChecked()) {
+            quality = DataQuality.checked(); // read record by record, even if no record came
+        }
+        quality.read(stats);
+    }
+
+    /** The distinct sessions of each feature in the month (records carrying both). */
+    public Map<String, Set<String>> featureSessions() {
+        return Collections.unmodifiableMap(featureSessions);
+    }
+
+    /** The features a tracked session ({@code s:ID}) or request ({@code r:ID}) used. */
+    public Map<String, Set<String>> trackedFeatures() {
+        return Collections.unmodifiableMap(trackedFeatures);
+    }
+
+    /** Records that a tracked session or request used a feature (for pre-aggregated sources). */
+    public void addTrackedFeature(String sessionOrRequest, String feature) {
+        trackedFeatures
+                .computeIfAbsent(sessionOrRequest, k -> new java.util.TreeSet<>())
+                .add(feature);
     }
 
     /** Cost of each tracked session seen in the month. */

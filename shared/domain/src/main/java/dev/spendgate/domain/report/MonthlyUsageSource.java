@@ -20,6 +20,16 @@ public interface MonthlyUsageSource {
      */
     MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap);
 
+    /**
+     * As {@link #load(YearMonth, Set, Set, Consumer)}, with each record's cost checked first: a record {@code check}
+     * rejects is counted in the usage's {@link MonthlyUsage#quality() data quality} and reaches neither the figures
+     * nor the tap. A pre-aggregated source cannot check records and ignores it.
+     */
+    default MonthlyUsage load(
+            YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap, CostCheck check) {
+        return load(month, sessions, requestIds, tap);
+    }
+
     /** The month's cells, plus the cost of the given sessions and requests. */
     default MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds) {
         return load(month, sessions, requestIds, r -> {});
@@ -36,10 +46,21 @@ public interface MonthlyUsageSource {
             @Override
             public MonthlyUsage load(
                     YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap) {
+                return load(month, sessions, requestIds, tap, CostCheck.NONE);
+            }
+
+            @Override
+            public MonthlyUsage load(
+                    YearMonth month,
+                    Set<String> sessions,
+                    Set<String> requestIds,
+                    Consumer<UsageRecord> tap,
+                    CostCheck check) {
                 MonthlyUsage usage = MonthlyUsage.tracking(month, sessions, requestIds);
                 usage.readStats(UsageLogReader.create(store).read(usage.start(), usage.end(), r -> {
-                    usage.add(r);
-                    tap.accept(r);
+                    if (usage.offer(r, check)) {
+                        tap.accept(r);
+                    }
                 }));
                 return usage;
             }

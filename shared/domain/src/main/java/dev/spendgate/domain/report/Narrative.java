@@ -36,6 +36,11 @@ public final class Narrative {
             headline += "; there is no spend from " + monthName(f.month().minusMonths(1)) + " to compare with.";
         }
         p.add(headline);
+        if (f.forecast() != null && !f.forecast().complete() && f.forecast().forecastUsd() != null) {
+            p.add("The month is not over: the month-end forecast is "
+                    + Money.usd(f.forecast().forecastUsd()) + " ("
+                    + f.forecast().method() + ").");
+        }
         if (!f.topFeatures().isEmpty() && !f.topDepartments().isEmpty()) {
             MonthlyFigures.Share feature = f.topFeatures().get(0);
             MonthlyFigures.Share department = f.topDepartments().get(0);
@@ -105,13 +110,20 @@ public final class Narrative {
             StringBuilder b = new StringBuilder("Cost per outcome: ");
             for (int i = 0; i < f.outcomes().size(); i++) {
                 MonthlyFigures.OutcomeCost o = f.outcomes().get(i);
-                b.append(i == 0 ? "" : "; ")
-                        .append(o.name())
-                        .append(' ')
-                        .append(Money.usd(o.costPerOutcomeUsd(), 4))
-                        .append(" (")
-                        .append(String.format(Locale.ROOT, "%,d", o.count()))
-                        .append(")");
+                b.append(i == 0 ? "" : "; ").append(o.name()).append(' ');
+                if (o.fullyLoadedPerOutcomeUsd() != null) {
+                    b.append(Money.usd(o.fullyLoadedPerOutcomeUsd(), 4))
+                            .append(" fully loaded (")
+                            .append(Money.usd(o.costPerOutcomeUsd(), 4))
+                            .append(" attributed");
+                    if (o.successRatePercent() != null) {
+                        b.append(", success rate ").append(Money.percent(o.successRatePercent()));
+                    }
+                    b.append(", ");
+                } else {
+                    b.append(Money.usd(o.costPerOutcomeUsd(), 4)).append(" (");
+                }
+                b.append(String.format(Locale.ROOT, "%,d", o.count())).append(" outcomes)");
             }
             p.add(b.append('.').toString());
         }

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.waste.Finding;
+import dev.spendgate.domain.waste.FindingLifecycle;
 import dev.spendgate.domain.waste.WasteCategory;
 import dev.spendgate.domain.waste.WasteReport;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
@@ -31,12 +33,18 @@ import java.util.regex.Pattern;
  * @param source where the figures come from, in words
  * @param recoveryKnown false when there was no analysis of the previous month to measure recovery against
  */
-public record WasteSummary(List<Category> categories, Integer efficiencyScore, String source, boolean recoveryKnown) {
+public record WasteSummary(
+        List<Category> categories,
+        Integer efficiencyScore,
+        String source,
+        boolean recoveryKnown,
+        List<Recovery.Line> recovery) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern FINDINGS_KEY = Pattern.compile("findings/(\\d{4}-\\d{2}-\\d{2})\\.json");
 
     public WasteSummary {
         categories = List.copyOf(categories);
+        recovery = recovery == null ? List.of() : List.copyOf(recovery);
         if (efficiencyScore != null && (efficiencyScore < 0 || efficiencyScore > 100)) {
             throw new IllegalArgumentException("efficiency score must be 0-100, got " + efficiencyScore);
         }
@@ -48,12 +56,29 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
      */
     public record Category(String name, BigDecimal recoveredUsd, BigDecimal recoverableUsd, BigDecimal atRiskUsd) {}
 
-    /** Monthly recoverable spend per category and the overall score of one analysis. */
+    /**
+     * Monthly recoverable spend per category and the overall score of one analysis, with its findings (by stable id,
+     * for their life cycle) and the end of the window it analysed (null when unknown).
+     */
     public record Analysis(
             Map<WasteCategory, BigDecimal> recoverable,
             Map<WasteCategory, BigDecimal> atRisk,
             int score,
-            String source) {}
+            String source,
+            List<FindingLifecycle.Seen> findings,
+            Instant windowEnd) {
+        public Analysis {
+            findings = findings == null ? List.of() : List.copyOf(findings);
+        }
+
+        public Analysis(
+                Map<WasteCategory, BigDecimal> recoverable,
+                Map<WasteCategory, BigDecimal> atRisk,
+                int score,
+                String source) {
+            this(recoverable, atRisk, score, source, List.of(), null);
+        }
+    }
 
     /** The stored findings document for the month, if the waste detector wrote one. */
     public static Optional<Analysis> stored(ObjectStore store, YearMonth month) {
@@ -92,21 +117,46 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
             recoverable.merge(f.category(), f.monthlySavingsUsd(), BigDecimal::add);
             atRisk.merge(f.category(), f.monthlySpendAtRiskUsd(), BigDecimal::add);
         }
-        return new Analysis(recoverable, atRisk, report.overall().score(), "waste analysis of the month's usage log");
+        return new Analysis(
+                recoverable,
+                atRisk,
+                report.overall().score(),
+                "waste analysis of the month's usage log",
+                report.findings().stream().map(FindingLifecycle.Seen::of).toList(),
+                report.window().to());
     }
 
-    /** The summary of a month's analysis, with recovered amounts when the previous month's analysis is known. */
+    /**
+     * The summary of a month's analysis without measured recovery: a difference between two analyses' category totals
+     * is not recovery (the same waste over months of different traffic would show one), so nothing is called
+     * recovered.
+     */
     public static WasteSummary of(Analysis current, Analysis previous) {
+        return withRecovery(current, null);
+    }
+
+    /**
+     * The summary of a month's analysis with the recovery measured per resolved finding ({@link Recovery}); null
+     * when no life cycle is known (then recovery is shown as unknown, not zero).
+     */
+    public static WasteSummary withRecovery(Analysis current, List<Recovery.Line> recovery) {
         List<Category> categories = new ArrayList<>();
         for (WasteCategory c : WasteCategory.values()) {
-            BigDecimal now = current.recoverable().getOrDefault(c, BigDecimal.ZERO);
-            BigDecimal before =
-                    previous == null ? BigDecimal.ZERO : previous.recoverable().getOrDefault(c, BigDecimal.ZERO);
-            BigDecimal recovered = before.subtract(now).max(BigDecimal.ZERO);
-            categories.add(
-                    new Category(name(c), recovered, now, current.atRisk().getOrDefault(c, BigDecimal.ZERO)));
+            BigDecimal recovered = BigDecimal.ZERO;
+            if (recovery != null) {
+                for (Recovery.Line l : recovery) {
+                    if (l.category().equals(name(c)) && l.recoveredMonthlyUsd() != null) {
+                        recovered = recovered.add(l.recoveredMonthlyUsd());
+                    }
+                }
+            }
+            categories.add(new Category(
+                    name(c),
+                    recovered,
+                    current.recoverable().getOrDefault(c, BigDecimal.ZERO),
+                    current.atRisk().getOrDefault(c, BigDecimal.ZERO)));
         }
-        return new WasteSummary(categories, current.score(), current.source(), previous != null);
+        return new WasteSummary(categories, current.score(), current.source(), recovery != null, recovery);
     }
 
     static Optional<Analysis> parse(byte[] bytes, String source) {
@@ -114,8 +164,27 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
             JsonNode root = JSON.readTree(bytes);
             Map<WasteCategory, BigDecimal> recoverable = new EnumMap<>(WasteCategory.class);
             Map<WasteCategory, BigDecimal> atRisk = new EnumMap<>(WasteCategory.class);
+            List<FindingLifecycle.Seen> seen = new ArrayList<>();
             for (JsonNode f : root.path("findings")) {
                 WasteCategory category = WasteCategory.parse(f.path("category").asText());
+                if (f.hasNonNull("id")) {
+                    JsonNode scope = f.path("scope");
+                    JsonNode evidence = f.path("evidence");
+                    seen.add(new FindingLifecycle.Seen(
+                            f.get("id").asText(),
+                            category,
+                            scope.path("type").asText(null),
+                            scope.path("value").asText(null),
+                            scope.hasNonNull("feature") ? scope.get("feature").asText() : null,
+                            scope.hasNonNull("model") ? scope.get("model").asText() : null,
+                            evidence.hasNonNull("first_seen")
+                                    ? Instant.parse(evidence.get("first_seen").asText())
+                                    : null,
+                            evidence.hasNonNull("last_seen")
+                                    ? Instant.parse(evidence.get("last_seen").asText())
+                                    : null,
+                            new BigDecimal(f.path("monthly_savings_usd").asText("0"))));
+                }
                 recoverable.merge(
                         category, new BigDecimal(f.path("monthly_savings_usd").asText("0")), BigDecimal::add);
                 atRisk.merge(
@@ -127,7 +196,14 @@ public record WasteSummary(List<Category> categories, Integer efficiencyScore, S
             if (!score.isNumber()) {
                 return Optional.empty();
             }
-            return Optional.of(new Analysis(recoverable, atRisk, score.asInt(), source));
+            JsonNode to = root.path("window").path("to");
+            return Optional.of(new Analysis(
+                    recoverable,
+                    atRisk,
+                    score.asInt(),
+                    source,
+                    seen,
+                    to.isTextual() ? Instant.parse(to.asText()) : null));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

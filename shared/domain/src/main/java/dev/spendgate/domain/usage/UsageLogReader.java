@@ -13,9 +13,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -114,6 +116,9 @@ public final class UsageLogReader {
                         r = UsageRecordCodec.read(line);
                     } catch (MalformedUsageRecordException e) {
                         counts.malformedLines++;
+                        if (e.field() != null) {
+                            counts.malformedByField.merge(e.field(), 1L, Long::sum);
+                        }
                         addWarning(counts.warnings, key + ": skipped a line: " + e.getMessage());
                         return;
                     }
@@ -139,7 +144,8 @@ public final class UsageLogReader {
                 counts.duplicates,
                 counts.malformedLines,
                 counts.unreadableObjects,
-                List.copyOf(counts.warnings));
+                List.copyOf(counts.warnings),
+                Map.copyOf(counts.malformedByField));
     }
 
     /** The lines of a gzip NDJSON object (empty on unreadable content). */
@@ -151,17 +157,63 @@ public final class UsageLogReader {
 
     /** Feeds each line to {@code consumer} as it is decompressed; returns the damage, or null when the object is whole. */
     private static String forEachLine(byte[] gzipContent, Consumer<String> consumer) {
-        try (BufferedReader in = new BufferedReader(
-                new InputStreamReader(
-                        new GZIPInputStream(new ByteArrayInputStream(gzipContent), 16384), StandardCharsets.UTF_8),
-                16384)) {
+        StopAtDamage gzip;
+        try {
+            gzip = new StopAtDamage(new GZIPInputStream(new ByteArrayInputStream(gzipContent), 16384));
+        } catch (IOException e) {
+            return "unreadable gzip (" + e.getMessage() + ")";
+        }
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(gzip, StandardCharsets.UTF_8), 16384)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 consumer.accept(line);
             }
-            return null;
         } catch (IOException e) {
-            // A truncated object still yields the lines before the damage; a cut line fails to parse and is counted.
             return "unreadable gzip (" + e.getMessage() + ")";
+        }
+        // A truncated object yields every line decompressed before the damage; a cut line fails to parse, counted.
+        return gzip.damage == null ? null : "unreadable gzip (" + gzip.damage.getMessage() + ")";
+    }
+
+    /**
+     * Ends the stream where the compressed data is damaged instead of throwing, so the text decoder hands on every
+     * line decompressed before the damage (it reads ahead and would drop them with the exception).
+     */
+    private static final class StopAtDamage extends java.io.FilterInputStream {
+        IOException damage;
+
+        StopAtDamage(java.io.InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (damage != null) {
+                return -1;
+            }
+            try {
+                return super.read();
+            } catch (IOException e) {
+                damage = e;
+                return -1;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (damage != null) {
+                return -1;
+            }
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                damage = e;
+                return -1;
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            return damage != null ? 0 : super.available();
         }
     }
 
@@ -192,14 +244,36 @@ public final class UsageLogReader {
         long malformedLines;
         long unreadableObjects;
         final List<String> warnings = new ArrayList<>();
+        final Map<String, Long> malformedByField = new TreeMap<>();
     }
 
-    /** What a read saw: objects listed, records delivered, and what it skipped. */
+    /**
+     * What a read saw: objects listed, records delivered, and what it skipped.
+     *
+     * @param malformedByField of the malformed lines, those rejected for one named field (e.g. {@code cost_usd} that
+     *     is not a number), per field
+     */
     public record ReadStats(
             int objects,
             long records,
             long duplicates,
             long malformedLines,
             long unreadableObjects,
-            List<String> warnings) {}
+            List<String> warnings,
+            Map<String, Long> malformedByField) {
+        public ReadStats {
+            warnings = List.copyOf(warnings);
+            malformedByField = Map.copyOf(malformedByField);
+        }
+
+        public ReadStats(
+                int objects,
+                long records,
+                long duplicates,
+                long malformedLines,
+                long unreadableObjects,
+                List<String> warnings) {
+            this(objects, records, duplicates, malformedLines, unreadableObjects, warnings, Map.of());
+        }
+    }
 }

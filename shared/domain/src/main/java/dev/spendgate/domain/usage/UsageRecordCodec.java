@@ -149,7 +149,7 @@ public final class UsageRecordCodec {
                     n.path("stream").asBoolean(),
                     n.path("status_code").asInt(),
                     tokens,
-                    cost == null ? null : new BigDecimal(cost),
+                    cost == null ? null : decimal("cost_usd", cost),
                     PricingStatus.valueOf(required(n, "pricing_status").toUpperCase(Locale.ROOT)),
                     str(n, "pricing_version"),
                     UsageSource.valueOf(required(n, "usage_source").toUpperCase(Locale.ROOT)),
@@ -184,6 +184,14 @@ public final class UsageRecordCodec {
         }
     }
 
+    private static BigDecimal decimal(String field, String value) {
+        try {
+            return new BigDecimal(value);
+        } catch (NumberFormatException e) {
+            throw new MalformedUsageRecordException(field, "invalid field " + field + ": not a decimal number");
+        }
+    }
+
     private static String time(Instant t) {
         return t.truncatedTo(ChronoUnit.MILLIS).toString();
     }
@@ -203,8 +211,20 @@ public final class UsageRecordCodec {
 
     /** A line of the usage log that cannot be read as a schema-1 record. */
     public static final class MalformedUsageRecordException extends RuntimeException {
+        private final String field;
+
         public MalformedUsageRecordException(String message) {
+            this(null, message);
+        }
+
+        public MalformedUsageRecordException(String field, String message) {
             super(message);
+            this.field = field;
+        }
+
+        /** The field that could not be read, when one field is to blame; else null. */
+        public String field() {
+            return field;
         }
     }
 }

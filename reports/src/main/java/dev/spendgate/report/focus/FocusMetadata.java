@@ -1,0 +1,128 @@
+package dev.spendgate.report.focus;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code focus-metadata.json} beside the FOCUS CSV: the FOCUS version (which FOCUS requires in the metadata), the
+ * data generator and its version, the schema with every column's definition, when it was created, and where the
+ * figures come from (metered by the gateway, not an invoice). Its JSON Schema ships as {@value #SCHEMA_RESOURCE}.
+ */
+public final class FocusMetadata {
+    public static final String FILE = "focus-metadata.json";
+    public static final String SCHEMA_RESOURCE = "/dev/spendgate/report/focus/focus-metadata.schema.json";
+    public static final String FOCUS_VERSION = "1.1";
+    public static final String DATA_GENERATOR = "Spendgate";
+    public static final String PROVENANCE =
+            "Metered by the Spendgate gateway: provider-reported token counts (estimated"
+                    + " where a stream was cut) priced at catalog prices. Not an invoice; reconcile with the providers' bills.";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final Set<String> DECIMALS = Set.of(
+            "BilledCost",
+            "ConsumedQuantity",
+            "ContractedCost",
+            "ContractedUnitPrice",
+            "EffectiveCost",
+            "ListCost",
+            "ListUnitPrice",
+            "PricingQuantity",
+            "x_CallCount");
+    private static final Set<String> DATETIMES =
+            Set.of("BillingPeriodEnd", "BillingPeriodStart", "ChargePeriodEnd", "ChargePeriodStart");
+    private static final Set<String> JSONS = Set.of("SkuPriceDetails", "Tags");
+
+    private FocusMetadata() {}
+
+    /** The version of Spendgate that wrote the file: the jar's, else the build's default. */
+    public static String generatorVersion() {
+        String v = FocusMetadata.class.getPackage().getImplementationVersion();
+        return v != null ? v : "0.1.0-SNAPSHOT";
+    }
+
+    public static byte[] write(YearMonth month, List<String> columns, String csvFile, int rows, Instant createdAt) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("FocusVersion", FOCUS_VERSION);
+        Map<String, Object> generator = new LinkedHashMap<>();
+        generator.put("DataGenerator", DATA_GENERATOR);
+        generator.put("DataGeneratorVersion", generatorVersion());
+        root.put("DataGenerator", generator);
+        Map<String, Object> schema = new LinkedHashMap<>();
+        schema.put("SchemaId", schemaId(columns));
+        schema.put("FocusVersion", FOCUS_VERSION);
+        schema.put("DataGeneratorVersion", generatorVersion());
+        schema.put("CreationDate", createdAt.truncatedTo(ChronoUnit.SECONDS).toString());
+        List<Map<String, Object>> definitions = new ArrayList<>();
+        for (String c : columns) {
+            definitions.add(column(c));
+        }
+        schema.put("ColumnDefinition", definitions);
+        root.put("Schema", schema);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("x_File", csvFile);
+        data.put("x_Rows", rows);
+        data.put(
+                "x_BillingPeriodStart",
+                month.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toString());
+        data.put(
+                "x_BillingPeriodEnd",
+                month.plusMonths(1)
+                        .atDay(1)
+                        .atStartOfDay(ZoneOffset.UTC)
+                        .toInstant()
+                        .toString());
+        data.put("x_Provenance", PROVENANCE);
+        root.put("x_Dataset", data);
+        try {
+            return (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, Object> column(String name) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("ColumnName", name);
+        if (DECIMALS.contains(name)) {
+            c.put("DataType", "DECIMAL");
+            c.put("NumericPrecision", 38);
+            c.put("NumberScale", 18);
+        } else if (DATETIMES.contains(name)) {
+            c.put("DataType", "DATETIME");
+        } else if (JSONS.contains(name)) {
+            c.put("DataType", "JSON");
+        } else {
+            c.put("DataType", "STRING");
+            c.put("StringEncoding", "UTF-8");
+        }
+        if (name.equals("Tags")) {
+            c.put("ProviderTagPrefixes", List.of());
+        }
+        return c;
+    }
+
+    /** Same columns, same id: a consumer sees a schema change as a new id. */
+    static String schemaId(List<String> columns) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(String.join(",", columns).getBytes(StandardCharsets.UTF_8));
+            return "spendgate-focus-" + FOCUS_VERSION + "-" + HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

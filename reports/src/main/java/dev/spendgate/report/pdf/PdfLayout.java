@@ -1,0 +1,233 @@
+package dev.spendgate.report.pdf;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.util.List;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.font.PDType1Font;
+import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
+import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
+
+/**
+ * A top-to-bottom writer of the board report's pages that starts a new page when the current one is full. Sections
+ * ({@link BoardReportPdf.Section}) write through it, so a section can be added without touching the others.
+ */
+public final class PdfLayout {
+    static final float MARGIN = 50;
+    static final PDRectangle PAGE = PDRectangle.A4;
+
+    /** The two standard fonts used. */
+    public static final class Fonts {
+        public static final PDType1Font REGULAR = new PDType1Font(Standard14Fonts.FontName.HELVETICA);
+        public static final PDType1Font BOLD = new PDType1Font(Standard14Fonts.FontName.HELVETICA_BOLD);
+    }
+
+    private final PDDocument doc;
+    private PDPageContentStream content;
+    private float y;
+
+    PdfLayout(PDDocument doc) throws IOException {
+        this.doc = doc;
+        newPage();
+    }
+
+    public void newPage() throws IOException {
+        if (content != null) {
+            content.close();
+        }
+        PDPage page = new PDPage(PAGE);
+        doc.addPage(page);
+        content = new PDPageContentStream(doc, page);
+        y = PAGE.getHeight() - MARGIN;
+    }
+
+    public void need(float height) throws IOException {
+        if (y - height < MARGIN) {
+            newPage();
+        }
+    }
+
+    public void gap(float h) {
+        y -= h;
+    }
+
+    public void title(String s) throws IOException {
+        text(Fonts.BOLD, 18, s);
+        gap(4);
+    }
+
+    public void heading(String s) throws IOException {
+        need(60);
+        gap(10);
+        text(Fonts.BOLD, 13, s);
+        gap(2);
+    }
+
+    public void text(PDType1Font font, float size, String s) throws IOException {
+        need(size * 1.4f);
+        y -= size * 1.25f;
+        content.beginText();
+        content.setFont(font, size);
+        content.newLineAtOffset(MARGIN, y);
+        content.showText(safe(s));
+        content.endText();
+    }
+
+    public void paragraph(String s) throws IOException {
+        float width = PAGE.getWidth() - 2 * MARGIN;
+        StringBuilder line = new StringBuilder();
+        for (String word : safe(s).split(" ")) {
+            String candidate = line.isEmpty() ? word : line + " " + word;
+            if (Fonts.REGULAR.getStringWidth(candidate) / 1000 * 10 > width && !line.isEmpty()) {
+                text(Fonts.REGULAR, 10, line.toString());
+                line = new StringBuilder(word);
+            } else {
+                line = new StringBuilder(candidate);
+            }
+        }
+        if (!line.isEmpty()) {
+            text(Fonts.REGULAR, 10, line.toString());
+        }
+        gap(4);
+    }
+
+    public void table(List<String[]> rows, float[] widths, String... header) throws IOException {
+        row(Fonts.BOLD, widths, header);
+        for (String[] r : rows) {
+            row(Fonts.REGULAR, widths, r);
+        }
+        gap(4);
+    }
+
+    private void row(PDType1Font font, float[] widths, String[] cells) throws IOException {
+        need(14);
+        y -= 12;
+        float x = MARGIN;
+        for (int i = 0; i < cells.length; i++) {
+            String cell = fit(font, safe(cells[i]), widths[i] - 6);
+            float cellWidth = font.getStringWidth(cell) / 1000 * 9;
+            float at = i == 0 ? x : x + widths[i] - 6 - cellWidth;
+            content.beginText();
+            content.setFont(font, 9);
+            content.newLineAtOffset(at, y);
+            content.showText(cell);
+            content.endText();
+            x += widths[i];
+        }
+    }
+
+    public void image(BufferedImage image, float width, float height) throws IOException {
+        need(height + 6);
+        PDImageXObject x = LosslessFactory.createFromImage(doc, image);
+        y -= height;
+        content.drawImage(x, MARGIN, y, width, height);
+        gap(6);
+    }
+
+    /** A row of KPI tiles: each a box with a small label over a large value and an optional note line. */
+    public void tiles(List<String[]> tiles) throws IOException {
+        float width = PAGE.getWidth() - 2 * MARGIN;
+        int perRow = 3;
+        float gapX = 8;
+        float w = (width - gapX * (perRow - 1)) / perRow;
+        float h = 54;
+        for (int i = 0; i < tiles.size(); i += perRow) {
+            need(h + 8);
+            float top = y;
+            for (int j = 0; j < perRow && i + j < tiles.size(); j++) {
+                String[] t = tiles.get(i + j);
+                float x = MARGIN + j * (w + gapX);
+                content.setNonStrokingColor(new java.awt.Color(0xF2, 0xF5, 0xF9));
+                content.addRect(x, top - h, w, h);
+                content.fill();
+                content.setNonStrokingColor(java.awt.Color.BLACK);
+                label(x + 6, top - 13, Fonts.REGULAR, 8, t[0], w - 12);
+                label(x + 6, top - 33, Fonts.BOLD, 16, t[1], w - 12);
+                if (t.length > 2 && t[2] != null) {
+                    label(x + 6, top - 47, Fonts.REGULAR, 7.5f, t[2], w - 12);
+                }
+            }
+            y = top - h - 8;
+        }
+    }
+
+    /**
+     * Horizontal bars drawn as vector shapes (no image): one per label, length in proportion to the largest value,
+     * with the value printed; {@code marker} draws a vertical line at that value (e.g. the period's pace), or null.
+     */
+    public void bars(
+            List<String> labels, List<java.math.BigDecimal> values, List<String> shown, java.math.BigDecimal marker)
+            throws IOException {
+        float labelWidth = 150;
+        float valueWidth = 90;
+        float width = PAGE.getWidth() - 2 * MARGIN - labelWidth - valueWidth;
+        java.math.BigDecimal max = marker == null ? java.math.BigDecimal.ZERO : marker;
+        for (java.math.BigDecimal v : values) {
+            max = max.max(v);
+        }
+        float barHeight = 10;
+        for (int i = 0; i < labels.size(); i++) {
+            need(barHeight + 6);
+            y -= barHeight + 4;
+            label(MARGIN, y + 2, Fonts.REGULAR, 8.5f, labels.get(i), labelWidth - 6);
+            float length = max.signum() == 0
+                    ? 0
+                    : values.get(i).max(java.math.BigDecimal.ZERO).floatValue() / max.floatValue() * width;
+            content.setNonStrokingColor(new java.awt.Color(0x1F, 0x5F, 0xA8));
+            content.addRect(MARGIN + labelWidth, y, Math.max(length, 0.5f), barHeight);
+            content.fill();
+            content.setNonStrokingColor(java.awt.Color.BLACK);
+            label(MARGIN + labelWidth + width + 6, y + 2, Fonts.REGULAR, 8.5f, shown.get(i), valueWidth - 6);
+            if (marker != null && max.signum() != 0) {
+                float at = MARGIN + labelWidth + marker.floatValue() / max.floatValue() * width;
+                content.setStrokingColor(new java.awt.Color(0xC0, 0x39, 0x2B));
+                content.setLineWidth(1.2f);
+                content.moveTo(at, y - 2);
+                content.lineTo(at, y + barHeight + 2);
+                content.stroke();
+                content.setStrokingColor(java.awt.Color.BLACK);
+            }
+        }
+        gap(6);
+    }
+
+    private void label(float x, float at, PDType1Font font, float size, String s, float width) throws IOException {
+        String text = safe(s);
+        while (text.length() > 1 && font.getStringWidth(text) / 1000 * size > width) {
+            text = text.substring(0, text.length() - 2) + ".";
+        }
+        content.beginText();
+        content.setFont(font, size);
+        content.newLineAtOffset(x, at);
+        content.showText(text);
+        content.endText();
+    }
+
+    void close() throws IOException {
+        content.close();
+    }
+
+    private static String fit(PDType1Font font, String s, float width) throws IOException {
+        if (font.getStringWidth(s) / 1000 * 9 <= width) {
+            return s;
+        }
+        String t = s;
+        while (t.length() > 1 && font.getStringWidth(t + "...") / 1000 * 9 > width) {
+            t = t.substring(0, t.length() - 1);
+        }
+        return t + "...";
+    }
+
+    /** Keeps what the standard fonts can draw (WinAnsi); anything else becomes '?'. */
+    private static String safe(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            b.append(c >= 32 && c < 127 || c >= 160 && c < 256 ? c : '?');
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,63 @@
+package dev.spendgate.report.quality;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.spendgate.domain.report.DataQuality;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@code data-quality.json} (schema {@value #SCHEMA_VERSION}): what a month's report rests on, beside its other
+ * files. Field names are a promise to scripts; a change that breaks them raises {@code schema_version}.
+ */
+public final class DataQualityJson {
+    public static final int SCHEMA_VERSION = 1;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private DataQualityJson() {}
+
+    public static byte[] write(YearMonth month, DataQuality q, Instant generatedAt) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("schema_version", SCHEMA_VERSION);
+        root.put("month", month.toString());
+        root.put("generated_at", generatedAt.truncatedTo(ChronoUnit.SECONDS).toString());
+        root.put("month_state", q.state().key());
+        root.put("has_data", !q.noData());
+        root.put("records_checked", q.recordsChecked());
+        root.put("strict_ok", !q.damagedOrQuarantined());
+        Map<String, Object> objects = new LinkedHashMap<>();
+        objects.put("read", q.objects());
+        objects.put("damaged", q.damagedObjects());
+        root.put("objects", objects);
+        Map<String, Object> records = new LinkedHashMap<>();
+        records.put("read", q.linesRead());
+        records.put("unreadable", q.unreadableRecords());
+        records.put("duplicates_dropped", q.duplicatesDropped());
+        records.put("quarantined", q.quarantinedCount());
+        records.put("included", q.includedCalls());
+        root.put("records", records);
+        Map<String, Object> quarantined = new LinkedHashMap<>();
+        q.quarantined().forEach((reason, n) -> quarantined.put(reason.key(), n));
+        root.put("quarantined", quarantined);
+        root.put("quarantined_claimed_usd", q.quarantinedClaimedUsd().toPlainString());
+        Map<String, Object> calls = new LinkedHashMap<>();
+        calls.put("included", q.includedCalls());
+        calls.put("estimated", q.estimatedCalls());
+        calls.put("unpriced", q.unpricedCalls());
+        calls.put("rejected", q.rejectedCalls());
+        root.put("calls", calls);
+        root.put("summary", q.summaryLine());
+        root.put("quarantined_examples", q.examples());
+        root.put("reader_warnings", q.readerWarnings());
+        try {
+            return (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

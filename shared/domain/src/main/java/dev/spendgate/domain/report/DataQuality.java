@@ -1,0 +1,231 @@
+package dev.spendgate.domain.report;
+
+import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.usage.UsageRecord;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a month's figures rest on: objects and records read, what was damaged, skipped or quarantined (and why), and
+ * the calls whose figures are estimated, unpriced or rejected. Filled while the month is read; every report output
+ * shows it ({@code data-quality.json}, the PDF's first page and last note, stderr).
+ */
+public final class DataQuality {
+    private static final int EXAMPLES = 20;
+
+    /** Where the month stands when the report runs. */
+    public enum MonthState {
+        COMPLETE,
+        RUNNING,
+        FUTURE;
+
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final boolean checked;
+    private UsageLogReader.ReadStats read;
+    private MonthState state = MonthState.COMPLETE;
+    private final Map<CostCheck.Reason, Long> quarantined = new EnumMap<>(CostCheck.Reason.class);
+    private BigDecimal quarantinedClaimedUsd = BigDecimal.ZERO;
+    private long included;
+    private long estimated;
+    private long unpriced;
+    private long rejected;
+    private final List<String> examples = new ArrayList<>();
+
+    private DataQuality(boolean checked) {
+        this.checked = checked;
+    }
+
+    /** For a month read record by record, each cost checked. */
+    public static DataQuality checked() {
+        return new DataQuality(true);
+    }
+
+    /** For a pre-aggregated month (Athena): nothing is known record by record. */
+    public static DataQuality unchecked() {
+        return new DataQuality(false);
+    }
+
+    /** Counts a record that goes into the figures. */
+    public void included(UsageRecord r) {
+        included++;
+        if (r.usageSource() == UsageRecord.UsageSource.ESTIMATED) {
+            estimated++;
+        }
+        if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
+            unpriced++;
+        } else if (r.costUsd() == null && (r.statusCode() >= 400 || r.errorType() != null)) {
+            rejected++;
+        }
+    }
+
+    /** For a pre-aggregated month: the calls its cells hold (so a month with data is not taken for an empty one). */
+    public void aggregated(long calls) {
+        if (checked) {
+            throw new IllegalStateException("a month read record by record counts its records as they come");
+        }
+        included = calls;
+    }
+
+    /** Counts a record left out of every figure, and keeps its request id as an example. */
+    public void quarantined(UsageRecord r, CostCheck.Reason reason) {
+        quarantined.merge(reason, 1L, Long::sum);
+        quarantinedClaimedUsd = quarantinedClaimedUsd.add(r.costUsd());
+        if (examples.size() < EXAMPLES) {
+            examples.add(r.requestId() + ": " + reason.description() + " (cost_usd "
+                    + r.costUsd().toPlainString()
+                    + " for " + (r.tokens().inputTokens() + r.tokens().outputTokens()) + " tokens of "
+                    + r.pricedModel() + ")");
+        }
+    }
+
+    /** What the log reader saw, including lines whose {@code cost_usd} was not a number. */
+    public void read(UsageLogReader.ReadStats stats) {
+        this.read = stats;
+    }
+
+    public void state(MonthState state) {
+        this.state = java.util.Objects.requireNonNull(state, "state");
+    }
+
+    public MonthState state() {
+        return state;
+    }
+
+    /** False for pre-aggregated sources: no record was checked. */
+    public boolean recordsChecked() {
+        return checked;
+    }
+
+    public long objects() {
+        return read == null ? 0 : read.objects();
+    }
+
+    public long damagedObjects() {
+        return read == null ? 0 : read.unreadableObjects();
+    }
+
+    /** Records the reader delivered (included plus quarantined). */
+    public long recordsRead() {
+        return read == null ? included + quarantinedCount() : read.records();
+    }
+
+    /** Every line read: records delivered plus lines that could not be read as records. */
+    public long linesRead() {
+        return recordsRead() + (read == null ? 0 : read.malformedLines());
+    }
+
+    /** Lines that could not be read as records, other than a non-numeric cost (counted as quarantined). */
+    public long unreadableRecords() {
+        return read == null ? 0 : read.malformedLines() - nonNumericCosts();
+    }
+
+    public long duplicatesDropped() {
+        return read == null ? 0 : read.duplicates();
+    }
+
+    /** Quarantined records per reason, every reason listed. */
+    public Map<CostCheck.Reason, Long> quarantined() {
+        Map<CostCheck.Reason, Long> all = new EnumMap<>(CostCheck.Reason.class);
+        for (CostCheck.Reason reason : CostCheck.Reason.values()) {
+            all.put(reason, quarantined.getOrDefault(reason, 0L));
+        }
+        all.put(CostCheck.Reason.NON_NUMERIC_COST, nonNumericCosts());
+        return Collections.unmodifiableMap(all);
+    }
+
+    public long quarantinedCount() {
+        long n = nonNumericCosts();
+        for (long v : quarantined.values()) {
+            n += v;
+        }
+        return n;
+    }
+
+    /** The sum of the numeric costs the quarantined records claimed (not in any total). */
+    public BigDecimal quarantinedClaimedUsd() {
+        return FocusCharges.stripped(quarantinedClaimedUsd);
+    }
+
+    public long includedCalls() {
+        return included;
+    }
+
+    public long estimatedCalls() {
+        return estimated;
+    }
+
+    public long unpricedCalls() {
+        return unpriced;
+    }
+
+    public long rejectedCalls() {
+        return rejected;
+    }
+
+    public List<String> examples() {
+        return Collections.unmodifiableList(examples);
+    }
+
+    public List<String> readerWarnings() {
+        return read == null ? List.of() : read.warnings();
+    }
+
+    /** True when the month has no usage to report (nothing included). */
+    public boolean noData() {
+        return included == 0;
+    }
+
+    /** True when input was damaged or records were quarantined: what {@code report --strict} fails on. */
+    public boolean damagedOrQuarantined() {
+        return damagedObjects() > 0 || unreadableRecords() > 0 || quarantinedCount() > 0;
+    }
+
+    /** The one line the PDF's first page and stderr carry. */
+    public String summaryLine() {
+        if (!checked) {
+            return "Data quality: totals aggregated by Athena; records were not checked one by one.";
+        }
+        StringBuilder b = new StringBuilder("Data quality: ");
+        b.append(n(objects()))
+                .append(" objects read, ")
+                .append(n(damagedObjects()))
+                .append(" damaged; ");
+        b.append(n(linesRead()))
+                .append(" records, ")
+                .append(n(unreadableRecords()))
+                .append(" unreadable, ")
+                .append(n(quarantinedCount()))
+                .append(" quarantined");
+        if (quarantinedClaimedUsd.signum() != 0) {
+            b.append(" (claiming ").append(Money.usd(quarantinedClaimedUsd)).append(", left out of every total)");
+        }
+        b.append("; ")
+                .append(n(estimatedCalls()))
+                .append(" estimated, ")
+                .append(n(unpricedCalls()))
+                .append(" unpriced, ")
+                .append(n(rejectedCalls()))
+                .append(" rejected calls.");
+        return b.toString();
+    }
+
+    private long nonNumericCosts() {
+        return read == null
+                ? 0
+                : Optional.ofNullable(read.malformedByField().get("cost_usd")).orElse(0L);
+    }
+
+    private static String n(long v) {
+        return String.format(Locale.ROOT, "%,d", v);
+    }
+}

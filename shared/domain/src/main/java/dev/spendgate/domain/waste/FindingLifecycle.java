@@ -1,0 +1,249 @@
+package dev.spendgate.domain.waste;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.store.ObjectStore;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The life cycle of findings across analyses, by their stable {@link Finding#id() id}: {@code open} while the waste
+ * goes on, {@code resolved} when it stopped (the finding is gone, or its last wasteful call is more than
+ * {@value #QUIET_DAYS} days before the analysed window's end), {@code regressed} when a resolved finding's waste came
+ * back. Stored as {@value #KEY} beside the findings documents.
+ */
+public final class FindingLifecycle {
+    public static final String KEY = "findings/lifecycle.json";
+    public static final int SCHEMA_VERSION = 1;
+    static final int QUIET_DAYS = 7;
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Where a finding stands. */
+    public enum Status {
+        OPEN,
+        RESOLVED,
+        REGRESSED;
+
+        public String key() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** What an analysis says of one finding (from a findings document or a fresh analysis). */
+    public record Seen(
+            String id,
+            WasteCategory category,
+            String scopeType,
+            String scopeValue,
+            String feature,
+            String model,
+            Instant firstSeen,
+            Instant lastSeen,
+            BigDecimal monthlySavingsUsd) {
+        public Seen {
+            Objects.requireNonNull(id, "id");
+            Objects.requireNonNull(category, "category");
+        }
+
+        public static Seen of(Finding f) {
+            return new Seen(
+                    f.id(),
+                    f.category(),
+                    f.scopeType(),
+                    f.scopeValue(),
+                    f.feature(),
+                    f.model(),
+                    f.evidence().firstSeen(),
+                    f.evidence().lastSeen(),
+                    f.monthlySavingsUsd());
+        }
+    }
+
+    /**
+     * One finding's state.
+     *
+     * @param resolvedAt when its waste stopped (its last wasteful call), null unless resolved
+     * @param baselineMonthlySavingsUsd what it cost per month while open (the last open analysis)
+     */
+    public record Entry(
+            Seen finding,
+            Status status,
+            Instant firstSeen,
+            Instant lastSeen,
+            Instant resolvedAt,
+            BigDecimal baselineMonthlySavingsUsd) {}
+
+    private final Map<String, Entry> entries;
+
+    private FindingLifecycle(Map<String, Entry> entries) {
+        this.entries = entries;
+    }
+
+    public static FindingLifecycle empty() {
+        return new FindingLifecycle(new TreeMap<>());
+    }
+
+    public Map<String, Entry> entries() {
+        return Collections.unmodifiableMap(entries);
+    }
+
+    /**
+     * This life cycle after an analysis of the window ending {@code windowEnd}. Applying the same analysis twice
+     * changes nothing, so a re-run report does not move states.
+     */
+    public FindingLifecycle after(List<Seen> analysis, Instant windowEnd) {
+        Map<String, Entry> next = new TreeMap<>(entries);
+        Instant quietSince = windowEnd.minus(Duration.ofDays(QUIET_DAYS));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Seen s : analysis) {
+            seen.add(s.id());
+            Entry before = entries.get(s.id());
+            Instant first = before == null || before.firstSeen() == null
+                    ? s.firstSeen()
+                    : s.firstSeen() == null ? before.firstSeen() : min(before.firstSeen(), s.firstSeen());
+            boolean quiet = s.lastSeen() != null && s.lastSeen().isBefore(quietSince);
+            if (quiet) {
+                Instant resolvedAt = before != null
+                                && before.status() == Status.RESOLVED
+                                && before.resolvedAt() != null
+                                && !before.resolvedAt().isBefore(s.lastSeen())
+                        ? before.resolvedAt()
+                        : s.lastSeen();
+                BigDecimal baseline = before != null ? before.baselineMonthlySavingsUsd() : s.monthlySavingsUsd();
+                next.put(s.id(), new Entry(s, Status.RESOLVED, first, s.lastSeen(), resolvedAt, baseline));
+            } else {
+                Status status = before != null
+                                && before.status() == Status.RESOLVED
+                                && before.resolvedAt() != null
+                                && s.lastSeen() != null
+                                && s.lastSeen().isAfter(before.resolvedAt())
+                        ? Status.REGRESSED
+                        : before != null && before.status() == Status.REGRESSED ? Status.REGRESSED : Status.OPEN;
+                next.put(s.id(), new Entry(s, status, first, s.lastSeen(), null, s.monthlySavingsUsd()));
+            }
+        }
+        for (Entry e : entries.values()) {
+            if (!seen.contains(e.finding().id()) && e.status() != Status.RESOLVED) {
+                // gone from an analysis of a later window: resolved when its waste was last seen
+                if (e.lastSeen() == null || e.lastSeen().isBefore(windowEnd)) {
+                    next.put(
+                            e.finding().id(),
+                            new Entry(
+                                    e.finding(),
+                                    Status.RESOLVED,
+                                    e.firstSeen(),
+                                    e.lastSeen(),
+                                    e.lastSeen(),
+                                    e.baselineMonthlySavingsUsd()));
+                }
+            }
+        }
+        return new FindingLifecycle(next);
+    }
+
+    /** The stored life cycle, or an empty one (also when the document cannot be read). */
+    public static FindingLifecycle load(ObjectStore store) {
+        return store.get(KEY).map(FindingLifecycle::parse).orElseGet(FindingLifecycle::empty);
+    }
+
+    public void save(ObjectStore store, Instant updatedAt) {
+        store.put(KEY, toBytes(updatedAt));
+    }
+
+    byte[] toBytes(Instant updatedAt) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("schema_version", SCHEMA_VERSION);
+        root.put("updated_at", updatedAt.truncatedTo(ChronoUnit.SECONDS).toString());
+        ArrayNode findings = root.putArray("findings");
+        for (Entry e : entries.values()) {
+            ObjectNode n = findings.addObject();
+            Seen s = e.finding();
+            n.put("id", s.id());
+            n.put("status", e.status().key());
+            n.put("category", s.category().label());
+            ObjectNode scope = n.putObject("scope");
+            scope.put("type", s.scopeType());
+            scope.put("value", s.scopeValue());
+            scope.put("feature", s.feature());
+            scope.put("model", s.model());
+            n.put("first_seen", time(e.firstSeen()));
+            n.put("last_seen", time(e.lastSeen()));
+            n.put("resolved_at", time(e.resolvedAt()));
+            n.put(
+                    "baseline_monthly_savings_usd",
+                    e.baselineMonthlySavingsUsd() == null
+                            ? null
+                            : e.baselineMonthlySavingsUsd().toPlainString());
+        }
+        try {
+            return (JSON.writeValueAsString(root) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static FindingLifecycle parse(byte[] bytes) {
+        Map<String, Entry> entries = new TreeMap<>();
+        try {
+            JsonNode root = JSON.readTree(bytes);
+            for (JsonNode n : root.path("findings")) {
+                JsonNode scope = n.path("scope");
+                Seen s = new Seen(
+                        n.path("id").asText(),
+                        WasteCategory.parse(n.path("category").asText()),
+                        text(scope, "type"),
+                        text(scope, "value"),
+                        text(scope, "feature"),
+                        text(scope, "model"),
+                        instant(n, "first_seen"),
+                        instant(n, "last_seen"),
+                        n.hasNonNull("baseline_monthly_savings_usd")
+                                ? new BigDecimal(
+                                        n.get("baseline_monthly_savings_usd").asText())
+                                : null);
+                entries.put(
+                        s.id(),
+                        new Entry(
+                                s,
+                                Status.valueOf(n.path("status").asText().toUpperCase(Locale.ROOT)),
+                                s.firstSeen(),
+                                s.lastSeen(),
+                                instant(n, "resolved_at"),
+                                s.monthlySavingsUsd()));
+            }
+        } catch (IOException | RuntimeException e) {
+            return empty(); // an unreadable document starts the life cycle again rather than failing the report
+        }
+        return new FindingLifecycle(entries);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static Instant instant(JsonNode n, String field) {
+        String v = text(n, field);
+        return v == null ? null : Instant.parse(v);
+    }
+
+    private static String time(Instant t) {
+        return t == null ? null : t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
+    }
+}
