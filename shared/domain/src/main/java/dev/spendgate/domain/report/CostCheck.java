@@ -23,7 +23,6 @@ public final class CostCheck {
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
     private final PricingCatalog catalog;
-    private final Map<String, Optional<ModelPrice>> prices = new HashMap<>();
 
     private CostCheck(PricingCatalog catalog) {
         this.catalog = catalog;
@@ -67,30 +66,72 @@ public final class CostCheck {
         if (cost.signum() < 0) {
             return Optional.of(Reason.NEGATIVE_COST);
         }
-        Optional<ModelPrice> price = prices.computeIfAbsent(
-                r.pricedProvider() + "\u0000" + r.pricedModel(),
-                k -> r.pricedModel() == null ? Optional.empty() : catalog.find(r.pricedProvider(), r.pricedModel()));
+        // The rate card in force on the call's day (prices change over time), as the gateway priced it.
+        Optional<ModelPrice> price = r.pricedModel() == null
+                ? Optional.empty()
+                : catalog.find(r.pricedProvider(), r.pricedModel(), r.tsStart());
         if (price.isEmpty()) {
             return Optional.empty();
         }
         if (cost.compareTo(maximum(price.get(), r.tokens())) > 0) {
             return Optional.of(Reason.IMPLAUSIBLE_COST);
         }
-        if (catalog.version() != null
-                && catalog.version().equals(r.pricingVersion())
-                && cost.compareTo(price.get().cost(r.tokens())) != 0) {
+        if (catalog.version() != null && catalog.version().equals(r.pricingVersion()) && !matches(price.get(), r)) {
             return Optional.of(Reason.MISMATCHED_COST);
         }
         return Optional.empty();
     }
 
-    /** The most the tokens can cost: every token at the model's highest per-token price. */
+    /**
+     * Whether the cost is the catalog's for the record's tokens at the tier it was priced at (the long-context rule
+     * included), or that times one of the model's data-residency multipliers (the region is not on the record).
+     * A tier the catalog has no rates for is not checked here.
+     */
+    private static boolean matches(ModelPrice price, UsageRecord r) {
+        Optional<dev.spendgate.domain.pricing.PriceQuote> quote =
+                price.quote(r.tokens(), r.billing().pricedServiceTier(), null);
+        if (quote.isEmpty()) {
+            return true;
+        }
+        BigDecimal expected = quote.get().cost();
+        if (r.costUsd().compareTo(expected) == 0) {
+            return true;
+        }
+        for (BigDecimal multiplier : price.regionMultipliers().values()) {
+            if (r.costUsd().compareTo(expected.multiply(multiplier)) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The most the tokens can cost: every token at the model's highest per-token price in any of its rate sets
+     * (standard, service tiers, long context), times its largest data-residency multiplier.
+     */
     static BigDecimal maximum(ModelPrice price, TokenUsage tokens) {
-        BigDecimal highest = price.output();
-        for (TokenType type : TokenType.values()) {
-            highest = highest.max(type.pricePerMillion(price));
+        java.util.List<dev.spendgate.domain.pricing.Rates> all = new java.util.ArrayList<>();
+        all.add(price.standardRates());
+        all.addAll(price.serviceTierRates().values());
+        if (price.longContext() != null) {
+            all.add(price.longContext().rates());
+            all.addAll(price.longContext().serviceTierRates().values());
+        }
+        BigDecimal highest = BigDecimal.ZERO;
+        for (dev.spendgate.domain.pricing.Rates rates : all) {
+            for (BigDecimal rate : new BigDecimal[] {
+                rates.input(), rates.cachedInput(), rates.cacheWrite5m(), rates.cacheWrite1h(), rates.output()
+            }) {
+                if (rate != null) {
+                    highest = highest.max(rate);
+                }
+            }
+        }
+        BigDecimal region = BigDecimal.ONE;
+        for (BigDecimal multiplier : price.regionMultipliers().values()) {
+            region = region.max(multiplier);
         }
         long count = tokens.inputTokens() + tokens.outputTokens();
-        return highest.multiply(BigDecimal.valueOf(count)).divide(MILLION);
+        return highest.multiply(region).multiply(BigDecimal.valueOf(count)).divide(MILLION);
     }
 }
