@@ -18,7 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Runs the five waste detectors over the usage log of a window in one streaming pass and ranks what they find. Each
+ * Runs the waste detectors over the usage log of a window in one streaming pass and ranks what they find. Each
  * record is seen once and dropped; what is kept grows with the number of features, models, keys and scopes with
  * waste, never with the number of records (see each detector for its bound).
  */
@@ -61,6 +61,8 @@ public final class WasteAnalyzer {
         private final ContextBloatDetector bloat = new ContextBloatDetector();
         private final CacheMissDetector cache = new CacheMissDetector();
         private final UngovernedKeyDetector ungoverned = new UngovernedKeyDetector(governance);
+        private final PromptCacheDetector promptCache = new PromptCacheDetector();
+        private final BatchTierDetector batch = new BatchTierDetector();
         private final Map<String, Optional<ModelPrice>> prices = new HashMap<>();
         private final Map<String, BigDecimal> spendByFeature = new LinkedHashMap<>();
         private final Call call = new Call();
@@ -88,6 +90,8 @@ public final class WasteAnalyzer {
             bloat.accept(c);
             cache.accept(c);
             ungoverned.accept(c);
+            promptCache.accept(c);
+            batch.accept(c);
         }
 
         private ModelPrice price(UsageRecord r) {
@@ -107,6 +111,8 @@ public final class WasteAnalyzer {
             findings.addAll(retry.findings(window));
             findings.addAll(cache.findings(window));
             findings.addAll(ungoverned.findings(window));
+            findings.addAll(promptCache.findings(window));
+            findings.addAll(batch.findings(window));
             findings.sort(Comparator.comparing(Finding::monthlySavingsUsd)
                     .thenComparing(Finding::monthlySpendAtRiskUsd)
                     .reversed()
