@@ -208,11 +208,12 @@ class SimulatePolicyCommandTest {
     }
 
     private UsageRecord chat(String at, String session) {
-        return record(at, "chat", "support", session, "gpt-4o", CHAT, GPT_4O);
+        // served as a dated snapshot, as providers report it: the chain still applies to the model asked for
+        return record(at, "chat", "support", session, "gpt-4o", "gpt-4o-2024-08-06", CHAT, GPT_4O);
     }
 
     private UsageRecord search(String at) {
-        return record(at, "search", "engineering", null, "gpt-4o-mini", SEARCH, MINI);
+        return record(at, "search", "engineering", null, "gpt-4o-mini", "gpt-4o-mini", SEARCH, MINI);
     }
 
     private UsageRecord record(
@@ -221,6 +222,7 @@ class SimulatePolicyCommandTest {
             String department,
             String session,
             String model,
+            String served,
             TokenUsage tokens,
             ModelPrice price) {
         Instant t = Instant.parse(at);
@@ -233,7 +235,7 @@ class SimulatePolicyCommandTest {
                 .provider("openai")
                 .endpoint("chat.completions")
                 .modelRequested(model)
-                .modelServed(model)
+                .modelServed(served)
                 .statusCode(200)
                 .tokens(tokens)
                 .costUsd(price.cost(tokens))

@@ -118,7 +118,11 @@ public final class PolicyReplay implements AutoCloseable {
         }
         clock.now = r.tsStart();
         Attribution a = r.attribution();
-        String model = r.pricedModel();
+        // the gateway decides on the model the client asked for (chains name models, not dated snapshots); a call a
+        // recorded degrade budget already moved is replayed as asked, at the asked model's prices
+        String model = r.degradedFrom() != null
+                ? r.degradedFrom()
+                : r.modelRequested() != null ? r.modelRequested() : r.pricedModel();
         Row feature = byFeature.computeIfAbsent(label(a.feature()), Row::new);
         Row department = byDepartment.computeIfAbsent(label(a.department()), Row::new);
         Optional<String> tripped = breakers.check(a, r.keyId());
@@ -134,8 +138,9 @@ public final class PolicyReplay implements AutoCloseable {
         BudgetDecision d = enforcer.reserve(a, r.keyId(), model, m -> estimate(r, m), cheaperModels::apply);
         switch (d.outcome()) {
             case ALLOW -> {
-                enforcer.settle(d, cost);
-                add(cost, cost, Effect.NONE, feature, department);
+                BigDecimal after = estimate(r, model).orElse(cost);
+                enforcer.settle(d, after);
+                add(cost, after, Effect.NONE, feature, department);
             }
             case DEGRADE -> {
                 BigDecimal after = estimate(r, d.model()).orElseThrow();
@@ -182,7 +187,8 @@ public final class PolicyReplay implements AutoCloseable {
     }
 
     private Optional<BigDecimal> estimate(UsageRecord r, String model) {
-        if (model.equals(r.pricedModel())) {
+        if (model.equals(r.pricedModel()) || (r.degradedFrom() == null && model.equals(r.modelRequested()))) {
+            // the model that served the call: its recorded cost
             return Optional.of(r.costUsd());
         }
         return prices.computeIfAbsent(
