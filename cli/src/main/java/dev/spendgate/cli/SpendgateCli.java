@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
             UsageCommand.class,
             SimulateCommand.class,
             WasteCommand.class,
+            SimulatePolicyCommand.class,
             ReportCommand.class,
             PricingCommand.class
         })

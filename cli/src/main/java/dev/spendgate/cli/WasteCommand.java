@@ -1,14 +1,18 @@
 package dev.spendgate.cli;
 
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.waste.EfficiencyScore;
 import dev.spendgate.domain.waste.Finding;
 import dev.spendgate.domain.waste.Governance;
+import dev.spendgate.domain.waste.Owner;
+import dev.spendgate.domain.waste.RecommendedSetting;
 import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteReportJson;
 import dev.spendgate.domain.waste.WasteWindow;
 import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.report.ReportEnvironment;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -30,7 +34,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code spendgate waste}: the five waste detectors over the usage log, ranked by monthly savings. */
+/** {@code spendgate waste}: the waste detectors over the usage log, ranked by monthly savings. */
 @Command(
         name = "waste",
         description = "Find waste in the usage log: findings with evidence, monthly savings and the change to make.")
@@ -63,7 +67,28 @@ final class WasteCommand implements Callable<Integer> {
             description = "Findings to print (all are in --out). Default: ${DEFAULT-VALUE}.")
     int top;
 
+    @Option(
+            names = "--rules",
+            paramLabel = "FILE",
+            description = "Chargeback rules JSON naming each finding's cost centre (env SPENDGATE_CHARGEBACK_RULES;"
+                    + " default chargeback-rules.json in the data dir when present).")
+    Path rules;
+
     Clock clock = Clock.systemUTC();
+
+    /** --rules, else SPENDGATE_CHARGEBACK_RULES, else chargeback-rules.json in the data dir, else none. */
+    private ChargebackRules chargebackRules() {
+        ReportEnvironment env = ReportEnvironment.from(System.getenv());
+        Path inDataDir = dir.dataDir.resolve("chargeback-rules.json");
+        if (rules == null && env.rulesFile() == null && !Files.exists(inDataDir)) {
+            return null;
+        }
+        try {
+            return env.rules(rules != null ? rules : env.rulesFile() != null ? null : inDataDir);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new ParameterException(spec.commandLine(), "--rules: " + e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() {
@@ -75,6 +100,7 @@ final class WasteCommand implements Callable<Integer> {
         Governance governance = new Governance(
                 KeysCommand.store(dir).list(), BudgetsCommand.policies(dir).list());
         WasteReport report = WasteAnalyzer.create(PricingCatalog.bundled(), governance, clock)
+                .withChargebackRules(chargebackRules())
                 .analyze(new FileSystemObjectStore(dir.dataDir), new WasteWindow(start, end));
         if (out != null) {
             try {
@@ -102,8 +128,11 @@ final class WasteCommand implements Callable<Integer> {
                 : savings.multiply(BigDecimal.valueOf(100))
                         .divide(monthlySpend, 1, RoundingMode.HALF_UP)
                         .toPlainString();
-        w.println("Recoverable: $" + usd(savings) + " per month (" + share + " % of spend). AI Efficiency Score: "
-                + report.overall().score() + "/100.");
+        w.println("Recoverable: $" + usd(savings) + " per month (" + share
+                + " % of the window's spend scaled to a month). AI Efficiency Score: "
+                + report.overall().score()
+                + "/100 (" + report.overall().coveredPercent().toPlainString()
+                + " % of spend open to a model, prompt-cache or batch rule; repeats checked on all).");
         if (report.skippedInput() > 0 || report.input().duplicates() > 0) {
             w.println("Warnings: skipped " + report.input().unreadableObjects() + " damaged log objects, "
                     + report.input().malformedLines() + " unreadable records and "
@@ -134,6 +163,12 @@ final class WasteCommand implements Callable<Integer> {
                         f.scopeValue(),
                         f.model() == null ? "" : " (" + f.model() + ")");
                 w.println("    " + f.recommendation());
+                if (f.qualityRisk() != null) {
+                    w.println("    " + f.qualityRisk());
+                }
+                if (f.owner() != null) {
+                    w.println("    owner: " + owner(f.owner()));
+                }
                 w.println("    evidence: " + f.evidence().wastefulCalls() + " of "
                         + f.evidence().calls()
                         + " calls, " + day(f.evidence().firstSeen()) + " to "
@@ -146,19 +181,50 @@ final class WasteCommand implements Callable<Integer> {
                                         .toList()));
             }
         }
+        if (!report.settings().isEmpty()) {
+            w.println();
+            w.println("Recommended settings (one value each, from all findings that advise it):");
+            for (RecommendedSetting r : report.settings()) {
+                w.println("  " + r.setting() + "=\"" + r.value() + "\" (" + r.scope() + "; " + r.reason() + ")");
+            }
+        }
         w.println();
-        Table table = new Table("FEATURE", "SCORE", "SPEND_USD", "WASTE_USD", "AT_RISK_USD").alignRight(1, 2, 3, 4);
+        Table table = new Table("FEATURE", "SCORE", "SPEND_USD", "WASTE_USD", "AT_RISK_USD", "COVERED_%")
+                .alignRight(1, 2, 3, 4, 5);
         for (EfficiencyScore s : report.features()) {
             table.row(
-                    s.feature(), Integer.toString(s.score()), usd(s.spendUsd()), usd(s.wasteUsd()), usd(s.atRiskUsd()));
+                    s.feature(),
+                    s.scored() ? Integer.toString(s.score()) : "-",
+                    usd(s.spendUsd()),
+                    usd(s.wasteUsd()),
+                    usd(s.atRiskUsd()),
+                    s.coveredPercent().toPlainString());
         }
         EfficiencyScore o = report.overall();
-        table.row("OVERALL", Integer.toString(o.score()), usd(o.spendUsd()), usd(o.wasteUsd()), usd(o.atRiskUsd()));
+        table.row(
+                "OVERALL",
+                Integer.toString(o.score()),
+                usd(o.spendUsd()),
+                usd(o.wasteUsd()),
+                usd(o.atRiskUsd()),
+                o.coveredPercent().toPlainString());
         table.print(w);
+        if (report.features().stream().anyMatch(s -> !s.scored())) {
+            w.println("SCORE -: not scored, no finding and under 50 % of the feature's spend open to a model,"
+                    + " prompt-cache or batch rule (a 100 would only say nothing looked).");
+        }
         if (out != null) {
             w.println("Findings JSON: " + out);
         }
         w.flush();
+    }
+
+    private static String owner(Owner o) {
+        return (o.department() == null ? "no department" : o.department())
+                + (o.team() == null ? "" : " / " + o.team())
+                + (o.costCentre() == null ? "" : ", cost centre " + o.costCentre())
+                + (o.glAccount() == null ? "" : ", GL " + o.glAccount())
+                + " (" + o.basis() + ")";
     }
 
     private static String usd(BigDecimal v) {

@@ -57,7 +57,34 @@ class WasteCommandTest {
         }
         assertThat(categories)
                 .containsExactlyInAnyOrder(
-                        "model_mismatch", "context_bloat", "retry_waste", "cache_miss", "ungoverned_key");
+                        "model_mismatch",
+                        "context_bloat",
+                        "retry_waste",
+                        "cache_miss",
+                        "ungoverned_key",
+                        "prompt_cache",
+                        "batch_tier");
+        // the simulator wrote chargeback-rules.json into the data dir: every finding of a department names its cost
+        // centre, and an Opus-to-Haiku move carries its quality risk and a safe rollout
+        for (JsonNode f : json.get("findings")) {
+            if ("invoice-extract".equals(f.at("/scope/feature").asText())) {
+                assertThat(f.at("/owner/department").asText()).isEqualTo("finance");
+                assertThat(f.at("/owner/cost_centre").asText()).isEqualTo("CC-400");
+            }
+            if (f.get("category").asText().equals("model_mismatch")
+                    && f.at("/scope/model").asText().equals("claude-opus-4-1")) {
+                assertThat(f.get("quality_risk").asText())
+                        .contains("high")
+                        .contains("2 tiers")
+                        .contains("degrade budget")
+                        .contains("compare");
+            }
+        }
+        assertThat(json.get("recommended_settings").findValuesAsText("setting"))
+                .containsOnlyOnce("SPENDGATE_DEGRADE_CHAINS", "SPENDGATE_SESSION_CALLS_PER_MINUTE");
+        assertThat(waste.out())
+                .contains("owner: finance / ap, cost centre CC-400")
+                .contains("Recommended settings");
         assertThat(json.at("/advisor/0/rank").asInt()).isEqualTo(1);
         assertThat(json.at("/input/records").asLong())
                 .isEqualTo(json.get("calls_analysed").asLong());

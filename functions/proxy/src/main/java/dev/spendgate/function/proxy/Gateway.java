@@ -991,7 +991,8 @@ public final class Gateway {
             return null;
         }
         PromptText prompt = call.prompt;
-        return PromptFingerprints.compute(prompt.system(), prompt.prefix(), canonical(call.body), prompt.full());
+        return PromptFingerprints.compute(
+                prompt.system(), prompt.prefix(), canonical(call.body), prompt.full(), prompt.varying());
     }
 
     private static byte[] canonical(ObjectNode body) {

@@ -10,7 +10,8 @@ import java.util.HexFormat;
  * Fingerprints of a prompt that let waste detection find repeats without keeping the text: SHA-256 (first 128 bits,
  * hex) of the system prompt, of the shared prefix (everything before the last user turn) and of the whole request,
  * and a 64-bit SimHash of the prompt's word 3-shingles, whose Hamming distance estimates how different two prompts
- * are.
+ * are. With the varying part (the last turn) given, also its hash and SimHash, and the SimHash of the system prompt: a long shared prefix dominates a whole-prompt sketch, so two different questions behind the same
+ * 3,000-token system prompt look near-identical there but not in the varying part's sketch.
  */
 public final class PromptFingerprints {
     private static final HexFormat HEX = HexFormat.of();
@@ -38,6 +39,28 @@ public final class PromptFingerprints {
                 prefixText == null || prefixText.isEmpty() ? null : hash(prefixText.getBytes(StandardCharsets.UTF_8)),
                 request == null ? null : hash(request),
                 promptText == null ? null : HEX.toHexDigits(simhash(promptText)));
+    }
+
+    /**
+     * As {@link #compute(String, String, byte[], String)}, plus the varying part's hash and sketch and the system
+     * prompt's sketch (none without a system prompt: earlier turns change naturally): schema-2 fingerprints.
+     *
+     * @param varyingText the part of the prompt that varies between calls (the last turn), or null when unknown
+     */
+    public static Fingerprints compute(
+            String systemText, String prefixText, byte[] request, String promptText, String varyingText) {
+        Fingerprints base = compute(systemText, prefixText, request, promptText);
+        if (varyingText == null) {
+            return base;
+        }
+        return new Fingerprints(
+                base.systemHash(),
+                base.prefixHash(),
+                base.requestHash(),
+                base.simhash(),
+                hash(varyingText.getBytes(StandardCharsets.UTF_8)),
+                HEX.toHexDigits(simhash(varyingText)),
+                systemText == null || systemText.isEmpty() ? null : HEX.toHexDigits(simhash(systemText)));
     }
 
     /** First 128 bits of SHA-256, as 32 hex characters. */

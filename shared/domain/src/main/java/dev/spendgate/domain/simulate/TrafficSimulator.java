@@ -76,7 +76,9 @@ public final class TrafficSimulator {
         CACHE_2,
         CACHE_5,
         CACHE_8,
-        AT_RISK
+        AT_RISK,
+        UNSTABLE,
+        BATCH
     }
 
     private record Profile(
@@ -353,6 +355,112 @@ public final class TrafficSimulator {
                     "batch",
                     Role.AT_RISK,
                     400,
+                    0),
+            // shapes planted in episodes only (weight 0: no background traffic)
+            new Profile(
+                    "help-center",
+                    "support",
+                    "cx",
+                    "anthropic",
+                    "claude-haiku-4-5",
+                    "claude-haiku-4-5-20251001",
+                    "messages",
+                    0,
+                    20,
+                    80,
+                    100,
+                    400,
+                    3200,
+                    true,
+                    0,
+                    0.5,
+                    "support",
+                    Role.NONE,
+                    800,
+                    0),
+            new Profile(
+                    "kb-assistant",
+                    "people",
+                    "hr",
+                    "anthropic",
+                    "claude-haiku-4-5",
+                    "claude-haiku-4-5-20251001",
+                    "messages",
+                    0,
+                    20,
+                    80,
+                    100,
+                    400,
+                    3000,
+                    false,
+                    0,
+                    0.5,
+                    "people",
+                    Role.BLOAT,
+                    800,
+                    0),
+            new Profile(
+                    "sales-assist",
+                    "sales",
+                    "growth",
+                    "openai",
+                    "gpt-4.1",
+                    "gpt-4.1-2025-04-14",
+                    "chat.completions",
+                    0,
+                    20,
+                    120,
+                    150,
+                    500,
+                    2500,
+                    false,
+                    0,
+                    0.5,
+                    "sales",
+                    Role.UNSTABLE,
+                    1000,
+                    0),
+            new Profile(
+                    "due-diligence",
+                    "legal",
+                    "commercial",
+                    "anthropic",
+                    "claude-sonnet-4-5",
+                    "claude-sonnet-4-5-20250929",
+                    "messages",
+                    0,
+                    200,
+                    900,
+                    200,
+                    600,
+                    2200,
+                    true,
+                    0,
+                    0.3,
+                    "legal",
+                    Role.NONE,
+                    1000,
+                    0),
+            new Profile(
+                    "invoice-backfill",
+                    "finance",
+                    "ap",
+                    "openai",
+                    "gpt-4.1-mini",
+                    "gpt-4.1-mini-2025-04-14",
+                    "chat.completions",
+                    0,
+                    200,
+                    4000,
+                    100,
+                    500,
+                    600,
+                    false,
+                    0,
+                    0,
+                    "finance",
+                    Role.BATCH,
+                    800,
                     0));
 
     /** The cheaper model the planted mismatches should move to (what a careful engineer would pick). */
@@ -387,6 +495,10 @@ public final class TrafficSimulator {
     private final Map<LocalDate, List<Runnable>> scheduled = new HashMap<>();
     private final Map<String, Long> lastCacheUse = new HashMap<>();
     private final Map<String, String> systemHashes = new HashMap<>();
+    private final Map<String, Long> systemSketches = new HashMap<>();
+    private final Map<String, Long> promptSketches = new HashMap<>();
+    private final Map<String, PendingWrite> pendingWrites = new HashMap<>();
+    private final Map<String, Incident> unreadWrites = new LinkedHashMap<>();
     private final SplittableRandom idRandom;
     private List<Draft> day;
     private SplittableRandom random;
@@ -441,6 +553,9 @@ public final class TrafficSimulator {
                     p.feature() == null ? "(batch)" : p.feature(),
                     PromptFingerprints.hash(("system prompt of " + p.feature() + " #" + settings.seed())
                             .getBytes(StandardCharsets.UTF_8)));
+            SplittableRandom sketches = new SplittableRandom(settings.seed() * 131 + byFeature.size());
+            systemSketches.put(p.feature() == null ? "(batch)" : p.feature(), sketches.nextLong());
+            promptSketches.put(p.feature() == null ? "(batch)" : p.feature(), sketches.nextLong());
         }
         CHEAPER.values().forEach(m -> prices.put(m, price(m.startsWith("claude") ? "anthropic" : "openai", m)));
         plan();
@@ -479,12 +594,23 @@ public final class TrafficSimulator {
                                 "feature",
                                 p.feature(),
                                 p.model()));
-            } else if (p.role() == Role.BLOAT) {
-                Incident i = new Incident(
-                        WasteCategory.CONTEXT_BLOAT, "uncached_repeated_prefix", "feature", p.feature(), p.model());
+            } else if (p.role() == Role.BLOAT || p.role() == Role.UNSTABLE) {
+                Incident i = p.role() == Role.BLOAT
+                        ? new Incident(
+                                WasteCategory.CONTEXT_BLOAT,
+                                "uncached_repeated_prefix",
+                                "feature",
+                                p.feature(),
+                                p.model())
+                        : new Incident(
+                                WasteCategory.PROMPT_CACHE, "unstable_prefix", "feature", p.feature(), p.model());
                 i.bloatPrice = prices.get(p.model());
                 i.prefixTokens = p.systemTokens();
                 featureIncidents.put(p.feature(), i);
+            } else if (p.role() == Role.BATCH) {
+                featureIncidents.put(
+                        p.feature(),
+                        new Incident(WasteCategory.BATCH_TIER, "batch_eligible", "feature", p.feature(), p.model()));
             } else if (p.role() == Role.AT_RISK) {
                 String keyRef = p.keyRef();
                 featureIncidents.put(
@@ -537,6 +663,23 @@ public final class TrafficSimulator {
             for (int g = 0; g < 12; g++) {
                 schedule(r, days, (t) -> cacheGroup(p, cache, t));
             }
+        }
+        // shapes added with the varying-part fingerprints; scheduled after the others so their traffic is unchanged
+        for (int i = 0; i < 10; i++) {
+            schedule(r, days, (t) -> sharedPrefixEpisode(byFeature.get("help-center"), 60, 30_000, 120_000, t));
+            schedule(r, days, (t) -> sharedPrefixEpisode(byFeature.get("kb-assistant"), 40, 30_000, 120_000, t));
+            schedule(r, days, (t) -> sharedPrefixEpisode(byFeature.get("sales-assist"), 30, 60_000, 180_000, t));
+        }
+        for (int i = 0; i < 8; i++) {
+            schedule(r, days, (t) -> sharedPrefixEpisode(byFeature.get("due-diligence"), 12, 480_000, 1_920_000, t));
+        }
+        for (int i = 0; i < 5; i++) {
+            int calls = 60 + r.nextInt(61);
+            LocalDate date = settings.month().atDay(1 + r.nextInt(days));
+            long start = date.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli()
+                    + Duration.ofHours(1).toMillis()
+                    + (long) (r.nextDouble() * Duration.ofHours(3).toMillis());
+            scheduled.computeIfAbsent(date, d -> new ArrayList<>()).add(() -> batchJob(calls, start));
         }
     }
 
@@ -605,6 +748,21 @@ public final class TrafficSimulator {
         for (Incident i : incidents) {
             planted.add(i.toPlanted());
         }
+        for (Map.Entry<String, PendingWrite> e : pendingWrites.entrySet()) {
+            PendingWrite w = e.getValue();
+            if (w.record() != null) {
+                unread(
+                        w.feature(),
+                        w.record(),
+                        prices.get(byFeature.get(w.feature()).model()));
+            }
+        }
+        for (Incident i : unreadWrites.values()) {
+            // what the detector's rule calls waste: >= 10 unread writes and at least half of the writes unread
+            if (i.calls >= 10 && 2 * i.calls >= i.writes) {
+                planted.add(i.toPlanted());
+            }
+        }
         return new GroundTruth(month, settings.seed(), records, spend, planted);
     }
 
@@ -668,6 +826,62 @@ public final class TrafficSimulator {
             d.errorType = "invalid_request_error";
             d.billable = false;
         }
+    }
+
+    /**
+     * One burst of single-turn calls that share the feature's system prompt and differ in a short question: whole-
+     * prompt sketches within 0-2 bits of each other (the prefix dominates them), different questions. help-center has
+     * the prompt cached (no waste), kb-assistant sends it uncached (context bloat), sales-assist starts it with a
+     * timestamp (unstable prefix: a new system hash on every call, the same system sketch within 2 bits), and
+     * due-diligence caches it with gaps longer than the 5-minute TTL (unread cache writes).
+     */
+    private void sharedPrefixEpisode(Profile p, int calls, long minGap, long maxGap, long start) {
+        Incident incident = featureIncidents.get(p.feature());
+        long t = start;
+        for (int i = 0; i < calls; i++) {
+            Draft d = call(p, p.keyRef(), "production", null, t, 0);
+            d.sketch = promptSketches.get(p.feature()) ^ flips(random.nextInt(3));
+            if (p.role() == Role.UNSTABLE) {
+                d.systemHash = hex(16);
+                d.prefixHash = d.systemHash;
+                d.systemSketch = systemSketches.get(p.feature()) ^ flips(random.nextInt(3));
+            }
+            if (incident != null) {
+                d.role = p.role();
+                d.incident = incident;
+            }
+            t += minGap + (long) (random.nextDouble() * (maxGap - minGap));
+        }
+    }
+
+    /** A nightly job: one run, none streamed, calls 10-40 s apart, at 01:00-04:00 UTC. */
+    private void batchJob(int calls, long start) {
+        Profile p = byFeature.get("invoice-backfill");
+        String run = "job-" + hex(4);
+        long t = start;
+        for (int i = 0; i < calls; i++) {
+            Draft d = call(p, p.keyRef(), "production", null, t, 0);
+            d.run = run;
+            d.stream = false;
+            d.role = Role.BATCH;
+            d.incident = featureIncidents.get(p.feature());
+            t += 10_000 + random.nextInt(30_000);
+        }
+    }
+
+    /** SplitMix64 finaliser: an unrelated-looking sketch derived from another. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    private long flips(int bits) {
+        long mask = 0;
+        while (Long.bitCount(mask) < bits) {
+            mask |= 1L << random.nextInt(64);
+        }
+        return mask;
     }
 
     private void duplicateLoop(String feature, int repeats, long gapMillis, long start) {
@@ -762,8 +976,10 @@ public final class TrafficSimulator {
                     };
             if (flips > 0) {
                 d.requestHash = hex(16);
+                d.varyingHash = d.requestHash;
                 for (int f = 0; f < flips; f++) {
-                    d.sketch ^= 1L << bits[next++];
+                    d.sketch ^= 1L << bits[next];
+                    d.varyingSketch ^= 1L << bits[next++];
                 }
                 d.userTokens = Math.max(p.userMin(), d.userTokens + random.nextInt(21) - 10);
                 d.outTokens = p.outMin() + random.nextInt(p.outMax() - p.outMin() + 1);
@@ -812,6 +1028,11 @@ public final class TrafficSimulator {
         d.requestHash = hex(16);
         d.prefixHash = p.systemTokens() == 0 ? null : turn == 0 ? systemHashOf(p) : hex(16);
         d.sketch = random.nextLong();
+        // derived, not drawn, so the random streams (and every other field of the month) stay as they were
+        d.varyingHash = d.requestHash;
+        d.varyingSketch = mix(d.sketch);
+        d.systemHash = p.systemTokens() == 0 ? null : systemHashOf(p);
+        d.systemSketch = systemSketches.get(p.feature() == null ? "(batch)" : p.feature());
         day.add(d);
         return d;
     }
@@ -836,6 +1057,10 @@ public final class TrafficSimulator {
         d.requestHash = from.requestHash;
         d.prefixHash = from.prefixHash;
         d.sketch = from.sketch;
+        d.varyingHash = from.varyingHash;
+        d.varyingSketch = from.varyingSketch;
+        d.systemHash = from.systemHash;
+        d.systemSketch = from.systemSketch;
         day.add(d);
         return d;
     }
@@ -863,14 +1088,14 @@ public final class TrafficSimulator {
             long cached = 0;
             long written = 0;
             if (p.caching() && d.status == 200) {
-                Long last = lastCacheUse.get(p.model() + systemHashOf(p));
+                Long last = lastCacheUse.get(p.model() + d.systemHash);
                 boolean warm = last != null && d.ts - last <= PROMPT_CACHE_TTL.toMillis();
                 if (warm) {
                     cached = "openai".equals(p.provider()) ? p.systemTokens() / 128 * 128 : p.systemTokens();
                 } else if (!"openai".equals(p.provider())) {
                     written = p.systemTokens();
                 }
-                lastCacheUse.put(p.model() + systemHashOf(p), d.ts);
+                lastCacheUse.put(p.model() + d.systemHash, d.ts);
             }
             long out = d.estimated ? Math.max(1, d.outTokens / 3) : d.outTokens;
             tokens = new TokenUsage(input, cached, written, 0, out, Math.round(out * p.reasoningShare()));
@@ -903,13 +1128,61 @@ public final class TrafficSimulator {
                 .maxOutputTokens(p.maxOutput() == 0 ? null : p.maxOutput())
                 .errorType(d.errorType)
                 .fingerprints(new Fingerprints(
-                        p.systemTokens() == 0 ? null : systemHashOf(p),
+                        d.systemHash,
                         d.prefixHash,
                         d.requestHash,
-                        String.format("%016x", d.sketch)))
+                        String.format("%016x", d.sketch),
+                        d.varyingHash,
+                        String.format("%016x", d.varyingSketch),
+                        d.systemHash == null ? null : String.format("%016x", d.systemSketch)))
                 .build();
         account(d, record);
+        cacheWrites(d, record, price);
         return record;
+    }
+
+    /** A cache write not yet read by a later call of the same system prompt and model. */
+    private record PendingWrite(UsageRecord record, String feature) {}
+
+    /**
+     * Ground truth of unread cache writes, from every answered call in time order: a write is unread when the next
+     * write of the same prompt comes (or the month ends) without a read in between. The waste is its premium over
+     * the input price.
+     */
+    private void cacheWrites(Draft d, UsageRecord r, ModelPrice price) {
+        if (r.costUsd() == null || d.status != 200 || d.systemHash == null) {
+            return;
+        }
+        String key = d.profile.model() + d.systemHash;
+        TokenUsage t = r.tokens();
+        PendingWrite pending = pendingWrites.get(key);
+        if (t.cachedInputTokens() > 0 && pending != null) {
+            pendingWrites.put(key, new PendingWrite(null, pending.feature()));
+            return;
+        }
+        if (t.cacheWriteTokens() == 0) {
+            return;
+        }
+        if (pending != null && pending.record() != null) {
+            unread(pending.feature(), pending.record(), price);
+        }
+        Incident i = unreadIncident(d.profile.feature() == null ? "(batch)" : d.profile.feature(), price);
+        i.writes++;
+        pendingWrites.put(key, new PendingWrite(r, d.profile.feature() == null ? "(batch)" : d.profile.feature()));
+    }
+
+    private void unread(String feature, UsageRecord r, ModelPrice price) {
+        BigDecimal write = price.cacheWrite5m() == null ? price.input() : price.cacheWrite5m();
+        BigDecimal premium = write.subtract(price.input())
+                .multiply(BigDecimal.valueOf(r.tokens().cacheWrite5mTokens()))
+                .divide(MILLION);
+        unreadIncident(feature, price).add(r, premium);
+    }
+
+    private Incident unreadIncident(String feature, ModelPrice price) {
+        return unreadWrites.computeIfAbsent(
+                feature,
+                f -> new Incident(WasteCategory.PROMPT_CACHE, "unread_cache_writes", "feature", f, price.model()));
     }
 
     private void account(Draft d, UsageRecord r) {
@@ -928,7 +1201,12 @@ public final class TrafficSimulator {
                                     prices.get(CHEAPER.get(d.profile.model())).cost(r.tokens())));
                 }
             }
-            case BLOAT -> {
+            case BATCH -> {
+                if (ok) {
+                    i.add(r, cost.divide(BigDecimal.valueOf(2)));
+                }
+            }
+            case BLOAT, UNSTABLE -> {
                 if (ok) {
                     if (i.lastTs < 0 || d.ts - i.lastTs > PROMPT_CACHE_TTL.toMillis()) {
                         i.writes++;
@@ -998,7 +1276,7 @@ public final class TrafficSimulator {
             BigDecimal windowSavings = savings;
             if (category == WasteCategory.CACHE_MISS) {
                 windowSavings = byThreshold.getOrDefault("0.90", BigDecimal.ZERO);
-            } else if (category == WasteCategory.CONTEXT_BLOAT) {
+            } else if (bloatPrice != null) {
                 ModelPrice pr = bloatPrice;
                 BigDecimal cachedPrice = pr.cachedInput() == null ? pr.input() : pr.cachedInput();
                 BigDecimal writePrice = pr.cacheWrite5m() == null ? pr.input() : pr.cacheWrite5m();
@@ -1033,6 +1311,10 @@ public final class TrafficSimulator {
         String requestHash;
         String prefixHash;
         long sketch;
+        String varyingHash;
+        long varyingSketch;
+        String systemHash;
+        long systemSketch;
         Role role = Role.NONE;
         Incident incident;
     }

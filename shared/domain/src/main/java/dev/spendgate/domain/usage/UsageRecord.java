@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One proxied call, as written to the raw usage log (schema {@value #SCHEMA_VERSION}, documented in the README).
+ * One proxied call, as written to the raw usage log (schema {@value #SCHEMA_VERSION}, or
+ * {@value #VARYING_PART_SCHEMA_VERSION} when it carries the fingerprints of the request's varying part; documented in
+ * the README).
  * Carries no prompt or completion text: only token counts, cost and fingerprints.
  *
  * @param costUsd exact cost, or null when the model is unpriced ({@code pricingStatus} says why)
@@ -48,6 +50,13 @@ public record UsageRecord(
         Billing billing) {
 
     public static final int SCHEMA_VERSION = 1;
+    /** Records whose fingerprints carry the varying part ({@link Fingerprints#hasVaryingPart()}). */
+    public static final int VARYING_PART_SCHEMA_VERSION = 2;
+
+    /** Whether a reader of this build understands records of {@code version}. */
+    public static boolean readableSchema(int version) {
+        return version == SCHEMA_VERSION || version == VARYING_PART_SCHEMA_VERSION;
+    }
 
     public UsageRecord {
         if (requestId == null || requestId.isBlank()) {
@@ -183,12 +192,34 @@ public record UsageRecord(
     /**
      * Prompt fingerprints, so waste can be found without storing prompt text. Hashes are hex; {@code simhash} is a
      * 64-bit similarity sketch in hex (near-identical prompts differ in few bits).
+     *
+     * @param varyingHash hash of the part of the request that varies from call to call: the last turn (schema 2)
+     * @param varyingSimhash similarity sketch of that part alone, so a long shared prefix does not dominate (schema 2)
+     * @param systemSimhash similarity sketch of the system prompt: a system prompt whose hash changes while this stays
+     *     put is unstable (a timestamp or name in an otherwise fixed prompt) (schema 2)
      */
-    public record Fingerprints(String systemHash, String prefixHash, String requestHash, String simhash) {
+    public record Fingerprints(
+            String systemHash,
+            String prefixHash,
+            String requestHash,
+            String simhash,
+            String varyingHash,
+            String varyingSimhash,
+            String systemSimhash) {
         public static final Fingerprints NONE = new Fingerprints(null, null, null, null);
+
+        /** Schema-1 fingerprints: no varying part. */
+        public Fingerprints(String systemHash, String prefixHash, String requestHash, String simhash) {
+            this(systemHash, prefixHash, requestHash, simhash, null, null, null);
+        }
+
+        /** Whether the varying-part fields are present (the record is then written as schema 2). */
+        public boolean hasVaryingPart() {
+            return varyingHash != null || varyingSimhash != null || systemSimhash != null;
+        }
     }
 
-    /** Builder for {@link UsageRecord}; defaults: schema 1, not streamed, not billable, no usage. */
+    /** Builder for {@link UsageRecord}; defaults: schema 1 (2 with varying-part fingerprints), not streamed, not billable, no usage. */
     public static final class Builder {
         private String requestId;
         private Instant tsStart;
@@ -367,7 +398,9 @@ public record UsageRecord(
 
         public UsageRecord build() {
             return new UsageRecord(
-                    SCHEMA_VERSION,
+                    fingerprints != null && fingerprints.hasVaryingPart()
+                            ? VARYING_PART_SCHEMA_VERSION
+                            : SCHEMA_VERSION,
                     requestId,
                     tsStart,
                     tsEnd,

@@ -18,7 +18,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
-/** Reads and writes usage records as one JSON object per line (NDJSON), schema version 1. */
+/**
+ * Reads and writes usage records as one JSON object per line (NDJSON), schema version 1, or 2 for records with the
+ * varying-part fingerprints ({@code varying_hash}, {@code varying_simhash}, {@code system_simhash}, written only when
+ * set).
+ */
 public final class UsageRecordCodec {
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
@@ -83,6 +87,11 @@ public final class UsageRecordCodec {
             g.writeStringField("prefix_hash", f.prefixHash());
             g.writeStringField("request_hash", f.requestHash());
             g.writeStringField("simhash", f.simhash());
+            if (f.hasVaryingPart()) {
+                g.writeStringField("varying_hash", f.varyingHash());
+                g.writeStringField("varying_simhash", f.varyingSimhash());
+                g.writeStringField("system_simhash", f.systemSimhash());
+            }
             g.writeStringField("degraded_from", r.degradedFrom());
             g.writeBooleanField("unenforced", r.unenforced());
             if (r.pricingProvider() != null) {
@@ -115,7 +124,7 @@ public final class UsageRecordCodec {
             throw new MalformedUsageRecordException("not a JSON object");
         }
         int version = n.path("schema_version").asInt(-1);
-        if (version != UsageRecord.SCHEMA_VERSION) {
+        if (!UsageRecord.readableSchema(version)) {
             throw new MalformedUsageRecordException("unknown schema_version " + n.path("schema_version"));
         }
         try {
@@ -161,7 +170,13 @@ public final class UsageRecordCodec {
                             : null,
                     str(n, "error_type"),
                     new Fingerprints(
-                            str(n, "system_hash"), str(n, "prefix_hash"), str(n, "request_hash"), str(n, "simhash")),
+                            str(n, "system_hash"),
+                            str(n, "prefix_hash"),
+                            str(n, "request_hash"),
+                            str(n, "simhash"),
+                            str(n, "varying_hash"),
+                            str(n, "varying_simhash"),
+                            str(n, "system_simhash")),
                     str(n, "degraded_from"),
                     n.path("unenforced").asBoolean(false),
                     str(n, "pricing_provider"),
@@ -209,7 +224,7 @@ public final class UsageRecordCodec {
         return v;
     }
 
-    /** A line of the usage log that cannot be read as a schema-1 record. */
+    /** A line of the usage log that cannot be read as a schema-1 or schema-2 record. */
     public static final class MalformedUsageRecordException extends RuntimeException {
         private final String field;
 

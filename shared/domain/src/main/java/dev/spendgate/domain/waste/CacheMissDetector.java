@@ -1,5 +1,6 @@
 package dev.spendgate.domain.waste;
 
+import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +13,11 @@ import java.util.Map;
 /**
  * Calls a response cache would have answered. A successful, billed call is a <em>hit</em> at threshold t when an
  * earlier successful call of the same feature and model, less than {@value #TTL_MINUTES} minutes before it, had the
- * same request fingerprint (exact duplicate) or a SimHash sketch with similarity 1 - hamming/64 >= t (near-duplicate).
+ * same request fingerprint (exact duplicate) or was a near-duplicate at t: for schema-2 records, the same prefix
+ * ({@code prefix_hash}: system prompt, tools and earlier turns) and a SimHash of the varying part (the last turn) with
+ * similarity 1 - hamming/64 >= t; for schema-1 records, which have no varying part, the SimHash of the whole prompt.
+ * A long shared prefix dominates a whole-prompt sketch, so different questions behind one system prompt would look
+ * alike there: that traffic is a prompt-caching case ({@link ContextBloatDetector}), never a response-cache one.
  * Thresholds: 0.85, 0.90, 0.95 (at most 9, 6 and 3 differing bits). Savings at t = the recorded cost of the hits at t.
  * A (feature, model) with at least {@value #MIN_HITS} hits at 0.85 is a finding; its headline savings are those at
  * 0.90. Calls the retry detector found redundant are left to it.
@@ -43,8 +48,11 @@ final class CacheMissDetector implements Detector {
         if (!c.ok || !c.billed() || c.redundantRetry) {
             return;
         }
-        String sketchHex = c.record.fingerprints().simhash();
-        String requestHash = c.record.fingerprints().requestHash();
+        UsageRecord.Fingerprints f = c.record.fingerprints();
+        boolean varying = f.varyingSimhash() != null;
+        String sketchHex = varying ? f.varyingSimhash() : f.simhash();
+        String requestHash = f.requestHash();
+        long prefix = varying ? prefixTag(f.prefixHash()) : 0;
         if (sketchHex == null && requestHash == null) {
             return;
         }
@@ -60,7 +68,7 @@ final class CacheMissDetector implements Detector {
                 partitions.computeIfAbsent(c.feature + "\u0000" + c.model, k -> new Partition(c.feature, c.model));
         Instant t = c.record.tsStart();
         p.tally.seen(t);
-        int distance = p.nearest(t, sketchHex != null, sketch, requestHash);
+        int distance = p.nearest(t, sketchHex != null, sketch, prefix, requestHash);
         boolean exact = distance == EXACT;
         for (int i = 0; i < THRESHOLDS.length; i++) {
             if (exact || distance <= MAX_DISTANCE[i]) {
@@ -74,7 +82,19 @@ final class CacheMissDetector implements Detector {
         if (exact || distance <= MAX_DISTANCE[0]) {
             p.tally.wasteful(c.record.requestId(), t, c.cost);
         }
-        p.add(t, sketchHex != null, sketch, requestHash);
+        p.add(t, sketchHex != null, sketch, prefix, requestHash);
+    }
+
+    /** The prefix a varying-part sketch is compared under: 64 bits of its hash, a constant for schema-1 records. */
+    static long prefixTag(String prefixHash) {
+        if (prefixHash == null) {
+            return 1;
+        }
+        long tag = prefixHash.hashCode() * 0x9E3779B97F4A7C15L;
+        for (int i = 0; i < Math.min(16, prefixHash.length()); i++) {
+            tag = tag * 31 + prefixHash.charAt(i);
+        }
+        return tag == 0 ? 2 : tag;
     }
 
     @Override
@@ -152,14 +172,14 @@ final class CacheMissDetector implements Detector {
         }
 
         /** EXACT for a same-request match in the TTL, else the smallest Hamming distance found (NONE if none). */
-        int nearest(Instant t, boolean hasSketch, long sketch, String requestHash) {
+        int nearest(Instant t, boolean hasSketch, long sketch, long prefix, String requestHash) {
             roll(t);
             int best = NONE;
             for (Generation g : new Generation[] {current, previous}) {
                 if (g == null) {
                     continue;
                 }
-                int d = g.nearest(t, hasSketch, sketch, requestHash);
+                int d = g.nearest(t, hasSketch, sketch, prefix, requestHash);
                 if (d == EXACT) {
                     return EXACT;
                 }
@@ -168,13 +188,13 @@ final class CacheMissDetector implements Detector {
             return best;
         }
 
-        void add(Instant t, boolean hasSketch, long sketch, String requestHash) {
+        void add(Instant t, boolean hasSketch, long sketch, long prefix, String requestHash) {
             long hour = t.getEpochSecond() / 3600;
             Generation g = current != null && current.hour == hour
                     ? current
                     : previous != null && previous.hour == hour ? previous : null;
             if (g != null) {
-                g.add(t, hasSketch, sketch, requestHash);
+                g.add(t, hasSketch, sketch, prefix, requestHash);
             }
         }
 
@@ -195,6 +215,7 @@ final class CacheMissDetector implements Detector {
         final Map<String, Long> requests = new HashMap<>();
         final Map<Integer, LongList> bands = new HashMap<>();
         long[] sketches = new long[64];
+        long[] prefixes = new long[64];
         long[] times = new long[64];
         int size;
 
@@ -202,7 +223,7 @@ final class CacheMissDetector implements Detector {
             this.hour = hour;
         }
 
-        int nearest(Instant t, boolean hasSketch, long sketch, String requestHash) {
+        int nearest(Instant t, boolean hasSketch, long sketch, long prefix, String requestHash) {
             long now = t.toEpochMilli();
             long oldest = now - TTL.toMillis();
             if (requestHash != null) {
@@ -223,8 +244,8 @@ final class CacheMissDetector implements Detector {
                 for (int i = 0; i < bucket.size; i++) {
                     int idx = (int) bucket.values[i];
                     long when = times[idx];
-                    if (when < oldest || when > now) {
-                        continue;
+                    if (when < oldest || when > now || prefixes[idx] != prefix) {
+                        continue; // outside the TTL, or the same question behind another prefix
                     }
                     best = Math.min(best, Long.bitCount(sketches[idx] ^ sketch));
                 }
@@ -232,7 +253,7 @@ final class CacheMissDetector implements Detector {
             return best;
         }
 
-        void add(Instant t, boolean hasSketch, long sketch, String requestHash) {
+        void add(Instant t, boolean hasSketch, long sketch, long prefix, String requestHash) {
             long now = t.toEpochMilli();
             if (requestHash != null) {
                 requests.merge(requestHash, now, Math::max);
@@ -243,8 +264,10 @@ final class CacheMissDetector implements Detector {
             if (size == sketches.length) {
                 sketches = java.util.Arrays.copyOf(sketches, size * 2);
                 times = java.util.Arrays.copyOf(times, size * 2);
+                prefixes = java.util.Arrays.copyOf(prefixes, size * 2);
             }
             sketches[size] = sketch;
+            prefixes[size] = prefix;
             times[size] = now;
             for (int b = 0; b < BANDS; b++) {
                 bands.computeIfAbsent(bandKey(b, sketch), k -> new LongList()).add(size);

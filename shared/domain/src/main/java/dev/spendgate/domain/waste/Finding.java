@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param monthlySavingsUsd the same per 30 days
  * @param monthlySpendAtRiskUsd spend per 30 days outside governance (ungoverned keys; zero otherwise)
  * @param savingsByThreshold for cache misses: window savings at similarity 0.85, 0.90 and 0.95
+ * @param owner who pays for the scope (department, cost centre from the chargeback rules), or null when unknown
+ * @param qualityRisk what following the advice could break and how to roll it out safely, or null when nothing
  */
 public record Finding(
         WasteCategory category,
@@ -28,7 +30,9 @@ public record Finding(
         BigDecimal monthlySpendAtRiskUsd,
         String savingsFormula,
         String recommendation,
-        Map<String, BigDecimal> savingsByThreshold) {
+        Map<String, BigDecimal> savingsByThreshold,
+        Owner owner,
+        String qualityRisk) {
 
     public Finding {
         Objects.requireNonNull(category, "category");
@@ -44,6 +48,79 @@ public record Finding(
         savingsByThreshold = savingsByThreshold == null
                 ? Map.of()
                 : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(savingsByThreshold));
+    }
+
+    /** A finding without owner or quality note (the analyzer adds the owner). */
+    public Finding(
+            WasteCategory category,
+            String kind,
+            String scopeType,
+            String scopeValue,
+            String feature,
+            String model,
+            Evidence evidence,
+            BigDecimal windowSavingsUsd,
+            BigDecimal monthlySavingsUsd,
+            BigDecimal monthlySpendAtRiskUsd,
+            String savingsFormula,
+            String recommendation,
+            Map<String, BigDecimal> savingsByThreshold) {
+        this(
+                category,
+                kind,
+                scopeType,
+                scopeValue,
+                feature,
+                model,
+                evidence,
+                windowSavingsUsd,
+                monthlySavingsUsd,
+                monthlySpendAtRiskUsd,
+                savingsFormula,
+                recommendation,
+                savingsByThreshold,
+                null,
+                null);
+    }
+
+    /** This finding with its owner. */
+    public Finding withOwner(Owner who) {
+        return new Finding(
+                category,
+                kind,
+                scopeType,
+                scopeValue,
+                feature,
+                model,
+                evidence,
+                windowSavingsUsd,
+                monthlySavingsUsd,
+                monthlySpendAtRiskUsd,
+                savingsFormula,
+                recommendation,
+                savingsByThreshold,
+                who,
+                qualityRisk);
+    }
+
+    /** This finding with a quality-risk note. */
+    public Finding withQualityRisk(String note) {
+        return new Finding(
+                category,
+                kind,
+                scopeType,
+                scopeValue,
+                feature,
+                model,
+                evidence,
+                windowSavingsUsd,
+                monthlySavingsUsd,
+                monthlySpendAtRiskUsd,
+                savingsFormula,
+                recommendation,
+                savingsByThreshold,
+                owner,
+                note);
     }
 
     /** A stable id: {@code category/kind/scopeType:scopeValue[/model]}. */

@@ -101,27 +101,48 @@ final class ModelMismatchDetector implements Detector {
             details.put("mean_output_tokens", Long.toString(Math.round(mean)));
             details.put("output_tokens_cv", String.format(java.util.Locale.ROOT, "%.2f", cv));
             out.add(new Finding(
-                    WasteCategory.MODEL_MISMATCH,
-                    "premium_model_for_simple_work",
-                    "feature",
-                    g.feature,
-                    g.feature,
-                    g.price.model(),
-                    g.tally.evidence(details),
-                    g.tally.wasteUsd,
-                    window.monthly(g.tally.wasteUsd),
-                    BigDecimal.ZERO,
-                    "sum over the " + simple + " simple calls of (recorded cost - cost of the same tokens at "
-                            + g.target.model() + " prices), x 30 days / window",
-                    "Move feature " + g.feature + " from " + g.price.model() + " to " + g.target.model() + ": "
-                            + simple + " of " + g.tally.calls + " calls had <= " + MAX_INPUT_TOKENS + " input and <= "
-                            + MAX_OUTPUT_TOKENS + " output tokens (mean output " + Math.round(mean)
-                            + "). Change the model in the feature, or declare the degradation chain "
-                            + "SPENDGATE_DEGRADE_CHAINS=\"" + g.price.model() + ">" + g.target.model()
-                            + "\" with a degrade budget on feature:" + g.feature + ".",
-                    null));
+                            WasteCategory.MODEL_MISMATCH,
+                            "premium_model_for_simple_work",
+                            "feature",
+                            g.feature,
+                            g.feature,
+                            g.price.model(),
+                            g.tally.evidence(details),
+                            g.tally.wasteUsd,
+                            window.monthly(g.tally.wasteUsd),
+                            BigDecimal.ZERO,
+                            "sum over the " + simple + " simple calls of (recorded cost - cost of the same tokens at "
+                                    + g.target.model() + " prices), x 30 days / window",
+                            "Move feature " + g.feature + " from " + g.price.model() + " to " + g.target.model() + ": "
+                                    + simple + " of " + g.tally.calls + " calls had <= " + MAX_INPUT_TOKENS
+                                    + " input and <= "
+                                    + MAX_OUTPUT_TOKENS + " output tokens (mean output " + Math.round(mean)
+                                    + "). Change the model in the feature, or declare the degradation chain "
+                                    + "SPENDGATE_DEGRADE_CHAINS=\"" + g.price.model() + ">" + g.target.model()
+                                    + "\" with a degrade budget on feature:" + g.feature + ".",
+                            null)
+                    .withQualityRisk(qualityRisk(g, simple)));
         }
         return out;
+    }
+
+    private static final java.util.List<String> TIERS = List.of("economy", "standard", "premium");
+
+    /**
+     * What the move risks and how to try it first: the number of tiers it drops, a first step that moves only part of
+     * the traffic, and what to compare before moving the rest.
+     */
+    static String qualityRisk(Group g, long simple) {
+        int steps = Math.max(1, TIERS.indexOf(g.price.tier()) - TIERS.indexOf(g.target.tier()));
+        return "Quality risk: " + (steps >= 2 ? "high" : "moderate") + ", " + g.price.model() + " to "
+                + g.target.model() + " drops " + steps + " tier" + (steps == 1 ? "" : "s") + " ("
+                + g.price.tier() + " to " + g.target.tier() + "). Roll out in steps: first a degrade budget on"
+                + " feature:" + g.feature + " set at about 10 % of its monthly spend (only the calls past it move to "
+                + g.target.model() + "), or send a sampled 10 % of the feature's calls to it from the application;"
+                + " for a week compare, on the same kind of request, the share of answers that parse or pass the"
+                + " feature's checks, the business outcome (resolved tickets, accepted extractions), the output"
+                + " length and the retries; move the rest only when they hold. The savings assume the same tokens"
+                + " at " + g.target.model() + " prices on the " + simple + " simple calls.";
     }
 
     private static final class Group {

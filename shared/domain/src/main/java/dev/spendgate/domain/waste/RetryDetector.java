@@ -157,6 +157,7 @@ final class RetryDetector implements Detector {
             details.put("repeat_window_seconds", Long.toString(WINDOW_SECONDS));
             Evidence evidence = new Evidence(
                     s.tally.wasteful, s.tally.wasteful, s.tally.first, s.tally.last, s.tally.examples, details);
+            String where = s.feature == null ? "" : " of feature " + s.feature;
             String breaker = "session".equals(s.scopeType)
                     ? "SPENDGATE_SESSION_CALLS_PER_MINUTE"
                     : "SPENDGATE_KEY_CALLS_PER_MINUTE";
@@ -176,23 +177,25 @@ final class RetryDetector implements Detector {
                             + " 60 s, and a session's calls beyond " + BURST_CALLS_PER_MINUTE
                             + " in one clock minute), x 30 days / window",
                     (kind.equals("runaway_burst")
-                                    ? "Stop the runaway " + s.scopeType + " " + s.scopeValue + ": it made up to "
+                                    ? "Stop the runaway " + s.scopeType + " " + s.scopeValue + where
+                                            + ": it made up to "
                                             + s.peakPerMinute + " calls in one minute (" + s.burst
                                             + " beyond " + BURST_CALLS_PER_MINUTE + " per minute). Cap the agent's"
                                             + " steps per task"
                                     : kind.equals("error_loop")
-                                            ? "Stop the error loop in " + s.scopeType + " " + s.scopeValue
-                                                    + ": the same failing"
-                                                    + " request was sent up to " + s.longestChain
-                                                    + " times. Retry at most "
-                                                    + MAX_ATTEMPTS + " times with exponential back-off"
-                                            : "Stop repeating answered requests in " + s.scopeType + " " + s.scopeValue
-                                                    + ": the same request was sent up to " + s.longestChain
-                                                    + " times within 60 s. Reuse the first answer (client-side memo or"
-                                                    + " idempotency key)")
-                            + ", and set the breaker " + breaker + " to "
-                            + (kind.equals("runaway_burst") ? BURST_CALLS_PER_MINUTE : Math.max(10, s.longestChain / 2))
-                            + " so a runaway " + s.scopeType + " is cut off.",
+                                            ? "Stop the error loop in " + s.scopeType + " " + s.scopeValue + where
+                                                    + ": the same failing request was sent up to " + s.longestChain
+                                                    + " times. Retry at most " + MAX_ATTEMPTS
+                                                    + " times with exponential back-off"
+                                            : "Stop repeating answered requests in " + s.scopeType + " "
+                                                    + s.scopeValue + where + ": the same request was sent up to "
+                                                    + s.longestChain + " times within 60 s. Reuse the first answer"
+                                                    + " (client-side memo or idempotency key)")
+                            + ("session".equals(s.scopeType)
+                                    ? ", and set the breaker " + breaker + " to " + BURST_CALLS_PER_MINUTE
+                                            + " (one value for every session: the rate above which this detector"
+                                            + " calls a session runaway) so a runaway session is cut off."
+                                    : "."),
                     null));
         }
         return out;

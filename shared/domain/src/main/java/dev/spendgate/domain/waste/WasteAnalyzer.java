@@ -2,6 +2,7 @@ package dev.spendgate.domain.waste;
 
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageLogReader.ReadStats;
@@ -18,7 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Runs the five waste detectors over the usage log of a window in one streaming pass and ranks what they find. Each
+ * Runs the waste detectors over the usage log of a window in one streaming pass and ranks what they find. Each
  * record is seen once and dropped; what is kept grows with the number of features, models, keys and scopes with
  * waste, never with the number of records (see each detector for its bound).
  */
@@ -26,15 +27,25 @@ public final class WasteAnalyzer {
     private final PricingCatalog catalog;
     private final Governance governance;
     private final Clock clock;
+    private final ChargebackRules rules;
 
-    private WasteAnalyzer(PricingCatalog catalog, Governance governance, Clock clock) {
+    private WasteAnalyzer(PricingCatalog catalog, Governance governance, Clock clock, ChargebackRules rules) {
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.governance = Objects.requireNonNull(governance, "governance");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.rules = rules;
     }
 
     public static WasteAnalyzer create(PricingCatalog catalog, Governance governance, Clock clock) {
-        return new WasteAnalyzer(catalog, governance, clock);
+        return new WasteAnalyzer(catalog, governance, clock, null);
+    }
+
+    /**
+     * This analyzer, naming each finding's owner with these rules: the cost centre of the department (and team and
+     * feature) most of the scope's spend carried. Without rules the owner is the department alone.
+     */
+    public WasteAnalyzer withChargebackRules(ChargebackRules chargebackRules) {
+        return new WasteAnalyzer(catalog, governance, clock, chargebackRules);
     }
 
     /** Reads {@code [window.from, window.to)} from the store's usage log and analyses it. */
@@ -61,8 +72,14 @@ public final class WasteAnalyzer {
         private final ContextBloatDetector bloat = new ContextBloatDetector();
         private final CacheMissDetector cache = new CacheMissDetector();
         private final UngovernedKeyDetector ungoverned = new UngovernedKeyDetector(governance);
+        private final PromptCacheDetector promptCache = new PromptCacheDetector();
+        private final BatchTierDetector batch = new BatchTierDetector();
         private final Map<String, Optional<ModelPrice>> prices = new HashMap<>();
         private final Map<String, BigDecimal> spendByFeature = new LinkedHashMap<>();
+        private final Map<String, BigDecimal> coveredByFeature = new HashMap<>();
+        private final Map<String, Map<String, BigDecimal>> departmentsByFeature = new HashMap<>();
+        private final Map<String, Map<String, BigDecimal>> departmentsByKey = new HashMap<>();
+        private BigDecimal covered = BigDecimal.ZERO;
         private final Call call = new Call();
         private BigDecimal spend = BigDecimal.ZERO;
         private long calls;
@@ -83,11 +100,42 @@ public final class WasteAnalyzer {
             calls++;
             spend = spend.add(c.cost);
             spendByFeature.merge(c.feature, c.cost, BigDecimal::add);
+            if (c.cost.signum() > 0) {
+                String owner = r.attribution().department() + "\u0000"
+                        + r.attribution().team();
+                departmentsByFeature
+                        .computeIfAbsent(c.feature, k -> new HashMap<>())
+                        .merge(owner, c.cost, BigDecimal::add);
+                if (r.keyId() != null) {
+                    departmentsByKey
+                            .computeIfAbsent(r.keyId(), k -> new HashMap<>())
+                            .merge(owner, c.cost, BigDecimal::add);
+                }
+                if (covered(c)) {
+                    coveredByFeature.merge(c.feature, c.cost, BigDecimal::add);
+                    covered = covered.add(c.cost);
+                }
+            }
             retry.accept(c);
             mismatch.accept(c);
             bloat.accept(c);
             cache.accept(c);
             ungoverned.accept(c);
+            promptCache.accept(c);
+            batch.accept(c);
+        }
+
+        /** Whether a model, prompt-cache or batch rule examined the call (see {@link EfficiencyScore}). */
+        private boolean covered(Call c) {
+            UsageRecord r = c.record;
+            boolean model = c.price != null
+                    && "premium".equals(c.price.tier())
+                    && mismatch.cheaperModel(c.price).isPresent();
+            boolean prompt = r.fingerprints().systemHash() != null
+                    && r.tokens().inputTokens() >= ContextBloatDetector.MIN_PREFIX_TOKENS;
+            boolean job = r.attribution().run() != null
+                    || "batch".equalsIgnoreCase(r.attribution().environment());
+            return model || prompt || job;
         }
 
         private ModelPrice price(UsageRecord r) {
@@ -107,6 +155,9 @@ public final class WasteAnalyzer {
             findings.addAll(retry.findings(window));
             findings.addAll(cache.findings(window));
             findings.addAll(ungoverned.findings(window));
+            findings.addAll(promptCache.findings(window));
+            findings.addAll(batch.findings(window));
+            findings.replaceAll(this::owned);
             findings.sort(Comparator.comparing(Finding::monthlySavingsUsd)
                     .thenComparing(Finding::monthlySpendAtRiskUsd)
                     .reversed()
@@ -121,6 +172,10 @@ public final class WasteAnalyzer {
                     totalWaste = totalWaste.add(f.windowSavingsUsd());
                 }
             }
+            java.util.Set<String> featuresWithFindings = new java.util.HashSet<>();
+            for (Finding f : findings) {
+                featuresWithFindings.add(f.feature() == null ? Call.UNATTRIBUTED : f.feature());
+            }
             Map<String, BigDecimal> atRisk = ungoverned.atRiskByFeature();
             BigDecimal totalAtRisk = atRisk.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
             List<EfficiencyScore> scores = new ArrayList<>();
@@ -132,7 +187,9 @@ public final class WasteAnalyzer {
                         e.getKey(),
                         e.getValue(),
                         wasteByFeature.getOrDefault(e.getKey(), BigDecimal.ZERO),
-                        atRisk.getOrDefault(e.getKey(), BigDecimal.ZERO)));
+                        atRisk.getOrDefault(e.getKey(), BigDecimal.ZERO),
+                        coveredByFeature.getOrDefault(e.getKey(), BigDecimal.ZERO),
+                        featuresWithFindings.contains(e.getKey())));
             }
             scores.sort(Comparator.comparingInt(EfficiencyScore::score).thenComparing(EfficiencyScore::feature));
             return new WasteReport(
@@ -142,8 +199,107 @@ public final class WasteAnalyzer {
                     calls,
                     spend,
                     findings,
-                    EfficiencyScore.of(null, spend, totalWaste, totalAtRisk),
-                    scores);
+                    EfficiencyScore.of(null, spend, totalWaste, totalAtRisk, covered, !findings.isEmpty()),
+                    scores,
+                    settings(findings));
+        }
+
+        /** The finding with the owner of its feature, else of its key. */
+        private Finding owned(Finding f) {
+            Map<String, BigDecimal> spendByOwner = f.feature() != null
+                    ? departmentsByFeature.get(f.feature())
+                    : "key".equals(f.scopeType()) ? departmentsByKey.get(f.scopeValue()) : null;
+            if (spendByOwner == null || spendByOwner.isEmpty()) {
+                return f;
+            }
+            String top = spendByOwner.entrySet().stream()
+                    .max(Map.Entry.<String, BigDecimal>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                    .orElseThrow()
+                    .getKey();
+            String department = top.substring(0, top.indexOf('\u0000'));
+            String team = top.substring(top.indexOf('\u0000') + 1);
+            department = "null".equals(department) ? null : department;
+            team = "null".equals(team) ? null : team;
+            return f.withOwner(owner(department, team, f.feature()));
+        }
+
+        private Owner owner(String department, String team, String feature) {
+            if (rules == null) {
+                return new Owner(department, team, null, null, "no chargeback rules configured");
+            }
+            if (department == null) {
+                return new Owner(
+                        null,
+                        team,
+                        rules.suspense().costCentre(),
+                        rules.suspense().glAccount(),
+                        "suspense: the calls carried no department");
+            }
+            for (ChargebackRules.SharedRule shared : rules.shared()) {
+                if (shared.match().matches(department, team, feature)) {
+                    return new Owner(
+                            department,
+                            team,
+                            "shared",
+                            shared.glAccount(),
+                            "shared chargeback rule: spread "
+                                    + shared.allocation().name().toLowerCase(java.util.Locale.ROOT)
+                                    + " over cost centres");
+                }
+            }
+            for (ChargebackRules.Rule rule : rules.rules()) {
+                if (rule.match().matches(department, team, feature)) {
+                    return new Owner(
+                            department,
+                            team,
+                            rule.account().costCentre(),
+                            rule.account().glAccount(),
+                            "chargeback rule department=" + department);
+                }
+            }
+            return new Owner(
+                    department,
+                    team,
+                    rules.suspense().costCentre(),
+                    rules.suspense().glAccount(),
+                    "suspense: no chargeback rule matches");
+        }
+
+        /** One value per gateway setting: every degrade chain in one list, one session breaker rate. */
+        private List<RecommendedSetting> settings(List<Finding> findings) {
+            List<RecommendedSetting> out = new ArrayList<>();
+            List<String> chains = new ArrayList<>();
+            List<String> chainIds = new ArrayList<>();
+            List<String> breakerIds = new ArrayList<>();
+            for (Finding f : findings) {
+                if (f.category() == WasteCategory.MODEL_MISMATCH) {
+                    String chain = f.model() + ">" + f.evidence().details().get("cheaper_model");
+                    if (!chains.contains(chain) && chains.stream().noneMatch(c -> c.startsWith(f.model() + ">"))) {
+                        chains.add(chain);
+                    }
+                    chainIds.add(f.id());
+                } else if (f.category() == WasteCategory.RETRY_WASTE && "session".equals(f.scopeType())) {
+                    breakerIds.add(f.id());
+                }
+            }
+            if (!chains.isEmpty()) {
+                java.util.Collections.sort(chains);
+                out.add(new RecommendedSetting(
+                        "SPENDGATE_DEGRADE_CHAINS",
+                        "gateway",
+                        String.join("; ", chains),
+                        "every chain the model-mismatch findings advise, in one value (the variable holds them all)",
+                        chainIds));
+            }
+            if (!breakerIds.isEmpty()) {
+                out.add(new RecommendedSetting(
+                        "SPENDGATE_SESSION_CALLS_PER_MINUTE",
+                        "gateway",
+                        Integer.toString(RetryDetector.BURST_CALLS_PER_MINUTE),
+                        "the rate above which the retry detector calls a session runaway",
+                        breakerIds));
+            }
+            return out;
         }
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
  *
  * @param findings every finding, ranked: the advisor order (monthly savings, then spend at risk, descending)
  * @param features efficiency score per feature, lowest score first
+ * @param settings one recommended value per gateway setting and scope, from the findings that advise it
  */
 public record WasteReport(
         Instant generatedAt,
@@ -19,11 +20,26 @@ public record WasteReport(
         BigDecimal spendUsd,
         List<Finding> findings,
         EfficiencyScore overall,
-        List<EfficiencyScore> features) {
+        List<EfficiencyScore> features,
+        List<RecommendedSetting> settings) {
 
     public WasteReport {
         findings = List.copyOf(findings);
         features = List.copyOf(features);
+        settings = settings == null ? List.of() : List.copyOf(settings);
+    }
+
+    /** A report without recommended settings. */
+    public WasteReport(
+            Instant generatedAt,
+            WasteWindow window,
+            ReadStats input,
+            long callsAnalysed,
+            BigDecimal spendUsd,
+            List<Finding> findings,
+            EfficiencyScore overall,
+            List<EfficiencyScore> features) {
+        this(generatedAt, window, input, callsAnalysed, spendUsd, findings, overall, features, List.of());
     }
 
     /** Monthly savings of every finding together (cache misses at 0.90). */

@@ -18,6 +18,10 @@ import java.util.Map;
 public final class WasteReportJson {
     public static final int FORMAT_VERSION = 1;
     private static final JsonFactory FACTORY = new JsonFactory();
+    /** What the efficiency score judges, written next to it. */
+    static final String COVERS = "repeats (retries, response caching) on every call; model choice on premium-tier"
+            + " models with a cheaper sibling; prompt caching on calls with a system prompt and >= 1,024 input tokens;"
+            + " batch tier on calls of a job. Percentages of spend are of the window's spend of the same scope.";
 
     private WasteReportJson() {}
 
@@ -56,18 +60,47 @@ public final class WasteReportJson {
             money(g, "monthly_savings_usd", report.monthlySavingsUsd());
             g.writeObjectFieldStart("efficiency_score");
             g.writeNumberField("overall", report.overall().score());
+            g.writeStringField(
+                    "overall_covered_percent_of_spend",
+                    report.overall().coveredPercent().toPlainString());
+            g.writeStringField("covers", COVERS);
             g.writeArrayFieldStart("features");
             for (EfficiencyScore s : report.features()) {
                 g.writeStartObject();
                 g.writeStringField("feature", s.feature());
-                g.writeNumberField("score", s.score());
+                if (s.scored()) {
+                    g.writeNumberField("score", s.score());
+                } else {
+                    g.writeNullField("score");
+                    g.writeStringField(
+                            "not_scored_because",
+                            "no finding, and only " + s.coveredPercent().toPlainString()
+                                    + " % of its spend was open to a model, prompt-cache or batch rule (under 50 %)");
+                }
                 money(g, "spend_usd", s.spendUsd());
                 money(g, "waste_usd", s.wasteUsd());
                 money(g, "at_risk_usd", s.atRiskUsd());
+                g.writeStringField(
+                        "covered_percent_of_spend", s.coveredPercent().toPlainString());
                 g.writeEndObject();
             }
             g.writeEndArray();
             g.writeEndObject();
+            g.writeArrayFieldStart("recommended_settings");
+            for (RecommendedSetting r : report.settings()) {
+                g.writeStartObject();
+                g.writeStringField("setting", r.setting());
+                g.writeStringField("scope", r.scope());
+                g.writeStringField("value", r.value());
+                g.writeStringField("reason", r.reason());
+                g.writeArrayFieldStart("finding_ids");
+                for (String id : r.findingIds()) {
+                    g.writeString(id);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             g.writeArrayFieldStart("findings");
             for (Finding f : report.findings()) {
                 finding(g, f);
@@ -83,6 +116,7 @@ public final class WasteReportJson {
                 money(g, "monthly_savings_usd", f.monthlySavingsUsd());
                 money(g, "monthly_spend_at_risk_usd", f.monthlySpendAtRiskUsd());
                 g.writeStringField("recommendation", f.recommendation());
+                owner(g, f.owner());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -131,6 +165,23 @@ public final class WasteReportJson {
         }
         g.writeStringField("savings_formula", f.savingsFormula());
         g.writeStringField("recommendation", f.recommendation());
+        if (f.qualityRisk() != null) {
+            g.writeStringField("quality_risk", f.qualityRisk());
+        }
+        owner(g, f.owner());
+        g.writeEndObject();
+    }
+
+    private static void owner(JsonGenerator g, Owner o) throws IOException {
+        if (o == null) {
+            return;
+        }
+        g.writeObjectFieldStart("owner");
+        g.writeStringField("department", o.department());
+        g.writeStringField("team", o.team());
+        g.writeStringField("cost_centre", o.costCentre());
+        g.writeStringField("gl_account", o.glAccount());
+        g.writeStringField("basis", o.basis());
         g.writeEndObject();
     }
 

@@ -52,4 +52,87 @@ class PromptFingerprintsTest {
         assertThat(f.systemHash()).isNull();
         assertThat(f.prefixHash()).isNull();
     }
+
+    @Test
+    void compute_longSharedSystemPromptDifferentQuestions_wholeSketchesMatchButVaryingPartsDoNot() {
+        String system = longSystemPrompt();
+        String q1 = "user: How do I reset the password of my account when the reset email never arrives?";
+        String q2 = "user: Can I move my invoices from the old workspace to the new one, and keep their numbers?";
+        Fingerprints a = PromptFingerprints.compute(system, system, new byte[] {1}, system + "\n" + q1, q1);
+        Fingerprints b = PromptFingerprints.compute(system, system, new byte[] {2}, system + "\n" + q2, q2);
+
+        // the whole-prompt sketch is dominated by the shared prefix: a response cache keyed on it would mix answers
+        assertThat(similarity(a.simhash(), b.simhash())).isGreaterThanOrEqualTo(0.90);
+        assertThat(similarity(a.varyingSimhash(), b.varyingSimhash())).isLessThan(0.85);
+        assertThat(a.varyingHash()).isNotEqualTo(b.varyingHash()).hasSize(32);
+        assertThat(a.systemSimhash()).isEqualTo(b.systemSimhash());
+        assertThat(a.hasVaryingPart()).isTrue();
+    }
+
+    @Test
+    void compute_timestampAtTheStartOfTheSystemPrompt_changesTheHashButNotTheSystemSketch() {
+        String stable = longSystemPrompt();
+        String s1 = "Current time: 2026-10-03T09:14:07Z. " + stable;
+        String s2 = "Current time: 2026-10-03T09:19:55Z. " + stable;
+        Fingerprints a = PromptFingerprints.compute(s1, s1, new byte[] {1}, s1 + " q", "q");
+        Fingerprints b = PromptFingerprints.compute(s2, s2, new byte[] {1}, s2 + " q", "q");
+
+        assertThat(a.systemHash()).isNotEqualTo(b.systemHash());
+        assertThat(similarity(a.systemSimhash(), b.systemSimhash())).isGreaterThanOrEqualTo(0.90);
+    }
+
+    @Test
+    void compute_withoutVaryingText_isSchema1Fingerprints() {
+        Fingerprints f = PromptFingerprints.compute("s", "s", new byte[] {1}, "s q", null);
+        assertThat(f.hasVaryingPart()).isFalse();
+        assertThat(f).isEqualTo(PromptFingerprints.compute("s", "s", new byte[] {1}, "s q"));
+    }
+
+    private static double similarity(String a, String b) {
+        return PromptFingerprints.similarity(Long.parseUnsignedLong(a, 16), Long.parseUnsignedLong(b, 16));
+    }
+
+    /** About 2,400 words of instructions, deterministic. */
+    static String longSystemPrompt() {
+        String[] words = {
+            "answer",
+            "customer",
+            "billing",
+            "account",
+            "politely",
+            "never",
+            "promise",
+            "refunds",
+            "without",
+            "checking",
+            "the",
+            "policy",
+            "escalate",
+            "security",
+            "issues",
+            "to",
+            "a",
+            "human",
+            "agent",
+            "cite",
+            "article",
+            "numbers",
+            "keep",
+            "replies",
+            "short",
+            "use",
+            "plain",
+            "language",
+            "invoice",
+            "workspace",
+            "plan",
+            "upgrade"
+        };
+        StringBuilder b = new StringBuilder("You are the support assistant of Example Corp. ");
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        for (int i = 0; i < 2400; i++) {
+            b.append(words[r.nextInt(words.length)]).append(i % 12 == 11 ? ". " : " ");
+        }
+        return b.toString();
+    }
 }

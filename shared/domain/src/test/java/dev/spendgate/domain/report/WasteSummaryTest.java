@@ -58,7 +58,9 @@ class WasteSummaryTest {
                         "context bloat 0 0",
                         "retry waste 0 2.5",
                         "cache miss 0 3",
-                        "ungoverned key 0 0");
+                        "ungoverned key 0 0",
+                        "prompt cache 0 0",
+                        "batch tier 0 0");
         assertThat(summary.totalRecoverableUsd()).isEqualByComparingTo("5.5");
         assertThat(summary.efficiencyScore()).isEqualTo(80);
     }

@@ -96,10 +96,40 @@ class UsageRecordCodecTest {
 
     @Test
     void read_unknownSchemaVersion_isRejectedWithReason() {
-        String v2 = line(record).replace("\"schema_version\":1", "\"schema_version\":2");
-        assertThatThrownBy(() -> UsageRecordCodec.read(v2))
+        String v3 = line(record).replace("\"schema_version\":1", "\"schema_version\":3");
+        assertThatThrownBy(() -> UsageRecordCodec.read(v3))
                 .isInstanceOf(MalformedUsageRecordException.class)
                 .hasMessageContaining("schema_version");
+    }
+
+    @Test
+    void write_varyingPartFingerprints_isSchema2AndRoundTrips() throws Exception {
+        UsageRecord v2 = UsageRecord.builder()
+                .requestId("req-v2")
+                .tsStart(Instant.parse("2026-11-28T15:04:05Z"))
+                .tsEnd(Instant.parse("2026-11-28T15:04:06Z"))
+                .fingerprints(new UsageRecord.Fingerprints(
+                        "aa", "bb", "cc", "00ff00ff00ff00ff", "dd", "0f0f0f0f0f0f0f0f", "f0f0f0f0f0f0f0f0"))
+                .build();
+
+        JsonNode json = new ObjectMapper().readTree(line(v2));
+        assertThat(json.get("schema_version").asInt()).isEqualTo(2);
+        assertThat(json.get("varying_hash").asText()).isEqualTo("dd");
+        assertThat(json.get("varying_simhash").asText()).isEqualTo("0f0f0f0f0f0f0f0f");
+        assertThat(json.get("system_simhash").asText()).isEqualTo("f0f0f0f0f0f0f0f0");
+        assertThat(UsageRecordCodec.read(line(v2))).isEqualTo(v2);
+    }
+
+    @Test
+    void read_schema1Record_stillReadsWithoutTheVaryingPart() throws Exception {
+        JsonNode json = new ObjectMapper().readTree(line(record));
+        assertThat(json.get("schema_version").asInt()).isEqualTo(1);
+        assertThat(json.has("varying_hash")).isFalse();
+        UsageRecord read = UsageRecordCodec.read(line(record));
+        assertThat(read.schemaVersion()).isEqualTo(1);
+        assertThat(read.fingerprints().hasVaryingPart()).isFalse();
+        assertThat(read.fingerprints().simhash())
+                .isEqualTo(record.fingerprints().simhash());
     }
 
     @Test

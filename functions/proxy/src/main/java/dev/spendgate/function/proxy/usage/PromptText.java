@@ -20,6 +20,17 @@ public record PromptText(String system, String prefix, String full, int messages
         };
     }
 
+    /**
+     * The part of the prompt that varies from call to call: everything after the reusable prefix (the last turn), or
+     * all of it when the prefix is not a leading part of the text.
+     */
+    public String varying() {
+        if (prefix == null || prefix.isEmpty() || !full.startsWith(prefix)) {
+            return full;
+        }
+        return full.substring(prefix.length());
+    }
+
     private static PromptText chat(JsonNode body) {
         StringBuilder system = new StringBuilder();
         StringBuilder all = new StringBuilder();

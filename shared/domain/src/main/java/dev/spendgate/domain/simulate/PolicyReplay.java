@@ -1,0 +1,409 @@
+package dev.spendgate.domain.simulate;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.AlertSink;
+import dev.spendgate.domain.budget.BudgetAlert;
+import dev.spendgate.domain.budget.BudgetDecision;
+import dev.spendgate.domain.budget.BudgetEnforcer;
+import dev.spendgate.domain.budget.BudgetLedger;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetPolicyStore;
+import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.domain.budget.OnceMarker;
+import dev.spendgate.domain.budget.ReservationJournal;
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.usage.UsageRecord;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * Replays recorded calls under proposed budgets, degradation chains and velocity breakers, with the gateway's own
+ * {@link BudgetEnforcer} on in-memory ledgers and a clock set to each call's start: what would have been blocked,
+ * degraded, and what would have been spent. Each call is admitted as the gateway admits it (breakers first, then every
+ * applicable budget), with its estimate replaced by its recorded cost (the replay knows what the call cost; the
+ * gateway reserves a worst case, so it refuses a little earlier than the replay). A degraded call costs its recorded
+ * tokens at the cheaper model's prices; a blocked one costs nothing. Only billed calls are replayed; feed them in time
+ * order. Sharded budgets are replayed as one item (sharding changes only which item a call lands on). Deterministic:
+ * the same records and policies give the same result.
+ */
+public final class PolicyReplay implements AutoCloseable {
+    /** A velocity breaker: the scope that refuses the call ({@code session}, {@code key}), or empty. */
+    public interface Breakers {
+        Optional<String> check(Attribution attribution, String keyId);
+    }
+
+    /** Builds the breakers on the replay's clock; they may wrap the replay's enforcer (as the gateway's gate does). */
+    public interface BreakersFactory {
+        Breakers create(Clock clock, BudgetEnforcer enforcer);
+    }
+
+    private final PricingCatalog catalog;
+    private final MutableClock clock = new MutableClock();
+    private final MemoryLedger ledger = new MemoryLedger();
+    private final BudgetEnforcer enforcer;
+    private final Function<String, List<String>> cheaperModels;
+    private final Breakers breakers;
+    private final Map<String, Row> byFeature = new TreeMap<>();
+    private final Map<String, Row> byDepartment = new TreeMap<>();
+    private final Map<String, Trip> trips = new TreeMap<>();
+    private final Row total = new Row("(all)");
+    private final Map<String, Optional<ModelPrice>> prices = new HashMap<>();
+    private long notReplayed;
+
+    private PolicyReplay(
+            PricingCatalog catalog,
+            List<BudgetPolicy> policies,
+            Function<String, List<String>> cheaperModels,
+            BreakersFactory breakers) {
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.cheaperModels = Objects.requireNonNull(cheaperModels, "cheaperModels");
+        List<BudgetPolicy> replayed = new ArrayList<>();
+        for (BudgetPolicy p : policies) {
+            TreeSet<Integer> alertAt = new TreeSet<>(p.alertAt());
+            alertAt.add(100); // the hour a budget is reached is reported for every mode
+            replayed.add(new BudgetPolicy(
+                    p.scope(),
+                    p.period(),
+                    p.limitUsd(),
+                    p.mode(),
+                    List.copyOf(alertAt),
+                    p.onStoreError(),
+                    p.zone(),
+                    1));
+        }
+        this.enforcer = new BudgetEnforcer(
+                new FixedPolicies(replayed),
+                ledger,
+                new MemoryMarker(),
+                new TripRecorder(),
+                new MemoryJournal(),
+                Duration.ofMinutes(15),
+                clock);
+        this.breakers = breakers.create(clock, enforcer);
+    }
+
+    /**
+     * @param cheaperModels the operator's degradation chain after a model (as {@code SPENDGATE_DEGRADE_CHAINS})
+     * @param breakers the gateway's velocity breakers, built on the replay's clock
+     */
+    public static PolicyReplay create(
+            PricingCatalog catalog,
+            List<BudgetPolicy> policies,
+            Function<String, List<String>> cheaperModels,
+            BreakersFactory breakers) {
+        return new PolicyReplay(catalog, policies, cheaperModels, breakers);
+    }
+
+    /** Replays one recorded call. */
+    public void accept(UsageRecord r) {
+        BigDecimal cost = r.costUsd();
+        if (cost == null || cost.signum() <= 0) {
+            notReplayed++;
+            return;
+        }
+        clock.now = r.tsStart();
+        Attribution a = r.attribution();
+        // the gateway decides on the model the client asked for (chains name models, not dated snapshots); a call a
+        // recorded degrade budget already moved is replayed as asked, at the asked model's prices
+        String model = r.degradedFrom() != null
+                ? r.degradedFrom()
+                : r.modelRequested() != null ? r.modelRequested() : r.pricedModel();
+        Row feature = byFeature.computeIfAbsent(label(a.feature()), Row::new);
+        Row department = byDepartment.computeIfAbsent(label(a.department()), Row::new);
+        Optional<String> tripped = breakers.check(a, r.keyId());
+        if (tripped.isPresent()) {
+            String id = "breaker:" + tripped.get() + "_calls_per_minute";
+            trips.computeIfAbsent(
+                            id + "\u0000" + scopeOf(tripped.get(), a, r),
+                            k -> new Trip(id, scopeOf(tripped.get(), a, r), "blocked", r.tsStart()))
+                    .calls++;
+            add(cost, BigDecimal.ZERO, Effect.BLOCKED, feature, department);
+            return;
+        }
+        BudgetDecision d = enforcer.reserve(a, r.keyId(), model, m -> estimate(r, m), cheaperModels::apply);
+        switch (d.outcome()) {
+            case ALLOW -> {
+                BigDecimal after = estimate(r, model).orElse(cost);
+                enforcer.settle(d, after);
+                add(cost, after, Effect.NONE, feature, department);
+            }
+            case DEGRADE -> {
+                BigDecimal after = estimate(r, d.model()).orElseThrow();
+                for (BudgetDecision.Reservation res : d.reservations()) {
+                    // the degrade budgets that could not have held the call on the model asked for
+                    BudgetState s = ledger.state(res.itemKey()).orElse(BudgetState.EMPTY);
+                    if (res.policy().mode() == BudgetPolicy.Mode.DEGRADE
+                            && s.committed()
+                                            .subtract(res.reserved())
+                                            .add(cost)
+                                            .compareTo(res.policy().limitUsd())
+                                    > 0) {
+                        trip(res.policy().id(), res.scopeValue(), "degraded", r.tsStart());
+                    }
+                }
+                enforcer.settle(d, after);
+                add(cost, after, Effect.DEGRADED, feature, department);
+            }
+            default -> {
+                add(cost, BigDecimal.ZERO, Effect.BLOCKED, feature, department);
+                if (d.refusal() != null) {
+                    trip(d.refusal().policy().id(), d.refusal().scopeValue(), "blocked", r.tsStart());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        enforcer.close();
+    }
+
+    /** The replay's result so far. */
+    public Result result() {
+        return new Result(
+                byFeature.values().stream().map(Row::freeze).toList(),
+                byDepartment.values().stream().map(Row::freeze).toList(),
+                total.freeze(),
+                trips.values().stream()
+                        .sorted(Comparator.comparing((Trip t) -> t.at).thenComparing(t -> t.policyId))
+                        .map(t -> new TripLine(t.policyId, t.scopeValue, t.effect, t.at, t.calls))
+                        .toList(),
+                notReplayed);
+    }
+
+    private Optional<BigDecimal> estimate(UsageRecord r, String model) {
+        if (model.equals(r.pricedModel()) || (r.degradedFrom() == null && model.equals(r.modelRequested()))) {
+            // the model that served the call: its recorded cost
+            return Optional.of(r.costUsd());
+        }
+        return prices.computeIfAbsent(
+                        r.pricedProvider() + "\u0000" + model, k -> catalog.find(r.pricedProvider(), model))
+                .map(p -> p.cost(r.tokens()));
+    }
+
+    private static String scopeOf(String breaker, Attribution a, UsageRecord r) {
+        return "session".equals(breaker) ? a.session() : r.keyId();
+    }
+
+    private void trip(String policyId, String scopeValue, String effect, Instant at) {
+        trips.computeIfAbsent(
+                        policyId + "\u0000" + scopeValue + "\u0000" + effect,
+                        k -> new Trip(policyId, scopeValue, effect, at))
+                .calls++;
+    }
+
+    private void add(BigDecimal before, BigDecimal after, Effect effect, Row... rows) {
+        for (Row row : new Row[] {rows[0], rows[1], total}) {
+            row.calls++;
+            row.before = row.before.add(before);
+            row.after = row.after.add(after);
+            if (effect == Effect.BLOCKED) {
+                row.blocked++;
+            } else if (effect == Effect.DEGRADED) {
+                row.degraded++;
+                row.degradeSavings = row.degradeSavings.add(before.subtract(after));
+            }
+        }
+    }
+
+    private static String label(String value) {
+        return value == null ? "(none)" : value;
+    }
+
+    private enum Effect {
+        NONE,
+        BLOCKED,
+        DEGRADED
+    }
+
+    /** What the proposed policies would have done, per feature, per department and in total. */
+    public record Result(
+            List<Line> features, List<Line> departments, Line total, List<TripLine> trips, long notReplayed) {}
+
+    /**
+     * One feature's or department's figures: recorded spend, spend under the policies, calls refused by a budget or
+     * breaker, calls moved to a cheaper model and what that move saved at the recorded token counts.
+     */
+    public record Line(
+            String name,
+            long calls,
+            BigDecimal spendBeforeUsd,
+            BigDecimal spendAfterUsd,
+            long blocked,
+            long degraded,
+            BigDecimal degradeSavingsUsd) {}
+
+    /**
+     * When a budget (or breaker) first acted on a scope value: {@code effect} is {@code blocked}, {@code degraded}, or
+     * {@code reached} (the spend reached the limit; for alert budgets the only effect); {@code calls} is how many calls
+     * it acted on ({@code reached}: 1).
+     */
+    public record TripLine(String policyId, String scopeValue, String effect, Instant at, long calls) {}
+
+    private static final class Row {
+        final String name;
+        long calls;
+        long blocked;
+        long degraded;
+        BigDecimal before = BigDecimal.ZERO;
+        BigDecimal after = BigDecimal.ZERO;
+        BigDecimal degradeSavings = BigDecimal.ZERO;
+
+        Row(String name) {
+            this.name = name;
+        }
+
+        Line freeze() {
+            return new Line(name, calls, before, after, blocked, degraded, degradeSavings);
+        }
+    }
+
+    private static final class Trip {
+        final String policyId;
+        final String scopeValue;
+        final String effect;
+        final Instant at;
+        long calls;
+
+        Trip(String policyId, String scopeValue, String effect, Instant at) {
+            this.policyId = policyId;
+            this.scopeValue = scopeValue;
+            this.effect = effect;
+            this.at = at;
+        }
+    }
+
+    /** Records the moment each budget reaches its limit (its 100 % alert). */
+    private final class TripRecorder implements AlertSink {
+        @Override
+        public void send(BudgetAlert alert) {
+            if (alert.thresholdPercent() == 100) {
+                trip(alert.policyId(), alert.scopeValue(), "reached", alert.at());
+            }
+        }
+    }
+
+    private static final class MutableClock extends Clock {
+        Instant now = Instant.EPOCH;
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    private record FixedPolicies(List<BudgetPolicy> policies) implements BudgetPolicyStore {
+        @Override
+        public void put(BudgetPolicy policy) {
+            throw new UnsupportedOperationException("a replay's policies are fixed");
+        }
+
+        @Override
+        public Optional<BudgetPolicy> find(String id) {
+            return policies.stream().filter(p -> p.id().equals(id)).findFirst();
+        }
+
+        @Override
+        public List<BudgetPolicy> list() {
+            return policies;
+        }
+
+        @Override
+        public boolean delete(String id) {
+            throw new UnsupportedOperationException("a replay's policies are fixed");
+        }
+    }
+
+    /** Ledger items in memory; synchronized because the enforcer reserves several items in parallel. */
+    private static final class MemoryLedger implements BudgetLedger {
+        private final Map<String, BudgetState> items = new HashMap<>();
+
+        @Override
+        public synchronized ReserveResult reserve(String itemKey, BigDecimal limit, BigDecimal amount) {
+            BudgetState s = items.getOrDefault(itemKey, BudgetState.EMPTY);
+            if (s.committed().add(amount).compareTo(limit) > 0) {
+                return new ReserveResult(false, s);
+            }
+            BudgetState next = new BudgetState(
+                    s.spent(), s.reserved().add(amount), s.committed().add(amount));
+            items.put(itemKey, next);
+            return new ReserveResult(true, next);
+        }
+
+        @Override
+        public synchronized void release(String itemKey, BigDecimal reserved) {
+            BudgetState s = items.getOrDefault(itemKey, BudgetState.EMPTY);
+            items.put(
+                    itemKey,
+                    new BudgetState(
+                            s.spent(),
+                            s.reserved().subtract(reserved),
+                            s.committed().subtract(reserved)));
+        }
+
+        @Override
+        public synchronized BudgetState settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
+            BudgetState s = items.getOrDefault(itemKey, BudgetState.EMPTY);
+            BudgetState next = new BudgetState(
+                    s.spent().add(actual),
+                    s.reserved().subtract(reserved),
+                    s.committed().subtract(reserved).add(actual));
+            items.put(itemKey, next);
+            return next;
+        }
+
+        @Override
+        public synchronized Optional<BudgetState> state(String itemKey) {
+            return Optional.ofNullable(items.get(itemKey));
+        }
+    }
+
+    private static final class MemoryJournal implements ReservationJournal {
+        @Override
+        public void open(OpenReservation reservation) {}
+
+        @Override
+        public boolean remove(String reservationId) {
+            return true; // every replayed call settles at once: nothing is ever orphaned
+        }
+
+        @Override
+        public List<OpenReservation> expired(Instant now, int max) {
+            return List.of();
+        }
+    }
+
+    private static final class MemoryMarker implements OnceMarker {
+        private final java.util.Set<String> marked = new java.util.HashSet<>();
+
+        @Override
+        public synchronized boolean markOnce(String markerKey, Instant expiresAt) {
+            return marked.add(markerKey);
+        }
+    }
+}
