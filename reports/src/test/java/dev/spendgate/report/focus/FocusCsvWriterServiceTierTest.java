@@ -35,6 +35,7 @@ class FocusCsvWriterServiceTierTest {
                 new BigDecimal("0.125"),
                 1,
                 null,
+                "gpt-5",
                 "flex");
         FocusCharge standard = new FocusCharge(
                 LocalDate.of(2026, 11, 3),

@@ -680,7 +680,8 @@ public final class Gateway {
             call.pricingStatus = PricingStatus.UNPRICED;
             String model = call.modelServed != null ? call.modelServed : call.modelForwarded;
             if (unpricedWarned.size() < MAX_UNPRICED_WARNED
-                    && unpricedWarned.add(call.provider.pricingProvider() + "/" + model + "/" + call.serviceTierServed)) {
+                    && unpricedWarned.add(
+                            call.provider.pricingProvider() + "/" + model + "/" + call.serviceTierServed)) {
                 Log.warn(call.requestId, priced.reason() + ": its calls are recorded as unpriced");
             }
         }

@@ -132,10 +132,20 @@ class CostEstimatorTest {
                 "{\"model\":\"gpt-5-mini\",\"max_tokens\":1000,\"service_tier\":\"priority\",\"messages\":[]}");
 
         java.math.BigDecimal atStandard = estimator
-                .estimate("openai", "gpt-5-mini", Endpoint.CHAT_COMPLETIONS, PromptText.of(Endpoint.CHAT_COMPLETIONS, standard), standard)
+                .estimate(
+                        "openai",
+                        "gpt-5-mini",
+                        Endpoint.CHAT_COMPLETIONS,
+                        PromptText.of(Endpoint.CHAT_COMPLETIONS, standard),
+                        standard)
                 .orElseThrow();
         java.math.BigDecimal atPriority = estimator
-                .estimate("openai", "gpt-5-mini", Endpoint.CHAT_COMPLETIONS, PromptText.of(Endpoint.CHAT_COMPLETIONS, priority), priority)
+                .estimate(
+                        "openai",
+                        "gpt-5-mini",
+                        Endpoint.CHAT_COMPLETIONS,
+                        PromptText.of(Endpoint.CHAT_COMPLETIONS, priority),
+                        priority)
                 .orElseThrow();
 
         // priority bills 1.8x standard on gpt-5-mini (catalog service_tiers)
