@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
             UsageCommand.class,
             SimulateCommand.class,
             WasteCommand.class,
-            ReportCommand.class
+            ReportCommand.class,
+            ReconcileCommand.class
         })
 public final class SpendgateCli {
 
