@@ -287,11 +287,14 @@ public final class Reconciler {
             BigDecimal rest = difference.subtract(notSeen);
             if (rest.abs().compareTo(tolerance) <= 0) {
                 rounding = rest;
-            } else if (isZero(over)) {
+            } else if (isZero(over) && !isZero(providerTokens)) {
                 drift = rest;
             } else {
                 unexplained = rest;
-                quality.append("; the gateway metered tokens the provider did not bill");
+                quality.append(
+                        isZero(providerTokens)
+                                ? "; billed without tokens in the provider's usage data"
+                                : "; the gateway metered tokens the provider did not bill");
             }
         }
         Explanation explanation;
