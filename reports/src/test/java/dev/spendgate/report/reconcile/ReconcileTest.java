@@ -174,5 +174,19 @@ class ReconcileTest {
 
         String csv = ReconciliationCsv.write(r, Map.of());
         assertThat(csv.lines().filter(l -> l.contains(",never_metered,"))).hasSize(4);
+
+        List<dev.spendgate.domain.report.FocusCharge> focus = ProviderBillRows.focusCharges(r);
+        assertThat(focus)
+                .extracting(c -> c.provider() + " " + c.note() + " "
+                        + c.billedCost().stripTrailingZeros().toPlainString())
+                .containsExactlyInAnyOrder(
+                        "openai provider_bill: batch 4.125",
+                        "openai provider_bill: storage 0.1",
+                        "anthropic provider_bill: batch 7.5",
+                        "anthropic provider_bill: tool calls: web_search 0.2");
+        assertThat(focus).allSatisfy(c -> assertThat(c.tags()).containsEntry("x_CostSource", "provider_bill"));
+        assertThat(ProviderBillRows.status(r)).anySatisfy(s -> assertThat(s)
+                .startsWith("openai: $")
+                .contains("matched within 0.0 %; $4.23 not metered by the gateway"));
     }
 }
