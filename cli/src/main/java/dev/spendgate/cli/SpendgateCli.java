@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
             WasteCommand.class,
             SimulatePolicyCommand.class,
             ReportCommand.class,
+            ReconcileCommand.class,
             PricingCommand.class
         })
 public final class SpendgateCli {

@@ -20,6 +20,8 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code npx cdk deploy} runs this (see {@code cdk.json}). Context values ({@code -c name=value}):
  * {@code providerKeySecretArn} (use an existing secret), {@code customDomainName} + {@code certificateArn},
  * {@code bedrockResourceArns} (comma-separated models and inference profiles the proxy may invoke),
+ * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
+ * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
  * {@code proxyArchitecture} ({@code x86_64} or {@code arm64}, the JRE bundled by {@code package-proxy.sh}), and
  * {@code proxyCode}, {@code wasteDetectorJar}, {@code reportRunnerJar} to point at other builds.
@@ -54,6 +56,9 @@ public final class SpendgateApp {
                         "arm64".equals(context(app, "proxyArchitecture")) ? Architecture.ARM_64 : Architecture.X86_64)
                 .providerKeySecretArn(context(app, "providerKeySecretArn"))
                 .customDomain(context(app, "customDomainName"), context(app, "certificateArn"))
+                .reconcileAdminKeySecretArn(context(app, "reconcileAdminKeySecretArn"))
+                .reconcileExport(context(app, "reconcileExportBucket"), context(app, "reconcileExportPrefix"))
+                .reconcileThresholdPercent(context(app, "reconcileThresholdPercent"))
                 .proxyEnvironment(settings(app, "proxyEnvironment"))
                 .bedrockResourceArns(
                         context(app, "bedrockResourceArns") == null

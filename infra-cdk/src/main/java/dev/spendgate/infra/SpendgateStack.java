@@ -28,6 +28,7 @@ public final class SpendgateStack extends Stack {
     private final ProxyApi proxy;
     private final ScheduledJobs jobs;
     private final Operations operations;
+    private final ReconcileJob reconcile;
     private final Topic alerts;
     private final ISecret providerKeys;
     private final List<String> bedrockResourceArns;
@@ -103,6 +104,7 @@ public final class SpendgateStack extends Stack {
                 sender.getValueAsString(),
                 recipients.getValueAsString());
         operations = new Operations(this, "Operations", proxy, jobs, alerts);
+        reconcile = new ReconcileJob(this, "Reconcile", props, storage, alerts, alertsKey);
 
         output("OpenAiBaseUrl", Fn.join("", List.of(proxy.api().getUrl(), "v1")), "OpenAI SDK base URL");
         output("AnthropicBaseUrl", proxy.api().getUrl(), "Anthropic SDK base URL (no /v1: the SDK adds it)");
@@ -138,6 +140,10 @@ public final class SpendgateStack extends Stack {
 
     public Operations operations() {
         return operations;
+    }
+
+    public ReconcileJob reconcile() {
+        return reconcile;
     }
 
     public Topic alerts() {

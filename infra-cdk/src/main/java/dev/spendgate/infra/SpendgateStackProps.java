@@ -24,6 +24,10 @@ public final class SpendgateStackProps {
     private final String certificateArn;
     private final List<String> bedrockResourceArns;
     private final Map<String, String> proxyEnvironment;
+    private final String reconcileAdminKeySecretArn;
+    private final String reconcileExportBucket;
+    private final String reconcileExportPrefix;
+    private final String reconcileThresholdPercent;
 
     private SpendgateStackProps(Builder b) {
         this.stackProps = b.stackProps == null ? StackProps.builder().build() : b.stackProps;
@@ -46,6 +50,15 @@ public final class SpendgateStackProps {
             if (!arn.startsWith("arn:") || !arn.contains(":bedrock:")) {
                 throw new IllegalArgumentException("bedrockResourceArns must be Bedrock ARNs, got '" + arn + "'");
             }
+        }
+        this.reconcileAdminKeySecretArn = blankToNull(b.reconcileAdminKeySecretArn);
+        this.reconcileExportBucket = blankToNull(b.reconcileExportBucket);
+        String prefix = blankToNull(b.reconcileExportPrefix);
+        this.reconcileExportPrefix = prefix == null ? "" : prefix.endsWith("/") ? prefix : prefix + "/";
+        this.reconcileThresholdPercent =
+                blankToNull(b.reconcileThresholdPercent) == null ? "2" : b.reconcileThresholdPercent.trim();
+        if (new java.math.BigDecimal(reconcileThresholdPercent).signum() < 0) {
+            throw new IllegalArgumentException("reconcileThresholdPercent must not be negative");
         }
         if ((customDomainName == null) != (certificateArn == null)) {
             throw new IllegalArgumentException(
@@ -110,6 +123,26 @@ public final class SpendgateStackProps {
         return proxyEnvironment;
     }
 
+    /** An existing secret with the reconciliation admin keys, or null for a new placeholder secret. */
+    public String reconcileAdminKeySecretArn() {
+        return reconcileAdminKeySecretArn;
+    }
+
+    /** The bucket AWS Data Exports writes the CUR 2.0 or FOCUS CSV to, or null to reconcile without AWS. */
+    public String reconcileExportBucket() {
+        return reconcileExportBucket;
+    }
+
+    /** The export's key prefix in that bucket, ending in '/', or empty. */
+    public String reconcileExportPrefix() {
+        return reconcileExportPrefix;
+    }
+
+    /** The unexplained share of a provider's bill, in percent, above which the job notifies (default 2). */
+    public String reconcileThresholdPercent() {
+        return reconcileThresholdPercent;
+    }
+
     private static void checkProxySetting(String name) {
         if (!name.startsWith("SPENDGATE_")) {
             throw new IllegalArgumentException("proxyEnvironment takes SPENDGATE_* settings only, got " + name
@@ -162,8 +195,28 @@ public final class SpendgateStackProps {
         private String certificateArn;
         private List<String> bedrockResourceArns;
         private Map<String, String> proxyEnvironment;
+        private String reconcileAdminKeySecretArn;
+        private String reconcileExportBucket;
+        private String reconcileExportPrefix;
+        private String reconcileThresholdPercent;
 
         private Builder() {}
+
+        public Builder reconcileAdminKeySecretArn(String value) {
+            this.reconcileAdminKeySecretArn = value;
+            return this;
+        }
+
+        public Builder reconcileExport(String bucket, String prefix) {
+            this.reconcileExportBucket = bucket;
+            this.reconcileExportPrefix = prefix;
+            return this;
+        }
+
+        public Builder reconcileThresholdPercent(String value) {
+            this.reconcileThresholdPercent = value;
+            return this;
+        }
 
         public Builder stackProps(StackProps value) {
             this.stackProps = value;

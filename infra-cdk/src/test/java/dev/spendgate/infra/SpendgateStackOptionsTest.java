@@ -28,6 +28,7 @@ class SpendgateStackOptionsTest {
                 .customDomain("llm.example.com", CERTIFICATE_ARN)
                 .proxyArchitecture(Architecture.ARM_64)
                 .bedrockResourceArns(List.of(CLAUDE, PROFILES))
+                .reconcileAdminKeySecretArn(SECRET_ARN.replace("provider", "admin"))
                 .proxyEnvironment(Map.of(
                         "SPENDGATE_DEGRADE_CHAINS", "gpt-4o>gpt-4o-mini",
                         "SPENDGATE_KEY_CALLS_PER_MINUTE", "600")));

@@ -367,7 +367,7 @@ class SpendgateStackTest {
                             Map.of("ApplyOn", "PublishedVersions"))));
         }
         Map<String, Map<String, Object>> aliases = synth.resources("AWS::Lambda::Alias");
-        assertThat(aliases).hasSize(3);
+        assertThat(aliases).hasSize(4);
         aliases.values().forEach(a -> assertThat(props(a))
                 .containsEntry("Name", "live")
                 .extractingByKey("FunctionVersion")
@@ -508,13 +508,14 @@ class SpendgateStackTest {
         assertThat(schedulerGrants)
                 .containsExactlyInAnyOrder(
                         grant("[lambda:InvokeFunction]", ref("JobsWasteDetectorLive")),
-                        grant("[lambda:InvokeFunction]", ref("JobsReportRunnerLive")));
+                        grant("[lambda:InvokeFunction]", ref("JobsReportRunnerLive")),
+                        grant("[lambda:InvokeFunction]", ref("ReconcileLive")));
     }
 
     @Test
     void logGroups_everyFunctionAndTheApi_keepLogsNinetyDays() {
         Map<String, Map<String, Object>> groups = synth.resources("AWS::Logs::LogGroup");
-        assertThat(groups).hasSize(4);
+        assertThat(groups).hasSize(5);
         groups.values().forEach(g -> assertThat(props(g)).containsEntry("RetentionInDays", 90));
         synth.resources("AWS::Lambda::Function").values().forEach(f -> assertThat(props(f))
                 .extractingByKey("LoggingConfig")

@@ -1,0 +1,175 @@
+package dev.spendgate.cli;
+
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.reconcile.BillSource;
+import dev.spendgate.domain.reconcile.ProviderBill;
+import dev.spendgate.domain.reconcile.Reconciler;
+import dev.spendgate.domain.reconcile.Reconciliation;
+import dev.spendgate.domain.report.Money;
+import dev.spendgate.domain.report.MonthlyUsage;
+import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.report.ReportEnvironment;
+import dev.spendgate.report.reconcile.AnthropicBill;
+import dev.spendgate.report.reconcile.AwsBill;
+import dev.spendgate.report.reconcile.OpenAiBill;
+import dev.spendgate.report.reconcile.ReconciliationCsv;
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code spendgate reconcile}: the providers' own cost data against the gateway's metered cost. */
+@Command(
+        name = "reconcile",
+        description = "Compare the providers' cost data (OpenAI and Anthropic admin API JSON, AWS CUR 2.0 or FOCUS CSV)"
+                + " with the month's metered cost per day, provider and model; write reconciliation.csv and print"
+                + " totals per provider.")
+final class ReconcileCommand implements Callable<Integer> {
+    @Mixin
+    SpendgateCli.DataDirOption dir;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--month", paramLabel = "YYYY-MM", description = "The calendar month (UTC). Default: last month.")
+    String month;
+
+    @Option(
+            names = "--openai",
+            paramLabel = "FILE",
+            description = "OpenAI Costs API and Completions Usage API responses (JSON page or array of pages);"
+                    + " repeat for several files.")
+    List<Path> openAi = new ArrayList<>();
+
+    @Option(
+            names = "--anthropic",
+            paramLabel = "FILE",
+            description = "Anthropic Admin API cost report and messages usage report (JSON); repeat for several files.")
+    List<Path> anthropic = new ArrayList<>();
+
+    @Option(
+            names = "--aws",
+            paramLabel = "FILE",
+            description = "AWS Data Exports CUR 2.0 or FOCUS CSV (plain or gzip) with the Bedrock lines; repeatable.")
+    List<Path> aws = new ArrayList<>();
+
+    @Option(
+            names = "--threshold",
+            paramLabel = "PERCENT",
+            defaultValue = "${env:SPENDGATE_RECONCILE_THRESHOLD_PCT:-2}",
+            description =
+                    "Unexplained share of a provider's bill that is flagged (env SPENDGATE_RECONCILE_THRESHOLD_PCT,"
+                            + " default ${DEFAULT-VALUE}).")
+    BigDecimal threshold;
+
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Where reconciliation.csv goes. Default: reports/YYYY-MM under the data dir.")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        YearMonth m;
+        try {
+            m = month == null ? YearMonth.now(ZoneOffset.UTC).minusMonths(1) : YearMonth.parse(month);
+        } catch (DateTimeParseException e) {
+            throw new ParameterException(spec.commandLine(), "--month must look like 2026-11");
+        }
+        if (openAi.isEmpty() && anthropic.isEmpty() && aws.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "give at least one of --openai, --anthropic, --aws");
+        }
+        if (threshold.signum() < 0) {
+            throw new ParameterException(spec.commandLine(), "--threshold must not be negative");
+        }
+        for (Path f : concat(openAi, anthropic, aws)) {
+            if (!Files.isRegularFile(f)) {
+                throw new ParameterException(spec.commandLine(), "no such file: " + f);
+            }
+        }
+        List<ProviderBill> bills = new ArrayList<>();
+        if (!openAi.isEmpty()) {
+            bills.add(OpenAiBill.read(openAi));
+        }
+        if (!anthropic.isEmpty()) {
+            bills.add(AnthropicBill.read(anthropic));
+        }
+        if (!aws.isEmpty()) {
+            bills.add(AwsBill.read(aws));
+        }
+        ReportEnvironment env = ReportEnvironment.from(System.getenv());
+        PricingCatalog catalog = env.contractedCatalog();
+        MonthlyUsage metered = MonthlyUsageSource.fromLog(new FileSystemObjectStore(dir.dataDir))
+                .load(m, Set.of(), Set.of());
+        Reconciliation r = Reconciler.create(catalog, threshold).reconcile(metered, null, bills);
+        Map<BillSource, String> origins = new EnumMap<>(BillSource.class);
+        bills.forEach(b -> origins.put(b.source(), b.origin()));
+        Path target = out != null ? out : dir.dataDir.resolve("reports").resolve(m.toString());
+        Files.createDirectories(target);
+        Path csv = target.resolve(ReconciliationCsv.FILE_NAME);
+        Files.writeString(csv, ReconciliationCsv.write(r, origins));
+
+        PrintWriter o = spec.commandLine().getOut();
+        o.println("Reconciliation for " + m + " (" + r.lines().size() + " lines) in " + csv + ":");
+        o.println(String.format(
+                "  %-10s %14s %14s %14s %14s %14s %14s %12s",
+                "provider",
+                "billed",
+                "metered",
+                "not seen",
+                "price drift",
+                "never metered",
+                "unexplained",
+                "unexpl. %"));
+        for (BillSource s : BillSource.values()) {
+            Reconciliation.Totals t = r.totals().get(s);
+            if (t == null) {
+                continue;
+            }
+            o.println(String.format(
+                    "  %-10s %14s %14s %14s %14s %14s %14s %11s%%",
+                    s.id(),
+                    Money.usd(t.billedUsd()),
+                    Money.usd(t.meteredUsd().subtract(t.meteredWithoutProviderDataUsd())),
+                    Money.usd(t.notSeenUsd()),
+                    Money.usd(t.priceDriftUsd()),
+                    Money.usd(t.neverMeteredUsd()),
+                    Money.usd(t.unexplainedAbsUsd()),
+                    t.unexplainedPercent().toPlainString()));
+        }
+        r.warnings().forEach(w -> o.println("Warning: " + w));
+        List<String> alarms = r.alarms();
+        if (alarms.isEmpty()) {
+            o.println("Within threshold: every provider's unexplained difference is at most "
+                    + threshold.stripTrailingZeros().toPlainString() + " % of its bill.");
+        }
+        alarms.forEach(a -> o.println("ALARM " + a));
+        o.flush();
+        return 0;
+    }
+
+    @SafeVarargs
+    private static List<Path> concat(List<Path>... lists) {
+        List<Path> all = new ArrayList<>();
+        for (List<Path> l : lists) {
+            all.addAll(l);
+        }
+        return all;
+    }
+}

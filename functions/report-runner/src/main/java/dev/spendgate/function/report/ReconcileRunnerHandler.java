@@ -1,0 +1,110 @@
+package dev.spendgate.function.report;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import dev.spendgate.aws.AwsClients;
+import dev.spendgate.aws.s3.S3ObjectStore;
+import dev.spendgate.aws.secrets.SecretsManagerSecrets;
+import dev.spendgate.aws.sns.SnsAlertSink;
+import dev.spendgate.domain.reconcile.BillSource;
+import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.report.reconcile.AdminApiClient;
+import dev.spendgate.report.reconcile.ReconcileRun;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The daily reconciliation Lambda, invoked by EventBridge Scheduler: the month to date (through yesterday, UTC) of the
+ * OpenAI and Anthropic admin APIs (keys from one Secrets Manager secret, {@code {"OPENAI_ADMIN_KEY": "...",
+ * "ANTHROPIC_ADMIN_KEY": "..."}}; a provider without a key is skipped) and the AWS CUR/FOCUS export objects, against
+ * the usage log; writes {@code reconciliation/YYYY-MM.csv} to the usage bucket and notifies the alert topic when a
+ * provider's unexplained difference passes {@code SPENDGATE_RECONCILE_THRESHOLD_PCT} (default 2). The input may name
+ * {@code month} ("2026-11") to re-run a whole month.
+ */
+public final class ReconcileRunnerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private final ReconcileRun run;
+    private final Clock clock;
+
+    public ReconcileRunnerHandler() {
+        this(System.getenv(), AwsClients.fromEnvironment(), Clock.systemUTC());
+    }
+
+    private ReconcileRunnerHandler(Map<String, String> env, AwsClients aws, Clock clock) {
+        this(build(env, aws), clock);
+    }
+
+    /** For tests: a run wired to local parts. */
+    ReconcileRunnerHandler(ReconcileRun run, Clock clock) {
+        this.run = run;
+        this.clock = clock;
+    }
+
+    static ReconcileRun build(Map<String, String> env, AwsClients aws) {
+        String bucket = required(env, "SPENDGATE_USAGE_BUCKET");
+        S3ObjectStore usage = new S3ObjectStore(aws.s3(), bucket);
+        String secretId = get(env, "SPENDGATE_RECONCILE_ADMIN_KEYS_SECRET");
+        String exportBucket = get(env, "SPENDGATE_RECONCILE_EXPORT_BUCKET");
+        String topic = get(env, "SPENDGATE_ALERT_TOPIC_ARN");
+        String threshold = get(env, "SPENDGATE_RECONCILE_THRESHOLD_PCT");
+        SecretsManagerSecrets secrets = new SecretsManagerSecrets(aws.secretsManager());
+        return new ReconcileRun(
+                MonthlyUsageSource.fromLog(usage),
+                usage,
+                exportBucket == null ? null : new S3ObjectStore(aws.s3(), exportBucket),
+                Optional.ofNullable(get(env, "SPENDGATE_RECONCILE_EXPORT_PREFIX"))
+                        .orElse(""),
+                source -> adminKey(secrets, secretId, source),
+                AdminApiClient.create(Duration.ofSeconds(30)),
+                ReconcileRun.Endpoints.PUBLIC,
+                topic == null ? null : new SnsAlertSink(aws.sns(), topic),
+                dev.spendgate.report.ReportEnvironment.from(env).contractedCatalog(),
+                threshold == null ? BigDecimal.valueOf(2) : new BigDecimal(threshold));
+    }
+
+    static Optional<String> adminKey(SecretsManagerSecrets secrets, String secretId, BillSource source) {
+        if (secretId == null || source == BillSource.AWS) {
+            return Optional.empty();
+        }
+        String field = source == BillSource.OPENAI ? "OPENAI_ADMIN_KEY" : "ANTHROPIC_ADMIN_KEY";
+        String v = secrets.jsonSecret(secretId).get(field);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
+    }
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        LocalDate yesterday = LocalDate.now(clock.withZone(ZoneOffset.UTC)).minusDays(1);
+        Object m = input == null ? null : input.get("month");
+        YearMonth month = m == null ? YearMonth.from(yesterday) : YearMonth.parse(m.toString());
+        LocalDate through = m == null ? yesterday : month.atEndOfMonth();
+        ReconcileRun.Result r = run.run(month, through);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("month", month.toString());
+        out.put("through", r.reconciliation().through().toString());
+        out.put("csv", r.csvKey());
+        out.put("lines", r.reconciliation().lines().size());
+        out.put("alarmed", r.alarmed());
+        out.put("skipped", r.skipped());
+        out.put("warnings", r.reconciliation().warnings());
+        return out;
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String v = get(env, name);
+        if (v == null) {
+            throw new IllegalStateException("environment variable " + name + " must be set");
+        }
+        return v;
+    }
+
+    private static String get(Map<String, String> env, String name) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+}

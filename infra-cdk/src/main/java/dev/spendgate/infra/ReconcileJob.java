@@ -1,0 +1,203 @@
+package dev.spendgate.infra;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.TimeZone;
+import software.amazon.awscdk.services.cloudwatch.Alarm;
+import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
+import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.iam.Role;
+import software.amazon.awscdk.services.kms.IKey;
+import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.Runtime;
+import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.RetentionDays;
+import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.IBucket;
+import software.amazon.awscdk.services.scheduler.CronOptionsWithTimezone;
+import software.amazon.awscdk.services.scheduler.Schedule;
+import software.amazon.awscdk.services.scheduler.ScheduleExpression;
+import software.amazon.awscdk.services.scheduler.targets.LambdaInvoke;
+import software.amazon.awscdk.services.secretsmanager.ISecret;
+import software.amazon.awscdk.services.secretsmanager.Secret;
+import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
+import software.amazon.awscdk.services.sns.ITopic;
+import software.constructs.Construct;
+
+/**
+ * The daily reconciliation against the providers' bills at 05:00 UTC (month to date through yesterday): its own
+ * admin-key secret (an existing one from {@code reconcileAdminKeySecretArn}, else a new placeholder the operator
+ * fills; a provider without a key is skipped), read access to the CUR/FOCUS export under
+ * {@code reconcileExportBucket}/{@code reconcileExportPrefix} when given, {@code reconciliation/} in the data bucket
+ * for its CSV, the alert topic for its notice, and an alarm when a run fails. Like the other scheduled functions it runs
+ * on {@code java21} with SnapStart behind a {@code live} alias, which the schedule invokes.
+ */
+public final class ReconcileJob extends Construct {
+    public static final String HANDLER = "dev.spendgate.function.report.ReconcileRunnerHandler::handleRequest";
+    public static final String RECONCILIATION_PREFIX = "reconciliation/";
+
+    private final Function function;
+    private final Alias alias;
+    private final Schedule schedule;
+    private final Alarm failures;
+    private final ISecret adminKeys;
+
+    public ReconcileJob(
+            Construct scope, String id, SpendgateStackProps props, Storage storage, ITopic alerts, IKey alertsKey) {
+        super(scope, id);
+        var bucket = storage.data();
+        if (props.reconcileAdminKeySecretArn() != null) {
+            adminKeys = Secret.fromSecretCompleteArn(this, "AdminKeys", props.reconcileAdminKeySecretArn());
+        } else {
+            adminKeys = Secret.Builder.create(this, "AdminKeys")
+                    .description("Spendgate reconciliation admin keys: {\"OPENAI_ADMIN_KEY\": \"...\","
+                            + " \"ANTHROPIC_ADMIN_KEY\": \"...\"}; a provider without a key is skipped")
+                    .generateSecretString(SecretStringGenerator.builder()
+                            .secretStringTemplate("{}")
+                            .generateStringKey("placeholder")
+                            .excludePunctuation(true)
+                            .build())
+                    .removalPolicy(RemovalPolicy.RETAIN)
+                    .build();
+        }
+        LogGroup logs = LogGroup.Builder.create(this, "Logs")
+                .retention(RetentionDays.THREE_MONTHS)
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
+        Role role = Policies.lambdaRole(
+                this,
+                "Role",
+                "Spendgate reconciliation: reads usage, its admin keys and the billing export; writes reconciliation/",
+                logs);
+        role.addToPolicy(Policies.readObjects("ReadUsage", bucket, Storage.USAGE_PREFIX));
+        role.addToPolicy(Policies.listPrefixes("ListUsage", bucket, Storage.USAGE_PREFIX));
+        role.addToPolicy(Policies.writeObjects("WriteReconciliation", bucket, RECONCILIATION_PREFIX));
+        role.addToPolicy(Policies.allow(
+                "ReadAdminKeys", List.of("secretsmanager:GetSecretValue"), List.of(adminKeys.getSecretArn())));
+        role.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
+        role.addToPolicy(Policies.allow(
+                "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
+        Map<String, String> env = new HashMap<>();
+        env.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
+        env.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
+        env.put("SPENDGATE_RECONCILE_ADMIN_KEYS_SECRET", adminKeys.getSecretArn());
+        env.put("SPENDGATE_RECONCILE_THRESHOLD_PCT", props.reconcileThresholdPercent());
+        if (props.reconcileExportBucket() != null) {
+            IBucket export = Bucket.fromBucketName(this, "ExportBucket", props.reconcileExportBucket());
+            String prefix = props.reconcileExportPrefix();
+            role.addToPolicy(Policies.readObjects("ReadBillingExport", export, prefix));
+            role.addToPolicy(Policies.listPrefixes("ListBillingExport", export, prefix));
+            env.put("SPENDGATE_RECONCILE_EXPORT_BUCKET", props.reconcileExportBucket());
+            env.put("SPENDGATE_RECONCILE_EXPORT_PREFIX", prefix);
+        }
+        function = Function.Builder.create(this, "Function")
+                .description("Spendgate daily reconciliation of metered cost with the providers' bills")
+                .runtime(Runtime.JAVA_21)
+                .handler(HANDLER)
+                .code(Code.fromAsset(props.reportRunnerJar().toString()))
+                .memorySize(1024)
+                .timeout(Duration.minutes(10))
+                .role(role)
+                .logGroup(logs)
+                .environment(env)
+                .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
+                .build();
+        alias = Alias.Builder.create(this, "Live")
+                .aliasName("live")
+                .version(function.getCurrentVersion())
+                .build();
+        schedule = Schedule.Builder.create(this, "Daily")
+                .description("Spendgate reconciliation with provider bills, month to date, every day at 05:00 UTC")
+                .schedule(ScheduleExpression.cron(CronOptionsWithTimezone.builder()
+                        .minute("0")
+                        .hour("5")
+                        .timeZone(TimeZone.ETC_UTC)
+                        .build()))
+                .target(LambdaInvoke.Builder.create(alias)
+                        .retryAttempts(2)
+                        .maxEventAge(Duration.hours(6))
+                        .build())
+                .build();
+        failures = Alarm.Builder.create(this, "Failed")
+                .alarmDescription("Spendgate reconciliation failed (bad provider data, an unreadable export or an"
+                        + " admin API error); see its log group")
+                .metric(function.metricErrors(MetricOptions.builder()
+                        .period(Duration.days(1))
+                        .statistic("Sum")
+                        .build()))
+                .threshold(1)
+                .evaluationPeriods(1)
+                .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                .treatMissingData(TreatMissingData.NOT_BREACHING)
+                .build();
+        failures.addAlarmAction(new SnsAction(alerts));
+        suppressNagFindings(props);
+    }
+
+    private void suppressNagFindings(SpendgateStackProps props) {
+        if (adminKeys instanceof Secret secret) {
+            NagSuppressionsConfig.suppress(
+                    secret,
+                    false,
+                    NagSuppressionsConfig.because(
+                            "AwsSolutions-SMG4",
+                            "Admin keys are issued by OpenAI and Anthropic, which offer no rotation API; operators"
+                                    + " rotate them at the provider and put the new value."));
+        }
+        List<String> wildcards = new java.util.ArrayList<>(List.of(
+                "Resource::<StorageDataBucketB1B922FA.Arn>/" + Storage.USAGE_PREFIX + "*",
+                "Resource::<StorageDataBucketB1B922FA.Arn>/" + RECONCILIATION_PREFIX + "*"));
+        if (props.reconcileExportBucket() != null) {
+            wildcards.add("Resource::arn:<AWS::Partition>:s3:::" + props.reconcileExportBucket() + "/"
+                    + props.reconcileExportPrefix() + "*");
+        }
+        NagSuppressionsConfig.suppress(
+                function.getRole(),
+                true,
+                NagSuppressionsConfig.because(
+                        "AwsSolutions-IAM5",
+                        "The job reads usage objects (usage/ only) and the billing export's objects (its prefix"
+                                + " only), whose names are not known in advance, and writes reconciliation/YYYY-MM.csv"
+                                + " (PutObject, reconciliation/ only).",
+                        wildcards));
+        NagSuppressionsConfig.suppress(
+                function,
+                false,
+                NagSuppressionsConfig.because(
+                        "AwsSolutions-L1",
+                        "java21 is the runtime the project deploys and tests its functions on (code compiled for"
+                                + " Java 17)."));
+        software.amazon.awscdk.Annotations.of(function)
+                .acknowledgeWarning(
+                        "@aws-cdk/aws-lambda:snapStartRequirePublish",
+                        "Versions are published: the live alias points at currentVersion.");
+    }
+
+    public Function function() {
+        return function;
+    }
+
+    public Alias alias() {
+        return alias;
+    }
+
+    public Schedule schedule() {
+        return schedule;
+    }
+
+    public Alarm failures() {
+        return failures;
+    }
+
+    public ISecret adminKeys() {
+        return adminKeys;
+    }
+}

@@ -1,0 +1,291 @@
+package dev.spendgate.report.reconcile;
+
+import dev.spendgate.domain.reconcile.BillSource;
+import dev.spendgate.domain.reconcile.ProviderBill;
+import dev.spendgate.domain.reconcile.ProviderCharge;
+import dev.spendgate.domain.reconcile.TokenKind;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/**
+ * Reads Amazon Bedrock lines from an AWS Data Exports CSV (plain or gzip): a CUR 2.0 export
+ * (https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-cur2.html) or a FOCUS 1.0/1.2 with AWS columns
+ * export (https://docs.aws.amazon.com/cur/latest/userguide/table-dictionary-focus-1-2-aws-columns.html). Usage types
+ * follow https://docs.aws.amazon.com/bedrock/latest/userguide/cost-mgmt-understanding-cur-data.html:
+ * {@code <region>-<model>-input-tokens}, {@code -output-tokens}, {@code -cache-read-input-token-count}, {@code
+ * -cache-write-input-token-count}. Other Bedrock usage types (batch, provisioned throughput, customization, storage)
+ * and non-usage lines (tax, credits) are never metered by the gateway. Parquet exports are not read.
+ */
+public final class AwsBill {
+    /** One export format: the columns read and their names. */
+    private record Columns(
+            String format,
+            String day,
+            String service,
+            String usageType,
+            String cost,
+            String quantity,
+            String currency,
+            String resource,
+            String tags,
+            String lineType,
+            String lineId) {
+        List<String> required() {
+            return List.of(day, service, usageType, cost, quantity, currency);
+        }
+    }
+
+    private static final Columns CUR2 = new Columns(
+            "CUR 2.0",
+            "line_item_usage_start_date",
+            "line_item_product_code",
+            "line_item_usage_type",
+            "line_item_unblended_cost",
+            "line_item_usage_amount",
+            "line_item_currency_code",
+            "line_item_resource_id",
+            "resource_tags",
+            "line_item_line_item_type",
+            "identity_line_item_id");
+    private static final Columns FOCUS = new Columns(
+            "FOCUS",
+            "ChargePeriodStart",
+            "ServiceName",
+            "x_UsageType",
+            "BilledCost",
+            "ConsumedQuantity",
+            "BillingCurrency",
+            "ResourceId",
+            "Tags",
+            "ChargeCategory",
+            null);
+    private static final Pattern REGION = Pattern.compile("^[A-Z]{2,4}\\d?-");
+    private static final Pattern TOKEN = Pattern.compile(
+            "^(.+?)-(?:(cache-read-input-token-count)|(cache-write-input-token-count)|(?:mantle-)?(input-tokens|output-tokens))(?:-.*)?$",
+            Pattern.CASE_INSENSITIVE);
+
+    private AwsBill() {}
+
+    public static ProviderBill read(List<Path> files) {
+        List<ProviderCharge> charges = new ArrayList<>();
+        Set<LocalDate> days = new TreeSet<>();
+        Map<LocalDate, String> dayFile = new HashMap<>();
+        List<String> warnings = new ArrayList<>();
+        List<String> formats = new ArrayList<>();
+        for (Path f : files) {
+            String origin = f.getFileName().toString();
+            TreeSet<LocalDate> fileDays = new TreeSet<>();
+            formats.add(readFile(f, origin, charges, fileDays, warnings));
+            if (!fileDays.isEmpty()) { // an export covers every day from its first to its last, spend or not
+                fileDays.first().datesUntil(fileDays.last().plusDays(1)).forEach(fileDays::add);
+            }
+            for (LocalDate d : fileDays) {
+                String before = dayFile.putIfAbsent(d, origin);
+                if (before != null) {
+                    throw new BillFormatException(
+                            origin,
+                            "covers " + d + " like " + before + ": overlapping exports would count that day twice");
+                }
+            }
+            days.addAll(fileDays);
+        }
+        return new ProviderBill(
+                BillSource.AWS,
+                charges,
+                List.of(),
+                new TreeSet<>(days),
+                new TreeSet<>(),
+                warnings,
+                "AWS " + String.join(", ", new TreeSet<>(formats)) + " export ("
+                        + String.join(
+                                ", ",
+                                files.stream()
+                                        .map(p -> p.getFileName().toString())
+                                        .toList()) + ")");
+    }
+
+    private static String readFile(
+            Path f, String origin, List<ProviderCharge> charges, Set<LocalDate> days, List<String> warnings) {
+        try (InputStream raw = new BufferedInputStream(Files.newInputStream(f))) {
+            raw.mark(4);
+            byte[] magic = raw.readNBytes(4);
+            raw.reset();
+            if (magic.length == 4 && magic[0] == 'P' && magic[1] == 'A' && magic[2] == 'R' && magic[3] == '1') {
+                throw new BillFormatException(origin, "a Parquet file: this version reads CSV exports (plain or gzip)");
+            }
+            InputStream in = magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b
+                    ? new GZIPInputStream(raw)
+                    : raw;
+            Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
+            try (CSVParser csv = CSVFormat.RFC4180
+                    .builder()
+                    .setHeader()
+                    .setSkipHeaderRecord(true)
+                    .setIgnoreSurroundingSpaces(true)
+                    .get()
+                    .parse(reader)) {
+                List<String> header = csv.getHeaderNames();
+                Columns c = header.contains(CUR2.usageType()) ? CUR2 : header.contains(FOCUS.cost()) ? FOCUS : null;
+                if (c == null) {
+                    throw new BillFormatException(
+                            origin,
+                            "neither a CUR 2.0 nor a FOCUS export: expected columns " + CUR2.required() + " or "
+                                    + FOCUS.required() + ", found " + header);
+                }
+                List<String> missing =
+                        c.required().stream().filter(h -> !header.contains(h)).toList();
+                if (!missing.isEmpty()) {
+                    throw new BillFormatException(origin, c.format() + " export lacks column(s) " + missing);
+                }
+                Set<String> lineIds = new java.util.HashSet<>();
+                int skippedNonBedrock = 0;
+                for (CSVRecord r : csv) {
+                    String where = origin + " line " + (r.getRecordNumber() + 1);
+                    if (!r.isConsistent()) {
+                        throw new BillFormatException(
+                                where, "has " + r.size() + " fields, the header has " + header.size());
+                    }
+                    LocalDate day = day(r.get(c.day()), where, c.day());
+                    days.add(day);
+                    if (!isBedrock(r.get(c.service()))) {
+                        skippedNonBedrock++;
+                        continue;
+                    }
+                    if (c.lineId() != null && header.contains(c.lineId())) {
+                        String id = r.get(c.lineId()) + "|" + r.get(c.day());
+                        if (!r.get(c.lineId()).isBlank() && !lineIds.add(id)) {
+                            throw new BillFormatException(
+                                    where, c.lineId() + " " + r.get(c.lineId()) + " appears twice");
+                        }
+                    }
+                    String currency = r.get(c.currency()).trim();
+                    if (!currency.equalsIgnoreCase("USD")) {
+                        throw new BillFormatException(
+                                where,
+                                c.currency() + " is '" + currency
+                                        + "'; only USD bills are reconciled (the gateway meters in USD)");
+                    }
+                    BigDecimal cost = number(r.get(c.cost()), where, c.cost());
+                    String lineType =
+                            header.contains(c.lineType()) ? r.get(c.lineType()).trim() : "Usage";
+                    String account = account(r, c, header);
+                    String usageType = r.get(c.usageType()).trim();
+                    if (!lineType.isEmpty() && !lineType.equalsIgnoreCase("Usage")) {
+                        charges.add(ProviderCharge.unmetered(
+                                BillSource.AWS,
+                                day,
+                                null,
+                                account,
+                                lineType.toLowerCase(Locale.ROOT),
+                                cost,
+                                usageType + " (" + lineType + ")"));
+                        continue;
+                    }
+                    charges.add(charge(usageType, day, account, cost, r.get(c.quantity()), where, c.quantity()));
+                }
+                if (skippedNonBedrock > 0 && charges.isEmpty()) {
+                    warnings.add(origin + ": " + skippedNonBedrock + " lines, none of them Amazon Bedrock");
+                }
+                return c.format();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f, e);
+        } catch (IllegalStateException | UncheckedIOException e) {
+            throw new BillFormatException(origin, "not a readable CSV: " + e.getMessage(), e);
+        }
+    }
+
+    static ProviderCharge charge(
+            String usageType,
+            LocalDate day,
+            String account,
+            BigDecimal cost,
+            String quantity,
+            String where,
+            String col) {
+        String bare = REGION.matcher(usageType).replaceFirst("");
+        String lower = bare.toLowerCase(Locale.ROOT);
+        if (lower.contains("batch")) {
+            return ProviderCharge.unmetered(BillSource.AWS, day, null, account, "batch", cost, usageType);
+        }
+        Matcher m = TOKEN.matcher(bare);
+        if (!m.matches()) {
+            String item = lower.contains("provisioned") || lower.contains("modelunit")
+                    ? "provisioned throughput"
+                    : lower.contains("storage")
+                            ? "storage"
+                            : lower.contains("customization") || lower.contains("train")
+                                    ? "fine-tuning"
+                                    : "other: " + usageType;
+            return ProviderCharge.unmetered(BillSource.AWS, day, null, account, item, cost, usageType);
+        }
+        TokenKind kind = m.group(2) != null
+                ? TokenKind.CACHED_INPUT
+                : m.group(3) != null
+                        ? TokenKind.CACHE_WRITE_5M
+                        : m.group(4).toLowerCase(Locale.ROOT).startsWith("input") ? TokenKind.INPUT : TokenKind.OUTPUT;
+        BigDecimal q = number(quantity, where, col);
+        long tokens;
+        try {
+            tokens = q.stripTrailingZeros().longValueExact();
+        } catch (ArithmeticException e) {
+            throw new BillFormatException(where, col + " " + quantity + " is not a whole number of tokens");
+        }
+        return ProviderCharge.tokens(BillSource.AWS, day, m.group(1), account, kind, tokens, cost, usageType);
+    }
+
+    private static boolean isBedrock(String service) {
+        String s = service.toLowerCase(Locale.ROOT).replace(" ", "");
+        return s.contains("bedrock");
+    }
+
+    private static String account(CSVRecord r, Columns c, List<String> header) {
+        String resource = header.contains(c.resource()) ? r.get(c.resource()).trim() : "";
+        String tags = header.contains(c.tags()) ? r.get(c.tags()).trim() : "";
+        if (tags.equals("{}") || tags.equals("[]")) {
+            tags = "";
+        }
+        String a = (resource + (tags.isEmpty() ? "" : " " + tags)).trim();
+        return a.isEmpty() ? null : a;
+    }
+
+    private static LocalDate day(String value, String where, String col) {
+        String v = value.trim();
+        try {
+            return LocalDate.parse(v.length() >= 10 ? v.substring(0, 10) : v);
+        } catch (DateTimeParseException e) {
+            throw new BillFormatException(where, col + " '" + value + "' is not a date-time");
+        }
+    }
+
+    private static BigDecimal number(String value, String where, String col) {
+        try {
+            return new BigDecimal(value.trim());
+        } catch (NumberFormatException e) {
+            throw new BillFormatException(where, col + " '" + value + "' is not a number");
+        }
+    }
+}

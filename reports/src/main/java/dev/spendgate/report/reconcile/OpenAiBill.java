@@ -1,0 +1,259 @@
+package dev.spendgate.report.reconcile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.reconcile.BillSource;
+import dev.spendgate.domain.reconcile.ProviderBill;
+import dev.spendgate.domain.reconcile.ProviderCharge;
+import dev.spendgate.domain.reconcile.ProviderUsage;
+import dev.spendgate.domain.reconcile.TokenKind;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads the OpenAI organization Costs API ({@code GET /v1/organization/costs?bucket_width=1d&group_by=line_item,
+ * project_id}) and Completions Usage API ({@code GET /v1/organization/usage/completions?bucket_width=1d&group_by=model,
+ * project_id,api_key_id,batch}) responses, as returned, one page per file or an array of pages. Reference:
+ * https://platform.openai.com/docs/api-reference/usage/costs and
+ * https://platform.openai.com/docs/api-reference/usage/completions
+ *
+ * <p>A costs line item is {@code "<model>, input"}, {@code "<model>, cached input"} or {@code "<model>, output"};
+ * line items naming batch, fine-tuning, training, storage, vector stores or tools are never metered by the gateway,
+ * as are usage rows with {@code batch: true}.
+ */
+public final class OpenAiBill {
+    static final String COSTS = "organization.costs.result";
+    static final String USAGE = "organization.usage.completions.result";
+    private static final Set<String> COST_FIELDS = Set.of("object", "amount", "line_item", "project_id", "api_key_id");
+    private static final Set<String> USAGE_FIELDS = Set.of(
+            "object",
+            "input_tokens",
+            "output_tokens",
+            "input_cached_tokens",
+            "input_uncached_tokens",
+            "input_text_tokens",
+            "output_text_tokens",
+            "input_cached_text_tokens",
+            "input_audio_tokens",
+            "input_cached_audio_tokens",
+            "output_audio_tokens",
+            "input_image_tokens",
+            "input_cached_image_tokens",
+            "output_image_tokens",
+            "num_model_requests",
+            "project_id",
+            "user_id",
+            "api_key_id",
+            "model",
+            "batch",
+            "service_tier");
+
+    private OpenAiBill() {}
+
+    public static ProviderBill read(List<Path> files) {
+        return fromPages(
+                JsonPages.read(files),
+                String.join(
+                        ", ",
+                        files.stream().map(p -> p.getFileName().toString()).toList()));
+    }
+
+    /** Reads pages the admin API returned (costs and usage pages in any order). */
+    static ProviderBill fromPages(List<JsonPages.Page> pages, String origin) {
+        List<ProviderCharge> charges = new ArrayList<>();
+        List<ProviderUsage> usage = new ArrayList<>();
+        Set<LocalDate> costDays = new TreeSet<>();
+        Set<LocalDate> usageDays = new TreeSet<>();
+        Set<String> unknown = new TreeSet<>();
+        Set<String> otherItems = new LinkedHashSet<>();
+        Map<String, String> seen = new HashMap<>();
+        for (JsonPages.Page page : pages) {
+            String kind = null;
+            for (JsonNode bucket : page.json().get("data")) {
+                for (JsonNode r : bucket.path("results")) {
+                    String object = JsonPages.text(r, "object");
+                    if (!COSTS.equals(object) && !USAGE.equals(object)) {
+                        throw new BillFormatException(
+                                page.origin(),
+                                "result object '" + object + "' is neither " + COSTS + " nor " + USAGE
+                                        + " (is this an OpenAI costs or completions usage response?)");
+                    }
+                    if (kind != null && !kind.equals(object)) {
+                        throw new BillFormatException(page.origin(), "mixes " + kind + " and " + object + " results");
+                    }
+                    kind = object;
+                }
+            }
+            for (JsonNode bucket : page.json().get("data")) {
+                String where = page.origin();
+                LocalDate day = day(bucket, where);
+                where = where + " bucket " + day;
+                if (kind == null || COSTS.equals(kind)) {
+                    costDays.add(day);
+                }
+                if (kind == null || USAGE.equals(kind)) {
+                    usageDays.add(day);
+                }
+                for (JsonNode r : bucket.path("results")) {
+                    if (COSTS.equals(kind)) {
+                        JsonPages.unknownFields(r, COST_FIELDS, unknown);
+                        cost(r, day, where, charges, seen, otherItems);
+                    } else {
+                        JsonPages.unknownFields(r, USAGE_FIELDS, unknown);
+                        usage(r, day, where, usage, seen);
+                    }
+                }
+            }
+        }
+        List<String> warnings = new ArrayList<>();
+        if (!unknown.isEmpty()) {
+            warnings.add(JsonPages.unknownWarning("the OpenAI data", unknown));
+        }
+        if (!otherItems.isEmpty()) {
+            warnings.add("line items not recognised as model tokens, counted as never metered: "
+                    + String.join("; ", otherItems));
+        }
+        return new ProviderBill(
+                BillSource.OPENAI,
+                charges,
+                usage,
+                new TreeSet<>(costDays),
+                new TreeSet<>(usageDays),
+                warnings,
+                "OpenAI Costs API + Completions Usage API (" + origin + ")");
+    }
+
+    static LocalDate day(JsonNode bucket, String where) {
+        if (!bucket.path("start_time").canConvertToLong()
+                || !bucket.path("end_time").canConvertToLong()) {
+            throw new BillFormatException(where, "bucket without numeric start_time/end_time");
+        }
+        long start = bucket.get("start_time").asLong();
+        long end = bucket.get("end_time").asLong();
+        if (start % 86_400 != 0 || end - start != 86_400) {
+            throw new BillFormatException(
+                    where,
+                    "bucket " + Instant.ofEpochSecond(start) + ".." + Instant.ofEpochSecond(end)
+                            + " is not one UTC day: request bucket_width=1d");
+        }
+        return Instant.ofEpochSecond(start).atZone(ZoneOffset.UTC).toLocalDate();
+    }
+
+    private static void cost(
+            JsonNode r,
+            LocalDate day,
+            String where,
+            List<ProviderCharge> charges,
+            Map<String, String> seen,
+            Set<String> otherItems) {
+        JsonNode amount = r.path("amount");
+        BigDecimal value = JsonPages.decimal(amount, "value", where + " amount");
+        String currency = JsonPages.text(amount, "currency");
+        if (currency == null || !currency.equalsIgnoreCase("usd")) {
+            throw new BillFormatException(
+                    where,
+                    "amount.currency is '" + currency + "'; only USD bills are reconciled (the gateway meters in USD)");
+        }
+        String lineItem = JsonPages.text(r, "line_item");
+        String project = JsonPages.text(r, "project_id");
+        String key = "cost|" + day + "|" + lineItem + "|" + project;
+        String before = seen.putIfAbsent(key, where);
+        if (before != null) {
+            throw new BillFormatException(
+                    where,
+                    "line item '" + lineItem + "' of project " + project + " on " + day + " appears twice (also in "
+                            + before + "): overlapping files or pages");
+        }
+        if (lineItem == null) {
+            if (value.signum() == 0) {
+                return;
+            }
+            throw new BillFormatException(where, "a cost without line_item: request group_by=line_item");
+        }
+        String lower = lineItem.toLowerCase(Locale.ROOT);
+        String unmetered = unmeteredItem(lower);
+        if (unmetered != null) {
+            charges.add(ProviderCharge.unmetered(BillSource.OPENAI, day, null, project, unmetered, value, lineItem));
+            return;
+        }
+        int comma = lineItem.lastIndexOf(',');
+        TokenKind kind = comma < 0 ? null : kind(lower.substring(comma + 1).trim());
+        if (kind == null) {
+            otherItems.add(lineItem);
+            charges.add(ProviderCharge.unmetered(
+                    BillSource.OPENAI, day, null, project, "other: " + lineItem, value, lineItem));
+            return;
+        }
+        charges.add(ProviderCharge.tokens(
+                BillSource.OPENAI, day, lineItem.substring(0, comma).trim(), project, kind, -1, value, lineItem));
+    }
+
+    static String unmeteredItem(String lower) {
+        if (lower.contains("batch")) {
+            return "batch";
+        }
+        if (lower.contains("fine-tun")
+                || lower.contains("fine tun")
+                || lower.contains("training")
+                || lower.startsWith("ft:")) {
+            return "fine-tuning";
+        }
+        if (lower.contains("storage") || lower.contains("vector store")) {
+            return "storage";
+        }
+        if (lower.contains("search") || lower.contains("code interpreter") || lower.contains("tool")) {
+            return "tool calls";
+        }
+        return null;
+    }
+
+    private static TokenKind kind(String s) {
+        return switch (s) {
+            case "input", "uncached input" -> TokenKind.INPUT;
+            case "cached input", "cached_input", "input (cached)" -> TokenKind.CACHED_INPUT;
+            case "output" -> TokenKind.OUTPUT;
+            default -> null;
+        };
+    }
+
+    private static void usage(
+            JsonNode r, LocalDate day, String where, List<ProviderUsage> usage, Map<String, String> seen) {
+        String model = JsonPages.text(r, "model");
+        String key = "usage|" + day + "|" + model + "|" + JsonPages.text(r, "project_id") + "|"
+                + JsonPages.text(r, "api_key_id") + "|" + JsonPages.text(r, "user_id") + "|"
+                + r.path("batch").asText()
+                + "|" + JsonPages.text(r, "service_tier");
+        String before = seen.putIfAbsent(key, where);
+        if (before != null) {
+            throw new BillFormatException(
+                    where,
+                    "usage of " + model + " on " + day + " appears twice (also in " + before
+                            + "): overlapping files or pages");
+        }
+        long input = JsonPages.count(r, "input_tokens", where);
+        long output = JsonPages.count(r, "output_tokens", where);
+        if (r.path("batch").asBoolean(false) || (input == 0 && output == 0)) {
+            return; // batch is billed as its own line items and never passes the gateway
+        }
+        if (model == null) {
+            throw new BillFormatException(where, "usage without model: request group_by=model");
+        }
+        long cached = JsonPages.count(r, "input_cached_tokens", where);
+        String account = JsonPages.text(r, "api_key_id") != null
+                ? JsonPages.text(r, "api_key_id")
+                : JsonPages.text(r, "project_id");
+        usage.add(
+                new ProviderUsage(BillSource.OPENAI, day, model, account, TokenUsage.openAi(input, cached, output, 0)));
+    }
+}

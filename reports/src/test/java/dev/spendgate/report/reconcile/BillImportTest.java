@@ -1,0 +1,321 @@
+package dev.spendgate.report.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.reconcile.Explanation;
+import dev.spendgate.domain.reconcile.ProviderBill;
+import dev.spendgate.domain.reconcile.ProviderCharge;
+import dev.spendgate.domain.reconcile.Reconciler;
+import dev.spendgate.domain.reconcile.Reconciliation;
+import dev.spendgate.domain.reconcile.ReconciliationLine;
+import dev.spendgate.domain.reconcile.TokenKind;
+import dev.spendgate.domain.report.MonthlyUsage;
+import dev.spendgate.domain.usage.UsageRecord;
+import java.math.BigDecimal;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The importers on small real-shaped samples, and what they say about bad input. */
+class BillImportTest {
+    static final LocalDate NOV1 = LocalDate.of(2026, 11, 1);
+    static final PricingCatalog CATALOG = PricingCatalog.bundled();
+
+    @TempDir
+    Path dir;
+
+    static Path sample(String name) {
+        try {
+            return Path.of(
+                    BillImportTest.class.getResource("/reconcile/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Path file(String name, String text) throws Exception {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    static String describe(ProviderCharge c) {
+        return c.day() + " " + (c.metered() ? c.model() + " " + c.tokenKind() : c.unmeteredItem()) + " "
+                + c.costUsd().stripTrailingZeros().toPlainString();
+    }
+
+    @Test
+    void openAi_costsAndUsageSamples_chargesByLineItemAndTokensWithoutBatch() {
+        ProviderBill b = OpenAiBill.read(List.of(sample("openai-costs.json"), sample("openai-usage.json")));
+
+        assertThat(b.charges())
+                .extracting(BillImportTest::describe)
+                .containsExactly(
+                        "2026-11-01 gpt-4o-2024-08-06 INPUT 0.1875",
+                        "2026-11-01 gpt-4o-2024-08-06 OUTPUT 0.25",
+                        "2026-11-01 gpt-4o-2024-08-06 CACHED_INPUT 0.0125",
+                        "2026-11-01 batch 1",
+                        "2026-11-01 storage 0.1");
+        assertThat(b.charges().get(0).account()).isEqualTo("proj_gateway");
+        assertThat(b.usage()).singleElement().satisfies(u -> {
+            assertThat(u.tokens()).isEqualTo(TokenUsage.openAi(85_000, 10_000, 25_000, 0));
+            assertThat(u.account()).isEqualTo("key_gateway");
+        });
+        assertThat(b.costDays()).containsExactly(NOV1, NOV1.plusDays(1));
+        assertThat(b.usageDays()).containsExactly(NOV1, NOV1.plusDays(1));
+        assertThat(b.warnings()).isEmpty();
+    }
+
+    @Test
+    void anthropic_costReportInCents_readAsDollars() {
+        ProviderBill b = AnthropicBill.read(
+                List.of(sample("anthropic-cost-report.json"), sample("anthropic-usage-report.json")));
+
+        assertThat(b.charges())
+                .extracting(BillImportTest::describe)
+                .containsExactly(
+                        "2026-11-01 claude-sonnet-4-5-20250929 INPUT 0.3",
+                        "2026-11-01 claude-sonnet-4-5-20250929 OUTPUT 0.15",
+                        "2026-11-01 claude-sonnet-4-5-20250929 CACHED_INPUT 0.006",
+                        "2026-11-01 batch 1.255",
+                        "2026-11-01 tool calls: web_search 0.2");
+        assertThat(b.usage()).singleElement().satisfies(u -> assertThat(u.tokens())
+                .isEqualTo(TokenUsage.anthropic(100_000, 20_000, 0, 0, 10_000)));
+    }
+
+    @Test
+    void aws_curAndFocusSamples_bedrockTokenLinesWithQuantitiesOtherServicesLeftOut() {
+        ProviderBill cur = AwsBill.read(List.of(sample("aws-cur2-bedrock.csv")));
+        ProviderBill focus = AwsBill.read(List.of(sample("aws-focus-bedrock.csv")));
+
+        assertThat(cur.charges())
+                .extracting(BillImportTest::describe)
+                .containsExactly(
+                        "2026-11-01 ClaudeSonnet4.5 INPUT 0.66",
+                        "2026-11-01 ClaudeSonnet4.5 OUTPUT 0.33",
+                        "2026-11-01 ClaudeSonnet4.5 CACHED_INPUT 0.033",
+                        "2026-11-02 batch 1.65",
+                        "2026-11-02 tax 0.12");
+        assertThat(cur.charges().get(0).tokens()).isEqualTo(200_000);
+        assertThat(cur.charges().get(0).account()).contains("application-inference-profile/abc123", "user:team");
+        assertThat(cur.costDays()).containsExactly(NOV1, NOV1.plusDays(1));
+        assertThat(focus.charges())
+                .extracting(BillImportTest::describe)
+                .containsExactly("2026-11-01 ClaudeSonnet4.5 INPUT 0.66", "2026-11-01 ClaudeSonnet4.5 OUTPUT 0.33");
+        assertThat(focus.origin()).contains("FOCUS");
+    }
+
+    @Test
+    void reconcile_curLinesOfAGatewayBedrockModel_matchedOnTheSameLine() {
+        MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
+        String model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        TokenUsage tokens = new TokenUsage(300_000, 100_000, 0, 0, 20_000, 0);
+        metered.add(record(
+                "b1",
+                "bedrock",
+                model,
+                tokens,
+                CATALOG.find("bedrock", model).orElseThrow().cost(tokens)));
+
+        Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)
+                .reconcile(metered, NOV1.plusDays(1), List.of(AwsBill.read(List.of(sample("aws-cur2-bedrock.csv")))));
+
+        ReconciliationLine line = r.lines().stream()
+                .filter(l -> l.item().equals("tokens"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(line.model()).isEqualTo(model);
+        assertThat(line.billedUsd()).isEqualByComparingTo("1.023");
+        assertThat(line.meteredUsd()).isEqualByComparingTo("1.023");
+        assertThat(line.explanation()).isEqualTo(Explanation.MATCHED);
+        assertThat(line.impliedUsdPerMillion()).containsEntry(TokenKind.INPUT, new BigDecimal("3.3"));
+        assertThat(r.lines())
+                .filteredOn(l -> l.explanation() == Explanation.NEVER_METERED)
+                .extracting(ReconciliationLine::item)
+                .containsExactlyInAnyOrder("batch", "tax");
+        assertThat(r.warnings()).isEmpty();
+    }
+
+    static UsageRecord record(String id, String provider, String model, TokenUsage tokens, BigDecimal cost) {
+        Instant t = Instant.parse("2026-11-01T10:00:00Z");
+        return UsageRecord.builder()
+                .requestId(id)
+                .tsStart(t)
+                .tsEnd(t.plusSeconds(1))
+                .keyId("k")
+                .provider(provider)
+                .modelRequested(model)
+                .modelServed(model)
+                .statusCode(200)
+                .tokens(tokens)
+                .costUsd(cost)
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .build();
+    }
+
+    // ------------------------------------------------------------------ bad input
+
+    @Test
+    void openAi_malformedJson_errorNamesTheFileAndPlace() throws Exception {
+        Path f = file("costs.json", "{\"object\": \"page\", \"data\": [ {\"object\": \"bucket\",, } ]}");
+        assertThatThrownBy(() -> OpenAiBill.read(List.of(f)))
+                .isInstanceOf(BillFormatException.class)
+                .hasMessageStartingWith("costs.json: not valid JSON")
+                .hasMessageContaining("line 1");
+    }
+
+    @Test
+    void openAi_otherCurrency_errorNamesTheField() throws Exception {
+        Path f =
+                file("costs.json", Files.readString(sample("openai-costs.json")).replaceFirst("\"usd\"", "\"eur\""));
+        assertThatThrownBy(() -> OpenAiBill.read(List.of(f)))
+                .hasMessageContaining("costs.json bucket 2026-11-01")
+                .hasMessageContaining("amount.currency is 'eur'; only USD");
+    }
+
+    @Test
+    void anthropic_otherCurrency_errorNamesTheField() throws Exception {
+        Path f = file(
+                "cost.json",
+                Files.readString(sample("anthropic-cost-report.json")).replaceFirst("\"USD\"", "\"EUR\""));
+        assertThatThrownBy(() -> AnthropicBill.read(List.of(f))).hasMessageContaining("currency is 'EUR'");
+    }
+
+    @Test
+    void aws_otherCurrency_errorNamesTheLineAndColumn() throws Exception {
+        Path f = file(
+                "cur.csv", Files.readString(sample("aws-cur2-bedrock.csv")).replaceFirst(",0.66,USD,", ",0.66,EUR,"));
+        assertThatThrownBy(() -> AwsBill.read(List.of(f)))
+                .hasMessageContaining("cur.csv line 2: line_item_currency_code is 'EUR'");
+    }
+
+    @Test
+    void openAi_sameFileTwice_overlapError() {
+        assertThatThrownBy(() -> OpenAiBill.read(List.of(sample("openai-costs.json"), sample("openai-costs.json"))))
+                .hasMessageContaining("appears twice")
+                .hasMessageContaining("overlapping");
+    }
+
+    @Test
+    void aws_twoExportsOfTheSameDays_overlapError() throws Exception {
+        Path copy = file("copy.csv", Files.readString(sample("aws-focus-bedrock.csv")));
+        assertThatThrownBy(() -> AwsBill.read(List.of(sample("aws-focus-bedrock.csv"), copy)))
+                .hasMessageContaining("copy.csv: covers 2026-11-01 like aws-focus-bedrock.csv");
+    }
+
+    @Test
+    void openAi_unknownResultObject_errorSaysWhatWasExpected() throws Exception {
+        Path f = file(
+                "emb.json",
+                Files.readString(sample("openai-usage.json"))
+                        .replace("organization.usage.completions.result", "organization.usage.embeddings.result"));
+        assertThatThrownBy(() -> OpenAiBill.read(List.of(f)))
+                .hasMessageContaining("result object 'organization.usage.embeddings.result' is neither");
+    }
+
+    @Test
+    void openAi_unknownFields_statedAsAWarning() throws Exception {
+        Path f = file(
+                "costs.json",
+                Files.readString(sample("openai-costs.json"))
+                        .replace(
+                                "\"project_id\": \"proj_etl\"",
+                                "\"project_id\": \"proj_etl\", \"api_key_name\": \"etl\""));
+        assertThat(OpenAiBill.read(List.of(f)).warnings())
+                .containsExactly("the OpenAI data has fields this version does not read, ignored: api_key_name");
+    }
+
+    @Test
+    void openAi_hourlyBuckets_errorAsksForDailyBuckets() throws Exception {
+        Path f = file(
+                "costs.json",
+                Files.readString(sample("openai-costs.json"))
+                        .replace(
+                                "1793577600,\n      \"results\": [\n        {",
+                                "1793494800,\n      \"results\": [\n        {"));
+        assertThatThrownBy(() -> OpenAiBill.read(List.of(f))).hasMessageContaining("request bucket_width=1d");
+    }
+
+    @Test
+    void aws_unknownColumns_errorListsTheExpectedOnes() throws Exception {
+        Path f = file("other.csv", "date,service,amount\n2026-11-01,Bedrock,1.00\n");
+        assertThatThrownBy(() -> AwsBill.read(List.of(f)))
+                .hasMessageContaining("other.csv: neither a CUR 2.0 nor a FOCUS export")
+                .hasMessageContaining("line_item_unblended_cost");
+    }
+
+    @Test
+    void aws_missingRequiredColumn_errorNamesIt() throws Exception {
+        Path f = file("cur.csv", "line_item_usage_type,line_item_usage_start_date\nUSE1-X-input-tokens,2026-11-01\n");
+        assertThatThrownBy(() -> AwsBill.read(List.of(f)))
+                .hasMessageContaining("lacks column(s) [line_item_product_code");
+    }
+
+    @Test
+    void aws_parquet_errorSaysCsvIsRead() throws Exception {
+        Path f = Files.write(dir.resolve("x.parquet"), new byte[] {'P', 'A', 'R', '1', 0, 0});
+        assertThatThrownBy(() -> AwsBill.read(List.of(f))).hasMessageContaining("Parquet");
+    }
+
+    @Test
+    void reconcile_missingDays_warnedAndLeftOutOfTheDifference() {
+        MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
+        String model = "gpt-4o";
+        TokenUsage tokens = TokenUsage.openAi(1_000_000, 0, 0, 0);
+        metered.add(record("r1", "openai", model, tokens, new BigDecimal("2.5")));
+        metered.add(new UsageRecord(
+                1,
+                "r2",
+                Instant.parse("2026-11-09T10:00:00Z"),
+                Instant.parse("2026-11-09T10:00:01Z"),
+                "k",
+                null,
+                "openai",
+                null,
+                model,
+                model,
+                false,
+                200,
+                tokens,
+                new BigDecimal("2.5"),
+                UsageRecord.PricingStatus.PRICED,
+                null,
+                UsageRecord.UsageSource.PROVIDER,
+                0,
+                0,
+                0,
+                null,
+                null,
+                null,
+                null,
+                false,
+                null));
+
+        Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)
+                .reconcile(
+                        metered,
+                        null,
+                        List.of(OpenAiBill.read(List.of(sample("openai-costs.json"), sample("openai-usage.json")))));
+
+        assertThat(r.warnings()).anySatisfy(w -> assertThat(w)
+                .isEqualTo("openai: the cost data has no day "
+                        + "2026-11-03..2026-11-30; metered cost on those days is shown as no_provider_data and left out of the"
+                        + " difference"));
+        assertThat(r.lines())
+                .filteredOn(l -> l.day().equals(LocalDate.of(2026, 11, 9)))
+                .singleElement()
+                .satisfies(l -> assertThat(l.explanation()).isEqualTo(Explanation.NO_PROVIDER_DATA));
+        Reconciliation.Totals t = r.totals().get(dev.spendgate.domain.reconcile.BillSource.OPENAI);
+        assertThat(t.meteredWithoutProviderDataUsd()).isEqualByComparingTo("2.5");
+        assertThat(ReconciliationCsv.write(r, Map.of())).contains(",no_provider_data,");
+    }
+}

@@ -1,0 +1,27 @@
+package dev.spendgate.domain.reconcile;
+
+/** The provider bills reconciliation knows, with the provider name the gateway records for their traffic. */
+public enum BillSource {
+    /** OpenAI organization costs and usage APIs: traffic the gateway records as {@code openai}. */
+    OPENAI("openai"),
+    /** Anthropic Admin API cost and usage reports: traffic the gateway records as {@code anthropic}. */
+    ANTHROPIC("anthropic"),
+    /** AWS CUR 2.0 or FOCUS export, Amazon Bedrock lines: traffic the gateway records as {@code bedrock}. */
+    AWS("bedrock");
+
+    private final String gatewayProvider;
+
+    BillSource(String gatewayProvider) {
+        this.gatewayProvider = gatewayProvider;
+    }
+
+    /** The {@code provider} value of the usage records this bill covers. */
+    public String gatewayProvider() {
+        return gatewayProvider;
+    }
+
+    /** Lower-case name as used in files and flags ({@code openai}, {@code anthropic}, {@code aws}). */
+    public String id() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

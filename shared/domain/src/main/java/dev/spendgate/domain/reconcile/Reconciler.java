@@ -1,0 +1,466 @@
+package dev.spendgate.domain.reconcile;
+
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.report.CellKey;
+import dev.spendgate.domain.report.CellTotals;
+import dev.spendgate.domain.report.MonthlyUsage;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Matches provider bills to the gateway's metered cost per UTC day, provider and model, and explains each difference.
+ *
+ * <p>For a model's token line: tokens the provider counted beyond the gateway's are {@link
+ * Explanation#NOT_SEEN_BY_GATEWAY} (priced at the catalog price, or the provider's implied price when the catalog does
+ * not know the model); what remains is {@link Explanation#ROUNDING} within half a unit of the last decimal of each bill
+ * line summed into the line,
+ * else {@link Explanation#PRICE_DRIFT} when the provider billed no fewer tokens of any kind than the gateway metered,
+ * else {@link Explanation#UNEXPLAINED}. Without provider token counts a difference beyond rounding is unexplained.
+ */
+public final class Reconciler {
+    /** The default alarm threshold: unexplained differences above 2 % of a provider's bill. */
+    public static final BigDecimal DEFAULT_THRESHOLD_PERCENT = BigDecimal.valueOf(2);
+
+    static final BigDecimal FLOAT_NOISE = new BigDecimal("0.000000001");
+    private static final BigDecimal TWO = BigDecimal.valueOf(2);
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+    private static final Pattern REGION = Pattern.compile("^(us|eu|apac|global|us-gov|jp|au|ca)\\.");
+    private static final Pattern VENDOR = Pattern.compile("^(anthropic|amazon|meta|mistral|cohere|ai21|deepseek)\\.");
+    private static final Pattern DATE = Pattern.compile("-\\d{8}");
+    private static final Pattern VERSION = Pattern.compile("-v\\d+(:\\d+)?$");
+    private static final Pattern NON_ALNUM = Pattern.compile("[^a-z0-9]");
+
+    private final PricingCatalog catalog;
+    private final BigDecimal thresholdPercent;
+
+    private Reconciler(PricingCatalog catalog, BigDecimal thresholdPercent) {
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.thresholdPercent = Objects.requireNonNull(thresholdPercent, "thresholdPercent");
+        if (thresholdPercent.signum() < 0) {
+            throw new IllegalArgumentException("thresholdPercent must not be negative");
+        }
+    }
+
+    public static Reconciler create(PricingCatalog catalog, BigDecimal thresholdPercent) {
+        return new Reconciler(catalog, thresholdPercent);
+    }
+
+    /**
+     * Compares the bills with the metered month up to {@code through} (inclusive). Providers without a bill are not
+     * compared.
+     */
+    public Reconciliation reconcile(MonthlyUsage metered, LocalDate through, List<ProviderBill> bills) {
+        Objects.requireNonNull(metered, "metered");
+        LocalDate first = metered.month().atDay(1);
+        LocalDate last = metered.month().atEndOfMonth();
+        if (through == null || through.isAfter(last)) {
+            through = last;
+        }
+        if (through.isBefore(first)) {
+            throw new IllegalArgumentException("through " + through + " is before " + metered.month());
+        }
+        List<ReconciliationLine> lines = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        Map<BillSource, Reconciliation.Totals> totals = new EnumMap<>(BillSource.class);
+        Map<BillSource, ProviderBill> bySource = new EnumMap<>(BillSource.class);
+        for (ProviderBill bill : bills) {
+            if (bySource.put(bill.source(), bill) != null) {
+                throw new IllegalArgumentException(
+                        "two bills for " + bill.source().id() + ": merge them first");
+            }
+        }
+        for (ProviderBill bill : bySource.values()) {
+            for (String w : bill.warnings()) {
+                warnings.add(bill.source().id() + ": " + w);
+            }
+            List<LocalDate> missing = first.datesUntil(through.plusDays(1))
+                    .filter(d -> !bill.costDays().contains(d))
+                    .toList();
+            if (!missing.isEmpty()) {
+                warnings.add(bill.source().id() + ": the cost data has no day " + ranges(missing)
+                        + "; metered cost on those days is shown as no_provider_data and left out of the difference");
+            }
+            if (!bill.usage().isEmpty()) {
+                List<LocalDate> noUsage = first.datesUntil(through.plusDays(1))
+                        .filter(d ->
+                                bill.costDays().contains(d) && !bill.usageDays().contains(d))
+                        .toList();
+                if (!noUsage.isEmpty()) {
+                    warnings.add(bill.source().id() + ": the usage data has no day " + ranges(noUsage)
+                            + "; differences on those days cannot be split into traffic not seen and price drift");
+                }
+            } else if (!bill.hasTokenCounts()) {
+                warnings.add(bill.source().id() + ": no token counts (usage report) given; differences cannot be"
+                        + " split into traffic not seen by the gateway and price drift, so they count as unexplained");
+            }
+            Reconciliation.Totals t = Reconciliation.Totals.zero(bill.source());
+            for (ReconciliationLine line : compare(bill, metered, first, through)) {
+                lines.add(line);
+                t = t.plus(line);
+            }
+            totals.put(bill.source(), t);
+        }
+        lines.sort(Comparator.comparing(ReconciliationLine::source)
+                .thenComparing(ReconciliationLine::day)
+                .thenComparing(l -> l.model() == null ? "" : l.model())
+                .thenComparing(ReconciliationLine::item));
+        return new Reconciliation(metered.month(), through, lines, totals, warnings, thresholdPercent);
+    }
+
+    private record LineKey(LocalDate day, String match, String item) {}
+
+    private static final class Acc {
+        String model;
+        String gatewayModel;
+        final Map<String, BigDecimal> accounts = new TreeMap<>();
+        final Map<TokenKind, BigDecimal> billedByKind = new EnumMap<>(TokenKind.class);
+        final Map<TokenKind, Long> chargedTokens = new EnumMap<>(TokenKind.class);
+        boolean chargesCarryTokens = true;
+        int chargeCount;
+        BigDecimal tolerance = BigDecimal.ZERO;
+        BigDecimal billed = BigDecimal.ZERO;
+        BigDecimal metered = BigDecimal.ZERO;
+        CellTotals gateway = new CellTotals();
+        TokenUsage usage;
+        long unpricedCalls;
+    }
+
+    private List<ReconciliationLine> compare(
+            ProviderBill bill, MonthlyUsage metered, LocalDate first, LocalDate through) {
+        BillSource source = bill.source();
+        Map<LineKey, Acc> accs = new LinkedHashMap<>();
+        for (ProviderCharge c : bill.charges()) {
+            if (c.day().isBefore(first) || c.day().isAfter(through)) {
+                continue;
+            }
+            String item = c.metered() ? "tokens" : c.unmeteredItem();
+            String match = c.model() == null ? "" : match(source, c.model());
+            Acc a = accs.computeIfAbsent(new LineKey(c.day(), match, item), k -> new Acc());
+            a.model = a.model == null ? c.model() : a.model;
+            a.billed = a.billed.add(c.costUsd());
+            a.chargeCount++;
+            a.tolerance = a.tolerance.add(rounding(c.costUsd()));
+            a.accounts.merge(c.account() == null ? "" : c.account(), c.costUsd(), BigDecimal::add);
+            if (c.metered()) {
+                a.billedByKind.merge(c.tokenKind(), c.costUsd(), BigDecimal::add);
+                if (c.tokens() < 0) {
+                    a.chargesCarryTokens = false;
+                } else {
+                    a.chargedTokens.merge(c.tokenKind(), c.tokens(), Long::sum);
+                }
+            }
+        }
+        for (Map.Entry<CellKey, CellTotals> e : metered.cells().entrySet()) {
+            CellKey k = e.getKey();
+            if (!source.gatewayProvider().equals(k.provider())
+                    || k.day().isBefore(first)
+                    || k.day().isAfter(through)
+                    || e.getValue().calls() == 0) {
+                continue;
+            }
+            String match = k.model() == null ? "" : match(source, k.model());
+            Acc a = accs.computeIfAbsent(new LineKey(k.day(), match, "tokens"), x -> new Acc());
+            a.gatewayModel = a.gatewayModel == null ? k.model() : a.gatewayModel;
+            a.metered = a.metered.add(e.getValue().costUsd());
+            a.gateway.add(e.getValue());
+            a.unpricedCalls += e.getValue().unpricedCalls();
+        }
+        Map<LineKey, TokenUsage> usage = new HashMap<>();
+        for (ProviderUsage u : bill.usage()) {
+            LineKey key = new LineKey(u.day(), match(source, u.model()), "tokens");
+            usage.merge(key, u.tokens(), Reconciler::plus);
+            Acc a = accs.get(key);
+            if (a == null && !u.day().isBefore(first) && !u.day().isAfter(through) && !isZero(u.tokens())) {
+                a = new Acc();
+                a.model = u.model();
+                accs.put(key, a);
+            }
+        }
+        List<ReconciliationLine> out = new ArrayList<>();
+        for (Map.Entry<LineKey, Acc> e : accs.entrySet()) {
+            LineKey key = e.getKey();
+            Acc a = e.getValue();
+            if (!bill.usage().isEmpty()) {
+                a.usage = bill.usageDays().contains(key.day()) ? usage.getOrDefault(key, TokenUsage.ZERO) : null;
+            } else if (a.chargesCarryTokens && a.chargeCount > 0) {
+                a.usage = fromKinds(a.chargedTokens);
+            } else if (a.chargeCount == 0 && bill.hasTokenCounts()) {
+                a.usage = TokenUsage.ZERO; // the bill carries token counts and has none for this line
+            }
+            out.add(line(bill, key, a));
+        }
+        return out;
+    }
+
+    private ReconciliationLine line(ProviderBill bill, LineKey key, Acc a) {
+        BigDecimal z = BigDecimal.ZERO;
+        BillSource source = bill.source();
+        String model = a.gatewayModel != null ? a.gatewayModel : a.model;
+        if (!"tokens".equals(key.item())) {
+            return new ReconciliationLine(
+                    key.day(),
+                    source,
+                    model,
+                    key.item(),
+                    a.accounts,
+                    a.billed,
+                    z,
+                    Explanation.NEVER_METERED,
+                    z,
+                    z,
+                    a.billed,
+                    z,
+                    z,
+                    null,
+                    null,
+                    Map.of(),
+                    Map.of(),
+                    "billed by " + source.id() + "; the gateway never meters " + key.item());
+        }
+        ModelPrice price = model == null
+                ? null
+                : catalog.find(source.gatewayProvider(), model).orElse(null);
+        Map<TokenKind, BigDecimal> catalogPrices = price == null ? Map.of() : catalogPrices(price);
+        TokenUsage gatewayTokens = a.gateway.pricedTokens();
+        TokenUsage providerTokens = a.usage;
+        Map<TokenKind, BigDecimal> implied =
+                providerTokens == null ? Map.of() : implied(a.billedByKind, providerTokens);
+        StringBuilder quality = new StringBuilder();
+        if (!bill.costDays().contains(key.day())) {
+            return new ReconciliationLine(
+                    key.day(),
+                    source,
+                    model,
+                    "tokens",
+                    a.accounts,
+                    a.billed,
+                    a.metered,
+                    Explanation.NO_PROVIDER_DATA,
+                    z,
+                    z,
+                    z,
+                    z,
+                    z,
+                    providerTokens,
+                    gatewayTokens,
+                    implied,
+                    catalogPrices,
+                    source.id() + " cost data has no bucket for this day");
+        }
+        quality.append("billed from ").append(source.id()).append(" cost data");
+        quality.append(providerTokens == null ? "; no provider token counts" : "; provider token counts");
+        if (a.unpricedCalls > 0) {
+            quality.append("; ").append(a.unpricedCalls).append(" gateway calls unpriced (cost unknown, not counted)");
+        }
+        BigDecimal difference = a.billed.subtract(a.metered);
+        BigDecimal tolerance = a.tolerance;
+        BigDecimal notSeen = z;
+        BigDecimal drift = z;
+        BigDecimal rounding = z;
+        BigDecimal unexplained = z;
+        if (providerTokens == null) {
+            if (difference.abs().compareTo(tolerance) <= 0) {
+                rounding = difference;
+            } else {
+                unexplained = difference;
+            }
+        } else {
+            TokenUsage excess = excess(providerTokens, gatewayTokens);
+            TokenUsage over = excess(gatewayTokens, providerTokens);
+            if (!isZero(excess)) {
+                notSeen = price != null ? price.cost(excess) : costAt(implied, excess);
+            }
+            BigDecimal rest = difference.subtract(notSeen);
+            if (rest.abs().compareTo(tolerance) <= 0) {
+                rounding = rest;
+            } else if (isZero(over) && !isZero(providerTokens)) {
+                drift = rest;
+            } else {
+                unexplained = rest;
+                quality.append(
+                        isZero(providerTokens)
+                                ? "; billed without tokens in the provider's usage data"
+                                : "; the gateway metered tokens the provider did not bill");
+            }
+        }
+        Explanation explanation;
+        if (difference.signum() == 0 && notSeen.signum() == 0) {
+            explanation = Explanation.MATCHED;
+        } else {
+            explanation = Explanation.ROUNDING;
+            BigDecimal largest = z;
+            if (notSeen.abs().compareTo(largest) > 0) {
+                explanation = Explanation.NOT_SEEN_BY_GATEWAY;
+                largest = notSeen.abs();
+            }
+            if (drift.abs().compareTo(largest) > 0) {
+                explanation = Explanation.PRICE_DRIFT;
+                largest = drift.abs();
+            }
+            if (unexplained.abs().compareTo(largest) > 0) {
+                explanation = Explanation.UNEXPLAINED;
+            }
+        }
+        return new ReconciliationLine(
+                key.day(),
+                source,
+                model,
+                "tokens",
+                a.accounts,
+                a.billed,
+                a.metered,
+                explanation,
+                notSeen,
+                drift,
+                z,
+                rounding,
+                unexplained,
+                providerTokens,
+                gatewayTokens,
+                implied,
+                catalogPrices,
+                quality.toString());
+    }
+
+    /**
+     * Half a unit of the last decimal the provider gave (a cent-rounded amount may be off by half a cent), at least
+     * {@link #FLOAT_NOISE} for amounts sent as binary floating point.
+     */
+    static BigDecimal rounding(BigDecimal amount) {
+        BigDecimal half = BigDecimal.ONE
+                .movePointLeft(Math.max(0, amount.stripTrailingZeros().scale()))
+                .divide(TWO);
+        return half.max(FLOAT_NOISE);
+    }
+
+    /** The key models are matched on: the catalog's name when it knows the model, squashed to letters and digits. */
+    String match(BillSource source, String model) {
+        String canonical = catalog.find(source.gatewayProvider(), model)
+                .map(ModelPrice::model)
+                .orElse(model);
+        String s = canonical.toLowerCase(Locale.ROOT).trim();
+        s = REGION.matcher(s).replaceFirst("");
+        s = VENDOR.matcher(s).replaceFirst("");
+        s = VERSION.matcher(DATE.matcher(s).replaceAll("")).replaceFirst("");
+        return NON_ALNUM.matcher(s).replaceAll("");
+    }
+
+    private static Map<TokenKind, BigDecimal> catalogPrices(ModelPrice p) {
+        Map<TokenKind, BigDecimal> m = new EnumMap<>(TokenKind.class);
+        m.put(TokenKind.INPUT, p.input());
+        m.put(TokenKind.CACHED_INPUT, p.cachedInput() != null ? p.cachedInput() : p.input());
+        m.put(TokenKind.CACHE_WRITE_5M, p.cacheWrite5m() != null ? p.cacheWrite5m() : p.input());
+        m.put(TokenKind.CACHE_WRITE_1H, p.cacheWrite1h() != null ? p.cacheWrite1h() : p.input());
+        m.put(TokenKind.OUTPUT, p.output());
+        return m;
+    }
+
+    private static Map<TokenKind, BigDecimal> implied(Map<TokenKind, BigDecimal> billed, TokenUsage tokens) {
+        Map<TokenKind, BigDecimal> m = new EnumMap<>(TokenKind.class);
+        for (Map.Entry<TokenKind, BigDecimal> e : billed.entrySet()) {
+            long n = count(tokens, e.getKey());
+            if (n > 0) {
+                m.put(
+                        e.getKey(),
+                        e.getValue()
+                                .multiply(MILLION)
+                                .divide(BigDecimal.valueOf(n), 6, RoundingMode.HALF_UP)
+                                .stripTrailingZeros());
+            }
+        }
+        return m;
+    }
+
+    private static BigDecimal costAt(Map<TokenKind, BigDecimal> perMillion, TokenUsage t) {
+        BigDecimal sum = BigDecimal.ZERO;
+        for (TokenKind k : TokenKind.values()) {
+            BigDecimal p = perMillion.get(k);
+            if (p != null) {
+                sum = sum.add(p.multiply(BigDecimal.valueOf(count(t, k))).movePointLeft(6));
+            }
+        }
+        return sum.stripTrailingZeros();
+    }
+
+    static long count(TokenUsage t, TokenKind k) {
+        return switch (k) {
+            case INPUT -> t.uncachedInputTokens();
+            case CACHED_INPUT -> t.cachedInputTokens();
+            case CACHE_WRITE_5M -> t.cacheWrite5mTokens();
+            case CACHE_WRITE_1H -> t.cacheWrite1hTokens();
+            case OUTPUT -> t.outputTokens();
+        };
+    }
+
+    private static TokenUsage fromKinds(Map<TokenKind, Long> n) {
+        long cached = n.getOrDefault(TokenKind.CACHED_INPUT, 0L);
+        long w5 = n.getOrDefault(TokenKind.CACHE_WRITE_5M, 0L);
+        long w1 = n.getOrDefault(TokenKind.CACHE_WRITE_1H, 0L);
+        return new TokenUsage(
+                n.getOrDefault(TokenKind.INPUT, 0L) + cached + w5 + w1,
+                cached,
+                w5,
+                w1,
+                n.getOrDefault(TokenKind.OUTPUT, 0L),
+                0);
+    }
+
+    /** Per kind, how many more tokens {@code a} has than {@code b} (zero where it has fewer). */
+    private static TokenUsage excess(TokenUsage a, TokenUsage b) {
+        long in = Math.max(0, a.uncachedInputTokens() - b.uncachedInputTokens());
+        long cached = Math.max(0, a.cachedInputTokens() - b.cachedInputTokens());
+        long w5 = Math.max(0, a.cacheWrite5mTokens() - b.cacheWrite5mTokens());
+        long w1 = Math.max(0, a.cacheWrite1hTokens() - b.cacheWrite1hTokens());
+        long out = Math.max(0, a.outputTokens() - b.outputTokens());
+        return new TokenUsage(in + cached + w5 + w1, cached, w5, w1, out, 0);
+    }
+
+    private static boolean isZero(TokenUsage t) {
+        return t.inputTokens() == 0 && t.outputTokens() == 0;
+    }
+
+    static TokenUsage plus(TokenUsage a, TokenUsage b) {
+        return new TokenUsage(
+                a.inputTokens() + b.inputTokens(),
+                a.cachedInputTokens() + b.cachedInputTokens(),
+                a.cacheWrite5mTokens() + b.cacheWrite5mTokens(),
+                a.cacheWrite1hTokens() + b.cacheWrite1hTokens(),
+                a.outputTokens() + b.outputTokens(),
+                a.reasoningTokens() + b.reasoningTokens());
+    }
+
+    /** Days as compact ranges: {@code 2026-11-03..2026-11-05, 2026-11-09}. */
+    static String ranges(List<LocalDate> days) {
+        StringBuilder s = new StringBuilder();
+        int i = 0;
+        while (i < days.size()) {
+            int j = i;
+            while (j + 1 < days.size() && days.get(j + 1).equals(days.get(j).plusDays(1))) {
+                j++;
+            }
+            if (s.length() > 0) {
+                s.append(", ");
+            }
+            s.append(days.get(i));
+            if (j > i) {
+                s.append("..").append(days.get(j));
+            }
+            i = j + 1;
+        }
+        return s.toString();
+    }
+}

@@ -1,0 +1,95 @@
+package dev.spendgate.domain.reconcile;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A month (or month to date) of provider bills compared with the gateway's metered cost: the lines, each provider's
+ * totals, and the warnings about the data they rest on.
+ *
+ * @param through the last day compared (inclusive): the month's last day, or yesterday for a month-to-date run
+ * @param thresholdPercent the unexplained share of a provider's bill above which {@link #alarms()} names it
+ */
+public record Reconciliation(
+        YearMonth month,
+        LocalDate through,
+        List<ReconciliationLine> lines,
+        Map<BillSource, Totals> totals,
+        List<String> warnings,
+        BigDecimal thresholdPercent) {
+
+    public Reconciliation {
+        Objects.requireNonNull(month, "month");
+        lines = List.copyOf(lines);
+        totals = Map.copyOf(totals);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** The providers whose unexplained difference is above the threshold, in a sentence each. */
+    public List<String> alarms() {
+        return totals.values().stream()
+                .filter(t -> t.unexplainedPercent().compareTo(thresholdPercent) > 0)
+                .sorted(java.util.Comparator.comparing(t -> t.source().ordinal()))
+                .map(t -> t.source().id() + ": unexplained "
+                        + t.unexplainedAbsUsd().setScale(2, RoundingMode.HALF_UP)
+                        + " USD is " + t.unexplainedPercent() + " % of "
+                        + t.billedUsd().setScale(2, RoundingMode.HALF_UP)
+                        + " USD billed (threshold "
+                        + thresholdPercent.stripTrailingZeros().toPlainString() + " %)")
+                .toList();
+    }
+
+    /** Sums over one provider's lines. */
+    public record Totals(
+            BillSource source,
+            BigDecimal billedUsd,
+            BigDecimal meteredUsd,
+            BigDecimal notSeenUsd,
+            BigDecimal priceDriftUsd,
+            BigDecimal neverMeteredUsd,
+            BigDecimal roundingUsd,
+            BigDecimal unexplainedUsd,
+            BigDecimal unexplainedAbsUsd,
+            BigDecimal meteredWithoutProviderDataUsd) {
+
+        static Totals zero(BillSource source) {
+            BigDecimal z = BigDecimal.ZERO;
+            return new Totals(source, z, z, z, z, z, z, z, z, z);
+        }
+
+        Totals plus(ReconciliationLine l) {
+            boolean noData = l.explanation() == Explanation.NO_PROVIDER_DATA;
+            return new Totals(
+                    source,
+                    billedUsd.add(l.billedUsd()),
+                    meteredUsd.add(l.meteredUsd()),
+                    notSeenUsd.add(l.notSeenUsd()),
+                    priceDriftUsd.add(l.priceDriftUsd()),
+                    neverMeteredUsd.add(l.neverMeteredUsd()),
+                    roundingUsd.add(l.roundingUsd()),
+                    unexplainedUsd.add(l.unexplainedUsd()),
+                    unexplainedAbsUsd.add(l.unexplainedUsd().abs()),
+                    noData ? meteredWithoutProviderDataUsd.add(l.meteredUsd()) : meteredWithoutProviderDataUsd);
+        }
+
+        /** Billed minus metered, leaving out metered cost on days without provider data. */
+        public BigDecimal differenceUsd() {
+            return billedUsd.subtract(meteredUsd.subtract(meteredWithoutProviderDataUsd));
+        }
+
+        /** Unexplained differences (absolute, so opposite lines do not cancel) as a share of the bill, 2 decimals. */
+        public BigDecimal unexplainedPercent() {
+            if (billedUsd.signum() == 0) {
+                return unexplainedAbsUsd.signum() == 0
+                        ? BigDecimal.ZERO.setScale(2)
+                        : BigDecimal.valueOf(100).setScale(2);
+            }
+            return unexplainedAbsUsd.multiply(BigDecimal.valueOf(100)).divide(billedUsd.abs(), 2, RoundingMode.HALF_UP);
+        }
+    }
+}
