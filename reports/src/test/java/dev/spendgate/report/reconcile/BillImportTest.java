@@ -117,13 +117,11 @@ class BillImportTest {
     void reconcile_curLinesOfAGatewayBedrockModel_matchedOnTheSameLine() {
         MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
         String model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
-        TokenUsage tokens = new TokenUsage(300_000, 100_000, 0, 0, 20_000, 0);
-        metered.add(record(
-                "b1",
-                "bedrock",
-                model,
-                tokens,
-                CATALOG.find("bedrock", model).orElseThrow().cost(tokens)));
+        // two calls of 150,000 input tokens: each below the 200,000-token long-context threshold
+        TokenUsage tokens = new TokenUsage(150_000, 50_000, 0, 0, 10_000, 0);
+        for (String id : new String[] {"b1", "b2"}) {
+            metered.add(record(id, "bedrock", model, tokens, CATALOG.find("bedrock", model).orElseThrow().cost(tokens)));
+        }
 
         Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)
                 .reconcile(metered, NOV1.plusDays(1), List.of(AwsBill.read(List.of(sample("aws-cur2-bedrock.csv")))));
