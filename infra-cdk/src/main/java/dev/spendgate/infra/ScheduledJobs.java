@@ -121,6 +121,13 @@ public final class ScheduledJobs extends Construct {
                 List.of(bucket.arnForObjects(Storage.ATHENA_RESULTS_PREFIX + "*"))));
         // Budget status lists the policies (Scan).
         reportRole.addToPolicy(Policies.table("ListBudgetPolicies", storage.budgets(), "dynamodb:Scan"));
+        // The findings' life cycle (open / resolved / regressed) that recovered savings are measured from.
+        reportRole.addToPolicy(Policies.allow(
+                "WriteFindingLifecycle", List.of("s3:PutObject"), List.of(bucket.arnForObjects("findings/lifecycle.json"))));
+        // A month whose data is damaged or quarantined alerts the operators instead of failing silently.
+        reportRole.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
+        reportRole.addToPolicy(Policies.allow(
+                "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
         Stack stack = Stack.of(this);
         reportRole.addToPolicy(Policies.allow(
                 "QueryUsage",
@@ -160,6 +167,7 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_ATHENA_WORKGROUP", Storage.ATHENA_WORKGROUP);
         reportEnv.put("SPENDGATE_ATHENA_DATABASE", Storage.GLUE_DATABASE);
         reportEnv.put("SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE);
+        reportEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         reportRunner = snapStartFunction(
                 "ReportRunner",
                 "Spendgate monthly FOCUS export, chargeback, board PDF and email",

@@ -469,7 +469,13 @@ class SpendgateStackTest {
                         "ListBudgetPolicies",
                         "QueryUsage",
                         "UsageTableDefinition",
-                        "SendReports")
+                        "SendReports",
+                        "WriteFindingLifecycle",
+                        "PublishAlerts",
+                        "EncryptAlerts")
+                .containsEntry("WriteFindingLifecycle", grant("[s3:PutObject]", arn("StorageDataBucket") + "/findings/lifecycle.json"))
+                .containsEntry("PublishAlerts", grant("[sns:Publish]", ref("Alerts")))
+                .containsEntry("EncryptAlerts", grant("[kms:GenerateDataKey, kms:Decrypt]", arn("AlertsKey")))
                 .containsEntry(
                         "AthenaResultUploads",
                         grant("[s3:AbortMultipartUpload, s3:ListMultipartUploadParts]", objects("athena-results/")))
