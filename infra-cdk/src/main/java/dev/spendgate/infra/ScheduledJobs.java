@@ -123,7 +123,9 @@ public final class ScheduledJobs extends Construct {
         reportRole.addToPolicy(Policies.table("ListBudgetPolicies", storage.budgets(), "dynamodb:Scan"));
         // The findings' life cycle (open / resolved / regressed) that recovered savings are measured from.
         reportRole.addToPolicy(Policies.allow(
-                "WriteFindingLifecycle", List.of("s3:PutObject"), List.of(bucket.arnForObjects("findings/lifecycle.json"))));
+                "WriteFindingLifecycle",
+                List.of("s3:PutObject"),
+                List.of(bucket.arnForObjects("findings/lifecycle.json"))));
         // A month whose data is damaged or quarantined alerts the operators instead of failing silently.
         reportRole.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
         reportRole.addToPolicy(Policies.allow(

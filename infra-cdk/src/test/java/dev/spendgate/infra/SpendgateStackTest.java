@@ -473,7 +473,9 @@ class SpendgateStackTest {
                         "WriteFindingLifecycle",
                         "PublishAlerts",
                         "EncryptAlerts")
-                .containsEntry("WriteFindingLifecycle", grant("[s3:PutObject]", arn("StorageDataBucket") + "/findings/lifecycle.json"))
+                .containsEntry(
+                        "WriteFindingLifecycle",
+                        grant("[s3:PutObject]", arn("StorageDataBucket") + "/findings/lifecycle.json"))
                 .containsEntry("PublishAlerts", grant("[sns:Publish]", ref("Alerts")))
                 .containsEntry("EncryptAlerts", grant("[kms:GenerateDataKey, kms:Decrypt]", arn("AlertsKey")))
                 .containsEntry(

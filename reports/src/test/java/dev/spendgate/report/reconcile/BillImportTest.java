@@ -120,7 +120,12 @@ class BillImportTest {
         // two calls of 150,000 input tokens: each below the 200,000-token long-context threshold
         TokenUsage tokens = new TokenUsage(150_000, 50_000, 0, 0, 10_000, 0);
         for (String id : new String[] {"b1", "b2"}) {
-            metered.add(record(id, "bedrock", model, tokens, CATALOG.find("bedrock", model).orElseThrow().cost(tokens)));
+            metered.add(record(
+                    id,
+                    "bedrock",
+                    model,
+                    tokens,
+                    CATALOG.find("bedrock", model).orElseThrow().cost(tokens)));
         }
 
         Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)

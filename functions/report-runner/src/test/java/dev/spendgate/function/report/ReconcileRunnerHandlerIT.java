@@ -37,26 +37,29 @@ class ReconcileRunnerHandlerIT {
         usage = new S3ObjectStore(s3.client(), s3.createUniqueBucket("usage"));
         exports = new S3ObjectStore(s3.client(), s3.createUniqueBucket("exports"));
         String model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
-        TokenUsage tokens = new TokenUsage(300_000, 100_000, 0, 0, 20_000, 0);
+        // two calls of 150,000 input tokens, each below Sonnet 4.5's 200,000-token long-context threshold
+        TokenUsage tokens = new TokenUsage(150_000, 50_000, 0, 0, 10_000, 0);
         BigDecimal cost =
                 PricingCatalog.bundled().find("bedrock", model).orElseThrow().cost(tokens);
         Instant t = Instant.parse("2026-11-01T09:00:00Z");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
-            UsageRecordCodec.write(
-                    UsageRecord.builder()
-                            .requestId("r-1")
-                            .tsStart(t)
-                            .tsEnd(t.plusSeconds(1))
-                            .provider("bedrock")
-                            .modelServed(model)
-                            .statusCode(200)
-                            .tokens(tokens)
-                            .costUsd(cost)
-                            .pricingStatus(UsageRecord.PricingStatus.PRICED)
-                            .usageSource(UsageRecord.UsageSource.PROVIDER)
-                            .build(),
-                    gz);
+            for (String id : new String[] {"r-1", "r-2"}) {
+                UsageRecordCodec.write(
+                        UsageRecord.builder()
+                                .requestId(id)
+                                .tsStart(t)
+                                .tsEnd(t.plusSeconds(1))
+                                .provider("bedrock")
+                                .modelServed(model)
+                                .statusCode(200)
+                                .tokens(tokens)
+                                .costUsd(cost)
+                                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                                .build(),
+                        gz);
+            }
         }
         usage.put(UsageLayout.hourPrefix(t) + "part-1.ndjson.gz", bytes.toByteArray());
         ByteArrayOutputStream cur = new ByteArrayOutputStream();
