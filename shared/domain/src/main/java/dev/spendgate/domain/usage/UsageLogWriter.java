@@ -250,7 +250,9 @@ public final class UsageLogWriter implements AutoCloseable {
                     records += hour.size();
                     deliver(new Batch(new SpooledBatch(key, gzip(hour)), hour.size()));
                 }
-                listener.recovered(segment.id(), records, torn);
+                if (records > 0 || torn > 0) {
+                    listener.recovered(segment.id(), records, torn); // an empty segment needs no log line
+                }
                 recovered += records;
                 if (!discardIfSaved(segment.id())) {
                     break; // the store and the spool both fail: the rest stays in the journal for the next start
