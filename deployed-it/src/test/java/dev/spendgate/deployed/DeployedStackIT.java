@@ -298,6 +298,8 @@ class DeployedStackIT {
                 .getObjectAsBytes(b -> b.bucket(bucket).key(prefix + MonthlyReport.FOCUS))
                 .asUtf8String();
         assertThat(focus).contains("gpt-4o-mini");
+        // the gateway's own AWS cost, from the proxy's memory and architecture as the template deploys them
+        assertThat(focus).contains("Amazon Web Services").contains("AWS Lambda").contains("gateway_aws_estimate");
         assertThat(aws.emails()).singleElement().satisfies(e -> assertThat(e).contains("finance@example.com"));
     }
 

@@ -34,8 +34,12 @@ import java.util.regex.Pattern;
  * reaches the backend, an AWS-like network round trip.
  */
 public final class LocalAwsEndpoint implements AutoCloseable {
-    /** One AWS request as seen on the wire. */
-    public record Operation(String service, String action, long requestBytes, long responseBytes, long nanos) {}
+    /**
+     * One AWS request as seen on the wire: {@code startNanos} ({@link System#nanoTime()}) when it had arrived whole,
+     * {@code nanos} until its answer was sent (the injected latency included).
+     */
+    public record Operation(
+            String service, String action, long requestBytes, long responseBytes, long startNanos, long nanos) {}
 
     private static final Pattern SECRET_ID = Pattern.compile("\"SecretId\"\\s*:\\s*\"([^\"]*)\"");
 
@@ -135,7 +139,12 @@ public final class LocalAwsEndpoint implements AutoCloseable {
                 out.flush();
                 String[] what = classify(request, body);
                 operations.add(new Operation(
-                        what[0], what[1], request.size() + body.length, responseBytes, System.nanoTime() - begin));
+                        what[0],
+                        what[1],
+                        request.size() + body.length,
+                        responseBytes,
+                        begin,
+                        System.nanoTime() - begin));
                 if ("close".equalsIgnoreCase(request.value("connection"))) {
                     return;
                 }
