@@ -19,6 +19,7 @@ import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
+import dev.spendgate.function.proxy.outcome.OutcomesApi;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import java.nio.file.Path;
@@ -43,10 +44,12 @@ public final class GatewayRuntime implements AutoCloseable {
     private final BudgetStores budgetStores;
     private final BudgetGate budgetGate;
     private final AdminApi admin;
+    private final Router router;
     private final ScheduledExecutorService scheduler;
 
     private GatewayRuntime(
             Gateway gateway,
+            OutcomesApi outcomes,
             UsageLogWriter usageLog,
             BudgetStores budgetStores,
             BudgetGate budgetGate,
@@ -54,6 +57,7 @@ public final class GatewayRuntime implements AutoCloseable {
             Duration flushInterval) {
         this.admin = admin;
         this.gateway = gateway;
+        this.router = new Router(gateway, outcomes, admin);
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
         this.budgetGate = budgetGate;
@@ -147,10 +151,10 @@ public final class GatewayRuntime implements AutoCloseable {
                 clock,
                 config.maxBodyBytes(),
                 budgetGate);
-        gateway.serveOutcomes(new dev.spendgate.function.proxy.outcome.OutcomesApi(keys, store, clock));
+        OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         AdminApi admin =
                 new AdminApi(budgets.policies(), budgets.ledger(), keys, config.get("SPENDGATE_ADMIN_TOKEN"), clock);
-        return new GatewayRuntime(gateway, usageLog, budgets, budgetGate, admin, flushInterval);
+        return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, flushInterval);
     }
 
     /** The embedded set-up of {@code ./spendgate local}: keys, usage log and spool under {@code dataDir}. */
@@ -199,6 +203,11 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public UsageLogWriter usageLog() {
         return usageLog;
+    }
+
+    /** The front door of every carrier: admin, outcomes and the gateway. */
+    public Router router() {
+        return router;
     }
 
     /** The admin API over this runtime's budget stores. */
