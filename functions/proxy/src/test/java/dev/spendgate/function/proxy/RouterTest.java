@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -21,7 +22,7 @@ class RouterTest {
 
     @BeforeEach
     void setUp() {
-        runtime = GatewayRuntime.local(ProxyConfig.fromEnv(Map.of()), dir);
+        runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(Map.of()), dir);
         router = runtime.router();
     }
 

@@ -15,6 +15,7 @@ import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,7 +39,7 @@ class AdmitTest {
     /** Real embedded budget stores under the temp directory, with {@code sessionPerMinute} as velocity breaker. */
     private Admit admit(long sessionPerMinute, String chains) {
         Clock clock = Clock.systemUTC();
-        stores = BudgetStores.local(dir.resolve("budgets"), new LogAlertSink());
+        stores = LocalGatewayRuntime.budgets(dir.resolve("budgets"), new LogAlertSink());
         gate = new BudgetGate(
                 new BudgetEnforcer(
                         stores.policies(),

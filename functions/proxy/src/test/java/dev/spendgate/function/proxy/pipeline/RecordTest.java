@@ -16,6 +16,7 @@ import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -41,7 +42,7 @@ class RecordTest {
     @BeforeEach
     void setUp() {
         Clock clock = Clock.systemUTC();
-        stores = BudgetStores.local(dir.resolve("budgets"), new LogAlertSink());
+        stores = LocalGatewayRuntime.budgets(dir.resolve("budgets"), new LogAlertSink());
         gate = new BudgetGate(
                 new BudgetEnforcer(
                         stores.policies(),
