@@ -5,8 +5,10 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.pipeline.Admit;
+import dev.spendgate.function.proxy.pipeline.Answer;
 import dev.spendgate.function.proxy.pipeline.Attribute;
 import dev.spendgate.function.proxy.pipeline.Authenticate;
 import dev.spendgate.function.proxy.pipeline.CallContext;
@@ -23,6 +25,7 @@ import dev.spendgate.function.proxy.pipeline.Validate;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -35,7 +38,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * recorded before its last byte leaves. It leaves exactly one usage record per authenticated call, whatever happens
  * to it; a stage's refusal is rendered in one place ({@link RefusalRenderer}) after the call is recorded.
  *
- * <p>To add a stage (routing rules, a response cache lookup), write a {@link Stage} and put it in the list given to
+ * <p>To add a stage (routing rules, a response cache lookup), write a {@link Stage} (it may refuse, or answer the
+ * call itself with {@link Step#answer}) and put it in the list given to
  * {@link #Gateway(List, Relay, Price, Record, long, UsageLogWriter, Clock)} at its place, e.g. with {@link
  * #standardStages} and {@code List.add(index, stage)}.
  */
@@ -133,6 +137,10 @@ public final class Gateway {
                     refuse(ctx, step.refusal(), exchange);
                     return;
                 }
+                if (step.answered()) {
+                    answer(ctx, step.answer(), exchange);
+                    return;
+                }
             }
             Step relayed = relay.relay(ctx, exchange);
             if (relayed.refused()) {
@@ -149,6 +157,22 @@ public final class Gateway {
         CallContext refused = refusals.refused(ctx, refusal);
         exchange.conclude(refused, null);
         refusals.send(refused, refusal, exchange);
+    }
+
+    /** A stage answered the call itself: recorded first, then sent with the request id. */
+    private void answer(CallContext ctx, Answer answer, Exchange exchange) {
+        CallContext answered = ctx.statusCode() != 0 ? ctx : ctx.with(b -> b.statusCode = answer.status());
+        exchange.conclude(answered, null);
+        Headers headers = new Headers();
+        answer.headers().forEach(headers::add);
+        headers.set(REQUEST_ID_HEADER, ctx.requestId());
+        try {
+            exchange.start(answer.status(), headers, answer.body().length);
+            exchange.sink().write(answer.body());
+            exchange.sink().end();
+        } catch (IOException e) {
+            // the client left; the record already says what was served
+        }
     }
 
     /** Something unexpected failed: a 500 if nothing was sent yet, and the call's record either way. */

@@ -9,10 +9,10 @@ import java.util.List;
 
 /** A client that keeps what it was sent, and the order of events (start, end, abort) among other events. */
 public final class RecordingSink implements ResponseSink {
-    final List<String> events;
+    public final List<String> events;
     final ByteArrayOutputStream body = new ByteArrayOutputStream();
     public int status;
-    Headers headers;
+    public Headers headers;
 
     RecordingSink(List<String> events) {
         this.events = events;
