@@ -69,9 +69,9 @@ class GatewayCostRowsTest {
 
         assertThat(line)
                 .contains("estimated")
-                .contains("78.31 for 1000000 calls")
-                .contains("78.31 per million calls")
-                .contains("1,278.31")
+                .contains("78.93 for 1000000 calls")
+                .contains("78.93 per million calls")
+                .contains("1,278.93")
                 .contains("us-east-1 list prices of 2026-12-03");
     }
 }

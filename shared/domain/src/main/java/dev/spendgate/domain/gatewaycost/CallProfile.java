@@ -42,11 +42,12 @@ public record CallProfile(
     }
 
     /**
-     * Counted in {@code DeployedStackIT} (deployed-it module) on 2026-12-03, warm instance: one journal put, one
-     * conditional update per budget to reserve and one to settle, one journal delete, so 2 + 2 per budget writes with a
-     * budget and none without; one usage object of about 1 KB per call; 215 bytes of the function's own log lines.
+     * Counted in {@code DeployedStackIT} (deployed-it module) on 2026-12-03, warm instance: one journal put (sent with
+     * the reservations), one conditional update per budget to reserve and one to settle, the journal entry's
+     * confirmation and its delete, so 3 + 2 per budget writes with a budget and none without; one usage object of
+     * about 1 KB per call; 215 bytes of the function's own log lines.
      */
-    public static final int WRITES_PER_CALL_WITH_BUDGETS = 2;
+    public static final int WRITES_PER_CALL_WITH_BUDGETS = 3;
 
     public static final int WRITES_PER_BUDGET = 2;
     public static final long FUNCTION_LOG_BYTES = 215;
