@@ -54,24 +54,26 @@ public final class AwsGatewayRuntime {
      * {@code usageSink} (the streaming runtime adds metrics there).
      */
     public static GatewayRuntime create(ProxyConfig config, AwsClients aws, UnaryOperator<UsageSink> usageSink) {
-        String secretId = config.get("SPENDGATE_PROVIDER_SECRET_ID");
+        ProxyConfig.Aws names = config.aws();
+        String secretId = names.providerSecretId();
         if (secretId != null) {
             config = config.withProviderKeys(new SecretsManagerSecrets(aws.secretsManager()).jsonSecret(secretId));
         }
-        String cacheSeconds = config.get("SPENDGATE_KEY_CACHE_SECONDS");
-        Duration keyCache = Duration.ofSeconds(cacheSeconds == null ? 30 : Long.parseLong(cacheSeconds));
-        ObjectStore store = new S3ObjectStore(aws.s3(), required(config, "SPENDGATE_USAGE_BUCKET"));
+        ObjectStore store = new S3ObjectStore(aws.s3(), required(names.usageBucket(), "SPENDGATE_USAGE_BUCKET"));
         return GatewayRuntime.create(
                 config,
                 new CachingKeyStore(
-                        new DynamoDbKeyStore(aws.dynamoDb(), required(config, "SPENDGATE_KEYS_TABLE")),
-                        keyCache,
+                        new DynamoDbKeyStore(aws.dynamoDb(), required(names.keysTable(), "SPENDGATE_KEYS_TABLE")),
+                        names.keyCache(),
                         Clock.systemUTC()),
                 store,
-                usageSink.apply(usageSink(config, aws, store)),
-                new DynamoDbUsageSpool(aws.dynamoDb(), required(config, "SPENDGATE_SPOOL_TABLE")),
+                usageSink.apply(usageSink(names, aws, store)),
+                new DynamoDbUsageSpool(aws.dynamoDb(), required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
                 UsageJournal.NONE,
-                budgets(aws.dynamoDb(), required(config, "SPENDGATE_BUDGETS_TABLE"), alertSink(config, aws)),
+                budgets(
+                        aws.dynamoDb(),
+                        required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"),
+                        alertSink(config, aws)),
                 Clock.systemUTC(),
                 null);
     }
@@ -80,12 +82,12 @@ public final class AwsGatewayRuntime {
      * The Firehose stream named by {@value #USAGE_STREAM_ENV}, which batches records into a few objects per hour
      * partition; without it, the store (one object per flush, that is per invocation in a Lambda).
      */
-    static UsageSink usageSink(ProxyConfig config, AwsClients aws, ObjectStore store) {
-        String stream = config.get(USAGE_STREAM_ENV);
-        if (stream == null || stream.isBlank()) {
+    static UsageSink usageSink(ProxyConfig.Aws names, AwsClients aws, ObjectStore store) {
+        String stream = names.usageFirehoseStream();
+        if (stream == null) {
             return UsageSink.objectStore(store);
         }
-        return new FirehoseUsageSink(aws.firehose(), stream.trim());
+        return new FirehoseUsageSink(aws.firehose(), stream);
     }
 
     /**
@@ -106,12 +108,11 @@ public final class AwsGatewayRuntime {
 
     /** SNS when {@code SPENDGATE_ALERT_TOPIC_ARN} is set, else a webhook or the log. */
     static AlertSink alertSink(ProxyConfig config, AwsClients aws) {
-        String topic = config.get("SPENDGATE_ALERT_TOPIC_ARN");
+        String topic = config.aws().alertTopicArn();
         return topic != null ? new SnsAlertSink(aws.sns(), topic) : GatewayRuntime.alertSink(config);
     }
 
-    private static String required(ProxyConfig config, String name) {
-        String value = config.get(name);
+    private static String required(String value, String name) {
         if (value == null) {
             throw new IllegalStateException("environment variable " + name + " must be set");
         }

@@ -17,7 +17,7 @@ import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
-import dev.spendgate.function.proxy.budget.BudgetStores;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.testing.upstream.Behavior;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +77,7 @@ class StreamingBootstrapIT {
                 new OverheadMetrics(UsageSink.objectStore(store), metricLines::add, Clock.systemUTC()),
                 new FileSystemUsageSpool(dir.resolve("spool")),
                 UsageJournal.NONE,
-                BudgetStores.local(dir, GatewayRuntime.alertSink(config)),
+                LocalGatewayRuntime.budgets(dir, GatewayRuntime.alertSink(config)),
                 Clock.systemUTC(),
                 null);
         secret = ProxyKeys.newSecret();
