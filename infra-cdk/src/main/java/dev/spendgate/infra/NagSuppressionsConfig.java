@@ -73,13 +73,29 @@ final class NagSuppressionsConfig {
                 true,
                 because(
                         "AwsSolutions-IAM5",
-                        "The proxy writes usage batches and posted outcomes under keys it generates"
-                                + " (usage/v1/year=/month=/day=/hour=/part-<time>-<id>.ndjson.gz,"
-                                + " outcomes/v1/year=/month=/day=/<id>.json); the wildcards are limited to those two"
-                                + " prefixes and to s3:PutObject.",
+                        "The proxy writes posted outcomes under keys it generates"
+                                + " (outcomes/v1/year=/month=/day=/<id>.json); the wildcard is limited to that prefix"
+                                + " and to s3:PutObject (usage records go to the Firehose stream).",
+                        List.of("Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*")));
+        UsageDelivery usage = stack.usageDelivery();
+        suppress(
+                usage.role(),
+                true,
+                because(
+                        "AwsSolutions-IAM5",
+                        "Firehose names the objects it writes (usage/v1/year=/month=/day=/hour=/<stream>-<time>-"
+                                + "<id>.ndjson.gz, failed records under usage-errors/); the wildcards are limited to"
+                                + " those two prefixes and to PutObject and AbortMultipartUpload.",
                         List.of(
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
-                                "Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*")));
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/usage-errors/*")));
+        suppress(
+                stack.jobs().failedRuns(),
+                true,
+                because(
+                        "AwsSolutions-SQS3",
+                        "This queue is itself the dead-letter queue of the scheduled jobs (their failed runs); a"
+                                + " dead-letter queue of its own would only move the same messages again."));
         List<String> wildcardModels = stack.bedrockResourceArns().stream()
                 .filter(arn -> arn.contains("*"))
                 .map(arn -> "Resource::" + arn)

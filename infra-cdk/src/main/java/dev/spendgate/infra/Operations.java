@@ -30,6 +30,10 @@ public final class Operations extends Construct {
     public static final String BUDGET_STORE_ERRORS = "BudgetStoreErrors";
     public static final String UNDELIVERED_USAGE = "UsageRecordsUndelivered";
     public static final String SPOOLED_USAGE = "UsageBatchesSpooled";
+    public static final String API_THROTTLED = "ApiRequestsThrottled";
+
+    /** Access log lines of requests the API stage's throttling refused (429 before the function runs). */
+    static final String API_THROTTLED_PATTERN = "{ $.responseType = \"THROTTLED\" }";
 
     /** Log lines the gateway writes when a budget store call fails (see Gateway and GatewayRuntime). */
     static final String BUDGET_STORE_ERROR_PATTERN = "{ $.level = \"ERROR\" && ($.message = \"budget store failed*\""
@@ -54,6 +58,7 @@ public final class Operations extends Construct {
         Metric undelivered =
                 logMetric("UndeliveredUsageFilter", proxyLogs, UNDELIVERED_USAGE, UNDELIVERED_USAGE_PATTERN);
         Metric spooled = logMetric("SpooledUsageFilter", proxyLogs, SPOOLED_USAGE, SPOOLED_USAGE_PATTERN);
+        Metric apiThrottled = logMetric("ApiThrottledFilter", proxy.accessLogs(), API_THROTTLED, API_THROTTLED_PATTERN);
 
         MetricOptions fiveMinuteSum = MetricOptions.builder()
                 .period(Duration.minutes(5))
@@ -70,6 +75,22 @@ public final class Operations extends Construct {
                         "ProxyThrottles",
                         "The proxy Lambda was throttled (raise its concurrency or the account limit)",
                         proxyFunction.metricThrottles(fiveMinuteSum),
+                        1),
+                alarm(
+                        "ApiThrottled",
+                        "API Gateway refused calls above the stage's rate or burst limit (429); raise"
+                                + " apiRateLimit/apiBurstLimit or find the runaway client in the access log",
+                        apiThrottled.with(fiveMinuteSum),
+                        1),
+                alarm(
+                        "ScheduledJobFailedRuns",
+                        "A scheduled job (waste detection, monthly report, reconciliation) failed after its retries;"
+                                + " the failed run's event is in the FailedRuns queue",
+                        jobs.failedRuns()
+                                .metricApproximateNumberOfMessagesVisible(MetricOptions.builder()
+                                        .period(Duration.minutes(5))
+                                        .statistic("Maximum")
+                                        .build()),
                         1),
                 alarm(
                         "BudgetStoreErrors",

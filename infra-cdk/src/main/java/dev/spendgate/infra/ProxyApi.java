@@ -53,13 +53,27 @@ public final class ProxyApi extends Construct {
     private final Alias alias;
     private final RestApi api;
     private final LogGroup logGroup;
+    private final LogGroup accessLogs;
     private final DomainName domain;
+
+    /**
+     * API Gateway's standard JSON access log fields, plus {@code responseType}: {@code THROTTLED} marks a request
+     * the stage's throttling refused (the throttle alarm counts those).
+     */
+    static final String ACCESS_LOG_FORMAT =
+            "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\","
+                    + "\"user\":\"$context.identity.user\",\"caller\":\"$context.identity.caller\","
+                    + "\"requestTime\":\"$context.requestTime\",\"httpMethod\":\"$context.httpMethod\","
+                    + "\"resourcePath\":\"$context.resourcePath\",\"status\":\"$context.status\","
+                    + "\"protocol\":\"$context.protocol\",\"responseLength\":\"$context.responseLength\","
+                    + "\"responseType\":\"$context.error.responseType\"}";
 
     public ProxyApi(
             Construct scope,
             String id,
             SpendgateStackProps props,
             Storage storage,
+            UsageDelivery usage,
             ISecret providerKeys,
             ITopic alerts,
             IKey alertsKey) {
@@ -97,7 +111,9 @@ public final class ProxyApi extends Construct {
                 "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:Scan"));
-        role.addToPolicy(Policies.writeObjects("WriteUsage", storage.data(), Storage.USAGE_PREFIX));
+        // Usage records go to the Firehose stream (which writes usage/ itself), also when the spool is drained.
+        role.addToPolicy(
+                Policies.allow("PutUsageRecords", List.of("firehose:PutRecordBatch"), List.of(usage.streamArn())));
         role.addToPolicy(Policies.writeObjects("WriteOutcomes", storage.data(), Storage.OUTCOMES_PREFIX));
         role.addToPolicy(Policies.allow(
                 "ReadProviderKeys", List.of("secretsmanager:GetSecretValue"), List.of(providerKeys.getSecretArn())));
@@ -114,9 +130,10 @@ public final class ProxyApi extends Construct {
 
         Map<String, String> env = new HashMap<>(props.proxyEnvironment());
         env.putAll(storage.tableEnvironment());
+        env.put("SPENDGATE_USAGE_FIREHOSE_STREAM", usage.streamName());
         env.put("SPENDGATE_PROVIDER_SECRET_ID", providerKeys.getSecretArn());
         env.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
-        function = Function.Builder.create(this, "Function")
+        var functionBuilder = Function.Builder.create(this, "Function")
                 .description("Spendgate proxy (streaming custom runtime, Java on a bundled JRE)")
                 .runtime(Runtime.PROVIDED_AL2023)
                 .architecture(props.proxyArchitecture())
@@ -126,14 +143,18 @@ public final class ProxyApi extends Construct {
                 .timeout(TIMEOUT)
                 .role(role)
                 .logGroup(logGroup)
-                .environment(env)
-                .build();
+                .environment(env);
+        if (props.proxyMaxConcurrency() > 0) {
+            // A runaway client cannot take the account's whole Lambda concurrency from the customer's other functions.
+            functionBuilder.reservedConcurrentExecutions(props.proxyMaxConcurrency());
+        }
+        function = functionBuilder.build();
         alias = Alias.Builder.create(this, "Live")
                 .aliasName("live")
                 .version(function.getCurrentVersion())
                 .build();
 
-        LogGroup accessLogs = LogGroup.Builder.create(this, "AccessLogs")
+        accessLogs = LogGroup.Builder.create(this, "AccessLogs")
                 .retention(RetentionDays.THREE_MONTHS)
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
@@ -145,7 +166,10 @@ public final class ProxyApi extends Construct {
                 .deployOptions(StageOptions.builder()
                         .stageName(STAGE)
                         .accessLogDestination(new LogGroupLogDestination(accessLogs))
-                        .accessLogFormat(AccessLogFormat.jsonWithStandardFields())
+                        .accessLogFormat(AccessLogFormat.custom(ACCESS_LOG_FORMAT))
+                        // Across all callers: above these API Gateway answers 429 before the function runs.
+                        .throttlingRateLimit(props.apiRateLimit())
+                        .throttlingBurstLimit(props.apiBurstLimit())
                         .loggingLevel(MethodLoggingLevel.ERROR)
                         // Never log request or response bodies: they hold prompts and completions.
                         .dataTraceEnabled(false)
@@ -217,6 +241,11 @@ public final class ProxyApi extends Construct {
 
     public LogGroup logGroup() {
         return logGroup;
+    }
+
+    /** The API stage's access log (JSON lines, {@link #ACCESS_LOG_FORMAT}). */
+    public LogGroup accessLogs() {
+        return accessLogs;
     }
 
     /** The custom domain, or null. */

@@ -30,6 +30,7 @@ import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.secretsmanager.Secret;
 import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 import software.amazon.awscdk.services.sns.ITopic;
+import software.amazon.awscdk.services.sqs.IQueue;
 import software.constructs.Construct;
 
 /**
@@ -51,7 +52,13 @@ public final class ReconcileJob extends Construct {
     private final ISecret adminKeys;
 
     public ReconcileJob(
-            Construct scope, String id, SpendgateStackProps props, Storage storage, ITopic alerts, IKey alertsKey) {
+            Construct scope,
+            String id,
+            SpendgateStackProps props,
+            Storage storage,
+            ITopic alerts,
+            IKey alertsKey,
+            IQueue failedRuns) {
         super(scope, id);
         var bucket = storage.data();
         if (props.reconcileAdminKeySecretArn() != null) {
@@ -114,6 +121,7 @@ public final class ReconcileJob extends Construct {
                 .aliasName("live")
                 .version(function.getCurrentVersion())
                 .build();
+        ScheduledJobs.onFailure(alias, role, failedRuns);
         schedule = Schedule.Builder.create(this, "Daily")
                 .description("Spendgate reconciliation with provider bills, month to date, every day at 05:00 UTC")
                 .schedule(ScheduleExpression.cron(CronOptionsWithTimezone.builder()
@@ -124,6 +132,7 @@ public final class ReconcileJob extends Construct {
                 .target(LambdaInvoke.Builder.create(alias)
                         .retryAttempts(2)
                         .maxEventAge(Duration.hours(6))
+                        .deadLetterQueue(failedRuns)
                         .build())
                 .build();
         failures = Alarm.Builder.create(this, "Failed")

@@ -12,7 +12,12 @@ import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.kms.IKey;
 import software.amazon.awscdk.services.lambda.Alias;
 import software.amazon.awscdk.services.lambda.Code;
+import software.amazon.awscdk.services.lambda.DestinationConfig;
+import software.amazon.awscdk.services.lambda.DestinationOptions;
+import software.amazon.awscdk.services.lambda.EventInvokeConfigOptions;
 import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.IDestination;
+import software.amazon.awscdk.services.lambda.IFunction;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SnapStartConf;
 import software.amazon.awscdk.services.logs.LogGroup;
@@ -23,6 +28,9 @@ import software.amazon.awscdk.services.scheduler.ScheduleExpression;
 import software.amazon.awscdk.services.scheduler.targets.LambdaInvoke;
 import software.amazon.awscdk.services.ses.EmailIdentity;
 import software.amazon.awscdk.services.sns.ITopic;
+import software.amazon.awscdk.services.sqs.IQueue;
+import software.amazon.awscdk.services.sqs.Queue;
+import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.constructs.Construct;
 
 /**
@@ -40,6 +48,7 @@ public final class ScheduledJobs extends Construct {
     private final Alias reportAlias;
     private final Schedule daily;
     private final Schedule monthly;
+    private final Queue failedRuns;
 
     public ScheduledJobs(
             Construct scope,
@@ -53,6 +62,13 @@ public final class ScheduledJobs extends Construct {
             String recipients) {
         super(scope, id);
         var bucket = storage.data();
+        // Runs that fail after their retries (function errors: the alias's on-failure destination; invocations the
+        // scheduler could not make: its dead-letter queue) land here with their event, and the operators are alerted.
+        failedRuns = Queue.Builder.create(this, "FailedRuns")
+                .encryption(QueueEncryption.SQS_MANAGED)
+                .enforceSsl(true)
+                .retentionPeriod(Duration.days(14))
+                .build();
 
         LogGroup wasteLogs = logGroup("WasteDetectorLogs");
         Role wasteRole = Policies.lambdaRole(
@@ -86,6 +102,7 @@ public final class ScheduledJobs extends Construct {
                 wasteLogs,
                 wasteEnv);
         wasteAlias = live("WasteDetectorLive", wasteDetector);
+        onFailure(wasteAlias, wasteRole, failedRuns);
 
         LogGroup reportLogs = logGroup("ReportRunnerLogs");
         Role reportRole = Policies.lambdaRole(
@@ -186,6 +203,7 @@ public final class ScheduledJobs extends Construct {
                 reportLogs,
                 reportEnv);
         reportAlias = live("ReportRunnerLive", reportRunner);
+        onFailure(reportAlias, reportRole, failedRuns);
 
         daily = Schedule.Builder.create(this, "DailyWasteDetection")
                 .description("Spendgate waste detection over the trailing 30 days, every day at 03:00 UTC")
@@ -197,6 +215,7 @@ public final class ScheduledJobs extends Construct {
                 .target(LambdaInvoke.Builder.create(wasteAlias)
                         .retryAttempts(2)
                         .maxEventAge(Duration.hours(6))
+                        .deadLetterQueue(failedRuns)
                         .build())
                 .build();
         monthly = Schedule.Builder.create(this, "MonthlyReport")
@@ -210,8 +229,36 @@ public final class ScheduledJobs extends Construct {
                 .target(LambdaInvoke.Builder.create(reportAlias)
                         .retryAttempts(2)
                         .maxEventAge(Duration.hours(6))
+                        .deadLetterQueue(failedRuns)
                         .build())
                 .build();
+    }
+
+    /**
+     * The scheduler invokes asynchronously: a run whose function fails is retried twice by Lambda, then its event
+     * goes to {@code queue} (the function's role may send there and nothing else; the CDK's SqsDestination would
+     * also grant GetQueueAttributes and GetQueueUrl, which Lambda does not use).
+     */
+    static void onFailure(Alias alias, Role role, IQueue queue) {
+        role.addToPolicy(Policies.allow("SendFailedRuns", List.of("sqs:SendMessage"), List.of(queue.getQueueArn())));
+        IDestination toQueue = new IDestination() {
+            @Override
+            public DestinationConfig bind(Construct scope, IFunction fn, DestinationOptions options) {
+                return DestinationConfig.builder()
+                        .destination(queue.getQueueArn())
+                        .build();
+            }
+
+            @Override
+            public DestinationConfig bind(Construct scope, IFunction fn) {
+                return bind(scope, fn, null);
+            }
+        };
+        alias.configureAsyncInvoke(EventInvokeConfigOptions.builder()
+                .retryAttempts(2)
+                .maxEventAge(Duration.hours(6))
+                .onFailure(toQueue)
+                .build());
     }
 
     private LogGroup logGroup(String id) {
@@ -284,5 +331,10 @@ public final class ScheduledJobs extends Construct {
 
     public Schedule monthly() {
         return monthly;
+    }
+
+    /** Failed scheduled runs (dead letters), kept 14 days. */
+    public Queue failedRuns() {
+        return failedRuns;
     }
 }

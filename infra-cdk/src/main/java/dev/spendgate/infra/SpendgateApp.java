@@ -23,7 +23,10 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
  * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
- * {@code proxyArchitecture} ({@code x86_64} or {@code arm64}, the JRE bundled by {@code package-proxy.sh}), and
+ * {@code proxyArchitecture} ({@code x86_64} or {@code arm64}, the JRE bundled by {@code package-proxy.sh}),
+ * {@code usageBufferSeconds} (the usage stream's time buffer, 60-900, default 900), {@code apiRateLimit} and
+ * {@code apiBurstLimit} (the API stage's throttling, default 50 requests per second, burst 100),
+ * {@code proxyMaxConcurrency} (the proxy's reserved concurrency, default 200, 0 for none), and
  * {@code proxyCode}, {@code wasteDetectorJar}, {@code reportRunnerJar} to point at other builds.
  */
 public final class SpendgateApp {
@@ -60,6 +63,9 @@ public final class SpendgateApp {
                 .reconcileExport(context(app, "reconcileExportBucket"), context(app, "reconcileExportPrefix"))
                 .reconcileThresholdPercent(context(app, "reconcileThresholdPercent"))
                 .proxyEnvironment(settings(app, "proxyEnvironment"))
+                .usageBufferSeconds(integer(app, "usageBufferSeconds"))
+                .apiThrottling(decimal(app, "apiRateLimit"), integer(app, "apiBurstLimit"))
+                .proxyMaxConcurrency(integer(app, "proxyMaxConcurrency"))
                 .bedrockResourceArns(
                         context(app, "bedrockResourceArns") == null
                                 ? List.of()
@@ -96,6 +102,31 @@ public final class SpendgateApp {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         raw.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
         return out;
+    }
+
+    /** A whole number from context, or null when not given; anything else fails naming the setting. */
+    static Integer integer(App app, String name) {
+        String value = context(app, name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, was '" + value + "'");
+        }
+    }
+
+    static Double decimal(App app, String name) {
+        String value = context(app, name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return Double.valueOf(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, was '" + value + "'");
+        }
     }
 
     private static Path path(App app, String name, Path fallback) {

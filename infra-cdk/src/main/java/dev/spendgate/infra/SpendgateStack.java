@@ -25,6 +25,7 @@ import software.constructs.Construct;
  */
 public final class SpendgateStack extends Stack {
     private final Storage storage;
+    private final UsageDelivery usageDelivery;
     private final ProxyApi proxy;
     private final ScheduledJobs jobs;
     private final Operations operations;
@@ -92,7 +93,8 @@ public final class SpendgateStack extends Stack {
                 .identity(Identity.email(sender.getValueAsString()))
                 .build();
 
-        proxy = new ProxyApi(this, "Proxy", props, storage, providerKeys, alerts, alertsKey);
+        usageDelivery = new UsageDelivery(this, "UsageDelivery", storage, props.usageBufferSeconds(), alerts);
+        proxy = new ProxyApi(this, "Proxy", props, storage, usageDelivery, providerKeys, alerts, alertsKey);
         jobs = new ScheduledJobs(
                 this,
                 "Jobs",
@@ -104,7 +106,7 @@ public final class SpendgateStack extends Stack {
                 sender.getValueAsString(),
                 recipients.getValueAsString());
         operations = new Operations(this, "Operations", proxy, jobs, alerts);
-        reconcile = new ReconcileJob(this, "Reconcile", props, storage, alerts, alertsKey);
+        reconcile = new ReconcileJob(this, "Reconcile", props, storage, alerts, alertsKey, jobs.failedRuns());
 
         output("OpenAiBaseUrl", Fn.join("", List.of(proxy.api().getUrl(), "v1")), "OpenAI SDK base URL");
         output("AnthropicBaseUrl", proxy.api().getUrl(), "Anthropic SDK base URL (no /v1: the SDK adds it)");
@@ -112,6 +114,10 @@ public final class SpendgateStack extends Stack {
         output("KeysTableName", storage.keys().getTableName(), "Spendgate keys (SPENDGATE_KEYS_TABLE)");
         output("BudgetsTableName", storage.budgets().getTableName(), "Budgets (SPENDGATE_BUDGETS_TABLE)");
         output("DataBucketName", storage.data().getBucketName(), "usage/, findings/, reports/");
+        output(
+                "UsageStreamName",
+                usageDelivery.streamName(),
+                "Firehose stream the proxy sends usage records to (SPENDGATE_USAGE_FIREHOSE_STREAM)");
         output("AlertTopicArn", alerts.getTopicArn(), "Subscribe to budget and operations alerts");
         if (proxy.domain() != null) {
             output(
@@ -128,6 +134,10 @@ public final class SpendgateStack extends Stack {
 
     public Storage storage() {
         return storage;
+    }
+
+    public UsageDelivery usageDelivery() {
+        return usageDelivery;
     }
 
     public ProxyApi proxy() {

@@ -28,6 +28,17 @@ public final class SpendgateStackProps {
     private final String reconcileExportBucket;
     private final String reconcileExportPrefix;
     private final String reconcileThresholdPercent;
+    private final int usageBufferSeconds;
+    private final double apiRateLimit;
+    private final int apiBurstLimit;
+    private final int proxyMaxConcurrency;
+
+    /** Defaults: the usage stream's time buffer, the API stage's steady rate and burst, the proxy's concurrency. */
+    static final int DEFAULT_USAGE_BUFFER_SECONDS = 900;
+
+    static final double DEFAULT_API_RATE_LIMIT = 50;
+    static final int DEFAULT_API_BURST_LIMIT = 100;
+    static final int DEFAULT_PROXY_MAX_CONCURRENCY = 200;
 
     private SpendgateStackProps(Builder b) {
         this.stackProps = b.stackProps == null ? StackProps.builder().build() : b.stackProps;
@@ -59,6 +70,23 @@ public final class SpendgateStackProps {
                 blankToNull(b.reconcileThresholdPercent) == null ? "2" : b.reconcileThresholdPercent.trim();
         if (new java.math.BigDecimal(reconcileThresholdPercent).signum() < 0) {
             throw new IllegalArgumentException("reconcileThresholdPercent must not be negative");
+        }
+        this.usageBufferSeconds = b.usageBufferSeconds == null ? DEFAULT_USAGE_BUFFER_SECONDS : b.usageBufferSeconds;
+        if (usageBufferSeconds < 60 || usageBufferSeconds > 900) {
+            throw new IllegalArgumentException(
+                    "usageBufferSeconds must be 60 to 900 (Firehose's range), was " + usageBufferSeconds);
+        }
+        this.apiRateLimit = b.apiRateLimit == null ? DEFAULT_API_RATE_LIMIT : b.apiRateLimit;
+        this.apiBurstLimit = b.apiBurstLimit == null ? DEFAULT_API_BURST_LIMIT : b.apiBurstLimit;
+        if (apiRateLimit <= 0 || apiBurstLimit < 1) {
+            throw new IllegalArgumentException("apiRateLimit must be above 0 and apiBurstLimit at least 1, were "
+                    + apiRateLimit + " and " + apiBurstLimit);
+        }
+        this.proxyMaxConcurrency =
+                b.proxyMaxConcurrency == null ? DEFAULT_PROXY_MAX_CONCURRENCY : b.proxyMaxConcurrency;
+        if (proxyMaxConcurrency < 0) {
+            throw new IllegalArgumentException(
+                    "proxyMaxConcurrency must be 0 (no limit) or more, was " + proxyMaxConcurrency);
         }
         if ((customDomainName == null) != (certificateArn == null)) {
             throw new IllegalArgumentException(
@@ -143,6 +171,29 @@ public final class SpendgateStackProps {
         return reconcileThresholdPercent;
     }
 
+    /** Seconds the usage stream buffers before writing (60 to 900): at most this many objects' worth of delay. */
+    public int usageBufferSeconds() {
+        return usageBufferSeconds;
+    }
+
+    /** The API stage's steady request rate per second, across all callers (API Gateway answers 429 above it). */
+    public double apiRateLimit() {
+        return apiRateLimit;
+    }
+
+    /** The API stage's burst: requests API Gateway lets through at once above the steady rate. */
+    public int apiBurstLimit() {
+        return apiBurstLimit;
+    }
+
+    /**
+     * Reserved concurrency of the proxy function: the most calls it serves at once, and the share of the account's
+     * Lambda concurrency it can never exceed; 0 sets no limit.
+     */
+    public int proxyMaxConcurrency() {
+        return proxyMaxConcurrency;
+    }
+
     private static void checkProxySetting(String name) {
         if (!name.startsWith("SPENDGATE_")) {
             throw new IllegalArgumentException("proxyEnvironment takes SPENDGATE_* settings only, got " + name
@@ -167,6 +218,7 @@ public final class SpendgateStackProps {
             "SPENDGATE_SPOOL_TABLE",
             "SPENDGATE_BUDGETS_TABLE",
             "SPENDGATE_USAGE_BUCKET",
+            "SPENDGATE_USAGE_FIREHOSE_STREAM",
             "SPENDGATE_PROVIDER_SECRET_ID",
             "SPENDGATE_ALERT_TOPIC_ARN",
             "SPENDGATE_AWS_ENDPOINT_URL");
@@ -199,8 +251,28 @@ public final class SpendgateStackProps {
         private String reconcileExportBucket;
         private String reconcileExportPrefix;
         private String reconcileThresholdPercent;
+        private Integer usageBufferSeconds;
+        private Double apiRateLimit;
+        private Integer apiBurstLimit;
+        private Integer proxyMaxConcurrency;
 
         private Builder() {}
+
+        public Builder usageBufferSeconds(Integer value) {
+            this.usageBufferSeconds = value;
+            return this;
+        }
+
+        public Builder apiThrottling(Double rateLimit, Integer burstLimit) {
+            this.apiRateLimit = rateLimit;
+            this.apiBurstLimit = burstLimit;
+            return this;
+        }
+
+        public Builder proxyMaxConcurrency(Integer value) {
+            this.proxyMaxConcurrency = value;
+            return this;
+        }
 
         public Builder reconcileAdminKeySecretArn(String value) {
             this.reconcileAdminKeySecretArn = value;

@@ -35,7 +35,9 @@ class ReconcileJobStackTest {
                         "WriteReconciliation",
                         "ReadAdminKeys",
                         "PublishAlerts",
-                        "EncryptAlerts");
+                        "EncryptAlerts",
+                        "SendFailedRuns");
+        assertThat(s.get("SendFailedRuns")).isEqualTo("[sqs:SendMessage] on <JobsFailedRuns.Arn>");
         assertThat(s.get("ReadUsage")).isEqualTo("[s3:GetObject] on <StorageDataBucket.Arn>/usage/*");
         assertThat(s.get("ListUsage")).isEqualTo("[s3:ListBucket] on <StorageDataBucket.Arn> if s3:prefix=[usage/*]");
         assertThat(s.get("WriteReconciliation"))

@@ -127,8 +127,11 @@ class SpendgateStackTest {
                         "SPENDGATE_SPOOL_TABLE",
                         "SPENDGATE_BUDGETS_TABLE",
                         "SPENDGATE_USAGE_BUCKET",
+                        "SPENDGATE_USAGE_FIREHOSE_STREAM",
                         "SPENDGATE_PROVIDER_SECRET_ID",
                         "SPENDGATE_ALERT_TOPIC_ARN");
+        assertThat(env.asObject().get("SPENDGATE_USAGE_FIREHOSE_STREAM"))
+                .isEqualTo(Map.of("Ref", logicalId("UsageDeliveryStream")));
         assertThat(env.asObject().get("SPENDGATE_KEYS_TABLE")).isEqualTo(Map.of("Ref", logicalId("StorageKeysTable")));
         assertThat(env.asObject().get("SPENDGATE_PROVIDER_SECRET_ID"))
                 .isEqualTo(Map.of("Ref", logicalId("ProviderKeys")));
@@ -393,14 +396,14 @@ class SpendgateStackTest {
     }
 
     @Test
-    void proxyRole_mayOnlyTouchItsTablesUsagePrefixSecretAndTopic() {
+    void proxyRole_mayOnlyTouchItsTablesUsageStreamSecretAndTopic() {
         assertThat(statements("ProxyRole"))
                 .containsOnlyKeys(
                         "WriteOwnLogs",
                         "UseKeys",
                         "UseSpool",
                         "UseBudgets",
-                        "WriteUsage",
+                        "PutUsageRecords",
                         "WriteOutcomes",
                         "ReadProviderKeys",
                         "PublishAlerts",
@@ -421,7 +424,7 @@ class SpendgateStackTest {
                         grant(
                                 "[dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem, dynamodb:Scan]",
                                 arn("StorageBudgetsTable")))
-                .containsEntry("WriteUsage", grant("[s3:PutObject]", objects("usage/")))
+                .containsEntry("PutUsageRecords", grant("[firehose:PutRecordBatch]", arn("UsageDeliveryStream")))
                 .containsEntry("WriteOutcomes", grant("[s3:PutObject]", objects("outcomes/")))
                 .containsEntry("ReadProviderKeys", grant("[secretsmanager:GetSecretValue]", ref("ProviderKeys")))
                 .containsEntry("PublishAlerts", grant("[sns:Publish]", ref("Alerts")))
@@ -441,7 +444,9 @@ class SpendgateStackTest {
                         "ListKeys",
                         "ListBudgetPolicies",
                         "PublishAlerts",
-                        "EncryptAlerts")
+                        "EncryptAlerts",
+                        "SendFailedRuns")
+                .containsEntry("SendFailedRuns", grant("[sqs:SendMessage]", arn("JobsFailedRuns")))
                 .containsEntry("ListKeys", grant("[dynamodb:Scan]", arn("StorageKeysTable")))
                 .containsEntry("ListBudgetPolicies", grant("[dynamodb:Scan]", arn("StorageBudgetsTable")))
                 .containsEntry("ReadUsage", grant("[s3:GetObject]", objects("usage/")))
@@ -472,7 +477,9 @@ class SpendgateStackTest {
                         "SendReports",
                         "WriteFindingLifecycle",
                         "PublishAlerts",
-                        "EncryptAlerts")
+                        "EncryptAlerts",
+                        "SendFailedRuns")
+                .containsEntry("SendFailedRuns", grant("[sqs:SendMessage]", arn("JobsFailedRuns")))
                 .containsEntry(
                         "WriteFindingLifecycle",
                         grant("[s3:PutObject]", arn("StorageDataBucket") + "/findings/lifecycle.json"))
@@ -505,7 +512,7 @@ class SpendgateStackTest {
     }
 
     @Test
-    void schedulerRoles_mayOnlyInvokeTheirAlias() {
+    void schedulerRoles_mayOnlyInvokeTheirAliasAndDeadLetterFailedRuns() {
         Map<String, Map<String, Object>> policies = synth.resources("AWS::IAM::Policy");
         List<String> schedulerGrants = new ArrayList<>();
         policies.forEach((id, p) -> {
@@ -517,13 +524,16 @@ class SpendgateStackTest {
                 .containsExactlyInAnyOrder(
                         grant("[lambda:InvokeFunction]", ref("JobsWasteDetectorLive")),
                         grant("[lambda:InvokeFunction]", ref("JobsReportRunnerLive")),
-                        grant("[lambda:InvokeFunction]", ref("ReconcileLive")));
+                        grant("[lambda:InvokeFunction]", ref("ReconcileLive")),
+                        grant("[sqs:SendMessage]", arn("JobsFailedRuns")),
+                        grant("[sqs:SendMessage]", arn("JobsFailedRuns")),
+                        grant("[sqs:SendMessage]", arn("JobsFailedRuns")));
     }
 
     @Test
-    void logGroups_everyFunctionAndTheApi_keepLogsNinetyDays() {
+    void logGroups_everyFunctionTheApiAndTheUsageStream_keepLogsNinetyDays() {
         Map<String, Map<String, Object>> groups = synth.resources("AWS::Logs::LogGroup");
-        assertThat(groups).hasSize(5);
+        assertThat(groups).hasSize(6);
         groups.values().forEach(g -> assertThat(props(g)).containsEntry("RetentionInDays", 90));
         synth.resources("AWS::Lambda::Function").values().forEach(f -> assertThat(props(f))
                 .extractingByKey("LoggingConfig")

@@ -10,6 +10,7 @@ import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.firehose.FirehoseClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sns.SnsClient;
@@ -80,6 +81,11 @@ public final class AwsClients {
     /** A new DynamoDB client. */
     public DynamoDbClient dynamoDb() {
         return configure(DynamoDbClient.builder()).build();
+    }
+
+    /** A new Amazon Data Firehose client. */
+    public FirehoseClient firehose() {
+        return configure(FirehoseClient.builder()).build();
     }
 
     /** A new SNS client. */

@@ -7,6 +7,7 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.usage.UsageJournal;
 import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.domain.usage.UsageSink;
 import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.budget.BudgetGate;
@@ -113,13 +114,30 @@ public final class GatewayRuntime implements AutoCloseable {
             BudgetStores budgets,
             Clock clock,
             Duration flushInterval) {
+        return create(config, keys, store, UsageSink.objectStore(store), spool, journal, budgets, clock, flushInterval);
+    }
+
+    /**
+     * As above, with usage batches handed to {@code usageSink} (a Firehose stream in AWS) instead of written to
+     * {@code store}, which keeps the other objects (outcomes).
+     */
+    public static GatewayRuntime create(
+            ProxyConfig config,
+            KeyStore keys,
+            ObjectStore store,
+            UsageSink usageSink,
+            UsageSpool spool,
+            UsageJournal journal,
+            BudgetStores budgets,
+            Clock clock,
+            Duration flushInterval) {
         PricingCatalog pricing = PricingCatalog.bundled();
         if (config.pricingOverrides() != null) {
             pricing = pricing.withOverrides(config.pricingOverrides());
         }
         dev.spendgate.domain.pricing.CatalogFreshness.warning(pricing, java.time.LocalDate.now(clock))
                 .ifPresent(w -> Log.warn(null, w));
-        UsageLogWriter usageLog = UsageLogWriter.create(store, spool, journal, clock, config.flushMaxRecords());
+        UsageLogWriter usageLog = UsageLogWriter.create(usageSink, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
         usageLog.recoverJournal();
         BudgetGate budgetGate = new BudgetGate(

@@ -68,8 +68,10 @@ public record ProxyConfig(
     /**
      * The AWS wiring's names: the provider-key secret ({@code SPENDGATE_PROVIDER_SECRET_ID}), the key cache
      * ({@code SPENDGATE_KEY_CACHE_SECONDS}), the tables and bucket ({@code SPENDGATE_KEYS_TABLE},
-     * {@code SPENDGATE_USAGE_BUCKET}, {@code SPENDGATE_SPOOL_TABLE}, {@code SPENDGATE_BUDGETS_TABLE}) and the alert
-     * topic ({@code SPENDGATE_ALERT_TOPIC_ARN}). Null when unset; the AWS wiring says which it requires.
+     * {@code SPENDGATE_USAGE_BUCKET}, {@code SPENDGATE_SPOOL_TABLE}, {@code SPENDGATE_BUDGETS_TABLE}), the alert
+     * topic ({@code SPENDGATE_ALERT_TOPIC_ARN}) and the Firehose stream usage records go to
+     * ({@code SPENDGATE_USAGE_FIREHOSE_STREAM}; without it, one S3 object per flush). Null when unset; the AWS wiring
+     * says which it requires.
      */
     public record Aws(
             String providerSecretId,
@@ -78,7 +80,8 @@ public record ProxyConfig(
             String usageBucket,
             String spoolTable,
             String budgetsTable,
-            String alertTopicArn) {}
+            String alertTopicArn,
+            String usageFirehoseStream) {}
 
     public static ProxyConfig fromEnv(Map<String, String> env) {
         UnaryOperator<String> get = name -> {
@@ -141,7 +144,8 @@ public record ProxyConfig(
                         get.apply("SPENDGATE_USAGE_BUCKET"),
                         get.apply("SPENDGATE_SPOOL_TABLE"),
                         get.apply("SPENDGATE_BUDGETS_TABLE"),
-                        get.apply("SPENDGATE_ALERT_TOPIC_ARN")));
+                        get.apply("SPENDGATE_ALERT_TOPIC_ARN"),
+                        get.apply("SPENDGATE_USAGE_FIREHOSE_STREAM")));
     }
 
     /** The same configuration with provider keys taken from {@code keys} (names like {@code OPENAI_API_KEY}). */

@@ -1,7 +1,6 @@
 package dev.spendgate.domain.usage;
 
 import dev.spendgate.domain.store.ObjectStore;
-import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageSpool.SpooledBatch;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,10 +20,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Buffers usage records and writes them as gzip NDJSON objects to the {@link ObjectStore}. When the store fails, the
- * batch goes to the durable {@link UsageSpool} under the object key it was going to have, and {@link #drainSpool()}
- * delivers it later under that same key, so a batch delivered twice overwrites itself instead of duplicating
- * records. When the spool fails too, the records stay buffered and the next flush tries again.
+ * Buffers usage records and hands them as gzip NDJSON batches to a {@link UsageSink}: the {@link ObjectStore} (one
+ * object per batch) or a delivery stream. When the sink fails, the batch (or, when it took part of it, the refused
+ * records) goes to the durable {@link UsageSpool} under the object key it was going to have, and
+ * {@link #drainSpool()} delivers it later under that same key, so a batch written twice to the store overwrites
+ * itself instead of duplicating records (a stream may repeat records: readers drop repeated request ids). When the
+ * spool fails too, the records stay buffered and the next flush tries again.
  *
  * <p>Each record is encoded and compressed as it is appended, into an open gzip stream per UTC hour, so the cost is
  * spread over the calls in the order they arrive; a flush only closes the streams and writes them. Compressing whole
@@ -41,7 +42,7 @@ public final class UsageLogWriter implements AutoCloseable {
     /** With a background flusher, the buffer may grow to this many times its size before callers wait for a flush. */
     static final int BACKLOG_FACTOR = 8;
 
-    private final ObjectStore store;
+    private final UsageSink sink;
     private final UsageSpool spool;
     private final UsageJournal journal;
     private final ReentrantReadWriteLock rotation = new ReentrantReadWriteLock();
@@ -59,8 +60,8 @@ public final class UsageLogWriter implements AutoCloseable {
     private final AtomicBoolean flushQueued = new AtomicBoolean();
 
     private UsageLogWriter(
-            ObjectStore store, UsageSpool spool, UsageJournal journal, Clock clock, int maxBufferedRecords) {
-        this.store = Objects.requireNonNull(store, "store");
+            UsageSink sink, UsageSpool spool, UsageJournal journal, Clock clock, int maxBufferedRecords) {
+        this.sink = Objects.requireNonNull(sink, "sink");
         this.spool = Objects.requireNonNull(spool, "spool");
         this.journal = Objects.requireNonNull(journal, "journal");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -72,13 +73,19 @@ public final class UsageLogWriter implements AutoCloseable {
 
     /** A writer that flushes by itself once {@code maxBufferedRecords} are waiting. */
     public static UsageLogWriter create(ObjectStore store, UsageSpool spool, Clock clock, int maxBufferedRecords) {
-        return new UsageLogWriter(store, spool, UsageJournal.NONE, clock, maxBufferedRecords);
+        return new UsageLogWriter(UsageSink.objectStore(store), spool, UsageJournal.NONE, clock, maxBufferedRecords);
     }
 
     /** A writer that also makes each record durable in {@code journal} before {@link #append} returns. */
     public static UsageLogWriter create(
             ObjectStore store, UsageSpool spool, UsageJournal journal, Clock clock, int maxBufferedRecords) {
-        return new UsageLogWriter(store, spool, journal, clock, maxBufferedRecords);
+        return new UsageLogWriter(UsageSink.objectStore(store), spool, journal, clock, maxBufferedRecords);
+    }
+
+    /** A writer handing its batches to {@code sink} (a delivery stream) instead of an object store. */
+    public static UsageLogWriter create(
+            UsageSink sink, UsageSpool spool, UsageJournal journal, Clock clock, int maxBufferedRecords) {
+        return new UsageLogWriter(sink, spool, journal, clock, maxBufferedRecords);
     }
 
     /** Observes flush outcomes (metrics, logs). */
@@ -298,17 +305,25 @@ public final class UsageLogWriter implements AutoCloseable {
                     return delivered;
                 }
                 for (SpooledBatch batch : pending) {
+                    UsageSink.Refused refused;
                     try {
-                        store.put(batch.objectKey(), batch.content());
-                    } catch (ObjectStoreException e) {
+                        refused = sink.deliver(batch.objectKey(), batch.content());
+                    } catch (RuntimeException e) {
                         listener.storeFailed(batch.objectKey(), e);
                         return delivered;
                     }
+                    int records = UsageLogReader.lines(batch.content()).size();
+                    if (!refused.isEmpty()) {
+                        // Keep only the refused records (same key: the spool replaces the batch); the sink is
+                        // struggling, so the rest waits for the next drain.
+                        listener.storeFailed(batch.objectKey(), new PartialDeliveryException(refused));
+                        spool.spill(new SpooledBatch(batch.objectKey(), gzipLines(refused.lines())));
+                        listener.delivered(
+                                batch.objectKey(), records - refused.lines().size(), true);
+                        return delivered;
+                    }
                     spool.remove(batch.objectKey());
-                    listener.delivered(
-                            batch.objectKey(),
-                            UsageLogReader.lines(batch.content()).size(),
-                            true);
+                    listener.delivered(batch.objectKey(), records, true);
                     delivered++;
                 }
             }
@@ -327,11 +342,22 @@ public final class UsageLogWriter implements AutoCloseable {
 
     private int deliver(Batch batch) {
         SpooledBatch spooled = batch.spooled();
+        int taken = 0;
         try {
-            store.put(spooled.objectKey(), spooled.content());
-            listener.delivered(spooled.objectKey(), batch.records(), false);
-            return batch.records();
-        } catch (ObjectStoreException e) {
+            UsageSink.Refused refused = sink.deliver(spooled.objectKey(), spooled.content());
+            if (refused.isEmpty()) {
+                listener.delivered(spooled.objectKey(), batch.records(), false);
+                return batch.records();
+            }
+            taken = batch.records() - refused.lines().size();
+            listener.delivered(spooled.objectKey(), taken, false);
+            listener.storeFailed(spooled.objectKey(), new PartialDeliveryException(refused));
+            batch = new Batch(
+                    new SpooledBatch(spooled.objectKey(), gzipLines(refused.lines())),
+                    refused.lines().size());
+            spooled = batch.spooled();
+        } catch (RuntimeException e) {
+            // ObjectStoreException from the store; anything a stream's client throws: the batch goes to the spool
             listener.storeFailed(spooled.objectKey(), e);
         }
         try {
@@ -343,7 +369,7 @@ public final class UsageLogWriter implements AutoCloseable {
                 unsaved.add(batch);
             }
         }
-        return 0;
+        return taken;
     }
 
     private List<Batch> toBatches(Map<Long, OpenHour> hours, String segment) {
@@ -403,6 +429,20 @@ public final class UsageLogWriter implements AutoCloseable {
         return bytes.toByteArray();
     }
 
+    /** Gzip NDJSON of lines given without their newlines. */
+    static byte[] gzipLines(List<String> lines) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(lines.size() * 256);
+        try (GZIPOutputStream gz = new FastGzip(bytes)) {
+            for (String line : lines) {
+                gz.write(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                gz.write('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
     private record Batch(SpooledBatch spooled, int records) {}
 
     /** Gzip at the fastest level: usage lines compress well anyway, and flushing runs beside live calls. */
@@ -430,6 +470,20 @@ public final class UsageLogWriter implements AutoCloseable {
 
         /** The journal could not be rotated or discarded; its segments stay and are delivered at the next start. */
         default void journalFailed(RuntimeException cause) {}
+    }
+
+    /** The sink took part of a batch; the refused records went to the spool. */
+    public static final class PartialDeliveryException extends RuntimeException {
+        private final int refusedRecords;
+
+        PartialDeliveryException(UsageSink.Refused refused) {
+            super("refused " + refused.lines().size() + " records: " + refused.reason());
+            this.refusedRecords = refused.lines().size();
+        }
+
+        public int refusedRecords() {
+            return refusedRecords;
+        }
     }
 
     /** The usage journal could not be written: the record is buffered in memory only until it can be. */

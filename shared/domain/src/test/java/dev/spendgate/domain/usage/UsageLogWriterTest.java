@@ -142,6 +142,62 @@ class UsageLogWriterTest {
     }
 
     @Test
+    void flush_sinkRefusesSomeRecords_spoolsOnlyTheRefusedAndDrainDeliversThem() {
+        // A stream that takes every record but b while refusing is on (as Firehose's per-record errors do)
+        List<String> taken = new ArrayList<>();
+        boolean[] refusing = {true};
+        UsageSink stream = (key, content) -> {
+            List<String> refused = new ArrayList<>();
+            for (String line : UsageLogReader.lines(content)) {
+                if (refusing[0] && line.contains("\"request_id\":\"b\"")) {
+                    refused.add(line);
+                } else {
+                    taken.add(UsageRecordCodec.read(line).requestId());
+                }
+            }
+            return refused.isEmpty() ? UsageSink.Refused.NONE : new UsageSink.Refused(refused, "throttled");
+        };
+        UsageLogWriter streaming =
+                UsageLogWriter.create(stream, spool, UsageJournal.NONE, Clock.fixed(T0, ZoneOffset.UTC), 1000);
+        streaming.append(UsageRecords.priced("a", T0, "chatbot", "gpt-4o", "0.01"));
+        streaming.append(UsageRecords.priced("b", T0, "chatbot", "gpt-4o", "0.02"));
+        streaming.append(UsageRecords.priced("c", T0, "chatbot", "gpt-4o", "0.03"));
+
+        assertThat(streaming.flush()).isEqualTo(2);
+        assertThat(taken).containsExactly("a", "c");
+        assertThat(spool.batches).hasSize(1);
+        assertThat(UsageLogReader.lines(spool.batches.values().iterator().next().content()))
+                .singleElement()
+                .satisfies(line ->
+                        assertThat(UsageRecordCodec.read(line).requestId()).isEqualTo("b"));
+
+        assertThat(streaming.drainSpool()).isZero(); // still refusing: b stays spooled
+        assertThat(spool.batches).hasSize(1);
+        refusing[0] = false;
+        assertThat(streaming.drainSpool()).isEqualTo(1);
+
+        assertThat(spool.batches).isEmpty();
+        assertThat(taken).containsExactly("a", "c", "b");
+    }
+
+    @Test
+    void flush_sinkThrows_spoolsTheWholeBatch() {
+        UsageSink broken = (key, content) -> {
+            throw new IllegalStateException("connection reset");
+        };
+        UsageLogWriter streaming =
+                UsageLogWriter.create(broken, spool, UsageJournal.NONE, Clock.fixed(T0, ZoneOffset.UTC), 1000);
+        streaming.append(UsageRecords.priced("a", T0, "chatbot", "gpt-4o", "0.01"));
+        streaming.append(UsageRecords.priced("b", T0, "chatbot", "gpt-4o", "0.02"));
+
+        assertThat(streaming.flush()).isZero();
+
+        assertThat(spool.batches).hasSize(1);
+        assertThat(UsageLogReader.lines(spool.batches.values().iterator().next().content()))
+                .hasSize(2);
+    }
+
+    @Test
     void flush_storeAndSpoolDown_keepsRecordsAndDeliversThemOnTheNextFlush() {
         store.down = true;
         spool.down = true;

@@ -8,6 +8,7 @@ import dev.spendgate.aws.dynamodb.DynamoDbOnceMarker;
 import dev.spendgate.aws.dynamodb.DynamoDbRateCounter;
 import dev.spendgate.aws.dynamodb.DynamoDbReservationJournal;
 import dev.spendgate.aws.dynamodb.DynamoDbUsageSpool;
+import dev.spendgate.aws.firehose.FirehoseUsageSink;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.secrets.SecretsManagerSecrets;
 import dev.spendgate.aws.sns.SnsAlertSink;
@@ -15,6 +16,8 @@ import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.CachingBudgetPolicyStore;
 import dev.spendgate.domain.keys.CachingKeyStore;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageJournal;
+import dev.spendgate.domain.usage.UsageSink;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.budget.BudgetStores;
@@ -26,10 +29,15 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The gateway wired to AWS: keys in DynamoDB (cached for {@code SPENDGATE_KEY_CACHE_SECONDS}, default 30), usage
- * log in S3, spool in DynamoDB, provider keys from the Secrets Manager secret {@code SPENDGATE_PROVIDER_SECRET_ID}
- * (a JSON object such as {@code {"OPENAI_API_KEY": "...", "ANTHROPIC_API_KEY": "..."}}).
+ * records to the Amazon Data Firehose stream {@value #USAGE_STREAM_ENV} (or, without it, one S3 object per flush in
+ * {@code SPENDGATE_USAGE_BUCKET}), spool in DynamoDB, provider keys from the Secrets Manager secret
+ * {@code SPENDGATE_PROVIDER_SECRET_ID} (a JSON object such as
+ * {@code {"OPENAI_API_KEY": "...", "ANTHROPIC_API_KEY": "..."}}).
  */
 public final class AwsGatewayRuntime {
+    /** The Firehose delivery stream usage records go to; the stack sets it. */
+    public static final String USAGE_STREAM_ENV = "SPENDGATE_USAGE_FIREHOSE_STREAM";
+
     private AwsGatewayRuntime() {}
 
     public static GatewayRuntime fromEnv(Map<String, String> env) {
@@ -42,29 +50,44 @@ public final class AwsGatewayRuntime {
     }
 
     /**
-     * As {@link #create(ProxyConfig, AwsClients)}, with the usage log's S3 store wrapped by {@code usageStore} (the
-     * streaming runtime adds metrics there).
+     * As {@link #create(ProxyConfig, AwsClients)}, with the usage log's sink (Firehose or S3) wrapped by
+     * {@code usageSink} (the streaming runtime adds metrics there).
      */
-    public static GatewayRuntime create(ProxyConfig config, AwsClients aws, UnaryOperator<ObjectStore> usageStore) {
+    public static GatewayRuntime create(ProxyConfig config, AwsClients aws, UnaryOperator<UsageSink> usageSink) {
         ProxyConfig.Aws names = config.aws();
         String secretId = names.providerSecretId();
         if (secretId != null) {
             config = config.withProviderKeys(new SecretsManagerSecrets(aws.secretsManager()).jsonSecret(secretId));
         }
+        ObjectStore store = new S3ObjectStore(aws.s3(), required(names.usageBucket(), "SPENDGATE_USAGE_BUCKET"));
         return GatewayRuntime.create(
                 config,
                 new CachingKeyStore(
                         new DynamoDbKeyStore(aws.dynamoDb(), required(names.keysTable(), "SPENDGATE_KEYS_TABLE")),
                         names.keyCache(),
                         Clock.systemUTC()),
-                usageStore.apply(new S3ObjectStore(aws.s3(), required(names.usageBucket(), "SPENDGATE_USAGE_BUCKET"))),
+                store,
+                usageSink.apply(usageSink(names, aws, store)),
                 new DynamoDbUsageSpool(aws.dynamoDb(), required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
+                UsageJournal.NONE,
                 budgets(
                         aws.dynamoDb(),
                         required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"),
                         alertSink(config, aws)),
                 Clock.systemUTC(),
                 null);
+    }
+
+    /**
+     * The Firehose stream named by {@value #USAGE_STREAM_ENV}, which batches records into a few objects per hour
+     * partition; without it, the store (one object per flush, that is per invocation in a Lambda).
+     */
+    static UsageSink usageSink(ProxyConfig.Aws names, AwsClients aws, ObjectStore store) {
+        String stream = names.usageFirehoseStream();
+        if (stream == null) {
+            return UsageSink.objectStore(store);
+        }
+        return new FirehoseUsageSink(aws.firehose(), stream);
     }
 
     /**

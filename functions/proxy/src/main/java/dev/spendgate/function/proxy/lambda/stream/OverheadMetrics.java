@@ -4,8 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spendgate.domain.store.ObjectStore;
-import dev.spendgate.domain.usage.UsageLayout;
+import dev.spendgate.domain.usage.UsageSink;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -14,20 +13,21 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Publishes the gateway's own added latency to CloudWatch: after each usage batch reaches the store, the
- * {@code overhead_ms} of its records goes out as one CloudWatch Embedded Metric Format line ({@value #NAMESPACE} /
- * {@value #METRIC}, dimension {@code Service=proxy}; at most 100 values a line, as EMF allows). Only delivered
- * batches count, so a batch spooled and delivered later is counted once. Metrics never break the usage log: a
- * batch that cannot be read back is skipped.
+ * Publishes the gateway's own added latency to CloudWatch: after each usage batch reaches the sink (S3 or the
+ * Firehose stream), the {@code overhead_ms} of its records goes out as one CloudWatch Embedded Metric Format line
+ * ({@value #NAMESPACE} / {@value #METRIC}, dimension {@code Service=proxy}; at most 100 values a line, as EMF
+ * allows). Only records the sink took count (not those it refused), so a record spooled and delivered later is
+ * counted once. Metrics never break the usage log: a batch that cannot be read back is skipped.
  */
-public final class OverheadMetrics implements ObjectStore {
+public final class OverheadMetrics implements UsageSink {
     public static final String NAMESPACE = "Spendgate";
     public static final String METRIC = "GatewayOverhead";
     static final int MAX_VALUES = 100;
@@ -35,49 +35,38 @@ public final class OverheadMetrics implements ObjectStore {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFactory JSON = new JsonFactory();
 
-    private final ObjectStore delegate;
+    private final UsageSink delegate;
     private final Consumer<String> out;
     private final Clock clock;
 
     /** Writes the metric lines to standard output, where Lambda sends them to CloudWatch Logs. */
-    public OverheadMetrics(ObjectStore delegate) {
+    public OverheadMetrics(UsageSink delegate) {
         this(delegate, System.out::println, Clock.systemUTC());
     }
 
-    OverheadMetrics(ObjectStore delegate, Consumer<String> out, Clock clock) {
+    OverheadMetrics(UsageSink delegate, Consumer<String> out, Clock clock) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
         this.out = Objects.requireNonNull(out, "out");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
-    public void put(String key, byte[] content) {
-        delegate.put(key, content);
-        if (key.startsWith(UsageLayout.ROOT)) {
-            List<Long> values = overheads(content);
-            for (int from = 0; from < values.size(); from += MAX_VALUES) {
-                out.accept(line(values.subList(from, Math.min(values.size(), from + MAX_VALUES))));
-            }
+    public Refused deliver(String objectKey, byte[] gzipNdjson) {
+        Refused refused = delegate.deliver(objectKey, gzipNdjson);
+        List<Long> values = overheads(gzipNdjson, new HashSet<>(refused.lines()));
+        for (int from = 0; from < values.size(); from += MAX_VALUES) {
+            out.accept(line(values.subList(from, Math.min(values.size(), from + MAX_VALUES))));
         }
+        return refused;
     }
 
-    @Override
-    public Optional<byte[]> get(String key) {
-        return delegate.get(key);
-    }
-
-    @Override
-    public List<String> list(String prefix) {
-        return delegate.list(prefix);
-    }
-
-    private static List<Long> overheads(byte[] gzip) {
+    private static List<Long> overheads(byte[] gzip, Set<String> refused) {
         List<Long> values = new ArrayList<>();
         try (BufferedReader reader = new BufferedReader(
                 new InputStreamReader(new GZIPInputStream(new ByteArrayInputStream(gzip)), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
-                if (line.isBlank()) {
+                if (line.isBlank() || refused.contains(line)) {
                     continue;
                 }
                 JsonNode overhead = MAPPER.readTree(line).path("overhead_ms");

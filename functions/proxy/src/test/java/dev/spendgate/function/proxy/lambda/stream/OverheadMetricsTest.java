@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
+import dev.spendgate.domain.usage.UsageSink;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
@@ -26,31 +25,16 @@ class OverheadMetricsTest {
 
     private final Map<String, byte[]> objects = new HashMap<>();
     private final List<String> lines = new ArrayList<>();
-    private final ObjectStore memory = new ObjectStore() {
-        @Override
-        public void put(String key, byte[] content) {
-            objects.put(key, content);
-        }
-
-        @Override
-        public Optional<byte[]> get(String key) {
-            return Optional.ofNullable(objects.get(key));
-        }
-
-        @Override
-        public List<String> list(String prefix) {
-            return objects.keySet().stream()
-                    .filter(k -> k.startsWith(prefix))
-                    .sorted()
-                    .toList();
-        }
+    private final UsageSink memory = (key, content) -> {
+        objects.put(key, content);
+        return UsageSink.Refused.NONE;
     };
 
     @Test
-    void put_usageBatch_emitsOneEmfLineWithEveryOverhead() throws Exception {
+    void deliver_usageBatch_emitsOneEmfLineWithEveryOverhead() throws Exception {
         OverheadMetrics metrics = new OverheadMetrics(memory, lines::add, CLOCK);
 
-        metrics.put("usage/v1/year=2026/month=11/day=28/hour=12/part-1.ndjson.gz", batch(3, 7, 12));
+        metrics.deliver("usage/v1/year=2026/month=11/day=28/hour=12/part-1.ndjson.gz", batch(3, 7, 12));
 
         assertThat(objects).hasSize(1);
         assertThat(lines).hasSize(1);
@@ -66,12 +50,12 @@ class OverheadMetricsTest {
     }
 
     @Test
-    void put_moreThanAHundredRecords_splitsIntoLinesOfAtMostAHundred() throws Exception {
+    void deliver_moreThanAHundredRecords_splitsIntoLinesOfAtMostAHundred() throws Exception {
         long[] values = new long[150];
         for (int i = 0; i < values.length; i++) {
             values[i] = i;
         }
-        new OverheadMetrics(memory, lines::add, CLOCK).put("usage/v1/x.ndjson.gz", batch(values));
+        new OverheadMetrics(memory, lines::add, CLOCK).deliver("usage/v1/x.ndjson.gz", batch(values));
 
         assertThat(lines).hasSize(2);
         assertThat(JSON.readTree(lines.get(0)).path("GatewayOverhead").size()).isEqualTo(100);
@@ -79,43 +63,34 @@ class OverheadMetricsTest {
     }
 
     @Test
-    void put_otherPrefix_emitsNothing() throws Exception {
-        new OverheadMetrics(memory, lines::add, CLOCK).put("findings/2026-11-28.json", batch(5));
+    void deliver_sinkRefusesSomeRecords_emitsOnlyTheTakenRecordsOverheads() throws Exception {
+        UsageSink partial = (key, content) -> new UsageSink.Refused(
+                List.of("{\"schema_version\":1,\"request_id\":\"r7\",\"overhead_ms\":7}"), "throttled");
 
-        assertThat(objects).containsKey("findings/2026-11-28.json");
-        assertThat(lines).isEmpty();
+        new OverheadMetrics(partial, lines::add, CLOCK).deliver("usage/v1/x.ndjson.gz", batch(3, 7, 12));
+
+        assertThat(lines).hasSize(1);
+        assertThat(JSON.readTree(lines.get(0)).path("GatewayOverhead").toString())
+                .isEqualTo("[3,12]");
     }
 
     @Test
-    void put_storeFails_emitsNothingAndPropagates() throws Exception {
-        ObjectStore down = new ObjectStore() {
-            @Override
-            public void put(String key, byte[] content) {
-                throw new ObjectStoreException("S3 is down", null);
-            }
-
-            @Override
-            public Optional<byte[]> get(String key) {
-                return Optional.empty();
-            }
-
-            @Override
-            public List<String> list(String prefix) {
-                return List.of();
-            }
+    void deliver_sinkFails_emitsNothingAndPropagates() throws Exception {
+        UsageSink down = (key, content) -> {
+            throw new ObjectStoreException("S3 is down", null);
         };
         byte[] content = batch(5);
 
-        assertThatThrownBy(() -> new OverheadMetrics(down, lines::add, CLOCK).put("usage/v1/x.ndjson.gz", content))
+        assertThatThrownBy(() -> new OverheadMetrics(down, lines::add, CLOCK).deliver("usage/v1/x.ndjson.gz", content))
                 .isInstanceOf(ObjectStoreException.class);
         assertThat(lines).isEmpty();
     }
 
     @Test
-    void put_unreadableBatch_storesItWithoutMetric() {
+    void deliver_unreadableBatch_deliversItWithoutMetric() {
         byte[] notGzip = "not gzip".getBytes(StandardCharsets.UTF_8);
 
-        new OverheadMetrics(memory, lines::add, CLOCK).put("usage/v1/x.ndjson.gz", notGzip);
+        new OverheadMetrics(memory, lines::add, CLOCK).deliver("usage/v1/x.ndjson.gz", notGzip);
 
         assertThat(objects.get("usage/v1/x.ndjson.gz")).isEqualTo(notGzip);
         assertThat(lines).isEmpty();
@@ -125,7 +100,7 @@ class OverheadMetricsTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
             for (long o : overheads) {
-                gz.write(("{\"schema_version\":1,\"request_id\":\"r\",\"overhead_ms\":" + o + "}\n")
+                gz.write(("{\"schema_version\":1,\"request_id\":\"r" + o + "\",\"overhead_ms\":" + o + "}\n")
                         .getBytes(StandardCharsets.UTF_8));
             }
         }

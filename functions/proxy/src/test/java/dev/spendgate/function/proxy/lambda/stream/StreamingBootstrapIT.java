@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
+import dev.spendgate.domain.usage.UsageJournal;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageSink;
 import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
@@ -71,8 +73,10 @@ class StreamingBootstrapIT {
         runtime = GatewayRuntime.create(
                 config,
                 keys,
-                new OverheadMetrics(store, metricLines::add, Clock.systemUTC()),
+                store,
+                new OverheadMetrics(UsageSink.objectStore(store), metricLines::add, Clock.systemUTC()),
                 new FileSystemUsageSpool(dir.resolve("spool")),
+                UsageJournal.NONE,
                 LocalGatewayRuntime.budgets(dir, GatewayRuntime.alertSink(config)),
                 Clock.systemUTC(),
                 null);

@@ -1,0 +1,49 @@
+package dev.spendgate.domain.usage;
+
+import dev.spendgate.domain.store.ObjectStore;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Where the {@link UsageLogWriter} hands its batches: the object store, one object per batch (locally, and in AWS
+ * without a delivery stream), or a stream that batches records into objects itself (Amazon Data Firehose). A batch
+ * is the gzip NDJSON of one UTC hour's records and the object key the store would give it.
+ *
+ * <p>A sink may take part of a batch: it then returns the lines it refused, which the writer spools and delivers
+ * again later. Delivering a record twice is harmless (readers drop repeated request ids within an hour partition).
+ */
+public interface UsageSink {
+
+    /**
+     * Hands over one batch. Returns {@link Refused#NONE} when every record was taken, or the lines refused.
+     *
+     * @throws RuntimeException when the sink took nothing (e.g. {@link dev.spendgate.domain.store.ObjectStoreException})
+     */
+    Refused deliver(String objectKey, byte[] gzipNdjson);
+
+    /** Writes each batch as one object under its key. */
+    static UsageSink objectStore(ObjectStore store) {
+        Objects.requireNonNull(store, "store");
+        return (key, content) -> {
+            store.put(key, content);
+            return Refused.NONE;
+        };
+    }
+
+    /**
+     * Lines a sink refused (without their newlines) and why, e.g. {@code "2 of 40 records: ServiceUnavailableException
+     * (Slow down.)"}.
+     */
+    record Refused(List<String> lines, String reason) {
+        public static final Refused NONE = new Refused(List.of(), "");
+
+        public Refused {
+            lines = List.copyOf(lines);
+            Objects.requireNonNull(reason, "reason");
+        }
+
+        public boolean isEmpty() {
+            return lines.isEmpty();
+        }
+    }
+}
