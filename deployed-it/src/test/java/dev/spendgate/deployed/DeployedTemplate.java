@@ -320,6 +320,8 @@ final class DeployedTemplate {
                 "arn:aws:secretsmanager:" + REGION + ":" + ACCOUNT + ":secret:" + name;
             case "AWS::SNS::Topic" -> "arn:aws:sns:" + REGION + ":" + ACCOUNT + ":" + name;
             case "AWS::SES::EmailIdentity" -> resolve(p.get("EmailIdentity"));
+            case "AWS::KinesisFirehose::DeliveryStream" ->
+                p.hasNonNull("DeliveryStreamName") ? resolve(p.get("DeliveryStreamName")) : name;
             default ->
                 throw new AssertionError("no local stand-in for Ref " + name + " ("
                         + r.path("Type").asText() + ")");

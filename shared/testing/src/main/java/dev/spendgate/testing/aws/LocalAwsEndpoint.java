@@ -46,6 +46,7 @@ public final class LocalAwsEndpoint implements AutoCloseable {
     private final ServerSocket server;
     private final int dynamoDbPort;
     private final int s3Port;
+    private volatile int firehosePort = -1;
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
     private final List<Operation> operations = new CopyOnWriteArrayList<>();
     private final List<Map<String, String>> published = new CopyOnWriteArrayList<>();
@@ -70,6 +71,15 @@ public final class LocalAwsEndpoint implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot open a local port for the AWS endpoint", e);
         }
+    }
+
+    /**
+     * Forwards Amazon Data Firehose requests ({@code X-Amz-Target: Firehose_20150804...}) to a local stream such as
+     * {@link LocalFirehose}; without it they fall through to s3proxy and fail as an unknown S3 request would.
+     */
+    public LocalAwsEndpoint withFirehose(URI firehose) {
+        this.firehosePort = Objects.requireNonNull(firehose, "firehose").getPort();
+        return this;
     }
 
     /** The URL to give as {@code SPENDGATE_AWS_ENDPOINT_URL}. */
@@ -162,6 +172,9 @@ public final class LocalAwsEndpoint implements AutoCloseable {
         if (target != null && target.startsWith("secretsmanager.")) {
             return secret(target, body, out);
         }
+        if (target != null && target.startsWith("Firehose_") && firehosePort > 0) {
+            return forward(firehosePort, request, body, out);
+        }
         String path = request.path();
         if (path.startsWith("/v2/email/outbound-emails")) {
             emails.add(new String(body, StandardCharsets.UTF_8));
@@ -242,7 +255,9 @@ public final class LocalAwsEndpoint implements AutoCloseable {
         String target = request.value("x-amz-target");
         if (target != null) {
             int dot = target.indexOf('.');
-            String service = target.startsWith("DynamoDB_") ? "dynamodb" : target.substring(0, Math.max(dot, 0));
+            String service = target.startsWith("DynamoDB_")
+                    ? "dynamodb"
+                    : target.startsWith("Firehose_") ? "firehose" : target.substring(0, Math.max(dot, 0));
             return new String[] {service, target.substring(dot + 1)};
         }
         String path = request.path();
