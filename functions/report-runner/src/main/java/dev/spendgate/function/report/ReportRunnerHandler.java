@@ -2,7 +2,6 @@ package dev.spendgate.function.report;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.aws.AwsClients;
 import dev.spendgate.aws.athena.AthenaMonthlyUsageSource;
 import dev.spendgate.aws.dynamodb.DynamoDbBudgetPolicyStore;
@@ -16,6 +15,7 @@ import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.report.MailTransport;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.logging.JsonLogger;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.email.SmtpMailTransport;
 import dev.spendgate.report.narrative.LlmNarrative;
@@ -36,7 +36,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * input may name {@code month} ("2026-11") and {@code force_email} (true) to re-run a month by hand.
  */
 public final class ReportRunnerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonLogger LOG = JsonLogger.create("report-runner");
 
     private final ReportRunnerConfig config;
     private final Supplier<List<BudgetPolicy>> budgets;
@@ -112,8 +112,10 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                 ? config.report().rules(null)
                 : store.get(config.rulesKey()).map(ChargebackRules::parse).orElseGet(() -> {
                     // the stack always names the key; until the operator uploads rules, everything is suspense
-                    System.out.println("{\"level\":\"WARN\",\"message\":\"no chargeback rules at " + config.rulesKey()
-                            + ": all spend goes to the suspense account\"}");
+                    LOG.warn("report.rules_missing")
+                            .field("rules_key", config.rulesKey())
+                            .log("no chargeback rules at " + config.rulesKey()
+                                    + ": all spend goes to the suspense account");
                     return config.report().rules(null);
                 });
         MonthlyReport monthly = MonthlyReport.create(
@@ -134,6 +136,8 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        long started = System.nanoTime();
+        String requestId = context == null ? null : context.getAwsRequestId();
         Map<String, Object> input = event == null ? Map.of() : event;
         Object m = input.get("month");
         YearMonth month = m == null
@@ -160,12 +164,13 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
             // the scheduled run has no exit code to fail: it says so in the log and to the alert topic
             String message = (r.quality().noData() ? "No usage in " + month + ". " : "")
                     + r.quality().summaryLine() + " Details: s3 " + prefix + MonthlyReport.DATA_QUALITY;
-            try {
-                System.out.println(JSON.writeValueAsString(
-                        Map.of("level", "WARN", "message", "monthly report data quality: " + message)));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                // the alert below still goes
-            }
+            LOG.warn("report.data_quality")
+                    .requestId(requestId)
+                    .field("month", month.toString())
+                    .field("no_data", r.quality().noData())
+                    .field("damaged_objects", r.quality().damagedObjects())
+                    .field("quarantined_records", r.quality().quarantinedCount())
+                    .log("monthly report data quality: " + message);
             if (alerts != null) {
                 alerts.send(new AlertSink.Notice(
                         "Spendgate report " + month + ": "
@@ -177,19 +182,21 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                                 "quarantined_records", Long.toString(r.quality().quarantinedCount()))));
             }
         }
-        try {
-            System.out.println(JSON.writeValueAsString(Map.of(
-                    "level",
-                    "INFO",
-                    "message",
-                    "monthly report written",
-                    "request_id",
-                    context == null ? "-" : context.getAwsRequestId(),
-                    "report",
-                    out)));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            // a log line is not worth failing the report for
-        }
+        LOG.info("report.written")
+                .requestId(requestId)
+                .durationMs((System.nanoTime() - started) / 1_000_000)
+                .field("month", month.toString())
+                .field("prefix", prefix)
+                .field("total_usd", r.figures().totalUsd())
+                .field("calls", r.figures().calls())
+                .field("focus_rows", r.focusRows())
+                .field("chargeback_lines", r.chargeback().lines().size())
+                .field("suspense_lines", r.chargeback().suspense().size())
+                .field("email", out.get("email").toString())
+                .field("narrative", out.get("narrative").toString())
+                .field("strict_ok", !r.strictFailure())
+                .field("warnings", r.warnings().size())
+                .log("monthly report written");
         return out;
     }
 

@@ -3,6 +3,7 @@ package dev.spendgate.function.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
@@ -17,6 +18,7 @@ import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecordCodec;
 import dev.spendgate.report.email.SmtpMailTransport;
 import dev.spendgate.testing.aws.LocalS3;
+import dev.spendgate.testing.logging.CapturedLog;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.math.BigDecimal;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,10 +121,24 @@ class ReportRunnerHandlerIT {
 
     @Test
     void rulesObjectNotUploadedYet_reportStillRunsWithEverythingInSuspense() throws Exception {
-        Map<String, Object> result =
-                handler("config/not-uploaded.json").handleRequest(event("scheduled-monthly.json"), null);
+        ReportRunnerHandler handler = handler("config/not-uploaded.json");
+        AtomicReference<Map<String, Object>> run = new AtomicReference<>();
+        CapturedLog log =
+                CapturedLog.during(() -> run.set(handler.handleRequest(event("scheduled-monthly.json"), null)));
+        Map<String, Object> result = run.get();
 
         assertThat(result).containsEntry("month", "2026-11");
+        JsonNode missing = log.single("report.rules_missing");
+        assertThat(CapturedLog.hasCommonShape(missing)).isTrue();
+        assertThat(missing.get("level").asText()).isEqualTo("WARN");
+        assertThat(missing.get("rules_key").asText()).isEqualTo("config/not-uploaded.json");
+        JsonNode written = log.single("report.written");
+        assertThat(CapturedLog.hasCommonShape(written)).isTrue();
+        assertThat(written.get("service").asText()).isEqualTo("report-runner");
+        assertThat(written.get("duration_ms").isIntegralNumber()).isTrue();
+        assertThat(written.get("month").asText()).isEqualTo("2026-11");
+        assertThat(written.get("total_usd").decimalValue()).isEqualByComparingTo((String) result.get("total_usd"));
+        assertThat(written.get("calls").asLong()).isEqualTo(((Number) result.get("calls")).longValue());
         String chargeback =
                 new String(store.get("reports/2026-11/chargeback.csv").orElseThrow());
         assertThat(chargeback).doesNotContain(",direct,").contains(",suspense,");
@@ -181,9 +198,16 @@ class ReportRunnerHandlerIT {
                     }
                 });
 
-        Map<String, Object> result = handler.handleRequest(event("scheduled-monthly.json"), null);
+        AtomicReference<Map<String, Object>> run = new AtomicReference<>();
+        CapturedLog log =
+                CapturedLog.during(() -> run.set(handler.handleRequest(event("scheduled-monthly.json"), null)));
+        Map<String, Object> result = run.get();
 
         assertThat(result).containsEntry("strict_ok", false);
+        JsonNode quality = log.single("report.data_quality");
+        assertThat(quality.get("level").asText()).isEqualTo("WARN");
+        assertThat(quality.get("damaged_objects").asLong()).isEqualTo(1);
+        assertThat(quality.get("message").asText()).contains("2 objects read, 1 damaged");
         assertThat(new BigDecimal((String) result.get("total_usd"))).isEqualByComparingTo(total);
         assertThat(notices).singleElement().satisfies(n -> {
             assertThat(n.subject()).isEqualTo("Spendgate report 2026-11: damaged or quarantined usage");

@@ -16,6 +16,7 @@ import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteReportJson;
 import dev.spendgate.domain.waste.WasteWindow;
+import dev.spendgate.logging.JsonLogger;
 import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -36,6 +37,7 @@ import java.util.function.Supplier;
  * topic. Running twice for a day rewrites the same object.
  */
 public final class WasteDetectorHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private static final JsonLogger LOG = JsonLogger.create("waste-detector");
     public static final String FINDINGS_PREFIX = "findings/";
     /** Usage objects fetched from S3 in parallel ahead of the one being parsed (S3 latency, not CPU, is the limit). */
     static final int FETCH_AHEAD = 8;
@@ -82,6 +84,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        long started = System.nanoTime();
         LocalDate day = runDay(event);
         Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
         WasteReport report = WasteAnalyzer.create(PricingCatalog.bundled(), governance.get(), clock)
@@ -89,7 +92,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         String key = FINDINGS_PREFIX + day + ".json";
         store.put(key, WasteReportJson.toBytes(report));
         int alerted = alert(day, key, report);
-        log(context, key, report, alerted);
+        log(context, key, report, alerted, started);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("findings_key", key);
         result.put("findings", report.findings().size());
@@ -180,11 +183,16 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         return top.size();
     }
 
-    private static void log(Context context, String key, WasteReport report, int alerted) {
-        String requestId = context == null ? "-" : context.getAwsRequestId();
-        System.out.println("{\"level\":\"INFO\",\"request_id\":\"" + requestId + "\",\"message\":\"waste findings"
-                + " written\",\"findings_key\":\"" + key + "\",\"records\":" + report.callsAnalysed()
-                + ",\"findings\":" + report.findings().size() + ",\"skipped_input\":" + report.skippedInput()
-                + ",\"alerted\":" + alerted + "}");
+    private static void log(Context context, String key, WasteReport report, int alerted, long startNanos) {
+        LOG.info("waste.findings_written")
+                .requestId(context == null ? null : context.getAwsRequestId())
+                .durationMs((System.nanoTime() - startNanos) / 1_000_000)
+                .field("findings_key", key)
+                .field("records", report.callsAnalysed())
+                .field("findings", report.findings().size())
+                .field("skipped_input", report.skippedInput())
+                .field("monthly_savings_usd", report.monthlySavingsUsd())
+                .field("alerted", alerted)
+                .log("waste findings written");
     }
 }

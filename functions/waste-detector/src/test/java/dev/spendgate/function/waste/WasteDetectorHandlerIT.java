@@ -2,6 +2,7 @@ package dev.spendgate.function.waste;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.aws.s3.S3ObjectStore;
@@ -17,6 +18,7 @@ import dev.spendgate.domain.simulate.TrafficSimulator;
 import dev.spendgate.domain.usage.UsageLayout;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.testing.aws.LocalS3;
+import dev.spendgate.testing.logging.CapturedLog;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Instant;
@@ -87,6 +89,34 @@ class WasteDetectorHandlerIT {
                     .contains(findings.at("/advisor/0/recommendation").asText());
             assertThat(n.attributes()).containsEntry("findings_key", "findings/2026-11-01.json");
         });
+    }
+
+    @Test
+    void handleRequest_withLambdaContext_logsOneJsonLineWithRequestIdDurationAndCounts() throws Exception {
+        WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> governance, new RecordingSink(), CLOCK, 5);
+        Context context = (Context) java.lang.reflect.Proxy.newProxyInstance(
+                Context.class.getClassLoader(),
+                new Class<?>[] {Context.class},
+                (proxy, method, args) -> method.getName().equals("getAwsRequestId") ? "lambda-req-7" : null);
+        java.util.concurrent.atomic.AtomicReference<Map<String, Object>> result =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        CapturedLog log = CapturedLog.during(
+                // a day of its own: the other tests count the alerts sent for 2026-11-01
+                () -> result.set(handler.handleRequest(Map.of("scheduled_time", "2026-10-30T03:00:00Z"), context)));
+
+        JsonNode line = log.single("waste.findings_written");
+        assertThat(CapturedLog.hasCommonShape(line)).isTrue();
+        assertThat(line.get("level").asText()).isEqualTo("INFO");
+        assertThat(line.get("service").asText()).isEqualTo("waste-detector");
+        assertThat(line.get("request_id").asText()).isEqualTo("lambda-req-7");
+        assertThat(line.get("duration_ms").isIntegralNumber()).isTrue();
+        assertThat(line.get("findings_key").asText()).isEqualTo("findings/2026-10-30.json");
+        assertThat(line.get("findings").asInt()).isEqualTo(result.get().get("findings"));
+        assertThat(line.get("records").asLong())
+                .isEqualTo(((Number) result.get().get("records")).longValue());
+        assertThat(line.get("monthly_savings_usd").decimalValue())
+                .isEqualByComparingTo(result.get().get("monthly_savings_usd").toString());
     }
 
     @Test

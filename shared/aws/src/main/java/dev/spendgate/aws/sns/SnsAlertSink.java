@@ -2,6 +2,7 @@ package dev.spendgate.aws.sns;
 
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetAlert;
+import dev.spendgate.logging.JsonLogger;
 import java.util.Map;
 import java.util.Objects;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -14,6 +15,8 @@ import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
  * thrown: alerts must not fail calls.
  */
 public final class SnsAlertSink implements AlertSink {
+    private static final JsonLogger LOG = JsonLogger.create("aws-sns");
+
     private final SnsClient sns;
     private final String topicArn;
 
@@ -34,8 +37,11 @@ public final class SnsAlertSink implements AlertSink {
                             "limit_usd", number(alert.limitUsd().toPlainString()),
                             "spent_usd", number(alert.spentUsd().toPlainString()))));
         } catch (SdkException e) {
-            System.err.println("{\"level\":\"ERROR\",\"message\":\"budget alert not published to SNS\",\"error\":\""
-                    + e.getClass().getName() + "\"}");
+            LOG.error("alert.sns_publish_failed")
+                    .error(e)
+                    .field("kind", "budget_alert")
+                    .field("policy", alert.policyId())
+                    .log("budget alert not published to SNS");
         }
     }
 
@@ -50,8 +56,10 @@ public final class SnsAlertSink implements AlertSink {
                     .message(notice.message())
                     .messageAttributes(attributes));
         } catch (SdkException e) {
-            System.err.println("{\"level\":\"ERROR\",\"message\":\"notice not published to SNS\",\"error\":\""
-                    + e.getClass().getName() + "\"}");
+            LOG.error("alert.sns_publish_failed")
+                    .error(e)
+                    .field("kind", notice.attributes().getOrDefault("kind", "notice"))
+                    .log("notice not published to SNS");
         }
     }
 

@@ -3,10 +3,12 @@ package dev.spendgate.aws.sns;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetAlert;
 import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.testing.logging.CapturedLog;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -36,7 +38,7 @@ class SnsAlertSinkTest {
             Instant.parse("2026-11-28T10:00:00Z"));
 
     @Test
-    void send_snsUnreachable_doesNotThrowSoTheCallIsNotFailed() {
+    void send_snsUnreachable_logsOneJsonErrorLineAndDoesNotThrow() throws Exception {
         try (SnsClient dead = SnsClient.builder()
                 .endpointOverride(URI.create("http://127.0.0.1:9"))
                 .region(Region.US_EAST_1)
@@ -44,9 +46,16 @@ class SnsAlertSinkTest {
                 .httpClientBuilder(UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofMillis(200)))
                 .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)))
                 .build()) {
-            assertThatCode(() ->
-                            new SnsAlertSink(dead, "arn:aws:sns:us-east-1:000000000000:spendgate-alerts").send(ALERT))
-                    .doesNotThrowAnyException();
+            SnsAlertSink sink = new SnsAlertSink(dead, "arn:aws:sns:us-east-1:000000000000:spendgate-alerts");
+            CapturedLog log = CapturedLog.during(
+                    () -> assertThatCode(() -> sink.send(ALERT)).doesNotThrowAnyException());
+
+            JsonNode line = log.single("alert.sns_publish_failed");
+            assertThat(CapturedLog.hasCommonShape(line)).isTrue();
+            assertThat(line.get("level").asText()).isEqualTo("ERROR");
+            assertThat(line.get("service").asText()).isEqualTo("aws-sns");
+            assertThat(line.get("policy").asText()).isEqualTo("feature:chatbot/monthly");
+            assertThat(line.get("error").asText()).startsWith("software.amazon.awssdk.");
         }
     }
 

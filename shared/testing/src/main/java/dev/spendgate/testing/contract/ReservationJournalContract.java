@@ -311,7 +311,10 @@ public abstract class ReservationJournalContract {
 
         Set<String> bySweeper = new HashSet<>(ended.get(0));
         Set<String> byGateway = new HashSet<>(ended.get(1));
-        assertThat(bySweeper).doesNotContainAnyElementsOf(byGateway);
+        // one party may end every entry before the other starts (an in-memory journal is that fast)
+        assertThat(java.util.Collections.disjoint(bySweeper, byGateway))
+                .as("ended by both: " + bySweeper + " and " + byGateway)
+                .isTrue();
         assertThat(ended.get(0).size() + ended.get(1).size()).isEqualTo(ids.size());
         assertThat(union(bySweeper, byGateway)).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(reopenJournal().expired(EXPIRES.plusSeconds(60), 100)).isEmpty();
