@@ -45,7 +45,7 @@ class WasteAnalyzerTest {
         String good = line(call("s2", "h4", 0x4L, T0.plusSeconds(3), 200));
         put(
                 "c",
-                gzip(good.replace("\"schema_version\":1", "\"schema_version\":3")
+                gzip(good.replace("\"schema_version\":1", "\"schema_version\":9")
                         + good.replace("\"request_id\":", "\"other\":")
                         + line(call("s2", "h5", 0x5L, T0.plusSeconds(4), 200))));
 
