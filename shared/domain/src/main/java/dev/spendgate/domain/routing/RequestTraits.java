@@ -9,7 +9,7 @@ import java.util.function.Function;
  * few simple traits of the request. No prompt text.
  *
  * @param endpoint as recorded: {@code chat.completions}, {@code messages}, {@code bedrock.converse}, ...
- * @param promptTokens the request's estimated input tokens
+ * @param promptTokens the request's estimated input tokens, counted only when a rule asks
  * @param maxOutputTokens the request's output cap, or null when it sets none
  * @param headers a request header's first value by name (case-insensitive), or null
  * @param sampleKey what a sampled rule draws on (the request id): the same key always gets the same draw
@@ -19,7 +19,7 @@ public record RequestTraits(
         String keyId,
         String endpoint,
         String model,
-        long promptTokens,
+        java.util.function.LongSupplier promptTokens,
         Long maxOutputTokens,
         boolean hasTools,
         Function<String, String> headers,
@@ -28,6 +28,7 @@ public record RequestTraits(
     public RequestTraits {
         attribution = attribution == null ? Attribution.NONE : attribution;
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(promptTokens, "promptTokens");
         headers = headers == null ? h -> null : headers;
         sampleKey = sampleKey == null ? "" : sampleKey;
     }

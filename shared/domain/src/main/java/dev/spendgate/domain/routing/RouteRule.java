@@ -47,14 +47,14 @@ public record RouteRule(
                 && (department == null || department.equals(call.attribution().department()))
                 && (keyId == null || keyId.equals(call.keyId()))
                 && (endpoint == null || endpoint.equals(call.endpoint()))
-                && (maxPromptTokens == null || call.promptTokens() <= maxPromptTokens)
                 && (maxOutputTokens == null
                         || (call.maxOutputTokens() != null && call.maxOutputTokens() <= maxOutputTokens))
                 && (tools == null || tools == call.hasTools())
                 && headers.entrySet().stream().allMatch(h -> {
                     String value = call.headers().apply(h.getKey().toLowerCase(Locale.ROOT));
                     return value != null && value.trim().equalsIgnoreCase(h.getValue());
-                });
+                })
+                && (maxPromptTokens == null || call.promptTokens().getAsLong() <= maxPromptTokens);
     }
 
     /**

@@ -103,7 +103,7 @@ public final class GatewayPolicyReplay {
                 r.keyId(),
                 r.endpoint(),
                 asked,
-                r.tokens().inputTokens(),
+                () -> r.tokens().inputTokens(),
                 r.maxOutputTokens(),
                 false,
                 h -> null,
