@@ -78,6 +78,61 @@ public final class Gateway {
                 clock);
     }
 
+    /** The standard request path with routing rules, the response cache and prompt caching. */
+    public Gateway(
+            KeyStore keys,
+            ProviderRouter router,
+            PricingCatalog pricing,
+            UsageLogWriter usageLog,
+            UpstreamClient upstream,
+            Clock clock,
+            long maxBodyBytes,
+            BudgetGate budgets,
+            dev.spendgate.function.proxy.cache.Optimizations optimizations) {
+        this(
+                optimizedStages(keys, router, usageLog, clock, maxBodyBytes, budgets, optimizations),
+                new Relay(upstream, new dev.spendgate.function.proxy.cache.CacheFill(optimizations)),
+                new Price(pricing),
+                new Record(budgets, usageLog, pricing),
+                maxBodyBytes,
+                usageLog,
+                clock);
+    }
+
+    /**
+     * The standard stages with routing (after validation), the cache lookup (before admission: a hit spends no
+     * budget) and prompt caching (after the rewrite); admission and rewrites are skipped for a cache hit.
+     */
+    public static List<Stage> optimizedStages(
+            KeyStore keys,
+            ProviderRouter router,
+            UsageLogWriter usageLog,
+            Clock clock,
+            long maxBodyBytes,
+            BudgetGate budgets,
+            dev.spendgate.function.proxy.cache.Optimizations optimizations) {
+        List<Stage> stages = standardStages(keys, router, usageLog, clock, maxBodyBytes, budgets);
+        int admit = indexOf(stages, Admit.class);
+        List<Stage> out = new java.util.ArrayList<>(stages.subList(0, admit));
+        out.add(new dev.spendgate.function.proxy.cache.RouteStage(optimizations));
+        out.add(new dev.spendgate.function.proxy.cache.CacheLookupStage(optimizations));
+        for (Stage s : stages.subList(admit, stages.size())) {
+            out.add(dev.spendgate.function.proxy.cache.CacheLookupStage.unlessHit(s));
+        }
+        out.add(dev.spendgate.function.proxy.cache.CacheLookupStage.unlessHit(
+                new dev.spendgate.function.proxy.cache.PromptCacheStage(optimizations)));
+        return out;
+    }
+
+    private static int indexOf(List<Stage> stages, Class<?> type) {
+        for (int i = 0; i < stages.size(); i++) {
+            if (type.isInstance(stages.get(i))) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no " + type.getSimpleName() + " stage");
+    }
+
     /** A gateway running {@code stages} in order before relaying. */
     public Gateway(
             List<Stage> stages,
@@ -142,7 +197,9 @@ public final class Gateway {
                     return;
                 }
             }
-            Step relayed = relay.relay(ctx, exchange);
+            Step relayed = ctx.optimization().hit()
+                    ? dev.spendgate.function.proxy.cache.CachedAnswers.serve(ctx, exchange)
+                    : relay.relay(ctx, exchange);
             if (relayed.refused()) {
                 refuse(relayed.context(), relayed.refusal(), exchange);
             }

@@ -113,6 +113,29 @@ public final class GatewayRuntime implements AutoCloseable {
             BudgetStores budgets,
             Clock clock,
             Duration flushInterval) {
+        return create(
+                config,
+                keys,
+                store,
+                spool,
+                journal,
+                budgets,
+                dev.spendgate.function.proxy.cache.Optimizations.none(clock),
+                clock,
+                flushInterval);
+    }
+
+    /** As above, with routing rules, the response cache and prompt caching from {@code optimizations}. */
+    public static GatewayRuntime create(
+            ProxyConfig config,
+            KeyStore keys,
+            ObjectStore store,
+            UsageSpool spool,
+            UsageJournal journal,
+            BudgetStores budgets,
+            dev.spendgate.function.proxy.cache.Optimizations optimizations,
+            Clock clock,
+            Duration flushInterval) {
         PricingCatalog pricing = PricingCatalog.bundled();
         if (config.pricingOverrides() != null) {
             pricing = pricing.withOverrides(config.pricingOverrides());
@@ -145,7 +168,8 @@ public final class GatewayRuntime implements AutoCloseable {
                 new UpstreamClient(Duration.ofSeconds(10), config.upstreamTimeout()),
                 clock,
                 config.maxBodyBytes(),
-                budgetGate);
+                budgetGate,
+                optimizations);
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, config.adminToken(), clock);
         return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, flushInterval);

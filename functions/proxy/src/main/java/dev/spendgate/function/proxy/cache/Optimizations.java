@@ -45,6 +45,12 @@ public final class Optimizations {
         return new Optimizations(() -> GatewayPolicy.EMPTY, new ResponseCache(new NoStore(), clock), clock);
     }
 
+    /** {@code X-Spendgate-Routed}: {@code gpt-4o -> gpt-4o-mini (rule triage-mini)}. */
+    public static String routedHeader(dev.spendgate.function.proxy.pipeline.CallContext ctx) {
+        return ctx.modelRequested() + " -> " + ctx.modelForwarded() + " (rule "
+                + ctx.optimization().routedBy() + ")";
+    }
+
     /** The model a call goes to when a routing rule takes it. */
     public Optional<GatewayPolicy.Routed> route(RequestTraits call) {
         return policy.get().route(call);

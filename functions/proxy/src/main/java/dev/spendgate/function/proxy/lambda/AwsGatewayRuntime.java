@@ -15,6 +15,7 @@ import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.CachingBudgetPolicyStore;
 import dev.spendgate.domain.keys.CachingKeyStore;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageJournal;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.budget.BudgetStores;
@@ -59,12 +60,32 @@ public final class AwsGatewayRuntime {
                         Clock.systemUTC()),
                 usageStore.apply(new S3ObjectStore(aws.s3(), required(names.usageBucket(), "SPENDGATE_USAGE_BUCKET"))),
                 new DynamoDbUsageSpool(aws.dynamoDb(), required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
+                UsageJournal.NONE,
                 budgets(
                         aws.dynamoDb(),
                         required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"),
                         alertSink(config, aws)),
+                optimizations(aws.dynamoDb(), names.budgetsTable(), names.keyCache(), Clock.systemUTC()),
                 Clock.systemUTC(),
                 null);
+    }
+
+    /**
+     * Routing and caching from the budgets table: the policy item {@code gateway-policy#current} (re-read per instance
+     * as often as keys are, {@code SPENDGATE_KEY_CACHE_SECONDS}) and the response cache's items with TTL.
+     */
+    public static dev.spendgate.function.proxy.cache.Optimizations optimizations(
+            DynamoDbClient dynamoDb, String table, java.time.Duration refresh, Clock clock) {
+        return new dev.spendgate.function.proxy.cache.Optimizations(
+                new dev.spendgate.function.proxy.cache.ReloadingPolicy(
+                        new dev.spendgate.aws.dynamodb.DynamoDbGatewayPolicyStore(dynamoDb, table),
+                        refresh,
+                        clock,
+                        e -> dev.spendgate.function.proxy.Log.error(
+                                null, "the gateway policy item no longer loads; the policy in force stays", e)),
+                new dev.spendgate.domain.cache.ResponseCache(
+                        new dev.spendgate.aws.dynamodb.DynamoDbResponseCacheStore(dynamoDb, table), clock),
+                clock);
     }
 
     /**
