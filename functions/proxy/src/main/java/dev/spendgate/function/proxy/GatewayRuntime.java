@@ -172,6 +172,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 optimizations);
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, config.adminToken(), clock);
+        optimizations.policyStore().ifPresent(admin::servePolicy);
         return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, flushInterval);
     }
 

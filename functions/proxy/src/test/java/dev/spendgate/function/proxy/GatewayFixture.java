@@ -119,6 +119,10 @@ final class GatewayFixture implements AutoCloseable {
 
     /** As {@link #embedded(Path)}, with the gateway policy and response cache of {@code dir} (as local runs). */
     static GatewayFixture optimized(Path dir, Clock clock) {
+        return optimized(dir, clock, Map.of());
+    }
+
+    static GatewayFixture optimized(Path dir, Clock clock, Map<String, String> env) {
         return new GatewayFixture(
                 FakeLlmUpstream.start(),
                 new FileKeyStore(dir.resolve("keys.json")),
@@ -126,7 +130,7 @@ final class GatewayFixture implements AutoCloseable {
                 new FileSystemUsageSpool(dir.resolve("spool")),
                 config -> LocalGatewayRuntime.budgets(dir, GatewayRuntime.alertSink(config)),
                 clock,
-                Map.of(),
+                env,
                 dir);
     }
 

@@ -52,8 +52,32 @@ class RoutingAndCachingIT {
     private GatewayFixture start(String policy) throws Exception {
         Files.createDirectories(dir.resolve("policy"));
         Files.writeString(dir.resolve("policy/gateway-policy.json"), policy);
-        gw = GatewayFixture.optimized(dir, clock);
+        gw = GatewayFixture.optimized(dir, clock, java.util.Map.of("SPENDGATE_ADMIN_TOKEN", "admin-secret"));
         return gw;
+    }
+
+    private HttpResponse<String> admin(String method, String body) {
+        return gw.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(gw.server.baseUrl() + "/admin/policy"))
+                .header("Authorization", "Bearer admin-secret")
+                .header("Content-Type", "application/json")
+                .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    @Test
+    void adminApi_refusesAMoveOutsideTheAllowListAndServesTheStoredPolicy() throws Exception {
+        start("{}");
+
+        HttpResponse<String> refused = admin("PUT", POLICY.replace("\"to\": \"gpt-4o-mini\", \"feature\": \"triage\"",
+                "\"to\": \"o3\", \"feature\": \"triage\""));
+        HttpResponse<String> stored = admin("PUT", POLICY);
+        clock.advance(Duration.ofSeconds(2)); // the gateway re-reads the policy at most once a second
+        HttpResponse<String> routed = call("triage", chat("gpt-4o", "Classify: printer on fire"));
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(refused.body()).at("/error/param").asText()).isEqualTo("routes[0].to");
+        assertThat(stored.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(admin("GET", "").body()).at("/routes/0/id").asText()).isEqualTo("triage-mini");
+        assertThat(header(routed, "X-Spendgate-Routed")).isEqualTo("gpt-4o -> gpt-4o-mini (rule triage-mini)");
     }
 
     @AfterEach

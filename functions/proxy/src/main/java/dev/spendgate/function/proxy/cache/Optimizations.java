@@ -51,6 +51,11 @@ public final class Optimizations {
                 + ctx.optimization().routedBy() + ")";
     }
 
+    /** The store the policy is read from, when it is one the admin API may write. */
+    public Optional<dev.spendgate.domain.routing.GatewayPolicyStore> policyStore() {
+        return policy instanceof ReloadingPolicy r ? Optional.of(r.store()) : Optional.empty();
+    }
+
     /** The model a call goes to when a routing rule takes it. */
     public Optional<GatewayPolicy.Routed> route(RequestTraits call) {
         return policy.get().route(call);

@@ -32,6 +32,11 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
         this.nextCheck = clock.instant().plus(refresh);
     }
 
+    /** Where the policy is read from (and the admin API writes it). */
+    public GatewayPolicyStore store() {
+        return store;
+    }
+
     @Override
     public GatewayPolicy get() {
         Instant now = clock.instant();
