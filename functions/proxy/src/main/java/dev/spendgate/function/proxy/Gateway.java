@@ -101,7 +101,7 @@ public final class Gateway {
 
     /**
      * The standard stages with routing (after validation), the cache lookup (before admission: a hit spends no
-     * budget) and prompt caching (after the rewrite); admission and rewrites are skipped for a cache hit.
+     * budget: a hit answers the call there) and prompt caching (after the rewrite).
      */
     public static List<Stage> optimizedStages(
             KeyStore keys,
@@ -116,11 +116,8 @@ public final class Gateway {
         List<Stage> out = new java.util.ArrayList<>(stages.subList(0, admit));
         out.add(new dev.spendgate.function.proxy.cache.RouteStage(optimizations));
         out.add(new dev.spendgate.function.proxy.cache.CacheLookupStage(optimizations));
-        for (Stage s : stages.subList(admit, stages.size())) {
-            out.add(dev.spendgate.function.proxy.cache.CacheLookupStage.unlessHit(s));
-        }
-        out.add(dev.spendgate.function.proxy.cache.CacheLookupStage.unlessHit(
-                new dev.spendgate.function.proxy.cache.PromptCacheStage(optimizations)));
+        out.addAll(stages.subList(admit, stages.size()));
+        out.add(new dev.spendgate.function.proxy.cache.PromptCacheStage(optimizations));
         return out;
     }
 
@@ -197,9 +194,7 @@ public final class Gateway {
                     return;
                 }
             }
-            Step relayed = ctx.optimization().hit()
-                    ? dev.spendgate.function.proxy.cache.CachedAnswers.serve(ctx, exchange)
-                    : relay.relay(ctx, exchange);
+            Step relayed = relay.relay(ctx, exchange);
             if (relayed.refused()) {
                 refuse(relayed.context(), relayed.refusal(), exchange);
             }

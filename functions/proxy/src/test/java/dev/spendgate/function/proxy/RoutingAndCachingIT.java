@@ -67,8 +67,10 @@ class RoutingAndCachingIT {
     void adminApi_refusesAMoveOutsideTheAllowListAndServesTheStoredPolicy() throws Exception {
         start("{}");
 
-        HttpResponse<String> refused = admin("PUT", POLICY.replace("\"to\": \"gpt-4o-mini\", \"feature\": \"triage\"",
-                "\"to\": \"o3\", \"feature\": \"triage\""));
+        HttpResponse<String> refused = admin(
+                "PUT",
+                POLICY.replace(
+                        "\"to\": \"gpt-4o-mini\", \"feature\": \"triage\"", "\"to\": \"o3\", \"feature\": \"triage\""));
         HttpResponse<String> stored = admin("PUT", POLICY);
         clock.advance(Duration.ofSeconds(2)); // the gateway re-reads the policy at most once a second
         HttpResponse<String> routed = call("triage", chat("gpt-4o", "Classify: printer on fire"));
@@ -76,7 +78,8 @@ class RoutingAndCachingIT {
         assertThat(refused.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(refused.body()).at("/error/param").asText()).isEqualTo("routes[0].to");
         assertThat(stored.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(admin("GET", "").body()).at("/routes/0/id").asText()).isEqualTo("triage-mini");
+        assertThat(JSON.readTree(admin("GET", "").body()).at("/routes/0/id").asText())
+                .isEqualTo("triage-mini");
         assertThat(header(routed, "X-Spendgate-Routed")).isEqualTo("gpt-4o -> gpt-4o-mini (rule triage-mini)");
     }
 

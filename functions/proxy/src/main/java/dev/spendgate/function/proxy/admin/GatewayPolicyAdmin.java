@@ -15,7 +15,8 @@ final class GatewayPolicyAdmin {
 
     static void handle(GatewayPolicyStore store, String method, byte[] body, ResponseSink sink) throws IOException {
         switch (method) {
-            case "GET" -> AdminJson.ok(sink, 200, AdminJson.JSON.readTree(store.load().toJson()));
+            case "GET" ->
+                AdminJson.ok(sink, 200, AdminJson.JSON.readTree(store.load().toJson()));
             case "PUT" -> {
                 GatewayPolicy policy;
                 try {
@@ -27,7 +28,8 @@ final class GatewayPolicyAdmin {
                 store.save(policy);
                 AdminJson.ok(sink, 200, AdminJson.JSON.readTree(policy.toJson()));
             }
-            default -> AdminJson.error(sink, 405, "invalid_request_error", "Use GET or PUT on /admin/policy.", "method");
+            default ->
+                AdminJson.error(sink, 405, "invalid_request_error", "Use GET or PUT on /admin/policy.", "method");
         }
     }
 }

@@ -9,8 +9,9 @@ import dev.spendgate.function.proxy.pipeline.Step;
 import java.util.Optional;
 
 /**
- * The response cache, before admission: a hit is answered from the cache without reserving budget or calling the
- * provider ({@link CachedAnswers}); a miss goes on and is filled after a successful answer ({@link CacheFill}).
+ * The response cache, before admission: a hit is answered here ({@link CachedAnswers}, later stages do not run), so
+ * it reserves no budget and calls no provider; a miss goes on and is filled after a successful answer
+ * ({@link CacheFill}).
  * Keyed on the request as it will be forwarded (a routed call's answer is the routed model's).
  */
 public final class CacheLookupStage implements Stage {
@@ -45,11 +46,7 @@ public final class CacheLookupStage implements Stage {
                     "response cache lookup failed; the call goes to the provider",
                     lookup.storeError());
         }
-        return Step.proceed(ctx.with(b -> b.optimization = b.optimization.looked(rule.get(), lookup)));
-    }
-
-    /** Runs {@code stage} only for calls the cache did not answer (admission, rewrite). */
-    public static Stage unlessHit(Stage stage) {
-        return ctx -> ctx.optimization().hit() ? Step.proceed(ctx) : stage.apply(ctx);
+        CallContext looked = ctx.with(b -> b.optimization = b.optimization.looked(rule.get(), lookup));
+        return looked.optimization().hit() ? CachedAnswers.answer(looked) : Step.proceed(looked);
     }
 }
