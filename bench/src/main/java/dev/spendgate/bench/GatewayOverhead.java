@@ -56,8 +56,9 @@ public final class GatewayOverhead {
                 case "--budgets" -> budgets = true;
                 case "--cache" -> cache = args[++i];
                 default ->
-                    throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss)");
+                    throw new IllegalArgumentException(
+                            "unknown option " + args[i]
+                                    + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss)");
             }
         }
         if (!List.of("off", "hit", "miss").contains(cache)) {
