@@ -25,6 +25,17 @@ public final class GatewayMain {
     public static void main(String[] args) throws Exception {
         Path dataDir = Path.of(args[0]);
         ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
+        String cache = System.getenv().getOrDefault("SPENDGATE_BENCH_CACHE", "off");
+        if (!cache.equals("off")) {
+            // hit: every call after the first is answered from the cache; miss: every call looks up and misses (an
+            // answer larger than 1 byte is never kept), so the lookup's cost is all that changes
+            java.nio.file.Files.createDirectories(dataDir.resolve("policy"));
+            java.nio.file.Files.writeString(
+                    dataDir.resolve("policy").resolve("gateway-policy.json"),
+                    "{\"cache\": [{\"feature\": \"chatbot\", \"mode\": \"exact\", \"ttl_seconds\": 86400"
+                            + (cache.equals("miss") ? ", \"max_entry_bytes\": 1" : "")
+                            + "}]}");
+        }
         GatewayRuntime runtime = LocalGatewayRuntime.create(config, dataDir);
         ProxyKey key = new ProxyKey(
                 ProxyKeys.newId(),

@@ -42,6 +42,7 @@ public final class GatewayOverhead {
         int rounds = 2;
         boolean stream = false;
         boolean budgets = false;
+        String cache = "off";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--conns" ->
@@ -53,10 +54,15 @@ public final class GatewayOverhead {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--stream" -> stream = true;
                 case "--budgets" -> budgets = true;
+                case "--cache" -> cache = args[++i];
                 default ->
-                    throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets)");
+                    throw new IllegalArgumentException(
+                            "unknown option " + args[i]
+                                    + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss)");
             }
+        }
+        if (!List.of("off", "hit", "miss").contains(cache)) {
+            throw new IllegalArgumentException("--cache must be off, hit or miss");
         }
         if (duration < 1 || duration > 120 || rounds < 1 || rounds > 10 || warmup > 300) {
             throw new IllegalArgumentException("bounds: duration 1..120 s, rounds 1..10, warmup <= 300 s");
@@ -67,7 +73,7 @@ public final class GatewayOverhead {
         Path dataDir = Files.createTempDirectory("spendgate-bench");
 
         try (FakeLlmUpstream upstream = FakeLlmUpstream.start()) {
-            Process gateway = startGateway(upstream, dataDir, secret, budgets);
+            Process gateway = startGateway(upstream, dataDir, secret, budgets, cache);
             try {
                 int gatewayPort = awaitPort(gateway);
                 int upstreamPort = upstream.baseUri().getPort();
@@ -81,10 +87,11 @@ public final class GatewayOverhead {
                         "X-Cost-Department: engineering");
                 System.out.printf(
                         Locale.ROOT,
-                        "gateway pid %d, data %s, %s, %d rounds x %d s, warmup %d s%n",
+                        "gateway pid %d, data %s, %s, cache %s, %d rounds x %d s, warmup %d s%n",
                         gateway.pid(),
                         dataDir,
                         stream ? "streaming" : "non-streaming",
+                        cache,
                         rounds,
                         duration,
                         warmup);
@@ -121,13 +128,14 @@ public final class GatewayOverhead {
                     results.add(String.format(
                             Locale.ROOT,
                             "RESULT gateway=spendgate stream=%s conns=%d overhead_p50_ms=%.3f overhead_p99_ms=%.3f"
-                                    + " budgets=%s rps_ratio=%.3f gw_cpu_ms_per_req=%.3f gw_cpu_kernel_share=%.2f errors=%d"
+                                    + " budgets=%s cache=%s rps_ratio=%.3f gw_cpu_ms_per_req=%.3f gw_cpu_kernel_share=%.2f errors=%d"
                                     + " rounds=%d duration_s=%d",
                             stream,
                             c,
                             median(addP50),
                             median(addP99),
                             budgets,
+                            cache,
                             median(ratio),
                             median(cpu),
                             median(kernelShare),
@@ -144,8 +152,8 @@ public final class GatewayOverhead {
         }
     }
 
-    private static Process startGateway(FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets)
-            throws IOException {
+    private static Process startGateway(
+            FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets, String cache) throws IOException {
         List<String> command = new ArrayList<>();
         String cpus = System.getenv("SPENDGATE_BENCH_GATEWAY_CPUS");
         if (cpus != null && !cpus.isBlank()) {
@@ -165,6 +173,7 @@ public final class GatewayOverhead {
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("OPENAI_API_KEY", "sk-fake-openai");
         pb.environment().put("SPENDGATE_BENCH_BUDGETS", Boolean.toString(budgets));
+        pb.environment().put("SPENDGATE_BENCH_CACHE", cache);
         pb.environment().put("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl());
         pb.redirectErrorStream(true);
         return pb.start();

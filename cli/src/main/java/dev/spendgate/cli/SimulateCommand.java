@@ -3,6 +3,7 @@ package dev.spendgate.cli;
 import dev.spendgate.domain.outcome.Outcome;
 import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.simulate.GatewayPolicyReplay;
 import dev.spendgate.domain.simulate.GroundTruth;
 import dev.spendgate.domain.simulate.PlantedWaste;
 import dev.spendgate.domain.simulate.Simulation;
@@ -86,6 +87,13 @@ final class SimulateCommand implements Callable<Integer> {
                     + "). Default: ${DEFAULT-VALUE}.")
     long calls;
 
+    @Option(
+            names = "--through-gateway-policy",
+            description = "Record the month as the gateway would have served it under the data directory's gateway"
+                    + " policy (routing rules and response caches, as `advisor apply` writes them): routed calls at"
+                    + " the cheaper model's prices with routed_by, cache hits at $0 with saved_usd.")
+    boolean gatewayPolicy;
+
     /** Which simulated sessions end in which business outcome, and how often (the rest end without one). */
     private static final Map<String, String> OUTCOME_OF_FEATURE =
             Map.of("support-chat", "ticket_resolved", "policy-qa", "question_answered");
@@ -145,6 +153,11 @@ final class SimulateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         TrafficSimulator simulator =
                 TrafficSimulator.create(PricingCatalog.bundled(), new TrafficSimulator.Settings(m, seed, calls, false));
+        GatewayPolicyReplay served = null;
+        if (gatewayPolicy) {
+            served = GatewayPolicyReplay.create(
+                    PricingCatalog.bundled(), AdvisorCommand.policyStore(dir).load());
+        }
         long started = System.nanoTime();
         GroundTruth truth;
         try {
@@ -160,7 +173,8 @@ final class SimulateCommand implements Callable<Integer> {
                             err.printf("  %s: %,d records so far%n", day, records);
                             err.flush();
                         }
-                    });
+                    },
+                    served == null ? r -> r : served::apply);
         } catch (IllegalStateException e) {
             err.println("spendgate simulate: " + e.getMessage());
             return 1;
@@ -174,6 +188,16 @@ final class SimulateCommand implements Callable<Integer> {
                 simulator.keys().size(),
                 simulator.policies().size(),
                 (System.nanoTime() - started) / 1e9);
+        if (served != null) {
+            GatewayPolicyReplay.Result r = served.result();
+            out.printf(
+                    "Served under the gateway policy: $%s recorded instead of $%s (%s saved by %d rules; the spend"
+                            + " above and the planted waste below are before the policy).%n",
+                    r.spendAfterUsd().setScale(2, RoundingMode.HALF_UP).toPlainString(),
+                    r.spendBeforeUsd().setScale(2, RoundingMode.HALF_UP).toPlainString(),
+                    r.savedUsd().setScale(2, RoundingMode.HALF_UP).toPlainString(),
+                    r.rules().size());
+        }
         out.println("Planted waste (window figures for the month):");
         Table table = new Table("CATEGORY", "PLANTED", "CALLS", "SAVINGS_USD", "AT_RISK_USD").alignRight(1, 2, 3, 4);
         for (WasteCategory c : WasteCategory.values()) {

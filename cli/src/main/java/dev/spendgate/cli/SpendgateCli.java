@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
             SimulatePolicyCommand.class,
             ReportCommand.class,
             ReconcileCommand.class,
+            AdvisorCommand.class,
             PricingCommand.class
         })
 public final class SpendgateCli {

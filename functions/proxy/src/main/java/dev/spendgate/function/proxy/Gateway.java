@@ -78,6 +78,58 @@ public final class Gateway {
                 clock);
     }
 
+    /** The standard request path with routing rules, the response cache and prompt caching. */
+    public Gateway(
+            KeyStore keys,
+            ProviderRouter router,
+            PricingCatalog pricing,
+            UsageLogWriter usageLog,
+            UpstreamClient upstream,
+            Clock clock,
+            long maxBodyBytes,
+            BudgetGate budgets,
+            dev.spendgate.function.proxy.cache.Optimizations optimizations) {
+        this(
+                optimizedStages(keys, router, usageLog, clock, maxBodyBytes, budgets, optimizations),
+                new Relay(upstream, new dev.spendgate.function.proxy.cache.CacheFill(optimizations)),
+                new Price(pricing),
+                new Record(budgets, usageLog, pricing),
+                maxBodyBytes,
+                usageLog,
+                clock);
+    }
+
+    /**
+     * The standard stages with routing (after validation), the cache lookup (before admission: a hit spends no
+     * budget: a hit answers the call there) and prompt caching (after the rewrite).
+     */
+    public static List<Stage> optimizedStages(
+            KeyStore keys,
+            ProviderRouter router,
+            UsageLogWriter usageLog,
+            Clock clock,
+            long maxBodyBytes,
+            BudgetGate budgets,
+            dev.spendgate.function.proxy.cache.Optimizations optimizations) {
+        List<Stage> stages = standardStages(keys, router, usageLog, clock, maxBodyBytes, budgets);
+        int admit = indexOf(stages, Admit.class);
+        List<Stage> out = new java.util.ArrayList<>(stages.subList(0, admit));
+        out.add(new dev.spendgate.function.proxy.cache.RouteStage(optimizations));
+        out.add(new dev.spendgate.function.proxy.cache.CacheLookupStage(optimizations));
+        out.addAll(stages.subList(admit, stages.size()));
+        out.add(new dev.spendgate.function.proxy.cache.PromptCacheStage(optimizations));
+        return out;
+    }
+
+    private static int indexOf(List<Stage> stages, Class<?> type) {
+        for (int i = 0; i < stages.size(); i++) {
+            if (type.isInstance(stages.get(i))) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no " + type.getSimpleName() + " stage");
+    }
+
     /** A gateway running {@code stages} in order before relaying. */
     public Gateway(
             List<Stage> stages,

@@ -131,6 +131,55 @@ public final class GatewayRuntime implements AutoCloseable {
             BudgetStores budgets,
             Clock clock,
             Duration flushInterval) {
+        return create(
+                config,
+                keys,
+                store,
+                usageSink,
+                spool,
+                journal,
+                budgets,
+                dev.spendgate.function.proxy.cache.Optimizations.none(clock),
+                clock,
+                flushInterval);
+    }
+
+    /** As above, with routing rules, the response cache and prompt caching from {@code optimizations}. */
+    public static GatewayRuntime create(
+            ProxyConfig config,
+            KeyStore keys,
+            ObjectStore store,
+            UsageSpool spool,
+            UsageJournal journal,
+            BudgetStores budgets,
+            dev.spendgate.function.proxy.cache.Optimizations optimizations,
+            Clock clock,
+            Duration flushInterval) {
+        return create(
+                config,
+                keys,
+                store,
+                UsageSink.objectStore(store),
+                spool,
+                journal,
+                budgets,
+                optimizations,
+                clock,
+                flushInterval);
+    }
+
+    /** The full wiring: a usage sink and the optimizations, as the AWS runtime gives them. */
+    public static GatewayRuntime create(
+            ProxyConfig config,
+            KeyStore keys,
+            ObjectStore store,
+            UsageSink usageSink,
+            UsageSpool spool,
+            UsageJournal journal,
+            BudgetStores budgets,
+            dev.spendgate.function.proxy.cache.Optimizations optimizations,
+            Clock clock,
+            Duration flushInterval) {
         PricingCatalog pricing = PricingCatalog.bundled();
         if (config.pricingOverrides() != null) {
             pricing = pricing.withOverrides(config.pricingOverrides());
@@ -163,9 +212,11 @@ public final class GatewayRuntime implements AutoCloseable {
                 new UpstreamClient(Duration.ofSeconds(10), config.upstreamTimeout()),
                 clock,
                 config.maxBodyBytes(),
-                budgetGate);
+                budgetGate,
+                optimizations);
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, config.adminToken(), clock);
+        optimizations.policyStore().ifPresent(admin::servePolicy);
         return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, flushInterval);
     }
 

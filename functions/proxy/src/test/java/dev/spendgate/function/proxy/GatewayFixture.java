@@ -54,6 +54,18 @@ final class GatewayFixture implements AutoCloseable {
             Function<ProxyConfig, BudgetStores> budgets,
             Clock clock,
             Map<String, String> env) {
+        this(upstream, keys, store, spool, budgets, clock, env, null);
+    }
+
+    private GatewayFixture(
+            FakeLlmUpstream upstream,
+            KeyStore keys,
+            ObjectStore store,
+            UsageSpool spool,
+            Function<ProxyConfig, BudgetStores> budgets,
+            Clock clock,
+            Map<String, String> env,
+            Path optimizationsDir) {
         this.upstream = upstream;
         this.keys = keys;
         this.store = store;
@@ -65,7 +77,18 @@ final class GatewayFixture implements AutoCloseable {
         all.put("SPENDGATE_MAX_BODY_BYTES", "65536");
         all.putAll(env);
         ProxyConfig config = ProxyConfig.fromEnv(all);
-        this.runtime = GatewayRuntime.create(config, keys, store, spool, budgets.apply(config), clock, null);
+        this.runtime = optimizationsDir == null
+                ? GatewayRuntime.create(config, keys, store, spool, budgets.apply(config), clock, null)
+                : GatewayRuntime.create(
+                        config,
+                        keys,
+                        store,
+                        spool,
+                        dev.spendgate.domain.usage.UsageJournal.NONE,
+                        budgets.apply(config),
+                        LocalGatewayRuntime.optimizations(optimizationsDir, clock),
+                        clock,
+                        null);
         try {
             this.server = LocalGatewayServer.start(runtime, "127.0.0.1", 0, 256);
         } catch (IOException e) {
@@ -92,6 +115,23 @@ final class GatewayFixture implements AutoCloseable {
                 config -> LocalGatewayRuntime.budgets(dir, GatewayRuntime.alertSink(config)),
                 clock,
                 env);
+    }
+
+    /** As {@link #embedded(Path)}, with the gateway policy and response cache of {@code dir} (as local runs). */
+    static GatewayFixture optimized(Path dir, Clock clock) {
+        return optimized(dir, clock, Map.of());
+    }
+
+    static GatewayFixture optimized(Path dir, Clock clock, Map<String, String> env) {
+        return new GatewayFixture(
+                FakeLlmUpstream.start(),
+                new FileKeyStore(dir.resolve("keys.json")),
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                config -> LocalGatewayRuntime.budgets(dir, GatewayRuntime.alertSink(config)),
+                clock,
+                env,
+                dir);
     }
 
     static GatewayFixture with(

@@ -45,7 +45,7 @@ class WasteAnalyzerTest {
         String good = line(call("s2", "h4", 0x4L, T0.plusSeconds(3), 200));
         put(
                 "c",
-                gzip(good.replace("\"schema_version\":1", "\"schema_version\":3")
+                gzip(good.replace("\"schema_version\":1", "\"schema_version\":9")
                         + good.replace("\"request_id\":", "\"other\":")
                         + line(call("s2", "h5", 0x5L, T0.plusSeconds(4), 200))));
 
@@ -58,7 +58,7 @@ class WasteAnalyzerTest {
         assertThat(json.at("/input/unreadable_objects").asInt()).isEqualTo(1);
         assertThat(json.at("/input/malformed_lines_skipped").asInt()).isGreaterThanOrEqualTo(2);
         assertThat(json.at("/input/warnings").toString())
-                .contains("unknown schema_version 3")
+                .contains("unknown schema_version 9")
                 .contains("missing field request_id")
                 .contains("unreadable gzip");
     }

@@ -47,15 +47,36 @@ public record UsageRecord(
         String degradedFrom,
         boolean unenforced,
         String pricingProvider,
-        Billing billing) {
+        Billing billing,
+        Optimization optimization) {
 
     public static final int SCHEMA_VERSION = 1;
     /** Records whose fingerprints carry the varying part ({@link Fingerprints#hasVaryingPart()}). */
     public static final int VARYING_PART_SCHEMA_VERSION = 2;
+    /** Records that carry routing, response cache or prompt caching fields ({@link Optimization}). */
+    public static final int OPTIMIZATION_SCHEMA_VERSION = 3;
 
     /** Whether a reader of this build understands records of {@code version}. */
     public static boolean readableSchema(int version) {
-        return version == SCHEMA_VERSION || version == VARYING_PART_SCHEMA_VERSION;
+        return version == SCHEMA_VERSION
+                || version == VARYING_PART_SCHEMA_VERSION
+                || version == OPTIMIZATION_SCHEMA_VERSION;
+    }
+
+    /**
+     * What the gateway did to make the call cheaper (schema 3; every field optional and written only when set).
+     *
+     * @param routedBy the routing rule that moved the call from {@code model_requested} to another model
+     * @param cache the response cache's outcome, {@code hit}, {@code miss} or {@code bypass}, on features with a cache
+     * @param savedUsd on a cache hit, what the call would have cost at the served price (the answer's original cost)
+     * @param promptCache the prompt-cache breakpoint the gateway added, {@code 5m} or {@code 1h}
+     */
+    public record Optimization(String routedBy, String cache, BigDecimal savedUsd, String promptCache) {
+        public static final Optimization NONE = new Optimization(null, null, null, null);
+
+        public boolean isEmpty() {
+            return routedBy == null && cache == null && savedUsd == null && promptCache == null;
+        }
     }
 
     public UsageRecord {
@@ -70,6 +91,7 @@ public record UsageRecord(
         Objects.requireNonNull(usageSource, "usageSource");
         fingerprints = fingerprints == null ? Fingerprints.NONE : fingerprints;
         billing = billing == null ? Billing.NONE : billing;
+        optimization = optimization == null ? Optimization.NONE : optimization;
         if (pricingStatus == PricingStatus.PRICED && costUsd == null) {
             throw new IllegalArgumentException("a priced record needs costUsd");
         }
@@ -130,7 +152,68 @@ public record UsageRecord(
                 degradedFrom,
                 unenforced,
                 pricingProvider,
-                Billing.NONE);
+                Billing.NONE,
+                Optimization.NONE);
+    }
+
+    /** A record without {@link Optimization} fields (schema 1 and 2). */
+    public UsageRecord(
+            int schemaVersion,
+            String requestId,
+            Instant tsStart,
+            Instant tsEnd,
+            String keyId,
+            Attribution attribution,
+            String provider,
+            String endpoint,
+            String modelRequested,
+            String modelServed,
+            boolean stream,
+            int statusCode,
+            TokenUsage tokens,
+            BigDecimal costUsd,
+            PricingStatus pricingStatus,
+            String pricingVersion,
+            UsageSource usageSource,
+            long latencyMs,
+            long upstreamMs,
+            long overheadMs,
+            Long maxOutputTokens,
+            String errorType,
+            Fingerprints fingerprints,
+            String degradedFrom,
+            boolean unenforced,
+            String pricingProvider,
+            Billing billing) {
+        this(
+                schemaVersion,
+                requestId,
+                tsStart,
+                tsEnd,
+                keyId,
+                attribution,
+                provider,
+                endpoint,
+                modelRequested,
+                modelServed,
+                stream,
+                statusCode,
+                tokens,
+                costUsd,
+                pricingStatus,
+                pricingVersion,
+                usageSource,
+                latencyMs,
+                upstreamMs,
+                overheadMs,
+                maxOutputTokens,
+                errorType,
+                fingerprints,
+                degradedFrom,
+                unenforced,
+                pricingProvider,
+                billing,
+                Optimization.NONE);
     }
 
     public static Builder builder() {
@@ -247,8 +330,14 @@ public record UsageRecord(
         private String pricingProvider;
         private boolean unenforced;
         private Billing billing = Billing.NONE;
+        private Optimization optimization = Optimization.NONE;
 
         private Builder() {}
+
+        public Builder optimization(Optimization v) {
+            optimization = v == null ? Optimization.NONE : v;
+            return this;
+        }
 
         public Builder requestId(String v) {
             requestId = v;
@@ -398,9 +487,11 @@ public record UsageRecord(
 
         public UsageRecord build() {
             return new UsageRecord(
-                    fingerprints != null && fingerprints.hasVaryingPart()
-                            ? VARYING_PART_SCHEMA_VERSION
-                            : SCHEMA_VERSION,
+                    !optimization.isEmpty()
+                            ? OPTIMIZATION_SCHEMA_VERSION
+                            : fingerprints != null && fingerprints.hasVaryingPart()
+                                    ? VARYING_PART_SCHEMA_VERSION
+                                    : SCHEMA_VERSION,
                     requestId,
                     tsStart,
                     tsEnd,
@@ -426,7 +517,8 @@ public record UsageRecord(
                     degradedFrom,
                     unenforced,
                     pricingProvider,
-                    billing);
+                    billing,
+                    optimization);
         }
     }
 }

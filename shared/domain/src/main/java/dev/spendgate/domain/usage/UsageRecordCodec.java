@@ -19,9 +19,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
- * Reads and writes usage records as one JSON object per line (NDJSON), schema version 1, or 2 for records with the
+ * Reads and writes usage records as one JSON object per line (NDJSON), schema version 1, 2 for records with the
  * varying-part fingerprints ({@code varying_hash}, {@code varying_simhash}, {@code system_simhash}, written only when
- * set).
+ * set), or 3 for records with routing and caching fields ({@code routed_by}, {@code cache}, {@code saved_usd},
+ * {@code prompt_cache}, written only when set).
  */
 public final class UsageRecordCodec {
     private static final JsonFactory FACTORY = new JsonFactory();
@@ -102,6 +103,11 @@ public final class UsageRecordCodec {
             optional(g, "service_tier_served", b.serviceTierServed());
             optional(g, "batch_id", b.batchId());
             optional(g, "inference_profile_arn", b.inferenceProfileArn());
+            UsageRecord.Optimization o = r.optimization();
+            optional(g, "routed_by", o.routedBy());
+            optional(g, "cache", o.cache());
+            optional(g, "saved_usd", o.savedUsd() == null ? null : o.savedUsd().toPlainString());
+            optional(g, "prompt_cache", o.promptCache());
             g.writeEndObject();
             g.writeRaw('\n');
         } catch (IOException e) {
@@ -184,7 +190,12 @@ public final class UsageRecordCodec {
                             str(n, "service_tier_requested"),
                             str(n, "service_tier_served"),
                             str(n, "batch_id"),
-                            str(n, "inference_profile_arn")));
+                            str(n, "inference_profile_arn")),
+                    new UsageRecord.Optimization(
+                            str(n, "routed_by"),
+                            str(n, "cache"),
+                            n.hasNonNull("saved_usd") ? decimal("saved_usd", str(n, "saved_usd")) : null,
+                            str(n, "prompt_cache")));
         } catch (MalformedUsageRecordException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -96,8 +96,8 @@ class UsageRecordCodecTest {
 
     @Test
     void read_unknownSchemaVersion_isRejectedWithReason() {
-        String v3 = line(record).replace("\"schema_version\":1", "\"schema_version\":3");
-        assertThatThrownBy(() -> UsageRecordCodec.read(v3))
+        String v9 = line(record).replace("\"schema_version\":1", "\"schema_version\":9");
+        assertThatThrownBy(() -> UsageRecordCodec.read(v9))
                 .isInstanceOf(MalformedUsageRecordException.class)
                 .hasMessageContaining("schema_version");
     }

@@ -45,6 +45,22 @@ public final class Simulation {
             BudgetPolicyStore policyStore,
             Clock clock,
             TrafficSimulator.Progress progress) {
+        return write(simulator, month, store, keyStore, policyStore, clock, progress, r -> r);
+    }
+
+    /**
+     * As above, with every record passed through {@code served} before it is written: a month as the gateway would
+     * have recorded it under a policy ({@link GatewayPolicyReplay#apply}).
+     */
+    public static GroundTruth write(
+            TrafficSimulator simulator,
+            YearMonth month,
+            ObjectStore store,
+            KeyStore keyStore,
+            BudgetPolicyStore policyStore,
+            Clock clock,
+            TrafficSimulator.Progress progress,
+            java.util.function.UnaryOperator<UsageRecord> served) {
         Objects.requireNonNull(store, "store");
         if (!store.list(monthPrefix(month)).isEmpty()) {
             throw new IllegalStateException(
@@ -71,7 +87,7 @@ public final class Simulation {
                         flush(writer, failure);
                         hour[0] = h;
                     }
-                    writer.append(r);
+                    writer.append(served.apply(r));
                 },
                 progress);
         flush(writer, failure);

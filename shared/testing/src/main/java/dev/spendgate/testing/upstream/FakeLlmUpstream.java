@@ -340,7 +340,7 @@ public final class FakeLlmUpstream implements AutoCloseable {
             reject(exchange, provider, requestId, 400, message, "model", null, startNanos);
             return;
         }
-        Behavior behavior = nextBehavior();
+        Behavior behavior = promptCache(endpoint, request, nextBehavior());
         String model = behavior.servedModel() != null ? behavior.servedModel() : modelNode.asText();
         Call call = new Call(request, body.length, model, Instant.now().getEpochSecond(), behavior);
         sleep(behavior.firstByteDelay());
@@ -385,6 +385,47 @@ public final class FakeLlmUpstream implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Prefixes written to the emulated Anthropic prompt cache (the text up to a cache_control mark). */
+    private final java.util.Set<String> promptCache = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Anthropic prompt caching as the API bills it, for a request that marks a block with {@code cache_control} and
+     * a behavior that sets no cache figures itself: the tools and system text up to the mark (a token per 4
+     * characters) are written on first sight and read on every later request with the same prefix.
+     */
+    private Behavior promptCache(Endpoint endpoint, JsonNode request, Behavior behavior) {
+        if (endpoint != Endpoint.MESSAGES
+                || behavior.cachedTokens() > 0
+                || behavior.cacheWrite5mTokens() + behavior.cacheWrite1hTokens() > 0
+                || request.findValue("cache_control") == null) {
+            return behavior;
+        }
+        StringBuilder prefix = new StringBuilder(request.path("model").asText()).append('\n');
+        JsonNode mark = null;
+        for (JsonNode tool : request.path("tools")) {
+            prefix.append(tool.toString());
+            mark = tool.has("cache_control") ? tool.get("cache_control") : mark;
+        }
+        JsonNode system = request.path("system");
+        for (JsonNode block : system.isArray() ? system : java.util.List.<JsonNode>of()) {
+            prefix.append(block.path("text").asText());
+            if (block.has("cache_control")) {
+                mark = block.get("cache_control");
+                break;
+            }
+        }
+        if (mark == null) {
+            return behavior;
+        }
+        int tokens = Math.max(1, prefix.length() / 4);
+        if (!promptCache.add(prefix.toString())) {
+            return behavior.withCachedTokens(tokens);
+        }
+        return "1h".equals(mark.path("ttl").asText())
+                ? behavior.withCacheWrite1hTokens(tokens)
+                : behavior.withCacheWrite5mTokens(tokens);
     }
 
     private boolean authenticate(HttpExchange exchange, Endpoint endpoint, String requestId, long startNanos)

@@ -83,6 +83,14 @@ public final class AdminApi {
         this.clock = clock;
     }
 
+    private volatile dev.spendgate.domain.routing.GatewayPolicyStore gatewayPolicy;
+
+    /** Serves {@code /admin/policy} (the gateway policy) from {@code store}. */
+    public AdminApi servePolicy(dev.spendgate.domain.routing.GatewayPolicyStore store) {
+        this.gatewayPolicy = store;
+        return this;
+    }
+
     public static boolean isAdminPath(String path) {
         return path.startsWith(PREFIX);
     }
@@ -128,6 +136,8 @@ public final class AdminApi {
                 default ->
                     error(sink, 405, "invalid_request_error", "Use GET, PUT or DELETE on /admin/budgets.", "method");
             }
+        } else if (gatewayPolicy != null && path.equals("/admin/policy")) {
+            GatewayPolicyAdmin.handle(gatewayPolicy, method, request.body(), sink);
         } else if (path.equals("/admin/budgets/status") && method.equals("GET")) {
             status(sink);
         } else if (keys != null && path.equals("/admin/keys")) {

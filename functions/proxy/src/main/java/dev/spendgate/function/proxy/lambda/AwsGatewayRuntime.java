@@ -74,6 +74,7 @@ public final class AwsGatewayRuntime {
                         aws.dynamoDb(),
                         required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"),
                         alertSink(config, aws)),
+                optimizations(aws.dynamoDb(), names.budgetsTable(), names.keyCache(), Clock.systemUTC()),
                 Clock.systemUTC(),
                 null);
     }
@@ -88,6 +89,24 @@ public final class AwsGatewayRuntime {
             return UsageSink.objectStore(store);
         }
         return new FirehoseUsageSink(aws.firehose(), stream);
+    }
+
+    /**
+     * Routing and caching from the budgets table: the policy item {@code gateway-policy#current} (re-read per instance
+     * as often as keys are, {@code SPENDGATE_KEY_CACHE_SECONDS}) and the response cache's items with TTL.
+     */
+    public static dev.spendgate.function.proxy.cache.Optimizations optimizations(
+            DynamoDbClient dynamoDb, String table, java.time.Duration refresh, Clock clock) {
+        return new dev.spendgate.function.proxy.cache.Optimizations(
+                new dev.spendgate.function.proxy.cache.ReloadingPolicy(
+                        new dev.spendgate.aws.dynamodb.DynamoDbGatewayPolicyStore(dynamoDb, table),
+                        refresh,
+                        clock,
+                        e -> dev.spendgate.function.proxy.Log.error(
+                                null, "the gateway policy item no longer loads; the policy in force stays", e)),
+                new dev.spendgate.domain.cache.ResponseCache(
+                        new dev.spendgate.aws.dynamodb.DynamoDbResponseCacheStore(dynamoDb, table), clock),
+                clock);
     }
 
     /**

@@ -44,8 +44,27 @@ public final class LocalGatewayRuntime {
                 new FileSystemUsageSpool(dataDir.resolve("spool")),
                 new FileUsageJournal(dataDir.resolve("journal").resolve("usage"), clock, syncEachCommit),
                 budgets,
+                optimizations(dataDir, clock),
                 clock,
                 config.flushInterval());
+    }
+
+    /**
+     * Routing and caching from {@code dataDir/policy/gateway-policy.json} (re-read at most once a second; an invalid
+     * policy stops the start) with the response cache under {@code dataDir/cache/}.
+     */
+    public static dev.spendgate.function.proxy.cache.Optimizations optimizations(Path dataDir, Clock clock) {
+        return new dev.spendgate.function.proxy.cache.Optimizations(
+                new dev.spendgate.function.proxy.cache.ReloadingPolicy(
+                        new dev.spendgate.embedded.FileGatewayPolicyStore(
+                                dataDir.resolve("policy").resolve("gateway-policy.json")),
+                        java.time.Duration.ofSeconds(1),
+                        clock,
+                        e -> dev.spendgate.function.proxy.Log.error(
+                                null, "the gateway policy file no longer loads; the policy in force stays", e)),
+                new dev.spendgate.domain.cache.ResponseCache(
+                        new dev.spendgate.embedded.FileResponseCacheStore(dataDir.resolve("cache")), clock),
+                clock);
     }
 
     /**

@@ -44,7 +44,9 @@ public final class Admit implements Stage {
                             .withHeaders(Map.of("Retry-After", "5"))
                             .recordedAs("usage_log_unavailable"));
         }
-        CallContext c = ctx.with(b -> b.modelForwarded = b.modelRequested);
+        // a routing rule may have chosen the model already; budgets reserve at the model forwarded
+        CallContext c =
+                ctx.with(b -> b.modelForwarded = b.modelForwarded != null ? b.modelForwarded : b.modelRequested);
         Optional<BudgetGate.Tripped> tripped;
         BudgetDecision decision;
         try {
@@ -58,7 +60,7 @@ public final class Admit implements Stage {
                             c.api().estimateAs(),
                             c.prompt(),
                             c.body(),
-                            c.modelRequested());
+                            c.modelForwarded());
         } catch (RuntimeException e) {
             Log.error(c.requestId(), "budget store failed before the call", e);
             return Step.refuse(c, storeUnavailable("Retry shortly."));
@@ -82,7 +84,7 @@ public final class Admit implements Stage {
             case STORE_ERROR -> Step.refuse(c, storeUnavailable(null));
             case DEGRADE ->
                 Step.proceed(c.with(b -> {
-                    b.degradedFrom = b.modelRequested;
+                    b.degradedFrom = b.modelForwarded;
                     b.modelForwarded = decision.model();
                     b.budget = decision;
                     b.unenforced = decision.unenforced();

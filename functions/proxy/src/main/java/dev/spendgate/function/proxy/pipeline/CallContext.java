@@ -50,6 +50,7 @@ public final class CallContext {
     private final String modelServed;
     private final String serviceTierRequested;
     private final String serviceTierServed;
+    private final dev.spendgate.function.proxy.cache.CallOptimization optimization;
 
     private CallContext(Builder b) {
         this.requestId = b.requestId;
@@ -80,6 +81,7 @@ public final class CallContext {
         this.modelServed = b.modelServed;
         this.serviceTierRequested = b.serviceTierRequested;
         this.serviceTierServed = b.serviceTierServed;
+        this.optimization = b.optimization;
     }
 
     /** A new call on {@code request}: nothing known but its id, start and the format its path implies. */
@@ -125,6 +127,7 @@ public final class CallContext {
         b.modelServed = modelServed;
         b.serviceTierRequested = serviceTierRequested;
         b.serviceTierServed = serviceTierServed;
+        b.optimization = optimization;
         change.accept(b);
         return new CallContext(b);
     }
@@ -253,6 +256,11 @@ public final class CallContext {
         return serviceTierServed;
     }
 
+    /** What routing and caching did to the call (routing rule, cache lookup, prompt-cache breakpoint). */
+    public dev.spendgate.function.proxy.cache.CallOptimization optimization() {
+        return optimization;
+    }
+
     /** The mutable side of {@link #with}: set what changed. */
     public static final class Builder {
         public String requestId;
@@ -283,6 +291,8 @@ public final class CallContext {
         public String modelServed;
         public String serviceTierRequested;
         public String serviceTierServed;
+        public dev.spendgate.function.proxy.cache.CallOptimization optimization =
+                dev.spendgate.function.proxy.cache.CallOptimization.NONE;
 
         private Builder() {}
     }

@@ -97,6 +97,7 @@ public final class Record {
                 .serviceTierRequested(ctx.serviceTierRequested())
                 .serviceTierServed(ctx.serviceTierServed())
                 .inferenceProfileArn(ctx.api() == null ? null : ctx.api().inferenceProfileArn(ctx.modelRequested()))
+                .optimization(ctx.optimization().forRecord())
                 .build();
     }
 

@@ -40,9 +40,16 @@ public final class Relay {
             ":status");
 
     private final UpstreamClient upstream;
+    private final ResponseTap tap;
 
     public Relay(UpstreamClient upstream) {
+        this(upstream, ResponseTap.NONE);
+    }
+
+    /** A relay whose answers {@code tap} also sees (the response cache fills from it). */
+    public Relay(UpstreamClient upstream, ResponseTap tap) {
         this.upstream = Objects.requireNonNull(upstream, "upstream");
+        this.tap = Objects.requireNonNull(tap, "tap");
     }
 
     /** Relays the call; a refusal means nothing was sent to the client yet. */
@@ -102,6 +109,7 @@ public final class Relay {
         if (ctx.degradedFrom() != null) {
             back.set(DEGRADED_HEADER, ctx.degradedFrom() + " -> " + ctx.modelForwarded());
         }
+        tap.headers(ctx, back);
         String contentType = response.headers().first("content-type");
         String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         UsageReading reading = api.usageReading(response.headers());
@@ -166,6 +174,9 @@ public final class Relay {
         } catch (IOException e) {
             // the client left; the record already says what was served
         }
+        if (ok) {
+            tap.whole(ctx, body); // after the answer left: a cache fill adds nothing to the call's latency
+        }
         return Step.proceed(ctx);
     }
 
@@ -184,6 +195,7 @@ public final class Relay {
             BooleanSupplier partialEvent,
             long upstreamStart) {
         ResponseSink sink = exchange.sink();
+        ResponseTap.StreamTap watcher = ok(ctx) ? tap.stream(ctx) : null;
         boolean clientGone = false;
         boolean upstreamCut = false;
         try {
@@ -206,6 +218,9 @@ public final class Relay {
                     break;
                 }
                 decoder.feed(buffer, 0, n);
+                if (watcher != null) {
+                    watcher.feed(buffer, 0, n);
+                }
                 try {
                     sink.write(buffer, 0, n);
                     sink.flush();
@@ -236,6 +251,9 @@ public final class Relay {
             sink.end();
         } catch (IOException e) {
             // the client left at the very end; the record already says what was served
+        }
+        if (watcher != null) {
+            watcher.done(ctx);
         }
         return Step.proceed(ctx);
     }

@@ -15,7 +15,7 @@ public final class Rewrite implements Stage {
                 .rewrite(
                         body,
                         ctx.modelForwarded(),
-                        ctx.degradedFrom() != null,
+                        ctx.degradedFrom() != null || ctx.optimization().routedBy() != null,
                         ctx.stream(),
                         ctx.attribution(),
                         ctx.requestId());

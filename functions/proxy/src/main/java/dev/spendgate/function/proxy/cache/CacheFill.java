@@ -1,0 +1,87 @@
+package dev.spendgate.function.proxy.cache;
+
+import dev.spendgate.domain.cache.ResponseCache;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.pipeline.CallContext;
+import dev.spendgate.function.proxy.pipeline.ResponseTap;
+
+/**
+ * Beside the relay: tells the client what routing and the cache did ({@code X-Spendgate-Routed},
+ * {@code X-Spendgate-Cache}), and keeps a successful, priced answer of a call that missed, a streamed one rebuilt
+ * into the non-streamed shape as it passes.
+ */
+public final class CacheFill implements ResponseTap {
+    private final Optimizations optimizations;
+
+    public CacheFill(Optimizations optimizations) {
+        this.optimizations = optimizations;
+    }
+
+    @Override
+    public void headers(CallContext ctx, Headers back) {
+        CallOptimization o = ctx.optimization();
+        if (o.routedBy() != null) {
+            back.set(Optimizations.ROUTED_HEADER, Optimizations.routedHeader(ctx));
+        }
+        if (o.lookup() != null) {
+            back.set(Optimizations.CACHE_HEADER, o.lookup().outcome().label());
+        }
+    }
+
+    @Override
+    public void whole(CallContext concluded, byte[] body) {
+        if (fillable(concluded)) {
+            fill(concluded, body);
+        }
+    }
+
+    @Override
+    public StreamTap stream(CallContext ctx) {
+        if (!fillable(ctx)) {
+            return null;
+        }
+        StreamAssembler assembler = new StreamAssembler(ctx.api().recordName());
+        return new StreamTap() {
+            @Override
+            public void feed(byte[] bytes, int offset, int count) {
+                assembler.feed(bytes, offset, count);
+            }
+
+            @Override
+            public void done(CallContext concluded) {
+                if (concluded.errorType() == null && concluded.cost() != null) {
+                    assembler.result().ifPresent(body -> fill(concluded, body));
+                }
+            }
+        };
+    }
+
+    private static boolean fillable(CallContext ctx) {
+        CallOptimization o = ctx.optimization();
+        return o.lookup() != null
+                && o.lookup().outcome() == ResponseCache.Outcome.MISS
+                && ctx.statusCode() >= 200
+                && ctx.statusCode() < 300;
+    }
+
+    private void fill(CallContext ctx, byte[] body) {
+        if (ctx.cost() == null) {
+            return; // an unpriced answer could not say what a hit saves
+        }
+        CallOptimization o = ctx.optimization();
+        optimizations
+                .responseCache()
+                .fill(
+                        o.cacheRule(),
+                        o.lookup(),
+                        ctx.attribution().feature(),
+                        ctx.api().recordName(),
+                        ctx.provider().name(),
+                        ctx.modelServed(),
+                        body,
+                        ctx.tokens(),
+                        ctx.cost(),
+                        e -> Log.error(ctx.requestId(), "response cache fill failed; the answer was served", e));
+    }
+}

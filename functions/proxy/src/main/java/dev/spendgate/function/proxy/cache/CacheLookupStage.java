@@ -1,0 +1,52 @@
+package dev.spendgate.function.proxy.cache;
+
+import dev.spendgate.domain.cache.ResponseCache;
+import dev.spendgate.domain.routing.CacheRule;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.pipeline.CallContext;
+import dev.spendgate.function.proxy.pipeline.Stage;
+import dev.spendgate.function.proxy.pipeline.Step;
+import java.util.Optional;
+
+/**
+ * The response cache, before admission: a hit is answered here ({@link CachedAnswers}, later stages do not run), so
+ * it reserves no budget and calls no provider; a miss goes on and is filled after a successful answer
+ * ({@link CacheFill}).
+ * Keyed on the request as it will be forwarded (a routed call's answer is the routed model's).
+ */
+public final class CacheLookupStage implements Stage {
+    private final Optimizations optimizations;
+
+    public CacheLookupStage(Optimizations optimizations) {
+        this.optimizations = optimizations;
+    }
+
+    @Override
+    public Step apply(CallContext ctx) {
+        Optional<CacheRule> rule =
+                optimizations.cacheRule(ctx.attribution().feature(), ctx.api().recordName());
+        if (rule.isEmpty()) {
+            return Step.proceed(ctx);
+        }
+        var body = ctx.body();
+        if (ctx.optimization().routedBy() != null) {
+            body = body.deepCopy();
+            body.put("model", ctx.modelForwarded());
+        }
+        ResponseCache.Lookup lookup = optimizations.lookup(
+                rule.get(),
+                ctx.api().recordName(),
+                body,
+                ctx.attribution(),
+                ctx.key().id(),
+                ctx.request().headers());
+        if (lookup.storeError() != null) {
+            Log.error(
+                    ctx.requestId(),
+                    "response cache lookup failed; the call goes to the provider",
+                    lookup.storeError());
+        }
+        CallContext looked = ctx.with(b -> b.optimization = b.optimization.looked(rule.get(), lookup));
+        return looked.optimization().hit() ? CachedAnswers.answer(looked) : Step.proceed(looked);
+    }
+}

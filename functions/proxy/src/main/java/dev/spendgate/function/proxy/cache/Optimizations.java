@@ -1,0 +1,159 @@
+package dev.spendgate.function.proxy.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.cache.CachedAnswer;
+import dev.spendgate.domain.cache.PromptCachePlanner;
+import dev.spendgate.domain.cache.ResponseCache;
+import dev.spendgate.domain.routing.CacheRule;
+import dev.spendgate.domain.routing.GatewayPolicy;
+import dev.spendgate.domain.routing.PromptCachingRule;
+import dev.spendgate.domain.routing.RequestTraits;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.usage.TokenCounter;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * What the request path asks about routing and caching, in one place: which model a call goes to, whether its answer
+ * is in the response cache, how a kept answer is served (as JSON or replayed as a stream), and whether the request
+ * gets a prompt-cache breakpoint. Each stage of the gateway calls one method; the policy is read per call from
+ * {@link ReloadingPolicy}.
+ */
+public final class Optimizations {
+    public static final String ROUTED_HEADER = "X-Spendgate-Routed";
+    public static final String CACHE_HEADER = "X-Spendgate-Cache";
+
+    private final Supplier<GatewayPolicy> policy;
+    private final ResponseCache cache;
+    private final PromptCachePlanner planner = new PromptCachePlanner();
+    private final Clock clock;
+
+    public Optimizations(Supplier<GatewayPolicy> policy, ResponseCache cache, Clock clock) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** No rules: every call keeps its model, nothing is cached or marked. */
+    public static Optimizations none(Clock clock) {
+        return new Optimizations(() -> GatewayPolicy.EMPTY, new ResponseCache(new NoStore(), clock), clock);
+    }
+
+    /** {@code X-Spendgate-Routed}: {@code gpt-4o -> gpt-4o-mini (rule triage-mini)}. */
+    public static String routedHeader(dev.spendgate.function.proxy.pipeline.CallContext ctx) {
+        return ctx.modelRequested() + " -> " + ctx.modelForwarded() + " (rule "
+                + ctx.optimization().routedBy() + ")";
+    }
+
+    /** The store the policy is read from, when it is one the admin API may write. */
+    public Optional<dev.spendgate.domain.routing.GatewayPolicyStore> policyStore() {
+        return policy instanceof ReloadingPolicy r ? Optional.of(r.store()) : Optional.empty();
+    }
+
+    /** The model a call goes to when a routing rule takes it. */
+    public Optional<GatewayPolicy.Routed> route(RequestTraits call) {
+        return policy.get().route(call);
+    }
+
+    /** The cache rule of the call's feature, when its endpoint's answers can be cached and replayed. */
+    public Optional<CacheRule> cacheRule(String feature, String endpoint) {
+        if (feature == null) {
+            return Optional.empty();
+        }
+        return policy.get().cacheRule(feature);
+    }
+
+    /** Whether answers of this endpoint can be kept (and replayed as a stream). */
+    public static boolean cacheable(String endpoint) {
+        return StreamReplay.replays(endpoint);
+    }
+
+    /** Looks the call up: bypassed for {@code Cache-Control: no-cache}/{@code no-store} and hot temperatures. */
+    public ResponseCache.Lookup lookup(
+            CacheRule rule, String endpoint, JsonNode body, Attribution attribution, String keyId, Headers headers) {
+        if (!cacheable(endpoint)) {
+            return new ResponseCache.Lookup(ResponseCache.Outcome.BYPASS, null, 0, "endpoint", null, null, null, null);
+        }
+        String control = headers.first("cache-control");
+        boolean noCache = control != null
+                && (control.toLowerCase(Locale.ROOT).contains("no-cache")
+                        || control.toLowerCase(Locale.ROOT).contains("no-store"));
+        return cache.lookup(rule, endpoint, body, attribution, keyId, noCache, temperature(body));
+    }
+
+    public ResponseCache responseCache() {
+        return cache;
+    }
+
+    /** How a kept answer is sent: its bytes and content type, replayed as events for a streamed call. */
+    public record Served(byte[] body, String contentType) {}
+
+    public static Served serve(CachedAnswer answer, boolean stream) {
+        if (stream) {
+            return new Served(StreamReplay.sse(answer.endpoint(), answer.body()), "text/event-stream; charset=utf-8");
+        }
+        return new Served(answer.body(), "application/json");
+    }
+
+    /** A request with a prompt-cache breakpoint added, and the TTL chosen. */
+    public record Marked(ObjectNode body, PromptCachePlanner.Ttl ttl) {}
+
+    /**
+     * The breakpoint for Anthropic Messages and Bedrock Converse calls of a feature with prompt caching, when the
+     * leading prefix is long enough and was seen before (see {@link PromptCachePlanner}).
+     */
+    public Optional<Marked> promptCache(String feature, String endpoint, String model, ObjectNode body) {
+        if (feature == null) {
+            return Optional.empty();
+        }
+        Optional<PromptCachingRule> rule = policy.get().promptCachingRule(feature);
+        if (rule.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<PromptCacheRewrite.Prefix> prefix = PromptCacheRewrite.prefix(endpoint, model, body);
+        if (prefix.isEmpty()) {
+            return Optional.empty();
+        }
+        long tokens = TokenCounter.count(model, prefix.get().text());
+        return planner.plan(prefix.get().hash(), tokens, rule.get().minPrefixTokens(), clock.instant())
+                .flatMap(ttl ->
+                        PromptCacheRewrite.withBreakpoint(endpoint, body, ttl).map(b -> new Marked(b, ttl)));
+    }
+
+    private static BigDecimal temperature(JsonNode body) {
+        JsonNode t = body.get("temperature");
+        if (t == null) {
+            t = body.path("inferenceConfig").get("temperature");
+        }
+        return t != null && t.isNumber() ? t.decimalValue() : null;
+    }
+
+    private static final class NoStore implements dev.spendgate.domain.cache.ResponseCacheStore {
+        @Override
+        public Optional<CachedAnswer> get(String key, java.time.Instant now) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void put(CachedAnswer answer, int maxEntries) {}
+
+        @Override
+        public java.util.List<dev.spendgate.domain.cache.SemanticEntry> similar(
+                String prefixKey, java.time.Instant now) {
+            return java.util.List.of();
+        }
+
+        @Override
+        public void index(
+                String prefixKey,
+                dev.spendgate.domain.cache.SemanticEntry entry,
+                int maxPerPrefix,
+                java.time.Instant now) {}
+    }
+}

@@ -1,0 +1,258 @@
+package dev.spendgate.function.proxy.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.function.proxy.usage.SseDecoder;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Rebuilds the non-streamed answer from a streamed one as it passes, so a streamed miss fills the response cache in
+ * the shape every later call (streamed or not) is served from. OpenAI Chat Completions: content, refusal and tool
+ * calls per choice, finish reasons, usage. Anthropic Messages: the {@code message_start} message with its content
+ * blocks rebuilt from their deltas, stop reason and usage from {@code message_delta}. Anything it cannot rebuild
+ * (an error event, a cut stream, an unknown block) leaves it without a result: that answer is not cached.
+ */
+public final class StreamAssembler implements SseDecoder.Listener {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BYTES = 400 * 1024;
+
+    private final String endpoint;
+    private final SseDecoder decoder = new SseDecoder(this);
+    private boolean failed;
+    private boolean done;
+    private long bytes;
+    // OpenAI
+    private ObjectNode head;
+    private final Map<Integer, Choice> choices = new TreeMap<>();
+    private JsonNode usage;
+    // Anthropic
+    private ObjectNode message;
+    private final Map<Integer, ObjectNode> blocks = new TreeMap<>();
+    private final Map<Integer, StringBuilder> partialJson = new TreeMap<>();
+
+    private static final class Choice {
+        final StringBuilder content = new StringBuilder();
+        final StringBuilder refusal = new StringBuilder();
+        boolean hasRefusal;
+        String role = "assistant";
+        JsonNode finish;
+        final Map<Integer, ObjectNode> toolCalls = new TreeMap<>();
+        final Map<Integer, StringBuilder> arguments = new TreeMap<>();
+    }
+
+    public StreamAssembler(String endpoint) {
+        this.endpoint = endpoint;
+        failed = !StreamReplay.replays(endpoint);
+    }
+
+    public void feed(byte[] b, int offset, int count) {
+        if (failed) {
+            return;
+        }
+        bytes += count;
+        if (bytes > MAX_BYTES) {
+            failed = true;
+            return;
+        }
+        decoder.feed(b, offset, count);
+    }
+
+    @Override
+    public void onEvent(String event, String data) {
+        if (failed) {
+            return;
+        }
+        try {
+            if (endpoint.equals("chat.completions")) {
+                openAi(data);
+            } else {
+                anthropic(event, data);
+            }
+        } catch (IOException | RuntimeException e) {
+            failed = true;
+        }
+    }
+
+    private void openAi(String data) throws IOException {
+        if (data.equals("[DONE]")) {
+            done = true;
+            return;
+        }
+        JsonNode c = JSON.readTree(data);
+        if (c.has("error")) {
+            failed = true;
+            return;
+        }
+        if (head == null) {
+            head = JSON.createObjectNode();
+            head.set("id", c.get("id"));
+            head.put("object", "chat.completion");
+            head.set("created", c.get("created"));
+            head.set("model", c.get("model"));
+        }
+        for (String f : new String[] {"system_fingerprint", "service_tier"}) {
+            if (c.hasNonNull(f)) {
+                head.set(f, c.get(f));
+            }
+        }
+        if (c.hasNonNull("usage")) {
+            usage = c.get("usage");
+        }
+        for (JsonNode ch : c.path("choices")) {
+            Choice choice = choices.computeIfAbsent(ch.path("index").asInt(), i -> new Choice());
+            JsonNode d = ch.path("delta");
+            if (d.hasNonNull("role")) {
+                choice.role = d.get("role").asText();
+            }
+            if (d.hasNonNull("content")) {
+                choice.content.append(d.get("content").asText());
+            }
+            if (d.hasNonNull("refusal")) {
+                choice.hasRefusal = true;
+                choice.refusal.append(d.get("refusal").asText());
+            }
+            for (JsonNode tc : d.path("tool_calls")) {
+                int i = tc.path("index").asInt();
+                ObjectNode call = choice.toolCalls.computeIfAbsent(i, k -> JSON.createObjectNode());
+                if (tc.hasNonNull("id")) {
+                    call.set("id", tc.get("id"));
+                }
+                if (tc.hasNonNull("type")) {
+                    call.set("type", tc.get("type"));
+                }
+                JsonNode fn = tc.path("function");
+                if (fn.hasNonNull("name")) {
+                    call.put("name", fn.get("name").asText());
+                }
+                if (fn.hasNonNull("arguments")) {
+                    choice.arguments
+                            .computeIfAbsent(i, k -> new StringBuilder())
+                            .append(fn.get("arguments").asText());
+                }
+            }
+            if (ch.hasNonNull("finish_reason")) {
+                choice.finish = ch.get("finish_reason");
+            }
+        }
+    }
+
+    private void anthropic(String event, String data) throws IOException {
+        JsonNode e = JSON.readTree(data);
+        String type = e.path("type").asText(event == null ? "" : event);
+        switch (type) {
+            case "message_start" -> message = ((ObjectNode) e.get("message")).deepCopy();
+            case "content_block_start" ->
+                blocks.put(e.path("index").asInt(), ((ObjectNode) e.get("content_block")).deepCopy());
+            case "content_block_delta" -> {
+                int i = e.path("index").asInt();
+                ObjectNode block = blocks.get(i);
+                JsonNode d = e.path("delta");
+                switch (d.path("type").asText()) {
+                    case "text_delta" ->
+                        block.put(
+                                "text",
+                                block.path("text").asText("") + d.path("text").asText());
+                    case "input_json_delta" ->
+                        partialJson
+                                .computeIfAbsent(i, k -> new StringBuilder())
+                                .append(d.path("partial_json").asText());
+                    default -> failed = true; // thinking and other blocks are not rebuilt
+                }
+            }
+            case "message_delta" -> {
+                JsonNode d = e.path("delta");
+                message.set("stop_reason", d.get("stop_reason"));
+                message.set("stop_sequence", d.get("stop_sequence"));
+                if (e.path("usage").isObject()) {
+                    ObjectNode u = message.path("usage").isObject()
+                            ? (ObjectNode) message.get("usage")
+                            : message.putObject("usage");
+                    u.setAll((ObjectNode) e.get("usage"));
+                }
+            }
+            case "message_stop" -> done = true;
+            case "error" -> failed = true;
+            default -> {} // ping, content_block_stop
+        }
+    }
+
+    /** The rebuilt non-streamed body; empty when the stream did not end cleanly or could not be rebuilt. */
+    public Optional<byte[]> result() {
+        if (failed || !done || decoder.hasPartialEvent()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(
+                    JSON.writeValueAsBytes(endpoint.equals("chat.completions") ? openAiBody() : anthropicBody()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private ObjectNode openAiBody() throws IOException {
+        if (head == null) {
+            throw new IllegalStateException("no chunk");
+        }
+        ObjectNode body = head.deepCopy();
+        ArrayNode out = body.putArray("choices");
+        for (Map.Entry<Integer, Choice> e : choices.entrySet()) {
+            Choice c = e.getValue();
+            ObjectNode choice = out.addObject();
+            choice.put("index", e.getKey());
+            ObjectNode m = choice.putObject("message");
+            m.put("role", c.role);
+            if (c.toolCalls.isEmpty() || c.content.length() > 0) {
+                m.put("content", c.content.toString());
+            } else {
+                m.putNull("content");
+            }
+            if (c.hasRefusal) {
+                m.put("refusal", c.refusal.toString());
+            } else {
+                m.putNull("refusal");
+            }
+            if (!c.toolCalls.isEmpty()) {
+                ArrayNode calls = m.putArray("tool_calls");
+                for (Map.Entry<Integer, ObjectNode> t : c.toolCalls.entrySet()) {
+                    ObjectNode call = calls.addObject();
+                    call.set("id", t.getValue().get("id"));
+                    call.put("type", t.getValue().path("type").asText("function"));
+                    call.putObject("function")
+                            .put("name", t.getValue().path("name").asText())
+                            .put(
+                                    "arguments",
+                                    c.arguments
+                                            .getOrDefault(t.getKey(), new StringBuilder())
+                                            .toString());
+                }
+            }
+            choice.putNull("logprobs");
+            choice.set("finish_reason", c.finish);
+        }
+        if (usage != null) {
+            body.set("usage", usage);
+        }
+        return body;
+    }
+
+    private ObjectNode anthropicBody() throws IOException {
+        ObjectNode body = message.deepCopy();
+        ArrayNode content = body.putArray("content");
+        for (Map.Entry<Integer, ObjectNode> b : blocks.entrySet()) {
+            ObjectNode block = b.getValue();
+            StringBuilder json = partialJson.get(b.getKey());
+            if (block.path("type").asText().equals("tool_use")) {
+                block.set(
+                        "input",
+                        json == null || json.isEmpty() ? JSON.createObjectNode() : JSON.readTree(json.toString()));
+            }
+            content.add(block);
+        }
+        return body;
+    }
+}

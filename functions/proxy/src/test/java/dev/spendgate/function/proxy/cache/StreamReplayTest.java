@@ -1,0 +1,80 @@
+package dev.spendgate.function.proxy.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class StreamReplayTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LONG = "Spendgate caches answers. ".repeat(10) + "\uD83D\uDE00 done";
+
+    private static final String OPENAI = """
+            {"id":"chatcmpl-1","object":"chat.completion","created":1764774000,"model":"gpt-4o-mini-2024-07-18",
+             "choices":[{"index":0,"message":{"role":"assistant","content":"%s","refusal":null,
+               "tool_calls":[{"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\\"q\\":\\"x\\"}"}}]},
+               "logprobs":null,"finish_reason":"tool_calls"}],
+             "usage":{"prompt_tokens":12,"completion_tokens":30,"total_tokens":42},
+             "system_fingerprint":"fp_1"}
+            """.formatted(LONG);
+
+    private static final String ANTHROPIC = """
+            {"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
+             "content":[{"type":"text","text":"%s"},
+                        {"type":"tool_use","id":"toolu_1","name":"lookup","input":{"q":"x","n":2}}],
+             "stop_reason":"tool_use","stop_sequence":null,
+             "usage":{"input_tokens":12,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":30}}
+            """.formatted(LONG);
+
+    private static JsonNode assembled(String endpoint, byte[] sse) throws Exception {
+        StreamAssembler a = new StreamAssembler(endpoint);
+        for (int i = 0; i < sse.length; i += 7) { // arbitrary read boundaries
+            a.feed(sse, i, Math.min(7, sse.length - i));
+        }
+        return JSON.readTree(a.result().orElseThrow());
+    }
+
+    @Test
+    void sse_openAiAnswer_reassemblesToTheSameAnswer() throws Exception {
+        byte[] sse = StreamReplay.sse("chat.completions", OPENAI.getBytes(StandardCharsets.UTF_8));
+
+        String text = new String(sse, StandardCharsets.UTF_8);
+        assertThat(text).startsWith("data: {").endsWith("data: [DONE]\n\n").contains("\"chat.completion.chunk\"");
+        assertThat(assembled("chat.completions", sse)).isEqualTo(JSON.readTree(OPENAI));
+    }
+
+    @Test
+    void sse_anthropicAnswer_reassemblesToTheSameAnswer() throws Exception {
+        byte[] sse = StreamReplay.sse("messages", ANTHROPIC.getBytes(StandardCharsets.UTF_8));
+
+        String text = new String(sse, StandardCharsets.UTF_8);
+        assertThat(text)
+                .startsWith("event: message_start\n")
+                .contains("event: content_block_delta")
+                .endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+        assertThat(assembled("messages", sse)).isEqualTo(JSON.readTree(ANTHROPIC));
+    }
+
+    @Test
+    void result_streamCutBeforeItsEnd_isEmpty() {
+        byte[] sse = StreamReplay.sse("messages", ANTHROPIC.getBytes(StandardCharsets.UTF_8));
+        StreamAssembler a = new StreamAssembler("messages");
+
+        a.feed(sse, 0, sse.length / 2);
+
+        assertThat(a.result()).isEmpty();
+    }
+
+    @Test
+    void result_errorEvent_isEmpty() {
+        byte[] sse =
+                "data: {\"error\":{\"message\":\"overloaded\"}}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+        StreamAssembler a = new StreamAssembler("chat.completions");
+
+        a.feed(sse, 0, sse.length);
+
+        assertThat(a.result()).isEmpty();
+    }
+}

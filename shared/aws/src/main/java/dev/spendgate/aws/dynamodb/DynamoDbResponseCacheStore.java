@@ -1,0 +1,214 @@
+package dev.spendgate.aws.dynamodb;
+
+import static dev.spendgate.aws.dynamodb.DynamoDbTables.PARTITION_KEY;
+
+import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
+import dev.spendgate.domain.cache.CachedAnswer;
+import dev.spendgate.domain.cache.QuestionSimilarity;
+import dev.spendgate.domain.cache.ResponseCacheStore;
+import dev.spendgate.domain.cache.SemanticEntry;
+import dev.spendgate.domain.pricing.TokenUsage;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+
+/**
+ * The response cache in the budgets table, whose TTL attribute {@code expires_at} deletes expired answers (within days;
+ * until then a read past the expiry is a miss). One item per answer, {@code cache#<key>}, holding the body as binary
+ * (answers are limited below DynamoDB's 400 KB item size by the cache rule's {@code max_entry_bytes}), and one item
+ * per shared prefix, {@code cacheidx#<key>}, listing the questions answered behind it, updated by an optimistic
+ * read-modify-write on a version number. A feature's {@code max_entries} is not counted here (that would take a
+ * write to one hot item per fill): in AWS the number of answers is bounded by the TTL and the feature's traffic.
+ */
+public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
+    static final String ANSWER_PREFIX = "cache#";
+    static final String INDEX_PREFIX = "cacheidx#";
+    private static final int INDEX_RETRIES = 5;
+
+    private final DynamoDbClient dynamoDb;
+    private final String table;
+
+    public DynamoDbResponseCacheStore(DynamoDbClient dynamoDb, String table) {
+        this.dynamoDb = Objects.requireNonNull(dynamoDb, "dynamoDb");
+        this.table = Objects.requireNonNull(table, "table");
+    }
+
+    @Override
+    public Optional<CachedAnswer> get(String key, Instant now) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(table)
+                        .key(Map.of(PARTITION_KEY, AttributeValue.fromS(ANSWER_PREFIX + key)))
+                        .consistentRead(false))
+                .item();
+        if (item == null || item.isEmpty()) {
+            return Optional.empty();
+        }
+        CachedAnswer a = new CachedAnswer(
+                key,
+                s(item, "feature"),
+                s(item, "endpoint"),
+                s(item, "provider"),
+                s(item, "model_served"),
+                item.get("body").b().asByteArray(),
+                new TokenUsage(
+                        n(item, "in"),
+                        n(item, "cached"),
+                        n(item, "w5m"),
+                        n(item, "w1h"),
+                        n(item, "out"),
+                        n(item, "reasoning")),
+                item.containsKey("cost_usd") ? new BigDecimal(s(item, "cost_usd")) : null,
+                Instant.ofEpochMilli(n(item, "stored_at_ms")),
+                Instant.ofEpochMilli(n(item, "expires_at_ms")));
+        return a.expiredAt(now) ? Optional.empty() : Optional.of(a);
+    }
+
+    @Override
+    public void put(CachedAnswer a, int maxEntries) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(PARTITION_KEY, AttributeValue.fromS(ANSWER_PREFIX + a.key()));
+        item.put("feature", AttributeValue.fromS(a.feature()));
+        item.put("endpoint", AttributeValue.fromS(a.endpoint()));
+        if (a.provider() != null) {
+            item.put("provider", AttributeValue.fromS(a.provider()));
+        }
+        if (a.modelServed() != null) {
+            item.put("model_served", AttributeValue.fromS(a.modelServed()));
+        }
+        item.put("body", AttributeValue.fromB(SdkBytes.fromByteArray(a.body())));
+        TokenUsage t = a.tokens();
+        item.put("in", num(t.inputTokens()));
+        item.put("cached", num(t.cachedInputTokens()));
+        item.put("w5m", num(t.cacheWrite5mTokens()));
+        item.put("w1h", num(t.cacheWrite1hTokens()));
+        item.put("out", num(t.outputTokens()));
+        item.put("reasoning", num(t.reasoningTokens()));
+        if (a.costUsd() != null) {
+            item.put("cost_usd", AttributeValue.fromS(a.costUsd().toPlainString()));
+        }
+        item.put("stored_at_ms", num(a.storedAt().toEpochMilli()));
+        item.put("expires_at_ms", num(a.expiresAt().toEpochMilli()));
+        item.put(BudgetsTable.EXPIRES_AT, num(DynamoDbRateCounter.epochSecondsCeiling(a.expiresAt())));
+        dynamoDb.putItem(b -> b.tableName(table).item(item));
+    }
+
+    @Override
+    public List<SemanticEntry> similar(String prefixKey, Instant now) {
+        return readIndex(prefixKey).entries.stream()
+                .filter(e -> now.isBefore(e.expiresAt()))
+                .toList();
+    }
+
+    @Override
+    public void index(String prefixKey, SemanticEntry entry, int maxPerPrefix, Instant now) {
+        for (int attempt = 0; attempt < INDEX_RETRIES; attempt++) {
+            Index current = readIndex(prefixKey);
+            List<SemanticEntry> next = new ArrayList<>();
+            next.add(entry);
+            Instant latest = entry.expiresAt();
+            for (SemanticEntry e : current.entries) {
+                if (next.size() < maxPerPrefix
+                        && now.isBefore(e.expiresAt())
+                        && !e.key().equals(entry.key())) {
+                    next.add(e);
+                    latest = e.expiresAt().isAfter(latest) ? e.expiresAt() : latest;
+                }
+            }
+            List<AttributeValue> list = new ArrayList<>();
+            for (SemanticEntry e : next) {
+                list.add(AttributeValue.fromM(Map.of(
+                        "k", AttributeValue.fromS(e.key()),
+                        "w", AttributeValue.fromS(hex(e.sketch().words())),
+                        "n", AttributeValue.fromS(hex(e.sketch().numbers())),
+                        "e", num(e.expiresAt().toEpochMilli()))));
+            }
+            Map<String, AttributeValue> item = Map.of(
+                    PARTITION_KEY,
+                    AttributeValue.fromS(INDEX_PREFIX + prefixKey),
+                    "entries",
+                    AttributeValue.fromL(list),
+                    "v",
+                    num(current.version + 1),
+                    BudgetsTable.EXPIRES_AT,
+                    num(DynamoDbRateCounter.epochSecondsCeiling(latest)));
+            try {
+                if (current.version == 0) {
+                    dynamoDb.putItem(b -> b.tableName(table)
+                            .item(item)
+                            .conditionExpression("attribute_not_exists(#pk)")
+                            .expressionAttributeNames(Map.of("#pk", PARTITION_KEY)));
+                } else {
+                    dynamoDb.putItem(b -> b.tableName(table)
+                            .item(item)
+                            .conditionExpression("#v = :v")
+                            .expressionAttributeNames(Map.of("#v", "v"))
+                            .expressionAttributeValues(Map.of(":v", num(current.version))));
+                }
+                return;
+            } catch (ConditionalCheckFailedException raced) {
+                // another instance indexed a question behind the same prefix: read again and retry
+            }
+        }
+        // Still racing after five tries: this question is left out of the index (its exact entry still serves).
+    }
+
+    private record Index(long version, List<SemanticEntry> entries) {}
+
+    private Index readIndex(String prefixKey) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(table)
+                        .key(Map.of(PARTITION_KEY, AttributeValue.fromS(INDEX_PREFIX + prefixKey)))
+                        .consistentRead(true))
+                .item();
+        if (item == null || item.isEmpty()) {
+            return new Index(0, List.of());
+        }
+        List<SemanticEntry> entries = new ArrayList<>();
+        for (AttributeValue v : item.get("entries").l()) {
+            Map<String, AttributeValue> m = v.m();
+            entries.add(new SemanticEntry(
+                    m.get("k").s(),
+                    new QuestionSimilarity.Sketch(
+                            longs(m.get("w").s()), longs(m.get("n").s())),
+                    Instant.ofEpochMilli(Long.parseLong(m.get("e").n()))));
+        }
+        return new Index(n(item, "v"), entries);
+    }
+
+    private static String hex(long[] values) {
+        StringBuilder s = new StringBuilder(values.length * 16);
+        for (long v : values) {
+            s.append(String.format("%016x", v));
+        }
+        return s.toString();
+    }
+
+    private static long[] longs(String hex) {
+        long[] out = new long[hex.length() / 16];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Long.parseUnsignedLong(hex.substring(i * 16, i * 16 + 16), 16);
+        }
+        return out;
+    }
+
+    private static AttributeValue num(long v) {
+        return AttributeValue.fromN(Long.toString(v));
+    }
+
+    private static String s(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? null : v.s();
+    }
+
+    private static long n(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null ? 0 : Long.parseLong(v.n());
+    }
+}

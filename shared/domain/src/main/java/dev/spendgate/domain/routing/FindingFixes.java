@@ -1,0 +1,170 @@
+package dev.spendgate.domain.routing;
+
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.waste.Finding;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The ready policy change of a waste finding whose fix is a gateway feature: a model mismatch becomes a routing rule
+ * (the feature's calls of at most 2,000 prompt tokens, the detector's "simple" bound, move to the cheaper model, with
+ * that move added to the allow-list), a cache miss a response cache rule for the feature (semantic when reworded
+ * repeats outnumber exact ones, TTL 60 minutes as the detector assumed), an uncached long prefix or unread cache
+ * writes a prompt caching rule. Other findings (retries, batch, ungoverned keys, a prefix that changes every call)
+ * need a change outside the gateway policy and have no fix here.
+ */
+public final class FindingFixes {
+    /** The prompt size the model-mismatch detector calls simple. */
+    static final long SIMPLE_PROMPT_TOKENS = 2_000;
+
+    private FindingFixes() {}
+
+    /**
+     * A finding's change.
+     *
+     * @param change {@code route}, {@code cache} or {@code prompt_caching}
+     * @param ruleId the route id, or the feature of a cache or prompt caching rule
+     * @param policyWithOnlyIt the change alone (what the simulator replays to say what it would have saved)
+     */
+    public record Fix(
+            String findingId, String change, String ruleId, String description, GatewayPolicy policyWithOnlyIt) {
+        /** The policy with this change added (replacing an earlier rule with the same id or feature). */
+        public GatewayPolicy applyTo(GatewayPolicy policy) {
+            GatewayPolicy next = policy;
+            for (var e : policyWithOnlyIt.allowedMoves().entrySet()) {
+                for (List<String> chain : e.getValue()) {
+                    next = next.withAllowedMove(e.getKey(), chain);
+                }
+            }
+            for (RouteRule r : policyWithOnlyIt.routes()) {
+                next = next.withRoute(r);
+            }
+            for (CacheRule c : policyWithOnlyIt.cache()) {
+                next = next.withCache(c);
+            }
+            for (PromptCachingRule p : policyWithOnlyIt.promptCaching()) {
+                next = next.withPromptCaching(p);
+            }
+            return next;
+        }
+    }
+
+    /** Thrown when a finding has no gateway fix; the message says what to do instead. */
+    public static final class NoFixException extends RuntimeException {
+        public NoFixException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * @param sharePercent for a routing rule, the share of matching calls to move (null: all); ignored otherwise
+     */
+    public static Fix forFinding(Finding f, PricingCatalog catalog, BigDecimal sharePercent) {
+        Objects.requireNonNull(f, "finding");
+        if (f.feature() == null) {
+            throw new NoFixException("finding " + f.id() + " has no feature to scope a gateway rule to");
+        }
+        return switch (f.category()) {
+            case MODEL_MISMATCH -> route(f, catalog, sharePercent);
+            case CACHE_MISS -> cache(f);
+            case CONTEXT_BLOAT -> promptCaching(f);
+            case PROMPT_CACHE -> {
+                if (f.kind().equals("unstable_prefix")) {
+                    throw new NoFixException("finding " + f.id() + " needs an application change: move the part of"
+                            + " the system prompt that changes (a timestamp, a name) after the stable part; a"
+                            + " breakpoint on a prefix that changes every call is never read");
+                }
+                yield promptCaching(f);
+            }
+            default ->
+                throw new NoFixException("finding " + f.id() + " ("
+                        + f.category().label() + ") is not fixed by a gateway policy: " + f.recommendation());
+        };
+    }
+
+    private static Fix route(Finding f, PricingCatalog catalog, BigDecimal sharePercent) {
+        String from = f.model();
+        String to = f.evidence().details().get("cheaper_model");
+        if (from == null || to == null) {
+            throw new NoFixException("finding " + f.id() + " names no cheaper model");
+        }
+        String provider = catalog.models().stream()
+                .filter(m -> m.model().equals(from))
+                .map(ModelPrice::provider)
+                .findFirst()
+                .orElse("any");
+        String id = "advisor-" + f.feature() + "-" + from;
+        RouteRule rule = new RouteRule(
+                id,
+                from,
+                to,
+                f.feature(),
+                null,
+                null,
+                null,
+                SIMPLE_PROMPT_TOKENS,
+                null,
+                null,
+                null,
+                sharePercent,
+                f.id());
+        GatewayPolicy only =
+                GatewayPolicy.EMPTY.withAllowedMove(provider, List.of(from, to)).withRoute(rule);
+        return new Fix(
+                f.id(),
+                "route",
+                id,
+                "route feature " + f.feature() + "'s calls of at most " + SIMPLE_PROMPT_TOKENS + " prompt tokens from "
+                        + from + " to " + to + " (" + rule.sharePercent().toPlainString() + " % of them), and allow"
+                        + " the move " + from + " > " + to + " for " + provider,
+                only);
+    }
+
+    private static Fix cache(Finding f) {
+        long exact = parse(f.evidence().details().get("exact_duplicates"));
+        long near = parse(f.evidence().details().get("hits_at_0.90"));
+        CacheRule.Mode mode = near > exact ? CacheRule.Mode.SEMANTIC : CacheRule.Mode.EXACT;
+        CacheRule rule = new CacheRule(
+                f.feature(),
+                mode,
+                Duration.ofMinutes(60),
+                GatewayPolicy.DEFAULT_MAX_ENTRIES,
+                GatewayPolicy.DEFAULT_MAX_ENTRY_BYTES,
+                CacheRule.DEFAULT_THRESHOLD,
+                CacheRule.Share.KEY,
+                null,
+                false,
+                f.id());
+        return new Fix(
+                f.id(),
+                "cache",
+                f.feature(),
+                "cache feature " + f.feature() + "'s answers for 60 minutes, "
+                        + mode.name().toLowerCase(java.util.Locale.ROOT) + " match (" + exact + " exact repeats, "
+                        + near + " near-repeats at 0.90), shared per key",
+                GatewayPolicy.EMPTY.withCache(rule));
+    }
+
+    private static Fix promptCaching(Finding f) {
+        PromptCachingRule rule =
+                new PromptCachingRule(f.feature(), PromptCachingRule.DEFAULT_MIN_PREFIX_TOKENS, f.id());
+        return new Fix(
+                f.id(),
+                "prompt_caching",
+                f.feature(),
+                "mark the stable system prompt and tools of feature " + f.feature()
+                        + " for the provider's prompt cache (Anthropic and Bedrock Claude; TTL from the reuse gap)",
+                GatewayPolicy.EMPTY.withPromptCaching(rule));
+    }
+
+    private static long parse(String v) {
+        try {
+            return v == null ? 0 : Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+}

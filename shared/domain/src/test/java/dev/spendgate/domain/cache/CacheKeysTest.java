@@ -1,0 +1,110 @@
+package dev.spendgate.domain.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.routing.CacheRule;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class CacheKeysTest {
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    static JsonNode json(String s) {
+        try {
+            return JSON.readTree(s);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static String exact(String body) {
+        return CacheKeys.exact("chat.completions", "p", json(body));
+    }
+
+    @Test
+    void exact_streamedAndNotStreamed_shareAKey() {
+        assertThat(exact("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .isEqualTo(
+                        exact(
+                                "{\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"model\":\"gpt-4o\",\"user\":\"u1\"}"));
+    }
+
+    @Test
+    void exact_sameNumberWrittenTwoWays_isOneKey() {
+        assertThat(exact("{\"model\":\"m\",\"temperature\":0,\"max_tokens\":100}"))
+                .isEqualTo(exact("{\"model\":\"m\",\"temperature\":0.0,\"max_tokens\":1E+2}"));
+    }
+
+    @Test
+    void exact_anythingThatChangesTheAnswer_changesTheKey() {
+        String base = "{\"model\":\"gpt-4o\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        assertThat(exact(base.replace("gpt-4o", "gpt-4o-mini"))).isNotEqualTo(exact(base));
+        assertThat(exact(base.replace("\"hi\"", "\"hi!\""))).isNotEqualTo(exact(base));
+        assertThat(exact(base.replace("\"temperature\":0", "\"temperature\":0.2")))
+                .isNotEqualTo(exact(base));
+        assertThat(exact(base.replace("}]}", "}],\"tools\":[{\"type\":\"function\"}]}")))
+                .isNotEqualTo(exact(base));
+        assertThat(CacheKeys.exact("messages", "p", json(base))).isNotEqualTo(exact(base));
+    }
+
+    @Test
+    void partition_byDefault_separatesKeysAndDepartments() {
+        CacheRule rule = new CacheRule(
+                "faq",
+                CacheRule.Mode.EXACT,
+                Duration.ofMinutes(5),
+                10,
+                1000,
+                null,
+                CacheRule.Share.KEY,
+                null,
+                false,
+                null);
+        Attribution support = new Attribution("faq", "support", null, null, null, null, null);
+        Attribution sales = new Attribution("faq", "sales", null, null, null, null, null);
+
+        assertThat(CacheKeys.partition(rule, support, "k1")).isNotEqualTo(CacheKeys.partition(rule, support, "k2"));
+        assertThat(CacheKeys.partition(rule, support, "k1")).isNotEqualTo(CacheKeys.partition(rule, sales, "k1"));
+        CacheRule shared = new CacheRule(
+                "faq",
+                CacheRule.Mode.EXACT,
+                Duration.ofMinutes(5),
+                10,
+                1000,
+                null,
+                CacheRule.Share.FEATURE,
+                null,
+                false,
+                null);
+        assertThat(CacheKeys.partition(shared, support, "k1")).isEqualTo(CacheKeys.partition(shared, sales, "k2"));
+    }
+
+    @Test
+    void prefix_differentLastQuestionsBehindOneSystemPrompt_shareThePrefixKey() {
+        String a = "{\"model\":\"claude-sonnet-4-5\",\"system\":\"You are a helpdesk.\",\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"How do I reset my password?\"}]}";
+        String b = a.replace("How do I reset my password?", "What are your opening hours?");
+        String otherSystem = a.replace("helpdesk", "travel agent");
+
+        assertThat(CacheKeys.prefix("messages", "p", json(a))).isEqualTo(CacheKeys.prefix("messages", "p", json(b)));
+        assertThat(CacheKeys.prefix("messages", "p", json(a)))
+                .isNotEqualTo(CacheKeys.prefix("messages", "p", json(otherSystem)));
+        assertThat(CacheKeys.question(json(b))).isEqualTo("What are your opening hours?");
+    }
+
+    @Test
+    void question_lastMessageWithAnImage_isNotComparable() {
+        String body = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
+                + "\"what is this?\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/y.png\"}}]}]}";
+
+        assertThat(CacheKeys.question(json(body))).isNull();
+        assertThat(CacheKeys.prefix("chat.completions", "p", json(body))).isNull();
+    }
+}

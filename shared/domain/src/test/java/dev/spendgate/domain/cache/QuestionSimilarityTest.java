@@ -1,0 +1,94 @@
+package dev.spendgate.domain.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Measures the semantic cache's similarity on a labelled set: rewordings of one question (which must hit), different
+ * questions of the same shape (which must not), and paraphrases by synonym (which lexical similarity misses: measured
+ * and documented, not hidden).
+ */
+class QuestionSimilarityTest {
+    static final List<List<String>> REWORDINGS = List.of(
+            List.of("How do I reset my password?", "How can I reset my password?"),
+            List.of("How do I reset my password?", "password reset - how?"),
+            List.of("What is your refund policy?", "Can you tell me about your refund policy please?"),
+            List.of("Where's my order 1234?", "where is order 1234"),
+            List.of("How do I cancel my subscription?", "I want to cancel my subscription, how do I do that?"),
+            List.of("What are your opening hours on Saturday?", "What are the opening hours on Saturdays?"),
+            List.of("How do I update my billing address?", "How can I update the billing address?"),
+            List.of(
+                    "Can I change my delivery address after ordering?",
+                    "Is it possible to change the delivery address after I ordered?"),
+            List.of("Do you ship to Canada?", "do you ship to canada"),
+            List.of("How long does shipping take to Germany?", "How long does it take to ship to Germany?"),
+            List.of("I can't log in to my account", "I cannot log in to the account"),
+            List.of(
+                    "Please explain the difference between plan A and plan B",
+                    "Difference between plan A and plan B?"));
+
+    static final List<List<String>> DIFFERENT_QUESTIONS = List.of(
+            List.of("How do I reset my password?", "How do I reset my username?"),
+            List.of("Where is my order 1234?", "Where is my order 1235?"),
+            List.of("Can I return an opened item?", "Can I return an unopened item?"),
+            List.of("What are your opening hours on Saturday?", "What are your opening hours on Sunday?"),
+            List.of("Do you ship to Canada?", "Do you ship to Mexico?"),
+            List.of("How do I update my billing address?", "How do I update my shipping address?"),
+            List.of("Is the jacket waterproof?", "Is the jacket not waterproof?"),
+            List.of("I can log in to my account", "I can't log in to my account"),
+            List.of("How do I delete my account?", "How do I create my account?"),
+            List.of(
+                    "Summarise the attached quarterly report for the finance team in three bullet points",
+                    "Summarise the attached quarterly report for the sales team in three bullet points"),
+            List.of("What is the price of the premium plan?", "What is the price of the basic plan?"),
+            List.of("Translate 'good morning' into French", "Translate 'good morning' into German"));
+
+    static final List<List<String>> SYNONYM_PARAPHRASES = List.of(
+            List.of("How do I reset my password?", "I forgot my password, what now?"),
+            List.of("How do I cancel my subscription?", "How can I stop my plan?"),
+            List.of("What are your opening hours?", "When are you open?"));
+
+    private static double similarity(List<String> pair) {
+        return QuestionSimilarity.similarity(
+                QuestionSimilarity.sketch(pair.get(0)), QuestionSimilarity.sketch(pair.get(1)));
+    }
+
+    @Test
+    void similarity_rewordingsOfOneQuestion_allReachTheHighestThreshold() {
+        assertThat(REWORDINGS)
+                .allSatisfy(
+                        pair -> assertThat(similarity(pair)).as(pair.toString()).isGreaterThanOrEqualTo(0.95));
+    }
+
+    @Test
+    void similarity_differentQuestionsOfTheSameShape_allStayBelowTheLowestThreshold() {
+        assertThat(DIFFERENT_QUESTIONS)
+                .allSatisfy(
+                        pair -> assertThat(similarity(pair)).as(pair.toString()).isLessThan(0.85));
+    }
+
+    @Test
+    void similarity_paraphrasesBySynonym_areMissed() {
+        assertThat(SYNONYM_PARAPHRASES)
+                .allSatisfy(
+                        pair -> assertThat(similarity(pair)).as(pair.toString()).isLessThan(0.85));
+    }
+
+    @Test
+    void similarity_differentNumbers_isZeroWhateverTheWords() {
+        assertThat(similarity(List.of("refund for invoice 0042", "refund for invoice 42")))
+                .isEqualTo(1.0);
+        assertThat(similarity(List.of("refund for invoice 42", "refund for invoice 43")))
+                .isZero();
+    }
+
+    @Test
+    void sketch_keepsNoText() {
+        QuestionSimilarity.Sketch s = QuestionSimilarity.sketch("How do I reset my password?");
+
+        assertThat(s.words()).hasSize(2);
+        assertThat(s.numbers()).isEmpty();
+    }
+}

@@ -1,0 +1,268 @@
+package dev.spendgate.embedded;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.cache.CachedAnswer;
+import dev.spendgate.domain.cache.QuestionSimilarity;
+import dev.spendgate.domain.cache.ResponseCacheStore;
+import dev.spendgate.domain.cache.SemanticEntry;
+import dev.spendgate.domain.pricing.TokenUsage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The response cache on disk, for {@code ./spendgate local}: one JSON file per answer under
+ * {@code answers/<first two hex digits>/<key>.json} and one per shared prefix under {@code prefixes/<key>.json},
+ * written to a temporary file and moved into place, so a crash leaves the old file or the new one. The oldest answers
+ * of a feature past its {@code maxEntries} are deleted; expired ones are deleted when met. The per-feature index is
+ * rebuilt from the files at start. Thread-safe within one process.
+ */
+public final class FileResponseCacheStore implements ResponseCacheStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path answers;
+    private final Path prefixes;
+    /** Per feature: key to stored time, for the size limit. */
+    private final Map<String, TreeMap<String, Instant>> byFeature = new HashMap<>();
+
+    public FileResponseCacheStore(Path dir) {
+        Objects.requireNonNull(dir, "dir");
+        this.answers = dir.resolve("answers");
+        this.prefixes = dir.resolve("prefixes");
+        try {
+            Files.createDirectories(answers);
+            Files.createDirectories(prefixes);
+            try (Stream<Path> files = Files.walk(answers)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                    try {
+                        JsonNode n = JSON.readTree(f.toFile());
+                        track(
+                                n.path("feature").asText(),
+                                n.path("key").asText(),
+                                Instant.parse(n.path("stored_at").asText()));
+                    } catch (IOException | RuntimeException e) {
+                        Files.deleteIfExists(f); // a damaged entry is a miss, never an answer
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the response cache at " + dir, e);
+        }
+    }
+
+    @Override
+    public Optional<CachedAnswer> get(String key, Instant now) {
+        Path file = answerFile(key);
+        JsonNode n;
+        try {
+            n = JSON.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CachedAnswer a = new CachedAnswer(
+                n.path("key").asText(),
+                n.path("feature").asText(),
+                n.path("endpoint").asText(),
+                n.path("provider").isNull() ? null : n.path("provider").asText(),
+                n.path("model_served").isNull() ? null : n.path("model_served").asText(),
+                base64(n.path("body").asText()),
+                new TokenUsage(
+                        n.path("input_tokens").asLong(),
+                        n.path("cached_input_tokens").asLong(),
+                        n.path("cache_write_5m_tokens").asLong(),
+                        n.path("cache_write_1h_tokens").asLong(),
+                        n.path("output_tokens").asLong(),
+                        n.path("reasoning_tokens").asLong()),
+                n.hasNonNull("cost_usd") ? new BigDecimal(n.get("cost_usd").asText()) : null,
+                Instant.parse(n.path("stored_at").asText()),
+                Instant.parse(n.path("expires_at").asText()));
+        if (a.expiredAt(now)) {
+            delete(a.feature(), key);
+            return Optional.empty();
+        }
+        return Optional.of(a);
+    }
+
+    @Override
+    public void put(CachedAnswer a, int maxEntries) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("key", a.key());
+        n.put("feature", a.feature());
+        n.put("endpoint", a.endpoint());
+        n.put("provider", a.provider());
+        n.put("model_served", a.modelServed());
+        n.put("body", java.util.Base64.getEncoder().encodeToString(a.body()));
+        TokenUsage t = a.tokens();
+        n.put("input_tokens", t.inputTokens());
+        n.put("cached_input_tokens", t.cachedInputTokens());
+        n.put("cache_write_5m_tokens", t.cacheWrite5mTokens());
+        n.put("cache_write_1h_tokens", t.cacheWrite1hTokens());
+        n.put("output_tokens", t.outputTokens());
+        n.put("reasoning_tokens", t.reasoningTokens());
+        n.put("cost_usd", a.costUsd() == null ? null : a.costUsd().toPlainString());
+        n.put("stored_at", a.storedAt().toString());
+        n.put("expires_at", a.expiresAt().toString());
+        write(answerFile(a.key()), n);
+        List<String> evicted = new ArrayList<>();
+        synchronized (byFeature) {
+            TreeMap<String, Instant> keys = track(a.feature(), a.key(), a.storedAt());
+            while (keys.size() > maxEntries) {
+                String oldest = keys.entrySet().stream()
+                        .min(Map.Entry.comparingByValue())
+                        .orElseThrow()
+                        .getKey();
+                keys.remove(oldest);
+                evicted.add(oldest);
+            }
+        }
+        for (String key : evicted) {
+            try {
+                Files.deleteIfExists(answerFile(key));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Override
+    public List<SemanticEntry> similar(String prefixKey, Instant now) {
+        synchronized (this) {
+            return readIndex(prefixKey).stream()
+                    .filter(e -> now.isBefore(e.expiresAt()))
+                    .toList();
+        }
+    }
+
+    @Override
+    public void index(String prefixKey, SemanticEntry entry, int maxPerPrefix, Instant now) {
+        synchronized (this) {
+            List<SemanticEntry> next = new ArrayList<>();
+            next.add(entry);
+            for (SemanticEntry e : readIndex(prefixKey)) {
+                if (next.size() < maxPerPrefix
+                        && now.isBefore(e.expiresAt())
+                        && !e.key().equals(entry.key())) {
+                    next.add(e);
+                }
+            }
+            ArrayNode list = JSON.createArrayNode();
+            for (SemanticEntry e : next) {
+                ObjectNode o = list.addObject();
+                o.put("key", e.key());
+                ArrayNode w = o.putArray("words");
+                for (long v : e.sketch().words()) {
+                    w.add(v);
+                }
+                ArrayNode nums = o.putArray("numbers");
+                for (long v : e.sketch().numbers()) {
+                    nums.add(v);
+                }
+                o.put("expires_at", e.expiresAt().toString());
+            }
+            ObjectNode root = JSON.createObjectNode();
+            root.set("entries", list);
+            write(prefixes.resolve(safe(prefixKey) + ".json"), root);
+        }
+    }
+
+    private List<SemanticEntry> readIndex(String prefixKey) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(prefixes.resolve(safe(prefixKey) + ".json")));
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<SemanticEntry> out = new ArrayList<>();
+        for (JsonNode o : root.path("entries")) {
+            out.add(new SemanticEntry(
+                    o.path("key").asText(),
+                    new QuestionSimilarity.Sketch(longs(o.path("words")), longs(o.path("numbers"))),
+                    Instant.parse(o.path("expires_at").asText())));
+        }
+        return out;
+    }
+
+    private TreeMap<String, Instant> track(String feature, String key, Instant storedAt) {
+        synchronized (byFeature) {
+            TreeMap<String, Instant> keys = byFeature.computeIfAbsent(feature, f -> new TreeMap<>());
+            keys.put(key, storedAt);
+            return keys;
+        }
+    }
+
+    private void delete(String feature, String key) {
+        synchronized (byFeature) {
+            TreeMap<String, Instant> keys = byFeature.get(feature);
+            if (keys != null) {
+                keys.remove(key);
+            }
+        }
+        try {
+            Files.deleteIfExists(answerFile(key));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Path answerFile(String key) {
+        String k = safe(key);
+        return answers.resolve(k.substring(0, Math.min(2, k.length()))).resolve(k + ".json");
+    }
+
+    /** Keys are hex digests; anything else is mapped onto file-name characters. */
+    private static String safe(String key) {
+        return key.replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
+    private static void write(Path file, JsonNode content) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), ".tmp-", ".json");
+            try {
+                JSON.writeValue(tmp.toFile(), content);
+                try {
+                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] base64(String s) {
+        return java.util.Base64.getDecoder().decode(s);
+    }
+
+    private static long[] longs(JsonNode array) {
+        long[] out = new long[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asLong();
+        }
+        return out;
+    }
+}

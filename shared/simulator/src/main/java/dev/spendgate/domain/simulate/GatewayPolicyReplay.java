@@ -1,0 +1,238 @@
+package dev.spendgate.domain.simulate;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.routing.CacheRule;
+import dev.spendgate.domain.routing.GatewayPolicy;
+import dev.spendgate.domain.routing.RequestTraits;
+import dev.spendgate.domain.usage.UsageRecord;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Replays recorded calls under a gateway policy's routing and response-cache rules: what each call would have been
+ * recorded as ({@link #apply}), and per rule how many calls it took and what it would have saved. A routed call costs
+ * its recorded tokens at the target model's prices; a cache hit costs nothing and saves what it cost. The cache is
+ * emulated from the records' fingerprints: an exact hit is an earlier billed call of the same partition (feature, and
+ * key and department unless the rule shares wider) with the same {@code request_hash} within the TTL; a semantic hit
+ * one with the same {@code prefix_hash} whose {@code varying_simhash} is within {@code 64 x (1 - threshold)} bits
+ * (the waste detector's measure; the gateway itself compares content words). What records do not hold is assumed:
+ * calls have no tools and send no routing header (a rule that needs one never matches here) and their temperature is
+ * within the cache rule's bound. Deterministic for the same records and policy.
+ */
+public final class GatewayPolicyReplay {
+    private final PricingCatalog catalog;
+    private final GatewayPolicy policy;
+    private final Map<String, Optional<ModelPrice>> prices = new HashMap<>();
+    private final Map<String, Instant> exact = new HashMap<>();
+    private final Map<String, Deque<long[]>> semantic = new HashMap<>();
+    private final Map<String, RuleTally> tallies = new TreeMap<>();
+    private BigDecimal spendBefore = BigDecimal.ZERO;
+    private BigDecimal spendAfter = BigDecimal.ZERO;
+    private long seen;
+
+    private GatewayPolicyReplay(PricingCatalog catalog, GatewayPolicy policy) {
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    public static GatewayPolicyReplay create(PricingCatalog catalog, GatewayPolicy policy) {
+        return new GatewayPolicyReplay(catalog, policy);
+    }
+
+    /** What one rule did over the replay: calls it took, what they cost as recorded and under the rule. */
+    public record RuleResult(
+            String rule, String change, String findingId, long calls, BigDecimal before, BigDecimal after) {
+        public BigDecimal savedUsd() {
+            return before.subtract(after);
+        }
+    }
+
+    public record Result(BigDecimal spendBeforeUsd, BigDecimal spendAfterUsd, List<RuleResult> rules) {
+        public BigDecimal savedUsd() {
+            return spendBeforeUsd.subtract(spendAfterUsd);
+        }
+
+        /** The rule results of one finding. */
+        public List<RuleResult> forFinding(String findingId) {
+            return rules.stream().filter(r -> findingId.equals(r.findingId())).toList();
+        }
+    }
+
+    private static final class RuleTally {
+        final String change;
+        final String findingId;
+        long calls;
+        BigDecimal before = BigDecimal.ZERO;
+        BigDecimal after = BigDecimal.ZERO;
+
+        RuleTally(String change, String findingId) {
+            this.change = change;
+            this.findingId = findingId;
+        }
+    }
+
+    /** The call as the gateway would have recorded it under the policy (the record itself when nothing applies). */
+    public UsageRecord apply(UsageRecord r) {
+        BigDecimal cost = r.costUsd();
+        if (cost == null || cost.signum() <= 0 || r.statusCode() < 200 || r.statusCode() >= 300) {
+            return r;
+        }
+        seen++;
+        spendBefore = spendBefore.add(cost);
+        Attribution a = r.attribution();
+        String asked = r.degradedFrom() != null
+                ? r.degradedFrom()
+                : r.modelRequested() != null ? r.modelRequested() : r.pricedModel();
+        String model = asked;
+        BigDecimal after = cost;
+        String routedBy = null;
+        Optional<GatewayPolicy.Routed> routed = policy.route(new RequestTraits(
+                a,
+                r.keyId(),
+                r.endpoint(),
+                asked,
+                () -> r.tokens().inputTokens(),
+                r.maxOutputTokens(),
+                false,
+                h -> null,
+                r.requestId()));
+        if (routed.isPresent()) {
+            Optional<BigDecimal> moved = price(r, routed.get().model());
+            if (moved.isPresent()) {
+                model = routed.get().model();
+                routedBy = routed.get().rule().id();
+                after = moved.get();
+                tally("route:" + routedBy, "route", routed.get().rule().findingId(), cost, after);
+            }
+        }
+        String cacheOutcome = null;
+        BigDecimal saved = null;
+        Optional<CacheRule> rule = policy.cacheRule(a.feature());
+        if (rule.isPresent() && a.feature() != null) {
+            cacheOutcome = lookup(rule.get(), r, model) ? "hit" : "miss";
+            if (cacheOutcome.equals("hit")) {
+                tally("cache:" + rule.get().feature(), "cache", rule.get().findingId(), after, BigDecimal.ZERO);
+                saved = after;
+                after = BigDecimal.ZERO;
+            }
+        }
+        spendAfter = spendAfter.add(after);
+        if (routedBy == null && cacheOutcome == null) {
+            return r;
+        }
+        return new UsageRecord(
+                UsageRecord.OPTIMIZATION_SCHEMA_VERSION,
+                r.requestId(),
+                r.tsStart(),
+                r.tsEnd(),
+                r.keyId(),
+                r.attribution(),
+                r.provider(),
+                r.endpoint(),
+                asked,
+                model.equals(asked) ? r.modelServed() : model,
+                r.stream(),
+                r.statusCode(),
+                r.tokens(),
+                after,
+                r.pricingStatus(),
+                r.pricingVersion(),
+                r.usageSource(),
+                r.latencyMs(),
+                r.upstreamMs(),
+                r.overheadMs(),
+                r.maxOutputTokens(),
+                r.errorType(),
+                r.fingerprints(),
+                r.degradedFrom(),
+                r.unenforced(),
+                r.pricingProvider(),
+                r.billing(),
+                new UsageRecord.Optimization(routedBy, cacheOutcome, saved, null));
+    }
+
+    public Result result() {
+        List<RuleResult> rules = new ArrayList<>();
+        tallies.forEach((id, t) -> rules.add(
+                new RuleResult(id.substring(id.indexOf(':') + 1), t.change, t.findingId, t.calls, t.before, t.after)));
+        return new Result(spendBefore, spendAfter, rules);
+    }
+
+    /** Billed calls the replay saw. */
+    public long calls() {
+        return seen;
+    }
+
+    private boolean lookup(CacheRule rule, UsageRecord r, String model) {
+        Attribution a = r.attribution();
+        String partition =
+                switch (rule.share()) {
+                    case FEATURE -> a.feature();
+                    case DEPARTMENT -> a.feature() + "|" + a.department();
+                    case KEY -> a.feature() + "|" + a.department() + "|" + r.keyId();
+                };
+        Instant now = r.tsStart();
+        Instant expires = now.plus(rule.ttl());
+        UsageRecord.Fingerprints f = r.fingerprints();
+        String base = partition + "|" + r.endpoint() + "|" + model + "|";
+        if (f.requestHash() != null) {
+            Instant until = exact.get(base + f.requestHash());
+            if (until != null && now.isBefore(until)) {
+                return true;
+            }
+        }
+        boolean semanticMode =
+                rule.mode() == CacheRule.Mode.SEMANTIC && f.prefixHash() != null && f.varyingSimhash() != null;
+        long sketch = semanticMode ? HexFormat.fromHexDigitsToLong(f.varyingSimhash()) : 0;
+        int bits = (int) Math.floor(64 * (1 - rule.threshold().doubleValue()) + 1e-9);
+        if (semanticMode) {
+            Deque<long[]> near = semantic.get(base + f.prefixHash());
+            if (near != null) {
+                for (long[] e : near) {
+                    if (now.toEpochMilli() < e[1] && Long.bitCount(e[0] ^ sketch) <= bits) {
+                        return true;
+                    }
+                }
+            }
+        }
+        if (f.requestHash() != null) {
+            exact.put(base + f.requestHash(), expires);
+        }
+        if (semanticMode) {
+            Deque<long[]> near = semantic.computeIfAbsent(base + f.prefixHash(), k -> new ArrayDeque<>());
+            near.addFirst(new long[] {sketch, expires.toEpochMilli()});
+            while (near.size() > 256) {
+                near.removeLast();
+            }
+        }
+        if (exact.size() > 1_000_000) {
+            exact.values().removeIf(until -> !now.isBefore(until));
+        }
+        return false;
+    }
+
+    private void tally(String id, String change, String findingId, BigDecimal before, BigDecimal after) {
+        RuleTally t = tallies.computeIfAbsent(id, k -> new RuleTally(change, findingId));
+        t.calls++;
+        t.before = t.before.add(before);
+        t.after = t.after.add(after);
+    }
+
+    private Optional<BigDecimal> price(UsageRecord r, String model) {
+        return prices.computeIfAbsent(
+                        r.pricedProvider() + "\u0000" + model, k -> catalog.find(r.pricedProvider(), model))
+                .map(p -> p.cost(r.tokens()));
+    }
+}
