@@ -227,7 +227,9 @@ public final class MonthlyReport {
         // Waste: the detector's stored findings for the month, else an analysis sharing this report's read pass.
         Optional<WasteSummary.Analysis> storedNow = WasteSummary.stored(data, month);
         Optional<WasteSummary.Analysis> storedBefore = WasteSummary.stored(data, month.minusMonths(1));
-        WasteAnalyzer analyzer = WasteAnalyzer.create(settings.contracted(), settings.governance(), clock);
+        // with the chargeback rules, so each finding's owner carries its cost centre (the top actions show it)
+        WasteAnalyzer analyzer = WasteAnalyzer.create(settings.contracted(), settings.governance(), clock)
+                .withChargebackRules(settings.rules());
         WasteAnalyzer.Pass passNow = storedNow.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
         WasteAnalyzer.Pass passBefore = storedBefore.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
         BreakerAdvice breakers = source.streamsRecords() ? new BreakerAdvice() : null;
@@ -276,6 +278,7 @@ public final class MonthlyReport {
                         .map(doc -> TopActions.ofStored(doc, TopActions.COUNT))
                         .orElse(List.of());
         List<BreakerAdvice.Advice> breakerAdvice = breakers == null ? List.of() : breakers.advice();
+        actions = TopActions.withBreakers(actions, breakerAdvice);
         Reconciliation reconciliation = reconcile(month, usage, quality, warnings);
         List<FocusCharge> charges = new ArrayList<>(FocusCharges.of(usage, settings.contracted(), settings.list()));
         ReconciliationSection.Figures beyond = null;

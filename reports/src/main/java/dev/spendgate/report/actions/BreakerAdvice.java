@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * One velocity-breaker value per scope (session and key), derived from the month's observed rates: every session's
  * and every key's peak calls in one clock minute, and the value {@code ceil(1.5 x the 99th percentile of those
  * peaks)} (at least 2), so 99 % of sessions (keys) kept well under it while runaway loops are cut. Fed record by
- * record as a report's usage tap; memory is one counter per session and key of the month.
+ * record as a report's usage tap, in the order the usage log is read (hour by hour); memory is one counter per
+ * session and key of the month, with the minutes of the hour being read.
  */
 public final class BreakerAdvice implements Consumer<UsageRecord> {
     /** The gateway's session breaker. */
@@ -45,19 +46,29 @@ public final class BreakerAdvice implements Consumer<UsageRecord> {
             long scopesAbove,
             String method) {}
 
+    /**
+     * A scope's calls per clock minute within the hour being read (the usage log is read one hourly object after the
+     * other, records within an object in any order), and its peak over the hours before.
+     */
     private static final class Counter {
-        long minute = Long.MIN_VALUE;
-        int count;
+        long hour = Long.MIN_VALUE;
+        Map<Long, Integer> minutes;
         int peak;
 
-        void add(long m) {
-            if (m == minute) {
-                count++;
-            } else if (m > minute) {
-                minute = m;
-                count = 1;
-            } // a late record of an earlier minute: not counted towards a later minute's peak
-            peak = Math.max(peak, count);
+        void add(long minute) {
+            long h = Math.floorDiv(minute, 60);
+            if (h > hour) {
+                hour = h;
+                if (minutes != null) {
+                    minutes.clear();
+                }
+            } else if (h < hour) {
+                return; // a late record of an hour already closed: left out of the peaks
+            }
+            if (minutes == null) {
+                minutes = new HashMap<>(4);
+            }
+            peak = Math.max(peak, minutes.merge(minute, 1, Integer::sum));
         }
     }
 

@@ -100,6 +100,44 @@ public final class TopActions {
         return top(all, n);
     }
 
+    private static final java.util.regex.Pattern BREAKER =
+            java.util.regex.Pattern.compile("set the breaker (SPENDGATE_[A-Z_]+) to \\d+( \\([^)]*\\))?");
+
+    /**
+     * The actions with every breaker value they advise replaced by the report's one value for that setting (derived
+     * from the month's rates, {@link BreakerAdvice}), so the report never advises two values for one breaker.
+     */
+    public static List<Action> withBreakers(List<Action> actions, List<BreakerAdvice.Advice> breakers) {
+        if (breakers.isEmpty()) {
+            return actions;
+        }
+        List<Action> out = new ArrayList<>();
+        for (Action a : actions) {
+            java.util.regex.Matcher m = BREAKER.matcher(a.change());
+            StringBuilder change = new StringBuilder();
+            while (m.find()) {
+                String setting = m.group(1);
+                String replacement = breakers.stream()
+                        .filter(b -> b.setting().equals(setting))
+                        .findFirst()
+                        .map(b -> "set the breaker " + setting + " to " + b.value() + " (this report's value for every "
+                                + b.scope() + ", from the month's rates)")
+                        .orElse(m.group());
+                m.appendReplacement(change, java.util.regex.Matcher.quoteReplacement(replacement));
+            }
+            m.appendTail(change);
+            out.add(new Action(
+                    a.findingId(),
+                    a.category(),
+                    change.toString(),
+                    a.monthlyUsd(),
+                    a.department(),
+                    a.costCentre(),
+                    a.ownerBasis()));
+        }
+        return out;
+    }
+
     private static List<Action> top(List<Action> all, int n) {
         return all.stream()
                 .sorted(Comparator.comparing(Action::monthlyUsd).reversed().thenComparing(Action::findingId))

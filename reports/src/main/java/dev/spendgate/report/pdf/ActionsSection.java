@@ -29,7 +29,7 @@ public final class ActionsSection {
             List<String[]> items = new ArrayList<>();
             for (TopActions.Action a : actions) {
                 items.add(new String[] {
-                    a.change(), "Worth " + Money.usd(a.monthlyUsd()) + " per month  |  Owner: " + a.owner()
+                    a.change(), "Worth " + Money.usd(a.monthlyUsd()) + " per month | Owner: " + a.owner()
                 });
             }
             out.box(
@@ -63,7 +63,7 @@ public final class ActionsSection {
             }
             out.table(
                     rows,
-                    new float[] {175, 45, 45, 60, 60, 55, 55},
+                    new float[] {230, 45, 40, 45, 45, 45, 45},
                     "Setting",
                     "Scope",
                     "Value",
@@ -71,12 +71,9 @@ public final class ActionsSection {
                     "p99 peak",
                     "Max peak",
                     "Above");
-            out.text(
-                    Fonts.REGULAR,
-                    8,
-                    "Value = " + advice.get(0).method()
-                            + "; peaks are calls per clock minute of each session (key) this"
-                            + " month; Above = how many would have been cut.");
+            out.paragraph("Value = " + advice.get(0).method()
+                    + "; peaks are calls per clock minute of each session (key) this"
+                    + " month; Above = how many would have been cut.");
         };
     }
 }
