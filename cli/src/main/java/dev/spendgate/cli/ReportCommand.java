@@ -2,6 +2,7 @@ package dev.spendgate.cli;
 
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.reconcile.ProviderBill;
 import dev.spendgate.domain.report.Chargeback;
 import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.Money;
@@ -12,14 +13,23 @@ import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.ReportEnvironment;
 import dev.spendgate.report.email.SmtpMailTransport;
 import dev.spendgate.report.focus.FocusMetadata;
+import dev.spendgate.report.focus.FocusVersion;
 import dev.spendgate.report.narrative.LlmNarrative;
+import dev.spendgate.report.reconcile.AnthropicBill;
+import dev.spendgate.report.reconcile.AwsBill;
+import dev.spendgate.report.reconcile.OpenAiBill;
+import dev.spendgate.report.reconcile.ProviderBillRows;
+import dev.spendgate.report.reconcile.ProviderBills;
+import dev.spendgate.report.reconcile.ReconciliationCsv;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -32,9 +42,9 @@ import picocli.CommandLine.Spec;
 /** {@code spendgate report}: the month's FOCUS file, chargeback and board PDF, emailed once when configured. */
 @Command(
         name = "report",
-        description = "Write a calendar month's focus-1.1.csv (with focus-metadata.json), chargeback.csv,"
-                + " board-report.pdf and data-quality.json, and email them once when SPENDGATE_REPORT_EMAIL_TO and"
-                + " SPENDGATE_SMTP_HOST are set.")
+        description = "Write a calendar month's focus-1.1.csv (or focus-1.3.csv, with focus-metadata.json),"
+                + " chargeback.csv, board-report.pdf and data-quality.json (and reconciliation.csv with provider"
+                + " bills), and email them once when SPENDGATE_REPORT_EMAIL_TO and SPENDGATE_SMTP_HOST are set.")
 final class ReportCommand implements Callable<Integer> {
     @Mixin
     SpendgateCli.DataDirOption dir;
@@ -70,6 +80,50 @@ final class ReportCommand implements Callable<Integer> {
                     + " unreadable or quarantined (the files are still written and say so).")
     boolean strict;
 
+    @Option(
+            names = "--focus-version",
+            paramLabel = "VERSION",
+            description = "FOCUS version of the export: 1.1 (focus-1.1.csv) or 1.3 (focus-1.3.csv, adds"
+                    + " ServiceProviderName and HostProviderName). Default: env SPENDGATE_FOCUS_VERSION, else 1.1.")
+    String focusVersion;
+
+    @Option(
+            names = "--openai",
+            paramLabel = "FILE",
+            description = "Reconcile with OpenAI's Costs and Completions Usage API responses (JSON); repeatable."
+                    + " Adds a reconciliation section to the PDF, provider_bill rows to the FOCUS file and"
+                    + " reconciliation.csv.")
+    List<Path> openAi = new ArrayList<>();
+
+    @Option(
+            names = "--anthropic",
+            paramLabel = "FILE",
+            description = "Reconcile with Anthropic's Admin API cost and usage reports (JSON); repeatable.")
+    List<Path> anthropic = new ArrayList<>();
+
+    @Option(
+            names = "--aws",
+            paramLabel = "FILE",
+            description = "Reconcile with an AWS CUR 2.0 or FOCUS export with the Bedrock lines (CSV, plain or gzip);"
+                    + " repeatable.")
+    List<Path> aws = new ArrayList<>();
+
+    @Option(
+            names = "--threshold",
+            paramLabel = "PERCENT",
+            defaultValue = "${env:SPENDGATE_RECONCILE_THRESHOLD_PCT:-2}",
+            description = "Unexplained share of a provider's bill that is flagged (default ${DEFAULT-VALUE}).")
+    BigDecimal threshold;
+
+    @Option(
+            names = "--gateway-accounts",
+            paramLabel = "ID,...",
+            split = ",",
+            description = "The provider projects, API keys, workspaces or inference profiles the gateway itself calls"
+                    + " with (env SPENDGATE_RECONCILE_GATEWAY_ACCOUNTS): spend the bills show under any other account"
+                    + " is attributed to that account.")
+    List<String> gatewayAccounts;
+
     /** The exit code of a {@code --strict} run over damaged or quarantined input. */
     static final int STRICT_FAILURE = 3;
 
@@ -80,6 +134,42 @@ final class ReportCommand implements Callable<Integer> {
         }
         Path inDataDir = dir.dataDir.resolve("chargeback-rules.json");
         return Files.exists(inDataDir) ? inDataDir : null;
+    }
+
+    /** The provider bills given with --openai, --anthropic, --aws, or null when none. */
+    private ProviderBills bills() {
+        if (openAi.isEmpty() && anthropic.isEmpty() && aws.isEmpty()) {
+            return null;
+        }
+        if (threshold.signum() < 0) {
+            throw new ParameterException(spec.commandLine(), "--threshold must not be negative");
+        }
+        for (List<Path> files : List.of(openAi, anthropic, aws)) {
+            for (Path f : files) {
+                if (!Files.isRegularFile(f)) {
+                    throw new ParameterException(spec.commandLine(), "no such file: " + f);
+                }
+            }
+        }
+        List<ProviderBill> bills = new ArrayList<>();
+        if (!openAi.isEmpty()) {
+            bills.add(OpenAiBill.read(openAi));
+        }
+        if (!anthropic.isEmpty()) {
+            bills.add(AnthropicBill.read(anthropic));
+        }
+        if (!aws.isEmpty()) {
+            bills.add(AwsBill.read(aws));
+        }
+        List<String> own = gatewayAccounts;
+        if (own == null) {
+            String env = System.getenv("SPENDGATE_RECONCILE_GATEWAY_ACCOUNTS");
+            own = env == null ? List.of() : List.of(env.split(","));
+        }
+        return new ProviderBills(
+                bills,
+                threshold,
+                own.stream().map(String::trim).filter(a -> !a.isEmpty()).collect(java.util.stream.Collectors.toSet()));
     }
 
     @Override
@@ -107,6 +197,16 @@ final class ReportCommand implements Callable<Integer> {
         if (env.llm() != null) {
             report = report.withLlmNarrative(new LlmNarrative(env.llm()));
         }
+        try {
+            report = report.withFocusVersion(
+                    focusVersion == null ? env.focusVersion() : FocusVersion.parse(focusVersion, "--focus-version"));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        ProviderBills bills = bills();
+        if (bills != null) {
+            report = report.withProviderBills(bills);
+        }
         MonthlyReport.Email email = null;
         PrintWriter o = spec.commandLine().getOut();
         if (!noEmail && !env.emailTo().isEmpty()) {
@@ -125,15 +225,23 @@ final class ReportCommand implements Callable<Integer> {
         MonthlyReport.Result r = report.run(
                 m, MonthlyUsageSource.fromLog(data), data, new FileSystemObjectStore(target), "", email, forceEmail);
         o.println("Report for " + m + " in " + target + ":");
-        o.println("  " + MonthlyReport.FOCUS + "     " + r.focusRows() + " rows, BilledCost total "
-                + r.focusBilledTotalUsd().toPlainString() + " USD");
-        o.println(
-                "  " + FocusMetadata.FILE + " FOCUS " + FocusMetadata.FOCUS_VERSION + " metadata (schema, generator)");
+        o.println("  " + r.focusFile() + "     " + r.focusRows() + " rows, BilledCost total "
+                + r.focusBilledTotalUsd().toPlainString() + " USD"
+                + (r.reconciliation() == null
+                        ? ""
+                        : " (" + r.providerBillRowsUsd().toPlainString() + " USD of it from provider bills,"
+                                + " tagged x_CostSource=provider_bill)"));
+        o.println("  " + FocusMetadata.FILE + " FOCUS " + r.focusFile().substring(6, 9)
+                + " metadata (schema, generator)");
         Chargeback c = r.chargeback();
         o.println("  " + MonthlyReport.CHARGEBACK + "    " + c.lines().size() + " lines, " + Money.usd(c.totalUsd())
                 + " (" + c.suspense().size() + " in suspense)");
         o.println("  " + MonthlyReport.PDF + "  " + r.fileSizes().get(MonthlyReport.PDF) + " bytes");
         o.println("  " + MonthlyReport.DATA_QUALITY + " what the figures rest on");
+        if (r.reconciliation() != null) {
+            o.println("  " + ReconciliationCsv.FILE_NAME + " metered vs billed per day, provider and model");
+            ProviderBillRows.status(r.reconciliation()).forEach(s -> o.println("  Provider bill " + s));
+        }
         o.println("Spend " + Money.usd(r.figures().totalUsd()) + " over "
                 + r.figures().calls() + " calls"
                 + (r.figures().unpricedCalls() > 0

@@ -4,6 +4,7 @@ import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.outcome.Outcome;
 import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.reconcile.Reconciliation;
 import dev.spendgate.domain.report.Chargeback;
 import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.report.CostCheck;
@@ -25,15 +26,24 @@ import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.waste.FindingLifecycle;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.domain.waste.WasteAnalyzer;
+import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteWindow;
+import dev.spendgate.report.actions.BreakerAdvice;
+import dev.spendgate.report.actions.TopActions;
 import dev.spendgate.report.chargeback.ChargebackCsvWriter;
 import dev.spendgate.report.email.ReportEmail;
 import dev.spendgate.report.focus.FocusCsvWriter;
 import dev.spendgate.report.focus.FocusMetadata;
+import dev.spendgate.report.focus.FocusVersion;
 import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import dev.spendgate.report.narrative.LlmNarrative;
+import dev.spendgate.report.pdf.ActionsSection;
 import dev.spendgate.report.pdf.BoardReportPdf;
+import dev.spendgate.report.pdf.ReconciliationSection;
 import dev.spendgate.report.quality.DataQualityJson;
+import dev.spendgate.report.reconcile.ProviderBillRows;
+import dev.spendgate.report.reconcile.ProviderBills;
+import dev.spendgate.report.reconcile.ReconciliationCsv;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -65,20 +75,41 @@ public final class MonthlyReport {
     private final Clock clock;
     private final LlmNarrative llm;
     private final GatewayCostRows gatewayCost;
+    private final ProviderBills bills;
+    private final FocusVersion focusVersion;
 
-    private MonthlyReport(Settings settings, Clock clock, LlmNarrative llm) {
-        this(settings, clock, llm, null);
-    }
-
-    private MonthlyReport(Settings settings, Clock clock, LlmNarrative llm, GatewayCostRows gatewayCost) {
+    private MonthlyReport(
+            Settings settings,
+            Clock clock,
+            LlmNarrative llm,
+            GatewayCostRows gatewayCost,
+            ProviderBills bills,
+            FocusVersion focusVersion) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.llm = llm;
         this.gatewayCost = gatewayCost;
+        this.bills = bills;
+        this.focusVersion = Objects.requireNonNull(focusVersion, "focusVersion");
     }
 
     public static MonthlyReport create(Settings settings, Clock clock) {
-        return new MonthlyReport(settings, clock, null);
+        return new MonthlyReport(settings, clock, null, null, null, FocusVersion.DEFAULT);
+    }
+
+    /**
+     * This report reconciled against the providers' bills: a reconciliation section in the PDF, what the providers
+     * billed beyond the gateway's metering as FOCUS rows tagged {@code x_CostSource=provider_bill}, and
+     * {@code reconciliation.csv} beside the other files.
+     */
+    public MonthlyReport withProviderBills(ProviderBills providerBills) {
+        return new MonthlyReport(
+                settings, clock, llm, gatewayCost, Objects.requireNonNull(providerBills, "providerBills"), focusVersion);
+    }
+
+    /** This report with its FOCUS file in {@code version} (1.1 unless asked). */
+    public MonthlyReport withFocusVersion(FocusVersion version) {
+        return new MonthlyReport(settings, clock, llm, gatewayCost, bills, version);
     }
 
     /**
@@ -86,7 +117,8 @@ public final class MonthlyReport {
      * one of the figures (else the deterministic narrative stays, and a warning says why).
      */
     public MonthlyReport withLlmNarrative(LlmNarrative narrative) {
-        return new MonthlyReport(settings, clock, Objects.requireNonNull(narrative, "narrative"), gatewayCost);
+        return new MonthlyReport(
+                settings, clock, Objects.requireNonNull(narrative, "narrative"), gatewayCost, bills, focusVersion);
     }
 
     /**
@@ -95,7 +127,7 @@ public final class MonthlyReport {
      * they are.
      */
     public MonthlyReport withGatewayCost(GatewayCostRows rows) {
-        return new MonthlyReport(settings, clock, llm, Objects.requireNonNull(rows, "rows"));
+        return new MonthlyReport(settings, clock, llm, Objects.requireNonNull(rows, "rows"), bills, focusVersion);
     }
 
     /**
@@ -171,7 +203,12 @@ public final class MonthlyReport {
             Map<String, Long> timingsMs,
             List<String> warnings,
             boolean narrativeByLlm,
-            DataQuality quality) {
+            DataQuality quality,
+            String focusFile,
+            Reconciliation reconciliation,
+            BigDecimal providerBillRowsUsd,
+            List<TopActions.Action> actions,
+            List<BreakerAdvice.Advice> breakers) {
 
         /** True when {@code report --strict} must fail: input was damaged or records were quarantined. */
         public boolean strictFailure() {
@@ -208,14 +245,17 @@ public final class MonthlyReport {
         // Waste: the detector's stored findings for the month, else an analysis sharing this report's read pass.
         Optional<WasteSummary.Analysis> storedNow = WasteSummary.stored(data, month);
         Optional<WasteSummary.Analysis> storedBefore = WasteSummary.stored(data, month.minusMonths(1));
-        WasteAnalyzer analyzer = WasteAnalyzer.create(settings.contracted(), settings.governance(), clock);
+        // with the chargeback rules, so each finding's owner carries its cost centre (the top actions show it)
+        WasteAnalyzer analyzer = WasteAnalyzer.create(settings.contracted(), settings.governance(), clock)
+                .withChargebackRules(settings.rules());
         WasteAnalyzer.Pass passNow = storedNow.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
         WasteAnalyzer.Pass passBefore = storedBefore.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
+        BreakerAdvice breakers = source.streamsRecords() ? new BreakerAdvice() : null;
         MonthlyUsage usage = source.load(
                 month,
                 MonthlyFigures.sessionsOf(outcomes),
                 MonthlyFigures.requestsOf(outcomes),
-                passNow == null ? r -> {} : passNow::accept,
+                tap(passNow, breakers),
                 CostCheck.against(settings.contracted()));
         DataQuality quality = usage.quality();
         quality.state(stateOf(month));
@@ -235,7 +275,9 @@ public final class MonthlyReport {
         BigDecimal previous = before.totalCostUsd();
         long t2 = System.nanoTime();
         timings.put("previous_month", (t2 - t1) / 1_000_000);
-        WasteSummary.Analysis wasteNow = storedNow.orElseGet(() -> analysis(passNow, usage));
+        WasteReport reportNow = storedNow.isEmpty() ? finish(passNow, usage) : null;
+        WasteSummary.Analysis wasteNow =
+                storedNow.orElseGet(() -> reportNow == null ? null : WasteSummary.of(reportNow));
         WasteSummary.Analysis wasteBefore = storedBefore.orElseGet(() -> analysis(passBefore, before));
         WasteSummary waste = wasteNow == null ? null : waste(data, wasteNow, wasteBefore, before, usage, warnings);
         MonthlyFigures figures = MonthlyFigures.of(
@@ -247,13 +289,36 @@ public final class MonthlyReport {
                 settings.contracted(),
                 clock.instant());
 
-        List<FocusCharge> charges = FocusCharges.of(usage, settings.contracted(), settings.list());
+        List<TopActions.Action> actions = reportNow != null
+                ? TopActions.of(reportNow.findings(), TopActions.COUNT)
+                : WasteSummary.storedKey(data, month)
+                        .flatMap(data::get)
+                        .map(doc -> TopActions.ofStored(doc, TopActions.COUNT))
+                        .orElse(List.of());
+        List<BreakerAdvice.Advice> breakerAdvice = breakers == null ? List.of() : breakers.advice();
+        actions = TopActions.withBreakers(actions, breakerAdvice);
+        Reconciliation reconciliation = reconcile(month, usage, quality, warnings);
+        List<FocusCharge> charges = new ArrayList<>(FocusCharges.of(usage, settings.contracted(), settings.list()));
+        // the gateway's own AWS cost, per day of the metered calls (before any provider-bill rows join them)
         List<FocusCharge> gatewayRows =
                 gatewayCost == null ? List.of() : gatewayCost.focusCharges(callsPerDay(charges));
-        List<FocusCharge> exported = gatewayRows.isEmpty() ? charges : concat(charges, gatewayRows);
-        byte[] focus = FocusCsvWriter.create(settings.focus()).write(month, exported);
-        byte[] focusMetadata =
-                FocusMetadata.write(month, FocusCsvWriter.COLUMNS, FOCUS, exported.size(), clock.instant());
+        ReconciliationSection.Figures beyond = null;
+        if (reconciliation != null) {
+            beyond = new ReconciliationSection.Figures(
+                    reconciliation, ProviderBillRows.focusCharges(reconciliation, bills.gatewayAccounts()));
+            charges.addAll(beyond.billRows());
+        }
+        charges.addAll(gatewayRows);
+        String focusFile = focusVersion.fileName();
+        byte[] focus = FocusCsvWriter.create(settings.focus(), focusVersion).write(month, charges);
+        byte[] focusMetadata = FocusMetadata.write(
+                focusVersion,
+                month,
+                focusVersion.columns(),
+                focusFile,
+                charges.size(),
+                clock.instant(),
+                beyond == null ? null : FocusMetadata.PROVENANCE_WITH_BILLS);
         long t3 = System.nanoTime();
         timings.put("focus", (t3 - t2) / 1_000_000);
         Chargeback chargeback = Chargeback.of(usage, settings.rules());
@@ -276,22 +341,39 @@ public final class MonthlyReport {
             narrative =
                     concat(narrative, List.of(gatewayCost.boardLine(gatewayRows, figures.calls(), figures.totalUsd())));
         }
-        byte[] pdf = BoardReportPdf.render(figures, narrative, narrativeNote, quality);
+        List<BoardReportPdf.Section> front = new ArrayList<>();
+        List<BoardReportPdf.Section> back = new ArrayList<>();
+        if (beyond != null) {
+            front.add(ReconciliationSection.summary(beyond));
+            back.add(ReconciliationSection.details(beyond));
+        }
+        front.add(ActionsSection.topActions(actions));
+        back.add(ActionsSection.breakers(breakerAdvice));
+        byte[] pdf = BoardReportPdf.render(figures, narrative, narrativeNote, quality, front, back);
         byte[] qualityJson = DataQualityJson.write(month, quality, clock.instant());
         long t5 = System.nanoTime();
         timings.put("pdf", (t5 - t4) / 1_000_000);
 
-        out.put(outPrefix + FOCUS, focus);
+        byte[] reconciliationCsv = reconciliation == null
+                ? null
+                : ReconciliationCsv.write(reconciliation, bills.origins()).getBytes(StandardCharsets.UTF_8);
+        out.put(outPrefix + focusFile, focus);
         out.put(outPrefix + FocusMetadata.FILE, focusMetadata);
         out.put(outPrefix + CHARGEBACK, chargebackCsv);
         out.put(outPrefix + PDF, pdf);
         out.put(outPrefix + DATA_QUALITY, qualityJson);
+        if (reconciliationCsv != null) {
+            out.put(outPrefix + ReconciliationCsv.FILE_NAME, reconciliationCsv);
+        }
         Map<String, Integer> sizes = new LinkedHashMap<>();
-        sizes.put(FOCUS, focus.length);
+        sizes.put(focusFile, focus.length);
         sizes.put(FocusMetadata.FILE, focusMetadata.length);
         sizes.put(CHARGEBACK, chargebackCsv.length);
         sizes.put(PDF, pdf.length);
         sizes.put(DATA_QUALITY, qualityJson.length);
+        if (reconciliationCsv != null) {
+            sizes.put(ReconciliationCsv.FILE_NAME, reconciliationCsv.length);
+        }
 
         EmailStatus status = EmailStatus.NOT_CONFIGURED;
         boolean links = false;
@@ -302,8 +384,13 @@ public final class MonthlyReport {
             } else {
                 List<ReportEmail.Attachment> files = new ArrayList<>();
                 files.add(new ReportEmail.Attachment(PDF, "application/pdf", pdf));
-                files.add(new ReportEmail.Attachment(FOCUS, "text/csv", focus));
+                files.add(new ReportEmail.Attachment(focusFile, "text/csv", focus));
                 files.add(new ReportEmail.Attachment(CHARGEBACK, "text/csv", chargebackCsv));
+                files.add(new ReportEmail.Attachment(DATA_QUALITY, "application/json", qualityJson));
+                files.add(new ReportEmail.Attachment(FocusMetadata.FILE, "application/json", focusMetadata));
+                if (reconciliationCsv != null) {
+                    files.add(new ReportEmail.Attachment(ReconciliationCsv.FILE_NAME, "text/csv", reconciliationCsv));
+                }
                 ReportEmail.Composed message = ReportEmail.compose(
                         email.from(),
                         email.to(),
@@ -348,7 +435,53 @@ public final class MonthlyReport {
                 timings,
                 List.copyOf(warnings),
                 narrativeNote != null,
-                quality);
+                quality,
+                focusFile,
+                reconciliation,
+                beyond == null ? BigDecimal.ZERO : beyond.beyondMeteringUsd(),
+                actions,
+                breakerAdvice);
+    }
+
+    /**
+     * The month's reconciliation when provider bills were given: the whole month once it is over, through yesterday
+     * while it runs (null, with a warning, before its first complete day).
+     */
+    private Reconciliation reconcile(YearMonth month, MonthlyUsage usage, DataQuality quality, List<String> warnings) {
+        if (bills == null) {
+            return null;
+        }
+        java.time.LocalDate through = null;
+        if (quality.state() != DataQuality.MonthState.COMPLETE) {
+            through = clock.instant()
+                    .atZone(java.time.ZoneOffset.UTC)
+                    .toLocalDate()
+                    .minusDays(1);
+            if (through.isBefore(month.atDay(1))) {
+                warnings.add("provider bills not reconciled: " + month + " has no complete day yet");
+                return null;
+            }
+        }
+        Reconciliation r = bills.reconcile(settings.contracted(), usage, through);
+        r.warnings().forEach(w -> warnings.add("reconciliation: " + w));
+        return r;
+    }
+
+    private static java.util.function.Consumer<dev.spendgate.domain.usage.UsageRecord> tap(
+            WasteAnalyzer.Pass pass, BreakerAdvice breakers) {
+        if (pass == null && breakers == null) {
+            return r -> {};
+        }
+        if (pass == null) {
+            return breakers;
+        }
+        if (breakers == null) {
+            return pass::accept;
+        }
+        return r -> {
+            pass.accept(r);
+            breakers.accept(r);
+        };
     }
 
     /**
@@ -391,10 +524,15 @@ public final class MonthlyReport {
     }
 
     private static WasteSummary.Analysis analysis(WasteAnalyzer.Pass pass, MonthlyUsage usage) {
+        WasteReport report = finish(pass, usage);
+        return report == null ? null : WasteSummary.of(report);
+    }
+
+    private static WasteReport finish(WasteAnalyzer.Pass pass, MonthlyUsage usage) {
         if (pass == null || usage.readStats() == null || usage.readStats().records() == 0) {
             return null;
         }
-        return WasteSummary.of(pass.finish(new WasteWindow(usage.start(), usage.end()), usage.readStats()));
+        return pass.finish(new WasteWindow(usage.start(), usage.end()), usage.readStats());
     }
 
     private static Map<java.time.LocalDate, Long> callsPerDay(List<FocusCharge> charges) {

@@ -4,6 +4,7 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.report.email.SmtpMailTransport;
 import dev.spendgate.report.focus.FocusCsvWriter;
+import dev.spendgate.report.focus.FocusVersion;
 import dev.spendgate.report.narrative.LlmNarrative;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +28,7 @@ import java.util.Optional;
  *       {@code SPENDGATE_SMTP_PASSWORD}, {@code SPENDGATE_SMTP_STARTTLS} (true when a user is set, else false)
  *   <li>{@code SPENDGATE_REPORT_LLM_BASE_URL}, {@code SPENDGATE_REPORT_LLM_KEY} (a Spendgate key),
  *       {@code SPENDGATE_REPORT_LLM_MODEL}: draft the narrative with an LLM through Spendgate (off when unset)
+ *   <li>{@code SPENDGATE_FOCUS_VERSION}: {@code 1.1} (default) or {@code 1.3}
  * </ul>
  */
 public record ReportEnvironment(
@@ -37,7 +39,8 @@ public record ReportEnvironment(
         String emailFrom,
         long maxAttachmentBytes,
         SmtpMailTransport.Settings smtp,
-        LlmNarrative.Settings llm) {
+        LlmNarrative.Settings llm,
+        FocusVersion focusVersion) {
 
     public static final long DEFAULT_MAX_ATTACHMENT_BYTES = 7_000_000;
 
@@ -76,7 +79,10 @@ public record ReportEnvironment(
                                 blankToNull(env.get("SPENDGATE_SMTP_STARTTLS")) == null
                                         ? blankToNull(env.get("SPENDGATE_SMTP_USER")) != null
                                         : Boolean.parseBoolean(env.get("SPENDGATE_SMTP_STARTTLS"))),
-                llm(env));
+                llm(env),
+                blankToNull(env.get("SPENDGATE_FOCUS_VERSION")) == null
+                        ? FocusVersion.DEFAULT
+                        : FocusVersion.parse(env.get("SPENDGATE_FOCUS_VERSION"), "SPENDGATE_FOCUS_VERSION"));
     }
 
     private static LlmNarrative.Settings llm(Map<String, String> env) {

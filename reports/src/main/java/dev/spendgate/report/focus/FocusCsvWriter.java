@@ -71,13 +71,20 @@ public final class FocusCsvWriter {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Settings settings;
+    private final FocusVersion version;
 
-    private FocusCsvWriter(Settings settings) {
+    private FocusCsvWriter(Settings settings, FocusVersion version) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.version = Objects.requireNonNull(version, "version");
     }
 
     public static FocusCsvWriter create(Settings settings) {
-        return new FocusCsvWriter(settings);
+        return new FocusCsvWriter(settings, FocusVersion.DEFAULT);
+    }
+
+    /** A writer of FOCUS {@code version}'s columns ({@link FocusVersion#columns()}). */
+    public static FocusCsvWriter create(Settings settings, FocusVersion version) {
+        return new FocusCsvWriter(settings, version);
     }
 
     /**
@@ -118,9 +125,10 @@ public final class FocusCsvWriter {
                 CSVFormat.RFC4180
                         .builder()
                         .setRecordSeparator('\n')
-                        .setHeader(COLUMNS.toArray(String[]::new))
+                        .setHeader(version.columns().toArray(String[]::new))
                         .get())) {
-            List<Object> row = new ArrayList<>(COLUMNS.size());
+            List<Object> row = new ArrayList<>(version.columns().size());
+            boolean v13 = version == FocusVersion.V1_3;
             for (FocusCharge c : charges) {
                 row.clear();
                 boolean usage = c.category() == FocusCharge.Category.USAGE;
@@ -150,6 +158,9 @@ public final class FocusCsvWriter {
                 row.add(billed);
                 row.add(usage ? c.contractedUnitPrice().toPlainString() : null);
                 row.add(billed);
+                if (v13) {
+                    row.add(FocusCharges.providerName(c.provider())); // HostProviderName: who runs the model
+                }
                 row.add(FocusCharges.providerName(c.provider()));
                 row.add(c.listCost().toPlainString());
                 row.add(usage ? c.listUnitPrice().toPlainString() : null);
@@ -160,6 +171,9 @@ public final class FocusCsvWriter {
                 row.add(c.publisher());
                 row.add("AI and Machine Learning");
                 row.add(FocusCharges.serviceName(c.provider()));
+                if (v13) {
+                    row.add(FocusCharges.providerName(c.provider())); // ServiceProviderName: who sells the service
+                }
                 row.add("Generative AI");
                 row.add(skuId);
                 row.add(usage ? c.tokenType().meter() : null);

@@ -32,6 +32,13 @@ public final class FocusMetadata {
                     + " where a stream was cut) priced at catalog prices. Not an invoice; reconcile with the providers' bills.";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** The provenance of a file that also carries rows from the providers' bills. */
+    public static final String PROVENANCE_WITH_BILLS =
+            "Metered by the Spendgate gateway (provider-reported token counts priced at catalog prices), plus rows"
+                    + " tagged x_CostSource=provider_bill taken from the providers' own cost data for what they billed"
+                    + " beyond the metering (traffic not seen by the gateway, never-metered items, price drift,"
+                    + " rounding, unexplained differences). Not an invoice.";
+
     private static final Set<String> DECIMALS = Set.of(
             "BilledCost",
             "ConsumedQuantity",
@@ -55,15 +62,30 @@ public final class FocusMetadata {
     }
 
     public static byte[] write(YearMonth month, List<String> columns, String csvFile, int rows, Instant createdAt) {
+        return write(FocusVersion.V1_1, month, columns, csvFile, rows, createdAt, null);
+    }
+
+    /**
+     * The metadata of a FOCUS {@code version} file; {@code provenance} replaces the default statement (metered, not an
+     * invoice) when the file also carries rows from the providers' bills, or null for the default.
+     */
+    public static byte[] write(
+            FocusVersion version,
+            YearMonth month,
+            List<String> columns,
+            String csvFile,
+            int rows,
+            Instant createdAt,
+            String provenance) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("FocusVersion", FOCUS_VERSION);
+        root.put("FocusVersion", version.id());
         Map<String, Object> generator = new LinkedHashMap<>();
         generator.put("DataGenerator", DATA_GENERATOR);
         generator.put("DataGeneratorVersion", generatorVersion());
         root.put("DataGenerator", generator);
         Map<String, Object> schema = new LinkedHashMap<>();
-        schema.put("SchemaId", schemaId(columns));
-        schema.put("FocusVersion", FOCUS_VERSION);
+        schema.put("SchemaId", schemaId(version, columns));
+        schema.put("FocusVersion", version.id());
         schema.put("DataGeneratorVersion", generatorVersion());
         schema.put("CreationDate", createdAt.truncatedTo(ChronoUnit.SECONDS).toString());
         List<Map<String, Object>> definitions = new ArrayList<>();
@@ -85,7 +107,7 @@ public final class FocusMetadata {
                         .atStartOfDay(ZoneOffset.UTC)
                         .toInstant()
                         .toString());
-        data.put("x_Provenance", PROVENANCE);
+        data.put("x_Provenance", provenance == null ? PROVENANCE : provenance);
         root.put("x_Dataset", data);
         try {
             return (JSON.writeValueAsString(root) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -117,10 +139,14 @@ public final class FocusMetadata {
 
     /** Same columns, same id: a consumer sees a schema change as a new id. */
     static String schemaId(List<String> columns) {
+        return schemaId(FocusVersion.V1_1, columns);
+    }
+
+    static String schemaId(FocusVersion version, List<String> columns) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest(String.join(",", columns).getBytes(StandardCharsets.UTF_8));
-            return "spendgate-focus-" + FOCUS_VERSION + "-" + HexFormat.of().formatHex(digest, 0, 6);
+            return "spendgate-focus-" + version.id() + "-" + HexFormat.of().formatHex(digest, 0, 6);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

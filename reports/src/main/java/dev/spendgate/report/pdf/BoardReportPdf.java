@@ -7,9 +7,6 @@ import dev.spendgate.domain.report.Narrative;
 import dev.spendgate.domain.report.Recovery;
 import dev.spendgate.domain.report.WasteSummary;
 import dev.spendgate.report.pdf.PdfLayout.Fonts;
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,14 +20,6 @@ import java.util.Locale;
 import java.util.TimeZone;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDDocumentInformation;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.DateAxis;
-import org.jfree.chart.axis.NumberAxis;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.data.time.Day;
-import org.jfree.data.time.TimeSeries;
-import org.jfree.data.time.TimeSeriesCollection;
 
 /**
  * Renders the board report ({@code board-report.pdf}) from {@link MonthlyFigures}: headline and change, the
@@ -71,6 +60,20 @@ public final class BoardReportPdf {
     /** As above, with {@code extra} sections written after the standard ones and before the data-quality note. */
     public static byte[] render(
             MonthlyFigures f, List<String> narrative, String narrativeNote, DataQuality quality, List<Section> extra) {
+        return render(f, narrative, narrativeNote, quality, List.of(), extra);
+    }
+
+    /**
+     * As above, with {@code front} sections written on page 1 right after the KPI tiles (e.g. the top actions box),
+     * and {@code extra} sections after the standard ones.
+     */
+    public static byte[] render(
+            MonthlyFigures f,
+            List<String> narrative,
+            String narrativeNote,
+            DataQuality quality,
+            List<Section> front,
+            List<Section> extra) {
         try (PDDocument doc = new PDDocument()) {
             PDDocumentInformation info = doc.getDocumentInformation();
             info.setTitle("Spendgate AI spend report " + f.month());
@@ -90,6 +93,7 @@ public final class BoardReportPdf {
                 noData(out, f, quality);
             } else {
                 List<Section> sections = new ArrayList<>(standardSections(narrative, narrativeNote, quality));
+                sections.addAll(2, front); // after the headline and the KPI tiles
                 sections.addAll(extra);
                 for (Section section : sections) {
                     section.write(out, f);
@@ -141,8 +145,8 @@ public final class BoardReportPdf {
             }
         });
         sections.add((out, f) -> {
-            out.heading("Daily spend");
-            out.image(chart(f), PdfLayout.PAGE.getWidth() - 2 * PdfLayout.MARGIN, 210);
+            out.heading("Daily spend (USD per UTC day)");
+            dailyChart(out, f);
         });
         sections.add(BoardReportPdf::tops);
         sections.add(BoardReportPdf::budgets);
@@ -439,8 +443,15 @@ public final class BoardReportPdf {
     private static void qualityNote(PdfLayout out, DataQuality q) throws IOException {
         out.heading("Data quality");
         if (!q.recordsChecked()) {
-            out.paragraph("The month was aggregated by Athena from the usage log; records were not checked one by one,"
-                    + " so damaged input and implausible costs are not counted here.");
+            out.paragraph("The month was aggregated by Athena from the usage log; records were not checked one by one."
+                    + " What the aggregation checks:");
+            for (String c : dev.spendgate.report.quality.DataQualityJson.AGGREGATED_CHECKED) {
+                out.paragraph("- " + c);
+            }
+            out.paragraph("What it does not check:");
+            for (String c : dev.spendgate.report.quality.DataQualityJson.AGGREGATED_NOT_CHECKED) {
+                out.paragraph("- " + c);
+            }
             return;
         }
         List<String[]> rows = new ArrayList<>();
@@ -489,34 +500,21 @@ public final class BoardReportPdf {
         return rows;
     }
 
-    static BufferedImage chart(MonthlyFigures f) {
-        TimeSeries series = new TimeSeries("Spend (USD)");
+    /** The daily spend as a vector line chart: day of month under the points, USD on the gridlines. */
+    static void dailyChart(PdfLayout out, MonthlyFigures f) throws IOException {
+        List<String> days = new ArrayList<>();
+        List<BigDecimal> costs = new ArrayList<>();
         for (MonthlyFigures.DayCost d : f.daily()) {
-            series.add(
-                    new Day(
-                            d.day().getDayOfMonth(),
-                            d.day().getMonthValue(),
-                            d.day().getYear()),
-                    d.costUsd().doubleValue()); // chart geometry only; every printed figure stays exact
+            days.add(d.day().getMonthValue() + "/" + d.day().getDayOfMonth());
+            costs.add(d.costUsd());
         }
-        JFreeChart chart = ChartFactory.createTimeSeriesChart(
-                null, null, "USD per day", new TimeSeriesCollection(series), false, false, false);
-        chart.setBackgroundPaint(Color.WHITE);
-        XYPlot plot = chart.getXYPlot();
-        plot.setBackgroundPaint(Color.WHITE);
-        plot.setRangeGridlinePaint(new Color(0xDDDDDD));
-        plot.setDomainGridlinePaint(new Color(0xDDDDDD));
-        plot.getRenderer().setSeriesPaint(0, new Color(0x1F5FA8));
-        plot.getRenderer().setSeriesStroke(0, new BasicStroke(2.5f));
-        ((DateAxis) plot.getDomainAxis()).setTimeZone(TimeZone.getTimeZone(ZoneOffset.UTC));
-        NumberAxis range = (NumberAxis) plot.getRangeAxis();
-        range.setAutoRangeIncludesZero(true);
-        // "$1,234.50", never "0E0": the axis of a flat or all-zero month would otherwise print BigDecimal exponents
-        range.setNumberFormatOverride(
-                new java.text.DecimalFormat("$#,##0.00", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT)));
-        range.setTickLabelFont(range.getTickLabelFont().deriveFont(15f));
-        plot.getDomainAxis()
-                .setTickLabelFont(plot.getDomainAxis().getTickLabelFont().deriveFont(15f));
-        return chart.createBufferedImage(1000, 420);
+        out.lineChart(days, costs, 170, 5, BoardReportPdf::axisUsd);
+    }
+
+    /** Axis labels: whole dollars without cents ("$2,000"), cents only for steps under a dollar ("$0.20"). */
+    static String axisUsd(BigDecimal v) {
+        return v.stripTrailingZeros().scale() <= 0
+                ? "$" + String.format(Locale.ROOT, "%,d", v.longValueExact())
+                : Money.usd(v);
     }
 }

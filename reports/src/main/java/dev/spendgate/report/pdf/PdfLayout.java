@@ -2,6 +2,7 @@ package dev.spendgate.report.pdf;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
@@ -193,6 +194,150 @@ public final class PdfLayout {
             }
         }
         gap(6);
+    }
+
+    /**
+     * A shaded box with a bold title and numbered items, each a bold line (wrapped to at most two lines) over a small
+     * regular line: the board report's "top actions".
+     */
+    public void box(String title, List<String[]> items) throws IOException {
+        float width = PAGE.getWidth() - 2 * MARGIN;
+        float inner = width - 16;
+        List<List<String>> heads = new ArrayList<>();
+        float height = 26;
+        for (String[] item : items) {
+            List<String> lines = wrap(Fonts.BOLD, 9.5f, item[0], inner - 14);
+            if (lines.size() > 2) {
+                String second = lines.get(1);
+                lines = new ArrayList<>(List.of(lines.get(0), second + " ..."));
+            }
+            heads.add(lines);
+            height += lines.size() * 12 + 12 + 5;
+        }
+        need(height + 6);
+        float top = y;
+        content.setNonStrokingColor(new java.awt.Color(0xFF, 0xF6, 0xE0));
+        content.addRect(MARGIN, top - height, width, height);
+        content.fill();
+        content.setStrokingColor(new java.awt.Color(0xE0, 0xA8, 0x30));
+        content.setLineWidth(1f);
+        content.addRect(MARGIN, top - height, width, height);
+        content.stroke();
+        content.setStrokingColor(java.awt.Color.BLACK);
+        content.setNonStrokingColor(java.awt.Color.BLACK);
+        float at = top - 16;
+        label(MARGIN + 8, at, Fonts.BOLD, 11, title, inner);
+        at -= 6;
+        for (int i = 0; i < items.size(); i++) {
+            List<String> lines = heads.get(i);
+            for (int j = 0; j < lines.size(); j++) {
+                at -= 12;
+                label(MARGIN + 8, at, Fonts.BOLD, 9.5f, j == 0 ? (i + 1) + "." : "", 14);
+                label(MARGIN + 22, at, Fonts.BOLD, 9.5f, lines.get(j), inner - 14);
+            }
+            at -= 12;
+            label(MARGIN + 22, at, Fonts.REGULAR, 8.5f, items.get(i)[1], inner - 14);
+            at -= 5;
+        }
+        y = top - height - 8;
+    }
+
+    private static List<String> wrap(PDType1Font font, float size, String s, float width) throws IOException {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : safe(s).split(" ")) {
+            String candidate = line.isEmpty() ? word : line + " " + word;
+            if (font.getStringWidth(candidate) / 1000 * size > width && !line.isEmpty()) {
+                lines.add(line.toString());
+                line = new StringBuilder(word);
+            } else {
+                line = new StringBuilder(candidate);
+            }
+        }
+        if (!line.isEmpty()) {
+            lines.add(line.toString());
+        }
+        return lines;
+    }
+
+    /**
+     * A line chart drawn as vector paths (no image, sharp at any zoom): one point per value, left to right, a y axis
+     * from zero to a rounded maximum with five gridlines labelled by {@code yLabel}, and every {@code xEvery}-th x
+     * label printed under its point.
+     */
+    public void lineChart(
+            List<String> xLabels,
+            List<java.math.BigDecimal> values,
+            float height,
+            int xEvery,
+            java.util.function.Function<java.math.BigDecimal, String> yLabel)
+            throws IOException {
+        need(height + 24);
+        float axisWidth = 60;
+        float left = MARGIN + axisWidth;
+        float width = PAGE.getWidth() - MARGIN - left;
+        float bottom = y - height;
+        java.math.BigDecimal step = niceStep(values);
+        int lines = 5;
+        java.math.BigDecimal top = step.multiply(java.math.BigDecimal.valueOf(lines));
+        content.setLineWidth(0.5f);
+        for (int i = 0; i <= lines; i++) {
+            float at = bottom + height * i / lines;
+            content.setStrokingColor(i == 0 ? java.awt.Color.GRAY : new java.awt.Color(0xDD, 0xDD, 0xDD));
+            content.moveTo(left, at);
+            content.lineTo(left + width, at);
+            content.stroke();
+            String text = yLabel.apply(step.multiply(java.math.BigDecimal.valueOf(i)));
+            float w = Fonts.REGULAR.getStringWidth(safe(text)) / 1000 * 8;
+            label(left - 6 - w, at - 3, Fonts.REGULAR, 8, text, axisWidth);
+        }
+        int n = values.size();
+        float dx = n > 1 ? width / (n - 1) : 0;
+        for (int i = 0; i < n; i++) {
+            if (i % Math.max(1, xEvery) == 0 || i == n - 1) {
+                String text = xLabels.get(i);
+                float w = Fonts.REGULAR.getStringWidth(safe(text)) / 1000 * 8;
+                label(left + i * dx - w / 2, bottom - 12, Fonts.REGULAR, 8, text, 40);
+            }
+        }
+        content.setStrokingColor(new java.awt.Color(0x1F, 0x5F, 0xA8));
+        content.setLineWidth(2f);
+        for (int i = 0; i < n; i++) {
+            float px = left + (n > 1 ? i * dx : width / 2);
+            float py = bottom + values.get(i).max(java.math.BigDecimal.ZERO).floatValue() / top.floatValue() * height;
+            if (i == 0) {
+                content.moveTo(px, py);
+            } else {
+                content.lineTo(px, py);
+            }
+        }
+        if (n > 0) {
+            content.stroke();
+        }
+        content.setStrokingColor(java.awt.Color.BLACK);
+        content.setLineWidth(1f);
+        y = bottom - 18;
+    }
+
+    /** A round gridline step (1, 2 or 5 times a power of ten) so that five steps cover the largest value. */
+    static java.math.BigDecimal niceStep(List<java.math.BigDecimal> values) {
+        java.math.BigDecimal max = java.math.BigDecimal.ZERO;
+        for (java.math.BigDecimal v : values) {
+            max = max.max(v);
+        }
+        if (max.signum() == 0) {
+            return new java.math.BigDecimal("0.2");
+        }
+        java.math.BigDecimal raw = max.divide(java.math.BigDecimal.valueOf(5), java.math.MathContext.DECIMAL64);
+        int exponent = raw.precision() - raw.scale() - 1;
+        java.math.BigDecimal power = java.math.BigDecimal.ONE.scaleByPowerOfTen(exponent);
+        for (int m : new int[] {1, 2, 5, 10}) {
+            java.math.BigDecimal candidate = power.multiply(java.math.BigDecimal.valueOf(m));
+            if (candidate.compareTo(raw) >= 0) {
+                return candidate.stripTrailingZeros();
+            }
+        }
+        return power.multiply(java.math.BigDecimal.TEN);
     }
 
     private void label(float x, float at, PDType1Font font, float size, String s, float width) throws IOException {

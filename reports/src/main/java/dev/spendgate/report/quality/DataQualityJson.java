@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +19,22 @@ import java.util.Map;
 public final class DataQualityJson {
     public static final int SCHEMA_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * What a month aggregated by a query over the usage table (the Athena path: no record reaches the report) still
+     * checks. Stated in {@code data-quality.json} and the PDF instead of counts it cannot give.
+     */
+    public static final List<String> AGGREGATED_CHECKED = List.of(
+            "repeated request ids are dropped: one row per request_id, as the in-process reader does",
+            "only the month's partitions, and only calls whose ts_start falls in the month",
+            "costs are summed exactly (DECIMAL(38,18)), never as floating point",
+            "unpriced calls (no cost_usd) are counted apart, not as $0");
+
+    /** What the aggregated path does not check, so its figures may include what the per-record path quarantines. */
+    public static final List<String> AGGREGATED_NOT_CHECKED = List.of(
+            "damaged objects and unreadable lines are not counted (the query skips or fails on them)",
+            "no record's cost is checked against its tokens and catalog version: negative, implausible or mismatched"
+                    + " costs are summed as written");
 
     private DataQualityJson() {}
 
@@ -29,6 +46,12 @@ public final class DataQualityJson {
         root.put("month_state", q.state().key());
         root.put("has_data", !q.noData());
         root.put("records_checked", q.recordsChecked());
+        if (!q.recordsChecked()) {
+            Map<String, Object> checks = new LinkedHashMap<>();
+            checks.put("checked", AGGREGATED_CHECKED);
+            checks.put("not_checked", AGGREGATED_NOT_CHECKED);
+            root.put("aggregated_checks", checks);
+        }
         root.put("strict_ok", !q.damagedOrQuarantined());
         Map<String, Object> objects = new LinkedHashMap<>();
         objects.put("read", q.objects());

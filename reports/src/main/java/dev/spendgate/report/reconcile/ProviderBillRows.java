@@ -23,38 +23,130 @@ public final class ProviderBillRows {
 
     private ProviderBillRows() {}
 
+    /** The tag naming which part of the reconciliation a provider-bill row carries. */
+    public static final String CLASS_TAG = "x_ReconciliationClass";
+    /** The tag naming the provider's key, project, workspace or inference profile of a provider-bill row. */
+    public static final String ACCOUNT_TAG = "x_ProviderAccount";
+
     /**
-     * One FOCUS adjustment row per day, provider, model and item for amounts on the provider's bill the gateway did
-     * not meter (never-metered items and traffic not seen by the gateway), so the export carries what finance pays.
-     * Their {@code note} ({@code x_AdjustmentReason}) starts with {@value #COST_SOURCE}.
+     * FOCUS adjustment rows for what the provider billed beyond the gateway's metered cost, per day, provider, model,
+     * item and part of the difference (never metered, not seen by the gateway, price drift, rounding, unexplained), so
+     * the export carries what finance pays: metered rows plus these rows equal the provider's bill on every compared
+     * day. Each row is tagged {@code x_CostSource=provider_bill} and {@value #CLASS_TAG}; never-metered rows are split
+     * per provider account ({@value #ACCOUNT_TAG}) exactly, as their amount is the accounts' billed amount. Traffic not
+     * seen by the gateway names its account when the line has one; a line billed under several accounts names them
+     * all, unsplit (the gateway does not record which provider account it called with). Their {@code note}
+     * ({@code x_AdjustmentReason}) starts with {@value #COST_SOURCE}.
      */
     public static List<FocusCharge> focusCharges(Reconciliation r) {
+        return focusCharges(r, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #focusCharges(Reconciliation)}, knowing which provider accounts (projects, keys, workspaces,
+     * inference profiles) the gateway itself calls with: then traffic not seen by the gateway is split exactly per
+     * other account, each at what that account was billed on the line (the raw-key team's project gets its own
+     * amount), and any rest stays with the gateway's accounts.
+     */
+    public static List<FocusCharge> focusCharges(Reconciliation r, java.util.Set<String> gatewayAccounts) {
         List<FocusCharge> rows = new ArrayList<>();
         for (ReconciliationLine l : r.lines()) {
-            BigDecimal amount = l.neverMeteredUsd().add(l.notSeenUsd());
-            if (amount.signum() == 0) {
+            if (l.explanation() == Explanation.NO_PROVIDER_DATA) {
                 continue;
             }
-            String what = l.explanation() == Explanation.NEVER_METERED ? l.item() : "not seen by the gateway";
-            Map<String, String> tags = new LinkedHashMap<>();
-            tags.put("x_CostSource", COST_SOURCE);
-            rows.add(new FocusCharge(
-                    l.day(),
-                    FocusCharge.Category.ADJUSTMENT,
-                    l.source().gatewayProvider(),
-                    publisher(l.source()),
-                    l.model(),
-                    null,
-                    tags,
-                    0,
-                    null,
-                    null,
-                    amount,
-                    amount,
-                    0,
-                    COST_SOURCE + ": " + what));
+            if (l.neverMeteredUsd().signum() != 0) {
+                Map<String, BigDecimal> accounts = l.accounts();
+                BigDecimal split = accounts.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+                if (accounts.size() > 1 && split.compareTo(l.neverMeteredUsd()) == 0) {
+                    for (Map.Entry<String, BigDecimal> a : new java.util.TreeMap<>(accounts).entrySet()) {
+                        if (a.getValue().signum() != 0) {
+                            rows.add(row(l, Explanation.NEVER_METERED, l.item(), a.getKey(), a.getValue()));
+                        }
+                    }
+                } else {
+                    rows.add(row(l, Explanation.NEVER_METERED, l.item(), accounts(l), l.neverMeteredUsd()));
+                }
+            }
+            notSeen(rows, l, gatewayAccounts);
+            add(rows, l, Explanation.PRICE_DRIFT, "price drift vs the catalog", l.priceDriftUsd());
+            add(rows, l, Explanation.ROUNDING, "rounding", l.roundingUsd());
+            add(rows, l, Explanation.UNEXPLAINED, "unexplained difference", l.unexplainedUsd());
         }
         return rows;
+    }
+
+    /** What the provider billed beyond the gateway's metering: never-metered items and traffic not seen. */
+    public static BigDecimal unmeteredUsd(Reconciliation.Totals t) {
+        return t.neverMeteredUsd().add(t.notSeenUsd());
+    }
+
+    private static void notSeen(List<FocusCharge> rows, ReconciliationLine l, java.util.Set<String> gateway) {
+        BigDecimal amount = l.notSeenUsd();
+        if (amount.signum() == 0) {
+            return;
+        }
+        Map<String, BigDecimal> others = new java.util.TreeMap<>();
+        l.accounts().forEach((a, usd) -> {
+            if (!a.isEmpty() && !gateway.contains(a) && usd.signum() > 0) {
+                others.put(a, usd);
+            }
+        });
+        BigDecimal split = others.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+        if (gateway.isEmpty() || others.isEmpty() || amount.signum() < 0 || split.compareTo(amount) > 0) {
+            add(rows, l, Explanation.NOT_SEEN_BY_GATEWAY, "not seen by the gateway", amount);
+            return;
+        }
+        for (Map.Entry<String, BigDecimal> o : others.entrySet()) {
+            rows.add(row(l, Explanation.NOT_SEEN_BY_GATEWAY, "not seen by the gateway", o.getKey(), o.getValue()));
+        }
+        BigDecimal rest = amount.subtract(split);
+        if (rest.signum() != 0) {
+            String own = String.join(
+                    ", ",
+                    new java.util.TreeSet<>(l.accounts().keySet().stream()
+                            .filter(gateway::contains)
+                            .toList()));
+            rows.add(row(l, Explanation.NOT_SEEN_BY_GATEWAY, "not seen by the gateway", own, rest));
+        }
+    }
+
+    private static void add(
+            List<FocusCharge> rows, ReconciliationLine l, Explanation part, String what, BigDecimal amount) {
+        if (amount.signum() != 0) {
+            rows.add(row(l, part, what, accounts(l), amount));
+        }
+    }
+
+    private static String accounts(ReconciliationLine l) {
+        return String.join(
+                ", ",
+                new java.util.TreeSet<>(
+                        l.accounts().keySet().stream().filter(a -> !a.isEmpty()).toList()));
+    }
+
+    private static FocusCharge row(
+            ReconciliationLine l, Explanation part, String what, String account, BigDecimal amount) {
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("x_CostSource", COST_SOURCE);
+        tags.put(CLASS_TAG, part.label());
+        if (account != null && !account.isEmpty()) {
+            tags.put(ACCOUNT_TAG, account);
+        }
+        return new FocusCharge(
+                l.day(),
+                FocusCharge.Category.ADJUSTMENT,
+                l.source().gatewayProvider(),
+                publisher(l.source()),
+                l.model(),
+                null,
+                tags,
+                0,
+                null,
+                null,
+                amount,
+                amount,
+                0,
+                COST_SOURCE + ": " + what + (l.model() == null ? "" : " (" + l.model() + ")"));
     }
 
     /**

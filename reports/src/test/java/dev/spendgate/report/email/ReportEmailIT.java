@@ -2,6 +2,8 @@ package dev.spendgate.report.email;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.spendgate.domain.pricing.PricingCatalog;
@@ -54,7 +56,7 @@ class ReportEmailIT {
     }
 
     @Test
-    void run_withRecipients_sendsPdfAndCsvsAsAttachmentsToEveryone() throws Exception {
+    void run_withRecipients_sendsPdfCsvsAndJsonFilesAsAttachmentsToEveryone() throws Exception {
         MonthlyReport.Result result = run(email(10_000_000), false);
 
         assertThat(result.email()).isEqualTo(MonthlyReport.EmailStatus.SENT);
@@ -74,10 +76,27 @@ class ReportEmailIT {
                 contents.add(b.toByteArray());
             }
         }
-        assertThat(names).containsExactly("board-report.pdf", "focus-1.1.csv", "chargeback.csv");
+        assertThat(names)
+                .containsExactly(
+                        "board-report.pdf",
+                        "focus-1.1.csv",
+                        "chargeback.csv",
+                        "data-quality.json",
+                        "focus-metadata.json");
         assertThat(contents.get(0)).startsWith("%PDF".getBytes());
-        assertThat(contents.get(1))
-                .isEqualTo(out.get("reports/2026-11/focus-1.1.csv").orElseThrow());
+        for (int i = 1; i < names.size(); i++) {
+            assertThat(contents.get(i))
+                    .as(names.get(i))
+                    .isEqualTo(out.get("reports/2026-11/" + names.get(i)).orElseThrow());
+        }
+        JsonNode quality = new ObjectMapper().readTree(contents.get(3));
+        assertThat(quality.path("month").asText()).isEqualTo("2026-11");
+        assertThat(quality.path("has_data").asBoolean()).isFalse();
+        assertThat(new ObjectMapper()
+                        .readTree(contents.get(4))
+                        .path("FocusVersion")
+                        .asText())
+                .isEqualTo("1.1");
     }
 
     @Test

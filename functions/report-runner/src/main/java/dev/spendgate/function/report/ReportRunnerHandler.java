@@ -119,13 +119,14 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                     return config.report().rules(null);
                 });
         MonthlyReport monthly = MonthlyReport.create(
-                new MonthlyReport.Settings(
-                        config.report().contractedCatalog(),
-                        PricingCatalog.bundled(),
-                        rules,
-                        budgets.get(),
-                        config.report().focus()),
-                clock);
+                        new MonthlyReport.Settings(
+                                config.report().contractedCatalog(),
+                                PricingCatalog.bundled(),
+                                rules,
+                                budgets.get(),
+                                config.report().focus()),
+                        clock)
+                .withFocusVersion(config.report().focusVersion());
         if (gatewayCost != null) {
             monthly = monthly.withGatewayCost(gatewayCost.rows());
         }

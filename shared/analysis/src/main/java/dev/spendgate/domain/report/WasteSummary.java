@@ -82,6 +82,15 @@ public record WasteSummary(
 
     /** The stored findings document for the month, if the waste detector wrote one. */
     public static Optional<Analysis> stored(ObjectStore store, YearMonth month) {
+        return storedKey(store, month).flatMap(key -> store.get(key)
+                .flatMap(bytes -> parse(bytes, "waste detector run of " + key.substring(9, 19))));
+    }
+
+    /**
+     * The key of the month's findings document: the run on the next month's 1st, else the month's latest run; empty
+     * when the detector wrote none.
+     */
+    public static Optional<String> storedKey(ObjectStore store, YearMonth month) {
         LocalDate first = month.atDay(1);
         LocalDate next = month.plusMonths(1).atDay(1);
         String best = null;
@@ -102,11 +111,7 @@ public record WasteSummary(
                 bestDay = day;
             }
         }
-        if (best == null) {
-            return Optional.empty();
-        }
-        String key = best;
-        return store.get(key).flatMap(bytes -> parse(bytes, "waste detector run of " + key.substring(9, 19)));
+        return Optional.ofNullable(best);
     }
 
     /** The figures of a waste analysis run with the report. */

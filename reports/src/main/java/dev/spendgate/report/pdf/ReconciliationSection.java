@@ -1,0 +1,137 @@
+package dev.spendgate.report.pdf;
+
+import dev.spendgate.domain.reconcile.BillSource;
+import dev.spendgate.domain.reconcile.Reconciliation;
+import dev.spendgate.domain.report.FocusCharge;
+import dev.spendgate.domain.report.Money;
+import dev.spendgate.domain.report.MonthlyFigures;
+import dev.spendgate.report.pdf.PdfLayout.Fonts;
+import dev.spendgate.report.reconcile.ProviderBillRows;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The month's reconciliation with the providers' bills in the board report: a total on page 1 that includes what
+ * the providers billed beyond the gateway's metering (kept apart from the metered figure), and a section with metered
+ * vs billed per provider, the unmetered spend per provider account, and the match status.
+ */
+public final class ReconciliationSection {
+    private ReconciliationSection() {}
+
+    /** What a report's reconciliation adds to its figures: the provider-bill FOCUS rows and their total. */
+    public record Figures(Reconciliation reconciliation, List<FocusCharge> billRows) {
+        public Figures {
+            billRows = List.copyOf(billRows);
+        }
+
+        /** Provider-billed amounts beyond the metering: the sum of the {@code provider_bill} FOCUS rows. */
+        public BigDecimal beyondMeteringUsd() {
+            return billRows.stream().map(FocusCharge::billedCost).reduce(BigDecimal.ZERO, BigDecimal::add);
+        }
+
+        /** Never-metered items and traffic not seen by the gateway, over every provider. */
+        public BigDecimal unmeteredUsd() {
+            return reconciliation.totals().values().stream()
+                    .map(ProviderBillRows::unmeteredUsd)
+                    .reduce(BigDecimal.ZERO, BigDecimal::add);
+        }
+    }
+
+    /** Page 1: the total finance pays, with the metered and the provider-billed parts apart, and the match status. */
+    public static BoardReportPdf.Section summary(Figures r) {
+        return (PdfLayout out, MonthlyFigures f) -> {
+            BigDecimal total = f.totalUsd().add(r.beyondMeteringUsd());
+            out.text(
+                    Fonts.BOLD,
+                    10,
+                    "Total with provider bills: " + Money.usd(total) + " = " + Money.usd(f.totalUsd())
+                            + " metered by the gateway + " + Money.usd(r.beyondMeteringUsd())
+                            + " billed by providers beyond it");
+            out.text(
+                    Fonts.REGULAR,
+                    9,
+                    "Of that, " + Money.usd(r.unmeteredUsd()) + " never went through the gateway (traffic around it,"
+                            + " batch, storage, tools); reconciled through "
+                            + r.reconciliation().through()
+                            + " (see \"Reconciliation with provider bills\").");
+            for (String s : ProviderBillRows.status(r.reconciliation())) {
+                out.text(Fonts.REGULAR, 8.5f, "  " + s);
+            }
+            out.gap(4);
+        };
+    }
+
+    /** The full section: per provider, then unmetered spend per provider account, then warnings. */
+    public static BoardReportPdf.Section details(Figures r) {
+        return (PdfLayout out, MonthlyFigures f) -> write(out, r);
+    }
+
+    private static void write(PdfLayout out, Figures r) throws IOException {
+        Reconciliation rec = r.reconciliation();
+        out.heading("Reconciliation with provider bills");
+        out.paragraph("Each provider's own cost data compared with the gateway's metered cost per UTC day, provider and"
+                + " model, through " + rec.through() + ". Billed = metered + not seen by the gateway + never metered"
+                + " + price drift + rounding + unexplained, to the cent. Threshold for unexplained differences: "
+                + rec.thresholdPercent().stripTrailingZeros().toPlainString() + " % of a provider's bill.");
+        List<String[]> rows = new ArrayList<>();
+        for (BillSource s : BillSource.values()) {
+            Reconciliation.Totals t = rec.totals().get(s);
+            if (t == null) {
+                continue;
+            }
+            boolean matched = t.unexplainedPercent().compareTo(rec.thresholdPercent()) <= 0;
+            rows.add(new String[] {
+                s.id(),
+                Money.usd(t.billedUsd()),
+                Money.usd(t.meteredUsd().subtract(t.meteredWithoutProviderDataUsd())),
+                Money.usd(t.notSeenUsd()),
+                Money.usd(t.neverMeteredUsd()),
+                Money.usd(t.priceDriftUsd()),
+                Money.usd(t.unexplainedUsd()),
+                matched ? "matched" : "CHECK"
+            });
+        }
+        out.table(
+                rows,
+                new float[] {60, 65, 65, 60, 65, 60, 65, 55},
+                "Provider",
+                "Billed",
+                "Metered",
+                "Not seen",
+                "Never met.",
+                "Drift",
+                "Unexpl.",
+                "Status");
+        Map<String, BigDecimal> byAccount = new TreeMap<>();
+        for (FocusCharge c : r.billRows()) {
+            String cls = c.tags().get(ProviderBillRows.CLASS_TAG);
+            if (!"never_metered".equals(cls) && !"not_seen_by_gateway".equals(cls)) {
+                continue;
+            }
+            String account = c.tags().getOrDefault(ProviderBillRows.ACCOUNT_TAG, "(not named)");
+            byAccount.merge(c.provider() + "\u0000" + account + "\u0000" + cls, c.billedCost(), BigDecimal::add);
+        }
+        if (!byAccount.isEmpty()) {
+            out.heading("Spend not metered by the gateway, per provider account");
+            List<String[]> lines = new ArrayList<>();
+            for (Map.Entry<String, BigDecimal> e : byAccount.entrySet()) {
+                String[] k = e.getKey().split("\u0000");
+                lines.add(new String[] {k[0], k[1], k[2].replace('_', ' '), Money.usd(e.getValue())});
+            }
+            lines.add(new String[] {"Total", "", "", Money.usd(r.unmeteredUsd())});
+            out.table(lines, new float[] {80, 215, 120, 80}, "Provider", "Account", "Why", "Amount");
+        }
+        for (String w : rec.warnings().stream().limit(6).toList()) {
+            out.text(Fonts.REGULAR, 8, "Warning: " + w);
+        }
+        out.text(
+                Fonts.REGULAR,
+                8,
+                "The FOCUS file carries these amounts as rows tagged x_CostSource=provider_bill, apart from the metered"
+                        + " rows.");
+    }
+}
