@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
             SimulatePolicyCommand.class,
             ReportCommand.class,
             ReconcileCommand.class,
-            PricingCommand.class
+            PricingCommand.class,
+            ConsoleCommand.class
         })
 public final class SpendgateCli {
 

@@ -19,6 +19,9 @@ import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
+import dev.spendgate.function.proxy.console.ConsoleHandler;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import java.nio.file.Path;
@@ -43,6 +46,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final BudgetStores budgetStores;
     private final BudgetGate budgetGate;
     private final AdminApi admin;
+    private final ConsoleHandler console;
     private final ScheduledExecutorService scheduler;
 
     private GatewayRuntime(
@@ -51,8 +55,10 @@ public final class GatewayRuntime implements AutoCloseable {
             BudgetStores budgetStores,
             BudgetGate budgetGate,
             AdminApi admin,
+            ConsoleHandler console,
             Duration flushInterval) {
         this.admin = admin;
+        this.console = console;
         this.gateway = gateway;
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
@@ -150,7 +156,9 @@ public final class GatewayRuntime implements AutoCloseable {
         gateway.serveOutcomes(new dev.spendgate.function.proxy.outcome.OutcomesApi(keys, store, clock));
         AdminApi admin =
                 new AdminApi(budgets.policies(), budgets.ledger(), keys, config.get("SPENDGATE_ADMIN_TOKEN"), clock);
-        return new GatewayRuntime(gateway, usageLog, budgets, budgetGate, admin, flushInterval);
+        ConsoleHandler console = new ConsoleHandler(
+                admin, store, keys, budgets.policies(), pricing, config.get("SPENDGATE_ADMIN_TOKEN"), clock);
+        return new GatewayRuntime(gateway, usageLog, budgets, budgetGate, admin, console, flushInterval);
     }
 
     /** The embedded set-up of {@code ./spendgate local}: keys, usage log and spool under {@code dataDir}. */
@@ -204,6 +212,22 @@ public final class GatewayRuntime implements AutoCloseable {
     /** The admin API over this runtime's budget stores. */
     public AdminApi admin() {
         return admin;
+    }
+
+    /** The web console ({@code /console} locally, {@code /admin/console} behind IAM). */
+    public ConsoleHandler console() {
+        return console;
+    }
+
+    /** An {@code /admin/...} call whose caller IAM has authorised: the console's pages or the admin API. */
+    public void handleAuthorisedAdmin(GatewayRequest request, ResponseSink sink) throws java.io.IOException {
+        String path = request.path();
+        int q = path.indexOf('?');
+        if (ConsoleHandler.isAdminPath(q < 0 ? path : path.substring(0, q))) {
+            console.handleAuthorised(request, sink);
+        } else {
+            admin.handleAuthorised(request, sink);
+        }
     }
 
     public BudgetStores budgetStores() {

@@ -72,7 +72,7 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
                 && context.getIdentity().getUserArn() != null;
         try {
             if (signed) {
-                runtime.admin().handleAuthorised(request, sink);
+                runtime.handleAuthorisedAdmin(request, sink);
             } else {
                 byte[] error = ErrorBodies.openAi(
                         "permission_error",

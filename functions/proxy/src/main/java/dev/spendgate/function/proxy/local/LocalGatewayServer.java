@@ -3,6 +3,7 @@ package dev.spendgate.function.proxy.local;
 import dev.spendgate.function.proxy.Gateway;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.console.ConsoleHandler;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -66,7 +67,7 @@ public final class LocalGatewayServer implements AutoCloseable {
 
     /** Starts on {@code host:port} (port 0 picks a free one) with the default limits. */
     public static LocalGatewayServer start(Gateway gateway, String host, int port, int threads) throws IOException {
-        return start(gateway, null, host, port, ServerLimits.defaults().withThreads(threads));
+        return start(gateway, null, null, host, port, ServerLimits.defaults().withThreads(threads));
     }
 
     /** Starts with the admin API ({@code /admin/...}, token-protected) beside the LLM endpoints. */
@@ -78,12 +79,13 @@ public final class LocalGatewayServer implements AutoCloseable {
     /** Starts with the admin API and the given limits. */
     public static LocalGatewayServer start(GatewayRuntime runtime, String host, int port, ServerLimits limits)
             throws IOException {
-        return start(runtime.gateway(), runtime.admin(), host, port, limits);
+        return start(runtime.gateway(), runtime.admin(), runtime.console(), host, port, limits);
     }
 
-    private static LocalGatewayServer start(Gateway gateway, AdminApi admin, String host, int port, ServerLimits limits)
+    private static LocalGatewayServer start(
+            Gateway gateway, AdminApi admin, ConsoleHandler console, String host, int port, ServerLimits limits)
             throws IOException {
-        GatewayHandler.Calls calls = (request, sink) -> route(gateway, admin, request, sink);
+        GatewayHandler.Calls calls = (request, sink) -> route(gateway, admin, console, request, sink);
         return start(calls, gateway.maxBodyBytes(), host, port, limits);
     }
 
@@ -206,7 +208,8 @@ public final class LocalGatewayServer implements AutoCloseable {
         stop(1);
     }
 
-    private static void route(Gateway gateway, AdminApi admin, GatewayRequest request, ResponseSink sink)
+    private static void route(
+            Gateway gateway, AdminApi admin, ConsoleHandler console, GatewayRequest request, ResponseSink sink)
             throws IOException {
         String path = request.path();
         int query = path.indexOf('?');
@@ -215,6 +218,8 @@ public final class LocalGatewayServer implements AutoCloseable {
             sink.start(200, new Headers().set("Content-Type", "application/json"), HEALTHY.length);
             sink.write(HEALTHY);
             sink.end();
+        } else if (console != null && ConsoleHandler.isLocalPath(bare)) {
+            console.handleLocal(request, sink);
         } else if (admin != null && AdminApi.isAdminPath(bare)) {
             admin.handleWithToken(request, sink);
         } else {

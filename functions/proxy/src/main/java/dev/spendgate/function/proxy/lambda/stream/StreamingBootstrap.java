@@ -118,7 +118,7 @@ public final class StreamingBootstrap {
                 event.request().headers(),
                 event.request().body());
         if (event.callerArn() != null) {
-            runtime.admin().handleAuthorised(request, response);
+            runtime.handleAuthorisedAdmin(request, response);
             return;
         }
         byte[] error = ErrorBodies.openAi(
