@@ -212,8 +212,14 @@ final class BudgetsView {
             }
         }
         return crossed.isEmpty()
-                ? "none sent (at " + esc(b.path("alert_at").toString()) + " %)"
+                ? "none yet (at " + esc(thresholds(b)) + " %)"
                 : "crossed (one alert each): " + esc(crossed);
+    }
+
+    private static String thresholds(JsonNode b) {
+        StringBuilder sb = new StringBuilder();
+        b.path("alert_at").forEach(t -> sb.append(sb.isEmpty() ? "" : ", ").append(t.asInt()));
+        return sb.toString();
     }
 
     private static BigDecimal decimal(JsonNode n) {

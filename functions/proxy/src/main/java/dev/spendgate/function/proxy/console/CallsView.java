@@ -103,7 +103,10 @@ final class CallsView {
                     .append("</td><td class=\"num\">")
                     .append(r.tokens().outputTokens())
                     .append("</td><td class=\"num\">")
-                    .append(r.costUsd() == null ? "unknown" : esc(r.costUsd().toPlainString()))
+                    .append(
+                            r.costUsd() != null
+                                    ? esc(r.costUsd().toPlainString())
+                                    : r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED ? "unknown" : "-")
                     .append("</td><td>")
                     .append(esc(r.pricingStatus().name().toLowerCase(java.util.Locale.ROOT)))
                     .append("</td><td class=\"num\">")
