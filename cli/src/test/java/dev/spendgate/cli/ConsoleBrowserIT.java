@@ -9,6 +9,7 @@ import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import dev.spendgate.function.proxy.local.ServerLimits;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
@@ -106,7 +107,7 @@ class ConsoleBrowserIT {
         env.put("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl());
         env.put("OPENAI_API_KEY", upstream.openAiKey());
         env.put("SPENDGATE_ADMIN_TOKEN", TOKEN);
-        runtime = GatewayRuntime.local(ProxyConfig.fromEnv(env), dataDir);
+        runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(env), dataDir);
         server = LocalGatewayServer.start(runtime, "127.0.0.1", 0, ServerLimits.defaults());
 
         Path shots = Path.of(System.getProperty(

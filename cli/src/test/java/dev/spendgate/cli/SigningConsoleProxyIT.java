@@ -7,9 +7,11 @@ import com.sun.net.httpserver.HttpServer;
 import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.Router;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -70,7 +72,7 @@ class SigningConsoleProxyIT {
 
     @BeforeEach
     void setUp() throws IOException {
-        runtime = GatewayRuntime.local(ProxyConfig.fromEnv(Map.of()), dataDir);
+        runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(Map.of()), dataDir);
         adminRoute = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
         adminRoute.createContext("/prod/", this::standIn);
         adminRoute.start();
@@ -198,10 +200,15 @@ class SigningConsoleProxyIT {
             String query = exchange.getRequestURI().getRawQuery();
             Headers headers = new Headers();
             exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> headers.add(name, v)));
-            runtime.handleAuthorisedAdmin(
-                    new GatewayRequest(
-                            exchange.getRequestMethod(), raw + (query == null ? "" : "?" + query), headers, body),
-                    new ExchangeSink(exchange));
+            runtime.router()
+                    .handle(
+                            new GatewayRequest(
+                                    exchange.getRequestMethod(),
+                                    raw + (query == null ? "" : "?" + query),
+                                    headers,
+                                    body),
+                            Router.Caller.IAM_SIGNED,
+                            new ExchangeSink(exchange));
         }
     }
 

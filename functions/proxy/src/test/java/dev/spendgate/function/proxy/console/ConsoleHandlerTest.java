@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.Router;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +37,7 @@ class ConsoleHandlerTest {
 
     @Test
     void handleLocal_signedOut_redirectsToSignInAndLeavesNothingChanged() throws IOException {
-        ConsoleHandler console = console(TOKEN);
+        Router console = console(TOKEN);
 
         Answer page = call(console, "GET", "/console/keys", new Headers(), "");
         Answer create = call(console, "POST", "/console/keys", new Headers(), "name=a&environment=dev");
@@ -43,13 +45,12 @@ class ConsoleHandlerTest {
         assertThat(page.status).isEqualTo(303);
         assertThat(page.headers.first("location")).isEqualTo("/console/login");
         assertThat(create.status).isEqualTo(401);
-        assertThat(runtime.console()).isSameAs(console);
         assertThat(call(console, "GET", "/console/keys", bearer(), "").body).contains("No keys yet.");
     }
 
     @Test
     void handleLocal_signInWithToken_setsHttpOnlyStrictCookieThatOpensPages() throws IOException {
-        ConsoleHandler console = console(TOKEN);
+        Router console = console(TOKEN);
 
         Answer wrong = call(console, "POST", "/console/login", new Headers(), "token=nope");
         Answer right = call(console, "POST", "/console/login", new Headers(), "token=" + TOKEN);
@@ -73,7 +74,7 @@ class ConsoleHandlerTest {
 
     @Test
     void handleLocal_formFromAnotherOrigin_isRefused() throws IOException {
-        ConsoleHandler console = console(TOKEN);
+        Router console = console(TOKEN);
         Headers foreign = bearer().set("Origin", "https://evil.example").set("Host", "127.0.0.1:8787");
 
         Answer answer = call(console, "POST", "/console/keys", foreign, "name=a&environment=dev");
@@ -92,7 +93,7 @@ class ConsoleHandlerTest {
 
     @Test
     void handleLocal_budgetFormWithBadField_answers400NamingItAndSavesNothing() throws IOException {
-        ConsoleHandler console = console(TOKEN);
+        Router console = console(TOKEN);
 
         Answer answer = call(
                 console, "POST", "/console/budgets", bearer(), "scope=team%3Aml&period=weekly&limit_usd=5&mode=block");
@@ -109,6 +110,24 @@ class ConsoleHandlerTest {
         assertThat(answer.status).isEqualTo(200);
         assertThat(answer.body)
                 .contains("Invalid &#39;from&#39;", "Invalid &#39;by&#39;", "data-testid=\"spend-total\"");
+    }
+
+    @Test
+    void router_adminConsole_onlyForIamSignedCaller() throws IOException {
+        Router router = console(TOKEN);
+        Answer signed = new Answer();
+        Answer unsigned = new Answer();
+        GatewayRequest request = new GatewayRequest("GET", "/admin/console/keys", new Headers(), new byte[0]);
+
+        router.handle(request, Router.Caller.IAM_SIGNED, signed);
+        router.handle(request, Router.Caller.UNSIGNED, unsigned);
+
+        assertThat(signed.status).isEqualTo(200);
+        assertThat(signed.body).contains("<h1>Proxy keys</h1>");
+        assertThat(unsigned.status).isEqualTo(403);
+        assertThat(call(router, "GET", "/admin/console/keys", bearer(), "").status)
+                .as("locally the console is /console, not the admin API's path")
+                .isEqualTo(404);
     }
 
     @Test
@@ -138,26 +157,30 @@ class ConsoleHandlerTest {
         }
     }
 
-    private ConsoleHandler console(String token) {
+    private Router console(String token) {
         Map<String, String> env = new HashMap<>();
         if (token != null) {
             env.put("SPENDGATE_ADMIN_TOKEN", token);
         }
-        runtime = GatewayRuntime.local(ProxyConfig.fromEnv(env), dataDir);
-        return runtime.console();
+        runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(env), dataDir);
+        return runtime.router();
     }
 
     private static Headers bearer() {
         return new Headers().set("Authorization", "Bearer " + TOKEN);
     }
 
-    private static Answer call(ConsoleHandler console, String method, String path, Headers headers, String form)
+    /** Through the local server's router, as a browser's request arrives. */
+    private static Answer call(Router console, String method, String path, Headers headers, String form)
             throws IOException {
         Answer answer = new Answer();
         if (!form.isEmpty()) {
             headers.set("Content-Type", "application/x-www-form-urlencoded");
         }
-        console.handleLocal(new GatewayRequest(method, path, headers, form.getBytes(StandardCharsets.UTF_8)), answer);
+        console.handle(
+                new GatewayRequest(method, path, headers, form.getBytes(StandardCharsets.UTF_8)),
+                Router.Caller.LOCAL,
+                answer);
         return answer;
     }
 
