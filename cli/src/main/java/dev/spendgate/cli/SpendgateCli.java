@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
             ReportCommand.class,
             ReconcileCommand.class,
             AdvisorCommand.class,
-            PricingCommand.class
+            PricingCommand.class,
+            ConsoleCommand.class
         })
 public final class SpendgateCli {
 

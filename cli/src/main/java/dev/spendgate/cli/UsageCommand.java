@@ -46,7 +46,7 @@ final class UsageCommand implements Callable<Integer> {
             paramLabel = "FIELD",
             defaultValue = "feature,model",
             description = "Comma-separated: feature, department, team, environment, session, user, run, key, provider,"
-                    + " model, endpoint, status, day, pricing_status. Default: ${DEFAULT-VALUE}.")
+                    + " model, endpoint, status, day, hour, pricing_status. Default: ${DEFAULT-VALUE}.")
     List<String> groupBy;
 
     @Override

@@ -16,6 +16,7 @@ import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
+import dev.spendgate.function.proxy.console.ConsoleHandler;
 import dev.spendgate.function.proxy.outcome.OutcomesApi;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
@@ -50,10 +51,11 @@ public final class GatewayRuntime implements AutoCloseable {
             BudgetStores budgetStores,
             BudgetGate budgetGate,
             AdminApi admin,
+            ConsoleHandler console,
             Duration flushInterval) {
         this.admin = admin;
         this.gateway = gateway;
-        this.router = new Router(gateway, outcomes, admin);
+        this.router = new Router(gateway, outcomes, admin, console);
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
         this.budgetGate = budgetGate;
@@ -217,7 +219,9 @@ public final class GatewayRuntime implements AutoCloseable {
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, config.adminToken(), clock);
         optimizations.policyStore().ifPresent(admin::servePolicy);
-        return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, flushInterval);
+        ConsoleHandler console =
+                new ConsoleHandler(admin, store, keys, budgets.policies(), pricing, config.adminToken(), clock);
+        return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, console, flushInterval);
     }
 
     /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */

@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy;
 
 import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.console.ConsoleHandler;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
@@ -13,7 +14,8 @@ import java.util.Objects;
 /**
  * The one front door of every carrier (the local server, the buffered Lambda handler, the streaming bootstrap):
  * {@code /admin/..} to the admin API, {@code /v1/outcomes} to the outcomes API, {@code GET /health} on the local
- * server, and everything else ({@code /v1/..}, {@code /model/..}, unknown paths) to the {@link Gateway}. Carriers
+ * server, the web console ({@code /console/..} locally with the admin token, {@code /admin/console/..} for an
+ * IAM-signed caller; an admin target too), and everything else ({@code /v1/..}, {@code /model/..}, unknown paths) to the {@link Gateway}. Carriers
  * differ only in how an admin caller is authorised ({@link Caller}).
  */
 public final class Router {
@@ -40,12 +42,19 @@ public final class Router {
     private final Gateway gateway;
     private final OutcomesApi outcomes;
     private final AdminApi admin;
+    private final ConsoleHandler console;
 
     /** {@code outcomes} and {@code admin} may be null (those paths then reach the gateway, which answers 404). */
     public Router(Gateway gateway, OutcomesApi outcomes, AdminApi admin) {
+        this(gateway, outcomes, admin, null);
+    }
+
+    /** As above, with the web console ({@code console} may be null too). */
+    public Router(Gateway gateway, OutcomesApi outcomes, AdminApi admin, ConsoleHandler console) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.outcomes = outcomes;
         this.admin = admin;
+        this.console = console;
     }
 
     public Gateway gateway() {
@@ -60,7 +69,7 @@ public final class Router {
         if (caller == Caller.LOCAL && "GET".equals(request.method()) && "/health".equals(bare)) {
             return Target.HEALTH;
         }
-        if (admin != null && AdminApi.isAdminPath(bare)) {
+        if (admin != null && AdminApi.isAdminPath(bare) || consolePath(bare, caller)) {
             return Target.ADMIN;
         }
         if (outcomes != null && OutcomesApi.handles(bare)) {
@@ -85,7 +94,22 @@ public final class Router {
         return target;
     }
 
+    private boolean consolePath(String bare, Caller caller) {
+        return console != null
+                && (caller == Caller.LOCAL && ConsoleHandler.isLocalPath(bare)
+                        || caller == Caller.IAM_SIGNED && ConsoleHandler.isAdminPath(bare));
+    }
+
     private void admin(GatewayRequest request, Caller caller, ResponseSink sink) throws IOException {
+        String path = request.path();
+        if (consolePath(path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?')), caller)) {
+            if (caller == Caller.LOCAL) {
+                console.handleLocal(request, sink);
+            } else {
+                console.handleAuthorised(request, sink);
+            }
+            return;
+        }
         switch (caller) {
             case LOCAL -> admin.handleWithToken(request, sink);
             case IAM_SIGNED -> admin.handleAuthorised(request, sink);

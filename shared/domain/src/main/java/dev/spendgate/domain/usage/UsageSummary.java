@@ -1,6 +1,7 @@
 package dev.spendgate.domain.usage;
 
 import java.math.BigDecimal;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -73,6 +74,7 @@ public final class UsageSummary {
         d.put("endpoint", UsageRecord::endpoint);
         d.put("status", r -> Integer.toString(r.statusCode()));
         d.put("day", r -> r.tsStart().toString().substring(0, 10));
+        d.put("hour", r -> r.tsStart().truncatedTo(ChronoUnit.HOURS).toString());
         d.put("pricing_status", r -> r.pricingStatus().name().toLowerCase(Locale.ROOT));
         return java.util.Collections.unmodifiableMap(d);
     }

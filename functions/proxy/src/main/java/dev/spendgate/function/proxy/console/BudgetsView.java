@@ -1,0 +1,232 @@
+package dev.spendgate.function.proxy.console;
+
+import static dev.spendgate.function.proxy.console.Html.esc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+
+/**
+ * Budgets: each one's burn against its period's pace, forecast, in-flight reservations, mode and the alert thresholds
+ * crossed; set, change and delete through the admin API ({@code /admin/budgets}), so the console validates exactly as
+ * the API and the CLI do, and an error names the field.
+ */
+final class BudgetsView {
+    private final AdminCall admin;
+    private final Clock clock;
+
+    BudgetsView(AdminCall admin, Clock clock) {
+        this.admin = admin;
+        this.clock = clock;
+    }
+
+    void serve(Params params, boolean post, ResponseSink sink) throws IOException {
+        if (!post) {
+            String saved = params.get("saved");
+            String deleted = params.get("deleted");
+            String note = saved != null
+                    ? Html.notice("ok", "Saved budget " + saved + "; the gateway enforces it from its next call.")
+                    : deleted != null ? Html.notice("ok", "Deleted budget " + deleted + ".") : "";
+            Reply.html(sink, 200, page(note, Params.parse("")));
+            return;
+        }
+        ObjectNode body = AdminCall.JSON.createObjectNode();
+        for (String field : new String[] {"scope", "period", "limit_usd", "mode", "on_store_error", "time_zone"}) {
+            if (params.get(field) != null) {
+                body.put(field, params.get(field));
+            }
+        }
+        String alertAt = params.get("alert_at");
+        if (alertAt != null) {
+            ArrayNode list = body.putArray("alert_at");
+            for (String part : alertAt.split("[,\\s]+")) {
+                try {
+                    list.add(Integer.parseInt(part));
+                } catch (NumberFormatException e) {
+                    Reply.html(
+                            sink,
+                            400,
+                            page(
+                                    Html.notice(
+                                            "error",
+                                            "Invalid 'alert_at': whole percentages separated by commas, e.g. 50,80,100."),
+                                    params));
+                    return;
+                }
+            }
+        }
+        AdminCall.Answer answer = admin.send("PUT", "/admin/budgets", body);
+        if (!answer.ok()) {
+            Reply.html(sink, answer.status(), page(Html.notice("error", answer.message()), params));
+            return;
+        }
+        Reply.redirect(sink, "budgets?saved=" + enc(answer.body().path("id").asText()), null);
+    }
+
+    void delete(Params params, ResponseSink sink) throws IOException {
+        String path =
+                "/admin/budgets?scope=" + enc(params.get("scope", "")) + "&period=" + enc(params.get("period", ""));
+        AdminCall.Answer answer = admin.send("DELETE", path, null);
+        if (!answer.ok()) {
+            Reply.html(sink, answer.status(), page(Html.notice("error", answer.message()), Params.parse("")));
+            return;
+        }
+        Reply.redirect(
+                sink, "budgets?deleted=" + enc(answer.body().path("deleted").asText()), null);
+    }
+
+    private String page(String notice, Params form) {
+        AdminCall.Answer status = admin.get("/admin/budgets/status");
+        StringBuilder sb = new StringBuilder(notice);
+        Instant now = clock.instant();
+        sb.append("<table data-testid=\"budgets-table\"><caption>Budgets in their current period (")
+                .append(esc(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)))
+                .append("); pace is the share of the period gone by</caption><thead><tr>")
+                .append("<th scope=\"col\">Scope</th><th scope=\"col\">Period</th><th scope=\"col\">Mode</th>")
+                .append("<th scope=\"col\" class=\"num\">Limit USD</th><th scope=\"col\" class=\"num\">Spent USD</th>")
+                .append("<th scope=\"col\" class=\"num\">In flight USD</th><th scope=\"col\">Used vs pace</th>")
+                .append("<th scope=\"col\" class=\"num\">Forecast USD</th><th scope=\"col\">Alerts</th>")
+                .append("<th scope=\"col\"><span class=\"sr\">Actions</span></th></tr></thead><tbody>");
+        JsonNode rows = status.body().path("budgets");
+        if (rows.isEmpty()) {
+            sb.append("<tr><td colspan=\"10\">No budgets yet.</td></tr>");
+        }
+        for (JsonNode b : rows) {
+            sb.append("<tr><th scope=\"row\">")
+                    .append(esc(b.path("scope").asText()))
+                    .append("</th><td>")
+                    .append(esc(b.path("period").asText()))
+                    .append(' ')
+                    .append(esc(b.path("period_key").asText()))
+                    .append("</td><td>")
+                    .append(esc(b.path("mode").asText()))
+                    .append("</td><td class=\"num\">")
+                    .append(esc(b.path("limit_usd").asText()))
+                    .append("</td>");
+            if (b.has("note")) {
+                sb.append("<td colspan=\"5\">")
+                        .append(esc(b.path("note").asText()))
+                        .append("</td>");
+            } else {
+                BigDecimal used = decimal(b.path("used_percent"));
+                BigDecimal pace = pace(b, now);
+                sb.append("<td class=\"num\">")
+                        .append(esc(b.path("spent_usd").asText()))
+                        .append("</td><td class=\"num\">")
+                        .append(esc(b.path("in_flight_usd").asText()))
+                        .append("</td><td>")
+                        .append(burn(used, pace))
+                        .append("</td><td class=\"num\">")
+                        .append(esc(b.path("forecast_usd").asText("-")))
+                        .append("</td><td>")
+                        .append(alerts(b, used))
+                        .append("</td>");
+            }
+            sb.append("<td><form method=\"post\" action=\"budget-delete\">")
+                    .append("<input type=\"hidden\" name=\"scope\" value=\"")
+                    .append(esc(b.path("scope").asText()))
+                    .append("\"><input type=\"hidden\" name=\"period\" value=\"")
+                    .append(esc(b.path("period").asText()))
+                    .append("\"><button type=\"submit\" class=\"danger\" aria-label=\"Delete budget ")
+                    .append(esc(b.path("id").asText()))
+                    .append("\">Delete</button></form></td></tr>");
+        }
+        sb.append("</tbody></table>");
+        sb.append("<p class=\"source\">Source: the budget ledger the gateway enforces from (settled spend plus"
+                + " reservations of calls in flight); the forecast extrapolates this period's spend linearly.</p>");
+        sb.append("<h2 id=\"set-h\">Set or change a budget</h2>")
+                .append("<form method=\"post\" action=\"budgets\" class=\"card\" aria-labelledby=\"set-h\">")
+                .append(Html.input(
+                        "scope",
+                        "Scope",
+                        form.get("scope", ""),
+                        "TYPE:VALUE, e.g. feature:chatbot, department:sales, run:*, global"))
+                .append("<div class=\"field\"><label for=\"f-period\">Period</label><select id=\"f-period\""
+                        + " name=\"period\">")
+                .append(Html.option("monthly", "monthly", form.get("period", "monthly")))
+                .append(Html.option("daily", "daily", form.get("period", "monthly")))
+                .append(Html.option("lifetime", "lifetime", form.get("period", "monthly")))
+                .append("</select></div>")
+                .append(Html.input("limit_usd", "Limit (USD)", form.get("limit_usd", ""), "e.g. 250.00"))
+                .append("<div class=\"field\"><label for=\"f-mode\">Mode</label><select id=\"f-mode\" name=\"mode\">")
+                .append(Html.option("block", "block (429 when over)", form.get("mode", "block")))
+                .append(Html.option("degrade", "degrade (cheaper model)", form.get("mode", "block")))
+                .append(Html.option("alert", "alert only", form.get("mode", "block")))
+                .append("</select></div>")
+                .append(Html.input("alert_at", "Alert at (%)", form.get("alert_at", ""), "default 50,80,100"))
+                .append(Html.input("time_zone", "Time zone", form.get("time_zone", ""), "default UTC"))
+                .append("<button type=\"submit\">Save budget</button></form>");
+        return Html.page("budgets", "Budgets", sb.toString());
+    }
+
+    /** The share of the current period gone by, in percent, or null for a lifetime budget. */
+    static BigDecimal pace(JsonNode budget, Instant now) {
+        try {
+            BudgetPeriod period = BudgetPeriod.parse(budget.path("period").asText());
+            ZoneId zone = ZoneId.of(budget.path("time_zone").asText("UTC"));
+            Instant start = period.start(now, zone);
+            Instant end = period.end(now, zone);
+            if (start == null || end == null) {
+                return null;
+            }
+            return BigDecimal.valueOf(Duration.between(start, now).getSeconds())
+                    .multiply(BigDecimal.valueOf(100))
+                    .divide(BigDecimal.valueOf(Duration.between(start, end).getSeconds()), 1, RoundingMode.HALF_UP);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String burn(BigDecimal used, BigDecimal pace) {
+        if (used == null) {
+            return "-";
+        }
+        String meter = "<meter min=\"0\" max=\"100\" value=\""
+                + used.min(BigDecimal.valueOf(100)).toPlainString()
+                + "\"" + (pace == null ? "" : " optimum=\"0\" high=\"" + pace.toPlainString() + "\"")
+                + " aria-hidden=\"true\"></meter> ";
+        String text = used.toPlainString() + " % used";
+        if (pace != null) {
+            String verdict = used.compareTo(pace) > 0 ? "ahead of pace" : "within pace";
+            text += " / " + pace.toPlainString() + " % of period (" + verdict + ")";
+        }
+        return meter + esc(text);
+    }
+
+    private static String alerts(JsonNode b, BigDecimal used) {
+        StringBuilder crossed = new StringBuilder();
+        for (JsonNode t : b.path("alert_at")) {
+            if (used != null && used.compareTo(BigDecimal.valueOf(t.asInt())) >= 0) {
+                crossed.append(crossed.isEmpty() ? "" : ", ").append(t.asInt()).append(" %");
+            }
+        }
+        return crossed.isEmpty()
+                ? "none yet (at " + esc(thresholds(b)) + " %)"
+                : "crossed (one alert each): " + esc(crossed);
+    }
+
+    private static String thresholds(JsonNode b) {
+        StringBuilder sb = new StringBuilder();
+        b.path("alert_at").forEach(t -> sb.append(sb.isEmpty() ? "" : ", ").append(t.asInt()));
+        return sb.toString();
+    }
+
+    private static BigDecimal decimal(JsonNode n) {
+        return n.isMissingNode() || n.isNull() ? null : new BigDecimal(n.asText());
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,230 @@
+package dev.spendgate.function.proxy.console;
+
+import dev.spendgate.domain.budget.BudgetPolicyStore;
+import dev.spendgate.domain.keys.KeyStore;
+import dev.spendgate.domain.keys.ProxyKeys;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Locale;
+
+/**
+ * The web console: server-rendered pages over the gateway's own stores (spend, budgets, findings, keys, recent calls,
+ * reports), with Chart.js bundled in the jar. Served under {@code /console/} by the local server, where the browser
+ * signs in with the admin token, and under {@code /admin/console/} behind API Gateway, where IAM has authorised the
+ * caller ({@code ./spendgate console --aws} signs for the browser). Every link is relative, so the same pages work
+ * under both prefixes. Changes (budgets, keys) go through the {@link AdminApi}, so they get its validation.
+ */
+public final class ConsoleHandler {
+    public static final String LOCAL_PREFIX = "/console";
+    public static final String ADMIN_PREFIX = "/admin/console";
+
+    private final byte[] tokenHash;
+    private final ConsoleSessions sessions;
+    private final StaticAssets assets = StaticAssets.load();
+    private final SpendView spend;
+    private final BudgetsView budgets;
+    private final FindingsView findings;
+    private final KeysView keys;
+    private final CallsView calls;
+    private final ReportsView reports;
+
+    /**
+     * @param adminToken the local admin token ({@code SPENDGATE_ADMIN_TOKEN}), or null: the local console is then off,
+     *     the IAM-authorised one still works
+     */
+    public ConsoleHandler(
+            AdminApi admin,
+            ObjectStore store,
+            KeyStore keyStore,
+            BudgetPolicyStore policies,
+            PricingCatalog pricing,
+            String adminToken,
+            Clock clock) {
+        this.tokenHash = adminToken == null ? null : ProxyKeys.hash(adminToken).getBytes(StandardCharsets.US_ASCII);
+        this.sessions = new ConsoleSessions(clock);
+        AdminCall adminCall = new AdminCall(admin);
+        this.spend = new SpendView(store, clock);
+        this.budgets = new BudgetsView(adminCall, clock);
+        this.findings = new FindingsView(store, keyStore, policies, pricing, clock);
+        this.keys = new KeysView(adminCall);
+        this.calls = new CallsView(store, clock);
+        this.reports = new ReportsView(store);
+    }
+
+    /** True for {@code /console} and everything under it (the path without its query). */
+    public static boolean isLocalPath(String bare) {
+        return bare.equals(LOCAL_PREFIX) || bare.startsWith(LOCAL_PREFIX + "/");
+    }
+
+    /** True for {@code /admin/console} and everything under it (the path without its query). */
+    public static boolean isAdminPath(String bare) {
+        return bare.equals(ADMIN_PREFIX) || bare.startsWith(ADMIN_PREFIX + "/");
+    }
+
+    /** The local server: the browser shows the admin token once (sign-in form) or sends it as a Bearer header. */
+    public void handleLocal(GatewayRequest request, ResponseSink sink) throws IOException {
+        String path = request.path();
+        int q = path.indexOf('?');
+        String sub = (q < 0 ? path : path.substring(0, q)).substring(LOCAL_PREFIX.length());
+        String query = q < 0 ? "" : path.substring(q + 1);
+        String method = request.method().toUpperCase(Locale.ROOT);
+        if (sub.startsWith("/static/")) {
+            serve(sub, query, method, request, sink);
+            return;
+        }
+        if (tokenHash == null) {
+            Reply.html(
+                    sink,
+                    404,
+                    Html.page(
+                            "",
+                            "Console off",
+                            Html.notice(
+                                    "error",
+                                    "The console is off: start the gateway with SPENDGATE_ADMIN_TOKEN set (the admin token).")));
+            return;
+        }
+        boolean unsafe = !method.equals("GET") && !method.equals("HEAD");
+        if (unsafe && !sameOrigin(request)) {
+            Reply.html(
+                    sink,
+                    403,
+                    Html.page(
+                            "",
+                            "Refused",
+                            Html.notice(
+                                    "error",
+                                    "A form from another site cannot change this console (Origin does not match).")));
+            return;
+        }
+        if (sub.equals("/login")) {
+            login(method, request, sink);
+            return;
+        }
+        if (sub.equals("/logout") && method.equals("POST")) {
+            Reply.redirect(sink, "login", sessions.close(request.headers().first("cookie")));
+            return;
+        }
+        if (!sessions.valid(request.headers().first("cookie")) && !bearerMatches(request)) {
+            if (method.equals("GET")) {
+                Reply.redirect(sink, LOCAL_PREFIX + "/login", null);
+            } else {
+                Reply.html(sink, 401, Html.page("", "Signed out", Html.notice("error", "Sign in again.")));
+            }
+            return;
+        }
+        serve(sub, query, method, request, sink);
+    }
+
+    /** Behind API Gateway: IAM has already authorised the caller. */
+    public void handleAuthorised(GatewayRequest request, ResponseSink sink) throws IOException {
+        String path = request.path();
+        int q = path.indexOf('?');
+        String sub = (q < 0 ? path : path.substring(0, q)).substring(ADMIN_PREFIX.length());
+        serve(sub, q < 0 ? "" : path.substring(q + 1), request.method().toUpperCase(Locale.ROOT), request, sink);
+    }
+
+    private void serve(String sub, String query, String method, GatewayRequest request, ResponseSink sink)
+            throws IOException {
+        if (sub.isEmpty()) {
+            Reply.redirect(sink, "console/", null);
+            return;
+        }
+        Params params = Params.parse(query);
+        boolean get = method.equals("GET") || method.equals("HEAD");
+        boolean post = method.equals("POST");
+        try {
+            if (sub.startsWith("/static/") && get) {
+                assets.serve(sub.substring("/static/".length()), sink);
+            } else if (sub.equals("/") && get) {
+                Reply.html(sink, 200, Html.page("spend", "Spend", spend.render(params)));
+            } else if (sub.equals("/budgets") && (get || post)) {
+                budgets.serve(post ? Params.form(request.body()) : params, post, sink);
+            } else if (sub.equals("/budget-delete") && post) {
+                budgets.delete(Params.form(request.body()), sink);
+            } else if (sub.equals("/findings") && get) {
+                Reply.html(sink, 200, Html.page("findings", "Waste findings", findings.render()));
+            } else if (sub.equals("/keys") && (get || post)) {
+                keys.serve(post ? Params.form(request.body()) : params, post, sink);
+            } else if (sub.equals("/key-revoke") && post) {
+                keys.revoke(Params.form(request.body()), sink);
+            } else if (sub.equals("/calls") && get) {
+                Reply.html(sink, 200, Html.page("calls", "Recent calls", calls.render(params)));
+            } else if (sub.equals("/reports") && get) {
+                Reply.html(sink, 200, Html.page("reports", "Monthly reports", reports.render()));
+            } else if (sub.equals("/report-file") && get) {
+                reports.download(params.get("key"), sink);
+            } else {
+                Reply.html(sink, 404, Html.page("", "Not found", Html.notice("error", "No console page here.")));
+            }
+        } catch (RuntimeException e) {
+            Log.error(null, "console page " + sub + " failed", e);
+            Reply.html(
+                    sink,
+                    500,
+                    Html.page(
+                            "",
+                            "Error",
+                            Html.notice("error", "This page could not be built; the gateway log has the cause.")));
+        }
+    }
+
+    private void login(String method, GatewayRequest request, ResponseSink sink) throws IOException {
+        if (method.equals("POST")) {
+            String token = Params.form(request.body()).get("token");
+            if (token != null && matches(token)) {
+                Reply.redirect(sink, "./", sessions.open());
+                return;
+            }
+            Reply.html(sink, 401, loginPage("That is not the admin token."));
+            return;
+        }
+        Reply.html(sink, 200, loginPage(null));
+    }
+
+    private static String loginPage(String error) {
+        return Html.page(
+                "",
+                "Sign in",
+                (error == null ? "" : Html.notice("error", error))
+                        + "<form method=\"post\" action=\"login\" class=\"card\">"
+                        + "<div class=\"field\"><label for=\"f-token\">Admin token</label>"
+                        + "<input id=\"f-token\" name=\"token\" type=\"password\" autocomplete=\"current-password\""
+                        + " required aria-describedby=\"f-token-hint\">"
+                        + "<small id=\"f-token-hint\">The SPENDGATE_ADMIN_TOKEN the gateway was started with."
+                        + " It stays in this process; the browser gets a session cookie for 12 hours.</small></div>"
+                        + "<button type=\"submit\">Sign in</button></form>");
+    }
+
+    private boolean bearerMatches(GatewayRequest request) {
+        String auth = request.headers().first("authorization");
+        return auth != null
+                && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                && matches(auth.substring(7).trim());
+    }
+
+    private boolean matches(String presented) {
+        byte[] hash = ProxyKeys.hash(presented).getBytes(StandardCharsets.US_ASCII);
+        return MessageDigest.isEqual(tokenHash, hash);
+    }
+
+    /** A state-changing request must come from a page of this console (its Origin is this host), or say nothing. */
+    private static boolean sameOrigin(GatewayRequest request) {
+        String origin = request.headers().first("origin");
+        String site = request.headers().first("sec-fetch-site");
+        if (origin == null) {
+            return site == null || site.equals("same-origin") || site.equals("none");
+        }
+        String host = request.headers().first("host");
+        int scheme = origin.indexOf("://");
+        return host != null && scheme > 0 && origin.substring(scheme + 3).equalsIgnoreCase(host);
+    }
+}

@@ -1,0 +1,270 @@
+package dev.spendgate.function.proxy.console;
+
+import static dev.spendgate.function.proxy.console.Html.esc;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageSummary;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Spend over time by feature, department, team, model or provider, with filters. The figures come from the same code
+ * as {@code ./spendgate usage}: {@link UsageLogReader} over {@code [from, to)} into {@link UsageSummary}, so the page's
+ * total and each row equal the CLI's. A query's result is kept for a minute, so reloading does not re-read the log.
+ */
+final class SpendView {
+    static final List<String> DIMENSIONS = List.of("feature", "department", "team", "model", "provider");
+    private static final Duration CACHE_FOR = Duration.ofMinutes(1);
+    private static final int MAX_SERIES = 8;
+
+    private final ObjectStore store;
+    private final Clock clock;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(Instant at, Result result) {}
+
+    private record Result(UsageSummary table, UsageSummary series, UsageLogReader.ReadStats stats) {}
+
+    SpendView(ObjectStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    String render(Params params) {
+        Instant now = clock.instant();
+        List<String> errors = new ArrayList<>();
+        Instant monthStart = LocalDate.ofInstant(now, ZoneOffset.UTC)
+                .withDayOfMonth(1)
+                .atStartOfDay(ZoneOffset.UTC)
+                .toInstant();
+        Instant from = date(params.get("from"), "from", monthStart, errors);
+        Instant to = date(params.get("to"), "to", null, errors);
+        if (to == null) {
+            to = now.plusSeconds(1);
+        }
+        if (!from.isBefore(to)) {
+            errors.add("Invalid 'to': it must be after 'from'.");
+            from = monthStart;
+            to = now.plusSeconds(1);
+        }
+        String by = choice(params.get("by"), "by", DIMENSIONS, "feature", errors);
+        String step = choice(params.get("step"), "step", List.of("day", "hour"), "day", errors);
+        Map<String, String> filters = new LinkedHashMap<>();
+        for (String d : DIMENSIONS) {
+            String v = params.get(d);
+            if (v != null) {
+                filters.put(d, v);
+            }
+        }
+        Result result = result(from, to, by, step, filters);
+        StringBuilder sb = new StringBuilder();
+        errors.forEach(e -> sb.append(Html.notice("error", e)));
+        sb.append(form(params, by, step));
+        UsageSummary.Row total = result.table().total();
+        sb.append("<section aria-labelledby=\"total-h\" class=\"card\"><h2 id=\"total-h\">Total</h2>")
+                .append("<p class=\"big\"><span data-testid=\"spend-total\">")
+                .append(esc(total.costUsd().toPlainString()))
+                .append("</span> USD</p><p>")
+                .append(total.calls())
+                .append(" calls from ")
+                .append(esc(from))
+                .append(" to ")
+                .append(esc(to))
+                .append(filters.isEmpty() ? "" : ", filtered by " + esc(filters))
+                .append(".</p>")
+                .append(quality(result.stats(), total))
+                .append("</section>");
+        sb.append(chart(result.series(), by, step));
+        sb.append(table(result.table(), by));
+        return sb.toString();
+    }
+
+    private Result result(Instant from, Instant to, String by, String step, Map<String, String> filters) {
+        String cacheKey = from + "|" + to + "|" + by + "|" + step + "|" + filters;
+        Instant now = clock.instant();
+        Cached hit = cache.get(cacheKey);
+        if (hit != null && hit.at().plus(CACHE_FOR).isAfter(now)) {
+            return hit.result();
+        }
+        UsageSummary table = UsageSummary.groupedBy(List.of(by));
+        UsageSummary series = UsageSummary.groupedBy(List.of(step, by));
+        List<Map.Entry<Function<UsageRecord, String>, String>> tests = new ArrayList<>();
+        filters.forEach((d, v) -> tests.add(Map.entry(UsageSummary.DIMENSIONS.get(d), v)));
+        UsageLogReader.ReadStats stats = UsageLogReader.create(store).read(from, to, r -> {
+            for (Map.Entry<Function<UsageRecord, String>, String> t : tests) {
+                if (!t.getValue().equals(t.getKey().apply(r))) {
+                    return;
+                }
+            }
+            table.add(r);
+            series.add(r);
+        });
+        Result result = new Result(table, series, stats);
+        if (cache.size() > 64) {
+            cache.clear();
+        }
+        cache.put(cacheKey, new Cached(now, result));
+        return result;
+    }
+
+    private static String quality(UsageLogReader.ReadStats stats, UsageSummary.Row total) {
+        StringBuilder sb = new StringBuilder("<p class=\"source\">Source: the raw usage log, ")
+                .append(stats.records())
+                .append(" records in ")
+                .append(stats.objects())
+                .append(" log objects; the same sums as <code>./spendgate usage</code>.");
+        if (total.unpricedCalls() > 0) {
+            sb.append(" ")
+                    .append(total.unpricedCalls())
+                    .append(" calls used models missing from the pricing catalog: their cost is unknown, not zero.");
+        }
+        long skipped = stats.malformedLines() + stats.unreadableObjects();
+        if (skipped > 0 || stats.duplicates() > 0) {
+            sb.append(" Skipped: ")
+                    .append(stats.malformedLines())
+                    .append(" unreadable lines, ")
+                    .append(stats.unreadableObjects())
+                    .append(" damaged objects, ")
+                    .append(stats.duplicates())
+                    .append(" duplicate request ids.");
+        }
+        return sb.append("</p>").toString();
+    }
+
+    private static String form(Params params, String by, String step) {
+        StringBuilder sb = new StringBuilder(
+                "<form method=\"get\" action=\"./\" class=\"filters\" " + "aria-label=\"Filter spend\">");
+        sb.append(Html.input("from", "From (UTC date, inclusive)", params.get("from", ""), "e.g. 2026-11-01"));
+        sb.append(Html.input("to", "To (UTC date, exclusive)", params.get("to", ""), "empty: now"));
+        sb.append("<div class=\"field\"><label for=\"f-by\">Group by</label><select id=\"f-by\" name=\"by\">");
+        DIMENSIONS.forEach(d -> sb.append(Html.option(d, d, by)));
+        sb.append("</select></div><div class=\"field\"><label for=\"f-step\">Step</label>")
+                .append("<select id=\"f-step\" name=\"step\">")
+                .append(Html.option("day", "day", step))
+                .append(Html.option("hour", "hour", step))
+                .append("</select></div>");
+        for (String d : DIMENSIONS) {
+            sb.append(Html.input(d, "Only " + d, params.get(d, ""), null));
+        }
+        return sb.append("<button type=\"submit\">Show</button></form>").toString();
+    }
+
+    /** A stacked bar chart (Chart.js, drawn by console.js from the JSON below); the table is its text equivalent. */
+    private static String chart(UsageSummary series, String by, String step) {
+        TreeSet<String> labels = new TreeSet<>();
+        Map<String, BigDecimal> byTotal = new LinkedHashMap<>();
+        for (UsageSummary.Row row : series.rows()) {
+            labels.add(row.key().get(0));
+            byTotal.merge(row.key().get(1), row.costUsd(), BigDecimal::add);
+        }
+        List<String> top = byTotal.entrySet().stream()
+                .sorted(Map.Entry.<String, BigDecimal>comparingByValue().reversed())
+                .limit(MAX_SERIES)
+                .map(Map.Entry::getKey)
+                .toList();
+        List<String> labelList = new ArrayList<>(labels);
+        Map<String, BigDecimal[]> data = new LinkedHashMap<>();
+        for (UsageSummary.Row row : series.rows()) {
+            String name = top.contains(row.key().get(1)) ? row.key().get(1) : "other";
+            BigDecimal[] values = data.computeIfAbsent(name, n -> zeros(labelList.size()));
+            int i = labelList.indexOf(row.key().get(0));
+            values[i] = values[i].add(row.costUsd());
+        }
+        ObjectNode json = AdminCall.JSON.createObjectNode();
+        json.put("title", "Spend (USD) per " + step + " by " + by);
+        ArrayNode l = json.putArray("labels");
+        labelList.forEach(l::add);
+        ArrayNode sets = json.putArray("datasets");
+        data.forEach((name, values) -> {
+            ObjectNode set = sets.addObject().put("label", name);
+            ArrayNode v = set.putArray("data");
+            for (BigDecimal x : values) {
+                v.add(x.setScale(6, java.math.RoundingMode.HALF_UP));
+            }
+        });
+        return "<section aria-labelledby=\"chart-h\" class=\"card\"><h2 id=\"chart-h\">Spend per " + esc(step)
+                + "</h2><div class=\"chart\"><canvas id=\"spend-chart\" role=\"img\" aria-label=\"Stacked bars of spend"
+                + " per " + esc(step) + " by " + esc(by) + "; the table below has the figures\"></canvas></div>"
+                + "<script type=\"application/json\" id=\"spend-chart-data\">"
+                + json.toString().replace("<", "\\u003c") + "</script></section>";
+    }
+
+    private static BigDecimal[] zeros(int n) {
+        BigDecimal[] a = new BigDecimal[n];
+        java.util.Arrays.fill(a, BigDecimal.ZERO);
+        return a;
+    }
+
+    private static String table(UsageSummary summary, String by) {
+        StringBuilder sb = new StringBuilder("<section aria-labelledby=\"rows-h\"><h2 id=\"rows-h\">By ")
+                .append(esc(by))
+                .append("</h2><table data-testid=\"spend-table\"><thead><tr><th scope=\"col\">")
+                .append(esc(by.toUpperCase(java.util.Locale.ROOT)))
+                .append(
+                        "</th><th scope=\"col\" class=\"num\">Calls</th><th scope=\"col\" class=\"num\">Input tokens</th>")
+                .append(
+                        "<th scope=\"col\" class=\"num\">Output tokens</th><th scope=\"col\" class=\"num\">Unpriced</th>")
+                .append("<th scope=\"col\" class=\"num\">Cost USD</th></tr></thead><tbody>");
+        for (UsageSummary.Row row : summary.rows()) {
+            sb.append("<tr data-key=\"")
+                    .append(esc(row.key().get(0)))
+                    .append("\"><th scope=\"row\">")
+                    .append(esc(row.key().get(0)))
+                    .append("</th>")
+                    .append(cells(row))
+                    .append("</tr>");
+        }
+        return sb.append("</tbody><tfoot><tr><th scope=\"row\">TOTAL</th>")
+                .append(cells(summary.total()))
+                .append("</tr></tfoot></table></section>")
+                .toString();
+    }
+
+    private static String cells(UsageSummary.Row row) {
+        return "<td class=\"num\">" + row.calls() + "</td><td class=\"num\">" + row.inputTokens()
+                + "</td><td class=\"num\">" + row.outputTokens() + "</td><td class=\"num\">" + row.unpricedCalls()
+                + "</td><td class=\"num cost\">" + esc(row.costUsd().toPlainString()) + "</td>";
+    }
+
+    private static Instant date(String value, String field, Instant fallback, List<String> errors) {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return value.length() == 10
+                    ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
+                    : Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            errors.add("Invalid '" + field + "': a date like 2026-11-01 or an instant like 2026-11-01T00:00:00Z.");
+            return fallback;
+        }
+    }
+
+    private static String choice(
+            String value, String field, List<String> allowed, String fallback, List<String> errors) {
+        if (value == null) {
+            return fallback;
+        }
+        if (!allowed.contains(value)) {
+            errors.add("Invalid '" + field + "': choose one of " + String.join(", ", allowed) + ".");
+            return fallback;
+        }
+        return value;
+    }
+}

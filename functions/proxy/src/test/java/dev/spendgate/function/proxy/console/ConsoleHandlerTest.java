@@ -1,0 +1,215 @@
+package dev.spendgate.function.proxy.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.function.proxy.GatewayRuntime;
+import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.Router;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConsoleHandlerTest {
+    private static final String TOKEN = "console-test-token";
+
+    @TempDir
+    Path dataDir;
+
+    private GatewayRuntime runtime;
+
+    @AfterEach
+    void tearDown() {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Test
+    void handleLocal_signedOut_redirectsToSignInAndLeavesNothingChanged() throws IOException {
+        Router console = console(TOKEN);
+
+        Answer page = call(console, "GET", "/console/keys", new Headers(), "");
+        Answer create = call(console, "POST", "/console/keys", new Headers(), "name=a&environment=dev");
+
+        assertThat(page.status).isEqualTo(303);
+        assertThat(page.headers.first("location")).isEqualTo("/console/login");
+        assertThat(create.status).isEqualTo(401);
+        assertThat(call(console, "GET", "/console/keys", bearer(), "").body).contains("No keys yet.");
+    }
+
+    @Test
+    void handleLocal_signInWithToken_setsHttpOnlyStrictCookieThatOpensPages() throws IOException {
+        Router console = console(TOKEN);
+
+        Answer wrong = call(console, "POST", "/console/login", new Headers(), "token=nope");
+        Answer right = call(console, "POST", "/console/login", new Headers(), "token=" + TOKEN);
+        String cookie = right.headers.first("set-cookie");
+        Answer budgets = call(
+                console,
+                "GET",
+                "/console/budgets",
+                new Headers().set("Cookie", cookie.substring(0, cookie.indexOf(';'))),
+                "");
+
+        assertThat(wrong.status).isEqualTo(401);
+        assertThat(wrong.headers.first("set-cookie")).isNull();
+        assertThat(right.status).isEqualTo(303);
+        assertThat(cookie)
+                .contains("HttpOnly", "SameSite=Strict", "Path=/console")
+                .doesNotContain(TOKEN);
+        assertThat(budgets.status).isEqualTo(200);
+        assertThat(budgets.body).contains("<h1>Budgets</h1>", "No budgets yet.");
+    }
+
+    @Test
+    void handleLocal_formFromAnotherOrigin_isRefused() throws IOException {
+        Router console = console(TOKEN);
+        Headers foreign = bearer().set("Origin", "https://evil.example").set("Host", "127.0.0.1:8787");
+
+        Answer answer = call(console, "POST", "/console/keys", foreign, "name=a&environment=dev");
+
+        assertThat(answer.status).isEqualTo(403);
+        assertThat(call(console, "GET", "/console/keys", bearer(), "").body).contains("No keys yet.");
+    }
+
+    @Test
+    void handleLocal_withoutAdminToken_consoleIsOff() throws IOException {
+        Answer answer = call(console(null), "GET", "/console/", new Headers(), "");
+
+        assertThat(answer.status).isEqualTo(404);
+        assertThat(answer.body).contains("SPENDGATE_ADMIN_TOKEN");
+    }
+
+    @Test
+    void handleLocal_budgetFormWithBadField_answers400NamingItAndSavesNothing() throws IOException {
+        Router console = console(TOKEN);
+
+        Answer answer = call(
+                console, "POST", "/console/budgets", bearer(), "scope=team%3Aml&period=weekly&limit_usd=5&mode=block");
+
+        assertThat(answer.status).isEqualTo(400);
+        assertThat(answer.body).contains("Invalid &#39;period&#39;");
+        assertThat(runtime.budgetStores().policies().list()).isEmpty();
+    }
+
+    @Test
+    void handleLocal_spendWithBadDate_saysWhichFieldAndShowsTheMonth() throws IOException {
+        Answer answer = call(console(TOKEN), "GET", "/console/?from=yesterday&by=colour", bearer(), "");
+
+        assertThat(answer.status).isEqualTo(200);
+        assertThat(answer.body)
+                .contains("Invalid &#39;from&#39;", "Invalid &#39;by&#39;", "data-testid=\"spend-total\"");
+    }
+
+    @Test
+    void router_adminConsole_onlyForIamSignedCaller() throws IOException {
+        Router router = console(TOKEN);
+        Answer signed = new Answer();
+        Answer unsigned = new Answer();
+        GatewayRequest request = new GatewayRequest("GET", "/admin/console/keys", new Headers(), new byte[0]);
+
+        router.handle(request, Router.Caller.IAM_SIGNED, signed);
+        router.handle(request, Router.Caller.UNSIGNED, unsigned);
+
+        assertThat(signed.status).isEqualTo(200);
+        assertThat(signed.body).contains("<h1>Proxy keys</h1>");
+        assertThat(unsigned.status).isEqualTo(403);
+        assertThat(call(router, "GET", "/admin/console/keys", bearer(), "").status)
+                .as("locally the console is /console, not the admin API's path")
+                .isEqualTo(404);
+    }
+
+    @Test
+    void reportFile_outsideReportsFolder_isNotServed() throws IOException {
+        Files.writeString(dataDir.resolve("keys.json"), "[]");
+        Answer answer = call(console(TOKEN), "GET", "/console/report-file?key=reports/../keys.json", bearer(), "");
+
+        assertThat(answer.status).isEqualTo(404);
+    }
+
+    @Test
+    void chartAsset_isTheVersionPinnedInPackageJson() throws IOException {
+        Answer chart = call(console(TOKEN), "GET", "/console/static/chart.umd.min.js", new Headers(), "");
+        Path root = Path.of("").toAbsolutePath();
+        while (root != null && !Files.exists(root.resolve("package.json"))) {
+            root = root.getParent();
+        }
+
+        assertThat(chart.status).isEqualTo(200);
+        assertThat(root).isNotNull();
+        String pinned = Files.readString(root.resolve("package.json"))
+                .replaceAll("(?s).*\"chart.js\":\\s*\"([^\"]+)\".*", "$1");
+        assertThat(chart.body).startsWith("/*!\n * Chart.js v" + pinned + "\n");
+        Path npmCopy = root.resolve("node_modules/chart.js/dist/chart.umd.min.js");
+        if (Files.exists(npmCopy)) {
+            assertThat(chart.body).isEqualTo(Files.readString(npmCopy));
+        }
+    }
+
+    private Router console(String token) {
+        Map<String, String> env = new HashMap<>();
+        if (token != null) {
+            env.put("SPENDGATE_ADMIN_TOKEN", token);
+        }
+        runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(env), dataDir);
+        return runtime.router();
+    }
+
+    private static Headers bearer() {
+        return new Headers().set("Authorization", "Bearer " + TOKEN);
+    }
+
+    /** Through the local server's router, as a browser's request arrives. */
+    private static Answer call(Router console, String method, String path, Headers headers, String form)
+            throws IOException {
+        Answer answer = new Answer();
+        if (!form.isEmpty()) {
+            headers.set("Content-Type", "application/x-www-form-urlencoded");
+        }
+        console.handle(
+                new GatewayRequest(method, path, headers, form.getBytes(StandardCharsets.UTF_8)),
+                Router.Caller.LOCAL,
+                answer);
+        return answer;
+    }
+
+    private static final class Answer implements ResponseSink {
+        int status;
+        Headers headers;
+        String body;
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        @Override
+        public void start(int status, Headers headers, long contentLength) {
+            this.status = status;
+            this.headers = headers;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            out.write(bytes, offset, length);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void end() {
+            body = out.toString(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void abort() {}
+    }
+}

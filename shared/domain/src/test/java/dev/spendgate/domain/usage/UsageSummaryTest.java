@@ -1,0 +1,64 @@
+package dev.spendgate.domain.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.TokenUsage;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class UsageSummaryTest {
+    private int ids;
+
+    @Test
+    void groupedBy_hourAndDepartment_sumsEachUtcHourExactly() {
+        UsageSummary summary = UsageSummary.groupedBy(List.of("hour", "department"));
+
+        summary.add(call("2026-11-03T09:00:00Z", "sales", "0.10"));
+        summary.add(call("2026-11-03T09:59:59.999Z", "sales", "0.0000001"));
+        summary.add(call("2026-11-03T10:00:00Z", "sales", "0.20"));
+        summary.add(call("2026-11-03T09:30:00Z", "legal", "0.05"));
+
+        assertThat(summary.rows())
+                .extracting(UsageSummary.Row::key, UsageSummary.Row::costUsd)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(
+                                List.of("2026-11-03T10:00:00Z", "sales"), new BigDecimal("0.20")),
+                        org.assertj.core.groups.Tuple.tuple(
+                                List.of("2026-11-03T09:00:00Z", "sales"), new BigDecimal("0.1000001")),
+                        org.assertj.core.groups.Tuple.tuple(
+                                List.of("2026-11-03T09:00:00Z", "legal"), new BigDecimal("0.05")));
+        assertThat(summary.total().costUsd()).isEqualByComparingTo("0.3500001");
+    }
+
+    @Test
+    void groupedBy_unknownDimension_namesTheChoices() {
+        assertThatThrownBy(() -> UsageSummary.groupedBy(List.of("minute")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'minute'")
+                .hasMessageContaining("day, hour");
+    }
+
+    private UsageRecord call(String at, String department, String cost) {
+        Instant t = Instant.parse(at);
+        return UsageRecord.builder()
+                .requestId("req-" + ids++)
+                .tsStart(t)
+                .tsEnd(t.plusMillis(500))
+                .keyId("key_1")
+                .attribution(new Attribution("chat", department, null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o-mini")
+                .modelServed("gpt-4o-mini")
+                .statusCode(200)
+                .tokens(new TokenUsage(10, 5, 0, 0, 0, 0))
+                .costUsd(new BigDecimal(cost))
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .build();
+    }
+}
