@@ -108,6 +108,7 @@ class ConsoleBrowserIT {
         env.put("OPENAI_API_KEY", upstream.openAiKey());
         env.put("SPENDGATE_ADMIN_TOKEN", TOKEN);
         runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(env), dataDir);
+        runtime.console().useFindings(ConsoleFindings::new); // as `./spendgate local` does
         server = LocalGatewayServer.start(runtime, "127.0.0.1", 0, ServerLimits.defaults());
 
         Path shots = Path.of(System.getProperty(

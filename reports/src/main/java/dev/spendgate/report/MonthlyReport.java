@@ -104,7 +104,12 @@ public final class MonthlyReport {
      */
     public MonthlyReport withProviderBills(ProviderBills providerBills) {
         return new MonthlyReport(
-                settings, clock, llm, gatewayCost, Objects.requireNonNull(providerBills, "providerBills"), focusVersion);
+                settings,
+                clock,
+                llm,
+                gatewayCost,
+                Objects.requireNonNull(providerBills, "providerBills"),
+                focusVersion);
     }
 
     /** This report with its FOCUS file in {@code version} (1.1 unless asked). */
@@ -426,7 +431,7 @@ public final class MonthlyReport {
         return new Result(
                 month,
                 figures,
-                exported.size(),
+                charges.size(),
                 billed.stripTrailingZeros(),
                 chargeback,
                 sizes,

@@ -43,6 +43,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final AdminApi admin;
     private final Router router;
     private final ScheduledExecutorService scheduler;
+    private final ConsoleHandler console;
 
     private GatewayRuntime(
             Gateway gateway,
@@ -54,6 +55,7 @@ public final class GatewayRuntime implements AutoCloseable {
             ConsoleHandler console,
             Duration flushInterval) {
         this.admin = admin;
+        this.console = console;
         this.gateway = gateway;
         this.router = new Router(gateway, outcomes, admin, console);
         this.usageLog = usageLog;
@@ -228,6 +230,11 @@ public final class GatewayRuntime implements AutoCloseable {
     public static AlertSink alertSink(ProxyConfig config) {
         String webhook = config.alertWebhookUrl();
         return webhook == null ? new LogAlertSink() : new WebhookAlertSink(java.net.URI.create(webhook));
+    }
+
+    /** The web console the router serves under {@code /console} and {@code /admin/console}. */
+    public ConsoleHandler console() {
+        return console;
     }
 
     public Gateway gateway() {

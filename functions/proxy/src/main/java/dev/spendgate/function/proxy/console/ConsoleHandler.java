@@ -31,7 +31,8 @@ public final class ConsoleHandler {
     private final StaticAssets assets = StaticAssets.load();
     private final SpendView spend;
     private final BudgetsView budgets;
-    private final FindingsView findings;
+    private final FindingsPage.Sources sources;
+    private volatile FindingsPage findings;
     private final KeysView keys;
     private final CallsView calls;
     private final ReportsView reports;
@@ -53,10 +54,16 @@ public final class ConsoleHandler {
         AdminCall adminCall = new AdminCall(admin);
         this.spend = new SpendView(store, clock);
         this.budgets = new BudgetsView(adminCall, clock);
-        this.findings = new FindingsView(store, keyStore, policies, pricing, clock);
+        this.sources = new FindingsPage.Sources(store, keyStore, policies, pricing, clock);
+        this.findings = new StoredFindingsPage(store);
         this.keys = new KeysView(adminCall);
         this.calls = new CallsView(store, clock);
         this.reports = new ReportsView(store);
+    }
+
+    /** Replaces the stored-findings page, e.g. with the live analysis when the CLI runs the local server. */
+    public void useFindings(java.util.function.Function<FindingsPage.Sources, FindingsPage> page) {
+        this.findings = page.apply(sources);
     }
 
     /** True for {@code /console} and everything under it (the path without its query). */

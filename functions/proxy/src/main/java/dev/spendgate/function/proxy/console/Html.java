@@ -5,7 +5,7 @@ import java.math.RoundingMode;
 import java.util.List;
 
 /** Escaping and the page frame every console page shares (navigation, styles, scripts; nothing from a CDN). */
-final class Html {
+public final class Html {
     static final List<String[]> NAV = List.of(
             new String[] {"./", "Spend", "spend"},
             new String[] {"budgets", "Budgets", "budgets"},
@@ -16,7 +16,7 @@ final class Html {
 
     private Html() {}
 
-    static String esc(Object value) {
+    public static String esc(Object value) {
         if (value == null) {
             return "";
         }
@@ -37,7 +37,7 @@ final class Html {
     }
 
     /** Dollars to the cent for reading; tables that must match the CLI show the exact figure instead. */
-    static String usd(BigDecimal v) {
+    public static String usd(BigDecimal v) {
         return v == null ? "-" : "$" + String.format("%,.2f", v.setScale(2, RoundingMode.HALF_UP));
     }
 

@@ -1,4 +1,4 @@
-package dev.spendgate.function.proxy.console;
+package dev.spendgate.cli;
 
 import static dev.spendgate.function.proxy.console.Html.esc;
 import static dev.spendgate.function.proxy.console.Html.usd;
@@ -15,6 +15,7 @@ import dev.spendgate.domain.waste.Owner;
 import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteWindow;
+import dev.spendgate.function.proxy.console.FindingsPage;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,9 +25,10 @@ import java.util.Map;
 /**
  * Waste findings ranked by dollars, with evidence, owner, the recommended change and state (open, resolved,
  * regressed, from the saved life cycle), and the AI Efficiency Score: the analysis of {@code ./spendgate waste} over
- * its default window (the 30 days before today's UTC midnight), kept for five minutes.
+ * its default window (the 30 days before today's UTC midnight), kept for five minutes. The local server's findings
+ * page (the CLI carries the analysis; the proxy jar does not).
  */
-final class FindingsView {
+final class ConsoleFindings implements FindingsPage {
     private static final Duration CACHE_FOR = Duration.ofMinutes(5);
 
     private final ObjectStore store;
@@ -37,15 +39,16 @@ final class FindingsView {
     private volatile WasteReport cached;
     private volatile Instant cachedAt = Instant.MIN;
 
-    FindingsView(ObjectStore store, KeyStore keys, BudgetPolicyStore policies, PricingCatalog pricing, Clock clock) {
-        this.store = store;
-        this.keys = keys;
-        this.policies = policies;
-        this.pricing = pricing;
-        this.clock = clock;
+    ConsoleFindings(FindingsPage.Sources sources) {
+        this.store = sources.store();
+        this.keys = sources.keys();
+        this.policies = sources.policies();
+        this.pricing = sources.pricing();
+        this.clock = sources.clock();
     }
 
-    String render() {
+    @Override
+    public String render() {
         WasteReport report = report();
         Map<String, FindingLifecycle.Entry> states = FindingLifecycle.load(store)
                 .after(

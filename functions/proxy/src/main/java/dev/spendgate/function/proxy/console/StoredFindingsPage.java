@@ -1,0 +1,98 @@
+package dev.spendgate.function.proxy.console;
+
+import static dev.spendgate.function.proxy.console.Html.esc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.store.ObjectStore;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Findings from the newest findings document the daily waste run stored ({@code findings/YYYY-MM-DD.json}), as the
+ * deployed gateway shows them: the run already did the month's work, so a page view reads one object.
+ */
+final class StoredFindingsPage implements FindingsPage {
+    private static final Pattern DAY_DOC = Pattern.compile("findings/\\d{4}-\\d{2}-\\d{2}\\.json");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ObjectStore store;
+
+    StoredFindingsPage(ObjectStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public String render() {
+        Optional<String> key = store.list("findings/").stream()
+                .filter(k -> DAY_DOC.matcher(k).matches())
+                .max(Comparator.naturalOrder());
+        if (key.isEmpty()) {
+            return "<section class=\"card\"><h2>No findings yet</h2><p>The daily waste run has not stored a findings"
+                    + " document (<code>findings/YYYY-MM-DD.json</code>) yet.</p></section>";
+        }
+        JsonNode doc;
+        try {
+            doc = JSON.readTree(store.get(key.get()).orElseThrow());
+        } catch (IOException | RuntimeException e) {
+            return "<section class=\"card\"><h2>Findings unreadable</h2><p>" + esc(key.get()) + " could not be read: "
+                    + esc(e.getClass().getSimpleName()) + "</p></section>";
+        }
+        StringBuilder sb = new StringBuilder("<section class=\"card\" aria-labelledby=\"score-h\">")
+                .append("<h2 id=\"score-h\">AI Efficiency Score</h2><p class=\"big\" data-testid=\"efficiency-score\">")
+                .append(esc(doc.path("efficiency_score").path("overall").asText("-")))
+                .append("/100</p><p>")
+                .append(usd(doc.path("monthly_savings_usd")))
+                .append(" per month recoverable; ")
+                .append(esc(doc.path("calls_analysed").asText()))
+                .append(" calls analysed from ")
+                .append(esc(doc.path("window").path("from").asText()))
+                .append(" to ")
+                .append(esc(doc.path("window").path("to").asText()))
+                .append(".</p><p class=\"source\">Source: ")
+                .append(esc(key.get()))
+                .append(", generated ")
+                .append(esc(doc.path("generated_at").asText()))
+                .append(" by the daily waste run.</p></section>")
+                .append("<table data-testid=\"findings-table\"><caption>Findings by monthly dollars</caption>")
+                .append("<thead><tr><th scope=\"col\">#</th><th scope=\"col\" class=\"num\">USD / month</th>")
+                .append("<th scope=\"col\">Category</th><th scope=\"col\">Scope</th>")
+                .append("<th scope=\"col\">Recommended change</th><th scope=\"col\">Owner</th>")
+                .append("<th scope=\"col\">Evidence</th></tr></thead><tbody>");
+        int rank = 1;
+        for (JsonNode f : doc.path("findings")) {
+            JsonNode scope = f.path("scope");
+            JsonNode owner = f.path("owner");
+            JsonNode evidence = f.path("evidence");
+            sb.append("<tr><td>")
+                    .append(rank++)
+                    .append("</td><td class=\"num\">")
+                    .append(usd(f.path("monthly_savings_usd")))
+                    .append("</td><td>")
+                    .append(esc(f.path("category").asText()))
+                    .append("</td><td>")
+                    .append(esc(scope.path("type").asText() + ":"
+                            + scope.path("value").asText()))
+                    .append("</td><td>")
+                    .append(esc(f.path("recommendation").asText()))
+                    .append("</td><td>")
+                    .append(esc(owner.path("department").asText("unknown")))
+                    .append("</td><td>")
+                    .append(esc(evidence.path("wasteful_calls").asText()))
+                    .append(" of ")
+                    .append(esc(evidence.path("calls").asText()))
+                    .append(" calls</td></tr>");
+        }
+        if (rank == 1) {
+            sb.append("<tr><td colspan=\"7\">No waste found in this window.</td></tr>");
+        }
+        return sb.append("</tbody></table>").toString();
+    }
+
+    private static String usd(JsonNode amount) {
+        return amount.isMissingNode() || amount.isNull() ? "-" : Html.usd(new BigDecimal(amount.asText()));
+    }
+}
