@@ -80,6 +80,18 @@ class DayAggregatesTest {
     }
 
     @Test
+    void analyze_windowMovedOnByADay_buildsOnlyTheNewDay() {
+        Month m = simulate(YearMonth.of(2026, 10), 7, 20_000);
+        Instant end = Instant.parse("2026-10-30T00:00:00Z");
+        m.aggregates().analyze(WasteWindow.trailing30Days(end));
+
+        DayAggregates.Outcome next = m.aggregates().analyze(WasteWindow.trailing30Days(end.plusSeconds(86_400)));
+
+        assertThat(next.built()).containsExactly(LocalDate.of(2026, 10, 30));
+        assertThat(next.reused()).isEqualTo(29);
+    }
+
+    @Test
     void analyze_damagedDayAggregate_rebuildsItFromTheLogAndSaysSo() {
         Month m = simulate(YearMonth.of(2026, 10), 4, 20_000);
         String raw = m.raw();
