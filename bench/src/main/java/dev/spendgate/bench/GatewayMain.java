@@ -8,6 +8,7 @@ import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ public final class GatewayMain {
     public static void main(String[] args) throws Exception {
         Path dataDir = Path.of(args[0]);
         ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
-        GatewayRuntime runtime = GatewayRuntime.local(config, dataDir);
+        GatewayRuntime runtime = LocalGatewayRuntime.create(config, dataDir);
         ProxyKey key = new ProxyKey(
                 ProxyKeys.newId(),
                 ProxyKeys.hash(args[1]),

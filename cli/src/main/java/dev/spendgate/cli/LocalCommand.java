@@ -4,6 +4,7 @@ import dev.spendgate.domain.pricing.CatalogFreshness;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import dev.spendgate.function.proxy.local.ServerLimits;
 import dev.spendgate.function.proxy.upstream.Provider;
@@ -51,7 +52,7 @@ final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(dir.dataDir);
         ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
-        GatewayRuntime runtime = GatewayRuntime.local(config, dir.dataDir);
+        GatewayRuntime runtime = LocalGatewayRuntime.create(config, dir.dataDir);
         LocalGatewayServer server = LocalGatewayServer.start(
                 runtime, host, port, ServerLimits.fromEnv(System.getenv()).withThreads(threads));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -8,10 +8,6 @@ import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.usage.UsageJournal;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageSpool;
-import dev.spendgate.embedded.FileKeyStore;
-import dev.spendgate.embedded.FileSystemObjectStore;
-import dev.spendgate.embedded.FileSystemUsageSpool;
-import dev.spendgate.embedded.FileUsageJournal;
 import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.BudgetStores;
@@ -19,9 +15,9 @@ import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
+import dev.spendgate.function.proxy.outcome.OutcomesApi;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -43,10 +39,12 @@ public final class GatewayRuntime implements AutoCloseable {
     private final BudgetStores budgetStores;
     private final BudgetGate budgetGate;
     private final AdminApi admin;
+    private final Router router;
     private final ScheduledExecutorService scheduler;
 
     private GatewayRuntime(
             Gateway gateway,
+            OutcomesApi outcomes,
             UsageLogWriter usageLog,
             BudgetStores budgetStores,
             BudgetGate budgetGate,
@@ -54,6 +52,7 @@ public final class GatewayRuntime implements AutoCloseable {
             Duration flushInterval) {
         this.admin = admin;
         this.gateway = gateway;
+        this.router = new Router(gateway, outcomes, admin);
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
         this.budgetGate = budgetGate;
@@ -130,13 +129,13 @@ public final class GatewayRuntime implements AutoCloseable {
                         budgets.marker(),
                         budgets.alerts(),
                         budgets.journal(),
-                        Duration.ofSeconds(config.number("SPENDGATE_RESERVATION_TTL_SECONDS", 900)),
+                        config.budgets().reservationTtl(),
                         clock),
-                new CostEstimator(pricing, config.number("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", 4096)),
-                DegradationChains.parse(config.get("SPENDGATE_DEGRADE_CHAINS")),
+                new CostEstimator(pricing, config.budgets().defaultMaxOutputTokens()),
+                DegradationChains.parse(config.budgets().degradeChains()),
                 budgets.counter(),
-                config.number("SPENDGATE_SESSION_CALLS_PER_MINUTE", 0),
-                config.number("SPENDGATE_KEY_CALLS_PER_MINUTE", 0),
+                config.budgets().sessionCallsPerMinute(),
+                config.budgets().keyCallsPerMinute(),
                 clock);
         Gateway gateway = new Gateway(
                 keys,
@@ -147,49 +146,14 @@ public final class GatewayRuntime implements AutoCloseable {
                 clock,
                 config.maxBodyBytes(),
                 budgetGate);
-        gateway.serveOutcomes(new dev.spendgate.function.proxy.outcome.OutcomesApi(keys, store, clock));
-        AdminApi admin =
-                new AdminApi(budgets.policies(), budgets.ledger(), keys, config.get("SPENDGATE_ADMIN_TOKEN"), clock);
-        return new GatewayRuntime(gateway, usageLog, budgets, budgetGate, admin, flushInterval);
-    }
-
-    /** The embedded set-up of {@code ./spendgate local}: keys, usage log and spool under {@code dataDir}. */
-    /**
-     * The embedded set-up of {@code ./spendgate local}: keys, usage log, spool and the journals under {@code dataDir}.
-     * Each usage record and each budget settlement is appended to a journal under {@code dataDir} before its call is
-     * answered ({@code SPENDGATE_FSYNC=always}: also forced to the device; default {@code interval}: forced once a
-     * second).
-     */
-    public static GatewayRuntime local(ProxyConfig config, Path dataDir) {
-        boolean syncEachCommit = syncEachCommit(config.get("SPENDGATE_FSYNC"));
-        Clock clock = Clock.systemUTC();
-        // The budget ledger's lock comes first: a second gateway on this data directory stops there, before it could
-        // open (and recover) the first one's usage journal.
-        BudgetStores budgets = BudgetStores.local(dataDir, alertSink(config), syncEachCommit);
-        return create(
-                config,
-                new FileKeyStore(dataDir.resolve("keys.json")),
-                new FileSystemObjectStore(dataDir),
-                new FileSystemUsageSpool(dataDir.resolve("spool")),
-                new FileUsageJournal(dataDir.resolve("journal").resolve("usage"), clock, syncEachCommit),
-                budgets,
-                clock,
-                config.flushInterval());
-    }
-
-    static boolean syncEachCommit(String fsync) {
-        if (fsync == null || fsync.isBlank() || fsync.equals("interval")) {
-            return false;
-        }
-        if (fsync.equals("always")) {
-            return true;
-        }
-        throw new IllegalArgumentException("SPENDGATE_FSYNC must be interval or always, not '" + fsync + "'");
+        OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
+        AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, config.adminToken(), clock);
+        return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, flushInterval);
     }
 
     /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */
     public static AlertSink alertSink(ProxyConfig config) {
-        String webhook = config.get("SPENDGATE_ALERT_WEBHOOK_URL");
+        String webhook = config.alertWebhookUrl();
         return webhook == null ? new LogAlertSink() : new WebhookAlertSink(java.net.URI.create(webhook));
     }
 
@@ -199,6 +163,11 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public UsageLogWriter usageLog() {
         return usageLog;
+    }
+
+    /** The front door of every carrier: admin, outcomes and the gateway. */
+    public Router router() {
+        return router;
     }
 
     /** The admin API over this runtime's budget stores. */

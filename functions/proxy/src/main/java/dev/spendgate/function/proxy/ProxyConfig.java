@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -34,7 +35,11 @@ public record ProxyConfig(
         Duration upstreamTimeout,
         int flushMaxRecords,
         Duration flushInterval,
-        Map<String, String> env) {
+        Budgets budgets,
+        String adminToken,
+        boolean fsyncEachCommit,
+        String alertWebhookUrl,
+        Aws aws) {
 
     public static final String DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
     public static final String DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
@@ -43,8 +48,37 @@ public record ProxyConfig(
 
     public ProxyConfig {
         providers = List.copyOf(providers);
-        env = Map.copyOf(env);
+        Objects.requireNonNull(budgets, "budgets");
+        Objects.requireNonNull(aws, "aws");
     }
+
+    /**
+     * Budget enforcement: how long a reservation lives ({@code SPENDGATE_RESERVATION_TTL_SECONDS}), the output a call
+     * without {@code max_tokens} is estimated at ({@code SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS}), the degradation chains
+     * ({@code SPENDGATE_DEGRADE_CHAINS}) and the velocity breakers ({@code SPENDGATE_SESSION_CALLS_PER_MINUTE},
+     * {@code SPENDGATE_KEY_CALLS_PER_MINUTE}; 0 is off).
+     */
+    public record Budgets(
+            Duration reservationTtl,
+            long defaultMaxOutputTokens,
+            String degradeChains,
+            long sessionCallsPerMinute,
+            long keyCallsPerMinute) {}
+
+    /**
+     * The AWS wiring's names: the provider-key secret ({@code SPENDGATE_PROVIDER_SECRET_ID}), the key cache
+     * ({@code SPENDGATE_KEY_CACHE_SECONDS}), the tables and bucket ({@code SPENDGATE_KEYS_TABLE},
+     * {@code SPENDGATE_USAGE_BUCKET}, {@code SPENDGATE_SPOOL_TABLE}, {@code SPENDGATE_BUDGETS_TABLE}) and the alert
+     * topic ({@code SPENDGATE_ALERT_TOPIC_ARN}). Null when unset; the AWS wiring says which it requires.
+     */
+    public record Aws(
+            String providerSecretId,
+            Duration keyCache,
+            String keysTable,
+            String usageBucket,
+            String spoolTable,
+            String budgetsTable,
+            String alertTopicArn) {}
 
     public static ProxyConfig fromEnv(Map<String, String> env) {
         UnaryOperator<String> get = name -> {
@@ -91,7 +125,23 @@ public record ProxyConfig(
                 (int) positiveLong(get.apply("SPENDGATE_FLUSH_MAX_RECORDS"), 500, "SPENDGATE_FLUSH_MAX_RECORDS"),
                 Duration.ofMillis(
                         positiveLong(get.apply("SPENDGATE_FLUSH_INTERVAL_MS"), 1000, "SPENDGATE_FLUSH_INTERVAL_MS")),
-                env);
+                new Budgets(
+                        Duration.ofSeconds(number(get, "SPENDGATE_RESERVATION_TTL_SECONDS", 900)),
+                        number(get, "SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", 4096),
+                        get.apply("SPENDGATE_DEGRADE_CHAINS"),
+                        number(get, "SPENDGATE_SESSION_CALLS_PER_MINUTE", 0),
+                        number(get, "SPENDGATE_KEY_CALLS_PER_MINUTE", 0)),
+                get.apply("SPENDGATE_ADMIN_TOKEN"),
+                syncEachCommit(get.apply("SPENDGATE_FSYNC")),
+                get.apply("SPENDGATE_ALERT_WEBHOOK_URL"),
+                new Aws(
+                        get.apply("SPENDGATE_PROVIDER_SECRET_ID"),
+                        Duration.ofSeconds(number(get, "SPENDGATE_KEY_CACHE_SECONDS", 30)),
+                        get.apply("SPENDGATE_KEYS_TABLE"),
+                        get.apply("SPENDGATE_USAGE_BUCKET"),
+                        get.apply("SPENDGATE_SPOOL_TABLE"),
+                        get.apply("SPENDGATE_BUDGETS_TABLE"),
+                        get.apply("SPENDGATE_ALERT_TOPIC_ARN")));
     }
 
     /** The same configuration with provider keys taken from {@code keys} (names like {@code OPENAI_API_KEY}). */
@@ -103,12 +153,22 @@ public record ProxyConfig(
             updated.add(key == null ? p : p.withApiKey(key));
         }
         return new ProxyConfig(
-                updated, pricingOverrides, maxBodyBytes, upstreamTimeout, flushMaxRecords, flushInterval, env);
+                updated,
+                pricingOverrides,
+                maxBodyBytes,
+                upstreamTimeout,
+                flushMaxRecords,
+                flushInterval,
+                budgets,
+                adminToken,
+                fsyncEachCommit,
+                alertWebhookUrl,
+                aws);
     }
 
     /** A whole-number setting, 0 or more; {@code fallback} when unset. */
-    public long number(String name, long fallback) {
-        String value = get(name);
+    private static long number(UnaryOperator<String> get, String name, long fallback) {
+        String value = get.apply(name);
         if (value == null) {
             return fallback;
         }
@@ -123,9 +183,15 @@ public record ProxyConfig(
         }
     }
 
-    public String get(String name) {
-        String v = env.get(name);
-        return v == null || v.isBlank() ? null : v.trim();
+    /** {@code SPENDGATE_FSYNC}: {@code interval} (the default) or {@code always}. */
+    static boolean syncEachCommit(String fsync) {
+        if (fsync == null || fsync.equals("interval")) {
+            return false;
+        }
+        if (fsync.equals("always")) {
+            return true;
+        }
+        throw new IllegalArgumentException("SPENDGATE_FSYNC must be interval or always, not '" + fsync + "'");
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,7 +40,7 @@ class BudgetHandOffIT {
 
     @BeforeEach
     void start() {
-        stores = BudgetStores.local(dir, new LogAlertSink());
+        stores = LocalGatewayRuntime.budgets(dir, new LogAlertSink());
         for (String scope : List.of("global", "feature:*", "department:*")) {
             stores.policies()
                     .put(new BudgetPolicy(

@@ -11,6 +11,7 @@ import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,7 +41,7 @@ class BudgetSweepIT {
 
     @BeforeEach
     void start() {
-        stores = BudgetStores.local(dir, new LogAlertSink());
+        stores = LocalGatewayRuntime.budgets(dir, new LogAlertSink());
         policy = new BudgetPolicy(
                 BudgetScope.parse("feature:agent"),
                 BudgetPeriod.MONTHLY,

@@ -12,6 +12,7 @@ import dev.spendgate.embedded.FileKeyStore;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
 import dev.spendgate.function.proxy.budget.BudgetStores;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
 import java.io.IOException;
@@ -88,7 +89,7 @@ final class GatewayFixture implements AutoCloseable {
                 new FileKeyStore(dir.resolve("keys.json")),
                 new FileSystemObjectStore(dir),
                 new FileSystemUsageSpool(dir.resolve("spool")),
-                config -> BudgetStores.local(dir, GatewayRuntime.alertSink(config)),
+                config -> LocalGatewayRuntime.budgets(dir, GatewayRuntime.alertSink(config)),
                 clock,
                 env);
     }

@@ -7,6 +7,7 @@ import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.embedded.FileKeyStore;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
 import java.net.URI;
@@ -46,7 +47,7 @@ class GatewayRuntimeIT {
                     "OPENAI_API_KEY", "sk-fake-openai",
                     "SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl(),
                     "SPENDGATE_FLUSH_INTERVAL_MS", "3600000"));
-            GatewayRuntime runtime = GatewayRuntime.local(config, dataDir);
+            GatewayRuntime runtime = LocalGatewayRuntime.create(config, dataDir);
             try (LocalGatewayServer server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 4)) {
                 HttpClient http = HttpClient.newHttpClient();
                 for (int i = 0; i < 5; i++) {

@@ -1,8 +1,16 @@
 package dev.spendgate.function.proxy.admin;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
+import static dev.spendgate.function.proxy.admin.AdminJson.JSON;
+import static dev.spendgate.function.proxy.admin.AdminJson.error;
+import static dev.spendgate.function.proxy.admin.AdminJson.jsonObject;
+import static dev.spendgate.function.proxy.admin.AdminJson.keyJson;
+import static dev.spendgate.function.proxy.admin.AdminJson.ok;
+import static dev.spendgate.function.proxy.admin.AdminJson.policyJson;
+import static dev.spendgate.function.proxy.admin.AdminJson.query;
+import static dev.spendgate.function.proxy.admin.AdminJson.required;
+import static dev.spendgate.function.proxy.admin.AdminJson.text;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.attribution.Attribution;
@@ -15,9 +23,7 @@ import dev.spendgate.domain.budget.BudgetStatus;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
-import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
-import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -29,7 +35,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -54,8 +59,6 @@ import java.util.Map;
  */
 public final class AdminApi {
     public static final String PREFIX = "/admin/";
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final BudgetPolicyStore policies;
     private final BudgetLedger ledger;
@@ -314,90 +317,5 @@ public final class AdminApi {
             return;
         }
         ok(sink, 200, JSON.createObjectNode().put("revoked", id));
-    }
-
-    /** The body as a JSON object, or null after answering 400. */
-    private static JsonNode jsonObject(byte[] body, ResponseSink sink) throws IOException {
-        JsonNode json;
-        try {
-            json = JSON.readTree(body);
-        } catch (IOException e) {
-            error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
-            return null;
-        }
-        if (json == null || !json.isObject()) {
-            error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
-            return null;
-        }
-        return json;
-    }
-
-    private static ObjectNode keyJson(ProxyKey k) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", k.id());
-        o.put("name", k.name());
-        o.put("environment", k.environment());
-        o.put("owner", k.owner());
-        o.put("feature", k.defaults().feature());
-        o.put("department", k.defaults().department());
-        o.put("team", k.defaults().team());
-        o.put("enabled", k.enabled());
-        o.put("created_at", k.createdAt().toString());
-        return o;
-    }
-
-    private static String text(JsonNode json, String field) {
-        return json.hasNonNull(field) ? json.get(field).asText() : null;
-    }
-
-    private static ObjectNode policyJson(BudgetPolicy p) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("id", p.id());
-        o.put("scope", p.scope().toString());
-        o.put("period", p.period().label());
-        o.put("limit_usd", p.limitUsd().toPlainString());
-        o.put("mode", p.mode().label());
-        ArrayNode alerts = o.putArray("alert_at");
-        p.alertAt().forEach(alerts::add);
-        o.put("on_store_error", p.onStoreError().label());
-        o.put("time_zone", p.zone().toString());
-        o.put("shards", p.shards());
-        return o;
-    }
-
-    private static String required(JsonNode json, String field) {
-        JsonNode v = json.get(field);
-        if (v == null || v.isNull() || v.asText().isBlank()) {
-            throw new IllegalArgumentException("is required");
-        }
-        return v.asText();
-    }
-
-    private static Map<String, String> query(String query) {
-        Map<String, String> params = new HashMap<>();
-        for (String pair : query.split("&")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) {
-                params.put(
-                        URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return params;
-    }
-
-    private static void ok(ResponseSink sink, int status, JsonNode body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
-        sink.start(status, new Headers().set("Content-Type", "application/json"), bytes.length);
-        sink.write(bytes);
-        sink.end();
-    }
-
-    private static void error(ResponseSink sink, int status, String type, String message, String param)
-            throws IOException {
-        byte[] bytes = ErrorBodies.openAi(type, message, param, null);
-        sink.start(status, new Headers().set("Content-Type", "application/json"), bytes.length);
-        sink.write(bytes);
-        sink.end();
     }
 }

@@ -46,21 +46,23 @@ public final class AwsGatewayRuntime {
      * streaming runtime adds metrics there).
      */
     public static GatewayRuntime create(ProxyConfig config, AwsClients aws, UnaryOperator<ObjectStore> usageStore) {
-        String secretId = config.get("SPENDGATE_PROVIDER_SECRET_ID");
+        ProxyConfig.Aws names = config.aws();
+        String secretId = names.providerSecretId();
         if (secretId != null) {
             config = config.withProviderKeys(new SecretsManagerSecrets(aws.secretsManager()).jsonSecret(secretId));
         }
-        String cacheSeconds = config.get("SPENDGATE_KEY_CACHE_SECONDS");
-        Duration keyCache = Duration.ofSeconds(cacheSeconds == null ? 30 : Long.parseLong(cacheSeconds));
         return GatewayRuntime.create(
                 config,
                 new CachingKeyStore(
-                        new DynamoDbKeyStore(aws.dynamoDb(), required(config, "SPENDGATE_KEYS_TABLE")),
-                        keyCache,
+                        new DynamoDbKeyStore(aws.dynamoDb(), required(names.keysTable(), "SPENDGATE_KEYS_TABLE")),
+                        names.keyCache(),
                         Clock.systemUTC()),
-                usageStore.apply(new S3ObjectStore(aws.s3(), required(config, "SPENDGATE_USAGE_BUCKET"))),
-                new DynamoDbUsageSpool(aws.dynamoDb(), required(config, "SPENDGATE_SPOOL_TABLE")),
-                budgets(aws.dynamoDb(), required(config, "SPENDGATE_BUDGETS_TABLE"), alertSink(config, aws)),
+                usageStore.apply(new S3ObjectStore(aws.s3(), required(names.usageBucket(), "SPENDGATE_USAGE_BUCKET"))),
+                new DynamoDbUsageSpool(aws.dynamoDb(), required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
+                budgets(
+                        aws.dynamoDb(),
+                        required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"),
+                        alertSink(config, aws)),
                 Clock.systemUTC(),
                 null);
     }
@@ -83,12 +85,11 @@ public final class AwsGatewayRuntime {
 
     /** SNS when {@code SPENDGATE_ALERT_TOPIC_ARN} is set, else a webhook or the log. */
     static AlertSink alertSink(ProxyConfig config, AwsClients aws) {
-        String topic = config.get("SPENDGATE_ALERT_TOPIC_ARN");
+        String topic = config.aws().alertTopicArn();
         return topic != null ? new SnsAlertSink(aws.sns(), topic) : GatewayRuntime.alertSink(config);
     }
 
-    private static String required(ProxyConfig config, String name) {
-        String value = config.get(name);
+    private static String required(String value, String name) {
         if (value == null) {
             throw new IllegalStateException("environment variable " + name + " must be set");
         }

@@ -5,8 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
 import dev.spendgate.function.proxy.GatewayRuntime;
-import dev.spendgate.function.proxy.admin.AdminApi;
-import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.Router;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -52,39 +51,21 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
         String method = event.getHttpMethod() == null ? "GET" : event.getHttpMethod();
         String path = event.getPath() == null ? "/" : event.getPath();
         BufferingSink sink = new BufferingSink();
-        if (AdminApi.isAdminPath(path)) {
-            admin(event, new GatewayRequest(method, withQuery(path, event), headers, body), sink);
-            return sink.toEvent();
-        }
-        runtime.gateway().handle(new GatewayRequest(method, path, headers, body), sink);
-        runtime.afterInvocation();
-        return sink.toEvent();
-    }
-
-    /**
-     * Admin routes are IAM-authorised at API Gateway; an event without a signed caller (a misconfigured route) is
-     * refused here too.
-     */
-    private void admin(APIGatewayProxyRequestEvent event, GatewayRequest request, BufferingSink sink) {
-        var context = event.getRequestContext();
-        boolean signed = context != null
-                && context.getIdentity() != null
-                && context.getIdentity().getUserArn() != null;
+        var requestContext = event.getRequestContext();
+        boolean signed = requestContext != null
+                && requestContext.getIdentity() != null
+                && requestContext.getIdentity().getUserArn() != null;
+        Router.Caller caller = signed ? Router.Caller.IAM_SIGNED : Router.Caller.UNSIGNED;
         try {
-            if (signed) {
-                runtime.admin().handleAuthorised(request, sink);
-            } else {
-                byte[] error = ErrorBodies.openAi(
-                        "permission_error",
-                        "Admin routes need an IAM-signed request (API Gateway AWS_IAM authorisation).",
-                        null,
-                        null);
-                sink.start(403, new Headers().set("Content-Type", "application/json"), error.length);
-                sink.write(error);
+            Router.Target target = runtime.router()
+                    .handle(new GatewayRequest(method, withQuery(path, event), headers, body), caller, sink);
+            if (target != Router.Target.ADMIN) {
+                runtime.afterInvocation();
             }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+        return sink.toEvent();
     }
 
     private static String withQuery(String path, APIGatewayProxyRequestEvent event) {

@@ -2,12 +2,9 @@ package dev.spendgate.function.proxy.local;
 
 import dev.spendgate.function.proxy.Gateway;
 import dev.spendgate.function.proxy.GatewayRuntime;
-import dev.spendgate.function.proxy.admin.AdminApi;
-import dev.spendgate.function.proxy.http.GatewayRequest;
-import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.Router;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,8 +37,6 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  * 21+, else on a pool of {@link ServerLimits#threads()} threads; idle connections hold no thread on either.
  */
 public final class LocalGatewayServer implements AutoCloseable {
-    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
-
     private final Server server;
     private final ServerConnector connector;
     private final ConnectionGuard guard;
@@ -66,7 +61,11 @@ public final class LocalGatewayServer implements AutoCloseable {
 
     /** Starts on {@code host:port} (port 0 picks a free one) with the default limits. */
     public static LocalGatewayServer start(Gateway gateway, String host, int port, int threads) throws IOException {
-        return start(gateway, null, host, port, ServerLimits.defaults().withThreads(threads));
+        return start(
+                new Router(gateway, null, null),
+                host,
+                port,
+                ServerLimits.defaults().withThreads(threads));
     }
 
     /** Starts with the admin API ({@code /admin/...}, token-protected) beside the LLM endpoints. */
@@ -78,13 +77,13 @@ public final class LocalGatewayServer implements AutoCloseable {
     /** Starts with the admin API and the given limits. */
     public static LocalGatewayServer start(GatewayRuntime runtime, String host, int port, ServerLimits limits)
             throws IOException {
-        return start(runtime.gateway(), runtime.admin(), host, port, limits);
+        return start(runtime.router(), host, port, limits);
     }
 
-    private static LocalGatewayServer start(Gateway gateway, AdminApi admin, String host, int port, ServerLimits limits)
+    private static LocalGatewayServer start(Router router, String host, int port, ServerLimits limits)
             throws IOException {
-        GatewayHandler.Calls calls = (request, sink) -> route(gateway, admin, request, sink);
-        return start(calls, gateway.maxBodyBytes(), host, port, limits);
+        GatewayHandler.Calls calls = (request, sink) -> router.handle(request, Router.Caller.LOCAL, sink);
+        return start(calls, router.gateway().maxBodyBytes(), host, port, limits);
     }
 
     /** Starts a server for any {@link GatewayHandler.Calls} (tests of the server alone). */
@@ -204,21 +203,5 @@ public final class LocalGatewayServer implements AutoCloseable {
     @Override
     public void close() {
         stop(1);
-    }
-
-    private static void route(Gateway gateway, AdminApi admin, GatewayRequest request, ResponseSink sink)
-            throws IOException {
-        String path = request.path();
-        int query = path.indexOf('?');
-        String bare = query >= 0 ? path.substring(0, query) : path;
-        if ("GET".equals(request.method()) && "/health".equals(bare)) {
-            sink.start(200, new Headers().set("Content-Type", "application/json"), HEALTHY.length);
-            sink.write(HEALTHY);
-            sink.end();
-        } else if (admin != null && AdminApi.isAdminPath(bare)) {
-            admin.handleWithToken(request, sink);
-        } else {
-            gateway.handle(request, sink);
-        }
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.keys.ProxyKey;
-import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.domain.outcome.Outcome;
 import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.store.ObjectStore;
@@ -15,6 +14,8 @@ import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.pipeline.KeyCheck;
+import dev.spendgate.function.proxy.pipeline.Refusal;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Instant;
@@ -36,12 +37,12 @@ public final class OutcomesApi {
     private static final int MAX_BODY_BYTES = 16 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final KeyStore keys;
+    private final KeyCheck keys;
     private final OutcomeLog log;
     private final Clock clock;
 
     public OutcomesApi(KeyStore keys, ObjectStore store, Clock clock) {
-        this.keys = Objects.requireNonNull(keys, "keys");
+        this.keys = new KeyCheck(keys);
         this.log = OutcomeLog.create(store);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -67,26 +68,15 @@ public final class OutcomesApi {
             error(sink, 405, "invalid_request_error", "Use POST on " + PATH + ".", "method");
             return;
         }
-        String secret = credential(request.headers());
-        if (secret == null) {
-            error(
-                    sink,
-                    401,
-                    "authentication_error",
-                    "Missing Spendgate key: send it as 'Authorization: Bearer sg-...' or 'x-api-key: sg-...'.",
-                    "authorization");
+        KeyCheck.Result caller = keys.check(request.headers());
+        Optional<Refusal> unauthenticated = caller.refusal(
+                "Missing Spendgate key: send it as 'Authorization: Bearer sg-...' or 'x-api-key: sg-...'.");
+        if (unauthenticated.isPresent()) {
+            Refusal r = unauthenticated.get();
+            error(sink, r.status(), r.type(), r.message(), r.param());
             return;
         }
-        Optional<ProxyKey> key = keys.findByHash(ProxyKeys.hash(secret));
-        if (key.isEmpty() || !key.get().enabled()) {
-            error(
-                    sink,
-                    401,
-                    "authentication_error",
-                    key.isEmpty() ? "Invalid Spendgate key." : "This Spendgate key has been revoked.",
-                    "authorization");
-            return;
-        }
+        ProxyKey key = caller.valid().orElseThrow();
         if (request.body().length > MAX_BODY_BYTES) {
             error(sink, 413, "invalid_request_error", "The body is larger than " + MAX_BODY_BYTES + " bytes.", null);
             return;
@@ -156,8 +146,7 @@ public final class OutcomesApi {
             count = countNode.asLong();
         }
         Instant now = clock.instant();
-        Outcome outcome =
-                new Outcome(now, session, requestId, name, count, key.get().id());
+        Outcome outcome = new Outcome(now, session, requestId, name, count, key.id());
         try {
             log.record(outcome);
         } catch (ObjectStoreException e) {
@@ -185,18 +174,6 @@ public final class OutcomesApi {
             return null;
         }
         return n.isTextual() ? n.asText() : "\u0000"; // a non-string fails validation and names the field
-    }
-
-    private static String credential(Headers headers) {
-        String authorization = headers.first("authorization");
-        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            String token = authorization.substring(7).trim();
-            if (!token.isEmpty()) {
-                return token;
-            }
-        }
-        String apiKey = headers.first("x-api-key");
-        return apiKey == null || apiKey.isBlank() ? null : apiKey.trim();
     }
 
     private static void error(ResponseSink sink, int status, String type, String message, String param)

@@ -2,9 +2,13 @@ package dev.spendgate.function.proxy.upstream;
 
 import dev.spendgate.function.proxy.http.ConnectionInput;
 import dev.spendgate.function.proxy.http.Headers;
-import dev.spendgate.function.proxy.http.ReadDeadlines;
-import java.io.ByteArrayOutputStream;
-import java.io.FilterInputStream;
+import dev.spendgate.function.proxy.upstream.UpstreamConnections.Body;
+import dev.spendgate.function.proxy.upstream.UpstreamConnections.ChunkedBody;
+import dev.spendgate.function.proxy.upstream.UpstreamConnections.Connection;
+import dev.spendgate.function.proxy.upstream.UpstreamConnections.FixedBody;
+import dev.spendgate.function.proxy.upstream.UpstreamConnections.JdkBody;
+import dev.spendgate.function.proxy.upstream.UpstreamConnections.Pool;
+import dev.spendgate.function.proxy.upstream.UpstreamConnections.UntilCloseBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,9 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
@@ -42,9 +43,9 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class UpstreamClient {
     static final int IDLE_SECONDS = 5;
-    private static final long IDLE_NANOS = IDLE_SECONDS * 1_000_000_000L;
-    private static final int MAX_IDLE_PER_ORIGIN = 256;
-    private static final int MAX_HEAD_BYTES = 64 * 1024;
+    static final long IDLE_NANOS = IDLE_SECONDS * 1_000_000_000L;
+    static final int MAX_IDLE_PER_ORIGIN = 256;
+    static final int MAX_HEAD_BYTES = 64 * 1024;
     private static final byte[] CRLF = {'\r', '\n'};
 
     static {
@@ -297,7 +298,7 @@ public final class UpstreamClient {
         return value == null ? "" : value.toLowerCase(Locale.ROOT);
     }
 
-    private static String abbreviate(String s) {
+    static String abbreviate(String s) {
         return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
@@ -305,245 +306,6 @@ public final class UpstreamClient {
     private static final class StaleConnection extends IOException {
         StaleConnection(IOException cause) {
             super("pooled connection closed by the upstream", cause);
-        }
-    }
-
-    private static final class Connection {
-        final Socket socket;
-        final ConnectionInput in;
-        final OutputStream out;
-        boolean used;
-        long idleSince;
-
-        final ReadDeadlines.Guard deadline;
-
-        Connection(Socket socket, int readTimeoutMillis) throws IOException {
-            this.socket = socket;
-            this.deadline = ReadDeadlines.guard(socket, readTimeoutMillis);
-            this.in = new ConnectionInput(socket.getInputStream(), 16 * 1024, deadline);
-            this.out = socket.getOutputStream();
-        }
-
-        void close() {
-            deadline.close();
-            try {
-                socket.close();
-            } catch (IOException e) {
-                // already gone
-            }
-        }
-    }
-
-    /** Idle connections of one origin, most recently used first; the oldest are closed once past the idle time. */
-    private static final class Pool {
-        private final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
-        private final AtomicInteger size = new AtomicInteger();
-        private final AtomicLong lastSweep = new AtomicLong(System.nanoTime());
-
-        Connection take() {
-            long now = System.nanoTime();
-            for (Connection c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
-                size.decrementAndGet();
-                if (now - c.idleSince < IDLE_NANOS && !c.socket.isClosed()) {
-                    return c;
-                }
-                c.close();
-            }
-            return null;
-        }
-
-        void release(Connection c) {
-            long now = System.nanoTime();
-            if (size.incrementAndGet() > MAX_IDLE_PER_ORIGIN) {
-                size.decrementAndGet();
-                c.close();
-            } else {
-                c.idleSince = now;
-                idle.offerFirst(c);
-            }
-            long last = lastSweep.get();
-            if (now - last > 1_000_000_000L && lastSweep.compareAndSet(last, now)) {
-                for (Connection oldest = idle.peekLast();
-                        oldest != null && now - oldest.idleSince >= IDLE_NANOS;
-                        oldest = idle.peekLast()) {
-                    if (idle.removeLastOccurrence(oldest)) {
-                        size.decrementAndGet();
-                        oldest.close();
-                    }
-                }
-            }
-        }
-    }
-
-    /** A body of known length. */
-    private static final class FixedBody extends InputStream {
-        private final Connection c;
-        private long remaining;
-
-        FixedBody(Connection c, long length) {
-            this.c = c;
-            this.remaining = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
-            int n = c.in.read(b, off, (int) Math.min(len, remaining));
-            if (n < 0) {
-                throw new IOException("the upstream closed the connection " + remaining + " bytes before the end");
-            }
-            remaining -= n;
-            return n;
-        }
-
-        boolean ended() {
-            return remaining <= 0;
-        }
-    }
-
-    /** A chunked body, decoded; trailers are read and dropped. */
-    private static final class ChunkedBody extends InputStream {
-        private final Connection c;
-        private long chunkLeft;
-        private boolean ended;
-
-        ChunkedBody(Connection c) {
-            this.c = c;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (ended) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
-            if (chunkLeft == 0) {
-                String sizeLine = c.in.readLine(false, MAX_HEAD_BYTES);
-                int semicolon = sizeLine.indexOf(';');
-                try {
-                    chunkLeft =
-                            Long.parseLong((semicolon >= 0 ? sizeLine.substring(0, semicolon) : sizeLine).trim(), 16);
-                } catch (NumberFormatException e) {
-                    throw new IOException("malformed chunk size from the upstream: " + abbreviate(sizeLine));
-                }
-                if (chunkLeft < 0) {
-                    throw new IOException("malformed chunk size from the upstream: " + abbreviate(sizeLine));
-                }
-                if (chunkLeft == 0) {
-                    while (!c.in.readLine(false, MAX_HEAD_BYTES).isEmpty()) {
-                        // trailers are dropped
-                    }
-                    ended = true;
-                    return -1;
-                }
-            }
-            int n = c.in.read(b, off, (int) Math.min(len, chunkLeft));
-            if (n < 0) {
-                throw new IOException("the upstream closed the connection inside a chunk");
-            }
-            chunkLeft -= n;
-            if (chunkLeft == 0 && !c.in.readLine(false, MAX_HEAD_BYTES).isEmpty()) {
-                throw new IOException("malformed chunk from the upstream: no CRLF after the data");
-            }
-            return n;
-        }
-
-        boolean ended() {
-            return ended;
-        }
-    }
-
-    /** A body that ends when the upstream closes the connection (no length, not chunked). */
-    private static final class UntilCloseBody extends InputStream {
-        private final Connection c;
-
-        UntilCloseBody(Connection c) {
-            this.c = c;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return c.in.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return c.in.read(b, off, len);
-        }
-    }
-
-    /**
-     * The response body. Closing it after reading to the end returns the connection to the pool; closing it early
-     * (the client left) drops the connection, so the provider stops generating.
-     */
-    private static final class Body extends FilterInputStream {
-        private final Pool pool;
-        private final Connection connection;
-        private final boolean keepAlive;
-        private boolean closed;
-
-        Body(InputStream framed, Pool pool, Connection connection, boolean keepAlive) {
-            super(framed);
-            this.pool = pool;
-            this.connection = connection;
-            this.keepAlive = keepAlive;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            return in.read(buffer, offset, length);
-        }
-
-        @Override
-        public byte[] readAllBytes() throws IOException {
-            if (in instanceof FixedBody f && f.remaining <= 16 << 20) {
-                // exactly the announced length: no 16 KB transfer buffer and no copies for a small answer
-                byte[] all = new byte[(int) f.remaining];
-                int n = 0;
-                while (n < all.length) {
-                    n += f.read(all, n, all.length - n); // throws when the upstream closes early
-                }
-                return all;
-            }
-            ByteArrayOutputStream all = new ByteArrayOutputStream(8192);
-            byte[] buffer = new byte[8192];
-            for (int n = in.read(buffer, 0, buffer.length); n >= 0; n = in.read(buffer, 0, buffer.length)) {
-                all.write(buffer, 0, n);
-            }
-            return all.toByteArray();
-        }
-
-        @Override
-        public void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            boolean ended = in instanceof FixedBody f ? f.ended() : in instanceof ChunkedBody ch && ch.ended();
-            if (keepAlive && ended && connection.in.available() == 0) {
-                pool.release(connection);
-            } else {
-                connection.close();
-            }
         }
     }
 
@@ -581,46 +343,6 @@ public final class UpstreamClient {
         } catch (IOException | RuntimeException e) {
             connection.disconnect();
             throw e;
-        }
-    }
-
-    private static final class JdkBody extends FilterInputStream {
-        private final HttpURLConnection connection;
-        private boolean ended;
-
-        JdkBody(InputStream in, HttpURLConnection connection) {
-            super(in);
-            this.connection = connection;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            ended |= b < 0;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) throws IOException {
-            int n = super.read(buffer, offset, length);
-            ended |= n < 0;
-            return n;
-        }
-
-        @Override
-        public byte[] readAllBytes() throws IOException {
-            byte[] all = super.readAllBytes();
-            ended = true;
-            return all;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (ended) {
-                super.close();
-            } else {
-                connection.disconnect();
-            }
         }
     }
 }

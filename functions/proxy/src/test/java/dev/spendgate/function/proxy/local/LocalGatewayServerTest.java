@@ -85,7 +85,7 @@ class LocalGatewayServerTest {
 
     @Test
     void health_onTheGatewayRuntime_answersOk() throws IOException, InterruptedException {
-        try (GatewayRuntime runtime = GatewayRuntime.local(ProxyConfig.fromEnv(Map.of()), dir);
+        try (GatewayRuntime runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(Map.of()), dir);
                 LocalGatewayServer gateway = LocalGatewayServer.start(runtime, "127.0.0.1", 0, 4)) {
             HttpResponse<String> health = HttpClient.newHttpClient()
                     .send(

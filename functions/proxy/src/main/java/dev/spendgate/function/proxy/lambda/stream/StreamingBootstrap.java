@@ -4,9 +4,8 @@ import dev.spendgate.aws.AwsClients;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.ProxyConfig;
-import dev.spendgate.function.proxy.admin.AdminApi;
-import dev.spendgate.function.proxy.http.ErrorBodies;
-import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.Router;
+import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.lambda.AwsGatewayRuntime;
 import java.io.IOException;
 import java.time.Duration;
@@ -84,13 +83,14 @@ public final class StreamingBootstrap {
         StreamingResponse response = api.respond(invocation.requestId());
         boolean llmCall = false;
         try {
-            String path = event.request().path();
-            if (AdminApi.isAdminPath(path)) {
-                admin(event, response);
-            } else {
-                llmCall = true;
-                runtime.gateway().handle(event.request(), response);
-            }
+            GatewayRequest request = new GatewayRequest(
+                    event.request().method(),
+                    event.pathWithQuery(),
+                    event.request().headers(),
+                    event.request().body());
+            Router.Caller caller = event.callerArn() != null ? Router.Caller.IAM_SIGNED : Router.Caller.UNSIGNED;
+            llmCall = runtime.router().target(request, caller) != Router.Target.ADMIN;
+            runtime.router().handle(request, caller, response);
             if (!response.ended()) {
                 response.end();
             }
@@ -109,24 +109,5 @@ public final class StreamingBootstrap {
                 runtime.afterInvocation();
             }
         }
-    }
-
-    private void admin(RestApiEvent event, StreamingResponse response) throws IOException {
-        var request = new dev.spendgate.function.proxy.http.GatewayRequest(
-                event.request().method(),
-                event.pathWithQuery(),
-                event.request().headers(),
-                event.request().body());
-        if (event.callerArn() != null) {
-            runtime.admin().handleAuthorised(request, response);
-            return;
-        }
-        byte[] error = ErrorBodies.openAi(
-                "permission_error",
-                "Admin routes need an IAM-signed request (API Gateway AWS_IAM authorisation).",
-                null,
-                null);
-        response.start(403, new Headers().set("Content-Type", "application/json"), error.length);
-        response.write(error);
     }
 }

@@ -15,7 +15,7 @@ import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.embedded.FileSystemUsageSpool;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
-import dev.spendgate.function.proxy.budget.BudgetStores;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.testing.upstream.Behavior;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +73,7 @@ class StreamingBootstrapIT {
                 keys,
                 new OverheadMetrics(store, metricLines::add, Clock.systemUTC()),
                 new FileSystemUsageSpool(dir.resolve("spool")),
-                BudgetStores.local(dir, GatewayRuntime.alertSink(config)),
+                LocalGatewayRuntime.budgets(dir, GatewayRuntime.alertSink(config)),
                 Clock.systemUTC(),
                 null);
         secret = ProxyKeys.newSecret();

@@ -1,0 +1,104 @@
+package dev.spendgate.function.proxy;
+
+import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.outcome.OutcomesApi;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * The one front door of every carrier (the local server, the buffered Lambda handler, the streaming bootstrap):
+ * {@code /admin/..} to the admin API, {@code /v1/outcomes} to the outcomes API, {@code GET /health} on the local
+ * server, and everything else ({@code /v1/..}, {@code /model/..}, unknown paths) to the {@link Gateway}. Carriers
+ * differ only in how an admin caller is authorised ({@link Caller}).
+ */
+public final class Router {
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+
+    /** Who is calling, as far as the carrier knows, which decides how {@code /admin} is authorised. */
+    public enum Caller {
+        /** The local server: {@code /admin} needs the admin token; {@code GET /health} is answered. */
+        LOCAL,
+        /** A Lambda carrier with an IAM-signed caller (API Gateway AWS_IAM authorisation). */
+        IAM_SIGNED,
+        /** A Lambda carrier without a signed caller: {@code /admin} is refused (a misconfigured route). */
+        UNSIGNED
+    }
+
+    /** Where a request went. */
+    public enum Target {
+        HEALTH,
+        ADMIN,
+        OUTCOMES,
+        GATEWAY
+    }
+
+    private final Gateway gateway;
+    private final OutcomesApi outcomes;
+    private final AdminApi admin;
+
+    /** {@code outcomes} and {@code admin} may be null (those paths then reach the gateway, which answers 404). */
+    public Router(Gateway gateway, OutcomesApi outcomes, AdminApi admin) {
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.outcomes = outcomes;
+        this.admin = admin;
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    /** Where {@code request} goes for {@code caller}. */
+    public Target target(GatewayRequest request, Caller caller) {
+        String path = request.path();
+        int query = path.indexOf('?');
+        String bare = query >= 0 ? path.substring(0, query) : path;
+        if (caller == Caller.LOCAL && "GET".equals(request.method()) && "/health".equals(bare)) {
+            return Target.HEALTH;
+        }
+        if (admin != null && AdminApi.isAdminPath(bare)) {
+            return Target.ADMIN;
+        }
+        if (outcomes != null && OutcomesApi.handles(bare)) {
+            return Target.OUTCOMES;
+        }
+        return Target.GATEWAY;
+    }
+
+    /** Serves {@code request} (its path with its query string); returns where it went. */
+    public Target handle(GatewayRequest request, Caller caller, ResponseSink sink) throws IOException {
+        Target target = target(request, caller);
+        switch (target) {
+            case HEALTH -> {
+                sink.start(200, new Headers().set("Content-Type", "application/json"), HEALTHY.length);
+                sink.write(HEALTHY);
+                sink.end();
+            }
+            case ADMIN -> admin(request, caller, sink);
+            case OUTCOMES -> outcomes.handle(request, sink);
+            case GATEWAY -> gateway.handle(request, sink);
+        }
+        return target;
+    }
+
+    private void admin(GatewayRequest request, Caller caller, ResponseSink sink) throws IOException {
+        switch (caller) {
+            case LOCAL -> admin.handleWithToken(request, sink);
+            case IAM_SIGNED -> admin.handleAuthorised(request, sink);
+            case UNSIGNED -> {
+                byte[] error = ErrorBodies.openAi(
+                        "permission_error",
+                        "Admin routes need an IAM-signed request (API Gateway AWS_IAM authorisation).",
+                        null,
+                        null);
+                sink.start(403, new Headers().set("Content-Type", "application/json"), error.length);
+                sink.write(error);
+                sink.end();
+            }
+        }
+    }
+}

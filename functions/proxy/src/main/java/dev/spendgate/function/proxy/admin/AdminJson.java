@@ -1,0 +1,108 @@
+package dev.spendgate.function.proxy.admin;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.keys.ProxyKey;
+import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The admin API's JSON: request bodies and query strings in, policies, keys and errors out. */
+final class AdminJson {
+    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+    private AdminJson() {}
+
+    /** The body as a JSON object, or null after answering 400. */
+    static JsonNode jsonObject(byte[] body, ResponseSink sink) throws IOException {
+        JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (IOException e) {
+            error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
+            return null;
+        }
+        if (json == null || !json.isObject()) {
+            error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
+            return null;
+        }
+        return json;
+    }
+
+    static ObjectNode keyJson(ProxyKey k) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", k.id());
+        o.put("name", k.name());
+        o.put("environment", k.environment());
+        o.put("owner", k.owner());
+        o.put("feature", k.defaults().feature());
+        o.put("department", k.defaults().department());
+        o.put("team", k.defaults().team());
+        o.put("enabled", k.enabled());
+        o.put("created_at", k.createdAt().toString());
+        return o;
+    }
+
+    static String text(JsonNode json, String field) {
+        return json.hasNonNull(field) ? json.get(field).asText() : null;
+    }
+
+    static ObjectNode policyJson(BudgetPolicy p) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", p.id());
+        o.put("scope", p.scope().toString());
+        o.put("period", p.period().label());
+        o.put("limit_usd", p.limitUsd().toPlainString());
+        o.put("mode", p.mode().label());
+        ArrayNode alerts = o.putArray("alert_at");
+        p.alertAt().forEach(alerts::add);
+        o.put("on_store_error", p.onStoreError().label());
+        o.put("time_zone", p.zone().toString());
+        o.put("shards", p.shards());
+        return o;
+    }
+
+    static String required(JsonNode json, String field) {
+        JsonNode v = json.get(field);
+        if (v == null || v.isNull() || v.asText().isBlank()) {
+            throw new IllegalArgumentException("is required");
+        }
+        return v.asText();
+    }
+
+    static Map<String, String> query(String query) {
+        Map<String, String> params = new HashMap<>();
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) {
+                params.put(
+                        URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return params;
+    }
+
+    static void ok(ResponseSink sink, int status, JsonNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        sink.start(status, new Headers().set("Content-Type", "application/json"), bytes.length);
+        sink.write(bytes);
+        sink.end();
+    }
+
+    static void error(ResponseSink sink, int status, String type, String message, String param) throws IOException {
+        byte[] bytes = ErrorBodies.openAi(type, message, param, null);
+        sink.start(status, new Headers().set("Content-Type", "application/json"), bytes.length);
+        sink.write(bytes);
+        sink.end();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import dev.spendgate.domain.budget.BudgetDecision;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.budget.BudgetGate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Decides whether the call may be forwarded: not while usage records cannot be made durable (503), not past a
+ * velocity breaker (429 {@code velocity_limit}), and only once its worst case is reserved on every budget (429
+ * {@code budget_exceeded}, 503 when a fail-closed budget's store is unreachable). A degrading budget changes the
+ * model forwarded. The reservation ({@link CallContext#budget}) is settled once, when the call is recorded.
+ */
+public final class Admit implements Stage {
+    private final BudgetGate budgets;
+    private final UsageLogWriter usageLog;
+    private final Clock clock;
+
+    public Admit(BudgetGate budgets, UsageLogWriter usageLog, Clock clock) {
+        this.budgets = Objects.requireNonNull(budgets, "budgets");
+        this.usageLog = Objects.requireNonNull(usageLog, "usageLog");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public Step apply(CallContext ctx) {
+        if (usageLog.journalFailing() && !usageLog.retryJournal()) {
+            // A call answered must be a call recorded: nothing is forwarded while records cannot be made durable.
+            return Step.refuse(
+                    ctx,
+                    Refusal.of(
+                                    503,
+                                    "api_error",
+                                    "Spendgate cannot write its usage journal (is its data directory full?); nothing"
+                                            + " was forwarded.",
+                                    null)
+                            .withHeaders(Map.of("Retry-After", "5"))
+                            .recordedAs("usage_log_unavailable"));
+        }
+        CallContext c = ctx.with(b -> b.modelForwarded = b.modelRequested);
+        Optional<BudgetGate.Tripped> tripped;
+        BudgetDecision decision;
+        try {
+            tripped = budgets.checkVelocity(c.attribution(), c.key().id());
+            decision = tripped.isPresent()
+                    ? null
+                    : budgets.reserve(
+                            c.attribution(),
+                            c.key().id(),
+                            c.provider(),
+                            c.api().estimateAs(),
+                            c.prompt(),
+                            c.body(),
+                            c.modelRequested());
+        } catch (RuntimeException e) {
+            Log.error(c.requestId(), "budget store failed before the call", e);
+            return Step.refuse(c, storeUnavailable("Retry shortly."));
+        }
+        if (tripped.isPresent()) {
+            BudgetGate.Tripped t = tripped.get();
+            return Step.refuse(
+                    c,
+                    Refusal.of(
+                                    429,
+                                    "velocity_limit",
+                                    "Velocity limit: at most " + t.limitPerMinute() + " calls per minute per "
+                                            + t.scope() + "; retry in " + t.retryAfterSeconds() + " s.",
+                                    t.scope().equals("session") ? "X-Cost-Session" : "authorization")
+                            .withHeaders(Map.of("Retry-After", Long.toString(t.retryAfterSeconds())))
+                            .withFields(
+                                    Map.of("limit_per_minute", Long.toString(t.limitPerMinute()), "scope", t.scope())));
+        }
+        return switch (decision.outcome()) {
+            case BLOCK -> Step.refuse(c, overBudget(decision.refusal()));
+            case STORE_ERROR -> Step.refuse(c, storeUnavailable(null));
+            case DEGRADE ->
+                Step.proceed(c.with(b -> {
+                    b.degradedFrom = b.modelRequested;
+                    b.modelForwarded = decision.model();
+                    b.budget = decision;
+                    b.unenforced = decision.unenforced();
+                }));
+            case ALLOW ->
+                Step.proceed(c.with(b -> {
+                    b.budget = decision;
+                    b.unenforced = decision.unenforced();
+                }));
+        };
+    }
+
+    private static Refusal storeUnavailable(String retry) {
+        String message = retry != null
+                ? "Spendgate cannot reach its budget store; nothing was forwarded. " + retry
+                : "Spendgate cannot reach its budget store and this budget is fail-closed; nothing was forwarded.";
+        return Refusal.of(503, "api_error", message, null).recordedAs("budget_store_unavailable");
+    }
+
+    private Refusal overBudget(BudgetDecision.Refusal refusal) {
+        BudgetPolicy policy = refusal.policy();
+        String scope = policy.scope().type().label() + ":" + refusal.scopeValue();
+        String message =
+                "Budget " + policy.id() + " for " + scope + " (" + refusal.period() + ") cannot afford this call: "
+                        + "limit $" + policy.limitUsd().toPlainString() + ", spent $"
+                        + refusal.spentUsd().toPlainString()
+                        + " (" + refusal.reason() + ").";
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (refusal.periodEnd() != null) {
+            long seconds = Math.max(
+                    1, Duration.between(clock.instant(), refusal.periodEnd()).getSeconds());
+            headers.put("Retry-After", Long.toString(seconds));
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        fields.put("scope", scope);
+        fields.put("period", refusal.period());
+        fields.put("limit_usd", policy.limitUsd().toPlainString());
+        fields.put("spent_usd", refusal.spentUsd().toPlainString());
+        return Refusal.of(429, "budget_exceeded", message, null)
+                .withHeaders(headers)
+                .withFields(fields);
+    }
+}

@@ -1,0 +1,289 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetDecision;
+import dev.spendgate.domain.keys.ProxyKey;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.upstream.ApiFormat;
+import dev.spendgate.function.proxy.upstream.Provider;
+import dev.spendgate.function.proxy.upstream.ProviderApi;
+import dev.spendgate.function.proxy.usage.PromptText;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Everything known about one call, as an immutable value: each stage reads it and hands on a copy with what it
+ * learned ({@link #with}). What no stage has set yet is null, zero or the field's starting value.
+ */
+public final class CallContext {
+    private final String requestId;
+    private final Instant start;
+    private final long startNanos;
+    private final GatewayRequest request;
+    private final ApiFormat format;
+    private final ProviderApi api;
+    private final ProxyKey key;
+    private final Attribution attribution;
+    private final ObjectNode body;
+    private final PromptText prompt;
+    private final String modelRequested;
+    private final boolean stream;
+    private final Provider provider;
+    private final String modelForwarded;
+    private final String degradedFrom;
+    private final BudgetDecision budget;
+    private final boolean unenforced;
+    private final byte[] outgoing;
+    private final int statusCode;
+    private final long upstreamNanos;
+    private final String errorType;
+    private final TokenUsage tokens;
+    private final BigDecimal cost;
+    private final PricingStatus pricingStatus;
+    private final UsageSource usageSource;
+    private final String modelServed;
+    private final String serviceTierRequested;
+    private final String serviceTierServed;
+
+    private CallContext(Builder b) {
+        this.requestId = b.requestId;
+        this.start = b.start;
+        this.startNanos = b.startNanos;
+        this.request = b.request;
+        this.format = b.format;
+        this.api = b.api;
+        this.key = b.key;
+        this.attribution = b.attribution;
+        this.body = b.body;
+        this.prompt = b.prompt;
+        this.modelRequested = b.modelRequested;
+        this.stream = b.stream;
+        this.provider = b.provider;
+        this.modelForwarded = b.modelForwarded;
+        this.degradedFrom = b.degradedFrom;
+        this.budget = b.budget;
+        this.unenforced = b.unenforced;
+        this.outgoing = b.outgoing;
+        this.statusCode = b.statusCode;
+        this.upstreamNanos = b.upstreamNanos;
+        this.errorType = b.errorType;
+        this.tokens = b.tokens;
+        this.cost = b.cost;
+        this.pricingStatus = b.pricingStatus;
+        this.usageSource = b.usageSource;
+        this.modelServed = b.modelServed;
+        this.serviceTierRequested = b.serviceTierRequested;
+        this.serviceTierServed = b.serviceTierServed;
+    }
+
+    /** A new call on {@code request}: nothing known but its id, start and the format its path implies. */
+    public static CallContext start(String requestId, Instant start, long startNanos, GatewayRequest request) {
+        Builder b = new Builder();
+        b.requestId = Objects.requireNonNull(requestId, "requestId");
+        b.start = Objects.requireNonNull(start, "start");
+        b.startNanos = startNanos;
+        b.request = Objects.requireNonNull(request, "request");
+        b.api = ProviderApi.forPath(request.path()).orElse(null);
+        b.format = b.api != null ? b.api.format() : ProviderApi.formatOf(request.path());
+        return new CallContext(b);
+    }
+
+    /** A copy with the changes {@code change} makes to a builder holding this context's values. */
+    public CallContext with(Consumer<Builder> change) {
+        Builder b = new Builder();
+        b.requestId = requestId;
+        b.start = start;
+        b.startNanos = startNanos;
+        b.request = request;
+        b.format = format;
+        b.api = api;
+        b.key = key;
+        b.attribution = attribution;
+        b.body = body;
+        b.prompt = prompt;
+        b.modelRequested = modelRequested;
+        b.stream = stream;
+        b.provider = provider;
+        b.modelForwarded = modelForwarded;
+        b.degradedFrom = degradedFrom;
+        b.budget = budget;
+        b.unenforced = unenforced;
+        b.outgoing = outgoing;
+        b.statusCode = statusCode;
+        b.upstreamNanos = upstreamNanos;
+        b.errorType = errorType;
+        b.tokens = tokens;
+        b.cost = cost;
+        b.pricingStatus = pricingStatus;
+        b.usageSource = usageSource;
+        b.modelServed = modelServed;
+        b.serviceTierRequested = serviceTierRequested;
+        b.serviceTierServed = serviceTierServed;
+        change.accept(b);
+        return new CallContext(b);
+    }
+
+    /** True once a valid, enabled Spendgate key is known: from then on the call leaves one usage record. */
+    public boolean authenticated() {
+        return key != null;
+    }
+
+    /** The call's id, sent back as X-Spendgate-Request-Id. */
+    public String requestId() {
+        return requestId;
+    }
+
+    public Instant start() {
+        return start;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public GatewayRequest request() {
+        return request;
+    }
+
+    /** The wire format refusals are written in. */
+    public ApiFormat format() {
+        return format;
+    }
+
+    /** The provider API the path names; null for an unknown path. */
+    public ProviderApi api() {
+        return api;
+    }
+
+    /** The authenticated Spendgate key; null until authenticated (then no record is written). */
+    public ProxyKey key() {
+        return key;
+    }
+
+    public Attribution attribution() {
+        return attribution;
+    }
+
+    /** The parsed request body. */
+    public ObjectNode body() {
+        return body;
+    }
+
+    public PromptText prompt() {
+        return prompt;
+    }
+
+    public String modelRequested() {
+        return modelRequested;
+    }
+
+    public boolean stream() {
+        return stream;
+    }
+
+    public Provider provider() {
+        return provider;
+    }
+
+    public String modelForwarded() {
+        return modelForwarded;
+    }
+
+    public String degradedFrom() {
+        return degradedFrom;
+    }
+
+    /** The admitted call's reservations, settled once when the call is recorded. */
+    public BudgetDecision budget() {
+        return budget;
+    }
+
+    public boolean unenforced() {
+        return unenforced;
+    }
+
+    /** The bytes forwarded upstream. */
+    public byte[] outgoing() {
+        return outgoing;
+    }
+
+    public int statusCode() {
+        return statusCode;
+    }
+
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    public String errorType() {
+        return errorType;
+    }
+
+    public TokenUsage tokens() {
+        return tokens;
+    }
+
+    public BigDecimal cost() {
+        return cost;
+    }
+
+    public PricingStatus pricingStatus() {
+        return pricingStatus;
+    }
+
+    public UsageSource usageSource() {
+        return usageSource;
+    }
+
+    public String modelServed() {
+        return modelServed;
+    }
+
+    public String serviceTierRequested() {
+        return serviceTierRequested;
+    }
+
+    public String serviceTierServed() {
+        return serviceTierServed;
+    }
+
+    /** The mutable side of {@link #with}: set what changed. */
+    public static final class Builder {
+        public String requestId;
+        public Instant start;
+        public long startNanos;
+        public GatewayRequest request;
+        public ApiFormat format;
+        public ProviderApi api;
+        public ProxyKey key;
+        public Attribution attribution = Attribution.NONE;
+        public ObjectNode body;
+        public PromptText prompt;
+        public String modelRequested;
+        public boolean stream;
+        public Provider provider;
+        public String modelForwarded;
+        public String degradedFrom;
+        public BudgetDecision budget;
+        public boolean unenforced;
+        public byte[] outgoing;
+        public int statusCode;
+        public long upstreamNanos;
+        public String errorType;
+        public TokenUsage tokens = TokenUsage.ZERO;
+        public BigDecimal cost;
+        public PricingStatus pricingStatus = PricingStatus.NOT_BILLABLE;
+        public UsageSource usageSource = UsageSource.NONE;
+        public String modelServed;
+        public String serviceTierRequested;
+        public String serviceTierServed;
+
+        private Builder() {}
+    }
+}

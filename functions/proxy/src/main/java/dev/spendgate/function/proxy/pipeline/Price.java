@@ -1,0 +1,92 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import dev.spendgate.domain.pricing.CallPricer;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.http.RequestLimits;
+import dev.spendgate.function.proxy.usage.RequestedServiceTier;
+import dev.spendgate.function.proxy.usage.TokenCounter;
+import dev.spendgate.function.proxy.usage.TrackedUsage;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Works out a relayed call's tokens and cost from what its answer reported, estimating what the provider never
+ * reported ({@code usage_source: estimated}, error {@code usage_missing}), priced at the tier the provider served
+ * ({@link CallPricer}). A model with no price is recorded as unpriced and warned about once.
+ */
+public final class Price {
+    /** Warned once each, up to this many models (the set grows with what providers answer, so it is bounded). */
+    private static final int MAX_UNPRICED_WARNED = 1_000;
+
+    private final PricingCatalog pricing;
+    private final Set<String> unpricedWarned = ConcurrentHashMap.newKeySet();
+
+    public Price(PricingCatalog pricing) {
+        this.pricing = Objects.requireNonNull(pricing, "pricing");
+    }
+
+    public CallContext apply(CallContext ctx, TrackedUsage tracked) {
+        String served = tracked.modelServed();
+        String modelServed = served == null || served.length() <= RequestLimits.MAX_MODEL_LENGTH
+                ? served
+                : served.substring(0, RequestLimits.MAX_MODEL_LENGTH);
+        String tierRequested = RequestedServiceTier.of(ctx.body());
+        TokenUsage tokens = tracked.complete() ? tracked.tokens() : estimate(ctx, modelServed, tracked);
+        CallPricer.Priced priced = CallPricer.create(pricing)
+                .price(new CallPricer.Call(
+                        ctx.provider().pricingProvider(),
+                        modelServed,
+                        ctx.modelForwarded(),
+                        tokens,
+                        tracked.complete(),
+                        tracked.serviceTier(),
+                        tierRequested,
+                        tracked.inferenceGeo(),
+                        ctx.start()));
+        if (!priced.priced()) {
+            String model = modelServed != null ? modelServed : ctx.modelForwarded();
+            if (unpricedWarned.size() < MAX_UNPRICED_WARNED
+                    && unpricedWarned.add(
+                            ctx.provider().pricingProvider() + "/" + model + "/" + tracked.serviceTier())) {
+                Log.warn(ctx.requestId(), priced.reason() + ": its calls are recorded as unpriced");
+            }
+        }
+        return ctx.with(b -> {
+            b.modelServed = modelServed;
+            b.serviceTierServed = tracked.serviceTier();
+            b.serviceTierRequested = tierRequested;
+            b.tokens = tokens;
+            b.usageSource = tracked.complete() ? UsageSource.PROVIDER : UsageSource.ESTIMATED;
+            if (!tracked.complete() && b.errorType == null) {
+                b.errorType = "usage_missing";
+            }
+            b.cost = priced.priced() ? priced.cost() : null;
+            b.pricingStatus = priced.priced() ? PricingStatus.PRICED : PricingStatus.UNPRICED;
+        });
+    }
+
+    /** Counts what the provider did not report: the output streamed, and the prompt unless input was reported. */
+    private static TokenUsage estimate(CallContext ctx, String modelServed, TrackedUsage tracked) {
+        String model = modelServed != null ? modelServed : ctx.modelForwarded();
+        long output = TokenCounter.count(model, tracked.streamedText());
+        TokenUsage partial = tracked.tokens();
+        if (partial != null) {
+            // Input was reported (Anthropic message_start); only the output is counted here.
+            return new TokenUsage(
+                    partial.inputTokens(),
+                    partial.cachedInputTokens(),
+                    partial.cacheWrite5mTokens(),
+                    partial.cacheWrite1hTokens(),
+                    Math.max(output, partial.outputTokens()),
+                    0);
+        }
+        long input = TokenCounter.count(model, ctx.prompt().full())
+                + (long) TokenCounter.TOKENS_PER_MESSAGE * (ctx.prompt().messages() + 1);
+        return new TokenUsage(input, 0, 0, 0, output, 0);
+    }
+}

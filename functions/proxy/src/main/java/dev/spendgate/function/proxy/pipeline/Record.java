@@ -1,0 +1,118 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.fingerprint.PromptFingerprints;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.usage.PromptText;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The end of every authenticated call, whatever happened to it: settles its budget reservation (the actual cost
+ * replaces the worst case; an unpriced call keeps its reservation) and appends its one usage record, durable in the
+ * journal when this returns. Calls refused before authentication leave no record.
+ */
+public final class Record {
+    private final BudgetGate budgets;
+    private final UsageLogWriter usageLog;
+    private final PricingCatalog pricing;
+
+    public Record(BudgetGate budgets, UsageLogWriter usageLog, PricingCatalog pricing) {
+        this.budgets = Objects.requireNonNull(budgets, "budgets");
+        this.usageLog = Objects.requireNonNull(usageLog, "usageLog");
+        this.pricing = Objects.requireNonNull(pricing, "pricing");
+    }
+
+    /** Settles and records {@code ctx}; returns the tightest remaining budget after settlement. */
+    public Optional<BigDecimal> apply(CallContext ctx) {
+        if (!ctx.authenticated()) {
+            return Optional.empty();
+        }
+        Optional<BigDecimal> remaining = settle(ctx);
+        try {
+            usageLog.append(record(ctx, System.nanoTime()));
+        } catch (UsageLogWriter.UsageJournalException e) {
+            Log.error(ctx.requestId(), "usage journal failed; the record is kept in memory until it can be written", e);
+        } catch (RuntimeException e) {
+            Log.error(ctx.requestId(), "could not buffer the usage record", e);
+        }
+        return remaining;
+    }
+
+    private Optional<BigDecimal> settle(CallContext ctx) {
+        if (ctx.budget() == null) {
+            return Optional.empty();
+        }
+        BigDecimal actual = ctx.cost() != null
+                ? ctx.cost()
+                : ctx.pricingStatus() == PricingStatus.UNPRICED ? null : BigDecimal.ZERO;
+        try {
+            return budgets.settle(ctx.budget(), actual);
+        } catch (RuntimeException e) {
+            Log.error(ctx.requestId(), "could not settle the call's budgets; its usage record keeps the cost", e);
+            return Optional.empty();
+        }
+    }
+
+    UsageRecord record(CallContext ctx, long endNanos) {
+        long elapsed = endNanos - ctx.startNanos();
+        String provider = ctx.provider() == null ? null : ctx.provider().name();
+        String pricingProvider =
+                ctx.provider() == null || ctx.provider().pricingProvider().equals(provider)
+                        ? null
+                        : ctx.provider().pricingProvider();
+        return UsageRecord.builder()
+                .requestId(ctx.requestId())
+                .tsStart(ctx.start())
+                .tsEnd(ctx.start().plusNanos(elapsed))
+                .keyId(ctx.key().id())
+                .attribution(ctx.attribution())
+                .provider(provider)
+                .pricingProvider(pricingProvider)
+                .endpoint(ctx.api() == null ? null : ctx.api().recordName())
+                .modelRequested(ctx.modelRequested())
+                .modelServed(ctx.modelServed())
+                .stream(ctx.stream())
+                .statusCode(ctx.statusCode())
+                .tokens(ctx.tokens())
+                .costUsd(ctx.cost())
+                .pricingStatus(ctx.pricingStatus())
+                .pricingVersion(pricing.version())
+                .usageSource(ctx.usageSource())
+                .latencyMs(elapsed / 1_000_000)
+                .upstreamMs(ctx.upstreamNanos() / 1_000_000)
+                .overheadMs(Math.max(0, (elapsed - ctx.upstreamNanos()) / 1_000_000))
+                .maxOutputTokens(ctx.prompt() == null ? null : ctx.prompt().maxOutputTokens())
+                .errorType(ctx.errorType())
+                .fingerprints(fingerprints(ctx))
+                .degradedFrom(ctx.degradedFrom())
+                .unenforced(ctx.unenforced())
+                .serviceTierRequested(ctx.serviceTierRequested())
+                .serviceTierServed(ctx.serviceTierServed())
+                .inferenceProfileArn(ctx.api() == null ? null : ctx.api().inferenceProfileArn(ctx.modelRequested()))
+                .build();
+    }
+
+    /** The request as fingerprinted: without the fields that do not change the answer (stream, user, metadata). */
+    private static UsageRecord.Fingerprints fingerprints(CallContext ctx) {
+        if (ctx.body() == null) {
+            return null;
+        }
+        PromptText prompt = ctx.prompt();
+        return PromptFingerprints.compute(
+                prompt.system(), prompt.prefix(), canonical(ctx.body()), prompt.full(), prompt.varying());
+    }
+
+    private static byte[] canonical(ObjectNode body) {
+        ObjectNode copy = body.deepCopy();
+        copy.remove(List.of("stream", "stream_options", "user", "metadata"));
+        return Json.bytes(copy);
+    }
+}

@@ -1,0 +1,242 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.bedrock.EventStreamDecoder;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.upstream.Provider;
+import dev.spendgate.function.proxy.upstream.ProviderApi;
+import dev.spendgate.function.proxy.upstream.UpstreamClient;
+import dev.spendgate.function.proxy.usage.SseDecoder;
+import dev.spendgate.function.proxy.usage.UsageReading;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Forwards the call with the provider's credentials and relays the answer as it arrives, reading its usage on the
+ * way. The call is concluded (priced, settled, recorded) before the last byte leaves: a whole answer before it
+ * starts, a stream before its terminating chunk. A stream cut by the provider is aborted, so the client's SDK sees
+ * an error. Refuses (nothing sent) when the call cannot be signed (503) or the provider fails before answering (502).
+ */
+public final class Relay {
+    public static final String REQUEST_ID_HEADER = "X-Spendgate-Request-Id";
+    public static final String COST_HEADER = "X-Spendgate-Cost-Usd";
+    public static final String REMAINING_HEADER = "X-Spendgate-Budget-Remaining-Usd";
+    public static final String DEGRADED_HEADER = "X-Spendgate-Degraded";
+
+    private static final Set<String> DROP_RESPONSE = Set.of(
+            "connection",
+            "keep-alive",
+            "transfer-encoding",
+            "content-length",
+            "content-encoding",
+            "trailer",
+            "upgrade",
+            ":status");
+
+    private final UpstreamClient upstream;
+
+    public Relay(UpstreamClient upstream) {
+        this.upstream = Objects.requireNonNull(upstream, "upstream");
+    }
+
+    /** Relays the call; a refusal means nothing was sent to the client yet. */
+    public Step relay(CallContext ctx, Exchange exchange) {
+        ProviderApi api = ctx.api();
+        Provider provider = ctx.provider();
+        Headers out = new Headers();
+        ctx.request().headers().forEach((name, value) -> {
+            if (api.forwardsHeader(Headers.lower(name))) {
+                out.add(name, value);
+            }
+        });
+        URI uri = api.upstreamUri(provider, ctx.modelForwarded());
+        switch (provider.auth()) {
+            case BEARER -> out.set("Authorization", "Bearer " + provider.apiKey());
+            case X_API_KEY -> out.set("x-api-key", provider.apiKey());
+            case API_KEY -> out.set("api-key", provider.apiKey());
+            case SIGV4 -> {
+                try {
+                    provider.signer().sign(uri, out, ctx.outgoing());
+                } catch (RuntimeException e) {
+                    Log.error(ctx.requestId(), "could not sign the call for provider '" + provider.name() + "'", e);
+                    return Step.refuse(
+                            ctx,
+                            Refusal.of(
+                                            503,
+                                            "api_error",
+                                            "Spendgate has no usable AWS credentials to sign the call to provider '"
+                                                    + provider.name() + "'.",
+                                            null)
+                                    .recordedAs("provider_not_configured"));
+                }
+            }
+            case NONE -> {}
+        }
+        api.addRequiredHeaders(out);
+        long upstreamStart = System.nanoTime();
+        UpstreamClient.Response response;
+        try {
+            response = upstream.post(uri, out, ctx.outgoing());
+        } catch (IOException e) {
+            return failed(
+                    ctx,
+                    upstreamStart,
+                    "Spendgate could not reach provider '" + provider.name() + "'.",
+                    "upstream_unreachable");
+        }
+        ctx = ctx.with(b -> b.statusCode = response.status());
+        exchange.progress(ctx);
+        Headers back = new Headers();
+        response.headers().forEach((name, value) -> {
+            if (!DROP_RESPONSE.contains(Headers.lower(name))) {
+                back.add(name, value);
+            }
+        });
+        back.set(REQUEST_ID_HEADER, ctx.requestId());
+        if (ctx.degradedFrom() != null) {
+            back.set(DEGRADED_HEADER, ctx.degradedFrom() + " -> " + ctx.modelForwarded());
+        }
+        String contentType = response.headers().first("content-type");
+        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
+        UsageReading reading = api.usageReading(response.headers());
+        if (type.startsWith("text/event-stream")) {
+            SseDecoder decoder = new SseDecoder(reading.sseEvents());
+            return stream(
+                    ctx, response, back, exchange, reading, decoder::feed, decoder::hasPartialEvent, upstreamStart);
+        }
+        if (type.startsWith("application/vnd.amazon.eventstream")) {
+            EventStreamDecoder decoder = new EventStreamDecoder(reading.eventStreamEvents());
+            return stream(
+                    ctx, response, back, exchange, reading, decoder::feed, decoder::hasPartialEvent, upstreamStart);
+        }
+        return whole(ctx, response, back, exchange, reading, upstreamStart);
+    }
+
+    private static boolean ok(CallContext ctx) {
+        return ctx.statusCode() >= 200 && ctx.statusCode() < 300;
+    }
+
+    /** The provider failed before an answer could be relayed: 502, nothing from it reaches the client. */
+    private static Step failed(CallContext ctx, long upstreamStart, String message, String errorType) {
+        long nanos = System.nanoTime() - upstreamStart;
+        return Step.refuse(
+                ctx.with(b -> b.upstreamNanos = nanos),
+                Refusal.of(502, "api_error", message, null).recordedAs(errorType));
+    }
+
+    private Step whole(
+            CallContext ctx,
+            UpstreamClient.Response response,
+            Headers back,
+            Exchange exchange,
+            UsageReading reading,
+            long upstreamStart) {
+        byte[] body;
+        try (InputStream stream = response.body()) {
+            body = stream.readAllBytes();
+        } catch (IOException e) {
+            return failed(
+                    ctx,
+                    upstreamStart,
+                    "Provider '" + ctx.provider().name() + "' closed the connection before its answer was complete.",
+                    "upstream_truncated");
+        }
+        long nanos = System.nanoTime() - upstreamStart;
+        ctx = ctx.with(b -> b.upstreamNanos = nanos);
+        boolean ok = ok(ctx);
+        if (ok) {
+            reading.onBody(body);
+        }
+        Exchange.Concluded done = exchange.conclude(ctx, ok ? reading.result() : null); // durable before the answer
+        ctx = done.context();
+        if (ctx.cost() != null) {
+            back.set(COST_HEADER, ctx.cost().toPlainString());
+        }
+        done.remaining().ifPresent(remaining -> back.set(REMAINING_HEADER, remaining.toPlainString()));
+        try {
+            exchange.start(response.status(), back, body.length);
+            exchange.sink().write(body);
+            exchange.sink().end();
+        } catch (IOException e) {
+            // the client left; the record already says what was served
+        }
+        return Step.proceed(ctx);
+    }
+
+    /** What reads a stream's frames as they pass: SSE, or AWS event-stream. */
+    private interface StreamFeed {
+        void feed(byte[] bytes, int offset, int count);
+    }
+
+    private Step stream(
+            CallContext ctx,
+            UpstreamClient.Response response,
+            Headers back,
+            Exchange exchange,
+            UsageReading reading,
+            StreamFeed decoder,
+            BooleanSupplier partialEvent,
+            long upstreamStart) {
+        ResponseSink sink = exchange.sink();
+        boolean clientGone = false;
+        boolean upstreamCut = false;
+        try {
+            exchange.start(response.status(), back, -1);
+            sink.flush();
+        } catch (IOException e) {
+            clientGone = true;
+        }
+        byte[] buffer = new byte[8192];
+        try (InputStream stream = response.body()) {
+            while (!clientGone) {
+                int n;
+                try {
+                    n = stream.read(buffer);
+                } catch (IOException e) {
+                    upstreamCut = true;
+                    break;
+                }
+                if (n < 0) {
+                    break;
+                }
+                decoder.feed(buffer, 0, n);
+                try {
+                    sink.write(buffer, 0, n);
+                    sink.flush();
+                } catch (IOException e) {
+                    clientGone = true;
+                }
+            }
+        } catch (IOException e) {
+            // closing an abandoned upstream stream may fail; nothing to do
+        }
+        long nanos = System.nanoTime() - upstreamStart;
+        boolean cut = upstreamCut || partialEvent.getAsBoolean();
+        String errorType = clientGone ? "client_disconnected" : cut ? "upstream_truncated" : null;
+        ctx = ctx.with(b -> {
+            b.upstreamNanos = nanos;
+            b.errorType = errorType;
+        });
+        // durable before the last byte (the terminating chunk) leaves
+        ctx = exchange.conclude(ctx, ok(ctx) ? reading.result() : null).context();
+        if (clientGone) {
+            return Step.proceed(ctx);
+        }
+        if (cut) {
+            sink.abort(); // the client's SDK must see an error, not a clean end of a short answer
+            return Step.proceed(ctx);
+        }
+        try {
+            sink.end();
+        } catch (IOException e) {
+            // the client left at the very end; the record already says what was served
+        }
+        return Step.proceed(ctx);
+    }
+}

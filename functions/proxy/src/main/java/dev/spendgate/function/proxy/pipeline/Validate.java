@@ -1,0 +1,101 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.function.proxy.http.RequestLimits;
+import dev.spendgate.function.proxy.upstream.Provider;
+import dev.spendgate.function.proxy.upstream.ProviderApi;
+import dev.spendgate.function.proxy.upstream.ProviderRouter;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Checks the request before anything is reserved or forwarded: a JSON object body within the size limit, the model
+ * and stream flag its API expects, values within {@link RequestLimits}, and a configured provider for the model.
+ * Refusals are 415, 413 and 400, or 503 when the provider has no key. Sets body, prompt, model, stream and provider.
+ */
+public final class Validate implements Stage {
+    private final ProviderRouter router;
+    private final long maxBodyBytes;
+
+    public Validate(ProviderRouter router, long maxBodyBytes) {
+        this.router = Objects.requireNonNull(router, "router");
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public Step apply(CallContext ctx) {
+        String contentType = ctx.request().headers().first("content-type");
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            return refuse(ctx, 415, "Content-Type must be application/json.", "content-type");
+        }
+        byte[] raw = ctx.request().body();
+        if (raw.length > maxBodyBytes) {
+            return Step.refuse(
+                    ctx,
+                    Refusal.of(
+                            413,
+                            "request_too_large",
+                            "Request body is larger than the " + maxBodyBytes + " bytes Spendgate accepts.",
+                            "body"));
+        }
+        JsonNode parsed;
+        try {
+            parsed = Json.MAPPER.readTree(raw);
+        } catch (IOException e) {
+            return refuse(ctx, 400, "The request body is not valid JSON.", "body");
+        }
+        if (parsed == null || !parsed.isObject()) {
+            return refuse(ctx, 400, "The request body must be a JSON object.", "body");
+        }
+        ObjectNode body = (ObjectNode) parsed;
+        ProviderApi api = ctx.api();
+        ProviderApi.ModelRequest model = api.readModel(body);
+        if (!model.valid()) {
+            return refuse(ctx, 400, model.message(), model.invalidField());
+        }
+        ctx = ctx.with(b -> {
+            b.modelRequested = model.model();
+            b.stream = model.stream();
+        });
+        Optional<RequestLimits.Invalid> outOfBounds = RequestLimits.check(body, model.model());
+        if (outOfBounds.isPresent()) {
+            RequestLimits.Invalid invalid = outOfBounds.get();
+            if (invalid.field().equals("model")) {
+                ctx = ctx.with(b -> b.modelRequested = null); // a refused model name is not kept (may be megabytes)
+            }
+            return refuse(ctx, 400, invalid.message(), invalid.field());
+        }
+        Optional<Provider> routed = router.route(api.format(), model.model());
+        if (routed.isEmpty()) {
+            return refuse(
+                    ctx,
+                    400,
+                    "No provider is configured for model '" + Text.sanitize(model.model()) + "' on " + api.servedOn()
+                            + ".",
+                    "model");
+        }
+        Provider provider = routed.get();
+        ctx = ctx.with(b -> b.provider = provider);
+        if (provider.missingKey()) {
+            return Step.refuse(
+                    ctx,
+                    Refusal.of(
+                                    503,
+                                    "api_error",
+                                    "Provider '" + provider.name() + "' has no API key configured in Spendgate.",
+                                    null)
+                            .recordedAs("provider_not_configured"));
+        }
+        return Step.proceed(ctx.with(b -> {
+            b.body = body;
+            b.prompt = api.prompt(body);
+        }));
+    }
+
+    private static Step refuse(CallContext ctx, int status, String message, String param) {
+        return Step.refuse(ctx, Refusal.of(status, "invalid_request_error", message, param));
+    }
+}

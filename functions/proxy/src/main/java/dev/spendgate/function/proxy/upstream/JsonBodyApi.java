@@ -1,0 +1,118 @@
+package dev.spendgate.function.proxy.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.usage.PromptText;
+import dev.spendgate.function.proxy.usage.UsageReading;
+import dev.spendgate.function.proxy.usage.UsageTracker;
+import java.net.URI;
+import java.util.Set;
+
+/**
+ * The APIs whose body names the model ({@code model}, {@code stream}) and whose path is one of the {@link Endpoint}s:
+ * OpenAI-compatible and Anthropic Messages. Client headers pass except credentials, hop-by-hop, compression and
+ * Spendgate's own.
+ */
+abstract class JsonBodyApi implements ProviderApi {
+    /** Request headers never forwarded: hop-by-hop, our own, client credentials, and compression (usage is read). */
+    private static final Set<String> DROP_REQUEST = Set.of(
+            "host",
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "te",
+            "trailer",
+            "upgrade",
+            "content-length",
+            "expect",
+            "authorization",
+            "x-api-key",
+            "api-key",
+            "accept-encoding",
+            "http2-settings");
+
+    protected final Endpoint endpoint;
+
+    JsonBodyApi(Endpoint endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    @Override
+    public ApiFormat format() {
+        return endpoint.format();
+    }
+
+    @Override
+    public Endpoint estimateAs() {
+        return endpoint;
+    }
+
+    @Override
+    public String recordName() {
+        return endpoint.recordName();
+    }
+
+    @Override
+    public String pathLabel() {
+        return endpoint.path();
+    }
+
+    @Override
+    public String servedOn() {
+        return endpoint.path();
+    }
+
+    @Override
+    public ModelRequest readModel(ObjectNode body) {
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            return ModelRequest.invalid("model", "'model' is required and must be a non-empty string.");
+        }
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isNull() && !stream.isBoolean()) {
+            return ModelRequest.invalid("stream", "'stream' must be a boolean.");
+        }
+        return ModelRequest.of(model.asText(), stream != null && stream.asBoolean());
+    }
+
+    @Override
+    public PromptText prompt(ObjectNode body) {
+        return PromptText.of(endpoint, body);
+    }
+
+    @Override
+    public ObjectNode rewrite(
+            ObjectNode body,
+            String modelForwarded,
+            boolean degraded,
+            boolean stream,
+            Attribution attribution,
+            String requestId) {
+        if (!degraded) {
+            return body;
+        }
+        ObjectNode copy = body.deepCopy();
+        copy.put("model", modelForwarded);
+        return copy;
+    }
+
+    @Override
+    public boolean forwardsHeader(String lowerName) {
+        return !DROP_REQUEST.contains(lowerName)
+                && !lowerName.startsWith("x-cost-")
+                && !lowerName.startsWith("x-spendgate-");
+    }
+
+    @Override
+    public URI upstreamUri(Provider provider, String modelForwarded) {
+        return endpoint.upstreamUri(provider, modelForwarded);
+    }
+
+    @Override
+    public UsageReading usageReading(Headers responseHeaders) {
+        return UsageReading.of(UsageTracker.forEndpoint(endpoint));
+    }
+}

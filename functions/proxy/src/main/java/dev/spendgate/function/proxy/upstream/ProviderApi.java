@@ -1,0 +1,104 @@
+package dev.spendgate.function.proxy.upstream;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.function.proxy.bedrock.BedrockApi;
+import dev.spendgate.function.proxy.bedrock.BedrockPath;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.usage.PromptText;
+import dev.spendgate.function.proxy.usage.UsageReading;
+import java.net.URI;
+import java.util.Optional;
+
+/**
+ * What differs between the provider APIs Spendgate serves (OpenAI-compatible, Anthropic Messages, the Bedrock
+ * runtime), for one request path: how the body names its model, what is rewritten before forwarding, which headers
+ * pass, where the call goes and how its usage is read. The stages of the request path ask this; none of them
+ * branches on the provider.
+ */
+public interface ProviderApi {
+
+    /** The API a request path names, or empty when Spendgate serves no such path. */
+    static Optional<ProviderApi> forPath(String path) {
+        if (BedrockPath.isBedrock(path)) {
+            return BedrockPath.parse(path).map(BedrockApi::new);
+        }
+        return Endpoint.forPath(path)
+                .map(e -> e.format() == ApiFormat.ANTHROPIC ? new AnthropicApi(e) : new OpenAiApi(e));
+    }
+
+    /** The format an unknown path's refusal is written in (the API its path most looks like). */
+    static ApiFormat formatOf(String path) {
+        if (BedrockPath.isBedrock(path)) {
+            return ApiFormat.BEDROCK;
+        }
+        return path.contains("messages") ? ApiFormat.ANTHROPIC : ApiFormat.OPENAI;
+    }
+
+    ApiFormat format();
+
+    /** The endpoint whose token semantics estimate the call for budgets. */
+    Endpoint estimateAs();
+
+    /** The usage record's {@code endpoint} value. */
+    String recordName();
+
+    /** The path as named in messages ({@code /v1/chat/completions}, {@code /model/{modelId}/converse}). */
+    String pathLabel();
+
+    /** Where "no provider is configured for model .. on X" refusals say the model was asked for. */
+    String servedOn();
+
+    /** The refusal message when no Spendgate key was sent. */
+    default String missingKeyMessage() {
+        return "Missing Spendgate key: send it as 'Authorization: Bearer sg-...' or 'x-api-key: sg-...'.";
+    }
+
+    /** The model and stream flag of a body, or the field at fault and why. */
+    ModelRequest readModel(ObjectNode body);
+
+    PromptText prompt(ObjectNode body);
+
+    /**
+     * The body to forward: {@code body} itself when nothing changes, else a changed copy ({@code modelForwarded}
+     * when a budget degraded the call, usage reporting asked for, request metadata added). Never changes {@code body}.
+     */
+    ObjectNode rewrite(
+            ObjectNode body,
+            String modelForwarded,
+            boolean degraded,
+            boolean stream,
+            Attribution attribution,
+            String requestId);
+
+    /** True when a client request header (lower case) is forwarded to the provider. */
+    boolean forwardsHeader(String lowerName);
+
+    /** Headers the API needs that the client may not have sent (e.g. {@code anthropic-version}). */
+    default void addRequiredHeaders(Headers out) {}
+
+    URI upstreamUri(Provider provider, String modelForwarded);
+
+    /** A fresh reader of the response's usage, given the response headers. */
+    UsageReading usageReading(Headers responseHeaders);
+
+    /** The application inference profile ARN the record keeps, when the model names one. */
+    default String inferenceProfileArn(String modelRequested) {
+        return null;
+    }
+
+    /** The model a request names and whether it streams; or {@code invalidField} and {@code message}. */
+    record ModelRequest(String model, boolean stream, String invalidField, String message) {
+        public static ModelRequest of(String model, boolean stream) {
+            return new ModelRequest(model, stream, null, null);
+        }
+
+        public static ModelRequest invalid(String field, String message) {
+            return new ModelRequest(null, false, field, message);
+        }
+
+        public boolean valid() {
+            return invalidField == null;
+        }
+    }
+}

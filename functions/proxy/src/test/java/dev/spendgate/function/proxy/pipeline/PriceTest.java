@@ -1,0 +1,66 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.function.proxy.usage.TrackedUsage;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PriceTest {
+    @TempDir
+    Path dir;
+
+    private final Price price = new Price(PricingCatalog.bundled());
+
+    private CallContext relayed(String model) {
+        return Calls.validChat(
+                        dir,
+                        "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the"
+                                + " ticket in one line.\"}]}")
+                .with(b -> {
+                    b.modelForwarded = b.modelRequested;
+                    b.statusCode = 200;
+                });
+    }
+
+    @Test
+    void apply_reportedUsage_pricesTheProvidersTokensExactly() {
+        TokenUsage tokens = new TokenUsage(1_000_000, 0, 0, 0, 1_000_000, 0);
+
+        CallContext ctx = price.apply(relayed("gpt-4o-mini"), new TrackedUsage(tokens, true, "gpt-4o-mini", ""));
+
+        assertThat(ctx.usageSource()).isEqualTo(UsageSource.PROVIDER);
+        assertThat(ctx.pricingStatus()).isEqualTo(PricingStatus.PRICED);
+        assertThat(ctx.cost()).isEqualByComparingTo(new BigDecimal("0.75")); // $0.15 in + $0.60 out per million
+        assertThat(ctx.errorType()).isNull();
+    }
+
+    @Test
+    void apply_noUsageReported_estimatesAndMarksUsageMissing() {
+        CallContext ctx = price.apply(
+                relayed("gpt-4o-mini"), new TrackedUsage(null, false, null, "A one-line summary of the ticket."));
+
+        assertThat(ctx.usageSource()).isEqualTo(UsageSource.ESTIMATED);
+        assertThat(ctx.errorType()).isEqualTo("usage_missing");
+        assertThat(ctx.tokens().inputTokens()).isPositive();
+        assertThat(ctx.tokens().outputTokens()).isPositive();
+        assertThat(ctx.cost()).isPositive();
+    }
+
+    @Test
+    void apply_modelWithoutAPrice_recordsUnpricedWithoutCost() {
+        CallContext ctx = price.apply(
+                relayed("no-such-model-anywhere"),
+                new TrackedUsage(new TokenUsage(10, 0, 0, 0, 5, 0), true, "no-such-model-anywhere", ""));
+
+        assertThat(ctx.pricingStatus()).isEqualTo(PricingStatus.UNPRICED);
+        assertThat(ctx.cost()).isNull();
+        assertThat(ctx.modelServed()).isEqualTo("no-such-model-anywhere");
+    }
+}

@@ -1,0 +1,124 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.budget.BudgetEnforcer;
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetScope;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.embedded.FileSystemUsageSpool;
+import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.budget.BudgetStores;
+import dev.spendgate.function.proxy.budget.CostEstimator;
+import dev.spendgate.function.proxy.budget.DegradationChains;
+import dev.spendgate.function.proxy.budget.LogAlertSink;
+import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecordTest {
+    private static final String CHAT =
+            "{\"model\":\"gpt-4o-mini\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+    @TempDir
+    Path dir;
+
+    BudgetStores stores;
+    BudgetGate gate;
+    UsageLogWriter usageLog;
+    Record record;
+
+    @BeforeEach
+    void setUp() {
+        Clock clock = Clock.systemUTC();
+        stores = LocalGatewayRuntime.budgets(dir.resolve("budgets"), new LogAlertSink());
+        gate = new BudgetGate(
+                new BudgetEnforcer(
+                        stores.policies(),
+                        stores.ledger(),
+                        stores.marker(),
+                        stores.alerts(),
+                        stores.journal(),
+                        Duration.ofMinutes(15),
+                        clock),
+                new CostEstimator(PricingCatalog.bundled(), 4096),
+                DegradationChains.parse(null),
+                stores.counter(),
+                0,
+                0,
+                clock);
+        usageLog = UsageLogWriter.create(
+                new FileSystemObjectStore(dir), new FileSystemUsageSpool(dir.resolve("spool")), clock, 100);
+        record = new Record(gate, usageLog, PricingCatalog.bundled());
+    }
+
+    @AfterEach
+    void tearDown() {
+        gate.close();
+    }
+
+    @Test
+    void apply_unauthenticatedCall_leavesNoRecord() {
+        record.apply(Calls.post("/v1/chat/completions", CHAT));
+
+        assertThat(usageLog.flush()).isZero();
+    }
+
+    @Test
+    void apply_admittedCall_settlesTheActualCostAndAppendsOneRecord() {
+        stores.policies()
+                .put(new BudgetPolicy(
+                        BudgetScope.parse("feature:chatbot"),
+                        BudgetPeriod.MONTHLY,
+                        new BigDecimal("1.00"),
+                        BudgetPolicy.Mode.BLOCK,
+                        null,
+                        null,
+                        null));
+        CallContext admitted = new Admit(gate, usageLog, Clock.systemUTC())
+                .apply(Calls.validChat(dir, CHAT))
+                .context();
+        CallContext priced = admitted.with(b -> {
+            b.statusCode = 200;
+            b.cost = new BigDecimal("0.25");
+            b.pricingStatus = UsageRecord.PricingStatus.PRICED;
+        });
+
+        Optional<BigDecimal> remaining = record.apply(priced);
+
+        assertThat(remaining).hasValueSatisfying(r -> assertThat(r).isEqualByComparingTo("0.75"));
+        assertThat(usageLog.flush()).isEqualTo(1);
+    }
+
+    @Test
+    void record_refusedAfterValidation_keepsModelEndpointAndFingerprints() {
+        CallContext ctx = Calls.validChat(dir, CHAT).with(b -> {
+            b.statusCode = 429;
+            b.errorType = "budget_exceeded";
+        });
+
+        UsageRecord r = record.record(ctx, ctx.startNanos() + 5_000_000);
+
+        assertThat(r.requestId()).isEqualTo("req-1");
+        assertThat(r.endpoint()).isEqualTo("chat.completions");
+        assertThat(r.modelRequested()).isEqualTo("gpt-4o-mini");
+        assertThat(r.provider()).isEqualTo("openai");
+        assertThat(r.statusCode()).isEqualTo(429);
+        assertThat(r.errorType()).isEqualTo("budget_exceeded");
+        assertThat(r.latencyMs()).isEqualTo(5);
+        assertThat(r.maxOutputTokens()).isEqualTo(100L);
+        assertThat(r.fingerprints()).isNotNull();
+        assertThat(r.pricingStatus()).isEqualTo(UsageRecord.PricingStatus.NOT_BILLABLE);
+    }
+}
