@@ -102,7 +102,8 @@ public final class ScaleBench {
                             }
                             open[0] = d;
                             d = new Day(day, analyzer.dayPass(day, refs(usual)));
-                            Instant hourBefore = day.atStartOfDay(ZoneOffset.UTC).toInstant().minusSeconds(3600);
+                            Instant hourBefore =
+                                    day.atStartOfDay(ZoneOffset.UTC).toInstant().minusSeconds(3600);
                             long w0 = System.nanoTime();
                             for (UsageRecord w : lastHour) {
                                 if (!w.tsStart().isBefore(hourBefore)) {
@@ -173,13 +174,7 @@ public final class ScaleBench {
             long live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
             return String.format(
                     "%s,%d,%.2f,%.2f,%d,%.0f,%.0f",
-                    day,
-                    records,
-                    passNanos / 1e9,
-                    write,
-                    bytes.length / 1024,
-                    peak / 1048576.0,
-                    live / 1048576.0);
+                    day, records, passNanos / 1e9, write, bytes.length / 1024, peak / 1048576.0, live / 1048576.0);
         }
     }
 
