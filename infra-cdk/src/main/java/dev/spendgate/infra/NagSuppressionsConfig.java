@@ -118,11 +118,13 @@ final class NagSuppressionsConfig {
                 because(
                         "AwsSolutions-IAM5",
                         "The waste detector reads usage objects (GetObject, usage/ only), writes dated findings"
-                                + " (PutObject, findings/ only) and reads back its day's alert marker there; object"
-                                + " names are not known in advance.",
+                                + " (PutObject, findings/ only) and reads back its day's alert marker there, and reads"
+                                + " and writes its day aggregates (aggregates/ only); object names are not known in"
+                                + " advance.",
                         List.of(
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
-                                "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*")));
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/aggregates/*")));
         suppress(
                 jobs.reportRunner().getRole(),
                 true,

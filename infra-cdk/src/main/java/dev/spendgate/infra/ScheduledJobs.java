@@ -39,6 +39,13 @@ import software.constructs.Construct;
  * each function's {@code live} alias, so every run starts from the published version's snapshot.
  */
 public final class ScheduledJobs extends Construct {
+    /**
+     * The daily build of one day aggregate holds one day's detector state. Provisional: the heap of a 33M-call day is
+     * not measured yet (bench/RESULTS.md, "Waste detection at scale"); 3,008 MB (two vCPUs) leaves room above the
+     * 1.3 GB peak measured for a 1.9M-call day with the generator in the same JVM.
+     */
+    static final int WASTE_MEMORY_MB = 3008;
+
     public static final String WASTE_HANDLER = "dev.spendgate.function.waste.WasteDetectorHandler::handleRequest";
     public static final String REPORT_HANDLER = "dev.spendgate.function.report.ReportRunnerHandler::handleRequest";
 
@@ -75,9 +82,19 @@ public final class ScheduledJobs extends Construct {
                 this, "WasteDetectorRole", "Spendgate waste detector: reads usage, writes findings", wasteLogs);
         wasteRole.addToPolicy(Policies.readObjects("ReadUsage", bucket, Storage.USAGE_PREFIX));
         // findings/ too: without ListBucket S3 answers 403, not 404, for the day's alert marker before it exists
-        wasteRole.addToPolicy(
-                Policies.listPrefixes("ListUsageAndFindings", bucket, Storage.USAGE_PREFIX, Storage.FINDINGS_PREFIX));
+        // aggregates/ too: a day whose aggregate does not exist yet must read as missing (404), not forbidden
+        wasteRole.addToPolicy(Policies.listPrefixes(
+                "ListUsageAndFindings",
+                bucket,
+                Storage.USAGE_PREFIX,
+                Storage.FINDINGS_PREFIX,
+                Storage.AGGREGATES_PREFIX));
         wasteRole.addToPolicy(Policies.writeObjects("WriteFindings", bucket, Storage.FINDINGS_PREFIX));
+        // the day aggregates the 30-day window merges: built once per day, rebuilt when missing or stale
+        wasteRole.addToPolicy(Policies.allow(
+                "ReadWriteAggregates",
+                List.of("s3:GetObject", "s3:PutObject"),
+                List.of(bucket.arnForObjects(Storage.AGGREGATES_PREFIX + "*"))));
         // reads back only its own marker (findings/YYYY-MM-DD.alerted) so a retried run does not alert twice
         wasteRole.addToPolicy(Policies.readObjects("ReadFindings", bucket, Storage.FINDINGS_PREFIX));
         // The key and budget rules list keys and budget policies (Scan); nothing else in those tables.
@@ -96,8 +113,8 @@ public final class ScheduledJobs extends Construct {
                 "Spendgate daily waste detection",
                 WASTE_HANDLER,
                 props.wasteDetectorJar(),
-                1024,
-                Duration.minutes(10),
+                WASTE_MEMORY_MB,
+                Duration.minutes(15),
                 wasteRole,
                 wasteLogs,
                 wasteEnv);

@@ -37,6 +37,8 @@ public final class Storage extends Construct {
     public static final String USAGE_PREFIX = UsageLayout.ROOT.substring(0, UsageLayout.ROOT.indexOf('/') + 1);
 
     public static final String FINDINGS_PREFIX = "findings/";
+    /** The waste run's day aggregates ({@code aggregates/v1/day=YYYY-MM-DD/waste.json.gz}). */
+    public static final String AGGREGATES_PREFIX = "aggregates/";
     /** Outcomes posted to {@code /v1/outcomes} (cost per outcome in the monthly report). */
     public static final String OUTCOMES_PREFIX = OutcomeLog.ROOT.substring(0, OutcomeLog.ROOT.indexOf('/') + 1);
     /** Operator-provided configuration, e.g. the chargeback rules. */

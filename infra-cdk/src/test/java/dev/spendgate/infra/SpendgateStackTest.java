@@ -445,14 +445,18 @@ class SpendgateStackTest {
                         "ListBudgetPolicies",
                         "PublishAlerts",
                         "EncryptAlerts",
-                        "SendFailedRuns")
+                        "SendFailedRuns",
+                        "ReadWriteAggregates")
                 .containsEntry("SendFailedRuns", grant("[sqs:SendMessage]", arn("JobsFailedRuns")))
                 .containsEntry("ListKeys", grant("[dynamodb:Scan]", arn("StorageKeysTable")))
+                .containsEntry("ReadWriteAggregates", grant("[s3:GetObject, s3:PutObject]", objects("aggregates/")))
                 .containsEntry("ListBudgetPolicies", grant("[dynamodb:Scan]", arn("StorageBudgetsTable")))
                 .containsEntry("ReadUsage", grant("[s3:GetObject]", objects("usage/")))
                 .containsEntry(
                         "ListUsageAndFindings",
-                        grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[usage/*, findings/*]"))
+                        grant(
+                                "[s3:ListBucket]",
+                                arn("StorageDataBucket") + " if s3:prefix=[usage/*, findings/*, aggregates/*]"))
                 .containsEntry("WriteFindings", grant("[s3:PutObject]", objects("findings/")))
                 .containsEntry("ReadFindings", grant("[s3:GetObject]", objects("findings/")))
                 .containsEntry(

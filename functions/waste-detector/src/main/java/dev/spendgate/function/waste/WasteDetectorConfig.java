@@ -11,9 +11,16 @@ import java.util.Map;
  * @param keysTable {@code SPENDGATE_KEYS_TABLE}, optional: with the budgets table, enables the key and budget rules
  * @param budgetsTable {@code SPENDGATE_BUDGETS_TABLE}, optional
  * @param topFindings {@code SPENDGATE_WASTE_ALERT_FINDINGS} (default 5): how many findings the alert carries
+ * @param fromAggregates {@code SPENDGATE_WASTE_SOURCE}: {@code aggregates} (the default) merges the window's day
+ *     aggregates; {@code log} reads every record of the window (the path before day aggregates)
  */
 public record WasteDetectorConfig(
-        String usageBucket, String alertTopicArn, String keysTable, String budgetsTable, int topFindings) {
+        String usageBucket,
+        String alertTopicArn,
+        String keysTable,
+        String budgetsTable,
+        int topFindings,
+        boolean fromAggregates) {
 
     public static WasteDetectorConfig fromEnvironment(Map<String, String> env) {
         String bucket = blankToNull(env.get("SPENDGATE_USAGE_BUCKET"));
@@ -27,12 +34,17 @@ public record WasteDetectorConfig(
         } catch (NumberFormatException e) {
             throw new IllegalStateException("SPENDGATE_WASTE_ALERT_FINDINGS must be a whole number, was " + top);
         }
+        String source = blankToNull(env.get("SPENDGATE_WASTE_SOURCE"));
+        if (source != null && !source.equals("aggregates") && !source.equals("log")) {
+            throw new IllegalStateException("SPENDGATE_WASTE_SOURCE must be aggregates or log, was " + source);
+        }
         return new WasteDetectorConfig(
                 bucket,
                 blankToNull(env.get("SPENDGATE_ALERT_TOPIC_ARN")),
                 blankToNull(env.get("SPENDGATE_KEYS_TABLE")),
                 blankToNull(env.get("SPENDGATE_BUDGETS_TABLE")),
-                topFindings);
+                topFindings,
+                !"log".equals(source));
     }
 
     private static String blankToNull(String value) {

@@ -10,6 +10,7 @@ import dev.spendgate.aws.sns.SnsAlertSink;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.waste.DayAggregates;
 import dev.spendgate.domain.waste.Finding;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.domain.waste.WasteAnalyzer;
@@ -32,8 +33,9 @@ import java.util.function.Supplier;
 
 /**
  * Daily waste detection, invoked by EventBridge Scheduler. The run's day is the event's {@code time} (EventBridge) or
- * {@code scheduled_time} field, else now; the window is the 30 days before that day's UTC midnight. Reads the usage
- * log from S3, writes {@code findings/YYYY-MM-DD.json} to the same bucket and sends the top findings to the alert
+ * {@code scheduled_time} field, else now; the window is the 30 days before that day's UTC midnight. Reads the window's
+ * 30 day aggregates ({@link DayAggregates}: yesterday's, and any missing or stale one, is built from the usage log
+ * and stored), or with {@code SPENDGATE_WASTE_SOURCE=log} every record of the window, writes {@code findings/YYYY-MM-DD.json} to the same bucket and sends the top findings to the alert
  * topic. Running twice for a day rewrites the same object.
  */
 public final class WasteDetectorHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
@@ -47,6 +49,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
     private final AlertSink alerts;
     private final Clock clock;
     private final int topFindings;
+    private final boolean fromAggregates;
 
     /** Built once per execution environment from {@link WasteDetectorConfig} and {@link AwsClients}. */
     public WasteDetectorHandler() {
@@ -59,12 +62,25 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
                 governance(config, aws),
                 config.alertTopicArn() == null ? null : new SnsAlertSink(aws.sns(), config.alertTopicArn()),
                 Clock.systemUTC(),
-                config.topFindings());
+                config.topFindings(),
+                config.fromAggregates());
     }
 
-    /** For tests: collaborators given; {@code alerts} may be null (no alerts). */
+    /** For tests: collaborators given; {@code alerts} may be null (no alerts); reads the day aggregates. */
     WasteDetectorHandler(
             ObjectStore store, Supplier<Governance> governance, AlertSink alerts, Clock clock, int topFindings) {
+        this(store, governance, alerts, clock, topFindings, true);
+    }
+
+    /** For tests: as above, reading the day aggregates or (false) every record of the window. */
+    WasteDetectorHandler(
+            ObjectStore store,
+            Supplier<Governance> governance,
+            AlertSink alerts,
+            Clock clock,
+            int topFindings,
+            boolean fromAggregates) {
+        this.fromAggregates = fromAggregates;
         this.store = Objects.requireNonNull(store, "store");
         this.governance = Objects.requireNonNull(governance, "governance");
         this.alerts = alerts;
@@ -87,8 +103,21 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         long started = System.nanoTime();
         LocalDate day = runDay(event);
         Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
-        WasteReport report = WasteAnalyzer.create(PricingCatalog.bundled(), governance.get(), clock)
-                .analyze(store, WasteWindow.trailing30Days(end), FETCH_AHEAD);
+        PricingCatalog catalog = PricingCatalog.bundled();
+        WasteAnalyzer analyzer = WasteAnalyzer.create(catalog, governance.get(), clock);
+        WasteWindow window = WasteWindow.trailing30Days(end);
+        WasteReport report;
+        int reused = 0;
+        int built = 0;
+        if (fromAggregates) {
+            DayAggregates.Outcome outcome = DayAggregates.create(store, analyzer, catalog.version(), FETCH_AHEAD)
+                    .analyze(window);
+            report = outcome.report();
+            reused = outcome.reused();
+            built = outcome.built().size();
+        } else {
+            report = analyzer.analyze(store, window, FETCH_AHEAD);
+        }
         String key = FINDINGS_PREFIX + day + ".json";
         store.put(key, WasteReportJson.toBytes(report));
         int alerted = alert(day, key, report);
@@ -101,6 +130,9 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         result.put("monthly_savings_usd", report.monthlySavingsUsd().toPlainString());
         result.put("efficiency_score", report.overall().score());
         result.put("alerted_findings", alerted);
+        result.put("source", fromAggregates ? "aggregates" : "log");
+        result.put("aggregates_reused", reused);
+        result.put("aggregates_built", built);
         return result;
     }
 

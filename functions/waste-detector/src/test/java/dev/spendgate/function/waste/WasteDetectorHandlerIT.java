@@ -137,6 +137,29 @@ class WasteDetectorHandlerIT {
     }
 
     @Test
+    void handleRequest_nextDay_reusesTheStoredDaysAndMatchesTheRawRecordsPass() throws Exception {
+        WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> governance, null, CLOCK, 5);
+        WasteDetectorHandler raw = new WasteDetectorHandler(s3, () -> governance, null, CLOCK, 5, false);
+
+        Map<String, Object> first = handler.handleRequest(Map.of("time", "2026-10-30T03:00:00Z"), null);
+        byte[] fromAggregates = s3.get("findings/2026-10-30.json").orElseThrow();
+        Map<String, Object> next = handler.handleRequest(Map.of("time", "2026-10-31T03:00:00Z"), null);
+        Map<String, Object> fromLog = raw.handleRequest(Map.of("time", "2026-10-30T03:00:00Z"), null);
+
+        assertThat(first).containsEntry("source", "aggregates");
+        assertThat((Integer) first.get("aggregates_built") + (Integer) first.get("aggregates_reused"))
+                .isEqualTo(30);
+        // the other tests of this class may have built some days already: at most yesterday is new
+        assertThat((Integer) next.get("aggregates_built")).isLessThanOrEqualTo(1);
+        assertThat((Integer) next.get("aggregates_reused")).isGreaterThanOrEqualTo(29);
+        assertThat(s3.get("aggregates/v1/day=2026-10-30/waste.json.gz")).isPresent();
+        assertThat(fromLog).containsEntry("source", "log").containsEntry("records", first.get("records"));
+        assertThat(new String(
+                        s3.get("findings/2026-10-30.json").orElseThrow(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(new String(fromAggregates, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    @Test
     void handleRequest_withoutKeyAndBudgetStores_skipsTheRulesThatNeedThem() throws Exception {
         WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> Governance.UNKNOWN, null, CLOCK, 5);
 

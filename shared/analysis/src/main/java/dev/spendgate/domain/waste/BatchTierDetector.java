@@ -30,7 +30,11 @@ final class BatchTierDetector implements Detector {
 
     @Override
     public void accept(Call c) {
-        if (!c.billed() || c.redundantRetry || c.price == null || !BATCH_PROVIDERS.contains(c.price.provider())) {
+        if (c.warmUp
+                || !c.billed()
+                || c.redundantRetry
+                || c.price == null
+                || !BATCH_PROVIDERS.contains(c.price.provider())) {
             return;
         }
         String run = c.record.attribution().run();
@@ -130,6 +134,62 @@ final class BatchTierDetector implements Detector {
         }
         return out;
     }
+
+    /** The jobs of one day, in the order they were first seen. */
+    List<JobState> dayState() {
+        List<JobState> out = new ArrayList<>();
+        jobs.forEach((key, j) -> out.add(new JobState(
+                key,
+                j.feature,
+                j.model,
+                j.run,
+                j.calls,
+                j.streamed,
+                j.offHours,
+                j.cost,
+                j.first,
+                j.last,
+                List.copyOf(j.examples))));
+        return out;
+    }
+
+    /** Adds a later day's jobs: a run that crosses midnight is one job again. */
+    void absorb(List<JobState> day) {
+        for (JobState d : day) {
+            if (jobs.size() >= MAX_JOBS && !jobs.containsKey(d.key())) {
+                jobs.values().removeIf(j -> j.calls < 2);
+            }
+            Job j = jobs.computeIfAbsent(d.key(), k -> new Job(d.feature(), d.model(), d.run()));
+            j.calls += d.calls();
+            j.streamed += d.streamed();
+            j.offHours += d.offHours();
+            j.cost = j.cost.add(d.cost());
+            if (j.first == null || d.first().isBefore(j.first)) {
+                j.first = d.first();
+            }
+            if (j.last == null || d.last().isAfter(j.last)) {
+                j.last = d.last();
+            }
+            for (String id : d.examples()) {
+                if (j.examples.size() < Evidence.MAX_EXAMPLES) {
+                    j.examples.add(id);
+                }
+            }
+        }
+    }
+
+    record JobState(
+            String key,
+            String feature,
+            String model,
+            String run,
+            long calls,
+            long streamed,
+            long offHours,
+            BigDecimal cost,
+            Instant first,
+            Instant last,
+            List<String> examples) {}
 
     private static final class Job {
         final String feature;

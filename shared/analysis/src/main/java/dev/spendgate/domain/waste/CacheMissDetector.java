@@ -41,7 +41,7 @@ final class CacheMissDetector implements Detector {
         }
     }
 
-    private final Map<String, Partition> partitions = new HashMap<>();
+    private final Map<String, Partition> partitions = new LinkedHashMap<>();
 
     @Override
     public void accept(Call c) {
@@ -67,8 +67,15 @@ final class CacheMissDetector implements Detector {
         Partition p =
                 partitions.computeIfAbsent(c.feature + "\u0000" + c.model, k -> new Partition(c.feature, c.model));
         Instant t = c.record.tsStart();
-        p.tally.seen(t);
         int distance = p.nearest(t, sketchHex != null, sketch, prefix, requestHash);
+        if (c.warmUp) {
+            p.add(t, sketchHex != null, sketch, prefix, requestHash);
+            return;
+        }
+        if (p.tally.calls == 0) {
+            p.firstPos = c.pos;
+        }
+        p.tally.seen(t);
         boolean exact = distance == EXACT;
         for (int i = 0; i < THRESHOLDS.length; i++) {
             if (exact || distance <= MAX_DISTANCE[i]) {
@@ -152,6 +159,43 @@ final class CacheMissDetector implements Detector {
         return String.format(java.util.Locale.ROOT, "%.2f", THRESHOLDS[threshold]);
     }
 
+    /**
+     * The partitions counted in one day, in the order of their first counted call (a partition primed by the hour
+     * before the day but without a call in the day is left out).
+     */
+    List<PartitionState> dayState() {
+        List<Partition> counted = new ArrayList<>();
+        for (Partition p : partitions.values()) {
+            if (p.tally.calls > 0) {
+                counted.add(p);
+            }
+        }
+        counted.sort(java.util.Comparator.comparingLong(p -> p.firstPos));
+        List<PartitionState> out = new ArrayList<>();
+        for (Partition p : counted) {
+            out.add(new PartitionState(
+                    p.feature, p.model, p.tally.state(), p.hits.clone(), p.savings.clone(), p.exact));
+        }
+        return out;
+    }
+
+    /** Adds a later day's partitions (the index the day needed from the hour before it came from its warm-up). */
+    void absorb(List<PartitionState> day) {
+        for (PartitionState d : day) {
+            Partition p = partitions.computeIfAbsent(
+                    d.feature() + "\u0000" + d.model(), k -> new Partition(d.feature(), d.model()));
+            p.tally.absorb(d.tally());
+            for (int i = 0; i < THRESHOLDS.length; i++) {
+                p.hits[i] += d.hits()[i];
+                p.savings[i] = p.savings[i].add(d.savings()[i]);
+            }
+            p.exact += d.exact();
+        }
+    }
+
+    record PartitionState(
+            String feature, String model, Tally.State tally, long[] hits, BigDecimal[] savings, long exact) {}
+
     private static final int EXACT = -1;
     private static final int NONE = Integer.MAX_VALUE;
 
@@ -163,6 +207,7 @@ final class CacheMissDetector implements Detector {
         final long[] hits = new long[THRESHOLDS.length];
         final BigDecimal[] savings = {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO};
         long exact;
+        long firstPos;
         Generation current;
         Generation previous;
 

@@ -21,6 +21,16 @@ final class Call {
     String feature;
     /** The retry detector found this call redundant; other detectors leave it to that finding. */
     boolean redundantRetry;
+    /**
+     * The call's place in the pass: comparable across the day passes of one window (see {@link DayAggregate}), so
+     * evidence merged from several days keeps the order one pass over the window would give.
+     */
+    long pos;
+    /**
+     * A call of the hour before a day pass: it only primes the detectors that look back in time (retry chains, the
+     * response-cache index) and is never counted.
+     */
+    boolean warmUp;
 
     boolean billed() {
         return cost.signum() > 0;

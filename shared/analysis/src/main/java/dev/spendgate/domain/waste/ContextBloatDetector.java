@@ -5,7 +5,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,13 +34,13 @@ final class ContextBloatDetector implements Detector {
     static final int MAX_GROUPS = 100_000;
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
-    private final Map<String, Group> groups = new HashMap<>();
+    private final Map<String, Group> groups = new LinkedHashMap<>();
     private long dropped;
     private long pruneBelow = 2;
 
     @Override
     public void accept(Call c) {
-        if (!c.ok || c.price == null || c.redundantRetry) {
+        if (c.warmUp || !c.ok || c.price == null || c.redundantRetry) {
             return;
         }
         String fingerprint = c.record.fingerprints().systemHash() != null
@@ -55,6 +54,9 @@ final class ContextBloatDetector implements Detector {
         }
         Group g = groups.computeIfAbsent(fingerprint + "\u0000" + c.model, k -> new Group(c.feature, c.price));
         Instant t = c.record.tsStart();
+        if (g.firstTs == null) {
+            g.firstTs = t;
+        }
         g.tally.seen(t);
         if (g.tally.examples.size() < Evidence.MAX_EXAMPLES) {
             g.tally.examples.add(c.record.requestId());
@@ -149,6 +151,74 @@ final class ContextBloatDetector implements Detector {
         return dropped;
     }
 
+    /** The groups of one day, in the order they were first seen. */
+    List<GroupState> dayState() {
+        List<GroupState> out = new ArrayList<>();
+        for (Map.Entry<String, Group> e : groups.entrySet()) {
+            Group g = e.getValue();
+            out.add(new GroupState(
+                    e.getKey(),
+                    g.feature,
+                    g.price.provider(),
+                    g.price.model(),
+                    g.tally.state(),
+                    g.minInput,
+                    g.inputSum,
+                    g.cached,
+                    g.writes,
+                    g.firstTs,
+                    g.lastTs));
+        }
+        return out;
+    }
+
+    /**
+     * Adds a later day's groups. The day counted its first call as a cache write; one pass would not have when the
+     * group's last call of the earlier days came at most five minutes before it.
+     */
+    void absorb(List<GroupState> day, dev.spendgate.domain.pricing.PricingCatalog catalog) {
+        for (GroupState d : day) {
+            Group g = groups.get(d.key());
+            if (g == null) {
+                if (groups.size() >= MAX_GROUPS) {
+                    prune();
+                }
+                ModelPrice price = catalog.find(d.provider(), d.model())
+                        .orElseThrow(() -> new IllegalStateException("model " + d.model() + " is not in the catalog"));
+                g = new Group(d.feature(), price);
+                groups.put(d.key(), g);
+                g.writes = d.writes();
+            } else {
+                boolean sameCacheEntry = g.lastTs != null
+                        && Duration.between(g.lastTs, d.firstTs()).compareTo(CACHE_TTL) <= 0;
+                g.writes += d.writes() - (sameCacheEntry ? 1 : 0);
+            }
+            g.tally.absorb(d.tally());
+            g.minInput = Math.min(g.minInput, d.minInput());
+            g.inputSum += d.inputSum();
+            g.cached += d.cached();
+            if (g.firstTs == null) {
+                g.firstTs = d.firstTs();
+            }
+            if (g.lastTs == null || d.lastTs().isAfter(g.lastTs)) {
+                g.lastTs = d.lastTs();
+            }
+        }
+    }
+
+    record GroupState(
+            String key,
+            String feature,
+            String provider,
+            String model,
+            Tally.State tally,
+            long minInput,
+            long inputSum,
+            long cached,
+            long writes,
+            Instant firstTs,
+            Instant lastTs) {}
+
     private static final class Group {
         final String feature;
         final ModelPrice price;
@@ -157,6 +227,7 @@ final class ContextBloatDetector implements Detector {
         long inputSum;
         long cached;
         long writes;
+        Instant firstTs;
         Instant lastTs;
 
         Group(String feature, ModelPrice price) {

@@ -35,7 +35,7 @@ final class ModelMismatchDetector implements Detector {
 
     @Override
     public void accept(Call c) {
-        if (!c.ok || c.price == null || !"premium".equals(c.price.tier()) || c.redundantRetry) {
+        if (c.warmUp || !c.ok || c.price == null || !"premium".equals(c.price.tier()) || c.redundantRetry) {
             return;
         }
         ModelPrice target = cheaperModel(c.price).orElse(null);
@@ -144,6 +144,41 @@ final class ModelMismatchDetector implements Detector {
                 + " length and the retries; move the rest only when they hold. The savings assume the same tokens"
                 + " at " + g.target.model() + " prices on the " + simple + " simple calls.";
     }
+
+    /** The groups of one day, in the order they were first seen. */
+    List<GroupState> dayState() {
+        List<GroupState> out = new ArrayList<>();
+        for (Group g : groups.values()) {
+            out.add(new GroupState(
+                    g.feature, g.price.provider(), g.price.model(), g.tally.state(), g.outSum, g.inSum, g.outSquares));
+        }
+        return out;
+    }
+
+    /** Adds a later day's groups (sums of integers: the same figures as one pass, whatever the order). */
+    void absorb(List<GroupState> day) {
+        for (GroupState d : day) {
+            ModelPrice price = catalog.find(d.provider(), d.model())
+                    .orElseThrow(() -> new IllegalStateException("model " + d.model() + " is not in the catalog"));
+            ModelPrice target = cheaperModel(price)
+                    .orElseThrow(() -> new IllegalStateException("model " + d.model() + " has no cheaper model"));
+            Group g = groups.computeIfAbsent(
+                    d.feature() + "\u0000" + d.model(), k -> new Group(d.feature(), price, target));
+            g.tally.absorb(d.tally());
+            g.outSum += d.outSum();
+            g.inSum += d.inSum();
+            g.outSquares += d.outSquares();
+        }
+    }
+
+    record GroupState(
+            String feature,
+            String provider,
+            String model,
+            Tally.State tally,
+            long outSum,
+            long inSum,
+            double outSquares) {}
 
     private static final class Group {
         final String feature;

@@ -1,6 +1,7 @@
 package dev.spendgate.domain.waste;
 
 import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
@@ -44,19 +45,34 @@ final class PromptCacheDetector implements Detector {
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     private static final int MAX_GAPS = 4_096;
 
-    private final Map<String, Prompt> prompts = new HashMap<>();
+    /** Prompts a day pass follows from their first call, for the days merged after it (see {@link Head}). */
+    static final int MAX_HEADS = 200_000;
+
+    private final Map<String, Prompt> prompts = new LinkedHashMap<>();
+    private final Map<String, Head> heads = new LinkedHashMap<>();
+    /**
+     * For a day pass: per feature and model, the usual prompts (first system-prompt sketch) of the earlier days of
+     * the window, and the day's figures as seen from each, so the merge can use the window's own.
+     */
+    private Map<String, long[]> candidates;
+
+    private final Map<String, List<Unstable>> views = new HashMap<>();
+    private boolean trackHeads;
     private final Map<String, Unread> unread = new LinkedHashMap<>();
     private final Map<String, Unstable> unstable = new LinkedHashMap<>();
 
     @Override
     public void accept(Call c) {
-        if (!c.ok || c.price == null) {
+        if (c.warmUp || !c.ok || c.price == null) {
             return;
         }
         UsageRecord.Fingerprints f = c.record.fingerprints();
         String key = c.feature + "\u0000" + c.model;
         Instant t = c.record.tsStart();
         TokenUsage tokens = c.record.tokens();
+        if (f.systemHash() != null && trackHeads) {
+            head(c, key, f.systemHash() + "\u0000" + c.model, t, tokens);
+        }
         if (f.systemHash() != null) {
             // every answered call reads or writes the provider's cache, redundant retries too
             cacheWrites(c, key, f.systemHash() + "\u0000" + c.model, t, tokens);
@@ -68,14 +84,44 @@ final class PromptCacheDetector implements Detector {
             } catch (NumberFormatException e) {
                 return;
             }
-            Unstable u = unstable.computeIfAbsent(key, k -> new Unstable(c.feature, c.price, sketch));
+            Unstable u = unstable.get(key);
+            if (u == null) {
+                u = new Unstable(c.feature, c.price, sketch);
+                unstable.put(key, u);
+                if (candidates != null) {
+                    List<Unstable> others = new ArrayList<>();
+                    for (long ref : candidates.getOrDefault(key, new long[0])) {
+                        if (ref != sketch) {
+                            others.add(new Unstable(c.feature, c.price, ref));
+                        }
+                    }
+                    views.put(key, others);
+                }
+            }
+            unstableCall(u, f, sketch, t, tokens, c);
+            for (Unstable view : views.getOrDefault(key, List.of())) {
+                unstableCall(view, f, sketch, t, tokens, c);
+            }
+        }
+    }
+
+    private static void unstableCall(
+            Unstable u, UsageRecord.Fingerprints f, long sketch, Instant t, TokenUsage tokens, Call c) {
+        {
             if (Long.bitCount(u.sketch ^ sketch) > STABLE_BITS) {
                 return; // another prompt of the feature
             }
             u.tally.seen(t);
-            if (u.tally.examples.size() < Evidence.MAX_EXAMPLES
-                    && !f.systemHash().equals(u.lastHash)) {
-                u.tally.examples.add(c.record.requestId());
+            if (u.firstHash == null) {
+                u.firstHash = f.systemHash();
+                u.firstTs = t;
+            }
+            if (!f.systemHash().equals(u.lastHash)) {
+                if (u.tally.examples.size() < Evidence.MAX_EXAMPLES) {
+                    u.tally.examples.add(c.record.requestId());
+                } else if (u.spare == null) {
+                    u.spare = c.record.requestId();
+                }
             }
             if (u.lastHash != null && !f.systemHash().equals(u.lastHash)) {
                 u.changes++;
@@ -103,6 +149,7 @@ final class PromptCacheDetector implements Detector {
         if (p != null) {
             if (p.last != null && u.gaps.size() < MAX_GAPS) {
                 u.gaps.add(Duration.between(p.last, t).toMillis());
+                u.gapPos.add(c.pos);
             }
             p.last = t;
             if (reads) {
@@ -118,7 +165,7 @@ final class PromptCacheDetector implements Detector {
             prompts.put(promptKey, p);
         }
         if (p.pending != null && !p.pendingRead) {
-            u.unreadWrite(p.pending, p.pendingId, p.pendingAt, c.price);
+            u.unreadWrite(p.pending, p.pendingId, p.pendingAt, c.price, c.pos);
         }
         u.writes++;
         u.tally.seen(t);
@@ -134,7 +181,7 @@ final class PromptCacheDetector implements Detector {
     public List<Finding> findings(WasteWindow window) {
         for (Prompt p : prompts.values()) {
             if (p.pending != null && !p.pendingRead) {
-                unread.get(p.feature).unreadWrite(p.pending, p.pendingId, p.pendingAt, p.price);
+                unread.get(p.feature).unreadWrite(p.pending, p.pendingId, p.pendingAt, p.price, Long.MAX_VALUE);
                 p.pending = null;
             }
         }
@@ -235,6 +282,412 @@ final class PromptCacheDetector implements Detector {
         return out;
     }
 
+    /** Day passes follow each prompt's first calls, so that the merge can settle what an earlier day left open. */
+    void trackHeads(Map<String, long[]> usualPrompts) {
+        trackHeads = true;
+        candidates = usualPrompts;
+    }
+
+    /**
+     * Follows a prompt's calls up to its first cache write of the day: one pass over the window would have compared
+     * them with the prompt's state left by an earlier day (a pending write they read, the gap since its last call);
+     * a day pass cannot, so it keeps what the merge needs.
+     */
+    private void head(Call c, String featureKey, String promptKey, Instant t, TokenUsage tokens) {
+        Head h = heads.get(promptKey);
+        if (h == null) {
+            if (heads.size() >= MAX_HEADS) {
+                headsDropped++;
+                return;
+            }
+            h = new Head(t, c.pos, featureKey);
+            heads.put(promptKey, h);
+        } else if (!h.hasWrite && h.preGaps.size() < MAX_GAPS) {
+            h.preGaps.add(new GapEntry(c.pos, Duration.between(h.lastT, t).toMillis(), featureKey));
+        }
+        if (!h.hasWrite) {
+            if (tokens.cachedInputTokens() > 0) {
+                h.readBefore = true;
+            }
+            if (tokens.cacheWriteTokens() > 0) {
+                h.hasWrite = true;
+                h.firstWritePos = c.pos;
+                h.firstWriteFeatureKey = featureKey;
+                h.firstWriteFeature = c.feature;
+                h.firstWriteProvider = c.price.provider();
+                h.firstWriteModel = c.price.model();
+            }
+        }
+        h.lastT = t;
+    }
+
+    private long headsDropped;
+
+    /** Prompts the day pass stopped following (past {@value #MAX_HEADS}); their carry-over is approximate. */
+    long headsDropped() {
+        return headsDropped;
+    }
+
+    DayState dayState() {
+        List<PromptState> promptStates = new ArrayList<>();
+        prompts.forEach((key, p) -> promptStates.add(new PromptState(
+                key,
+                p.last,
+                p.pending == null ? 0 : p.pending.cacheWrite5mTokens(),
+                p.pending == null ? 0 : p.pending.cacheWrite1hTokens(),
+                p.pending != null,
+                p.pendingId,
+                p.pendingAt,
+                p.pendingRead,
+                p.feature,
+                p.price == null ? null : p.price.provider(),
+                p.price == null ? null : p.price.model())));
+        List<HeadState> headStates = new ArrayList<>();
+        heads.forEach((key, h) -> headStates.add(new HeadState(
+                key,
+                h.firstT,
+                h.firstPos,
+                h.firstFeatureKey,
+                List.copyOf(h.preGaps),
+                h.readBefore,
+                h.hasWrite,
+                h.firstWritePos,
+                h.firstWriteFeatureKey,
+                h.firstWriteFeature,
+                h.firstWriteProvider,
+                h.firstWriteModel,
+                h.lastT)));
+        List<UnreadState> unreadStates = new ArrayList<>();
+        unread.forEach((key, u) -> unreadStates.add(new UnreadState(
+                key,
+                u.feature,
+                u.price.provider(),
+                u.price.model(),
+                u.tally.state(),
+                List.copyOf(u.examplePos),
+                List.copyOf(u.gaps),
+                List.copyOf(u.gapPos),
+                u.writes,
+                u.unreadTokens)));
+        List<UnstableState> unstableStates = new ArrayList<>();
+        unstable.forEach((key, primary) -> {
+            List<Unstable> all = new ArrayList<>();
+            all.add(primary);
+            all.addAll(views.getOrDefault(key, List.of()));
+            for (Unstable u : all) {
+                if (u.tally.calls == 0) {
+                    continue;
+                }
+                unstableStates.add(new UnstableState(
+                        key,
+                        u == primary,
+                        u.feature,
+                        u.price.provider(),
+                        u.price.model(),
+                        u.sketch,
+                        u.tally.state(),
+                        u.spare,
+                        u.firstHash,
+                        u.lastHash,
+                        u.changes,
+                        u.minInput,
+                        u.cached,
+                        u.writes,
+                        u.firstTs,
+                        u.lastTs));
+            }
+        });
+        return new DayState(promptStates, headStates, unreadStates, unstableStates, headsDropped);
+    }
+
+    /**
+     * Adds a later day. What the day could not know (a cache write of an earlier day read or overwritten by its
+     * calls, the gap to the prompt's previous call, the prompt hash of the feature's previous call) is settled here
+     * from the earlier days' state; examples and gaps are put back in call order by their place in the pass.
+     */
+    void absorb(DayState day, PricingCatalog catalog) {
+        Map<String, List<GapEntry>> extraGaps = new HashMap<>();
+        Map<String, List<Object[]>> extraUnread = new LinkedHashMap<>();
+        for (HeadState h : day.heads()) {
+            Prompt carried = prompts.get(h.key());
+            if (carried == null) {
+                continue;
+            }
+            extraGaps
+                    .computeIfAbsent(h.firstFeatureKey(), k -> new ArrayList<>())
+                    .add(new GapEntry(
+                            h.firstPos(),
+                            Duration.between(carried.last, h.firstT()).toMillis(),
+                            h.firstFeatureKey()));
+            for (GapEntry g : h.preGaps()) {
+                extraGaps
+                        .computeIfAbsent(g.featureKey(), k -> new ArrayList<>())
+                        .add(g);
+            }
+            if (h.readBefore()) {
+                carried.pendingRead = true;
+            }
+            if (h.hasWrite()) {
+                if (carried.pending != null && !carried.pendingRead) {
+                    extraUnread
+                            .computeIfAbsent(h.firstWriteFeatureKey(), k -> new ArrayList<>())
+                            .add(new Object[] {h, carried.pending, carried.pendingId, carried.pendingAt});
+                }
+            } else {
+                carried.last = h.lastT();
+            }
+        }
+        for (UnreadState d : day.unread()) {
+            absorbUnread(d, catalog, extraGaps.remove(d.key()), extraUnread.remove(d.key()));
+        }
+        for (Map.Entry<String, List<Object[]>> e : extraUnread.entrySet()) {
+            HeadState h = (HeadState) e.getValue().get(0)[0];
+            ModelPrice price = price(catalog, h.firstWriteProvider(), h.firstWriteModel());
+            absorbUnread(
+                    new UnreadState(
+                            e.getKey(),
+                            h.firstWriteFeature(),
+                            price.provider(),
+                            price.model(),
+                            new Tally().state(),
+                            List.of(),
+                            List.of(),
+                            List.of(),
+                            0,
+                            0),
+                    catalog,
+                    extraGaps.remove(e.getKey()),
+                    e.getValue());
+        }
+        extraGaps.forEach((key, gaps) -> {
+            Unread u = unread.get(key);
+            if (u != null) {
+                addGaps(u, List.of(), List.of(), gaps);
+            }
+        });
+        for (PromptState d : day.prompts()) {
+            Prompt p = prompts.computeIfAbsent(d.key(), k -> new Prompt());
+            p.last = d.last();
+            p.pending = d.hasPending()
+                    ? new TokenUsage(d.pending5m() + d.pending1h(), 0, d.pending5m(), d.pending1h(), 0, 0)
+                    : null;
+            p.pendingId = d.pendingId();
+            p.pendingAt = d.pendingAt();
+            p.pendingRead = d.pendingRead();
+            p.feature = d.featureKey();
+            p.price = d.provider() == null ? null : price(catalog, d.provider(), d.model());
+        }
+        Map<String, List<UnstableState>> byKey = new LinkedHashMap<>();
+        for (UnstableState d : day.unstable()) {
+            byKey.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(d);
+        }
+        byKey.forEach((key, states) -> {
+            Unstable window = unstable.get(key);
+            UnstableState pick = states.get(0);
+            for (UnstableState d : states) {
+                if (window != null && d.sketch() == window.sketch) {
+                    pick = d;
+                }
+            }
+            absorbUnstable(pick, catalog);
+        });
+        headsDropped += day.headsDropped();
+    }
+
+    private void absorbUnread(UnreadState d, PricingCatalog catalog, List<GapEntry> gaps, List<Object[]> carried) {
+        ModelPrice price = price(catalog, d.provider(), d.model());
+        Unread u = unread.computeIfAbsent(d.key(), k -> new Unread(d.feature(), price));
+        // examples: the day's own unread writes and the earlier days' writes its calls overwrote, in call order
+        List<Object[]> examples = new ArrayList<>();
+        for (int i = 0; i < d.tally().examples().size(); i++) {
+            examples.add(
+                    new Object[] {d.examplePos().get(i), d.tally().examples().get(i)});
+        }
+        Tally.State t = d.tally();
+        u.tally.absorb(new Tally.State(t.calls(), t.wasteful(), t.wasteUsd(), t.first(), t.last(), List.of()));
+        u.writes += d.writes();
+        u.unreadTokens += d.unreadTokens();
+        if (carried != null) {
+            for (Object[] c : carried) {
+                HeadState h = (HeadState) c[0];
+                ModelPrice at = price(catalog, h.firstWriteProvider(), h.firstWriteModel());
+                Unread scratch = new Unread(u.feature, at);
+                scratch.unreadWrite((TokenUsage) c[1], (String) c[2], (Instant) c[3], at, h.firstWritePos());
+                u.tally.absorb(scratch.tally.state().withoutExamples());
+                u.unreadTokens += scratch.unreadTokens;
+                examples.add(new Object[] {h.firstWritePos(), c[2]});
+            }
+        }
+        examples.sort(java.util.Comparator.comparingLong(e -> (Long) e[0]));
+        for (Object[] e : examples) {
+            if (u.tally.examples.size() < Evidence.MAX_EXAMPLES) {
+                u.tally.examples.add((String) e[1]);
+                u.examplePos.add((Long) e[0]);
+            }
+        }
+        addGaps(u, d.gaps(), d.gapPos(), gaps == null ? List.of() : gaps);
+    }
+
+    private static void addGaps(Unread u, List<Long> gaps, List<Long> positions, List<GapEntry> extra) {
+        List<long[]> all = new ArrayList<>();
+        for (int i = 0; i < gaps.size(); i++) {
+            all.add(new long[] {positions.get(i), gaps.get(i)});
+        }
+        for (GapEntry g : extra) {
+            all.add(new long[] {g.pos(), g.gapMillis()});
+        }
+        all.sort(java.util.Comparator.comparingLong(g -> g[0]));
+        for (long[] g : all) {
+            if (u.gaps.size() < MAX_GAPS) {
+                u.gaps.add(g[1]);
+                u.gapPos.add(g[0]);
+            }
+        }
+    }
+
+    private void absorbUnstable(UnstableState d, PricingCatalog catalog) {
+        Unstable u = unstable.get(d.key());
+        if (u == null) {
+            u = new Unstable(d.feature(), price(catalog, d.provider(), d.model()), d.sketch());
+            unstable.put(d.key(), u);
+        } else if (u.sketch != d.sketch()) {
+            // the day took another call as the feature's usual prompt: approximate (see README "At scale")
+            unstableApproximated++;
+            if (Long.bitCount(u.sketch ^ d.sketch()) > STABLE_BITS) {
+                return;
+            }
+        }
+        boolean firstIsChange = u.lastHash == null || !d.firstHash().equals(u.lastHash);
+        if (u.lastHash != null && firstIsChange) {
+            u.changes++;
+        }
+        List<String> examples = new ArrayList<>(d.tally().examples());
+        if (!firstIsChange && !examples.isEmpty()) {
+            examples.remove(0);
+            if (d.spare() != null) {
+                examples.add(d.spare());
+            }
+        }
+        Tally.State t = d.tally();
+        u.tally.absorb(new Tally.State(t.calls(), t.wasteful(), t.wasteUsd(), t.first(), t.last(), examples));
+        u.changes += d.changes();
+        u.minInput = Math.min(u.minInput, d.minInput());
+        u.cached += d.cached();
+        boolean sameCacheEntry =
+                u.lastTs != null && Duration.between(u.lastTs, d.firstTs()).compareTo(FIVE_MINUTES) <= 0;
+        u.writes += d.writes() - (sameCacheEntry ? 1 : 0);
+        if (u.firstHash == null) {
+            u.firstHash = d.firstHash();
+            u.firstTs = d.firstTs();
+        }
+        u.lastHash = d.lastHash();
+        if (u.lastTs == null || d.lastTs().isAfter(u.lastTs)) {
+            u.lastTs = d.lastTs();
+        }
+    }
+
+    private long unstableApproximated;
+
+    /** Day merges where a feature's usual prompt differed from the window's (see {@link #absorb}). */
+    long unstableApproximated() {
+        return unstableApproximated;
+    }
+
+    private static ModelPrice price(PricingCatalog catalog, String provider, String model) {
+        return catalog.find(provider, model)
+                .orElseThrow(() -> new IllegalStateException("model " + model + " is not in the catalog"));
+    }
+
+    record GapEntry(long pos, long gapMillis, String featureKey) {}
+
+    record PromptState(
+            String key,
+            Instant last,
+            long pending5m,
+            long pending1h,
+            boolean hasPending,
+            String pendingId,
+            Instant pendingAt,
+            boolean pendingRead,
+            String featureKey,
+            String provider,
+            String model) {}
+
+    record HeadState(
+            String key,
+            Instant firstT,
+            long firstPos,
+            String firstFeatureKey,
+            List<GapEntry> preGaps,
+            boolean readBefore,
+            boolean hasWrite,
+            long firstWritePos,
+            String firstWriteFeatureKey,
+            String firstWriteFeature,
+            String firstWriteProvider,
+            String firstWriteModel,
+            Instant lastT) {}
+
+    record UnreadState(
+            String key,
+            String feature,
+            String provider,
+            String model,
+            Tally.State tally,
+            List<Long> examplePos,
+            List<Long> gaps,
+            List<Long> gapPos,
+            long writes,
+            long unreadTokens) {}
+
+    record UnstableState(
+            String key,
+            boolean usual,
+            String feature,
+            String provider,
+            String model,
+            long sketch,
+            Tally.State tally,
+            String spare,
+            String firstHash,
+            String lastHash,
+            long changes,
+            long minInput,
+            long cached,
+            long writes,
+            Instant firstTs,
+            Instant lastTs) {}
+
+    record DayState(
+            List<PromptState> prompts,
+            List<HeadState> heads,
+            List<UnreadState> unread,
+            List<UnstableState> unstable,
+            long headsDropped) {}
+
+    /** One prompt's calls of the day up to its first cache write (all of them when it wrote none). */
+    private static final class Head {
+        final Instant firstT;
+        final long firstPos;
+        final String firstFeatureKey;
+        final List<GapEntry> preGaps = new ArrayList<>();
+        boolean readBefore;
+        boolean hasWrite;
+        long firstWritePos;
+        String firstWriteFeatureKey;
+        String firstWriteFeature;
+        String firstWriteProvider;
+        String firstWriteModel;
+        Instant lastT;
+
+        Head(Instant firstT, long firstPos, String firstFeatureKey) {
+            this.firstT = firstT;
+            this.firstPos = firstPos;
+            this.firstFeatureKey = firstFeatureKey;
+            this.lastT = firstT;
+        }
+    }
+
     private static long median(List<Long> gaps) {
         if (gaps.isEmpty()) {
             return Long.MAX_VALUE;
@@ -264,6 +717,8 @@ final class PromptCacheDetector implements Detector {
         final ModelPrice price;
         final Tally tally = new Tally();
         final List<Long> gaps = new ArrayList<>();
+        final List<Long> gapPos = new ArrayList<>();
+        final List<Long> examplePos = new ArrayList<>();
         long writes;
         long unreadTokens;
 
@@ -272,7 +727,10 @@ final class PromptCacheDetector implements Detector {
             this.price = price;
         }
 
-        void unreadWrite(TokenUsage written, String requestId, Instant at, ModelPrice p) {
+        void unreadWrite(TokenUsage written, String requestId, Instant at, ModelPrice p, long pos) {
+            if (tally.examples.size() < Evidence.MAX_EXAMPLES) {
+                examplePos.add(pos);
+            }
             BigDecimal w5 = p.cacheWrite5m() == null ? p.input() : p.cacheWrite5m();
             BigDecimal w1 = p.cacheWrite1h() == null ? p.input() : p.cacheWrite1h();
             BigDecimal premium = w5.subtract(p.input())
@@ -290,6 +748,9 @@ final class PromptCacheDetector implements Detector {
         final long sketch;
         final Tally tally = new Tally();
         String lastHash;
+        String firstHash;
+        Instant firstTs;
+        String spare;
         long changes;
         long minInput = Long.MAX_VALUE;
         long cached;

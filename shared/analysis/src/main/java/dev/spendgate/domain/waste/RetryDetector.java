@@ -4,7 +4,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +29,10 @@ final class RetryDetector implements Detector {
 
     private final LinkedHashMap<String, Chain> chains = new LinkedHashMap<>();
     private final LinkedHashMap<String, Burst> bursts = new LinkedHashMap<>();
-    private final Map<String, Scope> scopes = new HashMap<>();
+    private final Map<String, Scope> scopes = new LinkedHashMap<>();
+    /** Peaks of sessions past the burst limit that had no scope yet when the peak was seen (for day merges). */
+    private final Map<String, Long> orphanPeaks = new LinkedHashMap<>();
+
     private Instant watermark = Instant.MIN;
 
     @Override
@@ -61,6 +63,8 @@ final class RetryDetector implements Detector {
             boolean duplicate = chain.succeeded;
             if (duplicate || chain.attempts >= MAX_ATTEMPTS) {
                 c.redundantRetry = true;
+            }
+            if ((duplicate || chain.attempts >= MAX_ATTEMPTS) && !c.warmUp) {
                 Scope s = scopes.computeIfAbsent(
                         scopeType + ":" + scopeValue, k -> new Scope(scopeType, scopeValue, c.feature));
                 s.tally.wasteful(c.record.requestId(), t, c.cost);
@@ -106,14 +110,19 @@ final class RetryDetector implements Detector {
         bursts.put(key, b);
         if (b.calls > BURST_CALLS_PER_MINUTE && !c.redundantRetry && c.billed()) {
             c.redundantRetry = true;
+            if (c.warmUp) {
+                return;
+            }
             Scope s = scopes.computeIfAbsent("session:" + session, k -> new Scope("session", session, c.feature));
             s.tally.wasteful(c.record.requestId(), t, c.cost);
             s.burst++;
             s.peakPerMinute = Math.max(s.peakPerMinute, b.calls);
-        } else if (b.calls > BURST_CALLS_PER_MINUTE) {
+        } else if (b.calls > BURST_CALLS_PER_MINUTE && !c.warmUp) {
             Scope s = scopes.get("session:" + session);
             if (s != null) {
                 s.peakPerMinute = Math.max(s.peakPerMinute, b.calls);
+            } else {
+                orphanPeaks.merge(session, (long) b.calls, Math::max);
             }
         }
     }
@@ -200,6 +209,60 @@ final class RetryDetector implements Detector {
         }
         return out;
     }
+
+    /** The scopes found in one day, in the order they were first seen. */
+    DayState dayState() {
+        List<ScopeState> out = new ArrayList<>();
+        for (Scope s : scopes.values()) {
+            out.add(new ScopeState(
+                    s.scopeType,
+                    s.scopeValue,
+                    s.feature,
+                    s.tally.state(),
+                    s.duplicates,
+                    s.errorLoop,
+                    s.longestChain,
+                    s.burst,
+                    s.peakPerMinute));
+        }
+        return new DayState(out, Map.copyOf(orphanPeaks));
+    }
+
+    /**
+     * Adds a later day. A session's peak seen while it had no scope that day counts when an earlier day created the
+     * scope, as one pass would have recorded it.
+     */
+    void absorb(DayState day) {
+        day.orphanPeaks().forEach((session, peak) -> {
+            Scope s = scopes.get("session:" + session);
+            if (s != null) {
+                s.peakPerMinute = Math.max(s.peakPerMinute, peak);
+            }
+        });
+        for (ScopeState d : day.scopes()) {
+            Scope s = scopes.computeIfAbsent(
+                    d.scopeType() + ":" + d.scopeValue(), k -> new Scope(d.scopeType(), d.scopeValue(), d.feature()));
+            s.tally.absorb(d.tally());
+            s.duplicates += d.duplicates();
+            s.errorLoop += d.errorLoop();
+            s.longestChain = Math.max(s.longestChain, d.longestChain());
+            s.burst += d.burst();
+            s.peakPerMinute = Math.max(s.peakPerMinute, d.peakPerMinute());
+        }
+    }
+
+    record DayState(List<ScopeState> scopes, Map<String, Long> orphanPeaks) {}
+
+    record ScopeState(
+            String scopeType,
+            String scopeValue,
+            String feature,
+            Tally.State tally,
+            long duplicates,
+            long errorLoop,
+            long longestChain,
+            long burst,
+            long peakPerMinute) {}
 
     private static final class Burst {
         long minute;

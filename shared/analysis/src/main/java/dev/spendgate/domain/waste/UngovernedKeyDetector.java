@@ -1,5 +1,6 @@
 package dev.spendgate.domain.waste;
 
+import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.keys.ProxyKey;
 import java.math.BigDecimal;
@@ -32,8 +33,14 @@ final class UngovernedKeyDetector implements Detector {
     private final Map<String, ProxyKey> keys = new HashMap<>();
     private final List<BudgetPolicy> policies;
     private final boolean known;
-    private final Map<String, KeyStats> stats = new LinkedHashMap<>();
-    private final Map<String, BigDecimal> atRiskByFeature = new HashMap<>();
+    /**
+     * Per key, its billed calls by attribution (the fields budget scopes match on): the rules are applied when the
+     * findings are made, so day aggregates built before a key or budget changed are judged by today's governance.
+     */
+    private final Map<String, Map<List<String>, Combo>> combos = new LinkedHashMap<>();
+
+    private Map<String, KeyStats> stats;
+    private Map<String, BigDecimal> atRiskByFeature;
 
     UngovernedKeyDetector(Governance governance) {
         for (ProxyKey k : governance.keys()) {
@@ -45,69 +52,129 @@ final class UngovernedKeyDetector implements Detector {
 
     @Override
     public void accept(Call c) {
-        if (!c.billed()) {
+        if (c.warmUp || !c.billed()) {
             return;
         }
         var r = c.record;
         String keyId = r.keyId() == null ? NO_KEY : r.keyId();
-        KeyStats s = stats.computeIfAbsent(keyId, k -> new KeyStats());
-        s.all.seen(r.tsStart());
-        boolean atRisk = false;
-        if (!r.attribution().isAttributed()) {
-            s.unattributed.wasteful(r.requestId(), r.tsStart(), c.cost);
-            atRisk = true;
+        var a = r.attribution();
+        List<String> fields = java.util.Arrays.asList(a.feature(), a.department(), a.team(), a.environment(), a.run());
+        Combo combo = combos.computeIfAbsent(keyId, k -> new LinkedHashMap<>())
+                .computeIfAbsent(fields, k -> new Combo(c.pos));
+        combo.tally.wasteful(r.requestId(), r.tsStart(), c.cost);
+        if (combo.positions.size() < Evidence.MAX_EXAMPLES) {
+            combo.positions.add(c.pos);
         }
-        boolean covered = !known;
-        for (BudgetPolicy p : policies) {
-            if (p.scope().matchValue(r.attribution(), r.keyId()) != null) {
-                covered = true;
-                break;
+    }
+
+    /** The billed calls of one day by key and attribution. */
+    List<ComboState> dayState() {
+        List<ComboState> out = new ArrayList<>();
+        combos.forEach((keyId, byFields) -> byFields.forEach((fields, combo) -> out.add(
+                new ComboState(keyId, fields, combo.firstPos, combo.tally.state(), List.copyOf(combo.positions)))));
+        return out;
+    }
+
+    /** Adds a later day's calls. */
+    void absorb(List<ComboState> day) {
+        for (ComboState d : day) {
+            Combo combo = combos.computeIfAbsent(d.keyId(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(d.fields(), k -> new Combo(d.firstPos()));
+            int before = combo.tally.examples.size();
+            combo.tally.absorb(d.tally());
+            for (int i = 0; i < combo.tally.examples.size() - before; i++) {
+                combo.positions.add(d.positions().get(i));
             }
         }
-        if (!covered) {
-            s.noBudget.wasteful(r.requestId(), r.tsStart(), c.cost);
-            atRisk = true;
+    }
+
+    /** Applies the rules to every key's calls (once: the findings and the at-risk figures share it). */
+    private Map<String, KeyStats> stats() {
+        if (stats != null) {
+            return stats;
         }
-        ProxyKey key = keys.get(keyId);
-        String env = r.attribution().environment();
-        if (key != null && env != null && !env.equalsIgnoreCase(key.environment())) {
-            s.foreignEnv.wasteful(r.requestId(), r.tsStart(), c.cost);
-            s.foreignEnvironments.merge(env, 1L, Long::sum);
-            atRisk = true;
-        }
-        if (atRisk) {
-            atRiskByFeature.merge(c.feature, c.cost, BigDecimal::add);
-        }
+        stats = new LinkedHashMap<>();
+        atRiskByFeature = new HashMap<>();
+        combos.forEach((keyId, byFields) -> {
+            KeyStats s = new KeyStats();
+            stats.put(keyId, s);
+            ProxyKey key = keys.get(keyId);
+            Map<String, Long> foreignFirst = new HashMap<>();
+            byFields.forEach((fields, combo) -> {
+                Attribution a = new Attribution(
+                        fields.get(0), fields.get(1), fields.get(2), fields.get(3), null, null, fields.get(4));
+                s.all.absorb(combo.tally.state());
+                boolean atRisk = false;
+                if (!a.isAttributed()) {
+                    s.unattributed.add(combo);
+                    atRisk = true;
+                }
+                boolean covered = !known;
+                String matchKey = NO_KEY.equals(keyId) ? null : keyId;
+                for (BudgetPolicy p : policies) {
+                    if (p.scope().matchValue(a, matchKey) != null) {
+                        covered = true;
+                        break;
+                    }
+                }
+                if (!covered) {
+                    s.noBudget.add(combo);
+                    atRisk = true;
+                }
+                String env = a.environment();
+                if (key != null && env != null && !env.equalsIgnoreCase(key.environment())) {
+                    s.foreignEnv.add(combo);
+                    s.foreignEnvironments.merge(env, combo.tally.wasteful, Long::sum);
+                    foreignFirst.merge(env, combo.firstPos, Math::min);
+                    atRisk = true;
+                }
+                if (atRisk) {
+                    atRiskByFeature.merge(
+                            a.feature() == null ? Call.UNATTRIBUTED : a.feature(),
+                            combo.tally.wasteUsd,
+                            BigDecimal::add);
+                }
+            });
+            // environments in the order their first call came, as one pass over the calls lists them
+            List<Map.Entry<String, Long>> envs = new ArrayList<>(s.foreignEnvironments.entrySet());
+            envs.sort(Map.Entry.comparingByKey(java.util.Comparator.comparingLong(foreignFirst::get)));
+            s.foreignEnvironments.clear();
+            envs.forEach(e -> s.foreignEnvironments.put(e.getKey(), e.getValue()));
+        });
+        return stats;
     }
 
     /** Cost of the calls of each feature that broke at least one rule (before the minimum-calls filter). */
     Map<String, BigDecimal> atRiskByFeature() {
+        stats();
         return atRiskByFeature;
     }
 
     @Override
     public List<Finding> findings(WasteWindow window) {
         List<Finding> out = new ArrayList<>();
-        for (Map.Entry<String, KeyStats> e : stats.entrySet()) {
+        for (Map.Entry<String, KeyStats> e : stats().entrySet()) {
             String keyId = e.getKey();
             KeyStats s = e.getValue();
             ProxyKey key = keys.get(keyId);
             String name = key == null ? keyId : keyId + " (" + key.name() + ")";
-            if (s.unattributed.wasteful >= MIN_CALLS) {
+            if (s.unattributed.tally().wasteful >= MIN_CALLS) {
                 out.add(finding(
                         window,
                         "unattributed",
                         keyId,
-                        s.unattributed,
-                        s.all.calls,
+                        s.unattributed.tally(),
+                        s.all.wasteful,
                         Map.of(),
-                        "Attribute the calls of key " + name + ": " + s.unattributed.wasteful + " of " + s.all.calls
+                        "Attribute the calls of key " + name + ": " + s.unattributed.tally().wasteful + " of "
+                                + s.all.wasteful
                                 + " calls had no feature or department. Give the key defaults (./spendgate keys create"
                                 + " --feature F --department D for a replacement) or send the X-Cost-Feature and"
                                 + " X-Cost-Department headers."));
             }
-            if (s.noBudget.wasteful >= MIN_CALLS) {
-                BigDecimal limit = window.monthly(s.noBudget.wasteUsd)
+            Tally noBudget = s.noBudget.tally();
+            if (noBudget.wasteful >= MIN_CALLS) {
+                BigDecimal limit = window.monthly(noBudget.wasteUsd)
                         .multiply(new BigDecimal("1.2"))
                         .setScale(-1, RoundingMode.CEILING)
                         .max(BigDecimal.TEN);
@@ -115,15 +182,16 @@ final class UngovernedKeyDetector implements Detector {
                         window,
                         "no_budget",
                         keyId,
-                        s.noBudget,
-                        s.all.calls,
+                        noBudget,
+                        s.all.wasteful,
                         Map.of(),
-                        "Put key " + name + " under a budget: " + s.noBudget.wasteful + " calls matched no budget"
+                        "Put key " + name + " under a budget: " + noBudget.wasteful + " calls matched no budget"
                                 + " policy. For example: ./spendgate budgets set --scope key:" + keyId
                                 + " --period monthly --limit-usd " + limit.toPlainString() + " --mode alert"
                                 + " (monthly spend at risk + 20 %)."));
             }
-            if (key != null && s.foreignEnv.wasteful >= MIN_CALLS) {
+            Tally foreignEnv = s.foreignEnv.tally();
+            if (key != null && foreignEnv.wasteful >= MIN_CALLS) {
                 boolean prodKey = Governance.isProduction(key.environment());
                 boolean nonProdCallers = s.foreignEnvironments.keySet().stream().noneMatch(Governance::isProduction);
                 boolean nonprodOnProd = prodKey && nonProdCallers;
@@ -135,11 +203,11 @@ final class UngovernedKeyDetector implements Detector {
                         window,
                         nonprodOnProd ? "nonprod_on_prod_key" : "multiple_environments",
                         keyId,
-                        s.foreignEnv,
-                        s.all.calls,
+                        foreignEnv,
+                        s.all.wasteful,
                         details,
                         "Give each environment its own key: key " + name + " belongs to " + key.environment()
-                                + " but " + s.foreignEnv.wasteful + " calls came from " + envs
+                                + " but " + foreignEnv.wasteful + " calls came from " + envs
                                 + ". Create one with ./spendgate keys create --name " + key.name() + "-"
                                 + s.foreignEnvironments.keySet().iterator().next() + " --environment "
                                 + s.foreignEnvironments.keySet().iterator().next()
@@ -176,11 +244,53 @@ final class UngovernedKeyDetector implements Detector {
                 null);
     }
 
+    record ComboState(String keyId, List<String> fields, long firstPos, Tally.State tally, List<Long> positions) {}
+
+    /** The billed calls of one key with one attribution; examples with their place in the pass. */
+    private static final class Combo {
+        final long firstPos;
+        final Tally tally = new Tally();
+        final List<Long> positions = new ArrayList<>();
+
+        Combo(long firstPos) {
+            this.firstPos = firstPos;
+        }
+    }
+
+    /** The calls of several combos, examples merged back into the order they came in. */
+    private static final class Matched {
+        private final List<Combo> combos = new ArrayList<>();
+
+        void add(Combo combo) {
+            combos.add(combo);
+        }
+
+        Tally tally() {
+            Tally t = new Tally();
+            List<long[]> examples = new ArrayList<>();
+            for (int c = 0; c < combos.size(); c++) {
+                Combo combo = combos.get(c);
+                Tally.State s = combo.tally.state();
+                t.absorb(new Tally.State(s.calls(), s.wasteful(), s.wasteUsd(), s.first(), s.last(), List.of()));
+                for (int i = 0; i < combo.positions.size(); i++) {
+                    examples.add(new long[] {combo.positions.get(i), c, i});
+                }
+            }
+            examples.sort(java.util.Comparator.comparingLong(e -> e[0]));
+            for (long[] e : examples) {
+                if (t.examples.size() < Evidence.MAX_EXAMPLES) {
+                    t.examples.add(combos.get((int) e[1]).tally.examples.get((int) e[2]));
+                }
+            }
+            return t;
+        }
+    }
+
     private static final class KeyStats {
         final Tally all = new Tally();
-        final Tally unattributed = new Tally();
-        final Tally noBudget = new Tally();
-        final Tally foreignEnv = new Tally();
+        final Matched unattributed = new Matched();
+        final Matched noBudget = new Matched();
+        final Matched foreignEnv = new Matched();
         final Map<String, Long> foreignEnvironments = new LinkedHashMap<>();
     }
 }

@@ -65,6 +65,80 @@ public final class WasteAnalyzer {
         return new Pass();
     }
 
+    /**
+     * Summarises one UTC day of the store's usage log into a {@link DayAggregate}: the day's records, after the
+     * hour before the day has primed the detectors that look back in time (retry chains within 60 s, the response
+     * cache's one-hour index).
+     */
+    public DayAggregate summarizeDay(
+            ObjectStore store, java.time.LocalDate day, int fetchAhead, Map<String, long[]> usualPrompts) {
+        java.time.Instant start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        Pass pass = dayPass(day, usualPrompts);
+        UsageLogReader reader = UsageLogReader.create(store);
+        reader.read(start.minus(java.time.Duration.ofHours(1)), start, pass::warmUp, fetchAhead);
+        ReadStats stats = reader.read(start, start.plus(java.time.Duration.ofDays(1)), pass::accept, fetchAhead);
+        return pass.dayAggregate(day, stats);
+    }
+
+    /**
+     * A pass over one day's records (fed by the caller: the hour before through {@link Pass#warmUp}, then the day).
+     * {@code usualPrompts} are {@link DayAggregate#usualPrompts()} of the window's earlier days (empty for none).
+     */
+    public Pass dayPass(java.time.LocalDate day, Map<String, long[]> usualPrompts) {
+        Pass pass = new Pass();
+        pass.nextPos = day.toEpochDay() << DayAggregate.POS_BITS;
+        pass.promptCache.trackHeads(Objects.requireNonNull(usualPrompts, "usualPrompts"));
+        return pass;
+    }
+
+    /**
+     * Analyses a window from its days' aggregates, oldest first: the same findings as one pass over the window's
+     * records (see README "At scale" for the few cases that are approximated, each counted in the input warnings).
+     */
+    public WasteReport analyze(List<DayAggregate> days, WasteWindow window, List<String> notes) {
+        Pass pass = new Pass();
+        List<DayAggregate> sorted = new ArrayList<>(days);
+        sorted.sort(Comparator.comparing(DayAggregate::day));
+        int objects = 0;
+        long records = 0;
+        long duplicates = 0;
+        long malformed = 0;
+        long unreadable = 0;
+        List<String> warnings = new ArrayList<>(notes);
+        Map<String, Long> byField = new java.util.TreeMap<>();
+        for (DayAggregate d : sorted) {
+            if (!d.catalogVersion().equals(catalog.version())) {
+                throw new IllegalArgumentException("aggregate of " + d.day() + " was priced with catalog "
+                        + d.catalogVersion() + ", not " + catalog.version() + ": rebuild it from the usage log");
+            }
+            pass.absorb(d);
+            ReadStats s = d.input();
+            objects += s.objects();
+            records += s.records();
+            duplicates += s.duplicates();
+            malformed += s.malformedLines();
+            unreadable += s.unreadableObjects();
+            for (String w : s.warnings()) {
+                if (warnings.size() < 100) {
+                    warnings.add(w);
+                }
+            }
+            s.malformedByField().forEach((k, v) -> byField.merge(k, v, Long::sum));
+        }
+        long heads = pass.promptCache.headsDropped();
+        if (heads > 0 && warnings.size() < 100) {
+            warnings.add("approximated: " + heads + " prompts past " + PromptCacheDetector.MAX_HEADS
+                    + " a day were not followed across midnight (prompt-cache rule)");
+        }
+        long unstable = pass.promptCache.unstableApproximated();
+        if (unstable > 0 && warnings.size() < 100) {
+            warnings.add("approximated: on " + unstable + " feature-days the usual system prompt differed from the"
+                    + " window's first (unstable-prefix rule)");
+        }
+        return pass.finish(
+                window, new ReadStats(objects, records, duplicates, malformed, unreadable, warnings, byField));
+    }
+
     /** One streaming pass over the records of a window. */
     public final class Pass {
         private final RetryDetector retry = new RetryDetector();
@@ -83,12 +157,92 @@ public final class WasteAnalyzer {
         private final Call call = new Call();
         private BigDecimal spend = BigDecimal.ZERO;
         private long calls;
+        private long nextPos;
 
         private Pass() {}
+
+        /** A record of the hour before a day pass: primes the retry and response-cache detectors, counts nothing. */
+        public void warmUp(UsageRecord r) {
+            Call c = prepare(r);
+            c.warmUp = true;
+            retry.accept(c);
+            cache.accept(c);
+        }
+
+        private Call prepare(UsageRecord r) {
+            Call c = call;
+            c.record = r;
+            c.price = price(r);
+            c.model = c.price != null ? c.price.model() : r.pricedModel();
+            c.cost = Call.costOf(r);
+            c.ok = Call.success(r) && c.cost.signum() > 0;
+            c.feature = r.attribution().feature() == null
+                    ? Call.UNATTRIBUTED
+                    : r.attribution().feature();
+            c.redundantRetry = false;
+            return c;
+        }
+
+        /** This pass's state as one day's aggregate (for a pass from {@link #dayPass}). */
+        public DayAggregate dayAggregate(java.time.LocalDate day, ReadStats stats) {
+            return new DayAggregate(
+                    DayAggregate.SCHEMA_VERSION,
+                    day,
+                    catalog.version(),
+                    0,
+                    null,
+                    stats,
+                    calls,
+                    spend,
+                    new LinkedHashMap<>(spendByFeature),
+                    new LinkedHashMap<>(coveredByFeature),
+                    covered,
+                    copy(departmentsByFeature),
+                    copy(departmentsByKey),
+                    retry.dayState(),
+                    mismatch.dayState(),
+                    bloat.dayState(),
+                    cache.dayState(),
+                    ungoverned.dayState(),
+                    promptCache.dayState(),
+                    batch.dayState());
+        }
+
+        private static Map<String, Map<String, BigDecimal>> copy(Map<String, Map<String, BigDecimal>> m) {
+            Map<String, Map<String, BigDecimal>> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(k, new LinkedHashMap<>(v)));
+            return out;
+        }
+
+        /** Adds a day, after the days before it. */
+        void absorb(DayAggregate d) {
+            calls += d.calls();
+            spend = spend.add(d.spendUsd());
+            d.spendByFeature().forEach((k, v) -> spendByFeature.merge(k, v, BigDecimal::add));
+            d.coveredByFeature().forEach((k, v) -> coveredByFeature.merge(k, v, BigDecimal::add));
+            covered = covered.add(d.coveredUsd());
+            d.departmentsByFeature()
+                    .forEach((k, v) -> v.forEach((owner, usd) -> departmentsByFeature
+                            .computeIfAbsent(k, x -> new HashMap<>())
+                            .merge(owner, usd, BigDecimal::add)));
+            d.departmentsByKey()
+                    .forEach((k, v) -> v.forEach((owner, usd) -> departmentsByKey
+                            .computeIfAbsent(k, x -> new HashMap<>())
+                            .merge(owner, usd, BigDecimal::add)));
+            retry.absorb(d.retry());
+            mismatch.absorb(d.modelMismatch());
+            bloat.absorb(d.contextBloat(), catalog);
+            cache.absorb(d.cacheMiss());
+            ungoverned.absorb(d.ungoverned());
+            promptCache.absorb(d.promptCache(), catalog);
+            batch.absorb(d.batchTier());
+        }
 
         public void accept(UsageRecord r) {
             Call c = call;
             c.record = r;
+            c.warmUp = false;
+            c.pos = nextPos++;
             c.price = price(r);
             c.model = c.price != null ? c.price.model() : r.pricedModel();
             c.cost = Call.costOf(r);

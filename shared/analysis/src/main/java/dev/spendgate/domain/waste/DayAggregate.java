@@ -1,0 +1,91 @@
+package dev.spendgate.domain.waste;
+
+import dev.spendgate.domain.usage.UsageLogReader.ReadStats;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One UTC day of the usage log summarised for the waste detectors: per scope (feature and model, key, session, job,
+ * prompt), what each detector keeps, never a record per call. Thirty of these give the same findings as one pass over
+ * the thirty days' records; money stays {@link BigDecimal}, so merged sums are exact. Stored by {@link DayAggregates}
+ * as gzip JSON under {@code aggregates/v1/day=YYYY-MM-DD/waste.json.gz}.
+ *
+ * @param catalogVersion the pricing catalog the day was priced with; a window with another catalog rebuilds the day
+ * @param sourceObjects how many usage objects the day (and the hour before it) had when it was built
+ * @param sourceDigest SHA-256 of their keys: a late object (a spool replay) makes the aggregate stale
+ */
+public record DayAggregate(
+        int schemaVersion,
+        LocalDate day,
+        String catalogVersion,
+        int sourceObjects,
+        String sourceDigest,
+        ReadStats input,
+        long calls,
+        BigDecimal spendUsd,
+        Map<String, BigDecimal> spendByFeature,
+        Map<String, BigDecimal> coveredByFeature,
+        BigDecimal coveredUsd,
+        Map<String, Map<String, BigDecimal>> departmentsByFeature,
+        Map<String, Map<String, BigDecimal>> departmentsByKey,
+        RetryDetector.DayState retry,
+        List<ModelMismatchDetector.GroupState> modelMismatch,
+        List<ContextBloatDetector.GroupState> contextBloat,
+        List<CacheMissDetector.PartitionState> cacheMiss,
+        List<UngovernedKeyDetector.ComboState> ungoverned,
+        PromptCacheDetector.DayState promptCache,
+        List<BatchTierDetector.JobState> batchTier) {
+    /** The aggregate's format; an aggregate of another version is rebuilt from the log. */
+    public static final int SCHEMA_VERSION = 1;
+    /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */
+    static final int POS_BITS = 34;
+
+    public DayAggregate {
+        Objects.requireNonNull(day, "day");
+        Objects.requireNonNull(catalogVersion, "catalogVersion");
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(spendUsd, "spendUsd");
+    }
+
+    /**
+     * Per feature and model, the sketch of the day's first system prompt: the prompt the unstable-prefix rule
+     * compares with when the window starts on this day. A day built after it keeps its figures as seen from each.
+     */
+    public Map<String, Long> usualPrompts() {
+        Map<String, Long> out = new java.util.LinkedHashMap<>();
+        for (PromptCacheDetector.UnstableState u : promptCache.unstable()) {
+            if (u.usual()) {
+                out.put(u.key(), u.sketch());
+            }
+        }
+        return out;
+    }
+
+    /** This aggregate, recording the usage objects it was built from. */
+    public DayAggregate withSources(int objects, String digest) {
+        return new DayAggregate(
+                schemaVersion,
+                day,
+                catalogVersion,
+                objects,
+                digest,
+                input,
+                calls,
+                spendUsd,
+                spendByFeature,
+                coveredByFeature,
+                coveredUsd,
+                departmentsByFeature,
+                departmentsByKey,
+                retry,
+                modelMismatch,
+                contextBloat,
+                cacheMiss,
+                ungoverned,
+                promptCache,
+                batchTier);
+    }
+}

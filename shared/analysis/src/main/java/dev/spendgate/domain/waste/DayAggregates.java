@@ -1,0 +1,240 @@
+package dev.spendgate.domain.waste;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageLayout;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The waste run at scale: each day of the usage log is summarised once into a {@link DayAggregate} under
+ * {@code aggregates/v1/day=YYYY-MM-DD/waste.json.gz}, and a 30-day window reads 30 of those instead of every record.
+ * A day whose aggregate is missing, damaged, of another schema or catalog, or older than its usage objects (a late
+ * object, for example a spool replay) is rebuilt from the log and written back, so the figures are never smaller than
+ * the log's; damage is said in the report's input warnings.
+ */
+public final class DayAggregates {
+    public static final String PREFIX = "aggregates/v1/";
+    private static final ObjectMapper MAPPER = mapper();
+
+    private final ObjectStore store;
+    private final WasteAnalyzer analyzer;
+    private final String catalogVersion;
+    private final int fetchAhead;
+
+    private DayAggregates(ObjectStore store, WasteAnalyzer analyzer, String catalogVersion, int fetchAhead) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.analyzer = Objects.requireNonNull(analyzer, "analyzer");
+        this.catalogVersion = Objects.requireNonNull(catalogVersion, "catalogVersion");
+        if (fetchAhead < 1) {
+            throw new IllegalArgumentException("fetchAhead must be at least 1");
+        }
+        this.fetchAhead = fetchAhead;
+    }
+
+    /** Aggregates of {@code store}'s usage log, built with {@code analyzer} (priced with catalog {@code version}). */
+    public static DayAggregates create(
+            ObjectStore store, WasteAnalyzer analyzer, String catalogVersion, int fetchAhead) {
+        return new DayAggregates(store, analyzer, catalogVersion, fetchAhead);
+    }
+
+    /** The object key of a day's aggregate. */
+    public static String key(LocalDate day) {
+        return PREFIX + "day=" + day + "/waste.json.gz";
+    }
+
+    /** What a window run did with its days' aggregates. */
+    public record Outcome(WasteReport report, int reused, List<LocalDate> built, List<String> notes) {}
+
+    /** The report of a window of whole UTC days, from the days' aggregates (built or rebuilt where needed). */
+    public Outcome analyze(WasteWindow window) {
+        LocalDate first = window.from().atZone(ZoneOffset.UTC).toLocalDate();
+        LocalDate end = window.to().atZone(ZoneOffset.UTC).toLocalDate();
+        if (!first.atStartOfDay(ZoneOffset.UTC).toInstant().equals(window.from())
+                || !end.atStartOfDay(ZoneOffset.UTC).toInstant().equals(window.to())) {
+            throw new IllegalArgumentException("window must start and end at UTC midnight: " + window);
+        }
+        List<DayAggregate> days = new ArrayList<>();
+        List<LocalDate> built = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        int reused = 0;
+        Map<String, java.util.LinkedHashSet<Long>> usual = new java.util.LinkedHashMap<>();
+        for (LocalDate day = first; day.isBefore(end); day = day.plusDays(1)) {
+            DayAggregate a = load(day, usual, built, notes);
+            if (built.isEmpty() || !built.get(built.size() - 1).equals(day)) {
+                reused++;
+            }
+            days.add(a);
+            a.usualPrompts().forEach((k, v) -> usual.computeIfAbsent(k, x -> new java.util.LinkedHashSet<>())
+                    .add(v));
+        }
+        return new Outcome(analyzer.analyze(days, window, notes), reused, built, notes);
+    }
+
+    private DayAggregate load(
+            LocalDate day,
+            Map<String, java.util.LinkedHashSet<Long>> usual,
+            List<LocalDate> built,
+            List<String> notes) {
+        Sources sources = sources(day);
+        Optional<byte[]> stored = store.get(key(day));
+        String problem = null;
+        if (stored.isPresent()) {
+            try {
+                DayAggregate a = read(stored.get());
+                problem = stale(a, day, sources);
+                if (problem == null) {
+                    return a;
+                }
+            } catch (RuntimeException e) {
+                problem = "damaged (" + e.getMessage() + ")";
+                notes.add(key(day) + ": " + problem + ", rebuilt from the usage log");
+            }
+        }
+        built.add(day);
+        return build(day, sources, usual);
+    }
+
+    /** Builds (or rebuilds) one day's aggregate from the log, as the first day of a window, and stores it. */
+    public DayAggregate build(LocalDate day) {
+        return build(day, sources(day), Map.of());
+    }
+
+    private DayAggregate build(
+            LocalDate day, Sources sources, Map<String, ? extends java.util.Collection<Long>> usual) {
+        Map<String, long[]> refs = new java.util.HashMap<>();
+        usual.forEach(
+                (k, v) -> refs.put(k, v.stream().mapToLong(Long::longValue).toArray()));
+        DayAggregate a =
+                analyzer.summarizeDay(store, day, fetchAhead, refs).withSources(sources.objects, sources.digest);
+        store.put(key(day), write(a));
+        return a;
+    }
+
+    private String stale(DayAggregate a, LocalDate day, Sources sources) {
+        if (a.schemaVersion() != DayAggregate.SCHEMA_VERSION) {
+            return "schema " + a.schemaVersion();
+        }
+        if (!day.equals(a.day())) {
+            return "holds day " + a.day();
+        }
+        if (!catalogVersion.equals(a.catalogVersion())) {
+            return "priced with catalog " + a.catalogVersion();
+        }
+        if (a.sourceObjects() != sources.objects || !sources.digest.equals(a.sourceDigest())) {
+            return "usage objects changed since it was built";
+        }
+        return null;
+    }
+
+    private record Sources(int objects, String digest) {}
+
+    /** The usage objects a day's aggregate rests on: the day's and those of the hour before it. */
+    private Sources sources(LocalDate day) {
+        Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+        List<String> keys = new ArrayList<>(store.list(UsageLayout.hourPrefix(start.minus(Duration.ofHours(1)))));
+        keys.addAll(store.list(UsageLayout.dayPrefix(start)));
+        keys.removeIf(k -> !k.endsWith(".ndjson.gz"));
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (String k : keys) {
+                sha.update(k.getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) '\n');
+            }
+            return new Sources(keys.size(), HexFormat.of().formatHex(sha.digest()));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The aggregate as gzip JSON. */
+    public static byte[] write(DayAggregate aggregate) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        write(aggregate, bytes);
+        return bytes.toByteArray();
+    }
+
+    public static void write(DayAggregate aggregate, OutputStream out) {
+        try (OutputStream gzip = new GZIPOutputStream(out, 65536)) {
+            MAPPER.writeValue(gzip, aggregate);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads gzip JSON written by {@link #write}; throws {@link IllegalArgumentException} when it is damaged. */
+    public static DayAggregate read(byte[] gzipJson) {
+        return read(new ByteArrayInputStream(gzipJson));
+    }
+
+    public static DayAggregate read(InputStream in) {
+        try (InputStream gzip = new GZIPInputStream(in, 65536)) {
+            DayAggregate a = MAPPER.readValue(gzip, DayAggregate.class);
+            if (a == null || a.day() == null) {
+                throw new IllegalArgumentException("not a day aggregate");
+            }
+            return a;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("unreadable day aggregate: " + e.getMessage(), e);
+        }
+    }
+
+    private static ObjectMapper mapper() {
+        SimpleModule time = new SimpleModule("spendgate-time");
+        time.addSerializer(Instant.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(Instant value, JsonGenerator g, SerializerProvider p) throws IOException {
+                g.writeString(value.toString());
+            }
+        });
+        time.addDeserializer(Instant.class, new JsonDeserializer<>() {
+            @Override
+            public Instant deserialize(JsonParser p, DeserializationContext c) throws IOException {
+                return Instant.parse(p.getValueAsString());
+            }
+        });
+        time.addSerializer(LocalDate.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(LocalDate value, JsonGenerator g, SerializerProvider p) throws IOException {
+                g.writeString(value.toString());
+            }
+        });
+        time.addDeserializer(LocalDate.class, new JsonDeserializer<>() {
+            @Override
+            public LocalDate deserialize(JsonParser p, DeserializationContext c) throws IOException {
+                return LocalDate.parse(p.getValueAsString());
+            }
+        });
+        return new ObjectMapper()
+                .registerModule(time)
+                .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+    }
+}
