@@ -9,6 +9,7 @@ import dev.spendgate.domain.usage.UsageJournal;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.batch.BatchApi;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.CostEstimator;
@@ -45,6 +46,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private GatewayRuntime(
             Gateway gateway,
             OutcomesApi outcomes,
+            BatchApi batches,
             UsageLogWriter usageLog,
             BudgetStores budgetStores,
             BudgetGate budgetGate,
@@ -52,7 +54,7 @@ public final class GatewayRuntime implements AutoCloseable {
             Duration flushInterval) {
         this.admin = admin;
         this.gateway = gateway;
-        this.router = new Router(gateway, outcomes, admin);
+        this.router = new Router(gateway, outcomes, admin, batches);
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
         this.budgetGate = budgetGate;
@@ -122,6 +124,7 @@ public final class GatewayRuntime implements AutoCloseable {
         UsageLogWriter usageLog = UsageLogWriter.create(store, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
         usageLog.recoverJournal();
+        CostEstimator estimator = new CostEstimator(pricing, config.budgets().defaultMaxOutputTokens());
         BudgetGate budgetGate = new BudgetGate(
                 new BudgetEnforcer(
                         budgets.policies(),
@@ -131,15 +134,16 @@ public final class GatewayRuntime implements AutoCloseable {
                         budgets.journal(),
                         config.budgets().reservationTtl(),
                         clock),
-                new CostEstimator(pricing, config.budgets().defaultMaxOutputTokens()),
+                estimator,
                 DegradationChains.parse(config.budgets().degradeChains()),
                 budgets.counter(),
                 config.budgets().sessionCallsPerMinute(),
                 config.budgets().keyCallsPerMinute(),
                 clock);
+        ProviderRouter providers = new ProviderRouter(config.providers());
         Gateway gateway = new Gateway(
                 keys,
-                new ProviderRouter(config.providers()),
+                providers,
                 pricing,
                 usageLog,
                 new UpstreamClient(Duration.ofSeconds(10), config.upstreamTimeout()),
@@ -148,7 +152,18 @@ public final class GatewayRuntime implements AutoCloseable {
                 budgetGate);
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, config.adminToken(), clock);
-        return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, flushInterval);
+        BatchApi batches = new BatchApi(
+                keys,
+                providers,
+                store,
+                pricing,
+                estimator,
+                usageLog,
+                budgetGate,
+                budgets.policies(),
+                config.upstreamTimeout(),
+                clock);
+        return new GatewayRuntime(gateway, outcomes, batches, usageLog, budgets, budgetGate, admin, flushInterval);
     }
 
     /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */

@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy;
 
 import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.batch.BatchApi;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
@@ -34,18 +35,27 @@ public final class Router {
         HEALTH,
         ADMIN,
         OUTCOMES,
+        /** The providers' batch APIs ({@code /v1/files}, {@code /v1/batches}, {@code /v1/messages/batches}). */
+        BATCHES,
         GATEWAY
     }
 
     private final Gateway gateway;
     private final OutcomesApi outcomes;
     private final AdminApi admin;
+    private final BatchApi batches;
 
     /** {@code outcomes} and {@code admin} may be null (those paths then reach the gateway, which answers 404). */
     public Router(Gateway gateway, OutcomesApi outcomes, AdminApi admin) {
+        this(gateway, outcomes, admin, null);
+    }
+
+    /** With the batch APIs; {@code batches} may be null too. */
+    public Router(Gateway gateway, OutcomesApi outcomes, AdminApi admin, BatchApi batches) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.outcomes = outcomes;
         this.admin = admin;
+        this.batches = batches;
     }
 
     public Gateway gateway() {
@@ -66,6 +76,9 @@ public final class Router {
         if (outcomes != null && OutcomesApi.handles(bare)) {
             return Target.OUTCOMES;
         }
+        if (batches != null && BatchApi.handles(bare)) {
+            return Target.BATCHES;
+        }
         return Target.GATEWAY;
     }
 
@@ -80,6 +93,7 @@ public final class Router {
             }
             case ADMIN -> admin(request, caller, sink);
             case OUTCOMES -> outcomes.handle(request, sink);
+            case BATCHES -> batches.handle(request, sink);
             case GATEWAY -> gateway.handle(request, sink);
         }
         return target;
