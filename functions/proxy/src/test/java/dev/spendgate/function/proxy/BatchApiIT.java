@@ -94,7 +94,7 @@ class BatchApiIT {
 
     private List<UsageRecord> batchRecords(int expected) {
         return gw.awaitRecords(expected).stream()
-                .filter(r -> r.batchId() != null)
+                .filter(r -> r.billing().batchId() != null)
                 .sorted(Comparator.comparing(UsageRecord::requestId))
                 .toList();
     }
@@ -138,13 +138,13 @@ class BatchApiIT {
         List<UsageRecord> records = batchRecords(4); // GatewayFixture.records() fails on duplicate request ids
         assertThat(records).hasSize(4);
         assertThat(records).allSatisfy(r -> {
-            assertThat(r.batchId()).isEqualTo(batchId);
+            assertThat(r.billing().batchId()).isEqualTo(batchId);
             assertThat(r.keyId()).isEqualTo(gw.key.id());
             assertThat(r.attribution().feature()).isEqualTo("ticket-triage");
             assertThat(r.attribution().department()).isEqualTo("support");
             assertThat(r.attribution().session()).isEqualTo("nightly-42");
             assertThat(r.attribution().environment()).isEqualTo("prod"); // the key's default
-            assertThat(r.serviceTierServed()).isEqualTo("batch");
+            assertThat(r.billing().serviceTierServed()).isEqualTo("batch");
         });
         // gpt-5-mini batch (openai.com/api/pricing): 8,000 x $0.125 + 2,000 cached x $0.0125 + 1,000 x $1.00 per 1M
         // = $0.001 + $0.000025 + $0.001 = $0.002025 per request
@@ -195,7 +195,7 @@ class BatchApiIT {
         List<UsageRecord> records = batchRecords(3);
         assertThat(records).hasSize(3);
         assertThat(records).allSatisfy(r -> {
-            assertThat(r.batchId()).isEqualTo(batchId);
+            assertThat(r.billing().batchId()).isEqualTo(batchId);
             assertThat(r.attribution().feature()).isEqualTo("nightly-summaries");
             assertThat(r.attribution().team()).isEqualTo("support");
             assertThat(r.provider()).isEqualTo("anthropic");
