@@ -31,7 +31,7 @@ public final class SpendgateApp {
      * CDK feature flags the stack relies on, set here rather than in {@code cdk.json} so tests synthesize the same
      * template as {@code cdk deploy}.
      */
-    static final Map<String, Object> FEATURE_FLAGS = Map.of(
+    public static final Map<String, Object> FEATURE_FLAGS = Map.of(
             "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy", true,
             "@aws-cdk/aws-lambda:recognizeVersionProps", true,
             "@aws-cdk/core:checkSecretUsage", true);

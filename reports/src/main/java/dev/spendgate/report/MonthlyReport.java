@@ -30,6 +30,7 @@ import dev.spendgate.report.chargeback.ChargebackCsvWriter;
 import dev.spendgate.report.email.ReportEmail;
 import dev.spendgate.report.focus.FocusCsvWriter;
 import dev.spendgate.report.focus.FocusMetadata;
+import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import dev.spendgate.report.narrative.LlmNarrative;
 import dev.spendgate.report.pdf.BoardReportPdf;
 import dev.spendgate.report.quality.DataQualityJson;
@@ -63,11 +64,17 @@ public final class MonthlyReport {
     private final Settings settings;
     private final Clock clock;
     private final LlmNarrative llm;
+    private final GatewayCostRows gatewayCost;
 
     private MonthlyReport(Settings settings, Clock clock, LlmNarrative llm) {
+        this(settings, clock, llm, null);
+    }
+
+    private MonthlyReport(Settings settings, Clock clock, LlmNarrative llm, GatewayCostRows gatewayCost) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.llm = llm;
+        this.gatewayCost = gatewayCost;
     }
 
     public static MonthlyReport create(Settings settings, Clock clock) {
@@ -79,7 +86,16 @@ public final class MonthlyReport {
      * one of the figures (else the deterministic narrative stays, and a warning says why).
      */
     public MonthlyReport withLlmNarrative(LlmNarrative narrative) {
-        return new MonthlyReport(settings, clock, Objects.requireNonNull(narrative, "narrative"));
+        return new MonthlyReport(settings, clock, Objects.requireNonNull(narrative, "narrative"), gatewayCost);
+    }
+
+    /**
+     * This report with the gateway's own AWS cost, estimated per day from the calls: extra FOCUS rows (ProviderName
+     * Amazon Web Services, marked estimated) and a line in the board report and email. The AI spend totals stay as
+     * they are.
+     */
+    public MonthlyReport withGatewayCost(GatewayCostRows rows) {
+        return new MonthlyReport(settings, clock, llm, Objects.requireNonNull(rows, "rows"));
     }
 
     /**
@@ -232,9 +248,12 @@ public final class MonthlyReport {
                 clock.instant());
 
         List<FocusCharge> charges = FocusCharges.of(usage, settings.contracted(), settings.list());
-        byte[] focus = FocusCsvWriter.create(settings.focus()).write(month, charges);
+        List<FocusCharge> gatewayRows =
+                gatewayCost == null ? List.of() : gatewayCost.focusCharges(callsPerDay(charges));
+        List<FocusCharge> exported = gatewayRows.isEmpty() ? charges : concat(charges, gatewayRows);
+        byte[] focus = FocusCsvWriter.create(settings.focus()).write(month, exported);
         byte[] focusMetadata =
-                FocusMetadata.write(month, FocusCsvWriter.COLUMNS, FOCUS, charges.size(), clock.instant());
+                FocusMetadata.write(month, FocusCsvWriter.COLUMNS, FOCUS, exported.size(), clock.instant());
         long t3 = System.nanoTime();
         timings.put("focus", (t3 - t2) / 1_000_000);
         Chargeback chargeback = Chargeback.of(usage, settings.rules());
@@ -252,6 +271,10 @@ public final class MonthlyReport {
             } else {
                 warnings.add("LLM narrative not used: " + draft.rejection() + "; the deterministic narrative is");
             }
+        }
+        if (gatewayCost != null) {
+            narrative =
+                    concat(narrative, List.of(gatewayCost.boardLine(gatewayRows, figures.calls(), figures.totalUsd())));
         }
         byte[] pdf = BoardReportPdf.render(figures, narrative, narrativeNote, quality);
         byte[] qualityJson = DataQualityJson.write(month, quality, clock.instant());
@@ -316,7 +339,7 @@ public final class MonthlyReport {
         return new Result(
                 month,
                 figures,
-                charges.size(),
+                exported.size(),
                 billed.stripTrailingZeros(),
                 chargeback,
                 sizes,
@@ -372,5 +395,19 @@ public final class MonthlyReport {
             return null;
         }
         return WasteSummary.of(pass.finish(new WasteWindow(usage.start(), usage.end()), usage.readStats()));
+    }
+
+    private static Map<java.time.LocalDate, Long> callsPerDay(List<FocusCharge> charges) {
+        Map<java.time.LocalDate, Long> calls = new java.util.TreeMap<>();
+        for (FocusCharge c : charges) {
+            calls.merge(c.day(), c.calls(), Long::sum);
+        }
+        return calls;
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 }

@@ -45,10 +45,12 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
     private final MonthlyReport.Email email;
     private final Clock clock;
     private final AlertSink alerts;
+    private GatewayCostSettings gatewayCost;
 
     /** Builds everything from the environment, once per Lambda instance. */
     public ReportRunnerHandler() {
         this(ReportRunnerConfig.fromEnv(System.getenv()), AwsClients.fromEnvironment(), Clock.systemUTC());
+        gatewayCost = GatewayCostSettings.fromEnv(System.getenv());
     }
 
     private ReportRunnerHandler(ReportRunnerConfig config, AwsClients aws, Clock clock) {
@@ -122,6 +124,9 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                         budgets.get(),
                         config.report().focus()),
                 clock);
+        if (gatewayCost != null) {
+            monthly = monthly.withGatewayCost(gatewayCost.rows());
+        }
         return config.report().llm() == null
                 ? monthly
                 : monthly.withLlmNarrative(new LlmNarrative(config.report().llm()));

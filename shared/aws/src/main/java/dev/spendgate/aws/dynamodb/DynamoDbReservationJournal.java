@@ -21,6 +21,10 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * reservation, {@code pk = resv#<id>}, with {@code item_keys} (L of S, in order), {@code amount} (N, exact),
  * {@code expires_at_ms} (N, epoch milliseconds) and {@code expires_at} (N, epoch seconds, the table's TTL attribute).
  *
+ * <p>An entry also carries {@code confirmed} (BOOL): false when the gateway wrote it at the same time as the
+ * reservations, until {@link #confirm} (one conditional UpdateItem) says they stood; the sweeper releases only
+ * confirmed entries. Entries without the attribute were written before their reservations and count as confirmed.
+ *
  * <p>{@link #open} is one unconditional PutItem (a second open of an id replaces the entry, and a retried one is
  * harmless). {@link #remove} is one DeleteItem if {@code attribute_exists(pk)}, so exactly one of any number of
  * concurrent removers, across gateways and the sweeper, gets true. {@link #expired} is a consistent, paginated Scan of
@@ -49,7 +53,8 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
             "#pk", PARTITION_KEY,
             "#keys", BudgetsTable.RESERVATION_ITEM_KEYS,
             "#amount", BudgetsTable.RESERVATION_AMOUNT,
-            "#at", BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS);
+            "#at", BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
+            "#confirmed", BudgetsTable.RESERVATION_CONFIRMED);
     private static final Comparator<Entry> OLDEST_FIRST = Comparator.comparingLong(Entry::expiresAtMillis)
             .thenComparing(e -> e.reservation().id());
 
@@ -78,7 +83,27 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
                         BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
                         number(expiresAt.toEpochMilli()),
                         BudgetsTable.EXPIRES_AT,
-                        number(DynamoDbRateCounter.epochSecondsCeiling(expiresAt.plus(TTL_DELAY))))));
+                        number(DynamoDbRateCounter.epochSecondsCeiling(expiresAt.plus(TTL_DELAY))),
+                        BudgetsTable.RESERVATION_CONFIRMED,
+                        AttributeValue.fromBool(reservation.confirmed()))));
+    }
+
+    /** One conditional UpdateItem setting {@code confirmed}; nothing when the entry is gone. */
+    @Override
+    public void confirm(String reservationId) {
+        Objects.requireNonNull(reservationId, "reservationId");
+        try {
+            dynamoDb.updateItem(b -> b.tableName(table)
+                    .key(Map.of(
+                            PARTITION_KEY, AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX + reservationId)))
+                    .updateExpression("SET #confirmed = :true")
+                    .conditionExpression("attribute_exists(#pk)")
+                    .expressionAttributeNames(
+                            Map.of("#pk", PARTITION_KEY, "#confirmed", BudgetsTable.RESERVATION_CONFIRMED))
+                    .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true))));
+        } catch (ConditionalCheckFailedException alreadyRemoved) {
+            // the call settled first, or the sweeper removed it
+        }
     }
 
     @Override
@@ -106,7 +131,7 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
         dynamoDb.scanPaginator(b -> b.tableName(table)
                         .consistentRead(true)
                         .filterExpression("begins_with(#pk, :prefix) AND #at < :now")
-                        .projectionExpression("#pk, #keys, #amount, #at")
+                        .projectionExpression("#pk, #keys, #amount, #at, #confirmed")
                         .expressionAttributeNames(NAMES)
                         .expressionAttributeValues(Map.of(
                                 ":prefix", AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX),
@@ -127,7 +152,10 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
                 item.get(PARTITION_KEY).s().substring(BudgetsTable.RESERVATION_ITEM_PREFIX.length()),
                 itemKeys,
                 new BigDecimal(item.get(BudgetsTable.RESERVATION_AMOUNT).n()),
-                Instant.ofEpochMilli(expiresAtMillis));
+                Instant.ofEpochMilli(expiresAtMillis),
+                !item.containsKey(BudgetsTable.RESERVATION_CONFIRMED)
+                        || Boolean.TRUE.equals(
+                                item.get(BudgetsTable.RESERVATION_CONFIRMED).bool()));
         return new Entry(reservation, expiresAtMillis);
     }
 

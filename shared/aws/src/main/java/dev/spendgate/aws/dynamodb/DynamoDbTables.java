@@ -138,6 +138,11 @@ public final class DynamoDbTables {
          * {@link #EXPIRES_AT} is later: see {@link DynamoDbReservationJournal#TTL_DELAY}.)
          */
         public static final String RESERVATION_EXPIRES_AT_MILLIS = "expires_at_ms";
+        /**
+         * BOOL: false on an entry written at the same time as its reservations until they are known to stand (then
+         * true); absent on entries written before them (as true).
+         */
+        public static final String RESERVATION_CONFIRMED = "confirmed";
 
         private BudgetsTable() {}
     }

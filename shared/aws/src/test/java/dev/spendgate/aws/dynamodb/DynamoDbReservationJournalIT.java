@@ -71,7 +71,9 @@ class DynamoDbReservationJournalIT extends ReservationJournalContract {
                         BudgetsTable.RESERVATION_ITEM_KEYS,
                         BudgetsTable.RESERVATION_AMOUNT,
                         BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
-                        BudgetsTable.EXPIRES_AT)
+                        BudgetsTable.EXPIRES_AT,
+                        BudgetsTable.RESERVATION_CONFIRMED)
+                .containsEntry(BudgetsTable.RESERVATION_CONFIRMED, AttributeValue.fromBool(true))
                 .containsEntry(
                         BudgetsTable.RESERVATION_ITEM_KEYS,
                         AttributeValue.fromL(

@@ -28,7 +28,8 @@ import java.util.function.Function;
 /**
  * Enforces budgets before a call and settles them after it. Before: the call's worst-case cost is reserved on every
  * applicable budget item with one atomic conditional write each (in parallel for a remote ledger, on the caller's
- * thread for an in-process one); when any item refuses, the ones
+ * thread for an in-process one); a remote journal entry is written at the same time, so the call waits for one round
+ * trip to the store, and confirmed afterwards, off the call's path; when any item refuses, the ones
  * already taken are given back, so a refused call leaves nothing reserved. After: each reservation is replaced by the
  * actual cost, and alert thresholds crossed are sent once per scope, period and threshold.
  *
@@ -178,7 +179,7 @@ public final class BudgetEnforcer implements AutoCloseable {
     public int sweep(int max) {
         int released = 0;
         for (ReservationJournal.OpenReservation open : journal.expired(clock.instant(), max)) {
-            if (journal.remove(open.id())) {
+            if (journal.remove(open.id()) && open.confirmed()) {
                 for (String item : open.itemKeys()) {
                     ledger.release(item, open.amount());
                 }
@@ -230,20 +231,28 @@ public final class BudgetEnforcer implements AutoCloseable {
                                                         .nextInt(r.policy().shards())),
                                 r.reserved()))
                 .toList();
-        try {
-            journal.open(new ReservationJournal.OpenReservation(
-                    id, firstChoice.stream().map(Reservation::itemKey).toList(), amount, now.plus(reservationTtl)));
-        } catch (RuntimeException e) {
-            boolean closed =
-                    enforced.stream().anyMatch(r -> r.policy().onStoreError() == BudgetPolicy.OnStoreError.FAIL_CLOSED);
-            if (closed) {
-                return Attempt.storeError(amount);
+        // A remote store writes the journal entry at the same time as the reservations (one round trip before the
+        // call goes out, not two). Such an entry is unconfirmed until the reservations are known to stand: the sweeper
+        // releases only confirmed entries, so an entry whose reservation never happened cannot give budget back.
+        boolean parallel = executor != null;
+        ReservationJournal.OpenReservation entry = new ReservationJournal.OpenReservation(
+                id,
+                firstChoice.stream().map(Reservation::itemKey).toList(),
+                amount,
+                now.plus(reservationTtl),
+                !parallel);
+        CompletableFuture<Void> journaled = null;
+        if (parallel) {
+            journaled = CompletableFuture.runAsync(() -> journal.open(entry), executor);
+        } else {
+            try {
+                journal.open(entry);
+            } catch (RuntimeException e) {
+                return journalFailed(enforced, applicable, amount);
             }
-            List<Reservation> unenforced = new ArrayList<>(applicable);
-            return new Attempt(Outcome.ALLOW, unenforced, List.of(), amount, null, true, null);
         }
         List<Result> results = new ArrayList<>(firstChoice.size());
-        if (executor == null || firstChoice.size() == 1) {
+        if (executor == null) {
             // An in-process ledger answers in microseconds: a hand-off to another thread would cost more than it saves.
             for (Reservation r : firstChoice) {
                 results.add(tryReserve(r, amount, now));
@@ -254,6 +263,19 @@ public final class BudgetEnforcer implements AutoCloseable {
                 futures.add(CompletableFuture.supplyAsync(() -> tryReserve(r, amount, now), executor));
             }
             futures.forEach(f -> results.add(f.join()));
+        }
+        if (journaled != null) {
+            try {
+                journaled.join();
+            } catch (RuntimeException e) {
+                // no entry to find them by: give back what was taken, then decide as for a journal that failed first
+                for (Result result : results) {
+                    if (result.granted) {
+                        releaseQuietly(withAmount(result.reservation, amount));
+                    }
+                }
+                return journalFailed(enforced, applicable, amount);
+            }
         }
 
         List<Reservation> taken = new ArrayList<>();
@@ -308,6 +330,16 @@ public final class BudgetEnforcer implements AutoCloseable {
                 // keeps the wider entry: the sweeper then over-releases at worst by what failed to reserve
             }
         }
+        if (parallel && !unenforced && !borrowed) {
+            // off the call's path: the call goes out while the entry is marked
+            executor.execute(() -> {
+                try {
+                    journal.confirm(id);
+                } catch (RuntimeException e) {
+                    // stays unconfirmed: after a crash the sweeper drops it without releasing (less budget, never more)
+                }
+            });
+        }
         List<Reservation> all = new ArrayList<>(taken);
         for (Reservation r : applicable) {
             if (r.policy().mode() == BudgetPolicy.Mode.ALERT) {
@@ -315,6 +347,16 @@ public final class BudgetEnforcer implements AutoCloseable {
             }
         }
         return new Attempt(Outcome.ALLOW, all, List.of(), amount, null, unenforced, id);
+    }
+
+    /** A journal that cannot be written: refuse under a fail-closed policy, else let the call go unenforced. */
+    private static Attempt journalFailed(List<Reservation> enforced, List<Reservation> applicable, BigDecimal amount) {
+        boolean closed =
+                enforced.stream().anyMatch(r -> r.policy().onStoreError() == BudgetPolicy.OnStoreError.FAIL_CLOSED);
+        if (closed) {
+            return Attempt.storeError(amount);
+        }
+        return new Attempt(Outcome.ALLOW, new ArrayList<>(applicable), List.of(), amount, null, true, null);
     }
 
     private void removeQuietly(String id) {

@@ -24,8 +24,25 @@ public interface ReservationJournal {
     /** Up to {@code max} entries whose {@code expiresAt} is before {@code now}, oldest first. */
     List<OpenReservation> expired(Instant now, int max);
 
-    /** One call's reservation: the same amount on each of its budget items. */
-    record OpenReservation(String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt) {
+    /**
+     * Marks an entry opened unconfirmed (written at the same time as its reservations rather than before them) as
+     * holding its amounts: the reservations stood. Nothing happens when the entry is gone. A journal that keeps only
+     * confirmed entries may ignore it.
+     */
+    default void confirm(String reservationId) {}
+
+    /**
+     * One call's reservation: the same amount on each of its budget items.
+     *
+     * @param confirmed whether the amounts are known to be reserved: false for an entry written at the same time as
+     *     its reservations and not confirmed since; the sweeper then removes it without releasing anything
+     */
+    record OpenReservation(String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt, boolean confirmed) {
+        /** An entry written before its reservations (so, if they were made, they are covered). */
+        public OpenReservation(String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt) {
+            this(id, itemKeys, amount, expiresAt, true);
+        }
+
         public OpenReservation {
             Objects.requireNonNull(id, "id");
             itemKeys = List.copyOf(itemKeys);

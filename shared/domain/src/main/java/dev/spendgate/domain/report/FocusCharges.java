@@ -23,6 +23,8 @@ import java.util.Optional;
  */
 public final class FocusCharges {
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+    /** Provider ids of an AWS service's own charges (the gateway's cost), e.g. {@code aws:AWS Lambda}. */
+    public static final String AWS_SERVICE_PREFIX = "aws:";
 
     private FocusCharges() {}
 
@@ -212,6 +214,9 @@ public final class FocusCharges {
         if (provider == null) {
             return "Unknown";
         }
+        if (provider.startsWith(AWS_SERVICE_PREFIX)) {
+            return "Amazon Web Services";
+        }
         return switch (provider) {
             case "openai" -> "OpenAI";
             case "anthropic" -> "Anthropic";
@@ -226,6 +231,9 @@ public final class FocusCharges {
     public static String serviceName(String provider) {
         if (provider == null) {
             return "Unknown LLM API";
+        }
+        if (provider.startsWith(AWS_SERVICE_PREFIX)) {
+            return provider.substring(AWS_SERVICE_PREFIX.length());
         }
         return switch (provider) {
             case "openai" -> "OpenAI API";

@@ -1,0 +1,78 @@
+package dev.spendgate.bench;
+
+import dev.spendgate.domain.gatewaycost.AwsPrices;
+import dev.spendgate.domain.gatewaycost.AwsService;
+import dev.spendgate.domain.gatewaycost.CallProfile;
+import dev.spendgate.domain.gatewaycost.CallProfile.Delivery;
+import dev.spendgate.domain.gatewaycost.GatewayCostModel;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.List;
+
+/**
+ * Prints the gateway's own AWS cost per million calls as a Markdown table (README, "The gateway's own AWS cost"):
+ * for a mean LLM call of {@code --call-ms} (default 4000) plus {@code --added-ms} billed by the gateway itself
+ * (measured by {@link DeployedPathBench}), 0, 1 and 3 budgets, as deployed today and right-sized.
+ *
+ * <pre>
+ * GatewayCostTable [--call-ms 4000] [--added-ms 30]
+ * </pre>
+ */
+public final class GatewayCostTable {
+    private GatewayCostTable() {}
+
+    record Setup(String name, int memoryMb, boolean arm64, Delivery delivery) {}
+
+    public static void main(String[] args) {
+        long callMs = 4_000;
+        long addedMs = 30;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--call-ms" -> callMs = Long.parseLong(args[++i]);
+                case "--added-ms" -> addedMs = Long.parseLong(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        GatewayCostModel model = GatewayCostModel.create(AwsPrices.US_EAST_1);
+        List<Setup> setups = List.of(
+                new Setup("as deployed: 1024 MB x86_64, S3 object per call", 1024, false, Delivery.S3_OBJECT_PER_CALL),
+                new Setup("1024 MB arm64, Firehose", 1024, true, Delivery.FIREHOSE),
+                new Setup("512 MB arm64, Firehose", 512, true, Delivery.FIREHOSE),
+                new Setup("256 MB arm64, Firehose", 256, true, Delivery.FIREHOSE));
+        System.out.printf(
+                "Mean LLM call %d ms + %d ms added by the gateway = %d ms billed; %s list prices of %s%n%n",
+                callMs,
+                addedMs,
+                callMs + addedMs,
+                model.prices().region(),
+                model.prices().asOf());
+        StringBuilder header = new StringBuilder("| set-up | budgets |");
+        StringBuilder rule = new StringBuilder("|---|---|");
+        for (AwsService s : AwsService.values()) {
+            header.append(' ').append(s.billedName()).append(" |");
+            rule.append("---|");
+        }
+        System.out.println(header.append(" total per million calls |"));
+        System.out.println(rule.append("---|"));
+        for (Setup setup : setups) {
+            for (int budgets : new int[] {0, 1, 3}) {
+                CallProfile p = CallProfile.measured(
+                        budgets, callMs + addedMs, setup.memoryMb(), setup.arm64(), setup.delivery());
+                GatewayCostModel.Breakdown b = model.perMillionCalls(p);
+                StringBuilder row = new StringBuilder("| ")
+                        .append(setup.name())
+                        .append(" | ")
+                        .append(budgets)
+                        .append(" |");
+                for (AwsService s : AwsService.values()) {
+                    row.append(' ').append(usd(b.of(s))).append(" |");
+                }
+                System.out.println(row.append(" **").append(usd(b.total())).append("** |"));
+            }
+        }
+    }
+
+    private static String usd(BigDecimal v) {
+        return "$" + v.setScale(2, RoundingMode.HALF_UP).toPlainString();
+    }
+}

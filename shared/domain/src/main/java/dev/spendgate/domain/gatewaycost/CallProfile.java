@@ -1,0 +1,133 @@
+package dev.spendgate.domain.gatewaycost;
+
+import java.math.BigDecimal;
+import java.util.Objects;
+
+/**
+ * The AWS operations one proxied call causes, on average: what {@link GatewayCostModel} prices. Counts are per call
+ * and may be fractions (a cache miss every tenth call is 0.1).
+ *
+ * @param billedMillis Lambda billed duration per call: the LLM call's wall time plus what the gateway adds
+ * @param memoryMb the proxy function's configured memory
+ * @param arm64 whether the function runs on arm64 (else x86_64)
+ * @param apiGatewayRequests REST API requests (1)
+ * @param dynamoDbWriteUnits write request units (items under 1 KB: one per write)
+ * @param dynamoDbReadUnits read request units
+ * @param s3Puts S3 PUT requests (the usage log's objects)
+ * @param s3Gets S3 GET/HEAD requests
+ * @param firehoseRecords records sent to Firehose, each billed as at least 5 KB
+ * @param firehoseRecordBytes bytes of one Firehose record
+ * @param secretsManagerCalls GetSecretValue calls (once per cold start, spread over the calls of an instance)
+ * @param logBytes CloudWatch Logs bytes ingested for the call: the function's lines, Lambda's own START/END/REPORT
+ *     lines and the API's access log line
+ */
+public record CallProfile(
+        long billedMillis,
+        int memoryMb,
+        boolean arm64,
+        BigDecimal apiGatewayRequests,
+        BigDecimal dynamoDbWriteUnits,
+        BigDecimal dynamoDbReadUnits,
+        BigDecimal s3Puts,
+        BigDecimal s3Gets,
+        BigDecimal firehoseRecords,
+        long firehoseRecordBytes,
+        BigDecimal secretsManagerCalls,
+        long logBytes) {
+
+    /** The usage record's way to S3: one object per call (today's proxy), or Firehose records batched by AWS. */
+    public enum Delivery {
+        S3_OBJECT_PER_CALL,
+        FIREHOSE
+    }
+
+    /**
+     * Counted in {@code DeployedStackIT} (deployed-it module) on 2026-12-03, warm instance: one journal put (sent with
+     * the reservations), one conditional update per budget to reserve and one to settle, the journal entry's
+     * confirmation and its delete, so 3 + 2 per budget writes with a budget and none without; one usage object of
+     * about 1 KB per call; 215 bytes of the function's own log lines.
+     */
+    public static final int WRITES_PER_CALL_WITH_BUDGETS = 3;
+
+    public static final int WRITES_PER_BUDGET = 2;
+    public static final long FUNCTION_LOG_BYTES = 215;
+    /**
+     * Not counted here (AWS writes them): Lambda's START, END and REPORT lines (about 300 bytes) and one API Gateway
+     * access log line in {@code jsonWithStandardFields} format (about 300 bytes).
+     */
+    public static final long PLATFORM_LOG_BYTES = 600;
+    /** One usage record, gzip NDJSON as Firehose would receive it: about 1 KB, billed as 5 KB. */
+    public static final long USAGE_RECORD_BYTES = 1024;
+    /**
+     * Key look-ups (cached 30 s) and policy scans (cached 10 s) per warm instance: at one call a second per instance
+     * about 0.13 read units per call; 0.5 is taken as a cautious allowance.
+     */
+    public static final BigDecimal READ_UNITS_PER_CALL = new BigDecimal("0.5");
+    /** One GetSecretValue per cold start; one cold start per 10,000 calls is taken. */
+    public static final BigDecimal SECRET_CALLS_PER_CALL = new BigDecimal("0.0001");
+
+    public CallProfile {
+        if (billedMillis < 0 || memoryMb < 128) {
+            throw new IllegalArgumentException("billedMillis must be 0 or more and memoryMb at least 128");
+        }
+        for (BigDecimal n : new BigDecimal[] {
+            apiGatewayRequests,
+            dynamoDbWriteUnits,
+            dynamoDbReadUnits,
+            s3Puts,
+            s3Gets,
+            firehoseRecords,
+            secretsManagerCalls
+        }) {
+            Objects.requireNonNull(n, "counts must not be null");
+            if (n.signum() < 0) {
+                throw new IllegalArgumentException("counts must not be negative");
+            }
+        }
+        if (firehoseRecordBytes < 0 || logBytes < 0) {
+            throw new IllegalArgumentException("byte counts must not be negative");
+        }
+    }
+
+    /**
+     * A call of {@code billedMillis} through today's deployed proxy with {@code budgets} budgets applying, from the
+     * operations counted per call (see the constants).
+     */
+    public static CallProfile measured(int budgets, long billedMillis, int memoryMb, boolean arm64, Delivery delivery) {
+        if (budgets < 0) {
+            throw new IllegalArgumentException("budgets must be 0 or more");
+        }
+        long writes = budgets == 0 ? 0 : WRITES_PER_CALL_WITH_BUDGETS + (long) WRITES_PER_BUDGET * budgets;
+        boolean s3 = delivery == Delivery.S3_OBJECT_PER_CALL;
+        return new CallProfile(
+                billedMillis,
+                memoryMb,
+                arm64,
+                BigDecimal.ONE,
+                BigDecimal.valueOf(writes),
+                READ_UNITS_PER_CALL,
+                s3 ? BigDecimal.ONE : BigDecimal.ZERO,
+                BigDecimal.ZERO,
+                s3 ? BigDecimal.ZERO : BigDecimal.ONE,
+                s3 ? 0 : USAGE_RECORD_BYTES,
+                SECRET_CALLS_PER_CALL,
+                FUNCTION_LOG_BYTES + PLATFORM_LOG_BYTES);
+    }
+
+    /** The same calls on another memory size and architecture. */
+    public CallProfile resized(int memoryMb, boolean arm64) {
+        return new CallProfile(
+                billedMillis,
+                memoryMb,
+                arm64,
+                apiGatewayRequests,
+                dynamoDbWriteUnits,
+                dynamoDbReadUnits,
+                s3Puts,
+                s3Gets,
+                firehoseRecords,
+                firehoseRecordBytes,
+                secretsManagerCalls,
+                logBytes);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.spendgate.domain.gatewaycost;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What the gateway itself costs in AWS: each service's list price applied to the operations of a {@link CallProfile}.
+ * Exact decimal arithmetic throughout; only the division of bytes into GB and of milliseconds into seconds is
+ * carried to 20 significant digits.
+ */
+public final class GatewayCostModel {
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+    private static final BigDecimal THOUSAND = BigDecimal.valueOf(1_000);
+    private static final BigDecimal TEN_THOUSAND = BigDecimal.valueOf(10_000);
+    private static final BigDecimal GIB = BigDecimal.valueOf(1L << 30);
+    private static final BigDecimal MIB_PER_GIB = BigDecimal.valueOf(1024);
+    private static final MathContext PRECISION = new MathContext(20, RoundingMode.HALF_EVEN);
+
+    private final AwsPrices prices;
+
+    private GatewayCostModel(AwsPrices prices) {
+        this.prices = Objects.requireNonNull(prices, "prices");
+    }
+
+    public static GatewayCostModel create(AwsPrices prices) {
+        return new GatewayCostModel(prices);
+    }
+
+    public AwsPrices prices() {
+        return prices;
+    }
+
+    /** USD per service for {@code calls} calls of {@code profile}, and their sum. */
+    public Breakdown cost(CallProfile profile, long calls) {
+        Objects.requireNonNull(profile, "profile");
+        if (calls < 0) {
+            throw new IllegalArgumentException("calls must be 0 or more");
+        }
+        BigDecimal n = BigDecimal.valueOf(calls);
+        Map<AwsService, BigDecimal> usd = new EnumMap<>(AwsService.class);
+        usd.put(
+                AwsService.API_GATEWAY,
+                profile.apiGatewayRequests()
+                        .multiply(n)
+                        .multiply(prices.apiGatewayRestPerMillion())
+                        .divide(MILLION));
+        BigDecimal gbSeconds = BigDecimal.valueOf(profile.billedMillis())
+                .multiply(BigDecimal.valueOf(profile.memoryMb()))
+                .divide(THOUSAND.multiply(MIB_PER_GIB), PRECISION)
+                .multiply(n);
+        BigDecimal perGbSecond = profile.arm64() ? prices.lambdaGbSecondArm64() : prices.lambdaGbSecondX86();
+        usd.put(
+                AwsService.LAMBDA,
+                n.multiply(prices.lambdaRequestsPerMillion()).divide(MILLION).add(gbSeconds.multiply(perGbSecond)));
+        usd.put(
+                AwsService.DYNAMODB,
+                profile.dynamoDbWriteUnits()
+                        .multiply(prices.dynamoDbWriteUnitsPerMillion())
+                        .add(profile.dynamoDbReadUnits().multiply(prices.dynamoDbReadUnitsPerMillion()))
+                        .multiply(n)
+                        .divide(MILLION));
+        usd.put(
+                AwsService.S3,
+                profile.s3Puts()
+                        .multiply(prices.s3PutPerThousand())
+                        .add(profile.s3Gets().multiply(prices.s3GetPerThousand()))
+                        .multiply(n)
+                        .divide(THOUSAND));
+        long billedRecordBytes = profile.firehoseRecordBytes() == 0
+                ? 0
+                : ceilTo(profile.firehoseRecordBytes(), prices.firehoseRecordRoundingBytes());
+        usd.put(
+                AwsService.FIREHOSE,
+                profile.firehoseRecords()
+                        .multiply(BigDecimal.valueOf(billedRecordBytes))
+                        .multiply(n)
+                        .divide(GIB, PRECISION)
+                        .multiply(prices.firehosePerGb()));
+        usd.put(
+                AwsService.SECRETS_MANAGER,
+                profile.secretsManagerCalls()
+                        .multiply(n)
+                        .multiply(prices.secretsManagerPer10k())
+                        .divide(TEN_THOUSAND));
+        usd.put(
+                AwsService.CLOUDWATCH_LOGS,
+                BigDecimal.valueOf(profile.logBytes())
+                        .multiply(n)
+                        .divide(GIB, PRECISION)
+                        .multiply(prices.logsIngestionPerGb()));
+        return new Breakdown(usd);
+    }
+
+    /** USD per million calls of {@code profile}. */
+    public Breakdown perMillionCalls(CallProfile profile) {
+        return cost(profile, 1_000_000);
+    }
+
+    private static long ceilTo(long value, long unit) {
+        return (value + unit - 1) / unit * unit;
+    }
+
+    /** USD per service (every service present, zero when unused) and the total. */
+    public record Breakdown(Map<AwsService, BigDecimal> usd) {
+        public Breakdown {
+            usd = Collections.unmodifiableMap(new EnumMap<>(usd));
+        }
+
+        public BigDecimal total() {
+            return usd.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
+        }
+
+        public BigDecimal of(AwsService service) {
+            return usd.getOrDefault(service, BigDecimal.ZERO);
+        }
+
+        /** {@code value} rounded half-up to cents, as shown to people. */
+        public static BigDecimal cents(BigDecimal value) {
+            return value.setScale(2, RoundingMode.HALF_UP);
+        }
+    }
+}
