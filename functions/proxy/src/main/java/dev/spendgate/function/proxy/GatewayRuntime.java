@@ -10,6 +10,7 @@ import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageSink;
 import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.batch.BatchApi;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.CostEstimator;
@@ -48,6 +49,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private GatewayRuntime(
             Gateway gateway,
             OutcomesApi outcomes,
+            BatchApi batches,
             UsageLogWriter usageLog,
             BudgetStores budgetStores,
             BudgetGate budgetGate,
@@ -57,7 +59,7 @@ public final class GatewayRuntime implements AutoCloseable {
         this.admin = admin;
         this.console = console;
         this.gateway = gateway;
-        this.router = new Router(gateway, outcomes, admin, console);
+        this.router = new Router(gateway, outcomes, admin, console, batches);
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
         this.budgetGate = budgetGate;
@@ -193,6 +195,7 @@ public final class GatewayRuntime implements AutoCloseable {
         UsageLogWriter usageLog = UsageLogWriter.create(usageSink, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
         usageLog.recoverJournal();
+        CostEstimator estimator = new CostEstimator(pricing, config.budgets().defaultMaxOutputTokens());
         BudgetGate budgetGate = new BudgetGate(
                 new BudgetEnforcer(
                         budgets.policies(),
@@ -202,15 +205,16 @@ public final class GatewayRuntime implements AutoCloseable {
                         budgets.journal(),
                         config.budgets().reservationTtl(),
                         clock),
-                new CostEstimator(pricing, config.budgets().defaultMaxOutputTokens()),
+                estimator,
                 DegradationChains.parse(config.budgets().degradeChains()),
                 budgets.counter(),
                 config.budgets().sessionCallsPerMinute(),
                 config.budgets().keyCallsPerMinute(),
                 clock);
+        ProviderRouter providers = new ProviderRouter(config.providers());
         Gateway gateway = new Gateway(
                 keys,
-                new ProviderRouter(config.providers()),
+                providers,
                 pricing,
                 usageLog,
                 new UpstreamClient(Duration.ofSeconds(10), config.upstreamTimeout()),
@@ -223,7 +227,19 @@ public final class GatewayRuntime implements AutoCloseable {
         optimizations.policyStore().ifPresent(admin::servePolicy);
         ConsoleHandler console =
                 new ConsoleHandler(admin, store, keys, budgets.policies(), pricing, config.adminToken(), clock);
-        return new GatewayRuntime(gateway, outcomes, usageLog, budgets, budgetGate, admin, console, flushInterval);
+        BatchApi batches = new BatchApi(
+                keys,
+                providers,
+                store,
+                pricing,
+                estimator,
+                usageLog,
+                budgetGate,
+                budgets.policies(),
+                config.upstreamTimeout(),
+                clock);
+        return new GatewayRuntime(
+                gateway, outcomes, batches, usageLog, budgets, budgetGate, admin, console, flushInterval);
     }
 
     /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */

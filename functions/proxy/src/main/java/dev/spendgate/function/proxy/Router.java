@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy;
 
 import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.batch.BatchApi;
 import dev.spendgate.function.proxy.console.ConsoleHandler;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
@@ -36,6 +37,8 @@ public final class Router {
         HEALTH,
         ADMIN,
         OUTCOMES,
+        /** The providers' batch APIs ({@code /v1/files}, {@code /v1/batches}, {@code /v1/messages/batches}). */
+        BATCHES,
         GATEWAY
     }
 
@@ -43,18 +46,25 @@ public final class Router {
     private final OutcomesApi outcomes;
     private final AdminApi admin;
     private final ConsoleHandler console;
+    private final BatchApi batches;
 
     /** {@code outcomes} and {@code admin} may be null (those paths then reach the gateway, which answers 404). */
     public Router(Gateway gateway, OutcomesApi outcomes, AdminApi admin) {
-        this(gateway, outcomes, admin, null);
+        this(gateway, outcomes, admin, null, null);
     }
 
     /** As above, with the web console ({@code console} may be null too). */
     public Router(Gateway gateway, OutcomesApi outcomes, AdminApi admin, ConsoleHandler console) {
+        this(gateway, outcomes, admin, console, null);
+    }
+
+    /** With the web console and the batch APIs; either may be null. */
+    public Router(Gateway gateway, OutcomesApi outcomes, AdminApi admin, ConsoleHandler console, BatchApi batches) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.outcomes = outcomes;
         this.admin = admin;
         this.console = console;
+        this.batches = batches;
     }
 
     public Gateway gateway() {
@@ -75,6 +85,9 @@ public final class Router {
         if (outcomes != null && OutcomesApi.handles(bare)) {
             return Target.OUTCOMES;
         }
+        if (batches != null && BatchApi.handles(bare)) {
+            return Target.BATCHES;
+        }
         return Target.GATEWAY;
     }
 
@@ -89,6 +102,7 @@ public final class Router {
             }
             case ADMIN -> admin(request, caller, sink);
             case OUTCOMES -> outcomes.handle(request, sink);
+            case BATCHES -> batches.handle(request, sink);
             case GATEWAY -> gateway.handle(request, sink);
         }
         return target;

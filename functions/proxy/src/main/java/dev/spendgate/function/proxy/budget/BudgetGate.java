@@ -90,6 +90,15 @@ public final class BudgetGate implements AutoCloseable {
                 chains::cheaperThan);
     }
 
+    /**
+     * Reserves an amount already worked out (a provider batch's worst case; empty when it has no price) on every
+     * budget of its creator; no degradation.
+     */
+    public BudgetDecision reserveAmount(
+            Attribution attribution, String keyId, String model, Optional<BigDecimal> amount) {
+        return enforcer.reserve(attribution, keyId, model, m -> amount, m -> java.util.List.of());
+    }
+
     /** Releases reservations orphaned by calls that never settled; returns how many. */
     public int sweep() {
         return enforcer.sweep(100);

@@ -59,6 +59,22 @@ public final class CostEstimator {
         return Optional.of(requested.max(standard));
     }
 
+    /**
+     * The worst-case cost of one request of a provider batch, at the {@code batch} tier's rates; empty when the model
+     * or its batch tier has no price.
+     */
+    public Optional<BigDecimal> estimateBatchRequest(
+            String pricingProvider, String model, Endpoint endpoint, JsonNode body) {
+        Optional<ModelPrice> price = pricing.find(pricingProvider, model);
+        if (price.isEmpty()) {
+            return Optional.empty();
+        }
+        TokenUsage worst = worstCase(pricingProvider, model, endpoint, PromptText.of(endpoint, body), body);
+        return price.get()
+                .quote(worst, dev.spendgate.domain.pricing.ServiceTiers.BATCH, null)
+                .map(q -> q.cost());
+    }
+
     /** The token counts the worst case is priced at. */
     TokenUsage worstCase(String pricingProvider, String model, Endpoint endpoint, PromptText prompt, JsonNode body) {
         BilledInput.Count counted = BilledInput.of(body, model, pricingProvider);

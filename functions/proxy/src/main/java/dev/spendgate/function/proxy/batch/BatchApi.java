@@ -1,0 +1,408 @@
+package dev.spendgate.function.proxy.batch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetDecision;
+import dev.spendgate.domain.budget.BudgetPolicyStore;
+import dev.spendgate.domain.keys.KeyStore;
+import dev.spendgate.domain.keys.ProxyKey;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.budget.CostEstimator;
+import dev.spendgate.function.proxy.http.ErrorBodies;
+import dev.spendgate.function.proxy.http.GatewayRequest;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.pipeline.Attribute;
+import dev.spendgate.function.proxy.pipeline.CallContext;
+import dev.spendgate.function.proxy.pipeline.KeyCheck;
+import dev.spendgate.function.proxy.pipeline.Refusal;
+import dev.spendgate.function.proxy.pipeline.Step;
+import dev.spendgate.function.proxy.upstream.ApiFormat;
+import dev.spendgate.function.proxy.upstream.Provider;
+import dev.spendgate.function.proxy.upstream.ProviderRouter;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The providers' batch APIs, proxied: OpenAI {@code /v1/files} and {@code /v1/batches}, Anthropic
+ * {@code /v1/messages/batches}. Every route needs a Spendgate key. Creating a batch is admitted against the worst case
+ * of its requests at the batch tier and stores its creator (key and {@code X-Cost-*} attribution); fetching its results
+ * ({@code /v1/files/{output_file_id}/content}, {@code /v1/messages/batches/{id}/results}) records one usage record per
+ * result line, once ({@link BatchResults}). Everything else is relayed as the provider answers.
+ */
+public final class BatchApi {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final String REQUEST_ID_HEADER = "X-Spendgate-Request-Id";
+
+    private final KeyCheck keys;
+    private final ProviderRouter providers;
+    private final BatchStore store;
+    private final BatchInputs inputs;
+    private final BatchResults results;
+    private final BudgetGate budgets;
+    private final BatchUpstream upstream;
+    private final Clock clock;
+
+    public BatchApi(
+            KeyStore keys,
+            ProviderRouter providers,
+            ObjectStore store,
+            PricingCatalog pricing,
+            CostEstimator estimator,
+            UsageLogWriter usageLog,
+            BudgetGate budgets,
+            BudgetPolicyStore policies,
+            Duration upstreamTimeout,
+            Clock clock) {
+        this.keys = new KeyCheck(keys);
+        this.providers = Objects.requireNonNull(providers, "providers");
+        this.store = new BatchStore(store);
+        this.inputs = new BatchInputs(estimator);
+        this.budgets = Objects.requireNonNull(budgets, "budgets");
+        this.results = new BatchResults(this.store, pricing, usageLog, budgets, policies, clock);
+        this.upstream = new BatchUpstream(Duration.ofSeconds(10), upstreamTimeout);
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Whether {@code path} (without its query) is a batch-API path. */
+    public static boolean handles(String path) {
+        return BatchRoute.parse(path).isPresent();
+    }
+
+    /** Serves one request; never throws for anything the client or the provider did. */
+    public void handle(GatewayRequest request, ResponseSink sink) {
+        String requestId = "req_" + UUID.randomUUID().toString().replace("-", "");
+        BatchRoute route = BatchRoute.parse(request.path()).orElseThrow();
+        Exchange x = new Exchange(request, route, sink, requestId);
+        try {
+            serve(x);
+        } catch (BatchInputs.BadInput e) {
+            x.error(400, "invalid_request_error", e.getMessage(), e.param);
+        } catch (IOException e) {
+            Log.warn(requestId, "batch call failed: " + e.getClass().getSimpleName());
+            x.error(502, "api_error", "Spendgate could not reach the provider.", null);
+        } catch (RuntimeException e) {
+            Log.error(requestId, "unexpected failure on a batch call", e);
+            x.error(500, "api_error", "Spendgate failed on this batch call.", null);
+        }
+    }
+
+    private void serve(Exchange x) throws IOException {
+        KeyCheck.Result caller = keys.check(x.request.headers());
+        Optional<Refusal> unauthenticated = caller.refusal(
+                "Missing Spendgate key: send it as 'Authorization: Bearer" + " sg-...' or 'x-api-key: sg-...'.");
+        if (unauthenticated.isPresent()) {
+            Refusal r = unauthenticated.get();
+            x.error(r.status(), r.type(), r.message(), r.param());
+            return;
+        }
+        ProxyKey key = caller.valid().orElseThrow();
+        Step attributed = new Attribute()
+                .apply(CallContext.start(x.requestId, clock.instant(), System.nanoTime(), x.request)
+                        .with(b -> {
+                            b.key = key;
+                            b.attribution = key.defaults()
+                                    .orElse(new Attribution(null, null, null, key.environment(), null, null, null));
+                        }));
+        if (attributed.refused()) {
+            Refusal r = attributed.refusal();
+            x.error(r.status(), r.type(), r.message(), r.param());
+            return;
+        }
+        Attribution attribution = attributed.context().attribution();
+        ApiFormat format = x.route.format();
+        Optional<Provider> provider = providers.providers().stream()
+                .filter(p -> p.format() == format && !p.missingKey())
+                .findFirst();
+        if (provider.isEmpty()) {
+            x.error(
+                    503,
+                    "api_error",
+                    "No " + format.name().toLowerCase(java.util.Locale.ROOT)
+                            + " provider with a key is configured for batches.",
+                    null);
+            return;
+        }
+        Provider p = provider.get();
+        String method = x.request.method().toUpperCase(java.util.Locale.ROOT);
+        switch (x.route.kind()) {
+            case OPENAI_FILES -> {
+                if ("POST".equals(method)) {
+                    uploadFile(x, p);
+                    return;
+                }
+            }
+            case OPENAI_FILE_CONTENT -> {
+                if ("GET".equals(method)) {
+                    fileContent(x, p);
+                    return;
+                }
+            }
+            case OPENAI_BATCHES, ANTHROPIC_BATCHES -> {
+                if ("POST".equals(method)) {
+                    create(x, p, key, attribution);
+                    return;
+                }
+            }
+            case ANTHROPIC_RESULTS -> {
+                if ("GET".equals(method)) {
+                    anthropicResults(x, p);
+                    return;
+                }
+            }
+            default -> {}
+        }
+        BatchUpstream.Answer answer = forward(x, p);
+        if (answer.ok() && "GET".equals(method)) {
+            answer = noteBatches(x, answer);
+        }
+        x.relay(answer);
+    }
+
+    private BatchUpstream.Answer forward(Exchange x, Provider p) throws IOException {
+        return upstream.send(
+                p,
+                x.request.method().toUpperCase(java.util.Locale.ROOT),
+                x.request.path(),
+                x.request.headers(),
+                x.request.body());
+    }
+
+    /** {@code POST /v1/files}: a batch input file's worst case is kept under the id the provider gives it. */
+    private void uploadFile(Exchange x, Provider p) throws IOException {
+        BatchInputs.Upload upload = BatchInputs.multipart(x.request.headers().first("content-type"), x.request.body());
+        BatchStore.FileWorstCase worst = null;
+        if ("batch".equals(upload.purpose())) {
+            if (upload.file() == null) {
+                throw new BatchInputs.BadInput("file", "The upload has no file part.");
+            }
+            worst = inputs.openAiFile(upload.file(), p.pricingProvider());
+        }
+        BatchUpstream.Answer answer = forward(x, p);
+        if (answer.ok() && worst != null) {
+            String fileId = JSON.readTree(answer.body()).path("id").asText(null);
+            if (BatchStore.isValidId(fileId)) {
+                store.saveInputFile(fileId, worst);
+            }
+        }
+        x.relay(answer);
+    }
+
+    /** Creates a batch once its worst case fits every budget of its creator; remembers the creator. */
+    private void create(Exchange x, Provider p, ProxyKey key, Attribution attribution) throws IOException {
+        JsonNode body = parse(x.request.body());
+        Optional<BatchStore.FileWorstCase> worst;
+        if (x.route.format() == ApiFormat.ANTHROPIC) {
+            worst = Optional.of(inputs.anthropicRequests(body, p.pricingProvider()));
+        } else {
+            String fileId = body.path("input_file_id").asText(null);
+            if (!BatchStore.isValidId(fileId)) {
+                throw new BatchInputs.BadInput("input_file_id", "input_file_id must name an uploaded file.");
+            }
+            worst = store.inputFile(fileId);
+        }
+        BudgetDecision decision = worst.isPresent()
+                ? budgets.reserveAmount(
+                        attribution, key.id(), worst.get().model(), worst.get().worstCaseUsd())
+                : BudgetDecision.NO_BUDGETS; // a file not uploaded through Spendgate: its worst case is unknown
+        if (decision.outcome() == BudgetDecision.Outcome.BLOCK) {
+            BudgetDecision.Refusal r = decision.refusal();
+            x.error(
+                    429,
+                    "budget_exceeded",
+                    "Budget " + r.policy().id() + " for "
+                            + r.policy().scope().type().label()
+                            + ":" + r.scopeValue() + " (" + r.period() + ") cannot afford this batch's worst case"
+                            + worst.get()
+                                    .worstCaseUsd()
+                                    .map(v -> " of $" + v.toPlainString())
+                                    .orElse("")
+                            + ": limit $" + r.policy().limitUsd().toPlainString() + ", spent $"
+                            + r.spentUsd().toPlainString() + " (" + r.reason() + ").",
+                    null);
+            return;
+        }
+        if (decision.outcome() == BudgetDecision.Outcome.STORE_ERROR) {
+            x.error(
+                    503,
+                    "api_error",
+                    "Spendgate cannot reach its budget store and this budget is fail-closed;"
+                            + " the batch was not created.",
+                    null);
+            return;
+        }
+        BatchUpstream.Answer answer;
+        try {
+            answer = forward(x, p);
+        } finally {
+            budgets.settle(decision, BigDecimal.ZERO); // admission only: the results are charged when recorded
+        }
+        if (answer.ok()) {
+            String batchId = JSON.readTree(answer.body()).path("id").asText(null);
+            if (BatchStore.isValidId(batchId)) {
+                store.saveCreator(new BatchStore.Creator(
+                        batchId, p.name(), p.pricingProvider(), key.id(), attribution, clock.instant()));
+                Log.info(
+                        x.requestId,
+                        "batch " + batchId + " created"
+                                + worst.flatMap(BatchStore.FileWorstCase::worstCaseUsd)
+                                        .map(v -> ", worst case $" + v.toPlainString())
+                                        .orElse(", worst case unknown"));
+            }
+            answer = noteBatches(x, answer);
+        }
+        x.relay(answer);
+    }
+
+    /** {@code GET /v1/files/{id}/content}: a completed batch's output file is recorded once. */
+    private void fileContent(Exchange x, Provider p) throws IOException {
+        BatchUpstream.Answer answer = forward(x, p);
+        String fileId = x.route.id();
+        if (answer.ok() && BatchStore.isValidId(fileId)) {
+            Optional<JsonNode> output = store.outputFile(fileId);
+            if (output.isPresent()) {
+                String batchId = output.get().path("batch_id").asText();
+                Instant completed =
+                        Instant.parse(output.get().path("completed_at").asText());
+                store.creator(batchId)
+                        .ifPresent(c -> record(x, c, completed, answer.body(), BatchResults.Format.OPENAI));
+            }
+        }
+        x.relay(answer);
+    }
+
+    /** {@code GET /v1/messages/batches/{id}/results}: recorded once. */
+    private void anthropicResults(Exchange x, Provider p) throws IOException {
+        BatchUpstream.Answer answer = forward(x, p);
+        String batchId = x.route.id();
+        if (answer.ok() && BatchStore.isValidId(batchId)) {
+            store.creator(batchId).ifPresent(c -> record(x, c, null, answer.body(), BatchResults.Format.ANTHROPIC));
+        }
+        x.relay(answer);
+    }
+
+    private void record(Exchange x, BatchStore.Creator c, Instant completed, byte[] jsonl, BatchResults.Format format) {
+        try {
+            int added = results.record(c, completed, jsonl, format);
+            Log.info(x.requestId, "batch " + c.batchId() + ": " + added + " result records added");
+        } catch (RuntimeException e) {
+            // the client still gets its results; a later fetch records them
+            Log.error(x.requestId, "could not record the results of batch " + c.batchId(), e);
+        }
+    }
+
+    /**
+     * A batch object (or a list of them) on its way back: an OpenAI batch that completed names its output file, kept
+     * so that fetching that file records the results; an Anthropic batch's {@code results_url} is pointed at this
+     * gateway, so the SDKs fetch results through it.
+     */
+    private BatchUpstream.Answer noteBatches(Exchange x, BatchUpstream.Answer answer) throws IOException {
+        JsonNode body;
+        try {
+            body = JSON.readTree(answer.body());
+        } catch (IOException e) {
+            return answer;
+        }
+        if (body == null || !body.isObject()) {
+            return answer;
+        }
+        boolean changed = false;
+        Iterable<JsonNode> batches =
+                body.has("data") && body.get("data").isArray() ? body.get("data") : java.util.List.of(body);
+        for (JsonNode b : batches) {
+            if (x.route.format() == ApiFormat.OPENAI) {
+                String id = b.path("id").asText(null);
+                String output = b.path("output_file_id").asText(null);
+                if ("completed".equals(b.path("status").asText())
+                        && BatchStore.isValidId(id)
+                        && BatchStore.isValidId(output)
+                        && store.creator(id).isPresent()
+                        && store.outputFile(output).isEmpty()) {
+                    long completedAt =
+                            b.path("completed_at").asLong(clock.instant().getEpochSecond());
+                    store.saveOutputFile(output, id, Instant.ofEpochSecond(completedAt));
+                }
+            } else if (b.hasNonNull("results_url") && b.isObject()) {
+                String id = b.path("id").asText();
+                ((ObjectNode) b).put("results_url", x.origin() + "/v1/messages/batches/" + id + "/results");
+                changed = true;
+            }
+        }
+        return changed
+                ? new BatchUpstream.Answer(answer.status(), answer.headers(), JSON.writeValueAsBytes(body))
+                : answer;
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n != null && n.isObject()) {
+                return n;
+            }
+        } catch (IOException e) {
+            // below
+        }
+        throw new BatchInputs.BadInput("body", "The body must be a JSON object.");
+    }
+
+    /** One request on its way: where it goes, and how its answers and errors are written. */
+    private static final class Exchange {
+        final GatewayRequest request;
+        final BatchRoute route;
+        final ResponseSink sink;
+        final String requestId;
+
+        Exchange(GatewayRequest request, BatchRoute route, ResponseSink sink, String requestId) {
+            this.request = request;
+            this.route = route;
+            this.sink = sink;
+            this.requestId = requestId;
+        }
+
+        /** This gateway as its caller reached it ({@code Host}, {@code X-Forwarded-Proto}). */
+        String origin() {
+            String proto = request.headers().first("x-forwarded-proto");
+            String host = request.headers().first("host");
+            return (proto == null ? "http" : proto) + "://" + (host == null ? "localhost" : host);
+        }
+
+        void relay(BatchUpstream.Answer answer) {
+            Headers headers = new Headers();
+            answer.headers().forEach(headers::add);
+            headers.set(REQUEST_ID_HEADER, requestId);
+            write(answer.status(), headers, answer.body());
+        }
+
+        void error(int status, String type, String message, String param) {
+            byte[] body = route.format() == ApiFormat.ANTHROPIC
+                    ? ErrorBodies.anthropic(type, message, param)
+                    : ErrorBodies.openAi(type, message, param, null, Map.of());
+            Headers headers =
+                    new Headers().set("Content-Type", "application/json").set(REQUEST_ID_HEADER, requestId);
+            write(status, headers, body);
+        }
+
+        private void write(int status, Headers headers, byte[] body) {
+            try {
+                sink.start(status, headers, body.length);
+                sink.write(body);
+                sink.end();
+            } catch (IOException | IllegalStateException e) {
+                // the client left, or the answer had started
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.spendgate.function.proxy.batch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.store.ObjectStore;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the gateway keeps about provider batches, in the object store (S3 in AWS, a directory locally), under
+ * {@code batches/}: the creator of each batch (key and attribution), the worst case of each uploaded batch input file,
+ * which output file belongs to which batch, and the {@code custom_id}s already recorded for each batch, so results
+ * fetched twice are recorded once.
+ */
+final class BatchStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String PREFIX = "batches/";
+
+    private final ObjectStore store;
+
+    BatchStore(ObjectStore store) {
+        this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /** Who created a batch, and when. */
+    record Creator(
+            String batchId,
+            String provider,
+            String pricingProvider,
+            String keyId,
+            Attribution attribution,
+            Instant createdAt) {
+        Creator {
+            Objects.requireNonNull(batchId, "batchId");
+            Objects.requireNonNull(provider, "provider");
+            Objects.requireNonNull(attribution, "attribution");
+            Objects.requireNonNull(createdAt, "createdAt");
+        }
+    }
+
+    /** The worst case of an uploaded input file: its total (empty when a line has no price), lines and a model. */
+    record FileWorstCase(Optional<BigDecimal> worstCaseUsd, int lines, String model) {}
+
+    void saveCreator(Creator c) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("batch_id", c.batchId());
+        n.put("provider", c.provider());
+        n.put("pricing_provider", c.pricingProvider());
+        n.put("key_id", c.keyId());
+        n.put("created_at", c.createdAt().toString());
+        Attribution a = c.attribution();
+        ObjectNode attr = n.putObject("attribution");
+        attr.put("feature", a.feature());
+        attr.put("department", a.department());
+        attr.put("team", a.team());
+        attr.put("environment", a.environment());
+        attr.put("session", a.session());
+        attr.put("user", a.user());
+        attr.put("run", a.run());
+        put(creatorKey(c.batchId()), n);
+    }
+
+    Optional<Creator> creator(String batchId) {
+        return read(creatorKey(batchId)).map(n -> {
+            JsonNode a = n.path("attribution");
+            return new Creator(
+                    n.path("batch_id").asText(),
+                    n.path("provider").asText(),
+                    n.path("pricing_provider").asText(),
+                    text(n, "key_id"),
+                    new Attribution(
+                            text(a, "feature"),
+                            text(a, "department"),
+                            text(a, "team"),
+                            text(a, "environment"),
+                            text(a, "session"),
+                            text(a, "user"),
+                            text(a, "run")),
+                    Instant.parse(n.path("created_at").asText()));
+        });
+    }
+
+    void saveInputFile(String fileId, FileWorstCase worstCase) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("file_id", fileId);
+        worstCase
+                .worstCaseUsd()
+                .ifPresentOrElse(v -> n.put("worst_case_usd", v.toPlainString()), () -> n.putNull("worst_case_usd"));
+        n.put("lines", worstCase.lines());
+        n.put("model", worstCase.model());
+        put(PREFIX + "input-files/" + safe(fileId) + ".json", n);
+    }
+
+    Optional<FileWorstCase> inputFile(String fileId) {
+        return read(PREFIX + "input-files/" + safe(fileId) + ".json")
+                .map(n -> new FileWorstCase(
+                        n.hasNonNull("worst_case_usd")
+                                ? Optional.of(
+                                        new BigDecimal(n.get("worst_case_usd").asText()))
+                                : Optional.empty(),
+                        n.path("lines").asInt(),
+                        text(n, "model")));
+    }
+
+    /** Remembers that {@code fileId} holds the results of {@code batchId} (OpenAI's {@code output_file_id}). */
+    void saveOutputFile(String fileId, String batchId, Instant completedAt) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("file_id", fileId);
+        n.put("batch_id", batchId);
+        n.put("completed_at", completedAt.toString());
+        put(PREFIX + "output-files/" + safe(fileId) + ".json", n);
+    }
+
+    /** The batch whose results {@code fileId} holds, and when it completed. */
+    Optional<JsonNode> outputFile(String fileId) {
+        return read(PREFIX + "output-files/" + safe(fileId) + ".json");
+    }
+
+    /** The {@code custom_id}s of {@code batchId} already recorded. */
+    Set<String> recorded(String batchId) {
+        Set<String> ids = new LinkedHashSet<>();
+        read(recordedKey(batchId)).ifPresent(n -> n.path("custom_ids").forEach(id -> ids.add(id.asText())));
+        return ids;
+    }
+
+    void saveRecorded(String batchId, Set<String> customIds) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("batch_id", batchId);
+        ArrayNode ids = n.putArray("custom_ids");
+        customIds.forEach(ids::add);
+        put(recordedKey(batchId), n);
+    }
+
+    private static String creatorKey(String batchId) {
+        return PREFIX + "created/" + safe(batchId) + ".json";
+    }
+
+    private static String recordedKey(String batchId) {
+        return PREFIX + "recorded/" + safe(batchId) + ".json";
+    }
+
+    /** Provider ids are letters, digits, {@code -} and {@code _}; anything else is refused before it names a key. */
+    static boolean isValidId(String id) {
+        return id != null && !id.isEmpty() && id.length() <= 200 && id.matches("[A-Za-z0-9_-]+");
+    }
+
+    private static String safe(String id) {
+        if (!isValidId(id)) {
+            throw new IllegalArgumentException("not a provider id: " + id);
+        }
+        return id;
+    }
+
+    private void put(String key, JsonNode n) {
+        try {
+            store.put(key, JSON.writeValueAsBytes(n));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Optional<JsonNode> read(String key) {
+        return store.get(key).map(bytes -> {
+            try {
+                return JSON.readTree(bytes);
+            } catch (IOException e) {
+                throw new IllegalStateException("batch state " + key + " is not valid JSON", e);
+            }
+        });
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

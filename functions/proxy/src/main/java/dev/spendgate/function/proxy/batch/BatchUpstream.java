@@ -1,0 +1,107 @@
+package dev.spendgate.function.proxy.batch;
+
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.upstream.ApiFormat;
+import dev.spendgate.function.proxy.upstream.Provider;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Forwards a batch-API request (any method) to the provider with its credentials, and reads the whole answer. Batch
+ * calls are few and not latency-bound, so the JDK client serves them rather than the gateway's pooled
+ * {@code UpstreamClient} (POST only).
+ */
+final class BatchUpstream {
+    private static final Set<String> DROP_REQUEST = Set.of(
+            "host",
+            "connection",
+            "keep-alive",
+            "proxy-connection",
+            "transfer-encoding",
+            "te",
+            "upgrade",
+            "content-length",
+            "expect",
+            "date",
+            "from",
+            "via",
+            "warning",
+            "authorization",
+            "x-api-key",
+            "api-key",
+            "accept-encoding");
+    static final Set<String> DROP_RESPONSE = Set.of(
+            "connection",
+            "keep-alive",
+            "transfer-encoding",
+            "content-length",
+            "content-encoding",
+            "trailer",
+            "upgrade",
+            ":status");
+
+    private final HttpClient http;
+    private final Duration timeout;
+
+    BatchUpstream(Duration connectTimeout, Duration timeout) {
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(connectTimeout)
+                .build();
+        this.timeout = timeout;
+    }
+
+    /** The provider's answer; {@code path} is the gateway path with its query ({@code /v1/batches?limit=2}). */
+    Answer send(Provider provider, String method, String path, Headers headers, byte[] body) throws IOException {
+        // OpenAI base URLs end in /v1 by convention, Anthropic's do not (as for the model endpoints)
+        String suffix = provider.format() == ApiFormat.OPENAI ? path.substring(3) : path;
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(provider.baseUrl() + suffix))
+                .timeout(timeout)
+                .method(
+                        method,
+                        body.length == 0 && !"POST".equals(method)
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach((name, value) -> {
+            String lower = Headers.lower(name);
+            if (!DROP_REQUEST.contains(lower) && !lower.startsWith("x-cost-") && !lower.startsWith("x-spendgate-")) {
+                request.header(name, value);
+            }
+        });
+        switch (provider.auth()) {
+            case BEARER -> request.header("Authorization", "Bearer " + provider.apiKey());
+            case X_API_KEY -> request.header("x-api-key", provider.apiKey());
+            case API_KEY -> request.header("api-key", provider.apiKey());
+            default -> {}
+        }
+        if (provider.format() == ApiFormat.ANTHROPIC && headers.first("anthropic-version") == null) {
+            request.header("anthropic-version", "2023-06-01");
+        }
+        try {
+            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            Headers back = new Headers();
+            response.headers().map().forEach((name, values) -> {
+                if (!DROP_RESPONSE.contains(name.toLowerCase(Locale.ROOT))) {
+                    values.forEach(v -> back.add(name, v));
+                }
+            });
+            return new Answer(response.statusCode(), back, response.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the provider", e);
+        }
+    }
+
+    /** The provider's status, headers (hop-by-hop ones dropped) and body. */
+    record Answer(int status, Headers headers, byte[] body) {
+        boolean ok() {
+            return status >= 200 && status < 300;
+        }
+    }
+}
