@@ -17,6 +17,7 @@ import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
+import dev.spendgate.function.proxy.cache.Optimizations;
 import dev.spendgate.function.proxy.console.ConsoleHandler;
 import dev.spendgate.function.proxy.outcome.OutcomesApi;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
@@ -137,17 +138,8 @@ public final class GatewayRuntime implements AutoCloseable {
             BudgetStores budgets,
             Clock clock,
             Duration flushInterval) {
-        return create(
-                config,
-                keys,
-                store,
-                usageSink,
-                spool,
-                journal,
-                budgets,
-                dev.spendgate.function.proxy.cache.Optimizations.none(clock),
-                clock,
-                flushInterval);
+        Optimizations none = Optimizations.none(clock);
+        return create(config, keys, store, usageSink, spool, journal, budgets, none, clock, flushInterval);
     }
 
     /** As above, with routing rules, the response cache and prompt caching from {@code optimizations}. */
@@ -158,20 +150,11 @@ public final class GatewayRuntime implements AutoCloseable {
             UsageSpool spool,
             UsageJournal journal,
             BudgetStores budgets,
-            dev.spendgate.function.proxy.cache.Optimizations optimizations,
+            Optimizations optimizations,
             Clock clock,
             Duration flushInterval) {
-        return create(
-                config,
-                keys,
-                store,
-                UsageSink.objectStore(store),
-                spool,
-                journal,
-                budgets,
-                optimizations,
-                clock,
-                flushInterval);
+        UsageSink sink = UsageSink.objectStore(store);
+        return create(config, keys, store, sink, spool, journal, budgets, optimizations, clock, flushInterval);
     }
 
     /** The full wiring: a usage sink and the optimizations, as the AWS runtime gives them. */
@@ -183,7 +166,7 @@ public final class GatewayRuntime implements AutoCloseable {
             UsageSpool spool,
             UsageJournal journal,
             BudgetStores budgets,
-            dev.spendgate.function.proxy.cache.Optimizations optimizations,
+            Optimizations optimizations,
             Clock clock,
             Duration flushInterval) {
         PricingCatalog pricing = PricingCatalog.bundled();

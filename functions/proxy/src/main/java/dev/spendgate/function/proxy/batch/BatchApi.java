@@ -14,9 +14,7 @@ import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.CostEstimator;
-import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
-import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.pipeline.Attribute;
 import dev.spendgate.function.proxy.pipeline.CallContext;
@@ -31,7 +29,6 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -86,7 +83,7 @@ public final class BatchApi {
     public void handle(GatewayRequest request, ResponseSink sink) {
         String requestId = "req_" + UUID.randomUUID().toString().replace("-", "");
         BatchRoute route = BatchRoute.parse(request.path()).orElseThrow();
-        Exchange x = new Exchange(request, route, sink, requestId);
+        BatchExchange x = new BatchExchange(request, route, sink, requestId);
         try {
             serve(x);
         } catch (BatchInputs.BadInput e) {
@@ -100,7 +97,7 @@ public final class BatchApi {
         }
     }
 
-    private void serve(Exchange x) throws IOException {
+    private void serve(BatchExchange x) throws IOException {
         KeyCheck.Result caller = keys.check(x.request.headers());
         Optional<Refusal> unauthenticated = caller.refusal(
                 "Missing Spendgate key: send it as 'Authorization: Bearer" + " sg-...' or 'x-api-key: sg-...'.");
@@ -172,7 +169,7 @@ public final class BatchApi {
         x.relay(answer);
     }
 
-    private BatchUpstream.Answer forward(Exchange x, Provider p) throws IOException {
+    private BatchUpstream.Answer forward(BatchExchange x, Provider p) throws IOException {
         return upstream.send(
                 p,
                 x.request.method().toUpperCase(java.util.Locale.ROOT),
@@ -182,7 +179,7 @@ public final class BatchApi {
     }
 
     /** {@code POST /v1/files}: a batch input file's worst case is kept under the id the provider gives it. */
-    private void uploadFile(Exchange x, Provider p) throws IOException {
+    private void uploadFile(BatchExchange x, Provider p) throws IOException {
         BatchInputs.Upload upload = BatchInputs.multipart(x.request.headers().first("content-type"), x.request.body());
         BatchStore.FileWorstCase worst = null;
         if ("batch".equals(upload.purpose())) {
@@ -202,7 +199,7 @@ public final class BatchApi {
     }
 
     /** Creates a batch once its worst case fits every budget of its creator; remembers the creator. */
-    private void create(Exchange x, Provider p, ProxyKey key, Attribution attribution) throws IOException {
+    private void create(BatchExchange x, Provider p, ProxyKey key, Attribution attribution) throws IOException {
         JsonNode body = parse(x.request.body());
         Optional<BatchStore.FileWorstCase> worst;
         if (x.route.format() == ApiFormat.ANTHROPIC) {
@@ -268,7 +265,7 @@ public final class BatchApi {
     }
 
     /** {@code GET /v1/files/{id}/content}: a completed batch's output file is recorded once. */
-    private void fileContent(Exchange x, Provider p) throws IOException {
+    private void fileContent(BatchExchange x, Provider p) throws IOException {
         BatchUpstream.Answer answer = forward(x, p);
         String fileId = x.route.id();
         if (answer.ok() && BatchStore.isValidId(fileId)) {
@@ -285,7 +282,7 @@ public final class BatchApi {
     }
 
     /** {@code GET /v1/messages/batches/{id}/results}: recorded once. */
-    private void anthropicResults(Exchange x, Provider p) throws IOException {
+    private void anthropicResults(BatchExchange x, Provider p) throws IOException {
         BatchUpstream.Answer answer = forward(x, p);
         String batchId = x.route.id();
         if (answer.ok() && BatchStore.isValidId(batchId)) {
@@ -294,7 +291,8 @@ public final class BatchApi {
         x.relay(answer);
     }
 
-    private void record(Exchange x, BatchStore.Creator c, Instant completed, byte[] jsonl, BatchResults.Format format) {
+    private void record(
+            BatchExchange x, BatchStore.Creator c, Instant completed, byte[] jsonl, BatchResults.Format format) {
         try {
             int added = results.record(c, completed, jsonl, format);
             Log.info(x.requestId, "batch " + c.batchId() + ": " + added + " result records added");
@@ -309,7 +307,7 @@ public final class BatchApi {
      * so that fetching that file records the results; an Anthropic batch's {@code results_url} is pointed at this
      * gateway, so the SDKs fetch results through it.
      */
-    private BatchUpstream.Answer noteBatches(Exchange x, BatchUpstream.Answer answer) throws IOException {
+    private BatchUpstream.Answer noteBatches(BatchExchange x, BatchUpstream.Answer answer) throws IOException {
         JsonNode body;
         try {
             body = JSON.readTree(answer.body());
@@ -356,53 +354,5 @@ public final class BatchApi {
             // below
         }
         throw new BatchInputs.BadInput("body", "The body must be a JSON object.");
-    }
-
-    /** One request on its way: where it goes, and how its answers and errors are written. */
-    private static final class Exchange {
-        final GatewayRequest request;
-        final BatchRoute route;
-        final ResponseSink sink;
-        final String requestId;
-
-        Exchange(GatewayRequest request, BatchRoute route, ResponseSink sink, String requestId) {
-            this.request = request;
-            this.route = route;
-            this.sink = sink;
-            this.requestId = requestId;
-        }
-
-        /** This gateway as its caller reached it ({@code Host}, {@code X-Forwarded-Proto}). */
-        String origin() {
-            String proto = request.headers().first("x-forwarded-proto");
-            String host = request.headers().first("host");
-            return (proto == null ? "http" : proto) + "://" + (host == null ? "localhost" : host);
-        }
-
-        void relay(BatchUpstream.Answer answer) {
-            Headers headers = new Headers();
-            answer.headers().forEach(headers::add);
-            headers.set(REQUEST_ID_HEADER, requestId);
-            write(answer.status(), headers, answer.body());
-        }
-
-        void error(int status, String type, String message, String param) {
-            byte[] body = route.format() == ApiFormat.ANTHROPIC
-                    ? ErrorBodies.anthropic(type, message, param)
-                    : ErrorBodies.openAi(type, message, param, null, Map.of());
-            Headers headers =
-                    new Headers().set("Content-Type", "application/json").set(REQUEST_ID_HEADER, requestId);
-            write(status, headers, body);
-        }
-
-        private void write(int status, Headers headers, byte[] body) {
-            try {
-                sink.start(status, headers, body.length);
-                sink.write(body);
-                sink.end();
-            } catch (IOException | IllegalStateException e) {
-                // the client left, or the answer had started
-            }
-        }
     }
 }
