@@ -56,10 +56,11 @@ public final class ResponseCache {
             String key,
             String prefixKey,
             QuestionSimilarity.Sketch sketch,
-            RuntimeException storeError) {
+            RuntimeException storeError,
+            Instant at) {
 
         static Lookup bypass(String reason) {
-            return new Lookup(Outcome.BYPASS, null, 0, reason, null, null, null, null);
+            return new Lookup(Outcome.BYPASS, null, 0, reason, null, null, null, null, null);
         }
     }
 
@@ -98,7 +99,7 @@ public final class ResponseCache {
         try {
             Optional<CachedAnswer> exact = store.get(key, now);
             if (exact.isPresent()) {
-                return new Lookup(Outcome.HIT, exact.get(), 1, null, key, prefixKey, sketch, null);
+                return new Lookup(Outcome.HIT, exact.get(), 1, null, key, prefixKey, sketch, null, now);
             }
             if (prefixKey != null && !sketch.isEmpty()) {
                 double threshold = rule.threshold().doubleValue();
@@ -114,14 +115,14 @@ public final class ResponseCache {
                 if (best != null) {
                     Optional<CachedAnswer> near = store.get(best.key(), now);
                     if (near.isPresent()) {
-                        return new Lookup(Outcome.HIT, near.get(), bestScore, null, key, prefixKey, sketch, null);
+                        return new Lookup(Outcome.HIT, near.get(), bestScore, null, key, prefixKey, sketch, null, now);
                     }
                 }
             }
         } catch (RuntimeException e) {
-            return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, e);
+            return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, e, now);
         }
-        return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, null);
+        return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, null, now);
     }
 
     /**
@@ -142,7 +143,8 @@ public final class ResponseCache {
         if (missed.outcome() != Outcome.MISS || body.length > rule.maxEntryBytes()) {
             return false;
         }
-        Instant now = clock.instant();
+        // the TTL runs from when the call asked (the fill happens after the answer left, possibly later)
+        Instant now = missed.at() != null ? missed.at() : clock.instant();
         Instant expires = now.plus(rule.ttl());
         try {
             store.put(

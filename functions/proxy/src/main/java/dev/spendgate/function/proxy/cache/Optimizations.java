@@ -78,7 +78,8 @@ public final class Optimizations {
     public ResponseCache.Lookup lookup(
             CacheRule rule, String endpoint, JsonNode body, Attribution attribution, String keyId, Headers headers) {
         if (!cacheable(endpoint)) {
-            return new ResponseCache.Lookup(ResponseCache.Outcome.BYPASS, null, 0, "endpoint", null, null, null, null);
+            return new ResponseCache.Lookup(
+                    ResponseCache.Outcome.BYPASS, null, 0, "endpoint", null, null, null, null, null);
         }
         String control = headers.first("cache-control");
         boolean noCache = control != null
