@@ -5,7 +5,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +22,19 @@ import java.util.Map;
  * A (feature, model) with at least {@value #MIN_HITS} hits at 0.85 is a finding; its headline savings are those at
  * 0.90. Calls the retry detector found redundant are left to it.
  *
- * <p>Near-duplicates are found without comparing every pair: the 64 bits are cut into 10 bands, and two sketches at
- * most 9 bits apart agree on at least one band (pigeonhole), so only calls sharing a band are compared. Memory: the
- * index holds the calls of the last two clock hours per (feature, model).
+ * <p>Near-duplicates are found without comparing every pair: the 64 bits are cut into 5 bands, and two sketches at
+ * most 9 bits apart differ in at most one bit of at least one band (pigeonhole), so only calls in a band's bucket or
+ * one bit from it are compared. Memory: the index holds the calls of the last two clock hours per (feature, model),
+ * in primitive arrays (about 60 bytes a call).
  */
 final class CacheMissDetector implements Detector {
     static final long TTL_MINUTES = 60;
     static final long MIN_HITS = 5;
     static final double[] THRESHOLDS = {0.85, 0.90, 0.95};
     static final String HEADLINE = "0.90";
-    private static final int BANDS = 10;
+    /** Bands of the near-duplicate index (see {@link Generation}). */
+    private static final int INDEX_BANDS = 5;
+
     private static final Duration TTL = Duration.ofMinutes(TTL_MINUTES);
     private static final int[] MAX_DISTANCE = new int[THRESHOLDS.length];
 
@@ -67,9 +70,11 @@ final class CacheMissDetector implements Detector {
         Partition p =
                 partitions.computeIfAbsent(c.feature + "\u0000" + c.model, k -> new Partition(c.feature, c.model));
         Instant t = c.record.tsStart();
-        int distance = p.nearest(t, sketchHex != null, sketch, prefix, requestHash);
+        boolean hasRequest = requestHash != null;
+        long request = hasRequest ? requestDigest(requestHash) : 0;
+        int distance = p.nearest(t, sketchHex != null, sketch, prefix, hasRequest, request);
         if (c.warmUp) {
-            p.add(t, sketchHex != null, sketch, prefix, requestHash);
+            p.add(t, sketchHex != null, sketch, prefix, hasRequest, request);
             return;
         }
         if (p.tally.calls == 0) {
@@ -89,7 +94,7 @@ final class CacheMissDetector implements Detector {
         if (exact || distance <= MAX_DISTANCE[0]) {
             p.tally.wasteful(c.record.requestId(), t, c.cost);
         }
-        p.add(t, sketchHex != null, sketch, prefix, requestHash);
+        p.add(t, sketchHex != null, sketch, prefix, hasRequest, request);
     }
 
     /** The prefix a varying-part sketch is compared under: 64 bits of its hash, a constant for schema-1 records. */
@@ -217,14 +222,15 @@ final class CacheMissDetector implements Detector {
         }
 
         /** EXACT for a same-request match in the TTL, else the smallest Hamming distance found (NONE if none). */
-        int nearest(Instant t, boolean hasSketch, long sketch, long prefix, String requestHash) {
+        int nearest(Instant t, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
             roll(t);
+            long now = t.toEpochMilli();
             int best = NONE;
             for (Generation g : new Generation[] {current, previous}) {
                 if (g == null) {
                     continue;
                 }
-                int d = g.nearest(t, hasSketch, sketch, prefix, requestHash);
+                int d = g.nearest(now, hasSketch, sketch, prefix, hasRequest, request);
                 if (d == EXACT) {
                     return EXACT;
                 }
@@ -233,13 +239,13 @@ final class CacheMissDetector implements Detector {
             return best;
         }
 
-        void add(Instant t, boolean hasSketch, long sketch, long prefix, String requestHash) {
+        void add(Instant t, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
             long hour = t.getEpochSecond() / 3600;
             Generation g = current != null && current.hour == hour
                     ? current
                     : previous != null && previous.hour == hour ? previous : null;
             if (g != null) {
-                g.add(t, hasSketch, sketch, prefix, requestHash);
+                g.add(t.toEpochMilli(), hasSketch, sketch, prefix, hasRequest, request);
             }
         }
 
@@ -254,89 +260,184 @@ final class CacheMissDetector implements Detector {
         }
     }
 
-    /** One clock hour of calls: request hashes, and sketches indexed by band. */
+    /**
+     * One clock hour of calls in primitive arrays (about 60 bytes a call): the request fingerprints as 64-bit digests
+     * in an open-addressing table, and the sketches in {@value #INDEX_BANDS} band indexes. Two sketches at most 9
+     * bits apart differ in at most one bit of one of the five bands (pigeonhole: 5 x 2 > 9), so a lookup visits each
+     * band's own bucket and the buckets one bit away: about 70 small buckets instead of ten buckets holding a tenth of
+     * the hour each. Every call within 9 bits is still compared, so the smallest distance up to 9 is exact.
+     */
     private static final class Generation {
+        private static final long HOUR_MILLIS = 3_600_000L;
+        private static final int MAX_BUCKET_BITS = 13;
+
         final long hour;
-        final Map<String, Long> requests = new HashMap<>();
-        final Map<Integer, LongList> bands = new HashMap<>();
-        long[] sketches = new long[64];
-        long[] prefixes = new long[64];
-        long[] times = new long[64];
-        int size;
+        private final long hourStart;
+        private long[] requestKeys = new long[16];
+        private int[] requestTimes = new int[16];
+        private int requests;
+        private long[] sketches = new long[64];
+        private long[] prefixes = new long[64];
+        private int[] times = new int[64];
+        private final int[][] next = new int[INDEX_BANDS][64];
+        private int[][] heads = new int[INDEX_BANDS][];
+        private int bucketBits = 6;
+        private int size;
 
         Generation(long hour) {
             this.hour = hour;
+            this.hourStart = hour * HOUR_MILLIS;
+            for (int b = 0; b < INDEX_BANDS; b++) {
+                heads[b] = emptyHeads(1 << bucketBits);
+            }
         }
 
-        int nearest(Instant t, boolean hasSketch, long sketch, long prefix, String requestHash) {
-            long now = t.toEpochMilli();
+        int nearest(long now, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
             long oldest = now - TTL.toMillis();
-            if (requestHash != null) {
-                Long seen = requests.get(requestHash);
-                if (seen != null && seen >= oldest && seen <= now) {
-                    return EXACT;
+            if (hasRequest) {
+                int slot = requestSlot(request);
+                if (requestKeys[slot] != 0) {
+                    long seen = hourStart + requestTimes[slot];
+                    if (seen >= oldest && seen <= now) {
+                        return EXACT;
+                    }
                 }
             }
-            if (!hasSketch) {
+            if (!hasSketch || size == 0) {
                 return NONE;
             }
             int best = NONE;
-            for (int b = 0; b < BANDS; b++) {
-                LongList bucket = bands.get(bandKey(b, sketch));
-                if (bucket == null) {
-                    continue;
-                }
-                for (int i = 0; i < bucket.size; i++) {
-                    int idx = (int) bucket.values[i];
-                    long when = times[idx];
-                    if (when < oldest || when > now || prefixes[idx] != prefix) {
-                        continue; // outside the TTL, or the same question behind another prefix
-                    }
-                    best = Math.min(best, Long.bitCount(sketches[idx] ^ sketch));
+            int mask = (1 << bucketBits) - 1;
+            for (int b = 0; b < INDEX_BANDS; b++) {
+                int key = bucket(b, sketch, prefix) & mask;
+                int width = bandWidth(b);
+                best = visit(heads[b][key], b, oldest, now, sketch, prefix, best);
+                for (int j = 0; j < width && (1 << j) <= mask; j++) {
+                    best = visit(heads[b][key ^ (1 << j)], b, oldest, now, sketch, prefix, best);
                 }
             }
             return best;
         }
 
-        void add(Instant t, boolean hasSketch, long sketch, long prefix, String requestHash) {
-            long now = t.toEpochMilli();
-            if (requestHash != null) {
-                requests.merge(requestHash, now, Math::max);
+        private int visit(int idx, int band, long oldest, long now, long sketch, long prefix, int best) {
+            int[] chain = next[band];
+            for (int i = idx; i >= 0; i = chain[i]) {
+                long when = hourStart + times[i];
+                if (when < oldest || when > now || prefixes[i] != prefix) {
+                    continue; // outside the TTL, or the same question behind another prefix
+                }
+                best = Math.min(best, Long.bitCount(sketches[i] ^ sketch));
+            }
+            return best;
+        }
+
+        void add(long now, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
+            int offset = (int) (now - hourStart);
+            if (hasRequest) {
+                int slot = requestSlot(request);
+                if (requestKeys[slot] == 0) {
+                    requestKeys[slot] = request;
+                    requestTimes[slot] = offset;
+                    if (++requests * 2 > requestKeys.length) {
+                        growRequests();
+                    }
+                } else {
+                    requestTimes[slot] = Math.max(requestTimes[slot], offset);
+                }
             }
             if (!hasSketch) {
                 return;
             }
             if (size == sketches.length) {
-                sketches = java.util.Arrays.copyOf(sketches, size * 2);
-                times = java.util.Arrays.copyOf(times, size * 2);
-                prefixes = java.util.Arrays.copyOf(prefixes, size * 2);
+                int grown = size * 2;
+                sketches = Arrays.copyOf(sketches, grown);
+                times = Arrays.copyOf(times, grown);
+                prefixes = Arrays.copyOf(prefixes, grown);
+                for (int b = 0; b < INDEX_BANDS; b++) {
+                    next[b] = Arrays.copyOf(next[b], grown);
+                }
             }
             sketches[size] = sketch;
             prefixes[size] = prefix;
-            times[size] = now;
-            for (int b = 0; b < BANDS; b++) {
-                bands.computeIfAbsent(bandKey(b, sketch), k -> new LongList()).add(size);
-            }
+            times[size] = offset;
+            link(size);
             size++;
+            if (size > (1 << bucketBits) && bucketBits < MAX_BUCKET_BITS) {
+                bucketBits++;
+                for (int b = 0; b < INDEX_BANDS; b++) {
+                    heads[b] = emptyHeads(1 << bucketBits);
+                }
+                for (int i = 0; i < size; i++) {
+                    link(i);
+                }
+            }
         }
 
-        private static int bandKey(int band, long sketch) {
-            int from = band * 64 / BANDS;
-            int to = (band + 1) * 64 / BANDS;
-            int bits = (int) ((sketch >>> from) & ((1L << (to - from)) - 1));
-            return band << 8 | bits;
+        private void link(int i) {
+            int mask = (1 << bucketBits) - 1;
+            for (int b = 0; b < INDEX_BANDS; b++) {
+                int key = bucket(b, sketches[i], prefixes[i]) & mask;
+                next[b][i] = heads[b][key];
+                heads[b][key] = i;
+            }
+        }
+
+        private int requestSlot(long request) {
+            int mask = requestKeys.length - 1;
+            int slot = (int) (request ^ (request >>> 32)) & mask;
+            while (requestKeys[slot] != 0 && requestKeys[slot] != request) {
+                slot = (slot + 1) & mask;
+            }
+            return slot;
+        }
+
+        private void growRequests() {
+            long[] keys = requestKeys;
+            int[] values = requestTimes;
+            requestKeys = new long[keys.length * 2];
+            requestTimes = new int[keys.length * 2];
+            for (int i = 0; i < keys.length; i++) {
+                if (keys[i] != 0) {
+                    int slot = requestSlot(keys[i]);
+                    requestKeys[slot] = keys[i];
+                    requestTimes[slot] = values[i];
+                }
+            }
+        }
+
+        private static int[] emptyHeads(int n) {
+            int[] h = new int[n];
+            Arrays.fill(h, -1);
+            return h;
+        }
+
+        private static int bandWidth(int band) {
+            return (band + 1) * 64 / INDEX_BANDS - band * 64 / INDEX_BANDS;
+        }
+
+        /** The band's bits, scrambled by the prefix (a bijection for a given prefix, so one-bit neighbours stay so). */
+        private static int bucket(int band, long sketch, long prefix) {
+            int from = band * 64 / INDEX_BANDS;
+            int width = bandWidth(band);
+            int bits = (int) ((sketch >>> from) & ((1L << width) - 1));
+            int scramble = (int) (mix(prefix + band) >>> (64 - width));
+            return bits ^ scramble;
         }
     }
 
-    private static final class LongList {
-        long[] values = new long[4];
-        int size;
-
-        void add(long v) {
-            if (size == values.length) {
-                values = java.util.Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = v;
+    /** A 64-bit digest of a request fingerprint (itself a hash: a collision is as likely as one of its 64 bits). */
+    static long requestDigest(String requestHash) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < requestHash.length(); i++) {
+            h = (h ^ requestHash.charAt(i)) * 0x100000001b3L;
         }
+        h = mix(h);
+        return h == 0 ? 1 : h;
+    }
+
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
     }
 }
