@@ -1,6 +1,13 @@
 package dev.spendgate.bench;
 
+import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.ServiceTiers;
+import dev.spendgate.domain.report.CellKey;
+import dev.spendgate.domain.report.CellTotals;
+import dev.spendgate.domain.report.ChargebackRules;
+import dev.spendgate.domain.report.MonthlyUsage;
+import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.simulate.TrafficSimulator;
 import dev.spendgate.domain.usage.UsageLogReader.ReadStats;
 import dev.spendgate.domain.usage.UsageRecord;
@@ -11,10 +18,15 @@ import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteReportJson;
 import dev.spendgate.domain.waste.WasteWindow;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.report.MonthlyReport;
+import dev.spendgate.report.focus.FocusCsvWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.ThreadMXBean;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,7 +51,14 @@ import java.util.Map;
  *   ScaleBench days   --records 50000000 --dir DIR [--seed 1]  one month into DIR/aggregates/v1/, per-day figures
  *   ScaleBench window --dir DIR                                the 30-day window from DIR's aggregates
  *   ScaleBench bigday --records 1000000000 --dir DIR           the first day of such a month only (33M calls)
+ *   ScaleBench dense  --records 100000000 --compress 12        the first day of such a month, its 24 hours
+ *                                                              squeezed into 2: the calls per hour of a larger month
  * </pre>
+ *
+ * <p>The simulator builds a whole day in memory before it emits it (about 500 bytes a call), so a 33M-call day
+ * ({@code bigday}) needs more heap than this machine has; {@code dense} gives the day pass the calls per hour of a
+ * larger month instead, which is what its per-call cost and its state (the last two hours of the response-cache
+ * index, 60 s of retry chains) grow with.
  */
 public final class ScaleBench {
     private static final YearMonth MONTH = YearMonth.of(2026, 10);
@@ -53,8 +72,13 @@ public final class ScaleBench {
         long records = Long.parseLong(option(args, "--records", "50000000"));
         long seed = Long.parseLong(option(args, "--seed", "1"));
         switch (args[0]) {
-            case "days" -> days(dir, records, seed, Integer.MAX_VALUE);
-            case "bigday" -> days(dir, records, seed, 1);
+            case "days" -> {
+                Map<CellKey, CellTotals> cells = new HashMap<>();
+                BigDecimal spend = days(dir, records, seed, Integer.MAX_VALUE, cells);
+                report(dir, cells, spend);
+            }
+            case "bigday" -> days(dir, records, seed, 1, null);
+            case "dense" -> dense(records, seed, Integer.parseInt(option(args, "--compress", "12")));
             case "window" -> window(dir, records, seed);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
@@ -67,7 +91,10 @@ public final class ScaleBench {
         }
     }
 
-    private static void days(Path dir, long records, long seed, int maxDays) throws Exception {
+    /** Returns the month's recorded spend; {@code cells} (unless null) gets each record's report cell. */
+    private static BigDecimal days(Path dir, long records, long seed, int maxDays, Map<CellKey, CellTotals> cells)
+            throws Exception {
+        BigDecimal[] spend = {BigDecimal.ZERO};
         TrafficSimulator simulator = TrafficSimulator.create(
                 PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
         Governance governance = new Governance(simulator.keys(), simulator.policies());
@@ -114,6 +141,12 @@ public final class ScaleBench {
                             lastHour.clear();
                             open[1] = d;
                         }
+                        if (cells != null) {
+                            cells.computeIfAbsent(cellOf(r), k -> new CellTotals()).add(r);
+                            if (r.costUsd() != null) {
+                                spend[0] = spend[0].add(r.costUsd());
+                            }
+                        }
                         long t0 = System.nanoTime();
                         d.pass.accept(r);
                         d.passNanos += System.nanoTime() - t0;
@@ -135,6 +168,67 @@ public final class ScaleBench {
         System.out.printf(
                 "days: %d days in %.1f s wall (generation included)%n",
                 lines.size(), (System.nanoTime() - start) / 1e9);
+        return spend[0];
+    }
+
+    /** The cell {@code MonthlyUsage} (and the Athena query's GROUP BY) puts a record in. */
+    private static CellKey cellOf(UsageRecord r) {
+        Attribution a = r.attribution();
+        String tier = r.billing().pricedServiceTier();
+        return new CellKey(
+                r.tsStart().atZone(ZoneOffset.UTC).toLocalDate(),
+                r.provider(),
+                r.pricedModel(),
+                r.keyId(),
+                a.feature(),
+                a.department(),
+                a.team(),
+                a.environment(),
+                r.pricingProvider(),
+                ServiceTiers.STANDARD.equals(tier) ? null : tier);
+    }
+
+    /**
+     * The monthly report as the report Lambda makes it in AWS: from the month's cells (what the Athena query returns,
+     * grouped by day and scope), not from the records. FOCUS CSV, chargeback and board PDF into DIR/report/.
+     */
+    private static void report(Path dir, Map<CellKey, CellTotals> cells, BigDecimal spend) throws Exception {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        cells.forEach(usage::add);
+        cells.clear();
+        MonthlyUsageSource source = (month, sessions, requestIds, tap) ->
+                month.equals(MONTH) ? usage : MonthlyUsage.of(month);
+        Path out = dir.resolve("report");
+        Files.createDirectories(out);
+        MonthlyReport report = MonthlyReport.create(
+                new MonthlyReport.Settings(
+                        PricingCatalog.bundled(),
+                        PricingCatalog.bundled(),
+                        ChargebackRules.parse(ReportBench.RULES.getBytes(StandardCharsets.UTF_8)),
+                        List.of(),
+                        FocusCsvWriter.Settings.DEFAULT),
+                Clock.fixed(Instant.parse("2026-11-01T06:00:00Z"), ZoneOffset.UTC));
+        System.gc();
+        resetPeaks();
+        long cpu = THREADS.getCurrentThreadCpuTime();
+        long t0 = System.nanoTime();
+        MonthlyReport.Result r = report.run(
+                MONTH, source, new FileSystemObjectStore(dir), new FileSystemObjectStore(out), "", null, false);
+        System.out.printf(
+                "RESULT report cells=%d calls=%d focus_rows=%d wall_s=%.2f cpu_s=%.2f peak_heap_mb=%.0f"
+                        + " focus_billed=%s recorded=%s equal=%s chargeback=%s files=%s steps_ms=%s%n",
+                usage.cells().size(),
+                r.figures().calls(),
+                r.focusRows(),
+                (System.nanoTime() - t0) / 1e9,
+                (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9,
+                peakHeap() / 1048576.0,
+                r.focusBilledTotalUsd().toPlainString(),
+                spend.toPlainString(),
+                r.focusBilledTotalUsd().compareTo(spend) == 0,
+                r.chargeback().totalUsd().toPlainString(),
+                r.fileSizes(),
+                r.timingsMs());
     }
 
     private static Map<String, long[]> refs(Map<String, LinkedHashSet<Long>> usual) {
@@ -219,6 +313,107 @@ public final class ScaleBench {
                 peak / 1048576.0,
                 report.findings().size(),
                 json.length / 1024);
+    }
+
+    /**
+     * The first day of the month, its timestamps squeezed {@code compress} times towards midnight: the day pass sees
+     * the calls per hour of a month {@code compress} times larger. The pass's own state is measured apart from the
+     * simulator's: live heap with the pass at the day's end minus live heap once the pass is dropped.
+     */
+    private static void dense(long records, long seed, int compress) {
+        TrafficSimulator simulator = TrafficSimulator.create(
+                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
+        WasteAnalyzer analyzer = WasteAnalyzer.create(
+                PricingCatalog.bundled(), new Governance(simulator.keys(), simulator.policies()), Clock.systemUTC());
+        LocalDate first = MONTH.atDay(1);
+        long dayStart = first.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        WasteAnalyzer.Pass[] pass = {null};
+        long[] n = {0, 0, 0};
+        long start = System.nanoTime();
+        try {
+            simulator.run(
+                    r -> {
+                        if (pass[0] == null) {
+                            System.gc();
+                            n[2] = usedHeap();
+                            resetPeaks();
+                            pass[0] = analyzer.dayPass(first, Map.of());
+                        }
+                        if (!r.tsStart().atZone(ZoneOffset.UTC).toLocalDate().equals(first)) {
+                            if (r.tsStart().isBefore(first.atStartOfDay(ZoneOffset.UTC).toInstant())) {
+                                return;
+                            }
+                            throw new Enough();
+                        }
+                        UsageRecord squeezed = squeeze(r, dayStart, compress);
+                        long t0 = System.nanoTime();
+                        pass[0].accept(squeezed);
+                        n[1] += System.nanoTime() - t0;
+                        n[0]++;
+                    },
+                    (day, x) -> {});
+        } catch (Enough e) {
+            // the first day is done
+        }
+        long peak = peakHeap();
+        System.gc();
+        long withPass = usedHeap();
+        byte[] aggregate = DayAggregates.write(
+                pass[0].dayAggregate(first, new ReadStats(0, n[0], 0, 0, 0, List.of())));
+        pass[0] = null;
+        System.gc();
+        long withoutPass = usedHeap();
+        System.out.printf(
+                "RESULT dense records=%d hours=%.1f pass_s=%.2f us_per_record=%.2f records_per_s=%.0f"
+                        + " pass_state_mb=%.0f generator_day_mb=%.0f peak_heap_mb=%.0f aggregate_kb=%d total_s=%.1f%n",
+                n[0],
+                24.0 / compress,
+                n[1] / 1e9,
+                n[1] / 1e3 / n[0],
+                n[0] / (n[1] / 1e9),
+                (withPass - withoutPass) / 1048576.0,
+                n[2] / 1048576.0,
+                peak / 1048576.0,
+                aggregate.length / 1024,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    private static UsageRecord squeeze(UsageRecord r, long dayStart, int compress) {
+        long s = dayStart + (r.tsStart().toEpochMilli() - dayStart) / compress;
+        long e = s + (r.tsEnd().toEpochMilli() - r.tsStart().toEpochMilli());
+        return new UsageRecord(
+                r.schemaVersion(),
+                r.requestId(),
+                Instant.ofEpochMilli(s),
+                Instant.ofEpochMilli(e),
+                r.keyId(),
+                r.attribution(),
+                r.provider(),
+                r.endpoint(),
+                r.modelRequested(),
+                r.modelServed(),
+                r.stream(),
+                r.statusCode(),
+                r.tokens(),
+                r.costUsd(),
+                r.pricingStatus(),
+                r.pricingVersion(),
+                r.usageSource(),
+                r.latencyMs(),
+                r.upstreamMs(),
+                r.overheadMs(),
+                r.maxOutputTokens(),
+                r.errorType(),
+                r.fingerprints(),
+                r.degradedFrom(),
+                r.unenforced(),
+                r.pricingProvider(),
+                r.billing(),
+                r.optimization());
+    }
+
+    private static long usedHeap() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private static void resetPeaks() {
