@@ -25,7 +25,7 @@ import java.util.Map;
  * <p>Near-duplicates are found without comparing every pair: the 64 bits are cut into 5 bands, and two sketches at
  * most 9 bits apart differ in at most one bit of at least one band (pigeonhole), so only calls in a band's bucket or
  * one bit from it are compared. Memory: the index holds the calls of the last two clock hours per (feature, model),
- * in primitive arrays (about 60 bytes a call).
+ * in primitive arrays (64-88 bytes a call).
  */
 final class CacheMissDetector implements Detector {
     static final long TTL_MINUTES = 60;
@@ -261,7 +261,7 @@ final class CacheMissDetector implements Detector {
     }
 
     /**
-     * One clock hour of calls in primitive arrays (about 60 bytes a call): the request fingerprints as 64-bit digests
+     * One clock hour of calls in primitive arrays (64-88 bytes a call): the request fingerprints as 64-bit digests
      * in an open-addressing table, and the sketches in {@value #INDEX_BANDS} band indexes. Two sketches at most 9
      * bits apart differ in at most one bit of one of the five bands (pigeonhole: 5 x 2 > 9), so a lookup visits each
      * band's own bucket and the buckets one bit away: about 70 small buckets instead of ten buckets holding a tenth of

@@ -166,6 +166,43 @@ class WasteAnalyzerTest {
         });
     }
 
+    @Test
+    void analyze_nearDuplicatesNineBitsApartSpreadOverEveryBand_areFoundAndTenBitsApartAreNot() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        List<UsageRecord> records = new ArrayList<>();
+        Instant t = T0;
+        for (int i = 0; i < 2_000; i++) {
+            t = t.plusMillis(500);
+            records.add(call("bg" + i, "bg" + i, random.nextLong(), t, 200));
+        }
+        // the index's bands start at bits 0, 12, 25, 38 and 51: two flipped bits in four of them and one in the
+        // fifth is the widest spread still within 9 bits; two in each of the five is 10 bits, not a near-duplicate
+        long nine = 0;
+        for (int bit : new int[] {0, 1, 12, 13, 25, 26, 38, 39, 51}) {
+            nine |= 1L << bit;
+        }
+        long ten = nine | 1L << 52;
+        for (int i = 0; i < 20; i++) {
+            long near = random.nextLong();
+            long far = random.nextLong();
+            records.add(call("n" + i, "near" + i, near, t = t.plusMillis(500), 200));
+            records.add(call("m" + i, "near-again" + i, near ^ nine, t = t.plusMillis(500), 200));
+            records.add(call("f" + i, "far" + i, far, t = t.plusMillis(500), 200));
+            records.add(call("g" + i, "far-again" + i, far ^ ten, t = t.plusMillis(500), 200));
+        }
+        write(records.toArray(UsageRecord[]::new));
+
+        WasteReport report = analyzer.analyze(store, WINDOW);
+
+        assertThat(report.findings())
+                .filteredOn(f -> f.category() == WasteCategory.CACHE_MISS)
+                .singleElement()
+                .satisfies(f -> assertThat(f.evidence().details())
+                        .containsEntry("hits_at_0.85", "20")
+                        .containsEntry("hits_at_0.90", "0")
+                        .containsEntry("exact_duplicates", "0"));
+    }
+
     private static UsageRecord withSketch(UsageRecord r, String sketch) {
         return new UsageRecord(
                 r.schemaVersion(),
