@@ -142,7 +142,8 @@ public final class ScaleBench {
                             open[1] = d;
                         }
                         if (cells != null) {
-                            cells.computeIfAbsent(cellOf(r), k -> new CellTotals()).add(r);
+                            cells.computeIfAbsent(cellOf(r), k -> new CellTotals())
+                                    .add(r);
                             if (r.costUsd() != null) {
                                 spend[0] = spend[0].add(r.costUsd());
                             }
@@ -196,8 +197,8 @@ public final class ScaleBench {
         MonthlyUsage usage = MonthlyUsage.of(MONTH);
         cells.forEach(usage::add);
         cells.clear();
-        MonthlyUsageSource source = (month, sessions, requestIds, tap) ->
-                month.equals(MONTH) ? usage : MonthlyUsage.of(month);
+        MonthlyUsageSource source =
+                (month, sessions, requestIds, tap) -> month.equals(MONTH) ? usage : MonthlyUsage.of(month);
         Path out = dir.resolve("report");
         Files.createDirectories(out);
         MonthlyReport report = MonthlyReport.create(
@@ -340,7 +341,8 @@ public final class ScaleBench {
                             pass[0] = analyzer.dayPass(first, Map.of());
                         }
                         if (!r.tsStart().atZone(ZoneOffset.UTC).toLocalDate().equals(first)) {
-                            if (r.tsStart().isBefore(first.atStartOfDay(ZoneOffset.UTC).toInstant())) {
+                            if (r.tsStart()
+                                    .isBefore(first.atStartOfDay(ZoneOffset.UTC).toInstant())) {
                                 return;
                             }
                             throw new Enough();
@@ -358,8 +360,7 @@ public final class ScaleBench {
         long peak = peakHeap();
         System.gc();
         long withPass = usedHeap();
-        byte[] aggregate = DayAggregates.write(
-                pass[0].dayAggregate(first, new ReadStats(0, n[0], 0, 0, 0, List.of())));
+        byte[] aggregate = DayAggregates.write(pass[0].dayAggregate(first, new ReadStats(0, n[0], 0, 0, 0, List.of())));
         pass[0] = null;
         System.gc();
         long withoutPass = usedHeap();
