@@ -1,5 +1,7 @@
 package dev.spendgate.function.proxy.pipeline;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.fingerprint.PromptFingerprints;
 import dev.spendgate.domain.pricing.PricingCatalog;
@@ -10,9 +12,14 @@ import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.usage.PromptText;
 import java.math.BigDecimal;
-import java.util.List;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The end of every authenticated call, whatever happened to it: settles its budget reservation (the actual cost
@@ -20,6 +27,9 @@ import java.util.Optional;
  * journal when this returns. Calls refused before authentication leave no record.
  */
 public final class Record {
+    /** Top-level fields that do not change the answer, left out of the request fingerprint. */
+    private static final Set<String> NOT_FINGERPRINTED = Set.of("stream", "stream_options", "user", "metadata");
+
     private final BudgetGate budgets;
     private final UsageLogWriter usageLog;
     private final PricingCatalog pricing;
@@ -111,9 +121,22 @@ public final class Record {
                 prompt.system(), prompt.prefix(), canonical(ctx.body()), prompt.full(), prompt.varying());
     }
 
-    private static byte[] canonical(ObjectNode body) {
-        ObjectNode copy = body.deepCopy();
-        copy.remove(List.of("stream", "stream_options", "user", "metadata"));
-        return Json.bytes(copy);
+    /** The body's JSON without {@link #NOT_FINGERPRINTED}, written straight from the parsed body (no copy). */
+    static byte[] canonical(ObjectNode body) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        try (JsonGenerator json = Json.MAPPER.createGenerator(out)) {
+            json.writeStartObject();
+            for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (!NOT_FINGERPRINTED.contains(field.getKey())) {
+                    json.writeFieldName(field.getKey());
+                    Json.MAPPER.writeTree(json, field.getValue());
+                }
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 }
