@@ -20,7 +20,8 @@ class ConnectionGuardTest {
     void headOverdue_sameUnfinishedHeadSeenAgainPastTheDeadline_isClosed() {
         long now = System.nanoTime();
         long begin = now - TIMEOUT - 1;
-        assertThat(ConnectionGuard.headOverdue(true, begin, begin, now, TIMEOUT)).isTrue();
+        assertThat(ConnectionGuard.headOverdue(true, begin, begin, now, TIMEOUT))
+                .isTrue();
     }
 
     @Test
@@ -34,7 +35,8 @@ class ConnectionGuardTest {
     void headOverdue_headWithinTheDeadlineOrFinished_isNotClosed() {
         long now = System.nanoTime();
         long begin = now - TIMEOUT + TimeUnit.MILLISECONDS.toNanos(500);
-        assertThat(ConnectionGuard.headOverdue(true, begin, begin, now, TIMEOUT)).isFalse();
+        assertThat(ConnectionGuard.headOverdue(true, begin, begin, now, TIMEOUT))
+                .isFalse();
         assertThat(ConnectionGuard.headOverdue(false, now - 2 * TIMEOUT, now - 2 * TIMEOUT, now, TIMEOUT))
                 .isFalse();
     }

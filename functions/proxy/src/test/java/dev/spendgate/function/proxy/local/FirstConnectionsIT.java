@@ -64,7 +64,8 @@ class FirstConnectionsIT {
                                     try {
                                         ready.await();
                                         HttpResponse<String> r = http.send(
-                                                HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/chat/completions"))
+                                                HttpRequest.newBuilder(
+                                                                URI.create(server.baseUrl() + "/v1/chat/completions"))
                                                         .timeout(Duration.ofSeconds(10))
                                                         .POST(HttpRequest.BodyPublishers.ofString("{\"n\":" + n + "}"))
                                                         .build(),
