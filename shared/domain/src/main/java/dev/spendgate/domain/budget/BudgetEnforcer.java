@@ -419,14 +419,19 @@ public final class BudgetEnforcer implements AutoCloseable {
             return;
         }
         BigDecimal percent = state.spent().multiply(BigDecimal.valueOf(100)).divide(shardLimit, MathContext.DECIMAL64);
-        Instant end = policy.period().end(now, policy.zone());
-        Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
+        String itemKey = null; // worked out only once a threshold is crossed: most settlements cross none
         for (int threshold : policy.alertAt()) {
-            String key = "alert#" + policy.itemKey(r.scopeValue(), now) + "#" + threshold;
-            // The shared marker decides which instance alerts; this instance asks it once per threshold and period.
-            if (percent.compareTo(BigDecimal.valueOf(threshold)) < 0 || askedMarker.contains(key)) {
+            if (percent.compareTo(BigDecimal.valueOf(threshold)) < 0) {
                 continue;
             }
+            itemKey = itemKey != null ? itemKey : policy.itemKey(r.scopeValue(), now);
+            String key = "alert#" + itemKey + "#" + threshold;
+            // The shared marker decides which instance alerts; this instance asks it once per threshold and period.
+            if (askedMarker.contains(key)) {
+                continue;
+            }
+            Instant end = policy.period().end(now, policy.zone());
+            Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
             boolean first = marker.markOnce(key, expires);
             if (askedMarker.size() > 100_000) {
                 askedMarker.clear();

@@ -16,10 +16,27 @@ public enum BudgetPeriod {
     public String key(Instant now, ZoneId zone) {
         LocalDate day = now.atZone(zone).toLocalDate();
         return switch (this) {
-            case MONTHLY -> String.format(Locale.ROOT, "%04d-%02d", day.getYear(), day.getMonthValue());
+            case MONTHLY -> month(day.getYear(), day.getMonthValue());
             case DAILY -> day.toString();
             case LIFETIME -> "lifetime";
         };
+    }
+
+    /** {@code %04d-%02d} without a {@code Formatter}: this runs several times per call on the request path. */
+    private static String month(int year, int month) {
+        if (year < 0 || year > 9999) {
+            return String.format(Locale.ROOT, "%04d-%02d", year, month);
+        }
+        char[] text = {
+            (char) ('0' + year / 1000),
+            (char) ('0' + year / 100 % 10),
+            (char) ('0' + year / 10 % 10),
+            (char) ('0' + year % 10),
+            '-',
+            (char) ('0' + month / 10),
+            (char) ('0' + month % 10)
+        };
+        return new String(text);
     }
 
     /** When the current period ends, or null for a lifetime budget. */

@@ -18,6 +18,7 @@ public final class PromptFingerprints {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
     private static final boolean[] ASCII_WORD = new boolean[128];
+    private static final MessageDigest SHA256 = newSha256();
 
     static {
         for (char c = 0; c < 128; c++) {
@@ -65,9 +66,21 @@ public final class PromptFingerprints {
 
     /** First 128 bits of SHA-256, as 32 hex characters. */
     public static String hash(byte[] bytes) {
+        return HEX.formatHex(sha256().digest(bytes), 0, 16);
+    }
+
+    /** A fresh SHA-256 digest, copied from an unused one: a provider look-up per hash costs more than the copy. */
+    private static MessageDigest sha256() {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
-            return HEX.formatHex(digest, 0, 16);
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
         }
@@ -108,18 +121,17 @@ public final class PromptFingerprints {
             add(planes, mix(w1 * 31 + w2 * 17));
             shingles++;
         }
-        // a bit is in the sketch when it was set in more than half the shingles
-        long result = 0;
-        for (int bit = 0; bit < 64; bit++) {
-            long count = 0;
-            for (int k = 0; k < planes.length; k++) {
-                count |= ((planes[k] >>> bit) & 1L) << k;
-            }
-            if (2 * count > shingles) {
-                result |= 1L << bit;
-            }
+        // A bit is in the sketch when it was set in more than half the shingles: count > shingles / 2 (rounded down),
+        // compared for the 64 counters at once, from the highest plane down (not 64 x 33 bit extractions).
+        long half = shingles >>> 1;
+        long greater = 0;
+        long equal = -1L;
+        for (int k = planes.length - 1; k >= 0; k--) {
+            long threshold = ((half >>> k) & 1L) == 0 ? 0L : -1L;
+            greater |= equal & planes[k] & ~threshold;
+            equal &= ~(planes[k] ^ threshold);
         }
-        return result;
+        return greater;
     }
 
     /** Similarity in [0, 1]: 1 minus the Hamming distance of two sketches over 64. */

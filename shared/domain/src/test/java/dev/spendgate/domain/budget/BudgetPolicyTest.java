@@ -44,6 +44,8 @@ class BudgetPolicyTest {
         ZoneId berlin = ZoneId.of("Europe/Berlin");
         assertThat(BudgetPeriod.MONTHLY.key(t, ZoneId.of("UTC"))).isEqualTo("2026-11");
         assertThat(BudgetPeriod.MONTHLY.key(t, berlin)).isEqualTo("2026-12");
+        assertThat(BudgetPeriod.MONTHLY.key(Instant.parse("0987-03-05T00:00:00Z"), ZoneId.of("UTC")))
+                .isEqualTo("0987-03");
         assertThat(BudgetPeriod.DAILY.key(t, berlin)).isEqualTo("2026-12-01");
         assertThat(BudgetPeriod.MONTHLY.end(t, ZoneId.of("UTC"))).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
         assertThat(BudgetPeriod.DAILY.end(t, berlin)).isEqualTo(Instant.parse("2026-12-01T23:00:00Z"));

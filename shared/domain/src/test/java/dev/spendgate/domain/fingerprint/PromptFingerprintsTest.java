@@ -33,6 +33,25 @@ class PromptFingerprintsTest {
         assertThat(String.format("%016x", PromptFingerprints.simhash("hello"))).isEqualTo("10efeb0edb5fba16");
         assertThat(PromptFingerprints.compute(null, null, null, "hello").simhash())
                 .isEqualTo("10efeb0edb5fba16");
+        // ties (a bit set in exactly half the shingles stays out), and longer texts
+        assertThat(String.format("%016x", PromptFingerprints.simhash("a b c d")))
+                .isEqualTo("44051494c9000800");
+        assertThat(String.format("%016x", PromptFingerprints.simhash("one two three four five six")))
+                .isEqualTo("16210c68b10c86df");
+        assertThat(String.format("%016x", PromptFingerprints.simhash("alpha beta")))
+                .isEqualTo("eaa2bc32f9541f99");
+        assertThat(String.format("%016x", PromptFingerprints.simhash(words(301))))
+                .isEqualTo("e4fbc4cb1142deeb");
+        assertThat(String.format("%016x", PromptFingerprints.simhash(words(1000))))
+                .isEqualTo("e47bc4cb11425aeb");
+    }
+
+    private static String words(int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            b.append("w").append(i * 7919 % 113).append(i % 3 == 0 ? ", " : " ");
+        }
+        return b.toString();
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.spendgate.function.proxy.budget;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.spendgate.function.proxy.usage.TokenCounter;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -71,17 +70,22 @@ final class BilledInput {
 
     private final String model;
     private final String pricingProvider;
+    private final TextTokenMemo memo;
     private long textTokens;
     private long mediaTokens;
 
-    private BilledInput(String model, String pricingProvider) {
+    private BilledInput(String model, String pricingProvider, TextTokenMemo memo) {
         this.model = model;
         this.pricingProvider = pricingProvider;
+        this.memo = memo;
     }
 
-    /** The bound for {@code body}: text tokens (to be scaled for foreign tokenizers) and media tokens, separately. */
-    static Count of(JsonNode body, String model, String pricingProvider) {
-        BilledInput input = new BilledInput(model, pricingProvider);
+    /**
+     * The bound for {@code body}: text tokens (to be scaled for foreign tokenizers) and media tokens, separately;
+     * texts counted on earlier calls are taken from {@code memo}.
+     */
+    static Count of(JsonNode body, String model, String pricingProvider, TextTokenMemo memo) {
+        BilledInput input = new BilledInput(model, pricingProvider, memo);
         Iterator<Map.Entry<String, JsonNode>> fields = body.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
@@ -89,7 +93,7 @@ final class BilledInput {
                 continue;
             }
             if (SCHEMAS.contains(field.getKey())) {
-                input.textTokens += TokenCounter.count(model, field.getValue().toString());
+                input.textTokens += memo.count(model, field.getValue().toString());
             } else {
                 input.walk(kindOf(field.getKey()), field.getValue());
             }
@@ -113,7 +117,7 @@ final class BilledInput {
             } else if (hint == MediaKind.IMAGE && text.startsWith("http")) {
                 mediaTokens += imageTokens(); // an image by URL: its size is unknown here
             } else {
-                textTokens += TokenCounter.count(model, text);
+                textTokens += memo.count(model, text);
             }
         } else if (node.isNumber()) {
             textTokens++; // a token id (embeddings input) or a small value

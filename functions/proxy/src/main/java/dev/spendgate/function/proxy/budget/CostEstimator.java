@@ -17,7 +17,8 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>input: every billed input of the body ({@link BilledInput}: all message parts, system prompts, tools and
- *       schemas, media by a stated bound per item), with jtokkit's count for text plus framing tokens per message;
+ *       schemas, media by a stated bound per item), with jtokkit's count for text (a text seen on an earlier call:
+ *       its count then, {@link TextTokenMemo}) plus framing tokens per message;
  *       for providers other than OpenAI (tokenizer not public) the text count times {@value
  *       #FOREIGN_TOKENIZER_FACTOR}; all at the full input price (no cache discount);
  *   <li>output: the request's cap ({@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens},
@@ -35,6 +36,7 @@ public final class CostEstimator {
 
     private final PricingCatalog pricing;
     private final long defaultMaxOutputTokens;
+    private final TextTokenMemo memo = new TextTokenMemo();
 
     public CostEstimator(PricingCatalog pricing, long defaultMaxOutputTokens) {
         this.pricing = pricing;
@@ -77,7 +79,7 @@ public final class CostEstimator {
 
     /** The token counts the worst case is priced at. */
     TokenUsage worstCase(String pricingProvider, String model, Endpoint endpoint, PromptText prompt, JsonNode body) {
-        BilledInput.Count counted = BilledInput.of(body, model, pricingProvider);
+        BilledInput.Count counted = BilledInput.of(body, model, pricingProvider, memo);
         long text = counted.text() + (long) TokenCounter.TOKENS_PER_MESSAGE * (prompt.messages() + 1);
         if (!"openai".equals(pricingProvider)) {
             text = new BigDecimal(text)

@@ -163,14 +163,22 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
             HttpParser parser = http.getParser();
             boolean unfinishedHead = !parser.isStart() && parser.inHeaderState();
             long begin = parser.getBeginNanoTime();
-            if (!unfinishedHead) {
-                t.headSeen = 0;
-            } else if (t.headSeen != begin) {
-                t.headSeen = begin; // first sighting: the begin time is confirmed by the next sweep
-            } else if (now - begin > headTimeoutNanos) {
+            if (headOverdue(unfinishedHead, begin, t.headSeen, now, headTimeoutNanos)) {
                 close(t);
+            } else {
+                t.headSeen = unfinishedHead ? begin : 0;
             }
         }
+    }
+
+    /**
+     * Whether a connection's request head is past its deadline: unfinished, begun at {@code begin} (the parser's
+     * {@code System.nanoTime()} of its first byte), the same head the previous sweep saw ({@code seen}), and older than
+     * the timeout. The sweeper reads the parser's fields from another thread without a lock: a begin time of 0 is a head
+     * whose start this thread cannot see yet (or none), never a head begun at time 0, since 0 is also "nothing seen".
+     */
+    static boolean headOverdue(boolean unfinishedHead, long begin, long seen, long now, long timeoutNanos) {
+        return unfinishedHead && begin != 0 && seen == begin && now - begin > timeoutNanos;
     }
 
     private static InetAddress address(SocketAddress address) {

@@ -26,11 +26,20 @@ public final class TokenCounter {
         return encodingFor(model).countTokensOrdinary(text);
     }
 
+    /** The name of the encoding {@code model}'s text is counted with, e.g. {@code o200k_base}. */
+    public static String encodingName(String model) {
+        return typeFor(model).getName();
+    }
+
     static Encoding encodingFor(String model) {
+        return REGISTRY.getEncoding(typeFor(model));
+    }
+
+    private static EncodingType typeFor(String model) {
         String m = model == null ? "" : model;
         if (m.startsWith("gpt-3.5") || m.startsWith("gpt-4-") || m.equals("gpt-4") || m.startsWith("text-embedding")) {
-            return REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+            return EncodingType.CL100K_BASE;
         }
-        return REGISTRY.getEncoding(EncodingType.O200K_BASE);
+        return EncodingType.O200K_BASE;
     }
 }

@@ -121,4 +121,23 @@ class RecordTest {
         assertThat(r.fingerprints()).isNotNull();
         assertThat(r.pricingStatus()).isEqualTo(UsageRecord.PricingStatus.NOT_BILLABLE);
     }
+
+    @Test
+    void canonical_bodyWithStreamUserAndMetadata_isTheBodyWithoutThemAsBefore() throws Exception {
+        String body = "{\"model\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"temperature\":0.20,\"seed\":12345678901234567890,\"user\":\"u-1\",\"metadata\":{\"a\":1},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Grüße \\\"zitiert\\\" \\u2028 日本\"},null]}";
+        com.fasterxml.jackson.databind.node.ObjectNode parsed =
+                (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(body);
+        com.fasterxml.jackson.databind.node.ObjectNode copy = parsed.deepCopy();
+        copy.remove(java.util.List.of("stream", "stream_options", "user", "metadata"));
+
+        byte[] canonical = Record.canonical(parsed);
+
+        assertThat(canonical).isEqualTo(Json.bytes(copy));
+        assertThat(new String(canonical, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("{\"model\":\"gpt-4o\",\"temperature\":0.2,\"seed\":12345678901234567890,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Grüße \\\"zitiert\\\" \u2028 日本\"},null]}");
+        assertThat(parsed.has("stream")).isTrue();
+    }
 }

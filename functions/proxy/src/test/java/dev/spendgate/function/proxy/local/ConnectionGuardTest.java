@@ -1,0 +1,43 @@
+package dev.spendgate.function.proxy.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ConnectionGuardTest {
+    private static final long TIMEOUT = TimeUnit.SECONDS.toNanos(10);
+
+    @Test
+    void headOverdue_unfinishedHeadWhoseBeginTimeIsNotVisibleYet_isNotClosed() {
+        // the parser left START on its own thread; the sweeper still reads its begin time as 0: a new connection's
+        // first request, not a head begun at nanoTime 0 (the first sweep used to close such a connection at once)
+        assertThat(ConnectionGuard.headOverdue(true, 0, 0, System.nanoTime(), TIMEOUT))
+                .isFalse();
+    }
+
+    @Test
+    void headOverdue_sameUnfinishedHeadSeenAgainPastTheDeadline_isClosed() {
+        long now = System.nanoTime();
+        long begin = now - TIMEOUT - 1;
+        assertThat(ConnectionGuard.headOverdue(true, begin, begin, now, TIMEOUT))
+                .isTrue();
+    }
+
+    @Test
+    void headOverdue_firstSightingOfAnOldHead_waitsForTheNextSweep() {
+        long now = System.nanoTime();
+        long begin = now - TIMEOUT - 1;
+        assertThat(ConnectionGuard.headOverdue(true, begin, 0, now, TIMEOUT)).isFalse();
+    }
+
+    @Test
+    void headOverdue_headWithinTheDeadlineOrFinished_isNotClosed() {
+        long now = System.nanoTime();
+        long begin = now - TIMEOUT + TimeUnit.MILLISECONDS.toNanos(500);
+        assertThat(ConnectionGuard.headOverdue(true, begin, begin, now, TIMEOUT))
+                .isFalse();
+        assertThat(ConnectionGuard.headOverdue(false, now - 2 * TIMEOUT, now - 2 * TIMEOUT, now, TIMEOUT))
+                .isFalse();
+    }
+}
