@@ -3,19 +3,17 @@ package dev.spendgate.function.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.function.proxy.http.TestKeyStores;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import dev.spendgate.function.proxy.local.ServerLimits;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpMethod;
@@ -99,40 +97,8 @@ class Http2IT {
 
     @Test
     void alpnOverTls_plainAndStreamedCalls_proxiedOverHttp2WithOneRecordEach() throws Exception {
-        Path keyStore = dir.resolve("gateway.p12");
-        Process keytool = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "keytool")
-                                .toString(),
-                        "-genkeypair",
-                        "-alias",
-                        "gateway",
-                        "-keyalg",
-                        "EC",
-                        "-groupname",
-                        "secp256r1",
-                        "-dname",
-                        "CN=localhost",
-                        "-ext",
-                        "SAN=ip:127.0.0.1",
-                        "-validity",
-                        "2",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        keyStore.toString(),
-                        "-storepass",
-                        "h2-pass",
-                        "-keypass",
-                        "h2-pass")
-                .redirectErrorStream(true)
-                .start();
-        String keytoolOutput = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(keytool.waitFor(15, TimeUnit.SECONDS)).as(keytoolOutput).isTrue();
-        assertThat(keytool.exitValue()).as(keytoolOutput).isZero();
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(KeyStore.getInstance(keyStore.toFile(), "h2-pass".toCharArray()));
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(null, trust.getTrustManagers(), null);
+        Path keyStore = TestKeyStores.selfSigned(dir.resolve("gateway.p12"), "h2-pass", "ip:127.0.0.1");
+        SSLContext ssl = TestKeyStores.trusting(keyStore, "h2-pass");
         LocalGatewayServer https = LocalGatewayServer.start(
                 gw.runtime,
                 "127.0.0.1",
