@@ -133,7 +133,8 @@ public final class Http1Codec {
             if (colon <= 0) {
                 throw new IOException("malformed header line from " + peer + ": " + abbreviate(line));
             }
-            headers.add(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+            headers.add(
+                    line.substring(0, colon).trim(), line.substring(colon + 1).trim());
         }
         return headers;
     }

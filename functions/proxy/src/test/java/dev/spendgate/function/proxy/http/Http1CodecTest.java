@@ -50,7 +50,9 @@ class Http1CodecTest {
         assertThat(second.status()).isEqualTo(204);
         assertThat(second.keepAlive()).as("HTTP/1.0 without keep-alive").isFalse();
         assertThat(body(in, second)).isEmpty();
-        assertThat(Http1Codec.readResponseHead(in, "the peer")).as("closed at a boundary").isNull();
+        assertThat(Http1Codec.readResponseHead(in, "the peer"))
+                .as("closed at a boundary")
+                .isNull();
     }
 
     @Test
@@ -93,8 +95,7 @@ class Http1CodecTest {
 
         assertThat(out.toString(StandardCharsets.US_ASCII)).contains("\r\n12c\r\n", "\r\n1\r\nx\r\n0\r\n\r\n");
         assertThat(decoded).hasSize(301);
-        assertThatThrownBy(() -> Http1Codec.writeChunk(out, data, 0, 0))
-                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Http1Codec.writeChunk(out, data, 0, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -89,7 +89,8 @@ public final class StreamingResponse implements ResponseSink {
         try {
             Http1Codec.writeLastChunk(out);
             out.flush();
-            runtimeStatus = RuntimeApiClient.Response.read(socket.getInputStream()).status();
+            runtimeStatus =
+                    RuntimeApiClient.Response.read(socket.getInputStream()).status();
         } finally {
             socket.close();
         }
