@@ -3,6 +3,9 @@ package dev.spendgate.function.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.function.proxy.http.TestKeyStores;
+import dev.spendgate.function.proxy.local.LocalGatewayServer;
+import dev.spendgate.function.proxy.local.ServerLimits;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpMethod;
@@ -24,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * HTTP/2 cleartext on the gateway's port, as the AWS SDK for JavaScript v3 and {@code curl --http2-prior-knowledge}
  * speak it: by prior knowledge (Jetty's HTTP/2 client) and by {@code Upgrade: h2c} (the JDK's client). Plain and
- * streamed calls are proxied with one usage record each.
+ * streamed calls are proxied with one usage record each. Over TLS, ALPN offers h2 beside http/1.1.
  */
 class Http2IT {
     private static final String CHAT = """
@@ -89,6 +93,56 @@ class Http2IT {
         assertOneRecordEach(
                 plain.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow(),
                 streamed.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+    }
+
+    @Test
+    void alpnOverTls_plainAndStreamedCalls_proxiedOverHttp2WithOneRecordEach() throws Exception {
+        Path keyStore = TestKeyStores.selfSigned(dir.resolve("gateway.p12"), "h2-pass", "ip:127.0.0.1");
+        SSLContext ssl = TestKeyStores.trusting(keyStore, "h2-pass");
+        LocalGatewayServer https = LocalGatewayServer.start(
+                gw.runtime,
+                "127.0.0.1",
+                0,
+                ServerLimits.defaults().withThreads(8).withTls(keyStore, "h2-pass"));
+        try {
+            HttpClient jdk = HttpClient.newBuilder()
+                    .sslContext(ssl)
+                    .version(HttpClient.Version.HTTP_2)
+                    .build();
+            HttpResponse<String> plain = jdk.send(overTls(https, CHAT).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> streamed =
+                    jdk.send(overTls(https, STREAMED_CHAT).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> http11 = HttpClient.newBuilder()
+                    .sslContext(ssl)
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(https.baseUrl() + "/health"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+
+            assertThat(https.engineDescription()).contains("HTTP/2 and HTTP/1.1 over TLS");
+            assertThat(plain.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+            assertThat(plain.body()).contains("\"chat.completion\"");
+            assertThat(streamed.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(streamed.statusCode()).isEqualTo(200);
+            assertThat(streamed.body()).contains("data: [DONE]");
+            assertThat(http11.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+            assertThat(http11.statusCode()).isEqualTo(200);
+            assertOneRecordEach(
+                    plain.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow(),
+                    streamed.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+        } finally {
+            https.stop(0);
+        }
+    }
+
+    private HttpRequest.Builder overTls(LocalGatewayServer https, String body) {
+        return HttpRequest.newBuilder(URI.create(https.baseUrl() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + gw.secret)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
     }
 
     private ContentResponse h2(String body) throws Exception {

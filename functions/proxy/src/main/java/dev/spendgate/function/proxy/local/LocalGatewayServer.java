@@ -8,12 +8,16 @@ import java.io.IOException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpCompliance;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
@@ -27,7 +31,7 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
  * The gateway on a local HTTP port ({@code ./spendgate local}), on Eclipse Jetty: HTTP/1.1 and HTTP/2 cleartext (by
- * prior knowledge or {@code Upgrade: h2c}) on one port, or TLS from a key store, with real streaming (each {@link
+ * prior knowledge or {@code Upgrade: h2c}) on one port, or TLS from a key store (h2 and http/1.1 by ALPN), with real streaming (each {@link
  * ResponseSink#flush} reaches the client at once).
  *
  * <p>Jetty parses the requests with strict RFC 9110/9112 framing: {@code Content-Length} with {@code
@@ -126,10 +130,18 @@ public final class LocalGatewayServer implements AutoCloseable {
         boolean tls = limits.tlsKeyStore() != null;
         ConnectionFactory[] factories;
         if (tls) {
+            // h2 and http/1.1 offered by ALPN; a client that names neither gets HTTP/1.1. The request is marked
+            // secure (https); no SNI host check, so a certificate for a name still serves calls made to an address.
+            config.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStorePath(limits.tlsKeyStore().toString());
             ssl.setKeyStorePassword(limits.tlsKeyStorePassword());
-            factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, http11.getProtocol()), http11};
+            ssl.setCipherComparator(HTTP2Cipher.COMPARATOR); // ciphers HTTP/2 allows first (RFC 9113 9.2.2)
+            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(config);
+            h2.setStreamIdleTimeout(limits.idleTimeoutMillis());
+            ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http11.getProtocol());
+            alpn.setDefaultProtocol(http11.getProtocol());
+            factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, http11};
         } else {
             factories = new ConnectionFactory[] {http11, h2c};
         }
@@ -155,9 +167,10 @@ public final class LocalGatewayServer implements AutoCloseable {
             guard.close();
             throw new IOException("the local server did not start: " + e.getMessage(), e);
         }
-        String description = "Jetty " + Jetty.VERSION + (tls ? ", HTTP/1.1 over TLS" : ", HTTP/1.1 and h2c")
-                + ", Java " + Runtime.version().feature() + ", "
-                + (virtual ? "virtual threads" : "a pool of " + limits.threads() + " threads");
+        String description =
+                "Jetty " + Jetty.VERSION + (tls ? ", HTTP/2 and HTTP/1.1 over TLS (ALPN)" : ", HTTP/1.1 and h2c")
+                        + ", Java " + Runtime.version().feature() + ", "
+                        + (virtual ? "virtual threads" : "a pool of " + limits.threads() + " threads");
         return new LocalGatewayServer(server, connector, guard, graceful, description, tls);
     }
 

@@ -1,14 +1,13 @@
 package dev.spendgate.function.proxy.upstream;
 
-import dev.spendgate.function.proxy.http.ConnectionInput;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.Http1Codec;
+import dev.spendgate.function.proxy.http.Http1Codec.FramedBody;
+import dev.spendgate.function.proxy.http.Http1Codec.ResponseHead;
 import dev.spendgate.function.proxy.upstream.UpstreamConnections.Body;
-import dev.spendgate.function.proxy.upstream.UpstreamConnections.ChunkedBody;
 import dev.spendgate.function.proxy.upstream.UpstreamConnections.Connection;
-import dev.spendgate.function.proxy.upstream.UpstreamConnections.FixedBody;
 import dev.spendgate.function.proxy.upstream.UpstreamConnections.JdkBody;
 import dev.spendgate.function.proxy.upstream.UpstreamConnections.Pool;
-import dev.spendgate.function.proxy.upstream.UpstreamConnections.UntilCloseBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,20 +38,15 @@ import javax.net.ssl.SSLSocketFactory;
  * server (nothing came back) is sent once more on a new connection, as the JDK's client does. HTTPS verifies the
  * certificate chain and the host name. It replaced {@link HttpURLConnection}, which cost about a quarter of the
  * gateway's own CPU per call (bench/RESULTS.md); that client is still used when a JVM-wide HTTP proxy is configured
- * ({@code https.proxyHost} and friends), so proxy settings keep working.
+ * ({@code https.proxyHost} and friends), so proxy settings keep working. Its idle-connection cache is the JVM's
+ * ({@code http.maxConnections}, 5 per destination unless the operator sets it); this class sets no system property.
+ * The response framing is {@link Http1Codec}'s, shared with the Lambda Runtime API client.
  */
 public final class UpstreamClient {
     static final int IDLE_SECONDS = 5;
     static final long IDLE_NANOS = IDLE_SECONDS * 1_000_000_000L;
     static final int MAX_IDLE_PER_ORIGIN = 256;
-    static final int MAX_HEAD_BYTES = 64 * 1024;
-    private static final byte[] CRLF = {'\r', '\n'};
-
-    static {
-        if (System.getProperty("http.maxConnections") == null) {
-            System.setProperty("http.maxConnections", "256"); // for the proxy path (HttpURLConnection)
-        }
-    }
+    private static final String PEER = "the upstream";
 
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
@@ -175,7 +169,7 @@ public final class UpstreamClient {
                     || lower.equals("connection")) {
                 return; // set here
             }
-            if (!validHeader(name, value)) {
+            if (!Http1Codec.sendable(name, value)) {
                 bad[0] = new IOException("header " + name + " cannot be sent: it contains a line break");
                 return;
             }
@@ -196,25 +190,15 @@ public final class UpstreamClient {
         return request;
     }
 
-    private static boolean validHeader(String name, String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == '\n') {
-                return false;
-            }
-        }
-        return !name.isEmpty() && name.indexOf(':') < 0 && name.indexOf('\r') < 0 && name.indexOf('\n') < 0;
-    }
-
     private Response exchange(Pool pool, Connection c, byte[] request) throws IOException {
         boolean reused = c.used;
         c.used = true;
         c.in.resetReadAny();
-        String statusLine;
+        ResponseHead head;
         try {
             c.out.write(request);
             c.out.flush();
-            statusLine = c.in.readLine(true, MAX_HEAD_BYTES);
+            head = Http1Codec.readResponseHead(c.in, PEER);
         } catch (SocketTimeoutException e) {
             throw e;
         } catch (IOException e) {
@@ -223,83 +207,15 @@ public final class UpstreamClient {
             }
             throw e;
         }
-        if (statusLine == null) {
+        if (head == null) {
             if (reused) {
                 throw new StaleConnection(null);
             }
             throw new IOException("the upstream closed the connection without answering");
         }
-        while (true) {
-            int status = status(statusLine);
-            Headers headers = readHeaders(c.in);
-            if (status >= 100 && status < 200 && status != 101) {
-                statusLine = c.in.readLine(false, MAX_HEAD_BYTES); // interim response (100 Continue): skip it
-                continue;
-            }
-            boolean http10 = statusLine.startsWith("HTTP/1.0");
-            String connection = lowerOrEmpty(headers.first("connection"));
-            boolean keepAlive = http10 ? connection.contains("keep-alive") : !connection.contains("close");
-            InputStream body;
-            String transfer = lowerOrEmpty(headers.first("transfer-encoding"));
-            String length = headers.first("content-length");
-            if (status == 204 || status == 304) {
-                body = new FixedBody(c, 0);
-            } else if (transfer.contains("chunked")) {
-                body = new ChunkedBody(c);
-            } else if (length != null) {
-                long n;
-                try {
-                    n = Long.parseLong(length.trim());
-                } catch (NumberFormatException e) {
-                    throw new IOException("bad Content-Length from the upstream: " + length);
-                }
-                body = new FixedBody(c, n);
-            } else {
-                body = new UntilCloseBody(c);
-                keepAlive = false;
-            }
-            return new Response(status, headers, new Body(body, pool, c, keepAlive));
-        }
-    }
-
-    private static int status(String statusLine) throws IOException {
-        // HTTP/1.1 200 OK
-        if (!statusLine.startsWith("HTTP/1.") || statusLine.length() < 12 || statusLine.charAt(8) != ' ') {
-            throw new IOException("malformed status line from the upstream: " + abbreviate(statusLine));
-        }
-        try {
-            return Integer.parseInt(statusLine.substring(9, 12));
-        } catch (NumberFormatException e) {
-            throw new IOException("malformed status line from the upstream: " + abbreviate(statusLine));
-        }
-    }
-
-    private static Headers readHeaders(ConnectionInput in) throws IOException {
-        Headers headers = new Headers();
-        int total = 0;
-        for (String line = in.readLine(false, MAX_HEAD_BYTES);
-                !line.isEmpty();
-                line = in.readLine(false, MAX_HEAD_BYTES)) {
-            total += line.length();
-            if (total > MAX_HEAD_BYTES) {
-                throw new IOException("upstream response headers too large");
-            }
-            int colon = line.indexOf(':');
-            if (colon <= 0) {
-                throw new IOException("malformed header line from the upstream: " + abbreviate(line));
-            }
-            headers.add(
-                    line.substring(0, colon).trim(), line.substring(colon + 1).trim());
-        }
-        return headers;
-    }
-
-    private static String lowerOrEmpty(String value) {
-        return value == null ? "" : value.toLowerCase(Locale.ROOT);
-    }
-
-    static String abbreviate(String s) {
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+        FramedBody body = Http1Codec.body(c.in, head);
+        boolean keepAlive = head.keepAlive() && !(body instanceof Http1Codec.UntilCloseBody);
+        return new Response(head.status(), head.headers(), new Body(body, pool, c, keepAlive));
     }
 
     /** A pooled connection turned out to be closed before anything came back. */

@@ -1,6 +1,8 @@
 package dev.spendgate.function.proxy.upstream;
 
 import dev.spendgate.function.proxy.http.ConnectionInput;
+import dev.spendgate.function.proxy.http.Http1Codec.FixedLengthBody;
+import dev.spendgate.function.proxy.http.Http1Codec.FramedBody;
 import dev.spendgate.function.proxy.http.ReadDeadlines;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -15,8 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pieces of {@link UpstreamClient}'s connections: a pooled socket, the per-origin pool of idle ones, and the
- * response body streams (fixed length, chunked, until close, through the JDK's client) that hand a connection back to
- * its pool only when its answer was read to the end.
+ * response body streams (framed by {@link dev.spendgate.function.proxy.http.Http1Codec}, or through the JDK's client)
+ * that hand a connection back to its pool only when its answer was read to the end.
  */
 final class UpstreamConnections {
     private UpstreamConnections() {}
@@ -88,125 +90,6 @@ final class UpstreamConnections {
         }
     }
 
-    /** A body of known length. */
-    static final class FixedBody extends InputStream {
-        private final Connection c;
-        private long remaining;
-
-        FixedBody(Connection c, long length) {
-            this.c = c;
-            this.remaining = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (remaining <= 0) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
-            int n = c.in.read(b, off, (int) Math.min(len, remaining));
-            if (n < 0) {
-                throw new IOException("the upstream closed the connection " + remaining + " bytes before the end");
-            }
-            remaining -= n;
-            return n;
-        }
-
-        boolean ended() {
-            return remaining <= 0;
-        }
-    }
-
-    /** A chunked body, decoded; trailers are read and dropped. */
-    static final class ChunkedBody extends InputStream {
-        private final Connection c;
-        private long chunkLeft;
-        private boolean ended;
-
-        ChunkedBody(Connection c) {
-            this.c = c;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (ended) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
-            if (chunkLeft == 0) {
-                String sizeLine = c.in.readLine(false, UpstreamClient.MAX_HEAD_BYTES);
-                int semicolon = sizeLine.indexOf(';');
-                try {
-                    chunkLeft =
-                            Long.parseLong((semicolon >= 0 ? sizeLine.substring(0, semicolon) : sizeLine).trim(), 16);
-                } catch (NumberFormatException e) {
-                    throw new IOException(
-                            "malformed chunk size from the upstream: " + UpstreamClient.abbreviate(sizeLine));
-                }
-                if (chunkLeft < 0) {
-                    throw new IOException(
-                            "malformed chunk size from the upstream: " + UpstreamClient.abbreviate(sizeLine));
-                }
-                if (chunkLeft == 0) {
-                    while (!c.in.readLine(false, UpstreamClient.MAX_HEAD_BYTES).isEmpty()) {
-                        // trailers are dropped
-                    }
-                    ended = true;
-                    return -1;
-                }
-            }
-            int n = c.in.read(b, off, (int) Math.min(len, chunkLeft));
-            if (n < 0) {
-                throw new IOException("the upstream closed the connection inside a chunk");
-            }
-            chunkLeft -= n;
-            if (chunkLeft == 0
-                    && !c.in.readLine(false, UpstreamClient.MAX_HEAD_BYTES).isEmpty()) {
-                throw new IOException("malformed chunk from the upstream: no CRLF after the data");
-            }
-            return n;
-        }
-
-        boolean ended() {
-            return ended;
-        }
-    }
-
-    /** A body that ends when the upstream closes the connection (no length, not chunked). */
-    static final class UntilCloseBody extends InputStream {
-        private final Connection c;
-
-        UntilCloseBody(Connection c) {
-            this.c = c;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return c.in.read();
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return c.in.read(b, off, len);
-        }
-    }
-
     /**
      * The response body. Closing it after reading to the end returns the connection to the pool; closing it early
      * (the client left) drops the connection, so the provider stops generating.
@@ -217,7 +100,7 @@ final class UpstreamConnections {
         private final boolean keepAlive;
         private boolean closed;
 
-        Body(InputStream framed, Pool pool, Connection connection, boolean keepAlive) {
+        Body(FramedBody framed, Pool pool, Connection connection, boolean keepAlive) {
             super(framed);
             this.pool = pool;
             this.connection = connection;
@@ -231,9 +114,9 @@ final class UpstreamConnections {
 
         @Override
         public byte[] readAllBytes() throws IOException {
-            if (in instanceof FixedBody f && f.remaining <= 16 << 20) {
+            if (in instanceof FixedLengthBody f && f.remaining() <= 16 << 20) {
                 // exactly the announced length: no 16 KB transfer buffer and no copies for a small answer
-                byte[] all = new byte[(int) f.remaining];
+                byte[] all = new byte[(int) f.remaining()];
                 int n = 0;
                 while (n < all.length) {
                     n += f.read(all, n, all.length - n); // throws when the upstream closes early
@@ -254,7 +137,7 @@ final class UpstreamConnections {
                 return;
             }
             closed = true;
-            boolean ended = in instanceof FixedBody f ? f.ended() : in instanceof ChunkedBody ch && ch.ended();
+            boolean ended = ((FramedBody) in).ended();
             if (keepAlive && ended && connection.in.available() == 0) {
                 pool.release(connection);
             } else {

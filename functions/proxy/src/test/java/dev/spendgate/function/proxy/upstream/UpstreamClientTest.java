@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.TestKeyStores;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -374,34 +375,7 @@ class UpstreamClientTest {
 
     /** A PKCS12 key store with a self-signed certificate for {@code name}, made by the JDK's keytool. */
     private Path keystore(String name) throws IOException, InterruptedException {
-        Path file = dir.resolve(name + ".p12");
-        Process keytool = new ProcessBuilder(
-                        Path.of(System.getProperty("java.home"), "bin", "keytool")
-                                .toString(),
-                        "-genkeypair",
-                        "-alias",
-                        "server",
-                        "-keyalg",
-                        "EC",
-                        "-groupname",
-                        "secp256r1",
-                        "-dname",
-                        "CN=" + name,
-                        "-ext",
-                        "SAN=dns:" + name,
-                        "-validity",
-                        "2",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        file.toString(),
-                        "-storepass",
-                        "changeit")
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(keytool.waitFor()).as(output).isZero();
-        return file;
+        return TestKeyStores.selfSigned(dir.resolve(name + ".p12"), "changeit", "dns:" + name);
     }
 
     /** Server side: the key in {@code keys}; client side: trusts the certificates in {@code trusted}. */
@@ -419,7 +393,7 @@ class UpstreamClientTest {
             trust.load(null, null);
             for (Path p : trusted) {
                 KeyStore store = KeyStore.getInstance(p.toFile(), "changeit".toCharArray());
-                trust.setCertificateEntry(p.getFileName().toString(), store.getCertificate("server"));
+                trust.setCertificateEntry(p.getFileName().toString(), store.getCertificate(TestKeyStores.ALIAS));
             }
             tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);

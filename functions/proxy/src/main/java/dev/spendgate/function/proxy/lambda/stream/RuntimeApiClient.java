@@ -1,25 +1,25 @@
 package dev.spendgate.function.proxy.lambda.stream;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
+import dev.spendgate.function.proxy.http.ConnectionInput;
+import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.Http1Codec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * A minimal HTTP/1.1 client for the Lambda Runtime API ({@code AWS_LAMBDA_RUNTIME_API}, always plain HTTP on the
  * sandbox's loopback). Raw sockets rather than {@code java.net.http}: the streamed response needs chunked encoding
- * under our control, and the JDK client costs tens of milliseconds of cold start.
+ * under our control, and the JDK client costs tens of milliseconds of cold start. Answers are read with the same
+ * {@link Http1Codec} as the upstream client's.
  */
 public final class RuntimeApiClient {
     static final String BASE = "/2018-06-01/runtime";
     static final String STREAMING_CONTENT_TYPE = "application/vnd.awslambda.http-integration-response";
+    private static final String PEER = "the Runtime API";
 
     private final String host;
     private final int port;
@@ -43,20 +43,20 @@ public final class RuntimeApiClient {
                             + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            Response response = Response.read(new BufferedInputStream(socket.getInputStream()));
-            if (response.status != 200) {
-                throw new IOException("Runtime API next invocation answered HTTP " + response.status);
+            Response response = Response.read(socket.getInputStream());
+            if (response.status() != 200) {
+                throw new IOException("Runtime API next invocation answered HTTP " + response.status());
             }
-            String requestId = response.headers.get("lambda-runtime-aws-request-id");
+            String requestId = response.headers().first("lambda-runtime-aws-request-id");
             if (requestId == null) {
                 throw new IOException("Runtime API next invocation has no Lambda-Runtime-Aws-Request-Id");
             }
-            String deadline = response.headers.get("lambda-runtime-deadline-ms");
+            String deadline = response.headers().first("lambda-runtime-deadline-ms");
             return new Invocation(
                     requestId,
                     deadline == null ? 0 : Long.parseLong(deadline),
-                    response.headers.get("lambda-runtime-trace-id"),
-                    response.body);
+                    response.headers().first("lambda-runtime-trace-id"),
+                    response.body());
         }
     }
 
@@ -102,9 +102,9 @@ public final class RuntimeApiClient {
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
-            Response response = Response.read(new BufferedInputStream(socket.getInputStream()));
-            if (response.status / 100 != 2) {
-                throw new IOException("Runtime API error report answered HTTP " + response.status);
+            Response response = Response.read(socket.getInputStream());
+            if (response.status() / 100 != 2) {
+                throw new IOException("Runtime API error report answered HTTP " + response.status());
             }
         }
     }
@@ -143,74 +143,17 @@ public final class RuntimeApiClient {
     /** One event from {@code /invocation/next}. */
     public record Invocation(String requestId, long deadlineMillis, String traceId, byte[] event) {}
 
-    /** A parsed HTTP response: status, lower-cased headers, body (Content-Length or chunked). */
-    static final class Response {
-        final int status;
-        final Map<String, String> headers;
-        final byte[] body;
-
-        private Response(int status, Map<String, String> headers, byte[] body) {
-            this.status = status;
-            this.headers = headers;
-            this.body = body;
-        }
-
-        static Response read(InputStream in) throws IOException {
-            String statusLine = line(in);
-            if (statusLine == null || !statusLine.startsWith("HTTP/1.")) {
+    /** A Runtime API answer read whole: status, headers, body (framed by {@link Http1Codec}). */
+    record Response(int status, Headers headers, byte[] body) {
+        static Response read(InputStream socket) throws IOException {
+            ConnectionInput in = new ConnectionInput(socket, 8 * 1024);
+            Http1Codec.ResponseHead head = Http1Codec.readResponseHead(in, PEER);
+            if (head == null) {
                 throw new IOException("Runtime API sent no HTTP status line");
             }
-            int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
-            Map<String, String> headers = new TreeMap<>();
-            String line;
-            while ((line = line(in)) != null && !line.isEmpty()) {
-                int colon = line.indexOf(':');
-                if (colon > 0) {
-                    headers.put(
-                            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
-                            line.substring(colon + 1).trim());
-                }
+            try (InputStream body = Http1Codec.body(in, head)) {
+                return new Response(head.status(), head.headers(), body.readAllBytes());
             }
-            byte[] body;
-            if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-                ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                while (true) {
-                    String size = line(in);
-                    if (size == null) {
-                        throw new IOException("Runtime API response ended inside a chunk");
-                    }
-                    int semicolon = size.indexOf(';');
-                    int n = Integer.parseInt((semicolon < 0 ? size : size.substring(0, semicolon)).trim(), 16);
-                    if (n == 0) {
-                        while ((line = line(in)) != null && !line.isEmpty()) {
-                            // trailers: none expected
-                        }
-                        break;
-                    }
-                    buf.write(in.readNBytes(n));
-                    line(in);
-                }
-                body = buf.toByteArray();
-            } else if (headers.containsKey("content-length")) {
-                body = in.readNBytes(Integer.parseInt(headers.get("content-length")));
-            } else {
-                body = in.readAllBytes();
-            }
-            return new Response(status, headers, body);
-        }
-
-        private static String line(InputStream in) throws IOException {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(64);
-            int b;
-            while ((b = in.read()) != -1) {
-                if (b == '\n') {
-                    byte[] bytes = buf.toByteArray();
-                    int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                    return new String(bytes, 0, len, StandardCharsets.ISO_8859_1);
-                }
-                buf.write(b);
-            }
-            return buf.size() == 0 ? null : buf.toString(StandardCharsets.ISO_8859_1);
         }
     }
 }

@@ -3,14 +3,13 @@ package dev.spendgate.function.proxy.lambda.stream;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.http.Http1Codec;
 import dev.spendgate.function.proxy.http.ResponseSink;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -26,7 +25,6 @@ public final class StreamingResponse implements ResponseSink {
     static final byte[] DELIMITER = new byte[8];
 
     private static final JsonFactory JSON = new JsonFactory();
-    private static final byte[] CRLF = {'\r', '\n'};
     private static final Set<String> HOP_BY_HOP =
             Set.of("connection", "keep-alive", "transfer-encoding", "content-length", "trailer", "upgrade");
 
@@ -89,9 +87,10 @@ public final class StreamingResponse implements ResponseSink {
         }
         ended = true;
         try {
-            out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            Http1Codec.writeLastChunk(out);
             out.flush();
-            runtimeStatus = RuntimeApiClient.Response.read(new BufferedInputStream(socket.getInputStream())).status;
+            runtimeStatus =
+                    RuntimeApiClient.Response.read(socket.getInputStream()).status();
         } finally {
             socket.close();
         }
@@ -120,10 +119,7 @@ public final class StreamingResponse implements ResponseSink {
     }
 
     private void chunk(byte[] bytes, int offset, int length) throws IOException {
-        out.write(Integer.toHexString(length).getBytes(StandardCharsets.US_ASCII));
-        out.write(CRLF);
-        out.write(bytes, offset, length);
-        out.write(CRLF);
+        Http1Codec.writeChunk(out, bytes, offset, length);
     }
 
     /** One value per header name (API Gateway's {@code headers}); repeated headers joined with commas. */
