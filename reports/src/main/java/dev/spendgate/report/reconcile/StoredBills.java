@@ -24,6 +24,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 
@@ -58,11 +59,19 @@ public final class StoredBills {
         return key;
     }
 
-    /** The bills stored for {@code month}, by provider; a provider without an object is absent. */
+    /**
+     * The bills stored for {@code month}, by provider; a provider without an object is absent. Lists the month's
+     * prefix first and reads only what is there (in S3 a GetObject of a missing key is refused, not "not found", to a
+     * role that may list only some prefixes); other objects under the prefix are left alone.
+     */
     public static Map<BillSource, ProviderBill> read(ObjectStore store, YearMonth month) {
         Map<BillSource, ProviderBill> out = new EnumMap<>(BillSource.class);
+        Set<String> present = Set.copyOf(store.list(PREFIX + month + "/"));
         for (BillSource s : BillSource.values()) {
             String key = key(month, s);
+            if (!present.contains(key)) {
+                continue;
+            }
             Optional<byte[]> bytes = store.get(key);
             bytes.ifPresent(b -> out.put(s, decode(key, b)));
         }
