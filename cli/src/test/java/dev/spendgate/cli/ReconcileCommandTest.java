@@ -167,8 +167,8 @@ class ReconcileCommandTest {
         Path parquet = java.nio.file.Files.write(
                 dir.resolve("cur-2026-11.snappy.parquet"), new byte[] {'P', 'A', 'R', '1', 0, 0, 0, 0});
 
-        CliRun r = CliRun.of(
-                "reconcile", "--month", "2026-11", "--aws", parquet.toString(), "--data-dir", dir.toString());
+        CliRun r =
+                CliRun.of("reconcile", "--month", "2026-11", "--aws", parquet.toString(), "--data-dir", dir.toString());
 
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err())
@@ -181,20 +181,34 @@ class ReconcileCommandTest {
         Path parquet = java.nio.file.Files.write(dir.resolve("x.parquet"), new byte[] {'P', 'A', 'R', '1'});
         for (String command : new String[] {"reconcile", "report"}) {
             CliRun negative = CliRun.of(
-                    command, "--month", "2026-11", "--aws", parquet.toString(), "--threshold", "-1",
-                    "--data-dir", dir.toString());
+                    command,
+                    "--month",
+                    "2026-11",
+                    "--aws",
+                    parquet.toString(),
+                    "--threshold",
+                    "-1",
+                    "--data-dir",
+                    dir.toString());
             assertThat(negative.code()).as(command).isEqualTo(2);
             assertThat(negative.err()).as(command).contains("--threshold must not be negative");
 
-            CliRun missing = CliRun.of(
-                    command, "--month", "2026-11", "--openai", "nope.json", "--data-dir", dir.toString());
+            CliRun missing =
+                    CliRun.of(command, "--month", "2026-11", "--openai", "nope.json", "--data-dir", dir.toString());
             assertThat(missing.code()).as(command).isEqualTo(2);
             assertThat(missing.err()).as(command).contains("no such file: nope.json");
         }
         // only report splits spend per provider account
         CliRun accounts = CliRun.of(
-                "reconcile", "--month", "2026-11", "--aws", parquet.toString(), "--gateway-accounts", "proj_a",
-                "--data-dir", dir.toString());
+                "reconcile",
+                "--month",
+                "2026-11",
+                "--aws",
+                parquet.toString(),
+                "--gateway-accounts",
+                "proj_a",
+                "--data-dir",
+                dir.toString());
         assertThat(accounts.code()).isEqualTo(2);
         assertThat(accounts.err()).contains("--gateway-accounts");
     }

@@ -173,8 +173,8 @@ public final class ReconcileJob extends Construct {
         failures.addAlarmAction(new SnsAction(alerts));
         double threshold = Double.parseDouble(props.reconcileThresholdPercent());
         for (String provider : PROVIDERS) {
-            Alarm a = Alarm.Builder.create(this, "Unexplained" + Character.toUpperCase(provider.charAt(0))
-                            + provider.substring(1))
+            Alarm a = Alarm.Builder.create(
+                            this, "Unexplained" + Character.toUpperCase(provider.charAt(0)) + provider.substring(1))
                     .alarmDescription("Spendgate reconciliation: " + provider + "'s unexplained difference between its"
                             + " bill and the metered cost passed " + props.reconcileThresholdPercent() + " % of the"
                             + " bill; see reconciliation/YYYY-MM.csv in the data bucket")

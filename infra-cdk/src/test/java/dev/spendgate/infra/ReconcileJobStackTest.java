@@ -119,8 +119,10 @@ class ReconcileJobStackTest {
                     .<Map<?, ?>>map(r -> (Map<?, ?>) r.get("Properties"))
                     .filter(p -> "ReconciliationUnexplainedPercent".equals(p.get("MetricName")))
                     .toList();
-            assertThat(mine)
-                    .extracting(p -> ((List<?>) p.get("Dimensions")).get(0))
+            List<Object> dimensions = mine.stream()
+                    .map(p -> (Object) ((List<?>) p.get("Dimensions")).get(0))
+                    .toList();
+            assertThat(dimensions)
                     .containsExactlyInAnyOrder(
                             Map.of("Name", "Provider", "Value", "openai"),
                             Map.of("Name", "Provider", "Value", "anthropic"),
@@ -130,7 +132,7 @@ class ReconcileJobStackTest {
                 assertThat(((Number) p.get("Threshold")).doubleValue()).isEqualTo(threshold);
                 assertThat(p.get("ComparisonOperator")).isEqualTo("GreaterThanThreshold");
                 assertThat(p.get("Statistic")).isEqualTo("Maximum");
-                assertThat(p.get("Period")).isEqualTo(86400);
+                assertThat(((Number) p.get("Period")).intValue()).isEqualTo(86400);
                 assertThat(p.get("TreatMissingData")).isEqualTo("notBreaching");
                 assertThat(p.get("AlarmActions")).isEqualTo(List.of(Map.of("Ref", logicalId(synth, "Alerts"))));
             });
