@@ -10,9 +10,6 @@ import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.report.ReportEnvironment;
-import dev.spendgate.report.reconcile.AnthropicBill;
-import dev.spendgate.report.reconcile.AwsBill;
-import dev.spendgate.report.reconcile.OpenAiBill;
 import dev.spendgate.report.reconcile.ReconciliationCsv;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -21,7 +18,6 @@ import java.nio.file.Path;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -50,33 +46,8 @@ final class ReconcileCommand implements Callable<Integer> {
     @Option(names = "--month", paramLabel = "YYYY-MM", description = "The calendar month (UTC). Default: last month.")
     String month;
 
-    @Option(
-            names = "--openai",
-            paramLabel = "FILE",
-            description = "OpenAI Costs API and Completions Usage API responses (JSON page or array of pages);"
-                    + " repeat for several files.")
-    List<Path> openAi = new ArrayList<>();
-
-    @Option(
-            names = "--anthropic",
-            paramLabel = "FILE",
-            description = "Anthropic Admin API cost report and messages usage report (JSON); repeat for several files.")
-    List<Path> anthropic = new ArrayList<>();
-
-    @Option(
-            names = "--aws",
-            paramLabel = "FILE",
-            description = "AWS Data Exports CUR 2.0 or FOCUS CSV (plain or gzip) with the Bedrock lines; repeatable.")
-    List<Path> aws = new ArrayList<>();
-
-    @Option(
-            names = "--threshold",
-            paramLabel = "PERCENT",
-            defaultValue = "${env:SPENDGATE_RECONCILE_THRESHOLD_PCT:-2}",
-            description =
-                    "Unexplained share of a provider's bill that is flagged (env SPENDGATE_RECONCILE_THRESHOLD_PCT,"
-                            + " default ${DEFAULT-VALUE}).")
-    BigDecimal threshold;
+    @Mixin
+    ProviderBillOptions billOptions;
 
     @Option(
             names = "--out",
@@ -92,27 +63,11 @@ final class ReconcileCommand implements Callable<Integer> {
         } catch (DateTimeParseException e) {
             throw new ParameterException(spec.commandLine(), "--month must look like 2026-11");
         }
-        if (openAi.isEmpty() && anthropic.isEmpty() && aws.isEmpty()) {
+        if (!billOptions.given()) {
             throw new ParameterException(spec.commandLine(), "give at least one of --openai, --anthropic, --aws");
         }
-        if (threshold.signum() < 0) {
-            throw new ParameterException(spec.commandLine(), "--threshold must not be negative");
-        }
-        for (Path f : concat(openAi, anthropic, aws)) {
-            if (!Files.isRegularFile(f)) {
-                throw new ParameterException(spec.commandLine(), "no such file: " + f);
-            }
-        }
-        List<ProviderBill> bills = new ArrayList<>();
-        if (!openAi.isEmpty()) {
-            bills.add(OpenAiBill.read(openAi));
-        }
-        if (!anthropic.isEmpty()) {
-            bills.add(AnthropicBill.read(anthropic));
-        }
-        if (!aws.isEmpty()) {
-            bills.add(AwsBill.read(aws));
-        }
+        List<ProviderBill> bills = billOptions.read(spec);
+        BigDecimal threshold = billOptions.threshold();
         ReportEnvironment env = ReportEnvironment.from(System.getenv());
         PricingCatalog catalog = env.contractedCatalog();
         MonthlyUsage metered = MonthlyUsageSource.fromLog(new FileSystemObjectStore(dir.dataDir))
@@ -162,14 +117,5 @@ final class ReconcileCommand implements Callable<Integer> {
         alarms.forEach(a -> o.println("ALARM " + a));
         o.flush();
         return 0;
-    }
-
-    @SafeVarargs
-    private static List<Path> concat(List<Path>... lists) {
-        List<Path> all = new ArrayList<>();
-        for (List<Path> l : lists) {
-            all.addAll(l);
-        }
-        return all;
     }
 }

@@ -2,7 +2,6 @@ package dev.spendgate.cli;
 
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
-import dev.spendgate.domain.reconcile.ProviderBill;
 import dev.spendgate.domain.report.Chargeback;
 import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.Money;
@@ -15,21 +14,16 @@ import dev.spendgate.report.email.SmtpMailTransport;
 import dev.spendgate.report.focus.FocusMetadata;
 import dev.spendgate.report.focus.FocusVersion;
 import dev.spendgate.report.narrative.LlmNarrative;
-import dev.spendgate.report.reconcile.AnthropicBill;
-import dev.spendgate.report.reconcile.AwsBill;
-import dev.spendgate.report.reconcile.OpenAiBill;
 import dev.spendgate.report.reconcile.ProviderBillRows;
 import dev.spendgate.report.reconcile.ProviderBills;
 import dev.spendgate.report.reconcile.ReconciliationCsv;
 import java.io.PrintWriter;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -87,42 +81,11 @@ final class ReportCommand implements Callable<Integer> {
                     + " ServiceProviderName and HostProviderName). Default: env SPENDGATE_FOCUS_VERSION, else 1.1.")
     String focusVersion;
 
-    @Option(
-            names = "--openai",
-            paramLabel = "FILE",
-            description = "Reconcile with OpenAI's Costs and Completions Usage API responses (JSON); repeatable."
-                    + " Adds a reconciliation section to the PDF, provider_bill rows to the FOCUS file and"
-                    + " reconciliation.csv.")
-    List<Path> openAi = new ArrayList<>();
+    @Mixin
+    ProviderBillOptions billOptions;
 
-    @Option(
-            names = "--anthropic",
-            paramLabel = "FILE",
-            description = "Reconcile with Anthropic's Admin API cost and usage reports (JSON); repeatable.")
-    List<Path> anthropic = new ArrayList<>();
-
-    @Option(
-            names = "--aws",
-            paramLabel = "FILE",
-            description = "Reconcile with an AWS CUR 2.0 or FOCUS export with the Bedrock lines (CSV, plain or gzip);"
-                    + " repeatable.")
-    List<Path> aws = new ArrayList<>();
-
-    @Option(
-            names = "--threshold",
-            paramLabel = "PERCENT",
-            defaultValue = "${env:SPENDGATE_RECONCILE_THRESHOLD_PCT:-2}",
-            description = "Unexplained share of a provider's bill that is flagged (default ${DEFAULT-VALUE}).")
-    BigDecimal threshold;
-
-    @Option(
-            names = "--gateway-accounts",
-            paramLabel = "ID,...",
-            split = ",",
-            description = "The provider projects, API keys, workspaces or inference profiles the gateway itself calls"
-                    + " with (env SPENDGATE_RECONCILE_GATEWAY_ACCOUNTS): spend the bills show under any other account"
-                    + " is attributed to that account.")
-    List<String> gatewayAccounts;
+    @Mixin
+    ProviderBillOptions.GatewayAccounts gatewayAccounts;
 
     /** The exit code of a {@code --strict} run over damaged or quarantined input. */
     static final int STRICT_FAILURE = 3;
@@ -138,38 +101,10 @@ final class ReportCommand implements Callable<Integer> {
 
     /** The provider bills given with --openai, --anthropic, --aws, or null when none. */
     private ProviderBills bills() {
-        if (openAi.isEmpty() && anthropic.isEmpty() && aws.isEmpty()) {
+        if (!billOptions.given()) {
             return null;
         }
-        if (threshold.signum() < 0) {
-            throw new ParameterException(spec.commandLine(), "--threshold must not be negative");
-        }
-        for (List<Path> files : List.of(openAi, anthropic, aws)) {
-            for (Path f : files) {
-                if (!Files.isRegularFile(f)) {
-                    throw new ParameterException(spec.commandLine(), "no such file: " + f);
-                }
-            }
-        }
-        List<ProviderBill> bills = new ArrayList<>();
-        if (!openAi.isEmpty()) {
-            bills.add(OpenAiBill.read(openAi));
-        }
-        if (!anthropic.isEmpty()) {
-            bills.add(AnthropicBill.read(anthropic));
-        }
-        if (!aws.isEmpty()) {
-            bills.add(AwsBill.read(aws));
-        }
-        List<String> own = gatewayAccounts;
-        if (own == null) {
-            String env = System.getenv("SPENDGATE_RECONCILE_GATEWAY_ACCOUNTS");
-            own = env == null ? List.of() : List.of(env.split(","));
-        }
-        return new ProviderBills(
-                bills,
-                threshold,
-                own.stream().map(String::trim).filter(a -> !a.isEmpty()).collect(java.util.stream.Collectors.toSet()));
+        return new ProviderBills(billOptions.read(spec), billOptions.threshold(), gatewayAccounts.resolve());
     }
 
     @Override

@@ -161,4 +161,55 @@ class ReconcileCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("no such file: nope.csv");
     }
+
+    @Test
+    void reconcile_parquetExport_failsSayingToExportCsv() throws Exception {
+        Path parquet = java.nio.file.Files.write(
+                dir.resolve("cur-2026-11.snappy.parquet"), new byte[] {'P', 'A', 'R', '1', 0, 0, 0, 0});
+
+        CliRun r =
+                CliRun.of("reconcile", "--month", "2026-11", "--aws", parquet.toString(), "--data-dir", dir.toString());
+
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err())
+                .contains("cur-2026-11.snappy.parquet: a Parquet file")
+                .contains("\"text/csv\"");
+    }
+
+    @Test
+    void reportAndReconcile_sharedBillFlags_sameChecksAndMessages() throws Exception {
+        Path parquet = java.nio.file.Files.write(dir.resolve("x.parquet"), new byte[] {'P', 'A', 'R', '1'});
+        for (String command : new String[] {"reconcile", "report"}) {
+            CliRun negative = CliRun.of(
+                    command,
+                    "--month",
+                    "2026-11",
+                    "--aws",
+                    parquet.toString(),
+                    "--threshold",
+                    "-1",
+                    "--data-dir",
+                    dir.toString());
+            assertThat(negative.code()).as(command).isEqualTo(2);
+            assertThat(negative.err()).as(command).contains("--threshold must not be negative");
+
+            CliRun missing =
+                    CliRun.of(command, "--month", "2026-11", "--openai", "nope.json", "--data-dir", dir.toString());
+            assertThat(missing.code()).as(command).isEqualTo(2);
+            assertThat(missing.err()).as(command).contains("no such file: nope.json");
+        }
+        // only report splits spend per provider account
+        CliRun accounts = CliRun.of(
+                "reconcile",
+                "--month",
+                "2026-11",
+                "--aws",
+                parquet.toString(),
+                "--gateway-accounts",
+                "proj_a",
+                "--data-dir",
+                dir.toString());
+        assertThat(accounts.code()).isEqualTo(2);
+        assertThat(accounts.err()).contains("--gateway-accounts");
+    }
 }

@@ -130,7 +130,8 @@ final class NagSuppressionsConfig {
                 true,
                 because(
                         "AwsSolutions-IAM5",
-                        "The report runner reads usage, findings, outcomes, the chargeback rules (config/) and earlier"
+                        "The report runner reads usage, findings, outcomes, the chargeback rules (config/), the"
+                                + " reconcile job's stored bill lines (reconciliation/bills/) and earlier"
                                 + " reports, writes reports/YYYY-MM/ and"
                                 + " Athena results; each wildcard is limited to one prefix (writes to reports/ and"
                                 + " athena-results/ only).",
@@ -140,7 +141,8 @@ final class NagSuppressionsConfig {
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/reports/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/athena-results/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*",
-                                "Resource::<StorageDataBucketB1B922FA.Arn>/config/*")));
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/config/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/" + ReconcileJob.BILLS_PREFIX + "*")));
         for (var function : List.of(jobs.wasteDetector(), jobs.reportRunner())) {
             suppress(
                     function,

@@ -8,9 +8,12 @@ import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.TimeZone;
 import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
+import software.amazon.awscdk.services.cloudwatch.Metric;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
 import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
+import software.amazon.awscdk.services.iam.Effect;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.kms.IKey;
 import software.amazon.awscdk.services.lambda.Alias;
@@ -38,18 +41,30 @@ import software.constructs.Construct;
  * admin-key secret (an existing one from {@code reconcileAdminKeySecretArn}, else a new placeholder the operator
  * fills; a provider without a key is skipped), read access to the CUR/FOCUS export under
  * {@code reconcileExportBucket}/{@code reconcileExportPrefix} when given, {@code reconciliation/} in the data bucket
- * for its CSV, the alert topic for its notice, and an alarm when a run fails. Like the other scheduled functions it runs
+ * for its CSV and stored bill lines ({@code reconciliation/bills/}, which the report runner reads), the alert topic for
+ * its notice, CloudWatch {@code PutMetricData} in the {@code Spendgate} namespace for the unexplained difference per
+ * provider, an alarm per provider on it (threshold {@code reconcileThresholdPercent}, default 2 %) and an alarm when a
+ * run fails. Like the other scheduled functions it runs
  * on {@code java21} with SnapStart behind a {@code live} alias, which the schedule invokes.
  */
 public final class ReconcileJob extends Construct {
     public static final String HANDLER = "dev.spendgate.function.report.ReconcileRunnerHandler::handleRequest";
     public static final String RECONCILIATION_PREFIX = "reconciliation/";
+    /** The imported bill lines per month and provider, which the monthly report reads. */
+    public static final String BILLS_PREFIX = RECONCILIATION_PREFIX + "bills/";
+    /** The namespace the job publishes its metrics in (the reconcile run's {@code METRIC_NAMESPACE}). */
+    public static final String METRIC_NAMESPACE = "Spendgate";
+    /** The per-provider unexplained share of the bill, in % (dimension {@code Provider}). */
+    public static final String UNEXPLAINED_PERCENT_METRIC = "ReconciliationUnexplainedPercent";
+    /** The providers the job reconciles, as the {@code Provider} dimension values. */
+    public static final List<String> PROVIDERS = List.of("openai", "anthropic", "aws");
 
     private final Function function;
     private final Alias alias;
     private final Schedule schedule;
     private final Alarm failures;
     private final ISecret adminKeys;
+    private final Map<String, Alarm> unexplained = new java.util.LinkedHashMap<>();
 
     public ReconcileJob(
             Construct scope,
@@ -92,6 +107,14 @@ public final class ReconcileJob extends Construct {
         role.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
         role.addToPolicy(Policies.allow(
                 "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
+        // PutMetricData has no resource type: "*", limited to the job's own namespace
+        role.addToPolicy(PolicyStatement.Builder.create()
+                .sid("PublishMetrics")
+                .effect(Effect.ALLOW)
+                .actions(List.of("cloudwatch:PutMetricData"))
+                .resources(List.of("*"))
+                .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", METRIC_NAMESPACE)))
+                .build());
         Map<String, String> env = new HashMap<>();
         env.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
         env.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
@@ -148,6 +171,29 @@ public final class ReconcileJob extends Construct {
                 .treatMissingData(TreatMissingData.NOT_BREACHING)
                 .build();
         failures.addAlarmAction(new SnsAction(alerts));
+        double threshold = Double.parseDouble(props.reconcileThresholdPercent());
+        for (String provider : PROVIDERS) {
+            Alarm a = Alarm.Builder.create(
+                            this, "Unexplained" + Character.toUpperCase(provider.charAt(0)) + provider.substring(1))
+                    .alarmDescription("Spendgate reconciliation: " + provider + "'s unexplained difference between its"
+                            + " bill and the metered cost passed " + props.reconcileThresholdPercent() + " % of the"
+                            + " bill; see reconciliation/YYYY-MM.csv in the data bucket")
+                    .metric(Metric.Builder.create()
+                            .namespace(METRIC_NAMESPACE)
+                            .metricName(UNEXPLAINED_PERCENT_METRIC)
+                            .dimensionsMap(Map.of("Provider", provider))
+                            .statistic("Maximum")
+                            .period(Duration.days(1))
+                            .build())
+                    .threshold(threshold)
+                    .evaluationPeriods(1)
+                    .comparisonOperator(ComparisonOperator.GREATER_THAN_THRESHOLD)
+                    // a provider without an admin key or export publishes nothing: not an alarm
+                    .treatMissingData(TreatMissingData.NOT_BREACHING)
+                    .build();
+            a.addAlarmAction(new SnsAction(alerts));
+            unexplained.put(provider, a);
+        }
         suppressNagFindings(props);
     }
 
@@ -163,7 +209,8 @@ public final class ReconcileJob extends Construct {
         }
         List<String> wildcards = new java.util.ArrayList<>(List.of(
                 "Resource::<StorageDataBucketB1B922FA.Arn>/" + Storage.USAGE_PREFIX + "*",
-                "Resource::<StorageDataBucketB1B922FA.Arn>/" + RECONCILIATION_PREFIX + "*"));
+                "Resource::<StorageDataBucketB1B922FA.Arn>/" + RECONCILIATION_PREFIX + "*",
+                "Resource::*"));
         if (props.reconcileExportBucket() != null) {
             wildcards.add("Resource::arn:<AWS::Partition>:s3:::" + props.reconcileExportBucket() + "/"
                     + props.reconcileExportPrefix() + "*");
@@ -175,7 +222,8 @@ public final class ReconcileJob extends Construct {
                         "AwsSolutions-IAM5",
                         "The job reads usage objects (usage/ only) and the billing export's objects (its prefix"
                                 + " only), whose names are not known in advance, and writes reconciliation/YYYY-MM.csv"
-                                + " (PutObject, reconciliation/ only).",
+                                + " and its bill lines (PutObject, reconciliation/ only); cloudwatch:PutMetricData has"
+                                + " no resource type, so it is granted on * for the Spendgate namespace only.",
                         wildcards));
         NagSuppressionsConfig.suppress(
                 function,
@@ -204,6 +252,11 @@ public final class ReconcileJob extends Construct {
 
     public Alarm failures() {
         return failures;
+    }
+
+    /** The alarm on each provider's unexplained difference, by provider ({@code openai}, {@code anthropic}, ...). */
+    public Map<String, Alarm> unexplainedAlarms() {
+        return java.util.Collections.unmodifiableMap(unexplained);
     }
 
     public ISecret adminKeys() {

@@ -135,7 +135,8 @@ public final class ScheduledJobs extends Construct {
                 Storage.REPORTS_PREFIX,
                 Storage.ATHENA_RESULTS_PREFIX,
                 Storage.OUTCOMES_PREFIX,
-                Storage.CONFIG_PREFIX));
+                Storage.CONFIG_PREFIX,
+                ReconcileJob.BILLS_PREFIX));
         reportRole.addToPolicy(Policies.listPrefixes(
                 "ListInputs",
                 bucket,
@@ -144,7 +145,8 @@ public final class ScheduledJobs extends Construct {
                 Storage.REPORTS_PREFIX,
                 Storage.ATHENA_RESULTS_PREFIX,
                 Storage.OUTCOMES_PREFIX,
-                Storage.CONFIG_PREFIX));
+                Storage.CONFIG_PREFIX,
+                ReconcileJob.BILLS_PREFIX));
         reportRole.addToPolicy(
                 Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX, Storage.ATHENA_RESULTS_PREFIX));
         reportRole.addToPolicy(Policies.allow(
@@ -204,6 +206,9 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_ATHENA_DATABASE", Storage.GLUE_DATABASE);
         reportEnv.put("SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE);
         reportEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
+        // the report reconciles with the bill lines the daily reconcile job stores (read-only here)
+        reportEnv.put("SPENDGATE_REPORT_PROVIDER_BILLS", "true");
+        reportEnv.put("SPENDGATE_RECONCILE_THRESHOLD_PCT", props.reconcileThresholdPercent());
         // the gateway's own AWS cost in the report is estimated for the proxy as deployed
         reportEnv.put("SPENDGATE_PROXY_MEMORY_MB", Integer.toString(ProxyApi.MEMORY_MB));
         reportEnv.put(

@@ -36,6 +36,7 @@ class ReconcileJobStackTest {
                         "ReadAdminKeys",
                         "PublishAlerts",
                         "EncryptAlerts",
+                        "PublishMetrics",
                         "SendFailedRuns");
         assertThat(s.get("SendFailedRuns")).isEqualTo("[sqs:SendMessage] on <JobsFailedRuns.Arn>");
         assertThat(s.get("ReadUsage")).isEqualTo("[s3:GetObject] on <StorageDataBucket.Arn>/usage/*");
@@ -44,6 +45,8 @@ class ReconcileJobStackTest {
                 .isEqualTo("[s3:PutObject] on <StorageDataBucket.Arn>/reconciliation/*");
         assertThat(s.get("ReadAdminKeys")).isEqualTo("[secretsmanager:GetSecretValue] on <ReconcileAdminKeys>");
         assertThat(s.get("PublishAlerts")).isEqualTo("[sns:Publish] on <Alerts>");
+        assertThat(s.get("PublishMetrics"))
+                .isEqualTo("[cloudwatch:PutMetricData] on * if cloudwatch:namespace=Spendgate");
         assertThat(managedPolicies(plain, "ReconcileRole")).isNull();
     }
 
@@ -109,6 +112,34 @@ class ReconcileJobStackTest {
     }
 
     @Test
+    void alarms_unexplainedDifferencePerProvider_atTheThresholdParameterToTheAlertTopic() {
+        for (Synth synth : List.of(plain, withExport)) {
+            double threshold = synth == plain ? 2 : 1.5;
+            List<Map<?, ?>> mine = synth.resources("AWS::CloudWatch::Alarm").values().stream()
+                    .<Map<?, ?>>map(r -> (Map<?, ?>) r.get("Properties"))
+                    .filter(p -> "ReconciliationUnexplainedPercent".equals(p.get("MetricName")))
+                    .toList();
+            List<Object> dimensions = mine.stream()
+                    .map(p -> (Object) ((List<?>) p.get("Dimensions")).get(0))
+                    .toList();
+            assertThat(dimensions)
+                    .containsExactlyInAnyOrder(
+                            Map.of("Name", "Provider", "Value", "openai"),
+                            Map.of("Name", "Provider", "Value", "anthropic"),
+                            Map.of("Name", "Provider", "Value", "aws"));
+            assertThat(mine).allSatisfy(p -> {
+                assertThat(p.get("Namespace")).isEqualTo("Spendgate");
+                assertThat(((Number) p.get("Threshold")).doubleValue()).isEqualTo(threshold);
+                assertThat(p.get("ComparisonOperator")).isEqualTo("GreaterThanThreshold");
+                assertThat(p.get("Statistic")).isEqualTo("Maximum");
+                assertThat(((Number) p.get("Period")).intValue()).isEqualTo(86400);
+                assertThat(p.get("TreatMissingData")).isEqualTo("notBreaching");
+                assertThat(p.get("AlarmActions")).isEqualTo(List.of(Map.of("Ref", logicalId(synth, "Alerts"))));
+            });
+        }
+    }
+
+    @Test
     void logs_retainedThreeMonths() {
         plain.template.hasResourceProperties("AWS::Logs::LogGroup", Match.objectLike(Map.of("RetentionInDays", 90)));
         assertThat(plain.resources("AWS::Logs::LogGroup")).containsKey(logicalId(plain, "ReconcileLogs"));
@@ -170,8 +201,11 @@ class ReconcileJobStackTest {
                                 resources.stream()
                                         .map(ReconcileJobStackTest::text)
                                         .toList());
-                if (st.get("Condition") instanceof Map<?, ?> c) {
-                    text += " if s3:prefix=" + ((Map<?, ?>) c.get("StringLike")).get("s3:prefix");
+                if (st.get("Condition") instanceof Map<?, ?> c && c.get("StringLike") instanceof Map<?, ?> like) {
+                    text += " if s3:prefix=" + like.get("s3:prefix");
+                }
+                if (st.get("Condition") instanceof Map<?, ?> c && c.get("StringEquals") instanceof Map<?, ?> eq) {
+                    text += " if cloudwatch:namespace=" + eq.get("cloudwatch:namespace");
                 }
                 out.put((String) st.get("Sid"), text);
             }

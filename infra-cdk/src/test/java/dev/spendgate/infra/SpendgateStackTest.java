@@ -512,7 +512,11 @@ class SpendgateStackTest {
         assertThat(s.get("ReadInputs"))
                 .doesNotContain("PutObject")
                 .contains(objects("outcomes/"))
-                .contains(objects("config/"));
+                .contains(objects("config/"))
+                // the reconcile job's stored bill lines, read-only: not the rest of reconciliation/
+                .contains(objects("reconciliation/bills/"))
+                .doesNotContain(objects("reconciliation/") + ",");
+        assertThat(s.get("WriteReports")).doesNotContain("reconciliation/");
     }
 
     @Test

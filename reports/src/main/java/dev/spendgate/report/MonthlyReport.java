@@ -310,7 +310,9 @@ public final class MonthlyReport {
         ReconciliationSection.Figures beyond = null;
         if (reconciliation != null) {
             beyond = new ReconciliationSection.Figures(
-                    reconciliation, ProviderBillRows.focusCharges(reconciliation, bills.gatewayAccounts()));
+                    reconciliation,
+                    ProviderBillRows.focusCharges(reconciliation, bills.gatewayAccounts()),
+                    bills.noBillData());
             charges.addAll(beyond.billRows());
         }
         charges.addAll(gatewayRows);
@@ -351,6 +353,8 @@ public final class MonthlyReport {
         if (beyond != null) {
             front.add(ReconciliationSection.summary(beyond));
             back.add(ReconciliationSection.details(beyond));
+        } else if (bills != null && bills.bills().isEmpty()) {
+            front.add(ReconciliationSection.noBills(bills.noBillData()));
         }
         front.add(ActionsSection.topActions(actions));
         back.add(ActionsSection.breakers(breakerAdvice));
@@ -454,6 +458,11 @@ public final class MonthlyReport {
      */
     private Reconciliation reconcile(YearMonth month, MonthlyUsage usage, DataQuality quality, List<String> warnings) {
         if (bills == null) {
+            return null;
+        }
+        if (bills.bills().isEmpty()) {
+            warnings.add("provider bills not reconciled: no bill data for " + month + " ("
+                    + String.join("; ", ProviderBillRows.status(null, bills.noBillData())) + ")");
             return null;
         }
         java.time.LocalDate through = null;

@@ -23,9 +23,15 @@ public final class ReconciliationSection {
     private ReconciliationSection() {}
 
     /** What a report's reconciliation adds to its figures: the provider-bill FOCUS rows and their total. */
-    public record Figures(Reconciliation reconciliation, List<FocusCharge> billRows) {
+    public record Figures(
+            Reconciliation reconciliation, List<FocusCharge> billRows, Map<BillSource, String> noBillData) {
         public Figures {
             billRows = List.copyOf(billRows);
+            noBillData = noBillData == null ? Map.of() : Map.copyOf(noBillData);
+        }
+
+        public Figures(Reconciliation reconciliation, List<FocusCharge> billRows) {
+            this(reconciliation, billRows, Map.of());
         }
 
         /** Provider-billed amounts beyond the metering: the sum of the {@code provider_bill} FOCUS rows. */
@@ -58,8 +64,26 @@ public final class ReconciliationSection {
                             + " batch, storage, tools); reconciled through "
                             + r.reconciliation().through()
                             + " (see \"Reconciliation with provider bills\").");
-            for (String s : ProviderBillRows.status(r.reconciliation())) {
+            for (String s : ProviderBillRows.status(r.reconciliation(), r.noBillData())) {
                 out.text(Fonts.REGULAR, 8.5f, "  " + s);
+            }
+            out.gap(4);
+        };
+    }
+
+    /**
+     * Page 1 when provider bills were asked for but none has data for the month: each provider stated as "no bill
+     * data" (with why, where known), so a missing reconciliation is never silent.
+     */
+    public static BoardReportPdf.Section noBills(Map<BillSource, String> noBillData) {
+        return (PdfLayout out, MonthlyFigures f) -> {
+            out.text(
+                    Fonts.BOLD,
+                    10,
+                    "Reconciliation with provider bills: no bill data for any provider; the total is the metered cost"
+                            + " only");
+            for (BillSource s : BillSource.values()) {
+                out.text(Fonts.REGULAR, 8.5f, "  " + ProviderBillRows.noBillData(s, noBillData.get(s)));
             }
             out.gap(4);
         };
@@ -81,6 +105,7 @@ public final class ReconciliationSection {
         for (BillSource s : BillSource.values()) {
             Reconciliation.Totals t = rec.totals().get(s);
             if (t == null) {
+                rows.add(new String[] {s.id(), ProviderBillRows.NO_BILL_DATA, "", "", "", "", "", "-"});
                 continue;
             }
             boolean matched = t.unexplainedPercent().compareTo(rec.thresholdPercent()) <= 0;
@@ -124,6 +149,14 @@ public final class ReconciliationSection {
             }
             lines.add(new String[] {"Total", "", "", Money.usd(r.unmeteredUsd())});
             out.table(lines, new float[] {80, 215, 120, 80}, "Provider", "Account", "Why", "Amount");
+        }
+        for (BillSource s : BillSource.values()) {
+            if (!rec.totals().containsKey(s) && r.noBillData().get(s) != null) {
+                out.text(
+                        Fonts.REGULAR,
+                        8,
+                        ProviderBillRows.noBillData(s, r.noBillData().get(s)));
+            }
         }
         for (String w : rec.warnings().stream().limit(6).toList()) {
             out.text(Fonts.REGULAR, 8, "Warning: " + w);

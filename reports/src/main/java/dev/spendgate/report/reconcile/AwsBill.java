@@ -89,6 +89,14 @@ public final class AwsBill {
 
     private AwsBill() {}
 
+    /**
+     * Why a Parquet export fails: every Parquet reader served to this project needs Hadoop on the class path
+     * (parquet-hadoop declares hadoop-common as "provided") or native libraries (DuckDB), too heavy for the report
+     * Lambda; AWS Data Exports writes the same columns as CSV.
+     */
+    public static final String PARQUET_NOT_READ = "a Parquet file: Spendgate reads AWS Data Exports as CSV (plain or"
+            + " gzip); set the export's file format to \"text/csv\" (compression GZIP) and give that file";
+
     public static ProviderBill read(List<Path> files) {
         List<ProviderCharge> charges = new ArrayList<>();
         Set<LocalDate> days = new TreeSet<>();
@@ -133,8 +141,10 @@ public final class AwsBill {
             raw.mark(4);
             byte[] magic = raw.readNBytes(4);
             raw.reset();
-            if (magic.length == 4 && magic[0] == 'P' && magic[1] == 'A' && magic[2] == 'R' && magic[3] == '1') {
-                throw new BillFormatException(origin, "a Parquet file: this version reads CSV exports (plain or gzip)");
+            boolean parquetMagic =
+                    magic.length == 4 && magic[0] == 'P' && magic[1] == 'A' && magic[2] == 'R' && magic[3] == '1';
+            if (parquetMagic || origin.toLowerCase(java.util.Locale.ROOT).endsWith(".parquet")) {
+                throw new BillFormatException(origin, PARQUET_NOT_READ);
             }
             InputStream in = magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b
                     ? new GZIPInputStream(raw)

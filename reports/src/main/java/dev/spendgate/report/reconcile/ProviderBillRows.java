@@ -151,13 +151,20 @@ public final class ProviderBillRows {
 
     /**
      * One line per provider for the board report: "matched within X %" when the unexplained share is within the
-     * threshold, else the unexplained amount; plus what was billed but not metered.
+     * threshold, else the unexplained amount; plus what was billed but not metered. A provider without a bill is
+     * stated as "no bill data", never left out.
      */
     public static List<String> status(Reconciliation r) {
+        return status(r, Map.of());
+    }
+
+    /** As {@link #status(Reconciliation)}, with why each provider without a bill has none, where known. */
+    public static List<String> status(Reconciliation r, Map<BillSource, String> noBillData) {
         List<String> out = new ArrayList<>();
         for (BillSource s : BillSource.values()) {
-            Reconciliation.Totals t = r.totals().get(s);
+            Reconciliation.Totals t = r == null ? null : r.totals().get(s);
             if (t == null) {
+                out.add(noBillData(s, noBillData.get(s)));
                 continue;
             }
             String head = s.id() + ": " + Money.usd(t.billedUsd()) + " billed";
@@ -177,6 +184,14 @@ public final class ProviderBillRows {
         }
         return out;
     }
+
+    /** The status line of a provider without a bill. */
+    public static String noBillData(BillSource s, String reason) {
+        return s.id() + ": " + NO_BILL_DATA + (reason == null ? "" : " (" + reason + ")");
+    }
+
+    /** The words the board report uses for a provider without a bill. */
+    public static final String NO_BILL_DATA = "no bill data";
 
     private static String publisher(BillSource s) {
         return switch (s) {

@@ -1,6 +1,7 @@
 package dev.spendgate.report.reconcile;
 
 import dev.spendgate.domain.budget.AlertSink;
+import dev.spendgate.domain.metric.MetricSink;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.reconcile.BillSource;
 import dev.spendgate.domain.reconcile.ProviderBill;
@@ -14,6 +15,8 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -28,8 +31,10 @@ import java.util.function.Function;
 
 /**
  * One scheduled reconciliation: fetches the providers that have an admin key, reads the AWS export objects under a
- * prefix, compares them with the metered month to date, writes {@code reconciliation/YYYY-MM.csv} and sends one
- * notice when a provider's unexplained difference passes the threshold. Providers without a key are skipped.
+ * prefix, compares them with the metered month to date, writes {@code reconciliation/YYYY-MM.csv} and the imported
+ * bill lines ({@link StoredBills}, {@code reconciliation/bills/YYYY-MM/<provider>.json}, read by the monthly report),
+ * and sends one notice when a provider's unexplained difference passes the threshold. Providers without a key are
+ * skipped.
  */
 public final class ReconcileRun {
     /** Where each provider's admin API lives (the public endpoints, or a local server in tests). */
@@ -49,6 +54,15 @@ public final class ReconcileRun {
     private final Endpoints endpoints;
     private final AlertSink alerts;
     private final Reconciler reconciler;
+    private final MetricSink metrics;
+    private final Clock clock;
+
+    /** The CloudWatch namespace of {@link #UNEXPLAINED_PERCENT} and {@link #UNEXPLAINED_USD}. */
+    public static final String METRIC_NAMESPACE = "Spendgate";
+    /** Per provider ({@code Provider} dimension): the unexplained difference as a share of its bill, in %. */
+    public static final String UNEXPLAINED_PERCENT = "ReconciliationUnexplainedPercent";
+    /** Per provider ({@code Provider} dimension): the unexplained difference in USD (absolute, lines not netted). */
+    public static final String UNEXPLAINED_USD = "ReconciliationUnexplainedUsd";
 
     public ReconcileRun(
             MonthlyUsageSource metered,
@@ -70,6 +84,31 @@ public final class ReconcileRun {
         this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
         this.alerts = alerts;
         this.reconciler = Reconciler.create(catalog, thresholdPercent);
+        this.metrics = null;
+        this.clock = Clock.systemUTC();
+    }
+
+    private ReconcileRun(ReconcileRun base, MetricSink metrics, Clock clock) {
+        this.metered = base.metered;
+        this.reports = base.reports;
+        this.exports = base.exports;
+        this.exportPrefix = base.exportPrefix;
+        this.adminKeys = base.adminKeys;
+        this.api = base.api;
+        this.endpoints = base.endpoints;
+        this.alerts = base.alerts;
+        this.reconciler = base.reconciler;
+        this.metrics = metrics;
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * This run also publishing each reconciled provider's unexplained difference ({@value #UNEXPLAINED_PERCENT},
+     * {@value #UNEXPLAINED_USD}, dimension {@code Provider}) to {@code metrics}, stamped and stored with
+     * {@code clock}'s time.
+     */
+    public ReconcileRun withMetrics(MetricSink metrics, Clock clock) {
+        return new ReconcileRun(this, Objects.requireNonNull(metrics, "metrics"), clock);
     }
 
     /** The month to date: {@code month}'s days through {@code through} (inclusive). */
@@ -94,6 +133,9 @@ public final class ReconcileRun {
             ProviderBill aws = awsExport(month);
             if (aws != null) {
                 bills.add(aws);
+            } else if (parquetObjects(month) > 0) {
+                skipped.add("aws: the export under " + exportPrefix + " is Parquet (" + parquetObjects(month)
+                        + " objects for " + month + "); " + AwsBill.PARQUET_NOT_READ.replace("a Parquet file: ", ""));
             } else {
                 skipped.add("aws: no export object under " + exportPrefix);
             }
@@ -103,8 +145,14 @@ public final class ReconcileRun {
         Reconciliation r = reconciler.reconcile(metered.load(month, Set.of(), Set.of()), through, bills);
         Map<BillSource, String> origins = new EnumMap<>(BillSource.class);
         bills.forEach(b -> origins.put(b.source(), b.origin()));
+        // the month's bill lines, so the monthly report reconciles against the same data in AWS
+        Instant now = clock.instant();
+        bills.forEach(b -> StoredBills.write(reports, month, through, now, b));
         String key = "reconciliation/" + month + ".csv";
         reports.put(key, ReconciliationCsv.write(r, origins).getBytes(StandardCharsets.UTF_8));
+        if (metrics != null && !r.totals().isEmpty()) {
+            metrics.publish(METRIC_NAMESPACE, datapoints(r, now));
+        }
         List<String> alarms = r.alarms();
         if (!alarms.isEmpty() && alerts != null) {
             Map<String, String> attributes = new LinkedHashMap<>();
@@ -117,6 +165,29 @@ public final class ReconcileRun {
                     attributes));
         }
         return new Result(r, key, skipped, !alarms.isEmpty());
+    }
+
+    static List<MetricSink.Datapoint> datapoints(Reconciliation r, Instant at) {
+        List<MetricSink.Datapoint> out = new ArrayList<>();
+        for (BillSource s : BillSource.values()) {
+            Reconciliation.Totals t = r.totals().get(s);
+            if (t == null) {
+                continue;
+            }
+            Map<String, String> dims = Map.of("Provider", s.id());
+            out.add(new MetricSink.Datapoint(
+                    UNEXPLAINED_PERCENT, dims, t.unexplainedPercent(), MetricSink.Unit.PERCENT, at));
+            out.add(new MetricSink.Datapoint(UNEXPLAINED_USD, dims, t.unexplainedAbsUsd(), MetricSink.Unit.NONE, at));
+        }
+        return out;
+    }
+
+    private long parquetObjects(YearMonth month) {
+        String compact = month.toString().replace("-", "");
+        return exports.list(exportPrefix).stream()
+                .filter(k -> k.toLowerCase(java.util.Locale.ROOT).endsWith(".parquet"))
+                .filter(k -> k.contains(month.toString()) || k.contains(compact))
+                .count();
     }
 
     /** The month's CSV export objects (names containing the month as {@code YYYY-MM} or {@code YYYYMM}). */

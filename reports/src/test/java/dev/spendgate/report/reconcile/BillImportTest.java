@@ -266,7 +266,18 @@ class BillImportTest {
     @Test
     void aws_parquet_errorSaysCsvIsRead() throws Exception {
         Path f = Files.write(dir.resolve("x.parquet"), new byte[] {'P', 'A', 'R', '1', 0, 0});
-        assertThatThrownBy(() -> AwsBill.read(List.of(f))).hasMessageContaining("Parquet");
+        assertThatThrownBy(() -> AwsBill.read(List.of(f)))
+                .isInstanceOf(BillFormatException.class)
+                .hasMessageStartingWith("x.parquet: a Parquet file")
+                .hasMessageContaining("set the export's file format to \"text/csv\"");
+    }
+
+    @Test
+    void aws_parquetNamedFileWithoutMagic_sameErrorNotACsvParse() throws Exception {
+        Path f = Files.write(dir.resolve("export-00001.snappy.parquet"), new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> AwsBill.read(List.of(f)))
+                .isInstanceOf(BillFormatException.class)
+                .hasMessageStartingWith("export-00001.snappy.parquet: a Parquet file");
     }
 
     @Test

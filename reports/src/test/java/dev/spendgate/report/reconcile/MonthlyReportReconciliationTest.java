@@ -225,6 +225,58 @@ class MonthlyReportReconciliationTest {
                 .contains("x_CostSource=provider_bill");
     }
 
+    String pdfText() throws Exception {
+        try (PDDocument doc = Loader.loadPDF(out.get(MonthlyReport.PDF).orElseThrow())) {
+            return new PDFTextStripper().getText(doc);
+        }
+    }
+
+    @Test
+    void run_providerWithoutBill_pdfStatesNoBillDataForIt() throws Exception {
+        ProviderBills two = bills(GATEWAY_ACCOUNTS);
+        ProviderBills withReason = new ProviderBills(
+                two.bills(),
+                null,
+                GATEWAY_ACCOUNTS,
+                Map.of(dev.spendgate.domain.reconcile.BillSource.AWS, "no export configured"));
+
+        run(withReason, null);
+
+        assertThat(pdfText())
+                .contains("aws: no bill data (no export configured)")
+                .contains("openai: ")
+                .contains("matched within 0.0 %");
+        // the figures are those of the two bills alone
+        assertThat(sum(focusRows().stream()
+                        .filter(MonthlyReportReconciliationTest::fromBill)
+                        .toList()))
+                .isEqualByComparingTo(BEYOND);
+    }
+
+    @Test
+    void run_noBillForAnyProvider_pdfStatesNoBillDataForEachAndAddsNoBillRows() throws Exception {
+        ProviderBills none = new ProviderBills(
+                List.of(),
+                null,
+                Set.of(),
+                Map.of(
+                        dev.spendgate.domain.reconcile.BillSource.OPENAI, "no admin key",
+                        dev.spendgate.domain.reconcile.BillSource.ANTHROPIC, "no admin key",
+                        dev.spendgate.domain.reconcile.BillSource.AWS, "no export configured"));
+
+        MonthlyReport.Result result = run(none, null);
+
+        assertThat(pdfText())
+                .contains("Reconciliation with provider bills: no bill data for any provider")
+                .contains("openai: no bill data (no admin key)")
+                .contains("anthropic: no bill data (no admin key)")
+                .contains("aws: no bill data (no export configured)");
+        assertThat(focusRows()).noneMatch(MonthlyReportReconciliationTest::fromBill);
+        assertThat(out.get(ReconciliationCsv.FILE_NAME)).isEmpty();
+        assertThat(result.warnings())
+                .anySatisfy(w -> assertThat(w).startsWith("provider bills not reconciled: no bill data for 2026-11"));
+    }
+
     @Test
     void run_withProviderBillsAndEmail_attachesReconciliationCsvThroughSmtp() throws Exception {
         MonthlyReport.Email email = new MonthlyReport.Email(

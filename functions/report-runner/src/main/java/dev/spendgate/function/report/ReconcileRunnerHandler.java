@@ -3,6 +3,7 @@ package dev.spendgate.function.report;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.spendgate.aws.AwsClients;
+import dev.spendgate.aws.cloudwatch.CloudWatchMetricSink;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.secrets.SecretsManagerSecrets;
 import dev.spendgate.aws.sns.SnsAlertSink;
@@ -24,8 +25,11 @@ import java.util.Optional;
  * The daily reconciliation Lambda, invoked by EventBridge Scheduler: the month to date (through yesterday, UTC) of the
  * OpenAI and Anthropic admin APIs (keys from one Secrets Manager secret, {@code {"OPENAI_ADMIN_KEY": "...",
  * "ANTHROPIC_ADMIN_KEY": "..."}}; a provider without a key is skipped) and the AWS CUR/FOCUS export objects, against
- * the usage log; writes {@code reconciliation/YYYY-MM.csv} to the usage bucket and notifies the alert topic when a
- * provider's unexplained difference passes {@code SPENDGATE_RECONCILE_THRESHOLD_PCT} (default 2). The input may name
+ * the usage log; writes {@code reconciliation/YYYY-MM.csv} and the imported bill lines
+ * ({@code reconciliation/bills/YYYY-MM/<provider>.json}, for the monthly report) to the usage bucket, publishes each
+ * provider's unexplained difference as CloudWatch metrics (namespace {@code Spendgate}, the stack alarms on them) and
+ * notifies the alert topic when a provider's unexplained difference passes {@code SPENDGATE_RECONCILE_THRESHOLD_PCT}
+ * (default 2). The input may name
  * {@code month} ("2026-11") to re-run a whole month.
  */
 public final class ReconcileRunnerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
@@ -54,7 +58,7 @@ public final class ReconcileRunnerHandler implements RequestHandler<Map<String, 
         String topic = get(env, "SPENDGATE_ALERT_TOPIC_ARN");
         String threshold = get(env, "SPENDGATE_RECONCILE_THRESHOLD_PCT");
         SecretsManagerSecrets secrets = new SecretsManagerSecrets(aws.secretsManager());
-        return new ReconcileRun(
+        ReconcileRun run = new ReconcileRun(
                 MonthlyUsageSource.fromLog(usage),
                 usage,
                 exportBucket == null ? null : new S3ObjectStore(aws.s3(), exportBucket),
@@ -66,6 +70,8 @@ public final class ReconcileRunnerHandler implements RequestHandler<Map<String, 
                 topic == null ? null : new SnsAlertSink(aws.sns(), topic),
                 dev.spendgate.report.ReportEnvironment.from(env).contractedCatalog(),
                 threshold == null ? BigDecimal.valueOf(2) : new BigDecimal(threshold));
+        // the unexplained difference as CloudWatch metrics, which the stack's alarms watch
+        return run.withMetrics(new CloudWatchMetricSink(CloudWatchMetricSink.client(aws)), Clock.systemUTC());
     }
 
     static Optional<String> adminKey(SecretsManagerSecrets secrets, String secretId, BillSource source) {

@@ -1,8 +1,13 @@
 package dev.spendgate.function.report;
 
+import dev.spendgate.domain.reconcile.Reconciler;
 import dev.spendgate.report.ReportEnvironment;
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The report function's settings, read once from the environment: the bucket holding the usage log (reports go to its
@@ -10,6 +15,10 @@ import java.util.Map;
  * {@code SPENDGATE_ATHENA_DATABASE} is set) and the shared report settings ({@link ReportEnvironment}: email,
  * FOCUS account, pricing overrides). Email goes through SES unless {@code SPENDGATE_SMTP_HOST} is set. With
  * {@code SPENDGATE_ALERT_TOPIC_ARN} a month with damaged or quarantined input, or without data, is also alerted there.
+ * With {@code SPENDGATE_REPORT_PROVIDER_BILLS=true} the report is reconciled against the provider bills the daily
+ * reconcile job stored ({@code reconciliation/bills/YYYY-MM/}), flagging providers above
+ * {@code SPENDGATE_RECONCILE_THRESHOLD_PCT} (default 2) and splitting traffic around the gateway per provider account
+ * other than {@code SPENDGATE_RECONCILE_GATEWAY_ACCOUNTS} (comma-separated).
  */
 record ReportRunnerConfig(
         String bucket,
@@ -21,7 +30,10 @@ record ReportRunnerConfig(
         String athenaOutput,
         Duration linkTtl,
         String alertTopicArn,
-        ReportEnvironment report) {
+        ReportEnvironment report,
+        boolean providerBills,
+        BigDecimal reconcileThresholdPercent,
+        Set<String> gatewayAccounts) {
 
     static ReportRunnerConfig fromEnv(Map<String, String> env) {
         String bucket = get(env, "SPENDGATE_USAGE_BUCKET");
@@ -39,7 +51,36 @@ record ReportRunnerConfig(
                 get(env, "SPENDGATE_ATHENA_OUTPUT"),
                 Duration.ofHours(ttl == null ? 168 : Long.parseLong(ttl)),
                 get(env, "SPENDGATE_ALERT_TOPIC_ARN"),
-                ReportEnvironment.from(env));
+                ReportEnvironment.from(env),
+                Boolean.parseBoolean(get(env, "SPENDGATE_REPORT_PROVIDER_BILLS")),
+                threshold(get(env, "SPENDGATE_RECONCILE_THRESHOLD_PCT")),
+                accounts(get(env, "SPENDGATE_RECONCILE_GATEWAY_ACCOUNTS")));
+    }
+
+    private static BigDecimal threshold(String v) {
+        if (v == null) {
+            return Reconciler.DEFAULT_THRESHOLD_PERCENT;
+        }
+        try {
+            BigDecimal t = new BigDecimal(v);
+            if (t.signum() >= 0) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalStateException(
+                "environment variable SPENDGATE_RECONCILE_THRESHOLD_PCT must be a percentage of at least 0, not " + v);
+    }
+
+    private static Set<String> accounts(String v) {
+        if (v == null) {
+            return Set.of();
+        }
+        return Arrays.stream(v.split(","))
+                .map(String::trim)
+                .filter(a -> !a.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     boolean athena() {

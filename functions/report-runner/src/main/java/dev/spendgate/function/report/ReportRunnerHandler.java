@@ -11,6 +11,8 @@ import dev.spendgate.aws.sns.SnsAlertSink;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.reconcile.BillSource;
+import dev.spendgate.domain.reconcile.ProviderBill;
 import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.report.MailTransport;
 import dev.spendgate.domain.report.MonthlyUsageSource;
@@ -19,9 +21,13 @@ import dev.spendgate.logging.JsonLogger;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.email.SmtpMailTransport;
 import dev.spendgate.report.narrative.LlmNarrative;
+import dev.spendgate.report.reconcile.ProviderBillRows;
+import dev.spendgate.report.reconcile.ProviderBills;
+import dev.spendgate.report.reconcile.StoredBills;
 import java.time.Clock;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +38,17 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * The monthly report Lambda, invoked by EventBridge Scheduler on the 1st: writes the previous month's FOCUS file,
- * chargeback and board PDF to {@code reports/YYYY-MM/} in the usage bucket and emails them once. The scheduler's
+ * chargeback and board PDF to {@code reports/YYYY-MM/} in the usage bucket and emails them once; with
+ * {@code SPENDGATE_REPORT_PROVIDER_BILLS=true} they carry the reconciliation with the provider bills the daily reconcile
+ * job stored for the month (reconciliation section and status on the PDF, {@code x_CostSource=provider_bill} FOCUS rows,
+ * {@code reconciliation.csv}). The scheduler's
  * input may name {@code month} ("2026-11") and {@code force_email} (true) to re-run a month by hand.
  */
 public final class ReportRunnerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     private static final JsonLogger LOG = JsonLogger.create("report-runner");
+
+    /** Why a provider has no bill in the AWS report: the reconcile job stored none for the month. */
+    static final String NOT_STORED = "none stored by the reconcile job: no admin key or export, or it has not run";
 
     private final ReportRunnerConfig config;
     private final Supplier<List<BudgetPolicy>> budgets;
@@ -107,7 +119,7 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
      * The report as configured now: chargeback rules and budget policies are read on every run, not when the instance
      * starts (a SnapStart snapshot would otherwise keep the rules and budgets of the day the version was published).
      */
-    private MonthlyReport monthlyReport() {
+    private MonthlyReport monthlyReport(ProviderBills bills) {
         ChargebackRules rules = config.rulesKey() == null
                 ? config.report().rules(null)
                 : store.get(config.rulesKey()).map(ChargebackRules::parse).orElseGet(() -> {
@@ -130,6 +142,9 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         if (gatewayCost != null) {
             monthly = monthly.withGatewayCost(gatewayCost.rows());
         }
+        if (bills != null) {
+            monthly = monthly.withProviderBills(bills);
+        }
         return config.report().llm() == null
                 ? monthly
                 : monthly.withLlmNarrative(new LlmNarrative(config.report().llm()));
@@ -146,7 +161,8 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                 : YearMonth.parse(m.toString());
         boolean force = Boolean.parseBoolean(String.valueOf(input.getOrDefault("force_email", "false")));
         String prefix = "reports/" + month + "/";
-        MonthlyReport.Result r = monthlyReport().run(month, source, store, store, prefix, email, force);
+        ProviderBills bills = config.providerBills() ? storedBills(month) : null;
+        MonthlyReport.Result r = monthlyReport(bills).run(month, source, store, store, prefix, email, force);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("month", month.toString());
         out.put("prefix", prefix);
@@ -161,6 +177,17 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         out.put("narrative", r.narrativeByLlm() ? "llm" : "deterministic");
         out.put("data_quality", r.quality().summaryLine());
         out.put("strict_ok", !r.strictFailure());
+        if (bills != null) {
+            // status per provider; a month without a complete day yet is not reconciled (the warning says so)
+            out.put(
+                    "reconciliation",
+                    r.reconciliation() == null && !bills.bills().isEmpty()
+                            ? r.warnings().stream()
+                                    .filter(w -> w.startsWith("provider bills not reconciled"))
+                                    .toList()
+                            : ProviderBillRows.status(r.reconciliation(), bills.noBillData()));
+            out.put("provider_bill_usd", r.providerBillRowsUsd().toPlainString());
+        }
         if (r.strictFailure() || r.quality().noData()) {
             // the scheduled run has no exit code to fail: it says so in the log and to the alert topic
             String message = (r.quality().noData() ? "No usage in " + month + ". " : "")
@@ -199,6 +226,30 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                 .field("warnings", r.warnings().size())
                 .log("monthly report written");
         return out;
+    }
+
+    /**
+     * The bill lines the daily reconcile job stored for {@code month} ({@link StoredBills}); a provider it stored
+     * nothing for is stated as having no bill data.
+     */
+    private ProviderBills storedBills(YearMonth month) {
+        Map<BillSource, ProviderBill> stored = StoredBills.read(store, month);
+        Map<BillSource, String> none = new EnumMap<>(BillSource.class);
+        for (BillSource s : BillSource.values()) {
+            if (!stored.containsKey(s)) {
+                none.put(s, NOT_STORED);
+            }
+        }
+        LOG.info("report.provider_bills")
+                .field("month", month.toString())
+                .field(
+                        "providers",
+                        String.join(
+                                ",",
+                                stored.keySet().stream().map(BillSource::id).toList()))
+                .log("provider bills read for the reconciliation: " + stored.size());
+        return new ProviderBills(
+                List.copyOf(stored.values()), config.reconcileThresholdPercent(), config.gatewayAccounts(), none);
     }
 
     private static MonthlyUsageSource athena(ReportRunnerConfig config, AwsClients aws) {
