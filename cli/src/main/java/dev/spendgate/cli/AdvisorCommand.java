@@ -6,7 +6,6 @@ import dev.spendgate.domain.routing.AppliedChange;
 import dev.spendgate.domain.routing.FindingFixes;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.GatewayPolicyStore;
-import dev.spendgate.domain.routing.PolicyFileException;
 import dev.spendgate.domain.routing.RouteRule;
 import dev.spendgate.domain.simulate.GatewayPolicyReplay;
 import dev.spendgate.domain.usage.UsageLogReader;

@@ -212,15 +212,18 @@ final class ConsoleFindings implements FindingsPage {
                 .append(usd(plan.simulated().spendBeforeUsd()))
                 .append(" to ")
                 .append(usd(plan.simulated().spendAfterUsd()))
-                .append(plan.replayed()
-                        ? ")."
-                        : "); prompt caching is not replayed (cache reads depend on the provider), so the detector's"
-                                + " estimate of " + usd(plan.finding().windowSavingsUsd()) + " stands for it.")
+                .append(
+                        plan.replayed()
+                                ? ")."
+                                : "); prompt caching is not replayed (cache reads depend on the provider), so the detector's"
+                                        + " estimate of " + usd(plan.finding().windowSavingsUsd()) + " stands for it.")
                 .append("</p><p class=\"source\">Detector's estimate: ")
                 .append(usd(plan.finding().monthlySavingsUsd()))
                 .append(" per month, from the usage records of that window.</p>");
         if (plan.finding().qualityRisk() != null) {
-            sb.append("<p>Quality risk: ").append(esc(plan.finding().qualityRisk())).append("</p>");
+            sb.append("<p>Quality risk: ")
+                    .append(esc(plan.finding().qualityRisk()))
+                    .append("</p>");
         }
         if (confirm) {
             AppliedChange applied = FindingApply.apply(plan, policy, by, clock.instant());
@@ -242,10 +245,11 @@ final class ConsoleFindings implements FindingsPage {
                         .append("<input type=\"hidden\" name=\"id\" value=\"")
                         .append(esc(plan.fix().findingId()))
                         .append("\"><input type=\"hidden\" name=\"confirm\" value=\"yes\">")
-                        .append(share == null
-                                ? ""
-                                : "<input type=\"hidden\" name=\"share\" value=\"" + esc(share.toPlainString())
-                                        + "\">")
+                        .append(
+                                share == null
+                                        ? ""
+                                        : "<input type=\"hidden\" name=\"share\" value=\"" + esc(share.toPlainString())
+                                                + "\">")
                         .append("<div class=\"field\"><label for=\"f-by\">Applied by</label>")
                         .append("<input id=\"f-by\" name=\"by\" required autocomplete=\"name\"")
                         .append(" aria-describedby=\"f-by-hint\"><small id=\"f-by-hint\">Recorded with the change")

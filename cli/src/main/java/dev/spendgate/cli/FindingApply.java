@@ -58,7 +58,9 @@ final class FindingApply {
 
     /** The findings of {@code report} that carry a ready policy change. */
     static List<Finding> applicable(WasteReport report, PricingCatalog catalog) {
-        return report.findings().stream().filter(f -> fix(f, catalog).isPresent()).toList();
+        return report.findings().stream()
+                .filter(f -> fix(f, catalog).isPresent())
+                .toList();
     }
 
     static Optional<FindingFixes.Fix> fix(Finding f, PricingCatalog catalog) {

@@ -95,7 +95,14 @@ class ConsoleApplyIT {
     void applyButton_dryRunThenConfirm_writesTheChangeWithWhoAndWhen() throws Exception {
         YearMonth month = YearMonth.now(ZoneOffset.UTC).minusMonths(1);
         CliRun simulated = CliRun.of(
-                "simulate", "--month", month.toString(), "--seed", "7", "--calls", "5000", "--data-dir",
+                "simulate",
+                "--month",
+                month.toString(),
+                "--seed",
+                "7",
+                "--calls",
+                "5000",
+                "--data-dir",
                 dataDir.toString());
         assertThat(simulated.code()).as(simulated.err()).isZero();
         runtime = LocalGatewayRuntime.create(
@@ -105,7 +112,9 @@ class ConsoleApplyIT {
                         "SPENDGATE_ADMIN_TOKEN", TOKEN)),
                 dataDir);
         // as `./spendgate local` wires it
-        runtime.console().useFindings(s -> new ConsoleFindings(s, new FileGatewayPolicyStore(dataDir.resolve("policy/gateway-policy.json"))));
+        runtime.console()
+                .useFindings(s -> new ConsoleFindings(
+                        s, new FileGatewayPolicyStore(dataDir.resolve("policy/gateway-policy.json"))));
         server = LocalGatewayServer.start(runtime, "127.0.0.1", 0, ServerLimits.defaults());
         Path policyFile = dataDir.resolve("policy/gateway-policy.json");
 
@@ -126,7 +135,7 @@ class ConsoleApplyIT {
         HttpResponse<String> nameless = post("finding-apply", Map.of("id", id, "confirm", "yes"), TOKEN);
         assertThat(signedOut.statusCode()).isEqualTo(401);
         assertThat(nameless.statusCode()).isEqualTo(400);
-        assertThat(nameless.body()).contains("Field 'by'");
+        assertThat(nameless.body()).contains("Field &#39;by&#39;");
         assertThat(policyFile).doesNotExist();
 
         Instant before = Instant.now().minusSeconds(1);
@@ -146,7 +155,9 @@ class ConsoleApplyIT {
                     .isEqualByComparingTo(new BigDecimal(saved.group(1).replace(",", "")))
                     .isPositive();
         }
-        assertThat(policy.routes().size() + policy.cache().size() + policy.promptCaching().size())
+        assertThat(policy.routes().size()
+                        + policy.cache().size()
+                        + policy.promptCaching().size())
                 .isEqualTo(1);
     }
 }

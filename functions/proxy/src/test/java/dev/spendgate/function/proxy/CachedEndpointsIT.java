@@ -48,7 +48,8 @@ import software.amazon.awssdk.services.bedrockruntime.model.Message;
 class CachedEndpointsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SONNET_4 = "anthropic.claude-sonnet-4-20250514-v1:0";
-    private static final String POLICY = "{\"cache\": [{\"feature\": \"faq\", \"mode\": \"exact\", \"ttl_seconds\": 600}]}";
+    private static final String POLICY =
+            "{\"cache\": [{\"feature\": \"faq\", \"mode\": \"exact\", \"ttl_seconds\": 600}]}";
 
     @TempDir
     Path dir;
@@ -100,7 +101,8 @@ class CachedEndpointsIT {
         Response kept = second.parse();
         assertThat(kept.id()).isEqualTo(first.id());
         assertThat(kept.output()).isEqualTo(first.output()).isNotEmpty();
-        UsageRecord hit = gw.record(second.headers().values(Gateway.REQUEST_ID_HEADER).get(0));
+        UsageRecord hit =
+                gw.record(second.headers().values(Gateway.REQUEST_ID_HEADER).get(0));
         assertThat(hit.endpoint()).isEqualTo("responses");
         assertThat(hit.optimization().cache()).isEqualTo("hit");
         assertThat(hit.costUsd()).isEqualByComparingTo(BigDecimal.ZERO);
@@ -158,7 +160,7 @@ class CachedEndpointsIT {
                 .modelId(SONNET_4)
                 .contentType("application/json")
                 .accept("application/json")
-                .body(SdkBytes.fromUtf8String("{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,"
+                .body(SdkBytes.fromUtf8String("{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,\"temperature\":0,"
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"Why did the bill double?\"}]}"))
                 .build();
 
@@ -174,7 +176,9 @@ class CachedEndpointsIT {
         assertThat(second.contentType()).isEqualTo("application/json");
         assertThat(header(second, "X-Spendgate-Cache")).isEqualTo("hit");
         assertThat(header(otherModel, "X-Spendgate-Cache")).isEqualTo("miss");
-        assertThat(gw.record(header(second, Gateway.REQUEST_ID_HEADER)).optimization().cache())
+        assertThat(gw.record(header(second, Gateway.REQUEST_ID_HEADER))
+                        .optimization()
+                        .cache())
                 .isEqualTo("hit");
     }
 

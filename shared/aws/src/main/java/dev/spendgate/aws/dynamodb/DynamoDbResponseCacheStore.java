@@ -142,7 +142,8 @@ public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
         }
         String oldKey = previous.get("k").s();
         AttributeValue oldStored = previous.get("stored_at_ms");
-        if (oldKey.equals(a.key()) && oldStored.n().equals(Long.toString(a.storedAt().toEpochMilli()))) {
+        if (oldKey.equals(a.key())
+                && oldStored.n().equals(Long.toString(a.storedAt().toEpochMilli()))) {
             return; // the same fill again
         }
         try {
