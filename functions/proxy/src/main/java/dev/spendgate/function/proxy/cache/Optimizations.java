@@ -131,6 +131,11 @@ public final class Optimizations {
         return new Served(answer.body(), "application/json");
     }
 
+    /** Whether the feature has a prompt caching rule (checked before a request is parsed for one). */
+    public boolean promptCaches(String feature) {
+        return feature != null && policy.get().promptCachingRule(feature).isPresent();
+    }
+
     /** A request with a prompt-cache breakpoint added, and the TTL chosen. */
     public record Marked(ObjectNode body, PromptCachePlanner.Ttl ttl) {}
 
