@@ -160,8 +160,9 @@ class CachedEndpointsIT {
                 .modelId(SONNET_4)
                 .contentType("application/json")
                 .accept("application/json")
-                .body(SdkBytes.fromUtf8String("{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,\"temperature\":0,"
-                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Why did the bill double?\"}]}"))
+                .body(SdkBytes.fromUtf8String(
+                        "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,\"temperature\":0,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"Why did the bill double?\"}]}"))
                 .build();
 
         InvokeModelResponse first = sdk.invokeModel(request);

@@ -32,7 +32,8 @@ public final class CacheLookupStage implements Stage {
         if (ctx.optimization().routedBy() != null || !body.has("model")) {
             // keyed on the model it goes to (Bedrock names the model in the path, not the body)
             body = body.deepCopy();
-            body.put("model", ctx.modelForwarded());
+            // before admission only a routed call has a forwarded model; otherwise it goes to the one requested
+            body.put("model", ctx.modelForwarded() != null ? ctx.modelForwarded() : ctx.modelRequested());
         }
         ResponseCache.Lookup lookup = optimizations.lookup(
                 rule.get(),
