@@ -6,7 +6,6 @@ import dev.spendgate.domain.routing.AppliedChange;
 import dev.spendgate.domain.routing.FindingFixes;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.GatewayPolicyStore;
-import dev.spendgate.domain.routing.PolicyFileException;
 import dev.spendgate.domain.routing.RouteRule;
 import dev.spendgate.domain.simulate.GatewayPolicyReplay;
 import dev.spendgate.domain.usage.UsageLogReader;
@@ -138,61 +137,32 @@ final class AdvisorCommand {
                                     BudgetsCommand.policies(dir).list()),
                             clock)
                     .analyze(usage, new WasteWindow(start, end));
-            Optional<Finding> finding = report.findings().stream()
-                    .filter(f -> f.id().equals(findingId))
-                    .findFirst();
-            if (finding.isEmpty()) {
-                err.println("spendgate advisor apply: no finding " + findingId + " from " + start + " to " + end
-                        + ". Findings with a gateway fix in that window:");
-                report.findings().stream()
-                        .filter(f -> {
-                            try {
-                                FindingFixes.forFinding(f, catalog, null);
-                                return true;
-                            } catch (FindingFixes.NoFixException e) {
-                                return false;
-                            }
-                        })
-                        .forEach(f -> err.println("  " + f.id()));
-                return 2;
-            }
-            FindingFixes.Fix fix;
-            try {
-                fix = FindingFixes.forFinding(finding.get(), catalog, share);
-            } catch (FindingFixes.NoFixException e) {
-                err.println("spendgate advisor apply: " + e.getMessage());
-                return 2;
-            }
             GatewayPolicyStore store = policyStore(dir);
-            GatewayPolicy current;
+            FindingApply.Plan plan;
             try {
-                current = store.load();
-            } catch (PolicyFileException e) {
-                err.println("spendgate advisor apply: the current gateway policy is invalid (" + e.getMessage()
-                        + "); fix it first");
+                plan = FindingApply.plan(report, findingId, share, catalog, store, usage, start, end);
+            } catch (FindingApply.Refused e) {
+                err.println("spendgate advisor apply: " + e.getMessage());
+                if (report.findings().stream().noneMatch(f -> f.id().equals(findingId))) {
+                    err.println("Findings with a gateway fix in that window:");
+                    FindingApply.applicable(report, catalog).forEach(f -> err.println("  " + f.id()));
+                }
                 return 2;
             }
-            GatewayPolicy next = fix.applyTo(current);
-            GatewayPolicy.parse(next.toJson()); // the change must pass the gateway's own load-time checks
-
-            GatewayPolicyReplay replay = GatewayPolicyReplay.create(catalog, fix.policyWithOnlyIt());
-            UsageLogReader.create(usage).read(start, end, r -> replay.apply(r));
-            GatewayPolicyReplay.Result simulated = replay.result();
-            BigDecimal wouldHaveSaved = simulated.savedUsd();
-            long calls = simulated.rules().stream()
-                    .mapToLong(GatewayPolicyReplay.RuleResult::calls)
-                    .sum();
+            FindingFixes.Fix fix = plan.fix();
+            Finding finding = plan.finding();
+            GatewayPolicyReplay.Result simulated = plan.simulated();
             out.println("Finding " + fix.findingId());
-            out.println("  detector's estimate: $" + usd(finding.get().monthlySavingsUsd()) + " per month");
-            out.println("  policy simulator, " + start + " to " + end + ": would have saved $" + usd(wouldHaveSaved)
-                    + " on " + String.format("%,d", calls) + " calls (spend $" + usd(simulated.spendBeforeUsd())
-                    + " -> $" + usd(simulated.spendAfterUsd()) + ")"
-                    + (fix.change().equals("prompt_caching")
-                            ? "; prompt caching is not replayed (cache reads depend on the provider), the detector's"
-                                    + " estimate stands for it"
-                            : ""));
-            if (finding.get().qualityRisk() != null) {
-                out.println("  quality risk: " + finding.get().qualityRisk());
+            out.println("  detector's estimate: $" + usd(finding.monthlySavingsUsd()) + " per month");
+            out.println("  policy simulator, " + start + " to " + end + ": would have saved $"
+                    + usd(plan.wouldHaveSavedUsd()) + " on " + String.format("%,d", plan.calls()) + " calls (spend $"
+                    + usd(simulated.spendBeforeUsd()) + " -> $" + usd(simulated.spendAfterUsd()) + ")"
+                    + (plan.replayed()
+                            ? ""
+                            : "; prompt caching is not replayed (cache reads depend on the provider), the detector's"
+                                    + " estimate stands for it"));
+            if (finding.qualityRisk() != null) {
+                out.println("  quality risk: " + finding.qualityRisk());
             }
             out.println("  change: " + fix.description());
             if (dryRun) {
@@ -200,14 +170,7 @@ final class AdvisorCommand {
                 return 0;
             }
             Instant now = clock.instant();
-            store.save(next.withApplied(new AppliedChange(
-                    fix.findingId(),
-                    fix.change(),
-                    fix.ruleId(),
-                    by == null || by.isBlank() ? "unknown" : by,
-                    now,
-                    fix.change().equals("prompt_caching") ? finding.get().windowSavingsUsd() : wouldHaveSaved,
-                    start + "/" + end)));
+            FindingApply.apply(plan, store, by, now);
             out.println("Applied by " + by + " at " + now + " to " + dir.dataDir.resolve("policy/gateway-policy.json")
                     + "; a running local gateway picks it up within a second.");
             return 0;

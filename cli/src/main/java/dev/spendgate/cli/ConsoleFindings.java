@@ -6,6 +6,8 @@ import static dev.spendgate.function.proxy.console.Html.usd;
 import dev.spendgate.domain.budget.BudgetPolicyStore;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.routing.AppliedChange;
+import dev.spendgate.domain.routing.GatewayPolicyStore;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.waste.EfficiencyScore;
 import dev.spendgate.domain.waste.Finding;
@@ -16,6 +18,9 @@ import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteWindow;
 import dev.spendgate.function.proxy.console.FindingsPage;
+import java.math.BigDecimal;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,10 +41,19 @@ final class ConsoleFindings implements FindingsPage {
     private final BudgetPolicyStore policies;
     private final PricingCatalog pricing;
     private final Clock clock;
+    /** Where Apply writes; null: the page only shows findings. */
+    private final GatewayPolicyStore policy;
+
     private volatile WasteReport cached;
     private volatile Instant cachedAt = Instant.MIN;
 
     ConsoleFindings(FindingsPage.Sources sources) {
+        this(sources, null);
+    }
+
+    /** With an Apply button on each finding that carries a ready change to {@code policy}. */
+    ConsoleFindings(FindingsPage.Sources sources, GatewayPolicyStore policy) {
+        this.policy = policy;
         this.store = sources.store();
         this.keys = sources.keys();
         this.policies = sources.policies();
@@ -87,7 +101,9 @@ final class ConsoleFindings implements FindingsPage {
                 .append("<thead><tr><th scope=\"col\">#</th><th scope=\"col\" class=\"num\">USD / month</th>")
                 .append("<th scope=\"col\">Category</th><th scope=\"col\">Scope</th><th scope=\"col\">State</th>")
                 .append("<th scope=\"col\">Recommended change</th><th scope=\"col\">Owner</th>")
-                .append("<th scope=\"col\">Evidence</th></tr></thead><tbody>");
+                .append("<th scope=\"col\">Evidence</th>")
+                .append(policy == null ? "" : "<th scope=\"col\">Fix</th>")
+                .append("</tr></thead><tbody>");
         int rank = 1;
         for (Finding f : report.findings()) {
             FindingLifecycle.Entry state = states.get(f.id());
@@ -120,10 +136,22 @@ final class ConsoleFindings implements FindingsPage {
                     .append(esc(String.join(
                             ", ",
                             f.evidence().exampleRequestIds().stream().limit(2).toList())))
-                    .append("</code></td></tr>");
+                    .append("</code></td>");
+            if (policy != null) {
+                sb.append("<td>");
+                if (FindingApply.fix(f, pricing).isPresent()) {
+                    sb.append("<a class=\"button\" data-testid=\"apply-finding\" href=\"finding-apply?id=")
+                            .append(esc(URLEncoder.encode(f.id(), StandardCharsets.UTF_8)))
+                            .append("\">Apply</a>");
+                } else {
+                    sb.append("-");
+                }
+                sb.append("</td>");
+            }
+            sb.append("</tr>");
         }
         if (report.findings().isEmpty()) {
-            sb.append("<tr><td colspan=\"8\">No waste found in this window.</td></tr>");
+            sb.append("<tr><td colspan=\"9\">No waste found in this window.</td></tr>");
         }
         sb.append("</tbody></table><h2>Score by feature</h2><table><thead><tr><th scope=\"col\">Feature</th>")
                 .append("<th scope=\"col\" class=\"num\">Score</th><th scope=\"col\" class=\"num\">Spend</th>")
@@ -143,6 +171,92 @@ final class ConsoleFindings implements FindingsPage {
                     .append("</td></tr>");
         }
         return sb.append("</tbody></table>").toString();
+    }
+
+    @Override
+    public Applied apply(String findingId, BigDecimal share, String by, boolean confirm) {
+        if (policy == null) {
+            return FindingsPage.super.apply(findingId, share, by, confirm);
+        }
+        WasteReport report = report();
+        FindingApply.Plan plan;
+        try {
+            plan = FindingApply.plan(
+                    report,
+                    findingId,
+                    share,
+                    pricing,
+                    policy,
+                    store,
+                    report.window().from(),
+                    report.window().to());
+        } catch (FindingApply.Refused e) {
+            return new Applied(
+                    404,
+                    "<section class=\"card\"><h2>Cannot apply</h2><p role=\"alert\">" + esc(e.getMessage())
+                            + "</p><p><a href=\"findings\">Back to the findings</a></p></section>");
+        }
+        StringBuilder sb = new StringBuilder("<section class=\"card\"><h2>")
+                .append(esc(plan.fix().findingId()))
+                .append("</h2><p>Change: ")
+                .append(esc(plan.fix().description()))
+                .append("</p><p data-testid=\"simulated-savings\">Policy simulator, ")
+                .append(esc(plan.start()))
+                .append(" to ")
+                .append(esc(plan.end()))
+                .append(": would have saved ")
+                .append(usd(plan.wouldHaveSavedUsd()))
+                .append(" on ")
+                .append(String.format("%,d", plan.calls()))
+                .append(" calls (spend ")
+                .append(usd(plan.simulated().spendBeforeUsd()))
+                .append(" to ")
+                .append(usd(plan.simulated().spendAfterUsd()))
+                .append(
+                        plan.replayed()
+                                ? ")."
+                                : "); prompt caching is not replayed (cache reads depend on the provider), so the detector's"
+                                        + " estimate of " + usd(plan.finding().windowSavingsUsd()) + " stands for it.")
+                .append("</p><p class=\"source\">Detector's estimate: ")
+                .append(usd(plan.finding().monthlySavingsUsd()))
+                .append(" per month, from the usage records of that window.</p>");
+        if (plan.finding().qualityRisk() != null) {
+            sb.append("<p>Quality risk: ")
+                    .append(esc(plan.finding().qualityRisk()))
+                    .append("</p>");
+        }
+        if (confirm) {
+            AppliedChange applied = FindingApply.apply(plan, policy, by, clock.instant());
+            cached = null; // the next findings view re-reads
+            return new Applied(
+                    200,
+                    sb.append("<p role=\"status\" data-testid=\"applied\">Applied by ")
+                            .append(esc(applied.appliedBy()))
+                            .append(" at ")
+                            .append(esc(applied.appliedAt()))
+                            .append("; the gateway picks the change up within a second.</p>")
+                            .append("<p><a href=\"findings\">Back to the findings</a></p></section>")
+                            .toString());
+        }
+        return new Applied(
+                200,
+                sb.append("<p>Dry run: nothing is changed until you confirm.</p></section>")
+                        .append("<form method=\"post\" action=\"finding-apply\" class=\"card\">")
+                        .append("<input type=\"hidden\" name=\"id\" value=\"")
+                        .append(esc(plan.fix().findingId()))
+                        .append("\"><input type=\"hidden\" name=\"confirm\" value=\"yes\">")
+                        .append(
+                                share == null
+                                        ? ""
+                                        : "<input type=\"hidden\" name=\"share\" value=\"" + esc(share.toPlainString())
+                                                + "\">")
+                        .append("<div class=\"field\"><label for=\"f-by\">Applied by</label>")
+                        .append("<input id=\"f-by\" name=\"by\" required autocomplete=\"name\"")
+                        .append(" aria-describedby=\"f-by-hint\"><small id=\"f-by-hint\">Recorded with the change")
+                        .append(" (as console:NAME) and the time.</small></div>")
+                        .append("<button type=\"submit\" data-testid=\"confirm-apply\">Confirm: apply</button>")
+                        .append(" <a href=\"findings\">Cancel</a></form>")
+                        .toString());
     }
 
     private WasteReport report() {

@@ -53,7 +53,7 @@ final class LocalCommand implements Callable<Integer> {
         Files.createDirectories(dir.dataDir);
         ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
         GatewayRuntime runtime = LocalGatewayRuntime.create(config, dir.dataDir);
-        runtime.console().useFindings(ConsoleFindings::new);
+        runtime.console().useFindings(s -> new ConsoleFindings(s, AdvisorCommand.policyStore(dir)));
         LocalGatewayServer server = LocalGatewayServer.start(
                 runtime, host, port, ServerLimits.fromEnv(System.getenv()).withThreads(threads));
         CountDownLatch stopped = new CountDownLatch(1);

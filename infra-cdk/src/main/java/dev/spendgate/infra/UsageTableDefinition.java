@@ -12,7 +12,8 @@ import software.amazon.awscdk.services.glue.CfnTable;
  * The Glue table over the usage log: gzip NDJSON objects under {@code usage/v1/year=/month=/day=/hour=/}, one JSON
  * object per call as {@code UsageRecordCodec} writes it. Partition projection computes the partitions from the
  * query's predicates, so no crawler or {@code MSCK REPAIR} is needed. Money stays exact: {@code cost_usd} is the plain
- * decimal string the codec writes ({@code CAST(cost_usd AS DECIMAL(38,18))} to sum it).
+ * decimal string the codec writes ({@code CAST(cost_usd AS DECIMAL(38,18))} to sum it), and so is {@code saved_usd}.
+ * Columns a record does not write (the optional fields of schemas 2 and 3) read as null.
  */
 final class UsageTableDefinition {
     /** Column name to Hive type, in the codec's field order. */
@@ -60,9 +61,23 @@ final class UsageTableDefinition {
         c.put("prefix_hash", "string");
         c.put("request_hash", "string");
         c.put("simhash", "string");
+        // schema 2: the varying part of the request (written when the request has one)
+        c.put("varying_hash", "string");
+        c.put("varying_simhash", "string");
+        c.put("system_simhash", "string");
         c.put("degraded_from", "string");
         c.put("unenforced", "boolean");
         c.put("pricing_provider", "string");
+        // served tier, batches and inference profiles (written when set)
+        c.put("service_tier_requested", "string");
+        c.put("service_tier_served", "string");
+        c.put("batch_id", "string");
+        c.put("inference_profile_arn", "string");
+        // schema 3: routing and caching (written when set); saved_usd is a plain decimal string, as cost_usd
+        c.put("routed_by", "string");
+        c.put("cache", "string");
+        c.put("saved_usd", "string");
+        c.put("prompt_cache", "string");
         return Collections.unmodifiableMap(c);
     }
 

@@ -9,6 +9,7 @@ import dev.spendgate.domain.usage.UsageLayout;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecordCodec;
 import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -267,6 +268,12 @@ class SpendgateStackTest {
                 .usageSource(UsageRecord.UsageSource.PROVIDER)
                 .provider("azure")
                 .pricingProvider("openai") // written only when set: set, so every field shows
+                .fingerprints(new UsageRecord.Fingerprints("s", "p", "r", "h", "v", "vs", "ss"))
+                .serviceTierRequested("flex")
+                .serviceTierServed("flex")
+                .batchId("batch_1")
+                .inferenceProfileArn("arn:aws:bedrock:us-east-1:111122223333:inference-profile/x")
+                .optimization(new UsageRecord.Optimization("triage-mini", "hit", new BigDecimal("0.0012"), "5m"))
                 .build();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         UsageRecordCodec.write(record, out);

@@ -20,30 +20,59 @@ import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
  * The response cache on disk, for {@code ./spendgate local}: one JSON file per answer under
  * {@code answers/<first two hex digits>/<key>.json} and one per shared prefix under {@code prefixes/<key>.json},
  * written to a temporary file and moved into place, so a crash leaves the old file or the new one. The oldest answers
- * of a feature past its {@code maxEntries} are deleted; expired ones are deleted when met. The per-feature index is
- * rebuilt from the files at start. Thread-safe within one process.
+ * of a feature past its {@code maxEntries} are deleted; expired ones are deleted when met.
+ *
+ * <p>The keys present (with feature and expiry) and the semantic index are held in memory, read from the files at
+ * start and updated on every fill, expiry and eviction, so a miss never touches the disk. Answers up to
+ * {@value #HOT_ENTRY_BYTES} bytes are also kept in memory, the most recently used first, up to {@code hotBytes} in
+ * all; a hit on one of them reads no file. One gateway process owns the directory: another process writing to it is
+ * not seen until a restart. Thread-safe within one process.
  */
 public final class FileResponseCacheStore implements ResponseCacheStore {
+    /** Answers larger than this are read from their file on each hit. */
+    public static final int HOT_ENTRY_BYTES = 64 * 1024;
+    /** Memory for hot answers unless the constructor says otherwise. */
+    public static final long DEFAULT_HOT_BYTES = 16L * 1024 * 1024;
+
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record Present(String feature, Instant expiresAt) {}
 
     private final Path answers;
     private final Path prefixes;
+    /** Every key with a file, for lookups that must not touch the disk. */
+    private final ConcurrentHashMap<String, Present> present = new ConcurrentHashMap<>();
     /** Per feature: key to stored time, for the size limit. */
     private final Map<String, TreeMap<String, Instant>> byFeature = new HashMap<>();
+    /** Per shared prefix: the questions answered behind it, newest first (guarded by {@code this}). */
+    private final Map<String, List<SemanticEntry>> semantic = new HashMap<>();
+
+    private final HotAnswers hot;
 
     public FileResponseCacheStore(Path dir) {
+        this(dir, DEFAULT_HOT_BYTES);
+    }
+
+    /** @param hotBytes memory for answers kept in memory besides their files; 0 keeps none */
+    public FileResponseCacheStore(Path dir, long hotBytes) {
         Objects.requireNonNull(dir, "dir");
+        if (hotBytes < 0) {
+            throw new IllegalArgumentException("hotBytes must be >= 0, was " + hotBytes);
+        }
+        this.hot = new HotAnswers(hotBytes);
         this.answers = dir.resolve("answers");
         this.prefixes = dir.resolve("prefixes");
         try {
@@ -53,12 +82,26 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
                     try {
                         JsonNode n = JSON.readTree(f.toFile());
-                        track(
-                                n.path("feature").asText(),
-                                n.path("key").asText(),
-                                Instant.parse(n.path("stored_at").asText()));
+                        String key = n.path("key").asText();
+                        String feature = n.path("feature").asText();
+                        track(feature, key, Instant.parse(n.path("stored_at").asText()));
+                        present.put(
+                                key,
+                                new Present(
+                                        feature,
+                                        Instant.parse(n.path("expires_at").asText())));
                     } catch (IOException | RuntimeException e) {
                         Files.deleteIfExists(f); // a damaged entry is a miss, never an answer
+                    }
+                }
+            }
+            try (Stream<Path> files = Files.list(prefixes)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                    try {
+                        JsonNode n = JSON.readTree(f.toFile());
+                        semantic.put(n.path("prefix").asText(fileKey(f)), readIndex(n));
+                    } catch (IOException | RuntimeException e) {
+                        Files.deleteIfExists(f); // a damaged index finds nothing similar
                     }
                 }
             }
@@ -69,11 +112,24 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
 
     @Override
     public Optional<CachedAnswer> get(String key, Instant now) {
+        Present p = present.get(key);
+        if (p == null) {
+            return Optional.empty(); // the miss: no file is opened
+        }
+        if (!now.isBefore(p.expiresAt())) {
+            delete(p.feature(), key);
+            return Optional.empty();
+        }
+        CachedAnswer kept = hot.get(key);
+        if (kept != null) {
+            return Optional.of(kept);
+        }
         Path file = answerFile(key);
         JsonNode n;
         try {
             n = JSON.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
+            present.remove(key, p);
             return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -99,6 +155,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             delete(a.feature(), key);
             return Optional.empty();
         }
+        hot.put(a);
         return Optional.of(a);
     }
 
@@ -122,6 +179,8 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         n.put("stored_at", a.storedAt().toString());
         n.put("expires_at", a.expiresAt().toString());
         write(answerFile(a.key()), n);
+        present.put(a.key(), new Present(a.feature(), a.expiresAt()));
+        hot.put(a);
         List<String> evicted = new ArrayList<>();
         synchronized (byFeature) {
             TreeMap<String, Instant> keys = track(a.feature(), a.key(), a.storedAt());
@@ -135,6 +194,8 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             }
         }
         for (String key : evicted) {
+            present.remove(key);
+            hot.remove(key);
             try {
                 Files.deleteIfExists(answerFile(key));
             } catch (IOException e) {
@@ -146,7 +207,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
     @Override
     public List<SemanticEntry> similar(String prefixKey, Instant now) {
         synchronized (this) {
-            return readIndex(prefixKey).stream()
+            return semantic.getOrDefault(prefixKey, List.of()).stream()
                     .filter(e -> now.isBefore(e.expiresAt()))
                     .toList();
         }
@@ -157,7 +218,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         synchronized (this) {
             List<SemanticEntry> next = new ArrayList<>();
             next.add(entry);
-            for (SemanticEntry e : readIndex(prefixKey)) {
+            for (SemanticEntry e : semantic.getOrDefault(prefixKey, List.of())) {
                 if (next.size() < maxPerPrefix
                         && now.isBefore(e.expiresAt())
                         && !e.key().equals(entry.key())) {
@@ -179,20 +240,14 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                 o.put("expires_at", e.expiresAt().toString());
             }
             ObjectNode root = JSON.createObjectNode();
+            root.put("prefix", prefixKey);
             root.set("entries", list);
             write(prefixes.resolve(safe(prefixKey) + ".json"), root);
+            semantic.put(prefixKey, List.copyOf(next));
         }
     }
 
-    private List<SemanticEntry> readIndex(String prefixKey) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readAllBytes(prefixes.resolve(safe(prefixKey) + ".json")));
-        } catch (NoSuchFileException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static List<SemanticEntry> readIndex(JsonNode root) {
         List<SemanticEntry> out = new ArrayList<>();
         for (JsonNode o : root.path("entries")) {
             out.add(new SemanticEntry(
@@ -200,7 +255,12 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                     new QuestionSimilarity.Sketch(longs(o.path("words")), longs(o.path("numbers"))),
                     Instant.parse(o.path("expires_at").asText())));
         }
-        return out;
+        return List.copyOf(out);
+    }
+
+    private static String fileKey(Path f) {
+        String name = f.getFileName().toString();
+        return name.substring(0, name.length() - ".json".length());
     }
 
     private TreeMap<String, Instant> track(String feature, String key, Instant storedAt) {
@@ -212,6 +272,8 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
     }
 
     private void delete(String feature, String key) {
+        present.remove(key);
+        hot.remove(key);
         synchronized (byFeature) {
             TreeMap<String, Instant> keys = byFeature.get(feature);
             if (keys != null) {
@@ -264,5 +326,42 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             out[i] = array.get(i).asLong();
         }
         return out;
+    }
+
+    /** Small answers kept in memory, least recently used dropped first past the byte budget. */
+    private static final class HotAnswers {
+        private final long maxBytes;
+        private final LinkedHashMap<String, CachedAnswer> entries = new LinkedHashMap<>(64, 0.75f, true);
+        private long bytes;
+
+        HotAnswers(long maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        synchronized CachedAnswer get(String key) {
+            return entries.get(key);
+        }
+
+        synchronized void put(CachedAnswer a) {
+            long size = a.body().length;
+            if (size > HOT_ENTRY_BYTES || size > maxBytes) {
+                remove(a.key());
+                return;
+            }
+            CachedAnswer old = entries.put(a.key(), a);
+            bytes += size - (old == null ? 0 : old.body().length);
+            var it = entries.values().iterator();
+            while (bytes > maxBytes && it.hasNext()) {
+                bytes -= it.next().body().length;
+                it.remove();
+            }
+        }
+
+        synchronized void remove(String key) {
+            CachedAnswer old = entries.remove(key);
+            if (old != null) {
+                bytes -= old.body().length;
+            }
+        }
     }
 }

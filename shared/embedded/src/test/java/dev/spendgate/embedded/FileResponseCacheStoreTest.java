@@ -47,4 +47,52 @@ class FileResponseCacheStoreTest extends ResponseCacheStoreContract {
         assertThat(reopened.get("ab12", NOW)).isEmpty();
         assertThat(file).doesNotExist();
     }
+
+    @Test
+    void get_keyNotInTheIndex_missesWithoutReadingItsFile() {
+        ResponseCacheStore running = newStore();
+        // written by another instance after this one opened: a miss answers from memory and never opens the file
+        new FileResponseCacheStore(dir.resolve("cache")).put(answer("cd34", "faq", NOW, 600), 10);
+
+        assertThat(running.get("cd34", NOW)).isEmpty();
+        assertThat(reopenStore().get("cd34", NOW)).isPresent();
+    }
+
+    @Test
+    void get_smallAnswerKept_isServedFromMemoryWithoutItsFile() throws IOException {
+        ResponseCacheStore store = newStore();
+        store.put(answer("ef56", "faq", NOW, 600), 10);
+        Files.delete(dir.resolve("cache/answers/ef/ef56.json"));
+
+        assertThat(store.get("ef56", NOW.plusSeconds(1))).isPresent();
+        assertThat(store.get("ef56", NOW.plusSeconds(600))).isEmpty();
+    }
+
+    @Test
+    void get_noMemoryForAnswers_readsTheFileEachTime() throws IOException {
+        ResponseCacheStore store = new FileResponseCacheStore(dir.resolve("cache"), 0);
+        store.put(answer("ef56", "faq", NOW, 600), 10);
+        assertThat(store.get("ef56", NOW.plusSeconds(1))).isPresent();
+
+        Files.delete(dir.resolve("cache/answers/ef/ef56.json"));
+
+        assertThat(store.get("ef56", NOW.plusSeconds(1))).isEmpty();
+    }
+
+    @Test
+    void put_pastTheMemoryBudget_dropsTheLeastRecentlyUsedFromMemoryOnly() throws IOException {
+        int size = answer("aa01", "faq", NOW, 600).body().length;
+        ResponseCacheStore store = new FileResponseCacheStore(dir.resolve("cache"), 2L * size);
+        store.put(answer("aa01", "faq", NOW, 600), 10);
+        store.put(answer("aa02", "faq", NOW, 600), 10);
+        store.get("aa01", NOW); // used: aa02 is now the least recently used
+        store.put(answer("aa03", "faq", NOW, 600), 10);
+        for (String key : new String[] {"aa01", "aa02", "aa03"}) {
+            Files.delete(dir.resolve("cache/answers/aa/" + key + ".json"));
+        }
+
+        assertThat(store.get("aa01", NOW)).isPresent();
+        assertThat(store.get("aa02", NOW)).isEmpty();
+        assertThat(store.get("aa03", NOW)).isPresent();
+    }
 }

@@ -20,18 +20,28 @@ import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 /**
  * The response cache in the budgets table, whose TTL attribute {@code expires_at} deletes expired answers (within days;
  * until then a read past the expiry is a miss). One item per answer, {@code cache#<key>}, holding the body as binary
  * (answers are limited below DynamoDB's 400 KB item size by the cache rule's {@code max_entry_bytes}), and one item
  * per shared prefix, {@code cacheidx#<key>}, listing the questions answered behind it, updated by an optimistic
- * read-modify-write on a version number. A feature's {@code max_entries} is not counted here (that would take a
- * write to one hot item per fill): in AWS the number of answers is bounded by the TTL and the feature's traffic.
+ * read-modify-write on a version number.
+ *
+ * <p>A feature's {@code max_entries} is kept as a ring of slots: each fill takes the next number from the feature's
+ * counter item {@code cachecount#<feature>} (an atomic {@code ADD}), and writes slot {@code number mod max_entries}
+ * ({@code cacheslot#<feature>#<slot>}) with its key; the answer the slot held before, the feature's oldest fill, is
+ * deleted (only if it was not filled again since: the delete is conditional on its stored time). So at most
+ * {@code max_entries} answers per feature are kept, oldest out first, across every Lambda instance, at the price of
+ * two more writes per fill (fills happen on misses only). When a feature's {@code max_entries} is lowered, slots past
+ * the new bound are no longer reused: their answers leave at their TTL.
  */
 public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
     static final String ANSWER_PREFIX = "cache#";
     static final String INDEX_PREFIX = "cacheidx#";
+    static final String COUNTER_PREFIX = "cachecount#";
+    static final String SLOT_PREFIX = "cacheslot#";
     private static final int INDEX_RETRIES = 5;
 
     private final DynamoDbClient dynamoDb;
@@ -98,6 +108,53 @@ public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
         item.put("expires_at_ms", num(a.expiresAt().toEpochMilli()));
         item.put(BudgetsTable.EXPIRES_AT, num(DynamoDbRateCounter.epochSecondsCeiling(a.expiresAt())));
         dynamoDb.putItem(b -> b.tableName(table).item(item));
+        if (maxEntries > 0) {
+            takeSlot(a, maxEntries);
+        }
+    }
+
+    /** Puts the answer in its feature's next slot and deletes the answer the slot held (the oldest fill). */
+    private void takeSlot(CachedAnswer a, int maxEntries) {
+        long number = Long.parseLong(dynamoDb.updateItem(b -> b.tableName(table)
+                        .key(Map.of(PARTITION_KEY, AttributeValue.fromS(COUNTER_PREFIX + a.feature())))
+                        .updateExpression("ADD #n :one")
+                        .expressionAttributeNames(Map.of("#n", BudgetsTable.COUNT))
+                        .expressionAttributeValues(Map.of(":one", num(1)))
+                        .returnValues(ReturnValue.UPDATED_NEW))
+                .attributes()
+                .get(BudgetsTable.COUNT)
+                .n());
+        long slot = Math.floorMod(number - 1, (long) maxEntries);
+        Map<String, AttributeValue> previous = dynamoDb.putItem(b -> b.tableName(table)
+                        .item(Map.of(
+                                PARTITION_KEY,
+                                AttributeValue.fromS(SLOT_PREFIX + a.feature() + "#" + slot),
+                                "k",
+                                AttributeValue.fromS(a.key()),
+                                "stored_at_ms",
+                                num(a.storedAt().toEpochMilli()),
+                                BudgetsTable.EXPIRES_AT,
+                                num(DynamoDbRateCounter.epochSecondsCeiling(a.expiresAt()))))
+                        .returnValues(ReturnValue.ALL_OLD))
+                .attributes();
+        if (previous == null || !previous.containsKey("k")) {
+            return;
+        }
+        String oldKey = previous.get("k").s();
+        AttributeValue oldStored = previous.get("stored_at_ms");
+        if (oldKey.equals(a.key())
+                && oldStored.n().equals(Long.toString(a.storedAt().toEpochMilli()))) {
+            return; // the same fill again
+        }
+        try {
+            dynamoDb.deleteItem(b -> b.tableName(table)
+                    .key(Map.of(PARTITION_KEY, AttributeValue.fromS(ANSWER_PREFIX + oldKey)))
+                    .conditionExpression("#s = :s")
+                    .expressionAttributeNames(Map.of("#s", "stored_at_ms"))
+                    .expressionAttributeValues(Map.of(":s", oldStored)));
+        } catch (ConditionalCheckFailedException filledAgain) {
+            // that key was filled again since (it holds a newer slot too) or is gone: nothing to drop
+        }
     }
 
     @Override

@@ -27,9 +27,32 @@ class DynamoDbResponseCacheStoreIT extends ResponseCacheStoreContract {
         return new DynamoDbResponseCacheStore(dynamoDb, table);
     }
 
-    @Override
-    protected boolean enforcesMaxEntries() {
-        return false;
+    @Test
+    void put_twoInstancesFillingOneFeature_keepAtMostMaxEntriesOldestOut() {
+        ResponseCacheStore one = new DynamoDbResponseCacheStore(dynamoDb, table);
+        ResponseCacheStore two = reopenStore();
+        for (int i = 0; i < 8; i++) {
+            (i % 2 == 0 ? one : two).put(answer("k" + i, "faq", NOW.plusSeconds(i), 600), 3);
+        }
+
+        for (int i = 0; i < 8; i++) {
+            assertThat(one.get("k" + i, NOW.plusSeconds(10)).isPresent())
+                    .as("k" + i)
+                    .isEqualTo(i >= 5);
+        }
+    }
+
+    @Test
+    void put_sameKeyFilledAgain_isNotDroppedWithItsOlderSlot() {
+        ResponseCacheStore store = reopenStore();
+        store.put(answer("k0", "faq", NOW, 600), 2);
+        store.put(answer("k1", "faq", NOW.plusSeconds(1), 600), 2);
+        store.put(answer("k0", "faq", NOW.plusSeconds(2), 600), 2); // k0 again: takes slot 0, drops nothing else
+        store.put(answer("k2", "faq", NOW.plusSeconds(3), 600), 2); // slot 1: drops k1
+
+        assertThat(store.get("k0", NOW.plusSeconds(4))).isPresent();
+        assertThat(store.get("k1", NOW.plusSeconds(4))).isEmpty();
+        assertThat(store.get("k2", NOW.plusSeconds(4))).isPresent();
     }
 
     @Test

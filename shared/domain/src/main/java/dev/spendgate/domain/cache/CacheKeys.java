@@ -8,23 +8,23 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Set;
 
 /**
  * Cache keys of a request. The exact key is SHA-256 over the endpoint, the sharing partition and the request in
  * canonical form: every field that changes the answer (model, messages, system, tools, parameters) with object keys
  * sorted and numbers normalised ({@code 0}, {@code 0.0} and {@code 0E1} are one number), without the fields that do
- * not ({@code stream}, {@code stream_options}, {@code user}, {@code metadata}). So a streamed and a non-streamed call
+ * not ({@code stream}, {@code stream_options}, {@code user}, {@code metadata}, Bedrock's {@code requestMetadata}). So a streamed and a non-streamed call
  * of the same request share an answer. The prefix key is the same over the request with its last message's text
  * taken out: calls behind an identical shared prefix (system prompt, tools, earlier turns, parameters) have the same
  * prefix key, and only then are their questions compared.
  */
 public final class CacheKeys {
-    private static final Set<String> IGNORED = Set.of("stream", "stream_options", "user", "metadata");
+    private static final Set<String> IGNORED =
+            Set.of("stream", "stream_options", "user", "metadata", "requestMetadata");
     private static final HexFormat HEX = HexFormat.of();
 
     private CacheKeys() {}
@@ -131,9 +131,12 @@ public final class CacheKeys {
         if (node == null || node.isNull() || node.isMissingNode()) {
             out.append("null");
         } else if (node.isObject()) {
-            List<String> names = new ArrayList<>();
-            node.fieldNames().forEachRemaining(names::add);
-            Collections.sort(names);
+            String[] names = new String[node.size()];
+            int n = 0;
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                names[n++] = it.next();
+            }
+            Arrays.sort(names);
             out.append('{');
             boolean first = true;
             for (String name : names) {
@@ -158,6 +161,8 @@ public final class CacheKeys {
                 write(node.get(i), out, false);
             }
             out.append(']');
+        } else if (node.isIntegralNumber() && node.canConvertToLong()) {
+            out.append(node.longValue()); // what the BigDecimal form below gives for an integer, without it
         } else if (node.isNumber()) {
             BigDecimal d = node.decimalValue();
             out.append(d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString());
@@ -170,7 +175,16 @@ public final class CacheKeys {
 
     private static void string(String s, StringBuilder out) {
         out.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int plain = 0;
+        while (plain < s.length()) {
+            char c = s.charAt(plain);
+            if (c == '"' || c == '\\' || c < 0x20) {
+                break;
+            }
+            plain++;
+        }
+        out.append(s, 0, plain); // most text needs no escape: copied at once
+        for (int i = plain; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') {
                 out.append('\\').append(c);

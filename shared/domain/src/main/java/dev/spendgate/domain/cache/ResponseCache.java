@@ -59,7 +59,7 @@ public final class ResponseCache {
             RuntimeException storeError,
             Instant at) {
 
-        static Lookup bypass(String reason) {
+        public static Lookup bypass(String reason) {
             return new Lookup(Outcome.BYPASS, null, 0, reason, null, null, null, null, null);
         }
     }

@@ -107,4 +107,17 @@ class CacheKeysTest {
         assertThat(CacheKeys.question(json(body))).isNull();
         assertThat(CacheKeys.prefix("chat.completions", "p", json(body))).isNull();
     }
+
+    @Test
+    void exact_keyOfTheFirstRelease_isUnchangedSoKeptAnswersStayReachable() throws Exception {
+        // the digest the cache's first release (before the faster canonical form) gave for this body, with escapes,
+        // a non-ASCII letter, integers small and past a long, and decimals with trailing zeros
+        String body = "{\"model\":\"gpt-4o-mini\",\"temperature\":0.0,\"max_tokens\":256,\"seed\":-12,"
+                + "\"big\":123456789012345678901234567890,\"top_p\":1.50,\"messages\":[{\"role\":\"system\","
+                + "\"content\":\"Quote \\\"this\\\" \\\\ and\\nthat \u00e9\"},{\"role\":\"user\",\"content\":\"hi\"}],"
+                + "\"stream\":true}";
+
+        assertThat(CacheKeys.exact("chat.completions", "feature=faq", new ObjectMapper().readTree(body)))
+                .isEqualTo("0b696a96b2142acbb9e04f7546abae6c9d1bad202f5708bed360e022eef107ef");
+    }
 }

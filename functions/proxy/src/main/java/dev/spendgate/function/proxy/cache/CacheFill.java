@@ -26,6 +26,9 @@ public final class CacheFill implements ResponseTap {
         }
         if (o.lookup() != null) {
             back.set(Optimizations.CACHE_HEADER, o.lookup().outcome().label());
+            if (o.lookup().reason() != null) {
+                back.set(Optimizations.CACHE_REASON_HEADER, o.lookup().reason());
+            }
         }
     }
 

@@ -29,13 +29,16 @@ public final class CacheLookupStage implements Stage {
             return Step.proceed(ctx);
         }
         var body = ctx.body();
-        if (ctx.optimization().routedBy() != null) {
+        if (ctx.optimization().routedBy() != null || !body.has("model")) {
+            // keyed on the model it goes to (Bedrock names the model in the path, not the body)
             body = body.deepCopy();
-            body.put("model", ctx.modelForwarded());
+            // before admission only a routed call has a forwarded model; otherwise it goes to the one requested
+            body.put("model", ctx.modelForwarded() != null ? ctx.modelForwarded() : ctx.modelRequested());
         }
         ResponseCache.Lookup lookup = optimizations.lookup(
                 rule.get(),
                 ctx.api().recordName(),
+                ctx.stream(),
                 body,
                 ctx.attribution(),
                 ctx.key().id(),
@@ -47,6 +50,6 @@ public final class CacheLookupStage implements Stage {
                     lookup.storeError());
         }
         CallContext looked = ctx.with(b -> b.optimization = b.optimization.looked(rule.get(), lookup));
-        return looked.optimization().hit() ? CachedAnswers.answer(looked) : Step.proceed(looked);
+        return looked.optimization().hit() ? CachedAnswers.answer(looked, optimizations) : Step.proceed(looked);
     }
 }

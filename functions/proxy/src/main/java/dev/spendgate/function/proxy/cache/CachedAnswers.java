@@ -19,9 +19,9 @@ import java.math.BigDecimal;
 public final class CachedAnswers {
     private CachedAnswers() {}
 
-    public static Step answer(CallContext ctx) {
+    public static Step answer(CallContext ctx, Optimizations optimizations) {
         CachedAnswer answer = ctx.optimization().lookup().answer();
-        Optimizations.Served served = Optimizations.serve(answer, ctx.stream());
+        Optimizations.Served served = optimizations.serve(answer, ctx.stream());
         CallContext hit = ctx.with(b -> {
             b.statusCode = 200;
             b.modelServed = answer.modelServed();

@@ -28,6 +28,11 @@ import java.util.function.Supplier;
 public final class Optimizations {
     public static final String ROUTED_HEADER = "X-Spendgate-Routed";
     public static final String CACHE_HEADER = "X-Spendgate-Cache";
+    /** On a bypass, why: {@code no-cache}, {@code temperature}, {@code endpoint}, {@code stream} or {@code background}. */
+    public static final String CACHE_REASON_HEADER = "X-Spendgate-Cache-Reason";
+
+    /** Events of recently replayed streamed hits, at most 8 MB. */
+    private final ReplayMemo replays = new ReplayMemo(8L * 1024 * 1024);
 
     private final Supplier<GatewayPolicy> policy;
     private final ResponseCache cache;
@@ -69,17 +74,39 @@ public final class Optimizations {
         return policy.get().cacheRule(feature);
     }
 
-    /** Whether answers of this endpoint can be kept (and replayed as a stream). */
+    /**
+     * Whether answers of this endpoint can be kept: Chat Completions and Messages (streamed or not), the Responses API,
+     * Bedrock Converse and InvokeModel (not streamed: see {@link #lookup}).
+     */
     public static boolean cacheable(String endpoint) {
-        return StreamReplay.replays(endpoint);
+        return KEPT.contains(endpoint);
     }
 
-    /** Looks the call up: bypassed for {@code Cache-Control: no-cache}/{@code no-store} and hot temperatures. */
+    private static final java.util.Set<String> KEPT =
+            java.util.Set.of("chat.completions", "messages", "responses", "bedrock.converse", "bedrock.invoke");
+
+    /**
+     * Looks the call up: bypassed for {@code Cache-Control: no-cache}/{@code no-store} and hot temperatures, for
+     * endpoints whose answers are not kept ({@code endpoint}), and for streamed calls of an endpoint whose answers
+     * cannot be replayed as its stream ({@code stream}: the Responses API's events and Bedrock's binary event stream
+     * are not rebuilt).
+     */
     public ResponseCache.Lookup lookup(
-            CacheRule rule, String endpoint, JsonNode body, Attribution attribution, String keyId, Headers headers) {
+            CacheRule rule,
+            String endpoint,
+            boolean stream,
+            JsonNode body,
+            Attribution attribution,
+            String keyId,
+            Headers headers) {
         if (!cacheable(endpoint)) {
-            return new ResponseCache.Lookup(
-                    ResponseCache.Outcome.BYPASS, null, 0, "endpoint", null, null, null, null, null);
+            return ResponseCache.Lookup.bypass("endpoint");
+        }
+        if (stream && !StreamReplay.replays(endpoint)) {
+            return ResponseCache.Lookup.bypass("stream");
+        }
+        if (body.path("background").asBoolean(false)) {
+            return ResponseCache.Lookup.bypass("background"); // a Responses call answered later: nothing to keep now
         }
         String control = headers.first("cache-control");
         boolean noCache = control != null
@@ -95,11 +122,18 @@ public final class Optimizations {
     /** How a kept answer is sent: its bytes and content type, replayed as events for a streamed call. */
     public record Served(byte[] body, String contentType) {}
 
-    public static Served serve(CachedAnswer answer, boolean stream) {
+    public Served serve(CachedAnswer answer, boolean stream) {
         if (stream) {
-            return new Served(StreamReplay.sse(answer.endpoint(), answer.body()), "text/event-stream; charset=utf-8");
+            return new Served(
+                    replays.events(answer, a -> StreamReplay.sse(a.endpoint(), a.body())),
+                    "text/event-stream; charset=utf-8");
         }
         return new Served(answer.body(), "application/json");
+    }
+
+    /** Whether the feature has a prompt caching rule (checked before a request is parsed for one). */
+    public boolean promptCaches(String feature) {
+        return feature != null && policy.get().promptCachingRule(feature).isPresent();
     }
 
     /** A request with a prompt-cache breakpoint added, and the TTL chosen. */

@@ -27,6 +27,9 @@ public final class PromptCacheStage implements Stage {
         if (!endpoint.equals("messages") && !endpoint.equals("bedrock.converse")) {
             return Step.proceed(ctx);
         }
+        if (!optimizations.promptCaches(ctx.attribution().feature())) {
+            return Step.proceed(ctx); // no rule: a rewritten request is not parsed again for nothing
+        }
         ObjectNode body;
         try {
             body = ctx.outgoing() == ctx.request().body() ? ctx.body() : (ObjectNode) JSON.readTree(ctx.outgoing());

@@ -159,6 +159,8 @@ public final class ConsoleHandler {
                 budgets.delete(Params.form(request.body()), sink);
             } else if (sub.equals("/findings") && get) {
                 Reply.html(sink, 200, Html.page("findings", "Waste findings", findings.render()));
+            } else if (sub.equals("/finding-apply") && (get || post)) {
+                applyFinding(post ? Params.form(request.body()) : params, post, sink);
             } else if (sub.equals("/keys") && (get || post)) {
                 keys.serve(post ? Params.form(request.body()) : params, post, sink);
             } else if (sub.equals("/key-revoke") && post) {
@@ -182,6 +184,45 @@ public final class ConsoleHandler {
                             "Error",
                             Html.notice("error", "This page could not be built; the gateway log has the cause.")));
         }
+    }
+
+    /** GET: the dry run and a confirm form; POST with {@code confirm=yes}: the change, recorded with {@code by}. */
+    private void applyFinding(Params form, boolean post, ResponseSink sink) throws IOException {
+        String id = form.get("id");
+        if (id == null || id.isBlank()) {
+            Reply.html(sink, 400, Html.page("findings", "Apply", Html.notice("error", "Field 'id': which finding.")));
+            return;
+        }
+        java.math.BigDecimal share = null;
+        String shareText = form.get("share");
+        if (shareText != null && !shareText.isBlank()) {
+            try {
+                share = new java.math.BigDecimal(shareText.trim());
+            } catch (NumberFormatException e) {
+                share = java.math.BigDecimal.ZERO;
+            }
+            if (share.signum() <= 0 || share.compareTo(java.math.BigDecimal.valueOf(100)) > 0) {
+                Reply.html(
+                        sink,
+                        400,
+                        Html.page(
+                                "findings",
+                                "Apply",
+                                Html.notice("error", "Field 'share': a percentage more than 0 and at most 100.")));
+                return;
+            }
+        }
+        String by = form.get("by");
+        boolean confirm = post && "yes".equals(form.get("confirm"));
+        if (confirm && (by == null || by.isBlank())) {
+            Reply.html(
+                    sink,
+                    400,
+                    Html.page("findings", "Apply", Html.notice("error", "Field 'by': who applies the change.")));
+            return;
+        }
+        FindingsPage.Applied page = findings.apply(id, share, confirm ? "console:" + by.trim() : null, confirm);
+        Reply.html(sink, page.status(), Html.page("findings", "Apply a finding", page.body()));
     }
 
     private void login(String method, GatewayRequest request, ResponseSink sink) throws IOException {

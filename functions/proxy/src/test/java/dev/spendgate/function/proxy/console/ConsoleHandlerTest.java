@@ -104,6 +104,21 @@ class ConsoleHandlerTest {
     }
 
     @Test
+    void handleLocal_applyOnStoredFindings_pointsToAdvisorApplyAndChangesNothing() throws IOException {
+        Router console = console(TOKEN);
+
+        Answer noId = call(console, "GET", "/console/finding-apply", bearer(), "");
+        Answer stored =
+                call(console, "POST", "/console/finding-apply", bearer(), "id=model_mismatch%2Fx&confirm=yes&by=al");
+
+        assertThat(noId.status).isEqualTo(400);
+        assertThat(noId.body).contains("Field &#39;id&#39;");
+        assertThat(stored.status).isEqualTo(404);
+        assertThat(stored.body).contains("./spendgate advisor apply FINDING_ID");
+        assertThat(dataDir.resolve("policy/gateway-policy.json")).doesNotExist();
+    }
+
+    @Test
     void handleLocal_spendWithBadDate_saysWhichFieldAndShowsTheMonth() throws IOException {
         Answer answer = call(console(TOKEN), "GET", "/console/?from=yesterday&by=colour", bearer(), "");
 

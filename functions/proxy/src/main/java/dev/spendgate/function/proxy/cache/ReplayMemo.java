@@ -1,0 +1,44 @@
+package dev.spendgate.function.proxy.cache;
+
+import dev.spendgate.domain.cache.CachedAnswer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The event bytes of recently replayed answers, so repeated streamed hits on one answer build its events once. Bounded
+ * by bytes, the least recently used dropped first; an answer stored again (a new {@code stored_at}) is built anew.
+ */
+final class ReplayMemo {
+    private record Built(CachedAnswer from, byte[] events) {}
+
+    private final long maxBytes;
+    private final Map<String, Built> entries = new LinkedHashMap<>(64, 0.75f, true);
+    private long bytes;
+
+    ReplayMemo(long maxBytes) {
+        this.maxBytes = maxBytes;
+    }
+
+    byte[] events(CachedAnswer answer, Function<CachedAnswer, byte[]> build) {
+        synchronized (this) {
+            Built b = entries.get(answer.key());
+            if (b != null && b.from().storedAt().equals(answer.storedAt())) {
+                return b.events();
+            }
+        }
+        byte[] events = build.apply(answer); // outside the lock: two first hits may both build, the same bytes
+        if (events.length <= maxBytes / 16) {
+            synchronized (this) {
+                Built old = entries.put(answer.key(), new Built(answer, events));
+                bytes += events.length - (old == null ? 0 : old.events().length);
+                var it = entries.values().iterator();
+                while (bytes > maxBytes && it.hasNext()) {
+                    bytes -= it.next().events().length;
+                    it.remove();
+                }
+            }
+        }
+        return events;
+    }
+}
