@@ -138,7 +138,7 @@ public final class ProxyApi extends Construct {
                 .runtime(Runtime.PROVIDED_AL2023)
                 .architecture(props.proxyArchitecture())
                 .handler("dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap")
-                .code(Code.fromAsset(props.proxyCode().toString()))
+                .code(props.code().code(FunctionCode.Function.PROXY))
                 .memorySize(MEMORY_MB)
                 .timeout(TIMEOUT)
                 .role(role)

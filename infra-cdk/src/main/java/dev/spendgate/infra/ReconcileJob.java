@@ -109,7 +109,7 @@ public final class ReconcileJob extends Construct {
                 .description("Spendgate daily reconciliation of metered cost with the providers' bills")
                 .runtime(Runtime.JAVA_21)
                 .handler(HANDLER)
-                .code(Code.fromAsset(props.reportRunnerJar().toString()))
+                .code(props.code().code(FunctionCode.Function.REPORT_RUNNER))
                 .memorySize(1024)
                 .timeout(Duration.minutes(10))
                 .role(role)

@@ -112,7 +112,7 @@ public final class ScheduledJobs extends Construct {
                 "WasteDetector",
                 "Spendgate daily waste detection",
                 WASTE_HANDLER,
-                props.wasteDetectorJar(),
+                props.code().code(FunctionCode.Function.WASTE_DETECTOR),
                 WASTE_MEMORY_MB,
                 Duration.minutes(15),
                 wasteRole,
@@ -213,7 +213,7 @@ public final class ScheduledJobs extends Construct {
                 "ReportRunner",
                 "Spendgate monthly FOCUS export, chargeback, board PDF and email",
                 REPORT_HANDLER,
-                props.reportRunnerJar(),
+                props.code().code(FunctionCode.Function.REPORT_RUNNER),
                 2048,
                 Duration.minutes(15),
                 reportRole,
@@ -289,7 +289,7 @@ public final class ScheduledJobs extends Construct {
             String id,
             String description,
             String handler,
-            Path jar,
+            Code code,
             int memoryMb,
             Duration timeout,
             Role role,
@@ -299,7 +299,7 @@ public final class ScheduledJobs extends Construct {
                 .description(description)
                 .runtime(Runtime.JAVA_21)
                 .handler(handler)
-                .code(Code.fromAsset(jar.toString()))
+                .code(code)
                 .memorySize(memoryMb)
                 .timeout(timeout)
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
