@@ -15,7 +15,9 @@ start=$(date +%s)
 echo "synth with bundling: $(( $(date +%s) - start )) s" >&2
 
 node - "$out/cdk.out" <<'NODE'
-const fs = require('fs'), path = require('path'), { execFileSync } = require('child_process');
+const fs = require('fs'), path = require('path'), { spawnSync } = require('child_process');
+// unzip -l <jar> <member> exits 0 only when the member is there
+const holds = (jar, member) => spawnSync('unzip', ['-l', jar, member], { stdio: 'ignore' }).status === 0;
 const dir = process.argv[2];
 const template = JSON.parse(fs.readFileSync(path.join(dir, 'Spendgate.template.json'), 'utf8'));
 let failed = false;
@@ -34,15 +36,14 @@ for (const [id, r] of Object.entries(template.Resources)) {
     if (fs.existsSync(path.join(asset, 'bootstrap')) && !(fs.statSync(path.join(asset, 'bootstrap')).mode & 0o100)) {
       fail(`${id}: bootstrap not executable`);
     }
-    const listing = execFileSync('unzip', ['-l', path.join(asset, 'spendgate-proxy.jar')]).toString();
     const cls = handler.replace(/\./g, '/') + '.class';
-    if (!listing.includes(cls)) fail(`${id}: ${cls} not in the proxy jar`);
+    if (!holds(path.join(asset, 'spendgate-proxy.jar'), cls)) fail(`${id}: ${cls} not in the proxy jar`);
+    if (fs.existsSync(path.join(asset, 'proxy.aot.config'))) fail(`${id}: the AOT training's proxy.aot.config was left in`);
     const aot = fs.existsSync(path.join(asset, 'proxy.aot')) ? 'with AOT cache' : 'no AOT cache';
     console.log(`ok ${id}: ${path.basename(asset)} bootstrap, jar with ${handler}, JRE, ${aot}`);
   } else {
     const cls = handler.split('::')[0].replace(/\./g, '/') + '.class';
-    const listing = execFileSync('unzip', ['-l', asset]).toString();
-    if (!listing.includes(cls)) fail(`${id}: ${cls} not in ${asset}`);
+    if (!holds(asset, cls)) fail(`${id}: ${cls} not in ${asset}`);
     else console.log(`ok ${id}: ${path.basename(asset)} (${fs.statSync(asset).size} bytes) holds ${cls}`);
   }
 }

@@ -63,6 +63,9 @@ if [ "${SPENDGATE_SKIP_TRAINING:-0}" != "1" ] && [ "${feature:-0}" -ge 25 ] && [
   if java -cp "$(cat "$classpath"):$root/bench/target/classes" dev.spendgate.bench.ColdStart \
       --java "$out/jre/bin/java" --jar "$out/spendgate-proxy.jar" --runs 1 \
       --jvm-opts "$flags -XX:AOTCacheOutput=$out/proxy.aot" >&2 && [ -f "$out/proxy.aot" ]; then
+    # The training's AOT configuration (JDK 25 writes it beside the cache) is not needed to run: keep it out of the
+    # package (about 40 MB).
+    rm -f "$out/proxy.aot.config"
     echo "AOT cache trained" >&2
   else
     echo "training run failed: packaging without the AOT cache" >&2
