@@ -28,12 +28,7 @@ final class MavenBuild {
     private final List<String> extraArgs;
     private boolean built;
 
-    MavenBuild(
-            Path root,
-            Optional<Path> mvn,
-            Optional<Jdks.Jdk> jdk,
-            String jdkMissing,
-            List<String> extraArgs) {
+    MavenBuild(Path root, Optional<Path> mvn, Optional<Jdks.Jdk> jdk, String jdkMissing, List<String> extraArgs) {
         this.root = root;
         this.mvn = mvn;
         this.jdk = jdk;
@@ -114,7 +109,11 @@ final class MavenBuild {
         Map<String, String> env = new HashMap<>();
         jdk.ifPresent(j -> {
             env.put("JAVA_HOME", j.home().toString());
-            env.put("PATH", j.home().resolve("bin") + File.pathSeparator + System.getenv().getOrDefault("PATH", ""));
+            env.put(
+                    "PATH",
+                    j.home().resolve("bin")
+                            + File.pathSeparator
+                            + System.getenv().getOrDefault("PATH", ""));
         });
         run(mavenCommand(), env);
         built = true;

@@ -1,10 +1,8 @@
 package dev.spendgate.infra;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.lambda.Architecture;
 
@@ -40,9 +38,7 @@ public final class SpendgateStackProps {
 
     private SpendgateStackProps(Builder b) {
         this.stackProps = b.stackProps == null ? StackProps.builder().build() : b.stackProps;
-        this.code = b.code != null
-                ? b.code
-                : FunctionCode.prebuilt(b.proxyCode, b.wasteDetectorJar, b.reportRunnerJar);
+        this.code = b.code != null ? b.code : FunctionCode.prebuilt(b.proxyCode, b.wasteDetectorJar, b.reportRunnerJar);
         this.proxyArchitecture = b.proxyArchitecture == null ? Architecture.X86_64 : b.proxyArchitecture;
         this.providerKeySecretArn = blankToNull(b.providerKeySecretArn);
         this.customDomainName = blankToNull(b.customDomainName);

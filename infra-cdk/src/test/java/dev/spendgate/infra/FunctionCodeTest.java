@@ -86,9 +86,8 @@ class FunctionCodeTest {
                 .contains("package -pl functions/proxy -am")
                 .contains("SPENDGATE_PROXY_RUNTIME_OUT=/asset-output")
                 .contains("infra-cdk/package-proxy.sh");
-        assertThat(options.getVolumes())
-                .singleElement()
-                .satisfies(v -> assertThat(v.getContainerPath()).isEqualTo("/tmp/.m2/repository"));
+        assertThat(options.getVolumes()).singleElement().satisfies(v -> assertThat(v.getContainerPath())
+                .isEqualTo("/tmp/.m2/repository"));
     }
 
     @Test
@@ -183,7 +182,8 @@ class FunctionCodeTest {
         Files.createDirectories(home.resolve("bin"));
         Files.createDirectories(home.resolve("lib/server"));
         Files.writeString(
-                home.resolve("release"), "JAVA_VERSION=\"" + version + "\"\nOS_ARCH=\"" + arch + "\"\nOS_NAME=\"Linux\"\n");
+                home.resolve("release"),
+                "JAVA_VERSION=\"" + version + "\"\nOS_ARCH=\"" + arch + "\"\nOS_NAME=\"Linux\"\n");
         Path jlink = Files.writeString(home.resolve("bin/jlink"), "#!/bin/sh\n");
         Files.setPosixFilePermissions(jlink, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.write(

@@ -147,13 +147,11 @@ class LocalStackInitIT {
         UsageSink sink = new FirehoseUsageSink(aws.firehose(), LocalStackFiles.USAGE_STREAM);
         var records = UsageSinkContract.records("ls", 1200, SENT_AT);
 
-        UsageSink.Refused refused =
-                sink.deliver(UsageSinkContract.key(SENT_AT), UsageSinkContract.batch(records));
+        UsageSink.Refused refused = sink.deliver(UsageSinkContract.key(SENT_AT), UsageSinkContract.batch(records));
 
         assertThat(refused.isEmpty()).isTrue();
         List<String> delivered = DeliveredUsage.whenSettled(
-                () -> DeliveredUsage.requestIds(
-                        aws.s3(), LocalStackFiles.BUCKET, LocalStackFiles.USAGE_STREAM_PREFIX),
+                () -> DeliveredUsage.requestIds(aws.s3(), LocalStackFiles.BUCKET, LocalStackFiles.USAGE_STREAM_PREFIX),
                 90);
         assertThat(delivered).hasSize(1200).doesNotHaveDuplicates().contains("ls-0", "ls-1199");
     }
