@@ -96,9 +96,11 @@ public final class FunctionCode {
 
     /** The asset for {@code function}: one per function, shared by every construct that deploys it. */
     public Code code(Function function) {
-        return codes.computeIfAbsent(function, f -> prebuilt != null
-                ? Code.fromAsset(prebuilt.get(f).toString())
-                : Code.fromAsset(root.toString(), assetOptions(f)));
+        return codes.computeIfAbsent(
+                function,
+                f -> prebuilt != null
+                        ? Code.fromAsset(prebuilt.get(f).toString())
+                        : Code.fromAsset(root.toString(), assetOptions(f)));
     }
 
     AssetOptions assetOptions(Function function) {
@@ -113,8 +115,8 @@ public final class FunctionCode {
     /** How {@code function} is built: locally when possible, in {@link #BUILD_IMAGE} otherwise. */
     BundlingOptions bundling(Function function) {
         boolean proxy = function == Function.PROXY;
-        String maven = "mvn -B -q -Pquick -Dmaven.repo.local=/tmp/.m2/repository package -pl " + function.module
-                + " -am";
+        String maven =
+                "mvn -B -q -Pquick -Dmaven.repo.local=/tmp/.m2/repository package -pl " + function.module + " -am";
         String copy = proxy
                 ? "SPENDGATE_PROXY_RUNTIME_OUT=/asset-output SPENDGATE_JLINK_JAVA_HOME=\"$JAVA_HOME\" "
                         + "sh infra-cdk/package-proxy.sh"
@@ -165,8 +167,8 @@ public final class FunctionCode {
         public Boolean tryBundle(String outputDir, BundlingOptions options) {
             String missing = build.missing(function);
             if (!missing.isEmpty()) {
-                System.err.println("Spendgate: building " + function.module + " in Docker (" + BUILD_IMAGE + "): "
-                        + missing);
+                System.err.println(
+                        "Spendgate: building " + function.module + " in Docker (" + BUILD_IMAGE + "): " + missing);
                 return false;
             }
             build.bundle(function, Path.of(outputDir));
@@ -178,8 +180,8 @@ public final class FunctionCode {
         Objects.requireNonNull(path, name);
         if (!Files.exists(path)) {
             throw new IllegalArgumentException(name + " " + path
-                    + " does not exist: build it first, or deploy without -c prebuilt=true to build while deploying"
-                    + " (see the README section 'Deploy to AWS')");
+                    + " does not exist: build the functions first, or deploy without -c prebuilt=true to build them"
+                    + " while deploying (see the README section 'Deploy to AWS')");
         }
         return path;
     }
