@@ -12,7 +12,8 @@
 # Amazon Linux 2023's 2.34 will not start there.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-out="$root/infra-cdk/target/proxy-runtime"
+# SPENDGATE_PROXY_RUNTIME_OUT: another directory (CDK's bundling output when `cdk deploy` builds the proxy).
+out="${SPENDGATE_PROXY_RUNTIME_OUT:-$root/infra-cdk/target/proxy-runtime}"
 
 jar=$(ls "$root"/functions/proxy/target/spendgate-proxy-*-lambda.jar 2>/dev/null | tail -1 || true)
 if [ -z "$jar" ]; then
@@ -25,8 +26,8 @@ if [ ! -x "$java_home/bin/jlink" ]; then
   exit 1
 fi
 
-rm -rf "$out"
 mkdir -p "$out"
+find "$out" -mindepth 1 -delete
 cp "$jar" "$out/spendgate-proxy.jar"
 # The AOT cache below records the jar's modification time and is refused if it differs. cdk deploy zips assets with
 # every entry dated 1980-01-01 00:00 (reproducible hashes), which Lambda unpacks as 315532800 (UTC): use that now.
@@ -62,6 +63,9 @@ if [ "${SPENDGATE_SKIP_TRAINING:-0}" != "1" ] && [ "${feature:-0}" -ge 25 ] && [
   if java -cp "$(cat "$classpath"):$root/bench/target/classes" dev.spendgate.bench.ColdStart \
       --java "$out/jre/bin/java" --jar "$out/spendgate-proxy.jar" --runs 1 \
       --jvm-opts "$flags -XX:AOTCacheOutput=$out/proxy.aot" >&2 && [ -f "$out/proxy.aot" ]; then
+    # The training's AOT configuration (JDK 25 writes it beside the cache) is not needed to run: keep it out of the
+    # package (about 40 MB).
+    rm -f "$out/proxy.aot.config"
     echo "AOT cache trained" >&2
   else
     echo "training run failed: packaging without the AOT cache" >&2

@@ -1,7 +1,9 @@
 #!/bin/bash
 # Creates what the Spendgate gateway needs, as infra-cdk does in AWS: the three DynamoDB tables (string partition
 # key "pk", on demand; TTL on the budgets table's expires_at), the data bucket, the provider-key secret (an empty
-# JSON object: put real keys in with put-secret-value), the alert topic and the report sender's SES identity.
+# JSON object: put real keys in with put-secret-value), the alert topic, the report sender's SES identity and the
+# usage stream (Firehose Direct PUT, gzip, into the bucket under usage-firehose/: LocalStack does not evaluate the
+# stack's dynamic partitioning, so its objects stay outside the usage/v1/ layout).
 # Runs on every LocalStack start (ready.d) and skips what already exists.
 set -euo pipefail
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
@@ -29,5 +31,13 @@ awslocal secretsmanager describe-secret --secret-id spendgate/provider-keys >/de
 
 awslocal sns create-topic --name spendgate-alerts >/dev/null
 awslocal ses verify-email-identity --email-address "${SPENDGATE_SENDER_ADDRESS:-reports@example.com}" >/dev/null
+
+if ! awslocal firehose describe-delivery-stream --delivery-stream-name spendgate-usage >/dev/null 2>&1; then
+  awslocal firehose create-delivery-stream --delivery-stream-name spendgate-usage \
+    --delivery-stream-type DirectPut \
+    --extended-s3-destination-configuration \
+    'BucketARN=arn:aws:s3:::spendgate-data,RoleARN=arn:aws:iam::000000000000:role/spendgate-usage-delivery,Prefix=usage-firehose/,CompressionFormat=GZIP,BufferingHints={IntervalInSeconds=60,SizeInMBs=1}' \
+    >/dev/null
+fi
 
 echo "spendgate: LocalStack resources ready"

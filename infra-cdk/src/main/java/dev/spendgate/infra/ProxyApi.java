@@ -22,7 +22,6 @@ import software.amazon.awscdk.services.certificatemanager.Certificate;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.kms.IKey;
 import software.amazon.awscdk.services.lambda.Alias;
-import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.logs.LogGroup;
@@ -138,7 +137,7 @@ public final class ProxyApi extends Construct {
                 .runtime(Runtime.PROVIDED_AL2023)
                 .architecture(props.proxyArchitecture())
                 .handler("dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap")
-                .code(Code.fromAsset(props.proxyCode().toString()))
+                .code(props.code().code(FunctionCode.Function.PROXY))
                 .memorySize(MEMORY_MB)
                 .timeout(TIMEOUT)
                 .role(role)

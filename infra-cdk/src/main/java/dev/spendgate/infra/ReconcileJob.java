@@ -17,7 +17,6 @@ import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.kms.IKey;
 import software.amazon.awscdk.services.lambda.Alias;
-import software.amazon.awscdk.services.lambda.Code;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SnapStartConf;
@@ -132,7 +131,7 @@ public final class ReconcileJob extends Construct {
                 .description("Spendgate daily reconciliation of metered cost with the providers' bills")
                 .runtime(Runtime.JAVA_21)
                 .handler(HANDLER)
-                .code(Code.fromAsset(props.reportRunnerJar().toString()))
+                .code(props.code().code(FunctionCode.Function.REPORT_RUNNER))
                 .memorySize(1024)
                 .timeout(Duration.minutes(10))
                 .role(role)

@@ -1,6 +1,5 @@
 package dev.spendgate.infra;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,7 +111,7 @@ public final class ScheduledJobs extends Construct {
                 "WasteDetector",
                 "Spendgate daily waste detection",
                 WASTE_HANDLER,
-                props.wasteDetectorJar(),
+                props.code().code(FunctionCode.Function.WASTE_DETECTOR),
                 WASTE_MEMORY_MB,
                 Duration.minutes(15),
                 wasteRole,
@@ -218,7 +217,7 @@ public final class ScheduledJobs extends Construct {
                 "ReportRunner",
                 "Spendgate monthly FOCUS export, chargeback, board PDF and email",
                 REPORT_HANDLER,
-                props.reportRunnerJar(),
+                props.code().code(FunctionCode.Function.REPORT_RUNNER),
                 2048,
                 Duration.minutes(15),
                 reportRole,
@@ -294,7 +293,7 @@ public final class ScheduledJobs extends Construct {
             String id,
             String description,
             String handler,
-            Path jar,
+            Code code,
             int memoryMb,
             Duration timeout,
             Role role,
@@ -304,7 +303,7 @@ public final class ScheduledJobs extends Construct {
                 .description(description)
                 .runtime(Runtime.JAVA_21)
                 .handler(handler)
-                .code(Code.fromAsset(jar.toString()))
+                .code(code)
                 .memorySize(memoryMb)
                 .timeout(timeout)
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)

@@ -27,6 +27,7 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code usageBufferSeconds} (the usage stream's time buffer, 60-900, default 900), {@code apiRateLimit} and
  * {@code apiBurstLimit} (the API stage's throttling, default 50 requests per second, burst 100),
  * {@code proxyMaxConcurrency} (the proxy's reserved concurrency, default 200, 0 for none), and
+ * {@code prebuilt=true} (deploy what was built beforehand instead of building while synthesising) or
  * {@code proxyCode}, {@code wasteDetectorJar}, {@code reportRunnerJar} to point at other builds.
  */
 public final class SpendgateApp {
@@ -44,6 +45,8 @@ public final class SpendgateApp {
     public static void main(String[] args) {
         App app = new App(AppProps.builder().context(FEATURE_FLAGS).build());
         Path root = Path.of("..").toAbsolutePath().normalize();
+        Architecture architecture =
+                "arm64".equals(context(app, "proxyArchitecture")) ? Architecture.ARM_64 : Architecture.X86_64;
         SpendgateStackProps props = SpendgateStackProps.builder()
                 .stackProps(StackProps.builder()
                         .description("Spendgate AI FinOps gateway")
@@ -52,11 +55,8 @@ public final class SpendgateApp {
                                 .region(System.getenv("CDK_DEFAULT_REGION"))
                                 .build())
                         .build())
-                .proxyCode(path(app, "proxyCode", root.resolve("infra-cdk/target/proxy-runtime")))
-                .wasteDetectorJar(path(app, "wasteDetectorJar", lambdaJar(root, "functions/waste-detector")))
-                .reportRunnerJar(path(app, "reportRunnerJar", lambdaJar(root, "functions/report-runner")))
-                .proxyArchitecture(
-                        "arm64".equals(context(app, "proxyArchitecture")) ? Architecture.ARM_64 : Architecture.X86_64)
+                .code(code(app, root, architecture))
+                .proxyArchitecture(architecture)
                 .providerKeySecretArn(context(app, "providerKeySecretArn"))
                 .customDomain(context(app, "customDomainName"), context(app, "certificateArn"))
                 .reconcileAdminKeySecretArn(context(app, "reconcileAdminKeySecretArn"))
@@ -75,6 +75,24 @@ public final class SpendgateApp {
         Tags.of(stack).add("application", "spendgate");
         Aspects.of(app).add(AwsSolutionsChecks.Builder.create().verbose(true).build());
         app.synth();
+    }
+
+    /**
+     * Built while synthesising (the default: what {@code npx cdk deploy} deploys is what this tree builds), unless
+     * {@code -c prebuilt=true} or a code path is given: then the files built beforehand.
+     */
+    static FunctionCode code(App app, Path root, Architecture architecture) {
+        boolean prebuilt = "true".equals(context(app, "prebuilt"))
+                || context(app, "proxyCode") != null
+                || context(app, "wasteDetectorJar") != null
+                || context(app, "reportRunnerJar") != null;
+        if (!prebuilt) {
+            return FunctionCode.built(root, architecture);
+        }
+        return FunctionCode.prebuilt(
+                path(app, "proxyCode", root.resolve("infra-cdk/target/proxy-runtime")),
+                path(app, "wasteDetectorJar", lambdaJar(root, "functions/waste-detector")),
+                path(app, "reportRunnerJar", lambdaJar(root, "functions/report-runner")));
     }
 
     private static String context(App app, String name) {

@@ -1,10 +1,8 @@
 package dev.spendgate.infra;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.lambda.Architecture;
 
@@ -15,9 +13,7 @@ import software.amazon.awscdk.services.lambda.Architecture;
  */
 public final class SpendgateStackProps {
     private final StackProps stackProps;
-    private final Path proxyCode;
-    private final Path wasteDetectorJar;
-    private final Path reportRunnerJar;
+    private final FunctionCode code;
     private final Architecture proxyArchitecture;
     private final String providerKeySecretArn;
     private final String customDomainName;
@@ -42,9 +38,7 @@ public final class SpendgateStackProps {
 
     private SpendgateStackProps(Builder b) {
         this.stackProps = b.stackProps == null ? StackProps.builder().build() : b.stackProps;
-        this.proxyCode = existing(b.proxyCode, "proxyCode");
-        this.wasteDetectorJar = existing(b.wasteDetectorJar, "wasteDetectorJar");
-        this.reportRunnerJar = existing(b.reportRunnerJar, "reportRunnerJar");
+        this.code = b.code != null ? b.code : FunctionCode.prebuilt(b.proxyCode, b.wasteDetectorJar, b.reportRunnerJar);
         this.proxyArchitecture = b.proxyArchitecture == null ? Architecture.X86_64 : b.proxyArchitecture;
         this.providerKeySecretArn = blankToNull(b.providerKeySecretArn);
         this.customDomainName = blankToNull(b.customDomainName);
@@ -103,19 +97,12 @@ public final class SpendgateStackProps {
     }
 
     /**
-     * The proxy's custom-runtime package: a directory or zip holding {@code bootstrap}, the proxy jar and a JRE (see
-     * {@code infra-cdk/package-proxy.sh}).
+     * The functions' code: built while synthesising ({@link FunctionCode#built}), or built beforehand (the proxy's
+     * custom-runtime package holding {@code bootstrap}, the proxy jar and a JRE, see
+     * {@code infra-cdk/package-proxy.sh}, and the two shaded jars).
      */
-    public Path proxyCode() {
-        return proxyCode;
-    }
-
-    public Path wasteDetectorJar() {
-        return wasteDetectorJar;
-    }
-
-    public Path reportRunnerJar() {
-        return reportRunnerJar;
+    public FunctionCode code() {
+        return code;
     }
 
     public Architecture proxyArchitecture() {
@@ -223,15 +210,6 @@ public final class SpendgateStackProps {
             "SPENDGATE_ALERT_TOPIC_ARN",
             "SPENDGATE_AWS_ENDPOINT_URL");
 
-    private static Path existing(Path path, String name) {
-        Objects.requireNonNull(path, name);
-        if (!Files.exists(path)) {
-            throw new IllegalArgumentException(name + " " + path
-                    + " does not exist: build the functions first (see the README section 'Deploy to AWS')");
-        }
-        return path;
-    }
-
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value.trim();
     }
@@ -241,6 +219,7 @@ public final class SpendgateStackProps {
         private Path proxyCode;
         private Path wasteDetectorJar;
         private Path reportRunnerJar;
+        private FunctionCode code;
         private Architecture proxyArchitecture;
         private String providerKeySecretArn;
         private String customDomainName;
@@ -292,6 +271,12 @@ public final class SpendgateStackProps {
 
         public Builder stackProps(StackProps value) {
             this.stackProps = value;
+            return this;
+        }
+
+        /** Code built while synthesising, or any other {@link FunctionCode}; wins over the three paths. */
+        public Builder code(FunctionCode value) {
+            this.code = value;
             return this;
         }
 

@@ -6,6 +6,8 @@ final class LocalStackFiles {
     static final String BUCKET = "spendgate-data";
     static final String SECRET = "spendgate/provider-keys";
     static final String TOPIC = "spendgate-alerts";
+    static final String USAGE_STREAM = "spendgate-usage";
+    static final String USAGE_STREAM_PREFIX = "usage-firehose/";
 
     private LocalStackFiles() {}
 }

@@ -47,4 +47,17 @@ class LocalStackFilesTest {
                 .contains("--name " + LocalStackFiles.SECRET)
                 .contains("--name " + LocalStackFiles.TOPIC);
     }
+
+    @Test
+    void initHook_usageStream_isCreatedAndItsServiceStarted() throws Exception {
+        String script = Files.readString(DIR.resolve("init/ready.d/10-spendgate.sh"));
+        String compose = Files.readString(DIR.resolve("docker-compose.yml"));
+
+        assertThat(script)
+                .contains("--delivery-stream-name " + LocalStackFiles.USAGE_STREAM + " \\\n")
+                .contains("BucketARN=arn:aws:s3:::" + LocalStackFiles.BUCKET)
+                .contains("Prefix=" + LocalStackFiles.USAGE_STREAM_PREFIX)
+                .contains("CompressionFormat=GZIP");
+        assertThat(compose).containsPattern("SERVICES: .*\\bfirehose\\b");
+    }
 }

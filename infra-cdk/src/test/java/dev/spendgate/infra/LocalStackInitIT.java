@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spendgate.aws.AwsClients;
 import dev.spendgate.aws.dynamodb.DynamoDbKeyStore;
 import dev.spendgate.aws.dynamodb.DynamoDbTables;
+import dev.spendgate.aws.firehose.FirehoseUsageSink;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.secrets.SecretsManagerSecrets;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
+import dev.spendgate.domain.usage.UsageSink;
+import dev.spendgate.testing.aws.DeliveredUsage;
+import dev.spendgate.testing.contract.UsageSinkContract;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,11 +38,13 @@ import software.amazon.awssdk.services.sns.SnsClient;
 
 /**
  * {@code localstack/}'s init hook in the pinned LocalStack image, then the gateway's AWS adapters against what it
- * created: keys, usage objects, provider keys, the alert topic. Skipped where there is no Docker engine.
+ * created: keys, usage objects, provider keys, the alert topic, the usage stream. Skipped where there is no Docker
+ * engine.
  */
 @Testcontainers(disabledWithoutDocker = true)
 class LocalStackInitIT {
     private static final Path INIT_HOOK = Path.of("..", "localstack", "init", "ready.d", "10-spendgate.sh");
+    private static final Instant SENT_AT = Instant.parse("2026-11-28T15:59:58Z");
     private static LocalStackContainer localStack;
     private static AwsClients aws;
 
@@ -129,5 +135,24 @@ class LocalStackInitIT {
             assertThat(sns.listTopics().topics())
                     .anySatisfy(t -> assertThat(t.topicArn()).endsWith(":" + LocalStackFiles.TOPIC));
         }
+    }
+
+    /**
+     * The same test as the local Firehose endpoint's ({@code FirehoseUsageSinkIT}, through {@code UsageSinkContract}):
+     * a batch larger than one {@code PutRecordBatch} carries is taken whole, and every record arrives in the bucket
+     * once. Here the stream is the one the init hook created, delivering on LocalStack's own buffering clock.
+     */
+    @Test
+    void initHook_usageStream_deliversEveryRecordTheSinkSends() {
+        UsageSink sink = new FirehoseUsageSink(aws.firehose(), LocalStackFiles.USAGE_STREAM);
+        var records = UsageSinkContract.records("ls", 1200, SENT_AT);
+
+        UsageSink.Refused refused = sink.deliver(UsageSinkContract.key(SENT_AT), UsageSinkContract.batch(records));
+
+        assertThat(refused.isEmpty()).isTrue();
+        List<String> delivered = DeliveredUsage.whenSettled(
+                () -> DeliveredUsage.requestIds(aws.s3(), LocalStackFiles.BUCKET, LocalStackFiles.USAGE_STREAM_PREFIX),
+                90);
+        assertThat(delivered).hasSize(1200).doesNotHaveDuplicates().contains("ls-0", "ls-1199");
     }
 }

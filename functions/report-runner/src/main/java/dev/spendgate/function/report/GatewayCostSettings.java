@@ -37,10 +37,10 @@ record GatewayCostSettings(int memoryMb, boolean arm64, long meanCallMillis, int
                         env.getOrDefault("SPENDGATE_GATEWAY_COST_BUDGETS_PER_CALL", "1")));
     }
 
+    /** The deployed proxy sends usage records through the stack's Firehose stream, not an S3 object per call. */
     GatewayCostRows rows() {
         return new GatewayCostRows(
-                CallProfile.measured(
-                        budgetsPerCall, meanCallMillis, memoryMb, arm64, CallProfile.Delivery.S3_OBJECT_PER_CALL),
+                CallProfile.measured(budgetsPerCall, meanCallMillis, memoryMb, arm64, CallProfile.Delivery.FIREHOSE),
                 GatewayCostModel.create(AwsPrices.US_EAST_1));
     }
 

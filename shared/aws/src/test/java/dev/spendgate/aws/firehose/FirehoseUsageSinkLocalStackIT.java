@@ -2,20 +2,11 @@ package dev.spendgate.aws.firehose;
 
 import dev.spendgate.aws.AwsClients;
 import dev.spendgate.aws.SharedLocalStack;
-import dev.spendgate.domain.usage.UsageRecordCodec;
 import dev.spendgate.domain.usage.UsageSink;
+import dev.spendgate.testing.aws.DeliveredUsage;
 import dev.spendgate.testing.contract.UsageSinkContract;
-import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -23,7 +14,6 @@ import software.amazon.awssdk.services.firehose.FirehoseClient;
 import software.amazon.awssdk.services.firehose.model.CompressionFormat;
 import software.amazon.awssdk.services.firehose.model.DeliveryStreamStatus;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The usage sink contract against LocalStack's Firehose, delivering to its S3 (a plain prefix per test: LocalStack
@@ -79,40 +69,7 @@ class FirehoseUsageSinkLocalStackIT extends UsageSinkContract {
     /** Polls the prefix until the objects stop changing (LocalStack flushes on its own buffering clock). */
     @Override
     protected List<String> delivered() {
-        List<String> ids = List.of();
-        int stableRounds = 0;
-        for (int i = 0; i < 90 && stableRounds < 3; i++) {
-            List<String> now = readPrefix();
-            stableRounds = !now.isEmpty() && now.size() == ids.size() ? stableRounds + 1 : 0;
-            ids = now;
-            pause(1000);
-        }
-        return ids;
-    }
-
-    private List<String> readPrefix() {
-        List<String> ids = new ArrayList<>();
-        for (S3Object object :
-                s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix)).contents()) {
-            byte[] content =
-                    s3.getObjectAsBytes(b -> b.bucket(bucket).key(object.key())).asByteArray();
-            try (BufferedReader in =
-                    new BufferedReader(new InputStreamReader(decompressed(content), StandardCharsets.UTF_8))) {
-                for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    if (!line.isBlank()) {
-                        ids.add(UsageRecordCodec.read(line).requestId());
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        return ids;
-    }
-
-    private static InputStream decompressed(byte[] content) throws IOException {
-        boolean gzip = content.length > 1 && (content[0] & 0xff) == 0x1f && (content[1] & 0xff) == 0x8b;
-        return gzip ? new GZIPInputStream(new ByteArrayInputStream(content)) : new ByteArrayInputStream(content);
+        return DeliveredUsage.whenSettled(() -> DeliveredUsage.requestIds(s3, bucket, prefix), 90);
     }
 
     private static void pause(long millis) {

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +51,12 @@ import java.util.zip.GZIPOutputStream;
  * away and bring it back on the same port with its buffer.
  */
 public final class LocalFirehose implements AutoCloseable {
+    /**
+     * One {@code PutRecordBatch} or {@code PutRecord} call as received: its records, their data bytes (decoded, what
+     * Firehose bills, each record rounded up to 5 KB), the largest record and the HTTP request body's bytes.
+     */
+    public record Put(String operation, int records, long recordBytes, long largestRecordBytes, long requestBytes) {}
+
     public static final String ERROR_PREFIX = "usage-errors/processing-failed/";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter OBJECT_TIME =
@@ -64,6 +71,7 @@ public final class LocalFirehose implements AutoCloseable {
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong recordSeq = new AtomicLong();
+    private final List<Put> puts = new CopyOnWriteArrayList<>();
     private volatile boolean throttled;
     private volatile int failEveryNth;
     private HttpServer server;
@@ -105,6 +113,15 @@ public final class LocalFirehose implements AutoCloseable {
     /** API calls received (any operation, refused ones included). */
     public int calls() {
         return calls.get();
+    }
+
+    /** The put calls received since the start or {@link #resetPuts()}, in order (refused calls included). */
+    public List<Put> puts() {
+        return List.copyOf(puts);
+    }
+
+    public void resetPuts() {
+        puts.clear();
     }
 
     /** Records taken into the buffer so far. */
@@ -195,7 +212,8 @@ public final class LocalFirehose implements AutoCloseable {
         try {
             calls.incrementAndGet();
             String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-            JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
+            byte[] requestBody = exchange.getRequestBody().readAllBytes();
+            JsonNode body = JSON.readTree(requestBody);
             String operation = target == null ? "" : target.substring(target.indexOf('.') + 1);
             if (!operation.equals("PutRecordBatch") && !operation.equals("PutRecord")) {
                 error(exchange, 400, "InvalidArgumentException", "operation not served here: " + target);
@@ -218,6 +236,12 @@ public final class LocalFirehose implements AutoCloseable {
                     records.add(Base64.getDecoder().decode(r.path("Data").asText()));
                 }
             }
+            puts.add(new Put(
+                    operation,
+                    records.size(),
+                    records.stream().mapToLong(r -> r.length).sum(),
+                    records.stream().mapToLong(r -> r.length).max().orElse(0),
+                    requestBody.length));
             if (throttled) {
                 refused.addAndGet(records.size());
                 error(exchange, 503, "ServiceUnavailableException", "Slow down.");
