@@ -43,9 +43,6 @@ public final class ProxyApi extends Construct {
 
     static final String STAGE = "prod";
 
-    /** The proxy's memory; the report runner estimates the gateway's own AWS cost from it. */
-    public static final int MEMORY_MB = 1024;
-
     /** First path segments of the routes callers reach with a Spendgate key. */
     static final List<String> LLM_PREFIXES = List.of("v1", "model");
 
@@ -139,7 +136,7 @@ public final class ProxyApi extends Construct {
                 .architecture(props.proxyArchitecture())
                 .handler("dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap")
                 .code(Code.fromAsset(props.proxyCode().toString()))
-                .memorySize(MEMORY_MB)
+                .memorySize(props.proxyMemoryMb())
                 .timeout(TIMEOUT)
                 .role(role)
                 .logGroup(logGroup)

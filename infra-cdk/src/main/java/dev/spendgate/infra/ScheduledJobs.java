@@ -205,7 +205,7 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE);
         reportEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         // the gateway's own AWS cost in the report is estimated for the proxy as deployed
-        reportEnv.put("SPENDGATE_PROXY_MEMORY_MB", Integer.toString(ProxyApi.MEMORY_MB));
+        reportEnv.put("SPENDGATE_PROXY_MEMORY_MB", Integer.toString(props.proxyMemoryMb()));
         reportEnv.put(
                 "SPENDGATE_PROXY_ARCHITECTURE",
                 props.proxyArchitecture().getName().equals("arm64") ? "arm64" : "x86_64");

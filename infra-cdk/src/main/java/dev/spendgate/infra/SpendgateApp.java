@@ -23,7 +23,8 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
  * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
- * {@code proxyArchitecture} ({@code x86_64} or {@code arm64}, the JRE bundled by {@code package-proxy.sh}),
+ * {@code proxyArchitecture} ({@code arm64}, the default, or {@code x86_64}: the JRE bundled by
+ * {@code package-proxy.sh} must match), {@code proxyMemoryMb} (default 256, chosen by measurement),
  * {@code usageBufferSeconds} (the usage stream's time buffer, 60-900, default 900), {@code apiRateLimit} and
  * {@code apiBurstLimit} (the API stage's throttling, default 50 requests per second, burst 100),
  * {@code proxyMaxConcurrency} (the proxy's reserved concurrency, default 200, 0 for none), and
@@ -55,8 +56,8 @@ public final class SpendgateApp {
                 .proxyCode(path(app, "proxyCode", root.resolve("infra-cdk/target/proxy-runtime")))
                 .wasteDetectorJar(path(app, "wasteDetectorJar", lambdaJar(root, "functions/waste-detector")))
                 .reportRunnerJar(path(app, "reportRunnerJar", lambdaJar(root, "functions/report-runner")))
-                .proxyArchitecture(
-                        "arm64".equals(context(app, "proxyArchitecture")) ? Architecture.ARM_64 : Architecture.X86_64)
+                .proxyArchitecture(architecture(context(app, "proxyArchitecture")))
+                .proxyMemoryMb(integer(app, "proxyMemoryMb"))
                 .providerKeySecretArn(context(app, "providerKeySecretArn"))
                 .customDomain(context(app, "customDomainName"), context(app, "certificateArn"))
                 .reconcileAdminKeySecretArn(context(app, "reconcileAdminKeySecretArn"))
@@ -75,6 +76,19 @@ public final class SpendgateApp {
         Tags.of(stack).add("application", "spendgate");
         Aspects.of(app).add(AwsSolutionsChecks.Builder.create().verbose(true).build());
         app.synth();
+    }
+
+    /** {@code -c proxyArchitecture=}: {@code arm64} or {@code x86_64}; unset takes the stack's default. */
+    static Architecture architecture(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return switch (value.trim()) {
+            case "arm64" -> Architecture.ARM_64;
+            case "x86_64" -> Architecture.X86_64;
+            default ->
+                throw new IllegalArgumentException("proxyArchitecture must be arm64 or x86_64, was '" + value + "'");
+        };
     }
 
     private static String context(App app, String name) {

@@ -32,6 +32,7 @@ public final class SpendgateStackProps {
     private final double apiRateLimit;
     private final int apiBurstLimit;
     private final int proxyMaxConcurrency;
+    private final int proxyMemoryMb;
 
     /** Defaults: the usage stream's time buffer, the API stage's steady rate and burst, the proxy's concurrency. */
     static final int DEFAULT_USAGE_BUFFER_SECONDS = 900;
@@ -39,13 +40,21 @@ public final class SpendgateStackProps {
     static final double DEFAULT_API_RATE_LIMIT = 50;
     static final int DEFAULT_API_BURST_LIMIT = 100;
     static final int DEFAULT_PROXY_MAX_CONCURRENCY = 200;
+    /**
+     * The proxy's memory, chosen by measurement (bench/RESULTS.md, "Right-sizing"): the gateway's own cost at a 4 s
+     * call stays within $25 per million calls only up to about 330 MB on arm64.
+     */
+    static final int DEFAULT_PROXY_MEMORY_MB = 256;
+    /** Architecture by default: Graviton's GB-second is priced 20 % below x86_64's. */
+    static final Architecture DEFAULT_PROXY_ARCHITECTURE = Architecture.ARM_64;
 
     private SpendgateStackProps(Builder b) {
         this.stackProps = b.stackProps == null ? StackProps.builder().build() : b.stackProps;
         this.proxyCode = existing(b.proxyCode, "proxyCode");
         this.wasteDetectorJar = existing(b.wasteDetectorJar, "wasteDetectorJar");
         this.reportRunnerJar = existing(b.reportRunnerJar, "reportRunnerJar");
-        this.proxyArchitecture = b.proxyArchitecture == null ? Architecture.X86_64 : b.proxyArchitecture;
+        this.proxyArchitecture = b.proxyArchitecture == null ? DEFAULT_PROXY_ARCHITECTURE : b.proxyArchitecture;
+        checkBundledJre(proxyCode, proxyArchitecture);
         this.providerKeySecretArn = blankToNull(b.providerKeySecretArn);
         this.customDomainName = blankToNull(b.customDomainName);
         this.certificateArn = blankToNull(b.certificateArn);
@@ -88,6 +97,11 @@ public final class SpendgateStackProps {
             throw new IllegalArgumentException(
                     "proxyMaxConcurrency must be 0 (no limit) or more, was " + proxyMaxConcurrency);
         }
+        this.proxyMemoryMb = b.proxyMemoryMb == null ? DEFAULT_PROXY_MEMORY_MB : b.proxyMemoryMb;
+        if (proxyMemoryMb < 128 || proxyMemoryMb > 10240) {
+            throw new IllegalArgumentException(
+                    "proxyMemoryMb must be within Lambda's 128-10240 MB, was " + proxyMemoryMb);
+        }
         if ((customDomainName == null) != (certificateArn == null)) {
             throw new IllegalArgumentException(
                     "a custom domain needs both customDomainName and certificateArn (an ACM certificate in the stack's region)");
@@ -120,6 +134,11 @@ public final class SpendgateStackProps {
 
     public Architecture proxyArchitecture() {
         return proxyArchitecture;
+    }
+
+    /** The proxy function's memory in MB; Lambda gives it CPU in proportion (1,769 MB = one vCPU). */
+    public int proxyMemoryMb() {
+        return proxyMemoryMb;
     }
 
     /** An existing Secrets Manager secret with the provider keys, or null to create an empty one. */
@@ -232,6 +251,40 @@ public final class SpendgateStackProps {
         return path;
     }
 
+    /**
+     * A package whose bundled JRE was linked for the other processor would fail every cold start ("exec format
+     * error"); its {@code jre/release} file names the architecture, so the mismatch is caught at synthesis.
+     */
+    private static void checkBundledJre(Path proxyCode, Architecture architecture) {
+        Path release = proxyCode.resolve("jre/release");
+        if (!Files.isDirectory(proxyCode) || !Files.isRegularFile(release)) {
+            return;
+        }
+        String arch;
+        try {
+            arch = Files.readAllLines(release).stream()
+                    .filter(line -> line.startsWith("OS_ARCH="))
+                    .map(line -> line.substring("OS_ARCH=".length())
+                            .replace("\"", "")
+                            .trim())
+                    .findFirst()
+                    .orElse(null);
+        } catch (java.io.IOException e) {
+            return;
+        }
+        if (arch == null) {
+            return;
+        }
+        boolean arm = arch.equals("aarch64") || arch.equals("arm64");
+        boolean wantArm = architecture.getName().equals(Architecture.ARM_64.getName());
+        if (arm != wantArm) {
+            throw new IllegalArgumentException("proxyArchitecture is " + architecture.getName() + " but the JRE in "
+                    + proxyCode + " is built for " + arch + ": package the proxy with a JDK for "
+                    + (wantArm ? "aarch64 (SPENDGATE_JLINK_JAVA_HOME)" : "x86_64")
+                    + ", or deploy with -c proxyArchitecture=" + (arm ? "arm64" : "x86_64"));
+        }
+    }
+
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value.trim();
     }
@@ -255,6 +308,7 @@ public final class SpendgateStackProps {
         private Double apiRateLimit;
         private Integer apiBurstLimit;
         private Integer proxyMaxConcurrency;
+        private Integer proxyMemoryMb;
 
         private Builder() {}
 
@@ -271,6 +325,11 @@ public final class SpendgateStackProps {
 
         public Builder proxyMaxConcurrency(Integer value) {
             this.proxyMaxConcurrency = value;
+            return this;
+        }
+
+        public Builder proxyMemoryMb(Integer value) {
+            this.proxyMemoryMb = value;
             return this;
         }
 
