@@ -124,7 +124,9 @@ class BudgetEnforcerTest {
 
         BudgetDecision d = enforcer.reserve(CALL, "key_1", "gpt-4o", costs("0.50"), NO_CHAIN);
 
-        assertThat(d.remainingUsd()).as("tightest, with the worst case reserved").isEqualByComparingTo("7.50");
+        assertThat(d.remainingUsd())
+                .as("tightest, with the worst case reserved")
+                .isEqualByComparingTo("7.50");
         assertThat(d.remainingAfter(null)).hasValueSatisfying(r -> assertThat(r).isEqualByComparingTo("7.50"));
         BigDecimal predicted = d.remainingAfter(new BigDecimal("0.12")).orElseThrow();
         BigDecimal settled = enforcer.settle(d, new BigDecimal("0.12")).orElseThrow();
