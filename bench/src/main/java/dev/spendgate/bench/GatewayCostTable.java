@@ -21,7 +21,12 @@ import java.util.List;
 public final class GatewayCostTable {
     private GatewayCostTable() {}
 
-    record Setup(String name, int memoryMb, boolean arm64, Delivery delivery) {}
+    /** A set-up; {@code addedMs} is the billed time measured at its size, or null for {@code --added-ms}. */
+    record Setup(String name, int memoryMb, boolean arm64, Delivery delivery, Long addedMs) {
+        Setup(String name, int memoryMb, boolean arm64, Delivery delivery) {
+            this(name, memoryMb, arm64, delivery, null);
+        }
+    }
 
     public static void main(String[] args) {
         long callMs = 4_000;
@@ -35,10 +40,17 @@ public final class GatewayCostTable {
         }
         GatewayCostModel model = GatewayCostModel.create(AwsPrices.US_EAST_1);
         List<Setup> setups = List.of(
-                new Setup("as deployed: 1024 MB x86_64, S3 object per call", 1024, false, Delivery.S3_OBJECT_PER_CALL),
+                new Setup("as deployed: 1024 MB x86_64, Firehose", 1024, false, Delivery.FIREHOSE),
+                // billed time added at 256 MB's CPU share, emulated (bench/rightsize.sh, bench/RESULTS.md)
+                new Setup("-c proxyArchitecture=arm64 -c proxyMemoryMb=256", 256, true, Delivery.FIREHOSE, 184L),
+                new Setup(
+                        "before Firehose: 1024 MB x86_64, S3 object per call",
+                        1024,
+                        false,
+                        Delivery.S3_OBJECT_PER_CALL),
                 new Setup("1024 MB arm64, Firehose", 1024, true, Delivery.FIREHOSE),
                 new Setup("512 MB arm64, Firehose", 512, true, Delivery.FIREHOSE),
-                new Setup("256 MB arm64, Firehose", 256, true, Delivery.FIREHOSE));
+                new Setup("384 MB arm64, Firehose", 384, true, Delivery.FIREHOSE));
         System.out.printf(
                 "Mean LLM call %d ms + %d ms added by the gateway = %d ms billed; %s list prices of %s%n%n",
                 callMs,
@@ -56,8 +68,9 @@ public final class GatewayCostTable {
         System.out.println(rule.append("---|"));
         for (Setup setup : setups) {
             for (int budgets : new int[] {0, 1, 3}) {
+                long added = setup.addedMs() != null ? setup.addedMs() : addedMs;
                 CallProfile p = CallProfile.measured(
-                        budgets, callMs + addedMs, setup.memoryMb(), setup.arm64(), setup.delivery());
+                        budgets, callMs + added, setup.memoryMb(), setup.arm64(), setup.delivery());
                 GatewayCostModel.Breakdown b = model.perMillionCalls(p);
                 StringBuilder row = new StringBuilder("| ")
                         .append(setup.name())

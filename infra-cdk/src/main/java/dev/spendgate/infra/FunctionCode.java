@@ -89,6 +89,11 @@ public final class FunctionCode {
         return new FunctionCode(null, root, proxyArchitecture, localBuild);
     }
 
+    /** The directory or jar built beforehand for {@code function}, or null when the code is built while synthesising. */
+    public Path prebuiltPath(Function function) {
+        return prebuilt == null ? null : prebuilt.get(function);
+    }
+
     /** Whether the code is built while synthesising. */
     public boolean bundled() {
         return prebuilt == null;

@@ -42,9 +42,6 @@ public final class ProxyApi extends Construct {
 
     static final String STAGE = "prod";
 
-    /** The proxy's memory; the report runner estimates the gateway's own AWS cost from it. */
-    public static final int MEMORY_MB = 1024;
-
     /** First path segments of the routes callers reach with a Spendgate key. */
     static final List<String> LLM_PREFIXES = List.of("v1", "model");
 
@@ -138,7 +135,7 @@ public final class ProxyApi extends Construct {
                 .architecture(props.proxyArchitecture())
                 .handler("dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap")
                 .code(props.code().code(FunctionCode.Function.PROXY))
-                .memorySize(MEMORY_MB)
+                .memorySize(props.proxyMemoryMb())
                 .timeout(TIMEOUT)
                 .role(role)
                 .logGroup(logGroup)

@@ -209,7 +209,7 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_REPORT_PROVIDER_BILLS", "true");
         reportEnv.put("SPENDGATE_RECONCILE_THRESHOLD_PCT", props.reconcileThresholdPercent());
         // the gateway's own AWS cost in the report is estimated for the proxy as deployed
-        reportEnv.put("SPENDGATE_PROXY_MEMORY_MB", Integer.toString(ProxyApi.MEMORY_MB));
+        reportEnv.put("SPENDGATE_PROXY_MEMORY_MB", Integer.toString(props.proxyMemoryMb()));
         reportEnv.put(
                 "SPENDGATE_PROXY_ARCHITECTURE",
                 props.proxyArchitecture().getName().equals("arm64") ? "arm64" : "x86_64");

@@ -23,7 +23,8 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
  * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
- * {@code proxyArchitecture} ({@code x86_64} or {@code arm64}, the JRE bundled by {@code package-proxy.sh}),
+ * {@code proxyArchitecture} ({@code arm64}, the default, or {@code x86_64}: the JRE bundled by
+ * {@code package-proxy.sh} must match), {@code proxyMemoryMb} (default 256, chosen by measurement),
  * {@code usageBufferSeconds} (the usage stream's time buffer, 60-900, default 900), {@code apiRateLimit} and
  * {@code apiBurstLimit} (the API stage's throttling, default 50 requests per second, burst 100),
  * {@code proxyMaxConcurrency} (the proxy's reserved concurrency, default 200, 0 for none), and
@@ -45,8 +46,8 @@ public final class SpendgateApp {
     public static void main(String[] args) {
         App app = new App(AppProps.builder().context(FEATURE_FLAGS).build());
         Path root = Path.of("..").toAbsolutePath().normalize();
-        Architecture architecture =
-                "arm64".equals(context(app, "proxyArchitecture")) ? Architecture.ARM_64 : Architecture.X86_64;
+        Architecture chosen = architecture(context(app, "proxyArchitecture"));
+        Architecture architecture = chosen == null ? SpendgateStackProps.DEFAULT_PROXY_ARCHITECTURE : chosen;
         SpendgateStackProps props = SpendgateStackProps.builder()
                 .stackProps(StackProps.builder()
                         .description("Spendgate AI FinOps gateway")
@@ -57,6 +58,7 @@ public final class SpendgateApp {
                         .build())
                 .code(code(app, root, architecture))
                 .proxyArchitecture(architecture)
+                .proxyMemoryMb(integer(app, "proxyMemoryMb"))
                 .providerKeySecretArn(context(app, "providerKeySecretArn"))
                 .customDomain(context(app, "customDomainName"), context(app, "certificateArn"))
                 .reconcileAdminKeySecretArn(context(app, "reconcileAdminKeySecretArn"))
@@ -93,6 +95,19 @@ public final class SpendgateApp {
                 path(app, "proxyCode", root.resolve("infra-cdk/target/proxy-runtime")),
                 path(app, "wasteDetectorJar", lambdaJar(root, "functions/waste-detector")),
                 path(app, "reportRunnerJar", lambdaJar(root, "functions/report-runner")));
+    }
+
+    /** {@code -c proxyArchitecture=}: {@code arm64} or {@code x86_64}; unset takes the stack's default. */
+    static Architecture architecture(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        return switch (value.trim()) {
+            case "arm64" -> Architecture.ARM_64;
+            case "x86_64" -> Architecture.X86_64;
+            default ->
+                throw new IllegalArgumentException("proxyArchitecture must be arm64 or x86_64, was '" + value + "'");
+        };
     }
 
     private static String context(App app, String name) {

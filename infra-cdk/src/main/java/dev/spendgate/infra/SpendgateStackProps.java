@@ -1,5 +1,6 @@
 package dev.spendgate.infra;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ public final class SpendgateStackProps {
     private final double apiRateLimit;
     private final int apiBurstLimit;
     private final int proxyMaxConcurrency;
+    private final int proxyMemoryMb;
 
     /** Defaults: the usage stream's time buffer, the API stage's steady rate and burst, the proxy's concurrency. */
     static final int DEFAULT_USAGE_BUFFER_SECONDS = 900;
@@ -35,11 +37,27 @@ public final class SpendgateStackProps {
     static final double DEFAULT_API_RATE_LIMIT = 50;
     static final int DEFAULT_API_BURST_LIMIT = 100;
     static final int DEFAULT_PROXY_MAX_CONCURRENCY = 200;
+    /**
+     * The proxy's memory. 1024 MB keeps the cold start as it was; the gateway's own cost at a 4 s call stays within
+     * $25 per million calls only up to about 330 MB on arm64, where the emulated cold start took 11.7 s
+     * (bench/RESULTS.md, "Right-sizing"), so the cheaper size is a choice ({@code -c proxyMemoryMb=256}), not the
+     * default.
+     */
+    static final int DEFAULT_PROXY_MEMORY_MB = 1024;
+    /**
+     * x86_64 by default, so that {@code cdk deploy} on the usual x86_64 workstation links the proxy's JRE without an
+     * emulated Docker build; {@code -c proxyArchitecture=arm64} prices Graviton's GB-second 20 % lower.
+     */
+    static final Architecture DEFAULT_PROXY_ARCHITECTURE = Architecture.X86_64;
 
     private SpendgateStackProps(Builder b) {
         this.stackProps = b.stackProps == null ? StackProps.builder().build() : b.stackProps;
         this.code = b.code != null ? b.code : FunctionCode.prebuilt(b.proxyCode, b.wasteDetectorJar, b.reportRunnerJar);
-        this.proxyArchitecture = b.proxyArchitecture == null ? Architecture.X86_64 : b.proxyArchitecture;
+        this.proxyArchitecture = b.proxyArchitecture == null ? DEFAULT_PROXY_ARCHITECTURE : b.proxyArchitecture;
+        Path prebuiltProxy = code.prebuiltPath(FunctionCode.Function.PROXY);
+        if (prebuiltProxy != null) {
+            checkBundledJre(prebuiltProxy, proxyArchitecture);
+        }
         this.providerKeySecretArn = blankToNull(b.providerKeySecretArn);
         this.customDomainName = blankToNull(b.customDomainName);
         this.certificateArn = blankToNull(b.certificateArn);
@@ -82,6 +100,11 @@ public final class SpendgateStackProps {
             throw new IllegalArgumentException(
                     "proxyMaxConcurrency must be 0 (no limit) or more, was " + proxyMaxConcurrency);
         }
+        this.proxyMemoryMb = b.proxyMemoryMb == null ? DEFAULT_PROXY_MEMORY_MB : b.proxyMemoryMb;
+        if (proxyMemoryMb < 128 || proxyMemoryMb > 10240) {
+            throw new IllegalArgumentException(
+                    "proxyMemoryMb must be within Lambda's 128-10240 MB, was " + proxyMemoryMb);
+        }
         if ((customDomainName == null) != (certificateArn == null)) {
             throw new IllegalArgumentException(
                     "a custom domain needs both customDomainName and certificateArn (an ACM certificate in the stack's region)");
@@ -107,6 +130,11 @@ public final class SpendgateStackProps {
 
     public Architecture proxyArchitecture() {
         return proxyArchitecture;
+    }
+
+    /** The proxy function's memory in MB; Lambda gives it CPU in proportion (1,769 MB = one vCPU). */
+    public int proxyMemoryMb() {
+        return proxyMemoryMb;
     }
 
     /** An existing Secrets Manager secret with the provider keys, or null to create an empty one. */
@@ -210,6 +238,40 @@ public final class SpendgateStackProps {
             "SPENDGATE_ALERT_TOPIC_ARN",
             "SPENDGATE_AWS_ENDPOINT_URL");
 
+    /**
+     * A package whose bundled JRE was linked for the other processor would fail every cold start ("exec format
+     * error"); its {@code jre/release} file names the architecture, so the mismatch is caught at synthesis.
+     */
+    private static void checkBundledJre(Path proxyCode, Architecture architecture) {
+        Path release = proxyCode.resolve("jre/release");
+        if (!Files.isDirectory(proxyCode) || !Files.isRegularFile(release)) {
+            return;
+        }
+        String arch;
+        try {
+            arch = Files.readAllLines(release).stream()
+                    .filter(line -> line.startsWith("OS_ARCH="))
+                    .map(line -> line.substring("OS_ARCH=".length())
+                            .replace("\"", "")
+                            .trim())
+                    .findFirst()
+                    .orElse(null);
+        } catch (java.io.IOException e) {
+            return;
+        }
+        if (arch == null) {
+            return;
+        }
+        boolean arm = arch.equals("aarch64") || arch.equals("arm64");
+        boolean wantArm = architecture.getName().equals(Architecture.ARM_64.getName());
+        if (arm != wantArm) {
+            throw new IllegalArgumentException("proxyArchitecture is " + architecture.getName() + " but the JRE in "
+                    + proxyCode + " is built for " + arch + ": package the proxy with a JDK for "
+                    + (wantArm ? "aarch64 (SPENDGATE_JLINK_JAVA_HOME)" : "x86_64")
+                    + ", or deploy with -c proxyArchitecture=" + (arm ? "arm64" : "x86_64"));
+        }
+    }
+
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value.trim();
     }
@@ -234,6 +296,7 @@ public final class SpendgateStackProps {
         private Double apiRateLimit;
         private Integer apiBurstLimit;
         private Integer proxyMaxConcurrency;
+        private Integer proxyMemoryMb;
 
         private Builder() {}
 
@@ -250,6 +313,11 @@ public final class SpendgateStackProps {
 
         public Builder proxyMaxConcurrency(Integer value) {
             this.proxyMaxConcurrency = value;
+            return this;
+        }
+
+        public Builder proxyMemoryMb(Integer value) {
+            this.proxyMemoryMb = value;
             return this;
         }
 

@@ -34,8 +34,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The gateway core, shared by the local server and the Lambda carriers: a call passes through named stages over an
- * immutable {@link CallContext} (authenticate, attribute, validate, admit, rewrite), is relayed, then priced and
- * recorded before its last byte leaves. It leaves exactly one usage record per authenticated call, whatever happens
+ * immutable {@link CallContext} (authenticate, attribute, validate, admit, rewrite), is relayed, then priced before
+ * its last byte leaves and settled and recorded then (or, where the carrier takes that work, right after the end:
+ * {@link ResponseSink#runAfterEnd}). It leaves exactly one usage record per authenticated call, whatever happens
  * to it; a stage's refusal is rendered in one place ({@link RefusalRenderer}) after the call is recorded.
  *
  * <p>To add a stage (routing rules, a response cache lookup), write a {@link Stage} (it may refuse, or answer the
@@ -179,7 +180,7 @@ public final class Gateway {
     /** Handles one request; never throws for anything the client or the upstream did. */
     public void handle(GatewayRequest request, ResponseSink sink) {
         CallContext ctx = CallContext.start(newRequestId(), clock.instant(), System.nanoTime(), request);
-        Exchange exchange = Exchange.of(sink, this::conclude, ctx);
+        Exchange exchange = Exchange.of(sink, (c, tracked) -> conclude(c, tracked, sink), ctx);
         try {
             for (Stage stage : stages) {
                 Step step = stage.apply(ctx);
@@ -247,10 +248,13 @@ public final class Gateway {
         }
     }
 
-    /** Prices the call from what was read (when anything was), settles its budgets and appends its record. */
-    private Exchange.Concluded conclude(CallContext ctx, TrackedUsage tracked) {
+    /**
+     * Prices the call from what was read (when anything was), settles its budgets and appends its record: now, or
+     * after the response has ended when the carrier's sink takes that work ({@link ResponseSink#runAfterEnd}).
+     */
+    private Exchange.Concluded conclude(CallContext ctx, TrackedUsage tracked, ResponseSink sink) {
         CallContext done = tracked == null ? ctx : price.apply(ctx, tracked);
-        return new Exchange.Concluded(done, record.apply(done));
+        return new Exchange.Concluded(done, record.apply(done, sink::runAfterEnd));
     }
 
     private static String newRequestId() {

@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * What the budgets say about a call before it is forwarded. {@code reservations} must be settled (or released)
- * exactly once when the call ends.
+ * exactly once when the call ends. {@code remainingUsd} is the tightest remaining amount of the budgets the call
+ * reserved on, as the store answered the reservation (this call's worst case included), or null when none was
+ * reserved; with it a carrier that settles after the answer has left can still tell the client what remains.
  */
 public record BudgetDecision(
         Outcome outcome,
@@ -15,10 +17,23 @@ public record BudgetDecision(
         List<Reservation> reservations,
         Refusal refusal,
         boolean unenforced,
-        String reservationId) {
+        String reservationId,
+        BigDecimal remainingUsd) {
 
     public BudgetDecision {
         reservations = reservations == null ? List.of() : List.copyOf(reservations);
+    }
+
+    /** A decision without a known remaining amount. */
+    public BudgetDecision(
+            Outcome outcome,
+            String model,
+            BigDecimal estimateUsd,
+            List<Reservation> reservations,
+            Refusal refusal,
+            boolean unenforced,
+            String reservationId) {
+        this(outcome, model, estimateUsd, reservations, refusal, unenforced, reservationId, null);
     }
 
     public static final BudgetDecision NO_BUDGETS =
@@ -27,7 +42,23 @@ public record BudgetDecision(
     /** The same decision, marked as a degradation to {@code model}. */
     public BudgetDecision degraded() {
         return new BudgetDecision(
-                Outcome.DEGRADE, model, estimateUsd, reservations, refusal, unenforced, reservationId);
+                Outcome.DEGRADE, model, estimateUsd, reservations, refusal, unenforced, reservationId, remainingUsd);
+    }
+
+    /**
+     * The tightest remaining amount once this call is settled at {@code actualCost} (null: unpriced, the reservation
+     * is kept), computed from the reservation's answer without asking the store again: the remaining amount then,
+     * plus what the settlement gives back. Empty when no budget was reserved. Other calls settling in between are not
+     * in it, which is also true of a figure read at settlement.
+     */
+    public java.util.Optional<BigDecimal> remainingAfter(BigDecimal actualCost) {
+        if (remainingUsd == null) {
+            return java.util.Optional.empty();
+        }
+        if (actualCost == null) {
+            return java.util.Optional.of(remainingUsd);
+        }
+        return java.util.Optional.of(remainingUsd.add(estimateUsd).subtract(actualCost));
     }
 
     public boolean allowed() {

@@ -346,7 +346,17 @@ public final class BudgetEnforcer implements AutoCloseable {
                 all.add(r);
             }
         }
-        return new Attempt(Outcome.ALLOW, all, List.of(), amount, null, unenforced, id);
+        // As settle() reports it: for a sharded budget, the shard's remaining times the shards.
+        BigDecimal remaining = null;
+        for (Result result : results) {
+            if (result.granted) {
+                BudgetPolicy policy = result.reservation.policy();
+                BigDecimal left =
+                        result.state.remaining(policy.shardLimit()).multiply(BigDecimal.valueOf(policy.shards()));
+                remaining = remaining == null || left.compareTo(remaining) < 0 ? left : remaining;
+            }
+        }
+        return new Attempt(Outcome.ALLOW, all, List.of(), amount, null, unenforced, id, remaining);
     }
 
     /** A journal that cannot be written: refuse under a fail-closed policy, else let the call go unenforced. */
@@ -356,7 +366,7 @@ public final class BudgetEnforcer implements AutoCloseable {
         if (closed) {
             return Attempt.storeError(amount);
         }
-        return new Attempt(Outcome.ALLOW, new ArrayList<>(applicable), List.of(), amount, null, true, null);
+        return new Attempt(Outcome.ALLOW, new ArrayList<>(applicable), List.of(), amount, null, true, null, null);
     }
 
     private void removeQuietly(String id) {
@@ -485,18 +495,19 @@ public final class BudgetEnforcer implements AutoCloseable {
             BigDecimal estimate,
             Refusal refusal,
             boolean unenforced,
-            String reservationId) {
+            String reservationId,
+            BigDecimal remaining) {
 
         static Attempt allowed(List<Reservation> reservations, BigDecimal estimate, boolean unenforced) {
-            return new Attempt(Outcome.ALLOW, reservations, List.of(), estimate, null, unenforced, null);
+            return new Attempt(Outcome.ALLOW, reservations, List.of(), estimate, null, unenforced, null, null);
         }
 
         static Attempt blocked(List<Reservation> refused, BigDecimal estimate, Refusal refusal) {
-            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false, null);
+            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false, null, null);
         }
 
         static Attempt storeError(BigDecimal estimate) {
-            return new Attempt(Outcome.STORE_ERROR, List.of(), List.of(), estimate, null, false, null);
+            return new Attempt(Outcome.STORE_ERROR, List.of(), List.of(), estimate, null, false, null, null);
         }
 
         BudgetDecision decision(String model) {
@@ -507,7 +518,8 @@ public final class BudgetEnforcer implements AutoCloseable {
                     reservations,
                     refusal,
                     unenforced,
-                    reservationId);
+                    reservationId,
+                    remaining);
         }
     }
 }

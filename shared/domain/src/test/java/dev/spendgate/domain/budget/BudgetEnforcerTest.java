@@ -116,6 +116,24 @@ class BudgetEnforcerTest {
     }
 
     @Test
+    void remainingAfter_settlementStillToCome_equalsWhatTheSettlementReports() {
+        BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
+        BudgetPolicy department = policy("department:engineering", "100", BudgetPolicy.Mode.BLOCK);
+        alreadySpent(feature, "chatbot", "2");
+        BudgetEnforcer enforcer = enforcer(feature, department);
+
+        BudgetDecision d = enforcer.reserve(CALL, "key_1", "gpt-4o", costs("0.50"), NO_CHAIN);
+
+        assertThat(d.remainingUsd())
+                .as("tightest, with the worst case reserved")
+                .isEqualByComparingTo("7.50");
+        assertThat(d.remainingAfter(null)).hasValueSatisfying(r -> assertThat(r).isEqualByComparingTo("7.50"));
+        BigDecimal predicted = d.remainingAfter(new BigDecimal("0.12")).orElseThrow();
+        BigDecimal settled = enforcer.settle(d, new BigDecimal("0.12")).orElseThrow();
+        assertThat(predicted).isEqualByComparingTo(settled).isEqualByComparingTo("7.88");
+    }
+
+    @Test
     void reserve_oneScopeCannotAfford_blocksAndGivesBackWhatTheOtherScopeReserved() {
         BudgetPolicy feature = policy("feature:chatbot", "1.00", BudgetPolicy.Mode.BLOCK);
         BudgetPolicy department = policy("department:engineering", "100", BudgetPolicy.Mode.BLOCK);

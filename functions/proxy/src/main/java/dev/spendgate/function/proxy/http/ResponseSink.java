@@ -28,6 +28,17 @@ public interface ResponseSink {
      */
     void abort();
 
+    /**
+     * Offers {@code task} (settling the call's budgets and appending its usage record) to run after the response has
+     * ended. A carrier whose store is remote (the Lambda bootstrap: DynamoDB round trips) takes it and runs it once
+     * the client has its last byte, before it asks for the next event; it returns {@code true}. The default refuses
+     * ({@code false}): the caller runs the task at once, before the answer leaves, as an in-process store settles in
+     * microseconds and its journal makes the record durable before the client sees the answer.
+     */
+    default boolean runAfterEnd(Runnable task) {
+        return false;
+    }
+
     default void write(byte[] bytes) throws IOException {
         write(bytes, 0, bytes.length);
     }

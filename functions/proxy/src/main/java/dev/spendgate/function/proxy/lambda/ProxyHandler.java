@@ -20,7 +20,10 @@ import java.util.Map;
 /**
  * The proxy behind an API Gateway REST API (proxy integration), buffered: the answer, streamed or not, goes back
  * whole. The usage log is flushed before each invocation returns, because a frozen Lambda keeps nothing in memory
- * safe; batches the store refuses go to the DynamoDB spool.
+ * safe; batches the store refuses go to the DynamoDB spool. Budget settlement stays on the client's path here: the
+ * managed Java runtime sends the response only when this method returns, so nothing can run after it within the
+ * invocation. The stack deploys {@link dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap}, which serves
+ * streamed and non-streamed calls alike and settles after the response has ended.
  */
 public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequestEvent, APIGatewayProxyResponseEvent> {
 

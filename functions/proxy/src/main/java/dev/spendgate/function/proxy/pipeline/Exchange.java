@@ -8,8 +8,9 @@ import java.util.Optional;
 
 /**
  * One call's response in progress: the client's sink, whether the answer has started (then a failure can no longer
- * be answered with an error), the latest context seen, and the one conclusion (price, settle, record) that must
- * happen before the answer's last byte leaves.
+ * be answered with an error), the latest context seen, and the one conclusion (price, settle, record) that happens
+ * before the answer's last byte leaves (a carrier with a remote budget store settles and records after it, see
+ * {@link ResponseSink#runAfterEnd}).
  */
 public final class Exchange {
     /** Prices the call from what was read (when given), settles its budgets and appends its record; once. */

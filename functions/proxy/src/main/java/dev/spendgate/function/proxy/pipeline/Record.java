@@ -9,6 +9,7 @@ import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.usage.PromptText;
 import java.math.BigDecimal;
 import java.util.Iterator;
@@ -16,11 +17,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The end of every authenticated call, whatever happened to it: settles its budget reservation (the actual cost
  * replaces the worst case; an unpriced call keeps its reservation) and appends its one usage record, durable in the
- * journal when this returns. Calls refused before authentication leave no record.
+ * journal when this returns. Calls refused before authentication leave no record. A carrier with a remote budget
+ * store takes both off the client's path ({@link ResponseSink#runAfterEnd}): they then run after the answer's last
+ * byte, and the remaining budget the answer carries is computed from the reservation's answer.
  */
 public final class Record {
     /** Top-level fields that do not change the answer, left out of the request fingerprint. */
@@ -36,29 +40,52 @@ public final class Record {
         this.pricing = Objects.requireNonNull(pricing, "pricing");
     }
 
-    /** Settles and records {@code ctx}; returns the tightest remaining budget after settlement. */
+    /** Settles and records {@code ctx} now; returns the tightest remaining budget after settlement. */
     public Optional<BigDecimal> apply(CallContext ctx) {
+        return apply(ctx, task -> false);
+    }
+
+    /**
+     * Settles and records {@code ctx}, after the response has ended when {@code later} takes the work (a carrier's
+     * {@link ResponseSink#runAfterEnd}), else now. Returns the tightest remaining budget after settlement, computed from the
+     * reservation when the settlement is still to come.
+     */
+    public Optional<BigDecimal> apply(CallContext ctx, Predicate<Runnable> later) {
         if (!ctx.authenticated()) {
             return Optional.empty();
         }
+        long endNanos = System.nanoTime(); // the call's end as the client sees it, without the settlement
+        if (later.test(() -> {
+            settle(ctx);
+            append(ctx, endNanos);
+        })) {
+            return ctx.budget() == null ? Optional.empty() : ctx.budget().remainingAfter(actual(ctx));
+        }
         Optional<BigDecimal> remaining = settle(ctx);
+        append(ctx, System.nanoTime());
+        return remaining;
+    }
+
+    private void append(CallContext ctx, long endNanos) {
         try {
-            usageLog.append(record(ctx, System.nanoTime()));
+            usageLog.append(record(ctx, endNanos));
         } catch (UsageLogWriter.UsageJournalException e) {
             Log.error(ctx.requestId(), "usage journal failed; the record is kept in memory until it can be written", e);
         } catch (RuntimeException e) {
             Log.error(ctx.requestId(), "could not buffer the usage record", e);
         }
-        return remaining;
+    }
+
+    /** The cost the budgets are settled at: null keeps an unpriced call's reservation as spend. */
+    private static BigDecimal actual(CallContext ctx) {
+        return ctx.cost() != null ? ctx.cost() : ctx.pricingStatus() == PricingStatus.UNPRICED ? null : BigDecimal.ZERO;
     }
 
     private Optional<BigDecimal> settle(CallContext ctx) {
         if (ctx.budget() == null) {
             return Optional.empty();
         }
-        BigDecimal actual = ctx.cost() != null
-                ? ctx.cost()
-                : ctx.pricingStatus() == PricingStatus.UNPRICED ? null : BigDecimal.ZERO;
+        BigDecimal actual = actual(ctx);
         try {
             return budgets.settle(ctx.budget(), actual);
         } catch (RuntimeException e) {

@@ -17,9 +17,12 @@ import java.util.Objects;
  * while the provider is still writing. The managed Java runtime cannot do this (it returns a response only when the
  * handler does); {@link dev.spendgate.function.proxy.lambda.ProxyHandler} stays for buffered use.
  *
- * <p>Per invocation it does what the buffered handler does: admin routes only for IAM-signed callers, the usage log
- * flushed after the response has ended (the client does not wait for it), spooled batches and orphaned
- * reservations handled once a minute.
+ * <p>Per invocation it does what the buffered handler does: admin routes only for IAM-signed callers, spooled batches
+ * and orphaned reservations handled once a minute. Unlike it, the call's budget settlement (DynamoDB writes), its
+ * usage record and the log's flush run after the response has ended, so the client does not wait for them; they still
+ * run within the invocation, before the next event is asked for (Lambda bills that time, and freezes the
+ * environment only after it). A crash in between leaves the reservation held and journaled; the sweeper releases it
+ * only after its TTL, as for any call that never settled.
  */
 public final class StreamingBootstrap {
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
@@ -27,9 +30,17 @@ public final class StreamingBootstrap {
     private final GatewayRuntime runtime;
     private final RuntimeApiClient api;
 
+    private final Runnable responseEnded;
+
     StreamingBootstrap(GatewayRuntime runtime, RuntimeApiClient api) {
+        this(runtime, api, () -> {});
+    }
+
+    /** As above; {@code responseEnded} runs between the response's end and the settlement (tests stop there). */
+    StreamingBootstrap(GatewayRuntime runtime, RuntimeApiClient api, Runnable responseEnded) {
         this.runtime = Objects.requireNonNull(runtime, "runtime");
         this.api = Objects.requireNonNull(api, "api");
+        this.responseEnded = Objects.requireNonNull(responseEnded, "responseEnded");
     }
 
     /** Entry point of the {@code bootstrap} script. */
@@ -105,6 +116,8 @@ public final class StreamingBootstrap {
                 response.abort();
             }
         } finally {
+            responseEnded.run();
+            response.runDeferred(); // settlement and record: the client already has its answer
             if (llmCall) {
                 runtime.afterInvocation();
             }

@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.lambda.stream;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.Http1Codec;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -10,7 +11,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +36,7 @@ public final class StreamingResponse implements ResponseSink {
     private boolean started;
     private boolean ended;
     private int runtimeStatus;
+    private final List<Runnable> afterEnd = new ArrayList<>(1);
 
     StreamingResponse(Socket socket) throws IOException {
         this.socket = socket;
@@ -97,6 +101,28 @@ public final class StreamingResponse implements ResponseSink {
         if (runtimeStatus / 100 != 2) {
             throw new IOException("Runtime API refused the streamed response: HTTP " + runtimeStatus);
         }
+    }
+
+    /**
+     * Takes the call's settlement and record (remote DynamoDB writes): the bootstrap runs them with {@link
+     * #runDeferred} once the response has ended, before it asks for the next event.
+     */
+    @Override
+    public boolean runAfterEnd(Runnable task) {
+        afterEnd.add(task);
+        return true;
+    }
+
+    /** Runs what was taken by {@link #runAfterEnd}, in order; one failing task does not stop the others. */
+    void runDeferred() {
+        for (Runnable task : afterEnd) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                Log.error(null, "settling a call after its response failed", e);
+            }
+        }
+        afterEnd.clear();
     }
 
     boolean started() {

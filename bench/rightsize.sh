@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Right-sizing the proxy Lambda by emulated CPU share: Lambda gives a function CPU time in proportion to its memory
+# (1,769 MB = one vCPU), so each memory size runs the proxy JVM in a CPU cgroup whose quota is MB/1769 of one CPU
+# per period, with -XX:MaxRAM=<MB>m (what the JVM sees in a function of that size), and measures warm calls
+# (DeployedPathBench) and cold starts (ColdStart) there.
+#   bench/rightsize.sh [--sizes "256 384 512 1024"] [--period-us 100000] [--budgets 1] [--calls 200] [--warmup 60]
+#                      [--runs 5] [--latency-ms 5] [--jar PATH (skips the build)]
+# Needs root and a writable cgroup CPU controller (v1 cpu.cfs_quota_us or v2 cpu.max). Only the CPU share is
+# emulated: not Lambda's CPU model, its network, its Firecracker VM nor the real DynamoDB.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+sizes="256 384 512 1024"
+period=100000
+budgets=1
+calls=200
+warmup=60
+runs=5
+latency=5
+jar=""
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --sizes) sizes="$2"; shift 2 ;;
+    --period-us) period="$2"; shift 2 ;;
+    --budgets) budgets="$2"; shift 2 ;;
+    --calls) calls="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --runs) runs="$2"; shift 2 ;;
+    --latency-ms) latency="$2"; shift 2 ;;
+    --jar) jar="$2"; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if [[ -w /sys/fs/cgroup/cpu/cgroup.procs && -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]]; then
+  base=/sys/fs/cgroup/cpu
+  v=1
+elif [[ -f /sys/fs/cgroup/cgroup.controllers ]] && grep -qw cpu /sys/fs/cgroup/cgroup.controllers; then
+  base=/sys/fs/cgroup
+  v=2
+else
+  echo "no writable cgroup CPU controller here (run as root on a cgroup v1 or v2 host)" >&2
+  exit 1
+fi
+if [[ -z "$jar" ]]; then
+  (cd "$root" && flock /tmp/spendgate-mvn.lock mvn -B -q -o -Pquick -pl functions/proxy,bench -am package) >&2
+  jar="$(ls "$root"/functions/proxy/target/spendgate-proxy-*-lambda.jar | tail -1)"
+fi
+cp="$(cat "$root/bench/target/classpath.txt"):$root/bench/target/classes"
+java_bin="$(command -v java)"
+work="$(mktemp -d)"
+trap 'for d in "$work"/cg-*; do [[ -e "$d" ]] && rmdir "$(cat "$d")" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+for mb in $sizes; do
+  quota=$(( mb * period / 1769 ))
+  cg="$base/spendgate-rightsize-$mb-$$"
+  mkdir -p "$cg"
+  echo "$cg" > "$work/cg-$mb"
+  if [[ $v == 1 ]]; then
+    echo "$period" > "$cg/cpu.cfs_period_us"
+    echo "$quota" > "$cg/cpu.cfs_quota_us"
+  else
+    echo "+cpu" > "$base/cgroup.subtree_control" 2>/dev/null || true
+    echo "$quota $period" > "$cg/cpu.max"
+  fi
+  # the proxy JVM (and only it) joins the cgroup before it starts
+  wrapper="$work/java-$mb"
+  printf '#!/bin/sh\necho $$ > %s/cgroup.procs\nexec %s "$@"\n' "$cg" "$java_bin" > "$wrapper"
+  chmod +x "$wrapper"
+  flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxRAMPercentage=75 -XX:MaxRAM=${mb}m"
+  echo "== ${mb} MB: CPU quota ${quota}/${period} us ($(( mb * 1000 / 1769 ))/1000 of a CPU), $flags"
+  flock /tmp/spendgate-mvn.lock java -cp "$cp" dev.spendgate.bench.DeployedPathBench --jar "$jar" --java "$wrapper" \
+    --jvm-opts "$flags" --budgets "$budgets" --latency-ms "$latency" --calls "$calls" --warmup "$warmup"
+  flock /tmp/spendgate-mvn.lock java -cp "$cp" dev.spendgate.bench.ColdStart --jar "$jar" --java "$wrapper" \
+    --jvm-opts "$flags -Xshare:auto" --runs "$runs"
+  echo "cgroup: $(tr '\n' ' ' < "$cg/cpu.stat")"
+done
