@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.ReservationJournal;
+import dev.spendgate.domain.budget.ReservationJournal.Call;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -38,8 +40,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * another process, holds it.
  *
  * <p>Format: {@code {"version": 1, "reservations": {"<id>": {"itemKeys": [..], "amount": "0.00925", "expiresAt":
- * "<Instant>"}}}}, amounts as exact decimal strings (a hand-written JSON number is read exactly), {@code expiresAt} with
- * its full precision. Thread-safe. Changes after {@link #close()} throw {@link IllegalStateException}; I/O failures are
+ * "<Instant>", "call": {..}}}}}, amounts as exact decimal strings (a hand-written JSON number is read exactly),
+ * {@code expiresAt} with its full precision; {@code call} (absent when the entry names no call) holds
+ * {@code requestId}, {@code start}, {@code keyId}, the attribution's fields, {@code provider}, {@code pricingProvider},
+ * {@code endpoint}, {@code modelRequested}, {@code model} and {@code stream}, nulls left out. Thread-safe. Changes after {@link #close()} throw {@link IllegalStateException}; I/O failures are
  * {@link UncheckedIOException}s; an invalid file is an {@link IllegalStateException} naming it, thrown by the
  * constructor.
  */
@@ -147,6 +151,9 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
             open.itemKeys().forEach(itemKeys::add);
             entry.put("amount", open.amount().toPlainString());
             entry.put("expiresAt", open.expiresAt().toString());
+            if (open.call() != null) {
+                writeCall(entry.putObject("call"), open.call());
+            }
         });
         try {
             return MAPPER.writeValueAsBytes(root);
@@ -183,12 +190,66 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
                                 entry.getKey(),
                                 itemKeys,
                                 new BigDecimal(required(node, "amount").asText()),
-                                Instant.parse(required(node, "expiresAt").asText())));
+                                Instant.parse(required(node, "expiresAt").asText()),
+                                true,
+                                node.hasNonNull("call") ? readCall(node.get("call")) : null));
             }
             return reservations;
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the reservation journal " + file + " is not valid: " + e.getMessage(), e);
         }
+    }
+
+    private static void writeCall(ObjectNode node, Call call) {
+        putText(node, "requestId", call.requestId());
+        node.put("start", call.start().toString());
+        putText(node, "keyId", call.keyId());
+        Attribution a = call.attribution();
+        putText(node, "feature", a.feature());
+        putText(node, "department", a.department());
+        putText(node, "team", a.team());
+        putText(node, "environment", a.environment());
+        putText(node, "session", a.session());
+        putText(node, "user", a.user());
+        putText(node, "run", a.run());
+        putText(node, "provider", call.provider());
+        putText(node, "pricingProvider", call.pricingProvider());
+        putText(node, "endpoint", call.endpoint());
+        putText(node, "modelRequested", call.modelRequested());
+        putText(node, "model", call.model());
+        node.put("stream", call.stream());
+    }
+
+    private static Call readCall(JsonNode node) {
+        return new Call(
+                required(node, "requestId").asText(),
+                Instant.parse(required(node, "start").asText()),
+                text(node, "keyId"),
+                new Attribution(
+                        text(node, "feature"),
+                        text(node, "department"),
+                        text(node, "team"),
+                        text(node, "environment"),
+                        text(node, "session"),
+                        text(node, "user"),
+                        text(node, "run")),
+                text(node, "provider"),
+                text(node, "pricingProvider"),
+                text(node, "endpoint"),
+                text(node, "modelRequested"),
+                text(node, "model"),
+                node.path("stream").asBoolean(false));
+    }
+
+    private static void putText(ObjectNode node, String field, String value) {
+        if (value != null) {
+            node.put(field, value);
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
     }
 
     private static JsonNode required(JsonNode node, String field) {

@@ -16,6 +16,7 @@ import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
+import dev.spendgate.function.proxy.budget.UnsettledCalls;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
 import dev.spendgate.function.proxy.cache.Optimizations;
 import dev.spendgate.function.proxy.console.ConsoleHandler;
@@ -46,6 +47,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final Router router;
     private final ScheduledExecutorService scheduler;
     private final ConsoleHandler console;
+    private final Clock clock;
 
     private GatewayRuntime(
             Gateway gateway,
@@ -56,7 +58,9 @@ public final class GatewayRuntime implements AutoCloseable {
             BudgetGate budgetGate,
             AdminApi admin,
             ConsoleHandler console,
+            Clock clock,
             Duration flushInterval) {
+        this.clock = clock;
         this.admin = admin;
         this.console = console;
         this.gateway = gateway;
@@ -222,7 +226,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.upstreamTimeout(),
                 clock);
         return new GatewayRuntime(
-                gateway, outcomes, batches, usageLog, budgets, budgetGate, admin, console, flushInterval);
+                gateway, outcomes, batches, usageLog, budgets, budgetGate, admin, console, clock, flushInterval);
     }
 
     /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */
@@ -300,12 +304,34 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
-    /** Releases orphaned reservations; the Lambda handler calls this between invocations too. */
+    /**
+     * Ends orphaned reservations; the Lambda handler calls this between invocations too. A call that never settled is
+     * charged at its worst case, after its usage record ({@link UnsettledCalls}) is durable: in the usage journal
+     * locally, handed to the store or the spool in AWS. A record that cannot be made durable keeps its entry for the
+     * next sweep.
+     */
     public void sweepQuietly() {
         try {
-            int released = budgetGate.sweep();
-            if (released > 0) {
-                Log.warn(null, "released " + released + " orphaned budget reservations");
+            BudgetEnforcer.Swept swept = budgetGate.sweep(open -> {
+                usageLog.append(UnsettledCalls.record(open, clock.instant()));
+                if (!usageLog.journaled()) {
+                    usageLog.flush();
+                    if (usageLog.buffered() > 0) {
+                        throw new IllegalStateException("the usage store and the spool refused the record");
+                    }
+                }
+            });
+            if (swept.charged() > 0) {
+                Log.warn(
+                        null,
+                        "charged " + swept.charged() + " calls that never settled at their reserved worst case;"
+                                + " their usage records say cost_basis reserved_worst_case");
+            }
+            if (swept.released() > 0) {
+                Log.warn(null, "released " + swept.released() + " orphaned admission-only budget reservations");
+            }
+            if (swept.kept() > 0) {
+                Log.warn(null, swept.kept() + " unsettled calls wait for their usage record to be writable");
             }
         } catch (RuntimeException e) {
             Log.error(null, "budget reservation sweep failed", e);

@@ -12,7 +12,8 @@ import java.util.Optional;
  * negative, more than the model's highest per-token price times the call's tokens (implausible), or, when the record
  * names the catalog version in use, different from that catalog's price for its tokens (mismatched). A record priced
  * under another catalog version within the plausible range is kept: the FOCUS file shows the difference as an
- * adjustment. Costs of models the catalog does not know can only be checked for sign.
+ * adjustment. Costs of models the catalog does not know, and worst-case estimates of calls that never settled
+ * ({@code cost_basis: reserved_worst_case}, no tokens), can only be checked for sign.
  */
 public final class CostCheck {
     /** Keeps every record (pre-aggregated sources, or when no catalog is known). */
@@ -63,6 +64,9 @@ public final class CostCheck {
         }
         if (cost.signum() < 0) {
             return Optional.of(Reason.NEGATIVE_COST);
+        }
+        if (r.worstCaseEstimate()) {
+            return Optional.empty(); // a worst case reserved for a call whose tokens never arrived: no tokens to check
         }
         // The rate card in force on the call's day (prices change over time), as the gateway priced it.
         Optional<ModelPrice> price = r.pricedModel() == null

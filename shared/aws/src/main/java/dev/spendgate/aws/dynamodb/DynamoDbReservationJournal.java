@@ -3,12 +3,15 @@ package dev.spendgate.aws.dynamodb;
 import static dev.spendgate.aws.dynamodb.DynamoDbTables.PARTITION_KEY;
 
 import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
+import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.ReservationJournal;
+import dev.spendgate.domain.budget.ReservationJournal.Call;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,6 +27,8 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * <p>An entry also carries {@code confirmed} (BOOL): false when the gateway wrote it at the same time as the
  * reservations, until {@link #confirm} (one conditional UpdateItem) says they stood; the sweeper releases only
  * confirmed entries. Entries without the attribute were written before their reservations and count as confirmed.
+ * An entry that names its call carries it in {@code call} (M, {@link BudgetsTable#RESERVATION_CALL}), in the same
+ * PutItem: no extra round trip.
  *
  * <p>{@link #open} is one unconditional PutItem (a second open of an id replaces the entry, and a retried one is
  * harmless). {@link #remove} is one DeleteItem if {@code attribute_exists(pk)}, so exactly one of any number of
@@ -54,7 +59,8 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
             "#keys", BudgetsTable.RESERVATION_ITEM_KEYS,
             "#amount", BudgetsTable.RESERVATION_AMOUNT,
             "#at", BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
-            "#confirmed", BudgetsTable.RESERVATION_CONFIRMED);
+            "#confirmed", BudgetsTable.RESERVATION_CONFIRMED,
+            "#call", BudgetsTable.RESERVATION_CALL);
     private static final Comparator<Entry> OLDEST_FIRST = Comparator.comparingLong(Entry::expiresAtMillis)
             .thenComparing(e -> e.reservation().id());
 
@@ -72,20 +78,77 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
         List<AttributeValue> itemKeys =
                 reservation.itemKeys().stream().map(AttributeValue::fromS).toList();
         Instant expiresAt = reservation.expiresAt();
-        dynamoDb.putItem(b -> b.tableName(table)
-                .item(Map.of(
-                        PARTITION_KEY,
-                        AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX + reservation.id()),
-                        BudgetsTable.RESERVATION_ITEM_KEYS,
-                        AttributeValue.fromL(itemKeys),
-                        BudgetsTable.RESERVATION_AMOUNT,
-                        DynamoDbBudgetLedger.number(reservation.amount()),
-                        BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
-                        number(expiresAt.toEpochMilli()),
-                        BudgetsTable.EXPIRES_AT,
-                        number(DynamoDbRateCounter.epochSecondsCeiling(expiresAt.plus(TTL_DELAY))),
-                        BudgetsTable.RESERVATION_CONFIRMED,
-                        AttributeValue.fromBool(reservation.confirmed()))));
+        Map<String, AttributeValue> item = new HashMap<>(Map.of(
+                PARTITION_KEY,
+                AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX + reservation.id()),
+                BudgetsTable.RESERVATION_ITEM_KEYS,
+                AttributeValue.fromL(itemKeys),
+                BudgetsTable.RESERVATION_AMOUNT,
+                DynamoDbBudgetLedger.number(reservation.amount()),
+                BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
+                number(expiresAt.toEpochMilli()),
+                BudgetsTable.EXPIRES_AT,
+                number(DynamoDbRateCounter.epochSecondsCeiling(expiresAt.plus(TTL_DELAY))),
+                BudgetsTable.RESERVATION_CONFIRMED,
+                AttributeValue.fromBool(reservation.confirmed())));
+        if (reservation.call() != null) {
+            item.put(BudgetsTable.RESERVATION_CALL, AttributeValue.fromM(callMap(reservation.call())));
+        }
+        dynamoDb.putItem(b -> b.tableName(table).item(item));
+    }
+
+    private static Map<String, AttributeValue> callMap(Call call) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        putString(m, "rid", call.requestId());
+        m.put("ts", number(call.start().toEpochMilli()));
+        putString(m, "key", call.keyId());
+        Attribution a = call.attribution();
+        putString(m, "feature", a.feature());
+        putString(m, "department", a.department());
+        putString(m, "team", a.team());
+        putString(m, "environment", a.environment());
+        putString(m, "session", a.session());
+        putString(m, "user", a.user());
+        putString(m, "run", a.run());
+        putString(m, "prov", call.provider());
+        putString(m, "pprov", call.pricingProvider());
+        putString(m, "ep", call.endpoint());
+        putString(m, "mreq", call.modelRequested());
+        putString(m, "model", call.model());
+        m.put("stream", AttributeValue.fromBool(call.stream()));
+        return m;
+    }
+
+    private static Call toCall(Map<String, AttributeValue> m) {
+        return new Call(
+                string(m, "rid"),
+                Instant.ofEpochMilli(Long.parseLong(m.get("ts").n())),
+                string(m, "key"),
+                new Attribution(
+                        string(m, "feature"),
+                        string(m, "department"),
+                        string(m, "team"),
+                        string(m, "environment"),
+                        string(m, "session"),
+                        string(m, "user"),
+                        string(m, "run")),
+                string(m, "prov"),
+                string(m, "pprov"),
+                string(m, "ep"),
+                string(m, "mreq"),
+                string(m, "model"),
+                m.containsKey("stream") && Boolean.TRUE.equals(m.get("stream").bool()));
+    }
+
+    private static void putString(Map<String, AttributeValue> m, String key, String value) {
+        if (value != null) {
+            m.put(key, AttributeValue.fromS(value));
+        }
+    }
+
+    private static String string(Map<String, AttributeValue> m, String key) {
+        AttributeValue v = m.get(key);
+        return v == null ? null : v.s();
     }
 
     /** One conditional UpdateItem setting {@code confirmed}; nothing when the entry is gone. */
@@ -131,7 +194,7 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
         dynamoDb.scanPaginator(b -> b.tableName(table)
                         .consistentRead(true)
                         .filterExpression("begins_with(#pk, :prefix) AND #at < :now")
-                        .projectionExpression("#pk, #keys, #amount, #at, #confirmed")
+                        .projectionExpression("#pk, #keys, #amount, #at, #confirmed, #call")
                         .expressionAttributeNames(NAMES)
                         .expressionAttributeValues(Map.of(
                                 ":prefix", AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX),
@@ -155,7 +218,10 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
                 Instant.ofEpochMilli(expiresAtMillis),
                 !item.containsKey(BudgetsTable.RESERVATION_CONFIRMED)
                         || Boolean.TRUE.equals(
-                                item.get(BudgetsTable.RESERVATION_CONFIRMED).bool()));
+                                item.get(BudgetsTable.RESERVATION_CONFIRMED).bool()),
+                item.containsKey(BudgetsTable.RESERVATION_CALL)
+                        ? toCall(item.get(BudgetsTable.RESERVATION_CALL).m())
+                        : null);
         return new Entry(reservation, expiresAtMillis);
     }
 

@@ -87,7 +87,7 @@ public final class DynamoDbTables {
      *       {@code POLICY_*} attributes;
      *   <li>open reservations ({@link DynamoDbReservationJournal}): {@code pk} = {@link #RESERVATION_ITEM_PREFIX} +
      *       id; {@link #RESERVATION_ITEM_KEYS}, {@link #RESERVATION_AMOUNT}, {@link #RESERVATION_EXPIRES_AT_MILLIS},
-     *       {@link #EXPIRES_AT}.
+     *       {@link #EXPIRES_AT}, {@link #RESERVATION_CONFIRMED}, {@link #RESERVATION_CALL}.
      * </ul>
      *
      * Numbers are DynamoDB N: exact decimals of up to 38 significant digits, written with
@@ -143,6 +143,16 @@ public final class DynamoDbTables {
          * true); absent on entries written before them (as true).
          */
         public static final String RESERVATION_CONFIRMED = "confirmed";
+        /**
+         * M: the call the reservation is for ({@code ReservationJournal.Call}), written in the same PutItem; absent on
+         * admission-only entries and on entries written before calls were named. Keys (short, so an entry stays within
+         * one 1 KB write unit for usual attribution values): {@code rid} request id, {@code ts} start (N, epoch
+         * milliseconds), {@code key}, the attribution's {@code feature}, {@code department}, {@code team},
+         * {@code environment}, {@code session}, {@code user}, {@code run}, {@code prov} provider, {@code pprov} pricing
+         * provider, {@code ep} endpoint, {@code mreq} model requested, {@code model} model forwarded, {@code stream}
+         * (BOOL). Strings are S, absent when null.
+         */
+        public static final String RESERVATION_CALL = "call";
 
         private BudgetsTable() {}
     }

@@ -9,6 +9,9 @@ import java.util.List;
  * exactly once when the call ends. {@code remainingUsd} is the tightest remaining amount of the budgets the call
  * reserved on, as the store answered the reservation (this call's worst case included), or null when none was
  * reserved; with it a carrier that settles after the answer has left can still tell the client what remains.
+ * {@code chargedIfOrphaned} says the reservation's journal entry names its call: should the call never settle, the
+ * sweeper charges its worst case as spent (and writes its usage record) instead of releasing it, so a settlement that
+ * comes after that adds nothing.
  */
 public record BudgetDecision(
         Outcome outcome,
@@ -18,10 +21,24 @@ public record BudgetDecision(
         Refusal refusal,
         boolean unenforced,
         String reservationId,
-        BigDecimal remainingUsd) {
+        BigDecimal remainingUsd,
+        boolean chargedIfOrphaned) {
 
     public BudgetDecision {
         reservations = reservations == null ? List.of() : List.copyOf(reservations);
+    }
+
+    /** A decision whose reservation the sweeper releases if the call never settles. */
+    public BudgetDecision(
+            Outcome outcome,
+            String model,
+            BigDecimal estimateUsd,
+            List<Reservation> reservations,
+            Refusal refusal,
+            boolean unenforced,
+            String reservationId,
+            BigDecimal remainingUsd) {
+        this(outcome, model, estimateUsd, reservations, refusal, unenforced, reservationId, remainingUsd, false);
     }
 
     /** A decision without a known remaining amount. */
@@ -42,7 +59,15 @@ public record BudgetDecision(
     /** The same decision, marked as a degradation to {@code model}. */
     public BudgetDecision degraded() {
         return new BudgetDecision(
-                Outcome.DEGRADE, model, estimateUsd, reservations, refusal, unenforced, reservationId, remainingUsd);
+                Outcome.DEGRADE,
+                model,
+                estimateUsd,
+                reservations,
+                refusal,
+                unenforced,
+                reservationId,
+                remainingUsd,
+                chargedIfOrphaned);
     }
 
     /**

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -37,6 +38,15 @@ import java.util.function.Function;
  * that reservation is released a moment later. So a budget can refuse a call it could have afforded for that moment,
  * never the opposite: settled spend stays within the limit, except for the difference between estimate and actual
  * cost of calls already admitted (the estimate is a worst case, so actual cost is normally below it).
+ *
+ * <p><b>A call that never settles is charged, not released.</b> When the gateway dies between forwarding a call and
+ * settling it (SIGKILL, a Lambda timeout, out of memory: in the deployed carrier the client's answer ends before the
+ * settlement), the provider may have answered and billed it. So once its journal entry expires, {@link #sweep} counts
+ * the reserved worst case as spent on every item the entry names, and has the call's usage record written first
+ * (marked as a worst-case estimate): the budget never admits that money again. A settlement that comes after that
+ * (the call outlived its TTL) adds nothing: the ledger keeps the worst case, an over-count by the difference, never an
+ * under-count. Entries that name no call (a provider batch's admission, whose results are charged when recorded;
+ * entries written by an earlier version) are released as before.
  */
 public final class BudgetEnforcer implements AutoCloseable {
     private final BudgetPolicyStore policies;
@@ -50,8 +60,7 @@ public final class BudgetEnforcer implements AutoCloseable {
     private final Set<String> askedMarker = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param journal where open reservations are tracked, so the sweeper can release those of calls that never
-     *     settled
+     * @param journal where open reservations are tracked, so the sweeper can end those of calls that never settled
      * @param reservationTtl how long a call may run before its reservation counts as orphaned (longer than the
      *     longest call: 15 minutes matches API Gateway's streaming limit)
      */
@@ -88,7 +97,8 @@ public final class BudgetEnforcer implements AutoCloseable {
     }
 
     /**
-     * Decides whether a call may go ahead, and reserves its worst-case cost.
+     * Decides whether a call may go ahead, and reserves its worst-case cost. The reservation names no call: if it is
+     * orphaned, the sweeper releases it (an admission-only reservation, such as a provider batch's creation).
      *
      * @param estimate worst-case cost of the call on a given model; empty when the model has no price
      * @param cheaperModels the operator's degradation chain after a model, cheapest last (empty: no chain)
@@ -97,6 +107,29 @@ public final class BudgetEnforcer implements AutoCloseable {
             Attribution attribution,
             String keyId,
             String model,
+            Function<String, Optional<BigDecimal>> estimate,
+            Function<String, List<String>> cheaperModels) {
+        return reserve(attribution, keyId, model, null, estimate, cheaperModels);
+    }
+
+    /**
+     * As {@link #reserve(Attribution, String, String, Function, Function)} for a call forwarded to a provider: the
+     * journal entry names {@code call} (in the same write, so no extra round trip), and if the call never settles the
+     * sweeper charges its worst case and has its usage record written ({@link #sweep(int, Consumer)}).
+     */
+    public BudgetDecision reserve(
+            ReservationJournal.Call call,
+            Function<String, Optional<BigDecimal>> estimate,
+            Function<String, List<String>> cheaperModels) {
+        Objects.requireNonNull(call, "call");
+        return reserve(call.attribution(), call.keyId(), call.model(), call, estimate, cheaperModels);
+    }
+
+    private BudgetDecision reserve(
+            Attribution attribution,
+            String keyId,
+            String model,
+            ReservationJournal.Call call,
             Function<String, Optional<BigDecimal>> estimate,
             Function<String, List<String>> cheaperModels) {
         Instant now = clock.instant();
@@ -114,7 +147,7 @@ public final class BudgetEnforcer implements AutoCloseable {
             return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false, null);
         }
         String reservationId = UUID.randomUUID().toString();
-        Attempt first = attempt(applicable, model, estimate.apply(model), now, reservationId);
+        Attempt first = attempt(applicable, model, estimate.apply(model), now, reservationId, call);
         if (first.outcome != Outcome.BLOCK) {
             return first.decision(model);
         }
@@ -122,7 +155,13 @@ public final class BudgetEnforcer implements AutoCloseable {
                 first.refused.stream().allMatch(r -> r.policy().mode() == BudgetPolicy.Mode.DEGRADE);
         if (onlyDegradeRefused && first.estimate != null) {
             for (String cheaper : cheaperModels.apply(model)) {
-                Attempt next = attempt(applicable, cheaper, estimate.apply(cheaper), now, reservationId);
+                Attempt next = attempt(
+                        applicable,
+                        cheaper,
+                        estimate.apply(cheaper),
+                        now,
+                        reservationId,
+                        call == null ? null : call.withModel(cheaper));
                 if (next.outcome != Outcome.BLOCK) {
                     return next.outcome == Outcome.ALLOW
                             ? next.decision(cheaper).degraded()
@@ -141,8 +180,13 @@ public final class BudgetEnforcer implements AutoCloseable {
     public Optional<BigDecimal> settle(BudgetDecision decision, BigDecimal actualCost) {
         BigDecimal tightest = null;
         Instant now = clock.instant();
-        // When the sweeper already released this call's reservation (it ran past the TTL), only spend is added.
+        // When the sweeper already ended this call's entry (it ran past the TTL): it charged the worst case of a call
+        // it could name (then nothing is added: the worst case stays, never counted twice), else released it (then
+        // only the spend is added).
         boolean owned = decision.reservationId() == null || journal.remove(decision.reservationId());
+        if (!owned && decision.chargedIfOrphaned()) {
+            return Optional.empty();
+        }
         List<BudgetLedger.Settlement> settlements =
                 new ArrayList<>(decision.reservations().size());
         for (Reservation r : decision.reservations()) {
@@ -172,22 +216,78 @@ public final class BudgetEnforcer implements AutoCloseable {
     }
 
     /**
-     * Releases the reservations of calls that never settled (the gateway crashed or timed out mid-call) once their
-     * TTL has passed. Returns how many were released. Safe to run from several instances at once: each entry is
-     * released by the one that removes it.
+     * Ends the reservations of calls that never settled, with no usage record written for the ones it charges; see
+     * {@link #sweep(int, Consumer)}. Returns how many entries it charged or released.
      */
     public int sweep(int max) {
+        Swept swept = sweep(max, open -> {});
+        return swept.charged() + swept.released();
+    }
+
+    /**
+     * Ends the reservations of calls that never settled (the gateway crashed or timed out mid-call) once their TTL
+     * has passed. The rule, per expired entry:
+     *
+     * <ul>
+     *   <li>confirmed and naming its call: <b>charged</b>. The call may have been answered and billed, so its worst
+     *       case moves from reserved to spent on every item ({@link BudgetLedger#settle} at the worst case) and the
+     *       budget never admits that money again. {@code recordFirst} gets the entry <em>before</em> it is ended and
+     *       must make the call's usage record durable (or throw: the entry stays for the next sweep). A crash after the
+     *       record and before the entry is ended writes the record again at the next sweep: readers drop the repeated
+     *       request id.
+     *   <li>confirmed and naming no call (a provider batch's admission, whose results are charged when recorded; an
+     *       entry from an earlier version): <b>released</b>.
+     *   <li>unconfirmed (the reservations may never have been made): removed; nothing is charged or released, so
+     *       what may be reserved stays reserved (less budget, never more).
+     * </ul>
+     *
+     * Safe to run from several instances at once: each entry is ended by the one that removes it (both may write the
+     * record, which readers then see once).
+     */
+    public Swept sweep(int max, Consumer<ReservationJournal.OpenReservation> recordFirst) {
+        Objects.requireNonNull(recordFirst, "recordFirst");
+        int charged = 0;
         int released = 0;
+        int kept = 0;
         for (ReservationJournal.OpenReservation open : journal.expired(clock.instant(), max)) {
-            if (journal.remove(open.id()) && open.confirmed()) {
-                for (String item : open.itemKeys()) {
-                    ledger.release(item, open.amount());
+            if (!open.confirmed()) {
+                journal.remove(open.id());
+                continue;
+            }
+            if (open.call() == null) {
+                if (journal.remove(open.id())) {
+                    for (String item : open.itemKeys()) {
+                        ledger.release(item, open.amount());
+                    }
+                    released++;
                 }
-                released++;
+                continue;
+            }
+            try {
+                recordFirst.accept(open);
+            } catch (RuntimeException e) {
+                kept++; // no durable record yet: the entry, and its reservation, wait for the next sweep
+                continue;
+            }
+            if (journal.remove(open.id())) {
+                for (String item : open.itemKeys()) {
+                    try {
+                        ledger.settle(item, open.amount(), open.amount());
+                    } catch (RuntimeException e) {
+                        // stays reserved: still never admitted again, but missing from the spent figure
+                    }
+                }
+                charged++;
             }
         }
-        return released;
+        return new Swept(charged, released, kept);
     }
+
+    /**
+     * What a sweep did: entries charged at their worst case, released, and kept because their usage record could not
+     * be written yet.
+     */
+    public record Swept(int charged, int released, int kept) {}
 
     @Override
     public void close() {
@@ -197,7 +297,12 @@ public final class BudgetEnforcer implements AutoCloseable {
     }
 
     private Attempt attempt(
-            List<Reservation> applicable, String model, Optional<BigDecimal> estimate, Instant now, String id) {
+            List<Reservation> applicable,
+            String model,
+            Optional<BigDecimal> estimate,
+            Instant now,
+            String id,
+            ReservationJournal.Call call) {
         List<Reservation> enforced = applicable.stream()
                 .filter(r -> r.policy().mode() != BudgetPolicy.Mode.ALERT)
                 .toList();
@@ -240,7 +345,8 @@ public final class BudgetEnforcer implements AutoCloseable {
                 firstChoice.stream().map(Reservation::itemKey).toList(),
                 amount,
                 now.plus(reservationTtl),
-                !parallel);
+                !parallel,
+                call);
         CompletableFuture<Void> journaled = null;
         if (parallel) {
             journaled = CompletableFuture.runAsync(() -> journal.open(entry), executor);
@@ -325,7 +431,8 @@ public final class BudgetEnforcer implements AutoCloseable {
                     .map(Reservation::itemKey)
                     .toList();
             try {
-                journal.open(new ReservationJournal.OpenReservation(id, reserved, amount, now.plus(reservationTtl)));
+                journal.open(new ReservationJournal.OpenReservation(
+                        id, reserved, amount, now.plus(reservationTtl), true, call));
             } catch (RuntimeException e) {
                 // keeps the wider entry: the sweeper then over-releases at worst by what failed to reserve
             }
@@ -356,7 +463,7 @@ public final class BudgetEnforcer implements AutoCloseable {
                 remaining = remaining == null || left.compareTo(remaining) < 0 ? left : remaining;
             }
         }
-        return new Attempt(Outcome.ALLOW, all, List.of(), amount, null, unenforced, id, remaining);
+        return new Attempt(Outcome.ALLOW, all, List.of(), amount, null, unenforced, id, remaining, call != null);
     }
 
     /** A journal that cannot be written: refuse under a fail-closed policy, else let the call go unenforced. */
@@ -366,7 +473,8 @@ public final class BudgetEnforcer implements AutoCloseable {
         if (closed) {
             return Attempt.storeError(amount);
         }
-        return new Attempt(Outcome.ALLOW, new ArrayList<>(applicable), List.of(), amount, null, true, null, null);
+        return new Attempt(
+                Outcome.ALLOW, new ArrayList<>(applicable), List.of(), amount, null, true, null, null, false);
     }
 
     private void removeQuietly(String id) {
@@ -496,18 +604,19 @@ public final class BudgetEnforcer implements AutoCloseable {
             Refusal refusal,
             boolean unenforced,
             String reservationId,
-            BigDecimal remaining) {
+            BigDecimal remaining,
+            boolean chargedIfOrphaned) {
 
         static Attempt allowed(List<Reservation> reservations, BigDecimal estimate, boolean unenforced) {
-            return new Attempt(Outcome.ALLOW, reservations, List.of(), estimate, null, unenforced, null, null);
+            return new Attempt(Outcome.ALLOW, reservations, List.of(), estimate, null, unenforced, null, null, false);
         }
 
         static Attempt blocked(List<Reservation> refused, BigDecimal estimate, Refusal refusal) {
-            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false, null, null);
+            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false, null, null, false);
         }
 
         static Attempt storeError(BigDecimal estimate) {
-            return new Attempt(Outcome.STORE_ERROR, List.of(), List.of(), estimate, null, false, null, null);
+            return new Attempt(Outcome.STORE_ERROR, List.of(), List.of(), estimate, null, false, null, null, false);
         }
 
         BudgetDecision decision(String model) {
@@ -519,7 +628,8 @@ public final class BudgetEnforcer implements AutoCloseable {
                     refusal,
                     unenforced,
                     reservationId,
-                    remaining);
+                    remaining,
+                    chargedIfOrphaned);
         }
     }
 }

@@ -1,14 +1,16 @@
 package dev.spendgate.domain.budget;
 
+import dev.spendgate.domain.attribution.Attribution;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Open reservations, so that one orphaned by a crash or a timeout (the call never settled) can be found and released.
+ * Open reservations, so that one orphaned by a crash or a timeout (the call never settled) can be found and ended.
  * Exactly one party ends an entry: the call when it settles, or the sweeper when it expired; {@link #remove} tells
- * which, atomically.
+ * which, atomically. An entry that names its {@link Call} is charged by the sweeper at its worst case (the call may
+ * have been answered and billed), one without is released (see {@link BudgetEnforcer#sweep}).
  */
 public interface ReservationJournal {
 
@@ -36,11 +38,21 @@ public interface ReservationJournal {
      *
      * @param confirmed whether the amounts are known to be reserved: false for an entry written at the same time as
      *     its reservations and not confirmed since; the sweeper then removes it without releasing anything
+     * @param call the call the amounts were reserved for, written in the same write as the entry; null for an
+     *     admission-only reservation (a provider batch's creation, whose results are charged when recorded) and for
+     *     entries written before calls were named
      */
-    record OpenReservation(String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt, boolean confirmed) {
+    record OpenReservation(
+            String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt, boolean confirmed, Call call) {
         /** An entry written before its reservations (so, if they were made, they are covered). */
         public OpenReservation(String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt) {
-            this(id, itemKeys, amount, expiresAt, true);
+            this(id, itemKeys, amount, expiresAt, true, null);
+        }
+
+        /** An entry that names no call. */
+        public OpenReservation(
+                String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt, boolean confirmed) {
+            this(id, itemKeys, amount, expiresAt, confirmed, null);
         }
 
         public OpenReservation {
@@ -51,6 +63,49 @@ public interface ReservationJournal {
             if (amount.signum() < 0) {
                 throw new IllegalArgumentException("amount must not be negative");
             }
+        }
+    }
+
+    /**
+     * What is known of a call when its worst case is reserved, before it is forwarded: enough for the usage record of
+     * a call that never settled. Carries no prompt text.
+     *
+     * @param start when the call started (its record's {@code ts_start})
+     * @param model the model forwarded (after a degradation); {@code modelRequested} is the one the client asked for
+     * @param pricingProvider the catalog provider whose prices the worst case used, when not {@code provider}
+     */
+    record Call(
+            String requestId,
+            Instant start,
+            String keyId,
+            Attribution attribution,
+            String provider,
+            String pricingProvider,
+            String endpoint,
+            String modelRequested,
+            String model,
+            boolean stream) {
+        public Call {
+            if (requestId == null || requestId.isBlank()) {
+                throw new IllegalArgumentException("requestId must not be blank");
+            }
+            Objects.requireNonNull(start, "start");
+            attribution = attribution == null ? Attribution.NONE : attribution;
+        }
+
+        /** The same call forwarded to {@code forwarded} (a degrading budget chose a cheaper model). */
+        public Call withModel(String forwarded) {
+            return new Call(
+                    requestId,
+                    start,
+                    keyId,
+                    attribution,
+                    provider,
+                    pricingProvider,
+                    endpoint,
+                    modelRequested,
+                    forwarded,
+                    stream);
         }
     }
 }

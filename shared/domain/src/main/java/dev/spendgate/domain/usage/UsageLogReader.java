@@ -12,6 +12,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,7 +28,9 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Streams the usage records whose {@code ts_start} falls in {@code [from, to)}, one object at a time, dropping
- * repeated request ids. Unreadable objects and lines are skipped and counted, never fatal.
+ * repeated request ids. Unreadable objects and lines are skipped and counted, never fatal. When a call has both a
+ * settled record and a worst-case estimate written by the sweeper ({@link UsageRecord#worstCaseEstimate()}), the
+ * settled one is kept whichever comes first: estimates are held back until their hour has been read.
  */
 public final class UsageLogReader {
     private final ObjectStore store;
@@ -82,6 +85,8 @@ public final class UsageLogReader {
             Instant from, Instant to, Consumer<UsageRecord> sink, int fetchAhead, ExecutorService fetchers) {
         Counts counts = new Counts();
         Set<String> seen = new HashSet<>();
+        // worst-case estimates of this hour, delivered once the hour is read unless a settled record replaced them
+        Map<String, UsageRecord> estimates = new LinkedHashMap<>();
         String hour = null;
         for (Instant day = from.truncatedTo(ChronoUnit.DAYS); day.isBefore(to); day = day.plus(1, ChronoUnit.DAYS)) {
             List<String> keys = new ArrayList<>();
@@ -99,6 +104,7 @@ public final class UsageLogReader {
                 }
                 String keyHour = key.substring(0, key.lastIndexOf('/') + 1);
                 if (!keyHour.equals(hour)) {
+                    deliverEstimates(estimates, counts, sink);
                     seen.clear();
                     hour = keyHour;
                 }
@@ -125,9 +131,18 @@ public final class UsageLogReader {
                     if (r.tsStart().isBefore(from) || !r.tsStart().isBefore(to)) {
                         return;
                     }
+                    if (r.worstCaseEstimate()) {
+                        if (seen.contains(r.requestId()) || estimates.putIfAbsent(r.requestId(), r) != null) {
+                            counts.duplicates++;
+                        }
+                        return;
+                    }
                     if (!seen.add(r.requestId())) {
                         counts.duplicates++;
                         return;
+                    }
+                    if (estimates.remove(r.requestId()) != null) {
+                        counts.duplicates++;
                     }
                     counts.records++;
                     sink.accept(r);
@@ -138,6 +153,7 @@ public final class UsageLogReader {
                 }
             }
         }
+        deliverEstimates(estimates, counts, sink);
         return new ReadStats(
                 counts.objects,
                 counts.records,
@@ -146,6 +162,15 @@ public final class UsageLogReader {
                 counts.unreadableObjects,
                 List.copyOf(counts.warnings),
                 Map.copyOf(counts.malformedByField));
+    }
+
+    private static void deliverEstimates(
+            Map<String, UsageRecord> estimates, Counts counts, Consumer<UsageRecord> sink) {
+        for (UsageRecord r : estimates.values()) {
+            counts.records++;
+            sink.accept(r);
+        }
+        estimates.clear();
     }
 
     /** The lines of a gzip NDJSON object (empty on unreadable content). */

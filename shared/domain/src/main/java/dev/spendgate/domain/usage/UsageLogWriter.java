@@ -183,6 +183,11 @@ public final class UsageLogWriter implements AutoCloseable {
         journal.sync();
     }
 
+    /** Whether {@link #append} makes each record durable in a journal (the local gateway), not only in memory. */
+    public boolean journaled() {
+        return journal != UsageJournal.NONE;
+    }
+
     /** Records appended but not yet handed to the store or the spool. */
     public synchronized int buffered() {
         int n = bufferedRecords;

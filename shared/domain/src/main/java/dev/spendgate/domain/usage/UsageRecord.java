@@ -19,6 +19,9 @@ import java.util.Objects;
  *     provider such as Azure OpenAI priced as {@code openai}); null otherwise
  * @param billing how the provider billed the call beyond tokens: the service tier asked for and served, the batch and
  *     the inference profile; {@link Billing#NONE} when nothing of it is known
+ * @param costBasis where {@code costUsd} comes from when it is not the catalog price of reported or counted tokens:
+ *     {@link CostBasis#RESERVED_WORST_CASE} for a call that never settled (schema {@value #COST_BASIS_SCHEMA_VERSION});
+ *     null otherwise
  */
 public record UsageRecord(
         int schemaVersion,
@@ -48,19 +51,118 @@ public record UsageRecord(
         boolean unenforced,
         String pricingProvider,
         Billing billing,
-        Optimization optimization) {
+        Optimization optimization,
+        CostBasis costBasis) {
 
     public static final int SCHEMA_VERSION = 1;
     /** Records whose fingerprints carry the varying part ({@link Fingerprints#hasVaryingPart()}). */
     public static final int VARYING_PART_SCHEMA_VERSION = 2;
     /** Records that carry routing, response cache or prompt caching fields ({@link Optimization}). */
     public static final int OPTIMIZATION_SCHEMA_VERSION = 3;
+    /** Records that carry {@code cost_basis} ({@link CostBasis}): a cost that is not a provider-reported amount. */
+    public static final int COST_BASIS_SCHEMA_VERSION = 4;
 
     /** Whether a reader of this build understands records of {@code version}. */
     public static boolean readableSchema(int version) {
         return version == SCHEMA_VERSION
                 || version == VARYING_PART_SCHEMA_VERSION
-                || version == OPTIMIZATION_SCHEMA_VERSION;
+                || version == OPTIMIZATION_SCHEMA_VERSION
+                || version == COST_BASIS_SCHEMA_VERSION;
+    }
+
+    /**
+     * Where a record's cost comes from when it is not the catalog price of the call's tokens (field {@code cost_basis},
+     * schema 4, written only when set).
+     */
+    public enum CostBasis {
+        /**
+         * The call never settled (the gateway died between forwarding it and recording it): the cost is the worst case
+         * reserved before it was forwarded, charged to its budgets by the sweeper; its tokens are unknown (zero). A
+         * settled record with the same request id, if one exists, replaces it.
+         */
+        RESERVED_WORST_CASE;
+
+        /** The field's value, e.g. {@code reserved_worst_case}. */
+        public String value() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The constant for a field value; throws {@link IllegalArgumentException} for an unknown one. */
+        public static CostBasis of(String value) {
+            for (CostBasis b : values()) {
+                if (b.value().equals(value)) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException("unknown cost_basis '" + value + "'");
+        }
+    }
+
+    /** A record whose cost is the catalog price of its tokens (schemas 1 to 3). */
+    public UsageRecord(
+            int schemaVersion,
+            String requestId,
+            Instant tsStart,
+            Instant tsEnd,
+            String keyId,
+            Attribution attribution,
+            String provider,
+            String endpoint,
+            String modelRequested,
+            String modelServed,
+            boolean stream,
+            int statusCode,
+            TokenUsage tokens,
+            BigDecimal costUsd,
+            PricingStatus pricingStatus,
+            String pricingVersion,
+            UsageSource usageSource,
+            long latencyMs,
+            long upstreamMs,
+            long overheadMs,
+            Long maxOutputTokens,
+            String errorType,
+            Fingerprints fingerprints,
+            String degradedFrom,
+            boolean unenforced,
+            String pricingProvider,
+            Billing billing,
+            Optimization optimization) {
+        this(
+                schemaVersion,
+                requestId,
+                tsStart,
+                tsEnd,
+                keyId,
+                attribution,
+                provider,
+                endpoint,
+                modelRequested,
+                modelServed,
+                stream,
+                statusCode,
+                tokens,
+                costUsd,
+                pricingStatus,
+                pricingVersion,
+                usageSource,
+                latencyMs,
+                upstreamMs,
+                overheadMs,
+                maxOutputTokens,
+                errorType,
+                fingerprints,
+                degradedFrom,
+                unenforced,
+                pricingProvider,
+                billing,
+                optimization,
+                null);
+    }
+
+    /** Whether the cost is an estimate standing in for a call that never settled (see {@link CostBasis}). */
+    public boolean worstCaseEstimate() {
+        return costBasis == CostBasis.RESERVED_WORST_CASE;
     }
 
     /**
@@ -331,8 +433,14 @@ public record UsageRecord(
         private boolean unenforced;
         private Billing billing = Billing.NONE;
         private Optimization optimization = Optimization.NONE;
+        private CostBasis costBasis;
 
         private Builder() {}
+
+        public Builder costBasis(CostBasis v) {
+            costBasis = v;
+            return this;
+        }
 
         public Builder optimization(Optimization v) {
             optimization = v == null ? Optimization.NONE : v;
@@ -487,11 +595,13 @@ public record UsageRecord(
 
         public UsageRecord build() {
             return new UsageRecord(
-                    !optimization.isEmpty()
-                            ? OPTIMIZATION_SCHEMA_VERSION
-                            : fingerprints != null && fingerprints.hasVaryingPart()
-                                    ? VARYING_PART_SCHEMA_VERSION
-                                    : SCHEMA_VERSION,
+                    costBasis != null
+                            ? COST_BASIS_SCHEMA_VERSION
+                            : !optimization.isEmpty()
+                                    ? OPTIMIZATION_SCHEMA_VERSION
+                                    : fingerprints != null && fingerprints.hasVaryingPart()
+                                            ? VARYING_PART_SCHEMA_VERSION
+                                            : SCHEMA_VERSION,
                     requestId,
                     tsStart,
                     tsEnd,
@@ -518,7 +628,8 @@ public record UsageRecord(
                     unenforced,
                     pricingProvider,
                     billing,
-                    optimization);
+                    optimization,
+                    costBasis);
         }
     }
 }

@@ -22,7 +22,7 @@ import java.util.Locale;
  * Reads and writes usage records as one JSON object per line (NDJSON), schema version 1, 2 for records with the
  * varying-part fingerprints ({@code varying_hash}, {@code varying_simhash}, {@code system_simhash}, written only when
  * set), or 3 for records with routing and caching fields ({@code routed_by}, {@code cache}, {@code saved_usd},
- * {@code prompt_cache}, written only when set).
+ * {@code prompt_cache}, written only when set), or 4 for records with {@code cost_basis} (written only when set).
  */
 public final class UsageRecordCodec {
     private static final JsonFactory FACTORY = new JsonFactory();
@@ -108,6 +108,10 @@ public final class UsageRecordCodec {
             optional(g, "cache", o.cache());
             optional(g, "saved_usd", o.savedUsd() == null ? null : o.savedUsd().toPlainString());
             optional(g, "prompt_cache", o.promptCache());
+            optional(
+                    g,
+                    "cost_basis",
+                    r.costBasis() == null ? null : r.costBasis().value());
             g.writeEndObject();
             g.writeRaw('\n');
         } catch (IOException e) {
@@ -195,7 +199,8 @@ public final class UsageRecordCodec {
                             str(n, "routed_by"),
                             str(n, "cache"),
                             n.hasNonNull("saved_usd") ? decimal("saved_usd", str(n, "saved_usd")) : null,
-                            str(n, "prompt_cache")));
+                            str(n, "prompt_cache")),
+                    n.hasNonNull("cost_basis") ? costBasis(str(n, "cost_basis")) : null);
         } catch (MalformedUsageRecordException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -207,6 +212,14 @@ public final class UsageRecordCodec {
     private static void optional(JsonGenerator g, String field, String value) throws IOException {
         if (value != null) {
             g.writeStringField(field, value);
+        }
+    }
+
+    private static UsageRecord.CostBasis costBasis(String value) {
+        try {
+            return UsageRecord.CostBasis.of(value);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedUsageRecordException("cost_basis", "invalid field cost_basis: " + e.getMessage());
         }
     }
 

@@ -253,8 +253,89 @@ class BudgetEnforcerTest {
                 .isZero());
     }
 
+    private static ReservationJournal.Call named(String requestId, String model) {
+        return new ReservationJournal.Call(
+                requestId, NOW, "key_1", CALL, "openai", null, "chat.completions", model, model, true);
+    }
+
     @Test
-    void sweep_callThatNeverSettled_releasesItsReservationOnceAfterTheTtl() {
+    void sweep_namedCallThatNeverSettled_chargesItsWorstCaseAfterItsRecordAndRefusesWhatNoLongerFits() {
+        BudgetPolicy feature = policy("feature:chatbot", "1.00", BudgetPolicy.Mode.BLOCK);
+        BudgetEnforcer gateway = enforcer(feature);
+        gateway.reserve(named("req-1", "gpt-4o"), costs("0.50"), NO_CHAIN);
+        BudgetEnforcer sweeper = enforcer(ledger, Clock.offset(CLOCK, TTL.plusMinutes(1)), feature);
+        List<ReservationJournal.OpenReservation> recorded = new ArrayList<>();
+
+        assertThat(enforcer(feature).sweep(100, recorded::add).charged())
+                .as("before the TTL")
+                .isZero();
+        BudgetEnforcer.Swept swept = sweeper.sweep(100, open -> {
+            assertItem(item(feature, "chatbot"), "0", "0.50"); // the record comes before the charge
+            recorded.add(open);
+        });
+
+        assertThat(swept).isEqualTo(new BudgetEnforcer.Swept(1, 0, 0));
+        assertItem(item(feature, "chatbot"), "0.50", "0");
+        assertThat(recorded).singleElement().satisfies(open -> {
+            assertThat(open.call()).isEqualTo(named("req-1", "gpt-4o"));
+            assertThat(open.amount()).isEqualByComparingTo("0.50");
+        });
+        assertThat(sweeper.sweep(100, recorded::add)).isEqualTo(new BudgetEnforcer.Swept(0, 0, 0));
+        // released, 0.60 would fit in 1.00; charged, it does not
+        assertThat(gateway.reserve(named("req-2", "gpt-4o"), costs("0.60"), NO_CHAIN)
+                        .outcome())
+                .isEqualTo(Outcome.BLOCK);
+    }
+
+    @Test
+    void settle_afterTheSweeperChargedTheWorstCase_addsNothingSoTheCallCountsOnce() {
+        BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
+        BudgetEnforcer gateway = enforcer(feature);
+        BudgetDecision late = gateway.reserve(named("req-1", "gpt-4o"), costs("0.50"), NO_CHAIN);
+        enforcer(ledger, Clock.offset(CLOCK, TTL.plusMinutes(1)), feature).sweep(100, open -> {});
+
+        Optional<BigDecimal> remaining = gateway.settle(late, new BigDecimal("0.12"));
+
+        assertItem(item(feature, "chatbot"), "0.50", "0");
+        assertThat(remaining).isEmpty();
+    }
+
+    @Test
+    void sweep_recordCannotBeWritten_keepsTheEntryAndTheReservationForTheNextSweep() {
+        BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
+        enforcer(feature).reserve(named("req-1", "gpt-4o"), costs("0.50"), NO_CHAIN);
+        BudgetEnforcer sweeper = enforcer(ledger, Clock.offset(CLOCK, TTL.plusMinutes(1)), feature);
+
+        BudgetEnforcer.Swept failed = sweeper.sweep(100, open -> {
+            throw new IllegalStateException("usage store and spool down");
+        });
+
+        assertThat(failed).isEqualTo(new BudgetEnforcer.Swept(0, 0, 1));
+        assertItem(item(feature, "chatbot"), "0", "0.50");
+        assertThat(sweeper.sweep(100, open -> {})).isEqualTo(new BudgetEnforcer.Swept(1, 0, 0));
+        assertItem(item(feature, "chatbot"), "0.50", "0");
+    }
+
+    @Test
+    void reserve_namedCallDegraded_journalNamesTheModelForwarded() {
+        BudgetPolicy feature = policy("feature:chatbot", "1.00", BudgetPolicy.Mode.DEGRADE);
+        alreadySpent(feature, "chatbot", "0.70");
+
+        enforcer(feature)
+                .reserve(
+                        named("req-1", "gpt-4o"),
+                        costs(Map.of("gpt-4o", "0.50", "gpt-4o-mini", "0.05")),
+                        m -> List.of("gpt-4o-mini"));
+
+        assertThat(journal.open()).singleElement().satisfies(open -> {
+            assertThat(open.amount()).isEqualByComparingTo("0.05");
+            assertThat(open.call().model()).isEqualTo("gpt-4o-mini");
+            assertThat(open.call().modelRequested()).isEqualTo("gpt-4o");
+        });
+    }
+
+    @Test
+    void sweep_admissionOnlyReservationThatNeverSettled_releasesItOnceAfterTheTtl() {
         BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
         BudgetEnforcer gateway = enforcer(feature);
         BudgetDecision stuck = gateway.reserve(CALL, "key_1", "gpt-4o", costs("0.50"), NO_CHAIN);

@@ -3,7 +3,9 @@ package dev.spendgate.testing.contract;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.ReservationJournal;
+import dev.spendgate.domain.budget.ReservationJournal.Call;
 import dev.spendgate.domain.budget.ReservationJournal.OpenReservation;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -318,6 +320,49 @@ public abstract class ReservationJournalContract {
         assertThat(ended.get(0).size() + ended.get(1).size()).isEqualTo(ids.size());
         assertThat(union(bySweeper, byGateway)).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(reopenJournal().expired(EXPIRES.plusSeconds(60), 100)).isEmpty();
+    }
+
+    /** The sweeper writes an orphaned call's usage record from the entry alone, so every field must come back. */
+    @Test
+    void open_withCall_roundTripsEveryFieldThroughAnotherInstance() {
+        Call call = new Call(
+                "req-7f3a",
+                T0.minusMillis(40),
+                "key-42",
+                new Attribution("chatbot", "support", "search", "prod", "s-9", "u-1", "run-3"),
+                "azure-openai",
+                "openai",
+                "chat.completions",
+                "gpt-4o",
+                "gpt-4o-mini",
+                true);
+        journal.open(new OpenReservation("r-1", ITEM_KEYS, new BigDecimal("0.00925"), EXPIRES, false, call));
+
+        List<OpenReservation> expired = reopenJournal().expired(EXPIRES.plusSeconds(1), 100);
+
+        assertThat(expired).hasSize(1);
+        assertIdentical(expired.get(0), "r-1", ITEM_KEYS, "0.00925", EXPIRES);
+        assertThat(expired.get(0).call()).isEqualTo(call);
+    }
+
+    @Test
+    void open_callWithUnknownFields_roundTripsTheNulls() {
+        Call call = new Call("req-1", T0, null, Attribution.NONE, "openai", null, null, "gpt-4o", "gpt-4o", false);
+        journal.open(new OpenReservation("r-1", ITEM_KEYS, new BigDecimal("0.5"), EXPIRES, true, call));
+
+        List<OpenReservation> expired = reopenJournal().expired(EXPIRES.plusSeconds(1), 100);
+
+        assertThat(expired).singleElement().extracting(OpenReservation::call).isEqualTo(call);
+    }
+
+    @Test
+    void open_withoutCall_comesBackWithoutCall() {
+        journal.open(new OpenReservation("r-1", ITEM_KEYS, new BigDecimal("0.5"), EXPIRES));
+
+        assertThat(reopenJournal().expired(EXPIRES.plusSeconds(1), 100))
+                .singleElement()
+                .extracting(OpenReservation::call)
+                .isNull();
     }
 
     @Test

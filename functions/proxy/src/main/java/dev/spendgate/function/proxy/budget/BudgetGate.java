@@ -5,6 +5,7 @@ import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.BudgetDecision;
 import dev.spendgate.domain.budget.BudgetEnforcer;
 import dev.spendgate.domain.budget.RateCounter;
+import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.upstream.Provider;
 import dev.spendgate.function.proxy.usage.PromptText;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The gateway's view of budgets: velocity breakers (calls per minute per session and per key) and the budget
@@ -91,6 +93,18 @@ public final class BudgetGate implements AutoCloseable {
     }
 
     /**
+     * Reserves the worst case of {@code call} (forwarded as {@code call.model()}), naming the call in the journal entry
+     * so that, should it never settle, the sweeper charges the worst case and writes its record.
+     */
+    public BudgetDecision reserve(
+            ReservationJournal.Call call, Provider provider, Endpoint endpoint, PromptText prompt, JsonNode body) {
+        return enforcer.reserve(
+                call,
+                m -> estimator.estimate(provider.pricingProvider(), m, endpoint, prompt, body),
+                chains::cheaperThan);
+    }
+
+    /**
      * Reserves an amount already worked out (a provider batch's worst case; empty when it has no price) on every
      * budget of its creator; no degradation.
      */
@@ -99,9 +113,12 @@ public final class BudgetGate implements AutoCloseable {
         return enforcer.reserve(attribution, keyId, model, m -> amount, m -> java.util.List.of());
     }
 
-    /** Releases reservations orphaned by calls that never settled; returns how many. */
-    public int sweep() {
-        return enforcer.sweep(100);
+    /**
+     * Ends reservations orphaned by calls that never settled ({@link BudgetEnforcer#sweep(int, Consumer)}): a call it
+     * can name is charged at its worst case once {@code recordFirst} made its usage record durable.
+     */
+    public BudgetEnforcer.Swept sweep(Consumer<ReservationJournal.OpenReservation> recordFirst) {
+        return enforcer.sweep(100, recordFirst);
     }
 
     /** Settles an admitted call; returns the tightest remaining budget. */

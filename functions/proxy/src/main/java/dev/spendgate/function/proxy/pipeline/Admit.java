@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.pipeline;
 
 import dev.spendgate.domain.budget.BudgetDecision;
 import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
@@ -53,14 +54,7 @@ public final class Admit implements Stage {
             tripped = budgets.checkVelocity(c.attribution(), c.key().id());
             decision = tripped.isPresent()
                     ? null
-                    : budgets.reserve(
-                            c.attribution(),
-                            c.key().id(),
-                            c.provider(),
-                            c.api().estimateAs(),
-                            c.prompt(),
-                            c.body(),
-                            c.modelForwarded());
+                    : budgets.reserve(call(c), c.provider(), c.api().estimateAs(), c.prompt(), c.body());
         } catch (RuntimeException e) {
             Log.error(c.requestId(), "budget store failed before the call", e);
             return Step.refuse(c, storeUnavailable("Retry shortly."));
@@ -95,6 +89,23 @@ public final class Admit implements Stage {
                     b.unenforced = decision.unenforced();
                 }));
         };
+    }
+
+    /** What the journal keeps of the call, so that its record can be written should it never settle. */
+    private static ReservationJournal.Call call(CallContext c) {
+        String provider = c.provider().name();
+        String pricingProvider = c.provider().pricingProvider();
+        return new ReservationJournal.Call(
+                c.requestId(),
+                c.start(),
+                c.key().id(),
+                c.attribution(),
+                provider,
+                pricingProvider.equals(provider) ? null : pricingProvider,
+                c.api().recordName(),
+                c.modelRequested(),
+                c.modelForwarded(),
+                c.stream());
     }
 
     private static Refusal storeUnavailable(String retry) {
