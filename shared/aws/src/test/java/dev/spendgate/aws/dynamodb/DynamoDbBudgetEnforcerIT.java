@@ -11,6 +11,7 @@ import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.domain.budget.CachingBudgetPolicyStore;
+import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.budget.ReservationJournal.OpenReservation;
 import dev.spendgate.testing.aws.LocalAwsEndpoint;
 import dev.spendgate.testing.aws.LocalDynamoDb;
@@ -143,6 +144,60 @@ class DynamoDbBudgetEnforcerIT {
         assertThat(released).isEqualTo(1);
         assertThat(ledger.state(item))
                 .hasValueSatisfying(s -> assertThat(s.committed()).isEqualByComparingTo("0"));
+    }
+
+    @Test
+    void reserve_namedCall_entryNamesTheCallInTheSameSinglePutItem() {
+        aws.latency(Duration.ofMillis(40));
+        aws.resetOperations();
+
+        BudgetDecision decision = enforcer.reserve(call("req-1"), m -> Optional.of(ESTIMATE), m -> List.of());
+
+        assertThat(decision.allowed()).isTrue();
+        only(aws.operations(), "PutItem");
+        assertThat(journal.expired(clock.instant().plus(TTL).plusSeconds(1), 10))
+                .singleElement()
+                .satisfies(open -> assertThat(open.call()).isEqualTo(call("req-1")));
+    }
+
+    @Test
+    void sweep_confirmedEntryNamingItsCall_chargesTheWorstCaseAndALateSettlementAddsNothing() throws Exception {
+        BudgetDecision crashed = enforcer.reserve(call("req-1"), m -> Optional.of(ESTIMATE), m -> List.of());
+        String item = crashed.reservations().get(0).itemKey();
+        awaitConfirmed(crashed.reservationId());
+        clock.advance(TTL.plusMinutes(1));
+        List<String> recorded = new java.util.ArrayList<>();
+
+        BudgetEnforcer.Swept swept =
+                enforcer.sweep(10, open -> recorded.add(open.call().requestId()));
+
+        assertThat(swept.charged()).isEqualTo(1);
+        assertThat(recorded).containsExactly("req-1");
+        assertThat(ledger.state(item)).hasValueSatisfying(s -> {
+            assertThat(s.spent()).isEqualByComparingTo(ESTIMATE);
+            assertThat(s.reserved()).isEqualByComparingTo("0");
+        });
+
+        enforcer.settle(crashed, new BigDecimal("0.004")); // the call was only slow, and settles now
+
+        assertThat(ledger.state(item)).hasValueSatisfying(s -> {
+            assertThat(s.spent()).as("the worst case, counted once").isEqualByComparingTo(ESTIMATE);
+            assertThat(s.committed()).isEqualByComparingTo(ESTIMATE);
+        });
+    }
+
+    private ReservationJournal.Call call(String requestId) {
+        return new ReservationJournal.Call(
+                requestId,
+                clock.instant(),
+                "key-1",
+                CHATBOT,
+                "openai",
+                null,
+                "chat.completions",
+                "gpt-4o-mini",
+                "gpt-4o-mini",
+                true);
     }
 
     private BudgetDecision reserve() {

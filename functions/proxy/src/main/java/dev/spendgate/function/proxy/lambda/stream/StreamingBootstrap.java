@@ -21,8 +21,9 @@ import java.util.Objects;
  * and orphaned reservations handled once a minute. Unlike it, the call's budget settlement (DynamoDB writes), its
  * usage record and the log's flush run after the response has ended, so the client does not wait for them; they still
  * run within the invocation, before the next event is asked for (Lambda bills that time, and freezes the
- * environment only after it). A crash in between leaves the reservation held and journaled; the sweeper releases it
- * only after its TTL, as for any call that never settled.
+ * environment only after it). A crash in between leaves the reservation held and journaled, the journal entry naming
+ * the call; after its TTL the sweeper counts the worst case as spent and writes the call's usage record, marked
+ * {@code cost_basis: reserved_worst_case}, as for any call that never settled ({@code BudgetEnforcer.sweep}).
  */
 public final class StreamingBootstrap {
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);

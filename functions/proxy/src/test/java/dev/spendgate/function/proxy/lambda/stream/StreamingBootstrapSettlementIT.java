@@ -48,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * When the streaming bootstrap settles a budgeted call: after the response has ended and before it asks for the next
  * event, against DynamoDB (dynalite) as deployed. A process that dies in between leaves the call's worst case reserved
- * and journaled; nothing gives it back before the reservation's TTL.
+ * and journaled; nothing touches it before the reservation's TTL, and then the sweeper charges it as spent (a real
+ * SIGKILL of the bootstrap's own process: {@link StreamingBootstrapKillIT}).
  */
 class StreamingBootstrapSettlementIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -154,7 +155,7 @@ class StreamingBootstrapSettlementIT {
     }
 
     @Test
-    void handleNext_killedAfterTheResponseBeforeSettlement_reservationStaysUntilItsTtl() throws Exception {
+    void handleNext_killedAfterTheResponseBeforeSettlement_reservationStaysUntilItsTtlThenIsSpent() throws Exception {
         AtomicReference<FakeRuntimeApi.Received> answered = new AtomicReference<>();
         StreamingBootstrap bootstrap =
                 new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort()), () -> {
@@ -183,11 +184,12 @@ class StreamingBootstrapSettlementIT {
                         .sweep(10))
                 .isZero();
         assertThat(item().reserved()).isEqualByComparingTo(held.reserved());
-        // Past the TTL the sweeper treats it as any call that never settled.
+        // Past the TTL the sweeper treats it as any call that never settled: its worst case is spent.
         assertThat(enforcer(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(16)))
                         .sweep(10))
                 .isEqualTo(1);
         assertThat(item().reserved()).isZero();
+        assertThat(item().spent()).isEqualByComparingTo(held.reserved());
     }
 
     private static final class Killed extends Error {
@@ -196,7 +198,7 @@ class StreamingBootstrapSettlementIT {
         }
     }
 
-    /** The journal entry is confirmed off the call's path; the sweeper releases only confirmed entries. */
+    /** The journal entry is confirmed off the call's path; the sweeper charges only confirmed entries. */
     private void awaitConfirmedEntry() throws InterruptedException {
         Instant later = Instant.now().plus(Duration.ofMinutes(16));
         for (int i = 0; i < 100; i++) {
