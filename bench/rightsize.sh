@@ -5,6 +5,11 @@
 # (DeployedPathBench) and cold starts (ColdStart) there.
 #   bench/rightsize.sh [--sizes "256 384 512 1024"] [--period-us 100000] [--budgets 1] [--calls 200] [--warmup 60]
 #                      [--runs 5] [--latency-ms 5] [--jar PATH (skips the build)]
+#   bench/rightsize.sh --task-root DIR [--sizes ...] [--runs 5] [--tool-options "-XX:..."] [--no-aot-too]
+#     cold starts only, of the deployment package in DIR (infra-cdk/package-proxy.sh's output: bootstrap, jar, jlinked
+#     JRE, AOT cache) run through its own bootstrap, as Lambda runs it; the memory the JVM sees (-XX:MaxRAM) and any
+#     --tool-options reach it through JAVA_TOOL_OPTIONS, the one way a deployed function's environment can add JVM
+#     flags. --no-aot-too also runs each size on the same package without its AOT cache.
 # Needs root and a writable cgroup CPU controller (v1 cpu.cfs_quota_us or v2 cpu.max). Only the CPU share is
 # emulated: not Lambda's CPU model, its network, its Firecracker VM nor the real DynamoDB.
 set -euo pipefail
@@ -17,6 +22,9 @@ warmup=60
 runs=5
 latency=5
 jar=""
+task_root=""
+tool_options=""
+no_aot_too=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sizes) sizes="$2"; shift 2 ;;
@@ -27,6 +35,9 @@ while [[ $# -gt 0 ]]; do
     --runs) runs="$2"; shift 2 ;;
     --latency-ms) latency="$2"; shift 2 ;;
     --jar) jar="$2"; shift 2 ;;
+    --task-root) task_root="$(cd "$2" && pwd)"; shift 2 ;;
+    --tool-options) tool_options="$2"; shift 2 ;;
+    --no-aot-too) no_aot_too=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -40,7 +51,11 @@ else
   echo "no writable cgroup CPU controller here (run as root on a cgroup v1 or v2 host)" >&2
   exit 1
 fi
-if [[ -z "$jar" ]]; then
+if [[ -n "$task_root" && ! -x "$task_root/bootstrap" ]]; then
+  echo "--task-root $task_root has no executable bootstrap (infra-cdk/package-proxy.sh builds one)" >&2
+  exit 2
+fi
+if [[ -z "$jar" && -z "$task_root" ]]; then
   (cd "$root" && flock /tmp/spendgate-mvn.lock mvn -B -q -o -Pquick -pl functions/proxy,bench -am package) >&2
   jar="$(ls "$root"/functions/proxy/target/spendgate-proxy-*-lambda.jar | tail -1)"
 fi
@@ -59,6 +74,25 @@ for mb in $sizes; do
   else
     echo "+cpu" > "$base/cgroup.subtree_control" 2>/dev/null || true
     echo "$quota $period" > "$cg/cpu.max"
+  fi
+  if [[ -n "$task_root" ]]; then
+    # The package as deployed: a copy of the task root (hard links keep the jar's modification time, which the
+    # bootstrap checks before it uses the AOT cache) whose bootstrap joins the cgroup, then runs the package's own.
+    variants="aot"
+    [[ $no_aot_too == 1 ]] && variants="aot no-aot"
+    for variant in $variants; do
+      task="$work/task-$mb-$variant"
+      cp -al "$task_root" "$task"
+      [[ $variant == no-aot ]] && rm -f "$task/proxy.aot"
+      mv "$task/bootstrap" "$task/bootstrap.lambda"
+      printf '#!/bin/sh\necho $$ > %s/cgroup.procs\nJAVA_TOOL_OPTIONS="-XX:MaxRAM=%sm %s"\nexport JAVA_TOOL_OPTIONS\nexec "$LAMBDA_TASK_ROOT/bootstrap.lambda"\n' \
+        "$cg" "$mb" "$tool_options" > "$task/bootstrap"
+      chmod +x "$task/bootstrap"
+      echo "== ${mb} MB, package $variant: CPU quota ${quota}/${period} us ($(( mb * 1000 / 1769 ))/1000 of a CPU), JAVA_TOOL_OPTIONS=-XX:MaxRAM=${mb}m $tool_options"
+      flock /tmp/spendgate-mvn.lock java -cp "$cp" dev.spendgate.bench.ColdStart --task-root "$task" --runs "$runs"
+      echo "cgroup: $(tr '\n' ' ' < "$cg/cpu.stat")"
+    done
+    continue
   fi
   # the proxy JVM (and only it) joins the cgroup before it starts
   wrapper="$work/java-$mb"

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  * the {@code bootstrap} script does, against a local Runtime API, DynamoDB (dynalite) and S3 (s3proxy) behind one
  * endpoint, and the fake upstream. Per run it prints the time from process start to the first {@code /next} (what
  * Lambda reports as Init Duration) and to the end of the first proxied response (a streamed chat completion with a
- * key look-up in DynamoDB), then the jar's size.
+ * key look-up in DynamoDB), the CPU time the process had used by then (user + system, from {@code /proc}, 10 ms
+ * ticks: what a smaller function's CPU share has to pay for), then the jar's size.
  *
  * <pre>
  * ColdStart --jar functions/proxy/target/spendgate-proxy-*-lambda.jar [--java PATH] [--runs 7] [--jvm-opts "..."]
@@ -99,15 +100,24 @@ public final class ColdStart {
                     taskRoot != null ? "bootstrap: " + taskRoot.resolve("bootstrap") : "java: " + java + " " + jvmOpts);
             List<Long> inits = new ArrayList<>();
             List<Long> firsts = new ArrayList<>();
+            List<Long> cpus = new ArrayList<>();
             for (int run = 0; run < runs; run++) {
                 long[] r = once(command(taskRoot, java, jvmOpts, jar), taskRoot, secret, upstream, router);
                 inits.add(r[0]);
                 firsts.add(r[1]);
-                System.out.printf("run %d: init %d ms, first proxied response %d ms%n", run + 1, r[0], r[1]);
+                cpus.add(r[2]);
+                System.out.printf(
+                        "run %d: init %d ms, first proxied response %d ms, CPU %d ms%n", run + 1, r[0], r[1], r[2]);
             }
             System.out.printf(
-                    "median of %d: init %d ms, JVM start to first proxied response %d ms (min %d, max %d)%n",
-                    runs, median(inits), median(firsts), Collections.min(firsts), Collections.max(firsts));
+                    "median of %d: init %d ms, JVM start to first proxied response %d ms (min %d, max %d),"
+                            + " CPU to first response %d ms%n",
+                    runs,
+                    median(inits),
+                    median(firsts),
+                    Collections.min(firsts),
+                    Collections.max(firsts),
+                    median(cpus));
             System.out.printf("jar %s: %.1f MB%n", jar.getFileName(), Files.size(jar) / 1024.0 / 1024.0);
             Path jre = Path.of(java).getParent().getParent();
             if (Files.isRegularFile(jre.resolve("release")) && Files.isDirectory(jre.resolve("lib"))) {
@@ -127,7 +137,7 @@ public final class ColdStart {
         return command;
     }
 
-    /** One cold start: {init ms, first response ms}. */
+    /** One cold start: {init ms, first response ms, CPU ms used by then (-1 where /proc is missing)}. */
     private static long[] once(
             List<String> command, Path taskRoot, String secret, FakeLlmUpstream upstream, AwsEndpointRouter router)
             throws Exception {
@@ -160,7 +170,10 @@ public final class ColdStart {
         try {
             long init = (nextAt.get(60, TimeUnit.SECONDS) - start) / 1_000_000;
             long first = (respondedAt.get(60, TimeUnit.SECONDS) - start) / 1_000_000;
-            return new long[] {init, first};
+            if (Boolean.getBoolean("coldstart.threads")) {
+                System.out.println("CPU by thread: " + threadCpu(process.pid()));
+            }
+            return new long[] {init, first, cpuMillis(process.pid())};
         } finally {
             process.destroy();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -220,6 +233,40 @@ public final class ColdStart {
                 + "\"requestContext\":{\"stage\":\"prod\",\"identity\":{\"sourceIp\":\"203.0.113.7\"}},"
                 + "\"body\":\"" + Base64.getEncoder().encodeToString(body.getBytes(StandardCharsets.UTF_8))
                 + "\",\"isBase64Encoded\":true}";
+    }
+
+    /**
+     * User + system CPU of a process so far, from {@code /proc/PID/stat} (fields 14 and 15, in clock ticks of 10 ms).
+     * The bootstrap scripts {@code exec} the JVM, so the started process is the JVM itself.
+     */
+    private static long cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** CPU ms per thread name (JIT compiler, GC, main...), largest first: where a cold start's CPU went. */
+    private static String threadCpu(long pid) {
+        Map<String, Long> byName = new java.util.TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                String stat = Files.readString(task.resolve("stat"));
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                byName.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10, Long::sum);
+            }
+        } catch (IOException | RuntimeException e) {
+            return "unavailable (" + e + ")";
+        }
+        return byName.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                .map(e -> e.getKey() + " " + e.getValue() + " ms")
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static long median(List<Long> values) {

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.aws.s3.S3ObjectStore;
+import dev.spendgate.domain.gatewaycost.AwsPrices;
+import dev.spendgate.domain.gatewaycost.AwsService;
+import dev.spendgate.domain.gatewaycost.CallProfile;
+import dev.spendgate.domain.gatewaycost.GatewayCostModel;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap;
@@ -326,6 +330,44 @@ class DeployedStackIT {
                         .as("usage goes through the stream, not an object per call")
                         .isZero();
                 assertThat(c.byAction()).containsEntry("firehose:PutRecordBatch", 1L);
+                assertThat(c.firehosePuts())
+                        .as("the stream received the proxy's one PutRecordBatch")
+                        .isEqualTo(1);
+                assertThat(c.firehoseRecords()).as("one usage record per call").isEqualTo(1);
+                assertThat(c.firehoseRecordBytes()).isPositive();
+            }
+        }
+    }
+
+    @Test
+    @Order(10)
+    void operations_firehoseCounted_pricedAsTheCostModelPricesThem() {
+        GatewayCostModel model = GatewayCostModel.create(AwsPrices.US_EAST_1);
+        long rounding = AwsPrices.US_EAST_1.firehoseRecordRoundingBytes();
+        for (var e : measured.entrySet()) {
+            for (CallOperations c : e.getValue()) {
+                CallProfile modelled =
+                        CallProfile.measured(e.getKey(), 4_000, c.memoryMb(), false, CallProfile.Delivery.FIREHOSE);
+                CallProfile counted = new CallProfile(
+                        4_000,
+                        c.memoryMb(),
+                        false,
+                        modelled.apiGatewayRequests(),
+                        modelled.dynamoDbWriteUnits(),
+                        modelled.dynamoDbReadUnits(),
+                        modelled.s3Puts(),
+                        modelled.s3Gets(),
+                        java.math.BigDecimal.valueOf(c.firehoseRecords()),
+                        c.firehoseRecords() == 0 ? 0 : c.firehoseBilledBytes() / c.firehoseRecords(),
+                        modelled.secretsManagerCalls(),
+                        modelled.logBytes());
+
+                assertThat(c.firehoseBilledBytes())
+                        .as("%d bytes of records in %s billed as whole 5 KB units", c.firehoseRecordBytes(), c)
+                        .isEqualTo(c.firehoseRecords() * rounding);
+                assertThat(model.perMillionCalls(modelled).of(AwsService.FIREHOSE))
+                        .as("the README's Firehose figure, against the records and bytes counted for %s", c)
+                        .isEqualByComparingTo(model.perMillionCalls(counted).of(AwsService.FIREHOSE));
             }
         }
     }
@@ -339,6 +381,10 @@ class DeployedStackIT {
             long dynamoDbWrites,
             long s3Puts,
             long s3Other,
+            int firehosePuts,
+            long firehoseRecords,
+            long firehoseRecordBytes,
+            long firehoseBilledBytes,
             long secretsManager,
             long logBytes,
             long billedMillis,
@@ -347,12 +393,16 @@ class DeployedStackIT {
 
     private HttpResponse<String> call(String body, int budgets) throws Exception {
         aws.resetOperations();
+        firehose.resetPuts();
         long apiBefore = api.requests();
         HttpResponse<String> r =
                 send("POST", "/v1/chat/completions", body, Map.of("Authorization", "Bearer " + secret));
         LocalLambda.Invocation inv = api.last;
         long billed = inv.billedNanos();
         long logBytes = inv.logBytes();
+        // the record leaves after the response ends, within the invocation: counted once it asked for the next event
+        List<LocalFirehose.Put> puts = firehose.puts();
+        long rounding = AwsPrices.US_EAST_1.firehoseRecordRoundingBytes();
         r.headers().firstValue("X-Spendgate-Request-Id").ifPresent(requestIds::add);
         Map<String, Long> byAction = new java.util.TreeMap<>();
         for (LocalAwsEndpoint.Operation op : aws.operations()) {
@@ -373,6 +423,10 @@ class DeployedStackIT {
                                         && !e.getKey().equals("s3:PutObject"))
                                 .mapToLong(Map.Entry::getValue)
                                 .sum(),
+                        puts.size(),
+                        puts.stream().mapToLong(LocalFirehose.Put::records).sum(),
+                        puts.stream().mapToLong(LocalFirehose.Put::recordBytes).sum(),
+                        puts.stream().mapToLong(p -> p.billedBytes(rounding)).sum(),
                         count(byAction, "secretsmanager:", List.of("GetSecretValue")),
                         logBytes,
                         TimeUnit.NANOSECONDS.toMillis(billed),

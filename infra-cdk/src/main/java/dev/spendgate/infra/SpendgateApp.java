@@ -23,8 +23,9 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
  * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
- * {@code proxyArchitecture} ({@code arm64}, the default, or {@code x86_64}: the JRE bundled by
- * {@code package-proxy.sh} must match), {@code proxyMemoryMb} (default 256, chosen by measurement),
+ * {@code proxyArchitecture} ({@code x86_64}, the default, or {@code arm64}: the JRE bundled by
+ * {@code package-proxy.sh} must match), {@code proxyMemoryMb} (default 1024, 128-10240; see
+ * {@link SpendgateStackProps} for why),
  * {@code usageBufferSeconds} (the usage stream's time buffer, 60-900, default 900), {@code apiRateLimit} and
  * {@code apiBurstLimit} (the API stage's throttling, default 50 requests per second, burst 100),
  * {@code proxyMaxConcurrency} (the proxy's reserved concurrency, default 200, 0 for none), and

@@ -44,8 +44,9 @@ public record CallProfile(
     /**
      * Counted in {@code DeployedStackIT} (deployed-it module) on 2026-12-03, warm instance: one journal put (sent with
      * the reservations), one conditional update per budget to reserve and one to settle, the journal entry's
-     * confirmation and its delete, so 3 + 2 per budget writes with a budget and none without; one usage object of
-     * about 1 KB per call; 215 bytes of the function's own log lines.
+     * confirmation and its delete, so 3 + 2 per budget writes with a budget and none without; one Firehose
+     * {@code PutRecordBatch} with one record of about 1.1 KB per call ({@link #USAGE_RECORD_BYTES}); 215 bytes of the
+     * function's own log lines.
      */
     public static final int WRITES_PER_CALL_WITH_BUDGETS = 3;
 
@@ -56,8 +57,12 @@ public record CallProfile(
      * access log line in {@code jsonWithStandardFields} format (about 300 bytes).
      */
     public static final long PLATFORM_LOG_BYTES = 600;
-    /** One usage record, gzip NDJSON as Firehose would receive it: about 1 KB, billed as 5 KB. */
-    public static final long USAGE_RECORD_BYTES = 1024;
+    /**
+     * One usage record as the proxy sends it to Firehose (one NDJSON line, one record per call in one
+     * {@code PutRecordBatch}): the largest counted in {@code DeployedStackIT} on 2026-12-03 was 1,086 bytes (1,083 to
+     * 1,086 with 0, 1 and 3 budgets, streamed or not), billed as 5 KB. The test fails if a record reaches 5 KB.
+     */
+    public static final long USAGE_RECORD_BYTES = 1086;
     /**
      * Key look-ups (cached 30 s) and policy scans (cached 10 s) per warm instance: at one call a second per instance
      * about 0.13 read units per call; 0.5 is taken as a cautious allowance.

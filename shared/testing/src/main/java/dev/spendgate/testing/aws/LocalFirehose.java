@@ -53,9 +53,27 @@ import java.util.zip.GZIPOutputStream;
 public final class LocalFirehose implements AutoCloseable {
     /**
      * One {@code PutRecordBatch} or {@code PutRecord} call as received: its records, their data bytes (decoded, what
-     * Firehose bills, each record rounded up to 5 KB), the largest record and the HTTP request body's bytes.
+     * Firehose bills, each record rounded up to 5 KB), the largest record, the HTTP request body's bytes and each
+     * record's data bytes in order.
      */
-    public record Put(String operation, int records, long recordBytes, long largestRecordBytes, long requestBytes) {}
+    public record Put(
+            String operation,
+            int records,
+            long recordBytes,
+            long largestRecordBytes,
+            long requestBytes,
+            List<Long> recordSizes) {
+        public Put {
+            recordSizes = List.copyOf(recordSizes);
+        }
+
+        /** The bytes Firehose bills for this call: each record's data rounded up to {@code roundingBytes}. */
+        public long billedBytes(long roundingBytes) {
+            return recordSizes.stream()
+                    .mapToLong(n -> (n + roundingBytes - 1) / roundingBytes * roundingBytes)
+                    .sum();
+        }
+    }
 
     public static final String ERROR_PREFIX = "usage-errors/processing-failed/";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -241,7 +259,8 @@ public final class LocalFirehose implements AutoCloseable {
                     records.size(),
                     records.stream().mapToLong(r -> r.length).sum(),
                     records.stream().mapToLong(r -> r.length).max().orElse(0),
-                    requestBody.length));
+                    requestBody.length,
+                    records.stream().map(r -> (long) r.length).toList()));
             if (throttled) {
                 refused.addAndGet(records.size());
                 error(exchange, 503, "ServiceUnavailableException", "Slow down.");

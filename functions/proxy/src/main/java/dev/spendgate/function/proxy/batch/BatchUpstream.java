@@ -46,15 +46,31 @@ final class BatchUpstream {
             "upgrade",
             ":status");
 
-    private final HttpClient http;
+    private final Duration connectTimeout;
     private final Duration timeout;
+    /** Built at the first batch call: a JDK HttpClient starts a selector thread, which an LLM call never needs. */
+    private volatile HttpClient http;
 
     BatchUpstream(Duration connectTimeout, Duration timeout) {
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(connectTimeout)
-                .build();
+        this.connectTimeout = connectTimeout;
         this.timeout = timeout;
+    }
+
+    private HttpClient http() {
+        HttpClient client = http;
+        if (client == null) {
+            synchronized (this) {
+                client = http;
+                if (client == null) {
+                    client = HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(connectTimeout)
+                            .build();
+                    http = client;
+                }
+            }
+        }
+        return client;
     }
 
     /** The provider's answer; {@code path} is the gateway path with its query ({@code /v1/batches?limit=2}). */
@@ -84,7 +100,7 @@ final class BatchUpstream {
             request.header("anthropic-version", "2023-06-01");
         }
         try {
-            HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = http().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             Headers back = new Headers();
             response.headers().map().forEach((name, values) -> {
                 if (!DROP_RESPONSE.contains(name.toLowerCase(Locale.ROOT))) {

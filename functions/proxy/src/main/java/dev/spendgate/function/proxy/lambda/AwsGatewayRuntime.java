@@ -24,6 +24,7 @@ import dev.spendgate.function.proxy.budget.BudgetStores;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -57,38 +58,45 @@ public final class AwsGatewayRuntime {
         ProxyConfig.Aws names = config.aws();
         String secretId = names.providerSecretId();
         if (secretId != null) {
-            config = config.withProviderKeys(new SecretsManagerSecrets(aws.secretsManager()).jsonSecret(secretId));
+            // read once at start: the client is not needed afterwards
+            try (var secrets = aws.secretsManager()) {
+                config = config.withProviderKeys(new SecretsManagerSecrets(secrets).jsonSecret(secretId));
+            }
         }
-        ObjectStore store = new S3ObjectStore(aws.s3(), required(names.usageBucket(), "SPENDGATE_USAGE_BUCKET"));
+        String bucket = required(names.usageBucket(), "SPENDGATE_USAGE_BUCKET");
+        // One DynamoDB client for every table. The clients a proxied call does not need before its answer (S3 for
+        // outcomes and batches, Firehose for the record sent after the response, SNS for alerts) are built on first
+        // use: each SDK client costs a cold start CPU time that a small function's CPU share pays for several times.
+        DynamoDbClient dynamoDb = aws.dynamoDb();
+        ObjectStore store = new LazyObjectStore(() -> new S3ObjectStore(aws.s3(), bucket));
         return GatewayRuntime.create(
                 config,
                 new CachingKeyStore(
-                        new DynamoDbKeyStore(aws.dynamoDb(), required(names.keysTable(), "SPENDGATE_KEYS_TABLE")),
+                        new DynamoDbKeyStore(dynamoDb, required(names.keysTable(), "SPENDGATE_KEYS_TABLE")),
                         names.keyCache(),
                         Clock.systemUTC()),
                 store,
                 usageSink.apply(usageSink(names, aws, store)),
-                new DynamoDbUsageSpool(aws.dynamoDb(), required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
+                new DynamoDbUsageSpool(dynamoDb, required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
                 UsageJournal.NONE,
-                budgets(
-                        aws.dynamoDb(),
-                        required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"),
-                        alertSink(config, aws)),
-                optimizations(aws.dynamoDb(), names.budgetsTable(), names.keyCache(), Clock.systemUTC()),
+                budgets(dynamoDb, required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"), alertSink(config, aws)),
+                optimizations(dynamoDb, names.budgetsTable(), names.keyCache(), Clock.systemUTC()),
                 Clock.systemUTC(),
                 null);
     }
 
     /**
      * The Firehose stream named by {@value #USAGE_STREAM_ENV}, which batches records into a few objects per hour
-     * partition; without it, the store (one object per flush, that is per invocation in a Lambda).
+     * partition; without it, the store (one object per flush, that is per invocation in a Lambda). The Firehose client
+     * is built at the first delivery, after the first call's response.
      */
     static UsageSink usageSink(ProxyConfig.Aws names, AwsClients aws, ObjectStore store) {
         String stream = names.usageFirehoseStream();
         if (stream == null) {
             return UsageSink.objectStore(store);
         }
-        return new FirehoseUsageSink(aws.firehose(), stream);
+        Supplier<UsageSink> firehose = Lazy.of(() -> new FirehoseUsageSink(aws.firehose(), stream));
+        return (key, gzipNdjson) -> firehose.get().deliver(key, gzipNdjson);
     }
 
     /**
@@ -125,10 +133,75 @@ public final class AwsGatewayRuntime {
                 null);
     }
 
-    /** SNS when {@code SPENDGATE_ALERT_TOPIC_ARN} is set, else a webhook or the log. */
+    /** SNS when {@code SPENDGATE_ALERT_TOPIC_ARN} is set (its client built at the first alert), else a webhook or the log. */
     static AlertSink alertSink(ProxyConfig config, AwsClients aws) {
         String topic = config.aws().alertTopicArn();
-        return topic != null ? new SnsAlertSink(aws.sns(), topic) : GatewayRuntime.alertSink(config);
+        if (topic == null) {
+            return GatewayRuntime.alertSink(config);
+        }
+        Supplier<AlertSink> sns = Lazy.of(() -> new SnsAlertSink(aws.sns(), topic));
+        return new AlertSink() {
+            @Override
+            public void send(dev.spendgate.domain.budget.BudgetAlert alert) {
+                sns.get().send(alert);
+            }
+
+            @Override
+            public void send(Notice notice) {
+                sns.get().send(notice);
+            }
+        };
+    }
+
+    /** An object store built on first use. */
+    private record LazyObjectStore(Supplier<ObjectStore> store) implements ObjectStore {
+        LazyObjectStore {
+            store = Lazy.of(store);
+        }
+
+        @Override
+        public void put(String key, byte[] content) {
+            store.get().put(key, content);
+        }
+
+        @Override
+        public java.util.Optional<byte[]> get(String key) {
+            return store.get().get(key);
+        }
+
+        @Override
+        public java.util.List<String> list(String prefix) {
+            return store.get().list(prefix);
+        }
+    }
+
+    /** A value computed by the first {@link #get()} that succeeds, then kept (thread-safe). */
+    static final class Lazy<T> implements Supplier<T> {
+        private final Supplier<T> compute;
+        private volatile T value;
+
+        private Lazy(Supplier<T> compute) {
+            this.compute = compute;
+        }
+
+        static <T> Supplier<T> of(Supplier<T> compute) {
+            return compute instanceof Lazy<T> ? compute : new Lazy<>(java.util.Objects.requireNonNull(compute));
+        }
+
+        @Override
+        public T get() {
+            T v = value;
+            if (v == null) {
+                synchronized (this) {
+                    v = value;
+                    if (v == null) {
+                        v = java.util.Objects.requireNonNull(compute.get(), "lazily built value");
+                        value = v;
+                    }
+                }
+            }
+            return v;
+        }
     }
 
     private static String required(String value, String name) {
