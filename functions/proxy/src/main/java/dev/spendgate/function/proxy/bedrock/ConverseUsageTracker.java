@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.function.proxy.usage.SseDecoder;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
 import dev.spendgate.function.proxy.usage.UsageTracker;
 
@@ -20,8 +21,8 @@ final class ConverseUsageTracker extends UsageTracker {
     }
 
     @Override
-    protected boolean isDelta(String event, String data) {
-        return "contentBlockDelta".equals(event);
+    protected boolean isDelta(SseDecoder.Event event) {
+        return event.nameIs("contentBlockDelta");
     }
 
     @Override

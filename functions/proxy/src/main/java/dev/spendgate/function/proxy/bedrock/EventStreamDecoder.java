@@ -2,7 +2,6 @@ package dev.spendgate.function.proxy.bedrock;
 
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import software.amazon.awssdk.eventstream.HeaderValue;
 import software.amazon.awssdk.eventstream.Message;
@@ -71,7 +70,7 @@ public final class EventStreamDecoder {
         String name = "exception".equals(type)
                 ? "exception:" + header(message, ":exception-type")
                 : "error".equals(type) ? "exception:" + header(message, ":error-code") : header(message, ":event-type");
-        listener.onEvent(name, new String(message.getPayload(), StandardCharsets.UTF_8));
+        listener.onEvent(SseDecoder.Event.of(name, message.getPayload()));
     }
 
     private static String header(Message message, String name) {

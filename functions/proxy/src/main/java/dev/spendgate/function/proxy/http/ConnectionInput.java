@@ -134,6 +134,16 @@ public final class ConnectionInput extends InputStream {
         return n;
     }
 
+    /** Whether a whole line (up to its LF) has already arrived, so {@link #readLine} will not block. */
+    public boolean hasLine() {
+        for (int i = position; i < limit; i++) {
+            if (buffer[i] == '\n') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether any byte has arrived on this connection since {@link #resetReadAny}. */
     public boolean readAny() {
         return readAny;

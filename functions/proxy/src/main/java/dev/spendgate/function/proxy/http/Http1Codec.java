@@ -21,6 +21,8 @@ public final class Http1Codec {
 
     private static final byte[] CRLF = {'\r', '\n'};
 
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
     private Http1Codec() {}
 
     /** A response's status line and header fields; {@code peer} names the other side in error messages. */
@@ -81,8 +83,14 @@ public final class Http1Codec {
         if (length <= 0) {
             throw new IllegalArgumentException("a chunk needs at least one byte");
         }
-        out.write(Integer.toHexString(length).getBytes(StandardCharsets.US_ASCII));
-        out.write(CRLF);
+        byte[] size = new byte[10]; // up to 8 hex digits and CRLF
+        int at = size.length - 2;
+        size[at] = '\r';
+        size[at + 1] = '\n';
+        for (int n = length; n != 0; n >>>= 4) {
+            size[--at] = HEX[n & 0xf];
+        }
+        out.write(size, at, size.length - at);
         out.write(bytes, offset, length);
         out.write(CRLF);
     }
@@ -189,16 +197,26 @@ public final class Http1Codec {
         }
 
         @Override
+        public int available() {
+            return (int) Math.min(remaining, in.available());
+        }
+
+        @Override
         public boolean ended() {
             return remaining <= 0;
         }
     }
 
-    /** A chunked body, decoded; chunk extensions and trailers are read and dropped. */
+    /**
+     * A chunked body, decoded; chunk extensions and trailers are read and dropped. {@link #available} looks past chunk
+     * boundaries in what has already arrived (without blocking), so a relay can pass on several chunks in one write.
+     */
     public static final class ChunkedBody extends FramedBody {
         private final ConnectionInput in;
         private final String peer;
         private long chunkLeft;
+        private boolean afterData;
+        private boolean lastChunk;
         private boolean ended;
 
         ChunkedBody(ConnectionInput in, String peer) {
@@ -214,25 +232,51 @@ public final class Http1Codec {
             if (len == 0) {
                 return 0;
             }
-            if (chunkLeft == 0) {
-                chunkLeft = chunkSize(in.readLine(false, MAX_HEAD_BYTES));
-                if (chunkLeft == 0) {
-                    while (!in.readLine(false, MAX_HEAD_BYTES).isEmpty()) {
-                        // trailers are dropped
-                    }
-                    ended = true;
-                    return -1;
-                }
+            if (chunkLeft == 0 && !nextChunk(true)) {
+                return -1;
             }
             int n = in.read(b, off, (int) Math.min(len, chunkLeft));
             if (n < 0) {
                 throw new IOException(peer + " closed the connection inside a chunk");
             }
             chunkLeft -= n;
-            if (chunkLeft == 0 && !in.readLine(false, MAX_HEAD_BYTES).isEmpty()) {
-                throw new IOException("malformed chunk from " + peer + ": no CRLF after the data");
-            }
+            afterData = chunkLeft == 0;
             return n;
+        }
+
+        /** Decoded bytes readable without blocking: what has arrived of the current chunk, or of the next one. */
+        @Override
+        public int available() throws IOException {
+            if (ended || (chunkLeft == 0 && !nextChunk(false))) {
+                return 0;
+            }
+            return (int) Math.min(chunkLeft, in.available());
+        }
+
+        /**
+         * Moves to the next chunk's data past the CRLF closing the previous one, its size line and, at the last
+         * chunk, the trailers. Returns false at the body's end, or when {@code block} is false and the next line has
+         * not fully arrived yet.
+         */
+        private boolean nextChunk(boolean block) throws IOException {
+            while (chunkLeft == 0) {
+                if (ended || (!block && !in.hasLine())) {
+                    return false;
+                }
+                String line = in.readLine(false, MAX_HEAD_BYTES);
+                if (afterData) {
+                    if (!line.isEmpty()) {
+                        throw new IOException("malformed chunk from " + peer + ": no CRLF after the data");
+                    }
+                    afterData = false;
+                } else if (lastChunk) {
+                    ended = line.isEmpty(); // trailer fields are dropped
+                } else {
+                    chunkLeft = chunkSize(line);
+                    lastChunk = chunkLeft == 0;
+                }
+            }
+            return true;
         }
 
         private long chunkSize(String line) throws IOException {
@@ -266,6 +310,11 @@ public final class Http1Codec {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             return in.read(b, off, len);
+        }
+
+        @Override
+        public int available() {
+            return in.available();
         }
 
         @Override

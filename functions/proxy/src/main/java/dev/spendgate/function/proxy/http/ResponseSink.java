@@ -9,7 +9,8 @@ import java.io.IOException;
 public interface ResponseSink {
 
     /**
-     * Sends status and headers. {@code contentLength} is the exact body length, or -1 when the body is streamed.
+     * Sends status and headers. {@code contentLength} is the exact body length, or -1 when the body is streamed; a
+     * stream's status and headers may wait for the first {@link #flush}, so they can leave with its first events.
      */
     void start(int status, Headers headers, long contentLength) throws IOException;
 

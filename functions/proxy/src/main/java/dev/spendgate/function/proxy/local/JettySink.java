@@ -17,7 +17,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * The gateway's response written to a Jetty {@link Response}. Writes are gathered until {@link #flush} or {@link
- * #end}, so a whole answer leaves in one write with its headers; {@link #end} completes Jetty's callback, and {@link
+ * #end}, so a whole answer leaves in one write with its headers, and a stream's status and headers leave with its
+ * first flush (with the first events when they are already there); {@link #end} completes Jetty's callback, and {@link
  * #abort} fails it, which Jetty turns into a connection closed without the last chunk (HTTP/1.1) or a reset stream
  * (HTTP/2).
  */
@@ -34,6 +35,7 @@ final class JettySink implements ResponseSink {
             "upgrade");
 
     private static final int FLUSH_AT = 64 * 1024;
+    private static final int STREAM_BUFFER = 16 * 1024;
     private static final byte[] NONE = new byte[0];
 
     private final Response response;
@@ -41,6 +43,7 @@ final class JettySink implements ResponseSink {
     private byte[] buffer = NONE;
     private int size;
     private boolean started;
+    private boolean committed;
     private boolean done;
 
     JettySink(Response response, Callback callback) {
@@ -65,7 +68,7 @@ final class JettySink implements ResponseSink {
             fields.add(HttpHeader.CONTENT_LENGTH, contentLength);
             buffer = new byte[(int) Math.min(contentLength, FLUSH_AT)];
         } else {
-            send(); // a stream: the status and headers leave now, before the first event
+            buffer = new byte[STREAM_BUFFER]; // a stream: status and headers leave with the first flush
         }
     }
 
@@ -86,7 +89,7 @@ final class JettySink implements ResponseSink {
 
     @Override
     public void flush() throws IOException {
-        if (size > 0) {
+        if (size > 0 || (started && !committed)) {
             send();
         }
     }
@@ -135,6 +138,7 @@ final class JettySink implements ResponseSink {
             response.write(false, size == 0 ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(buffer, 0, size), written);
             written.block();
         }
+        committed = true;
         size = 0;
     }
 }

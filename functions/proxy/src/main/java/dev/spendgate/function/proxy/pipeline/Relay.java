@@ -39,6 +39,9 @@ public final class Relay {
             "upgrade",
             ":status");
 
+    /** The most a stream relay gathers into one write when the upstream has sent several events at once. */
+    private static final int RELAY_BUFFER = 16 * 1024;
+
     private final UpstreamClient upstream;
     private final ResponseTap tap;
 
@@ -180,6 +183,15 @@ public final class Relay {
         return Step.proceed(ctx);
     }
 
+    /** Bytes the upstream stream holds that a read returns without blocking; 0 when it cannot tell. */
+    private static int ready(InputStream stream) {
+        try {
+            return stream.available();
+        } catch (IOException e) {
+            return 0; // the next read reports it
+        }
+    }
+
     /** What reads a stream's frames as they pass: SSE, or AWS event-stream. */
     private interface StreamFeed {
         void feed(byte[] bytes, int offset, int count);
@@ -198,18 +210,21 @@ public final class Relay {
         ResponseTap.StreamTap watcher = ok(ctx) ? tap.stream(ctx) : null;
         boolean clientGone = false;
         boolean upstreamCut = false;
-        try {
-            exchange.start(response.status(), back, -1);
-            sink.flush();
-        } catch (IOException e) {
-            clientGone = true;
-        }
-        byte[] buffer = new byte[8192];
+        byte[] buffer = new byte[RELAY_BUFFER];
+        int pending = 0; // read and fed, not yet written to the client
         try (InputStream stream = response.body()) {
+            try {
+                exchange.start(response.status(), back, -1);
+                if (ready(stream) == 0) {
+                    sink.flush(); // nothing to send with them: the status and headers leave now
+                }
+            } catch (IOException e) {
+                clientGone = true;
+            }
             while (!clientGone) {
                 int n;
                 try {
-                    n = stream.read(buffer);
+                    n = stream.read(buffer, pending, buffer.length - pending);
                 } catch (IOException e) {
                     upstreamCut = true;
                     break;
@@ -217,16 +232,26 @@ public final class Relay {
                 if (n < 0) {
                     break;
                 }
-                decoder.feed(buffer, 0, n);
+                decoder.feed(buffer, pending, n);
                 if (watcher != null) {
-                    watcher.feed(buffer, 0, n);
+                    watcher.feed(buffer, pending, n);
+                }
+                pending += n;
+                if (pending < buffer.length) {
+                    if (ready(stream) > 0) {
+                        continue; // more has arrived already: it leaves in the same write
+                    }
+                    if (response.bodyEnded()) {
+                        break; // the rest leaves with the terminating chunk, after the conclusion
+                    }
                 }
                 try {
-                    sink.write(buffer, 0, n);
-                    sink.flush();
+                    sink.write(buffer, 0, pending);
+                    sink.flush(); // the upstream has nothing more yet: never hold an event back
                 } catch (IOException e) {
                     clientGone = true;
                 }
+                pending = 0;
             }
         } catch (IOException e) {
             // closing an abandoned upstream stream may fail; nothing to do
@@ -244,10 +269,21 @@ public final class Relay {
             return Step.proceed(ctx);
         }
         if (cut) {
+            try {
+                if (pending > 0) {
+                    sink.write(buffer, 0, pending); // what did arrive, as it would have without the cut
+                }
+                sink.flush();
+            } catch (IOException e) {
+                // the client left too
+            }
             sink.abort(); // the client's SDK must see an error, not a clean end of a short answer
             return Step.proceed(ctx);
         }
         try {
+            if (pending > 0) {
+                sink.write(buffer, 0, pending); // one write with the terminating chunk
+            }
             sink.end();
         } catch (IOException e) {
             // the client left at the very end; the record already says what was served

@@ -105,8 +105,19 @@ public final class UpstreamClient {
         }
     }
 
-    /** The upstream's status, headers and body stream; close the stream when done. */
-    public record Response(int status, Headers headers, InputStream body) {}
+    /**
+     * The upstream's status, headers and body stream; close the stream when done. The body's {@code available()}
+     * counts the bytes that have arrived and can be read without blocking.
+     */
+    public record Response(int status, Headers headers, InputStream body) {
+        /**
+         * Whether the body is known to be read to its framed end, so its next read returns -1 without waiting. False
+         * when that cannot be told without a read (through the JDK's client).
+         */
+        public boolean bodyEnded() {
+            return body instanceof Body framed && framed.ended();
+        }
+    }
 
     private static boolean usesProxy(URI uri) {
         ProxySelector selector = ProxySelector.getDefault();

@@ -112,6 +112,11 @@ final class UpstreamConnections {
             return in.read(buffer, offset, length);
         }
 
+        /** Whether the body was read to its framed end (the next read returns -1 at once). */
+        boolean ended() {
+            return ((FramedBody) in).ended();
+        }
+
         @Override
         public byte[] readAllBytes() throws IOException {
             if (in instanceof FixedLengthBody f && f.remaining() <= 16 << 20) {

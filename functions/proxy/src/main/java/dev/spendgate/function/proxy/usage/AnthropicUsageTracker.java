@@ -30,8 +30,8 @@ final class AnthropicUsageTracker extends UsageTracker {
     }
 
     @Override
-    protected boolean isDelta(String event, String data) {
-        return "content_block_delta".equals(event);
+    protected boolean isDelta(SseDecoder.Event event) {
+        return event.nameIs("content_block_delta");
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
+import java.nio.charset.StandardCharsets;
 
 /**
  * {@code /v1/chat/completions}: usage is {@code prompt_tokens} (including {@code cached_tokens}) and
@@ -19,10 +20,13 @@ final class OpenAiChatUsageTracker extends UsageTracker {
         readUsage(root.path("usage"));
     }
 
+    private static final byte[] USAGE = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] USAGE_SPACED = "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
+
     @Override
-    protected boolean isDelta(String event, String data) {
+    protected boolean isDelta(SseDecoder.Event event) {
         // Content chunks carry "usage":null or no usage; the model comes from the first chunk.
-        return sawChunk && !data.contains("\"usage\":{") && !data.contains("\"usage\": {");
+        return sawChunk && !event.dataContains(USAGE) && !event.dataContains(USAGE_SPACED);
     }
 
     @Override

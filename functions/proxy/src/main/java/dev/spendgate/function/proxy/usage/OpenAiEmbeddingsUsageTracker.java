@@ -17,7 +17,7 @@ final class OpenAiEmbeddingsUsageTracker extends UsageTracker {
     }
 
     @Override
-    protected boolean isDelta(String event, String data) {
+    protected boolean isDelta(SseDecoder.Event event) {
         return false;
     }
 

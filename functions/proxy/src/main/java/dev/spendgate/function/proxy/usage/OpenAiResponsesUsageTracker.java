@@ -19,8 +19,8 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     }
 
     @Override
-    protected boolean isDelta(String event, String data) {
-        return event != null && event.endsWith(".delta");
+    protected boolean isDelta(SseDecoder.Event event) {
+        return event.nameEndsWith(".delta");
     }
 
     @Override

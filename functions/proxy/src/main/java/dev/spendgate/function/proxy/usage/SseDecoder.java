@@ -5,10 +5,12 @@ import java.util.Arrays;
 
 /**
  * Incremental decoder of a {@code text/event-stream}: bytes in, events out. Handles events split across reads, CRLF
- * line ends and multi-line {@code data:} fields; comment lines are ignored.
+ * line ends and multi-line {@code data:} fields; comment lines are ignored. Events are handed over as a view of the
+ * bytes ({@link Event}), so a listener that only looks for one event (the usage) decodes no other into Strings.
  */
 public final class SseDecoder {
     private final Listener listener;
+    private final Event event = new Event();
     private byte[] pending = new byte[4096];
     private int length;
 
@@ -17,22 +19,16 @@ public final class SseDecoder {
     }
 
     public void feed(byte[] bytes, int offset, int count) {
-        ensure(length + count);
-        System.arraycopy(bytes, offset, pending, length, count);
-        length += count;
-        int start = 0;
-        for (int i = 0; i < length; i++) {
-            if (pending[i] != '\n') {
-                continue;
-            }
-            boolean blank = i + 1 < length && pending[i + 1] == '\n';
-            boolean blankCrlf = i + 2 < length && pending[i + 1] == '\r' && pending[i + 2] == '\n';
-            if (blank || blankCrlf) {
-                dispatch(start, i);
-                i += blank ? 1 : 2;
-                start = i + 1;
-            }
+        if (length == 0) {
+            // nothing buffered: events are read where they are, and only an unfinished one is kept
+            int end = offset + count;
+            int start = dispatchAll(bytes, offset, end);
+            append(bytes, start, end - start);
+            return;
         }
+        int rescan = Math.max(0, length - 2); // a blank line may straddle the two reads
+        append(bytes, offset, count);
+        int start = dispatchAll(pending, 0, length, rescan);
         if (start > 0) {
             System.arraycopy(pending, start, pending, 0, length - start);
             length -= start;
@@ -49,36 +45,245 @@ public final class SseDecoder {
         return false;
     }
 
-    private void dispatch(int from, int to) {
-        String block = new String(pending, from, to - from, StandardCharsets.UTF_8);
-        String event = null;
-        StringBuilder data = null;
-        for (String raw : block.split("\n", -1)) {
-            String line = raw.endsWith("\r") ? raw.substring(0, raw.length() - 1) : raw;
-            if (line.startsWith("data:")) {
-                String value = line.length() > 5 && line.charAt(5) == ' ' ? line.substring(6) : line.substring(5);
-                if (data == null) {
-                    data = new StringBuilder(value);
-                } else {
-                    data.append('\n').append(value);
-                }
-            } else if (line.startsWith("event:")) {
-                event = line.substring(6).trim();
+    private int dispatchAll(byte[] b, int from, int to) {
+        return dispatchAll(b, from, to, from);
+    }
+
+    /** Dispatches every event in {@code b[from, to)} that ends with a blank line; returns where the rest starts. */
+    private int dispatchAll(byte[] b, int from, int to, int scanFrom) {
+        int start = from;
+        for (int i = scanFrom; i < to; i++) {
+            if (b[i] != '\n') {
+                continue;
+            }
+            boolean blank = i + 1 < to && b[i + 1] == '\n';
+            boolean blankCrlf = i + 2 < to && b[i + 1] == '\r' && b[i + 2] == '\n';
+            if (blank || blankCrlf) {
+                dispatch(b, start, i);
+                i += blank ? 1 : 2;
+                start = i + 1;
             }
         }
-        if (data != null || event != null) {
-            listener.onEvent(event, data == null ? "" : data.toString());
+        return start;
+    }
+
+    /** One event's lines, {@code b[from, to)} (without the blank line that ended it). */
+    private void dispatch(byte[] b, int from, int to) {
+        event.reset(b);
+        int line = from;
+        while (line <= to) {
+            int end = line;
+            while (end < to && b[end] != '\n') {
+                end++;
+            }
+            int stop = end > line && b[end - 1] == '\r' ? end - 1 : end;
+            if (startsWith(b, line, stop, DATA)) {
+                int value = line + DATA.length;
+                if (value < stop && b[value] == ' ') {
+                    value++;
+                }
+                event.addData(value, stop);
+            } else if (startsWith(b, line, stop, EVENT)) {
+                int value = line + EVENT.length;
+                int valueEnd = stop;
+                while (value < valueEnd && (b[value] & 0xff) <= ' ') {
+                    value++;
+                }
+                while (valueEnd > value && (b[valueEnd - 1] & 0xff) <= ' ') {
+                    valueEnd--;
+                }
+                event.name(value, valueEnd);
+            }
+            line = end + 1;
+        }
+        if (event.hasData || event.nameFrom >= 0) {
+            listener.onEvent(event);
         }
     }
 
-    private void ensure(int capacity) {
-        if (capacity > pending.length) {
-            pending = Arrays.copyOf(pending, Math.max(capacity, pending.length * 2));
+    private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT = "event:".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean startsWith(byte[] b, int from, int to, byte[] prefix) {
+        if (to - from < prefix.length) {
+            return false;
         }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b[from + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    /** Receives each complete event: its {@code event:} name (or null) and its data. */
+    private void append(byte[] bytes, int offset, int count) {
+        if (count <= 0) {
+            return;
+        }
+        if (length + count > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(length + count, pending.length * 2));
+        }
+        System.arraycopy(bytes, offset, pending, length, count);
+        length += count;
+    }
+
+    /** Receives each complete event. */
     public interface Listener {
+        /** The event's {@code event:} name (or null) and its data. */
         void onEvent(String event, String data);
+
+        /**
+         * The event as bytes, valid only during the call; the default decodes its name and data for {@link
+         * #onEvent(String, String)}.
+         */
+        default void onEvent(Event event) {
+            onEvent(event.name(), event.data());
+        }
+    }
+
+    /**
+     * One event as a view of the bytes it arrived in: its name and its data (the {@code data:} lines joined with LF),
+     * UTF-8. A decoder reuses it for the next event: keep what is needed, not the view.
+     */
+    public static final class Event {
+        private byte[] bytes;
+        private int nameFrom = -1;
+        private int nameTo;
+        private String name;
+        private boolean hasData;
+        private byte[] data;
+        private int dataFrom;
+        private int dataTo;
+        private byte[] joined = new byte[0];
+        private String text;
+
+        /** An event of the given name (or null) and data, for a decoder that has them as Strings. */
+        public static Event of(String name, String data) {
+            return of(name, data.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** An event of the given name (or null) and data bytes. */
+        public static Event of(String name, byte[] data) {
+            Event e = new Event();
+            e.reset(data);
+            e.name = name;
+            e.hasData = true;
+            e.data = data;
+            e.dataFrom = 0;
+            e.dataTo = data.length;
+            return e;
+        }
+
+        private void reset(byte[] source) {
+            bytes = source;
+            nameFrom = -1;
+            name = null;
+            hasData = false;
+            data = source;
+            dataFrom = 0;
+            dataTo = 0;
+            text = null;
+        }
+
+        private void name(int from, int to) {
+            nameFrom = from;
+            nameTo = to;
+            name = null;
+        }
+
+        private void addData(int from, int to) {
+            if (!hasData) {
+                hasData = true;
+                data = bytes;
+                dataFrom = from;
+                dataTo = to;
+                return;
+            }
+            // a second data line: the value is the lines joined with LF
+            int first = dataTo - dataFrom;
+            int size = first + 1 + (to - from);
+            if (data != joined) { // the first line is still where it arrived: copy it over
+                if (joined.length < size) {
+                    joined = new byte[Math.max(size, 256)];
+                }
+                System.arraycopy(data, dataFrom, joined, 0, first);
+            } else if (joined.length < size) {
+                joined = Arrays.copyOf(joined, Math.max(size, joined.length * 2));
+            }
+            joined[first] = '\n';
+            System.arraycopy(bytes, from, joined, first + 1, to - from);
+            data = joined;
+            dataFrom = 0;
+            dataTo = size;
+        }
+
+        /** The {@code event:} name, or null when the event has none. */
+        public String name() {
+            if (name == null && nameFrom >= 0) {
+                name = new String(bytes, nameFrom, nameTo - nameFrom, StandardCharsets.UTF_8);
+            }
+            return name;
+        }
+
+        /** Whether the name is {@code expected} (ASCII), without decoding it. */
+        public boolean nameIs(String expected) {
+            if (name != null || nameFrom < 0) {
+                return expected.equals(name);
+            }
+            return nameTo - nameFrom == expected.length() && regionIs(bytes, nameFrom, expected);
+        }
+
+        /** Whether the name ends with {@code suffix} (ASCII), without decoding it. */
+        public boolean nameEndsWith(String suffix) {
+            if (name != null || nameFrom < 0) {
+                return name != null && name.endsWith(suffix);
+            }
+            return nameTo - nameFrom >= suffix.length() && regionIs(bytes, nameTo - suffix.length(), suffix);
+        }
+
+        /** The data, decoded; empty when the event has none. */
+        public String data() {
+            if (text == null) {
+                text = new String(data, dataFrom, dataTo - dataFrom, StandardCharsets.UTF_8);
+            }
+            return text;
+        }
+
+        /** Whether the data contains {@code needle} (ASCII bytes), without decoding it. */
+        public boolean dataContains(byte[] needle) {
+            int last = dataTo - needle.length;
+            outer:
+            for (int i = dataFrom; i <= last; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (data[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                return true;
+            }
+            return false;
+        }
+
+        /** The array holding the data, from {@link #dataOffset} for {@link #dataLength} bytes. */
+        public byte[] dataBytes() {
+            return data;
+        }
+
+        public int dataOffset() {
+            return dataFrom;
+        }
+
+        public int dataLength() {
+            return dataTo - dataFrom;
+        }
+
+        private static boolean regionIs(byte[] b, int from, String ascii) {
+            for (int i = 0; i < ascii.length(); i++) {
+                if (b[from + i] != ascii.charAt(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
     }
 }

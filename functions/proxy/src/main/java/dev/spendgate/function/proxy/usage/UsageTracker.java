@@ -5,13 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * Reads a provider response (whole JSON body, or SSE events as they pass) for token usage and the served model,
- * following each provider's token semantics. Events that cannot carry usage are kept raw and parsed only if the
- * stream is cut and its text must be counted.
+ * following each provider's token semantics. Events that cannot carry usage are told apart on their bytes and kept
+ * raw, undecoded; they are parsed only when the provider's usage is incomplete (a cut stream) and their text must be
+ * counted.
  */
 public abstract class UsageTracker implements SseDecoder.Listener {
     static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -19,7 +19,7 @@ public abstract class UsageTracker implements SseDecoder.Listener {
     protected String modelServed;
     protected String serviceTier;
     protected String inferenceGeo;
-    private final List<String> deltas = new ArrayList<>();
+    private final RawEvents deltas = new RawEvents();
 
     public static UsageTracker forEndpoint(Endpoint endpoint) {
         return switch (endpoint) {
@@ -40,20 +40,33 @@ public abstract class UsageTracker implements SseDecoder.Listener {
 
     @Override
     public final void onEvent(String event, String data) {
-        if (isDelta(event, data)) {
-            deltas.add(data);
+        onEvent(SseDecoder.Event.of(event, data));
+    }
+
+    @Override
+    public final void onEvent(SseDecoder.Event event) {
+        if (isDelta(event)) {
+            deltas.add(event.dataBytes(), event.dataOffset(), event.dataLength());
         } else {
-            JsonNode node = parse(data);
+            JsonNode node = parse(event.dataBytes(), event.dataOffset(), event.dataLength());
             if (node != null) {
-                readEvent(event, node);
+                readEvent(event.name(), node);
             }
         }
     }
 
+    /**
+     * What was read. The streamed text (for estimates only) is assembled only when the provider's usage is
+     * incomplete; with complete usage it is what the non-delta events carried, if anything.
+     */
     public final TrackedUsage result() {
+        TrackedUsage reported = usage("");
+        if (reported.complete() || deltas.isEmpty()) {
+            return reported.withBilling(serviceTier, inferenceGeo);
+        }
         StringBuilder text = new StringBuilder();
-        for (String delta : deltas) {
-            JsonNode node = parse(delta);
+        for (int i = 0; i < deltas.size(); i++) {
+            JsonNode node = parse(deltas.bytes(), deltas.offset(i), deltas.length(i));
             if (node != null) {
                 appendDeltaText(node, text);
             }
@@ -64,7 +77,7 @@ public abstract class UsageTracker implements SseDecoder.Listener {
     protected abstract void readBody(JsonNode root);
 
     /** True for events that carry only content (kept raw); they are never the usage event. */
-    protected abstract boolean isDelta(String event, String data);
+    protected abstract boolean isDelta(SseDecoder.Event event);
 
     protected abstract void readEvent(String event, JsonNode node);
 
@@ -94,14 +107,53 @@ public abstract class UsageTracker implements SseDecoder.Listener {
         }
     }
 
-    static JsonNode parse(String data) {
-        if (data.isEmpty() || data.charAt(0) != '{') {
+    static JsonNode parse(byte[] data, int offset, int length) {
+        if (length == 0 || data[offset] != '{') {
             return null;
         }
         try {
-            return JSON.readTree(data);
+            return JSON.readTree(data, offset, length);
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /** Events' data kept back to back in one array, undecoded. */
+    private static final class RawEvents {
+        private byte[] bytes = new byte[0];
+        private int[] ends = new int[16];
+        private int size;
+
+        void add(byte[] data, int offset, int length) {
+            int start = size == 0 ? 0 : ends[size - 1];
+            if (start + length > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(start + length, Math.max(1024, bytes.length * 2)));
+            }
+            System.arraycopy(data, offset, bytes, start, length);
+            if (size == ends.length) {
+                ends = Arrays.copyOf(ends, size * 2);
+            }
+            ends[size++] = start + length;
+        }
+
+        boolean isEmpty() {
+            return size == 0;
+        }
+
+        int size() {
+            return size;
+        }
+
+        byte[] bytes() {
+            return bytes;
+        }
+
+        int offset(int i) {
+            return i == 0 ? 0 : ends[i - 1];
+        }
+
+        int length(int i) {
+            return ends[i] - offset(i);
         }
     }
 

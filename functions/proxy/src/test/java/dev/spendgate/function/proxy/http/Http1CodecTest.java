@@ -55,6 +55,65 @@ class Http1CodecTest {
                 .isNull();
     }
 
+    /** Serves one burst per read; a read past the bursts given so far would block, so it fails the test. */
+    private static final class Bursts extends InputStream {
+        private final java.util.ArrayDeque<byte[]> bursts = new java.util.ArrayDeque<>();
+
+        void arrive(String burst) {
+            bursts.add(burst.getBytes(StandardCharsets.ISO_8859_1));
+        }
+
+        @Override
+        public int read() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            byte[] next = bursts.poll();
+            if (next == null) {
+                throw new AssertionError("read with nothing arrived: this would have blocked");
+            }
+            if (next.length > len) {
+                throw new AssertionError("burst larger than the read buffer");
+            }
+            System.arraycopy(next, 0, b, off, next.length);
+            return next.length;
+        }
+    }
+
+    @Test
+    void available_chunksAlreadyArrived_readableAcrossChunkBoundariesWithoutBlocking() throws IOException {
+        Bursts wire = new Bursts();
+        ConnectionInput in = new ConnectionInput(wire, 1024);
+        wire.arrive("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + "7\r\ndata: 1\r\n7\r\ndata: 2\r\n3");
+        Http1Codec.ResponseHead head = Http1Codec.readResponseHead(in, "the peer");
+        Http1Codec.FramedBody body = Http1Codec.body(in, head);
+        byte[] buffer = new byte[64];
+        int n = 0;
+
+        while (body.available() > 0) {
+            n += body.read(buffer, n, buffer.length - n);
+        }
+
+        assertThat(new String(buffer, 0, n, StandardCharsets.ISO_8859_1))
+                .as("both whole chunks, and nothing of the one whose size line has not fully arrived")
+                .isEqualTo("data: 1data: 2");
+        assertThat(body.ended()).isFalse();
+
+        wire.arrive("\r\n\n\n\n\r\n0\r\n\r\n");
+        n += body.read(buffer, n, buffer.length - n);
+        while (body.available() > 0) {
+            n += body.read(buffer, n, buffer.length - n);
+        }
+
+        assertThat(new String(buffer, 0, n, StandardCharsets.ISO_8859_1)).isEqualTo("data: 1data: 2\n\n\n");
+        assertThat(body.ended())
+                .as("the last chunk arrived with the data: known without another read")
+                .isTrue();
+        assertThat(body.read(buffer, n, buffer.length - n)).isEqualTo(-1);
+    }
+
     @Test
     void body_malformedChunkSize_errorNamesThePeer() throws IOException {
         ConnectionInput in = wire("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");

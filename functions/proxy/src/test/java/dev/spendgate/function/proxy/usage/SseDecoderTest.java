@@ -52,4 +52,67 @@ class SseDecoderTest {
         }
         assertThat(events).containsExactly("null|{\"t\":\"caf\u00e9 \u2713\"}");
     }
+
+    @Test
+    void feed_threeDataLinesSplitAcrossReads_joinedWithLineFeeds() {
+        feed("event: e\ndata: one\nda");
+        feed("ta: two\r\ndata:three\n\n");
+        assertThat(events).containsExactly("e|one\ntwo\nthree");
+    }
+
+    @Test
+    void feed_anyReadSizes_sameEventsAsInOneRead() {
+        String stream = "event: message_start\ndata: {\"a\":\"\u00e9\"}\n\n: comment\n\n"
+                + "data: {\"x\":1}\r\n\r\ndata: a\ndata: b\n\nevent:  ping \n\nid: 7\ndata:\n\n"
+                + "data: [DONE]\n\n";
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        List<String> whole = new ArrayList<>();
+        new SseDecoder((event, data) -> whole.add(event + "|" + data)).feed(bytes, 0, bytes.length);
+        java.util.Random random = new java.util.Random(13);
+
+        for (int round = 0; round < 200; round++) {
+            List<String> split = new ArrayList<>();
+            SseDecoder decoder = new SseDecoder((event, data) -> split.add(event + "|" + data));
+            for (int at = 0; at < bytes.length; ) {
+                int n = Math.min(bytes.length - at, 1 + random.nextInt(12));
+                decoder.feed(bytes, at, n);
+                at += n;
+            }
+            assertThat(split).as("round %d", round).isEqualTo(whole);
+        }
+        assertThat(whole)
+                .containsExactly(
+                        "message_start|{\"a\":\"\u00e9\"}",
+                        "null|{\"x\":1}",
+                        "null|a\nb",
+                        "ping|",
+                        "null|",
+                        "null|[DONE]");
+    }
+
+    @Test
+    void onEvent_byteView_matchesNameAndDataWithoutDecoding() {
+        List<String> seen = new ArrayList<>();
+        SseDecoder viewing = new SseDecoder(new SseDecoder.Listener() {
+            @Override
+            public void onEvent(String event, String data) {
+                throw new AssertionError("decoded instead of viewed");
+            }
+
+            @Override
+            public void onEvent(SseDecoder.Event e) {
+                seen.add(e.nameIs("response.output_text.delta") + " " + e.nameEndsWith(".delta") + " "
+                        + e.dataContains("\"usage\":{".getBytes(StandardCharsets.US_ASCII)) + " "
+                        + new String(e.dataBytes(), e.dataOffset(), e.dataLength(), StandardCharsets.UTF_8));
+            }
+        });
+        byte[] bytes = ("event: response.output_text.delta\ndata: {\"delta\":\"x\"}\n\n"
+                        + "data: {\"usage\":{\"total\":3}}\n\n")
+                .getBytes(StandardCharsets.UTF_8);
+
+        viewing.feed(bytes, 0, bytes.length);
+
+        assertThat(seen)
+                .containsExactly("true true false {\"delta\":\"x\"}", "false false true {\"usage\":{\"total\":3}}");
+    }
 }

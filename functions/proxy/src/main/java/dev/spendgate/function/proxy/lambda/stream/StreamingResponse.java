@@ -61,11 +61,7 @@ public final class StreamingResponse implements ResponseSink {
             g.writeEndObject();
         }
         prelude.write(DELIMITER);
-        chunk(prelude.toByteArray(), 0, prelude.size());
-        if (contentLength < 0) {
-            // A stream: let API Gateway send the status and headers now, before the first event.
-            out.flush();
-        }
+        chunk(prelude.toByteArray(), 0, prelude.size()); // a stream's leaves with its first flush
     }
 
     @Override
