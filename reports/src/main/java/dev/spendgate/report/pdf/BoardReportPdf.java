@@ -464,7 +464,17 @@ public final class BoardReportPdf {
             rows.add(row("Quarantined: " + e.getKey().description(), e.getValue(), "left out of every total"));
         }
         rows.add(row("Calls included", q.includedCalls(), "the calls every figure sums"));
-        rows.add(row("Estimated calls", q.estimatedCalls(), "stream cut before its usage; tokens counted locally"));
+        rows.add(row(
+                "Estimated calls",
+                q.estimatedCalls(),
+                "stream cut before its usage (tokens counted locally), or a call that never settled"));
+        if (q.worstCaseCalls() > 0) {
+            rows.add(row(
+                    "Charged at worst case",
+                    q.worstCaseCalls(),
+                    "the gateway stopped before recording them: " + Money.usd(q.worstCaseUsd())
+                            + " is the worst case reserved, not a billed amount"));
+        }
         rows.add(row("Unpriced calls", q.unpricedCalls(), "model not in the catalog; cost unknown, not zero"));
         rows.add(row("Rejected calls", q.rejectedCalls(), "refused by the gateway or provider; nothing billed"));
         out.table(rows, new float[] {200, 70, 225}, "What", "Count", "Meaning");

@@ -71,6 +71,8 @@ public final class DataQualityJson {
         Map<String, Object> calls = new LinkedHashMap<>();
         calls.put("included", q.includedCalls());
         calls.put("estimated", q.estimatedCalls());
+        calls.put("worst_case", q.worstCaseCalls());
+        calls.put("worst_case_usd", q.worstCaseUsd().toPlainString());
         calls.put("unpriced", q.unpricedCalls());
         calls.put("rejected", q.rejectedCalls());
         root.put("calls", calls);

@@ -37,6 +37,8 @@ public final class DataQuality {
     private BigDecimal quarantinedClaimedUsd = BigDecimal.ZERO;
     private long included;
     private long estimated;
+    private long worstCase;
+    private BigDecimal worstCaseUsd = BigDecimal.ZERO;
     private long unpriced;
     private long rejected;
     private final List<String> examples = new ArrayList<>();
@@ -60,6 +62,10 @@ public final class DataQuality {
         included++;
         if (r.usageSource() == UsageRecord.UsageSource.ESTIMATED) {
             estimated++;
+        }
+        if (r.worstCaseEstimate() && r.costUsd() != null) {
+            worstCase++;
+            worstCaseUsd = worstCaseUsd.add(r.costUsd());
         }
         if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
             unpriced++;
@@ -162,6 +168,19 @@ public final class DataQuality {
 
     public long estimatedCalls() {
         return estimated;
+    }
+
+    /**
+     * Of the estimated calls, those that never settled: charged at the worst case reserved before they were
+     * forwarded ({@code cost_basis: reserved_worst_case}), not at a provider-reported amount.
+     */
+    public long worstCaseCalls() {
+        return worstCase;
+    }
+
+    /** What {@link #worstCaseCalls()} add to the totals. */
+    public BigDecimal worstCaseUsd() {
+        return FocusCharges.stripped(worstCaseUsd);
     }
 
     public long unpricedCalls() {
