@@ -34,6 +34,7 @@ public final class UsageRecordCodec {
     private static final JsonFactory FACTORY = JsonFactory.builder()
             .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
             .build();
+
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
     private UsageRecordCodec() {}

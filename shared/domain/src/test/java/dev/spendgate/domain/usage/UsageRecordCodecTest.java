@@ -83,7 +83,8 @@ class UsageRecordCodecTest {
         for (Instant t : instants) {
             assertThat(UsageRecordCodec.time(t))
                     .as(t.toString())
-                    .isEqualTo(t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
+                    .isEqualTo(
+                            t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
         }
     }
 

@@ -18,7 +18,8 @@ final class ConverseUsageTracker extends UsageTracker {
         return BODY_FIELDS;
     }
 
-    private static final java.util.Set<String> BODY_FIELDS = java.util.Set.of("serviceTier", "performanceConfig", "usage");
+    private static final java.util.Set<String> BODY_FIELDS =
+            java.util.Set.of("serviceTier", "performanceConfig", "usage");
 
     @Override
     protected void readBody(JsonNode root) {

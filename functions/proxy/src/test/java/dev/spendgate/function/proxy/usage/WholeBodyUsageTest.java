@@ -49,7 +49,8 @@ class WholeBodyUsageTest {
                         {"model":"a","usage":{"prompt_tokens":1,"completion_tokens":1},"model":"b",\
                         "usage":{"prompt_tokens":30,"completion_tokens":4}}"""),
                 Arguments.of(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o\",\"usage\":null,\"choices\":[]}"),
-                Arguments.of(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":3}} trailing"),
+                Arguments.of(
+                        Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":3}} trailing"),
                 Arguments.of(Endpoint.CHAT_COMPLETIONS, "{\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":3,"),
                 Arguments.of(Endpoint.CHAT_COMPLETIONS, "{\"choices\":[{\"message\":{\"content\":\"cut"),
                 Arguments.of(Endpoint.CHAT_COMPLETIONS, "[{\"usage\":{\"prompt_tokens\":3}}]"),
