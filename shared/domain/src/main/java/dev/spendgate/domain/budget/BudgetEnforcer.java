@@ -146,7 +146,13 @@ public final class BudgetEnforcer implements AutoCloseable {
         if (applicable.isEmpty()) {
             return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false, null);
         }
-        String reservationId = UUID.randomUUID().toString();
+        // A random (version 4) id from ThreadLocalRandom: UUID.randomUUID draws on one SecureRandom behind a lock,
+        // which every concurrent call queued on; the id only has to be unique, not unguessable.
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String reservationId = new UUID(
+                        (random.nextLong() & ~0xF000L) | 0x4000L,
+                        (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L)
+                .toString();
         Attempt first = attempt(applicable, model, estimate.apply(model), now, reservationId, call);
         if (first.outcome != Outcome.BLOCK) {
             return first.decision(model);

@@ -2,6 +2,7 @@ package dev.spendgate.domain.usage;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.domain.attribution.Attribution;
@@ -15,6 +16,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
@@ -25,7 +27,14 @@ import java.util.Locale;
  * {@code prompt_cache}, written only when set), or 4 for records with {@code cost_basis} (written only when set).
  */
 public final class UsageRecordCodec {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    /**
+     * Buffers shared across threads: Jackson's per-thread default allocates new ones for each record written on a
+     * virtual thread (the local server's calls on Java 21+).
+     */
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+            .build();
+
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);
 
     private UsageRecordCodec() {}
@@ -231,8 +240,48 @@ public final class UsageRecordCodec {
         }
     }
 
-    private static String time(Instant t) {
-        return t.truncatedTo(ChronoUnit.MILLIS).toString();
+    /**
+     * The instant at millisecond precision as {@link Instant#toString} writes it ({@code 2026-11-28T15:04:05Z}, or
+     * {@code 2026-11-28T15:04:05.123Z} when the milliseconds are not 0): formatted by hand for years 0-9999, which is
+     * about ten times cheaper than the JDK's formatter; other years go through it.
+     */
+    static String time(Instant t) {
+        long seconds = t.getEpochSecond();
+        int millis = t.getNano() / 1_000_000;
+        long day = Math.floorDiv(seconds, 86_400L);
+        if (day < MIN_FAST_DAY || day > MAX_FAST_DAY) {
+            return t.truncatedTo(ChronoUnit.MILLIS).toString();
+        }
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
+        LocalDate date = LocalDate.ofEpochDay(day);
+        char[] c = new char[millis == 0 ? 20 : 24];
+        digits(c, 0, date.getYear(), 4);
+        c[4] = '-';
+        digits(c, 5, date.getMonthValue(), 2);
+        c[7] = '-';
+        digits(c, 8, date.getDayOfMonth(), 2);
+        c[10] = 'T';
+        digits(c, 11, secondOfDay / 3600, 2);
+        c[13] = ':';
+        digits(c, 14, secondOfDay / 60 % 60, 2);
+        c[16] = ':';
+        digits(c, 17, secondOfDay % 60, 2);
+        if (millis != 0) {
+            c[19] = '.';
+            digits(c, 20, millis, 3);
+        }
+        c[c.length - 1] = 'Z';
+        return new String(c);
+    }
+
+    private static final long MIN_FAST_DAY = LocalDate.of(0, 1, 1).toEpochDay();
+    private static final long MAX_FAST_DAY = LocalDate.of(9999, 12, 31).toEpochDay();
+
+    private static void digits(char[] c, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
     }
 
     private static String str(JsonNode n, String field) {

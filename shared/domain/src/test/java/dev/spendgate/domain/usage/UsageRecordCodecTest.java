@@ -65,6 +65,30 @@ class UsageRecordCodecTest {
     }
 
     @Test
+    void write_timestamps_areWrittenAsInstantToStringAtMillisecondPrecision() {
+        java.util.Random random = new java.util.Random(13);
+        java.util.List<Instant> instants = new java.util.ArrayList<>(java.util.List.of(
+                Instant.parse("2026-11-28T15:04:05Z"),
+                Instant.parse("2026-11-28T15:04:05.000999999Z"),
+                Instant.parse("2026-12-31T23:59:59.999999999Z"),
+                Instant.parse("2028-02-29T00:00:00.001Z"),
+                Instant.parse("1969-12-31T23:59:59.5Z"),
+                Instant.parse("0000-01-01T00:00:00Z"),
+                Instant.parse("9999-12-31T23:59:59.999Z"),
+                Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.parse("-0001-12-31T23:59:59.100Z")));
+        for (int i = 0; i < 2000; i++) {
+            instants.add(Instant.ofEpochSecond(random.nextLong() % 400_000_000_000L, random.nextInt(1_000_000_000)));
+        }
+        for (Instant t : instants) {
+            assertThat(UsageRecordCodec.time(t))
+                    .as(t.toString())
+                    .isEqualTo(
+                            t.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString());
+        }
+    }
+
+    @Test
     void read_writtenRecord_roundTripsEveryField() {
         assertThat(UsageRecordCodec.read(line(record))).isEqualTo(record);
     }

@@ -15,6 +15,14 @@ final class ConverseUsageTracker extends UsageTracker {
     private TokenUsage tokens;
 
     @Override
+    protected java.util.Set<String> bodyFields() {
+        return BODY_FIELDS;
+    }
+
+    private static final java.util.Set<String> BODY_FIELDS =
+            java.util.Set.of("serviceTier", "performanceConfig", "usage");
+
+    @Override
     protected void readBody(JsonNode root) {
         readTier(root);
         read(root.path("usage"));

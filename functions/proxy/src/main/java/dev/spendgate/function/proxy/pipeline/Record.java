@@ -1,5 +1,7 @@
 package dev.spendgate.function.proxy.pipeline;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.fingerprint.PromptFingerprints;
@@ -11,6 +13,8 @@ import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.usage.PromptText;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.util.Iterator;
 import java.util.Map;
@@ -145,17 +149,24 @@ public final class Record {
     }
 
     /**
-     * The body's JSON without {@link #NOT_FINGERPRINTED}: a shallow view of the parsed body (its values shared, not
-     * copied) written in one pass, the same bytes as a deep copy with those fields removed.
+     * The body's JSON without {@link #NOT_FINGERPRINTED}: its other fields written in one pass straight from the
+     * parsed body, the same bytes as a deep copy with those fields removed.
      */
     static byte[] canonical(ObjectNode body) {
-        ObjectNode view = Json.MAPPER.createObjectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
-            if (!NOT_FINGERPRINTED.contains(field.getKey())) {
-                view.set(field.getKey(), field.getValue());
+        ByteArrayBuilder out = new ByteArrayBuilder(2048);
+        try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
+            g.writeStartObject();
+            for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (!NOT_FINGERPRINTED.contains(field.getKey())) {
+                    g.writeFieldName(field.getKey());
+                    g.writeTree(field.getValue());
+                }
             }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return Json.bytes(view);
+        return out.toByteArray();
     }
 }

@@ -1,11 +1,19 @@
 package dev.spendgate.function.proxy.usage;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Reads a provider response (whole JSON body, or SSE events as they pass) for token usage and the served model,
@@ -14,7 +22,11 @@ import java.util.Arrays;
  * counted.
  */
 public abstract class UsageTracker implements SseDecoder.Listener {
-    static final ObjectMapper JSON = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+                    // buffers shared across threads, not per (virtual) thread: see pipeline.Json#pooled
+                    .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+                    .build())
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     protected String modelServed;
     protected String serviceTier;
@@ -30,11 +42,47 @@ public abstract class UsageTracker implements SseDecoder.Listener {
         };
     }
 
-    /** A complete non-streamed response body. */
+    /**
+     * A complete non-streamed response body. Only the top-level fields {@link #readBody} reads ({@link #bodyFields})
+     * are built as a tree; the others (the answer's text, embeddings' vectors) are scanned past without being
+     * materialised, and a body that is not valid JSON is read as none, as a whole-tree parse would.
+     */
     public final void onBody(byte[] body) {
-        JsonNode root = parse(body);
+        JsonNode root = parseFields(body, bodyFields());
         if (root != null) {
             readBody(root);
+        }
+    }
+
+    /** The top-level fields of a whole body that {@link #readBody} reads. */
+    protected Set<String> bodyFields() {
+        return BODY_FIELDS;
+    }
+
+    private static final Set<String> BODY_FIELDS = Set.of("model", "service_tier", "usage");
+
+    /** The body's object with only {@code fields} (the last of duplicates, as a tree parse keeps), or null. */
+    static JsonNode parseFields(byte[] body, Set<String> fields) {
+        try (JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null; // not an object: nothing a tracker reads (a tree parse gave no usage either)
+            }
+            ObjectNode kept = JSON.createObjectNode();
+            String name;
+            while ((name = p.nextFieldName()) != null) {
+                JsonToken value = p.nextToken();
+                if (fields.contains(name)) {
+                    kept.set(name, value == JsonToken.VALUE_NULL ? kept.nullNode() : JSON.readTree(p));
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                return null;
+            }
+            return kept;
+        } catch (IOException e) {
+            return null;
         }
     }
 
