@@ -5,7 +5,9 @@
 # --dense: the first day of an N-call month (default 100M) with its 24 hours squeezed into 2, so the day pass sees
 # the calls per hour of a 1B-call month (the simulator holds a whole day in memory, so a 33M-call day itself cannot be
 # generated here; --bigday tries that).
-#   bench/scale.sh [50000000] [--dense|--bigday]
+# --dense1b: one day at a 1B-call month's calls per hour with a 1B month's day of records (33M): the first 10 days
+# of a 100M month, each squeezed 10 times, laid end to end in one day.
+#   bench/scale.sh [50000000] [--dense|--dense1b|--bigday]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 (cd "$root" && flock /tmp/spendgate-mvn.lock mvn -B -q -o -Pquick -pl bench -am package) >&2
@@ -17,6 +19,10 @@ jvm=(java -XX:+UseSerialGC -cp "$cp")
 if [[ "${2:-}" == "--dense" || "${1:-}" == "--dense" ]]; then
   [[ "${1:-}" == "--dense" ]] && n=100000000
   flock /tmp/spendgate-mvn.lock "${jvm[@]}" -Xmx6g dev.spendgate.bench.ScaleBench dense --records "$n" --compress 12
+  exit 0
+fi
+if [[ "${1:-}" == "--dense1b" ]]; then
+  flock /tmp/spendgate-mvn.lock "${jvm[@]}" -Xmx8g dev.spendgate.bench.ScaleBench dense --records 100000000 --compress 10 --days 10
   exit 0
 fi
 if [[ "${2:-}" == "--bigday" ]]; then

@@ -53,6 +53,10 @@ import java.util.Map;
  *   ScaleBench bigday --records 1000000000 --dir DIR           the first day of such a month only (33M calls)
  *   ScaleBench dense  --records 100000000 --compress 12        the first day of such a month, its 24 hours
  *                                                              squeezed into 2: the calls per hour of a larger month
+ *   ScaleBench dense  --records 100000000 --compress 10 --days 10
+ *                                                              its first 10 days squeezed into one: a day of a
+ *                                                              1B-call month (33M calls) without holding it
+ *   ScaleBench findings --records 1000000 --seed 1 --out F     one pass over a month, findings JSON into F
  * </pre>
  *
  * <p>The simulator builds a whole day in memory before it emits it (about 500 bytes a call), so a 33M-call day
@@ -78,8 +82,14 @@ public final class ScaleBench {
                 report(dir, cells, spend);
             }
             case "bigday" -> days(dir, records, seed, 1, null);
-            case "dense" -> dense(records, seed, Integer.parseInt(option(args, "--compress", "12")));
+            case "dense" ->
+                dense(
+                        records,
+                        seed,
+                        Integer.parseInt(option(args, "--compress", "12")),
+                        Integer.parseInt(option(args, "--days", "1")));
             case "window" -> window(dir, records, seed);
+            case "findings" -> findings(Path.of(option(args, "--out", "findings.json")), records, seed);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -317,11 +327,44 @@ public final class ScaleBench {
     }
 
     /**
-     * The first day of the month, its timestamps squeezed {@code compress} times towards midnight: the day pass sees
-     * the calls per hour of a month {@code compress} times larger. The pass's own state is measured apart from the
-     * simulator's: live heap with the pass at the day's end minus live heap once the pass is dropped.
+     * One pass over a simulated month (request ids kept, as in the stored log), its findings JSON written with a fixed
+     * clock: the file a change to a detector's speed must leave byte for byte the same.
      */
-    private static void dense(long records, long seed, int compress) {
+    private static void findings(Path out, long records, long seed) throws Exception {
+        TrafficSimulator simulator = TrafficSimulator.create(
+                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, true));
+        WasteAnalyzer analyzer = WasteAnalyzer.create(
+                PricingCatalog.bundled(),
+                new Governance(simulator.keys(), simulator.policies()),
+                Clock.fixed(Instant.parse("2026-11-01T06:00:00Z"), ZoneOffset.UTC));
+        WasteAnalyzer.Pass pass = analyzer.newPass();
+        long[] n = {0};
+        long start = System.nanoTime();
+        simulator.run(
+                r -> {
+                    pass.accept(r);
+                    n[0]++;
+                },
+                (day, x) -> {});
+        WasteWindow window = new WasteWindow(
+                MONTH.atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant(),
+                MONTH.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant());
+        WasteReport report = pass.finish(window, new ReadStats(0, n[0], 0, 0, 0, List.of()));
+        Files.write(out, WasteReportJson.toBytes(report));
+        System.out.printf(
+                "RESULT findings records=%d findings=%d wall_s=%.1f out=%s%n",
+                n[0], report.findings().size(), (System.nanoTime() - start) / 1e9, out);
+    }
+
+    /**
+     * One day at another month's density: the first {@code days} days of the simulated month, each squeezed
+     * {@code compress} times and laid end to end from the first midnight, so the day pass sees {@code days} days of
+     * calls in {@code days / compress} of a day (with {@code days = compress}, one whole day holding {@code days} days
+     * of calls, at that many times the month's calls per hour). The simulator holds only one source day at a time.
+     * The pass's own state is measured apart from the simulator's: live heap with the pass at the day's end minus live
+     * heap once the pass is dropped.
+     */
+    private static void dense(long records, long seed, int compress, int days) {
         TrafficSimulator simulator = TrafficSimulator.create(
                 PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
         WasteAnalyzer analyzer = WasteAnalyzer.create(
@@ -331,6 +374,7 @@ public final class ScaleBench {
         WasteAnalyzer.Pass[] pass = {null};
         long[] n = {0, 0, 0};
         long start = System.nanoTime();
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
         try {
             simulator.run(
                     r -> {
@@ -340,14 +384,16 @@ public final class ScaleBench {
                             resetPeaks();
                             pass[0] = analyzer.dayPass(first, Map.of());
                         }
-                        if (!r.tsStart().atZone(ZoneOffset.UTC).toLocalDate().equals(first)) {
-                            if (r.tsStart()
-                                    .isBefore(first.atStartOfDay(ZoneOffset.UTC).toInstant())) {
-                                return;
-                            }
+                        long k =
+                                r.tsStart().atZone(ZoneOffset.UTC).toLocalDate().toEpochDay() - first.toEpochDay();
+                        if (k < 0) {
+                            return;
+                        }
+                        if (k >= days) {
                             throw new Enough();
                         }
-                        UsageRecord squeezed = squeeze(r, dayStart, compress);
+                        UsageRecord squeezed =
+                                squeeze(r, dayStart + k * 86_400_000L, dayStart + k * 86_400_000L / compress, compress);
                         long t0 = System.nanoTime();
                         pass[0].accept(squeezed);
                         n[1] += System.nanoTime() - t0;
@@ -355,20 +401,26 @@ public final class ScaleBench {
                     },
                     (day, x) -> {});
         } catch (Enough e) {
-            // the first day is done
+            // the days asked for are done
         }
         long peak = peakHeap();
+        double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
         System.gc();
         long withPass = usedHeap();
+        long t0 = System.nanoTime();
         byte[] aggregate = DayAggregates.write(pass[0].dayAggregate(first, new ReadStats(0, n[0], 0, 0, 0, List.of())));
+        double write = (System.nanoTime() - t0) / 1e9;
         pass[0] = null;
         System.gc();
         long withoutPass = usedHeap();
         System.out.printf(
-                "RESULT dense records=%d hours=%.1f pass_s=%.2f us_per_record=%.2f records_per_s=%.0f"
-                        + " pass_state_mb=%.0f generator_day_mb=%.0f peak_heap_mb=%.0f aggregate_kb=%d total_s=%.1f%n",
+                "RESULT dense records=%d days=%d hours=%.1f records_per_hour=%.0f pass_s=%.2f us_per_record=%.2f"
+                        + " records_per_s=%.0f pass_state_mb=%.0f generator_day_mb=%.0f peak_heap_mb=%.0f"
+                        + " aggregate_kb=%d write_s=%.2f total_s=%.1f cpu_s=%.1f%n",
                 n[0],
-                24.0 / compress,
+                days,
+                24.0 * days / compress,
+                n[0] / (24.0 * days / compress),
                 n[1] / 1e9,
                 n[1] / 1e3 / n[0],
                 n[0] / (n[1] / 1e9),
@@ -376,41 +428,19 @@ public final class ScaleBench {
                 n[2] / 1048576.0,
                 peak / 1048576.0,
                 aggregate.length / 1024,
-                (System.nanoTime() - start) / 1e9);
+                write,
+                (System.nanoTime() - start) / 1e9,
+                cpu);
     }
 
-    private static UsageRecord squeeze(UsageRecord r, long dayStart, int compress) {
-        long s = dayStart + (r.tsStart().toEpochMilli() - dayStart) / compress;
+    /** The record moved from {@code [sourceStart, ..)} to {@code targetStart}, its distance shrunk {@code compress} times. */
+    private static UsageRecord squeeze(UsageRecord r, long sourceStart, long targetStart, int compress) {
+        long s = targetStart + (r.tsStart().toEpochMilli() - sourceStart) / compress;
         long e = s + (r.tsEnd().toEpochMilli() - r.tsStart().toEpochMilli());
-        return new UsageRecord(
-                r.schemaVersion(),
-                r.requestId(),
-                Instant.ofEpochMilli(s),
-                Instant.ofEpochMilli(e),
-                r.keyId(),
-                r.attribution(),
-                r.provider(),
-                r.endpoint(),
-                r.modelRequested(),
-                r.modelServed(),
-                r.stream(),
-                r.statusCode(),
-                r.tokens(),
-                r.costUsd(),
-                r.pricingStatus(),
-                r.pricingVersion(),
-                r.usageSource(),
-                r.latencyMs(),
-                r.upstreamMs(),
-                r.overheadMs(),
-                r.maxOutputTokens(),
-                r.errorType(),
-                r.fingerprints(),
-                r.degradedFrom(),
-                r.unenforced(),
-                r.pricingProvider(),
-                r.billing(),
-                r.optimization());
+        return r.toBuilder()
+                .tsStart(Instant.ofEpochMilli(s))
+                .tsEnd(Instant.ofEpochMilli(e))
+                .build();
     }
 
     private static long usedHeap() {

@@ -25,7 +25,9 @@ import java.util.Map;
  * <p>Near-duplicates are found without comparing every pair: the 64 bits are cut into 5 bands, and two sketches at
  * most 9 bits apart differ in at most one bit of at least one band (pigeonhole), so only calls in a band's bucket or
  * one bit from it are compared. Memory: the index holds the calls of the last two clock hours per (feature, model),
- * in primitive arrays (64-88 bytes a call).
+ * in primitive arrays (80-140 bytes a call: 249 MB at a 1B-call month's 1.36M calls an hour). The work per call still
+ * grows with the calls per hour of a feature and model (about N / 117 sketches compared, read in sequence): 5.7 us
+ * a record on a 10M-call month, 35 us at a 1B-call month's density (bench/RESULTS.md).
  */
 final class CacheMissDetector implements Detector {
     static final long TTL_MINUTES = 60;
@@ -221,7 +223,7 @@ final class CacheMissDetector implements Detector {
             this.model = model;
         }
 
-        /** EXACT for a same-request match in the TTL, else the smallest Hamming distance found (NONE if none). */
+        /** EXACT for a same-request match in the TTL, else the smallest distance up to 9 (NONE if none is that close). */
         int nearest(Instant t, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
             roll(t);
             long now = t.toEpochMilli();
@@ -261,11 +263,14 @@ final class CacheMissDetector implements Detector {
     }
 
     /**
-     * One clock hour of calls in primitive arrays (64-88 bytes a call): the request fingerprints as 64-bit digests
-     * in an open-addressing table, and the sketches in {@value #INDEX_BANDS} band indexes. Two sketches at most 9
-     * bits apart differ in at most one bit of one of the five bands (pigeonhole: 5 x 2 > 9), so a lookup visits each
-     * band's own bucket and the buckets one bit away: about 70 small buckets instead of ten buckets holding a tenth of
-     * the hour each. Every call within 9 bits is still compared, so the smallest distance up to 9 is exact.
+     * One clock hour of calls in primitive arrays: the request fingerprints as 64-bit digests in an open-addressing
+     * table, and the sketches in {@value #INDEX_BANDS} band indexes. Two sketches at most 9 bits apart differ in at
+     * most one bit of one of the five bands (pigeonhole: 5 x 2 > 9), so a lookup visits each band's own bucket and the
+     * buckets one bit away (about 70). A bucket keeps its calls' sketches side by side with their positions, so a
+     * lookup scans a few short arrays in order and reads a call's time and prefix only when its sketch is within 9
+     * bits: the work per call is memory read in sequence, not one cache miss per candidate (the cost that grew with the
+     * calls per hour when buckets were linked lists through the hour's arrays). Every call within 9 bits is still
+     * compared, so the smallest distance up to 9 is exact.
      */
     private static final class Generation {
         private static final long HOUR_MILLIS = 3_600_000L;
@@ -279,19 +284,21 @@ final class CacheMissDetector implements Detector {
         private long[] sketches = new long[64];
         private long[] prefixes = new long[64];
         private int[] times = new int[64];
-        private final int[][] next = new int[INDEX_BANDS][64];
-        private int[][] heads = new int[INDEX_BANDS][];
+        /** Per band and bucket: how many calls it holds, then their sketches in the order they were added. */
+        private final long[][][] bucketSketches = new long[INDEX_BANDS][][];
+        /** Per band and bucket: the positions (in {@link #sketches}) of those calls, from index 1. */
+        private final int[][][] bucketCalls = new int[INDEX_BANDS][][];
+
         private int bucketBits = 6;
         private int size;
 
         Generation(long hour) {
             this.hour = hour;
             this.hourStart = hour * HOUR_MILLIS;
-            for (int b = 0; b < INDEX_BANDS; b++) {
-                heads[b] = emptyHeads(1 << bucketBits);
-            }
+            resize();
         }
 
+        /** EXACT for a same-request match, else the smallest distance up to 9 (NONE when nothing is that close). */
         int nearest(long now, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
             long oldest = now - TTL.toMillis();
             if (hasRequest) {
@@ -311,22 +318,31 @@ final class CacheMissDetector implements Detector {
             for (int b = 0; b < INDEX_BANDS; b++) {
                 int key = bucket(b, sketch, prefix) & mask;
                 int width = bandWidth(b);
-                best = visit(heads[b][key], b, oldest, now, sketch, prefix, best);
+                best = visit(b, key, oldest, now, sketch, prefix, best);
                 for (int j = 0; j < width && (1 << j) <= mask; j++) {
-                    best = visit(heads[b][key ^ (1 << j)], b, oldest, now, sketch, prefix, best);
+                    best = visit(b, key ^ (1 << j), oldest, now, sketch, prefix, best);
                 }
             }
             return best;
         }
 
-        private int visit(int idx, int band, long oldest, long now, long sketch, long prefix, int best) {
-            int[] chain = next[band];
-            for (int i = idx; i >= 0; i = chain[i]) {
+        private int visit(int band, int key, long oldest, long now, long sketch, long prefix, int best) {
+            long[] near = bucketSketches[band][key];
+            if (near == null) {
+                return best;
+            }
+            int n = (int) near[0];
+            for (int j = 1; j <= n; j++) {
+                int d = Long.bitCount(near[j] ^ sketch);
+                if (d > MAX_DISTANCE[0] || d >= best) {
+                    continue;
+                }
+                int i = bucketCalls[band][key][j];
                 long when = hourStart + times[i];
                 if (when < oldest || when > now || prefixes[i] != prefix) {
                     continue; // outside the TTL, or the same question behind another prefix
                 }
-                best = Math.min(best, Long.bitCount(sketches[i] ^ sketch));
+                best = d;
             }
             return best;
         }
@@ -353,9 +369,6 @@ final class CacheMissDetector implements Detector {
                 sketches = Arrays.copyOf(sketches, grown);
                 times = Arrays.copyOf(times, grown);
                 prefixes = Arrays.copyOf(prefixes, grown);
-                for (int b = 0; b < INDEX_BANDS; b++) {
-                    next[b] = Arrays.copyOf(next[b], grown);
-                }
             }
             sketches[size] = sketch;
             prefixes[size] = prefix;
@@ -364,12 +377,17 @@ final class CacheMissDetector implements Detector {
             size++;
             if (size > (1 << bucketBits) && bucketBits < MAX_BUCKET_BITS) {
                 bucketBits++;
-                for (int b = 0; b < INDEX_BANDS; b++) {
-                    heads[b] = emptyHeads(1 << bucketBits);
-                }
+                resize();
                 for (int i = 0; i < size; i++) {
                     link(i);
                 }
+            }
+        }
+
+        private void resize() {
+            for (int b = 0; b < INDEX_BANDS; b++) {
+                bucketSketches[b] = new long[1 << bucketBits][];
+                bucketCalls[b] = new int[1 << bucketBits][];
             }
         }
 
@@ -377,8 +395,19 @@ final class CacheMissDetector implements Detector {
             int mask = (1 << bucketBits) - 1;
             for (int b = 0; b < INDEX_BANDS; b++) {
                 int key = bucket(b, sketches[i], prefixes[i]) & mask;
-                next[b][i] = heads[b][key];
-                heads[b][key] = i;
+                long[] near = bucketSketches[b][key];
+                if (near == null) {
+                    near = bucketSketches[b][key] = new long[4];
+                    bucketCalls[b][key] = new int[4];
+                }
+                int n = (int) near[0] + 1;
+                if (n == near.length) {
+                    near = bucketSketches[b][key] = Arrays.copyOf(near, n * 2);
+                    bucketCalls[b][key] = Arrays.copyOf(bucketCalls[b][key], n * 2);
+                }
+                near[n] = sketches[i];
+                near[0] = n;
+                bucketCalls[b][key][n] = i;
             }
         }
 
@@ -403,12 +432,6 @@ final class CacheMissDetector implements Detector {
                     requestTimes[slot] = values[i];
                 }
             }
-        }
-
-        private static int[] emptyHeads(int n) {
-            int[] h = new int[n];
-            Arrays.fill(h, -1);
-            return h;
         }
 
         private static int bandWidth(int band) {

@@ -9,6 +9,7 @@ import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageLayout;
+import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
 import dev.spendgate.domain.usage.UsageRecordCodec;
@@ -201,6 +202,55 @@ class WasteAnalyzerTest {
                         .containsEntry("hits_at_0.85", "20")
                         .containsEntry("hits_at_0.90", "0")
                         .containsEntry("exact_duplicates", "0"));
+    }
+
+    @Test
+    void analyze_denseHoursOfClusteredSketches_countsTheSameHitsAsComparingEveryPair() {
+        // 24,000 calls in two hours of one feature and model (past the index's largest bucket table, 8,192 buckets
+        // a band), their sketches drawn around 40 common requests with 0 to 12 bits flipped: buckets hold many calls,
+        // and a call has near-duplicates at every distance, some just outside the one-hour TTL
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        long[] common = new long[40];
+        for (int i = 0; i < common.length; i++) {
+            common[i] = random.nextLong();
+        }
+        int n = 24_000;
+        long[] sketches = new long[n];
+        long[] millis = new long[n];
+        WasteAnalyzer.Pass pass = analyzer.newPass();
+        for (int i = 0; i < n; i++) {
+            long sketch = common[random.nextInt(common.length)];
+            for (int f = random.nextInt(13); f > 0; f--) {
+                sketch ^= 1L << random.nextInt(64);
+            }
+            sketches[i] = sketch;
+            millis[i] = T0.toEpochMilli() + i * 300L;
+            pass.accept(call("s" + i, "r" + i, sketch, Instant.ofEpochMilli(millis[i]), 200));
+        }
+        long[] expected = new long[3];
+        for (int i = 0; i < n; i++) {
+            int best = Integer.MAX_VALUE;
+            for (int j = i - 1; j >= 0 && millis[j] >= millis[i] - 3_600_000L; j--) {
+                best = Math.min(best, Long.bitCount(sketches[i] ^ sketches[j]));
+            }
+            for (int k = 0; k < 3; k++) {
+                if (best <= new int[] {9, 6, 3}[k]) {
+                    expected[k]++;
+                }
+            }
+        }
+
+        WasteReport report = pass.finish(WINDOW, new UsageLogReader.ReadStats(0, n, 0, 0, 0, List.of()));
+
+        assertThat(expected[2]).isPositive().isLessThan(expected[1]);
+        assertThat(expected[1]).isLessThan(expected[0]);
+        assertThat(report.findings())
+                .filteredOn(f -> f.category() == WasteCategory.CACHE_MISS)
+                .singleElement()
+                .satisfies(f -> assertThat(f.evidence().details())
+                        .containsEntry("hits_at_0.85", Long.toString(expected[0]))
+                        .containsEntry("hits_at_0.90", Long.toString(expected[1]))
+                        .containsEntry("hits_at_0.95", Long.toString(expected[2])));
     }
 
     private static UsageRecord withSketch(UsageRecord r, String sketch) {

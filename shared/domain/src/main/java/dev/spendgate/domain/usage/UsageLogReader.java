@@ -55,8 +55,10 @@ public final class UsageLogReader {
 
     /**
      * As {@link #read(Instant, Instant, Consumer)}, fetching up to {@code fetchAhead} objects in parallel ahead of the
-     * one being parsed (for stores with per-object latency, such as S3). Records still arrive in object order, and at
-     * most {@code fetchAhead} fetched objects wait in memory.
+     * one being parsed (for stores with per-object latency, such as S3). The next objects (one fewer than the
+     * processors, at least one) are also decompressed and parsed ahead, in other threads, so that work runs beside the
+     * caller's sink. Records still arrive in object order; at most {@code fetchAhead} fetched objects wait in memory,
+     * and of them at most that many parsed.
      */
     public ReadStats read(Instant from, Instant to, Consumer<UsageRecord> sink, int fetchAhead) {
         if (!from.isBefore(to)) {
@@ -65,24 +67,45 @@ public final class UsageLogReader {
         if (fetchAhead < 1) {
             throw new IllegalArgumentException("fetchAhead must be at least 1");
         }
-        ExecutorService fetchers = fetchAhead == 1
-                ? null
-                : Executors.newFixedThreadPool(fetchAhead, r -> {
-                    Thread t = new Thread(r, "usage-log-fetch");
-                    t.setDaemon(true);
-                    return t;
-                });
+        ExecutorService fetchers = fetchAhead == 1 ? null : pool(fetchAhead, "usage-log-fetch");
+        int decodeAhead = Math.max(1, Math.min(fetchAhead, Runtime.getRuntime().availableProcessors() - 1));
+        ExecutorService decoders = fetchAhead == 1 ? null : pool(decodeAhead, "usage-log-decode");
         try {
-            return read(from, to, sink, fetchAhead, fetchers);
+            return read(from, to, sink, fetchAhead, fetchers, decodeAhead, decoders);
         } finally {
             if (fetchers != null) {
                 fetchers.shutdownNow();
+                decoders.shutdownNow();
             }
         }
     }
 
+    private static ExecutorService pool(int threads, String name) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** An object fetched ahead, and once it is among the next few to read, decompressed and parsed ahead. */
+    private static final class Ahead {
+        final Future<Optional<byte[]>> fetch;
+        Future<Optional<Decoded>> decoded;
+
+        Ahead(Future<Optional<byte[]>> fetch) {
+            this.fetch = fetch;
+        }
+    }
+
     private ReadStats read(
-            Instant from, Instant to, Consumer<UsageRecord> sink, int fetchAhead, ExecutorService fetchers) {
+            Instant from,
+            Instant to,
+            Consumer<UsageRecord> sink,
+            int fetchAhead,
+            ExecutorService fetchers,
+            int decodeAhead,
+            ExecutorService decoders) {
         Counts counts = new Counts();
         Set<String> seen = new HashSet<>();
         // worst-case estimates of this hour, delivered once the hour is read unless a settled record replaced them
@@ -95,12 +118,21 @@ public final class UsageLogReader {
                     keys.add(key);
                 }
             }
-            ArrayDeque<Future<Optional<byte[]>>> ahead = new ArrayDeque<>();
+            ArrayDeque<Ahead> ahead = new ArrayDeque<>();
             int submitted = 0;
             for (String key : keys) {
                 while (fetchers != null && submitted < keys.size() && ahead.size() < fetchAhead) {
                     String next = keys.get(submitted++);
-                    ahead.add(fetchers.submit(() -> store.get(next)));
+                    ahead.add(new Ahead(fetchers.submit(() -> store.get(next))));
+                }
+                int decoding = 0;
+                for (Ahead a : ahead) {
+                    if (decoding++ == decodeAhead) {
+                        break;
+                    }
+                    if (a.decoded == null) {
+                        a.decoded = decoders.submit(() -> await(a.fetch).map(Decoded::of));
+                    }
                 }
                 String keyHour = key.substring(0, key.lastIndexOf('/') + 1);
                 if (!keyHour.equals(hour)) {
@@ -109,18 +141,8 @@ public final class UsageLogReader {
                     hour = keyHour;
                 }
                 counts.objects++;
-                byte[] content = (fetchers == null ? store.get(key) : await(ahead.poll())).orElse(null);
-                if (content == null) {
-                    continue;
-                }
-                String error = forEachLine(content, line -> {
-                    if (line.isBlank()) {
-                        return;
-                    }
-                    UsageRecord r;
-                    try {
-                        r = UsageRecordCodec.read(line);
-                    } catch (MalformedUsageRecordException e) {
+                Consumer<Object> deliver = parsed -> {
+                    if (parsed instanceof MalformedUsageRecordException e) {
                         counts.malformedLines++;
                         if (e.field() != null) {
                             counts.malformedByField.merge(e.field(), 1L, Long::sum);
@@ -128,6 +150,7 @@ public final class UsageLogReader {
                         addWarning(counts.warnings, key + ": skipped a line: " + e.getMessage());
                         return;
                     }
+                    UsageRecord r = (UsageRecord) parsed;
                     if (r.tsStart().isBefore(from) || !r.tsStart().isBefore(to)) {
                         return;
                     }
@@ -146,7 +169,27 @@ public final class UsageLogReader {
                     }
                     counts.records++;
                     sink.accept(r);
-                });
+                };
+                String error;
+                if (fetchers == null) {
+                    byte[] content = store.get(key).orElse(null);
+                    if (content == null) {
+                        continue;
+                    }
+                    error = forEachLine(content, line -> {
+                        Object parsed = parse(line);
+                        if (parsed != null) {
+                            deliver.accept(parsed);
+                        }
+                    });
+                } else {
+                    Decoded decoded = await(ahead.poll().decoded).orElse(null);
+                    if (decoded == null) {
+                        continue;
+                    }
+                    decoded.parsed.forEach(deliver);
+                    error = decoded.error;
+                }
                 if (error != null) {
                     counts.unreadableObjects++;
                     addWarning(counts.warnings, key + ": " + error);
@@ -171,6 +214,35 @@ public final class UsageLogReader {
             sink.accept(r);
         }
         estimates.clear();
+    }
+
+    /** A line as a record, or the reason it is not one; null for a blank line. */
+    private static Object parse(String line) {
+        if (line.isBlank()) {
+            return null;
+        }
+        try {
+            return UsageRecordCodec.read(line);
+        } catch (MalformedUsageRecordException e) {
+            return e;
+        }
+    }
+
+    /**
+     * An object decompressed and parsed by a decode thread, so that with {@code fetchAhead > 1} the gunzip and JSON
+     * parsing of the objects ahead run in parallel with the caller's sink (the daily waste run's day pass).
+     */
+    private record Decoded(List<Object> parsed, String error) {
+        static Decoded of(byte[] content) {
+            List<Object> parsed = new ArrayList<>();
+            String error = forEachLine(content, line -> {
+                Object p = parse(line);
+                if (p != null) {
+                    parsed.add(p);
+                }
+            });
+            return new Decoded(parsed, error);
+        }
     }
 
     /** The lines of a gzip NDJSON object (empty on unreadable content). */
@@ -242,7 +314,7 @@ public final class UsageLogReader {
         }
     }
 
-    private static Optional<byte[]> await(Future<Optional<byte[]>> fetch) {
+    private static <T> Optional<T> await(Future<Optional<T>> fetch) {
         try {
             return fetch.get();
         } catch (InterruptedException e) {

@@ -322,6 +322,44 @@ public record UsageRecord(
         return new Builder();
     }
 
+    /**
+     * A builder holding this record's fields, to change one or two of them. The built record keeps this record's
+     * schema version unless the fields set need a later one.
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.keptSchemaVersion = schemaVersion;
+        b.requestId = requestId;
+        b.tsStart = tsStart;
+        b.tsEnd = tsEnd;
+        b.keyId = keyId;
+        b.attribution = attribution;
+        b.provider = provider;
+        b.endpoint = endpoint;
+        b.modelRequested = modelRequested;
+        b.modelServed = modelServed;
+        b.stream = stream;
+        b.statusCode = statusCode;
+        b.tokens = tokens;
+        b.costUsd = costUsd;
+        b.pricingStatus = pricingStatus;
+        b.pricingVersion = pricingVersion;
+        b.usageSource = usageSource;
+        b.latencyMs = latencyMs;
+        b.upstreamMs = upstreamMs;
+        b.overheadMs = overheadMs;
+        b.maxOutputTokens = maxOutputTokens;
+        b.errorType = errorType;
+        b.fingerprints = fingerprints;
+        b.degradedFrom = degradedFrom;
+        b.unenforced = unenforced;
+        b.pricingProvider = pricingProvider;
+        b.billing = billing;
+        b.optimization = optimization;
+        b.costBasis = costBasis;
+        return b;
+    }
+
     /** The catalog provider the cost was computed with: {@code pricingProvider} when set, else {@code provider}. */
     public String pricedProvider() {
         return pricingProvider != null ? pricingProvider : provider;
@@ -434,6 +472,7 @@ public record UsageRecord(
         private Billing billing = Billing.NONE;
         private Optimization optimization = Optimization.NONE;
         private CostBasis costBasis;
+        private int keptSchemaVersion;
 
         private Builder() {}
 
@@ -594,14 +633,15 @@ public record UsageRecord(
         }
 
         public UsageRecord build() {
+            int needed = costBasis != null
+                    ? COST_BASIS_SCHEMA_VERSION
+                    : !optimization.isEmpty()
+                            ? OPTIMIZATION_SCHEMA_VERSION
+                            : fingerprints != null && fingerprints.hasVaryingPart()
+                                    ? VARYING_PART_SCHEMA_VERSION
+                                    : SCHEMA_VERSION;
             return new UsageRecord(
-                    costBasis != null
-                            ? COST_BASIS_SCHEMA_VERSION
-                            : !optimization.isEmpty()
-                                    ? OPTIMIZATION_SCHEMA_VERSION
-                                    : fingerprints != null && fingerprints.hasVaryingPart()
-                                            ? VARYING_PART_SCHEMA_VERSION
-                                            : SCHEMA_VERSION,
+                    Math.max(needed, keptSchemaVersion),
                     requestId,
                     tsStart,
                     tsEnd,

@@ -56,4 +56,87 @@ class OptimizationFieldsTest {
                 .doesNotContain("\"cache\"")
                 .doesNotContain("saved_usd");
     }
+
+    @Test
+    void toBuilder_changingTheTimes_keepsEveryOtherFieldAndTheSchemaVersion() {
+        UsageRecord schema3 = new UsageRecord(
+                3,
+                "req-2",
+                Instant.parse("2026-12-03T15:00:00Z"),
+                Instant.parse("2026-12-03T15:00:01Z"),
+                "key_1",
+                new Attribution("faq", "support", "t1", "prod", "s1", null, null),
+                "openai",
+                "chat.completions",
+                "gpt-4o",
+                "gpt-4o-mini",
+                true,
+                200,
+                null,
+                new BigDecimal("0.0042"),
+                PricingStatus.PRICED,
+                "2026-12-01",
+                UsageSource.PROVIDER,
+                900,
+                850,
+                50,
+                256L,
+                null,
+                new UsageRecord.Fingerprints("sys", "00000000000000ff", "req", "00000000000000fe"),
+                "gpt-4o",
+                true,
+                "azure",
+                new UsageRecord.Billing("flex", "flex", "batch-1", null),
+                UsageRecord.Optimization.NONE);
+
+        UsageRecord moved = schema3.toBuilder()
+                .tsStart(Instant.parse("2026-12-03T16:00:00Z"))
+                .tsEnd(Instant.parse("2026-12-03T16:00:01Z"))
+                .build();
+
+        assertThat(moved)
+                .isEqualTo(new UsageRecord(
+                        3,
+                        "req-2",
+                        Instant.parse("2026-12-03T16:00:00Z"),
+                        Instant.parse("2026-12-03T16:00:01Z"),
+                        schema3.keyId(),
+                        schema3.attribution(),
+                        schema3.provider(),
+                        schema3.endpoint(),
+                        schema3.modelRequested(),
+                        schema3.modelServed(),
+                        schema3.stream(),
+                        schema3.statusCode(),
+                        schema3.tokens(),
+                        schema3.costUsd(),
+                        schema3.pricingStatus(),
+                        schema3.pricingVersion(),
+                        schema3.usageSource(),
+                        schema3.latencyMs(),
+                        schema3.upstreamMs(),
+                        schema3.overheadMs(),
+                        schema3.maxOutputTokens(),
+                        schema3.errorType(),
+                        schema3.fingerprints(),
+                        schema3.degradedFrom(),
+                        schema3.unenforced(),
+                        schema3.pricingProvider(),
+                        schema3.billing(),
+                        schema3.optimization()));
+    }
+
+    @Test
+    void toBuilder_addingOptimizationFieldsToASchema1Record_raisesItToSchema3() {
+        UsageRecord plain = base().build();
+
+        UsageRecord routed = plain.toBuilder()
+                .optimization(new UsageRecord.Optimization("triage-mini", null, null, null))
+                .build();
+
+        assertThat(plain.schemaVersion()).isEqualTo(1);
+        assertThat(routed.schemaVersion()).isEqualTo(3);
+        assertThat(routed.requestId()).isEqualTo(plain.requestId());
+        assertThat(routed.optimization().routedBy()).isEqualTo("triage-mini");
+    }
 }

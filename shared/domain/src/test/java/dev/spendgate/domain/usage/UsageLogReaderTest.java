@@ -79,6 +79,31 @@ class UsageLogReaderTest {
         assertThat(parallel.duplicates()).isEqualTo(30);
     }
 
+    @Test
+    void read_withFetchAheadOverDamagedObjectsAndBadLines_decodesAheadWithTheSameRecordsAndCounts() throws Exception {
+        for (int h = 0; h < 12; h++) {
+            Instant t = T0.plusSeconds(3600L * h);
+            put("good" + h, List.of(UsageRecords.priced("ok" + h, t, "f", "gpt-4o", "1")));
+            byte[] whole = UsageLogWriter.gzip(List.of(
+                    UsageRecords.priced("t" + h + "a", t, "f", "gpt-4o", "1"),
+                    UsageRecords.priced("t" + h + "b", t, "f", "gpt-4o", "1")));
+            store.objects.put(UsageLayout.hourPrefix(t) + "cut" + h + ".ndjson.gz", Arrays.copyOf(whole, 40));
+            store.objects.put(
+                    UsageLayout.hourPrefix(t) + "bad" + h + ".ndjson.gz",
+                    gzip("not json\n\n{\"schema_version\":9}\n[]\n"));
+        }
+        List<String> one = new ArrayList<>();
+        List<String> eight = new ArrayList<>();
+
+        UsageLogReader.ReadStats sequential = reader.read(T0, T0.plusSeconds(86_400), r -> one.add(r.requestId()));
+        UsageLogReader.ReadStats parallel = reader.read(T0, T0.plusSeconds(86_400), r -> eight.add(r.requestId()), 8);
+
+        assertThat(eight).containsExactlyElementsOf(one).contains("ok0", "ok11");
+        assertThat(parallel).isEqualTo(sequential);
+        assertThat(parallel.unreadableObjects()).isEqualTo(12);
+        assertThat(parallel.malformedLines()).isGreaterThanOrEqualTo(36);
+    }
+
     private void put(String name, List<UsageRecord> records) {
         store.objects.put(
                 UsageLayout.hourPrefix(records.get(0).tsStart()) + name + ".ndjson.gz", UsageLogWriter.gzip(records));

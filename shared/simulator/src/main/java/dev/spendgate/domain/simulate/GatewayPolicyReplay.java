@@ -132,35 +132,12 @@ public final class GatewayPolicyReplay {
         if (routedBy == null && cacheOutcome == null) {
             return r;
         }
-        return new UsageRecord(
-                UsageRecord.OPTIMIZATION_SCHEMA_VERSION,
-                r.requestId(),
-                r.tsStart(),
-                r.tsEnd(),
-                r.keyId(),
-                r.attribution(),
-                r.provider(),
-                r.endpoint(),
-                asked,
-                model.equals(asked) ? r.modelServed() : model,
-                r.stream(),
-                r.statusCode(),
-                r.tokens(),
-                after,
-                r.pricingStatus(),
-                r.pricingVersion(),
-                r.usageSource(),
-                r.latencyMs(),
-                r.upstreamMs(),
-                r.overheadMs(),
-                r.maxOutputTokens(),
-                r.errorType(),
-                r.fingerprints(),
-                r.degradedFrom(),
-                r.unenforced(),
-                r.pricingProvider(),
-                r.billing(),
-                new UsageRecord.Optimization(routedBy, cacheOutcome, saved, null));
+        return r.toBuilder()
+                .modelRequested(asked)
+                .modelServed(model.equals(asked) ? r.modelServed() : model)
+                .costUsd(after)
+                .optimization(new UsageRecord.Optimization(routedBy, cacheOutcome, saved, null))
+                .build();
     }
 
     public Result result() {
