@@ -127,6 +127,29 @@ class OptimizationFieldsTest {
     }
 
     @Test
+    void toBuilder_ofAWorstCaseEstimate_keepsItsCostBasisAndSchemaVersion() {
+        UsageRecord estimate = UsageRecord.builder()
+                .requestId("req-9")
+                .tsStart(Instant.parse("2026-12-03T15:00:00Z"))
+                .tsEnd(Instant.parse("2026-12-03T15:16:00Z"))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o")
+                .costUsd(new BigDecimal("0.25"))
+                .costBasis(UsageRecord.CostBasis.RESERVED_WORST_CASE)
+                .build();
+
+        UsageRecord moved = estimate.toBuilder()
+                .tsStart(Instant.parse("2026-12-03T16:00:00Z"))
+                .build();
+
+        assertThat(moved.costBasis()).isEqualTo(UsageRecord.CostBasis.RESERVED_WORST_CASE);
+        assertThat(moved.worstCaseEstimate()).isTrue();
+        assertThat(moved.schemaVersion()).isEqualTo(UsageRecord.COST_BASIS_SCHEMA_VERSION);
+        assertThat(moved.costUsd()).isEqualByComparingTo("0.25");
+    }
+
+    @Test
     void toBuilder_addingOptimizationFieldsToASchema1Record_raisesItToSchema3() {
         UsageRecord plain = base().build();
 
