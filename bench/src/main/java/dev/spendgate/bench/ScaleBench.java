@@ -56,7 +56,9 @@ import java.util.Map;
  *   ScaleBench dense  --records 100000000 --compress 10 --days 10
  *                                                              its first 10 days squeezed into one: a day of a
  *                                                              1B-call month (33M calls) without holding it
- *   ScaleBench findings --records 1000000 --seed 1 --out F     one pass over a month, findings JSON into F
+ *   ScaleBench findings --records 1000000 --seed 1 --out F [--threads 2]  one pass over a month, findings JSON into F
+ *   ScaleBench slice  --records 100000000 --compress 10 --days 1 --threads 1,2,1,2  the day pass with 1 and 2 index
+ *                     threads, alternated, over one dense slice held in memory (same aggregate bytes required)
  * </pre>
  *
  * <p>The simulator builds a whole day in memory before it emits it (about 500 bytes a call), so a 33M-call day
@@ -89,7 +91,19 @@ public final class ScaleBench {
                         Integer.parseInt(option(args, "--compress", "12")),
                         Integer.parseInt(option(args, "--days", "1")));
             case "window" -> window(dir, records, seed);
-            case "findings" -> findings(Path.of(option(args, "--out", "findings.json")), records, seed);
+            case "findings" ->
+                findings(
+                        Path.of(option(args, "--out", "findings.json")),
+                        records,
+                        seed,
+                        Integer.parseInt(option(args, "--threads", "1")));
+            case "slice" ->
+                slice(
+                        records,
+                        seed,
+                        Integer.parseInt(option(args, "--compress", "10")),
+                        Integer.parseInt(option(args, "--days", "1")),
+                        option(args, "--threads", "1,2,1,2"));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -330,13 +344,14 @@ public final class ScaleBench {
      * One pass over a simulated month (request ids kept, as in the stored log), its findings JSON written with a fixed
      * clock: the file a change to a detector's speed must leave byte for byte the same.
      */
-    private static void findings(Path out, long records, long seed) throws Exception {
+    private static void findings(Path out, long records, long seed, int threads) throws Exception {
         TrafficSimulator simulator = TrafficSimulator.create(
                 PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, true));
         WasteAnalyzer analyzer = WasteAnalyzer.create(
-                PricingCatalog.bundled(),
-                new Governance(simulator.keys(), simulator.policies()),
-                Clock.fixed(Instant.parse("2026-11-01T06:00:00Z"), ZoneOffset.UTC));
+                        PricingCatalog.bundled(),
+                        new Governance(simulator.keys(), simulator.policies()),
+                        Clock.fixed(Instant.parse("2026-11-01T06:00:00Z"), ZoneOffset.UTC))
+                .withIndexThreads(threads);
         WasteAnalyzer.Pass pass = analyzer.newPass();
         long[] n = {0};
         long start = System.nanoTime();
@@ -352,8 +367,8 @@ public final class ScaleBench {
         WasteReport report = pass.finish(window, new ReadStats(0, n[0], 0, 0, 0, List.of()));
         Files.write(out, WasteReportJson.toBytes(report));
         System.out.printf(
-                "RESULT findings records=%d findings=%d wall_s=%.1f out=%s%n",
-                n[0], report.findings().size(), (System.nanoTime() - start) / 1e9, out);
+                "RESULT findings records=%d findings=%d threads=%d wall_s=%.1f out=%s%n",
+                n[0], report.findings().size(), threads, (System.nanoTime() - start) / 1e9, out);
     }
 
     /**
@@ -431,6 +446,91 @@ public final class ScaleBench {
                 write,
                 (System.nanoTime() - start) / 1e9,
                 cpu);
+    }
+
+    /**
+     * The parallel day pass against the serial one on one dense slice: the first {@code days} days of the month, each
+     * squeezed {@code compress} times (as {@code dense}), generated into memory first (not timed), then one day pass
+     * per entry of {@code threads} (e.g. {@code 1,2,1,2}: A/B alternated in one JVM) over the same records. Each run
+     * is timed from its first record to its day aggregate (the workers' last call included), with the pass thread's
+     * CPU and the index work per partition; the aggregates of all runs must be the same bytes.
+     */
+    private static void slice(long records, long seed, int compress, int days, String threads) {
+        TrafficSimulator simulator = TrafficSimulator.create(
+                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
+        Governance governance = new Governance(simulator.keys(), simulator.policies());
+        LocalDate first = MONTH.atDay(1);
+        long dayStart = first.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        List<UsageRecord> slice = new ArrayList<>();
+        long g0 = System.nanoTime();
+        try {
+            simulator.run(
+                    r -> {
+                        long k =
+                                r.tsStart().atZone(ZoneOffset.UTC).toLocalDate().toEpochDay() - first.toEpochDay();
+                        if (k < 0) {
+                            return;
+                        }
+                        if (k >= days) {
+                            throw new Enough();
+                        }
+                        slice.add(squeeze(
+                                r, dayStart + k * 86_400_000L, dayStart + k * 86_400_000L / compress, compress));
+                    },
+                    (day, x) -> {});
+        } catch (Enough e) {
+            // the days asked for are done
+        }
+        double hours = 24.0 * days / compress;
+        System.out.printf(
+                "slice: %d records in %.1f h (%.0f an hour), generated in %.1f s; %d processors%n",
+                slice.size(),
+                hours,
+                slice.size() / hours,
+                (System.nanoTime() - g0) / 1e9,
+                Runtime.getRuntime().availableProcessors());
+        byte[] reference = null;
+        for (String t : threads.split(",")) {
+            int n = Integer.parseInt(t.trim());
+            WasteAnalyzer analyzer = WasteAnalyzer.create(PricingCatalog.bundled(), governance, Clock.systemUTC())
+                    .withIndexThreads(n);
+            System.gc();
+            resetPeaks();
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            WasteAnalyzer.Pass pass = analyzer.dayPass(first, Map.of());
+            for (UsageRecord r : slice) {
+                pass.accept(r);
+            }
+            byte[] aggregate =
+                    DayAggregates.write(pass.dayAggregate(first, new ReadStats(0, slice.size(), 0, 0, 0, List.of())));
+            double wall = (System.nanoTime() - t0) / 1e9;
+            double cpu = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9;
+            WasteAnalyzer.IndexWork work = pass.indexWork();
+            boolean same = reference == null || java.util.Arrays.equals(reference, aggregate);
+            if (reference == null) {
+                reference = aggregate;
+            }
+            System.out.printf(
+                    "RESULT slice threads=%d records=%d wall_s=%.2f us_per_record=%.2f pass_thread_cpu_s=%.2f"
+                            + " index_worker_s=%.2f busiest_partition_s=%.2f busiest=%s partitions=%d"
+                            + " peak_heap_mb=%.0f aggregate_kb=%d same_aggregate=%s%n",
+                    n,
+                    slice.size(),
+                    wall,
+                    wall * 1e6 / slice.size(),
+                    cpu,
+                    work.totalNanos() / 1e9,
+                    work.busiestNanos() / 1e9,
+                    work.busiest() == null ? "-" : work.busiest().replace(' ', '_'),
+                    work.partitions(),
+                    peakHeap() / 1048576.0,
+                    aggregate.length / 1024,
+                    same);
+            if (!same) {
+                throw new IllegalStateException("the day aggregate with " + n + " threads differs from the first run");
+            }
+        }
     }
 
     /** The record moved from {@code [sourceStart, ..)} to {@code targetStart}, its distance shrunk {@code compress} times. */

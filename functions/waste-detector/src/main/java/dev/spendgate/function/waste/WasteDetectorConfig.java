@@ -13,6 +13,8 @@ import java.util.Map;
  * @param topFindings {@code SPENDGATE_WASTE_ALERT_FINDINGS} (default 5): how many findings the alert carries
  * @param fromAggregates {@code SPENDGATE_WASTE_SOURCE}: {@code aggregates} (the default) merges the window's day
  *     aggregates; {@code log} reads every record of the window (the path before day aggregates)
+ * @param indexThreads {@code SPENDGATE_WASTE_THREADS} (default: the processors the JVM sees, e.g. 6 at 10,240 MB):
+ *     worker threads for the response-cache index of the day pass; 1 runs it on the pass's thread
  */
 public record WasteDetectorConfig(
         String usageBucket,
@@ -20,7 +22,8 @@ public record WasteDetectorConfig(
         String keysTable,
         String budgetsTable,
         int topFindings,
-        boolean fromAggregates) {
+        boolean fromAggregates,
+        int indexThreads) {
 
     public static WasteDetectorConfig fromEnvironment(Map<String, String> env) {
         String bucket = blankToNull(env.get("SPENDGATE_USAGE_BUCKET"));
@@ -38,13 +41,24 @@ public record WasteDetectorConfig(
         if (source != null && !source.equals("aggregates") && !source.equals("log")) {
             throw new IllegalStateException("SPENDGATE_WASTE_SOURCE must be aggregates or log, was " + source);
         }
+        String threads = blankToNull(env.get("SPENDGATE_WASTE_THREADS"));
+        int indexThreads;
+        try {
+            indexThreads = threads == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(threads);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("SPENDGATE_WASTE_THREADS must be a whole number, was " + threads);
+        }
+        if (indexThreads < 1) {
+            throw new IllegalStateException("SPENDGATE_WASTE_THREADS must be at least 1, was " + threads);
+        }
         return new WasteDetectorConfig(
                 bucket,
                 blankToNull(env.get("SPENDGATE_ALERT_TOPIC_ARN")),
                 blankToNull(env.get("SPENDGATE_KEYS_TABLE")),
                 blankToNull(env.get("SPENDGATE_BUDGETS_TABLE")),
                 topFindings,
-                !"log".equals(source));
+                !"log".equals(source),
+                indexThreads);
     }
 
     private static String blankToNull(String value) {

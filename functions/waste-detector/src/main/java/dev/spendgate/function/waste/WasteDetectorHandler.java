@@ -50,6 +50,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
     private final Clock clock;
     private final int topFindings;
     private final boolean fromAggregates;
+    private final int indexThreads;
 
     /** Built once per execution environment from {@link WasteDetectorConfig} and {@link AwsClients}. */
     public WasteDetectorHandler() {
@@ -63,7 +64,8 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
                 config.alertTopicArn() == null ? null : new SnsAlertSink(aws.sns(), config.alertTopicArn()),
                 Clock.systemUTC(),
                 config.topFindings(),
-                config.fromAggregates());
+                config.fromAggregates(),
+                config.indexThreads());
     }
 
     /** For tests: collaborators given; {@code alerts} may be null (no alerts); reads the day aggregates. */
@@ -72,7 +74,10 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         this(store, governance, alerts, clock, topFindings, true);
     }
 
-    /** For tests: as above, reading the day aggregates or (false) every record of the window. */
+    /**
+     * For tests: as above, reading the day aggregates or (false) every record of the window, with two index threads
+     * (so the tests run the parallel day pass on any machine).
+     */
     WasteDetectorHandler(
             ObjectStore store,
             Supplier<Governance> governance,
@@ -80,7 +85,19 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
             Clock clock,
             int topFindings,
             boolean fromAggregates) {
+        this(store, governance, alerts, clock, topFindings, fromAggregates, 2);
+    }
+
+    private WasteDetectorHandler(
+            ObjectStore store,
+            Supplier<Governance> governance,
+            AlertSink alerts,
+            Clock clock,
+            int topFindings,
+            boolean fromAggregates,
+            int indexThreads) {
         this.fromAggregates = fromAggregates;
+        this.indexThreads = indexThreads;
         this.store = Objects.requireNonNull(store, "store");
         this.governance = Objects.requireNonNull(governance, "governance");
         this.alerts = alerts;
@@ -104,7 +121,8 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         LocalDate day = runDay(event);
         Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
         PricingCatalog catalog = PricingCatalog.bundled();
-        WasteAnalyzer analyzer = WasteAnalyzer.create(catalog, governance.get(), clock);
+        WasteAnalyzer analyzer =
+                WasteAnalyzer.create(catalog, governance.get(), clock).withIndexThreads(indexThreads);
         WasteWindow window = WasteWindow.trailing30Days(end);
         WasteReport report;
         int reused = 0;
@@ -133,6 +151,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         result.put("source", fromAggregates ? "aggregates" : "log");
         result.put("aggregates_reused", reused);
         result.put("aggregates_built", built);
+        result.put("index_threads", indexThreads);
         return result;
     }
 

@@ -47,6 +47,25 @@ final class CacheMissDetector implements Detector {
     }
 
     private final Map<String, Partition> partitions = new LinkedHashMap<>();
+    /** Null: every call is compared on the pass's thread. Else the workers the partitions' calls are handed to. */
+    private final Workers workers;
+
+    /** A detector that compares every call on the pass's own thread. */
+    CacheMissDetector() {
+        this(1);
+    }
+
+    /**
+     * A detector whose index work runs on {@code threads} worker threads (1: on the pass's thread). Calls are
+     * compared only with calls of the same feature and model, so each (feature, model) partition is worked through
+     * by one worker at a time, in the order the pass saw its calls: the findings are the same for any thread count.
+     */
+    CacheMissDetector(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, was " + threads);
+        }
+        this.workers = threads == 1 ? null : new Workers(threads);
+    }
 
     @Override
     public void accept(Call c) {
@@ -54,49 +73,17 @@ final class CacheMissDetector implements Detector {
             return;
         }
         UsageRecord.Fingerprints f = c.record.fingerprints();
-        boolean varying = f.varyingSimhash() != null;
-        String sketchHex = varying ? f.varyingSimhash() : f.simhash();
-        String requestHash = f.requestHash();
-        long prefix = varying ? prefixTag(f.prefixHash()) : 0;
-        if (sketchHex == null && requestHash == null) {
+        String sketchHex = f.varyingSimhash() != null ? f.varyingSimhash() : f.simhash();
+        if (sketchHex == null && f.requestHash() == null) {
             return;
-        }
-        long sketch = 0;
-        if (sketchHex != null) {
-            try {
-                sketch = Long.parseUnsignedLong(sketchHex, 16);
-            } catch (NumberFormatException e) {
-                sketchHex = null; // not a sketch this detector can read: exact matches only
-            }
         }
         Partition p =
                 partitions.computeIfAbsent(c.feature + "\u0000" + c.model, k -> new Partition(c.feature, c.model));
-        Instant t = c.record.tsStart();
-        boolean hasRequest = requestHash != null;
-        long request = hasRequest ? requestDigest(requestHash) : 0;
-        int distance = p.nearest(t, sketchHex != null, sketch, prefix, hasRequest, request);
-        if (c.warmUp) {
-            p.add(t, sketchHex != null, sketch, prefix, hasRequest, request);
-            return;
+        if (workers == null) {
+            p.take(c.record, c.cost, c.pos, c.warmUp);
+        } else {
+            workers.hand(p, c);
         }
-        if (p.tally.calls == 0) {
-            p.firstPos = c.pos;
-        }
-        p.tally.seen(t);
-        boolean exact = distance == EXACT;
-        for (int i = 0; i < THRESHOLDS.length; i++) {
-            if (exact || distance <= MAX_DISTANCE[i]) {
-                p.hits[i]++;
-                p.savings[i] = p.savings[i].add(c.cost);
-            }
-        }
-        if (exact) {
-            p.exact++;
-        }
-        if (exact || distance <= MAX_DISTANCE[0]) {
-            p.tally.wasteful(c.record.requestId(), t, c.cost);
-        }
-        p.add(t, sketchHex != null, sketch, prefix, hasRequest, request);
     }
 
     /** The prefix a varying-part sketch is compared under: 64 bits of its hash, a constant for schema-1 records. */
@@ -113,6 +100,7 @@ final class CacheMissDetector implements Detector {
 
     @Override
     public List<Finding> findings(WasteWindow window) {
+        settle();
         List<Finding> out = new ArrayList<>();
         for (Partition p : partitions.values()) {
             if (p.hits[0] < MIN_HITS) {
@@ -171,6 +159,7 @@ final class CacheMissDetector implements Detector {
      * before the day but without a call in the day is left out).
      */
     List<PartitionState> dayState() {
+        settle();
         List<Partition> counted = new ArrayList<>();
         for (Partition p : partitions.values()) {
             if (p.tally.calls > 0) {
@@ -200,6 +189,155 @@ final class CacheMissDetector implements Detector {
         }
     }
 
+    /** Waits until the workers have taken every call handed to them (a no-op without workers). */
+    void settle() {
+        if (workers != null) {
+            workers.settle(partitions.values());
+        }
+    }
+
+    /**
+     * The index work done on worker threads so far: all partitions' and the busiest one's (zero without workers).
+     * What limits the parallel pass: the busiest partition runs on one thread.
+     */
+    WasteAnalyzer.IndexWork work() {
+        settle();
+        long total = 0;
+        Partition busiest = null;
+        for (Partition p : partitions.values()) {
+            total += p.busyNanos;
+            if (busiest == null || p.busyNanos > busiest.busyNanos) {
+                busiest = p;
+            }
+        }
+        return busiest == null
+                ? new WasteAnalyzer.IndexWork(0, 0, null, 0)
+                : new WasteAnalyzer.IndexWork(
+                        total, busiest.busyNanos, busiest.feature + " / " + busiest.model, partitions.size());
+    }
+
+    /**
+     * Worker threads for the index. The pass's thread fills a batch per partition and hands a full one over; a
+     * partition's batches wait in its own queue, and at most one worker drains that queue at a time, so each
+     * partition sees its calls in order while different partitions run side by side. Batches in flight are capped
+     * (the records they hold are the memory this costs), so a pass that outruns its workers waits for them.
+     */
+    private static final class Workers {
+        private static final int BATCH = 512;
+        private static final int IN_FLIGHT = 128;
+
+        private final java.util.concurrent.ThreadPoolExecutor pool;
+        private final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(IN_FLIGHT);
+        private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        Workers(int threads) {
+            java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+            pool = new java.util.concurrent.ThreadPoolExecutor(
+                    threads,
+                    threads,
+                    1,
+                    java.util.concurrent.TimeUnit.SECONDS,
+                    new java.util.concurrent.LinkedBlockingQueue<>(),
+                    task -> {
+                        Thread t = new Thread(task, "waste-cache-index-" + n.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            pool.allowCoreThreadTimeOut(true); // idle workers end, so a finished pass leaves no threads behind
+        }
+
+        void hand(Partition p, Call c) {
+            Batch b = p.filling;
+            if (b == null) {
+                b = p.filling = new Batch();
+            }
+            b.add(c.record, c.cost, c.pos, c.warmUp);
+            if (b.size == BATCH) {
+                dispatch(p);
+            }
+        }
+
+        private void dispatch(Partition p) {
+            Batch b = p.filling;
+            p.filling = null;
+            permits.acquireUninterruptibly();
+            rethrow();
+            synchronized (p) {
+                p.queue.add(b);
+                if (p.scheduled) {
+                    return;
+                }
+                p.scheduled = true;
+            }
+            pool.execute(() -> drain(p));
+        }
+
+        private void drain(Partition p) {
+            while (true) {
+                Batch b;
+                synchronized (p) {
+                    b = p.queue.poll();
+                    if (b == null) {
+                        p.scheduled = false;
+                        return;
+                    }
+                }
+                try {
+                    if (failure.get() == null) {
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < b.size; i++) {
+                            p.take(b.records[i], b.costs[i], b.positions[i], b.warmUps[i]);
+                        }
+                        p.busyNanos += System.nanoTime() - t0;
+                    }
+                } catch (RuntimeException | Error e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    permits.release();
+                }
+            }
+        }
+
+        void settle(java.util.Collection<Partition> partitions) {
+            for (Partition p : partitions) {
+                if (p.filling != null) {
+                    dispatch(p);
+                }
+            }
+            permits.acquireUninterruptibly(IN_FLIGHT);
+            permits.release(IN_FLIGHT);
+            rethrow();
+        }
+
+        private void rethrow() {
+            Throwable t = failure.get();
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+        }
+    }
+
+    /** Calls of one partition handed to a worker together. */
+    private static final class Batch {
+        final UsageRecord[] records = new UsageRecord[Workers.BATCH];
+        final BigDecimal[] costs = new BigDecimal[Workers.BATCH];
+        final long[] positions = new long[Workers.BATCH];
+        final boolean[] warmUps = new boolean[Workers.BATCH];
+        int size;
+
+        void add(UsageRecord r, BigDecimal cost, long pos, boolean warmUp) {
+            records[size] = r;
+            costs[size] = cost;
+            positions[size] = pos;
+            warmUps[size] = warmUp;
+            size++;
+        }
+    }
+
     record PartitionState(
             String feature, String model, Tally.State tally, long[] hits, BigDecimal[] savings, long exact) {}
 
@@ -215,12 +353,63 @@ final class CacheMissDetector implements Detector {
         final BigDecimal[] savings = {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO};
         long exact;
         long firstPos;
+        /** Time the workers spent on this partition's calls. */
+        long busyNanos;
+        /** The batch the pass is filling (pass thread only). */
+        Batch filling;
+        /** Full batches waiting for a worker, and whether a worker has been given this partition (guarded by this). */
+        final java.util.ArrayDeque<Batch> queue = new java.util.ArrayDeque<>();
+
+        boolean scheduled;
         Generation current;
         Generation previous;
 
         Partition(String feature, String model) {
             this.feature = feature;
             this.model = model;
+        }
+
+        /** One call of this partition, after every earlier one: counts it if it is a hit, then indexes it. */
+        void take(UsageRecord r, BigDecimal cost, long pos, boolean warmUp) {
+            UsageRecord.Fingerprints f = r.fingerprints();
+            boolean varying = f.varyingSimhash() != null;
+            String sketchHex = varying ? f.varyingSimhash() : f.simhash();
+            String requestHash = f.requestHash();
+            long prefix = varying ? prefixTag(f.prefixHash()) : 0;
+            long sketch = 0;
+            if (sketchHex != null) {
+                try {
+                    sketch = Long.parseUnsignedLong(sketchHex, 16);
+                } catch (NumberFormatException e) {
+                    sketchHex = null; // not a sketch this detector can read: exact matches only
+                }
+            }
+            Instant t = r.tsStart();
+            boolean hasRequest = requestHash != null;
+            long request = hasRequest ? requestDigest(requestHash) : 0;
+            int distance = nearest(t, sketchHex != null, sketch, prefix, hasRequest, request);
+            if (warmUp) {
+                add(t, sketchHex != null, sketch, prefix, hasRequest, request);
+                return;
+            }
+            if (tally.calls == 0) {
+                firstPos = pos;
+            }
+            tally.seen(t);
+            boolean exact = distance == EXACT;
+            for (int i = 0; i < THRESHOLDS.length; i++) {
+                if (exact || distance <= MAX_DISTANCE[i]) {
+                    hits[i]++;
+                    savings[i] = savings[i].add(cost);
+                }
+            }
+            if (exact) {
+                this.exact++;
+            }
+            if (exact || distance <= MAX_DISTANCE[0]) {
+                tally.wasteful(r.requestId(), t, cost);
+            }
+            add(t, sketchHex != null, sketch, prefix, hasRequest, request);
         }
 
         /** EXACT for a same-request match in the TTL, else the smallest distance up to 9 (NONE if none is that close). */

@@ -28,24 +28,47 @@ public final class WasteAnalyzer {
     private final Governance governance;
     private final Clock clock;
     private final ChargebackRules rules;
+    private final int indexThreads;
 
-    private WasteAnalyzer(PricingCatalog catalog, Governance governance, Clock clock, ChargebackRules rules) {
+    private WasteAnalyzer(
+            PricingCatalog catalog, Governance governance, Clock clock, ChargebackRules rules, int indexThreads) {
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.governance = Objects.requireNonNull(governance, "governance");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.rules = rules;
+        if (indexThreads < 1) {
+            throw new IllegalArgumentException("indexThreads must be at least 1, was " + indexThreads);
+        }
+        this.indexThreads = indexThreads;
     }
 
     public static WasteAnalyzer create(PricingCatalog catalog, Governance governance, Clock clock) {
-        return new WasteAnalyzer(catalog, governance, clock, null);
+        return new WasteAnalyzer(catalog, governance, clock, null, 1);
     }
+
+    /**
+     * This analyzer, its passes comparing calls in the response-cache index on {@code threads} worker threads (1, the
+     * default: on the pass's own thread). The index compares a call only with calls of the same feature and model, so
+     * each (feature, model) runs on one worker at a time in the order of the log, and the findings are the same for
+     * any thread count; the busiest (feature, model) bounds the gain (see {@link Pass#indexWork()}).
+     */
+    public WasteAnalyzer withIndexThreads(int threads) {
+        return new WasteAnalyzer(catalog, governance, clock, rules, threads);
+    }
+
+    /**
+     * The response-cache index work of a pass on worker threads: {@code totalNanos} over all (feature, model)
+     * partitions, {@code busiestNanos} of the busiest, which one that was, and how many there were. All zero when the
+     * index ran on the pass's thread.
+     */
+    public record IndexWork(long totalNanos, long busiestNanos, String busiest, int partitions) {}
 
     /**
      * This analyzer, naming each finding's owner with these rules: the cost centre of the department (and team and
      * feature) most of the scope's spend carried. Without rules the owner is the department alone.
      */
     public WasteAnalyzer withChargebackRules(ChargebackRules chargebackRules) {
-        return new WasteAnalyzer(catalog, governance, clock, chargebackRules);
+        return new WasteAnalyzer(catalog, governance, clock, chargebackRules, indexThreads);
     }
 
     /** Reads {@code [window.from, window.to)} from the store's usage log and analyses it. */
@@ -144,7 +167,7 @@ public final class WasteAnalyzer {
         private final RetryDetector retry = new RetryDetector();
         private final ModelMismatchDetector mismatch = new ModelMismatchDetector(catalog);
         private final ContextBloatDetector bloat = new ContextBloatDetector();
-        private final CacheMissDetector cache = new CacheMissDetector();
+        private final CacheMissDetector cache = new CacheMissDetector(indexThreads);
         private final UngovernedKeyDetector ungoverned = new UngovernedKeyDetector(governance);
         private final PromptCacheDetector promptCache = new PromptCacheDetector();
         private final BatchTierDetector batch = new BatchTierDetector();
@@ -277,6 +300,11 @@ public final class WasteAnalyzer {
             ungoverned.accept(c);
             promptCache.accept(c);
             batch.accept(c);
+        }
+
+        /** The response-cache index work done on worker threads so far (waits for the work handed over). */
+        public IndexWork indexWork() {
+            return cache.work();
         }
 
         /** Whether a model, prompt-cache or batch rule examined the call (see {@link EfficiencyScore}). */

@@ -79,6 +79,25 @@ class DayAggregatesTest {
         assertThat(second.report().findings()).hasSizeGreaterThanOrEqualTo(7);
     }
 
+    @ParameterizedTest
+    @CsvSource({"2026-10, 1, 20000, 2", "2026-11, 2, 20000, 4", "2026-10, 3, 200000, 3"})
+    void analyze_indexOnWorkerThreads_givesTheSingleThreadFindingsJson(
+            String month, long seed, long calls, int threads) {
+        Month m = simulate(YearMonth.parse(month), seed, calls);
+        String single = m.raw();
+        WasteAnalyzer parallel = m.analyzer().withIndexThreads(threads);
+
+        String raw = json(parallel.analyze(m.store, m.window()));
+        DayAggregates.Outcome days =
+                DayAggregates.create(m.store, parallel, CATALOG.version(), 1).analyze(m.window());
+
+        assertThat(raw).isEqualTo(single);
+        assertThat(json(days.report())).isEqualTo(single);
+        assertThat(days.report().findings())
+                .anyMatch(f -> f.category() == WasteCategory.CACHE_MISS
+                        && f.windowSavingsUsd().signum() > 0);
+    }
+
     @Test
     void analyze_windowMovedOnByADay_buildsOnlyTheNewDay() {
         Month m = simulate(YearMonth.of(2026, 10), 7, 20_000);
