@@ -57,6 +57,8 @@ import java.util.Map;
  *                                                              its first 10 days squeezed into one: a day of a
  *                                                              1B-call month (33M calls) without holding it
  *   ScaleBench findings --records 1000000 --seed 1 --out F [--threads 2]  one pass over a month, findings JSON into F
+ *   ScaleBench month1b --dir DIR [--threads 2] [--scale 100]  the window and the monthly report of a 1B-call month
+ *                     from aggregates (see the method's comment)
  *   ScaleBench slice  --records 100000000 --compress 10 --days 1 --threads 1,2,1,2  the day pass with 1 and 2 index
  *                     threads, alternated, over one dense slice held in memory (same aggregate bytes required)
  * </pre>
@@ -97,6 +99,12 @@ public final class ScaleBench {
                         records,
                         seed,
                         Integer.parseInt(option(args, "--threads", "1")));
+            case "month1b" ->
+                month1b(
+                        dir,
+                        seed,
+                        Integer.parseInt(option(args, "--threads", "2")),
+                        Integer.parseInt(option(args, "--scale", "100")));
             case "slice" ->
                 slice(
                         records,
@@ -455,10 +463,8 @@ public final class ScaleBench {
      * is timed from its first record to its day aggregate (the workers' last call included), with the pass thread's
      * CPU and the index work per partition; the aggregates of all runs must be the same bytes.
      */
-    private static void slice(long records, long seed, int compress, int days, String threads) {
-        TrafficSimulator simulator = TrafficSimulator.create(
-                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
-        Governance governance = new Governance(simulator.keys(), simulator.policies());
+    /** The first {@code days} days of the simulator's month, each squeezed {@code compress} times, in memory. */
+    private static List<UsageRecord> generateSlice(TrafficSimulator simulator, int compress, int days) {
         LocalDate first = MONTH.atDay(1);
         long dayStart = first.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         List<UsageRecord> slice = new ArrayList<>();
@@ -489,6 +495,119 @@ public final class ScaleBench {
                 slice.size() / hours,
                 (System.nanoTime() - g0) / 1e9,
                 Runtime.getRuntime().availableProcessors());
+        return slice;
+    }
+
+    /**
+     * The window and the monthly report of a 1B-call month, from aggregates (the records of such a month cannot be
+     * generated here; see README "Waste detection", "At scale"). The window: one day pass over a slice at a 1B month's
+     * calls per hour ({@code slice} with a 100M month squeezed 10 times: 2.4 h, about 3.9M records), its aggregate
+     * moved to each of the window's 30 days (the day, every timestamp and every call position shifted by whole days),
+     * then the 30 aggregates read and merged as the waste Lambda does, timed with the peak heap. The report: the
+     * month's cells of a 10M-call month (as the Athena query returns them), each cell's figures {@code scale} times
+     * (every call counted {@code scale} times: exact, sums of integers and decimals), through FOCUS, chargeback and
+     * PDF, with FOCUS BilledCost checked against {@code scale} x the recorded spend.
+     */
+    private static void month1b(Path dir, long seed, int threads, int scale) throws Exception {
+        TrafficSimulator simulator = TrafficSimulator.create(
+                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, 100_000_000L, false));
+        Governance governance = new Governance(simulator.keys(), simulator.policies());
+        LocalDate first = MONTH.atDay(1);
+        List<UsageRecord> slice = generateSlice(simulator, 10, 1);
+        WasteAnalyzer analyzer = WasteAnalyzer.create(PricingCatalog.bundled(), governance, Clock.systemUTC())
+                .withIndexThreads(threads);
+        long t0 = System.nanoTime();
+        WasteAnalyzer.Pass pass = analyzer.dayPass(first, Map.of());
+        for (UsageRecord r : slice) {
+            pass.accept(r);
+        }
+        byte[] source =
+                DayAggregates.write(pass.dayAggregate(first, new ReadStats(0, slice.size(), 0, 0, 0, List.of())));
+        System.out.printf(
+                "day pass: %d records, %d index threads, %.1f s, aggregate %d kB%n",
+                slice.size(), threads, (System.nanoTime() - t0) / 1e9, source.length / 1024);
+        slice.clear();
+        String json = new String(
+                new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(source)).readAllBytes(),
+                StandardCharsets.UTF_8);
+        for (LocalDate day = MONTH.atDay(2); !day.isAfter(MONTH.atEndOfMonth()); day = day.plusDays(1)) {
+            String moved = shiftDays(json, day.toEpochDay() - first.toEpochDay());
+            Path file = dir.resolve(DayAggregates.key(day));
+            Files.createDirectories(file.getParent());
+            java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+            try (java.io.OutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+                out.write(moved.getBytes(StandardCharsets.UTF_8));
+            }
+            Files.write(file, gz.toByteArray());
+        }
+        window(dir, 100_000_000L, seed);
+
+        TrafficSimulator month = TrafficSimulator.create(
+                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, 10_000_000L, false));
+        Map<CellKey, CellTotals> cells = new HashMap<>();
+        BigDecimal[] spend = {BigDecimal.ZERO};
+        month.run(
+                r -> {
+                    cells.computeIfAbsent(cellOf(r), k -> new CellTotals()).add(r);
+                    if (r.costUsd() != null) {
+                        spend[0] = spend[0].add(r.costUsd());
+                    }
+                },
+                (day, x) -> {});
+        Map<CellKey, CellTotals> scaled = new HashMap<>();
+        cells.forEach((k, v) -> {
+            CellTotals t = new CellTotals();
+            for (int i = 0; i < scale; i++) {
+                t.add(v);
+            }
+            scaled.put(k, t);
+        });
+        cells.clear();
+        report(dir, scaled, spend[0].multiply(BigDecimal.valueOf(scale)));
+    }
+
+    private static final java.util.regex.Pattern INSTANT =
+            java.util.regex.Pattern.compile("\"(\\d{4}-\\d{2}-\\d{2})(T[0-9:.]+Z)?\"");
+    private static final java.util.regex.Pattern POSITIONS =
+            java.util.regex.Pattern.compile("\"(pos|positions)\":(\\[[0-9,]*]|[0-9]+)");
+
+    /** A day aggregate's JSON moved {@code days} days on: dates, instants and call positions. */
+    private static String shiftDays(String json, long days) {
+        String dated = INSTANT.matcher(json).replaceAll(m -> {
+            String moved = m.group(2) == null
+                    ? LocalDate.parse(m.group(1)).plusDays(days).toString()
+                    : Instant.parse(m.group(1) + m.group(2))
+                            .plus(java.time.Duration.ofDays(days))
+                            .toString();
+            return "\"" + moved + "\"";
+        });
+        long shift = days << 34; // DayAggregate.POS_BITS: a position is epochDay << 34 | n
+        return POSITIONS.matcher(dated).replaceAll(m -> {
+            String value = m.group(2);
+            StringBuilder out = new StringBuilder("\"").append(m.group(1)).append("\":");
+            if (value.startsWith("[")) {
+                String inner = value.substring(1, value.length() - 1);
+                out.append('[');
+                if (!inner.isEmpty()) {
+                    String[] parts = inner.split(",");
+                    for (int i = 0; i < parts.length; i++) {
+                        out.append(i > 0 ? "," : "").append(Long.parseLong(parts[i]) + shift);
+                    }
+                }
+                out.append(']');
+            } else {
+                out.append(Long.parseLong(value) + shift);
+            }
+            return java.util.regex.Matcher.quoteReplacement(out.toString());
+        });
+    }
+
+    private static void slice(long records, long seed, int compress, int days, String threads) {
+        TrafficSimulator simulator = TrafficSimulator.create(
+                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
+        Governance governance = new Governance(simulator.keys(), simulator.policies());
+        LocalDate first = MONTH.atDay(1);
+        List<UsageRecord> slice = generateSlice(simulator, compress, days);
         byte[] reference = null;
         for (String t : threads.split(",")) {
             int n = Integer.parseInt(t.trim());

@@ -39,11 +39,16 @@ import software.constructs.Construct;
  */
 public final class ScheduledJobs extends Construct {
     /**
-     * The daily build of one day aggregate holds one day's detector state. Provisional: the heap of a 33M-call day is
-     * not measured yet (bench/RESULTS.md, "Waste detection at scale"); 3,008 MB (two vCPUs) leaves room above the
-     * 1.3 GB peak measured for a 1.9M-call day with the generator in the same JVM.
+     * 10,240 MB because the daily run needs the 6 vCPUs Lambda gives at this size (about 1 per 1,769 MB), not the
+     * memory: the day pass compares calls in the response-cache index on worker threads, one (feature, model) at a
+     * time each (SPENDGATE_WASTE_THREADS, default the processors the JVM sees), and usage objects are decoded on
+     * other threads. Measured on a 1B-call month's weekday density (bench/RESULTS.md, "Parallel waste day pass"):
+     * about 37 us of CPU a record in all, the busiest (feature, model) 30 % of the index work; a 38M-record weekday
+     * is then about 250-375 s on 6 vCPUs, against about 840 s of CPU per vCPU-share at 3,008 MB (1.7 vCPUs), too
+     * close to the 15 minutes. What the run holds (about 2 GB: two hours of index, batches in flight, objects read
+     * ahead) would fit the smaller size.
      */
-    static final int WASTE_MEMORY_MB = 3008;
+    static final int WASTE_MEMORY_MB = 10240;
 
     public static final String WASTE_HANDLER = "dev.spendgate.function.waste.WasteDetectorHandler::handleRequest";
     public static final String REPORT_HANDLER = "dev.spendgate.function.report.ReportRunnerHandler::handleRequest";

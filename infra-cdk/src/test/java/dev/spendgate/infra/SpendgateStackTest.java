@@ -386,6 +386,16 @@ class SpendgateStackTest {
     }
 
     @Test
+    void wasteFunction_dailyRun_getsSixVcpusAndFifteenMinutes() {
+        // 10,240 MB is Lambda's largest size and the one with 6 vCPUs: the parallel day pass of a 1B-call month
+        // needs the processors (bench/RESULTS.md, "Parallel waste day pass")
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(
+                        Map.of("Handler", ScheduledJobs.WASTE_HANDLER, "MemorySize", 10240, "Timeout", 900)));
+    }
+
+    @Test
     void schedules_dailyWasteAndMonthlyReport_invokeTheLiveAliasesInUtc() {
         synth.template.hasResourceProperties(
                 "AWS::Scheduler::Schedule",

@@ -210,8 +210,8 @@ final class CacheMissDetector implements Detector {
                 busiest = p;
             }
         }
-        return busiest == null
-                ? new WasteAnalyzer.IndexWork(0, 0, null, 0)
+        return busiest == null || total == 0
+                ? new WasteAnalyzer.IndexWork(0, 0, null, partitions.size())
                 : new WasteAnalyzer.IndexWork(
                         total, busiest.busyNanos, busiest.feature + " / " + busiest.model, partitions.size());
     }
