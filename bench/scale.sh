@@ -7,7 +7,10 @@
 # generated here; --bigday tries that).
 # --dense1b: one day at a 1B-call month's calls per hour with a 1B month's day of records (33M): the first 10 days
 # of a 100M month, each squeezed 10 times, laid end to end in one day.
-#   bench/scale.sh [50000000] [--dense|--dense1b|--bigday]
+# --parallel: the day pass with 1 and 2 index threads, alternated (1,2,1,2), over one slice at a 1B-call month's
+# weekday density held in memory (3.9M records in 2.4 h); every run's aggregate must be the same bytes.
+# --month1b: the 30-day window and the monthly report of a 1B-call month from aggregates (ScaleBench month1b).
+#   bench/scale.sh [50000000] [--dense|--dense1b|--bigday|--parallel|--month1b]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 (cd "$root" && flock /tmp/spendgate-mvn.lock mvn -B -q -o -Pquick -pl bench -am package) >&2
@@ -16,6 +19,17 @@ base="${SPENDGATE_BENCH_DIR:-/tmp/spendgate-scale-bench}"
 n="${1:-50000000}"
 dir="$base/scale-$n"
 jvm=(java -XX:+UseSerialGC -cp "$cp")
+if [[ "${1:-}" == "--parallel" ]]; then
+  flock /tmp/spendgate-mvn.lock "${jvm[@]}" -Xmx10g dev.spendgate.bench.ScaleBench slice --records 100000000 \
+    --compress 10 --days 1 --threads 1,2,1,2
+  exit 0
+fi
+if [[ "${1:-}" == "--month1b" ]]; then
+  rm -rf "$base/month1b"
+  flock /tmp/spendgate-mvn.lock "${jvm[@]}" -Xmx8g dev.spendgate.bench.ScaleBench month1b --dir "$base/month1b" \
+    --threads 2
+  exit 0
+fi
 if [[ "${2:-}" == "--dense" || "${1:-}" == "--dense" ]]; then
   [[ "${1:-}" == "--dense" ]] && n=100000000
   flock /tmp/spendgate-mvn.lock "${jvm[@]}" -Xmx6g dev.spendgate.bench.ScaleBench dense --records "$n" --compress 12

@@ -386,13 +386,24 @@ class SpendgateStackTest {
     }
 
     @Test
-    void wasteFunction_dailyRun_getsSixVcpusAndFifteenMinutes() {
+    void wasteFunction_dailyRun_getsSixVcpusFifteenMinutesAndTheFullJit() {
         // 10,240 MB is Lambda's largest size and the one with 6 vCPUs: the parallel day pass of a 1B-call month
         // needs the processors (bench/RESULTS.md, "Parallel waste day pass")
         synth.template.hasResourceProperties(
                 "AWS::Lambda::Function",
-                Match.objectLike(
-                        Map.of("Handler", ScheduledJobs.WASTE_HANDLER, "MemorySize", 10240, "Timeout", 900)));
+                Match.objectLike(Map.of(
+                        "Handler",
+                        ScheduledJobs.WASTE_HANDLER,
+                        "MemorySize",
+                        10240,
+                        "Timeout",
+                        900,
+                        "Environment",
+                        Match.objectLike(Map.of(
+                                "Variables",
+                                Match.objectLike(Map.of(
+                                        "JAVA_TOOL_OPTIONS",
+                                        "-XX:+TieredCompilation -XX:TieredStopAtLevel=4")))))));
     }
 
     @Test

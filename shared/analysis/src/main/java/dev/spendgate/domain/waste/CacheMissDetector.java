@@ -27,7 +27,10 @@ import java.util.Map;
  * one bit from it are compared. Memory: the index holds the calls of the last two clock hours per (feature, model),
  * in primitive arrays (80-140 bytes a call: 249 MB at a 1B-call month's 1.36M calls an hour). The work per call still
  * grows with the calls per hour of a feature and model (about N / 117 sketches compared, read in sequence): 5.7 us
- * a record on a 10M-call month, 35 us at a 1B-call month's density (bench/RESULTS.md).
+ * a record on a 10M-call month, 35 us at a 1B-call month's density (bench/RESULTS.md). With more than one thread
+ * ({@link WasteAnalyzer#withIndexThreads}) each (feature, model) partition's calls go to a worker in batches, one
+ * worker per partition at a time, in the pass's order: exact, and faster per call too (a partition's index stays in
+ * cache for a whole batch).
  */
 final class CacheMissDetector implements Detector {
     static final long TTL_MINUTES = 60;
@@ -82,7 +85,7 @@ final class CacheMissDetector implements Detector {
         if (workers == null) {
             p.take(c.record, c.cost, c.pos, c.warmUp);
         } else {
-            workers.hand(p, c);
+            workers.hand(p, c, partitions.values());
         }
     }
 
@@ -225,11 +228,15 @@ final class CacheMissDetector implements Detector {
     private static final class Workers {
         private static final int BATCH = 512;
         private static final int IN_FLIGHT = 128;
+        /** Records in part-filled batches the pass may hold before it hands them all over. */
+        private static final int MAX_FILLING = 65_536;
 
         private final java.util.concurrent.ThreadPoolExecutor pool;
         private final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(IN_FLIGHT);
         private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
                 new java.util.concurrent.atomic.AtomicReference<>();
+        /** Records in the partitions' part-filled batches (pass thread only). */
+        private int filling;
 
         Workers(int threads) {
             java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
@@ -247,20 +254,29 @@ final class CacheMissDetector implements Detector {
             pool.allowCoreThreadTimeOut(true); // idle workers end, so a finished pass leaves no threads behind
         }
 
-        void hand(Partition p, Call c) {
+        void hand(Partition p, Call c, java.util.Collection<Partition> all) {
             Batch b = p.filling;
             if (b == null) {
                 b = p.filling = new Batch();
             }
             b.add(c.record, c.cost, c.pos, c.warmUp);
+            filling++;
             if (b.size == BATCH) {
                 dispatch(p);
+            } else if (filling > MAX_FILLING) {
+                // many quiet partitions: hand their part-filled batches over rather than hold their records all day
+                for (Partition q : all) {
+                    if (q.filling != null) {
+                        dispatch(q);
+                    }
+                }
             }
         }
 
         private void dispatch(Partition p) {
             Batch b = p.filling;
             p.filling = null;
+            filling -= b.size;
             permits.acquireUninterruptibly();
             rethrow();
             synchronized (p) {

@@ -253,6 +253,41 @@ class WasteAnalyzerTest {
                         .containsEntry("hits_at_0.95", Long.toString(expected[2])));
     }
 
+    @Test
+    void analyze_manyQuietFeaturesOnWorkerThreads_givesTheSingleThreadFindingsJson() {
+        // 400 features of 200 calls each, interleaved: more records in part-filled batches than the pass holds, so
+        // they are handed over early; every feature repeats its requests with a few bits changed
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        long[] common = new long[400];
+        for (int f = 0; f < common.length; f++) {
+            common[f] = random.nextLong();
+        }
+        List<UsageRecord> calls = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            for (int f = 0; f < common.length; f++) {
+                long sketch = common[f] ^ (1L << random.nextInt(64)) ^ (1L << random.nextInt(64));
+                UsageRecord r = call("s" + f, "r" + f + "-" + i, sketch, T0.plusMillis((i * 400L + f) * 20), 200);
+                calls.add(r.toBuilder()
+                        .attribution(new Attribution("feature-" + f, "support", null, "production", null, null, null))
+                        .build());
+            }
+        }
+        WasteAnalyzer.Pass single = analyzer.newPass();
+        WasteAnalyzer.Pass parallel = analyzer.withIndexThreads(3).newPass();
+        calls.forEach(single::accept);
+        calls.forEach(parallel::accept);
+        UsageLogReader.ReadStats stats = new UsageLogReader.ReadStats(0, calls.size(), 0, 0, 0, List.of());
+
+        WasteReport one = single.finish(WINDOW, stats);
+        WasteReport three = parallel.finish(WINDOW, stats);
+
+        assertThat(one.findings()).filteredOn(f -> f.category() == WasteCategory.CACHE_MISS).hasSize(400);
+        assertThat(new String(WasteReportJson.toBytes(three), StandardCharsets.UTF_8))
+                .isEqualTo(new String(WasteReportJson.toBytes(one), StandardCharsets.UTF_8));
+        assertThat(parallel.indexWork().partitions()).isEqualTo(400);
+        assertThat(parallel.indexWork().totalNanos()).isPositive();
+    }
+
     private static UsageRecord withSketch(UsageRecord r, String sketch) {
         return new UsageRecord(
                 r.schemaVersion(),
