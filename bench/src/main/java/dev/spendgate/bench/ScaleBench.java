@@ -567,11 +567,11 @@ public final class ScaleBench {
     }
 
     private static final java.util.regex.Pattern INSTANT =
-            java.util.regex.Pattern.compile("\"(\\d{4}-\\d{2}-\\d{2})(T[0-9:.]+Z)?\"");
+            java.util.regex.Pattern.compile("(?<!\"catalogVersion\":)\"(\\d{4}-\\d{2}-\\d{2})(T[0-9:.]+Z)?\"");
     private static final java.util.regex.Pattern POSITIONS =
-            java.util.regex.Pattern.compile("\"(pos|positions)\":(\\[[0-9,]*]|[0-9]+)");
+            java.util.regex.Pattern.compile("\"(pos|positions|[A-Za-z]+Pos)\":(\\[[0-9,]*]|[0-9]+)");
 
-    /** A day aggregate's JSON moved {@code days} days on: dates, instants and call positions. */
+    /** A day aggregate's JSON moved {@code days} days on: dates, instants and call positions (not the catalog's date). */
     private static String shiftDays(String json, long days) {
         String dated = INSTANT.matcher(json).replaceAll(m -> {
             String moved = m.group(2) == null

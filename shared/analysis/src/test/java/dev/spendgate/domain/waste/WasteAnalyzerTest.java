@@ -281,7 +281,9 @@ class WasteAnalyzerTest {
         WasteReport one = single.finish(WINDOW, stats);
         WasteReport three = parallel.finish(WINDOW, stats);
 
-        assertThat(one.findings()).filteredOn(f -> f.category() == WasteCategory.CACHE_MISS).hasSize(400);
+        assertThat(one.findings())
+                .filteredOn(f -> f.category() == WasteCategory.CACHE_MISS)
+                .hasSize(400);
         assertThat(new String(WasteReportJson.toBytes(three), StandardCharsets.UTF_8))
                 .isEqualTo(new String(WasteReportJson.toBytes(one), StandardCharsets.UTF_8));
         assertThat(parallel.indexWork().partitions()).isEqualTo(400);
