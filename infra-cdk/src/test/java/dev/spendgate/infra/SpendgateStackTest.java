@@ -402,8 +402,7 @@ class SpendgateStackTest {
                         Match.objectLike(Map.of(
                                 "Variables",
                                 Match.objectLike(Map.of(
-                                        "JAVA_TOOL_OPTIONS",
-                                        "-XX:+TieredCompilation -XX:TieredStopAtLevel=4")))))));
+                                        "JAVA_TOOL_OPTIONS", "-XX:+TieredCompilation -XX:TieredStopAtLevel=4")))))));
     }
 
     @Test
