@@ -18,7 +18,7 @@ import java.util.OptionalLong;
  * (measured by {@link DeployedPathBench}), 0, 1 and 3 budgets, as deployed today and right-sized.
  *
  * <pre>
- * GatewayCostTable [--call-ms 4000] [--added-ms 53] [--lmi-cpu-ms 2.0] [--lmi-cpu-target 0.5]
+ * GatewayCostTable [--call-ms 4000] [--added-ms 53] [--lmi-cpu-ms 13.6] [--lmi-cpu-target 0.5]
  *     [--lmi-calls-per-vcpu 32] [--nat-gateways 3] [--nat-bytes 16384]
  * </pre>
  *
@@ -36,10 +36,11 @@ public final class GatewayCostTable {
     static final long ADDED_MS_256 = 184;
 
     /**
-     * CPU one warm call costs the proxy JVM (user + system over 300 calls after 100 warm-up, one budget, streamed,
-     * DeployedPathBench on this shared 2-core x86_64 machine, packaged flags, 2026-12-03); see README.
+     * CPU one warm call costs the proxy JVM: 4,080 ms over 300 calls after 100 warm-up (user + system of the bootstrap
+     * process, one budget, streamed, 5 ms AWS round trips, usage records as S3 objects, packaged flags: C1 only,
+     * serial GC), DeployedPathBench on this shared 2-core x86_64 machine, 2026-12-04; see README.
      */
-    static final String LMI_CPU_MS_PER_CALL = "2.0";
+    static final String LMI_CPU_MS_PER_CALL = "13.6";
 
     /** Monthly call volumes the managed-instances rows show. */
     static final long[] LMI_VOLUMES = {
