@@ -239,7 +239,7 @@ public final class ColdStart {
      * User + system CPU of a process so far, from {@code /proc/PID/stat} (fields 14 and 15, in clock ticks of 10 ms).
      * The bootstrap scripts {@code exec} the JVM, so the started process is the JVM itself.
      */
-    private static long cpuMillis(long pid) {
+    static long cpuMillis(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

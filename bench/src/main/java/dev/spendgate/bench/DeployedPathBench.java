@@ -150,7 +150,11 @@ public final class DeployedPathBench {
                         "deployed path: %s, %d budget(s), %s, %d ms per AWS round trip, upstream %d ms%n",
                         jar.getFileName(), budgets, stream ? "streamed" : "buffered", latencyMs, upstreamMs);
                 List<long[]> samples = new ArrayList<>();
+                long cpuAtWarm = -1;
                 for (int i = 0; i < warmup + calls; i++) {
+                    if (i == warmup) {
+                        cpuAtWarm = ColdStart.cpuMillis(process.pid());
+                    }
                     aws.resetOperations();
                     RuntimeApi.Invocation inv = api.invoke(event);
                     long nextAt = inv.nextAsked.poll(60, TimeUnit.SECONDS);
@@ -183,16 +187,23 @@ public final class DeployedPathBench {
                                 + " requests per call in all: median %d%n",
                         median(samples, 5), median(samples, 3), max(samples, 3), median(samples, 4));
                 System.out.printf("proxy JVM (%s): peak RSS %s%n", jvmOpts, peakRss(process.pid()));
+                long cpuUsed = ColdStart.cpuMillis(process.pid()) - cpuAtWarm;
+                // The JVM's user + system CPU over the measured calls (all its threads: request path, settlement,
+                // record, GC, JIT): what a call costs a shared instance on Lambda Managed Instances.
+                System.out.printf(
+                        "proxy JVM CPU over the %d measured calls: %d ms, %.3f ms a call (10 ms ticks)%n",
+                        calls, cpuUsed, cpuAtWarm < 0 ? Double.NaN : (double) cpuUsed / calls);
                 System.out.printf(
                         "RESULT budgets=%d stream=%s latency_ms=%d before_p50_ms=%.2f after_p50_ms=%.2f"
-                                + " billed_added_p50_ms=%.2f round_trips_before=%d%n",
+                                + " billed_added_p50_ms=%.2f round_trips_before=%d cpu_ms_per_call=%.3f%n",
                         budgets,
                         stream,
                         latencyMs,
                         percentile(samples, 0, 50) / 1e6,
                         percentile(samples, 1, 50) / 1e6,
                         percentile(samples, 2, 50) / 1e6,
-                        median(samples, 3));
+                        median(samples, 3),
+                        cpuAtWarm < 0 ? Double.NaN : (double) cpuUsed / calls);
             } finally {
                 process.destroy();
                 if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -143,6 +143,17 @@ final class NagSuppressionsConfig {
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/config/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/" + ReconcileJob.BILLS_PREFIX + "*")));
+        if (proxy.capacityProvider() != null) {
+            suppress(
+                    proxy.capacityProvider(),
+                    true,
+                    because(
+                            "AwsSolutions-IAM4",
+                            "The capacity provider's operator role carries AWS's AWSLambdaManagedEC2ResourceOperator,"
+                                    + " the policy Lambda Managed Instances document for letting Lambda launch,"
+                                    + " patch and end the proxy's instances in the given subnets; no custom policy can"
+                                    + " track what that service needs."));
+        }
         for (var function : List.of(jobs.wasteDetector(), jobs.reportRunner())) {
             suppress(
                     function,

@@ -1,5 +1,6 @@
 package dev.spendgate.infra;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +20,20 @@ import software.amazon.awscdk.services.apigateway.RestApi;
 import software.amazon.awscdk.services.apigateway.SecurityPolicy;
 import software.amazon.awscdk.services.apigateway.StageOptions;
 import software.amazon.awscdk.services.certificatemanager.Certificate;
+import software.amazon.awscdk.services.ec2.ISecurityGroup;
+import software.amazon.awscdk.services.ec2.ISubnet;
+import software.amazon.awscdk.services.ec2.InstanceType;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
+import software.amazon.awscdk.services.ec2.SecurityGroupImportOptions;
+import software.amazon.awscdk.services.ec2.Subnet;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.kms.IKey;
 import software.amazon.awscdk.services.lambda.Alias;
+import software.amazon.awscdk.services.lambda.CapacityProvider;
+import software.amazon.awscdk.services.lambda.CapacityProviderFunctionOptions;
+import software.amazon.awscdk.services.lambda.CapacityProviderProps;
 import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.InstanceTypeFilter;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.RetentionDays;
@@ -51,6 +62,7 @@ public final class ProxyApi extends Construct {
     private final LogGroup logGroup;
     private final LogGroup accessLogs;
     private final DomainName domain;
+    private final CapacityProvider capacityProvider;
 
     /**
      * API Gateway's standard JSON access log fields, plus {@code responseType}: {@code THROTTLED} marks a request
@@ -140,11 +152,14 @@ public final class ProxyApi extends Construct {
                 .role(role)
                 .logGroup(logGroup)
                 .environment(env);
-        if (props.proxyMaxConcurrency() > 0) {
+        boolean managedInstances = props.proxyCompute() == SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES;
+        if (props.proxyMaxConcurrency() > 0 && !managedInstances) {
             // A runaway client cannot take the account's whole Lambda concurrency from the customer's other functions.
+            // (On managed instances the capacity provider's vCPU ceiling bounds the fleet instead.)
             functionBuilder.reservedConcurrentExecutions(props.proxyMaxConcurrency());
         }
         function = functionBuilder.build();
+        capacityProvider = managedInstances ? managedInstances(props, function) : null;
         alias = Alias.Builder.create(this, "Live")
                 .aliasName("live")
                 .version(function.getCurrentVersion())
@@ -225,6 +240,52 @@ public final class ProxyApi extends Construct {
 
     public Function function() {
         return function;
+    }
+
+    /** The Lambda Managed Instances capacity provider the function runs on, or null on standard Lambda. */
+    public CapacityProvider capacityProvider() {
+        return capacityProvider;
+    }
+
+    /**
+     * Lambda Managed Instances: a capacity provider over the customer's subnets and security groups, and the function
+     * attached to it. Each execution environment then serves many calls at once (the streaming bootstrap runs
+     * {@code AWS_LAMBDA_MAX_CONCURRENCY} poll loops), so the EC2 time is shared by calls that mostly wait on the
+     * provider. Lambda starts three instances for AZ resiliency when the version is published; the API still
+     * invokes the {@code live} alias over that version, streaming as before.
+     */
+    private CapacityProvider managedInstances(SpendgateStackProps props, Function fn) {
+        List<ISubnet> subnets = new ArrayList<>();
+        for (int i = 0; i < props.proxySubnetIds().size(); i++) {
+            subnets.add(Subnet.fromSubnetId(
+                    this, "Subnet" + i, props.proxySubnetIds().get(i)));
+        }
+        List<ISecurityGroup> groups = new ArrayList<>();
+        for (int i = 0; i < props.proxySecurityGroupIds().size(); i++) {
+            groups.add(SecurityGroup.fromSecurityGroupId(
+                    this,
+                    "SecurityGroup" + i,
+                    props.proxySecurityGroupIds().get(i),
+                    SecurityGroupImportOptions.builder().mutable(false).build()));
+        }
+        var capacity = CapacityProviderProps.builder()
+                .subnets(subnets)
+                .securityGroups(groups)
+                .architectures(List.of(props.proxyArchitecture()))
+                .maxVCpuCount(props.proxyMaxVCpus());
+        if (!props.proxyInstanceTypes().isEmpty()) {
+            capacity.instanceTypeFilter(InstanceTypeFilter.allow(
+                    props.proxyInstanceTypes().stream().map(InstanceType::new).toList()));
+        }
+        CapacityProvider provider = new CapacityProvider(this, "Capacity", capacity.build());
+        var options = CapacityProviderFunctionOptions.builder()
+                // the live alias's numbered version is the one invoked; no second, unused $LATEST.PUBLISHED fleet
+                .publishToLatestPublished(false);
+        if (props.proxyConcurrencyPerEnvironment() != null) {
+            options.perExecutionEnvironmentMaxConcurrency(props.proxyConcurrencyPerEnvironment());
+        }
+        provider.addFunction(fn, options.build());
+        return provider;
     }
 
     public Alias alias() {

@@ -28,7 +28,11 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@link SpendgateStackProps} for why),
  * {@code usageBufferSeconds} (the usage stream's time buffer, 60-900, default 900), {@code apiRateLimit} and
  * {@code apiBurstLimit} (the API stage's throttling, default 50 requests per second, burst 100),
- * {@code proxyMaxConcurrency} (the proxy's reserved concurrency, default 200, 0 for none), and
+ * {@code proxyMaxConcurrency} (the proxy's reserved concurrency, default 200, 0 for none),
+ * {@code proxyCompute} ({@code lambda}, the default, or {@code managed-instances}: Lambda Managed Instances, with
+ * {@code proxySubnetIds} and {@code proxySecurityGroupIds} (comma-separated, required), optional
+ * {@code proxyInstanceTypes} (comma-separated), {@code proxyMaxVCpus} (default 24) and
+ * {@code proxyConcurrencyPerEnvironment}; README, "The gateway's own AWS cost"), and
  * {@code prebuilt=true} (deploy what was built beforehand instead of building while synthesising) or
  * {@code proxyCode}, {@code wasteDetectorJar}, {@code reportRunnerJar} to point at other builds.
  */
@@ -69,6 +73,11 @@ public final class SpendgateApp {
                 .usageBufferSeconds(integer(app, "usageBufferSeconds"))
                 .apiThrottling(decimal(app, "apiRateLimit"), integer(app, "apiBurstLimit"))
                 .proxyMaxConcurrency(integer(app, "proxyMaxConcurrency"))
+                .proxyCompute(SpendgateStackProps.ProxyCompute.fromContext(context(app, "proxyCompute")))
+                .managedInstances(list(app, "proxySubnetIds"), list(app, "proxySecurityGroupIds"))
+                .proxyInstanceTypes(list(app, "proxyInstanceTypes"))
+                .proxyMaxVCpus(integer(app, "proxyMaxVCpus"))
+                .proxyConcurrencyPerEnvironment(integer(app, "proxyConcurrencyPerEnvironment"))
                 .bedrockResourceArns(
                         context(app, "bedrockResourceArns") == null
                                 ? List.of()
@@ -136,6 +145,12 @@ public final class SpendgateApp {
         Map<String, String> out = new java.util.LinkedHashMap<>();
         raw.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
         return out;
+    }
+
+    /** A comma-separated list from context, or null when not given. */
+    static List<String> list(App app, String name) {
+        String value = context(app, name);
+        return value == null ? null : List.of(value.split(","));
     }
 
     /** A whole number from context, or null when not given; anything else fails naming the setting. */

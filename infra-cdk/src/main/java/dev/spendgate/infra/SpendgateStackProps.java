@@ -30,6 +30,55 @@ public final class SpendgateStackProps {
     private final int apiBurstLimit;
     private final int proxyMaxConcurrency;
     private final int proxyMemoryMb;
+    private final ProxyCompute proxyCompute;
+    private final List<String> proxySubnetIds;
+    private final List<String> proxySecurityGroupIds;
+    private final List<String> proxyInstanceTypes;
+    private final int proxyMaxVCpus;
+    private final Integer proxyConcurrencyPerEnvironment;
+
+    /**
+     * Where the proxy function runs. {@link #LAMBDA} (the default): standard Lambda, one call per execution
+     * environment, billed for its whole wall time. {@link #MANAGED_INSTANCES}: Lambda Managed Instances, EC2 instances
+     * in the customer's VPC that Lambda runs and scales, each execution environment serving many calls at once, billed
+     * as EC2 on-demand plus a 15 % management fee (README, "The gateway's own AWS cost").
+     */
+    public enum ProxyCompute {
+        LAMBDA("lambda"),
+        MANAGED_INSTANCES("managed-instances");
+
+        private final String contextValue;
+
+        ProxyCompute(String contextValue) {
+            this.contextValue = contextValue;
+        }
+
+        /** The value of {@code -c proxyCompute=}. */
+        public String contextValue() {
+            return contextValue;
+        }
+
+        /** From {@code -c proxyCompute=}; null or blank is the default. */
+        public static ProxyCompute fromContext(String value) {
+            if (value == null || value.isBlank()) {
+                return LAMBDA;
+            }
+            for (ProxyCompute c : values()) {
+                if (c.contextValue.equals(value.trim())) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("proxyCompute must be lambda or managed-instances, was '" + value + "'");
+        }
+    }
+
+    /** Lambda Managed Instances' smallest function: 2 GB (and one vCPU). */
+    static final int MANAGED_INSTANCES_MIN_MEMORY_MB = 2048;
+    /**
+     * The capacity provider's default ceiling: 24 vCPUs, e.g. 12 two-vCPU instances, four times the three Lambda starts
+     * for AZ resiliency; it bounds the gateway's EC2 bill as reserved concurrency bounds it on standard Lambda.
+     */
+    static final int DEFAULT_PROXY_MAX_VCPUS = 24;
 
     /** Defaults: the usage stream's time buffer, the API stage's steady rate and burst, the proxy's concurrency. */
     static final int DEFAULT_USAGE_BUFFER_SECONDS = 900;
@@ -100,10 +149,31 @@ public final class SpendgateStackProps {
             throw new IllegalArgumentException(
                     "proxyMaxConcurrency must be 0 (no limit) or more, was " + proxyMaxConcurrency);
         }
-        this.proxyMemoryMb = b.proxyMemoryMb == null ? DEFAULT_PROXY_MEMORY_MB : b.proxyMemoryMb;
+        this.proxyMemoryMb = b.proxyMemoryMb != null
+                ? b.proxyMemoryMb
+                : b.proxyCompute == ProxyCompute.MANAGED_INSTANCES
+                        ? MANAGED_INSTANCES_MIN_MEMORY_MB
+                        : DEFAULT_PROXY_MEMORY_MB;
         if (proxyMemoryMb < 128 || proxyMemoryMb > 10240) {
             throw new IllegalArgumentException(
                     "proxyMemoryMb must be within Lambda's 128-10240 MB, was " + proxyMemoryMb);
+        }
+        this.proxyCompute = b.proxyCompute == null ? ProxyCompute.LAMBDA : b.proxyCompute;
+        this.proxySubnetIds = ids(b.proxySubnetIds);
+        this.proxySecurityGroupIds = ids(b.proxySecurityGroupIds);
+        this.proxyInstanceTypes = ids(b.proxyInstanceTypes);
+        this.proxyMaxVCpus = b.proxyMaxVCpus == null ? DEFAULT_PROXY_MAX_VCPUS : b.proxyMaxVCpus;
+        this.proxyConcurrencyPerEnvironment = b.proxyConcurrencyPerEnvironment;
+        if (proxyCompute == ProxyCompute.MANAGED_INSTANCES) {
+            checkManagedInstances();
+        } else if (!proxySubnetIds.isEmpty()
+                || !proxySecurityGroupIds.isEmpty()
+                || !proxyInstanceTypes.isEmpty()
+                || b.proxyMaxVCpus != null
+                || proxyConcurrencyPerEnvironment != null) {
+            throw new IllegalArgumentException("proxySubnetIds, proxySecurityGroupIds, proxyInstanceTypes,"
+                    + " proxyMaxVCpus and proxyConcurrencyPerEnvironment apply only with"
+                    + " proxyCompute=managed-instances");
         }
         if ((customDomainName == null) != (certificateArn == null)) {
             throw new IllegalArgumentException(
@@ -209,6 +279,90 @@ public final class SpendgateStackProps {
         return proxyMaxConcurrency;
     }
 
+    /** Standard Lambda (the default) or Lambda Managed Instances. */
+    public ProxyCompute proxyCompute() {
+        return proxyCompute;
+    }
+
+    /**
+     * Managed instances only: the subnets the capacity provider launches instances in (at least two Availability
+     * Zones; each with a route to the internet through a NAT gateway, since the proxy calls the LLM providers).
+     */
+    public List<String> proxySubnetIds() {
+        return proxySubnetIds;
+    }
+
+    /** Managed instances only: security groups of the instances (outbound HTTPS to the providers and AWS APIs). */
+    public List<String> proxySecurityGroupIds() {
+        return proxySecurityGroupIds;
+    }
+
+    /** Managed instances only: allowed EC2 instance types, or empty to let Lambda choose (AWS's recommendation). */
+    public List<String> proxyInstanceTypes() {
+        return proxyInstanceTypes;
+    }
+
+    /** Managed instances only: the most vCPUs the capacity provider runs at once (bounds the EC2 bill). */
+    public int proxyMaxVCpus() {
+        return proxyMaxVCpus;
+    }
+
+    /**
+     * Managed instances only: calls one execution environment serves at once (Lambda's
+     * {@code PerExecutionEnvironmentMaxConcurrency}, 1-1600), or null for Lambda's default.
+     */
+    public Integer proxyConcurrencyPerEnvironment() {
+        return proxyConcurrencyPerEnvironment;
+    }
+
+    private void checkManagedInstances() {
+        if (proxySubnetIds.isEmpty() || proxySecurityGroupIds.isEmpty()) {
+            throw new IllegalArgumentException("proxyCompute=managed-instances needs proxySubnetIds (subnets in at"
+                    + " least two Availability Zones, with a NAT route to the internet) and proxySecurityGroupIds");
+        }
+        for (String id : proxySubnetIds) {
+            if (!id.startsWith("subnet-")) {
+                throw new IllegalArgumentException("proxySubnetIds must be subnet IDs (subnet-...), got '" + id + "'");
+            }
+        }
+        for (String id : proxySecurityGroupIds) {
+            if (!id.startsWith("sg-")) {
+                throw new IllegalArgumentException(
+                        "proxySecurityGroupIds must be security group IDs (sg-...), got '" + id + "'");
+            }
+        }
+        if (proxyMemoryMb < MANAGED_INSTANCES_MIN_MEMORY_MB) {
+            throw new IllegalArgumentException("proxyMemoryMb must be at least " + MANAGED_INSTANCES_MIN_MEMORY_MB
+                    + " with proxyCompute=managed-instances (Lambda Managed Instances' smallest function), was "
+                    + proxyMemoryMb);
+        }
+        if (proxyMaxVCpus < 2) {
+            throw new IllegalArgumentException("proxyMaxVCpus must be at least 2, was " + proxyMaxVCpus);
+        }
+        if (proxyConcurrencyPerEnvironment != null
+                && (proxyConcurrencyPerEnvironment < 1 || proxyConcurrencyPerEnvironment > 1600)) {
+            throw new IllegalArgumentException(
+                    "proxyConcurrencyPerEnvironment must be 1-1600, was " + proxyConcurrencyPerEnvironment);
+        }
+        boolean arm = proxyArchitecture.getName().equals(Architecture.ARM_64.getName());
+        for (String type : proxyInstanceTypes) {
+            String family = type.contains(".") ? type.substring(0, type.indexOf('.')) : type;
+            // Graviton families end in g, gd, gn or ge (m7g, c7gn, r8gd); x86_64 ones do not.
+            boolean graviton = family.matches("[a-z]+[0-9]+g[a-z]*");
+            if (graviton != arm) {
+                throw new IllegalArgumentException("proxyInstanceTypes: " + type + " is "
+                        + (graviton ? "arm64 (Graviton)" : "x86_64") + " but proxyArchitecture is "
+                        + proxyArchitecture.getName());
+            }
+        }
+    }
+
+    private static List<String> ids(List<String> values) {
+        return values == null
+                ? List.of()
+                : values.stream().map(String::trim).filter(v -> !v.isEmpty()).toList();
+    }
+
     private static void checkProxySetting(String name) {
         if (!name.startsWith("SPENDGATE_")) {
             throw new IllegalArgumentException("proxyEnvironment takes SPENDGATE_* settings only, got " + name
@@ -297,8 +451,41 @@ public final class SpendgateStackProps {
         private Integer apiBurstLimit;
         private Integer proxyMaxConcurrency;
         private Integer proxyMemoryMb;
+        private ProxyCompute proxyCompute;
+        private List<String> proxySubnetIds;
+        private List<String> proxySecurityGroupIds;
+        private List<String> proxyInstanceTypes;
+        private Integer proxyMaxVCpus;
+        private Integer proxyConcurrencyPerEnvironment;
 
         private Builder() {}
+
+        public Builder proxyCompute(ProxyCompute value) {
+            this.proxyCompute = value;
+            return this;
+        }
+
+        /** Lambda Managed Instances in these subnets with these security groups (both required for that mode). */
+        public Builder managedInstances(List<String> subnetIds, List<String> securityGroupIds) {
+            this.proxySubnetIds = subnetIds;
+            this.proxySecurityGroupIds = securityGroupIds;
+            return this;
+        }
+
+        public Builder proxyInstanceTypes(List<String> value) {
+            this.proxyInstanceTypes = value;
+            return this;
+        }
+
+        public Builder proxyMaxVCpus(Integer value) {
+            this.proxyMaxVCpus = value;
+            return this;
+        }
+
+        public Builder proxyConcurrencyPerEnvironment(Integer value) {
+            this.proxyConcurrencyPerEnvironment = value;
+            return this;
+        }
 
         public Builder usageBufferSeconds(Integer value) {
             this.usageBufferSeconds = value;

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A wired gateway and what keeps its usage log moving: a periodic flush, and delivery of spooled batches once the
@@ -35,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GatewayRuntime implements AutoCloseable {
     private static final Duration LAMBDA_DRAIN_EVERY = Duration.ofMinutes(1);
-    private long lastDrainNanos = System.nanoTime();
+    private final AtomicLong lastDrainNanos = new AtomicLong(System.nanoTime());
 
     private static final Duration SPOOL_DRAIN_INTERVAL = Duration.ofSeconds(15);
 
@@ -294,8 +295,10 @@ public final class GatewayRuntime implements AutoCloseable {
     public void afterInvocation() {
         try {
             usageLog.flush();
-            if (System.nanoTime() - lastDrainNanos > LAMBDA_DRAIN_EVERY.toNanos()) {
-                lastDrainNanos = System.nanoTime();
+            long last = lastDrainNanos.get();
+            long now = System.nanoTime();
+            // With several invocations at once (Lambda Managed Instances) only the one that moves the mark drains.
+            if (now - last > LAMBDA_DRAIN_EVERY.toNanos() && lastDrainNanos.compareAndSet(last, now)) {
                 usageLog.drainSpool();
                 sweepQuietly();
             }

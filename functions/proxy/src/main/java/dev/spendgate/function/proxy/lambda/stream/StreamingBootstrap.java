@@ -9,7 +9,14 @@ import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.lambda.AwsGatewayRuntime;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The proxy as a Lambda custom runtime ({@code provided.al2023}) that streams: it takes invocations from the Runtime
@@ -24,9 +31,15 @@ import java.util.Objects;
  * environment only after it). A crash in between leaves the reservation held and journaled, the journal entry naming
  * the call; after its TTL the sweeper counts the worst case as spent and writes the call's usage record, marked
  * {@code cost_basis: reserved_worst_case}, as for any call that never settled ({@code BudgetEnforcer.sweep}).
+ *
+ * <p>On Lambda Managed Instances one execution environment takes {@code AWS_LAMBDA_MAX_CONCURRENCY} invocations at
+ * once: {@link #serve} then runs that many poll loops, each doing the above for its own invocation.
  */
 public final class StreamingBootstrap {
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
+
+    /** Set by Lambda on Lambda Managed Instances: the invocations one execution environment takes at once. */
+    static final String MAX_CONCURRENCY = "AWS_LAMBDA_MAX_CONCURRENCY";
 
     private final GatewayRuntime runtime;
     private final RuntimeApiClient api;
@@ -63,11 +76,106 @@ public final class StreamingBootstrap {
             System.exit(1);
             return;
         }
-        StreamingBootstrap bootstrap = new StreamingBootstrap(runtime, api);
-        while (true) {
+        int workers;
+        try {
+            workers = workers(System.getenv());
+        } catch (IllegalArgumentException e) {
+            Log.error(null, "proxy failed to start: " + e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
+        if (workers > 1) {
+            Log.info(null, "serving up to " + workers + " invocations at once (Lambda Managed Instances)");
+        }
+        try {
+            new StreamingBootstrap(runtime, api).serve(workers);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * How many invocations one process serves at once: {@value #MAX_CONCURRENCY}, which Lambda sets only on Lambda
+     * Managed Instances (the function's {@code PerExecutionEnvironmentMaxConcurrency}); 1 when unset, as on standard
+     * Lambda, where an execution environment has one invocation at a time.
+     */
+    static int workers(Map<String, String> env) {
+        String value = env.get(MAX_CONCURRENCY);
+        if (value == null || value.isBlank()) {
+            return 1;
+        }
+        try {
+            int n = Integer.parseInt(value.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error naming the variable
+        }
+        throw new IllegalArgumentException(
+                MAX_CONCURRENCY + " must be a whole number of at least 1, was '" + value + "'");
+    }
+
+    /**
+     * Runs {@code workers} poll loops against the Runtime API until the calling thread is interrupted: one on the
+     * calling thread when {@code workers} is 1 (standard Lambda), else one (virtual) thread each. On Lambda Managed
+     * Instances the Runtime API accepts that many concurrent {@code /invocation/next} requests, so up to
+     * {@code workers} invocations run at once in this JVM; each loop answers, settles and records its own invocation
+     * before asking for the next. Everything the loops share is thread-safe: the gateway's request path (the local
+     * server runs it on many threads), the usage log writer, the Runtime API client (a connection per exchange).
+     */
+    void serve(int workers) throws InterruptedException {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, was " + workers);
+        }
+        if (workers == 1) {
+            loop();
+            return;
+        }
+        ExecutorService pool = workerThreads(workers);
+        List<Future<?>> loops = new ArrayList<>(workers);
+        try {
+            for (int i = 0; i < workers; i++) {
+                loops.add(pool.submit(this::loop));
+            }
+            for (Future<?> loop : loops) {
+                try {
+                    loop.get();
+                } catch (ExecutionException e) {
+                    Log.error(null, "a runtime worker stopped", e.getCause());
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A virtual thread per worker where the JVM has them (21+; the bundled JRE is 25, where a worker blocked inside
+     * {@code synchronized} no longer pins its carrier), else a platform thread each.
+     */
+    private static ExecutorService workerThreads(int workers) {
+        try {
+            return (ExecutorService)
+                    Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            return Executors.newFixedThreadPool(workers, task -> {
+                Thread t = new Thread(task, "runtime-worker");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+    }
+
+    /** One worker: takes invocations one after another until its thread is interrupted. */
+    private void loop() {
+        while (!Thread.currentThread().isInterrupted()) {
             try {
-                bootstrap.handleNext();
+                handleNext();
             } catch (IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return;
+                }
                 // The Runtime API itself failed: nothing to answer to; Lambda ends the environment if it persists.
                 // A short pause keeps a broken connection from flooding the log.
                 Log.error(null, "Runtime API exchange failed", e);

@@ -45,6 +45,9 @@ final class FakeRuntimeApi implements AutoCloseable {
     private final BlockingQueue<byte[]> events = new LinkedBlockingQueue<>();
     private final BlockingQueue<Received> responses = new LinkedBlockingQueue<>();
     final List<Error> errors = new CopyOnWriteArrayList<>();
+    /** When each invocation's event was handed out ({@link System#nanoTime}), by request id. */
+    final Map<String, Long> handedOut = new java.util.concurrent.ConcurrentHashMap<>();
+
     private int sequence;
 
     FakeRuntimeApi() throws IOException {
@@ -94,6 +97,7 @@ final class FakeRuntimeApi implements AutoCloseable {
                         .set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 900_000));
                 exchange.getResponseHeaders().set("Lambda-Runtime-Trace-Id", "Root=1-test");
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
+                handedOut.put(id, System.nanoTime());
                 exchange.sendResponseHeaders(200, event.length);
                 exchange.getResponseBody().write(event);
                 return;
