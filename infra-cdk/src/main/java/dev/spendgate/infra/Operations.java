@@ -31,6 +31,15 @@ public final class Operations extends Construct {
     public static final String UNDELIVERED_USAGE = "UsageRecordsUndelivered";
     public static final String SPOOLED_USAGE = "UsageBatchesSpooled";
     public static final String API_THROTTLED = "ApiRequestsThrottled";
+    /** USD charged at the reserved worst case by the sweeper (calls that never settled); summed per period. */
+    public static final String WORST_CASE_CHARGED = "WorstCaseChargedUsd";
+
+    /**
+     * The line a sweep writes when it charges calls at their worst case ({@code GatewayRuntime.WORST_CASE_EVENT}), with
+     * the amount in {@code worst_case_usd}. The alert itself goes to the alert topic from the gateway (a notice with
+     * the amount, from {@code SPENDGATE_WORST_CASE_ALERT_USD}), so no alarm repeats it; the metric shows the trend.
+     */
+    static final String WORST_CASE_CHARGED_PATTERN = "{ $.event = \"proxy.sweeper.worst_case_charged\" }";
 
     /** Access log lines of requests the API stage's throttling refused (429 before the function runs). */
     static final String API_THROTTLED_PATTERN = "{ $.responseType = \"THROTTLED\" }";
@@ -58,6 +67,12 @@ public final class Operations extends Construct {
         Metric undelivered =
                 logMetric("UndeliveredUsageFilter", proxyLogs, UNDELIVERED_USAGE, UNDELIVERED_USAGE_PATTERN);
         Metric spooled = logMetric("SpooledUsageFilter", proxyLogs, SPOOLED_USAGE, SPOOLED_USAGE_PATTERN);
+        Metric worstCaseCharged = logMetric(
+                "WorstCaseChargedFilter",
+                proxyLogs,
+                WORST_CASE_CHARGED,
+                WORST_CASE_CHARGED_PATTERN,
+                "$.worst_case_usd");
         Metric apiThrottled = logMetric("ApiThrottledFilter", proxy.accessLogs(), API_THROTTLED, API_THROTTLED_PATTERN);
 
         MetricOptions fiveMinuteSum = MetricOptions.builder()
@@ -161,7 +176,10 @@ public final class Operations extends Construct {
                                         List.of(
                                                 budgetStoreErrors.with(stat("Sum")),
                                                 undelivered.with(stat("Sum")),
-                                                spooled.with(stat("Sum"))))),
+                                                spooled.with(stat("Sum")))),
+                                graph(
+                                        "Charged at worst case (USD, calls that never settled)",
+                                        List.of(worstCaseCharged.with(stat("Sum"))))),
                         List.of(graph(
                                 "Scheduled jobs",
                                 List.of(
@@ -173,12 +191,17 @@ public final class Operations extends Construct {
     }
 
     private Metric logMetric(String id, ILogGroup logGroup, String metricName, String pattern) {
+        return logMetric(id, logGroup, metricName, pattern, "1");
+    }
+
+    /** As above, counting {@code value} (a JSON selector such as {@code $.worst_case_usd}) per matching line. */
+    private Metric logMetric(String id, ILogGroup logGroup, String metricName, String pattern, String value) {
         MetricFilter filter = MetricFilter.Builder.create(this, id)
                 .logGroup(logGroup)
                 .filterPattern(FilterPattern.literal(pattern))
                 .metricNamespace(NAMESPACE)
                 .metricName(metricName)
-                .metricValue("1")
+                .metricValue(value)
                 .defaultValue(0)
                 .build();
         return filter.metric();

@@ -78,6 +78,8 @@ final class UsageTableDefinition {
         c.put("cache", "string");
         c.put("saved_usd", "string");
         c.put("prompt_cache", "string");
+        // schema 4: reserved_worst_case when the sweeper charged a call that never settled (written when set)
+        c.put("cost_basis", "string");
         return Collections.unmodifiableMap(c);
     }
 

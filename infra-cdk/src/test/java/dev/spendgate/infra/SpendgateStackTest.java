@@ -274,6 +274,7 @@ class SpendgateStackTest {
                 .batchId("batch_1")
                 .inferenceProfileArn("arn:aws:bedrock:us-east-1:111122223333:inference-profile/x")
                 .optimization(new UsageRecord.Optimization("triage-mini", "hit", new BigDecimal("0.0012"), "5m"))
+                .costBasis(UsageRecord.CostBasis.RESERVED_WORST_CASE)
                 .build();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         UsageRecordCodec.write(record, out);
@@ -601,6 +602,28 @@ class SpendgateStackTest {
                                         "Spendgate",
                                         "MetricName",
                                         Operations.BUDGET_STORE_ERRORS))))));
+    }
+
+    @Test
+    void worstCaseCharges_amountFromTheSweepersLogLine_isAMetricOnTheDashboard() {
+        synth.template.hasResourceProperties(
+                "AWS::Logs::MetricFilter",
+                Match.objectLike(Map.of(
+                        "LogGroupName", Map.of("Ref", logicalId("ProxyLogs")),
+                        "FilterPattern", Operations.WORST_CASE_CHARGED_PATTERN,
+                        "MetricTransformations",
+                                List.of(Match.objectLike(Map.of(
+                                        "MetricNamespace", "Spendgate",
+                                        "MetricName", Operations.WORST_CASE_CHARGED,
+                                        "MetricValue", "$.worst_case_usd"))))));
+        // the event name GatewayRuntime.WORST_CASE_EVENT logs (the proxy module is not a dependency here)
+        assertThat(Operations.WORST_CASE_CHARGED_PATTERN).contains("\"proxy.sweeper.worst_case_charged\"");
+        Capture body = new Capture();
+        synth.template.hasResourceProperties(
+                "AWS::CloudWatch::Dashboard", Map.of("DashboardName", "spendgate", "DashboardBody", body));
+        assertThat(body.asObject().toString())
+                .contains("Charged at worst case")
+                .contains("\"Spendgate\",\"" + Operations.WORST_CASE_CHARGED + "\"");
     }
 
     @Test

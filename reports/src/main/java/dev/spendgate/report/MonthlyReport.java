@@ -265,9 +265,16 @@ public final class MonthlyReport {
         DataQuality quality = usage.quality();
         quality.state(stateOf(month));
         if (!quality.recordsChecked()) {
-            quality.aggregated(usage.cells().values().stream()
-                    .mapToLong(dev.spendgate.domain.report.CellTotals::calls)
-                    .sum());
+            quality.aggregated(
+                    usage.cells().values().stream()
+                            .mapToLong(dev.spendgate.domain.report.CellTotals::calls)
+                            .sum(),
+                    usage.cells().values().stream()
+                            .mapToLong(dev.spendgate.domain.report.CellTotals::worstCaseCalls)
+                            .sum(),
+                    usage.cells().values().stream()
+                            .map(dev.spendgate.domain.report.CellTotals::worstCaseUsd)
+                            .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add));
         }
         long t1 = System.nanoTime();
         timings.put("aggregate", (t1 - t0) / 1_000_000);

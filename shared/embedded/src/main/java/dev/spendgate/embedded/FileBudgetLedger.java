@@ -33,7 +33,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code <file>.journal/}, group commit, in the operating system's hands before the call returns) with a sequence
  * number; a flush writes the counters with the last sequence number they include and starts a new journal segment,
  * and the constructor replays the entries newer than the file. Reservations are not journaled: they belong to calls
- * in flight, which die with the process, so the gateway {@link #releaseReservations() releases} them at start. A
+ * in flight, which die with the process; at start the gateway keeps reserved only what its reservation journal says
+ * belongs to calls that never settled ({@link #resetReservations}), and charges those. To tell them apart, a
+ * settlement names the journal entry it ends ({@code "rid"}), and a flushed segment is kept until the flush after
+ * the next one, so that {@link #settledReservations()} knows every entry settled since the reservation journal's last
+ * flush (which runs just before this ledger's). A
  * power loss can take the settlements since the last {@code fsync} (the journal is synced with every flush, each
  * second). Because the counters live in one
  * process, one instance owns the file: the constructor takes an exclusive lock on {@code <file>.lock} (released by
@@ -56,7 +60,9 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     private final SegmentedLog journal;
     private final AtomicLong journalSeq = new AtomicLong();
     private final Object flushLock = new Object();
-    private String closedSegment; // guarded by flushLock: rotated by the last snapshot, discarded once it is written
+    private String closedSegment; // guarded by flushLock: rotated by the last snapshot
+    private String keptSegment; // guarded by flushLock: rotated by the snapshot before, discarded after the next one
+    private final java.util.Set<String> settledReservations = new java.util.HashSet<>();
 
     /**
      * Opens the ledger in {@code file} (e.g. {@code .spendgate/budget-ledger.json}), loading it when it exists.
@@ -177,6 +183,12 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
      */
     @Override
     public List<BudgetState> settleAll(List<Settlement> settlements) {
+        return settleAll(null, settlements);
+    }
+
+    /** As {@link #settleAll(List)}; the journal line names {@code reservationId} (see {@link #settledReservations}). */
+    @Override
+    public List<BudgetState> settleAll(String reservationId, List<Settlement> settlements) {
         for (Settlement s : settlements) {
             Objects.requireNonNull(s.itemKey(), "itemKey");
             requireNotNegative(s.reserved(), "reserved");
@@ -195,7 +207,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
                 }));
             }
             try {
-                journal.append(journalEntry(journalSeq.incrementAndGet(), settlements));
+                journal.append(journalEntry(journalSeq.incrementAndGet(), reservationId, settlements));
             } catch (RuntimeException e) {
                 journalError[0] = e;
             }
@@ -213,20 +225,52 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
      * released, for the start-up log.
      */
     public Released releaseReservations() {
+        return resetReservations(Map.of());
+    }
+
+    /**
+     * Sets every item's reservation to what {@code held} names for it (zero for the others): at start, {@code held}
+     * is the worst case of each call that died in flight (the gateway then charges it), and everything else reserved
+     * belonged to calls that settled or never got going. The snapshot's reservations are a second old and the
+     * settlements since then do not touch them, so they are replaced rather than adjusted. Returns what was given back
+     * (the old reservations less {@code held}; items that held one), for the start-up log.
+     */
+    public Released resetReservations(Map<String, BigDecimal> held) {
+        Objects.requireNonNull(held, "held");
+        held.values().forEach(amount -> requireNotNegative(amount, "held"));
         int[] count = {0};
         BigDecimal[] total = {BigDecimal.ZERO};
         owned.change(() -> {
             items.replaceAll((key, state) -> {
-                if (state.reserved().signum() == 0) {
+                BigDecimal keep = held.getOrDefault(key, BigDecimal.ZERO);
+                if (state.reserved().compareTo(keep) == 0) {
                     return state;
                 }
-                count[0]++;
-                total[0] = total[0].add(state.reserved());
-                return new BudgetState(state.spent(), BigDecimal.ZERO, state.spent());
+                if (state.reserved().signum() != 0) {
+                    count[0]++;
+                }
+                total[0] = total[0].add(state.reserved()).subtract(keep);
+                return new BudgetState(state.spent(), keep, state.spent().add(keep));
             });
-            return count[0] > 0;
+            held.forEach((key, keep) -> {
+                if (keep.signum() > 0 && !items.containsKey(key)) {
+                    items.put(key, new BudgetState(BigDecimal.ZERO, keep, keep));
+                    total[0] = total[0].subtract(keep);
+                }
+            });
+            return true;
         });
         return new Released(count[0], total[0]);
+    }
+
+    /**
+     * The journal entries ({@code reservationId}s of {@link #settleAll(String, List)}) whose settlement this ledger
+     * found in its journal at construction: every one settled since the flush before the last one. An entry the
+     * reservation journal still holds after a crash and that is in this set belongs to a call that settled; one that is
+     * not died in flight.
+     */
+    public java.util.Set<String> settledReservations() {
+        return java.util.Set.copyOf(settledReservations);
     }
 
     /** Reservations released at start: how many items held one, and the amount. */
@@ -278,9 +322,13 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         });
     }
 
+    /** Discards the segment rotated by the snapshot before this one; keeps this one's until the next flush. */
     private void discardClosedSegment() {
         if (closedSegment != null) {
-            journal.discard(closedSegment);
+            if (keptSegment != null) {
+                journal.discard(keptSegment);
+            }
+            keptSegment = closedSegment;
             closedSegment = null;
         }
     }
@@ -299,6 +347,9 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
                     continue; // a line torn by a power loss
                 }
                 long seq = entry.path("seq").asLong(-1);
+                if (entry.hasNonNull("rid")) {
+                    settledReservations.add(entry.get("rid").asText());
+                }
                 if (seq <= fileSeq) {
                     continue; // already in the file (the process died between the snapshot and the discard)
                 }
@@ -323,9 +374,14 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return applied;
     }
 
-    private static byte[] journalEntry(long seq, List<Settlement> settlements) {
-        StringBuilder line = new StringBuilder(64 + settlements.size() * 96);
-        line.append("{\"seq\":").append(seq).append(",\"items\":[");
+    private static byte[] journalEntry(long seq, String reservationId, List<Settlement> settlements) {
+        StringBuilder line = new StringBuilder(112 + settlements.size() * 96);
+        line.append("{\"seq\":").append(seq);
+        if (reservationId != null) {
+            line.append(",\"rid\":");
+            appendJsonString(line, reservationId);
+        }
+        line.append(",\"items\":[");
         for (int i = 0; i < settlements.size(); i++) {
             Settlement s = settlements.get(i);
             if (i > 0) {

@@ -34,7 +34,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * process ({@code ConcurrentHashMap.remove(id) != null}), so of any number of concurrent removers of one id exactly one
  * sees it present; {@link #expired} answers from memory. <b>A crash loses what was not flushed yet</b>, the same as the
  * ledger: the local gateway flushes both every second (journal first), so at most about the same last second of
- * opened and removed entries; a clean shutdown ({@link #close()}) loses nothing. Because the entries live in one
+ * opened and removed entries; a clean shutdown ({@link #close()}) loses nothing. <b>Except a call's admission</b>:
+ * {@link #confirm} of an entry that names its call (the enforcer confirms an admitted call before it is forwarded)
+ * appends the entry to a log beside the file ({@code <file>.journal/}, group commit, in the operating system's hands
+ * before the call goes out), so that a call killed in flight is found at the next start however young it was. The
+ * log is not told of removals: after a crash it can name calls that settled, which the gateway tells apart by the
+ * ledger's {@link FileBudgetLedger#settledReservations()}. A flush folds the log into the file. Because the entries live in one
  * process, one instance owns the file: the constructor takes an exclusive lock on {@code <file>.lock} (released by
  * {@link #close()} or the process's exit) and throws {@link IllegalStateException} while another instance, in this or
  * another process, holds it.
@@ -54,9 +59,15 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    /** One compact line per admitted entry. */
+    private static final ObjectMapper LINE_MAPPER =
+            new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final OwnedSnapshotFile owned;
     private final ConcurrentHashMap<String, OpenReservation> reservations;
+    private final SegmentedLog admitted;
+    private final Object flushLock = new Object();
+    private String closedSegment; // guarded by flushLock: rotated by the last snapshot, discarded once it is written
 
     /**
      * Opens the journal in {@code file} (e.g. {@code .spendgate/budgets/reservations.json}), loading it when it exists;
@@ -65,9 +76,32 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
      * @throws IllegalStateException when another instance owns the file, or the file is not a valid journal
      */
     public FileReservationJournal(Path file) {
+        this(file, false);
+    }
+
+    /**
+     * As {@link #FileReservationJournal(Path)}; with {@code syncEachCommit} each admitted call's entry is forced to the
+     * device before {@link #confirm} returns (power-loss safe) instead of once a second by {@link #flush()}.
+     */
+    public FileReservationJournal(Path file, boolean syncEachCommit) {
         this.owned = new OwnedSnapshotFile(file, "reservation journal");
         try {
             this.reservations = new ConcurrentHashMap<>(read(owned.file()));
+            this.admitted = new SegmentedLog(
+                    owned.file().resolveSibling(owned.file().getFileName() + ".journal"),
+                    java.time.Clock.systemUTC(),
+                    syncEachCommit);
+            for (var segment : admitted.pending()) {
+                for (String line : segment.lines()) {
+                    OpenReservation open;
+                    try {
+                        open = entry(MAPPER.readTree(line));
+                    } catch (IOException | RuntimeException e) {
+                        continue; // a line torn by a power loss
+                    }
+                    reservations.put(open.id(), open);
+                }
+            }
         } catch (RuntimeException e) {
             owned.release(e);
             throw e;
@@ -99,6 +133,41 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
         return removed[0];
     }
 
+    /**
+     * Makes an admitted call's entry durable: appends it to the log beside the file when it names its call (an entry
+     * that names none is released after a crash, so it needs no record of its own). Returns once the line is in the
+     * operating system's hands; throws {@link UncheckedIOException} when it cannot be written (a full disk).
+     */
+    @Override
+    public void confirm(String reservationId) {
+        Objects.requireNonNull(reservationId, "reservationId");
+        owned.change(() -> {
+            OpenReservation open = reservations.get(reservationId);
+            if (open != null && open.call() != null) {
+                admitted.append(line(open));
+            }
+            return false; // the entry itself changed when it was opened
+        });
+    }
+
+    /**
+     * Keeps the entries {@code keep} accepts and ends the others; returns the ones kept. The gateway that owns this
+     * journal calls it at start, when no call of its own is in flight, to keep those of calls that died with the
+     * previous process.
+     */
+    public List<OpenReservation> retain(java.util.function.Predicate<OpenReservation> keep) {
+        Objects.requireNonNull(keep, "keep");
+        List<OpenReservation> kept = new ArrayList<>();
+        owned.change(() -> {
+            int before = reservations.size();
+            reservations.values().removeIf(open -> !keep.test(open));
+            kept.addAll(reservations.values());
+            return reservations.size() != before;
+        });
+        kept.sort(OLDEST_FIRST);
+        return List.copyOf(kept);
+    }
+
     @Override
     public List<OpenReservation> expired(Instant now, int max) {
         Objects.requireNonNull(now, "now");
@@ -116,8 +185,8 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
     }
 
     /**
-     * Ends every entry and returns how many there were: the gateway that owns this journal calls it at start, together
-     * with {@link FileBudgetLedger#releaseReservations()}, since no call of its own is in flight yet.
+     * Ends every entry and returns how many there were (a journal whose entries all belong to a process that is gone
+     * and whose calls are all known to have ended).
      */
     public int clear() {
         int[] cleared = {0};
@@ -129,15 +198,45 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
         return cleared[0];
     }
 
-    /** Writes the open reservations to the file atomically, unless nothing changed since the last flush. Thread-safe. */
+    /**
+     * Writes the open reservations to the file atomically, unless nothing changed since the last flush, and drops the
+     * log of admitted entries the file now includes. Thread-safe.
+     */
     public void flush() {
-        owned.flush(this::serialize);
+        synchronized (flushLock) {
+            owned.flush(this::snapshotAndRotate);
+            discardClosedSegment();
+            admitted.sync();
+        }
     }
 
     /** Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        owned.close(this::serialize);
+        synchronized (flushLock) {
+            try {
+                owned.close(this::snapshotAndRotate);
+                discardClosedSegment();
+            } finally {
+                admitted.close();
+            }
+        }
+    }
+
+    /** The entries, and a new log segment for admissions after them, taken while no change runs. */
+    private byte[] snapshotAndRotate() {
+        return owned.exclusively(() -> {
+            byte[] content = serialize();
+            closedSegment = admitted.rotate();
+            return content;
+        });
+    }
+
+    private void discardClosedSegment() {
+        if (closedSegment != null) {
+            admitted.discard(closedSegment);
+            closedSegment = null;
+        }
     }
 
     private byte[] serialize() {
@@ -145,21 +244,55 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
         ObjectNode root = MAPPER.createObjectNode();
         root.put("version", FORMAT_VERSION);
         ObjectNode node = root.putObject("reservations");
-        snapshot.forEach((id, open) -> {
-            ObjectNode entry = node.putObject(id);
-            ArrayNode itemKeys = entry.putArray("itemKeys");
-            open.itemKeys().forEach(itemKeys::add);
-            entry.put("amount", open.amount().toPlainString());
-            entry.put("expiresAt", open.expiresAt().toString());
-            if (open.call() != null) {
-                writeCall(entry.putObject("call"), open.call());
-            }
-        });
+        snapshot.forEach((id, open) -> writeEntry(node.putObject(id), open));
         try {
             return MAPPER.writeValueAsBytes(root);
         } catch (IOException e) {
             throw new UncheckedIOException("could not serialise the reservation journal", e);
         }
+    }
+
+    private static void writeEntry(ObjectNode entry, OpenReservation open) {
+        ArrayNode itemKeys = entry.putArray("itemKeys");
+        open.itemKeys().forEach(itemKeys::add);
+        entry.put("amount", open.amount().toPlainString());
+        entry.put("expiresAt", open.expiresAt().toString());
+        if (open.call() != null) {
+            writeCall(entry.putObject("call"), open.call());
+        }
+    }
+
+    /** One admitted entry as a log line: the file's entry with its {@code id}. */
+    private static byte[] line(OpenReservation open) {
+        ObjectNode entry = LINE_MAPPER.createObjectNode();
+        entry.put("id", open.id());
+        writeEntry(entry, open);
+        try {
+            byte[] json = LINE_MAPPER.writeValueAsBytes(entry);
+            byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+            line[json.length] = '\n';
+            return line;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not serialise a reservation", e);
+        }
+    }
+
+    private static OpenReservation entry(JsonNode node) {
+        return entry(required(node, "id").asText(), node);
+    }
+
+    private static OpenReservation entry(String id, JsonNode node) {
+        List<String> itemKeys = new ArrayList<>();
+        for (JsonNode itemKey : node.path("itemKeys")) {
+            itemKeys.add(itemKey.asText());
+        }
+        return new OpenReservation(
+                id,
+                itemKeys,
+                new BigDecimal(required(node, "amount").asText()),
+                Instant.parse(required(node, "expiresAt").asText()),
+                true,
+                node.hasNonNull("call") ? readCall(node.get("call")) : null);
     }
 
     private static Map<String, OpenReservation> read(Path file) {
@@ -179,20 +312,7 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
             }
             Map<String, OpenReservation> reservations = new TreeMap<>();
             for (Map.Entry<String, JsonNode> entry : root.path("reservations").properties()) {
-                JsonNode node = entry.getValue();
-                List<String> itemKeys = new ArrayList<>();
-                for (JsonNode itemKey : node.path("itemKeys")) {
-                    itemKeys.add(itemKey.asText());
-                }
-                reservations.put(
-                        entry.getKey(),
-                        new OpenReservation(
-                                entry.getKey(),
-                                itemKeys,
-                                new BigDecimal(required(node, "amount").asText()),
-                                Instant.parse(required(node, "expiresAt").asText()),
-                                true,
-                                node.hasNonNull("call") ? readCall(node.get("call")) : null));
+                reservations.put(entry.getKey(), entry(entry.getKey(), entry.getValue()));
             }
             return reservations;
         } catch (IOException | RuntimeException e) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.BudgetLedger.Settlement;
+import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageLogWriter;
@@ -184,5 +186,89 @@ class CrashRecoveryTest {
                 .isEqualByComparingTo("0.08");
         third.close();
         ledger.close();
+    }
+
+    @Test
+    void callAdmittedSinceTheLastFlush_isInFlightForTheNextProcess_andCallsThatSettledOrWereRefusedAreNot()
+            throws Exception {
+        FileReservationJournal journal = new FileReservationJournal(live.resolve("reservations.json"));
+        FileBudgetLedger ledger = new FileBudgetLedger(live.resolve("ledger.json"));
+        String item = "budget#global#2026-12-03";
+        admit(journal, ledger, "settled", item, "0.05");
+        journal.flush(); // the journal's file names the call
+        journal.remove("settled");
+        ledger.settleAll("settled", List.of(new Settlement(item, new BigDecimal("0.05"), new BigDecimal("0.01"))));
+        ledger.flush(); // the settlement is in the ledger's file; its journal segment is kept one flush longer
+        admit(journal, ledger, "in-flight", item, "0.07"); // after every flush: only in the journal's log
+        journal.open(entry("refused", item, "0.09")); // opened, refused on another budget: never admitted
+        journal.remove("refused");
+        copy(live, afterCrash); // killed here
+
+        FileBudgetLedger nextLedger = new FileBudgetLedger(afterCrash.resolve("ledger.json"));
+        FileReservationJournal nextJournal = new FileReservationJournal(afterCrash.resolve("reservations.json"));
+        java.util.Set<String> settled = nextLedger.settledReservations();
+        List<ReservationJournal.OpenReservation> inFlight =
+                nextJournal.retain(open -> open.call() != null && !settled.contains(open.id()));
+        nextLedger.resetReservations(java.util.Map.of(item, new BigDecimal("0.07")));
+
+        assertThat(settled).contains("settled");
+        assertThat(inFlight).singleElement().satisfies(open -> {
+            assertThat(open.id()).isEqualTo("in-flight");
+            assertThat(open.amount()).isEqualByComparingTo("0.07");
+            assertThat(open.call().requestId()).isEqualTo("req-in-flight");
+        });
+        BudgetState state = nextLedger.state(item).orElseThrow();
+        assertThat(state.spent()).isEqualByComparingTo("0.01");
+        assertThat(state.reserved()).isEqualByComparingTo("0.07");
+        assertThat(state.committed()).isEqualByComparingTo("0.08");
+        nextJournal.close();
+        nextLedger.close();
+        journal.close();
+        ledger.close();
+    }
+
+    @Test
+    void ledgerFlushedTwiceSinceASettlement_forgetsItsReservationId() {
+        FileBudgetLedger ledger = new FileBudgetLedger(live.resolve("ledger.json"));
+        String item = "budget#global#2026-12-03";
+        ledger.settleAll("old", List.of(new Settlement(item, BigDecimal.ZERO, new BigDecimal("0.01"))));
+        ledger.flush();
+        ledger.settleAll("new", List.of(new Settlement(item, BigDecimal.ZERO, new BigDecimal("0.01"))));
+        ledger.flush();
+        ledger.close();
+
+        FileBudgetLedger next = new FileBudgetLedger(live.resolve("ledger.json"));
+
+        assertThat(next.settledReservations()).containsExactly("new");
+        assertThat(next.state(item).orElseThrow().spent()).as("counted once").isEqualByComparingTo("0.02");
+        next.close();
+    }
+
+    private static void admit(
+            FileReservationJournal journal, FileBudgetLedger ledger, String id, String item, String amount) {
+        journal.open(entry(id, item, amount));
+        assertThat(ledger.reserve(item, BigDecimal.ONE, new BigDecimal(amount)).granted())
+                .isTrue();
+        journal.confirm(id);
+    }
+
+    private static ReservationJournal.OpenReservation entry(String id, String item, String amount) {
+        return new ReservationJournal.OpenReservation(
+                id,
+                List.of(item),
+                new BigDecimal(amount),
+                T0.plus(15, ChronoUnit.MINUTES),
+                true,
+                new ReservationJournal.Call(
+                        "req-" + id,
+                        T0,
+                        "key_1",
+                        Attribution.NONE,
+                        "openai",
+                        null,
+                        "chat.completions",
+                        "gpt-4o",
+                        "gpt-4o",
+                        false));
     }
 }

@@ -49,6 +49,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ConsoleHandler console;
     private final Clock clock;
+    private final java.math.BigDecimal worstCaseAlertUsd; // null: never
 
     private GatewayRuntime(
             Gateway gateway,
@@ -60,8 +61,10 @@ public final class GatewayRuntime implements AutoCloseable {
             AdminApi admin,
             ConsoleHandler console,
             Clock clock,
-            Duration flushInterval) {
+            Duration flushInterval,
+            java.math.BigDecimal worstCaseAlertUsd) {
         this.clock = clock;
+        this.worstCaseAlertUsd = worstCaseAlertUsd;
         this.admin = admin;
         this.console = console;
         this.gateway = gateway;
@@ -227,7 +230,17 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.upstreamTimeout(),
                 clock);
         return new GatewayRuntime(
-                gateway, outcomes, batches, usageLog, budgets, budgetGate, admin, console, clock, flushInterval);
+                gateway,
+                outcomes,
+                batches,
+                usageLog,
+                budgets,
+                budgetGate,
+                admin,
+                console,
+                clock,
+                flushInterval,
+                config.budgets().worstCaseAlertUsd());
     }
 
     /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */
@@ -315,29 +328,92 @@ public final class GatewayRuntime implements AutoCloseable {
      */
     public void sweepQuietly() {
         try {
-            BudgetEnforcer.Swept swept = budgetGate.sweep(open -> {
-                usageLog.append(UnsettledCalls.record(open, clock.instant()));
-                if (!usageLog.journaled()) {
-                    usageLog.flush();
-                    if (usageLog.buffered() > 0) {
-                        throw new IllegalStateException("the usage store and the spool refused the record");
-                    }
-                }
-            });
-            if (swept.charged() > 0) {
-                Log.warn(
-                        null,
-                        "charged " + swept.charged() + " calls that never settled at their reserved worst case;"
-                                + " their usage records say cost_basis reserved_worst_case");
-            }
-            if (swept.released() > 0) {
-                Log.warn(null, "released " + swept.released() + " orphaned admission-only budget reservations");
-            }
-            if (swept.kept() > 0) {
-                Log.warn(null, swept.kept() + " unsettled calls wait for their usage record to be writable");
-            }
+            report(budgetGate.sweep(this::recordUnsettled));
         } catch (RuntimeException e) {
             Log.error(null, "budget reservation sweep failed", e);
+        }
+    }
+
+    /**
+     * Charges every call left in flight by the previous process (the local gateway, whose journal is its own, calls
+     * this at start before serving): the sweeper's rule without waiting for the TTL, since those calls died with the
+     * process. Each call's usage record is made durable first; then the stores are flushed, so a second start finds
+     * nothing to charge.
+     */
+    public BudgetEnforcer.Swept chargeCallsOfPreviousProcess() {
+        BudgetEnforcer.Swept swept = budgetGate.sweepAll(this::recordUnsettled);
+        report(swept);
+        if (swept.charged() + swept.released() > 0) {
+            budgetStores.flush().run();
+        }
+        return swept;
+    }
+
+    /** The log event of a sweep that charged calls at their worst case. */
+    public static final String WORST_CASE_EVENT = "proxy.sweeper.worst_case_charged";
+
+    /**
+     * Tells people (the alert sink: SNS, the webhook or the log) that calls were charged at their worst case, with the
+     * amount, once a sweep charges at least {@code SPENDGATE_WORST_CASE_ALERT_USD}. Never fails the sweep.
+     */
+    private void alertWorstCase(BudgetEnforcer.Swept swept) {
+        java.math.BigDecimal threshold = worstCaseAlertUsd;
+        if (threshold == null || swept.chargedUsd().compareTo(threshold) < 0) {
+            return;
+        }
+        String usd = swept.chargedUsd().toPlainString();
+        try {
+            budgetStores
+                    .alerts()
+                    .send(new dev.spendgate.domain.budget.AlertSink.Notice(
+                            "Spendgate charged " + swept.charged() + " unsettled calls at worst case ($" + usd + ")",
+                            swept.charged() + " calls ended without a settlement (the gateway stopped between"
+                                    + " forwarding and recording them) and were charged to their budgets at the worst"
+                                    + " case reserved before forwarding: $" + usd + " in all. Their usage records say"
+                                    + " cost_basis reserved_worst_case; the provider's bill has the actual cost.",
+                            java.util.Map.of(
+                                    "kind",
+                                    "worst_case_charged",
+                                    "charged_calls",
+                                    Integer.toString(swept.charged()),
+                                    "worst_case_usd",
+                                    usd,
+                                    "threshold_usd",
+                                    threshold.toPlainString())));
+        } catch (RuntimeException e) {
+            Log.error(null, "worst-case charge alert failed", e);
+        }
+    }
+
+    /** The sweeper's {@code recordFirst}: the call's worst-case record, durable before its entry is charged. */
+    private void recordUnsettled(dev.spendgate.domain.budget.ReservationJournal.OpenReservation open) {
+        usageLog.append(UnsettledCalls.record(open, clock.instant()));
+        if (!usageLog.journaled()) {
+            usageLog.flush();
+            if (usageLog.buffered() > 0) {
+                throw new IllegalStateException("the usage store and the spool refused the record");
+            }
+        }
+    }
+
+    private void report(BudgetEnforcer.Swept swept) {
+        if (swept.charged() > 0) {
+            String message = "charged " + swept.charged() + " calls that never settled at their reserved worst case ($"
+                    + swept.chargedUsd().toPlainString()
+                    + "); their usage records say cost_basis reserved_worst_case";
+            // worst_case_usd: the CloudWatch metric the stack's alarm sums (infra Operations)
+            Log.logger()
+                    .warn(WORST_CASE_EVENT)
+                    .field("charged_calls", swept.charged())
+                    .field("worst_case_usd", swept.chargedUsd())
+                    .log(message);
+            alertWorstCase(swept);
+        }
+        if (swept.released() > 0) {
+            Log.warn(null, "released " + swept.released() + " orphaned admission-only budget reservations");
+        }
+        if (swept.kept() > 0) {
+            Log.warn(null, swept.kept() + " unsettled calls wait for their usage record to be writable");
         }
     }
 

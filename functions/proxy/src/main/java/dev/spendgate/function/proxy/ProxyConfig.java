@@ -56,14 +56,32 @@ public record ProxyConfig(
      * Budget enforcement: how long a reservation lives ({@code SPENDGATE_RESERVATION_TTL_SECONDS}), the output a call
      * without {@code max_tokens} is estimated at ({@code SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS}), the degradation chains
      * ({@code SPENDGATE_DEGRADE_CHAINS}) and the velocity breakers ({@code SPENDGATE_SESSION_CALLS_PER_MINUTE},
-     * {@code SPENDGATE_KEY_CALLS_PER_MINUTE}; 0 is off).
+     * {@code SPENDGATE_KEY_CALLS_PER_MINUTE}; 0 is off), and from what amount a sweep that charges calls at their
+     * worst case sends an alert ({@code SPENDGATE_WORST_CASE_ALERT_USD}, default 0: every such sweep; null: never).
      */
     public record Budgets(
             Duration reservationTtl,
             long defaultMaxOutputTokens,
             String degradeChains,
             long sessionCallsPerMinute,
-            long keyCallsPerMinute) {}
+            long keyCallsPerMinute,
+            java.math.BigDecimal worstCaseAlertUsd) {
+        /** Worst-case charges alert from any amount. */
+        public Budgets(
+                Duration reservationTtl,
+                long defaultMaxOutputTokens,
+                String degradeChains,
+                long sessionCallsPerMinute,
+                long keyCallsPerMinute) {
+            this(
+                    reservationTtl,
+                    defaultMaxOutputTokens,
+                    degradeChains,
+                    sessionCallsPerMinute,
+                    keyCallsPerMinute,
+                    java.math.BigDecimal.ZERO);
+        }
+    }
 
     /**
      * The AWS wiring's names: the provider-key secret ({@code SPENDGATE_PROVIDER_SECRET_ID}), the key cache
@@ -133,7 +151,8 @@ public record ProxyConfig(
                         number(get, "SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", 4096),
                         get.apply("SPENDGATE_DEGRADE_CHAINS"),
                         number(get, "SPENDGATE_SESSION_CALLS_PER_MINUTE", 0),
-                        number(get, "SPENDGATE_KEY_CALLS_PER_MINUTE", 0)),
+                        number(get, "SPENDGATE_KEY_CALLS_PER_MINUTE", 0),
+                        worstCaseAlertUsd(get.apply("SPENDGATE_WORST_CASE_ALERT_USD"))),
                 get.apply("SPENDGATE_ADMIN_TOKEN"),
                 syncEachCommit(get.apply("SPENDGATE_FSYNC")),
                 get.apply("SPENDGATE_ALERT_WEBHOOK_URL"),
@@ -171,6 +190,26 @@ public record ProxyConfig(
     }
 
     /** A whole-number setting, 0 or more; {@code fallback} when unset. */
+    /** {@code SPENDGATE_WORST_CASE_ALERT_USD}: a decimal of at least 0 (default 0), or {@code off}. */
+    static java.math.BigDecimal worstCaseAlertUsd(String value) {
+        if (value == null || value.isBlank()) {
+            return java.math.BigDecimal.ZERO;
+        }
+        if (value.trim().equalsIgnoreCase("off")) {
+            return null;
+        }
+        try {
+            java.math.BigDecimal usd = new java.math.BigDecimal(value.trim());
+            if (usd.signum() >= 0) {
+                return usd;
+            }
+        } catch (NumberFormatException e) {
+            // the message below names the variable
+        }
+        throw new IllegalArgumentException(
+                "SPENDGATE_WORST_CASE_ALERT_USD must be an amount in USD of at least 0, or off, got '" + value + "'");
+    }
+
     private static long number(UnaryOperator<String> get, String name, long fallback) {
         String value = get.apply(name);
         if (value == null) {

@@ -19,6 +19,8 @@ public final class CellTotals {
     private long outputTokens;
     private long reasoningTokens;
     private BigDecimal costUsd = BigDecimal.ZERO;
+    private long worstCaseCalls;
+    private BigDecimal worstCaseUsd = BigDecimal.ZERO;
 
     public CellTotals() {}
 
@@ -34,12 +36,34 @@ public final class CellTotals {
         return t;
     }
 
+    /**
+     * As {@link #of(long, long, long, TokenUsage, BigDecimal)}, with the calls among the priced ones that were charged
+     * at their reserved worst case ({@code cost_basis: reserved_worst_case}) and what they cost.
+     */
+    public static CellTotals of(
+            long calls,
+            long pricedCalls,
+            long unpricedCalls,
+            TokenUsage pricedTokens,
+            BigDecimal costUsd,
+            long worstCaseCalls,
+            BigDecimal worstCaseUsd) {
+        CellTotals t = of(calls, pricedCalls, unpricedCalls, pricedTokens, costUsd);
+        t.worstCaseCalls = worstCaseCalls;
+        t.worstCaseUsd = java.util.Objects.requireNonNull(worstCaseUsd, "worstCaseUsd");
+        return t;
+    }
+
     public void add(UsageRecord r) {
         calls++;
         if (r.costUsd() != null) {
             pricedCalls++;
             addTokens(r.tokens());
             costUsd = costUsd.add(r.costUsd());
+            if (r.worstCaseEstimate()) {
+                worstCaseCalls++;
+                worstCaseUsd = worstCaseUsd.add(r.costUsd());
+            }
         } else if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
             unpricedCalls++;
         }
@@ -56,6 +80,8 @@ public final class CellTotals {
         outputTokens += other.outputTokens;
         reasoningTokens += other.reasoningTokens;
         costUsd = costUsd.add(other.costUsd);
+        worstCaseCalls += other.worstCaseCalls;
+        worstCaseUsd = worstCaseUsd.add(other.worstCaseUsd);
     }
 
     private void addTokens(TokenUsage t) {
@@ -110,6 +136,19 @@ public final class CellTotals {
     /** Exact sum of the priced calls' costs. */
     public BigDecimal costUsd() {
         return costUsd;
+    }
+
+    /**
+     * Priced calls charged at their reserved worst case: the gateway stopped between forwarding them and recording
+     * them, so their cost is the estimate reserved before forwarding and their tokens are unknown (zero).
+     */
+    public long worstCaseCalls() {
+        return worstCaseCalls;
+    }
+
+    /** What {@link #worstCaseCalls()} cost: part of {@link #costUsd()}, with no tokens behind it. */
+    public BigDecimal worstCaseUsd() {
+        return worstCaseUsd;
     }
 
     /** The priced tokens as one usage, to price with a catalog entry. */

@@ -76,10 +76,21 @@ public final class DataQuality {
 
     /** For a pre-aggregated month: the calls its cells hold (so a month with data is not taken for an empty one). */
     public void aggregated(long calls) {
+        aggregated(calls, 0, BigDecimal.ZERO);
+    }
+
+    /**
+     * As {@link #aggregated(long)}, with the calls charged at their reserved worst case and their cost, which the
+     * aggregates count apart ({@code cost_basis}), so a pre-aggregated month reports them as a month read record by
+     * record does.
+     */
+    public void aggregated(long calls, long worstCaseCalls, BigDecimal worstCaseUsd) {
         if (checked) {
             throw new IllegalStateException("a month read record by record counts its records as they come");
         }
         included = calls;
+        worstCase = worstCaseCalls;
+        this.worstCaseUsd = java.util.Objects.requireNonNull(worstCaseUsd, "worstCaseUsd");
     }
 
     /** Counts a record left out of every figure, and keeps its request id as an example. */

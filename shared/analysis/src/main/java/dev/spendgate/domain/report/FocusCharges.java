@@ -18,13 +18,20 @@ import java.util.Optional;
  * Turns a month's cells into FOCUS charges: one usage charge per day, provider, model SKU, token type and tag set,
  * priced as {@code unit price (USD per 1M tokens) x tokens / 1M}, exactly. Recorded costs that the current catalog
  * does not reproduce (a price changed mid-month, a model since removed) become adjustment charges for the difference,
- * so the sum of BilledCost equals the sum of the usage log's {@code cost_usd} to the last digit. Unpriced calls have
- * no known cost and are not charges.
+ * so the sum of BilledCost equals the sum of the usage log's {@code cost_usd} to the last digit. Calls charged at their
+ * reserved worst case ({@code cost_basis: reserved_worst_case}: the gateway stopped before recording them) have no
+ * tokens to price: their cost is an adjustment charge of its own per day, provider, model and tag set, tagged
+ * {@value #COST_BASIS_TAG} = {@value #RESERVED_WORST_CASE} and {@code x_Estimated} = {@code true}, whose description
+ * says so, and which carries those calls' count. Unpriced calls have no known cost and are not charges.
  */
 public final class FocusCharges {
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     /** Provider ids of an AWS service's own charges (the gateway's cost), e.g. {@code aws:AWS Lambda}. */
     public static final String AWS_SERVICE_PREFIX = "aws:";
+    /** The Tags key of a charge for calls charged at their reserved worst case (the record's {@code cost_basis}). */
+    public static final String COST_BASIS_TAG = "x_CostBasis";
+    /** Its value, as the record field spells it. */
+    public static final String RESERVED_WORST_CASE = "reserved_worst_case";
 
     private FocusCharges() {}
 
@@ -47,7 +54,9 @@ public final class FocusCharges {
                     k -> contracted.find(cell.pricedProvider(), cell.model()));
             String sku = price.map(ModelPrice::model).orElse(cell.model() == null ? "unknown" : cell.model());
             Map<String, String> tags = tags(cell);
-            groupCalls.merge(group(cell.day(), cell.provider(), sku, tags), totals.pricedCalls(), Long::sum);
+            long worstCaseCalls = totals.worstCaseCalls();
+            groupCalls.merge(
+                    group(cell.day(), cell.provider(), sku, tags), totals.pricedCalls() - worstCaseCalls, Long::sum);
             BigDecimal priced = BigDecimal.ZERO;
             Rates rates = price.map(p -> rates(p, cell.serviceTier())).orElse(null);
             if (rates != null) {
@@ -70,7 +79,25 @@ public final class FocusCharges {
                     priced = priced.add(type.pricePerMillion(rates).multiply(BigDecimal.valueOf(count)));
                 }
             }
-            BigDecimal difference = totals.costUsd().subtract(priced.divide(MILLION));
+            // the worst-case calls have no tokens: their whole cost is theirs, apart from any catalog difference
+            BigDecimal worstCase = totals.worstCaseUsd();
+            if (worstCaseCalls > 0) {
+                Map<String, String> worstCaseTags = worstCaseTags(tags);
+                groupCalls.merge(group(cell.day(), cell.provider(), sku, worstCaseTags), worstCaseCalls, Long::sum);
+                Sum sum = sums.computeIfAbsent(
+                        new ChargeKey(
+                                cell.day(),
+                                cell.provider(),
+                                cell.pricedProvider(),
+                                sku,
+                                null,
+                                worstCaseTags,
+                                cell.serviceTier()),
+                        k -> new Sum());
+                sum.adjustment = sum.adjustment.add(worstCase);
+                sum.worstCaseCalls += worstCaseCalls;
+            }
+            BigDecimal difference = totals.costUsd().subtract(worstCase).subtract(priced.divide(MILLION));
             if (difference.signum() != 0) {
                 Sum sum = sums.computeIfAbsent(
                         new ChargeKey(
@@ -92,12 +119,18 @@ public final class FocusCharges {
             Sum s = e.getValue();
             String publisher = publisher(k.pricedBy(), k.sku());
             if (k.type() == null) {
-                if (s.adjustment.signum() == 0) {
+                if (s.adjustment.signum() == 0 && s.worstCaseCalls == 0) {
                     continue;
                 }
-                String note = s.noPrice
-                        ? "Recorded cost of " + k.sku() + " calls; the model is not in the current pricing catalog"
-                        : "Recorded cost of " + k.sku() + " calls differs from the current catalog price";
+                String note = s.worstCaseCalls > 0
+                        ? "Charged at the reserved worst case: " + s.worstCaseCalls + " " + k.sku()
+                                + (s.worstCaseCalls == 1 ? " call" : " calls")
+                                + " never settled (the gateway stopped between forwarding and recording them);"
+                                + " an estimate, not a provider-reported cost"
+                        : s.noPrice
+                                ? "Recorded cost of " + k.sku()
+                                        + " calls; the model is not in the current pricing catalog"
+                                : "Recorded cost of " + k.sku() + " calls differs from the current catalog price";
                 BigDecimal cost = stripped(s.adjustment);
                 charges.add(new FocusCharge(
                         k.day(),
@@ -186,6 +219,14 @@ public final class FocusCharges {
         put(tags, "feature", cell.feature());
         put(tags, "environment", cell.environment());
         return tags;
+    }
+
+    /** {@code tags} plus the marks of a worst-case charge ({@value #COST_BASIS_TAG}, {@code x_Estimated}). */
+    static Map<String, String> worstCaseTags(Map<String, String> tags) {
+        Map<String, String> marked = new LinkedHashMap<>(tags);
+        marked.put(COST_BASIS_TAG, RESERVED_WORST_CASE);
+        marked.put("x_Estimated", "true");
+        return marked;
     }
 
     /** Who published the model: for Bedrock the vendor in the model id, else the provider itself. */
@@ -278,5 +319,6 @@ public final class FocusCharges {
         long tokens;
         BigDecimal adjustment = BigDecimal.ZERO;
         boolean noPrice;
+        long worstCaseCalls;
     }
 }

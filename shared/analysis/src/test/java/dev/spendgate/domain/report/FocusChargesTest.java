@@ -125,4 +125,90 @@ class FocusChargesTest {
         assertThat(FocusCharges.pricingQuantity(2_500_000).toPlainString()).isEqualTo("2.5");
         assertThat(FocusCharges.pricingQuantity(3_000_000).toPlainString()).isEqualTo("3");
     }
+
+    static dev.spendgate.domain.usage.UsageRecord call(
+            String id, TokenUsage tokens, BigDecimal cost, boolean worstCase) {
+        var b = dev.spendgate.domain.usage.UsageRecord.builder()
+                .requestId(id)
+                .tsStart(java.time.Instant.parse("2026-11-03T10:00:00Z"))
+                .tsEnd(java.time.Instant.parse("2026-11-03T10:00:02Z"))
+                .keyId("k")
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o")
+                .tokens(tokens)
+                .costUsd(cost)
+                .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.PRICED);
+        if (worstCase) {
+            b.usageSource(dev.spendgate.domain.usage.UsageRecord.UsageSource.ESTIMATED)
+                    .errorType("unsettled")
+                    .costBasis(dev.spendgate.domain.usage.UsageRecord.CostBasis.RESERVED_WORST_CASE);
+        } else {
+            b.usageSource(dev.spendgate.domain.usage.UsageRecord.UsageSource.PROVIDER);
+        }
+        return b.build();
+    }
+
+    @Test
+    void of_callsChargedAtTheirWorstCase_areTheirOwnTaggedAdjustmentApartFromCatalogDifferences() {
+        CellKey key = new CellKey(LocalDate.of(2026, 11, 3), "openai", "gpt-4o", "k", "chat", "support", null, null);
+        TokenUsage tokens = TokenUsage.openAi(1_000, 0, 200, 0);
+        BigDecimal atCatalog = BUNDLED.find("openai", "gpt-4o").orElseThrow().cost(tokens);
+        CellTotals totals = new CellTotals();
+        totals.add(call("settled-1", tokens, atCatalog, false));
+        totals.add(call("settled-2", tokens, atCatalog.add(new BigDecimal("0.000001")), false)); // an old price
+        totals.add(call("settled-3", tokens, atCatalog, false));
+        totals.add(call("killed-1", TokenUsage.ZERO, new BigDecimal("0.16525"), true));
+        totals.add(call("killed-2", TokenUsage.ZERO, new BigDecimal("0.0203"), true));
+
+        List<FocusCharge> charges = FocusCharges.of(month(key, totals), BUNDLED, BUNDLED);
+
+        assertThat(billed(charges))
+                .as("to the last digit")
+                .isEqualByComparingTo(atCatalog.multiply(BigDecimal.valueOf(3)).add(new BigDecimal("0.185551")));
+        assertThat(charges.stream().mapToLong(FocusCharge::calls).sum()).isEqualTo(5);
+        List<FocusCharge> adjustments = charges.stream()
+                .filter(c -> c.category() == FocusCharge.Category.ADJUSTMENT)
+                .toList();
+        assertThat(adjustments).hasSize(2);
+        assertThat(adjustments)
+                .filteredOn(c -> c.tags().containsKey(FocusCharges.COST_BASIS_TAG))
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.billedCost()).isEqualByComparingTo("0.18555");
+                    assertThat(c.calls()).isEqualTo(2);
+                    assertThat(c.tags())
+                            .containsEntry("feature", "chat")
+                            .containsEntry("department", "support")
+                            .containsEntry("x_CostBasis", "reserved_worst_case")
+                            .containsEntry("x_Estimated", "true");
+                    assertThat(c.note())
+                            .startsWith("Charged at the reserved worst case: 2 gpt-4o calls never settled")
+                            .doesNotContain("catalog");
+                });
+        assertThat(adjustments)
+                .filteredOn(c -> !c.tags().containsKey(FocusCharges.COST_BASIS_TAG))
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.billedCost()).isEqualByComparingTo("0.000001");
+                    assertThat(c.note()).contains("differs from the current catalog price");
+                });
+    }
+
+    @Test
+    void of_onlyWorstCaseCallsOnADay_carryTheirCallCountAndNoUsageRows() {
+        CellKey key = new CellKey(LocalDate.of(2026, 11, 4), "openai", "gpt-4o", "k", null, null, null, null);
+        CellTotals totals = new CellTotals();
+        totals.add(call("killed-1", TokenUsage.ZERO, new BigDecimal("0.5"), true));
+
+        List<FocusCharge> charges = FocusCharges.of(month(key, totals), BUNDLED, BUNDLED);
+
+        assertThat(charges).singleElement().satisfies(c -> {
+            assertThat(c.category()).isEqualTo(FocusCharge.Category.ADJUSTMENT);
+            assertThat(c.billedCost()).isEqualByComparingTo("0.5");
+            assertThat(c.calls()).isEqualTo(1);
+            assertThat(c.note()).startsWith("Charged at the reserved worst case: 1 gpt-4o call never settled");
+        });
+    }
 }

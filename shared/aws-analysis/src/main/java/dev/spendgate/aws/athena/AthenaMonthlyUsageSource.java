@@ -37,6 +37,8 @@ import software.amazon.awssdk.services.athena.model.StartQueryExecutionRequest;
  */
 public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     private static final int IDS_PER_QUERY = 500;
+    /** A priced call charged at its reserved worst case (the gateway stopped before recording it). */
+    static final String WORST_CASE = "cost_basis = 'reserved_worst_case' AND cost_usd IS NOT NULL";
 
     private final AthenaClient athena;
     private final Settings settings;
@@ -99,7 +101,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                     Long.parseLong(v.get(14)),
                                     Long.parseLong(v.get(15)),
                                     Long.parseLong(v.get(16))),
-                            new BigDecimal(v.get(17))));
+                            new BigDecimal(v.get(17)),
+                            v.size() > 19 ? Long.parseLong(v.get(19)) : 0,
+                            v.size() > 20 ? new BigDecimal(v.get(20)) : BigDecimal.ZERO));
         });
         for (List<String> chunk : chunks(sessions)) {
             run(costQuery(month, "session", chunk), row -> {
@@ -148,6 +152,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                         "sum(" + priced.formatted("output_tokens") + ")",
                         "sum(" + priced.formatted("reasoning_tokens") + ")")
                 + ", CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38,18))), 0) AS VARCHAR), pricing_provider"
+                // calls charged at their reserved worst case, counted apart (schema 4's cost_basis)
+                + ", count_if(" + WORST_CASE + "), CAST(coalesce(sum(if(" + WORST_CASE
+                + ", CAST(cost_usd AS DECIMAL(38,18)))), 0) AS VARCHAR)"
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19";
     }
 

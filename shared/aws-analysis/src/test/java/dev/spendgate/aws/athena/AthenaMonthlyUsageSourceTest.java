@@ -116,6 +116,30 @@ class AthenaMonthlyUsageSourceTest {
     }
 
     @Test
+    void load_worstCaseCalls_countedApartFromCostBasisAsTheLogReaderDoes() {
+        FakeAthena athena = new FakeAthena();
+        List<String> row = new ArrayList<>(cell("2026-11-01", "gpt-4o", "chatbot", "0.700000000000000000"));
+        row.addAll(Arrays.asList(null, "2", "0.450000000000000000"));
+        athena.results.add(List.of(row));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of());
+
+        assertThat(athena.queries.get(0))
+                .contains("count_if(cost_basis = 'reserved_worst_case' AND cost_usd IS NOT NULL)")
+                .contains("sum(if(cost_basis = 'reserved_worst_case' AND cost_usd IS NOT NULL,");
+        CellTotals cell = usage.cells().values().iterator().next();
+        assertThat(cell.worstCaseCalls()).isEqualTo(2);
+        assertThat(cell.worstCaseUsd()).isEqualByComparingTo("0.45");
+        assertThat(cell.costUsd()).as("still part of the cost").isEqualByComparingTo("0.7");
+    }
+
+    @Test
+    void ddl_hasTheCostBasisColumnTheReportQueries() {
+        assertThat(AthenaUsageTable.ddl("spendgate", "usage", "my-usage-bucket"))
+                .contains("cost_basis string");
+    }
+
+    @Test
     void load_failedQuery_throwsWithAthenasReason() {
         FakeAthena athena = new FakeAthena();
         athena.state = QueryExecutionState.FAILED;

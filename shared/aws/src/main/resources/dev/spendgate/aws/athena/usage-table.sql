@@ -39,7 +39,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${DATABASE}`.`${TABLE}` (
   simhash string,
   degraded_from string,
   unenforced boolean,
-  pricing_provider string
+  pricing_provider string,
+  cost_basis string
 )
 PARTITIONED BY (year string, month string, day string, hour string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'

@@ -191,7 +191,7 @@ public final class BudgetEnforcer implements AutoCloseable {
         List<BudgetState> states;
         try {
             // one write for all of the call's items where the store can (the local ledger's journal entry)
-            states = ledger.settleAll(settlements);
+            states = ledger.settleAll(decision.reservationId(), settlements);
         } catch (RuntimeException e) {
             // The call already ran: its usage record keeps the cost; the ledger misses it until reconciled.
             throw new BudgetStoreException("could not settle the call's budget items", e);
@@ -238,11 +238,36 @@ public final class BudgetEnforcer implements AutoCloseable {
      * record, which readers then see once).
      */
     public Swept sweep(int max, Consumer<ReservationJournal.OpenReservation> recordFirst) {
+        return sweep(clock.instant(), max, recordFirst);
+    }
+
+    /**
+     * As {@link #sweep(int, Consumer)} for every entry in the journal, expired or not: for a gateway whose journal is
+     * its own (the local one) at start, before any call of its own, when each entry left belongs to a call that died
+     * with the previous process. Loops until the journal holds only entries kept for their record.
+     */
+    public Swept sweepAll(Consumer<ReservationJournal.OpenReservation> recordFirst) {
+        Swept total = new Swept(0, 0, 0, BigDecimal.ZERO);
+        while (true) {
+            Swept pass = sweep(Instant.MAX, 100, recordFirst);
+            total = new Swept(
+                    total.charged() + pass.charged(),
+                    total.released() + pass.released(),
+                    pass.kept(),
+                    total.chargedUsd().add(pass.chargedUsd()));
+            if (pass.charged() + pass.released() == 0) {
+                return total;
+            }
+        }
+    }
+
+    private Swept sweep(Instant orphanedBefore, int max, Consumer<ReservationJournal.OpenReservation> recordFirst) {
         Objects.requireNonNull(recordFirst, "recordFirst");
         int charged = 0;
         int released = 0;
         int kept = 0;
-        for (ReservationJournal.OpenReservation open : journal.expired(clock.instant(), max)) {
+        BigDecimal chargedUsd = BigDecimal.ZERO;
+        for (ReservationJournal.OpenReservation open : journal.expired(orphanedBefore, max)) {
             if (!open.confirmed()) {
                 journal.remove(open.id());
                 continue;
@@ -263,24 +288,39 @@ public final class BudgetEnforcer implements AutoCloseable {
                 continue;
             }
             if (journal.remove(open.id())) {
+                List<BudgetLedger.Settlement> worstCase =
+                        new ArrayList<>(open.itemKeys().size());
                 for (String item : open.itemKeys()) {
-                    try {
-                        ledger.settle(item, open.amount(), open.amount());
-                    } catch (RuntimeException e) {
-                        // stays reserved: still never admitted again, but missing from the spent figure
-                    }
+                    worstCase.add(new BudgetLedger.Settlement(item, open.amount(), open.amount()));
+                }
+                try {
+                    // one write naming the entry where the store can (the local ledger: a restart then knows it ended)
+                    ledger.settleAll(open.id(), worstCase);
+                } catch (RuntimeException e) {
+                    // what failed stays reserved: still never admitted again, but missing from the spent figure
                 }
                 charged++;
+                chargedUsd = chargedUsd.add(open.amount());
             }
         }
-        return new Swept(charged, released, kept);
+        return new Swept(charged, released, kept, chargedUsd);
     }
 
     /**
      * What a sweep did: entries charged at their worst case, released, and kept because their usage record could not
-     * be written yet.
+     * be written yet; {@code chargedUsd} is the sum of the worst cases charged (once per call, whatever the number of
+     * budget items each was charged on).
      */
-    public record Swept(int charged, int released, int kept) {}
+    public record Swept(int charged, int released, int kept, BigDecimal chargedUsd) {
+        public Swept {
+            Objects.requireNonNull(chargedUsd, "chargedUsd");
+        }
+
+        /** A sweep that charged nothing of note (its amount unknown): zero. */
+        public Swept(int charged, int released, int kept) {
+            this(charged, released, kept, BigDecimal.ZERO);
+        }
+    }
 
     @Override
     public void close() {
@@ -428,6 +468,21 @@ public final class BudgetEnforcer implements AutoCloseable {
                         id, reserved, amount, now.plus(reservationTtl), true, call));
             } catch (RuntimeException e) {
                 // keeps the wider entry: the sweeper then over-releases at worst by what failed to reserve
+            }
+        }
+        if (!parallel && call != null) {
+            // In-process stores: the admitted call's entry is made durable before the call goes out (the local journal
+            // appends it; see ReservationJournal.confirm), so a call killed in flight is charged at the next start.
+            try {
+                journal.confirm(id);
+            } catch (RuntimeException e) {
+                for (Reservation r : taken) {
+                    if (r.reserved().signum() > 0) {
+                        releaseQuietly(r);
+                    }
+                }
+                removeQuietly(id);
+                return journalFailed(enforced, applicable, amount);
             }
         }
         if (parallel && !unenforced && !borrowed) {

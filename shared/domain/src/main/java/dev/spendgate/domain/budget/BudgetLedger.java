@@ -43,6 +43,16 @@ public interface BudgetLedger {
         return after;
     }
 
+    /**
+     * As {@link #settleAll(List)}, naming the journal entry ({@link ReservationJournal}) these settlements end. A store
+     * that journals its settlements locally (the file ledger) keeps the id with them, so that after a crash the
+     * gateway can tell a call that settled from one that died in flight; the default ignores it. {@code reservationId}
+     * may be null (a call with no entry).
+     */
+    default List<BudgetState> settleAll(String reservationId, List<Settlement> settlements) {
+        return settleAll(settlements);
+    }
+
     /** One item's part of a call's settlement: the reservation it replaces and the actual cost. */
     record Settlement(String itemKey, BigDecimal reserved, BigDecimal actual) {}
 

@@ -274,7 +274,7 @@ class BudgetEnforcerTest {
             recorded.add(open);
         });
 
-        assertThat(swept).isEqualTo(new BudgetEnforcer.Swept(1, 0, 0));
+        assertThat(swept).isEqualTo(new BudgetEnforcer.Swept(1, 0, 0, new BigDecimal("0.50")));
         assertItem(item(feature, "chatbot"), "0.50", "0");
         assertThat(recorded).singleElement().satisfies(open -> {
             assertThat(open.call()).isEqualTo(named("req-1", "gpt-4o"));
@@ -312,7 +312,7 @@ class BudgetEnforcerTest {
 
         assertThat(failed).isEqualTo(new BudgetEnforcer.Swept(0, 0, 1));
         assertItem(item(feature, "chatbot"), "0", "0.50");
-        assertThat(sweeper.sweep(100, open -> {})).isEqualTo(new BudgetEnforcer.Swept(1, 0, 0));
+        assertThat(sweeper.sweep(100, open -> {})).isEqualTo(new BudgetEnforcer.Swept(1, 0, 0, new BigDecimal("0.50")));
         assertItem(item(feature, "chatbot"), "0.50", "0");
     }
 

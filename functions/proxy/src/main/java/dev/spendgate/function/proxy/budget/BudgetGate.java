@@ -121,6 +121,11 @@ public final class BudgetGate implements AutoCloseable {
         return enforcer.sweep(100, recordFirst);
     }
 
+    /** Ends every entry in the journal by the sweeper's rule, expired or not ({@link BudgetEnforcer#sweepAll}). */
+    public BudgetEnforcer.Swept sweepAll(Consumer<ReservationJournal.OpenReservation> recordFirst) {
+        return enforcer.sweepAll(recordFirst);
+    }
+
     /** Settles an admitted call; returns the tightest remaining budget. */
     public Optional<BigDecimal> settle(BudgetDecision decision, BigDecimal actualCost) {
         return enforcer.settle(decision, actualCost);

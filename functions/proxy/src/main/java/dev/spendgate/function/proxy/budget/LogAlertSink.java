@@ -10,4 +10,9 @@ public final class LogAlertSink implements AlertSink {
     public void send(BudgetAlert alert) {
         Log.warn(null, "budget alert: " + alert.message());
     }
+
+    @Override
+    public void send(Notice notice) {
+        Log.warn(null, notice.subject() + ": " + notice.message());
+    }
 }

@@ -32,6 +32,19 @@ public final class WebhookAlertSink implements AlertSink {
         body.put("threshold_percent", alert.thresholdPercent());
         body.put("limit_usd", alert.limitUsd().toPlainString());
         body.put("spent_usd", alert.spentUsd().toPlainString());
+        post(body, alert.message());
+    }
+
+    /** A notice as {@code {"text": "<subject>: <message>"}} plus its attributes as fields. */
+    @Override
+    public void send(Notice notice) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("text", notice.subject() + ": " + notice.message());
+        new java.util.TreeMap<>(notice.attributes()).forEach(body::put);
+        post(body, notice.subject());
+    }
+
+    private void post(ObjectNode body, String what) {
         try {
             HttpURLConnection connection = (HttpURLConnection) url.toURL().openConnection();
             connection.setRequestMethod("POST");
@@ -48,7 +61,7 @@ public final class WebhookAlertSink implements AlertSink {
                 Log.warn(null, "budget alert webhook answered HTTP " + status);
             }
         } catch (IOException e) {
-            Log.error(null, "budget alert webhook failed: " + alert.message(), e);
+            Log.error(null, "budget alert webhook failed: " + what, e);
         }
     }
 }

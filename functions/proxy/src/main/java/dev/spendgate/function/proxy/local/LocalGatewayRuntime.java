@@ -37,7 +37,7 @@ public final class LocalGatewayRuntime {
         // The budget ledger's lock comes first: a second gateway on this data directory stops there, before it could
         // open (and recover) the first one's usage journal.
         BudgetStores budgets = budgets(dataDir, GatewayRuntime.alertSink(config), syncEachCommit);
-        return GatewayRuntime.create(
+        GatewayRuntime runtime = GatewayRuntime.create(
                 config,
                 new FileKeyStore(dataDir.resolve("keys.json")),
                 new FileSystemObjectStore(dataDir),
@@ -47,6 +47,10 @@ public final class LocalGatewayRuntime {
                 optimizations(dataDir, clock),
                 clock,
                 config.flushInterval());
+        // Before any call of this process: the calls the previous one was killed in the middle of are charged at their
+        // worst case, each after its usage record is in the usage journal (the sweeper's rule, applied to all of them).
+        runtime.chargeCallsOfPreviousProcess();
+        return runtime;
     }
 
     /**
@@ -77,27 +81,39 @@ public final class LocalGatewayRuntime {
 
     /**
      * As {@link #budgets(Path, AlertSink)}. The ledger journals each settlement ({@code syncEachCommit}: forced to the
-     * device before the call is answered), so settled spend survives a crash; reservations left by a previous
-     * process, whose calls died with it, are released here, before any call of this one.
+     * device before the call is answered), so settled spend survives a crash, and the reservation journal each
+     * admitted call before it is forwarded. Of what a previous process left reserved, this keeps (and {@link
+     * GatewayRuntime#chargeCallsOfPreviousProcess()} then charges) the worst case of each call it admitted, named and
+     * never settled: it died in flight, and the provider may have billed it. The rest (calls that settled, entries that
+     * name no call) is released, before any call of this process.
      */
     public static BudgetStores budgets(Path dataDir, AlertSink alerts, boolean syncEachCommit) {
         Path dir = dataDir.resolve("budgets");
         FileBudgetLedger ledger = new FileBudgetLedger(dir.resolve("ledger.json"), syncEachCommit);
         FileReservationJournal journal;
         try {
-            journal = new FileReservationJournal(dir.resolve("reservations.json"));
+            journal = new FileReservationJournal(dir.resolve("reservations.json"), syncEachCommit);
         } catch (RuntimeException e) {
             ledger.close(); // releases its file, so the caller can retry once the journal file is fixed
             throw e;
         }
-        int openEntries = journal.clear();
-        FileBudgetLedger.Released released = ledger.releaseReservations();
-        if (openEntries > 0 || released.items() > 0) {
+        java.util.Set<String> settled = ledger.settledReservations();
+        java.util.List<dev.spendgate.domain.budget.ReservationJournal.OpenReservation> inFlight =
+                journal.retain(open -> open.call() != null && !settled.contains(open.id()));
+        java.util.Map<String, java.math.BigDecimal> held = new java.util.HashMap<>();
+        for (var open : inFlight) {
+            for (String item : open.itemKeys()) {
+                held.merge(item, open.amount(), java.math.BigDecimal::add);
+            }
+        }
+        FileBudgetLedger.Released released = ledger.resetReservations(held);
+        if (released.items() > 0 || !inFlight.isEmpty()) {
             Log.warn(
                     null,
                     "released $" + released.amount().toPlainString() + " reserved on " + released.items()
-                            + " budget items by " + openEntries + " calls in flight when the previous gateway"
-                            + " stopped; calls that completed are in the settled spend and the usage log");
+                            + " budget items by calls that settled or never reached a provider; " + inFlight.size()
+                            + " calls were in flight when the previous gateway stopped and are charged at their"
+                            + " worst case");
         }
         // flush: journal first, so each reservation in the ledger file is in the journal file unless opened in between
         return new BudgetStores(
