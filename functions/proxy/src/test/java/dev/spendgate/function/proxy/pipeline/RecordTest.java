@@ -177,18 +177,48 @@ class RecordTest {
     }
 
     private static final String[] STRINGS = {
-        "", "hi", "Grüße", "日本語", "\\u00e9", "\\ud83d\\ude00", "\\\"q\\\"", "a\\\\b", "\\/", "\\n\\t\\r\\b\\f",
-        "\\u0001", "\\u001f", "\u2028", "\uD83D\uDE00", "<script>", "x".repeat(3_000)
+        "",
+        "hi",
+        "Grüße",
+        "日本語",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "\\\"q\\\"",
+        "a\\\\b",
+        "\\/",
+        "\\n\\t\\r\\b\\f",
+        "\\u0001",
+        "\\u001f",
+        "\u2028",
+        "\uD83D\uDE00",
+        "<script>",
+        "x".repeat(3_000)
     };
     private static final String[] NUMBERS = {
-        "0", "-0", "7", "-12", "12345678901234567890", "0.2", "0.20", "1.0", "100.0", "-0.0", "1e5", "1E+2", "2.5e-3",
-        "0.0000001", "3.14159265358979323846", "-1.5E10", "9007199254740993"
+        "0",
+        "-0",
+        "7",
+        "-12",
+        "12345678901234567890",
+        "0.2",
+        "0.20",
+        "1.0",
+        "100.0",
+        "-0.0",
+        "1e5",
+        "1E+2",
+        "2.5e-3",
+        "0.0000001",
+        "3.14159265358979323846",
+        "-1.5E10",
+        "9007199254740993"
     };
 
     private static void randomValue(java.util.SplittableRandom random, StringBuilder out, int depth) {
         int kind = random.nextInt(depth <= 0 ? 4 : 6);
         switch (kind) {
-            case 0 -> out.append('"').append(STRINGS[random.nextInt(STRINGS.length)]).append('"');
+            case 0 ->
+                out.append('"').append(STRINGS[random.nextInt(STRINGS.length)]).append('"');
             case 1 -> out.append(NUMBERS[random.nextInt(NUMBERS.length)]);
             case 2 -> out.append(random.nextBoolean() ? "true" : "false");
             case 3 -> out.append("null");
@@ -206,7 +236,10 @@ class RecordTest {
                 int n = random.nextInt(4);
                 for (int k = 0; k < n; k++) {
                     // repeated keys too: the parsed object keeps the last value
-                    out.append(k == 0 ? "" : ",").append("\"k").append(random.nextInt(3)).append("\": ");
+                    out.append(k == 0 ? "" : ",")
+                            .append("\"k")
+                            .append(random.nextInt(3))
+                            .append("\": ");
                     randomValue(random, out, depth - 1);
                 }
                 out.append('}');
