@@ -140,4 +140,110 @@ class RecordTest {
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"Grüße \\\"zitiert\\\" \u2028 日本\"},null]}");
         assertThat(parsed.has("stream")).isTrue();
     }
+
+    @Test
+    void canonical_randomBodies_isTheBodyWithoutTheUnfingerprintedFieldsAsBefore() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        for (int i = 0; i < 3_000; i++) {
+            StringBuilder body = new StringBuilder("{");
+            String[] top = {"model", "stream", "messages", "user", "temperature", "metadata", "stream_options", "n"};
+            int fields = random.nextInt(1, 9);
+            for (int f = 0; f < fields; f++) {
+                body.append(f == 0 ? "" : ",")
+                        .append(random.nextInt(4) == 0 ? " \n " : "")
+                        .append('"')
+                        .append(top[random.nextInt(top.length)])
+                        .append("\":");
+                randomValue(random, body, 3);
+            }
+            body.append('}');
+            com.fasterxml.jackson.databind.node.ObjectNode parsed =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(body.toString());
+            com.fasterxml.jackson.databind.node.ObjectNode copy = parsed.deepCopy();
+            copy.remove(java.util.List.of("stream", "stream_options", "user", "metadata"));
+            // values put in by the gateway's own stages (an output cap, a degraded model) are written the same way
+            if (i % 7 == 0) {
+                parsed.put("max_tokens", random.nextInt(100_000));
+                parsed.put("seed", random.nextLong());
+                parsed.put("top_p", 0.5);
+                copy = parsed.deepCopy();
+                copy.remove(java.util.List.of("stream", "stream_options", "user", "metadata"));
+            }
+
+            assertThat(new String(Record.canonical(parsed), java.nio.charset.StandardCharsets.UTF_8))
+                    .as("body %s", body)
+                    .isEqualTo(new String(Json.bytes(copy), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private static final String[] STRINGS = {
+        "",
+        "hi",
+        "Grüße",
+        "日本語",
+        "\\u00e9",
+        "\\ud83d\\ude00",
+        "\\\"q\\\"",
+        "a\\\\b",
+        "\\/",
+        "\\n\\t\\r\\b\\f",
+        "\\u0001",
+        "\\u001f",
+        "\u2028",
+        "\uD83D\uDE00",
+        "<script>",
+        "x".repeat(3_000)
+    };
+    private static final String[] NUMBERS = {
+        "0",
+        "-0",
+        "7",
+        "-12",
+        "12345678901234567890",
+        "0.2",
+        "0.20",
+        "1.0",
+        "100.0",
+        "-0.0",
+        "1e5",
+        "1E+2",
+        "2.5e-3",
+        "0.0000001",
+        "3.14159265358979323846",
+        "-1.5E10",
+        "9007199254740993"
+    };
+
+    private static void randomValue(java.util.SplittableRandom random, StringBuilder out, int depth) {
+        int kind = random.nextInt(depth <= 0 ? 4 : 6);
+        switch (kind) {
+            case 0 ->
+                out.append('"').append(STRINGS[random.nextInt(STRINGS.length)]).append('"');
+            case 1 -> out.append(NUMBERS[random.nextInt(NUMBERS.length)]);
+            case 2 -> out.append(random.nextBoolean() ? "true" : "false");
+            case 3 -> out.append("null");
+            case 4 -> {
+                out.append("[ ");
+                int n = random.nextInt(4);
+                for (int k = 0; k < n; k++) {
+                    out.append(k == 0 ? "" : " , ");
+                    randomValue(random, out, depth - 1);
+                }
+                out.append(']');
+            }
+            default -> {
+                out.append('{');
+                int n = random.nextInt(4);
+                for (int k = 0; k < n; k++) {
+                    // repeated keys too: the parsed object keeps the last value
+                    out.append(k == 0 ? "" : ",")
+                            .append("\"k")
+                            .append(random.nextInt(3))
+                            .append("\": ");
+                    randomValue(random, out, depth - 1);
+                }
+                out.append('}');
+            }
+        }
+    }
 }
