@@ -10,6 +10,7 @@ import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
+import dev.spendgate.function.proxy.local.ServerLimits;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -56,7 +57,9 @@ public final class GatewayMain {
             put(runtime, "feature:*", BudgetPeriod.DAILY, BudgetPolicy.Mode.BLOCK);
             put(runtime, "department:*", BudgetPeriod.MONTHLY, BudgetPolicy.Mode.ALERT);
         }
-        LocalGatewayServer server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 256);
+        // the same server set-up as ./spendgate local, limits from the SPENDGATE_* environment
+        LocalGatewayServer server =
+                LocalGatewayServer.start(runtime, "127.0.0.1", 0, ServerLimits.fromEnv(System.getenv()));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop(1);
             runtime.close();
