@@ -33,6 +33,9 @@ public final class GatewayOverhead {
             {"role":"assistant","content":"Likely causes, in order: (1) longer prompts, because ticket threads grew or an attachment extractor now inlines more text; check the average prompt_tokens per request before and after. (2) A model change through configuration, for example a default model bumped to a larger one; check the model field in the logs. (3) Retries, because timeouts or rate limits cause the job to resend requests; compare the request count with the ticket count. (4) Lower prompt-cache hit rate, because the system prompt moved or now contains a timestamp; compare cached_tokens."},
             {"role":"user","content":"Good. Prompt tokens per request went from about 1,900 to about 3,400 and cached_tokens dropped to almost zero. Where should we look first, and what is a cheap fix we can ship today?"}]}""";
 
+    /** Calls slower than this are kept with their start time, so the slowest can be matched with GC logs. */
+    private static final long SLOW_CALL_NANOS = 5_000_000L;
+
     private GatewayOverhead() {}
 
     public static void main(String[] args) throws Exception {
@@ -88,6 +91,12 @@ public final class GatewayOverhead {
         String secret = ProxyKeys.newSecret();
         Path dataDir = Files.createTempDirectory("spendgate-bench");
 
+        // The JDK server behind the fake upstream closes a connection after its answer once 200 are idle; the
+        // gateways' pooled upstream connections count too, so with several gateways the direct runs lost their
+        // connections after one call. This JVM is the benchmark alone.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
+        }
         try (FakeLlmUpstream upstream =
                 FakeLlmUpstream.start(FakeLlmUpstream.Options.defaults().withRecordLimit(0))) {
             List<Gateway> gateways = new ArrayList<>();
@@ -242,9 +251,9 @@ public final class GatewayOverhead {
     }
 
     /**
-     * Starts one gateway JVM. {@code spec} holds its JVM options and {@code NAME=value} environment variables
-     * (upper-case names), whitespace-separated; without JVM options it gets {@code -Xms256m -Xmx512m
-     * -XX:+UseSerialGC}.
+     * Starts one gateway JVM. {@code spec} holds its JVM options, {@code NAME=value} environment variables
+     * (upper-case names) and {@code -cp DIR} (classes ahead of the benchmark's own), whitespace-separated; without JVM
+     * options it gets {@code -Xms256m -Xmx512m -XX:+UseSerialGC}.
      */
     private static Process startGateway(
             FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets, String cache, String spec)
@@ -252,11 +261,17 @@ public final class GatewayOverhead {
         Files.createDirectories(dataDir);
         List<String> jvmOptions = new ArrayList<>();
         java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
-        for (String token : spec.trim().split("\\s+")) {
+        String classPath = System.getProperty("java.class.path");
+        String[] tokens = spec.trim().split("\\s+");
+        for (int i = 0; i < tokens.length; i++) {
+            String token = tokens[i];
             if (token.isEmpty()) {
                 continue;
             }
-            if (token.matches("[A-Z][A-Z0-9_]*=.*")) {
+            if ((token.equals("-cp") || token.equals("-classpath")) && i + 1 < tokens.length) {
+                // put ahead of the benchmark's own classes, e.g. an earlier build of a class to compare against
+                classPath = tokens[++i] + java.io.File.pathSeparator + classPath;
+            } else if (token.matches("[A-Z][A-Z0-9_]*=.*")) {
                 env.put(token.substring(0, token.indexOf('=')), token.substring(token.indexOf('=') + 1));
             } else {
                 jvmOptions.add(token);
@@ -273,8 +288,7 @@ public final class GatewayOverhead {
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of(
-                "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(), dataDir.toString(), secret));
+        command.addAll(List.of("-cp", classPath, GatewayMain.class.getName(), dataDir.toString(), secret));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("OPENAI_API_KEY", "sk-fake-openai");
         pb.environment().put("SPENDGATE_BENCH_BUDGETS", Boolean.toString(budgets));
@@ -314,7 +328,12 @@ public final class GatewayOverhead {
      * the tail (p99.9, p99.99, max) and each connection's count and worst call come from all the calls.
      */
     static Result run(int port, byte[] request, int connections, int seconds) throws Exception {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        long begin = System.nanoTime();
+        long beginMillis = System.currentTimeMillis();
+        long end = begin + seconds * 1_000_000_000L;
+        java.util.concurrent.atomic.AtomicLongArray perSecond =
+                new java.util.concurrent.atomic.AtomicLongArray(seconds + 1);
+        java.util.concurrent.ConcurrentLinkedQueue<long[]> slowest = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long[][] latencies = new long[connections][];
         int[] counts = new int[connections];
         long[] worst = new long[connections];
@@ -339,9 +358,15 @@ public final class GatewayOverhead {
                         }
                         samples[n++] = took;
                         max = Math.max(max, took);
+                        perSecond.incrementAndGet((int) Math.min(seconds, (start + took - begin) / 1_000_000_000L));
+                        if (took > SLOW_CALL_NANOS && slowest.size() < 10_000) {
+                            slowest.add(new long[] {start - begin, took, conn});
+                        }
                     }
                 } catch (IOException e) {
-                    errors.incrementAndGet();
+                    if (errors.getAndIncrement() == 0) {
+                        System.out.printf(Locale.ROOT, "connection %d to port %d: %s%n", conn, port, e);
+                    }
                 } finally {
                     latencies[conn] = samples;
                     counts[conn] = n;
@@ -362,6 +387,23 @@ public final class GatewayOverhead {
             k += counts[i];
         }
         Arrays.sort(all);
+        long[] seconds1 = new long[seconds];
+        for (int i = 0; i < seconds; i++) {
+            seconds1[i] = perSecond.get(i);
+        }
+        Arrays.sort(seconds1);
+        StringBuilder slowCalls = new StringBuilder();
+        slowest.stream()
+                .sorted((a, b) -> Long.compare(b[1], a[1]))
+                .limit(5)
+                .forEach(w -> slowCalls.append(String.format(
+                        Locale.ROOT,
+                        " %s+%.1fms(conn %d)",
+                        java.time.Instant.ofEpochMilli(beginMillis + w[0] / 1_000_000L)
+                                .toString()
+                                .substring(11, 23),
+                        w[1] / 1e6,
+                        w[2])));
         return new Result(
                 total,
                 errors.get(),
@@ -373,7 +415,10 @@ public final class GatewayOverhead {
                 pct(all, 0.9999),
                 all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6,
                 counts,
-                Arrays.stream(worst).mapToDouble(w -> w / 1e6).toArray());
+                Arrays.stream(worst).mapToDouble(w -> w / 1e6).toArray(),
+                seconds1.length == 0 ? 0 : seconds1[0],
+                seconds1.length == 0 ? 0 : seconds1[seconds1.length / 2],
+                slowCalls.toString());
     }
 
     private static double pct(long[] sorted, double p) {
@@ -406,6 +451,13 @@ public final class GatewayOverhead {
                 r.slow(tailMs),
                 Double.isNaN(cpu) ? "            " : String.format(Locale.ROOT, "%12.3f", cpu),
                 r.errors);
+        System.out.printf(
+                Locale.ROOT,
+                "%24s calls per second min/median %d/%d; slowest (UTC start+took):%s%n",
+                "",
+                r.minSecond,
+                r.medianSecond,
+                r.slowCalls.isEmpty() ? " none over 5 ms" : r.slowCalls);
     }
 
     private static double median(double[] values) {
@@ -442,7 +494,10 @@ public final class GatewayOverhead {
             double p9999,
             double max,
             int[] counts,
-            double[] connectionMax) {
+            double[] connectionMax,
+            long minSecond,
+            long medianSecond,
+            String slowCalls) {
         double rps() {
             return requests / (double) seconds;
         }
