@@ -36,6 +36,9 @@ public final class GatewayOverhead {
     /** Calls slower than this are kept with their start time, so the slowest can be matched with GC logs. */
     private static final long SLOW_CALL_NANOS = 5_000_000L;
 
+    private static final java.time.format.DateTimeFormatter CLOCK_TIME =
+            java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC);
+
     private GatewayOverhead() {}
 
     public static void main(String[] args) throws Exception {
@@ -162,6 +165,8 @@ public final class GatewayOverhead {
                             g.addP50[r] = res.p50 - d.p50;
                             g.addP99[r] = res.p99 - d.p99;
                             g.addP999[r] = res.p999 - d.p999;
+                            g.addSteadyP99[r] = res.steadyP99 - d.steadyP99;
+                            g.addSteadyP999[r] = res.steadyP999 - d.steadyP999;
                             g.p999[r] = res.p999;
                             g.max[r] = res.max;
                             g.ratio[r] = res.rps() / d.rps();
@@ -175,7 +180,8 @@ public final class GatewayOverhead {
                         results.add(String.format(
                                 Locale.ROOT,
                                 "RESULT gateway=%s stream=%s conns=%d overhead_p50_ms=%.3f overhead_p99_ms=%.3f"
-                                        + " overhead_p999_ms=%.3f gw_p999_ms=%.3f gw_max_ms=%.3f starved_conns=%d"
+                                        + " overhead_p999_ms=%.3f steady_overhead_p99_ms=%.3f"
+                                        + " steady_overhead_p999_ms=%.3f gw_p999_ms=%.3f gw_max_ms=%.3f starved_conns=%d"
                                         + " slow_conns=%d budgets=%s cache=%s rps_ratio=%.3f gw_cpu_ms_per_req=%.3f"
                                         + " gw_cpu_kernel_share=%.2f errors=%d rounds=%d duration_s=%d",
                                 g.name,
@@ -184,6 +190,8 @@ public final class GatewayOverhead {
                                 median(g.addP50),
                                 median(g.addP99),
                                 median(g.addP999),
+                                median(g.addSteadyP99),
+                                median(g.addSteadyP999),
                                 median(g.p999),
                                 Arrays.stream(g.max).max().orElse(Double.NaN),
                                 g.starved,
@@ -220,6 +228,8 @@ public final class GatewayOverhead {
         double[] addP50;
         double[] addP99;
         double[] addP999;
+        double[] addSteadyP99;
+        double[] addSteadyP999;
         double[] p999;
         double[] max;
         double[] cpu;
@@ -239,6 +249,8 @@ public final class GatewayOverhead {
             addP50 = new double[rounds];
             addP99 = new double[rounds];
             addP999 = new double[rounds];
+            addSteadyP99 = new double[rounds];
+            addSteadyP999 = new double[rounds];
             p999 = new double[rounds];
             max = new double[rounds];
             cpu = new double[rounds];
@@ -336,6 +348,7 @@ public final class GatewayOverhead {
         java.util.concurrent.ConcurrentLinkedQueue<long[]> slowest = new java.util.concurrent.ConcurrentLinkedQueue<>();
         long[][] latencies = new long[connections][];
         int[] counts = new int[connections];
+        int[] firstSecond = new int[connections]; // calls that started in the run's first second: a prefix of each
         long[] worst = new long[connections];
         AtomicLong errors = new AtomicLong();
         CountDownLatch done = new CountDownLatch(connections);
@@ -358,6 +371,9 @@ public final class GatewayOverhead {
                         }
                         samples[n++] = took;
                         max = Math.max(max, took);
+                        if (start - begin < 1_000_000_000L) {
+                            firstSecond[conn] = n;
+                        }
                         perSecond.incrementAndGet((int) Math.min(seconds, (start + took - begin) / 1_000_000_000L));
                         if (took > SLOW_CALL_NANOS && slowest.size() < 10_000) {
                             slowest.add(new long[] {start - begin, took, conn});
@@ -386,6 +402,13 @@ public final class GatewayOverhead {
             System.arraycopy(latencies[i], 0, all, k, counts[i]);
             k += counts[i];
         }
+        long[] steady = new long[(int) (total - Arrays.stream(firstSecond).asLongStream().sum())];
+        int m = 0;
+        for (int i = 0; i < connections; i++) {
+            System.arraycopy(latencies[i], firstSecond[i], steady, m, counts[i] - firstSecond[i]);
+            m += counts[i] - firstSecond[i];
+        }
+        Arrays.sort(steady);
         Arrays.sort(all);
         long[] seconds1 = new long[seconds];
         for (int i = 0; i < seconds; i++) {
@@ -399,9 +422,7 @@ public final class GatewayOverhead {
                 .forEach(w -> slowCalls.append(String.format(
                         Locale.ROOT,
                         " %s+%.1fms(conn %d)",
-                        java.time.Instant.ofEpochMilli(beginMillis + w[0] / 1_000_000L)
-                                .toString()
-                                .substring(11, 23),
+                        CLOCK_TIME.format(java.time.Instant.ofEpochMilli(beginMillis + w[0] / 1_000_000L)),
                         w[1] / 1e6,
                         w[2])));
         return new Result(
@@ -418,7 +439,10 @@ public final class GatewayOverhead {
                 Arrays.stream(worst).mapToDouble(w -> w / 1e6).toArray(),
                 seconds1.length == 0 ? 0 : seconds1[0],
                 seconds1.length == 0 ? 0 : seconds1[seconds1.length / 2],
-                slowCalls.toString());
+                slowCalls.toString(),
+                pct(steady, 0.99),
+                pct(steady, 0.999),
+                steady.length == 0 ? Double.NaN : steady[steady.length - 1] / 1e6);
     }
 
     private static double pct(long[] sorted, double p) {
@@ -453,8 +477,12 @@ public final class GatewayOverhead {
                 r.errors);
         System.out.printf(
                 Locale.ROOT,
-                "%24s calls per second min/median %d/%d; slowest (UTC start+took):%s%n",
+                "%24s without the calls started in the first second: p99 %.3f p99.9 %.3f max %.3f;"
+                        + " calls per second min/median %d/%d; slowest (UTC start+took):%s%n",
                 "",
+                r.steadyP99,
+                r.steadyP999,
+                r.steadyMax,
                 r.minSecond,
                 r.medianSecond,
                 r.slowCalls.isEmpty() ? " none over 5 ms" : r.slowCalls);
@@ -497,7 +525,10 @@ public final class GatewayOverhead {
             double[] connectionMax,
             long minSecond,
             long medianSecond,
-            String slowCalls) {
+            String slowCalls,
+            double steadyP99,
+            double steadyP999,
+            double steadyMax) {
         double rps() {
             return requests / (double) seconds;
         }
