@@ -6,6 +6,9 @@
 #   bench/policy.sh [CALLS]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Java 21+ for Maven and every java below (bin/find-jdk: SPENDGATE_JAVA, JAVA_HOME, the PATH, install dirs).
+JAVA_HOME="$("$root/bin/find-jdk")" || exit 2
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 calls="${1:-1000000}"
 dir="${SPENDGATE_BENCH_DIR:-/tmp/spendgate-policy-bench}/$calls"
 (cd "$root" && flock /tmp/spendgate-mvn.lock mvn -B -q -o -Pquick -pl cli -am package -DskipTests) >&2

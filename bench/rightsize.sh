@@ -14,6 +14,9 @@
 # emulated: not Lambda's CPU model, its network, its Firecracker VM nor the real DynamoDB.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Java 21+ for Maven and every java below (bin/find-jdk: SPENDGATE_JAVA, JAVA_HOME, the PATH, install dirs).
+JAVA_HOME="$("$root/bin/find-jdk")" || exit 2
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 sizes="256 384 512 1024"
 period=100000
 budgets=1

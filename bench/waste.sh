@@ -4,6 +4,9 @@
 #   bench/waste.sh [1000000 5000000]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Java 21+ for Maven and every java below (bin/find-jdk: SPENDGATE_JAVA, JAVA_HOME, the PATH, install dirs).
+JAVA_HOME="$("$root/bin/find-jdk")" || exit 2
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 (cd "$root" && flock /tmp/spendgate-mvn.lock mvn -B -q -o -Pquick -pl bench -am package) >&2
 cp="$(cat "$root/bench/target/classpath.txt"):$root/bench/target/classes"
 base="${SPENDGATE_BENCH_DIR:-/tmp/spendgate-waste-bench}"

@@ -7,7 +7,7 @@
 #
 # Build the jar first:  mvn -B -Pquick package -pl functions/proxy -am
 # The JRE is linked from SPENDGATE_JLINK_JAVA_HOME (default: JAVA_HOME, else the java on PATH). It must be a Linux
-# JDK 17 or newer built for the function's architecture (x86_64 by default; -c proxyArchitecture=arm64 otherwise)
+# JDK 21 or newer built for the function's architecture (x86_64 by default; -c proxyArchitecture=arm64 otherwise)
 # against an old glibc, as Temurin and Corretto builds are; distribution JDKs linked against a newer glibc than
 # Amazon Linux 2023's 2.34 will not start there.
 set -eu
@@ -37,7 +37,7 @@ touch -d "@$epoch" "$out/spendgate-proxy.jar"
 # The modules the jar needs, plus the ones it reaches only by reflection or service loading. java.desktop goes:
 # only Jackson's optional java.beans support refers to it (guarded), and it would add AWT libraries to every cold
 # start's download.
-modules=$("$java_home/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 17 "$jar" \
+modules=$("$java_home/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 21 "$jar" \
   | tr ',' '\n' | grep -v '^java.desktop$' | paste -sd, -)
 modules="$modules,java.naming,java.logging,jdk.crypto.ec"
 "$java_home/bin/jlink" \
@@ -60,7 +60,7 @@ feature=$("$out/jre/bin/java" -XshowSettings:properties -version 2>&1 | sed -n '
 classpath="$root/bench/target/classpath.txt"
 if [ "${SPENDGATE_SKIP_TRAINING:-0}" != "1" ] && [ "${feature:-0}" -ge 25 ] && [ -f "$classpath" ] \
     && [ -d "$root/bench/target/classes" ] && command -v node >/dev/null; then
-  if java -cp "$(cat "$classpath"):$root/bench/target/classes" dev.spendgate.bench.ColdStart \
+  if "$java_home/bin/java" -cp "$(cat "$classpath"):$root/bench/target/classes" dev.spendgate.bench.ColdStart \
       --java "$out/jre/bin/java" --jar "$out/spendgate-proxy.jar" --runs 1 \
       --jvm-opts "$flags -XX:AOTCacheOutput=$out/proxy.aot" >&2 && [ -f "$out/proxy.aot" ]; then
     # The training's AOT configuration (JDK 25 writes it beside the cache) is not needed to run: keep it out of the

@@ -43,10 +43,11 @@ final class LocalCommand implements Callable<Integer> {
 
     @Option(
             names = "--threads",
-            defaultValue = "${env:SPENDGATE_THREADS:-256}",
-            description = "Worker threads on Java 17-20, each running call holds one; Java 21+ runs calls on virtual"
-                    + " threads (default ${DEFAULT-VALUE}).")
-    int threads;
+            defaultValue = "${env:SPENDGATE_THREADS}",
+            paramLabel = "N",
+            description = "Ignored: each call runs on its own virtual thread (Java 21+). It sized the worker pool on"
+                    + " Java 17-20; still accepted (env SPENDGATE_THREADS) so existing scripts start.")
+    String threads;
 
     @Override
     public Integer call() throws Exception {
@@ -54,8 +55,8 @@ final class LocalCommand implements Callable<Integer> {
         ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
         GatewayRuntime runtime = LocalGatewayRuntime.create(config, dir.dataDir);
         runtime.console().useFindings(s -> new ConsoleFindings(s, AdvisorCommand.policyStore(dir)));
-        LocalGatewayServer server = LocalGatewayServer.start(
-                runtime, host, port, ServerLimits.fromEnv(System.getenv()).withThreads(threads));
+        LocalGatewayServer server =
+                LocalGatewayServer.start(runtime, host, port, ServerLimits.fromEnv(System.getenv()));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -67,10 +68,13 @@ final class LocalCommand implements Callable<Integer> {
                         "spendgate-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.println("Spendgate listening on " + server.baseUrl() + " (data in " + dir.dataDir.toAbsolutePath() + ")");
-        out.println("  server: " + server.engineDescription()
-                + (Runtime.version().feature() < 21
-                        ? " (Java 21+ serves on virtual threads: lower tail latency)"
-                        : ""));
+        out.println("  server: " + server.engineDescription());
+        if (threads != null) {
+            spec.commandLine()
+                    .getErr()
+                    .println("spendgate: warning: --threads / SPENDGATE_THREADS (" + threads + ") is ignored: each"
+                            + " call runs on its own virtual thread; SPENDGATE_MAX_CONNECTIONS bounds the load");
+        }
         for (Provider p : config.providers()) {
             out.println("  provider " + p.name() + " -> " + p.baseUrl() + credentialNote(p));
         }

@@ -150,8 +150,8 @@ final class NagSuppressionsConfig {
                     because(
                             "AwsSolutions-L1",
                             "java21 is the runtime the project deploys and tests SnapStart on (code compiled for"
-                                    + " Java 17); java25 is newer and will follow once its SnapStart priming is"
-                                    + " verified."));
+                                    + " Java 21, the minimum); java25 is newer and will follow once its SnapStart"
+                                    + " priming is verified."));
             software.amazon.awscdk.Annotations.of(function)
                     .acknowledgeWarning(
                             "@aws-cdk/aws-lambda:snapStartRequirePublish",

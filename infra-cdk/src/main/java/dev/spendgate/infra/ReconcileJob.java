@@ -230,7 +230,7 @@ public final class ReconcileJob extends Construct {
                 NagSuppressionsConfig.because(
                         "AwsSolutions-L1",
                         "java21 is the runtime the project deploys and tests its functions on (code compiled for"
-                                + " Java 17)."));
+                                + " Java 21, the minimum)."));
         software.amazon.awscdk.Annotations.of(function)
                 .acknowledgeWarning(
                         "@aws-cdk/aws-lambda:snapStartRequirePublish",

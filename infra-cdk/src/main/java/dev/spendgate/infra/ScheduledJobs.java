@@ -33,7 +33,7 @@ import software.amazon.awscdk.services.sqs.QueueEncryption;
 import software.constructs.Construct;
 
 /**
- * The two scheduled functions, on the managed {@code java21} runtime with SnapStart (code compiled for Java 17):
+ * The two scheduled functions, on the managed {@code java21} runtime with SnapStart (code compiled for Java 21):
  * daily waste detection at 03:00 UTC and the monthly report at 06:00 UTC on the 1st. EventBridge Scheduler invokes
  * each function's {@code live} alias, so every run starts from the published version's snapshot.
  */

@@ -14,6 +14,7 @@ import dev.spendgate.embedded.FileSystemUsageSpool;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
+import dev.spendgate.function.proxy.local.ServerLimits;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -90,7 +91,7 @@ final class GatewayFixture implements AutoCloseable {
                         clock,
                         null);
         try {
-            this.server = LocalGatewayServer.start(runtime, "127.0.0.1", 0, 256);
+            this.server = LocalGatewayServer.start(runtime, "127.0.0.1", 0, ServerLimits.defaults());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

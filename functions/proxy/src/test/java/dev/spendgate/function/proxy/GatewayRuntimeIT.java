@@ -48,7 +48,7 @@ class GatewayRuntimeIT {
                     "SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl(),
                     "SPENDGATE_FLUSH_INTERVAL_MS", "3600000"));
             GatewayRuntime runtime = LocalGatewayRuntime.create(config, dataDir);
-            try (LocalGatewayServer server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0, 4)) {
+            try (LocalGatewayServer server = LocalGatewayServer.start(runtime.gateway(), "127.0.0.1", 0)) {
                 HttpClient http = HttpClient.newHttpClient();
                 for (int i = 0; i < 5; i++) {
                     HttpResponse<String> response = http.send(

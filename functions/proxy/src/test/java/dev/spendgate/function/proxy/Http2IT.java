@@ -100,10 +100,7 @@ class Http2IT {
         Path keyStore = TestKeyStores.selfSigned(dir.resolve("gateway.p12"), "h2-pass", "ip:127.0.0.1");
         SSLContext ssl = TestKeyStores.trusting(keyStore, "h2-pass");
         LocalGatewayServer https = LocalGatewayServer.start(
-                gw.runtime,
-                "127.0.0.1",
-                0,
-                ServerLimits.defaults().withThreads(8).withTls(keyStore, "h2-pass"));
+                gw.runtime, "127.0.0.1", 0, ServerLimits.defaults().withTls(keyStore, "h2-pass"));
         try {
             HttpClient jdk = HttpClient.newBuilder()
                     .sslContext(ssl)

@@ -79,21 +79,8 @@ public final class BudgetEnforcer implements AutoCloseable {
         this.marker = Objects.requireNonNull(marker, "marker");
         this.alerts = Objects.requireNonNull(alerts, "alerts");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.executor = ledger.inProcess() ? null : parallelExecutor();
-    }
-
-    /** A virtual thread per reservation on Java 21+ (reached by name: this code is compiled for 17), else a pool. */
-    private static ExecutorService parallelExecutor() {
-        try {
-            return (ExecutorService)
-                    Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-        } catch (ReflectiveOperationException e) {
-            return Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "spendgate-budget");
-                t.setDaemon(true);
-                return t;
-            });
-        }
+        // a remote ledger: the reservations of one call go out in parallel, each on a virtual thread
+        this.executor = ledger.inProcess() ? null : Executors.newVirtualThreadPerTaskExecutor();
     }
 
     /**

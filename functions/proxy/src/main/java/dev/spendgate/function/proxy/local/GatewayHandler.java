@@ -24,9 +24,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>The body is read without holding a thread while it is awaited: what has arrived is taken at once (usually the
  * whole body, which came with the head), and for the rest the handler asks Jetty to call back when more arrives, so
- * a client trickling its body ties up no worker, even on Java 17's bounded pool. A body not complete within {@code
- * bodyTimeoutMillis} of the head gets 408. The gateway then runs on a worker thread (a virtual thread on Java 21+),
- * where it calls the upstream and writes its answer.
+ * a client trickling its body ties up no thread. A body not complete within {@code bodyTimeoutMillis} of the head
+ * gets 408. The gateway then runs on a virtual thread, where it calls the upstream and writes its answer.
  */
 final class GatewayHandler extends Handler.Abstract {
     /** Handles one request; must call {@code start} on the sink exactly once. */

@@ -23,10 +23,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Jetty;
-import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ThreadPool;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 /**
@@ -37,8 +34,8 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  * <p>Jetty parses the requests with strict RFC 9110/9112 framing: {@code Content-Length} with {@code
  * Transfer-Encoding}, duplicate or malformed lengths, bad chunk sizes, folded header lines and bare CRs are refused
  * with 400 and the connection closed, so no hidden second request reaches the gateway. A {@link ConnectionGuard} adds
- * the request-head deadline and the connection limits of {@link ServerLimits}. Calls run on virtual threads on Java
- * 21+, else on a pool of {@link ServerLimits#threads()} threads; idle connections hold no thread on either.
+ * the request-head deadline and the connection limits of {@link ServerLimits}. Calls run on virtual threads; idle
+ * connections hold no thread.
  */
 public final class LocalGatewayServer implements AutoCloseable {
     private final Server server;
@@ -64,18 +61,8 @@ public final class LocalGatewayServer implements AutoCloseable {
     }
 
     /** Starts on {@code host:port} (port 0 picks a free one) with the default limits. */
-    public static LocalGatewayServer start(Gateway gateway, String host, int port, int threads) throws IOException {
-        return start(
-                new Router(gateway, null, null),
-                host,
-                port,
-                ServerLimits.defaults().withThreads(threads));
-    }
-
-    /** Starts with the admin API ({@code /admin/...}, token-protected) beside the LLM endpoints. */
-    public static LocalGatewayServer start(GatewayRuntime runtime, String host, int port, int threads)
-            throws IOException {
-        return start(runtime, host, port, ServerLimits.defaults().withThreads(threads));
+    public static LocalGatewayServer start(Gateway gateway, String host, int port) throws IOException {
+        return start(new Router(gateway, null, null), host, port, ServerLimits.defaults());
     }
 
     /** Starts with the admin API and the given limits. */
@@ -94,22 +81,11 @@ public final class LocalGatewayServer implements AutoCloseable {
     static LocalGatewayServer start(
             GatewayHandler.Calls calls, long maxBodyBytes, String host, int port, ServerLimits limits)
             throws IOException {
-        boolean virtual = VirtualThreads.areSupported();
-        ThreadPool threads;
-        if (virtual) {
-            // Java 21+: Jetty's selector and every call on virtual threads. Against platform selector threads handing
-            // calls to virtual ones: 0.126 vs 0.151 ms CPU per call at 16 connections (bench/RESULTS.md).
-            VirtualThreadPool pool = new VirtualThreadPool();
-            pool.setName("spendgate-http-");
-            pool.setMaxThreads(Math.max(pool.getMaxThreads(), limits.maxConnections()));
-            threads = pool;
-        } else {
-            // Platform threads for Jetty's acceptor and selector, plus the workers on Java 17-20.
-            QueuedThreadPool pool = new QueuedThreadPool(limits.threads() + 8, 4);
-            pool.setName("spendgate-http");
-            pool.setDaemon(true);
-            threads = pool;
-        }
+        // Jetty's selector and every call on virtual threads. Against platform selector threads handing calls to
+        // virtual ones: 0.126 vs 0.151 ms CPU per call at 16 connections (bench/RESULTS.md).
+        VirtualThreadPool threads = new VirtualThreadPool();
+        threads.setName("spendgate-http-");
+        threads.setMaxThreads(Math.max(threads.getMaxThreads(), limits.maxConnections()));
         Server server = new Server(threads);
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopAtShutdown(false);
@@ -169,8 +145,7 @@ public final class LocalGatewayServer implements AutoCloseable {
         }
         String description =
                 "Jetty " + Jetty.VERSION + (tls ? ", HTTP/2 and HTTP/1.1 over TLS (ALPN)" : ", HTTP/1.1 and h2c")
-                        + ", Java " + Runtime.version().feature() + ", "
-                        + (virtual ? "virtual threads" : "a pool of " + limits.threads() + " threads");
+                        + ", Java " + Runtime.version().feature() + ", virtual threads";
         return new LocalGatewayServer(server, connector, guard, graceful, description, tls);
     }
 

@@ -8,7 +8,6 @@ import java.util.Map;
  * The limits that keep the local server answering when clients are slow, idle or hostile, and its optional TLS.
  * Read once from the environment ({@link #fromEnv}); README "Local server limits" lists them.
  *
- * @param threads worker threads on Java 17-20 (on Java 21+ each call runs on a virtual thread and this bounds nothing)
  * @param headTimeoutMillis a request head (request line and headers) must arrive whole within this time of its first
  *     byte, else the connection is closed
  * @param bodyTimeoutMillis a request body must arrive whole within this time of its head, else 408 and close
@@ -22,7 +21,6 @@ import java.util.Map;
  * @param tlsKeyStorePassword the key store's password (never logged)
  */
 public record ServerLimits(
-        int threads,
         long headTimeoutMillis,
         long bodyTimeoutMillis,
         long idleTimeoutMillis,
@@ -33,7 +31,6 @@ public record ServerLimits(
         String tlsKeyStorePassword) {
 
     public ServerLimits {
-        positive(threads, "threads");
         positive(headTimeoutMillis, "SPENDGATE_HEAD_TIMEOUT_MS");
         positive(bodyTimeoutMillis, "SPENDGATE_BODY_TIMEOUT_MS");
         positive(idleTimeoutMillis, "SPENDGATE_IDLE_TIMEOUT_MS");
@@ -45,9 +42,9 @@ public record ServerLimits(
         }
     }
 
-    /** 256 threads, 10 s for a head, 30 s for a body, 30 s idle, 32 KB heads, 10,000 connections, 1,000 a client. */
+    /** 10 s for a head, 30 s for a body, 30 s idle, 32 KB heads, 10,000 connections, 1,000 a client. */
     public static ServerLimits defaults() {
-        return new ServerLimits(256, 10_000, 30_000, 30_000, 32 * 1024, 10_000, 1_000, null, null);
+        return new ServerLimits(10_000, 30_000, 30_000, 32 * 1024, 10_000, 1_000, null, null);
     }
 
     /** The defaults overridden by {@code SPENDGATE_*} variables (README "Local server limits"). */
@@ -55,7 +52,6 @@ public record ServerLimits(
         ServerLimits d = defaults();
         String keyStore = blankToNull(env.get("SPENDGATE_TLS_KEYSTORE"));
         return new ServerLimits(
-                d.threads,
                 number(env, "SPENDGATE_HEAD_TIMEOUT_MS", d.headTimeoutMillis),
                 number(env, "SPENDGATE_BODY_TIMEOUT_MS", d.bodyTimeoutMillis),
                 number(env, "SPENDGATE_IDLE_TIMEOUT_MS", d.idleTimeoutMillis),
@@ -66,22 +62,8 @@ public record ServerLimits(
                 keyStore == null ? null : env.getOrDefault("SPENDGATE_TLS_KEYSTORE_PASSWORD", ""));
     }
 
-    public ServerLimits withThreads(int value) {
-        return new ServerLimits(
-                value,
-                headTimeoutMillis,
-                bodyTimeoutMillis,
-                idleTimeoutMillis,
-                maxHeaderBytes,
-                maxConnections,
-                maxConnectionsPerClient,
-                tlsKeyStore,
-                tlsKeyStorePassword);
-    }
-
     public ServerLimits withTimeouts(long headMillis, long bodyMillis, long idleMillis) {
         return new ServerLimits(
-                threads,
                 headMillis,
                 bodyMillis,
                 idleMillis,
@@ -94,7 +76,6 @@ public record ServerLimits(
 
     public ServerLimits withConnections(int max, int perClient) {
         return new ServerLimits(
-                threads,
                 headTimeoutMillis,
                 bodyTimeoutMillis,
                 idleTimeoutMillis,
@@ -107,7 +88,6 @@ public record ServerLimits(
 
     public ServerLimits withTls(Path keyStore, String password) {
         return new ServerLimits(
-                threads,
                 headTimeoutMillis,
                 bodyTimeoutMillis,
                 idleTimeoutMillis,
@@ -120,7 +100,7 @@ public record ServerLimits(
 
     @Override
     public String toString() {
-        return "ServerLimits[threads=" + threads + ", headTimeoutMillis=" + headTimeoutMillis + ", bodyTimeoutMillis="
+        return "ServerLimits[headTimeoutMillis=" + headTimeoutMillis + ", bodyTimeoutMillis="
                 + bodyTimeoutMillis + ", idleTimeoutMillis=" + idleTimeoutMillis + ", maxHeaderBytes="
                 + maxHeaderBytes + ", maxConnections=" + maxConnections + ", maxConnectionsPerClient="
                 + maxConnectionsPerClient + ", tlsKeyStore=" + tlsKeyStore + "]"; // the password stays out

@@ -73,7 +73,7 @@ class LocalGatewayServerTest {
                 64,
                 "127.0.0.1",
                 0,
-                ServerLimits.defaults().withThreads(8).withTimeouts(2_000, 2_000, 5_000));
+                ServerLimits.defaults().withTimeouts(2_000, 2_000, 5_000));
     }
 
     @AfterEach
@@ -84,7 +84,8 @@ class LocalGatewayServerTest {
     @Test
     void health_onTheGatewayRuntime_answersOk() throws IOException, InterruptedException {
         try (GatewayRuntime runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(Map.of()), dir);
-                LocalGatewayServer gateway = LocalGatewayServer.start(runtime, "127.0.0.1", 0, 4)) {
+                LocalGatewayServer gateway =
+                        LocalGatewayServer.start(runtime, "127.0.0.1", 0, ServerLimits.defaults())) {
             HttpResponse<String> health = HttpClient.newHttpClient()
                     .send(
                             HttpRequest.newBuilder(URI.create(gateway.baseUrl() + "/health"))
@@ -147,7 +148,7 @@ class LocalGatewayServerTest {
                 64,
                 "127.0.0.1",
                 0,
-                ServerLimits.defaults().withThreads(8).withTls(keyStore, "s3cret-pass"));
+                ServerLimits.defaults().withTls(keyStore, "s3cret-pass"));
         try {
             HttpResponse<String> response = HttpClient.newBuilder()
                     .sslContext(ssl)
@@ -201,7 +202,7 @@ class LocalGatewayServerTest {
                 64,
                 "127.0.0.1",
                 0,
-                ServerLimits.defaults().withThreads(8).withTimeouts(2_000, 2_000, 300));
+                ServerLimits.defaults().withTimeouts(2_000, 2_000, 300));
         try (Socket s = new Socket("127.0.0.1", quick.port())) {
             s.setSoTimeout(5_000);
             long start = System.nanoTime();
