@@ -402,7 +402,8 @@ public final class GatewayOverhead {
             System.arraycopy(latencies[i], 0, all, k, counts[i]);
             k += counts[i];
         }
-        long[] steady = new long[(int) (total - Arrays.stream(firstSecond).asLongStream().sum())];
+        long[] steady = new long
+                [(int) (total - Arrays.stream(firstSecond).asLongStream().sum())];
         int m = 0;
         for (int i = 0; i < connections; i++) {
             System.arraycopy(latencies[i], firstSecond[i], steady, m, counts[i] - firstSecond[i]);

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,8 @@ class GroupCommitFileTest {
         CountDownLatch diskDone = new CountDownLatch(1);
         AtomicInteger forces = new AtomicInteger();
         Path path = dir.resolve("segment.log");
+        // own threads: the common pool may have a single worker, which the held flush would occupy
+        ExecutorService threads = Executors.newFixedThreadPool(2);
         try (GroupCommitFile file = new GroupCommitFile(path, false, channel -> {
             forces.incrementAndGet();
             flushing.countDown();
@@ -36,10 +40,10 @@ class GroupCommitFileTest {
             channel.force(false);
         })) {
             file.append(bytes("first\n"));
-            CompletableFuture<Void> sync = CompletableFuture.runAsync(file::sync);
+            CompletableFuture<Void> sync = CompletableFuture.runAsync(file::sync, threads);
             assertThat(flushing.await(5, TimeUnit.SECONDS)).isTrue();
 
-            CompletableFuture<Void> append = CompletableFuture.runAsync(() -> file.append(bytes("second\n")));
+            CompletableFuture<Void> append = CompletableFuture.runAsync(() -> file.append(bytes("second\n")), threads);
             append.get(5, TimeUnit.SECONDS); // before the change this waited for the flush
             assertThat(Files.readString(path)).isEqualTo("first\nsecond\n");
             assertThat(sync).isNotDone();
@@ -48,6 +52,8 @@ class GroupCommitFileTest {
             sync.get(5, TimeUnit.SECONDS);
             file.sync(); // "second" was written during the flush, so it is synced now
             file.sync(); // nothing new: no flush
+        } finally {
+            threads.shutdownNow();
         }
         assertThat(forces).hasValue(2);
     }
