@@ -33,6 +33,12 @@ public final class GatewayOverhead {
             {"role":"assistant","content":"Likely causes, in order: (1) longer prompts, because ticket threads grew or an attachment extractor now inlines more text; check the average prompt_tokens per request before and after. (2) A model change through configuration, for example a default model bumped to a larger one; check the model field in the logs. (3) Retries, because timeouts or rate limits cause the job to resend requests; compare the request count with the ticket count. (4) Lower prompt-cache hit rate, because the system prompt moved or now contains a timestamp; compare cached_tokens."},
             {"role":"user","content":"Good. Prompt tokens per request went from about 1,900 to about 3,400 and cached_tokens dropped to almost zero. Where should we look first, and what is a cheap fix we can ship today?"}]}""";
 
+    /** Calls slower than this are kept with their start time, so the slowest can be matched with GC logs. */
+    private static final long SLOW_CALL_NANOS = 5_000_000L;
+
+    private static final java.time.format.DateTimeFormatter CLOCK_TIME =
+            java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC);
+
     private GatewayOverhead() {}
 
     public static void main(String[] args) throws Exception {
@@ -43,6 +49,8 @@ public final class GatewayOverhead {
         boolean stream = false;
         boolean budgets = false;
         String cache = "off";
+        double tailMs = 10;
+        List<String[]> gatewaySpecs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--conns" ->
@@ -55,10 +63,20 @@ public final class GatewayOverhead {
                 case "--stream" -> stream = true;
                 case "--budgets" -> budgets = true;
                 case "--cache" -> cache = args[++i];
+                case "--tail-ms" -> tailMs = Double.parseDouble(args[++i]);
+                case "--gateway" -> {
+                    String spec = args[++i];
+                    int eq = spec.indexOf('=');
+                    if (eq < 1) {
+                        throw new IllegalArgumentException(
+                                "--gateway NAME=SPEC (JVM options and ENV=value), was " + spec);
+                    }
+                    gatewaySpecs.add(new String[] {spec.substring(0, eq), spec.substring(eq + 1)});
+                }
                 default ->
-                    throw new IllegalArgumentException(
-                            "unknown option " + args[i]
-                                    + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss)");
+                    throw new IllegalArgumentException("unknown option " + args[i]
+                            + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss"
+                            + " --tail-ms MS --gateway NAME='JVM options ENV=value ...')");
             }
         }
         if (!List.of("off", "hit", "miss").contains(cache)) {
@@ -67,15 +85,30 @@ public final class GatewayOverhead {
         if (duration < 1 || duration > 120 || rounds < 1 || rounds > 10 || warmup > 300) {
             throw new IllegalArgumentException("bounds: duration 1..120 s, rounds 1..10, warmup <= 300 s");
         }
+        if (gatewaySpecs.isEmpty()) {
+            gatewaySpecs.add(
+                    new String[] {"spendgate", System.getenv().getOrDefault("SPENDGATE_BENCH_GATEWAY_OPTS", "")});
+        }
         String body = stream ? CHAT.replace("\"max_tokens\":256,", "\"max_tokens\":256,\"stream\":true,") : CHAT;
         byte[] bodyBytes = body.getBytes(StandardCharsets.UTF_8);
         String secret = ProxyKeys.newSecret();
         Path dataDir = Files.createTempDirectory("spendgate-bench");
 
-        try (FakeLlmUpstream upstream = FakeLlmUpstream.start()) {
-            Process gateway = startGateway(upstream, dataDir, secret, budgets, cache);
+        // The JDK server behind the fake upstream closes a connection after its answer once 200 are idle; the
+        // gateways' pooled upstream connections count too, so with several gateways the direct runs lost their
+        // connections after one call. This JVM is the benchmark alone.
+        if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+            System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
+        }
+        try (FakeLlmUpstream upstream =
+                FakeLlmUpstream.start(FakeLlmUpstream.Options.defaults().withRecordLimit(0))) {
+            List<Gateway> gateways = new ArrayList<>();
             try {
-                int gatewayPort = awaitPort(gateway);
+                for (String[] spec : gatewaySpecs) {
+                    Process process = startGateway(upstream, dataDir.resolve(spec[0]), secret, budgets, cache, spec[1]);
+                    gateways.add(new Gateway(spec[0], spec[1], process));
+                    gateways.get(gateways.size() - 1).port = awaitPort(process, spec[0]);
+                }
                 int upstreamPort = upstream.baseUri().getPort();
                 byte[] direct =
                         LoadClient.request("/v1/chat/completions", bodyBytes, "Authorization: Bearer sk-fake-openai");
@@ -87,73 +120,178 @@ public final class GatewayOverhead {
                         "X-Cost-Department: engineering");
                 System.out.printf(
                         Locale.ROOT,
-                        "gateway pid %d, data %s, %s, cache %s, %d rounds x %d s, warmup %d s%n",
-                        gateway.pid(),
+                        "data %s, %s, cache %s, budgets %s, %d rounds x %d s, warmup %d s, slow connection: max > %.1f ms"
+                                + " or starved: fewer than half the median connection's calls%n",
                         dataDir,
                         stream ? "streaming" : "non-streaming",
                         cache,
+                        budgets,
                         rounds,
                         duration,
-                        warmup);
+                        warmup,
+                        tailMs);
+                for (Gateway g : gateways) {
+                    System.out.printf(Locale.ROOT, "gateway %s pid %d: %s%n", g.name, g.process.pid(), g.spec);
+                }
                 int maxConns = Arrays.stream(conns).max().orElse(1);
                 System.out.println("warming up ...");
                 run(upstreamPort, direct, maxConns, Math.max(1, warmup / 3));
-                run(gatewayPort, viaGateway, maxConns, warmup);
+                for (Gateway g : gateways) {
+                    run(g.port, viaGateway, maxConns, warmup);
+                }
 
                 List<String> results = new ArrayList<>();
-                System.out.println("conns  round  target   req/s     p50_ms   p90_ms   p99_ms   gw_cpu_ms/req  errors");
+                System.out.println("conns round target        req/s   p50_ms   p90_ms   p99_ms  p99.9_ms p99.99_ms"
+                        + "   max_ms  calls/conn min..med..max  starved slow  gw_cpu_ms/req errors");
                 for (int c : conns) {
-                    double[] addP50 = new double[rounds];
-                    double[] addP99 = new double[rounds];
-                    double[] cpu = new double[rounds];
-                    double[] ratio = new double[rounds];
-                    double[] kernelShare = new double[rounds];
-                    long errors = 0;
+                    for (Gateway g : gateways) {
+                        g.clear(rounds);
+                    }
+                    long directErrors = 0;
                     for (int r = 0; r < rounds; r++) {
                         Result d = run(upstreamPort, direct, c, duration);
-                        long[] cpuBefore = cpuTicks(gateway.pid());
-                        Result g = run(gatewayPort, viaGateway, c, duration);
-                        long[] cpuAfter = cpuTicks(gateway.pid());
-                        long user = cpuAfter[0] - cpuBefore[0];
-                        long system = cpuAfter[1] - cpuBefore[1];
-                        cpu[r] = (user + system) * 10.0 / Math.max(1, g.requests);
-                        kernelShare[r] = system / (double) Math.max(1, user + system);
-                        addP50[r] = g.p50 - d.p50;
-                        addP99[r] = g.p99 - d.p99;
-                        ratio[r] = g.rps() / d.rps();
-                        errors += d.errors + g.errors;
-                        print(c, r, "direct", d, Double.NaN);
-                        print(c, r, "gateway", g, cpu[r]);
+                        directErrors += d.errors;
+                        print(c, r, "direct", d, Double.NaN, tailMs);
+                        // the gateways' order rotates every round, so drift does not always hit the same one
+                        for (int k = 0; k < gateways.size(); k++) {
+                            Gateway g = gateways.get((k + r) % gateways.size());
+                            long[] cpuBefore = cpuTicks(g.process.pid());
+                            Result res = run(g.port, viaGateway, c, duration);
+                            long[] cpuAfter = cpuTicks(g.process.pid());
+                            long user = cpuAfter[0] - cpuBefore[0];
+                            long system = cpuAfter[1] - cpuBefore[1];
+                            g.cpu[r] = (user + system) * 10.0 / Math.max(1, res.requests);
+                            g.kernelShare[r] = system / (double) Math.max(1, user + system);
+                            g.addP50[r] = res.p50 - d.p50;
+                            g.addP99[r] = res.p99 - d.p99;
+                            g.addP999[r] = res.p999 - d.p999;
+                            g.addSteadyP99[r] = res.steadyP99 - d.steadyP99;
+                            g.addSteadyP999[r] = res.steadyP999 - d.steadyP999;
+                            g.p999[r] = res.p999;
+                            g.max[r] = res.max;
+                            g.ratio[r] = res.rps() / d.rps();
+                            g.starved = Math.max(g.starved, res.starved());
+                            g.slow = Math.max(g.slow, res.slow(tailMs));
+                            g.errors += res.errors;
+                            print(c, r, g.name, res, g.cpu[r], tailMs);
+                        }
                     }
-                    results.add(String.format(
-                            Locale.ROOT,
-                            "RESULT gateway=spendgate stream=%s conns=%d overhead_p50_ms=%.3f overhead_p99_ms=%.3f"
-                                    + " budgets=%s cache=%s rps_ratio=%.3f gw_cpu_ms_per_req=%.3f gw_cpu_kernel_share=%.2f errors=%d"
-                                    + " rounds=%d duration_s=%d",
-                            stream,
-                            c,
-                            median(addP50),
-                            median(addP99),
-                            budgets,
-                            cache,
-                            median(ratio),
-                            median(cpu),
-                            median(kernelShare),
-                            errors,
-                            rounds,
-                            duration));
+                    for (Gateway g : gateways) {
+                        results.add(String.format(
+                                Locale.ROOT,
+                                "RESULT gateway=%s stream=%s conns=%d overhead_p50_ms=%.3f overhead_p99_ms=%.3f"
+                                        + " overhead_p999_ms=%.3f steady_overhead_p99_ms=%.3f"
+                                        + " steady_overhead_p999_ms=%.3f gw_p999_ms=%.3f gw_max_ms=%.3f starved_conns=%d"
+                                        + " slow_conns=%d budgets=%s cache=%s rps_ratio=%.3f gw_cpu_ms_per_req=%.3f"
+                                        + " gw_cpu_kernel_share=%.2f errors=%d rounds=%d duration_s=%d",
+                                g.name,
+                                stream,
+                                c,
+                                median(g.addP50),
+                                median(g.addP99),
+                                median(g.addP999),
+                                median(g.addSteadyP99),
+                                median(g.addSteadyP999),
+                                median(g.p999),
+                                Arrays.stream(g.max).max().orElse(Double.NaN),
+                                g.starved,
+                                g.slow,
+                                budgets,
+                                cache,
+                                median(g.ratio),
+                                median(g.cpu),
+                                median(g.kernelShare),
+                                g.errors + directErrors,
+                                rounds,
+                                duration));
+                    }
                 }
-                System.out.printf(Locale.ROOT, "gateway RSS %d MB%n", rssKb(gateway.pid()) / 1024);
+                for (Gateway g : gateways) {
+                    System.out.printf(Locale.ROOT, "gateway %s RSS %d MB%n", g.name, rssKb(g.process.pid()) / 1024);
+                }
                 results.forEach(System.out::println);
             } finally {
-                gateway.destroy();
-                gateway.waitFor();
+                for (Gateway g : gateways) {
+                    g.process.destroy();
+                    g.process.waitFor();
+                }
             }
         }
     }
 
+    /** One gateway JVM of the run and its per-round figures at the current concurrency. */
+    private static final class Gateway {
+        final String name;
+        final String spec;
+        final Process process;
+        int port;
+        double[] addP50;
+        double[] addP99;
+        double[] addP999;
+        double[] addSteadyP99;
+        double[] addSteadyP999;
+        double[] p999;
+        double[] max;
+        double[] cpu;
+        double[] ratio;
+        double[] kernelShare;
+        int starved;
+        int slow;
+        long errors;
+
+        Gateway(String name, String spec, Process process) {
+            this.name = name;
+            this.spec = spec;
+            this.process = process;
+        }
+
+        void clear(int rounds) {
+            addP50 = new double[rounds];
+            addP99 = new double[rounds];
+            addP999 = new double[rounds];
+            addSteadyP99 = new double[rounds];
+            addSteadyP999 = new double[rounds];
+            p999 = new double[rounds];
+            max = new double[rounds];
+            cpu = new double[rounds];
+            ratio = new double[rounds];
+            kernelShare = new double[rounds];
+            starved = 0;
+            slow = 0;
+            errors = 0;
+        }
+    }
+
+    /**
+     * Starts one gateway JVM. {@code spec} holds its JVM options, {@code NAME=value} environment variables
+     * (upper-case names) and {@code -cp DIR} (classes ahead of the benchmark's own), whitespace-separated; without JVM
+     * options it gets {@code -Xms256m -Xmx512m -XX:+UseSerialGC}.
+     */
     private static Process startGateway(
-            FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets, String cache) throws IOException {
+            FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets, String cache, String spec)
+            throws IOException {
+        Files.createDirectories(dataDir);
+        List<String> jvmOptions = new ArrayList<>();
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        String classPath = System.getProperty("java.class.path");
+        String[] tokens = spec.trim().split("\\s+");
+        for (int i = 0; i < tokens.length; i++) {
+            String token = tokens[i];
+            if (token.isEmpty()) {
+                continue;
+            }
+            if ((token.equals("-cp") || token.equals("-classpath")) && i + 1 < tokens.length) {
+                // put ahead of the benchmark's own classes, e.g. an earlier build of a class to compare against
+                classPath = tokens[++i] + java.io.File.pathSeparator + classPath;
+            } else if (token.matches("[A-Z][A-Z0-9_]*=.*")) {
+                env.put(token.substring(0, token.indexOf('=')), token.substring(token.indexOf('=') + 1));
+            } else {
+                jvmOptions.add(token);
+            }
+        }
+        if (jvmOptions.isEmpty()) {
+            jvmOptions.addAll(List.of("-Xms256m", "-Xmx512m", "-XX:+UseSerialGC"));
+        }
         List<String> command = new ArrayList<>();
         String cpus = System.getenv("SPENDGATE_BENCH_GATEWAY_CPUS");
         if (cpus != null && !cpus.isBlank()) {
@@ -161,25 +299,19 @@ public final class GatewayOverhead {
             command.addAll(List.of("taskset", "-c", cpus.trim()));
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String opts =
-                System.getenv().getOrDefault("SPENDGATE_BENCH_GATEWAY_OPTS", "-Xms256m -Xmx512m -XX:+UseSerialGC");
-        for (String opt : opts.trim().split("\\s+")) {
-            if (!opt.isEmpty()) {
-                command.add(opt);
-            }
-        }
-        command.addAll(List.of(
-                "-cp", System.getProperty("java.class.path"), GatewayMain.class.getName(), dataDir.toString(), secret));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", classPath, GatewayMain.class.getName(), dataDir.toString(), secret));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("OPENAI_API_KEY", "sk-fake-openai");
         pb.environment().put("SPENDGATE_BENCH_BUDGETS", Boolean.toString(budgets));
         pb.environment().put("SPENDGATE_BENCH_CACHE", cache);
         pb.environment().put("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl());
+        pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         return pb.start();
     }
 
-    private static int awaitPort(Process gateway) throws IOException {
+    private static int awaitPort(Process gateway, String name) throws IOException {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
         for (String line = out.readLine(); line != null; line = out.readLine()) {
@@ -194,26 +326,38 @@ public final class GatewayOverhead {
                     }
                 });
                 drain.setDaemon(true);
+                drain.setName("drain-" + name);
                 drain.start();
                 return Integer.parseInt(line.substring(5).trim());
             }
-            System.out.println("gateway: " + line);
+            System.out.println(name + ": " + line);
         }
         throw new IOException("gateway exited before listening");
     }
 
-    /** Closed loop: each connection sends its next request when the previous answer is in. */
+    /**
+     * Closed loop: each connection sends its next request when the previous answer is in. Every latency is kept, so
+     * the tail (p99.9, p99.99, max) and each connection's count and worst call come from all the calls.
+     */
     static Result run(int port, byte[] request, int connections, int seconds) throws Exception {
-        long end = System.nanoTime() + seconds * 1_000_000_000L;
-        List<long[]> latencies = new ArrayList<>();
+        long begin = System.nanoTime();
+        long beginMillis = System.currentTimeMillis();
+        long end = begin + seconds * 1_000_000_000L;
+        java.util.concurrent.atomic.AtomicLongArray perSecond =
+                new java.util.concurrent.atomic.AtomicLongArray(seconds + 1);
+        java.util.concurrent.ConcurrentLinkedQueue<long[]> slowest = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        long[][] latencies = new long[connections][];
+        int[] counts = new int[connections];
+        int[] firstSecond = new int[connections]; // calls that started in the run's first second: a prefix of each
+        long[] worst = new long[connections];
         AtomicLong errors = new AtomicLong();
-        AtomicLong requests = new AtomicLong();
         CountDownLatch done = new CountDownLatch(connections);
         for (int i = 0; i < connections; i++) {
-            long[] samples = new long[Math.max(10_000, 60_000 * seconds / connections + 1)];
-            latencies.add(samples);
+            int conn = i;
             Thread t = new Thread(() -> {
+                long[] samples = new long[16_384];
                 int n = 0;
+                long max = 0;
                 try (LoadClient client = new LoadClient(port)) {
                     while (System.nanoTime() < end) {
                         long start = System.nanoTime();
@@ -222,32 +366,84 @@ public final class GatewayOverhead {
                         if (status != 200) {
                             errors.incrementAndGet();
                         }
-                        if (n < samples.length) {
-                            samples[n++] = took;
+                        if (n == samples.length) {
+                            samples = Arrays.copyOf(samples, n * 2);
+                        }
+                        samples[n++] = took;
+                        max = Math.max(max, took);
+                        if (start - begin < 1_000_000_000L) {
+                            firstSecond[conn] = n;
+                        }
+                        perSecond.incrementAndGet((int) Math.min(seconds, (start + took - begin) / 1_000_000_000L));
+                        if (took > SLOW_CALL_NANOS && slowest.size() < 10_000) {
+                            slowest.add(new long[] {start - begin, took, conn});
                         }
                     }
                 } catch (IOException e) {
-                    errors.incrementAndGet();
+                    if (errors.getAndIncrement() == 0) {
+                        System.out.printf(Locale.ROOT, "connection %d to port %d: %s%n", conn, port, e);
+                    }
                 } finally {
-                    samples[samples.length - 1] = n;
-                    requests.addAndGet(n);
+                    latencies[conn] = samples;
+                    counts[conn] = n;
+                    worst[conn] = max;
                     done.countDown();
                 }
             });
             t.setDaemon(true);
+            t.setName("load-" + i);
             t.start();
         }
         done.await();
-        long total = requests.get();
+        long total = Arrays.stream(counts).asLongStream().sum();
         long[] all = new long[(int) total];
         int k = 0;
-        for (long[] s : latencies) {
-            int n = (int) s[s.length - 1];
-            System.arraycopy(s, 0, all, k, n);
-            k += n;
+        for (int i = 0; i < connections; i++) {
+            System.arraycopy(latencies[i], 0, all, k, counts[i]);
+            k += counts[i];
         }
+        long[] steady = new long
+                [(int) (total - Arrays.stream(firstSecond).asLongStream().sum())];
+        int m = 0;
+        for (int i = 0; i < connections; i++) {
+            System.arraycopy(latencies[i], firstSecond[i], steady, m, counts[i] - firstSecond[i]);
+            m += counts[i] - firstSecond[i];
+        }
+        Arrays.sort(steady);
         Arrays.sort(all);
-        return new Result(total, errors.get(), seconds, pct(all, 0.50), pct(all, 0.90), pct(all, 0.99));
+        long[] seconds1 = new long[seconds];
+        for (int i = 0; i < seconds; i++) {
+            seconds1[i] = perSecond.get(i);
+        }
+        Arrays.sort(seconds1);
+        StringBuilder slowCalls = new StringBuilder();
+        slowest.stream()
+                .sorted((a, b) -> Long.compare(b[1], a[1]))
+                .limit(5)
+                .forEach(w -> slowCalls.append(String.format(
+                        Locale.ROOT,
+                        " %s+%.1fms(conn %d)",
+                        CLOCK_TIME.format(java.time.Instant.ofEpochMilli(beginMillis + w[0] / 1_000_000L)),
+                        w[1] / 1e6,
+                        w[2])));
+        return new Result(
+                total,
+                errors.get(),
+                seconds,
+                pct(all, 0.50),
+                pct(all, 0.90),
+                pct(all, 0.99),
+                pct(all, 0.999),
+                pct(all, 0.9999),
+                all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6,
+                counts,
+                Arrays.stream(worst).mapToDouble(w -> w / 1e6).toArray(),
+                seconds1.length == 0 ? 0 : seconds1[0],
+                seconds1.length == 0 ? 0 : seconds1[seconds1.length / 2],
+                slowCalls.toString(),
+                pct(steady, 0.99),
+                pct(steady, 0.999),
+                steady.length == 0 ? Double.NaN : steady[steady.length - 1] / 1e6);
     }
 
     private static double pct(long[] sorted, double p) {
@@ -257,10 +453,12 @@ public final class GatewayOverhead {
         return sorted[(int) Math.min(sorted.length - 1, Math.floor(p * sorted.length))] / 1e6;
     }
 
-    private static void print(int conns, int round, String target, Result r, double cpu) {
+    private static void print(int conns, int round, String target, Result r, double cpu, double tailMs) {
+        int[] sorted = r.counts.clone();
+        Arrays.sort(sorted);
         System.out.printf(
                 Locale.ROOT,
-                "%5d  %5d  %-7s %8.0f  %8.3f %8.3f %8.3f   %s  %6d%n",
+                "%5d %5d %-12s %8.0f %8.3f %8.3f %8.3f %9.3f %9.3f %8.3f  %7d..%d..%-7d %7d %4d  %s %6d%n",
                 conns,
                 round,
                 target,
@@ -268,8 +466,27 @@ public final class GatewayOverhead {
                 r.p50,
                 r.p90,
                 r.p99,
+                r.p999,
+                r.p9999,
+                r.max,
+                sorted[0],
+                sorted[sorted.length / 2],
+                sorted[sorted.length - 1],
+                r.starved(),
+                r.slow(tailMs),
                 Double.isNaN(cpu) ? "            " : String.format(Locale.ROOT, "%12.3f", cpu),
                 r.errors);
+        System.out.printf(
+                Locale.ROOT,
+                "%24s without the calls started in the first second: p99 %.3f p99.9 %.3f max %.3f;"
+                        + " calls per second min/median %d/%d; slowest (UTC start+took):%s%n",
+                "",
+                r.steadyP99,
+                r.steadyP999,
+                r.steadyMax,
+                r.minSecond,
+                r.medianSecond,
+                r.slowCalls.isEmpty() ? " none over 5 ms" : r.slowCalls);
     }
 
     private static double median(double[] values) {
@@ -294,9 +511,40 @@ public final class GatewayOverhead {
         return -1;
     }
 
-    record Result(long requests, long errors, int seconds, double p50, double p90, double p99) {
+    /** One closed-loop run: latencies in ms, and each connection's completed calls and worst latency. */
+    record Result(
+            long requests,
+            long errors,
+            int seconds,
+            double p50,
+            double p90,
+            double p99,
+            double p999,
+            double p9999,
+            double max,
+            int[] counts,
+            double[] connectionMax,
+            long minSecond,
+            long medianSecond,
+            String slowCalls,
+            double steadyP99,
+            double steadyP999,
+            double steadyMax) {
         double rps() {
             return requests / (double) seconds;
+        }
+
+        /** Connections that completed fewer than half the calls of the median connection. */
+        int starved() {
+            int[] sorted = counts.clone();
+            Arrays.sort(sorted);
+            int median = sorted[sorted.length / 2];
+            return (int) Arrays.stream(counts).filter(n -> n * 2 < median).count();
+        }
+
+        /** Connections whose worst call took longer than {@code tailMs}. */
+        int slow(double tailMs) {
+            return (int) Arrays.stream(connectionMax).filter(m -> m > tailMs).count();
         }
     }
 }

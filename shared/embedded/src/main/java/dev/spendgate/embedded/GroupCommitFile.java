@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -19,6 +20,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A failed write (a full disk) is cut back off the file and its bytes stay pending, so they are written with the
  * next commit that succeeds; the caller whose commit failed gets an {@link UncheckedIOException}.
+ *
+ * <p>The timed {@link #sync()} calls {@code fsync} without holding the writer lock, so appends go on while the disk
+ * flushes: on a busy disk an {@code fsync} takes tens to hundreds of milliseconds, and holding the lock through it
+ * stalled every call of the local gateway at once, once a second (bench/RESULTS.md, 2026-12-04).
  */
 final class GroupCommitFile implements AutoCloseable {
     private final Path path;
@@ -31,10 +36,23 @@ final class GroupCommitFile implements AutoCloseable {
     private volatile long written; // written under the writer lock
     private boolean dirty; // guarded by writer
     private long size; // guarded by writer: the file's length, so a failed write can be cut off
+    private final Force force;
+
+    /** How the timed {@link #sync()} forces the file to the device ({@code FileChannel.force(false)}). */
+    @FunctionalInterface
+    interface Force {
+        void force(FileChannel channel) throws IOException;
+    }
 
     GroupCommitFile(Path path, boolean syncEachCommit) {
+        this(path, syncEachCommit, channel -> channel.force(false));
+    }
+
+    /** With the given {@code force} for the timed sync (tests hold it to see that appends go on meanwhile). */
+    GroupCommitFile(Path path, boolean syncEachCommit, Force force) {
         this.path = path;
         this.syncEachCommit = syncEachCommit;
+        this.force = force;
         try {
             this.channel = FileChannel.open(
                     path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -87,18 +105,33 @@ final class GroupCommitFile implements AutoCloseable {
         }
     }
 
-    /** Forces what was written to the device (a no-op when nothing was written since the last sync). */
+    /**
+     * Forces what was written before this call to the device (a no-op when nothing was written since the last sync).
+     * Appends are not held up meanwhile; what they write during the flush is marked for the next sync. A file closed
+     * meanwhile (a segment rotated out) is not synced: closed segments are delivered, not kept.
+     */
     void sync() {
         writer.lock();
         try {
-            if (dirty) {
-                channel.force(false);
-                dirty = false;
+            if (!dirty || !channel.isOpen()) {
+                return;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not sync " + path, e);
+            dirty = false;
         } finally {
             writer.unlock();
+        }
+        try {
+            force.force(channel);
+        } catch (ClosedChannelException e) {
+            // closed by a rotation during the flush: nothing left to sync
+        } catch (IOException e) {
+            writer.lock();
+            try {
+                dirty = true; // the next sync tries again
+            } finally {
+                writer.unlock();
+            }
+            throw new UncheckedIOException("could not sync " + path, e);
         }
     }
 

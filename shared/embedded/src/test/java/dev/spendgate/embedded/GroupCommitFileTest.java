@@ -1,0 +1,102 @@
+package dev.spendgate.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GroupCommitFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void append_whileTheTimedSyncFlushes_returnsWithoutWaitingForTheDisk() throws Exception {
+        CountDownLatch flushing = new CountDownLatch(1);
+        CountDownLatch diskDone = new CountDownLatch(1);
+        AtomicInteger forces = new AtomicInteger();
+        Path path = dir.resolve("segment.log");
+        // own threads: the common pool may have a single worker, which the held flush would occupy
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try (GroupCommitFile file = new GroupCommitFile(path, false, channel -> {
+            forces.incrementAndGet();
+            flushing.countDown();
+            try {
+                diskDone.await(); // a slow disk: the flush lasts until the test lets it end
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            channel.force(false);
+        })) {
+            file.append(bytes("first\n"));
+            CompletableFuture<Void> sync = CompletableFuture.runAsync(file::sync, threads);
+            assertThat(flushing.await(5, TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture<Void> append = CompletableFuture.runAsync(() -> file.append(bytes("second\n")), threads);
+            append.get(5, TimeUnit.SECONDS); // before the change this waited for the flush
+            assertThat(Files.readString(path)).isEqualTo("first\nsecond\n");
+            assertThat(sync).isNotDone();
+
+            diskDone.countDown();
+            sync.get(5, TimeUnit.SECONDS);
+            file.sync(); // "second" was written during the flush, so it is synced now
+            file.sync(); // nothing new: no flush
+        } finally {
+            threads.shutdownNow();
+        }
+        assertThat(forces).hasValue(2);
+    }
+
+    @Test
+    void sync_afterAFailedFlush_flushesAgainOnTheNextSync() throws Exception {
+        AtomicInteger forces = new AtomicInteger();
+        Path path = dir.resolve("segment.log");
+        try (GroupCommitFile file = new GroupCommitFile(path, false, channel -> {
+            if (forces.incrementAndGet() == 1) {
+                throw new IOException("device error");
+            }
+            channel.force(false);
+        })) {
+            file.append(bytes("line\n"));
+
+            assertThatThrownBy(file::sync)
+                    .isInstanceOf(UncheckedIOException.class)
+                    .hasMessageContaining("could not sync")
+                    .hasMessageContaining("segment.log");
+            file.sync();
+            file.sync();
+        }
+        assertThat(forces).hasValue(2);
+        assertThat(Files.readString(path)).isEqualTo("line\n");
+    }
+
+    @Test
+    void sync_afterTheSegmentWasClosed_doesNothing() {
+        AtomicInteger forces = new AtomicInteger();
+        GroupCommitFile file = new GroupCommitFile(dir.resolve("segment.log"), false, channel -> {
+            forces.incrementAndGet();
+            channel.force(false);
+        });
+        file.append(bytes("line\n"));
+        file.close();
+
+        file.sync();
+
+        assertThat(forces).hasValue(0);
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
