@@ -1,5 +1,7 @@
 package dev.spendgate.embedded;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -262,8 +264,55 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
         }
     }
 
-    /** One admitted entry as a log line: the file's entry with its {@code id}. */
-    private static byte[] line(OpenReservation open) {
+    /**
+     * One admitted entry as a log line: the file's entry with its {@code id}, written straight to a generator (the same
+     * bytes as the entry's tree serialised, {@link #treeLine}, at about a third of the cost: this runs on every admitted
+     * call's path).
+     */
+    static byte[] line(OpenReservation open) {
+        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        try (JsonGenerator g = LINE_MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", open.id());
+            g.writeArrayFieldStart("itemKeys");
+            for (String itemKey : open.itemKeys()) {
+                g.writeString(itemKey);
+            }
+            g.writeEndArray();
+            g.writeStringField("amount", open.amount().toPlainString());
+            g.writeStringField("expiresAt", open.expiresAt().toString());
+            Call call = open.call();
+            if (call != null) {
+                g.writeObjectFieldStart("call");
+                writeText(g, "requestId", call.requestId());
+                g.writeStringField("start", call.start().toString());
+                writeText(g, "keyId", call.keyId());
+                Attribution a = call.attribution();
+                writeText(g, "feature", a.feature());
+                writeText(g, "department", a.department());
+                writeText(g, "team", a.team());
+                writeText(g, "environment", a.environment());
+                writeText(g, "session", a.session());
+                writeText(g, "user", a.user());
+                writeText(g, "run", a.run());
+                writeText(g, "provider", call.provider());
+                writeText(g, "pricingProvider", call.pricingProvider());
+                writeText(g, "endpoint", call.endpoint());
+                writeText(g, "modelRequested", call.modelRequested());
+                writeText(g, "model", call.model());
+                g.writeBooleanField("stream", call.stream());
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not serialise a reservation", e);
+        }
+        out.write('\n');
+        return out.toByteArray();
+    }
+
+    /** {@link #line}'s bytes as the entry's tree writes them: the reference the streamed line is tested against. */
+    static byte[] treeLine(OpenReservation open) {
         ObjectNode entry = LINE_MAPPER.createObjectNode();
         entry.put("id", open.id());
         writeEntry(entry, open);
@@ -274,6 +323,12 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
             return line;
         } catch (IOException e) {
             throw new UncheckedIOException("could not serialise a reservation", e);
+        }
+    }
+
+    private static void writeText(JsonGenerator g, String field, String value) throws IOException {
+        if (value != null) {
+            g.writeStringField(field, value);
         }
     }
 

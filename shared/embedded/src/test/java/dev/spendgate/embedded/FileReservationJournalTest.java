@@ -271,6 +271,80 @@ class FileReservationJournalTest extends ReservationJournalContract {
         assertThat(expired).extracting(OpenReservation::amount).containsExactly(new BigDecimal("0.00000005"));
     }
 
+    @Test
+    void line_randomEntries_sameBytesAsTheEntrysTree() {
+        java.util.Random random = new java.util.Random(13);
+        for (int i = 0; i < 2_000; i++) {
+            OpenReservation open = randomEntry(random);
+
+            assertThat(new String(FileReservationJournal.line(open), java.nio.charset.StandardCharsets.UTF_8))
+                    .as("entry %d", i)
+                    .isEqualTo(
+                            new String(FileReservationJournal.treeLine(open), java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    private static OpenReservation randomEntry(java.util.Random random) {
+        List<String> itemKeys = new ArrayList<>();
+        for (int k = random.nextInt(4); k > 0; k--) {
+            itemKeys.add(randomText(random));
+        }
+        BigDecimal amount = BigDecimal.valueOf(random.nextLong(1, Long.MAX_VALUE), random.nextInt(-3, 20));
+        Instant expires = Instant.ofEpochSecond(random.nextLong(0, 4_000_000_000L), random.nextInt(1_000_000_000));
+        ReservationJournal.Call call = random.nextInt(4) == 0
+                ? null
+                : new ReservationJournal.Call(
+                        "req-" + randomText(random),
+                        expires.minusNanos(random.nextInt(1_000_000_000)),
+                        maybe(random),
+                        new dev.spendgate.domain.attribution.Attribution(
+                                label(random),
+                                label(random),
+                                label(random),
+                                label(random),
+                                label(random),
+                                label(random),
+                                label(random)),
+                        maybe(random),
+                        maybe(random),
+                        maybe(random),
+                        maybe(random),
+                        maybe(random),
+                        random.nextBoolean());
+        return new OpenReservation(randomText(random), itemKeys, amount, expires, random.nextBoolean(), call);
+    }
+
+    /** An attribution value (letters, digits and . _ - : / @), or null. */
+    private static String label(java.util.Random random) {
+        if (random.nextInt(3) == 0) {
+            return null;
+        }
+        String alphabet = "abcXYZ019._-:/@";
+        StringBuilder text = new StringBuilder();
+        for (int n = 1 + random.nextInt(30); n > 0; n--) {
+            text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return text.toString();
+    }
+
+    private static String maybe(java.util.Random random) {
+        return random.nextInt(3) == 0 ? null : randomText(random);
+    }
+
+    /** Letters, quotes, backslashes, control characters, non-ASCII and surrogate pairs: every escaping path. */
+    private static String randomText(java.util.Random random) {
+        String alphabet = "ab:#-_ \"\\/\n\t\u0001\u001fé€日\u2028";
+        StringBuilder text = new StringBuilder("x");
+        for (int n = random.nextInt(40); n > 0; n--) {
+            if (random.nextInt(20) == 0) {
+                text.appendCodePoint(0x1F600 + random.nextInt(50));
+            } else {
+                text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+        }
+        return text.toString();
+    }
+
     private FileReservationJournal open() {
         FileReservationJournal journal = new FileReservationJournal(dir.resolve("reservations.json"));
         opened.add(journal);
