@@ -1,8 +1,14 @@
 package dev.spendgate.function.proxy.budget;
 
-import dev.spendgate.domain.fingerprint.PromptFingerprints;
 import dev.spendgate.function.proxy.usage.TokenCounter;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -13,23 +19,55 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The count of a text is exact (the same as {@link TokenCounter#count}): texts are looked up by the first 128 bits
  * of their SHA-256 and the encoding, so a different text never takes another's count, and no prompt text is kept.
- * Texts shorter than {@value #MIN_CHARS} characters are counted each time (cheaper than their digest). At most {@value
- * #MAX_ENTRIES} counts are kept; when full, the memo starts again empty.
+ * Texts shorter than {@value #MIN_CHARS} characters are counted each time (cheaper than their digest), except the
+ * request's structural words ({@link #WORDS}: roles such as {@code user}, part types such as {@code text}), which are
+ * in every chat request and are counted once per encoding. At most {@value #MAX_ENTRIES} counts are kept; when full,
+ * the memo starts again empty.
  */
 final class TextTokenMemo {
     static final int MIN_CHARS = 128;
     static final int MAX_ENTRIES = 50_000;
+    /** Roles, part types and choice words every chat request repeats: not prompt text, so kept as they are. */
+    static final Set<String> WORDS = Set.of(
+            "system",
+            "user",
+            "assistant",
+            "developer",
+            "tool",
+            "function",
+            "model",
+            "text",
+            "input_text",
+            "output_text",
+            "image_url",
+            "input_image",
+            "tool_use",
+            "tool_result",
+            "auto",
+            "none",
+            "required",
+            "json_object",
+            "json_schema");
 
-    private final ConcurrentHashMap<String, Long> counts = new ConcurrentHashMap<>();
+    private static final VarHandle LONG_BIG_ENDIAN =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+    private static final MessageDigest SHA256 = newSha256();
+
+    private final ConcurrentHashMap<Key, Long> counts = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Map<String, Long>> words = new ConcurrentHashMap<>();
     private final AtomicInteger size = new AtomicInteger();
+
+    /** A text's entry: its encoding and the first 128 bits of its SHA-256 (no hex, no concatenated string). */
+    private record Key(String encoding, long high, long low) {}
 
     /** The tokens of {@code text} in {@code model}'s encoding, as {@link TokenCounter#count} counts them. */
     long count(String model, String text) {
         if (text == null || text.length() < MIN_CHARS) {
-            return TokenCounter.count(model, text);
+            return text != null && WORDS.contains(text) ? word(model, text) : TokenCounter.count(model, text);
         }
-        String digest = PromptFingerprints.hash(text.getBytes(StandardCharsets.UTF_8));
-        String key = TokenCounter.encodingName(model) + "#" + digest;
+        byte[] digest = sha256().digest(text.getBytes(StandardCharsets.UTF_8));
+        Key key = new Key(TokenCounter.encodingName(model), (long) LONG_BIG_ENDIAN.get(digest, 0), (long)
+                LONG_BIG_ENDIAN.get(digest, 8));
         Long known = counts.get(key);
         if (known != null) {
             return known;
@@ -44,5 +82,29 @@ final class TextTokenMemo {
 
     int size() {
         return counts.size();
+    }
+
+    private long word(String model, String text) {
+        Map<String, Long> counted =
+                words.computeIfAbsent(TokenCounter.encodingName(model), encoding -> new ConcurrentHashMap<>());
+        Long known = counted.get(text);
+        return known != null ? known : counted.computeIfAbsent(text, word -> TokenCounter.count(model, word));
+    }
+
+    /** A fresh SHA-256 digest, copied from an unused one: a provider look-up per text costs more than the copy. */
+    private static MessageDigest sha256() {
+        try {
+            return (MessageDigest) SHA256.clone();
+        } catch (CloneNotSupportedException e) {
+            return newSha256();
+        }
+    }
+
+    private static MessageDigest newSha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
     }
 }

@@ -55,4 +55,43 @@ class TextTokenMemoTest {
         assertThat(memo.count("gpt-4o", "Hello there")).isEqualTo(TokenCounter.count("gpt-4o", "Hello there"));
         assertThat(memo.size()).isZero();
     }
+
+    @Test
+    void count_structuralWords_areJtokkitsCountInEachEncoding() {
+        TextTokenMemo memo = new TextTokenMemo();
+        for (String model : new String[] {"gpt-4o-mini", "gpt-4", "claude-sonnet-4-5"}) {
+            for (String word : TextTokenMemo.WORDS) {
+                assertThat(memo.count(model, word)).as(model + " " + word).isEqualTo(TokenCounter.count(model, word));
+                assertThat(memo.count(model, word)).as(model + " " + word).isEqualTo(TokenCounter.count(model, word));
+            }
+        }
+        assertThat(memo.count("gpt-4", "assistant")).isPositive();
+        assertThat(memo.size()).isZero(); // short texts never take a digest entry
+    }
+
+    @Test
+    void count_randomTextsSeenTwiceInTwoEncodings_equalJtokkitsCount() {
+        TextTokenMemo memo = new TextTokenMemo();
+        java.util.Random random = new java.util.Random(4);
+        String alphabet = "abc xyz,.!?\n\t0123456789éж日本語🙂";
+        java.util.List<String> texts = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            StringBuilder text = new StringBuilder();
+            for (int n = random.nextInt(400); n > 0; n--) {
+                text.appendCodePoint(alphabet.codePointAt(
+                        alphabet.offsetByCodePoints(0, random.nextInt(alphabet.codePointCount(0, alphabet.length())))));
+            }
+            texts.add(text.toString());
+        }
+        texts.addAll(TextTokenMemo.WORDS);
+        for (int pass = 0; pass < 2; pass++) {
+            for (String text : texts) {
+                for (String model : new String[] {"gpt-4o", "gpt-3.5-turbo"}) {
+                    assertThat(memo.count(model, text))
+                            .as("%s, %d chars, pass %d", model, text.length(), pass)
+                            .isEqualTo(TokenCounter.count(model, text));
+                }
+            }
+        }
+    }
 }
