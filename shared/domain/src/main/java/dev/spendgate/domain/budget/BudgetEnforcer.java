@@ -336,9 +336,13 @@ public final class BudgetEnforcer implements AutoCloseable {
             Instant now,
             String id,
             ReservationJournal.Call call) {
-        List<Reservation> enforced = applicable.stream()
-                .filter(r -> r.policy().mode() != BudgetPolicy.Mode.ALERT)
-                .toList();
+        // loops rather than streams: this runs on every call's path
+        List<Reservation> enforced = new ArrayList<>(applicable.size());
+        for (Reservation r : applicable) {
+            if (r.policy().mode() != BudgetPolicy.Mode.ALERT) {
+                enforced.add(r);
+            }
+        }
         if (enforced.isEmpty()) {
             return Attempt.allowed(applicable, estimate.orElse(BigDecimal.ZERO), false);
         }
@@ -355,31 +359,30 @@ public final class BudgetEnforcer implements AutoCloseable {
         }
         BigDecimal amount = estimate.get();
         // A sharded budget starts on a random shard; the journal names it, and is corrected if the call borrows.
-        List<Reservation> firstChoice = enforced.stream()
-                .map(r -> r.policy().shards() == 1
-                        ? r
-                        : new Reservation(
-                                r.policy(),
-                                r.scopeValue(),
-                                r.policy()
-                                        .shardKey(
-                                                r.scopeValue(),
-                                                now,
-                                                ThreadLocalRandom.current()
-                                                        .nextInt(r.policy().shards())),
-                                r.reserved()))
-                .toList();
+        List<Reservation> firstChoice = new ArrayList<>(enforced.size());
+        List<String> firstKeys = new ArrayList<>(enforced.size());
+        for (Reservation r : enforced) {
+            Reservation choice = r.policy().shards() == 1
+                    ? r
+                    : new Reservation(
+                            r.policy(),
+                            r.scopeValue(),
+                            r.policy()
+                                    .shardKey(
+                                            r.scopeValue(),
+                                            now,
+                                            ThreadLocalRandom.current()
+                                                    .nextInt(r.policy().shards())),
+                            r.reserved());
+            firstChoice.add(choice);
+            firstKeys.add(choice.itemKey());
+        }
         // A remote store writes the journal entry at the same time as the reservations (one round trip before the
         // call goes out, not two). Such an entry is unconfirmed until the reservations are known to stand: the sweeper
         // releases only confirmed entries, so an entry whose reservation never happened cannot give budget back.
         boolean parallel = executor != null;
         ReservationJournal.OpenReservation entry = new ReservationJournal.OpenReservation(
-                id,
-                firstChoice.stream().map(Reservation::itemKey).toList(),
-                amount,
-                now.plus(reservationTtl),
-                !parallel,
-                call);
+                id, firstKeys, amount, now.plus(reservationTtl), !parallel, call);
         CompletableFuture<Void> journaled = null;
         if (parallel) {
             journaled = CompletableFuture.runAsync(() -> journal.open(entry), executor);
@@ -454,8 +457,10 @@ public final class BudgetEnforcer implements AutoCloseable {
                     amount,
                     refusal(tightest.reservation, tightest.state, now, "budget exceeded"));
         }
-        boolean borrowed = taken.stream()
-                .anyMatch(t -> firstChoice.stream().noneMatch(e -> e.itemKey().equals(t.itemKey())));
+        boolean borrowed = false;
+        for (Reservation t : taken) {
+            borrowed |= !firstKeys.contains(t.itemKey());
+        }
         if (unenforced || borrowed) {
             // The journal must name exactly the items reserved: not ones whose store failed, and the shard a
             // sharded budget borrowed from rather than the one it tried first.

@@ -14,12 +14,35 @@ public enum BudgetPeriod {
 
     /** The period {@code now} falls in, e.g. {@code 2026-11}, {@code 2026-11-28}, {@code lifetime}. */
     public String key(Instant now, ZoneId zone) {
-        LocalDate day = now.atZone(zone).toLocalDate();
+        LocalDate day = LocalDate.ofInstant(now, zone);
         return switch (this) {
             case MONTHLY -> month(day.getYear(), day.getMonthValue());
-            case DAILY -> day.toString();
+            case DAILY -> day(day);
             case LIFETIME -> "lifetime";
         };
+    }
+
+    /** {@link LocalDate#toString()} without a {@code StringBuilder}: this runs for each daily budget of a call. */
+    private static String day(LocalDate day) {
+        int year = day.getYear();
+        if (year < 0 || year > 9999) {
+            return day.toString();
+        }
+        int month = day.getMonthValue();
+        int dayOfMonth = day.getDayOfMonth();
+        char[] text = {
+            (char) ('0' + year / 1000),
+            (char) ('0' + year / 100 % 10),
+            (char) ('0' + year / 10 % 10),
+            (char) ('0' + year % 10),
+            '-',
+            (char) ('0' + month / 10),
+            (char) ('0' + month % 10),
+            '-',
+            (char) ('0' + dayOfMonth / 10),
+            (char) ('0' + dayOfMonth % 10)
+        };
+        return new String(text);
     }
 
     /** {@code %04d-%02d} without a {@code Formatter}: this runs several times per call on the request path. */
