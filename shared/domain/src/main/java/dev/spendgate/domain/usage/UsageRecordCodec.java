@@ -41,7 +41,7 @@ public final class UsageRecordCodec {
 
     /** The record as one JSON line, newline included, UTF-8. */
     public static byte[] line(UsageRecord r) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(2048); // a record with fingerprints is about 1.2 KB
         write(r, out);
         return out.toByteArray();
     }

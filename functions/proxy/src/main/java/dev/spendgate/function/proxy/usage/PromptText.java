@@ -32,10 +32,19 @@ public record PromptText(String system, String prefix, String full, int messages
     }
 
     private static PromptText chat(JsonNode body) {
-        StringBuilder system = new StringBuilder();
-        StringBuilder all = new StringBuilder();
-        String prefix = "";
         JsonNode messages = body.path("messages");
+        // sized for the plain-text messages up front: growing by doubling copied the prompt about eight times
+        int length = 0;
+        for (JsonNode m : messages) {
+            JsonNode content = m.get("content");
+            length += 16
+                    + (content != null && content.isTextual()
+                            ? content.textValue().length()
+                            : 0);
+        }
+        StringBuilder system = new StringBuilder();
+        StringBuilder all = new StringBuilder(length);
+        String prefix = "";
         int count = 0;
         for (JsonNode m : messages) {
             if (count == messages.size() - 1) {
