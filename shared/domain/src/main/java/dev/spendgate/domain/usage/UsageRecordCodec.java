@@ -50,25 +50,26 @@ public final class UsageRecordCodec {
     public static void write(UsageRecord r, OutputStream out) {
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
             g.configure(JsonGenerator.Feature.AUTO_CLOSE_TARGET, false);
+            char[][] chars = {new char[128]};
             g.writeStartObject();
             g.writeNumberField("schema_version", r.schemaVersion());
-            g.writeStringField("request_id", r.requestId());
-            g.writeStringField("ts_start", time(r.tsStart()));
-            g.writeStringField("ts_end", time(r.tsEnd()));
-            g.writeStringField("key_id", r.keyId());
+            text(g, chars, "request_id", r.requestId());
+            text(g, chars, "ts_start", time(r.tsStart()));
+            text(g, chars, "ts_end", time(r.tsEnd()));
+            text(g, chars, "key_id", r.keyId());
             Attribution a = r.attribution();
-            g.writeStringField("feature", a.feature());
-            g.writeStringField("department", a.department());
-            g.writeStringField("team", a.team());
-            g.writeStringField("environment", a.environment());
-            g.writeStringField("session", a.session());
-            g.writeStringField("user", a.user());
-            g.writeStringField("run", a.run());
+            text(g, chars, "feature", a.feature());
+            text(g, chars, "department", a.department());
+            text(g, chars, "team", a.team());
+            text(g, chars, "environment", a.environment());
+            text(g, chars, "session", a.session());
+            text(g, chars, "user", a.user());
+            text(g, chars, "run", a.run());
             g.writeBooleanField("attributed", a.isAttributed());
-            g.writeStringField("provider", r.provider());
-            g.writeStringField("endpoint", r.endpoint());
-            g.writeStringField("model_requested", r.modelRequested());
-            g.writeStringField("model_served", r.modelServed());
+            text(g, chars, "provider", r.provider());
+            text(g, chars, "endpoint", r.endpoint());
+            text(g, chars, "model_requested", r.modelRequested());
+            text(g, chars, "model_served", r.modelServed());
             g.writeBooleanField("stream", r.stream());
             g.writeNumberField("status_code", r.statusCode());
             TokenUsage t = r.tokens();
@@ -78,11 +79,10 @@ public final class UsageRecordCodec {
             g.writeNumberField("cache_write_1h_tokens", t.cacheWrite1hTokens());
             g.writeNumberField("output_tokens", t.outputTokens());
             g.writeNumberField("reasoning_tokens", t.reasoningTokens());
-            g.writeStringField(
-                    "cost_usd", r.costUsd() == null ? null : r.costUsd().toPlainString());
-            g.writeStringField("pricing_status", r.pricingStatus().name().toLowerCase(Locale.ROOT));
-            g.writeStringField("pricing_version", r.pricingVersion());
-            g.writeStringField("usage_source", r.usageSource().name().toLowerCase(Locale.ROOT));
+            text(g, chars, "cost_usd", r.costUsd() == null ? null : r.costUsd().toPlainString());
+            text(g, chars, "pricing_status", r.pricingStatus().name().toLowerCase(Locale.ROOT));
+            text(g, chars, "pricing_version", r.pricingVersion());
+            text(g, chars, "usage_source", r.usageSource().name().toLowerCase(Locale.ROOT));
             g.writeNumberField("latency_ms", r.latencyMs());
             g.writeNumberField("upstream_ms", r.upstreamMs());
             g.writeNumberField("overhead_ms", r.overheadMs());
@@ -91,34 +91,39 @@ public final class UsageRecordCodec {
             } else {
                 g.writeNumberField("max_output_tokens", r.maxOutputTokens());
             }
-            g.writeStringField("error_type", r.errorType());
+            text(g, chars, "error_type", r.errorType());
             Fingerprints f = r.fingerprints();
-            g.writeStringField("system_hash", f.systemHash());
-            g.writeStringField("prefix_hash", f.prefixHash());
-            g.writeStringField("request_hash", f.requestHash());
-            g.writeStringField("simhash", f.simhash());
+            text(g, chars, "system_hash", f.systemHash());
+            text(g, chars, "prefix_hash", f.prefixHash());
+            text(g, chars, "request_hash", f.requestHash());
+            text(g, chars, "simhash", f.simhash());
             if (f.hasVaryingPart()) {
-                g.writeStringField("varying_hash", f.varyingHash());
-                g.writeStringField("varying_simhash", f.varyingSimhash());
-                g.writeStringField("system_simhash", f.systemSimhash());
+                text(g, chars, "varying_hash", f.varyingHash());
+                text(g, chars, "varying_simhash", f.varyingSimhash());
+                text(g, chars, "system_simhash", f.systemSimhash());
             }
-            g.writeStringField("degraded_from", r.degradedFrom());
+            text(g, chars, "degraded_from", r.degradedFrom());
             g.writeBooleanField("unenforced", r.unenforced());
             if (r.pricingProvider() != null) {
-                g.writeStringField("pricing_provider", r.pricingProvider());
+                text(g, chars, "pricing_provider", r.pricingProvider());
             }
             UsageRecord.Billing b = r.billing();
-            optional(g, "service_tier_requested", b.serviceTierRequested());
-            optional(g, "service_tier_served", b.serviceTierServed());
-            optional(g, "batch_id", b.batchId());
-            optional(g, "inference_profile_arn", b.inferenceProfileArn());
+            optional(g, chars, "service_tier_requested", b.serviceTierRequested());
+            optional(g, chars, "service_tier_served", b.serviceTierServed());
+            optional(g, chars, "batch_id", b.batchId());
+            optional(g, chars, "inference_profile_arn", b.inferenceProfileArn());
             UsageRecord.Optimization o = r.optimization();
-            optional(g, "routed_by", o.routedBy());
-            optional(g, "cache", o.cache());
-            optional(g, "saved_usd", o.savedUsd() == null ? null : o.savedUsd().toPlainString());
-            optional(g, "prompt_cache", o.promptCache());
+            optional(g, chars, "routed_by", o.routedBy());
+            optional(g, chars, "cache", o.cache());
             optional(
                     g,
+                    chars,
+                    "saved_usd",
+                    o.savedUsd() == null ? null : o.savedUsd().toPlainString());
+            optional(g, chars, "prompt_cache", o.promptCache());
+            optional(
+                    g,
+                    chars,
                     "cost_basis",
                     r.costBasis() == null ? null : r.costBasis().value());
             g.writeEndObject();
@@ -218,10 +223,29 @@ public final class UsageRecordCodec {
     }
 
     /** Optional fields are left out when absent, so records without them stay as they were. */
-    private static void optional(JsonGenerator g, String field, String value) throws IOException {
+    private static void optional(JsonGenerator g, char[][] chars, String field, String value) throws IOException {
         if (value != null) {
-            g.writeStringField(field, value);
+            text(g, chars, field, value);
         }
+    }
+
+    /**
+     * {@code writeStringField(field, value)}, the same bytes, with the text handed over as a {@code char[]}: Jackson's
+     * {@code writeString(String)} reads it a char at a time, which costs more than the copy on Java 21+. {@code chars}
+     * is one buffer for the record's texts, grown as needed.
+     */
+    private static void text(JsonGenerator g, char[][] chars, String field, String value) throws IOException {
+        if (value == null) {
+            g.writeNullField(field);
+            return;
+        }
+        int length = value.length();
+        if (chars[0].length < length) {
+            chars[0] = new char[Math.max(length, chars[0].length * 2)];
+        }
+        value.getChars(0, length, chars[0], 0);
+        g.writeFieldName(field);
+        g.writeString(chars[0], 0, length);
     }
 
     private static UsageRecord.CostBasis costBasis(String value) {

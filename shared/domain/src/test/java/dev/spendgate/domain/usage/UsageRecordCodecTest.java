@@ -175,4 +175,46 @@ class UsageRecordCodecTest {
         UsageRecordCodec.write(r, out);
         return out.toString(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void write_randomTexts_sameBytesAsJacksonWritesTheLinesTree() throws Exception {
+        // the line's tree, written back by a plain ObjectMapper, is what writeStringField(String) wrote field by field
+        ObjectMapper mapper = new ObjectMapper();
+        java.util.Random random = new java.util.Random(13);
+        for (int i = 0; i < 2_000; i++) {
+            UsageRecord r = record.toBuilder()
+                    .requestId("req-" + text(random))
+                    .keyId(random.nextBoolean() ? null : text(random))
+                    .provider(text(random))
+                    .modelRequested(random.nextBoolean() ? null : text(random))
+                    .modelServed(text(random))
+                    .errorType(random.nextBoolean() ? null : text(random))
+                    .degradedFrom(random.nextBoolean() ? null : text(random))
+                    .pricingProvider(random.nextBoolean() ? null : text(random))
+                    .serviceTierRequested(random.nextBoolean() ? null : text(random))
+                    .inferenceProfileArn(random.nextBoolean() ? null : text(random) + "x".repeat(random.nextInt(300)))
+                    .build();
+            String line = line(r);
+
+            assertThat(line)
+                    .as("record %d", i)
+                    .isEqualTo(
+                            new String(mapper.writeValueAsBytes(mapper.readTree(line)), StandardCharsets.UTF_8) + "\n");
+            assertThat(UsageRecordCodec.read(line)).isEqualTo(r);
+        }
+    }
+
+    /** Letters, quotes, backslashes, control characters, non-ASCII and surrogate pairs: every escaping path. */
+    private static String text(java.util.Random random) {
+        String alphabet = "ab:#-_ \"\\/\n\t\u0001\u001f\u007fé€日\u2028";
+        StringBuilder text = new StringBuilder("x");
+        for (int n = random.nextInt(60); n > 0; n--) {
+            if (random.nextInt(20) == 0) {
+                text.appendCodePoint(0x1F600 + random.nextInt(50));
+            } else {
+                text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+        }
+        return text.toString();
+    }
 }
