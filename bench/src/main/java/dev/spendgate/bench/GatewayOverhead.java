@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </pre>
  */
 public final class GatewayOverhead {
-    private static final String CHAT = """
+    static final String CHAT = """
             {"model":"gpt-4o-mini","temperature":0.2,"max_tokens":256,"user":"bench-user-42","messages":[
             {"role":"system","content":"You are a concise assistant for an internal engineering team. Answer in plain English, keep answers short, and cite the relevant internal runbook section when you know it. If the question is about costs, break the answer down by feature and by department. Never invent numbers; say that you do not know instead."},
             {"role":"user","content":"Our nightly batch job that summarises support tickets started costing about twice as much last week. The job calls the chat completions endpoint once per ticket with the full ticket thread as context. Nothing in the code changed, but the ticket volume went up by about 15 percent. What are the most likely reasons for the cost increase, and how should we check each of them?"},
@@ -267,7 +267,7 @@ public final class GatewayOverhead {
      * (upper-case names) and {@code -cp DIR} (classes ahead of the benchmark's own), whitespace-separated; without JVM
      * options it gets {@code -Xms256m -Xmx512m -XX:+UseSerialGC}.
      */
-    private static Process startGateway(
+    static Process startGateway(
             FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets, String cache, String spec)
             throws IOException {
         Files.createDirectories(dataDir);
@@ -311,7 +311,7 @@ public final class GatewayOverhead {
         return pb.start();
     }
 
-    private static int awaitPort(Process gateway, String name) throws IOException {
+    static int awaitPort(Process gateway, String name) throws IOException {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
         for (String line = out.readLine(); line != null; line = out.readLine()) {

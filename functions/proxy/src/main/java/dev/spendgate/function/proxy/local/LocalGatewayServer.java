@@ -5,6 +5,8 @@ import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.Router;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,6 +16,8 @@ import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -121,7 +125,18 @@ public final class LocalGatewayServer implements AutoCloseable {
         } else {
             factories = new ConnectionFactory[] {http11, h2c};
         }
-        ServerConnector connector = new ServerConnector(server, 1, 1, factories);
+        ServerConnector connector = tls
+                ? new ServerConnector(server, 1, 1, factories)
+                : new ServerConnector(server, 1, 1, factories) {
+                    @Override
+                    protected SocketChannelEndPoint newEndPoint(
+                            SocketChannel channel, ManagedSelector selector, SelectionKey key) {
+                        SocketChannelEndPoint endPoint =
+                                new PlainSocketEndPoint(channel, selector, key, getScheduler());
+                        endPoint.setIdleTimeout(getIdleTimeout());
+                        return endPoint;
+                    }
+                };
         connector.setHost(host);
         connector.setPort(port);
         connector.setAcceptQueueSize(1024);

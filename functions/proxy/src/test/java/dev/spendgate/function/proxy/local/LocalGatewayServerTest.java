@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -224,6 +225,97 @@ class LocalGatewayServerTest {
             BufferedReader in = reader(s);
             assertThat(readResponse(in)).endsWith("POST /a one hello");
             assertThat(readResponse(in)).endsWith("POST /b two bye");
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void keepAlive_nextRequestAfterVaryingPauses_everyOneAnswered() throws IOException, InterruptedException {
+        // The server answers 0 for a read right after one that found nothing and then waits for the selector: a
+        // request that arrives at any moment after an answer must still be read, not left waiting for a next byte.
+        try (Socket s = connect()) {
+            BufferedReader in = reader(s);
+            for (int i = 0; i < 60; i++) {
+                send(s, "POST /k HTTP/1.1\r\nHost: x\r\nX-Test: " + i + "\r\nContent-Length: 2\r\n\r\nhi");
+                assertThat(readResponse(in)).endsWith("POST /k " + i + " hi");
+                if (i % 3 == 1) {
+                    Thread.sleep(i % 2 == 0 ? 1 : 15);
+                }
+            }
+        }
+    }
+
+    @Test
+    void requestBody_arrivingInPartsAfterPauses_isReadWhole() throws IOException, InterruptedException {
+        try (Socket s = connect()) {
+            send(s, "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nspe");
+            Thread.sleep(50);
+            send(s, "ndg");
+            Thread.sleep(50);
+            send(s, "ate");
+            assertThat(readResponse(reader(s))).endsWith("POST /p null spendgate");
+        }
+    }
+
+    @Test
+    void bufferedResponse_headAndBodyLeaveTogetherWithTheirLength() throws IOException {
+        try (Socket s = connect()) {
+            send(s, "POST /whole HTTP/1.1\r\nHost: x\r\nX-Test: w\r\nContent-Length: 4\r\n\r\nbody");
+            // the first read returns when the first bytes arrive: it holds the whole answer only if head and body
+            // were written together
+            byte[] buffer = new byte[8192];
+            int n = s.getInputStream().read(buffer);
+            String wire = new String(buffer, 0, Math.max(n, 0), StandardCharsets.ISO_8859_1);
+            String expected = "POST /whole w body";
+
+            assertThat(wire).startsWith("HTTP/1.1 200").endsWith("\r\n\r\n" + expected);
+            assertThat(wire).containsIgnoringCase("Content-Length: " + expected.length() + "\r\n");
+        }
+    }
+
+    @Test
+    @Timeout(10)
+    void streamedResponse_eachFlushReachesTheClientBeforeTheNextIsWritten() throws Exception {
+        CountDownLatch firstSeen = new CountDownLatch(1);
+        LocalGatewayServer held = LocalGatewayServer.start(
+                (request, sink) -> {
+                    sink.start(200, new Headers().set("Content-Type", "text/event-stream"), -1);
+                    sink.write("data: first\n\n".getBytes(StandardCharsets.UTF_8));
+                    sink.flush();
+                    try {
+                        // the "upstream" goes on only once the client has the first event
+                        if (!firstSeen.await(5, TimeUnit.SECONDS)) {
+                            throw new IOException("the first event never reached the client");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
+                    sink.write("data: second\n\n".getBytes(StandardCharsets.UTF_8));
+                    sink.flush();
+                    sink.end();
+                },
+                64,
+                "127.0.0.1",
+                0,
+                ServerLimits.defaults());
+        try (Socket s = new Socket("127.0.0.1", held.port())) {
+            s.setSoTimeout(5_000);
+            send(s, "GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+            BufferedReader in = reader(s);
+            List<String> lines = new ArrayList<>();
+            for (String line = in.readLine(); line != null && !line.equals("data: first"); line = in.readLine()) {
+                lines.add(line);
+            }
+            assertThat(lines).contains("Transfer-Encoding: chunked");
+            firstSeen.countDown();
+            List<String> rest = new ArrayList<>();
+            for (String line = in.readLine(); line != null && !line.equals("0"); line = in.readLine()) {
+                rest.add(line);
+            }
+            assertThat(rest).contains("data: second");
+        } finally {
+            held.stop(0);
         }
     }
 
