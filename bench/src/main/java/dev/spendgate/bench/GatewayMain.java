@@ -66,7 +66,35 @@ public final class GatewayMain {
         }));
         System.out.println("PORT " + server.port());
         System.out.flush();
+        startHiccupMeter();
         Thread.currentThread().join();
+    }
+
+    /**
+     * A platform thread that sleeps 5 ms at a time and prints {@code HICCUP <epoch ms> <late ms>} when it wakes more
+     * than 10 ms late: the whole process stopped (a safepoint, the host taking the CPU) rather than calls waiting on
+     * something inside it. GatewayOverhead matches these with the stalls it sees.
+     */
+    private static void startHiccupMeter() {
+        Thread meter = new Thread(() -> {
+            while (true) {
+                long before = System.nanoTime();
+                long wall = System.currentTimeMillis();
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                long late = System.nanoTime() - before - 5_000_000L;
+                if (late > 10_000_000L) {
+                    System.out.println("HICCUP " + wall + " " + late / 1_000_000L);
+                    System.out.flush();
+                }
+            }
+        });
+        meter.setDaemon(true);
+        meter.setName("hiccup-meter");
+        meter.start();
     }
 
     private static void put(GatewayRuntime runtime, String scope, BudgetPeriod period, BudgetPolicy.Mode mode) {

@@ -36,6 +36,15 @@ public final class GatewayOverhead {
     /** Calls slower than this are kept with their start time, so the slowest can be matched with GC logs. */
     private static final long SLOW_CALL_NANOS = 5_000_000L;
 
+    /** A gap this long with no call completing on any connection is a stall of the whole target. */
+    private static final long STALL_NANOS = 20_000_000L;
+
+    /** The gateway JVM's options when a variant names none: the default of {@code ./spendgate}. */
+    static final List<String> DEFAULT_GATEWAY_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:NewRatio=1");
+
+    /** Steal and busy ticks per CPU and the harness's own hiccups, for the stalls' lines. */
+    private static HostSampler host;
+
     private static final java.time.format.DateTimeFormatter CLOCK_TIME =
             java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneOffset.UTC);
 
@@ -50,6 +59,8 @@ public final class GatewayOverhead {
         boolean budgets = false;
         String cache = "off";
         double tailMs = 10;
+        String load = "java";
+        String upstreamKind = "fake";
         List<String[]> gatewaySpecs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -64,6 +75,10 @@ public final class GatewayOverhead {
                 case "--budgets" -> budgets = true;
                 case "--cache" -> cache = args[++i];
                 case "--tail-ms" -> tailMs = Double.parseDouble(args[++i]);
+                case "--load" -> load = args[++i];
+                case "--upstream" -> upstreamKind = args[++i];
+                case "--think-ms" -> thinkMillis = Integer.parseInt(args[++i]);
+                case "--dump-on-stall" -> dumpAfterNanos = Long.parseLong(args[++i]) * 1_000_000L;
                 case "--gateway" -> {
                     String spec = args[++i];
                     int eq = spec.indexOf('=');
@@ -74,10 +89,17 @@ public final class GatewayOverhead {
                     gatewaySpecs.add(new String[] {spec.substring(0, eq), spec.substring(eq + 1)});
                 }
                 default ->
-                    throw new IllegalArgumentException("unknown option " + args[i]
-                            + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss"
-                            + " --tail-ms MS --gateway NAME='JVM options ENV=value ...')");
+                    throw new IllegalArgumentException(
+                            "unknown option " + args[i]
+                                    + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss"
+                                    + " --tail-ms MS --load java|wrk --upstream fake|replay --think-ms MS --dump-on-stall MS --gateway NAME='JVM options ENV=value ...')");
             }
+        }
+        if (!List.of("fake", "replay").contains(upstreamKind)) {
+            throw new IllegalArgumentException("--upstream must be fake or replay");
+        }
+        if (!List.of("java", "wrk").contains(load)) {
+            throw new IllegalArgumentException("--load must be java or wrk");
         }
         if (!List.of("off", "hit", "miss").contains(cache)) {
             throw new IllegalArgumentException("--cache must be off, hit or miss");
@@ -101,15 +123,22 @@ public final class GatewayOverhead {
             System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
         }
         try (FakeLlmUpstream upstream =
-                FakeLlmUpstream.start(FakeLlmUpstream.Options.defaults().withRecordLimit(0))) {
+                        FakeLlmUpstream.start(FakeLlmUpstream.Options.defaults().withRecordLimit(0));
+                ReplayUpstream replay = upstreamKind.equals("replay")
+                        ? ReplayUpstream.start(upstream.baseUri().getPort(), body)
+                        : null) {
+            String upstreamUrl = replay != null ? replay.openAiBaseUrl() : upstream.openAiBaseUrl();
             List<Gateway> gateways = new ArrayList<>();
             try {
                 for (String[] spec : gatewaySpecs) {
-                    Process process = startGateway(upstream, dataDir.resolve(spec[0]), secret, budgets, cache, spec[1]);
-                    gateways.add(new Gateway(spec[0], spec[1], process));
-                    gateways.get(gateways.size() - 1).port = awaitPort(process, spec[0]);
+                    Process process =
+                            startGateway(upstreamUrl, dataDir.resolve(spec[0]), secret, budgets, cache, spec[1]);
+                    Gateway gateway = new Gateway(spec[0], spec[1], process);
+                    gateways.add(gateway);
+                    gateway.port = awaitPort(process, spec[0], gateway.hiccups);
                 }
-                int upstreamPort = upstream.baseUri().getPort();
+                int upstreamPort =
+                        replay != null ? replay.port() : upstream.baseUri().getPort();
                 byte[] direct =
                         LoadClient.request("/v1/chat/completions", bodyBytes, "Authorization: Bearer sk-fake-openai");
                 byte[] viaGateway = LoadClient.request(
@@ -118,10 +147,24 @@ public final class GatewayOverhead {
                         "Authorization: Bearer " + secret,
                         "X-Cost-Feature: chatbot",
                         "X-Cost-Department: engineering");
+                Target directTarget = new Target(
+                        upstreamPort, direct, load, bodyBytes, null, 0, "Authorization: Bearer sk-fake-openai");
+                String loadKind = load;
+                java.util.function.Function<Gateway, Target> gatewayTarget = g -> new Target(
+                        g.port,
+                        viaGateway,
+                        loadKind,
+                        bodyBytes,
+                        g.hiccups,
+                        g.process.pid(),
+                        "Authorization: Bearer " + secret,
+                        "X-Cost-Feature: chatbot",
+                        "X-Cost-Department: engineering");
+                host = HostSampler.start();
                 System.out.printf(
                         Locale.ROOT,
-                        "data %s, %s, cache %s, budgets %s, %d rounds x %d s, warmup %d s, slow connection: max > %.1f ms"
-                                + " or starved: fewer than half the median connection's calls%n",
+                        "data %s, %s, cache %s, budgets %s, %d rounds x %d s, warmup %d s, load %s, upstream %s, slow connection:"
+                                + " max > %.1f ms or starved: fewer than half the median connection's calls%n",
                         dataDir,
                         stream ? "streaming" : "non-streaming",
                         cache,
@@ -129,15 +172,17 @@ public final class GatewayOverhead {
                         rounds,
                         duration,
                         warmup,
+                        load,
+                        upstreamKind,
                         tailMs);
                 for (Gateway g : gateways) {
                     System.out.printf(Locale.ROOT, "gateway %s pid %d: %s%n", g.name, g.process.pid(), g.spec);
                 }
                 int maxConns = Arrays.stream(conns).max().orElse(1);
                 System.out.println("warming up ...");
-                run(upstreamPort, direct, maxConns, Math.max(1, warmup / 3));
+                run(directTarget, maxConns, Math.max(1, warmup / 3));
                 for (Gateway g : gateways) {
-                    run(g.port, viaGateway, maxConns, warmup);
+                    run(gatewayTarget.apply(g), maxConns, warmup);
                 }
 
                 List<String> results = new ArrayList<>();
@@ -149,14 +194,14 @@ public final class GatewayOverhead {
                     }
                     long directErrors = 0;
                     for (int r = 0; r < rounds; r++) {
-                        Result d = run(upstreamPort, direct, c, duration);
+                        Result d = run(directTarget, c, duration);
                         directErrors += d.errors;
                         print(c, r, "direct", d, Double.NaN, tailMs);
                         // the gateways' order rotates every round, so drift does not always hit the same one
                         for (int k = 0; k < gateways.size(); k++) {
                             Gateway g = gateways.get((k + r) % gateways.size());
                             long[] cpuBefore = cpuTicks(g.process.pid());
-                            Result res = run(g.port, viaGateway, c, duration);
+                            Result res = run(gatewayTarget.apply(g), c, duration);
                             long[] cpuAfter = cpuTicks(g.process.pid());
                             long user = cpuAfter[0] - cpuBefore[0];
                             long system = cpuAfter[1] - cpuBefore[1];
@@ -211,6 +256,9 @@ public final class GatewayOverhead {
                 }
                 results.forEach(System.out::println);
             } finally {
+                if (host != null) {
+                    host.close();
+                }
                 for (Gateway g : gateways) {
                     g.process.destroy();
                     g.process.waitFor();
@@ -238,6 +286,9 @@ public final class GatewayOverhead {
         int starved;
         int slow;
         long errors;
+        /** The gateway JVM's own hiccups, {@code [epoch ms, late ms]}, from its {@code HICCUP} lines. */
+        final java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
 
         Gateway(String name, String spec, Process process) {
             this.name = name;
@@ -265,10 +316,10 @@ public final class GatewayOverhead {
     /**
      * Starts one gateway JVM. {@code spec} holds its JVM options, {@code NAME=value} environment variables
      * (upper-case names) and {@code -cp DIR} (classes ahead of the benchmark's own), whitespace-separated; without JVM
-     * options it gets {@code -Xms256m -Xmx512m -XX:+UseSerialGC}.
+     * options it gets {@link #DEFAULT_GATEWAY_OPTIONS}.
      */
     static Process startGateway(
-            FakeLlmUpstream upstream, Path dataDir, String secret, boolean budgets, String cache, String spec)
+            String upstreamUrl, Path dataDir, String secret, boolean budgets, String cache, String spec)
             throws IOException {
         Files.createDirectories(dataDir);
         List<String> jvmOptions = new ArrayList<>();
@@ -290,7 +341,7 @@ public final class GatewayOverhead {
             }
         }
         if (jvmOptions.isEmpty()) {
-            jvmOptions.addAll(List.of("-Xms256m", "-Xmx512m", "-XX:+UseSerialGC"));
+            jvmOptions.addAll(DEFAULT_GATEWAY_OPTIONS);
         }
         List<String> command = new ArrayList<>();
         String cpus = System.getenv("SPENDGATE_BENCH_GATEWAY_CPUS");
@@ -305,21 +356,27 @@ public final class GatewayOverhead {
         pb.environment().put("OPENAI_API_KEY", "sk-fake-openai");
         pb.environment().put("SPENDGATE_BENCH_BUDGETS", Boolean.toString(budgets));
         pb.environment().put("SPENDGATE_BENCH_CACHE", cache);
-        pb.environment().put("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl());
+        pb.environment().put("SPENDGATE_OPENAI_BASE_URL", upstreamUrl);
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         return pb.start();
     }
 
-    static int awaitPort(Process gateway, String name) throws IOException {
+    static int awaitPort(
+            Process gateway, String name, java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups)
+            throws IOException {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
         for (String line = out.readLine(); line != null; line = out.readLine()) {
             if (line.startsWith("PORT ")) {
                 Thread drain = new Thread(() -> {
                     try {
-                        while (out.readLine() != null) {
-                            // keep the pipe empty
+                        for (String l = out.readLine(); l != null; l = out.readLine()) {
+                            // keep the pipe empty; GatewayMain's "HICCUP epochMillis lateMs" lines are kept
+                            if (l.startsWith("HICCUP ")) {
+                                String[] f = l.split(" ");
+                                hiccups.add(new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
+                            }
                         }
                     } catch (IOException ignored) {
                         // gateway stopped
@@ -339,7 +396,12 @@ public final class GatewayOverhead {
      * Closed loop: each connection sends its next request when the previous answer is in. Every latency is kept, so
      * the tail (p99.9, p99.99, max) and each connection's count and worst call come from all the calls.
      */
-    static Result run(int port, byte[] request, int connections, int seconds) throws Exception {
+    static Result run(Target target, int connections, int seconds) throws Exception {
+        if (target.load.equals("wrk")) {
+            return runWrk(target, connections, seconds);
+        }
+        int port = target.port;
+        byte[] request = target.request;
         long begin = System.nanoTime();
         long beginMillis = System.currentTimeMillis();
         long end = begin + seconds * 1_000_000_000L;
@@ -350,33 +412,44 @@ public final class GatewayOverhead {
         int[] counts = new int[connections];
         int[] firstSecond = new int[connections]; // calls that started in the run's first second: a prefix of each
         long[] worst = new long[connections];
+        long[][] ends = new long[connections][];
+        java.util.concurrent.atomic.AtomicLongArray inFlight =
+                new java.util.concurrent.atomic.AtomicLongArray(connections);
         AtomicLong errors = new AtomicLong();
         CountDownLatch done = new CountDownLatch(connections);
         for (int i = 0; i < connections; i++) {
             int conn = i;
             Thread t = new Thread(() -> {
                 long[] samples = new long[16_384];
+                long[] done1 = new long[16_384];
+                long[][] mine = new long[5][3];
                 int n = 0;
                 long max = 0;
                 try (LoadClient client = new LoadClient(port)) {
                     while (System.nanoTime() < end) {
                         long start = System.nanoTime();
+                        inFlight.set(conn, start);
                         int status = client.exchange(request);
                         long took = System.nanoTime() - start;
+                        inFlight.set(conn, 0);
                         if (status != 200) {
                             errors.incrementAndGet();
                         }
                         if (n == samples.length) {
                             samples = Arrays.copyOf(samples, n * 2);
+                            done1 = Arrays.copyOf(done1, n * 2);
                         }
+                        done1[n] = start + took - begin;
                         samples[n++] = took;
                         max = Math.max(max, took);
                         if (start - begin < 1_000_000_000L) {
                             firstSecond[conn] = n;
                         }
                         perSecond.incrementAndGet((int) Math.min(seconds, (start + took - begin) / 1_000_000_000L));
-                        if (took > SLOW_CALL_NANOS && slowest.size() < 10_000) {
-                            slowest.add(new long[] {start - begin, took, conn});
+                        if (took > SLOW_CALL_NANOS && took > mine[4][1]) {
+                            // this connection's five slowest, so the run's five slowest are among them
+                            mine[4] = new long[] {start - begin, took, conn};
+                            Arrays.sort(mine, (a, b) -> Long.compare(b[1], a[1]));
                         }
                     }
                 } catch (IOException e) {
@@ -384,7 +457,13 @@ public final class GatewayOverhead {
                         System.out.printf(Locale.ROOT, "connection %d to port %d: %s%n", conn, port, e);
                     }
                 } finally {
+                    for (long[] w : mine) {
+                        if (w[1] > 0) {
+                            slowest.add(w);
+                        }
+                    }
                     latencies[conn] = samples;
+                    ends[conn] = done1;
                     counts[conn] = n;
                     worst[conn] = max;
                     done.countDown();
@@ -394,6 +473,7 @@ public final class GatewayOverhead {
             t.setName("load-" + i);
             t.start();
         }
+        String dump = dumpAfterNanos > 0 && target.pid > 0 ? watchForStall(target.pid, inFlight, done) : "";
         done.await();
         long total = Arrays.stream(counts).asLongStream().sum();
         long[] all = new long[(int) total];
@@ -411,6 +491,13 @@ public final class GatewayOverhead {
         }
         Arrays.sort(steady);
         Arrays.sort(all);
+        long[] completions = new long[(int) total];
+        int e = 0;
+        for (int i = 0; i < connections; i++) {
+            System.arraycopy(ends[i], 0, completions, e, counts[i]);
+            e += counts[i];
+        }
+        String stalls = stalls(completions, begin, beginMillis, seconds, target.hiccups) + dump;
         long[] seconds1 = new long[seconds];
         for (int i = 0; i < seconds; i++) {
             seconds1[i] = perSecond.get(i);
@@ -443,7 +530,223 @@ public final class GatewayOverhead {
                 slowCalls.toString(),
                 pct(steady, 0.99),
                 pct(steady, 0.999),
-                steady.length == 0 ? Double.NaN : steady[steady.length - 1] / 1e6);
+                steady.length == 0 ? Double.NaN : steady[steady.length - 1] / 1e6,
+                stalls);
+    }
+
+    /**
+     * The run's stalls: gaps of {@link #STALL_NANOS} or more in which no call completed on any connection (all of
+     * them waiting at once), with what the host and the gateway JVM did meanwhile: steal per CPU (ms the hypervisor
+     * ran something else), busy per CPU, the harness JVM's worst hiccup and the gateway JVM's worst hiccup (a
+     * platform thread's sleep overshoot), so a stall of the machine or the harness tells itself apart from one of
+     * the gateway. Also the run's total steal per CPU.
+     */
+    private static String stalls(
+            long[] completions, long begin, long beginMillis, int seconds, java.util.Queue<double[]> gatewayHiccups) {
+        Arrays.sort(completions);
+        List<long[]> gaps = new ArrayList<>();
+        long previous = 0;
+        for (long c : completions) {
+            if (c - previous >= STALL_NANOS) {
+                gaps.add(new long[] {previous, c - previous});
+            }
+            previous = c;
+        }
+        StringBuilder sb = new StringBuilder();
+        long stalled = gaps.stream().mapToLong(g -> g[1]).sum();
+        sb.append(String.format(
+                Locale.ROOT,
+                "stalls >= %d ms: %d, %.0f ms in all; %s",
+                STALL_NANOS / 1_000_000L,
+                gaps.size(),
+                stalled / 1e6,
+                hostLine(begin, seconds)));
+        gaps.stream().sorted((a, b) -> Long.compare(b[1], a[1])).limit(3).forEach(g -> {
+            long from = begin + g[0];
+            long to = from + g[1];
+            long epochFrom = beginMillis + g[0] / 1_000_000L;
+            long epochTo = epochFrom + g[1] / 1_000_000L;
+            double gwHiccup = 0;
+            if (gatewayHiccups != null) {
+                for (double[] h : gatewayHiccups) {
+                    if (h[0] < epochTo && h[0] + h[1] + 5 > epochFrom) {
+                        gwHiccup = Math.max(gwHiccup, h[1]);
+                    }
+                }
+            }
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "%n%24s stall %s+%.1fms: steal/busy per CPU (ms, 50 ms samples) %s, harness hiccup %.0f ms%s",
+                    "",
+                    CLOCK_TIME.format(java.time.Instant.ofEpochMilli(epochFrom)),
+                    g[1] / 1e6,
+                    ticks(host.stealTicks(from, to), host.busyTicks(from, to)),
+                    host.hiccupMs(from, to),
+                    gatewayHiccups == null ? "" : String.format(Locale.ROOT, ", gateway hiccup %.0f ms", gwHiccup)));
+        });
+        return sb.toString();
+    }
+
+    /** Steal and busy per CPU over a run, in ms of the run's wall time. */
+    private static String hostLine(long begin, int seconds) {
+        long end = begin + seconds * 1_000_000_000L;
+        return "steal/busy per CPU in the run (ms) " + ticks(host.stealTicks(begin, end), host.busyTicks(begin, end));
+    }
+
+    /** The command's input: a port, the request bytes for the Java client, and for wrk the body and headers. */
+    record Target(
+            int port,
+            byte[] request,
+            String load,
+            byte[] body,
+            java.util.Queue<double[]> hiccups,
+            long pid,
+            String... headers) {}
+
+    /** With {@code --dump-on-stall MS}: a call in flight this long makes a thread dump of the gateway (0: off). */
+    private static long dumpAfterNanos;
+
+    private static int dumpsLeft = 6;
+
+    /**
+     * Watches the calls in flight; the first time one has waited {@link #dumpAfterNanos}, dumps the gateway's threads,
+     * virtual ones included ({@code jcmd PID Thread.dump_to_file -format=json}), once per run and at most six times in
+     * all. Returns a line naming the file, or an empty string.
+     */
+    private static String watchForStall(
+            long pid, java.util.concurrent.atomic.AtomicLongArray inFlight, CountDownLatch done) throws Exception {
+        while (!done.await(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            long now = System.nanoTime();
+            for (int i = 0; i < inFlight.length(); i++) {
+                long since = inFlight.get(i);
+                if (since != 0 && now - since > dumpAfterNanos && dumpsLeft > 0) {
+                    dumpsLeft--;
+                    Path file = Path.of(
+                            System.getProperty("java.io.tmpdir"),
+                            "spendgate-stall-" + pid + "-" + System.currentTimeMillis() + ".json");
+                    String at = CLOCK_TIME.format(java.time.Instant.now());
+                    Process jcmd = new ProcessBuilder(
+                                    Path.of(System.getProperty("java.home"), "bin", "jcmd")
+                                            .toString(),
+                                    Long.toString(pid),
+                                    "Thread.dump_to_file",
+                                    "-format=json",
+                                    file.toString())
+                            .redirectErrorStream(true)
+                            .start();
+                    jcmd.getInputStream().readAllBytes();
+                    jcmd.waitFor();
+                    return String.format(
+                            Locale.ROOT,
+                            "%n%24s thread dump at %s (conn %d's call in flight %.0f ms): %s",
+                            "",
+                            at,
+                            i,
+                            (now - since) / 1e6,
+                            file);
+                }
+            }
+        }
+        return "";
+    }
+
+    private static Path wrkScript;
+
+    /**
+     * With {@code --load wrk}: each connection waits this long after an answer before its next request (wrk's {@code
+     * delay()}; not counted in the latency), so the direct run can stay below the harness core's capacity. 0: none.
+     */
+    private static int thinkMillis;
+
+    /**
+     * One closed-loop run with wrk (one thread, pinned with the harness: it inherits this JVM's CPU affinity), the
+     * request built once as the shared harness's chat.lua does. Latency is to the last byte; wrk keeps no per-call
+     * times, so there are no per-connection counts, slowest calls or stalls, only the percentiles.
+     */
+    private static Result runWrk(Target target, int connections, int seconds) throws Exception {
+        if (wrkScript == null) {
+            Path dir = Files.createTempDirectory("spendgate-wrk");
+            Files.write(dir.resolve("body.json"), target.body);
+            wrkScript = dir.resolve("chat.lua");
+            Files.writeString(wrkScript, """
+                    local f = assert(io.open(os.getenv("BENCH_BODY_FILE"), "rb"))
+                    wrk.method = "POST"
+                    wrk.body = f:read("*a")
+                    f:close()
+                    wrk.headers["Content-Type"] = "application/json"
+                    for line in (os.getenv("BENCH_HEADERS") or ""):gmatch("[^\\n]+") do
+                      local name, value = line:match("^([^:]+):%s*(.-)%s*$")
+                      if name then wrk.headers[name] = value end
+                    end
+                    local think = tonumber(os.getenv("BENCH_THINK_MS") or "0")
+                    if think > 0 then
+                      function delay() return think end
+                    end
+                    function done(summary, latency, requests)
+                      local e = summary.errors
+                      io.write(string.format("WRK_RESULT %d %d %d %d %d %d %d %d %d %d %d\\n",
+                        summary.requests, e.connect + e.read + e.write + e.status + e.timeout,
+                        latency:percentile(50), latency:percentile(90), latency:percentile(99),
+                        latency:percentile(99.9), latency:percentile(99.99), latency.max,
+                        summary.duration, e.status, e.timeout))
+                    end
+                    """);
+        }
+        long begin = System.nanoTime();
+        ProcessBuilder pb = new ProcessBuilder(
+                "wrk",
+                "-t1",
+                "-c" + connections,
+                "-d" + seconds + "s",
+                "--timeout",
+                "10s",
+                "-s",
+                wrkScript.toString(),
+                "http://127.0.0.1:" + target.port + "/v1/chat/completions");
+        pb.environment()
+                .put("BENCH_BODY_FILE", wrkScript.resolveSibling("body.json").toString());
+        pb.environment().put("BENCH_HEADERS", String.join("\n", target.headers));
+        pb.environment().put("BENCH_THINK_MS", Integer.toString(thinkMillis));
+        pb.redirectErrorStream(true);
+        Process wrk = pb.start();
+        String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (wrk.waitFor() != 0 || !output.contains("WRK_RESULT ")) {
+            throw new IOException("wrk failed: " + output);
+        }
+        String line = output.substring(output.indexOf("WRK_RESULT ")).split("\n")[0];
+        long[] f = Arrays.stream(line.trim().split(" "))
+                .skip(1)
+                .mapToLong(Long::parseLong)
+                .toArray();
+        long requests = f[0];
+        return new Result(
+                requests,
+                f[1],
+                seconds,
+                f[2] / 1e3,
+                f[3] / 1e3,
+                f[4] / 1e3,
+                f[5] / 1e3,
+                f[6] / 1e3,
+                f[7] / 1e3,
+                new int[0],
+                new double[0],
+                0,
+                0,
+                "",
+                Double.NaN,
+                Double.NaN,
+                Double.NaN,
+                hostLine(begin, seconds));
+    }
+
+    private static String ticks(long[] steal, long[] busy) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(steal.length, busy.length); i++) {
+            sb.append(i == 0 ? "" : " ").append("cpu").append(i).append(' ');
+            sb.append(steal[i] * 10).append('/').append(busy[i] * 10);
+        }
+        return sb.toString();
     }
 
     private static double pct(long[] sorted, double p) {
@@ -454,7 +757,7 @@ public final class GatewayOverhead {
     }
 
     private static void print(int conns, int round, String target, Result r, double cpu, double tailMs) {
-        int[] sorted = r.counts.clone();
+        int[] sorted = r.counts.length == 0 ? new int[] {0} : r.counts.clone();
         Arrays.sort(sorted);
         System.out.printf(
                 Locale.ROOT,
@@ -487,6 +790,9 @@ public final class GatewayOverhead {
                 r.minSecond,
                 r.medianSecond,
                 r.slowCalls.isEmpty() ? " none over 5 ms" : r.slowCalls);
+        if (!r.stalls.isEmpty()) {
+            System.out.printf(Locale.ROOT, "%24s %s%n", "", r.stalls);
+        }
     }
 
     private static double median(double[] values) {
@@ -529,13 +835,17 @@ public final class GatewayOverhead {
             String slowCalls,
             double steadyP99,
             double steadyP999,
-            double steadyMax) {
+            double steadyMax,
+            String stalls) {
         double rps() {
             return requests / (double) seconds;
         }
 
         /** Connections that completed fewer than half the calls of the median connection. */
         int starved() {
+            if (counts.length == 0) {
+                return 0;
+            }
             int[] sorted = counts.clone();
             Arrays.sort(sorted);
             int median = sorted[sorted.length / 2];
