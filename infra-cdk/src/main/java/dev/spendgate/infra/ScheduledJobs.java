@@ -223,6 +223,16 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put(
                 "SPENDGATE_PROXY_ARCHITECTURE",
                 props.proxyArchitecture().getName().equals("arm64") ? "arm64" : "x86_64");
+        // on managed instances the proxy's compute is the fleet, not Lambda duration: the report prices that
+        reportEnv.put("SPENDGATE_PROXY_COMPUTE", props.proxyCompute().contextValue());
+        if (props.proxyCompute() == SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES) {
+            reportEnv.put("SPENDGATE_PROXY_MAX_VCPUS", Integer.toString(props.proxyMaxVCpus()));
+            if (!props.proxyInstanceTypes().isEmpty()) {
+                reportEnv.put(
+                        "SPENDGATE_PROXY_INSTANCE_TYPE",
+                        props.proxyInstanceTypes().get(0));
+            }
+        }
         reportRunner = snapStartFunction(
                 "ReportRunner",
                 "Spendgate monthly FOCUS export, chargeback, board PDF and email",

@@ -110,6 +110,33 @@ class ManagedInstancesStackTest {
     }
 
     @Test
+    void reportRunner_managedInstances_toldTheComputeInstanceTypeAndVCpuCeilingToPriceTheFleet() {
+        assertThat(reportEnvironment(synth))
+                .containsEntry("SPENDGATE_PROXY_COMPUTE", "managed-instances")
+                .containsEntry("SPENDGATE_PROXY_INSTANCE_TYPE", "m7g.large")
+                .containsEntry(
+                        "SPENDGATE_PROXY_MAX_VCPUS", Integer.toString(SpendgateStackProps.DEFAULT_PROXY_MAX_VCPUS))
+                .containsEntry("SPENDGATE_PROXY_MEMORY_MB", "2048")
+                .containsEntry("SPENDGATE_PROXY_ARCHITECTURE", "arm64");
+        Synth chosenByLambda = Synth.of(b -> b.proxyCompute(SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES)
+                .managedInstances(SUBNETS, GROUPS)
+                .proxyArchitecture(Architecture.ARM_64)
+                .proxyMaxVCpus(48));
+        assertThat(reportEnvironment(chosenByLambda))
+                .containsEntry("SPENDGATE_PROXY_COMPUTE", "managed-instances")
+                .containsEntry("SPENDGATE_PROXY_MAX_VCPUS", "48")
+                .doesNotContainKey("SPENDGATE_PROXY_INSTANCE_TYPE");
+    }
+
+    @Test
+    void reportRunner_standardLambda_toldLambdaAndNoFleetSettings() {
+        assertThat(reportEnvironment(standard))
+                .containsEntry("SPENDGATE_PROXY_COMPUTE", "lambda")
+                .containsEntry("SPENDGATE_PROXY_MEMORY_MB", "1024")
+                .doesNotContainKeys("SPENDGATE_PROXY_MAX_VCPUS", "SPENDGATE_PROXY_INSTANCE_TYPE");
+    }
+
+    @Test
     void props_managedInstancesWithoutSubnets_failNamingTheSettings() {
         assertThatThrownBy(() -> code().proxyCompute(SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES)
                         .build())
@@ -152,6 +179,20 @@ class ManagedInstancesStackTest {
                 .proxyCode(Path.of("."))
                 .wasteDetectorJar(Path.of("."))
                 .reportRunnerJar(Path.of("."));
+    }
+
+    /** The report runner's environment: the one function told the proxy's memory for the cost estimate. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> reportEnvironment(Synth s) {
+        List<Map<String, Object>> told = s.resources("AWS::Lambda::Function").values().stream()
+                .map(f -> props(f))
+                .map(p -> (Map<String, Object>) p.get("Environment"))
+                .filter(e -> e != null)
+                .map(e -> (Map<String, Object>) e.get("Variables"))
+                .filter(v -> v != null && v.containsKey("SPENDGATE_PROXY_MEMORY_MB"))
+                .toList();
+        assertThat(told).hasSize(1);
+        return told.get(0);
     }
 
     @SuppressWarnings("unchecked")

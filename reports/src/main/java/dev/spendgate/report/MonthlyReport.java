@@ -366,7 +366,17 @@ public final class MonthlyReport {
         front.add(ActionsSection.topActions(actions));
         back.add(ActionsSection.breakers(breakerAdvice));
         byte[] pdf = BoardReportPdf.render(figures, narrative, narrativeNote, quality, front, back);
-        byte[] qualityJson = DataQualityJson.write(month, quality, clock.instant());
+        byte[] qualityJson = DataQualityJson.write(
+                month,
+                quality,
+                clock.instant(),
+                gatewayCost == null
+                        ? null
+                        : new DataQualityJson.GatewayEstimate(
+                                gatewayCost.computeMode(),
+                                gatewayCost.basis(),
+                                GatewayCostRows.total(gatewayRows),
+                                gatewayRows.size()));
         long t5 = System.nanoTime();
         timings.put("pdf", (t5 - t4) / 1_000_000);
 

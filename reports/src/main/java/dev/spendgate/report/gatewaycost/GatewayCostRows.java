@@ -3,6 +3,8 @@ package dev.spendgate.report.gatewaycost;
 import dev.spendgate.domain.gatewaycost.AwsService;
 import dev.spendgate.domain.gatewaycost.CallProfile;
 import dev.spendgate.domain.gatewaycost.GatewayCostModel;
+import dev.spendgate.domain.gatewaycost.ManagedInstancesModel;
+import dev.spendgate.domain.gatewaycost.ManagedInstancesPrices;
 import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.domain.report.Money;
 import java.math.BigDecimal;
@@ -19,37 +21,130 @@ import java.util.TreeMap;
  * The gateway's own AWS cost in the monthly outputs, so the board sees the total cost of AI: per day and AWS service,
  * one FOCUS row estimated from the day's calls and the operations a call is counted to cause ({@link CallProfile}),
  * at list price ({@link GatewayCostModel}). The rows say they are estimates: {@code x_CostSource}
- * {@value #COST_SOURCE} in Tags, {@code x_Estimated} true, the description names the price list; ProviderName is
- * Amazon Web Services and ServiceName the AWS service, never an LLM provider.
+ * {@value #COST_SOURCE} in Tags, {@code x_Estimated} true, the description names the price list and the compute
+ * priced; ProviderName is Amazon Web Services and ServiceName the AWS service, never an LLM provider.
+ *
+ * <p>On standard Lambda the proxy's compute is Lambda duration (GB-seconds of each call). With {@link #managed} (the
+ * proxy on Lambda Managed Instances) it is the fleet instead ({@link ManagedInstancesModel}): its instances for the
+ * whole day whatever the traffic, Lambda's management fee on them and Lambda's request charge, on every day from the
+ * month's first day with calls to its last (the fleet runs on quiet days between them too).
  *
  * @param profile what one call costs in operations (deployment's memory, architecture, budgets per call, duration)
  * @param model the prices
+ * @param managed the managed-instances fleet the proxy runs on, or null for standard Lambda
  */
-public record GatewayCostRows(CallProfile profile, GatewayCostModel model) {
+public record GatewayCostRows(CallProfile profile, GatewayCostModel model, ManagedFleet managed) {
     /** Tags' {@code x_CostSource} (and the description's prefix) of these rows. */
     public static final String COST_SOURCE = "gateway_aws_estimate";
     /** Provider ids of these rows start with this; {@code FocusCharges} names them Amazon Web Services. */
     public static final String PROVIDER_PREFIX = dev.spendgate.domain.report.FocusCharges.AWS_SERVICE_PREFIX;
+    /** What AWS bills managed instances' EC2 hours under (FOCUS ServiceName of the instance rows). */
+    public static final String EC2_SERVICE = "Amazon Elastic Compute Cloud";
 
     private static final int SCALE = 10;
+    private static final BigDecimal HOURS_PER_DAY = BigDecimal.valueOf(24);
 
     public GatewayCostRows {
         Objects.requireNonNull(profile, "profile");
         Objects.requireNonNull(model, "model");
     }
 
-    /** One row per day with calls and AWS service with a cost; the calls are each day's proxied calls. */
+    /** Standard Lambda: the proxy's compute priced as Lambda duration. */
+    public GatewayCostRows(CallProfile profile, GatewayCostModel model) {
+        this(profile, model, null);
+    }
+
+    /**
+     * The proxy on Lambda Managed Instances, as the stack deployed it.
+     *
+     * @param model the fleet and its prices
+     * @param maxInstances the most instances the capacity provider's vCPU ceiling allows
+     * @param pricedAs why these instance prices: the deployment's instance type, or the basis used when Lambda chooses
+     */
+    public record ManagedFleet(ManagedInstancesModel model, int maxInstances, String pricedAs) {
+        public ManagedFleet {
+            Objects.requireNonNull(model, "model");
+            Objects.requireNonNull(pricedAs, "pricedAs");
+            if (maxInstances < 1) {
+                throw new IllegalArgumentException("maxInstances must be at least 1, was " + maxInstances);
+            }
+        }
+    }
+
+    /** {@code lambda} or {@code managed-instances}: the proxy compute these rows price (the stack's context value). */
+    public String computeMode() {
+        return managed == null ? "lambda" : "managed-instances";
+    }
+
+    /** How the proxy's compute is priced, in words shown in the rows, the board line and {@code data-quality.json}. */
+    public String basis() {
+        if (managed == null) {
+            return "standard Lambda: " + profile.memoryMb() + " MB " + (profile.arm64() ? "arm64" : "x86_64") + " at "
+                    + profile.billedMillis() + " ms billed per call, per GB-second, plus $"
+                    + model.prices().lambdaRequestsPerMillion().toPlainString() + " per million requests";
+        }
+        ManagedInstancesPrices p = managed.model().prices();
+        return "Lambda Managed Instances: at least " + managed.model().fleet().minInstances() + " and at most "
+                + managed.maxInstances() + " " + p.instanceType() + " instances ($"
+                + p.instancePerHour().toPlainString() + " an hour on-demand; " + managed.pricedAs() + ") for every day"
+                + " from the month's first day with calls to its last, plus Lambda's "
+                + p.managementFeeRate().movePointRight(2).stripTrailingZeros().toPlainString()
+                + " % management fee and $" + p.requestsPerMillion().toPlainString()
+                + " per million requests; no duration charge; NAT gateways are the VPC's and not counted";
+    }
+
+    /**
+     * One row per day and AWS service with a cost: on standard Lambda the days with calls; on managed instances every
+     * day from the first day with calls to the last. The calls are each day's proxied calls.
+     */
     public List<FocusCharge> focusCharges(Map<LocalDate, Long> callsPerDay) {
         List<FocusCharge> rows = new ArrayList<>();
         String priced =
                 "list price " + model.prices().region() + " " + model.prices().asOf();
-        for (Map.Entry<LocalDate, Long> day : new TreeMap<>(callsPerDay).entrySet()) {
-            if (day.getValue() <= 0) {
-                continue;
+        TreeMap<LocalDate, Long> days = new TreeMap<>();
+        callsPerDay.forEach((day, calls) -> {
+            if (calls > 0) {
+                days.put(day, calls);
             }
-            GatewayCostModel.Breakdown cost = model.cost(profile, day.getValue());
-            for (AwsService service : AwsService.values()) {
-                BigDecimal usd = cost.of(service).setScale(SCALE, RoundingMode.HALF_UP);
+        });
+        if (managed != null && !days.isEmpty()) {
+            for (LocalDate d = days.firstKey(); d.isBefore(days.lastKey()); d = d.plusDays(1)) {
+                days.putIfAbsent(d, 0L);
+            }
+        }
+        for (Map.Entry<LocalDate, Long> day : days.entrySet()) {
+            Map<String, BigDecimal> cost = new LinkedHashMap<>();
+            String lambdaNote;
+            if (managed == null) {
+                GatewayCostModel.Breakdown b = model.cost(profile, day.getValue());
+                for (AwsService service : AwsService.values()) {
+                    cost.put(service.billedName(), b.of(service));
+                }
+                lambdaNote = "";
+            } else {
+                ManagedInstancesModel.Monthly m =
+                        managed.model().period(profile, day.getValue(), HOURS_PER_DAY, managed.maxInstances());
+                ManagedInstancesPrices p = managed.model().prices();
+                cost.put(EC2_SERVICE, m.ec2Instances());
+                for (AwsService service : AwsService.values()) {
+                    cost.put(
+                            service.billedName(),
+                            service == AwsService.LAMBDA
+                                    ? m.managementFee().add(m.lambdaRequests())
+                                    : m.otherServices().getOrDefault(service, BigDecimal.ZERO));
+                }
+                lambdaNote = " on Lambda Managed Instances (" + m.instances() + " x " + p.instanceType() + " at $"
+                        + p.instancePerHour().toPlainString() + "/h for 24 h, " + managed.pricedAs() + "; Lambda: "
+                        + p.managementFeeRate()
+                                .movePointRight(2)
+                                .stripTrailingZeros()
+                                .toPlainString()
+                        + " % management fee on them and $"
+                        + p.requestsPerMillion().toPlainString()
+                        + "/M requests; NAT not counted)";
+            }
+            for (Map.Entry<String, BigDecimal> service : cost.entrySet()) {
+                BigDecimal usd = service.getValue().setScale(SCALE, RoundingMode.HALF_UP);
                 if (usd.signum() == 0) {
                     continue;
                 }
@@ -59,7 +154,7 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model) {
                 rows.add(new FocusCharge(
                         day.getKey(),
                         FocusCharge.Category.ADJUSTMENT,
-                        PROVIDER_PREFIX + service.billedName(),
+                        PROVIDER_PREFIX + service.getKey(),
                         "Amazon Web Services",
                         null,
                         null,
@@ -70,8 +165,8 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model) {
                         usd,
                         usd,
                         0,
-                        COST_SOURCE + ": estimated, not billed: Spendgate's own " + service.billedName() + " for "
-                                + day.getValue() + " calls, from counted operations at " + priced));
+                        COST_SOURCE + ": estimated, not billed: Spendgate's own " + service.getKey() + " for "
+                                + day.getValue() + " calls" + lambdaNote + ", from counted operations at " + priced));
             }
         }
         return rows;
@@ -94,9 +189,27 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model) {
                         + Money.usd(own.multiply(BigDecimal.valueOf(1_000_000))
                                 .divide(BigDecimal.valueOf(calls), 2, RoundingMode.HALF_UP))
                         + " per million calls)";
+        String compute = managed == null
+                ? ""
+                : " The proxy runs on Lambda Managed Instances, priced as its fleet: at least "
+                        + managed.model().fleet().minInstances() + " "
+                        + managed.model().prices().instanceType()
+                        + " instances ($"
+                        + managed.model().prices().instancePerHour().toPlainString()
+                        + " an hour; " + managed.pricedAs() + ") with the "
+                        + managed.model()
+                                .prices()
+                                .managementFeeRate()
+                                .movePointRight(2)
+                                .stripTrailingZeros()
+                                .toPlainString()
+                        + " % management fee and $"
+                        + managed.model().prices().requestsPerMillion().toPlainString()
+                        + " per million requests, not Lambda duration.";
         return "Spendgate's own AWS cost, estimated from the operations a call is counted to cause at "
                 + model.prices().region() + " list prices of " + model.prices().asOf() + " (not from the AWS bill): "
-                + Money.usd(own) + " for " + calls + " calls" + perMillion + ". With the " + Money.usd(aiSpendUsd)
-                + " of AI spend, the total cost of AI is " + Money.usd(aiSpendUsd.add(own)) + ".";
+                + Money.usd(own) + " for " + calls + " calls" + perMillion + "." + compute + " With the "
+                + Money.usd(aiSpendUsd) + " of AI spend, the total cost of AI is " + Money.usd(aiSpendUsd.add(own))
+                + ".";
     }
 }

@@ -39,6 +39,19 @@ public final class DataQualityJson {
     private DataQualityJson() {}
 
     public static byte[] write(YearMonth month, DataQuality q, Instant generatedAt) {
+        return write(month, q, generatedAt, null);
+    }
+
+    /**
+     * What the FOCUS rows estimating the gateway's own AWS cost rest on: {@code compute} ({@code lambda} or
+     * {@code managed-instances}, the stack's proxy compute), {@code basis} in words, their {@code usd} total and
+     * {@code rows}. Written as {@code gateway_cost_estimate} (with {@code "estimated": true}) when the report has them;
+     * an added field, so {@code schema_version} stays.
+     */
+    public record GatewayEstimate(String compute, String basis, java.math.BigDecimal usd, int rows) {}
+
+    /** As {@link #write(YearMonth, DataQuality, Instant)}, with the gateway cost estimate when not null. */
+    public static byte[] write(YearMonth month, DataQuality q, Instant generatedAt, GatewayEstimate gateway) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("schema_version", SCHEMA_VERSION);
         root.put("month", month.toString());
@@ -76,6 +89,15 @@ public final class DataQualityJson {
         calls.put("unpriced", q.unpricedCalls());
         calls.put("rejected", q.rejectedCalls());
         root.put("calls", calls);
+        if (gateway != null) {
+            Map<String, Object> estimate = new LinkedHashMap<>();
+            estimate.put("estimated", true);
+            estimate.put("compute", gateway.compute());
+            estimate.put("basis", gateway.basis());
+            estimate.put("usd", gateway.usd().stripTrailingZeros().toPlainString());
+            estimate.put("rows", gateway.rows());
+            root.put("gateway_cost_estimate", estimate);
+        }
         root.put("summary", q.summaryLine());
         root.put("quarantined_examples", q.examples());
         root.put("reader_warnings", q.readerWarnings());

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spendgate.domain.gatewaycost.AwsPrices;
 import dev.spendgate.domain.gatewaycost.CallProfile;
 import dev.spendgate.domain.gatewaycost.GatewayCostModel;
+import dev.spendgate.domain.gatewaycost.ManagedInstancesModel;
+import dev.spendgate.domain.gatewaycost.ManagedInstancesPrices;
 import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.report.focus.FocusCsvWriter;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -73,5 +76,103 @@ class GatewayCostRowsTest {
                 .contains("78.93 per million calls")
                 .contains("1,278.93")
                 .contains("us-east-1 list prices of 2026-12-03");
+    }
+
+    /** The proxy on managed instances as the report runner prices it: 3 m7g.large at least, no NAT counted. */
+    private final CallProfile lmiCall = CallProfile.measured(1, 4_000, 2048, true, CallProfile.Delivery.FIREHOSE);
+
+    private final ManagedInstancesModel lmi = ManagedInstancesModel.create(
+            model,
+            ManagedInstancesPrices.US_EAST_1_M7G_LARGE,
+            new ManagedInstancesModel.Fleet(3, new BigDecimal("13.6"), new BigDecimal("0.5"), 32, 4_000, 0, 0));
+    private final GatewayCostRows managed = new GatewayCostRows(
+            lmiCall, model, new GatewayCostRows.ManagedFleet(lmi, 12, "the deployment's instance type"));
+
+    @Test
+    void focusCharges_managedInstances_fleetEveryDayOfTheSpanFeeAndRequestsToTheCent() {
+        // calls on the 1st and the 30th only: the fleet still runs the 28 days between
+        Map<LocalDate, Long> calls =
+                Map.of(LocalDate.of(2026, 11, 1), 1_000_000L, LocalDate.of(2026, 11, 30), 1_000_000L);
+
+        List<FocusCharge> charges = managed.focusCharges(calls);
+
+        // 30 days x 3 instances x $0.0816 x 24 h = $176.256, plus the 15 % fee ($26.4384); 2M requests at $0.20/M;
+        // per 1M calls the other services: API Gateway $3.50, DynamoDB 5 writes + 0.5 reads $3.1875, Firehose
+        // 5 KB a record $0.1382827758789..., Secrets Manager $0.0005, logs 815 bytes $0.3795139491558...
+        BigDecimal fleet = new BigDecimal("176.256").add(new BigDecimal("26.4384"));
+        BigDecimal others = new BigDecimal("3.50")
+                .add(new BigDecimal("3.1875"))
+                .add(new BigDecimal("5120000000")
+                        .divide(BigDecimal.valueOf(1L << 30))
+                        .multiply(new BigDecimal("0.029")))
+                .add(new BigDecimal("0.0005"))
+                .add(new BigDecimal("815000000")
+                        .divide(BigDecimal.valueOf(1L << 30))
+                        .multiply(new BigDecimal("0.50")))
+                .multiply(BigDecimal.valueOf(2));
+        BigDecimal expected = fleet.add(new BigDecimal("0.40")).add(others);
+        assertThat(expected.setScale(2, RoundingMode.HALF_UP)).isEqualByComparingTo("217.51");
+        assertThat(GatewayCostRows.total(charges).setScale(2, RoundingMode.HALF_UP))
+                .isEqualByComparingTo(expected.setScale(2, RoundingMode.HALF_UP));
+        // and the same as the model, day by day
+        BigDecimal byModel = BigDecimal.ZERO;
+        for (LocalDate d = LocalDate.of(2026, 11, 1); !d.isAfter(LocalDate.of(2026, 11, 30)); d = d.plusDays(1)) {
+            byModel = byModel.add(lmi.period(lmiCall, calls.getOrDefault(d, 0L), BigDecimal.valueOf(24), 12)
+                    .total());
+        }
+        assertThat(GatewayCostRows.total(charges).setScale(6, RoundingMode.HALF_UP))
+                .isEqualByComparingTo(byModel.setScale(6, RoundingMode.HALF_UP));
+        // no Lambda duration: 30 days of EC2 and Lambda (fee) rows, five other services on the two days with calls
+        assertThat(charges).hasSize(30 * 2 + 2 * 5);
+        assertThat(charges)
+                .filteredOn(c -> c.provider().equals("aws:" + GatewayCostRows.EC2_SERVICE))
+                .hasSize(30)
+                .allSatisfy(c -> assertThat(c.billedCost()).isEqualByComparingTo("5.8752"));
+        assertThat(charges).allSatisfy(c -> {
+            assertThat(c.tags()).containsEntry("x_Estimated", "true");
+            assertThat(c.note())
+                    .startsWith("gateway_aws_estimate: estimated, not billed")
+                    .contains("on Lambda Managed Instances (3 x m7g.large at $0.0816/h for 24 h");
+        });
+        assertThat(managed.computeMode()).isEqualTo("managed-instances");
+        assertThat(managed.basis())
+                .contains("m7g.large")
+                .contains("15 % management fee")
+                .contains("$0.20");
+    }
+
+    @Test
+    void focusCharges_managedInstancesPastTheVCpuCeiling_instancesCapped() {
+        // 10M calls in a day would need 8 instances; the ceiling allows 4
+        GatewayCostRows capped = new GatewayCostRows(
+                lmiCall, model, new GatewayCostRows.ManagedFleet(lmi, 4, "the deployment's instance type"));
+
+        List<FocusCharge> charges = capped.focusCharges(Map.of(LocalDate.of(2026, 11, 1), 10_000_000L));
+
+        assertThat(charges)
+                .filteredOn(c -> c.provider().equals("aws:" + GatewayCostRows.EC2_SERVICE))
+                .singleElement()
+                .satisfies(c -> assertThat(c.billedCost()).isEqualByComparingTo("7.8336"));
+    }
+
+    @Test
+    void focusCharges_standardLambda_unchangedByTheManagedMode() {
+        Map<LocalDate, Long> calls = Map.of(LocalDate.of(2026, 11, 1), 1_000_000L, LocalDate.of(2026, 11, 30), 5L);
+
+        List<FocusCharge> charges = new GatewayCostRows(lmiCall, model).focusCharges(calls);
+
+        // only the two days with calls, Lambda duration priced, no EC2 row, the description as before
+        assertThat(charges)
+                .extracting(FocusCharge::day)
+                .containsOnly(LocalDate.of(2026, 11, 1), LocalDate.of(2026, 11, 30));
+        assertThat(charges).noneMatch(c -> c.provider().contains(GatewayCostRows.EC2_SERVICE));
+        assertThat(GatewayCostRows.total(charges).setScale(6, RoundingMode.HALF_UP))
+                .isEqualByComparingTo(model.cost(lmiCall, 1_000_000)
+                        .total()
+                        .add(model.cost(lmiCall, 5).total())
+                        .setScale(6, RoundingMode.HALF_UP));
+        assertThat(charges.get(0).note())
+                .isEqualTo("gateway_aws_estimate: estimated, not billed: Spendgate's own Amazon API Gateway for 1000000"
+                        + " calls, from counted operations at list price us-east-1 2026-12-03");
     }
 }

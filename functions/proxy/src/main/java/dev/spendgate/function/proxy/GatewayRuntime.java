@@ -349,6 +349,9 @@ public final class GatewayRuntime implements AutoCloseable {
         return swept;
     }
 
+    /** The log event of a sweep in which the budget store refused writes (retried at the next sweep). */
+    public static final String SWEEP_FAILED_EVENT = "proxy.sweeper.failed";
+
     /** The log event of a sweep that charged calls at their worst case. */
     public static final String WORST_CASE_EVENT = "proxy.sweeper.worst_case_charged";
 
@@ -414,6 +417,14 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         if (swept.kept() > 0) {
             Log.warn(null, swept.kept() + " unsettled calls wait for their usage record to be writable");
+        }
+        if (swept.failed() > 0) {
+            Log.logger()
+                    .warn(SWEEP_FAILED_EVENT)
+                    .field("failed_entries", swept.failed())
+                    .log(swept.failed() + " orphaned reservations could not be ended or fully charged (the budget"
+                            + " store refused a write); the sweep went on with the others and the next one retries"
+                            + " them");
         }
     }
 

@@ -102,8 +102,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                     Long.parseLong(v.get(15)),
                                     Long.parseLong(v.get(16))),
                             new BigDecimal(v.get(17)),
-                            v.size() > 19 ? Long.parseLong(v.get(19)) : 0,
-                            v.size() > 20 ? new BigDecimal(v.get(20)) : BigDecimal.ZERO));
+                            // rows written before cost_basis existed read it as NULL: provider-reported, none
+                            // charged at the worst case (count_if and the coalesced sum give 0; null read as 0 too)
+                            v.size() > 19 && v.get(19) != null ? Long.parseLong(v.get(19)) : 0,
+                            v.size() > 20 && v.get(20) != null ? new BigDecimal(v.get(20)) : BigDecimal.ZERO));
         });
         for (List<String> chunk : chunks(sessions)) {
             run(costQuery(month, "session", chunk), row -> {
@@ -194,8 +196,14 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 break;
             }
             if (state == QueryExecutionState.FAILED || state == QueryExecutionState.CANCELLED) {
+                String reason = status.stateChangeReason();
                 throw new AthenaQueryException("Athena query " + id + " "
-                        + state.toString().toLowerCase(Locale.ROOT) + ": " + status.stateChangeReason());
+                        + state.toString().toLowerCase(Locale.ROOT) + ": " + reason
+                        + (reason != null && reason.contains(AthenaUsageTable.COST_BASIS)
+                                ? " (a table made before schema 4 lacks the column: run "
+                                        + AthenaUsageTable.addCostBasis(settings.database(), settings.table())
+                                        + ")"
+                                : ""));
             }
             if (System.nanoTime() > deadline) {
                 athena.stopQueryExecution(r -> r.queryExecutionId(id));

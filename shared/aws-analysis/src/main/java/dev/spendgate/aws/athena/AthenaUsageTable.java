@@ -34,6 +34,19 @@ public final class AthenaUsageTable {
         }
     }
 
+    /** The column schema 4 added ({@code reserved_worst_case} for calls charged at their worst case, else NULL). */
+    public static final String COST_BASIS = "cost_basis";
+
+    /**
+     * The upgrade of a table created before schema 4 ({@code CREATE ... IF NOT EXISTS} leaves an existing table as it
+     * is): {@code ALTER TABLE ... ADD COLUMNS (cost_basis string)}. Athena adds the column to the table's metadata only;
+     * no data is rewritten, and rows written before it read it as NULL (provider-reported).
+     */
+    public static String addCostBasis(String database, String table) {
+        return "ALTER TABLE `" + check(database, "database") + "`.`" + check(table, "table") + "` ADD COLUMNS ("
+                + COST_BASIS + " string)";
+    }
+
     static String check(String name, String what) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(what + " must be letters, digits and underscores, got '" + name + "'");

@@ -31,6 +31,7 @@ class AthenaMonthlyUsageSourceTest {
         final List<String> queries = new ArrayList<>();
         final List<List<List<String>>> results = new ArrayList<>();
         QueryExecutionState state = QueryExecutionState.SUCCEEDED;
+        String reason = "SYNTAX_ERROR: line 1";
 
         @Override
         public StartQueryExecutionResponse startQueryExecution(StartQueryExecutionRequest r) {
@@ -44,7 +45,7 @@ class AthenaMonthlyUsageSourceTest {
         public GetQueryExecutionResponse getQueryExecution(GetQueryExecutionRequest r) {
             return GetQueryExecutionResponse.builder()
                     .queryExecution(q -> q.queryExecutionId(r.queryExecutionId())
-                            .status(s -> s.state(state).stateChangeReason("SYNTAX_ERROR: line 1")))
+                            .status(s -> s.state(state).stateChangeReason(reason)))
                     .build();
         }
 
@@ -131,6 +132,53 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(cell.worstCaseCalls()).isEqualTo(2);
         assertThat(cell.worstCaseUsd()).isEqualByComparingTo("0.45");
         assertThat(cell.costUsd()).as("still part of the cost").isEqualByComparingTo("0.7");
+    }
+
+    @Test
+    void load_oldRowsWithCostBasisNull_countedAsProviderReported() {
+        FakeAthena athena = new FakeAthena();
+        // a cell of rows written before schema 4: cost_basis NULL, so Athena's count_if gives 0 and the coalesced
+        // sum of nothing 0; and the same cell with the two columns NULL (a result without them) reads the same
+        List<String> athenaAnswer = new ArrayList<>(cell("2026-11-01", "gpt-4o", "chatbot", "0.700000000000000000"));
+        athenaAnswer.addAll(Arrays.asList(null, "0", "0"));
+        List<String> nulls = new ArrayList<>(cell("2026-11-02", "gpt-4o", "chatbot", "0.300000000000000000"));
+        nulls.addAll(Arrays.asList(null, null, null));
+        athena.results.add(List.of(athenaAnswer, nulls));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of());
+
+        // NULL = 'reserved_worst_case' is NULL, never true: the old rows are not worst-case charges
+        assertThat(athena.queries.get(0)).contains("count_if(cost_basis = 'reserved_worst_case'");
+        assertThat(usage.cells()).hasSize(2);
+        assertThat(usage.cells().values()).allSatisfy(c -> {
+            assertThat(c.worstCaseCalls()).isZero();
+            assertThat(c.worstCaseUsd()).isZero();
+            assertThat(c.calls()).isEqualTo(10);
+        });
+        assertThat(usage.totalCostUsd()).isEqualByComparingTo("1.0");
+    }
+
+    @Test
+    void load_tableWithoutCostBasis_failureNamesTheAlterTableToRun() {
+        FakeAthena athena = new FakeAthena();
+        athena.state = QueryExecutionState.FAILED;
+        athena.reason = "COLUMN_NOT_FOUND: line 2:1: Column 'cost_basis' cannot be resolved";
+
+        assertThatThrownBy(() -> source(athena).load(NOV, Set.of(), Set.of()))
+                .isInstanceOf(AthenaMonthlyUsageSource.AthenaQueryException.class)
+                .hasMessageContaining("Column 'cost_basis' cannot be resolved")
+                .hasMessageContaining("ALTER TABLE `spendgate`.`usage` ADD COLUMNS (cost_basis string)");
+    }
+
+    @Test
+    void addCostBasis_sameColumnAndTypeAsTheDdl() {
+        assertThat(AthenaUsageTable.addCostBasis("spendgate", "usage_records"))
+                .isEqualTo("ALTER TABLE `spendgate`.`usage_records` ADD COLUMNS (cost_basis string)");
+        assertThat(AthenaUsageTable.ddl("spendgate", "usage", "my-usage-bucket"))
+                .contains("  cost_basis string\n");
+        assertThatThrownBy(() -> AthenaUsageTable.addCostBasis("spendgate", "usage; DROP"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("table");
     }
 
     @Test

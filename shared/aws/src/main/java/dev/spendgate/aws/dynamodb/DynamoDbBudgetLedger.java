@@ -6,6 +6,8 @@ import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
 import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetState;
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,6 +36,15 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
     private static final AttributeValue ZERO = AttributeValue.fromN("0");
     private static final Map<String, String> COUNTER_NAMES = Map.of(
             "#committed", BudgetsTable.COMMITTED, "#reserved", BudgetsTable.RESERVED, "#spent", BudgetsTable.SPENT);
+    private static final Map<String, String> SWEEP_NAMES = Map.of(
+            "#committed",
+            BudgetsTable.COMMITTED,
+            "#reserved",
+            BudgetsTable.RESERVED,
+            "#spent",
+            BudgetsTable.SPENT,
+            "#swept",
+            BudgetsTable.SWEPT_CHARGES);
     private static final String RESERVE = "SET #committed = if_not_exists(#committed, :zero) + :amount,"
             + " #reserved = if_not_exists(#reserved, :zero) + :amount, #spent = if_not_exists(#spent, :zero)";
     private static final String RESERVE_CONDITION = "attribute_not_exists(#committed) OR #committed <= :max";
@@ -108,6 +119,38 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
                         .returnValues(ReturnValue.ALL_NEW))
                 .attributes();
         return toState(after);
+    }
+
+    /**
+     * Each item in its own conditional UpdateItem: the worst case moves to spent and {@code chargeId} joins the item's
+     * {@link BudgetsTable#SWEPT_CHARGES} set, unless the set already holds it (a retry of a write whose response was
+     * lost, or of a sweep that failed: then nothing changes). An item whose write fails is reported and the others
+     * are still written.
+     */
+    @Override
+    public List<String> chargeEachOnce(String chargeId, List<Settlement> settlements) {
+        Objects.requireNonNull(chargeId, "chargeId");
+        List<String> failed = new ArrayList<>();
+        for (Settlement s : settlements) {
+            try {
+                dynamoDb.updateItem(b -> b.tableName(table)
+                        .key(partitionKey(s.itemKey()))
+                        .updateExpression("ADD #committed :delta, #reserved :released, #spent :actual, #swept :ids")
+                        .conditionExpression("attribute_not_exists(#swept) OR NOT contains(#swept, :id)")
+                        .expressionAttributeNames(SWEEP_NAMES)
+                        .expressionAttributeValues(Map.of(
+                                ":delta", number(s.actual().subtract(s.reserved())),
+                                ":released", number(s.reserved().negate()),
+                                ":actual", number(s.actual()),
+                                ":ids", AttributeValue.fromSs(List.of(chargeId)),
+                                ":id", AttributeValue.fromS(chargeId))));
+            } catch (ConditionalCheckFailedException alreadyCharged) {
+                // this charge reached the item before: once is enough
+            } catch (RuntimeException e) {
+                failed.add(s.itemKey());
+            }
+        }
+        return failed;
     }
 
     @Override

@@ -100,6 +100,12 @@ public final class DynamoDbTables {
         public static final String RESERVED = "reserved";
         /** N: settled spend (USD). */
         public static final String SPENT = "spent";
+        /**
+         * On a budget item: the ids of the sweeper's worst-case charges applied to it (a string set), so a charge
+         * retried after a lost response or a failed sweep is applied once. Grows by one short id per call charged by
+         * the sweeper on the item (a crashed call), within the item's period.
+         */
+        public static final String SWEPT_CHARGES = "swept";
         /** N: a rate counter's count. */
         public static final String COUNT = "n";
         /**

@@ -55,6 +55,8 @@ class DynamoDbBudgetEnforcerIT {
         aws = LocalAwsEndpoint.start(local.endpoint(), local.endpoint());
         dynamoDb = local.clientBuilder()
                 .endpointOverride(URI.create(aws.endpoint()))
+                // the SDK's standard retries (3 attempts, short backoff) keep the injected-failure cases quick
+                .overrideConfiguration(o -> o.retryStrategy(software.amazon.awssdk.core.retry.RetryMode.STANDARD))
                 .build();
         table = LocalDynamoDb.uniqueTableName("enforcer");
         DynamoDbTables.createBudgetsTable(dynamoDb, table);
@@ -93,22 +95,21 @@ class DynamoDbBudgetEnforcerIT {
 
     @Test
     void reserve_oneBudget_journalAndReservationInFlightTogether() {
-        aws.latency(Duration.ofMillis(40));
-        aws.resetOperations();
+        // the endpoint holds each request until two are in flight at once: a gateway that waited for the journal put's
+        // answer before reserving (two round trips) never gets there, whatever the machine's load
+        aws.holdUntilInFlight(2, Duration.ofSeconds(10));
+        int before = aws.dynamoDbRequests().size();
 
         BudgetDecision decision = reserve();
 
         assertThat(decision.allowed()).isTrue();
-        List<LocalAwsEndpoint.Operation> ops = aws.operations();
-        LocalAwsEndpoint.Operation put = only(ops, "PutItem");
-        // the first update is the reservation (the entry's confirmation follows it, off the call's path)
-        LocalAwsEndpoint.Operation update = ops.stream()
-                .filter(o -> o.action().equals("UpdateItem"))
-                .min(java.util.Comparator.comparingLong(LocalAwsEndpoint.Operation::startNanos))
-                .orElseThrow();
-        // each took at least the 40 ms added per request; one round trip means they overlapped
-        assertThat(put.startNanos()).isLessThan(update.startNanos() + update.nanos());
-        assertThat(update.startNanos()).isLessThan(put.startNanos() + put.nanos());
+        assertThat(aws.maxInFlight())
+                .as("the journal put and the reservation in flight together")
+                .isGreaterThanOrEqualTo(2);
+        // those two were the call's first requests (the entry's confirmation follows, off the call's path)
+        assertThat(aws.dynamoDbRequests().subList(before, before + 2))
+                .extracting(r -> r.substring(0, r.indexOf(' ')))
+                .containsExactlyInAnyOrder("PutItem", "UpdateItem");
     }
 
     @Test
@@ -148,13 +149,20 @@ class DynamoDbBudgetEnforcerIT {
 
     @Test
     void reserve_namedCall_entryNamesTheCallInTheSameSinglePutItem() {
-        aws.latency(Duration.ofMillis(40));
-        aws.resetOperations();
+        int before = aws.dynamoDbRequests().size();
 
         BudgetDecision decision = enforcer.reserve(call("req-1"), m -> Optional.of(ESTIMATE), m -> List.of());
 
         assertThat(decision.allowed()).isTrue();
-        only(aws.operations(), "PutItem");
+        List<String> requests =
+                aws.dynamoDbRequests().subList(before, aws.dynamoDbRequests().size());
+        // one journal write (a retry would resend the same body), and it carries the call
+        assertThat(requests.stream().filter(r -> r.startsWith("PutItem ")).distinct())
+                .singleElement()
+                .satisfies(put -> assertThat(put)
+                        .contains("\"" + DynamoDbTables.BudgetsTable.RESERVATION_CALL + "\"")
+                        .contains("req-1"));
+        assertThat(requests).filteredOn(r -> !r.startsWith("PutItem ")).noneMatch(r -> r.contains("req-1"));
         assertThat(journal.expired(clock.instant().plus(TTL).plusSeconds(1), 10))
                 .singleElement()
                 .satisfies(open -> assertThat(open.call()).isEqualTo(call("req-1")));
@@ -183,6 +191,86 @@ class DynamoDbBudgetEnforcerIT {
         assertThat(ledger.state(item)).hasValueSatisfying(s -> {
             assertThat(s.spent()).as("the worst case, counted once").isEqualByComparingTo(ESTIMATE);
             assertThat(s.committed()).isEqualByComparingTo(ESTIMATE);
+        });
+    }
+
+    @Test
+    void sweep_oneItemFailsMidway_laterItemsAndCallsChargedAndTheFailedItemOnceAtTheNextSweep() {
+        List<String> items = List.of("budget#item-a", "budget#item-b", "budget#item-c");
+        crashedCalls(items, "c1", "c2", "c3");
+        // DynamoDB refuses c2's charge of item-b on every attempt
+        aws.failDynamoDb(false, -1, "{\"S\":\"c2\"}", "{\"S\":\"budget#item-b\"}");
+        List<String> recorded = new java.util.ArrayList<>();
+
+        BudgetEnforcer.Swept first =
+                enforcer.sweep(10, open -> recorded.add(open.call().requestId()));
+
+        assertThat(first.charged()).isEqualTo(3);
+        assertThat(first.failed()).isEqualTo(1);
+        assertThat(first.chargedUsd()).isEqualByComparingTo("1.50");
+        assertThat(recorded).containsExactly("req-c1", "req-c2", "req-c3");
+        // c2's item-c (after the failed item) and c3 (after the failed call) were charged
+        assertSpentAndReserved("budget#item-a", "1.50", "0");
+        assertSpentAndReserved("budget#item-c", "1.50", "0");
+        assertSpentAndReserved("budget#item-b", "1.00", "0.50");
+        assertThat(journal.expired(clock.instant(), 10)).singleElement().satisfies(rest -> {
+            assertThat(rest.id()).isEqualTo("c2" + BudgetEnforcer.REST_SUFFIX);
+            assertThat(rest.itemKeys()).containsExactly("budget#item-b");
+        });
+
+        aws.clearFaults();
+        BudgetEnforcer.Swept second =
+                enforcer.sweep(10, open -> recorded.add(open.call().requestId()));
+
+        assertThat(second.charged())
+                .as("the call was counted at the first sweep")
+                .isZero();
+        assertThat(second.failed()).isZero();
+        assertThat(recorded).as("its record was written once").hasSize(3);
+        assertSpentAndReserved("budget#item-b", "1.50", "0");
+        assertThat(journal.expired(clock.instant(), 10)).isEmpty();
+    }
+
+    @Test
+    void sweep_itemAppliedButItsAnswerLost_chargedOnceAcrossRetriesAndSweeps() {
+        List<String> items = List.of("budget#item-a", "budget#item-b");
+        crashedCalls(items, "c1");
+        // dynalite applies c1's charge of item-b, but every answer is lost: the SDK retries, then gives up
+        aws.failDynamoDb(true, -1, "{\"S\":\"c1\"}", "{\"S\":\"budget#item-b\"}");
+
+        BudgetEnforcer.Swept first = enforcer.sweep(10, open -> {});
+        aws.clearFaults();
+        BudgetEnforcer.Swept second = enforcer.sweep(10, open -> {});
+
+        assertThat(first.failed()).isEqualTo(1);
+        assertThat(second.failed()).isZero();
+        assertThat(aws.dynamoDbRequests())
+                .filteredOn(r -> r.contains("{\"S\":\"c1\"}") && r.contains("{\"S\":\"budget#item-b\"}"))
+                .as("the charge of item-b was sent more than once")
+                .hasSizeGreaterThan(1);
+        assertSpentAndReserved("budget#item-b", "0.50", "0");
+        assertSpentAndReserved("budget#item-a", "0.50", "0");
+        assertThat(journal.expired(clock.instant(), 10)).isEmpty();
+    }
+
+    /** Calls that reserved 0.50 on each of {@code items} and crashed: confirmed entries naming them, expired. */
+    private void crashedCalls(List<String> items, String... ids) {
+        for (String id : ids) {
+            for (String item : items) {
+                assertThat(ledger.reserve(item, new BigDecimal("100"), new BigDecimal("0.50"))
+                                .granted())
+                        .isTrue();
+            }
+            journal.open(
+                    new OpenReservation(id, items, new BigDecimal("0.50"), clock.instant(), true, call("req-" + id)));
+        }
+        clock.advance(TTL.plusMinutes(1));
+    }
+
+    private void assertSpentAndReserved(String item, String spent, String reserved) {
+        assertThat(ledger.state(item)).hasValueSatisfying(s -> {
+            assertThat(s.spent()).as(item + " spent").isEqualByComparingTo(spent);
+            assertThat(s.reserved()).as(item + " reserved").isEqualByComparingTo(reserved);
         });
     }
 

@@ -254,6 +254,7 @@ public final class BudgetEnforcer implements AutoCloseable {
                     total.charged() + pass.charged(),
                     total.released() + pass.released(),
                     pass.kept(),
+                    total.failed() + pass.failed(),
                     total.chargedUsd().add(pass.chargedUsd()));
             if (pass.charged() + pass.released() == 0) {
                 return total;
@@ -266,59 +267,94 @@ public final class BudgetEnforcer implements AutoCloseable {
         int charged = 0;
         int released = 0;
         int kept = 0;
+        int failed = 0;
         BigDecimal chargedUsd = BigDecimal.ZERO;
         for (ReservationJournal.OpenReservation open : journal.expired(orphanedBefore, max)) {
-            if (!open.confirmed()) {
-                journal.remove(open.id());
-                continue;
-            }
-            if (open.call() == null) {
-                if (journal.remove(open.id())) {
-                    for (String item : open.itemKeys()) {
-                        ledger.release(item, open.amount());
-                    }
-                    released++;
-                }
-                continue;
-            }
+            // each entry on its own: a store error on one (its record, its removal, an item's charge) is counted and
+            // the sweep carries on; what it left is retried at the next sweep
             try {
-                recordFirst.accept(open);
+                if (!open.confirmed()) {
+                    journal.remove(open.id());
+                    continue;
+                }
+                if (open.call() == null) {
+                    if (journal.remove(open.id())) {
+                        for (String item : open.itemKeys()) {
+                            ledger.release(item, open.amount());
+                        }
+                        released++;
+                    }
+                    continue;
+                }
+                boolean rest = open.id().endsWith(REST_SUFFIX);
+                if (!rest) {
+                    try {
+                        recordFirst.accept(open);
+                    } catch (RuntimeException e) {
+                        kept++; // no durable record yet: the entry, and its reservation, wait for the next sweep
+                        continue;
+                    }
+                }
+                if (journal.remove(open.id())) {
+                    String chargeId =
+                            rest ? open.id().substring(0, open.id().length() - REST_SUFFIX.length()) : open.id();
+                    List<BudgetLedger.Settlement> worstCase =
+                            new ArrayList<>(open.itemKeys().size());
+                    for (String item : open.itemKeys()) {
+                        worstCase.add(new BudgetLedger.Settlement(item, open.amount(), open.amount()));
+                    }
+                    if (!rest) {
+                        charged++;
+                        chargedUsd = chargedUsd.add(open.amount());
+                    }
+                    // each item on its own and at most once per entry (the local ledger: one write naming the entry)
+                    List<String> failedItems = ledger.chargeEachOnce(chargeId, worstCase);
+                    if (!failedItems.isEmpty()) {
+                        // the items not charged go back into the journal, already expired, under the entry's id
+                        // marked as the rest of a charge whose record is written: the next sweep charges them only
+                        journal.open(new ReservationJournal.OpenReservation(
+                                chargeId + REST_SUFFIX,
+                                failedItems,
+                                open.amount(),
+                                open.expiresAt(),
+                                true,
+                                open.call()));
+                        failed++; // (if that write fails too, the catch below counts it once)
+                    }
+                }
             } catch (RuntimeException e) {
-                kept++; // no durable record yet: the entry, and its reservation, wait for the next sweep
-                continue;
-            }
-            if (journal.remove(open.id())) {
-                List<BudgetLedger.Settlement> worstCase =
-                        new ArrayList<>(open.itemKeys().size());
-                for (String item : open.itemKeys()) {
-                    worstCase.add(new BudgetLedger.Settlement(item, open.amount(), open.amount()));
-                }
-                try {
-                    // one write naming the entry where the store can (the local ledger: a restart then knows it ended)
-                    ledger.settleAll(open.id(), worstCase);
-                } catch (RuntimeException e) {
-                    // what failed stays reserved: still never admitted again, but missing from the spent figure
-                }
-                charged++;
-                chargedUsd = chargedUsd.add(open.amount());
+                failed++;
             }
         }
-        return new Swept(charged, released, kept, chargedUsd);
+        return new Swept(charged, released, kept, failed, chargedUsd);
     }
 
     /**
-     * What a sweep did: entries charged at their worst case, released, and kept because their usage record could not
-     * be written yet; {@code chargedUsd} is the sum of the worst cases charged (once per call, whatever the number of
-     * budget items each was charged on).
+     * The id suffix of a journal entry holding the items of a sweeper's charge that failed: its call's record is
+     * already written and its worst case counted, so the next sweep only charges the items (once each, by the
+     * original entry's id).
      */
-    public record Swept(int charged, int released, int kept, BigDecimal chargedUsd) {
+    public static final String REST_SUFFIX = "~rest";
+
+    /**
+     * What a sweep did: entries charged at their worst case, released, kept because their usage record could not be
+     * written yet, and failed because the store refused a write (the entry, or the items of its charge that failed,
+     * wait for the next sweep); {@code chargedUsd} is the sum of the worst cases charged (once per call, whatever the
+     * number of budget items each was charged on).
+     */
+    public record Swept(int charged, int released, int kept, int failed, BigDecimal chargedUsd) {
         public Swept {
             Objects.requireNonNull(chargedUsd, "chargedUsd");
         }
 
+        /** A sweep in which no write failed. */
+        public Swept(int charged, int released, int kept, BigDecimal chargedUsd) {
+            this(charged, released, kept, 0, chargedUsd);
+        }
+
         /** A sweep that charged nothing of note (its amount unknown): zero. */
         public Swept(int charged, int released, int kept) {
-            this(charged, released, kept, BigDecimal.ZERO);
+            this(charged, released, kept, 0, BigDecimal.ZERO);
         }
     }
 

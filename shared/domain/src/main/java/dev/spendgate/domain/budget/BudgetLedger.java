@@ -53,6 +53,23 @@ public interface BudgetLedger {
         return settleAll(settlements);
     }
 
+    /**
+     * The sweeper's charge of a call that never settled: each item settled on its own, so one that fails does not stop
+     * the others, and at most once per {@code chargeId} (the journal entry's id), so the sweeper can retry the items
+     * that failed at its next run without charging twice. Returns the item keys that failed (empty when every item is
+     * charged). A store whose writes can end with an unknown outcome (DynamoDB: a lost response, the SDK's retry) must
+     * make each item's write conditional on {@code chargeId}; the default, for stores whose writes are local and all
+     * or nothing, settles all in one {@link #settleAll(String, List)} and reports every item failed when it throws.
+     */
+    default List<String> chargeEachOnce(String chargeId, List<Settlement> settlements) {
+        try {
+            settleAll(chargeId, settlements);
+            return List.of();
+        } catch (RuntimeException e) {
+            return settlements.stream().map(Settlement::itemKey).toList();
+        }
+    }
+
     /** One item's part of a call's settlement: the reservation it replaces and the actual cost. */
     record Settlement(String itemKey, BigDecimal reserved, BigDecimal actual) {}
 

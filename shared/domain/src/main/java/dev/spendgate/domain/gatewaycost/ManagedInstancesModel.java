@@ -115,21 +115,60 @@ public final class ManagedInstancesModel {
         return (int) Math.max(fleet.minInstances(), needed);
     }
 
+    /**
+     * Instances running while {@code calls} calls come in {@code hours} hours: at least the minimum, else enough for
+     * that rate ({@link #callsPerInstanceMonth} scaled to the hours), at most {@code maxInstances} (the capacity
+     * provider's vCPU ceiling; calls beyond it are throttled, not served by more instances).
+     */
+    public int instances(long calls, BigDecimal hours, int maxInstances) {
+        checkPeriod(calls, hours, maxInstances);
+        BigDecimal capacity = BigDecimal.valueOf(callsPerInstanceMonth()).multiply(hours);
+        long needed = BigDecimal.valueOf(calls)
+                .multiply(HOURS_PER_MONTH)
+                .divide(capacity, 0, RoundingMode.CEILING)
+                .longValueExact();
+        return (int) Math.min(maxInstances, Math.max(fleet.minInstances(), needed));
+    }
+
     /** The month's cost of {@code monthlyCalls} calls of {@code profile} (its Lambda duration is not billed here). */
     public Monthly monthly(CallProfile profile, long monthlyCalls) {
-        int instances = instances(monthlyCalls);
-        BigDecimal ec2 = instanceMonth().multiply(BigDecimal.valueOf(instances));
+        return cost(profile, monthlyCalls, instances(monthlyCalls), HOURS_PER_MONTH);
+    }
+
+    /**
+     * The cost of {@code calls} calls of {@code profile} over {@code hours} hours (a day of a monthly report is 24),
+     * the fleet sized for that rate and capped at {@code maxInstances}; the instances, the fee and the NAT gateways'
+     * hours are billed for {@code hours}. Over {@link #HOURS_PER_MONTH} hours without a cap this is
+     * {@link #monthly}.
+     */
+    public Monthly period(CallProfile profile, long calls, BigDecimal hours, int maxInstances) {
+        return cost(profile, calls, instances(calls, hours, maxInstances), hours);
+    }
+
+    private Monthly cost(CallProfile profile, long calls, int instances, BigDecimal hours) {
+        BigDecimal ec2 = prices.instancePerHour().multiply(hours).multiply(BigDecimal.valueOf(instances));
         BigDecimal fee = ec2.multiply(prices.managementFeeRate());
-        BigDecimal n = BigDecimal.valueOf(monthlyCalls);
+        BigDecimal n = BigDecimal.valueOf(calls);
         BigDecimal requests = n.multiply(prices.requestsPerMillion()).divide(MILLION);
         BigDecimal natData = n.multiply(BigDecimal.valueOf(fleet.natBytesPerCall()))
                 .divide(GIB, PRECISION)
                 .multiply(prices.natGatewayPerGb());
-        BigDecimal nat = natFixed().add(natData);
+        BigDecimal nat = prices.natGatewayPerHour()
+                .multiply(hours)
+                .multiply(BigDecimal.valueOf(fleet.natGateways()))
+                .add(natData);
         Map<AwsService, BigDecimal> others =
-                new EnumMap<>(services.cost(profile, monthlyCalls).usd());
+                new EnumMap<>(services.cost(profile, calls).usd());
         others.remove(AwsService.LAMBDA);
-        return new Monthly(monthlyCalls, instances, ec2, fee, requests, nat, others);
+        return new Monthly(calls, instances, ec2, fee, requests, nat, others);
+    }
+
+    private static void checkPeriod(long calls, BigDecimal hours, int maxInstances) {
+        Objects.requireNonNull(hours, "hours");
+        if (calls < 0 || hours.signum() <= 0 || maxInstances < 1) {
+            throw new IllegalArgumentException("calls must be 0 or more, hours above 0 and maxInstances at least 1,"
+                    + " were " + calls + ", " + hours + " and " + maxInstances);
+        }
     }
 
     /**

@@ -317,6 +317,59 @@ class BudgetEnforcerTest {
     }
 
     @Test
+    void sweep_storeRefusesOneCallsCharge_chargesTheOthersAndThatCallOnceAtTheNextSweep() {
+        BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
+        BudgetEnforcer gateway = enforcer(feature);
+        for (String id : List.of("req-1", "req-2", "req-3")) {
+            gateway.reserve(named(id, "gpt-4o"), costs("0.50"), NO_CHAIN);
+        }
+        java.util.concurrent.atomic.AtomicInteger settles = new java.util.concurrent.atomic.AtomicInteger();
+        BudgetLedger failingSecond = new BudgetLedger() {
+            @Override
+            public ReserveResult reserve(String itemKey, BigDecimal limit, BigDecimal amount) {
+                return ledger.reserve(itemKey, limit, amount);
+            }
+
+            @Override
+            public void release(String itemKey, BigDecimal reserved) {
+                ledger.release(itemKey, reserved);
+            }
+
+            @Override
+            public BudgetState settle(String itemKey, BigDecimal reserved, BigDecimal actual) {
+                if (settles.incrementAndGet() == 2) {
+                    throw new IllegalStateException("the budget store refused the write");
+                }
+                return ledger.settle(itemKey, reserved, actual);
+            }
+
+            @Override
+            public Optional<BudgetState> state(String itemKey) {
+                return ledger.state(itemKey);
+            }
+        };
+        BudgetEnforcer sweeper = enforcer(failingSecond, Clock.offset(CLOCK, TTL.plusMinutes(1)), feature);
+        List<String> recorded = new ArrayList<>();
+
+        BudgetEnforcer.Swept first =
+                sweeper.sweep(100, open -> recorded.add(open.call().requestId()));
+
+        // the third call was charged although the second failed; all three records written, all counted
+        assertThat(first).isEqualTo(new BudgetEnforcer.Swept(3, 0, 0, 1, new BigDecimal("1.50")));
+        assertItem(item(feature, "chatbot"), "1.00", "0.50");
+        assertThat(journal.open()).singleElement().satisfies(rest -> assertThat(rest.id())
+                .endsWith(BudgetEnforcer.REST_SUFFIX));
+
+        BudgetEnforcer.Swept second =
+                sweeper.sweep(100, open -> recorded.add(open.call().requestId()));
+
+        assertThat(second).isEqualTo(new BudgetEnforcer.Swept(0, 0, 0, 0, BigDecimal.ZERO));
+        assertThat(recorded).hasSize(3);
+        assertItem(item(feature, "chatbot"), "1.50", "0");
+        assertThat(journal.open()).isEmpty();
+    }
+
+    @Test
     void reserve_namedCallDegraded_journalNamesTheModelForwarded() {
         BudgetPolicy feature = policy("feature:chatbot", "1.00", BudgetPolicy.Mode.DEGRADE);
         alreadySpent(feature, "chatbot", "0.70");

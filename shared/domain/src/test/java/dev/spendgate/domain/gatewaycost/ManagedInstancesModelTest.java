@@ -45,6 +45,46 @@ class ManagedInstancesModelTest {
     }
 
     @Test
+    void period_aDayAtAMonthsRate_billsTheFleetFor24HoursAndItsCalls() {
+        // 42,048,000 calls per instance a month is 1,382,400 a day: 3 instances serve up to 4,147,200
+        ManagedInstancesModel.Monthly day = MODEL.period(ONE_BUDGET, 1_000_000, BigDecimal.valueOf(24), 100);
+
+        assertThat(day.instances()).isEqualTo(3);
+        // 3 x $0.0816 x 24 h, 15 % of it, 1M requests at $0.20/M
+        assertThat(day.ec2Instances()).isEqualByComparingTo("5.8752");
+        assertThat(day.managementFee()).isEqualByComparingTo("0.88128");
+        assertThat(day.lambdaRequests()).isEqualByComparingTo("0.20");
+        assertThat(day.natGateway())
+                .isEqualByComparingTo(new BigDecimal("3.24").add(new BigDecimal("0.6866455078125")));
+        assertThat(MODEL.period(ONE_BUDGET, 4_147_201, BigDecimal.valueOf(24), 100)
+                        .instances())
+                .isEqualTo(4);
+    }
+
+    @Test
+    void period_overAMonthsHoursUncapped_isTheMonthly() {
+        for (long calls : new long[] {0, 10_000_000, 200_000_001}) {
+            ManagedInstancesModel.Monthly month = MODEL.monthly(ONE_BUDGET, calls);
+            ManagedInstancesModel.Monthly period =
+                    MODEL.period(ONE_BUDGET, calls, ManagedInstancesModel.HOURS_PER_MONTH, Integer.MAX_VALUE);
+
+            assertThat(period.instances()).isEqualTo(month.instances());
+            assertThat(period.total()).isEqualByComparingTo(month.total());
+        }
+    }
+
+    @Test
+    void period_pastTheVCpuCeiling_capsTheInstances() {
+        ManagedInstancesModel.Monthly day = MODEL.period(ONE_BUDGET, 100_000_000, BigDecimal.valueOf(24), 12);
+
+        assertThat(day.instances()).isEqualTo(12);
+        assertThat(day.ec2Instances()).isEqualByComparingTo("23.5008");
+        assertThatThrownBy(() -> MODEL.period(ONE_BUDGET, 1, BigDecimal.ZERO, 12))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("hours");
+    }
+
+    @Test
     void perMillionCalls_moreCallsOnTheSameFleet_costLessPerCall() {
         BigDecimal at10m = MODEL.monthly(ONE_BUDGET, 10_000_000).perMillionCalls();
         BigDecimal at100m = MODEL.monthly(ONE_BUDGET, 100_000_000).perMillionCalls();

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,6 +53,24 @@ public final class LocalAwsEndpoint implements AutoCloseable {
     private final List<Map<String, String>> published = new CopyOnWriteArrayList<>();
     private final List<String> emails = new CopyOnWriteArrayList<>();
     private volatile long latencyNanos;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final Object gate = new Object();
+    private int holdUntilInFlight;
+    private long holdDeadlineNanos;
+    private final List<Fault> faults = new CopyOnWriteArrayList<>();
+    private final List<String> dynamoDbRequests = new CopyOnWriteArrayList<>();
+
+    /**
+     * A fault {@link #failDynamoDb} injected: HTTP 500 {@code InternalServerError} (the SDK retries, then throws) for
+     * DynamoDB requests whose body contains all of {@code bodyContains}; {@code afterApplying}: dynalite still applies
+     * the request, only its answer is lost (as when AWS applied a write and the response timed out).
+     */
+    private record Fault(List<String> bodyContains, boolean afterApplying, AtomicInteger remaining) {
+        boolean matches(String body) {
+            return bodyContains.stream().allMatch(body::contains);
+        }
+    }
 
     private LocalAwsEndpoint(int dynamoDbPort, int s3Port) throws IOException {
         this.dynamoDbPort = dynamoDbPort;
@@ -90,6 +109,44 @@ public final class LocalAwsEndpoint implements AutoCloseable {
     /** Holds every request for {@code perRoundTrip} before answering it (zero: none). */
     public void latency(Duration perRoundTrip) {
         latencyNanos = perRoundTrip.toNanos();
+    }
+
+    /**
+     * Holds every request that arrives from now on until {@code requests} requests are in flight at once (arrived and
+     * not yet answered), or {@code atMost} has passed; then lets them all through and holds nothing more. Proves
+     * requests are sent together without timing them: a client that waits for one answer before sending the next never
+     * gets there, and {@link #maxInFlight} stays below {@code requests}.
+     */
+    public void holdUntilInFlight(int requests, Duration atMost) {
+        synchronized (gate) {
+            maxInFlight.set(inFlight.get());
+            holdUntilInFlight = requests;
+            holdDeadlineNanos = System.nanoTime() + atMost.toNanos();
+        }
+    }
+
+    /** The most requests in flight at once since the last {@link #holdUntilInFlight} (or since the start). */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
+    /**
+     * Answers DynamoDB requests whose JSON body contains every one of {@code bodyContains} with HTTP 500
+     * InternalServerError, {@code times} times ({@code -1}: until {@link #clearFaults}); with {@code afterApplying} the
+     * request is applied by dynalite first and only its answer is lost.
+     */
+    public void failDynamoDb(boolean afterApplying, int times, String... bodyContains) {
+        faults.add(new Fault(List.of(bodyContains), afterApplying, new AtomicInteger(times)));
+    }
+
+    /** Ends every {@link #failDynamoDb} fault. */
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** The JSON bodies of the DynamoDB requests so far ({@code X-Amz-Target} action first, then a space), in order. */
+    public List<String> dynamoDbRequests() {
+        return List.copyOf(dynamoDbRequests);
     }
 
     /** Makes {@code GetSecretValue} of {@code id} answer {@code secretString}. */
@@ -142,19 +199,27 @@ public final class LocalAwsEndpoint implements AutoCloseable {
                 }
                 byte[] body = request.readBody(in);
                 long begin = System.nanoTime();
-                if (latencyNanos > 0) {
-                    sleepNanos(latencyNanos);
+                ByteArrayOutputStream answer = new ByteArrayOutputStream();
+                arrived();
+                try {
+                    if (latencyNanos > 0) {
+                        sleepNanos(latencyNanos);
+                    }
+                    long responseBytes = answer(request, body, answer);
+                    String[] what = classify(request, body);
+                    // counted before the client can have its answer, so a caller that got it always finds it here
+                    operations.add(new Operation(
+                            what[0],
+                            what[1],
+                            request.size() + body.length,
+                            responseBytes,
+                            begin,
+                            System.nanoTime() - begin));
+                } finally {
+                    inFlight.decrementAndGet();
                 }
-                long responseBytes = answer(request, body, out);
+                answer.writeTo(out);
                 out.flush();
-                String[] what = classify(request, body);
-                operations.add(new Operation(
-                        what[0],
-                        what[1],
-                        request.size() + body.length,
-                        responseBytes,
-                        begin,
-                        System.nanoTime() - begin));
                 if ("close".equalsIgnoreCase(request.value("connection"))) {
                     return;
                 }
@@ -164,9 +229,47 @@ public final class LocalAwsEndpoint implements AutoCloseable {
         }
     }
 
+    /** Counts a request in flight and, while {@link #holdUntilInFlight} holds, waits for the others. */
+    private void arrived() {
+        int now = inFlight.incrementAndGet();
+        maxInFlight.accumulateAndGet(now, Math::max);
+        synchronized (gate) {
+            gate.notifyAll();
+            while (holdUntilInFlight > 0 && inFlight.get() < holdUntilInFlight) {
+                long left = holdDeadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    gate.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            holdUntilInFlight = 0;
+            gate.notifyAll();
+        }
+    }
+
     private long answer(Head request, byte[] body, OutputStream out) throws IOException {
         String target = request.value("x-amz-target");
         if (target != null && target.startsWith("DynamoDB_")) {
+            String text = new String(body, StandardCharsets.UTF_8);
+            dynamoDbRequests.add(target.substring(target.indexOf('.') + 1) + " " + text);
+            for (Fault f : faults) {
+                if (f.matches(text) && f.remaining().getAndUpdate(n -> n == 0 ? 0 : n - 1) != 0) {
+                    if (f.afterApplying()) {
+                        forward(dynamoDbPort, request, body, OutputStream.nullOutputStream());
+                    }
+                    return respond(
+                            out,
+                            500,
+                            "application/x-amz-json-1.0",
+                            "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\","
+                                    + "\"message\":\"injected by LocalAwsEndpoint\"}");
+                }
+            }
             return forward(dynamoDbPort, request, body, out);
         }
         if (target != null && target.startsWith("secretsmanager.")) {
@@ -221,8 +324,10 @@ public final class LocalAwsEndpoint implements AutoCloseable {
 
     private static long respond(OutputStream out, int status, String contentType, String text) throws IOException {
         byte[] body = text.getBytes(StandardCharsets.UTF_8);
-        byte[] head = ("HTTP/1.1 " + status + (status == 200 ? " OK" : " Bad Request") + "\r\nContent-Type: "
-                        + contentType + "\r\nContent-Length: " + body.length + "\r\nx-amzn-RequestId: local\r\n\r\n")
+        byte[] head = ("HTTP/1.1 " + status
+                        + (status == 200 ? " OK" : status == 500 ? " Internal Server Error" : " Bad Request")
+                        + "\r\nContent-Type: " + contentType + "\r\nContent-Length: " + body.length
+                        + "\r\nx-amzn-RequestId: local\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1);
         out.write(head);
         out.write(body);
