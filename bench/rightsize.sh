@@ -101,7 +101,9 @@ for mb in $sizes; do
   wrapper="$work/java-$mb"
   printf '#!/bin/sh\necho $$ > %s/cgroup.procs\nexec %s "$@"\n' "$cg" "$java_bin" > "$wrapper"
   chmod +x "$wrapper"
-  flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxRAMPercentage=75 -XX:MaxRAM=${mb}m"
+  # the bootstrap's flags (infra-cdk/package-proxy.sh)
+  flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=30"
+  flags="$flags -XX:CompileThresholdScaling=5 -XX:-UsePerfData -XX:MaxRAM=${mb}m"
   echo "== ${mb} MB: CPU quota ${quota}/${period} us ($(( mb * 1000 / 1769 ))/1000 of a CPU), $flags"
   flock /tmp/spendgate-mvn.lock java -cp "$cp" dev.spendgate.bench.DeployedPathBench --jar "$jar" --java "$wrapper" \
     --jvm-opts "$flags" --budgets "$budgets" --latency-ms "$latency" --calls "$calls" --warmup "$warmup"

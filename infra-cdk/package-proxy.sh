@@ -49,8 +49,12 @@ modules="$modules,java.naming,java.logging,jdk.crypto.ec"
 rm -f "$out/jre/lib/server/classes_nocoops.jsa"
 
 # C1 only and the serial collector: the fastest start for a function with about one vCPU. The training run below
-# must use the same flags.
-flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxRAMPercentage=75"
+# must use the same flags. CompileThresholdScaling=5 compiles a method only after 5 times the usual calls (fewer C1
+# compilations competing with the start for a small size's CPU share), InitialRAMPercentage=30 starts with a heap
+# that needs no collection before the first response, -UsePerfData writes no hsperfdata file: together 580 -> 530 ms
+# of CPU to the first response at 256 MB's share, 670 -> 520 ms at 1024 MB's (bench/RESULTS.md, 2026-12-04).
+flags="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxRAMPercentage=75 -XX:InitialRAMPercentage=30"
+flags="$flags -XX:CompileThresholdScaling=5 -XX:-UsePerfData"
 
 # Ahead-of-time cache (JDK 25+, JEP 483/514): a training run of the real bootstrap (bench/ColdStart: a local Runtime
 # API, dynalite, s3proxy and the fake upstream; one streamed call with a DynamoDB key look-up) records the loaded and

@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * endpoint, and the fake upstream. Per run it prints the time from process start to the first {@code /next} (what
  * Lambda reports as Init Duration) and to the end of the first proxied response (a streamed chat completion with a
  * key look-up in DynamoDB), the CPU time the process had used by then (user + system, from {@code /proc}, 10 ms
- * ticks: what a smaller function's CPU share has to pay for), then the jar's size.
+ * ticks: what a smaller function's CPU share has to pay for) and the part of it used before the first {@code /next}
+ * (the init phase's), then the jar's size.
  *
  * <pre>
  * ColdStart --jar functions/proxy/target/spendgate-proxy-*-lambda.jar [--java PATH] [--runs 7] [--jvm-opts "..."]
@@ -101,23 +102,27 @@ public final class ColdStart {
             List<Long> inits = new ArrayList<>();
             List<Long> firsts = new ArrayList<>();
             List<Long> cpus = new ArrayList<>();
+            List<Long> initCpus = new ArrayList<>();
             for (int run = 0; run < runs; run++) {
                 long[] r = once(command(taskRoot, java, jvmOpts, jar), taskRoot, secret, upstream, router);
                 inits.add(r[0]);
                 firsts.add(r[1]);
                 cpus.add(r[2]);
+                initCpus.add(r[3]);
                 System.out.printf(
-                        "run %d: init %d ms, first proxied response %d ms, CPU %d ms%n", run + 1, r[0], r[1], r[2]);
+                        "run %d: init %d ms, first proxied response %d ms, CPU %d ms (init %d ms)%n",
+                        run + 1, r[0], r[1], r[2], r[3]);
             }
             System.out.printf(
                     "median of %d: init %d ms, JVM start to first proxied response %d ms (min %d, max %d),"
-                            + " CPU to first response %d ms%n",
+                            + " CPU to first response %d ms (of which init %d ms)%n",
                     runs,
                     median(inits),
                     median(firsts),
                     Collections.min(firsts),
                     Collections.max(firsts),
-                    median(cpus));
+                    median(cpus),
+                    median(initCpus));
             System.out.printf("jar %s: %.1f MB%n", jar.getFileName(), Files.size(jar) / 1024.0 / 1024.0);
             Path jre = Path.of(java).getParent().getParent();
             if (Files.isRegularFile(jre.resolve("release")) && Files.isDirectory(jre.resolve("lib"))) {
@@ -137,16 +142,27 @@ public final class ColdStart {
         return command;
     }
 
-    /** One cold start: {init ms, first response ms, CPU ms used by then (-1 where /proc is missing)}. */
+    /**
+     * One cold start: {init ms, first response ms, CPU ms used by then, CPU ms used by the first {@code /next}} (CPU
+     * -1 where /proc is missing).
+     */
     private static long[] once(
             List<String> command, Path taskRoot, String secret, FakeLlmUpstream upstream, AwsEndpointRouter router)
             throws Exception {
         CompletableFuture<Long> nextAt = new CompletableFuture<>();
         CompletableFuture<Long> respondedAt = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicLong pid = new java.util.concurrent.atomic.AtomicLong(-1);
+        java.util.concurrent.atomic.AtomicLong initCpu = new java.util.concurrent.atomic.AtomicLong(-1);
         HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 8);
         api.setExecutor(Executors.newCachedThreadPool());
         String event = event(secret);
-        api.createContext("/2018-06-01/runtime/", exchange -> runtimeApi(exchange, event, nextAt, respondedAt));
+        api.createContext(
+                "/2018-06-01/runtime/",
+                exchange -> runtimeApi(exchange, event, nextAt, respondedAt, () -> {
+                    // the init phase's CPU, read when the first /next arrives
+                    long p = pid.get();
+                    initCpu.compareAndSet(-1, p > 0 ? cpuMillis(p) : -1);
+                }));
         api.start();
         ProcessBuilder pb =
                 new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -167,13 +183,14 @@ public final class ColdStart {
         env.put("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl());
         long start = System.nanoTime();
         Process process = pb.start();
+        pid.set(process.pid());
         try {
             long init = (nextAt.get(60, TimeUnit.SECONDS) - start) / 1_000_000;
             long first = (respondedAt.get(60, TimeUnit.SECONDS) - start) / 1_000_000;
             if (Boolean.getBoolean("coldstart.threads")) {
                 System.out.println("CPU by thread: " + threadCpu(process.pid()));
             }
-            return new long[] {init, first, cpuMillis(process.pid())};
+            return new long[] {init, first, cpuMillis(process.pid()), initCpu.get()};
         } finally {
             process.destroy();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
@@ -185,12 +202,17 @@ public final class ColdStart {
     }
 
     private static void runtimeApi(
-            HttpExchange exchange, String event, CompletableFuture<Long> nextAt, CompletableFuture<Long> respondedAt)
+            HttpExchange exchange,
+            String event,
+            CompletableFuture<Long> nextAt,
+            CompletableFuture<Long> respondedAt,
+            Runnable onFirstNext)
             throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (path.endsWith("/invocation/next")) {
                 if (nextAt.complete(System.nanoTime())) {
+                    onFirstNext.run();
                     byte[] body = event.getBytes(StandardCharsets.UTF_8);
                     exchange.getResponseHeaders().set("Lambda-Runtime-Aws-Request-Id", "cold-1");
                     exchange.getResponseHeaders()
