@@ -362,8 +362,7 @@ public final class GatewayOverhead {
         return pb.start();
     }
 
-    static int awaitPort(
-            Process gateway, String name, java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups)
+    static int awaitPort(Process gateway, String name, java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups)
             throws IOException {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));

@@ -63,9 +63,11 @@ public final class SyscallsPerCall {
         System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
         try (FakeLlmUpstream upstream =
                 FakeLlmUpstream.start(FakeLlmUpstream.Options.defaults().withRecordLimit(0))) {
-            Process gateway = GatewayOverhead.startGateway(upstream.openAiBaseUrl(), dataDir, secret, budgets, "off", spec);
+            Process gateway =
+                    GatewayOverhead.startGateway(upstream.openAiBaseUrl(), dataDir, secret, budgets, "off", spec);
             try {
-                int port = GatewayOverhead.awaitPort(gateway, "gateway", new java.util.concurrent.ConcurrentLinkedQueue<>());
+                int port = GatewayOverhead.awaitPort(
+                        gateway, "gateway", new java.util.concurrent.ConcurrentLinkedQueue<>());
                 int upstreamPort = upstream.baseUri().getPort();
                 byte[] request = LoadClient.request(
                         "/v1/chat/completions",
