@@ -75,7 +75,9 @@ public final class SyscallsPerCall {
                         "Authorization: Bearer " + secret,
                         "X-Cost-Feature: chatbot",
                         "X-Cost-Department: engineering");
-                GatewayOverhead.run(port, request, conns, warmup);
+                GatewayOverhead.Target target = new GatewayOverhead.Target(
+                        port, request, "java", null, new java.util.concurrent.ConcurrentLinkedQueue<>(), gateway.pid());
+                GatewayOverhead.run(target, conns, warmup);
 
                 Path trace = dataDir.resolve(tracer + ".txt");
                 List<String> command = new ArrayList<>();
@@ -154,7 +156,7 @@ public final class SyscallsPerCall {
                     }
                 });
                 listing.start();
-                GatewayOverhead.Result run = GatewayOverhead.run(port, request, conns, duration);
+                GatewayOverhead.Result run = GatewayOverhead.run(target, conns, duration);
                 listing.join();
                 new ProcessBuilder("kill", "-INT", Long.toString(traced.pid()))
                         .inheritIO()
