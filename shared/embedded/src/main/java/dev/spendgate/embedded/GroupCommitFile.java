@@ -23,7 +23,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The timed {@link #sync()} calls {@code fsync} without holding the writer lock, so appends go on while the disk
  * flushes: on a busy disk an {@code fsync} takes tens to hundreds of milliseconds, and holding the lock through it
- * stalled every call of the local gateway at once, once a second (bench/RESULTS.md, 2026-12-04).
+ * stalled every call of the local gateway at once, once a second (bench/RESULTS.md, 2026-12-04). For the same
+ * reason {@link #close()} never closes the channel under a running {@code fsync}: the JDK's {@code FileChannel.close}
+ * waits for every thread inside an operation on the channel, {@code force} included, and the usage log closes its
+ * segment while every append waits for the rotation. The sync closes it instead, when its flush returns.
  */
 final class GroupCommitFile implements AutoCloseable {
     private final Path path;
@@ -36,6 +39,8 @@ final class GroupCommitFile implements AutoCloseable {
     private volatile long written; // written under the writer lock
     private boolean dirty; // guarded by writer
     private long size; // guarded by writer: the file's length, so a failed write can be cut off
+    private boolean syncing; // guarded by writer: a timed sync is inside force
+    private boolean closed; // guarded by writer: close() ran; the channel is closed now or when the sync ends
     private final Force force;
 
     /** How the timed {@link #sync()} forces the file to the device ({@code FileChannel.force(false)}). */
@@ -81,6 +86,9 @@ final class GroupCommitFile implements AutoCloseable {
             if (written >= mine) {
                 return; // an earlier leader wrote ours with its own
             }
+            if (closed) {
+                throw new UncheckedIOException("could not append to " + path, new ClosedChannelException());
+            }
             byte[] batch;
             long upTo;
             synchronized (pendingLock) {
@@ -108,30 +116,41 @@ final class GroupCommitFile implements AutoCloseable {
     /**
      * Forces what was written before this call to the device (a no-op when nothing was written since the last sync).
      * Appends are not held up meanwhile; what they write during the flush is marked for the next sync. A file closed
-     * meanwhile (a segment rotated out) is not synced: closed segments are delivered, not kept.
+     * meanwhile (a segment rotated out) is not synced again: closed segments are delivered, not kept; one closed
+     * during this flush is closed by it when the flush returns.
      */
     void sync() {
         writer.lock();
         try {
-            if (!dirty || !channel.isOpen()) {
+            if (!dirty || closed) {
                 return;
             }
             dirty = false;
+            syncing = true;
         } finally {
             writer.unlock();
         }
+        IOException failed = null;
         try {
             force.force(channel);
-        } catch (ClosedChannelException e) {
-            // closed by a rotation during the flush: nothing left to sync
         } catch (IOException e) {
-            writer.lock();
-            try {
-                dirty = true; // the next sync tries again
-            } finally {
-                writer.unlock();
+            failed = e;
+        }
+        writer.lock();
+        try {
+            syncing = false;
+            if (closed) {
+                closeChannel(); // close() came during the flush and left the channel to us
+                return; // a closed segment needs no retry
             }
-            throw new UncheckedIOException("could not sync " + path, e);
+            if (failed != null) {
+                dirty = true; // the next sync tries again
+            }
+        } finally {
+            writer.unlock();
+        }
+        if (failed != null) {
+            throw new UncheckedIOException("could not sync " + path, failed);
         }
     }
 
@@ -142,10 +161,17 @@ final class GroupCommitFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes what is pending and closes the file, without waiting for a timed sync in progress: the sync closes the
+     * channel when its flush returns. Idempotent.
+     */
     @Override
     public void close() {
         writer.lock();
         try {
+            if (closed) {
+                return;
+            }
             byte[] rest;
             synchronized (pendingLock) {
                 rest = pending.toByteArray();
@@ -156,11 +182,22 @@ final class GroupCommitFile implements AutoCloseable {
             }
             // No fsync here: a closed segment is delivered (and then deleted) right after it is closed, and a
             // rotation must not hold up appends behind a disk flush. The open segment is synced by sync().
-            channel.close();
+            closed = true;
+            if (!syncing) {
+                channel.close();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("could not close " + path, e);
         } finally {
             writer.unlock();
+        }
+    }
+
+    private void closeChannel() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not close " + path, e);
         }
     }
 

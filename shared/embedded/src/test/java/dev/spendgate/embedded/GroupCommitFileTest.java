@@ -2,6 +2,7 @@ package dev.spendgate.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +61,53 @@ class GroupCommitFileTest {
         assertThat(forces).hasValue(2);
     }
 
+    /**
+     * The usage log closes a segment (its rotation) while every append waits, and the JDK's {@code FileChannel.close}
+     * waits for a {@code force} running on the channel: closing under the timed sync's flush stalled every call for
+     * as long as the disk took. Now close leaves the channel to the sync, which closes it when its flush returns.
+     */
+    @Test
+    void close_whileTheTimedSyncFlushes_leavesTheChannelToTheSyncWhichClosesItAfterItsFlush() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")), "counts open files in /proc/self/fd (Linux)");
+        CountDownLatch flushing = new CountDownLatch(1);
+        CountDownLatch diskDone = new CountDownLatch(1);
+        AtomicReference<IOException> forceFailure = new AtomicReference<>();
+        Path path = dir.resolve("segment.log");
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            GroupCommitFile file = new GroupCommitFile(path, false, channel -> {
+                flushing.countDown();
+                try {
+                    diskDone.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                try {
+                    channel.force(false); // the real fsync: on a closed channel it would fail
+                } catch (IOException e) {
+                    forceFailure.set(e);
+                    throw e;
+                }
+            });
+            file.append(bytes("line\n"));
+            CompletableFuture<Void> sync = CompletableFuture.runAsync(file::sync, threads);
+            assertThat(flushing.await(5, TimeUnit.SECONDS)).isTrue();
+
+            CompletableFuture.runAsync(file::close, threads).get(5, TimeUnit.SECONDS);
+            assertThat(openDescriptorsOf(path)).isEqualTo(1); // still open for the flush under way
+            assertThatThrownBy(() -> file.append(bytes("late\n"))).isInstanceOf(UncheckedIOException.class);
+
+            diskDone.countDown();
+            sync.get(5, TimeUnit.SECONDS);
+            assertThat(forceFailure.get()).isNull();
+            assertThat(openDescriptorsOf(path)).isZero();
+            assertThat(Files.readString(path)).isEqualTo("line\n");
+            file.close(); // idempotent
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void sync_afterAFailedFlush_flushesAgainOnTheNextSync() throws Exception {
         AtomicInteger forces = new AtomicInteger();
@@ -94,6 +144,20 @@ class GroupCommitFileTest {
         file.sync();
 
         assertThat(forces).hasValue(0);
+    }
+
+    private static long openDescriptorsOf(Path path) throws IOException {
+        Path target = path.toRealPath();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                        try {
+                            return Files.readSymbolicLink(fd).equals(target);
+                        } catch (IOException | UnsupportedOperationException e) {
+                            return false; // closed meanwhile, or not a link
+                        }
+                    })
+                    .count();
+        }
     }
 
     private static byte[] bytes(String text) {
