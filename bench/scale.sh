@@ -10,7 +10,11 @@
 # --parallel: the day pass with 1 and 2 index threads, alternated (1,2,1,2), over one slice at a 1B-call month's
 # weekday density held in memory (3.9M records in 2.4 h); every run's aggregate must be the same bytes.
 # --month1b: the 30-day window and the monthly report of a 1B-call month from aggregates (ScaleBench month1b).
-#   bench/scale.sh [50000000] [--dense|--dense1b|--bigday|--parallel|--month1b]
+# --window-caps: the 30-day window's worst case: 30 day aggregates past every per-day cap (200,000 prompts, 100,000
+#   prefix fingerprints and jobs) with scopes of their own each day, built by the real day pass from synthetic records
+#   (ScaleBench window-caps), then the window read + merged + detected in a JVM with the heap the waste Lambda's JVM
+#   gets at 10,240 MB (85 %: -Xmx8704m, SerialGC); SPENDGATE_BENCH_XMX=2g tries another heap on the same aggregates.
+#   bench/scale.sh [50000000] [--dense|--dense1b|--bigday|--parallel|--month1b|--window-caps]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Java 21+ for Maven and every java below (bin/find-jdk: SPENDGATE_JAVA, JAVA_HOME, the PATH, install dirs).
@@ -31,6 +35,17 @@ if [[ "${1:-}" == "--month1b" ]]; then
   rm -rf "$base/month1b"
   flock /tmp/spendgate-mvn.lock "${jvm[@]}" -Xmx8g dev.spendgate.bench.ScaleBench month1b --dir "$base/month1b" \
     --threads 2
+  exit 0
+fi
+if [[ "${1:-}" == "--window-caps" ]]; then
+  caps="$base/window-caps"
+  # about 40 s a day: 15 days a run, so no run holds the lock for more than about 10 minutes
+  while [[ ! -f "$caps/aggregates/v1/day=2026-10-31/waste.json.gz" ]]; do
+    flock /tmp/spendgate-mvn.lock "${jvm[@]}" -Xmx4g dev.spendgate.bench.ScaleBench window-caps --dir "$caps" \
+      --max-days 15
+  done
+  flock /tmp/spendgate-mvn.lock "${jvm[@]}" "-Xmx${SPENDGATE_BENCH_XMX:-8704m}" dev.spendgate.bench.ScaleBench window \
+    --dir "$caps"
   exit 0
 fi
 if [[ "${2:-}" == "--dense" || "${1:-}" == "--dense" ]]; then

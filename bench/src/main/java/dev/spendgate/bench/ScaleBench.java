@@ -25,6 +25,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.ThreadMXBean;
+import java.lang.ref.Reference;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,6 +62,10 @@ import java.util.Map;
  *                     from aggregates (see the method's comment)
  *   ScaleBench slice  --records 100000000 --compress 10 --days 1 --threads 1,2,1,2  the day pass with 1 and 2 index
  *                     threads, alternated, over one dense slice held in memory (same aggregate bytes required)
+ *   ScaleBench window-caps --dir DIR [--seed 1] [--prompts 262000 --jobs 110000 --sessions 100000] [--max-days 15]
+ *                     30 day aggregates past every per-day cap, with scopes of their own each day ({@link CappedDay}),
+ *                     built by the real day pass into DIR/aggregates/v1/ (the days missing there, at most
+ *                     {@code --max-days} a run); then {@code window --dir DIR} reads them
  * </pre>
  *
  * <p>The simulator builds a whole day in memory before it emits it (about 500 bytes a call), so a 33M-call day
@@ -112,6 +117,15 @@ public final class ScaleBench {
                         Integer.parseInt(option(args, "--compress", "10")),
                         Integer.parseInt(option(args, "--days", "1")),
                         option(args, "--threads", "1,2,1,2"));
+            case "window-caps" ->
+                windowCaps(
+                        dir,
+                        seed,
+                        new CappedDay.Sizes(
+                                Integer.parseInt(option(args, "--prompts", "262000")),
+                                Integer.parseInt(option(args, "--jobs", "110000")),
+                                Integer.parseInt(option(args, "--sessions", "100000"))),
+                        Integer.parseInt(option(args, "--max-days", "30")));
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -305,6 +319,11 @@ public final class ScaleBench {
         }
     }
 
+    /**
+     * The 30-day window from DIR's aggregates as the waste Lambda merges them ({@code DayAggregates.analyze}): each
+     * day read (gunzip + JSON), merged and dropped before the next, so one day's aggregate is held at a time. Prints
+     * the time reading and merging apart, the peak heap and the live heap once merged (after a full GC).
+     */
     private static void window(Path dir, long records, long seed) throws Exception {
         TrafficSimulator simulator = TrafficSimulator.create(
                 PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
@@ -314,38 +333,59 @@ public final class ScaleBench {
         resetPeaks();
         long cpu = THREADS.getCurrentThreadCpuTime();
         long start = System.nanoTime();
-        List<DayAggregate> days = new ArrayList<>();
+        WasteAnalyzer.Merge merge = analyzer.merge();
+        int days = 0;
         long bytes = 0;
+        long readNanos = 0;
+        long mergeNanos = 0;
         for (LocalDate day = MONTH.atDay(2); !day.isAfter(MONTH.atEndOfMonth()); day = day.plusDays(1)) {
             Path file = dir.resolve(DayAggregates.key(day));
             if (!Files.exists(file)) {
                 continue;
             }
+            long t0 = System.nanoTime();
             byte[] content = Files.readAllBytes(file);
             bytes += content.length;
-            days.add(DayAggregates.read(content));
+            DayAggregate a = DayAggregates.read(content);
+            long t1 = System.nanoTime();
+            merge.add(a);
+            mergeNanos += System.nanoTime() - t1;
+            readNanos += t1 - t0;
+            days++;
         }
-        double read = (System.nanoTime() - start) / 1e9;
         WasteWindow window = new WasteWindow(
                 MONTH.atDay(2).atStartOfDay(ZoneOffset.UTC).toInstant(),
                 MONTH.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant());
-        WasteReport report = analyzer.analyze(days, window, List.of());
+        long f0 = System.nanoTime();
+        WasteReport report = merge.finish(window, List.of());
         byte[] json = WasteReportJson.toBytes(report);
+        double detect = (System.nanoTime() - f0) / 1e9;
         double total = (System.nanoTime() - start) / 1e9;
         double cpuS = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9;
         long peak = peakHeap();
+        System.gc();
+        long merged = usedHeap();
         System.out.printf(
-                "RESULT window days=%d records=%d aggregate_mb=%.1f read_s=%.2f total_s=%.2f cpu_s=%.2f"
-                        + " peak_heap_mb=%.0f findings=%d findings_json_kb=%d%n",
-                days.size(),
+                "RESULT window days=%d records=%d aggregate_mb=%.1f read_s=%.2f merge_s=%.2f findings_s=%.2f"
+                        + " total_s=%.2f cpu_s=%.2f peak_heap_mb=%.0f merged_live_mb=%.0f findings=%d"
+                        + " findings_json_kb=%d max_heap_mb=%d%n",
+                days,
                 report.callsAnalysed(),
                 bytes / 1048576.0,
-                read,
+                readNanos / 1e9,
+                mergeNanos / 1e9,
+                detect,
                 total,
                 cpuS,
                 peak / 1048576.0,
+                merged / 1048576.0,
                 report.findings().size(),
-                json.length / 1024);
+                json.length / 1024,
+                Runtime.getRuntime().maxMemory() / 1048576);
+        java.util.Map<String, Integer> byCategory = new java.util.TreeMap<>();
+        report.findings().forEach(f -> byCategory.merge(f.category() + "/" + f.kind(), 1, Integer::sum));
+        System.out.println("findings by kind: " + byCategory);
+        Reference.reachabilityFence(merge);
     }
 
     /**
@@ -564,6 +604,80 @@ public final class ScaleBench {
         });
         cells.clear();
         report(dir, scaled, spend[0].multiply(BigDecimal.valueOf(scale)));
+    }
+
+    /**
+     * The window's worst case (README "At scale"): the 30 days the {@code window} mode reads (2026-10-02..31), each
+     * built by the real day pass from {@link CappedDay}'s records (streamed, never held), with the earlier days' usual
+     * prompts as the waste Lambda passes them. No warm-up hour: no scope of a day recurs the day after. Prints each
+     * day's pass time, gzip size and collection sizes (from the stored JSON).
+     */
+    private static void windowCaps(Path dir, long seed, CappedDay.Sizes sizes, int maxDays) throws Exception {
+        TrafficSimulator simulator = TrafficSimulator.create(
+                PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, 50_000_000L, false));
+        Governance governance = new Governance(simulator.keys(), simulator.policies());
+        WasteAnalyzer analyzer = WasteAnalyzer.create(PricingCatalog.bundled(), governance, Clock.systemUTC());
+        Map<String, String> keyIds = new HashMap<>();
+        simulator.keys().forEach(k -> keyIds.put(k.name(), k.id()));
+        CappedDay generator = new CappedDay(PricingCatalog.bundled(), keyIds);
+        // the earlier days' usual prompts, kept beside the aggregates so that a later run goes on where one stopped
+        Path usualFile = dir.resolve("usual-prompts.tsv");
+        Map<String, LinkedHashSet<Long>> usual = new HashMap<>();
+        if (Files.exists(usualFile)) {
+            for (String line : Files.readAllLines(usualFile)) {
+                String[] f = line.split("\t");
+                usual.computeIfAbsent(f[1], x -> new LinkedHashSet<>()).add(Long.parseLong(f[2]));
+            }
+        }
+        int built = 0;
+        long start = System.nanoTime();
+        long cpu0 = THREADS.getCurrentThreadCpuTime();
+        System.out.println("window-caps: " + sizes + ", " + sizes.records() + " records a day");
+        for (LocalDate day = MONTH.atDay(2);
+                !day.isAfter(MONTH.atEndOfMonth()) && built < maxDays;
+                day = day.plusDays(1)) {
+            Path file = dir.resolve(DayAggregates.key(day));
+            if (Files.exists(file)) {
+                continue;
+            }
+            long t0 = System.nanoTime();
+            WasteAnalyzer.Pass pass = analyzer.dayPass(day, refs(usual));
+            long[] n = {0};
+            generator.emit(day, seed, sizes, r -> {
+                pass.accept(r);
+                n[0]++;
+            });
+            double passS = (System.nanoTime() - t0) / 1e9;
+            DayAggregate a = pass.dayAggregate(day, new ReadStats(1, n[0], 0, 0, 0, List.of()));
+            byte[] bytes = DayAggregates.write(a);
+            double writeS = (System.nanoTime() - t0) / 1e9 - passS;
+            Files.createDirectories(file.getParent());
+            Files.write(file, bytes);
+            StringBuilder lines = new StringBuilder();
+            for (Map.Entry<String, Long> u : a.usualPrompts().entrySet()) {
+                usual.computeIfAbsent(u.getKey(), x -> new LinkedHashSet<>()).add(u.getValue());
+                lines.append(day)
+                        .append('\t')
+                        .append(u.getKey())
+                        .append('\t')
+                        .append(u.getValue())
+                        .append('\n');
+            }
+            Files.writeString(
+                    usualFile, lines, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            System.out.printf(
+                    "day %s records=%d pass_s=%.1f write_s=%.1f gzip_kb=%d%s%n",
+                    day,
+                    n[0],
+                    passS,
+                    writeS,
+                    bytes.length / 1024,
+                    built == 0 || day.equals(MONTH.atEndOfMonth()) ? " " + CappedDay.collections(bytes) : "");
+            built++;
+        }
+        System.out.printf(
+                "RESULT window-caps built=%d build_s=%.0f build_cpu_s=%.0f%n",
+                built, (System.nanoTime() - start) / 1e9, (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e9);
     }
 
     private static final java.util.regex.Pattern INSTANT =

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,9 @@ import java.util.Set;
  * the recorded cost of the eligible calls. A (feature, model) with eligible calls is a finding; the share of its
  * eligible calls outside 07:00-19:00 UTC is evidence, not a condition.
  *
- * <p>Memory: one counter per job; past {@value #MAX_JOBS} jobs, jobs with a single call are dropped.
+ * <p>Memory: one counter per job; past {@value #MAX_JOBS} jobs, jobs with a single call are dropped (jobs with more
+ * calls are kept: the bound is soft). The single-call jobs are known by key, so dropping them costs their number, not
+ * a walk over every job for each new one past the bound.
  */
 final class BatchTierDetector implements Detector {
     static final long MIN_JOB_CALLS = 20;
@@ -27,6 +30,8 @@ final class BatchTierDetector implements Detector {
     static final int MAX_JOBS = 100_000;
 
     private final Map<String, Job> jobs = new LinkedHashMap<>();
+    /** The keys of the jobs with fewer than two calls: what {@link #dropSingles()} drops. */
+    private final Set<String> singles = new HashSet<>();
 
     @Override
     public void accept(Call c) {
@@ -47,11 +52,12 @@ final class BatchTierDetector implements Detector {
             return;
         }
         if (jobs.size() >= MAX_JOBS && !jobs.containsKey(job)) {
-            jobs.values().removeIf(j -> j.calls < 2);
+            dropSingles();
         }
         Job j = jobs.computeIfAbsent(job, k -> new Job(c.feature, c.model, run));
         Instant t = c.record.tsStart();
         j.calls++;
+        single(job, j);
         j.cost = j.cost.add(c.cost);
         if (c.record.stream()) {
             j.streamed++;
@@ -68,6 +74,22 @@ final class BatchTierDetector implements Detector {
         }
         if (j.examples.size() < Evidence.MAX_EXAMPLES) {
             j.examples.add(c.record.requestId());
+        }
+    }
+
+    /** Drops the jobs with a single call (what {@code jobs.values().removeIf(j -> j.calls < 2)} drops). */
+    private void dropSingles() {
+        for (String key : singles) {
+            jobs.remove(key);
+        }
+        singles.clear();
+    }
+
+    private void single(String key, Job j) {
+        if (j.calls < 2) {
+            singles.add(key);
+        } else {
+            singles.remove(key);
         }
     }
 
@@ -157,10 +179,11 @@ final class BatchTierDetector implements Detector {
     void absorb(List<JobState> day) {
         for (JobState d : day) {
             if (jobs.size() >= MAX_JOBS && !jobs.containsKey(d.key())) {
-                jobs.values().removeIf(j -> j.calls < 2);
+                dropSingles();
             }
             Job j = jobs.computeIfAbsent(d.key(), k -> new Job(d.feature(), d.model(), d.run()));
             j.calls += d.calls();
+            single(d.key(), j);
             j.streamed += d.streamed();
             j.offHours += d.offHours();
             j.cost = j.cost.add(d.cost());

@@ -81,7 +81,8 @@ public final class DayAggregates {
                 || !end.atStartOfDay(ZoneOffset.UTC).toInstant().equals(window.to())) {
             throw new IllegalArgumentException("window must start and end at UTC midnight: " + window);
         }
-        List<DayAggregate> days = new ArrayList<>();
+        // each day is merged as soon as it is read and then dropped: the window holds one day's aggregate, not 30
+        WasteAnalyzer.Merge merge = analyzer.merge();
         List<LocalDate> built = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         int reused = 0;
@@ -91,11 +92,11 @@ public final class DayAggregates {
             if (built.isEmpty() || !built.get(built.size() - 1).equals(day)) {
                 reused++;
             }
-            days.add(a);
             a.usualPrompts().forEach((k, v) -> usual.computeIfAbsent(k, x -> new java.util.LinkedHashSet<>())
                     .add(v));
+            merge.add(a);
         }
-        return new Outcome(analyzer.analyze(days, window, notes), reused, built, notes);
+        return new Outcome(merge.finish(window, notes), reused, built, notes);
     }
 
     private DayAggregate load(

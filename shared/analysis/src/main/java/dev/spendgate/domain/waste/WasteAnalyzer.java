@@ -119,21 +119,46 @@ public final class WasteAnalyzer {
      * records (see README "At scale" for the few cases that are approximated, each counted in the input warnings).
      */
     public WasteReport analyze(List<DayAggregate> days, WasteWindow window, List<String> notes) {
-        Pass pass = new Pass();
         List<DayAggregate> sorted = new ArrayList<>(days);
         sorted.sort(Comparator.comparing(DayAggregate::day));
-        int objects = 0;
-        long records = 0;
-        long duplicates = 0;
-        long malformed = 0;
-        long unreadable = 0;
-        List<String> warnings = new ArrayList<>(notes);
-        Map<String, Long> byField = new java.util.TreeMap<>();
-        for (DayAggregate d : sorted) {
+        Merge merge = merge();
+        sorted.forEach(merge::add);
+        return merge.finish(window, notes);
+    }
+
+    /** A merge of a window's day aggregates fed one at a time, oldest first, so that only one is held at a time. */
+    public Merge merge() {
+        return new Merge();
+    }
+
+    /**
+     * The window's days added one by one ({@link #add}, oldest first), then its report ({@link #finish}): the same
+     * report as {@link #analyze(List, WasteWindow, List)} over the same days, without holding them all.
+     */
+    public final class Merge {
+        private final Pass pass = new Pass();
+        private java.time.LocalDate last;
+        private int objects;
+        private long records;
+        private long duplicates;
+        private long malformed;
+        private long unreadable;
+        private final List<String> dayWarnings = new ArrayList<>();
+        private final Map<String, Long> byField = new java.util.TreeMap<>();
+
+        private Merge() {}
+
+        /** Adds the day after the days added so far. */
+        public void add(DayAggregate d) {
+            if (last != null && d.day().isBefore(last)) {
+                throw new IllegalArgumentException(
+                        "day aggregates must come oldest first: " + d.day() + " after " + last);
+            }
             if (!d.catalogVersion().equals(catalog.version())) {
                 throw new IllegalArgumentException("aggregate of " + d.day() + " was priced with catalog "
                         + d.catalogVersion() + ", not " + catalog.version() + ": rebuild it from the usage log");
             }
+            last = d.day();
             pass.absorb(d);
             ReadStats s = d.input();
             objects += s.objects();
@@ -142,24 +167,34 @@ public final class WasteAnalyzer {
             malformed += s.malformedLines();
             unreadable += s.unreadableObjects();
             for (String w : s.warnings()) {
-                if (warnings.size() < 100) {
-                    warnings.add(w);
+                if (dayWarnings.size() < 100) {
+                    dayWarnings.add(w);
                 }
             }
             s.malformedByField().forEach((k, v) -> byField.merge(k, v, Long::sum));
         }
-        long heads = pass.promptCache.headsDropped();
-        if (heads > 0 && warnings.size() < 100) {
-            warnings.add("approximated: " + heads + " prompts past " + PromptCacheDetector.MAX_HEADS
-                    + " a day were not followed across midnight (prompt-cache rule)");
+
+        /** The window's report; {@code notes} (what happened to the days' aggregates) come first in its warnings. */
+        public WasteReport finish(WasteWindow window, List<String> notes) {
+            List<String> warnings = new ArrayList<>(notes);
+            for (String w : dayWarnings) {
+                if (warnings.size() < 100) {
+                    warnings.add(w);
+                }
+            }
+            long heads = pass.promptCache.headsDropped();
+            if (heads > 0 && warnings.size() < 100) {
+                warnings.add("approximated: " + heads + " prompts past " + PromptCacheDetector.MAX_HEADS
+                        + " a day were not followed across midnight (prompt-cache rule)");
+            }
+            long unstable = pass.promptCache.unstableApproximated();
+            if (unstable > 0 && warnings.size() < 100) {
+                warnings.add("approximated: on " + unstable + " feature-days the usual system prompt differed from"
+                        + " the window's first (unstable-prefix rule)");
+            }
+            return pass.finish(
+                    window, new ReadStats(objects, records, duplicates, malformed, unreadable, warnings, byField));
         }
-        long unstable = pass.promptCache.unstableApproximated();
-        if (unstable > 0 && warnings.size() < 100) {
-            warnings.add("approximated: on " + unstable + " feature-days the usual system prompt differed from the"
-                    + " window's first (unstable-prefix rule)");
-        }
-        return pass.finish(
-                window, new ReadStats(objects, records, duplicates, malformed, unreadable, warnings, byField));
     }
 
     /** One streaming pass over the records of a window. */

@@ -37,6 +37,21 @@ class WasteAnalyzerTest {
     private int ids;
 
     @Test
+    void merge_dayOlderThanTheOneBefore_isRejectedNamingBothDays() {
+        java.time.LocalDate oct2 = java.time.LocalDate.of(2026, 10, 2);
+        java.time.LocalDate oct3 = oct2.plusDays(1);
+        UsageLogReader.ReadStats none = new UsageLogReader.ReadStats(0, 0, 0, 0, 0, List.of());
+        WasteAnalyzer.Merge merge = analyzer.merge();
+        merge.add(analyzer.dayPass(oct3, java.util.Map.of()).dayAggregate(oct3, none));
+
+        DayAggregate earlier = analyzer.dayPass(oct2, java.util.Map.of()).dayAggregate(oct2, none);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> merge.add(earlier))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2026-10-02 after 2026-10-03");
+    }
+
+    @Test
     void analyze_truncatedObjectUnknownSchemaAndMissingField_skipsThemWithCountedWarningsInTheFindings()
             throws Exception {
         put("a", gzip(line(call("s1", "h1", 0x1L, T0, 200))));
