@@ -2,8 +2,6 @@ package dev.spendgate.domain.fingerprint;
 
 import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
@@ -18,7 +16,6 @@ public final class PromptFingerprints {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
     private static final boolean[] ASCII_WORD = new boolean[128];
-    private static final MessageDigest SHA256 = newSha256();
 
     static {
         for (char c = 0; c < 128; c++) {
@@ -66,24 +63,7 @@ public final class PromptFingerprints {
 
     /** First 128 bits of SHA-256, as 32 hex characters. */
     public static String hash(byte[] bytes) {
-        return HEX.formatHex(sha256().digest(bytes), 0, 16);
-    }
-
-    /** A fresh SHA-256 digest, copied from an unused one: a provider look-up per hash costs more than the copy. */
-    private static MessageDigest sha256() {
-        try {
-            return (MessageDigest) SHA256.clone();
-        } catch (CloneNotSupportedException e) {
-            return newSha256();
-        }
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
+        return HEX.formatHex(Sha256.digest(bytes), 0, 16);
     }
 
     /** 64-bit SimHash over lower-cased word 3-shingles (single words for texts shorter than three words). */

@@ -24,6 +24,16 @@ class PromptFingerprintsTest {
     }
 
     @Test
+    void hash_valuesAlreadyInUsageLogs_stayTheSame() {
+        // the first 128 bits of SHA-256 (sha256sum of the same UTF-8 bytes); waste detection matches new hashes
+        // against logged ones, so the digest helper may change but never the value
+        assertThat(PromptFingerprints.hash("hello".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isEqualTo("2cf24dba5fb0a30e26e83b2ac5b9e29e");
+        assertThat(PromptFingerprints.compute("Grüße, Zoë!", null, null, null).systemHash())
+                .isEqualTo("f14c5e7f4fd73b69556a1ae30e303733");
+    }
+
+    @Test
     void simhash_sketchesAlreadyInUsageLogs_stayTheSame() {
         // values written by the first implementation (per-bit counting); waste detection compares new sketches with
         // logged ones, so the algorithm may get faster but never different

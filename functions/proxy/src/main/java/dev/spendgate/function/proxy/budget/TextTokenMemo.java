@@ -1,12 +1,11 @@
 package dev.spendgate.function.proxy.budget;
 
+import dev.spendgate.domain.fingerprint.Sha256;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,7 +50,6 @@ final class TextTokenMemo {
 
     private static final VarHandle LONG_BIG_ENDIAN =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
-    private static final MessageDigest SHA256 = newSha256();
 
     private final ConcurrentHashMap<Key, Long> counts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Map<String, Long>> words = new ConcurrentHashMap<>();
@@ -65,7 +63,7 @@ final class TextTokenMemo {
         if (text == null || text.length() < MIN_CHARS) {
             return text != null && WORDS.contains(text) ? word(model, text) : TokenCounter.count(model, text);
         }
-        byte[] digest = sha256().digest(text.getBytes(StandardCharsets.UTF_8));
+        byte[] digest = Sha256.digest(text.getBytes(StandardCharsets.UTF_8));
         Key key = new Key(TokenCounter.encodingName(model), (long) LONG_BIG_ENDIAN.get(digest, 0), (long)
                 LONG_BIG_ENDIAN.get(digest, 8));
         Long known = counts.get(key);
@@ -89,22 +87,5 @@ final class TextTokenMemo {
                 words.computeIfAbsent(TokenCounter.encodingName(model), encoding -> new ConcurrentHashMap<>());
         Long known = counted.get(text);
         return known != null ? known : counted.computeIfAbsent(text, word -> TokenCounter.count(model, word));
-    }
-
-    /** A fresh SHA-256 digest, copied from an unused one: a provider look-up per text costs more than the copy. */
-    private static MessageDigest sha256() {
-        try {
-            return (MessageDigest) SHA256.clone();
-        } catch (CloneNotSupportedException e) {
-            return newSha256();
-        }
-    }
-
-    private static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
     }
 }
