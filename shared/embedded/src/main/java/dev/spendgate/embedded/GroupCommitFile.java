@@ -133,6 +133,8 @@ final class GroupCommitFile implements AutoCloseable {
         IOException failed = null;
         try {
             force.force(channel);
+        } catch (ClosedChannelException e) {
+            // closed under the flush by an interrupt (the gateway stopping): nothing left to sync, as before
         } catch (IOException e) {
             failed = e;
         }
