@@ -85,7 +85,9 @@ class StreamingIT {
 
     @Test
     void clientDisconnectsMidStream_callIsStillRecordedExactlyOnce() throws Exception {
-        gw.upstream.enqueue(Behavior.defaults().withPieceCount(40).withPieceDelay(Duration.ofMillis(50)));
+        // 400 pieces 50 ms apart: 20 s of answer, so a test JVM stalled for seconds on a loaded machine still leaves
+        // mid-stream (with 40 pieces, a 2 s stall let the whole answer through and the record said PROVIDER)
+        gw.upstream.enqueue(Behavior.defaults().withPieceCount(400).withPieceDelay(Duration.ofMillis(50)));
 
         HttpResponse<InputStream> response = gw.http.send(
                 gw.post("/v1/chat/completions", STREAMED_CHAT).build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -98,7 +100,8 @@ class StreamingIT {
         UsageRecord r = gw.record(requestId);
         assertThat(r.usageSource()).isEqualTo(UsageSource.ESTIMATED);
         assertThat(r.errorType()).isEqualTo("client_disconnected");
-        assertThat(r.tokens().outputTokens()).isPositive().isLessThan(80);
+        // what was served before the client left, estimated: well under the 400-piece answer (several tokens a piece)
+        assertThat(r.tokens().outputTokens()).isPositive().isLessThan(400);
         assertThat(gw.records())
                 .filteredOn(x -> x.requestId().equals(requestId))
                 .hasSize(1);
