@@ -385,6 +385,7 @@ public final class ScaleBench {
         java.util.Map<String, Integer> byCategory = new java.util.TreeMap<>();
         report.findings().forEach(f -> byCategory.merge(f.category() + "/" + f.kind(), 1, Integer::sum));
         System.out.println("findings by kind: " + byCategory);
+        report.input().warnings().forEach(w -> System.out.println("warning: " + w));
         Reference.reachabilityFence(merge);
     }
 

@@ -32,6 +32,14 @@ final class BatchTierDetector implements Detector {
     private final Map<String, Job> jobs = new LinkedHashMap<>();
     /** The keys of the jobs with fewer than two calls: what {@link #dropSingles()} drops. */
     private final Set<String> singles = new HashSet<>();
+    /** Jobs made so far, in the order of {@link #jobs}: each job's place in it. */
+    private long jobSeq;
+    /** Days absorbed so far: a job of the merge remembers the last one that had it. */
+    private int absorbed;
+    /** Per feature and model, the eligible jobs settled so far (see {@link #settle}). */
+    private final Map<String, Group> settledGroups = new LinkedHashMap<>();
+
+    private long settled;
 
     @Override
     public void accept(Call c) {
@@ -54,7 +62,7 @@ final class BatchTierDetector implements Detector {
         if (jobs.size() >= MAX_JOBS && !jobs.containsKey(job)) {
             dropSingles();
         }
-        Job j = jobs.computeIfAbsent(job, k -> new Job(c.feature, c.model, run));
+        Job j = jobs.computeIfAbsent(job, k -> new Job(jobSeq++, c.feature, c.model, run));
         Instant t = c.record.tsStart();
         j.calls++;
         single(job, j);
@@ -93,32 +101,47 @@ final class BatchTierDetector implements Detector {
         }
     }
 
-    @Override
-    public List<Finding> findings(WasteWindow window) {
-        Map<String, Group> groups = new LinkedHashMap<>();
-        for (Job j : jobs.values()) {
-            if (j.calls < MIN_JOB_CALLS || j.streamed > 0) {
-                continue;
-            }
-            Group g = groups.computeIfAbsent(j.feature + "\u0000" + j.model, k -> new Group(j.feature, j.model));
-            g.jobs++;
-            g.tally.calls += j.calls;
-            g.tally.wasteful += j.calls;
-            g.tally.wasteUsd = g.tally.wasteUsd.add(j.cost);
-            g.offHours += j.offHours;
-            g.tally.first = g.tally.first == null || j.first.isBefore(g.tally.first) ? j.first : g.tally.first;
-            g.tally.last = g.tally.last == null || j.last.isAfter(g.tally.last) ? j.last : g.tally.last;
-            for (String id : j.examples) {
-                if (g.tally.examples.size() < Evidence.MAX_EXAMPLES) {
-                    g.tally.examples.add(id);
-                }
-            }
-            if (g.exampleRun == null) {
-                g.exampleRun = j.run;
+    /** Adds an eligible job to its (feature, model) group; examples and the example run go by the job's place. */
+    private static void fold(Map<String, Group> groups, Job j) {
+        if (j.calls < MIN_JOB_CALLS || j.streamed > 0) {
+            return;
+        }
+        Group g = groups.computeIfAbsent(j.feature + "\u0000" + j.model, k -> new Group(j.feature, j.model));
+        g.firstSeq = Math.min(g.firstSeq, j.seq);
+        g.jobs++;
+        g.tally.calls += j.calls;
+        g.tally.wasteful += j.calls;
+        g.tally.wasteUsd = g.tally.wasteUsd.add(j.cost);
+        g.offHours += j.offHours;
+        g.tally.first = g.tally.first == null || j.first.isBefore(g.tally.first) ? j.first : g.tally.first;
+        g.tally.last = g.tally.last == null || j.last.isAfter(g.tally.last) ? j.last : g.tally.last;
+        for (int i = 0; i < j.examples.size(); i++) {
+            g.examples.put(new long[] {j.seq, i}, j.examples.get(i));
+            if (g.examples.size() > Evidence.MAX_EXAMPLES) {
+                g.examples.pollLastEntry();
             }
         }
+        if (j.run != null && j.seq < g.exampleRunSeq) {
+            g.exampleRun = j.run;
+            g.exampleRunSeq = j.seq;
+        }
+    }
+
+    @Override
+    public List<Finding> findings(WasteWindow window) {
+        Map<String, Group> byKey = new LinkedHashMap<>();
+        settledGroups.forEach((k, g) -> byKey.put(k, g.copy()));
+        for (Job j : jobs.values()) {
+            fold(byKey, j);
+        }
+        // in the order of each group's first eligible job, as one pass over the jobs makes them
+        List<Group> groups = new ArrayList<>(byKey.values());
+        groups.sort(java.util.Comparator.comparingLong(g -> g.firstSeq));
+        for (Group g : groups) {
+            g.tally.examples.addAll(g.examples.values());
+        }
         List<Finding> out = new ArrayList<>();
-        for (Group g : groups.values()) {
+        for (Group g : groups) {
             BigDecimal savings = g.tally.wasteUsd.multiply(BATCH_DISCOUNT);
             if (savings.signum() <= 0) {
                 continue;
@@ -181,7 +204,8 @@ final class BatchTierDetector implements Detector {
             if (jobs.size() >= MAX_JOBS && !jobs.containsKey(d.key())) {
                 dropSingles();
             }
-            Job j = jobs.computeIfAbsent(d.key(), k -> new Job(d.feature(), d.model(), d.run()));
+            Job j = jobs.computeIfAbsent(d.key(), k -> new Job(jobSeq++, d.feature(), d.model(), d.run()));
+            j.lastDay = absorbed + 1;
             j.calls += d.calls();
             single(d.key(), j);
             j.streamed += d.streamed();
@@ -199,6 +223,39 @@ final class BatchTierDetector implements Detector {
                 }
             }
         }
+        absorbed++;
+    }
+
+    /**
+     * Past {@code bound} jobs in a merge, settles the jobs that the last day added to had no call of: an eligible
+     * one is added to its (feature, model) group as one pass would add it at the end, the others are dropped. Exact
+     * unless the run comes back on a later day; then its later calls are a job of their own ({@link #settled()} says
+     * how many jobs were settled).
+     */
+    void settle(int bound) {
+        if (jobs.size() <= bound) {
+            return;
+        }
+        var it = jobs.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (e.getValue().lastDay < absorbed) {
+                fold(settledGroups, e.getValue());
+                singles.remove(e.getKey());
+                it.remove();
+                settled++;
+            }
+        }
+    }
+
+    /** Jobs settled by {@link #settle}. */
+    long settled() {
+        return settled;
+    }
+
+    /** Jobs held. */
+    int jobsHeld() {
+        return jobs.size();
     }
 
     record JobState(
@@ -215,6 +272,8 @@ final class BatchTierDetector implements Detector {
             List<String> examples) {}
 
     private static final class Job {
+        final long seq;
+        int lastDay;
         final String feature;
         final String model;
         final String run;
@@ -226,7 +285,8 @@ final class BatchTierDetector implements Detector {
         Instant last;
         final List<String> examples = new ArrayList<>(4);
 
-        Job(String feature, String model, String run) {
+        Job(long seq, String feature, String model, String run) {
+            this.seq = seq;
             this.feature = feature;
             this.model = model;
             this.run = run;
@@ -240,10 +300,26 @@ final class BatchTierDetector implements Detector {
         long jobs;
         long offHours;
         String exampleRun;
+        long exampleRunSeq = Long.MAX_VALUE;
+        long firstSeq = Long.MAX_VALUE;
+        /** (job's place, example's place in the job) to request id: the first {@link Evidence#MAX_EXAMPLES}. */
+        final java.util.TreeMap<long[], String> examples = new java.util.TreeMap<>(java.util.Arrays::compare);
 
         Group(String feature, String model) {
             this.feature = feature;
             this.model = model;
+        }
+
+        Group copy() {
+            Group g = new Group(feature, model);
+            g.tally.absorb(tally.state());
+            g.jobs = jobs;
+            g.offHours = offHours;
+            g.exampleRun = exampleRun;
+            g.exampleRunSeq = exampleRunSeq;
+            g.firstSeq = firstSeq;
+            g.examples.putAll(examples);
+            return g;
         }
     }
 }

@@ -60,6 +60,14 @@ final class PromptCacheDetector implements Detector {
     private boolean trackHeads;
     private final Map<String, Unread> unread = new LinkedHashMap<>();
     private final Map<String, Unstable> unstable = new LinkedHashMap<>();
+    /** Prompts made so far, in the order of {@link #prompts}: each prompt's place in it. */
+    private long promptSeq;
+    /** Days absorbed so far: a prompt of the merge remembers the last one that had it. */
+    private int absorbed;
+    /** Per feature and model, the pending writes of settled prompts, counted unread at the end (see settle). */
+    private final Map<String, Deferred> deferred = new LinkedHashMap<>();
+
+    private long settled;
 
     @Override
     public void accept(Call c) {
@@ -160,7 +168,7 @@ final class PromptCacheDetector implements Detector {
             return;
         }
         if (p == null) {
-            p = new Prompt();
+            p = new Prompt(promptSeq++);
             p.last = t;
             prompts.put(promptKey, p);
         }
@@ -180,11 +188,16 @@ final class PromptCacheDetector implements Detector {
     @Override
     public List<Finding> findings(WasteWindow window) {
         for (Prompt p : prompts.values()) {
-            if (p.pending != null && !p.pendingRead) {
-                unread.get(p.feature).unreadWrite(p.pending, p.pendingId, p.pendingAt, p.price, Long.MAX_VALUE);
-                p.pending = null;
-            }
+            defer(p);
         }
+        // the writes no call read by the end, in the order of their prompts, as one pass over the prompts counts them
+        deferred.forEach((key, d) -> {
+            Unread u = unread.get(key);
+            u.tally.absorb(new Tally.State(
+                    0, d.sum.wasteful, d.sum.wasteUsd, d.sum.first, d.sum.last, List.copyOf(d.examples.values())));
+            u.unreadTokens += d.unreadTokens;
+        });
+        deferred.clear();
         List<Finding> out = new ArrayList<>();
         for (Unread u : unread.values()) {
             if (u.tally.wasteful < MIN_UNREAD || 2 * u.tally.wasteful < u.writes || u.tally.wasteUsd.signum() <= 0) {
@@ -424,6 +437,7 @@ final class PromptCacheDetector implements Detector {
                         .computeIfAbsent(g.featureKey(), k -> new ArrayList<>())
                         .add(g);
             }
+            carried.lastDay = absorbed + 1;
             if (h.readBefore()) {
                 carried.pendingRead = true;
             }
@@ -466,7 +480,8 @@ final class PromptCacheDetector implements Detector {
             }
         });
         for (PromptState d : day.prompts()) {
-            Prompt p = prompts.computeIfAbsent(d.key(), k -> new Prompt());
+            Prompt p = prompts.computeIfAbsent(d.key(), k -> new Prompt(promptSeq++));
+            p.lastDay = absorbed + 1;
             p.last = d.last();
             p.pending = d.hasPending()
                     ? new TokenUsage(d.pending5m() + d.pending1h(), 0, d.pending5m(), d.pending1h(), 0, 0)
@@ -492,6 +507,55 @@ final class PromptCacheDetector implements Detector {
             absorbUnstable(pick, catalog);
         });
         headsDropped += day.headsDropped();
+        absorbed++;
+    }
+
+    /**
+     * Past {@code bound} prompts in a merge, settles the prompts that the last day added to had no call of: a pending
+     * write of theirs that no call read is counted unread at the end, as one pass does when no later call reads or
+     * overwrites it, and the prompt is dropped. Exact unless the prompt is called again on a later day; then that
+     * call is not compared with the earlier write and gap ({@link #settled()} says how many prompts were settled).
+     */
+    void settle(int bound) {
+        if (prompts.size() <= bound) {
+            return;
+        }
+        var it = prompts.values().iterator();
+        while (it.hasNext()) {
+            Prompt p = it.next();
+            if (p.lastDay < absorbed) {
+                defer(p);
+                it.remove();
+                settled++;
+            }
+        }
+    }
+
+    /** A prompt's pending write that no call read, held for the end in the prompt's place. */
+    private void defer(Prompt p) {
+        if (p.pending == null || p.pendingRead) {
+            return;
+        }
+        Unread one = new Unread(null, p.price);
+        one.unreadWrite(p.pending, p.pendingId, p.pendingAt, p.price, Long.MAX_VALUE);
+        Deferred d = deferred.computeIfAbsent(p.feature, k -> new Deferred());
+        d.sum.absorb(one.tally.state().withoutExamples());
+        d.unreadTokens += one.unreadTokens;
+        d.examples.put(p.seq, p.pendingId);
+        if (d.examples.size() > Evidence.MAX_EXAMPLES) {
+            d.examples.pollLastEntry();
+        }
+        p.pending = null;
+    }
+
+    /** Prompts settled by {@link #settle}. */
+    long settled() {
+        return settled;
+    }
+
+    /** Prompts held (each system prompt and model with a cache write). */
+    int promptsHeld() {
+        return prompts.size();
     }
 
     private void absorbUnread(UnreadState d, PricingCatalog catalog, List<GapEntry> gaps, List<Object[]> carried) {
@@ -703,6 +767,8 @@ final class PromptCacheDetector implements Detector {
 
     /** One system prompt and model: its last call and its cache write not yet read. */
     private static final class Prompt {
+        final long seq;
+        int lastDay;
         Instant last;
         TokenUsage pending;
         String pendingId;
@@ -710,6 +776,17 @@ final class PromptCacheDetector implements Detector {
         boolean pendingRead;
         String feature;
         ModelPrice price;
+
+        Prompt(long seq) {
+            this.seq = seq;
+        }
+    }
+
+    /** Unread writes of settled prompts: their sums, and the first request ids by the prompts' place. */
+    private static final class Deferred {
+        final Tally sum = new Tally();
+        final java.util.TreeMap<Long, String> examples = new java.util.TreeMap<>();
+        long unreadTokens;
     }
 
     private static final class Unread {

@@ -34,6 +34,10 @@ final class RetryDetector implements Detector {
     private final Map<String, Long> orphanPeaks = new LinkedHashMap<>();
 
     private Instant watermark = Instant.MIN;
+    /** Days absorbed so far: a scope of the merge remembers the last one that had it. */
+    private int absorbed;
+
+    private long settled;
 
     @Override
     public void accept(Call c) {
@@ -233,6 +237,7 @@ final class RetryDetector implements Detector {
      * scope, as one pass would have recorded it.
      */
     void absorb(DayState day) {
+        absorbed++;
         day.orphanPeaks().forEach((session, peak) -> {
             Scope s = scopes.get("session:" + session);
             if (s != null) {
@@ -248,7 +253,38 @@ final class RetryDetector implements Detector {
             s.longestChain = Math.max(s.longestChain, d.longestChain());
             s.burst += d.burst();
             s.peakPerMinute = Math.max(s.peakPerMinute, d.peakPerMinute());
+            s.lastDay = absorbed;
         }
+    }
+
+    /**
+     * Past {@code bound} scopes in a merge, drops the scopes that the last day added to did not have and that have
+     * fewer than {@value #MIN_REDUNDANT} redundant calls: no finding unless the session or key comes back, and then
+     * its later calls are counted apart from these ({@link #settled()} says how many were dropped). Scopes with a
+     * finding are kept: each is a finding of its own.
+     */
+    void settle(int bound) {
+        if (scopes.size() <= bound) {
+            return;
+        }
+        Iterator<Scope> it = scopes.values().iterator();
+        while (it.hasNext()) {
+            Scope s = it.next();
+            if (s.lastDay < absorbed && s.tally.wasteful < MIN_REDUNDANT) {
+                it.remove();
+                settled++;
+            }
+        }
+    }
+
+    /** Scopes dropped by {@link #settle}. */
+    long settled() {
+        return settled;
+    }
+
+    /** Scopes held (sessions and keys with a redundant call). */
+    int scopesHeld() {
+        return scopes.size();
     }
 
     record DayState(List<ScopeState> scopes, Map<String, Long> orphanPeaks) {}
@@ -286,6 +322,7 @@ final class RetryDetector implements Detector {
         long longestChain;
         long burst;
         long peakPerMinute;
+        int lastDay;
 
         Scope(String scopeType, String scopeValue, String feature) {
             this.scopeType = scopeType;

@@ -39,6 +39,10 @@ final class UngovernedKeyDetector implements Detector {
      */
     private final Map<String, Map<List<String>, Combo>> combos = new LinkedHashMap<>();
 
+    /** Per key, the calls folded so far with the rules applied (see {@link #fold}). */
+    private final Map<String, KeyStats> folded = new LinkedHashMap<>();
+
+    private final Map<String, BigDecimal> foldedAtRisk = new HashMap<>();
     private Map<String, KeyStats> stats;
     private Map<String, BigDecimal> atRiskByFeature;
 
@@ -75,16 +79,60 @@ final class UngovernedKeyDetector implements Detector {
         return out;
     }
 
-    /** Adds a later day's calls. */
+    /** Adds a later day's calls, folded into the keys' figures at once (see {@link #fold}). */
     void absorb(List<ComboState> day) {
         for (ComboState d : day) {
-            Combo combo = combos.computeIfAbsent(d.keyId(), k -> new LinkedHashMap<>())
-                    .computeIfAbsent(d.fields(), k -> new Combo(d.firstPos()));
-            int before = combo.tally.examples.size();
-            combo.tally.absorb(d.tally());
-            for (int i = 0; i < combo.tally.examples.size() - before; i++) {
-                combo.positions.add(d.positions().get(i));
+            fold(d.keyId(), d.fields(), d.firstPos(), d.tally(), d.positions());
+        }
+    }
+
+    /** Key-attribution entries held (a merge holds none, whatever the number of runs). */
+    int combosHeld() {
+        int n = 0;
+        for (Map<List<String>, Combo> byFields : combos.values()) {
+            n += byFields.size();
+        }
+        return n;
+    }
+
+    /**
+     * Applies the rules to the calls of one key and attribution and adds them to the key's figures: what the findings
+     * print is a sum over these (examples: the first by place in the pass), so a merge folds each day's calls in as
+     * it comes and keeps no entry per attribution or run.
+     */
+    private void fold(String keyId, List<String> fields, long firstPos, Tally.State tally, List<Long> positions) {
+        KeyStats s = folded.computeIfAbsent(keyId, k -> new KeyStats());
+        ProxyKey key = keys.get(keyId);
+        Attribution a =
+                new Attribution(fields.get(0), fields.get(1), fields.get(2), fields.get(3), null, null, fields.get(4));
+        s.all.absorb(tally.withoutExamples());
+        boolean atRisk = false;
+        if (!a.isAttributed()) {
+            s.unattributed.add(tally, positions);
+            atRisk = true;
+        }
+        boolean covered = !known;
+        String matchKey = NO_KEY.equals(keyId) ? null : keyId;
+        for (BudgetPolicy p : policies) {
+            if (p.scope().matchValue(a, matchKey) != null) {
+                covered = true;
+                break;
             }
+        }
+        if (!covered) {
+            s.noBudget.add(tally, positions);
+            atRisk = true;
+        }
+        String env = a.environment();
+        if (key != null && env != null && !env.equalsIgnoreCase(key.environment())) {
+            s.foreignEnv.add(tally, positions);
+            s.foreignEnvironments.merge(env, tally.wasteful(), Long::sum);
+            s.foreignFirst.merge(env, firstPos, Math::min);
+            atRisk = true;
+        }
+        if (atRisk) {
+            String feature = a.feature() == null ? Call.UNATTRIBUTED : a.feature();
+            foldedAtRisk.merge(feature, tally.wasteUsd(), BigDecimal::add);
         }
     }
 
@@ -93,54 +141,22 @@ final class UngovernedKeyDetector implements Detector {
         if (stats != null) {
             return stats;
         }
-        stats = new LinkedHashMap<>();
-        atRiskByFeature = new HashMap<>();
-        combos.forEach((keyId, byFields) -> {
-            KeyStats s = new KeyStats();
-            stats.put(keyId, s);
-            ProxyKey key = keys.get(keyId);
-            Map<String, Long> foreignFirst = new HashMap<>();
-            byFields.forEach((fields, combo) -> {
-                Attribution a = new Attribution(
-                        fields.get(0), fields.get(1), fields.get(2), fields.get(3), null, null, fields.get(4));
-                s.all.absorb(combo.tally.state());
-                boolean atRisk = false;
-                if (!a.isAttributed()) {
-                    s.unattributed.add(combo);
-                    atRisk = true;
-                }
-                boolean covered = !known;
-                String matchKey = NO_KEY.equals(keyId) ? null : keyId;
-                for (BudgetPolicy p : policies) {
-                    if (p.scope().matchValue(a, matchKey) != null) {
-                        covered = true;
-                        break;
-                    }
-                }
-                if (!covered) {
-                    s.noBudget.add(combo);
-                    atRisk = true;
-                }
-                String env = a.environment();
-                if (key != null && env != null && !env.equalsIgnoreCase(key.environment())) {
-                    s.foreignEnv.add(combo);
-                    s.foreignEnvironments.merge(env, combo.tally.wasteful, Long::sum);
-                    foreignFirst.merge(env, combo.firstPos, Math::min);
-                    atRisk = true;
-                }
-                if (atRisk) {
-                    atRiskByFeature.merge(
-                            a.feature() == null ? Call.UNATTRIBUTED : a.feature(),
-                            combo.tally.wasteUsd,
-                            BigDecimal::add);
-                }
-            });
+        for (Map.Entry<String, Map<List<String>, Combo>> e : combos.entrySet()) {
+            for (Map.Entry<List<String>, Combo> f : e.getValue().entrySet()) {
+                Combo combo = f.getValue();
+                fold(e.getKey(), f.getKey(), combo.firstPos, combo.tally.state(), combo.positions);
+            }
+        }
+        stats = folded;
+        atRiskByFeature = foldedAtRisk;
+        for (KeyStats s : stats.values()) {
             // environments in the order their first call came, as one pass over the calls lists them
+            Map<String, Long> first = s.foreignFirst;
             List<Map.Entry<String, Long>> envs = new ArrayList<>(s.foreignEnvironments.entrySet());
-            envs.sort(Map.Entry.comparingByKey(java.util.Comparator.comparingLong(foreignFirst::get)));
+            envs.sort(Map.Entry.comparingByKey(java.util.Comparator.comparingLong(first::get)));
             s.foreignEnvironments.clear();
             envs.forEach(e -> s.foreignEnvironments.put(e.getKey(), e.getValue()));
-        });
+        }
         return stats;
     }
 
@@ -257,31 +273,26 @@ final class UngovernedKeyDetector implements Detector {
         }
     }
 
-    /** The calls of several combos, examples merged back into the order they came in. */
+    /** The calls of several combos: their sums, and the first examples by their place in the pass. */
     private static final class Matched {
-        private final List<Combo> combos = new ArrayList<>();
+        private final Tally sum = new Tally();
+        /** Place in the pass to request id: the {@link Evidence#MAX_EXAMPLES} first. */
+        private final java.util.TreeMap<Long, String> examples = new java.util.TreeMap<>();
 
-        void add(Combo combo) {
-            combos.add(combo);
+        void add(Tally.State s, List<Long> positions) {
+            sum.absorb(s.withoutExamples());
+            for (int i = 0; i < positions.size(); i++) {
+                examples.put(positions.get(i), s.examples().get(i));
+                if (examples.size() > Evidence.MAX_EXAMPLES) {
+                    examples.pollLastEntry();
+                }
+            }
         }
 
         Tally tally() {
             Tally t = new Tally();
-            List<long[]> examples = new ArrayList<>();
-            for (int c = 0; c < combos.size(); c++) {
-                Combo combo = combos.get(c);
-                Tally.State s = combo.tally.state();
-                t.absorb(new Tally.State(s.calls(), s.wasteful(), s.wasteUsd(), s.first(), s.last(), List.of()));
-                for (int i = 0; i < combo.positions.size(); i++) {
-                    examples.add(new long[] {combo.positions.get(i), c, i});
-                }
-            }
-            examples.sort(java.util.Comparator.comparingLong(e -> e[0]));
-            for (long[] e : examples) {
-                if (t.examples.size() < Evidence.MAX_EXAMPLES) {
-                    t.examples.add(combos.get((int) e[1]).tally.examples.get((int) e[2]));
-                }
-            }
+            t.absorb(sum.state());
+            t.examples.addAll(examples.values());
             return t;
         }
     }
@@ -292,5 +303,6 @@ final class UngovernedKeyDetector implements Detector {
         final Matched noBudget = new Matched();
         final Matched foreignEnv = new Matched();
         final Map<String, Long> foreignEnvironments = new LinkedHashMap<>();
+        final Map<String, Long> foreignFirst = new HashMap<>();
     }
 }

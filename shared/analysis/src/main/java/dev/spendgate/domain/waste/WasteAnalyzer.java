@@ -128,8 +128,26 @@ public final class WasteAnalyzer {
 
     /** A merge of a window's day aggregates fed one at a time, oldest first, so that only one is held at a time. */
     public Merge merge() {
-        return new Merge();
+        return new Merge(Bounds.DEFAULT);
     }
+
+    /** A merge that settles past other bounds (tests: small bounds on small days). */
+    Merge merge(Bounds bounds) {
+        return new Merge(bounds);
+    }
+
+    /**
+     * How many entries per scope a merge holds before it settles the ones the last day added to did not have (see
+     * README "At scale"): retry scopes (sessions and keys with a redundant call), system prompts with a cache write,
+     * and jobs. Far above the simulator's months, so their findings do not depend on them.
+     */
+    record Bounds(int retryScopes, int prompts, int jobs) {
+        static final Bounds DEFAULT =
+                new Bounds(200_000, 2 * PromptCacheDetector.MAX_HEADS, BatchTierDetector.MAX_JOBS);
+    }
+
+    /** Per-scope entries a merge holds now (for tests). */
+    record Held(int retryScopes, int prompts, int jobs, int keyAttributions) {}
 
     /**
      * The window's days added one by one ({@link #add}, oldest first), then its report ({@link #finish}): the same
@@ -145,8 +163,20 @@ public final class WasteAnalyzer {
         private long unreadable;
         private final List<String> dayWarnings = new ArrayList<>();
         private final Map<String, Long> byField = new java.util.TreeMap<>();
+        private final Bounds bounds;
 
-        private Merge() {}
+        private Merge(Bounds bounds) {
+            this.bounds = bounds;
+        }
+
+        /** Per-scope entries held after the days added so far. */
+        Held held() {
+            return new Held(
+                    pass.retry.scopesHeld(),
+                    pass.promptCache.promptsHeld(),
+                    pass.batch.jobsHeld(),
+                    pass.ungoverned.combosHeld());
+        }
 
         /** Adds the day after the days added so far. */
         public void add(DayAggregate d) {
@@ -160,6 +190,9 @@ public final class WasteAnalyzer {
             }
             last = d.day();
             pass.absorb(d);
+            pass.retry.settle(bounds.retryScopes());
+            pass.promptCache.settle(bounds.prompts());
+            pass.batch.settle(bounds.jobs());
             ReadStats s = d.input();
             objects += s.objects();
             records += s.records();
@@ -191,6 +224,24 @@ public final class WasteAnalyzer {
             if (unstable > 0 && warnings.size() < 100) {
                 warnings.add("approximated: on " + unstable + " feature-days the usual system prompt differed from"
                         + " the window's first (unstable-prefix rule)");
+            }
+            long retries = pass.retry.settled();
+            if (retries > 0 && warnings.size() < 100) {
+                warnings.add("approximated: " + retries + " sessions and keys with fewer than "
+                        + RetryDetector.MIN_REDUNDANT + " redundant calls, past " + bounds.retryScopes()
+                        + " in the window, were dropped once a day without them was merged (retry rule: a later"
+                        + " redundant call of theirs counts from zero)");
+            }
+            long prompts = pass.promptCache.settled();
+            if (prompts > 0 && warnings.size() < 100) {
+                warnings.add("approximated: " + prompts + " system prompts with a cache write, past "
+                        + bounds.prompts() + " in the window, were settled once a day without them was merged"
+                        + " (prompt-cache rule: a later call of theirs is not compared with their earlier write)");
+            }
+            long jobs = pass.batch.settled();
+            if (jobs > 0 && warnings.size() < 100) {
+                warnings.add("approximated: " + jobs + " jobs, past " + bounds.jobs() + " in the window, were settled"
+                        + " once a day without them was merged (batch rule: a run that comes back later is a new job)");
             }
             return pass.finish(
                     window, new ReadStats(objects, records, duplicates, malformed, unreadable, warnings, byField));
