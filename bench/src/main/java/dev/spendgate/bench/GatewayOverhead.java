@@ -79,6 +79,7 @@ public final class GatewayOverhead {
                 case "--upstream" -> upstreamKind = args[++i];
                 case "--think-ms" -> thinkMillis = Integer.parseInt(args[++i]);
                 case "--dump-on-stall" -> dumpAfterNanos = Long.parseLong(args[++i]) * 1_000_000L;
+                case "--trace-exchanges" -> traceExchangesMs = Integer.parseInt(args[++i]);
                 case "--gateway" -> {
                     String spec = args[++i];
                     int eq = spec.indexOf('=');
@@ -92,7 +93,7 @@ public final class GatewayOverhead {
                     throw new IllegalArgumentException(
                             "unknown option " + args[i]
                                     + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss"
-                                    + " --tail-ms MS --load java|wrk --upstream fake|replay --think-ms MS --dump-on-stall MS --gateway NAME='JVM options ENV=value ...')");
+                                    + " --tail-ms MS --load java|wrk --upstream fake|replay --think-ms MS --dump-on-stall MS --trace-exchanges MS --gateway NAME='JVM options ENV=value ...')");
             }
         }
         if (!List.of("fake", "replay").contains(upstreamKind)) {
@@ -128,6 +129,13 @@ public final class GatewayOverhead {
                         ? ReplayUpstream.start(upstream.baseUri().getPort(), body)
                         : null) {
             String upstreamUrl = replay != null ? replay.openAiBaseUrl() : upstream.openAiBaseUrl();
+            if (traceExchangesMs > 0) {
+                if (replay != null) {
+                    throw new IllegalArgumentException("--trace-exchanges needs --upstream fake");
+                }
+                trace = new ExchangeTrace();
+                upstream.timeAnswers(trace::answered);
+            }
             List<Gateway> gateways = new ArrayList<>();
             try {
                 for (String[] spec : gatewaySpecs) {
@@ -135,7 +143,7 @@ public final class GatewayOverhead {
                             startGateway(upstreamUrl, dataDir.resolve(spec[0]), secret, budgets, cache, spec[1]);
                     Gateway gateway = new Gateway(spec[0], spec[1], process);
                     gateways.add(gateway);
-                    gateway.port = awaitPort(process, spec[0], gateway.hiccups);
+                    gateway.port = awaitPort(process, spec[0], gateway.hiccups, gateway.exchanges);
                 }
                 int upstreamPort =
                         replay != null ? replay.port() : upstream.baseUri().getPort();
@@ -201,6 +209,10 @@ public final class GatewayOverhead {
                         for (int k = 0; k < gateways.size(); k++) {
                             Gateway g = gateways.get((k + r) % gateways.size());
                             long[] cpuBefore = cpuTicks(g.process.pid());
+                            if (trace != null) {
+                                g.exchanges.clear();
+                                trace.clear();
+                            }
                             Result res = run(gatewayTarget.apply(g), c, duration);
                             long[] cpuAfter = cpuTicks(g.process.pid());
                             long user = cpuAfter[0] - cpuBefore[0];
@@ -219,6 +231,10 @@ public final class GatewayOverhead {
                             g.slow = Math.max(g.slow, res.slow(tailMs));
                             g.errors += res.errors;
                             print(c, r, g.name, res, g.cpu[r], tailMs);
+                            if (trace != null) {
+                                Thread.sleep(200); // the gateway's last EXCHANGE lines
+                                System.out.printf(Locale.ROOT, "%24s %s%n", "", trace.report(g.exchanges));
+                            }
                         }
                     }
                     for (Gateway g : gateways) {
@@ -286,6 +302,10 @@ public final class GatewayOverhead {
         int starved;
         int slow;
         long errors;
+        /** With {@code --trace-exchanges}: its slow upstream exchanges, from its {@code EXCHANGE} lines. */
+        final java.util.concurrent.ConcurrentLinkedQueue<long[]> exchanges =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+
         /** The gateway JVM's own hiccups, {@code [epoch ms, late ms]}, from its {@code HICCUP} lines. */
         final java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -357,12 +377,24 @@ public final class GatewayOverhead {
         pb.environment().put("SPENDGATE_BENCH_BUDGETS", Boolean.toString(budgets));
         pb.environment().put("SPENDGATE_BENCH_CACHE", cache);
         pb.environment().put("SPENDGATE_OPENAI_BASE_URL", upstreamUrl);
+        if (traceExchangesMs > 0) {
+            pb.environment().put("SPENDGATE_BENCH_SLOW_EXCHANGE_MS", Integer.toString(traceExchangesMs));
+        }
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         return pb.start();
     }
 
     static int awaitPort(Process gateway, String name, java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups)
+            throws IOException {
+        return awaitPort(gateway, name, hiccups, new java.util.concurrent.ConcurrentLinkedQueue<>());
+    }
+
+    static int awaitPort(
+            Process gateway,
+            String name,
+            java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups,
+            java.util.concurrent.ConcurrentLinkedQueue<long[]> exchanges)
             throws IOException {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
@@ -375,6 +407,8 @@ public final class GatewayOverhead {
                             if (l.startsWith("HICCUP ")) {
                                 String[] f = l.split(" ");
                                 hiccups.add(new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
+                            } else if (l.startsWith("EXCHANGE ")) {
+                                exchanges.add(ExchangeTrace.parse(l));
                             }
                         }
                     } catch (IOException ignored) {
@@ -606,6 +640,11 @@ public final class GatewayOverhead {
     private static long dumpAfterNanos;
 
     private static int dumpsLeft = 6;
+
+    /** With {@code --trace-exchanges MS}: gateway exchanges this slow are lined up with the upstream's answers. */
+    private static int traceExchangesMs;
+
+    private static ExchangeTrace trace;
 
     /**
      * Watches the calls in flight; the first time one has waited {@link #dumpAfterNanos}, dumps the gateway's threads,
