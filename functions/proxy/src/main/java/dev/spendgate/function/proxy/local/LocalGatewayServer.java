@@ -48,7 +48,6 @@ public final class LocalGatewayServer implements AutoCloseable {
     private final GracefulHandler graceful;
     private final String description;
     private final boolean tls;
-    private final ReusedVirtualThreads threads;
 
     private LocalGatewayServer(
             Server server,
@@ -56,15 +55,13 @@ public final class LocalGatewayServer implements AutoCloseable {
             ConnectionGuard guard,
             GracefulHandler graceful,
             String description,
-            boolean tls,
-            ReusedVirtualThreads threads) {
+            boolean tls) {
         this.server = server;
         this.graceful = graceful;
         this.connector = connector;
         this.guard = guard;
         this.description = description;
         this.tls = tls;
-        this.threads = threads;
     }
 
     /** Starts on {@code host:port} (port 0 picks a free one) with the default limits. */
@@ -89,12 +86,9 @@ public final class LocalGatewayServer implements AutoCloseable {
             GatewayHandler.Calls calls, long maxBodyBytes, String host, int port, ServerLimits limits)
             throws IOException {
         // Jetty's selector and every call on virtual threads. Against platform selector threads handing calls to
-        // virtual ones: 0.126 vs 0.151 ms CPU per call at 16 connections (bench/RESULTS.md). Finished threads wait for
-        // the next task: a new virtual thread per task could wait seconds for the JDK's scheduler under load.
-        ReusedVirtualThreads reused = new ReusedVirtualThreads("spendgate-http-");
+        // virtual ones: 0.126 vs 0.151 ms CPU per call at 16 connections (bench/RESULTS.md).
         VirtualThreadPool threads = new VirtualThreadPool();
         threads.setName("spendgate-http-");
-        threads.setVirtualThreadsExecutor(reused);
         threads.setMaxThreads(Math.max(threads.getMaxThreads(), limits.maxConnections()));
         Server server = new Server(threads);
         server.setErrorHandler(new JsonErrorHandler());
@@ -159,17 +153,15 @@ public final class LocalGatewayServer implements AutoCloseable {
             server.start();
         } catch (IOException e) {
             guard.close();
-            reused.close();
             throw e;
         } catch (Exception e) {
             guard.close();
-            reused.close();
             throw new IOException("the local server did not start: " + e.getMessage(), e);
         }
         String description =
                 "Jetty " + Jetty.VERSION + (tls ? ", HTTP/2 and HTTP/1.1 over TLS (ALPN)" : ", HTTP/1.1 and h2c")
                         + ", Java " + Runtime.version().feature() + ", virtual threads";
-        return new LocalGatewayServer(server, connector, guard, graceful, description, tls, reused);
+        return new LocalGatewayServer(server, connector, guard, graceful, description, tls);
     }
 
     /** Which server and threads serve the calls, for the start-up banner. */
@@ -184,11 +176,6 @@ public final class LocalGatewayServer implements AutoCloseable {
     public String baseUrl() {
         String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
         return (tls ? "https://" : "http://") + host + ":" + port();
-    }
-
-    /** Virtual threads waiting for their next task (tests). */
-    int idleThreads() {
-        return threads.idleThreads();
     }
 
     /** Open network connections (tests). */
@@ -213,7 +200,6 @@ public final class LocalGatewayServer implements AutoCloseable {
             // stopping anyway
         } finally {
             guard.close();
-            threads.close();
         }
     }
 

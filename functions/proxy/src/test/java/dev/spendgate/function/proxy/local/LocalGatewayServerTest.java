@@ -101,24 +101,6 @@ class LocalGatewayServerTest {
 
     @Test
     @Timeout(10)
-    void calls_onceAnswered_leaveTheirVirtualThreadsWaitingForTheNextAndStopEndsThem() throws Exception {
-        HttpClient client =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpResponse<String> answer = client.send(
-                HttpRequest.newBuilder(URI.create(server.baseUrl() + "/echo")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(answer.statusCode()).isEqualTo(200);
-        while (server.idleThreads() == 0) {
-            Thread.sleep(1); // the threads that read and answered the call park once done
-        }
-
-        server.stop(1);
-
-        assertThat(server.idleThreads()).isZero();
-    }
-
-    @Test
-    @Timeout(10)
     void abort_afterSomeChunks_clientSeesAnErrorNotACleanEnd() throws IOException, InterruptedException {
         HttpClient client =
                 HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
