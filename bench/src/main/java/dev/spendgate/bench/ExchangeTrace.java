@@ -26,8 +26,26 @@ final class ExchangeTrace {
     private final AtomicInteger next = new AtomicInteger();
     private final long epochMinusNanoMillis = System.currentTimeMillis() - System.nanoTime() / 1_000_000L;
 
+    /** Header the load client sends with {@code CONN-SEQ} when tracing, so each call's answer can be found. */
+    static final String CALL_HEADER = "X-Bench-Call";
+
+    private final java.util.concurrent.ConcurrentHashMap<Long, long[]> calls =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The upstream's side, from {@code FakeLlmUpstream.timeAnswers}. */
-    void answered(int port, long dispatchedNanos, long beganNanos, long answeredNanos) {
+    void answered(
+            com.sun.net.httpserver.Headers headers,
+            int port,
+            long dispatchedNanos,
+            long beganNanos,
+            long answeredNanos) {
+        String call = headers.getFirst(CALL_HEADER);
+        if (call != null) {
+            int dash = call.indexOf('-');
+            calls.put(
+                    Long.parseLong(call.substring(0, dash)) * 1_000_000_000L + Long.parseLong(call.substring(dash + 1)),
+                    new long[] {dispatchedNanos == 0 ? beganNanos : dispatchedNanos, beganNanos, answeredNanos});
+        }
         int i = next.getAndIncrement();
         if (i < CAPACITY) {
             ports[i] = port;
@@ -40,6 +58,64 @@ final class ExchangeTrace {
     /** Forgets the upstream's answers (before a run). */
     void clear() {
         next.set(0);
+        calls.clear();
+    }
+
+    /**
+     * Where one client call's time went, from the upstream's stamps of it: {@code " [upstream got it +A ms, answered
+     * +B ms]"} after the call began at {@code startNanos}, or that the upstream never saw it.
+     */
+    String call(int conn, long seq, long startNanos) {
+        long[] t = calls.get(conn * 1_000_000_000L + seq);
+        if (t == null) {
+            return " [not at the upstream]";
+        }
+        return String.format(
+                Locale.ROOT,
+                " [upstream got it +%.1f, handler +%.1f, answered +%.1f ms]",
+                (t[0] - startNanos) / 1e6,
+                (t[1] - startNanos) / 1e6,
+                (t[2] - startNanos) / 1e6);
+    }
+
+    /** When the upstream wrote its answer to the call, or 0 if it has not. */
+    long answeredNanos(int conn, long seq) {
+        long[] t = calls.get(conn * 1_000_000_000L + seq);
+        return t == null ? 0 : t[2];
+    }
+
+    /** {@code request} with a {@link #CALL_HEADER} whose value is 4 + 1 + 9 digits at the returned copy's end - 14. */
+    static byte[] withCallHeader(byte[] request, int conn) {
+        byte[] crlf2 = {'\r', '\n', '\r', '\n'};
+        int at = 0;
+        while (!java.util.Arrays.equals(request, at, at + 4, crlf2, 0, 4)) {
+            at++;
+        }
+        byte[] line = String.format(Locale.ROOT, "\r\n%s: %04d-000000000", CALL_HEADER, conn)
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] out = new byte[request.length + line.length];
+        System.arraycopy(request, 0, out, 0, at);
+        System.arraycopy(line, 0, out, at, line.length);
+        System.arraycopy(request, at, out, at + line.length, request.length - at);
+        return out;
+    }
+
+    /** The offset of the sequence digits in a request from {@link #withCallHeader}. */
+    static int sequenceOffset(byte[] request) {
+        byte[] name = (CALL_HEADER + ": ").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        for (int i = 0; ; i++) {
+            if (java.util.Arrays.equals(request, i, i + name.length, name, 0, name.length)) {
+                return i + name.length + 5;
+            }
+        }
+    }
+
+    /** Writes {@code seq} as the request's nine sequence digits. */
+    static void setSequence(byte[] request, int offset, long seq) {
+        for (int i = 8; i >= 0; i--) {
+            request[offset + i] = (byte) ('0' + seq % 10);
+            seq /= 10;
+        }
     }
 
     /** Parses a gateway's {@code EXCHANGE port reused began written head} line. */

@@ -448,6 +448,10 @@ public final class GatewayOverhead {
         long[][] ends = new long[connections][];
         java.util.concurrent.atomic.AtomicLongArray inFlight =
                 new java.util.concurrent.atomic.AtomicLongArray(connections);
+        java.util.concurrent.atomic.AtomicIntegerArray localPorts =
+                new java.util.concurrent.atomic.AtomicIntegerArray(connections);
+        java.util.concurrent.atomic.AtomicLongArray callSeq =
+                new java.util.concurrent.atomic.AtomicLongArray(connections);
         AtomicLong errors = new AtomicLong();
         CountDownLatch done = new CountDownLatch(connections);
         for (int i = 0; i < connections; i++) {
@@ -455,14 +459,21 @@ public final class GatewayOverhead {
             Thread t = new Thread(() -> {
                 long[] samples = new long[16_384];
                 long[] done1 = new long[16_384];
-                long[][] mine = new long[5][3];
+                long[][] mine = new long[5][4];
+                byte[] mineRequest = trace == null ? request : ExchangeTrace.withCallHeader(request, conn);
+                int seqAt = trace == null ? -1 : ExchangeTrace.sequenceOffset(mineRequest);
                 int n = 0;
                 long max = 0;
                 try (LoadClient client = new LoadClient(port)) {
+                    localPorts.set(conn, client.localPort());
                     while (System.nanoTime() < end) {
                         long start = System.nanoTime();
+                        callSeq.set(conn, n);
                         inFlight.set(conn, start);
-                        int status = client.exchange(request);
+                        if (seqAt >= 0) {
+                            ExchangeTrace.setSequence(mineRequest, seqAt, n);
+                        }
+                        int status = client.exchange(mineRequest);
                         long took = System.nanoTime() - start;
                         inFlight.set(conn, 0);
                         if (status != 200) {
@@ -481,7 +492,7 @@ public final class GatewayOverhead {
                         perSecond.incrementAndGet((int) Math.min(seconds, (start + took - begin) / 1_000_000_000L));
                         if (took > SLOW_CALL_NANOS && took > mine[4][1]) {
                             // this connection's five slowest, so the run's five slowest are among them
-                            mine[4] = new long[] {start - begin, took, conn};
+                            mine[4] = new long[] {start - begin, took, conn, n - 1};
                             Arrays.sort(mine, (a, b) -> Long.compare(b[1], a[1]));
                         }
                     }
@@ -506,7 +517,9 @@ public final class GatewayOverhead {
             t.setName("load-" + i);
             t.start();
         }
-        String dump = dumpAfterNanos > 0 && target.pid > 0 ? watchForStall(target.pid, inFlight, done) : "";
+        String dump = dumpAfterNanos > 0 && target.pid > 0
+                ? watchForStall(target.pid, inFlight, localPorts, callSeq, done)
+                : "";
         done.await();
         long total = Arrays.stream(counts).asLongStream().sum();
         long[] all = new long[(int) total];
@@ -542,10 +555,11 @@ public final class GatewayOverhead {
                 .limit(5)
                 .forEach(w -> slowCalls.append(String.format(
                         Locale.ROOT,
-                        " %s+%.1fms(conn %d)",
+                        " %s+%.1fms(conn %d)%s",
                         CLOCK_TIME.format(java.time.Instant.ofEpochMilli(beginMillis + w[0] / 1_000_000L)),
                         w[1] / 1e6,
-                        w[2])));
+                        w[2],
+                        trace == null ? "" : trace.call((int) w[2], w[3], begin + w[0]))));
         return new Result(
                 total,
                 errors.get(),
@@ -652,17 +666,28 @@ public final class GatewayOverhead {
      * all. Returns a line naming the file, or an empty string.
      */
     private static String watchForStall(
-            long pid, java.util.concurrent.atomic.AtomicLongArray inFlight, CountDownLatch done) throws Exception {
+            long pid,
+            java.util.concurrent.atomic.AtomicLongArray inFlight,
+            java.util.concurrent.atomic.AtomicIntegerArray localPorts,
+            java.util.concurrent.atomic.AtomicLongArray callSeq,
+            CountDownLatch done)
+            throws Exception {
         while (!done.await(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
             long now = System.nanoTime();
             for (int i = 0; i < inFlight.length(); i++) {
                 long since = inFlight.get(i);
-                if (since != 0 && now - since > dumpAfterNanos && dumpsLeft > 0) {
+                // with --trace-exchanges, also a call whose answer left the upstream 50 ms ago and has not arrived
+                long answered = trace == null || since == 0 ? 0 : trace.answeredNanos(i, callSeq.get(i));
+                boolean late = answered != 0 && now - answered > 50_000_000L && inFlight.get(i) == since;
+                if (since != 0 && (now - since > dumpAfterNanos || late) && dumpsLeft > 0) {
                     dumpsLeft--;
                     Path file = Path.of(
                             System.getProperty("java.io.tmpdir"),
                             "spendgate-stall-" + pid + "-" + System.currentTimeMillis() + ".json");
                     String at = CLOCK_TIME.format(java.time.Instant.now());
+                    // where the call's bytes are: unread in the gateway's socket (Recv-Q of the gateway's end), or
+                    // the answer unread in the load client's (Recv-Q of the client's end)
+                    String sockets = sockets(localPorts.get(i));
                     Process jcmd = new ProcessBuilder(
                                     Path.of(System.getProperty("java.home"), "bin", "jcmd")
                                             .toString(),
@@ -674,18 +699,42 @@ public final class GatewayOverhead {
                             .start();
                     jcmd.getInputStream().readAllBytes();
                     jcmd.waitFor();
+                    String later = sockets(localPorts.get(i));
                     return String.format(
                             Locale.ROOT,
-                            "%n%24s thread dump at %s (conn %d's call in flight %.0f ms): %s",
+                            "%n%24s thread dump at %s (conn %d's call in flight %.0f ms%s): %s%n%24s sockets then: %s%n%24s"
+                                    + " sockets after the dump (%s, in flight %s): %s",
                             "",
                             at,
                             i,
                             (now - since) / 1e6,
-                            file);
+                            answered == 0
+                                    ? ""
+                                    : String.format(
+                                            Locale.ROOT,
+                                            ", answered by the upstream %.0f ms ago",
+                                            (now - answered) / 1e6),
+                            file,
+                            "",
+                            sockets,
+                            "",
+                            CLOCK_TIME.format(java.time.Instant.now()),
+                            inFlight.get(i) == since ? "still" : "no longer",
+                            later);
                 }
             }
         }
         return "";
+    }
+
+    /** {@code ss -tn} lines of both ends of the load client's connection from {@code port}. */
+    private static String sockets(int port) throws Exception {
+        Process ss = new ProcessBuilder("ss", "-tnH", "( sport = :" + port + " or dport = :" + port + " )")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ss.waitFor();
+        return out.trim().replaceAll("\\s+", " ").replace("ESTAB", "| ESTAB");
     }
 
     private static Path wrkScript;

@@ -140,12 +140,17 @@ public final class FakeLlmUpstream implements AutoCloseable {
     @FunctionalInterface
     public interface AnswerTimes {
         /**
-         * {@code clientPort} is the client's end of the connection; {@code dispatchedNanos} when the JDK server's
+         * {@code requestHeaders} are the request's; {@code clientPort} is the client's end of the connection; {@code dispatchedNanos} when the JDK server's
          * dispatcher thread saw the request arrive and handed it to a worker thread, {@code beganNanos} when the
          * handler got it (read and parsed), {@code answeredNanos} after the answer was written and closed ({@link
          * System#nanoTime()}, comparable with other JVMs' on Linux).
          */
-        void answered(int clientPort, long dispatchedNanos, long beganNanos, long answeredNanos);
+        void answered(
+                com.sun.net.httpserver.Headers requestHeaders,
+                int clientPort,
+                long dispatchedNanos,
+                long beganNanos,
+                long answeredNanos);
     }
 
     /** Times every later answer ({@code null}: stop); called on the handler's thread. */
@@ -320,6 +325,7 @@ public final class FakeLlmUpstream implements AutoCloseable {
         if (times != null) {
             Long dispatched = DISPATCHED.get();
             times.answered(
+                    exchange.getRequestHeaders(),
                     exchange.getRemoteAddress().getPort(),
                     dispatched == null ? 0 : dispatched,
                     startNanos,
