@@ -67,6 +67,17 @@ public final class GatewayMain {
         System.out.println("PORT " + server.port());
         System.out.flush();
         startHiccupMeter();
+        String slowExchangeMs = System.getenv("SPENDGATE_BENCH_SLOW_EXCHANGE_MS");
+        if (slowExchangeMs != null) {
+            // the harness lines these up with when its upstream answered (GatewayOverhead --trace-exchanges)
+            long slow = Long.parseLong(slowExchangeMs) * 1_000_000L;
+            dev.spendgate.function.proxy.upstream.UpstreamClient.timeExchanges((port, reused, began, written, head) -> {
+                if (head - began >= slow) {
+                    System.out.println("EXCHANGE " + port + " " + reused + " " + began + " " + written + " " + head);
+                    System.out.flush();
+                }
+            });
+        }
         Thread.currentThread().join();
     }
 

@@ -79,6 +79,7 @@ public final class GatewayOverhead {
                 case "--upstream" -> upstreamKind = args[++i];
                 case "--think-ms" -> thinkMillis = Integer.parseInt(args[++i]);
                 case "--dump-on-stall" -> dumpAfterNanos = Long.parseLong(args[++i]) * 1_000_000L;
+                case "--trace-exchanges" -> traceExchangesMs = Integer.parseInt(args[++i]);
                 case "--gateway" -> {
                     String spec = args[++i];
                     int eq = spec.indexOf('=');
@@ -92,7 +93,7 @@ public final class GatewayOverhead {
                     throw new IllegalArgumentException(
                             "unknown option " + args[i]
                                     + " (use --conns 1,16,64 --duration S --warmup S --rounds N --stream --budgets --cache off|hit|miss"
-                                    + " --tail-ms MS --load java|wrk --upstream fake|replay --think-ms MS --dump-on-stall MS --gateway NAME='JVM options ENV=value ...')");
+                                    + " --tail-ms MS --load java|wrk --upstream fake|replay --think-ms MS --dump-on-stall MS --trace-exchanges MS --gateway NAME='JVM options ENV=value ...')");
             }
         }
         if (!List.of("fake", "replay").contains(upstreamKind)) {
@@ -128,6 +129,13 @@ public final class GatewayOverhead {
                         ? ReplayUpstream.start(upstream.baseUri().getPort(), body)
                         : null) {
             String upstreamUrl = replay != null ? replay.openAiBaseUrl() : upstream.openAiBaseUrl();
+            if (traceExchangesMs > 0) {
+                if (replay != null) {
+                    throw new IllegalArgumentException("--trace-exchanges needs --upstream fake");
+                }
+                trace = new ExchangeTrace();
+                upstream.timeAnswers(trace::answered);
+            }
             List<Gateway> gateways = new ArrayList<>();
             try {
                 for (String[] spec : gatewaySpecs) {
@@ -135,7 +143,7 @@ public final class GatewayOverhead {
                             startGateway(upstreamUrl, dataDir.resolve(spec[0]), secret, budgets, cache, spec[1]);
                     Gateway gateway = new Gateway(spec[0], spec[1], process);
                     gateways.add(gateway);
-                    gateway.port = awaitPort(process, spec[0], gateway.hiccups);
+                    gateway.port = awaitPort(process, spec[0], gateway.hiccups, gateway.exchanges);
                 }
                 int upstreamPort =
                         replay != null ? replay.port() : upstream.baseUri().getPort();
@@ -201,6 +209,10 @@ public final class GatewayOverhead {
                         for (int k = 0; k < gateways.size(); k++) {
                             Gateway g = gateways.get((k + r) % gateways.size());
                             long[] cpuBefore = cpuTicks(g.process.pid());
+                            if (trace != null) {
+                                g.exchanges.clear();
+                                trace.clear();
+                            }
                             Result res = run(gatewayTarget.apply(g), c, duration);
                             long[] cpuAfter = cpuTicks(g.process.pid());
                             long user = cpuAfter[0] - cpuBefore[0];
@@ -219,6 +231,10 @@ public final class GatewayOverhead {
                             g.slow = Math.max(g.slow, res.slow(tailMs));
                             g.errors += res.errors;
                             print(c, r, g.name, res, g.cpu[r], tailMs);
+                            if (trace != null) {
+                                Thread.sleep(200); // the gateway's last EXCHANGE lines
+                                System.out.printf(Locale.ROOT, "%24s %s%n", "", trace.report(g.exchanges));
+                            }
                         }
                     }
                     for (Gateway g : gateways) {
@@ -286,6 +302,10 @@ public final class GatewayOverhead {
         int starved;
         int slow;
         long errors;
+        /** With {@code --trace-exchanges}: its slow upstream exchanges, from its {@code EXCHANGE} lines. */
+        final java.util.concurrent.ConcurrentLinkedQueue<long[]> exchanges =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+
         /** The gateway JVM's own hiccups, {@code [epoch ms, late ms]}, from its {@code HICCUP} lines. */
         final java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -343,6 +363,11 @@ public final class GatewayOverhead {
         if (jvmOptions.isEmpty()) {
             jvmOptions.addAll(DEFAULT_GATEWAY_OPTIONS);
         }
+        String ownDataDir = env.remove("SPENDGATE_BENCH_DATA_DIR");
+        if (ownDataDir != null) {
+            // e.g. a tmpfs, so the usage log and journals never wait for the disk
+            dataDir = Files.createDirectories(Path.of(ownDataDir));
+        }
         List<String> command = new ArrayList<>();
         String cpus = System.getenv("SPENDGATE_BENCH_GATEWAY_CPUS");
         if (cpus != null && !cpus.isBlank()) {
@@ -357,12 +382,24 @@ public final class GatewayOverhead {
         pb.environment().put("SPENDGATE_BENCH_BUDGETS", Boolean.toString(budgets));
         pb.environment().put("SPENDGATE_BENCH_CACHE", cache);
         pb.environment().put("SPENDGATE_OPENAI_BASE_URL", upstreamUrl);
+        if (traceExchangesMs > 0) {
+            pb.environment().put("SPENDGATE_BENCH_SLOW_EXCHANGE_MS", Integer.toString(traceExchangesMs));
+        }
         pb.environment().putAll(env);
         pb.redirectErrorStream(true);
         return pb.start();
     }
 
     static int awaitPort(Process gateway, String name, java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups)
+            throws IOException {
+        return awaitPort(gateway, name, hiccups, new java.util.concurrent.ConcurrentLinkedQueue<>());
+    }
+
+    static int awaitPort(
+            Process gateway,
+            String name,
+            java.util.concurrent.ConcurrentLinkedQueue<double[]> hiccups,
+            java.util.concurrent.ConcurrentLinkedQueue<long[]> exchanges)
             throws IOException {
         BufferedReader out =
                 new BufferedReader(new InputStreamReader(gateway.getInputStream(), StandardCharsets.UTF_8));
@@ -375,6 +412,8 @@ public final class GatewayOverhead {
                             if (l.startsWith("HICCUP ")) {
                                 String[] f = l.split(" ");
                                 hiccups.add(new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
+                            } else if (l.startsWith("EXCHANGE ")) {
+                                exchanges.add(ExchangeTrace.parse(l));
                             }
                         }
                     } catch (IOException ignored) {
@@ -414,6 +453,10 @@ public final class GatewayOverhead {
         long[][] ends = new long[connections][];
         java.util.concurrent.atomic.AtomicLongArray inFlight =
                 new java.util.concurrent.atomic.AtomicLongArray(connections);
+        java.util.concurrent.atomic.AtomicIntegerArray localPorts =
+                new java.util.concurrent.atomic.AtomicIntegerArray(connections);
+        java.util.concurrent.atomic.AtomicLongArray callSeq =
+                new java.util.concurrent.atomic.AtomicLongArray(connections);
         AtomicLong errors = new AtomicLong();
         CountDownLatch done = new CountDownLatch(connections);
         for (int i = 0; i < connections; i++) {
@@ -421,14 +464,21 @@ public final class GatewayOverhead {
             Thread t = new Thread(() -> {
                 long[] samples = new long[16_384];
                 long[] done1 = new long[16_384];
-                long[][] mine = new long[5][3];
+                long[][] mine = new long[5][4];
+                byte[] mineRequest = trace == null ? request : ExchangeTrace.withCallHeader(request, conn);
+                int seqAt = trace == null ? -1 : ExchangeTrace.sequenceOffset(mineRequest);
                 int n = 0;
                 long max = 0;
                 try (LoadClient client = new LoadClient(port)) {
+                    localPorts.set(conn, client.localPort());
                     while (System.nanoTime() < end) {
                         long start = System.nanoTime();
+                        callSeq.set(conn, n);
                         inFlight.set(conn, start);
-                        int status = client.exchange(request);
+                        if (seqAt >= 0) {
+                            ExchangeTrace.setSequence(mineRequest, seqAt, n);
+                        }
+                        int status = client.exchange(mineRequest);
                         long took = System.nanoTime() - start;
                         inFlight.set(conn, 0);
                         if (status != 200) {
@@ -447,7 +497,7 @@ public final class GatewayOverhead {
                         perSecond.incrementAndGet((int) Math.min(seconds, (start + took - begin) / 1_000_000_000L));
                         if (took > SLOW_CALL_NANOS && took > mine[4][1]) {
                             // this connection's five slowest, so the run's five slowest are among them
-                            mine[4] = new long[] {start - begin, took, conn};
+                            mine[4] = new long[] {start - begin, took, conn, n - 1};
                             Arrays.sort(mine, (a, b) -> Long.compare(b[1], a[1]));
                         }
                     }
@@ -472,7 +522,9 @@ public final class GatewayOverhead {
             t.setName("load-" + i);
             t.start();
         }
-        String dump = dumpAfterNanos > 0 && target.pid > 0 ? watchForStall(target.pid, inFlight, done) : "";
+        String dump = dumpAfterNanos > 0 && target.pid > 0
+                ? watchForStall(target.pid, inFlight, localPorts, callSeq, done)
+                : "";
         done.await();
         long total = Arrays.stream(counts).asLongStream().sum();
         long[] all = new long[(int) total];
@@ -503,15 +555,23 @@ public final class GatewayOverhead {
         }
         Arrays.sort(seconds1);
         StringBuilder slowCalls = new StringBuilder();
+        int over100 = 0;
+        for (int i = all.length - 1; i >= 0 && all[i] > 100_000_000L; i--) {
+            over100++;
+        }
+        if (over100 > 0) {
+            slowCalls.append(String.format(Locale.ROOT, " (%d calls over 100 ms)", over100));
+        }
         slowest.stream()
                 .sorted((a, b) -> Long.compare(b[1], a[1]))
                 .limit(5)
                 .forEach(w -> slowCalls.append(String.format(
                         Locale.ROOT,
-                        " %s+%.1fms(conn %d)",
+                        " %s+%.1fms(conn %d)%s",
                         CLOCK_TIME.format(java.time.Instant.ofEpochMilli(beginMillis + w[0] / 1_000_000L)),
                         w[1] / 1e6,
-                        w[2])));
+                        w[2],
+                        trace == null ? "" : trace.call((int) w[2], w[3], begin + w[0]))));
         return new Result(
                 total,
                 errors.get(),
@@ -607,23 +667,39 @@ public final class GatewayOverhead {
 
     private static int dumpsLeft = 6;
 
+    /** With {@code --trace-exchanges MS}: gateway exchanges this slow are lined up with the upstream's answers. */
+    private static int traceExchangesMs;
+
+    private static ExchangeTrace trace;
+
     /**
      * Watches the calls in flight; the first time one has waited {@link #dumpAfterNanos}, dumps the gateway's threads,
      * virtual ones included ({@code jcmd PID Thread.dump_to_file -format=json}), once per run and at most six times in
      * all. Returns a line naming the file, or an empty string.
      */
     private static String watchForStall(
-            long pid, java.util.concurrent.atomic.AtomicLongArray inFlight, CountDownLatch done) throws Exception {
+            long pid,
+            java.util.concurrent.atomic.AtomicLongArray inFlight,
+            java.util.concurrent.atomic.AtomicIntegerArray localPorts,
+            java.util.concurrent.atomic.AtomicLongArray callSeq,
+            CountDownLatch done)
+            throws Exception {
         while (!done.await(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
             long now = System.nanoTime();
             for (int i = 0; i < inFlight.length(); i++) {
                 long since = inFlight.get(i);
-                if (since != 0 && now - since > dumpAfterNanos && dumpsLeft > 0) {
+                // with --trace-exchanges, also a call whose answer left the upstream 50 ms ago and has not arrived
+                long answered = trace == null || since == 0 ? 0 : trace.answeredNanos(i, callSeq.get(i));
+                boolean late = answered != 0 && now - answered > 50_000_000L && inFlight.get(i) == since;
+                if (since != 0 && (now - since > dumpAfterNanos || late) && dumpsLeft > 0) {
                     dumpsLeft--;
                     Path file = Path.of(
                             System.getProperty("java.io.tmpdir"),
                             "spendgate-stall-" + pid + "-" + System.currentTimeMillis() + ".json");
                     String at = CLOCK_TIME.format(java.time.Instant.now());
+                    // where the call's bytes are: unread in the gateway's socket (Recv-Q of the gateway's end), or
+                    // the answer unread in the load client's (Recv-Q of the client's end)
+                    String sockets = sockets(localPorts.get(i));
                     Process jcmd = new ProcessBuilder(
                                     Path.of(System.getProperty("java.home"), "bin", "jcmd")
                                             .toString(),
@@ -635,18 +711,42 @@ public final class GatewayOverhead {
                             .start();
                     jcmd.getInputStream().readAllBytes();
                     jcmd.waitFor();
+                    String later = sockets(localPorts.get(i));
                     return String.format(
                             Locale.ROOT,
-                            "%n%24s thread dump at %s (conn %d's call in flight %.0f ms): %s",
+                            "%n%24s thread dump at %s (conn %d's call in flight %.0f ms%s): %s%n%24s sockets then: %s%n%24s"
+                                    + " sockets after the dump (%s, in flight %s): %s",
                             "",
                             at,
                             i,
                             (now - since) / 1e6,
-                            file);
+                            answered == 0
+                                    ? ""
+                                    : String.format(
+                                            Locale.ROOT,
+                                            ", answered by the upstream %.0f ms ago",
+                                            (now - answered) / 1e6),
+                            file,
+                            "",
+                            sockets,
+                            "",
+                            CLOCK_TIME.format(java.time.Instant.now()),
+                            inFlight.get(i) == since ? "still" : "no longer",
+                            later);
                 }
             }
         }
         return "";
+    }
+
+    /** {@code ss -tn} lines of both ends of the load client's connection from {@code port}. */
+    private static String sockets(int port) throws Exception {
+        Process ss = new ProcessBuilder("ss", "-tnH", "( sport = :" + port + " or dport = :" + port + " )")
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        ss.waitFor();
+        return out.trim().replaceAll("\\s+", " ").replace("ESTAB", "| ESTAB");
     }
 
     private static Path wrkScript;

@@ -23,6 +23,10 @@ final class LoadClient implements AutoCloseable {
         in = new BufferedInputStream(socket.getInputStream(), 65536);
     }
 
+    int localPort() {
+        return socket.getLocalPort();
+    }
+
     /** Sends the request and returns the response status; the body is read and dropped (its size is checked). */
     int exchange(byte[] request) throws IOException {
         out.write(request);

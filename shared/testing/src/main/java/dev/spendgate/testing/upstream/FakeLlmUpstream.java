@@ -131,6 +131,32 @@ public final class FakeLlmUpstream implements AutoCloseable {
     private final ArrayDeque<RecordedRequest> recorded = new ArrayDeque<>();
     private final AtomicInteger requestCount = new AtomicInteger();
     private volatile Behavior defaultBehavior = Behavior.defaults();
+    private volatile AnswerTimes answerTimes;
+
+    /** When the dispatcher handed the worker thread its request, while {@link #answerTimes} is set. */
+    private static final ThreadLocal<Long> DISPATCHED = new ThreadLocal<>();
+
+    /** When the fake handled each request, for benchmarks that line its answers up with a client's waits. */
+    @FunctionalInterface
+    public interface AnswerTimes {
+        /**
+         * {@code requestHeaders} are the request's; {@code clientPort} is the client's end of the connection; {@code dispatchedNanos} when the JDK server's
+         * dispatcher thread saw the request arrive and handed it to a worker thread, {@code beganNanos} when the
+         * handler got it (read and parsed), {@code answeredNanos} after the answer was written and closed ({@link
+         * System#nanoTime()}, comparable with other JVMs' on Linux).
+         */
+        void answered(
+                com.sun.net.httpserver.Headers requestHeaders,
+                int clientPort,
+                long dispatchedNanos,
+                long beganNanos,
+                long answeredNanos);
+    }
+
+    /** Times every later answer ({@code null}: stop); called on the handler's thread. */
+    public void timeAnswers(AnswerTimes times) {
+        this.answerTimes = times;
+    }
 
     private FakeLlmUpstream(Options options) throws IOException {
         this.options = options;
@@ -145,7 +171,17 @@ public final class FakeLlmUpstream implements AutoCloseable {
         enableTcpNoDelay();
         InetAddress loopback = InetAddress.getByName("127.0.0.1");
         this.server = HttpServer.create(new InetSocketAddress(loopback, 0), 1024);
-        this.server.setExecutor(executor);
+        this.server.setExecutor(task -> {
+            if (answerTimes == null) {
+                executor.execute(task);
+                return;
+            }
+            long dispatched = System.nanoTime();
+            executor.execute(() -> {
+                DISPATCHED.set(dispatched);
+                task.run();
+            });
+        });
         this.server.createContext("/", this::handle);
         this.server.start();
         this.baseUri = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
@@ -285,6 +321,16 @@ public final class FakeLlmUpstream implements AutoCloseable {
         // Not reached when a handler throws (AbortConnection or a broken client socket): the JDK server then closes
         // the socket without finishing the response, which is how truncation is simulated.
         exchange.close();
+        AnswerTimes times = answerTimes;
+        if (times != null) {
+            Long dispatched = DISPATCHED.get();
+            times.answered(
+                    exchange.getRequestHeaders(),
+                    exchange.getRemoteAddress().getPort(),
+                    dispatched == null ? 0 : dispatched,
+                    startNanos,
+                    System.nanoTime());
+        }
     }
 
     private void dispatch(HttpExchange exchange, long startNanos) throws IOException {

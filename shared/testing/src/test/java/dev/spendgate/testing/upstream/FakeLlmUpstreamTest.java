@@ -67,6 +67,39 @@ class FakeLlmUpstreamTest {
         upstream.reset();
     }
 
+    @Test
+    void timeAnswers_reportEachAnswerWithItsHeadersAndStampsInOrder() throws Exception {
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<long[]> stamps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        upstream.timeAnswers((headers, port, dispatched, began, answered) -> {
+            calls.add(headers.getFirst("X-Bench-Call"));
+            stamps.add(new long[] {port, dispatched, began, answered});
+        });
+        try {
+            long sent = System.nanoTime();
+            HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/v1/chat/completions"))
+                    .timeout(Duration.ofSeconds(5))
+                    .header("Authorization", OPENAI_AUTH)
+                    .header("X-Bench-Call", "7-42")
+                    .POST(HttpRequest.BodyPublishers.ofString(CHAT_BODY))
+                    .build());
+            assertThat(response.statusCode()).isEqualTo(200);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (stamps.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(1); // stamped once the answer is written, which the client may see first
+            }
+
+            assertThat(calls).containsExactly("7-42");
+            long[] s = stamps.get(0);
+            assertThat(s[0]).isPositive();
+            assertThat(s[1]).isGreaterThanOrEqualTo(sent);
+            assertThat(s[2]).isGreaterThanOrEqualTo(s[1]);
+            assertThat(s[3]).isGreaterThanOrEqualTo(s[2]);
+        } finally {
+            upstream.timeAnswers(null);
+        }
+    }
+
     // ---- OpenAI Chat Completions ------------------------------------------------------------------------------
 
     @Test

@@ -54,6 +54,29 @@ public final class UpstreamClient {
     private final Map<String, Pool> pools = new ConcurrentHashMap<>();
     private final Map<String, Boolean> viaProxy = new ConcurrentHashMap<>();
 
+    /** Benchmarks only; null (the default) times nothing. */
+    private static volatile ExchangeTimes exchangeTimes;
+
+    /**
+     * When each exchange on a plain connection began, left and was answered ({@link System#nanoTime()}, comparable
+     * with other JVMs' on Linux), so a benchmark can line up a slow call with when its upstream answered. Called on
+     * the caller's thread once the response head is read.
+     */
+    @FunctionalInterface
+    public interface ExchangeTimes {
+        /**
+         * {@code localPort} is this end of the connection; {@code reused} whether it came from the pool; {@code
+         * beganNanos} is before a connection was taken or opened, {@code writtenNanos} after the request's write
+         * returned, {@code headNanos} after the response head was read.
+         */
+        void exchanged(int localPort, boolean reused, long beganNanos, long writtenNanos, long headNanos);
+    }
+
+    /** Times every later exchange of every client in this JVM ({@code null}: stop). For benchmarks. */
+    public static void timeExchanges(ExchangeTimes times) {
+        exchangeTimes = times;
+    }
+
     public UpstreamClient(Duration connectTimeout, Duration readTimeout) {
         this(connectTimeout, readTimeout, null);
     }
@@ -84,11 +107,12 @@ public final class UpstreamClient {
             return postThroughJdk(uri, headers, body);
         }
         byte[] request = encode(uri, host, port, secure, headers, body);
+        long began = exchangeTimes == null ? 0 : System.nanoTime();
         Pool pool = pools.computeIfAbsent(origin, o -> new Pool());
         Connection pooled = pool.take();
         if (pooled != null) {
             try {
-                return exchange(pool, pooled, request);
+                return exchange(pool, pooled, request, began);
             } catch (StaleConnection e) {
                 pooled.close(); // the server had closed it while idle: send again on a new connection
             } catch (IOException | RuntimeException e) {
@@ -98,7 +122,7 @@ public final class UpstreamClient {
         }
         Connection fresh = open(host, port, secure);
         try {
-            return exchange(pool, fresh, request);
+            return exchange(pool, fresh, request, began);
         } catch (IOException | RuntimeException e) {
             fresh.close();
             throw e;
@@ -201,7 +225,7 @@ public final class UpstreamClient {
         return request;
     }
 
-    private Response exchange(Pool pool, Connection c, byte[] request) throws IOException {
+    private Response exchange(Pool pool, Connection c, byte[] request, long began) throws IOException {
         boolean reused = c.used;
         c.used = true;
         c.in.resetReadAny();
@@ -209,7 +233,12 @@ public final class UpstreamClient {
         try {
             c.out.write(request);
             c.out.flush();
+            ExchangeTimes times = began == 0 ? null : exchangeTimes;
+            long written = times == null ? 0 : System.nanoTime();
             head = Http1Codec.readResponseHead(c.in, PEER);
+            if (times != null) {
+                times.exchanged(c.socket.getLocalPort(), reused, began, written, System.nanoTime());
+            }
         } catch (SocketTimeoutException e) {
             throw e;
         } catch (IOException e) {
