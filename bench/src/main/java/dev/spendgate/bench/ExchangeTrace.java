@@ -55,27 +55,120 @@ final class ExchangeTrace {
         }
     }
 
-    /** Forgets the upstream's answers (before a run). */
+    /** Forgets the upstream's answers and the gateway's stage stamps (before a run). */
     void clear() {
         next.set(0);
         calls.clear();
+        stages.clear();
+    }
+
+    /** The gateway's stages, in {@code CallStages.Stage} order, lower case. */
+    private static final String[] STAGE_NAMES = java.util.Arrays.stream(
+                    dev.spendgate.function.proxy.http.CallStages.Stage.values())
+            .map(s -> s.name().toLowerCase(Locale.ROOT))
+            .toArray(String[]::new);
+
+    /** The gateway's {@code STAGES CALL PREV t0 .. t11} lines, by call: {@code [PREV, t0 .. t11]}. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, long[]> stages =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Keeps a gateway's {@code STAGES} line (GatewayMain's {@code StageLog}). */
+    void stages(String line) {
+        String[] f = line.split(" ");
+        String call = f[1];
+        int dash = call.indexOf('-');
+        long[] t = new long[f.length - 2];
+        for (int i = 2; i < f.length; i++) {
+            t[i - 2] = Long.parseLong(f[i]);
+        }
+        stages.put(
+                Long.parseLong(call.substring(0, dash)) * 1_000_000_000L + Long.parseLong(call.substring(dash + 1)), t);
+    }
+
+    /**
+     * The time to reach each stage from the one before ({@code " stage ms"}, stages not reached left out), from the
+     * client's start to its end, or "" when the gateway did not report the call.
+     */
+    private static String stageTimes(long[] t, long startNanos, long endNanos) {
+        StringBuilder sb = new StringBuilder(" gateway stages (ms to reach):");
+        long before = startNanos;
+        for (int i = 1; i < t.length; i++) {
+            if (t[i] != 0) {
+                sb.append(String.format(Locale.ROOT, " %s %.1f", STAGE_NAMES[i - 1], (t[i] - before) / 1e6));
+                before = t[i];
+            }
+        }
+        return sb.append(String.format(Locale.ROOT, " client %.1f", (endNanos - before) / 1e6))
+                .toString();
+    }
+
+    /**
+     * For the run's calls the gateway held {@code slowNanos} or more (its {@code STAGES} lines, from the same
+     * connection's previous answer to this one's write), how many spent longest in each stage (the time to reach that
+     * stage from the one before; {@code begin} is from the connection's previous answer: the client's turn-around and
+     * any wait before Jetty read the request).
+     */
+    String stageReport(long slowNanos) {
+        int[] longest = new int[STAGE_NAMES.length];
+        double[] worst = new double[STAGE_NAMES.length];
+        int slow = 0;
+        for (long[] t : stages.values()) {
+            long before = GatewayMain.from(t[0], t[1]);
+            if (t[t.length - 1] - before < slowNanos) {
+                continue;
+            }
+            slow++;
+            int at = -1;
+            long most = -1;
+            for (int i = 1; i < t.length; i++) {
+                if (t[i] != 0) {
+                    long spent = t[i] - before;
+                    worst[i - 1] = Math.max(worst[i - 1], spent / 1e6);
+                    if (spent > most) {
+                        most = spent;
+                        at = i - 1;
+                    }
+                    before = t[i];
+                }
+            }
+            if (at >= 0) {
+                longest[at]++;
+            }
+        }
+        StringBuilder sb = new StringBuilder(String.format(
+                Locale.ROOT,
+                "calls at the gateway for %d ms or more: %d; the stage each spent longest in (calls, the stage's worst"
+                        + " ms among them):",
+                slowNanos / 1_000_000L,
+                slow));
+        for (int i = 0; i < STAGE_NAMES.length; i++) {
+            if (worst[i] > 0) {
+                sb.append(String.format(Locale.ROOT, " %s %d %.1f,", STAGE_NAMES[i], longest[i], worst[i]));
+            }
+        }
+        return sb.toString();
     }
 
     /**
      * Where one client call's time went, from the upstream's stamps of it: {@code " [upstream got it +A ms, answered
      * +B ms]"} after the call began at {@code startNanos}, or that the upstream never saw it.
      */
-    String call(int conn, long seq, long startNanos) {
+    String call(int conn, long seq, long startNanos, long latencyNanos) {
+        long[] s = stages.get(conn * 1_000_000_000L + seq);
+        // a line of an earlier run with the same call id (the direct run's calls never reach a gateway) is not it
+        boolean ours = s != null && s[1] >= startNanos - 1_000_000L && s[s.length - 1] <= startNanos + latencyNanos;
+        String gateway = ours ? stageTimes(s, startNanos, startNanos + latencyNanos) : "";
         long[] t = calls.get(conn * 1_000_000_000L + seq);
         if (t == null) {
-            return " [not at the upstream]";
+            return " [not at the upstream" + gateway + "]";
         }
         return String.format(
                 Locale.ROOT,
-                " [upstream got it +%.1f, handler +%.1f, answered +%.1f ms]",
+                " [upstream got it +%.1f, handler +%.1f, answered +%.1f ms;%s]",
                 (t[0] - startNanos) / 1e6,
                 (t[1] - startNanos) / 1e6,
-                (t[2] - startNanos) / 1e6);
+                (t[2] - startNanos) / 1e6,
+                gateway);
     }
 
     /** When the upstream wrote its answer to the call, or 0 if it has not. */

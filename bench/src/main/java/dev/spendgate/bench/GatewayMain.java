@@ -77,8 +77,73 @@ public final class GatewayMain {
                     System.out.flush();
                 }
             });
+            // a quarter of the threshold, so the harness finds most of its slowest calls' stages
+            dev.spendgate.function.proxy.http.CallStages.time(new StageLog(slow / 4));
         }
         Thread.currentThread().join();
+    }
+
+    /**
+     * The gateway's stage stamps of each call ({@code CallStages}), printed as {@code STAGES CALL PREV t0 .. t11} (the
+     * stages' nanoTime in {@code CallStages.Stage} order, 0 when not reached; {@code PREV} when the same connection's
+     * previous answer was written, 0 if none) for each call that took {@code slow} or more from that previous answer
+     * (or from Jetty's first byte, when that answer is over a second old) to its own answer's write: a wait before
+     * Jetty read the request counts too.
+     */
+    static final class StageLog implements dev.spendgate.function.proxy.http.CallStages.Stamps {
+        private static final int STAGES = dev.spendgate.function.proxy.http.CallStages.Stage.values().length;
+        private final long slow;
+        private final java.util.concurrent.ConcurrentHashMap<String, long[]> calls =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        private final ThreadLocal<long[]> current = new ThreadLocal<>();
+        private final java.util.concurrent.atomic.AtomicLongArray lastWritten =
+                new java.util.concurrent.atomic.AtomicLongArray(10_000);
+
+        StageLog(long slowNanos) {
+            this.slow = slowNanos;
+        }
+
+        @Override
+        public void stamp(String call, dev.spendgate.function.proxy.http.CallStages.Stage stage, long nanos) {
+            long[] t;
+            if (call == null) {
+                t = current.get();
+                if (t == null) {
+                    return;
+                }
+            } else {
+                t = calls.computeIfAbsent(call, c -> new long[STAGES]);
+                if (stage == dev.spendgate.function.proxy.http.CallStages.Stage.CALL) {
+                    current.set(t);
+                }
+            }
+            t[stage.ordinal()] = nanos;
+            if (stage == dev.spendgate.function.proxy.http.CallStages.Stage.WRITTEN) {
+                calls.remove(call);
+                written(call, t);
+            }
+        }
+
+        private void written(String call, long[] t) {
+            int dash = call.indexOf('-');
+            int conn = dash > 0 ? Integer.parseInt(call.substring(0, dash)) : 0;
+            long prev = lastWritten.getAndSet(conn % 10_000, t[STAGES - 1]);
+            long from = from(prev, t[0]);
+            if (t[STAGES - 1] - from >= slow) {
+                StringBuilder line =
+                        new StringBuilder("STAGES ").append(call).append(' ').append(prev);
+                for (long s : t) {
+                    line.append(' ').append(s);
+                }
+                System.out.println(line);
+                System.out.flush();
+            }
+        }
+    }
+
+    /** Where a call's time at the gateway starts: its connection's previous answer, unless that is over 1 s old. */
+    static long from(long previousWritten, long begin) {
+        return previousWritten != 0 && begin - previousWritten < 1_000_000_000L ? previousWritten : begin;
     }
 
     /**

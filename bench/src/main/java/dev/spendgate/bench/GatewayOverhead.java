@@ -234,6 +234,8 @@ public final class GatewayOverhead {
                             if (trace != null) {
                                 Thread.sleep(200); // the gateway's last EXCHANGE lines
                                 System.out.printf(Locale.ROOT, "%24s %s%n", "", trace.report(g.exchanges));
+                                System.out.printf(
+                                        Locale.ROOT, "%24s %s%n", "", trace.stageReport(traceExchangesMs * 1_000_000L));
                             }
                         }
                     }
@@ -414,6 +416,8 @@ public final class GatewayOverhead {
                                 hiccups.add(new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
                             } else if (l.startsWith("EXCHANGE ")) {
                                 exchanges.add(ExchangeTrace.parse(l));
+                            } else if (l.startsWith("STAGES ") && trace != null) {
+                                trace.stages(l);
                             }
                         }
                     } catch (IOException ignored) {
@@ -571,7 +575,7 @@ public final class GatewayOverhead {
                         CLOCK_TIME.format(java.time.Instant.ofEpochMilli(beginMillis + w[0] / 1_000_000L)),
                         w[1] / 1e6,
                         w[2],
-                        trace == null ? "" : trace.call((int) w[2], w[3], begin + w[0]))));
+                        trace == null ? "" : trace.call((int) w[2], w[3], begin + w[0], w[1]))));
         return new Result(
                 total,
                 errors.get(),

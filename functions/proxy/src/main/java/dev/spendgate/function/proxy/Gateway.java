@@ -4,6 +4,7 @@ import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -195,6 +196,7 @@ public final class Gateway {
                     return;
                 }
             }
+            CallStages.stamp(CallStages.Stage.ADMITTED);
             Step relayed = relay.relay(ctx, exchange);
             if (relayed.refused()) {
                 refuse(relayed.context(), relayed.refusal(), exchange);
@@ -254,6 +256,7 @@ public final class Gateway {
      */
     private Exchange.Concluded conclude(CallContext ctx, TrackedUsage tracked, ResponseSink sink) {
         CallContext done = tracked == null ? ctx : price.apply(ctx, tracked);
+        CallStages.stamp(CallStages.Stage.PRICED);
         return new Exchange.Concluded(done, record.apply(done, sink::runAfterEnd));
     }
 

@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.local;
 
+import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -50,8 +51,23 @@ final class GatewayHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         Connection connection = request.getConnectionMetaData().getConnection();
         guard.callStarted(connection);
+        CallStages.Stamps stamps = CallStages.stamps();
+        if (stamps != null) {
+            stampArrival(stamps, request);
+        }
         new Exchange(request, response, callback, connection).read(true);
         return true;
+    }
+
+    /** Benchmarks only: when Jetty began the request, parsed its head and entered this handler. */
+    private static void stampArrival(CallStages.Stamps stamps, Request request) {
+        String call = request.getHeaders().get(CallStages.CALL_HEADER);
+        if (call != null) {
+            long now = System.nanoTime();
+            stamps.stamp(call, CallStages.Stage.BEGIN, request.getBeginNanoTime());
+            stamps.stamp(call, CallStages.Stage.HEADERS, request.getHeadersNanoTime());
+            stamps.stamp(call, CallStages.Stage.HANDLER, now);
+        }
     }
 
     /** One request: its body as it arrives, then the gateway call. */
@@ -156,6 +172,10 @@ final class GatewayHandler extends Handler.Abstract {
                 Headers headers = new Headers();
                 for (HttpField field : request.getHeaders()) {
                     headers.add(field.getName(), field.getValue());
+                }
+                CallStages.Stamps stamps = CallStages.stamps();
+                if (stamps != null) {
+                    sink.stampAs(stamps, headers.first(CallStages.CALL_HEADER));
                 }
                 calls.handle(
                         new GatewayRequest(

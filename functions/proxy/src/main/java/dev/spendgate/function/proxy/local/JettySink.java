@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.local;
 
+import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -45,6 +46,8 @@ final class JettySink implements ResponseSink {
     private boolean started;
     private boolean committed;
     private boolean done;
+    private CallStages.Stamps stamps; // benchmarks only
+    private String call;
 
     JettySink(Response response, Callback callback) {
         this.response = response;
@@ -100,7 +103,34 @@ final class JettySink implements ResponseSink {
             return;
         }
         done = true;
-        response.write(true, size == 0 ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(buffer, 0, size), callback);
+        Callback written = callback;
+        if (stamps != null) {
+            written = stampWritten();
+        }
+        response.write(true, size == 0 ? BufferUtil.EMPTY_BUFFER : ByteBuffer.wrap(buffer, 0, size), written);
+    }
+
+    /**
+     * Benchmarks only: stamps this call ({@code call}, its {@link CallStages#CALL_HEADER} value; nothing when null)
+     * from here on: {@link CallStages.Stage#CALL} now, {@link CallStages.Stage#END} and {@link
+     * CallStages.Stage#WRITTEN} around the answer's last write.
+     */
+    void stampAs(CallStages.Stamps stamps, String call) {
+        if (call != null) {
+            this.stamps = stamps;
+            this.call = call;
+            stamps.stamp(call, CallStages.Stage.CALL, System.nanoTime());
+        }
+    }
+
+    private Callback stampWritten() {
+        stamps.stamp(call, CallStages.Stage.END, System.nanoTime());
+        return Callback.from(
+                () -> {
+                    stamps.stamp(call, CallStages.Stage.WRITTEN, System.nanoTime());
+                    callback.succeeded();
+                },
+                callback::failed);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.http.CallStages;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -32,6 +33,7 @@ public final class Admit implements Stage {
 
     @Override
     public Step apply(CallContext ctx) {
+        CallStages.stamp(CallStages.Stage.CHECKED);
         if (usageLog.journalFailing() && !usageLog.retryJournal()) {
             // A call answered must be a call recorded: nothing is forwarded while records cannot be made durable.
             return Step.refuse(

@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.pipeline;
 
+import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
@@ -72,6 +73,7 @@ public final class Exchange {
             return new Concluded(latest, Optional.empty());
         }
         Concluded done = conclusion.conclude(ctx, tracked); // pricing may fail: then the call is concluded unpriced
+        CallStages.stamp(CallStages.Stage.CONCLUDED);
         concluded = true;
         latest = done.context();
         return done;

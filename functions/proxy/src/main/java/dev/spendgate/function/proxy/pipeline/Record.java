@@ -11,6 +11,7 @@ import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.usage.PromptText;
 import java.io.IOException;
@@ -66,6 +67,7 @@ public final class Record {
             return ctx.budget() == null ? Optional.empty() : ctx.budget().remainingAfter(actual(ctx));
         }
         Optional<BigDecimal> remaining = settle(ctx);
+        CallStages.stamp(CallStages.Stage.SETTLED);
         append(ctx, System.nanoTime());
         return remaining;
     }

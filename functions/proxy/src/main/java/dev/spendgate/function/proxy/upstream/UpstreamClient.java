@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.upstream;
 
+import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.Http1Codec;
 import dev.spendgate.function.proxy.http.Http1Codec.FramedBody;
@@ -233,9 +234,11 @@ public final class UpstreamClient {
         try {
             c.out.write(request);
             c.out.flush();
+            CallStages.stamp(CallStages.Stage.UPSTREAM_WRITTEN);
             ExchangeTimes times = began == 0 ? null : exchangeTimes;
             long written = times == null ? 0 : System.nanoTime();
             head = Http1Codec.readResponseHead(c.in, PEER);
+            CallStages.stamp(CallStages.Stage.UPSTREAM_HEAD);
             if (times != null) {
                 times.exchanged(c.socket.getLocalPort(), reused, began, written, System.nanoTime());
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.TestKeyStores;
 import java.io.BufferedReader;
@@ -97,6 +98,49 @@ class LocalGatewayServerTest {
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(health.body()).isEqualTo("{\"status\":\"ok\"}");
         }
+    }
+
+    @Test
+    @Timeout(10)
+    void callStages_whenTimed_stampTheNamedCallsWireStagesInOrder() throws Exception {
+        Map<String, Map<CallStages.Stage, Long>> stamps = new java.util.concurrent.ConcurrentHashMap<>();
+        CallStages.time((call, stage, nanos) -> {
+            if (call != null) {
+                stamps.computeIfAbsent(call, c -> new java.util.concurrent.ConcurrentSkipListMap<>())
+                        .put(stage, nanos);
+            }
+        });
+        HttpResponse<String> named;
+        try {
+            HttpClient client =
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            named = client.send(
+                    HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/x"))
+                            .header(CallStages.CALL_HEADER, "0003-000000042")
+                            .POST(HttpRequest.BodyPublishers.ofString("hi"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            client.send(
+                    HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/x"))
+                            .POST(HttpRequest.BodyPublishers.ofString("unnamed"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } finally {
+            CallStages.time(null);
+        }
+
+        assertThat(named.body()).isEqualTo("POST /v1/x null hi");
+        assertThat(stamps).containsOnlyKeys("0003-000000042"); // a call without the header is not stamped
+        Map<CallStages.Stage, Long> call = stamps.get("0003-000000042");
+        assertThat(call.keySet())
+                .containsExactly(
+                        CallStages.Stage.BEGIN,
+                        CallStages.Stage.HEADERS,
+                        CallStages.Stage.HANDLER,
+                        CallStages.Stage.CALL,
+                        CallStages.Stage.END,
+                        CallStages.Stage.WRITTEN);
+        assertThat(new ArrayList<>(call.values())).isSorted();
     }
 
     @Test
