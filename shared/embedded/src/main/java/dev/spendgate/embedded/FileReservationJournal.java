@@ -213,6 +213,7 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
      */
     public void flush() {
         synchronized (flushLock) {
+            admitted.prepareRotation(); // the snapshot below rotates into it while calls wait
             owned.flush(this::snapshotAndRotate);
             discardClosedSegment();
             admitted.sync();

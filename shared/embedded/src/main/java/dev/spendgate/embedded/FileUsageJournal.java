@@ -38,6 +38,11 @@ public final class FileUsageJournal implements UsageJournal {
     }
 
     @Override
+    public void prepareRotation() {
+        log.prepareRotation();
+    }
+
+    @Override
     public void discard(String upToSegmentId) {
         log.discard(upToSegmentId);
     }

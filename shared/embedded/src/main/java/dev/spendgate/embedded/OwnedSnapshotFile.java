@@ -1,5 +1,6 @@
 package dev.spendgate.embedded;
 
+import dev.spendgate.domain.concurrent.SnapshotGate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -10,9 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReadWriteLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -27,12 +25,15 @@ final class OwnedSnapshotFile {
     private final String what;
     private final FileChannel ownerChannel;
     private final AtomicLong changes = new AtomicLong();
-    /** Changes hold the read lock, {@link #close} the write lock: nothing changes after the final flush. */
-    private final ReadWriteLock openLock = new ReentrantReadWriteLock();
+    /**
+     * Changes pass the gate, snapshots and {@link #close} hold it: nothing changes after the final flush. A gate and
+     * not a read-write lock, so that a call never parks waiting for the flush thread (see {@link SnapshotGate}).
+     */
+    private final SnapshotGate gate = new SnapshotGate();
 
     private final Object flushLock = new Object();
     private long flushedChanges; // guarded by flushLock
-    private boolean closed; // guarded by openLock
+    private volatile boolean closed; // set while the gate is held
 
     /**
      * Takes ownership of {@code file}; {@code what} names the store in messages ("budget ledger").
@@ -51,29 +52,22 @@ final class OwnedSnapshotFile {
 
     /** Runs {@code change} unless closed, and counts it for the next flush when it reports a change. */
     void change(BooleanSupplier change) {
-        Lock lock = openLock.readLock();
-        lock.lock();
-        try {
+        gate.change(() -> {
             if (closed) {
                 throw new IllegalStateException("the " + what + " " + file + " is closed");
             }
             if (change.getAsBoolean()) {
                 changes.incrementAndGet();
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
-    /** Runs {@code task} while no change runs (a snapshot that must match a journal position exactly). */
+    /**
+     * Runs {@code task} while no change runs (a snapshot that must match a journal position exactly). Changes wait
+     * meanwhile, so the task must be short: open files before, write them after.
+     */
     <T> T exclusively(Supplier<T> task) {
-        Lock lock = openLock.writeLock();
-        lock.lock();
-        try {
-            return task.get();
-        } finally {
-            lock.unlock();
-        }
+        return gate.exclusively(task);
     }
 
     /** Writes {@code content} atomically, unless nothing changed since the last flush. Thread-safe. */
@@ -94,15 +88,15 @@ final class OwnedSnapshotFile {
 
     /** Flushes a last time and releases the file; later changes throw. Idempotent. */
     void close(Supplier<byte[]> content) {
-        Lock lock = openLock.writeLock();
-        lock.lock();
-        try {
+        boolean closing = gate.exclusively(() -> {
             if (closed) {
-                return;
+                return false;
             }
             closed = true;
-        } finally {
-            lock.unlock();
+            return true;
+        });
+        if (!closing) {
+            return;
         }
         try {
             flush(content);

@@ -27,6 +27,7 @@ final class SegmentedLog implements AutoCloseable {
     private final Clock clock;
     private final boolean syncEachCommit;
     private volatile GroupCommitFile open;
+    private GroupCommitFile next; // guarded by this: opened by prepareRotation, started by the next rotate
     private long opened; // guarded by this (and the constructor)
 
     /**
@@ -54,17 +55,32 @@ final class SegmentedLog implements AutoCloseable {
         open.append(line);
     }
 
+    /**
+     * Makes the prepared segment (or, when none is, a new one) the open one and closes the one before; returns the
+     * closed segment's id.
+     */
     synchronized String rotate() {
         GroupCommitFile closing = open;
-        open = openSegment();
+        open = next != null ? next : openSegment();
+        next = null;
         closing.close();
         return idOf(closing.path());
+    }
+
+    /**
+     * Opens the segment the next {@link #rotate} starts, unless one is open already: callers rotate while appends
+     * wait, and creating a file can take milliseconds on a busy disk.
+     */
+    synchronized void prepareRotation() {
+        if (next == null) {
+            next = openSegment();
+        }
     }
 
     synchronized void discard(String upToSegmentId) {
         String current = idOf(open.path());
         for (String id : segmentIds()) {
-            if (id.compareTo(upToSegmentId) <= 0 && !id.equals(current)) {
+            if (id.compareTo(upToSegmentId) <= 0 && !id.equals(current) && !isNext(id)) {
                 try {
                     Files.deleteIfExists(dir.resolve(id + SUFFIX));
                 } catch (IOException e) {
@@ -74,11 +90,11 @@ final class SegmentedLog implements AutoCloseable {
         }
     }
 
-    List<Segment> pending() {
+    synchronized List<Segment> pending() {
         String current = idOf(open.path());
         List<Segment> segments = new ArrayList<>();
         for (String id : segmentIds()) {
-            if (id.equals(current)) {
+            if (id.equals(current) || isNext(id)) {
                 continue;
             }
             segments.add(new Segment(id, wholeLines(dir.resolve(id + SUFFIX))));
@@ -90,9 +106,27 @@ final class SegmentedLog implements AutoCloseable {
         open.sync();
     }
 
+    /** Closes the open segment, and deletes the prepared one (empty: nothing was appended to it). */
     @Override
     public synchronized void close() {
-        open.close();
+        try {
+            open.close();
+        } finally {
+            if (next != null) {
+                GroupCommitFile unused = next;
+                next = null;
+                unused.close();
+                try {
+                    Files.deleteIfExists(unused.path());
+                } catch (IOException e) {
+                    // an empty segment: the next start finds it and has nothing to deliver from it
+                }
+            }
+        }
+    }
+
+    private boolean isNext(String id) {
+        return next != null && id.equals(idOf(next.path()));
     }
 
     /** Ids sort in the order segments were opened: milliseconds, then a counter within the process. */

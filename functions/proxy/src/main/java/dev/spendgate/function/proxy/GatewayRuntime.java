@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -75,11 +76,7 @@ public final class GatewayRuntime implements AutoCloseable {
         if (flushInterval == null) {
             this.scheduler = null;
         } else {
-            this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "spendgate-usage-flush");
-                t.setDaemon(true);
-                return t;
-            });
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(flushThreads());
             // full buffers are written on this thread too, so no call waits for the store (bench/RESULTS.md)
             usageLog.flushInBackground(task -> scheduler.execute(() -> {
                 try {
@@ -426,6 +423,24 @@ public final class GatewayRuntime implements AutoCloseable {
                             + " store refused a write); the sweep went on with the others and the next one retries"
                             + " them");
         }
+    }
+
+    /**
+     * A virtual thread on Java 24+: the calls a flush holds back for a moment ({@code SnapshotGate}) are woken by this
+     * thread, and a wake-up from a virtual thread goes to its carrier's own queue, where one from a platform thread
+     * goes to the scheduler's external queue, which a busy carrier read up to seconds late (bench/RESULTS.md). Before
+     * 24 a virtual thread that parks inside {@code synchronized} pins its carrier, and a flush waits inside its locks
+     * for the calls in flight to leave the gate: with one carrier, none of them could. So a platform thread there.
+     */
+    static ThreadFactory flushThreads() {
+        if (Runtime.version().feature() >= 24) {
+            return Thread.ofVirtual().name("spendgate-usage-flush").factory();
+        }
+        return r -> {
+            Thread t = new Thread(r, "spendgate-usage-flush");
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private void flushBudgetsQuietly() {

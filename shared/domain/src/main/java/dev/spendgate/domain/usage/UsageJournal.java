@@ -53,6 +53,12 @@ public interface UsageJournal extends AutoCloseable {
     /** Closes the open segment and starts a new one; returns the closed segment's id. */
     String rotate();
 
+    /**
+     * Opens the segment the next {@link #rotate} starts, so that the rotation itself creates no file: a flush calls
+     * this while appends go on, then rotates while they wait. A no-op when one is prepared already.
+     */
+    default void prepareRotation() {}
+
     /** Deletes the closed segments up to and including {@code upToSegmentId}: their records are saved. */
     void discard(String upToSegmentId);
 

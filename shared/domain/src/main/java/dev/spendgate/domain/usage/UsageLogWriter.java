@@ -1,5 +1,6 @@
 package dev.spendgate.domain.usage;
 
+import dev.spendgate.domain.concurrent.SnapshotGate;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.usage.UsageSpool.SpooledBatch;
 import java.io.ByteArrayOutputStream;
@@ -15,8 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -33,8 +33,9 @@ import java.util.zip.GZIPOutputStream;
  *
  * <p>Each record is also appended to a {@link UsageJournal} before {@link #append} returns, so a record survives the
  * process's death between the call's answer and the next flush. A flush rotates the journal in the same step as it
- * takes the buffer (appends hold a read lock, the rotation the write lock), names each hour's object after the closed
- * segment, and discards the segment once all of it is saved; {@link #recoverJournal()} delivers the segments of an
+ * takes the buffer (through a {@link SnapshotGate}: a call never parks waiting for a flush, and the next segment is
+ * opened before, so the step itself creates no file), names each hour's object after the closed segment, and
+ * discards the segment once all of it is saved; {@link #recoverJournal()} delivers the segments of an
  * earlier process under those same names, so a segment written both by a flush and by a recovery is one object.
  */
 public final class UsageLogWriter implements AutoCloseable {
@@ -45,16 +46,25 @@ public final class UsageLogWriter implements AutoCloseable {
     private final UsageSink sink;
     private final UsageSpool spool;
     private final UsageJournal journal;
-    private final ReentrantReadWriteLock rotation = new ReentrantReadWriteLock();
+    /** Appends are changes, the buffer swap and segment rotation a snapshot. */
+    private final SnapshotGate rotation = new SnapshotGate();
+
     private volatile boolean journalFailing;
     private final Clock clock;
     private final int maxBufferedRecords;
     private final Object flushLock = new Object();
+    /**
+     * Guards the buffer. A {@link ReentrantLock}, not a monitor: a virtual thread blocked on a monitor is woken by the
+     * JDK's unblocker platform thread, onto the scheduler's external queue, which a busy carrier reads late.
+     */
+    private final ReentrantLock bufferLock = new ReentrantLock();
     /** Open gzip streams by UTC hour (epoch hour), in the order the hours were first seen. */
-    private Map<Long, OpenHour> buffer = new LinkedHashMap<>();
+    private Map<Long, OpenHour> buffer = new LinkedHashMap<>(); // guarded by bufferLock
 
-    private int bufferedRecords;
+    private int bufferedRecords; // guarded by bufferLock
+    /** Batches neither the store nor the spool took; its own lock, so a flush never holds the one appends take. */
     private final List<Batch> unsaved = new ArrayList<>();
+
     private volatile FlushListener listener = FlushListener.NONE;
     private volatile Executor flushExecutor;
     private final AtomicBoolean flushQueued = new AtomicBoolean();
@@ -114,28 +124,26 @@ public final class UsageLogWriter implements AutoCloseable {
         Objects.requireNonNull(record, "record");
         byte[] line = UsageRecordCodec.line(record); // outside the lock: only the compression is serialised
         long hour = Math.floorDiv(record.tsStart().getEpochSecond(), 3600L);
-        int size;
-        RuntimeException journalError = null;
-        Lock shared = rotation.readLock();
-        shared.lock();
-        try {
+        RuntimeException[] journalError = {null};
+        int size = rotation.change(() -> {
             try {
                 journal.append(line);
                 journalFailing = false;
             } catch (RuntimeException e) {
                 journalFailing = true;
-                journalError = e;
+                journalError[0] = e;
             }
-            synchronized (this) {
+            bufferLock.lock();
+            try {
                 buffer.computeIfAbsent(hour, h -> new OpenHour(record.tsStart()))
                         .add(line);
-                size = ++bufferedRecords;
+                return ++bufferedRecords;
+            } finally {
+                bufferLock.unlock();
             }
-        } finally {
-            shared.unlock();
-        }
-        if (journalError != null) {
-            throw new UsageJournalException(journalError);
+        });
+        if (journalError[0] != null) {
+            throw new UsageJournalException(journalError[0]);
         }
         if (size < maxBufferedRecords) {
             return;
@@ -189,10 +197,18 @@ public final class UsageLogWriter implements AutoCloseable {
     }
 
     /** Records appended but not yet handed to the store or the spool. */
-    public synchronized int buffered() {
-        int n = bufferedRecords;
-        for (Batch b : unsaved) {
-            n += b.records();
+    public int buffered() {
+        int n;
+        bufferLock.lock();
+        try {
+            n = bufferedRecords;
+        } finally {
+            bufferLock.unlock();
+        }
+        synchronized (unsaved) {
+            for (Batch b : unsaved) {
+                n += b.records();
+            }
         }
         return n;
     }
@@ -203,26 +219,27 @@ public final class UsageLogWriter implements AutoCloseable {
      */
     public int flush() {
         synchronized (flushLock) {
-            Map<Long, OpenHour> taken;
-            String segment;
-            Lock exclusive = rotation.writeLock();
-            exclusive.lock();
-            try {
-                synchronized (this) {
-                    taken = buffer;
+            prepareRotationQuietly(); // the next segment's file, created while appends go on
+            Taken taken = rotation.exclusively(() -> {
+                Map<Long, OpenHour> hours;
+                bufferLock.lock();
+                try {
+                    hours = buffer;
                     buffer = new LinkedHashMap<>();
                     bufferedRecords = 0;
+                } finally {
+                    bufferLock.unlock();
                 }
-                segment = rotateQuietly();
-            } finally {
-                exclusive.unlock();
-            }
+                return new Taken(hours, rotateQuietly());
+            });
+            String segment = taken.segment();
             List<Batch> batches;
-            synchronized (this) {
+            synchronized (unsaved) {
                 batches = new ArrayList<>(unsaved);
                 unsaved.clear();
             }
-            batches.addAll(toBatches(taken, segment != null ? segment : UsageJournal.newSegmentId(clock.instant())));
+            batches.addAll(
+                    toBatches(taken.hours(), segment != null ? segment : UsageJournal.newSegmentId(clock.instant())));
             int delivered = 0;
             for (Batch batch : batches) {
                 delivered += deliver(batch);
@@ -274,6 +291,14 @@ public final class UsageLogWriter implements AutoCloseable {
         }
     }
 
+    private void prepareRotationQuietly() {
+        try {
+            journal.prepareRotation();
+        } catch (RuntimeException e) {
+            listener.journalFailed(e); // the rotation tries to open the segment itself, and keeps the open one if not
+        }
+    }
+
     private String rotateQuietly() {
         try {
             return journal.rotate();
@@ -286,7 +311,7 @@ public final class UsageLogWriter implements AutoCloseable {
 
     /** Discards the journal up to {@code segment} when nothing is left unsaved; returns whether it did. */
     private boolean discardIfSaved(String segment) {
-        synchronized (this) {
+        synchronized (unsaved) {
             if (!unsaved.isEmpty()) {
                 return false;
             }
@@ -370,7 +395,7 @@ public final class UsageLogWriter implements AutoCloseable {
             listener.spilled(spooled.objectKey(), batch.records());
         } catch (RuntimeException e) {
             listener.spoolFailed(spooled.objectKey(), e);
-            synchronized (this) {
+            synchronized (unsaved) {
                 unsaved.add(batch);
             }
         }
@@ -449,6 +474,9 @@ public final class UsageLogWriter implements AutoCloseable {
     }
 
     private record Batch(SpooledBatch spooled, int records) {}
+
+    /** What a flush took: the buffered hours, and the journal segment holding them (null when it could not rotate). */
+    private record Taken(Map<Long, OpenHour> hours, String segment) {}
 
     /** Gzip at the fastest level: usage lines compress well anyway, and flushing runs beside live calls. */
     private static final class FastGzip extends GZIPOutputStream {

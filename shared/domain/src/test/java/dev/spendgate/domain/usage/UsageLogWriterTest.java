@@ -91,6 +91,40 @@ class UsageLogWriterTest {
     }
 
     @Test
+    void append_whileAFlushOpensTheNextJournalSegment_returnsAtOnceAndLandsInOneSegment() throws Exception {
+        CountDownLatch preparing = new CountDownLatch(1);
+        CountDownLatch releasePrepare = new CountDownLatch(1);
+        SlowToOpenJournal journal = new SlowToOpenJournal(preparing, releasePrepare);
+        UsageLogWriter journaled = UsageLogWriter.create(store, spool, journal, Clock.systemUTC(), 1000);
+        journaled.append(UsageRecords.priced("before", T0, "f", "gpt-4o", "0.01"));
+        ExecutorService flusher = Executors.newSingleThreadExecutor();
+        try {
+            var flushed = flusher.submit(journaled::flush);
+            assertThat(preparing.await(5, TimeUnit.SECONDS)).isTrue();
+
+            // the disk is slow to create the next segment's file: calls still record at once, in the open segment
+            journaled.append(UsageRecords.priced("during", T0, "f", "gpt-4o", "0.01"));
+            assertThat(flushed.isDone()).isFalse();
+
+            releasePrepare.countDown();
+            assertThat(flushed.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        } finally {
+            releasePrepare.countDown();
+            flusher.shutdownNow();
+        }
+        journaled.append(UsageRecords.priced("after", T0, "f", "gpt-4o", "0.01"));
+
+        assertThat(readAll()).extracting(UsageRecord::requestId).containsExactlyInAnyOrder("before", "during");
+        assertThat(journal.segments)
+                .as("the flushed segment holds exactly the flushed records; the next one the rest")
+                .extracting(lines -> lines.stream()
+                        .map(l -> UsageRecordCodec.read(l).requestId())
+                        .toList())
+                .containsExactly(List.of("before", "during"), List.of("after"));
+        assertThat(journal.discarded).containsExactly("0");
+    }
+
+    @Test
     void append_backgroundFlusherFarBehind_flushesOnTheCallerSoMemoryStaysBounded() {
         List<Runnable> neverRun = new ArrayList<>();
         UsageLogWriter small = UsageLogWriter.create(store, spool, Clock.systemUTC(), 3);
@@ -237,6 +271,62 @@ class UsageLogWriterTest {
         assertThat(all).hasSize(4000);
         assertThat(all.stream().map(UsageRecord::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add))
                 .isEqualByComparingTo("0.004");
+    }
+
+    /** A journal in memory whose first {@link #prepareRotation} waits for a latch (a disk slow to create a file). */
+    private static final class SlowToOpenJournal implements UsageJournal {
+        final List<List<String>> segments = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> discarded = new ArrayList<>();
+        private final CountDownLatch preparing;
+        private final CountDownLatch release;
+        private boolean prepared;
+
+        SlowToOpenJournal(CountDownLatch preparing, CountDownLatch release) {
+            this.preparing = preparing;
+            this.release = release;
+            segments.add(new java.util.concurrent.CopyOnWriteArrayList<>());
+        }
+
+        @Override
+        public void append(byte[] line) {
+            String text = new String(line, java.nio.charset.StandardCharsets.UTF_8);
+            segments.get(segments.size() - 1).add(text.substring(0, text.length() - 1));
+        }
+
+        @Override
+        public void prepareRotation() {
+            if (!prepared) {
+                prepared = true;
+                preparing.countDown();
+                try {
+                    release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public String rotate() {
+            segments.add(new java.util.concurrent.CopyOnWriteArrayList<>());
+            return String.valueOf(segments.size() - 2);
+        }
+
+        @Override
+        public void discard(String upToSegmentId) {
+            discarded.add(upToSegmentId);
+        }
+
+        @Override
+        public List<Segment> pending() {
+            return List.of();
+        }
+
+        @Override
+        public void sync() {}
+
+        @Override
+        public void close() {}
     }
 
     private List<UsageRecord> readAll() {

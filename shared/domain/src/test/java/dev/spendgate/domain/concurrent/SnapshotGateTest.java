@@ -1,0 +1,134 @@
+package dev.spendgate.domain.concurrent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60) // a change or snapshot never woken hangs; this makes it a failure
+class SnapshotGateTest {
+    private final SnapshotGate gate = new SnapshotGate();
+
+    @Test
+    void snapshot_neverSeesAChangeHalfDone() throws Exception {
+        AtomicInteger first = new AtomicInteger();
+        AtomicInteger second = new AtomicInteger();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> changers = new ArrayList<>();
+        for (int t = 0; t < 16; t++) {
+            changers.add(Thread.ofVirtual().start(() -> {
+                while (!stop.get()) {
+                    gate.change(() -> {
+                        first.incrementAndGet();
+                        Thread.yield(); // let the snapshot thread run in the middle of a change, if it can
+                        second.incrementAndGet();
+                    });
+                }
+            }));
+        }
+        int torn = 0;
+        for (int i = 0; i < 2_000; i++) {
+            torn += gate.exclusively(() -> first.get() == second.get() ? 0 : 1);
+        }
+        stop.set(true);
+        for (Thread t : changers) {
+            t.join();
+        }
+
+        assertThat(torn).as("snapshots that saw a change half done").isZero();
+        assertThat(first.get()).as("changes made meanwhile").isPositive().isEqualTo(second.get());
+    }
+
+    @Test
+    void change_duringASnapshot_runsWhenItEnds() throws Exception {
+        CountDownLatch snapshotRunning = new CountDownLatch(1);
+        CountDownLatch releaseSnapshot = new CountDownLatch(1);
+        Thread snapshot = Thread.ofPlatform()
+                .start(() -> gate.exclusively(() -> {
+                    snapshotRunning.countDown();
+                    await(releaseSnapshot);
+                    return null;
+                }));
+        assertThat(snapshotRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+        AtomicInteger changed = new AtomicInteger();
+        List<Thread> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            calls.add(Thread.ofVirtual().start(() -> gate.change(changed::incrementAndGet)));
+        }
+        Thread.sleep(100);
+        assertThat(changed.get())
+                .as("changes run while the snapshot holds the gate")
+                .isZero();
+
+        releaseSnapshot.countDown();
+        snapshot.join();
+        for (Thread t : calls) {
+            assertThat(t.join(java.time.Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(changed.get()).isEqualTo(8);
+        assertThat(gate.snapshotting()).isFalse();
+    }
+
+    @Test
+    void snapshot_waitsForTheChangesAlreadyRunning() throws Exception {
+        CountDownLatch changeRunning = new CountDownLatch(1);
+        CountDownLatch releaseChange = new CountDownLatch(1);
+        AtomicBoolean changeDone = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> change = pool.submit(() -> gate.change(() -> {
+                changeRunning.countDown();
+                await(releaseChange);
+                changeDone.set(true);
+            }));
+            assertThat(changeRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<Boolean> snapshot = pool.submit(() -> gate.exclusively(changeDone::get));
+            Thread.sleep(100);
+            assertThat(snapshot.isDone()).as("the snapshot ran beside a change").isFalse();
+            assertThat(gate.snapshotting())
+                    .as("the snapshot holds back new changes meanwhile")
+                    .isTrue();
+
+            releaseChange.countDown();
+            change.get(10, TimeUnit.SECONDS);
+            assertThat(snapshot.get(10, TimeUnit.SECONDS))
+                    .as("the snapshot saw the change done")
+                    .isTrue();
+        } finally {
+            releaseChange.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void change_thatThrows_leavesTheGateOpen() {
+        try {
+            gate.change(() -> {
+                throw new IllegalStateException("closed");
+            });
+        } catch (IllegalStateException expected) {
+            // the change's own failure reaches its caller
+        }
+
+        assertThat(gate.exclusively(() -> "snapshot")).isEqualTo("snapshot");
+        assertThat(gate.change(() -> 42)).isEqualTo(42);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
