@@ -21,14 +21,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link BudgetLedger} for the local gateway: the counters live in memory, loaded from a JSON file at construction
  * and written back atomically (temp file, fsync, rename) by {@link #flush()} and {@link #close()}.
  *
- * <p>Each item is updated atomically ({@link ConcurrentHashMap#compute}), so concurrent calls cannot overshoot a limit.
+ * <p>Each item is updated atomically (compare-and-set on a {@link ConcurrentSkipListMap}), so concurrent calls cannot overshoot a limit.
  * <b>Settled spend survives a crash</b>: each {@link #settleAll settlement} is appended to a journal beside the file
  * ({@code <file>.journal/}, group commit, in the operating system's hands before the call returns) with a sequence
  * number; a flush writes the counters with the last sequence number they include and starts a new journal segment,
@@ -56,7 +56,14 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final OwnedSnapshotFile owned;
-    private final ConcurrentHashMap<String, BudgetState> items;
+    /**
+     * The counters. A skip-list map, not a hash map: its updates are compare-and-set, where a {@code
+     * ConcurrentHashMap} locks the entry's bin with a monitor, and every call updates the same few items (the global
+     * budget's). A virtual thread blocked on a monitor is woken through a platform thread, late on a busy carrier
+     * (bench/RESULTS.md, 2026-12-04).
+     */
+    private final ConcurrentSkipListMap<String, BudgetState> items;
+
     private final SegmentedLog journal;
     private final AtomicLong journalSeq = new AtomicLong();
     private final Object flushLock = new Object();
@@ -81,7 +88,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         this.owned = new OwnedSnapshotFile(file, "budget ledger");
         try {
             Snapshot snapshot = readWithSeq(owned.file());
-            this.items = new ConcurrentHashMap<>(snapshot.items());
+            this.items = new ConcurrentSkipListMap<>(snapshot.items());
             this.journalSeq.set(snapshot.journalSeq());
             this.journal = new SegmentedLog(
                     owned.file().resolveSibling(owned.file().getFileName() + ".journal"),
@@ -137,20 +144,23 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         BudgetState[] seen = {BudgetState.EMPTY};
         boolean[] granted = {false};
         owned.change(() -> {
-            items.compute(itemKey, (key, state) -> {
+            while (true) {
+                BudgetState state = items.get(itemKey);
                 BudgetState current = state == null ? BudgetState.EMPTY : state;
                 if (current.committed().add(amount).compareTo(limit) > 0) {
                     seen[0] = current;
-                    return state; // refused: unchanged, and still absent when it was
+                    return false; // refused: unchanged, and still absent when it was
                 }
-                granted[0] = true;
-                seen[0] = new BudgetState(
+                BudgetState next = new BudgetState(
                         current.spent(),
                         current.reserved().add(amount),
                         current.committed().add(amount));
-                return seen[0];
-            });
-            return granted[0];
+                if (compareAndSet(itemKey, state, next)) {
+                    seen[0] = next;
+                    granted[0] = true;
+                    return true;
+                }
+            }
         });
         return new ReserveResult(granted[0], seen[0]);
     }
@@ -162,13 +172,21 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         if (reserved.signum() == 0) {
             return;
         }
-        owned.change(() -> items.computeIfPresent(
-                        itemKey,
-                        (key, state) -> new BudgetState(
-                                state.spent(),
-                                state.reserved().subtract(reserved),
-                                state.committed().subtract(reserved)))
-                != null);
+        owned.change(() -> {
+            while (true) {
+                BudgetState state = items.get(itemKey);
+                if (state == null) {
+                    return false;
+                }
+                BudgetState next = new BudgetState(
+                        state.spent(),
+                        state.reserved().subtract(reserved),
+                        state.committed().subtract(reserved));
+                if (compareAndSet(itemKey, state, next)) {
+                    return true;
+                }
+            }
+        });
     }
 
     @Override
@@ -198,13 +216,18 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         RuntimeException[] journalError = {null};
         owned.change(() -> {
             for (Settlement s : settlements) {
-                after.add(items.compute(s.itemKey(), (key, state) -> {
+                while (true) {
+                    BudgetState state = items.get(s.itemKey());
                     BudgetState current = state == null ? BudgetState.EMPTY : state;
-                    return new BudgetState(
+                    BudgetState next = new BudgetState(
                             current.spent().add(s.actual()),
                             current.reserved().subtract(s.reserved()),
                             current.committed().add(s.actual()).subtract(s.reserved()));
-                }));
+                    if (compareAndSet(s.itemKey(), state, next)) {
+                        after.add(next);
+                        break;
+                    }
+                }
             }
             try {
                 journal.append(journalEntry(journalSeq.incrementAndGet(), reservationId, settlements));
@@ -273,6 +296,11 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return java.util.Set.copyOf(settledReservations);
     }
 
+    /** Sets {@code itemKey} to {@code next} if it still holds {@code expected} (null: absent). Takes no lock. */
+    private boolean compareAndSet(String itemKey, BudgetState expected, BudgetState next) {
+        return expected == null ? items.putIfAbsent(itemKey, next) == null : items.replace(itemKey, expected, next);
+    }
+
     /** Reservations released at start: how many items held one, and the amount. */
     public record Released(int items, BigDecimal amount) {}
 
@@ -294,6 +322,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
      */
     public void flush() {
         synchronized (flushLock) {
+            journal.prepareRotation(); // the snapshot below rotates into it while calls wait
             owned.flush(this::snapshotAndRotate);
             discardClosedSegment();
             journal.sync();

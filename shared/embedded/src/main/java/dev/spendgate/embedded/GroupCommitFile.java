@@ -33,7 +33,12 @@ final class GroupCommitFile implements AutoCloseable {
     private final FileChannel channel;
     private final boolean syncEachCommit;
     private final ReentrantLock writer = new ReentrantLock();
-    private final Object pendingLock = new Object();
+    /**
+     * A {@link ReentrantLock}, not a monitor: a virtual thread blocked on a monitor is woken by the JDK's unblocker
+     * platform thread, onto the scheduler's external queue, which a busy carrier reads late (bench/RESULTS.md).
+     */
+    private final ReentrantLock pendingLock = new ReentrantLock();
+
     private ByteArrayOutputStream pending = new ByteArrayOutputStream(8192); // guarded by pendingLock
     private long appended; // guarded by pendingLock
     private volatile long written; // written under the writer lock
@@ -74,9 +79,12 @@ final class GroupCommitFile implements AutoCloseable {
     /** Appends {@code bytes} and returns once they (and everything appended before them) are written. */
     void append(byte[] bytes) {
         long mine;
-        synchronized (pendingLock) {
+        pendingLock.lock();
+        try {
             pending.write(bytes, 0, bytes.length);
             mine = ++appended;
+        } finally {
+            pendingLock.unlock();
         }
         if (written >= mine) {
             return;
@@ -91,19 +99,25 @@ final class GroupCommitFile implements AutoCloseable {
             }
             byte[] batch;
             long upTo;
-            synchronized (pendingLock) {
+            pendingLock.lock();
+            try {
                 batch = pending.toByteArray();
                 pending.reset();
                 upTo = appended;
+            } finally {
+                pendingLock.unlock();
             }
             try {
                 write(batch);
             } catch (IOException e) {
-                synchronized (pendingLock) {
+                pendingLock.lock();
+                try {
                     ByteArrayOutputStream again = new ByteArrayOutputStream(batch.length + pending.size());
                     again.write(batch, 0, batch.length);
                     again.write(pending.toByteArray(), 0, pending.size());
                     pending = again;
+                } finally {
+                    pendingLock.unlock();
                 }
                 throw new UncheckedIOException("could not append to " + path, e);
             }
@@ -158,8 +172,11 @@ final class GroupCommitFile implements AutoCloseable {
 
     /** Whether every appended byte has been written (nothing left pending after a failure). */
     boolean drained() {
-        synchronized (pendingLock) {
+        pendingLock.lock();
+        try {
             return pending.size() == 0;
+        } finally {
+            pendingLock.unlock();
         }
     }
 
@@ -175,9 +192,12 @@ final class GroupCommitFile implements AutoCloseable {
                 return;
             }
             byte[] rest;
-            synchronized (pendingLock) {
+            pendingLock.lock();
+            try {
                 rest = pending.toByteArray();
                 pending.reset();
+            } finally {
+                pendingLock.unlock();
             }
             if (rest.length > 0) {
                 write(rest);

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Decides whether a call's leading prefix (system prompt and tools) gets a prompt-cache breakpoint, and with which
@@ -36,6 +37,9 @@ public final class PromptCachePlanner {
         }
     }
 
+    /** Not a monitor: a virtual thread blocked on one is woken through a platform thread, late on a busy carrier. */
+    private final ReentrantLock seen = new ReentrantLock();
+
     private final Map<String, Instant> lastSeen = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
@@ -54,8 +58,11 @@ public final class PromptCachePlanner {
             return Optional.empty();
         }
         Instant previous;
-        synchronized (lastSeen) {
+        seen.lock();
+        try {
             previous = lastSeen.put(prefixHash, now);
+        } finally {
+            seen.unlock();
         }
         if (previous == null) {
             return Optional.empty();

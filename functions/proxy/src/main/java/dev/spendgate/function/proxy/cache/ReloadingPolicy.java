@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -21,6 +22,7 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
     private final Consumer<RuntimeException> onReloadFailure;
     private volatile GatewayPolicy current;
     private volatile Instant nextCheck;
+    private final ReentrantLock reloading = new ReentrantLock();
 
     public ReloadingPolicy(
             GatewayPolicyStore store, Duration refresh, Clock clock, Consumer<RuntimeException> onReloadFailure) {
@@ -43,7 +45,12 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
         if (now.isBefore(nextCheck)) {
             return current;
         }
-        synchronized (this) {
+        // One call reloads; the others go on with the policy they have instead of waiting for its file read (a
+        // virtual thread left waiting on a lock can be woken late on a busy carrier, see SnapshotGate).
+        if (!reloading.tryLock()) {
+            return current;
+        }
+        try {
             if (now.isBefore(nextCheck)) {
                 return current;
             }
@@ -54,6 +61,8 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
                 onReloadFailure.accept(e);
             }
             return current;
+        } finally {
+            reloading.unlock();
         }
     }
 }
