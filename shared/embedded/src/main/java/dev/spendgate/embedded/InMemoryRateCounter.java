@@ -4,12 +4,14 @@ import dev.spendgate.domain.budget.RateCounter;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link RateCounter} in this process's memory, for the local gateway: velocity windows last a minute or so, so
- * losing them on a restart costs nothing. Each counter is updated atomically ({@link ConcurrentHashMap#compute}). A
+ * losing them on a restart costs nothing. Each counter is updated atomically by compare-and-set on a {@link
+ * ConcurrentSkipListMap}, which takes no lock: every call of a session or key counts on the same entry, and a {@code
+ * ConcurrentHashMap} would lock its bin with a monitor, on which waiting virtual threads are woken late. A
  * counter past its {@code expiresAt} counts as absent, and expired counters are dropped at most every
  * {@value #SWEEP_INTERVAL_MILLIS} ms by the calling thread. Thread-safe.
  */
@@ -17,7 +19,7 @@ public final class InMemoryRateCounter implements RateCounter {
     static final long SWEEP_INTERVAL_MILLIS = 10_000;
 
     private final Clock clock;
-    private final ConcurrentHashMap<String, Window> counters = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<String, Window> counters = new ConcurrentSkipListMap<>();
     private final AtomicLong nextSweepMillis = new AtomicLong(Long.MIN_VALUE);
 
     public InMemoryRateCounter() {
@@ -37,16 +39,19 @@ public final class InMemoryRateCounter implements RateCounter {
         }
         Instant now = clock.instant();
         sweepIfDue(now);
-        long[] count = {-1};
-        counters.compute(counterKey, (key, window) -> {
+        while (true) {
+            Window window = counters.get(counterKey);
             long current = window == null || window.isExpired(now) ? 0 : window.count();
             if (current >= max) {
-                return window;
+                return -1;
             }
-            count[0] = current + 1;
-            return new Window(current + 1, expiresAt);
-        });
-        return count[0];
+            Window next = new Window(current + 1, expiresAt);
+            if (window == null
+                    ? counters.putIfAbsent(counterKey, next) == null
+                    : counters.replace(counterKey, window, next)) {
+                return current + 1;
+            }
+        }
     }
 
     /** How many counters are held (expired ones included until the next sweep). */
@@ -58,7 +63,7 @@ public final class InMemoryRateCounter implements RateCounter {
         long nowMillis = now.toEpochMilli();
         long due = nextSweepMillis.get();
         if (nowMillis >= due && nextSweepMillis.compareAndSet(due, nowMillis + SWEEP_INTERVAL_MILLIS)) {
-            // removeIf on a ConcurrentHashMap view removes an entry only if it still holds the tested value
+            // removeIf on a ConcurrentSkipListMap view removes an entry only if it still holds the tested value
             counters.values().removeIf(window -> window.isExpired(now));
         }
     }
