@@ -27,15 +27,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * A {@link ReservationJournal} for the local gateway, kept like {@link FileBudgetLedger}: the open reservations live in
  * memory, loaded from a JSON file at construction and written back atomically (temp file, fsync, rename) by
  * {@link #flush()} and {@link #close()}.
  *
- * <p>A change costs a map operation ({@link ConcurrentHashMap}), with no file I/O. {@link #remove} is atomic within the
- * process ({@code ConcurrentHashMap.remove(id) != null}), so of any number of concurrent removers of one id exactly one
+ * <p>A change costs a map operation ({@link ConcurrentSkipListMap}, whose updates take no lock: a hash map's would lock
+ * a bin with a monitor, on which a waiting virtual thread is woken late), with no file I/O. {@link #remove} is atomic
+ * within the process ({@code remove(id) != null}), so of any number of concurrent removers of one id exactly one
  * sees it present; {@link #expired} answers from memory. <b>A crash loses what was not flushed yet</b>, the same as the
  * ledger: the local gateway flushes both every second (journal first), so at most about the same last second of
  * opened and removed entries; a clean shutdown ({@link #close()}) loses nothing. <b>Except a call's admission</b>:
@@ -73,7 +74,7 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
     private final OwnedSnapshotFile owned;
-    private final ConcurrentHashMap<String, OpenReservation> reservations;
+    private final ConcurrentSkipListMap<String, OpenReservation> reservations;
     private final SegmentedLog admitted;
     private final Object flushLock = new Object();
     private String closedSegment; // guarded by flushLock: rotated by the last snapshot, discarded once it is written
@@ -95,7 +96,7 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
     public FileReservationJournal(Path file, boolean syncEachCommit) {
         this.owned = new OwnedSnapshotFile(file, "reservation journal");
         try {
-            this.reservations = new ConcurrentHashMap<>(read(owned.file()));
+            this.reservations = new ConcurrentSkipListMap<>(read(owned.file()));
             this.admitted = new SegmentedLog(
                     owned.file().resolveSibling(owned.file().getFileName() + ".journal"),
                     java.time.Clock.systemUTC(),
