@@ -23,6 +23,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link BudgetLedger} for the local gateway: the counters live in memory, loaded from a JSON file at construction
@@ -66,7 +67,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
 
     private final SegmentedLog journal;
     private final AtomicLong journalSeq = new AtomicLong();
-    private final Object flushLock = new Object();
+    private final ReentrantLock flushLock = new ReentrantLock(); // not a monitor: a flush parks in SnapshotGate
     private String closedSegment; // guarded by flushLock: rotated by the last snapshot
     private String keptSegment; // guarded by flushLock: rotated by the snapshot before, discarded after the next one
     private final java.util.Set<String> settledReservations = new java.util.HashSet<>();
@@ -321,24 +322,30 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
      * segments the file now includes; forces the journal to the device. Thread-safe.
      */
     public void flush() {
-        synchronized (flushLock) {
+        flushLock.lock();
+        try {
             journal.prepareRotation(); // the snapshot below rotates into it while calls wait
             owned.flush(this::snapshotAndRotate);
             discardClosedSegment();
             journal.sync();
+        } finally {
+            flushLock.unlock();
         }
     }
 
     /** Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        synchronized (flushLock) {
+        flushLock.lock();
+        try {
             try {
                 owned.close(this::snapshotAndRotate);
                 discardClosedSegment();
             } finally {
                 journal.close();
             }
+        } finally {
+            flushLock.unlock();
         }
     }
 

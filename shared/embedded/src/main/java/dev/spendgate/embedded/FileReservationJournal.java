@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link ReservationJournal} for the local gateway, kept like {@link FileBudgetLedger}: the open reservations live in
@@ -76,7 +77,7 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
     private final OwnedSnapshotFile owned;
     private final ConcurrentSkipListMap<String, OpenReservation> reservations;
     private final SegmentedLog admitted;
-    private final Object flushLock = new Object();
+    private final ReentrantLock flushLock = new ReentrantLock(); // not a monitor: a flush parks in SnapshotGate
     private String closedSegment; // guarded by flushLock: rotated by the last snapshot, discarded once it is written
 
     /**
@@ -213,24 +214,30 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
      * log of admitted entries the file now includes. Thread-safe.
      */
     public void flush() {
-        synchronized (flushLock) {
+        flushLock.lock();
+        try {
             admitted.prepareRotation(); // the snapshot below rotates into it while calls wait
             owned.flush(this::snapshotAndRotate);
             discardClosedSegment();
             admitted.sync();
+        } finally {
+            flushLock.unlock();
         }
     }
 
     /** Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. */
     @Override
     public void close() {
-        synchronized (flushLock) {
+        flushLock.lock();
+        try {
             try {
                 owned.close(this::snapshotAndRotate);
                 discardClosedSegment();
             } finally {
                 admitted.close();
             }
+        } finally {
+            flushLock.unlock();
         }
     }
 

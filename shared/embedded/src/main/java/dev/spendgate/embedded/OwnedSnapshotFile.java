@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -31,7 +32,7 @@ final class OwnedSnapshotFile {
      */
     private final SnapshotGate gate = new SnapshotGate();
 
-    private final Object flushLock = new Object();
+    private final ReentrantLock flushLock = new ReentrantLock(); // not a monitor: see SnapshotGate
     private long flushedChanges; // guarded by flushLock
     private volatile boolean closed; // set while the gate is held
 
@@ -72,7 +73,8 @@ final class OwnedSnapshotFile {
 
     /** Writes {@code content} atomically, unless nothing changed since the last flush. Thread-safe. */
     void flush(Supplier<byte[]> content) {
-        synchronized (flushLock) {
+        flushLock.lock();
+        try {
             long upTo = changes.get(); // changes counted so far are all in the content taken next
             if (upTo == flushedChanges) {
                 return;
@@ -83,6 +85,8 @@ final class OwnedSnapshotFile {
                 throw new UncheckedIOException("could not write the " + what + " " + file, e);
             }
             flushedChanges = upTo;
+        } finally {
+            flushLock.unlock();
         }
     }
 

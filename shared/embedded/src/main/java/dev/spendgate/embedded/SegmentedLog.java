@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
@@ -27,8 +28,11 @@ final class SegmentedLog implements AutoCloseable {
     private final Clock clock;
     private final boolean syncEachCommit;
     private volatile GroupCommitFile open;
-    private GroupCommitFile next; // guarded by this: opened by prepareRotation, started by the next rotate
-    private long opened; // guarded by this (and the constructor)
+    /** Guards rotation; a lock, not a monitor: a flush holding it may park on a virtual thread (see SnapshotGate). */
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private GroupCommitFile next; // guarded by lock: opened by prepareRotation, started by the next rotate
+    private long opened; // guarded by lock (and the constructor)
 
     /**
      * @param syncEachCommit whether each commit is forced to the device before the append returns (power-loss safe,
@@ -59,47 +63,67 @@ final class SegmentedLog implements AutoCloseable {
      * Makes the prepared segment (or, when none is, a new one) the open one and closes the one before; returns the
      * closed segment's id.
      */
-    synchronized String rotate() {
-        GroupCommitFile closing = open;
-        open = next != null ? next : openSegment();
-        next = null;
-        closing.close();
-        return idOf(closing.path());
+    String rotate() {
+        lock.lock();
+        try {
+            GroupCommitFile closing = open;
+            open = next != null ? next : openSegment();
+            next = null;
+            closing.close();
+            return idOf(closing.path());
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
      * Opens the segment the next {@link #rotate} starts, unless one is open already: callers rotate while appends
      * wait, and creating a file can take milliseconds on a busy disk.
      */
-    synchronized void prepareRotation() {
-        if (next == null) {
-            next = openSegment();
+    void prepareRotation() {
+        lock.lock();
+        try {
+            if (next == null) {
+                next = openSegment();
+            }
+        } finally {
+            lock.unlock();
         }
     }
 
-    synchronized void discard(String upToSegmentId) {
-        String current = idOf(open.path());
-        for (String id : segmentIds()) {
-            if (id.compareTo(upToSegmentId) <= 0 && !id.equals(current) && !isNext(id)) {
-                try {
-                    Files.deleteIfExists(dir.resolve(id + SUFFIX));
-                } catch (IOException e) {
-                    throw new UncheckedIOException("could not delete journal segment " + id, e);
+    void discard(String upToSegmentId) {
+        lock.lock();
+        try {
+            String current = idOf(open.path());
+            for (String id : segmentIds()) {
+                if (id.compareTo(upToSegmentId) <= 0 && !id.equals(current) && !isNext(id)) {
+                    try {
+                        Files.deleteIfExists(dir.resolve(id + SUFFIX));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("could not delete journal segment " + id, e);
+                    }
                 }
             }
+        } finally {
+            lock.unlock();
         }
     }
 
-    synchronized List<Segment> pending() {
-        String current = idOf(open.path());
-        List<Segment> segments = new ArrayList<>();
-        for (String id : segmentIds()) {
-            if (id.equals(current) || isNext(id)) {
-                continue;
+    List<Segment> pending() {
+        lock.lock();
+        try {
+            String current = idOf(open.path());
+            List<Segment> segments = new ArrayList<>();
+            for (String id : segmentIds()) {
+                if (id.equals(current) || isNext(id)) {
+                    continue;
+                }
+                segments.add(new Segment(id, wholeLines(dir.resolve(id + SUFFIX))));
             }
-            segments.add(new Segment(id, wholeLines(dir.resolve(id + SUFFIX))));
+            return segments;
+        } finally {
+            lock.unlock();
         }
-        return segments;
     }
 
     void sync() {
@@ -108,20 +132,25 @@ final class SegmentedLog implements AutoCloseable {
 
     /** Closes the open segment, and deletes the prepared one (empty: nothing was appended to it). */
     @Override
-    public synchronized void close() {
+    public void close() {
+        lock.lock();
         try {
-            open.close();
-        } finally {
-            if (next != null) {
-                GroupCommitFile unused = next;
-                next = null;
-                unused.close();
-                try {
-                    Files.deleteIfExists(unused.path());
-                } catch (IOException e) {
-                    // an empty segment: the next start finds it and has nothing to deliver from it
+            try {
+                open.close();
+            } finally {
+                if (next != null) {
+                    GroupCommitFile unused = next;
+                    next = null;
+                    unused.close();
+                    try {
+                        Files.deleteIfExists(unused.path());
+                    } catch (IOException e) {
+                        // an empty segment: the next start finds it and has nothing to deliver from it
+                    }
                 }
             }
+        } finally {
+            lock.unlock();
         }
     }
 

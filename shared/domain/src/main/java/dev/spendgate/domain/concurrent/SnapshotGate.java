@@ -30,7 +30,7 @@ public final class SnapshotGate {
     /** One snapshot at a time; a lock, not a monitor, so a virtual thread waiting in a snapshot pins nothing. */
     private final ReentrantLock snapshots = new ReentrantLock();
 
-    private final ConcurrentLinkedQueue<Thread> held = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Waiter> held = new ConcurrentLinkedQueue<>();
     private volatile Thread snapshotter;
 
     /** Runs {@code change}, after any snapshot in progress. */
@@ -55,27 +55,40 @@ public final class SnapshotGate {
         }
     }
 
-    /** Stops new changes, waits for the running ones to leave, runs {@code task}, and lets changes go on. */
+    /**
+     * Stops new changes, waits for the running ones to leave, runs {@code task}, and lets changes go on.
+     *
+     * @throws IllegalStateException when this thread is in a snapshot of this gate already
+     */
     public <T> T exclusively(Supplier<T> task) {
         Objects.requireNonNull(task, "task");
+        if (snapshots.isHeldByCurrentThread()) {
+            throw new IllegalStateException("a snapshot inside a snapshot of the same gate would wait for itself");
+        }
         snapshots.lock();
+        boolean interrupted = false;
         try {
             snapshotter = Thread.currentThread();
             state.getAndAdd(SNAPSHOT);
             try {
                 while (state.get() != SNAPSHOT) {
                     LockSupport.park(this); // the last change to leave wakes this thread
+                    interrupted |= Thread.interrupted(); // else park returns at once, and this would spin
                 }
                 return task.get();
             } finally {
                 state.getAndAdd(-SNAPSHOT);
                 snapshotter = null;
-                for (Thread waiting; (waiting = held.poll()) != null; ) {
-                    LockSupport.unpark(waiting);
+                for (Waiter waiting; (waiting = held.poll()) != null; ) {
+                    waiting.released = true;
+                    LockSupport.unpark(waiting.thread);
                 }
             }
         } finally {
             snapshots.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -85,27 +98,34 @@ public final class SnapshotGate {
     }
 
     private void enter() {
+        boolean interrupted = false;
         while (true) {
             int s = state.get();
             if (s < SNAPSHOT) {
                 if (state.compareAndSet(s, s + 1)) {
-                    return;
+                    break;
                 }
                 continue;
             }
-            Thread me = Thread.currentThread();
-            // Queued again before each wait: a snapshot that ended may have taken it off the queue (and woken it)
-            // just as the next snapshot began, which then wakes only the threads it finds queued.
-            while (true) {
-                held.add(me);
-                if (state.get() < SNAPSHOT) {
-                    break;
+            Waiter waiter = new Waiter(Thread.currentThread());
+            held.add(waiter);
+            while (state.get() >= SNAPSHOT) {
+                if (waiter.released) {
+                    // taken off the queue (and woken) by a snapshot that ended just as the next one began, which
+                    // wakes only the threads it finds queued: queue again
+                    waiter = new Waiter(waiter.thread);
+                    held.add(waiter);
+                    continue;
                 }
                 LockSupport.park(this); // the snapshot's thread wakes every held change when it ends
+                interrupted |= Thread.interrupted(); // else park returns at once, and this would spin
             }
-            while (held.remove(me)) {
-                // left queued more than once when woken by something else: no later snapshot need wake it
+            if (!waiter.released) {
+                held.remove(waiter);
             }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt(); // the change runs as it would have, with the caller's interrupt kept
         }
     }
 
@@ -115,6 +135,16 @@ public final class SnapshotGate {
             if (waiting != null) {
                 LockSupport.unpark(waiting);
             }
+        }
+    }
+
+    /** A change held by a snapshot; {@code released} once the snapshot has taken it off the queue to wake it. */
+    private static final class Waiter {
+        final Thread thread;
+        volatile boolean released;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
         }
     }
 }

@@ -52,7 +52,9 @@ public final class UsageLogWriter implements AutoCloseable {
     private volatile boolean journalFailing;
     private final Clock clock;
     private final int maxBufferedRecords;
-    private final Object flushLock = new Object();
+    /** One flush, recovery or drain at a time. A lock, not a monitor: a flush may park (SnapshotGate) on a virtual
+     * thread (an append that flushes itself), which on Java 21-23 would pin its carrier inside {@code synchronized}. */
+    private final ReentrantLock flushLock = new ReentrantLock();
     /**
      * Guards the buffer. A {@link ReentrantLock}, not a monitor: a virtual thread blocked on a monitor is woken by the
      * JDK's unblocker platform thread, onto the scheduler's external queue, which a busy carrier reads late.
@@ -218,7 +220,8 @@ public final class UsageLogWriter implements AutoCloseable {
      * records that reached the store.
      */
     public int flush() {
-        synchronized (flushLock) {
+        flushLock.lock();
+        try {
             prepareRotationQuietly(); // the next segment's file, created while appends go on
             Taken taken = rotation.exclusively(() -> {
                 Map<Long, OpenHour> hours;
@@ -248,6 +251,8 @@ public final class UsageLogWriter implements AutoCloseable {
                 discardIfSaved(segment);
             }
             return delivered;
+        } finally {
+            flushLock.unlock();
         }
     }
 
@@ -258,7 +263,8 @@ public final class UsageLogWriter implements AutoCloseable {
      * in the listener's {@code recovered} call.
      */
     public int recoverJournal() {
-        synchronized (flushLock) {
+        flushLock.lock();
+        try {
             int recovered = 0;
             for (UsageJournal.Segment segment : journal.pending()) {
                 Map<Long, List<UsageRecord>> byHour = new LinkedHashMap<>();
@@ -288,6 +294,8 @@ public final class UsageLogWriter implements AutoCloseable {
                 }
             }
             return recovered;
+        } finally {
+            flushLock.unlock();
         }
     }
 
@@ -327,7 +335,8 @@ public final class UsageLogWriter implements AutoCloseable {
 
     /** Delivers spooled batches to the store; returns the number of batches delivered. */
     public int drainSpool() {
-        synchronized (flushLock) {
+        flushLock.lock();
+        try {
             int delivered = 0;
             while (true) {
                 List<SpooledBatch> pending = spool.pending(SPOOL_DRAIN_PAGE);
@@ -357,6 +366,8 @@ public final class UsageLogWriter implements AutoCloseable {
                     delivered++;
                 }
             }
+        } finally {
+            flushLock.unlock();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.spendgate.domain.concurrent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -108,6 +109,44 @@ class SnapshotGateTest {
             releaseChange.countDown();
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void change_interruptedWhileHeld_waitsParkedAndKeepsItsInterrupt() throws Exception {
+        CountDownLatch snapshotRunning = new CountDownLatch(1);
+        CountDownLatch releaseSnapshot = new CountDownLatch(1);
+        Thread snapshot = Thread.ofPlatform()
+                .start(() -> gate.exclusively(() -> {
+                    snapshotRunning.countDown();
+                    await(releaseSnapshot);
+                    return null;
+                }));
+        assertThat(snapshotRunning.await(10, TimeUnit.SECONDS)).isTrue();
+        AtomicBoolean interruptedInChange = new AtomicBoolean();
+        Thread call = Thread.ofPlatform()
+                .start(() -> gate.change(() -> {
+                    interruptedInChange.set(Thread.currentThread().isInterrupted());
+                }));
+        Thread.sleep(50);
+        call.interrupt();
+        Thread.sleep(100);
+
+        // parked, not spinning: a spinning call takes a core (a carrier, for a virtual thread) from the others
+        assertThat(call.getState()).isEqualTo(Thread.State.WAITING);
+        releaseSnapshot.countDown();
+        snapshot.join();
+        call.join(10_000);
+        assertThat(call.isAlive()).isFalse();
+        assertThat(interruptedInChange)
+                .as("the change ran with the caller's interrupt kept")
+                .isTrue();
+    }
+
+    @Test
+    void exclusively_insideASnapshotOfTheSameGate_isRefused() {
+        assertThatThrownBy(() -> gate.exclusively(() -> gate.exclusively(() -> "inner")))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(gate.change(() -> "still open")).isEqualTo("still open");
     }
 
     @Test

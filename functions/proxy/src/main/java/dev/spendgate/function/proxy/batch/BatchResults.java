@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Records a batch's results once: one usage record per result line at the batch tier ({@link BatchResultRecords}),
@@ -23,6 +24,7 @@ import java.util.Set;
  * {@link BatchStore}), and adds their cost to the creator's budgets.
  */
 final class BatchResults {
+    private final ReentrantLock recording = new ReentrantLock();
     private final BatchStore store;
     private final PricingCatalog pricing;
     private final UsageLogWriter usageLog;
@@ -52,7 +54,18 @@ final class BatchResults {
     }
 
     /** Records what was not recorded yet; returns how many records were added. */
-    synchronized int record(BatchStore.Creator creator, Instant completedAt, byte[] jsonl, Format format) {
+    int record(BatchStore.Creator creator, Instant completedAt, byte[] jsonl, Format format) {
+        // one batch's results at a time; a lock, not synchronized: appends and settlements may park (SnapshotGate),
+        // which on Java 21-23 pins a virtual thread's carrier inside a monitor
+        recording.lock();
+        try {
+            return recordLocked(creator, completedAt, jsonl, format);
+        } finally {
+            recording.unlock();
+        }
+    }
+
+    private int recordLocked(BatchStore.Creator creator, Instant completedAt, byte[] jsonl, Format format) {
         BatchResultRecords.Batch batch = new BatchResultRecords.Batch(
                 creator.batchId(),
                 creator.pricingProvider(),
