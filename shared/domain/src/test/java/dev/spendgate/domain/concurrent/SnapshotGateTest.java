@@ -51,15 +51,8 @@ class SnapshotGateTest {
 
     @Test
     void change_duringASnapshot_runsWhenItEnds() throws Exception {
-        CountDownLatch snapshotRunning = new CountDownLatch(1);
         CountDownLatch releaseSnapshot = new CountDownLatch(1);
-        Thread snapshot = Thread.ofPlatform()
-                .start(() -> gate.exclusively(() -> {
-                    snapshotRunning.countDown();
-                    await(releaseSnapshot);
-                    return null;
-                }));
-        assertThat(snapshotRunning.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread snapshot = holdSnapshot(releaseSnapshot);
 
         AtomicInteger changed = new AtomicInteger();
         List<Thread> calls = new ArrayList<>();
@@ -113,15 +106,8 @@ class SnapshotGateTest {
 
     @Test
     void change_interruptedWhileHeld_waitsParkedAndKeepsItsInterrupt() throws Exception {
-        CountDownLatch snapshotRunning = new CountDownLatch(1);
         CountDownLatch releaseSnapshot = new CountDownLatch(1);
-        Thread snapshot = Thread.ofPlatform()
-                .start(() -> gate.exclusively(() -> {
-                    snapshotRunning.countDown();
-                    await(releaseSnapshot);
-                    return null;
-                }));
-        assertThat(snapshotRunning.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread snapshot = holdSnapshot(releaseSnapshot);
         AtomicBoolean interruptedInChange = new AtomicBoolean();
         Thread call = Thread.ofPlatform()
                 .start(() -> gate.change(() -> {
@@ -161,6 +147,19 @@ class SnapshotGateTest {
 
         assertThat(gate.exclusively(() -> "snapshot")).isEqualTo("snapshot");
         assertThat(gate.change(() -> 42)).isEqualTo(42);
+    }
+
+    /** Takes a snapshot on a platform thread (the flush's kind) and holds it until {@code release} is counted down. */
+    private Thread holdSnapshot(CountDownLatch release) throws InterruptedException {
+        CountDownLatch running = new CountDownLatch(1);
+        Thread snapshot = Thread.ofPlatform()
+                .start(() -> gate.exclusively(() -> {
+                    running.countDown();
+                    await(release);
+                    return null;
+                }));
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+        return snapshot;
     }
 
     private static void await(CountDownLatch latch) {
