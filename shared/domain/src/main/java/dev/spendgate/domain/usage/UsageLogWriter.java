@@ -33,9 +33,9 @@ import java.util.zip.GZIPOutputStream;
  *
  * <p>Each record is also appended to a {@link UsageJournal} before {@link #append} returns, so a record survives the
  * process's death between the call's answer and the next flush. A flush rotates the journal in the same step as it
- * takes the buffer (through a {@link SnapshotGate}: a call never parks waiting for a flush, and the next segment is
- * opened before, so the step itself creates no file), names each hour's object after the closed segment, and
- * discards the segment once all of it is saved; {@link #recoverJournal()} delivers the segments of an
+ * takes the buffer (through a {@link SnapshotGate}: appends wait only for that step, which creates no file since the
+ * next segment is opened before, and are all woken at once when it ends), names each hour's object after the closed
+ * segment, and discards the segment once all of it is saved; {@link #recoverJournal()} delivers the segments of an
  * earlier process under those same names, so a segment written both by a flush and by a recovery is one object.
  */
 public final class UsageLogWriter implements AutoCloseable {
