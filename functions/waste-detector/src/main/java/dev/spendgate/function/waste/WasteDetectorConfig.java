@@ -1,5 +1,6 @@
 package dev.spendgate.function.waste;
 
+import dev.spendgate.domain.waste.WasteAnalyzer;
 import java.util.Map;
 
 /**
@@ -15,6 +16,10 @@ import java.util.Map;
  *     aggregates; {@code log} reads every record of the window (the path before day aggregates)
  * @param indexThreads {@code SPENDGATE_WASTE_THREADS} (default: the processors the JVM sees, e.g. 6 at 10,240 MB):
  *     worker threads for the response-cache index of the day pass; 1 runs it on the pass's thread
+ * @param mergeBounds {@code SPENDGATE_WASTE_MERGE_MAX_RETRY_SCOPES} (default 200,000),
+ *     {@code SPENDGATE_WASTE_MERGE_MAX_PROMPTS} (400,000), {@code SPENDGATE_WASTE_MERGE_MAX_JOBS} (100,000): how many
+ *     retry scopes, system prompts with a cache write and jobs the window merge holds before it settles the ones the
+ *     last merged day did not have ({@link WasteAnalyzer.Bounds}; each settling is counted in the findings' warnings)
  */
 public record WasteDetectorConfig(
         String usageBucket,
@@ -23,7 +28,8 @@ public record WasteDetectorConfig(
         String budgetsTable,
         int topFindings,
         boolean fromAggregates,
-        int indexThreads) {
+        int indexThreads,
+        WasteAnalyzer.Bounds mergeBounds) {
 
     public static WasteDetectorConfig fromEnvironment(Map<String, String> env) {
         String bucket = blankToNull(env.get("SPENDGATE_USAGE_BUCKET"));
@@ -51,6 +57,11 @@ public record WasteDetectorConfig(
         if (indexThreads < 1) {
             throw new IllegalStateException("SPENDGATE_WASTE_THREADS must be at least 1, was " + threads);
         }
+        WasteAnalyzer.Bounds defaults = WasteAnalyzer.Bounds.DEFAULT;
+        WasteAnalyzer.Bounds mergeBounds = new WasteAnalyzer.Bounds(
+                atLeastOne(env, "SPENDGATE_WASTE_MERGE_MAX_RETRY_SCOPES", defaults.retryScopes()),
+                atLeastOne(env, "SPENDGATE_WASTE_MERGE_MAX_PROMPTS", defaults.prompts()),
+                atLeastOne(env, "SPENDGATE_WASTE_MERGE_MAX_JOBS", defaults.jobs()));
         return new WasteDetectorConfig(
                 bucket,
                 blankToNull(env.get("SPENDGATE_ALERT_TOPIC_ARN")),
@@ -58,7 +69,25 @@ public record WasteDetectorConfig(
                 blankToNull(env.get("SPENDGATE_BUDGETS_TABLE")),
                 topFindings,
                 !"log".equals(source),
-                indexThreads);
+                indexThreads,
+                mergeBounds);
+    }
+
+    private static int atLeastOne(Map<String, String> env, String name, int fallback) {
+        String value = blankToNull(env.get(name));
+        if (value == null) {
+            return fallback;
+        }
+        int parsed;
+        try {
+            parsed = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(name + " must be a whole number, was " + value);
+        }
+        if (parsed < 1) {
+            throw new IllegalStateException(name + " must be at least 1, was " + value);
+        }
+        return parsed;
     }
 
     private static String blankToNull(String value) {

@@ -51,6 +51,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
     private final int topFindings;
     private final boolean fromAggregates;
     private final int indexThreads;
+    private final WasteAnalyzer.Bounds mergeBounds;
 
     /** Built once per execution environment from {@link WasteDetectorConfig} and {@link AwsClients}. */
     public WasteDetectorHandler() {
@@ -65,7 +66,8 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
                 Clock.systemUTC(),
                 config.topFindings(),
                 config.fromAggregates(),
-                config.indexThreads());
+                config.indexThreads(),
+                config.mergeBounds());
     }
 
     /** For tests: collaborators given; {@code alerts} may be null (no alerts); reads the day aggregates. */
@@ -85,7 +87,18 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
             Clock clock,
             int topFindings,
             boolean fromAggregates) {
-        this(store, governance, alerts, clock, topFindings, fromAggregates, 2);
+        this(store, governance, alerts, clock, topFindings, fromAggregates, 2, WasteAnalyzer.Bounds.DEFAULT);
+    }
+
+    /** For tests: as above, the window merge settling past {@code mergeBounds}. */
+    WasteDetectorHandler(
+            ObjectStore store,
+            Supplier<Governance> governance,
+            AlertSink alerts,
+            Clock clock,
+            int topFindings,
+            WasteAnalyzer.Bounds mergeBounds) {
+        this(store, governance, alerts, clock, topFindings, true, 2, mergeBounds);
     }
 
     private WasteDetectorHandler(
@@ -95,9 +108,11 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
             Clock clock,
             int topFindings,
             boolean fromAggregates,
-            int indexThreads) {
+            int indexThreads,
+            WasteAnalyzer.Bounds mergeBounds) {
         this.fromAggregates = fromAggregates;
         this.indexThreads = indexThreads;
+        this.mergeBounds = Objects.requireNonNull(mergeBounds, "mergeBounds");
         this.store = Objects.requireNonNull(store, "store");
         this.governance = Objects.requireNonNull(governance, "governance");
         this.alerts = alerts;
@@ -121,8 +136,9 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         LocalDate day = runDay(event);
         Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
         PricingCatalog catalog = PricingCatalog.bundled();
-        WasteAnalyzer analyzer =
-                WasteAnalyzer.create(catalog, governance.get(), clock).withIndexThreads(indexThreads);
+        WasteAnalyzer analyzer = WasteAnalyzer.create(catalog, governance.get(), clock)
+                .withIndexThreads(indexThreads)
+                .withMergeBounds(mergeBounds);
         WasteWindow window = WasteWindow.trailing30Days(end);
         WasteReport report;
         int reused = 0;

@@ -160,6 +160,32 @@ class WasteDetectorHandlerIT {
     }
 
     @Test
+    void handleRequest_mergeBoundsFromTheEnvironment_settleTheWindowAndSaySo() throws Exception {
+        WasteDetectorConfig config = WasteDetectorConfig.fromEnvironment(Map.of(
+                "SPENDGATE_USAGE_BUCKET", bucket,
+                "SPENDGATE_WASTE_MERGE_MAX_RETRY_SCOPES", "1",
+                "SPENDGATE_WASTE_MERGE_MAX_PROMPTS", "1",
+                "SPENDGATE_WASTE_MERGE_MAX_JOBS", "1"));
+        WasteDetectorHandler defaults = new WasteDetectorHandler(s3, () -> governance, null, CLOCK, 5);
+        WasteDetectorHandler small =
+                new WasteDetectorHandler(s3, () -> governance, null, CLOCK, 5, config.mergeBounds());
+
+        defaults.handleRequest(Map.of("time", "2026-10-29T03:00:00Z"), null);
+        List<String> unbounded = warnings(s3.get("findings/2026-10-29.json").orElseThrow());
+        small.handleRequest(Map.of("time", "2026-10-29T03:00:00Z"), null);
+        List<String> bounded = warnings(s3.get("findings/2026-10-29.json").orElseThrow());
+
+        assertThat(unbounded).noneMatch(w -> w.contains("in the window, were"));
+        assertThat(bounded).anyMatch(w -> w.startsWith("approximated: ") && w.contains(", past 1 in the window,"));
+    }
+
+    private static List<String> warnings(byte[] findingsJson) throws Exception {
+        List<String> out = new ArrayList<>();
+        JSON.readTree(findingsJson).get("input").get("warnings").forEach(w -> out.add(w.asText()));
+        return out;
+    }
+
+    @Test
     void handleRequest_withoutKeyAndBudgetStores_skipsTheRulesThatNeedThem() throws Exception {
         WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> Governance.UNKNOWN, null, CLOCK, 5);
 

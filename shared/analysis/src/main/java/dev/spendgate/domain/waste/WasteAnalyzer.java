@@ -29,9 +29,15 @@ public final class WasteAnalyzer {
     private final Clock clock;
     private final ChargebackRules rules;
     private final int indexThreads;
+    private final Bounds bounds;
 
     private WasteAnalyzer(
-            PricingCatalog catalog, Governance governance, Clock clock, ChargebackRules rules, int indexThreads) {
+            PricingCatalog catalog,
+            Governance governance,
+            Clock clock,
+            ChargebackRules rules,
+            int indexThreads,
+            Bounds bounds) {
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.governance = Objects.requireNonNull(governance, "governance");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -40,10 +46,11 @@ public final class WasteAnalyzer {
             throw new IllegalArgumentException("indexThreads must be at least 1, was " + indexThreads);
         }
         this.indexThreads = indexThreads;
+        this.bounds = Objects.requireNonNull(bounds, "bounds");
     }
 
     public static WasteAnalyzer create(PricingCatalog catalog, Governance governance, Clock clock) {
-        return new WasteAnalyzer(catalog, governance, clock, null, 1);
+        return new WasteAnalyzer(catalog, governance, clock, null, 1, Bounds.DEFAULT);
     }
 
     /**
@@ -53,7 +60,15 @@ public final class WasteAnalyzer {
      * any thread count; the busiest (feature, model) bounds the gain (see {@link Pass#indexWork()}).
      */
     public WasteAnalyzer withIndexThreads(int threads) {
-        return new WasteAnalyzer(catalog, governance, clock, rules, threads);
+        return new WasteAnalyzer(catalog, governance, clock, rules, threads, bounds);
+    }
+
+    /**
+     * This analyzer, its window merges ({@link #merge()}) settling past {@code mergeBounds} instead of
+     * {@link Bounds#DEFAULT}: lower bounds hold less memory and settle (approximate) sooner, higher ones the reverse.
+     */
+    public WasteAnalyzer withMergeBounds(Bounds mergeBounds) {
+        return new WasteAnalyzer(catalog, governance, clock, rules, indexThreads, mergeBounds);
     }
 
     /**
@@ -68,7 +83,7 @@ public final class WasteAnalyzer {
      * feature) most of the scope's spend carried. Without rules the owner is the department alone.
      */
     public WasteAnalyzer withChargebackRules(ChargebackRules chargebackRules) {
-        return new WasteAnalyzer(catalog, governance, clock, chargebackRules, indexThreads);
+        return new WasteAnalyzer(catalog, governance, clock, chargebackRules, indexThreads, bounds);
     }
 
     /** Reads {@code [window.from, window.to)} from the store's usage log and analyses it. */
@@ -126,24 +141,30 @@ public final class WasteAnalyzer {
         return merge.finish(window, notes);
     }
 
-    /** A merge of a window's day aggregates fed one at a time, oldest first, so that only one is held at a time. */
+    /**
+     * A merge of a window's day aggregates fed one at a time, oldest first, so that only one is held at a time;
+     * it settles past this analyzer's bounds ({@link #withMergeBounds}).
+     */
     public Merge merge() {
-        return new Merge(Bounds.DEFAULT);
-    }
-
-    /** A merge that settles past other bounds (tests: small bounds on small days). */
-    Merge merge(Bounds bounds) {
         return new Merge(bounds);
     }
 
     /**
      * How many entries per scope a merge holds before it settles the ones the last day added to did not have (see
      * README "At scale"): retry scopes (sessions and keys with a redundant call), system prompts with a cache write,
-     * and jobs. Far above the simulator's months, so their findings do not depend on them.
+     * and jobs. The defaults are far above the simulator's months, so their findings do not depend on them.
      */
-    record Bounds(int retryScopes, int prompts, int jobs) {
-        static final Bounds DEFAULT =
+    public record Bounds(int retryScopes, int prompts, int jobs) {
+        /** 200,000 retry scopes, 400,000 prompts, 100,000 jobs. */
+        public static final Bounds DEFAULT =
                 new Bounds(200_000, 2 * PromptCacheDetector.MAX_HEADS, BatchTierDetector.MAX_JOBS);
+
+        public Bounds {
+            if (retryScopes < 1 || prompts < 1 || jobs < 1) {
+                throw new IllegalArgumentException("merge bounds must be at least 1, were retryScopes=" + retryScopes
+                        + ", prompts=" + prompts + ", jobs=" + jobs);
+            }
+        }
     }
 
     /** Per-scope entries a merge holds now (for tests). */
