@@ -109,7 +109,7 @@ public final class ScheduledJobs extends Construct {
         wasteRole.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
         wasteRole.addToPolicy(Policies.allow(
                 "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
-        Map<String, String> wasteEnv = new HashMap<>();
+        Map<String, String> wasteEnv = new HashMap<>(props.wasteEnvironment());
         wasteEnv.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
         wasteEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         wasteEnv.put("SPENDGATE_KEYS_TABLE", storage.keys().getTableName());

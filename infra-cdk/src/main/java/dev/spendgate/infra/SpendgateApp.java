@@ -23,6 +23,7 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
  * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
+ * {@code wasteEnvironment} (the same, {@code SPENDGATE_WASTE_*} settings for the daily waste function),
  * {@code proxyArchitecture} ({@code x86_64}, the default, or {@code arm64}: the JRE bundled by
  * {@code package-proxy.sh} must match), {@code proxyMemoryMb} (default 1024, 128-10240; see
  * {@link SpendgateStackProps} for why),
@@ -70,6 +71,7 @@ public final class SpendgateApp {
                 .reconcileExport(context(app, "reconcileExportBucket"), context(app, "reconcileExportPrefix"))
                 .reconcileThresholdPercent(context(app, "reconcileThresholdPercent"))
                 .proxyEnvironment(settings(app, "proxyEnvironment"))
+                .wasteEnvironment(settings(app, "wasteEnvironment"))
                 .usageBufferSeconds(integer(app, "usageBufferSeconds"))
                 .apiThrottling(decimal(app, "apiRateLimit"), integer(app, "apiBurstLimit"))
                 .proxyMaxConcurrency(integer(app, "proxyMaxConcurrency"))

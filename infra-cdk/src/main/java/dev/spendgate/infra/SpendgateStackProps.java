@@ -21,6 +21,7 @@ public final class SpendgateStackProps {
     private final String certificateArn;
     private final List<String> bedrockResourceArns;
     private final Map<String, String> proxyEnvironment;
+    private final Map<String, String> wasteEnvironment;
     private final String reconcileAdminKeySecretArn;
     private final String reconcileExportBucket;
     private final String reconcileExportPrefix;
@@ -118,6 +119,8 @@ public final class SpendgateStackProps {
                         .toList();
         this.proxyEnvironment = b.proxyEnvironment == null ? Map.of() : Map.copyOf(b.proxyEnvironment);
         proxyEnvironment.keySet().forEach(SpendgateStackProps::checkProxySetting);
+        this.wasteEnvironment = b.wasteEnvironment == null ? Map.of() : Map.copyOf(b.wasteEnvironment);
+        wasteEnvironment.keySet().forEach(SpendgateStackProps::checkWasteSetting);
         for (String arn : bedrockResourceArns) {
             if (!arn.startsWith("arn:") || !arn.contains(":bedrock:")) {
                 throw new IllegalArgumentException("bedrockResourceArns must be Bedrock ARNs, got '" + arn + "'");
@@ -234,6 +237,14 @@ public final class SpendgateStackProps {
      */
     public Map<String, String> proxyEnvironment() {
         return proxyEnvironment;
+    }
+
+    /**
+     * Extra settings for the daily waste function, e.g. {@code SPENDGATE_WASTE_THREADS} or the window merge's bounds
+     * ({@code SPENDGATE_WASTE_MERGE_MAX_*}). Only {@code SPENDGATE_WASTE_*} names: the stack sets the rest itself.
+     */
+    public Map<String, String> wasteEnvironment() {
+        return wasteEnvironment;
     }
 
     /** An existing secret with the reconciliation admin keys, or null for a new placeholder secret. */
@@ -363,6 +374,13 @@ public final class SpendgateStackProps {
                 : values.stream().map(String::trim).filter(v -> !v.isEmpty()).toList();
     }
 
+    private static void checkWasteSetting(String name) {
+        if (!name.startsWith("SPENDGATE_WASTE_")) {
+            throw new IllegalArgumentException("wasteEnvironment takes SPENDGATE_WASTE_* settings only, got " + name
+                    + " (the stack sets the waste function's bucket, tables and topic itself)");
+        }
+    }
+
     private static void checkProxySetting(String name) {
         if (!name.startsWith("SPENDGATE_")) {
             throw new IllegalArgumentException("proxyEnvironment takes SPENDGATE_* settings only, got " + name
@@ -442,6 +460,7 @@ public final class SpendgateStackProps {
         private String certificateArn;
         private List<String> bedrockResourceArns;
         private Map<String, String> proxyEnvironment;
+        private Map<String, String> wasteEnvironment;
         private String reconcileAdminKeySecretArn;
         private String reconcileExportBucket;
         private String reconcileExportPrefix;
@@ -573,6 +592,11 @@ public final class SpendgateStackProps {
 
         public Builder proxyEnvironment(Map<String, String> value) {
             this.proxyEnvironment = value;
+            return this;
+        }
+
+        public Builder wasteEnvironment(Map<String, String> value) {
+            this.wasteEnvironment = value;
             return this;
         }
 

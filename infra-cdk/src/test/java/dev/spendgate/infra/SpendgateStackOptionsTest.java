@@ -31,7 +31,8 @@ class SpendgateStackOptionsTest {
                 .reconcileAdminKeySecretArn(SECRET_ARN.replace("provider", "admin"))
                 .proxyEnvironment(Map.of(
                         "SPENDGATE_DEGRADE_CHAINS", "gpt-4o>gpt-4o-mini",
-                        "SPENDGATE_KEY_CALLS_PER_MINUTE", "600")));
+                        "SPENDGATE_KEY_CALLS_PER_MINUTE", "600"))
+                .wasteEnvironment(Map.of("SPENDGATE_WASTE_MERGE_MAX_PROMPTS", "50000")));
     }
 
     @Test
@@ -95,6 +96,38 @@ class SpendgateStackOptionsTest {
                             .wasteDetectorJar(Path.of("."))
                             .reportRunnerJar(Path.of("."))
                             .proxyEnvironment(Map.of(name, "x"))
+                            .build())
+                    .as(name)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining(name);
+        }
+    }
+
+    @Test
+    void wasteEnvironment_extraSettings_reachTheWasteFunctionBesideTheStacksOwn() {
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(Map.of(
+                        "Handler",
+                        ScheduledJobs.WASTE_HANDLER,
+                        "Environment",
+                        Map.of(
+                                "Variables",
+                                Match.objectLike(Map.of(
+                                        "SPENDGATE_WASTE_MERGE_MAX_PROMPTS",
+                                        "50000",
+                                        "SPENDGATE_USAGE_BUCKET",
+                                        Match.anyValue()))))));
+    }
+
+    @Test
+    void wasteEnvironment_settingOutsideTheWastePrefix_isRefused() {
+        for (String name : List.of("SPENDGATE_USAGE_BUCKET", "JAVA_TOOL_OPTIONS", "SPENDGATE_KEY_CALLS_PER_MINUTE")) {
+            assertThatThrownBy(() -> SpendgateStackProps.builder()
+                            .proxyCode(Path.of("."))
+                            .wasteDetectorJar(Path.of("."))
+                            .reportRunnerJar(Path.of("."))
+                            .wasteEnvironment(Map.of(name, "x"))
                             .build())
                     .as(name)
                     .isInstanceOf(IllegalArgumentException.class)
