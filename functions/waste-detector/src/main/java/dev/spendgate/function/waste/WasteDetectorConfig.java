@@ -17,9 +17,10 @@ import java.util.Map;
  * @param indexThreads {@code SPENDGATE_WASTE_THREADS} (default: the processors the JVM sees, e.g. 6 at 10,240 MB):
  *     worker threads for the response-cache index of the day pass; 1 runs it on the pass's thread
  * @param mergeBounds {@code SPENDGATE_WASTE_MERGE_MAX_RETRY_SCOPES} (default 200,000),
- *     {@code SPENDGATE_WASTE_MERGE_MAX_PROMPTS} (400,000), {@code SPENDGATE_WASTE_MERGE_MAX_JOBS} (100,000): how many
- *     retry scopes, system prompts with a cache write and jobs the window merge holds before it settles the ones the
- *     last merged day did not have ({@link WasteAnalyzer.Bounds}; each settling is counted in the findings' warnings)
+ *     {@code SPENDGATE_WASTE_MERGE_MAX_PROMPTS} (400,000), {@code SPENDGATE_WASTE_MERGE_MAX_JOBS} (100,000),
+ *     {@code SPENDGATE_WASTE_MERGE_MAX_RETRY_FINDINGS} (10,000): how many retry scopes, system prompts with a cache
+ *     write, jobs and retry scopes with a finding the window merge holds before it settles (or rolls up) the ones the
+ *     last merged day did not have ({@link WasteAnalyzer.Bounds}; each is counted in the findings' warnings)
  */
 public record WasteDetectorConfig(
         String usageBucket,
@@ -61,7 +62,8 @@ public record WasteDetectorConfig(
         WasteAnalyzer.Bounds mergeBounds = new WasteAnalyzer.Bounds(
                 atLeastOne(env, "SPENDGATE_WASTE_MERGE_MAX_RETRY_SCOPES", defaults.retryScopes()),
                 atLeastOne(env, "SPENDGATE_WASTE_MERGE_MAX_PROMPTS", defaults.prompts()),
-                atLeastOne(env, "SPENDGATE_WASTE_MERGE_MAX_JOBS", defaults.jobs()));
+                atLeastOne(env, "SPENDGATE_WASTE_MERGE_MAX_JOBS", defaults.jobs()),
+                atLeastOne(env, "SPENDGATE_WASTE_MERGE_MAX_RETRY_FINDINGS", defaults.retryFindings()));
         return new WasteDetectorConfig(
                 bucket,
                 blankToNull(env.get("SPENDGATE_ALERT_TOPIC_ARN")),

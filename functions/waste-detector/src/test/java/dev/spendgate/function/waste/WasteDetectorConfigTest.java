@@ -14,7 +14,7 @@ class WasteDetectorConfigTest {
     void fromEnvironment_noMergeBounds_keepsTheDefaults() {
         WasteDetectorConfig config = WasteDetectorConfig.fromEnvironment(Map.of("SPENDGATE_USAGE_BUCKET", "b"));
 
-        assertThat(config.mergeBounds()).isEqualTo(new WasteAnalyzer.Bounds(200_000, 400_000, 100_000));
+        assertThat(config.mergeBounds()).isEqualTo(new WasteAnalyzer.Bounds(200_000, 400_000, 100_000, 10_000));
     }
 
     @Test
@@ -23,9 +23,10 @@ class WasteDetectorConfigTest {
                 "SPENDGATE_USAGE_BUCKET", "b",
                 "SPENDGATE_WASTE_MERGE_MAX_RETRY_SCOPES", "1000",
                 "SPENDGATE_WASTE_MERGE_MAX_PROMPTS", " 2000 ",
-                "SPENDGATE_WASTE_MERGE_MAX_JOBS", "3000"));
+                "SPENDGATE_WASTE_MERGE_MAX_JOBS", "3000",
+                "SPENDGATE_WASTE_MERGE_MAX_RETRY_FINDINGS", "4000"));
 
-        assertThat(config.mergeBounds()).isEqualTo(new WasteAnalyzer.Bounds(1_000, 2_000, 3_000));
+        assertThat(config.mergeBounds()).isEqualTo(new WasteAnalyzer.Bounds(1_000, 2_000, 3_000, 4_000));
     }
 
     @Test

@@ -18,7 +18,8 @@ import java.util.Map;
  * {@value #MIN_REDUNDANT} redundant calls is a finding; savings = the recorded cost of its redundant calls.
  *
  * <p>Memory: only chains active in the last {@value #WINDOW_SECONDS} s are kept, plus one tally per scope that had a
- * redundant call.
+ * redundant call. A window merge bounds those too ({@link #settle}, {@link #rollUp}): past its bounds, scopes the last
+ * merged day did not have are dropped (no finding) or rolled up into one finding per scope type and feature.
  */
 final class RetryDetector implements Detector {
     static final long WINDOW_SECONDS = 60;
@@ -38,6 +39,10 @@ final class RetryDetector implements Detector {
     private int absorbed;
 
     private long settled;
+    /** Scopes with a finding folded into a roll-up by {@link #rollUp}, by scope type and feature. */
+    private final Map<String, Rollup> rollups = new LinkedHashMap<>();
+
+    private long rolledUp;
 
     @Override
     public void accept(Call c) {
@@ -158,9 +163,7 @@ final class RetryDetector implements Detector {
             if (s.tally.wasteful < MIN_REDUNDANT) {
                 continue;
             }
-            String kind = s.burst > Math.max(s.duplicates, s.errorLoop)
-                    ? "runaway_burst"
-                    : s.errorLoop > s.duplicates ? "error_loop" : "duplicate_repeats";
+            String kind = kind(s.duplicates, s.errorLoop, s.burst);
             Map<String, String> details = new LinkedHashMap<>();
             details.put("duplicate_repeats", Long.toString(s.duplicates));
             details.put("error_loop_attempts", Long.toString(s.errorLoop));
@@ -211,7 +214,16 @@ final class RetryDetector implements Detector {
                                     : "."),
                     null));
         }
+        for (Rollup r : rollups.values()) {
+            out.add(r.finding(window));
+        }
         return out;
+    }
+
+    private static String kind(long duplicates, long errorLoop, long burst) {
+        return burst > Math.max(duplicates, errorLoop)
+                ? "runaway_burst"
+                : errorLoop > duplicates ? "error_loop" : "duplicate_repeats";
     }
 
     /** The scopes found in one day, in the order they were first seen. */
@@ -277,6 +289,51 @@ final class RetryDetector implements Detector {
         }
     }
 
+    /**
+     * Past {@code bound} scopes with a finding in a merge, folds the ones the last day added to did not have, the
+     * least wasteful first, into one finding per scope type and feature ({@code sessions} or {@code keys}), until
+     * {@code bound} are left or none the last day did not have: the window's waste and its total stay exact, the
+     * findings printed one by one are the largest, and a folded session or key that comes back is counted apart from
+     * its roll-up ({@link #rolledUp()} says how many were folded).
+     */
+    void rollUp(int bound) {
+        List<Scope> candidates = new ArrayList<>();
+        int withFinding = 0;
+        for (Scope s : scopes.values()) {
+            if (s.tally.wasteful >= MIN_REDUNDANT) {
+                withFinding++;
+                if (s.lastDay < absorbed) {
+                    candidates.add(s);
+                }
+            }
+        }
+        if (withFinding <= bound) {
+            return;
+        }
+        // least wasteful first; among equals, the order they were first seen (a stable sort)
+        candidates.sort(java.util.Comparator.comparing((Scope s) -> s.tally.wasteUsd));
+        int fold = Math.min(withFinding - bound, candidates.size());
+        for (int i = 0; i < fold; i++) {
+            Scope s = candidates.get(i);
+            scopes.remove(s.scopeType + ":" + s.scopeValue);
+            rollups.computeIfAbsent(
+                            s.scopeType + "\u0000" + (s.feature == null ? "" : s.feature),
+                            k -> new Rollup(s.scopeType, s.feature))
+                    .fold(s);
+            rolledUp++;
+        }
+    }
+
+    /** Scopes with a finding folded into roll-ups by {@link #rollUp}. */
+    long rolledUp() {
+        return rolledUp;
+    }
+
+    /** Roll-up findings held (one per scope type and feature). */
+    int rollupsHeld() {
+        return rollups.size();
+    }
+
     /** Scopes dropped by {@link #settle}. */
     long settled() {
         return settled;
@@ -310,6 +367,76 @@ final class RetryDetector implements Detector {
         Instant last;
         int attempts;
         boolean succeeded;
+    }
+
+    /** Sessions or keys of one feature with a finding each, folded into one finding by {@link #rollUp}. */
+    private static final class Rollup {
+        final String scopeType;
+        final String feature;
+        final Tally tally = new Tally();
+        long scopes;
+        long duplicates;
+        long errorLoop;
+        long longestChain;
+        long burst;
+        long peakPerMinute;
+
+        Rollup(String scopeType, String feature) {
+            this.scopeType = scopeType;
+            this.feature = feature;
+        }
+
+        void fold(Scope s) {
+            scopes++;
+            tally.absorb(s.tally.state());
+            duplicates += s.duplicates;
+            errorLoop += s.errorLoop;
+            longestChain = Math.max(longestChain, s.longestChain);
+            burst += s.burst;
+            peakPerMinute = Math.max(peakPerMinute, s.peakPerMinute);
+        }
+
+        Finding finding(WasteWindow window) {
+            String plural = scopeType + "s";
+            String kind = kind(duplicates, errorLoop, burst);
+            Map<String, String> details = new LinkedHashMap<>();
+            details.put("scopes_rolled_up", Long.toString(scopes));
+            details.put("duplicate_repeats", Long.toString(duplicates));
+            details.put("error_loop_attempts", Long.toString(errorLoop));
+            details.put("longest_chain", Long.toString(longestChain));
+            details.put("runaway_burst_calls", Long.toString(burst));
+            details.put("peak_calls_per_minute", Long.toString(peakPerMinute));
+            details.put("repeat_window_seconds", Long.toString(WINDOW_SECONDS));
+            Evidence evidence =
+                    new Evidence(tally.wasteful, tally.wasteful, tally.first, tally.last, tally.examples, details);
+            String where = feature == null ? "" : " of feature " + feature;
+            return new Finding(
+                    WasteCategory.RETRY_WASTE,
+                    kind,
+                    plural,
+                    feature == null ? Call.UNATTRIBUTED : feature,
+                    feature,
+                    null,
+                    evidence,
+                    tally.wasteUsd,
+                    window.monthly(tally.wasteUsd),
+                    BigDecimal.ZERO,
+                    "sum of the recorded cost of the " + tally.wasteful + " redundant calls of " + scopes + " "
+                            + plural + " (each with at least " + MIN_REDUNDANT + ", rolled up past the window's"
+                            + " bound on retry findings listed one by one), x 30 days / window",
+                    scopes + " " + plural + where + " each made at least " + MIN_REDUNDANT
+                            + " redundant calls (repeats of answered requests, attempts after the third failure"
+                            + " within 60 s, calls beyond " + BURST_CALLS_PER_MINUTE + " a minute): fix the client's"
+                            + " retry policy (at most " + MAX_ATTEMPTS
+                            + " attempts with exponential back-off) and reuse answers"
+                            + ("session".equals(scopeType)
+                                    ? ", and set the breaker SPENDGATE_SESSION_CALLS_PER_MINUTE to "
+                                            + BURST_CALLS_PER_MINUTE + " so a runaway session is cut off"
+                                    : "")
+                            + ". The example request ids are from the smallest of them; the largest are listed one by"
+                            + " one.",
+                    null);
+        }
     }
 
     private static final class Scope {

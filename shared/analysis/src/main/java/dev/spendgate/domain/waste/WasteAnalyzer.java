@@ -152,17 +152,19 @@ public final class WasteAnalyzer {
     /**
      * How many entries per scope a merge holds before it settles the ones the last day added to did not have (see
      * README "At scale"): retry scopes (sessions and keys with a redundant call), system prompts with a cache write,
-     * and jobs. The defaults are far above the simulator's months, so their findings do not depend on them.
+     * jobs, and retry scopes with a finding of their own (past it the least wasteful are rolled up into one finding
+     * per scope type and feature). The defaults are far above the simulator's months, so their findings do not depend
+     * on them.
      */
-    public record Bounds(int retryScopes, int prompts, int jobs) {
-        /** 200,000 retry scopes, 400,000 prompts, 100,000 jobs. */
+    public record Bounds(int retryScopes, int prompts, int jobs, int retryFindings) {
+        /** 200,000 retry scopes, 400,000 prompts, 100,000 jobs, 10,000 retry findings. */
         public static final Bounds DEFAULT =
-                new Bounds(200_000, 2 * PromptCacheDetector.MAX_HEADS, BatchTierDetector.MAX_JOBS);
+                new Bounds(200_000, 2 * PromptCacheDetector.MAX_HEADS, BatchTierDetector.MAX_JOBS, 10_000);
 
         public Bounds {
-            if (retryScopes < 1 || prompts < 1 || jobs < 1) {
+            if (retryScopes < 1 || prompts < 1 || jobs < 1 || retryFindings < 1) {
                 throw new IllegalArgumentException("merge bounds must be at least 1, were retryScopes=" + retryScopes
-                        + ", prompts=" + prompts + ", jobs=" + jobs);
+                        + ", prompts=" + prompts + ", jobs=" + jobs + ", retryFindings=" + retryFindings);
             }
         }
     }
@@ -212,6 +214,7 @@ public final class WasteAnalyzer {
             last = d.day();
             pass.absorb(d);
             pass.retry.settle(bounds.retryScopes());
+            pass.retry.rollUp(bounds.retryFindings());
             pass.promptCache.settle(bounds.prompts());
             pass.batch.settle(bounds.jobs());
             ReadStats s = d.input();
@@ -252,6 +255,13 @@ public final class WasteAnalyzer {
                         + RetryDetector.MIN_REDUNDANT + " redundant calls, past " + bounds.retryScopes()
                         + " in the window, were dropped once a day without them was merged (retry rule: a later"
                         + " redundant call of theirs counts from zero)");
+            }
+            long rolled = pass.retry.rolledUp();
+            if (rolled > 0 && warnings.size() < 100) {
+                warnings.add("rolled up: " + rolled + " sessions and keys with a retry finding each, past "
+                        + bounds.retryFindings() + " in the window, were folded into " + pass.retry.rollupsHeld()
+                        + " findings by feature, the least wasteful first; the waste is the same, the largest are"
+                        + " listed one by one (retry rule: a later redundant call of theirs is counted apart)");
             }
             long prompts = pass.promptCache.settled();
             if (prompts > 0 && warnings.size() < 100) {
@@ -567,7 +577,8 @@ public final class WasteAnalyzer {
                         chains.add(chain);
                     }
                     chainIds.add(f.id());
-                } else if (f.category() == WasteCategory.RETRY_WASTE && "session".equals(f.scopeType())) {
+                } else if (f.category() == WasteCategory.RETRY_WASTE
+                        && ("session".equals(f.scopeType()) || "sessions".equals(f.scopeType()))) {
                     breakerIds.add(f.id());
                 }
             }

@@ -54,8 +54,8 @@ class WindowMergeTest {
         for (int d = 0; d < DAYS; d++) {
             days.add(day(d));
         }
-        WasteAnalyzer.Merge bounded =
-                analyzer.withMergeBounds(new WasteAnalyzer.Bounds(60, 60, 60)).merge();
+        WasteAnalyzer.Merge bounded = analyzer.withMergeBounds(new WasteAnalyzer.Bounds(60, 60, 60, 1_000))
+                .merge();
         WasteAnalyzer.Merge unbounded = analyzer.merge();
         WasteAnalyzer.Pass one = analyzer.newPass();
         int retryFindings = 0;
