@@ -164,13 +164,7 @@ final class RetryDetector implements Detector {
                 continue;
             }
             String kind = kind(s.duplicates, s.errorLoop, s.burst);
-            Map<String, String> details = new LinkedHashMap<>();
-            details.put("duplicate_repeats", Long.toString(s.duplicates));
-            details.put("error_loop_attempts", Long.toString(s.errorLoop));
-            details.put("longest_chain", Long.toString(s.longestChain));
-            details.put("runaway_burst_calls", Long.toString(s.burst));
-            details.put("peak_calls_per_minute", Long.toString(s.peakPerMinute));
-            details.put("repeat_window_seconds", Long.toString(WINDOW_SECONDS));
+            Map<String, String> details = details(s.duplicates, s.errorLoop, s.longestChain, s.burst, s.peakPerMinute);
             Evidence evidence = new Evidence(
                     s.tally.wasteful, s.tally.wasteful, s.tally.first, s.tally.last, s.tally.examples, details);
             String where = s.feature == null ? "" : " of feature " + s.feature;
@@ -218,6 +212,18 @@ final class RetryDetector implements Detector {
             out.add(r.finding(window));
         }
         return out;
+    }
+
+    private static Map<String, String> details(
+            long duplicates, long errorLoop, long longestChain, long burst, long peakPerMinute) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("duplicate_repeats", Long.toString(duplicates));
+        details.put("error_loop_attempts", Long.toString(errorLoop));
+        details.put("longest_chain", Long.toString(longestChain));
+        details.put("runaway_burst_calls", Long.toString(burst));
+        details.put("peak_calls_per_minute", Long.toString(peakPerMinute));
+        details.put("repeat_window_seconds", Long.toString(WINDOW_SECONDS));
+        return details;
     }
 
     private static String kind(long duplicates, long errorLoop, long burst) {
@@ -401,12 +407,7 @@ final class RetryDetector implements Detector {
             String kind = kind(duplicates, errorLoop, burst);
             Map<String, String> details = new LinkedHashMap<>();
             details.put("scopes_rolled_up", Long.toString(scopes));
-            details.put("duplicate_repeats", Long.toString(duplicates));
-            details.put("error_loop_attempts", Long.toString(errorLoop));
-            details.put("longest_chain", Long.toString(longestChain));
-            details.put("runaway_burst_calls", Long.toString(burst));
-            details.put("peak_calls_per_minute", Long.toString(peakPerMinute));
-            details.put("repeat_window_seconds", Long.toString(WINDOW_SECONDS));
+            details.putAll(RetryDetector.details(duplicates, errorLoop, longestChain, burst, peakPerMinute));
             Evidence evidence =
                     new Evidence(tally.wasteful, tally.wasteful, tally.first, tally.last, tally.examples, details);
             String where = feature == null ? "" : " of feature " + feature;
