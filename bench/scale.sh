@@ -13,7 +13,8 @@
 # --window-caps: the 30-day window's worst case: 30 day aggregates past every per-day cap (200,000 prompts, 100,000
 #   prefix fingerprints and jobs) with scopes of their own each day, built by the real day pass from synthetic records
 #   (ScaleBench window-caps), then the window read + merged + detected in a JVM with the heap the waste Lambda's JVM
-#   gets at 10,240 MB (85 %: -Xmx8704m, SerialGC); SPENDGATE_BENCH_XMX=2g tries another heap on the same aggregates.
+#   gets at 10,240 MB (85 %: -Xmx8704m, SerialGC); SPENDGATE_BENCH_XMX=2g tries another heap on the same aggregates,
+#   SPENDGATE_BENCH_READ=whole decodes each day whole as before (default stream: each day merged part by part).
 #   bench/scale.sh [50000000] [--dense|--dense1b|--bigday|--parallel|--month1b|--window-caps]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,7 +46,7 @@ if [[ "${1:-}" == "--window-caps" ]]; then
       --max-days 15
   done
   flock /tmp/spendgate-mvn.lock "${jvm[@]}" "-Xmx${SPENDGATE_BENCH_XMX:-8704m}" dev.spendgate.bench.ScaleBench window \
-    --dir "$caps"
+    --dir "$caps" --read "${SPENDGATE_BENCH_READ:-stream}"
   exit 0
 fi
 if [[ "${2:-}" == "--dense" || "${1:-}" == "--dense" ]]; then

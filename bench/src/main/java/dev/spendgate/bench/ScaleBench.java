@@ -97,7 +97,7 @@ public final class ScaleBench {
                         seed,
                         Integer.parseInt(option(args, "--compress", "12")),
                         Integer.parseInt(option(args, "--days", "1")));
-            case "window" -> window(dir, records, seed);
+            case "window" -> window(dir, records, seed, option(args, "--read", "stream"));
             case "findings" ->
                 findings(
                         Path.of(option(args, "--out", "findings.json")),
@@ -320,15 +320,26 @@ public final class ScaleBench {
     }
 
     /**
-     * The 30-day window from DIR's aggregates as the waste Lambda merges them ({@code DayAggregates.analyze}): each
-     * day read (gunzip + JSON), merged and dropped before the next, so one day's aggregate is held at a time. Prints
-     * the time reading and merging apart, the peak heap and the live heap once merged (after a full GC).
+     * The 30-day window from DIR's aggregates as the waste Lambda merges them ({@code DayAggregates.analyze}). With
+     * {@code --read stream} (the default, the Lambda's way): each day's gzip bytes checked to their end, then merged
+     * part by part ({@code DayAggregates.merge}), never decoded whole: read_s is the file read, merge_s the check
+     * and the merging passes. With {@code --read whole} (the way before): each day decoded whole
+     * ({@code DayAggregates.read}, in read_s), then merged (merge_s). Prints the peak heap, the live heap once merged
+     * (after a full GC) and a digest of the findings JSON (fixed clock): the same for both.
      */
-    private static void window(Path dir, long records, long seed) throws Exception {
+    private static void window(Path dir, long records, long seed, String read) throws Exception {
+        boolean whole =
+                switch (read) {
+                    case "whole" -> true;
+                    case "stream" -> false;
+                    default -> throw new IllegalArgumentException("--read must be stream or whole: " + read);
+                };
         TrafficSimulator simulator = TrafficSimulator.create(
                 PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
         WasteAnalyzer analyzer = WasteAnalyzer.create(
-                PricingCatalog.bundled(), new Governance(simulator.keys(), simulator.policies()), Clock.systemUTC());
+                PricingCatalog.bundled(),
+                new Governance(simulator.keys(), simulator.policies()),
+                Clock.fixed(Instant.parse("2026-11-01T06:00:00Z"), ZoneOffset.UTC));
         System.gc();
         resetPeaks();
         long cpu = THREADS.getCurrentThreadCpuTime();
@@ -346,9 +357,15 @@ public final class ScaleBench {
             long t0 = System.nanoTime();
             byte[] content = Files.readAllBytes(file);
             bytes += content.length;
-            DayAggregate a = DayAggregates.read(content);
-            long t1 = System.nanoTime();
-            merge.add(a);
+            long t1;
+            if (whole) {
+                DayAggregate a = DayAggregates.read(content);
+                t1 = System.nanoTime();
+                merge.add(a);
+            } else {
+                t1 = System.nanoTime();
+                DayAggregates.merge(content, merge);
+            }
             mergeNanos += System.nanoTime() - t1;
             readNanos += t1 - t0;
             days++;
@@ -368,7 +385,7 @@ public final class ScaleBench {
         System.out.printf(
                 "RESULT window days=%d records=%d aggregate_mb=%.1f read_s=%.2f merge_s=%.2f findings_s=%.2f"
                         + " total_s=%.2f cpu_s=%.2f peak_heap_mb=%.0f merged_live_mb=%.0f findings=%d"
-                        + " findings_json_kb=%d max_heap_mb=%d%n",
+                        + " findings_json_kb=%d max_heap_mb=%d read=%s findings_sha256=%s%n",
                 days,
                 report.callsAnalysed(),
                 bytes / 1048576.0,
@@ -381,7 +398,12 @@ public final class ScaleBench {
                 merged / 1048576.0,
                 report.findings().size(),
                 json.length / 1024,
-                Runtime.getRuntime().maxMemory() / 1048576);
+                Runtime.getRuntime().maxMemory() / 1048576,
+                read,
+                java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(json))
+                        .substring(0, 16));
         java.util.Map<String, Integer> byCategory = new java.util.TreeMap<>();
         report.findings().forEach(f -> byCategory.merge(f.category() + "/" + f.kind(), 1, Integer::sum));
         System.out.println("findings by kind: " + byCategory);
@@ -581,7 +603,7 @@ public final class ScaleBench {
             }
             Files.write(file, gz.toByteArray());
         }
-        window(dir, 100_000_000L, seed);
+        window(dir, 100_000_000L, seed, "stream");
 
         TrafficSimulator month = TrafficSimulator.create(
                 PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, 10_000_000L, false));

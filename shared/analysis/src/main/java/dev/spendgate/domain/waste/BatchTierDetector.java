@@ -200,29 +200,37 @@ final class BatchTierDetector implements Detector {
 
     /** Adds a later day's jobs: a run that crosses midnight is one job again. */
     void absorb(List<JobState> day) {
-        for (JobState d : day) {
-            if (jobs.size() >= MAX_JOBS && !jobs.containsKey(d.key())) {
-                dropSingles();
-            }
-            Job j = jobs.computeIfAbsent(d.key(), k -> new Job(jobSeq++, d.feature(), d.model(), d.run()));
-            j.lastDay = absorbed + 1;
-            j.calls += d.calls();
-            single(d.key(), j);
-            j.streamed += d.streamed();
-            j.offHours += d.offHours();
-            j.cost = j.cost.add(d.cost());
-            if (j.first == null || d.first().isBefore(j.first)) {
-                j.first = d.first();
-            }
-            if (j.last == null || d.last().isAfter(j.last)) {
-                j.last = d.last();
-            }
-            for (String id : d.examples()) {
-                if (j.examples.size() < Evidence.MAX_EXAMPLES) {
-                    j.examples.add(id);
-                }
+        day.forEach(this::absorbJob);
+        endDay();
+    }
+
+    /** Adds one job of the day being merged (then {@link #endDay}). */
+    void absorbJob(JobState d) {
+        if (jobs.size() >= MAX_JOBS && !jobs.containsKey(d.key())) {
+            dropSingles();
+        }
+        Job j = jobs.computeIfAbsent(d.key(), k -> new Job(jobSeq++, d.feature(), d.model(), d.run()));
+        j.lastDay = absorbed + 1;
+        j.calls += d.calls();
+        single(d.key(), j);
+        j.streamed += d.streamed();
+        j.offHours += d.offHours();
+        j.cost = j.cost.add(d.cost());
+        if (j.first == null || d.first().isBefore(j.first)) {
+            j.first = d.first();
+        }
+        if (j.last == null || d.last().isAfter(j.last)) {
+            j.last = d.last();
+        }
+        for (String id : d.examples()) {
+            if (j.examples.size() < Evidence.MAX_EXAMPLES) {
+                j.examples.add(id);
             }
         }
+    }
+
+    /** Ends the merge of a day whose jobs were added. */
+    void endDay() {
         absorbed++;
     }
 

@@ -180,16 +180,19 @@ final class CacheMissDetector implements Detector {
 
     /** Adds a later day's partitions (the index the day needed from the hour before it came from its warm-up). */
     void absorb(List<PartitionState> day) {
-        for (PartitionState d : day) {
-            Partition p = partitions.computeIfAbsent(
-                    d.feature() + "\u0000" + d.model(), k -> new Partition(d.feature(), d.model()));
-            p.tally.absorb(d.tally());
-            for (int i = 0; i < THRESHOLDS.length; i++) {
-                p.hits[i] += d.hits()[i];
-                p.savings[i] = p.savings[i].add(d.savings()[i]);
-            }
-            p.exact += d.exact();
+        day.forEach(this::absorb);
+    }
+
+    /** Adds one partition of a later day. */
+    void absorb(PartitionState d) {
+        Partition p = partitions.computeIfAbsent(
+                d.feature() + "\u0000" + d.model(), k -> new Partition(d.feature(), d.model()));
+        p.tally.absorb(d.tally());
+        for (int i = 0; i < THRESHOLDS.length; i++) {
+            p.hits[i] += d.hits()[i];
+            p.savings[i] = p.savings[i].add(d.savings()[i]);
         }
+        p.exact += d.exact();
     }
 
     /** Waits until the workers have taken every call handed to them (a no-op without workers). */

@@ -177,32 +177,35 @@ final class ContextBloatDetector implements Detector {
      * group's last call of the earlier days came at most five minutes before it.
      */
     void absorb(List<GroupState> day, dev.spendgate.domain.pricing.PricingCatalog catalog) {
-        for (GroupState d : day) {
-            Group g = groups.get(d.key());
-            if (g == null) {
-                if (groups.size() >= MAX_GROUPS) {
-                    prune();
-                }
-                ModelPrice price = catalog.find(d.provider(), d.model())
-                        .orElseThrow(() -> new IllegalStateException("model " + d.model() + " is not in the catalog"));
-                g = new Group(d.feature(), price);
-                groups.put(d.key(), g);
-                g.writes = d.writes();
-            } else {
-                boolean sameCacheEntry = g.lastTs != null
-                        && Duration.between(g.lastTs, d.firstTs()).compareTo(CACHE_TTL) <= 0;
-                g.writes += d.writes() - (sameCacheEntry ? 1 : 0);
+        day.forEach(d -> absorb(d, catalog));
+    }
+
+    /** Adds one group of a later day (see {@link #absorb(List, dev.spendgate.domain.pricing.PricingCatalog)}). */
+    void absorb(GroupState d, dev.spendgate.domain.pricing.PricingCatalog catalog) {
+        Group g = groups.get(d.key());
+        if (g == null) {
+            if (groups.size() >= MAX_GROUPS) {
+                prune();
             }
-            g.tally.absorb(d.tally());
-            g.minInput = Math.min(g.minInput, d.minInput());
-            g.inputSum += d.inputSum();
-            g.cached += d.cached();
-            if (g.firstTs == null) {
-                g.firstTs = d.firstTs();
-            }
-            if (g.lastTs == null || d.lastTs().isAfter(g.lastTs)) {
-                g.lastTs = d.lastTs();
-            }
+            ModelPrice price = catalog.find(d.provider(), d.model())
+                    .orElseThrow(() -> new IllegalStateException("model " + d.model() + " is not in the catalog"));
+            g = new Group(d.feature(), price);
+            groups.put(d.key(), g);
+            g.writes = d.writes();
+        } else {
+            boolean sameCacheEntry =
+                    g.lastTs != null && Duration.between(g.lastTs, d.firstTs()).compareTo(CACHE_TTL) <= 0;
+            g.writes += d.writes() - (sameCacheEntry ? 1 : 0);
+        }
+        g.tally.absorb(d.tally());
+        g.minInput = Math.min(g.minInput, d.minInput());
+        g.inputSum += d.inputSum();
+        g.cached += d.cached();
+        if (g.firstTs == null) {
+            g.firstTs = d.firstTs();
+        }
+        if (g.lastTs == null || d.lastTs().isAfter(g.lastTs)) {
+            g.lastTs = d.lastTs();
         }
     }
 

@@ -55,13 +55,72 @@ public record DayAggregate(
      * compares with when the window starts on this day. A day built after it keeps its figures as seen from each.
      */
     public Map<String, Long> usualPrompts() {
+        return usualPrompts(promptCache.unstable());
+    }
+
+    static Map<String, Long> usualPrompts(List<PromptCacheDetector.UnstableState> unstable) {
         Map<String, Long> out = new java.util.LinkedHashMap<>();
-        for (PromptCacheDetector.UnstableState u : promptCache.unstable()) {
+        for (PromptCacheDetector.UnstableState u : unstable) {
             if (u.usual()) {
                 out.put(u.key(), u.sketch());
             }
         }
         return out;
+    }
+
+    /** What a stored day is checked by before anything of it is merged: its format, day, catalog and sources. */
+    public record Header(
+            int schemaVersion,
+            LocalDate day,
+            String catalogVersion,
+            int sourceObjects,
+            String sourceDigest,
+            ReadStats input) {
+        public Header {
+            Objects.requireNonNull(day, "day");
+            Objects.requireNonNull(catalogVersion, "catalogVersion");
+            Objects.requireNonNull(input, "input");
+        }
+    }
+
+    /** The day's calls and money by feature and owner (as many entries as features and keys, never per call). */
+    record Totals(
+            long calls,
+            BigDecimal spendUsd,
+            Map<String, BigDecimal> spendByFeature,
+            Map<String, BigDecimal> coveredByFeature,
+            BigDecimal coveredUsd,
+            Map<String, Map<String, BigDecimal>> departmentsByFeature,
+            Map<String, Map<String, BigDecimal>> departmentsByKey) {
+        Totals {
+            Objects.requireNonNull(spendUsd, "spendUsd");
+            Objects.requireNonNull(spendByFeature, "spendByFeature");
+            Objects.requireNonNull(coveredByFeature, "coveredByFeature");
+            Objects.requireNonNull(coveredUsd, "coveredUsd");
+            Objects.requireNonNull(departmentsByFeature, "departmentsByFeature");
+            Objects.requireNonNull(departmentsByKey, "departmentsByKey");
+        }
+    }
+
+    public Header header() {
+        return new Header(schemaVersion, day, catalogVersion, sourceObjects, sourceDigest, input);
+    }
+
+    /** Hands this day to {@code sections} part by part, in the order {@link DaySections} asks for. */
+    void feed(DaySections sections) {
+        sections.totals(new Totals(
+                calls, spendUsd, spendByFeature, coveredByFeature, coveredUsd, departmentsByFeature, departmentsByKey));
+        retry.scopes().forEach(sections::retryScope);
+        retry.orphanPeaks().forEach(sections::retryOrphanPeak);
+        modelMismatch.forEach(sections::modelMismatch);
+        contextBloat.forEach(sections::contextBloat);
+        cacheMiss.forEach(sections::cacheMiss);
+        ungoverned.forEach(sections::ungoverned);
+        promptCache.heads().forEach(sections::promptHead);
+        promptCache.unread().forEach(sections::promptUnread);
+        promptCache.prompts().forEach(sections::prompt);
+        batchTier.forEach(sections::batchJob);
+        sections.end(promptCache.unstable(), promptCache.headsDropped());
     }
 
     /** This aggregate, recording the usage objects it was built from. */

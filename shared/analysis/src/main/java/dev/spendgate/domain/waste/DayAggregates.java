@@ -42,7 +42,7 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class DayAggregates {
     public static final String PREFIX = "aggregates/v1/";
-    private static final ObjectMapper MAPPER = mapper();
+    static final ObjectMapper MAPPER = mapper();
 
     private final ObjectStore store;
     private final WasteAnalyzer analyzer;
@@ -81,46 +81,52 @@ public final class DayAggregates {
                 || !end.atStartOfDay(ZoneOffset.UTC).toInstant().equals(window.to())) {
             throw new IllegalArgumentException("window must start and end at UTC midnight: " + window);
         }
-        // each day is merged as soon as it is read and then dropped: the window holds one day's aggregate, not 30
+        // each day is merged as it is read, a stored one part by part (DayAggregateStream): the window holds no day
         WasteAnalyzer.Merge merge = analyzer.merge();
         List<LocalDate> built = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         int reused = 0;
         Map<String, java.util.LinkedHashSet<Long>> usual = new java.util.LinkedHashMap<>();
         for (LocalDate day = first; day.isBefore(end); day = day.plusDays(1)) {
-            DayAggregate a = load(day, usual, built, notes);
-            if (built.isEmpty() || !built.get(built.size() - 1).equals(day)) {
+            Sources sources = sources(day);
+            Optional<byte[]> stored = store.get(key(day));
+            LocalDate today = day;
+            Optional<Checked> checked = stored.flatMap(bytes -> check(today, bytes, sources, notes));
+            Map<String, Long> dayUsual;
+            if (checked.isPresent()) {
                 reused++;
+                dayUsual = checked.get().usualPrompts();
+                merge.add(checked.get().header(), sections -> DayAggregateStream.feed(stored.get(), sections));
+            } else {
+                built.add(day);
+                DayAggregate a = build(day, sources, usual);
+                dayUsual = a.usualPrompts();
+                merge.add(a);
             }
-            a.usualPrompts().forEach((k, v) -> usual.computeIfAbsent(k, x -> new java.util.LinkedHashSet<>())
+            dayUsual.forEach((k, v) -> usual.computeIfAbsent(k, x -> new java.util.LinkedHashSet<>())
                     .add(v));
-            merge.add(a);
         }
         return new Outcome(merge.finish(window, notes), reused, built, notes);
     }
 
-    private DayAggregate load(
-            LocalDate day,
-            Map<String, java.util.LinkedHashSet<Long>> usual,
-            List<LocalDate> built,
-            List<String> notes) {
-        Sources sources = sources(day);
-        Optional<byte[]> stored = store.get(key(day));
-        String problem = null;
-        if (stored.isPresent()) {
-            try {
-                DayAggregate a = read(stored.get());
-                problem = stale(a, day, sources);
-                if (problem == null) {
-                    return a;
-                }
-            } catch (RuntimeException e) {
-                problem = "damaged (" + e.getMessage() + ")";
-                notes.add(key(day) + ": " + problem + ", rebuilt from the usage log");
+    /** A stored day that can be merged: current, and read to its end without damage. */
+    private record Checked(DayAggregate.Header header, Map<String, Long> usualPrompts) {}
+
+    /**
+     * The stored day, if it can be merged: its header first (stale: empty), then every part of it decoded and dropped
+     * (damaged: empty, and said in {@code notes}), so that a day is never half merged.
+     */
+    private Optional<Checked> check(LocalDate day, byte[] stored, Sources sources, List<String> notes) {
+        try {
+            Optional<DayAggregate.Header> header = DayAggregateStream.header(stored);
+            if (header.isEmpty() || stale(header.get(), day, sources) != null) {
+                return Optional.empty();
             }
+            return Optional.of(new Checked(header.get(), DayAggregateStream.check(stored)));
+        } catch (RuntimeException e) {
+            notes.add(key(day) + ": damaged (" + e.getMessage() + "), rebuilt from the usage log");
+            return Optional.empty();
         }
-        built.add(day);
-        return build(day, sources, usual);
     }
 
     /** Builds (or rebuilds) one day's aggregate from the log, as the first day of a window, and stores it. */
@@ -139,7 +145,7 @@ public final class DayAggregates {
         return a;
     }
 
-    private String stale(DayAggregate a, LocalDate day, Sources sources) {
+    private String stale(DayAggregate.Header a, LocalDate day, Sources sources) {
         if (a.schemaVersion() != DayAggregate.SCHEMA_VERSION) {
             return "schema " + a.schemaVersion();
         }
@@ -173,6 +179,22 @@ public final class DayAggregates {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Merges a stored day (gzip JSON written by {@link #write}) into {@code merge} as a stream, never holding the day
+     * whole: the day is first read to its end and dropped, so a damaged one is refused before any of it is merged.
+     *
+     * @return the day's header
+     * @throws IllegalArgumentException when the day is damaged or of another schema version (nothing merged)
+     */
+    public static DayAggregate.Header merge(byte[] gzipJson, WasteAnalyzer.Merge merge) {
+        DayAggregate.Header header = DayAggregateStream.header(gzipJson)
+                .orElseThrow(() ->
+                        new IllegalArgumentException("day aggregate not of schema " + DayAggregate.SCHEMA_VERSION));
+        DayAggregateStream.check(gzipJson);
+        merge.add(header, sections -> DayAggregateStream.feed(gzipJson, sections));
+        return header;
     }
 
     /** The aggregate as gzip JSON. */

@@ -157,18 +157,21 @@ final class ModelMismatchDetector implements Detector {
 
     /** Adds a later day's groups (sums of integers: the same figures as one pass, whatever the order). */
     void absorb(List<GroupState> day) {
-        for (GroupState d : day) {
-            ModelPrice price = catalog.find(d.provider(), d.model())
-                    .orElseThrow(() -> new IllegalStateException("model " + d.model() + " is not in the catalog"));
-            ModelPrice target = cheaperModel(price)
-                    .orElseThrow(() -> new IllegalStateException("model " + d.model() + " has no cheaper model"));
-            Group g = groups.computeIfAbsent(
-                    d.feature() + "\u0000" + d.model(), k -> new Group(d.feature(), price, target));
-            g.tally.absorb(d.tally());
-            g.outSum += d.outSum();
-            g.inSum += d.inSum();
-            g.outSquares += d.outSquares();
-        }
+        day.forEach(this::absorb);
+    }
+
+    /** Adds one group of a later day. */
+    void absorb(GroupState d) {
+        ModelPrice price = catalog.find(d.provider(), d.model())
+                .orElseThrow(() -> new IllegalStateException("model " + d.model() + " is not in the catalog"));
+        ModelPrice target = cheaperModel(price)
+                .orElseThrow(() -> new IllegalStateException("model " + d.model() + " has no cheaper model"));
+        Group g =
+                groups.computeIfAbsent(d.feature() + "\u0000" + d.model(), k -> new Group(d.feature(), price, target));
+        g.tally.absorb(d.tally());
+        g.outSum += d.outSum();
+        g.inSum += d.inSum();
+        g.outSquares += d.outSquares();
     }
 
     record GroupState(

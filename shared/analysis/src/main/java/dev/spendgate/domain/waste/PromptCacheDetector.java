@@ -417,43 +417,60 @@ final class PromptCacheDetector implements Detector {
      * Adds a later day. What the day could not know (a cache write of an earlier day read or overwritten by its
      * calls, the gap to the prompt's previous call, the prompt hash of the feature's previous call) is settled here
      * from the earlier days' state; examples and gaps are put back in call order by their place in the pass.
+     *
+     * <p>The same as the day's sections one at a time, in this order (a stored day is read so): every head
+     * ({@link #absorbHead}), every unread ({@link #absorbUnread(UnreadState, PricingCatalog)}), {@link #endUnread},
+     * every prompt ({@link #absorbPrompt}), then {@link #endDay} with the unstable states and heads dropped. A head
+     * reads the prompt as the earlier days left it, so the day's prompts come after its heads.
      */
     void absorb(DayState day, PricingCatalog catalog) {
-        Map<String, List<GapEntry>> extraGaps = new HashMap<>();
-        Map<String, List<Object[]>> extraUnread = new LinkedHashMap<>();
-        for (HeadState h : day.heads()) {
-            Prompt carried = prompts.get(h.key());
-            if (carried == null) {
-                continue;
-            }
-            extraGaps
-                    .computeIfAbsent(h.firstFeatureKey(), k -> new ArrayList<>())
-                    .add(new GapEntry(
-                            h.firstPos(),
-                            Duration.between(carried.last, h.firstT()).toMillis(),
-                            h.firstFeatureKey()));
-            for (GapEntry g : h.preGaps()) {
-                extraGaps
-                        .computeIfAbsent(g.featureKey(), k -> new ArrayList<>())
-                        .add(g);
-            }
-            carried.lastDay = absorbed + 1;
-            if (h.readBefore()) {
-                carried.pendingRead = true;
-            }
-            if (h.hasWrite()) {
-                if (carried.pending != null && !carried.pendingRead) {
-                    extraUnread
-                            .computeIfAbsent(h.firstWriteFeatureKey(), k -> new ArrayList<>())
-                            .add(new Object[] {h, carried.pending, carried.pendingId, carried.pendingAt});
-                }
-            } else {
-                carried.last = h.lastT();
-            }
+        day.heads().forEach(this::absorbHead);
+        day.unread().forEach(d -> absorbUnread(d, catalog));
+        endUnread(catalog);
+        day.prompts().forEach(d -> absorbPrompt(d, catalog));
+        endDay(day.unstable(), day.headsDropped(), catalog);
+    }
+
+    /** Gaps and overwritten writes the day's heads found, by feature key, until {@link #endUnread}. */
+    private final Map<String, List<GapEntry>> extraGaps = new HashMap<>();
+
+    private final Map<String, List<Object[]>> extraUnread = new LinkedHashMap<>();
+
+    /** Adds one head of the day being merged: its calls up to its first cache write, against the earlier days. */
+    void absorbHead(HeadState h) {
+        Prompt carried = prompts.get(h.key());
+        if (carried == null) {
+            return;
         }
-        for (UnreadState d : day.unread()) {
-            absorbUnread(d, catalog, extraGaps.remove(d.key()), extraUnread.remove(d.key()));
+        extraGaps
+                .computeIfAbsent(h.firstFeatureKey(), k -> new ArrayList<>())
+                .add(new GapEntry(
+                        h.firstPos(), Duration.between(carried.last, h.firstT()).toMillis(), h.firstFeatureKey()));
+        for (GapEntry g : h.preGaps()) {
+            extraGaps.computeIfAbsent(g.featureKey(), k -> new ArrayList<>()).add(g);
         }
+        carried.lastDay = absorbed + 1;
+        if (h.readBefore()) {
+            carried.pendingRead = true;
+        }
+        if (h.hasWrite()) {
+            if (carried.pending != null && !carried.pendingRead) {
+                extraUnread
+                        .computeIfAbsent(h.firstWriteFeatureKey(), k -> new ArrayList<>())
+                        .add(new Object[] {h, carried.pending, carried.pendingId, carried.pendingAt});
+            }
+        } else {
+            carried.last = h.lastT();
+        }
+    }
+
+    /** Adds one unread state of the day being merged (after all its heads). */
+    void absorbUnread(UnreadState d, PricingCatalog catalog) {
+        absorbUnread(d, catalog, extraGaps.remove(d.key()), extraUnread.remove(d.key()));
+    }
+
+    /** Settles what the day's heads found for features with no unread state of the day. */
+    void endUnread(PricingCatalog catalog) {
         for (Map.Entry<String, List<Object[]>> e : extraUnread.entrySet()) {
             HeadState h = (HeadState) e.getValue().get(0)[0];
             ModelPrice price = price(catalog, h.firstWriteProvider(), h.firstWriteModel());
@@ -479,21 +496,29 @@ final class PromptCacheDetector implements Detector {
                 addGaps(u, List.of(), List.of(), gaps);
             }
         });
-        for (PromptState d : day.prompts()) {
-            Prompt p = prompts.computeIfAbsent(d.key(), k -> new Prompt(promptSeq++));
-            p.lastDay = absorbed + 1;
-            p.last = d.last();
-            p.pending = d.hasPending()
-                    ? new TokenUsage(d.pending5m() + d.pending1h(), 0, d.pending5m(), d.pending1h(), 0, 0)
-                    : null;
-            p.pendingId = d.pendingId();
-            p.pendingAt = d.pendingAt();
-            p.pendingRead = d.pendingRead();
-            p.feature = d.featureKey();
-            p.price = d.provider() == null ? null : price(catalog, d.provider(), d.model());
-        }
+        extraUnread.clear();
+        extraGaps.clear();
+    }
+
+    /** Adds one prompt of the day being merged (after {@link #endUnread}). */
+    void absorbPrompt(PromptState d, PricingCatalog catalog) {
+        Prompt p = prompts.computeIfAbsent(d.key(), k -> new Prompt(promptSeq++));
+        p.lastDay = absorbed + 1;
+        p.last = d.last();
+        p.pending = d.hasPending()
+                ? new TokenUsage(d.pending5m() + d.pending1h(), 0, d.pending5m(), d.pending1h(), 0, 0)
+                : null;
+        p.pendingId = d.pendingId();
+        p.pendingAt = d.pendingAt();
+        p.pendingRead = d.pendingRead();
+        p.feature = d.featureKey();
+        p.price = d.provider() == null ? null : price(catalog, d.provider(), d.model());
+    }
+
+    /** Ends the day being merged: its usual-prompt states (one per feature and view) and heads dropped. */
+    void endDay(List<UnstableState> dayUnstable, long dayHeadsDropped, PricingCatalog catalog) {
         Map<String, List<UnstableState>> byKey = new LinkedHashMap<>();
-        for (UnstableState d : day.unstable()) {
+        for (UnstableState d : dayUnstable) {
             byKey.computeIfAbsent(d.key(), k -> new ArrayList<>()).add(d);
         }
         byKey.forEach((key, states) -> {
@@ -506,7 +531,7 @@ final class PromptCacheDetector implements Detector {
             }
             absorbUnstable(pick, catalog);
         });
-        headsDropped += day.headsDropped();
+        headsDropped += dayHeadsDropped;
         absorbed++;
     }
 

@@ -251,27 +251,44 @@ final class RetryDetector implements Detector {
     }
 
     /**
-     * Adds a later day. A session's peak seen while it had no scope that day counts when an earlier day created the
-     * scope, as one pass would have recorded it.
+     * Adds a later day: {@link #beginDay}, each of its scopes ({@link #absorbScope}), then its peaks of sessions
+     * without a scope ({@link #absorbOrphanPeak}), the order the stored day holds them in.
      */
     void absorb(DayState day) {
+        beginDay();
+        day.scopes().forEach(this::absorbScope);
+        day.orphanPeaks().forEach(this::absorbOrphanPeak);
+    }
+
+    /** Starts the merge of a later day. */
+    void beginDay() {
         absorbed++;
-        day.orphanPeaks().forEach((session, peak) -> {
-            Scope s = scopes.get("session:" + session);
-            if (s != null) {
-                s.peakPerMinute = Math.max(s.peakPerMinute, peak);
-            }
+    }
+
+    /** Adds one scope of the day begun. */
+    void absorbScope(ScopeState d) {
+        Scope s = scopes.computeIfAbsent(d.scopeType() + ":" + d.scopeValue(), k -> {
+            Scope created = new Scope(d.scopeType(), d.scopeValue(), d.feature());
+            created.firstDay = absorbed;
+            return created;
         });
-        for (ScopeState d : day.scopes()) {
-            Scope s = scopes.computeIfAbsent(
-                    d.scopeType() + ":" + d.scopeValue(), k -> new Scope(d.scopeType(), d.scopeValue(), d.feature()));
-            s.tally.absorb(d.tally());
-            s.duplicates += d.duplicates();
-            s.errorLoop += d.errorLoop();
-            s.longestChain = Math.max(s.longestChain, d.longestChain());
-            s.burst += d.burst();
-            s.peakPerMinute = Math.max(s.peakPerMinute, d.peakPerMinute());
-            s.lastDay = absorbed;
+        s.tally.absorb(d.tally());
+        s.duplicates += d.duplicates();
+        s.errorLoop += d.errorLoop();
+        s.longestChain = Math.max(s.longestChain, d.longestChain());
+        s.burst += d.burst();
+        s.peakPerMinute = Math.max(s.peakPerMinute, d.peakPerMinute());
+        s.lastDay = absorbed;
+    }
+
+    /**
+     * Adds a peak the day saw of a session while it had no scope that day: it counts when an earlier day created the
+     * scope, as one pass would have recorded it (a scope the same day created later does not take it).
+     */
+    void absorbOrphanPeak(String session, long peak) {
+        Scope s = scopes.get("session:" + session);
+        if (s != null && s.firstDay < absorbed) {
+            s.peakPerMinute = Math.max(s.peakPerMinute, peak);
         }
     }
 
@@ -451,6 +468,8 @@ final class RetryDetector implements Detector {
         long burst;
         long peakPerMinute;
         int lastDay;
+        /** The merged day that created the scope (0: the pass's own day). */
+        int firstDay;
 
         Scope(String scopeType, String scopeValue, String feature) {
             this.scopeType = scopeType;

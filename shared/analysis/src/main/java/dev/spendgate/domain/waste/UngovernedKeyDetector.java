@@ -81,9 +81,12 @@ final class UngovernedKeyDetector implements Detector {
 
     /** Adds a later day's calls, folded into the keys' figures at once (see {@link #fold}). */
     void absorb(List<ComboState> day) {
-        for (ComboState d : day) {
-            fold(d.keyId(), d.fields(), d.firstPos(), d.tally(), d.positions());
-        }
+        day.forEach(this::absorb);
+    }
+
+    /** Adds one key and attribution of a later day. */
+    void absorb(ComboState d) {
+        fold(d.keyId(), d.fields(), d.firstPos(), d.tally(), d.positions());
     }
 
     /** Key-attribution entries held (a merge holds none, whatever the number of runs). */

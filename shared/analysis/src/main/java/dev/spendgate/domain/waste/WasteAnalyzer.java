@@ -203,21 +203,29 @@ public final class WasteAnalyzer {
 
         /** Adds the day after the days added so far. */
         public void add(DayAggregate d) {
-            if (last != null && d.day().isBefore(last)) {
+            add(d.header(), d::feed);
+        }
+
+        /**
+         * Adds the day after the days added so far, its parts handed over by {@code feed} (a stored day read as a
+         * stream: see {@link DayAggregateStream}); the header is checked before any part is merged.
+         */
+        void add(DayAggregate.Header h, java.util.function.Consumer<DaySections> feed) {
+            if (last != null && h.day().isBefore(last)) {
                 throw new IllegalArgumentException(
-                        "day aggregates must come oldest first: " + d.day() + " after " + last);
+                        "day aggregates must come oldest first: " + h.day() + " after " + last);
             }
-            if (!d.catalogVersion().equals(catalog.version())) {
-                throw new IllegalArgumentException("aggregate of " + d.day() + " was priced with catalog "
-                        + d.catalogVersion() + ", not " + catalog.version() + ": rebuild it from the usage log");
+            if (!h.catalogVersion().equals(catalog.version())) {
+                throw new IllegalArgumentException("aggregate of " + h.day() + " was priced with catalog "
+                        + h.catalogVersion() + ", not " + catalog.version() + ": rebuild it from the usage log");
             }
-            last = d.day();
-            pass.absorb(d);
+            last = h.day();
+            feed.accept(pass.new DayIntake());
             pass.retry.settle(bounds.retryScopes());
             pass.retry.rollUp(bounds.retryFindings());
             pass.promptCache.settle(bounds.prompts());
             pass.batch.settle(bounds.jobs());
-            ReadStats s = d.input();
+            ReadStats s = h.input();
             objects += s.objects();
             records += s.records();
             duplicates += s.duplicates();
@@ -354,28 +362,101 @@ public final class WasteAnalyzer {
             return out;
         }
 
-        /** Adds a day, after the days before it. */
-        void absorb(DayAggregate d) {
-            calls += d.calls();
-            spend = spend.add(d.spendUsd());
-            d.spendByFeature().forEach((k, v) -> spendByFeature.merge(k, v, BigDecimal::add));
-            d.coveredByFeature().forEach((k, v) -> coveredByFeature.merge(k, v, BigDecimal::add));
-            covered = covered.add(d.coveredUsd());
-            d.departmentsByFeature()
-                    .forEach((k, v) -> v.forEach((owner, usd) -> departmentsByFeature
-                            .computeIfAbsent(k, x -> new HashMap<>())
-                            .merge(owner, usd, BigDecimal::add)));
-            d.departmentsByKey()
-                    .forEach((k, v) -> v.forEach((owner, usd) -> departmentsByKey
-                            .computeIfAbsent(k, x -> new HashMap<>())
-                            .merge(owner, usd, BigDecimal::add)));
-            retry.absorb(d.retry());
-            mismatch.absorb(d.modelMismatch());
-            bloat.absorb(d.contextBloat(), catalog);
-            cache.absorb(d.cacheMiss());
-            ungoverned.absorb(d.ungoverned());
-            promptCache.absorb(d.promptCache(), catalog);
-            batch.absorb(d.batchTier());
+        /** A later day, merged part by part (see {@link DaySections} for the order). */
+        private final class DayIntake implements DaySections {
+            private boolean unreadEnded;
+
+            DayIntake() {
+                retry.beginDay();
+            }
+
+            @Override
+            public void totals(DayAggregate.Totals d) {
+                calls += d.calls();
+                spend = spend.add(d.spendUsd());
+                d.spendByFeature().forEach((k, v) -> spendByFeature.merge(k, v, BigDecimal::add));
+                d.coveredByFeature().forEach((k, v) -> coveredByFeature.merge(k, v, BigDecimal::add));
+                covered = covered.add(d.coveredUsd());
+                d.departmentsByFeature()
+                        .forEach((k, v) -> v.forEach((owner, usd) -> departmentsByFeature
+                                .computeIfAbsent(k, x -> new HashMap<>())
+                                .merge(owner, usd, BigDecimal::add)));
+                d.departmentsByKey()
+                        .forEach((k, v) -> v.forEach((owner, usd) -> departmentsByKey
+                                .computeIfAbsent(k, x -> new HashMap<>())
+                                .merge(owner, usd, BigDecimal::add)));
+            }
+
+            @Override
+            public void retryScope(RetryDetector.ScopeState scope) {
+                retry.absorbScope(scope);
+            }
+
+            @Override
+            public void retryOrphanPeak(String session, long peak) {
+                retry.absorbOrphanPeak(session, peak);
+            }
+
+            @Override
+            public void modelMismatch(ModelMismatchDetector.GroupState group) {
+                mismatch.absorb(group);
+            }
+
+            @Override
+            public void contextBloat(ContextBloatDetector.GroupState group) {
+                bloat.absorb(group, catalog);
+            }
+
+            @Override
+            public void cacheMiss(CacheMissDetector.PartitionState partition) {
+                cache.absorb(partition);
+            }
+
+            @Override
+            public void ungoverned(UngovernedKeyDetector.ComboState combo) {
+                ungoverned.absorb(combo);
+            }
+
+            @Override
+            public void promptHead(PromptCacheDetector.HeadState head) {
+                if (unreadEnded) {
+                    throw new IllegalStateException("a prompt head after the day's prompts");
+                }
+                promptCache.absorbHead(head);
+            }
+
+            @Override
+            public void promptUnread(PromptCacheDetector.UnreadState unread) {
+                if (unreadEnded) {
+                    throw new IllegalStateException("an unread state after the day's prompts");
+                }
+                promptCache.absorbUnread(unread, catalog);
+            }
+
+            @Override
+            public void prompt(PromptCacheDetector.PromptState prompt) {
+                endUnread();
+                promptCache.absorbPrompt(prompt, catalog);
+            }
+
+            @Override
+            public void batchJob(BatchTierDetector.JobState job) {
+                batch.absorbJob(job);
+            }
+
+            @Override
+            public void end(List<PromptCacheDetector.UnstableState> unstable, long headsDropped) {
+                endUnread();
+                promptCache.endDay(unstable, headsDropped, catalog);
+                batch.endDay();
+            }
+
+            private void endUnread() {
+                if (!unreadEnded) {
+                    promptCache.endUnread(catalog);
+                    unreadEnded = true;
+                }
+            }
         }
 
         public void accept(UsageRecord r) {

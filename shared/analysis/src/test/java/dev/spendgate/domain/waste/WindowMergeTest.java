@@ -110,6 +110,30 @@ class WindowMergeTest {
         assertThat(all.input().warnings()).isEmpty();
     }
 
+    @Test
+    void merge_storedDaysReadAsAStream_boundedMergeHoldsAndFindsTheSame() throws Exception {
+        WasteAnalyzer bounds = analyzer.withMergeBounds(new WasteAnalyzer.Bounds(60, 60, 60, 10));
+        WasteAnalyzer.Merge whole = bounds.merge();
+        WasteAnalyzer.Merge streamed = bounds.merge();
+        for (int d = 0; d < DAYS; d++) {
+            LocalDate day = FIRST.plusDays(d);
+            List<UsageRecord> records = day(d);
+            WasteAnalyzer.Pass pass = analyzer.dayPass(day, Map.of());
+            records.forEach(pass::accept);
+            byte[] stored = DayAggregates.write(pass.dayAggregate(day, stats(records.size())));
+
+            whole.add(DayAggregates.read(stored));
+            DayAggregates.merge(stored, streamed);
+
+            assertThat(streamed.held()).isEqualTo(whole.held());
+        }
+
+        WasteReport expected = whole.finish(WINDOW, List.of());
+        WasteReport actual = streamed.finish(WINDOW, List.of());
+        assertThat(WasteReportJson.toBytes(actual)).isEqualTo(WasteReportJson.toBytes(expected));
+        assertThat(actual.input().warnings()).anySatisfy(w -> assertThat(w).contains("jobs, past 60 in the window"));
+    }
+
     /**
      * One day's calls, in time order: per scope a session sending one request 3 times (4 for every tenth: a
      * finding), a system prompt written once (the first overwritten unread, a quarter read), a batch run (20 calls
