@@ -119,7 +119,6 @@ final class DayAggregateStream implements AutoCloseable {
                 new DayAggregate.Header(schemaVersion, day, catalogVersion, sourceObjects, sourceDigest, input));
     }
 
-    @SuppressWarnings("unchecked")
     private void readRest(DaySections out, Pass pass) throws IOException {
         long calls = field("calls", Long.class);
         BigDecimal spendUsd = field("spendUsd", BigDecimal.class);

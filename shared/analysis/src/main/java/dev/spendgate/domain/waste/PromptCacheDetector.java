@@ -69,6 +69,11 @@ final class PromptCacheDetector implements Detector {
 
     private long settled;
 
+    /** Gaps and overwritten writes the day's heads found, by feature key, until {@link #endUnread}. */
+    private final Map<String, List<GapEntry>> extraGaps = new HashMap<>();
+
+    private final Map<String, List<Object[]>> extraUnread = new LinkedHashMap<>();
+
     @Override
     public void accept(Call c) {
         if (c.warmUp || !c.ok || c.price == null) {
@@ -430,11 +435,6 @@ final class PromptCacheDetector implements Detector {
         day.prompts().forEach(d -> absorbPrompt(d, catalog));
         endDay(day.unstable(), day.headsDropped(), catalog);
     }
-
-    /** Gaps and overwritten writes the day's heads found, by feature key, until {@link #endUnread}. */
-    private final Map<String, List<GapEntry>> extraGaps = new HashMap<>();
-
-    private final Map<String, List<Object[]>> extraUnread = new LinkedHashMap<>();
 
     /** Adds one head of the day being merged: its calls up to its first cache write, against the earlier days. */
     void absorbHead(HeadState h) {
