@@ -1,7 +1,6 @@
 package dev.spendgate.domain.fingerprint;
 
 import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
-import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 
 /**
@@ -16,6 +15,7 @@ public final class PromptFingerprints {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
     private static final boolean[] ASCII_WORD = new boolean[128];
+    private static final int CHUNK = 256;
 
     static {
         for (char c = 0; c < 128; c++) {
@@ -32,11 +32,8 @@ public final class PromptFingerprints {
      * @param promptText all prompt text, for the similarity sketch
      */
     public static Fingerprints compute(String systemText, String prefixText, byte[] request, String promptText) {
-        return new Fingerprints(
-                systemText == null || systemText.isEmpty() ? null : hash(systemText.getBytes(StandardCharsets.UTF_8)),
-                prefixText == null || prefixText.isEmpty() ? null : hash(prefixText.getBytes(StandardCharsets.UTF_8)),
-                request == null ? null : hash(request),
-                promptText == null ? null : HEX.toHexDigits(simhash(promptText)));
+        Utf8Digest digest = new Utf8Digest();
+        return schema1(systemText, prefixText, request == null ? null : digest.digest(request), promptText, digest);
     }
 
     /**
@@ -47,18 +44,71 @@ public final class PromptFingerprints {
      */
     public static Fingerprints compute(
             String systemText, String prefixText, byte[] request, String promptText, String varyingText) {
-        Fingerprints base = compute(systemText, prefixText, request, promptText);
-        if (varyingText == null) {
-            return base;
+        Utf8Digest digest = new Utf8Digest();
+        byte[] requestSha256 = request == null ? null : digest.digest(request);
+        return varyingText == null
+                ? schema1(systemText, prefixText, requestSha256, promptText, digest)
+                : schema2(
+                        systemText,
+                        prefixText,
+                        requestSha256,
+                        promptText,
+                        varyingText,
+                        0,
+                        varyingText.length(),
+                        digest);
+    }
+
+    /**
+     * As {@link #compute(String, String, byte[], String, String)} with the canonical request given as its SHA-256
+     * ({@link Sha256}), e.g. digested as it was written, and the varying part as {@code promptText} after {@code
+     * prefixText} when the prompt starts with the prefix, else all of it (as {@code PromptText.varying()} does): the
+     * same fingerprints without a copy of the request, the varying part or any text as bytes.
+     */
+    public static Fingerprints ofRequestDigest(
+            String systemText, String prefixText, byte[] requestSha256, String promptText) {
+        if (promptText == null) {
+            return schema1(systemText, prefixText, requestSha256, null, new Utf8Digest());
         }
+        Utf8Digest digest = new Utf8Digest();
+        int from = prefixText == null || prefixText.isEmpty() || !promptText.startsWith(prefixText)
+                ? 0
+                : prefixText.length();
+        return schema2(
+                systemText, prefixText, requestSha256, promptText, promptText, from, promptText.length(), digest);
+    }
+
+    private static Fingerprints schema1(
+            String systemText, String prefixText, byte[] requestSha256, String promptText, Utf8Digest digest) {
+        return new Fingerprints(
+                systemText == null || systemText.isEmpty() ? null : hash(digest, systemText),
+                prefixText == null || prefixText.isEmpty() ? null : hash(digest, prefixText),
+                requestSha256 == null ? null : HEX.formatHex(requestSha256, 0, 16),
+                promptText == null ? null : HEX.toHexDigits(simhash(promptText)));
+    }
+
+    private static Fingerprints schema2(
+            String systemText,
+            String prefixText,
+            byte[] requestSha256,
+            String promptText,
+            String varying,
+            int from,
+            int to,
+            Utf8Digest digest) {
+        Fingerprints base = schema1(systemText, prefixText, requestSha256, promptText, digest);
         return new Fingerprints(
                 base.systemHash(),
                 base.prefixHash(),
                 base.requestHash(),
                 base.simhash(),
-                hash(varyingText.getBytes(StandardCharsets.UTF_8)),
-                HEX.toHexDigits(simhash(varyingText)),
+                HEX.formatHex(digest.digest(varying, from, to), 0, 16),
+                HEX.toHexDigits(simhash(varying, from, to)),
                 systemText == null || systemText.isEmpty() ? null : HEX.toHexDigits(simhash(systemText)));
+    }
+
+    private static String hash(Utf8Digest digest, String text) {
+        return HEX.formatHex(digest.digest(text, 0, text.length()), 0, 16);
     }
 
     /** First 128 bits of SHA-256, as 32 hex characters. */
@@ -68,30 +118,48 @@ public final class PromptFingerprints {
 
     /** 64-bit SimHash over lower-cased word 3-shingles (single words for texts shorter than three words). */
     public static long simhash(String text) {
+        return simhash(text, 0, text.length());
+    }
+
+    /** {@link #simhash(String)} of {@code text[from, to)}, without copying it out. */
+    static long simhash(String text, int from, int to) {
         // Bit-sliced counters: planes[k] holds bit k of the 64 per-position counts of set bits, so adding a shingle's
         // hash is a binary increment of 64 counters at once (two word operations on average instead of 64 adds).
         long[] planes = new long[33];
         long w1 = 0;
         long w2 = 0;
+        long h = FNV_OFFSET;
+        boolean inWord = false;
         int words = 0;
         int shingles = 0;
-        int i = 0;
-        // One copy of the characters: indexing a char[] costs less per character than String.charAt, which checks
-        // the string's coder each time (twice as slow on Java 25 as on 17 for a 1.4 KB prompt).
-        char[] chars = text.toCharArray();
-        int n = chars.length;
-        while (i < n) {
-            while (i < n && !isWordChar(chars[i])) {
-                i++;
+        // The characters a chunk at a time into one small buffer: indexing a char[] costs less per character than
+        // String.charAt, which checks the string's coder each time (twice as slow on Java 25 as on 17 for a 1.4 KB
+        // prompt), and a copy of the whole text was a tenth of a call's allocation.
+        char[] chars = new char[Math.min(CHUNK, to - from)];
+        for (int start = from; start < to; start += chars.length) {
+            int n = Math.min(chars.length, to - start);
+            text.getChars(start, start + n, chars, 0);
+            for (int i = 0; i < n; i++) {
+                char c = chars[i];
+                if (isWordChar(c)) {
+                    if (!inWord) {
+                        h = FNV_OFFSET;
+                        inWord = true;
+                    }
+                    h = (h ^ lower(c)) * FNV_PRIME;
+                } else if (inWord) {
+                    inWord = false;
+                    words++;
+                    if (words >= 3) {
+                        add(planes, mix(w1 * 31 + w2 * 17 + h));
+                        shingles++;
+                    }
+                    w1 = w2;
+                    w2 = h;
+                }
             }
-            if (i >= n) {
-                break;
-            }
-            long h = FNV_OFFSET;
-            while (i < n && isWordChar(chars[i])) {
-                h = (h ^ lower(chars[i])) * FNV_PRIME;
-                i++;
-            }
+        }
+        if (inWord) {
             words++;
             if (words >= 3) {
                 add(planes, mix(w1 * 31 + w2 * 17 + h));

@@ -14,8 +14,11 @@ public final class Sha256 {
         return fresh().digest(bytes);
     }
 
-    /** A fresh digest, copied from an unused one: a provider look-up per call costs more than the copy. */
-    private static MessageDigest fresh() {
+    /**
+     * A fresh digest, copied from an unused one: a provider look-up per call costs more than the copy. Not
+     * thread-safe itself; one per call, reusable after each {@code digest()}.
+     */
+    public static MessageDigest fresh() {
         try {
             return (MessageDigest) PROTOTYPE.clone();
         } catch (CloneNotSupportedException e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.fingerprint.PromptFingerprints;
+import dev.spendgate.domain.fingerprint.Sha256;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageRecord;
@@ -15,8 +16,11 @@ import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.usage.PromptText;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
@@ -145,9 +149,17 @@ public final class Record {
         if (ctx.body() == null) {
             return null;
         }
-        PromptText prompt = ctx.prompt();
-        return PromptFingerprints.compute(
-                prompt.system(), prompt.prefix(), canonical(ctx.body()), prompt.full(), prompt.varying());
+        return fingerprints(ctx.body(), ctx.prompt());
+    }
+
+    /**
+     * The same fingerprints as {@code PromptFingerprints.compute(system, prefix, canonical(body), full, varying)}, with
+     * the canonical body digested as it is written (never held as bytes) and no copy of the texts.
+     */
+    static UsageRecord.Fingerprints fingerprints(ObjectNode body, PromptText prompt) {
+        MessageDigest request = Sha256.fresh();
+        canonical(body, new DigestOutputStream(OutputStream.nullOutputStream(), request));
+        return PromptFingerprints.ofRequestDigest(prompt.system(), prompt.prefix(), request.digest(), prompt.full());
     }
 
     /**
@@ -157,6 +169,12 @@ public final class Record {
      */
     static byte[] canonical(ObjectNode body) {
         ByteArrayBuilder out = new ByteArrayBuilder(2048);
+        canonical(body, out);
+        return out.toByteArray();
+    }
+
+    /** {@link #canonical(ObjectNode)} written to {@code out}. */
+    static void canonical(ObjectNode body, OutputStream out) {
         char[][] scratch = {new char[512]}; // one buffer for every text of the body, grown as needed
         try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
             g.writeStartObject();
@@ -171,7 +189,6 @@ public final class Record {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
     }
 
     /** Writes {@code node} as its own {@code serialize} does with the default configuration. */

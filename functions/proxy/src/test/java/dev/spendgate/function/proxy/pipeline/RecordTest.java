@@ -173,6 +173,23 @@ class RecordTest {
             assertThat(new String(Record.canonical(parsed), java.nio.charset.StandardCharsets.UTF_8))
                     .as("body %s", body)
                     .isEqualTo(new String(Json.bytes(copy), java.nio.charset.StandardCharsets.UTF_8));
+            // the record's fingerprints digest the canonical body as it is written: the same as from its bytes
+            String text = body.toString();
+            int cut = random.nextInt(text.length() + 1);
+            dev.spendgate.function.proxy.usage.PromptText prompt = new dev.spendgate.function.proxy.usage.PromptText(
+                    i % 5 == 0 ? "" : text.substring(0, cut / 2),
+                    i % 3 == 0 ? text.substring(cut) : text.substring(0, cut),
+                    text,
+                    1,
+                    null);
+            assertThat(Record.fingerprints(parsed, prompt))
+                    .as("body %s", body)
+                    .isEqualTo(dev.spendgate.domain.fingerprint.PromptFingerprints.compute(
+                            prompt.system(),
+                            prompt.prefix(),
+                            Record.canonical(parsed),
+                            prompt.full(),
+                            prompt.varying()));
         }
     }
 
