@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.function.proxy.upstream.Endpoint;
+import java.util.Arrays;
 
 /**
  * The text parts of a request, extracted per wire format, for fingerprints and token estimates only (never stored):
@@ -33,35 +34,36 @@ public record PromptText(String system, String prefix, String full, int messages
 
     private static PromptText chat(JsonNode body) {
         JsonNode messages = body.path("messages");
-        // sized for the plain-text messages up front: growing by doubling copied the prompt about eight times
-        int length = 0;
-        for (JsonNode m : messages) {
-            JsonNode content = m.get("content");
-            length += 16
-                    + (content != null && content.isTextual()
-                            ? content.textValue().length()
-                            : 0);
-        }
-        StringBuilder system = new StringBuilder();
-        StringBuilder all = new StringBuilder(length);
+        // The pieces of each text, joined once at its exact size (String.join writes the string's own array): a
+        // StringBuilder sized up front still cost a buffer the size of the prompt besides the strings made from it.
+        String[] all = new String[4 * messages.size()];
+        String[] system = null;
+        int systems = 0;
         String prefix = "";
         int count = 0;
         for (JsonNode m : messages) {
             if (count == messages.size() - 1) {
-                prefix = all.toString();
+                prefix = count == 0 ? "" : String.join("", Arrays.asList(all).subList(0, 4 * count));
             }
             String role = m.path("role").asText();
             String text = content(m.get("content"));
             if (role.equals("system") || role.equals("developer")) {
-                system.append(text).append('\n');
+                if (system == null) {
+                    system = new String[2 * messages.size()];
+                }
+                system[systems++] = text;
+                system[systems++] = "\n";
             }
-            all.append(role).append(": ").append(text).append('\n');
+            all[4 * count] = role;
+            all[4 * count + 1] = ": ";
+            all[4 * count + 2] = text;
+            all[4 * count + 3] = "\n";
             count++;
         }
         return new PromptText(
-                system.toString(),
+                systems == 0 ? "" : String.join("", Arrays.asList(system).subList(0, systems)),
                 prefix,
-                all.toString(),
+                String.join("", Arrays.asList(all).subList(0, 4 * count)),
                 count,
                 firstLong(body, "max_completion_tokens", "max_tokens"));
     }
