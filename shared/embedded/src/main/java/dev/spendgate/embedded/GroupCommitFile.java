@@ -39,7 +39,14 @@ final class GroupCommitFile implements AutoCloseable {
      */
     private final ReentrantLock pendingLock = new ReentrantLock();
 
-    private ByteArrayOutputStream pending = new ByteArrayOutputStream(8192); // guarded by pendingLock
+    private Buffer pending = new Buffer(); // guarded by pendingLock
+    /**
+     * The other buffer, swapped with {@link #pending} by each commit's leader and written from in place: a copy of
+     * each batch (and the buffers grown anew for every batch) was about a twentieth of a gateway call's allocation.
+     * Guarded by writer; null while a leader writes from it.
+     */
+    private Buffer spare = new Buffer();
+
     private long appended; // guarded by pendingLock
     private volatile long written; // written under the writer lock
     private boolean dirty; // guarded by writer
@@ -97,30 +104,35 @@ final class GroupCommitFile implements AutoCloseable {
             if (closed) {
                 throw new UncheckedIOException("could not append to " + path, new ClosedChannelException());
             }
-            byte[] batch;
+            Buffer batch;
             long upTo;
             pendingLock.lock();
             try {
-                batch = pending.toByteArray();
-                pending.reset();
+                batch = pending;
+                pending = spare != null ? spare : new Buffer(); // none when a write threw other than IOException
                 upTo = appended;
             } finally {
                 pendingLock.unlock();
             }
+            spare = null;
             try {
-                write(batch);
+                write(batch.array(), batch.size());
             } catch (IOException e) {
                 pendingLock.lock();
                 try {
-                    ByteArrayOutputStream again = new ByteArrayOutputStream(batch.length + pending.size());
-                    again.write(batch, 0, batch.length);
-                    again.write(pending.toByteArray(), 0, pending.size());
-                    pending = again;
+                    // the failed batch goes back ahead of what was appended meanwhile
+                    Buffer meanwhile = pending;
+                    batch.write(meanwhile.array(), 0, meanwhile.size());
+                    meanwhile.reset();
+                    pending = batch;
+                    spare = meanwhile;
                 } finally {
                     pendingLock.unlock();
                 }
                 throw new UncheckedIOException("could not append to " + path, e);
             }
+            spare = batch.array().length > Buffer.KEPT ? new Buffer() : batch; // a burst's large buffer is not kept
+            spare.reset();
             written = upTo;
         } finally {
             writer.unlock();
@@ -200,7 +212,7 @@ final class GroupCommitFile implements AutoCloseable {
                 pendingLock.unlock();
             }
             if (rest.length > 0) {
-                write(rest);
+                write(rest, rest.length);
             }
             // No fsync here: a closed segment is delivered (and then deleted) right after it is closed, and a
             // rotation must not hold up appends behind a disk flush. The open segment is synced by sync().
@@ -223,13 +235,13 @@ final class GroupCommitFile implements AutoCloseable {
         }
     }
 
-    private void write(byte[] batch) throws IOException {
+    private void write(byte[] batch, int length) throws IOException {
         try {
-            ByteBuffer buffer = ByteBuffer.wrap(batch);
+            ByteBuffer buffer = ByteBuffer.wrap(batch, 0, length);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-            size += batch.length;
+            size += length;
             dirty = true;
             if (syncEachCommit) {
                 channel.force(false);
@@ -242,6 +254,20 @@ final class GroupCommitFile implements AutoCloseable {
                 e.addSuppressed(ignored);
             }
             throw e;
+        }
+    }
+
+    /** A byte buffer written from in place. */
+    private static final class Buffer extends ByteArrayOutputStream {
+        /** Past this size a buffer is dropped after its batch rather than kept as the spare. */
+        static final int KEPT = 1 << 20;
+
+        Buffer() {
+            super(8192);
+        }
+
+        byte[] array() {
+            return buf;
         }
     }
 }

@@ -9,10 +9,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,6 +26,43 @@ import org.junit.jupiter.api.io.TempDir;
 class GroupCommitFileTest {
     @TempDir
     Path dir;
+
+    @Test
+    void append_manyThreadsAtOnce_writesEveryLineOnceInEachThreadsOrder() throws Exception {
+        Path path = dir.resolve("concurrent.log");
+        int threads = 16;
+        int lines = 1_500;
+        try (GroupCommitFile file = new GroupCommitFile(path, false);
+                ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(calls.submit(() -> {
+                    java.util.SplittableRandom random = new java.util.SplittableRandom(thread);
+                    for (int n = 0; n < lines; n++) {
+                        // now and then a line longer than a buffer, and once one past the size a spare is kept at
+                        int pad = thread == 3 && n == 700
+                                ? 1_100_000
+                                : random.nextInt(50) == 0 ? 9_000 : random.nextInt(200);
+                        file.append(bytes(thread + " " + n + " " + "x".repeat(pad) + "\n"));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+        int[] next = new int[threads];
+        try (var read = Files.lines(path)) {
+            read.forEach(line -> {
+                String[] parts = line.split(" ", 3);
+                int thread = Integer.parseInt(parts[0]);
+                assertThat(Integer.parseInt(parts[1])).isEqualTo(next[thread]++);
+            });
+        }
+        assertThat(next).containsOnly(lines);
+    }
 
     @Test
     void append_whileTheTimedSyncFlushes_returnsWithoutWaitingForTheDisk() throws Exception {
