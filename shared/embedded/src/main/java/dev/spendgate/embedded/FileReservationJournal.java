@@ -2,7 +2,6 @@ package dev.spendgate.embedded;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.budget.ReservationJournal.Call;
+import dev.spendgate.domain.io.ExactBytes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -286,7 +286,7 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
      * call's path).
      */
     static byte[] line(OpenReservation open) {
-        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        ExactBytes out = new ExactBytes(); // the generator passes the whole line on when it closes
         char[][] chars = {new char[64]};
         try (JsonGenerator g = LINE_MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -321,10 +321,10 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
                 g.writeEndObject();
             }
             g.writeEndObject();
+            g.writeRaw('\n');
         } catch (IOException e) {
             throw new UncheckedIOException("could not serialise a reservation", e);
         }
-        out.write('\n');
         return out.toByteArray();
     }
 

@@ -6,11 +6,11 @@ import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.io.ExactBytes;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -41,7 +41,8 @@ public final class UsageRecordCodec {
 
     /** The record as one JSON line, newline included, UTF-8. */
     public static byte[] line(UsageRecord r) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(2048); // a record with fingerprints is about 1.2 KB
+        // the generator passes the whole line on when it closes: kept at its exact size, without a second buffer
+        ExactBytes out = new ExactBytes();
         write(r, out);
         return out.toByteArray();
     }
