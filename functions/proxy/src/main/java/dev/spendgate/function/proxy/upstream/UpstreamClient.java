@@ -219,10 +219,29 @@ public final class UpstreamClient {
             head.append("Accept: */*\r\n");
         }
         head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
-        byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
-        byte[] request = new byte[headBytes.length + body.length];
-        System.arraycopy(headBytes, 0, request, 0, headBytes.length);
-        System.arraycopy(body, 0, request, headBytes.length, body.length);
+        return join(head, body);
+    }
+
+    /**
+     * The head in ISO-8859-1 and the body in one array: the head's characters copied straight in, not through a
+     * string and its bytes first; a head with a character past Latin-1 (sent as {@code ?}) goes through
+     * {@code getBytes}.
+     */
+    static byte[] join(CharSequence head, byte[] body) {
+        int length = head.length();
+        byte[] request = new byte[length + body.length];
+        for (int i = 0; i < length; i++) {
+            char c = head.charAt(i);
+            if (c > 0xff) {
+                byte[] headBytes = head.toString().getBytes(StandardCharsets.ISO_8859_1);
+                request = new byte[headBytes.length + body.length];
+                System.arraycopy(headBytes, 0, request, 0, headBytes.length);
+                System.arraycopy(body, 0, request, headBytes.length, body.length);
+                return request;
+            }
+            request[i] = (byte) c;
+        }
+        System.arraycopy(body, 0, request, length, body.length);
         return request;
     }
 

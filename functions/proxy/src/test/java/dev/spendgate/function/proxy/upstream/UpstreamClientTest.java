@@ -141,6 +141,30 @@ class UpstreamClientTest {
     }
 
     @Test
+    void join_randomHeads_areTheHeadsIso88591BytesThenTheBody() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int n = 0; n < 2_000; n++) {
+            StringBuilder head = new StringBuilder();
+            int length = random.nextInt(600);
+            while (head.length() < length) {
+                switch (random.nextInt(40)) {
+                    case 0 -> head.append((char) (0x100 + random.nextInt(0x3000))); // past Latin-1: sent as ?
+                    case 1 -> head.appendCodePoint(0x1F600 + random.nextInt(60)); // a pair: one ?
+                    case 2 -> head.append((char) (0x80 + random.nextInt(0x80)));
+                    default -> head.append((char) (0x20 + random.nextInt(0x5f)));
+                }
+            }
+            byte[] body = new byte[random.nextInt(3_000)];
+            random.nextBytes(body);
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            expected.writeBytes(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            expected.writeBytes(body);
+
+            assertThat(UpstreamClient.join(head, body)).isEqualTo(expected.toByteArray());
+        }
+    }
+
+    @Test
     void post_sendsHostLengthHeadersAndBody_andReusesTheConnection() throws IOException {
         server = new RawServer((n, in, out) -> {
             while (server.readRequest(in) != null) {
