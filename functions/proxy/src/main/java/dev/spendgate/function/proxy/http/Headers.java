@@ -10,7 +10,11 @@ import java.util.function.BiConsumer;
 
 /** A case-insensitive multimap of HTTP header names to values, in insertion order per name. */
 public final class Headers {
-    private final Map<String, List<String>> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    /**
+     * Each name's one value as itself, or its values in a list: most names have one, and a list per name was a few
+     * per cent of a gateway call's allocation with the request's and the response's headers.
+     */
+    private final Map<String, Object> values = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
 
     public static Headers of(Map<String, List<String>> source) {
         Headers headers = new Headers();
@@ -24,27 +28,51 @@ public final class Headers {
         return headers;
     }
 
+    /**
+     * A name's one value as itself, or its values in an {@code ArrayList} once it has several (or a null value):
+     * never a bare null, so a null look-up means an absent name.
+     */
+    @SuppressWarnings("unchecked")
     public Headers add(String name, String value) {
-        values.computeIfAbsent(name, n -> new ArrayList<>(1)).add(value);
+        Object old = values.get(name);
+        if (old == null) {
+            values.put(name, value == null ? list(null) : value);
+        } else if (old instanceof List<?> list) {
+            ((List<String>) list).add(value);
+        } else {
+            List<String> list = list((String) old);
+            list.add(value);
+            values.put(name, list);
+        }
         return this;
     }
 
     public Headers set(String name, String value) {
-        List<String> list = new ArrayList<>(1);
-        list.add(value);
-        values.put(name, list);
+        values.put(name, value == null ? list(null) : value);
         return this;
+    }
+
+    private static List<String> list(String first) {
+        List<String> list = new ArrayList<>(2);
+        list.add(first);
+        return list;
     }
 
     /** The first value, or null. */
     public String first(String name) {
-        List<String> list = values.get(name);
-        return list == null || list.isEmpty() ? null : list.get(0);
+        Object v = values.get(name);
+        return v instanceof List<?> list ? (list.isEmpty() ? null : (String) list.get(0)) : (String) v;
     }
 
+    @SuppressWarnings("unchecked")
     public List<String> all(String name) {
-        List<String> list = values.get(name);
-        return list == null ? List.of() : Collections.unmodifiableList(list);
+        Object v = values.get(name);
+        if (v == null) {
+            return List.of();
+        }
+        return v instanceof List<?> list
+                ? Collections.unmodifiableList((List<String>) list)
+                : Collections.singletonList((String) v);
     }
 
     public boolean contains(String name) {
@@ -55,12 +83,22 @@ public final class Headers {
         values.remove(name);
     }
 
+    @SuppressWarnings("unchecked")
     public void forEach(BiConsumer<String, String> action) {
-        values.forEach((name, list) -> list.forEach(v -> action.accept(name, v)));
+        values.forEach((name, v) -> {
+            if (v instanceof List<?> list) {
+                ((List<String>) list).forEach(value -> action.accept(name, value));
+            } else {
+                action.accept(name, (String) v);
+            }
+        });
     }
 
+    /** The names and their values (a copy). */
     public Map<String, List<String>> asMap() {
-        return Collections.unmodifiableMap(values);
+        Map<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        values.keySet().forEach(name -> copy.put(name, all(name)));
+        return Collections.unmodifiableMap(copy);
     }
 
     /** Lower-cased names, for matching prefixes such as {@code x-cost-}. */
