@@ -427,7 +427,24 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             appendJsonString(line, s.itemKey());
             line.append(",\"actual\":\"").append(s.actual().toPlainString()).append("\"}");
         }
-        return line.append("]}\n").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return utf8(line.append("]}\n"));
+    }
+
+    /**
+     * {@code text.toString().getBytes(UTF_8)}: an ASCII text (the usual line) copied straight into its bytes, without
+     * the string in between.
+     */
+    static byte[] utf8(CharSequence text) {
+        int length = text.length();
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                return text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            bytes[i] = (byte) c;
+        }
+        return bytes;
     }
 
     /** A JSON string literal; item keys are short and printable, so escaping is rarely needed. */

@@ -46,6 +46,25 @@ class FileBudgetLedgerTest extends BudgetLedgerContract {
     }
 
     @Test
+    void utf8_randomTexts_areTheirStringsUtf8Bytes() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(23);
+        for (int n = 0; n < 3_000; n++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(400);
+            while (text.length() < length) {
+                switch (random.nextInt(30)) {
+                    case 0 -> text.append((char) (0x80 + random.nextInt(0x700)));
+                    case 1 -> text.appendCodePoint(0x1F600 + random.nextInt(60));
+                    case 2 -> text.append((char) 0xD83D); // unpaired: '?'
+                    default -> text.append((char) random.nextInt(0x80));
+                }
+            }
+            assertThat(FileBudgetLedger.utf8(text))
+                    .isEqualTo(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
     void flush_thenReadSnapshot_returnsExactCountersOrderedByKey() {
         FileBudgetLedger ledger = current;
         ledger.reserve("budget#b", usd("1"), usd("0.30"));

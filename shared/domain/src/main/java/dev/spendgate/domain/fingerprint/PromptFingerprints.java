@@ -15,7 +15,7 @@ public final class PromptFingerprints {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
     private static final boolean[] ASCII_WORD = new boolean[128];
-    private static final int CHUNK = 256;
+    private static final int CHUNK = 64;
 
     static {
         for (char c = 0; c < 128; c++) {

@@ -15,6 +15,14 @@ public final class Sha256 {
     }
 
     /**
+     * The 32-byte SHA-256 of {@code text} in UTF-8: the digest of {@code text.getBytes(UTF_8)} without that copy (the
+     * text is encoded a few characters at a time). Thread-safe.
+     */
+    public static byte[] digestUtf8(String text) {
+        return new Utf8Digest().digest(text, 0, text.length());
+    }
+
+    /**
      * A fresh digest, copied from an unused one: a provider look-up per call costs more than the copy. Not
      * thread-safe itself; one per call, reusable after each {@code digest()}.
      */

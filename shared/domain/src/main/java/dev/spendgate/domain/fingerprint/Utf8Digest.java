@@ -9,7 +9,7 @@ import java.security.MessageDigest;
  * per call (not thread-safe); its buffers serve every digest of the call.
  */
 final class Utf8Digest {
-    private static final int CHUNK = 256;
+    private static final int CHUNK = 64;
 
     private final MessageDigest digest = Sha256.fresh();
     private final char[] chars = new char[CHUNK];

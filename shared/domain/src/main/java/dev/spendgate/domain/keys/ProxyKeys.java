@@ -1,8 +1,7 @@
 package dev.spendgate.domain.keys;
 
+import dev.spendgate.domain.fingerprint.Sha256;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -33,11 +32,7 @@ public final class ProxyKeys {
 
     /** Lowercase hex SHA-256 of the secret. */
     public static String hash(String secret) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HEX.formatHex(digest.digest(secret.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
+        // a copy of one digest, not a provider look-up on every call
+        return HEX.formatHex(Sha256.digest(secret.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -39,6 +39,8 @@ class PromptFingerprintsCopyFreeTest {
             assertThat(PromptFingerprints.compute(system, prefix, request, full))
                     .isEqualTo(Reference.compute(system, prefix, request, full, null));
             assertThat(PromptFingerprints.simhash(full)).isEqualTo(Reference.simhash(full));
+            assertThat(Sha256.digestUtf8(full))
+                    .isEqualTo(MessageDigest.getInstance("SHA-256").digest(full.getBytes(StandardCharsets.UTF_8)));
         }
     }
 

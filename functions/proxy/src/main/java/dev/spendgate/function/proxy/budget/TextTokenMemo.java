@@ -5,7 +5,6 @@ import dev.spendgate.function.proxy.usage.TokenCounter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,7 +62,7 @@ final class TextTokenMemo {
         if (text == null || text.length() < MIN_CHARS) {
             return text != null && WORDS.contains(text) ? word(model, text) : TokenCounter.count(model, text);
         }
-        byte[] digest = Sha256.digest(text.getBytes(StandardCharsets.UTF_8));
+        byte[] digest = Sha256.digestUtf8(text); // no copy of the text as bytes
         Key key = new Key(TokenCounter.encodingName(model), (long) LONG_BIG_ENDIAN.get(digest, 0), (long)
                 LONG_BIG_ENDIAN.get(digest, 8));
         Long known = counts.get(key);

@@ -175,7 +175,9 @@ public final class Record {
 
     /** {@link #canonical(ObjectNode)} written to {@code out}. */
     static void canonical(ObjectNode body, OutputStream out) {
-        char[][] scratch = {new char[512]}; // one buffer for every text of the body, grown as needed
+        // one buffer for every text of the body, the longest one's size (growing it from a guess cost more than
+        // the walk that measures it)
+        char[][] scratch = {new char[Math.max(16, longestText(body))]};
         try (JsonGenerator g = Json.MAPPER.createGenerator(out)) {
             g.writeStartObject();
             for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
@@ -189,6 +191,20 @@ public final class Record {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The length of the longest text in {@code node}. */
+    private static int longestText(JsonNode node) {
+        if (node.isTextual()) {
+            return node.textValue().length();
+        }
+        int longest = 0;
+        if (node.isContainerNode()) {
+            for (JsonNode child : node) {
+                longest = Math.max(longest, longestText(child));
+            }
+        }
+        return longest;
     }
 
     /** Writes {@code node} as its own {@code serialize} does with the default configuration. */
