@@ -8,12 +8,19 @@ import java.security.MessageDigest;
  * {@code '?'} for an unpaired surrogate (the part's ends are its ends: a pair cut by them counts as unpaired). One
  * per call (not thread-safe); its buffers serve every digest of the call.
  */
-final class Utf8Digest {
+public final class Utf8Digest {
     private static final int CHUNK = 64;
 
     private final MessageDigest digest = Sha256.fresh();
     private final char[] chars = new char[CHUNK];
     private final byte[] bytes = new byte[3 * CHUNK];
+
+    public Utf8Digest() {}
+
+    /** The 32-byte SHA-256 of {@code text} in UTF-8. */
+    public byte[] digest(String text) {
+        return digest(text, 0, text.length());
+    }
 
     /** The 32-byte SHA-256 of {@code text[from, to)} in UTF-8. */
     byte[] digest(String text, int from, int to) {

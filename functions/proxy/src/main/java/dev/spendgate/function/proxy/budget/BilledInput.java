@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy.budget;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.fingerprint.Utf8Digest;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -73,6 +74,17 @@ final class BilledInput {
     private final TextTokenMemo memo;
     private long textTokens;
     private long mediaTokens;
+    private Utf8Digest digest; // one for every text of the body the memo digests, made at the first
+
+    private Utf8Digest digest(String text) {
+        if (text.length() < TextTokenMemo.MIN_CHARS) {
+            return null; // not digested
+        }
+        if (digest == null) {
+            digest = new Utf8Digest();
+        }
+        return digest;
+    }
 
     private BilledInput(String model, String pricingProvider, TextTokenMemo memo) {
         this.model = model;
@@ -117,7 +129,7 @@ final class BilledInput {
             } else if (hint == MediaKind.IMAGE && text.startsWith("http")) {
                 mediaTokens += imageTokens(); // an image by URL: its size is unknown here
             } else {
-                textTokens += memo.count(model, text);
+                textTokens += memo.count(model, text, digest(text));
             }
         } else if (node.isNumber()) {
             textTokens++; // a token id (embeddings input) or a small value

@@ -1,6 +1,6 @@
 package dev.spendgate.function.proxy.budget;
 
-import dev.spendgate.domain.fingerprint.Sha256;
+import dev.spendgate.domain.fingerprint.Utf8Digest;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -59,10 +59,15 @@ final class TextTokenMemo {
 
     /** The tokens of {@code text} in {@code model}'s encoding, as {@link TokenCounter#count} counts them. */
     long count(String model, String text) {
+        return count(model, text, null);
+    }
+
+    /** As {@link #count(String, String)}, digesting with {@code digest} (one per request body), or a new one if null. */
+    long count(String model, String text, Utf8Digest sha256) {
         if (text == null || text.length() < MIN_CHARS) {
             return text != null && WORDS.contains(text) ? word(model, text) : TokenCounter.count(model, text);
         }
-        byte[] digest = Sha256.digestUtf8(text); // no copy of the text as bytes
+        byte[] digest = (sha256 != null ? sha256 : new Utf8Digest()).digest(text); // no copy of the text as bytes
         Key key = new Key(TokenCounter.encodingName(model), (long) LONG_BIG_ENDIAN.get(digest, 0), (long)
                 LONG_BIG_ENDIAN.get(digest, 8));
         Long known = counts.get(key);
