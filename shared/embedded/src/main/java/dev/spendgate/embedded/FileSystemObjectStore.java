@@ -3,6 +3,7 @@ package dev.spendgate.embedded;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -53,6 +54,22 @@ public final class FileSystemObjectStore implements ObjectStore {
                 return Optional.empty();
             }
             return Optional.of(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new ObjectStoreException("could not read object " + key + " under " + root, e);
+        }
+    }
+
+    /** The file as a stream: a write meanwhile replaces the file, so the stream goes on reading the old object. */
+    @Override
+    public Optional<InputStream> open(String key) {
+        Path file = resolve(key);
+        try {
+            if (!Files.isRegularFile(file)) {
+                return Optional.empty();
+            }
+            return Optional.of(Files.newInputStream(file));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

@@ -2,13 +2,18 @@ package dev.spendgate.aws.s3;
 
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -69,6 +74,23 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    /**
+     * The GetObject response body as it arrives: one GET, one version of the object. A failure while reading (the
+     * connection dropped, a checksum mismatch) is an {@link IOException} naming the object; closing the stream before
+     * its end aborts the connection instead of reading the rest.
+     */
+    @Override
+    public Optional<InputStream> open(String key) {
+        requireText(key, "key");
+        try {
+            return Optional.of(new Body(s3.getObject(b -> b.bucket(bucket).key(key)), "s3://" + bucket + "/" + key));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            throw new ObjectStoreException("could not get s3://" + bucket + "/" + key, e);
+        }
+    }
+
     @Override
     public List<String> list(String prefix) {
         Objects.requireNonNull(prefix, "prefix");
@@ -84,6 +106,66 @@ public final class S3ObjectStore implements ObjectStore {
         }
         keys.sort(null); // S3 orders by UTF-8 bytes; the port promises String order
         return keys;
+    }
+
+    /** A GetObject body: SDK failures as {@link IOException}s, aborted when closed before its end. */
+    private static final class Body extends FilterInputStream {
+        private final ResponseInputStream<GetObjectResponse> response;
+        private final String object;
+        private boolean ended;
+
+        Body(ResponseInputStream<GetObjectResponse> response, String object) {
+            super(response);
+            this.response = response;
+            this.object = object;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                int b = super.read();
+                ended |= b < 0;
+                return b;
+            } catch (SdkException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                int n = super.read(b, off, len);
+                ended |= n < 0;
+                return n;
+            } catch (SdkException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return super.skip(n);
+            } catch (SdkException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                if (!ended) {
+                    response.abort(); // the rest of the body is not read to reuse the connection
+                }
+                super.close();
+            } catch (SdkException e) {
+                throw failed(e);
+            }
+        }
+
+        private IOException failed(SdkException e) {
+            return new IOException("could not read " + object + ": " + e.getMessage(), e);
+        }
     }
 
     private static String requireText(String value, String name) {

@@ -1,5 +1,7 @@
 package dev.spendgate.domain.store;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,6 +16,17 @@ public interface ObjectStore {
 
     /** The object's bytes, or empty when there is no object under the key. */
     Optional<byte[]> get(String key);
+
+    /**
+     * The object's bytes as a stream, read as they arrive rather than held whole, or empty when there is no object
+     * under the key. The caller closes the stream (closing it early releases the connection without reading the
+     * rest). Failing to open throws {@link ObjectStoreException}; failing part way through a read throws
+     * {@link java.io.IOException} from the stream. One stream reads one version of the object, even when the key is
+     * written meanwhile. This default reads the object whole through {@link #get}; adapters stream.
+     */
+    default Optional<InputStream> open(String key) {
+        return get(key).map(ByteArrayInputStream::new);
+    }
 
     /** Every key that starts with the prefix, in lexicographic order. */
     List<String> list(String prefix);

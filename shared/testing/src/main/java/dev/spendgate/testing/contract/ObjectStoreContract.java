@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spendgate.domain.store.ObjectStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -87,6 +88,43 @@ public abstract class ObjectStoreContract {
         assertThat(store.get("reports/2026-11.csv"))
                 .hasValueSatisfying(v -> assertThat(v).isEqualTo(utf8("second, longer than the first")));
         assertThat(store.list("reports/")).containsExactly("reports/2026-11.csv");
+    }
+
+    @Test
+    void open_largeIncompressibleContent_streamsIdenticalBytes() throws IOException {
+        byte[] content = new byte[3 * 1024 * 1024 + 5];
+        new Random(7).nextBytes(content);
+        store.put("aggregates/v1/day=2026-10-15/waste.json.gz", content);
+
+        try (InputStream in =
+                store.open("aggregates/v1/day=2026-10-15/waste.json.gz").orElseThrow()) {
+            assertThat(in.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void open_missingKeyOrPrefixOfAKey_returnsEmpty() {
+        store.put("findings/2026/11/waste.json", utf8("{}"));
+
+        assertThat(store.open("no/such/object")).isEmpty();
+        assertThat(store.open("findings/2026/11")).isEmpty();
+    }
+
+    @Test
+    void open_closedBeforeItsEnd_manyTimes_storeStillServes() throws IOException {
+        byte[] content = new byte[1024 * 1024];
+        new Random(11).nextBytes(content);
+        store.put("large/object.bin", content);
+
+        for (int i = 0; i < 60; i++) {
+            try (InputStream in = store.open("large/object.bin").orElseThrow()) {
+                assertThat(in.read()).isEqualTo(content[0] & 0xff);
+            }
+        }
+
+        assertThat(store.get("large/object.bin"))
+                .hasValueSatisfying(v -> assertThat(v).isEqualTo(content));
+        assertThat(store.list("large/")).containsExactly("large/object.bin");
     }
 
     @Test

@@ -170,6 +170,11 @@ public final class AwsGatewayRuntime {
         }
 
         @Override
+        public java.util.Optional<java.io.InputStream> open(String key) {
+            return store.get().open(key);
+        }
+
+        @Override
         public java.util.List<String> list(String prefix) {
             return store.get().list(prefix);
         }
