@@ -15,6 +15,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -23,9 +24,11 @@ import java.util.zip.GZIPInputStream;
  * day is held whole. The fields must come in the order they are written (the record's); an object in another order
  * is refused as damaged, like one that does not decode.
  *
- * <p>Three passes over the gzip bytes, each from the start: {@link #check} decodes everything and keeps nothing, so a
- * day damaged in the middle of a section is refused before any of it is merged; {@link #feed} then hands the day
- * over in two passes, because a merge reads a day's prompt heads before its prompts, which are stored first.
+ * <p>Three passes over the gzip bytes, each from the start of a stream {@code gzipJson} opens afresh: {@link #check}
+ * decodes everything and keeps nothing, so a day damaged in the middle of a section is refused before any of it is
+ * merged; {@link #feed} then hands the day over in two passes, one after the other, because a merge reads a day's
+ * prompt heads before its prompts, which are stored first. Every pass must read the same bytes: the window run reads
+ * a local copy of the stored object ({@link SpooledObject}), never the store again.
  */
 final class DayAggregateStream implements AutoCloseable {
     private static final ObjectMapper MAPPER = DayAggregates.MAPPER;
@@ -51,20 +54,32 @@ final class DayAggregateStream implements AutoCloseable {
     private List<PromptCacheDetector.UnstableState> unstable;
     private long headsDropped;
 
-    private DayAggregateStream(byte[] gzipJson) throws IOException {
-        InputStream gzip = new GZIPInputStream(new ByteArrayInputStream(gzipJson), 65536);
-        this.parser = MAPPER.createParser(gzip);
+    private DayAggregateStream(Supplier<InputStream> gzipJson) throws IOException {
+        InputStream compressed = gzipJson.get();
+        try {
+            this.parser = MAPPER.createParser(new GZIPInputStream(compressed, 65536));
+        } catch (IOException | RuntimeException e) {
+            compressed.close();
+            throw e;
+        }
+    }
+
+    /** The bytes as a source that opens them afresh for each pass. */
+    static Supplier<InputStream> of(byte[] gzipJson) {
+        return () -> new ByteArrayInputStream(gzipJson);
     }
 
     /**
      * The day's header (its first six fields) alone: what decides whether the stored day is stale. Empty for a day
      * of another {@code schemaVersion}, whatever follows it.
      */
-    static java.util.Optional<DayAggregate.Header> header(byte[] gzipJson) {
+    static java.util.Optional<DayAggregate.Header> header(Supplier<InputStream> gzipJson) {
         try (DayAggregateStream s = new DayAggregateStream(gzipJson)) {
             return s.readHeader();
         } catch (IOException e) {
             throw damaged(e);
+        } catch (UncheckedIOException e) {
+            throw damaged(e.getCause());
         }
     }
 
@@ -74,7 +89,7 @@ final class DayAggregateStream implements AutoCloseable {
      * @return the day's usual system prompts ({@link DayAggregate#usualPrompts()})
      * @throws IllegalArgumentException when any part of it is damaged, or not in the order written
      */
-    static Map<String, Long> check(byte[] gzipJson) {
+    static Map<String, Long> check(Supplier<InputStream> gzipJson) {
         try (DayAggregateStream s = new DayAggregateStream(gzipJson)) {
             s.readHeader()
                     .orElseThrow(() -> new IllegalArgumentException("not of schema " + DayAggregate.SCHEMA_VERSION));
@@ -85,17 +100,26 @@ final class DayAggregateStream implements AutoCloseable {
             return DayAggregate.usualPrompts(s.unstable);
         } catch (IOException e) {
             throw damaged(e);
+        } catch (UncheckedIOException e) {
+            throw damaged(e.getCause());
         }
     }
 
     /** Hands a day {@link #check} accepted to {@code sections}, in the order {@link DaySections} asks for. */
-    static void feed(byte[] gzipJson, DaySections sections) {
-        try (DayAggregateStream main = new DayAggregateStream(gzipJson);
-                DayAggregateStream prompts = new DayAggregateStream(gzipJson)) {
-            main.readHeader().orElseThrow();
-            main.readRest(sections, Pass.MAIN);
-            prompts.readPrompts(sections);
-            sections.end(main.unstable, main.headsDropped);
+    static void feed(Supplier<InputStream> gzipJson, DaySections sections) {
+        try {
+            List<PromptCacheDetector.UnstableState> unstable;
+            long headsDropped;
+            try (DayAggregateStream main = new DayAggregateStream(gzipJson)) {
+                main.readHeader().orElseThrow();
+                main.readRest(sections, Pass.MAIN);
+                unstable = main.unstable;
+                headsDropped = main.headsDropped;
+            }
+            try (DayAggregateStream prompts = new DayAggregateStream(gzipJson)) {
+                prompts.readPrompts(sections);
+            }
+            sections.end(unstable, headsDropped);
         } catch (IOException e) {
             // check() read the same bytes to their end: the merge cannot go on with part of a day
             throw new UncheckedIOException("a checked day aggregate did not read again", e);

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -89,15 +90,21 @@ public final class DayAggregates {
         Map<String, java.util.LinkedHashSet<Long>> usual = new java.util.LinkedHashMap<>();
         for (LocalDate day = first; day.isBefore(end); day = day.plusDays(1)) {
             Sources sources = sources(day);
-            Optional<byte[]> stored = store.get(key(day));
-            LocalDate today = day;
-            Optional<Checked> checked = stored.flatMap(bytes -> check(today, bytes, sources, notes));
-            Map<String, Long> dayUsual;
-            if (checked.isPresent()) {
-                reused++;
-                dayUsual = checked.get().usualPrompts();
-                merge.add(checked.get().header(), sections -> DayAggregateStream.feed(stored.get(), sections));
-            } else {
+            Map<String, Long> dayUsual = null;
+            // one GET to a local file, then every pass reads that copy: the same bytes, none of them on the heap
+            Optional<SpooledObject> stored = SpooledObject.copy(store, key(day));
+            try {
+                LocalDate today = day;
+                Optional<Checked> checked = stored.flatMap(spooled -> check(today, spooled, sources, notes));
+                if (checked.isPresent()) {
+                    reused++;
+                    dayUsual = checked.get().usualPrompts();
+                    merge.add(checked.get().header(), sections -> DayAggregateStream.feed(stored.get(), sections));
+                }
+            } finally {
+                stored.ifPresent(SpooledObject::close);
+            }
+            if (dayUsual == null) {
                 built.add(day);
                 DayAggregate a = build(day, sources, usual);
                 dayUsual = a.usualPrompts();
@@ -116,7 +123,7 @@ public final class DayAggregates {
      * The stored day, if it can be merged: its header first (stale: empty), then every part of it decoded and dropped
      * (damaged: empty, and said in {@code notes}), so that a day is never half merged.
      */
-    private Optional<Checked> check(LocalDate day, byte[] stored, Sources sources, List<String> notes) {
+    private Optional<Checked> check(LocalDate day, Supplier<InputStream> stored, Sources sources, List<String> notes) {
         try {
             Optional<DayAggregate.Header> header = DayAggregateStream.header(stored);
             if (header.isEmpty() || stale(header.get(), day, sources) != null) {
@@ -189,6 +196,30 @@ public final class DayAggregates {
      * @throws IllegalArgumentException when the day is damaged or of another schema version (nothing merged)
      */
     public static DayAggregate.Header merge(byte[] gzipJson, WasteAnalyzer.Merge merge) {
+        return merge(DayAggregateStream.of(gzipJson), merge);
+    }
+
+    /**
+     * As {@link #merge(byte[], WasteAnalyzer.Merge)}, the stored day under {@code key} streamed once from
+     * {@code store} to a local temporary file (deleted after) and read from there: the day's compressed bytes are
+     * not held either. Empty when there is no object under the key.
+     *
+     * @throws dev.spendgate.domain.store.ObjectStoreException when the store or the local disk fails (nothing merged)
+     */
+    public static Optional<DayAggregate.Header> merge(ObjectStore store, String key, WasteAnalyzer.Merge merge) {
+        Optional<SpooledObject> stored = SpooledObject.copy(store, key);
+        try {
+            return stored.map(spooled -> merge(spooled, merge));
+        } finally {
+            stored.ifPresent(SpooledObject::close);
+        }
+    }
+
+    /**
+     * As {@link #merge(byte[], WasteAnalyzer.Merge)}, the day's gzip JSON opened afresh by {@code gzipJson} for each
+     * of the three passes; each must give the same bytes (or the merge may take part of the day and fail).
+     */
+    public static DayAggregate.Header merge(Supplier<InputStream> gzipJson, WasteAnalyzer.Merge merge) {
         DayAggregate.Header header = DayAggregateStream.header(gzipJson)
                 .orElseThrow(() ->
                         new IllegalArgumentException("day aggregate not of schema " + DayAggregate.SCHEMA_VERSION));

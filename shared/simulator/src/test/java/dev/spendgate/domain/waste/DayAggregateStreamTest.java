@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.simulate.Simulation;
 import dev.spendgate.domain.simulate.TrafficSimulator;
+import dev.spendgate.domain.store.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -17,6 +19,8 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
@@ -135,6 +139,60 @@ class DayAggregateStreamTest {
                     .startsWith(DayAggregates.key(DAMAGED) + ": damaged"));
             assertThat(json(withoutWarnings(outcome.report()))).isEqualTo(expected);
             assertThat(m.stored(DAMAGED)).isEqualTo(good);
+        }
+    }
+
+    /**
+     * The stored day is rewritten while the window reads it (another run rebuilding it, a damaged copy): every pass
+     * reads the one copy taken when the day was fetched, so the day is merged whole from that copy, never half from
+     * one object and half from another, and fetched once.
+     */
+    @Test
+    void analyze_storedDayChangedAfterItsFirstRead_mergesTheFirstReadWholeAndFetchesItOnce() {
+        Month m = built(YearMonth.of(2026, 10), 4, 20_000);
+        String expected = json(m.aggregates().analyze(m.window()).report());
+        String key = DayAggregates.key(DAMAGED);
+        byte[] good = m.stored(DAMAGED);
+        byte[] other = m.stored(DAMAGED.plusDays(1));
+        String text = gunzip(good);
+        int heads = text.indexOf("\"heads\":[");
+        byte[] cut = gzip(text.substring(0, heads + (text.length() - heads) / 2));
+        for (byte[] next : List.of(other, cut)) {
+            AtomicInteger opens = new AtomicInteger();
+            ObjectStore changing = new ObjectStore() {
+                @Override
+                public void put(String k, byte[] content) {
+                    m.store.put(k, content);
+                }
+
+                @Override
+                public Optional<byte[]> get(String k) {
+                    return m.store.get(k);
+                }
+
+                @Override
+                public Optional<InputStream> open(String k) {
+                    Optional<InputStream> in = m.store.open(k);
+                    if (k.equals(key) && opens.incrementAndGet() == 1) {
+                        m.store.put(key, next); // written again once the first read began
+                    }
+                    return in;
+                }
+
+                @Override
+                public List<String> list(String prefix) {
+                    return m.store.list(prefix);
+                }
+            };
+            m.store.put(key, good);
+
+            DayAggregates.Outcome outcome = DayAggregates.create(changing, m.analyzer(), CATALOG.version(), 1)
+                    .analyze(m.window());
+
+            assertThat(outcome.built()).isEmpty();
+            assertThat(outcome.notes()).isEmpty();
+            assertThat(json(outcome.report())).isEqualTo(expected);
+            assertThat(opens).hasValue(1);
         }
     }
 
