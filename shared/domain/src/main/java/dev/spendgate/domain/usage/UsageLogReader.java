@@ -1,10 +1,12 @@
 package dev.spendgate.domain.usage;
 
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageRecordCodec.MalformedUsageRecordException;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -172,11 +174,12 @@ public final class UsageLogReader {
                 };
                 String error;
                 if (fetchers == null) {
-                    byte[] content = store.get(key).orElse(null);
+                    // one object at a time: read as it arrives, never held whole (Firehose objects reach 128 MB)
+                    InputStream content = store.open(key).orElse(null);
                     if (content == null) {
                         continue;
                     }
-                    error = forEachLine(content, line -> {
+                    error = forEachLine(new StoreFailure(content, key), line -> {
                         Object parsed = parse(line);
                         if (parsed != null) {
                             deliver.accept(parsed);
@@ -254,11 +257,20 @@ public final class UsageLogReader {
 
     /** Feeds each line to {@code consumer} as it is decompressed; returns the damage, or null when the object is whole. */
     private static String forEachLine(byte[] gzipContent, Consumer<String> consumer) {
+        return forEachLine(new ByteArrayInputStream(gzipContent), consumer);
+    }
+
+    /** As {@link #forEachLine(byte[], Consumer)}, from a stream it closes. */
+    private static String forEachLine(InputStream gzipContent, Consumer<String> consumer) {
         StopAtDamage gzip;
         try {
-            gzip = new StopAtDamage(new GZIPInputStream(new ByteArrayInputStream(gzipContent), 16384));
+            gzip = new StopAtDamage(new GZIPInputStream(gzipContent, 16384));
         } catch (IOException e) {
+            closeQuietly(gzipContent);
             return "unreadable gzip (" + e.getMessage() + ")";
+        } catch (RuntimeException e) {
+            closeQuietly(gzipContent);
+            throw e;
         }
         try (BufferedReader in = new BufferedReader(new InputStreamReader(gzip, StandardCharsets.UTF_8), 16384)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -269,6 +281,68 @@ public final class UsageLogReader {
         }
         // A truncated object yields every line decompressed before the damage; a cut line fails to parse, counted.
         return gzip.damage == null ? null : "unreadable gzip (" + gzip.damage.getMessage() + ")";
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // nothing more is read from it
+        }
+    }
+
+    /**
+     * A stored object's stream whose read failures (the store's, not the content's: a dropped connection) are
+     * {@link ObjectStoreException}s, so that they fail the read as {@link ObjectStore#get} does rather than pass for
+     * a damaged object that is skipped.
+     */
+    private static final class StoreFailure extends java.io.FilterInputStream {
+        private final String key;
+
+        StoreFailure(InputStream in, String key) {
+            super(in);
+            this.key = key;
+        }
+
+        @Override
+        public int read() throws IOException {
+            try {
+                return super.read();
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            try {
+                return super.skip(n);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            try {
+                return super.available();
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        private ObjectStoreException failed(IOException e) {
+            return new ObjectStoreException("could not read usage object " + key, e);
+        }
     }
 
     /**

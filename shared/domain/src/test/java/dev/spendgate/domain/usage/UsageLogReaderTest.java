@@ -1,13 +1,21 @@
 package dev.spendgate.domain.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +63,54 @@ class UsageLogReaderTest {
         assertThat(stats.unreadableObjects()).isEqualTo(1);
         assertThat(stats.malformedLines()).isGreaterThanOrEqualTo(2);
         assertThat(stats.warnings()).anySatisfy(w -> assertThat(w).contains("cut.ndjson.gz"));
+    }
+
+    /**
+     * The connection drops part way through an object read as a stream: the read fails as the store's failure, as a
+     * failed {@code get} does, instead of counting the object as damaged and going on without the rest of it.
+     */
+    @Test
+    void read_connectionDropsMidObject_failsWithTheStoreNotASkippedObject() {
+        List<UsageRecord> records = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            records.add(UsageRecords.priced("r" + i, T0.plusMillis(i), "f", "gpt-4o", "1"));
+        }
+        put("big", records);
+        ObjectStore dropping = new ObjectStore() {
+            @Override
+            public void put(String key, byte[] content) {
+                store.put(key, content);
+            }
+
+            @Override
+            public Optional<byte[]> get(String key) {
+                return store.get(key);
+            }
+
+            @Override
+            public Optional<InputStream> open(String key) {
+                byte[] content = store.get(key).orElseThrow();
+                return Optional.of(new SequenceInputStream(
+                        new ByteArrayInputStream(content, 0, content.length / 2), new InputStream() {
+                            @Override
+                            public int read() throws IOException {
+                                throw new IOException("connection reset");
+                            }
+                        }));
+            }
+
+            @Override
+            public List<String> list(String prefix) {
+                return store.list(prefix);
+            }
+        };
+        List<String> ids = new ArrayList<>();
+
+        assertThatThrownBy(
+                        () -> UsageLogReader.create(dropping).read(T0, T0.plusSeconds(60), r -> ids.add(r.requestId())))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessageContaining("big.ndjson.gz");
+        assertThat(ids).isNotEmpty().hasSizeLessThan(2000);
     }
 
     @Test
