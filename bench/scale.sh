@@ -14,7 +14,9 @@
 #   prefix fingerprints and jobs) with scopes of their own each day, built by the real day pass from synthetic records
 #   (ScaleBench window-caps), then the window read + merged + detected in a JVM with the heap the waste Lambda's JVM
 #   gets at 10,240 MB (85 %: -Xmx8704m, SerialGC); SPENDGATE_BENCH_XMX=2g tries another heap on the same aggregates,
-#   SPENDGATE_BENCH_READ=whole decodes each day whole as before (default stream: each day merged part by part).
+#   SPENDGATE_BENCH_READ=whole decodes each day whole as before; =stream holds each day's compressed bytes and merges
+#   the day part by part from them; =reopen opens the stored object again for each pass (default spool, the Lambda's
+#   way: each day streamed once to a temporary file and merged part by part from there).
 #   bench/scale.sh [50000000] [--dense|--dense1b|--bigday|--parallel|--month1b|--window-caps]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,7 +48,7 @@ if [[ "${1:-}" == "--window-caps" ]]; then
       --max-days 15
   done
   flock /tmp/spendgate-mvn.lock "${jvm[@]}" "-Xmx${SPENDGATE_BENCH_XMX:-8704m}" dev.spendgate.bench.ScaleBench window \
-    --dir "$caps" --read "${SPENDGATE_BENCH_READ:-stream}"
+    --dir "$caps" --read "${SPENDGATE_BENCH_READ:-spool}"
   exit 0
 fi
 if [[ "${2:-}" == "--dense" || "${1:-}" == "--dense" ]]; then

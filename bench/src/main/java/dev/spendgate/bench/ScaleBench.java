@@ -97,7 +97,7 @@ public final class ScaleBench {
                         seed,
                         Integer.parseInt(option(args, "--compress", "12")),
                         Integer.parseInt(option(args, "--days", "1")));
-            case "window" -> window(dir, records, seed, option(args, "--read", "stream"));
+            case "window" -> window(dir, records, seed, option(args, "--read", "spool"));
             case "findings" ->
                 findings(
                         Path.of(option(args, "--out", "findings.json")),
@@ -321,9 +321,12 @@ public final class ScaleBench {
 
     /**
      * The 30-day window from DIR's aggregates as the waste Lambda merges them ({@code DayAggregates.analyze}). With
-     * {@code --read stream} (the default, the Lambda's way): each day's gzip bytes checked to their end, then merged
-     * part by part ({@code DayAggregates.merge}), never decoded whole: read_s is the file read, merge_s the check
-     * and the merging passes. With {@code --read whole} (the way before): each day decoded whole
+     * {@code --read spool} (the default, the Lambda's way): each day streamed once from the store (a
+     * {@code FileSystemObjectStore} on DIR) to a temporary file, its gzip checked to its end from there, then merged
+     * part by part, neither the day nor its compressed bytes held: merge_s is all of it. {@code --read reopen}: the
+     * same passes, each opening the stored object again. {@code --read stream} (the way before): each day's
+     * compressed bytes read whole (read_s), then checked and merged part by part from them (merge_s). With
+     * {@code --read whole} (the way before that): each day decoded whole
      * ({@code DayAggregates.read}, in read_s), then merged (merge_s). Prints the peak heap, the live heap once merged
      * (after a full GC) and a digest of the findings JSON (fixed clock): the same for both.
      */
@@ -331,9 +334,11 @@ public final class ScaleBench {
         boolean whole =
                 switch (read) {
                     case "whole" -> true;
-                    case "stream" -> false;
-                    default -> throw new IllegalArgumentException("--read must be stream or whole: " + read);
+                    case "stream", "spool", "reopen" -> false;
+                    default ->
+                        throw new IllegalArgumentException("--read must be spool, reopen, stream or whole: " + read);
                 };
+        FileSystemObjectStore store = new FileSystemObjectStore(dir);
         TrafficSimulator simulator = TrafficSimulator.create(
                 PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, records, false));
         WasteAnalyzer analyzer = WasteAnalyzer.create(
@@ -355,8 +360,23 @@ public final class ScaleBench {
                 continue;
             }
             long t0 = System.nanoTime();
+            bytes += Files.size(file);
+            if (read.equals("spool")) {
+                // the waste Lambda's way: one streamed read of the object to a temporary file, three passes over it
+                DayAggregates.merge(store, DayAggregates.key(day), merge).orElseThrow();
+                mergeNanos += System.nanoTime() - t0;
+                days++;
+                continue;
+            }
+            if (read.equals("reopen")) {
+                // the alternative: the object opened again for each pass, nothing held, nothing written
+                String key = DayAggregates.key(day);
+                DayAggregates.merge(() -> store.open(key).orElseThrow(), merge);
+                mergeNanos += System.nanoTime() - t0;
+                days++;
+                continue;
+            }
             byte[] content = Files.readAllBytes(file);
-            bytes += content.length;
             long t1;
             if (whole) {
                 DayAggregate a = DayAggregates.read(content);
@@ -603,7 +623,7 @@ public final class ScaleBench {
             }
             Files.write(file, gz.toByteArray());
         }
-        window(dir, 100_000_000L, seed, "stream");
+        window(dir, 100_000_000L, seed, "spool");
 
         TrafficSimulator month = TrafficSimulator.create(
                 PricingCatalog.bundled(), new TrafficSimulator.Settings(MONTH, seed, 10_000_000L, false));
