@@ -62,15 +62,6 @@ final class SpooledObject implements AutoCloseable, Supplier<InputStream> {
         }
     }
 
-    /** The object's length in bytes. */
-    long size() {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     @Override
     public void close() {
         deleteQuietly(file);

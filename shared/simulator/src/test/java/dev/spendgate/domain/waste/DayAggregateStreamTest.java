@@ -7,10 +7,12 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.simulate.Simulation;
 import dev.spendgate.domain.simulate.TrafficSimulator;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -194,6 +196,53 @@ class DayAggregateStreamTest {
             assertThat(json(outcome.report())).isEqualTo(expected);
             assertThat(opens).hasValue(1);
         }
+    }
+
+    /**
+     * The connection drops halfway through fetching a stored day: the run fails (to be retried) instead of taking the
+     * day for damaged, rebuilding it from the log and overwriting the good one.
+     */
+    @Test
+    void analyze_storedDayFetchFailsHalfway_failsTheRunAndKeepsTheStoredDay() {
+        Month m = built(YearMonth.of(2026, 10), 4, 20_000);
+        String key = DayAggregates.key(DAMAGED);
+        byte[] good = m.stored(DAMAGED);
+        ObjectStore dropping = new ObjectStore() {
+            @Override
+            public void put(String k, byte[] content) {
+                m.store.put(k, content);
+            }
+
+            @Override
+            public Optional<byte[]> get(String k) {
+                return m.store.get(k);
+            }
+
+            @Override
+            public Optional<InputStream> open(String k) {
+                if (!k.equals(key)) {
+                    return m.store.open(k);
+                }
+                return Optional.of(
+                        new SequenceInputStream(new ByteArrayInputStream(good, 0, good.length / 2), new InputStream() {
+                            @Override
+                            public int read() throws IOException {
+                                throw new IOException("connection reset");
+                            }
+                        }));
+            }
+
+            @Override
+            public List<String> list(String prefix) {
+                return m.store.list(prefix);
+            }
+        };
+
+        assertThatThrownBy(() -> DayAggregates.create(dropping, m.analyzer(), CATALOG.version(), 1)
+                        .analyze(m.window()))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessageContaining(key);
+        assertThat(m.stored(DAMAGED)).isEqualTo(good);
     }
 
     @Test
