@@ -4,12 +4,17 @@
 # per period, with -XX:MaxRAM=<MB>m (what the JVM sees in a function of that size), and measures warm calls
 # (DeployedPathBench) and cold starts (ColdStart) there.
 #   bench/rightsize.sh [--sizes "256 384 512 1024"] [--period-us 100000] [--budgets 1] [--calls 200] [--warmup 60]
-#                      [--runs 5] [--latency-ms 5] [--jar PATH (skips the build)]
+#                      [--runs 5] [--latency-ms 5] [--upstream-ms 0] [--jar PATH (skips the build)]
+#     --upstream-ms: how long the fake provider takes per call; 0 runs the calls back to back, so a small size's
+#     share is spent before the next call starts (a real call waits seconds on the provider, leaving it idle)
 #   bench/rightsize.sh --task-root DIR [--sizes ...] [--runs 5] [--tool-options "-XX:..."] [--no-aot-too]
 #     cold starts only, of the deployment package in DIR (infra-cdk/package-proxy.sh's output: bootstrap, jar, jlinked
 #     JRE, AOT cache) run through its own bootstrap, as Lambda runs it; the memory the JVM sees (-XX:MaxRAM) and any
 #     --tool-options reach it through JAVA_TOOL_OPTIONS, the one way a deployed function's environment can add JVM
 #     flags. --no-aot-too also runs each size on the same package without its AOT cache.
+#   --init-burst: the cold starts run their init phase (to the first /next) on one full CPU and only then get the
+#     size's share, as AWS's Java-on-Lambda guide states for on-demand functions (a full, unthrottled vCPU for up to
+#     10 s of init); without it the whole start runs at the size's share.
 # Needs root and a writable cgroup CPU controller (v1 cpu.cfs_quota_us or v2 cpu.max). Only the CPU share is
 # emulated: not Lambda's CPU model, its network, its Firecracker VM nor the real DynamoDB.
 set -euo pipefail
@@ -24,10 +29,12 @@ calls=200
 warmup=60
 runs=5
 latency=5
+upstream_ms=0
 jar=""
 task_root=""
 tool_options=""
 no_aot_too=0
+init_burst=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sizes) sizes="$2"; shift 2 ;;
@@ -37,10 +44,12 @@ while [[ $# -gt 0 ]]; do
     --warmup) warmup="$2"; shift 2 ;;
     --runs) runs="$2"; shift 2 ;;
     --latency-ms) latency="$2"; shift 2 ;;
+    --upstream-ms) upstream_ms="$2"; shift 2 ;;
     --jar) jar="$2"; shift 2 ;;
     --task-root) task_root="$(cd "$2" && pwd)"; shift 2 ;;
     --tool-options) tool_options="$2"; shift 2 ;;
     --no-aot-too) no_aot_too=1; shift ;;
+    --init-burst) init_burst=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -74,10 +83,13 @@ for mb in $sizes; do
   if [[ $v == 1 ]]; then
     echo "$period" > "$cg/cpu.cfs_period_us"
     echo "$quota" > "$cg/cpu.cfs_quota_us"
+    burst_args=(--init-burst "$cg/cpu.cfs_quota_us" "$period" "$quota")
   else
     echo "+cpu" > "$base/cgroup.subtree_control" 2>/dev/null || true
     echo "$quota $period" > "$cg/cpu.max"
+    burst_args=(--init-burst "$cg/cpu.max" "$period $period" "$quota $period")
   fi
+  [[ $init_burst == 1 ]] || burst_args=()
   if [[ -n "$task_root" ]]; then
     # The package as deployed: a copy of the task root (hard links keep the jar's modification time, which the
     # bootstrap checks before it uses the AOT cache) whose bootstrap joins the cgroup, then runs the package's own.
@@ -92,7 +104,8 @@ for mb in $sizes; do
         "$cg" "$mb" "$tool_options" > "$task/bootstrap"
       chmod +x "$task/bootstrap"
       echo "== ${mb} MB, package $variant: CPU quota ${quota}/${period} us ($(( mb * 1000 / 1769 ))/1000 of a CPU), JAVA_TOOL_OPTIONS=-XX:MaxRAM=${mb}m $tool_options"
-      flock /tmp/spendgate-mvn.lock java -cp "$cp" dev.spendgate.bench.ColdStart --task-root "$task" --runs "$runs"
+      flock /tmp/spendgate-mvn.lock java -cp "$cp" dev.spendgate.bench.ColdStart --task-root "$task" --runs "$runs" \
+        "${burst_args[@]}"
       echo "cgroup: $(tr '\n' ' ' < "$cg/cpu.stat")"
     done
     continue
@@ -106,8 +119,9 @@ for mb in $sizes; do
   flags="$flags -XX:CompileThresholdScaling=5 -XX:-UsePerfData -XX:MaxRAM=${mb}m"
   echo "== ${mb} MB: CPU quota ${quota}/${period} us ($(( mb * 1000 / 1769 ))/1000 of a CPU), $flags"
   flock /tmp/spendgate-mvn.lock java -cp "$cp" dev.spendgate.bench.DeployedPathBench --jar "$jar" --java "$wrapper" \
-    --jvm-opts "$flags" --budgets "$budgets" --latency-ms "$latency" --calls "$calls" --warmup "$warmup"
+    --jvm-opts "$flags" --budgets "$budgets" --latency-ms "$latency" --calls "$calls" --warmup "$warmup" \
+    --upstream-ms "$upstream_ms"
   flock /tmp/spendgate-mvn.lock java -cp "$cp" dev.spendgate.bench.ColdStart --jar "$jar" --java "$wrapper" \
-    --jvm-opts "$flags -Xshare:auto" --runs "$runs"
+    --jvm-opts "$flags -Xshare:auto" --runs "$runs" "${burst_args[@]}"
   echo "cgroup: $(tr '\n' ' ' < "$cg/cpu.stat")"
 done

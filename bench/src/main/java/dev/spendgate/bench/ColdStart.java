@@ -39,7 +39,14 @@ import java.util.stream.Stream;
  * <pre>
  * ColdStart --jar functions/proxy/target/spendgate-proxy-*-lambda.jar [--java PATH] [--runs 7] [--jvm-opts "..."]
  * ColdStart --task-root DIR [--runs 7]     runs DIR/bootstrap with LAMBDA_TASK_ROOT=DIR, as Lambda does
+ * ColdStart ... --init-burst FILE INIT SHARE
+ *     before each start writes INIT into the CPU controller file FILE (a cgroup's cpu.cfs_quota_us or cpu.max),
+ *     and SHARE when the first /next arrives: the init phase runs at INIT's CPU, the first call at SHARE's.
  * </pre>
+ *
+ * <p>{@code --init-burst} models what AWS's Java-on-Lambda guide (serverlessland.com, "Utilize initialization phase")
+ * states: an on-demand function's init phase runs on a full, unthrottled vCPU for up to 10 s, whatever its memory;
+ * the invocations then get the memory's share.
  */
 public final class ColdStart {
     private static final String KEYS = "bench-keys";
@@ -55,6 +62,7 @@ public final class ColdStart {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         int runs = 7;
         String jvmOpts = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto";
+        InitBurst burst = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--jar" -> jar = Path.of(args[++i]);
@@ -62,6 +70,10 @@ public final class ColdStart {
                 case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--jvm-opts" -> jvmOpts = args[++i];
                 case "--task-root" -> taskRoot = Path.of(args[++i]).toAbsolutePath();
+                case "--init-burst" -> {
+                    burst = new InitBurst(Path.of(args[i + 1]), args[i + 2], args[i + 3]);
+                    i += 3;
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -99,12 +111,17 @@ public final class ColdStart {
                     "cold start of %s%n%s%n",
                     jar,
                     taskRoot != null ? "bootstrap: " + taskRoot.resolve("bootstrap") : "java: " + java + " " + jvmOpts);
+            if (burst != null) {
+                System.out.printf(
+                        "init burst: %s is '%s' until the first /next, then '%s'%n",
+                        burst.file(), burst.init(), burst.share());
+            }
             List<Long> inits = new ArrayList<>();
             List<Long> firsts = new ArrayList<>();
             List<Long> cpus = new ArrayList<>();
             List<Long> initCpus = new ArrayList<>();
             for (int run = 0; run < runs; run++) {
-                long[] r = once(command(taskRoot, java, jvmOpts, jar), taskRoot, secret, upstream, router);
+                long[] r = once(command(taskRoot, java, jvmOpts, jar), taskRoot, secret, upstream, router, burst);
                 inits.add(r[0]);
                 firsts.add(r[1]);
                 cpus.add(r[2]);
@@ -147,8 +164,16 @@ public final class ColdStart {
      * -1 where /proc is missing).
      */
     private static long[] once(
-            List<String> command, Path taskRoot, String secret, FakeLlmUpstream upstream, AwsEndpointRouter router)
+            List<String> command,
+            Path taskRoot,
+            String secret,
+            FakeLlmUpstream upstream,
+            AwsEndpointRouter router,
+            InitBurst burst)
             throws Exception {
+        if (burst != null) {
+            burst.write(burst.init());
+        }
         CompletableFuture<Long> nextAt = new CompletableFuture<>();
         CompletableFuture<Long> respondedAt = new CompletableFuture<>();
         java.util.concurrent.atomic.AtomicLong pid = new java.util.concurrent.atomic.AtomicLong(-1);
@@ -162,6 +187,9 @@ public final class ColdStart {
                     // the init phase's CPU, read when the first /next arrives
                     long p = pid.get();
                     initCpu.compareAndSet(-1, p > 0 ? cpuMillis(p) : -1);
+                    if (burst != null) {
+                        burst.write(burst.share());
+                    }
                 }));
         api.start();
         ProcessBuilder pb =
@@ -244,6 +272,17 @@ public final class ColdStart {
             }
             respondedAt.completeExceptionally(new IllegalStateException("bootstrap called " + path));
             exchange.sendResponseHeaders(202, -1);
+        }
+    }
+
+    /** A CPU controller file and the values it holds during the init phase and after the first {@code /next}. */
+    private record InitBurst(Path file, String init, String share) {
+        void write(String value) {
+            try {
+                Files.writeString(file, value);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + value + " to " + file, e);
+            }
         }
     }
 
