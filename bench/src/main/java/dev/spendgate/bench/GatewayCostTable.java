@@ -93,7 +93,8 @@ public final class GatewayCostTable {
                 new Setup(
                         "-c proxyArchitecture=arm64 -c proxyMemoryMb=320", 320, true, Delivery.FIREHOSE, ADDED_MS_320),
                 new Setup(
-                        "-c proxyArchitecture=arm64 -c proxyMemoryMb=256", 256, true, Delivery.FIREHOSE, ADDED_MS_256));
+                        "-c proxyArchitecture=arm64 -c proxyMemoryMb=256", 256, true, Delivery.FIREHOSE, ADDED_MS_256),
+                new Setup("-c proxyMemoryMb=256 (x86_64)", 256, false, Delivery.FIREHOSE, ADDED_MS_256));
         System.out.printf(
                 "Mean LLM call %d ms + %d ms added by the gateway = %d ms billed; %s list prices of %s%n%n",
                 callMs,

@@ -88,10 +88,12 @@ public final class SpendgateStackProps {
     static final int DEFAULT_API_BURST_LIMIT = 100;
     static final int DEFAULT_PROXY_MAX_CONCURRENCY = 200;
     /**
-     * The proxy's memory. 1024 MB keeps the cold start as it was (0.89 s emulated at its CPU share, with the AOT
-     * cache); the gateway's own cost at a 4 s call stays within $25 per million calls only up to about 330 MB on
-     * arm64, where the same package's emulated cold start took 3.3-3.9 s (bench/RESULTS.md, "Right-sizing, part 2"),
-     * so the cheaper size is a choice ({@code -c proxyArchitecture=arm64 -c proxyMemoryMb=256}), not the default.
+     * The proxy's memory. 1024 MB keeps the cold start as it was (0.56-0.60 s emulated with the init phase on a full
+     * vCPU, 0.95-1.0 s held to its CPU share throughout). The gateway's own cost at a 4 s call stays within $25 per
+     * million calls only at 256 MB on x86_64 (up to about 330 MB on arm64), whose emulated cold start is 0.69-0.78 s
+     * if Lambda's init phase gets a full vCPU, as AWS's Java guide states, and 4.6-4.7 s if not (bench/RESULTS.md,
+     * "Cold start with Lambda's init burst"). Until a deployed function's Init Duration shows which, the cheaper size
+     * is a choice ({@code -c proxyMemoryMb=256}), not the default.
      */
     static final int DEFAULT_PROXY_MEMORY_MB = 1024;
     /**
