@@ -44,6 +44,38 @@ class PromptFingerprintsCopyFreeTest {
         }
     }
 
+    @Test
+    void ofRequestDigest_systemAndVaryingPartInsideThePrompt_equalsTheSketchesOfEachTextAlone() throws Exception {
+        // The prompt as PromptText builds it (the system prompt after a role label or at the start, the prefix a
+        // leading part): the sketches of the system prompt and the varying part come from the prompt's one scan
+        // when they sit at word boundaries in it, and must equal the sketches of each text scanned alone.
+        SplittableRandom random = new SplittableRandom(29);
+        String[] labels = {"", "system: ", "developer: ", "s: ", "system", "x", "systemsystemsystem: "};
+        for (int n = 0; n < 3_000; n++) {
+            String system = random.nextInt(10) == 0 ? "" : text(random);
+            if (random.nextBoolean()) {
+                system = system + "\n";
+            }
+            String full = labels[random.nextInt(labels.length)] + system + text(random);
+            int cut = random.nextInt(full.length() + 1);
+            String prefix =
+                    switch (random.nextInt(4)) {
+                        case 0 -> null;
+                        case 1 -> text(random); // seldom a leading part: the varying part is the whole prompt
+                        default -> full.substring(0, cut); // sometimes inside a word or a surrogate pair
+                    };
+            byte[] request = text(random).getBytes(StandardCharsets.UTF_8);
+            String varying = prefix == null || prefix.isEmpty() || !full.startsWith(prefix)
+                    ? full
+                    : full.substring(prefix.length());
+
+            assertThat(PromptFingerprints.ofRequestDigest(
+                            system, prefix, MessageDigest.getInstance("SHA-256").digest(request), full))
+                    .as("prompt %d", n)
+                    .isEqualTo(Reference.compute(system, prefix, request, full, varying));
+        }
+    }
+
     /** Words, spaces, punctuation, non-Latin letters, paired and unpaired surrogates; 0 to 1,300 characters. */
     private static String text(SplittableRandom random) {
         int length = random.nextInt(8) == 0 ? random.nextInt(4) : random.nextInt(1_300);
