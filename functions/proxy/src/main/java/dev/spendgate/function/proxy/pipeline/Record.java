@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.Iterator;
@@ -242,7 +243,16 @@ public final class Record {
             case NUMBER -> {
                 switch (node.numberType()) {
                     case BIG_DECIMAL -> g.writeNumber(node.decimalValue());
-                    case BIG_INTEGER -> g.writeNumber(node.bigIntegerValue());
+                    case BIG_INTEGER -> {
+                        // every integer is parsed as a BigInteger: one that fits a long has the same digits written
+                        // as a long, without BigInteger.toString's work
+                        BigInteger value = node.bigIntegerValue();
+                        if (value.bitLength() < 64) {
+                            g.writeNumber(value.longValue());
+                        } else {
+                            g.writeNumber(value);
+                        }
+                    }
                     case INT -> g.writeNumber(node.intValue());
                     case LONG -> g.writeNumber(node.longValue());
                     default -> g.writeTree(node); // float and double nodes: never parsed here, written by Jackson

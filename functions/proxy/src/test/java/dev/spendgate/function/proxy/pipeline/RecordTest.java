@@ -228,7 +228,13 @@ class RecordTest {
         "0.0000001",
         "3.14159265358979323846",
         "-1.5E10",
-        "9007199254740993"
+        "9007199254740993",
+        // integers either side of a long's range: written as a long inside it, as a BigInteger past it
+        "9223372036854775807",
+        "-9223372036854775808",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "-1"
     };
 
     private static void randomValue(java.util.SplittableRandom random, StringBuilder out, int depth) {
