@@ -105,6 +105,22 @@ public final class FileSystemObjectStore implements ObjectStore {
         return keys;
     }
 
+    /** Each listed file's size; a file removed since the listing is left out, as a later {@link #list} would. */
+    @Override
+    public List<Listed> listWithSizes(String prefix) {
+        List<Listed> objects = new ArrayList<>();
+        for (String key : list(prefix)) {
+            try {
+                objects.add(new Listed(key, Files.size(resolve(key))));
+            } catch (NoSuchFileException e) {
+                // deleted meanwhile
+            } catch (IOException e) {
+                throw new ObjectStoreException("could not read the size of object " + key + " under " + root, e);
+            }
+        }
+        return objects;
+    }
+
     private String keyOf(Path file) {
         Path relative = root.relativize(file);
         StringBuilder key = new StringBuilder();

@@ -108,6 +108,24 @@ public final class S3ObjectStore implements ObjectStore {
         return keys;
     }
 
+    /** The listing's sizes, from the same ListObjectsV2 pages as {@link #list}. */
+    @Override
+    public List<Listed> listWithSizes(String prefix) {
+        Objects.requireNonNull(prefix, "prefix");
+        List<Listed> objects = new ArrayList<>();
+        try {
+            for (S3Object object : s3.listObjectsV2Paginator(
+                            b -> b.bucket(bucket).prefix(prefix).maxKeys(pageSize))
+                    .contents()) {
+                objects.add(new Listed(object.key(), object.size() == null ? Listed.UNKNOWN_SIZE : object.size()));
+            }
+        } catch (SdkException e) {
+            throw new ObjectStoreException("could not list s3://" + bucket + "/" + prefix, e);
+        }
+        objects.sort(java.util.Comparator.comparing(Listed::key)); // the port promises String order
+        return objects;
+    }
+
     /** A GetObject body: SDK failures as {@link IOException}s, aborted when closed before its end. */
     private static final class Body extends FilterInputStream {
         private final ResponseInputStream<GetObjectResponse> response;

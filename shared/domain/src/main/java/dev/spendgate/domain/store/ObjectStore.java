@@ -30,4 +30,27 @@ public interface ObjectStore {
 
     /** Every key that starts with the prefix, in lexicographic order. */
     List<String> list(String prefix);
+
+    /**
+     * As {@link #list}, with each object's size in bytes as the listing gives it (S3's ListObjectsV2 carries it), so
+     * a reader can budget what it holds before it fetches. This default knows no sizes ({@link Listed#UNKNOWN_SIZE});
+     * adapters override it.
+     */
+    default List<Listed> listWithSizes(String prefix) {
+        return list(prefix).stream()
+                .map(key -> new Listed(key, Listed.UNKNOWN_SIZE))
+                .toList();
+    }
+
+    /** A listed key and its object's size in bytes, or {@link #UNKNOWN_SIZE}. */
+    record Listed(String key, long size) {
+        public static final long UNKNOWN_SIZE = -1;
+
+        public Listed {
+            java.util.Objects.requireNonNull(key, "key");
+            if (size < UNKNOWN_SIZE) {
+                throw new IllegalArgumentException("size must be at least 0, or UNKNOWN_SIZE: " + size);
+            }
+        }
+    }
 }

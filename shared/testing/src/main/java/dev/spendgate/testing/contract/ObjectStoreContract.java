@@ -166,6 +166,21 @@ public abstract class ObjectStoreContract {
     }
 
     @Test
+    void listWithSizes_prefix_givesTheKeysOfListWithEachObjectsSize() {
+        store.put("usage/v1/year=2026/month=11/day=28/hour=15/b.ndjson.gz", new byte[70_001]);
+        store.put("usage/v1/year=2026/month=11/day=28/hour=09/a.ndjson.gz", utf8("a"));
+        store.put("usage/v1/year=2026/month=11/day=28/hour=15/a.ndjson.gz", new byte[0]);
+        store.put("usage/v1/year=2026/month=10/day=28/hour=15/a.ndjson.gz", utf8("other month"));
+
+        assertThat(store.listWithSizes("usage/v1/year=2026/month=11/"))
+                .containsExactly(
+                        new ObjectStore.Listed("usage/v1/year=2026/month=11/day=28/hour=09/a.ndjson.gz", 1),
+                        new ObjectStore.Listed("usage/v1/year=2026/month=11/day=28/hour=15/a.ndjson.gz", 0),
+                        new ObjectStore.Listed("usage/v1/year=2026/month=11/day=28/hour=15/b.ndjson.gz", 70_001));
+        assertThat(store.listWithSizes("nothing-here/")).isEmpty();
+    }
+
+    @Test
     void list_prefixEndingInsideASegment_matchesByCharacters() {
         store.put("reports/2026-1/summary.pdf", utf8("a"));
         store.put("reports/2026-11.pdf", utf8("b"));
