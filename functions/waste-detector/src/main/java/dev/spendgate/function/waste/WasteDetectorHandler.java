@@ -10,6 +10,7 @@ import dev.spendgate.aws.sns.SnsAlertSink;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.waste.DayAggregates;
 import dev.spendgate.domain.waste.Finding;
 import dev.spendgate.domain.waste.Governance;
@@ -43,6 +44,11 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
     public static final String FINDINGS_PREFIX = "findings/";
     /** Usage objects fetched from S3 in parallel ahead of the one being parsed (S3 latency, not CPU, is the limit). */
     static final int FETCH_AHEAD = 8;
+    /**
+     * Bytes of usage objects (compressed, as listed) the run holds while it fetches ahead, the one being read
+     * included: two of Firehose's largest (128 MiB) objects. A larger object is streamed from S3 when its turn comes.
+     */
+    static final long FETCH_AHEAD_BYTES = UsageLogReader.DEFAULT_BYTES_AHEAD;
 
     private final ObjectStore store;
     private final Supplier<Governance> governance;
@@ -138,7 +144,8 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         PricingCatalog catalog = PricingCatalog.bundled();
         WasteAnalyzer analyzer = WasteAnalyzer.create(catalog, governance.get(), clock)
                 .withIndexThreads(indexThreads)
-                .withMergeBounds(mergeBounds);
+                .withMergeBounds(mergeBounds)
+                .withBytesAhead(FETCH_AHEAD_BYTES);
         WasteWindow window = WasteWindow.trailing30Days(end);
         WasteReport report;
         int reused = 0;

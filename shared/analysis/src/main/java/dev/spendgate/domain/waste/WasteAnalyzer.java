@@ -30,6 +30,7 @@ public final class WasteAnalyzer {
     private final ChargebackRules rules;
     private final int indexThreads;
     private final Bounds bounds;
+    private final long bytesAhead;
 
     private WasteAnalyzer(
             PricingCatalog catalog,
@@ -37,7 +38,8 @@ public final class WasteAnalyzer {
             Clock clock,
             ChargebackRules rules,
             int indexThreads,
-            Bounds bounds) {
+            Bounds bounds,
+            long bytesAhead) {
         this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.governance = Objects.requireNonNull(governance, "governance");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -47,10 +49,15 @@ public final class WasteAnalyzer {
         }
         this.indexThreads = indexThreads;
         this.bounds = Objects.requireNonNull(bounds, "bounds");
+        if (bytesAhead < 1) {
+            throw new IllegalArgumentException("bytesAhead must be at least 1, was " + bytesAhead);
+        }
+        this.bytesAhead = bytesAhead;
     }
 
     public static WasteAnalyzer create(PricingCatalog catalog, Governance governance, Clock clock) {
-        return new WasteAnalyzer(catalog, governance, clock, null, 1, Bounds.DEFAULT);
+        return new WasteAnalyzer(
+                catalog, governance, clock, null, 1, Bounds.DEFAULT, UsageLogReader.DEFAULT_BYTES_AHEAD);
     }
 
     /**
@@ -60,7 +67,7 @@ public final class WasteAnalyzer {
      * any thread count; the busiest (feature, model) bounds the gain (see {@link Pass#indexWork()}).
      */
     public WasteAnalyzer withIndexThreads(int threads) {
-        return new WasteAnalyzer(catalog, governance, clock, rules, threads, bounds);
+        return new WasteAnalyzer(catalog, governance, clock, rules, threads, bounds, bytesAhead);
     }
 
     /**
@@ -68,7 +75,16 @@ public final class WasteAnalyzer {
      * {@link Bounds#DEFAULT}: lower bounds hold less memory and settle (approximate) sooner, higher ones the reverse.
      */
     public WasteAnalyzer withMergeBounds(Bounds mergeBounds) {
-        return new WasteAnalyzer(catalog, governance, clock, rules, indexThreads, mergeBounds);
+        return new WasteAnalyzer(catalog, governance, clock, rules, indexThreads, mergeBounds, bytesAhead);
+    }
+
+    /**
+     * This analyzer, its log reads that fetch ahead holding at most {@code bytes} of fetched usage-log objects
+     * (listed sizes, compressed) instead of {@link UsageLogReader#DEFAULT_BYTES_AHEAD}; a larger object is streamed
+     * ({@link UsageLogReader#read(java.time.Instant, java.time.Instant, java.util.function.Consumer, int, long)}).
+     */
+    public WasteAnalyzer withBytesAhead(long bytes) {
+        return new WasteAnalyzer(catalog, governance, clock, rules, indexThreads, bounds, bytes);
     }
 
     /**
@@ -83,7 +99,7 @@ public final class WasteAnalyzer {
      * feature) most of the scope's spend carried. Without rules the owner is the department alone.
      */
     public WasteAnalyzer withChargebackRules(ChargebackRules chargebackRules) {
-        return new WasteAnalyzer(catalog, governance, clock, chargebackRules, indexThreads, bounds);
+        return new WasteAnalyzer(catalog, governance, clock, chargebackRules, indexThreads, bounds, bytesAhead);
     }
 
     /** Reads {@code [window.from, window.to)} from the store's usage log and analyses it. */
@@ -91,10 +107,14 @@ public final class WasteAnalyzer {
         return analyze(store, window, 1);
     }
 
-    /** As {@link #analyze(ObjectStore, WasteWindow)}, fetching up to {@code fetchAhead} log objects in parallel. */
+    /**
+     * As {@link #analyze(ObjectStore, WasteWindow)}, fetching up to {@code fetchAhead} log objects in parallel within
+     * this analyzer's {@link #withBytesAhead bytes ahead}.
+     */
     public WasteReport analyze(ObjectStore store, WasteWindow window, int fetchAhead) {
         Pass pass = newPass();
-        ReadStats stats = UsageLogReader.create(store).read(window.from(), window.to(), pass::accept, fetchAhead);
+        ReadStats stats =
+                UsageLogReader.create(store).read(window.from(), window.to(), pass::accept, fetchAhead, bytesAhead);
         return pass.finish(window, stats);
     }
 
@@ -113,8 +133,9 @@ public final class WasteAnalyzer {
         java.time.Instant start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
         Pass pass = dayPass(day, usualPrompts);
         UsageLogReader reader = UsageLogReader.create(store);
-        reader.read(start.minus(java.time.Duration.ofHours(1)), start, pass::warmUp, fetchAhead);
-        ReadStats stats = reader.read(start, start.plus(java.time.Duration.ofDays(1)), pass::accept, fetchAhead);
+        reader.read(start.minus(java.time.Duration.ofHours(1)), start, pass::warmUp, fetchAhead, bytesAhead);
+        ReadStats stats =
+                reader.read(start, start.plus(java.time.Duration.ofDays(1)), pass::accept, fetchAhead, bytesAhead);
         return pass.dayAggregate(day, stats);
     }
 

@@ -17,6 +17,10 @@ final class MemoryStores {
 
     static final class Objects implements ObjectStore {
         final TreeMap<String, byte[]> objects = new TreeMap<>();
+        /** Keys read whole ({@link #get}) and as streams ({@link #open}), from any thread. */
+        final java.util.Set<String> got = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        final java.util.Set<String> opened = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         @Override
         public void put(String key, byte[] content) {
@@ -25,13 +29,27 @@ final class MemoryStores {
 
         @Override
         public Optional<byte[]> get(String key) {
+            got.add(key);
             return Optional.ofNullable(objects.get(key));
+        }
+
+        @Override
+        public Optional<java.io.InputStream> open(String key) {
+            opened.add(key);
+            return Optional.ofNullable(objects.get(key)).map(java.io.ByteArrayInputStream::new);
         }
 
         @Override
         public List<String> list(String prefix) {
             return new ArrayList<>(
                     objects.subMap(prefix, prefix + Character.MAX_VALUE).keySet());
+        }
+
+        @Override
+        public List<Listed> listWithSizes(String prefix) {
+            return objects.subMap(prefix, prefix + Character.MAX_VALUE).entrySet().stream()
+                    .map(e -> new Listed(e.getKey(), e.getValue().length))
+                    .toList();
         }
     }
 

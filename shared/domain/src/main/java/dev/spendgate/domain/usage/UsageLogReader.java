@@ -11,7 +11,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,10 +20,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
@@ -35,7 +37,19 @@ import java.util.zip.GZIPInputStream;
  * settled one is kept whichever comes first: estimates are held back until their hour has been read.
  */
 public final class UsageLogReader {
+    /**
+     * Bytes of fetched usage-log objects a read holds by default when it fetches ahead: two of the largest objects
+     * Firehose writes (its 128 MiB buffer), the one being read and the next.
+     */
+    public static final long DEFAULT_BYTES_AHEAD = 256L << 20;
+    /** Lines per chunk handed to a parse thread. */
+    static final int CHUNK_LINES = 512;
+    /** Chunks queued for the caller, parsed or being parsed: at most 64 x 512 lines (about 32,000 records). */
+    static final int CHUNKS_AHEAD = 64;
+
     private final ObjectStore store;
+    private final AtomicLong peakBytesAhead = new AtomicLong();
+    private final AtomicLong peakLinesAhead = new AtomicLong();
 
     private UsageLogReader(ObjectStore store) {
         this.store = Objects.requireNonNull(store, "store");
@@ -56,30 +70,81 @@ public final class UsageLogReader {
     }
 
     /**
-     * As {@link #read(Instant, Instant, Consumer)}, fetching up to {@code fetchAhead} objects in parallel ahead of the
-     * one being parsed (for stores with per-object latency, such as S3). The next objects (one fewer than the
-     * processors, at least one) are also decompressed and parsed ahead, in other threads, so that work runs beside the
-     * caller's sink. Records still arrive in object order; at most {@code fetchAhead} fetched objects wait in memory,
-     * and of them at most that many parsed.
+     * As {@link #read(Instant, Instant, Consumer, int, long)}, holding at most {@link #DEFAULT_BYTES_AHEAD} of fetched
+     * objects.
      */
     public ReadStats read(Instant from, Instant to, Consumer<UsageRecord> sink, int fetchAhead) {
+        return read(from, to, sink, fetchAhead, DEFAULT_BYTES_AHEAD);
+    }
+
+    /**
+     * As {@link #read(Instant, Instant, Consumer)}, fetching up to {@code fetchAhead} objects in parallel ahead of the
+     * one being read (for stores with per-object latency, such as S3) while their listed sizes add up to at most
+     * {@code bytesAhead}, the object being read included. An object larger than {@code bytesAhead} (or of unknown
+     * size) is not fetched ahead: it is streamed when its turn comes. One thread decompresses the objects in order and
+     * hands their lines in chunks to parse threads (one fewer than the processors, at least one), so parsing runs
+     * beside the caller's sink; at most {@link #CHUNKS_AHEAD} chunks of {@link #CHUNK_LINES} lines wait, parsed or not.
+     * Records still arrive in object order. What the read holds is therefore bounded by {@code bytesAhead} plus those
+     * chunks, whatever the size or number of the objects. With {@code fetchAhead} 1 everything runs on the caller's
+     * thread, one object streamed at a time.
+     */
+    public ReadStats read(Instant from, Instant to, Consumer<UsageRecord> sink, int fetchAhead, long bytesAhead) {
         if (!from.isBefore(to)) {
             throw new IllegalArgumentException("from must be before to");
         }
         if (fetchAhead < 1) {
             throw new IllegalArgumentException("fetchAhead must be at least 1");
         }
-        ExecutorService fetchers = fetchAhead == 1 ? null : pool(fetchAhead, "usage-log-fetch");
-        int decodeAhead = Math.max(1, Math.min(fetchAhead, Runtime.getRuntime().availableProcessors() - 1));
-        ExecutorService decoders = fetchAhead == 1 ? null : pool(decodeAhead, "usage-log-decode");
-        try {
-            return read(from, to, sink, fetchAhead, fetchers, decodeAhead, decoders);
-        } finally {
-            if (fetchers != null) {
-                fetchers.shutdownNow();
-                decoders.shutdownNow();
-            }
+        if (bytesAhead < 1) {
+            throw new IllegalArgumentException("bytesAhead must be at least 1");
         }
+        Delivery delivery = new Delivery(from, to, sink);
+        if (fetchAhead == 1) {
+            for (Instant day = from.truncatedTo(ChronoUnit.DAYS);
+                    day.isBefore(to);
+                    day = day.plus(1, ChronoUnit.DAYS)) {
+                for (String key : store.list(UsageLayout.dayPrefix(day))) {
+                    if (key.endsWith(".ndjson.gz")) {
+                        readStreamed(key, delivery);
+                    }
+                }
+            }
+            return delivery.finish();
+        }
+        ExecutorService fetchers = pool(fetchAhead, "usage-log-fetch");
+        ExecutorService parsers = pool(
+                Math.max(1, Math.min(fetchAhead, Runtime.getRuntime().availableProcessors() - 1)), "usage-log-parse");
+        ExecutorService splitter = pool(1, "usage-log-gunzip");
+        try {
+            for (Instant day = from.truncatedTo(ChronoUnit.DAYS);
+                    day.isBefore(to);
+                    day = day.plus(1, ChronoUnit.DAYS)) {
+                List<ObjectStore.Listed> objects = new ArrayList<>();
+                for (ObjectStore.Listed object : store.listWithSizes(UsageLayout.dayPrefix(day))) {
+                    if (object.key().endsWith(".ndjson.gz")) {
+                        objects.add(object);
+                    }
+                }
+                if (!objects.isEmpty()) {
+                    readAhead(objects, fetchAhead, bytesAhead, delivery, fetchers, parsers, splitter);
+                }
+            }
+            return delivery.finish();
+        } finally {
+            fetchers.shutdownNow();
+            parsers.shutdownNow();
+            splitter.shutdownNow();
+        }
+    }
+
+    /** The largest sum of listed sizes of objects fetched and not yet read through, over this reader's reads. */
+    long peakBytesAhead() {
+        return peakBytesAhead.get();
+    }
+
+    /** The most lines handed to the parse threads and not yet delivered, over this reader's reads. */
+    long peakLinesAhead() {
+        return peakLinesAhead.get();
     }
 
     private static ExecutorService pool(int threads, String name) {
@@ -90,124 +155,291 @@ public final class UsageLogReader {
         });
     }
 
-    /** An object fetched ahead, and once it is among the next few to read, decompressed and parsed ahead. */
-    private static final class Ahead {
-        final Future<Optional<byte[]>> fetch;
-        Future<Optional<Decoded>> decoded;
+    /** One object read on the caller's thread as it arrives, never held whole (Firehose objects reach 128 MB). */
+    private void readStreamed(String key, Delivery delivery) {
+        delivery.begin(key);
+        InputStream content = store.open(key).orElse(null);
+        if (content == null) {
+            return;
+        }
+        String error = forEachLine(new StoreFailure(content, key), line -> {
+            Object parsed = parse(line);
+            if (parsed != null) {
+                delivery.accept(parsed);
+            }
+        });
+        delivery.end(error);
+    }
 
-        Ahead(Future<Optional<byte[]>> fetch) {
-            this.fetch = fetch;
+    /**
+     * One day's objects: a gunzip thread ({@link #split}) walks them in order and queues, per object, its key, the
+     * futures of its parsed chunks and its end; this (the caller's) thread delivers them in that order.
+     */
+    private void readAhead(
+            List<ObjectStore.Listed> objects,
+            int fetchAhead,
+            long bytesAhead,
+            Delivery delivery,
+            ExecutorService fetchers,
+            ExecutorService parsers,
+            ExecutorService splitter) {
+        BlockingQueue<Object> queue = new ArrayBlockingQueue<>(CHUNKS_AHEAD);
+        AtomicLong linesAhead = new AtomicLong();
+        Future<?> split =
+                splitter.submit(() -> split(objects, fetchAhead, bytesAhead, queue, linesAhead, fetchers, parsers));
+        try {
+            while (true) {
+                Object item = take(queue);
+                if (item instanceof Chunk chunk) {
+                    for (Object parsed : await(chunk.parsed)) {
+                        delivery.accept(parsed);
+                    }
+                    linesAhead.addAndGet(-chunk.lines);
+                } else if (item instanceof Begin begin) {
+                    delivery.begin(begin.key);
+                } else if (item instanceof End end) {
+                    delivery.end(end.error);
+                } else if (item instanceof Failed failed) {
+                    if (failed.cause instanceof Error error) {
+                        throw error;
+                    }
+                    throw (RuntimeException) failed.cause;
+                } else {
+                    return; // DONE
+                }
+            }
+        } finally {
+            split.cancel(true);
         }
     }
 
-    private ReadStats read(
-            Instant from,
-            Instant to,
-            Consumer<UsageRecord> sink,
+    /**
+     * The gunzip thread: fetches ahead within the budget, then for each object in order decompresses it (from the
+     * fetched bytes, or streamed from the store if it was too large to fetch ahead), cuts its lines into chunks and
+     * has them parsed on {@code parsers}. A store failure is queued for the caller to throw; damage ends the object.
+     */
+    private void split(
+            List<ObjectStore.Listed> objects,
             int fetchAhead,
+            long bytesAhead,
+            BlockingQueue<Object> queue,
+            AtomicLong linesAhead,
             ExecutorService fetchers,
-            int decodeAhead,
-            ExecutorService decoders) {
-        Counts counts = new Counts();
-        Set<String> seen = new HashSet<>();
-        // worst-case estimates of this hour, delivered once the hour is read unless a settled record replaced them
-        Map<String, UsageRecord> estimates = new LinkedHashMap<>();
-        String hour = null;
-        for (Instant day = from.truncatedTo(ChronoUnit.DAYS); day.isBefore(to); day = day.plus(1, ChronoUnit.DAYS)) {
-            List<String> keys = new ArrayList<>();
-            for (String key : store.list(UsageLayout.dayPrefix(day))) {
-                if (key.endsWith(".ndjson.gz")) {
-                    keys.add(key);
+            ExecutorService parsers) {
+        List<Future<Optional<byte[]>>> fetches = new ArrayList<>(java.util.Collections.nCopies(objects.size(), null));
+        int next = 0;
+        long held = 0; // listed sizes of the objects fetched and not yet read through
+        try {
+            for (int i = 0; i < objects.size(); i++) {
+                while (next < objects.size() && next - i < fetchAhead) {
+                    ObjectStore.Listed ahead = objects.get(next);
+                    if (ahead.size() != ObjectStore.Listed.UNKNOWN_SIZE && ahead.size() <= bytesAhead) {
+                        if (held + ahead.size() > bytesAhead) {
+                            break; // wait until the objects before it are read through
+                        }
+                        held += ahead.size();
+                        long inFlight = held;
+                        peakBytesAhead.accumulateAndGet(inFlight, Math::max);
+                        fetches.set(next, fetchers.submit(() -> store.get(ahead.key())));
+                    } // else streamed when its turn comes, holding no more than the decompressor's buffers
+                    next++;
+                }
+                ObjectStore.Listed object = objects.get(i);
+                put(queue, new Begin(object.key()));
+                Future<Optional<byte[]>> fetch = fetches.set(i, null);
+                InputStream content = fetch == null
+                        ? store.open(object.key())
+                                .map(in -> (InputStream) new StoreFailure(in, object.key()))
+                                .orElse(null)
+                        : await(fetch)
+                                .map(bytes -> (InputStream) new ByteArrayInputStream(bytes))
+                                .orElse(null);
+                String error = null;
+                if (content != null) {
+                    Chunker chunker = new Chunker(queue, linesAhead, parsers);
+                    error = forEachLine(content, chunker);
+                    chunker.flush();
+                }
+                if (fetch != null) {
+                    held -= object.size();
+                }
+                put(queue, new End(error));
+            }
+            put(queue, DONE);
+        } catch (Cancelled e) {
+            // the caller stopped reading
+        } catch (RuntimeException | Error e) {
+            if (!Thread.interrupted()) {
+                try {
+                    queue.put(new Failed(e));
+                } catch (InterruptedException stopped) {
+                    // the caller stopped reading
                 }
             }
-            ArrayDeque<Ahead> ahead = new ArrayDeque<>();
-            int submitted = 0;
-            for (String key : keys) {
-                while (fetchers != null && submitted < keys.size() && ahead.size() < fetchAhead) {
-                    String next = keys.get(submitted++);
-                    ahead.add(new Ahead(fetchers.submit(() -> store.get(next))));
-                }
-                int decoding = 0;
-                for (Ahead a : ahead) {
-                    if (decoding++ == decodeAhead) {
-                        break;
-                    }
-                    if (a.decoded == null) {
-                        a.decoded = decoders.submit(() -> await(a.fetch).map(Decoded::of));
-                    }
-                }
-                String keyHour = key.substring(0, key.lastIndexOf('/') + 1);
-                if (!keyHour.equals(hour)) {
-                    deliverEstimates(estimates, counts, sink);
-                    seen.clear();
-                    hour = keyHour;
-                }
-                counts.objects++;
-                Consumer<Object> deliver = parsed -> {
-                    if (parsed instanceof MalformedUsageRecordException e) {
-                        counts.malformedLines++;
-                        if (e.field() != null) {
-                            counts.malformedByField.merge(e.field(), 1L, Long::sum);
-                        }
-                        addWarning(counts.warnings, key + ": skipped a line: " + e.getMessage());
-                        return;
-                    }
-                    UsageRecord r = (UsageRecord) parsed;
-                    if (r.tsStart().isBefore(from) || !r.tsStart().isBefore(to)) {
-                        return;
-                    }
-                    if (r.worstCaseEstimate()) {
-                        if (seen.contains(r.requestId()) || estimates.putIfAbsent(r.requestId(), r) != null) {
-                            counts.duplicates++;
-                        }
-                        return;
-                    }
-                    if (!seen.add(r.requestId())) {
-                        counts.duplicates++;
-                        return;
-                    }
-                    if (estimates.remove(r.requestId()) != null) {
-                        counts.duplicates++;
-                    }
-                    counts.records++;
-                    sink.accept(r);
-                };
-                String error;
-                if (fetchers == null) {
-                    // one object at a time: read as it arrives, never held whole (Firehose objects reach 128 MB)
-                    InputStream content = store.open(key).orElse(null);
-                    if (content == null) {
-                        continue;
-                    }
-                    error = forEachLine(new StoreFailure(content, key), line -> {
-                        Object parsed = parse(line);
-                        if (parsed != null) {
-                            deliver.accept(parsed);
-                        }
-                    });
-                } else {
-                    Decoded decoded = await(ahead.poll().decoded).orElse(null);
-                    if (decoded == null) {
-                        continue;
-                    }
-                    decoded.parsed.forEach(deliver);
-                    error = decoded.error;
-                }
-                if (error != null) {
-                    counts.unreadableObjects++;
-                    addWarning(counts.warnings, key + ": " + error);
+        } finally {
+            for (Future<Optional<byte[]>> fetch : fetches) {
+                if (fetch != null) {
+                    fetch.cancel(true);
                 }
             }
         }
-        deliverEstimates(estimates, counts, sink);
-        return new ReadStats(
-                counts.objects,
-                counts.records,
-                counts.duplicates,
-                counts.malformedLines,
-                counts.unreadableObjects,
-                List.copyOf(counts.warnings),
-                Map.copyOf(counts.malformedByField));
+    }
+
+    /** Cuts lines into chunks of {@link #CHUNK_LINES}, each parsed on a parse thread and queued in order. */
+    private final class Chunker implements Consumer<String> {
+        private final BlockingQueue<Object> queue;
+        private final AtomicLong linesAhead;
+        private final ExecutorService parsers;
+        private List<String> lines = new ArrayList<>(CHUNK_LINES);
+
+        Chunker(BlockingQueue<Object> queue, AtomicLong linesAhead, ExecutorService parsers) {
+            this.queue = queue;
+            this.linesAhead = linesAhead;
+            this.parsers = parsers;
+        }
+
+        @Override
+        public void accept(String line) {
+            lines.add(line);
+            if (lines.size() == CHUNK_LINES) {
+                flush();
+            }
+        }
+
+        void flush() {
+            if (lines.isEmpty()) {
+                return;
+            }
+            List<String> chunk = lines;
+            lines = new ArrayList<>(CHUNK_LINES);
+            peakLinesAhead.accumulateAndGet(linesAhead.addAndGet(chunk.size()), Math::max);
+            put(queue, new Chunk(parsers.submit(() -> parseAll(chunk)), chunk.size()));
+        }
+    }
+
+    private static List<Object> parseAll(List<String> lines) {
+        List<Object> parsed = new ArrayList<>(lines.size());
+        for (String line : lines) {
+            Object p = parse(line);
+            if (p != null) {
+                parsed.add(p);
+            }
+        }
+        return parsed;
+    }
+
+    private static void put(BlockingQueue<Object> queue, Object item) {
+        try {
+            queue.put(item);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Cancelled();
+        }
+    }
+
+    private static Object take(BlockingQueue<Object> queue) {
+        try {
+            return queue.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the usage log", e);
+        }
+    }
+
+    /** The gunzip thread was told to stop: the caller no longer reads. */
+    private static final class Cancelled extends RuntimeException {
+        Cancelled() {
+            super(null, null, false, false);
+        }
+    }
+
+    private record Begin(String key) {}
+
+    private record Chunk(Future<List<Object>> parsed, int lines) {}
+
+    private record End(String error) {}
+
+    private record Failed(Throwable cause) {}
+
+    private static final Object DONE = new Object();
+
+    /** Delivers parsed lines in the log's order: the window, repeated request ids, estimates, counts, warnings. */
+    private static final class Delivery {
+        private final Instant from;
+        private final Instant to;
+        private final Consumer<UsageRecord> sink;
+        private final Counts counts = new Counts();
+        private final Set<String> seen = new HashSet<>();
+        // worst-case estimates of this hour, delivered once the hour is read unless a settled record replaced them
+        private final Map<String, UsageRecord> estimates = new LinkedHashMap<>();
+        private String hour;
+        private String key;
+
+        Delivery(Instant from, Instant to, Consumer<UsageRecord> sink) {
+            this.from = from;
+            this.to = to;
+            this.sink = sink;
+        }
+
+        void begin(String key) {
+            this.key = key;
+            String keyHour = key.substring(0, key.lastIndexOf('/') + 1);
+            if (!keyHour.equals(hour)) {
+                deliverEstimates(estimates, counts, sink);
+                seen.clear();
+                hour = keyHour;
+            }
+            counts.objects++;
+        }
+
+        void accept(Object parsed) {
+            if (parsed instanceof MalformedUsageRecordException e) {
+                counts.malformedLines++;
+                if (e.field() != null) {
+                    counts.malformedByField.merge(e.field(), 1L, Long::sum);
+                }
+                addWarning(counts.warnings, key + ": skipped a line: " + e.getMessage());
+                return;
+            }
+            UsageRecord r = (UsageRecord) parsed;
+            if (r.tsStart().isBefore(from) || !r.tsStart().isBefore(to)) {
+                return;
+            }
+            if (r.worstCaseEstimate()) {
+                if (seen.contains(r.requestId()) || estimates.putIfAbsent(r.requestId(), r) != null) {
+                    counts.duplicates++;
+                }
+                return;
+            }
+            if (!seen.add(r.requestId())) {
+                counts.duplicates++;
+                return;
+            }
+            if (estimates.remove(r.requestId()) != null) {
+                counts.duplicates++;
+            }
+            counts.records++;
+            sink.accept(r);
+        }
+
+        void end(String error) {
+            if (error != null) {
+                counts.unreadableObjects++;
+                addWarning(counts.warnings, key + ": " + error);
+            }
+        }
+
+        ReadStats finish() {
+            deliverEstimates(estimates, counts, sink);
+            return new ReadStats(
+                    counts.objects,
+                    counts.records,
+                    counts.duplicates,
+                    counts.malformedLines,
+                    counts.unreadableObjects,
+                    List.copyOf(counts.warnings),
+                    Map.copyOf(counts.malformedByField));
+        }
     }
 
     private static void deliverEstimates(
@@ -228,23 +460,6 @@ public final class UsageLogReader {
             return UsageRecordCodec.read(line);
         } catch (MalformedUsageRecordException e) {
             return e;
-        }
-    }
-
-    /**
-     * An object decompressed and parsed by a decode thread, so that with {@code fetchAhead > 1} the gunzip and JSON
-     * parsing of the objects ahead run in parallel with the caller's sink (the daily waste run's day pass).
-     */
-    private record Decoded(List<Object> parsed, String error) {
-        static Decoded of(byte[] content) {
-            List<Object> parsed = new ArrayList<>();
-            String error = forEachLine(content, line -> {
-                Object p = parse(line);
-                if (p != null) {
-                    parsed.add(p);
-                }
-            });
-            return new Decoded(parsed, error);
         }
     }
 
@@ -388,7 +603,7 @@ public final class UsageLogReader {
         }
     }
 
-    private static <T> Optional<T> await(Future<Optional<T>> fetch) {
+    private static <T> T await(Future<T> fetch) {
         try {
             return fetch.get();
         } catch (InterruptedException e) {

@@ -21,13 +21,33 @@ class InMemoryObjectStore implements ObjectStore {
         objects.put(key, content.clone());
     }
 
+    /** Keys read whole ({@link #get}) and as streams ({@link #open}), from any thread. */
+    final java.util.Set<String> got = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    final java.util.Set<String> opened = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Override
     public Optional<byte[]> get(String key) {
+        got.add(key);
         return Optional.ofNullable(objects.get(key));
+    }
+
+    @Override
+    public Optional<java.io.InputStream> open(String key) {
+        opened.add(key);
+        return Optional.ofNullable(objects.get(key)).map(java.io.ByteArrayInputStream::new);
     }
 
     @Override
     public List<String> list(String prefix) {
         return objects.keySet().stream().filter(k -> k.startsWith(prefix)).toList();
+    }
+
+    @Override
+    public List<Listed> listWithSizes(String prefix) {
+        return objects.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix))
+                .map(e -> new Listed(e.getKey(), e.getValue().length))
+                .toList();
     }
 }

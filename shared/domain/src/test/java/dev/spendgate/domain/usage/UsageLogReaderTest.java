@@ -160,9 +160,164 @@ class UsageLogReaderTest {
         assertThat(parallel.malformedLines()).isGreaterThanOrEqualTo(36);
     }
 
-    private void put(String name, List<UsageRecord> records) {
-        store.objects.put(
-                UsageLayout.hourPrefix(records.get(0).tsStart()) + name + ".ndjson.gz", UsageLogWriter.gzip(records));
+    /**
+     * Fetching ahead holds the listed bytes of at most the budget: an object larger than it is streamed at its turn
+     * (opened, never fetched whole), the smaller ones are fetched ahead as far as the budget goes, and every record
+     * arrives as reading one object at a time gives it.
+     */
+    @Test
+    void read_withFetchAheadAndObjectsLargerThanTheBudget_holdsAtMostTheBudgetAndDeliversEveryRecord() {
+        List<String> large = new ArrayList<>();
+        for (int h = 0; h < 12; h++) {
+            Instant t = T0.plusSeconds(3600L * h);
+            put("small" + h, records("s" + h + "-", t, 50));
+            if (h % 3 == 0) {
+                large.add(put("large" + h, records("l" + h + "-", t.plusSeconds(1), 3000)));
+            }
+        }
+        long smallest =
+                store.objects.values().stream().mapToLong(b -> b.length).min().orElseThrow();
+        long largest =
+                store.objects.values().stream().mapToLong(b -> b.length).max().orElseThrow();
+        long budget = largest / 2;
+        List<String> one = new ArrayList<>();
+        List<String> eight = new ArrayList<>();
+
+        UsageLogReader.ReadStats sequential = reader.read(T0, T0.plusSeconds(86_400), r -> one.add(r.requestId()));
+        store.got.clear();
+        store.opened.clear();
+        UsageLogReader bounded = UsageLogReader.create(store);
+        UsageLogReader.ReadStats parallel =
+                bounded.read(T0, T0.plusSeconds(86_400), r -> eight.add(r.requestId()), 8, budget);
+
+        assertThat(eight).hasSize(12 * 50 + 4 * 3000).containsExactlyElementsOf(one);
+        assertThat(parallel).isEqualTo(sequential);
+        assertThat(bounded.peakBytesAhead()).isLessThanOrEqualTo(budget).isGreaterThan(smallest);
+        assertThat(store.opened).containsExactlyInAnyOrderElementsOf(large);
+        assertThat(store.got).hasSize(12).doesNotContainAnyElementsOf(large);
+    }
+
+    /**
+     * A sink slower than the parsing: the reader parses ahead of it at most {@link UsageLogReader#CHUNKS_AHEAD}
+     * chunks of lines (plus the one being delivered and the one being queued), not the whole object, however large.
+     */
+    @Test
+    void read_withFetchAheadAndASlowSink_parsesAtMostTheChunksAheadNotTheWholeObject() {
+        int lines = 40_000;
+        put("huge", records("h", T0, lines));
+        put("next", records("n", T0.plusSeconds(1), 10));
+        long full = (long) (UsageLogReader.CHUNKS_AHEAD - 4) * UsageLogReader.CHUNK_LINES;
+        UsageLogReader bounded = UsageLogReader.create(store);
+        boolean[] filled = {false};
+        List<String> ids = new ArrayList<>();
+
+        bounded.read(
+                T0,
+                T0.plusSeconds(3600),
+                r -> {
+                    if (ids.isEmpty()) {
+                        filled[0] = awaitLinesAhead(bounded, full);
+                    }
+                    ids.add(r.requestId());
+                },
+                8,
+                Long.MAX_VALUE);
+
+        assertThat(filled[0])
+                .as("the parse threads filled the chunks ahead of the stopped sink")
+                .isTrue();
+        assertThat(ids).hasSize(lines + 10).startsWith("h0").endsWith("n9");
+        assertThat(bounded.peakLinesAhead())
+                .isLessThanOrEqualTo((long) (UsageLogReader.CHUNKS_AHEAD + 2) * UsageLogReader.CHUNK_LINES)
+                .isLessThan(lines);
+    }
+
+    /** Fetching ahead, a store failure part way through a streamed object, or fetching one whole, fails the read. */
+    @Test
+    void read_withFetchAheadAndTheStoreFailing_failsWithTheStoreNotASkippedObject() {
+        put("afirst", records("f", T0, 10));
+        String big = put("big", records("r", T0.plusSeconds(1), 2000));
+        ObjectStore dropping = new ObjectStore() {
+            @Override
+            public void put(String key, byte[] content) {
+                store.put(key, content);
+            }
+
+            @Override
+            public Optional<byte[]> get(String key) {
+                if (key.equals(big)) {
+                    throw new ObjectStoreException("could not get " + key, null);
+                }
+                return store.get(key);
+            }
+
+            @Override
+            public Optional<InputStream> open(String key) {
+                byte[] content = store.get(key).orElseThrow();
+                return Optional.of(new SequenceInputStream(
+                        new ByteArrayInputStream(content, 0, content.length / 2), new InputStream() {
+                            @Override
+                            public int read() throws IOException {
+                                throw new IOException("connection reset");
+                            }
+                        }));
+            }
+
+            @Override
+            public List<String> list(String prefix) {
+                return store.list(prefix);
+            }
+
+            @Override
+            public List<Listed> listWithSizes(String prefix) {
+                return store.listWithSizes(prefix);
+            }
+        };
+        long bigSize = store.objects.get(big).length;
+        List<String> streamed = new ArrayList<>();
+        List<String> fetched = new ArrayList<>();
+
+        assertThatThrownBy(() -> UsageLogReader.create(dropping)
+                        .read(T0, T0.plusSeconds(60), r -> streamed.add(r.requestId()), 8, bigSize - 1))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessageContaining("big.ndjson.gz")
+                .hasRootCauseMessage("connection reset");
+        assertThatThrownBy(() -> UsageLogReader.create(dropping)
+                        .read(T0, T0.plusSeconds(60), r -> fetched.add(r.requestId()), 8, bigSize))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessage("could not get " + big);
+        assertThat(streamed).hasSizeGreaterThan(10).hasSizeLessThan(2010);
+        assertThat(fetched).hasSize(10);
+    }
+
+    private static boolean awaitLinesAhead(UsageLogReader reader, long lines) {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (reader.peakLinesAhead() < lines) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<UsageRecord> records(String idPrefix, Instant start, int n) {
+        List<UsageRecord> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            records.add(UsageRecords.priced(idPrefix + i, start.plusMillis(i), "f", "gpt-4o", "1"));
+        }
+        return records;
+    }
+
+    private String put(String name, List<UsageRecord> records) {
+        String key = UsageLayout.hourPrefix(records.get(0).tsStart()) + name + ".ndjson.gz";
+        store.objects.put(key, UsageLogWriter.gzip(records));
+        return key;
     }
 
     private static byte[] gzip(String text) throws Exception {

@@ -98,6 +98,40 @@ class DayAggregatesTest {
                         && f.windowSavingsUsd().signum() > 0);
     }
 
+    /**
+     * The waste Lambda's read (8 objects fetched ahead) with a budget of fetched bytes smaller than the largest usage
+     * objects: those are streamed at their turn instead of held, the rest fetched ahead, and the findings are those
+     * of reading one object at a time, from the raw pass and from day aggregates.
+     */
+    @Test
+    void analyze_fetchAheadWithObjectsLargerThanTheBudget_streamsThemWithTheOneAtATimeFindingsJson() {
+        Month m = simulate(YearMonth.of(2026, 10), 1, 20_000);
+        String single = m.raw();
+        long largest = m.store.objects.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("usage/"))
+                .mapToLong(e -> e.getValue().length)
+                .max()
+                .orElseThrow();
+        long budget = largest / 2;
+        List<String> large = m.store.objects.entrySet().stream()
+                .filter(e -> e.getKey().startsWith("usage/") && e.getValue().length > budget)
+                .map(java.util.Map.Entry::getKey)
+                .toList();
+        m.store.got.clear();
+        m.store.opened.clear();
+        WasteAnalyzer bounded = m.analyzer().withBytesAhead(budget);
+
+        String raw = json(bounded.analyze(m.store, m.window(), 8));
+        DayAggregates.Outcome days =
+                DayAggregates.create(m.store, bounded, CATALOG.version(), 8).analyze(m.window());
+
+        assertThat(raw).isEqualTo(single);
+        assertThat(json(days.report())).isEqualTo(single);
+        assertThat(large).isNotEmpty();
+        assertThat(m.store.opened).containsAll(large);
+        assertThat(m.store.got).doesNotContainAnyElementsOf(large).anyMatch(k -> k.startsWith("usage/"));
+    }
+
     @Test
     void analyze_windowMovedOnByADay_buildsOnlyTheNewDay() {
         Month m = simulate(YearMonth.of(2026, 10), 7, 20_000);
