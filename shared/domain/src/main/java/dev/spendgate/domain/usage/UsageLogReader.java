@@ -26,6 +26,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
@@ -131,9 +133,24 @@ public final class UsageLogReader {
             }
             return delivery.finish();
         } finally {
-            fetchers.shutdownNow();
-            parsers.shutdownNow();
-            splitter.shutdownNow();
+            stop(fetchers, parsers, splitter);
+        }
+    }
+
+    /**
+     * Stops the read's threads and waits a little for them to end, so that none outlives the read in a warm process
+     * (a fetch blocked in a socket read ignores the interrupt until its next packet).
+     */
+    private static void stop(ExecutorService... pools) {
+        for (ExecutorService pool : pools) {
+            pool.shutdownNow();
+        }
+        try {
+            for (ExecutorService pool : pools) {
+                pool.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -185,11 +202,12 @@ public final class UsageLogReader {
             ExecutorService splitter) {
         BlockingQueue<Object> queue = new ArrayBlockingQueue<>(CHUNKS_AHEAD);
         AtomicLong linesAhead = new AtomicLong();
-        Future<?> split =
-                splitter.submit(() -> split(objects, fetchAhead, bytesAhead, queue, linesAhead, fetchers, parsers));
+        AtomicBoolean stopped = new AtomicBoolean();
+        Future<?> split = splitter.submit(
+                () -> split(objects, fetchAhead, bytesAhead, queue, linesAhead, stopped, fetchers, parsers));
         try {
             while (true) {
-                Object item = take(queue);
+                Object item = next(queue, split);
                 if (item instanceof Chunk chunk) {
                     for (Object parsed : await(chunk.parsed)) {
                         delivery.accept(parsed);
@@ -203,13 +221,44 @@ public final class UsageLogReader {
                     if (failed.cause instanceof Error error) {
                         throw error;
                     }
-                    throw (RuntimeException) failed.cause;
+                    if (failed.cause instanceof RuntimeException runtime) {
+                        throw runtime;
+                    }
+                    throw new IllegalStateException(failed.cause);
                 } else {
                     return; // DONE
                 }
             }
         } finally {
+            stopped.set(true);
             split.cancel(true);
+        }
+    }
+
+    /**
+     * The gunzip thread's next item. Should that thread end without queueing its end or its failure (it cannot
+     * today; this is the guard that a future change cannot turn a failed read into a read that waits forever), the
+     * read fails with what ended it.
+     */
+    private static Object next(BlockingQueue<Object> queue, Future<?> split) {
+        try {
+            while (true) {
+                Object item = queue.poll(1, TimeUnit.SECONDS);
+                if (item != null) {
+                    return item;
+                }
+                if (split.isDone()) {
+                    item = queue.poll();
+                    if (item != null) {
+                        return item;
+                    }
+                    await(split);
+                    throw new IllegalStateException("the usage-log gunzip thread ended before the read did");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the usage log", e);
         }
     }
 
@@ -224,6 +273,7 @@ public final class UsageLogReader {
             long bytesAhead,
             BlockingQueue<Object> queue,
             AtomicLong linesAhead,
+            AtomicBoolean stopped,
             ExecutorService fetchers,
             ExecutorService parsers) {
         List<Future<Optional<byte[]>>> fetches = new ArrayList<>(java.util.Collections.nCopies(objects.size(), null));
@@ -266,15 +316,17 @@ public final class UsageLogReader {
                 put(queue, new End(error));
             }
             put(queue, DONE);
-        } catch (Cancelled e) {
-            // the caller stopped reading
-        } catch (RuntimeException | Error e) {
-            if (!Thread.interrupted()) {
-                try {
-                    queue.put(new Failed(e));
-                } catch (InterruptedException stopped) {
-                    // the caller stopped reading
+        } catch (Throwable e) {
+            // Anything that ends this thread early goes to the caller, unless the caller is the one that stopped it.
+            // An interrupt that is not the caller's (e.g. left set by an adapter) is a failure like any other.
+            Thread.interrupted();
+            Throwable cause = e instanceof Cancelled ? new IllegalStateException("usage-log read interrupted") : e;
+            try {
+                while (!stopped.get() && !queue.offer(new Failed(cause), 100, TimeUnit.MILLISECONDS)) {
+                    // the caller is still delivering earlier chunks
                 }
+            } catch (InterruptedException callerStopped) {
+                // the caller stopped reading
             }
         } finally {
             for (Future<Optional<byte[]>> fetch : fetches) {
@@ -334,15 +386,6 @@ public final class UsageLogReader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new Cancelled();
-        }
-    }
-
-    private static Object take(BlockingQueue<Object> queue) {
-        try {
-            return queue.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the usage log", e);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.spendgate.domain.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
@@ -288,6 +289,61 @@ class UsageLogReaderTest {
                 .hasMessage("could not get " + big);
         assertThat(streamed).hasSizeGreaterThan(10).hasSizeLessThan(2010);
         assertThat(fetched).hasSize(10);
+    }
+
+    /**
+     * An adapter that fails as the AWS SDK does when its thread was interrupted (the flag restored, then the
+     * exception), or that leaves a stray interrupt behind: fetching ahead, the read fails with it instead of waiting
+     * forever for the gunzip thread, and leaves none of its threads behind.
+     */
+    @Test
+    void read_withFetchAheadAndAnAdapterLeavingTheInterruptSet_failsInsteadOfWaitingForever() {
+        put("afirst", records("f", T0, 10));
+        String big = put("big", records("r", T0.plusSeconds(1), 2000));
+        long bigSize = store.objects.get(big).length;
+        ObjectStore interrupting = new ObjectStore() {
+            @Override
+            public void put(String key, byte[] content) {
+                store.put(key, content);
+            }
+
+            @Override
+            public Optional<byte[]> get(String key) {
+                return store.get(key);
+            }
+
+            @Override
+            public Optional<InputStream> open(String key) {
+                Thread.currentThread().interrupt();
+                if (key.equals(big)) {
+                    throw new ObjectStoreException("could not open " + key, null);
+                }
+                return store.open(key);
+            }
+
+            @Override
+            public List<String> list(String prefix) {
+                return store.list(prefix);
+            }
+
+            @Override
+            public List<Listed> listWithSizes(String prefix) {
+                return store.listWithSizes(prefix);
+            }
+        };
+
+        // the big object is larger than the budget, so it is opened (streamed) on the gunzip thread
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> assertThatThrownBy(
+                        () -> UsageLogReader.create(interrupting).read(T0, T0.plusSeconds(60), r -> {}, 8, bigSize - 1))
+                .isInstanceOf(ObjectStoreException.class)
+                .hasMessage("could not open " + big));
+        // every object streamed, the first one leaving only the stray interrupt
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> assertThatThrownBy(
+                        () -> UsageLogReader.create(interrupting).read(T0, T0.plusSeconds(60), r -> {}, 8, 1))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("interrupted"));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .noneMatch(t -> t.getName().startsWith("usage-log-") && t.isAlive());
     }
 
     private static boolean awaitLinesAhead(UsageLogReader reader, long lines) {
