@@ -152,6 +152,10 @@ class LocalGatewayKillMidCallIT {
 
     @Test
     void sigkillAfterCallsSettled_restartChargesNothing() throws Exception {
+        // The provider answers after 1.5 s, so a once-a-second flush writes the call's reservation to the files while
+        // it is in flight, and the kill comes before the flush after its settlement: the restart must give it back
+        // in the files too, before it serves (what `spendgate budgets` reads).
+        upstream.setDefaultBehavior(Behavior.defaults().withFirstByteDelay(Duration.ofMillis(1500)));
         start();
         HttpResponse<String> answered = http.send(request(false), HttpResponse.BodyHandlers.ofString());
         assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);

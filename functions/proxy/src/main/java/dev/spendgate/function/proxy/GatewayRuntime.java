@@ -335,14 +335,14 @@ public final class GatewayRuntime implements AutoCloseable {
      * Charges every call left in flight by the previous process (the local gateway, whose journal is its own, calls
      * this at start before serving): the sweeper's rule without waiting for the TTL, since those calls died with the
      * process. Each call's usage record is made durable first; then the stores are flushed, so a second start finds
-     * nothing to charge.
+     * nothing to charge. They are flushed even when nothing was charged: the start may have released reservations of
+     * calls that settled after the previous process's last flush, and what {@code spendgate budgets} reads (the
+     * files) must show the state this process serves from, not a reservation already given back.
      */
     public BudgetEnforcer.Swept chargeCallsOfPreviousProcess() {
         BudgetEnforcer.Swept swept = budgetGate.sweepAll(this::recordUnsettled);
         report(swept);
-        if (swept.charged() + swept.released() > 0) {
-            budgetStores.flush().run();
-        }
+        budgetStores.flush().run();
         return swept;
     }
 
