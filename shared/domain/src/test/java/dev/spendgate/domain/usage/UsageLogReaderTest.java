@@ -77,17 +77,7 @@ class UsageLogReaderTest {
             records.add(UsageRecords.priced("r" + i, T0.plusMillis(i), "f", "gpt-4o", "1"));
         }
         put("big", records);
-        ObjectStore dropping = new ObjectStore() {
-            @Override
-            public void put(String key, byte[] content) {
-                store.put(key, content);
-            }
-
-            @Override
-            public Optional<byte[]> get(String key) {
-                return store.get(key);
-            }
-
+        ObjectStore dropping = new ForwardingStore() {
             @Override
             public Optional<InputStream> open(String key) {
                 byte[] content = store.get(key).orElseThrow();
@@ -98,11 +88,6 @@ class UsageLogReaderTest {
                                 throw new IOException("connection reset");
                             }
                         }));
-            }
-
-            @Override
-            public List<String> list(String prefix) {
-                return store.list(prefix);
             }
         };
         List<String> ids = new ArrayList<>();
@@ -238,12 +223,7 @@ class UsageLogReaderTest {
     void read_withFetchAheadAndTheStoreFailing_failsWithTheStoreNotASkippedObject() {
         put("afirst", records("f", T0, 10));
         String big = put("big", records("r", T0.plusSeconds(1), 2000));
-        ObjectStore dropping = new ObjectStore() {
-            @Override
-            public void put(String key, byte[] content) {
-                store.put(key, content);
-            }
-
+        ObjectStore dropping = new ForwardingStore() {
             @Override
             public Optional<byte[]> get(String key) {
                 if (key.equals(big)) {
@@ -262,16 +242,6 @@ class UsageLogReaderTest {
                                 throw new IOException("connection reset");
                             }
                         }));
-            }
-
-            @Override
-            public List<String> list(String prefix) {
-                return store.list(prefix);
-            }
-
-            @Override
-            public List<Listed> listWithSizes(String prefix) {
-                return store.listWithSizes(prefix);
             }
         };
         long bigSize = store.objects.get(big).length;
@@ -301,17 +271,7 @@ class UsageLogReaderTest {
         put("afirst", records("f", T0, 10));
         String big = put("big", records("r", T0.plusSeconds(1), 2000));
         long bigSize = store.objects.get(big).length;
-        ObjectStore interrupting = new ObjectStore() {
-            @Override
-            public void put(String key, byte[] content) {
-                store.put(key, content);
-            }
-
-            @Override
-            public Optional<byte[]> get(String key) {
-                return store.get(key);
-            }
-
+        ObjectStore interrupting = new ForwardingStore() {
             @Override
             public Optional<InputStream> open(String key) {
                 Thread.currentThread().interrupt();
@@ -319,16 +279,6 @@ class UsageLogReaderTest {
                     throw new ObjectStoreException("could not open " + key, null);
                 }
                 return store.open(key);
-            }
-
-            @Override
-            public List<String> list(String prefix) {
-                return store.list(prefix);
-            }
-
-            @Override
-            public List<Listed> listWithSizes(String prefix) {
-                return store.listWithSizes(prefix);
             }
         };
 
@@ -344,6 +294,34 @@ class UsageLogReaderTest {
                 .hasMessageContaining("interrupted"));
         assertThat(Thread.getAllStackTraces().keySet())
                 .noneMatch(t -> t.getName().startsWith("usage-log-") && t.isAlive());
+    }
+
+    /** The test's store: every method forwards to it, and a test overrides what its store does differently. */
+    private class ForwardingStore implements ObjectStore {
+        @Override
+        public void put(String key, byte[] content) {
+            store.put(key, content);
+        }
+
+        @Override
+        public Optional<byte[]> get(String key) {
+            return store.get(key);
+        }
+
+        @Override
+        public Optional<InputStream> open(String key) {
+            return store.open(key);
+        }
+
+        @Override
+        public List<String> list(String prefix) {
+            return store.list(prefix);
+        }
+
+        @Override
+        public List<Listed> listWithSizes(String prefix) {
+            return store.listWithSizes(prefix);
+        }
     }
 
     private static boolean awaitLinesAhead(UsageLogReader reader, long lines) {
