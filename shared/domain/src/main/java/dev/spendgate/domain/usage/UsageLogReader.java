@@ -105,8 +105,9 @@ public final class UsageLogReader {
             for (Instant day = from.truncatedTo(ChronoUnit.DAYS);
                     day.isBefore(to);
                     day = day.plus(1, ChronoUnit.DAYS)) {
-                for (String key : store.list(UsageLayout.dayPrefix(day))) {
-                    if (key.endsWith(".ndjson.gz")) {
+                String prefix = UsageLayout.dayPrefix(day);
+                for (String key : store.list(prefix)) {
+                    if (key.endsWith(".ndjson.gz") && mayHold(key, prefix, day, from, to)) {
                         readStreamed(key, delivery);
                     }
                 }
@@ -122,8 +123,9 @@ public final class UsageLogReader {
                     day.isBefore(to);
                     day = day.plus(1, ChronoUnit.DAYS)) {
                 List<ObjectStore.Listed> objects = new ArrayList<>();
-                for (ObjectStore.Listed object : store.listWithSizes(UsageLayout.dayPrefix(day))) {
-                    if (object.key().endsWith(".ndjson.gz")) {
+                String prefix = UsageLayout.dayPrefix(day);
+                for (ObjectStore.Listed object : store.listWithSizes(prefix)) {
+                    if (object.key().endsWith(".ndjson.gz") && mayHold(object.key(), prefix, day, from, to)) {
                         objects.add(object);
                     }
                 }
@@ -152,6 +154,31 @@ public final class UsageLogReader {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Whether the object {@code key}, listed under {@code dayPrefix} (of {@code day}), may hold records of {@code
+     * [from, to)}: false only for an object in an {@code hour=HH/} partition wholly outside it. Records are
+     * partitioned by their own start hour (the writers', Firehose's dynamic partitioning), so such an object holds
+     * none, and a read of a few hours (the daily run's hour before its day) does not fetch the rest of the day. An
+     * object outside the layout's hour partitions is read.
+     */
+    static boolean mayHold(String key, String dayPrefix, Instant day, Instant from, Instant to) {
+        if (!key.startsWith(dayPrefix + "hour=") || key.length() < dayPrefix.length() + 8) {
+            return true;
+        }
+        int at = dayPrefix.length() + 5;
+        char tens = key.charAt(at);
+        char units = key.charAt(at + 1);
+        if (tens < '0' || tens > '2' || units < '0' || units > '9' || key.charAt(at + 2) != '/') {
+            return true;
+        }
+        int hour = (tens - '0') * 10 + (units - '0');
+        if (hour > 23) {
+            return true;
+        }
+        Instant hourStart = day.plus(hour, ChronoUnit.HOURS);
+        return hourStart.isBefore(to) && hourStart.plus(1, ChronoUnit.HOURS).isAfter(from);
     }
 
     /** The largest sum of listed sizes of objects fetched and not yet read through, over this reader's reads. */

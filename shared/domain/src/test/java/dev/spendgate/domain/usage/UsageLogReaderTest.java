@@ -13,6 +13,7 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,18 +26,25 @@ class UsageLogReaderTest {
     private final InMemoryObjectStore store = new InMemoryObjectStore();
     private final UsageLogReader reader = UsageLogReader.create(store);
 
+    /** Each record in its start hour's partition, as every writer and Firehose put them. */
     @Test
     void read_window_isHalfOpenOnTsStart() {
+        put("a", List.of(UsageRecords.priced("before", T0.minusMillis(1), "f", "gpt-4o", "1")));
         put(
-                "a",
+                "b",
                 List.of(
-                        UsageRecords.priced("before", T0.minusMillis(1), "f", "gpt-4o", "1"),
                         UsageRecords.priced("first", T0, "f", "gpt-4o", "1"),
-                        UsageRecords.priced("last", T0.plusSeconds(3599), "f", "gpt-4o", "1"),
-                        UsageRecords.priced("after", T0.plusSeconds(3600), "f", "gpt-4o", "1")));
+                        UsageRecords.priced("last", T0.plusSeconds(3599), "f", "gpt-4o", "1")));
+        put("c", List.of(UsageRecords.priced("after", T0.plusSeconds(3600), "f", "gpt-4o", "1")));
         List<String> ids = new ArrayList<>();
         reader.read(T0, T0.plusSeconds(3600), r -> ids.add(r.requestId()));
         assertThat(ids).containsExactly("first", "last");
+
+        List<String> fromMidHour = new ArrayList<>();
+        reader.read(T0.plusSeconds(1), T0.plusSeconds(3599), r -> fromMidHour.add(r.requestId()));
+        assertThat(fromMidHour).isEmpty();
+        reader.read(T0.plusSeconds(1), T0.plusSeconds(3600), r -> fromMidHour.add(r.requestId()));
+        assertThat(fromMidHour).containsExactly("last");
     }
 
     @Test
@@ -298,6 +306,72 @@ class UsageLogReaderTest {
                 t.join(10_000);
                 assertThat(t.isAlive()).as(t + " outlived the read").isFalse();
             }
+        }
+    }
+
+    /**
+     * A read of a few hours (the daily run's hour before its day) fetches the objects of those hour partitions only,
+     * not the rest of their day: a damaged object three hours earlier is not even opened.
+     */
+    @Test
+    void read_theLastHoursOfADay_fetchesOnlyTheirHourPartitions() throws Exception {
+        Instant day = T0.truncatedTo(ChronoUnit.DAYS);
+        for (int hour : new int[] {0, 10, 21, 22, 23}) {
+            put("h" + hour, records("h" + hour + "-", day.plus(hour, ChronoUnit.HOURS), 5));
+        }
+        String damaged = UsageLayout.hourPrefix(day.plus(20, ChronoUnit.HOURS)) + "cut.ndjson.gz";
+        store.objects.put(damaged, gzip("not json\n"));
+        Instant from = day.plus(22, ChronoUnit.HOURS);
+        Instant to = day.plus(1, ChronoUnit.DAYS);
+
+        for (int fetchAhead : new int[] {1, 8}) {
+            store.got.clear();
+            store.opened.clear();
+            List<String> ids = new ArrayList<>();
+            UsageLogReader.ReadStats stats =
+                    UsageLogReader.create(store).read(from, to, r -> ids.add(r.requestId()), fetchAhead);
+
+            assertThat(ids)
+                    .as("fetch ahead " + fetchAhead)
+                    .hasSize(10)
+                    .allMatch(id -> id.startsWith("h22-") || id.startsWith("h23-"));
+            java.util.Set<String> read = new java.util.HashSet<>(store.got);
+            read.addAll(store.opened);
+            assertThat(read)
+                    .as("objects read, fetch ahead " + fetchAhead)
+                    .allMatch(key -> key.contains("/hour=22/") || key.contains("/hour=23/"))
+                    .hasSize(2);
+            assertThat(stats.objects()).isEqualTo(2);
+            assertThat(stats.malformedLines()).isZero();
+        }
+    }
+
+    @Test
+    void mayHold_readsAnyObjectOutsideTheHourPartitions() {
+        Instant day = T0.truncatedTo(ChronoUnit.DAYS);
+        String prefix = UsageLayout.dayPrefix(day);
+        Instant from = day.plus(22, ChronoUnit.HOURS);
+        Instant to = day.plus(1, ChronoUnit.DAYS);
+
+        assertThat(UsageLogReader.mayHold(prefix + "hour=21/a.ndjson.gz", prefix, day, from, to))
+                .isFalse();
+        assertThat(UsageLogReader.mayHold(prefix + "hour=22/a.ndjson.gz", prefix, day, from, to))
+                .isTrue();
+        assertThat(UsageLogReader.mayHold(prefix + "hour=23/a.ndjson.gz", prefix, day, from, to))
+                .isTrue();
+        // a window starting mid-hour still reads that hour
+        assertThat(UsageLogReader.mayHold(
+                        prefix + "hour=21/a.ndjson.gz", prefix, day, from.minus(1, ChronoUnit.MINUTES), to))
+                .isTrue();
+        for (String odd : List.of(
+                "a.ndjson.gz",
+                "hour=7/a.ndjson.gz",
+                "hour=24/a.ndjson.gz",
+                "hour=xx/a.ndjson.gz",
+                "other/hour=01/a.ndjson.gz")) {
+            assertThat(UsageLogReader.mayHold(prefix + odd, prefix, day, from, to))
+                    .as(odd)
+                    .isTrue();
         }
     }
 
