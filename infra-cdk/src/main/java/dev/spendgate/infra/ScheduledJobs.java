@@ -46,9 +46,10 @@ public final class ScheduledJobs extends Construct {
      * about 37 us of CPU a record in all, the busiest (feature, model) 30 % of the index work; a 38M-record weekday
      * is then about 250-375 s on 6 vCPUs, against about 840 s of CPU per vCPU-share at 3,008 MB (1.7 vCPUs), too
      * close to the 15 minutes. What the run holds (under 1 GB: two hours of index, batches in flight, at most 256 MiB
-     * of usage objects fetched ahead and 64 chunks of 512 lines parsed ahead) would fit the smaller size. Ephemeral storage stays at Lambda's default 512 MB (SnapStart takes no more):
-     * the window run copies one stored day aggregate at a time to /tmp (66 MB in the worst case, deleted after the
-     * day) rather than holding its bytes on the heap.
+     * of usage objects fetched ahead and 64 chunks of 512 lines parsed ahead) would fit the smaller size. Ephemeral
+     * storage stays at Lambda's default 512 MB (SnapStart takes no more): the window run copies one stored day
+     * aggregate at a time to /tmp (66 MB in the worst case, deleted after the day) rather than holding its bytes on
+     * the heap.
      */
     static final int WASTE_MEMORY_MB = 10240;
     /** The waste function's JVM: the full JIT (C2), not the runtime's default C1-only. */
