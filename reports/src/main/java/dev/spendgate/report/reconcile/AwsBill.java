@@ -1,10 +1,12 @@
 package dev.spendgate.report.reconcile;
 
+import dev.spendgate.domain.io.GzipMembers;
 import dev.spendgate.domain.reconcile.BillSource;
 import dev.spendgate.domain.reconcile.ProviderBill;
 import dev.spendgate.domain.reconcile.ProviderCharge;
 import dev.spendgate.domain.reconcile.TokenKind;
 import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -25,7 +27,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -147,7 +149,7 @@ public final class AwsBill {
                 throw new BillFormatException(origin, PARQUET_NOT_READ);
             }
             InputStream in = magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b
-                    ? new GZIPInputStream(raw)
+                    ? new GzipMembers(raw, 65536)
                     : raw;
             Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
             try (CSVParser csv = CSVFormat.RFC4180
@@ -221,6 +223,8 @@ public final class AwsBill {
                 }
                 return c.format();
             }
+        } catch (ZipException | EOFException e) {
+            throw new BillFormatException(origin, "a damaged gzip file (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + f, e);
         } catch (IllegalStateException | UncheckedIOException e) {

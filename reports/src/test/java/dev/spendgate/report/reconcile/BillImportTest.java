@@ -263,6 +263,41 @@ class BillImportTest {
                 .hasMessageContaining("lacks column(s) [line_item_product_code");
     }
 
+    /**
+     * A gzip export in two members (as joined parts are): read whole; with the later member's header damaged, an
+     * error naming the file, not a bill that silently ends where the damage starts.
+     */
+    @Test
+    void aws_gzipInTwoMembers_readWholeAndADamagedLaterMemberIsAnError() throws Exception {
+        String csv = Files.readString(sample("aws-cur2-bedrock.csv"));
+        int cut = csv.indexOf('\n', csv.indexOf('\n') + 1) + 1;
+        byte[] first = gzip(csv.substring(0, cut));
+        byte[] second = gzip(csv.substring(cut));
+        Path joined = Files.write(dir.resolve("joined.csv.gz"), concat(first, second));
+        second[0] = 0;
+        Path damaged = Files.write(dir.resolve("damaged.csv.gz"), concat(first, second));
+
+        assertThat(AwsBill.read(List.of(joined)).charges())
+                .isEqualTo(AwsBill.read(List.of(sample("aws-cur2-bedrock.csv"))).charges());
+        assertThatThrownBy(() -> AwsBill.read(List.of(damaged)))
+                .isInstanceOf(BillFormatException.class)
+                .hasMessageStartingWith("damaged.csv.gz: a damaged gzip file");
+    }
+
+    private static byte[] gzip(String text) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
     @Test
     void aws_parquet_errorSaysCsvIsRead() throws Exception {
         Path f = Files.write(dir.resolve("x.parquet"), new byte[] {'P', 'A', 'R', '1', 0, 0});

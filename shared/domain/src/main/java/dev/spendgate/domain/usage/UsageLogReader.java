@@ -1,5 +1,6 @@
 package dev.spendgate.domain.usage;
 
+import dev.spendgate.domain.io.GzipMembers;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageRecordCodec.MalformedUsageRecordException;
@@ -30,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Streams the usage records whose {@code ts_start} falls in {@code [from, to)}, one object at a time, dropping
@@ -549,7 +549,7 @@ public final class UsageLogReader {
     private static String forEachLine(InputStream gzipContent, Consumer<String> consumer) {
         StopAtDamage gzip;
         try {
-            gzip = new StopAtDamage(new GZIPInputStream(gzipContent, 16384));
+            gzip = new StopAtDamage(new GzipMembers(gzipContent, 16384));
         } catch (IOException e) {
             closeQuietly(gzipContent);
             return "unreadable gzip (" + e.getMessage() + ")";

@@ -8,6 +8,7 @@ import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
@@ -72,6 +73,56 @@ class UsageLogReaderTest {
         assertThat(stats.unreadableObjects()).isEqualTo(1);
         assertThat(stats.malformedLines()).isGreaterThanOrEqualTo(2);
         assertThat(stats.warnings()).anySatisfy(w -> assertThat(w).contains("cut.ndjson.gz"));
+    }
+
+    /**
+     * An object of several gzip members (objects joined byte for byte, as `cat` or an S3 multipart copy joins them),
+     * fetched whole and streamed from a store that, like a socket, says nothing is ready between members: every
+     * member's records arrive.
+     */
+    @Test
+    void read_objectOfSeveralGzipMembers_deliversEveryMembersRecordsFetchedOrStreamed() throws Exception {
+        byte[] joined = joined(
+                UsageLogWriter.gzip(records("a", T0, 400)),
+                UsageLogWriter.gzip(records("b", T0.plusSeconds(1), 1)),
+                UsageLogWriter.gzip(records("c", T0.plusSeconds(2), 300)));
+        store.objects.put(UsageLayout.hourPrefix(T0) + "joined.ndjson.gz", joined);
+        UsageLogReader streaming = UsageLogReader.create(new ForwardingStore() {
+            @Override
+            public Optional<InputStream> open(String key) {
+                return store.open(key).map(UsageLogReaderTest::trickle);
+            }
+        });
+
+        List<String> fetched = new ArrayList<>();
+        UsageLogReader.ReadStats whole = reader.read(T0, T0.plusSeconds(3600), r -> fetched.add(r.requestId()));
+        List<String> streamed = new ArrayList<>();
+        UsageLogReader.ReadStats stream =
+                streaming.read(T0, T0.plusSeconds(3600), r -> streamed.add(r.requestId()), 8, joined.length / 2);
+
+        assertThat(fetched).hasSize(701).containsExactlyElementsOf(streamed);
+        assertThat(whole.unreadableObjects()).isZero();
+        assertThat(stream).isEqualTo(whole);
+    }
+
+    /**
+     * A later member's header is damaged: the records before it arrive and the object is counted unreadable with a
+     * warning naming it, instead of ending there as if it were whole.
+     */
+    @Test
+    void read_objectWhoseLaterMemberIsDamaged_countsItUnreadableAfterTheRecordsBeforeIt() throws Exception {
+        byte[] second = UsageLogWriter.gzip(records("lost", T0.plusSeconds(1), 5));
+        second[1] = 0;
+        store.objects.put(
+                UsageLayout.hourPrefix(T0) + "joined.ndjson.gz",
+                joined(UsageLogWriter.gzip(records("kept", T0, 3)), second));
+
+        List<String> ids = new ArrayList<>();
+        UsageLogReader.ReadStats stats = reader.read(T0, T0.plusSeconds(3600), r -> ids.add(r.requestId()));
+
+        assertThat(ids).containsExactly("kept0", "kept1", "kept2");
+        assertThat(stats.unreadableObjects()).isEqualTo(1);
+        assertThat(stats.warnings()).anySatisfy(w -> assertThat(w).contains("joined.ndjson.gz"));
     }
 
     /**
@@ -431,6 +482,29 @@ class UsageLogReaderTest {
         String key = UsageLayout.hourPrefix(records.get(0).tsStart()) + name + ".ndjson.gz";
         store.objects.put(key, UsageLogWriter.gzip(records));
         return key;
+    }
+
+    private static byte[] joined(byte[]... objects) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] object : objects) {
+            out.writeBytes(object);
+        }
+        return out.toByteArray();
+    }
+
+    /** A stream that says nothing is ready and hands over at most 5 bytes a read, as a socket may. */
+    private static InputStream trickle(InputStream in) {
+        return new FilterInputStream(in) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return super.read(b, off, Math.min(len, 5));
+            }
+
+            @Override
+            public int available() {
+                return 0;
+            }
+        };
     }
 
     private static byte[] gzip(String text) throws Exception {
