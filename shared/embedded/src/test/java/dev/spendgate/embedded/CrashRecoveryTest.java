@@ -7,12 +7,16 @@ import dev.spendgate.domain.budget.BudgetLedger.Settlement;
 import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.domain.usage.UsageSpool;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,9 +25,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +70,56 @@ class CrashRecoveryTest {
         return UsageLogWriter.create(
                 new FileSystemObjectStore(dir),
                 new FileSystemUsageSpool(dir.resolve("spool")),
+                new FileUsageJournal(dir.resolve("journal/usage"), Clock.systemUTC(), false),
+                Clock.systemUTC(),
+                1000);
+    }
+
+    /** A writer whose store and spool (one disk, locally) both fail while {@code full} is set. */
+    private static UsageLogWriter writer(Path dir, AtomicBoolean full) {
+        ObjectStore disk = new FileSystemObjectStore(dir);
+        UsageSpool spool = new FileSystemUsageSpool(dir.resolve("spool"));
+        ObjectStore store = new ObjectStore() {
+            @Override
+            public void put(String key, byte[] content) {
+                if (full.get()) {
+                    throw new ObjectStoreException("No space left on device", null);
+                }
+                disk.put(key, content);
+            }
+
+            @Override
+            public Optional<byte[]> get(String key) {
+                return disk.get(key);
+            }
+
+            @Override
+            public List<String> list(String prefix) {
+                return disk.list(prefix);
+            }
+        };
+        UsageSpool failingSpool = new UsageSpool() {
+            @Override
+            public void spill(SpooledBatch batch) {
+                if (full.get()) {
+                    throw new UncheckedIOException(new IOException("No space left on device"));
+                }
+                spool.spill(batch);
+            }
+
+            @Override
+            public List<SpooledBatch> pending(int max) {
+                return spool.pending(max);
+            }
+
+            @Override
+            public void remove(String objectKey) {
+                spool.remove(objectKey);
+            }
+        };
+        return UsageLogWriter.create(
+                store,
+                failingSpool,
                 new FileUsageJournal(dir.resolve("journal/usage"), Clock.systemUTC(), false),
                 Clock.systemUTC(),
                 1000);
@@ -114,8 +170,9 @@ class CrashRecoveryTest {
         before.close();
     }
 
+    /** Killed between a flush and its segment's discard: the next process finds the segment stored, not again. */
     @Test
-    void segmentDeliveredButNotYetDiscarded_isRewrittenUnderTheSameKey_notDuplicated() throws Exception {
+    void segmentDeliveredButNotYetDiscarded_isNotDeliveredAgain() throws Exception {
         UsageLogWriter before = writer(live);
         before.append(record("a", "0.01"));
         before.append(record("b", "0.02"));
@@ -128,8 +185,98 @@ class CrashRecoveryTest {
         after.close();
 
         long[] duplicates = {0};
-        assertThat(read(afterCrash, duplicates)).hasSize(2);
-        assertThat(duplicates[0]).as("one object per segment and hour").isZero();
+        assertThat(read(afterCrash, duplicates))
+                .extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder("a", "b");
+        assertThat(duplicates[0]).as("stored once").isZero();
+        before.close();
+    }
+
+    /**
+     * A power loss just after a flush: the hour's object is on the device (its write is synced) but the journal's
+     * last line is not (lines are synced once a second), nor the segment's discard. The recovery's shorter copy of
+     * the segment must not replace the object: b reached the store and stays there.
+     */
+    @Test
+    void powerLossAfterAFlush_recoveryKeepsTheRecordsTheJournalLost() throws Exception {
+        UsageLogWriter before = writer(live);
+        before.append(record("a", "0.01"));
+        before.syncJournal();
+        copy(live, afterCrash); // the device's journal: b's line below is still in the page cache only
+        before.append(record("b", "0.02"));
+        before.flush(); // the hour's object (a, b), synced
+        copy(live.resolve("usage"), afterCrash.resolve("usage")); // then the power is lost
+
+        UsageLogWriter after = writer(afterCrash);
+        assertThat(after.recoverJournal()).isEqualTo(1);
+        after.close();
+
+        long[] duplicates = {0};
+        assertThat(read(afterCrash, duplicates))
+                .extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder("a", "b");
+        assertThat(duplicates[0]).isZero();
+        before.close();
+    }
+
+    /** The flush's object is there but damaged: the records it no longer shows are delivered from the journal. */
+    @Test
+    void flushedObjectDamaged_recoveryDeliversTheRecordsItLacks() throws Exception {
+        UsageLogWriter before = writer(live);
+        before.append(record("a", "0.01"));
+        before.append(record("b", "0.02"));
+        copy(live, afterCrash);
+        before.flush();
+        copy(live.resolve("usage"), afterCrash.resolve("usage"));
+        Path flushed;
+        try (Stream<Path> files = Files.walk(afterCrash.resolve("usage"))) {
+            flushed = files.filter(Files::isRegularFile).findFirst().orElseThrow();
+        }
+        byte[] whole = Files.readAllBytes(flushed);
+        Files.write(flushed, java.util.Arrays.copyOf(whole, whole.length / 2)); // cut in the middle
+
+        UsageLogWriter after = writer(afterCrash);
+        after.recoverJournal();
+        after.close();
+
+        long[] duplicates = {0};
+        assertThat(read(afterCrash, duplicates))
+                .extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder("a", "b");
+        before.close();
+    }
+
+    /**
+     * The next start finds two segments while the disk is still full (the store and the spool both fail); space is
+     * freed, and the first flush that saves everything discards the journal up to its own segment. Both earlier
+     * segments' records must have been delivered by then: none is deleted undelivered.
+     */
+    @Test
+    void recoveryDuringAFullDisk_laterFlushDeliversEveryEarlierSegmentBeforeDiscardingIt() throws Exception {
+        AtomicBoolean full = new AtomicBoolean(true);
+        UsageLogWriter before = writer(live, full);
+        before.append(record("a", "0.01"));
+        before.flush(); // the store and the spool fail: kept in the journal
+        before.append(record("b", "0.02"));
+        before.flush(); // a second segment, the same
+        copy(live, afterCrash); // restarted while the disk is full
+
+        UsageLogWriter after = writer(afterCrash, full);
+        assertThat(after.recoverJournal()).isEqualTo(2);
+        full.set(false);
+        after.append(record("c", "0.03"));
+        after.flush();
+        after.close();
+
+        long[] duplicates = {0};
+        assertThat(read(afterCrash, duplicates))
+                .extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder("a", "b", "c");
+        UsageLogWriter third = writer(afterCrash);
+        assertThat(third.recoverJournal())
+                .as("the journal was discarded once delivered")
+                .isZero();
+        third.close();
         before.close();
     }
 

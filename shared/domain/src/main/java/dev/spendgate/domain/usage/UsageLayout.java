@@ -41,12 +41,21 @@ public final class UsageLayout {
                 "%syear=%04d/month=%02d/day=%02d/", ROOT, z.getYear(), z.getMonthValue(), z.getDayOfMonth());
     }
 
-    /** A new, unique object key in the hour of {@code t}, written at {@code now}. */
     /** The object of hour {@code t}'s records from journal segment {@code segmentId} (the same for any writer). */
     public static String segmentObjectKey(Instant t, String segmentId) {
         return hourPrefix(t) + "part-" + segmentId + ".ndjson.gz";
     }
 
+    /**
+     * The object of hour {@code t}'s records recovered from journal segment {@code segmentId} by a later process: not
+     * {@link #segmentObjectKey}, which the segment's own flush may have written with more records than the journal
+     * kept, but the same for any recovery of the segment.
+     */
+    public static String recoveredObjectKey(Instant t, String segmentId) {
+        return hourPrefix(t) + "part-" + segmentId + "-recovered.ndjson.gz";
+    }
+
+    /** A new, unique object key in the hour of {@code t}, written at {@code now}. */
     public static String newObjectKey(Instant t, Instant now) {
         return hourPrefix(t) + "part-" + now.toEpochMilli() + "-"
                 + UUID.randomUUID().toString().substring(0, 8) + ".ndjson.gz";

@@ -9,10 +9,13 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -258,9 +261,19 @@ public final class UsageLogWriter implements AutoCloseable {
 
     /**
      * Delivers the journal segments an earlier process left (it was killed, or stopped while the store and the
-     * spool failed), under the object keys its own flush would have used; discards each segment once saved. Returns
-     * the number of records recovered. Lines that are not records (torn by a power loss) are skipped and counted
-     * in the listener's {@code recovered} call.
+     * spool failed); discards each segment once saved. Returns the number of records recovered. Lines that are not
+     * records (torn by a power loss) are skipped and counted in the listener's {@code recovered} call.
+     *
+     * <p>Recovery never replaces a stored object. The segment's own flush may have stored an hour before the process
+     * died, with records a power loss then took from the journal's unsynced tail: replacing that object with the
+     * journal's copy would lose them. So the records of each hour that the flush's object does not hold (all of them
+     * when there is none, or the sink cannot show it) go under the hour's {@link UsageLayout#recoveredObjectKey
+     * recovered key}; an hour the flush stored whole is not written again. Where both end up stored, readers drop the
+     * repeated request ids.
+     *
+     * <p>A segment neither the store nor the spool takes stays in memory with the flush's unsaved batches, and the
+     * next segments are still delivered: a later flush discards the journal up to its own segment once everything is
+     * saved, the earlier process's segments included, so none may be left undelivered behind it.
      */
     public int recoverJournal() {
         flushLock.lock();
@@ -281,22 +294,48 @@ public final class UsageLogWriter implements AutoCloseable {
                 }
                 int records = 0;
                 for (List<UsageRecord> hour : byHour.values()) {
-                    String key = UsageLayout.segmentObjectKey(hour.get(0).tsStart(), segment.id());
                     records += hour.size();
-                    deliver(new Batch(new SpooledBatch(key, gzip(hour)), hour.size()));
+                    List<UsageRecord> unstored = notYetStored(hour, segment.id());
+                    if (!unstored.isEmpty()) {
+                        String key = UsageLayout.recoveredObjectKey(hour.get(0).tsStart(), segment.id());
+                        deliver(new Batch(new SpooledBatch(key, gzip(unstored)), unstored.size()));
+                    }
                 }
                 if (records > 0 || torn > 0) {
                     listener.recovered(segment.id(), records, torn); // an empty segment needs no log line
                 }
                 recovered += records;
-                if (!discardIfSaved(segment.id())) {
-                    break; // the store and the spool both fail: the rest stays in the journal for the next start
-                }
+                discardIfSaved(segment.id()); // if not saved, the journal keeps it and a later flush delivers it
             }
             return recovered;
         } finally {
             flushLock.unlock();
         }
+    }
+
+    /**
+     * The records of one hour of a journal segment that the segment's own flush did not store: all of them unless the
+     * sink holds the flush's object and can show it (a damaged object shows only what precedes the damage).
+     */
+    private List<UsageRecord> notYetStored(List<UsageRecord> hour, String segmentId) {
+        Optional<byte[]> flushed;
+        try {
+            flushed = sink.stored(UsageLayout.segmentObjectKey(hour.get(0).tsStart(), segmentId));
+        } catch (RuntimeException e) {
+            return hour; // the store is down: delivered again, readers drop the repeated ids
+        }
+        if (flushed.isEmpty()) {
+            return hour;
+        }
+        Set<String> stored = new HashSet<>();
+        for (String line : UsageLogReader.lines(flushed.get())) {
+            try {
+                stored.add(UsageRecordCodec.read(line).requestId());
+            } catch (RuntimeException e) {
+                // not a record: what it held is delivered again
+            }
+        }
+        return hour.stream().filter(r -> !stored.contains(r.requestId())).toList();
     }
 
     private void prepareRotationQuietly() {
@@ -328,7 +367,7 @@ public final class UsageLogWriter implements AutoCloseable {
             journal.discard(segment);
             return true;
         } catch (RuntimeException e) {
-            listener.journalFailed(e); // delivered again at the next start, under the same keys
+            listener.journalFailed(e); // delivered again at the next start, readers drop the repeated ids
             return false;
         }
     }

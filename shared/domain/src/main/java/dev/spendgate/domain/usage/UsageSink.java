@@ -3,6 +3,7 @@ package dev.spendgate.domain.usage;
 import dev.spendgate.domain.store.ObjectStore;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Where the {@link UsageLogWriter} hands its batches: the object store, one object per batch (locally, and in AWS
@@ -21,12 +22,30 @@ public interface UsageSink {
      */
     Refused deliver(String objectKey, byte[] gzipNdjson);
 
+    /**
+     * What the sink already holds under {@code objectKey}, when it can tell: empty when it holds nothing there or
+     * cannot say (a stream names its objects itself). Journal recovery asks, to skip a segment its flush stored.
+     *
+     * @throws RuntimeException when the sink could not be asked (the caller then assumes nothing is held)
+     */
+    default Optional<byte[]> stored(String objectKey) {
+        return Optional.empty();
+    }
+
     /** Writes each batch as one object under its key. */
     static UsageSink objectStore(ObjectStore store) {
         Objects.requireNonNull(store, "store");
-        return (key, content) -> {
-            store.put(key, content);
-            return Refused.NONE;
+        return new UsageSink() {
+            @Override
+            public Refused deliver(String objectKey, byte[] gzipNdjson) {
+                store.put(objectKey, gzipNdjson);
+                return Refused.NONE;
+            }
+
+            @Override
+            public Optional<byte[]> stored(String objectKey) {
+                return store.get(objectKey);
+            }
         };
     }
 
