@@ -142,8 +142,8 @@ final class GroupCommitFile implements AutoCloseable {
     /**
      * Forces what was written before this call to the device (a no-op when nothing was written since the last sync).
      * Appends are not held up meanwhile; what they write during the flush is marked for the next sync. A file closed
-     * meanwhile (a segment rotated out) is not synced again: closed segments are delivered, not kept; one closed
-     * during this flush is closed by it when the flush returns.
+     * meanwhile (a segment rotated out) is not synced here again (SegmentedLog forces a closed segment it keeps); one
+     * closed during this flush is closed by it when the flush returns.
      */
     void sync() {
         writer.lock();
@@ -215,7 +215,8 @@ final class GroupCommitFile implements AutoCloseable {
                 write(rest, rest.length);
             }
             // No fsync here: a closed segment is delivered (and then deleted) right after it is closed, and a
-            // rotation must not hold up appends behind a disk flush. The open segment is synced by sync().
+            // rotation must not hold up appends behind a disk flush. The open segment is synced by sync(), a
+            // closed one still kept by SegmentedLog's next sync.
             closed = true;
             if (!syncing) {
                 channel.close();

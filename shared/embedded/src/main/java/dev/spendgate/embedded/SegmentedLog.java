@@ -3,9 +3,12 @@ package dev.spendgate.embedded;
 import dev.spendgate.domain.usage.UsageJournal.Segment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +23,10 @@ import java.util.stream.Stream;
  * the device, which bounds what a power loss can take. The open segment is always a new file; segments found at
  * construction are an earlier process's. Lines are read back whole: a line cut short by a power loss (no newline) is
  * left out. Used by {@link FileUsageJournal} and {@link FileBudgetLedger}.
+ *
+ * <p>A rotation closes a segment without forcing it (appends wait for a rotation); the next {@link #sync()} forces
+ * each closed segment still kept, one whose records could not be saved or an earlier process's. So the bound holds
+ * for them too, and one deleted before that sync (saved, the usual case) costs no device write.
  */
 final class SegmentedLog implements AutoCloseable {
     private static final String SUFFIX = ".ndjson";
@@ -33,19 +40,32 @@ final class SegmentedLog implements AutoCloseable {
 
     private GroupCommitFile next; // guarded by lock: opened by prepareRotation, started by the next rotate
     private long opened; // guarded by lock (and the constructor)
+    /** Closed segments not yet forced to the device; the next sync forces those still there. */
+    private final List<Path> closedUnsynced = new ArrayList<>(); // guarded by lock
+
+    private final GroupCommitFile.Force forceClosed;
 
     /**
      * @param syncEachCommit whether each commit is forced to the device before the append returns (power-loss safe,
      *     slower) instead of once a second by {@link #sync()}
      */
     SegmentedLog(Path dir, Clock clock, boolean syncEachCommit) {
+        this(dir, clock, syncEachCommit, channel -> channel.force(false));
+    }
+
+    /** With the given {@code forceClosed} for forcing closed segments (tests count it). */
+    SegmentedLog(Path dir, Clock clock, boolean syncEachCommit, GroupCommitFile.Force forceClosed) {
         this.dir = Objects.requireNonNull(dir, "dir").toAbsolutePath().normalize();
         this.clock = Objects.requireNonNull(clock, "clock");
         this.syncEachCommit = syncEachCommit;
+        this.forceClosed = Objects.requireNonNull(forceClosed, "forceClosed");
         try {
             Files.createDirectories(this.dir);
         } catch (IOException e) {
             throw new UncheckedIOException("could not create the journal directory " + this.dir, e);
+        }
+        for (String id : segmentIds()) {
+            closedUnsynced.add(this.dir.resolve(id + SUFFIX)); // an earlier process's: maybe only in the page cache
         }
         this.open = openSegment();
     }
@@ -70,6 +90,9 @@ final class SegmentedLog implements AutoCloseable {
             open = next != null ? next : openSegment();
             next = null;
             closing.close();
+            if (!syncEachCommit) {
+                closedUnsynced.add(closing.path());
+            }
             return idOf(closing.path());
         } finally {
             lock.unlock();
@@ -126,8 +149,32 @@ final class SegmentedLog implements AutoCloseable {
         }
     }
 
+    /** Forces the open segment, then each closed segment not yet forced that is still kept, to the device. */
     void sync() {
         open.sync();
+        List<Path> closed;
+        lock.lock();
+        try {
+            closed = List.copyOf(closedUnsynced);
+            closedUnsynced.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < closed.size(); i++) {
+            try (FileChannel channel = FileChannel.open(closed.get(i), StandardOpenOption.WRITE)) {
+                forceClosed.force(channel);
+            } catch (NoSuchFileException e) {
+                // discarded meanwhile: its records are saved
+            } catch (IOException e) {
+                lock.lock();
+                try {
+                    closedUnsynced.addAll(closed.subList(i, closed.size())); // the next sync tries again
+                } finally {
+                    lock.unlock();
+                }
+                throw new UncheckedIOException("could not sync journal segment " + closed.get(i), e);
+            }
+        }
     }
 
     /** Closes the open segment, and deletes the prepared one (empty: nothing was appended to it). */

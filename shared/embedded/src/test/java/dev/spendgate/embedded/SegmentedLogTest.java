@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,45 @@ class SegmentedLogTest {
         assertThat(next.pending())
                 .extracting(Segment::lines)
                 .containsExactly(List.of("{\"r\":\"a\"}"), List.of("{\"r\":\"b\"}"));
+        next.close();
+    }
+
+    /**
+     * A rotation does not force the closed segment; the next sync forces each closed one still kept (its records not
+     * saved, or an earlier process's), so a power loss takes at most a sync interval of them too. One discarded
+     * first is not forced.
+     */
+    @Test
+    void sync_forcesClosedSegmentsStillKept_notDiscardedOnes() throws IOException {
+        List<String> forced = new ArrayList<>();
+        SegmentedLog log = new SegmentedLog(dir, Clock.systemUTC(), false, channel -> {
+            forced.add(String.valueOf(channel.size()));
+            channel.force(false);
+        });
+        log.append(line("a"));
+        String saved = log.rotate();
+        log.append(line("bb"));
+        String kept = log.rotate();
+        log.discard(saved); // the first segment's records were saved; the second's were not
+        log.sync();
+
+        assertThat(forced)
+                .as("the kept segment (11 bytes), not the discarded one")
+                .containsExactly("11");
+        log.sync();
+        assertThat(forced).as("not again").hasSize(1);
+        assertThat(log.pending()).extracting(Segment::id).containsExactly(kept);
+        log.close();
+
+        List<String> forcedAtStart = new ArrayList<>();
+        SegmentedLog next = new SegmentedLog(dir, Clock.systemUTC(), false, channel -> {
+            forcedAtStart.add(String.valueOf(channel.size()));
+            channel.force(false);
+        });
+        next.sync();
+        assertThat(forcedAtStart)
+                .as("the earlier process's segments, which a SIGKILL may have left in the page cache only")
+                .containsExactlyInAnyOrder("11", "0");
         next.close();
     }
 
