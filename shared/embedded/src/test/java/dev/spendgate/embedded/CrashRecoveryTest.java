@@ -47,6 +47,9 @@ class CrashRecoveryTest {
     @TempDir
     Path afterCrash;
 
+    @TempDir
+    Path early;
+
     private static UsageRecord record(String id, String cost) {
         return UsageRecord.builder()
                 .requestId(id)
@@ -216,6 +219,38 @@ class CrashRecoveryTest {
                 .extracting(UsageRecord::requestId)
                 .containsExactlyInAnyOrder("a", "b");
         assertThat(duplicates[0]).isZero();
+        before.close();
+    }
+
+    /**
+     * Recovered once (a and b stored), then a power loss takes the segment's discard and b's unsynced line: the next
+     * start recovers the segment again from a alone and must not replace what the first recovery stored.
+     */
+    @Test
+    void recoveredAgainAfterAPowerLoss_keepsWhatTheFirstRecoveryStored() throws Exception {
+        UsageLogWriter before = writer(live);
+        before.append(record("a", "0.01"));
+        before.syncJournal();
+        copy(live, early); // the device's journal: a only
+        before.append(record("b", "0.02"));
+        copy(live, afterCrash); // killed: a and b in the page cache
+
+        UsageLogWriter after = writer(afterCrash);
+        assertThat(after.recoverJournal()).isEqualTo(2);
+        after.close();
+        copy(early.resolve("journal"), afterCrash.resolve("journal")); // then the power is lost
+
+        UsageLogWriter third = writer(afterCrash);
+        assertThat(third.recoverJournal()).isEqualTo(1);
+        third.close();
+
+        long[] duplicates = {0};
+        assertThat(read(afterCrash, duplicates))
+                .extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder("a", "b");
+        assertThat(duplicates[0])
+                .as("a, stored by the first recovery, is not written again")
+                .isZero();
         before.close();
     }
 

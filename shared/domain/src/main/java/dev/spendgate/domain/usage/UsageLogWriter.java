@@ -266,10 +266,10 @@ public final class UsageLogWriter implements AutoCloseable {
      *
      * <p>Recovery never replaces a stored object. The segment's own flush may have stored an hour before the process
      * died, with records a power loss then took from the journal's unsynced tail: replacing that object with the
-     * journal's copy would lose them. So the records of each hour that the flush's object does not hold (all of them
-     * when there is none, or the sink cannot show it) go under the hour's {@link UsageLayout#recoveredObjectKey
-     * recovered key}; an hour the flush stored whole is not written again. Where both end up stored, readers drop the
-     * repeated request ids.
+     * journal's copy would lose them. So the records of each hour that neither the flush's object nor an earlier
+     * recovery's holds (all of them when the sink cannot show either) go under the hour's {@link
+     * UsageLayout#recoveredObjectKey recovered key}, or a new key when something may be there already; an hour stored
+     * whole is not written again. Where records end up stored twice, readers drop the repeated request ids.
      *
      * <p>A segment neither the store nor the spool takes stays in memory with the flush's unsaved batches, and the
      * next segments are still delivered: a later flush discards the journal up to its own segment once everything is
@@ -295,9 +295,18 @@ public final class UsageLogWriter implements AutoCloseable {
                 int records = 0;
                 for (List<UsageRecord> hour : byHour.values()) {
                     records += hour.size();
-                    List<UsageRecord> unstored = notYetStored(hour, segment.id());
+                    Instant start = hour.get(0).tsStart();
+                    Stored flushed = stored(UsageLayout.segmentObjectKey(start, segment.id()));
+                    String recoveredKey = UsageLayout.recoveredObjectKey(start, segment.id());
+                    Stored recoveredBefore = stored(recoveredKey);
+                    List<UsageRecord> unstored = hour.stream()
+                            .filter(r -> !flushed.holds(r) && !recoveredBefore.holds(r))
+                            .toList();
                     if (!unstored.isEmpty()) {
-                        String key = UsageLayout.recoveredObjectKey(hour.get(0).tsStart(), segment.id());
+                        // an earlier recovery's object is not replaced either: its records may be gone from here
+                        String key = recoveredBefore.absent()
+                                ? recoveredKey
+                                : UsageLayout.newObjectKey(start, clock.instant());
                         deliver(new Batch(new SpooledBatch(key, gzip(unstored)), unstored.size()));
                     }
                 }
@@ -313,29 +322,37 @@ public final class UsageLogWriter implements AutoCloseable {
         }
     }
 
-    /**
-     * The records of one hour of a journal segment that the segment's own flush did not store: all of them unless the
-     * sink holds the flush's object and can show it (a damaged object shows only what precedes the damage).
-     */
-    private List<UsageRecord> notYetStored(List<UsageRecord> hour, String segmentId) {
-        Optional<byte[]> flushed;
+    /** The request ids the sink holds under {@code key}; {@link Stored#UNKNOWN} when it cannot say or be asked. */
+    private Stored stored(String key) {
+        Optional<byte[]> content;
         try {
-            flushed = sink.stored(UsageLayout.segmentObjectKey(hour.get(0).tsStart(), segmentId));
+            content = sink.stored(key);
         } catch (RuntimeException e) {
-            return hour; // the store is down: delivered again, readers drop the repeated ids
+            return Stored.UNKNOWN; // the store is down: delivered again, readers drop the repeated ids
         }
-        if (flushed.isEmpty()) {
-            return hour;
+        if (content.isEmpty()) {
+            return Stored.ABSENT;
         }
-        Set<String> stored = new HashSet<>();
-        for (String line : UsageLogReader.lines(flushed.get())) {
+        Set<String> ids = new HashSet<>();
+        for (String line : UsageLogReader.lines(content.get())) { // a damaged object: the lines before the damage
             try {
-                stored.add(UsageRecordCodec.read(line).requestId());
+                ids.add(UsageRecordCodec.read(line).requestId());
             } catch (RuntimeException e) {
                 // not a record: what it held is delivered again
             }
         }
-        return hour.stream().filter(r -> !stored.contains(r.requestId())).toList();
+        return new Stored(ids, false);
+    }
+
+    /** What an object key holds, as far as recovery can tell: request ids, and whether nothing is there. */
+    private record Stored(Set<String> ids, boolean absent) {
+        static final Stored ABSENT = new Stored(Set.of(), true);
+        /** The sink could not be asked: maybe something is there, so it is not written over. */
+        static final Stored UNKNOWN = new Stored(Set.of(), false);
+
+        boolean holds(UsageRecord record) {
+            return ids.contains(record.requestId());
+        }
     }
 
     private void prepareRotationQuietly() {
