@@ -253,6 +253,49 @@ class DynamoDbBudgetEnforcerIT {
         assertThat(journal.expired(clock.instant(), 10)).isEmpty();
     }
 
+    /**
+     * The call reserves on feature:chatbot and is refused by environment:prod; the release of the chatbot reservation
+     * fails (every attempt answered 500, nothing applied). The items are left to the sweeper, which gives the $2.00
+     * back once the entry expires, instead of the amount staying reserved until the month ends.
+     */
+    @Test
+    void refusedOnOneScope_releaseFails_sweeperStillGivesTheReservationBack() {
+        new DynamoDbBudgetPolicyStore(dynamoDb, table)
+                .put(new BudgetPolicy(
+                        BudgetScope.parse("environment:prod"),
+                        BudgetPeriod.MONTHLY,
+                        new BigDecimal("1.00"),
+                        BudgetPolicy.Mode.BLOCK,
+                        List.of(),
+                        null,
+                        ZoneOffset.UTC));
+        BudgetEnforcer two = new BudgetEnforcer(
+                new DynamoDbBudgetPolicyStore(dynamoDb, table),
+                ledger,
+                new DynamoDbOnceMarker(dynamoDb, table),
+                new AlertSink() {
+                    @Override
+                    public void send(dev.spendgate.domain.budget.BudgetAlert alert) {}
+                },
+                journal,
+                TTL,
+                clock);
+        aws.failDynamoDb(false, -1, "#reserved :minus");
+
+        BudgetDecision d =
+                two.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
+        aws.clearFaults();
+        clock.advance(TTL.plusMinutes(1));
+        two.sweep(10, open -> {});
+        two.close();
+
+        assertThat(d.allowed()).isFalse();
+        assertThat(ledger.state("budget#feature:chatbot#monthly#2026-12"))
+                .hasValueSatisfying(s -> assertThat(s.committed())
+                        .as("committed on feature:chatbot, a refused call's reservation after a sweep")
+                        .isEqualByComparingTo("0"));
+    }
+
     /** Calls that reserved 0.50 on each of {@code items} and crashed: confirmed entries naming them, expired. */
     private void crashedCalls(List<String> items, String... ids) {
         for (String id : ids) {

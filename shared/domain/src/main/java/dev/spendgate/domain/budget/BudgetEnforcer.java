@@ -337,6 +337,12 @@ public final class BudgetEnforcer implements AutoCloseable {
     public static final String REST_SUFFIX = "~rest";
 
     /**
+     * The id suffix of a journal entry holding the items of a refused call whose release failed: no call, so the
+     * sweeper releases them (under its own id, so the call's next attempt, which reuses the call's id, leaves it).
+     */
+    static final String UNRELEASED_SUFFIX = "~unreleased";
+
+    /**
      * What a sweep did: entries charged at their worst case, released, kept because their usage record could not be
      * written yet, and failed because the store refused a write (the entry, or the items of its charge that failed,
      * wait for the next sweep); {@code chargedUsd} is the sum of the worst cases charged (once per call, whatever the
@@ -475,12 +481,7 @@ public final class BudgetEnforcer implements AutoCloseable {
             }
         }
         if (storeErrorClosed || !refused.isEmpty()) {
-            for (Reservation r : taken) {
-                if (r.reserved().signum() > 0) {
-                    releaseQuietly(r);
-                }
-            }
-            removeQuietly(id);
+            releaseOrLeaveToSweeper(id, taken, amount, now);
             if (storeErrorClosed) {
                 return Attempt.storeError(amount);
             }
@@ -517,12 +518,7 @@ public final class BudgetEnforcer implements AutoCloseable {
             try {
                 journal.confirm(id);
             } catch (RuntimeException e) {
-                for (Reservation r : taken) {
-                    if (r.reserved().signum() > 0) {
-                        releaseQuietly(r);
-                    }
-                }
-                removeQuietly(id);
+                releaseOrLeaveToSweeper(id, taken, amount, now);
                 return journalFailed(enforced, applicable, amount);
             }
         }
@@ -607,11 +603,36 @@ public final class BudgetEnforcer implements AutoCloseable {
         }
     }
 
-    private void releaseQuietly(Reservation r) {
+    /**
+     * Gives back the reservations of a call that will not run and ends its journal entry. The items whose release
+     * fails stay in the journal under their own entry, without a call, already confirmed: the sweeper releases them
+     * once it expires, instead of the amounts staying reserved until the period ends.
+     */
+    private void releaseOrLeaveToSweeper(String id, List<Reservation> taken, BigDecimal amount, Instant now) {
+        List<String> unreleased = new ArrayList<>();
+        for (Reservation r : taken) {
+            if (r.reserved().signum() > 0 && !releaseQuietly(r)) {
+                unreleased.add(r.itemKey());
+            }
+        }
+        if (!unreleased.isEmpty()) {
+            try {
+                journal.open(new ReservationJournal.OpenReservation(
+                        id + UNRELEASED_SUFFIX, unreleased, amount, now.plus(reservationTtl), true, null));
+            } catch (RuntimeException e) {
+                // the store is down: the amounts stay reserved (less budget, never more) until reconciled
+            }
+        }
+        removeQuietly(id);
+    }
+
+    /** Whether the release was written; a failed one leaves an over-count, never an under-count. */
+    private boolean releaseQuietly(Reservation r) {
         try {
             ledger.release(r.itemKey(), r.reserved());
+            return true;
         } catch (RuntimeException e) {
-            // left for the store to be reconciled; the reservation is an over-count, never an under-count
+            return false;
         }
     }
 
@@ -627,17 +648,25 @@ public final class BudgetEnforcer implements AutoCloseable {
         }
         BigDecimal percent = state.spent().multiply(BigDecimal.valueOf(100)).divide(shardLimit, MathContext.DECIMAL64);
         String itemKey = null; // worked out only once a threshold is crossed: most settlements cross none
+        Instant at = null;
         for (int threshold : policy.alertAt()) {
             if (percent.compareTo(BigDecimal.valueOf(threshold)) < 0) {
                 continue;
             }
-            itemKey = itemKey != null ? itemKey : policy.itemKey(r.scopeValue(), now);
+            if (itemKey == null) {
+                // the period of the item the call settled on: a call reserved before midnight settles on its own day
+                at = inPeriodOf(r, now);
+                if (at == null) {
+                    return;
+                }
+                itemKey = policy.itemKey(r.scopeValue(), at);
+            }
             String key = "alert#" + itemKey + "#" + threshold;
             // The shared marker decides which instance alerts; this instance asks it once per threshold and period.
             if (askedMarker.contains(key)) {
                 continue;
             }
-            Instant end = policy.period().end(now, policy.zone());
+            Instant end = policy.period().end(at, policy.zone());
             Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
             boolean first = marker.markOnce(key, expires);
             if (askedMarker.size() > 100_000) {
@@ -648,14 +677,37 @@ public final class BudgetEnforcer implements AutoCloseable {
                 alerts.send(new BudgetAlert(
                         policy.id(),
                         r.scopeValue(),
-                        policy.period().key(now, policy.zone()),
+                        policy.period().key(at, policy.zone()),
                         threshold,
                         policy.limitUsd(),
-                        policy.shards() == 1 ? state.spent() : totalSpent(policy, r.scopeValue(), now),
+                        policy.shards() == 1 ? state.spent() : totalSpent(policy, r.scopeValue(), at),
                         policy.mode(),
                         now));
             }
         }
+    }
+
+    /**
+     * An instant in the period of the item {@code r} settled on: {@code now}, or the last instant of the period before
+     * (a call reserved before a period's end settles after it, on its own period's item, not the new one's); null
+     * when it is neither (the policy changed under the call).
+     */
+    private static Instant inPeriodOf(Reservation r, Instant now) {
+        BudgetPolicy policy = r.policy();
+        if (holdsItem(policy, r, now)) {
+            return now;
+        }
+        Instant start = policy.period().start(now, policy.zone());
+        if (start == null) {
+            return null;
+        }
+        Instant before = start.minusMillis(1);
+        return holdsItem(policy, r, before) ? before : null;
+    }
+
+    private static boolean holdsItem(BudgetPolicy policy, Reservation r, Instant at) {
+        String first = policy.itemKey(r.scopeValue(), at);
+        return r.itemKey().equals(first) || r.itemKey().startsWith(first + "#shard-");
     }
 
     private BigDecimal totalSpent(BudgetPolicy policy, String scopeValue, Instant now) {
