@@ -7,8 +7,11 @@ import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.firehose.FirehoseClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -81,6 +84,53 @@ public final class AwsClients {
     /** A new DynamoDB client. */
     public DynamoDbClient dynamoDb() {
         return configure(DynamoDbClient.builder()).build();
+    }
+
+    /**
+     * A new DynamoDB client for the budget ledger and its reservation journal, whose writes are not idempotent: an
+     * {@code ADD} sent again after DynamoDB applied it but its answer was lost (a server error, a timeout) would count
+     * a settlement twice or give a reservation back twice, and the budget would admit more than its limit. This client
+     * resends only a request DynamoDB certainly did not apply ({@link #retriesOnlyWhatWasNotApplied}); any other
+     * failure reaches the caller, which keeps the amount reserved: less budget until reconciled, never more.
+     */
+    public DynamoDbClient dynamoDbForBudgets() {
+        return configure(DynamoDbClient.builder())
+                .overrideConfiguration(o -> o.retryStrategy(retriesOnlyWhatWasNotApplied()))
+                .build();
+    }
+
+    /**
+     * Up to three attempts with the SDK's standard backoff, the next one only after a failure that {@link
+     * #notApplied} says changed nothing; no client defaults added (they would also retry server errors).
+     */
+    public static RetryStrategy retriesOnlyWhatWasNotApplied() {
+        return StandardRetryStrategy.builder()
+                .maxAttempts(3)
+                .retryOnException(AwsClients::notApplied)
+                .treatAsThrottling(AwsClients::throttled)
+                .useClientDefaults(false)
+                .build();
+    }
+
+    /**
+     * Whether a failed request certainly changed nothing: the service refused it for throttling (its answer says so),
+     * or it never reached the service (no connection was made). A server error, a reset connection or a timeout
+     * after the request was sent may have been applied.
+     */
+    public static boolean notApplied(Throwable failure) {
+        if (throttled(failure)) {
+            return true;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean throttled(Throwable failure) {
+        return failure instanceof AwsServiceException e && e.isThrottlingException();
     }
 
     /** A new Amazon Data Firehose client. */

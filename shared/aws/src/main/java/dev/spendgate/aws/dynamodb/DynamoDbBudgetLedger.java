@@ -2,15 +2,18 @@ package dev.spendgate.aws.dynamodb;
 
 import static dev.spendgate.aws.dynamodb.DynamoDbTables.PARTITION_KEY;
 
+import dev.spendgate.aws.AwsClients;
 import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
 import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.domain.budget.BudgetWriteNotAppliedException;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -28,9 +31,10 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * a later write. {@link #release} and {@link #settle} are unconditional {@code ADD}s; a release of an item that does
  * not exist changes nothing.
  *
- * <p>SDK failures propagate as {@link software.amazon.awssdk.core.exception.SdkException}. The SDK retries a request
- * whose response was lost; for these non-idempotent updates that can count an amount twice (on the safe side for
- * {@code reserve}: less budget, never more), so callers should give the client few retries.
+ * <p>SDK failures propagate as {@link SdkException}; a release that certainly changed nothing as {@link
+ * BudgetWriteNotAppliedException}. These updates are not idempotent: the SDK's default retries resend a request whose
+ * response was lost, which would count a settlement twice or give a reservation back twice. So the client must be
+ * {@link AwsClients#dynamoDbForBudgets}, which resends only what DynamoDB certainly did not apply.
  */
 public final class DynamoDbBudgetLedger implements BudgetLedger {
     private static final AttributeValue ZERO = AttributeValue.fromN("0");
@@ -100,6 +104,11 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
                     .expressionAttributeValues(Map.of(":minus", minus)));
         } catch (ConditionalCheckFailedException noSuchItem) {
             // nothing was reserved on it: creating it with negative counters would be wrong
+        } catch (SdkException e) {
+            if (AwsClients.notApplied(e)) {
+                throw new BudgetWriteNotAppliedException("the release on " + itemKey + " was not applied", e);
+            }
+            throw e;
         }
     }
 

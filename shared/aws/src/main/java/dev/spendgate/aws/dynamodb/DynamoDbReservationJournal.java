@@ -43,9 +43,10 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * it would leave its amounts reserved for good. So TTL only collects entries no sweeper reached, and {@code expired}
  * never relies on it.
  *
- * <p>SDK failures propagate as {@link software.amazon.awssdk.core.exception.SdkException}. The SDK retries a request
- * whose response was lost; a retried DeleteItem then fails its condition, and the caller that did remove the entry gets
- * false: its amounts stay reserved (less budget, never more), so give the client few retries.
+ * <p>SDK failures propagate as {@link software.amazon.awssdk.core.exception.SdkException}. A DeleteItem resent after
+ * its response was lost fails its condition, and the caller that did remove the entry would get false; so the client
+ * is {@link dev.spendgate.aws.AwsClients#dynamoDbForBudgets}, which does not resend it: the caller sees the failure,
+ * and the call's amounts stay reserved (less budget, never more).
  */
 public final class DynamoDbReservationJournal implements ReservationJournal {
     /**

@@ -1,7 +1,9 @@
 package dev.spendgate.aws.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spendgate.aws.AwsClients;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetDecision;
@@ -10,6 +12,7 @@ import dev.spendgate.domain.budget.BudgetPeriod;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.domain.budget.BudgetStoreException;
 import dev.spendgate.domain.budget.CachingBudgetPolicyStore;
 import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.budget.ReservationJournal.OpenReservation;
@@ -40,9 +43,11 @@ class DynamoDbBudgetEnforcerIT {
     private static final Attribution CHATBOT = new Attribution("chatbot", null, null, "prod", null, null, null);
     private static final BigDecimal ESTIMATE = new BigDecimal("0.01");
     private static final Duration TTL = Duration.ofMinutes(15);
+    private static final String CHATBOT_ITEM = "budget#feature:chatbot#monthly#2026-12";
 
     LocalAwsEndpoint aws;
     DynamoDbClient dynamoDb;
+    DynamoDbClient budgetWrites;
     String table;
     MutableClock clock = new MutableClock(Instant.parse("2026-12-03T10:00:00Z"));
     DynamoDbBudgetLedger ledger;
@@ -69,8 +74,13 @@ class DynamoDbBudgetEnforcerIT {
                 List.of(),
                 null,
                 ZoneOffset.UTC));
-        ledger = new DynamoDbBudgetLedger(dynamoDb, table);
-        journal = new DynamoDbReservationJournal(dynamoDb, table);
+        // the ledger and the journal on the client the gateway gives them: no resend of what DynamoDB may have applied
+        budgetWrites = local.clientBuilder()
+                .endpointOverride(URI.create(aws.endpoint()))
+                .overrideConfiguration(o -> o.retryStrategy(AwsClients.retriesOnlyWhatWasNotApplied()))
+                .build();
+        ledger = new DynamoDbBudgetLedger(budgetWrites, table);
+        journal = new DynamoDbReservationJournal(budgetWrites, table);
         CachingBudgetPolicyStore cached = new CachingBudgetPolicyStore(policies, Duration.ofHours(1), clock);
         cached.list();
         enforcer = new BudgetEnforcer(
@@ -90,6 +100,7 @@ class DynamoDbBudgetEnforcerIT {
     void tearDown() {
         enforcer.close();
         dynamoDb.close();
+        budgetWrites.close();
         aws.close();
     }
 
@@ -254,12 +265,126 @@ class DynamoDbBudgetEnforcerIT {
     }
 
     /**
-     * The call reserves on feature:chatbot and is refused by environment:prod; the release of the chatbot reservation
-     * fails (every attempt answered 500, nothing applied). The items are left to the sweeper, which gives the $2.00
-     * back once the entry expires, instead of the amount staying reserved until the month ends.
+     * The call reserves on feature:chatbot and is refused by environment:prod; DynamoDB refuses the release of the
+     * chatbot reservation for throttling on every attempt (nothing applied). The item is left to the sweeper, which
+     * gives the $2.00 back once the entry expires, instead of the amount staying reserved until the month ends.
      */
     @Test
-    void refusedOnOneScope_releaseFails_sweeperStillGivesTheReservationBack() {
+    void refusedOnOneScope_releaseThrottledThroughout_sweeperGivesTheReservationBack() {
+        BudgetEnforcer two = withProdLimitOfOneDollar();
+        aws.throttleDynamoDb(-1, "#reserved :minus");
+
+        BudgetDecision d =
+                two.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
+        aws.clearFaults();
+        assertThat(ledger.state(CHATBOT_ITEM)).hasValueSatisfying(s -> assertThat(s.committed())
+                .as("held until the sweeper runs")
+                .isEqualByComparingTo("2.00"));
+        clock.advance(TTL.plusMinutes(1));
+        two.sweep(10, open -> {});
+        two.close();
+
+        assertThat(d.allowed()).isFalse();
+        assertThat(ledger.state(CHATBOT_ITEM)).hasValueSatisfying(s -> assertThat(s.committed())
+                .as("committed on feature:chatbot, a refused call's reservation after a sweep")
+                .isEqualByComparingTo("0"));
+    }
+
+    /**
+     * The release is applied but DynamoDB's answer is lost (a server error): it is not sent again, by the SDK or the
+     * sweeper, since a second one would give the $2.00 back twice and the budget would admit $2.00 over its limit.
+     */
+    @Test
+    void refusedOnOneScope_releaseAnswerLost_givenBackExactlyOnce() {
+        BudgetEnforcer two = withProdLimitOfOneDollar();
+        aws.failDynamoDb(true, -1, "#reserved :minus");
+
+        BudgetDecision d =
+                two.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
+        aws.clearFaults();
+        clock.advance(TTL.plusMinutes(1));
+        two.sweep(10, open -> {});
+        two.close();
+
+        assertThat(d.allowed()).isFalse();
+        assertThat(aws.dynamoDbRequests())
+                .filteredOn(r -> r.contains("#reserved :minus"))
+                .hasSize(1);
+        assertThat(ledger.state(CHATBOT_ITEM)).hasValueSatisfying(s -> assertThat(s.committed())
+                .as("committed on feature:chatbot: given back once, not twice (-2.00)")
+                .isEqualByComparingTo("0"));
+    }
+
+    /**
+     * The release is not applied and every answer is a server error: the outcome is unknown to the gateway, so the
+     * $2.00 stays reserved (less budget until the period ends), never released a second time.
+     */
+    @Test
+    void refusedOnOneScope_releaseOutcomeUnknown_amountStaysReserved() {
+        BudgetEnforcer two = withProdLimitOfOneDollar();
+        aws.failDynamoDb(false, -1, "#reserved :minus");
+
+        two.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
+        aws.clearFaults();
+        clock.advance(TTL.plusMinutes(1));
+        two.sweep(10, open -> {});
+        two.close();
+
+        assertThat(ledger.state(CHATBOT_ITEM))
+                .hasValueSatisfying(s -> assertThat(s.committed()).isEqualByComparingTo("2.00"));
+    }
+
+    /**
+     * The settlement is applied but its answer is lost: the SDK does not send the unconditional ADD again, so the
+     * $2.00 worst case and the $0.10 cost are counted once (twice would leave committed at -1.80: $1.90 over the
+     * limit admitted). The gateway sees the failure; the call's usage record keeps its cost.
+     */
+    @Test
+    void settle_answerLost_countsTheCallOnce() {
+        BudgetDecision d =
+                enforcer.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
+        assertThat(d.allowed()).isTrue();
+        String item = d.reservations().get(0).itemKey();
+        aws.failDynamoDb(true, 1, "#spent :actual");
+
+        assertThatThrownBy(() -> enforcer.settle(d, new BigDecimal("0.10"))).isInstanceOf(BudgetStoreException.class);
+        aws.clearFaults();
+
+        assertThat(ledger.state(item)).hasValueSatisfying(s -> assertThat(s.committed())
+                .as("committed on the $10 budget (what admission checks)")
+                .isEqualByComparingTo("0.10"));
+        assertSpentAndReserved(item, "0.10", "0");
+    }
+
+    /** The reservation is applied but its answer is lost: it is not sent again, so $2.00 is held once, not twice. */
+    @Test
+    void reserve_answerLost_heldOnce() {
+        aws.failDynamoDb(true, 1, "if_not_exists(#reserved, :zero) + :amount");
+
+        enforcer.reserve(call("req-1"), m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
+        aws.clearFaults();
+
+        assertThat(aws.dynamoDbRequests())
+                .filteredOn(r -> r.contains("if_not_exists(#reserved, :zero) + :amount"))
+                .hasSize(1);
+        assertThat(ledger.state(CHATBOT_ITEM))
+                .hasValueSatisfying(s -> assertThat(s.reserved()).isEqualByComparingTo("2.00"));
+    }
+
+    /** A throttled reservation changed nothing: the client sends it again and the call goes ahead. */
+    @Test
+    void reserve_throttledOnce_sentAgainAndGranted() {
+        aws.throttleDynamoDb(1, "if_not_exists(#reserved, :zero) + :amount");
+
+        BudgetDecision d = enforcer.reserve(call("req-1"), m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
+        aws.clearFaults();
+
+        assertThat(d.allowed()).isTrue();
+        assertThat(ledger.state(CHATBOT_ITEM))
+                .hasValueSatisfying(s -> assertThat(s.reserved()).isEqualByComparingTo("2.00"));
+    }
+
+    private BudgetEnforcer withProdLimitOfOneDollar() {
         new DynamoDbBudgetPolicyStore(dynamoDb, table)
                 .put(new BudgetPolicy(
                         BudgetScope.parse("environment:prod"),
@@ -269,7 +394,7 @@ class DynamoDbBudgetEnforcerIT {
                         List.of(),
                         null,
                         ZoneOffset.UTC));
-        BudgetEnforcer two = new BudgetEnforcer(
+        return new BudgetEnforcer(
                 new DynamoDbBudgetPolicyStore(dynamoDb, table),
                 ledger,
                 new DynamoDbOnceMarker(dynamoDb, table),
@@ -280,20 +405,6 @@ class DynamoDbBudgetEnforcerIT {
                 journal,
                 TTL,
                 clock);
-        aws.failDynamoDb(false, -1, "#reserved :minus");
-
-        BudgetDecision d =
-                two.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
-        aws.clearFaults();
-        clock.advance(TTL.plusMinutes(1));
-        two.sweep(10, open -> {});
-        two.close();
-
-        assertThat(d.allowed()).isFalse();
-        assertThat(ledger.state("budget#feature:chatbot#monthly#2026-12"))
-                .hasValueSatisfying(s -> assertThat(s.committed())
-                        .as("committed on feature:chatbot, a refused call's reservation after a sweep")
-                        .isEqualByComparingTo("0"));
     }
 
     /** Calls that reserved 0.50 on each of {@code items} and crashed: confirmed entries naming them, expired. */

@@ -605,13 +605,14 @@ public final class BudgetEnforcer implements AutoCloseable {
 
     /**
      * Gives back the reservations of a call that will not run and ends its journal entry. The items whose release
-     * fails stay in the journal under their own entry, without a call, already confirmed: the sweeper releases them
-     * once it expires, instead of the amounts staying reserved until the period ends.
+     * certainly was not applied stay in the journal under their own entry, without a call, already confirmed: the
+     * sweeper releases them once it expires, instead of the amounts staying reserved until the period ends. A release
+     * whose outcome is unknown is not done again (it may have been applied): that amount stays reserved.
      */
     private void releaseOrLeaveToSweeper(String id, List<Reservation> taken, BigDecimal amount, Instant now) {
         List<String> unreleased = new ArrayList<>();
         for (Reservation r : taken) {
-            if (r.reserved().signum() > 0 && !releaseQuietly(r)) {
+            if (r.reserved().signum() > 0 && releaseQuietly(r) == Release.NOT_APPLIED) {
                 unreleased.add(r.itemKey());
             }
         }
@@ -626,14 +627,22 @@ public final class BudgetEnforcer implements AutoCloseable {
         removeQuietly(id);
     }
 
-    /** Whether the release was written; a failed one leaves an over-count, never an under-count. */
-    private boolean releaseQuietly(Reservation r) {
+    /** How a release ended; a failed one leaves an over-count, never an under-count. */
+    private Release releaseQuietly(Reservation r) {
         try {
             ledger.release(r.itemKey(), r.reserved());
-            return true;
+            return Release.DONE;
+        } catch (BudgetWriteNotAppliedException e) {
+            return Release.NOT_APPLIED;
         } catch (RuntimeException e) {
-            return false;
+            return Release.UNKNOWN;
         }
+    }
+
+    private enum Release {
+        DONE,
+        NOT_APPLIED,
+        UNKNOWN
     }
 
     private void alertIfCrossed(Reservation r, BudgetState state, Instant now) {

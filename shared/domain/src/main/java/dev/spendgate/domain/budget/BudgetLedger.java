@@ -21,7 +21,12 @@ public interface BudgetLedger {
      */
     ReserveResult reserve(String itemKey, BigDecimal limit, BigDecimal amount);
 
-    /** Gives back a reservation that will not be used (the call was refused on another scope, or never ran). */
+    /**
+     * Gives back a reservation that will not be used (the call was refused on another scope, or never ran).
+     *
+     * @throws BudgetWriteNotAppliedException when it failed and certainly changed nothing; any other failure may have
+     *     been applied, and releasing again could give the amount back twice
+     */
     void release(String itemKey, BigDecimal reserved);
 
     /**

@@ -66,7 +66,7 @@ public final class LocalAwsEndpoint implements AutoCloseable {
      * DynamoDB requests whose body contains all of {@code bodyContains}; {@code afterApplying}: dynalite still applies
      * the request, only its answer is lost (as when AWS applied a write and the response timed out).
      */
-    private record Fault(List<String> bodyContains, boolean afterApplying, AtomicInteger remaining) {
+    private record Fault(List<String> bodyContains, boolean afterApplying, AtomicInteger remaining, boolean throttle) {
         boolean matches(String body) {
             return bodyContains.stream().allMatch(body::contains);
         }
@@ -136,7 +136,16 @@ public final class LocalAwsEndpoint implements AutoCloseable {
      * request is applied by dynalite first and only its answer is lost.
      */
     public void failDynamoDb(boolean afterApplying, int times, String... bodyContains) {
-        faults.add(new Fault(List.of(bodyContains), afterApplying, new AtomicInteger(times)));
+        faults.add(new Fault(List.of(bodyContains), afterApplying, new AtomicInteger(times), false));
+    }
+
+    /**
+     * Refuses DynamoDB requests whose JSON body contains every one of {@code bodyContains} with HTTP 400
+     * ProvisionedThroughputExceededException, {@code times} times ({@code -1}: until {@link #clearFaults}), without
+     * applying them: a refusal the client knows changed nothing.
+     */
+    public void throttleDynamoDb(int times, String... bodyContains) {
+        faults.add(new Fault(List.of(bodyContains), false, new AtomicInteger(times), true));
     }
 
     /** Ends every {@link #failDynamoDb} fault. */
@@ -259,6 +268,14 @@ public final class LocalAwsEndpoint implements AutoCloseable {
             dynamoDbRequests.add(target.substring(target.indexOf('.') + 1) + " " + text);
             for (Fault f : faults) {
                 if (f.matches(text) && f.remaining().getAndUpdate(n -> n == 0 ? 0 : n - 1) != 0) {
+                    if (f.throttle()) {
+                        return respond(
+                                out,
+                                400,
+                                "application/x-amz-json-1.0",
+                                "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException\","
+                                        + "\"message\":\"injected by LocalAwsEndpoint\"}");
+                    }
                     if (f.afterApplying()) {
                         forward(dynamoDbPort, request, body, OutputStream.nullOutputStream());
                     }

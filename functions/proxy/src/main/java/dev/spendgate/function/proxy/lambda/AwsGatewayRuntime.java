@@ -79,7 +79,11 @@ public final class AwsGatewayRuntime {
                 usageSink.apply(usageSink(names, aws, store)),
                 new DynamoDbUsageSpool(dynamoDb, required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
                 UsageJournal.NONE,
-                budgets(dynamoDb, required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"), alertSink(config, aws)),
+                budgets(
+                        dynamoDb,
+                        aws.dynamoDbForBudgets(),
+                        required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"),
+                        alertSink(config, aws)),
                 optimizations(dynamoDb, names.budgetsTable(), names.keyCache(), Clock.systemUTC()),
                 Clock.systemUTC(),
                 null);
@@ -119,18 +123,26 @@ public final class AwsGatewayRuntime {
 
     /**
      * Budgets in one DynamoDB table; policies cached for 10 s per instance (a changed policy reaches every Lambda
-     * within that time).
+     * within that time). The ledger and the reservation journal write through {@code budgetWrites} ({@link
+     * AwsClients#dynamoDbForBudgets}: no request resent that DynamoDB may have applied), the rest through {@code
+     * dynamoDb}.
      */
-    public static BudgetStores budgets(DynamoDbClient dynamoDb, String table, AlertSink alerts) {
+    public static BudgetStores budgets(
+            DynamoDbClient dynamoDb, DynamoDbClient budgetWrites, String table, AlertSink alerts) {
         return new BudgetStores(
                 new CachingBudgetPolicyStore(
                         new DynamoDbBudgetPolicyStore(dynamoDb, table), Duration.ofSeconds(10), Clock.systemUTC()),
-                new DynamoDbBudgetLedger(dynamoDb, table),
+                new DynamoDbBudgetLedger(budgetWrites, table),
                 new DynamoDbRateCounter(dynamoDb, table),
                 new DynamoDbOnceMarker(dynamoDb, table),
-                new DynamoDbReservationJournal(dynamoDb, table),
+                new DynamoDbReservationJournal(budgetWrites, table),
                 alerts,
                 null);
+    }
+
+    /** As {@link #budgets(DynamoDbClient, DynamoDbClient, String, AlertSink)} with one client for all (tests). */
+    public static BudgetStores budgets(DynamoDbClient dynamoDb, String table, AlertSink alerts) {
+        return budgets(dynamoDb, dynamoDb, table, alerts);
     }
 
     /** SNS when {@code SPENDGATE_ALERT_TOPIC_ARN} is set (its client built at the first alert), else a webhook or the log. */
