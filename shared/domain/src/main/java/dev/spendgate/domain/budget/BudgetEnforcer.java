@@ -209,6 +209,31 @@ public final class BudgetEnforcer implements AutoCloseable {
     }
 
     /**
+     * Adds {@code cost} as spend to each of {@code items}, with nothing reserved for it (a batch's results, fetched
+     * after the batch ran), at most once per {@code chargeId} on each item where the ledger can tell (DynamoDB); sends
+     * the thresholds' alerts. Returns the item keys not charged: charge them again with the same id before counting
+     * the cost as done, so that a retry after a failure, or after a crash in between, adds it once.
+     */
+    public List<String> chargeOnce(String chargeId, List<Reservation> items, BigDecimal cost) {
+        List<BudgetLedger.Settlement> settlements = new ArrayList<>(items.size());
+        for (Reservation r : items) {
+            settlements.add(new BudgetLedger.Settlement(r.itemKey(), BigDecimal.ZERO, cost));
+        }
+        List<String> failed = ledger.chargeEachOnce(chargeId, settlements);
+        Instant now = clock.instant();
+        for (Reservation r : items) {
+            if (!failed.contains(r.itemKey())) {
+                try {
+                    ledger.state(r.itemKey()).ifPresent(state -> alertIfCrossed(r, state, now));
+                } catch (RuntimeException e) {
+                    // the spend is counted; its alert waits for the item's next settlement
+                }
+            }
+        }
+        return failed;
+    }
+
+    /**
      * Ends the reservations of calls that never settled, with no usage record written for the ones it charges; see
      * {@link #sweep(int, Consumer)}. Returns how many entries it charged or released.
      */

@@ -444,4 +444,29 @@ class BudgetEnforcerTest {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * A batch's results charged while the store is down: nothing counted, every item reported, so the caller does not
+     * mark them done; charged again under the same id once the store is back: counted once, with its alert.
+     */
+    @Test
+    void chargeOnce_storeDownThenBack_reportsTheItemsThenCountsTheCostOnce() {
+        BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
+        BudgetEnforcer enforcer = enforcer(feature);
+        String itemKey = feature.itemKey("chatbot", NOW);
+        List<BudgetDecision.Reservation> items =
+                List.of(new BudgetDecision.Reservation(feature, "chatbot", itemKey, BigDecimal.ZERO));
+
+        ledger.down(true);
+        List<String> failed = enforcer.chargeOnce("batch#b-1#0a1b", items, new BigDecimal("6"));
+        ledger.down(false);
+
+        assertThat(failed).containsExactly(itemKey);
+        assertItem(item(feature, "chatbot"), "0", "0");
+        assertThat(enforcer.chargeOnce("batch#b-1#0a1b", items, new BigDecimal("6")))
+                .isEmpty();
+        assertItem(item(feature, "chatbot"), "6", "0");
+        assertThat(alerts.alerts())
+                .anySatisfy(a -> assertThat(a.thresholdPercent()).isEqualTo(50));
+    }
 }

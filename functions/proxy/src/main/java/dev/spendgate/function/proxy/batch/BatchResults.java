@@ -11,9 +11,13 @@ import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -93,13 +97,23 @@ final class BatchResults {
             return 0;
         }
         fresh.forEach(usageLog::append); // durable in the usage journal before the marker says so
-        store.saveRecorded(creator.batchId(), recorded);
-        charge(creator, cost);
+        // charged before the marker: a fetch that fails or dies in between leaves the results unmarked, and the next
+        // fetch charges them again under the same id (each item once) and appends their records again (readers drop
+        // the repeated ids)
+        if (charged(creator, cost, chargeId(creator.batchId(), fresh, prefix))) {
+            store.saveRecorded(creator.batchId(), recorded);
+        }
         return fresh.size();
     }
 
-    /** Adds the results' cost to every budget of the creator as spend (nothing was reserved for it). */
-    private void charge(BatchStore.Creator creator, BigDecimal cost) {
+    /**
+     * Adds the results' cost to every budget of the creator as spend (nothing was reserved for it); returns whether
+     * every item took it.
+     */
+    private boolean charged(BatchStore.Creator creator, BigDecimal cost, String chargeId) {
+        if (cost.signum() == 0) {
+            return true;
+        }
         Instant now = clock.instant();
         List<BudgetDecision.Reservation> items = new ArrayList<>();
         try {
@@ -110,15 +124,32 @@ final class BatchResults {
                             policy, value, policy.shardKey(value, now, 0), BigDecimal.ZERO));
                 }
             }
-            if (!items.isEmpty()) {
-                budgets.settle(
-                        new BudgetDecision(
-                                BudgetDecision.Outcome.ALLOW, null, BigDecimal.ZERO, items, null, false, null),
-                        cost);
+            List<String> failed = items.isEmpty() ? List.of() : budgets.chargeOnce(chargeId, items, cost);
+            if (!failed.isEmpty()) {
+                Log.warn(
+                        null,
+                        "could not add batch " + creator.batchId() + " to budget items " + failed
+                                + "; the next fetch will");
             }
+            return failed.isEmpty();
         } catch (RuntimeException e) {
-            // the records keep the cost; the ledger misses it until reconciled
             Log.error(null, "could not add batch " + creator.batchId() + " to its budgets", e);
+            return false;
         }
+    }
+
+    /** The same for every fetch that finds the same results not yet recorded: the batch and their custom ids. */
+    private static String chargeId(String batchId, List<UsageRecord> fresh, String prefix) {
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        fresh.stream()
+                .map(r -> r.requestId().substring(prefix.length()))
+                .sorted()
+                .forEach(id -> sha.update((id + "\n").getBytes(StandardCharsets.UTF_8)));
+        return "batch#" + batchId + "#" + HexFormat.of().formatHex(sha.digest(), 0, 8);
     }
 }

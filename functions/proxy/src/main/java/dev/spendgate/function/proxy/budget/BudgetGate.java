@@ -13,6 +13,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -124,6 +125,11 @@ public final class BudgetGate implements AutoCloseable {
     /** Ends every entry in the journal by the sweeper's rule, expired or not ({@link BudgetEnforcer#sweepAll}). */
     public BudgetEnforcer.Swept sweepAll(Consumer<ReservationJournal.OpenReservation> recordFirst) {
         return enforcer.sweepAll(recordFirst);
+    }
+
+    /** Adds spend nothing was reserved for, once per {@code chargeId}; see {@link BudgetEnforcer#chargeOnce}. */
+    public List<String> chargeOnce(String chargeId, List<BudgetDecision.Reservation> items, BigDecimal cost) {
+        return enforcer.chargeOnce(chargeId, items, cost);
     }
 
     /** Settles an admitted call; returns the tightest remaining budget. */
