@@ -107,8 +107,15 @@ final class BudgetsCommand {
             } catch (RuntimeException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            policies(dir).put(policy);
+            var store = policies(dir);
+            BudgetPolicy previous = store.find(policy.id()).orElse(null);
+            store.put(policy);
             PrintWriter out = spec.commandLine().getOut();
+            policy.reshardWarning(previous).ifPresent(w -> {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println("Warning: " + w + ".");
+                err.flush();
+            });
             String per =
                     switch (policy.period()) {
                         case MONTHLY -> "per month";

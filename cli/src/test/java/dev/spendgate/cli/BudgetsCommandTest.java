@@ -45,6 +45,38 @@ class BudgetsCommandTest {
                 .contains("block");
     }
 
+    /** A budget split over shards mid-period can admit its limit again this period: the command says so. */
+    @Test
+    void set_shardCountChanged_warnsThatTheCurrentPeriodCanAdmitMore() {
+        String[] common = {
+            "budgets",
+            "set",
+            "--scope",
+            "global",
+            "--period",
+            "monthly",
+            "--limit-usd",
+            "10",
+            "--mode",
+            "block",
+            "--data-dir",
+            dir.toString()
+        };
+        CliRun first = CliRun.of(common);
+        CliRun same = CliRun.of(common);
+        String[] sharded = java.util.Arrays.copyOf(common, common.length + 2);
+        sharded[common.length] = "--shards";
+        sharded[common.length + 1] = "4";
+        CliRun split = CliRun.of(sharded);
+
+        assertThat(first.err()).doesNotContain("Warning");
+        assertThat(same.err()).doesNotContain("Warning");
+        assertThat(split.code()).as(split.err()).isZero();
+        assertThat(split.err())
+                .contains("Warning: the shard count changes from 1 to 4 within the current monthly period")
+                .contains("change the shard count at the start of a period");
+    }
+
     @Test
     void status_showsSpentInFlightRemainingAndForecastFromTheLedger() {
         CliRun.of(

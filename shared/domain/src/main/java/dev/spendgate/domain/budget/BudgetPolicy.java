@@ -7,6 +7,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * "This scope may spend this much per period, and this is what happens when it is short."
@@ -68,6 +69,22 @@ public record BudgetPolicy(
     /** One policy per scope and period: {@code feature:chatbot/monthly}. */
     public String id() {
         return scope + "/" + period.label();
+    }
+
+    /**
+     * What replacing {@code previous} (the same scope and period) by this policy does to the current period when the
+     * number of shards changes, or empty when it does not: the spend so far stays on the items of the old count, and
+     * the new shards each allow {@code limit / N} from zero, so until the period ends the budget can admit more than
+     * its limit.
+     */
+    public Optional<String> reshardWarning(BudgetPolicy previous) {
+        if (previous == null || previous.shards == shards) {
+            return Optional.empty();
+        }
+        return Optional.of("the shard count changes from " + previous.shards + " to " + shards
+                + " within the current " + period.label() + " period: its spend so far stays where it was, and "
+                + "until the period ends this budget can admit up to its limit again on the shards that start empty; "
+                + "change the shard count at the start of a period");
     }
 
     /** The ledger item this policy counts a call against, for the call's scope value (shard 0 when sharded). */

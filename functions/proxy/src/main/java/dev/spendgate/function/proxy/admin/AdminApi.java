@@ -211,8 +211,11 @@ public final class AdminApi {
             error(sink, 400, "invalid_request_error", "Invalid '" + field + "': " + message, field);
             return;
         }
+        BudgetPolicy previous = policies.find(policy.id()).orElse(null);
         policies.put(policy);
-        ok(sink, 200, policyJson(policy));
+        ObjectNode answer = policyJson(policy);
+        policy.reshardWarning(previous).ifPresent(w -> answer.put("warning", w));
+        ok(sink, 200, answer);
     }
 
     private void delete(Map<String, String> query, ResponseSink sink) throws IOException {
