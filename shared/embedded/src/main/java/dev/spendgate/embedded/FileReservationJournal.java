@@ -76,6 +76,13 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
 
     private final OwnedSnapshotFile owned;
     private final ConcurrentSkipListMap<String, OpenReservation> reservations;
+    /**
+     * Entries {@link #take taken} by a settlement that has not reached the ledger yet: no longer open (not swept, not
+     * taken again), still written to the file, so that a flush in between followed by a crash leaves the entry to be
+     * charged at the next start rather than neither it nor the settlement.
+     */
+    private final Map<String, OpenReservation> settling = new java.util.concurrent.ConcurrentHashMap<>();
+
     private final SegmentedLog admitted;
     private final ReentrantLock flushLock = new ReentrantLock(); // not a monitor: a flush parks in SnapshotGate
     private String closedSegment; // guarded by flushLock: rotated by the last snapshot, discarded once it is written
@@ -144,6 +151,27 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
         return removed[0];
     }
 
+    @Override
+    public boolean take(String reservationId) {
+        Objects.requireNonNull(reservationId, "reservationId");
+        boolean[] taken = {false};
+        owned.change(() -> {
+            OpenReservation open = reservations.remove(reservationId);
+            if (open != null) {
+                settling.put(reservationId, open);
+                taken[0] = true;
+            }
+            return false; // still written to the file, as before
+        });
+        return taken[0];
+    }
+
+    @Override
+    public void settled(String reservationId) {
+        Objects.requireNonNull(reservationId, "reservationId");
+        owned.change(() -> settling.remove(reservationId) != null);
+    }
+
     /**
      * Makes an admitted call's entry durable: appends it to the log beside the file when it names its call (an entry
      * that names none is released after a crash, so it needs no record of its own). Returns once the line is in the
@@ -202,8 +230,9 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
     public int clear() {
         int[] cleared = {0};
         owned.change(() -> {
-            cleared[0] = reservations.size();
+            cleared[0] = reservations.size() + settling.size();
             reservations.clear();
+            settling.clear();
             return cleared[0] > 0;
         });
         return cleared[0];
@@ -259,6 +288,7 @@ public final class FileReservationJournal implements ReservationJournal, AutoClo
 
     private byte[] serialize() {
         SortedMap<String, OpenReservation> snapshot = new TreeMap<>(reservations);
+        snapshot.putAll(settling);
         ObjectNode root = MAPPER.createObjectNode();
         root.put("version", FORMAT_VERSION);
         ObjectNode node = root.putObject("reservations");

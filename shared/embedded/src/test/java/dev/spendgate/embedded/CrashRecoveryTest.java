@@ -409,6 +409,41 @@ class CrashRecoveryTest {
         ledger.close();
     }
 
+    /**
+     * A settlement takes the call's entry, then appends to the ledger's journal; the flush thread (the reservation
+     * journal first, then the ledger) can run in between. Killed right after that flush, the next start must still
+     * find the call: its entry, to charge at its worst case. Once settled, the entry is gone at the next flush.
+     */
+    @Test
+    void killedAfterAFlushBetweenTakingAnEntryAndSettlingIt_callIsStillCounted() throws Exception {
+        FileReservationJournal journal = new FileReservationJournal(live.resolve("reservations.json"));
+        FileBudgetLedger ledger = new FileBudgetLedger(live.resolve("ledger.json"));
+        String item = "budget#global#2026-12-03";
+        admit(journal, ledger, "answered", item, "0.05");
+        assertThat(journal.take("answered")).isTrue();
+        assertThat(journal.take("answered")).as("taken once").isFalse();
+        journal.flush();
+        ledger.flush();
+        copy(live, afterCrash); // killed before the settlement's append
+
+        FileBudgetLedger nextLedger = new FileBudgetLedger(afterCrash.resolve("ledger.json"));
+        FileReservationJournal nextJournal = new FileReservationJournal(afterCrash.resolve("reservations.json"));
+        java.util.Set<String> settled = nextLedger.settledReservations();
+        List<ReservationJournal.OpenReservation> inFlight =
+                nextJournal.retain(open -> open.call() != null && !settled.contains(open.id()));
+
+        assertThat(inFlight).extracting(ReservationJournal.OpenReservation::id).containsExactly("answered");
+        nextJournal.close();
+        nextLedger.close();
+
+        ledger.settleAll("answered", List.of(new Settlement(item, new BigDecimal("0.05"), new BigDecimal("0.02"))));
+        journal.settled("answered");
+        journal.flush();
+        assertThat(Files.readString(live.resolve("reservations.json"))).doesNotContain("answered");
+        journal.close();
+        ledger.close();
+    }
+
     @Test
     void ledgerFlushedTwiceSinceASettlement_forgetsItsReservationId() {
         FileBudgetLedger ledger = new FileBudgetLedger(live.resolve("ledger.json"));

@@ -176,7 +176,7 @@ public final class BudgetEnforcer implements AutoCloseable {
         // When the sweeper already ended this call's entry (it ran past the TTL): it charged the worst case of a call
         // it could name (then nothing is added: the worst case stays, never counted twice), else released it (then
         // only the spend is added).
-        boolean owned = decision.reservationId() == null || journal.remove(decision.reservationId());
+        boolean owned = decision.reservationId() == null || journal.take(decision.reservationId());
         if (!owned && decision.chargedIfOrphaned()) {
             return Optional.empty();
         }
@@ -195,6 +195,9 @@ public final class BudgetEnforcer implements AutoCloseable {
         } catch (RuntimeException e) {
             // The call already ran: its usage record keeps the cost; the ledger misses it until reconciled.
             throw new BudgetStoreException("could not settle the call's budget items", e);
+        }
+        if (owned && decision.reservationId() != null) {
+            journal.settled(decision.reservationId());
         }
         for (int i = 0; i < states.size(); i++) {
             Reservation r = decision.reservations().get(i);

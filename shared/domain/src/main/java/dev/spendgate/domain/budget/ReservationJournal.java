@@ -23,6 +23,18 @@ public interface ReservationJournal {
      */
     boolean remove(String reservationId);
 
+    /**
+     * Ends the entry for the settlement that follows, as {@link #remove} does; a journal that is written to disk now and
+     * then (the local one) keeps writing it until {@link #settled}, so that a crash between the two leaves either the
+     * entry or the settlement, never neither.
+     */
+    default boolean take(String reservationId) {
+        return remove(reservationId);
+    }
+
+    /** The settlement of an entry {@link #take taken} reached the ledger: the entry need not be kept any longer. */
+    default void settled(String reservationId) {}
+
     /** Up to {@code max} entries whose {@code expiresAt} is before {@code now}, oldest first. */
     List<OpenReservation> expired(Instant now, int max);
 
