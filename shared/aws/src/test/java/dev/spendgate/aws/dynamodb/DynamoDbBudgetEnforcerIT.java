@@ -296,15 +296,9 @@ class DynamoDbBudgetEnforcerIT {
      */
     @Test
     void refusedOnOneScope_releaseAnswerLost_givenBackExactlyOnce() {
-        BudgetEnforcer two = withProdLimitOfOneDollar();
         aws.failDynamoDb(true, -1, "#reserved :minus");
 
-        BudgetDecision d =
-                two.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
-        aws.clearFaults();
-        clock.advance(TTL.plusMinutes(1));
-        two.sweep(10, open -> {});
-        two.close();
+        BudgetDecision d = refusedOnProdThenSweptAfterTheTtl();
 
         assertThat(d.allowed()).isFalse();
         assertThat(aws.dynamoDbRequests())
@@ -321,14 +315,9 @@ class DynamoDbBudgetEnforcerIT {
      */
     @Test
     void refusedOnOneScope_releaseOutcomeUnknown_amountStaysReserved() {
-        BudgetEnforcer two = withProdLimitOfOneDollar();
         aws.failDynamoDb(false, -1, "#reserved :minus");
 
-        two.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
-        aws.clearFaults();
-        clock.advance(TTL.plusMinutes(1));
-        two.sweep(10, open -> {});
-        two.close();
+        refusedOnProdThenSweptAfterTheTtl();
 
         assertThat(ledger.state(CHATBOT_ITEM))
                 .hasValueSatisfying(s -> assertThat(s.committed()).isEqualByComparingTo("2.00"));
@@ -382,6 +371,21 @@ class DynamoDbBudgetEnforcerIT {
         assertThat(d.allowed()).isTrue();
         assertThat(ledger.state(CHATBOT_ITEM))
                 .hasValueSatisfying(s -> assertThat(s.reserved()).isEqualByComparingTo("2.00"));
+    }
+
+    /**
+     * A call reserving $2.00 on feature:chatbot and refused by environment:prod while the faults set up hold; then,
+     * with them cleared, a sweep once its entry has expired.
+     */
+    private BudgetDecision refusedOnProdThenSweptAfterTheTtl() {
+        BudgetEnforcer two = withProdLimitOfOneDollar();
+        BudgetDecision d =
+                two.reserve(CHATBOT, "key-1", "gpt-4o", m -> Optional.of(new BigDecimal("2.00")), m -> List.of());
+        aws.clearFaults();
+        clock.advance(TTL.plusMinutes(1));
+        two.sweep(10, open -> {});
+        two.close();
+        return d;
     }
 
     private BudgetEnforcer withProdLimitOfOneDollar() {
