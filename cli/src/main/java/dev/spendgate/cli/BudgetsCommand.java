@@ -109,6 +109,7 @@ final class BudgetsCommand {
             }
             var store = policies(dir);
             BudgetPolicy previous = store.find(policy.id()).orElse(null);
+            policy = policy.replacing(previous, java.time.Instant.now());
             store.put(policy);
             PrintWriter out = spec.commandLine().getOut();
             policy.reshardWarning(previous).ifPresent(w -> {

@@ -45,9 +45,9 @@ class BudgetsCommandTest {
                 .contains("block");
     }
 
-    /** A budget split over shards mid-period can admit its limit again this period: the command says so. */
+    /** A budget split over shards mid-period keeps its count until the period ends: the command says so. */
     @Test
-    void set_shardCountChanged_warnsThatTheCurrentPeriodCanAdmitMore() {
+    void set_shardCountChanged_takesEffectWhenThePeriodEndsAndSaysSo() {
         String[] common = {
             "budgets",
             "set",
@@ -73,8 +73,13 @@ class BudgetsCommandTest {
         assertThat(same.err()).doesNotContain("Warning");
         assertThat(split.code()).as(split.err()).isZero();
         assertThat(split.err())
-                .contains("Warning: the shard count changes from 1 to 4 within the current monthly period")
-                .contains("change the shard count at the start of a period");
+                .contains("Warning: the shard count stays 1 until the current monthly period ends and becomes 4 from");
+        BudgetPolicy stored = new FileBudgetPolicyStore(dir.resolve("budgets/policies.json"))
+                .find("global/monthly")
+                .orElseThrow();
+        assertThat(stored.shards()).isEqualTo(4);
+        assertThat(stored.previousShards()).isEqualTo(1);
+        assertThat(stored.shardsFrom()).isAfter(java.time.Instant.now());
     }
 
     @Test

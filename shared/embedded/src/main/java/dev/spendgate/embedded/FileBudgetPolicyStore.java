@@ -131,6 +131,10 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                 node.put("onStoreError", policy.onStoreError().label());
                 node.put("zone", policy.zone().getId());
                 node.put("shards", policy.shards());
+                if (policy.shardsFrom() != null) {
+                    node.put("previousShards", policy.previousShards());
+                    node.put("shardsFrom", policy.shardsFrom().toString());
+                }
             }
             return root;
         }
@@ -156,7 +160,11 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                     alertAt,
                     onStoreError == null ? null : OnStoreError.parse(onStoreError),
                     zone == null ? null : ZoneId.of(zone),
-                    node.path("shards").asInt(1));
+                    node.path("shards").asInt(1),
+                    node.path("previousShards").asInt(0),
+                    node.hasNonNull("shardsFrom")
+                            ? java.time.Instant.parse(node.get("shardsFrom").asText())
+                            : null);
         }
 
         private static BigDecimal decimal(JsonNode node, String field) {

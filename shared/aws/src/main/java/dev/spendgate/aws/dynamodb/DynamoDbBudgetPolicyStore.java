@@ -106,6 +106,14 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                 AttributeValue.fromS(policy.onStoreError().label()));
         item.put(BudgetsTable.POLICY_ZONE, AttributeValue.fromS(policy.zone().getId()));
         item.put(BudgetsTable.POLICY_SHARDS, AttributeValue.fromN(Integer.toString(policy.shards())));
+        if (policy.shardsFrom() != null) {
+            item.put(
+                    BudgetsTable.POLICY_PREVIOUS_SHARDS,
+                    AttributeValue.fromN(Integer.toString(policy.previousShards())));
+            item.put(
+                    BudgetsTable.POLICY_SHARDS_FROM,
+                    AttributeValue.fromS(policy.shardsFrom().toString()));
+        }
         return item;
     }
 
@@ -128,7 +136,15 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                 zone == null ? null : ZoneId.of(zone),
                 item.containsKey(BudgetsTable.POLICY_SHARDS)
                         ? Integer.parseInt(item.get(BudgetsTable.POLICY_SHARDS).n())
-                        : 1);
+                        : 1,
+                item.containsKey(BudgetsTable.POLICY_PREVIOUS_SHARDS)
+                        ? Integer.parseInt(
+                                item.get(BudgetsTable.POLICY_PREVIOUS_SHARDS).n())
+                        : 0,
+                item.containsKey(BudgetsTable.POLICY_SHARDS_FROM)
+                        ? java.time.Instant.parse(
+                                item.get(BudgetsTable.POLICY_SHARDS_FROM).s())
+                        : null);
     }
 
     private static String text(Map<String, AttributeValue> item, String attribute) {

@@ -133,6 +133,10 @@ public final class DynamoDbTables {
         public static final String POLICY_ZONE = "zone";
         /** N: how many ledger items share the limit (absent on policies written before sharding: 1). */
         public static final String POLICY_SHARDS = "shards";
+        /** The shard count in force until {@link #POLICY_SHARDS_FROM} (N), on a policy whose count was changed. */
+        public static final String POLICY_PREVIOUS_SHARDS = "previous_shards";
+        /** When {@link #POLICY_SHARDS} takes effect (S, an ISO-8601 instant): the end of the period it was set in. */
+        public static final String POLICY_SHARDS_FROM = "shards_from";
         /** Partition key prefix of an open reservation, followed by {@code OpenReservation.id()}. */
         public static final String RESERVATION_ITEM_PREFIX = "resv#";
         /** L of S: the budget item keys the reservation holds an amount on, in the reservation's order. */

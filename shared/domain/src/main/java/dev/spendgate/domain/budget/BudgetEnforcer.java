@@ -121,7 +121,8 @@ public final class BudgetEnforcer implements AutoCloseable {
             Function<String, List<String>> cheaperModels) {
         Instant now = clock.instant();
         List<Reservation> applicable = new ArrayList<>();
-        for (BudgetPolicy policy : policies.list()) {
+        for (BudgetPolicy stored : policies.list()) {
+            BudgetPolicy policy = stored.inForceAt(now); // a changed shard count waits for the period's end
             String value = policy.scope().matchValue(attribution, keyId);
             if (value != null) {
                 // Spend without a reservation (alert mode) spreads over a sharded budget's items at random.

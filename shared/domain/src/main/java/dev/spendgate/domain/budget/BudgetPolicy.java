@@ -17,6 +17,10 @@ import java.util.Optional;
  * @param shards how many ledger items share the limit (1 unless the budget is hot: one DynamoDB item takes about
  *     1,000 writes per second); each holds {@code limit / shards} and a call that does not fit its shard borrows
  *     another's headroom before it is refused
+ * @param previousShards the shard count {@code shards} replaced, in force until {@code shardsFrom} (0 when none)
+ * @param shardsFrom when {@code shards} takes effect: the end of the period in which the count was changed (within a
+ *     period the spend so far stays on the items of the count in force, and new empty shards would admit it again),
+ *     or null when it is in effect already
  */
 public record BudgetPolicy(
         BudgetScope scope,
@@ -26,10 +30,25 @@ public record BudgetPolicy(
         List<Integer> alertAt,
         OnStoreError onStoreError,
         ZoneId zone,
-        int shards) {
+        int shards,
+        int previousShards,
+        Instant shardsFrom) {
 
     public static final List<Integer> DEFAULT_ALERTS = List.of(50, 80, 100);
     public static final int MAX_SHARDS = 64;
+
+    /** A policy whose shard count is in effect. */
+    public BudgetPolicy(
+            BudgetScope scope,
+            BudgetPeriod period,
+            BigDecimal limitUsd,
+            Mode mode,
+            List<Integer> alertAt,
+            OnStoreError onStoreError,
+            ZoneId zone,
+            int shards) {
+        this(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards, 0, null);
+    }
 
     /** A policy on one ledger item (not sharded). */
     public BudgetPolicy(
@@ -64,6 +83,12 @@ public record BudgetPolicy(
         if (shards < 1 || shards > MAX_SHARDS) {
             throw new IllegalArgumentException("shards must be between 1 and " + MAX_SHARDS + ", got " + shards);
         }
+        if (shardsFrom == null) {
+            previousShards = 0;
+        } else if (previousShards < 1 || previousShards > MAX_SHARDS) {
+            throw new IllegalArgumentException(
+                    "previous shards must be between 1 and " + MAX_SHARDS + ", got " + previousShards);
+        }
     }
 
     /** One policy per scope and period: {@code feature:chatbot/monthly}. */
@@ -72,19 +97,50 @@ public record BudgetPolicy(
     }
 
     /**
-     * What replacing {@code previous} (the same scope and period) by this policy does to the current period when the
-     * number of shards changes, or empty when it does not: the spend so far stays on the items of the old count, and
-     * the new shards each allow {@code limit / N} from zero, so until the period ends the budget can admit more than
-     * its limit.
+     * This policy as it applies at {@code now}: before {@link #shardsFrom}, with the shard count it replaced (and
+     * nothing else different); otherwise itself.
+     */
+    public BudgetPolicy inForceAt(Instant now) {
+        if (shardsFrom == null || !now.isBefore(shardsFrom)) {
+            return this;
+        }
+        return new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, previousShards);
+    }
+
+    /**
+     * This policy stored in place of {@code previous} (the same scope and period, or null) at {@code now}. A changed
+     * shard count takes effect when the current period ends: within a period the spend so far stays on the items of
+     * the count in force, and new shards starting empty at {@code limit / N} would admit up to the limit again. A
+     * lifetime budget has no period end: its count changes at once (see {@link #reshardWarning}).
+     */
+    public BudgetPolicy replacing(BudgetPolicy previous, Instant now) {
+        int inForce = previous == null ? shards : previous.inForceAt(now).shards;
+        if (inForce == shards || period == BudgetPeriod.LIFETIME) {
+            return shardsFrom == null
+                    ? this
+                    : new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards);
+        }
+        return new BudgetPolicy(
+                scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards, inForce, period.end(now, zone));
+    }
+
+    /**
+     * What a user setting this policy (as {@link #replacing} returned it) in place of {@code previous} should know
+     * about its shard count, or empty: when the new count waits for the period's end, or, for a lifetime budget, that
+     * changing it lets the shards that start empty admit up to the limit again.
      */
     public Optional<String> reshardWarning(BudgetPolicy previous) {
-        if (previous == null || previous.shards == shards) {
+        if (shardsFrom != null) {
+            return Optional.of("the shard count stays " + previousShards + " until the current " + period.label()
+                    + " period ends and becomes " + shards + " from " + shardsFrom
+                    + ": within a period the spend so far stays on the shards in force");
+        }
+        if (previous == null || previous.shards == shards || period != BudgetPeriod.LIFETIME) {
             return Optional.empty();
         }
-        return Optional.of("the shard count changes from " + previous.shards + " to " + shards
-                + " within the current " + period.label() + " period: its spend so far stays where it was, and "
-                + "until the period ends this budget can admit up to its limit again on the shards that start empty; "
-                + "change the shard count at the start of a period");
+        return Optional.of("the shard count of this lifetime budget changes from " + previous.shards + " to " + shards
+                + " at once: its spend so far stays where it was, so the shards that start empty can admit up to its "
+                + "limit again");
     }
 
     /** The ledger item this policy counts a call against, for the call's scope value (shard 0 when sharded). */

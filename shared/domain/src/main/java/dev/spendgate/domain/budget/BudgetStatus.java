@@ -51,7 +51,8 @@ public record BudgetStatus(
      * The status of a policy whose scope names one value (or {@code global}), or null for a per-value scope such as
      * {@code run:*}, whose items are one per value.
      */
-    public static BudgetStatus ofPolicy(BudgetPolicy policy, BudgetLedger ledger, Instant now) {
+    public static BudgetStatus ofPolicy(BudgetPolicy stored, BudgetLedger ledger, Instant now) {
+        BudgetPolicy policy = stored.inForceAt(now); // the shards the current period's spend is on
         BudgetScope scope = policy.scope();
         if (scope.value().equals(BudgetScope.EACH) && scope.type() != ScopeType.GLOBAL) {
             return null;

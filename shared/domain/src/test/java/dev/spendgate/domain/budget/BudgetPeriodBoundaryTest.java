@@ -15,7 +15,7 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Calls whose reservation and settlement fall in different budget periods. */
+/** Budgets across period boundaries: calls settled after their period ended, shard counts changed within one. */
 class BudgetPeriodBoundaryTest {
     private static final Duration TTL = Duration.ofMinutes(15);
     private static final Attribution CALL =
@@ -92,5 +92,48 @@ class BudgetPeriodBoundaryTest {
                 .as("the straddling call's own day crossed 80 %, and its alert says so")
                 .singleElement()
                 .satisfies(a -> assertThat(a.spentUsd()).isEqualByComparingTo("9.10"));
+    }
+
+    /**
+     * An operator splits a hot $10 monthly budget over 4 shards mid-month, after $9 was spent on its one item. The new
+     * count waits for the month's end, so this month admits $1 more, not $6; from December on, 4 shards are used.
+     */
+    @Test
+    void reshard_midPeriod_admitsNoMoreThanTheLimitAndTakesEffectNextPeriod() {
+        Instant now = Instant.parse("2026-11-15T12:00:00Z");
+        BudgetPolicy one = chatbot(BudgetPeriod.MONTHLY, "10", 1);
+        InMemoryBudgetPolicyStore policies = InMemoryBudgetPolicyStore.of(one);
+        BudgetEnforcer november = enforcer(policies, now);
+        for (int i = 0; i < 9; i++) {
+            BudgetDecision d = november.reserve(CALL, "key_1", "gpt-4o", costs("1.00"), NO_CHAIN);
+            november.settle(d, new BigDecimal("1.00"));
+        }
+
+        BudgetPolicy four = chatbot(BudgetPeriod.MONTHLY, "10", 4).replacing(one, now);
+        policies.put(four);
+        int admitted = 0;
+        for (int i = 0; i < 20; i++) {
+            BudgetDecision d = november.reserve(CALL, "key_1", "gpt-4o", costs("1.00"), NO_CHAIN);
+            if (d.allowed()) {
+                november.settle(d, new BigDecimal("1.00"));
+                admitted++;
+            }
+        }
+        BudgetDecision december = enforcer(policies, Instant.parse("2026-12-02T09:00:00Z"))
+                .reserve(CALL, "key_1", "gpt-4o", costs("2.00"), NO_CHAIN);
+
+        assertThat(four.shardsFrom()).isEqualTo(Instant.parse("2026-12-01T00:00:00Z"));
+        assertThat(four.reshardWarning(one))
+                .hasValueSatisfying(w -> assertThat(w).contains("stays 1", "becomes 4"));
+        assertThat(admitted)
+                .as("admitted in November after the reshard, $9 of $10 spent")
+                .isEqualTo(1);
+        assertThat(december.reservations())
+                .as("December's call on a shard of a quarter of the limit")
+                .singleElement()
+                .satisfies(r -> assertThat(r.policy().shards()).isEqualTo(4));
+        assertThat(december.allowed())
+                .as("a $2.00 call fits a fresh $2.50 shard")
+                .isTrue();
     }
 }

@@ -90,6 +90,17 @@ public abstract class BudgetPolicyStoreContract {
                         ZoneId.of("Europe/Berlin"),
                         8),
                 new BudgetPolicy(
+                        BudgetScope.parse("feature:search"),
+                        BudgetPeriod.MONTHLY,
+                        new BigDecimal("10"),
+                        Mode.BLOCK,
+                        null,
+                        null,
+                        null,
+                        4,
+                        1,
+                        java.time.Instant.parse("2026-12-01T00:00:00Z")),
+                new BudgetPolicy(
                         BudgetScope.parse("team:platform-eng"),
                         BudgetPeriod.MONTHLY,
                         new BigDecimal("1234.5678"),
@@ -261,7 +272,9 @@ public abstract class BudgetPolicyStoreContract {
                 p.alertAt(),
                 p.onStoreError(),
                 p.zone(),
-                p.shards());
+                p.shards(),
+                p.previousShards(),
+                p.shardsFrom());
     }
 
     private <T> void awaitVisible(Supplier<T> read, Predicate<T> done) throws InterruptedException {

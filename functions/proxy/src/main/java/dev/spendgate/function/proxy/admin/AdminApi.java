@@ -212,6 +212,7 @@ public final class AdminApi {
             return;
         }
         BudgetPolicy previous = policies.find(policy.id()).orElse(null);
+        policy = policy.replacing(previous, clock.instant());
         policies.put(policy);
         ObjectNode answer = policyJson(policy);
         policy.reshardWarning(previous).ifPresent(w -> answer.put("warning", w));

@@ -117,7 +117,8 @@ final class BatchResults {
         Instant now = clock.instant();
         List<BudgetDecision.Reservation> items = new ArrayList<>();
         try {
-            for (BudgetPolicy policy : policies.list()) {
+            for (BudgetPolicy stored : policies.list()) {
+                BudgetPolicy policy = stored.inForceAt(now);
                 String value = policy.scope().matchValue(creator.attribution(), creator.keyId());
                 if (value != null) {
                     items.add(new BudgetDecision.Reservation(
