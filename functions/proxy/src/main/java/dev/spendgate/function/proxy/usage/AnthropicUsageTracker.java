@@ -22,7 +22,9 @@ final class AnthropicUsageTracker extends UsageTracker {
     protected void readBody(JsonNode root) {
         rememberModel(root);
         JsonNode usage = root.path("usage");
-        if (usage.isObject()) {
+        // Only a Messages usage: a Bedrock InvokeModel body of another family (Amazon Nova's camelCase inputTokens,
+        // gpt-oss's prompt_tokens) is left incomplete, so that Bedrock's token-count headers price it.
+        if (usage.isObject() && usage.has("input_tokens")) {
             readInput(usage);
             output = usage.path("output_tokens").asLong();
             sawFinalOutput = true;
@@ -94,8 +96,9 @@ final class AnthropicUsageTracker extends UsageTracker {
                 cacheWrite5m += rest;
             }
         } else {
-            cacheWrite5m = creation;
-            cacheWrite1h = 0;
+            // A streamed message_delta repeats the total without the split: the 1-hour part message_start gave stands.
+            cacheWrite1h = Math.min(cacheWrite1h, creation);
+            cacheWrite5m = creation - cacheWrite1h;
         }
     }
 }
