@@ -68,26 +68,20 @@ public final class BatchResultRecords {
                 records.add(notBillable(batch, customId, body.path("model").asText(null), status, errorType(n)));
                 continue;
             }
-            TokenUsage tokens = usage.has("input_tokens")
-                    ? TokenUsage.openAi(
-                            usage.path("input_tokens").asLong(),
-                            usage.path("input_tokens_details")
-                                    .path("cached_tokens")
-                                    .asLong(),
-                            usage.path("output_tokens").asLong(),
-                            usage.path("output_tokens_details")
-                                    .path("reasoning_tokens")
-                                    .asLong())
-                    : TokenUsage.openAi(
-                            usage.path("prompt_tokens").asLong(),
-                            usage.path("prompt_tokens_details")
-                                    .path("cached_tokens")
-                                    .asLong(),
-                            usage.path("completion_tokens").asLong(),
-                            usage.path("completion_tokens_details")
-                                    .path("reasoning_tokens")
-                                    .asLong());
-            records.add(priced(batch, customId, body.path("model").asText(null), status, tokens, pricer));
+            // as the live trackers read them: cached and cache-write tokens are part of the input, reasoning of the
+            // output
+            boolean responses = usage.has("input_tokens");
+            JsonNode input = usage.path(responses ? "input_tokens_details" : "prompt_tokens_details");
+            TokenUsage tokens = TokenUsage.openAi(
+                    usage.path(responses ? "input_tokens" : "prompt_tokens").asLong(),
+                    input.path("cached_tokens").asLong(),
+                    input.path("cache_write_tokens").asLong(),
+                    usage.path(responses ? "output_tokens" : "completion_tokens")
+                            .asLong(),
+                    usage.path(responses ? "output_tokens_details" : "completion_tokens_details")
+                            .path("reasoning_tokens")
+                            .asLong());
+            records.add(priced(batch, customId, body.path("model").asText(null), status, tokens, null, pricer));
         }
         return records;
     }
@@ -127,15 +121,37 @@ public final class BatchResultRecords {
                     creation - oneHour,
                     oneHour,
                     usage.path("output_tokens").asLong());
-            records.add(priced(batch, customId, message.path("model").asText(null), 200, tokens, pricer));
+            JsonNode geo = usage.get("inference_geo"); // a US-only request is billed with its multiplier
+            records.add(priced(
+                    batch,
+                    customId,
+                    message.path("model").asText(null),
+                    200,
+                    tokens,
+                    geo != null && geo.isTextual() ? geo.asText() : null,
+                    pricer));
         }
         return records;
     }
 
     private static UsageRecord priced(
-            Batch batch, String customId, String model, int status, TokenUsage tokens, CallPricer pricer) {
+            Batch batch,
+            String customId,
+            String model,
+            int status,
+            TokenUsage tokens,
+            String inferenceGeo,
+            CallPricer pricer) {
         CallPricer.Priced priced = pricer.price(new CallPricer.Call(
-                batch.provider(), model, model, tokens, true, ServiceTiers.BATCH, null, null, batch.createdAt()));
+                batch.provider(),
+                model,
+                model,
+                tokens,
+                true,
+                ServiceTiers.BATCH,
+                null,
+                inferenceGeo,
+                batch.createdAt()));
         return base(batch, customId, model, status)
                 .tokens(tokens)
                 .costUsd(priced.cost())
