@@ -312,8 +312,7 @@ public final class MonthlyReport {
         Reconciliation reconciliation = reconcile(month, usage, quality, warnings);
         List<FocusCharge> charges = new ArrayList<>(FocusCharges.of(usage, settings.contracted(), settings.list()));
         // the gateway's own AWS cost, per day of the metered calls (before any provider-bill rows join them)
-        List<FocusCharge> gatewayRows =
-                gatewayCost == null ? List.of() : gatewayCost.focusCharges(callsPerDay(charges));
+        List<FocusCharge> gatewayRows = gatewayCost == null ? List.of() : gatewayCost.focusCharges(callsPerDay(usage));
         ReconciliationSection.Figures beyond = null;
         if (reconciliation != null) {
             beyond = new ReconciliationSection.Figures(
@@ -566,11 +565,13 @@ public final class MonthlyReport {
         return pass.finish(new WasteWindow(usage.start(), usage.end()), usage.readStats());
     }
 
-    private static Map<java.time.LocalDate, Long> callsPerDay(List<FocusCharge> charges) {
+    /**
+     * Every call of the month per day, the refused and unpriced ones too: each ran the proxy and wrote a record, so
+     * each is in the gateway's own cost, as in the board line's count of calls.
+     */
+    private static Map<java.time.LocalDate, Long> callsPerDay(MonthlyUsage usage) {
         Map<java.time.LocalDate, Long> calls = new java.util.TreeMap<>();
-        for (FocusCharge c : charges) {
-            calls.merge(c.day(), c.calls(), Long::sum);
-        }
+        usage.cells().forEach((cell, totals) -> calls.merge(cell.day(), totals.calls(), Long::sum));
         return calls;
     }
 

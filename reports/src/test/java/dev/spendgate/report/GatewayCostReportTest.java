@@ -119,6 +119,27 @@ class GatewayCostReportTest {
         assertThat(rows).noneMatch(r -> r.get("ChargeDescription").contains("Managed Instances"));
     }
 
+    /**
+     * Every call ran the proxy, priced or not: the day of the month's unpriced call prices it in the gateway's own
+     * cost, as the board line counts it among the month's calls.
+     */
+    @Test
+    void focus_gatewayRows_countEveryCallOfTheDayNotOnlyThePricedOnes() throws IOException {
+        LocalDate unpricedDay = month.records.stream()
+                .filter(r -> r.requestId().startsWith("req-unpriced-"))
+                .findFirst()
+                .orElseThrow()
+                .tsStart()
+                .atZone(ZoneOffset.UTC)
+                .toLocalDate();
+        long calls = callsPerDay.get(unpricedDay);
+
+        assertThat(gatewayRows(standardOut))
+                .filteredOn(r -> r.get("ChargePeriodStart").startsWith(unpricedDay.toString()))
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(r.get("ChargeDescription")).contains(" for " + calls + " calls"));
+    }
+
     @Test
     void focus_eitherMode_totalsSumAndTheAiSpendIsUnchanged() throws IOException {
         for (var run : List.of(Map.entry(standard, standardOut), Map.entry(managed, managedOut))) {

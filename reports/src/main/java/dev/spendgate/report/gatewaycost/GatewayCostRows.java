@@ -182,11 +182,14 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
      * AI.
      */
     public String boardLine(List<FocusCharge> rows, long calls, BigDecimal aiSpendUsd) {
-        BigDecimal own = total(rows);
+        BigDecimal exact = total(rows);
+        // the line's three amounts as shown, so that the first two add up to the third
+        BigDecimal own = exact.setScale(2, RoundingMode.HALF_UP);
+        BigDecimal ai = aiSpendUsd.setScale(2, RoundingMode.HALF_UP);
         String perMillion = calls == 0
                 ? ""
                 : " ("
-                        + Money.usd(own.multiply(BigDecimal.valueOf(1_000_000))
+                        + Money.usd(exact.multiply(BigDecimal.valueOf(1_000_000))
                                 .divide(BigDecimal.valueOf(calls), 2, RoundingMode.HALF_UP))
                         + " per million calls)";
         String compute = managed == null
@@ -209,7 +212,6 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
         return "Spendgate's own AWS cost, estimated from the operations a call is counted to cause at "
                 + model.prices().region() + " list prices of " + model.prices().asOf() + " (not from the AWS bill): "
                 + Money.usd(own) + " for " + calls + " calls" + perMillion + "." + compute + " With the "
-                + Money.usd(aiSpendUsd) + " of AI spend, the total cost of AI is " + Money.usd(aiSpendUsd.add(own))
-                + ".";
+                + Money.usd(ai) + " of AI spend, the total cost of AI is " + Money.usd(ai.add(own)) + ".";
     }
 }

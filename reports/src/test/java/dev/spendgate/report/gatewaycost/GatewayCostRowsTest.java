@@ -78,6 +78,30 @@ class GatewayCostRowsTest {
                 .contains("us-east-1 list prices of 2026-12-03");
     }
 
+    /** The line's amounts are shown to the cent, and the total it names is their sum as shown. */
+    @Test
+    void boardLine_amountsEndingInHalfACent_totalIsTheSumOfTheAmountsShown() {
+        List<FocusCharge> charges = rows.focusCharges(Map.of(LocalDate.of(2026, 11, 1), 1_000_000L));
+        BigDecimal own = GatewayCostRows.total(charges);
+        // AI spend whose part of a cent makes the rounded parts and the rounded exact sum differ by a cent
+        BigDecimal fraction = own.remainder(new BigDecimal("0.01"));
+        BigDecimal half = new BigDecimal("0.005");
+        BigDecimal ai = new BigDecimal("1234.56").add(fraction.compareTo(half) >= 0 ? half : half.subtract(fraction));
+        assertThat(ai.add(own).setScale(2, java.math.RoundingMode.HALF_UP))
+                .as("the case: the exact sum rounds to another cent than the sum of the rounded parts")
+                .isNotEqualByComparingTo(ai.setScale(2, java.math.RoundingMode.HALF_UP)
+                        .add(own.setScale(2, java.math.RoundingMode.HALF_UP)));
+
+        String line = rows.boardLine(charges, 1_000_000, ai);
+
+        BigDecimal aiShown = ai.setScale(2, java.math.RoundingMode.HALF_UP);
+        BigDecimal ownShown = own.setScale(2, java.math.RoundingMode.HALF_UP);
+        assertThat(line)
+                .contains(dev.spendgate.domain.report.Money.usd(ownShown) + " for 1000000 calls")
+                .contains("With the " + dev.spendgate.domain.report.Money.usd(aiShown) + " of AI spend")
+                .contains("the total cost of AI is " + dev.spendgate.domain.report.Money.usd(aiShown.add(ownShown)));
+    }
+
     /** The proxy on managed instances as the report runner prices it: 3 m7g.large at least, no NAT counted. */
     private final CallProfile lmiCall = CallProfile.measured(1, 4_000, 2048, true, CallProfile.Delivery.FIREHOSE);
 
