@@ -271,7 +271,7 @@ public final class BoardReportPdf {
         for (MonthlyFigures.Share s : shares) {
             labels.add(s.name());
             values.add(s.costUsd());
-            shown.add(Money.usd(s.costUsd()) + " (" + Money.percent(s.percent()) + ")");
+            shown.add(Money.usd(s.shownUsd()) + " (" + Money.percent(s.percent()) + ")");
         }
         out.bars(labels, values, shown, null);
     }
@@ -502,7 +502,7 @@ public final class BoardReportPdf {
         for (MonthlyFigures.Share s : shares) {
             rows.add(new String[] {
                 s.name(),
-                Money.usd(s.costUsd()),
+                Money.usd(s.shownUsd()),
                 Money.percent(s.percent()),
                 String.format(Locale.ROOT, "%,d", s.calls())
             });

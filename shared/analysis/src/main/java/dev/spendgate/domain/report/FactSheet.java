@@ -49,15 +49,15 @@ public final class FactSheet {
                     + f.forecast().method() + ")");
         }
         for (MonthlyFigures.Share s : f.topFeatures()) {
-            l.add("feature " + s.name() + ": " + Money.usd(s.costUsd()) + ", " + Money.percent(s.percent())
+            l.add("feature " + s.name() + ": " + Money.usd(s.shownUsd()) + ", " + Money.percent(s.percent())
                     + " of spend, " + String.format(Locale.ROOT, "%,d", s.calls()) + " calls");
         }
         for (MonthlyFigures.Share s : f.topDepartments()) {
-            l.add("department " + s.name() + ": " + Money.usd(s.costUsd()) + ", " + Money.percent(s.percent())
+            l.add("department " + s.name() + ": " + Money.usd(s.shownUsd()) + ", " + Money.percent(s.percent())
                     + " of spend");
         }
         for (MonthlyFigures.Share s : f.topModels()) {
-            l.add("model " + s.name() + ": " + Money.usd(s.costUsd()) + ", " + Money.percent(s.percent())
+            l.add("model " + s.name() + ": " + Money.usd(s.shownUsd()) + ", " + Money.percent(s.percent())
                     + " of spend");
         }
         for (MonthlyFigures.BudgetLine b : f.budgets()) {

@@ -77,7 +77,15 @@ public record MonthlyFigures(
     public record DayCost(LocalDate day, BigDecimal costUsd) {}
 
     /** One entry of a top list; {@code percent} of the month's total. */
-    public record Share(String name, BigDecimal costUsd, long calls, BigDecimal percent) {}
+    /**
+     * One row of a top list.
+     *
+     * @param costUsd exact
+     * @param percent of the month's spend, one decimal, rounded so that the list's percentages add up to 100.0
+     * @param shownUsd {@code costUsd} in cents, rounded so that the list's amounts add up to the headline as shown
+     *     (largest remainder, as the chargeback rounds)
+     */
+    public record Share(String name, BigDecimal costUsd, long calls, BigDecimal percent, BigDecimal shownUsd) {}
 
     /**
      * What a model cost and delivered. The input and output sides are priced at the catalog's prices (input side:
@@ -308,11 +316,7 @@ public record MonthlyFigures(
                         .reversed()
                         .thenComparing(Map.Entry.comparingByKey()))
                 .limit(TOP)
-                .map(e -> new Share(
-                        e.getKey(),
-                        FocusCharges.stripped(e.getValue()),
-                        calls.get(e.getKey()),
-                        Money.share(e.getValue(), total)))
+                .map(e -> new Share(e.getKey(), FocusCharges.stripped(e.getValue()), calls.get(e.getKey()), null, null))
                 .collect(java.util.stream.Collectors.toCollection(ArrayList::new));
         if (cost.size() > TOP) {
             BigDecimal shown = BigDecimal.ZERO;
@@ -327,9 +331,38 @@ public record MonthlyFigures(
                     OTHER + " (" + (cost.size() - TOP) + " more)",
                     FocusCharges.stripped(rest),
                     allCalls - shownCalls,
-                    Money.share(rest, total)));
+                    null,
+                    null));
         }
-        return List.copyOf(shares);
+        return shown(shares, total);
+    }
+
+    /**
+     * The rows with their amounts and percentages as shown: rounded so that, like the list's exact amounts, they add
+     * up to the headline as shown and to 100.0 %, not each on its own (three rows of $1.005 would show $3.03 under a
+     * $3.02 headline).
+     */
+    private static List<Share> shown(List<Share> shares, BigDecimal total) {
+        List<BigDecimal> amounts = shares.stream().map(Share::costUsd).toList();
+        List<BigDecimal> cents = Chargeback.largestRemainder(amounts, total.setScale(2, RoundingMode.HALF_UP));
+        List<BigDecimal> percents;
+        if (total.signum() == 0) {
+            percents = shares.stream().map(x -> BigDecimal.ZERO.setScale(1)).toList();
+        } else {
+            // tenths of a percent as "cents" of tens of percent: 100.0 % is 10.00
+            List<BigDecimal> tens = amounts.stream()
+                    .map(a -> a.multiply(BigDecimal.TEN).divide(total, 12, RoundingMode.HALF_UP))
+                    .toList();
+            percents = Chargeback.largestRemainder(tens, BigDecimal.TEN.setScale(2)).stream()
+                    .map(p -> p.movePointRight(1).setScale(1, RoundingMode.UNNECESSARY))
+                    .toList();
+        }
+        List<Share> out = new ArrayList<>(shares.size());
+        for (int i = 0; i < shares.size(); i++) {
+            Share x = shares.get(i);
+            out.add(new Share(x.name(), x.costUsd(), x.calls(), percents.get(i), cents.get(i)));
+        }
+        return List.copyOf(out);
     }
 
     private static List<ModelEfficiency> models(

@@ -45,9 +45,9 @@ public final class Narrative {
             MonthlyFigures.Share feature = f.topFeatures().get(0);
             MonthlyFigures.Share department = f.topDepartments().get(0);
             MonthlyFigures.Share model = f.topModels().get(0);
-            p.add("The largest feature was " + feature.name() + " (" + Money.usd(feature.costUsd()) + ", "
+            p.add("The largest feature was " + feature.name() + " (" + Money.usd(feature.shownUsd()) + ", "
                     + Money.percent(feature.percent()) + " of spend); the largest department was " + department.name()
-                    + " (" + Money.usd(department.costUsd()) + ", " + Money.percent(department.percent())
+                    + " (" + Money.usd(department.shownUsd()) + ", " + Money.percent(department.percent())
                     + "). The largest model by cost was " + model.name() + " (" + Money.percent(model.percent())
                     + ").");
         }

@@ -204,6 +204,31 @@ class MonthlyFiguresTest {
         assertThat(f.topDepartments()).extracting(MonthlyFigures.Share::name).doesNotContain("Other (0 more)");
     }
 
+    /**
+     * Three features of $1.005, $2.005 and $3.005 under a $6.02 headline: rounded each on its own they would show
+     * $6.03. As shown, they add up to the headline, and their shares to 100.0 %.
+     */
+    @Test
+    void of_topRowsEachHalfACentOver_shownAmountsAddUpToTheHeadlineAndSharesTo100() {
+        usage = MonthlyUsage.tracking(NOV, java.util.Set.of(), java.util.Set.of());
+        call(2, "m-small", 1_005_000, 0, "search", "ops", null);
+        call(2, "m-small", 2_005_000, 0, "chat", "ops", null);
+        call(2, "m-small", 3_005_000, 0, "summarize", "ops", null);
+
+        MonthlyFigures f = MonthlyFigures.of(usage, null, List.of(), null, List.of(), CATALOG, AS_OF);
+
+        assertThat(Money.usd(f.totalUsd())).isEqualTo("$6.02");
+        assertThat(f.topFeatures().stream()
+                        .map(MonthlyFigures.Share::shownUsd)
+                        .reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualByComparingTo("6.02");
+        assertThat(f.topFeatures())
+                .allSatisfy(s ->
+                        assertThat(s.shownUsd().subtract(s.costUsd()).abs()).isLessThan(new BigDecimal("0.01")));
+        assertThat(f.topFeatures().stream().map(MonthlyFigures.Share::percent).reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualByComparingTo("100.0");
+    }
+
     @Test
     void of_modelEfficiency_splitsInputAndOutputRates() {
         MonthlyFigures.ModelEfficiency big = figures().models().stream()
