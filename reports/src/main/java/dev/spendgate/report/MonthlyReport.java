@@ -331,7 +331,7 @@ public final class MonthlyReport {
                 focusFile,
                 charges.size(),
                 clock.instant(),
-                beyond == null ? null : FocusMetadata.PROVENANCE_WITH_BILLS);
+                provenance(beyond != null, !gatewayRows.isEmpty()));
         long t3 = System.nanoTime();
         timings.put("focus", (t3 - t2) / 1_000_000);
         Chargeback chargeback = Chargeback.of(usage, settings.rules());
@@ -563,6 +563,16 @@ public final class MonthlyReport {
             return null;
         }
         return pass.finish(new WasteWindow(usage.start(), usage.end()), usage.readStats());
+    }
+
+    /** The FOCUS metadata's provenance: null for the default (metering only). */
+    private static String provenance(boolean bills, boolean gatewayEstimate) {
+        String base = bills ? FocusMetadata.PROVENANCE_WITH_BILLS : null;
+        if (!gatewayEstimate) {
+            return base;
+        }
+        return FocusMetadata.withGatewayEstimate(
+                base == null ? FocusMetadata.PROVENANCE : base, GatewayCostRows.COST_SOURCE);
     }
 
     /**

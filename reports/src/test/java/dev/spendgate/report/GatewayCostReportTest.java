@@ -140,6 +140,19 @@ class GatewayCostReportTest {
                 .allSatisfy(r -> assertThat(r.get("ChargeDescription")).contains(" for " + calls + " calls"));
     }
 
+    /** The estimate sits in BilledCost so the file totals the cost of AI; its metadata says how to leave it out. */
+    @Test
+    void focusMetadata_withGatewayRows_saysTheyAreAnEstimateToLeaveOutBesideAwsCostData() {
+        String metadata = new String(
+                standardOut.get(dev.spendgate.report.focus.FocusMetadata.FILE).orElseThrow(),
+                java.nio.charset.StandardCharsets.UTF_8);
+
+        assertThat(metadata)
+                .contains("x_CostSource=" + GatewayCostRows.COST_SOURCE)
+                .contains("not read from a bill")
+                .contains("leave these rows out when combining this file with AWS's cost data");
+    }
+
     @Test
     void focus_eitherMode_totalsSumAndTheAiSpendIsUnchanged() throws IOException {
         for (var run : List.of(Map.entry(standard, standardOut), Map.entry(managed, managedOut))) {

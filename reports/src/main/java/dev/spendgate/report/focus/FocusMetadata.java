@@ -39,6 +39,17 @@ public final class FocusMetadata {
                     + " beyond the metering (traffic not seen by the gateway, never-metered items, price drift,"
                     + " rounding, unexplained differences). Not an invoice.";
 
+    /**
+     * Said after the provenance of a file that carries the gateway's own AWS cost: an estimate in BilledCost, so that
+     * the file's total is the total cost of AI, to be left out when the file is combined with AWS's own cost data.
+     */
+    public static String withGatewayEstimate(String provenance, String costSource) {
+        return provenance + " Rows tagged x_CostSource=" + costSource + " and x_Estimated=true are Spendgate's own AWS"
+                + " cost (ChargeCategory Adjustment), estimated from the operations its calls are counted to cause at"
+                + " AWS list prices, not read from a bill: AWS bills it in the account's own bill, so leave these rows"
+                + " out when combining this file with AWS's cost data.";
+    }
+
     private static final Set<String> DECIMALS = Set.of(
             "BilledCost",
             "ConsumedQuantity",
