@@ -389,8 +389,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private void recordUnsettled(dev.spendgate.domain.budget.ReservationJournal.OpenReservation open) {
         usageLog.append(UnsettledCalls.record(open, clock.instant()));
         if (!usageLog.journaled()) {
-            usageLog.flush();
-            if (usageLog.buffered() > 0) {
+            if (!usageLog.flushSaved()) {
                 throw new IllegalStateException("the usage store and the spool refused the record");
             }
         }

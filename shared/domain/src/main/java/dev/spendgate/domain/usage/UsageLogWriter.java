@@ -219,6 +219,22 @@ public final class UsageLogWriter implements AutoCloseable {
     }
 
     /**
+     * Flushes, and says whether every record appended before the call is now in the store or the spool: none is left
+     * in memory for a later flush. Records other threads append meanwhile do not count against it.
+     */
+    public boolean flushSaved() {
+        flushLock.lock();
+        try {
+            flush();
+            synchronized (unsaved) {
+                return unsaved.isEmpty();
+            }
+        } finally {
+            flushLock.unlock();
+        }
+    }
+
+    /**
      * Writes every buffered record to the store (or, when the store fails, to the spool). Returns the number of
      * records that reached the store.
      */

@@ -96,7 +96,15 @@ final class BatchResults {
         if (fresh.isEmpty()) {
             return 0;
         }
-        fresh.forEach(usageLog::append); // durable in the usage journal before the marker says so
+        fresh.forEach(usageLog::append);
+        if (!durable()) {
+            // not marked and not charged: the next fetch appends them again (readers drop the repeated ids)
+            Log.warn(
+                    null,
+                    "batch " + creator.batchId() + ": " + fresh.size()
+                            + " result records not yet stored; they are recorded again at the next fetch");
+            return fresh.size();
+        }
         // charged before the marker: a fetch that fails or dies in between leaves the results unmarked, and the next
         // fetch charges them again under the same id (each item once) and appends their records again (readers drop
         // the repeated ids)
@@ -104,6 +112,18 @@ final class BatchResults {
             store.saveRecorded(creator.batchId(), recorded);
         }
         return fresh.size();
+    }
+
+    /**
+     * Whether the appended records are durable before the marker says they are recorded: in the usage journal where
+     * there is one (the local gateway), else stored by a flush now (on Lambda the buffer lives only as long as the
+     * execution environment, which may end with the invocation).
+     */
+    private boolean durable() {
+        if (usageLog.journaled()) {
+            return true;
+        }
+        return usageLog.flushSaved();
     }
 
     /**
