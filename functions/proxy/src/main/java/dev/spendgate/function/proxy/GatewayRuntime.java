@@ -37,7 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class GatewayRuntime implements AutoCloseable {
     private static final Duration LAMBDA_DRAIN_EVERY = Duration.ofMinutes(1);
-    private final AtomicLong lastDrainNanos = new AtomicLong(System.nanoTime());
+    // a new environment's first invocation drains: the spool may hold what an earlier, since recycled one could not
+    // deliver, and with bursty traffic a new environment may never live a minute
+    private final AtomicLong lastDrainNanos = new AtomicLong(System.nanoTime() - LAMBDA_DRAIN_EVERY.toNanos() - 1);
 
     private static final Duration SPOOL_DRAIN_INTERVAL = Duration.ofSeconds(15);
 
