@@ -74,9 +74,17 @@ final class NagSuppressionsConfig {
                 because(
                         "AwsSolutions-IAM5",
                         "The proxy writes posted outcomes under keys it generates"
-                                + " (outcomes/v1/year=/month=/day=/<id>.json); the wildcard is limited to that prefix"
-                                + " and to s3:PutObject (usage records go to the Firehose stream).",
-                        List.of("Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*")));
+                                + " (outcomes/v1/year=/month=/day=/<id>.json) and keeps the batch API's state under"
+                                + " batches/ (one object per batch id); the web console it serves reads the usage log,"
+                                + " the stored findings and the reports, whose keys are per hour, day and month. Each"
+                                + " wildcard is limited to its prefix and to the actions named (usage records go to"
+                                + " the Firehose stream).",
+                        List.of(
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/batches/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/reports/*")));
         UsageDelivery usage = stack.usageDelivery();
         suppress(
                 usage.role(),

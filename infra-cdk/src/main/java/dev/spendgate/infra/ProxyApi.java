@@ -123,6 +123,26 @@ public final class ProxyApi extends Construct {
         role.addToPolicy(
                 Policies.allow("PutUsageRecords", List.of("firehose:PutRecordBatch"), List.of(usage.streamArn())));
         role.addToPolicy(Policies.writeObjects("WriteOutcomes", storage.data(), Storage.OUTCOMES_PREFIX));
+        // The batch API (/v1/batches, /v1/messages/batches) keeps who created each batch and which results it recorded.
+        role.addToPolicy(Policies.allow(
+                "UseBatchState",
+                List.of("s3:GetObject", "s3:PutObject"),
+                List.of(storage.data().arnForObjects(Storage.BATCHES_PREFIX + "*"))));
+        // The web console (/admin/console/) shows the usage log, the stored findings and the monthly reports.
+        role.addToPolicy(Policies.readObjects(
+                "ReadForConsole",
+                storage.data(),
+                Storage.USAGE_PREFIX,
+                Storage.FINDINGS_PREFIX,
+                Storage.REPORTS_PREFIX));
+        // Listing them too: without ListBucket, S3 answers 403, not 404, for a batch object that does not exist yet.
+        role.addToPolicy(Policies.listPrefixes(
+                "ListBatchStateAndConsoleInputs",
+                storage.data(),
+                Storage.BATCHES_PREFIX,
+                Storage.USAGE_PREFIX,
+                Storage.FINDINGS_PREFIX,
+                Storage.REPORTS_PREFIX));
         role.addToPolicy(Policies.allow(
                 "ReadProviderKeys", List.of("secretsmanager:GetSecretValue"), List.of(providerKeys.getSecretArn())));
         role.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));

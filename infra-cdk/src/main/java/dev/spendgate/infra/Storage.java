@@ -47,6 +47,9 @@ public final class Storage extends Construct {
     public static final String CHARGEBACK_RULES_KEY = CONFIG_PREFIX + "chargeback-rules.json";
 
     public static final String REPORTS_PREFIX = "reports/";
+    /** The batch API's state: each batch's creator, input files' worst case, results recorded (proxy's BatchStore). */
+    public static final String BATCHES_PREFIX = "batches/";
+
     public static final String ATHENA_RESULTS_PREFIX = "athena-results/";
     public static final String GLUE_DATABASE = "spendgate";
     public static final String GLUE_TABLE = "usage_records";

@@ -433,6 +433,9 @@ class SpendgateStackTest {
                         "UseBudgets",
                         "PutUsageRecords",
                         "WriteOutcomes",
+                        "UseBatchState",
+                        "ReadForConsole",
+                        "ListBatchStateAndConsoleInputs",
                         "ReadProviderKeys",
                         "PublishAlerts",
                         "EncryptAlerts")
@@ -454,10 +457,42 @@ class SpendgateStackTest {
                                 arn("StorageBudgetsTable")))
                 .containsEntry("PutUsageRecords", grant("[firehose:PutRecordBatch]", arn("UsageDeliveryStream")))
                 .containsEntry("WriteOutcomes", grant("[s3:PutObject]", objects("outcomes/")))
+                .containsEntry("UseBatchState", grant("[s3:GetObject, s3:PutObject]", objects("batches/")))
+                .containsEntry(
+                        "ReadForConsole",
+                        grant(
+                                "[s3:GetObject]",
+                                objects("usage/") + ", " + objects("findings/") + ", " + objects("reports/")))
+                .containsEntry(
+                        "ListBatchStateAndConsoleInputs",
+                        grant(
+                                "[s3:ListBucket]",
+                                arn("StorageDataBucket") + " if s3:prefix=[batches/*, usage/*, findings/*, reports/*]"))
                 .containsEntry("ReadProviderKeys", grant("[secretsmanager:GetSecretValue]", ref("ProviderKeys")))
                 .containsEntry("PublishAlerts", grant("[sns:Publish]", ref("Alerts")))
                 .containsEntry("EncryptAlerts", grant("[kms:GenerateDataKey, kms:Decrypt]", arn("AlertsKey")));
         assertThat(managedPolicies("ProxyRole")).isNull();
+    }
+
+    /**
+     * The deployed function serves the batch API (/v1 routes) and keeps its state in the data bucket under
+     * {@code batches/} (README "Batch APIs": created/, input-files/, output-files/, recorded/): it reads those objects
+     * (a missing one must answer 404, which S3 gives only with ListBucket) and writes them. Without these grants every
+     * batch create answers 500 after the provider created the batch, and no batch result is ever recorded.
+     */
+    @Test
+    void proxyRole_readsAndWritesTheBatchStateTheBatchApiKeeps() {
+        String onBatches = statements("ProxyRole").values().stream()
+                .filter(g -> g.contains("batches/"))
+                .sorted()
+                .collect(java.util.stream.Collectors.joining("\n"));
+
+        assertThat(onBatches)
+                .as("the proxy role's grants on batches/")
+                .contains(objects("batches/"))
+                .contains("s3:GetObject")
+                .contains("s3:PutObject")
+                .contains("s3:ListBucket");
     }
 
     @Test
