@@ -92,7 +92,7 @@ final class BudgetsCommand {
         public Integer call() {
             BudgetPolicy policy;
             try {
-                BigDecimal limitUsd = new BigDecimal(limit.trim());
+                BigDecimal limitUsd = BudgetPolicy.checkedLimit(new BigDecimal(limit.trim()));
                 policy = new BudgetPolicy(
                         BudgetScope.parse(scope),
                         BudgetPeriod.parse(period),

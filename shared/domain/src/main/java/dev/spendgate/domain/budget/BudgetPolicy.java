@@ -91,6 +91,36 @@ public record BudgetPolicy(
         }
     }
 
+    /** The largest limit a budget takes (USD): larger is a typo, and DynamoDB numbers hold 38 digits. */
+    public static final BigDecimal MAX_LIMIT_USD = new BigDecimal("1000000000000");
+    /** The most decimal places a limit takes. */
+    public static final int MAX_LIMIT_SCALE = 10;
+
+    /**
+     * A limit as an operator gives it (admin API, CLI, console), checked: not negative, at most {@link #MAX_LIMIT_USD}
+     * and {@link #MAX_LIMIT_SCALE} decimal places. Stored policies are not checked again when read.
+     */
+    public static BigDecimal checkedLimit(BigDecimal limitUsd) {
+        if (limitUsd.signum() < 0) {
+            throw new IllegalArgumentException("limit must not be negative, got " + limitUsd.toPlainString());
+        }
+        if (limitUsd.compareTo(MAX_LIMIT_USD) > 0) {
+            throw new IllegalArgumentException("limit must be at most " + MAX_LIMIT_USD.toPlainString() + " USD");
+        }
+        if (limitUsd.stripTrailingZeros().scale() > MAX_LIMIT_SCALE) {
+            throw new IllegalArgumentException("limit takes at most " + MAX_LIMIT_SCALE + " decimal places");
+        }
+        return limitUsd;
+    }
+
+    /** An alert threshold as an operator gives it, checked: a percentage from 1 to 1000. */
+    public static int checkedAlert(int percent) {
+        if (percent < 1 || percent > 1000) {
+            throw new IllegalArgumentException("alert thresholds are percentages from 1 to 1000, got " + percent);
+        }
+        return percent;
+    }
+
     /** One policy per scope and period: {@code feature:chatbot/monthly}. */
     public String id() {
         return scope + "/" + period.label();

@@ -179,18 +179,19 @@ public final class AdminApi {
             field = "period";
             BudgetPeriod period = BudgetPeriod.parse(required(json, field));
             field = "limit_usd";
-            BigDecimal limit = new BigDecimal(required(json, field));
+            BigDecimal limit = BudgetPolicy.checkedLimit(new BigDecimal(required(json, field)));
             field = "mode";
             BudgetPolicy.Mode mode = BudgetPolicy.Mode.parse(required(json, field));
             field = "alert_at";
             List<Integer> alertAt = null;
             if (json.hasNonNull(field)) {
+                JsonNode given = json.get(field);
+                if (!given.isArray()) {
+                    throw new IllegalArgumentException("must be an array of whole percentages, e.g. [50, 80, 100]");
+                }
                 alertAt = new ArrayList<>();
-                for (JsonNode pct : json.get(field)) {
-                    if (!pct.canConvertToInt()) {
-                        throw new IllegalArgumentException("alert_at holds whole percentages, e.g. [50, 80, 100]");
-                    }
-                    alertAt.add(pct.asInt());
+                for (JsonNode pct : given) {
+                    alertAt.add(BudgetPolicy.checkedAlert(wholeNumber(pct, "alert_at holds whole percentages")));
                 }
             }
             field = "on_store_error";
@@ -200,7 +201,9 @@ public final class AdminApi {
             field = "time_zone";
             ZoneId zone = json.hasNonNull(field) ? ZoneId.of(json.get(field).asText()) : null;
             field = "shards";
-            int shards = json.hasNonNull(field) ? json.get(field).asInt(0) : 1;
+            int shards = json.hasNonNull(field)
+                    ? wholeNumber(json.get(field), "must be a whole number from 1 to " + BudgetPolicy.MAX_SHARDS)
+                    : 1;
             if (shards < 1 || shards > BudgetPolicy.MAX_SHARDS) {
                 throw new IllegalArgumentException("must be a whole number from 1 to " + BudgetPolicy.MAX_SHARDS);
             }
@@ -221,16 +224,18 @@ public final class AdminApi {
 
     private void delete(Map<String, String> query, ResponseSink sink) throws IOException {
         String id;
+        String field = "scope";
         try {
-            id = BudgetScope.parse(query.getOrDefault("scope", "")) + "/"
-                    + BudgetPeriod.parse(query.getOrDefault("period", "")).label();
+            BudgetScope scope = BudgetScope.parse(query.getOrDefault(field, ""));
+            field = "period";
+            id = scope + "/" + BudgetPeriod.parse(query.getOrDefault(field, "")).label();
         } catch (RuntimeException e) {
             error(
                     sink,
                     400,
                     "invalid_request_error",
                     "DELETE needs ?scope=TYPE:VALUE&period=monthly|daily|lifetime: " + e.getMessage(),
-                    "scope");
+                    field);
             return;
         }
         if (!policies.delete(id)) {
@@ -238,6 +243,14 @@ public final class AdminApi {
             return;
         }
         ok(sink, 200, JSON.createObjectNode().put("deleted", id));
+    }
+
+    /** A JSON integer (not 2.5, not "2"), else the message. */
+    private static int wholeNumber(JsonNode node, String message) {
+        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+            throw new IllegalArgumentException(message);
+        }
+        return node.intValue();
     }
 
     private void status(ResponseSink sink) throws IOException {

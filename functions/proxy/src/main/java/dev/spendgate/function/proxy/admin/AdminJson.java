@@ -1,8 +1,10 @@
 package dev.spendgate.function.proxy.admin;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.budget.BudgetPolicy;
@@ -15,10 +17,17 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The admin API's JSON: request bodies and query strings in, policies, keys and errors out. */
 final class AdminJson {
-    static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    // a field given twice is an error, not the last copy silently (a second limit_usd would replace the first)
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+    private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']{1,200})'");
 
     private AdminJson() {}
 
@@ -28,6 +37,12 @@ final class AdminJson {
         try {
             json = JSON.readTree(body);
         } catch (IOException e) {
+            Matcher duplicate = DUPLICATE.matcher(String.valueOf(e.getMessage()));
+            if (duplicate.find()) {
+                String field = duplicate.group(1);
+                error(sink, 400, "invalid_request_error", "'" + field + "' is given more than once.", field);
+                return null;
+            }
             error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
             return null;
         }
