@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.pipeline;
 
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.bedrock.EventStreamDecoder;
 import dev.spendgate.function.proxy.http.Headers;
@@ -93,6 +94,16 @@ public final class Relay {
         UpstreamClient.Response response;
         try {
             response = upstream.post(uri, out, ctx.outgoing());
+        } catch (UpstreamClient.NoAnswer e) {
+            // sent whole: the provider may be generating (and will bill) it, so its worst case stays spent
+            return failed(
+                    billedUnseen(ctx),
+                    upstreamStart,
+                    e.timedOut()
+                            ? "Provider '" + provider.name() + "' received the call but did not answer in time."
+                            : "Provider '" + provider.name() + "' received the call but closed the connection"
+                                    + " without answering.",
+                    e.timedOut() ? "upstream_timeout" : "upstream_no_answer");
         } catch (IOException e) {
             return failed(
                     ctx,
@@ -133,6 +144,14 @@ public final class Relay {
         return ctx.statusCode() >= 200 && ctx.statusCode() < 300;
     }
 
+    /**
+     * A call the provider may have billed without Spendgate seeing its usage: recorded {@code unpriced} (cost unknown,
+     * not zero), so its budgets keep the worst case reserved before forwarding as spent, as for a model without a price.
+     */
+    private static CallContext billedUnseen(CallContext ctx) {
+        return ctx.with(b -> b.pricingStatus = PricingStatus.UNPRICED);
+    }
+
     /** The provider failed before an answer could be relayed: 502, nothing from it reaches the client. */
     private static Step failed(CallContext ctx, long upstreamStart, String message, String errorType) {
         long nanos = System.nanoTime() - upstreamStart;
@@ -152,8 +171,9 @@ public final class Relay {
         try (InputStream stream = response.body()) {
             body = stream.readAllBytes();
         } catch (IOException e) {
+            // a 2xx answer is generated (and billed) before its first byte leaves: its worst case stays spent
             return failed(
-                    ctx,
+                    ok(ctx) ? billedUnseen(ctx) : ctx,
                     upstreamStart,
                     "Provider '" + ctx.provider().name() + "' closed the connection before its answer was complete.",
                     "upstream_truncated");

@@ -250,9 +250,11 @@ public final class UpstreamClient {
         c.used = true;
         c.in.resetReadAny();
         ResponseHead head;
+        boolean sent = false;
         try {
             c.out.write(request);
             c.out.flush();
+            sent = true;
             CallStages.stamp(CallStages.Stage.UPSTREAM_WRITTEN);
             ExchangeTimes times = began == 0 ? null : exchangeTimes;
             long written = times == null ? 0 : System.nanoTime();
@@ -262,22 +264,37 @@ public final class UpstreamClient {
                 times.exchanged(c.socket.getLocalPort(), reused, began, written, System.nanoTime());
             }
         } catch (SocketTimeoutException e) {
-            throw e;
+            throw sent ? new NoAnswer(e) : e;
         } catch (IOException e) {
             if (reused && !c.in.readAny()) {
                 throw new StaleConnection(e);
             }
-            throw e;
+            throw sent ? new NoAnswer(e) : e;
         }
         if (head == null) {
             if (reused) {
                 throw new StaleConnection(null);
             }
-            throw new IOException("the upstream closed the connection without answering");
+            throw new NoAnswer(new IOException("the upstream closed the connection without answering"));
         }
         FramedBody body = Http1Codec.body(c.in, head);
         boolean keepAlive = head.keepAlive() && !(body instanceof Http1Codec.UntilCloseBody);
         return new Response(head.status(), head.headers(), new Body(body, pool, c, keepAlive));
+    }
+
+    /**
+     * The whole request was sent and no answer came (a timeout, a reset, a close): the provider may have received it
+     * and be generating (and billing) the answer, so the call cannot be treated as never made.
+     */
+    public static final class NoAnswer extends IOException {
+        NoAnswer(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        /** Whether the answer did not come within the read timeout (rather than the connection failing). */
+        public boolean timedOut() {
+            return getCause() instanceof SocketTimeoutException;
+        }
     }
 
     /** A pooled connection turned out to be closed before anything came back. */
@@ -305,7 +322,12 @@ public final class UpstreamClient {
             try (OutputStream out = connection.getOutputStream()) {
                 out.write(body);
             }
-            int status = connection.getResponseCode();
+            int status;
+            try {
+                status = connection.getResponseCode();
+            } catch (IOException e) {
+                throw new NoAnswer(e);
+            }
             Headers responseHeaders = new Headers();
             for (Map.Entry<String, List<String>> header :
                     connection.getHeaderFields().entrySet()) {
