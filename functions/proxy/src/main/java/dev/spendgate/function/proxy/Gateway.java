@@ -73,7 +73,7 @@ public final class Gateway {
         this(
                 standardStages(keys, router, usageLog, clock, maxBodyBytes, budgets),
                 new Relay(upstream),
-                new Price(pricing),
+                new Price(pricing, budgets.estimator()),
                 new Record(budgets, usageLog, pricing),
                 maxBodyBytes,
                 usageLog,
@@ -94,7 +94,7 @@ public final class Gateway {
         this(
                 optimizedStages(keys, router, usageLog, clock, maxBodyBytes, budgets, optimizations),
                 new Relay(upstream, new dev.spendgate.function.proxy.cache.CacheFill(optimizations)),
-                new Price(pricing),
+                new Price(pricing, budgets.estimator()),
                 new Record(budgets, usageLog, pricing),
                 maxBodyBytes,
                 usageLog,

@@ -9,6 +9,7 @@ import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.testing.upstream.Behavior;
+import java.io.InputStream;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -104,5 +105,81 @@ class RequestPathChargeIT {
         BudgetState state = item(policy, "chatbot");
         assertThat(state.spent().add(state.reserved())).isGreaterThan(BigDecimal.ZERO);
         assertThat(r.errorType()).isNotEqualTo("upstream_unreachable");
+    }
+
+    @Test
+    void reasoningModelStream_clientLeavesAfterTheFirstVisibleTokens_recordCarriesTheReasoningAlreadyBilled()
+            throws Exception {
+        gw = GatewayFixture.embedded(dir);
+        BudgetPolicy policy = budget("agent", "10");
+        // o4-mini reasons 8,000 tokens before its first visible token: those are generated, and billed, by the time
+        // the client sees any text; then 400 visible pieces 50 ms apart, of which the client reads only the start
+        gw.upstream.enqueue(Behavior.defaults()
+                .withInputTokens(500)
+                .withReasoningTokens(8000)
+                .withPieceCount(400)
+                .withPieceDelay(Duration.ofMillis(50)));
+
+        HttpResponse<InputStream> response = gw.http.send(
+                gw.post(
+                                "/v1/chat/completions",
+                                "{\"model\":\"o4-mini\",\"max_completion_tokens\":20000,\"stream\":true,"
+                                        + "\"stream_options\":{\"include_usage\":true},"
+                                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Plan the migration.\"}]}")
+                        .header("X-Cost-Feature", "agent")
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        String requestId =
+                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow();
+        try (InputStream body = response.body()) {
+            body.readNBytes(200);
+        }
+
+        UsageRecord r = gw.record(requestId);
+        assertThat(r.errorType()).isEqualTo("client_disconnected");
+        // today: a handful of output tokens counted from the visible text ($0.0006 for 500 input at $1.10 and a few
+        // output at $4.40 per 1M), against at least 8,000 output tokens ($0.0352) the provider billed
+        assertThat(r.tokens().outputTokens()).isGreaterThanOrEqualTo(8000);
+        assertThat(item(policy, "agent").spent()).isGreaterThanOrEqualTo(new BigDecimal("0.0352"));
+    }
+
+    @Test
+    void streamWithToolDefinitions_clientLeavesEarly_estimatedInputCountsTheToolsTheProviderBilled() throws Exception {
+        gw = GatewayFixture.embedded(dir);
+        // 40 function definitions (18 KB of JSON, thousands of tokens) the provider bills as input with the one short
+        // message
+        StringBuilder tools = new StringBuilder("[");
+        for (int i = 0; i < 40; i++) {
+            tools.append(i == 0 ? "" : ",")
+                    .append("{\"type\":\"function\",\"function\":{\"name\":\"lookup_")
+                    .append(i)
+                    .append("\",\"description\":\"")
+                    .append(("Looks up record " + i + " in the ledger and returns its balance, owner and history. ")
+                            .repeat(4))
+                    .append("\",\"parameters\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}}}");
+        }
+        tools.append("]");
+        gw.upstream.enqueue(
+                Behavior.defaults().withInputTokens(3500).withPieceCount(400).withPieceDelay(Duration.ofMillis(50)));
+
+        HttpResponse<InputStream> response = gw.http.send(
+                gw.post(
+                                "/v1/chat/completions",
+                                "{\"model\":\"gpt-4o\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                                        + "\"tools\":" + tools
+                                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"Balance of 7?\"}]}")
+                        .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        String requestId =
+                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow();
+        try (InputStream body = response.body()) {
+            body.readNBytes(200);
+        }
+
+        UsageRecord r = gw.record(requestId);
+        assertThat(r.errorType()).isEqualTo("client_disconnected");
+        assertThat(r.usageSource()).isEqualTo(UsageRecord.UsageSource.ESTIMATED);
+        // today: only the message text is counted (a dozen tokens); the budget's own worst case counts the tools
+        assertThat(r.tokens().inputTokens()).isGreaterThanOrEqualTo(2000);
     }
 }

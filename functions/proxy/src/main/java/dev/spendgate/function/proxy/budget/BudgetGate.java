@@ -48,6 +48,11 @@ public final class BudgetGate implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
+    /** How calls' worst cases are counted (also what a cut call's unreported usage is estimated from). */
+    public CostEstimator estimator() {
+        return estimator;
+    }
+
     /**
      * Counts the call against the per-minute breakers. Returns empty when it may go ahead, else the breaker that
      * tripped and the seconds until its window ends. Counter windows are calendar minutes (UTC).

@@ -77,6 +77,24 @@ public final class CostEstimator {
                 .map(q -> q.cost());
     }
 
+    /**
+     * The input a call the provider did not report usage for is estimated at: every billed input of the body (tools,
+     * schemas, system prompts, media by their bound), counted as for the worst case but without the headroom factor.
+     */
+    public long billedInputTokens(String pricingProvider, String model, PromptText prompt, JsonNode body) {
+        BilledInput.Count counted = BilledInput.of(body, model, pricingProvider, memo);
+        return counted.text() + (long) TokenCounter.TOKENS_PER_MESSAGE * (prompt.messages() + 1) + counted.media();
+    }
+
+    /** The most output the request lets the model bill: its cap (or the model's maximum) times {@code n}. */
+    public long maxOutputTokens(String model, PromptText prompt, JsonNode body) {
+        long cap = prompt.maxOutputTokens() != null
+                ? prompt.maxOutputTokens()
+                : OutputLimits.maxOutputTokens(model, defaultMaxOutputTokens);
+        Long n = RequestLimits.longValue(body, "n");
+        return Math.multiplyExact(cap, n == null ? 1 : n);
+    }
+
     /** The token counts the worst case is priced at. */
     TokenUsage worstCase(String pricingProvider, String model, Endpoint endpoint, PromptText prompt, JsonNode body) {
         BilledInput.Count counted = BilledInput.of(body, model, pricingProvider, memo);
@@ -88,14 +106,7 @@ public final class CostEstimator {
                     .longValueExact();
         }
         long input = text + counted.media();
-        long output = 0;
-        if (endpoint != Endpoint.EMBEDDINGS) {
-            long cap = prompt.maxOutputTokens() != null
-                    ? prompt.maxOutputTokens()
-                    : OutputLimits.maxOutputTokens(model, defaultMaxOutputTokens);
-            Long n = RequestLimits.longValue(body, "n");
-            output = Math.multiplyExact(cap, n == null ? 1 : n);
-        }
+        long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(model, prompt, body);
         if (endpoint == Endpoint.MESSAGES && body.findValue("cache_control") != null) {
             boolean oneHour = body.findValues("ttl").stream().anyMatch(ttl -> "1h".equals(ttl.asText()));
             return new TokenUsage(input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0);

@@ -6,7 +6,9 @@ import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
 import dev.spendgate.function.proxy.Log;
+import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.http.RequestLimits;
+import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.RequestedServiceTier;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
@@ -24,10 +26,16 @@ public final class Price {
     private static final int MAX_UNPRICED_WARNED = 1_000;
 
     private final PricingCatalog pricing;
+    private final CostEstimator estimator;
     private final Set<String> unpricedWarned = ConcurrentHashMap.newKeySet();
 
-    public Price(PricingCatalog pricing) {
+    /**
+     * @param estimator counts what a cut call's body bills (the budgets' worst-case rules), so an estimate counts the
+     *     tools, schemas and media the provider billed, not the message text alone
+     */
+    public Price(PricingCatalog pricing, CostEstimator estimator) {
         this.pricing = Objects.requireNonNull(pricing, "pricing");
+        this.estimator = Objects.requireNonNull(estimator, "estimator");
     }
 
     public CallContext apply(CallContext ctx, TrackedUsage tracked) {
@@ -70,10 +78,17 @@ public final class Price {
         });
     }
 
-    /** Counts what the provider did not report: the output streamed, and the prompt unless input was reported. */
-    private static TokenUsage estimate(CallContext ctx, String modelServed, TrackedUsage tracked) {
+    /**
+     * Counts what the provider did not report: the output streamed, and every billed input of the body unless input was
+     * reported. A model that reasons before it answers bills reasoning tokens it never streams, as many as the request
+     * let it: such a call's output is estimated at the most it could bill (the worst case its budgets reserved).
+     */
+    private TokenUsage estimate(CallContext ctx, String modelServed, TrackedUsage tracked) {
         String model = modelServed != null ? modelServed : ctx.modelForwarded();
         long output = TokenCounter.count(model, tracked.streamedText());
+        if (ctx.api().estimateAs() != Endpoint.EMBEDDINGS && ReasoningCalls.reasonsUnseen(model, ctx.body())) {
+            output = Math.max(output, estimator.maxOutputTokens(model, ctx.prompt(), ctx.body()));
+        }
         TokenUsage partial = tracked.tokens();
         if (partial != null) {
             // Input was reported (Anthropic message_start); only the output is counted here.
@@ -85,8 +100,7 @@ public final class Price {
                     Math.max(output, partial.outputTokens()),
                     0);
         }
-        long input = TokenCounter.count(model, ctx.prompt().full())
-                + (long) TokenCounter.TOKENS_PER_MESSAGE * (ctx.prompt().messages() + 1);
+        long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
         return new TokenUsage(input, 0, 0, 0, output, 0);
     }
 }

@@ -74,7 +74,9 @@ class GatewayStagesTest {
         return new Gateway(
                 stages,
                 new Relay(new UpstreamClient(Duration.ofMillis(200), Duration.ofMillis(200))),
-                new Price(PricingCatalog.bundled()),
+                new Price(
+                        PricingCatalog.bundled(),
+                        new dev.spendgate.function.proxy.budget.CostEstimator(PricingCatalog.bundled(), 4096)),
                 new Record(gate, usageLog, PricingCatalog.bundled()),
                 65_536,
                 usageLog,

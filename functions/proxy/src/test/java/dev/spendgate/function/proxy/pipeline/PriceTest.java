@@ -16,7 +16,9 @@ class PriceTest {
     @TempDir
     Path dir;
 
-    private final Price price = new Price(PricingCatalog.bundled());
+    private final Price price = new Price(
+            PricingCatalog.bundled(),
+            new dev.spendgate.function.proxy.budget.CostEstimator(PricingCatalog.bundled(), 4096));
 
     private CallContext relayed(String model) {
         return Calls.validChat(

@@ -34,7 +34,9 @@ class RelayTest {
     HttpServer upstream;
     final Map<String, String> seenHeaders = new ConcurrentHashMap<>();
     final Relay relay = new Relay(new UpstreamClient(Duration.ofSeconds(2), Duration.ofSeconds(5)));
-    final Price price = new Price(PricingCatalog.bundled());
+    final Price price = new Price(
+            PricingCatalog.bundled(),
+            new dev.spendgate.function.proxy.budget.CostEstimator(PricingCatalog.bundled(), 4096));
     final List<String> events = new ArrayList<>();
 
     @BeforeEach

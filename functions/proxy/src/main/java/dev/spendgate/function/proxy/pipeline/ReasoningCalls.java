@@ -1,0 +1,38 @@
+package dev.spendgate.function.proxy.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Which calls bill reasoning tokens they never stream: OpenAI's o-series and GPT-5 reasoning models (unless the
+ * request turns reasoning off), any request asking for a reasoning effort, and Anthropic extended thinking (its
+ * streamed thinking is a summary; the full thinking is billed). When such a call's usage never arrives, the visible
+ * text says nothing about what it billed.
+ */
+final class ReasoningCalls {
+    /** Model ids that reason by default: o1, o3, o4-mini..., gpt-5, gpt-5.1, gpt-5-mini... (not the chat variants). */
+    private static final Pattern REASONS_BY_DEFAULT =
+            Pattern.compile("^(?:[a-z0-9-]+[/.])?(?:o[134](?:-.*)?|gpt-5(?!(?:\\.\\d+)?-chat)(?:[.-].*)?)$");
+
+    private ReasoningCalls() {}
+
+    static boolean reasonsUnseen(String model, JsonNode body) {
+        if (body != null) {
+            String effort = body.path("reasoning_effort")
+                    .asText(body.path("reasoning").path("effort").asText(""));
+            if ("none".equals(effort)) {
+                return false;
+            }
+            if (!effort.isEmpty() || body.path("reasoning").isObject()) {
+                return true;
+            }
+            String thinking = body.path("thinking").path("type").asText("");
+            if (thinking.equals("enabled") || thinking.equals("adaptive")) {
+                return true;
+            }
+        }
+        return model != null
+                && REASONS_BY_DEFAULT.matcher(model.toLowerCase(Locale.ROOT)).matches();
+    }
+}
