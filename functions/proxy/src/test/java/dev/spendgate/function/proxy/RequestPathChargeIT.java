@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.spendgate.domain.budget.BudgetPeriod;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetPolicy.Mode;
@@ -11,11 +12,14 @@ import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.testing.upstream.Behavior;
 import java.io.InputStream;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,6 +145,58 @@ class RequestPathChargeIT {
         // output at $4.40 per 1M), against at least 8,000 output tokens ($0.0352) the provider billed
         assertThat(r.tokens().outputTokens()).isGreaterThanOrEqualTo(8000);
         assertThat(item(policy, "agent").spent()).isGreaterThanOrEqualTo(new BigDecimal("0.0352"));
+    }
+
+    @Test
+    void backgroundResponse_answeredQueuedWithoutUsage_isNotSettledAtThePromptAlone() throws Exception {
+        // OpenAI's Responses API with background: true answers at once, status queued and usage null; the model runs
+        // (and is billed) afterwards, and its result is fetched with GET /v1/responses/{id}, which the gateway does
+        // not serve
+        AtomicInteger calls = new AtomicInteger();
+        HttpServer openAi = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        openAi.createContext("/v1/responses", exchange -> {
+            calls.incrementAndGet();
+            exchange.getRequestBody().readAllBytes();
+            byte[] queued = ("{\"id\":\"resp_bg1\",\"object\":\"response\",\"created_at\":1796437383,"
+                            + "\"status\":\"queued\",\"background\":true,\"error\":null,\"model\":\"gpt-4o\","
+                            + "\"max_output_tokens\":2000,\"output\":[],\"usage\":null}")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, queued.length);
+            exchange.getResponseBody().write(queued);
+            exchange.close();
+        });
+        openAi.start();
+        try {
+            gw = GatewayFixture.embedded(
+                    dir,
+                    Map.of(
+                            "SPENDGATE_OPENAI_BASE_URL",
+                            "http://127.0.0.1:" + openAi.getAddress().getPort() + "/v1"));
+            BudgetPolicy policy = budget("research", "10");
+
+            HttpResponse<String> response = gw.send(gw.post(
+                            "/v1/responses",
+                            "{\"model\":\"gpt-4o\",\"background\":true,\"max_output_tokens\":2000,"
+                                    + "\"input\":\"Write the quarterly report.\"}")
+                    .header("X-Cost-Feature", "research"));
+
+            UsageRecord r = gw.record(
+                    response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+            if (calls.get() == 0) {
+                // refusing background mode until its result can be priced is a fix too
+                assertThat(response.statusCode()).isEqualTo(400);
+                assertThat(response.body()).contains("background");
+            } else {
+                // today: settled at an estimate of the prompt alone ($0.00003), the reservation of the 2,000
+                // output tokens ($0.02 at $10 per 1M) given back while the provider runs and bills the call
+                BudgetState state = item(policy, "research");
+                assertThat(state.spent().add(state.reserved())).isGreaterThanOrEqualTo(new BigDecimal("0.02"));
+                assertThat(r.usageSource()).isNotEqualTo(UsageRecord.UsageSource.ESTIMATED);
+            }
+        } finally {
+            openAi.stop(0);
+        }
     }
 
     @Test

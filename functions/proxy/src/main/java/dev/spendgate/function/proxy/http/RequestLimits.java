@@ -53,6 +53,15 @@ public final class RequestLimits {
         if (n != null && !n.isNull() && wholeNumber(n, 1, MAX_CHOICES) == null) {
             return Optional.of(new Invalid("n", "'n' must be a whole number from 1 to " + MAX_CHOICES + "."));
         }
+        if (body.path("background").asBoolean(false)) {
+            // the answer is "queued", without usage; the model then runs and bills, and its result and usage come from
+            // GET /v1/responses/{id}, which Spendgate does not relay: the call could be neither priced nor budgeted
+            return Optional.of(new Invalid(
+                    "background",
+                    "'background' responses are not supported through Spendgate: their usage is only known after the"
+                            + " answer, so they could not be priced or held to a budget. Send the call without"
+                            + " 'background' (streaming keeps long calls alive)."));
+        }
         return Optional.empty();
     }
 
