@@ -232,6 +232,14 @@ public final class FakeBedrockRuntime implements AutoCloseable {
         }
         String id = "msg_bdrk_01" + hash(body).substring(0, 22);
         exchange.getResponseHeaders().set("x-amzn-RequestId", requestId(body));
+        if (invoke) { // InvokeModel answers with the tier and latency setting it served, as headers
+            for (String name : List.of("X-Amzn-Bedrock-Service-Tier", "X-Amzn-Bedrock-PerformanceConfig-Latency")) {
+                String value = exchange.getRequestHeaders().getFirst(name);
+                if (value != null) {
+                    exchange.getResponseHeaders().set(name, value);
+                }
+            }
+        }
         switch (operation) {
             case "converse" -> json(exchange, converseBody(reply), Map.of());
             case "converse-stream" -> stream(exchange, converseEvents(reply), reply, Map.of());

@@ -8,6 +8,7 @@ import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.upstream.Provider;
 import dev.spendgate.function.proxy.upstream.ProviderApi;
 import dev.spendgate.function.proxy.usage.PromptText;
+import dev.spendgate.function.proxy.usage.RequestedServiceTier;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
 import dev.spendgate.function.proxy.usage.UsageReading;
@@ -77,6 +78,13 @@ public final class BedrockApi implements ProviderApi {
         return BedrockRequests.prompt(path.operation(), body);
     }
 
+    /** InvokeModel's tier is in its headers ({@link InvokeTierHeaders}); Converse's in the body. */
+    @Override
+    public String requestedServiceTier(ObjectNode body, Headers requestHeaders) {
+        String inHeaders = path.operation().converse() ? null : InvokeTierHeaders.of(requestHeaders);
+        return inHeaders != null ? inHeaders : RequestedServiceTier.of(body);
+    }
+
     @Override
     public ObjectNode rewrite(
             ObjectNode body,
@@ -111,6 +119,7 @@ public final class BedrockApi implements ProviderApi {
         }
         InvocationMetrics metrics = new InvocationMetrics();
         metrics.readHeaders(responseHeaders);
+        String tierServed = InvokeTierHeaders.of(responseHeaders);
         InvokeStreamChunks chunks = new InvokeStreamChunks(tracker, metrics);
         return new UsageReading() {
             @Override
@@ -130,7 +139,8 @@ public final class BedrockApi implements ProviderApi {
 
             @Override
             public TrackedUsage result() {
-                return metrics.orElse(tracker.result());
+                TrackedUsage tracked = metrics.orElse(tracker.result());
+                return tierServed != null ? tracked.withServiceTier(tierServed) : tracked;
             }
         };
     }

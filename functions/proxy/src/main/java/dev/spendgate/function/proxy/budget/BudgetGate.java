@@ -99,14 +99,20 @@ public final class BudgetGate implements AutoCloseable {
     }
 
     /**
-     * Reserves the worst case of {@code call} (forwarded as {@code call.model()}), naming the call in the journal entry
-     * so that, should it never settle, the sweeper charges the worst case and writes its record.
+     * Reserves the worst case of {@code call} (forwarded as {@code call.model()}) at the tier the request asked for,
+     * naming the call in the journal entry so that, should it never settle, the sweeper charges the worst case and
+     * writes its record.
      */
     public BudgetDecision reserve(
-            ReservationJournal.Call call, Provider provider, Endpoint endpoint, PromptText prompt, JsonNode body) {
+            ReservationJournal.Call call,
+            Provider provider,
+            Endpoint endpoint,
+            PromptText prompt,
+            JsonNode body,
+            String tierRequested) {
         return enforcer.reserve(
                 call,
-                m -> estimator.estimate(provider.pricingProvider(), m, endpoint, prompt, body),
+                m -> estimator.estimate(provider.pricingProvider(), m, endpoint, prompt, body, tierRequested),
                 chains::cheaperThan);
     }
 

@@ -43,9 +43,23 @@ public final class CostEstimator {
         this.defaultMaxOutputTokens = defaultMaxOutputTokens;
     }
 
-    /** The worst-case cost on {@code model}, or empty when the model has no price. */
+    /** The worst-case cost on {@code model} at the tier the body asks for, or empty when the model has no price. */
     public Optional<BigDecimal> estimate(
             String pricingProvider, String model, Endpoint endpoint, PromptText prompt, JsonNode body) {
+        return estimate(pricingProvider, model, endpoint, prompt, body, RequestedServiceTier.of(body));
+    }
+
+    /**
+     * The worst-case cost on {@code model} at {@code tierRequested} (as the client spelled it, null for none), or
+     * empty when the model has no price.
+     */
+    public Optional<BigDecimal> estimate(
+            String pricingProvider,
+            String model,
+            Endpoint endpoint,
+            PromptText prompt,
+            JsonNode body,
+            String tierRequested) {
         Optional<ModelPrice> price = pricing.find(pricingProvider, model);
         if (price.isEmpty()) {
             return Optional.empty();
@@ -54,10 +68,8 @@ public final class CostEstimator {
         BigDecimal standard = price.get().cost(worst); // the long-context rule applies by the worst-case input
         // A requested tier that bills more (priority) is reserved at its rate; one the catalog has no rates for is
         // reserved at standard (the call is then recorded unpriced).
-        BigDecimal requested = price.get()
-                .quote(worst, RequestedServiceTier.of(body), null)
-                .map(q -> q.cost())
-                .orElse(standard);
+        BigDecimal requested =
+                price.get().quote(worst, tierRequested, null).map(q -> q.cost()).orElse(standard);
         return Optional.of(requested.max(standard));
     }
 

@@ -56,7 +56,13 @@ public final class Admit implements Stage {
             tripped = budgets.checkVelocity(c.attribution(), c.key().id());
             decision = tripped.isPresent()
                     ? null
-                    : budgets.reserve(call(c), c.provider(), c.api().estimateAs(), c.prompt(), c.body());
+                    : budgets.reserve(
+                            call(c),
+                            c.provider(),
+                            c.api().estimateAs(),
+                            c.prompt(),
+                            c.body(),
+                            c.api().requestedServiceTier(c.body(), c.request().headers()));
         } catch (RuntimeException e) {
             Log.error(c.requestId(), "budget store failed before the call", e);
             return Step.refuse(c, storeUnavailable("Retry shortly."));

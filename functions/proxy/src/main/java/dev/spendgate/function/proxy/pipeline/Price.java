@@ -9,7 +9,6 @@ import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Endpoint;
-import dev.spendgate.function.proxy.usage.RequestedServiceTier;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
 import java.util.Objects;
@@ -43,7 +42,8 @@ public final class Price {
         String modelServed = served == null || served.length() <= RequestLimits.MAX_MODEL_LENGTH
                 ? served
                 : served.substring(0, RequestLimits.MAX_MODEL_LENGTH);
-        String tierRequested = RequestedServiceTier.of(ctx.body());
+        String tierRequested =
+                ctx.api().requestedServiceTier(ctx.body(), ctx.request().headers());
         TokenUsage tokens = tracked.complete() ? tracked.tokens() : estimate(ctx, modelServed, tracked);
         CallPricer.Priced priced = CallPricer.create(pricing)
                 .price(new CallPricer.Call(

@@ -6,6 +6,7 @@ import dev.spendgate.function.proxy.bedrock.BedrockApi;
 import dev.spendgate.function.proxy.bedrock.BedrockPath;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.usage.PromptText;
+import dev.spendgate.function.proxy.usage.RequestedServiceTier;
 import dev.spendgate.function.proxy.usage.UsageReading;
 import java.net.URI;
 import java.util.Optional;
@@ -58,6 +59,11 @@ public interface ProviderApi {
     ModelRequest readModel(ObjectNode body);
 
     PromptText prompt(ObjectNode body);
+
+    /** The service tier the request asked for, as the client spelled it ({@link RequestedServiceTier}); else null. */
+    default String requestedServiceTier(ObjectNode body, Headers requestHeaders) {
+        return RequestedServiceTier.of(body);
+    }
 
     /**
      * The body to forward: {@code body} itself when nothing changes, else a changed copy ({@code modelForwarded}

@@ -34,4 +34,9 @@ public record TrackedUsage(
                 serviceTier != null ? serviceTier : tier,
                 inferenceGeo != null ? inferenceGeo : geo);
     }
+
+    /** This usage served at {@code tier}, whatever the body said (Bedrock's tier header decides what it bills). */
+    public TrackedUsage withServiceTier(String tier) {
+        return new TrackedUsage(tokens, complete, modelServed, streamedText, tier, inferenceGeo);
+    }
 }
