@@ -46,6 +46,20 @@ class BadInputIT {
     }
 
     @Test
+    void secondJsonDocumentAfterTheObject_is400NamingTheBodyAndNothingIsForwarded() throws Exception {
+        // the gateway reads (validates, reserves for, records) only the first object; the provider gets all the bytes
+        HttpResponse<String> response = gw.send(gw.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1,\"messages\":[]}"
+                        + "{\"model\":\"o3\",\"max_completion_tokens\":100000,\"messages\":[]}"));
+
+        assertThat(gw.upstream.requestCount()).isZero();
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/param").asText()).isEqualTo("body");
+        assertRecorded(response, 400);
+    }
+
+    @Test
     void missingModel_is400NamingModel() throws Exception {
         HttpResponse<String> response = gw.send(gw.post("/v1/chat/completions", "{\"messages\":[]}"));
 

@@ -7,11 +7,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 
-/** Request bodies as the gateway reads them: numbers exact (no double rounding when a body is re-serialised). */
+/**
+ * Request bodies as the gateway reads them: numbers exact (no double rounding when a body is re-serialised), and one
+ * JSON document only: anything after it fails the parse, since the whole body is what gets forwarded.
+ */
 final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper(pooled())
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS);
+            .enable(DeserializationFeature.USE_BIG_INTEGER_FOR_INTS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {}
 
