@@ -283,6 +283,26 @@ class BatchApiIT {
     }
 
     @Test
+    void secondJsonDocumentAfterTheBody_is400AndNothingIsCreated() throws Exception {
+        // the worst case would be reserved for the first document while the provider got all the bytes
+        String one = "{\"requests\":[{\"custom_id\":\"a\",\"params\":{\"model\":\"claude-sonnet-4-5\","
+                + "\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}}]}";
+        HttpResponse<String> twoDocuments = anthropic(
+                "POST", "/v1/messages/batches", one + one.replace("\"max_tokens\":1,", "\"max_tokens\":64000,"));
+        HttpResponse<String> twoOnALine = upload(line("t-1", "gpt-5-mini", 10).strip() + line("t-2", "gpt-5", 100000));
+
+        assertThat(twoDocuments.statusCode()).as(twoDocuments.body()).isEqualTo(400);
+        assertThat(JSON.readTree(twoDocuments.body()).at("/error/param").asText())
+                .isEqualTo("body");
+        assertThat(JSON.readTree(anthropic("GET", "/v1/messages/batches", null).body())
+                        .get("data"))
+                .isEmpty();
+        assertThat(twoOnALine.statusCode()).as(twoOnALine.body()).isEqualTo(400);
+        assertThat(JSON.readTree(twoOnALine.body()).at("/error/message").asText())
+                .contains("Line 1");
+    }
+
+    @Test
     void batchRoutes_badInputOrNoKey_clearErrorNamingTheField() throws Exception {
         HttpResponse<String> noKey = gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/batches"))
                 .GET());

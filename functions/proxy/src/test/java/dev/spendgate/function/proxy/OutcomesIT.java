@@ -82,7 +82,8 @@ class OutcomesIT {
             {"{\"session\":\"s\",\"outcome\":\"x\",\"count\":1.5}", "count"},
             {"{\"session\":7,\"outcome\":\"x\"}", "session"},
             {"[1,2]", "body"},
-            {"not json", "body"}
+            {"not json", "body"},
+            {"{\"session\":\"s\",\"outcome\":\"x\"}{\"session\":\"t\",\"outcome\":\"y\"}", "body"}
         };
         for (String[] c : cases) {
             HttpResponse<String> r = gw.send(gw.post("/v1/outcomes", c[0]));

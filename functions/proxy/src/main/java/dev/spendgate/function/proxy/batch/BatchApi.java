@@ -1,7 +1,9 @@
 package dev.spendgate.function.proxy.batch;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.BudgetDecision;
@@ -42,6 +44,9 @@ import java.util.UUID;
  */
 public final class BatchApi {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Client bodies are forwarded whole: one JSON document, nothing after it. */
+    private static final ObjectReader CLIENT_BODY = JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     public static final String REQUEST_ID_HEADER = "X-Spendgate-Request-Id";
 
     private final KeyCheck keys;
@@ -346,7 +351,7 @@ public final class BatchApi {
 
     private static JsonNode parse(byte[] body) {
         try {
-            JsonNode n = JSON.readTree(body);
+            JsonNode n = CLIENT_BODY.readTree(body);
             if (n != null && n.isObject()) {
                 return n;
             }

@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.batch;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.function.proxy.budget.CostEstimator;
@@ -17,7 +18,8 @@ import java.util.Optional;
  * full price, each request's output cap).
  */
 final class BatchInputs {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads only client input (a line with a second document after the first is not one request). */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final CostEstimator estimator;
 

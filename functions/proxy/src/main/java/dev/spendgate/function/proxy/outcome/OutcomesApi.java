@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.outcome;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -35,7 +36,7 @@ import java.util.Optional;
 public final class OutcomesApi {
     public static final String PATH = "/v1/outcomes";
     private static final int MAX_BODY_BYTES = 16 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final KeyCheck keys;
     private final OutcomeLog log;
