@@ -93,6 +93,10 @@ final class UsageCommand implements Callable<Integer> {
                     + " calls used models missing from the pricing catalog; their cost is unknown, not zero"
                     + " (add them with SPENDGATE_PRICING_OVERRIDES).");
         }
+        if (summary.negativeCostRecords() > 0) {
+            out.println("Left out: " + summary.negativeCostRecords() + " records with a negative cost, in no figure"
+                    + " above, as the monthly report quarantines them.");
+        }
         long skipped = stats.malformedLines() + stats.unreadableObjects();
         if (skipped > 0 || stats.duplicates() > 0) {
             out.println("Warnings: " + stats.malformedLines() + " unreadable lines, " + stats.unreadableObjects()

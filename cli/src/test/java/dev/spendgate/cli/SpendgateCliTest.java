@@ -107,6 +107,25 @@ class SpendgateCliTest {
     }
 
     @Test
+    void usage_negativeCostRecord_leftOutOfTheTotalAndCounted() throws Exception {
+        Instant t = Instant.parse("2026-10-05T10:00:00Z");
+        try (UsageLogWriter writer = UsageLogWriter.create(
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                Clock.systemUTC(),
+                100)) {
+            writer.append(record("a", t, "chatbot", "gpt-4o", "1.50"));
+            writer.append(record("b", t.plusSeconds(60), "chatbot", "gpt-4o", "-500"));
+        }
+
+        CliRun r = CliRun.of("usage", "--from", "2026-10-01", "--to", "2026-11-01", "--data-dir", dir.toString());
+
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).containsPattern("TOTAL\\s+1\\s+.*1\\.50\\b");
+        assertThat(r.out()).contains("Left out: 1 records with a negative cost");
+    }
+
+    @Test
     void usage_unknownGroupBy_namesTheChoices() throws Exception {
         CliRun r = CliRun.of("usage", "--group-by", "colour", "--data-dir", dir.toString());
         assertThat(r.code()).isEqualTo(2);

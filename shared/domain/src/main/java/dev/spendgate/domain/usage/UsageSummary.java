@@ -10,7 +10,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 
-/** Spend grouped by chosen record fields (feature, model, department, ...), summed exactly. */
+/**
+ * Spend grouped by chosen record fields (feature, model, department, ...), summed exactly. A record with a negative
+ * cost is left out of every row and the total and only counted ({@link #negativeCostRecords()}), as the monthly
+ * report's cost check quarantines it ({@code negative_cost}), so the CLI, the console and the board report agree.
+ */
 public final class UsageSummary {
     /** The fields a summary can group by, as named on the command line and in the record schema. */
     public static final Map<String, Function<UsageRecord, String>> DIMENSIONS = dimensions();
@@ -18,6 +22,7 @@ public final class UsageSummary {
     private final List<String> groupBy;
     private final Map<List<String>, Row> rows = new LinkedHashMap<>();
     private final Row total = new Row(List.of());
+    private long negativeCostRecords;
 
     private UsageSummary(List<String> groupBy) {
         for (String dimension : groupBy) {
@@ -33,7 +38,12 @@ public final class UsageSummary {
         return new UsageSummary(dimensions);
     }
 
+    /** Adds the record to its row and the total, or only counts it when its cost is negative. */
     public void add(UsageRecord r) {
+        if (r.costUsd() != null && r.costUsd().signum() < 0) {
+            negativeCostRecords++;
+            return;
+        }
         List<String> key = new ArrayList<>(groupBy.size());
         for (String dimension : groupBy) {
             String value = DIMENSIONS.get(dimension).apply(r);
@@ -57,6 +67,11 @@ public final class UsageSummary {
 
     public Row total() {
         return total;
+    }
+
+    /** Records left out of every figure because their cost is negative. */
+    public long negativeCostRecords() {
+        return negativeCostRecords;
     }
 
     private static Map<String, Function<UsageRecord, String>> dimensions() {

@@ -35,6 +35,20 @@ class UsageSummaryTest {
     }
 
     @Test
+    void add_negativeCost_isLeftOutOfEveryFigureAndCounted() {
+        UsageSummary summary = UsageSummary.groupedBy(List.of("department"));
+
+        summary.add(call("2026-11-03T09:00:00Z", "sales", "1.50"));
+        summary.add(call("2026-11-03T09:10:00Z", "sales", "-500"));
+
+        assertThat(summary.total().costUsd()).isEqualByComparingTo("1.50");
+        assertThat(summary.total().calls()).isEqualTo(1);
+        assertThat(summary.rows()).singleElement().satisfies(row -> assertThat(row.calls())
+                .isEqualTo(1));
+        assertThat(summary.negativeCostRecords()).isEqualTo(1);
+    }
+
+    @Test
     void groupedBy_unknownDimension_namesTheChoices() {
         assertThatThrownBy(() -> UsageSummary.groupedBy(List.of("minute")))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -88,7 +88,7 @@ final class SpendView {
                 .append(esc(to))
                 .append(filters.isEmpty() ? "" : ", filtered by " + esc(filters))
                 .append(".</p>")
-                .append(quality(result.stats(), total))
+                .append(quality(result.stats(), result.table()))
                 .append("</section>");
         sb.append(chart(result.series(), by, step));
         sb.append(table(result.table(), by));
@@ -123,7 +123,8 @@ final class SpendView {
         return result;
     }
 
-    private static String quality(UsageLogReader.ReadStats stats, UsageSummary.Row total) {
+    private static String quality(UsageLogReader.ReadStats stats, UsageSummary summary) {
+        UsageSummary.Row total = summary.total();
         StringBuilder sb = new StringBuilder("<p class=\"source\">Source: the raw usage log, ")
                 .append(stats.records())
                 .append(" records in ")
@@ -133,6 +134,12 @@ final class SpendView {
             sb.append(" ")
                     .append(total.unpricedCalls())
                     .append(" calls used models missing from the pricing catalog: their cost is unknown, not zero.");
+        }
+        if (summary.negativeCostRecords() > 0) {
+            sb.append(" Left out: ")
+                    .append(summary.negativeCostRecords())
+                    .append(" records with a negative cost, in no figure here, as the monthly report quarantines"
+                            + " them.");
         }
         long skipped = stats.malformedLines() + stats.unreadableObjects();
         if (skipped > 0 || stats.duplicates() > 0) {

@@ -104,6 +104,50 @@ class ConsoleHandlerTest {
     }
 
     @Test
+    void handleLocal_spendTotal_leavesOutANegativeCostRecordAsTheMonthlyReportDoes() throws IOException {
+        Router console = console(TOKEN);
+        java.time.Instant at = java.time.Instant.now().minusSeconds(60);
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (var out = new java.util.zip.GZIPOutputStream(gz)) {
+            dev.spendgate.domain.usage.UsageRecordCodec.write(record("ok", at, "1.50"), out);
+            dev.spendgate.domain.usage.UsageRecordCodec.write(record("bad", at, "-500"), out);
+        }
+        new dev.spendgate.embedded.FileSystemObjectStore(dataDir)
+                .put(dev.spendgate.domain.usage.UsageLayout.hourPrefix(at) + "test.ndjson.gz", gz.toByteArray());
+
+        Answer page = call(console, "GET", "/console/?by=feature", bearer(), "");
+
+        assertThat(page.status).isEqualTo(200);
+        // the board report quarantines a negative cost and leaves it out of every figure; the console adds it in
+        assertThat(page.body).contains("<span data-testid=\"spend-total\">1.50</span>");
+        assertThat(page.body).contains("Left out: 1 records with a negative cost");
+    }
+
+    private static dev.spendgate.domain.usage.UsageRecord record(String id, java.time.Instant start, String cost) {
+        return dev.spendgate.domain.usage.UsageRecord.builder()
+                .requestId(id)
+                .tsStart(start)
+                .tsEnd(start.plusMillis(420))
+                .keyId("key_1")
+                .attribution(new dev.spendgate.domain.attribution.Attribution(
+                        "chat", "engineering", null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o-2024-08-06")
+                .statusCode(200)
+                .tokens(dev.spendgate.domain.pricing.TokenUsage.openAi(1200, 200, 0, 0))
+                .costUsd(new java.math.BigDecimal(cost))
+                .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.PRICED)
+                .pricingVersion("2026-11-28")
+                .usageSource(dev.spendgate.domain.usage.UsageRecord.UsageSource.PROVIDER)
+                .latencyMs(420)
+                .upstreamMs(418)
+                .overheadMs(2)
+                .build();
+    }
+
+    @Test
     void handleLocal_applyOnStoredFindings_pointsToAdvisorApplyAndChangesNothing() throws IOException {
         Router console = console(TOKEN);
 
