@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -43,12 +44,12 @@ final class BudgetsView {
         }
         ObjectNode body = AdminCall.JSON.createObjectNode();
         for (String field : new String[] {"scope", "period", "limit_usd", "mode", "on_store_error", "time_zone"}) {
-            if (params.get(field) != null) {
+            if (params.get(field) != null && !params.get(field).isBlank()) {
                 body.put(field, params.get(field));
             }
         }
         String alertAt = params.get("alert_at");
-        if (alertAt != null) {
+        if (alertAt != null && !alertAt.isBlank()) {
             ArrayNode list = body.putArray("alert_at");
             for (String part : alertAt.split("[,\\s]+")) {
                 try {
@@ -66,12 +67,53 @@ final class BudgetsView {
                 }
             }
         }
+        keepStored(body);
         AdminCall.Answer answer = admin.send("PUT", "/admin/budgets", body);
         if (!answer.ok()) {
             Reply.html(sink, answer.status(), page(Html.notice("error", answer.message()), params));
             return;
         }
-        Reply.redirect(sink, "budgets?saved=" + enc(answer.body().path("id").asText()), null);
+        String id = answer.body().path("id").asText();
+        if (answer.body().hasNonNull("warning")) {
+            Reply.html(
+                    sink,
+                    200,
+                    page(
+                            Html.notice("ok", "Saved budget " + id + ".")
+                                    + Html.notice(
+                                            "error",
+                                            "Note: "
+                                                    + answer.body()
+                                                            .get("warning")
+                                                            .asText() + "."),
+                            Params.parse("")));
+            return;
+        }
+        Reply.redirect(sink, "budgets?saved=" + enc(id), null);
+    }
+
+    /**
+     * Changing a budget through the form keeps what the form does not carry or left empty (store-error behaviour,
+     * shard count, alert thresholds, time zone) from the stored budget, instead of resetting it to the defaults.
+     */
+    private void keepStored(ObjectNode body) {
+        String id;
+        try {
+            id = BudgetScope.parse(body.path("scope").asText()) + "/"
+                    + BudgetPeriod.parse(body.path("period").asText()).label();
+        } catch (RuntimeException e) {
+            return; // the admin API names the invalid field
+        }
+        for (JsonNode stored : admin.get("/admin/budgets").body().path("budgets")) {
+            if (!id.equals(stored.path("id").asText())) {
+                continue;
+            }
+            for (String field : new String[] {"on_store_error", "shards", "alert_at", "time_zone"}) {
+                if (!body.has(field) && stored.has(field)) {
+                    body.set(field, stored.get(field));
+                }
+            }
+        }
     }
 
     void delete(Params params, ResponseSink sink) throws IOException {
@@ -164,8 +206,8 @@ final class BudgetsView {
                 .append(Html.option("degrade", "degrade (cheaper model)", form.get("mode", "block")))
                 .append(Html.option("alert", "alert only", form.get("mode", "block")))
                 .append("</select></div>")
-                .append(Html.input("alert_at", "Alert at (%)", form.get("alert_at", ""), "default 50,80,100"))
-                .append(Html.input("time_zone", "Time zone", form.get("time_zone", ""), "default UTC"))
+                .append(Html.input("alert_at", "Alert at (%)", form.get("alert_at", ""), "empty: kept, or 50,80,100"))
+                .append(Html.input("time_zone", "Time zone", form.get("time_zone", ""), "empty: kept, or UTC"))
                 .append("<button type=\"submit\">Save budget</button></form>");
         return Html.page("budgets", "Budgets", sb.toString());
     }

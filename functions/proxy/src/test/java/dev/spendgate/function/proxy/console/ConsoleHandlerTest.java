@@ -104,6 +104,53 @@ class ConsoleHandlerTest {
     }
 
     @Test
+    void handleLocal_budgetFormChangingTheLimit_keepsStoreErrorAndShardsItDoesNotShow() throws IOException {
+        Router console = console(TOKEN);
+        Answer set = putJson(
+                console,
+                "{\"scope\":\"feature:chatbot\",\"period\":\"monthly\",\"limit_usd\":\"100\",\"mode\":\"block\","
+                        + "\"on_store_error\":\"fail_open\",\"shards\":4}");
+        assertThat(set.status).as(set.body).isEqualTo(200);
+
+        Answer changed = call(
+                console,
+                "POST",
+                "/console/budgets",
+                bearer(),
+                "scope=feature%3Achatbot&period=monthly&limit_usd=150&mode=block&alert_at=&time_zone=");
+
+        assertThat(changed.status).as(changed.body).isEqualTo(303);
+        var policy = runtime.budgetStores()
+                .policies()
+                .find("feature:chatbot/monthly")
+                .orElseThrow();
+        assertThat(policy.limitUsd()).isEqualByComparingTo("150");
+        assertThat(policy.onStoreError().label()).isEqualTo("fail_open");
+        assertThat(policy.shards()).isEqualTo(4);
+    }
+
+    @Test
+    void handleLocal_budgetFormOnABudgetBeingResharded_showsTheApiWarning() throws IOException {
+        Router console = console(TOKEN);
+        String json = "{\"scope\":\"feature:chatbot\",\"period\":\"monthly\",\"limit_usd\":\"100\",\"mode\":\"block\","
+                + "\"shards\":%d}";
+        assertThat(putJson(console, json.formatted(2)).status).isEqualTo(200);
+        assertThat(putJson(console, json.formatted(4)).status).isEqualTo(200);
+
+        Answer changed = call(
+                console,
+                "POST",
+                "/console/budgets",
+                bearer(),
+                "scope=feature%3Achatbot&period=monthly&limit_usd=150&mode=block&alert_at=&time_zone=");
+
+        assertThat(changed.status).as(changed.body).isEqualTo(200);
+        assertThat(changed.body)
+                .contains("Saved budget feature:chatbot/monthly")
+                .contains("shard count stays 2");
+    }
+
+    @Test
     void handleLocal_spendTotal_leavesOutANegativeCostRecordAsTheMonthlyReportDoes() throws IOException {
         Router console = console(TOKEN);
         java.time.Instant at = java.time.Instant.now().minusSeconds(60);
@@ -145,6 +192,19 @@ class ConsoleHandlerTest {
                 .upstreamMs(418)
                 .overheadMs(2)
                 .build();
+    }
+
+    private static Answer putJson(Router console, String json) throws IOException {
+        Answer answer = new Answer();
+        console.handle(
+                new GatewayRequest(
+                        "PUT",
+                        "/admin/budgets",
+                        bearer().set("Content-Type", "application/json"),
+                        json.getBytes(StandardCharsets.UTF_8)),
+                Router.Caller.LOCAL,
+                answer);
+        return answer;
     }
 
     @Test
