@@ -172,7 +172,7 @@ final class BudgetsView {
                         .append("</td><td class=\"num\">")
                         .append(esc(b.path("forecast_usd").asText("-")))
                         .append("</td><td>")
-                        .append(alerts(b, used))
+                        .append(alerts(b))
                         .append("</td>");
             }
             sb.append("<td><form method=\"post\" action=\"budget-delete\">")
@@ -186,7 +186,8 @@ final class BudgetsView {
         }
         sb.append("</tbody></table>");
         sb.append("<p class=\"source\">Source: the budget ledger the gateway enforces from (settled spend plus"
-                + " reservations of calls in flight); the forecast extrapolates this period's spend linearly.</p>");
+                + " reservations of calls in flight); the forecast extrapolates this period's spend linearly; an alert"
+                + " goes out when settled spend crosses its threshold.</p>");
         sb.append("<h2 id=\"set-h\">Set or change a budget</h2>")
                 .append("<form method=\"post\" action=\"budgets\" class=\"card\" aria-labelledby=\"set-h\">")
                 .append(Html.input(
@@ -246,10 +247,19 @@ final class BudgetsView {
         return meter + esc(text);
     }
 
-    private static String alerts(JsonNode b, BigDecimal used) {
+    /**
+     * The thresholds settled spend has crossed: the gateway alerts when a call's settled cost takes spend over one, so
+     * reservations of calls in flight (part of "used") have sent no alert yet.
+     */
+    private static String alerts(JsonNode b) {
+        BigDecimal spent = decimal(b.path("spent_usd"));
+        BigDecimal limit = decimal(b.path("limit_usd"));
+        BigDecimal settled = spent == null || limit == null || limit.signum() == 0
+                ? null
+                : spent.multiply(BigDecimal.valueOf(100)).divide(limit, java.math.MathContext.DECIMAL64);
         StringBuilder crossed = new StringBuilder();
         for (JsonNode t : b.path("alert_at")) {
-            if (used != null && used.compareTo(BigDecimal.valueOf(t.asInt())) >= 0) {
+            if (settled != null && settled.compareTo(BigDecimal.valueOf(t.asInt())) >= 0) {
                 crossed.append(crossed.isEmpty() ? "" : ", ").append(t.asInt()).append(" %");
             }
         }

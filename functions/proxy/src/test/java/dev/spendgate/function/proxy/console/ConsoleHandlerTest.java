@@ -151,6 +151,27 @@ class ConsoleHandlerTest {
     }
 
     @Test
+    void handleLocal_budgetsPage_saysAlertsCrossedOnlyWhenSettledSpendCrossedThem() throws IOException {
+        Router console = console(TOKEN);
+        Answer set = putJson(
+                console, "{\"scope\":\"global\",\"period\":\"monthly\",\"limit_usd\":\"10\",\"mode\":\"block\"}");
+        assertThat(set.status).as(set.body).isEqualTo(200);
+        var policy = runtime.budgetStores().policies().list().get(0);
+        var ledger = runtime.budgetStores().ledger();
+        String item = policy.shardKey("*", java.time.Instant.now(), 0);
+        // $1 settled, and one call in flight holding an $8 worst-case reservation
+        ledger.reserve(item, policy.shardLimit(), java.math.BigDecimal.ONE);
+        ledger.settle(item, java.math.BigDecimal.ONE, java.math.BigDecimal.ONE);
+        ledger.reserve(item, policy.shardLimit(), new java.math.BigDecimal("8"));
+
+        Answer page = call(console, "GET", "/console/budgets", bearer(), "");
+
+        assertThat(page.status).isEqualTo(200);
+        // 10 % settled: no alert was sent (the enforcer alerts on settled spend), so none may be shown as crossed
+        assertThat(page.body).contains("none yet").doesNotContain("crossed (one alert each)");
+    }
+
+    @Test
     void handleLocal_spendTotal_leavesOutANegativeCostRecordAsTheMonthlyReportDoes() throws IOException {
         Router console = console(TOKEN);
         java.time.Instant at = java.time.Instant.now().minusSeconds(60);
