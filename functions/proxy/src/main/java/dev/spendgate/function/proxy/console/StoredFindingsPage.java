@@ -7,17 +7,25 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.domain.store.ObjectStore;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * Findings from the newest findings document the daily waste run stored ({@code findings/YYYY-MM-DD.json}), as the
- * deployed gateway shows them: the run already did the month's work, so a page view reads one object.
+ * deployed gateway shows them: the run already did the month's work, so a page view reads one object (and the findings'
+ * lifecycle for their state). Each row carries what the local page's does: state, evidence dates, example request ids
+ * and the quality risk. The local page renders typed findings from the analysis module, which this jar must not carry,
+ * so the rows are rendered here from the document's JSON, with the same layout.
  */
 final class StoredFindingsPage implements FindingsPage {
     private static final Pattern DAY_DOC = Pattern.compile("findings/\\d{4}-\\d{2}-\\d{2}\\.json");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String LIFECYCLE = "findings/lifecycle.json";
 
     private final ObjectStore store;
 
@@ -59,9 +67,10 @@ final class StoredFindingsPage implements FindingsPage {
                 .append(" by the daily waste run.</p></section>")
                 .append("<table data-testid=\"findings-table\"><caption>Findings by monthly dollars</caption>")
                 .append("<thead><tr><th scope=\"col\">#</th><th scope=\"col\" class=\"num\">USD / month</th>")
-                .append("<th scope=\"col\">Category</th><th scope=\"col\">Scope</th>")
+                .append("<th scope=\"col\">Category</th><th scope=\"col\">Scope</th><th scope=\"col\">State</th>")
                 .append("<th scope=\"col\">Recommended change</th><th scope=\"col\">Owner</th>")
                 .append("<th scope=\"col\">Evidence</th></tr></thead><tbody>");
+        Map<String, String> states = states();
         int rank = 1;
         for (JsonNode f : doc.path("findings")) {
             JsonNode scope = f.path("scope");
@@ -76,20 +85,72 @@ final class StoredFindingsPage implements FindingsPage {
                     .append("</td><td>")
                     .append(esc(scope.path("type").asText() + ":"
                             + scope.path("value").asText()))
+                    .append(
+                            scope.hasNonNull("model")
+                                    ? " (" + esc(scope.path("model").asText()) + ")"
+                                    : "")
+                    .append("</td><td>")
+                    .append(esc(states.getOrDefault(f.path("id").asText(), "open")))
                     .append("</td><td>")
                     .append(esc(f.path("recommendation").asText()))
+                    .append(
+                            f.hasNonNull("quality_risk")
+                                    ? "<br><small>" + esc(f.path("quality_risk").asText()) + "</small>"
+                                    : "")
                     .append("</td><td>")
                     .append(esc(owner.path("department").asText("unknown")))
                     .append("</td><td>")
                     .append(esc(evidence.path("wasteful_calls").asText()))
                     .append(" of ")
                     .append(esc(evidence.path("calls").asText()))
-                    .append(" calls</td></tr>");
+                    .append(" calls, ")
+                    .append(esc(day(evidence.path("first_seen"))))
+                    .append(" to ")
+                    .append(esc(day(evidence.path("last_seen"))))
+                    .append(examples(evidence.path("example_request_ids")))
+                    .append("</td></tr>");
         }
         if (rank == 1) {
-            sb.append("<tr><td colspan=\"7\">No waste found in this window.</td></tr>");
+            sb.append("<tr><td colspan=\"8\">No waste found in this window.</td></tr>");
         }
         return sb.append("</tbody></table>").toString();
+    }
+
+    /**
+     * Each finding's state (open, resolved, ...) from the lifecycle the daily run keeps ({@code
+     * findings/lifecycle.json}), as the local page shows it; none when that document is missing or unreadable.
+     */
+    private Map<String, String> states() {
+        Map<String, String> states = new HashMap<>();
+        try {
+            Optional<byte[]> bytes = store.get(LIFECYCLE);
+            if (bytes.isPresent()) {
+                for (JsonNode n : JSON.readTree(bytes.get()).path("findings")) {
+                    if (n.hasNonNull("id") && n.hasNonNull("status")) {
+                        states.put(n.get("id").asText(), n.get("status").asText());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return states;
+    }
+
+    /** The UTC day of a stored instant, as the local page shows evidence dates. */
+    private static String day(JsonNode instant) {
+        String text = instant.asText("");
+        return text.length() < 10 ? "-" : text.substring(0, 10);
+    }
+
+    private static String examples(JsonNode ids) {
+        List<String> first = new ArrayList<>();
+        for (JsonNode id : ids) {
+            if (first.size() < 2) {
+                first.add(id.asText());
+            }
+        }
+        return first.isEmpty() ? "" : "; e.g. <code>" + esc(String.join(", ", first)) + "</code>";
     }
 
     private static String usd(JsonNode amount) {

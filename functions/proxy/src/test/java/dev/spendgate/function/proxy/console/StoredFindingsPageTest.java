@@ -42,6 +42,57 @@ class StoredFindingsPageTest {
     }
 
     @Test
+    void render_finding_showsTheEvidenceDatesExampleIdsAndQualityRiskTheReadmePromises() {
+        FileSystemObjectStore store = new FileSystemObjectStore(dir);
+        store.put(
+                "findings/2026-11-02.json",
+                ("{\"generated_at\":\"2026-11-02T06:00:00Z\",\"window\":{\"from\":\"2026-10-03T00:00:00Z\","
+                                + "\"to\":\"2026-11-02T00:00:00Z\"},\"calls_analysed\":4973,"
+                                + "\"monthly_savings_usd\":\"13.90\",\"efficiency_score\":{\"overall\":71},"
+                                + "\"findings\":[{\"id\":\"model_mismatch/feature:b\",\"category\":\"model_mismatch\","
+                                + "\"scope\":{\"type\":\"feature\",\"value\":\"b\"},"
+                                + "\"evidence\":{\"calls\":4973,\"wasteful_calls\":4973,"
+                                + "\"first_seen\":\"2026-10-04T09:12:00Z\",\"last_seen\":\"2026-11-01T17:40:00Z\","
+                                + "\"example_request_ids\":[\"req_7f3a91\"]},"
+                                + "\"monthly_savings_usd\":\"13.90\",\"recommendation\":\"Move feature b to gpt-4o-mini\","
+                                + "\"quality_risk\":\"medium: answers longer than 400 tokens\","
+                                + "\"owner\":{\"department\":\"support\"}}]}")
+                        .getBytes(StandardCharsets.UTF_8));
+
+        String html = new StoredFindingsPage(store).render();
+
+        assertThat(html)
+                .contains("Move feature b to gpt-4o-mini")
+                .contains("req_7f3a91")
+                .contains("2026-10-04")
+                .contains("medium: answers longer than 400 tokens");
+    }
+
+    @Test
+    void render_findingWithALifecycleEntry_showsItsStateAndEscapesStoredText() {
+        FileSystemObjectStore store = new FileSystemObjectStore(dir);
+        store.put(
+                "findings/2026-11-02.json",
+                ("{\"findings\":[{\"id\":\"cache_miss/feature:b\",\"category\":\"cache_miss\","
+                                + "\"scope\":{\"type\":\"feature\",\"value\":\"b\"},"
+                                + "\"evidence\":{\"calls\":3,\"wasteful_calls\":2,"
+                                + "\"example_request_ids\":[\"<img src=x>\"]},"
+                                + "\"monthly_savings_usd\":\"1.00\",\"recommendation\":\"Cache the prompt\"}]}")
+                        .getBytes(StandardCharsets.UTF_8));
+        store.put(
+                "findings/lifecycle.json",
+                "{\"findings\":[{\"id\":\"cache_miss/feature:b\",\"status\":\"resolved\"}]}"
+                        .getBytes(StandardCharsets.UTF_8));
+
+        String html = new StoredFindingsPage(store).render();
+
+        assertThat(html)
+                .contains("<td>resolved</td>")
+                .contains("&lt;img src=x&gt;")
+                .doesNotContain("<img src=x>");
+    }
+
+    @Test
     void render_damagedDocument_namesItInsteadOfFailingThePage() {
         FileSystemObjectStore store = new FileSystemObjectStore(dir);
         store.put("findings/2026-11-02.json", "{not json".getBytes(StandardCharsets.UTF_8));
