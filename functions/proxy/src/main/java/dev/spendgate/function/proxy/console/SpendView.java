@@ -39,7 +39,8 @@ final class SpendView {
 
     private record Cached(Instant at, Result result) {}
 
-    private record Result(UsageSummary table, UsageSummary series, UsageLogReader.ReadStats stats) {}
+    /** What a query read; {@code to} is the end it read up to (for an open end, the moment it was read). */
+    private record Result(Instant to, UsageSummary table, UsageSummary series, UsageLogReader.ReadStats stats) {}
 
     SpendView(ObjectStore store, Clock clock) {
         this.store = store;
@@ -55,13 +56,15 @@ final class SpendView {
                 .toInstant();
         Instant from = date(params.get("from"), "from", monthStart, errors);
         Instant to = date(params.get("to"), "to", null, errors);
-        if (to == null) {
+        boolean open = to == null;
+        if (open) {
             to = now.plusSeconds(1);
         }
         if (!from.isBefore(to)) {
             errors.add("Invalid 'to': it must be after 'from'.");
             from = monthStart;
             to = now.plusSeconds(1);
+            open = true;
         }
         String by = choice(params.get("by"), "by", DIMENSIONS, "feature", errors);
         String step = choice(params.get("step"), "step", List.of("day", "hour"), "day", errors);
@@ -72,7 +75,7 @@ final class SpendView {
                 filters.put(d, v);
             }
         }
-        Result result = result(from, to, by, step, filters);
+        Result result = result(from, open ? null : to, by, step, filters);
         StringBuilder sb = new StringBuilder();
         errors.forEach(e -> sb.append(Html.notice("error", e)));
         sb.append(form(params, by, step));
@@ -85,7 +88,7 @@ final class SpendView {
                 .append(" calls from ")
                 .append(esc(from))
                 .append(" to ")
-                .append(esc(to))
+                .append(esc(result.to()))
                 .append(filters.isEmpty() ? "" : ", filtered by " + esc(filters))
                 .append(".</p>")
                 .append(quality(result.stats(), result.table()))
@@ -95,18 +98,23 @@ final class SpendView {
         return sb.toString();
     }
 
+    /**
+     * The query's result, read afresh or kept from a read less than {@link #CACHE_FOR} ago. An open end ({@code to}
+     * null: up to now) is keyed as "open", so a reload within the minute hits; what it shows ends where that read did.
+     */
     private Result result(Instant from, Instant to, String by, String step, Map<String, String> filters) {
-        String cacheKey = from + "|" + to + "|" + by + "|" + step + "|" + filters;
+        String cacheKey = from + "|" + (to == null ? "open" : to) + "|" + by + "|" + step + "|" + filters;
         Instant now = clock.instant();
         Cached hit = cache.get(cacheKey);
         if (hit != null && hit.at().plus(CACHE_FOR).isAfter(now)) {
             return hit.result();
         }
+        Instant end = to == null ? now.plusSeconds(1) : to;
         UsageSummary table = UsageSummary.groupedBy(List.of(by));
         UsageSummary series = UsageSummary.groupedBy(List.of(step, by));
         List<Map.Entry<Function<UsageRecord, String>, String>> tests = new ArrayList<>();
         filters.forEach((d, v) -> tests.add(Map.entry(UsageSummary.DIMENSIONS.get(d), v)));
-        UsageLogReader.ReadStats stats = UsageLogReader.create(store).read(from, to, r -> {
+        UsageLogReader.ReadStats stats = UsageLogReader.create(store).read(from, end, r -> {
             for (Map.Entry<Function<UsageRecord, String>, String> t : tests) {
                 if (!t.getValue().equals(t.getKey().apply(r))) {
                     return;
@@ -115,7 +123,7 @@ final class SpendView {
             table.add(r);
             series.add(r);
         });
-        Result result = new Result(table, series, stats);
+        Result result = new Result(end, table, series, stats);
         if (cache.size() > 64) {
             cache.clear();
         }
