@@ -84,18 +84,11 @@ public final class ResponseCache {
         if (!rule.allowsTemperature(temperature)) {
             return Lookup.bypass("temperature");
         }
-        String partition = CacheKeys.partition(rule, attribution, keyId);
-        String key = CacheKeys.exact(endpoint, partition, body);
-        String prefixKey = null;
-        QuestionSimilarity.Sketch sketch = null;
-        if (rule.mode() == CacheRule.Mode.SEMANTIC) {
-            String question = CacheKeys.question(body);
-            if (question != null) {
-                prefixKey = CacheKeys.prefix(endpoint, partition, body);
-                sketch = QuestionSimilarity.sketch(question);
-            }
-        }
-        Instant now = clock.instant();
+        Lookup keys = missAt(rule, endpoint, body, attribution, keyId, clock.instant());
+        String key = keys.key();
+        String prefixKey = keys.prefixKey();
+        QuestionSimilarity.Sketch sketch = keys.sketch();
+        Instant now = keys.at();
         try {
             Optional<CachedAnswer> exact = store.get(key, now);
             if (exact.isPresent()) {
@@ -123,6 +116,31 @@ public final class ResponseCache {
             return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, e, now);
         }
         return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, null, now);
+    }
+
+    /**
+     * The miss {@code missed} keyed as if the call had sent {@code body}: a call a degrade budget moved to another
+     * model is kept under that model, whose answer it is, not under the model the client asked for.
+     */
+    public Lookup rekeyed(
+            Lookup missed, CacheRule rule, String endpoint, JsonNode body, Attribution attribution, String keyId) {
+        return missAt(rule, endpoint, body, attribution, keyId, missed.at());
+    }
+
+    private static Lookup missAt(
+            CacheRule rule, String endpoint, JsonNode body, Attribution attribution, String keyId, Instant at) {
+        String partition = CacheKeys.partition(rule, attribution, keyId);
+        String key = CacheKeys.exact(endpoint, partition, body);
+        String prefixKey = null;
+        QuestionSimilarity.Sketch sketch = null;
+        if (rule.mode() == CacheRule.Mode.SEMANTIC) {
+            String question = CacheKeys.question(body);
+            if (question != null) {
+                prefixKey = CacheKeys.prefix(endpoint, partition, body);
+                sketch = QuestionSimilarity.sketch(question);
+            }
+        }
+        return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, null, at);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.cache;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.cache.ResponseCache;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.http.Headers;
@@ -9,7 +10,7 @@ import dev.spendgate.function.proxy.pipeline.ResponseTap;
 /**
  * Beside the relay: tells the client what routing and the cache did ({@code X-Spendgate-Routed},
  * {@code X-Spendgate-Cache}), and keeps a successful, priced answer of a call that missed, a streamed one rebuilt
- * into the non-streamed shape as it passes.
+ * into the non-streamed shape as it passes; under the model a degrade budget moved the call to, when it did.
  */
 public final class CacheFill implements ResponseTap {
     private final Optimizations optimizations;
@@ -73,18 +74,31 @@ public final class CacheFill implements ResponseTap {
             return; // an unpriced answer could not say what a hit saves
         }
         CallOptimization o = ctx.optimization();
-        optimizations
-                .responseCache()
-                .fill(
-                        o.cacheRule(),
-                        o.lookup(),
-                        ctx.attribution().feature(),
-                        ctx.api().recordName(),
-                        ctx.provider().name(),
-                        ctx.modelServed(),
-                        body,
-                        ctx.tokens(),
-                        ctx.cost(),
-                        e -> Log.error(ctx.requestId(), "response cache fill failed; the answer was served", e));
+        ResponseCache cache = optimizations.responseCache();
+        ResponseCache.Lookup missed = o.lookup();
+        if (ctx.degradedFrom() != null) {
+            // a degrade budget moved the call: the answer is the cheaper model's, kept under that model's key so
+            // the same request gets the model it asked for once the budget has room
+            ObjectNode asServed = ctx.body().deepCopy();
+            asServed.put("model", ctx.modelForwarded());
+            missed = cache.rekeyed(
+                    missed,
+                    o.cacheRule(),
+                    ctx.api().recordName(),
+                    asServed,
+                    ctx.attribution(),
+                    ctx.key().id());
+        }
+        cache.fill(
+                o.cacheRule(),
+                missed,
+                ctx.attribution().feature(),
+                ctx.api().recordName(),
+                ctx.provider().name(),
+                ctx.modelServed(),
+                body,
+                ctx.tokens(),
+                ctx.cost(),
+                e -> Log.error(ctx.requestId(), "response cache fill failed; the answer was served", e));
     }
 }
