@@ -1,5 +1,7 @@
 package dev.spendgate.domain.waste;
 
+import dev.spendgate.domain.pricing.ServiceTiers;
+import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,7 +16,8 @@ import java.util.Set;
  * Non-interactive jobs billed at the standard tier. <b>Eligibility rule</b>: the calls of one job, that is one
  * {@code run} of a feature (or, without a run, the calls a feature makes with {@code environment: batch} on one key),
  * are batch-eligible when the job made at least {@value #MIN_JOB_CALLS} billed calls on a provider with a Batch API
- * (OpenAI, Anthropic, Bedrock), and none of them was streamed (nobody waits on a stream of a job). OpenAI's and
+ * (OpenAI, Anthropic, Bedrock), and none of them was streamed (nobody waits on a stream of a job). Calls already
+ * billed at the batch discount (results of a provider batch, or the batch or flex tier) are not counted. OpenAI's and
  * Anthropic's Batch APIs bill input and output at half the standard price (results within 24 h), so savings = 50 % of
  * the recorded cost of the eligible calls. A (feature, model) with eligible calls is a finding; the share of its
  * eligible calls outside 07:00-19:00 UTC is evidence, not a condition.
@@ -47,7 +50,8 @@ final class BatchTierDetector implements Detector {
                 || !c.billed()
                 || c.redundantRetry
                 || c.price == null
-                || !BATCH_PROVIDERS.contains(c.price.provider())) {
+                || !BATCH_PROVIDERS.contains(c.price.provider())
+                || atBatchTier(c)) {
             return;
         }
         String run = c.record.attribution().run();
@@ -83,6 +87,16 @@ final class BatchTierDetector implements Detector {
         if (j.examples.size() < Evidence.MAX_EXAMPLES) {
             j.examples.add(c.record.requestId());
         }
+    }
+
+    /**
+     * Whether the call was already billed at the batch discount: a result of a provider batch, or priced at the batch
+     * or flex tier (flex bills what the Batch API bills). Moving it to the Batch API saves nothing.
+     */
+    private static boolean atBatchTier(Call c) {
+        UsageRecord.Billing billing = c.record.billing();
+        String tier = billing.pricedServiceTier();
+        return billing.batchId() != null || ServiceTiers.BATCH.equals(tier) || ServiceTiers.FLEX.equals(tier);
     }
 
     /** Drops the jobs with a single call (what {@code jobs.values().removeIf(j -> j.calls < 2)} drops). */
