@@ -38,8 +38,11 @@ public record DayAggregate(
         List<UngovernedKeyDetector.ComboState> ungoverned,
         PromptCacheDetector.DayState promptCache,
         List<BatchTierDetector.JobState> batchTier) {
-    /** The aggregate's format; an aggregate of another version is rebuilt from the log. */
-    public static final int SCHEMA_VERSION = 1;
+    /**
+     * The aggregate's format; an aggregate of another version is rebuilt from the log. 2: a tally's span is of its
+     * wasteful calls (version 1 spanned every call seen).
+     */
+    public static final int SCHEMA_VERSION = 2;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */
     static final int POS_BITS = 34;
 

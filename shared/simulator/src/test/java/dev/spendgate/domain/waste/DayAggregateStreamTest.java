@@ -251,7 +251,10 @@ class DayAggregateStreamTest {
         byte[] good = m.stored(DAMAGED);
         m.store.put(
                 DayAggregates.key(DAMAGED),
-                gzip(gunzip(good).replaceFirst("\"schemaVersion\":1", "\"schemaVersion\":2")));
+                gzip(gunzip(good)
+                        .replaceFirst(
+                                "\"schemaVersion\":" + DayAggregate.SCHEMA_VERSION,
+                                "\"schemaVersion\":" + (DayAggregate.SCHEMA_VERSION + 1))));
 
         DayAggregates.Outcome outcome = m.aggregates().analyze(m.window());
 
