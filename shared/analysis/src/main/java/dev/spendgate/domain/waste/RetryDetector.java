@@ -14,8 +14,9 @@ import java.util.Map;
  * within {@value #WINDOW_SECONDS} s of the previous one form a chain. A repeat is <em>redundant</em> when an earlier
  * call of its chain already succeeded (duplicate repeats, runaway loops) or when it is the fourth or later attempt
  * after failures (error loops: a breaker allowing three attempts would have stopped it). A session's calls beyond
- * {@value #BURST_CALLS_PER_MINUTE} in one clock minute are a runaway burst, also redundant. A scope with at least
- * {@value #MIN_REDUNDANT} redundant calls is a finding; savings = the recorded cost of its redundant calls.
+ * {@value #BURST_CALLS_PER_MINUTE} in one clock minute are a runaway burst, also redundant. Only billed repeats count
+ * (a repeat the response cache answered cost nothing). A scope with at least {@value #MIN_REDUNDANT} redundant calls
+ * is a finding; savings = the recorded cost of its redundant calls.
  *
  * <p>Memory: only chains active in the last {@value #WINDOW_SECONDS} s are kept, plus one tally per scope that had a
  * redundant call. A window merge bounds those too ({@link #settle}, {@link #rollUp}): past its bounds, scopes the last
@@ -73,7 +74,8 @@ final class RetryDetector implements Detector {
             if (duplicate || chain.attempts >= MAX_ATTEMPTS) {
                 c.redundantRetry = true;
             }
-            if ((duplicate || chain.attempts >= MAX_ATTEMPTS) && !c.warmUp) {
+            // a repeat nothing billed (the response cache answered it, or it failed for free) wastes nothing
+            if ((duplicate || chain.attempts >= MAX_ATTEMPTS) && !c.warmUp && c.billed()) {
                 Scope s = scopes.computeIfAbsent(
                         scopeType + ":" + scopeValue, k -> new Scope(scopeType, scopeValue, c.feature));
                 s.tally.wasteful(c.record.requestId(), t, c.cost);
