@@ -7,18 +7,23 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The ready policy change of a waste finding whose fix is a gateway feature: a model mismatch becomes a routing rule
  * (the feature's calls of at most 2,000 prompt tokens, the detector's "simple" bound, move to the cheaper model, with
  * that move added to the allow-list), a cache miss a response cache rule for the feature (semantic when reworded
  * repeats outnumber exact ones, TTL 60 minutes as the detector assumed), an uncached long prefix or unread cache
- * writes a prompt caching rule. Other findings (retries, batch, ungoverned keys, a prefix that changes every call)
- * need a change outside the gateway policy and have no fix here.
+ * writes on Anthropic or Bedrock a prompt caching rule. Other findings (retries, batch, ungoverned keys, a prefix that
+ * changes every call, an uncached prefix on another provider) need a change outside the gateway policy and have no fix
+ * here.
  */
 public final class FindingFixes {
     /** The prompt size the model-mismatch detector calls simple. */
     static final long SIMPLE_PROMPT_TOKENS = 2_000;
+    /** The providers whose requests the gateway marks for prompt caching (Anthropic Messages, Bedrock Converse). */
+    static final Set<String> MARKED_PROVIDERS = Set.of("anthropic", "bedrock");
 
     private FindingFixes() {}
 
@@ -70,14 +75,14 @@ public final class FindingFixes {
         return switch (f.category()) {
             case MODEL_MISMATCH -> route(f, catalog, sharePercent);
             case CACHE_MISS -> cache(f);
-            case CONTEXT_BLOAT -> promptCaching(f);
+            case CONTEXT_BLOAT -> promptCaching(f, catalog);
             case PROMPT_CACHE -> {
                 if (f.kind().equals("unstable_prefix")) {
                     throw new NoFixException("finding " + f.id() + " needs an application change: move the part of"
                             + " the system prompt that changes (a timestamp, a name) after the stable part; a"
                             + " breakpoint on a prefix that changes every call is never read");
                 }
-                yield promptCaching(f);
+                yield promptCaching(f, catalog);
             }
             default ->
                 throw new NoFixException("finding " + f.id() + " ("
@@ -91,11 +96,7 @@ public final class FindingFixes {
         if (from == null || to == null) {
             throw new NoFixException("finding " + f.id() + " names no cheaper model");
         }
-        String provider = catalog.models().stream()
-                .filter(m -> m.model().equals(from))
-                .map(ModelPrice::provider)
-                .findFirst()
-                .orElse("any");
+        String provider = catalogEntry(catalog, from).map(ModelPrice::provider).orElse("any");
         String id = "advisor-" + f.feature() + "-" + from;
         RouteRule rule = new RouteRule(
                 id,
@@ -126,7 +127,8 @@ public final class FindingFixes {
     private static Fix cache(Finding f) {
         long exact = parse(f.evidence().details().get("exact_duplicates"));
         long near = parse(f.evidence().details().get("hits_at_0.90"));
-        CacheRule.Mode mode = near > exact ? CacheRule.Mode.SEMANTIC : CacheRule.Mode.EXACT;
+        // hits at 0.90 include the exact repeats: the reworded ones are the rest
+        CacheRule.Mode mode = near - exact > exact ? CacheRule.Mode.SEMANTIC : CacheRule.Mode.EXACT;
         CacheRule rule = new CacheRule(
                 f.feature(),
                 mode,
@@ -148,7 +150,16 @@ public final class FindingFixes {
                 GatewayPolicy.EMPTY.withCache(rule));
     }
 
-    private static Fix promptCaching(Finding f) {
+    private static Fix promptCaching(Finding f, PricingCatalog catalog) {
+        String provider =
+                catalogEntry(catalog, f.model()).map(ModelPrice::provider).orElse(null);
+        if (provider == null || !MARKED_PROVIDERS.contains(provider)) {
+            throw new NoFixException("finding " + f.id() + " needs an application change: the gateway marks prompt"
+                    + " caches on Anthropic Messages and Bedrock Converse only, not on " + f.model()
+                    + (provider == null ? "" : " (" + provider + ")") + "; keep the stable part of feature "
+                    + f.feature() + "'s prompt byte-identical and first in every request (OpenAI then caches it by"
+                    + " itself)");
+        }
         PromptCachingRule rule =
                 new PromptCachingRule(f.feature(), PromptCachingRule.DEFAULT_MIN_PREFIX_TOKENS, f.id());
         return new Fix(
@@ -158,6 +169,11 @@ public final class FindingFixes {
                 "mark the stable system prompt and tools of feature " + f.feature()
                         + " for the provider's prompt cache (Anthropic and Bedrock Claude; TTL from the reuse gap)",
                 GatewayPolicy.EMPTY.withPromptCaching(rule));
+    }
+
+    /** The catalog entry of a model by its catalog name (findings name models as the catalog does). */
+    private static Optional<ModelPrice> catalogEntry(PricingCatalog catalog, String model) {
+        return catalog.models().stream().filter(m -> m.model().equals(model)).findFirst();
     }
 
     private static long parse(String v) {
