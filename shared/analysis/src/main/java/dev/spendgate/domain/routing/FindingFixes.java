@@ -96,7 +96,13 @@ public final class FindingFixes {
         if (from == null || to == null) {
             throw new NoFixException("finding " + f.id() + " names no cheaper model");
         }
-        String provider = catalogEntry(catalog, from).map(ModelPrice::provider).orElse("any");
+        Optional<ModelPrice> price = catalogEntry(catalog, from);
+        String provider = price.map(ModelPrice::provider).orElse("any");
+        // the finding names the catalog model; calls pinned to a snapshot or alias of it ask for that name
+        List<String> aliases = price.map(ModelPrice::aliases).orElse(List.of()).stream()
+                .filter(a -> !a.equals(from))
+                .distinct()
+                .toList();
         String id = "advisor-" + f.feature() + "-" + from;
         RouteRule rule = new RouteRule(
                 id,
@@ -111,7 +117,8 @@ public final class FindingFixes {
                 null,
                 null,
                 sharePercent,
-                f.id());
+                f.id(),
+                aliases);
         GatewayPolicy only =
                 GatewayPolicy.EMPTY.withAllowedMove(provider, List.of(from, to)).withRoute(rule);
         return new Fix(
@@ -120,7 +127,8 @@ public final class FindingFixes {
                 id,
                 "route feature " + f.feature() + "'s calls of at most " + SIMPLE_PROMPT_TOKENS + " prompt tokens from "
                         + from + " to " + to + " (" + rule.sharePercent().toPlainString() + " % of them), and allow"
-                        + " the move " + from + " > " + to + " for " + provider,
+                        + " the move " + from + " > " + to + " for " + provider
+                        + (aliases.isEmpty() ? "" : " (calls to " + String.join(", ", aliases) + " too)"),
                 only);
     }
 

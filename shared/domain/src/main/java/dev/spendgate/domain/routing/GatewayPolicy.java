@@ -274,7 +274,8 @@ public record GatewayPolicy(
                 "tools",
                 "headers",
                 "share_percent",
-                "finding_id");
+                "finding_id",
+                "from_aliases");
         Map<String, String> headers = new LinkedHashMap<>();
         JsonNode h = r.path("headers");
         if (!h.isMissingNode()) {
@@ -312,7 +313,24 @@ public record GatewayPolicy(
                 tools == null ? null : tools.asBoolean(),
                 headers,
                 share,
-                optionalText(r, "finding_id", f));
+                optionalText(r, "finding_id", f),
+                fromAliases(r, f, from));
+    }
+
+    private static List<String> fromAliases(JsonNode r, String f, String from) {
+        JsonNode a = r.get("from_aliases");
+        if (a == null) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        for (JsonNode n : array(a, f + ".from_aliases")) {
+            String name = text(n, f + ".from_aliases[" + names.size() + "]");
+            if (name.equals(from) || names.contains(name)) {
+                throw new PolicyFileException(f + ".from_aliases", "'" + name + "' is named twice");
+            }
+            names.add(name);
+        }
+        return names;
     }
 
     private static CacheRule cacheRule(JsonNode c, String f) {
@@ -493,6 +511,10 @@ public record GatewayPolicy(
             }
             o.put("share_percent", r.sharePercent().toPlainString());
             putIf(o, "finding_id", r.findingId());
+            if (!r.fromAliases().isEmpty()) {
+                ArrayNode aliases = o.putArray("from_aliases");
+                r.fromAliases().forEach(aliases::add);
+            }
         }
         ArrayNode cs = root.putArray("cache");
         for (CacheRule c : cache) {

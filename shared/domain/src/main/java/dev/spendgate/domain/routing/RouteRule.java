@@ -2,6 +2,7 @@ package dev.spendgate.domain.routing;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -16,6 +17,8 @@ import java.util.Objects;
  * @param tools {@code true}: only calls with tools; {@code false}: only calls without
  * @param headers request headers that must carry exactly these values (e.g. {@code X-Cost-Tier: low})
  * @param findingId the waste finding this rule was applied for, or null
+ * @param fromAliases other names of {@code from} the rule also takes, matched exactly (a pinned snapshot such as
+ *     {@code gpt-4o-2024-08-06}, which the pricing catalog prices as {@code gpt-4o}); empty: {@code from} only
  */
 public record RouteRule(
         String id,
@@ -30,7 +33,8 @@ public record RouteRule(
         Boolean tools,
         Map<String, String> headers,
         BigDecimal sharePercent,
-        String findingId) {
+        String findingId,
+        List<String> fromAliases) {
 
     public RouteRule {
         Objects.requireNonNull(id, "id");
@@ -38,11 +42,44 @@ public record RouteRule(
         Objects.requireNonNull(to, "to");
         headers = headers == null ? Map.of() : Map.copyOf(headers);
         sharePercent = sharePercent == null ? BigDecimal.valueOf(100) : sharePercent;
+        fromAliases = fromAliases == null ? List.of() : List.copyOf(fromAliases);
+    }
+
+    /** A rule that takes calls to {@code from} by that name only. */
+    public RouteRule(
+            String id,
+            String from,
+            String to,
+            String feature,
+            String department,
+            String keyId,
+            String endpoint,
+            Long maxPromptTokens,
+            Long maxOutputTokens,
+            Boolean tools,
+            Map<String, String> headers,
+            BigDecimal sharePercent,
+            String findingId) {
+        this(
+                id,
+                from,
+                to,
+                feature,
+                department,
+                keyId,
+                endpoint,
+                maxPromptTokens,
+                maxOutputTokens,
+                tools,
+                headers,
+                sharePercent,
+                findingId,
+                List.of());
     }
 
     /** Whether the call meets every condition (the share is drawn separately, by {@link #sampled}). */
     public boolean matches(RequestTraits call) {
-        return call.model().equals(from)
+        return (call.model().equals(from) || fromAliases.contains(call.model()))
                 && (feature == null || feature.equals(call.attribution().feature()))
                 && (department == null || department.equals(call.attribution().department()))
                 && (keyId == null || keyId.equals(call.keyId()))

@@ -55,6 +55,26 @@ class GatewayPolicyTest {
     }
 
     @Test
+    void route_fromAliases_takeCallsPinnedToASnapshotAndSurviveAWrite() {
+        GatewayPolicy policy = parse("""
+                {"format_version": 1, "allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini"]},
+                 "routes": [{"id": "triage-mini", "from": "gpt-4o", "to": "gpt-4o-mini", "feature": "ticket-triage",
+                             "from_aliases": ["gpt-4o-2024-08-06"]}]}
+                """);
+
+        GatewayPolicy written = GatewayPolicy.parse(policy.toJson());
+
+        assertThat(written.route(call("ticket-triage", "gpt-4o-2024-08-06", 100, null, null)))
+                .hasValueSatisfying(r -> assertThat(r.model()).isEqualTo("gpt-4o-mini"));
+        assertThat(written.route(call("ticket-triage", "gpt-4o-2024-05-13", 100, null, null)))
+                .isEmpty();
+        assertThatThrownBy(() -> parse("""
+                        {"format_version": 1, "allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini"]},
+                         "routes": [{"id": "r", "from": "gpt-4o", "to": "gpt-4o-mini", "from_aliases": "gpt-4o-x"}]}
+                        """)).hasMessageContaining("routes[0].from_aliases");
+    }
+
+    @Test
     void route_callOutsideTheTraits_keepsItsModel() {
         GatewayPolicy policy = parse(POLICY);
 
