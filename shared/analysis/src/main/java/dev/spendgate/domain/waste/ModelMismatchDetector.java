@@ -16,7 +16,8 @@ import java.util.Optional;
  * {@value #MAX_INPUT_TOKENS} input and {@value #MAX_OUTPUT_TOKENS} output tokens. A (feature, premium model) group is
  * a finding when it has at least {@value #MIN_SIMPLE_CALLS} simple calls, they are at least 80 % of its successful
  * calls, and their output lengths are stable (coefficient of variation at most 0.6): classification, extraction,
- * short structured output. Savings: the simple calls' recorded cost minus their cost at the cheaper model's prices.
+ * short structured output. Savings: the simple calls' recorded cost minus their cost at the cheaper model's prices at
+ * the service tier each call was priced at.
  */
 final class ModelMismatchDetector implements Detector {
     static final long MAX_INPUT_TOKENS = 2_000;
@@ -46,13 +47,25 @@ final class ModelMismatchDetector implements Detector {
         g.tally.seen(c.record.tsStart());
         long in = c.record.tokens().inputTokens();
         long out = c.record.tokens().outputTokens();
-        if (in <= MAX_INPUT_TOKENS && out <= MAX_OUTPUT_TOKENS) {
-            BigDecimal saving = c.cost.subtract(target.cost(c.record.tokens()));
+        BigDecimal targetCost = targetCost(target, c);
+        if (in <= MAX_INPUT_TOKENS && out <= MAX_OUTPUT_TOKENS && targetCost != null) {
+            BigDecimal saving = c.cost.subtract(targetCost);
             g.tally.wasteful(c.record.requestId(), c.record.tsStart(), saving);
             g.outSum += out;
             g.outSquares += (double) out * out;
             g.inSum += in;
         }
+    }
+
+    /**
+     * What the call's tokens cost on the cheaper model at the service tier the call was priced at (a priority call
+     * moves to the cheaper model's priority rates, a flex call to its flex rates); null when the catalog has no rates
+     * for the cheaper model at that tier, so the call's saving is unknown and it is not counted as simple.
+     */
+    private static BigDecimal targetCost(ModelPrice target, Call c) {
+        return target.quote(c.record.tokens(), c.record.billing().pricedServiceTier(), null)
+                .map(dev.spendgate.domain.pricing.PriceQuote::cost)
+                .orElse(null);
     }
 
     /**
@@ -112,7 +125,7 @@ final class ModelMismatchDetector implements Detector {
                             window.monthly(g.tally.wasteUsd),
                             BigDecimal.ZERO,
                             "sum over the " + simple + " simple calls of (recorded cost - cost of the same tokens at "
-                                    + g.target.model() + " prices), x 30 days / window",
+                                    + g.target.model() + " prices at the call's service tier), x 30 days / window",
                             "Move feature " + g.feature + " from " + g.price.model() + " to " + g.target.model() + ": "
                                     + simple + " of " + g.tally.calls + " calls had <= " + MAX_INPUT_TOKENS
                                     + " input and <= "
