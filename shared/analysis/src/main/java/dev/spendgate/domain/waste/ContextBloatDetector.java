@@ -12,7 +12,9 @@ import java.util.Map;
 
 /**
  * The same large prompt prefix sent again and again without prompt caching. Calls are grouped by the fingerprint of
- * their system prompt (the prefix fingerprint when there is no system prompt) and model. The prefix length P is
+ * their system prompt (the prefix fingerprint when there is no system prompt), model and feature: a finding and its
+ * fix (a prompt caching rule) are a feature's, so features sharing one system prompt each get their own group (each
+ * one's own calls, cache writes and savings). The prefix length P is
  * estimated as the smallest input of the group (a lower bound: every call carries the prefix). A group is a finding
  * when it has at least {@value #MIN_CALLS} successful calls, P is at least {@value #MIN_PREFIX_TOKENS} tokens (the
  * providers' minimum cacheable prompt) and at least 60 % of the mean input (the calls are mostly the repeated
@@ -52,7 +54,8 @@ final class ContextBloatDetector implements Detector {
         if (groups.size() >= MAX_GROUPS) {
             prune();
         }
-        Group g = groups.computeIfAbsent(fingerprint + "\u0000" + c.model, k -> new Group(c.feature, c.price));
+        Group g = groups.computeIfAbsent(
+                fingerprint + "\u0000" + c.model + "\u0000" + c.feature, k -> new Group(c.feature, c.price));
         Instant t = c.record.tsStart();
         if (g.firstTs == null) {
             g.firstTs = t;
