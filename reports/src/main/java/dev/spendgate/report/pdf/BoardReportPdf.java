@@ -357,10 +357,13 @@ public final class BoardReportPdf {
         out.text(
                 Fonts.REGULAR,
                 8,
-                waste.recoveryKnown()
-                        ? "Recovered: measured per resolved finding in its own scope (cost per call before the fix"
-                                + " against after, x calls per month after); open findings recover nothing."
-                        : "Recovered: not measured yet (no earlier analysis to follow findings from).");
+                (waste.recoveryKnown()
+                                ? "Recovered: measured per resolved finding in its own scope (cost per call before"
+                                        + " the fix against after, x calls per month after); open findings recover"
+                                        + " nothing."
+                                : "Recovered: not measured yet (no earlier analysis to follow findings from).")
+                        + " Recoverable total: each call counted once; several findings may name the same calls,"
+                        + " so the categories can add up to more.");
         if (!waste.recovery().isEmpty()) {
             List<String[]> lines = new ArrayList<>();
             for (Recovery.Line l : waste.recovery()) {

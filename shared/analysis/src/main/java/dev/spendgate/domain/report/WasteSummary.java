@@ -32,13 +32,17 @@ import java.util.regex.Pattern;
  * @param efficiencyScore 0-100
  * @param source where the figures come from, in words
  * @param recoveryKnown false when there was no analysis of the previous month to measure recovery against
+ * @param recoverableTotalUsd what all the findings recover together per month, each call counted once (the
+ *     analysis's {@code monthly_savings_usd}); the categories' figures are the findings' own and overlap, so they may
+ *     add up to more. Null when unknown: the categories' sum stands in
  */
 public record WasteSummary(
         List<Category> categories,
         Integer efficiencyScore,
         String source,
         boolean recoveryKnown,
-        List<Recovery.Line> recovery) {
+        List<Recovery.Line> recovery,
+        BigDecimal recoverableTotalUsd) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern FINDINGS_KEY = Pattern.compile("findings/(\\d{4}-\\d{2}-\\d{2})\\.json");
 
@@ -58,7 +62,8 @@ public record WasteSummary(
 
     /**
      * Monthly recoverable spend per category and the overall score of one analysis, with its findings (by stable id,
-     * for their life cycle) and the end of the window it analysed (null when unknown).
+     * for their life cycle), the end of the window it analysed (null when unknown) and the monthly recoverable total
+     * with each call counted once (null when unknown: the categories' sum stands in).
      */
     public record Analysis(
             Map<WasteCategory, BigDecimal> recoverable,
@@ -66,9 +71,20 @@ public record WasteSummary(
             int score,
             String source,
             List<FindingLifecycle.Seen> findings,
-            Instant windowEnd) {
+            Instant windowEnd,
+            BigDecimal recoverableTotal) {
         public Analysis {
             findings = findings == null ? List.of() : List.copyOf(findings);
+        }
+
+        public Analysis(
+                Map<WasteCategory, BigDecimal> recoverable,
+                Map<WasteCategory, BigDecimal> atRisk,
+                int score,
+                String source,
+                List<FindingLifecycle.Seen> findings,
+                Instant windowEnd) {
+            this(recoverable, atRisk, score, source, findings, windowEnd, null);
         }
 
         public Analysis(
@@ -128,7 +144,8 @@ public record WasteSummary(
                 report.overall().score(),
                 "waste analysis of the month's usage log",
                 report.findings().stream().map(FindingLifecycle.Seen::of).toList(),
-                report.window().to());
+                report.window().to(),
+                report.monthlySavingsUsd());
     }
 
     /**
@@ -161,7 +178,8 @@ public record WasteSummary(
                     current.recoverable().getOrDefault(c, BigDecimal.ZERO),
                     current.atRisk().getOrDefault(c, BigDecimal.ZERO)));
         }
-        return new WasteSummary(categories, current.score(), current.source(), recovery != null, recovery);
+        return new WasteSummary(
+                categories, current.score(), current.source(), recovery != null, recovery, current.recoverableTotal());
     }
 
     static Optional<Analysis> parse(byte[] bytes, String source) {
@@ -202,13 +220,15 @@ public record WasteSummary(
                 return Optional.empty();
             }
             JsonNode to = root.path("window").path("to");
+            JsonNode total = root.path("monthly_savings_usd");
             return Optional.of(new Analysis(
                     recoverable,
                     atRisk,
                     score.asInt(),
                     source,
                     seen,
-                    to.isTextual() ? Instant.parse(to.asText()) : null));
+                    to.isTextual() ? Instant.parse(to.asText()) : null,
+                    total.isTextual() || total.isNumber() ? new BigDecimal(total.asText()) : null));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -223,8 +243,13 @@ public record WasteSummary(
         return categories.stream().map(Category::recoveredUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
 
+    /**
+     * What is recoverable per month with each call counted once; the categories' sum when the analysis did not say
+     * (never more than that sum).
+     */
     public BigDecimal totalRecoverableUsd() {
-        return categories.stream().map(Category::recoverableUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+        BigDecimal summed = categories.stream().map(Category::recoverableUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+        return recoverableTotalUsd == null ? summed : recoverableTotalUsd.min(summed);
     }
 
     public BigDecimal totalAtRiskUsd() {

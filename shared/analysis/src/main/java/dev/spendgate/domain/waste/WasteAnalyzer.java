@@ -564,15 +564,9 @@ public final class WasteAnalyzer {
                     .reversed()
                     .thenComparing(Finding::id));
 
-            Map<String, BigDecimal> wasteByFeature = new HashMap<>();
-            BigDecimal totalWaste = BigDecimal.ZERO;
-            for (Finding f : findings) {
-                if (f.windowSavingsUsd().signum() > 0) {
-                    String feature = f.feature() == null ? Call.UNATTRIBUTED : f.feature();
-                    wasteByFeature.merge(feature, f.windowSavingsUsd(), BigDecimal::add);
-                    totalWaste = totalWaste.add(f.windowSavingsUsd());
-                }
-            }
+            // each call's cost counted at most once, however many findings name it (see RecoverableTotal)
+            Map<String, BigDecimal> wasteByFeature = RecoverableTotal.byFeature(findings, spendByFeature);
+            BigDecimal totalWaste = wasteByFeature.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
             java.util.Set<String> featuresWithFindings = new java.util.HashSet<>();
             for (Finding f : findings) {
                 featuresWithFindings.add(f.feature() == null ? Call.UNATTRIBUTED : f.feature());

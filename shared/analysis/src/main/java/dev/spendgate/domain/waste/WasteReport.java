@@ -42,8 +42,17 @@ public record WasteReport(
         this(generatedAt, window, input, callsAnalysed, spendUsd, findings, overall, features, List.of());
     }
 
-    /** Monthly savings of every finding together (cache misses at 0.90). */
+    /**
+     * What all the findings together would save per month (cache misses at 0.90), each call's cost counted at most
+     * once: the overall waste ({@link EfficiencyScore#wasteUsd()}, see {@link RecoverableTotal}) scaled to a month.
+     * Less than the findings' own figures added up when several findings name the same calls.
+     */
     public BigDecimal monthlySavingsUsd() {
+        return window.monthly(overall.wasteUsd());
+    }
+
+    /** The findings' own monthly savings added up: counts a call once per finding that names it. */
+    public BigDecimal findingsMonthlySavingsSummedUsd() {
         return findings.stream().map(Finding::monthlySavingsUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
     }
 

@@ -23,6 +23,11 @@ public final class WasteReportJson {
             + " models with a cheaper sibling; prompt caching on calls with a system prompt and >= 1,024 input tokens;"
             + " batch tier on calls of a job. Percentages of spend are of the window's spend of the same scope.";
 
+    static final String SAVINGS_BASIS = "all findings together, each call's cost counted at most once: per feature,"
+            + " each category's findings added up, the categories applied in turn, each to the spend the others"
+            + " leave (never more than the feature's spend); each finding's own monthly_savings_usd is what its one change saves, so the"
+            + " findings may add up to more.";
+
     private WasteReportJson() {}
 
     public static byte[] toBytes(WasteReport report) {
@@ -58,6 +63,7 @@ public final class WasteReportJson {
             g.writeNumberField("calls_analysed", report.callsAnalysed());
             money(g, "spend_usd", report.spendUsd());
             money(g, "monthly_savings_usd", report.monthlySavingsUsd());
+            g.writeStringField("monthly_savings_basis", SAVINGS_BASIS);
             g.writeObjectFieldStart("efficiency_score");
             g.writeNumberField("overall", report.overall().score());
             g.writeStringField(
