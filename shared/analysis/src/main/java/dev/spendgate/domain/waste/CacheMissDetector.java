@@ -12,8 +12,11 @@ import java.util.Map;
 
 /**
  * Calls a response cache would have answered. A successful, billed call is a <em>hit</em> at threshold t when an
- * earlier successful call of the same feature and model, less than {@value #TTL_MINUTES} minutes before it, had the
- * same request fingerprint (exact duplicate) or was a near-duplicate at t: for schema-2 records, the same prefix
+ * earlier successful call of the same feature and model that filled the cache at t, less than {@value #TTL_MINUTES}
+ * minutes before it, had the same request fingerprint (exact duplicate) or was a near-duplicate at t. As in the
+ * gateway, only a miss fills the cache and its entry expires {@value #TTL_MINUTES} minutes after that miss: a hit
+ * neither fills nor extends it, so a question asked every 30 minutes is a hit every other time. Each threshold is its
+ * own cache (a call a 0.85 cache answers may fill a 0.95 one). Near-duplicates: for schema-2 records, the same prefix
  * ({@code prefix_hash}: system prompt, tools and earlier turns) and a SimHash of the varying part (the last turn) with
  * similarity 1 - hamming/64 >= t; for schema-1 records, which have no varying part, the SimHash of the whole prompt.
  * A long shared prefix dominates a whole-prompt sketch, so different questions behind one system prompt would look
@@ -24,8 +27,9 @@ import java.util.Map;
  *
  * <p>Near-duplicates are found without comparing every pair: the 64 bits are cut into 5 bands, and two sketches at
  * most 9 bits apart differ in at most one bit of at least one band (pigeonhole), so only calls in a band's bucket or
- * one bit from it are compared. Memory: the index holds the calls of the last two clock hours per (feature, model),
- * in primitive arrays (80-140 bytes a call: 249 MB at a 1B-call month's 1.36M calls an hour). The work per call still
+ * one bit from it are compared. Memory: the index holds the cache fills (misses) of the last two clock hours per
+ * (feature, model), in primitive arrays (80-150 bytes a fill, measured before fills replaced calls at 80-140 bytes a
+ * call: 249 MB at a 1B-call month's 1.36M calls an hour). The work per call still
  * grows with the calls per hour of a feature and model (about N / 117 sketches compared, read in sequence): 5.7 us
  * a record on a 10M-call month, 35 us at a 1B-call month's density (bench/RESULTS.md). With more than one thread
  * ({@link WasteAnalyzer#withIndexThreads}) each (feature, model) partition's calls go to a worker in batches, one
@@ -42,10 +46,23 @@ final class CacheMissDetector implements Detector {
 
     private static final Duration TTL = Duration.ofMinutes(TTL_MINUTES);
     private static final int[] MAX_DISTANCE = new int[THRESHOLDS.length];
+    /** The threshold whose exact hits are the finding's {@code exact_duplicates}: the headline's. */
+    private static final int HEADLINE_INDEX = 1;
+    /** Every threshold's bit of a hit mask (bit i: the cache at threshold i). */
+    private static final int ALL = (1 << THRESHOLDS.length) - 1;
+    /** Per distance 0-64: the thresholds a sketch that many bits away is a near-duplicate at. */
+    private static final int[] WITHIN = new int[65];
 
     static {
         for (int i = 0; i < THRESHOLDS.length; i++) {
             MAX_DISTANCE[i] = (int) Math.floor((1.0 - THRESHOLDS[i]) * 64 + 1e-9);
+        }
+        for (int d = 0; d <= 64; d++) {
+            for (int i = 0; i < THRESHOLDS.length; i++) {
+                if (d <= MAX_DISTANCE[i]) {
+                    WITHIN[d] |= 1 << i;
+                }
+            }
         }
     }
 
@@ -133,9 +150,10 @@ final class CacheMissDetector implements Detector {
                     headline,
                     window.monthly(headline),
                     BigDecimal.ZERO,
-                    "sum of the recorded cost of calls whose request matched an earlier answered call of the same"
-                            + " feature and model within " + TTL_MINUTES + " min (same request hash, or SimHash"
-                            + " similarity >= 0.90; 0.85 and 0.95 in savings_by_threshold), x 30 days / window",
+                    "sum of the recorded cost of calls whose request matched an earlier call of the same feature and"
+                            + " model that filled the cache less than " + TTL_MINUTES + " min before (a miss fills"
+                            + " it, a hit does not extend it; same request hash, or SimHash similarity >= 0.90;"
+                            + " 0.85 and 0.95 in savings_by_threshold), x 30 days / window",
                     "Put a response cache in front of feature " + p.feature + " on " + p.model + " (TTL "
                             + TTL_MINUTES + " min): " + p.exact + " exact repeats and " + (p.hits[1] - p.exact)
                             + " near-duplicates at similarity 0.90 out of " + p.tally.calls + " calls. Start with"
@@ -360,8 +378,8 @@ final class CacheMissDetector implements Detector {
     record PartitionState(
             String feature, String model, Tally.State tally, long[] hits, BigDecimal[] savings, long exact) {}
 
-    private static final int EXACT = -1;
-    private static final int NONE = Integer.MAX_VALUE;
+    /** A request slot's fill time at a threshold whose cache it is not in. */
+    private static final int NO_FILL = -1;
 
     /** The calls of one (feature, model) in the current and previous clock hour. */
     private static final class Partition {
@@ -406,56 +424,58 @@ final class CacheMissDetector implements Detector {
             Instant t = r.tsStart();
             boolean hasRequest = requestHash != null;
             long request = hasRequest ? requestDigest(requestHash) : 0;
-            int distance = nearest(t, sketchHex != null, sketch, prefix, hasRequest, request);
+            int found = nearest(t, sketchHex != null, sketch, prefix, hasRequest, request);
+            // the caches this call misses: it fills them (a hit fills nothing and extends nothing)
+            int fills = ~found & ALL;
             if (warmUp) {
-                add(t, sketchHex != null, sketch, prefix, hasRequest, request);
+                add(t, sketchHex != null, sketch, prefix, hasRequest, request, fills);
                 return;
             }
             if (tally.calls == 0) {
                 firstPos = pos;
             }
             tally.seen(t);
-            boolean exact = distance == EXACT;
             for (int i = 0; i < THRESHOLDS.length; i++) {
-                if (exact || distance <= MAX_DISTANCE[i]) {
+                if ((found & (1 << i)) != 0) {
                     hits[i]++;
                     savings[i] = savings[i].add(cost);
                 }
             }
-            if (exact) {
+            if ((found & (1 << (THRESHOLDS.length + HEADLINE_INDEX))) != 0) {
                 this.exact++;
             }
-            if (exact || distance <= MAX_DISTANCE[0]) {
+            if ((found & 1) != 0) {
                 tally.wasteful(r.requestId(), t, cost);
             }
-            add(t, sketchHex != null, sketch, prefix, hasRequest, request);
+            add(t, sketchHex != null, sketch, prefix, hasRequest, request, fills);
         }
 
-        /** EXACT for a same-request match in the TTL, else the smallest distance up to 9 (NONE if none is that close). */
+        /**
+         * The caches that answer the call: bit i set when the cache at threshold i holds a live entry within
+         * threshold i's distance, bit (thresholds + i) when that entry is a same-request one.
+         */
         int nearest(Instant t, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
             roll(t);
             long now = t.toEpochMilli();
-            int best = NONE;
+            int found = 0;
             for (Generation g : new Generation[] {current, previous}) {
-                if (g == null) {
-                    continue;
+                if (g != null) { // both hours: a same-request entry may be in either
+                    found |= g.nearest(now, hasSketch, sketch, prefix, hasRequest, request, found);
                 }
-                int d = g.nearest(now, hasSketch, sketch, prefix, hasRequest, request);
-                if (d == EXACT) {
-                    return EXACT;
-                }
-                best = Math.min(best, d);
             }
-            return best;
+            return found;
         }
 
-        void add(Instant t, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
+        void add(Instant t, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request, int fills) {
+            if (fills == 0) {
+                return;
+            }
             long hour = t.getEpochSecond() / 3600;
             Generation g = current != null && current.hour == hour
                     ? current
                     : previous != null && previous.hour == hour ? previous : null;
             if (g != null) {
-                g.add(t.toEpochMilli(), hasSketch, sketch, prefix, hasRequest, request);
+                g.add(t.toEpochMilli(), hasSketch, sketch, prefix, hasRequest, request, fills);
             }
         }
 
@@ -487,11 +507,15 @@ final class CacheMissDetector implements Detector {
         final long hour;
         private final long hourStart;
         private long[] requestKeys = new long[16];
-        private int[] requestTimes = new int[16];
+        /** Per threshold: when the request slot's entry filled that threshold's cache ({@link #NO_FILL}: never). */
+        private int[][] requestFills = new int[THRESHOLDS.length][16];
+
         private int requests;
         private long[] sketches = new long[64];
         private long[] prefixes = new long[64];
         private int[] times = new int[64];
+        /** The thresholds whose caches each sketch entry filled. */
+        private byte[] masks = new byte[64];
         /** Per band and bucket: how many calls it holds, then their sketches in the order they were added. */
         private final long[][][] bucketSketches = new long[INDEX_BANDS][][];
         /** Per band and bucket: the positions (in {@link #sketches}) of those calls, from index 1. */
@@ -506,67 +530,84 @@ final class CacheMissDetector implements Detector {
             resize();
         }
 
-        /** EXACT for a same-request match, else the smallest distance up to 9 (NONE when nothing is that close). */
-        int nearest(long now, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
+        /**
+         * The caches this hour's live entries answer the call from, as {@link Partition#nearest} (bits already in
+         * {@code found} are not looked for again). An entry is live while it is less than the TTL old.
+         */
+        int nearest(
+                long now, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request, int found) {
             long oldest = now - TTL.toMillis();
             if (hasRequest) {
                 int slot = requestSlot(request);
                 if (requestKeys[slot] != 0) {
-                    long seen = hourStart + requestTimes[slot];
-                    if (seen >= oldest && seen <= now) {
-                        return EXACT;
+                    for (int i = 0; i < THRESHOLDS.length; i++) {
+                        int fill = requestFills[i][slot];
+                        long at = hourStart + fill;
+                        if (fill != NO_FILL && at > oldest && at <= now) {
+                            found |= (1 << i) | (1 << (THRESHOLDS.length + i));
+                        }
                     }
                 }
             }
             if (!hasSketch || size == 0) {
-                return NONE;
+                return found;
             }
-            int best = NONE;
             int mask = (1 << bucketBits) - 1;
-            for (int b = 0; b < INDEX_BANDS; b++) {
+            for (int b = 0; b < INDEX_BANDS && (found & ALL) != ALL; b++) {
                 int key = bucket(b, sketch, prefix) & mask;
                 int width = bandWidth(b);
-                best = visit(b, key, oldest, now, sketch, prefix, best);
+                found = visit(b, key, oldest, now, sketch, prefix, found);
                 for (int j = 0; j < width && (1 << j) <= mask; j++) {
-                    best = visit(b, key ^ (1 << j), oldest, now, sketch, prefix, best);
+                    found = visit(b, key ^ (1 << j), oldest, now, sketch, prefix, found);
                 }
             }
-            return best;
+            return found;
         }
 
-        private int visit(int band, int key, long oldest, long now, long sketch, long prefix, int best) {
+        private int visit(int band, int key, long oldest, long now, long sketch, long prefix, int found) {
             long[] near = bucketSketches[band][key];
             if (near == null) {
-                return best;
+                return found;
             }
             int n = (int) near[0];
             for (int j = 1; j <= n; j++) {
                 int d = Long.bitCount(near[j] ^ sketch);
-                if (d > MAX_DISTANCE[0] || d >= best) {
+                if (d > MAX_DISTANCE[0]) {
                     continue;
                 }
                 int i = bucketCalls[band][key][j];
-                long when = hourStart + times[i];
-                if (when < oldest || when > now || prefixes[i] != prefix) {
-                    continue; // outside the TTL, or the same question behind another prefix
+                int could = masks[i] & WITHIN[d] & ~found;
+                if (could == 0) {
+                    continue; // in no cache this call is not already answered by
                 }
-                best = d;
+                long when = hourStart + times[i];
+                if (when <= oldest || when > now || prefixes[i] != prefix) {
+                    continue; // expired, or the same question behind another prefix
+                }
+                found |= could;
             }
-            return best;
+            return found;
         }
 
-        void add(long now, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request) {
+        /** A call that filled the caches {@code fills} (a mask of thresholds, never 0). */
+        void add(long now, boolean hasSketch, long sketch, long prefix, boolean hasRequest, long request, int fills) {
             int offset = (int) (now - hourStart);
             if (hasRequest) {
                 int slot = requestSlot(request);
                 if (requestKeys[slot] == 0) {
                     requestKeys[slot] = request;
-                    requestTimes[slot] = offset;
-                    if (++requests * 2 > requestKeys.length) {
-                        growRequests();
+                    for (int[] f : requestFills) {
+                        f[slot] = NO_FILL;
                     }
-                } else {
-                    requestTimes[slot] = Math.max(requestTimes[slot], offset);
+                    requests++;
+                }
+                for (int i = 0; i < THRESHOLDS.length; i++) {
+                    if ((fills & (1 << i)) != 0) {
+                        requestFills[i][slot] = offset; // the earlier fill had expired, or this call was a hit
+                    }
+                }
+                if (requests * 2 > requestKeys.length) {
+                    growRequests();
                 }
             }
             if (!hasSketch) {
@@ -577,10 +618,12 @@ final class CacheMissDetector implements Detector {
                 sketches = Arrays.copyOf(sketches, grown);
                 times = Arrays.copyOf(times, grown);
                 prefixes = Arrays.copyOf(prefixes, grown);
+                masks = Arrays.copyOf(masks, grown);
             }
             sketches[size] = sketch;
             prefixes[size] = prefix;
             times[size] = offset;
+            masks[size] = (byte) fills;
             link(size);
             size++;
             if (size > (1 << bucketBits) && bucketBits < MAX_BUCKET_BITS) {
@@ -630,14 +673,16 @@ final class CacheMissDetector implements Detector {
 
         private void growRequests() {
             long[] keys = requestKeys;
-            int[] values = requestTimes;
+            int[][] values = requestFills;
             requestKeys = new long[keys.length * 2];
-            requestTimes = new int[keys.length * 2];
+            requestFills = new int[THRESHOLDS.length][keys.length * 2];
             for (int i = 0; i < keys.length; i++) {
                 if (keys[i] != 0) {
                     int slot = requestSlot(keys[i]);
                     requestKeys[slot] = keys[i];
-                    requestTimes[slot] = values[i];
+                    for (int t = 0; t < THRESHOLDS.length; t++) {
+                        requestFills[t][slot] = values[t][i];
+                    }
                 }
             }
         }

@@ -242,15 +242,23 @@ class WasteAnalyzerTest {
             millis[i] = T0.toEpochMilli() + i * 300L;
             pass.accept(call("s" + i, "r" + i, sketch, Instant.ofEpochMilli(millis[i]), 200));
         }
+        // one cache per threshold: a miss fills it for less than an hour, a hit neither fills nor extends it
         long[] expected = new long[3];
-        for (int i = 0; i < n; i++) {
-            int best = Integer.MAX_VALUE;
-            for (int j = i - 1; j >= 0 && millis[j] >= millis[i] - 3_600_000L; j--) {
-                best = Math.min(best, Long.bitCount(sketches[i] ^ sketches[j]));
-            }
-            for (int k = 0; k < 3; k++) {
-                if (best <= new int[] {9, 6, 3}[k]) {
+        for (int k = 0; k < 3; k++) {
+            int bits = new int[] {9, 6, 3}[k];
+            List<Integer> fills = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                boolean hit = false;
+                for (int f = fills.size() - 1; f >= 0 && millis[fills.get(f)] > millis[i] - 3_600_000L; f--) {
+                    if (Long.bitCount(sketches[i] ^ sketches[fills.get(f)]) <= bits) {
+                        hit = true;
+                        break;
+                    }
+                }
+                if (hit) {
                     expected[k]++;
+                } else {
+                    fills.add(i);
                 }
             }
         }
