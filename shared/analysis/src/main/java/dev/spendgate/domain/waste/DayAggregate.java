@@ -40,7 +40,9 @@ public record DayAggregate(
         List<BatchTierDetector.JobState> batchTier) {
     /**
      * The aggregate's format; an aggregate of another version is rebuilt from the log. 2: a tally's span is of its
-     * wasteful calls (version 1 spanned every call seen).
+     * wasteful calls (version 1 spanned every call seen), context-bloat groups keyed by feature too, model-mismatch
+     * savings at the call's service tier, response-cache hits of fill-only caches (a version-1 day merged with
+     * version-2 days would mix the two).
      */
     public static final int SCHEMA_VERSION = 2;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */
