@@ -65,6 +65,9 @@ public final class UsageDelivery extends Construct {
     private final CfnDeliveryStream stream;
     private final Role role;
     private final LogGroup logGroup;
+    /** How long Firehose retries a batch S3 refuses before it goes under {@code usage-errors/}: its maximum. */
+    static final int RETRY_SECONDS = 7200;
+
     private final List<Alarm> alarms;
 
     public UsageDelivery(Construct scope, String id, Storage storage, int bufferSeconds, ITopic alerts) {
@@ -124,8 +127,11 @@ public final class UsageDelivery extends Construct {
                                 .build())
                         .dynamicPartitioningConfiguration(DynamicPartitioningConfigurationProperty.builder()
                                 .enabled(true)
+                                // the longest Firehose allows: after it, a batch S3 would not take goes under
+                                // usage-errors/, which no reader reads (an S3 outage of 5 minutes, the default, would
+                                // take records out of every report)
                                 .retryOptions(RetryOptionsProperty.builder()
-                                        .durationInSeconds(300)
+                                        .durationInSeconds(RETRY_SECONDS)
                                         .build())
                                 .build())
                         .processingConfiguration(ProcessingConfigurationProperty.builder()
@@ -149,8 +155,9 @@ public final class UsageDelivery extends Construct {
         alarms = List.of(
                 alarm(
                         "DeliveryFailing",
-                        "The usage stream could not write to S3 for 15 minutes (it retries for 24 hours; see its"
-                                + " log group and usage-errors/)",
+                        "The usage stream could not write to S3 for 15 minutes. Firehose retries each batch for 2"
+                                + " hours, then writes it under usage-errors/, which reports do not read: see its log"
+                                + " group, and the README (Deploy to AWS) for records found there",
                         metric("DeliveryToS3.Success", "Average"),
                         ComparisonOperator.LESS_THAN_THRESHOLD,
                         1,

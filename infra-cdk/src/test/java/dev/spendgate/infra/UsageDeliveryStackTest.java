@@ -56,7 +56,11 @@ class UsageDeliveryStackTest {
         assertThat(d.get("CompressionFormat")).isEqualTo("GZIP");
         assertThat(d.get("FileExtension")).isEqualTo(".ndjson.gz");
         assertThat(d.get("BufferingHints")).isEqualTo(Map.of("IntervalInSeconds", 900, "SizeInMBs", 128));
-        assertThat(d.get("DynamicPartitioningConfiguration").toString()).contains("Enabled=true");
+        // a batch S3 refuses is retried for the longest Firehose allows before it goes under usage-errors/, which no
+        // report reads: with the 5-minute default, a short S3 outage took records out of every report
+        assertThat(d.get("DynamicPartitioningConfiguration").toString())
+                .contains("Enabled=true")
+                .contains("DurationInSeconds=7200");
         assertThat(d.get("ProcessingConfiguration").toString())
                 .contains("MetadataExtraction")
                 .contains(UsageDelivery.PARTITION_QUERY)
