@@ -251,10 +251,12 @@ public final class UpstreamClient {
         c.in.resetReadAny();
         ResponseHead head;
         boolean sent = false;
+        long sentAt = 0;
         try {
             c.out.write(request);
             c.out.flush();
             sent = true;
+            sentAt = System.nanoTime();
             CallStages.stamp(CallStages.Stage.UPSTREAM_WRITTEN);
             ExchangeTimes times = began == 0 ? null : exchangeTimes;
             long written = times == null ? 0 : System.nanoTime();
@@ -266,13 +268,13 @@ public final class UpstreamClient {
         } catch (SocketTimeoutException e) {
             throw sent ? new NoAnswer(e) : e;
         } catch (IOException e) {
-            if (reused && !c.in.readAny()) {
+            if (reused && !c.in.readAny() && closedOnArrival(sent, sentAt)) {
                 throw new StaleConnection(e);
             }
             throw sent ? new NoAnswer(e) : e;
         }
         if (head == null) {
-            if (reused) {
+            if (reused && closedOnArrival(sent, sentAt)) {
                 throw new StaleConnection(null);
             }
             throw new NoAnswer(new IOException("the upstream closed the connection without answering"));
@@ -281,6 +283,18 @@ public final class UpstreamClient {
         boolean keepAlive = head.keepAlive() && !(body instanceof Http1Codec.UntilCloseBody);
         return new Response(head.status(), head.headers(), new Body(body, pool, c, keepAlive));
     }
+
+    /**
+     * Whether a pooled connection that ended without an answer was already closed by the upstream when the request
+     * arrived (it had timed the idle connection out): the failure came at once. One that ended later was open, and the
+     * provider may be running (and billing) the call: it is not sent again.
+     */
+    private static boolean closedOnArrival(boolean sent, long sentAt) {
+        return !sent || System.nanoTime() - sentAt < STALE_WINDOW_NANOS;
+    }
+
+    /** How soon after the write a pooled connection's failure means it was closed before the request arrived. */
+    private static final long STALE_WINDOW_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     /**
      * The whole request was sent and no answer came (a timeout, a reset, a close): the provider may have received it
