@@ -11,9 +11,13 @@ import java.util.regex.Pattern;
  * text says nothing about what it billed.
  */
 final class ReasoningCalls {
-    /** Model ids that reason by default: o1, o3, o4-mini..., gpt-5, gpt-5.1, gpt-5-mini... (not the chat variants). */
-    private static final Pattern REASONS_BY_DEFAULT =
-            Pattern.compile("^(?:[a-z0-9-]+[/.])?(?:o[134](?:-.*)?|gpt-5(?!(?:\\.\\d+)?-chat)(?:[.-].*)?)$");
+    /**
+     * Model ids that reason when the request does not say: o1, o3, o4-mini..., gpt-5, gpt-5-mini, gpt-5-nano and their
+     * snapshots (not gpt-5-chat), and the pro and codex variants of later GPT-5 versions. GPT-5.1 and later default to
+     * no reasoning ({@code reasoning_effort: none}): they reason only when the request asks.
+     */
+    private static final Pattern REASONS_BY_DEFAULT = Pattern.compile(
+            "^(?:[a-z0-9-]+[/.])?(?:o[134](?:-.*)?|gpt-5(?:-(?!chat).*)?|gpt-5\\.\\d+-(?:pro|codex).*)$");
 
     private ReasoningCalls() {}
 
@@ -27,9 +31,18 @@ final class ReasoningCalls {
             if (!effort.isEmpty() || body.path("reasoning").isObject()) {
                 return true;
             }
-            String thinking = body.path("thinking").path("type").asText("");
-            if (thinking.equals("enabled") || thinking.equals("adaptive")) {
-                return true;
+            // Anthropic Messages (and InvokeModel) ask at the top; Converse in additionalModelRequestFields
+            JsonNode extra = body.path("additionalModelRequestFields");
+            for (JsonNode asked : new JsonNode[] {
+                body.path("thinking"),
+                extra.path("thinking"),
+                extra.path("reasoning_config"),
+                extra.path("reasoningConfig")
+            }) {
+                String type = asked.path("type").asText("");
+                if (type.equals("enabled") || type.equals("adaptive")) {
+                    return true;
+                }
             }
         }
         return model != null
