@@ -245,12 +245,16 @@ public final class AdminApi {
         ok(sink, 200, JSON.createObjectNode().put("deleted", id));
     }
 
-    /** A JSON integer (not 2.5, not "2"), else the message. */
+    /** A JSON number without a fraction (2 or 2.0, as Python writes floats; not 2.5, not "2"), else the message. */
     private static int wholeNumber(JsonNode node, String message) {
-        if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+        if (!node.isNumber() || !node.canConvertToInt()) {
             throw new IllegalArgumentException(message);
         }
-        return node.intValue();
+        java.math.BigDecimal value = node.decimalValue();
+        if (value.signum() != 0 && value.stripTrailingZeros().scale() > 0) {
+            throw new IllegalArgumentException(message);
+        }
+        return value.intValueExact();
     }
 
     private void status(ResponseSink sink) throws IOException {
