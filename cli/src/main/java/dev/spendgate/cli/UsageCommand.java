@@ -88,10 +88,17 @@ final class UsageCommand implements Callable<Integer> {
         }
         table.row(cells(totalKey, summary.total()));
         table.print(out);
-        if (summary.total().unpricedCalls() > 0) {
-            out.println("Note: " + summary.total().unpricedCalls()
+        long unanswered = summary.total().unansweredCalls();
+        long noPrice = summary.total().unpricedCalls() - unanswered;
+        if (noPrice > 0) {
+            out.println("Note: " + noPrice
                     + " calls used models missing from the pricing catalog; their cost is unknown, not zero"
                     + " (add them with SPENDGATE_PRICING_OVERRIDES).");
+        }
+        if (unanswered > 0) {
+            out.println("Note: " + unanswered + " calls reached the provider, but its answer never arrived whole"
+                    + " (error_type upstream_timeout, upstream_no_answer or upstream_truncated); their cost is"
+                    + " unknown, not zero, and their budgets count the worst case.");
         }
         if (summary.negativeCostRecords() > 0) {
             out.println("Left out: " + summary.negativeCostRecords() + " records with a negative cost, in no figure"

@@ -385,7 +385,7 @@ class MonthlyReportTest {
                                     waste.monthlySavingsUsd().setScale(2, RoundingMode.HALF_UP)));
             assertThat(text).contains("Cost per outcome", "ticket_resolved");
             assertThat(text).contains("Model efficiency", "gpt-4o");
-            assertThat(text).contains("1 calls used models missing from the pricing catalog");
+            assertThat(text).contains("1 calls have no known cost (a model missing from the pricing catalog");
             BigDecimal change = result.figures().changePercent();
             assertThat(text).contains((change.signum() > 0 ? "+" : "") + change.toPlainString() + "% vs October");
 

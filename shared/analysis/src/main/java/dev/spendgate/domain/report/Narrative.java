@@ -104,7 +104,8 @@ public final class Narrative {
         }
         if (f.unpricedCalls() > 0) {
             p.add(String.format(Locale.ROOT, "%,d", f.unpricedCalls())
-                    + " calls used models missing from the pricing catalog; their cost is unknown and not included.");
+                    + " calls have no known cost (a model missing from the pricing catalog, or a provider whose answer"
+                    + " never arrived whole); they are not included.");
         }
         if (!f.outcomes().isEmpty()) {
             StringBuilder b = new StringBuilder("Cost per outcome: ");

@@ -94,6 +94,10 @@ public final class UsageSummary {
         return java.util.Collections.unmodifiableMap(d);
     }
 
+    /** The error types of calls the provider may have billed without their usage arriving (recorded unpriced). */
+    public static final java.util.Set<String> UNANSWERED =
+            java.util.Set.of("upstream_timeout", "upstream_no_answer", "upstream_truncated");
+
     /** Totals of one group. */
     public static final class Row {
         private final List<String> key;
@@ -101,6 +105,7 @@ public final class UsageSummary {
         private long inputTokens;
         private long outputTokens;
         private long unpricedCalls;
+        private long unansweredCalls;
         private BigDecimal costUsd = BigDecimal.ZERO;
 
         Row(List<String> key) {
@@ -113,6 +118,9 @@ public final class UsageSummary {
             outputTokens += r.tokens().outputTokens();
             if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
                 unpricedCalls++;
+                if (UNANSWERED.contains(r.errorType())) {
+                    unansweredCalls++;
+                }
             }
             if (r.costUsd() != null) {
                 costUsd = costUsd.add(r.costUsd());
@@ -137,6 +145,14 @@ public final class UsageSummary {
 
         public long unpricedCalls() {
             return unpricedCalls;
+        }
+
+        /**
+         * Unpriced calls whose cost is unknown because the provider's answer never arrived whole (sent, no answer in
+         * time, or cut), not because their model has no price; their budgets hold the worst case.
+         */
+        public long unansweredCalls() {
+            return unansweredCalls;
         }
 
         public BigDecimal costUsd() {

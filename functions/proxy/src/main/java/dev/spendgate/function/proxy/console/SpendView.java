@@ -138,10 +138,17 @@ final class SpendView {
                 .append(" records in ")
                 .append(stats.objects())
                 .append(" log objects; the same sums as <code>./spendgate usage</code>.");
-        if (total.unpricedCalls() > 0) {
+        long unanswered = total.unansweredCalls();
+        if (total.unpricedCalls() - unanswered > 0) {
             sb.append(" ")
-                    .append(total.unpricedCalls())
+                    .append(total.unpricedCalls() - unanswered)
                     .append(" calls used models missing from the pricing catalog: their cost is unknown, not zero.");
+        }
+        if (unanswered > 0) {
+            sb.append(" ")
+                    .append(unanswered)
+                    .append(" calls reached the provider but its answer never arrived whole: their cost is unknown,"
+                            + " not zero, and their budgets count the worst case.");
         }
         if (summary.negativeCostRecords() > 0) {
             sb.append(" Left out: ")
