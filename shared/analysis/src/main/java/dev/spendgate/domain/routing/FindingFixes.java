@@ -22,7 +22,7 @@ import java.util.Set;
 public final class FindingFixes {
     /** The prompt size the model-mismatch detector calls simple. */
     static final long SIMPLE_PROMPT_TOKENS = 2_000;
-    /** The providers whose requests the gateway marks for prompt caching (Anthropic Messages, Bedrock Converse). */
+    /** The providers whose requests the gateway marks for prompt caching (Anthropic Messages; Bedrock Converse, Claude's InvokeModel). */
     static final Set<String> MARKED_PROVIDERS = Set.of("anthropic", "bedrock");
 
     private FindingFixes() {}
@@ -163,7 +163,8 @@ public final class FindingFixes {
                 catalogEntry(catalog, f.model()).map(ModelPrice::provider).orElse(null);
         if (provider == null || !MARKED_PROVIDERS.contains(provider)) {
             throw new NoFixException("finding " + f.id() + " needs an application change: the gateway marks prompt"
-                    + " caches on Anthropic Messages and Bedrock Converse only, not on " + f.model()
+                    + " caches on Anthropic Messages and Bedrock (Converse, Claude's InvokeModel) only, not on "
+                    + f.model()
                     + (provider == null ? "" : " (" + provider + ")") + "; keep the stable part of feature "
                     + f.feature() + "'s prompt byte-identical and first in every request (OpenAI then caches it by"
                     + " itself)");

@@ -24,9 +24,17 @@ public final class PromptCacheRewrite {
     /** The leading prefix of a request: its hash (model included) and text, or empty when it has none. */
     public record Prefix(String hash, String text) {}
 
+    /**
+     * Whether the body is in Anthropic's Messages format: the {@code messages} route, or Bedrock InvokeModel of a
+     * Claude model (its body names {@code anthropic_version}), where the same {@code cache_control} marks apply.
+     */
+    static boolean anthropicBody(String endpoint, JsonNode body) {
+        return endpoint.equals("messages") || endpoint.equals("bedrock.invoke") && body.has("anthropic_version");
+    }
+
     public static Optional<Prefix> prefix(String endpoint, String model, JsonNode body) {
         String text;
-        if (endpoint.equals("messages")) {
+        if (anthropicBody(endpoint, body)) {
             text = textOf(body.get("system")) + "\n"
                     + (body.has("tools") ? body.get("tools").toString() : "");
         } else if (endpoint.equals("bedrock.converse")) {
@@ -46,12 +54,13 @@ public final class PromptCacheRewrite {
 
     /** The body with the breakpoint added, or empty when it cannot or should not be added. */
     public static Optional<ObjectNode> withBreakpoint(String endpoint, ObjectNode body, PromptCachePlanner.Ttl ttl) {
-        String marker = endpoint.equals("messages") ? "cache_control" : "cachePoint";
+        boolean anthropic = anthropicBody(endpoint, body);
+        String marker = anthropic ? "cache_control" : "cachePoint";
         if (body.findValue(marker) != null) {
             return Optional.empty();
         }
         ObjectNode copy = body.deepCopy();
-        if (endpoint.equals("messages")) {
+        if (anthropic) {
             ObjectNode control = NODES.objectNode().put("type", "ephemeral");
             if (ttl == PromptCachePlanner.Ttl.ONE_HOUR) {
                 control.put("ttl", "1h");

@@ -24,7 +24,9 @@ public final class PromptCacheStage implements Stage {
     @Override
     public Step apply(CallContext ctx) {
         String endpoint = ctx.api().recordName();
-        if (!endpoint.equals("messages") && !endpoint.equals("bedrock.converse")) {
+        if (!endpoint.equals("messages")
+                && !endpoint.equals("bedrock.converse")
+                && !endpoint.equals("bedrock.invoke")) {
             return Step.proceed(ctx);
         }
         if (!optimizations.promptCaches(ctx.attribution().feature())) {

@@ -59,6 +59,32 @@ class PromptCacheRewriteTest {
     }
 
     @Test
+    void withBreakpoint_bedrockInvokeOfClaude_marksItAsAnthropicMessages() throws Exception {
+        // InvokeModel of Claude carries Anthropic's Messages body: a prompt caching rule must change what is billed
+        ObjectNode b = body("{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":200,"
+                + "\"system\":\"long prompt\",\"messages\":[]}");
+
+        assertThat(PromptCacheRewrite.prefix("bedrock.invoke", "anthropic.claude-sonnet-4-5-20250929-v1:0", b))
+                .isPresent();
+        ObjectNode marked = PromptCacheRewrite.withBreakpoint("bedrock.invoke", b, Ttl.FIVE_MINUTES)
+                .orElseThrow();
+
+        assertThat(marked.get("system").toString())
+                .isEqualTo("[{\"type\":\"text\",\"text\":\"long prompt\","
+                        + "\"cache_control\":{\"type\":\"ephemeral\"}}]");
+    }
+
+    @Test
+    void withBreakpoint_bedrockInvokeOfAnotherModel_isLeftAlone() throws Exception {
+        ObjectNode b = body("{\"inputText\":\"long prompt\",\"textGenerationConfig\":{}}");
+
+        assertThat(PromptCacheRewrite.prefix("bedrock.invoke", "amazon.titan-text-express-v1", b))
+                .isEmpty();
+        assertThat(PromptCacheRewrite.withBreakpoint("bedrock.invoke", b, Ttl.FIVE_MINUTES))
+                .isEmpty();
+    }
+
+    @Test
     void prefix_sameSystemDifferentQuestion_isTheSamePrefix() throws Exception {
         ObjectNode a = body("{\"system\":\"S\",\"messages\":[{\"role\":\"user\",\"content\":\"q1\"}]}");
         ObjectNode b = body("{\"system\":\"S\",\"messages\":[{\"role\":\"user\",\"content\":\"q2\"}]}");
