@@ -1,6 +1,7 @@
 package dev.spendgate.domain.report;
 
 import dev.spendgate.domain.waste.FindingLifecycle;
+import dev.spendgate.domain.waste.RecoverableTotal;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Instant;
@@ -8,6 +9,8 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,7 +41,47 @@ public final class Recovery {
             BigDecimal costPerCallBeforeUsd,
             BigDecimal costPerCallAfterUsd,
             BigDecimal recoveredMonthlyUsd,
-            String note) {}
+            String note,
+            String scope,
+            BigDecimal spendBeforeMonthlyUsd) {
+
+        Line(
+                String findingId,
+                String category,
+                FindingLifecycle.Status status,
+                Instant resolvedAt,
+                BigDecimal baselineMonthlyUsd,
+                String note) {
+            this(findingId, category, status, resolvedAt, baselineMonthlyUsd, null, null, null, note, null, null);
+        }
+    }
+
+    /**
+     * What the lines recover together per month, each call counted once: every resolved finding measures its whole
+     * scope's drop, so the findings of one feature (or key) are combined as {@link RecoverableTotal} combines them for
+     * what is recoverable (one category's add up, categories are levers applied in turn) and never exceed the scope's
+     * spend per month before the change.
+     */
+    public static BigDecimal total(List<Line> lines) {
+        Map<String, Map<String, BigDecimal>> byScope = new LinkedHashMap<>();
+        Map<String, BigDecimal> spend = new HashMap<>();
+        for (Line l : lines) {
+            if (l.recoveredMonthlyUsd() == null) {
+                continue;
+            }
+            byScope.computeIfAbsent(l.scope(), k -> new LinkedHashMap<>())
+                    .merge(l.category(), l.recoveredMonthlyUsd(), BigDecimal::add);
+            if (l.spendBeforeMonthlyUsd() != null) {
+                spend.merge(l.scope(), l.spendBeforeMonthlyUsd(), BigDecimal::max);
+            }
+        }
+        BigDecimal total = BigDecimal.ZERO;
+        for (Map.Entry<String, Map<String, BigDecimal>> e : byScope.entrySet()) {
+            total = total.add(
+                    RecoverableTotal.combined(new ArrayList<>(e.getValue().values()), spend.get(e.getKey())));
+        }
+        return FocusCharges.stripped(total.setScale(6, RoundingMode.HALF_UP));
+    }
 
     /**
      * The recovery of every finding resolved from the previous month's start on, measured on the two months' usage
@@ -73,9 +116,6 @@ public final class Recovery {
                     e.status(),
                     e.resolvedAt(),
                     e.baselineMonthlySavingsUsd(),
-                    null,
-                    null,
-                    null,
                     "scope " + f.scopeType() + " has no feature or key to measure");
         }
         if (daysAfter < MIN_DAYS_AFTER) {
@@ -85,9 +125,6 @@ public final class Recovery {
                     e.status(),
                     e.resolvedAt(),
                     e.baselineMonthlySavingsUsd(),
-                    null,
-                    null,
-                    null,
                     "resolved " + change + ": fewer than " + MIN_DAYS_AFTER + " complete days after to measure");
         }
         BigDecimal costBefore = BigDecimal.ZERO;
@@ -119,19 +156,17 @@ public final class Recovery {
                     e.status(),
                     e.resolvedAt(),
                     e.baselineMonthlySavingsUsd(),
-                    null,
-                    null,
-                    null,
                     "no calls in scope before " + change + " to set a baseline");
         }
+        BigDecimal spendBefore =
+                costBefore.multiply(DAYS_PER_MONTH).divide(BigDecimal.valueOf(daysBefore), 6, RoundingMode.HALF_UP);
         BigDecimal before = costBefore.divide(BigDecimal.valueOf(callsBefore), 10, RoundingMode.HALF_UP);
         BigDecimal recovered;
         BigDecimal after = null;
         String note;
         if (callsAfter == 0) {
             // the scope stopped calling: its whole daily spend is what stopped
-            recovered =
-                    costBefore.multiply(DAYS_PER_MONTH).divide(BigDecimal.valueOf(daysBefore), 6, RoundingMode.HALF_UP);
+            recovered = spendBefore;
             note = "no calls in scope after " + change + ": its spend per day before, x 30";
         } else {
             after = costAfter.divide(BigDecimal.valueOf(callsAfter), 10, RoundingMode.HALF_UP);
@@ -151,6 +186,8 @@ public final class Recovery {
                 FocusCharges.stripped(before),
                 after == null ? null : FocusCharges.stripped(after),
                 FocusCharges.stripped(recovered.max(BigDecimal.ZERO)),
-                note);
+                note,
+                f.feature() != null ? "feature " + f.feature() : "key " + f.scopeValue(),
+                FocusCharges.stripped(spendBefore));
     }
 }

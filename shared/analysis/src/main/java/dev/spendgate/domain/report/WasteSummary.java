@@ -239,8 +239,12 @@ public record WasteSummary(
         return c.label().replace('_', ' ').toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * What the resolved findings recovered together per month, each call counted once (see {@link Recovery#total});
+     * the categories' figures are each finding's own and overlap, so they may add up to more.
+     */
     public BigDecimal totalRecoveredUsd() {
-        return categories.stream().map(Category::recoveredUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+        return Recovery.total(recovery);
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.Map;
  * on disjoint calls are slightly under-counted (by s1 x s2 / S); categories that share a small part of the feature's
  * calls may still be counted partly twice, but the total never exceeds the feature's spend.
  */
-final class RecoverableTotal {
+public final class RecoverableTotal {
     private static final MathContext MC = MathContext.DECIMAL64;
 
     private RecoverableTotal() {}
@@ -49,7 +49,7 @@ final class RecoverableTotal {
     }
 
     /** The categories' savings combined as levers applied in turn on {@code spend} (see the class comment). */
-    static BigDecimal combined(List<BigDecimal> savings, BigDecimal spend) {
+    public static BigDecimal combined(List<BigDecimal> savings, BigDecimal spend) {
         List<BigDecimal> sorted = new ArrayList<>(savings);
         sorted.sort(Comparator.reverseOrder());
         if (spend == null || spend.signum() <= 0) {
