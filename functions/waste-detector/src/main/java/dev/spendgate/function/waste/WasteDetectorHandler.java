@@ -10,6 +10,7 @@ import dev.spendgate.aws.sns.SnsAlertSink;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.waste.DayAggregates;
 import dev.spendgate.domain.waste.Finding;
@@ -26,6 +27,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,7 +163,8 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         }
         String key = FINDINGS_PREFIX + day + ".json";
         store.put(key, WasteReportJson.toBytes(report));
-        int alerted = alert(day, key, report);
+        List<String> warnings = new ArrayList<>();
+        int alerted = alert(day, key, report, warnings);
         log(context, key, report, alerted, started);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("findings_key", key);
@@ -175,6 +178,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         result.put("aggregates_reused", reused);
         result.put("aggregates_built", built);
         result.put("index_threads", indexThreads);
+        result.put("warnings", List.copyOf(warnings));
         return result;
     }
 
@@ -194,7 +198,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         return clock.instant().atZone(ZoneOffset.UTC).toLocalDate();
     }
 
-    private int alert(LocalDate day, String key, WasteReport report) {
+    private int alert(LocalDate day, String key, WasteReport report, List<String> warnings) {
         List<Finding> top = report.findings().stream()
                 .filter(f -> f.monthlySavingsUsd().signum() > 0
                         || f.monthlySpendAtRiskUsd().signum() > 0)
@@ -253,7 +257,15 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         attributes.put("monthly_savings_usd", report.monthlySavingsUsd().toPlainString());
         attributes.put("findings_key", key);
         alerts.send(new AlertSink.Notice("Spendgate waste findings for " + day, message.toString(), attributes));
-        store.put(marker, ("{\"alerted_findings\":" + top.size() + "}").getBytes(StandardCharsets.UTF_8));
+        try {
+            store.put(marker, ("{\"alerted_findings\":" + top.size() + "}").getBytes(StandardCharsets.UTF_8));
+        } catch (ObjectStoreException e) {
+            // the alert went: failing the run now would make the retry alert the same findings again
+            String warning = "waste alert sent, but " + marker + " not written (" + e.getMessage() + "); a rerun of "
+                    + day + " will alert again";
+            LOG.warn("waste.alert_marker_not_written").field("marker", marker).log(warning);
+            warnings.add(warning);
+        }
         return top.size();
     }
 

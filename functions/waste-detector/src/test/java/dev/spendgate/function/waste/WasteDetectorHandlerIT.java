@@ -15,6 +15,8 @@ import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.simulate.Simulation;
 import dev.spendgate.domain.simulate.TrafficSimulator;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageLayout;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.testing.aws.LocalS3;
@@ -30,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -133,6 +136,58 @@ class WasteDetectorHandlerIT {
         assertThat(retry)
                 .containsEntry("findings_key", "findings/2026-11-02.json")
                 .containsEntry("alerted_findings", 0);
+        assertThat(sink.notices).hasSize(1);
+    }
+
+    /**
+     * The alert goes out, then writing the day's {@code .alerted} marker fails once (an S3 500): the run throws,
+     * Lambda retries the asynchronous invocation, and the retry alerts the same findings again.
+     */
+    @Test
+    void handleRequest_markerWriteFailsAfterTheAlert_retryDoesNotAlertAgain() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        AtomicBoolean failed = new AtomicBoolean();
+        ObjectStore flaky = new ObjectStore() {
+            @Override
+            public void put(String key, byte[] content) {
+                if (key.endsWith(".alerted") && failed.compareAndSet(false, true)) {
+                    throw new ObjectStoreException("S3 PutObject: 500 InternalError", null);
+                }
+                s3.put(key, content);
+            }
+
+            @Override
+            public Optional<byte[]> get(String key) {
+                return s3.get(key);
+            }
+
+            @Override
+            public Optional<InputStream> open(String key) {
+                return s3.open(key);
+            }
+
+            @Override
+            public List<String> list(String prefix) {
+                return s3.list(prefix);
+            }
+
+            @Override
+            public List<Listed> listWithSizes(String prefix) {
+                return s3.listWithSizes(prefix);
+            }
+        };
+        WasteDetectorHandler handler = new WasteDetectorHandler(flaky, () -> governance, sink, CLOCK, 5);
+        Map<String, Object> event = event("scheduled-2026-11-01.json");
+        event.put("time", "2026-11-03T03:00:00Z");
+
+        try {
+            handler.handleRequest(event, null);
+        } catch (RuntimeException e) {
+            // the invocation failed: Lambda retries it (ScheduledJobs.onFailure, retryAttempts 2)
+            handler.handleRequest(event, null);
+        }
+
+        assertThat(failed).isTrue();
         assertThat(sink.notices).hasSize(1);
     }
 
