@@ -6,6 +6,8 @@ import dev.spendgate.report.email.SmtpMailTransport;
 import dev.spendgate.report.focus.FocusCsvWriter;
 import dev.spendgate.report.focus.FocusVersion;
 import dev.spendgate.report.narrative.LlmNarrative;
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,6 +46,22 @@ public record ReportEnvironment(
 
     public static final long DEFAULT_MAX_ATTACHMENT_BYTES = 7_000_000;
 
+    /**
+     * One address of {@code SPENDGATE_REPORT_EMAIL_TO}, refused at start when it is none (a semicolon-separated list,
+     * a typo), rather than each month at the send.
+     */
+    private static String recipient(String address) {
+        try {
+            new InternetAddress(address, true);
+            return address;
+        } catch (AddressException e) {
+            throw new IllegalArgumentException(
+                    "SPENDGATE_REPORT_EMAIL_TO must be comma-separated email addresses; '" + address + "' is not one ("
+                            + e.getMessage() + ")",
+                    e);
+        }
+    }
+
     public static ReportEnvironment from(Map<String, String> env) {
         String to = blankToNull(env.get("SPENDGATE_REPORT_EMAIL_TO"));
         String host = blankToNull(env.get("SPENDGATE_SMTP_HOST"));
@@ -61,6 +79,7 @@ public record ReportEnvironment(
                         : Arrays.stream(to.split(","))
                                 .map(String::trim)
                                 .filter(s -> !s.isEmpty())
+                                .map(ReportEnvironment::recipient)
                                 .toList(),
                 Optional.ofNullable(blankToNull(env.get("SPENDGATE_REPORT_EMAIL_FROM")))
                         .orElse("spendgate-reports@localhost"),

@@ -1,6 +1,7 @@
 package dev.spendgate.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,5 +38,18 @@ class ReportEnvironmentTest {
                 "SPENDGATE_SMTP_STARTTLS", "false"));
 
         assertThat(env.smtp().startTls()).isFalse();
+    }
+
+    /**
+     * A recipient list separated by semicolons (as mail clients show it) is accepted when the function starts; the
+     * report is then computed and written each month and fails only at the send, with "cannot compose the report
+     * email" and no word of the variable to fix, so finance never gets it.
+     */
+    @Test
+    void from_recipientThatIsNoAddress_isRefusedNamingTheVariable() {
+        assertThatThrownBy(() -> ReportEnvironment.from(
+                        Map.of("SPENDGATE_REPORT_EMAIL_TO", "cfo@example.com; finops@example.com")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_REPORT_EMAIL_TO");
     }
 }
