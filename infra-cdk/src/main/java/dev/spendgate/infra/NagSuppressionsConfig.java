@@ -141,9 +141,11 @@ final class NagSuppressionsConfig {
                         "The report runner reads usage, findings, outcomes, the chargeback rules (config/), the"
                                 + " reconcile job's stored bill lines (reconciliation/bills/) and earlier"
                                 + " reports, writes reports/YYYY-MM/ and"
-                                + " Athena results; each wildcard is limited to one prefix (writes to reports/ and"
-                                + " athena-results/ only).",
+                                + " Athena results, and deletes only its own email claims"
+                                + " (reports/YYYY-MM/email-claim-*); each wildcard is limited to one prefix (writes to"
+                                + " reports/ and athena-results/ only).",
                         List.of(
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/reports/*/email-claim-*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/reports/*",

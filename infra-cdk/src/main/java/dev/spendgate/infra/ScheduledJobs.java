@@ -161,6 +161,12 @@ public final class ScheduledJobs extends Construct {
                 ReconcileJob.BILLS_PREFIX));
         reportRole.addToPolicy(
                 Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX, Storage.ATHENA_RESULTS_PREFIX));
+        // A run claims the month's email before sending (a conditional PutObject) and gives the claim back when the
+        // send fails, so the retry sends: delete, on the claim objects only.
+        reportRole.addToPolicy(Policies.allow(
+                "ReleaseEmailClaim",
+                List.of("s3:DeleteObject"),
+                List.of(bucket.arnForObjects(Storage.REPORTS_PREFIX + "*/email-claim-*"))));
         reportRole.addToPolicy(Policies.allow(
                 "AthenaResultsLocation", List.of("s3:GetBucketLocation"), List.of(bucket.getBucketArn())));
         reportRole.addToPolicy(Policies.allow(

@@ -536,6 +536,7 @@ class SpendgateStackTest {
                         "ReadInputs",
                         "ListInputs",
                         "WriteReports",
+                        "ReleaseEmailClaim",
                         "AthenaResultsLocation",
                         "AthenaResultUploads",
                         "ListBudgetPolicies",
@@ -547,6 +548,9 @@ class SpendgateStackTest {
                         "EncryptAlerts",
                         "SendFailedRuns")
                 .containsEntry("SendFailedRuns", grant("[sqs:SendMessage]", arn("JobsFailedRuns")))
+                .containsEntry(
+                        "ReleaseEmailClaim",
+                        grant("[s3:DeleteObject]", arn("StorageDataBucket") + "/reports/*/email-claim-*"))
                 .containsEntry(
                         "WriteFindingLifecycle",
                         grant("[s3:PutObject]", arn("StorageDataBucket") + "/findings/lifecycle.json"))

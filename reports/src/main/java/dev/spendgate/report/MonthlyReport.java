@@ -62,7 +62,8 @@ import java.util.function.Function;
  * Produces a month's finance report: {@value #FOCUS}, {@value #CHARGEBACK} and {@value #PDF} under an output prefix,
  * and emails them once. The CSVs are byte-for-byte the same on every run over the same usage; the email goes only
  * if the month has no {@value #SENT_MARKER} marker under {@code reports/YYYY-MM/} in the data store (or when forced), so
- * writing the files to another directory does not send the month again.
+ * writing the files to another directory does not send the month again. Before sending, a run claims the month's email
+ * ({@link #claimKey}, written only if absent), so of two overlapping runs one sends; a failed send gives the claim back.
  */
 public final class MonthlyReport {
     public static final String FOCUS = "focus-1.1.csv";
@@ -70,6 +71,8 @@ public final class MonthlyReport {
     public static final String PDF = "board-report.pdf";
     public static final String DATA_QUALITY = "data-quality.json";
     public static final String SENT_MARKER = "email-sent.json";
+    private static final com.fasterxml.jackson.databind.ObjectMapper MARKER_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Settings settings;
     private final Clock clock;
@@ -338,9 +341,9 @@ public final class MonthlyReport {
         byte[] chargebackCsv = ChargebackCsvWriter.write(chargeback);
         long t4 = System.nanoTime();
         timings.put("chargeback", (t4 - t3) / 1_000_000);
-        List<String> narrative = Narrative.of(figures);
+        List<String> narrative = Narrative.of(figures, quality);
         String narrativeNote = null;
-        if (llm != null) {
+        if (llm != null && !quality.noData()) {
             LlmNarrative.Draft draft = llm.draft(FactSheet.of(figures));
             if (draft.accepted()) {
                 narrative = draft.paragraphs();
@@ -350,7 +353,7 @@ public final class MonthlyReport {
                 warnings.add("LLM narrative not used: " + draft.rejection() + "; the deterministic narrative is");
             }
         }
-        if (gatewayCost != null) {
+        if (gatewayCost != null && !quality.noData()) {
             narrative =
                     concat(narrative, List.of(gatewayCost.boardLine(gatewayRows, figures.calls(), figures.totalUsd())));
         }
@@ -404,8 +407,18 @@ public final class MonthlyReport {
         boolean links = false;
         if (email != null) {
             String marker = sentMarkerKey(month);
-            if (!forceEmail && data.get(marker).isPresent()) {
+            String claim = claimKey(month, quality.state());
+            Optional<byte[]> sent = forceEmail ? Optional.empty() : data.get(marker);
+            if (sent.filter(m -> blocks(m, quality.state())).isPresent()) {
                 status = EmailStatus.ALREADY_SENT;
+            } else if (!forceEmail && !data.putIfAbsent(claim, record(month, quality, email, "claimed_at"))) {
+                // another run (a doubled delivery, a retry of a run that sent) holds the month's email
+                status = EmailStatus.ALREADY_SENT;
+                if (sent.isEmpty()) {
+                    warnings.add("report email not sent: " + claim + " shows another run took it and no " + marker
+                            + " records its send yet; if finance has no email for " + month
+                            + ", run it again with the email forced");
+                }
             } else {
                 List<ReportEmail.Attachment> files = new ArrayList<>();
                 files.add(new ReportEmail.Attachment(PDF, "application/pdf", pdf));
@@ -416,23 +429,33 @@ public final class MonthlyReport {
                 if (reconciliationCsv != null) {
                     files.add(new ReportEmail.Attachment(ReconciliationCsv.FILE_NAME, "text/csv", reconciliationCsv));
                 }
-                ReportEmail.Composed message = ReportEmail.compose(
-                        email.from(),
-                        email.to(),
-                        "AI spend report " + Narrative.monthName(month) + ": " + Money.usd(figures.totalUsd()),
-                        String.join("\n\n", narrative),
-                        files,
-                        email.maxAttachmentBytes(),
-                        name -> email.linkFor().apply(outPrefix + name),
-                        Date.from(clock.instant()));
-                email.transport().send(email.from(), email.to(), message.rawMime());
-                links = message.linksInsteadOfAttachments();
-                data.put(
-                        marker,
-                        ("{\"month\":\"" + month + "\",\"sent_at\":\"" + clock.instant() + "\",\"recipients\":"
-                                        + email.to().size() + "}\n")
-                                .getBytes(StandardCharsets.UTF_8));
+                try {
+                    ReportEmail.Composed message = ReportEmail.compose(
+                            email.from(),
+                            email.to(),
+                            "AI spend report " + Narrative.monthName(month) + ": "
+                                    + (quality.noData() ? "no usage data" : Money.usd(figures.totalUsd())),
+                            String.join("\n\n", narrative),
+                            files,
+                            email.maxAttachmentBytes(),
+                            name -> email.linkFor().apply(outPrefix + name),
+                            Date.from(clock.instant()));
+                    email.transport().send(email.from(), email.to(), message.rawMime());
+                    links = message.linksInsteadOfAttachments();
+                } catch (RuntimeException e) {
+                    if (!forceEmail) {
+                        release(data, claim, e);
+                    }
+                    throw e;
+                }
                 status = EmailStatus.SENT;
+                try {
+                    data.put(marker, record(month, quality, email, "sent_at"));
+                } catch (ObjectStoreException e) {
+                    // the email went: failing the run now would make Lambda's retry send it again
+                    warnings.add("report email sent, but " + marker + " not written (" + e.getMessage() + "); " + claim
+                            + " still stops a second email");
+                }
             }
         }
         timings.put("email", (System.nanoTime() - t5) / 1_000_000);
@@ -546,6 +569,50 @@ public final class MonthlyReport {
         return month.isAfter(now)
                 ? DataQuality.MonthState.FUTURE
                 : month.equals(now) ? DataQuality.MonthState.RUNNING : DataQuality.MonthState.COMPLETE;
+    }
+
+    /**
+     * Where a run claims a month's email before sending it: one claim per complete month, and one for its preview
+     * (running or future), so a preview's claim does not stop the complete month's email.
+     */
+    public static String claimKey(YearMonth month, DataQuality.MonthState state) {
+        return "reports/" + month + "/email-claim-" + state.key() + ".json";
+    }
+
+    /** The JSON of a claim or sent marker: the month, its state, when ({@code at}) and to how many recipients. */
+    private byte[] record(YearMonth month, DataQuality quality, Email email, String at) {
+        return ("{\"month\":\"" + month + "\",\"month_state\":\""
+                        + quality.state().key() + "\",\"" + at + "\":\"" + clock.instant() + "\",\"recipients\":"
+                        + email.to().size() + "}\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Gives a claim back after a failed send, so a retry can send; a failure to do so rides on the send's. */
+    private static void release(ObjectStore data, String claim, RuntimeException sendFailure) {
+        try {
+            data.delete(claim);
+        } catch (RuntimeException e) {
+            sendFailure.addSuppressed(new IllegalStateException(
+                    claim + " not removed after the failed send: remove it, or run with the email forced", e));
+        }
+    }
+
+    /**
+     * Whether a sent marker stops this run's email: always, unless the marker records a preview of the running (or a
+     * future) month and this run is of the complete month, which finance must still get. A marker without a month
+     * state (written before it was recorded) counts as the complete month's.
+     */
+    static boolean blocks(byte[] marker, DataQuality.MonthState state) {
+        if (state != DataQuality.MonthState.COMPLETE) {
+            return true;
+        }
+        try {
+            String sentFor = MARKER_JSON.readTree(marker).path("month_state").asText("");
+            return sentFor.isEmpty() || sentFor.equals(DataQuality.MonthState.COMPLETE.key());
+        } catch (java.io.IOException e) {
+            // an unreadable marker still records a send: do not send again
+            return true;
+        }
     }
 
     /** Where the record of a month's sent email lives in the data store. */

@@ -63,7 +63,7 @@ class ReportEmailIT {
         MimeMessage[] received = mail.getReceivedMessages();
         assertThat(received).hasSize(2);
         MimeMessage m = received[0];
-        assertThat(m.getSubject()).isEqualTo("AI spend report November 2026: $0.00");
+        assertThat(m.getSubject()).isEqualTo("AI spend report November 2026: no usage data");
         List<String> names = new ArrayList<>();
         List<byte[]> contents = new ArrayList<>();
         Multipart parts = (Multipart) m.getContent();

@@ -3,6 +3,7 @@ package dev.spendgate.embedded;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,6 +30,28 @@ final class AtomicFiles {
         write(target, true, parts);
     }
 
+    /**
+     * Creates {@code target} with {@code content} only if no file has its name, atomically: the content goes to a temp
+     * file that is then hard-linked under the name (a link fails when the name exists), so of two callers exactly one
+     * creates it and readers never see it half written. True when this call created it.
+     */
+    static boolean create(Path target, byte[] content) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = dir.resolve("." + UUID.randomUUID() + TEMP_SUFFIX);
+        try {
+            writeTemp(temp, new FileAttribute<?>[0], content);
+            try {
+                Files.createLink(target, temp);
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            }
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
     static boolean isTemp(Path file) {
         return file.getFileName().toString().endsWith(TEMP_SUFFIX);
     }
@@ -44,19 +67,23 @@ final class AtomicFiles {
                         }
                         : new FileAttribute<?>[0];
         try {
-            try (FileChannel channel = FileChannel.open(
-                    temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes)) {
-                for (byte[] part : parts) {
-                    ByteBuffer buffer = ByteBuffer.wrap(part);
-                    while (buffer.hasRemaining()) {
-                        channel.write(buffer);
-                    }
-                }
-                channel.force(true);
-            }
+            writeTemp(temp, attributes, parts);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void writeTemp(Path temp, FileAttribute<?>[] attributes, byte[]... parts) throws IOException {
+        try (FileChannel channel =
+                FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes)) {
+            for (byte[] part : parts) {
+                ByteBuffer buffer = ByteBuffer.wrap(part);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            }
+            channel.force(true);
         }
     }
 }

@@ -46,6 +46,30 @@ public final class FileSystemObjectStore implements ObjectStore {
         }
     }
 
+    /** Atomic: the object is hard-linked into place from a temp file, which fails when the key exists. */
+    @Override
+    public boolean putIfAbsent(String key, byte[] content) {
+        Objects.requireNonNull(content, "content");
+        Path file = resolve(key);
+        try {
+            return AtomicFiles.create(file, content);
+        } catch (IOException e) {
+            throw new ObjectStoreException("could not create object " + key + " under " + root, e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        Path file = resolve(key);
+        try {
+            if (Files.isRegularFile(file)) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new ObjectStoreException("could not delete object " + key + " under " + root, e);
+        }
+    }
+
     @Override
     public Optional<byte[]> get(String key) {
         Path file = resolve(key);

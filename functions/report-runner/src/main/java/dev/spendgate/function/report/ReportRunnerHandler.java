@@ -210,6 +210,12 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                                 "quarantined_records", Long.toString(r.quality().quarantinedCount()))));
             }
         }
+        for (String warning : r.warnings()) {
+            LOG.warn("report.warning")
+                    .requestId(requestId)
+                    .field("month", month.toString())
+                    .log(warning);
+        }
         LOG.info("report.written")
                 .requestId(requestId)
                 .durationMs((System.nanoTime() - started) / 1_000_000)

@@ -19,6 +19,26 @@ public final class Narrative {
         return month.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + " " + month.getYear();
     }
 
+    /**
+     * The narrative's paragraphs, given what the figures rest on: a month without usage data says so instead of
+     * reporting $0 of spend (the figures of an empty log are zeros, not a measurement).
+     */
+    public static List<String> of(MonthlyFigures f, DataQuality quality) {
+        if (quality == null || !quality.noData()) {
+            return of(f);
+        }
+        String month = monthName(f.month());
+        String what =
+                switch (quality.state()) {
+                    case FUTURE -> month + " has not started: there is no usage data to report.";
+                    case RUNNING -> "There is no usage data for " + month + " so far.";
+                    case COMPLETE -> "There is no usage data for " + month + ".";
+                };
+        return List.of(what + " This report states no spend, no change, no budget status and no waste. If calls were"
+                + " made through Spendgate in " + month + ", their usage log did not reach the report (see the data"
+                + " quality note in the board report).");
+    }
+
     /** The narrative's paragraphs. */
     public static List<String> of(MonthlyFigures f) {
         List<String> p = new ArrayList<>();

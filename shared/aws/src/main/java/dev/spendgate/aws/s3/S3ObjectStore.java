@@ -15,6 +15,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -58,6 +59,42 @@ public final class S3ObjectStore implements ObjectStore {
                     RequestBody.fromBytes(content));
         } catch (SdkException e) {
             throw new ObjectStoreException("could not put s3://" + bucket + "/" + key, e);
+        }
+    }
+
+    /**
+     * PutObject with {@code If-None-Match: *}: S3 refuses it (412 Precondition Failed, or 409 while another
+     * conditional write of the key is in flight) when the key exists, so of two writers exactly one creates it.
+     */
+    @Override
+    public boolean putIfAbsent(String key, byte[] content) {
+        requireText(key, "key");
+        Objects.requireNonNull(content, "content");
+        try {
+            s3.putObject(
+                    b -> b.bucket(bucket)
+                            .key(key)
+                            .contentLength((long) content.length)
+                            .ifNoneMatch("*"),
+                    RequestBody.fromBytes(content));
+            return true;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            throw new ObjectStoreException("could not put s3://" + bucket + "/" + key + " if absent", e);
+        } catch (SdkException e) {
+            throw new ObjectStoreException("could not put s3://" + bucket + "/" + key + " if absent", e);
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        requireText(key, "key");
+        try {
+            s3.deleteObject(b -> b.bucket(bucket).key(key));
+        } catch (SdkException e) {
+            throw new ObjectStoreException("could not delete s3://" + bucket + "/" + key, e);
         }
     }
 

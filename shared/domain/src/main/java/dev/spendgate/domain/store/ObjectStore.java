@@ -14,6 +14,30 @@ public interface ObjectStore {
     /** Writes the object, replacing any object with the same key. Throws {@link ObjectStoreException} on failure. */
     void put(String key, byte[] content);
 
+    /**
+     * Writes the object only if no object has the key, as one atomic step: of two callers racing on a key, exactly one
+     * gets true. False (and nothing written) when the key exists. Throws {@link ObjectStoreException} on failure. This
+     * default checks and writes under this instance's lock, so it is atomic only among callers of this one instance
+     * (an in-memory store); adapters over shared storage override it with the storage's own conditional write.
+     */
+    default boolean putIfAbsent(String key, byte[] content) {
+        synchronized (this) {
+            if (get(key).isPresent()) {
+                return false;
+            }
+            put(key, content);
+            return true;
+        }
+    }
+
+    /**
+     * Removes the object; nothing happens when there is none. Throws {@link ObjectStoreException} on failure. This
+     * default cannot delete ({@link UnsupportedOperationException}); adapters that can override it.
+     */
+    default void delete(String key) {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot delete objects");
+    }
+
     /** The object's bytes, or empty when there is no object under the key. */
     Optional<byte[]> get(String key);
 

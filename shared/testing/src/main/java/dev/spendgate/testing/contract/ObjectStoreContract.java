@@ -232,6 +232,74 @@ public abstract class ObjectStoreContract {
                 .isInstanceOfAny(NullPointerException.class, IllegalArgumentException.class);
     }
 
+    @Test
+    void putIfAbsent_newKey_writesIt() {
+        assertThat(store.putIfAbsent("claims/2026-11.json", utf8("first"))).isTrue();
+
+        assertThat(store.get("claims/2026-11.json"))
+                .hasValueSatisfying(v -> assertThat(v).isEqualTo(utf8("first")));
+    }
+
+    @Test
+    void putIfAbsent_existingKey_keepsTheObjectAndSaysSo() {
+        store.put("claims/2026-11.json", utf8("first"));
+
+        assertThat(store.putIfAbsent("claims/2026-11.json", utf8("second"))).isFalse();
+
+        assertThat(store.get("claims/2026-11.json"))
+                .hasValueSatisfying(v -> assertThat(v).isEqualTo(utf8("first")));
+    }
+
+    /** Eight writers race on one key: exactly one creates it, and the object is that writer's. */
+    @Test
+    void putIfAbsent_racingWriters_exactlyOneWins() throws Exception {
+        int writers = 8;
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                byte[] content = utf8("writer-" + i);
+                results.add(pool.submit(() -> {
+                    start.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    return store.putIfAbsent("claims/race.json", content);
+                }));
+            }
+            java.util.List<Integer> winners = new java.util.ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                if (results.get(i).get(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                    winners.add(i);
+                }
+            }
+
+            assertThat(winners).hasSize(1);
+            assertThat(store.get("claims/race.json"))
+                    .hasValueSatisfying(v -> assertThat(v).isEqualTo(utf8("writer-" + winners.get(0))));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void delete_existingKey_removesItSoPutIfAbsentWritesAgain() {
+        store.put("claims/2026-11.json", utf8("first"));
+
+        store.delete("claims/2026-11.json");
+
+        assertThat(store.get("claims/2026-11.json")).isEmpty();
+        assertThat(store.list("claims/")).isEmpty();
+        assertThat(store.putIfAbsent("claims/2026-11.json", utf8("again"))).isTrue();
+    }
+
+    @Test
+    void delete_missingKey_doesNothing() {
+        store.put("claims/other.json", utf8("kept"));
+
+        store.delete("claims/missing.json");
+
+        assertThat(store.list("claims/")).containsExactly("claims/other.json");
+    }
+
     protected static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
