@@ -4,6 +4,7 @@ import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
@@ -57,6 +58,7 @@ public final class Gateway {
     private final Record record;
     private final RefusalRenderer refusals = new RefusalRenderer();
     private final long maxBodyBytes;
+    private final BodyMemory bodyMemory;
     private final UsageLogWriter usageLog;
     private final Clock clock;
 
@@ -89,6 +91,7 @@ public final class Gateway {
             UpstreamClient upstream,
             Clock clock,
             long maxBodyBytes,
+            BodyMemory bodyMemory,
             BudgetGate budgets,
             dev.spendgate.function.proxy.cache.Optimizations optimizations) {
         this(
@@ -97,6 +100,7 @@ public final class Gateway {
                 new Price(pricing, budgets.estimator()),
                 new Record(budgets, usageLog, pricing),
                 maxBodyBytes,
+                bodyMemory,
                 usageLog,
                 clock);
     }
@@ -132,7 +136,7 @@ public final class Gateway {
         throw new IllegalStateException("no " + type.getSimpleName() + " stage");
     }
 
-    /** A gateway running {@code stages} in order before relaying. */
+    /** A gateway running {@code stages} in order before relaying, large bodies held on half the heap. */
     public Gateway(
             List<Stage> stages,
             Relay relay,
@@ -141,6 +145,23 @@ public final class Gateway {
             long maxBodyBytes,
             UsageLogWriter usageLog,
             Clock clock) {
+        this(stages, relay, price, record, maxBodyBytes, BodyMemory.halfOfHeap(), usageLog, clock);
+    }
+
+    /**
+     * A gateway running {@code stages} in order before relaying; each call holds its large body on {@code bodyMemory}
+     * (the lease {@link Validate} takes from).
+     */
+    public Gateway(
+            List<Stage> stages,
+            Relay relay,
+            Price price,
+            Record record,
+            long maxBodyBytes,
+            BodyMemory bodyMemory,
+            UsageLogWriter usageLog,
+            Clock clock) {
+        this.bodyMemory = Objects.requireNonNull(bodyMemory, "bodyMemory");
         this.stages = List.copyOf(stages);
         this.relay = Objects.requireNonNull(relay, "relay");
         this.price = Objects.requireNonNull(price, "price");
@@ -174,13 +195,23 @@ public final class Gateway {
         return maxBodyBytes;
     }
 
+    /** The pool large request bodies are held on, raw (by the local server) and parsed. */
+    public BodyMemory bodyMemory() {
+        return bodyMemory;
+    }
+
     public UsageLogWriter usageLog() {
         return usageLog;
     }
 
     /** Handles one request; never throws for anything the client or the upstream did. */
     public void handle(GatewayRequest request, ResponseSink sink) {
-        CallContext ctx = CallContext.start(newRequestId(), clock.instant(), System.nanoTime(), request);
+        try (BodyMemory.Lease lease = bodyMemory.lease()) {
+            handle(CallContext.start(newRequestId(), clock.instant(), System.nanoTime(), request, lease), sink);
+        }
+    }
+
+    private void handle(CallContext ctx, ResponseSink sink) {
         Exchange exchange = Exchange.of(sink, (c, tracked) -> conclude(c, tracked, sink), ctx);
         try {
             for (Stage stage : stages) {

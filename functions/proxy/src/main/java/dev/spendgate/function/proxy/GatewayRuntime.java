@@ -20,6 +20,7 @@ import dev.spendgate.function.proxy.budget.UnsettledCalls;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
 import dev.spendgate.function.proxy.cache.Optimizations;
 import dev.spendgate.function.proxy.console.ConsoleHandler;
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.outcome.OutcomesApi;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
@@ -210,6 +211,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 new UpstreamClient(Duration.ofSeconds(10), config.upstreamTimeout()),
                 clock,
                 config.maxBodyBytes(),
+                new BodyMemory(config.bodyMemoryBytes()),
                 budgetGate,
                 optimizations);
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);

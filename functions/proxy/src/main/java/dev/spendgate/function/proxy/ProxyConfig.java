@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.upstream.ApiFormat;
 import dev.spendgate.function.proxy.upstream.AwsSigV4Signer;
 import dev.spendgate.function.proxy.upstream.Provider;
@@ -32,6 +33,7 @@ public record ProxyConfig(
         List<Provider> providers,
         Path pricingOverrides,
         long maxBodyBytes,
+        long bodyMemoryBytes,
         Duration upstreamTimeout,
         int flushMaxRecords,
         Duration flushInterval,
@@ -141,6 +143,10 @@ public record ProxyConfig(
                 providers,
                 overrides == null ? null : Path.of(overrides),
                 positiveLong(get.apply("SPENDGATE_MAX_BODY_BYTES"), 10L * 1024 * 1024, "SPENDGATE_MAX_BODY_BYTES"),
+                positiveLong(
+                        get.apply("SPENDGATE_BODY_MEMORY_BYTES"),
+                        BodyMemory.defaultCapacity(),
+                        "SPENDGATE_BODY_MEMORY_BYTES"),
                 Duration.ofSeconds(positiveLong(
                         get.apply("SPENDGATE_UPSTREAM_TIMEOUT_SECONDS"), 600, "SPENDGATE_UPSTREAM_TIMEOUT_SECONDS")),
                 (int) positiveLong(get.apply("SPENDGATE_FLUSH_MAX_RECORDS"), 500, "SPENDGATE_FLUSH_MAX_RECORDS"),
@@ -179,6 +185,7 @@ public record ProxyConfig(
                 updated,
                 pricingOverrides,
                 maxBodyBytes,
+                bodyMemoryBytes,
                 upstreamTimeout,
                 flushMaxRecords,
                 flushInterval,

@@ -1,6 +1,8 @@
 package dev.spendgate.function.proxy.local;
 
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.CallStages;
+import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
@@ -11,6 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
@@ -27,6 +30,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * whole body, which came with the head), and for the rest the handler asks Jetty to call back when more arrives, so
  * a client trickling its body ties up no thread. A body not complete within {@code bodyTimeoutMillis} of the head
  * gets 408. The gateway then runs on a virtual thread, where it calls the upstream and writes its answer.
+ *
+ * <p>A body's buffer grows as its bytes arrive, not as its {@code Content-Length} claims, and what a buffer holds
+ * beyond 64 KB is taken from {@link BodyMemory}: when the pool is spent (many clients sending or declaring large
+ * bodies), the request gets 503 with {@code Retry-After: 1} and its connection is closed, and nothing else waits.
  */
 final class GatewayHandler extends Handler.Abstract {
     /** Handles one request; must call {@code start} on the sink exactly once. */
@@ -36,13 +43,15 @@ final class GatewayHandler extends Handler.Abstract {
 
     private final Calls calls;
     private final long maxBodyBytes;
+    private final BodyMemory memory;
     private final long bodyTimeoutMillis;
     private final ConnectionGuard guard;
 
-    GatewayHandler(Calls calls, long maxBodyBytes, long bodyTimeoutMillis, ConnectionGuard guard) {
+    GatewayHandler(Calls calls, long maxBodyBytes, BodyMemory memory, long bodyTimeoutMillis, ConnectionGuard guard) {
         super(InvocationType.BLOCKING);
         this.calls = calls;
         this.maxBodyBytes = maxBodyBytes;
+        this.memory = memory;
         this.bodyTimeoutMillis = bodyTimeoutMillis;
         this.guard = guard;
     }
@@ -78,6 +87,8 @@ final class GatewayHandler extends Handler.Abstract {
         private final Connection connection;
         private final AtomicBoolean settled = new AtomicBoolean();
         private final long limit = maxBodyBytes + 1; // one byte more lets the gateway answer 413
+        private final long declared;
+        private final BodyMemory.Lease lease = memory.lease();
         private byte[] body;
         private int size;
         private volatile Scheduler.Task deadline;
@@ -87,8 +98,9 @@ final class GatewayHandler extends Handler.Abstract {
             this.response = response;
             this.callback = callback;
             this.connection = connection;
-            long declared = request.getLength();
-            this.body = new byte[(int) (declared >= 0 ? Math.min(declared, limit) : Math.min(limit, 8192))];
+            this.declared = request.getLength();
+            long first = declared >= 0 ? Math.min(declared, limit) : Math.min(limit, 8192);
+            this.body = new byte[(int) Math.min(first, BodyMemory.SMALL_BODY_BYTES)];
         }
 
         /** Jetty's callback: more of the body has arrived (on a thread that may not block). */
@@ -119,8 +131,12 @@ final class GatewayHandler extends Handler.Abstract {
                     }
                     ByteBuffer bytes = chunk.getByteBuffer();
                     int n = (int) Math.min(bytes.remaining(), limit - size);
-                    if (size + n > body.length) {
-                        body = Arrays.copyOf(body, (int) Math.min(limit, Math.max(size + n, body.length * 2L)));
+                    if (size + n > body.length && !grow(size + n)) {
+                        chunk.release();
+                        if (settle()) {
+                            refuseForMemory();
+                        }
+                        return;
                     }
                     bytes.get(body, size, n);
                     size += n;
@@ -132,7 +148,7 @@ final class GatewayHandler extends Handler.Abstract {
             } catch (Throwable e) {
                 if (settle()) {
                     callback.failed(e);
-                    guard.callEnded(connection);
+                    ended();
                 }
                 return;
             }
@@ -147,12 +163,50 @@ final class GatewayHandler extends Handler.Abstract {
             }
         }
 
+        /**
+         * A buffer for at least {@code needed} bytes (the declared length when there is one, else twice the
+         * buffer), or false when the pool cannot give what it holds beyond 64 KB.
+         */
+        private boolean grow(int needed) {
+            long target = declared >= 0 ? Math.min(declared, limit) : Math.min(limit, body.length * 2L);
+            target = Math.max(target, needed);
+            long counted = Math.max(0, body.length - BodyMemory.SMALL_BODY_BYTES);
+            long more = Math.max(0, target - BodyMemory.SMALL_BODY_BYTES) - counted;
+            if (more > 0 && !lease.take(more)) {
+                return false;
+            }
+            body = Arrays.copyOf(body, (int) target);
+            return true;
+        }
+
+        /** The pool is spent: 503, and the unread rest makes Jetty close the connection. */
+        private void refuseForMemory() {
+            byte[] json = ErrorBodies.openAi(
+                    "api_error",
+                    "Spendgate is holding as many large request bodies as its memory allows; retry in a second.",
+                    "body",
+                    null);
+            body = null;
+            lease.close();
+            response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, String.valueOf(json.length));
+            response.write(true, ByteBuffer.wrap(json), callback);
+            ended();
+        }
+
         /** The body deadline passed: 408, and the unread rest makes Jetty close the connection. */
         private void expire() {
             if (settle()) {
                 Response.writeError(request, response, callback, HttpStatus.REQUEST_TIMEOUT_408);
-                guard.callEnded(connection);
+                ended();
             }
+        }
+
+        private void ended() {
+            lease.close();
+            guard.callEnded(connection);
         }
 
         /** Whether this thread is the one that finishes the reading (body complete, failed or timed out). */
@@ -188,7 +242,7 @@ final class GatewayHandler extends Handler.Abstract {
             } catch (Throwable e) {
                 sink.fail(e); // before the response started: an error status from Jetty's error handler
             } finally {
-                guard.callEnded(connection);
+                ended();
             }
         }
     }

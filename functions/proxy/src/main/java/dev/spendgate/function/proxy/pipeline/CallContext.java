@@ -7,6 +7,7 @@ import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.upstream.ApiFormat;
 import dev.spendgate.function.proxy.upstream.Provider;
@@ -51,6 +52,7 @@ public final class CallContext {
     private final String serviceTierRequested;
     private final String serviceTierServed;
     private final dev.spendgate.function.proxy.cache.CallOptimization optimization;
+    private final BodyMemory.Lease bodyLease;
 
     private CallContext(Builder b) {
         this.requestId = b.requestId;
@@ -82,11 +84,19 @@ public final class CallContext {
         this.serviceTierRequested = b.serviceTierRequested;
         this.serviceTierServed = b.serviceTierServed;
         this.optimization = b.optimization;
+        this.bodyLease = b.bodyLease;
     }
 
     /** A new call on {@code request}: nothing known but its id, start and the format its path implies. */
     public static CallContext start(String requestId, Instant start, long startNanos, GatewayRequest request) {
+        return start(requestId, start, startNanos, request, BodyMemory.UNBOUNDED.lease());
+    }
+
+    /** A new call whose large body is held on {@code bodyLease}. */
+    public static CallContext start(
+            String requestId, Instant start, long startNanos, GatewayRequest request, BodyMemory.Lease bodyLease) {
         Builder b = new Builder();
+        b.bodyLease = Objects.requireNonNull(bodyLease, "bodyLease");
         b.requestId = Objects.requireNonNull(requestId, "requestId");
         b.start = Objects.requireNonNull(start, "start");
         b.startNanos = startNanos;
@@ -128,6 +138,7 @@ public final class CallContext {
         b.serviceTierRequested = serviceTierRequested;
         b.serviceTierServed = serviceTierServed;
         b.optimization = optimization;
+        b.bodyLease = bodyLease;
         change.accept(b);
         return new CallContext(b);
     }
@@ -261,6 +272,11 @@ public final class CallContext {
         return optimization;
     }
 
+    /** The call's share of the memory large bodies may hold; given back when the call ends. */
+    public BodyMemory.Lease bodyLease() {
+        return bodyLease;
+    }
+
     /** The mutable side of {@link #with}: set what changed. */
     public static final class Builder {
         public String requestId;
@@ -293,6 +309,7 @@ public final class CallContext {
         public String serviceTierServed;
         public dev.spendgate.function.proxy.cache.CallOptimization optimization =
                 dev.spendgate.function.proxy.cache.CallOptimization.NONE;
+        public BodyMemory.Lease bodyLease;
 
         private Builder() {}
     }

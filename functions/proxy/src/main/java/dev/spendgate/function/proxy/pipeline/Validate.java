@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Provider;
 import dev.spendgate.function.proxy.upstream.ProviderApi;
@@ -15,6 +16,9 @@ import java.util.Optional;
  * Checks the request before anything is reserved or forwarded: a JSON object body within the size limit, the model
  * and stream flag its API expects, values within {@link RequestLimits}, and a configured provider for the model.
  * Refusals are 415, 413 and 400, or 503 when the provider has no key. Sets body, prompt, model, stream and provider.
+ *
+ * <p>A large body's tree is built only once the call's lease on {@link BodyMemory} holds what it will take: 413 when
+ * it could never fit, 503 (retry in a second) while other calls' bodies hold the memory.
  */
 public final class Validate implements Stage {
     private final ProviderRouter router;
@@ -43,6 +47,12 @@ public final class Validate implements Stage {
         }
         JsonNode parsed;
         try {
+            if (raw.length > BodyMemory.SMALL_BODY_BYTES) {
+                Optional<Refusal> full = hold(ctx.bodyLease(), raw.length, JsonTreeSize.of(raw));
+                if (full.isPresent()) {
+                    return Step.refuse(ctx, full.get());
+                }
+            }
             parsed = Json.MAPPER.readTree(raw);
         } catch (IOException e) {
             return refuse(ctx, 400, "The request body is not valid JSON.", "body");
@@ -93,6 +103,34 @@ public final class Validate implements Stage {
             b.body = body;
             b.prompt = api.prompt(body);
         }));
+    }
+
+    /**
+     * Takes the tree's size from the call's lease: nothing when it is taken, else 413 when the body (raw, as its
+     * carrier holds it, and parsed) is more than the whole pool, and 503 when other calls hold what it needs.
+     */
+    private static Optional<Refusal> hold(BodyMemory.Lease lease, long rawBytes, long treeBytes) {
+        if (lease.take(treeBytes)) {
+            return Optional.empty();
+        }
+        long mb = 1024 * 1024;
+        long capacity = lease.capacity();
+        if (rawBytes + treeBytes > capacity) {
+            return Optional.of(Refusal.of(
+                    413,
+                    "request_too_large",
+                    "The request body's JSON would take about " + (rawBytes + treeBytes + mb - 1) / mb
+                            + " MB of memory, more than the " + capacity / mb
+                            + " MB Spendgate keeps for request bodies (SPENDGATE_BODY_MEMORY_BYTES).",
+                    "body"));
+        }
+        return Optional.of(Refusal.of(
+                        503,
+                        "api_error",
+                        "Spendgate is holding as many large request bodies as its memory allows; retry in a second.",
+                        "body")
+                .withHeaders(java.util.Map.of("Retry-After", "1"))
+                .recordedAs("body_memory_full"));
     }
 
     private static Step refuse(CallContext ctx, int status, String message, String param) {
