@@ -97,18 +97,19 @@ final class BatchResults {
             return 0;
         }
         fresh.forEach(usageLog::append);
+        // charged first, whether or not the records are stored yet: the provider has billed them, and a batch whose
+        // results are fetched only once must still count against its budgets. A later fetch that finds the same
+        // results unmarked charges them under the same id, which each budget item takes once.
+        boolean charged = charged(creator, cost, chargeId(creator.batchId(), fresh, prefix));
         if (!durable()) {
-            // not marked and not charged: the next fetch appends them again (readers drop the repeated ids)
+            // not marked: the next fetch appends them again (readers drop the repeated ids)
             Log.warn(
                     null,
                     "batch " + creator.batchId() + ": " + fresh.size()
                             + " result records not yet stored; they are recorded again at the next fetch");
             return fresh.size();
         }
-        // charged before the marker: a fetch that fails or dies in between leaves the results unmarked, and the next
-        // fetch charges them again under the same id (each item once) and appends their records again (readers drop
-        // the repeated ids)
-        if (charged(creator, cost, chargeId(creator.batchId(), fresh, prefix))) {
+        if (charged) {
             store.saveRecorded(creator.batchId(), recorded);
         }
         return fresh.size();

@@ -11,6 +11,11 @@ import dev.spendgate.aws.dynamodb.DynamoDbUsageSpool;
 import dev.spendgate.aws.firehose.FirehoseUsageSink;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetPolicy.Mode;
+import dev.spendgate.domain.budget.BudgetScope;
+import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.domain.usage.UsageJournal;
@@ -25,6 +30,7 @@ import dev.spendgate.testing.aws.LocalFirehose;
 import dev.spendgate.testing.aws.LocalS3;
 import dev.spendgate.testing.upstream.FakeBatchUpstream;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -110,6 +116,11 @@ class BatchResultsInvocationEndIT {
 
     /** One Lambda execution environment, as it is built at its cold start. */
     private GatewayRuntime environment() {
+        return environment(spool);
+    }
+
+    /** The same, spooling to {@code spool} when Firehose refuses. */
+    private GatewayRuntime environment(DynamoDbUsageSpool spool) {
         GatewayRuntime runtime = GatewayRuntime.create(
                 ProxyConfig.fromEnv(Map.of(
                         "ANTHROPIC_API_KEY",
@@ -168,6 +179,59 @@ class BatchResultsInvocationEndIT {
         assertThat(recorded)
                 .as("usage records of the batch's results")
                 .containsExactlyInAnyOrder(batchId + "/doc-1", batchId + "/doc-2", batchId + "/doc-3");
+    }
+
+    @Test
+    void resultsFetchedOnce_whileFirehoseAndTheSpoolAreDown_chargeTheBudgetAtOnceAndOnlyOnce() throws Exception {
+        BudgetPolicy policy = new BudgetPolicy(
+                BudgetScope.parse("feature:nightly-summaries"),
+                BudgetPeriod.MONTHLY,
+                new BigDecimal("50"),
+                Mode.BLOCK,
+                null,
+                null,
+                null);
+        GatewayRuntime first = environment();
+        first.budgetStores().policies().put(policy);
+        String requests = "{\"requests\":[{\"custom_id\":\"doc-1\",\"params\":{\"model\":\"claude-sonnet-4-5\","
+                + "\"max_tokens\":1024,\"messages\":[{\"role\":\"user\",\"content\":\"Summarise doc 1\"}]}}]}";
+        runtimeApi.enqueue(event("POST", "/v1/messages/batches", requests));
+        new StreamingBootstrap(first, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        String batchId =
+                JSON.readTree(body(runtimeApi.awaitResponse())).get("id").asText();
+        batches.completeAnthropic(batchId, 20_000, 5_000, 2_000);
+
+        // Firehose throttles and the spool's table is gone: the records cannot be stored in this invocation
+        firehose.throttle(true);
+        GatewayRuntime storesDown = environment(
+                new DynamoDbUsageSpool(LocalDynamoDb.shared().client(), LocalDynamoDb.uniqueTableName("gone")));
+        runtimeApi.enqueue(event("GET", "/v1/messages/batches/" + batchId + "/results", null));
+        new StreamingBootstrap(storesDown, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        assertThat(body(runtimeApi.awaitResponse()).lines()).hasSize(1);
+
+        // the provider billed the result: the budget counts it now, though the client may never fetch again
+        BigDecimal spent = spent(first, policy);
+        assertThat(spent).isPositive();
+
+        // a later fetch, with the stores back, records the result and does not charge it again
+        firehose.throttle(false);
+        GatewayRuntime later = environment();
+        runtimeApi.enqueue(event("GET", "/v1/messages/batches/" + batchId + "/results", null));
+        new StreamingBootstrap(later, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        runtimeApi.awaitResponse();
+        firehose.deliver();
+        assertThat(spent(later, policy)).isEqualByComparingTo(spent);
+        assertThat(records().stream().filter(r -> batchId.equals(r.billing().batchId())))
+                .extracting(UsageRecord::requestId)
+                .contains(batchId + "/doc-1");
+    }
+
+    private static BigDecimal spent(GatewayRuntime runtime, BudgetPolicy policy) {
+        return runtime.budgetStores()
+                .ledger()
+                .state(policy.shardKey("nightly-summaries", Instant.now(), 0))
+                .map(BudgetState::spent)
+                .orElse(BigDecimal.ZERO);
     }
 
     private List<UsageRecord> records() {
