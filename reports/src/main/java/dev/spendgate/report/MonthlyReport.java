@@ -64,6 +64,8 @@ import java.util.function.Function;
  * if the month has no {@value #SENT_MARKER} marker under {@code reports/YYYY-MM/} in the data store (or when forced), so
  * writing the files to another directory does not send the month again. Before sending, a run claims the month's email
  * ({@link #claimKey}, written only if absent), so of two overlapping runs one sends; a failed send gives the claim back.
+ * A run that finds the claim taken and no marker fails (its retry finds the marker of a run still sending; a run that
+ * died after its claim ends on the dead-letter queue and its alarm), rather than end quietly with no email sent.
  */
 public final class MonthlyReport {
     public static final String FOCUS = "focus-1.1.csv";
@@ -413,12 +415,17 @@ public final class MonthlyReport {
                 status = EmailStatus.ALREADY_SENT;
             } else if (!forceEmail && !data.putIfAbsent(claim, record(month, quality, email, "claimed_at"))) {
                 // another run (a doubled delivery, a retry of a run that sent) holds the month's email
-                status = EmailStatus.ALREADY_SENT;
-                if (sent.isEmpty()) {
-                    warnings.add("report email not sent: " + claim + " shows another run took it and no " + marker
-                            + " records its send yet; if finance has no email for " + month
-                            + ", run it again with the email forced");
+                if (data.get(marker).filter(m -> blocks(m, quality.state())).isEmpty()) {
+                    // and nothing says it was sent: the other run is still sending, died before sending, or sent
+                    // and could not write the marker. Failing makes Lambda retry (finding the marker once a live run
+                    // has written it) and, if none does, puts the run on the dead-letter queue, whose alarm tells
+                    // the operators; succeeding with a warning left finance without the month's email unnoticed.
+                    throw new IllegalStateException("report email for " + month + " not sent: " + claim
+                            + " shows another run took it and no " + marker + " records its send. If that run is"
+                            + " still sending, a retry in a minute finds its marker; if not, check whether finance"
+                            + " has the email and, if not, run the report again with the email forced");
                 }
+                status = EmailStatus.ALREADY_SENT;
             } else {
                 List<ReportEmail.Attachment> files = new ArrayList<>();
                 files.add(new ReportEmail.Attachment(PDF, "application/pdf", pdf));

@@ -122,6 +122,28 @@ class ReportEmailIT {
     }
 
     @Test
+    void run_afterARunThatDiedBetweenItsClaimAndTheSend_failsNamingTheForce_thenForcedSends() {
+        // a run claimed the complete month's email, then its Lambda timed out before the SMTP send
+        data.put(
+                MonthlyReport.claimKey(MONTH, dev.spendgate.domain.report.DataQuality.MonthState.COMPLETE),
+                "{\"month\":\"2026-11\",\"month_state\":\"complete\",\"claimed_at\":\"2026-12-01T06:00:02Z\"}\n"
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        Throwable retry = org.assertj.core.api.Assertions.catchThrowable(() -> run(email(10_000_000), false));
+
+        assertThat(retry)
+                .as("a retry that quietly reports ALREADY_SENT leaves finance without the email, unnoticed")
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("email-claim-complete.json")
+                .hasMessageContaining("forced");
+        assertThat(mail.getReceivedMessages()).isEmpty();
+
+        MonthlyReport.Result forced = run(email(10_000_000), true);
+        assertThat(forced.email()).isEqualTo(MonthlyReport.EmailStatus.SENT);
+        assertThat(mail.getReceivedMessages()).hasSize(2);
+    }
+
+    @Test
     void run_filesLargerThanTheLimit_sendsLinksInsteadOfAttachments() throws Exception {
         MonthlyReport.Result result = run(email(1_000), false);
 
