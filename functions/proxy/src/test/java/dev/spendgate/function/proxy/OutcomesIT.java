@@ -60,6 +60,23 @@ class OutcomesIT {
     }
 
     @Test
+    void post_retriedWithTheSameIdempotencyKey_is200AndCountedOnce() {
+        String body = "{\"session\":\"s-7\",\"outcome\":\"ticket_resolved\"}";
+
+        HttpResponse<String> first = gw.send(gw.post("/v1/outcomes", body).header("Idempotency-Key", "tkt-7-resolved"));
+        HttpResponse<String> retry = gw.send(gw.post("/v1/outcomes", body).header("Idempotency-Key", "tkt-7-resolved"));
+        HttpResponse<String> other = gw.send(gw.post("/v1/outcomes", body).header("Idempotency-Key", "tkt-7-again"));
+        HttpResponse<String> bad = gw.send(gw.post("/v1/outcomes", body).header("Idempotency-Key", "has space"));
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(201);
+        assertThat(retry.statusCode()).as(retry.body()).isEqualTo(200);
+        assertThat(other.statusCode()).as(other.body()).isEqualTo(201);
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("\"param\":\"Idempotency-Key\"");
+        assertThat(stored()).hasSize(2);
+    }
+
+    @Test
     void post_requestOutcomeWithoutCount_countsOne() {
         HttpResponse<String> r =
                 gw.send(gw.post("/v1/outcomes", "{\"request_id\":\"req_abc\",\"outcome\":\"document_summarised\"}"));

@@ -6,23 +6,43 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.store.ObjectStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Outcomes in the object store: one small JSON object per recorded outcome under
  * {@code outcomes/v1/year=YYYY/month=MM/day=DD/}, written once and never rewritten (no read-modify-write, so
  * concurrent gateways never lose one). Fields: {@code ts}, {@code session} or {@code request_id}, {@code outcome},
  * {@code count}, {@code key_id}.
+ *
+ * <p>An outcome sent with an idempotency key (the client's {@code Idempotency-Key} header) is stored under a name
+ * made from the Spendgate key's id and that key ({@code outcome-k-<hash>.json}), written only if absent, and read once
+ * per month however many days its retries landed on: a client retrying a POST whose answer it did not get counts the
+ * outcome once. The month is read {@value #READERS} objects at a time.
  */
 public final class OutcomeLog {
     public static final String ROOT = "outcomes/v1/";
+    /** Objects read at once: S3 answers a GET in tens of milliseconds, so 30,000 outcomes read one by one take 15. */
+    static final int READERS = 32;
+
+    private static final String IDEMPOTENT = "outcome-k-";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectStore store;
@@ -44,15 +64,59 @@ public final class OutcomeLog {
         return key;
     }
 
-    /** Every readable outcome recorded in the month (UTC); unreadable objects are skipped. */
+    /**
+     * Stores the outcome once for its idempotency key: returns false, storing nothing, when an outcome with the same
+     * Spendgate key id and idempotency key was stored already that day.
+     */
+    public boolean recordOnce(Outcome outcome, String idempotencyKey) {
+        LocalDate day = outcome.ts().atZone(ZoneOffset.UTC).toLocalDate();
+        return store.putIfAbsent(
+                dayPrefix(day) + IDEMPOTENT + idempotencyHash(outcome.keyId(), idempotencyKey) + ".json",
+                encode(outcome));
+    }
+
+    /**
+     * Every readable outcome recorded in the month (UTC), in key order; unreadable objects are skipped, and an
+     * idempotent outcome stored on two days (a retry after midnight) is read once.
+     */
     public List<Outcome> read(YearMonth month) {
-        List<Outcome> outcomes = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        Set<String> idempotent = new HashSet<>();
         for (LocalDate day = month.atDay(1); !day.isAfter(month.atEndOfMonth()); day = day.plusDays(1)) {
             for (String key : store.list(dayPrefix(day))) {
-                store.get(key).flatMap(OutcomeLog::decode).ifPresent(outcomes::add);
+                String name = key.substring(key.lastIndexOf('/') + 1);
+                if (!name.startsWith(IDEMPOTENT) || idempotent.add(name)) {
+                    keys.add(key);
+                }
             }
         }
+        List<Outcome> outcomes = new ArrayList<>(keys.size());
+        try (ExecutorService readers = Executors.newFixedThreadPool(Math.min(READERS, Math.max(1, keys.size())))) {
+            List<Future<Optional<byte[]>>> reads = new ArrayList<>(keys.size());
+            for (String key : keys) {
+                reads.add(readers.submit(() -> store.get(key)));
+            }
+            for (Future<Optional<byte[]>> read : reads) {
+                read.get().flatMap(OutcomeLog::decode).ifPresent(outcomes::add);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted reading outcomes", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
         return outcomes;
+    }
+
+    /** The stored name's hash: the Spendgate key id and the client's idempotency key, so keys never collide. */
+    static String idempotencyHash(String keyId, String idempotencyKey) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update((keyId + "\n" + idempotencyKey).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha.digest(), 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String dayPrefix(LocalDate day) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.spendgate.domain.report.TestStore;
 import java.time.Instant;
 import java.time.YearMonth;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class OutcomeLogTest {
@@ -21,6 +22,45 @@ class OutcomeLogTest {
         assertThat(log.read(YearMonth.of(2026, 11)))
                 .extracting(o -> o.name() + "/" + (o.session() != null ? o.session() : o.requestId()) + "/" + o.count())
                 .containsExactlyInAnyOrder("ticket_resolved/s-1/2", "doc_summarised/req_9/1");
+    }
+
+    @Test
+    void recordOnce_retriedTheSameDayAndAfterMidnight_isReadOnce() {
+        TestStore store = new TestStore();
+        OutcomeLog log = OutcomeLog.create(store);
+        Outcome first = new Outcome(Instant.parse("2026-11-10T23:59:58Z"), "s-1", null, "ticket_resolved", 1, "k1");
+
+        assertThat(log.recordOnce(first, "retry-me")).isTrue();
+        assertThat(log.recordOnce(first, "retry-me")).isFalse();
+        // the client's last retry lands after midnight: stored on the next day, still read once
+        assertThat(log.recordOnce(
+                        new Outcome(Instant.parse("2026-11-11T00:00:03Z"), "s-1", null, "ticket_resolved", 1, "k1"),
+                        "retry-me"))
+                .isTrue();
+        // the same idempotency key from another Spendgate key is another outcome
+        assertThat(log.recordOnce(
+                        new Outcome(Instant.parse("2026-11-10T23:59:59Z"), "s-2", null, "ticket_resolved", 1, "k2"),
+                        "retry-me"))
+                .isTrue();
+
+        assertThat(log.read(YearMonth.of(2026, 11)))
+                .extracting(Outcome::session)
+                .containsExactlyInAnyOrder("s-1", "s-2");
+    }
+
+    @Test
+    void read_manyOutcomes_returnsEachOnce() {
+        TestStore store = new TestStore();
+        OutcomeLog log = OutcomeLog.create(store);
+        for (int i = 0; i < 500; i++) {
+            log.record(new Outcome(
+                    Instant.parse("2026-11-01T00:00:00Z").plusSeconds(i * 3_600L), "s-" + i, null, "done", 1, "k1"));
+        }
+
+        List<Outcome> read = log.read(YearMonth.of(2026, 11));
+
+        assertThat(read).hasSize(500);
+        assertThat(read.stream().map(Outcome::session).distinct()).hasSize(500);
     }
 
     @Test

@@ -30,11 +30,15 @@ import java.util.Optional;
  * <pre>{@code {"session": "s-42", "outcome": "ticket_resolved", "count": 1}}</pre>
  *
  * or {@code "request_id"} instead of {@code "session"}; {@code count} defaults to 1. Answers 201 with the stored
- * outcome, 400 naming the bad field ({@code param}), 401 for a missing or revoked key, 503 when the store fails.
+ * outcome, 400 naming the bad field ({@code param}), 401 for a missing or revoked key, 503 when the store fails. With
+ * an {@code Idempotency-Key} header, a second POST with the same key (a retry) answers 200 and stores nothing.
  * Outcomes are stored durably, one object each, by {@link OutcomeLog}.
  */
 public final class OutcomesApi {
     public static final String PATH = "/v1/outcomes";
+    /** A client's key for one outcome: a retry with the same key is answered 200 and not counted again. */
+    public static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+
     private static final int MAX_BODY_BYTES = 16 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -146,10 +150,25 @@ public final class OutcomesApi {
             }
             count = countNode.asLong();
         }
+        String idempotencyKey = request.headers().first(IDEMPOTENCY_HEADER);
+        if (idempotencyKey != null && !idempotencyKey.matches("[\\x21-\\x7E]{1,255}")) {
+            error(
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    IDEMPOTENCY_HEADER + " must be 1-255 printable ASCII characters without spaces.",
+                    IDEMPOTENCY_HEADER);
+            return;
+        }
         Instant now = clock.instant();
         Outcome outcome = new Outcome(now, session, requestId, name, count, key.id());
+        boolean stored = true;
         try {
-            log.record(outcome);
+            if (idempotencyKey == null) {
+                log.record(outcome);
+            } else {
+                stored = log.recordOnce(outcome, idempotencyKey);
+            }
         } catch (ObjectStoreException e) {
             error(sink, 503, "api_error", "The outcome could not be stored; retry.", null);
             return;
@@ -164,7 +183,7 @@ public final class OutcomesApi {
                 "recorded_at",
                 now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         byte[] bytes = JSON.writeValueAsBytes(answer);
-        sink.start(201, new Headers().set("Content-Type", "application/json"), bytes.length);
+        sink.start(stored ? 201 : 200, new Headers().set("Content-Type", "application/json"), bytes.length);
         sink.write(bytes);
         sink.end();
     }
