@@ -126,13 +126,15 @@ final class NagSuppressionsConfig {
                 because(
                         "AwsSolutions-IAM5",
                         "The waste detector reads usage objects (GetObject, usage/ only), writes dated findings"
-                                + " (PutObject, findings/ only) and reads back its day's alert marker there, and reads"
-                                + " and writes its day aggregates (aggregates/ only); object names are not known in"
-                                + " advance.",
+                                + " (PutObject, findings/ only) and reads back its day's alert marker there, reads"
+                                + " and writes its day aggregates (aggregates/ only), and puts the records Firehose"
+                                + " could not deliver (usage-errors/ only: read, then delete) back under usage/"
+                                + " (PutObject); object names are not known in advance.",
                         List.of(
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*",
-                                "Resource::<StorageDataBucketB1B922FA.Arn>/aggregates/*")));
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/aggregates/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/usage-errors/*")));
         suppress(
                 jobs.reportRunner().getRole(),
                 true,

@@ -1,5 +1,6 @@
 package dev.spendgate.infra;
 
+import dev.spendgate.domain.usage.UsageErrorReplay;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +89,10 @@ public final class ScheduledJobs extends Construct {
 
         LogGroup wasteLogs = logGroup("WasteDetectorLogs");
         Role wasteRole = Policies.lambdaRole(
-                this, "WasteDetectorRole", "Spendgate waste detector: reads usage, writes findings", wasteLogs);
+                this,
+                "WasteDetectorRole",
+                "Spendgate waste detector: reads usage, writes findings, puts back undelivered usage",
+                wasteLogs);
         wasteRole.addToPolicy(Policies.readObjects("ReadUsage", bucket, Storage.USAGE_PREFIX));
         // findings/ too: without ListBucket S3 answers 403, not 404, for the day's alert marker before it exists
         // aggregates/ too: a day whose aggregate does not exist yet must read as missing (404), not forbidden
@@ -99,6 +103,14 @@ public final class ScheduledJobs extends Construct {
                 Storage.FINDINGS_PREFIX,
                 Storage.AGGREGATES_PREFIX));
         wasteRole.addToPolicy(Policies.writeObjects("WriteFindings", bucket, Storage.FINDINGS_PREFIX));
+        // Records Firehose could not deliver to S3 in its 2 hours (under usage-errors/) are put back under usage/ at
+        // the start of each run, and their error objects deleted (UsageErrorReplay).
+        wasteRole.addToPolicy(Policies.listPrefixes("ListUndeliveredUsage", bucket, UsageErrorReplay.PREFIX));
+        wasteRole.addToPolicy(Policies.allow(
+                "ReplayUndeliveredUsage",
+                List.of("s3:GetObject", "s3:DeleteObject"),
+                List.of(bucket.arnForObjects(UsageErrorReplay.PREFIX + "*"))));
+        wasteRole.addToPolicy(Policies.writeObjects("PutBackUsage", bucket, Storage.USAGE_PREFIX));
         // the day aggregates the 30-day window merges: built once per day, rebuilt when missing or stale
         wasteRole.addToPolicy(Policies.allow(
                 "ReadWriteAggregates",

@@ -496,7 +496,7 @@ class SpendgateStackTest {
     }
 
     @Test
-    void wasteDetectorRole_readsUsageWritesFindingsOnly() {
+    void wasteDetectorRole_readsUsageWritesFindingsAndPutsBackUndeliveredUsageOnly() {
         assertThat(statements("JobsWasteDetectorRole"))
                 .containsOnlyKeys(
                         "WriteOwnLogs",
@@ -509,8 +509,17 @@ class SpendgateStackTest {
                         "PublishAlerts",
                         "EncryptAlerts",
                         "SendFailedRuns",
-                        "ReadWriteAggregates")
+                        "ReadWriteAggregates",
+                        "ListUndeliveredUsage",
+                        "ReplayUndeliveredUsage",
+                        "PutBackUsage")
                 .containsEntry("SendFailedRuns", grant("[sqs:SendMessage]", arn("JobsFailedRuns")))
+                .containsEntry(
+                        "ReplayUndeliveredUsage", grant("[s3:GetObject, s3:DeleteObject]", objects("usage-errors/")))
+                .containsEntry("PutBackUsage", grant("[s3:PutObject]", objects("usage/")))
+                .containsEntry(
+                        "ListUndeliveredUsage",
+                        grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[usage-errors/*]"))
                 .containsEntry("ListKeys", grant("[dynamodb:Scan]", arn("StorageKeysTable")))
                 .containsEntry("ReadWriteAggregates", grant("[s3:GetObject, s3:PutObject]", objects("aggregates/")))
                 .containsEntry("ListBudgetPolicies", grant("[dynamodb:Scan]", arn("StorageBudgetsTable")))

@@ -11,6 +11,7 @@ import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
+import dev.spendgate.domain.usage.UsageErrorReplay;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.waste.DayAggregates;
 import dev.spendgate.domain.waste.Finding;
@@ -142,6 +143,8 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
         long started = System.nanoTime();
         LocalDate day = runDay(event);
+        List<String> warnings = new ArrayList<>();
+        UsageErrorReplay.Result replay = replayUndelivered(warnings);
         Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
         PricingCatalog catalog = PricingCatalog.bundled();
         WasteAnalyzer analyzer = WasteAnalyzer.create(catalog, governance.get(), clock)
@@ -163,7 +166,6 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         }
         String key = FINDINGS_PREFIX + day + ".json";
         store.put(key, WasteReportJson.toBytes(report));
-        List<String> warnings = new ArrayList<>();
         int alerted = alert(day, key, report, warnings);
         log(context, key, report, alerted, started);
         Map<String, Object> result = new LinkedHashMap<>();
@@ -178,8 +180,29 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         result.put("aggregates_reused", reused);
         result.put("aggregates_built", built);
         result.put("index_threads", indexThreads);
+        result.put("usage_errors_replayed_objects", replay.objectsReplayed());
+        result.put("usage_errors_replayed_records", replay.recordsReplayed());
         result.put("warnings", List.copyOf(warnings));
         return result;
+    }
+
+    /**
+     * Puts the usage records Firehose could not deliver (under {@code usage-errors/}) back where the run reads them,
+     * before it reads: records a long S3 outage diverted count in findings and reports again.
+     */
+    private UsageErrorReplay.Result replayUndelivered(List<String> warnings) {
+        try {
+            UsageErrorReplay.Result replay = UsageErrorReplay.create(store).run();
+            if (!replay.objectsKept().isEmpty()) {
+                warnings.add("usage-errors: " + replay.objectsKept().size()
+                        + " objects hold lines that are no usage record and were kept: " + replay.objectsKept());
+            }
+            return replay;
+        } catch (RuntimeException e) {
+            warnings.add("usage-errors: undelivered records not put back (" + e.getMessage() + "); the next run tries"
+                    + " again");
+            return new UsageErrorReplay.Result(0, 0, List.of());
+        }
     }
 
     private LocalDate runDay(Map<String, Object> event) {

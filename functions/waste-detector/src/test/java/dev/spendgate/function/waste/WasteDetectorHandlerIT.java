@@ -256,6 +256,51 @@ class WasteDetectorHandlerIT {
         assertThat(kinds).containsExactly("unattributed");
     }
 
+    @Test
+    void handleRequest_recordsFirehoseCouldNotDeliver_areBackInTheWindowAndTheErrorObjectIsGone() throws Exception {
+        LocalS3 local = LocalS3.shared();
+        S3ObjectStore store = new S3ObjectStore(local.clientBuilder().build(), local.createUniqueBucket("replay"));
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            dev.spendgate.domain.usage.UsageRecord r = dev.spendgate.domain.usage.UsageRecord.builder()
+                    .requestId("req-" + i)
+                    .tsStart(Instant.parse("2026-10-30T10:00:00Z").plusSeconds(i * 3_600L))
+                    .tsEnd(Instant.parse("2026-10-30T10:00:02Z").plusSeconds(i * 3_600L))
+                    .keyId("key_1")
+                    .attribution(new dev.spendgate.domain.attribution.Attribution(
+                            "faq", "support", null, "prod", null, null, null))
+                    .provider("openai")
+                    .endpoint("chat.completions")
+                    .modelRequested("gpt-4o")
+                    .modelServed("gpt-4o")
+                    .statusCode(200)
+                    .costUsd(new java.math.BigDecimal("0.0125"))
+                    .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.PRICED)
+                    .usageSource(dev.spendgate.domain.usage.UsageRecord.UsageSource.PROVIDER)
+                    .build();
+            // Firehose's error output: one JSON line per record, the record base64 in rawData
+            lines.append("{\"attemptsMade\":12,\"errorCode\":\"S3.InternalError\",\"rawData\":\"")
+                    .append(java.util.Base64.getEncoder()
+                            .encodeToString(dev.spendgate.domain.usage.UsageRecordCodec.line(r)))
+                    .append("\"}\n");
+        }
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            out.write(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String errorKey = "usage-errors/S3Failed/year=2026/month=10/day=30/spendgate-usage-1-2026-10-30-12-00-00-x";
+        store.put(errorKey, gz.toByteArray());
+        WasteDetectorHandler handler = new WasteDetectorHandler(store, () -> Governance.UNKNOWN, null, CLOCK, 5);
+
+        Map<String, Object> result = handler.handleRequest(Map.of("scheduled_time", "2026-11-01T03:00:00Z"), null);
+
+        assertThat(result)
+                .containsEntry("usage_errors_replayed_objects", 1)
+                .containsEntry("usage_errors_replayed_records", 3L)
+                .containsEntry("records", 3L);
+        assertThat(store.get(errorKey)).isEmpty();
+    }
+
     private static Map<String, Object> event(String name) throws Exception {
         try (InputStream in = WasteDetectorHandlerIT.class.getResourceAsStream("/events/" + name)) {
             @SuppressWarnings("unchecked")

@@ -20,6 +20,11 @@ public final class TestStore implements ObjectStore {
     }
 
     @Override
+    public void delete(String key) {
+        objects.remove(key);
+    }
+
+    @Override
     public List<String> list(String prefix) {
         return objects.keySet().stream().filter(k -> k.startsWith(prefix)).toList();
     }
