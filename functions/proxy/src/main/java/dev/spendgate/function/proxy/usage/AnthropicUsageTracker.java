@@ -84,9 +84,14 @@ final class AnthropicUsageTracker extends UsageTracker {
         if (geo != null && geo.isTextual()) {
             inferenceGeo = geo.asText();
         }
-        input = usage.path("input_tokens").asLong();
-        cacheRead = usage.path("cache_read_input_tokens").asLong();
-        long creation = usage.path("cache_creation_input_tokens").asLong();
+        // a count the event leaves out keeps the value an earlier event gave (message_start starts them at 0): a
+        // message_delta relayed by another provider may carry input_tokens without the cache counts
+        input = usage.path("input_tokens").asLong(input);
+        cacheRead = usage.path("cache_read_input_tokens").asLong(cacheRead);
+        if (!usage.hasNonNull("cache_creation_input_tokens") && !usage.has("cache_creation")) {
+            return;
+        }
+        long creation = usage.path("cache_creation_input_tokens").asLong(cacheWrite5m + cacheWrite1h);
         JsonNode split = usage.path("cache_creation");
         if (split.isObject()) {
             cacheWrite5m = split.path("ephemeral_5m_input_tokens").asLong();
