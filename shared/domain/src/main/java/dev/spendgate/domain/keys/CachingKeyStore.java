@@ -7,11 +7,16 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Keeps hash look-ups of a remote key store for a short time, so the hot path of a warm Lambda makes no DynamoDB call
  * per request. A revocation reaches a running instance within {@code ttl}; unknown hashes are cached too, so a
  * client retrying with a bad key cannot turn every request into a store read. Writes go straight through.
+ *
+ * <p>A revocation on this instance takes effect at once: a look-up that read the store before it is not cached (each
+ * revoke starts a new generation, and a look-up keeps what it read only within the generation it began in), and the
+ * revoked key is cached as revoked, read back by id, so an eventually consistent index cannot bring it back.
  */
 public final class CachingKeyStore implements KeyStore {
     private static final int MAX_ENTRIES = 10_000;
@@ -20,6 +25,7 @@ public final class CachingKeyStore implements KeyStore {
     private final Duration ttl;
     private final Clock clock;
     private final ConcurrentHashMap<String, Entry> byHash = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
 
     public CachingKeyStore(KeyStore delegate, Duration ttl, Clock clock) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -34,11 +40,16 @@ public final class CachingKeyStore implements KeyStore {
         if (entry != null && now.isBefore(entry.expires())) {
             return entry.key();
         }
+        long began = generation.get();
         Optional<ProxyKey> key = delegate.findByHash(keyHash);
         if (byHash.size() >= MAX_ENTRIES) {
             byHash.clear();
         }
-        byHash.put(keyHash, new Entry(key, now.plus(ttl)));
+        Entry fresh = new Entry(key, now.plus(ttl));
+        byHash.put(keyHash, fresh);
+        if (generation.get() != began) {
+            byHash.remove(keyHash, fresh); // a revoke ran meanwhile: what was read may be from before it
+        }
         return key;
     }
 
@@ -61,7 +72,15 @@ public final class CachingKeyStore implements KeyStore {
     @Override
     public boolean revoke(String id) {
         boolean revoked = delegate.revoke(id);
+        generation.incrementAndGet();
         byHash.clear();
+        if (revoked) {
+            delegate.findById(id)
+                    .filter(k -> !k.enabled())
+                    .ifPresent(k -> byHash.put(
+                            k.keyHash(),
+                            new Entry(Optional.of(k), clock.instant().plus(ttl))));
+        }
         return revoked;
     }
 

@@ -1,0 +1,97 @@
+package dev.spendgate.domain.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.attribution.Attribution;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class CachingKeyStoreTest {
+    private static final String SECRET = "sg-" + "a".repeat(64);
+    private static final ProxyKey KEY = new ProxyKey(
+            "key_1",
+            ProxyKeys.hash(SECRET),
+            "support bot",
+            "prod",
+            null,
+            new Attribution("faq", "support", null, "prod", null, null, null),
+            true,
+            Instant.parse("2026-12-01T00:00:00Z"));
+
+    @Test
+    void revoke_whileAnotherCallIsReadingTheKey_theRevokedKeyIsNotAcceptedAfterwards() throws Exception {
+        SlowStore remote = new SlowStore();
+        remote.create(KEY);
+        Clock clock = Clock.fixed(Instant.parse("2026-12-05T10:00:00Z"), ZoneOffset.UTC);
+        CachingKeyStore keys = new CachingKeyStore(remote, Duration.ofSeconds(30), clock);
+
+        // a call reads the key from the store (a DynamoDB read of a few ms) while an admin revokes it
+        remote.pauseNextRead = true;
+        CompletableFuture<Optional<ProxyKey>> inFlight =
+                CompletableFuture.supplyAsync(() -> keys.findByHash(KEY.keyHash()));
+        assertThat(remote.read.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(keys.revoke("key_1")).isTrue();
+        remote.release.countDown();
+        inFlight.get(5, TimeUnit.SECONDS);
+
+        // every later call on this instance, within the 30 s the cache keeps a look-up
+        assertThat(keys.findByHash(KEY.keyHash())).hasValueSatisfying(k -> assertThat(k.enabled())
+                .as("the key was revoked on this very instance")
+                .isFalse());
+    }
+
+    /** A key store whose next read can be held after it has read, as a remote read in flight. */
+    private static final class SlowStore implements KeyStore {
+        final Map<String, ProxyKey> byId = new ConcurrentHashMap<>();
+        final CountDownLatch read = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        volatile boolean pauseNextRead;
+
+        @Override
+        public void create(ProxyKey key) {
+            byId.put(key.id(), key);
+        }
+
+        @Override
+        public Optional<ProxyKey> findByHash(String keyHash) {
+            Optional<ProxyKey> found = byId.values().stream()
+                    .filter(k -> k.keyHash().equals(keyHash))
+                    .findFirst();
+            if (pauseNextRead) {
+                pauseNextRead = false;
+                read.countDown();
+                try {
+                    release.await(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return found;
+        }
+
+        @Override
+        public Optional<ProxyKey> findById(String id) {
+            return Optional.ofNullable(byId.get(id));
+        }
+
+        @Override
+        public List<ProxyKey> list() {
+            return List.copyOf(byId.values());
+        }
+
+        @Override
+        public boolean revoke(String id) {
+            return byId.computeIfPresent(id, (i, k) -> k.withEnabled(false)) != null;
+        }
+    }
+}
