@@ -99,8 +99,13 @@ final class BatchResults {
         fresh.forEach(usageLog::append);
         // charged first, whether or not the records are stored yet: the provider has billed them, and a batch whose
         // results are fetched only once must still count against its budgets. A later fetch that finds the same
-        // results unmarked charges them under the same id, which each budget item takes once.
-        boolean charged = charged(creator, cost, chargeId(creator.batchId(), fresh, prefix));
+        // results unmarked charges them under the same id to the same items (those of the batch's completion, not of
+        // the fetch, which may fall on another day), and each item takes the id once.
+        boolean charged = charged(
+                creator,
+                cost,
+                chargeId(creator.batchId(), fresh, prefix),
+                completedAt != null ? completedAt : creator.createdAt());
         if (!durable()) {
             // not marked: the next fetch appends them again (readers drop the repeated ids)
             Log.warn(
@@ -128,14 +133,14 @@ final class BatchResults {
     }
 
     /**
-     * Adds the results' cost to every budget of the creator as spend (nothing was reserved for it); returns whether
-     * every item took it.
+     * Adds the results' cost to every budget of the creator as spend (nothing was reserved for it), in the period of
+     * {@code at}; returns whether every item took it.
      */
-    private boolean charged(BatchStore.Creator creator, BigDecimal cost, String chargeId) {
+    private boolean charged(BatchStore.Creator creator, BigDecimal cost, String chargeId, Instant at) {
         if (cost.signum() == 0) {
             return true;
         }
-        Instant now = clock.instant();
+        Instant now = at;
         List<BudgetDecision.Reservation> items = new ArrayList<>();
         try {
             for (BudgetPolicy stored : policies.list()) {

@@ -121,6 +121,11 @@ class BatchResultsInvocationEndIT {
 
     /** The same, spooling to {@code spool} when Firehose refuses. */
     private GatewayRuntime environment(DynamoDbUsageSpool spool) {
+        return environment(spool, Clock.systemUTC());
+    }
+
+    /** The same, on {@code clock}. */
+    private GatewayRuntime environment(DynamoDbUsageSpool spool, Clock clock) {
         GatewayRuntime runtime = GatewayRuntime.create(
                 ProxyConfig.fromEnv(Map.of(
                         "ANTHROPIC_API_KEY",
@@ -133,7 +138,7 @@ class BatchResultsInvocationEndIT {
                 spool,
                 UsageJournal.NONE,
                 AwsGatewayRuntime.budgets(LocalDynamoDb.shared().client(), budgetsTable, new LogAlertSink()),
-                Clock.systemUTC(),
+                clock,
                 null);
         runtimes.add(runtime);
         return runtime;
@@ -224,6 +229,59 @@ class BatchResultsInvocationEndIT {
         assertThat(records().stream().filter(r -> batchId.equals(r.billing().batchId())))
                 .extracting(UsageRecord::requestId)
                 .contains(batchId + "/doc-1");
+    }
+
+    @Test
+    void resultsFetchedWhileTheStoresAreDown_thenAgainTheNextDay_chargeTheDailyBudgetsOnce() throws Exception {
+        BudgetPolicy policy = new BudgetPolicy(
+                BudgetScope.parse("feature:nightly-summaries"),
+                BudgetPeriod.DAILY,
+                new BigDecimal("50"),
+                Mode.BLOCK,
+                null,
+                null,
+                null);
+        GatewayRuntime first = environment();
+        first.budgetStores().policies().put(policy);
+        String requests = "{\"requests\":[{\"custom_id\":\"doc-1\",\"params\":{\"model\":\"claude-sonnet-4-5\","
+                + "\"max_tokens\":1024,\"messages\":[{\"role\":\"user\",\"content\":\"Summarise doc 1\"}]}}]}";
+        runtimeApi.enqueue(event("POST", "/v1/messages/batches", requests));
+        new StreamingBootstrap(first, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        String batchId =
+                JSON.readTree(body(runtimeApi.awaitResponse())).get("id").asText();
+        batches.completeAnthropic(batchId, 20_000, 5_000, 2_000);
+
+        // fetched late on one day with Firehose throttled and the spool's table gone: charged to that day
+        Instant lateEvening = Instant.now().truncatedTo(ChronoUnit.DAYS).plus(Duration.ofHours(23));
+        firehose.throttle(true);
+        GatewayRuntime storesDown = environment(
+                new DynamoDbUsageSpool(LocalDynamoDb.shared().client(), LocalDynamoDb.uniqueTableName("gone")),
+                Clock.fixed(lateEvening, java.time.ZoneOffset.UTC));
+        runtimeApi.enqueue(event("GET", "/v1/messages/batches/" + batchId + "/results", null));
+        new StreamingBootstrap(storesDown, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        assertThat(body(runtimeApi.awaitResponse()).lines()).hasSize(1);
+        BigDecimal cost = spentOn(first, policy, lateEvening);
+        assertThat(cost).isPositive();
+
+        // the client fetches the same results again the next morning, the stores back: recorded, not charged again
+        Instant nextMorning = lateEvening.plus(Duration.ofHours(10));
+        firehose.throttle(false);
+        GatewayRuntime later = environment(spool, Clock.fixed(nextMorning, java.time.ZoneOffset.UTC));
+        runtimeApi.enqueue(event("GET", "/v1/messages/batches/" + batchId + "/results", null));
+        new StreamingBootstrap(later, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        runtimeApi.awaitResponse();
+
+        assertThat(spentOn(later, policy, lateEvening).add(spentOn(later, policy, nextMorning)))
+                .as("the result's cost, once, over both days' budgets")
+                .isEqualByComparingTo(cost);
+    }
+
+    private static BigDecimal spentOn(GatewayRuntime runtime, BudgetPolicy policy, Instant at) {
+        return runtime.budgetStores()
+                .ledger()
+                .state(policy.shardKey("nightly-summaries", at, 0))
+                .map(BudgetState::spent)
+                .orElse(BigDecimal.ZERO);
     }
 
     private static BigDecimal spent(GatewayRuntime runtime, BudgetPolicy policy) {
