@@ -107,7 +107,8 @@ public final class Gateway {
 
     /**
      * The standard stages with routing (after validation), the cache lookup (before admission: a hit spends no
-     * budget: a hit answers the call there) and prompt caching (after the rewrite).
+     * budget: a hit answers the call there) and prompt caching (before admission too: the reservation prices the
+     * cache write the gateway's breakpoint causes; the rewrite forwards the marked body).
      */
     public static List<Stage> optimizedStages(
             KeyStore keys,
@@ -122,8 +123,8 @@ public final class Gateway {
         List<Stage> out = new java.util.ArrayList<>(stages.subList(0, admit));
         out.add(new dev.spendgate.function.proxy.cache.RouteStage(optimizations));
         out.add(new dev.spendgate.function.proxy.cache.CacheLookupStage(optimizations));
-        out.addAll(stages.subList(admit, stages.size()));
         out.add(new dev.spendgate.function.proxy.cache.PromptCacheStage(optimizations));
+        out.addAll(stages.subList(admit, stages.size()));
         return out;
     }
 

@@ -365,6 +365,68 @@ class RoutingAndCachingIT {
     }
 
     @Test
+    void promptCaching_hourMarkAddedAfterAdmission_blockBudgetSpendsPastItsLimit() throws Exception {
+        start(POLICY);
+        setBudget("100");
+        String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"system\":\"" + SYSTEM
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Q\"}]}";
+        var json = JSON.readTree(body);
+        var estimator = new dev.spendgate.function.proxy.budget.CostEstimator(
+                dev.spendgate.domain.pricing.PricingCatalog.bundled(), 4096);
+        var prompt = dev.spendgate.function.proxy.usage.PromptText.of(
+                dev.spendgate.function.proxy.upstream.Endpoint.MESSAGES, json);
+        BigDecimal reserved = estimator
+                .estimate(
+                        "anthropic",
+                        "claude-sonnet-4-5",
+                        dev.spendgate.function.proxy.upstream.Endpoint.MESSAGES,
+                        prompt,
+                        json)
+                .orElseThrow();
+        long worstInput = estimator.billedInputTokens("anthropic", "claude-sonnet-4-5", prompt, json);
+        UsageRecord first = record(kb(body));
+        // room for the call as the client sent it (at most $0.0001 to spare), not for the 1-hour cache write the
+        // gateway then adds (2x the input price) to the bytes it forwards
+        BigDecimal limit = first.costUsd().add(reserved).add(new BigDecimal("0.0001"));
+        setBudget(limit.toPlainString());
+        clock.advance(Duration.ofMinutes(10)); // seen 10 minutes ago: the 1-hour cache
+        // Anthropic bills the marked prefix (the input the worst case counted) as a 1-hour cache write
+        gw.upstream.enqueue(Behavior.defaults()
+                .withInputTokens(1)
+                .withCacheWrite1hTokens((int) worstInput)
+                .withPieces("ok"));
+
+        HttpResponse<String> second = kb(body);
+
+        if (second.statusCode() == 200) {
+            UsageRecord marked = record(second);
+            assertThat(first.costUsd().add(marked.costUsd()))
+                    .as("spent on a block budget of " + limit + " (second call prompt_cache "
+                            + marked.optimization().promptCache() + ")")
+                    .isLessThanOrEqualTo(limit);
+        }
+    }
+
+    private HttpResponse<String> kb(String body) {
+        return gw.send(
+                gw.post("/v1/messages", body).header("X-Cost-Feature", "kb").header("anthropic-version", "2023-06-01"));
+    }
+
+    private void setBudget(String limit) {
+        gw.runtime
+                .budgetStores()
+                .policies()
+                .put(new dev.spendgate.domain.budget.BudgetPolicy(
+                        dev.spendgate.domain.budget.BudgetScope.parse("global"),
+                        dev.spendgate.domain.budget.BudgetPeriod.DAILY,
+                        new BigDecimal(limit),
+                        dev.spendgate.domain.budget.BudgetPolicy.Mode.BLOCK,
+                        null,
+                        null,
+                        null));
+    }
+
+    @Test
     void promptCaching_shortPrefix_getsNoBreakpoint() throws Exception {
         start(POLICY);
         String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"system\":\"Be brief.\","

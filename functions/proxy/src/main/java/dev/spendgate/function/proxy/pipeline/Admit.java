@@ -61,7 +61,7 @@ public final class Admit implements Stage {
                             c.provider(),
                             c.api().estimateAs(),
                             c.prompt(),
-                            c.body(),
+                            c.bodyForwarded(), // with the gateway's prompt-cache mark: its cache write is billed
                             c.api().requestedServiceTier(c.body(), c.request().headers()));
         } catch (RuntimeException e) {
             Log.error(c.requestId(), "budget store failed before the call", e);

@@ -32,6 +32,7 @@ public final class CallContext {
     private final ProxyKey key;
     private final Attribution attribution;
     private final ObjectNode body;
+    private final ObjectNode markedBody;
     private final PromptText prompt;
     private final String modelRequested;
     private final boolean stream;
@@ -64,6 +65,7 @@ public final class CallContext {
         this.key = b.key;
         this.attribution = b.attribution;
         this.body = b.body;
+        this.markedBody = b.markedBody;
         this.prompt = b.prompt;
         this.modelRequested = b.modelRequested;
         this.stream = b.stream;
@@ -118,6 +120,7 @@ public final class CallContext {
         b.key = key;
         b.attribution = attribution;
         b.body = body;
+        b.markedBody = markedBody;
         b.prompt = prompt;
         b.modelRequested = modelRequested;
         b.stream = stream;
@@ -187,6 +190,20 @@ public final class CallContext {
     /** The parsed request body. */
     public ObjectNode body() {
         return body;
+    }
+
+    /**
+     * The body with the gateway's own prompt-cache breakpoint, decided before admission so that the reservation
+     * prices the cache write the provider will bill; null when the gateway adds none. {@link #body} stays the
+     * request as the client sent it (cache keys, fingerprints).
+     */
+    public ObjectNode markedBody() {
+        return markedBody;
+    }
+
+    /** The body reserved and forwarded: {@link #markedBody} when the gateway marks the call, else {@link #body}. */
+    public ObjectNode bodyForwarded() {
+        return markedBody != null ? markedBody : body;
     }
 
     public PromptText prompt() {
@@ -288,6 +305,7 @@ public final class CallContext {
         public ProxyKey key;
         public Attribution attribution = Attribution.NONE;
         public ObjectNode body;
+        public ObjectNode markedBody;
         public PromptText prompt;
         public String modelRequested;
         public boolean stream;

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Fixes the bytes forwarded upstream: the client's own bytes unless its provider API changes the body (a degraded
- * model, usage reporting on a streamed chat completion, Converse request metadata); see {@code ProviderApi#rewrite}.
+ * model, usage reporting on a streamed chat completion, Converse request metadata) or the gateway marked it for
+ * prompt caching ({@link CallContext#markedBody}); see {@code ProviderApi#rewrite}.
  */
 public final class Rewrite implements Stage {
 
@@ -13,7 +14,7 @@ public final class Rewrite implements Stage {
         ObjectNode body = ctx.body();
         ObjectNode out = ctx.api()
                 .rewrite(
-                        body,
+                        ctx.bodyForwarded(),
                         ctx.modelForwarded(),
                         ctx.degradedFrom() != null || ctx.optimization().routedBy() != null,
                         ctx.stream(),
