@@ -184,6 +184,31 @@ class CachedEndpointsIT {
     }
 
     @Test
+    void bedrockInvokeModel_withAGuardrail_isNotServedTheAnswerMadeWithoutIt() {
+        bedrock.setDefaultReply(BedrockReply.defaults().withUsage(50, 80, 0, 0, 0));
+        BedrockRuntimeClient sdk = viaGateway("faq");
+        InvokeModelRequest unguarded = InvokeModelRequest.builder()
+                .modelId(SONNET_4)
+                .contentType("application/json")
+                .accept("application/json")
+                .body(SdkBytes.fromUtf8String(
+                        "{\"anthropic_version\":\"bedrock-2023-05-31\",\"max_tokens\":300,\"temperature\":0,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"Why did the bill double?\"}]}"))
+                .build();
+
+        sdk.invokeModel(unguarded);
+        awaitAnswers(1);
+        // the guardrail (X-Amzn-Bedrock-GuardrailIdentifier, forwarded to Bedrock) may block or mask the answer
+        InvokeModelResponse guarded = sdk.invokeModel(unguarded.toBuilder()
+                .guardrailIdentifier("gr-pii-mask")
+                .guardrailVersion("1")
+                .build());
+
+        assertThat(header(guarded, "X-Spendgate-Cache")).isNotEqualTo("hit");
+        assertThat(bedrock.requestCount()).isEqualTo(2);
+    }
+
+    @Test
     void bedrockConverseStream_bypassesTheCacheSayingWhy() {
         String body = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Why did the bill double?\"}]}]}";
         var request = java.net.http.HttpRequest.newBuilder(

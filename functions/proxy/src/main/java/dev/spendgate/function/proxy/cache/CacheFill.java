@@ -79,8 +79,7 @@ public final class CacheFill implements ResponseTap {
         if (ctx.degradedFrom() != null) {
             // a degrade budget moved the call: the answer is the cheaper model's, kept under that model's key so
             // the same request gets the model it asked for once the budget has room
-            ObjectNode asServed = ctx.body().deepCopy();
-            asServed.put("model", ctx.modelForwarded());
+            ObjectNode asServed = CacheKeyedRequest.body(ctx, ctx.modelForwarded());
             missed = cache.rekeyed(
                     missed,
                     o.cacheRule(),

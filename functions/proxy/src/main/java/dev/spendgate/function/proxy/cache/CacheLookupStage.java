@@ -28,13 +28,10 @@ public final class CacheLookupStage implements Stage {
         if (rule.isEmpty()) {
             return Step.proceed(ctx);
         }
-        var body = ctx.body();
-        if (ctx.optimization().routedBy() != null || !body.has("model")) {
-            // keyed on the model it goes to (Bedrock names the model in the path, not the body)
-            body = body.deepCopy();
-            // before admission only a routed call has a forwarded model; otherwise it goes to the one requested
-            body.put("model", ctx.modelForwarded() != null ? ctx.modelForwarded() : ctx.modelRequested());
-        }
+        // keyed on the model it goes to (Bedrock names the model in the path, not the body) and the headers that
+        // change the answer; before admission only a routed call has a forwarded model
+        var body =
+                CacheKeyedRequest.body(ctx, ctx.modelForwarded() != null ? ctx.modelForwarded() : ctx.modelRequested());
         ResponseCache.Lookup lookup = optimizations.lookup(
                 rule.get(),
                 ctx.api().recordName(),
