@@ -209,6 +209,23 @@ class CachedEndpointsIT {
     }
 
     @Test
+    void responsesApi_inAConversation_isNotServedAnEarlierTurnsAnswer() {
+        // with "conversation" the provider answers in the conversation's current state and appends the turn to it:
+        // the same body later in the conversation is another question, and a hit would leave the turn out of it
+        String body = "{\"model\":\"gpt-4.1-mini\",\"conversation\":\"conv_68a1\",\"input\":\"And then?\","
+                + "\"temperature\":0}";
+
+        HttpResponse<String> first = gw.send(gw.post("/v1/responses", body).header("X-Cost-Feature", "faq"));
+        // bypassed, so never kept: no fill to wait for
+        assertThat(first.headers().firstValue("X-Spendgate-Cache")).contains("bypass");
+        assertThat(first.headers().firstValue("X-Spendgate-Cache-Reason")).contains("conversation");
+        HttpResponse<String> next = gw.send(gw.post("/v1/responses", body).header("X-Cost-Feature", "faq"));
+
+        assertThat(next.headers().firstValue("X-Spendgate-Cache")).isNotEqualTo(java.util.Optional.of("hit"));
+        assertThat(gw.upstream.requestCount()).isEqualTo(2);
+    }
+
+    @Test
     void bedrockConverseStream_bypassesTheCacheSayingWhy() {
         String body = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Why did the bill double?\"}]}]}";
         var request = java.net.http.HttpRequest.newBuilder(

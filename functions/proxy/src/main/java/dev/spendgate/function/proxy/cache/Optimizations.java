@@ -28,7 +28,10 @@ import java.util.function.Supplier;
 public final class Optimizations {
     public static final String ROUTED_HEADER = "X-Spendgate-Routed";
     public static final String CACHE_HEADER = "X-Spendgate-Cache";
-    /** On a bypass, why: {@code no-cache}, {@code temperature}, {@code endpoint}, {@code stream} or {@code background}. */
+    /**
+     * On a bypass, why: {@code no-cache}, {@code temperature}, {@code endpoint}, {@code stream}, {@code background} or
+     * {@code conversation}.
+     */
     public static final String CACHE_REASON_HEADER = "X-Spendgate-Cache-Reason";
 
     /** Events of recently replayed streamed hits, at most 8 MB. */
@@ -107,6 +110,12 @@ public final class Optimizations {
         }
         if (body.path("background").asBoolean(false)) {
             return ResponseCache.Lookup.bypass("background"); // a Responses call answered later: nothing to keep now
+        }
+        if (body.hasNonNull("conversation")) {
+            // answered in the conversation's current state, and the turn is appended to it: the same body later in
+            // the conversation is another question, and a hit would leave the turn out of the conversation
+            // (previous_response_id names a stored response, which never changes: that key stays cacheable)
+            return ResponseCache.Lookup.bypass("conversation");
         }
         String control = headers.first("cache-control");
         boolean noCache = control != null
