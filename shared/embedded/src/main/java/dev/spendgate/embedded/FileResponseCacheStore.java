@@ -237,6 +237,10 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                 for (long v : e.sketch().numbers()) {
                     nums.add(v);
                 }
+                ArrayNode placed = o.putArray("order");
+                for (long v : e.sketch().order()) {
+                    placed.add(v);
+                }
                 o.put("expires_at", e.expiresAt().toString());
             }
             ObjectNode root = JSON.createObjectNode();
@@ -252,7 +256,8 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         for (JsonNode o : root.path("entries")) {
             out.add(new SemanticEntry(
                     o.path("key").asText(),
-                    new QuestionSimilarity.Sketch(longs(o.path("words")), longs(o.path("numbers"))),
+                    new QuestionSimilarity.Sketch(
+                            longs(o.path("words")), longs(o.path("numbers")), longs(o.path("order"))),
                     Instant.parse(o.path("expires_at").asText())));
         }
         return List.copyOf(out);

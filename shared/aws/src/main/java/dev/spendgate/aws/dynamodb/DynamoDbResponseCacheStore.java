@@ -185,6 +185,7 @@ public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
                         "k", AttributeValue.fromS(e.key()),
                         "w", AttributeValue.fromS(hex(e.sketch().words())),
                         "n", AttributeValue.fromS(hex(e.sketch().numbers())),
+                        "o", AttributeValue.fromS(hex(e.sketch().order())),
                         "e", num(e.expiresAt().toEpochMilli()))));
             }
             Map<String, AttributeValue> item = Map.of(
@@ -233,7 +234,9 @@ public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
             entries.add(new SemanticEntry(
                     m.get("k").s(),
                     new QuestionSimilarity.Sketch(
-                            longs(m.get("w").s()), longs(m.get("n").s())),
+                            longs(m.get("w").s()),
+                            longs(m.get("n").s()),
+                            m.containsKey("o") ? longs(m.get("o").s()) : new long[0]),
                     Instant.ofEpochMilli(Long.parseLong(m.get("e").n()))));
         }
         return new Index(n(item, "v"), entries);

@@ -1,6 +1,8 @@
 package dev.spendgate.domain.cache;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -8,8 +10,11 @@ import java.util.TreeSet;
 /**
  * Lexical similarity of two short questions, for the semantic response cache. A question becomes the set of its
  * content words (lower-cased, stop words and request framing such as "how do I", "please", "tell me about" dropped,
- * plural and verb endings cut) and the set of its numbers; similarity is the Jaccard index of the two word sets
- * (shared words over all words), and 0 when the numbers differ ("order 123" is never "order 124"). Negations ("not",
+ * plural and verb endings cut; symbols such as {@code $ % / <} kept) and the sequence of its numbers (signed);
+ * similarity is the Jaccard index of the two word sets (shared words over all words), and 0 when the numbers differ
+ * ("order 123" is never "order 124", "3 bigger than 5" never "5 bigger than 3") or the direction does: role words
+ * (to, from, into, than, before, after, ...) split a question into segments, and shared words in other roles or in
+ * another order across them ("100 USD to EUR", "100 EUR to USD") make another question. Negations ("not",
  * "can't", "never") and prefixes ("unopened") are content, so they keep different questions apart. With Jaccard one
  * word swapped among n keeps (n-1)/(n+1): below 0.85 for questions of fewer than 14 content words.
  *
@@ -137,13 +142,45 @@ public final class QuestionSimilarity {
             "quickly",
             "question");
 
+    /**
+     * Words that give the words after them a role ("100 USD to EUR", "from Monday to Friday", "3 bigger than 5"):
+     * they split a question into segments, labelled by the word that opens them (to, into, onto and toward(s) are one
+     * role). Those that are stop words stay out of the word set.
+     */
+    private static final java.util.Map<String, Integer> ROLES = java.util.Map.ofEntries(
+            java.util.Map.entry("to", 1),
+            java.util.Map.entry("into", 1),
+            java.util.Map.entry("onto", 1),
+            java.util.Map.entry("toward", 1),
+            java.util.Map.entry("towards", 1),
+            java.util.Map.entry("from", 2),
+            java.util.Map.entry("than", 3),
+            java.util.Map.entry("vs", 4),
+            java.util.Map.entry("versus", 4),
+            java.util.Map.entry("before", 5),
+            java.util.Map.entry("after", 6),
+            java.util.Map.entry("per", 7));
+
+    /** Symbols that change a question's meaning: kept as words ("6/3" is not "6*3", "$5" is not "5%"). */
+    private static final String SYMBOLS = "$€£¥%<>=≤≥≠+*/×÷^";
+
     private QuestionSimilarity() {}
 
-    /** The hashed content words and numbers of a question. */
-    public record Sketch(long[] words, long[] numbers) {
+    /**
+     * The hashed content words and numbers of a question, and where each content word stands: {@code order} holds,
+     * per content word in order of first appearance, its hash and then its segment (index times 16 plus the role
+     * that opens it; see {@link #similarity}). Numbers keep their order and sign. An empty {@code order} (a sketch
+     * kept before it existed) checks no order.
+     */
+    public record Sketch(long[] words, long[] numbers, long[] order) {
         public Sketch {
             words = words.clone();
             numbers = numbers.clone();
+            order = order.clone();
+        }
+
+        public Sketch(long[] words, long[] numbers) {
+            this(words, numbers, new long[0]);
         }
 
         public boolean isEmpty() {
@@ -153,17 +190,27 @@ public final class QuestionSimilarity {
 
     public static Sketch sketch(String text) {
         TreeSet<Long> words = new TreeSet<>();
-        TreeSet<Long> numbers = new TreeSet<>();
+        List<Long> numbers = new ArrayList<>();
+        java.util.LinkedHashMap<Long, Long> order = new java.util.LinkedHashMap<>();
         String lower = text.toLowerCase(Locale.ROOT)
                 .replace('\u2019', '\'')
+                .replace('\u2212', '-')
                 .replace("can't", "can not")
                 .replace("cannot", "can not")
                 .replace("won't", "will not")
                 .replace("n't", " not")
                 .replace("'", " ");
+        long segment = 0;
         int i = 0;
         while (i < lower.length()) {
             char c = lower.charAt(i);
+            if (SYMBOLS.indexOf(c) >= 0) {
+                long h = hash(String.valueOf(c));
+                words.add(h);
+                order.putIfAbsent(h, segment);
+                i++;
+                continue;
+            }
             if (!Character.isLetterOrDigit(c)) {
                 i++;
                 continue;
@@ -174,21 +221,50 @@ public final class QuestionSimilarity {
             }
             String word = lower.substring(start, i);
             if (word.chars().allMatch(Character::isDigit)) {
-                numbers.add(hash(word.replaceFirst("^0+(?=.)", "")));
-            } else if (!STOP.contains(word)) {
-                words.add(hash(stem(word)));
+                // a sign: a minus right before the number, not joining it to a word or number ("3-5" is a range)
+                boolean negative = start > 0
+                        && lower.charAt(start - 1) == '-'
+                        && (start == 1 || !Character.isLetterOrDigit(lower.charAt(start - 2)));
+                String number = word.replaceFirst("^0+(?=.)", "");
+                numbers.add(hash(negative && !number.equals("0") ? "-" + number : number));
+                continue;
+            }
+            Integer role = ROLES.get(word);
+            if (role != null) {
+                segment = ((segment >> 4) + 1) << 4 | role;
+            }
+            if (!STOP.contains(word)) {
+                long h = hash(stem(word));
+                words.add(h);
+                order.putIfAbsent(h, segment);
             }
         }
-        return new Sketch(toArray(words), toArray(numbers));
+        long[] placed = new long[order.size() * 2];
+        int k = 0;
+        for (var e : order.entrySet()) {
+            placed[k++] = e.getKey();
+            placed[k++] = e.getValue();
+        }
+        return new Sketch(
+                toArray(words), numbers.stream().mapToLong(Long::longValue).toArray(), placed);
     }
 
-    /** Jaccard index of the two content-word sets; 0 when their numbers differ; 1 for two empty questions. */
+    /**
+     * Jaccard index of the two content-word sets; 1 for two empty questions; 0 when their numbers differ (in value,
+     * sign or order: "is 3 bigger than 5" is not "is 5 bigger than 3") or when their shared words stand apart: one
+     * takes another role in each ("into French", "from French"), or two come in one order across a role word in one
+     * and the other order in the other ("USD to EUR", "EUR to USD"). Words within one segment may come in any order
+     * ("reset password", "password reset").
+     */
     public static double similarity(Sketch a, Sketch b) {
         if (!Arrays.equals(a.numbers(), b.numbers())) {
             return 0;
         }
         if (a.words().length == 0 || b.words().length == 0) {
             return a.words().length == b.words().length ? 1 : 0;
+        }
+        if (reversed(a.order(), b.order())) {
+            return 0;
         }
         int common = 0;
         int i = 0;
@@ -206,6 +282,40 @@ public final class QuestionSimilarity {
             }
         }
         return (double) common / (a.words().length + b.words().length - common);
+    }
+
+    /** Whether the shared words of two placed sketches take different roles or cross a role word in other orders. */
+    private static boolean reversed(long[] a, long[] b) {
+        if (a.length == 0 || b.length == 0) {
+            return false;
+        }
+        java.util.Map<Long, Long> inB = new java.util.HashMap<>();
+        for (int k = 0; k + 1 < b.length; k += 2) {
+            inB.put(b[k], b[k + 1]);
+        }
+        List<long[]> shared = new ArrayList<>(); // {segment in a, segment in b}, in a's order
+        for (int k = 0; k + 1 < a.length; k += 2) {
+            Long other = inB.get(a[k]);
+            if (other == null) {
+                continue;
+            }
+            long roleA = a[k + 1] & 15;
+            long roleB = other & 15;
+            if (roleA != 0 && roleB != 0 && roleA != roleB) {
+                return true;
+            }
+            shared.add(new long[] {a[k + 1] >> 4, other >> 4});
+        }
+        for (int x = 0; x < shared.size(); x++) {
+            for (int y = x + 1; y < shared.size(); y++) {
+                long da = Long.compare(shared.get(x)[0], shared.get(y)[0]);
+                long db = Long.compare(shared.get(x)[1], shared.get(y)[1]);
+                if (da * db < 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Cuts common English endings so "resetting", "resets" and "reset" meet. */

@@ -121,6 +121,29 @@ class ResponseCacheTest {
     }
 
     @Test
+    void lookup_semanticQuestionsWithTheirDirectionReversed_neverHit() {
+        // the same content words in another order, or behind another of "to/from/into": another question
+        List<List<String>> reversed = List.of(
+                List.of("Convert 100 USD to EUR", "Convert 100 EUR to USD"),
+                List.of("Is 3 bigger than 5?", "Is 5 bigger than 3?"),
+                List.of("Translate good morning into French", "Translate good morning from French"),
+                List.of("Move the meeting from Monday to Friday", "Move the meeting from Friday to Monday"));
+        CacheRule rule = rule(CacheRule.Mode.SEMANTIC);
+        for (List<String> pair : reversed) {
+            fill(rule, lookup(rule, ask(pair.get(0))), "{\"answer\":\"" + pair.get(0) + "\"}");
+
+            ResponseCache.Lookup other = lookup(rule, ask(pair.get(1)));
+
+            assertThat(other.outcome())
+                    .as(pair + " served "
+                            + (other.answer() == null
+                                    ? ""
+                                    : new String(other.answer().body())))
+                    .isEqualTo(ResponseCache.Outcome.MISS);
+        }
+    }
+
+    @Test
     void lookup_semanticSameQuestionBehindAnotherSystemPrompt_isAMiss() {
         CacheRule rule = rule(CacheRule.Mode.SEMANTIC);
         fill(rule, lookup(rule, ask("How do I reset my password?")), "{}");
