@@ -338,6 +338,34 @@ class RoutingAndCachingIT {
     }
 
     @Test
+    void routeToAModelOfAnotherProvider_isNotSentToTheProviderOfTheModelAsked() throws Exception {
+        // allowed_moves is keyed by provider, but a move between two providers' models is accepted at load
+        String policy = """
+                {"allowed_moves": {"anthropic": ["claude-sonnet-4-5>gpt-4o-mini"]},
+                 "routes": [{"id": "cheap", "from": "claude-sonnet-4-5", "to": "gpt-4o-mini", "feature": "triage"}]}
+                """;
+        try {
+            start(policy);
+        } catch (PolicyFileException refusedAtLoad) {
+            return; // one fix: the move is refused naming the field
+        }
+
+        HttpResponse<String> r = gw.send(gw.post(
+                        "/v1/messages",
+                        "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":50,"
+                                + "\"messages\":[{\"role\":\"user\",\"content\":\"Classify: printer on fire\"}]}")
+                .header("X-Cost-Feature", "triage")
+                .header("anthropic-version", "2023-06-01"));
+
+        // Anthropic's Messages API answers a model it does not serve with 404 not_found_error
+        assertThat(gw.upstream.requests())
+                .as("status " + r.statusCode() + ", routed " + header(r, "X-Spendgate-Routed"))
+                .noneSatisfy(q -> assertThat(q.path().endsWith("/messages")
+                                && q.bodyJson().path("model").asText().equals("gpt-4o-mini"))
+                        .isTrue());
+    }
+
+    @Test
     void promptCaching_longStablePrefixGetsTheBreakpointAndThenReadsTheCache() throws Exception {
         start(POLICY);
         String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"system\":\"" + SYSTEM

@@ -200,6 +200,16 @@ public record GatewayPolicy(
             if (!ids.add(rule.id())) {
                 throw new PolicyFileException(f + ".id", "'" + rule.id() + "' is used by two routes");
             }
+            Optional<ModelFamily> fromFamily = ModelFamily.of(rule.from());
+            Optional<ModelFamily> toFamily = ModelFamily.of(rule.to());
+            if (fromFamily.isPresent() && toFamily.isPresent() && fromFamily.get() != toFamily.get()) {
+                // a route changes the model only: the call keeps its provider, path and body format
+                throw new PolicyFileException(
+                        f + ".to",
+                        "route '" + rule.id() + "' moves " + rule.from() + " (" + label(fromFamily.get()) + ") to "
+                                + rule.to() + " (" + label(toFamily.get()) + "): a route keeps the call's provider"
+                                + " and API, so both models must be served by the same one");
+            }
             if (!base.allows(rule.from(), rule.to())) {
                 throw new PolicyFileException(
                         f + ".to",
@@ -256,6 +266,10 @@ public record GatewayPolicy(
                     optionalText(a, "simulated_window", f)));
         }
         return new GatewayPolicy(moves, routes, cache, prompt, applied);
+    }
+
+    private static String label(ModelFamily family) {
+        return family.name().toLowerCase(Locale.ROOT);
     }
 
     private static RouteRule route(JsonNode r, String f) {
