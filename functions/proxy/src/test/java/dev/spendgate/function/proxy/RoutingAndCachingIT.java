@@ -366,6 +366,26 @@ class RoutingAndCachingIT {
     }
 
     @Test
+    void route_callAskingMoreOutputThanTheCheaperModelGives_isNotSentThereAsIs() throws Exception {
+        start("""
+                {"allowed_moves": {"openai": ["gpt-4.1>gpt-4o-mini"]},
+                 "routes": [{"id": "mini", "from": "gpt-4.1", "to": "gpt-4o-mini", "feature": "triage"}]}
+                """);
+
+        // valid for gpt-4.1 (32,768 output tokens); gpt-4o-mini answers at most 16,384 and refuses more with a 400
+        HttpResponse<String> r = call(
+                "triage",
+                "{\"model\":\"gpt-4.1\",\"max_tokens\":30000,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Summarise the attached contract\"}]}");
+
+        assertThat(gw.upstream.requests())
+                .as("status " + r.statusCode() + ", routed " + header(r, "X-Spendgate-Routed"))
+                .noneSatisfy(q -> assertThat(q.bodyJson().path("model").asText().equals("gpt-4o-mini")
+                                && q.bodyJson().path("max_tokens").asLong() > 16_384)
+                        .isTrue());
+    }
+
+    @Test
     void promptCaching_longStablePrefixGetsTheBreakpointAndThenReadsTheCache() throws Exception {
         start(POLICY);
         String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,\"system\":\"" + SYSTEM

@@ -3,6 +3,7 @@ package dev.spendgate.function.proxy.cache;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.RequestTraits;
+import dev.spendgate.function.proxy.budget.OutputLimits;
 import dev.spendgate.function.proxy.pipeline.CallContext;
 import dev.spendgate.function.proxy.pipeline.Stage;
 import dev.spendgate.function.proxy.pipeline.Step;
@@ -11,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Routing rules, after validation and before the cache and the budgets: a call a rule takes goes to the rule's model
- * (budgets reserve at its price, the provider sees it), and its record names the rule.
+ * (budgets reserve at its price, the provider sees it), and its record names the rule. A call whose output cap is
+ * more than the rule's model can answer ({@link OutputLimits}) keeps its model.
  */
 public final class RouteStage implements Stage {
     private final Optimizations optimizations;
@@ -37,6 +39,11 @@ public final class RouteStage implements Stage {
             return Step.proceed(ctx);
         }
         String model = routed.get().model();
+        Long cap = ctx.prompt().maxOutputTokens();
+        if (cap != null && cap > OutputLimits.maxOutputTokens(model, Long.MAX_VALUE)) {
+            // the call asks more output than the rule's model gives: its provider would refuse it (400)
+            return Step.proceed(ctx);
+        }
         String rule = routed.get().rule().id();
         return Step.proceed(ctx.with(b -> {
             b.modelForwarded = model;
