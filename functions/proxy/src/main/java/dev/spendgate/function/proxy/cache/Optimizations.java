@@ -150,7 +150,8 @@ public final class Optimizations {
 
     /**
      * The breakpoint for Anthropic Messages and Bedrock Converse calls of a feature with prompt caching, when the
-     * leading prefix is long enough and was seen before (see {@link PromptCachePlanner}).
+     * leading prefix is long enough and was seen before (see {@link PromptCachePlanner}); on Bedrock only for models
+     * it caches, at the TTLs and fields it caches for them ({@link BedrockPromptCaching}).
      */
     public Optional<Marked> promptCache(String feature, String endpoint, String model, ObjectNode body) {
         if (feature == null) {
@@ -160,14 +161,28 @@ public final class Optimizations {
         if (rule.isEmpty()) {
             return Optional.empty();
         }
+        long minTokens = rule.get().minPrefixTokens();
+        BedrockPromptCaching.Support bedrock = null;
+        if (endpoint.startsWith("bedrock.")) {
+            Optional<BedrockPromptCaching.Support> support = BedrockPromptCaching.of(model);
+            if (support.isEmpty()) {
+                return Optional.empty(); // Bedrock refuses a cachePoint for a model it cannot cache (Llama, Mistral)
+            }
+            bedrock = support.get();
+            minTokens = Math.max(minTokens, bedrock.minTokens());
+        }
         Optional<PromptCacheRewrite.Prefix> prefix = PromptCacheRewrite.prefix(endpoint, model, body);
         if (prefix.isEmpty()) {
             return Optional.empty();
         }
         long tokens = TokenCounter.count(model, prefix.get().text());
-        return planner.plan(prefix.get().hash(), tokens, rule.get().minPrefixTokens(), clock.instant())
-                .flatMap(ttl ->
-                        PromptCacheRewrite.withBreakpoint(endpoint, body, ttl).map(b -> new Marked(b, ttl)));
+        Optional<PromptCachePlanner.Ttl> ttl = planner.plan(prefix.get().hash(), tokens, minTokens, clock.instant());
+        if (bedrock != null && ttl.isPresent() && ttl.get() == PromptCachePlanner.Ttl.ONE_HOUR && !bedrock.hourTtl()) {
+            return Optional.empty(); // no hour cache for this model, and a 5-minute one would expire before reuse
+        }
+        boolean tools = bedrock == null || bedrock.tools();
+        return ttl.flatMap(
+                t -> PromptCacheRewrite.withBreakpoint(endpoint, body, t, tools).map(b -> new Marked(b, t)));
     }
 
     private static BigDecimal temperature(JsonNode body) {

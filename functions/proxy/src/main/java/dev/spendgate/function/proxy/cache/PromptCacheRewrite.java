@@ -54,6 +54,15 @@ public final class PromptCacheRewrite {
 
     /** The body with the breakpoint added, or empty when it cannot or should not be added. */
     public static Optional<ObjectNode> withBreakpoint(String endpoint, ObjectNode body, PromptCachePlanner.Ttl ttl) {
+        return withBreakpoint(endpoint, body, ttl, true);
+    }
+
+    /**
+     * The body with the breakpoint added; after the tools (when there is no system prompt) only when {@code tools}
+     * (Bedrock caches no tool definitions of Nova models).
+     */
+    public static Optional<ObjectNode> withBreakpoint(
+            String endpoint, ObjectNode body, PromptCachePlanner.Ttl ttl, boolean tools) {
         boolean anthropic = anthropicBody(endpoint, body);
         String marker = anthropic ? "cache_control" : "cachePoint";
         if (body.findValue(marker) != null) {
@@ -78,9 +87,9 @@ public final class PromptCacheRewrite {
                 ((ObjectNode) system.get(system.size() - 1)).set("cache_control", control);
                 return Optional.of(copy);
             }
-            JsonNode tools = copy.get("tools");
-            if (tools != null && tools.isArray() && !tools.isEmpty()) {
-                ((ObjectNode) tools.get(tools.size() - 1)).set("cache_control", control);
+            JsonNode toolList = copy.get("tools");
+            if (toolList != null && toolList.isArray() && !toolList.isEmpty()) {
+                ((ObjectNode) toolList.get(toolList.size() - 1)).set("cache_control", control);
                 return Optional.of(copy);
             }
             return Optional.empty();
@@ -95,9 +104,9 @@ public final class PromptCacheRewrite {
                 ((ArrayNode) system).addObject().set("cachePoint", point);
                 return Optional.of(copy);
             }
-            JsonNode tools = copy.path("toolConfig").get("tools");
-            if (tools != null && tools.isArray() && !tools.isEmpty()) {
-                ((ArrayNode) tools).addObject().set("cachePoint", point);
+            JsonNode toolList = copy.path("toolConfig").get("tools");
+            if (tools && toolList != null && toolList.isArray() && !toolList.isEmpty()) {
+                ((ArrayNode) toolList).addObject().set("cachePoint", point);
                 return Optional.of(copy);
             }
         }
