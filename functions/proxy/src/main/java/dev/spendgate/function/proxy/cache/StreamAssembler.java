@@ -28,6 +28,7 @@ public final class StreamAssembler implements SseDecoder.Listener {
     private long bytes;
     // OpenAI
     private ObjectNode head;
+    private boolean named;
     private final Map<Integer, Choice> choices = new TreeMap<>();
     private JsonNode usage;
     // Anthropic
@@ -90,8 +91,16 @@ public final class StreamAssembler implements SseDecoder.Listener {
         }
         if (head == null) {
             head = JSON.createObjectNode();
-            head.set("id", c.get("id"));
+            head.putNull("id");
             head.put("object", "chat.completion");
+            head.putNull("created");
+            head.putNull("model");
+        }
+        if (!named && !c.path("id").asText("").isEmpty()) {
+            named = true;
+            // from the first chunk naming the answer: Azure OpenAI opens with a content-filter chunk whose id and
+            // model are empty and created 0
+            head.set("id", c.get("id"));
             head.set("created", c.get("created"));
             head.set("model", c.get("model"));
         }
@@ -195,8 +204,8 @@ public final class StreamAssembler implements SseDecoder.Listener {
     }
 
     private ObjectNode openAiBody() throws IOException {
-        if (head == null) {
-            throw new IllegalStateException("no chunk");
+        if (head == null || !named) {
+            throw new IllegalStateException("no chunk naming the answer");
         }
         ObjectNode body = head.deepCopy();
         ArrayNode out = body.putArray("choices");

@@ -46,6 +46,34 @@ class StreamReplayTest {
     }
 
     @Test
+    void assembler_azureOpenAiStream_keepsTheAnswersIdAndModel() throws Exception {
+        // Azure OpenAI opens every stream with a content-filter chunk that has no id, model or choices
+        String sse = """
+                data: {"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"}}}]}
+
+                data: {"choices":[{"delta":{"content":"","refusal":null,"role":"assistant"},"finish_reason":null,"index":0,"logprobs":null}],"created":1764900000,"id":"chatcmpl-AZ1","model":"gpt-4o-2024-11-20","object":"chat.completion.chunk","system_fingerprint":"fp_az"}
+
+                data: {"choices":[{"delta":{"content":"Paris"},"finish_reason":null,"index":0,"logprobs":null}],"created":1764900000,"id":"chatcmpl-AZ1","model":"gpt-4o-2024-11-20","object":"chat.completion.chunk","system_fingerprint":"fp_az"}
+
+                data: {"choices":[{"delta":{},"finish_reason":"stop","index":0,"logprobs":null}],"created":1764900000,"id":"chatcmpl-AZ1","model":"gpt-4o-2024-11-20","object":"chat.completion.chunk","system_fingerprint":"fp_az"}
+
+                data: {"choices":[],"created":1764900000,"id":"chatcmpl-AZ1","model":"gpt-4o-2024-11-20","object":"chat.completion.chunk","usage":{"prompt_tokens":9,"completion_tokens":1,"total_tokens":10}}
+
+                data: [DONE]
+
+                """;
+
+        JsonNode kept = assembled("chat.completions", sse.getBytes(StandardCharsets.UTF_8));
+
+        // what every later hit on this request is served
+        assertThat(kept.path("choices").path(0).path("message").path("content").asText())
+                .isEqualTo("Paris");
+        assertThat(kept.path("id").asText()).isEqualTo("chatcmpl-AZ1");
+        assertThat(kept.path("model").asText()).isEqualTo("gpt-4o-2024-11-20");
+        assertThat(kept.path("created").asLong()).isEqualTo(1764900000L);
+    }
+
+    @Test
     void sse_anthropicAnswer_reassemblesToTheSameAnswer() throws Exception {
         byte[] sse = StreamReplay.sse("messages", ANTHROPIC.getBytes(StandardCharsets.UTF_8));
 
