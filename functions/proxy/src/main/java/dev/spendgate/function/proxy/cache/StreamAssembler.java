@@ -13,9 +13,11 @@ import java.util.TreeMap;
 /**
  * Rebuilds the non-streamed answer from a streamed one as it passes, so a streamed miss fills the response cache in
  * the shape every later call (streamed or not) is served from. OpenAI Chat Completions: content, refusal and tool
- * calls per choice, finish reasons, usage. Anthropic Messages: the {@code message_start} message with its content
- * blocks rebuilt from their deltas, stop reason and usage from {@code message_delta}. Anything it cannot rebuild
- * (an error event, a cut stream, an unknown block) leaves it without a result: that answer is not cached.
+ * calls per choice, logprobs when asked for, finish reasons, usage; id, model and created from the first chunk that
+ * names the answer (not Azure's opening content-filter chunk). Anthropic Messages: the {@code message_start} message
+ * with its content blocks rebuilt from their deltas, stop reason and usage from {@code message_delta}. Anything it
+ * cannot rebuild (an error event, a cut stream, an unknown block) leaves it without a result: that answer is not
+ * cached.
  */
 public final class StreamAssembler implements SseDecoder.Listener {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,6 +46,8 @@ public final class StreamAssembler implements SseDecoder.Listener {
         JsonNode finish;
         final Map<Integer, ObjectNode> toolCalls = new TreeMap<>();
         final Map<Integer, StringBuilder> arguments = new TreeMap<>();
+        /** The tokens' logprobs, when the call asked for them: {@code content} and {@code refusal} appended. */
+        ObjectNode logprobs;
     }
 
     public StreamAssembler(String endpoint) {
@@ -144,6 +148,22 @@ public final class StreamAssembler implements SseDecoder.Listener {
                             .append(fn.get("arguments").asText());
                 }
             }
+            if (ch.path("logprobs").isObject()) {
+                if (choice.logprobs == null) {
+                    choice.logprobs = JSON.createObjectNode();
+                    choice.logprobs.putNull("content");
+                    choice.logprobs.putNull("refusal");
+                }
+                for (String f : new String[] {"content", "refusal"}) {
+                    JsonNode items = ch.get("logprobs").get(f);
+                    if (items != null && items.isArray()) {
+                        JsonNode kept = choice.logprobs.get(f);
+                        ArrayNode into =
+                                kept != null && kept.isArray() ? (ArrayNode) kept : choice.logprobs.putArray(f);
+                        into.addAll((ArrayNode) items);
+                    }
+                }
+            }
             if (ch.hasNonNull("finish_reason")) {
                 choice.finish = ch.get("finish_reason");
             }
@@ -240,7 +260,11 @@ public final class StreamAssembler implements SseDecoder.Listener {
                                             .toString());
                 }
             }
-            choice.putNull("logprobs");
+            if (c.logprobs != null) {
+                choice.set("logprobs", c.logprobs);
+            } else {
+                choice.putNull("logprobs");
+            }
             choice.set("finish_reason", c.finish);
         }
         if (usage != null) {

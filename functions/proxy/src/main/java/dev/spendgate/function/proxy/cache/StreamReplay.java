@@ -54,7 +54,8 @@ public final class StreamReplay {
             if (message.has("refusal")) {
                 delta.set("refusal", message.get("refusal"));
             }
-            chunk(body, index, delta, null, out);
+            // the answer's logprobs (when the call asked for them) in one piece: a client appends each chunk's
+            chunk(body, index, delta, null, choice.path("logprobs"), out);
             String content = message.path("content").asText("");
             for (String piece : pieces(content)) {
                 chunk(body, index, JSON.createObjectNode().put("content", piece), null, out);
@@ -99,12 +100,21 @@ public final class StreamReplay {
     }
 
     private static void chunk(JsonNode body, int index, ObjectNode delta, String finish, ByteArrayOutputStream out) {
+        chunk(body, index, delta, finish, null, out);
+    }
+
+    private static void chunk(
+            JsonNode body, int index, ObjectNode delta, String finish, JsonNode logprobs, ByteArrayOutputStream out) {
         ObjectNode c = base(body);
         ArrayNode choices = c.putArray("choices");
         ObjectNode choice = choices.addObject();
         choice.put("index", index);
         choice.set("delta", delta);
-        choice.putNull("logprobs");
+        if (logprobs != null && logprobs.isObject()) {
+            choice.set("logprobs", logprobs);
+        } else {
+            choice.putNull("logprobs");
+        }
         if (finish == null) {
             choice.putNull("finish_reason");
         } else {

@@ -46,6 +46,35 @@ class StreamReplayTest {
     }
 
     @Test
+    void assembler_openAiStreamWithLogprobs_keepsTheLogprobsTheCallAskedFor() throws Exception {
+        // a streamed call with "logprobs": true (part of the cache key): each chunk carries its tokens' logprobs
+        String sse = """
+                data: {"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":{"content":[],"refusal":null},"finish_reason":null}]}
+
+                data: {"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{"content":"Yes"},"logprobs":{"content":[{"token":"Yes","logprob":-0.01,"bytes":[89,101,115],"top_logprobs":[]}],"refusal":null},"finish_reason":null}]}
+
+                data: {"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}
+
+                data: {"id":"chatcmpl-2","object":"chat.completion.chunk","created":1,"model":"gpt-4o-mini","choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}
+
+                data: [DONE]
+
+                """;
+
+        JsonNode kept = assembled("chat.completions", sse.getBytes(StandardCharsets.UTF_8));
+
+        // the kept answer serves every later call with logprobs: true, streamed or not
+        assertThat(kept.path("choices")
+                        .path(0)
+                        .path("logprobs")
+                        .path("content")
+                        .path(0)
+                        .path("token")
+                        .asText())
+                .isEqualTo("Yes");
+    }
+
+    @Test
     void assembler_azureOpenAiStream_keepsTheAnswersIdAndModel() throws Exception {
         // Azure OpenAI opens every stream with a content-filter chunk that has no id, model or choices
         String sse = """
