@@ -45,8 +45,9 @@ public final class CachingKeyStore implements KeyStore {
         if (byHash.size() >= MAX_ENTRIES) {
             byHash.clear();
         }
-        Entry fresh = new Entry(key, now.plus(ttl));
-        byHash.put(keyHash, fresh);
+        Entry fresh = new Entry(key, now.plus(ttl), began);
+        // never over an entry of a later generation (the revoked key a revoke cached meanwhile)
+        byHash.merge(keyHash, fresh, (old, mine) -> old.generation() > mine.generation() ? old : mine);
         if (generation.get() != began) {
             byHash.remove(keyHash, fresh); // a revoke ran meanwhile: what was read may be from before it
         }
@@ -72,17 +73,18 @@ public final class CachingKeyStore implements KeyStore {
     @Override
     public boolean revoke(String id) {
         boolean revoked = delegate.revoke(id);
-        generation.incrementAndGet();
+        long revokedIn = generation.incrementAndGet();
         byHash.clear();
         if (revoked) {
             delegate.findById(id)
                     .filter(k -> !k.enabled())
                     .ifPresent(k -> byHash.put(
                             k.keyHash(),
-                            new Entry(Optional.of(k), clock.instant().plus(ttl))));
+                            new Entry(Optional.of(k), clock.instant().plus(ttl), revokedIn)));
         }
         return revoked;
     }
 
-    private record Entry(Optional<ProxyKey> key, Instant expires) {}
+    /** A look-up's result, kept until {@code expires}, from the revoke generation it was read in. */
+    private record Entry(Optional<ProxyKey> key, Instant expires, long generation) {}
 }

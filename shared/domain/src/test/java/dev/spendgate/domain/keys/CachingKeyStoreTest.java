@@ -50,9 +50,35 @@ class CachingKeyStoreTest {
                 .isFalse());
     }
 
+    @Test
+    void revoke_whileAnotherCallIsReadingTheKey_anIndexStillShowingItEnabledDoesNotBringItBack() throws Exception {
+        SlowStore remote = new SlowStore();
+        remote.create(KEY);
+        remote.staleIndex = true; // DynamoDB's hash index is eventually consistent: it still shows the key enabled
+        Clock clock = Clock.fixed(Instant.parse("2026-12-05T10:00:00Z"), ZoneOffset.UTC);
+        CachingKeyStore keys = new CachingKeyStore(remote, Duration.ofSeconds(30), clock);
+
+        remote.pauseNextRead = true;
+        CompletableFuture<Optional<ProxyKey>> inFlight =
+                CompletableFuture.supplyAsync(() -> keys.findByHash(KEY.keyHash()));
+        assertThat(remote.read.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(keys.revoke("key_1")).isTrue();
+        remote.release.countDown();
+        inFlight.get(5, TimeUnit.SECONDS);
+
+        // the revoke cached the key as revoked (read back by id) so that the lagging index cannot bring it back
+        assertThat(keys.findByHash(KEY.keyHash())).hasValueSatisfying(k -> assertThat(k.enabled())
+                .as("the key was revoked on this very instance")
+                .isFalse());
+    }
+
     /** A key store whose next read can be held after it has read, as a remote read in flight. */
     private static final class SlowStore implements KeyStore {
         final Map<String, ProxyKey> byId = new ConcurrentHashMap<>();
+        /** What the hash index still shows (the keys as created) while {@link #staleIndex}. */
+        final Map<String, ProxyKey> index = new ConcurrentHashMap<>();
+
+        volatile boolean staleIndex;
         final CountDownLatch read = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         volatile boolean pauseNextRead;
@@ -60,13 +86,13 @@ class CachingKeyStoreTest {
         @Override
         public void create(ProxyKey key) {
             byId.put(key.id(), key);
+            index.put(key.id(), key);
         }
 
         @Override
         public Optional<ProxyKey> findByHash(String keyHash) {
-            Optional<ProxyKey> found = byId.values().stream()
-                    .filter(k -> k.keyHash().equals(keyHash))
-                    .findFirst();
+            Optional<ProxyKey> found = (staleIndex ? index : byId)
+                    .values().stream().filter(k -> k.keyHash().equals(keyHash)).findFirst();
             if (pauseNextRead) {
                 pauseNextRead = false;
                 read.countDown();
