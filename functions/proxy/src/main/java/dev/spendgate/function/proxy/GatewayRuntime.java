@@ -229,7 +229,8 @@ public final class GatewayRuntime implements AutoCloseable {
                 budgetGate,
                 budgets.policies(),
                 config.upstreamTimeout(),
-                clock);
+                clock,
+                gateway.bodyMemory());
         return new GatewayRuntime(
                 gateway,
                 outcomes,

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Large request bodies against the real gateway on its real server, with {@code SPENDGATE_BODY_MEMORY_BYTES} at 8 MB:
- * clients declaring or sending more than the pool holds get a quick 503 instead of buffers the size they claim, a
+ * clients sending more than the pool holds get a quick 503 instead of taking the memory others need, a
  * body whose JSON tree would not fit gets 413, and normal calls are served throughout.
  */
 class LargeBodiesIT {
@@ -73,14 +73,14 @@ class LargeBodiesIT {
 
     @Test
     @Timeout(60)
-    void declaredLargeBodies_pastThePool_get503AtOnce_normalCallsServed_poolGivenBackAfter() throws Exception {
+    void largeBodiesSent_pastThePool_get503AtOnce_normalCallsServed_poolGivenBackAfter() throws Exception {
         String body = chatOf(3 * MB);
         List<Socket> senders = new ArrayList<>();
         List<String> quick = new ArrayList<>();
         try {
             for (int i = 0; i < 6; i++) {
                 Socket s = new Socket("127.0.0.1", server.port());
-                send(s, head(body.length()) + body.substring(0, 200 * 1024)); // then nothing more for now
+                send(s, head(body.length()) + body.substring(0, 5 * MB / 2)); // then nothing more for now
                 senders.add(s);
             }
             for (Socket s : senders) {
@@ -88,7 +88,8 @@ class LargeBodiesIT {
             }
             assertServing();
 
-            // 8 MB holds two 3 MB bodies: the others are refused at once, not left holding what they claim
+            // 8 MB holds two of these bodies (2.5 MB sent, buffers grown to the 3 MB declared): the others are
+            // refused at once, not left holding the memory others need
             List<String> refused =
                     quick.stream().filter(a -> a.startsWith("HTTP/1.1 503")).toList();
             assertThat(refused).hasSizeGreaterThanOrEqualTo(4);
@@ -125,6 +126,91 @@ class LargeBodiesIT {
         assertThat(call.body()).contains("\"param\":\"body\"").contains("SPENDGATE_BODY_MEMORY_BYTES");
         assertThat(gw.upstream.requestCount()).isEqualTo(before);
         assertServing();
+    }
+
+    @Test
+    @Timeout(60)
+    void bodiesBarelyStarted_holdWhatTheyHaveSent_notWhatTheyDeclare() throws Exception {
+        // two clients declare 4 MB bodies and send 70 KB of them: 140 KB arrived in all
+        String declared = chatOf(4 * MB - 1024);
+        List<Socket> senders = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                Socket s = new Socket("127.0.0.1", server.port());
+                send(s, head(declared.length()) + declared.substring(0, 70 * 1024));
+                senders.add(s);
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (gw.runtime.gateway().bodyMemory().inUse() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+
+            // README: "bodies over 64 KB take from one pool as their bytes arrive (not as their Content-Length
+            // claims)": an 8 MB pool holding 140 KB of bodies serves a 1 MB call
+            HttpResponse<String> call = post(chatOf(MB));
+            assertThat(call.statusCode())
+                    .as(
+                            "pool in use %d bytes: %s",
+                            gw.runtime.gateway().bodyMemory().inUse(), call.body())
+                    .isEqualTo(200);
+        } finally {
+            for (Socket s : senders) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void batchCreateWhoseTreeWouldNotFit_refused413OnBody() throws Exception {
+        // the same 1.2 MB of empty objects (about 36 MB of JSON tree, more than the 8 MB pool), as a batch
+        StringBuilder body = new StringBuilder("{\"requests\":[{}");
+        body.append(",{}".repeat(400_000));
+        body.append("]}");
+
+        HttpResponse<String> call = http.send(
+                HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/messages/batches"))
+                        .timeout(Duration.ofSeconds(20))
+                        .header("Content-Type", "application/json")
+                        .header("x-api-key", gw.secret)
+                        .header("anthropic-version", "2023-06-01")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(call.statusCode()).as(call.body()).isEqualTo(413);
+        assertThat(call.body()).contains("\"param\":\"body\"");
+    }
+
+    @Test
+    @Timeout(60)
+    void bodyLargerThanTheWholePool_refused413_notAskedToRetry() throws Exception {
+        // a pool smaller than the body limit: 2 MB of body memory, bodies up to 4 MB
+        GatewayFixture small = GatewayFixture.embedded(
+                java.nio.file.Files.createDirectories(dir.resolve("small")),
+                Map.of(
+                        "SPENDGATE_MAX_BODY_BYTES", String.valueOf(4 * MB),
+                        "SPENDGATE_BODY_MEMORY_BYTES", String.valueOf(2 * MB)));
+        LocalGatewayServer smallServer = LocalGatewayServer.start(
+                small.runtime, "127.0.0.1", 0, ServerLimits.defaults().withTimeouts(5_000, 20_000, 20_000));
+        try {
+            // nothing else in flight: a 3 MB body can never fit in 2 MB, whenever it is retried
+            HttpResponse<String> call = http.send(
+                    HttpRequest.newBuilder(URI.create(smallServer.baseUrl() + "/v1/chat/completions"))
+                            .timeout(Duration.ofSeconds(20))
+                            .header("Content-Type", "application/json")
+                            .header("Authorization", "Bearer " + small.secret)
+                            .POST(HttpRequest.BodyPublishers.ofString(chatOf(3 * MB)))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            // README: "503 with Retry-After: 1 while the pool is spent, 413 for a body that could never fit"
+            assertThat(call.statusCode()).as(call.body()).isEqualTo(413);
+            assertThat(call.headers().firstValue("Retry-After")).isEmpty();
+        } finally {
+            smallServer.stop(0);
+            small.close();
+        }
     }
 
     private HttpResponse<String> post(String body) throws IOException, InterruptedException {

@@ -16,10 +16,12 @@ import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.CostEstimator;
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.pipeline.Attribute;
 import dev.spendgate.function.proxy.pipeline.CallContext;
+import dev.spendgate.function.proxy.pipeline.JsonTreeSize;
 import dev.spendgate.function.proxy.pipeline.KeyCheck;
 import dev.spendgate.function.proxy.pipeline.Refusal;
 import dev.spendgate.function.proxy.pipeline.Step;
@@ -57,6 +59,7 @@ public final class BatchApi {
     private final BudgetGate budgets;
     private final BatchUpstream upstream;
     private final Clock clock;
+    private final BodyMemory memory;
 
     public BatchApi(
             KeyStore keys,
@@ -69,6 +72,34 @@ public final class BatchApi {
             BudgetPolicyStore policies,
             Duration upstreamTimeout,
             Clock clock) {
+        this(
+                keys,
+                providers,
+                store,
+                pricing,
+                estimator,
+                usageLog,
+                budgets,
+                policies,
+                upstreamTimeout,
+                clock,
+                BodyMemory.halfOfHeap());
+    }
+
+    /** The batch API holding large create bodies on {@code memory}, the gateway's pool. */
+    public BatchApi(
+            KeyStore keys,
+            ProviderRouter providers,
+            ObjectStore store,
+            PricingCatalog pricing,
+            CostEstimator estimator,
+            UsageLogWriter usageLog,
+            BudgetGate budgets,
+            BudgetPolicyStore policies,
+            Duration upstreamTimeout,
+            Clock clock,
+            BodyMemory memory) {
+        this.memory = Objects.requireNonNull(memory, "memory");
         this.keys = new KeyCheck(keys);
         this.providers = Objects.requireNonNull(providers, "providers");
         this.store = new BatchStore(store);
@@ -205,7 +236,15 @@ public final class BatchApi {
 
     /** Creates a batch once its worst case fits every budget of its creator; remembers the creator. */
     private void create(BatchExchange x, Provider p, ProxyKey key, Attribution attribution) throws IOException {
-        JsonNode body = parse(x.request.body());
+        try (BodyMemory.Lease lease = memory.lease()) {
+            create(x, p, key, attribution, parse(x.request.body(), lease));
+        } catch (BodyTooLarge e) {
+            x.error(e.status, e.status == 413 ? "invalid_request_error" : "api_error", e.getMessage(), "body");
+        }
+    }
+
+    private void create(BatchExchange x, Provider p, ProxyKey key, Attribution attribution, JsonNode body)
+            throws IOException {
         Optional<BatchStore.FileWorstCase> worst;
         if (x.route.format() == ApiFormat.ANTHROPIC) {
             worst = Optional.of(inputs.anthropicRequests(body, p.pricingProvider()));
@@ -347,6 +386,44 @@ public final class BatchApi {
         return changed
                 ? new BatchUpstream.Answer(answer.status(), answer.headers(), JSON.writeValueAsBytes(body))
                 : answer;
+    }
+
+    /**
+     * The body's tree, built once {@code lease} holds what it takes (as the chat path's {@code Validate} does): 413
+     * when it could never fit the pool, 503 while other calls hold it.
+     */
+    private static JsonNode parse(byte[] body, BodyMemory.Lease lease) {
+        if (body.length > BodyMemory.SMALL_BODY_BYTES) {
+            long tree;
+            try {
+                tree = JsonTreeSize.of(body);
+            } catch (IOException e) {
+                throw new BatchInputs.BadInput("body", "The body must be a JSON object.");
+            }
+            if (!lease.take(tree)) {
+                throw body.length + tree > lease.capacity()
+                        ? new BodyTooLarge(
+                                413,
+                                "The request body's JSON would take about " + (body.length + tree) / (1024 * 1024)
+                                        + " MB of memory, more than the " + lease.capacity() / (1024 * 1024)
+                                        + " MB Spendgate keeps for request bodies (SPENDGATE_BODY_MEMORY_BYTES).")
+                        : new BodyTooLarge(
+                                503,
+                                "Spendgate is holding as many large request bodies as its memory allows; retry in"
+                                        + " a second.");
+            }
+        }
+        return parse(body);
+    }
+
+    /** A body the memory pool cannot hold now (503) or ever (413). */
+    private static final class BodyTooLarge extends RuntimeException {
+        final int status;
+
+        BodyTooLarge(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
     }
 
     private static JsonNode parse(byte[] body) {

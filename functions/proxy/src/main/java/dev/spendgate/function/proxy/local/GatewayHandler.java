@@ -134,7 +134,7 @@ final class GatewayHandler extends Handler.Abstract {
                     if (size + n > body.length && !grow(size + n)) {
                         chunk.release();
                         if (settle()) {
-                            refuseForMemory();
+                            refuseForMemory(size + n);
                         }
                         return;
                     }
@@ -164,12 +164,11 @@ final class GatewayHandler extends Handler.Abstract {
         }
 
         /**
-         * A buffer for at least {@code needed} bytes (the declared length when there is one, else twice the
-         * buffer), or false when the pool cannot give what it holds beyond 64 KB.
+         * A buffer for at least {@code needed} bytes (twice the buffer, at most the declared length), or false when
+         * the pool cannot give what it holds beyond 64 KB: a body takes what it has sent, not what it declares.
          */
         private boolean grow(int needed) {
-            long target = declared >= 0 ? Math.min(declared, limit) : Math.min(limit, body.length * 2L);
-            target = Math.max(target, needed);
+            long target = Math.min(cap(), Math.max(needed, body.length * 2L));
             long counted = Math.max(0, body.length - BodyMemory.SMALL_BODY_BYTES);
             long more = Math.max(0, target - BodyMemory.SMALL_BODY_BYTES) - counted;
             if (more > 0 && !lease.take(more)) {
@@ -179,17 +178,37 @@ final class GatewayHandler extends Handler.Abstract {
             return true;
         }
 
-        /** The pool is spent: 503, and the unread rest makes Jetty close the connection. */
-        private void refuseForMemory() {
-            byte[] json = ErrorBodies.openAi(
-                    "api_error",
-                    "Spendgate is holding as many large request bodies as its memory allows; retry in a second.",
-                    "body",
-                    null);
+        /** The most this body's buffer may need: its declared length, else the size limit. */
+        private long cap() {
+            return declared >= 0 ? Math.min(declared, limit) : limit;
+        }
+
+        /**
+         * The pool cannot give what the body needs: 413 when the body (as declared, or as far as it has come) is more
+         * than the whole pool, else 503 to retry; the unread rest makes Jetty close the connection.
+         */
+        private void refuseForMemory(long arrived) {
+            long needs = Math.max(arrived, declared >= 0 ? cap() : arrived) - BodyMemory.SMALL_BODY_BYTES;
+            boolean never = needs > memory.capacity();
+            byte[] json = never
+                    ? ErrorBodies.openAi(
+                            "invalid_request_error",
+                            "The request body is larger than the " + memory.capacity() / (1024 * 1024)
+                                    + " MB Spendgate keeps for request bodies (SPENDGATE_BODY_MEMORY_BYTES).",
+                            "body",
+                            null)
+                    : ErrorBodies.openAi(
+                            "api_error",
+                            "Spendgate is holding as many large request bodies as its memory allows; retry in a"
+                                    + " second.",
+                            "body",
+                            null);
             body = null;
             lease.close();
-            response.setStatus(HttpStatus.SERVICE_UNAVAILABLE_503);
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            response.setStatus(never ? HttpStatus.PAYLOAD_TOO_LARGE_413 : HttpStatus.SERVICE_UNAVAILABLE_503);
+            if (!never) {
+                response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            }
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, String.valueOf(json.length));
             response.write(true, ByteBuffer.wrap(json), callback);
