@@ -77,6 +77,22 @@ class OutcomesIT {
     }
 
     @Test
+    void post_sameIdempotencyKeyWithAnotherOutcome_isRefusedNotAnsweredAsStored() {
+        String first = "{\"session\":\"s-8\",\"outcome\":\"ticket_resolved\",\"count\":1}";
+        String reused = "{\"session\":\"s-9\",\"outcome\":\"ticket_resolved\",\"count\":5}";
+
+        HttpResponse<String> stored = gw.send(gw.post("/v1/outcomes", first).header("Idempotency-Key", "batch-42"));
+        // a client bug reuses the key for other work: 5 more outcomes of another session
+        HttpResponse<String> other = gw.send(gw.post("/v1/outcomes", reused).header("Idempotency-Key", "batch-42"));
+
+        assertThat(stored.statusCode()).isEqualTo(201);
+        // today: 200 with {"session":"s-9","count":5,...} echoed back, as if stored; nothing of it is
+        // (draft-ietf-httpapi-idempotency-key-header: a reused key with another payload gets 422)
+        assertThat(other.statusCode()).as(other.body()).isEqualTo(422);
+        assertThat(other.body()).contains("Idempotency-Key");
+    }
+
+    @Test
     void post_requestOutcomeWithoutCount_countsOne() {
         HttpResponse<String> r =
                 gw.send(gw.post("/v1/outcomes", "{\"request_id\":\"req_abc\",\"outcome\":\"document_summarised\"}"));

@@ -33,9 +33,9 @@ import java.util.concurrent.Future;
  * {@code count}, {@code key_id}.
  *
  * <p>An outcome sent with an idempotency key (the client's {@code Idempotency-Key} header) is stored under a name
- * made from the Spendgate key's id and that key ({@code outcome-k-<hash>.json}), written only if absent, and read once
- * per month however many days its retries landed on: a client retrying a POST whose answer it did not get counts the
- * outcome once. The month is read {@value #READERS} objects at a time.
+ * made from the Spendgate key's id and that key ({@code outcome-k-<hash>.json}), written only if absent there and on
+ * the day before: a client retrying a POST whose answer it did not get counts the outcome once, also across midnight
+ * and a month's end. The month is read {@value #READERS} objects at a time.
  */
 public final class OutcomeLog {
     public static final String ROOT = "outcomes/v1/";
@@ -64,15 +64,41 @@ public final class OutcomeLog {
         return key;
     }
 
+    /** What {@link #recordOnce} did. */
+    public enum Once {
+        /** Stored now. */
+        STORED,
+        /** The same outcome was stored under this idempotency key already (a retry): nothing stored. */
+        REPEATED,
+        /** Another outcome was stored under this idempotency key: nothing stored. */
+        CONFLICTING
+    }
+
     /**
-     * Stores the outcome once for its idempotency key: returns false, storing nothing, when an outcome with the same
-     * Spendgate key id and idempotency key was stored already that day.
+     * Stores the outcome once for its idempotency key: nothing when an outcome with the same Spendgate key id and
+     * idempotency key was stored that day or the day before (a retry after midnight, also into the next month).
      */
-    public boolean recordOnce(Outcome outcome, String idempotencyKey) {
+    public Once recordOnce(Outcome outcome, String idempotencyKey) {
         LocalDate day = outcome.ts().atZone(ZoneOffset.UTC).toLocalDate();
-        return store.putIfAbsent(
-                dayPrefix(day) + IDEMPOTENT + idempotencyHash(outcome.keyId(), idempotencyKey) + ".json",
-                encode(outcome));
+        String name = IDEMPOTENT + idempotencyHash(outcome.keyId(), idempotencyKey) + ".json";
+        Optional<Outcome> earlier =
+                store.get(dayPrefix(day.minusDays(1)) + name).flatMap(OutcomeLog::decode);
+        if (earlier.isEmpty()) {
+            if (store.putIfAbsent(dayPrefix(day) + name, encode(outcome))) {
+                return Once.STORED;
+            }
+            earlier = store.get(dayPrefix(day) + name).flatMap(OutcomeLog::decode);
+        }
+        return earlier.filter(e -> !sameOutcome(e, outcome)).isPresent() ? Once.CONFLICTING : Once.REPEATED;
+    }
+
+    /** The same outcome of the same calls, whenever recorded. */
+    private static boolean sameOutcome(Outcome a, Outcome b) {
+        return Objects.equals(a.session(), b.session())
+                && Objects.equals(a.requestId(), b.requestId())
+                && Objects.equals(a.name(), b.name())
+                && a.count() == b.count()
+                && Objects.equals(a.keyId(), b.keyId());
     }
 
     /**

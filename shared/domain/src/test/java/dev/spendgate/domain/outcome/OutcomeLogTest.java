@@ -30,22 +30,41 @@ class OutcomeLogTest {
         OutcomeLog log = OutcomeLog.create(store);
         Outcome first = new Outcome(Instant.parse("2026-11-10T23:59:58Z"), "s-1", null, "ticket_resolved", 1, "k1");
 
-        assertThat(log.recordOnce(first, "retry-me")).isTrue();
-        assertThat(log.recordOnce(first, "retry-me")).isFalse();
-        // the client's last retry lands after midnight: stored on the next day, still read once
+        assertThat(log.recordOnce(first, "retry-me")).isEqualTo(OutcomeLog.Once.STORED);
+        assertThat(log.recordOnce(first, "retry-me")).isEqualTo(OutcomeLog.Once.REPEATED);
+        // the client's last retry lands after midnight: found on the day before, not stored again
         assertThat(log.recordOnce(
                         new Outcome(Instant.parse("2026-11-11T00:00:03Z"), "s-1", null, "ticket_resolved", 1, "k1"),
                         "retry-me"))
-                .isTrue();
+                .isEqualTo(OutcomeLog.Once.REPEATED);
         // the same idempotency key from another Spendgate key is another outcome
         assertThat(log.recordOnce(
                         new Outcome(Instant.parse("2026-11-10T23:59:59Z"), "s-2", null, "ticket_resolved", 1, "k2"),
                         "retry-me"))
-                .isTrue();
+                .isEqualTo(OutcomeLog.Once.STORED);
 
         assertThat(log.read(YearMonth.of(2026, 11)))
                 .extracting(Outcome::session)
                 .containsExactlyInAnyOrder("s-1", "s-2");
+    }
+
+    @Test
+    void recordOnce_retriedAfterMidnightIntoTheNextMonth_isCountedInOneMonthOnly() {
+        TestStore store = new TestStore();
+        OutcomeLog log = OutcomeLog.create(store);
+        // the answer to the last POST of November is lost; the client's retry lands on December 1st
+        assertThat(log.recordOnce(
+                        new Outcome(Instant.parse("2026-11-30T23:59:58Z"), "s-1", null, "ticket_resolved", 1, "k1"),
+                        "retry-me"))
+                .isEqualTo(OutcomeLog.Once.STORED);
+        log.recordOnce(
+                new Outcome(Instant.parse("2026-12-01T00:00:03Z"), "s-1", null, "ticket_resolved", 1, "k1"),
+                "retry-me");
+
+        // one outcome: the board reports of November and December together count it once
+        assertThat(log.read(YearMonth.of(2026, 11)).size()
+                        + log.read(YearMonth.of(2026, 12)).size())
+                .isEqualTo(1);
     }
 
     @Test

@@ -31,7 +31,8 @@ import java.util.Optional;
  *
  * or {@code "request_id"} instead of {@code "session"}; {@code count} defaults to 1. Answers 201 with the stored
  * outcome, 400 naming the bad field ({@code param}), 401 for a missing or revoked key, 503 when the store fails. With
- * an {@code Idempotency-Key} header, a second POST with the same key (a retry) answers 200 and stores nothing.
+ * an {@code Idempotency-Key} header, a second POST with the same key (a retry) answers 200 and stores nothing; the
+ * same key with another outcome answers 422.
  * Outcomes are stored durably, one object each, by {@link OutcomeLog}.
  */
 public final class OutcomesApi {
@@ -162,12 +163,12 @@ public final class OutcomesApi {
         }
         Instant now = clock.instant();
         Outcome outcome = new Outcome(now, session, requestId, name, count, key.id());
-        boolean stored = true;
+        OutcomeLog.Once once = OutcomeLog.Once.STORED;
         try {
             if (idempotencyKey == null) {
                 log.record(outcome);
             } else {
-                stored = log.recordOnce(outcome, idempotencyKey);
+                once = log.recordOnce(outcome, idempotencyKey);
             }
         } catch (ObjectStoreException e) {
             error(sink, 503, "api_error", "The outcome could not be stored; retry.", null);
@@ -183,7 +184,20 @@ public final class OutcomesApi {
                 "recorded_at",
                 now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         byte[] bytes = JSON.writeValueAsBytes(answer);
-        sink.start(stored ? 201 : 200, new Headers().set("Content-Type", "application/json"), bytes.length);
+        if (once == OutcomeLog.Once.CONFLICTING) {
+            error(
+                    sink,
+                    422,
+                    "invalid_request_error",
+                    IDEMPOTENCY_HEADER + " was used for another outcome; nothing was stored. Use a new key for new"
+                            + " work.",
+                    IDEMPOTENCY_HEADER);
+            return;
+        }
+        sink.start(
+                once == OutcomeLog.Once.STORED ? 201 : 200,
+                new Headers().set("Content-Type", "application/json"),
+                bytes.length);
         sink.write(bytes);
         sink.end();
     }
