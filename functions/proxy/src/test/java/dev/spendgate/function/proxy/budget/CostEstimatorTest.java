@@ -94,6 +94,23 @@ class CostEstimatorTest {
     }
 
     @Test
+    void outputLimits_newerClaudeVersions_neverFallBackToAnOlderSiblingsFigure() {
+        assertThat(OutputLimits.maxOutputTokens("global.anthropic.claude-opus-4-6-v1", 4096))
+                .isEqualTo(128_000);
+        assertThat(OutputLimits.maxOutputTokens("claude-sonnet-4-6", 4096)).isEqualTo(128_000);
+        assertThat(OutputLimits.maxOutputTokens("anthropic.claude-opus-4-1-20250805-v1:0", 4096))
+                .isEqualTo(32_000);
+        assertThat(OutputLimits.maxOutputTokens("claude-opus-4-20250514", 4096)).isEqualTo(32_000);
+        assertThat(OutputLimits.maxOutputTokens("claude-opus-4-5-20251101", 4096))
+                .isEqualTo(64_000);
+        // not listed: the largest Claude maximum, not an older sibling's 32,000 nor the 4,096 default
+        assertThat(OutputLimits.maxOutputTokens("us.anthropic.claude-opus-4-9-v1:0", 4096))
+                .isEqualTo(128_000);
+        assertThat(OutputLimits.maxOutputTokens("claude-mythos-1", 4096)).isEqualTo(128_000);
+        assertThat(OutputLimits.maxOutputTokens("gpt-4o-mini-2024-07-18", 4096)).isEqualTo(16_384);
+    }
+
+    @Test
     void inlineMediaCountByTheirBound_notByTheirBase64Text() throws Exception {
         String base64 = "JVBERi0xLjQK".repeat(2_000); // 24,000 base64 characters
         String image = "{\"model\":\"gpt-4o\",\"max_tokens\":1,\"messages\":[{\"role\":\"user\",\"content\":["
