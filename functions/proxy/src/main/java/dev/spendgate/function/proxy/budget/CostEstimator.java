@@ -24,8 +24,9 @@ import java.util.Optional;
  *   <li>output: the request's cap ({@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens},
  *       Bedrock's {@code inferenceConfig.maxTokens}) times {@code n}; with no cap, the model's maximum output
  *       ({@link OutputLimits}), or the configured default for a model not listed there;
- *   <li>cache writes: when an Anthropic request marks content with {@code cache_control}, every input token at the
- *       cache-write price (1-hour when any mark asks for {@code ttl: 1h}).
+ *   <li>cache writes: when an Anthropic request marks content with {@code cache_control} (or a Bedrock Converse
+ *       request with a {@code cachePoint}), every input token at the cache-write price (1-hour when any mark asks for
+ *       {@code ttl: 1h}).
  * </ul>
  *
  * Settlement replaces the estimate by the provider's figure, so the estimate only decides admission.
@@ -119,7 +120,8 @@ public final class CostEstimator {
         }
         long input = text + counted.media();
         long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(model, prompt, body);
-        if (endpoint == Endpoint.MESSAGES && body.findValue("cache_control") != null) {
+        if (endpoint == Endpoint.MESSAGES
+                && (body.findValue("cache_control") != null || body.findValue("cachePoint") != null)) {
             boolean oneHour = body.findValues("ttl").stream().anyMatch(ttl -> "1h".equals(ttl.asText()));
             return new TokenUsage(input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0);
         }
