@@ -9,10 +9,15 @@ import dev.spendgate.function.proxy.usage.UsageTracker;
 /**
  * Converse and ConverseStream: {@code usage} in the response body, or in the stream's {@code metadata} event.
  * {@code inputTokens}, {@code cacheReadInputTokens} and {@code cacheWriteInputTokens} are disjoint (Anthropic
- * semantics); cache writes split into 5-minute and 1-hour by {@code cacheDetails} when Bedrock reports it.
+ * semantics); cache writes split into 5-minute and 1-hour by {@code cacheDetails} when Bedrock reports it. A stream
+ * that ends with an exception event ({@code throttlingException}, {@code serviceUnavailableException}, ...) before any
+ * content or usage was served nothing: it is reported as {@link TrackedUsage#unserved}, not estimated.
  */
 final class ConverseUsageTracker extends UsageTracker {
+    private static final String EXCEPTION_EVENT = "exception:";
+
     private TokenUsage tokens;
+    private String exception;
 
     @Override
     protected java.util.Set<String> bodyFields() {
@@ -35,6 +40,10 @@ final class ConverseUsageTracker extends UsageTracker {
 
     @Override
     protected void readEvent(String event, JsonNode node) {
+        if (event != null && event.startsWith(EXCEPTION_EVENT)) {
+            exception = event.substring(EXCEPTION_EVENT.length());
+            return;
+        }
         if ("metadata".equals(event) || (event == null && node.has("usage"))) {
             readTier(node);
             read(node.path("usage"));
@@ -51,6 +60,9 @@ final class ConverseUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
+        if (exception != null && !exception.isBlank() && tokens == null && !sawDeltas()) {
+            return TrackedUsage.unserved(exception);
+        }
         return new TrackedUsage(tokens, tokens != null, null, streamedText);
     }
 

@@ -38,6 +38,10 @@ public final class Price {
     }
 
     public CallContext apply(CallContext ctx, TrackedUsage tracked) {
+        if (tracked.unservedException() != null) {
+            // the provider answered an exception before serving anything: not billed, as an error status is not
+            return ctx.with(b -> b.errorType = b.errorType != null ? b.errorType : tracked.unservedException());
+        }
         String served = tracked.modelServed();
         String modelServed = served == null || served.length() <= RequestLimits.MAX_MODEL_LENGTH
                 ? served

@@ -11,6 +11,8 @@ import dev.spendgate.domain.pricing.TokenUsage;
  *     {@code usage.service_tier}, Bedrock {@code serviceTier.type}); null when the response did not say
  * @param inferenceGeo where the provider ran the call when it bills by it (Anthropic {@code usage.inference_geo});
  *     null otherwise
+ * @param unservedException the exception a provider ended a 200 stream with before it sent any content or usage
+ *     (Bedrock's in-stream {@code throttlingException}): nothing was generated, the call is not billed; else null
  */
 public record TrackedUsage(
         TokenUsage tokens,
@@ -18,10 +20,26 @@ public record TrackedUsage(
         String modelServed,
         String streamedText,
         String serviceTier,
-        String inferenceGeo) {
+        String inferenceGeo,
+        String unservedException) {
 
     public TrackedUsage(TokenUsage tokens, boolean complete, String modelServed, String streamedText) {
         this(tokens, complete, modelServed, streamedText, null, null);
+    }
+
+    public TrackedUsage(
+            TokenUsage tokens,
+            boolean complete,
+            String modelServed,
+            String streamedText,
+            String serviceTier,
+            String inferenceGeo) {
+        this(tokens, complete, modelServed, streamedText, serviceTier, inferenceGeo, null);
+    }
+
+    /** A stream that ended with {@code exception} before anything was served: nothing to bill. */
+    public static TrackedUsage unserved(String exception) {
+        return new TrackedUsage(null, false, null, "", null, null, exception);
     }
 
     /** This usage with the tier and geography a response reported (kept when this one already has them). */
@@ -32,11 +50,12 @@ public record TrackedUsage(
                 modelServed,
                 streamedText,
                 serviceTier != null ? serviceTier : tier,
-                inferenceGeo != null ? inferenceGeo : geo);
+                inferenceGeo != null ? inferenceGeo : geo,
+                unservedException);
     }
 
     /** This usage served at {@code tier}, whatever the body said (Bedrock's tier header decides what it bills). */
     public TrackedUsage withServiceTier(String tier) {
-        return new TrackedUsage(tokens, complete, modelServed, streamedText, tier, inferenceGeo);
+        return new TrackedUsage(tokens, complete, modelServed, streamedText, tier, inferenceGeo, unservedException);
     }
 }

@@ -120,6 +120,11 @@ public abstract class UsageTracker implements SseDecoder.Listener {
         return usage(text.toString()).withBilling(serviceTier, inferenceGeo);
     }
 
+    /** True once a content event ({@link #isDelta}) has passed. */
+    protected final boolean sawDeltas() {
+        return !deltas.isEmpty();
+    }
+
     protected abstract void readBody(JsonNode root);
 
     /** True for events that carry only content (kept raw); they are never the usage event. */
