@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -42,6 +43,12 @@ public final class PricingCatalog {
     private static final Pattern OPENAI_DATE = Pattern.compile("-\\d{4}-\\d{2}-\\d{2}$");
     private static final Pattern ANTHROPIC_DATE = Pattern.compile("-(\\d{8}|latest)$");
     private static final Pattern BEDROCK_PROFILE = Pattern.compile("^(us|eu|apac|global|us-gov|jp|au|ca)\\.");
+    /**
+     * A system inference profile or foundation model named by its ARN; application inference profiles are not
+     * reduced (they name no model: the pricing overrides' aliases price them).
+     */
+    private static final Pattern BEDROCK_MODEL_ARN = Pattern.compile(
+            "^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]*:\\d*:(?:inference-profile|foundation-model)/(.+)$");
 
     private final String version;
     private final Map<String, List<ModelPrice>> byKey;
@@ -253,7 +260,14 @@ public final class PricingCatalog {
         String id = model.trim();
         List<ModelPrice> price = byKey.get(key(provider, id));
         if (price == null && "bedrock".equals(provider)) {
-            price = byKey.get(key(provider, BEDROCK_PROFILE.matcher(id).replaceFirst("")));
+            Matcher arn = BEDROCK_MODEL_ARN.matcher(id);
+            if (arn.matches()) {
+                id = arn.group(1);
+                price = byKey.get(key(provider, id));
+            }
+            if (price == null) {
+                price = byKey.get(key(provider, BEDROCK_PROFILE.matcher(id).replaceFirst("")));
+            }
         }
         if (price == null) {
             String undated = ANTHROPIC_DATE

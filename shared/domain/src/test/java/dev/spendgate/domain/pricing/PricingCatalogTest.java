@@ -87,6 +87,22 @@ class PricingCatalogTest {
     }
 
     @Test
+    void find_bedrockProfileAndModelArns_pricedAsTheIdTheyName() {
+        String prefix = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/";
+
+        assertThat(catalog.find("bedrock", prefix + "global.anthropic.claude-sonnet-4-5-20250929-v1:0"))
+                .isEqualTo(catalog.find("bedrock", "global.anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        assertThat(catalog.find("bedrock", prefix + "eu.anthropic.claude-haiku-4-5-20251001-v1:0"))
+                .isEqualTo(catalog.find("bedrock", "eu.anthropic.claude-haiku-4-5-20251001-v1:0"));
+        assertThat(catalog.find("bedrock", "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"))
+                .isEqualTo(catalog.find("bedrock", "amazon.nova-lite-v1:0"))
+                .isPresent();
+        assertThat(catalog.find(
+                        "bedrock", "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6"))
+                .isEmpty();
+    }
+
+    @Test
     void withOverrides_applicationInferenceProfileAlias_pricesAsItsFoundationModel(@TempDir Path dir)
             throws IOException {
         String arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
