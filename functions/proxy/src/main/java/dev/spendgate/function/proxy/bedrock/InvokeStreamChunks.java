@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,13 +15,16 @@ import java.util.Base64;
  * InvokeModelWithResponseStream wraps each model event in a {@code chunk} event whose payload is
  * {@code {"bytes": base64}}; for Anthropic models the bytes are the Messages stream's events. This unwraps them and
  * passes each one on under its {@code type}, as the Messages SSE stream would, and hands Bedrock's
- * {@code amazon-bedrock-invocationMetrics} (in the last chunk, for every model) to {@code metrics}.
+ * {@code amazon-bedrock-invocationMetrics} (in the last chunk, for every model) to {@code metrics}. A chunk of another
+ * model family (no {@code type}) that carries text is passed on as a {@code content_block_delta} with that text, so a
+ * stream cut before its metrics chunk is estimated from what was relayed.
  */
 public final class InvokeStreamChunks implements SseDecoder.Listener {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonFactory FACTORY = JSON.getFactory();
 
     private static final String METRICS = "amazon-bedrock-invocationMetrics";
+    private static final String CONTENT_DELTA = "content_block_delta";
 
     private final SseDecoder.Listener target;
     private final InvocationMetrics metrics;
@@ -56,7 +60,53 @@ public final class InvokeStreamChunks implements SseDecoder.Listener {
                 // not JSON: no metrics
             }
         }
-        target.onEvent(type(inner), inner);
+        String type = type(inner);
+        if (type == null) {
+            String text = otherFamilyText(inner);
+            if (!text.isEmpty()) {
+                // kept as the Messages stream keeps content: counted when the call is cut before its metrics
+                ObjectNode delta = JSON.createObjectNode();
+                delta.putObject("delta").put("text", text);
+                target.onEvent(CONTENT_DELTA, delta.toString());
+                return;
+            }
+        }
+        target.onEvent(type, inner);
+    }
+
+    /**
+     * The text a chunk of a model family other than Anthropic's carries: Llama {@code generation}, Titan
+     * {@code outputText}, Nova {@code contentBlockDelta.delta.text}, Mistral {@code outputs[].text}, OpenAI-style
+     * {@code choices[].delta.content}, Cohere {@code text}; empty when none.
+     */
+    private static String otherFamilyText(String json) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(json);
+        } catch (IOException e) {
+            return "";
+        }
+        if (node == null || !node.isObject()) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder();
+        append(node.get("generation"), text);
+        append(node.get("outputText"), text);
+        append(node.get("text"), text);
+        append(node.path("contentBlockDelta").path("delta").get("text"), text);
+        for (JsonNode output : node.path("outputs")) {
+            append(output.get("text"), text);
+        }
+        for (JsonNode choice : node.path("choices")) {
+            append(choice.path("delta").get("content"), text);
+        }
+        return text.toString();
+    }
+
+    private static void append(JsonNode value, StringBuilder text) {
+        if (value != null && value.isTextual()) {
+            text.append(value.asText());
+        }
     }
 
     /** The top-level {@code type} of an event, read without building the whole tree. */
