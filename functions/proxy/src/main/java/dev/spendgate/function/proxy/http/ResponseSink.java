@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.http;
 
+import java.io.Closeable;
 import java.io.IOException;
 
 /**
@@ -37,6 +38,18 @@ public interface ResponseSink {
      * microseconds and its journal makes the record durable before the client sees the answer.
      */
     default boolean runAfterEnd(Runnable task) {
+        return false;
+    }
+
+    /**
+     * Tells the carrier which upstream stream the relay is reading ({@code null} once it has stopped reading it). A
+     * carrier that must stop early (the Lambda bootstrap, shortly before its invocation's deadline) may close it from
+     * another thread; the relay then ends the call as cut ({@link #relayCut}). The default ignores it.
+     */
+    default void relaying(Closeable upstream) {}
+
+    /** True when the carrier cut the relay short ({@link #relaying}); the call is then concluded as cut. */
+    default boolean relayCut() {
         return false;
     }
 

@@ -29,6 +29,8 @@ public final class Relay {
     public static final String COST_HEADER = "X-Spendgate-Cost-Usd";
     public static final String REMAINING_HEADER = "X-Spendgate-Budget-Remaining-Usd";
     public static final String DEGRADED_HEADER = "X-Spendgate-Degraded";
+    /** The error type of a stream the carrier stopped before its deadline (Lambda's invocation timeout). */
+    public static final String INVOCATION_DEADLINE = "invocation_deadline";
 
     private static final Set<String> DROP_RESPONSE = Set.of(
             "connection",
@@ -241,44 +243,51 @@ public final class Relay {
             } catch (IOException e) {
                 clientGone = true;
             }
-            while (!clientGone) {
-                int n;
-                try {
-                    n = stream.read(buffer, pending, buffer.length - pending);
-                } catch (IOException e) {
-                    upstreamCut = true;
-                    break;
-                }
-                if (n < 0) {
-                    break;
-                }
-                decoder.feed(buffer, pending, n);
-                if (watcher != null) {
-                    watcher.feed(buffer, pending, n);
-                }
-                pending += n;
-                if (pending < buffer.length) {
-                    if (ready(stream) > 0) {
-                        continue; // more has arrived already: it leaves in the same write
+            sink.relaying(stream);
+            try {
+                while (!clientGone) {
+                    int n;
+                    try {
+                        n = stream.read(buffer, pending, buffer.length - pending);
+                    } catch (IOException e) {
+                        upstreamCut = true;
+                        break;
                     }
-                    if (response.bodyEnded()) {
-                        break; // the rest leaves with the terminating chunk, after the conclusion
+                    if (n < 0) {
+                        break;
                     }
+                    decoder.feed(buffer, pending, n);
+                    if (watcher != null) {
+                        watcher.feed(buffer, pending, n);
+                    }
+                    pending += n;
+                    if (pending < buffer.length) {
+                        if (ready(stream) > 0) {
+                            continue; // more has arrived already: it leaves in the same write
+                        }
+                        if (response.bodyEnded()) {
+                            break; // the rest leaves with the terminating chunk, after the conclusion
+                        }
+                    }
+                    try {
+                        sink.write(buffer, 0, pending);
+                        sink.flush(); // the upstream has nothing more yet: never hold an event back
+                    } catch (IOException e) {
+                        clientGone = true;
+                    }
+                    pending = 0;
                 }
-                try {
-                    sink.write(buffer, 0, pending);
-                    sink.flush(); // the upstream has nothing more yet: never hold an event back
-                } catch (IOException e) {
-                    clientGone = true;
-                }
-                pending = 0;
+            } finally {
+                sink.relaying(null); // from here the stream is closed by this thread only
             }
         } catch (IOException e) {
             // closing an abandoned upstream stream may fail; nothing to do
         }
         long nanos = System.nanoTime() - upstreamStart;
-        boolean cut = upstreamCut || partialEvent.getAsBoolean();
-        String errorType = clientGone ? "client_disconnected" : cut ? "upstream_truncated" : null;
+        boolean stopped = sink.relayCut();
+        boolean cut = upstreamCut || stopped || partialEvent.getAsBoolean();
+        String errorType =
+                clientGone ? "client_disconnected" : stopped ? INVOCATION_DEADLINE : cut ? "upstream_truncated" : null;
         ctx = ctx.with(b -> {
             b.upstreamNanos = nanos;
             b.errorType = errorType;

@@ -17,6 +17,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The proxy as a Lambda custom runtime ({@code provided.al2023}) that streams: it takes invocations from the Runtime
@@ -30,13 +34,24 @@ import java.util.concurrent.Future;
  * run within the invocation, before the next event is asked for (Lambda bills that time, and freezes the
  * environment only after it). A crash in between leaves the reservation held and journaled, the journal entry naming
  * the call; after its TTL the sweeper counts the worst case as spent and writes the call's usage record, marked
- * {@code cost_basis: reserved_worst_case}, as for any call that never settled ({@code BudgetEnforcer.sweep}).
+ * {@code cost_basis: reserved_worst_case}, as for any call that never settled ({@code BudgetEnforcer.sweep}). A
+ * stream still relaying {@link #DEADLINE_MARGIN} before the invocation's deadline is stopped and recorded as cut
+ * ({@code invocation_deadline}), so its record is durable before Lambda ends the invocation.
  *
  * <p>On Lambda Managed Instances one execution environment takes {@code AWS_LAMBDA_MAX_CONCURRENCY} invocations at
  * once: {@link #serve} then runs that many poll loops, each doing the above for its own invocation.
  */
 public final class StreamingBootstrap {
     private static final Duration RETRY_PAUSE = Duration.ofMillis(100);
+
+    /**
+     * How long before the invocation's deadline a stream still relaying is stopped: the time left settles the call's
+     * budgets and writes its usage record (DynamoDB and S3 round trips), which Lambda would otherwise kill mid-way.
+     */
+    static final Duration DEADLINE_MARGIN = Duration.ofMillis(1_500);
+
+    /** Stops relays at their invocation's deadline; one daemon thread shared by every worker. */
+    private static final ScheduledExecutorService DEADLINES = deadlineTimer();
 
     /** Set by Lambda on Lambda Managed Instances: the invocations one execution environment takes at once. */
     static final String MAX_CONCURRENCY = "AWS_LAMBDA_MAX_CONCURRENCY";
@@ -189,6 +204,31 @@ public final class StreamingBootstrap {
         }
     }
 
+    /**
+     * Stops the response's relay {@link #DEADLINE_MARGIN} before the invocation's deadline ({@code
+     * Lambda-Runtime-Deadline-Ms}): the client's stream then ends as failed, as a cut one does, and the call is
+     * recorded as cut ({@code invocation_deadline}, output estimated from what was relayed) while there is time to.
+     * Null when the Runtime API gave no deadline.
+     */
+    private static ScheduledFuture<?> stopBeforeDeadline(
+            RuntimeApiClient.Invocation invocation, StreamingResponse response) {
+        if (invocation.deadlineMillis() <= 0) {
+            return null;
+        }
+        long delay = invocation.deadlineMillis() - DEADLINE_MARGIN.toMillis() - System.currentTimeMillis();
+        return DEADLINES.schedule(response::stopRelay, Math.max(0, delay), TimeUnit.MILLISECONDS);
+    }
+
+    private static ScheduledExecutorService deadlineTimer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread t = new Thread(task, "invocation-deadline");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
+    }
+
     /** Takes one invocation and answers it. */
     void handleNext() throws IOException {
         RuntimeApiClient.Invocation invocation = api.next();
@@ -201,6 +241,7 @@ public final class StreamingBootstrap {
             return;
         }
         StreamingResponse response = api.respond(invocation.requestId());
+        ScheduledFuture<?> deadline = stopBeforeDeadline(invocation, response);
         boolean llmCall = false;
         try {
             GatewayRequest request = new GatewayRequest(
@@ -225,6 +266,9 @@ public final class StreamingBootstrap {
                 response.abort();
             }
         } finally {
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
             responseEnded.run();
             response.runDeferred(); // settlement and record: the client already has its answer
             if (llmCall) {

@@ -8,6 +8,7 @@ import dev.spendgate.function.proxy.http.Http1Codec;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -37,6 +38,9 @@ public final class StreamingResponse implements ResponseSink {
     private boolean ended;
     private int runtimeStatus;
     private final List<Runnable> afterEnd = new ArrayList<>(1);
+    private Closeable upstream; // guarded by this
+    private boolean stopRequested; // guarded by this
+    private boolean relayCut; // guarded by this
 
     StreamingResponse(Socket socket) throws IOException {
         this.socket = socket;
@@ -119,6 +123,40 @@ public final class StreamingResponse implements ResponseSink {
             }
         }
         afterEnd.clear();
+    }
+
+    @Override
+    public synchronized void relaying(Closeable stream) {
+        upstream = stream;
+        if (stream != null && stopRequested) {
+            cutRelay();
+        }
+    }
+
+    @Override
+    public synchronized boolean relayCut() {
+        return relayCut;
+    }
+
+    /**
+     * Stops the relay (the invocation's deadline is near): closes the upstream stream it is reading, or the one it
+     * starts reading later, so the relay concludes the call as cut and records it. Nothing once the relay is done.
+     */
+    synchronized void stopRelay() {
+        stopRequested = true;
+        if (upstream != null) {
+            cutRelay();
+        }
+    }
+
+    private void cutRelay() {
+        relayCut = true;
+        try {
+            upstream.close();
+        } catch (IOException | RuntimeException e) {
+            // the relay's read fails either way
+        }
+        upstream = null;
     }
 
     boolean started() {

@@ -49,6 +49,8 @@ final class FakeRuntimeApi implements AutoCloseable {
     final Map<String, Long> handedOut = new java.util.concurrent.ConcurrentHashMap<>();
 
     private int sequence;
+    /** How long each invocation may run: its {@code Lambda-Runtime-Deadline-Ms} is this far after it is handed out. */
+    volatile long invocationMillis = 900_000;
 
     FakeRuntimeApi() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
@@ -94,7 +96,9 @@ final class FakeRuntimeApi implements AutoCloseable {
                 }
                 exchange.getResponseHeaders().set("Lambda-Runtime-Aws-Request-Id", id);
                 exchange.getResponseHeaders()
-                        .set("Lambda-Runtime-Deadline-Ms", Long.toString(System.currentTimeMillis() + 900_000));
+                        .set(
+                                "Lambda-Runtime-Deadline-Ms",
+                                Long.toString(System.currentTimeMillis() + invocationMillis));
                 exchange.getResponseHeaders().set("Lambda-Runtime-Trace-Id", "Root=1-test");
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 handedOut.put(id, System.nanoTime());
