@@ -367,4 +367,36 @@ class BillImportTest {
         assertThat(t.meteredWithoutProviderDataUsd()).isEqualByComparingTo("2.5");
         assertThat(ReconciliationCsv.write(r, Map.of())).contains(",no_provider_data,");
     }
+    // ------------------------------------------------------------------ review15c
+
+    /**
+     * The cost report gives cents to two decimals ("30.00" is $0.3000): a line is exact to $0.0001, so a 4-cent gap on
+     * the same tokens is the gateway's price being off, not rounding. Stripping the trailing zeros of the dollar
+     * amount reads "30.00" as $0.3, rounded to the dime, and calls the 4 cents rounding, hidden from the alarm.
+     */
+    @Test
+    void reconcile_anthropicCentsEndingInZeros_fourCentGapOnSameTokensIsNotRounding() {
+        MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
+        String model = "claude-sonnet-4-5-20250929";
+        TokenUsage tokens = TokenUsage.anthropic(100_000, 20_000, 0, 0, 10_000); // the sample's usage report
+        metered.add(record("r1", "anthropic", model, tokens, new BigDecimal("0.496"))); // billed 0.456
+
+        Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)
+                .reconcile(
+                        metered,
+                        NOV1.plusDays(1),
+                        List.of(AnthropicBill.read(
+                                List.of(sample("anthropic-cost-report.json"), sample("anthropic-usage-report.json")))));
+
+        ReconciliationLine line = r.lines().stream()
+                .filter(l -> l.item().equals("tokens"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(line.billedUsd()).isEqualByComparingTo("0.456");
+        assertThat(line.differenceUsd()).isEqualByComparingTo("-0.04");
+        assertThat(line.roundingUsd())
+                .as("rounding of amounts exact to $0.0001")
+                .isZero();
+        assertThat(line.explanation()).isEqualTo(Explanation.PRICE_DRIFT);
+    }
 }

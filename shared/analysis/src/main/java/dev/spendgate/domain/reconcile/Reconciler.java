@@ -338,12 +338,12 @@ public final class Reconciler {
 
     /**
      * Half a unit of the last decimal the provider gave (a cent-rounded amount may be off by half a cent), at least
-     * {@link #FLOAT_NOISE} for amounts sent as binary floating point.
+     * {@link #FLOAT_NOISE} for amounts sent as binary floating point. Trailing zeros count: {@code "30.00"} cents is
+     * exact to the hundredth of a cent, not to the dime.
      */
     static BigDecimal rounding(BigDecimal amount) {
-        BigDecimal half = BigDecimal.ONE
-                .movePointLeft(Math.max(0, amount.stripTrailingZeros().scale()))
-                .divide(TWO);
+        BigDecimal half =
+                BigDecimal.ONE.movePointLeft(Math.max(0, amount.scale())).divide(TWO);
         return half.max(FLOAT_NOISE);
     }
 
