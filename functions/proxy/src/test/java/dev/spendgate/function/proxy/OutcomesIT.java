@@ -128,6 +128,21 @@ class OutcomesIT {
         assertThat(stored()).isEmpty();
     }
 
+    /**
+     * A count beyond a long (2^64 + 5) is out of the 1..1,000,000 range: 400 naming count, not stored as 5 (the
+     * number's low 64 bits).
+     */
+    @Test
+    void post_countBeyondALong_is400NotItsLow64Bits() throws Exception {
+        HttpResponse<String> r = gw.send(gw.post(
+                "/v1/outcomes",
+                "{\"session\":\"s-42\",\"outcome\":\"ticket_resolved\",\"count\":18446744073709551621}"));
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(JSON.readTree(r.body()).at("/error/param").asText()).isEqualTo("count");
+        assertThat(stored()).isEmpty();
+    }
+
     @Test
     void post_withoutOrWithWrongKey_is401AndStoresNothing() {
         HttpResponse<String> none = gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/outcomes"))

@@ -138,7 +138,9 @@ public final class OutcomesApi {
         JsonNode countNode = body.get("count");
         long count = 1;
         if (countNode != null && !countNode.isNull()) {
+            // canConvertToLong first: asLong() keeps only the low 64 bits of a larger integer
             if (!countNode.canConvertToExactIntegral()
+                    || !countNode.canConvertToLong()
                     || countNode.asLong() < 1
                     || countNode.asLong() > Outcome.MAX_COUNT) {
                 error(
