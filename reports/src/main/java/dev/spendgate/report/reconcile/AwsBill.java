@@ -54,7 +54,8 @@ public final class AwsBill {
             String resource,
             String tags,
             String lineType,
-            String lineId) {
+            String lineId,
+            String interval) {
         List<String> required() {
             return List.of(day, service, usageType, cost, quantity, currency);
         }
@@ -71,7 +72,8 @@ public final class AwsBill {
             "line_item_resource_id",
             "resource_tags",
             "line_item_line_item_type",
-            "identity_line_item_id");
+            "identity_line_item_id",
+            "identity_time_interval");
     private static final Columns FOCUS = new Columns(
             "FOCUS",
             "ChargePeriodStart",
@@ -83,8 +85,12 @@ public final class AwsBill {
             "ResourceId",
             "Tags",
             "ChargeCategory",
+            null,
             null);
     private static final Pattern REGION = Pattern.compile("^[A-Z]{2,4}\\d?-");
+    /** A chunk of one export: {@code <export-name>-00001.csv.gz}, {@code -00002...}, in one folder. */
+    private static final Pattern CHUNK = Pattern.compile("^(.*)-\\d{1,5}(\\.csv(?:\\.gz)?)$", Pattern.CASE_INSENSITIVE);
+
     private static final Pattern TOKEN = Pattern.compile(
             "^(.+?)-(?:(cache-read-input-token-count)|(cache-write-input-token-count)|(?:mantle-)?(input-tokens|output-tokens))(?:-.*)?$",
             Pattern.CASE_INSENSITIVE);
@@ -99,22 +105,31 @@ public final class AwsBill {
     public static final String PARQUET_NOT_READ = "a Parquet file: Spendgate reads AWS Data Exports as CSV (plain or"
             + " gzip); set the export's file format to \"text/csv\" (compression GZIP) and give that file";
 
+    /**
+     * Reads the files as one bill. Chunks of one export ({@code name-00001.csv.gz}, {@code name-00002.csv.gz} in one
+     * folder) may share days; two exports (or versions of one) covering the same day are refused, and so is a line
+     * ({@code identity_line_item_id} and {@code identity_time_interval}) given twice, so no cost counts twice.
+     */
     public static ProviderBill read(List<Path> files) {
         List<ProviderCharge> charges = new ArrayList<>();
         Set<LocalDate> days = new TreeSet<>();
         Map<LocalDate, String> dayFile = new HashMap<>();
+        Map<LocalDate, String> dayExport = new HashMap<>();
+        Map<String, String> lineFile = new HashMap<>();
         List<String> warnings = new ArrayList<>();
         List<String> formats = new ArrayList<>();
         for (Path f : files) {
             String origin = f.getFileName().toString();
+            String export = export(f);
             TreeSet<LocalDate> fileDays = new TreeSet<>();
-            formats.add(readFile(f, origin, charges, fileDays, warnings));
+            formats.add(readFile(f, origin, charges, fileDays, warnings, lineFile));
             if (!fileDays.isEmpty()) { // an export covers every day from its first to its last, spend or not
                 fileDays.first().datesUntil(fileDays.last().plusDays(1)).forEach(fileDays::add);
             }
             for (LocalDate d : fileDays) {
                 String before = dayFile.putIfAbsent(d, origin);
-                if (before != null) {
+                String beforeExport = dayExport.putIfAbsent(d, export);
+                if (before != null && !export.equals(beforeExport)) {
                     throw new BillFormatException(
                             origin,
                             "covers " + d + " like " + before + ": overlapping exports would count that day twice");
@@ -137,8 +152,22 @@ public final class AwsBill {
                                         .toList()) + ")");
     }
 
+    /** The export a file belongs to: its folder and its name without the chunk number. */
+    private static String export(Path f) {
+        Path abs = f.toAbsolutePath().normalize();
+        String name = abs.getFileName().toString();
+        Matcher m = CHUNK.matcher(name);
+        String stem = m.matches() ? m.group(1) + m.group(2).toLowerCase(Locale.ROOT) : name;
+        return abs.getParent() + "/" + stem;
+    }
+
     private static String readFile(
-            Path f, String origin, List<ProviderCharge> charges, Set<LocalDate> days, List<String> warnings) {
+            Path f,
+            String origin,
+            List<ProviderCharge> charges,
+            Set<LocalDate> days,
+            List<String> warnings,
+            Map<String, String> lineFile) {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(f))) {
             raw.mark(4);
             byte[] magic = raw.readNBytes(4);
@@ -172,7 +201,7 @@ public final class AwsBill {
                 if (!missing.isEmpty()) {
                     throw new BillFormatException(origin, c.format() + " export lacks column(s) " + missing);
                 }
-                Set<String> lineIds = new java.util.HashSet<>();
+                String interval = header.contains(c.interval()) ? c.interval() : c.day();
                 int skippedNonBedrock = 0;
                 for (CSVRecord r : csv) {
                     String where = origin + " line " + (r.getRecordNumber() + 1);
@@ -187,10 +216,17 @@ public final class AwsBill {
                         continue;
                     }
                     if (c.lineId() != null && header.contains(c.lineId())) {
-                        String id = r.get(c.lineId()) + "|" + r.get(c.day());
-                        if (!r.get(c.lineId()).isBlank() && !lineIds.add(id)) {
+                        String id = r.get(c.lineId()) + "|" + r.get(interval);
+                        String before = r.get(c.lineId()).isBlank() ? null : lineFile.putIfAbsent(id, origin);
+                        if (before != null) {
                             throw new BillFormatException(
-                                    where, c.lineId() + " " + r.get(c.lineId()) + " appears twice");
+                                    where,
+                                    c.lineId() + " " + r.get(c.lineId()) + " for " + r.get(interval)
+                                            + " appears twice"
+                                            + (before.equals(origin)
+                                                    ? ""
+                                                    : " (also in " + before
+                                                            + "): overlapping exports would count it twice"));
                         }
                     }
                     String currency = r.get(c.currency()).trim();

@@ -399,4 +399,37 @@ class BillImportTest {
                 .isZero();
         assertThat(line.explanation()).isEqualTo(Explanation.PRICE_DRIFT);
     }
+
+    /**
+     * AWS Data Exports delivers a billing period "as one or more gzip/csv files" (export-name-00001.csv.gz,
+     * -00002...): chunks of one export share days. Giving both chunks (or the daily job finding both under the
+     * prefix) must read the whole export, not refuse it as two overlapping exports.
+     */
+    @Test
+    void aws_oneExportInTwoChunksSharingADay_readWhole() throws Exception {
+        List<String> lines = Files.readAllLines(sample("aws-cur2-bedrock.csv"));
+        String header = lines.get(0);
+        Path part1 = file("bedrock-cur-00001.csv", header + "\n" + lines.get(1) + "\n" + lines.get(2) + "\n");
+        Path part2 =
+                file("bedrock-cur-00002.csv", header + "\n" + String.join("\n", lines.subList(3, lines.size())) + "\n");
+
+        ProviderBill whole = AwsBill.read(List.of(sample("aws-cur2-bedrock.csv")));
+        ProviderBill chunked = AwsBill.read(List.of(part1, part2));
+
+        assertThat(chunked.charges()).isEqualTo(whole.charges());
+        assertThat(chunked.costDays()).isEqualTo(whole.costDays());
+    }
+
+    /** A chunk given twice (under another chunk number) repeats its lines: refused, not counted twice. */
+    @Test
+    void aws_sameChunkTwiceUnderAnotherNumber_duplicateLineError() throws Exception {
+        String cur = Files.readString(sample("aws-cur2-bedrock.csv"));
+        Path part1 = file("bedrock-cur-00001.csv", cur);
+        Path again = file("bedrock-cur-00002.csv", cur);
+
+        assertThatThrownBy(() -> AwsBill.read(List.of(part1, again)))
+                .hasMessageContaining("bedrock-cur-00002.csv line 2: identity_line_item_id a1")
+                .hasMessageContaining("also in bedrock-cur-00001.csv")
+                .hasMessageContaining("overlapping");
+    }
 }
