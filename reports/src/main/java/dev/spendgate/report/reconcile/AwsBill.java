@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,6 +47,7 @@ public final class AwsBill {
     private record Columns(
             String format,
             String day,
+            String end,
             String service,
             String usageType,
             String cost,
@@ -64,6 +66,7 @@ public final class AwsBill {
     private static final Columns CUR2 = new Columns(
             "CUR 2.0",
             "line_item_usage_start_date",
+            "line_item_usage_end_date",
             "line_item_product_code",
             "line_item_usage_type",
             "line_item_unblended_cost",
@@ -77,6 +80,7 @@ public final class AwsBill {
     private static final Columns FOCUS = new Columns(
             "FOCUS",
             "ChargePeriodStart",
+            "ChargePeriodEnd",
             "ServiceName",
             "x_UsageType",
             "BilledCost",
@@ -210,10 +214,16 @@ public final class AwsBill {
                                 where, "has " + r.size() + " fields, the header has " + header.size());
                     }
                     LocalDate day = day(r.get(c.day()), where, c.day());
+                    String lineType =
+                            header.contains(c.lineType()) ? r.get(c.lineType()).trim() : "Usage";
+                    boolean usage = lineType.isEmpty() || lineType.equalsIgnoreCase("Usage");
                     days.add(day);
                     if (!isBedrock(r.get(c.service()))) {
                         skippedNonBedrock++;
                         continue;
+                    }
+                    if (usage && header.contains(c.end())) { // taxes and fees may span the month in any export
+                        oneDayAtMost(r.get(c.day()), r.get(c.end()), where, c.day() + ".." + c.end());
                     }
                     if (c.lineId() != null && header.contains(c.lineId())) {
                         String id = r.get(c.lineId()) + "|" + r.get(interval);
@@ -237,11 +247,9 @@ public final class AwsBill {
                                         + "'; only USD bills are reconciled (the gateway meters in USD)");
                     }
                     BigDecimal cost = number(r.get(c.cost()), where, c.cost());
-                    String lineType =
-                            header.contains(c.lineType()) ? r.get(c.lineType()).trim() : "Usage";
                     String account = account(r, c, header);
                     String usageType = r.get(c.usageType()).trim();
-                    if (!lineType.isEmpty() && !lineType.equalsIgnoreCase("Usage")) {
+                    if (!usage) {
                         charges.add(ProviderCharge.unmetered(
                                 BillSource.AWS,
                                 day,
@@ -328,6 +336,34 @@ public final class AwsBill {
             return LocalDate.parse(v.length() >= 10 ? v.substring(0, 10) : v);
         } catch (DateTimeParseException e) {
             throw new BillFormatException(where, col + " '" + value + "' is not a date-time");
+        }
+    }
+
+    /**
+     * Refuses a line longer than one day: an export with monthly time granularity starts every line on the 1st, so read
+     * as daily it would put the month's usage on the 1st.
+     */
+    private static void oneDayAtMost(String start, String end, String where, String col) {
+        LocalDateTime from = dateTime(start);
+        LocalDateTime to = dateTime(end);
+        if (from != null && to != null && to.isAfter(from.plusDays(1))) {
+            throw new BillFormatException(
+                    where,
+                    col + " " + start.trim() + "/" + end.trim() + " is longer than one day: reconciliation compares"
+                            + " days, so it needs an export with daily (or hourly) time granularity; set the export's"
+                            + " time granularity to Daily and give that file");
+        }
+    }
+
+    /** {@code 2026-11-01T00:00:00Z}, {@code 2026-11-01 00:00:00} or {@code 2026-11-01}; null if none of them. */
+    private static LocalDateTime dateTime(String value) {
+        String v = value.trim().replace(' ', 'T');
+        try {
+            return v.length() >= 19
+                    ? LocalDateTime.parse(v.substring(0, 19))
+                    : LocalDate.parse(v.substring(0, Math.min(10, v.length()))).atStartOfDay();
+        } catch (DateTimeParseException e) {
+            return null;
         }
     }
 

@@ -432,4 +432,31 @@ class BillImportTest {
                 .hasMessageContaining("also in bedrock-cur-00001.csv")
                 .hasMessageContaining("overlapping");
     }
+    /**
+     * A CUR 2.0 export with monthly time granularity has one line per usage type for the whole month, starting on the
+     * 1st. Read as a daily bill it puts the month's tokens on the 1st, where all but the 1st's gateway traffic shows
+     * as "not seen by the gateway" (calls around it), and the other days as without provider data: refuse it,
+     * naming the file, like OpenAI/Anthropic buckets other than one day.
+     */
+    @Test
+    void aws_monthlyGranularityCur_refusedNotReadAsTheFirstDay() throws Exception {
+        String csv = Files.readString(sample("aws-cur2-bedrock.csv"))
+                .replace("2026-11-01T00:00:00Z/2026-11-02T00:00:00Z", "2026-11-01T00:00:00Z/2026-12-01T00:00:00Z")
+                .replace("2026-11-02T00:00:00Z/2026-11-03T00:00:00Z", "2026-11-01T00:00:00Z/2026-12-01T00:00:00Z")
+                .replace(
+                        ",Usage,2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,",
+                        ",Usage,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,")
+                .replace(
+                        ",Usage,2026-11-02T00:00:00Z,2026-11-03T00:00:00Z,",
+                        ",Usage,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,")
+                .replace(
+                        ",Tax,2026-11-02T00:00:00Z,2026-11-03T00:00:00Z,",
+                        ",Tax,2026-11-01T00:00:00Z,2026-12-01T00:00:00Z,");
+        assertThat(csv).doesNotContain("2026-11-02T00:00:00Z");
+        Path f = file("cur-monthly.csv", csv);
+
+        assertThatThrownBy(() -> AwsBill.read(List.of(f)))
+                .isInstanceOf(BillFormatException.class)
+                .hasMessageStartingWith("cur-monthly.csv");
+    }
 }
