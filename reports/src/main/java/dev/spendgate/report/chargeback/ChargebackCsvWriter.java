@@ -1,6 +1,7 @@
 package dev.spendgate.report.chargeback;
 
 import dev.spendgate.domain.report.Chargeback;
+import dev.spendgate.report.internal.CsvText;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -13,7 +14,8 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * Writes {@code chargeback.csv}: one line per department, team, feature and cost centre, with the GL account, whether
  * the line is direct, shared or suspense (and why), the exact amount and the amount in cents. The cent amounts sum to
- * the month's total rounded to the cent.
+ * the month's total rounded to the cent. Text that a spreadsheet would read as a formula (a team or feature named
+ * {@code -A1} or {@code @SUM(..)}) starts with {@code '} ({@link CsvText}).
  */
 public final class ChargebackCsvWriter {
     public static final List<String> COLUMNS = List.of(
@@ -43,13 +45,13 @@ public final class ChargebackCsvWriter {
             for (Chargeback.Line l : chargeback.lines()) {
                 csv.printRecord(
                         chargeback.month().toString(),
-                        l.department(),
-                        l.team(),
-                        l.feature(),
-                        l.glAccount(),
-                        l.costCentre(),
+                        CsvText.cell(l.department()),
+                        CsvText.cell(l.team()),
+                        CsvText.cell(l.feature()),
+                        CsvText.cell(l.glAccount()),
+                        CsvText.cell(l.costCentre()),
                         l.kind().label(),
-                        l.note(),
+                        CsvText.cell(l.note()),
                         l.calls(),
                         l.exactAmountUsd().toPlainString(),
                         l.amountUsd().toPlainString());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.domain.report.FocusCharges;
+import dev.spendgate.report.internal.CsvText;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -26,7 +27,9 @@ import org.apache.commons.csv.CSVPrinter;
  * {@code x_CallCount} (on the first row of each day, provider, model and tag set, so it sums to the calls) and
  * {@code x_AdjustmentReason}. {@code SkuId} is one per provider, model and token type (one {@code SkuMeter} each);
  * {@code SkuPriceDetails} carries the AI properties as {@code x_} keys. {@link FocusMetadata} describes the file. Nulls are empty fields; decimals are plain (no exponent, no
- * grouping); date/times are UTC {@code YYYY-MM-DDTHH:mm:ssZ}; pricing unit is {@code 1000000 Tokens}.
+ * grouping); date/times are UTC {@code YYYY-MM-DDTHH:mm:ssZ}; pricing unit is {@code 1000000 Tokens}. The free-text
+ * {@code ChargeDescription} and {@code x_AdjustmentReason} start with {@code '} where a spreadsheet would read them as
+ * a formula ({@link CsvText}); identifiers (SkuId, SkuPriceId) start with the provider and JSON cells with '{'.
  */
 public final class FocusCsvWriter {
     public static final List<String> COLUMNS = List.of(
@@ -149,7 +152,9 @@ public final class FocusCsvWriter {
                 row.add(periodStart);
                 row.add(c.category().focusValue());
                 row.add(null);
-                row.add(usage ? c.model() + " " + c.tokenType().meter().toLowerCase(java.util.Locale.ROOT) : c.note());
+                // free text a spreadsheet must not run: the model is what clients sent
+                row.add(CsvText.cell(
+                        usage ? c.model() + " " + c.tokenType().meter().toLowerCase(java.util.Locale.ROOT) : c.note()));
                 row.add("Usage-Based");
                 row.add(chargeEnd);
                 row.add(chargeStart);
@@ -181,7 +186,7 @@ public final class FocusCsvWriter {
                 row.add(usage ? skuId + "/" + tier(c) : null);
                 row.add(c.tags().isEmpty() ? null : json(new LinkedHashMap<>(c.tags())));
                 row.add(c.calls() == 0 ? null : Long.toString(c.calls()));
-                row.add(usage ? null : c.note());
+                row.add(usage ? null : CsvText.cell(c.note()));
                 csv.printRecord(row);
             }
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import dev.spendgate.domain.reconcile.BillSource;
 import dev.spendgate.domain.reconcile.Reconciliation;
 import dev.spendgate.domain.reconcile.ReconciliationLine;
 import dev.spendgate.domain.reconcile.TokenKind;
+import dev.spendgate.report.internal.CsvText;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -111,12 +112,12 @@ public final class ReconciliationCsv {
         v.add("line");
         v.add(l.day());
         v.add(l.source().id());
-        v.add(l.model() == null ? "" : l.model());
-        v.add(l.item());
-        v.add(l.accounts().entrySet().stream()
+        v.add(l.model() == null ? "" : CsvText.cell(l.model())); // what clients sent
+        v.add(CsvText.cell(l.item()));
+        v.add(CsvText.cell(l.accounts().entrySet().stream()
                 .sorted(Map.Entry.comparingByKey())
                 .map(e -> (e.getKey().isEmpty() ? "(none)" : e.getKey()) + "=" + plain(e.getValue()))
-                .collect(Collectors.joining(";")));
+                .collect(Collectors.joining(";"))));
         v.add(plain(l.billedUsd()));
         v.add(plain(l.meteredUsd()));
         v.add(plain(l.differenceUsd()));
@@ -133,7 +134,7 @@ public final class ReconciliationCsv {
         v.add(tokens(l.gatewayTokens(), false));
         v.add(prices(l.impliedUsdPerMillion()));
         v.add(prices(l.catalogUsdPerMillion()));
-        v.add(l.dataQuality());
+        v.add(CsvText.cell(l.dataQuality()));
         return v;
     }
 

