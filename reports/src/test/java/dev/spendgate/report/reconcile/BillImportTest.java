@@ -492,4 +492,50 @@ class BillImportTest {
                 .doesNotStartWith("+")
                 .doesNotStartWith("@"));
     }
+    /**
+     * A model the catalog does not know yet (a new launch): every call went through the gateway, which recorded it
+     * unpriced with the provider's token counts. The reconciliation must not tell finance the model's whole bill was
+     * "not seen by the gateway" (calls around it, a raw key): the gateway saw these tokens, it only lacked a price.
+     */
+    @Test
+    void reconcile_uncatalogedModelCalledThroughGateway_notReportedAsNotSeenByGateway() throws Exception {
+        Path costs = file(
+                "costs.json",
+                Files.readString(sample("openai-costs.json")).replace("gpt-4o-2024-08-06", "gpt-9-2026-10-01"));
+        Path usage = file(
+                "usage.json",
+                Files.readString(sample("openai-usage.json")).replace("gpt-4o-2024-08-06", "gpt-9-2026-10-01"));
+        assertThat(CATALOG.find("openai", "gpt-9-2026-10-01")).isEmpty();
+        MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
+        Instant t = Instant.parse("2026-11-01T10:00:00Z");
+        metered.add(UsageRecord.builder()
+                .requestId("r1")
+                .tsStart(t)
+                .tsEnd(t.plusSeconds(1))
+                .keyId("k")
+                .provider("openai")
+                .modelRequested("gpt-9-2026-10-01")
+                .modelServed("gpt-9-2026-10-01")
+                .statusCode(200)
+                .tokens(TokenUsage.openAi(85_000, 10_000, 25_000, 0)) // what the usage report counts
+                .pricingStatus(UsageRecord.PricingStatus.UNPRICED)
+                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .build());
+
+        Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)
+                .reconcile(metered, NOV1.plusDays(1), List.of(OpenAiBill.read(List.of(costs, usage))));
+
+        assertThat(r.lines())
+                .filteredOn(l -> l.item().equals("tokens"))
+                .singleElement()
+                .satisfies(l -> {
+                    assertThat(l.billedUsd()).isEqualByComparingTo("0.45");
+                    assertThat(l.explanation()).isNotEqualTo(Explanation.NOT_SEEN_BY_GATEWAY);
+                    assertThat(l.notSeenUsd()).isZero();
+                });
+        assertThat(r.totals()
+                        .get(dev.spendgate.domain.reconcile.BillSource.OPENAI)
+                        .notSeenUsd())
+                .isZero();
+    }
 }

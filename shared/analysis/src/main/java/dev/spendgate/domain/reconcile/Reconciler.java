@@ -235,7 +235,8 @@ public final class Reconciler {
                 ? null
                 : catalog.find(source.gatewayProvider(), model).orElse(null);
         Map<TokenKind, BigDecimal> catalogPrices = price == null ? Map.of() : catalogPrices(price);
-        TokenUsage gatewayTokens = a.gateway.pricedTokens();
+        // every token the gateway saw, priced or not: an unpriced model's calls went through it too
+        TokenUsage gatewayTokens = a.gateway.allTokens();
         TokenUsage providerTokens = a.usage;
         Map<TokenKind, BigDecimal> implied =
                 providerTokens == null ? Map.of() : implied(a.billedByKind, providerTokens);

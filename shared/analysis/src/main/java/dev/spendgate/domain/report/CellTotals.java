@@ -6,7 +6,8 @@ import java.math.BigDecimal;
 
 /**
  * Sums over the calls of one {@link CellKey}. Token counts cover priced calls only, so that they and {@code costUsd}
- * describe the same calls; calls whose model was unpriced are counted apart (their cost is unknown, not zero).
+ * describe the same calls; calls whose model was unpriced are counted apart (their cost is unknown, not zero), and so
+ * are their tokens ({@link #unpricedTokens()}): the gateway saw them, it only lacked a price.
  */
 public final class CellTotals {
     private long calls;
@@ -21,6 +22,7 @@ public final class CellTotals {
     private BigDecimal costUsd = BigDecimal.ZERO;
     private long worstCaseCalls;
     private BigDecimal worstCaseUsd = BigDecimal.ZERO;
+    private TokenUsage unpricedTokens = TokenUsage.ZERO;
 
     public CellTotals() {}
 
@@ -54,6 +56,21 @@ public final class CellTotals {
         return t;
     }
 
+    /** As above, with the tokens of the unpriced calls. */
+    public static CellTotals of(
+            long calls,
+            long pricedCalls,
+            long unpricedCalls,
+            TokenUsage pricedTokens,
+            BigDecimal costUsd,
+            long worstCaseCalls,
+            BigDecimal worstCaseUsd,
+            TokenUsage unpricedTokens) {
+        CellTotals t = of(calls, pricedCalls, unpricedCalls, pricedTokens, costUsd, worstCaseCalls, worstCaseUsd);
+        t.unpricedTokens = java.util.Objects.requireNonNull(unpricedTokens, "unpricedTokens");
+        return t;
+    }
+
     public void add(UsageRecord r) {
         calls++;
         if (r.costUsd() != null) {
@@ -66,6 +83,7 @@ public final class CellTotals {
             }
         } else if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
             unpricedCalls++;
+            unpricedTokens = sum(unpricedTokens, r.tokens());
         }
     }
 
@@ -82,6 +100,20 @@ public final class CellTotals {
         costUsd = costUsd.add(other.costUsd);
         worstCaseCalls += other.worstCaseCalls;
         worstCaseUsd = worstCaseUsd.add(other.worstCaseUsd);
+        unpricedTokens = sum(unpricedTokens, other.unpricedTokens);
+    }
+
+    private static TokenUsage sum(TokenUsage a, TokenUsage b) {
+        if (b == null) {
+            return a;
+        }
+        return new TokenUsage(
+                a.inputTokens() + b.inputTokens(),
+                a.cachedInputTokens() + b.cachedInputTokens(),
+                a.cacheWrite5mTokens() + b.cacheWrite5mTokens(),
+                a.cacheWrite1hTokens() + b.cacheWrite1hTokens(),
+                a.outputTokens() + b.outputTokens(),
+                a.reasoningTokens() + b.reasoningTokens());
     }
 
     private void addTokens(TokenUsage t) {
@@ -149,6 +181,16 @@ public final class CellTotals {
     /** What {@link #worstCaseCalls()} cost: part of {@link #costUsd()}, with no tokens behind it. */
     public BigDecimal worstCaseUsd() {
         return worstCaseUsd;
+    }
+
+    /** The tokens of the unpriced calls (the model was not in the catalog): seen by the gateway, cost unknown. */
+    public TokenUsage unpricedTokens() {
+        return unpricedTokens;
+    }
+
+    /** Every token the gateway saw: the priced calls' and the unpriced calls'. */
+    public TokenUsage allTokens() {
+        return sum(pricedTokens(), unpricedTokens);
     }
 
     /** The priced tokens as one usage, to price with a catalog entry. */

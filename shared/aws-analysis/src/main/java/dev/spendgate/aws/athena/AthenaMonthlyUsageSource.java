@@ -105,7 +105,17 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                             // rows written before cost_basis existed read it as NULL: provider-reported, none
                             // charged at the worst case (count_if and the coalesced sum give 0; null read as 0 too)
                             v.size() > 19 && v.get(19) != null ? Long.parseLong(v.get(19)) : 0,
-                            v.size() > 20 && v.get(20) != null ? new BigDecimal(v.get(20)) : BigDecimal.ZERO));
+                            v.size() > 20 && v.get(20) != null ? new BigDecimal(v.get(20)) : BigDecimal.ZERO,
+                            // tokens of unpriced calls: the gateway saw them, only their price is unknown
+                            v.size() > 26
+                                    ? new TokenUsage(
+                                            count(v.get(21)),
+                                            count(v.get(22)),
+                                            count(v.get(23)),
+                                            count(v.get(24)),
+                                            count(v.get(25)),
+                                            count(v.get(26)))
+                                    : TokenUsage.ZERO));
         });
         for (List<String> chunk : chunks(sessions)) {
             run(costQuery(month, "session", chunk), row -> {
@@ -139,8 +149,14 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 month);
     }
 
+    /** A summed count; null (a result without the column) reads as 0. */
+    private static long count(String v) {
+        return v == null || v.isEmpty() ? 0 : Long.parseLong(v);
+    }
+
     String cellsQuery(YearMonth month) {
         String priced = "if(cost_usd IS NOT NULL, %s, 0)";
+        String unpriced = "if(cost_usd IS NULL AND pricing_status = 'unpriced', %s, 0)";
         return deduped(month)
                 + "SELECT substr(ts_start, 1, 10), provider, coalesce(model_served, model_requested), key_id, feature,"
                 + " department, team, environment, count(*), count_if(cost_usd IS NOT NULL),"
@@ -156,7 +172,16 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + ", CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38,18))), 0) AS VARCHAR), pricing_provider"
                 // calls charged at their reserved worst case, counted apart (schema 4's cost_basis)
                 + ", count_if(" + WORST_CASE + "), CAST(coalesce(sum(if(" + WORST_CASE
-                + ", CAST(cost_usd AS DECIMAL(38,18)))), 0) AS VARCHAR)"
+                + ", CAST(cost_usd AS DECIMAL(38,18)))), 0) AS VARCHAR), "
+                // tokens of unpriced calls, counted apart like their calls
+                + String.join(
+                        ", ",
+                        "sum(" + unpriced.formatted("input_tokens") + ")",
+                        "sum(" + unpriced.formatted("cached_input_tokens") + ")",
+                        "sum(" + unpriced.formatted("cache_write_tokens - cache_write_1h_tokens") + ")",
+                        "sum(" + unpriced.formatted("cache_write_1h_tokens") + ")",
+                        "sum(" + unpriced.formatted("output_tokens") + ")",
+                        "sum(" + unpriced.formatted("reasoning_tokens") + ")")
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19";
     }
 

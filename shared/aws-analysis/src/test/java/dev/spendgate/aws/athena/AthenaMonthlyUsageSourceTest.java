@@ -134,6 +134,25 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(cell.costUsd()).as("still part of the cost").isEqualByComparingTo("0.7");
     }
 
+    /** Unpriced calls' tokens are summed apart, so reconciliation compares the provider's tokens with all of them. */
+    @Test
+    void load_unpricedCallsTokens_keptApartFromThePricedOnes() {
+        FakeAthena athena = new FakeAthena();
+        List<String> row = new ArrayList<>(cell("2026-11-01", "gpt-9", "chatbot", "0.700000000000000000"));
+        row.addAll(Arrays.asList(null, "0", "0", "85000", "10000", "0", "0", "25000", "0"));
+        athena.results.add(List.of(row));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of());
+
+        assertThat(athena.queries.get(0))
+                .contains("sum(if(cost_usd IS NULL AND pricing_status = 'unpriced', input_tokens, 0))");
+        CellTotals cell = usage.cells().values().iterator().next();
+        assertThat(cell.inputTokens()).as("priced calls only").isEqualTo(1000);
+        assertThat(cell.unpricedTokens().inputTokens()).isEqualTo(85_000);
+        assertThat(cell.unpricedTokens().cachedInputTokens()).isEqualTo(10_000);
+        assertThat(cell.allTokens().outputTokens()).isEqualTo(25_300);
+    }
+
     @Test
     void load_oldRowsWithCostBasisNull_countedAsProviderReported() {
         FakeAthena athena = new FakeAthena();
