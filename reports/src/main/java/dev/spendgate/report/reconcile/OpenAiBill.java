@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Reads the OpenAI organization Costs API ({@code GET /v1/organization/costs?bucket_width=1d&group_by=line_item,
@@ -35,6 +36,10 @@ import java.util.TreeSet;
 public final class OpenAiBill {
     static final String COSTS = "organization.costs.result";
     static final String USAGE = "organization.usage.completions.result";
+    private static final Pattern BATCH = Pattern.compile("\\bbatch\\b");
+    private static final Pattern FINE_TUNING = Pattern.compile("\\bfine[- ]tun|\\btraining\\b|^ft:");
+    private static final Pattern STORAGE = Pattern.compile("\\bstorage\\b|\\bvector stores?\\b");
+    private static final Pattern TOOLS = Pattern.compile("\\bsearch\\b|\\bcode interpreter\\b|\\btools?\\b");
     private static final Set<String> COST_FIELDS = Set.of("object", "amount", "line_item", "project_id", "api_key_id");
     private static final Set<String> USAGE_FIELDS = Set.of(
             "object",
@@ -182,13 +187,16 @@ public final class OpenAiBill {
             throw new BillFormatException(where, "a cost without line_item: request group_by=line_item");
         }
         String lower = lineItem.toLowerCase(Locale.ROOT);
-        String unmetered = unmeteredItem(lower);
+        int comma = lineItem.lastIndexOf(',');
+        TokenKind kind = comma < 0 ? null : kind(lower.substring(comma + 1).trim());
+        // "<model>, <token kind>" is a model's tokens whatever words the model's name holds (o3-deep-research,
+        // gpt-4o-search-preview); only batch and fine-tuned models' tokens are never metered
+        boolean modelTokens = kind != null && !BATCH.matcher(lower).find() && !lower.startsWith("ft:");
+        String unmetered = modelTokens ? null : unmeteredItem(lower);
         if (unmetered != null) {
             charges.add(ProviderCharge.unmetered(BillSource.OPENAI, day, null, project, unmetered, value, lineItem));
             return;
         }
-        int comma = lineItem.lastIndexOf(',');
-        TokenKind kind = comma < 0 ? null : kind(lower.substring(comma + 1).trim());
         if (kind == null) {
             otherItems.add(lineItem);
             charges.add(ProviderCharge.unmetered(
@@ -199,20 +207,18 @@ public final class OpenAiBill {
                 BillSource.OPENAI, day, lineItem.substring(0, comma).trim(), project, kind, -1, value, lineItem));
     }
 
+    /** What a line item the gateway never meters is, by whole words ("research" is not "search"); null if none. */
     static String unmeteredItem(String lower) {
-        if (lower.contains("batch")) {
+        if (BATCH.matcher(lower).find()) {
             return "batch";
         }
-        if (lower.contains("fine-tun")
-                || lower.contains("fine tun")
-                || lower.contains("training")
-                || lower.startsWith("ft:")) {
+        if (FINE_TUNING.matcher(lower).find()) {
             return "fine-tuning";
         }
-        if (lower.contains("storage") || lower.contains("vector store")) {
+        if (STORAGE.matcher(lower).find()) {
             return "storage";
         }
-        if (lower.contains("search") || lower.contains("code interpreter") || lower.contains("tool")) {
+        if (TOOLS.matcher(lower).find()) {
             return "tool calls";
         }
         return null;

@@ -538,4 +538,49 @@ class BillImportTest {
                         .notSeenUsd())
                 .isZero();
     }
+
+    /**
+     * {@code o3-deep-research} is a model the gateway meters (the catalog prices it); its costs line items are
+     * {@code "o3-deep-research-2025-06-26, input"}. The word "research" contains "search", which the importer takes
+     * for a search tool: the model's token charges become never-metered "tool calls", the board says they were not
+     * metered by the gateway, and the gateway's metered cost of the same calls faces a bill of zero.
+     */
+    @Test
+    void openAi_deepResearchModelLineItems_areModelTokensNotToolCalls() throws Exception {
+        Path costs = file(
+                "costs.json",
+                Files.readString(sample("openai-costs.json"))
+                        .replace("gpt-4o-2024-08-06, input", "o3-deep-research-2025-06-26, input")
+                        .replace("gpt-4o-2024-08-06, output", "o3-deep-research-2025-06-26, output"));
+        assertThat(CATALOG.find("openai", "o3-deep-research-2025-06-26")).isPresent();
+
+        ProviderBill b = OpenAiBill.read(List.of(costs));
+
+        assertThat(b.charges())
+                .extracting(BillImportTest::describe)
+                .contains(
+                        "2026-11-01 o3-deep-research-2025-06-26 INPUT 0.1875",
+                        "2026-11-01 o3-deep-research-2025-06-26 OUTPUT 0.25");
+        assertThat(b.charges()).noneMatch(c -> "tool calls".equals(c.unmeteredItem()));
+    }
+
+    /** Keywords are whole words: a search model's tokens are tokens, web search calls are still tool calls. */
+    @Test
+    void openAi_searchModelTokensAndSearchToolCalls_toldApart() throws Exception {
+        Path costs = file(
+                "costs.json",
+                Files.readString(sample("openai-costs.json"))
+                        .replace("gpt-4o-2024-08-06, input", "gpt-4o-search-preview-2025-03-11, input")
+                        .replace("gpt-4o-2024-08-06, output", "web search tool calls"));
+
+        ProviderBill b = OpenAiBill.read(List.of(costs));
+
+        assertThat(b.charges())
+                .extracting(BillImportTest::describe)
+                .contains(
+                        "2026-11-01 gpt-4o-search-preview-2025-03-11 INPUT 0.1875",
+                        "2026-11-01 tool calls 0.25",
+                        "2026-11-01 batch 1",
+                        "2026-11-01 storage 0.1");
+    }
 }
