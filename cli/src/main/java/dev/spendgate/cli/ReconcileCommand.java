@@ -15,6 +15,7 @@ import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
@@ -43,7 +44,11 @@ final class ReconcileCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--month", paramLabel = "YYYY-MM", description = "The calendar month (UTC). Default: last month.")
+    @Option(
+            names = "--month",
+            paramLabel = "YYYY-MM",
+            description = "The calendar month (UTC); a running month is reconciled through yesterday. Default: last"
+                    + " month.")
     String month;
 
     @Mixin
@@ -66,13 +71,25 @@ final class ReconcileCommand implements Callable<Integer> {
         if (!billOptions.given()) {
             throw new ParameterException(spec.commandLine(), "give at least one of --openai, --anthropic, --aws");
         }
+        // a finished month in full; a running month through yesterday, as the monthly report does
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate through = null;
+        if (!m.isBefore(YearMonth.from(today))) {
+            through = today.minusDays(1);
+            if (through.isBefore(m.atDay(1))) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "--month " + m + " has no complete day yet (today is " + today + "); a running month is"
+                                + " reconciled through yesterday");
+            }
+        }
         List<ProviderBill> bills = billOptions.read(spec);
         BigDecimal threshold = billOptions.threshold();
         ReportEnvironment env = ReportEnvironment.from(System.getenv());
         PricingCatalog catalog = env.contractedCatalog();
         MonthlyUsage metered = MonthlyUsageSource.fromLog(new FileSystemObjectStore(dir.dataDir))
                 .load(m, Set.of(), Set.of());
-        Reconciliation r = Reconciler.create(catalog, threshold).reconcile(metered, null, bills);
+        Reconciliation r = Reconciler.create(catalog, threshold).reconcile(metered, through, bills);
         Map<BillSource, String> origins = new EnumMap<>(BillSource.class);
         bills.forEach(b -> origins.put(b.source(), b.origin()));
         Path target = out != null ? out : dir.dataDir.resolve("reports").resolve(m.toString());

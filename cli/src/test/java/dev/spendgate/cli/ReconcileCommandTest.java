@@ -212,4 +212,82 @@ class ReconcileCommandTest {
         assertThat(accounts.code()).isEqualTo(2);
         assertThat(accounts.err()).contains("--gateway-accounts");
     }
+
+    /**
+     * README: "A finished month is reconciled in full; a running month through yesterday." {@code spendgate reconcile
+     * --month <this month>} with cost pages fetched today (today's bucket is there, its costs not yet) must stop at
+     * yesterday: today's half-metered day is no difference, and the days still to come are no missing provider data.
+     */
+    @Test
+    void reconcile_runningMonth_throughYesterdayNotMonthEnd() throws Exception {
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        org.junit.jupiter.api.Assumptions.assumeTrue(today.getDayOfMonth() > 1, "the 1st has no yesterday this month");
+        java.time.YearMonth month = java.time.YearMonth.from(today);
+        StringBuilder costs = new StringBuilder("{\"object\":\"page\",\"data\":[");
+        StringBuilder usage = new StringBuilder("{\"object\":\"page\",\"data\":[");
+        try (UsageLogWriter writer = UsageLogWriter.create(
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                Clock.systemUTC(),
+                50)) {
+            for (LocalDate d = month.atDay(1); !d.isAfter(today); d = d.plusDays(1)) {
+                Instant ts = d.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(1);
+                writer.append(UsageRecord.builder()
+                        .requestId("r" + d)
+                        .tsStart(ts)
+                        .tsEnd(ts.plusSeconds(1))
+                        .keyId("k")
+                        .provider("openai")
+                        .modelRequested("gpt-4o-mini")
+                        .modelServed("gpt-4o-mini-2024-07-18")
+                        .statusCode(200)
+                        .tokens(TokenUsage.openAi(1000, 0, 100, 0))
+                        .costUsd(new BigDecimal("0.00021"))
+                        .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                        .usageSource(UsageRecord.UsageSource.PROVIDER)
+                        .build());
+                long start = d.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+                String bucket = "{\"object\":\"bucket\",\"start_time\":" + start + ",\"end_time\":" + (start + 86_400)
+                        + ",\"results\":[";
+                boolean first = d.getDayOfMonth() == 1;
+                boolean fetchedToday = d.equals(today); // the day's bucket, its costs not in yet
+                costs.append(first ? "" : ",")
+                        .append(bucket)
+                        .append(
+                                fetchedToday
+                                        ? ""
+                                        : cost("gpt-4o-mini-2024-07-18, input", "0.00015", "usd") + ","
+                                                + cost("gpt-4o-mini-2024-07-18, output", "0.00006", "usd"))
+                        .append("]}");
+                usage.append(first ? "" : ",")
+                        .append(bucket)
+                        .append(fetchedToday ? "" : usageRow("key_gateway", 1000, 100))
+                        .append("]}");
+            }
+        }
+        costs.append("],\"has_more\":false,\"next_page\":null}");
+        usage.append("],\"has_more\":false,\"next_page\":null}");
+        Path c = Files.writeString(dir.resolve("openai-costs.json"), costs);
+        Path u = Files.writeString(dir.resolve("openai-usage.json"), usage);
+        Path out = dir.resolve("out");
+
+        CliRun r = CliRun.of(
+                "reconcile",
+                "--month",
+                month.toString(),
+                "--openai",
+                c.toString(),
+                "--openai",
+                u.toString(),
+                "--out",
+                out.toString(),
+                "--data-dir",
+                dir.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("reconciliation.csv"));
+        assertThat(csv.get(csv.size() - 1)).contains(month + " through " + today.minusDays(1));
+        assertThat(csv).noneMatch(l -> l.startsWith("1,line," + today + ","));
+        assertThat(r.out()).doesNotContain("the cost data has no day").contains("Within threshold");
+    }
 }
