@@ -43,6 +43,7 @@ public final class AdminApiClient {
 
     /** Days {@code [from, to)} from the OpenAI Costs and Completions Usage APIs. */
     public ProviderBill openAi(URI base, String adminKey, LocalDate from, LocalDate to) {
+        adminKey = key(adminKey);
         long start = from.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
         long end = to.atStartOfDay(ZoneOffset.UTC).toEpochSecond();
         int days = (int) (end - start) / 86_400;
@@ -68,6 +69,7 @@ public final class AdminApiClient {
 
     /** Days {@code [from, to)} from the Anthropic cost report and messages usage report. */
     public ProviderBill anthropic(URI base, String adminKey, LocalDate from, LocalDate to) {
+        adminKey = key(adminKey);
         String range = "starting_at=" + enc(from + "T00:00:00Z") + "&ending_at=" + enc(to + "T00:00:00Z")
                 + "&bucket_width=1d&limit=31";
         List<JsonPages.Page> pages = new ArrayList<>();
@@ -96,11 +98,16 @@ public final class AdminApiClient {
         for (int n = 1; n <= MAX_PAGES; n++) {
             String url =
                     base.toString().replaceAll("/$", "") + pathAndQuery + (page == null ? "" : "&page=" + enc(page));
-            HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url))
-                    .timeout(timeout)
-                    .header(authHeader, authValue)
-                    .header("Accept", "application/json")
-                    .GET();
+            HttpRequest.Builder req =
+                    HttpRequest.newBuilder(URI.create(url)).timeout(timeout).header("Accept", "application/json");
+            try {
+                req.header(authHeader, authValue);
+            } catch (IllegalArgumentException e) {
+                // the JDK's message quotes the value: the key must not reach a log
+                throw new AdminApiException(what + ": the admin key is not a valid header value (a line end or other"
+                        + " control character inside it?)");
+            }
+            req.GET();
             if (version != null) {
                 req.header("anthropic-version", version);
             }
@@ -134,6 +141,12 @@ public final class AdminApiClient {
             }
         }
         throw new AdminApiException(what + ": more than " + MAX_PAGES + " pages");
+    }
+
+    /** The key without the white space around it (a secret pasted with its line end). */
+    private static String key(String adminKey) {
+        Objects.requireNonNull(adminKey, "adminKey");
+        return adminKey.strip();
     }
 
     private static String enc(String s) {

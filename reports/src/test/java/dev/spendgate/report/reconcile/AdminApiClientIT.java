@@ -150,6 +150,37 @@ class AdminApiClientIT {
                 .hasMessage("OpenAI costs: HTTP 401 (is the admin key valid?)");
     }
 
+    /**
+     * An admin key pasted into the secret with its line end ({@code "sk-ant-admin01-...\\n"}): the JDK refuses the
+     * header with an IllegalArgumentException quoting the value, which leaves the reconcile job and lands in its log.
+     * The class promises keys are never put in exception messages.
+     */
+    @Test
+    void anthropic_keyWithLineEnd_errorWithoutTheKey() {
+        URI nowhere = URI.create("http://127.0.0.1:9");
+
+        assertThatThrownBy(() -> AdminApiClient.create(Duration.ofSeconds(2))
+                        .anthropic(
+                                nowhere,
+                                "sk-ant-admin01-secret\n",
+                                LocalDate.of(2026, 11, 1),
+                                LocalDate.of(2026, 11, 2)))
+                .isInstanceOf(AdminApiClient.AdminApiException.class)
+                .satisfies(e -> assertThat(e.toString()).doesNotContain("sk-ant-admin01-secret"));
+    }
+
+    /** A line end inside the key cannot be trimmed away: the error says what is wrong, still without the key. */
+    @Test
+    void openAi_keyWithLineEndInside_errorWithoutTheKey() {
+        URI nowhere = URI.create("http://127.0.0.1:9");
+
+        assertThatThrownBy(() -> AdminApiClient.create(Duration.ofSeconds(2))
+                        .openAi(nowhere, "sk-admin-sec\nret", LocalDate.of(2026, 11, 1), LocalDate.of(2026, 11, 2)))
+                .isInstanceOf(AdminApiClient.AdminApiException.class)
+                .hasMessageContaining("OpenAI costs: the admin key is not a valid header value")
+                .satisfies(e -> assertThat(e.toString()).doesNotContain("sk-admin-sec"));
+    }
+
     ReconcileRun.Result run(
             URI base, MemoryStore reports, List<AlertSink.Notice> notices, Map<BillSource, String> keys) {
         AlertSink sink = new AlertSink() {

@@ -80,7 +80,7 @@ public final class ReconcileRunnerHandler implements RequestHandler<Map<String, 
         }
         String field = source == BillSource.OPENAI ? "OPENAI_ADMIN_KEY" : "ANTHROPIC_ADMIN_KEY";
         String v = secrets.jsonSecret(secretId).get(field);
-        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip()); // pasted with its line end
     }
 
     @Override
