@@ -487,11 +487,16 @@ public record MonthlyFigures(
         List<OutcomeCost> costs = new ArrayList<>();
         for (Map.Entry<String, Long> c : counts.entrySet()) {
             BigDecimal cost = BigDecimal.ZERO;
-            for (String s : sessions.getOrDefault(c.getKey(), Set.of())) {
+            // the cost of the set of calls: a request inside a session already counted is not added again
+            Set<String> named = sessions.getOrDefault(c.getKey(), Set.of());
+            for (String s : named) {
                 cost = cost.add(usage.sessionCosts().getOrDefault(s, BigDecimal.ZERO));
             }
             for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
-                cost = cost.add(usage.requestCosts().getOrDefault(r, BigDecimal.ZERO));
+                String in = usage.requestSessions().get(r);
+                if (in == null || !named.contains(in)) {
+                    cost = cost.add(usage.requestCosts().getOrDefault(r, BigDecimal.ZERO));
+                }
             }
             java.util.TreeSet<String> features = new java.util.TreeSet<>();
             for (String sid : sessions.getOrDefault(c.getKey(), Set.of())) {

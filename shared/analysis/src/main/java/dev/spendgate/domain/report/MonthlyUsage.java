@@ -27,6 +27,7 @@ public final class MonthlyUsage {
     private final Set<String> trackedRequests;
     private final Map<String, BigDecimal> sessionCosts = new HashMap<>();
     private final Map<String, BigDecimal> requestCosts = new HashMap<>();
+    private final Map<String, String> requestSessions = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
     private final Map<String, Set<String>> featureSessions = new HashMap<>();
     private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
@@ -99,6 +100,9 @@ public final class MonthlyUsage {
                         .add(a.feature());
             }
         }
+        if (a.session() != null && trackedRequests.contains(r.requestId())) {
+            requestSessions.put(r.requestId(), a.session());
+        }
         if (r.costUsd() != null) {
             if (a.session() != null && trackedSessions.contains(a.session())) {
                 sessionCosts.merge(a.session(), r.costUsd(), BigDecimal::add);
@@ -151,6 +155,19 @@ public final class MonthlyUsage {
     /** Adds a known request cost (for pre-aggregated sources). */
     public void addRequestCost(String requestId, BigDecimal cost) {
         requestCosts.merge(requestId, cost, BigDecimal::add);
+    }
+
+    /** Adds a known request cost and the session the request belongs to (null for none). */
+    public void addRequestCost(String requestId, String session, BigDecimal cost) {
+        addRequestCost(requestId, cost);
+        if (session != null && !session.isEmpty()) {
+            requestSessions.put(requestId, session);
+        }
+    }
+
+    /** The session of each tracked request that has one: a request inside a tracked session is part of its cost. */
+    public Map<String, String> requestSessions() {
+        return Collections.unmodifiableMap(requestSessions);
     }
 
     public Map<CellKey, CellTotals> cells() {

@@ -146,6 +146,29 @@ class MonthlyFiguresTest {
         });
     }
 
+    /**
+     * An outcome posted for a session and another for a request inside that session: the attributed cost is the spend
+     * of the sessions and requests that produced the outcome, so the one call ($0.013) counts once, not once per
+     * outcome that names it.
+     */
+    @Test
+    void of_outcomesForASessionAndARequestInIt_attributedSpendCountedOnce() {
+        List<Outcome> outcomes = List.of(
+                new Outcome(Instant.parse("2026-11-05T10:00:00Z"), "s-1", null, "ticket_resolved", 1, "k"),
+                new Outcome(Instant.parse("2026-11-05T10:00:00Z"), null, "r0", "ticket_resolved", 1, "k"));
+        usage = MonthlyUsage.tracking(NOV, MonthlyFigures.sessionsOf(outcomes), MonthlyFigures.requestsOf(outcomes));
+        n = 0;
+        call(1, "m-big", 1000, 100, "support-chat", "support", "s-1"); // request r0, in session s-1: $0.013
+
+        MonthlyFigures f = MonthlyFigures.of(usage, null, List.of(), null, outcomes, CATALOG, AS_OF);
+
+        assertThat(f.totalUsd()).isEqualByComparingTo("0.013");
+        assertThat(f.outcomes()).singleElement().satisfies(o -> {
+            assertThat(o.count()).isEqualTo(2);
+            assertThat(o.costUsd()).isEqualByComparingTo("0.013");
+        });
+    }
+
     @Test
     void of_runningMonth_forecastsFromTheLastSevenCompleteDays() {
         MonthlyFigures.Forecast f = figures().forecast();

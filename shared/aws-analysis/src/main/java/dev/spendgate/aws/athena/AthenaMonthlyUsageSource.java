@@ -126,7 +126,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         for (List<String> chunk : chunks(requestIds)) {
             run(costQuery(month, "request_id", chunk), row -> {
                 List<String> v = values(row);
-                usage.addRequestCost(v.get(0), new BigDecimal(v.get(1)));
+                usage.addRequestCost(v.get(0), v.size() > 2 ? v.get(2) : null, new BigDecimal(v.get(1)));
             });
         }
         return usage;
@@ -194,8 +194,11 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                     .append(id.replace("'", "''"))
                     .append('\'');
         }
+        // max(session): a request's session (one record per request id), so a request inside a session an outcome
+        // also names is counted once
         return deduped(month) + "SELECT " + column
-                + ", CAST(sum(CAST(cost_usd AS DECIMAL(38,18))) AS VARCHAR) FROM deduped WHERE cost_usd IS NOT NULL"
+                + ", CAST(sum(CAST(cost_usd AS DECIMAL(38,18))) AS VARCHAR), max(session) FROM deduped"
+                + " WHERE cost_usd IS NOT NULL"
                 + " AND " + column + " IN (" + in + ") GROUP BY 1";
     }
 

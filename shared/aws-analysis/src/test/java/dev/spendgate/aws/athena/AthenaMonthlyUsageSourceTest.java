@@ -10,6 +10,7 @@ import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.athena.AthenaClient;
@@ -151,6 +152,19 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(cell.unpricedTokens().inputTokens()).isEqualTo(85_000);
         assertThat(cell.unpricedTokens().cachedInputTokens()).isEqualTo(10_000);
         assertThat(cell.allTokens().outputTokens()).isEqualTo(25_300);
+    }
+
+    @Test
+    void load_trackedRequests_carryTheirSession() {
+        FakeAthena athena = new FakeAthena();
+        athena.results.add(List.of());
+        athena.results.add(List.of(Arrays.asList("r0", "0.013", "s-1"), Arrays.asList("r9", "0.5", null)));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of("r0", "r9"));
+
+        assertThat(athena.queries.get(1)).contains("max(session)").contains("request_id IN ('r0', 'r9')");
+        assertThat(usage.requestSessions()).containsExactly(Map.entry("r0", "s-1"));
+        assertThat(usage.requestCosts()).containsEntry("r9", new java.math.BigDecimal("0.5"));
     }
 
     @Test
