@@ -84,7 +84,9 @@ public final class ReconciliationCsv {
                             t.notSeenUsd(), t.priceDriftUsd(), t.neverMeteredUsd(), t.roundingUsd(), t.unexplainedUsd()
                         },
                         "billed from " + origins.getOrDefault(s, s.id()) + "; unexplained " + t.unexplainedPercent()
-                                + " % of billed (threshold "
+                                + (t.hasCredits()
+                                        ? " % of charges before credits (threshold "
+                                        : " % of billed (threshold ")
                                 + r.thresholdPercent().stripTrailingZeros().toPlainString()
                                 + " %)"
                                 + (t.meteredWithoutProviderDataUsd().signum() != 0

@@ -583,4 +583,42 @@ class BillImportTest {
                         "2026-11-01 batch 1",
                         "2026-11-01 storage 0.1");
     }
+
+    /**
+     * An AWS account on promotional credits: the CUR's Credit line cancels the Bedrock usage (not the tax), so the net
+     * bill is the $0.12 tax. A 3.3-cent unexplained difference on $2.673 of Bedrock charges (1.2 %) is within the 2 %
+     * threshold; measured against the credited net bill it reads as 27.5 % and raises the alarm every day the credits
+     * last.
+     */
+    @Test
+    void reconcile_awsCreditsCancelTheUsage_unexplainedShareNotOfTheCreditedNet() throws Exception {
+        String credit = "a7,2026-11-01T00:00:00Z/2026-11-02T00:00:00Z,2026-11-01T00:00:00Z,Credit,"
+                + "2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,AmazonBedrock,USE1-ClaudeSonnet4.5-input-tokens,"
+                + "InvokeModelInference,,0,,-2.673,USD,us-east-1,{}\n";
+        Path cur = file("cur.csv", Files.readString(sample("aws-cur2-bedrock.csv")) + credit);
+        MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
+        String model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        TokenUsage tokens = new TokenUsage(150_000, 50_000, 0, 0, 10_000, 0);
+        TokenUsage extra = new TokenUsage(10_000, 0, 0, 0, 0, 0); // 10,000 input tokens AWS does not show
+        for (Object[] call : new Object[][] {{"b1", tokens}, {"b2", tokens}, {"b3", extra}}) {
+            TokenUsage t = (TokenUsage) call[1];
+            metered.add(record(
+                    (String) call[0],
+                    "bedrock",
+                    model,
+                    t,
+                    CATALOG.find("bedrock", model).orElseThrow().cost(t)));
+        }
+
+        Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)
+                .reconcile(metered, NOV1.plusDays(1), List.of(AwsBill.read(List.of(cur))));
+
+        Reconciliation.Totals t = r.totals().get(dev.spendgate.domain.reconcile.BillSource.AWS);
+        assertThat(t.billedUsd()).isEqualByComparingTo("0.12"); // 2.793 charged, 2.673 credited
+        assertThat(t.unexplainedAbsUsd()).isEqualByComparingTo("0.033");
+        assertThat(t.unexplainedPercent()).isLessThan(Reconciler.DEFAULT_THRESHOLD_PERCENT);
+        assertThat(t.chargedUsd()).isEqualByComparingTo("2.793");
+        assertThat(t.unexplainedPercent()).isEqualByComparingTo("1.18"); // 0.033 of 2.793
+        assertThat(r.alarms()).isEmpty();
+    }
 }

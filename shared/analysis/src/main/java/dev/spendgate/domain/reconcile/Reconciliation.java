@@ -38,13 +38,20 @@ public record Reconciliation(
                 .map(t -> t.source().id() + ": unexplained "
                         + t.unexplainedAbsUsd().setScale(2, RoundingMode.HALF_UP)
                         + " USD is " + t.unexplainedPercent() + " % of "
-                        + t.billedUsd().setScale(2, RoundingMode.HALF_UP)
-                        + " USD billed (threshold "
+                        + (t.hasCredits()
+                                ? t.chargedUsd().setScale(2, RoundingMode.HALF_UP) + " USD charged before credits ("
+                                        + t.billedUsd().setScale(2, RoundingMode.HALF_UP) + " USD billed; threshold "
+                                : t.billedUsd().setScale(2, RoundingMode.HALF_UP) + " USD billed (threshold ")
                         + thresholdPercent.stripTrailingZeros().toPlainString() + " %)")
                 .toList();
     }
 
-    /** Sums over one provider's lines. */
+    /**
+     * Sums over one provider's lines.
+     *
+     * @param billedUsd the net bill: charges less credits and refunds
+     * @param chargedUsd the sum of the lines billed above zero: the charges before credits and refunds
+     */
     public record Totals(
             BillSource source,
             BigDecimal billedUsd,
@@ -55,11 +62,12 @@ public record Reconciliation(
             BigDecimal roundingUsd,
             BigDecimal unexplainedUsd,
             BigDecimal unexplainedAbsUsd,
-            BigDecimal meteredWithoutProviderDataUsd) {
+            BigDecimal meteredWithoutProviderDataUsd,
+            BigDecimal chargedUsd) {
 
         static Totals zero(BillSource source) {
             BigDecimal z = BigDecimal.ZERO;
-            return new Totals(source, z, z, z, z, z, z, z, z, z);
+            return new Totals(source, z, z, z, z, z, z, z, z, z, z);
         }
 
         Totals plus(ReconciliationLine l) {
@@ -74,7 +82,13 @@ public record Reconciliation(
                     roundingUsd.add(l.roundingUsd()),
                     unexplainedUsd.add(l.unexplainedUsd()),
                     unexplainedAbsUsd.add(l.unexplainedUsd().abs()),
-                    noData ? meteredWithoutProviderDataUsd.add(l.meteredUsd()) : meteredWithoutProviderDataUsd);
+                    noData ? meteredWithoutProviderDataUsd.add(l.meteredUsd()) : meteredWithoutProviderDataUsd,
+                    l.billedUsd().signum() > 0 ? chargedUsd.add(l.billedUsd()) : chargedUsd);
+        }
+
+        /** Whether credits or refunds lower the bill below the charges. */
+        public boolean hasCredits() {
+            return chargedUsd.compareTo(billedUsd) != 0;
         }
 
         /** Billed minus metered, leaving out metered cost on days without provider data. */
@@ -82,14 +96,18 @@ public record Reconciliation(
             return billedUsd.subtract(meteredUsd.subtract(meteredWithoutProviderDataUsd));
         }
 
-        /** Unexplained differences (absolute, so opposite lines do not cancel) as a share of the bill, 2 decimals. */
+        /**
+         * Unexplained differences (absolute, so opposite lines do not cancel) as a share of the charges before credits
+         * and refunds ({@link #chargedUsd()}), 2 decimals: an account on credits is not alarmed by a small difference
+         * measured against a net bill near zero.
+         */
         public BigDecimal unexplainedPercent() {
-            if (billedUsd.signum() == 0) {
+            if (chargedUsd.signum() == 0) {
                 return unexplainedAbsUsd.signum() == 0
                         ? BigDecimal.ZERO.setScale(2)
                         : BigDecimal.valueOf(100).setScale(2);
             }
-            return unexplainedAbsUsd.multiply(BigDecimal.valueOf(100)).divide(billedUsd.abs(), 2, RoundingMode.HALF_UP);
+            return unexplainedAbsUsd.multiply(BigDecimal.valueOf(100)).divide(chargedUsd, 2, RoundingMode.HALF_UP);
         }
     }
 }
