@@ -25,14 +25,15 @@ final class OpenAiChatUsageTracker extends UsageTracker {
 
     @Override
     protected boolean isDelta(SseDecoder.Event event) {
-        // Content chunks carry "usage":null or no usage; the model comes from the first chunk.
+        // Content chunks carry "usage":null or no usage; the model comes from the first chunk that names one.
         return sawChunk && !event.dataContains(USAGE) && !event.dataContains(USAGE_SPACED);
     }
 
     @Override
     protected void readEvent(String event, JsonNode node) {
-        sawChunk = true;
         rememberModel(node);
+        // Azure's opening content-filter chunk (model "", no choices) is not the first chunk: the next one is read too
+        sawChunk = sawChunk || modelServed != null || !node.path("choices").isEmpty();
         rememberServiceTier(node, "service_tier");
         readUsage(node.path("usage"));
         if (tokens == null) {

@@ -136,9 +136,16 @@ public abstract class UsageTracker implements SseDecoder.Listener {
 
     protected abstract TrackedUsage usage(String streamedText);
 
+    /**
+     * Keeps the first model the response names. A blank one is no model: Azure opens a stream with a content-filter
+     * chunk whose {@code model} is {@code ""}; the model it ran is in the chunks after it.
+     */
     protected void rememberModel(JsonNode node) {
         if (modelServed == null && node.hasNonNull("model")) {
-            modelServed = node.get("model").asText();
+            String model = node.get("model").asText();
+            if (!model.isBlank()) {
+                modelServed = model;
+            }
         }
     }
 
