@@ -247,10 +247,11 @@ public record ProxyConfig(
     /**
      * Extra providers: a JSON array of {@code {"name", "format": "openai"|"anthropic"|"bedrock", "base_url",
      * "api_key_env", "models": ["mistral-*"], "pricing_provider", "auth": "bearer"|"x-api-key"|"api-key"|"sigv4"|"none",
-     * "azure_api_version", "deployments": {"model": "deployment"}, "region"}}. They are tried before the built-in
-     * OpenAI, Anthropic and Bedrock ones. {@code azure_api_version} turns on Azure OpenAI deployment URLs (and
-     * {@code api-key} authentication unless {@code auth} says otherwise); Bedrock providers sign with SigV4 for their
-     * {@code region} and default {@code base_url} to that region's runtime endpoint.
+     * "azure_api_version", "deployments": {"model": "deployment"}, "region", "stream_usage_option": true|false}}. They
+     * are tried before the built-in OpenAI, Anthropic and Bedrock ones. {@code azure_api_version} turns on Azure OpenAI
+     * deployment URLs (and {@code api-key} authentication unless {@code auth} says otherwise); Bedrock providers sign
+     * with SigV4 for their {@code region} and default {@code base_url} to that region's runtime endpoint.
+     * {@code stream_usage_option} defaults to {@link Provider#streamUsageOptionByDefault}.
      */
     static List<Provider> readProviders(Path file, Map<String, String> env) {
         JsonNode root;
@@ -299,6 +300,11 @@ public record ProxyConfig(
             if (baseUrl == null || baseUrl.isBlank()) {
                 required(p, "base_url");
             }
+            JsonNode streamUsage = p.get("stream_usage_option");
+            if (streamUsage != null && !streamUsage.isNull() && !streamUsage.isBoolean()) {
+                throw new IllegalArgumentException("provider '" + name + "' in SPENDGATE_PROVIDERS_FILE:"
+                        + " stream_usage_option must be true or false, got " + streamUsage);
+            }
             providers.add(new Provider(
                     name,
                     format,
@@ -308,7 +314,10 @@ public record ProxyConfig(
                     p.path("pricing_provider").asText(null),
                     auth,
                     azure,
-                    signer));
+                    signer,
+                    streamUsage != null && streamUsage.isBoolean()
+                            ? streamUsage.booleanValue()
+                            : Provider.streamUsageOptionByDefault(name, baseUrl, azure)));
         }
         return providers;
     }

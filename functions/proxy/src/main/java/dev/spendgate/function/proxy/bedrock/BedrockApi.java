@@ -91,6 +91,7 @@ public final class BedrockApi implements ProviderApi {
             String modelForwarded,
             boolean degraded,
             boolean stream,
+            boolean addStreamUsage,
             Attribution attribution,
             String requestId) {
         if (!path.operation().converse()) {

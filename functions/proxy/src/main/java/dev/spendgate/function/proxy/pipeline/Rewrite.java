@@ -4,20 +4,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Fixes the bytes forwarded upstream: the client's own bytes unless its provider API changes the body (a degraded
- * model, usage reporting on a streamed chat completion, Converse request metadata) or the gateway marked it for
- * prompt caching ({@link CallContext#markedBody}); see {@code ProviderApi#rewrite}.
+ * model, usage reporting on a streamed chat completion when the provider takes the option, Converse request
+ * metadata) or the gateway marked it for prompt caching ({@link CallContext#markedBody}); see
+ * {@code ProviderApi#rewrite}.
  */
 public final class Rewrite implements Stage {
 
     @Override
     public Step apply(CallContext ctx) {
         ObjectNode body = ctx.body();
+        boolean addStreamUsage = ctx.api().addsStreamUsage(body, ctx.stream(), ctx.provider());
         ObjectNode out = ctx.api()
                 .rewrite(
                         ctx.bodyForwarded(),
                         ctx.modelForwarded(),
                         ctx.degradedFrom() != null || ctx.optimization().routedBy() != null,
                         ctx.stream(),
+                        addStreamUsage,
                         ctx.attribution(),
                         ctx.requestId());
         byte[] outgoing = out == body ? ctx.request().body() : Json.bytes(out);

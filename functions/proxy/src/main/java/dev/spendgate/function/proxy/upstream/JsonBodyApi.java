@@ -89,6 +89,7 @@ abstract class JsonBodyApi implements ProviderApi {
             String modelForwarded,
             boolean degraded,
             boolean stream,
+            boolean addStreamUsage,
             Attribution attribution,
             String requestId) {
         if (!degraded) {

@@ -6,7 +6,8 @@ import dev.spendgate.domain.attribution.Attribution;
 
 /**
  * OpenAI-compatible APIs (OpenAI, Azure OpenAI, and the OpenAI-format providers): a streamed chat completion is
- * forwarded asking for usage ({@code stream_options.include_usage}), so its cost is the provider's, not an estimate.
+ * forwarded asking for usage ({@code stream_options.include_usage}) when its provider takes the option
+ * ({@link Provider#streamUsageOption}), so its cost is the provider's, not an estimate.
  */
 final class OpenAiApi extends JsonBodyApi {
 
@@ -15,25 +16,32 @@ final class OpenAiApi extends JsonBodyApi {
     }
 
     @Override
+    public boolean addsStreamUsage(ObjectNode body, boolean stream, Provider provider) {
+        return endpoint == Endpoint.CHAT_COMPLETIONS
+                && stream
+                && provider != null
+                && provider.streamUsageOption()
+                && !body.path("stream_options").path("include_usage").asBoolean(false);
+    }
+
+    @Override
     public ObjectNode rewrite(
             ObjectNode body,
             String modelForwarded,
             boolean degraded,
             boolean stream,
+            boolean addStreamUsage,
             Attribution attribution,
             String requestId) {
-        ObjectNode out = super.rewrite(body, modelForwarded, degraded, stream, attribution, requestId);
-        if (endpoint != Endpoint.CHAT_COMPLETIONS || !stream) {
-            return out;
-        }
-        JsonNode options = out.path("stream_options");
-        if (options.path("include_usage").asBoolean(false)) {
+        ObjectNode out = super.rewrite(body, modelForwarded, degraded, stream, addStreamUsage, attribution, requestId);
+        if (!addStreamUsage) {
             return out;
         }
         if (out == body) {
             out = body.deepCopy();
         }
-        ObjectNode o = options.isObject() ? (ObjectNode) out.get("stream_options") : out.putObject("stream_options");
+        JsonNode options = out.path("stream_options");
+        ObjectNode o = options.isObject() ? (ObjectNode) options : out.putObject("stream_options");
         o.put("include_usage", true);
         return out;
     }

@@ -1,6 +1,8 @@
 package dev.spendgate.function.proxy.upstream;
 
+import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -9,6 +11,8 @@ import java.util.Objects;
  * names routed here; {@code pricingProvider} names the catalog provider whose prices apply. {@code auth} says how the
  * gateway authenticates to it ({@code signer} signs when it is {@link UpstreamAuth#SIGV4}); {@code azure}, when set,
  * builds Azure OpenAI deployment URLs instead of appending the endpoint's path to {@code baseUrl}.
+ * {@code streamUsageOption} says whether a streamed chat completion is forwarded asking for its usage
+ * ({@code stream_options.include_usage}); see {@link #streamUsageOptionByDefault}.
  */
 public record Provider(
         String name,
@@ -19,7 +23,8 @@ public record Provider(
         String pricingProvider,
         UpstreamAuth auth,
         AzureDeployments azure,
-        AwsSigV4Signer signer) {
+        AwsSigV4Signer signer,
+        boolean streamUsageOption) {
 
     public Provider {
         Objects.requireNonNull(name, "name");
@@ -37,6 +42,30 @@ public record Provider(
         }
     }
 
+    /** A provider asking for stream usage unless it is known to refuse the option. */
+    public Provider(
+            String name,
+            ApiFormat format,
+            String baseUrl,
+            String apiKey,
+            List<String> models,
+            String pricingProvider,
+            UpstreamAuth auth,
+            AzureDeployments azure,
+            AwsSigV4Signer signer) {
+        this(
+                name,
+                format,
+                baseUrl,
+                apiKey,
+                models,
+                pricingProvider,
+                auth,
+                azure,
+                signer,
+                streamUsageOptionByDefault(name, baseUrl, azure));
+    }
+
     /** A provider with its format's default authentication and plain URLs. */
     public Provider(
             String name, ApiFormat format, String baseUrl, String apiKey, List<String> models, String pricingProvider) {
@@ -45,7 +74,43 @@ public record Provider(
 
     /** The same provider with another API key. */
     public Provider withApiKey(String key) {
-        return new Provider(name, format, baseUrl, key, models, pricingProvider, auth, azure, signer);
+        return new Provider(
+                name, format, baseUrl, key, models, pricingProvider, auth, azure, signer, streamUsageOption);
+    }
+
+    /** The first Azure OpenAI API version that accepts {@code stream_options}; older ones answer 400. */
+    static final String AZURE_STREAM_OPTIONS_SINCE = "2024-09-01";
+
+    /**
+     * Whether a provider is asked for stream usage when its file entry does not say: yes, except Mistral (a provider
+     * named {@code mistral...} or at a {@code mistral.ai} host: its API refuses the field with 422
+     * {@code extra_forbidden}, and streams usage in the last chunk unasked) and Azure OpenAI API versions before
+     * {@value #AZURE_STREAM_OPTIONS_SINCE} (400 "Unrecognized request argument").
+     */
+    public static boolean streamUsageOptionByDefault(String name, String baseUrl, AzureDeployments azure) {
+        if (azure != null) {
+            String version = azure.apiVersion();
+            boolean dated = version.length() >= 10 && Character.isDigit(version.charAt(0));
+            return !dated || version.substring(0, 10).compareTo(AZURE_STREAM_OPTIONS_SINCE) >= 0;
+        }
+        return !isMistral(name, baseUrl);
+    }
+
+    private static boolean isMistral(String name, String baseUrl) {
+        if (name != null && name.toLowerCase(Locale.ROOT).startsWith("mistral")) {
+            return true;
+        }
+        if (baseUrl == null) {
+            return false;
+        }
+        try {
+            String host = URI.create(baseUrl.trim()).getHost();
+            return host != null
+                    && (host.equalsIgnoreCase("mistral.ai")
+                            || host.toLowerCase(Locale.ROOT).endsWith(".mistral.ai"));
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     public boolean serves(String model) {
@@ -67,7 +132,8 @@ public record Provider(
     public String toString() {
         return "Provider[name=" + name + ", format=" + format + ", baseUrl=" + baseUrl + ", auth=" + auth
                 + ", apiKey=" + (apiKey == null || apiKey.isEmpty() ? "(none)" : "(set)") + ", models=" + models
-                + (azure == null ? "" : ", azure=" + azure) + "]";
+                + (azure == null ? "" : ", azure=" + azure) + (streamUsageOption ? "" : ", streamUsageOption=false")
+                + "]";
     }
 
     private static boolean glob(String pattern, String value) {

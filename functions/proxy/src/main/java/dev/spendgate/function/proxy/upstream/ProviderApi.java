@@ -66,14 +66,24 @@ public interface ProviderApi {
     }
 
     /**
+     * True when the body forwarded to {@code provider} must ask for a streamed usage report the client did not ask
+     * for: a streamed OpenAI-format chat completion, to a provider whose {@link Provider#streamUsageOption} is on.
+     */
+    default boolean addsStreamUsage(ObjectNode body, boolean stream, Provider provider) {
+        return false;
+    }
+
+    /**
      * The body to forward: {@code body} itself when nothing changes, else a changed copy ({@code modelForwarded}
-     * when a budget degraded the call, usage reporting asked for, request metadata added). Never changes {@code body}.
+     * when a budget degraded the call, usage reporting asked for when {@code addStreamUsage}, request metadata added).
+     * Never changes {@code body}.
      */
     ObjectNode rewrite(
             ObjectNode body,
             String modelForwarded,
             boolean degraded,
             boolean stream,
+            boolean addStreamUsage,
             Attribution attribution,
             String requestId);
 

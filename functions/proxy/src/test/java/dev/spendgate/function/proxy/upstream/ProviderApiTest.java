@@ -92,6 +92,7 @@ class ProviderApiTest {
                         "m",
                         false,
                         false,
+                        false,
                         new Attribution("chatbot", null, null, null, null, null, null),
                         "r1");
 
