@@ -42,6 +42,7 @@ public final class CallContext {
     private final BudgetDecision budget;
     private final boolean unenforced;
     private final byte[] outgoing;
+    private final boolean hidesUsageChunk;
     private final int statusCode;
     private final long upstreamNanos;
     private final String errorType;
@@ -75,6 +76,7 @@ public final class CallContext {
         this.budget = b.budget;
         this.unenforced = b.unenforced;
         this.outgoing = b.outgoing;
+        this.hidesUsageChunk = b.hidesUsageChunk;
         this.statusCode = b.statusCode;
         this.upstreamNanos = b.upstreamNanos;
         this.errorType = b.errorType;
@@ -130,6 +132,7 @@ public final class CallContext {
         b.budget = budget;
         b.unenforced = unenforced;
         b.outgoing = outgoing;
+        b.hidesUsageChunk = hidesUsageChunk;
         b.statusCode = statusCode;
         b.upstreamNanos = upstreamNanos;
         b.errorType = errorType;
@@ -244,6 +247,14 @@ public final class CallContext {
         return outgoing;
     }
 
+    /**
+     * True when the forwarded body asks for a stream's usage chunk the client did not ask for: the relay reads it but
+     * keeps it from the client.
+     */
+    public boolean hidesUsageChunk() {
+        return hidesUsageChunk;
+    }
+
     public int statusCode() {
         return statusCode;
     }
@@ -315,6 +326,7 @@ public final class CallContext {
         public BudgetDecision budget;
         public boolean unenforced;
         public byte[] outgoing;
+        public boolean hidesUsageChunk;
         public int statusCode;
         public long upstreamNanos;
         public String errorType;

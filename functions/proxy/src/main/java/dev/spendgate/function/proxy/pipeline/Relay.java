@@ -131,13 +131,30 @@ public final class Relay {
         UsageReading reading = api.usageReading(response.headers());
         if (type.startsWith("text/event-stream")) {
             SseDecoder decoder = new SseDecoder(reading.sseEvents());
+            UsageChunkFilter filter = ctx.hidesUsageChunk() ? new UsageChunkFilter() : null;
             return stream(
-                    ctx, response, back, exchange, reading, decoder::feed, decoder::hasPartialEvent, upstreamStart);
+                    ctx,
+                    response,
+                    back,
+                    exchange,
+                    reading,
+                    decoder::feed,
+                    decoder::hasPartialEvent,
+                    filter,
+                    upstreamStart);
         }
         if (type.startsWith("application/vnd.amazon.eventstream")) {
             EventStreamDecoder decoder = new EventStreamDecoder(reading.eventStreamEvents());
             return stream(
-                    ctx, response, back, exchange, reading, decoder::feed, decoder::hasPartialEvent, upstreamStart);
+                    ctx,
+                    response,
+                    back,
+                    exchange,
+                    reading,
+                    decoder::feed,
+                    decoder::hasPartialEvent,
+                    null,
+                    upstreamStart);
         }
         return whole(ctx, response, back, exchange, reading, upstreamStart);
     }
@@ -214,6 +231,19 @@ public final class Relay {
         }
     }
 
+    /**
+     * Writes {@code buffer[0, pending)} to the client, through {@code filter} when there is one; returns how many bytes
+     * (an unfinished event the filter holds back) are left at the start of {@code buffer}.
+     */
+    private static int write(ResponseSink sink, UsageChunkFilter filter, byte[] buffer, int pending, boolean last)
+            throws IOException {
+        if (filter == null) {
+            sink.write(buffer, 0, pending);
+            return 0;
+        }
+        return filter.write(sink, buffer, pending, last);
+    }
+
     /** What reads a stream's frames as they pass: SSE, or AWS event-stream. */
     private interface StreamFeed {
         void feed(byte[] bytes, int offset, int count);
@@ -227,6 +257,7 @@ public final class Relay {
             UsageReading reading,
             StreamFeed decoder,
             BooleanSupplier partialEvent,
+            UsageChunkFilter filter,
             long upstreamStart) {
         ResponseSink sink = exchange.sink();
         ResponseTap.StreamTap watcher = ok(ctx) ? tap.stream(ctx) : null;
@@ -270,12 +301,12 @@ public final class Relay {
                         }
                     }
                     try {
-                        sink.write(buffer, 0, pending);
+                        pending = write(sink, filter, buffer, pending, false);
                         sink.flush(); // the upstream has nothing more yet: never hold an event back
                     } catch (IOException e) {
                         clientGone = true;
+                        pending = 0;
                     }
-                    pending = 0;
                 }
             } finally {
                 sink.relaying(null); // from here the stream is closed by this thread only
@@ -300,7 +331,7 @@ public final class Relay {
         if (cut) {
             try {
                 if (pending > 0) {
-                    sink.write(buffer, 0, pending); // what did arrive, as it would have without the cut
+                    write(sink, filter, buffer, pending, true); // what did arrive, as it would have without the cut
                 }
                 sink.flush();
             } catch (IOException e) {
@@ -311,7 +342,7 @@ public final class Relay {
         }
         try {
             if (pending > 0) {
-                sink.write(buffer, 0, pending); // one write with the terminating chunk
+                write(sink, filter, buffer, pending, true); // one write with the terminating chunk
             }
             sink.end();
         } catch (IOException e) {

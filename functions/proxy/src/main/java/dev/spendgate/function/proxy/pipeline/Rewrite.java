@@ -24,6 +24,9 @@ public final class Rewrite implements Stage {
                         ctx.attribution(),
                         ctx.requestId());
         byte[] outgoing = out == body ? ctx.request().body() : Json.bytes(out);
-        return Step.proceed(ctx.with(b -> b.outgoing = outgoing));
+        return Step.proceed(ctx.with(b -> {
+            b.outgoing = outgoing;
+            b.hidesUsageChunk = addStreamUsage;
+        }));
     }
 }

@@ -39,6 +39,24 @@ class RewriteTest {
     }
 
     @Test
+    void apply_streamedChatWithoutUsage_hidesTheUsageChunkItAsksFor() {
+        CallContext ctx = admitted("{\"model\":\"gpt-4o-mini\",\"stream\":true}");
+
+        assertThat(new Rewrite().apply(ctx).context().hidesUsageChunk()).isTrue();
+    }
+
+    @Test
+    void apply_clientAskedForUsage_relaysItsUsageChunkAndForwardsItsOwnBytes() {
+        CallContext ctx =
+                admitted("{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+
+        Step step = new Rewrite().apply(ctx);
+
+        assertThat(step.context().hidesUsageChunk()).isFalse();
+        assertThat(step.context().outgoing()).isSameAs(ctx.request().body());
+    }
+
+    @Test
     void apply_degraded_forwardsTheCheaperModel() throws Exception {
         CallContext ctx = admitted("{\"model\":\"gpt-4o\",\"max_tokens\":5}").with(b -> {
             b.degradedFrom = "gpt-4o";
