@@ -193,6 +193,26 @@ class RoutingAndCachingIT {
     }
 
     @Test
+    void streamedHit_replaysTheUsageChunkOnlyToAClientThatAskedForIt() throws Exception {
+        start(POLICY);
+        String question = chat("gpt-4o", "Do you ship abroad?");
+        call("faq", question);
+
+        HttpResponse<String> notAsked = call("faq", question.replace("{\"model\"", "{\"stream\":true,\"model\""));
+        HttpResponse<String> asked = call(
+                "faq",
+                question.replace(
+                        "{\"model\"", "{\"stream\":true,\"stream_options\":{\"include_usage\":true},\"model\""));
+
+        assertThat(header(notAsked, "X-Spendgate-Cache")).isEqualTo("hit");
+        assertThat(header(asked, "X-Spendgate-Cache")).isEqualTo("hit");
+        // OpenAI sends the usage-only chunk only when asked; client code reading choices[0] fails on it
+        assertThat(notAsked.body()).doesNotContain("\"choices\":[]").endsWith("data: [DONE]\n\n");
+        assertThat(asked.body()).contains("\"choices\":[],\"usage\":{").endsWith("data: [DONE]\n\n");
+        assertThat(gw.upstream.requestCount()).isEqualTo(1);
+    }
+
+    @Test
     void streamedCallAfterAPlainOne_isReplayedAsAStreamTheOpenAiSdkReads() throws Exception {
         start(POLICY);
         HttpResponse<String> first = call("faq", chat("gpt-4o", "What are your opening hours?"));

@@ -21,7 +21,9 @@ public final class CachedAnswers {
 
     public static Step answer(CallContext ctx, Optimizations optimizations) {
         CachedAnswer answer = ctx.optimization().lookup().answer();
-        Optimizations.Served served = optimizations.serve(answer, ctx.stream());
+        boolean usageChunk =
+                ctx.body().path("stream_options").path("include_usage").asBoolean(false);
+        Optimizations.Served served = optimizations.serve(answer, ctx.stream(), usageChunk);
         CallContext hit = ctx.with(b -> {
             b.statusCode = 200;
             b.modelServed = answer.modelServed();

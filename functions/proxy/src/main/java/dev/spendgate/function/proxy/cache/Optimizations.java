@@ -131,10 +131,11 @@ public final class Optimizations {
     /** How a kept answer is sent: its bytes and content type, replayed as events for a streamed call. */
     public record Served(byte[] body, String contentType) {}
 
-    public Served serve(CachedAnswer answer, boolean stream) {
+    /** {@code usageChunk}: a replayed Chat Completions stream ends with its usage chunk (the client asked for it). */
+    public Served serve(CachedAnswer answer, boolean stream, boolean usageChunk) {
         if (stream) {
             return new Served(
-                    replays.events(answer, a -> StreamReplay.sse(a.endpoint(), a.body())),
+                    replays.events(answer, usageChunk, a -> StreamReplay.sse(a.endpoint(), a.body(), usageChunk)),
                     "text/event-stream; charset=utf-8");
         }
         return new Served(answer.body(), "application/json");

@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The event bytes of recently replayed answers, so repeated streamed hits on one answer build its events once. Bounded
- * by bytes, the least recently used dropped first; an answer stored again (a new {@code stored_at}) is built anew.
+ * The event bytes of recently replayed answers, so repeated streamed hits on one answer build its events once (once
+ * with and once without the usage chunk). Bounded by bytes, the least recently used dropped first; an answer stored
+ * again (a new {@code stored_at}) is built anew.
  */
 final class ReplayMemo {
     private record Built(CachedAnswer from, byte[] events) {}
@@ -21,8 +22,13 @@ final class ReplayMemo {
     }
 
     byte[] events(CachedAnswer answer, Function<CachedAnswer, byte[]> build) {
+        return events(answer, true, build);
+    }
+
+    byte[] events(CachedAnswer answer, boolean usageChunk, Function<CachedAnswer, byte[]> build) {
+        String key = usageChunk ? answer.key() : answer.key() + "\u0000no-usage";
         synchronized (this) {
-            Built b = entries.get(answer.key());
+            Built b = entries.get(key);
             if (b != null && b.from().storedAt().equals(answer.storedAt())) {
                 return b.events();
             }
@@ -30,7 +36,7 @@ final class ReplayMemo {
         byte[] events = build.apply(answer); // outside the lock: two first hits may both build, the same bytes
         if (events.length <= maxBytes / 16) {
             synchronized (this) {
-                Built old = entries.put(answer.key(), new Built(answer, events));
+                Built old = entries.put(key, new Built(answer, events));
                 bytes += events.length - (old == null ? 0 : old.events().length);
                 var it = entries.values().iterator();
                 while (bytes > maxBytes && it.hasNext()) {

@@ -24,6 +24,14 @@ public final class StreamReplay {
 
     /** The SSE bytes for a cached answer of {@code endpoint} ({@code chat.completions} or {@code messages}). */
     public static byte[] sse(String endpoint, byte[] cachedBody) {
+        return sse(endpoint, cachedBody, true);
+    }
+
+    /**
+     * The SSE bytes for a cached answer; a Chat Completions stream ends with the usage chunk ({@code "choices":[]})
+     * only when {@code usageChunk}: OpenAI sends it only to a client that set {@code stream_options.include_usage}.
+     */
+    public static byte[] sse(String endpoint, byte[] cachedBody, boolean usageChunk) {
         JsonNode body;
         try {
             body = JSON.readTree(cachedBody);
@@ -32,7 +40,7 @@ public final class StreamReplay {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(cachedBody.length * 2);
         switch (endpoint) {
-            case "chat.completions" -> openAiChat(body, out);
+            case "chat.completions" -> openAiChat(body, usageChunk, out);
             case "messages" -> anthropic(body, out);
             default -> throw new IllegalArgumentException("no stream replay for endpoint " + endpoint);
         }
@@ -44,7 +52,7 @@ public final class StreamReplay {
         return endpoint.equals("chat.completions") || endpoint.equals("messages");
     }
 
-    private static void openAiChat(JsonNode body, ByteArrayOutputStream out) {
+    private static void openAiChat(JsonNode body, boolean usageChunk, ByteArrayOutputStream out) {
         for (JsonNode choice : body.path("choices")) {
             int index = choice.path("index").asInt();
             JsonNode message = choice.path("message");
@@ -90,7 +98,7 @@ public final class StreamReplay {
                     choice.path("finish_reason").asText("stop"),
                     out);
         }
-        if (body.has("usage")) {
+        if (usageChunk && body.has("usage")) {
             ObjectNode usage = base(body);
             usage.putArray("choices");
             usage.set("usage", body.get("usage"));

@@ -50,6 +50,18 @@ class ReplayMemoTest {
     }
 
     @Test
+    void events_withAndWithoutTheUsageChunk_areKeptApart() {
+        ReplayMemo memo = new ReplayMemo(1 << 20);
+        CachedAnswer a = answer("k1", NOW, "hello");
+
+        byte[] with = memo.events(a, true, x -> "with".getBytes(StandardCharsets.UTF_8));
+        byte[] without = memo.events(a, false, x -> "without".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(memo.events(a, true, x -> new byte[0])).isEqualTo(with);
+        assertThat(memo.events(a, false, x -> new byte[0])).isEqualTo(without).isNotEqualTo(with);
+    }
+
+    @Test
     void events_answerStoredAgain_isBuiltFromTheNewAnswer() {
         ReplayMemo memo = new ReplayMemo(1 << 20);
         memo.events(answer("k1", NOW, "old"), x -> StreamReplay.sse(x.endpoint(), x.body()));

@@ -103,6 +103,21 @@ class StreamReplayTest {
     }
 
     @Test
+    void sse_openAiAnswerForAClientThatDidNotAskForUsage_everyChunkHasAChoice() throws Exception {
+        String text = new String(
+                StreamReplay.sse("chat.completions", OPENAI.getBytes(StandardCharsets.UTF_8), false),
+                StandardCharsets.UTF_8);
+
+        assertThat(text).endsWith("data: [DONE]\n\n").doesNotContain("\"usage\"");
+        for (String event : text.split("\n\n")) {
+            String data = event.substring("data: ".length());
+            if (!data.equals("[DONE]")) {
+                assertThat(JSON.readTree(data).path("choices")).as(data).isNotEmpty();
+            }
+        }
+    }
+
+    @Test
     void sse_anthropicAnswer_reassemblesToTheSameAnswer() throws Exception {
         byte[] sse = StreamReplay.sse("messages", ANTHROPIC.getBytes(StandardCharsets.UTF_8));
 
