@@ -94,6 +94,16 @@ class CostEstimatorTest {
     }
 
     @Test
+    void outputLimits_claude3OpusAndSonnet_reserveTheirOwn4096NotTheLargestClaudeFigure() {
+        // unlisted, they reserved 128,000 output tokens: $9.60 of Opus 3 output held for an answer of at most $0.31
+        assertThat(OutputLimits.maxOutputTokens("claude-3-opus-20240229", 1)).isEqualTo(4096);
+        assertThat(OutputLimits.maxOutputTokens("anthropic.claude-3-opus-20240229-v1:0", 1))
+                .isEqualTo(4096);
+        assertThat(OutputLimits.maxOutputTokens("anthropic.claude-3-sonnet-20240229-v1:0", 1))
+                .isEqualTo(4096);
+    }
+
+    @Test
     void outputLimits_newerClaudeVersions_neverFallBackToAnOlderSiblingsFigure() {
         assertThat(OutputLimits.maxOutputTokens("global.anthropic.claude-opus-4-6-v1", 4096))
                 .isEqualTo(128_000);
