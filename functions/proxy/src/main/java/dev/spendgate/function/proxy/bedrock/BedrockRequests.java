@@ -91,10 +91,13 @@ public final class BedrockRequests {
         if (add.isEmpty()) {
             return Optional.empty();
         }
-        ObjectNode copy = body.deepCopy();
-        ObjectNode metadata =
-                existing == null ? copy.putObject("requestMetadata") : (ObjectNode) copy.get("requestMetadata");
+        // the top level and requestMetadata copied, the rest (messages, images, documents) shared with the client's
+        // body: the copy is written upstream at once, and a deep one would double a large body's tree
+        ObjectNode copy = body.objectNode();
+        copy.setAll(body);
+        ObjectNode metadata = existing == null ? copy.objectNode() : existing.deepCopy();
         add.forEach(metadata::put);
+        copy.set("requestMetadata", metadata);
         return Optional.of(copy);
     }
 

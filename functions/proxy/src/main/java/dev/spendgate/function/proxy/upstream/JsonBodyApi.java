@@ -95,8 +95,19 @@ abstract class JsonBodyApi implements ProviderApi {
         if (!degraded) {
             return body;
         }
-        ObjectNode copy = body.deepCopy();
+        ObjectNode copy = topLevelCopy(body);
         copy.put("model", modelForwarded);
+        return copy;
+    }
+
+    /**
+     * A new object holding {@code body}'s top-level fields in their order, their values shared: the forwarded body is
+     * written out at once and dropped, so only the fields it replaces need to be its own. A deep copy would double
+     * the tree a large body already holds, outside what the body-memory pool counts.
+     */
+    static ObjectNode topLevelCopy(ObjectNode body) {
+        ObjectNode copy = body.objectNode();
+        copy.setAll(body);
         return copy;
     }
 

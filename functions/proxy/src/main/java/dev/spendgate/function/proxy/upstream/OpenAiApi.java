@@ -38,11 +38,13 @@ final class OpenAiApi extends JsonBodyApi {
             return out;
         }
         if (out == body) {
-            out = body.deepCopy();
+            out = topLevelCopy(body);
         }
+        // the client's own stream_options object is shared with its body until copied here
         JsonNode options = out.path("stream_options");
-        ObjectNode o = options.isObject() ? (ObjectNode) options : out.putObject("stream_options");
+        ObjectNode o = options.isObject() ? ((ObjectNode) options).deepCopy() : out.objectNode();
         o.put("include_usage", true);
+        out.set("stream_options", o);
         return out;
     }
 }

@@ -102,6 +102,32 @@ class ProviderApiTest {
     }
 
     @Test
+    void rewrite_degradedStreamAskingUsage_changesOnlyTheForwardedBodyInPlace() throws Exception {
+        String client = "{\"model\":\"gpt-4o\",\"stream_options\":{\"x\":1},\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        ObjectNode original = body(client);
+        ObjectNode out = api("/v1/chat/completions").rewrite(original, "gpt-4o-mini", true, true, true, null, "r1");
+
+        assertThat(JSON.writeValueAsString(out))
+                .isEqualTo("{\"model\":\"gpt-4o-mini\",\"stream_options\":{\"x\":1,\"include_usage\":true},"
+                        + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        // the client's body is what the record's fingerprints and the cache key are made of
+        assertThat(JSON.writeValueAsString(original)).isEqualTo(client);
+    }
+
+    @Test
+    void rewrite_streamAskingUsageWithoutOptions_appendsThemAndLeavesTheClientsBody() throws Exception {
+        String client = "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[]}";
+        ObjectNode original = body(client);
+        ObjectNode out = api("/v1/chat/completions").rewrite(original, "gpt-4o", false, true, true, null, "r1");
+
+        assertThat(JSON.writeValueAsString(out))
+                .isEqualTo("{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[],"
+                        + "\"stream_options\":{\"include_usage\":true}}");
+        assertThat(JSON.writeValueAsString(original)).isEqualTo(client);
+    }
+
+    @Test
     void upstreamUri_bedrockDegraded_putsTheForwardedModelInThePath() {
         Provider bedrock = new Provider(
                 "bedrock",
