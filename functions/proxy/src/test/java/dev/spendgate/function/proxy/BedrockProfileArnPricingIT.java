@@ -100,9 +100,40 @@ class BedrockProfileArnPricingIT {
                 .isEqualByComparingTo("0.000165");
     }
 
+    @Test
+    void converse_promptRouterArn_pricedAsTheModelTheRouterChose() {
+        String router = "arn:aws:bedrock:us-east-1:123456789012:default-prompt-router/anthropic.claude:1";
+
+        UsageRecord record = converse(router);
+
+        // unpriced before: the router's ARN names no model; Bedrock bills the model it routed to
+        assertThat(record.modelRequested()).isEqualTo(router);
+        assertThat(record.modelServed()).isEqualTo(FakeBedrockRuntime.DEFAULT_ROUTED_MODEL);
+        assertThat(record.pricingStatus()).isEqualTo(PricingStatus.PRICED);
+        // 25 input and 6 output tokens on Claude 3 Haiku: $0.25 and $1.25 per 1M
+        assertThat(record.costUsd()).isEqualByComparingTo("0.00001375");
+    }
+
+    @Test
+    void converseStream_customPromptRouterArn_pricedAsTheModelTheRouterChose() {
+        bedrock.setPromptRouterServes(
+                "arn:aws:bedrock:us-east-1::foundation-model/" + "anthropic.claude-sonnet-4-20250514-v1:0");
+        String router = "arn:aws:bedrock:us-east-1:123456789012:prompt-router/abcd1234efgh";
+
+        UsageRecord record = converse(router, "/converse-stream");
+
+        assertThat(record.modelServed()).endsWith("anthropic.claude-sonnet-4-20250514-v1:0");
+        assertThat(record.pricingStatus()).isEqualTo(PricingStatus.PRICED);
+        assertThat(record.costUsd()).isEqualByComparingTo("0.000165");
+    }
+
     private UsageRecord converse(String modelId) {
+        return converse(modelId, "/converse");
+    }
+
+    private UsageRecord converse(String modelId, String operation) {
         HttpResponse<String> response = gw.send(gw.post(
-                "/model/" + java.net.URLEncoder.encode(modelId, java.nio.charset.StandardCharsets.UTF_8) + "/converse",
+                "/model/" + java.net.URLEncoder.encode(modelId, java.nio.charset.StandardCharsets.UTF_8) + operation,
                 BODY));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return gw.record(

@@ -71,6 +71,11 @@ public final class FakeBedrockRuntime implements AutoCloseable {
     private final List<RecordedRequest> recorded = new ArrayList<>();
     private final AtomicInteger requestCount = new AtomicInteger();
     private volatile BedrockReply defaultReply = BedrockReply.defaults();
+    private volatile String promptRouterServes = DEFAULT_ROUTED_MODEL;
+
+    /** The model a prompt router serves unless {@link #setPromptRouterServes} says otherwise: Claude 3 Haiku. */
+    public static final String DEFAULT_ROUTED_MODEL =
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-3-haiku-20240307-v1:0";
 
     private FakeBedrockRuntime() throws IOException {
         AtomicInteger threads = new AtomicInteger();
@@ -105,6 +110,14 @@ public final class FakeBedrockRuntime implements AutoCloseable {
 
     public void setDefaultReply(BedrockReply reply) {
         this.defaultReply = Objects.requireNonNull(reply, "reply");
+    }
+
+    /**
+     * The model id a prompt router ({@code modelId} a {@code default-prompt-router/} or {@code prompt-router/} ARN)
+     * answers with, as Bedrock does in Converse's {@code trace.promptRouter.invokedModelId}.
+     */
+    public void setPromptRouterServes(String invokedModelId) {
+        this.promptRouterServes = Objects.requireNonNull(invokedModelId, "invokedModelId");
     }
 
     public void enqueue(BedrockReply reply) {
@@ -241,8 +254,8 @@ public final class FakeBedrockRuntime implements AutoCloseable {
             }
         }
         switch (operation) {
-            case "converse" -> json(exchange, converseBody(reply), Map.of());
-            case "converse-stream" -> stream(exchange, converseEvents(reply), reply, Map.of());
+            case "converse" -> json(exchange, converseBody(reply, routedTo(modelId)), Map.of());
+            case "converse-stream" -> stream(exchange, converseEvents(reply, routedTo(modelId)), reply, Map.of());
             case "invoke" ->
                 json(
                         exchange,
@@ -306,7 +319,20 @@ public final class FakeBedrockRuntime implements AutoCloseable {
 
     // ---- bodies and events ----------------------------------------------------------------------------------
 
-    private static ObjectNode converseBody(BedrockReply reply) {
+    /** The model a prompt router ARN routed to, or null when {@code modelId} is not a prompt router. */
+    private String routedTo(String modelId) {
+        return modelId.matches("^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\\d{12}:(default-)?prompt-router/.+$")
+                ? promptRouterServes
+                : null;
+    }
+
+    private static void trace(ObjectNode node, String routedTo) {
+        if (routedTo != null) {
+            node.putObject("trace").putObject("promptRouter").put("invokedModelId", routedTo);
+        }
+    }
+
+    private static ObjectNode converseBody(BedrockReply reply, String routedTo) {
         ObjectNode root = JSON.createObjectNode();
         ObjectNode message = root.putObject("output").putObject("message");
         message.put("role", "assistant");
@@ -314,6 +340,7 @@ public final class FakeBedrockRuntime implements AutoCloseable {
         root.put("stopReason", "end_turn");
         root.set("usage", converseUsage(reply));
         root.putObject("metrics").put("latencyMs", 120);
+        trace(root, routedTo);
         return root;
     }
 
@@ -342,7 +369,7 @@ public final class FakeBedrockRuntime implements AutoCloseable {
         return usage;
     }
 
-    private static List<Event> converseEvents(BedrockReply reply) {
+    private static List<Event> converseEvents(BedrockReply reply, String routedTo) {
         List<Event> events = new ArrayList<>();
         events.add(new Event("messageStart", JSON.createObjectNode().put("role", "assistant")));
         for (String piece : pieces(reply)) {
@@ -355,6 +382,7 @@ public final class FakeBedrockRuntime implements AutoCloseable {
         ObjectNode metadata = JSON.createObjectNode();
         metadata.set("usage", converseUsage(reply));
         metadata.putObject("metrics").put("latencyMs", 120);
+        trace(metadata, routedTo);
         events.add(new Event("metadata", metadata));
         return events;
     }

@@ -11,13 +11,16 @@ import dev.spendgate.function.proxy.usage.UsageTracker;
  * {@code inputTokens}, {@code cacheReadInputTokens} and {@code cacheWriteInputTokens} are disjoint (Anthropic
  * semantics); cache writes split into 5-minute and 1-hour by {@code cacheDetails} when Bedrock reports it. A stream
  * that ends with an exception event ({@code throttlingException}, {@code serviceUnavailableException}, ...) before any
- * content or usage was served nothing: it is reported as {@link TrackedUsage#unserved}, not estimated.
+ * content or usage was served nothing: it is reported as {@link TrackedUsage#unserved}, not estimated. A call to a
+ * prompt router ({@code modelId} a {@code prompt-router} ARN) is billed as the model the router chose, which Bedrock
+ * names in {@code trace.promptRouter.invokedModelId}: that is the model served.
  */
 final class ConverseUsageTracker extends UsageTracker {
     private static final String EXCEPTION_EVENT = "exception:";
 
     private TokenUsage tokens;
     private String exception;
+    private String routedTo;
 
     @Override
     protected java.util.Set<String> bodyFields() {
@@ -25,11 +28,12 @@ final class ConverseUsageTracker extends UsageTracker {
     }
 
     private static final java.util.Set<String> BODY_FIELDS =
-            java.util.Set.of("serviceTier", "performanceConfig", "usage");
+            java.util.Set.of("serviceTier", "performanceConfig", "usage", "trace");
 
     @Override
     protected void readBody(JsonNode root) {
         readTier(root);
+        readRoute(root);
         read(root.path("usage"));
     }
 
@@ -46,6 +50,7 @@ final class ConverseUsageTracker extends UsageTracker {
         }
         if ("metadata".equals(event) || (event == null && node.has("usage"))) {
             readTier(node);
+            readRoute(node);
             read(node.path("usage"));
         }
     }
@@ -63,7 +68,14 @@ final class ConverseUsageTracker extends UsageTracker {
         if (exception != null && !exception.isBlank() && tokens == null && !sawDeltas()) {
             return TrackedUsage.unserved(exception);
         }
-        return new TrackedUsage(tokens, tokens != null, null, streamedText);
+        return new TrackedUsage(tokens, tokens != null, routedTo, streamedText);
+    }
+
+    private void readRoute(JsonNode node) {
+        JsonNode invoked = node.path("trace").path("promptRouter").get("invokedModelId");
+        if (invoked != null && invoked.isTextual() && !invoked.asText().isBlank()) {
+            routedTo = invoked.asText();
+        }
     }
 
     /** {@code serviceTier.type} (priority, default, flex, reserved), else latency-optimized inference. */
