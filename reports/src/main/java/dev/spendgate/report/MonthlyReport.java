@@ -387,22 +387,39 @@ public final class MonthlyReport {
         byte[] reconciliationCsv = reconciliation == null
                 ? null
                 : ReconciliationCsv.write(reconciliation, bills.origins()).getBytes(StandardCharsets.UTF_8);
-        out.put(outPrefix + focusFile, focus);
-        out.put(outPrefix + FocusMetadata.FILE, focusMetadata);
-        out.put(outPrefix + CHARGEBACK, chargebackCsv);
-        out.put(outPrefix + PDF, pdf);
-        out.put(outPrefix + DATA_QUALITY, qualityJson);
-        if (reconciliationCsv != null) {
-            out.put(outPrefix + ReconciliationCsv.FILE_NAME, reconciliationCsv);
+        BigDecimal billed = BigDecimal.ZERO;
+        for (FocusCharge c : charges) {
+            billed = billed.add(c.billedCost());
         }
-        Map<String, Integer> sizes = new LinkedHashMap<>();
-        sizes.put(focusFile, focus.length);
-        sizes.put(FocusMetadata.FILE, focusMetadata.length);
-        sizes.put(CHARGEBACK, chargebackCsv.length);
-        sizes.put(PDF, pdf.length);
-        sizes.put(DATA_QUALITY, qualityJson.length);
+        billed = billed.stripTrailingZeros();
+        Map<String, byte[]> written = new LinkedHashMap<>();
+        written.put(focusFile, focus);
+        written.put(FocusMetadata.FILE, focusMetadata);
+        written.put(CHARGEBACK, chargebackCsv);
+        written.put(PDF, pdf);
+        written.put(DATA_QUALITY, qualityJson);
         if (reconciliationCsv != null) {
-            sizes.put(ReconciliationCsv.FILE_NAME, reconciliationCsv.length);
+            written.put(ReconciliationCsv.FILE_NAME, reconciliationCsv);
+        }
+        MonthManifest.Run replaced = lastRun(out, outPrefix, warnings);
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        written.forEach((name, bytes) -> {
+            out.put(outPrefix + name, bytes);
+            sizes.put(name, bytes.length);
+        });
+        // last: until it is written, the manifest there is the last complete run's, which a file of this run written
+        // before a failure does not match
+        byte[] manifest = MonthManifest.write(month, quality.state().key(), clock.instant(), billed, written, replaced);
+        out.put(outPrefix + MonthManifest.FILE, manifest);
+        sizes.put(MonthManifest.FILE, manifest.length);
+        if (replaced != null
+                && quality.state().key().equals(replaced.monthState())
+                && billed.compareTo(replaced.billedCostUsd()) != 0) {
+            warnings.add("this run replaces the " + month + " files of " + replaced.generatedAt()
+                    + ", whose FOCUS BilledCost total was "
+                    + replaced.billedCostUsd().toPlainString() + " USD; now "
+                    + billed.toPlainString() + " USD (records that arrived since, or changed prices): anyone holding"
+                    + " the earlier files or email has other figures");
         }
 
         EmailStatus status = EmailStatus.NOT_CONFIGURED;
@@ -466,10 +483,6 @@ public final class MonthlyReport {
             }
         }
         timings.put("email", (System.nanoTime() - t5) / 1_000_000);
-        BigDecimal billed = BigDecimal.ZERO;
-        for (FocusCharge c : charges) {
-            billed = billed.add(c.billedCost());
-        }
         if (usage.readStats() != null) {
             UsageLogReader.ReadStats stats = usage.readStats();
             if (stats.malformedLines() + stats.unreadableObjects() + stats.duplicates() > 0) {
@@ -482,7 +495,7 @@ public final class MonthlyReport {
                 month,
                 figures,
                 charges.size(),
-                billed.stripTrailingZeros(),
+                billed,
                 chargeback,
                 sizes,
                 status,
@@ -496,6 +509,19 @@ public final class MonthlyReport {
                 beyond == null ? BigDecimal.ZERO : beyond.beyondMeteringUsd(),
                 actions,
                 breakerAdvice);
+    }
+
+    /** The run the month's stored manifest describes; null when there is none or it cannot be read (said). */
+    private static MonthManifest.Run lastRun(ObjectStore out, String outPrefix, List<String> warnings) {
+        Optional<byte[]> stored;
+        try {
+            stored = out.get(outPrefix + MonthManifest.FILE);
+        } catch (ObjectStoreException e) {
+            warnings.add(MonthManifest.FILE + " of the last run could not be read (" + e.getMessage()
+                    + "); this run's manifest does not say what it replaced");
+            return null;
+        }
+        return stored.flatMap(MonthManifest::read).orElse(null);
     }
 
     /**
