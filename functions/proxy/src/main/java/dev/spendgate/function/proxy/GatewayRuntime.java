@@ -26,6 +26,7 @@ import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -45,6 +46,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private static final Duration SPOOL_DRAIN_INTERVAL = Duration.ofSeconds(15);
 
     private final Gateway gateway;
+    private final ProviderRouter providers;
+    private final List<Runnable> betweenInvocations = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final UsageLogWriter usageLog;
     private final BudgetStores budgetStores;
     private final BudgetGate budgetGate;
@@ -57,6 +60,7 @@ public final class GatewayRuntime implements AutoCloseable {
 
     private GatewayRuntime(
             Gateway gateway,
+            ProviderRouter providers,
             OutcomesApi outcomes,
             BatchApi batches,
             UsageLogWriter usageLog,
@@ -72,6 +76,7 @@ public final class GatewayRuntime implements AutoCloseable {
         this.admin = admin;
         this.console = console;
         this.gateway = gateway;
+        this.providers = providers;
         this.router = new Router(gateway, outcomes, admin, console, batches);
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
@@ -233,6 +238,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 gateway.bodyMemory());
         return new GatewayRuntime(
                 gateway,
+                providers,
                 outcomes,
                 batches,
                 usageLog,
@@ -262,6 +268,19 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public UsageLogWriter usageLog() {
         return usageLog;
+    }
+
+    /** The providers calls are routed to, with the keys they are sent with. */
+    public ProviderRouter providers() {
+        return providers;
+    }
+
+    /**
+     * Adds {@code task} to what {@link #afterInvocation} runs after each Lambda invocation (the task decides whether it
+     * is due); a task that throws is logged and does not stop the others.
+     */
+    public void betweenInvocations(Runnable task) {
+        betweenInvocations.add(java.util.Objects.requireNonNull(task, "task"));
     }
 
     /** The front door of every carrier: admin, outcomes and the gateway. */
@@ -319,6 +338,13 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             Log.error(null, "usage flush after invocation failed; records stay buffered", e);
+        }
+        for (Runnable task : betweenInvocations) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                Log.error(null, "a task between invocations failed", e);
+            }
         }
     }
 

@@ -93,8 +93,13 @@ public record ProxyConfig(
      * ({@code SPENDGATE_USAGE_FIREHOSE_STREAM}; without it, one S3 object per flush). Null when unset; the AWS wiring
      * says which it requires.
      */
+    /**
+     * @param providerKeyRefresh how often warm instances re-read {@code providerSecretId}
+     *     ({@code SPENDGATE_PROVIDER_KEY_REFRESH_SECONDS}, default 300; 0: read at start only)
+     */
     public record Aws(
             String providerSecretId,
+            Duration providerKeyRefresh,
             Duration keyCache,
             String keysTable,
             String usageBucket,
@@ -164,6 +169,7 @@ public record ProxyConfig(
                 get.apply("SPENDGATE_ALERT_WEBHOOK_URL"),
                 new Aws(
                         get.apply("SPENDGATE_PROVIDER_SECRET_ID"),
+                        Duration.ofSeconds(number(get, "SPENDGATE_PROVIDER_KEY_REFRESH_SECONDS", 300)),
                         Duration.ofSeconds(number(get, "SPENDGATE_KEY_CACHE_SECONDS", 30)),
                         get.apply("SPENDGATE_KEYS_TABLE"),
                         get.apply("SPENDGATE_USAGE_BUCKET"),
@@ -177,8 +183,7 @@ public record ProxyConfig(
     public ProxyConfig withProviderKeys(Map<String, String> keys) {
         List<Provider> updated = new ArrayList<>();
         for (Provider p : providers) {
-            String name = p.name().toUpperCase(Locale.ROOT).replace('-', '_') + "_API_KEY";
-            String key = keys.get(name);
+            String key = keys.get(p.keyName());
             updated.add(key == null ? p : p.withApiKey(key));
         }
         return new ProxyConfig(

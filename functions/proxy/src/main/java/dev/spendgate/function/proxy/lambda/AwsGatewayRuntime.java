@@ -57,11 +57,9 @@ public final class AwsGatewayRuntime {
     public static GatewayRuntime create(ProxyConfig config, AwsClients aws, UnaryOperator<UsageSink> usageSink) {
         ProxyConfig.Aws names = config.aws();
         String secretId = names.providerSecretId();
+        long keysReadAt = System.nanoTime();
         if (secretId != null) {
-            // read once at start: the client is not needed afterwards
-            try (var secrets = aws.secretsManager()) {
-                config = config.withProviderKeys(new SecretsManagerSecrets(secrets).jsonSecret(secretId));
-            }
+            config = config.withProviderKeys(providerKeys(aws, secretId));
         }
         String bucket = required(names.usageBucket(), "SPENDGATE_USAGE_BUCKET");
         // One DynamoDB client for every table. The clients a proxied call does not need before its answer (S3 for
@@ -69,7 +67,7 @@ public final class AwsGatewayRuntime {
         // use: each SDK client costs a cold start CPU time that a small function's CPU share pays for several times.
         DynamoDbClient dynamoDb = aws.dynamoDb();
         ObjectStore store = new LazyObjectStore(() -> new S3ObjectStore(aws.s3(), bucket));
-        return GatewayRuntime.create(
+        GatewayRuntime runtime = GatewayRuntime.create(
                 config,
                 new CachingKeyStore(
                         new DynamoDbKeyStore(dynamoDb, required(names.keysTable(), "SPENDGATE_KEYS_TABLE")),
@@ -87,6 +85,22 @@ public final class AwsGatewayRuntime {
                 optimizations(dynamoDb, names.budgetsTable(), names.keyCache(), Clock.systemUTC()),
                 Clock.systemUTC(),
                 null);
+        if (secretId != null && !names.providerKeyRefresh().isZero()) {
+            runtime.betweenInvocations(new ProviderKeyRefresh(
+                    () -> providerKeys(aws, secretId),
+                    runtime.providers(),
+                    names.providerKeyRefresh(),
+                    System::nanoTime,
+                    keysReadAt));
+        }
+        return runtime;
+    }
+
+    /** The provider keys secret, read with a client closed after the read: it is needed every few minutes at most. */
+    private static Map<String, String> providerKeys(AwsClients aws, String secretId) {
+        try (var secrets = aws.secretsManager()) {
+            return new SecretsManagerSecrets(secrets).jsonSecret(secretId);
+        }
     }
 
     /**

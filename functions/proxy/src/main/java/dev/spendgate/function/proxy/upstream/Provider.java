@@ -73,6 +73,11 @@ public record Provider(
     }
 
     /** The same provider with another API key. */
+    /** The name its key has in the provider keys secret and the environment: {@code OPENAI_API_KEY}, ... */
+    public String keyName() {
+        return name.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_API_KEY";
+    }
+
     public Provider withApiKey(String key) {
         return new Provider(
                 name, format, baseUrl, key, models, pricingProvider, auth, azure, signer, streamUsageOption);

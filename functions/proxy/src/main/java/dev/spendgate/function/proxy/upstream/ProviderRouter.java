@@ -1,6 +1,8 @@
 package dev.spendgate.function.proxy.upstream;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -8,7 +10,7 @@ import java.util.Optional;
  * first provider of that format with a {@code *} pattern.
  */
 public final class ProviderRouter {
-    private final List<Provider> providers;
+    private volatile List<Provider> providers;
 
     public ProviderRouter(List<Provider> providers) {
         this.providers = List.copyOf(providers);
@@ -18,7 +20,21 @@ public final class ProviderRouter {
         return route(endpoint.format(), model);
     }
 
+    /**
+     * Gives each provider whose key is in {@code keys} ({@link Provider#keyName}) that key, for the calls routed from
+     * now on: a rotated key is used without a restart. Providers without one keep theirs.
+     */
+    public void useKeys(Map<String, String> keys) {
+        List<Provider> updated = new ArrayList<>(providers.size());
+        for (Provider p : providers) {
+            String key = keys.get(p.keyName());
+            updated.add(key == null || key.equals(p.apiKey()) ? p : p.withApiKey(key));
+        }
+        providers = List.copyOf(updated);
+    }
+
     public Optional<Provider> route(ApiFormat format, String model) {
+        List<Provider> providers = this.providers;
         for (Provider p : providers) {
             if (p.format() == format && !p.models().contains("*") && p.serves(model)) {
                 return Optional.of(p);
