@@ -25,6 +25,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class S3ObjectStore implements ObjectStore {
     private static final int DEFAULT_PAGE_SIZE = 1000;
+    /** Tries of a conditional put that S3 answers 409 (a conflicting write in flight), and the first pause. */
+    static final int CONFLICT_RETRIES = 4;
+
+    private static final long CONFLICT_PAUSE_MS = 50;
 
     private final S3Client s3;
     private final String bucket;
@@ -63,28 +67,44 @@ public final class S3ObjectStore implements ObjectStore {
     }
 
     /**
-     * PutObject with {@code If-None-Match: *}: S3 refuses it (412 Precondition Failed, or 409 while another
-     * conditional write of the key is in flight) when the key exists, so of two writers exactly one creates it.
+     * PutObject with {@code If-None-Match: *}: S3 refuses it with 412 Precondition Failed when the key exists, so of
+     * two writers exactly one creates it. A 409 (ConditionalRequestConflict: another write of the key is in flight)
+     * says nothing yet: that write may still fail and leave the key absent, so the put is tried again, after
+     * {@value #CONFLICT_RETRIES} tries failing with {@link ObjectStoreException} rather than answering "exists".
      */
     @Override
     public boolean putIfAbsent(String key, byte[] content) {
         requireText(key, "key");
         Objects.requireNonNull(content, "content");
-        try {
-            s3.putObject(
-                    b -> b.bucket(bucket)
-                            .key(key)
-                            .contentLength((long) content.length)
-                            .ifNoneMatch("*"),
-                    RequestBody.fromBytes(content));
-            return true;
-        } catch (S3Exception e) {
-            if (e.statusCode() == 412 || e.statusCode() == 409) {
-                return false;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                s3.putObject(
+                        b -> b.bucket(bucket)
+                                .key(key)
+                                .contentLength((long) content.length)
+                                .ifNoneMatch("*"),
+                        RequestBody.fromBytes(content));
+                return true;
+            } catch (S3Exception e) {
+                if (e.statusCode() == 412) {
+                    return false;
+                }
+                if (e.statusCode() != 409 || attempt == CONFLICT_RETRIES) {
+                    throw new ObjectStoreException("could not put s3://" + bucket + "/" + key + " if absent", e);
+                }
+            } catch (SdkException e) {
+                throw new ObjectStoreException("could not put s3://" + bucket + "/" + key + " if absent", e);
             }
-            throw new ObjectStoreException("could not put s3://" + bucket + "/" + key + " if absent", e);
-        } catch (SdkException e) {
-            throw new ObjectStoreException("could not put s3://" + bucket + "/" + key + " if absent", e);
+            pause(CONFLICT_PAUSE_MS << (attempt - 1));
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ObjectStoreException("interrupted waiting out a conflicting S3 write", e);
         }
     }
 
