@@ -36,7 +36,11 @@ import software.amazon.awssdk.services.athena.model.StartQueryExecutionRequest;
  * gateway writes (catalog prices have at most 18 decimal places per token).
  */
 public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
-    private static final int IDS_PER_QUERY = 500;
+    /**
+     * The most bytes of quoted ids one cost query lists: each query scans the whole month, so as many ids as fit go in
+     * one, below Athena's 262,144-byte query text with room for the rest of the query (about 2 KB).
+     */
+    static final int ID_BYTES_PER_QUERY = 200_000;
     /** A priced call charged at its reserved worst case (the gateway stopped before recording it). */
     static final String WORST_CASE = "cost_basis = 'reserved_worst_case' AND cost_usd IS NOT NULL";
 
@@ -272,12 +276,27 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         return v;
     }
 
-    private static List<List<String>> chunks(Set<String> ids) {
+    static List<List<String>> chunks(Set<String> ids) {
         List<String> sorted = new ArrayList<>(ids);
         sorted.sort(null);
         List<List<String>> chunks = new ArrayList<>();
-        for (int i = 0; i < sorted.size(); i += IDS_PER_QUERY) {
-            chunks.add(sorted.subList(i, Math.min(sorted.size(), i + IDS_PER_QUERY)));
+        int from = 0;
+        int bytes = 0;
+        for (int i = 0; i < sorted.size(); i++) {
+            // quoted, a doubled quote per quote, and ", " between: what costQuery writes
+            String id = sorted.get(i);
+            int size = id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    + (int) id.chars().filter(c -> c == '\'').count()
+                    + 4;
+            if (i > from && bytes + size > ID_BYTES_PER_QUERY) {
+                chunks.add(sorted.subList(from, i));
+                from = i;
+                bytes = 0;
+            }
+            bytes += size;
+        }
+        if (from < sorted.size()) {
+            chunks.add(sorted.subList(from, sorted.size()));
         }
         return chunks;
     }

@@ -168,6 +168,37 @@ class AthenaMonthlyUsageSourceTest {
     }
 
     @Test
+    void load_30000OutcomeSessions_costedInFewMonthScansEachUnderAthenasQueryLimit() {
+        FakeAthena athena = new FakeAthena();
+        Set<String> sessions = new java.util.HashSet<>();
+        for (int i = 0; i < 30_000; i++) {
+            sessions.add(java.util
+                    .UUID
+                    .nameUUIDFromBytes(Integer.toString(i).getBytes())
+                    .toString());
+        }
+
+        source(athena).load(NOV, sessions, Set.of());
+
+        // every cost query scans the whole month: 500 ids a query made it 60 scans, past a 15-minute Lambda's time
+        List<String> costQueries = athena.queries.subList(1, athena.queries.size());
+        assertThat(costQueries).hasSizeLessThanOrEqualTo(7);
+        Set<String> asked = new java.util.HashSet<>();
+        for (String q : costQueries) {
+            assertThat(q.getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                    .isLessThan(262_144);
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("'([0-9a-f-]{36})'").matcher(q);
+            while (m.find()) {
+                assertThat(asked.add(m.group(1)))
+                        .as("asked once: %s", m.group(1))
+                        .isTrue();
+            }
+        }
+        assertThat(asked).isEqualTo(sessions);
+    }
+
+    @Test
     void load_oldRowsWithCostBasisNull_countedAsProviderReported() {
         FakeAthena athena = new FakeAthena();
         // a cell of rows written before schema 4: cost_basis NULL, so Athena's count_if gives 0 and the coalesced
