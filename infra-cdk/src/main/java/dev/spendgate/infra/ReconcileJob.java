@@ -114,7 +114,10 @@ public final class ReconcileJob extends Construct {
                 .resources(List.of("*"))
                 .conditions(Map.of("StringEquals", Map.of("cloudwatch:namespace", METRIC_NAMESPACE)))
                 .build());
-        Map<String, String> env = new HashMap<>();
+        // the month to date summed by Athena: read object by object, a month past about 40M calls did not fit the
+        // job's 10 minutes
+        UsageQueries.grant(role, bucket, software.amazon.awscdk.Stack.of(this));
+        Map<String, String> env = new HashMap<>(UsageQueries.environment());
         env.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
         env.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         env.put("SPENDGATE_RECONCILE_ADMIN_KEYS_SECRET", adminKeys.getSecretArn());
@@ -210,6 +213,7 @@ public final class ReconcileJob extends Construct {
                 "Resource::<StorageDataBucketB1B922FA.Arn>/" + Storage.USAGE_PREFIX + "*",
                 "Resource::<StorageDataBucketB1B922FA.Arn>/" + RECONCILIATION_PREFIX + "*",
                 "Resource::*"));
+        wildcards.addAll(UsageQueries.nagWildcards());
         if (props.reconcileExportBucket() != null) {
             wildcards.add("Resource::arn:<AWS::Partition>:s3:::" + props.reconcileExportBucket() + "/"
                     + props.reconcileExportPrefix() + "*");
@@ -220,8 +224,9 @@ public final class ReconcileJob extends Construct {
                 NagSuppressionsConfig.because(
                         "AwsSolutions-IAM5",
                         "The job reads usage objects (usage/ only) and the billing export's objects (its prefix"
-                                + " only), whose names are not known in advance, and writes reconciliation/YYYY-MM.csv"
-                                + " and its bill lines (PutObject, reconciliation/ only); cloudwatch:PutMetricData has"
+                                + " only), whose names are not known in advance, writes reconciliation/YYYY-MM.csv"
+                                + " and its bill lines (PutObject, reconciliation/ only), and Athena's query results"
+                                + " (athena-results/ only); cloudwatch:PutMetricData has"
                                 + " no resource type, so it is granted on * for the Spendgate namespace only.",
                         wildcards));
         NagSuppressionsConfig.suppress(

@@ -37,7 +37,14 @@ class ReconcileJobStackTest {
                         "PublishAlerts",
                         "EncryptAlerts",
                         "PublishMetrics",
-                        "SendFailedRuns");
+                        "SendFailedRuns",
+                        "ReadQueryResults",
+                        "ListQueryResults",
+                        "WriteQueryResults",
+                        "AthenaResultsLocation",
+                        "AthenaResultUploads",
+                        "QueryUsage",
+                        "UsageTableDefinition");
         assertThat(s.get("SendFailedRuns")).isEqualTo("[sqs:SendMessage] on <JobsFailedRuns.Arn>");
         assertThat(s.get("ReadUsage")).isEqualTo("[s3:GetObject] on <StorageDataBucket.Arn>/usage/*");
         assertThat(s.get("ListUsage")).isEqualTo("[s3:ListBucket] on <StorageDataBucket.Arn> if s3:prefix=[usage/*]");
@@ -48,6 +55,27 @@ class ReconcileJobStackTest {
         assertThat(s.get("PublishMetrics"))
                 .isEqualTo("[cloudwatch:PutMetricData] on * if cloudwatch:namespace=Spendgate");
         assertThat(managedPolicies(plain, "ReconcileRole")).isNull();
+    }
+
+    @Test
+    void function_sumsTheMonthWithAthenaAsTheReportDoes() {
+        // read object by object, a month past about 40M calls did not fit the job's 10 minutes
+        Map<String, String> s = statements(plain, "ReconcileRole");
+        assertThat(s.get("QueryUsage")).startsWith("[athena:StartQueryExecution, athena:GetQueryExecution,");
+        assertThat(s.get("QueryUsage")).contains(":workgroup/spendgate");
+        assertThat(s.get("WriteQueryResults")).isEqualTo("[s3:PutObject] on <StorageDataBucket.Arn>/athena-results/*");
+        plain.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(Map.of(
+                        "Handler",
+                        ReconcileJob.HANDLER,
+                        "Environment",
+                        Map.of(
+                                "Variables",
+                                Match.objectLike(Map.of(
+                                        "SPENDGATE_ATHENA_WORKGROUP", Storage.ATHENA_WORKGROUP,
+                                        "SPENDGATE_ATHENA_DATABASE", Storage.GLUE_DATABASE,
+                                        "SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE))))));
     }
 
     @Test

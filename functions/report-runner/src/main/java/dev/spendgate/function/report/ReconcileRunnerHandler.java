@@ -29,7 +29,8 @@ import java.util.Optional;
  * ({@code reconciliation/bills/YYYY-MM/<provider>.json}, for the monthly report) to the usage bucket, publishes each
  * provider's unexplained difference as CloudWatch metrics (namespace {@code Spendgate}, the stack alarms on them) and
  * notifies the alert topic when a provider's unexplained difference passes {@code SPENDGATE_RECONCILE_THRESHOLD_PCT}
- * (default 2). The input may name
+ * (default 2). The month's metered usage is Athena's sum when {@code SPENDGATE_ATHENA_DATABASE} is set (as the report
+ * function's), else read from the usage log. The input may name
  * {@code month} ("2026-11") to re-run a whole month.
  */
 public final class ReconcileRunnerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
@@ -58,8 +59,11 @@ public final class ReconcileRunnerHandler implements RequestHandler<Map<String, 
         String topic = get(env, "SPENDGATE_ALERT_TOPIC_ARN");
         String threshold = get(env, "SPENDGATE_RECONCILE_THRESHOLD_PCT");
         SecretsManagerSecrets secrets = new SecretsManagerSecrets(aws.secretsManager());
+        // the month to date summed by Athena when the stack set it up: read here object by object, a month of tens
+        // of millions of calls does not fit the job's time
+        ReportRunnerConfig config = ReportRunnerConfig.fromEnv(env);
         ReconcileRun run = new ReconcileRun(
-                MonthlyUsageSource.fromLog(usage),
+                config.athena() ? ReportRunnerHandler.athena(config, aws) : MonthlyUsageSource.fromLog(usage),
                 usage,
                 exportBucket == null ? null : new S3ObjectStore(aws.s3(), exportBucket),
                 Optional.ofNullable(get(env, "SPENDGATE_RECONCILE_EXPORT_PREFIX"))

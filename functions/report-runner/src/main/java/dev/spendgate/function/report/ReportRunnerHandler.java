@@ -258,7 +258,7 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                 List.copyOf(stored.values()), config.reconcileThresholdPercent(), config.gatewayAccounts(), none);
     }
 
-    private static MonthlyUsageSource athena(ReportRunnerConfig config, AwsClients aws) {
+    static MonthlyUsageSource athena(ReportRunnerConfig config, AwsClients aws) {
         AthenaMonthlyUsageSource athena = new AthenaMonthlyUsageSource(
                 AthenaMonthlyUsageSource.client(aws),
                 new AthenaMonthlyUsageSource.Settings(
