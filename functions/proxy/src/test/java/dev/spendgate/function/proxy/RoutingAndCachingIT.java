@@ -121,6 +121,9 @@ class RoutingAndCachingIT {
             // a newer write, or (file times tick coarsely) one more answer than before
             if ((lastWrite("answers") > answersBefore || count("answers") > countBefore)
                     && (prefixesBefore == null || lastWrite("prefixes") > prefixesBefore)) {
+                // the store moves the file in place, then marks the answer present in memory, which a lookup reads
+                // first: give that step a moment on a loaded machine
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
                 return;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
@@ -134,7 +137,7 @@ class RoutingAndCachingIT {
             return 0;
         }
         try (var files = Files.walk(root)) {
-            return files.filter(f -> f.toString().endsWith(".json")).count();
+            return files.filter(RoutingAndCachingIT::stored).count();
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             return 0;
         }
@@ -147,7 +150,7 @@ class RoutingAndCachingIT {
             return -1;
         }
         try (var files = Files.walk(root)) {
-            return files.filter(f -> f.toString().endsWith(".json"))
+            return files.filter(RoutingAndCachingIT::stored)
                     .mapToLong(f -> {
                         try {
                             return Files.getLastModifiedTime(f).to(java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -160,6 +163,12 @@ class RoutingAndCachingIT {
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             return -1;
         }
+    }
+
+    /** A stored cache file: not the store's temporary file (".tmp-*.json"), which exists before its content. */
+    private static boolean stored(Path f) {
+        String name = f.getFileName().toString();
+        return name.endsWith(".json") && !name.startsWith(".tmp-");
     }
 
     private static String header(HttpResponse<?> r, String name) {
