@@ -119,7 +119,11 @@ public final class CostEstimator {
                     .longValueExact();
         }
         long input = text + counted.media();
-        long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(model, prompt, body);
+        // the cap of the model the catalog prices the id as: an alias (a Bedrock prompt router or application
+        // inference profile ARN, which names no model) reserves its target model's maximum output
+        String capModel =
+                pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
+        long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(capModel, prompt, body);
         if (endpoint == Endpoint.MESSAGES
                 && (body.findValue("cache_control") != null || body.findValue("cachePoint") != null)) {
             boolean oneHour = body.findValues("ttl").stream().anyMatch(ttl -> "1h".equals(ttl.asText()));

@@ -10,7 +10,10 @@ import dev.spendgate.function.proxy.bedrock.BedrockOperation;
 import dev.spendgate.function.proxy.bedrock.BedrockRequests;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.PromptText;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class CostEstimatorTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -177,5 +180,33 @@ class CostEstimatorTest {
 
         // priority bills 1.8x standard on gpt-5-mini (catalog service_tiers)
         assertThat(atPriority).isEqualByComparingTo(atStandard.multiply(new java.math.BigDecimal("1.8")));
+    }
+
+    @Test
+    void promptRouterAliasedToItsDearestModel_withoutMaxTokens_reservesThatModelsOutputLimit(@TempDir Path dir)
+            throws Exception {
+        // README: a router's alias maps it "to the dearest model it routes between (the worst case reserved before
+        // the call)"; the output cap is read from the router's ARN instead, which names no model
+        String custom = "arn:aws:bedrock:us-east-1:123456789012:prompt-router/abcd1234efgh";
+        String claude = "arn:aws:bedrock:us-east-1:123456789012:default-prompt-router/anthropic.claude:1";
+        Path prices = dir.resolve("prices.json");
+        Files.writeString(
+                prices,
+                "{\"aliases\":[{\"provider\":\"bedrock\",\"alias\":\"" + custom + "\","
+                        + "\"model\":\"anthropic.claude-sonnet-4-20250514-v1:0\"},"
+                        + "{\"provider\":\"bedrock\",\"alias\":\"" + claude + "\","
+                        + "\"model\":\"anthropic.claude-3-7-sonnet-20250219-v1:0\"}]}");
+        CostEstimator routed = new CostEstimator(PricingCatalog.bundled().withOverrides(prices), 4096);
+        JsonNode body = JSON.readTree("{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]}");
+        PromptText prompt = BedrockRequests.prompt(BedrockOperation.CONVERSE, body);
+
+        // Sonnet 4 may answer 64,000 tokens ($0.96): reserving the 4,096 default ($0.06) lets the budget admit 15x
+        assertThat(routed.worstCase("bedrock", custom, Endpoint.MESSAGES, prompt, body)
+                        .outputTokens())
+                .isEqualTo(64_000);
+        // Claude 3.7 Sonnet answers at most 64,000: reserving 128,000 (twice) refuses calls a tight budget fits
+        assertThat(routed.worstCase("bedrock", claude, Endpoint.MESSAGES, prompt, body)
+                        .outputTokens())
+                .isEqualTo(64_000);
     }
 }
