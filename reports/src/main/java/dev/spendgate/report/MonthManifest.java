@@ -29,7 +29,7 @@ public final class MonthManifest {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** What a stored manifest says of its run, enough to tell a re-run's change. */
-    public record Run(Instant generatedAt, String monthState, BigDecimal billedCostUsd) {}
+    public record Run(YearMonth month, Instant generatedAt, String monthState, BigDecimal billedCostUsd) {}
 
     private MonthManifest() {}
 
@@ -68,6 +68,7 @@ public final class MonthManifest {
         try {
             JsonNode root = JSON.readTree(manifest);
             return Optional.of(new Run(
+                    YearMonth.parse(root.path("month").asText()),
                     Instant.parse(root.path("generated_at").asText()),
                     root.path("month_state").asText(null),
                     new BigDecimal(root.path("billed_cost_usd").asText())));

@@ -402,6 +402,12 @@ public final class MonthlyReport {
             written.put(ReconciliationCsv.FILE_NAME, reconciliationCsv);
         }
         MonthManifest.Run replaced = lastRun(out, outPrefix, warnings);
+        if (replaced != null && !replaced.month().equals(month)) {
+            // a directory of another month's run (the CLI's --out): its files stay beside this month's
+            warnings.add("the output location held the " + replaced.month() + " report's files; those this run does"
+                    + " not write stay there beside the " + month + " files");
+            replaced = null;
+        }
         Map<String, Integer> sizes = new LinkedHashMap<>();
         written.forEach((name, bytes) -> {
             out.put(outPrefix + name, bytes);

@@ -9,6 +9,7 @@ import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.store.ObjectStoreException;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.time.YearMonth;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -119,5 +120,26 @@ class MonthManifestTest {
         MonthlyReport.Result again = run(usage(7), out);
 
         assertThat(again.warnings()).noneSatisfy(w -> assertThat(w).contains("replaces"));
+    }
+
+    @Test
+    void cliRunsOfTwoMonthsIntoOneOutDirectory_novemberDoesNotClaimToReplaceOctobersFigures() throws IOException {
+        // the CLI writes into --out DIR with no month folder (README: "./spendgate report --month 2026-11 --out out/")
+        YearMonth october = YearMonth.of(2026, 10);
+        MapObjectStore data = new MapObjectStore();
+        TestMonth.generate(october, 600, 6, 7).writeTo(data);
+        TestMonth.generate(MonthlyReportTest.MONTH, 600, 6, 9).writeTo(data);
+        MapObjectStore out = new MapObjectStore();
+        MonthlyReportTest.report().run(october, MonthlyUsageSource.fromLog(data), data, out, "", null, false);
+
+        MonthlyReport.Result november = MonthlyReportTest.report()
+                .run(MonthlyReportTest.MONTH, MonthlyUsageSource.fromLog(data), data, out, "", null, false);
+
+        // October's manifest is no earlier run of November: finance is told November's figures changed when no
+        // November file was ever written before
+        assertThat(november.warnings()).noneSatisfy(w -> assertThat(w).contains("replaces"));
+        JsonNode manifest = JSON.readTree(out.get(MonthManifest.FILE).orElseThrow());
+        assertThat(manifest.path("month").asText()).isEqualTo("2026-11");
+        assertThat(manifest.has("replaces")).as(manifest.toString()).isFalse();
     }
 }
