@@ -267,8 +267,7 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                         config.athenaWorkgroup(),
                         config.athenaOutput(),
                         null));
-        athena.createTableIfMissing(config.bucket());
-        return athena;
+        return athena.withTableCreatedOnFirstLoad(config.bucket());
     }
 
     private static Supplier<List<BudgetPolicy>> budgets(ReportRunnerConfig config, AwsClients aws) {

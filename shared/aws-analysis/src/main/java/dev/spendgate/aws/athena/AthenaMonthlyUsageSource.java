@@ -46,6 +46,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
 
     private final AthenaClient athena;
     private final Settings settings;
+    private String tableBucket; // guarded by this: the table to make sure of before the first query, then null
 
     public AthenaMonthlyUsageSource(AthenaClient athena, Settings settings) {
         this.athena = Objects.requireNonNull(athena, "athena");
@@ -78,8 +79,27 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         run(AthenaUsageTable.ddl(settings.database(), settings.table(), bucket), row -> {});
     }
 
+    /**
+     * {@link #createTableIfMissing} before the first {@link #load}, not now: a Lambda built with SnapStart runs its
+     * init when a version is published, which nothing orders after the workgroup and table of the same deployment.
+     */
+    public AthenaMonthlyUsageSource withTableCreatedOnFirstLoad(String bucket) {
+        synchronized (this) {
+            tableBucket = Objects.requireNonNull(bucket, "bucket");
+        }
+        return this;
+    }
+
+    private synchronized void ensureTable() {
+        if (tableBucket != null) {
+            createTableIfMissing(tableBucket);
+            tableBucket = null;
+        }
+    }
+
     @Override
     public MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap) {
+        ensureTable();
         MonthlyUsage usage = MonthlyUsage.of(month);
         run(cellsQuery(month), row -> {
             List<String> v = values(row);

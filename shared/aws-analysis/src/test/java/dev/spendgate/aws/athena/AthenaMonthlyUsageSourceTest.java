@@ -199,6 +199,20 @@ class AthenaMonthlyUsageSourceTest {
     }
 
     @Test
+    void withTableCreatedOnFirstLoad_noQueryUntilTheFirstLoadThenTheDdlOnce() {
+        // a SnapStart Lambda's init runs when its version is published, before the same deployment's table may exist
+        FakeAthena athena = new FakeAthena();
+        AthenaMonthlyUsageSource source = source(athena).withTableCreatedOnFirstLoad("my-usage-bucket");
+        assertThat(athena.queries).isEmpty();
+
+        source.load(NOV, Set.of(), Set.of());
+        source.load(NOV, Set.of(), Set.of());
+
+        assertThat(athena.queries.get(0)).startsWith("CREATE EXTERNAL TABLE IF NOT EXISTS");
+        assertThat(athena.queries).filteredOn(q -> q.startsWith("CREATE")).hasSize(1);
+    }
+
+    @Test
     void load_oldRowsWithCostBasisNull_countedAsProviderReported() {
         FakeAthena athena = new FakeAthena();
         // a cell of rows written before schema 4: cost_basis NULL, so Athena's count_if gives 0 and the coalesced
