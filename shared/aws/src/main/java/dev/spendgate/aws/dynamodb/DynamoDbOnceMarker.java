@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -18,6 +19,10 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * {@code attribute_not_exists(pk) OR expires_at < :now}: TTL deletes expired items only eventually (within days), so
  * an expired marker that is still there counts as absent and is overwritten. Exactly one of any number of
  * concurrent callers wins. SDK failures propagate as {@link software.amazon.awssdk.core.exception.SdkException}.
+ *
+ * <p>Each call writes a random {@link BudgetsTable#MARKER_TOKEN} of its own. The SDK resends a PutItem whose answer
+ * was lost, and a resent write that DynamoDB had applied fails its condition; so on a failed condition the marker is
+ * read back (consistent GetItem), and the call still wins when the token there is its own.
  */
 public final class DynamoDbOnceMarker implements OnceMarker {
     private static final Map<String, String> NAMES = Map.of("#pk", PARTITION_KEY, "#expires", BudgetsTable.EXPIRES_AT);
@@ -40,13 +45,16 @@ public final class DynamoDbOnceMarker implements OnceMarker {
     public boolean markOnce(String markerKey, Instant expiresAt) {
         Objects.requireNonNull(markerKey, "markerKey");
         Objects.requireNonNull(expiresAt, "expiresAt");
+        String token = UUID.randomUUID().toString();
         try {
             dynamoDb.putItem(b -> b.tableName(table)
                     .item(Map.of(
                             PARTITION_KEY,
                             AttributeValue.fromS(markerKey),
                             BudgetsTable.EXPIRES_AT,
-                            AttributeValue.fromN(Long.toString(DynamoDbRateCounter.epochSecondsCeiling(expiresAt)))))
+                            AttributeValue.fromN(Long.toString(DynamoDbRateCounter.epochSecondsCeiling(expiresAt))),
+                            BudgetsTable.MARKER_TOKEN,
+                            AttributeValue.fromS(token)))
                     .conditionExpression("attribute_not_exists(#pk) OR #expires < :now")
                     .expressionAttributeNames(NAMES)
                     .expressionAttributeValues(Map.of(
@@ -54,7 +62,17 @@ public final class DynamoDbOnceMarker implements OnceMarker {
                             AttributeValue.fromN(Long.toString(clock.instant().getEpochSecond())))));
             return true;
         } catch (ConditionalCheckFailedException alreadyMarked) {
-            return false;
+            return ours(markerKey, token);
         }
+    }
+
+    /** Whether the marker holds {@code token}: our own write, applied before a resend of it failed its condition. */
+    private boolean ours(String markerKey, String token) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(table)
+                        .key(Map.of(PARTITION_KEY, AttributeValue.fromS(markerKey)))
+                        .consistentRead(true))
+                .item();
+        AttributeValue stored = item == null ? null : item.get(BudgetsTable.MARKER_TOKEN);
+        return stored != null && token.equals(stored.s());
     }
 }

@@ -82,7 +82,8 @@ public final class DynamoDbTables {
      *   <li>ledger items ({@link DynamoDbBudgetLedger}): {@code pk} = item key; {@link #COMMITTED}, {@link #RESERVED},
      *       {@link #SPENT};
      *   <li>rate counters ({@link DynamoDbRateCounter}): {@code pk} = counter key; {@link #COUNT}, {@link #EXPIRES_AT};
-     *   <li>once markers ({@link DynamoDbOnceMarker}): {@code pk} = marker key; {@link #EXPIRES_AT};
+     *   <li>once markers ({@link DynamoDbOnceMarker}): {@code pk} = marker key; {@link #EXPIRES_AT}, {@link
+     *       #MARKER_TOKEN};
      *   <li>policies ({@link DynamoDbBudgetPolicyStore}): {@code pk} = {@link #POLICY_ITEM_PREFIX} + id; the
      *       {@code POLICY_*} attributes;
      *   <li>open reservations ({@link DynamoDbReservationJournal}): {@code pk} = {@link #RESERVATION_ITEM_PREFIX} +
@@ -113,6 +114,11 @@ public final class DynamoDbTables {
          * has no UpdateTimeToLive). Until TTL deletes it, adapters treat an expired marker as absent.
          */
         public static final String EXPIRES_AT = "expires_at";
+        /**
+         * S: on a once marker, a random token of the call that wrote it, so a call whose write was applied but whose
+         * answer was lost (and resent by the SDK) can tell the marker is its own. Absent on markers of earlier versions.
+         */
+        public static final String MARKER_TOKEN = "token";
         /** Partition key prefix of a policy item, followed by {@code BudgetPolicy.id()}. */
         public static final String POLICY_ITEM_PREFIX = "policy#";
         /** S: the policy id, e.g. {@code feature:chatbot/monthly}. */

@@ -33,13 +33,13 @@ class DynamoDbOnceMarkerIT extends OnceMarkerContract {
     }
 
     @Test
-    void markOnce_writesTheKeyAndExpiryInEpochSeconds() {
+    void markOnce_writesTheKeyExpiryInEpochSecondsAndToken() {
         new DynamoDbOnceMarker(dynamoDb, table).markOnce("once#alert", T0);
 
         assertThat(dynamoDb.getItem(b -> b.tableName(table)
                                 .key(Map.of(DynamoDbTables.PARTITION_KEY, AttributeValue.fromS("once#alert"))))
                         .item())
-                .containsOnlyKeys(DynamoDbTables.PARTITION_KEY, BudgetsTable.EXPIRES_AT)
+                .containsOnlyKeys(DynamoDbTables.PARTITION_KEY, BudgetsTable.EXPIRES_AT, BudgetsTable.MARKER_TOKEN)
                 .containsEntry(BudgetsTable.EXPIRES_AT, AttributeValue.fromN("1795878000"));
     }
 
