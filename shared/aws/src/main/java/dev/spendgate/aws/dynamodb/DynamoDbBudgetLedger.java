@@ -8,6 +8,7 @@ import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.domain.budget.BudgetWriteNotAppliedException;
 import java.math.BigDecimal;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,10 +56,17 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
 
     private final DynamoDbClient dynamoDb;
     private final String table;
+    private final SweptCharges sweptCharges;
 
     public DynamoDbBudgetLedger(DynamoDbClient dynamoDb, String table) {
+        this(dynamoDb, table, Clock.systemUTC());
+    }
+
+    /** As {@link #DynamoDbBudgetLedger(DynamoDbClient, String)}, timing the sweeper's charge markers by {@code clock}. */
+    public DynamoDbBudgetLedger(DynamoDbClient dynamoDb, String table, Clock clock) {
         this.dynamoDb = Objects.requireNonNull(dynamoDb, "dynamoDb");
         this.table = Objects.requireNonNull(table, "table");
+        this.sweptCharges = new SweptCharges(dynamoDb, table, Objects.requireNonNull(clock, "clock"));
     }
 
     @Override
@@ -131,35 +139,51 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
     }
 
     /**
-     * Each item in its own conditional UpdateItem: the worst case moves to spent and {@code chargeId} joins the item's
-     * {@link BudgetsTable#SWEPT_CHARGES} set, unless the set already holds it (a retry of a write whose response was
-     * lost, or of a sweep that failed: then nothing changes). An item whose write fails is reported and the others
-     * are still written.
+     * Each item on its own, at most once per {@code chargeId}: the worst case moves to spent, unless the charge is
+     * already known on the item (a retry of a write whose response was lost, or of a sweep that failed: then nothing
+     * changes). An item whose charge fails, or is being made by another caller at the same moment, is reported and the
+     * others are still charged; {@link SweptCharges} has the steps.
      */
     @Override
     public List<String> chargeEachOnce(String chargeId, List<Settlement> settlements) {
         Objects.requireNonNull(chargeId, "chargeId");
         List<String> failed = new ArrayList<>();
         for (Settlement s : settlements) {
+            boolean charged;
             try {
-                dynamoDb.updateItem(b -> b.tableName(table)
-                        .key(partitionKey(s.itemKey()))
-                        .updateExpression("ADD #committed :delta, #reserved :released, #spent :actual, #swept :ids")
-                        .conditionExpression("attribute_not_exists(#swept) OR NOT contains(#swept, :id)")
-                        .expressionAttributeNames(SWEEP_NAMES)
-                        .expressionAttributeValues(Map.of(
-                                ":delta", number(s.actual().subtract(s.reserved())),
-                                ":released", number(s.reserved().negate()),
-                                ":actual", number(s.actual()),
-                                ":ids", AttributeValue.fromSs(List.of(chargeId)),
-                                ":id", AttributeValue.fromS(chargeId))));
-            } catch (ConditionalCheckFailedException alreadyCharged) {
-                // this charge reached the item before: once is enough
+                charged = sweptCharges.chargeOnce(chargeId, s.itemKey(), () -> applyCharge(chargeId, s));
             } catch (RuntimeException e) {
+                charged = false;
+            }
+            if (!charged) {
                 failed.add(s.itemKey());
             }
         }
         return failed;
+    }
+
+    /**
+     * The charge itself: one conditional UpdateItem that adds the worst case and puts {@code chargeId} in the item's
+     * {@link BudgetsTable#SWEPT_CHARGES} set, unless the set holds it already (applied before, its answer lost; or
+     * listed there by an earlier version, which kept every id). {@link SweptCharges} takes it out again once the
+     * charge's marker says it is done, so the set holds only charges in flight.
+     */
+    private void applyCharge(String chargeId, Settlement s) {
+        try {
+            dynamoDb.updateItem(b -> b.tableName(table)
+                    .key(partitionKey(s.itemKey()))
+                    .updateExpression("ADD #committed :delta, #reserved :released, #spent :actual, #swept :ids")
+                    .conditionExpression("attribute_not_exists(#swept) OR NOT contains(#swept, :id)")
+                    .expressionAttributeNames(SWEEP_NAMES)
+                    .expressionAttributeValues(Map.of(
+                            ":delta", number(s.actual().subtract(s.reserved())),
+                            ":released", number(s.reserved().negate()),
+                            ":actual", number(s.actual()),
+                            ":ids", AttributeValue.fromSs(List.of(chargeId)),
+                            ":id", AttributeValue.fromS(chargeId))));
+        } catch (ConditionalCheckFailedException alreadyCharged) {
+            // this charge reached the item before: once is enough
+        }
     }
 
     @Override

@@ -74,13 +74,16 @@ public final class DynamoDbTables {
     }
 
     /**
-     * Attributes of the budgets table. One table holds five kinds of items, told apart by their partition key, which
+     * Attributes of the budgets table. One table holds six kinds of items, told apart by their partition key, which
      * the callers namespace ({@code budget#...}, {@code rate#...}, {@code once#...}; policies are {@code policy#<id>},
-     * open reservations {@code resv#<id>}):
+     * open reservations {@code resv#<id>}, the sweeper's charge markers {@code swept#<item key>#<charge id>}):
      *
      * <ul>
      *   <li>ledger items ({@link DynamoDbBudgetLedger}): {@code pk} = item key; {@link #COMMITTED}, {@link #RESERVED},
-     *       {@link #SPENT};
+     *       {@link #SPENT}, {@link #SWEPT_CHARGES};
+     *   <li>charge markers ({@link DynamoDbBudgetLedger#chargeEachOnce}): {@code pk} = {@link
+     *       #SWEPT_CHARGE_ITEM_PREFIX} + item key + {@code #} + charge id; {@link #MARKER_TOKEN}, {@link
+     *       #SWEPT_CHARGE_SINCE}, {@link #SWEPT_CHARGE_DONE}, {@link #EXPIRES_AT};
      *   <li>rate counters ({@link DynamoDbRateCounter}): {@code pk} = counter key; {@link #COUNT}, {@link #EXPIRES_AT};
      *   <li>once markers ({@link DynamoDbOnceMarker}): {@code pk} = marker key; {@link #EXPIRES_AT}, {@link
      *       #MARKER_TOKEN};
@@ -102,11 +105,22 @@ public final class DynamoDbTables {
         /** N: settled spend (USD). */
         public static final String SPENT = "spent";
         /**
-         * On a budget item: the ids of the sweeper's worst-case charges applied to it (a string set), so a charge
-         * retried after a lost response or a failed sweep is applied once. Grows by one short id per call charged by
-         * the sweeper on the item (a crashed call), within the item's period.
+         * On a budget item: the ids of the sweeper's charges in flight on it (a string set), so a charge whose write
+         * was applied but whose answer was lost, or whose caller died, is applied once; each id leaves the set when its
+         * {@link #SWEPT_CHARGE_ITEM_PREFIX} marker says the charge is done. Items written by earlier versions may hold
+         * every charge ever swept on them: those are honoured, and leave the set if charged again.
          */
         public static final String SWEPT_CHARGES = "swept";
+        /**
+         * Partition key prefix of a sweeper's charge marker, followed by the budget item key, {@code #} and the charge
+         * id: {@link #MARKER_TOKEN}, {@link #SWEPT_CHARGE_SINCE}, {@link #SWEPT_CHARGE_DONE}, {@link #EXPIRES_AT} (400
+         * days on).
+         */
+        public static final String SWEPT_CHARGE_ITEM_PREFIX = "swept#";
+        /** N: on a charge marker, when its current claimer claimed it (epoch milliseconds). */
+        public static final String SWEPT_CHARGE_SINCE = "since";
+        /** BOOL: on a charge marker, whether the charge is counted on the budget item. */
+        public static final String SWEPT_CHARGE_DONE = "charged";
         /** N: a rate counter's count. */
         public static final String COUNT = "n";
         /**
@@ -115,7 +129,7 @@ public final class DynamoDbTables {
          */
         public static final String EXPIRES_AT = "expires_at";
         /**
-         * S: on a once marker, a random token of the call that wrote it, so a call whose write was applied but whose
+         * S: on a once marker or a charge marker, a random token of the call that wrote it, so a call whose write was applied but whose
          * answer was lost (and resent by the SDK) can tell the marker is its own. Absent on markers of earlier versions.
          */
         public static final String MARKER_TOKEN = "token";
