@@ -30,7 +30,7 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * updates of one item, so concurrent reservations never overshoot. A refusal reads the item back with a consistent
  * GetItem (dynalite ignores {@code ReturnValuesOnConditionCheckFailure}), so the returned state may already include
  * a later write. {@link #release} and {@link #settle} are unconditional {@code ADD}s; a release of an item that does
- * not exist changes nothing.
+ * not exist changes nothing. Both answer with the three counters only ({@code UPDATED_NEW}), not the whole item.
  *
  * <p>SDK failures propagate as {@link SdkException}; a release that certainly changed nothing as {@link
  * BudgetWriteNotAppliedException}. These updates are not idempotent: the SDK's default retries resend a request whose
@@ -86,7 +86,7 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
                             .expressionAttributeNames(COUNTER_NAMES)
                             .expressionAttributeValues(
                                     Map.of(":zero", ZERO, ":amount", number(amount), ":max", number(max)))
-                            .returnValues(ReturnValue.ALL_NEW))
+                            .returnValues(ReturnValue.UPDATED_NEW))
                     .attributes();
             return new ReserveResult(true, toState(updated));
         } catch (ConditionalCheckFailedException refused) {
@@ -133,7 +133,7 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
                                 ":delta", number(actual.subtract(reserved)),
                                 ":released", number(reserved.negate()),
                                 ":actual", number(actual)))
-                        .returnValues(ReturnValue.ALL_NEW))
+                        .returnValues(ReturnValue.UPDATED_NEW))
                 .attributes();
         return toState(after);
     }

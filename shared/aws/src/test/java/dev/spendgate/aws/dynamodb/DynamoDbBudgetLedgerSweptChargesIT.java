@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
 import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetLedger.ReserveResult;
+import dev.spendgate.testing.aws.LocalAwsEndpoint;
 import dev.spendgate.testing.aws.LocalDynamoDb;
 import java.math.BigDecimal;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -164,6 +166,38 @@ class DynamoDbBudgetLedgerSweptChargesIT {
 
         assertThat(ledger.state(ITEM).orElseThrow().spent()).isEqualByComparingTo("0.50");
         assertThat(budgetItem()).doesNotContainKey(BudgetsTable.SWEPT_CHARGES);
+    }
+
+    /**
+     * Before the limit: a reservation and a settlement on an item with 5,000 swept charges (180 KB). Both return the
+     * whole item ({@code ALL_NEW}) to the call, and DynamoDB bills a write by the item's size (1 KB a unit; a
+     * partition takes 1,000 units a second), so every call on the budget costs ~180 write units and the item takes
+     * only about five calls a second before it throttles.
+     */
+    @Test
+    void reserveAndSettle_itemWith5000SweptCharges_answersCarryOnlyTheCounters() {
+        itemAfterSweptCharges(5_000);
+        LocalAwsEndpoint aws = LocalAwsEndpoint.start(
+                LocalDynamoDb.shared().endpoint(), LocalDynamoDb.shared().endpoint());
+        try (DynamoDbClient viaEndpoint = LocalDynamoDb.shared()
+                .clientBuilder()
+                .endpointOverride(URI.create(aws.endpoint()))
+                .build()) {
+            BudgetLedger measured = new DynamoDbBudgetLedger(viaEndpoint, table);
+
+            assertThat(measured.reserve(ITEM, new BigDecimal("100000"), new BigDecimal("0.01"))
+                            .granted())
+                    .isTrue();
+            measured.settle(ITEM, new BigDecimal("0.01"), new BigDecimal("0.004"));
+
+            assertThat(aws.operations())
+                    .extracting(LocalAwsEndpoint.Operation::responseBytes)
+                    .as("bytes of the reserve and settle answers")
+                    .hasSize(2)
+                    .allSatisfy(bytes -> assertThat(bytes).isLessThan(4096L));
+        } finally {
+            aws.close();
+        }
     }
 
     private static Clock at(Instant instant) {
