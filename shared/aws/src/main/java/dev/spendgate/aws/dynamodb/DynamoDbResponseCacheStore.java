@@ -9,6 +9,7 @@ import dev.spendgate.domain.cache.ResponseCacheStore;
 import dev.spendgate.domain.cache.SemanticEntry;
 import dev.spendgate.domain.pricing.TokenUsage;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,6 +37,10 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * {@code max_entries} answers per feature are kept, oldest out first, across every Lambda instance, at the price of
  * two more writes per fill (fills happen on misses only). When a feature's {@code max_entries} is lowered, slots past
  * the new bound are no longer reused: their answers leave at their TTL.
+ *
+ * <p>An index item keeps at most {@code maxPerPrefix} questions and at most {@link #MAX_INDEX_BYTES} of them (48 hex
+ * characters per distinct content word: 256 questions of 60 words would pass DynamoDB's 400 KB item limit, and every
+ * later index write behind the prefix would be refused); the oldest leave first.
  */
 public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
     static final String ANSWER_PREFIX = "cache#";
@@ -43,6 +48,9 @@ public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
     static final String COUNTER_PREFIX = "cachecount#";
     static final String SLOT_PREFIX = "cacheslot#";
     private static final int INDEX_RETRIES = 5;
+
+    /** The most an index item's entries may take (DynamoDB's item limit is 400 KB; the rest is headroom). */
+    static final int MAX_INDEX_BYTES = 350 * 1024;
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -169,12 +177,21 @@ public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
         for (int attempt = 0; attempt < INDEX_RETRIES; attempt++) {
             Index current = readIndex(prefixKey);
             List<SemanticEntry> next = new ArrayList<>();
+            long bytes = entryBytes(entry);
+            if (bytes > MAX_INDEX_BYTES) {
+                return; // a question this long is left out of the index (its exact entry still serves)
+            }
             next.add(entry);
             Instant latest = entry.expiresAt();
-            for (SemanticEntry e : current.entries) {
-                if (next.size() < maxPerPrefix
-                        && now.isBefore(e.expiresAt())
-                        && !e.key().equals(entry.key())) {
+            for (SemanticEntry e : current.entries) { // newest first: the oldest are left out
+                if (next.size() >= maxPerPrefix) {
+                    break;
+                }
+                if (now.isBefore(e.expiresAt()) && !e.key().equals(entry.key())) {
+                    bytes += entryBytes(e);
+                    if (bytes > MAX_INDEX_BYTES) {
+                        break;
+                    }
                     next.add(e);
                     latest = e.expiresAt().isAfter(latest) ? e.expiresAt() : latest;
                 }
@@ -216,6 +233,19 @@ public final class DynamoDbResponseCacheStore implements ResponseCacheStore {
             }
         }
         // Still racing after five tries: this question is left out of the index (its exact entry still serves).
+    }
+
+    /**
+     * An upper bound of what one entry adds to the index item, as DynamoDB counts item size: its key and hex sketches
+     * (UTF-8 bytes), the five one-letter names, the expiry number and the map and list element overheads.
+     */
+    static long entryBytes(SemanticEntry e) {
+        return e.key().getBytes(StandardCharsets.UTF_8).length
+                + 16L
+                        * (e.sketch().words().length
+                                + e.sketch().numbers().length
+                                + e.sketch().order().length)
+                + 64;
     }
 
     private record Index(long version, List<SemanticEntry> entries) {}
