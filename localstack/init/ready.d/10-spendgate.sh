@@ -1,9 +1,9 @@
 #!/bin/bash
 # Creates what the Spendgate gateway needs, as infra-cdk does in AWS: the three DynamoDB tables (string partition
-# key "pk", on demand; TTL on the budgets table's expires_at), the data bucket, the provider-key secret (an empty
-# JSON object: put real keys in with put-secret-value), the alert topic, the report sender's SES identity and the
-# usage stream (Firehose Direct PUT, gzip, into the bucket under usage-firehose/: LocalStack does not evaluate the
-# stack's dynamic partitioning, so its objects stay outside the usage/v1/ layout).
+# key "pk", on demand; TTL on the budgets table's expires_at; the spool's queue index), the data bucket, the
+# provider-key secret (an empty JSON object: put real keys in with put-secret-value), the alert topic, the report
+# sender's SES identity and the usage stream (Firehose Direct PUT, gzip, into the bucket under usage-firehose/:
+# LocalStack does not evaluate the stack's dynamic partitioning, so its objects stay outside the usage/v1/ layout).
 # Runs on every LocalStack start (ready.d) and skips what already exists.
 set -euo pipefail
 export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
@@ -19,6 +19,16 @@ table() {
 }
 
 table spendgate-keys
+if ! awslocal dynamodb describe-table --table-name spendgate-usage-spool >/dev/null 2>&1; then
+  # the spool lists its batches oldest first in a keys-only index (DynamoDbTables.SpoolTable.QUEUE_INDEX)
+  awslocal dynamodb create-table --table-name spendgate-usage-spool \
+    --attribute-definitions AttributeName=pk,AttributeType=S AttributeName=queue,AttributeType=S \
+      AttributeName=spilled_at,AttributeType=N \
+    --key-schema AttributeName=pk,KeyType=HASH \
+    --global-secondary-indexes \
+    'IndexName=queue-by-spill-time,KeySchema=[{AttributeName=queue,KeyType=HASH},{AttributeName=spilled_at,KeyType=RANGE}],Projection={ProjectionType=KEYS_ONLY}' \
+    --billing-mode PAY_PER_REQUEST >/dev/null
+fi
 table spendgate-usage-spool
 table spendgate-budgets
 awslocal dynamodb update-time-to-live --table-name spendgate-budgets \

@@ -1,5 +1,6 @@
 package dev.spendgate.infra;
 
+import dev.spendgate.aws.dynamodb.DynamoDbTables;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -111,6 +112,11 @@ public final class ProxyApi extends Construct {
                 "dynamodb:GetItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:Scan"));
+        // A drain page lists the oldest spilled batches from the spool's queue index.
+        role.addToPolicy(Policies.allow(
+                "ListSpoolQueue",
+                List.of("dynamodb:Query"),
+                List.of(storage.spool().getTableArn() + "/index/" + DynamoDbTables.SpoolTable.QUEUE_INDEX)));
         role.addToPolicy(Policies.table(
                 "UseBudgets",
                 storage.budgets(),

@@ -12,7 +12,9 @@ import software.amazon.awscdk.services.athena.CfnWorkGroup;
 import software.amazon.awscdk.services.dynamodb.Attribute;
 import software.amazon.awscdk.services.dynamodb.AttributeType;
 import software.amazon.awscdk.services.dynamodb.BillingMode;
+import software.amazon.awscdk.services.dynamodb.GlobalSecondaryIndexProps;
 import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
+import software.amazon.awscdk.services.dynamodb.ProjectionType;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.dynamodb.TableEncryption;
 import software.amazon.awscdk.services.glue.CfnDatabase;
@@ -68,6 +70,20 @@ public final class Storage extends Construct {
         super(scope, id);
         keys = table("KeysTable", DynamoDbTables.DEFAULT_KEYS_TABLE, null);
         spool = table("SpoolTable", DynamoDbTables.DEFAULT_SPOOL_TABLE, null);
+        // Lists spilled batches oldest first, so a drain page reads its batches, not the whole spool. One index: a
+        // stack update may add only one to a table.
+        spool.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
+                .indexName(DynamoDbTables.SpoolTable.QUEUE_INDEX)
+                .partitionKey(Attribute.builder()
+                        .name(DynamoDbTables.SpoolTable.QUEUE)
+                        .type(AttributeType.STRING)
+                        .build())
+                .sortKey(Attribute.builder()
+                        .name(DynamoDbTables.SpoolTable.SPILLED_AT)
+                        .type(AttributeType.NUMBER)
+                        .build())
+                .projectionType(ProjectionType.KEYS_ONLY)
+                .build());
         // Rate counters, alert markers and closed reservations carry expires_at (epoch seconds): TTL deletes them.
         budgets = table("BudgetsTable", DynamoDbTables.DEFAULT_BUDGETS_TABLE, DynamoDbTables.BudgetsTable.EXPIRES_AT);
 

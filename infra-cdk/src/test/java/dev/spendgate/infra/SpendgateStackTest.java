@@ -151,12 +151,35 @@ class SpendgateStackTest {
             Map<String, Object> p = props(table);
             assertThat(p.get("BillingMode")).isEqualTo("PAY_PER_REQUEST");
             assertThat(p.get("KeySchema")).isEqualTo(List.of(Map.of("AttributeName", "pk", "KeyType", "HASH")));
-            assertThat(p.get("AttributeDefinitions"))
-                    .isEqualTo(List.of(Map.of("AttributeName", "pk", "AttributeType", "S")));
+            if (!DynamoDbTables.DEFAULT_SPOOL_TABLE.equals(p.get("TableName"))) {
+                assertThat(p.get("AttributeDefinitions"))
+                        .isEqualTo(List.of(Map.of("AttributeName", "pk", "AttributeType", "S")));
+                assertThat(p).doesNotContainKey("GlobalSecondaryIndexes");
+            }
             assertThat(p.get("PointInTimeRecoverySpecification")).isEqualTo(Map.of("PointInTimeRecoveryEnabled", true));
             assertThat(p.get("DeletionProtectionEnabled")).isEqualTo(true);
             assertThat(table.get("DeletionPolicy")).isEqualTo("Retain");
         }
+    }
+
+    /** The spool's one index: a drain page queries the oldest batches instead of scanning every spilled batch. */
+    @Test
+    void spoolTable_oneKeysOnlyIndexOfBatchesBySpillTime() {
+        synth.template.hasResourceProperties(
+                "AWS::DynamoDB::Table",
+                Match.objectLike(Map.of(
+                        "TableName",
+                        DynamoDbTables.DEFAULT_SPOOL_TABLE,
+                        "GlobalSecondaryIndexes",
+                        List.of(Match.objectLike(Map.of(
+                                "IndexName",
+                                DynamoDbTables.SpoolTable.QUEUE_INDEX,
+                                "KeySchema",
+                                List.of(
+                                        Map.of("AttributeName", "queue", "KeyType", "HASH"),
+                                        Map.of("AttributeName", "spilled_at", "KeyType", "RANGE")),
+                                "Projection",
+                                Map.of("ProjectionType", "KEYS_ONLY")))))));
     }
 
     @Test
@@ -430,6 +453,7 @@ class SpendgateStackTest {
                         "WriteOwnLogs",
                         "UseKeys",
                         "UseSpool",
+                        "ListSpoolQueue",
                         "UseBudgets",
                         "PutUsageRecords",
                         "WriteOutcomes",
@@ -450,6 +474,11 @@ class SpendgateStackTest {
                         grant(
                                 "[dynamodb:PutItem, dynamodb:GetItem, dynamodb:DeleteItem, dynamodb:Scan]",
                                 arn("StorageSpoolTable")))
+                .containsEntry(
+                        "ListSpoolQueue",
+                        grant(
+                                "[dynamodb:Query]",
+                                arn("StorageSpoolTable") + "/index/" + DynamoDbTables.SpoolTable.QUEUE_INDEX))
                 .containsEntry(
                         "UseBudgets",
                         grant(

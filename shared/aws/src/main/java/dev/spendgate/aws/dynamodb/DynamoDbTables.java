@@ -1,12 +1,16 @@
 package dev.spendgate.aws.dynamodb;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
@@ -15,8 +19,9 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 /**
  * The DynamoDB tables of the AWS adapters: names, key schemas and attribute names. CDK defines the deployed tables
  * from these constants; tests and local set-ups create them with {@link #createKeysTable}, {@link #createSpoolTable}
- * and {@link #createBudgetsTable}. Every table has a single string partition key {@code pk}, no sort key, no index,
- * and on-demand capacity, so they work on dynalite, LocalStack and AWS alike.
+ * and {@link #createBudgetsTable}. Every table has a single string partition key {@code pk}, no sort key, and
+ * on-demand capacity, so they work on dynalite, LocalStack and AWS alike; the spool table alone has an index, {@link
+ * SpoolTable#QUEUE_INDEX}.
  */
 public final class DynamoDbTables {
     /** Default name of the proxy keys table. */
@@ -69,6 +74,18 @@ public final class DynamoDbTables {
         public static final String SPILLED_AT = "spilled_at";
         /** N: a per-process counter breaking ties between spills in the same millisecond. */
         public static final String SEQUENCE = "seq";
+        /**
+         * S: which of the {@link #QUEUE_SHARDS} partitions of {@link #QUEUE_INDEX} the batch is listed in ({@code "0"},
+         * {@code "1"}, ...). Absent on batches spilled by versions before the index, which the index does not list.
+         */
+        public static final String QUEUE = "queue";
+        /**
+         * The global secondary index listing batches oldest first: partition key {@link #QUEUE} (S), sort key {@link
+         * #SPILLED_AT} (N), keys only.
+         */
+        public static final String QUEUE_INDEX = "queue-by-spill-time";
+        /** Partitions of {@link #QUEUE_INDEX}: one takes about 1,000 spills a second. */
+        public static final int QUEUE_SHARDS = 2;
 
         private SpoolTable() {}
     }
@@ -192,9 +209,9 @@ public final class DynamoDbTables {
         createTable(dynamoDb, tableName);
     }
 
-    /** Creates the usage spool table unless it exists, and waits until it is active. */
+    /** Creates the usage spool table with its {@link SpoolTable#QUEUE_INDEX} unless it exists; waits until active. */
     public static void createSpoolTable(DynamoDbClient dynamoDb, String tableName) {
-        createTable(dynamoDb, tableName);
+        createTable(dynamoDb, tableName, true);
     }
 
     /**
@@ -206,23 +223,47 @@ public final class DynamoDbTables {
     }
 
     private static void createTable(DynamoDbClient dynamoDb, String tableName) {
+        createTable(dynamoDb, tableName, false);
+    }
+
+    private static void createTable(DynamoDbClient dynamoDb, String tableName, boolean spoolQueue) {
         Objects.requireNonNull(dynamoDb, "dynamoDb");
         Objects.requireNonNull(tableName, "tableName");
+        List<AttributeDefinition> attributes = new ArrayList<>();
+        attributes.add(attribute(PARTITION_KEY, ScalarAttributeType.S));
+        if (spoolQueue) {
+            attributes.add(attribute(SpoolTable.QUEUE, ScalarAttributeType.S));
+            attributes.add(attribute(SpoolTable.SPILLED_AT, ScalarAttributeType.N));
+        }
         try {
-            dynamoDb.createTable(b -> b.tableName(tableName)
-                    .billingMode(BillingMode.PAY_PER_REQUEST)
-                    .attributeDefinitions(AttributeDefinition.builder()
-                            .attributeName(PARTITION_KEY)
-                            .attributeType(ScalarAttributeType.S)
-                            .build())
-                    .keySchema(KeySchemaElement.builder()
-                            .attributeName(PARTITION_KEY)
-                            .keyType(KeyType.HASH)
-                            .build()));
+            dynamoDb.createTable(b -> {
+                b.tableName(tableName)
+                        .billingMode(BillingMode.PAY_PER_REQUEST)
+                        .attributeDefinitions(attributes)
+                        .keySchema(key(PARTITION_KEY, KeyType.HASH));
+                if (spoolQueue) {
+                    b.globalSecondaryIndexes(GlobalSecondaryIndex.builder()
+                            .indexName(SpoolTable.QUEUE_INDEX)
+                            .keySchema(key(SpoolTable.QUEUE, KeyType.HASH), key(SpoolTable.SPILLED_AT, KeyType.RANGE))
+                            .projection(p -> p.projectionType(ProjectionType.KEYS_ONLY))
+                            .build());
+                }
+            });
         } catch (ResourceInUseException alreadyExists) {
             // fine: created earlier, by us or by CDK
         }
         awaitActive(dynamoDb, tableName);
+    }
+
+    private static AttributeDefinition attribute(String name, ScalarAttributeType type) {
+        return AttributeDefinition.builder()
+                .attributeName(name)
+                .attributeType(type)
+                .build();
+    }
+
+    private static KeySchemaElement key(String name, KeyType type) {
+        return KeySchemaElement.builder().attributeName(name).keyType(type).build();
     }
 
     private static void awaitActive(DynamoDbClient dynamoDb, String tableName) {

@@ -6,32 +6,60 @@ import dev.spendgate.aws.dynamodb.DynamoDbTables.SpoolTable;
 import dev.spendgate.domain.usage.UsageSpool;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 
 /**
  * A {@link UsageSpool} in a DynamoDB table ({@link DynamoDbTables#createSpoolTable}), one item per batch keyed by its
  * object key, so re-spilling a key overwrites it.
  *
- * <p>The spool only fills while S3 is unreachable and is drained soon after, so {@link #pending} scans the keys and
- * spill times (not the contents), sorts them, and then reads the oldest {@code max} items one by one. Spills from
- * different processes in the same millisecond have no defined order. SDK failures propagate as
+ * <p>Each batch is listed, by {@link SpoolTable#QUEUE} and {@link SpoolTable#SPILLED_AT}, in the keys-only index
+ * {@link SpoolTable#QUEUE_INDEX} ({@link SpoolTable#QUEUE_SHARDS} partitions, the batch's by its sequence number).
+ * {@link #pending} queries each partition for its oldest keys ({@code Limit}), merges them, and reads the oldest
+ * {@code max} items one by one (consistent GetItem): a page costs about its batches, however full the spool. The
+ * index is eventually consistent, so keys this instance removed in the last {@link #RECENTLY_REMOVED} are skipped
+ * (the query asks for that many more), and keys another instance removed are skipped when their GetItem finds
+ * nothing. Spills in the same millisecond have no defined order.
+ *
+ * <p>Batches spilled by versions before the index carry no {@link SpoolTable#QUEUE} and are not in it. When the index
+ * lists fewer than {@code max}, {@link #pending} also scans the table for them (consistent, keys and spill times, oldest
+ * first): by then the spool is about drained, so the scan reads little. On a table without the index (made before
+ * it, or while DynamoDB still builds it) {@link #pending} scans the whole table as before. SDK failures propagate as
  * {@link software.amazon.awssdk.core.exception.SdkException}.
  */
 public final class DynamoDbUsageSpool implements UsageSpool {
     /** Largest batch this spool accepts: a DynamoDB item is at most 400 KB, key and attribute names included. */
     public static final int MAX_CONTENT_BYTES = 400 * 1024 - 2 * 1024;
 
+    /** How long keys this instance removed are skipped in the index, which may still list them. */
+    static final Duration RECENTLY_REMOVED = Duration.ofSeconds(30);
+
+    private static final int MAX_SKIPPED = 1000;
     private static final AtomicLong SEQUENCE = new AtomicLong();
-    private static final Map<String, String> NAMES =
-            Map.of("#pk", PARTITION_KEY, "#at", SpoolTable.SPILLED_AT, "#seq", SpoolTable.SEQUENCE);
+    private static final Map<String, String> SCAN_NAMES = Map.of(
+            "#pk", PARTITION_KEY, "#at", SpoolTable.SPILLED_AT, "#seq", SpoolTable.SEQUENCE, "#q", SpoolTable.QUEUE);
+
+    private static final Comparator<Entry> ORDER = Comparator.comparingLong(Entry::spilledAt)
+            .thenComparingLong(Entry::sequence)
+            .thenComparing(Entry::objectKey);
+
+    /** Object keys this instance removed, with when (clock millis), oldest first. */
+    private final LinkedHashMap<String, Long> removed = new LinkedHashMap<>();
 
     private final DynamoDbClient dynamoDb;
     private final String table;
@@ -55,6 +83,7 @@ public final class DynamoDbUsageSpool implements UsageSpool {
             throw new IllegalArgumentException("usage batch " + batch.objectKey() + " is " + size
                     + " bytes with its key; the DynamoDB spool holds at most " + MAX_CONTENT_BYTES);
         }
+        long sequence = SEQUENCE.incrementAndGet();
         dynamoDb.putItem(b -> b.tableName(table)
                 .item(Map.of(
                         PARTITION_KEY,
@@ -64,7 +93,12 @@ public final class DynamoDbUsageSpool implements UsageSpool {
                         SpoolTable.SPILLED_AT,
                         number(clock.millis()),
                         SpoolTable.SEQUENCE,
-                        number(SEQUENCE.incrementAndGet()))));
+                        number(sequence),
+                        SpoolTable.QUEUE,
+                        AttributeValue.fromS(Long.toString(Math.floorMod(sequence, SpoolTable.QUEUE_SHARDS))))));
+        synchronized (removed) {
+            removed.remove(batch.objectKey()); // spilled again: pending again
+        }
     }
 
     @Override
@@ -72,19 +106,27 @@ public final class DynamoDbUsageSpool implements UsageSpool {
         if (max < 1) {
             throw new IllegalArgumentException("max must be positive, was " + max);
         }
+        Set<String> skip = recentlyRemoved();
         List<Entry> entries = new ArrayList<>();
-        dynamoDb.scanPaginator(b -> b.tableName(table)
-                        .projectionExpression("#pk, #at, #seq")
-                        .expressionAttributeNames(NAMES)
-                        .consistentRead(true))
-                .items()
-                .forEach(item -> entries.add(new Entry(
-                        item.get(PARTITION_KEY).s(),
-                        Long.parseLong(item.get(SpoolTable.SPILLED_AT).n()),
-                        Long.parseLong(item.get(SpoolTable.SEQUENCE).n()))));
-        entries.sort(Comparator.comparingLong(Entry::spilledAt)
-                .thenComparingLong(Entry::sequence)
-                .thenComparing(Entry::objectKey));
+        try {
+            for (int shard = 0; shard < SpoolTable.QUEUE_SHARDS; shard++) {
+                entries.addAll(oldestListed(Integer.toString(shard), max + skip.size(), skip));
+            }
+        } catch (DynamoDbException e) {
+            if (!indexMissing(e)) {
+                throw e;
+            }
+            return read(scan(skip, false), max); // a table made before the index, or the index still backfilling
+        }
+        entries.sort(ORDER);
+        if (entries.size() < max) {
+            entries.addAll(scan(skip, true)); // spilled by a version before the index, listed after the rest
+        }
+        return read(entries, max);
+    }
+
+    /** The first {@code max} of {@code entries} still in the table, with their contents. */
+    private List<SpooledBatch> read(List<Entry> entries, int max) {
         List<SpooledBatch> batches = new ArrayList<>(Math.min(max, entries.size()));
         for (Entry entry : entries) {
             if (batches.size() == max) {
@@ -105,6 +147,82 @@ public final class DynamoDbUsageSpool implements UsageSpool {
     public void remove(String objectKey) {
         Objects.requireNonNull(objectKey, "objectKey");
         dynamoDb.deleteItem(b -> b.tableName(table).key(key(objectKey)));
+        synchronized (removed) {
+            removed.remove(objectKey);
+            removed.put(objectKey, clock.millis());
+            while (removed.size() > MAX_SKIPPED) {
+                removed.remove(removed.keySet().iterator().next());
+            }
+        }
+    }
+
+    private Set<String> recentlyRemoved() {
+        long since = clock.millis() - RECENTLY_REMOVED.toMillis();
+        synchronized (removed) {
+            removed.values().removeIf(at -> at < since);
+            return new HashSet<>(removed.keySet());
+        }
+    }
+
+    /** The oldest {@code limit} keys one partition of the index lists, less {@code skip}. */
+    private List<Entry> oldestListed(String shard, int limit, Set<String> skip) {
+        List<Entry> entries = new ArrayList<>();
+        Map<String, AttributeValue> startAfter = null;
+        do {
+            Map<String, AttributeValue> from = startAfter;
+            QueryResponse page = dynamoDb.query(b -> b.tableName(table)
+                    .indexName(SpoolTable.QUEUE_INDEX)
+                    .keyConditionExpression("#q = :q")
+                    .expressionAttributeNames(Map.of("#q", SpoolTable.QUEUE))
+                    .expressionAttributeValues(Map.of(":q", AttributeValue.fromS(shard)))
+                    .scanIndexForward(true)
+                    .limit(limit - entries.size())
+                    .exclusiveStartKey(from));
+            for (Map<String, AttributeValue> item : page.items()) {
+                String objectKey = item.get(PARTITION_KEY).s();
+                if (!skip.contains(objectKey)) {
+                    entries.add(new Entry(
+                            objectKey,
+                            Long.parseLong(item.get(SpoolTable.SPILLED_AT).n()),
+                            0));
+                }
+            }
+            startAfter =
+                    page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (startAfter != null && entries.size() + skip.size() < limit);
+        return entries;
+    }
+
+    /**
+     * Batches oldest first by a consistent Scan of keys and times: those the index does not list (spilled before it)
+     * when {@code unlistedOnly}, else all.
+     */
+    private List<Entry> scan(Set<String> skip, boolean unlistedOnly) {
+        List<Entry> entries = new ArrayList<>();
+        dynamoDb.scanPaginator(b -> {
+                    b.tableName(table).projectionExpression("#pk, #at, #seq").consistentRead(true);
+                    if (unlistedOnly) {
+                        b.filterExpression("attribute_not_exists(#q)").expressionAttributeNames(SCAN_NAMES);
+                    } else {
+                        b.expressionAttributeNames(Map.of(
+                                "#pk", PARTITION_KEY, "#at", SpoolTable.SPILLED_AT, "#seq", SpoolTable.SEQUENCE));
+                    }
+                })
+                .items()
+                .forEach(item -> {
+                    String objectKey = item.get(PARTITION_KEY).s();
+                    if (!skip.contains(objectKey)) {
+                        entries.add(new Entry(
+                                objectKey,
+                                Long.parseLong(item.get(SpoolTable.SPILLED_AT).n()),
+                                item.containsKey(SpoolTable.SEQUENCE)
+                                        ? Long.parseLong(
+                                                item.get(SpoolTable.SEQUENCE).n())
+                                        : 0));
+                    }
+                });
+        entries.sort(ORDER);
+        return entries;
     }
 
     private static Map<String, AttributeValue> key(String objectKey) {
@@ -113,6 +231,15 @@ public final class DynamoDbUsageSpool implements UsageSpool {
 
     private static AttributeValue number(long value) {
         return AttributeValue.fromN(Long.toString(value));
+    }
+
+    private static boolean indexMissing(DynamoDbException e) {
+        if (e instanceof ResourceNotFoundException) {
+            return true;
+        }
+        String message =
+                e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+        return message != null && message.toLowerCase(Locale.ROOT).contains("index");
     }
 
     private record Entry(String objectKey, long spilledAt, long sequence) {}

@@ -2,11 +2,13 @@ package dev.spendgate.aws.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.aws.dynamodb.DynamoDbTables.SpoolTable;
 import dev.spendgate.testing.aws.LocalDynamoDb;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
@@ -25,12 +27,24 @@ class DynamoDbTablesIT {
     }
 
     @Test
-    void createSpoolTable_createsActiveOnDemandTableKeyedByPk() {
+    void createSpoolTable_createsActiveOnDemandTableKeyedByPkWithItsQueueIndex() {
         String table = LocalDynamoDb.uniqueTableName("tables-spool");
 
         DynamoDbTables.createSpoolTable(dynamoDb, table);
 
-        assertPkTable(dynamoDb.describeTable(b -> b.tableName(table)).table());
+        TableDescription description =
+                dynamoDb.describeTable(b -> b.tableName(table)).table();
+        assertThat(description.tableStatus()).isEqualTo(TableStatus.ACTIVE);
+        assertThat(description.keySchema())
+                .extracting(k -> k.attributeName() + " " + k.keyType())
+                .containsExactly("pk HASH");
+        assertThat(description.globalSecondaryIndexes()).singleElement().satisfies(index -> {
+            assertThat(index.indexName()).isEqualTo(SpoolTable.QUEUE_INDEX);
+            assertThat(index.keySchema())
+                    .extracting(k -> k.attributeName() + " " + k.keyType())
+                    .containsExactly(SpoolTable.QUEUE + " HASH", SpoolTable.SPILLED_AT + " RANGE");
+            assertThat(index.projection().projectionType()).isEqualTo(ProjectionType.KEYS_ONLY);
+        });
     }
 
     private static void assertPkTable(TableDescription description) {

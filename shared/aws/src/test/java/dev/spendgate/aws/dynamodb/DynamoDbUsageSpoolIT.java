@@ -11,8 +11,11 @@ import dev.spendgate.testing.contract.UsageSpoolContract;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
@@ -55,5 +58,69 @@ class DynamoDbUsageSpoolIT extends UsageSpoolContract {
         assertThatThrownBy(() -> spool.spill(new SpooledBatch("usage/v1/big.ndjson.gz", tooLarge)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("usage/v1/big.ndjson.gz");
+    }
+
+    /**
+     * An upgrade while batches wait: a gateway of the version before the queue index spilled batches (no queue
+     * attribute, so the index does not list them), and keeps spilling while the new version drains. Every batch is
+     * delivered.
+     */
+    @Test
+    void pending_batchesSpilledByTheVersionBeforeTheIndex_drainedWithTheNewOnes() {
+        UsageSpool spool = new DynamoDbUsageSpool(dynamoDb, table);
+        spilledByThePreviousVersion("usage/v1/old-1.ndjson.gz", 1_000);
+        spilledByThePreviousVersion("usage/v1/old-2.ndjson.gz", 2_000);
+        spool.spill(new SpooledBatch("usage/v1/new-1.ndjson.gz", gzip("n1")));
+        spool.spill(new SpooledBatch("usage/v1/new-2.ndjson.gz", gzip("n2")));
+        spool.spill(new SpooledBatch("usage/v1/new-3.ndjson.gz", gzip("n3")));
+
+        List<String> delivered = new ArrayList<>();
+        for (int page = 0; page < 10; page++) {
+            List<SpooledBatch> batches = spool.pending(2);
+            if (page == 1) {
+                spilledByThePreviousVersion("usage/v1/old-3.ndjson.gz", 3_000); // still running mid-drain
+            }
+            if (batches.isEmpty()) {
+                break;
+            }
+            for (SpooledBatch b : batches) {
+                delivered.add(b.objectKey());
+                spool.remove(b.objectKey());
+            }
+        }
+
+        assertThat(delivered)
+                .containsExactlyInAnyOrder(
+                        "usage/v1/new-1.ndjson.gz",
+                        "usage/v1/new-2.ndjson.gz",
+                        "usage/v1/new-3.ndjson.gz",
+                        "usage/v1/old-1.ndjson.gz",
+                        "usage/v1/old-2.ndjson.gz",
+                        "usage/v1/old-3.ndjson.gz");
+        assertThat(spool.pending(10)).isEmpty();
+    }
+
+    /** A spool table made before the index (a LocalStack volume, say): spills still drain, by a scan as before. */
+    @Test
+    void pending_tableWithoutTheIndex_stillDrainsOldestFirst() {
+        String bare = LocalDynamoDb.uniqueTableName("spool-bare");
+        DynamoDbTables.createKeysTable(dynamoDb, bare); // the same pk-only table, no index
+        UsageSpool spool = new DynamoDbUsageSpool(dynamoDb, bare);
+        spool.spill(new SpooledBatch("usage/v1/a.ndjson.gz", gzip("a")));
+        spool.spill(new SpooledBatch("usage/v1/b.ndjson.gz", gzip("b")));
+
+        assertThat(spool.pending(10))
+                .extracting(SpooledBatch::objectKey)
+                .containsExactly("usage/v1/a.ndjson.gz", "usage/v1/b.ndjson.gz");
+    }
+
+    /** The item layout of the version before the queue index. */
+    private void spilledByThePreviousVersion(String key, long spilledAt) {
+        dynamoDb.putItem(b -> b.tableName(table)
+                .item(Map.of(
+                        DynamoDbTables.PARTITION_KEY, AttributeValue.fromS(key),
+                        SpoolTable.CONTENT, AttributeValue.fromB(SdkBytes.fromByteArray(gzip(key))),
+                        SpoolTable.SPILLED_AT, AttributeValue.fromN(Long.toString(spilledAt)),
+                        SpoolTable.SEQUENCE, AttributeValue.fromN("1"))));
     }
 }
