@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.internal.HttpConnection;
 
 /**
@@ -52,7 +53,11 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         sweeper.scheduleWithFixedDelay(this::sweep, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** One network connection, across an upgrade from HTTP/1.1 to HTTP/2. */
+    /**
+     * One network connection, keyed by its socket's end point: across an upgrade from HTTP/1.1 to HTTP/2, and over TLS,
+     * where the TLS connection sits on the socket and the ALPN, HTTP/1.1 or HTTP/2 connection on the TLS end point
+     * inside it.
+     */
     private static final class Tracked {
         final EndPoint endPoint;
         final InetAddress client;
@@ -71,10 +76,12 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
 
     @Override
     public void onOpened(Connection connection) {
-        EndPoint endPoint = connection.getEndPoint();
+        EndPoint endPoint = socket(connection.getEndPoint());
         Tracked existing = open.get(endPoint);
         if (existing != null) {
-            existing.connection = connection; // an upgrade (h2c) on the same socket
+            if (!(connection instanceof SslConnection)) {
+                existing.connection = connection; // an upgrade (h2c, ALPN) or the protocol inside TLS
+            }
             return;
         }
         Tracked t = new Tracked(endPoint, address(endPoint.getRemoteSocketAddress()), connection);
@@ -92,23 +99,23 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
 
     @Override
     public void onClosed(Connection connection) {
-        EndPoint endPoint = connection.getEndPoint();
+        EndPoint endPoint = socket(connection.getEndPoint());
         Tracked t = open.get(endPoint);
-        if (t != null && !endPoint.isOpen()) { // an open socket here is an upgrade to HTTP/2: it goes on
+        if (t != null && !endPoint.isOpen()) { // an open socket here is an upgrade (h2c, ALPN): it goes on
             forget(t);
         }
     }
 
     /** A call started on this connection: it is not idle, and no new connection may displace it. */
     void callStarted(Connection connection) {
-        Tracked t = connection == null ? null : open.get(connection.getEndPoint());
+        Tracked t = connection == null ? null : open.get(socket(connection.getEndPoint()));
         if (t != null) {
             t.calls.incrementAndGet();
         }
     }
 
     void callEnded(Connection connection) {
-        Tracked t = connection == null ? null : open.get(connection.getEndPoint());
+        Tracked t = connection == null ? null : open.get(socket(connection.getEndPoint()));
         if (t != null) {
             t.idleSince = System.nanoTime();
             t.calls.decrementAndGet();
@@ -179,6 +186,15 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
      */
     static boolean headOverdue(boolean unfinishedHead, long begin, long seen, long now, long timeoutNanos) {
         return unfinishedHead && begin != 0 && seen == begin && now - begin > timeoutNanos;
+    }
+
+    /** The socket's end point under any TLS end point wrapped around it. */
+    private static EndPoint socket(EndPoint endPoint) {
+        EndPoint e = endPoint;
+        while (e instanceof EndPoint.Wrapper wrapper) {
+            e = wrapper.unwrap();
+        }
+        return e;
     }
 
     private static InetAddress address(SocketAddress address) {
