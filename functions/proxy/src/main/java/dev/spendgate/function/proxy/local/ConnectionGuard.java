@@ -10,8 +10,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.http2.HTTP2Connection;
+import org.eclipse.jetty.http2.frames.ContinuationFrame;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RateControl;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.internal.HttpConnection;
 
@@ -27,8 +30,11 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  *       has a call in flight, the new connection is closed instead.
  * </ul>
  *
- * <p>Heads are checked by a sweep every {@value #TICK_MILLIS} ms that reads each HTTP/1.1 parser's state; a head is
- * closed only once two sweeps saw the same unfinished head, so a deadline fires up to one tick late, never early.
+ * <p>Heads are checked by a sweep every {@value #TICK_MILLIS} ms that reads each HTTP/1.1 parser's state, and on HTTP/2
+ * whether a header block continued in CONTINUATION frames is still open (its first frame's begin time is the parser's
+ * still); a head is closed only once two sweeps saw the same unfinished head, so a deadline fires up to one tick late,
+ * never early. On HTTP/2 the whole connection is closed, as it has to be: the stream does not exist before its head
+ * ends.
  */
 final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     static final long TICK_MILLIS = 200;
@@ -66,6 +72,8 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         volatile long idleSince = System.nanoTime();
         /** The parser's start time of an unfinished head seen by the last sweep, or 0. */
         long headSeen;
+        /** HTTP/2: the begin time of a header block that went on past its first frame, or 0 once it ended. */
+        volatile long headerBlockBegin;
 
         Tracked(EndPoint endPoint, InetAddress client, Connection connection) {
             this.endPoint = endPoint;
@@ -111,6 +119,38 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         Tracked t = connection == null ? null : open.get(socket(connection.getEndPoint()));
         if (t != null) {
             t.calls.incrementAndGet();
+            if (t.headerBlockBegin != 0) {
+                t.headerBlockBegin =
+                        0; // HTTP/2: a head ended by an empty CONTINUATION frame, which Jetty does not report
+            }
+        }
+    }
+
+    /**
+     * Jetty's HTTP/2 rate control, which also tells this guard when a request head goes on in CONTINUATION frames and
+     * when it ends, so the head deadline applies to HTTP/2 header blocks as to HTTP/1.1 heads. Only CONTINUATION frames
+     * pay for it.
+     */
+    RateControl.Factory watchingHeaderBlocks(RateControl.Factory jetty) {
+        return new RateControl.Factory() {
+            @Override
+            public RateControl newRateControl(EndPoint endPoint) {
+                RateControl rates = jetty.newRateControl(endPoint);
+                return event -> {
+                    if (event instanceof ContinuationFrame continuation) {
+                        headerBlock(endPoint, continuation.isEndHeaders());
+                    }
+                    return rates.onEvent(event);
+                };
+            }
+        };
+    }
+
+    private void headerBlock(EndPoint endPoint, boolean ended) {
+        Tracked t = open.get(socket(endPoint));
+        if (t != null && t.connection instanceof HTTP2Connection h2) {
+            // on the parsing thread, which set the begin time at the block's first byte
+            t.headerBlockBegin = ended ? 0 : h2.getSession().getParser().getBeginNanoTime();
         }
     }
 
@@ -164,12 +204,22 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
                 forget(t);
                 continue;
             }
-            if (!(t.connection instanceof HttpConnection http)) {
-                continue; // HTTP/2 frames its heads itself: a stalled stream meets the idle timeout
+            boolean unfinishedHead;
+            long begin;
+            Connection connection = t.connection;
+            if (connection instanceof HttpConnection http) {
+                HttpParser parser = http.getParser();
+                unfinishedHead = !parser.isStart() && parser.inHeaderState();
+                begin = parser.getBeginNanoTime();
+            } else if (connection instanceof HTTP2Connection h2) {
+                // the parser keeps the begin time of a header block's first frame until its last: while it is
+                // still the one noted at a CONTINUATION frame without END_HEADERS, that block is unfinished
+                begin = h2.getSession().getParser().getBeginNanoTime();
+                long block = t.headerBlockBegin;
+                unfinishedHead = block != 0 && block == begin;
+            } else {
+                continue; // TLS handshake or ALPN: the idle timeout covers them
             }
-            HttpParser parser = http.getParser();
-            boolean unfinishedHead = !parser.isStart() && parser.inHeaderState();
-            long begin = parser.getBeginNanoTime();
             if (headOverdue(unfinishedHead, begin, t.headSeen, now, headTimeoutNanos)) {
                 close(t);
             } else {

@@ -116,9 +116,12 @@ public final class LocalGatewayServer implements AutoCloseable {
         config.setRequestHeaderSize(limits.maxHeaderBytes());
         config.setSendServerVersion(false);
         config.setSendXPoweredBy(false);
+        ConnectionGuard guard = new ConnectionGuard(
+                limits.headTimeoutMillis(), limits.maxConnections(), limits.maxConnectionsPerClient());
         HttpConnectionFactory http11 = new HttpConnectionFactory(config);
         HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(config);
         h2c.setStreamIdleTimeout(limits.idleTimeoutMillis());
+        h2c.setRateControlFactory(guard.watchingHeaderBlocks(h2c.getRateControlFactory()));
 
         boolean tls = limits.tlsKeyStore() != null;
         ConnectionFactory[] factories;
@@ -132,6 +135,7 @@ public final class LocalGatewayServer implements AutoCloseable {
             ssl.setCipherComparator(HTTP2Cipher.COMPARATOR); // ciphers HTTP/2 allows first (RFC 9113 9.2.2)
             HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(config);
             h2.setStreamIdleTimeout(limits.idleTimeoutMillis());
+            h2.setRateControlFactory(guard.watchingHeaderBlocks(h2.getRateControlFactory()));
             ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http11.getProtocol());
             alpn.setDefaultProtocol(http11.getProtocol());
             factories = new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, http11};
@@ -154,8 +158,6 @@ public final class LocalGatewayServer implements AutoCloseable {
         connector.setPort(port);
         connector.setAcceptQueueSize(1024);
         connector.setIdleTimeout(limits.idleTimeoutMillis());
-        ConnectionGuard guard = new ConnectionGuard(
-                limits.headTimeoutMillis(), limits.maxConnections(), limits.maxConnectionsPerClient());
         connector.addBean(guard);
         server.addConnector(connector);
 
