@@ -43,6 +43,9 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
  * connections hold no thread.
  */
 public final class LocalGatewayServer implements AutoCloseable {
+    /** HTTP/2's header block limit, in multiples of {@code SPENDGATE_MAX_HEADER_BYTES}: heads in between get 431. */
+    static final int H2_HEAD_FACTOR = 2;
+
     private final Server server;
     private final ServerConnector connector;
     private final ConnectionGuard guard;
@@ -116,24 +119,28 @@ public final class LocalGatewayServer implements AutoCloseable {
         config.setRequestHeaderSize(limits.maxHeaderBytes());
         config.setSendServerVersion(false);
         config.setSendXPoweredBy(false);
+        boolean tls = limits.tlsKeyStore() != null;
+        if (tls) {
+            // The request is marked secure (https); no SNI host check, so a certificate for a name still serves calls
+            // made to an address.
+            config.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+        }
         ConnectionGuard guard = new ConnectionGuard(
                 limits.headTimeoutMillis(), limits.maxConnections(), limits.maxConnectionsPerClient());
         HttpConnectionFactory http11 = new HttpConnectionFactory(config);
-        HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(config);
+        HttpConfiguration h2Config = h2Config(config, limits.maxHeaderBytes());
+        HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(h2Config);
         h2c.setStreamIdleTimeout(limits.idleTimeoutMillis());
         h2c.setRateControlFactory(guard.watchingHeaderBlocks(h2c.getRateControlFactory()));
 
-        boolean tls = limits.tlsKeyStore() != null;
         ConnectionFactory[] factories;
         if (tls) {
-            // h2 and http/1.1 offered by ALPN; a client that names neither gets HTTP/1.1. The request is marked
-            // secure (https); no SNI host check, so a certificate for a name still serves calls made to an address.
-            config.addCustomizer(new SecureRequestCustomizer(false, false, -1, false));
+            // h2 and http/1.1 offered by ALPN; a client that names neither gets HTTP/1.1.
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStorePath(limits.tlsKeyStore().toString());
             ssl.setKeyStorePassword(limits.tlsKeyStorePassword());
             ssl.setCipherComparator(HTTP2Cipher.COMPARATOR); // ciphers HTTP/2 allows first (RFC 9113 9.2.2)
-            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(config);
+            HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(h2Config);
             h2.setStreamIdleTimeout(limits.idleTimeoutMillis());
             h2.setRateControlFactory(guard.watchingHeaderBlocks(h2.getRateControlFactory()));
             ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http11.getProtocol());
@@ -162,7 +169,8 @@ public final class LocalGatewayServer implements AutoCloseable {
         server.addConnector(connector);
 
         GracefulHandler graceful = new GracefulHandler();
-        graceful.setHandler(new GatewayHandler(calls, maxBodyBytes, bodyMemory, limits.bodyTimeoutMillis(), guard));
+        graceful.setHandler(new GatewayHandler(
+                calls, maxBodyBytes, bodyMemory, limits.bodyTimeoutMillis(), limits.maxHeaderBytes(), guard));
         server.setHandler(graceful);
         try {
             server.start();
@@ -177,6 +185,19 @@ public final class LocalGatewayServer implements AutoCloseable {
                 "Jetty " + Jetty.VERSION + (tls ? ", HTTP/2 and HTTP/1.1 over TLS (ALPN)" : ", HTTP/1.1 and h2c")
                         + ", Java " + Runtime.version().feature() + ", virtual threads";
         return new LocalGatewayServer(server, connector, guard, graceful, description, tls);
+    }
+
+    /**
+     * The HTTP/2 configuration: HTTP/1.1's, with a header block limit of {@value #H2_HEAD_FACTOR} times the head limit.
+     * HTTP/2 decodes a head before any stream exists, and a head over the decoder's limit fails the whole connection
+     * (GOAWAY, every other call on it cut, no status for the client); with room above the head limit, a head over it
+     * reaches {@link GatewayHandler}, which answers 431 on its stream as HTTP/1.1 does. A block over the decoder's
+     * limit still closes the connection.
+     */
+    private static HttpConfiguration h2Config(HttpConfiguration http11, int maxHeaderBytes) {
+        HttpConfiguration h2 = new HttpConfiguration(http11);
+        h2.setRequestHeaderSize((int) Math.min(Integer.MAX_VALUE, (long) maxHeaderBytes * H2_HEAD_FACTOR));
+        return h2;
     }
 
     /** Which server and threads serve the calls, for the start-up banner. */
