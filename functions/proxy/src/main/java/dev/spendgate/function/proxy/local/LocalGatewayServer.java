@@ -129,7 +129,7 @@ public final class LocalGatewayServer implements AutoCloseable {
                 limits.headTimeoutMillis(), limits.maxConnections(), limits.maxConnectionsPerClient());
         HttpConnectionFactory http11 = new HttpConnectionFactory(config);
         HttpConfiguration h2Config = h2Config(config, limits.maxHeaderBytes());
-        HTTP2CServerConnectionFactory h2c = new HTTP2CServerConnectionFactory(h2Config);
+        HTTP2CServerConnectionFactory h2c = new H2cUpgradeFactory(h2Config);
         h2c.setStreamIdleTimeout(limits.idleTimeoutMillis());
         h2c.setRateControlFactory(guard.watchingHeaderBlocks(h2c.getRateControlFactory()));
 
