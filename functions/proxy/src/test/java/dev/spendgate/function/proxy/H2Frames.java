@@ -8,6 +8,8 @@ import java.io.InputStream;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.hpack.HpackDecoder;
 import org.eclipse.jetty.http2.hpack.HpackException;
@@ -116,6 +118,35 @@ final class H2Frames {
         } catch (HpackException e) {
             throw new IOException(e);
         }
+    }
+
+    /**
+     * The statuses the server answered, by stream, reading frames until {@code wanted} answers came, the connection
+     * closed or a read timed out (the socket's timeout). One HPACK decoder for the whole connection, as its dynamic
+     * table requires.
+     */
+    static Map<Integer, Integer> statuses(InputStream in, int wanted) throws IOException {
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        HpackDecoder hpack = new HpackDecoder(64 * 1024, System::nanoTime);
+        DataInputStream data = new DataInputStream(in);
+        try {
+            while (statuses.size() < wanted) {
+                int length = (data.readUnsignedByte() << 16) | (data.readUnsignedByte() << 8) | data.readUnsignedByte();
+                int type = data.readUnsignedByte();
+                data.readUnsignedByte(); // flags
+                int stream = data.readInt() & 0x7fffffff;
+                byte[] payload = data.readNBytes(length);
+                if (type == HEADERS && !statuses.containsKey(stream)) {
+                    MetaData meta = hpack.decode(ByteBuffer.wrap(payload));
+                    statuses.put(stream, ((MetaData.Response) meta).getStatus());
+                }
+            }
+        } catch (SocketTimeoutException | EOFException e) {
+            // what came until then
+        } catch (HpackException e) {
+            throw new IOException(e);
+        }
+        return statuses;
     }
 
     /** Whether the server has sent GOAWAY or closed the connection, reading what has arrived until a read times out. */

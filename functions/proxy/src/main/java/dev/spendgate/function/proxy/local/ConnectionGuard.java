@@ -27,7 +27,10 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  *   <li>at {@code maxConnections}, or at {@code maxConnectionsPerClient} for one client address, a new connection
  *       displaces the longest-idle connection that has no call in flight (of that client, for the per-client limit),
  *       so a flood of idle or half-sent connections cannot lock out a client with a real call; when every candidate
- *       has a call in flight, the new connection is closed instead.
+ *       has a call in flight, the new connection is closed instead;
+ *   <li>one client address holds at most {@code maxConnectionsPerClient} calls in flight on HTTP/2 connections, as
+ *       many as it could on HTTP/1.1, one call to a connection: past it a call is refused at once (a stream costs a
+ *       few KB of heap before its body arrives, and HTTP/2 lets one connection open 128 of them).
  * </ul>
  *
  * <p>Heads are checked by a sweep every {@value #TICK_MILLIS} ms that reads each HTTP/1.1 parser's state, and on HTTP/2
@@ -43,7 +46,7 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     private final int maxConnections;
     private final int maxPerClient;
     private final Map<EndPoint, Tracked> open = new ConcurrentHashMap<>();
-    private final Map<InetAddress, AtomicInteger> perClient = new ConcurrentHashMap<>();
+    private final Map<InetAddress, Client> perClient = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
     private final ScheduledExecutorService sweeper;
 
@@ -64,9 +67,12 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
      * where the TLS connection sits on the socket and the ALPN, HTTP/1.1 or HTTP/2 connection on the TLS end point
      * inside it.
      */
-    private static final class Tracked {
+    static final class Tracked {
         final EndPoint endPoint;
-        final InetAddress client;
+        final InetAddress address;
+        /** The counts of its client address, null without one. */
+        final Client client;
+
         volatile Connection connection;
         final AtomicInteger calls = new AtomicInteger();
         volatile long idleSince = System.nanoTime();
@@ -75,10 +81,24 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         /** HTTP/2: the begin time of a header block that went on past its first frame, or 0 once it ended. */
         volatile long headerBlockBegin;
 
-        Tracked(EndPoint endPoint, InetAddress client, Connection connection) {
+        Tracked(EndPoint endPoint, InetAddress address, Client client, Connection connection) {
             this.endPoint = endPoint;
+            this.address = address;
             this.client = client;
             this.connection = connection;
+        }
+    }
+
+    /**
+     * One client address: its open connections (changed in {@link #perClient}'s {@code compute}, so an entry is removed
+     * only when unused), and its calls in flight on HTTP/2 connections.
+     */
+    private static final class Client {
+        final AtomicInteger connections = new AtomicInteger();
+        final AtomicInteger h2Calls = new AtomicInteger();
+
+        boolean unused() {
+            return connections.get() <= 0 && h2Calls.get() <= 0;
         }
     }
 
@@ -92,14 +112,20 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
             }
             return;
         }
-        Tracked t = new Tracked(endPoint, address(endPoint.getRemoteSocketAddress()), connection);
+        InetAddress address = address(endPoint.getRemoteSocketAddress());
+        Client client = address == null
+                ? null
+                : perClient.compute(address, (a, c) -> {
+                    Client counts = c == null ? new Client() : c;
+                    counts.connections.incrementAndGet();
+                    return counts;
+                });
+        Tracked t = new Tracked(endPoint, address, client, connection);
         open.put(endPoint, t);
         int total = count.incrementAndGet();
-        int ofClient = t.client == null
-                ? 0
-                : perClient.computeIfAbsent(t.client, a -> new AtomicInteger()).incrementAndGet();
+        int ofClient = client == null ? 0 : client.connections.get();
         if (ofClient > maxPerClient) {
-            makeRoom(t, t.client);
+            makeRoom(t, t.address);
         } else if (total > maxConnections) {
             makeRoom(t, null);
         }
@@ -114,16 +140,57 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         }
     }
 
-    /** A call started on this connection: it is not idle, and no new connection may displace it. */
-    void callStarted(Connection connection) {
+    /**
+     * A call started on this connection: it is not idle, and no new connection may displace it. Returns the connection's
+     * entry, to hand back to {@link #callEnded}, or null when it is not tracked.
+     */
+    Tracked callStarted(Connection connection) {
         Tracked t = connection == null ? null : open.get(socket(connection.getEndPoint()));
         if (t != null) {
             t.calls.incrementAndGet();
             if (t.headerBlockBegin != 0) {
-                t.headerBlockBegin =
-                        0; // HTTP/2: a head ended by an empty CONTINUATION frame, which Jetty does not report
+                // HTTP/2: a head ended by an empty CONTINUATION frame, which Jetty does not report
+                t.headerBlockBegin = 0;
             }
         }
+        return t;
+    }
+
+    /**
+     * Whether one more call on an HTTP/2 connection of this client address fits: an address holds at most {@code
+     * maxConnectionsPerClient} HTTP/2 calls in flight, as many as it may hold HTTP/1.1 connections, each with one call,
+     * whatever the number of streams its connections carry. When true, end it with {@code callEnded(t, true)}.
+     */
+    boolean h2CallAdmitted(Tracked t) {
+        Client c = t == null ? null : t.client;
+        if (c == null) {
+            return true;
+        }
+        if (c.h2Calls.incrementAndGet() > maxPerClient) {
+            if (c.h2Calls.decrementAndGet() <= 0 && c.unused()) {
+                removeIfUnused(t.address, c); // its connections closed meanwhile
+            }
+            return false;
+        }
+        return true;
+    }
+
+    /** The call started with {@link #callStarted} ended; {@code h2Admitted} when {@link #h2CallAdmitted} took it. */
+    void callEnded(Tracked t, boolean h2Admitted) {
+        if (t == null) {
+            return;
+        }
+        t.idleSince = System.nanoTime();
+        t.calls.decrementAndGet();
+        Client c = t.client;
+        if (h2Admitted && c != null && c.h2Calls.decrementAndGet() <= 0 && c.unused()) {
+            removeIfUnused(t.address, c); // its connections closed before the call ended
+        }
+    }
+
+    /** The most calls in flight one client address may hold on HTTP/2. */
+    int maxH2CallsPerClient() {
+        return maxPerClient;
     }
 
     /**
@@ -154,14 +221,6 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         }
     }
 
-    void callEnded(Connection connection) {
-        Tracked t = connection == null ? null : open.get(socket(connection.getEndPoint()));
-        if (t != null) {
-            t.idleSince = System.nanoTime();
-            t.calls.decrementAndGet();
-        }
-    }
-
     int openConnections() {
         return count.get();
     }
@@ -169,20 +228,23 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     private void forget(Tracked t) {
         if (open.remove(t.endPoint, t)) {
             count.decrementAndGet();
-            if (t.client != null) {
-                AtomicInteger n = perClient.get(t.client);
-                if (n != null && n.decrementAndGet() <= 0) {
-                    perClient.remove(t.client, n);
-                }
+            Client c = t.client;
+            if (c != null && c.connections.decrementAndGet() <= 0 && c.unused()) {
+                removeIfUnused(t.address, c);
             }
         }
+    }
+
+    /** Removes an address's counts once nothing holds them (checked again under the map's lock, where they grow). */
+    private void removeIfUnused(InetAddress address, Client c) {
+        perClient.computeIfPresent(address, (a, x) -> x == c && c.unused() ? null : x);
     }
 
     /** Closes the longest-idle connection without a call (of {@code client} when given), else the new one. */
     private void makeRoom(Tracked newcomer, InetAddress client) {
         Tracked victim = null;
         for (Tracked t : open.values()) {
-            if (t == newcomer || t.calls.get() > 0 || (client != null && !client.equals(t.client))) {
+            if (t == newcomer || t.calls.get() > 0 || (client != null && !client.equals(t.address))) {
                 continue;
             }
             if (victim == null || t.idleSince - victim.idleSince < 0) {

@@ -16,7 +16,6 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
-import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -37,6 +36,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * bodies), the request gets 503 with {@code Retry-After: 1} and its connection is closed, and nothing else waits.
  */
 final class GatewayHandler extends Handler.Abstract {
+    private static final byte[] NO_BYTES = new byte[0];
+
     /** Handles one request; must call {@code start} on the sink exactly once. */
     interface Calls {
         void handle(GatewayRequest request, ResponseSink sink) throws IOException;
@@ -67,20 +68,40 @@ final class GatewayHandler extends Handler.Abstract {
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
-        if (request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_2
-                && HeadSize.asHttp11(request) > maxHeaderBytes) {
+        boolean h2 = request.getConnectionMetaData().getHttpVersion() == HttpVersion.HTTP_2;
+        if (h2 && HeadSize.asHttp11(request) > maxHeaderBytes) {
             // HTTP/1.1 heads are measured (431) by Jetty's parser; HTTP/2 ones are decoded with room to spare
             Response.writeError(request, response, callback, HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431);
             return true;
         }
-        Connection connection = request.getConnectionMetaData().getConnection();
-        guard.callStarted(connection);
+        ConnectionGuard.Tracked connection =
+                guard.callStarted(request.getConnectionMetaData().getConnection());
+        if (h2 && !guard.h2CallAdmitted(connection)) {
+            guard.callEnded(connection, false);
+            refuseBusyClient(response, callback);
+            return true;
+        }
         CallStages.Stamps stamps = CallStages.stamps();
         if (stamps != null) {
             stampArrival(stamps, request);
         }
-        new Exchange(request, response, callback, connection).read(true);
+        new Exchange(request, response, callback, connection, h2).read(true);
         return true;
+    }
+
+    /** 429: this client address already has as many HTTP/2 calls in flight as it may; nothing is read or held. */
+    private void refuseBusyClient(Response response, Callback callback) {
+        byte[] json = ErrorBodies.openAi(
+                "rate_limit_error",
+                "At most " + guard.maxH2CallsPerClient() + " calls in flight from one client address over HTTP/2"
+                        + " (SPENDGATE_MAX_CONNECTIONS_PER_CLIENT); retry in a second.",
+                null,
+                "client_calls_in_flight");
+        response.setStatus(HttpStatus.TOO_MANY_REQUESTS_429);
+        response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, String.valueOf(json.length));
+        response.write(true, ByteBuffer.wrap(json), callback);
     }
 
     /** Benchmarks only: when Jetty began the request, parsed its head and entered this handler. */
@@ -99,23 +120,26 @@ final class GatewayHandler extends Handler.Abstract {
         private final Request request;
         private final Response response;
         private final Callback callback;
-        private final Connection connection;
+        private final ConnectionGuard.Tracked connection;
+        private final boolean h2;
         private final AtomicBoolean settled = new AtomicBoolean();
         private final long limit = maxBodyBytes + 1; // one byte more lets the gateway answer 413
         private final long declared;
         private final BodyMemory.Lease lease = memory.lease();
-        private byte[] body;
+        /** Empty until the first bytes arrive: a head declaring a large body holds nothing for it. */
+        private byte[] body = NO_BYTES;
+
         private int size;
         private volatile Scheduler.Task deadline;
 
-        Exchange(Request request, Response response, Callback callback, Connection connection) {
+        Exchange(
+                Request request, Response response, Callback callback, ConnectionGuard.Tracked connection, boolean h2) {
             this.request = request;
             this.response = response;
             this.callback = callback;
             this.connection = connection;
+            this.h2 = h2;
             this.declared = request.getLength();
-            long first = declared >= 0 ? Math.min(declared, limit) : Math.min(limit, 8192);
-            this.body = new byte[(int) Math.min(first, BodyMemory.SMALL_BODY_BYTES)];
         }
 
         /** Jetty's callback: more of the body has arrived (on a thread that may not block). */
@@ -179,8 +203,9 @@ final class GatewayHandler extends Handler.Abstract {
         }
 
         /**
-         * A buffer for at least {@code needed} bytes (twice the buffer, at most the declared length), or false when
-         * the pool cannot give what it holds beyond 64 KB: a body takes what it has sent, not what it declares.
+         * A buffer for at least {@code needed} bytes (twice the buffer, at most the declared length; the first one just
+         * what has arrived, so a body that came with its head is copied once), or false when the pool cannot give what
+         * it holds beyond 64 KB: a body takes what it has sent, not what it declares.
          */
         private boolean grow(int needed) {
             long target = Math.min(cap(), Math.max(needed, body.length * 2L));
@@ -240,7 +265,7 @@ final class GatewayHandler extends Handler.Abstract {
 
         private void ended() {
             lease.close();
-            guard.callEnded(connection);
+            guard.callEnded(connection, h2);
         }
 
         /** Whether this thread is the one that finishes the reading (body complete, failed or timed out). */
