@@ -3,6 +3,7 @@ package dev.spendgate.function.proxy;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.CallStages;
@@ -262,13 +263,20 @@ public final class Gateway {
         }
     }
 
-    /** Something unexpected failed: a 500 if nothing was sent yet, and the call's record either way. */
+    /**
+     * Something unexpected failed: a 500 if nothing was sent yet, and the call's record either way. A call the provider
+     * answered with a 2xx was generated and is billed: it is recorded unpriced (its worst case stays spent), never as
+     * not billable.
+     */
     private void failed(Exchange exchange) {
         if (exchange.concluded()) {
             return;
         }
         CallContext ctx = exchange.latest().with(b -> {
             b.errorType = b.errorType == null ? "gateway_error" : b.errorType;
+            if (b.statusCode >= 200 && b.statusCode < 300 && b.pricingStatus == PricingStatus.NOT_BILLABLE) {
+                b.pricingStatus = PricingStatus.UNPRICED;
+            }
             b.statusCode = b.statusCode == 0 ? 500 : b.statusCode;
         });
         try {

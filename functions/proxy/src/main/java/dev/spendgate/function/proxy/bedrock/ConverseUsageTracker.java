@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
+import dev.spendgate.function.proxy.usage.UsageCounts;
 import dev.spendgate.function.proxy.usage.UsageTracker;
 
 /**
@@ -19,6 +20,7 @@ final class ConverseUsageTracker extends UsageTracker {
     private static final String EXCEPTION_EVENT = "exception:";
 
     private TokenUsage tokens;
+    private boolean complete;
     private String exception;
     private String routedTo;
 
@@ -68,7 +70,7 @@ final class ConverseUsageTracker extends UsageTracker {
         if (exception != null && !exception.isBlank() && tokens == null && !sawDeltas()) {
             return TrackedUsage.unserved(exception);
         }
-        return new TrackedUsage(tokens, tokens != null, routedTo, streamedText);
+        return new TrackedUsage(tokens, complete, routedTo, streamedText);
     }
 
     private void readRoute(JsonNode node) {
@@ -102,12 +104,9 @@ final class ConverseUsageTracker extends UsageTracker {
             }
         }
         oneHour = Math.min(oneHour, cacheWrite);
-        tokens = TokenUsage.anthropic(
-                input,
-                cacheRead,
-                cacheWrite - oneHour,
-                oneHour,
-                usage.path("outputTokens").asLong());
+        long output = usage.path("outputTokens").asLong();
+        complete = UsageCounts.valid(input, cacheRead, cacheWrite - oneHour, oneHour, output);
+        tokens = UsageCounts.anthropic(input, cacheRead, cacheWrite - oneHour, oneHour, output);
     }
 
     private static void appendIfText(JsonNode node, StringBuilder text) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
+import dev.spendgate.function.proxy.usage.UsageCounts;
 
 /**
  * Bedrock's own token counts for InvokeModel, whatever the model's body format: the
@@ -37,12 +38,13 @@ public final class InvocationMetrics {
         if (!metrics.hasNonNull("inputTokenCount") || !metrics.hasNonNull("outputTokenCount")) {
             return;
         }
-        tokens = TokenUsage.anthropic(
-                metrics.get("inputTokenCount").asLong(),
-                metrics.path("cacheReadInputTokenCount").asLong(),
-                metrics.path("cacheWriteInputTokenCount").asLong(),
-                0,
-                metrics.get("outputTokenCount").asLong());
+        long input = metrics.get("inputTokenCount").asLong();
+        long cacheRead = metrics.path("cacheReadInputTokenCount").asLong();
+        long cacheWrite = metrics.path("cacheWriteInputTokenCount").asLong();
+        long output = metrics.get("outputTokenCount").asLong();
+        if (UsageCounts.valid(input, cacheRead, cacheWrite, 0, output)) { // a negative count is none: estimated
+            tokens = TokenUsage.anthropic(input, cacheRead, cacheWrite, 0, output);
+        }
     }
 
     /** {@code tracked} when complete, else Bedrock's counts when it sent them, else {@code tracked}. */

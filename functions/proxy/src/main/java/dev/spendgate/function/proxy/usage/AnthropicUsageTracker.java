@@ -73,8 +73,9 @@ final class AnthropicUsageTracker extends UsageTracker {
         if (!sawInput) {
             return new TrackedUsage(null, false, modelServed, streamedText);
         }
-        TokenUsage tokens = TokenUsage.anthropic(input, cacheRead, cacheWrite5m, cacheWrite1h, output);
-        return new TrackedUsage(tokens, sawFinalOutput, modelServed, streamedText);
+        TokenUsage tokens = UsageCounts.anthropic(input, cacheRead, cacheWrite5m, cacheWrite1h, output);
+        boolean counted = UsageCounts.valid(input, cacheRead, cacheWrite5m, cacheWrite1h, output);
+        return new TrackedUsage(tokens, sawFinalOutput && counted, modelServed, streamedText);
     }
 
     private void readInput(JsonNode usage) {

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class OpenAiChatUsageTracker extends UsageTracker {
     private TokenUsage tokens;
+    private boolean complete;
     private boolean sawChunk;
 
     @Override
@@ -63,18 +64,21 @@ final class OpenAiChatUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
-        return new TrackedUsage(tokens, tokens != null, modelServed, firstText + streamedText);
+        return new TrackedUsage(tokens, complete, modelServed, firstText + streamedText);
     }
 
     private void readUsage(JsonNode usage) {
         if (!usage.isObject()) {
             return;
         }
-        tokens = TokenUsage.openAi(
-                usage.path("prompt_tokens").asLong(),
-                usage.path("prompt_tokens_details").path("cached_tokens").asLong(),
-                usage.path("prompt_tokens_details").path("cache_write_tokens").asLong(),
-                usage.path("completion_tokens").asLong(),
-                usage.path("completion_tokens_details").path("reasoning_tokens").asLong());
+        long prompt = usage.path("prompt_tokens").asLong();
+        long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong();
+        long cacheWrite =
+                usage.path("prompt_tokens_details").path("cache_write_tokens").asLong();
+        long completion = usage.path("completion_tokens").asLong();
+        long reasoning =
+                usage.path("completion_tokens_details").path("reasoning_tokens").asLong();
+        complete = UsageCounts.valid(prompt, cached, cacheWrite, completion, reasoning);
+        tokens = UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning);
     }
 }

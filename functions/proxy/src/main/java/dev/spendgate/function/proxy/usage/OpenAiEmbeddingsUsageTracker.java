@@ -12,7 +12,8 @@ final class OpenAiEmbeddingsUsageTracker extends UsageTracker {
         rememberModel(root);
         JsonNode usage = root.path("usage");
         if (usage.isObject()) {
-            tokens = TokenUsage.openAi(usage.path("prompt_tokens").asLong(), 0, 0, 0);
+            long prompt = usage.path("prompt_tokens").asLong();
+            tokens = prompt < 0 ? null : TokenUsage.openAi(prompt, 0, 0, 0); // a negative count is none: estimated
         }
     }
 

@@ -10,6 +10,7 @@ import dev.spendgate.domain.pricing.TokenUsage;
  */
 final class OpenAiResponsesUsageTracker extends UsageTracker {
     private TokenUsage tokens;
+    private boolean complete;
 
     @Override
     protected void readBody(JsonNode root) {
@@ -40,18 +41,21 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
-        return new TrackedUsage(tokens, tokens != null, modelServed, streamedText);
+        return new TrackedUsage(tokens, complete, modelServed, streamedText);
     }
 
     private void readUsage(JsonNode usage) {
         if (!usage.isObject()) {
             return;
         }
-        tokens = TokenUsage.openAi(
-                usage.path("input_tokens").asLong(),
-                usage.path("input_tokens_details").path("cached_tokens").asLong(),
-                usage.path("input_tokens_details").path("cache_write_tokens").asLong(),
-                usage.path("output_tokens").asLong(),
-                usage.path("output_tokens_details").path("reasoning_tokens").asLong());
+        long input = usage.path("input_tokens").asLong();
+        long cached = usage.path("input_tokens_details").path("cached_tokens").asLong();
+        long cacheWrite =
+                usage.path("input_tokens_details").path("cache_write_tokens").asLong();
+        long output = usage.path("output_tokens").asLong();
+        long reasoning =
+                usage.path("output_tokens_details").path("reasoning_tokens").asLong();
+        complete = UsageCounts.valid(input, cached, cacheWrite, output, reasoning);
+        tokens = UsageCounts.openAi(input, cached, cacheWrite, output, reasoning);
     }
 }

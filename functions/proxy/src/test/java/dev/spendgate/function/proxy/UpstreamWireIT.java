@@ -1,0 +1,164 @@
+package dev.spendgate.function.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real gateway in front of an upstream on a raw socket that answers a chat completion with the provider's usage
+ * but with framing or encoding the gateway's own client handles badly: the answer is billed by the provider, so its
+ * record must carry the usage (or, when it cannot be read, a cost that is not zero).
+ */
+class UpstreamWireIT {
+    private static final String USAGE_JSON =
+            "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\","
+                    + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello there\"},"
+                    + "\"finish_reason\":\"stop\"}],"
+                    + "\"usage\":{\"prompt_tokens\":41,\"completion_tokens\":900,\"total_tokens\":941}}";
+
+    private static final String CALL =
+            "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    @TempDir
+    Path dir;
+
+    private RawUpstream upstream;
+    private GatewayFixture gw;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (gw != null) {
+            gw.close();
+        }
+        if (upstream != null) {
+            upstream.close();
+        }
+    }
+
+    private void start(byte[] answer) throws IOException {
+        upstream = new RawUpstream(answer);
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_OPENAI_BASE_URL", upstream.base() + "/v1"));
+    }
+
+    @Test
+    void chatCompletion_providerReportsNegativeCompletionTokens_answerRelayedAndTheCallNotRecordedFree()
+            throws Exception {
+        // OpenAI has answered o3 calls with "completion_tokens": -35 (github.com/64bit/async-openai/issues/404)
+        byte[] body = ("{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\","
+                        + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello\"},"
+                        + "\"finish_reason\":\"stop\"}],"
+                        + "\"usage\":{\"prompt_tokens\":1151,\"completion_tokens\":-35,\"total_tokens\":1116}}")
+                .getBytes(StandardCharsets.UTF_8);
+        start(join(
+                ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII),
+                body));
+
+        HttpResponse<String> response = gw.send(gw.post("/v1/chat/completions", CALL));
+        UsageRecord r = gw.record(
+                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+
+        // today: TokenUsage rejects the negative count, the call fails as gateway_error: the client gets a 500 for an
+        // answer the provider gave, and the record is not_billable at $0 (the budget's reservation released) though
+        // the provider bills its 1,151 input tokens
+        assertThat(r.pricingStatus()).as("%s", r).isNotEqualTo(PricingStatus.NOT_BILLABLE);
+        assertThat(r.costUsd()).isPositive();
+        assertThat(response.statusCode()).isEqualTo(200);
+    }
+
+    private static byte[] join(byte[] head, byte[] body) {
+        byte[] all = new byte[head.length + body.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        System.arraycopy(body, 0, all, head.length, body.length);
+        return all;
+    }
+
+    /** Answers every request on every connection with the same bytes; null: reads the request and closes at once. */
+    private static final class RawUpstream implements AutoCloseable {
+        private final ServerSocket server;
+
+        RawUpstream(byte[] answer) throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread acceptor = new Thread(
+                    () -> {
+                        while (!server.isClosed()) {
+                            Socket s;
+                            try {
+                                s = server.accept();
+                            } catch (IOException e) {
+                                return;
+                            }
+                            Thread t = new Thread(() -> serve(s, answer), "raw-upstream");
+                            t.setDaemon(true);
+                            t.start();
+                        }
+                    },
+                    "raw-upstream-accept");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        String base() {
+            return "http://127.0.0.1:" + server.getLocalPort();
+        }
+
+        private static void serve(Socket socket, byte[] answer) {
+            try (socket) {
+                InputStream in = socket.getInputStream();
+                OutputStream out = socket.getOutputStream();
+                while (readRequest(in)) {
+                    if (answer == null) {
+                        return; // as a TCP proxy with no backend behind it (docker-proxy, a port-forward) does
+                    }
+                    out.write(answer);
+                    out.flush();
+                }
+            } catch (IOException e) {
+                // the gateway went away
+            }
+        }
+
+        /** Reads one request head and its Content-Length body; false when the connection closed first. */
+        private static boolean readRequest(InputStream in) throws IOException {
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            int matched = 0;
+            while (matched < 4) {
+                int b = in.read();
+                if (b < 0) {
+                    return false;
+                }
+                head.write(b);
+                matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
+            }
+            int length = 0;
+            for (String line : head.toString(StandardCharsets.ISO_8859_1).split("\r\n")) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring(15).trim());
+                }
+            }
+            in.readNBytes(length);
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+}
