@@ -2,18 +2,25 @@ package dev.spendgate.function.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetPolicy.Mode;
+import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -54,6 +61,39 @@ class UpstreamWireIT {
     private void start(byte[] answer) throws IOException {
         upstream = new RawUpstream(answer);
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_OPENAI_BASE_URL", upstream.base() + "/v1"));
+    }
+
+    @Test
+    void chatCompletion_connectionClosedTheMomentTheRequestArrived_notChargedAsIfTheProviderRanIt() throws Exception {
+        // a port-forward or TCP proxy whose backend is down (a self-hosted model restarting): the connection is
+        // accepted, the request read, and the connection closed at once, with nothing generated and nothing billed
+        start(null);
+        gw.runtime
+                .budgetStores()
+                .policies()
+                .put(new BudgetPolicy(
+                        BudgetScope.parse("global"),
+                        BudgetPeriod.DAILY,
+                        new BigDecimal("0.01"),
+                        Mode.BLOCK,
+                        null,
+                        null,
+                        null));
+        // worst case of one call: 4,096 output tokens x $0.60/M = $0.0025, four of them fit the $0.01 budget
+        String call = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":4096,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            statuses.add(gw.send(gw.post("/v1/chat/completions", call)).statusCode());
+        }
+
+        // today: each failure is "received the call but closed the connection without answering", recorded unpriced,
+        // its worst case kept as spent: after four the budget refuses every call (429) for the rest of the day, though
+        // the provider billed nothing. A pooled connection that fails this fast is treated as never having carried the
+        // call (it is sent again).
+        assertThat(statuses).containsOnly(502);
+        assertThat(gw.awaitRecords(6)).extracting(UsageRecord::pricingStatus).doesNotContain(PricingStatus.UNPRICED);
     }
 
     @Test

@@ -268,14 +268,14 @@ public final class UpstreamClient {
         } catch (SocketTimeoutException e) {
             throw sent ? new NoAnswer(e) : e;
         } catch (IOException e) {
-            if (reused && !c.in.readAny() && closedOnArrival(sent, sentAt)) {
-                throw new StaleConnection(e);
+            if (!c.in.readAny() && closedOnArrival(sent, sentAt)) {
+                throw reused ? new StaleConnection(e) : new ClosedOnArrival(e);
             }
             throw sent ? new NoAnswer(e) : e;
         }
         if (head == null) {
-            if (reused && closedOnArrival(sent, sentAt)) {
-                throw new StaleConnection(null);
+            if (closedOnArrival(sent, sentAt)) {
+                throw reused ? new StaleConnection(null) : new ClosedOnArrival(null);
             }
             throw new NoAnswer(new IOException("the upstream closed the connection without answering"));
         }
@@ -285,9 +285,10 @@ public final class UpstreamClient {
     }
 
     /**
-     * Whether a pooled connection that ended without an answer was already closed by the upstream when the request
-     * arrived (it had timed the idle connection out): the failure came at once. One that ended later was open, and the
-     * provider may be running (and billing) the call: it is not sent again.
+     * Whether a connection that ended without an answer was already closed by the upstream when the request arrived
+     * (a pooled one it had timed out while idle; a fresh one accepted by a TCP proxy or port-forward whose backend is
+     * down): the failure came at once, nothing came back. One that ended later was open, and the provider may be
+     * running (and billing) the call: it is not sent again, and its worst case stays spent.
      */
     private static boolean closedOnArrival(boolean sent, long sentAt) {
         return !sent || System.nanoTime() - sentAt < STALE_WINDOW_NANOS;
@@ -308,6 +309,16 @@ public final class UpstreamClient {
         /** Whether the answer did not come within the read timeout (rather than the connection failing). */
         public boolean timedOut() {
             return getCause() instanceof SocketTimeoutException;
+        }
+    }
+
+    /**
+     * A fresh connection closed the moment the request arrived, nothing back: as a pooled one would have been sent
+     * again, the call never reached a provider ({@code upstream_unreachable}, its reservation given back).
+     */
+    private static final class ClosedOnArrival extends IOException {
+        ClosedOnArrival(IOException cause) {
+            super("the upstream closed the connection the moment the request arrived", cause);
         }
     }
 
