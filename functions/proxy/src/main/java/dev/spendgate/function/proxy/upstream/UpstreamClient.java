@@ -340,6 +340,9 @@ public final class UpstreamClient {
             connection.setInstanceFollowRedirects(false);
             connection.setUseCaches(false);
             connection.setDoOutput(true);
+            // streamed at a fixed length, the JDK never sends the POST again (sun.net.http.retryPost) when its
+            // kept-alive connection fails after the provider received it: the provider would run and bill it twice
+            connection.setFixedLengthStreamingMode(body.length);
             headers.forEach(connection::addRequestProperty);
             if (!headers.contains("accept")) {
                 connection.setRequestProperty("Accept", "*/*");

@@ -69,4 +69,60 @@ class PooledNoAnswerTest {
         // the provider received call 2 once, not twice
         assertThat(server.requests).filteredOn(r -> r.contains("\"call\":2")).hasSize(1);
     }
+
+    @Test
+    @Timeout(20)
+    void post_throughAJvmWideHttpProxy_pooledConnectionDroppedAfterTheProviderHeldTheCall_notSentAgain()
+            throws IOException {
+        // the same provider behind the JVM-wide proxy an operator sets for egress (http.proxyHost): the call then
+        // goes through the JDK's client, which sends a POST again when its kept-alive connection fails
+        server = new UpstreamClientTest.RawServer((n, in, out) -> {
+            String request;
+            while ((request = server.readRequest(in)) != null) {
+                if (request.contains("\"call\":2") && n == 1) {
+                    try {
+                        Thread.sleep(1_500);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return; // dropped without an answer
+                }
+                write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            }
+        });
+        String host = System.getProperty("http.proxyHost");
+        String port = System.getProperty("http.proxyPort");
+        System.setProperty("http.proxyHost", "127.0.0.1");
+        System.setProperty("http.proxyPort", Integer.toString(server.socket.getLocalPort()));
+        try {
+            UpstreamClient proxied = new UpstreamClient(Duration.ofSeconds(5), Duration.ofSeconds(5));
+            java.net.URI provider = java.net.URI.create("http://llm-provider.example/v1/chat/completions");
+            Headers headers = new Headers().set("Content-Type", "application/json");
+            try (InputStream first = proxied.post(provider, headers, "{\"call\":1}".getBytes(StandardCharsets.UTF_8))
+                    .body()) {
+                first.readAllBytes();
+            }
+
+            try (InputStream second = proxied.post(provider, headers, "{\"call\":2}".getBytes(StandardCharsets.UTF_8))
+                    .body()) {
+                second.readAllBytes();
+            } catch (IOException e) {
+                // the expected outcome: no answer
+            }
+        } finally {
+            restore("http.proxyHost", host);
+            restore("http.proxyPort", port);
+        }
+
+        // today the JDK's client sent call 2 a second time on a new connection: the provider runs and bills it twice
+        assertThat(server.requests).filteredOn(r -> r.contains("\"call\":2")).hasSize(1);
+    }
+
+    private static void restore(String name, String value) {
+        if (value == null) {
+            System.clearProperty(name);
+        } else {
+            System.setProperty(name, value);
+        }
+    }
 }
