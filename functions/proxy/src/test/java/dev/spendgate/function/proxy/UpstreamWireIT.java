@@ -64,6 +64,27 @@ class UpstreamWireIT {
     }
 
     @Test
+    void chatCompletion_answeredWithARepeatedContentLength_isNotRecordedAsNeverReachingTheProvider() throws Exception {
+        // "Content-Length: 52, 52": one length listed twice, as an intermediary that folds duplicate fields sends it;
+        // RFC 9110 8.6 lets a recipient read it as 52. The provider answered 200 and bills the call either way.
+        byte[] body = USAGE_JSON.getBytes(StandardCharsets.UTF_8);
+        start(join(
+                ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + ", "
+                                + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII),
+                body));
+
+        HttpResponse<String> response = gw.send(gw.post("/v1/chat/completions", CALL));
+        UsageRecord r = gw.record(
+                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+
+        // today: 502 "could not reach provider", recorded upstream_unreachable, not_billable, $0, and the budget's
+        // reservation released, for a call the provider answered (and bills)
+        assertThat(r.errorType()).isNotEqualTo("upstream_unreachable");
+        assertThat(r.pricingStatus()).isNotEqualTo(PricingStatus.NOT_BILLABLE);
+    }
+
+    @Test
     void chatCompletion_connectionClosedTheMomentTheRequestArrived_notChargedAsIfTheProviderRanIt() throws Exception {
         // a port-forward or TCP proxy whose backend is down (a self-hosted model restarting): the connection is
         // accepted, the request read, and the connection closed at once, with nothing generated and nothing billed

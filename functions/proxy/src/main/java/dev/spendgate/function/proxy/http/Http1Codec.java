@@ -62,20 +62,36 @@ public final class Http1Codec {
         if (lowerOrEmpty(head.headers().first("transfer-encoding")).contains("chunked")) {
             return new ChunkedBody(in, head.peer());
         }
-        String length = head.headers().first("content-length");
-        if (length != null) {
-            long n;
-            try {
-                n = Long.parseLong(length.trim());
-            } catch (NumberFormatException e) {
-                n = -1;
-            }
-            if (n < 0) {
-                throw new IOException("bad Content-Length from " + head.peer() + ": " + abbreviate(length));
-            }
-            return new FixedLengthBody(in, n, head.peer());
+        if (head.headers().contains("content-length")) {
+            return new FixedLengthBody(in, contentLength(head), head.peer());
         }
         return new UntilCloseBody(in);
+    }
+
+    /**
+     * The body length a response's {@code Content-Length} fields give. One length listed more than once ({@code 52,
+     * 52}, or in two fields, as an intermediary that folds duplicate fields sends it) is that length (RFC 9110 section
+     * 8.6); lengths that differ, or one that is not a number, are a framing error.
+     */
+    private static long contentLength(ResponseHead head) throws IOException {
+        long length = -1;
+        for (String value : head.headers().all("content-length")) {
+            for (int start = 0, end; start <= value.length(); start = end + 1) {
+                end = value.indexOf(',', start);
+                end = end < 0 ? value.length() : end;
+                long n;
+                try {
+                    n = Long.parseLong(value.substring(start, end).trim());
+                } catch (NumberFormatException e) {
+                    n = -1;
+                }
+                if (n < 0 || (length >= 0 && n != length)) {
+                    throw new IOException("bad Content-Length from " + head.peer() + ": " + abbreviate(value));
+                }
+                length = n;
+            }
+        }
+        return length;
     }
 
     /** Writes one chunk ({@code length} must be positive: an empty chunk would end the body). */

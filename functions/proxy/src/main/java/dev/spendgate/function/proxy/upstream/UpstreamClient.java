@@ -279,7 +279,12 @@ public final class UpstreamClient {
             }
             throw new NoAnswer(new IOException("the upstream closed the connection without answering"));
         }
-        FramedBody body = Http1Codec.body(c.in, head);
+        FramedBody body;
+        try {
+            body = Http1Codec.body(c.in, head);
+        } catch (IOException e) {
+            throw new NoAnswer(e); // the provider answered: a head Spendgate cannot frame is no answer, not no call
+        }
         boolean keepAlive = head.keepAlive() && !(body instanceof Http1Codec.UntilCloseBody);
         return new Response(head.status(), head.headers(), new Body(body, pool, c, keepAlive));
     }

@@ -55,6 +55,26 @@ class Http1CodecTest {
                 .isNull();
     }
 
+    @Test
+    void body_oneLengthRepeated_readAsThatLength() throws IOException {
+        // RFC 9110 8.6: a list of one value repeated, in one field or two, is that value
+        ConnectionInput in = wire("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\nyes");
+
+        assertThat(body(in, Http1Codec.readResponseHead(in, "the peer"))).isEqualTo("ok");
+        assertThat(body(in, Http1Codec.readResponseHead(in, "the peer"))).isEqualTo("yes");
+    }
+
+    @Test
+    void body_lengthsThatDiffer_framingError() throws IOException {
+        ConnectionInput in = wire("HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok!");
+        Http1Codec.ResponseHead head = Http1Codec.readResponseHead(in, "the peer");
+
+        assertThatThrownBy(() -> Http1Codec.body(in, head))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("bad Content-Length");
+    }
+
     /** Serves one burst per read; a read past the bursts given so far would block, so it fails the test. */
     private static final class Bursts extends InputStream {
         private final java.util.ArrayDeque<byte[]> bursts = new java.util.ArrayDeque<>();

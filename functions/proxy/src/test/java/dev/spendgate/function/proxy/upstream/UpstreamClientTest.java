@@ -302,6 +302,19 @@ class UpstreamClientTest {
 
     @Test
     @Timeout(10)
+    void post_answerHeadWithLengthsThatDiffer_noAnswerNotUnreachable() throws IOException {
+        // the provider answered (and bills the call): a head Spendgate cannot frame must not read as "never sent"
+        server = new RawServer((n, in, out) -> {
+            server.readRequest(in);
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2, 3\r\n\r\nok!");
+            in.read();
+        });
+
+        assertThatThrownBy(() -> post(server.uri("/v1/x"), "{}")).isInstanceOf(UpstreamClient.NoAnswer.class);
+    }
+
+    @Test
+    @Timeout(10)
     void post_upstreamSilentLongerThanTheReadTimeout_timesOut() throws IOException {
         server = new RawServer((n, in, out) -> {
             server.readRequest(in);
