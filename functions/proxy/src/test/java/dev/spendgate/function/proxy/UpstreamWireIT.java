@@ -8,6 +8,7 @@ import dev.spendgate.domain.budget.BudgetPolicy.Mode;
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -82,6 +84,44 @@ class UpstreamWireIT {
         // reservation released, for a call the provider answered (and bills)
         assertThat(r.errorType()).isNotEqualTo("upstream_unreachable");
         assertThat(r.pricingStatus()).isNotEqualTo(PricingStatus.NOT_BILLABLE);
+    }
+
+    @Test
+    void chatCompletion_answeredGzipped_clientGetsTheJsonAndTheRecordTheProvidersUsage() throws Exception {
+        // the gateway sends no Accept-Encoding, which RFC 9110 12.5.3 reads as "any content coding is acceptable"
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            out.write(USAGE_JSON.getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] body = gz.toByteArray();
+        start(join(
+                ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: "
+                                + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII),
+                body));
+
+        HttpResponse<byte[]> response =
+                gw.http.send(gw.post("/v1/chat/completions", CALL).build(), HttpResponse.BodyHandlers.ofByteArray());
+        UsageRecord r = gw.record(
+                response.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+
+        // today the client gets the gzip bytes with the Content-Encoding header removed (undecodable), and the call is
+        // recorded usage_missing with an estimate of 0 output tokens instead of the 900 the provider bills
+        boolean toldGzip = response.headers()
+                .firstValue("Content-Encoding")
+                .map(v -> v.toLowerCase(Locale.ROOT).contains("gzip"))
+                .orElse(false);
+        String readable = toldGzip
+                ? new String(
+                        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(response.body()))
+                                .readAllBytes(),
+                        StandardCharsets.UTF_8)
+                : new String(response.body(), StandardCharsets.UTF_8);
+        assertThat(r.tokens().outputTokens())
+                .as("output tokens recorded (%s)", r)
+                .isEqualTo(900);
+        assertThat(r.usageSource()).isEqualTo(UsageSource.PROVIDER);
+        assertThat(readable).contains("\"completion_tokens\":900");
     }
 
     @Test

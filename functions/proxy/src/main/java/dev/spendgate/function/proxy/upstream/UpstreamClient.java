@@ -202,6 +202,7 @@ public final class UpstreamClient {
             if (lower.equals("host")
                     || lower.equals("content-length")
                     || lower.equals("transfer-encoding")
+                    || lower.equals("accept-encoding")
                     || lower.equals("connection")) {
                 return; // set here
             }
@@ -218,6 +219,8 @@ public final class UpstreamClient {
         if (!accept[0]) {
             head.append("Accept: */*\r\n");
         }
+        // the answer is relayed and its usage read as it arrives: uncoded (a coded one is decoded: GunzipBody)
+        head.append("Accept-Encoding: identity\r\n");
         head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
         return join(head, body);
     }
@@ -286,7 +289,17 @@ public final class UpstreamClient {
             throw new NoAnswer(e); // the provider answered: a head Spendgate cannot frame is no answer, not no call
         }
         boolean keepAlive = head.keepAlive() && !(body instanceof Http1Codec.UntilCloseBody);
-        return new Response(head.status(), head.headers(), new Body(body, pool, c, keepAlive));
+        return decoded(head.status(), head.headers(), new Body(body, pool, c, keepAlive));
+    }
+
+    /** The response, its body decoded when the upstream gzipped it though asked not to. */
+    private static Response decoded(int status, Headers headers, InputStream body) {
+        if (!GunzipBody.coded(headers.first("content-encoding"))) {
+            return new Response(status, headers, body);
+        }
+        headers.remove("content-encoding");
+        headers.remove("content-length"); // the coded length
+        return new Response(status, headers, new GunzipBody(body));
     }
 
     /**
@@ -352,6 +365,7 @@ public final class UpstreamClient {
             if (!headers.contains("accept")) {
                 connection.setRequestProperty("Accept", "*/*");
             }
+            connection.setRequestProperty("Accept-Encoding", "identity");
             try (OutputStream out = connection.getOutputStream()) {
                 out.write(body);
             }
@@ -372,7 +386,7 @@ public final class UpstreamClient {
             if (stream == null) {
                 stream = InputStream.nullInputStream();
             }
-            return new Response(status, responseHeaders, new JdkBody(stream, connection));
+            return decoded(status, responseHeaders, new JdkBody(stream, connection));
         } catch (IOException | RuntimeException e) {
             connection.disconnect();
             throw e;

@@ -302,6 +302,53 @@ class UpstreamClientTest {
 
     @Test
     @Timeout(10)
+    void post_upstreamGzipsAStreamThoughAskedForIdentity_eventsDecodedAsTheyArrive() throws Exception {
+        java.io.ByteArrayOutputStream coded = new java.io.ByteArrayOutputStream();
+        java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(coded, true);
+        java.util.concurrent.CountDownLatch firstRead = new java.util.concurrent.CountDownLatch(1);
+        server = new RawServer((n, in, out) -> {
+            server.readRequest(in);
+            write(
+                    out,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n");
+            for (String event : new String[] {"data: {\"a\":1}\n\n", "data: [DONE]\n\n"}) {
+                gzip.write(event.getBytes(StandardCharsets.UTF_8));
+                gzip.flush(); // a sync flush: the event decodes on its own
+                if (event.contains("[DONE]")) {
+                    gzip.finish();
+                }
+                byte[] chunk = coded.toByteArray();
+                coded.reset();
+                write(out, Integer.toHexString(chunk.length) + "\r\n");
+                out.write(chunk);
+                write(out, "\r\n");
+                try {
+                    firstRead.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            write(out, "0\r\n\r\n");
+            in.read();
+        });
+
+        UpstreamClient.Response response = post(server.uri("/v1/chat/completions"), "{}");
+        byte[] buffer = new byte[256];
+        int n;
+        try (InputStream stream = response.body()) {
+            n = stream.read(buffer); // the first event, before the provider sends the second
+            firstRead.countDown();
+            assertThat(new String(buffer, 0, n, StandardCharsets.UTF_8)).isEqualTo("data: {\"a\":1}\n\n");
+            assertThat(new String(stream.readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("data: [DONE]\n\n");
+        }
+        assertThat(response.headers().contains("content-encoding")).isFalse();
+        assertThat(server.requests.get(0)).containsIgnoringCase("Accept-Encoding: identity\r\n");
+    }
+
+    @Test
+    @Timeout(10)
     void post_answerHeadWithLengthsThatDiffer_noAnswerNotUnreachable() throws IOException {
         // the provider answered (and bills the call): a head Spendgate cannot frame must not read as "never sent"
         server = new RawServer((n, in, out) -> {
