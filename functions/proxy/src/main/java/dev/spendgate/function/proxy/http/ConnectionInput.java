@@ -157,4 +157,12 @@ public final class ConnectionInput extends InputStream {
     public int available() {
         return limit - position;
     }
+
+    /**
+     * Bytes readable without blocking, buffered here or waiting in the stream below (for a socket, one {@code
+     * FIONREAD}, not a read).
+     */
+    public int waiting() throws IOException {
+        return limit - position + in.available();
+    }
 }

@@ -158,7 +158,8 @@ public final class UpstreamClient {
     }
 
     private Connection open(String host, int port, boolean secure) throws IOException {
-        Socket socket = new Socket();
+        Socket tcp = new Socket();
+        Socket socket = tcp;
         try {
             socket.setTcpNoDelay(true);
             socket.setKeepAlive(true);
@@ -174,7 +175,7 @@ public final class UpstreamClient {
                 ssl.setSoTimeout(0);
                 socket = ssl;
             }
-            return new Connection(socket, readTimeoutMillis);
+            return new Connection(socket, tcp, readTimeoutMillis);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;

@@ -31,12 +31,28 @@ final class UpstreamConnections {
         long idleSince;
 
         final ReadDeadlines.Guard deadline;
+        /** The TCP connection's own input under TLS (for bytes not yet decrypted); null for a plain socket. */
+        private final InputStream tcp;
 
-        Connection(Socket socket, int readTimeoutMillis) throws IOException {
+        /** {@code tcp}: the TCP socket {@code socket} is layered over, or {@code socket} itself. */
+        Connection(Socket socket, Socket tcp, int readTimeoutMillis) throws IOException {
             this.socket = socket;
             this.deadline = ReadDeadlines.guard(socket, readTimeoutMillis);
             this.in = new ConnectionInput(socket.getInputStream(), 16 * 1024, deadline);
             this.out = socket.getOutputStream();
+            this.tcp = tcp == socket ? null : tcp.getInputStream();
+        }
+
+        /**
+         * Whether bytes have arrived on this idle connection: nothing was asked for, so they are no answer to the next
+         * call (an upstream or a middlebox repeating an answer, a TLS close). One {@code available()} each, no read.
+         */
+        boolean bytesWaiting() {
+            try {
+                return in.waiting() > 0 || (tcp != null && tcp.available() > 0);
+            } catch (IOException e) {
+                return true; // the socket is gone
+            }
         }
 
         void close() {
@@ -59,7 +75,7 @@ final class UpstreamConnections {
             long now = System.nanoTime();
             for (Connection c = idle.pollFirst(); c != null; c = idle.pollFirst()) {
                 size.decrementAndGet();
-                if (now - c.idleSince < UpstreamClient.IDLE_NANOS && !c.socket.isClosed()) {
+                if (now - c.idleSince < UpstreamClient.IDLE_NANOS && !c.socket.isClosed() && !c.bytesWaiting()) {
                     return c;
                 }
                 c.close();

@@ -431,6 +431,33 @@ class UpstreamClientTest {
         }
     }
 
+    @Test
+    void post_httpsTwice_theSecondCallReusesTheIdleConnection() throws Exception {
+        // an idle TLS connection with nothing waiting is reused: the check for stray bytes sees no TLS record
+        try (Https good = new Https(keystore("localhost"))) {
+            UpstreamClient tlsClient = new UpstreamClient(
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5),
+                    tls(null, List.of(good.keystore)).getSocketFactory());
+            List<Boolean> reused = new CopyOnWriteArrayList<>();
+            UpstreamClient.timeExchanges((port, wasReused, began, written, head) -> reused.add(wasReused));
+            try {
+                for (int i = 0; i < 2; i++) {
+                    assertThat(body(tlsClient.post(
+                                    URI.create("https://localhost:" + good.port() + "/v1/x"),
+                                    new Headers(),
+                                    new byte[0])))
+                            .isEqualTo("secure");
+                    Thread.sleep(200); // anything the server sends after its answer has arrived
+                }
+            } finally {
+                UpstreamClient.timeExchanges(null);
+            }
+
+            assertThat(reused).containsExactly(false, true);
+        }
+    }
+
     private final class Https implements AutoCloseable {
         final HttpsServer server;
         final Path keystore;

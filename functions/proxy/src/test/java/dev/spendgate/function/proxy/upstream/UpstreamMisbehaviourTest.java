@@ -1,0 +1,85 @@
+package dev.spendgate.function.proxy.upstream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.function.proxy.http.Headers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The upstream client against providers that misbehave on the wire: they stop reading, trickle, or send bytes no
+ * request asked for. {@code SPENDGATE_UPSTREAM_TIMEOUT_SECONDS} is documented as "longest wait for the provider: to
+ * its response headers, and between two reads of its body or stream".
+ */
+class UpstreamMisbehaviourTest {
+    private UpstreamClientTest.RawServer server;
+    private final CountDownLatch done = new CountDownLatch(1);
+
+    @AfterEach
+    void stop() throws IOException {
+        done.countDown();
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static void write(OutputStream out, String raw) throws IOException {
+        out.write(raw.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static String body(UpstreamClient.Response response) throws IOException {
+        try (InputStream in = response.body()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private void awaitEnd() {
+        try {
+            done.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void post_upstreamSendsAnAnswerNoRequestAskedFor_notTakenAsTheNextCallsAnswer() throws Exception {
+        // answers call 1, then 100 ms later writes a second, unsolicited answer (a provider or middlebox replaying a
+        // response); call 2 gets its own answer from the provider
+        server = new UpstreamClientTest.RawServer((n, in, out) -> {
+            String request;
+            while ((request = server.readRequest(in)) != null) {
+                if (request.contains("\"call\":1")) {
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nanswer1");
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nstray!!");
+                } else {
+                    write(out, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nanswer2");
+                }
+            }
+        });
+        UpstreamClient client = new UpstreamClient(Duration.ofSeconds(5), Duration.ofSeconds(5));
+        Headers headers = new Headers().set("Content-Type", "application/json");
+
+        assertThat(body(client.post(server.uri("/v1/x"), headers, "{\"call\":1}".getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo("answer1");
+        Thread.sleep(500); // the stray answer has arrived on the idle pooled connection
+
+        // today call 2 is answered with the stray bytes: another call's answer (and its usage, its cost) for this one
+        assertThat(body(client.post(server.uri("/v1/x"), headers, "{\"call\":2}".getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo("answer2");
+    }
+}
