@@ -1,14 +1,17 @@
 package dev.spendgate.function.proxy.http;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Read timeouts kept by one watchdog thread instead of {@code SO_TIMEOUT}: a connection arms its deadline before a
- * blocking read and disarms it after; the watchdog closes the socket of a read that outlives its deadline, and the
- * reader then sees a {@link java.net.SocketTimeoutException}.
+ * Read (and write) timeouts kept by one watchdog thread instead of {@code SO_TIMEOUT}: a connection arms its deadline
+ * before a blocking read and disarms it after; the watchdog closes the socket of a read that outlives its deadline, and
+ * the reader then sees a {@link java.net.SocketTimeoutException}. A write ({@link Guard#write}) is guarded the same
+ * way, which {@code SO_TIMEOUT} cannot do.
  *
  * <p>Why: on a virtual thread a socket read with {@code SO_TIMEOUT} parks with a timeout, which schedules and cancels
  * a timer task in the JDK's delay scheduler on every read; with two blocking reads per proxied call that thread woke
@@ -73,6 +76,9 @@ public final class ReadDeadlines {
 
     /** One connection's read deadline. */
     public static final class Guard implements AutoCloseable {
+        /** The most a write sends under one deadline: a slice that cannot leave in time means the peer stopped. */
+        static final int WRITE_SLICE = 64 * 1024;
+
         private final Socket socket;
         private final long timeoutNanos;
         private volatile long deadline;
@@ -94,6 +100,30 @@ public final class ReadDeadlines {
         /** After it returned. */
         void disarm() {
             deadline = 0;
+        }
+
+        /**
+         * Writes {@code bytes} to {@code out}, each slice of {@value #WRITE_SLICE} bytes within the timeout: a peer
+         * that stops reading (its buffers full) fails the write with a {@link SocketTimeoutException} instead of
+         * holding the writer for ever.
+         */
+        public void write(OutputStream out, byte[] bytes) throws IOException {
+            try {
+                for (int offset = 0; offset < bytes.length; offset += WRITE_SLICE) {
+                    arm();
+                    out.write(bytes, offset, Math.min(WRITE_SLICE, bytes.length - offset));
+                }
+                out.flush();
+            } catch (IOException e) {
+                if (fired) {
+                    SocketTimeoutException timeout = new SocketTimeoutException("Write timed out");
+                    timeout.initCause(e);
+                    throw timeout;
+                }
+                throw e;
+            } finally {
+                disarm();
+            }
         }
 
         /** Whether the watchdog closed the socket because a read took too long. */

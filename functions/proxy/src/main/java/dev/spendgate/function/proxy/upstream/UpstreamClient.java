@@ -257,8 +257,7 @@ public final class UpstreamClient {
         boolean sent = false;
         long sentAt = 0;
         try {
-            c.out.write(request);
-            c.out.flush();
+            c.deadline.write(c.out, request); // an upstream that stops reading fails it within the upstream timeout
             sent = true;
             sentAt = System.nanoTime();
             CallStages.stamp(CallStages.Stage.UPSTREAM_WRITTEN);

@@ -37,7 +37,8 @@ final class UpstreamConnections {
         /** {@code tcp}: the TCP socket {@code socket} is layered over, or {@code socket} itself. */
         Connection(Socket socket, Socket tcp, int readTimeoutMillis) throws IOException {
             this.socket = socket;
-            this.deadline = ReadDeadlines.guard(socket, readTimeoutMillis);
+            // the guard closes the TCP socket: under TLS that wakes a blocked write too, with no close_notify to send
+            this.deadline = ReadDeadlines.guard(tcp, readTimeoutMillis);
             this.in = new ConnectionInput(socket.getInputStream(), 16 * 1024, deadline);
             this.out = socket.getOutputStream();
             this.tcp = tcp == socket ? null : tcp.getInputStream();

@@ -1,6 +1,8 @@
 package dev.spendgate.function.proxy.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.spendgate.function.proxy.http.Headers;
 import java.io.IOException;
@@ -48,6 +50,25 @@ class UpstreamMisbehaviourTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    @Test
+    @Timeout(30)
+    void post_upstreamStopsReadingALargeRequest_timesOutInsteadOfWaitingForever() throws IOException {
+        // accepts the connection and never reads: a provider's front end whose backend stalled. A 6 MB body (an image
+        // or a long document, well under the 10 MB default SPENDGATE_MAX_BODY_BYTES) no longer fits the socket buffers.
+        server = new UpstreamClientTest.RawServer((n, in, out) -> awaitEnd());
+        UpstreamClient impatient = new UpstreamClient(Duration.ofSeconds(5), Duration.ofMillis(500));
+        byte[] large = new byte[6 * 1024 * 1024];
+        java.util.Arrays.fill(large, (byte) 'a');
+
+        // today the write blocks with no deadline: the call (its thread, its budget reservation, its client) waits
+        // until the upstream goes away, however long that is
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> assertThatThrownBy(() -> impatient.post(server.uri("/v1/chat/completions"), new Headers(), large))
+                        .isInstanceOf(IOException.class),
+                "the upstream timeout must bound a request the upstream stopped reading");
     }
 
     @Test
