@@ -16,6 +16,9 @@ public final class Http1Codec {
     /** The largest response head (status line plus header lines) accepted from a peer. */
     public static final int MAX_HEAD_BYTES = 64 * 1024;
 
+    /** The most interim (1xx) answers read before a response: a peer sending more is not answering. */
+    public static final int MAX_INTERIM_ANSWERS = 10;
+
     /** The last chunk of a chunked body, with no trailers. */
     private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
@@ -35,18 +38,21 @@ public final class Http1Codec {
     }
 
     /**
-     * Reads the next response head, past any interim answer (100 Continue). Returns null when the connection closed
-     * before a byte of it arrived (a pooled connection the peer had dropped).
+     * Reads the next response head, past up to {@value #MAX_INTERIM_ANSWERS} interim answers (100 Continue). Returns
+     * null when the connection closed before a byte of it arrived (a pooled connection the peer had dropped).
      */
     public static ResponseHead readResponseHead(ConnectionInput in, String peer) throws IOException {
         String statusLine = in.readLine(true, MAX_HEAD_BYTES);
         if (statusLine == null) {
             return null;
         }
-        while (true) {
+        for (int interim = 0; ; interim++) {
             int status = status(statusLine, peer);
             Headers headers = readHeaders(in, peer);
             if (status >= 100 && status < 200 && status != 101) {
+                if (interim == MAX_INTERIM_ANSWERS) {
+                    throw new IOException(peer + " sent more than " + MAX_INTERIM_ANSWERS + " interim answers");
+                }
                 statusLine = in.readLine(false, MAX_HEAD_BYTES);
                 continue;
             }

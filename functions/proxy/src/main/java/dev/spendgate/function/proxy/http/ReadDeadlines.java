@@ -83,6 +83,7 @@ public final class ReadDeadlines {
         private final long timeoutNanos;
         private volatile long deadline;
         private volatile boolean fired;
+        private boolean held; // the owning thread's only
 
         private Guard(Socket socket, long timeoutMillis) {
             this.socket = socket;
@@ -91,7 +92,7 @@ public final class ReadDeadlines {
 
         /** Before a blocking read. */
         void arm() {
-            if (timeoutNanos > 0) {
+            if (timeoutNanos > 0 && !held) {
                 long d = System.nanoTime() + timeoutNanos;
                 deadline = d == 0 ? 1 : d;
             }
@@ -99,6 +100,23 @@ public final class ReadDeadlines {
 
         /** After it returned. */
         void disarm() {
+            if (!held) {
+                deadline = 0;
+            }
+        }
+
+        /**
+         * One deadline, the timeout from now, for every read until {@link #release}: bounds a whole response head
+         * however slowly it trickles in, not just each read of it.
+         */
+        public void hold() {
+            arm();
+            held = true;
+        }
+
+        /** Back to a deadline per read. */
+        public void release() {
+            held = false;
             deadline = 0;
         }
 

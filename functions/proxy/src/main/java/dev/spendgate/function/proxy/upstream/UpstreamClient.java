@@ -263,7 +263,12 @@ public final class UpstreamClient {
             CallStages.stamp(CallStages.Stage.UPSTREAM_WRITTEN);
             ExchangeTimes times = began == 0 ? null : exchangeTimes;
             long written = times == null ? 0 : System.nanoTime();
-            head = Http1Codec.readResponseHead(c.in, PEER);
+            c.deadline.hold(); // one deadline for the whole head, interim answers included, however it trickles
+            try {
+                head = Http1Codec.readResponseHead(c.in, PEER);
+            } finally {
+                c.deadline.release();
+            }
             CallStages.stamp(CallStages.Stage.UPSTREAM_HEAD);
             if (times != null) {
                 times.exchanged(c.socket.getLocalPort(), reused, began, written, System.nanoTime());

@@ -56,6 +56,16 @@ class Http1CodecTest {
     }
 
     @Test
+    void readResponseHead_interimAnswersWithoutEnd_refusedAfterTheCap() throws IOException {
+        ConnectionInput in = wire("HTTP/1.1 102 Processing\r\n\r\n".repeat(Http1Codec.MAX_INTERIM_ANSWERS + 1)
+                + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+
+        assertThatThrownBy(() -> Http1Codec.readResponseHead(in, "the peer"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("interim answers");
+    }
+
+    @Test
     void body_oneLengthRepeated_readAsThatLength() throws IOException {
         // RFC 9110 8.6: a list of one value repeated, in one field or two, is that value
         ConnectionInput in = wire("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\n\r\nok"
