@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyRequestEvent;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayProxyResponseEvent;
+import dev.spendgate.function.proxy.Gateway;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.Router;
 import dev.spendgate.function.proxy.http.GatewayRequest;
@@ -110,12 +111,22 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
 
         /**
          * The upstream broke off: API Gateway's buffered integration cannot cut a response short, so the client gets
-         * a 502 error instead of the partial body.
+         * a 502 error instead of the partial body, still naming the call ({@code X-Spendgate-Request-Id}, the record's
+         * {@code request_id}).
          */
         @Override
         public void abort() {
             status = 502;
+            List<String> requestId = null;
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(Gateway.REQUEST_ID_HEADER)) {
+                    requestId = e.getValue();
+                }
+            }
             headers.clear();
+            if (requestId != null) {
+                headers.put(Gateway.REQUEST_ID_HEADER, requestId);
+            }
             headers.put("Content-Type", List.of("application/json"));
             body.reset();
             body.writeBytes(("{\"error\":{\"message\":\"The provider broke off its answer; Spendgate recorded the"

@@ -44,6 +44,34 @@ class BufferingSinkTest {
         assertThat(Base64.getDecoder().decode(event.getBody())).isEqualTo(gzipMagic);
     }
 
+    @Test
+    void abort_streamBrokenOffByTheProvider_502StillNamesTheRequestId() throws Exception {
+        // README: X-Spendgate-Request-Id (the usage record's request_id) on every response; a client reporting a
+        // broken-off answer needs it to find the call's record (upstream_truncated)
+        ProxyHandler.BufferingSink sink = new ProxyHandler.BufferingSink();
+        sink.start(
+                200,
+                new Headers()
+                        .set("Content-Type", "text/event-stream")
+                        .set("X-Spendgate-Request-Id", "3f2a9c1e-0b7d-4e51-9a8f-2c6d1e0f4b3a"),
+                -1);
+        byte[] partial = "data: {\"choices\":[{\"delta\":{\"content\":\"Hel\"}}]}\n\n".getBytes(StandardCharsets.UTF_8);
+        sink.write(partial, 0, partial.length);
+        sink.abort();
+        APIGatewayProxyResponseEvent event = sink.toEvent();
+
+        assertThat(event.getStatusCode()).isEqualTo(502);
+        // today abort() clears every header: the 502 carries no request id
+        java.util.Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        if (event.getHeaders() != null) {
+            headers.putAll(event.getHeaders());
+        }
+        if (event.getMultiValueHeaders() != null) {
+            event.getMultiValueHeaders().forEach((name, values) -> headers.put(name, String.join(",", values)));
+        }
+        assertThat(headers).containsEntry("X-Spendgate-Request-Id", "3f2a9c1e-0b7d-4e51-9a8f-2c6d1e0f4b3a");
+    }
+
     private static APIGatewayProxyResponseEvent respond(Headers headers, byte[] body) throws Exception {
         ProxyHandler.BufferingSink sink = new ProxyHandler.BufferingSink();
         sink.start(200, headers, body.length);
