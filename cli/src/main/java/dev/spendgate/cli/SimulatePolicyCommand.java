@@ -159,6 +159,10 @@ final class SimulatePolicyCommand implements Callable<Integer> {
         w.println("Replayed " + String.format("%,d", t.calls()) + " billed calls from " + start + " to " + end + " in "
                 + millis + " ms under " + policy + " (" + r.notReplayed() + " unbilled calls not replayed, "
                 + (stats.malformedLines() + stats.unreadableObjects()) + " unreadable records skipped).");
+        if (r.unpriced() > 0) {
+            w.println(r.unpriced() + " of them unpriced (no catalog price, or no answer): cost unknown, $0 in the"
+                    + " spend columns, their worst case held on the budgets as the gateway holds it.");
+        }
         w.println("Spend $" + usd(t.spendBeforeUsd()) + " recorded, $" + usd(t.spendAfterUsd())
                 + " under the policy: " + t.blocked() + " calls blocked, " + t.degraded() + " degraded (saving $"
                 + usd(t.degradeSavingsUsd()) + " at the recorded token counts).");
@@ -220,6 +224,7 @@ final class SimulatePolicyCommand implements Callable<Integer> {
             g.writeNumberField("key_calls_per_minute", keyCallsPerMinute);
             g.writeNumberField("records_read", stats.records());
             g.writeNumberField("not_replayed_unbilled", r.notReplayed());
+            g.writeNumberField("replayed_unpriced", r.unpriced());
             g.writeFieldName("total");
             line(g, r.total());
             g.writeArrayFieldStart("features");

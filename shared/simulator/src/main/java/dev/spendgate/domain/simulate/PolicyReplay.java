@@ -13,6 +13,7 @@ import dev.spendgate.domain.budget.OnceMarker;
 import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -64,6 +65,7 @@ public final class PolicyReplay implements AutoCloseable {
     private final Row total = new Row("(all)");
     private final Map<String, Optional<ModelPrice>> prices = new HashMap<>();
     private long notReplayed;
+    private long unpricedReplayed;
 
     private PolicyReplay(
             PricingCatalog catalog,
@@ -112,9 +114,16 @@ public final class PolicyReplay implements AutoCloseable {
     /** Replays one recorded call. */
     public void accept(UsageRecord r) {
         BigDecimal cost = r.costUsd();
-        if (cost == null || cost.signum() <= 0) {
+        // an unpriced call (a model with no price, or a call that timed out: the provider may have billed it) is
+        // admitted as the gateway admits it, and its reservation is kept as spend when it is admitted
+        boolean unpriced = cost == null && r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED;
+        if (!unpriced && (cost == null || cost.signum() <= 0)) {
             notReplayed++;
             return;
+        }
+        if (unpriced) {
+            unpricedReplayed++;
+            cost = BigDecimal.ZERO; // its cost is unknown: it adds nothing to the spend columns
         }
         clock.now = r.tsStart();
         Attribution a = r.attribution();
@@ -138,12 +147,14 @@ public final class PolicyReplay implements AutoCloseable {
         BudgetDecision d = enforcer.reserve(a, r.keyId(), model, m -> estimate(r, m), cheaperModels::apply);
         switch (d.outcome()) {
             case ALLOW -> {
-                BigDecimal after = estimate(r, model).orElse(cost);
-                enforcer.settle(d, after);
+                BigDecimal after =
+                        unpriced ? BigDecimal.ZERO : estimate(r, model).orElse(cost);
+                enforcer.settle(d, unpriced ? null : after);
                 add(cost, after, Effect.NONE, feature, department);
             }
             case DEGRADE -> {
-                BigDecimal after = estimate(r, d.model()).orElseThrow();
+                BigDecimal after =
+                        unpriced ? BigDecimal.ZERO : estimate(r, d.model()).orElseThrow();
                 for (BudgetDecision.Reservation res : d.reservations()) {
                     // the degrade budgets that could not have held the call on the model asked for
                     BudgetState s = ledger.state(res.itemKey()).orElse(BudgetState.EMPTY);
@@ -156,7 +167,7 @@ public final class PolicyReplay implements AutoCloseable {
                         trip(res.policy().id(), res.scopeValue(), "degraded", r.tsStart());
                     }
                 }
-                enforcer.settle(d, after);
+                enforcer.settle(d, unpriced ? null : after);
                 add(cost, after, Effect.DEGRADED, feature, department);
             }
             default -> {
@@ -183,10 +194,14 @@ public final class PolicyReplay implements AutoCloseable {
                         .sorted(Comparator.comparing((Trip t) -> t.at).thenComparing(t -> t.policyId))
                         .map(t -> new TripLine(t.policyId, t.scopeValue, t.effect, t.at, t.calls))
                         .toList(),
-                notReplayed);
+                notReplayed,
+                unpricedReplayed);
     }
 
     private Optional<BigDecimal> estimate(UsageRecord r, String model) {
+        if (r.costUsd() == null) {
+            return worstCase(r, model);
+        }
         if (model.equals(r.pricedModel()) || (r.degradedFrom() == null && model.equals(r.modelRequested()))) {
             // the model that served the call: its recorded cost
             return Optional.of(r.costUsd());
@@ -194,6 +209,37 @@ public final class PolicyReplay implements AutoCloseable {
         return prices.computeIfAbsent(
                         r.pricedProvider() + "\u0000" + model, k -> catalog.find(r.pricedProvider(), model))
                 .map(p -> p.cost(r.tokens()));
+    }
+
+    /**
+     * What the gateway reserves for an unpriced call on {@code model}, as far as the record tells it: its tokens, with
+     * at least the request's output cap ({@code max_output_tokens}) as output, at the tier asked for or standard,
+     * whichever bills more. Empty when the model has no price (the gateway then refuses it under a block or degrade
+     * budget). A lower bound of the gateway's worst case: the record keeps no input count for a call that got no
+     * answer, nor the model's maximum output when the request set no cap.
+     */
+    private Optional<BigDecimal> worstCase(UsageRecord r, String model) {
+        Optional<ModelPrice> price = catalog.find(r.pricedProvider(), model, r.tsStart());
+        if (price.isEmpty()) {
+            return Optional.empty();
+        }
+        TokenUsage t = r.tokens();
+        long cap = r.maxOutputTokens() == null ? 0 : r.maxOutputTokens();
+        TokenUsage worst = t.outputTokens() >= cap
+                ? t
+                : new TokenUsage(
+                        t.inputTokens(),
+                        t.cachedInputTokens(),
+                        t.cacheWrite5mTokens(),
+                        t.cacheWrite1hTokens(),
+                        cap,
+                        t.reasoningTokens());
+        BigDecimal standard = price.get().cost(worst);
+        BigDecimal requested = price.get()
+                .quote(worst, r.billing().serviceTierRequested(), null)
+                .map(q -> q.cost())
+                .orElse(standard);
+        return Optional.of(requested.max(standard));
     }
 
     private static String scopeOf(String breaker, Attribution a, UsageRecord r) {
@@ -231,9 +277,18 @@ public final class PolicyReplay implements AutoCloseable {
         DEGRADED
     }
 
-    /** What the proposed policies would have done, per feature, per department and in total. */
+    /**
+     * What the proposed policies would have done, per feature, per department and in total; {@code unpriced}: calls
+     * replayed whose cost is unknown (counted, blocked and degraded like the others; their worst case held on budgets,
+     * nothing added to the spend columns).
+     */
     public record Result(
-            List<Line> features, List<Line> departments, Line total, List<TripLine> trips, long notReplayed) {}
+            List<Line> features,
+            List<Line> departments,
+            Line total,
+            List<TripLine> trips,
+            long notReplayed,
+            long unpriced) {}
 
     /**
      * One feature's or department's figures: recorded spend, spend under the policies, calls refused by a budget or

@@ -1,0 +1,187 @@
+package dev.spendgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetScope;
+import dev.spendgate.domain.budget.ScopeType;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageLayout;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecordCodec;
+import dev.spendgate.embedded.FileBudgetPolicyStore;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code simulate-policy} against what the live gateway ({@code Admit}, {@code BudgetEnforcer}, {@code Price}) does
+ * with the same calls and policy: a replay a budget owner trusts must refuse, degrade and price as the gateway would.
+ */
+class SimulatePolicyLiveParityTest {
+    private static final PricingCatalog CATALOG = PricingCatalog.bundled();
+    /** 1,000 in, 500 out. */
+    private static final TokenUsage CHAT = new TokenUsage(1000, 0, 0, 0, 500, 0);
+
+    @TempDir
+    Path dir;
+
+    private int ids;
+
+    /**
+     * The gateway refuses a call to a model the catalog has no price for whenever a block or degrade budget applies
+     * ({@code BudgetEnforcer.attempt}: "has no price in the catalog, so a budget cannot bound its cost"). The replay
+     * drops such calls as "unbilled" and says the proposed block budget would have refused nothing.
+     */
+    @Test
+    void simulatePolicy_unpricedModelUnderBlockBudget_countsTheCallsBlockedAsTheGatewayWould() throws Exception {
+        List<UsageRecord> records = new ArrayList<>();
+        for (String t : List.of("09:00", "09:10", "09:20")) {
+            records.add(base("2026-10-01T" + t + ":00Z", "chat", null)
+                    .modelRequested("acme-finetune-7b")
+                    .modelServed("acme-finetune-7b")
+                    .tokens(CHAT)
+                    .costUsd(null)
+                    .pricingStatus(UsageRecord.PricingStatus.UNPRICED)
+                    .build());
+        }
+        writeUsage(records);
+        Path policy = policy(budget("1000", BudgetPolicy.Mode.BLOCK));
+
+        CliRun run = replay(policy, null, 0);
+
+        assertThat(run.code()).as(run.err()).isZero();
+        // under this budget the gateway answers each of the three calls 429 budget_exceeded
+        assertThat(run.out()).contains("3 calls blocked");
+        assertThat(run.out()).doesNotContain("3 unbilled calls not replayed");
+    }
+
+    /**
+     * A call the provider received and never answered ({@code error_type: upstream_timeout}) is recorded unpriced,
+     * and the gateway keeps its reserved worst case as spend ({@code BudgetEnforcer.settle} with no cost). Its output
+     * cap alone is 16,384 x $10 per 1M = $0.16 on gpt-4o, so three $0.30 calls after it overrun a $1.00 block budget
+     * on the third. The replay drops the timed-out call as "unbilled", counts $0 for it and admits all three.
+     */
+    @Test
+    void simulatePolicy_timedOutCallBeforeOthers_keepsItsWorstCaseOnTheBudget() throws Exception {
+        List<UsageRecord> records = new ArrayList<>();
+        records.add(base("2026-10-01T09:00:00Z", "chat", null)
+                .modelRequested("gpt-4o")
+                .maxOutputTokens(16_384L)
+                .statusCode(502)
+                .errorType("upstream_timeout")
+                .costUsd(null)
+                .pricingStatus(UsageRecord.PricingStatus.UNPRICED)
+                .usageSource(UsageRecord.UsageSource.NONE)
+                .build());
+        // 40,000 in x $2.50 + 20,000 out x $10 per 1M = $0.30 each
+        TokenUsage big = new TokenUsage(40_000, 0, 0, 0, 20_000, 0);
+        BigDecimal each = CATALOG.find("openai", "gpt-4o").orElseThrow().cost(big);
+        assertThat(each).isEqualByComparingTo("0.30");
+        for (String t : List.of("09:10", "09:20", "09:30")) {
+            records.add(base("2026-10-01T" + t + ":00Z", "chat", null)
+                    .modelRequested("gpt-4o")
+                    .modelServed("gpt-4o-2024-08-06")
+                    .tokens(big)
+                    .costUsd(each)
+                    .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                    .build());
+        }
+        writeUsage(records);
+        Path policy = policy(budget("1.00", BudgetPolicy.Mode.BLOCK));
+
+        CliRun run = replay(policy, null, 0);
+
+        assertThat(run.code()).as(run.err()).isZero();
+        // live: $0.16+ kept for the timed-out call + $0.30 + $0.30 = $0.76+; the 09:30 call would take it past $1.00
+        assertThat(json().get("total").get("blocked").asLong()).as(run.out()).isGreaterThanOrEqualTo(1);
+    }
+
+    private CliRun replay(Path policy, String chains, long sessionPerMinute) {
+        List<String> args = new ArrayList<>(List.of(
+                "simulate-policy",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-01",
+                "--policy",
+                policy.toString(),
+                "--session-calls-per-minute",
+                Long.toString(sessionPerMinute),
+                "--key-calls-per-minute",
+                "0",
+                "--out",
+                dir.resolve("replay.json").toString(),
+                "--data-dir",
+                dir.toString()));
+        args.add("--degrade-chains");
+        args.add(chains == null ? "" : chains);
+        return CliRun.of(args.toArray(String[]::new));
+    }
+
+    private JsonNode json() throws Exception {
+        return new ObjectMapper().readTree(Files.readAllBytes(dir.resolve("replay.json")));
+    }
+
+    private Path policy(BudgetPolicy p) {
+        Path file = dir.resolve("proposed-budgets.json");
+        new FileBudgetPolicyStore(file).put(p);
+        return file;
+    }
+
+    private static BudgetPolicy budget(String limit, BudgetPolicy.Mode mode) {
+        return new BudgetPolicy(
+                new BudgetScope(ScopeType.FEATURE, "chat"),
+                BudgetPeriod.MONTHLY,
+                new BigDecimal(limit),
+                mode,
+                null,
+                null,
+                null);
+    }
+
+    private UsageRecord.Builder base(String at, String feature, String session) {
+        Instant t = Instant.parse(at);
+        return UsageRecord.builder()
+                .requestId("req-" + ids++)
+                .tsStart(t)
+                .tsEnd(t.plusMillis(800))
+                .keyId("key_1")
+                .attribution(new Attribution(feature, "support", null, "production", session, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .statusCode(200)
+                .usageSource(UsageRecord.UsageSource.PROVIDER);
+    }
+
+    private void writeUsage(List<UsageRecord> records) throws Exception {
+        Map<String, ByteArrayOutputStream> byHour = new LinkedHashMap<>();
+        for (UsageRecord r : records) {
+            byHour.computeIfAbsent(UsageLayout.hourPrefix(r.tsStart()), k -> new ByteArrayOutputStream())
+                    .write(UsageRecordCodec.line(r));
+        }
+        FileSystemObjectStore store = new FileSystemObjectStore(dir);
+        for (Map.Entry<String, ByteArrayOutputStream> e : byHour.entrySet()) {
+            ByteArrayOutputStream gz = new ByteArrayOutputStream();
+            try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+                out.write(e.getValue().toByteArray());
+            }
+            store.put(e.getKey() + "part-1.ndjson.gz", gz.toByteArray());
+        }
+    }
+}
