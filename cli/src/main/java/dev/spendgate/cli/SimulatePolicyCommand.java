@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.spendgate.domain.budget.BudgetEnforcer;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.simulate.HourlyTimeOrder;
 import dev.spendgate.domain.simulate.PolicyReplay;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageLogReader.ReadStats;
@@ -126,8 +127,11 @@ final class SimulatePolicyCommand implements Callable<Integer> {
         PolicyReplay.Result result;
         try (PolicyReplay replay =
                 PolicyReplay.create(PricingCatalog.bundled(), policies, chains::cheaperThan, this::breakers)) {
+            // the replay admits calls in the order they ran: each hour of the log in ts_start order
+            HourlyTimeOrder ordered = HourlyTimeOrder.to(replay::accept);
             stats = UsageLogReader.create(new FileSystemObjectStore(dir.dataDir))
-                    .read(start, end, replay::accept);
+                    .read(start, end, ordered);
+            ordered.flush();
             result = replay.result();
         }
         long millis = (System.nanoTime() - began) / 1_000_000;

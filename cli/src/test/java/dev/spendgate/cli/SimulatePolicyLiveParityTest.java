@@ -72,6 +72,39 @@ class SimulatePolicyLiveParityTest {
     }
 
     /**
+     * A record the sweeper wrote for a call that never settled ({@code cost_basis: reserved_worst_case}) has its worst
+     * case as cost and zero tokens. Degraded, the replay prices its zero tokens at the cheaper model: $0 after, and
+     * the whole worst case reported as saved by the degrade chain.
+     */
+    @Test
+    void simulatePolicy_worstCaseRecordDegraded_doesNotReportItsWholeCostAsSaved() throws Exception {
+        writeUsage(List.of(base("2026-10-01T09:00:00Z", "chat", null)
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o")
+                .costUsd(new BigDecimal("2.00"))
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .usageSource(UsageRecord.UsageSource.ESTIMATED)
+                .statusCode(0)
+                .errorType("unsettled")
+                .costBasis(UsageRecord.CostBasis.RESERVED_WORST_CASE)
+                .build()));
+        Path policy = policy(budget("1.00", BudgetPolicy.Mode.DEGRADE));
+
+        CliRun run = replay(policy, "gpt-4o>gpt-4o-mini", 0);
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode total = json().get("total");
+        assertThat(total.get("degraded").asLong()).isEqualTo(1);
+        // the call ran on gpt-4o-mini and cost something: not $0, and not all of the $2 worst case saved
+        assertThat(new BigDecimal(total.get("spend_after_usd").asText()))
+                .as("spend after of a degraded call whose tokens are unknown")
+                .isPositive();
+        assertThat(new BigDecimal(total.get("degrade_savings_usd").asText()))
+                .as("degrade savings claimed for a call whose tokens are unknown")
+                .isLessThan(new BigDecimal("2.00"));
+    }
+
+    /**
      * A call the provider received and never answered ({@code error_type: upstream_timeout}) is recorded unpriced,
      * and the gateway keeps its reserved worst case as spend ({@code BudgetEnforcer.settle} with no cost). Its output
      * cap alone is 16,384 x $10 per 1M = $0.16 on gpt-4o, so three $0.30 calls after it overrun a $1.00 block budget
@@ -110,6 +143,50 @@ class SimulatePolicyLiveParityTest {
         assertThat(run.code()).as(run.err()).isZero();
         // live: $0.16+ kept for the timed-out call + $0.30 + $0.30 = $0.76+; the 09:30 call would take it past $1.00
         assertThat(json().get("total").get("blocked").asLong()).as(run.out()).isGreaterThanOrEqualTo(1);
+    }
+
+    /**
+     * The live gateway reserved the worst case of a call at 09:05 that then never settled (the sweeper charged it and
+     * wrote its record, {@code reserved_worst_case}): with $0.90 of a $1.00 block budget taken, it refused the $0.30
+     * calls at 09:10 and 09:20. The usage-log reader holds worst-case records back to the end of their hour, so the
+     * replay sees 09:10, 09:20 and only then 09:05: it admits both later calls and refuses the one that had run.
+     */
+    @Test
+    void simulatePolicy_worstCaseRecordEarlyInTheHour_isReplayedAtItsOwnTime() throws Exception {
+        TokenUsage big = new TokenUsage(40_000, 0, 0, 0, 20_000, 0);
+        BigDecimal each = CATALOG.find("openai", "gpt-4o").orElseThrow().cost(big);
+        List<UsageRecord> records = new ArrayList<>();
+        records.add(base("2026-10-01T09:05:00Z", "chat", null)
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o")
+                .statusCode(0)
+                .costUsd(new BigDecimal("0.90"))
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .usageSource(UsageRecord.UsageSource.ESTIMATED)
+                .errorType("unsettled")
+                .costBasis(UsageRecord.CostBasis.RESERVED_WORST_CASE)
+                .build());
+        for (String t : List.of("09:10", "09:20")) {
+            records.add(base("2026-10-01T" + t + ":00Z", "chat", null)
+                    .modelRequested("gpt-4o")
+                    .modelServed("gpt-4o-2024-08-06")
+                    .tokens(big)
+                    .costUsd(each)
+                    .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                    .build());
+        }
+        writeUsage(records);
+        Path policy = policy(budget("1.00", BudgetPolicy.Mode.BLOCK));
+
+        CliRun run = replay(policy, null, 0);
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode json = json();
+        // live: 09:05 admitted ($0.90 spent), 09:10 and 09:20 refused; $0.90 spent under the policy
+        assertThat(json.get("total").get("blocked").asLong()).as(run.out()).isEqualTo(2);
+        assertThat(new BigDecimal(json.get("total").get("spend_after_usd").asText()))
+                .isEqualByComparingTo("0.90");
+        assertThat(json.at("/trips/0/at").asText()).isEqualTo("2026-10-01T09:10:00Z");
     }
 
     private CliRun replay(Path policy, String chains, long sessionPerMinute) {

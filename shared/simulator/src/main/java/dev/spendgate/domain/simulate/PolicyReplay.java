@@ -11,11 +11,13 @@ import dev.spendgate.domain.budget.BudgetPolicyStore;
 import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.domain.budget.OnceMarker;
 import dev.spendgate.domain.budget.ReservationJournal;
+import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,11 +40,15 @@ import java.util.function.Function;
  * degraded, and what would have been spent. Each call is admitted as the gateway admits it (breakers first, then every
  * applicable budget), with its estimate replaced by its recorded cost (the replay knows what the call cost; the
  * gateway reserves a worst case, so it refuses a little earlier than the replay). A degraded call costs its recorded
- * tokens at the cheaper model's prices; a blocked one costs nothing. Only billed calls are replayed; feed them in time
- * order. Sharded budgets are replayed as one item (sharding changes only which item a call lands on). Deterministic:
- * the same records and policies give the same result.
+ * tokens at the cheaper model's prices; a worst-case record, which has no tokens, costs its worst case scaled by the
+ * two models' prices; a blocked one costs nothing. Billed and unpriced calls are replayed; feed them in time order
+ * ({@link HourlyTimeOrder}). Sharded budgets are replayed as one item (sharding changes only which item a call lands
+ * on). Deterministic: the same records and policies give the same result.
  */
 public final class PolicyReplay implements AutoCloseable {
+    /** The token mix a worst-case record's cost is scaled by between models: 1M input and 1M output tokens. */
+    private static final TokenUsage REFERENCE = new TokenUsage(1_000_000, 0, 0, 0, 1_000_000, 0);
+
     /** A velocity breaker: the scope that refuses the call ({@code session}, {@code key}), or empty. */
     public interface Breakers {
         Optional<String> check(Attribution attribution, String keyId);
@@ -54,6 +60,7 @@ public final class PolicyReplay implements AutoCloseable {
     }
 
     private final PricingCatalog catalog;
+    private final CallPricer pricer;
     private final MutableClock clock = new MutableClock();
     private final MemoryLedger ledger = new MemoryLedger();
     private final BudgetEnforcer enforcer;
@@ -73,6 +80,7 @@ public final class PolicyReplay implements AutoCloseable {
             Function<String, List<String>> cheaperModels,
             BreakersFactory breakers) {
         this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.pricer = CallPricer.create(catalog);
         this.cheaperModels = Objects.requireNonNull(cheaperModels, "cheaperModels");
         List<BudgetPolicy> replayed = new ArrayList<>();
         for (BudgetPolicy p : policies) {
@@ -206,6 +214,9 @@ public final class PolicyReplay implements AutoCloseable {
             // the model that served the call: its recorded cost
             return Optional.of(r.costUsd());
         }
+        if (r.worstCaseEstimate()) {
+            return scaledWorstCase(r, model);
+        }
         return prices.computeIfAbsent(
                         r.pricedProvider() + "\u0000" + model, k -> catalog.find(r.pricedProvider(), model))
                 .map(p -> p.cost(r.tokens()));
@@ -240,6 +251,36 @@ public final class PolicyReplay implements AutoCloseable {
                 .map(q -> q.cost())
                 .orElse(standard);
         return Optional.of(requested.max(standard));
+    }
+
+    /**
+     * A worst-case record (a call that never settled) keeps no tokens, only the worst case reserved on the model it
+     * was sent to: on {@code model}, that worst case scaled by what {@link #REFERENCE} costs on each model at the
+     * call's tier and time. Empty when {@code model} has no price; the worst case itself when the recorded model has
+     * none.
+     */
+    private Optional<BigDecimal> scaledWorstCase(UsageRecord r, String model) {
+        Optional<BigDecimal> asked = price(r, r.pricedModel(), REFERENCE);
+        Optional<BigDecimal> other = price(r, model, REFERENCE);
+        if (asked.isEmpty() || other.isEmpty() || asked.get().signum() <= 0) {
+            return other.isEmpty() ? Optional.empty() : Optional.of(r.costUsd());
+        }
+        return Optional.of(r.costUsd().multiply(other.get()).divide(asked.get(), 10, RoundingMode.HALF_UP));
+    }
+
+    /** What {@code tokens} cost on {@code model} at the record's tier and time, as the gateway prices a call. */
+    private Optional<BigDecimal> price(UsageRecord r, String model, TokenUsage tokens) {
+        return Optional.ofNullable(pricer.price(new CallPricer.Call(
+                        r.pricedProvider(),
+                        model,
+                        model,
+                        tokens,
+                        r.usageSource() == UsageRecord.UsageSource.PROVIDER,
+                        r.billing().serviceTierServed(),
+                        r.billing().serviceTierRequested(),
+                        null,
+                        r.tsStart()))
+                .cost());
     }
 
     private static String scopeOf(String breaker, Attribution a, UsageRecord r) {
