@@ -1,6 +1,6 @@
 package dev.spendgate.cli;
 
-import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.routing.AppliedChange;
 import dev.spendgate.domain.routing.FindingFixes;
@@ -29,7 +29,6 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -208,26 +207,24 @@ final class AdvisorCommand {
             policy.routes().forEach(r -> routes.put(r.id(), r));
             Map<String, long[]> calls = new LinkedHashMap<>();
             Map<String, BigDecimal> recovered = new LinkedHashMap<>();
-            Map<String, Optional<ModelPrice>> prices = new HashMap<>();
+            RouteCounterfactual counterfactual = new RouteCounterfactual(CallPricer.create(catalog));
             UsageLogReader.create(new FileSystemObjectStore(dir.dataDir)).read(start, end, (UsageRecord r) -> {
                 UsageRecord.Optimization o = r.optimization();
                 if (o.routedBy() != null && routes.containsKey(o.routedBy()) && r.costUsd() != null) {
                     RouteRule rule = routes.get(o.routedBy());
-                    prices.computeIfAbsent(
-                                    r.pricedProvider() + "/" + rule.from(),
-                                    k -> catalog.find(r.pricedProvider(), rule.from()))
-                            .ifPresent(p -> add(
-                                    calls,
-                                    recovered,
-                                    "route:" + rule.id(),
-                                    p.cost(r.tokens()).subtract(r.costUsd())));
+                    // what the call would have cost without the rule, minus what it cost with it (before a cache hit
+                    // on the routed answer, whose saving is the cache rule's)
+                    BigDecimal paid = "hit".equals(o.cache()) && o.savedUsd() != null ? o.savedUsd() : r.costUsd();
+                    counterfactual
+                            .cost(r, rule.from())
+                            .ifPresent(c -> add(calls, recovered, "route:" + rule.id(), c.subtract(paid)));
                 }
                 if ("hit".equals(o.cache()) && o.savedUsd() != null) {
                     add(calls, recovered, "cache:" + r.attribution().feature(), o.savedUsd());
                 }
             });
             out.println("Recovered from " + start + " to " + end + ", measured from the records (routed calls: cost"
-                    + " at the model asked for minus cost paid; cache hits: saved_usd):");
+                    + " at the model asked for, at the tier served, minus cost paid; cache hits: saved_usd):");
             Table table = new Table(
                             "FINDING", "CHANGE", "APPLIED_BY", "APPLIED_AT", "SIMULATED_USD", "CALLS", "RECOVERED_USD")
                     .alignRight(4, 5, 6);

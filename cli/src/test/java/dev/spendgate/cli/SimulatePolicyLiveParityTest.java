@@ -105,6 +105,57 @@ class SimulatePolicyLiveParityTest {
     }
 
     /**
+     * A call served on OpenAI's flex tier is billed at flex rates; degraded by the gateway it goes out with the same
+     * {@code service_tier} and is priced at the cheaper model's flex rates ({@code Price} prices the served tier). The
+     * replay prices it at the cheaper model's standard rates, twice the flex bill.
+     *
+     * <pre>
+     * gpt-5 flex      1,000 in x $0.625 + 500 out x $5.00 per 1M = $0.003125 (recorded)
+     * gpt-5-mini flex 1,000 in x $0.125 + 500 out x $1.00 per 1M = $0.000625 (the gateway's bill after degrading)
+     * gpt-5-mini std  1,000 in x $0.25  + 500 out x $2.00 per 1M = $0.00125  (the replay's figure)
+     * </pre>
+     */
+    @Test
+    void simulatePolicy_flexCallDegraded_pricesTheCheaperModelAtTheServedTier() throws Exception {
+        BigDecimal flex = CATALOG.find("openai", "gpt-5")
+                .orElseThrow()
+                .quote(CHAT, "flex", null)
+                .orElseThrow()
+                .cost();
+        assertThat(flex).isEqualByComparingTo("0.003125");
+        writeUsage(List.of(
+                base("2026-10-01T09:00:00Z", "chat", null)
+                        .modelRequested("gpt-5")
+                        .modelServed("gpt-5-2025-08-07")
+                        .serviceTierRequested("flex")
+                        .serviceTierServed("flex")
+                        .tokens(CHAT)
+                        .costUsd(flex)
+                        .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                        .build(),
+                base("2026-10-01T09:10:00Z", "chat", null)
+                        .modelRequested("gpt-5")
+                        .modelServed("gpt-5-2025-08-07")
+                        .serviceTierRequested("flex")
+                        .serviceTierServed("flex")
+                        .tokens(CHAT)
+                        .costUsd(flex)
+                        .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                        .build()));
+        // the first call fits ($0.003125 <= $0.0045), the second does not ($0.00625) and is degraded
+        Path policy = policy(budget("0.0045", BudgetPolicy.Mode.DEGRADE));
+
+        CliRun run = replay(policy, "gpt-5>gpt-5-mini", 0);
+
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode total = json().get("total");
+        assertThat(total.get("degraded").asLong()).isEqualTo(1);
+        // $0.003125 + $0.000625 = $0.00375 after; saved $0.003125 - $0.000625 = $0.0025
+        assertThat(new BigDecimal(total.get("spend_after_usd").asText())).isEqualByComparingTo("0.00375");
+        assertThat(new BigDecimal(total.get("degrade_savings_usd").asText())).isEqualByComparingTo("0.0025");
+    }
+
+    /**
      * A call the provider received and never answered ({@code error_type: upstream_timeout}) is recorded unpriced,
      * and the gateway keeps its reserved worst case as spend ({@code BudgetEnforcer.settle} with no cost). Its output
      * cap alone is 16,384 x $10 per 1M = $0.16 on gpt-4o, so three $0.30 calls after it overrun a $1.00 block budget

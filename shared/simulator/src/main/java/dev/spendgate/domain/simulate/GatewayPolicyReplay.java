@@ -1,8 +1,9 @@
 package dev.spendgate.domain.simulate;
 
 import dev.spendgate.domain.attribution.Attribution;
-import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.routing.CacheRule;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.RequestTraits;
@@ -23,7 +24,8 @@ import java.util.TreeMap;
 /**
  * Replays recorded calls under a gateway policy's routing and response-cache rules: what each call would have been
  * recorded as ({@link #apply}), and per rule how many calls it took and what it would have saved. A routed call costs
- * its recorded tokens at the target model's prices; a cache hit costs nothing and saves what it cost. The cache is
+ * its recorded tokens at the target model's prices for the tier it was served at and its time ({@link CallPricer}); a
+ * cache hit costs nothing, has no tokens (as the gateway records one) and saves what it cost. The cache is
  * emulated from the records' fingerprints: an exact hit is an earlier billed call of the same partition (feature, and
  * key and department unless the rule shares wider) with the same {@code request_hash} within the TTL; a semantic hit
  * one with the same {@code prefix_hash} whose {@code varying_simhash} is within {@code 64 x (1 - threshold)} bits
@@ -32,9 +34,8 @@ import java.util.TreeMap;
  * within the cache rule's bound. Deterministic for the same records and policy.
  */
 public final class GatewayPolicyReplay {
-    private final PricingCatalog catalog;
+    private final CallPricer pricer;
     private final GatewayPolicy policy;
-    private final Map<String, Optional<ModelPrice>> prices = new HashMap<>();
     private final Map<String, Instant> exact = new HashMap<>();
     private final Map<String, Deque<long[]>> semantic = new HashMap<>();
     private final Map<String, RuleTally> tallies = new TreeMap<>();
@@ -43,7 +44,7 @@ public final class GatewayPolicyReplay {
     private long seen;
 
     private GatewayPolicyReplay(PricingCatalog catalog, GatewayPolicy policy) {
-        this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.pricer = CallPricer.create(Objects.requireNonNull(catalog, "catalog"));
         this.policy = Objects.requireNonNull(policy, "policy");
     }
 
@@ -132,12 +133,16 @@ public final class GatewayPolicyReplay {
         if (routedBy == null && cacheOutcome == null) {
             return r;
         }
-        return r.toBuilder()
+        UsageRecord.Builder b = r.toBuilder()
                 .modelRequested(asked)
                 .modelServed(model.equals(asked) ? r.modelServed() : model)
                 .costUsd(after)
-                .optimization(new UsageRecord.Optimization(routedBy, cacheOutcome, saved, null))
-                .build();
+                .optimization(new UsageRecord.Optimization(routedBy, cacheOutcome, saved, null));
+        if (saved != null) {
+            // as the gateway records a hit: no model ran, so no tokens (CachedAnswers)
+            b.tokens(TokenUsage.ZERO).usageSource(UsageRecord.UsageSource.NONE);
+        }
+        return b.build();
     }
 
     public Result result() {
@@ -207,9 +212,18 @@ public final class GatewayPolicyReplay {
         t.after = t.after.add(after);
     }
 
+    /** What the call costs on {@code model}, as the gateway prices it: at the tier served and the call's time. */
     private Optional<BigDecimal> price(UsageRecord r, String model) {
-        return prices.computeIfAbsent(
-                        r.pricedProvider() + "\u0000" + model, k -> catalog.find(r.pricedProvider(), model))
-                .map(p -> p.cost(r.tokens()));
+        return Optional.ofNullable(pricer.price(new CallPricer.Call(
+                        r.pricedProvider(),
+                        model,
+                        model,
+                        r.tokens(),
+                        r.usageSource() == UsageRecord.UsageSource.PROVIDER,
+                        r.billing().serviceTierServed(),
+                        r.billing().serviceTierRequested(),
+                        null,
+                        r.tsStart()))
+                .cost());
     }
 }

@@ -40,10 +40,11 @@ import java.util.function.Function;
  * degraded, and what would have been spent. Each call is admitted as the gateway admits it (breakers first, then every
  * applicable budget), with its estimate replaced by its recorded cost (the replay knows what the call cost; the
  * gateway reserves a worst case, so it refuses a little earlier than the replay). A degraded call costs its recorded
- * tokens at the cheaper model's prices; a worst-case record, which has no tokens, costs its worst case scaled by the
- * two models' prices; a blocked one costs nothing. Billed and unpriced calls are replayed; feed them in time order
- * ({@link HourlyTimeOrder}). Sharded budgets are replayed as one item (sharding changes only which item a call lands
- * on). Deterministic: the same records and policies give the same result.
+ * tokens at the cheaper model's prices for the call's tier and time ({@link CallPricer}); a worst-case record, which
+ * has no tokens, costs its worst case scaled by the two models' prices; a blocked one costs nothing. Billed and
+ * unpriced calls are replayed; feed them in time order ({@link HourlyTimeOrder}). Sharded budgets are replayed as
+ * one item (sharding changes only which item a call lands on). Deterministic: the same records and policies give the
+ * same result.
  */
 public final class PolicyReplay implements AutoCloseable {
     /** The token mix a worst-case record's cost is scaled by between models: 1M input and 1M output tokens. */
@@ -70,7 +71,6 @@ public final class PolicyReplay implements AutoCloseable {
     private final Map<String, Row> byDepartment = new TreeMap<>();
     private final Map<String, Trip> trips = new TreeMap<>();
     private final Row total = new Row("(all)");
-    private final Map<String, Optional<ModelPrice>> prices = new HashMap<>();
     private long notReplayed;
     private long unpricedReplayed;
 
@@ -217,9 +217,9 @@ public final class PolicyReplay implements AutoCloseable {
         if (r.worstCaseEstimate()) {
             return scaledWorstCase(r, model);
         }
-        return prices.computeIfAbsent(
-                        r.pricedProvider() + "\u0000" + model, k -> catalog.find(r.pricedProvider(), model))
-                .map(p -> p.cost(r.tokens()));
+        // the gateway forwards a degraded call with the same service_tier and prices the tier served, at the call's
+        // time
+        return price(r, model, r.tokens());
     }
 
     /**
