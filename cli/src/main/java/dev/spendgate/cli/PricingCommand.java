@@ -251,9 +251,20 @@ final class PricingCommand {
             Map<String, BigDecimal[]> byModel = new TreeMap<>();
             BigDecimal[] totals = {BigDecimal.ZERO, BigDecimal.ZERO};
             long[] counts = new long[3]; // calls, unpriced now, unpriced with the candidate
+            long[] worstCase = new long[1];
+            BigDecimal[] worstCaseUsd = {BigDecimal.ZERO};
             UsageLogReader.ReadStats stats = UsageLogReader.create(new FileSystemObjectStore(dir.dataDir))
                     .read(from, to, r -> {
                         if (r.pricingStatus() == UsageRecord.PricingStatus.NOT_BILLABLE) {
+                            return;
+                        }
+                        if (r.worstCaseEstimate() && r.costUsd() != null) {
+                            // no tokens to re-price: kept at the worst case recorded, in both columns
+                            counts[0]++;
+                            worstCase[0]++;
+                            worstCaseUsd[0] = worstCaseUsd[0].add(r.costUsd());
+                            totals[0] = totals[0].add(r.costUsd());
+                            totals[1] = totals[1].add(r.costUsd());
                             return;
                         }
                         CallPricer.Call call = new CallPricer.Call(
@@ -297,6 +308,11 @@ final class PricingCommand {
             if (counts[1] > 0 || counts[2] > 0) {
                 out.println("  Unpriced calls (not in the totals): " + counts[1] + " now, " + counts[2]
                         + " with the checked file.");
+            }
+            if (worstCase[0] > 0) {
+                out.println("  Worst-case estimates of calls that never settled (cost_basis reserved_worst_case, no"
+                        + " tokens to re-price): " + worstCase[0] + " calls, $" + plain(worstCaseUsd[0])
+                        + ", in the totals at their recorded cost in both columns.");
             }
         }
 

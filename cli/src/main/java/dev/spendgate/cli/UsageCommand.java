@@ -31,7 +31,8 @@ final class UsageCommand implements Callable<Integer> {
             names = "--from",
             paramLabel = "WHEN",
             description =
-                    "Start, inclusive: a date (2026-11-01, UTC midnight) or an instant. Default: this month's first day.")
+                    "Start, inclusive: a date (2026-11-01, UTC midnight) or an instant. Default: this month's first"
+                            + " day.")
     String from;
 
     @Option(
@@ -99,6 +100,12 @@ final class UsageCommand implements Callable<Integer> {
             out.println("Note: " + unanswered + " calls reached the provider, but its answer never arrived whole"
                     + " (error_type upstream_timeout, upstream_no_answer or upstream_truncated); their cost is"
                     + " unknown, not zero, and their budgets count the worst case.");
+        }
+        if (summary.total().worstCaseCalls() > 0) {
+            out.println("Note: " + summary.total().worstCaseCalls() + " calls never settled (cost_basis"
+                    + " reserved_worst_case): $"
+                    + summary.total().worstCaseUsd().toPlainString()
+                    + " of COST_USD is the worst case reserved for them, an estimate, not an amount billed.");
         }
         if (summary.negativeCostRecords() > 0) {
             out.println("Left out: " + summary.negativeCostRecords() + " records with a negative cost, in no figure"

@@ -106,7 +106,9 @@ public final class UsageSummary {
         private long outputTokens;
         private long unpricedCalls;
         private long unansweredCalls;
+        private long worstCaseCalls;
         private BigDecimal costUsd = BigDecimal.ZERO;
+        private BigDecimal worstCaseUsd = BigDecimal.ZERO;
 
         Row(List<String> key) {
             this.key = List.copyOf(key);
@@ -124,6 +126,10 @@ public final class UsageSummary {
             }
             if (r.costUsd() != null) {
                 costUsd = costUsd.add(r.costUsd());
+                if (r.worstCaseEstimate()) {
+                    worstCaseCalls++;
+                    worstCaseUsd = worstCaseUsd.add(r.costUsd());
+                }
             }
         }
 
@@ -157,6 +163,19 @@ public final class UsageSummary {
 
         public BigDecimal costUsd() {
             return costUsd;
+        }
+
+        /**
+         * Calls that never settled, recorded at the worst case reserved for them ({@code cost_basis
+         * reserved_worst_case}): an estimate, counted in {@link #costUsd()}.
+         */
+        public long worstCaseCalls() {
+            return worstCaseCalls;
+        }
+
+        /** What the {@link #worstCaseCalls()} add to {@link #costUsd()}. */
+        public BigDecimal worstCaseUsd() {
+            return worstCaseUsd;
         }
     }
 }
