@@ -10,6 +10,7 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -431,12 +432,17 @@ public record MonthlyFigures(
                     || (scope.value().equals(BudgetScope.EACH) && scope.type() != ScopeType.GLOBAL)) {
                 continue;
             }
+            // the budget's own month, in its time zone, as the gateway counts it (of the UTC month read)
+            Instant from = usage.month().atDay(1).atStartOfDay(p.zone()).toInstant();
+            Instant until =
+                    usage.month().plusMonths(1).atDay(1).atStartOfDay(p.zone()).toInstant();
             BigDecimal spent = BigDecimal.ZERO;
             Map<LocalDate, BigDecimal> byDay = new TreeMap<>();
             for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
                 if (applies(scope, e.getKey())) {
-                    spent = spent.add(e.getValue().costUsd());
-                    byDay.merge(e.getKey().day(), e.getValue().costUsd(), BigDecimal::add);
+                    BigDecimal cost = inPeriod(usage, e.getKey(), e.getValue(), from, until);
+                    spent = spent.add(cost);
+                    byDay.merge(e.getKey().day(), cost, BigDecimal::add);
                 }
             }
             BigDecimal used = p.limitUsd().signum() == 0
@@ -456,6 +462,31 @@ public record MonthlyFigures(
                     forecast == null ? null : forecast.forecastUsd()));
         }
         return lines;
+    }
+
+    /**
+     * The part of a cell's cost in {@code [from, until)}: all of it for a day inside, none for a day outside; for a day
+     * a budget's period starts or ends in, its hours in the period (hour by hour: a zone offset of 30 or 45 minutes
+     * counts its partial hour whole), or all of it when the cell has no hours (pre-aggregated).
+     */
+    private static BigDecimal inPeriod(MonthlyUsage usage, CellKey key, CellTotals cell, Instant from, Instant until) {
+        Instant dayStart = key.day().atStartOfDay(ZoneOffset.UTC).toInstant();
+        Instant dayEnd = dayStart.plus(Duration.ofDays(1));
+        if (!dayStart.isBefore(until) || !dayEnd.isAfter(from)) {
+            return BigDecimal.ZERO;
+        }
+        CellTotals[] hours = usage.edgeHours(key);
+        if ((!dayStart.isBefore(from) && !dayEnd.isAfter(until)) || hours == null) {
+            return cell.costUsd();
+        }
+        BigDecimal sum = BigDecimal.ZERO;
+        for (int h = 0; h < 24; h++) {
+            Instant hourStart = dayStart.plus(Duration.ofHours(h));
+            if (hours[h] != null && hourStart.plus(Duration.ofHours(1)).isAfter(from) && hourStart.isBefore(until)) {
+                sum = sum.add(hours[h].costUsd());
+            }
+        }
+        return sum;
     }
 
     private static boolean applies(BudgetScope scope, CellKey k) {

@@ -23,6 +23,9 @@ public final class MonthlyUsage {
     private final Instant start;
     private final Instant end;
     private final Map<CellKey, CellTotals> cells = new HashMap<>();
+    // the month's first and last UTC day hour by hour (filled from records only): a budget in another time zone
+    // starts or ends within them
+    private final Map<CellKey, CellTotals[]> edgeHours = new HashMap<>();
     private final Set<String> trackedSessions;
     private final Set<String> trackedRequests;
     private final Map<String, BigDecimal> sessionCosts = new HashMap<>();
@@ -83,6 +86,14 @@ public final class MonthlyUsage {
                 r.pricingProvider(),
                 serviceTier(r));
         cells.computeIfAbsent(key, k -> new CellTotals()).add(r);
+        if (key.day().getDayOfMonth() == 1 || key.day().getDayOfMonth() == month.lengthOfMonth()) {
+            CellTotals[] hours = edgeHours.computeIfAbsent(key, k -> new CellTotals[24]);
+            int hour = (int) ((r.tsStart().getEpochSecond() % 86_400) / 3_600);
+            if (hours[hour] == null) {
+                hours[hour] = new CellTotals();
+            }
+            hours[hour].add(r);
+        }
         if (a.feature() != null) {
             if (a.session() != null) {
                 featureSessions
@@ -215,6 +226,14 @@ public final class MonthlyUsage {
     }
 
     /** Exact sum of every priced call's cost. */
+    /**
+     * A cell of the month's first or last UTC day, hour by hour (index: UTC hour, null for an hour with no call);
+     * null when the cell was not filled from records (pre-aggregated cells carry no hours).
+     */
+    CellTotals[] edgeHours(CellKey key) {
+        return edgeHours.get(key);
+    }
+
     public BigDecimal totalCostUsd() {
         BigDecimal total = BigDecimal.ZERO;
         for (CellTotals t : cells.values()) {
