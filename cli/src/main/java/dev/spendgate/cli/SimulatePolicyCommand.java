@@ -162,7 +162,8 @@ final class SimulatePolicyCommand implements Callable<Integer> {
         PolicyReplay.Line t = r.total();
         w.println("Replayed " + String.format("%,d", t.calls()) + " billed calls from " + start + " to " + end + " in "
                 + millis + " ms under " + policy + " (" + r.notReplayed() + " unbilled calls not replayed, "
-                + (stats.malformedLines() + stats.unreadableObjects()) + " unreadable records skipped).");
+                + stats.malformedLines() + " unreadable lines and " + stats.unreadableObjects()
+                + " damaged log objects skipped: their calls are not in the figures).");
         if (r.unpriced() > 0) {
             w.println(r.unpriced() + " of them unpriced (no catalog price, or no answer): cost unknown, $0 in the"
                     + " spend columns, their worst case held on the budgets as the gateway holds it.");
@@ -227,6 +228,9 @@ final class SimulatePolicyCommand implements Callable<Integer> {
             g.writeNumberField("session_calls_per_minute", sessionCallsPerMinute);
             g.writeNumberField("key_calls_per_minute", keyCallsPerMinute);
             g.writeNumberField("records_read", stats.records());
+            // a damaged log gives a partial replay: what was skipped, so a script can tell
+            g.writeNumberField("malformed_lines", stats.malformedLines());
+            g.writeNumberField("unreadable_objects", stats.unreadableObjects());
             g.writeNumberField("not_replayed_unbilled", r.notReplayed());
             g.writeNumberField("replayed_unpriced", r.unpriced());
             g.writeFieldName("total");
