@@ -156,6 +156,44 @@ class SimulatePolicyLiveParityTest {
     }
 
     /**
+     * The gateway counts every call that reaches admission against the per-minute breakers, whether the provider then
+     * answers or fails it ({@code Admit} checks velocity before forwarding). A session that fails twice and retries
+     * within a minute trips a breaker of 2 calls a minute on the third call; the replay only counts billed calls and
+     * lets the third through.
+     */
+    @Test
+    void simulatePolicy_failedCallsInTheSameMinute_countTowardTheSessionBreaker() throws Exception {
+        List<UsageRecord> records = new ArrayList<>();
+        for (String t : List.of("10:00:05", "10:00:10")) {
+            records.add(base("2026-10-01T" + t + "Z", "chat", "loop")
+                    .modelRequested("gpt-4o")
+                    .statusCode(500)
+                    .errorType("server_error")
+                    .costUsd(null)
+                    .pricingStatus(UsageRecord.PricingStatus.NOT_BILLABLE)
+                    .usageSource(UsageRecord.UsageSource.NONE)
+                    .build());
+        }
+        records.add(base("2026-10-01T10:00:15Z", "chat", "loop")
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o-2024-08-06")
+                .tokens(CHAT)
+                .costUsd(CATALOG.find("openai", "gpt-4o").orElseThrow().cost(CHAT))
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .build());
+        writeUsage(records);
+        Path policy = policy(budget("1000", BudgetPolicy.Mode.ALERT));
+
+        CliRun run = replay(policy, null, 2);
+
+        assertThat(run.code()).as(run.err()).isZero();
+        // live: 10:00:05 and 10:00:10 use the session's two calls of the minute; 10:00:15 is refused 429
+        // velocity_limit
+        assertThat(json().get("total").get("blocked").asLong()).isEqualTo(1);
+        assertThat(run.out()).contains("breaker:session_calls_per_minute");
+    }
+
+    /**
      * A call the provider received and never answered ({@code error_type: upstream_timeout}) is recorded unpriced,
      * and the gateway keeps its reserved worst case as spend ({@code BudgetEnforcer.settle} with no cost). Its output
      * cap alone is 16,384 x $10 per 1M = $0.16 on gpt-4o, so three $0.30 calls after it overrun a $1.00 block budget
@@ -238,6 +276,42 @@ class SimulatePolicyLiveParityTest {
         assertThat(new BigDecimal(json.get("total").get("spend_after_usd").asText()))
                 .isEqualByComparingTo("0.90");
         assertThat(json.at("/trips/0/at").asText()).isEqualTo("2026-10-01T09:10:00Z");
+    }
+
+    /**
+     * A provider batch is admitted once, when it is created ({@code BudgetGate.reserveAmount}: its worst case, no
+     * degradation), and its results are charged when they come back; a degrade budget cannot move a batch's lines to
+     * another model. The replay treats each result line as a live call and reports the second one "degraded" to
+     * gpt-4o-mini at standard rates, a saving no budget could have made.
+     */
+    @Test
+    void simulatePolicy_batchResults_areNeverReportedDegraded() throws Exception {
+        BigDecimal batchCost = CATALOG.find("openai", "gpt-4o")
+                .orElseThrow()
+                .quote(CHAT, "batch", null)
+                .orElseThrow()
+                .cost();
+        assertThat(batchCost).isEqualByComparingTo("0.00375");
+        List<UsageRecord> records = new ArrayList<>();
+        for (String id : List.of("a", "b")) {
+            records.add(base("2026-10-01T09:00:00Z", "chat", null)
+                    .requestId("batch_1/" + id)
+                    .modelRequested("gpt-4o")
+                    .modelServed("gpt-4o-2024-08-06")
+                    .batchId("batch_1")
+                    .serviceTierServed("batch")
+                    .tokens(CHAT)
+                    .costUsd(batchCost)
+                    .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                    .build());
+        }
+        writeUsage(records);
+        Path policy = policy(budget("0.005", BudgetPolicy.Mode.DEGRADE));
+
+        CliRun run = replay(policy, "gpt-4o>gpt-4o-mini", 0);
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(json().get("total").get("degraded").asLong()).as(run.out()).isZero();
     }
 
     private CliRun replay(Path policy, String chains, long sessionPerMinute) {

@@ -42,9 +42,10 @@ import java.util.function.Function;
  * gateway reserves a worst case, so it refuses a little earlier than the replay). A degraded call costs its recorded
  * tokens at the cheaper model's prices for the call's tier and time ({@link CallPricer}); a worst-case record, which
  * has no tokens, costs its worst case scaled by the two models' prices; a blocked one costs nothing. Billed and
- * unpriced calls are replayed; feed them in time order ({@link HourlyTimeOrder}). Sharded budgets are replayed as
- * one item (sharding changes only which item a call lands on). Deterministic: the same records and policies give the
- * same result.
+ * unpriced calls are replayed; unbilled ones only count against the breakers; a provider batch's results are
+ * charged, never refused or degraded. Feed the calls in time order ({@link HourlyTimeOrder}). Sharded budgets are
+ * replayed as one item (sharding changes only which item a call lands on). Deterministic: the same records and
+ * policies give the same result.
  */
 public final class PolicyReplay implements AutoCloseable {
     /** The token mix a worst-case record's cost is scaled by between models: 1M input and 1M output tokens. */
@@ -127,6 +128,11 @@ public final class PolicyReplay implements AutoCloseable {
         boolean unpriced = cost == null && r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED;
         if (!unpriced && (cost == null || cost.signum() <= 0)) {
             notReplayed++;
+            if (reachedAdmission(r)) {
+                // a call the provider failed (or a budget or breaker refused) still counts against the breakers
+                clock.now = r.tsStart();
+                breakers.check(r.attribution(), r.keyId());
+            }
             return;
         }
         if (unpriced) {
@@ -142,6 +148,16 @@ public final class PolicyReplay implements AutoCloseable {
                 : r.modelRequested() != null ? r.modelRequested() : r.pricedModel();
         Row feature = byFeature.computeIfAbsent(label(a.feature()), Row::new);
         Row department = byDepartment.computeIfAbsent(label(a.department()), Row::new);
+        if (r.billing().batchId() != null) {
+            // a provider batch is admitted once, at its creation, and its results are charged as they come back: a
+            // result line is never refused by a breaker or budget, nor moved to another model
+            BudgetDecision d = enforcer.reserve(a, r.keyId(), model, m -> Optional.of(BigDecimal.ZERO), m -> List.of());
+            if (d.outcome() != BudgetDecision.Outcome.BLOCK) {
+                enforcer.settle(d, unpriced ? null : cost);
+            }
+            add(cost, cost, Effect.NONE, feature, department);
+            return;
+        }
         Optional<String> tripped = breakers.check(a, r.keyId());
         if (tripped.isPresent()) {
             String id = "breaker:" + tripped.get() + "_calls_per_minute";
@@ -281,6 +297,17 @@ public final class PolicyReplay implements AutoCloseable {
                         null,
                         r.tsStart()))
                 .cost());
+    }
+
+    /**
+     * Whether an unbilled call passed the gateway's admission stage (and its breakers): not a response-cache hit (looked
+     * up before admission), nor a call refused because the usage log could not be written. A call refused by
+     * validation cannot be told from one the provider refused, so it is counted too.
+     */
+    private static boolean reachedAdmission(UsageRecord r) {
+        return r.billing().batchId() == null
+                && !"hit".equals(r.optimization().cache())
+                && !"usage_log_unavailable".equals(r.errorType());
     }
 
     private static String scopeOf(String breaker, Attribution a, UsageRecord r) {
