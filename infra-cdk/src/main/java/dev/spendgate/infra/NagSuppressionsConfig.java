@@ -74,7 +74,8 @@ final class NagSuppressionsConfig {
                 because(
                         "AwsSolutions-IAM5",
                         "The proxy writes posted outcomes under keys it generates"
-                                + " (outcomes/v1/year=/month=/day=/<id>.json) and keeps the batch API's state under"
+                                + " (outcomes/v1/year=/month=/day=/<id>.json), reads back an idempotent one's name"
+                                + " under the day and the day before, and keeps the batch API's state under"
                                 + " batches/ (one object per batch id); the web console it serves reads the usage log,"
                                 + " the stored findings and the reports, whose keys are per hour, day and month. Each"
                                 + " wildcard is limited to its prefix and to the actions named (usage records go to"

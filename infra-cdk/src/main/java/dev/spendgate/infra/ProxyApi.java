@@ -128,7 +128,12 @@ public final class ProxyApi extends Construct {
         // Usage records go to the Firehose stream (which writes usage/ itself), also when the spool is drained.
         role.addToPolicy(
                 Policies.allow("PutUsageRecords", List.of("firehose:PutRecordBatch"), List.of(usage.streamArn())));
-        role.addToPolicy(Policies.writeObjects("WriteOutcomes", storage.data(), Storage.OUTCOMES_PREFIX));
+        // POST /v1/outcomes with an Idempotency-Key reads the same name under the day before and, when its conditional
+        // put finds one, the day's (OutcomeLog.recordOnce): a retry is answered 200 and not counted again.
+        role.addToPolicy(Policies.allow(
+                "RecordOutcomes",
+                List.of("s3:GetObject", "s3:PutObject"),
+                List.of(storage.data().arnForObjects(Storage.OUTCOMES_PREFIX + "*"))));
         // The batch API (/v1/batches, /v1/messages/batches) keeps who created each batch and which results it recorded.
         role.addToPolicy(Policies.allow(
                 "UseBatchState",
@@ -141,11 +146,13 @@ public final class ProxyApi extends Construct {
                 Storage.USAGE_PREFIX,
                 Storage.FINDINGS_PREFIX,
                 Storage.REPORTS_PREFIX));
-        // Listing them too: without ListBucket, S3 answers 403, not 404, for a batch object that does not exist yet.
+        // Listing them too: without ListBucket, S3 answers 403, not 404, for a batch object or an idempotent outcome
+        // that does not exist yet.
         role.addToPolicy(Policies.listPrefixes(
-                "ListBatchStateAndConsoleInputs",
+                "ListStateAndConsoleInputs",
                 storage.data(),
                 Storage.BATCHES_PREFIX,
+                Storage.OUTCOMES_PREFIX,
                 Storage.USAGE_PREFIX,
                 Storage.FINDINGS_PREFIX,
                 Storage.REPORTS_PREFIX));

@@ -456,10 +456,10 @@ class SpendgateStackTest {
                         "ListSpoolQueue",
                         "UseBudgets",
                         "PutUsageRecords",
-                        "WriteOutcomes",
+                        "RecordOutcomes",
                         "UseBatchState",
                         "ReadForConsole",
-                        "ListBatchStateAndConsoleInputs",
+                        "ListStateAndConsoleInputs",
                         "ReadProviderKeys",
                         "PublishAlerts",
                         "EncryptAlerts")
@@ -485,7 +485,7 @@ class SpendgateStackTest {
                                 "[dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem, dynamodb:Scan]",
                                 arn("StorageBudgetsTable")))
                 .containsEntry("PutUsageRecords", grant("[firehose:PutRecordBatch]", arn("UsageDeliveryStream")))
-                .containsEntry("WriteOutcomes", grant("[s3:PutObject]", objects("outcomes/")))
+                .containsEntry("RecordOutcomes", grant("[s3:GetObject, s3:PutObject]", objects("outcomes/")))
                 .containsEntry("UseBatchState", grant("[s3:GetObject, s3:PutObject]", objects("batches/")))
                 .containsEntry(
                         "ReadForConsole",
@@ -493,10 +493,11 @@ class SpendgateStackTest {
                                 "[s3:GetObject]",
                                 objects("usage/") + ", " + objects("findings/") + ", " + objects("reports/")))
                 .containsEntry(
-                        "ListBatchStateAndConsoleInputs",
+                        "ListStateAndConsoleInputs",
                         grant(
                                 "[s3:ListBucket]",
-                                arn("StorageDataBucket") + " if s3:prefix=[batches/*, usage/*, findings/*, reports/*]"))
+                                arn("StorageDataBucket")
+                                        + " if s3:prefix=[batches/*, outcomes/*, usage/*, findings/*, reports/*]"))
                 .containsEntry("ReadProviderKeys", grant("[secretsmanager:GetSecretValue]", ref("ProviderKeys")))
                 .containsEntry("PublishAlerts", grant("[sns:Publish]", ref("Alerts")))
                 .containsEntry("EncryptAlerts", grant("[kms:GenerateDataKey, kms:Decrypt]", arn("AlertsKey")));
