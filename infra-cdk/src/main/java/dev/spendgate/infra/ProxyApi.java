@@ -162,11 +162,20 @@ public final class ProxyApi extends Construct {
         role.addToPolicy(Policies.allow(
                 "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
 
-        if (!props.bedrockResourceArns().isEmpty()) {
+        List<String> guardrails = props.bedrockResourceArns().stream()
+                .filter(ProxyApi::isGuardrail)
+                .toList();
+        List<String> models = props.bedrockResourceArns().stream()
+                .filter(arn -> !isGuardrail(arn))
+                .toList();
+        if (!models.isEmpty()) {
             role.addToPolicy(Policies.allow(
-                    "InvokeBedrock",
-                    List.of("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"),
-                    props.bedrockResourceArns()));
+                    "InvokeBedrock", List.of("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"), models));
+        }
+        // A call forwarded with X-Amzn-Bedrock-GuardrailIdentifier is also authorised as ApplyGuardrail on the
+        // guardrail.
+        if (!guardrails.isEmpty()) {
+            role.addToPolicy(Policies.allow("ApplyBedrockGuardrails", List.of("bedrock:ApplyGuardrail"), guardrails));
         }
 
         Map<String, String> env = new HashMap<>(props.proxyEnvironment());
@@ -269,6 +278,11 @@ public final class ProxyApi extends Construct {
         } else {
             domain = null;
         }
+    }
+
+    /** A guardrail (or cross-region guardrail profile) ARN, as opposed to a model or an inference profile. */
+    static boolean isGuardrail(String arn) {
+        return arn.contains(":guardrail/") || arn.contains(":guardrail-profile/");
     }
 
     public Function function() {

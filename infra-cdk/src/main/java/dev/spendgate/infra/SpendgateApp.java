@@ -19,7 +19,8 @@ import software.amazon.awscdk.services.lambda.Architecture;
 /**
  * {@code npx cdk deploy} runs this (see {@code cdk.json}). Context values ({@code -c name=value}):
  * {@code providerKeySecretArn} (use an existing secret), {@code customDomainName} + {@code certificateArn},
- * {@code bedrockResourceArns} (comma-separated models and inference profiles the proxy may invoke),
+ * {@code bedrockResourceArns} (comma-separated models and inference profiles the proxy may invoke, guardrails it may
+ * apply),
  * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
  * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),

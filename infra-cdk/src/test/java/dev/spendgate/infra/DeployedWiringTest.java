@@ -15,11 +15,16 @@ import org.junit.jupiter.api.Test;
  * missing is an AccessDenied at run time), and each limit the stack sets against what the functions promise.
  */
 class DeployedWiringTest {
+    private static final String GUARDRAIL = "arn:aws:bedrock:eu-central-1:123456789012:guardrail/abcd1234efgh";
+
     private static Synth synth;
+    private static Synth withBedrock;
 
     @BeforeAll
     static void synthesize() {
         synth = Synth.of(b -> {});
+        withBedrock = Synth.of(
+                b -> b.bedrockResourceArns(List.of("arn:aws:bedrock:*::foundation-model/anthropic.*", GUARDRAIL)));
     }
 
     /**
@@ -42,6 +47,26 @@ class DeployedWiringTest {
                 .contains("/" + Storage.OUTCOMES_PREFIX + "*")
                 .contains("s3:GetObject")
                 .contains("s3:ListBucket");
+    }
+
+    /**
+     * README "Bedrock": the proxy forwards the caller's {@code X-Amzn-Bedrock-*} headers (guardrails among them) and
+     * signs the call with its role. Bedrock then also authorises {@code bedrock:ApplyGuardrail} on the guardrail
+     * (AWS, "Set up permissions to use Amazon Bedrock Guardrails"). Even with the guardrail's ARN listed in
+     * {@code bedrockResourceArns}, the role gets only InvokeModel and InvokeModelWithResponseStream, so every guarded
+     * call is refused by Bedrock with AccessDeniedException.
+     */
+    @Test
+    void proxyRole_guardrailListedInBedrockArns_mayApplyIt() {
+        String bedrock = grants(withBedrock, "ProxyRole").stream()
+                .filter(g -> g.contains("bedrock:"))
+                .sorted()
+                .collect(Collectors.joining("\n"));
+
+        assertThat(bedrock)
+                .as("the proxy role's Bedrock grants")
+                .contains(GUARDRAIL)
+                .contains("bedrock:ApplyGuardrail");
     }
 
     // ---- helpers
