@@ -28,7 +28,8 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code proxyArchitecture} ({@code x86_64}, the default, or {@code arm64}: the JRE bundled by
  * {@code package-proxy.sh} must match), {@code proxyMemoryMb} (default 1024, 128-10240; see
  * {@link SpendgateStackProps} for why),
- * {@code usageBufferSeconds} (the usage stream's time buffer, 60-900, default 900), {@code apiRateLimit} and
+ * {@code usageBufferSeconds} (the usage stream's time buffer, 60-900, default 900), {@code athenaScanCapGib} (the
+ * most one Athena query may scan, default 1024, 0 for no cap), {@code apiRateLimit} and
  * {@code apiBurstLimit} (the API stage's throttling, default 50 requests per second, burst 100),
  * {@code proxyMaxConcurrency} (the proxy's reserved concurrency, default 200, 0 for none),
  * {@code proxyCompute} ({@code lambda}, the default, or {@code managed-instances}: Lambda Managed Instances, with
@@ -74,6 +75,7 @@ public final class SpendgateApp {
                 .proxyEnvironment(settings(app, "proxyEnvironment"))
                 .wasteEnvironment(settings(app, "wasteEnvironment"))
                 .usageBufferSeconds(integer(app, "usageBufferSeconds"))
+                .athenaScanCapGib(integer(app, "athenaScanCapGib"))
                 .apiThrottling(decimal(app, "apiRateLimit"), integer(app, "apiBurstLimit"))
                 .proxyMaxConcurrency(integer(app, "proxyMaxConcurrency"))
                 .proxyCompute(SpendgateStackProps.ProxyCompute.fromContext(context(app, "proxyCompute")))

@@ -51,7 +51,7 @@ public final class SpendgateStack extends Stack {
                 .constraintDescription("one email address")
                 .build();
 
-        storage = new Storage(this, "Storage");
+        storage = new Storage(this, "Storage", props.athenaScanCapBytes());
 
         // A customer-managed key, because CloudWatch alarms cannot publish to a topic under the AWS-managed SNS key.
         Key alertsKey = Key.Builder.create(this, "AlertsKey")

@@ -27,6 +27,7 @@ public final class SpendgateStackProps {
     private final String reconcileExportPrefix;
     private final String reconcileThresholdPercent;
     private final int usageBufferSeconds;
+    private final int athenaScanCapGib;
     private final double apiRateLimit;
     private final int apiBurstLimit;
     private final int proxyMaxConcurrency;
@@ -83,6 +84,15 @@ public final class SpendgateStackProps {
 
     /** Defaults: the usage stream's time buffer, the API stage's steady rate and burst, the proxy's concurrency. */
     static final int DEFAULT_USAGE_BUFFER_SECONDS = 900;
+
+    /**
+     * The Athena workgroup's cap on the bytes one query may scan, in GiB: 1 TiB. The monthly report's queries read the
+     * month's compressed usage log whole (JSON SerDe), about 58 GB for a 1B-call month of lean records (57 bytes a
+     * record gzip) and 140 GB at the 138 bytes a record of bench/RESULTS.md's simulated month; 1 TiB covers about
+     * 7.9B such calls a month and bounds one runaway query at about $5.50 ($5 per TB scanned). The 10 GiB cap before
+     * stopped the report at about 78-187M calls a month.
+     */
+    static final int DEFAULT_ATHENA_SCAN_CAP_GIB = 1024;
 
     static final double DEFAULT_API_RATE_LIMIT = 50;
     static final int DEFAULT_API_BURST_LIMIT = 100;
@@ -141,6 +151,10 @@ public final class SpendgateStackProps {
         if (usageBufferSeconds < 60 || usageBufferSeconds > 900) {
             throw new IllegalArgumentException(
                     "usageBufferSeconds must be 60 to 900 (Firehose's range), was " + usageBufferSeconds);
+        }
+        this.athenaScanCapGib = b.athenaScanCapGib == null ? DEFAULT_ATHENA_SCAN_CAP_GIB : b.athenaScanCapGib;
+        if (athenaScanCapGib < 0) {
+            throw new IllegalArgumentException("athenaScanCapGib must be 0 (no cap) or more, was " + athenaScanCapGib);
         }
         this.apiRateLimit = b.apiRateLimit == null ? DEFAULT_API_RATE_LIMIT : b.apiRateLimit;
         this.apiBurstLimit = b.apiBurstLimit == null ? DEFAULT_API_BURST_LIMIT : b.apiBurstLimit;
@@ -272,6 +286,14 @@ public final class SpendgateStackProps {
     /** Seconds the usage stream buffers before writing (60 to 900): at most this many objects' worth of delay. */
     public int usageBufferSeconds() {
         return usageBufferSeconds;
+    }
+
+    /**
+     * The most bytes one query in the stack's Athena workgroup may scan (Athena cancels it above), or null for no cap
+     * ({@code -c athenaScanCapGib=0}). The monthly report's queries each scan the month's compressed usage log.
+     */
+    public Long athenaScanCapBytes() {
+        return athenaScanCapGib == 0 ? null : (long) athenaScanCapGib << 30;
     }
 
     /** The API stage's steady request rate per second, across all callers (API Gateway answers 429 above it). */
@@ -468,6 +490,7 @@ public final class SpendgateStackProps {
         private String reconcileExportPrefix;
         private String reconcileThresholdPercent;
         private Integer usageBufferSeconds;
+        private Integer athenaScanCapGib;
         private Double apiRateLimit;
         private Integer apiBurstLimit;
         private Integer proxyMaxConcurrency;
@@ -510,6 +533,12 @@ public final class SpendgateStackProps {
 
         public Builder usageBufferSeconds(Integer value) {
             this.usageBufferSeconds = value;
+            return this;
+        }
+
+        /** GiB one Athena query may scan (default 1024), 0 for no cap. */
+        public Builder athenaScanCapGib(Integer value) {
+            this.athenaScanCapGib = value;
             return this;
         }
 

@@ -66,7 +66,11 @@ public final class Storage extends Construct {
     private final CfnTable usageTable;
     private final CfnDatabase database;
 
-    public Storage(Construct scope, String id) {
+    /**
+     * @param athenaScanCapBytes the most one query in the workgroup may scan, or null for no cap
+     *     ({@link SpendgateStackProps#athenaScanCapBytes})
+     */
+    public Storage(Construct scope, String id, Long athenaScanCapBytes) {
         super(scope, id);
         keys = table("KeysTable", DynamoDbTables.DEFAULT_KEYS_TABLE, null);
         spool = table("SpoolTable", DynamoDbTables.DEFAULT_SPOOL_TABLE, null);
@@ -140,15 +144,19 @@ public final class Storage extends Construct {
                 .build();
         usageTable.getNode().addDependency(database);
 
+        var configuration = CfnWorkGroup.WorkGroupConfigurationProperty.builder()
+                .enforceWorkGroupConfiguration(true)
+                .publishCloudWatchMetricsEnabled(true);
+        if (athenaScanCapBytes != null) {
+            configuration.bytesScannedCutoffPerQuery(athenaScanCapBytes);
+        }
         workgroup = CfnWorkGroup.Builder.create(this, "Workgroup")
                 .name(ATHENA_WORKGROUP)
-                .description("Spendgate usage queries; results encrypted, expire after 7 days, 10 GB scan cap")
+                .description("Spendgate usage queries; results encrypted, expire after 7 days, "
+                        + (athenaScanCapBytes == null ? "no scan cap" : (athenaScanCapBytes >> 30) + " GiB scan cap"))
                 .state("ENABLED")
                 .recursiveDeleteOption(false)
-                .workGroupConfiguration(CfnWorkGroup.WorkGroupConfigurationProperty.builder()
-                        .enforceWorkGroupConfiguration(true)
-                        .publishCloudWatchMetricsEnabled(true)
-                        .bytesScannedCutoffPerQuery(10L * 1024 * 1024 * 1024)
+                .workGroupConfiguration(configuration
                         .resultConfiguration(CfnWorkGroup.ResultConfigurationProperty.builder()
                                 .outputLocation("s3://" + data.getBucketName() + "/" + ATHENA_RESULTS_PREFIX)
                                 .encryptionConfiguration(CfnWorkGroup.EncryptionConfigurationProperty.builder()

@@ -2,13 +2,25 @@ package dev.spendgate.infra;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.outcome.OutcomeLog;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecordCodec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Capture;
+import software.amazon.awscdk.assertions.Match;
 
 /**
  * What the functions do once deployed against what the stack gives them: each grant a code path needs (an action
@@ -69,7 +81,74 @@ class DeployedWiringTest {
                 .contains("bedrock:ApplyGuardrail");
     }
 
+    /**
+     * README "The monthly report at scale": in AWS the month's cells are Athena queries over the usage table ("its
+     * ceiling is Athena's"), shown for a month of 1,014,988,500 calls. Each query reads the month's gzip NDJSON
+     * objects whole (JSON SerDe: no column pruning), so the bytes it scans are the month's compressed usage log. The
+     * stack's workgroup enforces a 10 GB cut-off per query: at the compressed size measured here for lean records (no
+     * fingerprints, short names; the gateway's real records are larger) a 1B-call month is several times the cap,
+     * Athena cancels the query, and the report Lambda fails on every retry: no FOCUS file, PDF or email that month.
+     */
+    @Test
+    void athenaWorkgroup_scanCap_coversAMonthOfTheScaleTheReportPromises() throws IOException {
+        long calls = 1_014_988_500L;
+        double bytesPerRecord = gzipBytesPerRecord(200_000);
+        long monthBytes = (long) (bytesPerRecord * calls);
+
+        Capture config = new Capture();
+        synth.template.hasResourceProperties(
+                "AWS::Athena::WorkGroup",
+                Match.objectLike(Map.of("Name", Storage.ATHENA_WORKGROUP, "WorkGroupConfiguration", config)));
+        Number cutoff = (Number) config.asObject().get("BytesScannedCutoffPerQuery");
+
+        assertThat(cutoff == null ? Long.MAX_VALUE : cutoff.longValue())
+                .as(
+                        "bytes a query may scan, against a month of %,d calls at %.1f gzip bytes a record (%,d bytes)",
+                        calls, bytesPerRecord, monthBytes)
+                .isGreaterThanOrEqualTo(monthBytes);
+    }
+
     // ---- helpers
+
+    /** Gzip bytes a record of lean usage records written as one large object (Firehose writes up to 128 MiB). */
+    private static double gzipBytesPerRecord(int records) throws IOException {
+        SplittableRandom random = new SplittableRandom(16);
+        List<String> features = List.of("chatbot", "search", "summarise", "triage", "agent");
+        List<String> models = List.of("gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5-20250929");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Instant start = Instant.parse("2026-11-01T00:00:00Z");
+        try (GZIPOutputStream gzip = new GZIPOutputStream(bytes, 64 * 1024)) {
+            for (int i = 0; i < records; i++) {
+                Instant ts = start.plusMillis(i * 37L + random.nextInt(30));
+                String feature = features.get(random.nextInt(features.size()));
+                String model = models.get(random.nextInt(models.size()));
+                long in = 200 + random.nextInt(4000);
+                long out = 20 + random.nextInt(800);
+                UsageRecord r = UsageRecord.builder()
+                        .requestId("req_" + Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()))
+                        .tsStart(ts)
+                        .tsEnd(ts.plusMillis(300 + random.nextInt(5000)))
+                        .keyId("key_" + feature)
+                        .attribution(new Attribution(feature, "engineering", "platform", "prod", null, null, null))
+                        .provider(model.startsWith("claude") ? "anthropic" : "openai")
+                        .endpoint("chat")
+                        .modelRequested(model)
+                        .modelServed(model)
+                        .statusCode(200)
+                        .tokens(new TokenUsage(in, 0, 0, 0, out, 0))
+                        .costUsd(new BigDecimal(in * 15 + out * 60).movePointLeft(8))
+                        .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                        .pricingVersion("2026-11-01")
+                        .usageSource(UsageRecord.UsageSource.PROVIDER)
+                        .latencyMs(300 + random.nextInt(5000))
+                        .upstreamMs(290 + random.nextInt(5000))
+                        .overheadMs(1 + random.nextInt(5))
+                        .build();
+                UsageRecordCodec.write(r, gzip);
+            }
+        }
+        return (double) bytes.size() / records;
+    }
 
     /** "[actions] on resources[ if s3:prefix=[..]]" of every statement attached to the role. */
     private static List<String> grants(Synth s, String rolePrefix) {

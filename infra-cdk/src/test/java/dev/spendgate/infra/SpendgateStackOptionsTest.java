@@ -32,7 +32,8 @@ class SpendgateStackOptionsTest {
                 .proxyEnvironment(Map.of(
                         "SPENDGATE_DEGRADE_CHAINS", "gpt-4o>gpt-4o-mini",
                         "SPENDGATE_KEY_CALLS_PER_MINUTE", "600"))
-                .wasteEnvironment(Map.of("SPENDGATE_WASTE_MERGE_MAX_PROMPTS", "50000")));
+                .wasteEnvironment(Map.of("SPENDGATE_WASTE_MERGE_MAX_PROMPTS", "50000"))
+                .athenaScanCapGib(200));
     }
 
     @Test
@@ -133,6 +134,30 @@ class SpendgateStackOptionsTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(name);
         }
+    }
+
+    @Test
+    void athenaScanCap_chosen_capsTheWorkgroupsQueries() {
+        synth.template.hasResourceProperties(
+                "AWS::Athena::WorkGroup",
+                Match.objectLike(Map.of(
+                        "Name",
+                        Storage.ATHENA_WORKGROUP,
+                        "WorkGroupConfiguration",
+                        Match.objectLike(Map.of("BytesScannedCutoffPerQuery", 200L * 1024 * 1024 * 1024)))));
+    }
+
+    @Test
+    void athenaScanCap_zeroMeansNoCap_negativeIsRefused() {
+        SpendgateStackProps.Builder props = SpendgateStackProps.builder()
+                .proxyCode(Path.of("."))
+                .wasteDetectorJar(Path.of("."))
+                .reportRunnerJar(Path.of("."));
+
+        assertThat(props.athenaScanCapGib(0).build().athenaScanCapBytes()).isNull();
+        assertThatThrownBy(() -> props.athenaScanCapGib(-1).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("athenaScanCapGib");
     }
 
     @Test

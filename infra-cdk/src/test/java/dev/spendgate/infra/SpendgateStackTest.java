@@ -327,7 +327,7 @@ class SpendgateStackTest {
                                 "EnforceWorkGroupConfiguration",
                                 true,
                                 "BytesScannedCutoffPerQuery",
-                                10L * 1024 * 1024 * 1024,
+                                1024L * 1024 * 1024 * 1024,
                                 "ResultConfiguration",
                                 Map.of(
                                         "EncryptionConfiguration", Map.of("EncryptionOption", "SSE_S3"),
