@@ -20,6 +20,7 @@ import software.amazon.awscdk.services.lambda.IDestination;
 import software.amazon.awscdk.services.lambda.IFunction;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SnapStartConf;
+import software.amazon.awscdk.services.lambda.VersionOptions;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.scheduler.CronOptionsWithTimezone;
@@ -141,7 +142,8 @@ public final class ScheduledJobs extends Construct {
                 Duration.minutes(15),
                 wasteRole,
                 wasteLogs,
-                wasteEnv);
+                wasteEnv,
+                null);
         wasteAlias = live("WasteDetectorLive", wasteDetector);
         onFailure(wasteAlias, wasteRole, failedRuns);
 
@@ -263,7 +265,12 @@ public final class ScheduledJobs extends Construct {
                 Duration.minutes(15),
                 reportRole,
                 reportLogs,
-                reportEnv);
+                reportEnv,
+                // The schedule invokes the live alias's published version, whose logical id cannot see a parameter's
+                // value: naming both parameters here makes CloudFormation replace (publish) the version when either
+                // changes, so the next report goes to the new recipients from the new sender. At most 256 characters
+                // (Lambda's limit), hence the parameters' maximum lengths (SpendgateStack).
+                recipients + " from " + senderAddress);
         reportAlias = live("ReportRunnerLive", reportRunner);
         onFailure(reportAlias, reportRole, failedRuns);
 
@@ -339,8 +346,9 @@ public final class ScheduledJobs extends Construct {
             Duration timeout,
             Role role,
             LogGroup logs,
-            Map<String, String> env) {
-        return Function.Builder.create(this, id)
+            Map<String, String> env,
+            String versionDescription) {
+        var builder = Function.Builder.create(this, id)
                 .description(description)
                 .runtime(Runtime.JAVA_21)
                 .handler(handler)
@@ -350,8 +358,12 @@ public final class ScheduledJobs extends Construct {
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                 .role(role)
                 .logGroup(logs)
-                .environment(env)
-                .build();
+                .environment(env);
+        if (versionDescription != null) {
+            builder.currentVersionOptions(
+                    VersionOptions.builder().description(versionDescription).build());
+        }
+        return builder.build();
     }
 
     private Alias live(String id, Function function) {

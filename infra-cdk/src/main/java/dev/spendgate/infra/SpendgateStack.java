@@ -34,6 +34,14 @@ public final class SpendgateStack extends Stack {
     private final ISecret providerKeys;
     private final List<String> bedrockResourceArns;
 
+    /**
+     * The parameters' longest values: the report runner's published version names both in its description (so a
+     * parameter update publishes a new version, {@link ScheduledJobs}), which Lambda caps at 256 characters.
+     */
+    static final int RECIPIENTS_MAX_LENGTH = 170;
+
+    static final int SENDER_MAX_LENGTH = 80;
+
     public SpendgateStack(Construct scope, String id, SpendgateStackProps props) {
         super(scope, id, props.stackProps());
         this.bedrockResourceArns = props.bedrockResourceArns();
@@ -42,13 +50,16 @@ public final class SpendgateStack extends Stack {
                 .type("String")
                 .description("Comma-separated email addresses that receive the monthly report")
                 .allowedPattern("^[^,\\s@]+@[^,\\s@]+(,[^,\\s@]+@[^,\\s@]+)*$")
-                .constraintDescription("one or more email addresses separated by commas, no spaces")
+                .maxLength(RECIPIENTS_MAX_LENGTH)
+                .constraintDescription("one or more email addresses separated by commas, no spaces, at most "
+                        + RECIPIENTS_MAX_LENGTH + " characters (use a mailing list for more)")
                 .build();
         CfnParameter sender = CfnParameter.Builder.create(this, "SenderAddress")
                 .type("String")
                 .description("The address reports are sent from; SES sends it a verification email on deploy")
                 .allowedPattern("^[^,\\s@]+@[^,\\s@]+$")
-                .constraintDescription("one email address")
+                .maxLength(SENDER_MAX_LENGTH)
+                .constraintDescription("one email address of at most " + SENDER_MAX_LENGTH + " characters")
                 .build();
 
         storage = new Storage(this, "Storage", props.athenaScanCapBytes());

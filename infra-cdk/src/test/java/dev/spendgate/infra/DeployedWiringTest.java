@@ -108,7 +108,69 @@ class DeployedWiringTest {
                 .isGreaterThanOrEqualTo(monthBytes);
     }
 
+    /**
+     * The stack says ReportRecipients and SenderAddress "can change without a new synthesis" (a parameter update).
+     * They reach the report function only through its environment, and the schedule invokes the {@code live} alias,
+     * which points at a published version (SnapStart). The version is the CDK's {@code currentVersion}, whose logical
+     * id is a hash of the function's configuration as synthesised, where a parameter is the same {@code Ref} whatever
+     * its value; nothing in the Version resource names the parameters. A parameter update therefore changes
+     * {@code $LATEST} only: the alias keeps the published version with the old environment, so the month's report is
+     * mailed to the old recipients, or, after a sender change, sent from the old address, which SES refuses (the
+     * role's SendReports grant now names the new identity, the old one is deleted).
+     */
+    @Test
+    void reportRunner_parameterUpdate_reachesTheVersionTheScheduleInvokes() {
+        Map<String, Object> resources = resources(synth);
+        Map<?, ?> alias = props(resources.get(Statements.logicalId(synth, "JobsReportRunnerLive")));
+        List<?> versionAttribute = (List<?>) ((Map<?, ?>) alias.get("FunctionVersion")).get("Fn::GetAtt");
+        String version = (String) versionAttribute.get(0);
+        String invoked = String.valueOf(resources.get(version));
+
+        for (String parameter : List.of("ReportRecipients", "SenderAddress")) {
+            assertThat(invoked)
+                    .as("the published version the live alias invokes (%s), when %s changes", version, parameter)
+                    .contains("Ref=" + parameter);
+        }
+    }
+
+    /**
+     * The version is replaced when its description changes, and Lambda refuses a version description over 256
+     * characters: with both parameters at their longest, the deploy that publishes the version must still succeed.
+     */
+    @Test
+    void reportRunner_longestParameters_fitTheVersionDescription() {
+        Map<String, Object> resources = resources(synth);
+        Map<?, ?> alias = props(resources.get(Statements.logicalId(synth, "JobsReportRunnerLive")));
+        String version = (String) ((List<?>) ((Map<?, ?>) alias.get("FunctionVersion")).get("Fn::GetAtt")).get(0);
+        List<?> parts = (List<?>)
+                ((List<?>) ((Map<?, ?>) props(resources.get(version)).get("Description")).get("Fn::Join")).get(1);
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> parameters =
+                (Map<String, Map<String, Object>>) ((Map<String, Object>) synth.template.toJSON()).get("Parameters");
+
+        int longest = 0;
+        for (Object part : parts) {
+            longest += part instanceof String text
+                    ? text.length()
+                    : Integer.parseInt(String.valueOf(
+                            parameters.get(((Map<?, ?>) part).get("Ref")).get("MaxLength")));
+        }
+
+        assertThat(longest)
+                .as("the version's description with both parameters at their longest")
+                .isLessThanOrEqualTo(256);
+    }
+
     // ---- helpers
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> resources(Synth s) {
+        return (Map<String, Object>) ((Map<String, Object>) s.template.toJSON()).get("Resources");
+    }
+
+    private static Map<?, ?> props(Object resource) {
+        return (Map<?, ?>) ((Map<?, ?>) resource).get("Properties");
+    }
 
     /** Gzip bytes a record of lean usage records written as one large object (Firehose writes up to 128 MiB). */
     private static double gzipBytesPerRecord(int records) throws IOException {
