@@ -121,6 +121,7 @@ public final class ProxyApi extends Construct {
                 "UseBudgets",
                 storage.budgets(),
                 "dynamodb:GetItem",
+                "dynamodb:BatchGetItem",
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",

@@ -121,7 +121,7 @@ public final class ScheduledJobs extends Construct {
         wasteRole.addToPolicy(Policies.readObjects("ReadFindings", bucket, Storage.FINDINGS_PREFIX));
         // The key and budget rules list keys and budget policies (Scan); nothing else in those tables.
         wasteRole.addToPolicy(Policies.table("ListKeys", storage.keys(), "dynamodb:Scan"));
-        wasteRole.addToPolicy(Policies.table("ListBudgetPolicies", storage.budgets(), "dynamodb:Scan"));
+        wasteRole.addToPolicy(listBudgetPolicies(storage));
         wasteRole.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
         wasteRole.addToPolicy(Policies.allow(
                 "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
@@ -188,7 +188,7 @@ public final class ScheduledJobs extends Construct {
                 List.of("s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"),
                 List.of(bucket.arnForObjects(Storage.ATHENA_RESULTS_PREFIX + "*"))));
         // Budget status lists the policies (Scan).
-        reportRole.addToPolicy(Policies.table("ListBudgetPolicies", storage.budgets(), "dynamodb:Scan"));
+        reportRole.addToPolicy(listBudgetPolicies(storage));
         // The findings' life cycle (open / resolved / regressed) that recovered savings are measured from.
         reportRole.addToPolicy(Policies.allow(
                 "WriteFindingLifecycle",
@@ -328,6 +328,15 @@ public final class ScheduledJobs extends Construct {
                 .maxEventAge(Duration.hours(6))
                 .onFailure(toQueue)
                 .build());
+    }
+
+    /**
+     * Listing budget policies reads the policy index and the items it names (GetItem, BatchGetItem); Scan finds the
+     * policies of a table whose index the proxy has not completed yet (DynamoDbBudgetPolicyStore). No writes.
+     */
+    private static software.amazon.awscdk.services.iam.PolicyStatement listBudgetPolicies(Storage storage) {
+        return Policies.table(
+                "ListBudgetPolicies", storage.budgets(), "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Scan");
     }
 
     private LogGroup logGroup(String id) {

@@ -482,7 +482,8 @@ class SpendgateStackTest {
                 .containsEntry(
                         "UseBudgets",
                         grant(
-                                "[dynamodb:GetItem, dynamodb:PutItem, dynamodb:UpdateItem, dynamodb:DeleteItem, dynamodb:Scan]",
+                                "[dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:PutItem, dynamodb:UpdateItem,"
+                                        + " dynamodb:DeleteItem, dynamodb:Scan]",
                                 arn("StorageBudgetsTable")))
                 .containsEntry("PutUsageRecords", grant("[firehose:PutRecordBatch]", arn("UsageDeliveryStream")))
                 .containsEntry("RecordOutcomes", grant("[s3:GetObject, s3:PutObject]", objects("outcomes/")))
@@ -552,7 +553,9 @@ class SpendgateStackTest {
                         grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[usage-errors/*]"))
                 .containsEntry("ListKeys", grant("[dynamodb:Scan]", arn("StorageKeysTable")))
                 .containsEntry("ReadWriteAggregates", grant("[s3:GetObject, s3:PutObject]", objects("aggregates/")))
-                .containsEntry("ListBudgetPolicies", grant("[dynamodb:Scan]", arn("StorageBudgetsTable")))
+                .containsEntry(
+                        "ListBudgetPolicies",
+                        grant("[dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:Scan]", arn("StorageBudgetsTable")))
                 .containsEntry("ReadUsage", grant("[s3:GetObject]", objects("usage/")))
                 .containsEntry(
                         "ListUsageAndFindings",
@@ -601,7 +604,9 @@ class SpendgateStackTest {
                 .containsEntry(
                         "WriteReports",
                         grant("[s3:PutObject]", objects("reports/") + ", " + objects("athena-results/")))
-                .containsEntry("ListBudgetPolicies", grant("[dynamodb:Scan]", arn("StorageBudgetsTable")));
+                .containsEntry(
+                        "ListBudgetPolicies",
+                        grant("[dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:Scan]", arn("StorageBudgetsTable")));
         assertThat(s.get("QueryUsage"))
                 .startsWith("[athena:StartQueryExecution, athena:GetQueryExecution, athena:GetQueryResults,"
                         + " athena:StopQueryExecution] on ")

@@ -105,7 +105,7 @@ public final class DynamoDbTables {
      *   <li>once markers ({@link DynamoDbOnceMarker}): {@code pk} = marker key; {@link #EXPIRES_AT}, {@link
      *       #MARKER_TOKEN};
      *   <li>policies ({@link DynamoDbBudgetPolicyStore}): {@code pk} = {@link #POLICY_ITEM_PREFIX} + id; the
-     *       {@code POLICY_*} attributes;
+     *       {@code POLICY_*} attributes; and their index, {@code pk} = {@link #POLICY_INDEX_KEY};
      *   <li>open reservations ({@link DynamoDbReservationJournal}): {@code pk} = {@link #RESERVATION_ITEM_PREFIX} +
      *       id; {@link #RESERVATION_ITEM_KEYS}, {@link #RESERVATION_AMOUNT}, {@link #RESERVATION_EXPIRES_AT_MILLIS},
      *       {@link #EXPIRES_AT}, {@link #RESERVATION_CONFIRMED}, {@link #RESERVATION_CALL}.
@@ -152,6 +152,18 @@ public final class DynamoDbTables {
         public static final String MARKER_TOKEN = "token";
         /** Partition key prefix of a policy item, followed by {@code BudgetPolicy.id()}. */
         public static final String POLICY_ITEM_PREFIX = "policy#";
+        /**
+         * Partition key of the policy index: the one item that names every policy ({@link #POLICY_INDEX_IDS}), so
+         * listing them reads it and the policy items, never the rest of the table.
+         */
+        public static final String POLICY_INDEX_KEY = "policy-index";
+        /** SS on the policy index: the ids of the policies (absent while there are none). */
+        public static final String POLICY_INDEX_IDS = "ids";
+        /**
+         * BOOL on the policy index, true once every policy item written before the index existed (by versions that
+         * listed policies with a Scan) has been added to it; until then listing finds them with that Scan.
+         */
+        public static final String POLICY_INDEX_COMPLETE = "complete";
         /** S: the policy id, e.g. {@code feature:chatbot/monthly}. */
         public static final String POLICY_ID = "id";
         /** S: the scope, e.g. {@code feature:chatbot}, {@code run:*}, {@code global}. */
