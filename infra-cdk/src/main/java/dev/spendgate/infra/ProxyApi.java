@@ -126,6 +126,12 @@ public final class ProxyApi extends Construct {
                 "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:Scan"));
+        // The reservation sweeper finds expired entries through the budgets table's expiry index.
+        role.addToPolicy(Policies.allow(
+                "QueryExpiredReservations",
+                List.of("dynamodb:Query"),
+                List.of(storage.budgets().getTableArn() + "/index/"
+                        + dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable.RESERVATIONS_BY_EXPIRY)));
         // Usage records go to the Firehose stream (which writes usage/ itself), also when the spool is drained.
         role.addToPolicy(
                 Policies.allow("PutUsageRecords", List.of("firehose:PutRecordBatch"), List.of(usage.streamArn())));

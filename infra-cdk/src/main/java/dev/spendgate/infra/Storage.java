@@ -90,6 +90,20 @@ public final class Storage extends Construct {
                 .build());
         // Rate counters, alert markers and closed reservations carry expires_at (epoch seconds): TTL deletes them.
         budgets = table("BudgetsTable", DynamoDbTables.DEFAULT_BUDGETS_TABLE, DynamoDbTables.BudgetsTable.EXPIRES_AT);
+        // The sweeper's query for expired reservations (DynamoDbReservationJournal.expired): only open reservations
+        // carry the shard, so it reads them, not the cached answers, counters and policies beside them.
+        budgets.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
+                .indexName(DynamoDbTables.BudgetsTable.RESERVATIONS_BY_EXPIRY)
+                .partitionKey(Attribute.builder()
+                        .name(DynamoDbTables.BudgetsTable.RESERVATION_SHARD)
+                        .type(AttributeType.STRING)
+                        .build())
+                .sortKey(Attribute.builder()
+                        .name(DynamoDbTables.BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS)
+                        .type(AttributeType.NUMBER)
+                        .build())
+                .projectionType(ProjectionType.KEYS_ONLY)
+                .build());
 
         accessLogs = Bucket.Builder.create(this, "AccessLogsBucket")
                 .encryption(BucketEncryption.S3_MANAGED)

@@ -17,7 +17,10 @@ import java.util.Map;
 import java.util.Objects;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 
 /**
  * A {@link ReservationJournal} in the budgets table ({@link DynamoDbTables#createBudgetsTable}): one item per open
@@ -32,11 +35,17 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  *
  * <p>{@link #open} is one unconditional PutItem (a second open of an id replaces the entry, and a retried one is
  * harmless). {@link #remove} is one DeleteItem if {@code attribute_exists(pk)}, so exactly one of any number of
- * concurrent removers, across gateways and the sweeper, gets true. {@link #expired} is a consistent, paginated Scan of
- * the whole table filtered on {@code begins_with(pk, "resv#") AND expires_at_ms < :now}, sorted here (oldest first,
- * then id) and cut to {@code max}: it reads every item of the budgets table, so call it from a sweeper every few
- * seconds at most, not per request. {@code expiresAt} is kept to the millisecond (truncated); an entry is listed once
- * the current millisecond is after its own, so never early and at most a millisecond late.
+ * concurrent removers, across gateways and the sweeper, gets true. Each entry carries a shard ({@code resv_shard}, 0-15
+ * from its id), the partition key of the table's {@code reservations-by-expiry} index (sort key {@code expires_at_ms},
+ * keys only), which holds open reservations and nothing else. {@link #expired} queries the 16 shards for
+ * {@code expires_at_ms < :now} (each at most {@code max}, oldest first), keeps the oldest {@code max}, and reads those
+ * entries with a consistent BatchGetItem (an entry removed since the index was updated is skipped): it reads no
+ * cached answer, counter or policy of the table (it used to Scan all of them, per warm instance once a minute).
+ * Entries written before the index have no shard: until a Scan finds none left, each process's sweeps also Scan for
+ * them; then a marker item ({@code resv-index#legacy-swept}) spares every later process that Scan. A table without
+ * the index (LocalStack's init hook makes none) or with the index still being built is swept with the Scan.
+ * {@code expiresAt} is kept to the millisecond (truncated); an entry is listed once the current millisecond is after
+ * its own, so never early and at most a millisecond late.
  *
  * <p>{@code expires_at} is {@code expiresAt} plus {@link #TTL_DELAY}, not {@code expiresAt}: TTL deletes an item at
  * an unspecified time after that (often within minutes, sometimes days), and an entry deleted before a sweeper lists
@@ -67,6 +76,8 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
 
     private final DynamoDbClient dynamoDb;
     private final String table;
+    /** True once no entry from before the index is left (the marker item says so, or a Scan found none). */
+    private volatile boolean legacySwept;
 
     public DynamoDbReservationJournal(DynamoDbClient dynamoDb, String table) {
         this.dynamoDb = Objects.requireNonNull(dynamoDb, "dynamoDb");
@@ -91,7 +102,9 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
                 BudgetsTable.EXPIRES_AT,
                 number(DynamoDbRateCounter.epochSecondsCeiling(expiresAt.plus(TTL_DELAY))),
                 BudgetsTable.RESERVATION_CONFIRMED,
-                AttributeValue.fromBool(reservation.confirmed())));
+                AttributeValue.fromBool(reservation.confirmed()),
+                BudgetsTable.RESERVATION_SHARD,
+                AttributeValue.fromS(shard(reservation.id()))));
         if (reservation.call() != null) {
             item.put(BudgetsTable.RESERVATION_CALL, AttributeValue.fromM(callMap(reservation.call())));
         }
@@ -192,18 +205,162 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
             throw new IllegalArgumentException("max must be positive, was " + max);
         }
         List<Entry> entries = new ArrayList<>();
-        dynamoDb.scanPaginator(b -> b.tableName(table)
+        List<Map<String, AttributeValue>> keys;
+        try {
+            keys = expiredKeys(now, max);
+        } catch (DynamoDbException e) {
+            if (!"ValidationException".equals(errorCode(e))) {
+                throw e;
+            }
+            // a table without the index (LocalStack's init hook, a table made before it), or the index being built
+            scan(now, false).forEach(entries::add);
+            return oldestFirst(entries, max);
+        }
+        readEntries(keys).stream()
+                .filter(e -> e.expiresAtMillis() < now.toEpochMilli())
+                .forEach(entries::add);
+        if (!legacySwept) {
+            entries.addAll(legacyExpired(now));
+        }
+        return oldestFirst(entries, max);
+    }
+
+    /** The shard of an entry in the expiry index, from its id. */
+    static String shard(String reservationId) {
+        return Integer.toString(Math.floorMod(reservationId.hashCode(), BudgetsTable.RESERVATION_SHARDS));
+    }
+
+    /**
+     * The keys of the oldest entries expired before {@code now}, at most {@code max}: one Query per shard of the index
+     * (each returns its entries oldest first), merged. The index is eventually consistent; the entries are then read
+     * consistently, and one already removed is not returned.
+     */
+    private List<Map<String, AttributeValue>> expiredKeys(Instant now, int max) {
+        List<Map<String, AttributeValue>> found = new ArrayList<>();
+        for (int shard = 0; shard < BudgetsTable.RESERVATION_SHARDS; shard++) {
+            String value = Integer.toString(shard);
+            dynamoDb
+                    .queryPaginator(b -> b.tableName(table)
+                            .indexName(BudgetsTable.RESERVATIONS_BY_EXPIRY)
+                            .keyConditionExpression("#shard = :shard AND #at < :now")
+                            .expressionAttributeNames(
+                                    Map.of("#shard", BudgetsTable.RESERVATION_SHARD, "#at", NAMES.get("#at")))
+                            .expressionAttributeValues(
+                                    Map.of(":shard", AttributeValue.fromS(value), ":now", number(now.toEpochMilli())))
+                            .limit(max))
+                    .items()
+                    .stream()
+                    .limit(max)
+                    .forEach(found::add);
+        }
+        return found.stream()
+                .sorted(Comparator.comparingLong((Map<String, AttributeValue> k) ->
+                                Long.parseLong(k.get(BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS)
+                                        .n()))
+                        .thenComparing(k -> k.get(PARTITION_KEY).s()))
+                .limit(max)
+                .map(k -> Map.of(PARTITION_KEY, k.get(PARTITION_KEY)))
+                .toList();
+    }
+
+    /** Consistent reads of the given entries (at most 100), skipping those removed since; retries unprocessed keys. */
+    private List<Entry> readEntries(List<Map<String, AttributeValue>> keys) {
+        List<Entry> entries = new ArrayList<>();
+        if (keys.isEmpty()) {
+            return entries;
+        }
+        Map<String, KeysAndAttributes> request = Map.of(
+                table,
+                KeysAndAttributes.builder()
+                        .keys(keys)
                         .consistentRead(true)
-                        .filterExpression("begins_with(#pk, :prefix) AND #at < :now")
                         .projectionExpression("#pk, #keys, #amount, #at, #confirmed, #call")
                         .expressionAttributeNames(NAMES)
-                        .expressionAttributeValues(Map.of(
-                                ":prefix", AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX),
-                                ":now", number(now.toEpochMilli()))))
+                        .build());
+        long pauseMillis = 10;
+        while (!request.isEmpty()) {
+            Map<String, KeysAndAttributes> asked = request;
+            BatchGetItemResponse response = dynamoDb.batchGetItem(b -> b.requestItems(asked));
+            response.responses().getOrDefault(table, List.of()).forEach(item -> entries.add(toEntry(item)));
+            request = response.hasUnprocessedKeys() ? response.unprocessedKeys() : Map.of();
+            if (!request.isEmpty()) {
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while reading reservation entries", e);
+                }
+                pauseMillis = Math.min(pauseMillis * 2, 1000);
+            }
+        }
+        return entries;
+    }
+
+    /**
+     * Expired entries written before the index (no shard, so not in it): a Scan of the whole table, until one finds
+     * none left at all; then a marker item spares every later process the Scan. Once per process at most, unless
+     * entries are left (the sweeps that follow then look again).
+     */
+    private List<Entry> legacyExpired(Instant now) {
+        Map<String, AttributeValue> marker = dynamoDb.getItem(b -> b.tableName(table)
+                        .key(Map.of(PARTITION_KEY, AttributeValue.fromS(BudgetsTable.RESERVATION_LEGACY_SWEPT_KEY)))
+                        .consistentRead(true))
+                .item();
+        if (marker != null && !marker.isEmpty()) {
+            legacySwept = true;
+            return List.of();
+        }
+        List<Entry> legacy = scan(now, true);
+        if (legacy.isEmpty()) {
+            dynamoDb.putItem(b -> b.tableName(table)
+                    .item(Map.of(PARTITION_KEY, AttributeValue.fromS(BudgetsTable.RESERVATION_LEGACY_SWEPT_KEY))));
+            legacySwept = true;
+        }
+        return legacy.stream()
+                .filter(e -> e.expiresAtMillis() < now.toEpochMilli())
+                .toList();
+    }
+
+    /**
+     * A consistent, paginated Scan of the whole table for entries: expired ones, or with {@code legacyOnly} every
+     * entry without a shard (expired or not).
+     */
+    private List<Entry> scan(Instant now, boolean legacyOnly) {
+        Map<String, String> names = new HashMap<>(NAMES);
+        Map<String, AttributeValue> values =
+                new HashMap<>(Map.of(":prefix", AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX)));
+        String filter;
+        if (legacyOnly) {
+            names.put("#shard", BudgetsTable.RESERVATION_SHARD);
+            filter = "begins_with(#pk, :prefix) AND attribute_not_exists(#shard)";
+        } else {
+            values.put(":now", number(now.toEpochMilli()));
+            filter = "begins_with(#pk, :prefix) AND #at < :now";
+        }
+        List<Entry> entries = new ArrayList<>();
+        dynamoDb.scanPaginator(b -> b.tableName(table)
+                        .consistentRead(true)
+                        .filterExpression(filter)
+                        .projectionExpression("#pk, #keys, #amount, #at, #confirmed, #call")
+                        .expressionAttributeNames(names)
+                        .expressionAttributeValues(values))
                 .items()
                 .forEach(item -> entries.add(toEntry(item)));
-        entries.sort(OLDEST_FIRST);
-        return entries.stream().limit(max).map(Entry::reservation).toList();
+        return entries;
+    }
+
+    private static List<OpenReservation> oldestFirst(List<Entry> entries, int max) {
+        Map<String, Entry> byId = new HashMap<>();
+        entries.forEach(e -> byId.putIfAbsent(e.reservation().id(), e));
+        return byId.values().stream()
+                .sorted(OLDEST_FIRST)
+                .limit(max)
+                .map(Entry::reservation)
+                .toList();
+    }
+
+    private static String errorCode(DynamoDbException e) {
+        return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
     }
 
     private static Entry toEntry(Map<String, AttributeValue> item) {

@@ -10,6 +10,7 @@ import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
@@ -20,8 +21,8 @@ import software.amazon.awssdk.services.dynamodb.model.TableStatus;
  * The DynamoDB tables of the AWS adapters: names, key schemas and attribute names. CDK defines the deployed tables
  * from these constants; tests and local set-ups create them with {@link #createKeysTable}, {@link #createSpoolTable}
  * and {@link #createBudgetsTable}. Every table has a single string partition key {@code pk}, no sort key, and
- * on-demand capacity, so they work on dynalite, LocalStack and AWS alike; the spool table alone has an index, {@link
- * SpoolTable#QUEUE_INDEX}.
+ * on-demand capacity, so they work on dynalite, LocalStack and AWS alike; the spool table has one index, {@link
+ * SpoolTable#QUEUE_INDEX}, and the budgets table one, {@link BudgetsTable#RESERVATIONS_BY_EXPIRY}.
  */
 public final class DynamoDbTables {
     /** Default name of the proxy keys table. */
@@ -188,6 +189,24 @@ public final class DynamoDbTables {
         public static final String POLICY_SHARDS_FROM = "shards_from";
         /** Partition key prefix of an open reservation, followed by {@code OpenReservation.id()}. */
         public static final String RESERVATION_ITEM_PREFIX = "resv#";
+        /**
+         * S on an open reservation: its shard of {@link #RESERVATIONS_BY_EXPIRY} ({@code 0} to {@link
+         * #RESERVATION_SHARDS} - 1, from its id); absent on entries written before the index.
+         */
+        public static final String RESERVATION_SHARD = "resv_shard";
+        /** Shards of the expiry index, so no one index key takes every call's writes. */
+        public static final int RESERVATION_SHARDS = 16;
+        /**
+         * The global secondary index the sweeper queries for expired reservations: partition key {@link
+         * #RESERVATION_SHARD}, sort key {@link #RESERVATION_EXPIRES_AT_MILLIS}, keys only. Only open reservations
+         * carry the shard, so the index holds nothing else of the table.
+         */
+        public static final String RESERVATIONS_BY_EXPIRY = "reservations-by-expiry";
+        /**
+         * Partition key of the marker saying no reservation entry from before the index is left, so the sweeper need
+         * not Scan for them (it does, once per process, until a Scan finds none).
+         */
+        public static final String RESERVATION_LEGACY_SWEPT_KEY = "resv-index#legacy-swept";
         /** L of S: the budget item keys the reservation holds an amount on, in the reservation's order. */
         public static final String RESERVATION_ITEM_KEYS = "item_keys";
         /** N: the amount reserved on each item (USD). */
@@ -231,7 +250,29 @@ public final class DynamoDbTables {
      * is left to CDK (dynalite has no UpdateTimeToLive).
      */
     public static void createBudgetsTable(DynamoDbClient dynamoDb, String tableName) {
-        createTable(dynamoDb, tableName);
+        Objects.requireNonNull(dynamoDb, "dynamoDb");
+        Objects.requireNonNull(tableName, "tableName");
+        try {
+            dynamoDb.createTable(b -> b.tableName(tableName)
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(
+                            attribute(PARTITION_KEY, ScalarAttributeType.S),
+                            attribute(BudgetsTable.RESERVATION_SHARD, ScalarAttributeType.S),
+                            attribute(BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS, ScalarAttributeType.N))
+                    .keySchema(key(PARTITION_KEY, KeyType.HASH))
+                    .globalSecondaryIndexes(GlobalSecondaryIndex.builder()
+                            .indexName(BudgetsTable.RESERVATIONS_BY_EXPIRY)
+                            .keySchema(
+                                    key(BudgetsTable.RESERVATION_SHARD, KeyType.HASH),
+                                    key(BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS, KeyType.RANGE))
+                            .projection(Projection.builder()
+                                    .projectionType(ProjectionType.KEYS_ONLY)
+                                    .build())
+                            .build()));
+        } catch (ResourceInUseException alreadyExists) {
+            // fine: created earlier, by us or by CDK
+        }
+        awaitActive(dynamoDb, tableName);
     }
 
     private static void createTable(DynamoDbClient dynamoDb, String tableName) {

@@ -72,8 +72,12 @@ class DynamoDbReservationJournalIT extends ReservationJournalContract {
                         BudgetsTable.RESERVATION_AMOUNT,
                         BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
                         BudgetsTable.EXPIRES_AT,
-                        BudgetsTable.RESERVATION_CONFIRMED)
+                        BudgetsTable.RESERVATION_CONFIRMED,
+                        BudgetsTable.RESERVATION_SHARD)
                 .containsEntry(BudgetsTable.RESERVATION_CONFIRMED, AttributeValue.fromBool(true))
+                .containsEntry(
+                        BudgetsTable.RESERVATION_SHARD,
+                        AttributeValue.fromS(Integer.toString(Math.floorMod("r-1".hashCode(), 16))))
                 .containsEntry(
                         BudgetsTable.RESERVATION_ITEM_KEYS,
                         AttributeValue.fromL(
