@@ -165,6 +165,22 @@ public final class ProxyApi extends Construct {
                 Storage.REPORTS_PREFIX));
         role.addToPolicy(Policies.allow(
                 "ReadProviderKeys", List.of("secretsmanager:GetSecretValue"), List.of(providerKeys.getSecretArn())));
+        if (props.providerKeySecretKmsKeyArn() != null) {
+            // a secret under a customer-managed key: GetSecretValue alone answers AccessDenied and every call 503s
+            role.addToPolicy(software.amazon.awscdk.services.iam.PolicyStatement.Builder.create()
+                    .sid("DecryptProviderKeys")
+                    .effect(software.amazon.awscdk.services.iam.Effect.ALLOW)
+                    .actions(List.of("kms:Decrypt"))
+                    .resources(List.of(props.providerKeySecretKmsKeyArn()))
+                    .conditions(Map.of(
+                            "StringEquals",
+                            Map.of(
+                                    "kms:ViaService",
+                                    "secretsmanager."
+                                            + software.amazon.awscdk.Stack.of(this)
+                                                    .getRegion() + ".amazonaws.com")))
+                    .build());
+        }
         role.addToPolicy(Policies.allow("PublishAlerts", List.of("sns:Publish"), List.of(alerts.getTopicArn())));
         role.addToPolicy(Policies.allow(
                 "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));

@@ -228,7 +228,7 @@ public final class ScheduledJobs extends Construct {
                         .resource("identity")
                         .resourceName(sender.getEmailIdentityName())
                         .build()))));
-        Map<String, String> reportEnv = new HashMap<>();
+        Map<String, String> reportEnv = new HashMap<>(props.reportEnvironment());
         reportEnv.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
         reportEnv.put("SPENDGATE_BUDGETS_TABLE", storage.budgets().getTableName());
         reportEnv.put("SPENDGATE_REPORT_EMAIL_FROM", senderAddress);

@@ -18,13 +18,15 @@ import software.amazon.awscdk.services.lambda.Architecture;
 
 /**
  * {@code npx cdk deploy} runs this (see {@code cdk.json}). Context values ({@code -c name=value}):
- * {@code providerKeySecretArn} (use an existing secret), {@code customDomainName} + {@code certificateArn},
+ * {@code providerKeySecretArn} (use an existing secret; {@code providerKeySecretKmsKeyArn} when a customer-managed
+ * key encrypts it), {@code customDomainName} + {@code certificateArn},
  * {@code bedrockResourceArns} (comma-separated models and inference profiles the proxy may invoke, guardrails it may
  * apply),
  * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
  * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
  * {@code wasteEnvironment} (the same, {@code SPENDGATE_WASTE_*} settings for the daily waste function),
+ * {@code reportEnvironment} (the same, the monthly report's FOCUS account and version and other report settings),
  * {@code proxyArchitecture} ({@code x86_64}, the default, or {@code arm64}: the JRE bundled by
  * {@code package-proxy.sh} must match), {@code proxyMemoryMb} (default 1024, 128-10240; see
  * {@link SpendgateStackProps} for why),
@@ -68,12 +70,14 @@ public final class SpendgateApp {
                 .proxyArchitecture(architecture)
                 .proxyMemoryMb(integer(app, "proxyMemoryMb"))
                 .providerKeySecretArn(context(app, "providerKeySecretArn"))
+                .providerKeySecretKmsKeyArn(context(app, "providerKeySecretKmsKeyArn"))
                 .customDomain(context(app, "customDomainName"), context(app, "certificateArn"))
                 .reconcileAdminKeySecretArn(context(app, "reconcileAdminKeySecretArn"))
                 .reconcileExport(context(app, "reconcileExportBucket"), context(app, "reconcileExportPrefix"))
                 .reconcileThresholdPercent(context(app, "reconcileThresholdPercent"))
                 .proxyEnvironment(settings(app, "proxyEnvironment"))
                 .wasteEnvironment(settings(app, "wasteEnvironment"))
+                .reportEnvironment(settings(app, "reportEnvironment"))
                 .usageBufferSeconds(integer(app, "usageBufferSeconds"))
                 .athenaScanCapGib(integer(app, "athenaScanCapGib"))
                 .apiThrottling(decimal(app, "apiRateLimit"), integer(app, "apiBurstLimit"))

@@ -17,11 +17,13 @@ public final class SpendgateStackProps {
     private final FunctionCode code;
     private final Architecture proxyArchitecture;
     private final String providerKeySecretArn;
+    private final String providerKeySecretKmsKeyArn;
     private final String customDomainName;
     private final String certificateArn;
     private final List<String> bedrockResourceArns;
     private final Map<String, String> proxyEnvironment;
     private final Map<String, String> wasteEnvironment;
+    private final Map<String, String> reportEnvironment;
     private final String reconcileAdminKeySecretArn;
     private final String reconcileExportBucket;
     private final String reconcileExportPrefix;
@@ -121,6 +123,18 @@ public final class SpendgateStackProps {
             checkBundledJre(prebuiltProxy, proxyArchitecture);
         }
         this.providerKeySecretArn = blankToNull(b.providerKeySecretArn);
+        this.providerKeySecretKmsKeyArn = blankToNull(b.providerKeySecretKmsKeyArn);
+        if (providerKeySecretKmsKeyArn != null) {
+            if (providerKeySecretArn == null) {
+                throw new IllegalArgumentException("providerKeySecretKmsKeyArn needs providerKeySecretArn: the secret"
+                        + " the stack creates is encrypted with Secrets Manager's own key");
+            }
+            if (!providerKeySecretKmsKeyArn.matches("arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+")) {
+                throw new IllegalArgumentException("providerKeySecretKmsKeyArn must be a KMS key ARN"
+                        + " (arn:aws:kms:REGION:ACCOUNT:key/ID, not an alias), got '" + providerKeySecretKmsKeyArn
+                        + "'");
+            }
+        }
         this.customDomainName = blankToNull(b.customDomainName);
         this.certificateArn = blankToNull(b.certificateArn);
         this.bedrockResourceArns = b.bedrockResourceArns == null
@@ -133,6 +147,8 @@ public final class SpendgateStackProps {
         proxyEnvironment.keySet().forEach(SpendgateStackProps::checkProxySetting);
         this.wasteEnvironment = b.wasteEnvironment == null ? Map.of() : Map.copyOf(b.wasteEnvironment);
         wasteEnvironment.keySet().forEach(SpendgateStackProps::checkWasteSetting);
+        this.reportEnvironment = b.reportEnvironment == null ? Map.of() : Map.copyOf(b.reportEnvironment);
+        reportEnvironment.forEach(SpendgateStackProps::checkReportSetting);
         for (String arn : bedrockResourceArns) {
             if (!arn.startsWith("arn:") || !arn.contains(":bedrock:")) {
                 throw new IllegalArgumentException("bedrockResourceArns must be Bedrock ARNs, got '" + arn + "'");
@@ -231,6 +247,14 @@ public final class SpendgateStackProps {
         return providerKeySecretArn;
     }
 
+    /**
+     * The customer-managed KMS key that encrypts {@link #providerKeySecretArn()}, or null when Secrets Manager's own
+     * key does: the proxy may then decrypt with it, through Secrets Manager only.
+     */
+    public String providerKeySecretKmsKeyArn() {
+        return providerKeySecretKmsKeyArn;
+    }
+
     public String customDomainName() {
         return customDomainName;
     }
@@ -261,6 +285,15 @@ public final class SpendgateStackProps {
      */
     public Map<String, String> wasteEnvironment() {
         return wasteEnvironment;
+    }
+
+    /**
+     * Extra settings for the monthly report function ({@link #REPORT_SETTINGS}): the FOCUS billing account and version,
+     * the accounts the gateway's calls go through for the reconciliation split, the download links' lifetime and the
+     * attachment limit. Without them the FOCUS {@code BillingAccountId} reads {@code spendgate}.
+     */
+    public Map<String, String> reportEnvironment() {
+        return reportEnvironment;
     }
 
     /** An existing secret with the reconciliation admin keys, or null for a new placeholder secret. */
@@ -419,6 +452,44 @@ public final class SpendgateStackProps {
         }
     }
 
+    /**
+     * What {@code reportEnvironment} may set: the rest of the report function's settings are the stack's own (bucket,
+     * tables, Athena, sender and recipients as parameters) or secrets (the SMTP password, the narrative's key).
+     */
+    static final java.util.Set<String> REPORT_SETTINGS = java.util.Set.of(
+            "SPENDGATE_FOCUS_BILLING_ACCOUNT_ID",
+            "SPENDGATE_FOCUS_BILLING_ACCOUNT_NAME",
+            "SPENDGATE_FOCUS_VERSION",
+            "SPENDGATE_RECONCILE_GATEWAY_ACCOUNTS",
+            "SPENDGATE_REPORT_LINK_TTL_HOURS",
+            "SPENDGATE_REPORT_ATTACH_MAX_BYTES");
+
+    /** Refused at synth, naming the setting, rather than by the report function on the 1st of the month. */
+    private static void checkReportSetting(String name, String value) {
+        if (!REPORT_SETTINGS.contains(name)) {
+            throw new IllegalArgumentException("reportEnvironment takes " + new java.util.TreeSet<>(REPORT_SETTINGS)
+                    + " only, got " + name + " (the stack sets the report function's storage, Athena and email"
+                    + " itself; secrets never go in the template)");
+        }
+        String v = value == null ? "" : value.trim();
+        boolean ok =
+                switch (name) {
+                    case "SPENDGATE_FOCUS_VERSION" -> v.equals("1.1") || v.equals("1.3");
+                    case "SPENDGATE_REPORT_LINK_TTL_HOURS" -> v.matches("[0-9]{1,4}") && Integer.parseInt(v) >= 1;
+                    case "SPENDGATE_REPORT_ATTACH_MAX_BYTES" -> v.matches("[0-9]{1,10}");
+                    default -> !v.isEmpty();
+                };
+        if (!ok) {
+            throw new IllegalArgumentException("reportEnvironment's " + name + " cannot be '" + value + "': "
+                    + switch (name) {
+                        case "SPENDGATE_FOCUS_VERSION" -> "1.1 or 1.3";
+                        case "SPENDGATE_REPORT_LINK_TTL_HOURS" -> "whole hours, 1 to 9999";
+                        case "SPENDGATE_REPORT_ATTACH_MAX_BYTES" -> "a whole number of bytes";
+                        default -> "it must not be blank";
+                    });
+        }
+    }
+
     /** Settings that hold secrets: never in a CloudFormation template. */
     static final java.util.Set<String> SECRET_SETTINGS =
             java.util.Set.of("SPENDGATE_ADMIN_TOKEN", "SPENDGATE_SMTP_PASSWORD", "SPENDGATE_ALERT_WEBHOOK_URL");
@@ -480,11 +551,13 @@ public final class SpendgateStackProps {
         private FunctionCode code;
         private Architecture proxyArchitecture;
         private String providerKeySecretArn;
+        private String providerKeySecretKmsKeyArn;
         private String customDomainName;
         private String certificateArn;
         private List<String> bedrockResourceArns;
         private Map<String, String> proxyEnvironment;
         private Map<String, String> wasteEnvironment;
+        private Map<String, String> reportEnvironment;
         private String reconcileAdminKeySecretArn;
         private String reconcileExportBucket;
         private String reconcileExportPrefix;
@@ -610,6 +683,11 @@ public final class SpendgateStackProps {
             return this;
         }
 
+        public Builder providerKeySecretKmsKeyArn(String value) {
+            this.providerKeySecretKmsKeyArn = value;
+            return this;
+        }
+
         public Builder customDomain(String domainName, String certificateArn) {
             this.customDomainName = domainName;
             this.certificateArn = certificateArn;
@@ -628,6 +706,11 @@ public final class SpendgateStackProps {
 
         public Builder wasteEnvironment(Map<String, String> value) {
             this.wasteEnvironment = value;
+            return this;
+        }
+
+        public Builder reportEnvironment(Map<String, String> value) {
+            this.reportEnvironment = value;
             return this;
         }
 

@@ -20,11 +20,14 @@ class SpendgateStackOptionsTest {
     private static final String CLAUDE =
             "arn:aws:bedrock:eu-central-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0";
     private static final String PROFILES = "arn:aws:bedrock:*:123456789012:inference-profile/eu.anthropic.*";
+    private static final String KEY_ARN =
+            "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
     private static Synth synth;
 
     @BeforeAll
     static void synthesize() {
         synth = Synth.of(b -> b.providerKeySecretArn(SECRET_ARN)
+                .providerKeySecretKmsKeyArn(KEY_ARN)
                 .customDomain("llm.example.com", CERTIFICATE_ARN)
                 .proxyArchitecture(Architecture.ARM_64)
                 .bedrockResourceArns(List.of(CLAUDE, PROFILES))
@@ -33,6 +36,10 @@ class SpendgateStackOptionsTest {
                         "SPENDGATE_DEGRADE_CHAINS", "gpt-4o>gpt-4o-mini",
                         "SPENDGATE_KEY_CALLS_PER_MINUTE", "600"))
                 .wasteEnvironment(Map.of("SPENDGATE_WASTE_MERGE_MAX_PROMPTS", "50000"))
+                .reportEnvironment(Map.of(
+                        "SPENDGATE_FOCUS_BILLING_ACCOUNT_ID", "org-7Hq2",
+                        "SPENDGATE_FOCUS_BILLING_ACCOUNT_NAME", "Acme Corp",
+                        "SPENDGATE_FOCUS_VERSION", "1.3"))
                 .athenaScanCapGib(200));
     }
 
@@ -134,6 +141,87 @@ class SpendgateStackOptionsTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(name);
         }
+    }
+
+    @Test
+    void existingSecretUnderCustomerManagedKey_proxyMayDecryptThroughSecretsManagerOnly() {
+        synth.template.hasResourceProperties(
+                "AWS::IAM::Policy",
+                Match.objectLike(Map.of(
+                        "PolicyDocument",
+                        Match.objectLike(Map.of(
+                                "Statement",
+                                Match.arrayWith(List.of(Match.objectLike(Map.of(
+                                        "Sid",
+                                        "DecryptProviderKeys",
+                                        "Action",
+                                        "kms:Decrypt",
+                                        "Resource",
+                                        KEY_ARN,
+                                        "Condition",
+                                        Map.of(
+                                                "StringEquals",
+                                                Map.of(
+                                                        "kms:ViaService",
+                                                        "secretsmanager.eu-central-1.amazonaws.com")))))))))));
+    }
+
+    @Test
+    void customerManagedKey_withoutAnExistingSecretOrNotAKeyArn_isRefused() {
+        assertThatThrownBy(() -> SpendgateStackProps.builder()
+                        .proxyCode(Path.of("."))
+                        .wasteDetectorJar(Path.of("."))
+                        .reportRunnerJar(Path.of("."))
+                        .providerKeySecretKmsKeyArn(KEY_ARN)
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("providerKeySecretArn");
+        assertThatThrownBy(() -> SpendgateStackProps.builder()
+                        .proxyCode(Path.of("."))
+                        .wasteDetectorJar(Path.of("."))
+                        .reportRunnerJar(Path.of("."))
+                        .providerKeySecretArn(SECRET_ARN)
+                        .providerKeySecretKmsKeyArn("alias/llm-keys")
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("alias/llm-keys");
+    }
+
+    @Test
+    void reportEnvironment_focusAccount_reachesTheReportFunctionBesideTheStacksOwn() {
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(Map.of(
+                        "Handler",
+                        ScheduledJobs.REPORT_HANDLER,
+                        "Environment",
+                        Map.of(
+                                "Variables",
+                                Match.objectLike(Map.of(
+                                        "SPENDGATE_FOCUS_BILLING_ACCOUNT_ID", "org-7Hq2",
+                                        "SPENDGATE_FOCUS_BILLING_ACCOUNT_NAME", "Acme Corp",
+                                        "SPENDGATE_FOCUS_VERSION", "1.3",
+                                        "SPENDGATE_USAGE_BUCKET", Match.anyValue()))))));
+    }
+
+    @Test
+    void reportEnvironment_stackOwnedSecretOrBadValue_isRefusedNamingIt() {
+        Map<String, Map<String, String>> refused = Map.of(
+                "SPENDGATE_USAGE_BUCKET", Map.of("SPENDGATE_USAGE_BUCKET", "other"),
+                "SPENDGATE_SMTP_PASSWORD", Map.of("SPENDGATE_SMTP_PASSWORD", "hunter2"),
+                "SPENDGATE_REPORT_LLM_KEY", Map.of("SPENDGATE_REPORT_LLM_KEY", "sk-x"),
+                "SPENDGATE_FOCUS_VERSION", Map.of("SPENDGATE_FOCUS_VERSION", "1.2"),
+                "SPENDGATE_REPORT_LINK_TTL_HOURS", Map.of("SPENDGATE_REPORT_LINK_TTL_HOURS", "a week"),
+                "SPENDGATE_FOCUS_BILLING_ACCOUNT_ID", Map.of("SPENDGATE_FOCUS_BILLING_ACCOUNT_ID", " "));
+        refused.forEach((name, settings) -> assertThatThrownBy(() -> SpendgateStackProps.builder()
+                        .proxyCode(Path.of("."))
+                        .wasteDetectorJar(Path.of("."))
+                        .reportRunnerJar(Path.of("."))
+                        .reportEnvironment(settings)
+                        .build())
+                .as(name)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(name));
     }
 
     @Test
