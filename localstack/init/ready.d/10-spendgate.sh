@@ -1,6 +1,6 @@
 #!/bin/bash
 # Creates what the Spendgate gateway needs, as infra-cdk does in AWS: the three DynamoDB tables (string partition
-# key "pk", on demand; TTL on the budgets table's expires_at; the spool's queue index), the data bucket, the
+# key "pk", on demand; TTL on the budgets table's expires_at; the spool's queue index and the budgets table's reservation index), the data bucket, the
 # provider-key secret (an empty JSON object: put real keys in with put-secret-value), the alert topic, the report
 # sender's SES identity and the usage stream (Firehose Direct PUT, gzip, into the bucket under usage-firehose/:
 # LocalStack does not evaluate the stack's dynamic partitioning, so its objects stay outside the usage/v1/ layout).
@@ -30,6 +30,16 @@ if ! awslocal dynamodb describe-table --table-name spendgate-usage-spool >/dev/n
     --billing-mode PAY_PER_REQUEST >/dev/null
 fi
 table spendgate-usage-spool
+if ! awslocal dynamodb describe-table --table-name spendgate-budgets >/dev/null 2>&1; then
+  # the sweeper finds expired reservations in a keys-only index (DynamoDbTables.BudgetsTable.RESERVATIONS_BY_EXPIRY)
+  awslocal dynamodb create-table --table-name spendgate-budgets \
+    --attribute-definitions AttributeName=pk,AttributeType=S AttributeName=resv_shard,AttributeType=S \
+      AttributeName=expires_at_ms,AttributeType=N \
+    --key-schema AttributeName=pk,KeyType=HASH \
+    --global-secondary-indexes \
+    'IndexName=reservations-by-expiry,KeySchema=[{AttributeName=resv_shard,KeyType=HASH},{AttributeName=expires_at_ms,KeyType=RANGE}],Projection={ProjectionType=KEYS_ONLY}' \
+    --billing-mode PAY_PER_REQUEST >/dev/null
+fi
 table spendgate-budgets
 awslocal dynamodb update-time-to-live --table-name spendgate-budgets \
   --time-to-live-specification Enabled=true,AttributeName=expires_at >/dev/null 2>&1 || true

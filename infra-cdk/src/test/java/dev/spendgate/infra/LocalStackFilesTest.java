@@ -43,6 +43,14 @@ class LocalStackFilesTest {
                 .contains("--table-name " + DynamoDbTables.DEFAULT_BUDGETS_TABLE + " \\\n"
                         + "  --time-to-live-specification Enabled=true,AttributeName="
                         + DynamoDbTables.BudgetsTable.EXPIRES_AT)
+                .contains("IndexName=" + DynamoDbTables.SpoolTable.QUEUE_INDEX + ",KeySchema=[{AttributeName="
+                        + DynamoDbTables.SpoolTable.QUEUE + ",KeyType=HASH},{AttributeName="
+                        + DynamoDbTables.SpoolTable.SPILLED_AT + ",KeyType=RANGE}]")
+                // without it the sweeper falls back to scanning the whole budgets table
+                .contains("IndexName=" + DynamoDbTables.BudgetsTable.RESERVATIONS_BY_EXPIRY
+                        + ",KeySchema=[{AttributeName=" + DynamoDbTables.BudgetsTable.RESERVATION_SHARD
+                        + ",KeyType=HASH},{AttributeName=" + DynamoDbTables.BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS
+                        + ",KeyType=RANGE}]")
                 .contains("s3://" + LocalStackFiles.BUCKET)
                 .contains("--name " + LocalStackFiles.SECRET)
                 .contains("--name " + LocalStackFiles.TOPIC);
