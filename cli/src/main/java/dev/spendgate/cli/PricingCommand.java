@@ -275,7 +275,7 @@ final class PricingCommand {
                                 r.usageSource() == UsageRecord.UsageSource.PROVIDER,
                                 r.billing().serviceTierServed(),
                                 r.billing().serviceTierRequested(),
-                                null,
+                                r.billing().inferenceGeo(),
                                 r.tsStart());
                         CallPricer.Priced a = now.price(call);
                         CallPricer.Priced b = next.price(call);

@@ -73,6 +73,7 @@ final class UsageTableDefinition {
         c.put("service_tier_served", "string");
         c.put("batch_id", "string");
         c.put("inference_profile_arn", "string");
+        c.put("inference_geo", "string");
         // schema 3: routing and caching (written when set); saved_usd is a plain decimal string, as cost_usd
         c.put("routed_by", "string");
         c.put("cache", "string");

@@ -203,6 +203,32 @@ class ServiceTierPricingIT {
         assertThat(single().costUsd()).isEqualByComparingTo(new BigDecimal("0.60015"));
     }
 
+    @Test
+    void anthropicSdk_usOnlyInference_isRecordedWithItsRegionAndTheMultiplier() {
+        MessageCreateParams params = MessageCreateParams.builder()
+                .model("claude-opus-4-6")
+                .maxTokens(256)
+                .addUserMessage("Summarise the attached contract.")
+                .putAdditionalBodyProperty("inference_geo", com.anthropic.core.JsonValue.from("us"))
+                .build();
+        gw.upstream.enqueue(Behavior.defaults().withInputTokens(100_000).withPieceCount(10));
+        gw.upstream.enqueue(Behavior.defaults().withInputTokens(100_000).withPieceCount(10));
+
+        anthropic().messages().create(params);
+        try (StreamResponse<RawMessageStreamEvent> stream =
+                anthropic().messages().createStreaming(params)) {
+            stream.stream().forEach(e -> {});
+        }
+
+        List<UsageRecord> records = gw.awaitRecords(2);
+        assertThat(records).hasSize(2).allSatisfy(r -> {
+            // the record says where the call ran, so re-pricing it later (pricing check, the report's cost check)
+            // applies the same 1.1x: (100,000 x 5.00 + 10 x 25.00) / 1M x 1.1
+            assertThat(r.billing().inferenceGeo()).isEqualTo("us");
+            assertThat(r.costUsd()).isEqualByComparingTo(new BigDecimal("0.550275"));
+        });
+    }
+
     private UsageRecord single() {
         List<UsageRecord> records = gw.awaitRecords(1);
         assertThat(records).hasSize(1);

@@ -86,18 +86,22 @@ public final class CostCheck {
 
     /**
      * Whether the cost is the catalog's for the record's tokens at the tier it was priced at (the long-context rule
-     * included), or that times one of the model's data-residency multipliers (the region is not on the record).
+     * included) and the region the record names ({@code inference_geo}); a record without one (written before the
+     * field) may also be that times one of the model's data-residency multipliers.
      * A tier the catalog has no rates for is not checked here.
      */
     private static boolean matches(ModelPrice price, UsageRecord r) {
-        Optional<dev.spendgate.domain.pricing.PriceQuote> quote =
-                price.quote(r.tokens(), r.billing().pricedServiceTier(), null);
+        Optional<dev.spendgate.domain.pricing.PriceQuote> quote = price.quote(
+                r.tokens(), r.billing().pricedServiceTier(), r.billing().inferenceGeo());
         if (quote.isEmpty()) {
             return true;
         }
         BigDecimal expected = quote.get().cost();
         if (r.costUsd().compareTo(expected) == 0) {
             return true;
+        }
+        if (r.billing().inferenceGeo() != null) {
+            return false;
         }
         for (BigDecimal multiplier : price.regionMultipliers().values()) {
             if (r.costUsd().compareTo(expected.multiply(multiplier)) == 0) {

@@ -63,7 +63,10 @@ final class ModelMismatchDetector implements Detector {
      * for the cheaper model at that tier, so the call's saving is unknown and it is not counted as simple.
      */
     private static BigDecimal targetCost(ModelPrice target, Call c) {
-        return target.quote(c.record.tokens(), c.record.billing().pricedServiceTier(), null)
+        return target.quote(
+                        c.record.tokens(),
+                        c.record.billing().pricedServiceTier(),
+                        c.record.billing().inferenceGeo())
                 .map(dev.spendgate.domain.pricing.PriceQuote::cost)
                 .orElse(null);
     }

@@ -154,6 +154,7 @@ public final class BatchResultRecords {
                 batch.createdAt()));
         return base(batch, customId, model, status)
                 .tokens(tokens)
+                .inferenceGeo(inferenceGeo)
                 .costUsd(priced.cost())
                 .pricingStatus(priced.priced() ? PricingStatus.PRICED : PricingStatus.UNPRICED)
                 .usageSource(UsageSource.PROVIDER)

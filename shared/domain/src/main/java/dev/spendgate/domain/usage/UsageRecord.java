@@ -380,10 +380,21 @@ public record UsageRecord(
      *     {@code priority}, {@code standard}, {@code batch}); null when the response did not say
      * @param batchId the provider's batch id when the call is one result of a batch
      * @param inferenceProfileArn the Bedrock application inference profile the call was sent to
+     * @param inferenceGeo where the provider says it ran the call when it bills by it (Anthropic
+     *     {@code usage.inference_geo}, e.g. {@code us}: a region multiplier of the catalog applies)
      */
     public record Billing(
-            String serviceTierRequested, String serviceTierServed, String batchId, String inferenceProfileArn) {
-        public static final Billing NONE = new Billing(null, null, null, null);
+            String serviceTierRequested,
+            String serviceTierServed,
+            String batchId,
+            String inferenceProfileArn,
+            String inferenceGeo) {
+        public static final Billing NONE = new Billing(null, null, null, null, null);
+
+        public Billing(
+                String serviceTierRequested, String serviceTierServed, String batchId, String inferenceProfileArn) {
+            this(serviceTierRequested, serviceTierServed, batchId, inferenceProfileArn, null);
+        }
 
         /** The tier the call was priced at: the served one, else the requested one, else standard (canonical). */
         public String pricedServiceTier() {
@@ -612,23 +623,52 @@ public record UsageRecord(
         }
 
         public Builder serviceTierRequested(String v) {
-            billing = new Billing(v, billing.serviceTierServed(), billing.batchId(), billing.inferenceProfileArn());
+            billing = new Billing(
+                    v,
+                    billing.serviceTierServed(),
+                    billing.batchId(),
+                    billing.inferenceProfileArn(),
+                    billing.inferenceGeo());
             return this;
         }
 
         public Builder serviceTierServed(String v) {
-            billing = new Billing(billing.serviceTierRequested(), v, billing.batchId(), billing.inferenceProfileArn());
+            billing = new Billing(
+                    billing.serviceTierRequested(),
+                    v,
+                    billing.batchId(),
+                    billing.inferenceProfileArn(),
+                    billing.inferenceGeo());
             return this;
         }
 
         public Builder batchId(String v) {
             billing = new Billing(
-                    billing.serviceTierRequested(), billing.serviceTierServed(), v, billing.inferenceProfileArn());
+                    billing.serviceTierRequested(),
+                    billing.serviceTierServed(),
+                    v,
+                    billing.inferenceProfileArn(),
+                    billing.inferenceGeo());
             return this;
         }
 
         public Builder inferenceProfileArn(String v) {
-            billing = new Billing(billing.serviceTierRequested(), billing.serviceTierServed(), billing.batchId(), v);
+            billing = new Billing(
+                    billing.serviceTierRequested(),
+                    billing.serviceTierServed(),
+                    billing.batchId(),
+                    v,
+                    billing.inferenceGeo());
+            return this;
+        }
+
+        public Builder inferenceGeo(String v) {
+            billing = new Billing(
+                    billing.serviceTierRequested(),
+                    billing.serviceTierServed(),
+                    billing.batchId(),
+                    billing.inferenceProfileArn(),
+                    v);
             return this;
         }
 

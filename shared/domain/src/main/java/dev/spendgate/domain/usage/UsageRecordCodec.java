@@ -113,6 +113,7 @@ public final class UsageRecordCodec {
             optional(g, chars, "service_tier_served", b.serviceTierServed());
             optional(g, chars, "batch_id", b.batchId());
             optional(g, chars, "inference_profile_arn", b.inferenceProfileArn());
+            optional(g, chars, "inference_geo", b.inferenceGeo());
             UsageRecord.Optimization o = r.optimization();
             optional(g, chars, "routed_by", o.routedBy());
             optional(g, chars, "cache", o.cache());
@@ -209,7 +210,8 @@ public final class UsageRecordCodec {
                             str(n, "service_tier_requested"),
                             str(n, "service_tier_served"),
                             str(n, "batch_id"),
-                            str(n, "inference_profile_arn")),
+                            str(n, "inference_profile_arn"),
+                            str(n, "inference_geo")),
                     new UsageRecord.Optimization(
                             str(n, "routed_by"),
                             str(n, "cache"),

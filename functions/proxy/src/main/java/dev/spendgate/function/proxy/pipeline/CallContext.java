@@ -53,6 +53,7 @@ public final class CallContext {
     private final String modelServed;
     private final String serviceTierRequested;
     private final String serviceTierServed;
+    private final String inferenceGeo;
     private final dev.spendgate.function.proxy.cache.CallOptimization optimization;
     private final BodyMemory.Lease bodyLease;
 
@@ -87,6 +88,7 @@ public final class CallContext {
         this.modelServed = b.modelServed;
         this.serviceTierRequested = b.serviceTierRequested;
         this.serviceTierServed = b.serviceTierServed;
+        this.inferenceGeo = b.inferenceGeo;
         this.optimization = b.optimization;
         this.bodyLease = b.bodyLease;
     }
@@ -143,6 +145,7 @@ public final class CallContext {
         b.modelServed = modelServed;
         b.serviceTierRequested = serviceTierRequested;
         b.serviceTierServed = serviceTierServed;
+        b.inferenceGeo = inferenceGeo;
         b.optimization = optimization;
         b.bodyLease = bodyLease;
         change.accept(b);
@@ -295,6 +298,11 @@ public final class CallContext {
         return serviceTierServed;
     }
 
+    /** Where the provider says it ran the call when it bills by it (Anthropic {@code usage.inference_geo}). */
+    public String inferenceGeo() {
+        return inferenceGeo;
+    }
+
     /** What routing and caching did to the call (routing rule, cache lookup, prompt-cache breakpoint). */
     public dev.spendgate.function.proxy.cache.CallOptimization optimization() {
         return optimization;
@@ -337,6 +345,7 @@ public final class CallContext {
         public String modelServed;
         public String serviceTierRequested;
         public String serviceTierServed;
+        public String inferenceGeo;
         public dev.spendgate.function.proxy.cache.CallOptimization optimization =
                 dev.spendgate.function.proxy.cache.CallOptimization.NONE;
         public BodyMemory.Lease bodyLease;

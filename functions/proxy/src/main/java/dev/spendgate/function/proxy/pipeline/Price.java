@@ -71,6 +71,7 @@ public final class Price {
         return ctx.with(b -> {
             b.modelServed = modelServed;
             b.serviceTierServed = tracked.serviceTier();
+            b.inferenceGeo = tracked.inferenceGeo();
             b.serviceTierRequested = tierRequested;
             b.tokens = tokens;
             b.usageSource = tracked.complete() ? UsageSource.PROVIDER : UsageSource.ESTIMATED;

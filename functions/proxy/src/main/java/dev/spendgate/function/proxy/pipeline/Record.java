@@ -140,6 +140,7 @@ public final class Record {
                 .unenforced(ctx.unenforced())
                 .serviceTierRequested(ctx.serviceTierRequested())
                 .serviceTierServed(ctx.serviceTierServed())
+                .inferenceGeo(ctx.inferenceGeo())
                 .inferenceProfileArn(ctx.api() == null ? null : ctx.api().inferenceProfileArn(ctx.modelRequested()))
                 .optimization(ctx.optimization().forRecord())
                 .build();
