@@ -321,6 +321,7 @@ class SpendgateStackTest {
                 .serviceTierServed("flex")
                 .batchId("batch_1")
                 .inferenceProfileArn("arn:aws:bedrock:us-east-1:111122223333:inference-profile/x")
+                .inferenceGeo("us")
                 .optimization(new UsageRecord.Optimization("triage-mini", "hit", new BigDecimal("0.0012"), "5m"))
                 .costBasis(UsageRecord.CostBasis.RESERVED_WORST_CASE)
                 .build();
