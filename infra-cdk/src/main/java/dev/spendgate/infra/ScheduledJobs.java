@@ -159,7 +159,6 @@ public final class ScheduledJobs extends Construct {
                 Storage.USAGE_PREFIX,
                 Storage.FINDINGS_PREFIX,
                 Storage.REPORTS_PREFIX,
-                Storage.ATHENA_RESULTS_PREFIX,
                 Storage.OUTCOMES_PREFIX,
                 Storage.CONFIG_PREFIX,
                 ReconcileJob.BILLS_PREFIX));
@@ -169,24 +168,16 @@ public final class ScheduledJobs extends Construct {
                 Storage.USAGE_PREFIX,
                 Storage.FINDINGS_PREFIX,
                 Storage.REPORTS_PREFIX,
-                Storage.ATHENA_RESULTS_PREFIX,
                 Storage.OUTCOMES_PREFIX,
                 Storage.CONFIG_PREFIX,
                 ReconcileJob.BILLS_PREFIX));
-        reportRole.addToPolicy(
-                Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX, Storage.ATHENA_RESULTS_PREFIX));
+        reportRole.addToPolicy(Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX));
         // A run claims the month's email before sending (a conditional PutObject) and gives the claim back when the
         // send fails, so the retry sends: delete, on the claim objects only.
         reportRole.addToPolicy(Policies.allow(
                 "ReleaseEmailClaim",
                 List.of("s3:DeleteObject"),
                 List.of(bucket.arnForObjects(Storage.REPORTS_PREFIX + "*/email-claim-*"))));
-        reportRole.addToPolicy(Policies.allow(
-                "AthenaResultsLocation", List.of("s3:GetBucketLocation"), List.of(bucket.getBucketArn())));
-        reportRole.addToPolicy(Policies.allow(
-                "AthenaResultUploads",
-                List.of("s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"),
-                List.of(bucket.arnForObjects(Storage.ATHENA_RESULTS_PREFIX + "*"))));
         // Budget status lists the policies (Scan).
         reportRole.addToPolicy(listBudgetPolicies(storage));
         // The findings' life cycle (open / resolved / regressed) that recovered savings are measured from.
@@ -199,27 +190,8 @@ public final class ScheduledJobs extends Construct {
         reportRole.addToPolicy(Policies.allow(
                 "EncryptAlerts", List.of("kms:GenerateDataKey", "kms:Decrypt"), List.of(alertsKey.getKeyArn())));
         Stack stack = Stack.of(this);
-        reportRole.addToPolicy(Policies.allow(
-                "QueryUsage",
-                List.of(
-                        "athena:StartQueryExecution",
-                        "athena:GetQueryExecution",
-                        "athena:GetQueryResults",
-                        "athena:StopQueryExecution"),
-                List.of(stack.formatArn(software.amazon.awscdk.ArnComponents.builder()
-                        .service("athena")
-                        .resource("workgroup")
-                        .resourceName(Storage.ATHENA_WORKGROUP)
-                        .build()))));
-        reportRole.addToPolicy(Policies.allow(
-                // The runner issues CREATE EXTERNAL TABLE IF NOT EXISTS before querying; this stack already
-                // created the table, so CreateTable is limited to that one table's name.
-                "UsageTableDefinition",
-                List.of("glue:GetDatabase", "glue:GetTable", "glue:CreateTable"),
-                List.of(
-                        glueArn(stack, "catalog", null),
-                        glueArn(stack, "database", Storage.GLUE_DATABASE),
-                        glueArn(stack, "table", Storage.GLUE_DATABASE + "/" + Storage.GLUE_TABLE))));
+        // the month's figures are summed by Athena: the same grants as the reconcile job's
+        UsageQueries.grant(reportRole, bucket, stack);
         reportRole.addToPolicy(Policies.allow(
                 "SendReports",
                 List.of("ses:SendEmail", "ses:SendRawEmail"),
@@ -234,9 +206,7 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_REPORT_EMAIL_FROM", senderAddress);
         reportEnv.put("SPENDGATE_REPORT_EMAIL_TO", recipients);
         reportEnv.put("SPENDGATE_CHARGEBACK_RULES_KEY", Storage.CHARGEBACK_RULES_KEY);
-        reportEnv.put("SPENDGATE_ATHENA_WORKGROUP", Storage.ATHENA_WORKGROUP);
-        reportEnv.put("SPENDGATE_ATHENA_DATABASE", Storage.GLUE_DATABASE);
-        reportEnv.put("SPENDGATE_ATHENA_TABLE", Storage.GLUE_TABLE);
+        reportEnv.putAll(UsageQueries.environment());
         reportEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         // the report reconciles with the bill lines the daily reconcile job stores (read-only here)
         reportEnv.put("SPENDGATE_REPORT_PROVIDER_BILLS", "true");
@@ -380,16 +350,6 @@ public final class ScheduledJobs extends Construct {
                 .aliasName("live")
                 .version(function.getCurrentVersion())
                 .build();
-    }
-
-    private static String glueArn(Stack stack, String resource, String name) {
-        var b = software.amazon.awscdk.ArnComponents.builder().service("glue").resource(resource);
-        if (name == null) {
-            b.arnFormat(software.amazon.awscdk.ArnFormat.NO_RESOURCE_NAME);
-        } else {
-            b.resourceName(name);
-        }
-        return stack.formatArn(b.build());
     }
 
     public Function wasteDetector() {

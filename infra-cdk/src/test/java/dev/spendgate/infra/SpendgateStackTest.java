@@ -609,6 +609,9 @@ class SpendgateStackTest {
                         "ListInputs",
                         "WriteReports",
                         "ReleaseEmailClaim",
+                        "ReadQueryResults",
+                        "ListQueryResults",
+                        "WriteQueryResults",
                         "AthenaResultsLocation",
                         "AthenaResultUploads",
                         "ListBudgetPolicies",
@@ -631,9 +634,12 @@ class SpendgateStackTest {
                 .containsEntry(
                         "AthenaResultUploads",
                         grant("[s3:AbortMultipartUpload, s3:ListMultipartUploadParts]", objects("athena-results/")))
+                .containsEntry("WriteReports", grant("[s3:PutObject]", objects("reports/")))
+                .containsEntry("ReadQueryResults", grant("[s3:GetObject]", objects("athena-results/")))
+                .containsEntry("WriteQueryResults", grant("[s3:PutObject]", objects("athena-results/")))
                 .containsEntry(
-                        "WriteReports",
-                        grant("[s3:PutObject]", objects("reports/") + ", " + objects("athena-results/")))
+                        "ListQueryResults",
+                        grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[athena-results/*]"))
                 .containsEntry(
                         "ListBudgetPolicies",
                         grant("[dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:Scan]", arn("StorageBudgetsTable")));
