@@ -110,6 +110,22 @@ public record ModelPrice(
     }
 
     /**
+     * The data-residency multiplier a worst-case reservation assumes: the requested region's ({@code requestedRegion},
+     * e.g. a request's {@code inference_geo}), else the largest the model has, since the provider may apply one the
+     * request does not show (Anthropic lets a workspace default to {@code us}). One for a model without multipliers.
+     */
+    public BigDecimal reservedRegionMultiplier(String requestedRegion) {
+        if (requestedRegion != null) {
+            return regionMultipliers.getOrDefault(requestedRegion.toLowerCase(java.util.Locale.ROOT), BigDecimal.ONE);
+        }
+        BigDecimal largest = BigDecimal.ONE;
+        for (BigDecimal m : regionMultipliers.values()) {
+            largest = largest.max(m);
+        }
+        return largest;
+    }
+
+    /**
      * Prices the usage at the tier the provider served ({@code serviceTier}, any provider spelling, null for
      * standard) and in the data-residency region ({@code region}, e.g. {@code us}; null for none). Empty when the
      * catalog has no rates for that tier: the call is then unpriced, never priced at another tier's rates.

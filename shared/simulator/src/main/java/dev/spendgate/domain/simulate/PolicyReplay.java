@@ -266,7 +266,10 @@ public final class PolicyReplay implements AutoCloseable {
                 .quote(worst, r.billing().serviceTierRequested(), null)
                 .map(q -> q.cost())
                 .orElse(standard);
-        return Optional.of(requested.max(standard));
+        // as the gateway reserves: the region the call ran in, else the model's largest multiplier
+        BigDecimal multiplier = price.get().reservedRegionMultiplier(r.billing().inferenceGeo());
+        BigDecimal worstCost = requested.max(standard);
+        return Optional.of(multiplier.compareTo(BigDecimal.ONE) == 0 ? worstCost : worstCost.multiply(multiplier));
     }
 
     /**

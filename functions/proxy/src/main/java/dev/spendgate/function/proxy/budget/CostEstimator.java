@@ -26,7 +26,9 @@ import java.util.Optional;
  *       ({@link OutputLimits}), or the configured default for a model not listed there;
  *   <li>cache writes: when an Anthropic request marks content with {@code cache_control} (or a Bedrock Converse
  *       request with a {@code cachePoint}), every input token at the cache-write price (1-hour when any mark asks for
- *       {@code ttl: 1h}).
+ *       {@code ttl: 1h});
+ *   <li>data residency: times the multiplier of the region the body asks for ({@code inference_geo}), else the
+ *       model's largest, as a workspace default may apply it ({@link ModelPrice#reservedRegionMultiplier}).
  * </ul>
  *
  * Settlement replaces the estimate by the provider's figure, so the estimate only decides admission.
@@ -71,7 +73,7 @@ public final class CostEstimator {
         // reserved at standard (the call is then recorded unpriced).
         BigDecimal requested =
                 price.get().quote(worst, tierRequested, null).map(q -> q.cost()).orElse(standard);
-        return Optional.of(requested.max(standard));
+        return Optional.of(inRegion(price.get(), body, requested.max(standard)));
     }
 
     /**
@@ -87,7 +89,14 @@ public final class CostEstimator {
         TokenUsage worst = worstCase(pricingProvider, model, endpoint, PromptText.of(endpoint, body), body);
         return price.get()
                 .quote(worst, dev.spendgate.domain.pricing.ServiceTiers.BATCH, null)
-                .map(q -> q.cost());
+                .map(q -> inRegion(price.get(), body, q.cost()));
+    }
+
+    /** {@code cost} times the data-residency multiplier the call may be billed at. */
+    private static BigDecimal inRegion(ModelPrice price, JsonNode body, BigDecimal cost) {
+        JsonNode geo = body == null ? null : body.get("inference_geo");
+        BigDecimal multiplier = price.reservedRegionMultiplier(geo != null && geo.isTextual() ? geo.asText() : null);
+        return multiplier.compareTo(BigDecimal.ONE) == 0 ? cost : cost.multiply(multiplier);
     }
 
     /**

@@ -35,6 +35,41 @@ class CostEstimatorTest {
                 json);
     }
 
+    /**
+     * Anthropic bills {@code inference_geo: "us"} at 1.1x on Claude Opus 4.6, and a workspace may default to it
+     * without the request saying so: the worst case reserved must cover that, or a budget admits a call it cannot pay.
+     */
+    @Test
+    void usOnlyOrUnstatedRegion_isReservedWithTheSurcharge_globalWithout() throws Exception {
+        String question = "\"max_tokens\":1000,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        JsonNode us = JSON.readTree("{\"model\":\"claude-opus-4-6\",\"inference_geo\":\"us\"," + question + "}");
+        JsonNode unstated = JSON.readTree("{\"model\":\"claude-opus-4-6\"," + question + "}");
+        JsonNode global =
+                JSON.readTree("{\"model\":\"claude-opus-4-6\",\"inference_geo\":\"global\"," + question + "}");
+
+        assertThat(estimate(global)).isEqualByComparingTo(listPrice(global));
+        assertThat(estimate(us)).isEqualByComparingTo(listPrice(us).multiply(new java.math.BigDecimal("1.1")));
+        assertThat(estimate(unstated))
+                .isEqualByComparingTo(listPrice(unstated).multiply(new java.math.BigDecimal("1.1")));
+    }
+
+    /** The worst-case tokens of the body at Opus 4.6's list rates, no region multiplier. */
+    private java.math.BigDecimal listPrice(JsonNode body) {
+        TokenUsage worst = estimator.worstCase(
+                "anthropic", "claude-opus-4-6", Endpoint.MESSAGES, PromptText.of(Endpoint.MESSAGES, body), body);
+        return PricingCatalog.bundled()
+                .find("anthropic", "claude-opus-4-6")
+                .orElseThrow()
+                .cost(worst);
+    }
+
+    private java.math.BigDecimal estimate(JsonNode body) {
+        return estimator
+                .estimate(
+                        "anthropic", "claude-opus-4-6", Endpoint.MESSAGES, PromptText.of(Endpoint.MESSAGES, body), body)
+                .orElseThrow();
+    }
+
     @Test
     void anthropicSystemBlocksAndTools_areCountedAsInput() throws Exception {
         String question = "\"messages\":[{\"role\":\"user\",\"content\":\"Where is my order?\"}]";
