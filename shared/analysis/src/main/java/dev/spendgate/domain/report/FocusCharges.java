@@ -36,6 +36,29 @@ public final class FocusCharges {
     private FocusCharges() {}
 
     /**
+     * What an adjustment's difference may come from besides a price change within the month: the model's rules that
+     * bill a call above its per-token price (the usage rows price tokens per token), so finance does not read a
+     * long-context or data-residency charge as price drift.
+     */
+    static String perCallRules(Optional<ModelPrice> price) {
+        List<String> rules = new ArrayList<>();
+        price.ifPresent(p -> {
+            if (p.longContext() != null) {
+                rules.add("calls above " + p.longContext().thresholdInputTokens()
+                        + " input tokens billed at its long-context rates");
+            }
+            p.regionMultipliers().entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey())
+                    .forEach(m -> rules.add("calls run with inference_geo " + m.getKey() + " billed at "
+                            + m.getValue().stripTrailingZeros().toPlainString() + "x"));
+        });
+        if (rules.isEmpty()) {
+            return " (a price change within the month)";
+        }
+        return " (per-token rates: it holds " + String.join(", ", rules) + ", or a price change within the month)";
+    }
+
+    /**
      * @param contracted the prices calls are charged at (the catalog with the customer's overrides)
      * @param list public list prices (the bundled catalog); falls back to {@code contracted} for private models
      */
@@ -130,7 +153,8 @@ public final class FocusCharges {
                         : s.noPrice
                                 ? "Recorded cost of " + k.sku()
                                         + " calls; the model is not in the current pricing catalog"
-                                : "Recorded cost of " + k.sku() + " calls differs from the current catalog price";
+                                : "Recorded cost of " + k.sku() + " calls differs from the current catalog price"
+                                        + perCallRules(contracted.find(k.pricedBy(), k.sku()));
                 BigDecimal cost = stripped(s.adjustment);
                 charges.add(new FocusCharge(
                         k.day(),

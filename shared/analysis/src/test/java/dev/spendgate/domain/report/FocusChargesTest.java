@@ -57,6 +57,31 @@ class FocusChargesTest {
         assertThat(billed(charges)).isEqualByComparingTo(price.cost(tokens));
     }
 
+    /**
+     * A US-only Opus 4.6 call is billed at 1.1x its per-token price. The usage rows price tokens per token, so the
+     * 10 % is an adjustment; its reason must name the surcharge, not read as a price change finance cannot find.
+     */
+    @Test
+    void of_usOnlyCall_adjustmentNamesTheSurchargeNotJustACatalogDifference() {
+        TokenUsage tokens = TokenUsage.anthropic(1_000_000, 0, 0, 0, 100_000);
+        ModelPrice price = BUNDLED.find("anthropic", "claude-opus-4-6").orElseThrow();
+        BigDecimal billedAtUs = price.quote(tokens, null, "us").orElseThrow().cost();
+        CellKey key = new CellKey(
+                LocalDate.of(2026, 11, 3), "anthropic", "claude-opus-4-6", "k", "chat", "support", null, "prod");
+
+        List<FocusCharge> charges =
+                FocusCharges.of(month(key, CellTotals.of(1, 1, 0, tokens, billedAtUs)), BUNDLED, BUNDLED);
+
+        assertThat(billed(charges)).isEqualByComparingTo("8.25");
+        assertThat(charges)
+                .filteredOn(c -> c.category() == FocusCharge.Category.ADJUSTMENT)
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.billedCost()).isEqualByComparingTo("0.75");
+                    assertThat(c.note()).contains("inference_geo us billed at 1.1x");
+                });
+    }
+
     @Test
     void of_azureCallsPricedAsOpenAi_areUsageRowsUnderAzureAtOpenAiPrices() {
         TokenUsage tokens = TokenUsage.openAi(1_000_000, 0, 500_000, 0);
