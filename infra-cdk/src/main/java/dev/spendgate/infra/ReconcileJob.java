@@ -136,7 +136,9 @@ public final class ReconcileJob extends Construct {
                 .handler(HANDLER)
                 .code(props.code().code(FunctionCode.Function.REPORT_RUNNER))
                 .memorySize(1024)
-                .timeout(Duration.minutes(10))
+                // longer than one Athena query's wait (10 minutes, AthenaMonthlyUsageSource): a slow query is stopped
+                // and reported by the job, not cut off with it
+                .timeout(Duration.minutes(15))
                 .role(role)
                 .logGroup(logs)
                 .environment(env)

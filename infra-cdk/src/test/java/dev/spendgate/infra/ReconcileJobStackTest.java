@@ -69,6 +69,9 @@ class ReconcileJobStackTest {
                 Match.objectLike(Map.of(
                         "Handler",
                         ReconcileJob.HANDLER,
+                        // the job outlives a query's 10-minute wait, so a slow query fails the run with its reason
+                        "Timeout",
+                        900,
                         "Environment",
                         Map.of(
                                 "Variables",
