@@ -126,6 +126,32 @@ class ConsoleAdminReviewIT {
     }
 
     /**
+     * The Spend page keeps a query's result for a minute under a key built from the filters map's {@code toString()}.
+     * A filter value is free text, so "only feature = {@code chat, department=engineering}" (a typo, or a pasted
+     * string; it matches no record, total 0) has the same key as "only feature = chat and department = engineering",
+     * and the second query then shows the first one's $0 instead of the $0.005 the log holds for it.
+     */
+    @Test
+    @Disabled("DEFECT R17B-7: Spend cache key collides for different filters; a filtered total shows another's $0")
+    void spendPage_filteredQuery_isNotAnsweredFromTheCacheOfADifferentFilter() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        Instant at = Instant.now().minusSeconds(60);
+        writeLog(at, record("req-ok", at, "0.005"));
+        LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
+        String window = "/console/?by=feature&from=" + day + "&to=" + day.plusDays(1);
+
+        HttpResponse<String> typo = gw.send(
+                admin(window + "&feature=chat%2C%20department%3Dengineering").GET());
+        HttpResponse<String> real =
+                gw.send(admin(window + "&feature=chat&department=engineering").GET());
+
+        assertThat(total(typo.body())).isEqualByComparingTo("0");
+        assertThat(total(real.body()))
+                .as("feature chat and department engineering: the one $0.005 record in the log")
+                .isEqualByComparingTo("0.005");
+    }
+
+    /**
      * One page view must not turn into an unbounded walk of the log: the Spend page lists the usage log one day
      * prefix at a time from {@code from} to {@code to}, with no cap on the window, so a typo'd year (1900 for 2026)
      * makes 46,000 store listings for data held in one day (in AWS each is an S3 LIST, billed per request, and the
