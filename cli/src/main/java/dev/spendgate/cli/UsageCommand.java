@@ -1,5 +1,6 @@
 package dev.spendgate.cli;
 
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.embedded.FileSystemObjectStore;
@@ -26,6 +27,9 @@ final class UsageCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    PricingCommand.OverridesOption overrides;
 
     @Option(
             names = "--from",
@@ -64,7 +68,7 @@ final class UsageCommand implements Callable<Integer> {
         }
         UsageSummary summary;
         try {
-            summary = UsageSummary.groupedBy(groupBy);
+            summary = UsageSummary.groupedBy(groupBy, CostCheck.against(overrides.current()));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--group-by: " + e.getMessage());
         }
@@ -107,9 +111,9 @@ final class UsageCommand implements Callable<Integer> {
                     + summary.total().worstCaseUsd().toPlainString()
                     + " of COST_USD is the worst case reserved for them, an estimate, not an amount billed.");
         }
-        if (summary.negativeCostRecords() > 0) {
-            out.println("Left out: " + summary.negativeCostRecords() + " records with a negative cost, in no figure"
-                    + " above, as the monthly report quarantines them.");
+        if (summary.quarantinedRecords() > 0) {
+            out.println("Left out: " + summary.quarantinedSentence()
+                    + ", in no figure above, as the monthly report quarantines them.");
         }
         long skipped = stats.malformedLines() + stats.unreadableObjects();
         if (skipped > 0 || stats.duplicates() > 0) {

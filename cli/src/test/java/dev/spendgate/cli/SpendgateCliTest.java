@@ -126,6 +126,26 @@ class SpendgateCliTest {
     }
 
     @Test
+    void usage_implausibleCostRecord_leftOutAsTheMonthlyReportDoes() throws Exception {
+        Instant t = Instant.parse("2026-10-05T10:00:00Z");
+        try (UsageLogWriter writer = UsageLogWriter.create(
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                Clock.systemUTC(),
+                100)) {
+            writer.append(record("a", t, "chatbot", "gpt-4o", "1.50"));
+            // $999,995 for 1.1 M gpt-4o tokens: above any of its rates (at most $18.70 for them)
+            writer.append(record("b", t.plusSeconds(60), "chatbot", "gpt-4o", "999995"));
+        }
+
+        CliRun r = CliRun.of("usage", "--from", "2026-10-01", "--to", "2026-11-01", "--data-dir", dir.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("TOTAL\\s+1\\s+.*1\\.50\\b");
+        assertThat(r.out()).contains("Left out: 1 records with a cost above the model's maximum for its tokens");
+    }
+
+    @Test
     void usage_unknownGroupBy_namesTheChoices() throws Exception {
         CliRun r = CliRun.of("usage", "--group-by", "colour", "--data-dir", dir.toString());
         assertThat(r.code()).isEqualTo(2);
@@ -143,7 +163,8 @@ class SpendgateCliTest {
                 .endpoint("chat.completions")
                 .modelRequested(model)
                 .statusCode(200)
-                .tokens(TokenUsage.openAi(100, 0, 10, 0))
+                // enough tokens that every cost these tests use is plausible for them (CostCheck's maximum)
+                .tokens(TokenUsage.openAi(1_000_000, 0, 100_000, 0))
                 .costUsd(new BigDecimal(cost))
                 .pricingStatus(PricingStatus.PRICED)
                 .usageSource(UsageSource.PROVIDER)

@@ -1,5 +1,6 @@
 package dev.spendgate.domain.report;
 
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;

@@ -1,6 +1,7 @@
 package dev.spendgate.domain.report;
 
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Instant;

@@ -11,9 +11,10 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Spend grouped by chosen record fields (feature, model, department, ...), summed exactly. A record with a negative
- * cost is left out of every row and the total and only counted ({@link #negativeCostRecords()}), as the monthly
- * report's cost check quarantines it ({@code negative_cost}), so the CLI, the console and the board report agree.
+ * Spend grouped by chosen record fields (feature, model, department, ...), summed exactly. A record whose cost the
+ * monthly report's {@link CostCheck} quarantines (negative, implausible for its tokens, or mismatched with the catalog
+ * version it names) is left out of every row and the total and only counted ({@link #quarantined()}), so the CLI, the
+ * console and the board report agree.
  */
 public final class UsageSummary {
     /** The fields a summary can group by, as named on the command line and in the record schema. */
@@ -22,9 +23,10 @@ public final class UsageSummary {
     private final List<String> groupBy;
     private final Map<List<String>, Row> rows = new LinkedHashMap<>();
     private final Row total = new Row(List.of());
-    private long negativeCostRecords;
+    private final CostCheck check;
+    private final Map<CostCheck.Reason, Long> quarantined = new java.util.EnumMap<>(CostCheck.Reason.class);
 
-    private UsageSummary(List<String> groupBy) {
+    private UsageSummary(List<String> groupBy, CostCheck check) {
         for (String dimension : groupBy) {
             if (!DIMENSIONS.containsKey(dimension)) {
                 throw new IllegalArgumentException(
@@ -32,16 +34,27 @@ public final class UsageSummary {
             }
         }
         this.groupBy = List.copyOf(groupBy);
+        this.check = java.util.Objects.requireNonNull(check, "check");
     }
 
+    /** Checks costs for sign only ({@link CostCheck#NONE}): for when no pricing catalog is known. */
     public static UsageSummary groupedBy(List<String> dimensions) {
-        return new UsageSummary(dimensions);
+        return new UsageSummary(dimensions, CostCheck.NONE);
     }
 
-    /** Adds the record to its row and the total, or only counts it when its cost is negative. */
+    /**
+     * Quarantines as {@code check} does; pass the monthly report's ({@code CostCheck.against} the catalog with the
+     * customer's overrides) for figures that agree with it.
+     */
+    public static UsageSummary groupedBy(List<String> dimensions, CostCheck check) {
+        return new UsageSummary(dimensions, check);
+    }
+
+    /** Adds the record to its row and the total, or only counts it when the cost check quarantines it. */
     public void add(UsageRecord r) {
-        if (r.costUsd() != null && r.costUsd().signum() < 0) {
-            negativeCostRecords++;
+        java.util.Optional<CostCheck.Reason> reason = check.check(r);
+        if (reason.isPresent()) {
+            quarantined.merge(reason.get(), 1L, Long::sum);
             return;
         }
         List<String> key = new ArrayList<>(groupBy.size());
@@ -71,7 +84,33 @@ public final class UsageSummary {
 
     /** Records left out of every figure because their cost is negative. */
     public long negativeCostRecords() {
-        return negativeCostRecords;
+        return quarantined.getOrDefault(CostCheck.Reason.NEGATIVE_COST, 0L);
+    }
+
+    /** Records left out of every figure, by the reason the cost check gave; only reasons that occurred. */
+    public Map<CostCheck.Reason, Long> quarantined() {
+        return java.util.Collections.unmodifiableMap(quarantined);
+    }
+
+    /** How many records {@link #quarantined()} holds. */
+    public long quarantinedRecords() {
+        return quarantined.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /**
+     * What was left out and why, as the console and {@code ./spendgate usage} print it, e.g. "1 records with a
+     * negative cost, 2 records with a cost above the model's maximum for its tokens"; empty when nothing was.
+     */
+    public String quarantinedSentence() {
+        List<String> parts = new ArrayList<>();
+        quarantined.forEach((reason, n) -> parts.add(n + " records with "
+                + switch (reason) {
+                    case NEGATIVE_COST -> "a negative cost";
+                    case NON_NUMERIC_COST -> "a cost that is not a number";
+                    case IMPLAUSIBLE_COST -> "a cost above the model's maximum for its tokens";
+                    case MISMATCHED_COST -> "a cost other than the catalog version they name";
+                }));
+        return String.join(", ", parts);
     }
 
     private static Map<String, Function<UsageRecord, String>> dimensions() {

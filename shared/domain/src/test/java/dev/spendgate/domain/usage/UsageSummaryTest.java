@@ -49,6 +49,22 @@ class UsageSummaryTest {
     }
 
     @Test
+    void add_costAboveTheModelsMaximum_isLeftOutAsTheMonthlyReportQuarantinesIt() {
+        UsageSummary summary = UsageSummary.groupedBy(
+                List.of("department"), CostCheck.against(dev.spendgate.domain.pricing.PricingCatalog.bundled()));
+
+        summary.add(call("2026-11-03T09:00:00Z", "sales", "0.0000045"));
+        // 15 gpt-4o-mini tokens cannot cost $2
+        summary.add(call("2026-11-03T09:10:00Z", "sales", "2"));
+
+        assertThat(summary.total().costUsd()).isEqualByComparingTo("0.0000045");
+        assertThat(summary.total().calls()).isEqualTo(1);
+        assertThat(summary.quarantined()).containsExactly(java.util.Map.entry(CostCheck.Reason.IMPLAUSIBLE_COST, 1L));
+        assertThat(summary.quarantinedSentence())
+                .isEqualTo("1 records with a cost above the model's maximum for its tokens");
+    }
+
+    @Test
     void groupedBy_unknownDimension_namesTheChoices() {
         assertThatThrownBy(() -> UsageSummary.groupedBy(List.of("minute")))
                 .isInstanceOf(IllegalArgumentException.class)

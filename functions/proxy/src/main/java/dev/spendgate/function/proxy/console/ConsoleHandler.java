@@ -52,7 +52,7 @@ public final class ConsoleHandler {
         this.tokenHash = adminToken == null ? null : ProxyKeys.hash(adminToken).getBytes(StandardCharsets.US_ASCII);
         this.sessions = new ConsoleSessions(clock);
         AdminCall adminCall = new AdminCall(admin);
-        this.spend = new SpendView(store, clock);
+        this.spend = new SpendView(store, pricing, clock);
         this.budgets = new BudgetsView(adminCall, clock);
         this.sources = new FindingsPage.Sources(store, keyStore, policies, pricing, clock);
         this.findings = new StoredFindingsPage(store);

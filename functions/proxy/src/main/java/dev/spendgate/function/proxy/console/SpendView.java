@@ -4,7 +4,9 @@ import static dev.spendgate.function.proxy.console.Html.esc;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageSummary;
@@ -34,6 +36,7 @@ final class SpendView {
     private static final int MAX_SERIES = 8;
 
     private final ObjectStore store;
+    private final CostCheck check;
     private final Clock clock;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
@@ -42,8 +45,10 @@ final class SpendView {
     /** What a query read; {@code to} is the end it read up to (for an open end, the moment it was read). */
     private record Result(Instant to, UsageSummary table, UsageSummary series, UsageLogReader.ReadStats stats) {}
 
-    SpendView(ObjectStore store, Clock clock) {
+    /** @param pricing the catalog the gateway prices at; costs are checked against it as the monthly report does */
+    SpendView(ObjectStore store, PricingCatalog pricing, Clock clock) {
         this.store = store;
+        this.check = CostCheck.against(pricing);
         this.clock = clock;
     }
 
@@ -110,8 +115,8 @@ final class SpendView {
             return hit.result();
         }
         Instant end = to == null ? now.plusSeconds(1) : to;
-        UsageSummary table = UsageSummary.groupedBy(List.of(by));
-        UsageSummary series = UsageSummary.groupedBy(List.of(step, by));
+        UsageSummary table = UsageSummary.groupedBy(List.of(by), check);
+        UsageSummary series = UsageSummary.groupedBy(List.of(step, by), check);
         List<Map.Entry<Function<UsageRecord, String>, String>> tests = new ArrayList<>();
         filters.forEach((d, v) -> tests.add(Map.entry(UsageSummary.DIMENSIONS.get(d), v)));
         UsageLogReader.ReadStats stats = UsageLogReader.create(store).read(from, end, r -> {
@@ -150,11 +155,10 @@ final class SpendView {
                     .append(" calls reached the provider but its answer never arrived whole: their cost is unknown,"
                             + " not zero, and their budgets count the worst case.");
         }
-        if (summary.negativeCostRecords() > 0) {
-            sb.append(" Left out: ")
-                    .append(summary.negativeCostRecords())
-                    .append(" records with a negative cost, in no figure here, as the monthly report quarantines"
-                            + " them.");
+        if (summary.quarantinedRecords() > 0) {
+            sb.append(" <span data-testid=\"spend-quarantined\">Left out: ")
+                    .append(esc(summary.quarantinedSentence()))
+                    .append(", in no figure here, as the monthly report quarantines them.</span>");
         }
         long skipped = stats.malformedLines() + stats.unreadableObjects();
         if (skipped > 0 || stats.duplicates() > 0) {

@@ -204,7 +204,7 @@ class ConsoleHandlerTest {
                 .modelRequested("gpt-4o")
                 .modelServed("gpt-4o-2024-08-06")
                 .statusCode(200)
-                .tokens(dev.spendgate.domain.pricing.TokenUsage.openAi(1200, 200, 0, 0))
+                .tokens(dev.spendgate.domain.pricing.TokenUsage.openAi(1_000_000, 0, 100_000, 0))
                 .costUsd(new java.math.BigDecimal(cost))
                 .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.PRICED)
                 .pricingVersion("2026-11-28")

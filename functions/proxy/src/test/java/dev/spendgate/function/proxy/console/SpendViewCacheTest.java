@@ -70,7 +70,7 @@ class SpendViewCacheTest {
                 return now[0];
             }
         };
-        SpendView view = new SpendView(counting, clock);
+        SpendView view = new SpendView(counting, dev.spendgate.domain.pricing.PricingCatalog.bundled(), clock);
 
         view.render(Params.parse(""));
         int afterFirst = lists.get();

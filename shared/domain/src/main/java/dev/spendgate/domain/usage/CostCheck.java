@@ -1,9 +1,8 @@
-package dev.spendgate.domain.report;
+package dev.spendgate.domain.usage;
 
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
-import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.util.Optional;
 
