@@ -93,7 +93,6 @@ class ConsoleAdminReviewIT {
      * same 5.005 total and says nothing: a finance reader takes $5.00 of guesswork for billed spend.
      */
     @Test
-    @Disabled("DEFECT R17B-5: Spend page adds worst-case estimates to the total without saying so (usage does)")
     void spendPage_worstCaseEstimate_isStatedBesideTheTotalAsUsageDoes() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         Instant at = Instant.now().minusSeconds(60);
@@ -125,6 +124,21 @@ class ConsoleAdminReviewIT {
                 .as("the page must say that part of the total is a worst-case estimate, as ./spendgate usage does")
                 .containsIgnoringCase("worst case")
                 .containsIgnoringCase("estimate");
+        assertThat(page.body())
+                .as("how much, as usage says it")
+                .contains("1 calls never settled")
+                .contains("5.00 USD");
+
+        HttpResponse<String> calls = gw.send(admin("/console/calls").GET());
+
+        assertThat(calls.statusCode()).isEqualTo(200);
+        assertThat(calls.body())
+                .as("Recent calls marks the estimated row")
+                .contains("<tr data-cost-basis=\"reserved_worst_case\">")
+                .contains("worst-case estimate (never settled)");
+        assertThat(calls.body().split("worst-case estimate", -1))
+                .as("only the unsettled call")
+                .hasSize(2);
     }
 
     /**

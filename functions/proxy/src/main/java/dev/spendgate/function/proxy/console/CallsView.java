@@ -82,7 +82,7 @@ final class CallsView {
         }
         sb.append("</tr></thead><tbody>");
         for (UsageRecord r : rows) {
-            sb.append("<tr><td>")
+            sb.append(r.worstCaseEstimate() ? "<tr data-cost-basis=\"reserved_worst_case\"><td>" : "<tr><td>")
                     .append(esc(r.tsStart()))
                     .append("</td><th scope=\"row\"><code>")
                     .append(esc(r.requestId()))
@@ -109,6 +109,7 @@ final class CallsView {
                                     : r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED ? "unknown" : "-")
                     .append("</td><td>")
                     .append(esc(r.pricingStatus().name().toLowerCase(java.util.Locale.ROOT)))
+                    .append(r.worstCaseEstimate() ? "; worst-case estimate (never settled), not an amount billed" : "")
                     .append("</td><td class=\"num\">")
                     .append(r.latencyMs())
                     .append("</td></tr>");

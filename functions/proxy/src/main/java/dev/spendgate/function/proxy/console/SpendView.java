@@ -96,6 +96,7 @@ final class SpendView {
                 .append(esc(result.to()))
                 .append(filters.isEmpty() ? "" : ", filtered by " + esc(filters))
                 .append(".</p>")
+                .append(worstCase(total))
                 .append(quality(result.stats(), result.table()))
                 .append("</section>");
         sb.append(chart(result.series(), by, step));
@@ -134,6 +135,17 @@ final class SpendView {
         }
         cache.put(cacheKey, new Cached(now, result));
         return result;
+    }
+
+    /** The note {@code ./spendgate usage} prints when part of the total is a worst-case estimate, beside the total. */
+    private static String worstCase(UsageSummary.Row total) {
+        if (total.worstCaseCalls() == 0) {
+            return "";
+        }
+        return "<p class=\"estimate\" data-testid=\"spend-worst-case\">" + total.worstCaseCalls()
+                + " calls never settled (cost_basis reserved_worst_case): "
+                + esc(total.worstCaseUsd().toPlainString())
+                + " USD of the total is the worst case reserved for them, an estimate, not an amount billed.</p>";
     }
 
     private static String quality(UsageLogReader.ReadStats stats, UsageSummary summary) {
