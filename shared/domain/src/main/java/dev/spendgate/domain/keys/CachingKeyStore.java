@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>A revocation on this instance takes effect at once: a look-up that read the store before it is not cached (each
  * revoke starts a new generation, and a look-up keeps what it read only within the generation it began in), and the
- * revoked key is cached as revoked, read back by id, so an eventually consistent index cannot bring it back.
+ * revoked key is read back by id and cached as revoked whatever the read returned, so an eventually consistent index
+ * (a stale read-back, then a stale look-up) cannot bring it back.
  */
 public final class CachingKeyStore implements KeyStore {
     private static final int MAX_ENTRIES = 10_000;
@@ -76,8 +77,10 @@ public final class CachingKeyStore implements KeyStore {
         long revokedIn = generation.incrementAndGet();
         byHash.clear();
         if (revoked) {
+            // cached as revoked whatever flag the read-back shows: the delegate may read by an eventually consistent
+            // index (DynamoDbKeyStore) and return the key as it was before the revoke that just succeeded
             delegate.findById(id)
-                    .filter(k -> !k.enabled())
+                    .map(k -> k.withEnabled(false))
                     .ifPresent(k -> byHash.put(
                             k.keyHash(),
                             new Entry(Optional.of(k), clock.instant().plus(ttl), revokedIn)));

@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,6 @@ class CachingKeyStoreRevokeReadBackTest {
             Instant.parse("2026-12-01T00:00:00Z"));
 
     @Test
-    @Disabled("DEFECT R17B-6: a key revoked on a warm Lambda stays accepted there for the 30 s key cache")
     void revoke_hashItemReadLagsTheWrite_theInstanceThatRevokedRefusesTheKeyOnceTheStoreIsConsistent() {
         DynamoLikeStore remote = new DynamoLikeStore();
         remote.create(KEY);
