@@ -148,7 +148,6 @@ class ConsoleAdminReviewIT {
      * and the second query then shows the first one's $0 instead of the $0.005 the log holds for it.
      */
     @Test
-    @Disabled("DEFECT R17B-7: Spend cache key collides for different filters; a filtered total shows another's $0")
     void spendPage_filteredQuery_isNotAnsweredFromTheCacheOfADifferentFilter() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         Instant at = Instant.now().minusSeconds(60);

@@ -109,7 +109,7 @@ final class SpendView {
      * null: up to now) is keyed as "open", so a reload within the minute hits; what it shows ends where that read did.
      */
     private Result result(Instant from, Instant to, String by, String step, Map<String, String> filters) {
-        String cacheKey = from + "|" + (to == null ? "open" : to) + "|" + by + "|" + step + "|" + filters;
+        String cacheKey = from + "|" + (to == null ? "open" : to) + "|" + by + "|" + step + "|" + encoded(filters);
         Instant now = clock.instant();
         Cached hit = cache.get(cacheKey);
         if (hit != null && hit.at().plus(CACHE_FOR).isAfter(now)) {
@@ -146,6 +146,19 @@ final class SpendView {
                 + " calls never settled (cost_basis reserved_worst_case): "
                 + esc(total.worstCaseUsd().toPlainString())
                 + " USD of the total is the worst case reserved for them, an estimate, not an amount billed.</p>";
+    }
+
+    /**
+     * The filters as {@code d=v&d=v} with each value URL-encoded: unambiguous, unlike the map's {@code toString()},
+     * where the value {@code "chat, department=engineering"} reads like two filters.
+     */
+    static String encoded(Map<String, String> filters) {
+        StringBuilder sb = new StringBuilder();
+        filters.forEach((d, v) -> sb.append(sb.isEmpty() ? "" : "&")
+                .append(d)
+                .append('=')
+                .append(java.net.URLEncoder.encode(v, java.nio.charset.StandardCharsets.UTF_8)));
+        return sb.toString();
     }
 
     private static String quality(UsageLogReader.ReadStats stats, UsageSummary summary) {
