@@ -34,6 +34,8 @@ final class SpendView {
     static final List<String> DIMENSIONS = List.of("feature", "department", "team", "model", "provider");
     private static final Duration CACHE_FOR = Duration.ofMinutes(1);
     private static final int MAX_SERIES = 8;
+    /** The longest window one view reads (a leap year): the log is listed one day prefix at a time. */
+    static final Duration MAX_WINDOW = Duration.ofDays(366);
 
     private final ObjectStore store;
     private final CostCheck check;
@@ -67,6 +69,14 @@ final class SpendView {
         }
         if (!from.isBefore(to)) {
             errors.add("Invalid 'to': it must be after 'from'.");
+            from = monthStart;
+            to = now.plusSeconds(1);
+            open = true;
+        } else if (Duration.between(from, to).compareTo(MAX_WINDOW) > 0) {
+            // the log is listed one day at a time: a typo'd year would list tens of thousands of empty days
+            errors.add("Invalid 'from' and 'to': " + from + " to " + to + " spans "
+                    + Duration.between(from, to).toDays() + " days, more than the " + MAX_WINDOW.toDays()
+                    + " one view reads; showing this month. Use ./spendgate usage or the monthly reports for longer.");
             from = monthStart;
             to = now.plusSeconds(1);
             open = true;
