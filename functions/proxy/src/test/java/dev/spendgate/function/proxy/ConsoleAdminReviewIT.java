@@ -204,7 +204,6 @@ class ConsoleAdminReviewIT {
      * {@code scope} carries a broken percent escape is bad input from the client; today it is an empty 500.
      */
     @Test
-    @Disabled("DEFECT R17B-3: DELETE /admin/budgets with a malformed %-escape answers an empty 500")
     void adminDeleteBudget_malformedPercentEscape_is400NamingScope() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
 

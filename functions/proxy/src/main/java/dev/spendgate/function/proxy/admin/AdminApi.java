@@ -27,7 +27,6 @@ import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -128,6 +127,15 @@ public final class AdminApi {
             path = path.substring(0, q);
         }
         String method = request.method().toUpperCase(java.util.Locale.ROOT);
+        try {
+            dispatch(path, query, method, request, sink);
+        } catch (AdminJson.MalformedEscape e) {
+            error(sink, 400, "invalid_request_error", e.getMessage(), e.param());
+        }
+    }
+
+    private void dispatch(String path, String query, String method, GatewayRequest request, ResponseSink sink)
+            throws IOException {
         if (path.equals("/admin/budgets")) {
             switch (method) {
                 case "GET" -> list(sink);
@@ -147,7 +155,7 @@ public final class AdminApi {
                 default -> error(sink, 405, "invalid_request_error", "Use GET or POST on /admin/keys.", "method");
             }
         } else if (keys != null && path.startsWith("/admin/keys/") && method.equals("DELETE")) {
-            revokeKey(URLDecoder.decode(path.substring("/admin/keys/".length()), StandardCharsets.UTF_8), sink);
+            revokeKey(AdminJson.decode(path.substring("/admin/keys/".length()), "id"), sink);
         } else {
             error(
                     sink,

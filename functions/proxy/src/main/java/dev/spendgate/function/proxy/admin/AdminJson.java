@@ -98,17 +98,40 @@ final class AdminJson {
         return v.asText();
     }
 
+    /** The query's parameters, decoded; a malformed percent-escape is a {@link MalformedEscape} naming its parameter. */
     static Map<String, String> query(String query) {
         Map<String, String> params = new HashMap<>();
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
-                params.put(
-                        URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                String name = decode(pair.substring(0, eq), pair.substring(0, eq));
+                params.put(name, decode(pair.substring(eq + 1), name));
             }
         }
         return params;
+    }
+
+    /** {@code value} URL-decoded, or a {@link MalformedEscape} naming {@code param} (URLDecoder throws on "%zz"). */
+    static String decode(String value, String param) {
+        try {
+            return URLDecoder.decode(value, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEscape(param);
+        }
+    }
+
+    /** A query parameter or path segment whose percent-escapes do not decode: the client's error, a 400. */
+    static final class MalformedEscape extends IllegalArgumentException {
+        private final String param;
+
+        MalformedEscape(String param) {
+            super("Invalid '" + param + "': a malformed percent-escape (use %XX with two hex digits).");
+            this.param = param;
+        }
+
+        String param() {
+            return param;
+        }
     }
 
     static void ok(ResponseSink sink, int status, JsonNode body) throws IOException {
