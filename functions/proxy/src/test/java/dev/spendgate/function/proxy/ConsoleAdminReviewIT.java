@@ -220,7 +220,6 @@ class ConsoleAdminReviewIT {
      * only the alert thresholds of an existing $100 budget, with the limit field left empty, must keep the $100.
      */
     @Test
-    @Disabled("DEFECT R17B-4: budget form with the limit left empty is refused instead of keeping the stored limit")
     void budgetForm_limitLeftEmpty_keepsTheStoredLimit() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         HttpResponse<String> set = gw.send(admin("/admin/budgets")
@@ -239,6 +238,44 @@ class ConsoleAdminReviewIT {
                 JSON.readTree(gw.send(admin("/admin/budgets").GET()).body()).at("/budgets/0");
         assertThat(new BigDecimal(stored.path("limit_usd").asText())).isEqualByComparingTo("100");
         assertThat(stored.path("alert_at").toString()).isEqualTo("[80]");
+    }
+
+    /**
+     * The same promise for the mode: the form is one for every budget, so its mode select cannot know the stored mode
+     * of the budget a user types in. It preselected {@code block}, so changing only the limit of an alert-only budget
+     * (the browser sends the preselected option) silently made it refuse calls with 429 once over. The select now
+     * starts on "keep the stored mode", which the browser sends as an empty value.
+     */
+    @Test
+    void budgetForm_modeLeftAsTheFormShowsIt_keepsTheStoredAlertMode() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        HttpResponse<String> set = gw.send(admin("/admin/budgets")
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"scope\":\"feature:chatbot\",\"period\":\"monthly\","
+                        + "\"limit_usd\":\"100\",\"mode\":\"alert\",\"alert_at\":[50]}")));
+        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+
+        String page = gw.send(admin("/console/budgets").GET()).body();
+        String select = page.substring(
+                page.indexOf("<select id=\"f-mode\""),
+                page.indexOf("</select>", page.indexOf("<select id=\"f-mode\"")));
+        java.util.regex.Matcher selected = java.util.regex.Pattern.compile("<option value=\"([^\"]*)\" selected>")
+                .matcher(select);
+        assertThat(selected.find()).as(select).isTrue();
+        String sent = selected.group(1);
+
+        HttpResponse<String> form = gw.send(admin("/console/budgets")
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("scope=feature%3Achatbot&period=monthly&limit_usd=200&mode="
+                        + sent + "&alert_at=&time_zone=")));
+
+        assertThat(form.statusCode()).as(form.body()).isEqualTo(303);
+        JsonNode stored =
+                JSON.readTree(gw.send(admin("/admin/budgets").GET()).body()).at("/budgets/0");
+        assertThat(new BigDecimal(stored.path("limit_usd").asText())).isEqualByComparingTo("200");
+        assertThat(stored.path("mode").asText())
+                .as("only the limit was changed")
+                .isEqualTo("alert");
     }
 
     /**

@@ -93,8 +93,10 @@ final class BudgetsView {
     }
 
     /**
-     * Changing a budget through the form keeps what the form does not carry or left empty (store-error behaviour,
-     * shard count, alert thresholds, time zone) from the stored budget, instead of resetting it to the defaults.
+     * Changing a budget through the form keeps what the form does not carry or left empty (limit, mode, store-error
+     * behaviour, shard count, alert thresholds, time zone) from the stored budget, instead of resetting it to the
+     * defaults. A new budget whose mode was left on "keep" blocks, as the API's budgets mostly do; one whose limit was
+     * left empty is refused by the admin API, naming {@code limit_usd}.
      */
     private void keepStored(ObjectNode body) {
         String id;
@@ -108,11 +110,15 @@ final class BudgetsView {
             if (!id.equals(stored.path("id").asText())) {
                 continue;
             }
-            for (String field : new String[] {"on_store_error", "shards", "alert_at", "time_zone"}) {
+            for (String field :
+                    new String[] {"limit_usd", "mode", "on_store_error", "shards", "alert_at", "time_zone"}) {
                 if (!body.has(field) && stored.has(field)) {
                     body.set(field, stored.get(field));
                 }
             }
+        }
+        if (!body.has("mode")) {
+            body.put("mode", "block");
         }
     }
 
@@ -201,11 +207,12 @@ final class BudgetsView {
                 .append(Html.option("daily", "daily", form.get("period", "monthly")))
                 .append(Html.option("lifetime", "lifetime", form.get("period", "monthly")))
                 .append("</select></div>")
-                .append(Html.input("limit_usd", "Limit (USD)", form.get("limit_usd", ""), "e.g. 250.00"))
+                .append(Html.input("limit_usd", "Limit (USD)", form.get("limit_usd", ""), "empty: kept, or 250.00"))
                 .append("<div class=\"field\"><label for=\"f-mode\">Mode</label><select id=\"f-mode\" name=\"mode\">")
-                .append(Html.option("block", "block (429 when over)", form.get("mode", "block")))
-                .append(Html.option("degrade", "degrade (cheaper model)", form.get("mode", "block")))
-                .append(Html.option("alert", "alert only", form.get("mode", "block")))
+                .append(Html.option("", "keep the stored mode (a new budget: block)", form.get("mode", "")))
+                .append(Html.option("block", "block (429 when over)", form.get("mode", "")))
+                .append(Html.option("degrade", "degrade (cheaper model)", form.get("mode", "")))
+                .append(Html.option("alert", "alert only", form.get("mode", "")))
                 .append("</select></div>")
                 .append(Html.input("alert_at", "Alert at (%)", form.get("alert_at", ""), "empty: kept, or 50,80,100"))
                 .append(Html.input("time_zone", "Time zone", form.get("time_zone", ""), "empty: kept, or UTC"))
