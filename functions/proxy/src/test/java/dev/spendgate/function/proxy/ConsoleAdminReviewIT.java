@@ -34,7 +34,6 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -285,7 +284,6 @@ class ConsoleAdminReviewIT {
      * 80 % alert. The page divides the whole spend by the whole limit (45 %) and says no alert was crossed.
      */
     @Test
-    @Disabled("DEFECT R17B-8: Budgets page says 'none yet' for a sharded budget whose shard sent the 80 % alert")
     void budgetsPage_shardedBudget_showsTheAlertTheEnforcerSent() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         HttpResponse<String> set = gw.send(admin("/admin/budgets")

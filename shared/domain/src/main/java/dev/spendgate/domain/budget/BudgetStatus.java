@@ -7,8 +7,10 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Where a budget stands in its current period: settled spend, open reservations, what remains, and a period-end
- * forecast (spend so far extrapolated linearly; null for lifetime budgets).
+ * Where a budget stands in its current period: settled spend, open reservations, what remains, a period-end forecast
+ * (spend so far extrapolated linearly; null for lifetime budgets), and the alert thresholds settled spend has crossed
+ * as the enforcer judges them: a sharded budget by its fullest shard against the shard's limit, since the enforcer
+ * alerts when the shard a call settled on crosses a threshold.
  */
 public record BudgetStatus(
         BudgetPolicy policy,
@@ -18,10 +20,21 @@ public record BudgetStatus(
         BigDecimal inFlightUsd,
         BigDecimal remainingUsd,
         BigDecimal forecastUsd,
-        BigDecimal usedPercent) {
+        BigDecimal usedPercent,
+        java.util.List<Integer> alertsCrossed) {
+
+    public BudgetStatus {
+        alertsCrossed = java.util.List.copyOf(alertsCrossed);
+    }
 
     /** The status of one budget item from its ledger state. */
     public static BudgetStatus of(BudgetPolicy policy, String scopeValue, BudgetState state, Instant now) {
+        return of(policy, scopeValue, state, state.spent(), now);
+    }
+
+    /** As {@link #of(BudgetPolicy, String, BudgetState, Instant)}, alerts judged by the fullest shard's spend. */
+    private static BudgetStatus of(
+            BudgetPolicy policy, String scopeValue, BudgetState state, BigDecimal fullestShardSpent, Instant now) {
         BigDecimal forecast = null;
         Instant start = policy.period().start(now, policy.zone());
         Instant end = policy.period().end(now, policy.zone());
@@ -44,7 +57,24 @@ public record BudgetStatus(
                 state.reserved(),
                 state.remaining(policy.limitUsd()),
                 forecast,
-                used);
+                used,
+                crossed(policy, fullestShardSpent));
+    }
+
+    /** The thresholds {@code shardSpent} has reached on one shard, as BudgetEnforcer.alertIfCrossed computes them. */
+    private static java.util.List<Integer> crossed(BudgetPolicy policy, BigDecimal shardSpent) {
+        BigDecimal shardLimit = policy.shardLimit();
+        if (shardLimit.signum() == 0) {
+            return java.util.List.of();
+        }
+        BigDecimal percent = shardSpent.multiply(BigDecimal.valueOf(100)).divide(shardLimit, MathContext.DECIMAL64);
+        java.util.List<Integer> crossed = new java.util.ArrayList<>();
+        for (int threshold : policy.alertAt()) {
+            if (percent.compareTo(BigDecimal.valueOf(threshold)) >= 0) {
+                crossed.add(threshold);
+            }
+        }
+        return crossed;
     }
 
     /**
@@ -61,12 +91,14 @@ public record BudgetStatus(
         BigDecimal spent = BigDecimal.ZERO;
         BigDecimal reserved = BigDecimal.ZERO;
         BigDecimal committed = BigDecimal.ZERO;
+        BigDecimal fullest = BigDecimal.ZERO;
         for (int shard = 0; shard < policy.shards(); shard++) {
             BudgetState state = ledger.state(policy.shardKey(value, now, shard)).orElse(BudgetState.EMPTY);
+            fullest = fullest.max(state.spent());
             spent = spent.add(state.spent());
             reserved = reserved.add(state.reserved());
             committed = committed.add(state.committed());
         }
-        return of(policy, value, new BudgetState(spent, reserved, committed), now);
+        return of(policy, value, new BudgetState(spent, reserved, committed), fullest, now);
     }
 }

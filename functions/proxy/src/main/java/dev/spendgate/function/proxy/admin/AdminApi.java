@@ -284,6 +284,8 @@ public final class AdminApi {
                 row.put(
                         "used_percent",
                         s.usedPercent() == null ? null : s.usedPercent().toPlainString());
+                ArrayNode crossed = row.putArray("alerts_crossed");
+                s.alertsCrossed().forEach(crossed::add);
             }
             out.add(row);
         }

@@ -255,24 +255,19 @@ final class BudgetsView {
     }
 
     /**
-     * The thresholds settled spend has crossed: the gateway alerts when a call's settled cost takes spend over one, so
-     * reservations of calls in flight (part of "used") have sent no alert yet.
+     * The thresholds settled spend has crossed, as the status reports them ({@code alerts_crossed}: a sharded budget
+     * judged by its fullest shard, as the enforcer alerts): the gateway alerts when a call's settled cost takes spend
+     * over one, so reservations of calls in flight (part of "used") have sent no alert yet.
      */
     private static String alerts(JsonNode b) {
-        BigDecimal spent = decimal(b.path("spent_usd"));
-        BigDecimal limit = decimal(b.path("limit_usd"));
-        BigDecimal settled = spent == null || limit == null || limit.signum() == 0
-                ? null
-                : spent.multiply(BigDecimal.valueOf(100)).divide(limit, java.math.MathContext.DECIMAL64);
         StringBuilder crossed = new StringBuilder();
-        for (JsonNode t : b.path("alert_at")) {
-            if (settled != null && settled.compareTo(BigDecimal.valueOf(t.asInt())) >= 0) {
-                crossed.append(crossed.isEmpty() ? "" : ", ").append(t.asInt()).append(" %");
-            }
+        for (JsonNode t : b.path("alerts_crossed")) {
+            crossed.append(crossed.isEmpty() ? "" : ", ").append(t.asInt()).append(" %");
         }
+        String shards = b.path("shards").asInt(1) > 1 ? " (judged per shard, as the gateway alerts)" : "";
         return crossed.isEmpty()
-                ? "none yet (at " + esc(thresholds(b)) + " %)"
-                : "crossed (one alert each): " + esc(crossed);
+                ? "none yet (at " + esc(thresholds(b)) + " %)" + esc(shards)
+                : "crossed (one alert each): " + esc(crossed) + esc(shards);
     }
 
     private static String thresholds(JsonNode b) {
