@@ -238,4 +238,51 @@ class CacheReviewIT {
                 .isEqualTo("miss");
         assertThat(gw.upstream.requestCount()).isEqualTo(2);
     }
+
+    /**
+     * README: "max_entries per feature (oldest fill dropped first)". A slow answer (a long generation) that fills
+     * after two quicker ones is the newest fill; at max_entries 2 the quicker first one is dropped, and the slow
+     * answer, the most expensive to make again, is served to the next identical call.
+     */
+    @Test
+    @Disabled("DEFECT C6: eviction orders by lookup time: a slow answer filled last is dropped at once, paid again")
+    void maxEntries_slowAnswerFilledLast_isKeptAndTheOldestFillDropped() throws Exception {
+        start("""
+                {"cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 600, "max_entries": 2}]}
+                """);
+        String slow = chat(SYSTEM, "Write the full onboarding guide for new support agents.");
+        gw.upstream.enqueue(
+                dev.spendgate.testing.upstream.Behavior.defaults().withFirstByteDelay(Duration.ofSeconds(2)));
+        var slowCall = gw.http.sendAsync(
+                gw.post("/v1/chat/completions", slow)
+                        .header("X-Cost-Feature", "faq")
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (gw.upstream.requestCount() < 1 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // looked up, now at the provider
+        }
+        clock.advance(Duration.ofSeconds(1));
+        call(gw.secret, "faq", chat(SYSTEM, "What are your opening hours?"));
+        clock.advance(Duration.ofSeconds(1));
+        call(gw.secret, "faq", chat(SYSTEM, "Do you ship to Canada?"));
+        java.util.Set<String> beforeSlowFill = names("answers");
+        HttpResponse<String> first = slowCall.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        long settle = System.nanoTime() + 5_000_000_000L;
+        while (names("answers").equals(beforeSlowFill) && System.nanoTime() < settle) {
+            java.util.concurrent.locks.LockSupport.parkNanos(5_000_000); // the fill runs after the answer left
+        }
+        // the store writes the file, then marks the answer present in memory: give that step a moment
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+        clock.advance(Duration.ofSeconds(1));
+
+        HttpResponse<String> again =
+                gw.send(gw.post("/v1/chat/completions", slow).header("X-Cost-Feature", "faq"));
+
+        assertThat(cacheHeader(first)).isEqualTo("miss");
+        assertThat(cacheHeader(again))
+                .as("the newest fill, at max_entries 2, asked again")
+                .isEqualTo("hit");
+        assertThat(gw.upstream.requestCount()).isEqualTo(3);
+    }
 }
