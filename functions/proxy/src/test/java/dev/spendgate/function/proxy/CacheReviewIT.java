@@ -114,7 +114,6 @@ class CacheReviewIT {
      * X-Cost-Department: legal} (a cost label any caller may set) must not hand it legal's cached answers.
      */
     @Test
-    @Disabled("DEFECT C1: share=department partitions on the X-Cost-Department header, any key reads any dept")
     void shareDepartment_keyOfAnotherDepartmentClaimingItByHeader_isNotServedItsAnswers() throws Exception {
         start("""
                 {"cache": [{"feature": "legal-faq", "mode": "exact", "ttl_seconds": 600, "share": "department"}]}

@@ -29,12 +29,22 @@ public final class CacheKeys {
 
     private CacheKeys() {}
 
-    /** Who may share answers: the feature always; its key and department unless the rule shares wider. */
-    public static String partition(CacheRule rule, Attribution attribution, String keyId) {
+    /**
+     * Who may share answers: the feature always; its key and department unless the rule shares wider. A department
+     * shared across keys is the keys' own ({@code keyDepartment}, from the key's stored defaults), never the
+     * {@code X-Cost-Department} header, which any caller may set: a key claiming another department by header is not
+     * served that department's answers. A key without a department of its own shares only with itself.
+     *
+     * @param keyDepartment the department stored on the calling key, or null when it has none
+     */
+    public static String partition(CacheRule rule, Attribution attribution, String keyId, String keyDepartment) {
         String feature = "feature=" + attribution.feature();
         return switch (rule.share()) {
             case FEATURE -> feature;
-            case DEPARTMENT -> feature + "|department=" + attribution.department();
+            case DEPARTMENT ->
+                keyDepartment != null
+                        ? feature + "|department=" + keyDepartment
+                        : feature + "|department=" + attribution.department() + "|key=" + keyId;
             case KEY -> feature + "|department=" + attribution.department() + "|key=" + keyId;
         };
     }

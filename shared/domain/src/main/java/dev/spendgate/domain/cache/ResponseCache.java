@@ -67,6 +67,7 @@ public final class ResponseCache {
     /**
      * Looks the call up.
      *
+     * @param keyDepartment the department stored on the calling key (not the header's), null when it has none
      * @param noCache the client sent {@code Cache-Control: no-cache} (or {@code no-store})
      * @param temperature the request's temperature, or null when it sets none
      */
@@ -76,6 +77,7 @@ public final class ResponseCache {
             JsonNode body,
             Attribution attribution,
             String keyId,
+            String keyDepartment,
             boolean noCache,
             BigDecimal temperature) {
         if (noCache) {
@@ -84,7 +86,7 @@ public final class ResponseCache {
         if (!rule.allowsTemperature(temperature)) {
             return Lookup.bypass("temperature");
         }
-        Lookup keys = missAt(rule, endpoint, body, attribution, keyId, clock.instant());
+        Lookup keys = missAt(rule, endpoint, body, attribution, keyId, keyDepartment, clock.instant());
         String key = keys.key();
         String prefixKey = keys.prefixKey();
         QuestionSimilarity.Sketch sketch = keys.sketch();
@@ -123,13 +125,25 @@ public final class ResponseCache {
      * model is kept under that model, whose answer it is, not under the model the client asked for.
      */
     public Lookup rekeyed(
-            Lookup missed, CacheRule rule, String endpoint, JsonNode body, Attribution attribution, String keyId) {
-        return missAt(rule, endpoint, body, attribution, keyId, missed.at());
+            Lookup missed,
+            CacheRule rule,
+            String endpoint,
+            JsonNode body,
+            Attribution attribution,
+            String keyId,
+            String keyDepartment) {
+        return missAt(rule, endpoint, body, attribution, keyId, keyDepartment, missed.at());
     }
 
     private static Lookup missAt(
-            CacheRule rule, String endpoint, JsonNode body, Attribution attribution, String keyId, Instant at) {
-        String partition = CacheKeys.partition(rule, attribution, keyId);
+            CacheRule rule,
+            String endpoint,
+            JsonNode body,
+            Attribution attribution,
+            String keyId,
+            String keyDepartment,
+            Instant at) {
+        String partition = CacheKeys.partition(rule, attribution, keyId, keyDepartment);
         String key = CacheKeys.exact(endpoint, partition, body);
         String prefixKey = null;
         QuestionSimilarity.Sketch sketch = null;

@@ -70,8 +70,10 @@ class CacheKeysTest {
         Attribution support = new Attribution("faq", "support", null, null, null, null, null);
         Attribution sales = new Attribution("faq", "sales", null, null, null, null, null);
 
-        assertThat(CacheKeys.partition(rule, support, "k1")).isNotEqualTo(CacheKeys.partition(rule, support, "k2"));
-        assertThat(CacheKeys.partition(rule, support, "k1")).isNotEqualTo(CacheKeys.partition(rule, sales, "k1"));
+        assertThat(CacheKeys.partition(rule, support, "k1", null))
+                .isNotEqualTo(CacheKeys.partition(rule, support, "k2", null));
+        assertThat(CacheKeys.partition(rule, support, "k1", null))
+                .isNotEqualTo(CacheKeys.partition(rule, sales, "k1", null));
         CacheRule shared = new CacheRule(
                 "faq",
                 CacheRule.Mode.EXACT,
@@ -83,7 +85,36 @@ class CacheKeysTest {
                 null,
                 false,
                 null);
-        assertThat(CacheKeys.partition(shared, support, "k1")).isEqualTo(CacheKeys.partition(shared, sales, "k2"));
+        assertThat(CacheKeys.partition(shared, support, "k1", null))
+                .isEqualTo(CacheKeys.partition(shared, sales, "k2", null));
+    }
+
+    @Test
+    void partition_shareDepartment_isTheKeysOwnDepartmentNotTheHeaders() {
+        CacheRule rule = new CacheRule(
+                "faq",
+                CacheRule.Mode.EXACT,
+                Duration.ofMinutes(5),
+                10,
+                1000,
+                null,
+                CacheRule.Share.DEPARTMENT,
+                null,
+                false,
+                null);
+        Attribution legal = new Attribution("faq", "legal", null, null, null, null, null);
+        Attribution engineering = new Attribution("faq", "engineering", null, null, null, null, null);
+
+        // two keys of legal share; a key of engineering sending X-Cost-Department: legal does not join them
+        assertThat(CacheKeys.partition(rule, legal, "k1", "legal"))
+                .isEqualTo(CacheKeys.partition(rule, legal, "k2", "legal"));
+        assertThat(CacheKeys.partition(rule, legal, "k3", "engineering"))
+                .isNotEqualTo(CacheKeys.partition(rule, legal, "k1", "legal"))
+                .isEqualTo(CacheKeys.partition(rule, engineering, "k4", "engineering"));
+        // a key with no department of its own shares with no other key, whatever it claims
+        assertThat(CacheKeys.partition(rule, legal, "k5", null))
+                .isNotEqualTo(CacheKeys.partition(rule, legal, "k1", "legal"))
+                .isNotEqualTo(CacheKeys.partition(rule, legal, "k6", null));
     }
 
     @Test

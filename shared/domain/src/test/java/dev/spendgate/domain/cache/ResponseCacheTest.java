@@ -52,6 +52,7 @@ class ResponseCacheTest {
                 body,
                 FAQ,
                 "key_1",
+                null,
                 false,
                 body.path("temperature").isMissingNode()
                         ? null
@@ -169,8 +170,9 @@ class ResponseCacheTest {
         CacheRule rule = rule(CacheRule.Mode.EXACT);
         fill(rule, lookup(rule, ask("q")), "{}");
 
-        ResponseCache.Lookup noCache = cache.lookup(rule, "messages", ask("q"), FAQ, "key_1", true, BigDecimal.ZERO);
-        ResponseCache.Lookup hot = cache.lookup(rule, "messages", ask("q"), FAQ, "key_1", false, BigDecimal.ONE);
+        ResponseCache.Lookup noCache =
+                cache.lookup(rule, "messages", ask("q"), FAQ, "key_1", null, true, BigDecimal.ZERO);
+        ResponseCache.Lookup hot = cache.lookup(rule, "messages", ask("q"), FAQ, "key_1", null, false, BigDecimal.ONE);
 
         assertThat(noCache.outcome()).isEqualTo(ResponseCache.Outcome.BYPASS);
         assertThat(noCache.reason()).isEqualTo("no-cache");
@@ -183,7 +185,7 @@ class ResponseCacheTest {
         CacheRule rule = rule(CacheRule.Mode.EXACT);
         fill(rule, lookup(rule, ask("q")), "{}");
 
-        assertThat(cache.lookup(rule, "messages", ask("q"), FAQ, "key_2", false, BigDecimal.ZERO)
+        assertThat(cache.lookup(rule, "messages", ask("q"), FAQ, "key_2", null, false, BigDecimal.ZERO)
                         .outcome())
                 .isEqualTo(ResponseCache.Outcome.MISS);
     }

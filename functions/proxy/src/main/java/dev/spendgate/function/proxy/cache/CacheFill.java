@@ -86,7 +86,8 @@ public final class CacheFill implements ResponseTap {
                     ctx.api().recordName(),
                     asServed,
                     ctx.attribution(),
-                    ctx.key().id());
+                    ctx.key().id(),
+                    ctx.key().defaults().department());
         }
         cache.fill(
                 o.cacheRule(),

@@ -39,6 +39,7 @@ public final class CacheLookupStage implements Stage {
                 body,
                 ctx.attribution(),
                 ctx.key().id(),
+                ctx.key().defaults().department(),
                 ctx.request().headers());
         if (lookup.storeError() != null) {
             Log.error(

@@ -101,6 +101,7 @@ public final class Optimizations {
             JsonNode body,
             Attribution attribution,
             String keyId,
+            String keyDepartment,
             Headers headers) {
         if (!cacheable(endpoint)) {
             return ResponseCache.Lookup.bypass("endpoint");
@@ -121,7 +122,7 @@ public final class Optimizations {
         boolean noCache = control != null
                 && (control.toLowerCase(Locale.ROOT).contains("no-cache")
                         || control.toLowerCase(Locale.ROOT).contains("no-store"));
-        return cache.lookup(rule, endpoint, body, attribution, keyId, noCache, temperature(body));
+        return cache.lookup(rule, endpoint, body, attribution, keyId, keyDepartment, noCache, temperature(body));
     }
 
     public ResponseCache responseCache() {
