@@ -140,7 +140,6 @@ class CacheReviewIT {
      * answers), an answer two minutes old must not be served any more.
      */
     @Test
-    @Disabled("DEFECT C2: lowering a cache rule's ttl_seconds keeps serving answers up to the old TTL")
     void ttlLowered_answersOlderThanTheNewTtl_areNotServed() throws Exception {
         start("""
                 {"cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 3600}]}

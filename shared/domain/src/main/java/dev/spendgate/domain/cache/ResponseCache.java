@@ -92,7 +92,7 @@ public final class ResponseCache {
         QuestionSimilarity.Sketch sketch = keys.sketch();
         Instant now = keys.at();
         try {
-            Optional<CachedAnswer> exact = store.get(key, now);
+            Optional<CachedAnswer> exact = store.get(key, now).filter(a -> servable(a, rule, now));
             if (exact.isPresent()) {
                 return new Lookup(Outcome.HIT, exact.get(), 1, null, key, prefixKey, sketch, null, now);
             }
@@ -108,7 +108,7 @@ public final class ResponseCache {
                     }
                 }
                 if (best != null) {
-                    Optional<CachedAnswer> near = store.get(best.key(), now);
+                    Optional<CachedAnswer> near = store.get(best.key(), now).filter(a -> servable(a, rule, now));
                     if (near.isPresent()) {
                         return new Lookup(Outcome.HIT, near.get(), bestScore, null, key, prefixKey, sketch, null, now);
                     }
@@ -118,6 +118,14 @@ public final class ResponseCache {
             return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, e, now);
         }
         return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, null, now);
+    }
+
+    /**
+     * Whether a kept answer is within the TTL of the rule in force: its expiry was fixed when it was filled, and a
+     * policy that lowered {@code ttl_seconds} since must not go on serving it up to the old TTL.
+     */
+    private static boolean servable(CachedAnswer a, CacheRule rule, Instant now) {
+        return now.isBefore(a.storedAt().plus(rule.ttl()));
     }
 
     /**

@@ -166,6 +166,42 @@ class ResponseCacheTest {
     }
 
     @Test
+    void lookup_ttlLoweredSinceTheFill_answersOlderThanTheNewTtlAreMisses() {
+        CacheRule exact = rule(CacheRule.Mode.EXACT);
+        CacheRule semantic = rule(CacheRule.Mode.SEMANTIC);
+        fill(exact, lookup(exact, ask("How do I reset my password?")), "{}");
+        fill(semantic, lookup(semantic, ask("What are your opening hours on Saturday?")), "{}");
+        clock.advance(Duration.ofMinutes(2)); // the answers were kept for 10 minutes
+
+        CacheRule exactNow = withTtl(exact, Duration.ofMinutes(1));
+        CacheRule semanticNow = withTtl(semantic, Duration.ofMinutes(1));
+
+        assertThat(lookup(exactNow, ask("How do I reset my password?")).outcome())
+                .isEqualTo(ResponseCache.Outcome.MISS);
+        assertThat(lookup(semanticNow, ask("What are the opening hours on Saturdays?"))
+                        .outcome())
+                .isEqualTo(ResponseCache.Outcome.MISS);
+        assertThat(lookup(withTtl(exact, Duration.ofMinutes(3)), ask("How do I reset my password?"))
+                        .outcome())
+                .as("within the new TTL")
+                .isEqualTo(ResponseCache.Outcome.HIT);
+    }
+
+    private static CacheRule withTtl(CacheRule r, Duration ttl) {
+        return new CacheRule(
+                r.feature(),
+                r.mode(),
+                ttl,
+                r.maxEntries(),
+                r.maxEntryBytes(),
+                r.threshold(),
+                r.share(),
+                r.maxTemperature(),
+                r.anyTemperature(),
+                null);
+    }
+
+    @Test
     void lookup_noCacheOrHotTemperature_isABypass() {
         CacheRule rule = rule(CacheRule.Mode.EXACT);
         fill(rule, lookup(rule, ask("q")), "{}");
