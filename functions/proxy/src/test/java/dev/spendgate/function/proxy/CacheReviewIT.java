@@ -54,15 +54,16 @@ class CacheReviewIT {
             request.header(headers[i], headers[i + 1]);
         }
         java.util.Set<String> answersBefore = names("answers");
-        java.util.Set<String> prefixesBefore = names("prefixes");
+        java.util.Map<String, String> prefixesBefore = contents("prefixes");
         HttpResponse<String> response = gw.send(request);
         if ("miss".equals(response.headers().firstValue("X-Spendgate-Cache").orElse(null))
                 && response.statusCode() == 200) {
-            // a fill writes a file under a name not there before (each call here asks a new question or prompt)
+            // a fill writes an answer under a name not there before (each call here asks a new question or prompt)
+            // and, when semantic, writes its prefix's index file: a new one, or the same prefix's rewritten
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (System.nanoTime() < deadline) {
                 if (!answersBefore.containsAll(names("answers"))
-                        && (!feature.startsWith("sem") || !prefixesBefore.containsAll(names("prefixes")))) {
+                        && (!feature.startsWith("sem") || changed(prefixesBefore, contents("prefixes")))) {
                     java.util.concurrent.locks.LockSupport.parkNanos(30_000_000);
                     return response;
                 }
@@ -96,6 +97,27 @@ class CacheReviewIT {
                     .collect(java.util.stream.Collectors.toSet());
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             return java.util.Set.of();
+        }
+    }
+
+    private static boolean changed(java.util.Map<String, String> before, java.util.Map<String, String> now) {
+        return now != null && !now.equals(before);
+    }
+
+    /** The stored files under {@code sub}, name to content; null when one moved while being read. */
+    private java.util.Map<String, String> contents(String sub) {
+        Path root = dir.resolve("cache").resolve(sub);
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (var files = Files.walk(root)) {
+            for (Path f : files.filter(CacheReviewIT::stored).toList()) {
+                out.put(f.getFileName().toString(), Files.readString(f));
+            }
+            return out;
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return null;
         }
     }
 
