@@ -240,7 +240,6 @@ class CacheReviewIT {
      * first one's order status, at the default threshold 0.90.
      */
     @Test
-    @Disabled("DEFECT C5: a number inside an id (AB1234 vs AB1235) is a word, so a long question hits another order")
     void semantic_differentOrderIdWithLetters_isAnotherQuestion() throws Exception {
         start("""
                 {"cache": [{"feature": "sem-orders", "mode": "semantic", "ttl_seconds": 600}]}

@@ -10,7 +10,8 @@ import java.util.TreeSet;
 /**
  * Lexical similarity of two short questions, for the semantic response cache. A question becomes the set of its
  * content words (lower-cased, stop words and request framing such as "how do I", "please", "tell me about" dropped,
- * plural and verb endings cut; symbols such as {@code $ % / <} kept) and the sequence of its numbers (signed);
+ * plural and verb endings cut; symbols such as {@code $ % / <} kept) and the sequence of its numbers (signed; a token
+ * of letters and digits such as an order id {@code AB1234} counts as a number);
  * similarity is the Jaccard index of the two word sets (shared words over all words), and 0 when the numbers differ
  * ("order 123" is never "order 124", "3 bigger than 5" never "5 bigger than 3") or the direction does: role words
  * (to, from, into, than, before, after, ...) split a question into segments, and shared words in other roles or in
@@ -227,6 +228,12 @@ public final class QuestionSimilarity {
                         && (start == 1 || !Character.isLetterOrDigit(lower.charAt(start - 2)));
                 String number = word.replaceFirst("^0+(?=.)", "");
                 numbers.add(hash(negative && !number.equals("0") ? "-" + number : number));
+                continue;
+            }
+            if (word.chars().anyMatch(Character::isDigit)) {
+                // an id of letters and digits ("AB1234", "INV-0042" gives "0042", "v2") is a number: another id is
+                // another question, however many words the two share
+                numbers.add(hash(word));
                 continue;
             }
             Integer role = ROLES.get(word);

@@ -85,6 +85,19 @@ class QuestionSimilarityTest {
     }
 
     @Test
+    void similarity_idsOfLettersAndDigits_areNumbers() {
+        String question = "Hello, I ordered a blue winter jacket and matching gloves last Tuesday, paid by credit card,"
+                + " and the tracking page still shows processing. When will order %s be dispatched?";
+
+        assertThat(similarity(List.of(question.formatted("AB1234"), question.formatted("AB1235"))))
+                .isZero();
+        assertThat(similarity(List.of(question.formatted("AB1234"), question.formatted("ab1234"))))
+                .isEqualTo(1.0);
+        assertThat(similarity(List.of("Is ticket TCK-77A resolved?", "Is ticket TCK-78A resolved?")))
+                .isZero();
+    }
+
+    @Test
     void sketch_keepsNoText() {
         QuestionSimilarity.Sketch s = QuestionSimilarity.sketch("How do I reset my password?");
 
