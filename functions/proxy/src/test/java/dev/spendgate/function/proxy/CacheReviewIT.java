@@ -217,7 +217,6 @@ class CacheReviewIT {
      * asker must not be served the first one's answer.
      */
     @Test
-    @Disabled("DEFECT C4: semantic cache serves a swapped-roles question another's answer (same word set = 1.0)")
     void semantic_swappedRolesWithoutARoleWord_isAnotherQuestion() throws Exception {
         start("""
                 {"cache": [{"feature": "sem-help", "mode": "semantic", "ttl_seconds": 600, "threshold": "0.95"}]}

@@ -15,7 +15,9 @@ import java.util.TreeSet;
  * similarity is the Jaccard index of the two word sets (shared words over all words), and 0 when the numbers differ
  * ("order 123" is never "order 124", "3 bigger than 5" never "5 bigger than 3") or the direction does: role words
  * (to, from, into, than, before, after, ...) split a question into segments, and shared words in other roles or in
- * another order across them ("100 USD to EUR", "100 EUR to USD") make another question. Negations ("not",
+ * another order across them ("100 USD to EUR", "100 EUR to USD") make another question; so do, when both questions
+ * have personal pronouns, shared words in another order across a pronoun ("Can my manager read my messages?", "Can I
+ * read my manager's messages?": who does what to whom). Negations ("not",
  * "can't", "never") and prefixes ("unopened") are content, so they keep different questions apart. With Jaccard one
  * word swapped among n keeps (n-1)/(n+1): below 0.85 for questions of fewer than 14 content words.
  *
@@ -162,6 +164,48 @@ public final class QuestionSimilarity {
             java.util.Map.entry("after", 6),
             java.util.Map.entry("per", 7));
 
+    /**
+     * Personal pronouns and possessives: who does what to whom. Shared words one of them separates keep their order
+     * when both questions have them ("Can my manager read my messages?" is not "Can I read my manager's messages?").
+     */
+    private static final Set<String> PERSONS = Set.of(
+            "i",
+            "me",
+            "my",
+            "mine",
+            "myself",
+            "we",
+            "us",
+            "our",
+            "ours",
+            "ourselves",
+            "you",
+            "your",
+            "yours",
+            "yourself",
+            "yourselves",
+            "he",
+            "him",
+            "his",
+            "himself",
+            "she",
+            "her",
+            "hers",
+            "herself",
+            "they",
+            "them",
+            "their",
+            "theirs",
+            "themselves");
+
+    /** Bits of a placed word's value ({@link Sketch#order}): role 4, segment 20, person segment 20, position 19. */
+    private static final int SEGMENT_SHIFT = 4;
+
+    private static final int PERSONS_SHIFT = 24;
+    private static final int POSITION_SHIFT = 44;
+    private static final long FIELD = 0xFFFFF;
+    private static final long POSITION = 0x7FFFF;
+
     /** Symbols that change a question's meaning: kept as words ("6/3" is not "6*3", "$5" is not "5%"). */
     private static final String SYMBOLS = "$€£¥%<>=≤≥≠+*/×÷^";
 
@@ -169,8 +213,9 @@ public final class QuestionSimilarity {
 
     /**
      * The hashed content words and numbers of a question, and where each content word stands: {@code order} holds,
-     * per content word in order of first appearance, its hash and then its segment (index times 16 plus the role
-     * that opens it; see {@link #similarity}). Numbers keep their order and sign. An empty {@code order} (a sketch
+     * per content word in order of first appearance, its hash and then its place: the role that opens its segment
+     * (bits 0-3), the segment's index (bits 4-23), how many personal pronouns precede it (bits 24-43) and its position
+     * among the content words (bits 44-62; see {@link #similarity}). Numbers keep their order and sign. An empty {@code order} (a sketch
      * kept before it existed) checks no order.
      */
     public record Sketch(long[] words, long[] numbers, long[] order) {
@@ -202,13 +247,14 @@ public final class QuestionSimilarity {
                 .replace("n't", " not")
                 .replace("'", " ");
         long segment = 0;
+        long persons = 0;
         int i = 0;
         while (i < lower.length()) {
             char c = lower.charAt(i);
             if (SYMBOLS.indexOf(c) >= 0) {
                 long h = hash(String.valueOf(c));
                 words.add(h);
-                order.putIfAbsent(h, segment);
+                order.putIfAbsent(h, placed(segment, persons, order.size()));
                 i++;
                 continue;
             }
@@ -238,12 +284,15 @@ public final class QuestionSimilarity {
             }
             Integer role = ROLES.get(word);
             if (role != null) {
-                segment = ((segment >> 4) + 1) << 4 | role;
+                segment = Math.min((segment >> SEGMENT_SHIFT) + 1, FIELD) << SEGMENT_SHIFT | role;
+            }
+            if (PERSONS.contains(word)) {
+                persons = Math.min(persons + 1, FIELD);
             }
             if (!STOP.contains(word)) {
                 long h = hash(stem(word));
                 words.add(h);
-                order.putIfAbsent(h, segment);
+                order.putIfAbsent(h, placed(segment, persons, order.size()));
             }
         }
         long[] placed = new long[order.size() * 2];
@@ -256,12 +305,19 @@ public final class QuestionSimilarity {
                 toArray(words), numbers.stream().mapToLong(Long::longValue).toArray(), placed);
     }
 
+    /** A word's place: its role segment (index and role), how many personal pronouns precede it, its position. */
+    private static long placed(long segment, long persons, int position) {
+        return segment | (persons << PERSONS_SHIFT) | (Math.min(position, POSITION) << POSITION_SHIFT);
+    }
+
     /**
      * Jaccard index of the two content-word sets; 1 for two empty questions; 0 when their numbers differ (in value,
      * sign or order: "is 3 bigger than 5" is not "is 5 bigger than 3") or when their shared words stand apart: one
      * takes another role in each ("into French", "from French"), or two come in one order across a role word in one
-     * and the other order in the other ("USD to EUR", "EUR to USD"). Words within one segment may come in any order
-     * ("reset password", "password reset").
+     * and the other order in the other ("USD to EUR", "EUR to USD"), or, when both questions have personal pronouns,
+     * two that a pronoun separates in either come in the other order in the other ("my manager read my messages",
+     * "I read my manager's messages"). Otherwise words within one segment may come in any order ("reset password",
+     * "password reset - how?").
      */
     public static double similarity(Sketch a, Sketch b) {
         if (!Arrays.equals(a.numbers(), b.numbers())) {
@@ -291,17 +347,25 @@ public final class QuestionSimilarity {
         return (double) common / (a.words().length + b.words().length - common);
     }
 
-    /** Whether the shared words of two placed sketches take different roles or cross a role word in other orders. */
+    /**
+     * Whether the shared words of two placed sketches take different roles, cross a role word in other orders, or
+     * (both questions having personal pronouns) cross a pronoun in other orders. A sketch kept before pronouns were
+     * placed has none, so it is compared as before.
+     */
     private static boolean reversed(long[] a, long[] b) {
         if (a.length == 0 || b.length == 0) {
             return false;
         }
         java.util.Map<Long, Long> inB = new java.util.HashMap<>();
+        boolean personsB = false;
         for (int k = 0; k + 1 < b.length; k += 2) {
             inB.put(b[k], b[k + 1]);
+            personsB |= persons(b[k + 1]) > 0;
         }
-        List<long[]> shared = new ArrayList<>(); // {segment in a, segment in b}, in a's order
+        boolean personsA = false;
+        List<long[]> shared = new ArrayList<>(); // {place in a, place in b}, in a's order
         for (int k = 0; k + 1 < a.length; k += 2) {
+            personsA |= persons(a[k + 1]) > 0;
             Long other = inB.get(a[k]);
             if (other == null) {
                 continue;
@@ -311,18 +375,40 @@ public final class QuestionSimilarity {
             if (roleA != 0 && roleB != 0 && roleA != roleB) {
                 return true;
             }
-            shared.add(new long[] {a[k + 1] >> 4, other >> 4});
+            shared.add(new long[] {a[k + 1], other});
         }
+        boolean byPersons = personsA && personsB;
         for (int x = 0; x < shared.size(); x++) {
+            long[] px = shared.get(x);
             for (int y = x + 1; y < shared.size(); y++) {
-                long da = Long.compare(shared.get(x)[0], shared.get(y)[0]);
-                long db = Long.compare(shared.get(x)[1], shared.get(y)[1]);
+                long[] py = shared.get(y);
+                long da = Long.compare(segment(px[0]), segment(py[0]));
+                long db = Long.compare(segment(px[1]), segment(py[1]));
                 if (da * db < 0) {
                     return true;
+                }
+                if (byPersons
+                        && (persons(px[0]) != persons(py[0]) || persons(px[1]) != persons(py[1]))
+                        && Long.compare(position(px[0]), position(py[0]))
+                                        * Long.compare(position(px[1]), position(py[1]))
+                                < 0) {
+                    return true; // who does what to whom: "my manager read my messages", "I read my manager's"
                 }
             }
         }
         return false;
+    }
+
+    private static long segment(long place) {
+        return (place >> SEGMENT_SHIFT) & FIELD;
+    }
+
+    private static long persons(long place) {
+        return (place >> PERSONS_SHIFT) & FIELD;
+    }
+
+    private static long position(long place) {
+        return (place >> POSITION_SHIFT) & POSITION;
     }
 
     /** Cuts common English endings so "resetting", "resets" and "reset" meet. */

@@ -43,7 +43,9 @@ class QuestionSimilarityTest {
                     "Summarise the attached quarterly report for the finance team in three bullet points",
                     "Summarise the attached quarterly report for the sales team in three bullet points"),
             List.of("What is the price of the premium plan?", "What is the price of the basic plan?"),
-            List.of("Translate 'good morning' into French", "Translate 'good morning' into German"));
+            List.of("Translate 'good morning' into French", "Translate 'good morning' into German"),
+            List.of("Can my manager read my messages?", "Can I read my manager's messages?"),
+            List.of("Can my boss fire me?", "Can I fire my boss?"));
 
     static final List<List<String>> SYNONYM_PARAPHRASES = List.of(
             List.of("How do I reset my password?", "I forgot my password, what now?"),
