@@ -32,8 +32,10 @@ import java.util.stream.Stream;
 /**
  * The response cache on disk, for {@code ./spendgate local}: one JSON file per answer under
  * {@code answers/<first two hex digits>/<key>.json} and one per shared prefix under {@code prefixes/<key>.json},
- * written to a temporary file and moved into place, so a crash leaves the old file or the new one. The oldest answers
- * of a feature past its {@code maxEntries} are deleted; expired ones are deleted when met.
+ * written to a temporary file and moved into place, so a crash leaves the old file or the new one. The oldest fills
+ * of a feature past its {@code maxEntries} are deleted (by a fill sequence number kept in each file, {@code fill_seq}:
+ * an answer's {@code stored_at} is when its call asked, which for a slow answer is before quicker ones filled since);
+ * expired ones are deleted when met.
  *
  * <p>The keys present (with feature and expiry) and the semantic index are held in memory, read from the files at
  * start and updated on every fill, expiry and eviction, so a miss never touches the disk. Answers up to
@@ -51,12 +53,16 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
 
     private record Present(String feature, Instant expiresAt) {}
 
+    private record Unsequenced(String feature, String key, Instant storedAt) {}
+
     private final Path answers;
     private final Path prefixes;
     /** Every key with a file, for lookups that must not touch the disk. */
     private final ConcurrentHashMap<String, Present> present = new ConcurrentHashMap<>();
-    /** Per feature: key to stored time, for the size limit. */
-    private final Map<String, TreeMap<String, Instant>> byFeature = new HashMap<>();
+    /** Per feature: its answers in fill order, for the size limit (guarded by itself). */
+    private final Map<String, Fills> byFeature = new HashMap<>();
+    /** The next fill's sequence number (guarded by {@code byFeature}). */
+    private long nextFill = 1;
     /** Per shared prefix: the questions answered behind it, newest first (guarded by {@code this}). */
     private final Map<String, List<SemanticEntry>> semantic = new HashMap<>();
 
@@ -78,22 +84,36 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         try {
             Files.createDirectories(answers);
             Files.createDirectories(prefixes);
+            List<Unsequenced> older = new ArrayList<>();
             try (Stream<Path> files = Files.walk(answers)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
                     try {
                         JsonNode n = JSON.readTree(f.toFile());
                         String key = n.path("key").asText();
                         String feature = n.path("feature").asText();
-                        track(feature, key, Instant.parse(n.path("stored_at").asText()));
+                        Instant storedAt = Instant.parse(n.path("stored_at").asText());
                         present.put(
                                 key,
                                 new Present(
                                         feature,
                                         Instant.parse(n.path("expires_at").asText())));
+                        if (n.has("fill_seq")) {
+                            long seq = n.get("fill_seq").asLong();
+                            track(feature, key, seq);
+                            nextFill = Math.max(nextFill, seq + 1);
+                        } else {
+                            older.add(new Unsequenced(feature, key, storedAt));
+                        }
                     } catch (IOException | RuntimeException e) {
                         Files.deleteIfExists(f); // a damaged entry is a miss, never an answer
                     }
                 }
+            }
+            // files written before fill_seq: older than any numbered fill, in stored order among themselves
+            older.sort(java.util.Comparator.comparing(Unsequenced::storedAt));
+            long seq = -older.size();
+            for (Unsequenced u : older) {
+                track(u.feature(), u.key(), seq++);
             }
             try (Stream<Path> files = Files.list(prefixes)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
@@ -178,19 +198,19 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         n.put("cost_usd", a.costUsd() == null ? null : a.costUsd().toPlainString());
         n.put("stored_at", a.storedAt().toString());
         n.put("expires_at", a.expiresAt().toString());
+        long seq;
+        synchronized (byFeature) {
+            seq = nextFill++;
+        }
+        n.put("fill_seq", seq);
         write(answerFile(a.key()), n);
         present.put(a.key(), new Present(a.feature(), a.expiresAt()));
         hot.put(a);
         List<String> evicted = new ArrayList<>();
         synchronized (byFeature) {
-            TreeMap<String, Instant> keys = track(a.feature(), a.key(), a.storedAt());
+            Fills keys = track(a.feature(), a.key(), seq);
             while (keys.size() > maxEntries) {
-                String oldest = keys.entrySet().stream()
-                        .min(Map.Entry.comparingByValue())
-                        .orElseThrow()
-                        .getKey();
-                keys.remove(oldest);
-                evicted.add(oldest);
+                evicted.add(keys.dropOldest());
             }
         }
         for (String key : evicted) {
@@ -268,10 +288,10 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         return name.substring(0, name.length() - ".json".length());
     }
 
-    private TreeMap<String, Instant> track(String feature, String key, Instant storedAt) {
+    private Fills track(String feature, String key, long seq) {
         synchronized (byFeature) {
-            TreeMap<String, Instant> keys = byFeature.computeIfAbsent(feature, f -> new TreeMap<>());
-            keys.put(key, storedAt);
+            Fills keys = byFeature.computeIfAbsent(feature, f -> new Fills());
+            keys.add(key, seq);
             return keys;
         }
     }
@@ -280,7 +300,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         present.remove(key);
         hot.remove(key);
         synchronized (byFeature) {
-            TreeMap<String, Instant> keys = byFeature.get(feature);
+            Fills keys = byFeature.get(feature);
             if (keys != null) {
                 keys.remove(key);
             }
@@ -331,6 +351,37 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             out[i] = array.get(i).asLong();
         }
         return out;
+    }
+
+    /** One feature's answers in fill order: the oldest fill found in O(log n). Guarded by {@code byFeature}. */
+    private static final class Fills {
+        private final TreeMap<Long, String> bySeq = new TreeMap<>();
+        private final HashMap<String, Long> seqOf = new HashMap<>();
+
+        void add(String key, long seq) {
+            Long before = seqOf.put(key, seq);
+            if (before != null) {
+                bySeq.remove(before); // filled again: it is now the newest fill
+            }
+            bySeq.put(seq, key);
+        }
+
+        void remove(String key) {
+            Long seq = seqOf.remove(key);
+            if (seq != null) {
+                bySeq.remove(seq);
+            }
+        }
+
+        int size() {
+            return seqOf.size();
+        }
+
+        String dropOldest() {
+            String key = bySeq.pollFirstEntry().getValue();
+            seqOf.remove(key);
+            return key;
+        }
     }
 
     /** Small answers kept in memory, least recently used dropped first past the byte budget. */

@@ -37,6 +37,19 @@ class FileResponseCacheStoreTest extends ResponseCacheStoreContract {
     }
 
     @Test
+    void reopen_afterASlowAnswerFilledLast_keepsFillOrderAcrossRestart() {
+        ResponseCacheStore first = newStore();
+        first.put(answer("quick", "faq", NOW.plusSeconds(1), 600), 2);
+        first.put(answer("slow", "faq", NOW, 600), 2);
+
+        ResponseCacheStore restarted = reopenStore();
+        restarted.put(answer("next", "faq", NOW.plusSeconds(2), 600), 2);
+
+        assertThat(restarted.get("quick", NOW.plusSeconds(3))).isEmpty();
+        assertThat(restarted.get("slow", NOW.plusSeconds(3))).isPresent();
+    }
+
+    @Test
     void open_damagedEntry_isDroppedNotServed() throws IOException {
         newStore().put(answer("ab12", "faq", NOW, 600), 10);
         Path file = dir.resolve("cache/answers/ab/ab12.json");

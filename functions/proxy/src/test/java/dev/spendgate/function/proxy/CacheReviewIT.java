@@ -263,7 +263,6 @@ class CacheReviewIT {
      * answer, the most expensive to make again, is served to the next identical call.
      */
     @Test
-    @Disabled("DEFECT C6: eviction orders by lookup time: a slow answer filled last is dropped at once, paid again")
     void maxEntries_slowAnswerFilledLast_isKeptAndTheOldestFillDropped() throws Exception {
         start("""
                 {"cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 600, "max_entries": 2}]}

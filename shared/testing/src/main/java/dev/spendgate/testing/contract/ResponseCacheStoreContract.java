@@ -103,6 +103,21 @@ public abstract class ResponseCacheStoreContract {
     }
 
     @Test
+    void put_aSlowAnswerFilledLast_isTheNewestFillAndTheOldestFillGoes() {
+        if (!enforcesMaxEntries()) {
+            return;
+        }
+        // the slow call asked first (stored_at is when a call asked) but its answer is filled after two quicker ones
+        store.put(answer("quick1", "faq", NOW.plusSeconds(1), 600), 2);
+        store.put(answer("quick2", "faq", NOW.plusSeconds(2), 600), 2);
+        store.put(answer("slow", "faq", NOW, 600), 2);
+
+        assertThat(store.get("slow", NOW.plusSeconds(3))).isPresent();
+        assertThat(store.get("quick2", NOW.plusSeconds(3))).isPresent();
+        assertThat(store.get("quick1", NOW.plusSeconds(3))).isEmpty();
+    }
+
+    @Test
     void similar_afterIndex_listsTheUnexpiredQuestionsNewestFirst() {
         SemanticEntry old = new SemanticEntry("k1", QuestionSimilarity.sketch("reset password"), NOW.plusSeconds(60));
         SemanticEntry fresh =
