@@ -65,6 +65,8 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
     private long nextFill = 1;
     /** Per shared prefix: the questions answered behind it, newest first (guarded by {@code this}). */
     private final Map<String, List<SemanticEntry>> semantic = new HashMap<>();
+    /** Per answer in the semantic index: its shared prefix, to take it out when it leaves (guarded by {@code this}). */
+    private final Map<String, String> prefixOf = new HashMap<>();
 
     private final HotAnswers hot;
 
@@ -117,12 +119,29 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             }
             try (Stream<Path> files = Files.list(prefixes)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                    List<SemanticEntry> entries;
+                    String prefixKey;
                     try {
                         JsonNode n = JSON.readTree(f.toFile());
-                        semantic.put(n.path("prefix").asText(fileKey(f)), readIndex(n));
+                        prefixKey = n.path("prefix").asText(fileKey(f));
+                        entries = readIndex(n);
                     } catch (IOException | RuntimeException e) {
                         Files.deleteIfExists(f); // a damaged index finds nothing similar
+                        continue;
                     }
+                    // answers gone (evicted or expired) leave the index, and an index left empty its file
+                    List<SemanticEntry> kept = entries.stream()
+                            .filter(e -> present.containsKey(e.key()))
+                            .toList();
+                    if (kept.isEmpty()) {
+                        Files.deleteIfExists(f);
+                        continue;
+                    }
+                    if (kept.size() < entries.size()) {
+                        writeIndex(prefixKey, kept);
+                    }
+                    semantic.put(prefixKey, kept);
+                    kept.forEach(e -> prefixOf.put(e.key(), prefixKey));
                 }
             }
         } catch (IOException e) {
@@ -149,7 +168,9 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         try {
             n = JSON.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
-            present.remove(key, p);
+            if (present.remove(key, p)) {
+                unindex(key);
+            }
             return Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -216,6 +237,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         for (String key : evicted) {
             present.remove(key);
             hot.remove(key);
+            unindex(key);
             try {
                 Files.deleteIfExists(answerFile(key));
             } catch (IOException e) {
@@ -226,10 +248,28 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
 
     @Override
     public List<SemanticEntry> similar(String prefixKey, Instant now) {
+        List<SemanticEntry> all;
         synchronized (this) {
-            return semantic.getOrDefault(prefixKey, List.of()).stream()
-                    .filter(e -> now.isBefore(e.expiresAt()))
-                    .toList();
+            all = semantic.getOrDefault(prefixKey, List.of());
+        }
+        List<SemanticEntry> unexpired = new ArrayList<>(all.size());
+        for (SemanticEntry e : all) {
+            if (now.isBefore(e.expiresAt())) {
+                unexpired.add(e);
+            } else {
+                expired(e.key(), now); // met expired: its answer and its place in the index go
+            }
+        }
+        return unexpired;
+    }
+
+    /** Deletes the answer under {@code key} if it has expired (a later fill of the same key may not have). */
+    private void expired(String key, Instant now) {
+        Present p = present.get(key);
+        if (p == null) {
+            unindex(key);
+        } else if (!now.isBefore(p.expiresAt())) {
+            delete(p.feature(), key);
         }
     }
 
@@ -245,30 +285,73 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                     next.add(e);
                 }
             }
-            ArrayNode list = JSON.createArrayNode();
-            for (SemanticEntry e : next) {
-                ObjectNode o = list.addObject();
-                o.put("key", e.key());
-                ArrayNode w = o.putArray("words");
-                for (long v : e.sketch().words()) {
-                    w.add(v);
+            java.util.Set<String> kept = new java.util.HashSet<>();
+            next.forEach(e -> kept.add(e.key()));
+            for (SemanticEntry e : semantic.getOrDefault(prefixKey, List.of())) {
+                if (!kept.contains(e.key())) {
+                    prefixOf.remove(e.key(), prefixKey); // left out: expired, or past maxPerPrefix
                 }
-                ArrayNode nums = o.putArray("numbers");
-                for (long v : e.sketch().numbers()) {
-                    nums.add(v);
-                }
-                ArrayNode placed = o.putArray("order");
-                for (long v : e.sketch().order()) {
-                    placed.add(v);
-                }
-                o.put("expires_at", e.expiresAt().toString());
             }
-            ObjectNode root = JSON.createObjectNode();
-            root.put("prefix", prefixKey);
-            root.set("entries", list);
-            write(prefixes.resolve(safe(prefixKey) + ".json"), root);
+            next.forEach(e -> prefixOf.put(e.key(), prefixKey));
+            writeIndex(prefixKey, next);
             semantic.put(prefixKey, List.copyOf(next));
         }
+    }
+
+    /**
+     * Takes an answer that left (evicted or expired) out of the semantic index: its prefix's file is rewritten
+     * without it, or deleted when it was the last, so neither memory nor {@code prefixes/} keep answers that are gone.
+     */
+    private void unindex(String key) {
+        synchronized (this) {
+            String prefixKey = prefixOf.remove(key);
+            if (prefixKey == null) {
+                return;
+            }
+            List<SemanticEntry> rest = semantic.getOrDefault(prefixKey, List.of()).stream()
+                    .filter(e -> !e.key().equals(key))
+                    .toList();
+            if (rest.isEmpty()) {
+                semantic.remove(prefixKey);
+                try {
+                    Files.deleteIfExists(prefixFile(prefixKey));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            } else {
+                writeIndex(prefixKey, rest);
+                semantic.put(prefixKey, rest);
+            }
+        }
+    }
+
+    private void writeIndex(String prefixKey, List<SemanticEntry> entries) {
+        ArrayNode list = JSON.createArrayNode();
+        for (SemanticEntry e : entries) {
+            ObjectNode o = list.addObject();
+            o.put("key", e.key());
+            ArrayNode w = o.putArray("words");
+            for (long v : e.sketch().words()) {
+                w.add(v);
+            }
+            ArrayNode nums = o.putArray("numbers");
+            for (long v : e.sketch().numbers()) {
+                nums.add(v);
+            }
+            ArrayNode placed = o.putArray("order");
+            for (long v : e.sketch().order()) {
+                placed.add(v);
+            }
+            o.put("expires_at", e.expiresAt().toString());
+        }
+        ObjectNode root = JSON.createObjectNode();
+        root.put("prefix", prefixKey);
+        root.set("entries", list);
+        write(prefixFile(prefixKey), root);
+    }
+
+    private Path prefixFile(String prefixKey) {
+        return prefixes.resolve(safe(prefixKey) + ".json");
     }
 
     private static List<SemanticEntry> readIndex(JsonNode root) {
@@ -299,6 +382,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
     private void delete(String feature, String key) {
         present.remove(key);
         hot.remove(key);
+        unindex(key);
         synchronized (byFeature) {
             Fills keys = byFeature.get(feature);
             if (keys != null) {

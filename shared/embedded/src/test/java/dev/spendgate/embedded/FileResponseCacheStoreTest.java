@@ -2,11 +2,14 @@ package dev.spendgate.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.domain.cache.QuestionSimilarity;
 import dev.spendgate.domain.cache.ResponseCacheStore;
+import dev.spendgate.domain.cache.SemanticEntry;
 import dev.spendgate.testing.contract.ResponseCacheStoreContract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +50,62 @@ class FileResponseCacheStoreTest extends ResponseCacheStoreContract {
 
         assertThat(restarted.get("quick", NOW.plusSeconds(3))).isEmpty();
         assertThat(restarted.get("slow", NOW.plusSeconds(3))).isPresent();
+    }
+
+    private static SemanticEntry question(String key, String text, Instant expires) {
+        return new SemanticEntry(key, QuestionSimilarity.sketch(text), expires);
+    }
+
+    private long prefixFiles() throws IOException {
+        try (var files = Files.list(dir.resolve("cache/prefixes"))) {
+            return files.count();
+        }
+    }
+
+    @Test
+    void put_evictingAnswers_takesThemOutOfTheSemanticIndexAndDropsEmptyPrefixFiles() throws IOException {
+        ResponseCacheStore store = newStore();
+        for (int i = 0; i < 6; i++) { // six prompts, one question each, max_entries 2
+            store.put(answer("k" + i, "faq", NOW.plusSeconds(i), 600), 2);
+            store.index("p" + i, question("k" + i, "do you ship to canada", NOW.plusSeconds(600)), 256, NOW);
+        }
+        store.put(answer("k6", "faq", NOW.plusSeconds(6), 600), 2); // a second question behind p5
+        store.index("p5", question("k6", "do you ship to mexico", NOW.plusSeconds(600)), 256, NOW);
+
+        assertThat(prefixFiles()).isEqualTo(1);
+        assertThat(store.similar("p0", NOW)).isEmpty();
+        assertThat(store.similar("p5", NOW)).extracting(SemanticEntry::key).containsExactly("k6", "k5");
+        store.put(answer("k7", "faq", NOW.plusSeconds(7), 600), 2); // evicts k5, behind p5 with k6
+        assertThat(store.similar("p5", NOW)).extracting(SemanticEntry::key).containsExactly("k6");
+        assertThat(reopenStore().similar("p5", NOW))
+                .extracting(SemanticEntry::key)
+                .containsExactly("k6");
+    }
+
+    @Test
+    void similar_meetingAnExpiredAnswer_deletesItAndItsPrefixFile() throws IOException {
+        ResponseCacheStore store = newStore();
+        store.put(answer("k1", "faq", NOW, 60), 10);
+        store.index("p1", question("k1", "do you ship to canada", NOW.plusSeconds(60)), 256, NOW);
+
+        assertThat(store.similar("p1", NOW.plusSeconds(60))).isEmpty();
+
+        assertThat(prefixFiles()).isZero();
+        assertThat(dir.resolve("cache/answers/k1/k1.json")).doesNotExist();
+    }
+
+    @Test
+    void reopen_indexNamingAnswersNoLongerKept_dropsThem() throws IOException {
+        ResponseCacheStore store = newStore();
+        store.put(answer("ab1", "faq", NOW, 600), 10);
+        store.index("p1", question("ab1", "do you ship to canada", NOW.plusSeconds(600)), 256, NOW);
+        store.index("p2", question("cd2", "opening hours", NOW.plusSeconds(600)), 256, NOW); // never filled
+
+        ResponseCacheStore reopened = reopenStore();
+
+        assertThat(reopened.similar("p1", NOW)).extracting(SemanticEntry::key).containsExactly("ab1");
+        assertThat(reopened.similar("p2", NOW)).isEmpty();
+        assertThat(prefixFiles()).isEqualTo(1);
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -190,7 +189,6 @@ class CacheReviewIT {
      * not keep growing with the evicted ones (memory, and a prefixes/ file each, read back at every start).
      */
     @Test
-    @Disabled("DEFECT C3: semantic index never drops evicted/expired answers: memory and prefixes/ grow unbounded")
     void semantic_evictedAnswers_leaveTheSemanticIndex() throws Exception {
         start("""
                 {"cache": [{"feature": "sem-faq", "mode": "semantic", "ttl_seconds": 600, "max_entries": 2}]}

@@ -123,7 +123,10 @@ public abstract class ResponseCacheStoreContract {
         SemanticEntry fresh =
                 new SemanticEntry("k2", QuestionSimilarity.sketch("opening hours 9"), NOW.plusSeconds(600));
 
+        // as ResponseCache fills: the answer first, then its question in the index
+        store.put(answer("k1", "faq", NOW, 60), 10);
         store.index("p1", old, 10, NOW);
+        store.put(answer("k2", "faq", NOW.plusSeconds(1), 599), 10);
         store.index("p1", fresh, 10, NOW.plusSeconds(1));
 
         List<SemanticEntry> now = reopenStore().similar("p1", NOW.plusSeconds(2));
