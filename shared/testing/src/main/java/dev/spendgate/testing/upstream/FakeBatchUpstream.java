@@ -140,6 +140,99 @@ public final class FakeBatchUpstream implements AutoCloseable {
         counts.put("failed", failed);
     }
 
+    /**
+     * Ends an OpenAI batch as the provider does (platform.openai.com/docs/guides/batch): the first {@code finished}
+     * requests (those whose {@code custom_id} does not start with {@code fail}) succeeded and are in the output file;
+     * failed requests (status 400) and the requests never run are in the error file ({@code error_file_id}), the
+     * latter with error code {@code batch_expired} or {@code batch_cancelled}. {@code status} is {@code completed},
+     * {@code expired} or {@code cancelled}; an expired or cancelled batch still names its output file, whose
+     * completed requests are billed.
+     */
+    public void endOpenAi(
+            String batchId, String status, int finished, long inputTokens, long cachedTokens, long outputTokens) {
+        ObjectNode batch = openAiBatches.get(batchId);
+        byte[] input = fileContent.get(batch.path("input_file_id").asText());
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        int completed = 0;
+        int failed = 0;
+        int index = 0;
+        for (String line : new String(input, StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonNode request = read(line.getBytes(StandardCharsets.UTF_8));
+            String customId = request.path("custom_id").asText();
+            String model = request.path("body").path("model").asText();
+            ObjectNode o = JSON.createObjectNode();
+            o.put("id", "batch_req_" + ids.incrementAndGet());
+            o.put("custom_id", customId);
+            if (index++ >= finished) {
+                failed++;
+                o.putNull("response");
+                ObjectNode error = o.putObject("error");
+                error.put("code", "expired".equals(status) ? "batch_expired" : "batch_cancelled");
+                error.put("message", "This request was not executed before the batch ended.");
+                err.append(o).append('\n');
+                continue;
+            }
+            ObjectNode response = o.putObject("response");
+            response.put("request_id", "req_" + ids.incrementAndGet());
+            if (customId.startsWith("fail")) {
+                failed++;
+                response.put("status_code", 400);
+                ObjectNode error = response.putObject("body").putObject("error");
+                error.put("message", "Invalid request");
+                error.put("type", "invalid_request_error");
+                o.putNull("error");
+                err.append(o).append('\n');
+                continue;
+            }
+            completed++;
+            response.put("status_code", 200);
+            ObjectNode body = response.putObject("body");
+            body.put("id", "chatcmpl-" + ids.incrementAndGet());
+            body.put("object", "chat.completion");
+            body.put("created", Instant.now().getEpochSecond());
+            body.put("model", model);
+            body.put("service_tier", "default");
+            ObjectNode choice = body.putArray("choices").addObject();
+            choice.put("index", 0);
+            choice.putObject("message").put("role", "assistant").put("content", "done");
+            choice.put("finish_reason", "stop");
+            ObjectNode usage = body.putObject("usage");
+            usage.put("prompt_tokens", inputTokens);
+            usage.put("completion_tokens", outputTokens);
+            usage.put("total_tokens", inputTokens + outputTokens);
+            usage.putObject("prompt_tokens_details").put("cached_tokens", cachedTokens);
+            usage.putObject("completion_tokens_details").put("reasoning_tokens", 0);
+            o.putNull("error");
+            out.append(o).append('\n');
+        }
+        long now = Instant.now().getEpochSecond();
+        batch.put("status", status);
+        if (completed > 0) {
+            batch.put(
+                    "output_file_id",
+                    newFile("batch_output.jsonl", "batch_output", out.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+        if (failed > 0) {
+            batch.put(
+                    "error_file_id",
+                    newFile("batch_errors.jsonl", "batch_output", err.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+        batch.put("finalizing_at", now);
+        switch (status) {
+            case "expired" -> batch.put("expired_at", now);
+            case "cancelled" -> batch.put("cancelled_at", now);
+            default -> batch.put("completed_at", now);
+        }
+        ObjectNode counts = batch.putObject("request_counts");
+        counts.put("total", completed + failed);
+        counts.put("completed", completed);
+        counts.put("failed", failed);
+    }
+
     /** Ends an Anthropic Message Batch: each request used these token counts. */
     public void completeAnthropic(String batchId, long inputTokens, long cacheReadTokens, long outputTokens) {
         ObjectNode batch = anthropicBatches.get(batchId);
