@@ -130,7 +130,6 @@ class BatchLifecycleReviewIT {
      * must record and charge them like a completed batch's.
      */
     @Test
-    @Disabled("DEFECT B1: an expired OpenAI batch's billed results are never recorded nor charged")
     void openAiBatchExpired_completedRequestsInItsOutputFile_areRecordedAndCharged() throws Exception {
         start(Clock.systemUTC());
         BudgetPolicy policy = monthly("ticket-triage");
@@ -162,7 +161,6 @@ class BatchLifecycleReviewIT {
      * the cancel are in its output file and billed. Cancelling through the gateway then downloading must record them.
      */
     @Test
-    @Disabled("DEFECT B1: a cancelled OpenAI batch's billed partial results are never recorded nor charged")
     void openAiBatchCancelled_partialResults_areRecordedAndCharged() throws Exception {
         start(Clock.systemUTC());
         BudgetPolicy policy = monthly("ticket-triage");

@@ -33,6 +33,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -50,6 +51,15 @@ public final class BatchApi {
     private static final ObjectReader CLIENT_BODY = JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public static final String REQUEST_ID_HEADER = "X-Spendgate-Request-Id";
+
+    /**
+     * An OpenAI batch's final statuses and the field holding when it ended: an expired or cancelled batch's completed
+     * requests are billed and are in its output file, as a completed batch's are.
+     */
+    private static final Map<String, String> OPENAI_ENDED = Map.of(
+            "completed", "completed_at",
+            "expired", "expired_at",
+            "cancelled", "cancelled_at");
 
     private final KeyCheck keys;
     private final ProviderRouter providers;
@@ -308,7 +318,7 @@ public final class BatchApi {
         x.relay(answer);
     }
 
-    /** {@code GET /v1/files/{id}/content}: a completed batch's output file is recorded once. */
+    /** {@code GET /v1/files/{id}/content}: an ended batch's output file is recorded once. */
     private void fileContent(BatchExchange x, Provider p) throws IOException {
         BatchUpstream.Answer answer = forward(x, p);
         String fileId = x.route.id();
@@ -347,8 +357,8 @@ public final class BatchApi {
     }
 
     /**
-     * A batch object (or a list of them) on its way back: an OpenAI batch that completed names its output file, kept
-     * so that fetching that file records the results; an Anthropic batch's {@code results_url} is pointed at this
+     * A batch object (or a list of them) on its way back: an OpenAI batch that ended (completed, expired or cancelled)
+     * names its output file, kept so that fetching that file records the results; an Anthropic batch's {@code results_url} is pointed at this
      * gateway, so the SDKs fetch results through it.
      */
     private BatchUpstream.Answer noteBatches(BatchExchange x, BatchUpstream.Answer answer) throws IOException {
@@ -368,14 +378,14 @@ public final class BatchApi {
             if (x.route.format() == ApiFormat.OPENAI) {
                 String id = b.path("id").asText(null);
                 String output = b.path("output_file_id").asText(null);
-                if ("completed".equals(b.path("status").asText())
+                String endedField = OPENAI_ENDED.get(b.path("status").asText());
+                if (endedField != null
                         && BatchStore.isValidId(id)
                         && BatchStore.isValidId(output)
                         && store.creator(id).isPresent()
                         && store.outputFile(output).isEmpty()) {
-                    long completedAt =
-                            b.path("completed_at").asLong(clock.instant().getEpochSecond());
-                    store.saveOutputFile(output, id, Instant.ofEpochSecond(completedAt));
+                    long endedAt = b.path(endedField).asLong(clock.instant().getEpochSecond());
+                    store.saveOutputFile(output, id, Instant.ofEpochSecond(endedAt));
                 }
             } else if (b.hasNonNull("results_url") && b.isObject()) {
                 String id = b.path("id").asText();

@@ -110,16 +110,19 @@ final class BatchStore {
                         text(n, "model")));
     }
 
-    /** Remembers that {@code fileId} holds the results of {@code batchId} (OpenAI's {@code output_file_id}). */
-    void saveOutputFile(String fileId, String batchId, Instant completedAt) {
+    /**
+     * Remembers that {@code fileId} holds the results of {@code batchId} (OpenAI's {@code output_file_id}) and when the
+     * batch ended (its {@code completed_at}, {@code expired_at} or {@code cancelled_at}; kept as {@code completed_at}).
+     */
+    void saveOutputFile(String fileId, String batchId, Instant endedAt) {
         ObjectNode n = JSON.createObjectNode();
         n.put("file_id", fileId);
         n.put("batch_id", batchId);
-        n.put("completed_at", completedAt.toString());
+        n.put("completed_at", endedAt.toString());
         put(PREFIX + "output-files/" + safe(fileId) + ".json", n);
     }
 
-    /** The batch whose results {@code fileId} holds, and when it completed. */
+    /** The batch whose results {@code fileId} holds, and when it ended. */
     Optional<JsonNode> outputFile(String fileId) {
         return read(PREFIX + "output-files/" + safe(fileId) + ".json");
     }
