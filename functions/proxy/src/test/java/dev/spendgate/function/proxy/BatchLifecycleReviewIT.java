@@ -191,7 +191,6 @@ class BatchLifecycleReviewIT {
      * errors"), not to the output file; fetching it through the gateway must record them.
      */
     @Test
-    @Disabled("DEFECT B2: an OpenAI batch's failed requests (error file) are never recorded")
     void openAiBatch_failedRequestsInTheErrorFile_areRecordedWithTheirErrorAndNoCost() throws Exception {
         start(Clock.systemUTC());
         String batchId = openAiBatch(line("t-1") + line("fail-2"), "ticket-triage");

@@ -182,12 +182,24 @@ public final class BatchResultRecords {
                 .batchId(batch.batchId());
     }
 
+    /**
+     * {@code batch_} and the line's error code ({@code batch_batch_expired} for OpenAI's {@code batch_expired}), else the
+     * failed response body's error code or type ({@code batch_invalid_request_error}), else {@code batch_request_failed}.
+     */
     private static String errorType(JsonNode line) {
         JsonNode error = line.path("error");
-        if (error.isObject() && error.hasNonNull("code")) {
-            return "batch_" + error.get("code").asText();
+        String code =
+                error.isObject() && error.hasNonNull("code") ? error.get("code").asText() : null;
+        if (code == null) {
+            JsonNode body = line.path("response").path("body").path("error");
+            code = body.hasNonNull("code")
+                    ? body.get("code").asText()
+                    : body.path("type").asText(null);
         }
-        return "batch_request_failed";
+        if (code == null || code.isBlank()) {
+            return "batch_request_failed";
+        }
+        return "batch_" + code;
     }
 
     private static JsonNode parse(String line, int number) {

@@ -33,6 +33,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -60,6 +61,9 @@ public final class BatchApi {
             "completed", "completed_at",
             "expired", "expired_at",
             "cancelled", "cancelled_at");
+
+    /** An OpenAI batch's files of result lines: what succeeded, and what failed (README: recorded with its error). */
+    private static final List<String> RESULT_FILES = List.of("output_file_id", "error_file_id");
 
     private final KeyCheck keys;
     private final ProviderRouter providers;
@@ -323,7 +327,7 @@ public final class BatchApi {
         BatchUpstream.Answer answer = forward(x, p);
         String fileId = x.route.id();
         if (answer.ok() && BatchStore.isValidId(fileId)) {
-            Optional<JsonNode> output = store.outputFile(fileId);
+            Optional<JsonNode> output = store.outputFile(fileId); // an output or error file
             if (output.isPresent()) {
                 String batchId = output.get().path("batch_id").asText();
                 Instant completed =
@@ -358,7 +362,7 @@ public final class BatchApi {
 
     /**
      * A batch object (or a list of them) on its way back: an OpenAI batch that ended (completed, expired or cancelled)
-     * names its output file, kept so that fetching that file records the results; an Anthropic batch's {@code results_url} is pointed at this
+     * names its output and error files, kept so that fetching either records its lines; an Anthropic batch's {@code results_url} is pointed at this
      * gateway, so the SDKs fetch results through it.
      */
     private BatchUpstream.Answer noteBatches(BatchExchange x, BatchUpstream.Answer answer) throws IOException {
@@ -372,21 +376,10 @@ public final class BatchApi {
             return answer;
         }
         boolean changed = false;
-        Iterable<JsonNode> batches =
-                body.has("data") && body.get("data").isArray() ? body.get("data") : java.util.List.of(body);
+        Iterable<JsonNode> batches = body.has("data") && body.get("data").isArray() ? body.get("data") : List.of(body);
         for (JsonNode b : batches) {
             if (x.route.format() == ApiFormat.OPENAI) {
-                String id = b.path("id").asText(null);
-                String output = b.path("output_file_id").asText(null);
-                String endedField = OPENAI_ENDED.get(b.path("status").asText());
-                if (endedField != null
-                        && BatchStore.isValidId(id)
-                        && BatchStore.isValidId(output)
-                        && store.creator(id).isPresent()
-                        && store.outputFile(output).isEmpty()) {
-                    long endedAt = b.path(endedField).asLong(clock.instant().getEpochSecond());
-                    store.saveOutputFile(output, id, Instant.ofEpochSecond(endedAt));
-                }
+                noteOpenAiFiles(b);
             } else if (b.hasNonNull("results_url") && b.isObject()) {
                 String id = b.path("id").asText();
                 ((ObjectNode) b).put("results_url", x.origin() + "/v1/messages/batches/" + id + "/results");
@@ -396,6 +389,27 @@ public final class BatchApi {
         return changed
                 ? new BatchUpstream.Answer(answer.status(), answer.headers(), JSON.writeValueAsBytes(body))
                 : answer;
+    }
+
+    /**
+     * Notes an ended OpenAI batch's output file and error file (its failed requests, and those an expiry or cancel left
+     * unrun), so that fetching either records its lines.
+     */
+    private void noteOpenAiFiles(JsonNode b) {
+        String id = b.path("id").asText(null);
+        String endedField = OPENAI_ENDED.get(b.path("status").asText());
+        if (endedField == null || !BatchStore.isValidId(id)) {
+            return;
+        }
+        for (String field : RESULT_FILES) {
+            String file = b.path(field).asText(null);
+            if (BatchStore.isValidId(file)
+                    && store.outputFile(file).isEmpty()
+                    && store.creator(id).isPresent()) {
+                long endedAt = b.path(endedField).asLong(clock.instant().getEpochSecond());
+                store.saveOutputFile(file, id, Instant.ofEpochSecond(endedAt));
+            }
+        }
     }
 
     /**

@@ -111,7 +111,8 @@ final class BatchStore {
     }
 
     /**
-     * Remembers that {@code fileId} holds the results of {@code batchId} (OpenAI's {@code output_file_id}) and when the
+     * Remembers that {@code fileId} holds results of {@code batchId} (OpenAI's {@code output_file_id} or
+     * {@code error_file_id}) and when the
      * batch ended (its {@code completed_at}, {@code expired_at} or {@code cancelled_at}; kept as {@code completed_at}).
      */
     void saveOutputFile(String fileId, String batchId, Instant endedAt) {
