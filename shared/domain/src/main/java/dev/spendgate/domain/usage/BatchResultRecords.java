@@ -20,11 +20,11 @@ import java.util.Objects;
  * the batch id and the attribution of whoever created the batch. A record's request id is
  * {@code batch_id/custom_id}, so recording the same results again (a second retrieve) adds nothing a reader keeps:
  * readers drop repeated request ids.
- *
- * <p>Not yet wired to the gateway: the batch endpoints are not proxied (see the README, Pricing).
  */
 public final class BatchResultRecords {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** As the live path marks a call whose usage was incomplete. */
+    private static final String USAGE_MISSING = "usage_missing";
 
     private BatchResultRecords() {}
 
@@ -45,53 +45,136 @@ public final class BatchResultRecords {
         }
     }
 
-    /**
-     * OpenAI batch output ({@code /v1/files/{output_file_id}/content}): lines of {@code custom_id} and
-     * {@code response.status_code} / {@code response.body} (a chat completion, a response or an embedding list) or
-     * {@code error}.
-     */
+    /** Counts the tokens of a model's text, for a line whose provider counts are not all counts. */
+    @FunctionalInterface
+    public interface TextTokens {
+        /** Counts nothing: a line with a negative count keeps the counts that are counts. */
+        TextTokens NONE = (model, text) -> 0;
+
+        long count(String model, String text);
+    }
+
+    /** {@link #openAi(byte[], Batch, CallPricer, TextTokens)} without counting text. */
     public static List<UsageRecord> openAi(byte[] jsonl, Batch batch, CallPricer pricer) {
-        List<UsageRecord> records = new ArrayList<>();
-        int lineNumber = 0;
-        for (String line : new String(jsonl, StandardCharsets.UTF_8).split("\n")) {
-            lineNumber++;
-            if (line.isBlank()) {
-                continue;
-            }
-            JsonNode n = parse(line, lineNumber);
-            String customId = n.path("custom_id").asText("line-" + lineNumber);
-            JsonNode response = n.path("response");
-            JsonNode body = response.path("body");
-            JsonNode usage = body.path("usage");
-            int status = response.path("status_code").asInt(0);
-            if (status < 200 || status >= 300 || !usage.isObject()) {
-                records.add(notBillable(batch, customId, body.path("model").asText(null), status, errorType(n)));
-                continue;
-            }
-            // as the live trackers read them: cached and cache-write tokens are part of the input, reasoning of the
-            // output
-            boolean responses = usage.has("input_tokens");
-            JsonNode input = usage.path(responses ? "input_tokens_details" : "prompt_tokens_details");
-            TokenUsage tokens = TokenUsage.openAi(
-                    usage.path(responses ? "input_tokens" : "prompt_tokens").asLong(),
-                    input.path("cached_tokens").asLong(),
-                    input.path("cache_write_tokens").asLong(),
-                    usage.path(responses ? "output_tokens" : "completion_tokens")
-                            .asLong(),
-                    usage.path(responses ? "output_tokens_details" : "completion_tokens_details")
-                            .path("reasoning_tokens")
-                            .asLong());
-            records.add(priced(batch, customId, body.path("model").asText(null), status, tokens, null, pricer));
+        return openAi(jsonl, batch, pricer, TextTokens.NONE);
+    }
+
+    /**
+     * OpenAI batch output ({@code /v1/files/{output_file_id}/content}) or error file: lines of {@code custom_id} and
+     * {@code response.status_code} / {@code response.body} (a chat completion, a response or an embedding list) or
+     * {@code error}. A line's counts are read as the live trackers read them ({@link UsageCounts}): a negative count
+     * (OpenAI has sent {@code "completion_tokens": -35}) makes the line {@code usage_source: estimated}, its output
+     * counted with {@code tokens} from the answer's text; a line that cannot be read is recorded unpriced. No line
+     * keeps the others from being recorded.
+     */
+    public static List<UsageRecord> openAi(byte[] jsonl, Batch batch, CallPricer pricer, TextTokens tokens) {
+        return lines(jsonl, batch, (n, customId) -> openAiLine(n, customId, batch, pricer, tokens));
+    }
+
+    private static UsageRecord openAiLine(
+            JsonNode n, String customId, Batch batch, CallPricer pricer, TextTokens counter) {
+        JsonNode response = n.path("response");
+        JsonNode body = response.path("body");
+        JsonNode usage = body.path("usage");
+        int status = response.path("status_code").asInt(0);
+        String model = body.path("model").asText(null);
+        if (status < 200 || status >= 300 || !usage.isObject()) {
+            return notBillable(batch, customId, model, status, errorType(n));
         }
-        return records;
+        // as the live trackers read them: cached and cache-write tokens are part of the input, reasoning of the
+        // output
+        boolean responses = usage.has("input_tokens");
+        JsonNode input = usage.path(responses ? "input_tokens_details" : "prompt_tokens_details");
+        long prompt = usage.path(responses ? "input_tokens" : "prompt_tokens").asLong();
+        long cached = input.path("cached_tokens").asLong();
+        long cacheWrite = input.path("cache_write_tokens").asLong();
+        long completion =
+                usage.path(responses ? "output_tokens" : "completion_tokens").asLong();
+        long reasoning = usage.path(responses ? "output_tokens_details" : "completion_tokens_details")
+                .path("reasoning_tokens")
+                .asLong();
+        TokenUsage tokens = UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning);
+        if (UsageCounts.valid(prompt, cached, cacheWrite, completion, reasoning)) {
+            return priced(batch, customId, model, status, tokens, null, pricer);
+        }
+        return estimated(batch, customId, model, status, tokens, counter.count(model, openAiText(body)), null, pricer);
+    }
+
+    /** The text an OpenAI answer bills as output: chat choices (and tool-call arguments) or a response's output. */
+    private static String openAiText(JsonNode body) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode choice : body.path("choices")) {
+            JsonNode message = choice.path("message");
+            append(text, message.get("content"));
+            for (JsonNode call : message.path("tool_calls")) {
+                append(text, call.path("function").get("arguments"));
+            }
+        }
+        for (JsonNode item : body.path("output")) {
+            for (JsonNode part : item.path("content")) {
+                append(text, part.get("text"));
+            }
+            append(text, item.get("arguments"));
+        }
+        return text.toString();
+    }
+
+    /** {@link #anthropic(byte[], Batch, CallPricer, TextTokens)} without counting text. */
+    public static List<UsageRecord> anthropic(byte[] jsonl, Batch batch, CallPricer pricer) {
+        return anthropic(jsonl, batch, pricer, TextTokens.NONE);
     }
 
     /**
      * Anthropic Message Batch results ({@code /v1/messages/batches/{id}/results}): lines of {@code custom_id} and
      * {@code result} whose {@code type} is {@code succeeded} (with the {@code message}), {@code errored},
-     * {@code canceled} or {@code expired}; only succeeded requests are billed.
+     * {@code canceled} or {@code expired}; only succeeded requests are billed. Counts are read as for
+     * {@link #openAi(byte[], Batch, CallPricer, TextTokens)}.
      */
-    public static List<UsageRecord> anthropic(byte[] jsonl, Batch batch, CallPricer pricer) {
+    public static List<UsageRecord> anthropic(byte[] jsonl, Batch batch, CallPricer pricer, TextTokens tokens) {
+        return lines(jsonl, batch, (n, customId) -> anthropicLine(n, customId, batch, pricer, tokens));
+    }
+
+    private static UsageRecord anthropicLine(
+            JsonNode n, String customId, Batch batch, CallPricer pricer, TextTokens counter) {
+        JsonNode result = n.path("result");
+        JsonNode message = result.path("message");
+        JsonNode usage = message.path("usage");
+        if (!"succeeded".equals(result.path("type").asText()) || !usage.isObject()) {
+            return notBillable(
+                    batch, customId, null, 0, "batch_" + result.path("type").asText("unknown"));
+        }
+        long inputTokens = usage.path("input_tokens").asLong();
+        long cacheRead = usage.path("cache_read_input_tokens").asLong();
+        long creation = usage.path("cache_creation_input_tokens").asLong();
+        long oneHour = Math.max(
+                0,
+                Math.min(
+                        creation,
+                        usage.path("cache_creation")
+                                .path("ephemeral_1h_input_tokens")
+                                .asLong()));
+        long output = usage.path("output_tokens").asLong();
+        JsonNode geo = usage.get("inference_geo"); // a US-only request is billed with its multiplier
+        String inferenceGeo = geo != null && geo.isTextual() ? geo.asText() : null;
+        String model = message.path("model").asText(null);
+        TokenUsage tokens = UsageCounts.anthropic(inputTokens, cacheRead, creation - oneHour, oneHour, output);
+        if (UsageCounts.valid(inputTokens, cacheRead, creation - oneHour, oneHour, output)) {
+            return priced(batch, customId, model, 200, tokens, inferenceGeo, pricer);
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode block : message.path("content")) {
+            append(text, block.get("text"));
+            if (block.has("input")) {
+                text.append(block.get("input"));
+            }
+        }
+        return estimated(
+                batch, customId, model, 200, tokens, counter.count(model, text.toString()), inferenceGeo, pricer);
+    }
+
+    /** One record per non-blank line, each read on its own: a line that fails is recorded unpriced, not thrown. */
+    private static List<UsageRecord> lines(
+            byte[] jsonl, Batch batch, java.util.function.BiFunction<JsonNode, String, UsageRecord> read) {
         List<UsageRecord> records = new ArrayList<>();
         int lineNumber = 0;
         for (String line : new String(jsonl, StandardCharsets.UTF_8).split("\n")) {
@@ -99,39 +182,28 @@ public final class BatchResultRecords {
             if (line.isBlank()) {
                 continue;
             }
-            JsonNode n = parse(line, lineNumber);
-            String customId = n.path("custom_id").asText("line-" + lineNumber);
-            JsonNode result = n.path("result");
-            JsonNode message = result.path("message");
-            JsonNode usage = message.path("usage");
-            if (!"succeeded".equals(result.path("type").asText()) || !usage.isObject()) {
-                records.add(notBillable(
-                        batch, customId, null, 0, "batch_" + result.path("type").asText("unknown")));
-                continue;
+            String customId = "line-" + lineNumber;
+            try {
+                JsonNode n = JSON.readTree(line);
+                JsonNode id = n == null ? null : n.get("custom_id");
+                customId = id != null && id.isTextual() ? id.asText() : customId;
+                records.add(read.apply(n == null ? JSON.missingNode() : n, customId));
+            } catch (IOException | RuntimeException e) {
+                // the provider billed what it billed: the cost is unknown, not zero, and the other lines still count
+                records.add(base(batch, customId, null, 0)
+                        .errorType("batch_line_unreadable")
+                        .pricingStatus(PricingStatus.UNPRICED)
+                        .usageSource(UsageSource.ESTIMATED)
+                        .build());
             }
-            long creation = usage.path("cache_creation_input_tokens").asLong();
-            long oneHour = Math.min(
-                    creation,
-                    usage.path("cache_creation")
-                            .path("ephemeral_1h_input_tokens")
-                            .asLong());
-            TokenUsage tokens = TokenUsage.anthropic(
-                    usage.path("input_tokens").asLong(),
-                    usage.path("cache_read_input_tokens").asLong(),
-                    creation - oneHour,
-                    oneHour,
-                    usage.path("output_tokens").asLong());
-            JsonNode geo = usage.get("inference_geo"); // a US-only request is billed with its multiplier
-            records.add(priced(
-                    batch,
-                    customId,
-                    message.path("model").asText(null),
-                    200,
-                    tokens,
-                    geo != null && geo.isTextual() ? geo.asText() : null,
-                    pricer));
         }
         return records;
+    }
+
+    private static void append(StringBuilder text, JsonNode value) {
+        if (value != null && value.isTextual()) {
+            text.append(value.asText());
+        }
     }
 
     private static UsageRecord priced(
@@ -142,12 +214,26 @@ public final class BatchResultRecords {
             TokenUsage tokens,
             String inferenceGeo,
             CallPricer pricer) {
+        return priced(batch, customId, model, status, tokens, inferenceGeo, true, pricer)
+                .usageSource(UsageSource.PROVIDER)
+                .build();
+    }
+
+    private static UsageRecord.Builder priced(
+            Batch batch,
+            String customId,
+            String model,
+            int status,
+            TokenUsage tokens,
+            String inferenceGeo,
+            boolean providerReported,
+            CallPricer pricer) {
         CallPricer.Priced priced = pricer.price(new CallPricer.Call(
                 batch.provider(),
                 model,
                 model,
                 tokens,
-                true,
+                providerReported,
                 ServiceTiers.BATCH,
                 null,
                 inferenceGeo,
@@ -156,8 +242,41 @@ public final class BatchResultRecords {
                 .tokens(tokens)
                 .inferenceGeo(inferenceGeo)
                 .costUsd(priced.cost())
-                .pricingStatus(priced.priced() ? PricingStatus.PRICED : PricingStatus.UNPRICED)
-                .usageSource(UsageSource.PROVIDER)
+                .pricingStatus(priced.priced() ? PricingStatus.PRICED : PricingStatus.UNPRICED);
+    }
+
+    /**
+     * A line whose counts are not all counts, as the live path records such a call: the counts that are counts, the
+     * output counted from its text where that is more, {@code usage_source: estimated}, {@code error_type:
+     * usage_missing}; unpriced when even the input is not a count.
+     */
+    private static UsageRecord estimated(
+            Batch batch,
+            String customId,
+            String model,
+            int status,
+            TokenUsage partial,
+            long countedOutput,
+            String inferenceGeo,
+            CallPricer pricer) {
+        if (partial == null) {
+            return base(batch, customId, model, status)
+                    .inferenceGeo(inferenceGeo)
+                    .errorType(USAGE_MISSING)
+                    .pricingStatus(PricingStatus.UNPRICED)
+                    .usageSource(UsageSource.ESTIMATED)
+                    .build();
+        }
+        TokenUsage tokens = new TokenUsage(
+                partial.inputTokens(),
+                partial.cachedInputTokens(),
+                partial.cacheWrite5mTokens(),
+                partial.cacheWrite1hTokens(),
+                Math.max(countedOutput, partial.outputTokens()),
+                0);
+        return priced(batch, customId, model, status, tokens, inferenceGeo, false, pricer)
+                .usageSource(UsageSource.ESTIMATED)
+                .errorType(USAGE_MISSING)
                 .build();
     }
 
@@ -200,13 +319,5 @@ public final class BatchResultRecords {
             return "batch_request_failed";
         }
         return "batch_" + code;
-    }
-
-    private static JsonNode parse(String line, int number) {
-        try {
-            return JSON.readTree(line);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("batch results line " + number + " is not valid JSON");
-        }
     }
 }

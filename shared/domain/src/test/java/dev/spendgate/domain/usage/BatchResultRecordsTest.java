@@ -78,4 +78,31 @@ class BatchResultRecordsTest {
         assertThat(records.get(1).pricingStatus()).isEqualTo(PricingStatus.NOT_BILLABLE);
         assertThat(records.get(1).errorType()).isEqualTo("batch_errored");
     }
+
+    @Test
+    void openAi_negativeCountAndUnreadableLine_estimatedAndUnpricedBesideTheGoodLine() {
+        String jsonl = """
+                {"custom_id":"q-1","response":{"status_code":200,"body":{"model":"gpt-5-mini",\
+                "usage":{"prompt_tokens":10000,"completion_tokens":1000}}}}
+                {"custom_id":"q-2","response":{"status_code":200,"body":{"model":"gpt-5-mini",\
+                "choices":[{"message":{"content":"one two three four"}}],\
+                "usage":{"prompt_tokens":4000,"completion_tokens":-35}}}}
+                {"custom_id":"q-3", not json
+                """;
+
+        List<UsageRecord> records = BatchResultRecords.openAi(
+                jsonl.getBytes(StandardCharsets.UTF_8), batch("batch_neg", "openai"), PRICER, (model, text) -> 100);
+
+        assertThat(records)
+                .extracting(UsageRecord::requestId)
+                .containsExactly("batch_neg/q-1", "batch_neg/q-2", "batch_neg/line-3");
+        // the input reported, the output counted from the answer's text: 4,000 x 0.125 + 100 x 1.00 per 1M
+        assertThat(records.get(1).usageSource()).isEqualTo(UsageRecord.UsageSource.ESTIMATED);
+        assertThat(records.get(1).errorType()).isEqualTo("usage_missing");
+        assertThat(records.get(1).tokens().inputTokens()).isEqualTo(4000);
+        assertThat(records.get(1).costUsd()).isEqualByComparingTo("0.0006");
+        // a line that is not JSON: its cost is unknown, not zero
+        assertThat(records.get(2).pricingStatus()).isEqualTo(PricingStatus.UNPRICED);
+        assertThat(records.get(2).costUsd()).isNull();
+    }
 }

@@ -10,6 +10,7 @@ import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
+import dev.spendgate.function.proxy.usage.TokenCounter;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -80,8 +81,8 @@ final class BatchResults {
                 pricing.version());
         CallPricer pricer = CallPricer.create(pricing);
         List<UsageRecord> all = format == Format.OPENAI
-                ? BatchResultRecords.openAi(jsonl, batch, pricer)
-                : BatchResultRecords.anthropic(jsonl, batch, pricer);
+                ? BatchResultRecords.openAi(jsonl, batch, pricer, TokenCounter::count)
+                : BatchResultRecords.anthropic(jsonl, batch, pricer, TokenCounter::count);
         Set<String> recorded = store.recorded(creator.batchId());
         String prefix = creator.batchId() + "/";
         List<UsageRecord> fresh = new ArrayList<>();

@@ -2,9 +2,9 @@ package dev.spendgate.function.proxy.bedrock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageCounts;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
-import dev.spendgate.function.proxy.usage.UsageCounts;
 import dev.spendgate.function.proxy.usage.UsageTracker;
 
 /**

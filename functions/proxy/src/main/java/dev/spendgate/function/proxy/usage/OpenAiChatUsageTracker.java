@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageCounts;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -1,4 +1,4 @@
-package dev.spendgate.function.proxy.usage;
+package dev.spendgate.domain.usage;
 
 import dev.spendgate.domain.pricing.TokenUsage;
 
