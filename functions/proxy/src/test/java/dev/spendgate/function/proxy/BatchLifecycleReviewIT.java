@@ -223,7 +223,6 @@ class BatchLifecycleReviewIT {
      * admits that spend again.
      */
     @Test
-    @Disabled("DEFECT B3: Anthropic batch results are charged to the period the batch was created in")
     void anthropicBatch_resultsFetchedInTheNextMonth_countAgainstThatMonthsBudget() throws Exception {
         BudgetSweepIT.MutableClock clock = new BudgetSweepIT.MutableClock(Instant.parse("2026-11-30T23:30:00Z"));
         start(clock);

@@ -33,6 +33,7 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -119,7 +120,7 @@ public final class BatchApi {
         this.store = new BatchStore(store);
         this.inputs = new BatchInputs(estimator);
         this.budgets = Objects.requireNonNull(budgets, "budgets");
-        this.results = new BatchResults(this.store, pricing, usageLog, budgets, policies, clock);
+        this.results = new BatchResults(this.store, pricing, usageLog, budgets, policies);
         this.upstream = new BatchUpstream(Duration.ofSeconds(10), upstreamTimeout);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -344,9 +345,26 @@ public final class BatchApi {
         BatchUpstream.Answer answer = forward(x, p);
         String batchId = x.route.id();
         if (answer.ok() && BatchStore.isValidId(batchId)) {
-            store.creator(batchId).ifPresent(c -> record(x, c, null, answer.body(), BatchResults.Format.ANTHROPIC));
+            Optional<BatchStore.Creator> creator = store.creator(batchId);
+            if (creator.isPresent()) {
+                record(x, creator.get(), anthropicEnded(batchId), answer.body(), BatchResults.Format.ANTHROPIC);
+            }
         }
         x.relay(answer);
+    }
+
+    /**
+     * When a Message Batch's results are charged: its {@code ended_at} as a retrieve through the gateway saw it, else
+     * now, the first fetch, kept so that a later fetch charges the same budget period.
+     */
+    private Instant anthropicEnded(String batchId) {
+        Optional<Instant> ended = store.endedAt(batchId);
+        if (ended.isPresent()) {
+            return ended.get();
+        }
+        Instant now = clock.instant();
+        store.saveEndedAt(batchId, now);
+        return now;
     }
 
     private void record(
@@ -382,6 +400,7 @@ public final class BatchApi {
                 noteOpenAiFiles(b);
             } else if (b.hasNonNull("results_url") && b.isObject()) {
                 String id = b.path("id").asText();
+                noteAnthropicEnd(b, id);
                 ((ObjectNode) b).put("results_url", x.origin() + "/v1/messages/batches/" + id + "/results");
                 changed = true;
             }
@@ -409,6 +428,21 @@ public final class BatchApi {
                 long endedAt = b.path(endedField).asLong(clock.instant().getEpochSecond());
                 store.saveOutputFile(file, id, Instant.ofEpochSecond(endedAt));
             }
+        }
+    }
+
+    /** Keeps an ended Message Batch's {@code ended_at}, once, for a batch created through the gateway. */
+    private void noteAnthropicEnd(JsonNode b, String id) {
+        Instant ended;
+        try {
+            ended = Instant.parse(b.path("ended_at").asText(""));
+        } catch (DateTimeParseException e) {
+            return;
+        }
+        if (BatchStore.isValidId(id)
+                && store.endedAt(id).isEmpty()
+                && store.creator(id).isPresent()) {
+            store.saveEndedAt(id, ended);
         }
     }
 

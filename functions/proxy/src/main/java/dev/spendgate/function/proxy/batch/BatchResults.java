@@ -15,7 +15,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -35,21 +34,18 @@ final class BatchResults {
     private final UsageLogWriter usageLog;
     private final BudgetGate budgets;
     private final BudgetPolicyStore policies;
-    private final Clock clock;
 
     BatchResults(
             BatchStore store,
             PricingCatalog pricing,
             UsageLogWriter usageLog,
             BudgetGate budgets,
-            BudgetPolicyStore policies,
-            Clock clock) {
+            BudgetPolicyStore policies) {
         this.store = store;
         this.pricing = pricing;
         this.usageLog = usageLog;
         this.budgets = budgets;
         this.policies = policies;
-        this.clock = clock;
     }
 
     /** Which results format: OpenAI batch output lines or Anthropic Message Batch results. */
@@ -58,7 +54,10 @@ final class BatchResults {
         ANTHROPIC
     }
 
-    /** Records what was not recorded yet; returns how many records were added. */
+    /**
+     * Records what was not recorded yet, ended (and charged) at {@code completedAt}, the same instant on every fetch;
+     * returns how many records were added.
+     */
     int record(BatchStore.Creator creator, Instant completedAt, byte[] jsonl, Format format) {
         // one batch's results at a time; a lock, not synchronized: appends and settlements may park (SnapshotGate),
         // which on Java 21-23 pins a virtual thread's carrier inside a monitor
@@ -77,7 +76,7 @@ final class BatchResults {
                 creator.keyId(),
                 creator.attribution(),
                 creator.createdAt(),
-                completedAt == null ? clock.instant() : completedAt,
+                completedAt,
                 pricing.version());
         CallPricer pricer = CallPricer.create(pricing);
         List<UsageRecord> all = format == Format.OPENAI
@@ -100,13 +99,9 @@ final class BatchResults {
         fresh.forEach(usageLog::append);
         // charged first, whether or not the records are stored yet: the provider has billed them, and a batch whose
         // results are fetched only once must still count against its budgets. A later fetch that finds the same
-        // results unmarked charges them under the same id to the same items (those of the batch's completion, not of
-        // the fetch, which may fall on another day), and each item takes the id once.
-        boolean charged = charged(
-                creator,
-                cost,
-                chargeId(creator.batchId(), fresh, prefix),
-                completedAt != null ? completedAt : creator.createdAt());
+        // results unmarked charges them under the same id to the same items (those of the batch's end, kept, not of
+        // this fetch, which may fall on another day), and each item takes the id once.
+        boolean charged = charged(creator, cost, chargeId(creator.batchId(), fresh, prefix), completedAt);
         if (!durable()) {
             // not marked: the next fetch appends them again (readers drop the repeated ids)
             Log.warn(

@@ -17,8 +17,8 @@ import java.util.Set;
 /**
  * What the gateway keeps about provider batches, in the object store (S3 in AWS, a directory locally), under
  * {@code batches/}: the creator of each batch (key and attribution), the worst case of each uploaded batch input file,
- * which output file belongs to which batch, and the {@code custom_id}s already recorded for each batch, so results
- * fetched twice are recorded once.
+ * which output file belongs to which batch, when each Message Batch ended, and the {@code custom_id}s already recorded
+ * for each batch, so results fetched twice are recorded once.
  */
 final class BatchStore {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -126,6 +126,23 @@ final class BatchStore {
     /** The batch whose results {@code fileId} holds, and when it ended. */
     Optional<JsonNode> outputFile(String fileId) {
         return read(PREFIX + "output-files/" + safe(fileId) + ".json");
+    }
+
+    /**
+     * Remembers when a Message Batch ended (its {@code ended_at}, or the first fetch of its results when the gateway
+     * never saw that), so every fetch records and charges its results at the same time.
+     */
+    void saveEndedAt(String batchId, Instant endedAt) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("batch_id", batchId);
+        n.put("ended_at", endedAt.toString());
+        put(PREFIX + "ended/" + safe(batchId) + ".json", n);
+    }
+
+    /** When a Message Batch ended, as {@link #saveEndedAt} kept it. */
+    Optional<Instant> endedAt(String batchId) {
+        return read(PREFIX + "ended/" + safe(batchId) + ".json")
+                .map(n -> Instant.parse(n.path("ended_at").asText()));
     }
 
     /** The {@code custom_id}s of {@code batchId} already recorded. */
