@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.BudgetPeriod;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetPolicy.Mode;
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.testing.upstream.FakeBatchUpstream;
 import java.math.BigDecimal;
@@ -320,5 +322,54 @@ class BatchApiIT {
         assertThat(noRequests.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(noRequests.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
         assertThat(batches.resultFetches()).isZero();
+    }
+
+    /**
+     * Batches and files sit at the provider under the gateway's one key: another team's Spendgate key lists none of
+     * them, cannot start a batch from the team's uploaded file, nor cancel its batch.
+     */
+    @Test
+    void batchesAndFiles_anotherTeamsKey_listsNoneAndCannotUseThem() throws Exception {
+        String fileId = JSON.readTree(upload(line("t-1", "gpt-5-mini", 10)).body())
+                .get("id")
+                .asText();
+        HttpResponse<String> created = gw.send(gw.post(
+                "/v1/batches",
+                "{\"input_file_id\":\"" + fileId
+                        + "\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}"));
+        String batchId = JSON.readTree(created.body()).get("id").asText();
+        String other = ProxyKeys.newSecret();
+        gw.newKey(other, "growth-prod", new Attribution(null, null, "growth", "prod", null, null, null));
+
+        HttpResponse<String> theirBatches =
+                gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/batches"))
+                        .header("Authorization", "Bearer " + other)
+                        .GET());
+        HttpResponse<String> theirFiles = gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/files"))
+                .header("Authorization", "Bearer " + other)
+                .GET());
+        HttpResponse<String> reuse = gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/batches"))
+                .header("Authorization", "Bearer " + other)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"input_file_id\":\"" + fileId
+                        + "\",\"endpoint\":\"/v1/chat/completions\",\"completion_window\":\"24h\"}")));
+        HttpResponse<String> cancel =
+                gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/v1/batches/" + batchId + "/cancel"))
+                        .header("Authorization", "Bearer " + other)
+                        .POST(HttpRequest.BodyPublishers.noBody()));
+
+        assertThat(JSON.readTree(get("/v1/batches").body()).get("data"))
+                .extracting(b -> b.get("id").asText())
+                .containsExactly(batchId);
+        assertThat(theirBatches.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(theirBatches.body()).get("data")).isEmpty();
+        assertThat(JSON.readTree(theirFiles.body()).get("data")).isEmpty();
+        assertThat(reuse.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(reuse.body()).at("/error/param").asText()).isEqualTo("input_file_id");
+        assertThat(cancel.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(get("/v1/batches/" + batchId).body())
+                        .get("status")
+                        .asText())
+                .isNotEqualTo("cancelling");
     }
 }

@@ -25,7 +25,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -264,7 +263,6 @@ class BatchLifecycleReviewIT {
      * key did not create.
      */
     @Test
-    @Disabled("DEFECT B4: any Spendgate key reads (and lists) every other team's batch results")
     void batchResults_anotherTeamsKey_cannotReadThem() throws Exception {
         start(Clock.systemUTC());
         String batchId = openAiBatch(line("t-1"), "ticket-triage");

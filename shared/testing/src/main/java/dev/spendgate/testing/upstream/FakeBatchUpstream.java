@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A local server speaking the providers' batch APIs in their wire formats: OpenAI {@code /v1/files} (multipart upload,
- * retrieve, content) and {@code /v1/batches} (create, retrieve, list, cancel), Anthropic {@code /v1/messages/batches}
+ * retrieve, list, content) and {@code /v1/batches} (create, retrieve, list, cancel), Anthropic {@code /v1/messages/batches}
  * (create, retrieve, list, cancel, results as JSONL). Batches stay in progress until a test {@linkplain
  * #completeOpenAi completes} them with the token counts each request used; a request whose {@code custom_id} starts
  * with {@code fail} fails (OpenAI: status 400 line; Anthropic: {@code errored}).
@@ -323,6 +323,8 @@ public final class FakeBatchUpstream implements AutoCloseable {
             }
             String id = newFile(upload.filename, upload.purpose, upload.file);
             send(x, 200, "application/json", JSON.writeValueAsBytes(files.get(id)));
+        } else if (s.length == 3 && method.equals("GET")) {
+            send(x, 200, "application/json", JSON.writeValueAsBytes(list(files.values(), true)));
         } else if (s.length == 4 && method.equals("GET") && files.containsKey(s[3])) {
             send(x, 200, "application/json", JSON.writeValueAsBytes(files.get(s[3])));
         } else if (s.length == 5 && method.equals("GET") && "content".equals(s[4]) && files.containsKey(s[3])) {

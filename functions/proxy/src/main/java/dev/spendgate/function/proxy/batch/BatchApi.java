@@ -42,7 +42,8 @@ import java.util.UUID;
 
 /**
  * The providers' batch APIs, proxied: OpenAI {@code /v1/files} and {@code /v1/batches}, Anthropic
- * {@code /v1/messages/batches}. Every route needs a Spendgate key. Creating a batch is admitted against the worst case
+ * {@code /v1/messages/batches}. Every route needs a Spendgate key, and a key sees only its own batches and files
+ * ({@link BatchOwners}: another's are 404, lists are filtered). Creating a batch is admitted against the worst case
  * of its requests at the batch tier and stores its creator (key and {@code X-Cost-*} attribution); fetching its results
  * ({@code /v1/files/{output_file_id}/content}, {@code /v1/messages/batches/{id}/results}) records one usage record per
  * result line, once ({@link BatchResults}). Everything else is relayed as the provider answers.
@@ -69,6 +70,7 @@ public final class BatchApi {
     private final KeyCheck keys;
     private final ProviderRouter providers;
     private final BatchStore store;
+    private final BatchOwners owners;
     private final BatchInputs inputs;
     private final BatchResults results;
     private final BudgetGate budgets;
@@ -118,6 +120,7 @@ public final class BatchApi {
         this.keys = new KeyCheck(keys);
         this.providers = Objects.requireNonNull(providers, "providers");
         this.store = new BatchStore(store);
+        this.owners = new BatchOwners(this.store);
         this.inputs = new BatchInputs(estimator);
         this.budgets = Objects.requireNonNull(budgets, "budgets");
         this.results = new BatchResults(this.store, pricing, usageLog, budgets, policies);
@@ -186,10 +189,14 @@ public final class BatchApi {
         }
         Provider p = provider.get();
         String method = x.request.method().toUpperCase(java.util.Locale.ROOT);
+        if (!owners.mayUse(x.route, key.id())) {
+            notFound(x);
+            return;
+        }
         switch (x.route.kind()) {
             case OPENAI_FILES -> {
                 if ("POST".equals(method)) {
-                    uploadFile(x, p);
+                    uploadFile(x, p, key);
                     return;
                 }
             }
@@ -215,9 +222,25 @@ public final class BatchApi {
         }
         BatchUpstream.Answer answer = forward(x, p);
         if (answer.ok() && "GET".equals(method)) {
+            if (x.route.id() == null) {
+                answer = new BatchUpstream.Answer(
+                        answer.status(), answer.headers(), owners.ownEntries(x.route, key.id(), answer.body()));
+            }
             answer = noteBatches(x, answer);
         }
         x.relay(answer);
+    }
+
+    /** A batch or file of another key, or of none: answered as the provider answers an id it does not know. */
+    private static void notFound(BatchExchange x) {
+        boolean file =
+                x.route.kind() == BatchRoute.Kind.OPENAI_FILE || x.route.kind() == BatchRoute.Kind.OPENAI_FILE_CONTENT;
+        String what = file ? "file" : "batch";
+        x.error(
+                404,
+                x.route.format() == ApiFormat.ANTHROPIC ? "not_found_error" : "invalid_request_error",
+                "No " + what + " found with id '" + x.route.id() + "' for this Spendgate key.",
+                null);
     }
 
     private BatchUpstream.Answer forward(BatchExchange x, Provider p) throws IOException {
@@ -230,7 +253,7 @@ public final class BatchApi {
     }
 
     /** {@code POST /v1/files}: a batch input file's worst case is kept under the id the provider gives it. */
-    private void uploadFile(BatchExchange x, Provider p) throws IOException {
+    private void uploadFile(BatchExchange x, Provider p, ProxyKey key) throws IOException {
         BatchInputs.Upload upload = BatchInputs.multipart(x.request.headers().first("content-type"), x.request.body());
         BatchStore.FileWorstCase worst = null;
         if ("batch".equals(upload.purpose())) {
@@ -240,10 +263,13 @@ public final class BatchApi {
             worst = inputs.openAiFile(upload.file(), p.pricingProvider());
         }
         BatchUpstream.Answer answer = forward(x, p);
-        if (answer.ok() && worst != null) {
+        if (answer.ok()) {
             String fileId = JSON.readTree(answer.body()).path("id").asText(null);
             if (BatchStore.isValidId(fileId)) {
-                store.saveInputFile(fileId, worst);
+                store.saveFileOwner(fileId, key.id());
+                if (worst != null) {
+                    store.saveInputFile(fileId, worst);
+                }
             }
         }
         x.relay(answer);
@@ -267,6 +293,14 @@ public final class BatchApi {
             String fileId = body.path("input_file_id").asText(null);
             if (!BatchStore.isValidId(fileId)) {
                 throw new BatchInputs.BadInput("input_file_id", "input_file_id must name an uploaded file.");
+            }
+            if (!owners.mayBatch(key.id(), fileId)) {
+                x.error(
+                        404,
+                        "invalid_request_error",
+                        "No file found with id '" + fileId + "' for this Spendgate key.",
+                        "input_file_id");
+                return;
             }
             worst = store.inputFile(fileId);
         }

@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * What the gateway keeps about provider batches, in the object store (S3 in AWS, a directory locally), under
- * {@code batches/}: the creator of each batch (key and attribution), the worst case of each uploaded batch input file,
+ * {@code batches/}: the creator of each batch (key and attribution), the key that uploaded each file, the worst case of
+ * each uploaded batch input file,
  * which output file belongs to which batch, when each Message Batch ended, and the {@code custom_id}s already recorded
  * for each batch, so results fetched twice are recorded once.
  */
@@ -108,6 +109,19 @@ final class BatchStore {
                                 : Optional.empty(),
                         n.path("lines").asInt(),
                         text(n, "model")));
+    }
+
+    /** Remembers which Spendgate key uploaded {@code fileId}. */
+    void saveFileOwner(String fileId, String keyId) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("file_id", fileId);
+        n.put("key_id", keyId);
+        put(PREFIX + "file-owners/" + safe(fileId) + ".json", n);
+    }
+
+    /** The Spendgate key that uploaded {@code fileId}, if it was uploaded through the gateway since owners are kept. */
+    Optional<String> fileOwner(String fileId) {
+        return read(PREFIX + "file-owners/" + safe(fileId) + ".json").map(n -> text(n, "key_id"));
     }
 
     /**
