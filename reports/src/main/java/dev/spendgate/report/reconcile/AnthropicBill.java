@@ -29,8 +29,9 @@ import java.util.TreeSet;
  * returned, one page per file or an array of pages. Reference: https://platform.claude.com/docs/en/api/admin/cost_report
  * and https://docs.anthropic.com/en/api/usage-cost-api
  *
- * <p>The cost report's {@code amount} is a decimal string in cents ("123.45" is $1.23). Batch-tier costs, web search
- * and code execution, and costs without a model are never metered by the gateway; batch-tier usage is left out.
+ * <p>The cost report's {@code amount} is a decimal string in cents ("123.45" is $1.23). Web search and code execution,
+ * and costs without a model are never metered by the gateway; a model's batch-tier costs and usage are compared with
+ * the batch results the gateway recorded, and are never metered where it recorded none.
  */
 public final class AnthropicBill {
     private static final Set<String> COST_FIELDS = Set.of(
@@ -173,8 +174,14 @@ public final class AnthropicBill {
         }
         String lower = description == null ? "" : description.toLowerCase(Locale.ROOT);
         String unmetered = null;
-        if ("batch".equals(tier) || lower.contains("batch")) {
+        boolean batch = "batch".equals(tier) || lower.contains("batch");
+        if (batch && (model == null || tokenKind(tokenType) == null)) {
             unmetered = "batch";
+        } else if (batch) {
+            // a model's batch tokens: compared with the batch results the gateway recorded, if it did
+            charges.add(ProviderCharge.batchTokens(
+                    BillSource.ANTHROPIC, day, model, workspace, tokenKind(tokenType), -1, usd, description));
+            return;
         } else if ("web_search".equals(costType) || "code_execution".equals(costType)) {
             unmetered = "tool calls: " + costType;
         } else if (model == null || tokenType == null) {
@@ -185,18 +192,24 @@ public final class AnthropicBill {
                     ProviderCharge.unmetered(BillSource.ANTHROPIC, day, model, workspace, unmetered, usd, description));
             return;
         }
-        TokenKind kind =
-                switch (tokenType) {
+        TokenKind kind = tokenKind(tokenType);
+        if (kind == null) {
+            throw new BillFormatException(where, "token_type '" + tokenType + "' is not one this version knows");
+        }
+        charges.add(ProviderCharge.tokens(BillSource.ANTHROPIC, day, model, workspace, kind, -1, usd, description));
+    }
+
+    private static TokenKind tokenKind(String tokenType) {
+        return tokenType == null
+                ? null
+                : switch (tokenType) {
                     case "uncached_input_tokens" -> TokenKind.INPUT;
                     case "cache_read_input_tokens" -> TokenKind.CACHED_INPUT;
                     case "cache_creation.ephemeral_5m_input_tokens" -> TokenKind.CACHE_WRITE_5M;
                     case "cache_creation.ephemeral_1h_input_tokens" -> TokenKind.CACHE_WRITE_1H;
                     case "output_tokens" -> TokenKind.OUTPUT;
-                    default ->
-                        throw new BillFormatException(
-                                where, "token_type '" + tokenType + "' is not one this version knows");
+                    default -> null;
                 };
-        charges.add(ProviderCharge.tokens(BillSource.ANTHROPIC, day, model, workspace, kind, -1, usd, description));
     }
 
     private static void usage(
@@ -211,9 +224,6 @@ public final class AnthropicBill {
                     where,
                     "usage of " + model + " on " + day + " appears twice (also in " + before
                             + "): overlapping files or pages");
-        }
-        if ("batch".equals(JsonPages.text(r, "service_tier"))) {
-            return; // batch is billed as its own lines and never passes the gateway
         }
         JsonNode creation = r.path("cache_creation");
         TokenUsage t = TokenUsage.anthropic(
@@ -231,6 +241,8 @@ public final class AnthropicBill {
         String account = JsonPages.text(r, "api_key_id") != null
                 ? JsonPages.text(r, "api_key_id")
                 : JsonPages.text(r, "workspace_id");
-        usage.add(new ProviderUsage(BillSource.ANTHROPIC, day, model, account, t));
+        // batch tokens are compared with the batch results the gateway recorded, where it recorded any
+        usage.add(new ProviderUsage(
+                BillSource.ANTHROPIC, day, model, account, t, "batch".equals(JsonPages.text(r, "service_tier"))));
     }
 }

@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  * https://platform.openai.com/docs/api-reference/usage/completions
  *
  * <p>A costs line item is {@code "<model>, input"}, {@code "<model>, cached input"} or {@code "<model>, output"};
- * line items naming batch, fine-tuning, training, storage, vector stores or tools are never metered by the gateway,
- * as are usage rows with {@code batch: true}.
+ * {@code "<model>, batch input"} and usage rows with {@code batch: true} are compared with the batch results the gateway
+ * recorded (never metered where it recorded none); other line items naming batch, fine-tuning, training, storage,
+ * vector stores or tools are never metered by the gateway.
  */
 public final class OpenAiBill {
     static final String COSTS = "organization.costs.result";
@@ -192,6 +193,20 @@ public final class OpenAiBill {
         // "<model>, <token kind>" is a model's tokens whatever words the model's name holds (o3-deep-research,
         // gpt-4o-search-preview); only batch and fine-tuned models' tokens are never metered
         boolean modelTokens = kind != null && !BATCH.matcher(lower).find() && !lower.startsWith("ft:");
+        // "<model>, batch <token kind>": compared with the batch results the gateway recorded, if it did
+        TokenKind batchKind = comma < 0 || lower.startsWith("ft:") ? null : batchKind(lower.substring(comma + 1));
+        if (batchKind != null) {
+            charges.add(ProviderCharge.batchTokens(
+                    BillSource.OPENAI,
+                    day,
+                    lineItem.substring(0, comma).trim(),
+                    project,
+                    batchKind,
+                    -1,
+                    value,
+                    lineItem));
+            return;
+        }
         String unmetered = modelTokens ? null : unmeteredItem(lower);
         if (unmetered != null) {
             charges.add(ProviderCharge.unmetered(BillSource.OPENAI, day, null, project, unmetered, value, lineItem));
@@ -224,6 +239,12 @@ public final class OpenAiBill {
         return null;
     }
 
+    /** The token kind of a batch line's {@code batch input}, {@code batch cached input}, ...; null otherwise. */
+    private static TokenKind batchKind(String tail) {
+        String t = tail.trim();
+        return t.startsWith("batch ") ? kind(t.substring("batch ".length()).trim()) : null;
+    }
+
     private static TokenKind kind(String s) {
         return switch (s) {
             case "input", "uncached input" -> TokenKind.INPUT;
@@ -249,8 +270,8 @@ public final class OpenAiBill {
         }
         long input = JsonPages.count(r, "input_tokens", where);
         long output = JsonPages.count(r, "output_tokens", where);
-        if (r.path("batch").asBoolean(false) || (input == 0 && output == 0)) {
-            return; // batch is billed as its own line items and never passes the gateway
+        if (input == 0 && output == 0) {
+            return;
         }
         if (model == null) {
             throw new BillFormatException(where, "usage without model: request group_by=model");
@@ -259,7 +280,13 @@ public final class OpenAiBill {
         String account = JsonPages.text(r, "api_key_id") != null
                 ? JsonPages.text(r, "api_key_id")
                 : JsonPages.text(r, "project_id");
-        usage.add(
-                new ProviderUsage(BillSource.OPENAI, day, model, account, TokenUsage.openAi(input, cached, output, 0)));
+        // batch tokens are compared with the batch results the gateway recorded, where it recorded any
+        usage.add(new ProviderUsage(
+                BillSource.OPENAI,
+                day,
+                model,
+                account,
+                TokenUsage.openAi(input, cached, output, 0),
+                r.path("batch").asBoolean(false)));
     }
 }

@@ -117,6 +117,9 @@ public final class StoredBills {
             n.put("cache_write_1h_tokens", t.cacheWrite1hTokens());
             n.put("output_tokens", t.outputTokens());
             n.put("reasoning_tokens", t.reasoningTokens());
+            if (u.batch()) {
+                n.put("batch", true);
+            }
         }
         try {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
@@ -151,8 +154,9 @@ public final class StoredBills {
             BigDecimal cost = decimal(key, at + ".cost_usd", text(key, n, "cost_usd"));
             String kind = optText(n, "token_kind");
             String item = optText(n, "unmetered_item");
-            if ((kind == null) == (item == null)) {
-                throw new BillFormatException(key, at + ": give exactly one of token_kind and unmetered_item");
+            if ((kind == null) == (item == null) && !(kind != null && ProviderCharge.BATCH.equals(item))) {
+                throw new BillFormatException(
+                        key, at + ": give exactly one of token_kind and unmetered_item (both only for batch)");
             }
             charges.add(new ProviderCharge(
                     source,
@@ -181,7 +185,8 @@ public final class StoredBills {
                                 n.path("cache_write_5m_tokens").asLong(),
                                 n.path("cache_write_1h_tokens").asLong(),
                                 n.path("output_tokens").asLong(),
-                                n.path("reasoning_tokens").asLong())));
+                                n.path("reasoning_tokens").asLong()),
+                        n.path("batch").asBoolean(false)));
             } catch (IllegalArgumentException e) {
                 if (e instanceof BillFormatException) {
                     throw e;

@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +40,6 @@ class BatchReconcileReviewTest {
      * the FOCUS file needs no {@code provider_bill} adjustment.
      */
     @Test
-    @Disabled("DEFECT R1: batches the gateway metered are reconciled as never_metered plus an unexplained negative")
     void batchMeteredByTheGateway_matchesTheBillsBatchLines() throws Exception {
         String output = "{\"id\":\"batch_req_1\",\"custom_id\":\"t-1\",\"response\":{\"status_code\":200,"
                 + "\"request_id\":\"req_1\",\"body\":{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","

@@ -8,6 +8,7 @@ import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.reconcile.Explanation;
 import dev.spendgate.domain.reconcile.ProviderBill;
 import dev.spendgate.domain.reconcile.ProviderCharge;
+import dev.spendgate.domain.reconcile.ProviderUsage;
 import dev.spendgate.domain.reconcile.Reconciler;
 import dev.spendgate.domain.reconcile.Reconciliation;
 import dev.spendgate.domain.reconcile.ReconciliationLine;
@@ -53,7 +54,7 @@ class BillImportTest {
     }
 
     @Test
-    void openAi_costsAndUsageSamples_chargesByLineItemAndTokensWithoutBatch() {
+    void openAi_costsAndUsageSamples_chargesByLineItemAndTokensBatchApart() {
         ProviderBill b = OpenAiBill.read(List.of(sample("openai-costs.json"), sample("openai-usage.json")));
 
         assertThat(b.charges())
@@ -65,10 +66,20 @@ class BillImportTest {
                         "2026-11-01 batch 1",
                         "2026-11-01 storage 0.1");
         assertThat(b.charges().get(0).account()).isEqualTo("proj_gateway");
-        assertThat(b.usage()).singleElement().satisfies(u -> {
+        assertThat(b.usage()).filteredOn(u -> !u.batch()).singleElement().satisfies(u -> {
             assertThat(u.tokens()).isEqualTo(TokenUsage.openAi(85_000, 10_000, 25_000, 0));
             assertThat(u.account()).isEqualTo("key_gateway");
         });
+        // batch tokens are kept apart, for the batch results the gateway may have recorded
+        assertThat(b.usage()).filteredOn(ProviderUsage::batch).singleElement().satisfies(u -> assertThat(u.tokens())
+                .isEqualTo(TokenUsage.openAi(800_000, 0, 0, 0)));
+        assertThat(b.charges())
+                .filteredOn(ProviderCharge::batchTokens)
+                .singleElement()
+                .satisfies(c -> {
+                    assertThat(c.model()).isEqualTo("gpt-4o-2024-08-06");
+                    assertThat(c.tokenKind()).isEqualTo(TokenKind.INPUT);
+                });
         assertThat(b.costDays()).containsExactly(NOV1, NOV1.plusDays(1));
         assertThat(b.usageDays()).containsExactly(NOV1, NOV1.plusDays(1));
         assertThat(b.warnings()).isEmpty();
@@ -87,8 +98,10 @@ class BillImportTest {
                         "2026-11-01 claude-sonnet-4-5-20250929 CACHED_INPUT 0.006",
                         "2026-11-01 batch 1.255",
                         "2026-11-01 tool calls: web_search 0.2");
-        assertThat(b.usage()).singleElement().satisfies(u -> assertThat(u.tokens())
+        assertThat(b.usage()).filteredOn(u -> !u.batch()).singleElement().satisfies(u -> assertThat(u.tokens())
                 .isEqualTo(TokenUsage.anthropic(100_000, 20_000, 0, 0, 10_000)));
+        assertThat(b.usage()).filteredOn(ProviderUsage::batch).singleElement().satisfies(u -> assertThat(u.tokens())
+                .isEqualTo(TokenUsage.anthropic(400_000, 0, 0, 0, 0)));
     }
 
     @Test

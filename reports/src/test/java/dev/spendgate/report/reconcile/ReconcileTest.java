@@ -180,7 +180,8 @@ class ReconcileTest {
                 .extracting(c -> c.provider() + " " + c.note() + " "
                         + c.billedCost().stripTrailingZeros().toPlainString())
                 .containsExactlyInAnyOrder(
-                        "openai provider_bill: batch 4.125",
+                        // the model is named, as on other providers' batch lines: OpenAI's "<model>, batch input"
+                        "openai provider_bill: batch (gpt-4o-2024-08-06) 4.125",
                         "openai provider_bill: storage 0.1",
                         "anthropic provider_bill: batch 7.5",
                         "anthropic provider_bill: tool calls: web_search 0.2");

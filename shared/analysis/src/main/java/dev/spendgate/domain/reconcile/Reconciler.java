@@ -1,7 +1,10 @@
 package dev.spendgate.domain.reconcile;
 
 import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PriceQuote;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.Rates;
+import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.report.CellKey;
 import dev.spendgate.domain.report.CellTotals;
@@ -13,11 +16,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -43,6 +48,8 @@ public final class Reconciler {
     private static final Pattern DATE = Pattern.compile("-\\d{8}");
     private static final Pattern VERSION = Pattern.compile("-v\\d+(:\\d+)?$");
     private static final Pattern NON_ALNUM = Pattern.compile("[^a-z0-9]");
+    private static final String BATCH = ProviderCharge.BATCH;
+    private static final String BATCH_TIER = ServiceTiers.BATCH;
 
     private final PricingCatalog catalog;
     private final BigDecimal thresholdPercent;
@@ -137,25 +144,41 @@ public final class Reconciler {
         CellTotals gateway = new CellTotals();
         TokenUsage usage;
         long unpricedCalls;
+        /** A token line: the standard tiers' {@code tokens}, or {@code batch} where the gateway recorded batches. */
+        boolean tokenLine;
     }
 
     private List<ReconciliationLine> compare(
             ProviderBill bill, MonthlyUsage metered, LocalDate first, LocalDate through) {
         BillSource source = bill.source();
         Map<LineKey, Acc> accs = new LinkedHashMap<>();
+        // where the gateway recorded batch results (day, model): there the bill's batch lines are compared with them;
+        // elsewhere they stay never metered (batches made without the gateway)
+        Set<LineKey> gatewayBatches = new HashSet<>();
+        for (Map.Entry<CellKey, CellTotals> e : metered.cells().entrySet()) {
+            CellKey k = e.getKey();
+            if (source.gatewayProvider().equals(k.provider())
+                    && BATCH_TIER.equals(ServiceTiers.canonical(k.serviceTier()))
+                    && e.getValue().calls() > 0) {
+                gatewayBatches.add(new LineKey(k.day(), k.model() == null ? "" : match(source, k.model()), BATCH));
+            }
+        }
         for (ProviderCharge c : bill.charges()) {
             if (c.day().isBefore(first) || c.day().isAfter(through)) {
                 continue;
             }
             String item = c.metered() ? "tokens" : c.unmeteredItem();
             String match = c.model() == null ? "" : match(source, c.model());
-            Acc a = accs.computeIfAbsent(new LineKey(c.day(), match, item), k -> new Acc());
+            LineKey key = new LineKey(c.day(), match, item);
+            boolean compared = c.metered() || (c.batchTokens() && gatewayBatches.contains(key));
+            Acc a = accs.computeIfAbsent(key, k -> new Acc());
+            a.tokenLine = a.tokenLine || compared;
             a.model = a.model == null ? c.model() : a.model;
             a.billed = a.billed.add(c.costUsd());
             a.chargeCount++;
             a.tolerance = a.tolerance.add(rounding(c.costUsd()));
             a.accounts.merge(c.account() == null ? "" : c.account(), c.costUsd(), BigDecimal::add);
-            if (c.metered()) {
+            if (compared) {
                 a.billedByKind.merge(c.tokenKind(), c.costUsd(), BigDecimal::add);
                 if (c.tokens() < 0) {
                     a.chargesCarryTokens = false;
@@ -173,7 +196,9 @@ public final class Reconciler {
                 continue;
             }
             String match = k.model() == null ? "" : match(source, k.model());
-            Acc a = accs.computeIfAbsent(new LineKey(k.day(), match, "tokens"), x -> new Acc());
+            String item = BATCH_TIER.equals(ServiceTiers.canonical(k.serviceTier())) ? BATCH : "tokens";
+            Acc a = accs.computeIfAbsent(new LineKey(k.day(), match, item), x -> new Acc());
+            a.tokenLine = true;
             a.gatewayModel = a.gatewayModel == null ? k.model() : a.gatewayModel;
             a.metered = a.metered.add(e.getValue().costUsd());
             a.gateway.add(e.getValue());
@@ -181,12 +206,16 @@ public final class Reconciler {
         }
         Map<LineKey, TokenUsage> usage = new HashMap<>();
         for (ProviderUsage u : bill.usage()) {
-            LineKey key = new LineKey(u.day(), match(source, u.model()), "tokens");
+            LineKey key = new LineKey(u.day(), match(source, u.model()), u.batch() ? BATCH : "tokens");
+            if (u.batch() && !gatewayBatches.contains(key)) {
+                continue; // batches made without the gateway: their lines are never metered
+            }
             usage.merge(key, u.tokens(), Reconciler::plus);
             Acc a = accs.get(key);
             if (a == null && !u.day().isBefore(first) && !u.day().isAfter(through) && !isZero(u.tokens())) {
                 a = new Acc();
                 a.model = u.model();
+                a.tokenLine = true;
                 accs.put(key, a);
             }
         }
@@ -194,6 +223,10 @@ public final class Reconciler {
         for (Map.Entry<LineKey, Acc> e : accs.entrySet()) {
             LineKey key = e.getKey();
             Acc a = e.getValue();
+            if (!a.tokenLine) {
+                out.add(line(bill, key, a));
+                continue;
+            }
             if (!bill.usage().isEmpty()) {
                 a.usage = bill.usageDays().contains(key.day()) ? usage.getOrDefault(key, TokenUsage.ZERO) : null;
             } else if (a.chargesCarryTokens && a.chargeCount > 0) {
@@ -210,7 +243,7 @@ public final class Reconciler {
         BigDecimal z = BigDecimal.ZERO;
         BillSource source = bill.source();
         String model = a.gatewayModel != null ? a.gatewayModel : a.model;
-        if (!"tokens".equals(key.item())) {
+        if (!a.tokenLine) {
             return new ReconciliationLine(
                     key.day(),
                     source,
@@ -234,7 +267,11 @@ public final class Reconciler {
         ModelPrice price = model == null
                 ? null
                 : catalog.find(source.gatewayProvider(), model).orElse(null);
-        Map<TokenKind, BigDecimal> catalogPrices = price == null ? Map.of() : catalogPrices(price);
+        String tier = BATCH.equals(key.item()) ? BATCH_TIER : ServiceTiers.STANDARD;
+        Rates rates = price == null
+                ? null
+                : BATCH.equals(key.item()) ? price.serviceTierRates().get(BATCH_TIER) : price.standardRates();
+        Map<TokenKind, BigDecimal> catalogPrices = rates == null ? Map.of() : catalogPrices(rates);
         // every token the gateway saw, priced or not: an unpriced model's calls went through it too
         TokenUsage gatewayTokens = a.gateway.allTokens();
         TokenUsage providerTokens = a.usage;
@@ -246,7 +283,7 @@ public final class Reconciler {
                     key.day(),
                     source,
                     model,
-                    "tokens",
+                    key.item(),
                     a.accounts,
                     a.billed,
                     a.metered,
@@ -283,7 +320,11 @@ public final class Reconciler {
             TokenUsage excess = excess(providerTokens, gatewayTokens);
             TokenUsage over = excess(gatewayTokens, providerTokens);
             if (!isZero(excess)) {
-                notSeen = price != null ? price.cost(excess) : costAt(implied, excess);
+                notSeen = price == null
+                        ? costAt(implied, excess)
+                        : price.quote(excess, tier, null)
+                                .map(PriceQuote::cost)
+                                .orElseGet(() -> costAt(implied, excess));
             }
             BigDecimal rest = difference.subtract(notSeen);
             if (rest.abs().compareTo(tolerance) <= 0) {
@@ -320,7 +361,7 @@ public final class Reconciler {
                 key.day(),
                 source,
                 model,
-                "tokens",
+                key.item(),
                 a.accounts,
                 a.billed,
                 a.metered,
@@ -360,7 +401,7 @@ public final class Reconciler {
         return NON_ALNUM.matcher(s).replaceAll("");
     }
 
-    private static Map<TokenKind, BigDecimal> catalogPrices(ModelPrice p) {
+    private static Map<TokenKind, BigDecimal> catalogPrices(Rates p) {
         Map<TokenKind, BigDecimal> m = new EnumMap<>(TokenKind.class);
         m.put(TokenKind.INPUT, p.input());
         m.put(TokenKind.CACHED_INPUT, p.cachedInput() != null ? p.cachedInput() : p.input());
