@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.domain.budget.BudgetWriteNotDurableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -198,7 +199,8 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     /**
      * Settles every item of one call and appends one journal entry for them, so the call's spend survives a crash
      * once this returns. The counters change even when the journal cannot be written (a full disk): the entry stays
-     * pending and is written with the next commit that succeeds, and the {@link UncheckedIOException} says so.
+     * pending and is written with the next commit that succeeds, and a {@link BudgetWriteNotDurableException} says so
+     * (the settlement is counted: do not settle it again).
      */
     @Override
     public List<BudgetState> settleAll(List<Settlement> settlements) {
@@ -238,7 +240,8 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             return true;
         });
         if (journalError[0] != null) {
-            throw journalError[0];
+            throw new BudgetWriteNotDurableException(
+                    "settled in memory; the ledger's journal write is pending", journalError[0]);
         }
         return after;
     }

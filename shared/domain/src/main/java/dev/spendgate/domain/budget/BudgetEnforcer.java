@@ -170,6 +170,10 @@ public final class BudgetEnforcer implements AutoCloseable {
      * Settles every reservation of an admitted call at its actual cost (null when the model is unpriced: then the
      * reservation, a worst case, is kept as spend), sends threshold alerts, and returns the tightest remaining budget
      * (empty when no budget applies).
+     *
+     * @throws BudgetWriteNotDurableException when the ledger counted the settlement but could not journal it yet (a
+     *     full disk): the call's journal entry is ended all the same, as the spend is in the counters
+     * @throws BudgetStoreException when the ledger failed otherwise
      */
     public Optional<BigDecimal> settle(BudgetDecision decision, BigDecimal actualCost) {
         BigDecimal tightest = null;
@@ -193,6 +197,13 @@ public final class BudgetEnforcer implements AutoCloseable {
         try {
             // one write for all of the call's items where the store can (the local ledger's journal entry)
             states = ledger.settleAll(decision.reservationId(), settlements);
+        } catch (BudgetWriteNotDurableException e) {
+            // Counted, its journal write pending (a full disk): the entry ends as for any settlement, or it would be
+            // written as open at every flush and, once the ledger's journal no longer names it, charged again.
+            if (owned && decision.reservationId() != null) {
+                journal.settled(decision.reservationId());
+            }
+            throw e;
         } catch (RuntimeException e) {
             // The call already ran: its usage record keeps the cost; the ledger misses it until reconciled.
             throw new BudgetStoreException("could not settle the call's budget items", e);

@@ -72,7 +72,6 @@ class FullDiskSettlementRestartTest {
      * on top of the $0.10 already spent.
      */
     @Test
-    @Disabled("DEFECT E1: a call settled on a full disk is charged its worst case again at a later restart")
     void settledDuringFullDisk_cleanRestartLater_doesNotChargeItAgain() throws Exception {
         Path dataDir = mountPoint.resolve("data");
         BudgetStores stores = LocalGatewayRuntime.budgets(dataDir, new LogAlertSink());
