@@ -64,12 +64,16 @@ public interface BudgetLedger {
      * that failed at its next run without charging twice. Returns the item keys that failed (empty when every item is
      * charged). A store whose writes can end with an unknown outcome (DynamoDB: a lost response, the SDK's retry) must
      * make each item's write conditional on {@code chargeId}; the default, for stores whose writes are local and all
-     * or nothing, settles all in one {@link #settleAll(String, List)} and reports every item failed when it throws.
+     * or nothing, settles all in one {@link #settleAll(String, List)} and reports every item failed when it throws,
+     * except with a {@link BudgetWriteNotDurableException}: then every item is counted (its journal write pending), so
+     * none is reported, or the next run would charge them again.
      */
     default List<String> chargeEachOnce(String chargeId, List<Settlement> settlements) {
         try {
             settleAll(chargeId, settlements);
             return List.of();
+        } catch (BudgetWriteNotDurableException e) {
+            return List.of(); // counted: the store writes its journal entry with its next commit that succeeds
         } catch (RuntimeException e) {
             return settlements.stream().map(Settlement::itemKey).toList();
         }

@@ -26,7 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -134,7 +133,6 @@ class FullDiskSettlementRestartTest {
      * $0.25 worst case once.
      */
     @Test
-    @Disabled("DEFECT E4: a start on a full disk charges a call killed in flight its worst case twice")
     void killedInFlight_restartOnAFullDisk_chargesTheWorstCaseOnce(@TempDir Path beforeKill) throws Exception {
         BudgetStores stores = LocalGatewayRuntime.budgets(beforeKill, new LogAlertSink());
         BudgetPolicy policy = new BudgetPolicy(
