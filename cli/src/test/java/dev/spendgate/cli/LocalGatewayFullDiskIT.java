@@ -25,7 +25,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +81,6 @@ class LocalGatewayFullDiskIT {
     }
 
     @Test
-    @Disabled("DEFECT E2: on a full disk the gateway forwards a call again after each usage flush")
     void fullDisk_afterTheFirstRefusal_nothingMoreIsForwardedUntilSpaceReturns() throws Exception {
         start();
         HttpResponse<String> first = http.send(request(), HttpResponse.BodyHandlers.ofString());

@@ -194,7 +194,8 @@ final class GroupCommitFile implements AutoCloseable {
 
     /**
      * Writes what is pending and closes the file, without waiting for a timed sync in progress: the sync closes the
-     * channel when its flush returns. Idempotent.
+     * channel when its flush returns. Idempotent. When the pending bytes cannot be written (a full disk), the file
+     * stays open with them still pending, as after a failed append, and the {@link UncheckedIOException} says so.
      */
     @Override
     public void close() {
@@ -212,7 +213,21 @@ final class GroupCommitFile implements AutoCloseable {
                 pendingLock.unlock();
             }
             if (rest.length > 0) {
-                write(rest, rest.length);
+                try {
+                    write(rest, rest.length);
+                } catch (IOException e) {
+                    pendingLock.lock();
+                    try {
+                        // back ahead of anything appended meanwhile: the next commit that succeeds writes them
+                        Buffer restored = new Buffer();
+                        restored.write(rest, 0, rest.length);
+                        restored.write(pending.array(), 0, pending.size());
+                        pending = restored;
+                    } finally {
+                        pendingLock.unlock();
+                    }
+                    throw new UncheckedIOException("could not close " + path, e);
+                }
             }
             // No fsync here: a closed segment is delivered (and then deleted) right after it is closed, and a
             // rotation must not hold up appends behind a disk flush. The open segment is synced by sync(), a

@@ -80,16 +80,22 @@ final class SegmentedLog implements AutoCloseable {
     }
 
     /**
-     * Makes the prepared segment (or, when none is, a new one) the open one and closes the one before; returns the
-     * closed segment's id.
+     * Closes the open segment and makes the prepared one (or, when none is, a new one) the open one; returns the
+     * closed segment's id. When the open segment cannot be closed (its pending bytes cannot be written: a full disk),
+     * it stays open with those bytes, the new segment stays prepared, and this throws {@link UncheckedIOException}: the
+     * bytes of a failed commit are written by the next commit that succeeds, in the segment they were appended to.
+     * Callers rotate while appends wait.
      */
     String rotate() {
         lock.lock();
         try {
             GroupCommitFile closing = open;
-            open = next != null ? next : openSegment();
-            next = null;
+            if (next == null) {
+                next = openSegment();
+            }
             closing.close();
+            open = next;
+            next = null;
             if (!syncEachCommit) {
                 closedUnsynced.add(closing.path());
             }

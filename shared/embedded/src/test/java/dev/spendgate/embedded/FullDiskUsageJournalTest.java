@@ -24,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,7 +70,6 @@ class FullDiskUsageJournalTest {
      * the next call although no record of it can be written.
      */
     @Test
-    @Disabled("DEFECT E2: after a flush on a full disk the journal retry reports success; calls are forwarded again")
     void fullDisk_afterAFlush_retryStillReportsTheJournalUnwritable() throws Exception {
         Path dataDir = mountPoint.resolve("data");
         UsageLogWriter writer = writer(dataDir);
@@ -99,7 +97,6 @@ class FullDiskUsageJournalTest {
      * the old segment at the flush's rotation.
      */
     @Test
-    @Disabled("DEFECT E3: a record answered on a full disk is lost by a kill after space returns")
     void recordAnsweredOnAFullDisk_killedAfterSpaceReturns_isFoundByTheNextStart() throws Exception {
         Path dataDir = mountPoint.resolve("data");
         UsageLogWriter writer = writer(dataDir);
