@@ -3,7 +3,10 @@ package dev.spendgate.embedded;
 import dev.spendgate.domain.usage.UsageJournal.Segment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -147,7 +150,7 @@ final class SegmentedLog implements AutoCloseable {
                 if (id.equals(current) || isNext(id)) {
                     continue;
                 }
-                segments.add(new Segment(id, wholeLines(dir.resolve(id + SUFFIX))));
+                segments.add(wholeLines(id, dir.resolve(id + SUFFIX)));
             }
             return segments;
         } finally {
@@ -234,21 +237,42 @@ final class SegmentedLog implements AutoCloseable {
         return name.substring(0, name.length() - SUFFIX.length());
     }
 
-    private static List<String> wholeLines(Path file) {
-        String text;
+    /**
+     * The segment's whole lines. Read as bytes and decoded a line at a time: a power loss can cut the last line inside
+     * a multi-byte character, and decoding the file at once would reject it all. The unterminated tail is left out;
+     * a whole line that is not valid UTF-8 (damaged) is left out and counted.
+     */
+    private static Segment wholeLines(String id, Path file) {
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read journal segment " + file, e);
         }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder(); // reports malformed input, replaces nothing
         List<String> lines = new ArrayList<>();
+        int undecodable = 0;
         int start = 0;
-        for (int nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        for (int nl = indexOf(bytes, (byte) '\n', start); nl >= 0; nl = indexOf(bytes, (byte) '\n', start)) {
             if (nl > start) {
-                lines.add(text.substring(start, nl));
+                try {
+                    lines.add(utf8.decode(ByteBuffer.wrap(bytes, start, nl - start))
+                            .toString());
+                } catch (CharacterCodingException e) {
+                    undecodable++;
+                }
             }
             start = nl + 1;
         }
-        return lines;
+        return new Segment(id, lines, undecodable);
+    }
+
+    private static int indexOf(byte[] bytes, byte b, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
     }
 }

@@ -57,6 +57,23 @@ class SegmentedLogTest {
         next.close();
     }
 
+    @Test
+    void pending_aWholeLineThatIsNotUtf8_isLeftOutAndCounted_theOthersRead() throws IOException {
+        SegmentedLog log = new SegmentedLog(dir, Clock.systemUTC(), false);
+        log.append(line("modèle"));
+        log.append(new byte[] {'{', (byte) 0xC3, '}', '\n'}); // damaged: a lead byte without its continuation
+        log.append(line("b"));
+        log.append(new byte[] {'{', '"', (byte) 0xC3}); // the tail a power loss cut, inside a character
+        log.rotate();
+
+        Segment segment = log.pending().get(0);
+        assertThat(segment.lines()).containsExactly("{\"r\":\"modèle\"}", "{\"r\":\"b\"}");
+        assertThat(segment.undecodable())
+                .as("the damaged whole line, reported as torn")
+                .isEqualTo(1);
+        log.close();
+    }
+
     /**
      * A rotation does not force the closed segment; the next sync forces each closed one still kept (its records not
      * saved, or an earlier process's), so a power loss takes at most a sync interval of them too. One discarded

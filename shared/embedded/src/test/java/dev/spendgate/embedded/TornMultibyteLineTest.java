@@ -22,7 +22,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +45,6 @@ class TornMultibyteLineTest {
     Path afterPowerLoss;
 
     @Test
-    @Disabled("DEFECT E5: a journal line torn inside a UTF-8 character stops the next start")
     void usageJournal_lastLineTornInsideACharacter_wholeLinesAreRecovered() throws Exception {
         UsageLogWriter before = writer(live);
         before.append(record("whole"));
@@ -67,7 +65,6 @@ class TornMultibyteLineTest {
     }
 
     @Test
-    @Disabled("DEFECT E5: a journal line torn inside a UTF-8 character stops the next start")
     void reservationLog_lastLineTornInsideACharacter_journalOpensWithTheWholeEntries() throws Exception {
         FileReservationJournal journal = new FileReservationJournal(live.resolve("reservations.json"));
         admit(journal, "whole");

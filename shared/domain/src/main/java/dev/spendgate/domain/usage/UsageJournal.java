@@ -77,11 +77,22 @@ public interface UsageJournal extends AutoCloseable {
                 "%013d-%s", now.toEpochMilli(), UUID.randomUUID().toString().substring(0, 8));
     }
 
-    /** A closed segment and its lines (without their newlines); a line torn by a power loss is left out. */
-    record Segment(String id, List<String> lines) {
+    /**
+     * A closed segment and its lines (without their newlines); a line torn by a power loss is left out. {@code
+     * undecodable} counts the whole lines left out because they are not valid UTF-8 (damaged), to be reported as torn.
+     */
+    record Segment(String id, List<String> lines, int undecodable) {
         public Segment {
             Objects.requireNonNull(id, "id");
             lines = List.copyOf(lines);
+            if (undecodable < 0) {
+                throw new IllegalArgumentException("undecodable must not be negative, was " + undecodable);
+            }
+        }
+
+        /** A segment whose lines all decoded. */
+        public Segment(String id, List<String> lines) {
+            this(id, lines, 0);
         }
     }
 }

@@ -297,7 +297,7 @@ public final class UsageLogWriter implements AutoCloseable {
             int recovered = 0;
             for (UsageJournal.Segment segment : journal.pending()) {
                 Map<Long, List<UsageRecord>> byHour = new LinkedHashMap<>();
-                int torn = 0;
+                int torn = segment.undecodable();
                 for (String line : segment.lines()) {
                     try {
                         UsageRecord r = UsageRecordCodec.read(line);
