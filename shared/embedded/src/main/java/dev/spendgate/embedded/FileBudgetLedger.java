@@ -260,7 +260,8 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
      * is the worst case of each call that died in flight (the gateway then charges it), and everything else reserved
      * belonged to calls that settled or never got going. The snapshot's reservations are a second old and the
      * settlements since then do not touch them, so they are replaced rather than adjusted. Returns what was given back
-     * (the old reservations less {@code held}; items that held one), for the start-up log.
+     * (on each item whose reservation went down: the old one less {@code held}; how many such items), for the start-up
+     * log.
      */
     public Released resetReservations(Map<String, BigDecimal> held) {
         Objects.requireNonNull(held, "held");
@@ -270,19 +271,21 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         owned.change(() -> {
             items.replaceAll((key, state) -> {
                 BigDecimal keep = held.getOrDefault(key, BigDecimal.ZERO);
-                if (state.reserved().compareTo(keep) == 0) {
+                BigDecimal givenBack = state.reserved().subtract(keep);
+                if (givenBack.signum() == 0) {
                     return state;
                 }
-                if (state.reserved().signum() != 0) {
+                if (givenBack.signum() > 0) {
+                    // only what is given back is reported: a call held above what the file reserved for it (admitted
+                    // after the last flush) is not a negative release
                     count[0]++;
+                    total[0] = total[0].add(givenBack);
                 }
-                total[0] = total[0].add(state.reserved()).subtract(keep);
                 return new BudgetState(state.spent(), keep, state.spent().add(keep));
             });
             held.forEach((key, keep) -> {
                 if (keep.signum() > 0 && !items.containsKey(key)) {
                     items.put(key, new BudgetState(BigDecimal.ZERO, keep, keep));
-                    total[0] = total[0].subtract(keep);
                 }
             });
             return true;

@@ -109,6 +109,26 @@ class FileBudgetLedgerTest extends BudgetLedgerContract {
                 .isEmpty();
     }
 
+    /**
+     * At start, a call killed in flight is held at its worst case although the flushed file reserved less for it (it
+     * was admitted after the last flush): the start-up log names what was given back, never a negative amount.
+     */
+    @Test
+    void resetReservations_holdingMoreThanTheFileReserved_reportsOnlyWhatWasGivenBack() {
+        FileBudgetLedger ledger = current;
+        ledger.reserve("budget#a", usd("1"), usd("0.10")); // its call died; held at 0.25 below
+        ledger.reserve("budget#b", usd("1"), usd("0.05")); // its call settled or never got going
+
+        FileBudgetLedger.Released released =
+                ledger.resetReservations(java.util.Map.of("budget#a", usd("0.25"), "budget#c", usd("0.07")));
+
+        assertThat(released.items()).isEqualTo(1);
+        assertThat(released.amount()).isEqualByComparingTo("0.05");
+        assertThat(ledger.state("budget#a").orElseThrow().reserved()).isEqualByComparingTo("0.25");
+        assertThat(ledger.state("budget#b").orElseThrow().reserved()).isEqualByComparingTo("0");
+        assertThat(ledger.state("budget#c").orElseThrow().committed()).isEqualByComparingTo("0.07");
+    }
+
     @Test
     void readSnapshot_noFile_isEmpty() {
         assertThat(FileBudgetLedger.readSnapshot(dir.resolve("none.json"))).isEmpty();
