@@ -45,7 +45,23 @@ final class AnthropicWire {
         if (call.request().hasNonNull("inference_geo")) {
             usage.put("inference_geo", call.request().get("inference_geo").asText());
         }
+        long searches = webSearches(call.request());
+        if (searches > 0) {
+            // as Anthropic reports the server tool's runs: billed at $10 per 1,000 on top of the tokens
+            usage.putObject("server_tool_use").put("web_search_requests", searches);
+        }
         return usage;
+    }
+
+    /** The web searches the server tool runs for a request: each web_search tool's max_uses (1 when unset). */
+    static long webSearches(com.fasterxml.jackson.databind.JsonNode request) {
+        long searches = 0;
+        for (com.fasterxml.jackson.databind.JsonNode tool : request.path("tools")) {
+            if (tool.path("type").asText().startsWith("web_search")) {
+                searches += tool.path("max_uses").asLong(1);
+            }
+        }
+        return searches;
     }
 
     static ObjectNode textBlock(String text) {
@@ -92,7 +108,11 @@ final class AnthropicWire {
         ObjectNode delta = event.putObject("delta");
         delta.put("stop_reason", "end_turn");
         delta.putNull("stop_sequence");
-        event.putObject("usage").put("output_tokens", call.outputTokens());
+        ObjectNode usage = event.putObject("usage").put("output_tokens", call.outputTokens());
+        long searches = webSearches(call.request());
+        if (searches > 0) {
+            usage.putObject("server_tool_use").put("web_search_requests", searches); // cumulative, as Anthropic sends
+        }
         return event;
     }
 
