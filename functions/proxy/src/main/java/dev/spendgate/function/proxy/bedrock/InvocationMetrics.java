@@ -22,13 +22,15 @@ public final class InvocationMetrics {
             return;
         }
         try {
-            tokens = TokenUsage.anthropic(
-                    Long.parseLong(input.trim()),
-                    number(headers.first("X-Amzn-Bedrock-Cache-Read-Input-Token-Count")),
-                    number(headers.first("X-Amzn-Bedrock-Cache-Write-Input-Token-Count")),
-                    0,
-                    Long.parseLong(output.trim()));
-        } catch (IllegalArgumentException e) {
+            long in = Long.parseLong(input.trim());
+            long cacheRead = number(headers.first("X-Amzn-Bedrock-Cache-Read-Input-Token-Count"));
+            long cacheWrite = number(headers.first("X-Amzn-Bedrock-Cache-Write-Input-Token-Count"));
+            long out = Long.parseLong(output.trim());
+            // a negative count, or counts whose sum overflows a long, are none: estimated
+            tokens = UsageCounts.valid(in, cacheRead, cacheWrite, 0, out)
+                    ? TokenUsage.anthropic(in, cacheRead, cacheWrite, 0, out)
+                    : null;
+        } catch (NumberFormatException e) {
             tokens = null;
         }
     }
@@ -42,7 +44,7 @@ public final class InvocationMetrics {
         long cacheRead = metrics.path("cacheReadInputTokenCount").asLong();
         long cacheWrite = metrics.path("cacheWriteInputTokenCount").asLong();
         long output = metrics.get("outputTokenCount").asLong();
-        if (UsageCounts.valid(input, cacheRead, cacheWrite, 0, output)) { // a negative count is none: estimated
+        if (UsageCounts.valid(input, cacheRead, cacheWrite, 0, output)) { // a negative or overflowing count is none
             tokens = TokenUsage.anthropic(input, cacheRead, cacheWrite, 0, output);
         }
     }

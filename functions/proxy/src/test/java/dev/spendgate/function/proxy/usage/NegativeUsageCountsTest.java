@@ -53,4 +53,33 @@ class NegativeUsageCountsTest {
         assertThat(usage.complete()).isFalse();
         assertThat(usage.tokens().inputTokens()).isEqualTo(300);
     }
+
+    @Test
+    void responsesBody_countsWhoseSumOverflowsALong_nothingKeptSoAllIsEstimated() {
+        UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.RESPONSES);
+        tracker.onBody(("{\"model\":\"o3\",\"usage\":{\"input_tokens\":9000000000000000000,"
+                        + "\"output_tokens\":9000000000000000000}}")
+                .getBytes(StandardCharsets.UTF_8));
+
+        TrackedUsage usage = tracker.result();
+
+        assertThat(usage.complete()).isFalse();
+        assertThat(usage.tokens()).isNull();
+    }
+
+    @Test
+    void bedrockHeaders_countsWhoseSumOverflowsALong_areNoCounts() {
+        // 3 x 9e18 wraps to a positive 8.55e18 billed input smaller than its own cache read: never a usage
+        dev.spendgate.function.proxy.bedrock.InvocationMetrics metrics =
+                new dev.spendgate.function.proxy.bedrock.InvocationMetrics();
+        metrics.readHeaders(dev.spendgate.function.proxy.http.Headers.of(java.util.Map.of(
+                "X-Amzn-Bedrock-Input-Token-Count", java.util.List.of("9000000000000000000"),
+                "X-Amzn-Bedrock-Cache-Read-Input-Token-Count", java.util.List.of("9000000000000000000"),
+                "X-Amzn-Bedrock-Cache-Write-Input-Token-Count", java.util.List.of("9000000000000000000"),
+                "X-Amzn-Bedrock-Output-Token-Count", java.util.List.of("10"))));
+
+        TrackedUsage estimated = new TrackedUsage(null, false, "model", "text");
+
+        assertThat(metrics.orElse(estimated)).isSameAs(estimated);
+    }
 }
