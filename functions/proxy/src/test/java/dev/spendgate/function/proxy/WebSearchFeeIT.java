@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +41,6 @@ class WebSearchFeeIT {
     }
 
     @Test
-    @Disabled("DEFECT R17A-1: Anthropic web search ($10 per 1,000 searches) is never added to a call's cost")
     void messagesCall_withThreeWebSearches_isRecordedWithTheSearchFee() throws Exception {
         gw.upstream.enqueue(Behavior.defaults().withInputTokens(1_000).withPieceCount(200));
 
@@ -54,10 +52,10 @@ class WebSearchFeeIT {
         UsageRecord r = single();
         // 1,000 x $3 + 200 x $15 per 1M = $0.006, plus 3 searches x $0.01
         assertThat(r.costUsd()).isEqualByComparingTo(new BigDecimal("0.036"));
+        assertThat(r.tokens().webSearches()).as("the record's web_searches").isEqualTo(3);
     }
 
     @Test
-    @Disabled("DEFECT R17A-1: Anthropic web search ($10 per 1,000 searches) is never added to a call's cost")
     void streamedMessagesCall_withThreeWebSearches_isRecordedWithTheSearchFee() throws Exception {
         gw.upstream.enqueue(Behavior.defaults().withInputTokens(1_000).withPieceCount(200));
 
@@ -70,6 +68,7 @@ class WebSearchFeeIT {
         UsageRecord r = single();
         assertThat(r.stream()).isTrue();
         assertThat(r.costUsd()).isEqualByComparingTo(new BigDecimal("0.036"));
+        assertThat(r.tokens().webSearches()).as("the record's web_searches").isEqualTo(3);
     }
 
     private UsageRecord single() {

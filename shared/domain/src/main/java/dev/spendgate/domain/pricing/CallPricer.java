@@ -14,6 +14,8 @@ import java.util.Optional;
  *   <li>A tier the catalog has no rates for leaves the call unpriced: it is never priced at another tier's rates.
  *   <li>Usage the provider reported as zero costs exactly $0, whatever the model.
  *   <li>A model the catalog does not know is unpriced, never $0.
+ *   <li>Web searches are billed per search on top of the tokens ({@link ModelPrice#webSearchPer1k}); a call that
+ *       searched on a model the catalog has no search fee for is unpriced, never priced at its tokens alone.
  * </ul>
  */
 public final class CallPricer {
@@ -64,6 +66,11 @@ public final class CallPricer {
         if (price.isEmpty()) {
             return Priced.unpriced(
                     "model '" + model + "' of provider '" + call.provider() + "' is not in the pricing catalog");
+        }
+        if (call.tokens().webSearches() > 0 && price.get().webSearchPer1k() == null) {
+            return Priced.unpriced("the pricing catalog has no web_search_per_1k for " + call.provider() + "/"
+                    + price.get().model() + " and the call ran " + call.tokens().webSearches()
+                    + " web searches; add it to the pricing overrides to price these calls");
         }
         Optional<PriceQuote> quote = price.get().quote(call.tokens(), tier, call.inferenceGeo());
         if (quote.isEmpty()) {

@@ -16,6 +16,9 @@ import java.util.Optional;
  * or cache-write price means the provider has no separate price for it: those tokens are charged at the input price.
  *
  * @param tier the model's class for degradation chains (premium, standard, economy); not a service tier
+ * @param webSearchPer1k the provider's fee per 1,000 server-side web searches (catalog {@code web_search_per_1k}),
+ *     billed on top of the tokens at every tier and region; null when the catalog has no fee for the model (a call
+ *     that searched is then unpriced, see {@link CallPricer})
  */
 public record ModelPrice(
         String provider,
@@ -34,7 +37,8 @@ public record ModelPrice(
         LongContext longContext,
         Map<String, BigDecimal> regionMultipliers,
         LocalDate deprecatedDate,
-        LocalDate retiredDate) {
+        LocalDate retiredDate,
+        BigDecimal webSearchPer1k) {
 
     public ModelPrice {
         Objects.requireNonNull(provider, "provider");
@@ -42,7 +46,8 @@ public record ModelPrice(
         Objects.requireNonNull(input, "input price of " + model);
         Objects.requireNonNull(output, "output price of " + model);
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
-        for (BigDecimal price : new BigDecimal[] {input, cachedInput, cacheWrite5m, cacheWrite1h, output}) {
+        for (BigDecimal price :
+                new BigDecimal[] {input, cachedInput, cacheWrite5m, cacheWrite1h, output, webSearchPer1k}) {
             if (price != null && price.signum() < 0) {
                 throw new IllegalArgumentException("prices of " + model + " must not be negative");
             }
@@ -62,7 +67,47 @@ public record ModelPrice(
         }
     }
 
-    /** A price with the standard tier only (no other tiers, long context or region multipliers). */
+    /** A price with no web-search fee. */
+    public ModelPrice(
+            String provider,
+            String model,
+            List<String> aliases,
+            String tier,
+            String family,
+            BigDecimal input,
+            BigDecimal cachedInput,
+            BigDecimal cacheWrite5m,
+            BigDecimal cacheWrite1h,
+            BigDecimal output,
+            String sourceUrl,
+            LocalDate effectiveDate,
+            Map<String, Rates> serviceTierRates,
+            LongContext longContext,
+            Map<String, BigDecimal> regionMultipliers,
+            LocalDate deprecatedDate,
+            LocalDate retiredDate) {
+        this(
+                provider,
+                model,
+                aliases,
+                tier,
+                family,
+                input,
+                cachedInput,
+                cacheWrite5m,
+                cacheWrite1h,
+                output,
+                sourceUrl,
+                effectiveDate,
+                serviceTierRates,
+                longContext,
+                regionMultipliers,
+                deprecatedDate,
+                retiredDate,
+                null);
+    }
+
+    /** A price with the standard tier only (no other tiers, long context, region multipliers or web-search fee). */
     public ModelPrice(
             String provider,
             String model,
@@ -89,6 +134,7 @@ public record ModelPrice(
                 output,
                 sourceUrl,
                 effectiveDate,
+                null,
                 null,
                 null,
                 null,
@@ -127,8 +173,10 @@ public record ModelPrice(
 
     /**
      * Prices the usage at the tier the provider served ({@code serviceTier}, any provider spelling, null for
-     * standard) and in the data-residency region ({@code region}, e.g. {@code us}; null for none). Empty when the
-     * catalog has no rates for that tier: the call is then unpriced, never priced at another tier's rates.
+     * standard) and in the data-residency region ({@code region}, e.g. {@code us}; null for none), plus its web
+     * searches at {@link #webSearchPer1k} (not discounted by tier nor multiplied by region: the fee is per search;
+     * none when the catalog has no fee). Empty when the catalog has no rates for that tier: the call is then unpriced,
+     * never priced at another tier's rates.
      */
     public Optional<PriceQuote> quote(TokenUsage usage, String serviceTier, String region) {
         String canonical = ServiceTiers.canonical(serviceTier);
@@ -152,7 +200,15 @@ public record ModelPrice(
         if (multiplier.compareTo(BigDecimal.ONE) != 0) {
             cost = stripped(cost.multiply(multiplier));
         }
+        if (usage.webSearches() > 0 && webSearchPer1k != null) {
+            cost = stripped(cost.add(webSearchFee(usage.webSearches())));
+        }
         return Optional.of(new PriceQuote(this, cost, canonical, isLong, multiplier, rates));
+    }
+
+    /** What {@code searches} web searches cost at {@link #webSearchPer1k} (which must be set); exact. */
+    public BigDecimal webSearchFee(long searches) {
+        return webSearchPer1k.multiply(BigDecimal.valueOf(searches)).movePointLeft(3);
     }
 
     /** Whether the model is retired (the provider no longer serves it) on {@code day}. */
@@ -179,7 +235,8 @@ public record ModelPrice(
                 longContext,
                 regionMultipliers,
                 deprecatedDate,
-                retiredDate);
+                retiredDate,
+                webSearchPer1k);
     }
 
     /** This price with every figure multiplied by {@code factor} (e.g. 0.85 for a 15 % negotiated discount). */
@@ -210,7 +267,8 @@ public record ModelPrice(
                 scaledLong,
                 regionMultipliers,
                 deprecatedDate,
-                retiredDate);
+                retiredDate,
+                scale(webSearchPer1k, factor));
     }
 
     private static BigDecimal scale(BigDecimal price, BigDecimal factor) {

@@ -308,7 +308,8 @@ public final class PricingCatalog {
                     longContext(m.path("long_context")),
                     multipliers(m.path("region_multipliers")),
                     date(m, "deprecated_date"),
-                    date(m, "retired_date")));
+                    date(m, "retired_date"),
+                    decimal(m, "web_search_per_1k")));
         }
         return prices;
     }

@@ -1,9 +1,11 @@
 package dev.spendgate.domain.pricing;
 
 /**
- * Token counts of one call, normalised across providers. {@code inputTokens} is every input token the provider
+ * What one call used, normalised across providers. {@code inputTokens} is every input token the provider
  * billed; {@code cachedInputTokens} (read from a prompt cache) and the two cache-write counts are parts of it.
- * {@code outputTokens} is every output token billed; {@code reasoningTokens} is part of it.
+ * {@code outputTokens} is every output token billed; {@code reasoningTokens} is part of it. {@code webSearches} is the
+ * server-side web searches the provider ran and bills per search on top of the tokens (Anthropic
+ * {@code usage.server_tool_use.web_search_requests}, OpenAI Responses {@code web_search_call} output items).
  */
 public record TokenUsage(
         long inputTokens,
@@ -11,7 +13,8 @@ public record TokenUsage(
         long cacheWrite5mTokens,
         long cacheWrite1hTokens,
         long outputTokens,
-        long reasoningTokens) {
+        long reasoningTokens,
+        long webSearches) {
 
     public static final TokenUsage ZERO = new TokenUsage(0, 0, 0, 0, 0, 0);
 
@@ -21,7 +24,8 @@ public record TokenUsage(
                 || cacheWrite5mTokens < 0
                 || cacheWrite1hTokens < 0
                 || outputTokens < 0
-                || reasoningTokens < 0) {
+                || reasoningTokens < 0
+                || webSearches < 0) {
             throw new IllegalArgumentException("token counts must not be negative");
         }
         if (cachedInputTokens + cacheWrite5mTokens + cacheWrite1hTokens > inputTokens) {
@@ -31,6 +35,31 @@ public record TokenUsage(
         if (reasoningTokens > outputTokens) {
             throw new IllegalArgumentException("reasoningTokens are part of outputTokens and cannot exceed it");
         }
+    }
+
+    /** Token counts of a call that ran no web search. */
+    public TokenUsage(
+            long inputTokens,
+            long cachedInputTokens,
+            long cacheWrite5mTokens,
+            long cacheWrite1hTokens,
+            long outputTokens,
+            long reasoningTokens) {
+        this(inputTokens, cachedInputTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, 0);
+    }
+
+    /** These token counts with {@code searches} web searches. */
+    public TokenUsage withWebSearches(long searches) {
+        return searches == webSearches
+                ? this
+                : new TokenUsage(
+                        inputTokens,
+                        cachedInputTokens,
+                        cacheWrite5mTokens,
+                        cacheWrite1hTokens,
+                        outputTokens,
+                        reasoningTokens,
+                        searches);
     }
 
     /**
@@ -96,9 +125,9 @@ public record TokenUsage(
                 thoughtsTokens);
     }
 
-    /** Whether the provider reported no tokens at all (priced at exactly $0, never estimated). */
+    /** Whether the provider reported no tokens and no search at all (priced at exactly $0, never estimated). */
     public boolean isZero() {
-        return inputTokens == 0 && outputTokens == 0;
+        return inputTokens == 0 && outputTokens == 0 && webSearches == 0;
     }
 
     /** Input tokens billed at the plain input price. */

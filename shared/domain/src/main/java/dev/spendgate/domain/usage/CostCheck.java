@@ -112,7 +112,8 @@ public final class CostCheck {
 
     /**
      * The most the tokens can cost: every token at the model's highest per-token price in any of its rate sets
-     * (standard, service tiers, long context), times its largest data-residency multiplier.
+     * (standard, service tiers, long context), times its largest data-residency multiplier; plus the call's web
+     * searches at the model's per-search fee.
      */
     static BigDecimal maximum(ModelPrice price, TokenUsage tokens) {
         java.util.List<dev.spendgate.domain.pricing.Rates> all = new java.util.ArrayList<>();
@@ -137,6 +138,10 @@ public final class CostCheck {
             region = region.max(multiplier);
         }
         long count = tokens.inputTokens() + tokens.outputTokens();
-        return highest.multiply(region).multiply(BigDecimal.valueOf(count)).divide(MILLION);
+        BigDecimal most =
+                highest.multiply(region).multiply(BigDecimal.valueOf(count)).divide(MILLION);
+        return tokens.webSearches() > 0 && price.webSearchPer1k() != null
+                ? most.add(price.webSearchFee(tokens.webSearches()))
+                : most;
     }
 }

@@ -80,6 +80,9 @@ public final class UsageRecordCodec {
             g.writeNumberField("cache_write_1h_tokens", t.cacheWrite1hTokens());
             g.writeNumberField("output_tokens", t.outputTokens());
             g.writeNumberField("reasoning_tokens", t.reasoningTokens());
+            if (t.webSearches() > 0) {
+                g.writeNumberField("web_searches", t.webSearches()); // optional: written only when the call searched
+            }
             text(g, chars, "cost_usd", r.costUsd() == null ? null : r.costUsd().toPlainString());
             text(g, chars, "pricing_status", r.pricingStatus().name().toLowerCase(Locale.ROOT));
             text(g, chars, "pricing_version", r.pricingVersion());
@@ -162,7 +165,8 @@ public final class UsageRecordCodec {
                             - n.path("cache_write_1h_tokens").asLong(),
                     n.path("cache_write_1h_tokens").asLong(),
                     n.path("output_tokens").asLong(),
-                    n.path("reasoning_tokens").asLong());
+                    n.path("reasoning_tokens").asLong(),
+                    n.path("web_searches").asLong());
             return new UsageRecord(
                     version,
                     required(n, "request_id"),

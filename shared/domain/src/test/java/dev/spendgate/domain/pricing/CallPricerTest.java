@@ -282,6 +282,37 @@ class CallPricerTest {
                         Instant.parse("2026-03-13T00:00:00Z"),
                         "1.275",
                         "claude.com/blog/1m-context-ga"),
+                // web search "Web search tool": $10 per 1,000 searches plus tokens, at every tier and region
+                // 10,000 x 1.50 + 1,000 x 7.50 (batch) + 4 x $0.01: the batch discount is on tokens only
+                row(
+                        "web searches on batch: tokens halved, searches not",
+                        "anthropic",
+                        "claude-sonnet-4-5",
+                        small.withWebSearches(4),
+                        "batch",
+                        "0.0625",
+                        page + " web search $10/1k, batch $1.50/$7.50"),
+                // 250,000 x 6.00 + 1,000 x 22.50 + 2 x $0.01: the long-context rule reprices tokens, not searches
+                row(
+                        "web searches on long context",
+                        "anthropic",
+                        "claude-sonnet-4-5",
+                        TokenUsage.anthropic(250_000, 0, 0, 0, 1_000).withWebSearches(2),
+                        "standard",
+                        "1.5425",
+                        page + " web search $10/1k, long context $6/$22.50"),
+                // (10,000 x 5 + 1,000 x 25) x 1.1 + 1 x $0.01: the US-only multiplier is on token pricing
+                new Row(
+                        "web search on US-only inference",
+                        "anthropic",
+                        "claude-opus-4-7",
+                        small.withWebSearches(1),
+                        "standard",
+                        null,
+                        "us",
+                        NOW,
+                        "0.0925",
+                        page + " web search $10/1k, data residency"),
                 // (10,000 x 5 + 1,000 x 25) x 1.1
                 new Row(
                         "US-only inference x1.1",
@@ -350,6 +381,14 @@ class CallPricerTest {
         String page = "aws.amazon.com/bedrock/pricing";
         TokenUsage small = TokenUsage.anthropic(10_000, 0, 0, 0, 1_000);
         return Stream.of(
+                row(
+                        "web searches without a per-search fee in the catalog: unpriced, not tokens alone",
+                        "bedrock",
+                        "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                        small.withWebSearches(3),
+                        null,
+                        null,
+                        page + " lists no web-search fee"),
                 // 10,000 x 3.30 + 1,000 x 16.50: geographic profiles carry 10 % over global
                 row(
                         "us. profile",

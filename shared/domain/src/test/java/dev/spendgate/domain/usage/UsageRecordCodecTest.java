@@ -94,6 +94,32 @@ class UsageRecordCodecTest {
     }
 
     @Test
+    void write_callWithWebSearches_recordsTheirNumberAndRoundTrips() throws Exception {
+        UsageRecord searched = UsageRecord.builder()
+                .requestId("req-ws")
+                .tsStart(Instant.parse("2026-11-28T15:04:05Z"))
+                .tsEnd(Instant.parse("2026-11-28T15:04:06Z"))
+                .provider("anthropic")
+                .modelServed("claude-sonnet-4-5-20250929")
+                .tokens(dev.spendgate.domain.pricing.TokenUsage.anthropic(1_000, 0, 0, 0, 200)
+                        .withWebSearches(3))
+                .costUsd(new java.math.BigDecimal("0.036"))
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .build();
+
+        assertThat(new ObjectMapper()
+                        .readTree(line(searched))
+                        .get("web_searches")
+                        .asLong())
+                .isEqualTo(3);
+        assertThat(UsageRecordCodec.read(line(searched))).isEqualTo(searched);
+        // optional: a call that ran none writes no field, so older readers and older lines are unchanged
+        assertThat(new ObjectMapper().readTree(line(record)).has("web_searches"))
+                .isFalse();
+    }
+
+    @Test
     void write_customProviderPricedAsAnother_recordsThePricingProviderAndRoundTrips() throws Exception {
         UsageRecord azure = UsageRecord.builder()
                 .requestId("req-az")

@@ -260,7 +260,8 @@ public final class PolicyReplay implements AutoCloseable {
                         t.cacheWrite5mTokens(),
                         t.cacheWrite1hTokens(),
                         cap,
-                        t.reasoningTokens());
+                        t.reasoningTokens(),
+                        t.webSearches());
         BigDecimal standard = price.get().cost(worst);
         BigDecimal requested = price.get()
                 .quote(worst, r.billing().serviceTierRequested(), null)

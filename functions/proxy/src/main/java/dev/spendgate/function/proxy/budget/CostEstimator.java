@@ -28,7 +28,9 @@ import java.util.Optional;
  *       request with a {@code cachePoint}), every input token at the cache-write price (1-hour when any mark asks for
  *       {@code ttl: 1h});
  *   <li>data residency: times the multiplier of the region the body asks for ({@code inference_geo}), else the
- *       model's largest, as a workspace default may apply it ({@link ModelPrice#reservedRegionMultiplier}).
+ *       model's largest, as a workspace default may apply it ({@link ModelPrice#reservedRegionMultiplier});
+ *   <li>web searches: the most a web-search tool of the request may run ({@link WebSearchTools}), at the model's
+ *       per-search fee.
  * </ul>
  *
  * Settlement replaces the estimate by the provider's figure, so the estimate only decides admission.
@@ -133,11 +135,12 @@ public final class CostEstimator {
         String capModel =
                 pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
         long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(capModel, prompt, body);
+        long searches = WebSearchTools.worstCase(endpoint, body);
         if (endpoint == Endpoint.MESSAGES
                 && (body.findValue("cache_control") != null || body.findValue("cachePoint") != null)) {
             boolean oneHour = body.findValues("ttl").stream().anyMatch(ttl -> "1h".equals(ttl.asText()));
-            return new TokenUsage(input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0);
+            return new TokenUsage(input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0, searches);
         }
-        return new TokenUsage(input, 0, 0, 0, output, 0);
+        return new TokenUsage(input, 0, 0, 0, output, 0, searches);
     }
 }

@@ -96,14 +96,15 @@ public final class Price {
         }
         TokenUsage partial = tracked.tokens();
         if (partial != null) {
-            // Input was reported (Anthropic message_start); only the output is counted here.
+            // Input was reported (Anthropic message_start); only the output is counted here. Searches reported stand.
             return new TokenUsage(
                     partial.inputTokens(),
                     partial.cachedInputTokens(),
                     partial.cacheWrite5mTokens(),
                     partial.cacheWrite1hTokens(),
                     Math.max(output, partial.outputTokens()),
-                    0);
+                    0,
+                    partial.webSearches());
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
         return new TokenUsage(input, 0, 0, 0, output, 0);

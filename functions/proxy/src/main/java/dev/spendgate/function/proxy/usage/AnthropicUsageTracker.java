@@ -8,7 +8,8 @@ import dev.spendgate.domain.usage.UsageCounts;
  * {@code /v1/messages}: {@code input_tokens}, {@code cache_read_input_tokens} and
  * {@code cache_creation_input_tokens} are disjoint (cache writes split into 5-minute and 1-hour by
  * {@code cache_creation}); streamed, input arrives in {@code message_start} and the final {@code output_tokens} in
- * {@code message_delta}.
+ * {@code message_delta}. Server-side web searches, billed per search, are {@code usage.server_tool_use.web_search_requests}
+ * (cumulative in each {@code message_delta}).
  */
 final class AnthropicUsageTracker extends UsageTracker {
     private long input;
@@ -16,6 +17,7 @@ final class AnthropicUsageTracker extends UsageTracker {
     private long cacheWrite5m;
     private long cacheWrite1h;
     private long output;
+    private long webSearches;
     private boolean sawInput;
     private boolean sawFinalOutput;
 
@@ -28,6 +30,7 @@ final class AnthropicUsageTracker extends UsageTracker {
         if (usage.isObject() && usage.has("input_tokens")) {
             readInput(usage);
             output = usage.path("output_tokens").asLong();
+            readSearches(usage);
             sawFinalOutput = true;
         }
     }
@@ -56,6 +59,7 @@ final class AnthropicUsageTracker extends UsageTracker {
                     readInput(usage);
                 }
                 output = usage.path("output_tokens").asLong(output);
+                readSearches(usage);
                 sawFinalOutput = true;
             }
         }
@@ -75,8 +79,16 @@ final class AnthropicUsageTracker extends UsageTracker {
             return new TrackedUsage(null, false, modelServed, streamedText);
         }
         TokenUsage tokens = UsageCounts.anthropic(input, cacheRead, cacheWrite5m, cacheWrite1h, output);
-        boolean counted = UsageCounts.valid(input, cacheRead, cacheWrite5m, cacheWrite1h, output);
+        boolean counted = UsageCounts.valid(input, cacheRead, cacheWrite5m, cacheWrite1h, output) && webSearches >= 0;
+        if (tokens != null && webSearches > 0) {
+            tokens = tokens.withWebSearches(webSearches);
+        }
         return new TrackedUsage(tokens, sawFinalOutput && counted, modelServed, streamedText);
+    }
+
+    /** The searches so far (cumulative: a later event's count replaces an earlier one; one without it keeps it). */
+    private void readSearches(JsonNode usage) {
+        webSearches = usage.path("server_tool_use").path("web_search_requests").asLong(webSearches);
     }
 
     private void readInput(JsonNode usage) {

@@ -10,6 +10,7 @@ import dev.spendgate.function.proxy.bedrock.BedrockOperation;
 import dev.spendgate.function.proxy.bedrock.BedrockRequests;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.PromptText;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,32 @@ class CostEstimatorTest {
                 .estimate(
                         "anthropic", "claude-opus-4-6", Endpoint.MESSAGES, PromptText.of(Endpoint.MESSAGES, body), body)
                 .orElseThrow();
+    }
+
+    @Test
+    void anthropicWebSearchTool_reservesItsMaxUsesSearchesAtTheSearchFee() throws Exception {
+        String question = "\"messages\":[{\"role\":\"user\",\"content\":\"What changed this week?\"}]";
+        String capped = "\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"web_search\",\"max_uses\":5}]";
+        String uncapped = "\"tools\":[{\"type\":\"web_search_20250305\",\"name\":\"web_search\"}]";
+        String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,%s," + question + "}";
+        JsonNode json = JSON.readTree(body.formatted(capped));
+
+        TokenUsage worst = anthropic(body.formatted(capped));
+        BigDecimal reserved = estimator
+                .estimate(
+                        "anthropic",
+                        "claude-sonnet-4-5",
+                        Endpoint.MESSAGES,
+                        PromptText.of(Endpoint.MESSAGES, json),
+                        json)
+                .orElseThrow();
+
+        assertThat(worst.webSearches()).isEqualTo(5);
+        // the tokens at $3 / $15 per 1M, plus 5 searches x $0.01
+        BigDecimal tokens = new BigDecimal(worst.inputTokens() * 3 + worst.outputTokens() * 15).movePointLeft(6);
+        assertThat(reserved).isEqualByComparingTo(tokens.add(new BigDecimal("0.05")));
+        assertThat(anthropic(body.formatted(uncapped)).webSearches()).isEqualTo(WebSearchTools.UNCAPPED);
+        assertThat(anthropic(body.formatted("\"tools\":[]")).webSearches()).isZero();
     }
 
     @Test

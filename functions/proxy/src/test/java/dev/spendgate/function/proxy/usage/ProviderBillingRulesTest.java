@@ -52,7 +52,6 @@ class ProviderBillingRulesTest {
     }
 
     @Test
-    @Disabled("DEFECT R17A-1: Anthropic web search ($10 per 1,000 searches) is never added to a call's cost")
     void anthropicMessage_withWebSearches_isRecordedWithTheSearchFee() {
         // docs.anthropic.com pricing, "Web search tool": $10 per 1,000 searches plus standard token costs; the
         // searches a call ran are in usage.server_tool_use.web_search_requests.
@@ -67,7 +66,6 @@ class ProviderBillingRulesTest {
     }
 
     @Test
-    @Disabled("DEFECT R17A-1: Anthropic web search ($10 per 1,000 searches) is never added to a call's cost")
     void anthropicStream_withWebSearchesInTheFinalDelta_isRecordedWithTheSearchFee() {
         // Streamed, the cumulative server_tool_use arrives in message_delta's usage.
         TrackedUsage u = stream(Endpoint.MESSAGES, """

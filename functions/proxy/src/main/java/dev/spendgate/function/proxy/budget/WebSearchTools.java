@@ -1,0 +1,48 @@
+package dev.spendgate.function.proxy.budget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.function.proxy.upstream.Endpoint;
+
+/**
+ * The most server-side web searches a request lets the provider run and bill per search, for its worst case: each
+ * Anthropic {@code web_search_*} tool's {@code max_uses}. A tool without a cap is reserved at {@value #UNCAPPED}
+ * searches: an assumption, not a bound (the provider documents no default limit), so a client that needs the
+ * reservation to hold sets the cap.
+ */
+final class WebSearchTools {
+    /** Searches reserved for a web-search tool the request does not cap. */
+    static final long UNCAPPED = 10;
+
+    private WebSearchTools() {}
+
+    /** The searches the worst case of {@code body} on {@code endpoint} bills; 0 without a web-search tool. */
+    static long worstCase(Endpoint endpoint, JsonNode body) {
+        if (endpoint != Endpoint.MESSAGES) {
+            return 0;
+        }
+        long searches = 0;
+        for (JsonNode tool : body.path("tools")) {
+            if (isWebSearch(tool)) {
+                searches = saturatedAdd(searches, cap(tool.get("max_uses")));
+            }
+        }
+        return searches;
+    }
+
+    private static boolean isWebSearch(JsonNode tool) {
+        JsonNode type = tool.get("type");
+        return type != null && type.isTextual() && type.asText().startsWith("web_search");
+    }
+
+    /** A positive whole-number cap, else {@link #UNCAPPED} (the provider refuses a bad one: nothing is billed). */
+    private static long cap(JsonNode value) {
+        return value != null && value.canConvertToExactIntegral() && value.canConvertToLong() && value.asLong() > 0
+                ? value.asLong()
+                : UNCAPPED;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
+    }
+}
