@@ -48,6 +48,15 @@ class CallPricerTest {
         return Stream.of(
                 // 80,000 x 0.25 + 20,000 x 0.025 + 10,000 x 2.00 = 40,500 / 1M
                 row("standard (default)", "openai", "gpt-5-mini", MINI, "default", "0.0405", page + " $0.25/$0.025/$2"),
+                // 20,250 / 1M (flex, below) + 2 web search calls x $0.01: the tool fee is not halved
+                row(
+                        "web search calls on flex",
+                        "openai",
+                        "gpt-5-mini",
+                        MINI.withWebSearches(2),
+                        "flex",
+                        "0.04025",
+                        page + " Built-in tools: web search $10.00 / 1k calls"),
                 // 80,000 x 0.125 + 20,000 x 0.0125 + 10,000 x 1.00 = 20,250 / 1M
                 row(
                         "flex bills half",

@@ -5,9 +5,10 @@ import dev.spendgate.function.proxy.upstream.Endpoint;
 
 /**
  * The most server-side web searches a request lets the provider run and bill per search, for its worst case: each
- * Anthropic {@code web_search_*} tool's {@code max_uses}. A tool without a cap is reserved at {@value #UNCAPPED}
- * searches: an assumption, not a bound (the provider documents no default limit), so a client that needs the
- * reservation to hold sets the cap.
+ * Anthropic {@code web_search_*} tool's {@code max_uses}; for an OpenAI Responses request with a {@code web_search*}
+ * tool, its {@code max_tool_calls} (which caps every built-in tool call). A tool without a cap is reserved at
+ * {@value #UNCAPPED} searches: an assumption, not a bound (neither provider documents a default limit), so a client
+ * that needs the reservation to hold sets the cap.
  */
 final class WebSearchTools {
     /** Searches reserved for a web-search tool the request does not cap. */
@@ -17,6 +18,14 @@ final class WebSearchTools {
 
     /** The searches the worst case of {@code body} on {@code endpoint} bills; 0 without a web-search tool. */
     static long worstCase(Endpoint endpoint, JsonNode body) {
+        if (endpoint == Endpoint.RESPONSES) {
+            for (JsonNode tool : body.path("tools")) {
+                if (isWebSearch(tool)) {
+                    return cap(body.get("max_tool_calls"));
+                }
+            }
+            return 0;
+        }
         if (endpoint != Endpoint.MESSAGES) {
             return 0;
         }

@@ -1,23 +1,40 @@
 package dev.spendgate.function.proxy.usage;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageCounts;
+import java.io.IOException;
 
 /**
  * {@code /v1/responses}: usage is {@code input_tokens} (including {@code input_tokens_details.cached_tokens}) and
  * {@code output_tokens} (including {@code output_tokens_details.reasoning_tokens}); streamed, it is in the
- * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event.
+ * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event. Each {@code web_search_call} item of
+ * the response's {@code output} is one web-search tool call, billed per call on top of the tokens: counted in the
+ * body's single pass (the output's items are not built as trees) or from the final event's response.
  */
 final class OpenAiResponsesUsageTracker extends UsageTracker {
+    private static final String WEB_SEARCH_CALL = "web_search_call";
+
     private TokenUsage tokens;
     private boolean complete;
+    private long webSearches;
 
     @Override
     protected void readBody(JsonNode root) {
         rememberModel(root);
         rememberServiceTier(root, "service_tier");
         readUsage(root.path("usage"));
+    }
+
+    @Override
+    protected boolean scanBodyField(String name, JsonParser p) throws IOException {
+        if (!"output".equals(name)) {
+            return false;
+        }
+        webSearches = countWebSearchCalls(p);
+        return true;
     }
 
     @Override
@@ -32,6 +49,17 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
             rememberModel(response);
             rememberServiceTier(response, "service_tier");
             readUsage(response.path("usage"));
+            JsonNode output = response.get("output");
+            if (output != null && output.isArray()) {
+                // each response event carries the output so far; the final one all of it
+                long searches = 0;
+                for (JsonNode item : output) {
+                    if (WEB_SEARCH_CALL.equals(item.path("type").asText())) {
+                        searches++;
+                    }
+                }
+                webSearches = searches;
+            }
         }
     }
 
@@ -42,7 +70,8 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
-        return new TrackedUsage(tokens, complete, modelServed, streamedText);
+        TokenUsage used = tokens != null && webSearches > 0 ? tokens.withWebSearches(webSearches) : tokens;
+        return new TrackedUsage(used, complete, modelServed, streamedText);
     }
 
     private void readUsage(JsonNode usage) {
@@ -58,5 +87,34 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 usage.path("output_tokens_details").path("reasoning_tokens").asLong();
         complete = UsageCounts.valid(input, cached, cacheWrite, output, reasoning);
         tokens = UsageCounts.openAi(input, cached, cacheWrite, output, reasoning);
+    }
+
+    /**
+     * The {@code web_search_call} items of an {@code output} array, read token by token: only each item's top-level
+     * {@code type} is looked at, everything else skipped. Leaves the parser at the value's last token.
+     */
+    private static long countWebSearchCalls(JsonParser p) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            return 0;
+        }
+        long searches = 0;
+        JsonToken item;
+        while ((item = p.nextToken()) != JsonToken.END_ARRAY && item != null) {
+            if (item != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            String field;
+            while ((field = p.nextFieldName()) != null) {
+                JsonToken value = p.nextToken();
+                if (value == JsonToken.VALUE_STRING && "type".equals(field) && WEB_SEARCH_CALL.equals(p.getText())) {
+                    searches++;
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        return searches;
     }
 }

@@ -43,10 +43,11 @@ public abstract class UsageTracker implements SseDecoder.Listener {
     /**
      * A complete non-streamed response body. Only the top-level fields {@link #readBody} reads ({@link #bodyFields})
      * are built as a tree; the others (the answer's text, embeddings' vectors) are scanned past without being
-     * materialised, and a body that is not valid JSON is read as none, as a whole-tree parse would.
+     * materialised ({@link #scanBodyField} may count something in them on the way), and a body that is not valid JSON
+     * is read as none, as a whole-tree parse would.
      */
     public final void onBody(byte[] body) {
-        JsonNode root = parseFields(body, bodyFields());
+        JsonNode root = parseFields(body, bodyFields(), this);
         if (root != null) {
             readBody(root);
         }
@@ -57,10 +58,20 @@ public abstract class UsageTracker implements SseDecoder.Listener {
         return BODY_FIELDS;
     }
 
+    /**
+     * Reads a top-level body field that is not built as a tree, token by token, in the single pass over the body
+     * (the parser is at the value's first token; it must be left at its last, as {@link JsonParser#skipChildren}
+     * leaves it). Returns false, having read nothing, for a field it does not read. Called before {@link #readBody},
+     * which is not called at all when the body turns out not to be JSON.
+     */
+    protected boolean scanBodyField(String name, JsonParser p) throws IOException {
+        return false;
+    }
+
     private static final Set<String> BODY_FIELDS = Set.of("model", "service_tier", "usage");
 
     /** The body's object with only {@code fields} (the last of duplicates, as a tree parse keeps), or null. */
-    static JsonNode parseFields(byte[] body, Set<String> fields) {
+    static JsonNode parseFields(byte[] body, Set<String> fields, UsageTracker scanner) {
         try (JsonParser p = JSON.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null; // not an object: nothing a tracker reads (a tree parse gave no usage either)
@@ -71,7 +82,7 @@ public abstract class UsageTracker implements SseDecoder.Listener {
                 JsonToken value = p.nextToken();
                 if (fields.contains(name)) {
                     kept.set(name, value == JsonToken.VALUE_NULL ? kept.nullNode() : JSON.readTree(p));
-                } else {
+                } else if (!scanner.scanBodyField(name, p)) {
                     p.skipChildren();
                 }
             }

@@ -98,6 +98,25 @@ class CostEstimatorTest {
     }
 
     @Test
+    void responsesWebSearchTool_reservesMaxToolCallsSearches() throws Exception {
+        String body = "{\"model\":\"gpt-5\",\"input\":\"What changed this week?\",%s"
+                + "\"tools\":[{\"type\":\"web_search\"}]}";
+
+        assertThat(responses(body.formatted("\"max_tool_calls\":4,")).webSearches())
+                .isEqualTo(4);
+        assertThat(responses(body.formatted("")).webSearches()).isEqualTo(WebSearchTools.UNCAPPED);
+        assertThat(responses("{\"model\":\"gpt-5\",\"input\":\"Hi\",\"tools\":[{\"type\":\"function\"}]}")
+                        .webSearches())
+                .isZero();
+    }
+
+    private TokenUsage responses(String body) throws Exception {
+        JsonNode json = JSON.readTree(body);
+        return estimator.worstCase(
+                "openai", "gpt-5", Endpoint.RESPONSES, PromptText.of(Endpoint.RESPONSES, json), json);
+    }
+
+    @Test
     void anthropicSystemBlocksAndTools_areCountedAsInput() throws Exception {
         String question = "\"messages\":[{\"role\":\"user\",\"content\":\"Where is my order?\"}]";
         String system =

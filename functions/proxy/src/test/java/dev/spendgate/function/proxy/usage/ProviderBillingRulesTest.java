@@ -9,7 +9,6 @@ import dev.spendgate.function.proxy.upstream.Endpoint;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,7 +91,6 @@ class ProviderBillingRulesTest {
     }
 
     @Test
-    @Disabled("DEFECT R17A-2: OpenAI Responses web_search_call ($10 per 1,000 calls) is never added to a call's cost")
     void openAiResponse_withAWebSearchCall_isRecordedWithTheToolCallFee() {
         // platform.openai.com/docs/pricing, "Built-in tools": web search $10.00 / 1k calls for gpt-5 and the
         // o-series (search content tokens billed as input tokens, already in usage.input_tokens). Each call is one
