@@ -35,6 +35,10 @@ class ReconcileTest {
     }
 
     Reconciliation reconcile(ProviderFiles f) throws Exception {
+        return reconcile(f, metered);
+    }
+
+    Reconciliation reconcile(ProviderFiles f, MonthlyUsage metered) throws Exception {
         Path oc = Files.writeString(dir.resolve("openai-costs.json"), ProviderFiles.json(f.openAiCostPages(7)));
         Path ou = Files.writeString(dir.resolve("openai-usage.json"), ProviderFiles.json(f.openAiUsagePages(31)));
         Path ac = Files.writeString(dir.resolve("anthropic-cost.json"), ProviderFiles.json(f.anthropicCostPages(7)));
@@ -189,5 +193,51 @@ class ReconcileTest {
         assertThat(ProviderBillRows.status(r)).anySatisfy(s -> assertThat(s)
                 .startsWith("openai: $")
                 .contains("matched within 0.0 %; $4.23 not metered by the gateway"));
+    }
+
+    @Test
+    void reconcile_webSearchFees_matchTheProvidersToolCallsLine() throws Exception {
+        // the gateway records Sonnet 4.5 calls' 20 searches in their cost ($10 per 1,000); Anthropic bills their fee
+        // on its own cost line without a model, and the tokens on the model's lines
+        MonthlyUsage searched = MonthlyUsage.of(metered.month());
+        LocalDate d = metered.month().atDay(12);
+        java.time.Instant t = d.atTime(10, 0).toInstant(java.time.ZoneOffset.UTC);
+        TokenUsage tokens = TokenUsage.anthropic(100_000, 0, 0, 0, 10_000).withWebSearches(20);
+        BigDecimal cost = SimulatedMonth.CATALOG
+                .find("anthropic", "claude-sonnet-4-5")
+                .orElseThrow()
+                .cost(tokens);
+        assertThat(cost).isEqualByComparingTo("0.65"); // 100,000 x $3 + 10,000 x $15 per 1M + 20 x $0.01
+        searched.add(dev.spendgate.domain.usage.UsageRecord.builder()
+                .requestId("req-ws")
+                .tsStart(t)
+                .tsEnd(t.plusSeconds(9))
+                .keyId("key_1")
+                .provider("anthropic")
+                .endpoint("messages")
+                .modelRequested("claude-sonnet-4-5")
+                .modelServed("claude-sonnet-4-5-20250929")
+                .tokens(tokens)
+                .costUsd(cost)
+                .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.PRICED)
+                .usageSource(dev.spendgate.domain.usage.UsageRecord.UsageSource.PROVIDER)
+                .build());
+        ProviderFiles f = ProviderFiles.of(searched, SimulatedMonth.CATALOG);
+        f.extras.add(new ProviderFiles.Extra(d, "anthropic", "Web Search", new BigDecimal("0.20"), null, "web_search"));
+
+        Reconciliation r = reconcile(f, searched);
+
+        List<ReconciliationLine> anthropic = r.lines().stream()
+                .filter(l -> l.source() == BillSource.ANTHROPIC)
+                .toList();
+        assertThat(anthropic)
+                .extracting(l -> l.item() + " " + l.explanation() + " "
+                        + l.billedUsd().stripTrailingZeros().toPlainString() + " "
+                        + l.meteredUsd().stripTrailingZeros().toPlainString())
+                .containsExactlyInAnyOrder("tokens MATCHED 0.45 0.45", "tool calls: web_search MATCHED 0.2 0.2");
+        Reconciliation.Totals totals = r.totals().get(BillSource.ANTHROPIC);
+        assertThat(totals.unexplainedUsd()).isZero();
+        assertThat(totals.neverMeteredUsd()).isZero();
+        assertThat(totals.priceDriftUsd()).isZero();
     }
 }

@@ -200,7 +200,14 @@ public final class Reconciler {
             Acc a = accs.computeIfAbsent(new LineKey(k.day(), match, item), x -> new Acc());
             a.tokenLine = true;
             a.gatewayModel = a.gatewayModel == null ? k.model() : a.gatewayModel;
-            a.metered = a.metered.add(e.getValue().costUsd());
+            // the web searches' fee is billed on the provider's tool-calls line (no model), not with the tokens
+            BigDecimal searchFee = webSearchFee(source, k, e.getValue());
+            a.metered = a.metered.add(e.getValue().costUsd().subtract(searchFee));
+            if (searchFee.signum() != 0) {
+                Acc tools =
+                        accs.computeIfAbsent(new LineKey(k.day(), "", WEB_SEARCH_ITEMS.get(source)), x -> new Acc());
+                tools.metered = tools.metered.add(searchFee);
+            }
             a.gateway.add(e.getValue());
             a.unpricedCalls += e.getValue().unpricedCalls();
         }
@@ -239,11 +246,33 @@ public final class Reconciler {
         return out;
     }
 
+    /**
+     * The item of the provider's bill line its web-search fees are on ({@code AnthropicBill}, {@code OpenAiBill}); a
+     * source without one keeps them on the tokens line.
+     */
+    private static final Map<BillSource, String> WEB_SEARCH_ITEMS =
+            Map.of(BillSource.ANTHROPIC, "tool calls: web_search", BillSource.OPENAI, "tool calls");
+
+    /** What the cell's priced web searches cost at the catalog's fee, when the bill has a line for them; else 0. */
+    private BigDecimal webSearchFee(BillSource source, CellKey k, CellTotals totals) {
+        long searches = totals.pricedTokens().webSearches();
+        if (searches == 0 || !WEB_SEARCH_ITEMS.containsKey(source) || k.model() == null) {
+            return BigDecimal.ZERO;
+        }
+        return catalog.find(k.pricedProvider(), k.model())
+                .filter(p -> p.webSearchPer1k() != null)
+                .map(p -> p.webSearchFee(searches))
+                .orElse(BigDecimal.ZERO);
+    }
+
     private ReconciliationLine line(ProviderBill bill, LineKey key, Acc a) {
         BigDecimal z = BigDecimal.ZERO;
         BillSource source = bill.source();
         String model = a.gatewayModel != null ? a.gatewayModel : a.model;
         if (!a.tokenLine) {
+            // the gateway meters web searches only (their fee); the rest of a tool-calls line it never meters
+            BigDecimal unmetered = a.billed.subtract(a.metered);
+            boolean matched = a.metered.signum() != 0 && unmetered.signum() == 0;
             return new ReconciliationLine(
                     key.day(),
                     source,
@@ -251,18 +280,20 @@ public final class Reconciler {
                     key.item(),
                     a.accounts,
                     a.billed,
+                    a.metered,
+                    matched ? Explanation.MATCHED : Explanation.NEVER_METERED,
                     z,
-                    Explanation.NEVER_METERED,
                     z,
-                    z,
-                    a.billed,
+                    unmetered,
                     z,
                     z,
                     null,
                     null,
                     Map.of(),
                     Map.of(),
-                    "billed by " + source.id() + "; the gateway never meters " + key.item());
+                    a.metered.signum() == 0
+                            ? "billed by " + source.id() + "; the gateway never meters " + key.item()
+                            : "billed by " + source.id() + "; the gateway metered its web searches");
         }
         ModelPrice price = model == null
                 ? null

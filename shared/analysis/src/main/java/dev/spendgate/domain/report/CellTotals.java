@@ -19,6 +19,7 @@ public final class CellTotals {
     private long cacheWrite1hTokens;
     private long outputTokens;
     private long reasoningTokens;
+    private long webSearches;
     private BigDecimal costUsd = BigDecimal.ZERO;
     private long worstCaseCalls;
     private BigDecimal worstCaseUsd = BigDecimal.ZERO;
@@ -97,6 +98,7 @@ public final class CellTotals {
         cacheWrite1hTokens += other.cacheWrite1hTokens;
         outputTokens += other.outputTokens;
         reasoningTokens += other.reasoningTokens;
+        webSearches += other.webSearches;
         costUsd = costUsd.add(other.costUsd);
         worstCaseCalls += other.worstCaseCalls;
         worstCaseUsd = worstCaseUsd.add(other.worstCaseUsd);
@@ -113,7 +115,8 @@ public final class CellTotals {
                 a.cacheWrite5mTokens() + b.cacheWrite5mTokens(),
                 a.cacheWrite1hTokens() + b.cacheWrite1hTokens(),
                 a.outputTokens() + b.outputTokens(),
-                a.reasoningTokens() + b.reasoningTokens());
+                a.reasoningTokens() + b.reasoningTokens(),
+                a.webSearches() + b.webSearches());
     }
 
     private void addTokens(TokenUsage t) {
@@ -123,6 +126,7 @@ public final class CellTotals {
         cacheWrite1hTokens += t.cacheWrite1hTokens();
         outputTokens += t.outputTokens();
         reasoningTokens += t.reasoningTokens();
+        webSearches += t.webSearches();
     }
 
     public long calls() {
@@ -193,9 +197,15 @@ public final class CellTotals {
         return sum(pricedTokens(), unpricedTokens);
     }
 
-    /** The priced tokens as one usage, to price with a catalog entry. */
+    /** The priced tokens (and web searches) as one usage, to price with a catalog entry. */
     public TokenUsage pricedTokens() {
         return new TokenUsage(
-                inputTokens, cachedInputTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens, reasoningTokens);
+                inputTokens,
+                cachedInputTokens,
+                cacheWrite5mTokens,
+                cacheWrite1hTokens,
+                outputTokens,
+                reasoningTokens,
+                webSearches);
     }
 }

@@ -124,7 +124,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                     Long.parseLong(v.get(13)),
                                     Long.parseLong(v.get(14)),
                                     Long.parseLong(v.get(15)),
-                                    Long.parseLong(v.get(16))),
+                                    Long.parseLong(v.get(16)),
+                                    // web searches of priced calls (records without the field count none)
+                                    v.size() > 27 ? count(v.get(27)) : 0),
                             new BigDecimal(v.get(17)),
                             // rows written before cost_basis existed read it as NULL: provider-reported, none
                             // charged at the worst case (count_if and the coalesced sum give 0; null read as 0 too)
@@ -206,6 +208,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                         "sum(" + unpriced.formatted("cache_write_1h_tokens") + ")",
                         "sum(" + unpriced.formatted("output_tokens") + ")",
                         "sum(" + unpriced.formatted("reasoning_tokens") + ")")
+                + ", sum(" + priced.formatted("coalesce(web_searches, 0)") + ")"
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19";
     }
 
