@@ -47,6 +47,10 @@ public final class FocusCharges {
                 rules.add("calls above " + p.longContext().thresholdInputTokens()
                         + " input tokens billed at its long-context rates");
             }
+            if (p.webSearchPer1k() != null) {
+                rules.add("web searches billed at "
+                        + p.webSearchPer1k().stripTrailingZeros().toPlainString() + " USD per 1,000");
+            }
             p.regionMultipliers().entrySet().stream()
                     .sorted(Map.Entry.comparingByKey())
                     .forEach(m -> rules.add("calls run with inference_geo " + m.getKey() + " billed at "

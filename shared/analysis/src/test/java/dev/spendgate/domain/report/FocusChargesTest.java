@@ -78,7 +78,9 @@ class FocusChargesTest {
                 .singleElement()
                 .satisfies(c -> {
                     assertThat(c.billedCost()).isEqualByComparingTo("0.75");
-                    assertThat(c.note()).contains("inference_geo us billed at 1.1x");
+                    assertThat(c.note())
+                            .contains("inference_geo us billed at 1.1x")
+                            .contains("web searches billed at 10 USD per 1,000");
                 });
     }
 
