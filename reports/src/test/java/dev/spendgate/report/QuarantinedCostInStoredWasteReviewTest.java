@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,6 @@ class QuarantinedCostInStoredWasteReviewTest {
     static final YearMonth NOVEMBER = YearMonth.of(2026, 11);
     static final Clock RUN = Clock.fixed(Instant.parse("2026-12-01T06:00:00Z"), ZoneOffset.UTC);
 
-    @Disabled("DEFECT R17F-4: quarantined (implausible) costs reach the board's waste figures via stored findings")
     @Test
     void report_storedFindingsOverQuarantinedRecords_boardWasteLeavesThemOut() {
         MapObjectStore data = new MapObjectStore();

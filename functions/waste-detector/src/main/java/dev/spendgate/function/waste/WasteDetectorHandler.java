@@ -173,6 +173,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         result.put("findings", report.findings().size());
         result.put("records", report.callsAnalysed());
         result.put("skipped_input", report.skippedInput());
+        result.put("quarantined_records", report.input().quarantined());
         result.put("monthly_savings_usd", report.monthlySavingsUsd().toPlainString());
         result.put("efficiency_score", report.overall().score());
         result.put("alerted_findings", alerted);

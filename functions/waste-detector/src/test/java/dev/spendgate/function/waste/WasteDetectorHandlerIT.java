@@ -274,6 +274,8 @@ class WasteDetectorHandlerIT {
                     .modelRequested("gpt-4o")
                     .modelServed("gpt-4o")
                     .statusCode(200)
+                    // gpt-4o at $2.50 / $10 per million tokens (a cost without tokens is quarantined)
+                    .tokens(new dev.spendgate.domain.pricing.TokenUsage(1000, 0, 0, 0, 1000, 0))
                     .costUsd(new java.math.BigDecimal("0.0125"))
                     .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.PRICED)
                     .usageSource(dev.spendgate.domain.usage.UsageRecord.UsageSource.PROVIDER)

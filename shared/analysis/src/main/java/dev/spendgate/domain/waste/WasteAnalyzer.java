@@ -4,6 +4,7 @@ import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageLogReader.ReadStats;
 import dev.spendgate.domain.usage.UsageRecord;
@@ -21,7 +22,9 @@ import java.util.Optional;
 /**
  * Runs the waste detectors over the usage log of a window in one streaming pass and ranks what they find. Each
  * record is seen once and dropped; what is kept grows with the number of features, models, keys and scopes with
- * waste, never with the number of records (see each detector for its bound).
+ * waste, never with the number of records (see each detector for its bound). A record whose cost fails the
+ * {@link CostCheck} against the analyzer's catalog (as the monthly report quarantines it) is left out and counted in
+ * the report's input ({@link ReadStats#quarantinedByReason()}).
  */
 public final class WasteAnalyzer {
     private final PricingCatalog catalog;
@@ -205,6 +208,7 @@ public final class WasteAnalyzer {
         private long duplicates;
         private long malformed;
         private long unreadable;
+        private final Map<String, Long> quarantined = new java.util.TreeMap<>();
         private final List<String> dayWarnings = new ArrayList<>();
         private final Map<String, Long> byField = new java.util.TreeMap<>();
         private final Bounds bounds;
@@ -258,6 +262,7 @@ public final class WasteAnalyzer {
                 }
             }
             s.malformedByField().forEach((k, v) -> byField.merge(k, v, Long::sum));
+            s.quarantinedByReason().forEach((k, v) -> quarantined.merge(k, v, Long::sum));
         }
 
         /** The window's report; {@code notes} (what happened to the days' aggregates) come first in its warnings. */
@@ -304,7 +309,8 @@ public final class WasteAnalyzer {
                         + " once a day without them was merged (batch rule: a run that comes back later is a new job)");
             }
             return pass.finish(
-                    window, new ReadStats(objects, records, duplicates, malformed, unreadable, warnings, byField));
+                    window,
+                    new ReadStats(objects, records, duplicates, malformed, unreadable, warnings, byField, quarantined));
         }
     }
 
@@ -324,6 +330,8 @@ public final class WasteAnalyzer {
         private final Map<String, Map<String, BigDecimal>> departmentsByKey = new HashMap<>();
         private BigDecimal covered = BigDecimal.ZERO;
         private final Call call = new Call();
+        private final CostCheck costCheck = CostCheck.against(catalog);
+        private final Map<String, Long> quarantined = new java.util.TreeMap<>();
         private BigDecimal spend = BigDecimal.ZERO;
         private long calls;
         private long nextPos;
@@ -332,6 +340,9 @@ public final class WasteAnalyzer {
 
         /** A record of the hour before a day pass: primes the retry and response-cache detectors, counts nothing. */
         public void warmUp(UsageRecord r) {
+            if (costCheck.check(r).isPresent()) {
+                return; // counted by the pass of its own day
+            }
             Call c = prepare(r);
             c.warmUp = true;
             retry.accept(c);
@@ -360,7 +371,7 @@ public final class WasteAnalyzer {
                     catalog.version(),
                     0,
                     null,
-                    stats,
+                    stats.plusQuarantined(quarantined),
                     calls,
                     spend,
                     new LinkedHashMap<>(spendByFeature),
@@ -480,7 +491,16 @@ public final class WasteAnalyzer {
             }
         }
 
+        /**
+         * Feeds the next record of the window; one whose cost fails the {@link CostCheck} is counted as quarantined
+         * and reaches no detector and no total.
+         */
         public void accept(UsageRecord r) {
+            Optional<CostCheck.Reason> rejected = costCheck.check(r);
+            if (rejected.isPresent()) {
+                quarantined.merge(rejected.get().key(), 1L, Long::sum);
+                return;
+            }
             Call c = call;
             c.record = r;
             c.warmUp = false;
@@ -590,7 +610,7 @@ public final class WasteAnalyzer {
             return new WasteReport(
                     clock.instant(),
                     window,
-                    stats,
+                    stats.plusQuarantined(quarantined),
                     calls,
                     spend,
                     findings,

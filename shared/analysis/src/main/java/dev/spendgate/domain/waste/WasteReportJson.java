@@ -54,6 +54,13 @@ public final class WasteReportJson {
             g.writeNumberField("duplicates_skipped", report.input().duplicates());
             g.writeNumberField("malformed_lines_skipped", report.input().malformedLines());
             g.writeNumberField("unreadable_objects", report.input().unreadableObjects());
+            g.writeNumberField("quarantined_records", report.input().quarantined());
+            g.writeObjectFieldStart("quarantined_by_reason");
+            for (Map.Entry<String, Long> e :
+                    new java.util.TreeMap<>(report.input().quarantinedByReason()).entrySet()) {
+                g.writeNumberField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
             g.writeArrayFieldStart("warnings");
             for (String w : report.input().warnings()) {
                 g.writeString(w);

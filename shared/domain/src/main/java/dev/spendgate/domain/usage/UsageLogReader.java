@@ -708,6 +708,8 @@ public final class UsageLogReader {
      *
      * @param malformedByField of the malformed lines, those rejected for one named field (e.g. {@code cost_usd} that
      *     is not a number), per field
+     * @param quarantinedByReason of the records delivered, those a consumer left out because their cost failed its
+     *     check (e.g. {@code implausible_cost}), per reason; the reader itself quarantines none
      */
     public record ReadStats(
             int objects,
@@ -716,10 +718,23 @@ public final class UsageLogReader {
             long malformedLines,
             long unreadableObjects,
             List<String> warnings,
-            Map<String, Long> malformedByField) {
+            Map<String, Long> malformedByField,
+            Map<String, Long> quarantinedByReason) {
         public ReadStats {
             warnings = List.copyOf(warnings);
             malformedByField = Map.copyOf(malformedByField);
+            quarantinedByReason = quarantinedByReason == null ? Map.of() : Map.copyOf(quarantinedByReason);
+        }
+
+        public ReadStats(
+                int objects,
+                long records,
+                long duplicates,
+                long malformedLines,
+                long unreadableObjects,
+                List<String> warnings,
+                Map<String, Long> malformedByField) {
+            this(objects, records, duplicates, malformedLines, unreadableObjects, warnings, malformedByField, Map.of());
         }
 
         public ReadStats(
@@ -730,6 +745,24 @@ public final class UsageLogReader {
                 long unreadableObjects,
                 List<String> warnings) {
             this(objects, records, duplicates, malformedLines, unreadableObjects, warnings, Map.of());
+        }
+
+        /** The records left out for their cost, all reasons together. */
+        public long quarantined() {
+            return quarantinedByReason.values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
+        }
+
+        /** These stats with {@code more} quarantined records (per reason) added to the ones they count. */
+        public ReadStats plusQuarantined(Map<String, Long> more) {
+            if (more.isEmpty()) {
+                return this;
+            }
+            Map<String, Long> all = new TreeMap<>(quarantinedByReason);
+            more.forEach((k, v) -> all.merge(k, v, Long::sum));
+            return new ReadStats(
+                    objects, records, duplicates, malformedLines, unreadableObjects, warnings, malformedByField, all);
         }
     }
 }
