@@ -339,7 +339,9 @@ public final class MonthlyReport {
                 provenance(beyond != null, !gatewayRows.isEmpty()));
         long t3 = System.nanoTime();
         timings.put("focus", (t3 - t2) / 1_000_000);
-        Chargeback chargeback = Chargeback.of(usage, settings.rules());
+        // what the providers billed beyond the metering gets suspense lines, so chargeback.csv totals the FOCUS bill
+        Chargeback chargeback =
+                Chargeback.of(usage, settings.rules(), beyond == null ? List.of() : billedBeyond(beyond.billRows()));
         byte[] chargebackCsv = ChargebackCsvWriter.write(chargeback);
         long t4 = System.nanoTime();
         timings.put("chargeback", (t4 - t3) / 1_000_000);
@@ -557,6 +559,17 @@ public final class MonthlyReport {
         Reconciliation r = bills.reconcile(settings.contracted(), usage, through);
         r.warnings().forEach(w -> warnings.add("reconciliation: " + w));
         return r;
+    }
+
+    /** The provider-bill FOCUS rows as chargeback amounts, by provider, provider account and reconciliation class. */
+    private static List<Chargeback.BilledBeyond> billedBeyond(List<FocusCharge> billRows) {
+        return billRows.stream()
+                .map(row -> new Chargeback.BilledBeyond(
+                        row.provider(),
+                        row.tags().get(ProviderBillRows.ACCOUNT_TAG),
+                        row.tags().get(ProviderBillRows.CLASS_TAG),
+                        row.billedCost()))
+                .toList();
     }
 
     private static java.util.function.Consumer<dev.spendgate.domain.usage.UsageRecord> tap(

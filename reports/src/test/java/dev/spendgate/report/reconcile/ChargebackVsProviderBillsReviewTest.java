@@ -17,7 +17,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +35,6 @@ class ChargebackVsProviderBillsReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R17F-7: with provider bills, chargeback.csv totals the metering only, $13.725 short of FOCUS")
     @Test
     void run_withProviderBills_chargebackTotalsWhatTheFocusFileBills() throws Exception {
         MonthlyUsage metered = SimulatedMonth.usage();

@@ -19,8 +19,10 @@ import java.util.TreeMap;
  * A month's spend per department, team and feature, mapped to GL accounts and cost centres by
  * {@link ChargebackRules}. Nothing is dropped: spend with no department (unattributed) or no matching rule (unmapped)
  * goes to the suspense account and is listed with its reason. Shared spend is spread over the cost centres by the
- * shared rule. Amounts are rounded to cents by the largest-remainder method, so the lines sum to the month's total
- * rounded to the cent, exactly.
+ * shared rule. With provider bills, what the providers billed beyond the metering (the FOCUS file's
+ * {@code provider_bill} rows) is listed in the suspense account too, one line per provider, provider account and
+ * reconciliation class ({@link BilledBeyond}), so the lines sum to what the FOCUS file bills. Amounts are rounded to
+ * cents by the largest-remainder method, so the lines sum to the month's total rounded to the cent, exactly.
  */
 public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExactUsd, BigDecimal totalUsd) {
 
@@ -64,8 +66,29 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         return lines.stream().filter(l -> l.kind() == Kind.SUSPENSE).toList();
     }
 
+    /**
+     * An amount a provider billed beyond the gateway's metering: the provider (as the gateway names it), the provider
+     * account it was billed under (null or empty when not known), and the part of the reconciliation it is
+     * ({@code never_metered}, {@code not_seen_by_gateway}, {@code price_drift}, {@code rounding}, {@code unexplained}).
+     */
+    public record BilledBeyond(String provider, String account, String reconciliationClass, BigDecimal amountUsd) {
+        public BilledBeyond {
+            Objects.requireNonNull(reconciliationClass, "reconciliationClass");
+            Objects.requireNonNull(amountUsd, "amountUsd");
+            account = account == null || account.isEmpty() ? null : account;
+        }
+    }
+
     /** Maps the month's spend by the rules. */
     public static Chargeback of(MonthlyUsage usage, ChargebackRules rules) {
+        return of(usage, rules, List.of());
+    }
+
+    /**
+     * Maps the month's spend by the rules, plus what the providers billed beyond it: one suspense line per provider,
+     * provider account and reconciliation class, with no department (the gateway does not know whose calls they were).
+     */
+    public static Chargeback of(MonthlyUsage usage, ChargebackRules rules, List<BilledBeyond> billedBeyond) {
         Map<List<String>, Spend> groups = new TreeMap<>(Comparator.comparing(Chargeback::sortKey));
         for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
             CellKey c = e.getKey();
@@ -128,6 +151,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         for (Pending p : sharedPending) {
             allocate(p.key(), p.spend(), p.rule(), directByAccount, directTotal, rules.suspense(), drafts);
         }
+        drafts.addAll(billedBeyond(billedBeyond, rules.suspense()));
         BigDecimal totalExact = drafts.stream().map(Draft::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
         BigDecimal total = totalExact.setScale(2, RoundingMode.HALF_UP);
         List<BigDecimal> cents =
@@ -149,8 +173,34 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         }
         lines.sort(Comparator.comparing(Line::kind)
                 .thenComparing(l -> sortKey(java.util.Arrays.asList(l.department(), l.team(), l.feature())))
-                .thenComparing(Line::costCentre));
+                .thenComparing(Line::costCentre)
+                .thenComparing(l -> l.note() == null ? "" : l.note()));
         return new Chargeback(usage.month(), lines, FocusCharges.stripped(totalExact), total);
+    }
+
+    /** The billed-beyond amounts summed per provider, account and class, as suspense drafts (zero sums left out). */
+    private static List<Draft> billedBeyond(List<BilledBeyond> billed, Account suspense) {
+        Map<List<String>, BigDecimal> sums = new TreeMap<>(Comparator.comparing(Chargeback::sortKey));
+        for (BilledBeyond b : billed) {
+            sums.merge(
+                    java.util.Arrays.asList(b.provider(), b.account(), b.reconciliationClass()),
+                    b.amountUsd(),
+                    BigDecimal::add);
+        }
+        List<Draft> out = new ArrayList<>();
+        for (Map.Entry<List<String>, BigDecimal> e : sums.entrySet()) {
+            if (e.getValue().signum() == 0) {
+                continue;
+            }
+            String provider = e.getKey().get(0);
+            String account = e.getKey().get(1);
+            String note = "provider bill (" + (provider == null ? "provider not known" : provider)
+                    + (account == null ? ", account not known" : ", account " + account) + "): "
+                    + e.getKey().get(2)
+                    + ", billed beyond the gateway's metering";
+            out.add(new Draft(null, null, null, suspense, Kind.SUSPENSE, note, 0, e.getValue()));
+        }
+        return out;
     }
 
     private static void allocate(

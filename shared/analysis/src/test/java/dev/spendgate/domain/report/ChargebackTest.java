@@ -72,6 +72,39 @@ class ChargebackTest {
     }
 
     @Test
+    void of_billedBeyondTheMetering_oneSuspenseLinePerProviderAccountAndClassSummingToTheBill() {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        spend(usage, "support", null, "chat", "10.00");
+        Chargeback c = Chargeback.of(
+                usage,
+                rules("""
+                {"suspense": {"gl_account": "6999", "cost_centre": "SUSP"},
+                 "rules": [{"department": "support", "gl_account": "6100", "cost_centre": "CC-1"}]}"""),
+                List.of(
+                        new Chargeback.BilledBeyond(
+                                "openai", "proj_raw", "not_seen_by_gateway", new BigDecimal("0.60")),
+                        new Chargeback.BilledBeyond(
+                                "openai", "proj_raw", "not_seen_by_gateway", new BigDecimal("1.20")),
+                        new Chargeback.BilledBeyond("openai", null, "never_metered", new BigDecimal("4.225")),
+                        new Chargeback.BilledBeyond("anthropic", "wrkspc_1", "price_drift", new BigDecimal("-0.30"))));
+
+        assertThat(c.suspense())
+                .extracting(l -> l.glAccount() + " " + l.costCentre() + " " + l.calls() + " "
+                        + l.exactAmountUsd().toPlainString() + " " + l.note())
+                .containsExactly(
+                        "6999 SUSP 0 -0.3 provider bill (anthropic, account wrkspc_1): price_drift, billed beyond the"
+                                + " gateway's metering",
+                        "6999 SUSP 0 4.225 provider bill (openai, account not known): never_metered, billed beyond"
+                                + " the gateway's metering",
+                        "6999 SUSP 0 1.8 provider bill (openai, account proj_raw): not_seen_by_gateway, billed beyond"
+                                + " the gateway's metering");
+        assertThat(c.totalExactUsd()).isEqualByComparingTo("15.725");
+        assertThat(c.lines().stream().map(Chargeback.Line::amountUsd).reduce(BigDecimal.ZERO, BigDecimal::add))
+                .isEqualByComparingTo(c.totalUsd())
+                .isEqualByComparingTo("15.73");
+    }
+
+    @Test
     void of_noRuleAndNoDepartment_goesToSuspenseWithTheReason() {
         MonthlyUsage usage = MonthlyUsage.of(MONTH);
         spend(usage, null, null, "chat", "2");
