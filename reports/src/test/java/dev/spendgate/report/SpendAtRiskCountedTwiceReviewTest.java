@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.Test;
 class SpendAtRiskCountedTwiceReviewTest {
     static final YearMonth NOVEMBER = YearMonth.of(2026, 11);
 
-    @Disabled("DEFECT R17F-6: board spend at risk adds no_budget and unattributed findings on the same calls")
     @Test
     void report_callsBreakingTwoKeyRules_ungovernedSpendAtRiskCountsEachCallOnce() {
         MapObjectStore data = new MapObjectStore();

@@ -133,14 +133,19 @@ public record WasteSummary(
     /** The figures of a waste analysis run with the report. */
     public static Analysis of(WasteReport report) {
         Map<WasteCategory, BigDecimal> recoverable = new EnumMap<>(WasteCategory.class);
-        Map<WasteCategory, BigDecimal> atRisk = new EnumMap<>(WasteCategory.class);
+        AtRisk atRisk = new AtRisk();
         for (Finding f : report.findings()) {
             recoverable.merge(f.category(), f.monthlySavingsUsd(), BigDecimal::add);
-            atRisk.merge(f.category(), f.monthlySpendAtRiskUsd(), BigDecimal::add);
+            String cap = f.evidence().details().get(Finding.SCOPE_AT_RISK_DETAIL);
+            atRisk.add(
+                    f.category(),
+                    f.scopeType() + "\u0000" + f.scopeValue(),
+                    f.monthlySpendAtRiskUsd(),
+                    cap == null ? null : new BigDecimal(cap));
         }
         return new Analysis(
                 recoverable,
-                atRisk,
+                atRisk.byCategory(),
                 report.overall().score(),
                 "waste analysis of the month's usage log",
                 report.findings().stream().map(FindingLifecycle.Seen::of).toList(),
@@ -186,7 +191,7 @@ public record WasteSummary(
         try {
             JsonNode root = JSON.readTree(bytes);
             Map<WasteCategory, BigDecimal> recoverable = new EnumMap<>(WasteCategory.class);
-            Map<WasteCategory, BigDecimal> atRisk = new EnumMap<>(WasteCategory.class);
+            AtRisk atRisk = new AtRisk();
             List<FindingLifecycle.Seen> seen = new ArrayList<>();
             for (JsonNode f : root.path("findings")) {
                 WasteCategory category = WasteCategory.parse(f.path("category").asText());
@@ -210,10 +215,13 @@ public record WasteSummary(
                 }
                 recoverable.merge(
                         category, new BigDecimal(f.path("monthly_savings_usd").asText("0")), BigDecimal::add);
-                atRisk.merge(
+                JsonNode cap = f.path("evidence").path(Finding.SCOPE_AT_RISK_DETAIL);
+                atRisk.add(
                         category,
+                        f.path("scope").path("type").asText("") + "\u0000"
+                                + f.path("scope").path("value").asText(""),
                         new BigDecimal(f.path("monthly_spend_at_risk_usd").asText("0")),
-                        BigDecimal::add);
+                        cap.isTextual() || cap.isNumber() ? new BigDecimal(cap.asText()) : null);
             }
             JsonNode score = root.path("efficiency_score").path("overall");
             if (!score.isNumber()) {
@@ -223,7 +231,7 @@ public record WasteSummary(
             JsonNode total = root.path("monthly_savings_usd");
             return Optional.of(new Analysis(
                     recoverable,
-                    atRisk,
+                    atRisk.byCategory(),
                     score.asInt(),
                     source,
                     seen,
@@ -231,6 +239,36 @@ public record WasteSummary(
                     total.isTextual() || total.isNumber() ? new BigDecimal(total.asText()) : null));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
+        }
+    }
+
+    /**
+     * Spend at risk per category with each call counted once: per scope (a key), its findings' figures added, but
+     * never more than the scope's own at-risk spend when the findings state it ({@link Finding#SCOPE_AT_RISK_DETAIL});
+     * a call on a key with no budget and no department is in two findings of the key.
+     */
+    private static final class AtRisk {
+        private final Map<WasteCategory, Map<String, BigDecimal[]>> scopes = new EnumMap<>(WasteCategory.class);
+
+        void add(WasteCategory category, String scope, BigDecimal usd, BigDecimal cap) {
+            BigDecimal[] s = scopes.computeIfAbsent(category, k -> new java.util.LinkedHashMap<>())
+                    .computeIfAbsent(scope, k -> new BigDecimal[] {BigDecimal.ZERO, null});
+            s[0] = s[0].add(usd);
+            if (cap != null) {
+                s[1] = s[1] == null ? cap : s[1].min(cap);
+            }
+        }
+
+        Map<WasteCategory, BigDecimal> byCategory() {
+            Map<WasteCategory, BigDecimal> out = new EnumMap<>(WasteCategory.class);
+            scopes.forEach((category, byScope) -> {
+                BigDecimal sum = BigDecimal.ZERO;
+                for (BigDecimal[] s : byScope.values()) {
+                    sum = sum.add(s[1] == null ? s[0] : s[0].min(s[1]));
+                }
+                out.put(category, sum);
+            });
+            return out;
         }
     }
 

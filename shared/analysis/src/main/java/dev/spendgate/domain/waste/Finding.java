@@ -34,6 +34,13 @@ public record Finding(
         Owner owner,
         String qualityRisk) {
 
+    /**
+     * The evidence detail of a finding with spend at risk that gives its scope's monthly spend at risk with each call
+     * counted once: a call breaking two rules is in two findings of the same scope, which together put no more than
+     * this at risk.
+     */
+    public static final String SCOPE_AT_RISK_DETAIL = "key_spend_at_risk_usd";
+
     public Finding {
         Objects.requireNonNull(category, "category");
         Objects.requireNonNull(kind, "kind");

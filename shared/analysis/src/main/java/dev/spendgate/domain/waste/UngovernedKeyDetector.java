@@ -134,6 +134,7 @@ final class UngovernedKeyDetector implements Detector {
             atRisk = true;
         }
         if (atRisk) {
+            s.atRisk.absorb(tally.withoutExamples());
             String feature = a.feature() == null ? Call.UNATTRIBUTED : a.feature();
             foldedAtRisk.merge(feature, tally.wasteUsd(), BigDecimal::add);
         }
@@ -183,7 +184,7 @@ final class UngovernedKeyDetector implements Detector {
                         "unattributed",
                         keyId,
                         s.unattributed.tally(),
-                        s.all.wasteful,
+                        s,
                         Map.of(),
                         "Attribute the calls of key " + name + ": " + s.unattributed.tally().wasteful + " of "
                                 + s.all.wasteful
@@ -202,7 +203,7 @@ final class UngovernedKeyDetector implements Detector {
                         "no_budget",
                         keyId,
                         noBudget,
-                        s.all.wasteful,
+                        s,
                         Map.of(),
                         "Put key " + name + " under a budget: " + noBudget.wasteful + " calls matched no budget"
                                 + " policy. For example: ./spendgate budgets set --scope key:" + keyId
@@ -223,7 +224,7 @@ final class UngovernedKeyDetector implements Detector {
                         nonprodOnProd ? "nonprod_on_prod_key" : "multiple_environments",
                         keyId,
                         foreignEnv,
-                        s.all.wasteful,
+                        s,
                         details,
                         "Give each environment its own key: key " + name + " belongs to " + key.environment()
                                 + " but " + foreignEnv.wasteful + " calls came from " + envs
@@ -241,11 +242,16 @@ final class UngovernedKeyDetector implements Detector {
             String kind,
             String keyId,
             Tally matched,
-            long keyCalls,
+            KeyStats key,
             Map<String, String> details,
             String recommendation) {
+        // the key's calls that broke any rule, each once: a call breaking two rules is in two findings of the key
+        Map<String, String> all = new LinkedHashMap<>(details);
+        all.put(
+                Finding.SCOPE_AT_RISK_DETAIL,
+                window.monthly(key.atRisk.wasteUsd).toPlainString());
         Evidence evidence =
-                new Evidence(keyCalls, matched.wasteful, matched.first, matched.last, matched.examples, details);
+                new Evidence(key.all.wasteful, matched.wasteful, matched.first, matched.last, matched.examples, all);
         return new Finding(
                 WasteCategory.UNGOVERNED_KEY,
                 kind,
@@ -302,6 +308,9 @@ final class UngovernedKeyDetector implements Detector {
 
     private static final class KeyStats {
         final Tally all = new Tally();
+        /** The key's calls that broke at least one rule, each once. */
+        final Tally atRisk = new Tally();
+
         final Matched unattributed = new Matched();
         final Matched noBudget = new Matched();
         final Matched foreignEnv = new Matched();

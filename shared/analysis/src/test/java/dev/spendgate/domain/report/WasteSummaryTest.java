@@ -82,4 +82,29 @@ class WasteSummaryTest {
         assertThat(summary.totalAtRiskUsd()).isEqualByComparingTo("18.36");
         assertThat(summary.categories().get(4).atRiskUsd()).isEqualByComparingTo("18.36");
     }
+
+    @Test
+    void stored_twoRulesOnTheSameKeysCalls_spendAtRiskCountsEachCallOnce() {
+        TestStore store = new TestStore();
+        // key_1: every call has no budget ($6), a quarter no department ($1.50), $6 at risk in all; key_2 states no
+        // cap (a document written before the detail): its findings are added as they are
+        String key1 = "\"scope\": {\"type\": \"key\", \"value\": \"key_1\"}, \"evidence\":"
+                + " {\"key_spend_at_risk_usd\": \"6.00\"}";
+        store.put(
+                "findings/2026-12-01.json",
+                ("{\"efficiency_score\": {\"overall\": 70}, \"findings\": ["
+                                + "{\"category\": \"ungoverned_key\", \"kind\": \"no_budget\", " + key1
+                                + ", \"monthly_savings_usd\": \"0\", \"monthly_spend_at_risk_usd\": \"6.00\"},"
+                                + "{\"category\": \"ungoverned_key\", \"kind\": \"unattributed\", " + key1
+                                + ", \"monthly_savings_usd\": \"0\", \"monthly_spend_at_risk_usd\": \"1.50\"},"
+                                + "{\"category\": \"ungoverned_key\", \"kind\": \"no_budget\", \"scope\":"
+                                + " {\"type\": \"key\", \"value\": \"key_2\"}, \"monthly_savings_usd\": \"0\","
+                                + " \"monthly_spend_at_risk_usd\": \"2.00\"}]}")
+                        .getBytes(StandardCharsets.UTF_8));
+
+        WasteSummary summary = WasteSummary.of(
+                WasteSummary.stored(store, YearMonth.of(2026, 11)).orElseThrow(), null);
+
+        assertThat(summary.totalAtRiskUsd()).isEqualByComparingTo("8.00");
+    }
 }
