@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.Test;
 class ModelEfficiencyLongContextReviewTest {
     static final YearMonth NOVEMBER = YearMonth.of(2026, 11);
 
-    @Disabled("DEFECT R17F-8: model efficiency prices a day's summed tokens as one request (long-context rates)")
     @Test
     void report_manyShortSonnetCalls_modelEfficiencySidesAreAtTheStandardRatesAndSumToTheCost() {
         MapObjectStore data = new MapObjectStore();

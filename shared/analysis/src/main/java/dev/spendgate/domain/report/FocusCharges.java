@@ -224,7 +224,7 @@ public final class FocusCharges {
     }
 
     /** A price's rates at a tier (null for standard); null when the catalog has none for that tier. */
-    private static Rates rates(ModelPrice price, String serviceTier) {
+    static Rates rates(ModelPrice price, String serviceTier) {
         return serviceTier == null
                 ? price.standardRates()
                 : price.serviceTierRates().get(serviceTier);

@@ -7,7 +7,7 @@ import dev.spendgate.domain.budget.ScopeType;
 import dev.spendgate.domain.outcome.Outcome;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
-import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.pricing.Rates;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.Duration;
@@ -377,13 +377,20 @@ public record MonthlyFigures(
                     ? Optional.empty()
                     : catalog.find(e.getKey().pricedProvider(), e.getKey().model());
             BigDecimal[] side = sides.computeIfAbsent(key, k -> new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ZERO});
-            if (price.isEmpty()) {
+            // a cell sums many calls: each side at the per-token rates of the cell's tier, as the FOCUS rows price it
+            // (never through the long-context rule, which is per request)
+            Rates rates = price.map(p -> FocusCharges.rates(p, e.getKey().serviceTier()))
+                    .orElse(null);
+            if (rates == null) {
                 side[0] = null;
             } else if (side[0] != null) {
-                TokenUsage t = e.getValue().pricedTokens();
-                BigDecimal output = price.get().cost(new TokenUsage(0, 0, 0, 0, t.outputTokens(), t.reasoningTokens()));
-                side[0] = side[0].add(price.get().cost(t).subtract(output));
-                side[1] = side[1].add(output);
+                for (TokenType type : TokenType.values()) {
+                    BigDecimal usd = type.pricePerMillion(rates)
+                            .multiply(BigDecimal.valueOf(type.count(e.getValue())))
+                            .movePointLeft(6);
+                    int at = type == TokenType.OUTPUT ? 1 : 0;
+                    side[at] = side[at].add(usd);
+                }
             }
         }
         List<ModelEfficiency> models = new ArrayList<>();
