@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +29,6 @@ class NotSeenLongContextReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R17F-9: reconciliation prices a day's unseen tokens as one request (long-context rates)")
     @Test
     void reconcile_rawKeyTeamOnSonnet_notSeenAtWhatWasBilledNoDrift() throws Exception {
         MonthlyUsage metered = SimulatedMonth.usage();

@@ -1,7 +1,6 @@
 package dev.spendgate.domain.reconcile;
 
 import dev.spendgate.domain.pricing.ModelPrice;
-import dev.spendgate.domain.pricing.PriceQuote;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.Rates;
 import dev.spendgate.domain.pricing.ServiceTiers;
@@ -30,8 +29,8 @@ import java.util.regex.Pattern;
  * Matches provider bills to the gateway's metered cost per UTC day, provider and model, and explains each difference.
  *
  * <p>For a model's token line: tokens the provider counted beyond the gateway's are {@link
- * Explanation#NOT_SEEN_BY_GATEWAY} (priced at the catalog price, or the provider's implied price when the catalog does
- * not know the model); what remains is {@link Explanation#ROUNDING} within half a unit of the last decimal of each bill
+ * Explanation#NOT_SEEN_BY_GATEWAY} (priced per token kind at the catalog's per-token rates of the line's tier, standard
+ * or batch, never at the per-request long-context rates, or at the provider's implied price when the catalog does not know the model); what remains is {@link Explanation#ROUNDING} within half a unit of the last decimal of each bill
  * line summed into the line,
  * else {@link Explanation#PRICE_DRIFT} when the provider billed no fewer tokens of any kind than the gateway metered,
  * else {@link Explanation#UNEXPLAINED}. Without provider token counts a difference beyond rounding is unexplained.
@@ -298,7 +297,6 @@ public final class Reconciler {
         ModelPrice price = model == null
                 ? null
                 : catalog.find(source.gatewayProvider(), model).orElse(null);
-        String tier = BATCH.equals(key.item()) ? BATCH_TIER : ServiceTiers.STANDARD;
         Rates rates = price == null
                 ? null
                 : BATCH.equals(key.item()) ? price.serviceTierRates().get(BATCH_TIER) : price.standardRates();
@@ -351,11 +349,9 @@ public final class Reconciler {
             TokenUsage excess = excess(providerTokens, gatewayTokens);
             TokenUsage over = excess(gatewayTokens, providerTokens);
             if (!isZero(excess)) {
-                notSeen = price == null
-                        ? costAt(implied, excess)
-                        : price.quote(excess, tier, null)
-                                .map(PriceQuote::cost)
-                                .orElseGet(() -> costAt(implied, excess));
+                // per token kind at the per-token rates of the line's tier (standard or batch): the excess is a
+                // day's tokens of many requests, never one request past the long-context threshold
+                notSeen = costAt(rates != null ? catalogPrices : implied, excess);
             }
             BigDecimal rest = difference.subtract(notSeen);
             if (rest.abs().compareTo(tolerance) <= 0) {
