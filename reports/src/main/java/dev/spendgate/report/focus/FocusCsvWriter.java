@@ -174,12 +174,13 @@ public final class FocusCsvWriter {
                 row.add(usage ? PRICING_UNIT : null);
                 row.add(FocusCharges.providerName(c.provider()));
                 row.add(c.publisher());
-                row.add("AI and Machine Learning");
+                FocusCharges.ServiceClass service = FocusCharges.serviceClass(c.provider());
+                row.add(service.category());
                 row.add(FocusCharges.serviceName(c.provider()));
                 if (v13) {
                     row.add(FocusCharges.providerName(c.provider())); // ServiceProviderName: who sells the service
                 }
-                row.add("Generative AI");
+                row.add(service.subcategory());
                 row.add(skuId);
                 row.add(usage ? c.tokenType().meter() : null);
                 row.add(usage ? json(skuPriceDetails(c)) : null);

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.Test;
  */
 class GatewayRowsServiceCategoryTest {
 
-    @Disabled("DEFECT R17F-1: gateway AWS rows in FOCUS are labelled AI and Machine Learning / Generative AI")
     @Test
     void focus_gatewayAwsRows_carryTheAwsServicesOwnServiceCategory() throws IOException {
         GatewayCostRows gateway = new GatewayCostRows(

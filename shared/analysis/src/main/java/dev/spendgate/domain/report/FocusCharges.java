@@ -296,6 +296,37 @@ public final class FocusCharges {
         };
     }
 
+    /**
+     * A service's FOCUS 1.1 {@code ServiceCategory} and {@code ServiceSubcategory}, both allowed values of the spec
+     * (each subcategory under its one parent).
+     */
+    public record ServiceClass(String category, String subcategory) {
+        /** LLM APIs: the calls the gateway meters. */
+        public static final ServiceClass GENERATIVE_AI = new ServiceClass("AI and Machine Learning", "Generative AI");
+    }
+
+    /**
+     * The service's FOCUS category and subcategory: Generative AI for the LLM providers; for the gateway's own AWS
+     * services ({@value #AWS_SERVICE_PREFIX}...), the AWS service's own core function (Lambda Compute / Serverless
+     * Compute, DynamoDB Databases / NoSQL, S3 Storage / Object Storage, API Gateway Integration / API Management, ...).
+     */
+    public static ServiceClass serviceClass(String provider) {
+        if (provider == null || !provider.startsWith(AWS_SERVICE_PREFIX)) {
+            return ServiceClass.GENERATIVE_AI;
+        }
+        return switch (provider.substring(AWS_SERVICE_PREFIX.length())) {
+            case "AWS Lambda" -> new ServiceClass("Compute", "Serverless Compute");
+            case "Amazon Elastic Compute Cloud" -> new ServiceClass("Compute", "Virtual Machines");
+            case "Amazon DynamoDB" -> new ServiceClass("Databases", "NoSQL");
+            case "Amazon Simple Storage Service" -> new ServiceClass("Storage", "Object Storage");
+            case "Amazon API Gateway" -> new ServiceClass("Integration", "API Management");
+            case "Amazon Data Firehose" -> new ServiceClass("Analytics", "Data Processing");
+            case "AWS Secrets Manager" -> new ServiceClass("Security", "Credentials");
+            case "Amazon CloudWatch" -> new ServiceClass("Management and Governance", "Observability");
+            default -> new ServiceClass("Other", "Other (Other)");
+        };
+    }
+
     /** The service's name (FOCUS ServiceName). */
     public static String serviceName(String provider) {
         if (provider == null) {
