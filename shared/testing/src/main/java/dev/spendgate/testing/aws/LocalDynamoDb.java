@@ -50,7 +50,7 @@ public final class LocalDynamoDb implements AutoCloseable {
     private final boolean isShared;
     private final Thread shutdownHook;
     private final DynamoDbClient client;
-    private boolean closed;
+    private volatile boolean closed;
 
     private LocalDynamoDb(Process process, int port, boolean isShared) {
         this.process = process;
@@ -124,6 +124,7 @@ public final class LocalDynamoDb implements AutoCloseable {
     }
 
     private void destroy() {
+        closed = true; // an exit from here on is ours, not a crash
         process.descendants().forEach(ProcessHandle::destroy);
         process.destroy();
         try {
@@ -146,7 +147,15 @@ public final class LocalDynamoDb implements AutoCloseable {
             OutputWatcher watcher = OutputWatcher.watch(process);
             try {
                 watcher.ready.get(STARTUP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                return new LocalDynamoDb(process, port, isShared);
+                LocalDynamoDb server = new LocalDynamoDb(process, port, isShared);
+                // a server that dies under a test fails it with "Connection refused" and nothing else: say why
+                process.onExit().thenAccept(p -> {
+                    if (!server.closed) {
+                        System.err.println("dynalite on port " + port + " exited with " + p.exitValue()
+                                + " while in use; its last output:\n" + watcher.output());
+                    }
+                });
+                return server;
             } catch (ExecutionException | TimeoutException e) {
                 process.destroyForcibly();
                 lastOutput = watcher.output();
