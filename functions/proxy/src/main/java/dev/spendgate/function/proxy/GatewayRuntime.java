@@ -10,6 +10,7 @@ import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.domain.usage.UsageSink;
 import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.admin.LocalAdminGuard;
 import dev.spendgate.function.proxy.batch.BatchApi;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.BudgetStores;
@@ -220,10 +221,10 @@ public final class GatewayRuntime implements AutoCloseable {
                 budgetGate,
                 optimizations);
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
-        AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, config.adminToken(), clock);
+        LocalAdminGuard localAdmin = LocalAdminGuard.of(config.adminToken(), config.allowedHosts(), clock);
+        AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, localAdmin, clock);
         optimizations.policyStore().ifPresent(admin::servePolicy);
-        ConsoleHandler console =
-                new ConsoleHandler(admin, store, keys, budgets.policies(), pricing, config.adminToken(), clock);
+        ConsoleHandler console = new ConsoleHandler(admin, store, keys, budgets.policies(), pricing, localAdmin, clock);
         BatchApi batches = new BatchApi(
                 keys,
                 providers,

@@ -39,6 +39,7 @@ public record ProxyConfig(
         Duration flushInterval,
         Budgets budgets,
         String adminToken,
+        String allowedHosts,
         boolean fsyncEachCommit,
         String alertWebhookUrl,
         Aws aws) {
@@ -165,6 +166,7 @@ public record ProxyConfig(
                         number(get, "SPENDGATE_KEY_CALLS_PER_MINUTE", 0),
                         worstCaseAlertUsd(get.apply("SPENDGATE_WORST_CASE_ALERT_USD"))),
                 get.apply("SPENDGATE_ADMIN_TOKEN"),
+                allowedHosts(get.apply("SPENDGATE_ALLOWED_HOSTS")),
                 syncEachCommit(get.apply("SPENDGATE_FSYNC")),
                 get.apply("SPENDGATE_ALERT_WEBHOOK_URL"),
                 new Aws(
@@ -196,9 +198,16 @@ public record ProxyConfig(
                 flushInterval,
                 budgets,
                 adminToken,
+                allowedHosts,
                 fsyncEachCommit,
                 alertWebhookUrl,
                 aws);
+    }
+
+    /** {@code SPENDGATE_ALLOWED_HOSTS} as given, once each entry is known to be a host name (else the start fails). */
+    static String allowedHosts(String value) {
+        dev.spendgate.function.proxy.admin.LocalAdminGuard.of(null, value, java.time.Clock.systemUTC());
+        return value;
     }
 
     /** A whole-number setting, 0 or more; {@code fallback} when unset. */

@@ -27,8 +27,6 @@ import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -62,23 +60,19 @@ public final class AdminApi {
     private final BudgetPolicyStore policies;
     private final BudgetLedger ledger;
     private final KeyStore keys;
-    private final byte[] tokenHash;
+    private final LocalAdminGuard local;
     private final Clock clock;
-
-    /** @param adminToken the local admin token, or null when the caller is authorised before (IAM) or never */
-    public AdminApi(BudgetPolicyStore policies, BudgetLedger ledger, String adminToken, Clock clock) {
-        this(policies, ledger, null, adminToken, clock);
-    }
 
     /**
      * @param keys where proxy keys live, or null to leave the key routes out
-     * @param adminToken the local admin token, or null when the caller is authorised before (IAM) or never
+     * @param local the local admin token's guard, or null when the caller is authorised before (IAM) or never
      */
-    public AdminApi(BudgetPolicyStore policies, BudgetLedger ledger, KeyStore keys, String adminToken, Clock clock) {
+    public AdminApi(
+            BudgetPolicyStore policies, BudgetLedger ledger, KeyStore keys, LocalAdminGuard local, Clock clock) {
         this.policies = policies;
         this.ledger = ledger;
         this.keys = keys;
-        this.tokenHash = adminToken == null ? null : ProxyKeys.hash(adminToken).getBytes(StandardCharsets.US_ASCII);
+        this.local = local;
         this.clock = clock;
     }
 
@@ -96,16 +90,36 @@ public final class AdminApi {
 
     /** Serves a request whose caller still has to show the admin token (the local server). */
     public void handleWithToken(GatewayRequest request, ResponseSink sink) throws IOException {
-        if (tokenHash == null) {
+        if (local == null) {
             error(sink, 404, "not_found_error", "The admin API is off: set SPENDGATE_ADMIN_TOKEN to enable it.", null);
+            return;
+        }
+        if (!local.hostAllowed(request)) {
+            error(sink, 403, "permission_error", LocalAdminGuard.hostRefusal(request), "host");
+            return;
+        }
+        long locked = local.lockedForSeconds(request);
+        if (locked > 0) {
+            byte[] bytes = dev.spendgate.function.proxy.http.ErrorBodies.openAi(
+                    "rate_limit_error",
+                    "Too many wrong admin tokens from this address; try again in " + locked + " s.",
+                    "authorization",
+                    null);
+            sink.start(
+                    429,
+                    new dev.spendgate.function.proxy.http.Headers()
+                            .set("Content-Type", "application/json")
+                            .set("Retry-After", Long.toString(locked)),
+                    bytes.length);
+            sink.write(bytes);
+            sink.end();
             return;
         }
         String auth = request.headers().first("authorization");
         String presented = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
                 ? auth.substring(7).trim()
                 : "";
-        byte[] presentedHash = ProxyKeys.hash(presented).getBytes(StandardCharsets.US_ASCII);
-        if (!MessageDigest.isEqual(tokenHash, presentedHash)) {
+        if (!local.matches(presented, request)) {
             error(
                     sink,
                     401,

@@ -2,16 +2,15 @@ package dev.spendgate.function.proxy.console;
 
 import dev.spendgate.domain.budget.BudgetPolicyStore;
 import dev.spendgate.domain.keys.KeyStore;
-import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.admin.AdminApi;
+import dev.spendgate.function.proxy.admin.LocalAdminGuard;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Locale;
 
@@ -26,7 +25,7 @@ public final class ConsoleHandler {
     public static final String LOCAL_PREFIX = "/console";
     public static final String ADMIN_PREFIX = "/admin/console";
 
-    private final byte[] tokenHash;
+    private final LocalAdminGuard local;
     private final ConsoleSessions sessions;
     private final StaticAssets assets = StaticAssets.load();
     private final SpendView spend;
@@ -38,7 +37,7 @@ public final class ConsoleHandler {
     private final ReportsView reports;
 
     /**
-     * @param adminToken the local admin token ({@code SPENDGATE_ADMIN_TOKEN}), or null: the local console is then off,
+     * @param local the local admin token's guard ({@code SPENDGATE_ADMIN_TOKEN}), or null: the local console is then off,
      *     the IAM-authorised one still works
      */
     public ConsoleHandler(
@@ -47,9 +46,9 @@ public final class ConsoleHandler {
             KeyStore keyStore,
             BudgetPolicyStore policies,
             PricingCatalog pricing,
-            String adminToken,
+            LocalAdminGuard local,
             Clock clock) {
-        this.tokenHash = adminToken == null ? null : ProxyKeys.hash(adminToken).getBytes(StandardCharsets.US_ASCII);
+        this.local = local;
         this.sessions = new ConsoleSessions(clock);
         AdminCall adminCall = new AdminCall(admin);
         this.spend = new SpendView(store, pricing, clock);
@@ -87,7 +86,11 @@ public final class ConsoleHandler {
             serve(sub, query, method, request, sink);
             return;
         }
-        if (tokenHash == null) {
+        if (local != null && !local.hostAllowed(request)) {
+            Reply.html(sink, 403, Html.page("", "Refused", Html.notice("error", LocalAdminGuard.hostRefusal(request))));
+            return;
+        }
+        if (local == null) {
             Reply.html(
                     sink,
                     404,
@@ -120,7 +123,26 @@ public final class ConsoleHandler {
             Reply.redirect(sink, "login", sessions.close(request.headers().first("cookie")));
             return;
         }
-        if (!sessions.valid(request.headers().first("cookie")) && !bearerMatches(request)) {
+        if (!sessions.valid(request.headers().first("cookie"))) {
+            String bearer = bearerToken(request);
+            long locked = bearer == null ? 0 : local.lockedForSeconds(request);
+            if (locked > 0) {
+                tooMany(
+                        sink,
+                        locked,
+                        Html.page(
+                                "",
+                                "Refused",
+                                Html.notice(
+                                        "error",
+                                        "Too many wrong tokens from this address; try again in " + locked
+                                                + " seconds.")));
+                return;
+            }
+            if (bearer != null && local.matches(bearer, request)) {
+                serve(sub, query, method, request, sink);
+                return;
+            }
             if (method.equals("GET")) {
                 Reply.redirect(sink, LOCAL_PREFIX + "/login", null);
             } else {
@@ -227,8 +249,16 @@ public final class ConsoleHandler {
 
     private void login(String method, GatewayRequest request, ResponseSink sink) throws IOException {
         if (method.equals("POST")) {
+            long locked = local.lockedForSeconds(request);
+            if (locked > 0) {
+                tooMany(
+                        sink,
+                        locked,
+                        loginPage("Too many wrong tokens from this address; try again in " + locked + " seconds."));
+                return;
+            }
             String token = Params.form(request.body()).get("token");
-            if (token != null && matches(token)) {
+            if (token != null && local.matches(token, request)) {
                 Reply.redirect(sink, "./", sessions.open());
                 return;
             }
@@ -252,16 +282,20 @@ public final class ConsoleHandler {
                         + "<button type=\"submit\">Sign in</button></form>");
     }
 
-    private boolean bearerMatches(GatewayRequest request) {
+    /** The {@code Authorization: Bearer} token a script sends instead of signing in, or null. */
+    private static String bearerToken(GatewayRequest request) {
         String auth = request.headers().first("authorization");
-        return auth != null
-                && auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                && matches(auth.substring(7).trim());
+        return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? auth.substring(7).trim()
+                : null;
     }
 
-    private boolean matches(String presented) {
-        byte[] hash = ProxyKeys.hash(presented).getBytes(StandardCharsets.US_ASCII);
-        return MessageDigest.isEqual(tokenHash, hash);
+    private static void tooMany(ResponseSink sink, long seconds, String html) throws IOException {
+        Reply.bytes(
+                sink,
+                429,
+                Reply.headers("text/html; charset=utf-8").set("Retry-After", Long.toString(seconds)),
+                html.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A state-changing request must come from a page of this console (its Origin is this host), or say nothing. */

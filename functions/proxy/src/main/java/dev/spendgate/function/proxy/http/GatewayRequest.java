@@ -2,8 +2,18 @@ package dev.spendgate.function.proxy.http;
 
 import java.util.Objects;
 
-/** An incoming HTTP request, whatever carried it (local server, API Gateway event, streaming runtime). */
-public record GatewayRequest(String method, String path, Headers headers, byte[] body) {
+/**
+ * An incoming HTTP request, whatever carried it (local server, API Gateway event, streaming runtime).
+ *
+ * @param client the peer's address as the carrier saw it (the local server's socket), or null where the carrier
+ *     does not say (behind API Gateway); it is not taken from a header a client could set
+ */
+public record GatewayRequest(String method, String path, Headers headers, byte[] body, String client) {
+    /** A request whose carrier does not know the client's address. */
+    public GatewayRequest(String method, String path, Headers headers, byte[] body) {
+        this(method, path, headers, body, null);
+    }
+
     public GatewayRequest {
         Objects.requireNonNull(method, "method");
         Objects.requireNonNull(path, "path");

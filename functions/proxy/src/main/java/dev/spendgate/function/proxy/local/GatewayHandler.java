@@ -295,7 +295,8 @@ final class GatewayHandler extends Handler.Abstract {
                                 request.getMethod(),
                                 request.getHttpURI().getPathQuery(),
                                 headers,
-                                size == body.length ? body : Arrays.copyOf(body, size)),
+                                size == body.length ? body : Arrays.copyOf(body, size),
+                                Request.getRemoteAddr(request)),
                         sink);
                 sink.finish();
             } catch (Throwable e) {
