@@ -93,11 +93,23 @@ public final class BatchResultRecords {
         long reasoning = usage.path(responses ? "output_tokens_details" : "completion_tokens_details")
                 .path("reasoning_tokens")
                 .asLong();
-        TokenUsage tokens = UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning);
+        TokenUsage tokens = UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning)
+                .withWebSearches(openAiWebSearches(body));
         if (UsageCounts.valid(prompt, cached, cacheWrite, completion, reasoning)) {
             return priced(batch, customId, model, status, tokens, null, pricer);
         }
         return estimated(batch, customId, model, status, tokens, counter.count(model, openAiText(body)), null, pricer);
+    }
+
+    /** A response's {@code web_search_call} output items: each is one search, billed per call as on the live path. */
+    private static long openAiWebSearches(JsonNode body) {
+        long searches = 0;
+        for (JsonNode item : body.path("output")) {
+            if ("web_search_call".equals(item.path("type").asText())) {
+                searches++;
+            }
+        }
+        return searches;
     }
 
     /** The text an OpenAI answer bills as output: chat choices (and tool-call arguments) or a response's output. */
@@ -157,7 +169,10 @@ public final class BatchResultRecords {
         JsonNode geo = usage.get("inference_geo"); // a US-only request is billed with its multiplier
         String inferenceGeo = geo != null && geo.isTextual() ? geo.asText() : null;
         String model = message.path("model").asText(null);
-        TokenUsage tokens = UsageCounts.anthropic(inputTokens, cacheRead, creation - oneHour, oneHour, output);
+        long searches =
+                usage.path("server_tool_use").path("web_search_requests").asLong();
+        TokenUsage tokens = UsageCounts.anthropic(inputTokens, cacheRead, creation - oneHour, oneHour, output)
+                .withWebSearches(Math.max(0, searches)); // billed per search, as on the live path
         if (UsageCounts.valid(inputTokens, cacheRead, creation - oneHour, oneHour, output)) {
             return priced(batch, customId, model, 200, tokens, inferenceGeo, pricer);
         }

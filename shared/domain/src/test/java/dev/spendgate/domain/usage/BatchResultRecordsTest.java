@@ -79,6 +79,35 @@ class BatchResultRecordsTest {
         assertThat(records.get(1).errorType()).isEqualTo("batch_errored");
     }
 
+    /**
+     * Web searches are billed per search on top of the batch's tokens, as on the live path: Anthropic's
+     * {@code usage.server_tool_use.web_search_requests} and each {@code web_search_call} item of an OpenAI response
+     * ($10 per 1,000, docs.anthropic.com and platform.openai.com pricing; the batch discount is on tokens only).
+     */
+    @Test
+    void webSearchesInBatchResults_areChargedPerSearchBesideTheTokens() {
+        String anthropic = """
+                {"custom_id":"a","result":{"type":"succeeded","message":{"model":"claude-sonnet-4-5",                "usage":{"input_tokens":1000,"output_tokens":200,"server_tool_use":{"web_search_requests":3}}}}}
+                """;
+        String openAi = """
+                {"custom_id":"q","response":{"status_code":200,"body":{"model":"gpt-5-mini","output":[                {"type":"web_search_call","id":"ws_1","status":"completed"},                {"type":"web_search_call","id":"ws_2","status":"completed"},                {"type":"message","content":[{"type":"output_text","text":"hi"}]}],                "usage":{"input_tokens":4000,"output_tokens":500}}}}
+                """;
+
+        UsageRecord claude = BatchResultRecords.anthropic(
+                        anthropic.getBytes(StandardCharsets.UTF_8), batch("msgbatch_2", "anthropic"), PRICER)
+                .get(0);
+        UsageRecord gpt = BatchResultRecords.openAi(
+                        openAi.getBytes(StandardCharsets.UTF_8), batch("batch_ws", "openai"), PRICER)
+                .get(0);
+
+        // 1,000 x $1.50/M + 200 x $7.50/M (Batch) + 3 x $0.01
+        assertThat(claude.costUsd()).isEqualByComparingTo("0.033");
+        assertThat(claude.tokens().webSearches()).isEqualTo(3);
+        // 4,000 x $0.125/M + 500 x $1.00/M (Batch) + 2 x $0.01
+        assertThat(gpt.costUsd()).isEqualByComparingTo("0.021");
+        assertThat(gpt.tokens().webSearches()).isEqualTo(2);
+    }
+
     @Test
     void openAi_negativeCountAndUnreadableLine_estimatedAndUnpricedBesideTheGoodLine() {
         String jsonl = """
