@@ -52,7 +52,23 @@ final class Policies {
         return allow(sid, List.of("s3:PutObject"), objectArns(bucket, prefixes));
     }
 
-    /** ListBucket limited to keys under the given prefixes. */
+    /**
+     * ListBucket on the whole bucket, for a role that reads objects that may not exist yet (a marker, an aggregate,
+     * an idempotency record). S3 answers a GetObject of a missing key with 404 only when the caller may list the
+     * bucket, and 403 otherwise; a grant conditioned on {@code s3:prefix} is not enough for that, since a GetObject
+     * carries no {@code s3:prefix} for the condition to match. The role then may see key names (dates, ids: no
+     * secrets, no record content) across the bucket; it still reads only its own prefixes.
+     */
+    static PolicyStatement listBucket(String sid, IBucket bucket) {
+        return PolicyStatement.Builder.create()
+                .sid(sid)
+                .effect(Effect.ALLOW)
+                .actions(List.of("s3:ListBucket"))
+                .resources(List.of(bucket.getBucketArn()))
+                .build();
+    }
+
+    /** ListBucket limited to keys under the given prefixes (a listing; a missing object still reads 403). */
     static PolicyStatement listPrefixes(String sid, IBucket bucket, String... prefixes) {
         List<String> patterns =
                 java.util.Arrays.stream(prefixes).map(p -> p + "*").toList();

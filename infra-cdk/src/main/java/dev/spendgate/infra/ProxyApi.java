@@ -153,16 +153,8 @@ public final class ProxyApi extends Construct {
                 Storage.USAGE_PREFIX,
                 Storage.FINDINGS_PREFIX,
                 Storage.REPORTS_PREFIX));
-        // Listing them too: without ListBucket, S3 answers 403, not 404, for a batch object or an idempotent outcome
-        // that does not exist yet.
-        role.addToPolicy(Policies.listPrefixes(
-                "ListStateAndConsoleInputs",
-                storage.data(),
-                Storage.BATCHES_PREFIX,
-                Storage.OUTCOMES_PREFIX,
-                Storage.USAGE_PREFIX,
-                Storage.FINDINGS_PREFIX,
-                Storage.REPORTS_PREFIX));
+        // A batch object or an idempotent outcome is read before it exists: it must read 404, not 403.
+        role.addToPolicy(Policies.listBucket("ListStateAndConsoleInputs", storage.data()));
         role.addToPolicy(Policies.allow(
                 "ReadProviderKeys", List.of("secretsmanager:GetSecretValue"), List.of(providerKeys.getSecretArn())));
         if (props.providerKeySecretKmsKeyArn() != null) {

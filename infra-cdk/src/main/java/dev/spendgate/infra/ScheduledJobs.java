@@ -95,14 +95,8 @@ public final class ScheduledJobs extends Construct {
                 "Spendgate waste detector: reads usage, writes findings, puts back undelivered usage",
                 wasteLogs);
         wasteRole.addToPolicy(Policies.readObjects("ReadUsage", bucket, Storage.USAGE_PREFIX));
-        // findings/ too: without ListBucket S3 answers 403, not 404, for the day's alert marker before it exists
-        // aggregates/ too: a day whose aggregate does not exist yet must read as missing (404), not forbidden
-        wasteRole.addToPolicy(Policies.listPrefixes(
-                "ListUsageAndFindings",
-                bucket,
-                Storage.USAGE_PREFIX,
-                Storage.FINDINGS_PREFIX,
-                Storage.AGGREGATES_PREFIX));
+        // the day's alert marker and a day's aggregate are read before they exist: they must read 404, not 403
+        wasteRole.addToPolicy(Policies.listBucket("ListUsageAndFindings", bucket));
         wasteRole.addToPolicy(Policies.writeObjects("WriteFindings", bucket, Storage.FINDINGS_PREFIX));
         // Records Firehose could not deliver to S3 in its 2 hours (under usage-errors/) are put back under usage/ at
         // the start of each run, and their error objects deleted (UsageErrorReplay).
@@ -162,15 +156,8 @@ public final class ScheduledJobs extends Construct {
                 Storage.OUTCOMES_PREFIX,
                 Storage.CONFIG_PREFIX,
                 ReconcileJob.BILLS_PREFIX));
-        reportRole.addToPolicy(Policies.listPrefixes(
-                "ListInputs",
-                bucket,
-                Storage.USAGE_PREFIX,
-                Storage.FINDINGS_PREFIX,
-                Storage.REPORTS_PREFIX,
-                Storage.OUTCOMES_PREFIX,
-                Storage.CONFIG_PREFIX,
-                ReconcileJob.BILLS_PREFIX));
+        // the month's findings, stored bills, the email claim and config are read before they may exist: 404, not 403
+        reportRole.addToPolicy(Policies.listBucket("ListInputs", bucket));
         reportRole.addToPolicy(Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX));
         // A run claims the month's email before sending (a conditional PutObject) and gives the claim back when the
         // send fails, so the retry sends: delete, on the claim objects only.

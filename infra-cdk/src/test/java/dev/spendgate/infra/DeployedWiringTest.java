@@ -43,7 +43,7 @@ class DeployedWiringTest {
      * {@code POST /v1/outcomes} with an {@code Idempotency-Key} (README "Outcomes": a retry is answered 200 and not
      * counted again) stores through {@link OutcomeLog#recordOnce}, which first reads the same name under the day
      * before ({@code GetObject} under {@code outcomes/v1/}; normally absent, and S3 answers 404 for a missing object
-     * only to a caller who may list the prefix, 403 otherwise) and, when the conditional put finds one, reads the
+     * only to a caller who may list the bucket, 403 otherwise) and, when the conditional put finds one, reads the
      * day's. The proxy role may only put under {@code outcomes/}: in AWS every idempotent outcome answers 503 "could not
      * be stored; retry", every retry the same, and none reaches the monthly report's cost per outcome.
      */
@@ -57,8 +57,10 @@ class DeployedWiringTest {
         assertThat(onOutcomes)
                 .as("the proxy role's grants on outcomes/")
                 .contains("/" + Storage.OUTCOMES_PREFIX + "*")
-                .contains("s3:GetObject")
-                .contains("s3:ListBucket");
+                .contains("s3:GetObject");
+        assertThat(grants(synth, "ProxyRole"))
+                .as("ListBucket on the bucket itself, without an s3:prefix condition a GetObject cannot match")
+                .anyMatch(g -> g.contains("s3:ListBucket") && !g.contains("s3:prefix") && !g.contains("/*"));
     }
 
     /**

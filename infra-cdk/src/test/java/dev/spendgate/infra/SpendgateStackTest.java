@@ -525,12 +525,7 @@ class SpendgateStackTest {
                         grant(
                                 "[s3:GetObject]",
                                 objects("usage/") + ", " + objects("findings/") + ", " + objects("reports/")))
-                .containsEntry(
-                        "ListStateAndConsoleInputs",
-                        grant(
-                                "[s3:ListBucket]",
-                                arn("StorageDataBucket")
-                                        + " if s3:prefix=[batches/*, outcomes/*, usage/*, findings/*, reports/*]"))
+                .containsEntry("ListStateAndConsoleInputs", grant("[s3:ListBucket]", arn("StorageDataBucket")))
                 .containsEntry("ReadProviderKeys", grant("[secretsmanager:GetSecretValue]", ref("ProviderKeys")))
                 .containsEntry("PublishAlerts", grant("[sns:Publish]", ref("Alerts")))
                 .containsEntry("EncryptAlerts", grant("[kms:GenerateDataKey, kms:Decrypt]", arn("AlertsKey")));
@@ -554,8 +549,10 @@ class SpendgateStackTest {
                 .as("the proxy role's grants on batches/")
                 .contains(objects("batches/"))
                 .contains("s3:GetObject")
-                .contains("s3:PutObject")
-                .contains("s3:ListBucket");
+                .contains("s3:PutObject");
+        assertThat(statements("ProxyRole"))
+                .as("a batch object not written yet reads 404 only with ListBucket on the whole bucket")
+                .containsEntry("ListStateAndConsoleInputs", grant("[s3:ListBucket]", arn("StorageDataBucket")));
     }
 
     @Test
@@ -589,11 +586,7 @@ class SpendgateStackTest {
                         "ListBudgetPolicies",
                         grant("[dynamodb:GetItem, dynamodb:BatchGetItem, dynamodb:Scan]", arn("StorageBudgetsTable")))
                 .containsEntry("ReadUsage", grant("[s3:GetObject]", objects("usage/")))
-                .containsEntry(
-                        "ListUsageAndFindings",
-                        grant(
-                                "[s3:ListBucket]",
-                                arn("StorageDataBucket") + " if s3:prefix=[usage/*, findings/*, aggregates/*]"))
+                .containsEntry("ListUsageAndFindings", grant("[s3:ListBucket]", arn("StorageDataBucket")))
                 .containsEntry("WriteFindings", grant("[s3:PutObject]", objects("findings/")))
                 .containsEntry("ReadFindings", grant("[s3:GetObject]", objects("findings/")))
                 .containsEntry(
