@@ -50,6 +50,44 @@ class AdminBudgetInputIT {
     }
 
     @Test
+    void put_misspelledField_is400NamingIt_notTheDefaultInForce() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+
+        HttpResponse<String> response = put("{\"scope\":\"feature:chatbot\",\"period\":\"monthly\","
+                + "\"limit_usd\":\"500\",\"mode\":\"block\",\"alerts_at\":[50]}");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/param").asText()).isEqualTo("alerts_at");
+        assertThat(JSON.readTree(response.body()).at("/error/message").asText()).contains("alert_at");
+        assertThat(gw.runtime.budgetStores().policies().list()).isEmpty();
+    }
+
+    /** A script reads a budget, changes one field and sends it back whole: every field GET writes is taken. */
+    @Test
+    void put_budgetAsGetReturnsIt_isAccepted() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        assertThat(put("{\"scope\":\"feature:chatbot\",\"period\":\"monthly\",\"limit_usd\":\"500\","
+                                + "\"mode\":\"block\"}")
+                        .statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> resharded = put("{\"scope\":\"feature:chatbot\",\"period\":\"monthly\","
+                + "\"limit_usd\":\"500\",\"mode\":\"block\",\"shards\":4}");
+        assertThat(resharded.statusCode()).as(resharded.body()).isEqualTo(200);
+
+        com.fasterxml.jackson.databind.node.ObjectNode stored = (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.readTree(gw.send(admin("/admin/budgets").GET()).body()).at("/budgets/0");
+        stored.put("limit_usd", "600");
+        HttpResponse<String> back = put(JSON.writeValueAsString(stored));
+
+        assertThat(stored.has("shards_from"))
+                .as("a resharded budget carries its read-only fields: %s", stored)
+                .isTrue();
+        assertThat(back.statusCode()).as(back.body()).isEqualTo(200);
+        assertThat(gw.runtime.budgetStores().policies().list()).singleElement().satisfies(p -> assertThat(p.limitUsd())
+                .isEqualByComparingTo("600"));
+    }
+
+    @Test
     void put_fractionalAlertOrShards_is400NotTruncated() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
 

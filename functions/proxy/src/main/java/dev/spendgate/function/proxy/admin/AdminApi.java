@@ -193,6 +193,18 @@ public final class AdminApi {
         if (json == null) {
             return;
         }
+        String unknown = AdminJson.unknownField(json, AdminJson.BUDGET_FIELDS, AdminJson.BUDGET_READ_ONLY_FIELDS);
+        if (unknown != null) {
+            // a misspelling such as alerts_at would otherwise leave the default in force without a word
+            error(
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "Unknown field '" + unknown + "': a budget takes " + String.join(", ", AdminJson.BUDGET_FIELDS)
+                            + ".",
+                    unknown);
+            return;
+        }
         String field = null;
         BudgetPolicy policy;
         try {

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -69,6 +70,28 @@ final class AdminJson {
 
     static String text(JsonNode json, String field) {
         return json.hasNonNull(field) ? json.get(field).asText() : null;
+    }
+
+    /** The fields {@code PUT /admin/budgets} reads, in the README's order. */
+    static final List<String> BUDGET_FIELDS =
+            List.of("scope", "period", "limit_usd", "mode", "alert_at", "on_store_error", "time_zone", "shards");
+
+    /**
+     * Fields {@link #policyJson} writes that a PUT ignores, so a budget read with GET can be changed and sent back
+     * as it is.
+     */
+    static final java.util.Set<String> BUDGET_READ_ONLY_FIELDS =
+            java.util.Set.of("id", "previous_shards", "shards_from");
+
+    /** The first field of {@code json} in neither list, or null. */
+    static String unknownField(JsonNode json, List<String> fields, java.util.Set<String> readOnly) {
+        for (java.util.Iterator<String> names = json.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!fields.contains(name) && !readOnly.contains(name)) {
+                return name;
+            }
+        }
+        return null;
     }
 
     static ObjectNode policyJson(BudgetPolicy p) {
