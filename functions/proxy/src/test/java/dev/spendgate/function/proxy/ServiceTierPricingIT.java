@@ -229,6 +229,35 @@ class ServiceTierPricingIT {
         });
     }
 
+    /**
+     * Fast mode (platform.claude.com/docs/en/build-with-claude/fast-mode): Opus 4.6 at 6x, $30 / $150 per million,
+     * the usage reporting {@code speed: "fast"}. Before, the call was recorded at the standard $5 / $25.
+     */
+    @Test
+    void anthropicSdk_fastMode_isRecordedAtTheFastModeRates() {
+        MessageCreateParams params = MessageCreateParams.builder()
+                .model("claude-opus-4-6")
+                .maxTokens(256)
+                .addUserMessage("Refactor this module.")
+                .putAdditionalBodyProperty("speed", com.anthropic.core.JsonValue.from("fast"))
+                .build();
+        gw.upstream.enqueue(Behavior.defaults().withInputTokens(10_000).withPieceCount(10));
+        gw.upstream.enqueue(Behavior.defaults().withInputTokens(10_000).withPieceCount(10));
+
+        anthropic().messages().create(params);
+        try (StreamResponse<RawMessageStreamEvent> stream =
+                anthropic().messages().createStreaming(params)) {
+            stream.stream().forEach(e -> {});
+        }
+
+        List<UsageRecord> records = gw.awaitRecords(2);
+        assertThat(records).hasSize(2).allSatisfy(r -> {
+            assertThat(r.billing().serviceTierServed()).isEqualTo("fast_mode");
+            // 10,000 x 30.00 + 10 x 150.00 = 301,500 / 1M
+            assertThat(r.costUsd()).isEqualByComparingTo(new BigDecimal("0.3015"));
+        });
+    }
+
     private UsageRecord single() {
         List<UsageRecord> records = gw.awaitRecords(1);
         assertThat(records).hasSize(1);

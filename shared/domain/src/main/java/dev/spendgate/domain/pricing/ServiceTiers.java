@@ -6,7 +6,9 @@ import java.util.Locale;
  * Canonical names of the processing tiers providers bill at. Providers spell them differently: OpenAI answers
  * {@code default}, {@code flex}, {@code priority} (renamed {@code fast} on 2026-07-30) or {@code scale}; Anthropic
  * {@code standard}, {@code priority} or {@code batch}; Bedrock {@code standard}, {@code flex}, {@code priority} or
- * (for latency-optimized inference) {@code optimized}.
+ * (for latency-optimized inference) {@code optimized}. Anthropic's fast mode ({@code speed: "fast"} on a request,
+ * {@code usage.speed: "fast"} on what it served) is {@link #FAST_MODE}: a per-model multiple of the standard rates,
+ * not OpenAI's {@code fast} (its priority tier).
  */
 public final class ServiceTiers {
     public static final String STANDARD = "standard";
@@ -15,6 +17,7 @@ public final class ServiceTiers {
     public static final String BATCH = "batch";
     public static final String SCALE = "scale";
     public static final String LATENCY_OPTIMIZED = "latency_optimized";
+    public static final String FAST_MODE = "fast_mode";
 
     private ServiceTiers() {}
 

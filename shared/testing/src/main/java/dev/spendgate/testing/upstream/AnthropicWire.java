@@ -45,6 +45,8 @@ final class AnthropicWire {
         if (call.request().hasNonNull("inference_geo")) {
             usage.put("inference_geo", call.request().get("inference_geo").asText());
         }
+        // fast mode (platform.claude.com/docs/en/build-with-claude/fast-mode): the usage says which speed served it
+        usage.put("speed", "fast".equals(call.request().path("speed").asText()) ? "fast" : "standard");
         long searches = webSearches(call.request());
         if (searches > 0) {
             // as Anthropic reports the server tool's runs: billed at $10 per 1,000 on top of the tokens

@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageCounts;
 
@@ -94,6 +95,9 @@ final class AnthropicUsageTracker extends UsageTracker {
     private void readInput(JsonNode usage) {
         sawInput = true;
         rememberServiceTier(usage, "service_tier");
+        if ("fast".equals(usage.path("speed").asText())) {
+            serviceTier = ServiceTiers.FAST_MODE; // billed at the model's fast-mode multiple, whatever the tier says
+        }
         JsonNode geo = usage.get("inference_geo");
         if (geo != null && geo.isTextual()) {
             inferenceGeo = geo.asText();

@@ -263,6 +263,40 @@ class CostEstimatorTest {
         assertThat(atPriority).isEqualByComparingTo(atStandard.multiply(new java.math.BigDecimal("1.8")));
     }
 
+    /**
+     * Anthropic fast mode ({@code speed: "fast"}) bills a per-model multiple of the standard rates
+     * (platform.claude.com/docs/en/build-with-claude/fast-mode): 6x on Opus 4.6 and 4.7, 2x on Opus 4.8. A budget
+     * must reserve that multiple, or a call it admits near the limit overspends it several times over.
+     */
+    @Test
+    void anthropicFastModeRequested_isReservedAtTheModelsFastModeMultiple() throws Exception {
+        for (String[] model : new String[][] {{"claude-opus-4-6", "6"}, {"claude-opus-4-8", "2"}}) {
+            JsonNode standard = JSON.readTree("{\"model\":\"" + model[0]
+                    + "\",\"max_tokens\":1000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            JsonNode fast = JSON.readTree("{\"model\":\"" + model[0] + "\",\"max_tokens\":1000,\"speed\":\"fast\","
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+            java.math.BigDecimal atStandard = estimator
+                    .estimate(
+                            "anthropic",
+                            model[0],
+                            Endpoint.MESSAGES,
+                            PromptText.of(Endpoint.MESSAGES, standard),
+                            standard)
+                    .orElseThrow();
+            java.math.BigDecimal atFast = estimator
+                    .estimate("anthropic", model[0], Endpoint.MESSAGES, PromptText.of(Endpoint.MESSAGES, fast), fast)
+                    .orElseThrow();
+
+            // within 0.1 %: the fast body's 15 more bytes are estimated as about 4 more input tokens
+            assertThat(atFast)
+                    .as(model[0])
+                    .isCloseTo(
+                            atStandard.multiply(new java.math.BigDecimal(model[1])),
+                            org.assertj.core.data.Percentage.withPercentage(0.1));
+        }
+    }
+
     @Test
     void promptRouterAliasedToItsDearestModel_withoutMaxTokens_reservesThatModelsOutputLimit(@TempDir Path dir)
             throws Exception {
