@@ -261,6 +261,9 @@ public final class MonthlyReport {
         WasteAnalyzer.Pass passNow = storedNow.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
         WasteAnalyzer.Pass passBefore = storedBefore.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
         BreakerAdvice breakers = source.streamsRecords() ? new BreakerAdvice() : null;
+        // primed by the hour before the month, as the detector's own passes are (WasteAnalyzer#analyze)
+        warmUp(analyzer, data, month, passNow);
+        warmUp(analyzer, data, month.minusMonths(1), passBefore);
         MonthlyUsage usage = source.load(
                 month,
                 MonthlyFigures.sessionsOf(outcomes),
@@ -670,6 +673,13 @@ public final class MonthlyReport {
     /** Where the record of a month's sent email lives in the data store. */
     public static String sentMarkerKey(YearMonth month) {
         return "reports/" + month + "/" + SENT_MARKER;
+    }
+
+    private static void warmUp(WasteAnalyzer analyzer, ObjectStore data, YearMonth month, WasteAnalyzer.Pass pass) {
+        if (pass != null) {
+            analyzer.warmUp(
+                    data, month.atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant(), pass);
+        }
     }
 
     private static WasteSummary.Analysis analysis(WasteAnalyzer.Pass pass, MonthlyUsage usage) {

@@ -27,6 +27,9 @@ import java.util.Optional;
  * the report's input ({@link ReadStats#quarantinedByReason()}).
  */
 public final class WasteAnalyzer {
+    /** How far back before a window (or a day) its pass is primed: the longest look-back of a detector. */
+    public static final java.time.Duration WARM_UP = java.time.Duration.ofHours(1);
+
     private final PricingCatalog catalog;
     private final Governance governance;
     private final Clock clock;
@@ -105,7 +108,11 @@ public final class WasteAnalyzer {
         return new WasteAnalyzer(catalog, governance, clock, chargebackRules, indexThreads, bounds, bytesAhead);
     }
 
-    /** Reads {@code [window.from, window.to)} from the store's usage log and analyses it. */
+    /**
+     * Reads {@code [window.from, window.to)} from the store's usage log and analyses it, after the hour before the
+     * window has primed the detectors that look back in time ({@link #warmUp}), as every day of a window from day
+     * aggregates is primed: both paths judge a retry chain or a response-cache entry across the window's start alike.
+     */
     public WasteReport analyze(ObjectStore store, WasteWindow window) {
         return analyze(store, window, 1);
     }
@@ -116,9 +123,23 @@ public final class WasteAnalyzer {
      */
     public WasteReport analyze(ObjectStore store, WasteWindow window, int fetchAhead) {
         Pass pass = newPass();
-        ReadStats stats =
-                UsageLogReader.create(store).read(window.from(), window.to(), pass::accept, fetchAhead, bytesAhead);
+        UsageLogReader reader = UsageLogReader.create(store);
+        warmUp(reader, window.from(), pass, fetchAhead);
+        ReadStats stats = reader.read(window.from(), window.to(), pass::accept, fetchAhead, bytesAhead);
         return pass.finish(window, stats);
+    }
+
+    /**
+     * Primes {@code pass} with the records of the hour before {@code start} ({@link Pass#warmUp}: they reach the
+     * retry chains and the response-cache index, and count nothing). What that read skips is counted by the pass that
+     * reads its own window, not here.
+     */
+    public void warmUp(ObjectStore store, java.time.Instant start, Pass pass) {
+        warmUp(UsageLogReader.create(store), start, pass, 1);
+    }
+
+    private void warmUp(UsageLogReader reader, java.time.Instant start, Pass pass, int fetchAhead) {
+        reader.read(start.minus(WARM_UP), start, pass::warmUp, fetchAhead, bytesAhead);
     }
 
     /** A pass fed record by record, for callers that read the log themselves. */
@@ -136,7 +157,7 @@ public final class WasteAnalyzer {
         java.time.Instant start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
         Pass pass = dayPass(day, usualPrompts);
         UsageLogReader reader = UsageLogReader.create(store);
-        reader.read(start.minus(java.time.Duration.ofHours(1)), start, pass::warmUp, fetchAhead, bytesAhead);
+        warmUp(reader, start, pass, fetchAhead);
         ReadStats stats =
                 reader.read(start, start.plus(java.time.Duration.ofDays(1)), pass::accept, fetchAhead, bytesAhead);
         return pass.dayAggregate(day, stats);

@@ -18,7 +18,6 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,8 +41,6 @@ class WindowFirstMidnightReviewTest {
             CATALOG, Governance.NONE, Clock.fixed(Instant.parse("2026-10-04T01:00:00Z"), ZoneOffset.UTC));
     private int ids;
 
-    @Disabled("DEFECT R17F-2: day-aggregate findings differ from the single pass at the window's first midnight, "
-            + "with no input warning")
     @Test
     void analyze_duplicateLoopAcrossTheWindowsFirstMidnight_sameFindingsOrAWarning() {
         write(
