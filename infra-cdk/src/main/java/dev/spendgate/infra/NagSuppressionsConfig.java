@@ -144,9 +144,10 @@ final class NagSuppressionsConfig {
                         "The report runner reads usage, findings, outcomes, the chargeback rules (config/), the"
                                 + " reconcile job's stored bill lines (reconciliation/bills/) and earlier"
                                 + " reports, writes reports/YYYY-MM/ and"
-                                + " Athena results, and deletes only its own email claims"
-                                + " (reports/YYYY-MM/email-claim-*); each wildcard is limited to one prefix (writes to"
-                                + " reports/ and athena-results/ only).",
+                                + " Athena results, reads and writes the waste detector's day aggregates (the month's"
+                                + " waste; a missing or stale day is built and stored), and deletes only its own email"
+                                + " claims (reports/YYYY-MM/email-claim-*); each wildcard is limited to one prefix"
+                                + " (writes to reports/, aggregates/ and athena-results/ only).",
                         List.of(
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/reports/*/email-claim-*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
@@ -155,6 +156,7 @@ final class NagSuppressionsConfig {
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/athena-results/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/outcomes/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/config/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/aggregates/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/" + ReconcileJob.BILLS_PREFIX + "*")));
         if (proxy.capacityProvider() != null) {
             suppress(

@@ -145,7 +145,8 @@ public final class ScheduledJobs extends Construct {
         Role reportRole = Policies.lambdaRole(
                 this,
                 "ReportRunnerRole",
-                "Spendgate monthly report: reads usage, findings, outcomes, rules and budget policies; writes reports; emails them",
+                "Spendgate monthly report: reads usage, findings, outcomes, rules, keys and budget policies; writes reports and"
+                        + " day aggregates; emails them",
                 reportLogs);
         reportRole.addToPolicy(Policies.readObjects(
                 "ReadInputs",
@@ -156,9 +157,18 @@ public final class ScheduledJobs extends Construct {
                 Storage.OUTCOMES_PREFIX,
                 Storage.CONFIG_PREFIX,
                 ReconcileJob.BILLS_PREFIX));
-        // the month's findings, stored bills, the email claim and config are read before they may exist: 404, not 403
+        // the month's findings, stored bills, the email claim, config and day aggregates are read before they may
+        // exist: 404, not 403
         reportRole.addToPolicy(Policies.listBucket("ListInputs", bucket));
         reportRole.addToPolicy(Policies.writeObjects("WriteReports", bucket, Storage.REPORTS_PREFIX));
+        // the month's waste is merged from the waste detector's day aggregates of the calendar month; a day it has
+        // not built, or whose usage changed since, is built from the log and stored for the detector to reuse
+        reportRole.addToPolicy(Policies.allow(
+                "ReadWriteAggregates",
+                List.of("s3:GetObject", "s3:PutObject"),
+                List.of(bucket.arnForObjects(Storage.AGGREGATES_PREFIX + "*"))));
+        // and judges keys with the governance rules as the detector does (Scan of the keys table)
+        reportRole.addToPolicy(Policies.table("ListKeys", storage.keys(), "dynamodb:Scan"));
         // A run claims the month's email before sending (a conditional PutObject) and gives the claim back when the
         // send fails, so the retry sends: delete, on the claim objects only.
         reportRole.addToPolicy(Policies.allow(
@@ -190,6 +200,7 @@ public final class ScheduledJobs extends Construct {
         Map<String, String> reportEnv = new HashMap<>(props.reportEnvironment());
         reportEnv.put("SPENDGATE_USAGE_BUCKET", bucket.getBucketName());
         reportEnv.put("SPENDGATE_BUDGETS_TABLE", storage.budgets().getTableName());
+        reportEnv.put("SPENDGATE_KEYS_TABLE", storage.keys().getTableName());
         reportEnv.put("SPENDGATE_REPORT_EMAIL_FROM", senderAddress);
         reportEnv.put("SPENDGATE_REPORT_EMAIL_TO", recipients);
         reportEnv.put("SPENDGATE_CHARGEBACK_RULES_KEY", Storage.CHARGEBACK_RULES_KEY);

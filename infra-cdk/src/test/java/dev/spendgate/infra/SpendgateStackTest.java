@@ -616,8 +616,13 @@ class SpendgateStackTest {
                         "WriteFindingLifecycle",
                         "PublishAlerts",
                         "EncryptAlerts",
-                        "SendFailedRuns")
+                        "SendFailedRuns",
+                        "ReadWriteAggregates",
+                        "ListKeys")
                 .containsEntry("SendFailedRuns", grant("[sqs:SendMessage]", arn("JobsFailedRuns")))
+                // the month's waste from the calendar month's day aggregates, governance judged as the detector does
+                .containsEntry("ReadWriteAggregates", grant("[s3:GetObject, s3:PutObject]", objects("aggregates/")))
+                .containsEntry("ListKeys", grant("[dynamodb:Scan]", arn("StorageKeysTable")))
                 .containsEntry(
                         "ReleaseEmailClaim",
                         grant("[s3:DeleteObject]", arn("StorageDataBucket") + "/reports/*/email-claim-*"))

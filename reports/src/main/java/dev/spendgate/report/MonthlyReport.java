@@ -23,6 +23,7 @@ import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
+import dev.spendgate.domain.waste.DayAggregates;
 import dev.spendgate.domain.waste.FindingLifecycle;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.domain.waste.WasteAnalyzer;
@@ -73,6 +74,9 @@ public final class MonthlyReport {
     public static final String PDF = "board-report.pdf";
     public static final String DATA_QUALITY = "data-quality.json";
     public static final String SENT_MARKER = "email-sent.json";
+    /** Usage objects fetched ahead when the report builds a day aggregate, as the waste detector does. */
+    static final int WASTE_FETCH_AHEAD = 8;
+
     private static final com.fasterxml.jackson.databind.ObjectMapper MARKER_JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
 
@@ -252,13 +256,20 @@ public final class MonthlyReport {
             outcomes = List.of();
             warnings.add("outcomes could not be read (" + e.getMessage() + "); cost per outcome is left out");
         }
-        // Waste: the detector's stored findings for the month, else an analysis sharing this report's read pass.
-        Optional<WasteSummary.Analysis> storedNow = WasteSummary.stored(data, month);
+        // Waste: where the daily detector runs (its findings for the month are stored), the calendar month from its
+        // day aggregates (days it has not built, or whose usage changed since, built from the log); else an analysis
+        // sharing this report's read pass.
+        long tw = System.nanoTime();
+        WasteReport calendar = calendarWaste(data, month);
+        if (calendar != null) {
+            timings.put("waste", (System.nanoTime() - tw) / 1_000_000);
+            t0 = System.nanoTime();
+        }
         Optional<WasteSummary.Analysis> storedBefore = WasteSummary.stored(data, month.minusMonths(1));
         // with the chargeback rules, so each finding's owner carries its cost centre (the top actions show it)
         WasteAnalyzer analyzer = WasteAnalyzer.create(settings.contracted(), settings.governance(), clock)
                 .withChargebackRules(settings.rules());
-        WasteAnalyzer.Pass passNow = storedNow.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
+        WasteAnalyzer.Pass passNow = calendar == null && source.streamsRecords() ? analyzer.newPass() : null;
         WasteAnalyzer.Pass passBefore = storedBefore.isEmpty() && source.streamsRecords() ? analyzer.newPass() : null;
         BreakerAdvice breakers = source.streamsRecords() ? new BreakerAdvice() : null;
         // primed by the hour before the month, as the detector's own passes are (WasteAnalyzer#analyze)
@@ -295,9 +306,12 @@ public final class MonthlyReport {
         BigDecimal previous = before.totalCostUsd();
         long t2 = System.nanoTime();
         timings.put("previous_month", (t2 - t1) / 1_000_000);
-        WasteReport reportNow = storedNow.isEmpty() ? finish(passNow, usage) : null;
-        WasteSummary.Analysis wasteNow =
-                storedNow.orElseGet(() -> reportNow == null ? null : WasteSummary.of(reportNow));
+        WasteReport reportNow = calendar != null ? calendar : finish(passNow, usage);
+        WasteSummary.Analysis wasteNow = reportNow == null
+                ? null
+                : calendar != null
+                        ? WasteSummary.of(calendar, calendarSource(calendar.window()))
+                        : WasteSummary.of(reportNow);
         WasteSummary.Analysis wasteBefore = storedBefore.orElseGet(() -> analysis(passBefore, before));
         WasteSummary waste = wasteNow == null ? null : waste(data, wasteNow, wasteBefore, before, usage, warnings);
         MonthlyFigures figures = MonthlyFigures.of(
@@ -309,12 +323,8 @@ public final class MonthlyReport {
                 settings.contracted(),
                 clock.instant());
 
-        List<TopActions.Action> actions = reportNow != null
-                ? TopActions.of(reportNow.findings(), TopActions.COUNT)
-                : WasteSummary.storedKey(data, month)
-                        .flatMap(data::get)
-                        .map(doc -> TopActions.ofStored(doc, TopActions.COUNT))
-                        .orElse(List.of());
+        List<TopActions.Action> actions =
+                reportNow != null ? TopActions.of(reportNow.findings(), TopActions.COUNT) : List.of();
         List<BreakerAdvice.Advice> breakerAdvice = breakers == null ? List.of() : breakers.advice();
         actions = TopActions.withBreakers(actions, breakerAdvice);
         Reconciliation reconciliation = reconcile(month, usage, quality, warnings);
@@ -673,6 +683,45 @@ public final class MonthlyReport {
     /** Where the record of a month's sent email lives in the data store. */
     public static String sentMarkerKey(YearMonth month) {
         return "reports/" + month + "/" + SENT_MARKER;
+    }
+
+    /**
+     * The month's waste from the daily detector's day aggregates, over the calendar month ({@code [1st, next 1st)}
+     * UTC; a running month through yesterday): null where the detector does not run on this data (no findings of it
+     * for the month) or the month has no complete day yet. Priced with the list catalog, the bundled one the detector
+     * prices its aggregates with, so its stored days are reused, not rebuilt at other prices.
+     */
+    private WasteReport calendarWaste(ObjectStore data, YearMonth month) {
+        if (WasteSummary.storedKey(data, month).isEmpty()) {
+            return null;
+        }
+        java.time.Instant from =
+                month.atDay(1).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        java.time.Instant next = month.plusMonths(1)
+                .atDay(1)
+                .atStartOfDay(java.time.ZoneOffset.UTC)
+                .toInstant();
+        java.time.Instant today = clock.instant()
+                .atZone(java.time.ZoneOffset.UTC)
+                .toLocalDate()
+                .atStartOfDay(java.time.ZoneOffset.UTC)
+                .toInstant();
+        java.time.Instant to = today.isBefore(next) ? today : next;
+        if (!from.isBefore(to)) {
+            return null;
+        }
+        WasteAnalyzer analyzer = WasteAnalyzer.create(settings.list(), settings.governance(), clock)
+                .withChargebackRules(settings.rules());
+        return DayAggregates.create(data, analyzer, settings.list().version(), WASTE_FETCH_AHEAD)
+                .analyze(new WasteWindow(from, to))
+                .report();
+    }
+
+    /** Where a calendar month's waste comes from, in words (the PDF prints it). */
+    static String calendarSource(WasteWindow window) {
+        return "waste detector's day aggregates of the calendar month, "
+                + window.from().atZone(java.time.ZoneOffset.UTC).toLocalDate() + " to "
+                + window.to().atZone(java.time.ZoneOffset.UTC).toLocalDate().minusDays(1);
     }
 
     private static void warmUp(WasteAnalyzer analyzer, ObjectStore data, YearMonth month, WasteAnalyzer.Pass pass) {

@@ -114,9 +114,16 @@ class MonthlyReportTest {
                 .record(new Outcome(Instant.parse("2026-11-03T10:00:00Z"), "s-1", null, "ticket_resolved", 2, "k"));
         OutcomeLog.create(data)
                 .record(new Outcome(Instant.parse("2026-11-04T10:00:00Z"), "s-2", null, "ticket_resolved", 1, "k"));
-        waste = WasteAnalyzer.create(TestMonth.CATALOG, Governance.NONE, Clock.systemUTC())
+        // the waste detector runs on this data (its run of December 1st is stored), so the report takes November's
+        // waste from its day aggregates of the calendar month, judged with the report's governance (keys unknown):
+        // the same findings as one pass over November
+        WasteReport detectorRun = WasteAnalyzer.create(TestMonth.CATALOG, Governance.NONE, Clock.systemUTC())
                 .analyze(data, WasteWindow.trailing30Days(Instant.parse("2026-12-01T00:00:00Z")));
-        data.put("findings/2026-12-01.json", WasteReportJson.toBytes(waste));
+        data.put("findings/2026-12-01.json", WasteReportJson.toBytes(detectorRun));
+        waste = WasteAnalyzer.create(TestMonth.CATALOG, Governance.UNKNOWN, Clock.systemUTC())
+                .analyze(
+                        data,
+                        new WasteWindow(Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-12-01T00:00:00Z")));
         out = new MapObjectStore();
         result = report().run(MONTH, MonthlyUsageSource.fromLog(data), data, out, "reports/2026-11/", null, false);
     }
@@ -376,7 +383,7 @@ class MonthlyReportTest {
             assertThat(text).contains("department:support", "OVER");
             assertThat(text)
                     .contains("AI Efficiency Score: " + waste.overall().score() + " / 100")
-                    .contains("waste detector run of 2026-12-01")
+                    .contains("waste detector's day aggregates of the calendar month")
                     .contains("model mismatch", "context bloat", "retry waste", "cache miss", "ungoverned key")
                     .contains("$"
                             + String.format(

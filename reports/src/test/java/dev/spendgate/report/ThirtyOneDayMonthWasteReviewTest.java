@@ -24,7 +24,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,8 +40,6 @@ class ThirtyOneDayMonthWasteReviewTest {
     static final Instant LOOP = Instant.parse("2026-10-01T10:00:00Z");
     static final Clock RUN = Clock.fixed(Instant.parse("2026-11-01T06:00:00Z"), ZoneOffset.UTC);
 
-    @Disabled("DEFECT R17F-3: a 31-day month's board report takes waste from Oct 2-Nov 1; day 1's waste is in no "
-            + "report")
     @Test
     void report_wasteOnTheFirstOfA31DayMonth_isInThatMonthsBoardReport() {
         MapObjectStore data = new MapObjectStore();

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 
 /**
  * The report function's settings, read once from the environment: the bucket holding the usage log (reports go to its
- * {@code reports/YYYY-MM/}), the budgets table, the chargeback rules object, Athena (used when
+ * {@code reports/YYYY-MM/}), the budgets table, the keys table (with the budgets table, the month's waste analysis
+ * applies the governance rules as the waste detector does), the chargeback rules object, Athena (used when
  * {@code SPENDGATE_ATHENA_DATABASE} is set) and the shared report settings ({@link ReportEnvironment}: email,
  * FOCUS account, pricing overrides). Email goes through SES unless {@code SPENDGATE_SMTP_HOST} is set. With
  * {@code SPENDGATE_ALERT_TOPIC_ARN} a month with damaged or quarantined input, or without data, is also alerted there.
@@ -23,6 +24,7 @@ import java.util.stream.Collectors;
 record ReportRunnerConfig(
         String bucket,
         String budgetsTable,
+        String keysTable,
         String rulesKey,
         String athenaDatabase,
         String athenaTable,
@@ -44,6 +46,7 @@ record ReportRunnerConfig(
         return new ReportRunnerConfig(
                 bucket,
                 get(env, "SPENDGATE_BUDGETS_TABLE"),
+                get(env, "SPENDGATE_KEYS_TABLE"),
                 get(env, "SPENDGATE_CHARGEBACK_RULES_KEY"),
                 get(env, "SPENDGATE_ATHENA_DATABASE"),
                 orDefault(get(env, "SPENDGATE_ATHENA_TABLE"), "usage"),

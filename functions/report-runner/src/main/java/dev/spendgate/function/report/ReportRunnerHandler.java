@@ -5,11 +5,13 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import dev.spendgate.aws.AwsClients;
 import dev.spendgate.aws.athena.AthenaMonthlyUsageSource;
 import dev.spendgate.aws.dynamodb.DynamoDbBudgetPolicyStore;
+import dev.spendgate.aws.dynamodb.DynamoDbKeyStore;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.ses.SesMailTransport;
 import dev.spendgate.aws.sns.SnsAlertSink;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.reconcile.BillSource;
 import dev.spendgate.domain.reconcile.ProviderBill;
@@ -17,6 +19,7 @@ import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.report.MailTransport;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.logging.JsonLogger;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.email.SmtpMailTransport;
@@ -52,6 +55,9 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
 
     private final ReportRunnerConfig config;
     private final Supplier<List<BudgetPolicy>> budgets;
+    /** The keys, for the waste analysis's governance rules; null when the keys table is not known. */
+    private Supplier<List<ProxyKey>> keys;
+
     private final MonthlyUsageSource source;
     private final ObjectStore store;
     private final MonthlyReport.Email email;
@@ -75,6 +81,10 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                 presignedLinks(config, aws),
                 clock,
                 config.alertTopicArn() == null ? null : new SnsAlertSink(aws.sns(), config.alertTopicArn()));
+        if (config.keysTable() != null && config.budgetsTable() != null) {
+            DynamoDbKeyStore keyStore = new DynamoDbKeyStore(aws.dynamoDb(), config.keysTable());
+            keys = keyStore::list;
+        }
     }
 
     /** For tests: the collaborators, with a null {@code athena} meaning the in-process path. */
@@ -130,13 +140,17 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                                     + ": all spend goes to the suspense account");
                     return config.report().rules(null);
                 });
+        List<BudgetPolicy> policies = budgets.get();
+        // the waste analysis judges keys as the waste detector does: with the keys and budgets tables when known
+        Governance governance = keys == null ? Governance.UNKNOWN : new Governance(keys.get(), policies);
         MonthlyReport monthly = MonthlyReport.create(
                         new MonthlyReport.Settings(
                                 config.report().contractedCatalog(),
                                 PricingCatalog.bundled(),
                                 rules,
-                                budgets.get(),
-                                config.report().focus()),
+                                policies,
+                                config.report().focus(),
+                                governance),
                         clock)
                 .withFocusVersion(config.report().focusVersion());
         if (gatewayCost != null) {

@@ -25,9 +25,11 @@ import java.util.regex.Pattern;
 /**
  * The waste figures of a board report: per waste category, what is still recoverable (the month's findings' monthly
  * savings) and what was recovered (last month's recoverable minus this month's, when it fell), and the AI Efficiency
- * Score. Taken from the waste detector's findings document for the month ({@code findings/YYYY-MM-DD.json}: the run
- * on the next month's 1st, whose trailing 30 days are the month, else the month's latest run), or from a waste
- * analysis run with the report when none is stored.
+ * Score. Where the waste detector runs on the data (its findings documents, {@code findings/YYYY-MM-DD.json}, exist
+ * for the month), from the detector's day aggregates of the calendar month, merged by the report ({@link #of(WasteReport,
+ * String)}): a stored run's trailing 30 days are not a month (a 31-day month's 1st is in no run on a 1st), nor do
+ * they change when late records arrive. Else from a waste analysis run with the report's own pass. The stored
+ * findings of the previous month ({@link #stored}) move the findings' life cycle on.
  *
  * @param efficiencyScore 0-100
  * @param source where the figures come from, in words
@@ -130,8 +132,13 @@ public record WasteSummary(
         return Optional.ofNullable(best);
     }
 
-    /** The figures of a waste analysis run with the report. */
+    /** The figures of a waste analysis run with the report, over the records its own pass read. */
     public static Analysis of(WasteReport report) {
+        return of(report, "waste analysis of the month's usage log");
+    }
+
+    /** The figures of a waste analysis, {@code source} saying in words where it comes from. */
+    public static Analysis of(WasteReport report, String source) {
         Map<WasteCategory, BigDecimal> recoverable = new EnumMap<>(WasteCategory.class);
         AtRisk atRisk = new AtRisk();
         for (Finding f : report.findings()) {
@@ -147,7 +154,7 @@ public record WasteSummary(
                 recoverable,
                 atRisk.byCategory(),
                 report.overall().score(),
-                "waste analysis of the month's usage log",
+                source,
                 report.findings().stream().map(FindingLifecycle.Seen::of).toList(),
                 report.window().to(),
                 report.monthlySavingsUsd());
