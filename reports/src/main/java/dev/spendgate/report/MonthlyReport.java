@@ -260,7 +260,7 @@ public final class MonthlyReport {
         // day aggregates (days it has not built, or whose usage changed since, built from the log); else an analysis
         // sharing this report's read pass.
         long tw = System.nanoTime();
-        WasteReport calendar = calendarWaste(data, month);
+        WasteReport calendar = calendarWaste(data, month, warnings);
         if (calendar != null) {
             timings.put("waste", (System.nanoTime() - tw) / 1_000_000);
             t0 = System.nanoTime();
@@ -691,7 +691,7 @@ public final class MonthlyReport {
      * for the month) or the month has no complete day yet. Priced with the list catalog, the bundled one the detector
      * prices its aggregates with, so its stored days are reused, not rebuilt at other prices.
      */
-    private WasteReport calendarWaste(ObjectStore data, YearMonth month) {
+    private WasteReport calendarWaste(ObjectStore data, YearMonth month, List<String> warnings) {
         if (WasteSummary.storedKey(data, month).isEmpty()) {
             return null;
         }
@@ -712,9 +712,16 @@ public final class MonthlyReport {
         }
         WasteAnalyzer analyzer = WasteAnalyzer.create(settings.list(), settings.governance(), clock)
                 .withChargebackRules(settings.rules());
-        return DayAggregates.create(data, analyzer, settings.list().version(), WASTE_FETCH_AHEAD)
-                .analyze(new WasteWindow(from, to))
-                .report();
+        DayAggregates.Outcome outcome = DayAggregates.create(
+                        data, analyzer, settings.list().version(), WASTE_FETCH_AHEAD)
+                .analyze(new WasteWindow(from, to));
+        if (!outcome.built().isEmpty()) {
+            // a re-run after late records shows why its waste changed; a first run, which days it had to read whole
+            warnings.add("waste: " + outcome.built().size() + " day aggregates built from the usage log "
+                    + outcome.built() + ": not built by the waste detector yet, or their usage objects changed since"
+                    + " (late records), which are now in the waste");
+        }
+        return outcome.report();
     }
 
     /** Where a calendar month's waste comes from, in words (the PDF prints it). */

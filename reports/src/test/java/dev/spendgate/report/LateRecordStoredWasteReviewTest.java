@@ -31,7 +31,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,7 +43,6 @@ import org.junit.jupiter.api.Test;
 class LateRecordStoredWasteReviewTest {
     static final YearMonth NOVEMBER = YearMonth.of(2026, 11);
 
-    @Disabled("DEFECT R17F-5: a late November record is in the re-run report's headline but never in its waste")
     @Test
     void report_rerunAfterALateObject_boardWasteCountsTheLateRecords() {
         MapObjectStore data = new MapObjectStore();

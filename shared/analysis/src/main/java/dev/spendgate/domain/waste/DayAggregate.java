@@ -15,7 +15,9 @@ import java.util.Objects;
  *
  * @param catalogVersion the pricing catalog the day was priced with; a window with another catalog rebuilds the day
  * @param sourceObjects how many usage objects the day (and the hour before it) had when it was built
- * @param sourceDigest SHA-256 of their keys: a late object (a spool replay) makes the aggregate stale
+ * @param sourceDigest SHA-256 of their keys, then {@code /} and that of their keys and listed sizes (absent for days
+ *     built before sizes counted, or from a store that lists none): a late object (a spool replay), or one replaced
+ *     by another size, makes the aggregate stale
  */
 public record DayAggregate(
         int schemaVersion,

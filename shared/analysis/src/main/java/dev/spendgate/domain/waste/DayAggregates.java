@@ -147,7 +147,7 @@ public final class DayAggregates {
         usual.forEach(
                 (k, v) -> refs.put(k, v.stream().mapToLong(Long::longValue).toArray()));
         DayAggregate a =
-                analyzer.summarizeDay(store, day, fetchAhead, refs).withSources(sources.objects, sources.digest);
+                analyzer.summarizeDay(store, day, fetchAhead, refs).withSources(sources.objects, sources.digest());
         store.put(key(day), write(a));
         return a;
     }
@@ -162,27 +162,62 @@ public final class DayAggregates {
         if (!catalogVersion.equals(a.catalogVersion())) {
             return "priced with catalog " + a.catalogVersion();
         }
-        if (a.sourceObjects() != sources.objects || !sources.digest.equals(a.sourceDigest())) {
+        if (a.sourceObjects() != sources.objects || !sources.matches(a.sourceDigest())) {
             return "usage objects changed since it was built";
         }
         return null;
     }
 
-    private record Sources(int objects, String digest) {}
+    /**
+     * The usage objects a day rests on: how many, the SHA-256 of their keys, and that of their keys and listed sizes
+     * (null when the store lists no sizes). A day stores {@code keys/sizes} (or {@code keys} alone, as days built
+     * before sizes counted did); it is current when its keys match and, where both sides know them, its sizes.
+     */
+    private record Sources(int objects, String keysDigest, String sizesDigest) {
+        String digest() {
+            return sizesDigest == null ? keysDigest : keysDigest + "/" + sizesDigest;
+        }
 
-    /** The usage objects a day's aggregate rests on: the day's and those of the hour before it. */
+        boolean matches(String stored) {
+            if (stored == null) {
+                return false;
+            }
+            int slash = stored.indexOf('/');
+            if (slash < 0) {
+                return stored.equals(keysDigest);
+            }
+            return stored.substring(0, slash).equals(keysDigest)
+                    && (sizesDigest == null || stored.substring(slash + 1).equals(sizesDigest));
+        }
+    }
+
+    /**
+     * The usage objects a day's aggregate rests on: the day's and those of the hour before it, each by key and listed
+     * size, so an object added (a late object, a spool replay) or replaced by one of another size (records added to
+     * it) makes the stored day stale.
+     */
     private Sources sources(LocalDate day) {
         Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
-        List<String> keys = new ArrayList<>(store.list(UsageLayout.hourPrefix(start.minus(Duration.ofHours(1)))));
-        keys.addAll(store.list(UsageLayout.dayPrefix(start)));
-        keys.removeIf(k -> !k.endsWith(".ndjson.gz"));
+        List<ObjectStore.Listed> objects =
+                new ArrayList<>(store.listWithSizes(UsageLayout.hourPrefix(start.minus(Duration.ofHours(1)))));
+        objects.addAll(store.listWithSizes(UsageLayout.dayPrefix(start)));
+        objects.removeIf(o -> !o.key().endsWith(".ndjson.gz"));
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (String k : keys) {
-                sha.update(k.getBytes(StandardCharsets.UTF_8));
-                sha.update((byte) '\n');
+            MessageDigest keys = MessageDigest.getInstance("SHA-256");
+            MessageDigest withSizes = MessageDigest.getInstance("SHA-256");
+            boolean sized = true;
+            for (ObjectStore.Listed o : objects) {
+                byte[] key = o.key().getBytes(StandardCharsets.UTF_8);
+                keys.update(key);
+                keys.update((byte) '\n');
+                withSizes.update(key);
+                withSizes.update((" " + o.size() + "\n").getBytes(StandardCharsets.UTF_8));
+                sized &= o.size() != ObjectStore.Listed.UNKNOWN_SIZE;
             }
-            return new Sources(keys.size(), HexFormat.of().formatHex(sha.digest()));
+            return new Sources(
+                    objects.size(),
+                    HexFormat.of().formatHex(keys.digest()),
+                    sized ? HexFormat.of().formatHex(withSizes.digest()) : null);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
