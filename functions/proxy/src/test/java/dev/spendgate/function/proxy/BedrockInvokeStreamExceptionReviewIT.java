@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.eventstream.HeaderValue;
@@ -68,7 +67,6 @@ class BedrockInvokeStreamExceptionReviewIT {
         bedrock.stop(0);
     }
 
-    @Disabled("DEFECT R18A-1: InvokeModelWithResponseStream throttlingException frame charged as estimated input")
     @Test
     void invokeStream_throttlingExceptionBeforeAnyChunk_notCharged() {
         var response = gw.send(gw.post(

@@ -140,6 +140,10 @@ public final class BedrockApi implements ProviderApi {
 
             @Override
             public TrackedUsage result() {
+                String unserved = chunks.unservedException();
+                if (unserved != null) {
+                    return TrackedUsage.unserved(unserved);
+                }
                 TrackedUsage tracked = metrics.orElse(tracker.result());
                 return tierServed != null ? tracked.withServiceTier(tierServed) : tracked;
             }

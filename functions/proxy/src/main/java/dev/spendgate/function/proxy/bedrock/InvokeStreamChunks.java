@@ -17,7 +17,8 @@ import java.util.Base64;
  * passes each one on under its {@code type}, as the Messages SSE stream would, and hands Bedrock's
  * {@code amazon-bedrock-invocationMetrics} (in the last chunk, for every model) to {@code metrics}. A chunk of another
  * model family (no {@code type}) that carries text is passed on as a {@code content_block_delta} with that text, so a
- * stream cut before its metrics chunk is estimated from what was relayed.
+ * stream cut before its metrics chunk is estimated from what was relayed. An exception event
+ * ({@code exception:throttlingException}, ...) before any chunk means nothing was served: {@link #unservedException}.
  */
 public final class InvokeStreamChunks implements SseDecoder.Listener {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -25,9 +26,12 @@ public final class InvokeStreamChunks implements SseDecoder.Listener {
 
     private static final String METRICS = "amazon-bedrock-invocationMetrics";
     private static final String CONTENT_DELTA = "content_block_delta";
+    private static final String EXCEPTION_EVENT = "exception:";
 
     private final SseDecoder.Listener target;
     private final InvocationMetrics metrics;
+    private boolean sawChunk;
+    private String exception;
 
     public InvokeStreamChunks(SseDecoder.Listener target, InvocationMetrics metrics) {
         this.target = target;
@@ -36,9 +40,17 @@ public final class InvokeStreamChunks implements SseDecoder.Listener {
 
     @Override
     public void onEvent(String event, String data) {
+        if (event != null && event.startsWith(EXCEPTION_EVENT)) {
+            String name = event.substring(EXCEPTION_EVENT.length());
+            if (exception == null && !name.isBlank()) {
+                exception = name;
+            }
+            return;
+        }
         if (!"chunk".equals(event)) {
             return;
         }
+        sawChunk = true;
         String inner;
         try {
             JsonNode chunk = JSON.readTree(data);
@@ -72,6 +84,14 @@ public final class InvokeStreamChunks implements SseDecoder.Listener {
             }
         }
         target.onEvent(type, inner);
+    }
+
+    /**
+     * The exception the stream ended with when no chunk came before it (Bedrock served nothing and bills nothing, as
+     * ConverseStream's {@code throttlingException} before any event); else null.
+     */
+    public String unservedException() {
+        return sawChunk ? null : exception;
     }
 
     /**
