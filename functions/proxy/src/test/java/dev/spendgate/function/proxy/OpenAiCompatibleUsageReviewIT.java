@@ -136,7 +136,6 @@ class OpenAiCompatibleUsageReviewIT {
         assertThat(r.costUsd()).isEqualByComparingTo(new BigDecimal("0.018"));
     }
 
-    @Disabled("DEFECT R18A-3: DeepSeek prompt_cache_hit_tokens priced at the full input rate")
     @Test
     void deepseek_promptCacheHitTokens_pricedAtTheCacheHitRate() {
         HttpResponse<String> response = gw.send(gw.post(

@@ -8,7 +8,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * {@code /v1/chat/completions}: usage is {@code prompt_tokens} (including {@code cached_tokens}) and
  * {@code completion_tokens} (including {@code reasoning_tokens}); streamed, it arrives in the last chunk when
- * {@code stream_options.include_usage} is set.
+ * {@code stream_options.include_usage} is set. DeepSeek's {@code prompt_cache_hit_tokens} is the cached part of the
+ * prompt when {@code cached_tokens} is absent.
  */
 final class OpenAiChatUsageTracker extends UsageTracker {
     private TokenUsage tokens;
@@ -73,9 +74,11 @@ final class OpenAiChatUsageTracker extends UsageTracker {
             return;
         }
         long prompt = usage.path("prompt_tokens").asLong();
-        long cached = usage.path("prompt_tokens_details").path("cached_tokens").asLong();
-        long cacheWrite =
-                usage.path("prompt_tokens_details").path("cache_write_tokens").asLong();
+        JsonNode details = usage.path("prompt_tokens_details");
+        long cached = details.hasNonNull("cached_tokens")
+                ? details.get("cached_tokens").asLong()
+                : usage.path("prompt_cache_hit_tokens").asLong(); // DeepSeek: hits are part of prompt_tokens
+        long cacheWrite = details.path("cache_write_tokens").asLong();
         long completion = usage.path("completion_tokens").asLong();
         long reasoning =
                 usage.path("completion_tokens_details").path("reasoning_tokens").asLong();

@@ -1,0 +1,63 @@
+package dev.spendgate.function.proxy.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.function.proxy.upstream.Endpoint;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * OpenAI-compatible providers report chat usage in shapes of their own (DeepSeek's prompt_cache_hit_tokens);
+ * streamed, the usage chunk is read as the whole body is, and OpenAI's own shape is read as before.
+ */
+class OpenAiCompatibleUsageShapesTest {
+
+    private static TokenUsage streamed(String usage) {
+        UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.CHAT_COMPLETIONS);
+        String sse =
+                "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}\n\n"
+                        + "data: {\"id\":\"c1\",\"model\":\"m\",\"choices\":[],\"usage\":" + usage + "}\n\n"
+                        + "data: [DONE]\n\n";
+        byte[] bytes = sse.getBytes(StandardCharsets.UTF_8);
+        new SseDecoder(tracker).feed(bytes, 0, bytes.length);
+        TrackedUsage tracked = tracker.result();
+        assertThat(tracked.complete()).isTrue();
+        return tracked.tokens();
+    }
+
+    private static TokenUsage body(String usage) {
+        UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.CHAT_COMPLETIONS);
+        tracker.onBody(("{\"model\":\"m\",\"choices\":[],\"usage\":" + usage + "}").getBytes(StandardCharsets.UTF_8));
+        return tracker.result().tokens();
+    }
+
+    @Test
+    void deepseekStream_promptCacheHitTokens_countedAsCachedInput() {
+        TokenUsage t = streamed("{\"prompt_tokens\":10000,\"completion_tokens\":100,\"total_tokens\":10100,"
+                + "\"prompt_cache_hit_tokens\":8000,\"prompt_cache_miss_tokens\":2000}");
+
+        assertThat(t.inputTokens()).isEqualTo(10000);
+        assertThat(t.cachedInputTokens()).isEqualTo(8000);
+        assertThat(t.outputTokens()).isEqualTo(100);
+    }
+
+    @Test
+    void openAiShape_reasoningInsideCompletion_unchanged() {
+        TokenUsage t = body("{\"prompt_tokens\":1000,\"completion_tokens\":500,\"total_tokens\":1500,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":600},"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":448}}");
+
+        assertThat(t.outputTokens()).isEqualTo(500);
+        assertThat(t.reasoningTokens()).isEqualTo(448);
+        assertThat(t.cachedInputTokens()).isEqualTo(600);
+    }
+
+    @Test
+    void cachedTokensPresent_winsOverPromptCacheHitTokens() {
+        TokenUsage t = body("{\"prompt_tokens\":1000,\"completion_tokens\":10,\"total_tokens\":1010,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":0},\"prompt_cache_hit_tokens\":900}");
+
+        assertThat(t.cachedInputTokens()).isZero();
+    }
+}
