@@ -119,7 +119,6 @@ class OpenAiCompatibleUsageReviewIT {
         upstream.stop(0);
     }
 
-    @Disabled("DEFECT R18A-2: xAI reasoning_tokens (outside completion_tokens) neither counted nor charged")
     @Test
     void xai_reasoningTokensBesideCompletionTokens_billedAsOutput() {
         HttpResponse<String> response = gw.send(gw.post(

@@ -8,8 +8,11 @@ import java.nio.charset.StandardCharsets;
 /**
  * {@code /v1/chat/completions}: usage is {@code prompt_tokens} (including {@code cached_tokens}) and
  * {@code completion_tokens} (including {@code reasoning_tokens}); streamed, it arrives in the last chunk when
- * {@code stream_options.include_usage} is set. DeepSeek's {@code prompt_cache_hit_tokens} is the cached part of the
- * prompt when {@code cached_tokens} is absent.
+ * {@code stream_options.include_usage} is set. OpenAI-compatible providers that count differently are read as they
+ * bill: tokens {@code total_tokens} holds beyond prompt + completion are output the provider did not put in
+ * {@code completion_tokens} (xAI's {@code reasoning_tokens}, reported beside it; Gemini's thinking tokens, reported
+ * nowhere else), and DeepSeek's {@code prompt_cache_hit_tokens} is the cached part of the prompt when
+ * {@code cached_tokens} is absent.
  */
 final class OpenAiChatUsageTracker extends UsageTracker {
     private TokenUsage tokens;
@@ -82,7 +85,31 @@ final class OpenAiChatUsageTracker extends UsageTracker {
         long completion = usage.path("completion_tokens").asLong();
         long reasoning =
                 usage.path("completion_tokens_details").path("reasoning_tokens").asLong();
+        long unlisted = outputBeyondCompletion(usage, prompt, completion);
+        if (unlisted > 0) {
+            // billed as output: xAI's reasoning beside completion_tokens, Gemini's thinking in total_tokens only
+            completion += unlisted;
+            reasoning = Math.min(completion, Math.max(reasoning, unlisted));
+        }
         complete = UsageCounts.valid(prompt, cached, cacheWrite, completion, reasoning);
         tokens = UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning);
+    }
+
+    /**
+     * What {@code total_tokens} counts beyond {@code prompt_tokens + completion_tokens}, or 0: OpenAI's total is
+     * exactly their sum; a total that is absent, not a count, or smaller leaves the usage as reported.
+     */
+    private static long outputBeyondCompletion(JsonNode usage, long prompt, long completion) {
+        JsonNode total = usage.get("total_tokens");
+        if (total == null
+                || !total.isIntegralNumber()
+                || !total.canConvertToLong()
+                || total.asLong() < 0
+                || prompt < 0
+                || completion < 0) {
+            return 0;
+        }
+        long afterPrompt = total.asLong() - prompt; // no overflow: both are non-negative
+        return afterPrompt > completion ? afterPrompt - completion : 0;
     }
 }

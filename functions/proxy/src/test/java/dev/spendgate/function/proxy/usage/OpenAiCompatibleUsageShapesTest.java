@@ -8,8 +8,9 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * OpenAI-compatible providers report chat usage in shapes of their own (DeepSeek's prompt_cache_hit_tokens);
- * streamed, the usage chunk is read as the whole body is, and OpenAI's own shape is read as before.
+ * OpenAI-compatible providers report chat usage in shapes of their own (xAI's reasoning_tokens beside
+ * completion_tokens, DeepSeek's prompt_cache_hit_tokens); streamed, the usage
+ * chunk is read as the whole body is, and OpenAI's own shape (reasoning inside completion) is read as before.
  */
 class OpenAiCompatibleUsageShapesTest {
 
@@ -30,6 +31,15 @@ class OpenAiCompatibleUsageShapesTest {
         UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.CHAT_COMPLETIONS);
         tracker.onBody(("{\"model\":\"m\",\"choices\":[],\"usage\":" + usage + "}").getBytes(StandardCharsets.UTF_8));
         return tracker.result().tokens();
+    }
+
+    @Test
+    void xaiStream_reasoningBesideCompletion_countedAsOutput() {
+        TokenUsage t = streamed("{\"prompt_tokens\":663,\"completion_tokens\":50,\"total_tokens\":837,"
+                + "\"completion_tokens_details\":{\"reasoning_tokens\":124}}");
+
+        assertThat(t.outputTokens()).isEqualTo(174);
+        assertThat(t.reasoningTokens()).isEqualTo(124);
     }
 
     @Test
@@ -59,5 +69,15 @@ class OpenAiCompatibleUsageShapesTest {
                 + "\"prompt_tokens_details\":{\"cached_tokens\":0},\"prompt_cache_hit_tokens\":900}");
 
         assertThat(t.cachedInputTokens()).isZero();
+    }
+
+    @Test
+    void totalTokensAbsentOrSmaller_usageAsReported() {
+        TokenUsage absent = body("{\"prompt_tokens\":1000,\"completion_tokens\":50}");
+        TokenUsage smaller = body("{\"prompt_tokens\":1000,\"completion_tokens\":50,\"total_tokens\":900}");
+
+        assertThat(absent.outputTokens()).isEqualTo(50);
+        assertThat(smaller.outputTokens()).isEqualTo(50);
+        assertThat(smaller.inputTokens()).isEqualTo(1000);
     }
 }
