@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,7 +156,6 @@ class OpenAiCompatibleUsageReviewIT {
      * as output (ai.google.dev pricing: "Output price (including thinking tokens)"); the bundled catalog prices
      * gemini-3-flash-preview at $0.50 in / $3.00 out.
      */
-    @Disabled("DEFECT R18A-4: Gemini (OpenAI-compatible) thinking tokens in total_tokens only, not charged")
     @Test
     void gemini_thinkingTokensOnlyInTotalTokens_billedAsOutput() {
         HttpResponse<String> response = gw.send(gw.post(

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * OpenAI-compatible providers report chat usage in shapes of their own (xAI's reasoning_tokens beside
- * completion_tokens, DeepSeek's prompt_cache_hit_tokens); streamed, the usage
+ * completion_tokens, Gemini's thinking only in total_tokens, DeepSeek's prompt_cache_hit_tokens); streamed, the usage
  * chunk is read as the whole body is, and OpenAI's own shape (reasoning inside completion) is read as before.
  */
 class OpenAiCompatibleUsageShapesTest {
@@ -50,6 +50,14 @@ class OpenAiCompatibleUsageShapesTest {
         assertThat(t.inputTokens()).isEqualTo(10000);
         assertThat(t.cachedInputTokens()).isEqualTo(8000);
         assertThat(t.outputTokens()).isEqualTo(100);
+    }
+
+    @Test
+    void geminiStream_thinkingOnlyInTotalTokens_countedAsOutput() {
+        TokenUsage t = streamed("{\"completion_tokens\":1,\"prompt_tokens\":9,\"total_tokens\":103}");
+
+        assertThat(t.outputTokens()).isEqualTo(94);
+        assertThat(t.reasoningTokens()).isEqualTo(93);
     }
 
     @Test
