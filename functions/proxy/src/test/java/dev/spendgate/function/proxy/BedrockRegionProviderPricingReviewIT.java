@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,7 +66,6 @@ class BedrockRegionProviderPricingReviewIT {
         bedrock.stop(0);
     }
 
-    @Disabled("DEFECT R18A-5: a format bedrock provider (README's bedrock-eu) leaves every call unpriced")
     @Test
     void euProfileThroughBedrockEuProvider_pricedAtTheBedrockCatalogPrice() {
         HttpResponse<String> response = gw.send(gw.post(

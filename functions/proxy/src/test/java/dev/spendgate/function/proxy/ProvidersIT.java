@@ -230,6 +230,9 @@ class ProvidersIT {
         var eu = config.providers().get(0);
         assertThat(eu.baseUrl()).isEqualTo("https://bedrock-runtime.eu-west-1.amazonaws.com");
         assertThat(eu.signer().region()).isEqualTo("eu-west-1");
+        assertThat(eu.pricingProvider())
+                .as("priced from the catalog's bedrock entries")
+                .isEqualTo("bedrock");
         assertThat(new dev.spendgate.function.proxy.upstream.ProviderRouter(config.providers())
                         .route(dev.spendgate.function.proxy.upstream.ApiFormat.BEDROCK, "eu.anthropic.claude-x")
                         .orElseThrow()

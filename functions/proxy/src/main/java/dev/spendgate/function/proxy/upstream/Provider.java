@@ -32,7 +32,7 @@ public record Provider(
         Objects.requireNonNull(baseUrl, "baseUrl of provider " + name);
         baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         models = models == null ? List.of() : List.copyOf(models);
-        pricingProvider = pricingProvider == null ? name : pricingProvider;
+        pricingProvider = pricingProvider != null ? pricingProvider : defaultPricingProvider(name, format);
         auth = auth == null ? UpstreamAuth.defaultFor(format) : auth;
         if (auth == UpstreamAuth.SIGV4 && signer == null) {
             throw new IllegalArgumentException("provider " + name + " signs with SigV4 but has no signer");
@@ -40,6 +40,19 @@ public record Provider(
         if (azure != null && format != ApiFormat.OPENAI) {
             throw new IllegalArgumentException("provider " + name + ": Azure deployment URLs need format openai");
         }
+    }
+
+    /** The catalog provider whose prices apply when none is named. */
+    static final String BEDROCK_CATALOG = "bedrock";
+
+    /**
+     * The catalog provider a provider prices by when its entry names none: its own name, except that every
+     * {@code bedrock}-format provider (one per region, such as the README's {@code bedrock-eu}) serves Bedrock's models
+     * at Bedrock's prices: the catalog's {@code bedrock} entries, whose inference-profile prefixes price as the base
+     * model.
+     */
+    static String defaultPricingProvider(String name, ApiFormat format) {
+        return format == ApiFormat.BEDROCK ? BEDROCK_CATALOG : name;
     }
 
     /** A provider asking for stream usage unless it is known to refuse the option. */
