@@ -370,7 +370,9 @@ class BedrockRuntimeIT {
         UsageRecord record = recordOf(actual.requestId);
         assertThat(record.stream()).isTrue();
         assertThat(record.endpoint()).isEqualTo("bedrock.invoke");
-        assertThat(record.modelServed()).isEqualTo("claude-haiku-4-5-20251001");
+        // the path's id, which Bedrock bills and the catalog prices (global. apart from us.), not the body's
+        // Anthropic name claude-haiku-4-5-20251001
+        assertThat(record.modelServed()).isEqualTo("global.anthropic.claude-haiku-4-5-20251001-v1:0");
         assertThat(record.tokens()).isEqualTo(TokenUsage.anthropic(70, 0, 0, 0, 9));
         // Haiku 4.5 (global profile) per 1M: input $1, output $5.
         assertThat(record.costUsd()).isEqualByComparingTo(new BigDecimal(70 + 9 * 5).movePointLeft(6));

@@ -9,7 +9,6 @@ import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +30,6 @@ class BedrockInvokeFocusReviewTest {
         return FocusCharges.of(usage, BUNDLED, BUNDLED);
     }
 
-    @Disabled("DEFECT R18A-6: Bedrock InvokeModel Claude calls reach FOCUS as price-less adjustments")
     @Test
     void invokeModelClaudeCall_focusRowsAsForTheSameConverseCall() {
         TokenUsage tokens = TokenUsage.anthropic(10_000, 0, 0, 0, 1_000);

@@ -268,6 +268,9 @@ public final class PricingCatalog {
             if (price == null) {
                 price = byKey.get(key(provider, BEDROCK_PROFILE.matcher(id).replaceFirst("")));
             }
+            if (price == null) {
+                price = bedrockClaude(id);
+            }
         }
         if (price == null) {
             String undated = ANTHROPIC_DATE
@@ -277,6 +280,27 @@ public final class PricingCatalog {
         }
         return Optional.ofNullable(price);
     }
+
+    /**
+     * A Claude model by Anthropic's name ({@code claude-haiku-4-5-20251001}, the {@code model} of an InvokeModel answer,
+     * which older records keep as {@code model_served}) priced as its in-region Bedrock id
+     * ({@code anthropic.claude-haiku-4-5-20251001-v1:0}); null when no Bedrock entry is named so.
+     */
+    private List<ModelPrice> bedrockClaude(String id) {
+        if (!id.regionMatches(true, 0, "claude-", 0, "claude-".length())) {
+            return null;
+        }
+        for (String suffix : BEDROCK_CLAUDE_VERSIONS) {
+            List<ModelPrice> price = byKey.get(key("bedrock", "anthropic." + id + suffix));
+            if (price != null) {
+                return price;
+            }
+        }
+        return null;
+    }
+
+    /** The version suffixes of Bedrock's Claude ids; none for an alias such as {@code anthropic.claude-opus-4-6}. */
+    private static final List<String> BEDROCK_CLAUDE_VERSIONS = List.of("", "-v1:0", "-v2:0");
 
     private static String versionKey(ModelPrice price) {
         return key(price.provider(), price.model()) + "\u0000" + price.effectiveDate();

@@ -150,6 +150,17 @@ public final class BedrockApi implements ProviderApi {
         };
     }
 
+    /**
+     * InvokeModel is billed as the model id in its path, which is what the catalog's {@code bedrock} entries name
+     * ({@code global.anthropic.claude-haiku-4-5-20251001-v1:0}, priced apart from its {@code us.} profile); the
+     * {@code model} of a Claude body ({@code claude-haiku-4-5-20251001}) is Anthropic's name, no Bedrock price. Converse
+     * names no model, except the one a prompt router chose.
+     */
+    @Override
+    public String modelServed(String reported, String modelForwarded) {
+        return path.operation().converse() ? reported : modelForwarded;
+    }
+
     @Override
     public String inferenceProfileArn(String modelRequested) {
         return InferenceProfiles.applicationProfileArn(modelRequested);

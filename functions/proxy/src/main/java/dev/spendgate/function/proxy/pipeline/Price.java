@@ -42,7 +42,7 @@ public final class Price {
             // the provider answered an exception before serving anything: not billed, as an error status is not
             return ctx.with(b -> b.errorType = b.errorType != null ? b.errorType : tracked.unservedException());
         }
-        String served = tracked.modelServed();
+        String served = ctx.api().modelServed(tracked.modelServed(), ctx.modelForwarded());
         String modelServed = served == null || served.length() <= RequestLimits.MAX_MODEL_LENGTH
                 ? served
                 : served.substring(0, RequestLimits.MAX_MODEL_LENGTH);

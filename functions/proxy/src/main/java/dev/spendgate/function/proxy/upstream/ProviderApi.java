@@ -98,6 +98,14 @@ public interface ProviderApi {
     /** A fresh reader of the response's usage, given the response headers. */
     UsageReading usageReading(Headers responseHeaders);
 
+    /**
+     * The model the call is recorded and priced as served: the one the response names ({@code reported}, null when it
+     * names none), unless the API bills by another name.
+     */
+    default String modelServed(String reported, String modelForwarded) {
+        return reported;
+    }
+
     /** The application inference profile ARN the record keeps, when the model names one. */
     default String inferenceProfileArn(String modelRequested) {
         return null;
