@@ -202,6 +202,8 @@ public final class Relay {
         boolean ok = ok(ctx);
         if (ok) {
             reading.onBody(body);
+        } else {
+            body = ctx.api().relayedErrorBody(body);
         }
         Exchange.Concluded done = exchange.conclude(ctx, ok ? reading.result() : null); // durable before the answer
         ctx = done.context();
