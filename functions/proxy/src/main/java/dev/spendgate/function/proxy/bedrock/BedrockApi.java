@@ -144,7 +144,8 @@ public final class BedrockApi implements ProviderApi {
                 if (unserved != null) {
                     return TrackedUsage.unserved(unserved);
                 }
-                TrackedUsage tracked = metrics.orElse(tracker.result());
+                TrackedUsage tracked =
+                        metrics.orElse(tracker.result()).withStreamException(chunks.exceptionAfterContent());
                 return tierServed != null ? tracked.withServiceTier(tierServed) : tracked;
             }
         };

@@ -12,7 +12,8 @@ import dev.spendgate.function.proxy.usage.UsageTracker;
  * {@code inputTokens}, {@code cacheReadInputTokens} and {@code cacheWriteInputTokens} are disjoint (Anthropic
  * semantics); cache writes split into 5-minute and 1-hour by {@code cacheDetails} when Bedrock reports it. A stream
  * that ends with an exception event ({@code throttlingException}, {@code serviceUnavailableException}, ...) before any
- * content or usage was served nothing: it is reported as {@link TrackedUsage#unserved}, not estimated. A call to a
+ * content or usage was served nothing: it is reported as {@link TrackedUsage#unserved}, not estimated; one after
+ * content is estimated under the exception's name ({@link TrackedUsage#withStreamException}). A call to a
  * prompt router ({@code modelId} a {@code prompt-router} ARN) is billed as the model the router chose, which Bedrock
  * names in {@code trace.promptRouter.invokedModelId}: that is the model served.
  */
@@ -70,7 +71,8 @@ final class ConverseUsageTracker extends UsageTracker {
         if (exception != null && !exception.isBlank() && tokens == null && !sawDeltas()) {
             return TrackedUsage.unserved(exception);
         }
-        return new TrackedUsage(tokens, complete, routedTo, streamedText);
+        TrackedUsage tracked = new TrackedUsage(tokens, complete, routedTo, streamedText);
+        return exception != null && !exception.isBlank() ? tracked.withStreamException(exception) : tracked;
     }
 
     private void readRoute(JsonNode node) {

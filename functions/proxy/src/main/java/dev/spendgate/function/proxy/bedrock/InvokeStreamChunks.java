@@ -94,6 +94,11 @@ public final class InvokeStreamChunks implements SseDecoder.Listener {
         return sawChunk ? null : exception;
     }
 
+    /** The exception the stream ended with after a chunk (what was served is billed, estimated); else null. */
+    public String exceptionAfterContent() {
+        return sawChunk ? exception : null;
+    }
+
     /**
      * The text a chunk of a model family other than Anthropic's carries: Llama {@code generation}, Titan
      * {@code outputText}, Nova {@code contentBlockDelta.delta.text}, Mistral {@code outputs[].text}, OpenAI-style

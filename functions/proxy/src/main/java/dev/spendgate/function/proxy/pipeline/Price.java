@@ -76,7 +76,8 @@ public final class Price {
             b.tokens = tokens;
             b.usageSource = tracked.complete() ? UsageSource.PROVIDER : UsageSource.ESTIMATED;
             if (!tracked.complete() && b.errorType == null) {
-                b.errorType = "usage_missing";
+                // the exception a stream ended with says why its usage is missing, where there was one
+                b.errorType = tracked.streamException() != null ? tracked.streamException() : "usage_missing";
             }
             b.cost = priced.priced() ? priced.cost() : null;
             b.pricingStatus = priced.priced() ? PricingStatus.PRICED : PricingStatus.UNPRICED;

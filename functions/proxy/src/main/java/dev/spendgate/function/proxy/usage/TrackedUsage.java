@@ -13,6 +13,9 @@ import dev.spendgate.domain.pricing.TokenUsage;
  *     null otherwise
  * @param unservedException the exception a provider ended a 200 stream with before it sent any content or usage
  *     (Bedrock's in-stream {@code throttlingException}): nothing was generated, the call is not billed; else null
+ * @param streamException the exception a provider ended a 200 stream with after it served content (Bedrock's
+ *     {@code modelStreamErrorException}): what was served is billed, and an estimate is recorded under this name
+ *     rather than {@code usage_missing}; else null
  */
 public record TrackedUsage(
         TokenUsage tokens,
@@ -21,7 +24,8 @@ public record TrackedUsage(
         String streamedText,
         String serviceTier,
         String inferenceGeo,
-        String unservedException) {
+        String unservedException,
+        String streamException) {
 
     public TrackedUsage(TokenUsage tokens, boolean complete, String modelServed, String streamedText) {
         this(tokens, complete, modelServed, streamedText, null, null);
@@ -34,12 +38,12 @@ public record TrackedUsage(
             String streamedText,
             String serviceTier,
             String inferenceGeo) {
-        this(tokens, complete, modelServed, streamedText, serviceTier, inferenceGeo, null);
+        this(tokens, complete, modelServed, streamedText, serviceTier, inferenceGeo, null, null);
     }
 
     /** A stream that ended with {@code exception} before anything was served: nothing to bill. */
     public static TrackedUsage unserved(String exception) {
-        return new TrackedUsage(null, false, null, "", null, null, exception);
+        return new TrackedUsage(null, false, null, "", null, null, exception, null);
     }
 
     /** This usage with the tier and geography a response reported (kept when this one already has them). */
@@ -51,11 +55,19 @@ public record TrackedUsage(
                 streamedText,
                 serviceTier != null ? serviceTier : tier,
                 inferenceGeo != null ? inferenceGeo : geo,
-                unservedException);
+                unservedException,
+                streamException);
     }
 
     /** This usage served at {@code tier}, whatever the body said (Bedrock's tier header decides what it bills). */
     public TrackedUsage withServiceTier(String tier) {
-        return new TrackedUsage(tokens, complete, modelServed, streamedText, tier, inferenceGeo, unservedException);
+        return new TrackedUsage(
+                tokens, complete, modelServed, streamedText, tier, inferenceGeo, unservedException, streamException);
+    }
+
+    /** This usage of a stream that ended with {@code exception} after serving content (null: none). */
+    public TrackedUsage withStreamException(String exception) {
+        return new TrackedUsage(
+                tokens, complete, modelServed, streamedText, serviceTier, inferenceGeo, unservedException, exception);
     }
 }
