@@ -132,4 +132,35 @@ class GatewayPolicyReplayFidelityTest {
         assertThat(replayed.costUsd()).isEqualByComparingTo("6.00");
         assertThat(replay.result().savedUsd()).isEqualByComparingTo("0");
     }
+
+    /**
+     * The gateway fills the cache after the answer has left (README: "the fill runs after the answer has left";
+     * CacheFill), and nothing holds a second identical request until the first is answered. So a client that times
+     * out after 10 s and resends while the provider is still generating the first answer (40 s) pays twice: both
+     * calls miss. The replay makes the entry available from the first call's start and turns the resend into a $0 hit.
+     */
+    @Test
+    @Disabled("DEFECT R18C-3: policy replay serves a hit from an answer still being generated")
+    void apply_identicalCallStartedWhileTheFirstIsStillRunning_isAMissAsAtTheGateway() {
+        GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
+                        {"format_version": 1,
+                         "cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 3600}]}
+                        """));
+        TokenUsage tokens = new TokenUsage(100_000, 0, 0, 0, 50_000, 0);
+        UsageRecord first = call(0, "chat.completions", "gpt-4o", tokens)
+                .tsEnd(T0.plusSeconds(40))
+                .build();
+        UsageRecord resent = call(0, "chat.completions", "gpt-4o", tokens)
+                .requestId("req-resent")
+                .tsStart(T0.plusSeconds(10))
+                .tsEnd(T0.plusSeconds(45))
+                .build();
+
+        replay.apply(first);
+        UsageRecord second = replay.apply(resent);
+
+        assertThat(second.optimization().cache()).isEqualTo("miss");
+        assertThat(second.costUsd()).isEqualByComparingTo(resent.costUsd()); // $0.75, billed at the gateway
+        assertThat(replay.result().savedUsd()).isEqualByComparingTo("0");
+    }
 }
