@@ -163,4 +163,29 @@ class GatewayPolicyReplayFidelityTest {
         assertThat(second.costUsd()).isEqualByComparingTo(resent.costUsd()); // $0.75, billed at the gateway
         assertThat(replay.result().savedUsd()).isEqualByComparingTo("0");
     }
+
+    /**
+     * README: "max_entries per feature (oldest fill dropped first, locally and in AWS)". With {@code max_entries: 1},
+     * questions A, B, A a minute apart are three misses at the gateway: B's fill drops A's answer. The replay keeps
+     * every answer for its TTL and serves the second A as a $0 hit.
+     */
+    @Test
+    @Disabled("DEFECT R18C-6: policy replay ignores the cache rule's max_entries")
+    void apply_answerDroppedByMaxEntries_isAMissAsAtTheGateway() {
+        GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
+                        {"format_version": 1,
+                         "cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 3600, "max_entries": 1}]}
+                        """));
+        TokenUsage tokens = new TokenUsage(100_000, 0, 0, 0, 50_000, 0);
+        String[] questions = {"question-a", "question-b", "question-a"};
+        List<UsageRecord> out = new ArrayList<>();
+        for (int i = 0; i < questions.length; i++) {
+            out.add(replay.apply(call(i, "chat.completions", "gpt-4o", tokens)
+                    .fingerprints(new UsageRecord.Fingerprints("sys", "prefix", questions[i], "0f0f0f0f0f0f0f0f"))
+                    .build()));
+        }
+
+        assertThat(out).extracting(r -> r.optimization().cache()).containsExactly("miss", "miss", "miss");
+        assertThat(replay.result().savedUsd()).isEqualByComparingTo("0");
+    }
 }
