@@ -188,4 +188,53 @@ class GatewayPolicyReplayFidelityTest {
         assertThat(out).extracting(r -> r.optimization().cache()).containsExactly("miss", "miss", "miss");
         assertThat(replay.result().savedUsd()).isEqualByComparingTo("0");
     }
+
+    /**
+     * Anthropic caches a prefix only from a per-model minimum: 1,024 tokens for Claude Opus 4.1, 4,096 for Claude
+     * Haiku 4.5 (platform.claude.com prompt caching, "Cache limitations"; below it the request "bills at the full
+     * input rate"). A call to claude-opus-4-1 that read a 2,000-token prefix from the cache, routed by the README's own
+     * example move (claude-opus-4-1 > claude-haiku-4-5), reads nothing on Haiku 4.5: every input token is billed at
+     * Haiku's input rate. The replay prices the 2,000 tokens at Haiku's cache-read rate.
+     *
+     * <pre>
+     * recorded, opus-4-1: 1,000 x $15 + 2,000 x $1.50 (read) + 500 x $75 = $0.0555
+     * billed after the route, haiku-4-5: 3,000 x $1.00 + 500 x $5.00      = $0.0055
+     * replay: 1,000 x $1.00 + 2,000 x $0.10 + 500 x $5.00                 = $0.0037
+     * </pre>
+     */
+    @Test
+    @Disabled("DEFECT R18C-8: policy replay keeps cache reads below the routed model's minimum cacheable prefix")
+    void apply_routedCallWhosePrefixIsBelowTheTargetsCacheMinimum_isBilledAtFullInput() {
+        GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
+                        {"format_version": 1,
+                         "allowed_moves": {"anthropic": ["claude-opus-4-1>claude-sonnet-4-5>claude-haiku-4-5"]},
+                         "routes": [{"id": "faq-haiku", "from": "claude-opus-4-1", "to": "claude-haiku-4-5",
+                                     "feature": "faq"}]}
+                        """));
+        TokenUsage tokens = new TokenUsage(3_000, 2_000, 0, 0, 500, 0);
+        BigDecimal recorded =
+                CATALOG.find("anthropic", "claude-opus-4-1").orElseThrow().cost(tokens);
+        assertThat(recorded).isEqualByComparingTo("0.0555");
+        UsageRecord r = UsageRecord.builder()
+                .requestId("req-opus")
+                .tsStart(T0)
+                .tsEnd(T0.plusSeconds(3))
+                .keyId("key_1")
+                .attribution(new Attribution("faq", "support", null, "production", null, null, null))
+                .provider("anthropic")
+                .endpoint("messages")
+                .modelRequested("claude-opus-4-1")
+                .modelServed("claude-opus-4-1-20250805")
+                .statusCode(200)
+                .tokens(tokens)
+                .costUsd(recorded)
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .build();
+
+        UsageRecord routed = replay.apply(r);
+
+        assertThat(routed.optimization().routedBy()).isEqualTo("faq-haiku");
+        assertThat(routed.costUsd()).isEqualByComparingTo("0.0055");
+    }
 }
