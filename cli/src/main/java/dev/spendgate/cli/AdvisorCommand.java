@@ -29,6 +29,7 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -215,8 +216,10 @@ final class AdvisorCommand {
                     // what the call would have cost without the rule, minus what it cost with it (before a cache hit
                     // on the routed answer, whose saving is the cache rule's)
                     BigDecimal paid = "hit".equals(o.cache()) && o.savedUsd() != null ? o.savedUsd() : r.costUsd();
-                    counterfactual
-                            .cost(r, rule.from())
+                    // the model asked (a from_aliases name may have its own price), else the rule's from
+                    Optional<BigDecimal> asked =
+                            r.modelRequested() == null ? Optional.empty() : counterfactual.cost(r, r.modelRequested());
+                    asked.or(() -> counterfactual.cost(r, rule.from()))
                             .ifPresent(c -> add(calls, recovered, "route:" + rule.id(), c.subtract(paid)));
                 }
                 if ("hit".equals(o.cache()) && o.savedUsd() != null) {

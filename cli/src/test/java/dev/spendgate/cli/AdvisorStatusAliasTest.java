@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +43,6 @@ class AdvisorStatusAliasTest {
      * </pre>
      */
     @Test
-    @Disabled("DEFECT R18C-4: advisor status prices a from_aliases call's counterfactual at the rule's from model")
     void status_callRoutedThroughAnAlias_recoversAtThePriceOfTheModelAsked() throws Exception {
         Path policy = dir.resolve("policy/gateway-policy.json");
         Files.createDirectories(policy.getParent());
