@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,8 +25,6 @@ class AppliedRouteShadowingTest {
     private static final PricingCatalog CATALOG = PricingCatalog.bundled();
 
     @Test
-    @Disabled(
-            "DEFECT R18C-5: advisor apply --share puts its sampled route first, un-routing calls an existing rule moved")
     void applyTo_sampledAdvisorRoute_keepsMovingTheCallsAnExistingRuleMoved() {
         GatewayPolicy existing = GatewayPolicy.parse("""
                 {"format_version": 1,

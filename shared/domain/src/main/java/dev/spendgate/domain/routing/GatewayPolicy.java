@@ -60,11 +60,15 @@ public record GatewayPolicy(
     /** A routing decision: the rule and the model the call goes to. */
     public record Routed(RouteRule rule, String model) {}
 
-    /** The first rule that matches the call and whose share draws it; empty when the call keeps its model. */
+    /**
+     * The first rule that matches the call and whose share draws it; empty when the call keeps its model. A call a
+     * rule's draw leaves out goes on to the later rules, so a sampled rule put before another (as {@code advisor apply
+     * --share} writes its rule) never un-routes calls the other moved.
+     */
     public Optional<Routed> route(RequestTraits call) {
         for (RouteRule rule : routes) {
-            if (rule.matches(call)) {
-                return rule.sampled(call.sampleKey()) ? Optional.of(new Routed(rule, rule.to())) : Optional.empty();
+            if (rule.matches(call) && rule.sampled(call.sampleKey())) {
+                return Optional.of(new Routed(rule, rule.to()));
             }
         }
         return Optional.empty();

@@ -7,6 +7,7 @@ import dev.spendgate.domain.attribution.Attribution;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -72,6 +73,33 @@ class GatewayPolicyTest {
                         {"format_version": 1, "allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini"]},
                          "routes": [{"id": "r", "from": "gpt-4o", "to": "gpt-4o-mini", "from_aliases": "gpt-4o-x"}]}
                         """)).hasMessageContaining("routes[0].from_aliases");
+    }
+
+    @Test
+    void route_callASampledRuleLeavesOut_goesOnToTheNextRule() {
+        GatewayPolicy policy = parse("""
+                {"format_version": 1, "allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini>gpt-4.1-nano"]},
+                 "routes": [{"id": "tenth", "from": "gpt-4o", "to": "gpt-4.1-nano", "share_percent": "10"},
+                            {"id": "all", "from": "gpt-4o", "to": "gpt-4o-mini"}]}
+                """);
+        Map<String, Integer> byRule = new HashMap<>();
+        for (int i = 0; i < 1_000; i++) {
+            RequestTraits c = new RequestTraits(
+                    new Attribution("faq", "support", null, "prod", null, null, null),
+                    "key_1",
+                    "chat.completions",
+                    "gpt-4o",
+                    () -> 100,
+                    null,
+                    false,
+                    h -> null,
+                    "req-" + i);
+            byRule.merge(policy.route(c).map(r -> r.rule().id()).orElse("kept"), 1, Integer::sum);
+        }
+
+        assertThat(byRule).doesNotContainKey("kept");
+        assertThat(byRule.get("tenth")).isBetween(60, 140);
+        assertThat(byRule.get("all")).isEqualTo(1_000 - byRule.get("tenth"));
     }
 
     @Test
