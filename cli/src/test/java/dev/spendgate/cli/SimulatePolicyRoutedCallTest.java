@@ -24,7 +24,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +47,6 @@ class SimulatePolicyRoutedCallTest {
      * second call blocked.
      */
     @Test
-    @Disabled("DEFECT R18C-7: simulate-policy degrades a routed call from the model asked, not the routed one")
     void simulatePolicy_routedCallUnderDegradeBudget_degradesFromTheRoutedModelAsTheGateway() throws Exception {
         BigDecimal mini = CATALOG.find("openai", "gpt-4o-mini").orElseThrow().cost(CHAT);
         BigDecimal nano = CATALOG.find("openai", "gpt-4.1-nano").orElseThrow().cost(CHAT);

@@ -141,11 +141,7 @@ public final class PolicyReplay implements AutoCloseable {
         }
         clock.now = r.tsStart();
         Attribution a = r.attribution();
-        // the gateway decides on the model the client asked for (chains name models, not dated snapshots); a call a
-        // recorded degrade budget already moved is replayed as asked, at the asked model's prices
-        String model = r.degradedFrom() != null
-                ? r.degradedFrom()
-                : r.modelRequested() != null ? r.modelRequested() : r.pricedModel();
+        String model = admittedModel(r);
         Row feature = byFeature.computeIfAbsent(label(a.feature()), Row::new);
         Row department = byDepartment.computeIfAbsent(label(a.department()), Row::new);
         if (r.billing().batchId() != null) {
@@ -168,17 +164,18 @@ public final class PolicyReplay implements AutoCloseable {
             add(cost, BigDecimal.ZERO, Effect.BLOCKED, feature, department);
             return;
         }
-        BudgetDecision d = enforcer.reserve(a, r.keyId(), model, m -> estimate(r, m), cheaperModels::apply);
+        BudgetDecision d = enforcer.reserve(a, r.keyId(), model, m -> estimate(r, model, m), cheaperModels::apply);
         switch (d.outcome()) {
             case ALLOW -> {
                 BigDecimal after =
-                        unpriced ? BigDecimal.ZERO : estimate(r, model).orElse(cost);
+                        unpriced ? BigDecimal.ZERO : estimate(r, model, model).orElse(cost);
                 enforcer.settle(d, unpriced ? null : after);
                 add(cost, after, Effect.NONE, feature, department);
             }
             case DEGRADE -> {
-                BigDecimal after =
-                        unpriced ? BigDecimal.ZERO : estimate(r, d.model()).orElseThrow();
+                BigDecimal after = unpriced
+                        ? BigDecimal.ZERO
+                        : estimate(r, model, d.model()).orElseThrow();
                 for (BudgetDecision.Reservation res : d.reservations()) {
                     // the degrade budgets that could not have held the call on the model asked for
                     BudgetState s = ledger.state(res.itemKey()).orElse(BudgetState.EMPTY);
@@ -222,11 +219,31 @@ public final class PolicyReplay implements AutoCloseable {
                 unpricedReplayed);
     }
 
-    private Optional<BigDecimal> estimate(UsageRecord r, String model) {
+    /**
+     * The model the gateway's budgets decided on: the one the client asked for (chains name models, not dated
+     * snapshots); for a call a routing rule moved, the routed model (a degrade budget acts after routing), named as
+     * the catalog names the model served; for a call a recorded degrade budget already moved, the model it was moved
+     * from (replayed as asked, at that model's prices).
+     */
+    private String admittedModel(UsageRecord r) {
+        if (r.degradedFrom() != null) {
+            return r.degradedFrom();
+        }
+        String asked = r.modelRequested() != null ? r.modelRequested() : r.pricedModel();
+        if (r.optimization().routedBy() != null && r.modelServed() != null) {
+            return catalog.find(r.pricedProvider(), r.modelServed(), r.tsStart())
+                    .map(ModelPrice::model)
+                    .orElse(asked);
+        }
+        return asked;
+    }
+
+    /** What the call costs on {@code model}; {@code admitted} is the model it was admitted on as recorded. */
+    private Optional<BigDecimal> estimate(UsageRecord r, String admitted, String model) {
         if (r.costUsd() == null) {
             return worstCase(r, model);
         }
-        if (model.equals(r.pricedModel()) || (r.degradedFrom() == null && model.equals(r.modelRequested()))) {
+        if (model.equals(r.pricedModel()) || (r.degradedFrom() == null && model.equals(admitted))) {
             // the model that served the call: its recorded cost
             return Optional.of(r.costUsd());
         }
