@@ -1,6 +1,7 @@
 package dev.spendgate.domain.simulate;
 
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
@@ -31,7 +32,9 @@ import java.util.TreeMap;
  * one with the same {@code prefix_hash} whose {@code varying_simhash} is within {@code 64 x (1 - threshold)} bits
  * (the waste detector's measure; the gateway itself compares content words). What records do not hold is assumed:
  * calls have no tools and send no routing header (a rule that needs one never matches here) and their temperature is
- * within the cache rule's bound. Deterministic for the same records and policy.
+ * within the cache rule's bound. Calls the gateway's cache never answers ({@link CacheableCalls}: embeddings, streamed
+ * Responses and Bedrock calls) are recorded as a bypass, and a provider batch's result lines, which never pass the
+ * request path, are left alone. Deterministic for the same records and policy.
  */
 public final class GatewayPolicyReplay {
     private final CallPricer pricer;
@@ -92,6 +95,11 @@ public final class GatewayPolicyReplay {
         }
         seen++;
         spendBefore = spendBefore.add(cost);
+        if (r.billing().batchId() != null) {
+            // a provider batch's result line never passed the request path: neither routed nor cached
+            spendAfter = spendAfter.add(cost);
+            return r;
+        }
         Attribution a = r.attribution();
         String asked = r.degradedFrom() != null
                 ? r.degradedFrom()
@@ -122,7 +130,10 @@ public final class GatewayPolicyReplay {
         BigDecimal saved = null;
         Optional<CacheRule> rule = policy.cacheRule(a.feature());
         if (rule.isPresent() && a.feature() != null) {
-            cacheOutcome = lookup(rule.get(), r, model) ? "hit" : "miss";
+            // the gateway bypasses embeddings, and streams it cannot replay, whatever the rule
+            cacheOutcome = CacheableCalls.bypass(r.endpoint(), r.stream()).isPresent()
+                    ? "bypass"
+                    : lookup(rule.get(), r, model) ? "hit" : "miss";
             if (cacheOutcome.equals("hit")) {
                 tally("cache:" + rule.get().feature(), "cache", rule.get().findingId(), after, BigDecimal.ZERO);
                 saved = after;

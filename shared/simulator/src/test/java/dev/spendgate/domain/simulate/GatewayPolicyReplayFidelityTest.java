@@ -56,7 +56,6 @@ class GatewayPolicyReplayFidelityTest {
      * cache rule are five billed calls. The replay serves four of them as hits and reports them as saved.
      */
     @Test
-    @Disabled("DEFECT R18C-1: policy replay counts cache hits on embeddings, which the gateway bypasses")
     void apply_repeatedEmbeddingsCalls_areNotCacheHitsAsTheGatewayBypassesThem() {
         GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
                         {"format_version": 1,
@@ -83,7 +82,6 @@ class GatewayPolicyReplayFidelityTest {
      * the gateway; the replay makes two of them $0 hits.
      */
     @Test
-    @Disabled("DEFECT R18C-1: policy replay counts cache hits on streamed Responses calls the gateway bypasses")
     void apply_repeatedStreamedResponsesCalls_areNotCacheHitsAsTheGatewayBypassesThem() {
         GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
                         {"format_version": 1,
@@ -100,6 +98,33 @@ class GatewayPolicyReplayFidelityTest {
 
         assertThat(out).extracting(r -> r.optimization().cache()).doesNotContain("hit");
         assertThat(replay.result().spendAfterUsd()).isEqualByComparingTo(recorded); // 3 x $0.75 = $2.25
+    }
+
+    /**
+     * A provider batch's result lines are charged as they come back; they never pass the gateway's request path, so no
+     * routing rule moves them and no cache answers them. Two identical gpt-4o lines of one batch stay billed on gpt-4o.
+     */
+    @Test
+    void apply_batchResultLines_areNeitherRoutedNorCached() {
+        GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
+                        {"format_version": 1,
+                         "allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini"]},
+                         "routes": [{"id": "faq-mini", "from": "gpt-4o", "to": "gpt-4o-mini", "feature": "faq"}],
+                         "cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 3600}]}
+                        """));
+        TokenUsage tokens = new TokenUsage(100_000, 0, 0, 0, 50_000, 0);
+        List<UsageRecord> out = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            out.add(replay.apply(call(i, "chat.completions", "gpt-4o", tokens)
+                    .batchId("batch_1")
+                    .build()));
+        }
+
+        assertThat(out).allSatisfy(r -> {
+            assertThat(r.optimization().routedBy()).isNull();
+            assertThat(r.optimization().cache()).isNull();
+        });
+        assertThat(replay.result().savedUsd()).isEqualByComparingTo("0");
     }
 
     /**

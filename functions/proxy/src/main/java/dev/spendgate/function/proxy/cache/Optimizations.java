@@ -3,6 +3,7 @@ package dev.spendgate.function.proxy.cache;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.domain.cache.CachedAnswer;
 import dev.spendgate.domain.cache.PromptCachePlanner;
 import dev.spendgate.domain.cache.ResponseCache;
@@ -78,21 +79,9 @@ public final class Optimizations {
     }
 
     /**
-     * Whether answers of this endpoint can be kept: Chat Completions and Messages (streamed or not), the Responses API,
-     * Bedrock Converse and InvokeModel (not streamed: see {@link #lookup}).
-     */
-    public static boolean cacheable(String endpoint) {
-        return KEPT.contains(endpoint);
-    }
-
-    private static final java.util.Set<String> KEPT =
-            java.util.Set.of("chat.completions", "messages", "responses", "bedrock.converse", "bedrock.invoke");
-
-    /**
      * Looks the call up: bypassed for {@code Cache-Control: no-cache}/{@code no-store} and hot temperatures, for
      * endpoints whose answers are not kept ({@code endpoint}), and for streamed calls of an endpoint whose answers
-     * cannot be replayed as its stream ({@code stream}: the Responses API's events and Bedrock's binary event stream
-     * are not rebuilt).
+     * cannot be replayed as its stream ({@code stream}), both as {@link CacheableCalls} says.
      */
     public ResponseCache.Lookup lookup(
             CacheRule rule,
@@ -103,11 +92,9 @@ public final class Optimizations {
             String keyId,
             String keyDepartment,
             Headers headers) {
-        if (!cacheable(endpoint)) {
-            return ResponseCache.Lookup.bypass("endpoint");
-        }
-        if (stream && !StreamReplay.replays(endpoint)) {
-            return ResponseCache.Lookup.bypass("stream");
+        Optional<String> bypass = CacheableCalls.bypass(endpoint, stream);
+        if (bypass.isPresent()) {
+            return ResponseCache.Lookup.bypass(bypass.get());
         }
         if (body.path("background").asBoolean(false)) {
             return ResponseCache.Lookup.bypass("background"); // a Responses call answered later: nothing to keep now

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import java.io.IOException;
 import java.util.Map;
@@ -52,7 +53,7 @@ public final class StreamAssembler implements SseDecoder.Listener {
 
     public StreamAssembler(String endpoint) {
         this.endpoint = endpoint;
-        failed = !StreamReplay.replays(endpoint);
+        failed = !CacheableCalls.streamReplayed(endpoint);
     }
 
     public void feed(byte[] b, int offset, int count) {

@@ -22,7 +22,10 @@ public final class StreamReplay {
 
     private StreamReplay() {}
 
-    /** The SSE bytes for a cached answer of {@code endpoint} ({@code chat.completions} or {@code messages}). */
+    /**
+     * The SSE bytes for a cached answer of {@code endpoint} ({@code chat.completions} or {@code messages}, the
+     * endpoints {@link dev.spendgate.domain.cache.CacheableCalls#streamReplayed} names).
+     */
     public static byte[] sse(String endpoint, byte[] cachedBody) {
         return sse(endpoint, cachedBody, true);
     }
@@ -45,11 +48,6 @@ public final class StreamReplay {
             default -> throw new IllegalArgumentException("no stream replay for endpoint " + endpoint);
         }
         return out.toByteArray();
-    }
-
-    /** Whether {@link #sse} can replay answers of this endpoint. */
-    public static boolean replays(String endpoint) {
-        return endpoint.equals("chat.completions") || endpoint.equals("messages");
     }
 
     private static void openAiChat(JsonNode body, boolean usageChunk, ByteArrayOutputStream out) {
