@@ -3,6 +3,7 @@ package dev.spendgate.domain.simulate;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.domain.pricing.CallPricer;
+import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.routing.CacheRule;
@@ -117,7 +118,8 @@ public final class GatewayPolicyReplay {
                 false,
                 h -> null,
                 r.requestId()));
-        if (routed.isPresent()) {
+        // as RouteStage: a call asking more output than the rule's model gives keeps its model
+        if (routed.isPresent() && OutputLimits.answers(routed.get().model(), r.maxOutputTokens())) {
             Optional<BigDecimal> moved = price(r, routed.get().model());
             if (moved.isPresent()) {
                 model = routed.get().model();

@@ -138,7 +138,6 @@ class GatewayPolicyReplayFidelityTest {
      * </pre>
      */
     @Test
-    @Disabled("DEFECT R18C-2: policy replay routes calls whose max_tokens the target model cannot answer")
     void apply_outputCapAboveTheTargetsMaximum_keepsItsModelAsAtTheGateway() {
         GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
                         {"format_version": 1,

@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.budget;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.function.proxy.http.RequestLimits;

@@ -1,9 +1,9 @@
 package dev.spendgate.function.proxy.cache;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.RequestTraits;
-import dev.spendgate.function.proxy.budget.OutputLimits;
 import dev.spendgate.function.proxy.pipeline.CallContext;
 import dev.spendgate.function.proxy.pipeline.Stage;
 import dev.spendgate.function.proxy.pipeline.Step;
@@ -39,8 +39,7 @@ public final class RouteStage implements Stage {
             return Step.proceed(ctx);
         }
         String model = routed.get().model();
-        Long cap = ctx.prompt().maxOutputTokens();
-        if (cap != null && cap > OutputLimits.maxOutputTokens(model, Long.MAX_VALUE)) {
+        if (!OutputLimits.answers(model, ctx.prompt().maxOutputTokens())) {
             // the call asks more output than the rule's model gives: its provider would refuse it (400)
             return Step.proceed(ctx);
         }

@@ -1,4 +1,4 @@
-package dev.spendgate.function.proxy.budget;
+package dev.spendgate.domain.pricing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,6 +30,15 @@ public final class OutputLimits {
             .orElseThrow();
 
     private OutputLimits() {}
+
+    /**
+     * Whether {@code model} can answer a request whose output cap is {@code cap} (null: no cap); a model not listed
+     * is assumed to. A routing rule leaves a call its model when the rule's model cannot (its provider would refuse
+     * the request), at the gateway and in the policy replay.
+     */
+    public static boolean answers(String model, Long cap) {
+        return cap == null || cap <= maxOutputTokens(model, Long.MAX_VALUE);
+    }
 
     /** The model's maximum output tokens, or {@code fallback} for a model not listed. */
     public static long maxOutputTokens(String model, long fallback) {
