@@ -7,6 +7,7 @@ import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.GatewayPolicyStore;
 import dev.spendgate.domain.routing.PolicyFileException;
 import dev.spendgate.domain.simulate.GatewayPolicyReplay;
+import dev.spendgate.domain.simulate.HourlyTimeOrder;
 import dev.spendgate.domain.store.ObjectStore;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.waste.Finding;
@@ -104,7 +105,11 @@ final class FindingApply {
         GatewayPolicy next = fix.applyTo(current);
         GatewayPolicy.parse(next.toJson()); // the change must pass the gateway's own load-time checks
         GatewayPolicyReplay replay = GatewayPolicyReplay.create(catalog, fix.policyWithOnlyIt());
-        UsageLogReader.create(usage).read(start, end, r -> replay.apply(r));
+        // in the order the calls started, as simulate-policy replays them: the cache keeps an answer from its call's
+        // end
+        HourlyTimeOrder ordered = HourlyTimeOrder.to(replay::apply);
+        UsageLogReader.create(usage).read(start, end, ordered);
+        ordered.flush();
         return new Plan(finding, fix, next, replay.result(), start, end);
     }
 

@@ -11,12 +11,7 @@ import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.RequestTraits;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,10 +23,10 @@ import java.util.TreeMap;
  * recorded as ({@link #apply}), and per rule how many calls it took and what it would have saved. A routed call costs
  * its recorded tokens at the target model's prices for the tier it was served at and its time ({@link CallPricer}); a
  * cache hit costs nothing, has no tokens (as the gateway records one) and saves what it cost. The cache is
- * emulated from the records' fingerprints: an exact hit is an earlier billed call of the same partition (feature, and
- * key and department unless the rule shares wider) with the same {@code request_hash} within the TTL; a semantic hit
- * one with the same {@code prefix_hash} whose {@code varying_simhash} is within {@code 64 x (1 - threshold)} bits
- * (the waste detector's measure; the gateway itself compares content words). What records do not hold is assumed:
+ * emulated from the records' fingerprints ({@link ReplayedResponseCache}: an answer is kept from the end of the call
+ * that made it, its TTL counted from its start; semantic hits by the waste detector's SimHash measure, where the
+ * gateway itself compares content words). Feed the calls in {@code ts_start} order ({@link HourlyTimeOrder}). What
+ * records do not hold is assumed:
  * calls have no tools and send no routing header (a rule that needs one never matches here) and their temperature is
  * within the cache rule's bound. Calls the gateway's cache never answers ({@link CacheableCalls}: embeddings, streamed
  * Responses and Bedrock calls) are recorded as a bypass, and a provider batch's result lines, which never pass the
@@ -40,8 +35,7 @@ import java.util.TreeMap;
 public final class GatewayPolicyReplay {
     private final CallPricer pricer;
     private final GatewayPolicy policy;
-    private final Map<String, Instant> exact = new HashMap<>();
-    private final Map<String, Deque<long[]>> semantic = new HashMap<>();
+    private final ReplayedResponseCache cache = new ReplayedResponseCache();
     private final Map<String, RuleTally> tallies = new TreeMap<>();
     private BigDecimal spendBefore = BigDecimal.ZERO;
     private BigDecimal spendAfter = BigDecimal.ZERO;
@@ -135,7 +129,7 @@ public final class GatewayPolicyReplay {
             // the gateway bypasses embeddings, and streams it cannot replay, whatever the rule
             cacheOutcome = CacheableCalls.bypass(r.endpoint(), r.stream()).isPresent()
                     ? "bypass"
-                    : lookup(rule.get(), r, model) ? "hit" : "miss";
+                    : cache.lookup(rule.get(), r, model) ? "hit" : "miss";
             if (cacheOutcome.equals("hit")) {
                 tally("cache:" + rule.get().feature(), "cache", rule.get().findingId(), after, BigDecimal.ZERO);
                 saved = after;
@@ -168,54 +162,6 @@ public final class GatewayPolicyReplay {
     /** Billed calls the replay saw. */
     public long calls() {
         return seen;
-    }
-
-    private boolean lookup(CacheRule rule, UsageRecord r, String model) {
-        Attribution a = r.attribution();
-        String partition =
-                switch (rule.share()) {
-                    case FEATURE -> a.feature();
-                    case DEPARTMENT -> a.feature() + "|" + a.department();
-                    case KEY -> a.feature() + "|" + a.department() + "|" + r.keyId();
-                };
-        Instant now = r.tsStart();
-        Instant expires = now.plus(rule.ttl());
-        UsageRecord.Fingerprints f = r.fingerprints();
-        String base = partition + "|" + r.endpoint() + "|" + model + "|";
-        if (f.requestHash() != null) {
-            Instant until = exact.get(base + f.requestHash());
-            if (until != null && now.isBefore(until)) {
-                return true;
-            }
-        }
-        boolean semanticMode =
-                rule.mode() == CacheRule.Mode.SEMANTIC && f.prefixHash() != null && f.varyingSimhash() != null;
-        long sketch = semanticMode ? HexFormat.fromHexDigitsToLong(f.varyingSimhash()) : 0;
-        int bits = (int) Math.floor(64 * (1 - rule.threshold().doubleValue()) + 1e-9);
-        if (semanticMode) {
-            Deque<long[]> near = semantic.get(base + f.prefixHash());
-            if (near != null) {
-                for (long[] e : near) {
-                    if (now.toEpochMilli() < e[1] && Long.bitCount(e[0] ^ sketch) <= bits) {
-                        return true;
-                    }
-                }
-            }
-        }
-        if (f.requestHash() != null) {
-            exact.put(base + f.requestHash(), expires);
-        }
-        if (semanticMode) {
-            Deque<long[]> near = semantic.computeIfAbsent(base + f.prefixHash(), k -> new ArrayDeque<>());
-            near.addFirst(new long[] {sketch, expires.toEpochMilli()});
-            while (near.size() > 256) {
-                near.removeLast();
-            }
-        }
-        if (exact.size() > 1_000_000) {
-            exact.values().removeIf(until -> !now.isBefore(until));
-        }
-        return false;
     }
 
     private void tally(String id, String change, String findingId, BigDecimal before, BigDecimal after) {

@@ -164,7 +164,6 @@ class GatewayPolicyReplayFidelityTest {
      * calls miss. The replay makes the entry available from the first call's start and turns the resend into a $0 hit.
      */
     @Test
-    @Disabled("DEFECT R18C-3: policy replay serves a hit from an answer still being generated")
     void apply_identicalCallStartedWhileTheFirstIsStillRunning_isAMissAsAtTheGateway() {
         GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
                         {"format_version": 1,
