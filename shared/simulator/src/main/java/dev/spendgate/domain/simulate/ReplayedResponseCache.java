@@ -18,21 +18,36 @@ import java.util.PriorityQueue;
  * the same {@code request_hash}; a semantic hit one behind the same {@code prefix_hash} whose {@code varying_simhash}
  * is within {@code 64 x (1 - threshold)} bits. As at the gateway, an answer is kept once its call has ended (the fill
  * runs after the answer has left: an identical call started while the first is still running misses too) and is
- * served until its TTL, counted from when its call started. Feed the calls in {@code ts_start} order.
+ * served until its TTL, counted from when its call started. Each feature keeps at most its rule's {@code max_entries}
+ * answers, a ring of fills as the gateway keeps: the oldest fill is dropped first (unless its key was filled again
+ * since), and its question leaves the prefix's index. Feed the calls in {@code ts_start} order.
  */
 final class ReplayedResponseCache {
     /** At most this many questions are compared behind one prefix (the gateway's {@code MAX_PER_PREFIX}). */
     private static final int MAX_PER_PREFIX = 256;
 
-    private record Answer(Instant expires) {}
+    /** A kept answer; {@code seq} numbers the fills, the order {@code max_entries} drops them in. */
+    private record Answer(long seq, Instant expires) {}
+
+    /** A fill in its feature's ring. */
+    private record Slot(long seq, String key, String prefixKey) {}
 
     private record Question(String key, long sketch) {}
 
     /** An answer on its way to the cache: kept {@code at} its call's end. */
-    private record Fill(long seq, Instant at, String key, Answer answer, String prefixKey, Question question) {}
+    private record Fill(
+            long seq,
+            Instant at,
+            String feature,
+            int maxEntries,
+            String key,
+            Answer answer,
+            String prefixKey,
+            Question question) {}
 
     private final Map<String, Answer> answers = new HashMap<>();
     private final Map<String, Deque<Question>> prefixes = new HashMap<>();
+    private final Map<String, Deque<Slot>> rings = new HashMap<>();
     private final PriorityQueue<Fill> pending =
             new PriorityQueue<>(Comparator.comparing(Fill::at).thenComparingLong(Fill::seq));
     private long fills;
@@ -82,11 +97,31 @@ final class ReplayedResponseCache {
         pending.add(new Fill(
                 seq,
                 end,
+                a.feature(),
+                rule.maxEntries(),
                 kept,
-                new Answer(now.plus(rule.ttl())),
+                new Answer(seq, now.plus(rule.ttl())),
                 prefixKey,
                 semantic ? new Question(kept, sketch) : null));
         return false;
+    }
+
+    /** Drops a fill's answer (unless its key was filled again since), and its question from the prefix's index. */
+    private void drop(Slot slot) {
+        Answer held = answers.get(slot.key());
+        if (held == null || held.seq() != slot.seq()) {
+            return;
+        }
+        answers.remove(slot.key());
+        if (slot.prefixKey() != null) {
+            Deque<Question> near = prefixes.get(slot.prefixKey());
+            if (near != null) {
+                near.removeIf(q -> q.key().equals(slot.key()));
+                if (near.isEmpty()) {
+                    prefixes.remove(slot.prefixKey());
+                }
+            }
+        }
     }
 
     private boolean servable(String key, Instant now) {
@@ -105,6 +140,11 @@ final class ReplayedResponseCache {
                 while (near.size() > MAX_PER_PREFIX) {
                     near.removeLast();
                 }
+            }
+            Deque<Slot> ring = rings.computeIfAbsent(fill.feature(), k -> new ArrayDeque<>());
+            ring.addLast(new Slot(fill.seq(), fill.key(), fill.prefixKey()));
+            while (ring.size() > fill.maxEntries()) {
+                drop(ring.removeFirst());
             }
         }
         if (answers.size() > 1_000_000) {

@@ -193,7 +193,6 @@ class GatewayPolicyReplayFidelityTest {
      * every answer for its TTL and serves the second A as a $0 hit.
      */
     @Test
-    @Disabled("DEFECT R18C-6: policy replay ignores the cache rule's max_entries")
     void apply_answerDroppedByMaxEntries_isAMissAsAtTheGateway() {
         GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
                         {"format_version": 1,
