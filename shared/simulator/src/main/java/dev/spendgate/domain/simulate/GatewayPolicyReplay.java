@@ -5,6 +5,7 @@ import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.PromptCacheMinimums;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.routing.CacheRule;
 import dev.spendgate.domain.routing.GatewayPolicy;
@@ -21,7 +22,8 @@ import java.util.TreeMap;
 /**
  * Replays recorded calls under a gateway policy's routing and response-cache rules: what each call would have been
  * recorded as ({@link #apply}), and per rule how many calls it took and what it would have saved. A routed call costs
- * its recorded tokens at the target model's prices for the tier it was served at and its time ({@link CallPricer}); a
+ * its recorded tokens at the target model's prices for the tier it was served at and its time ({@link CallPricer}),
+ * a prompt-cache prefix shorter than the target's minimum ({@link PromptCacheMinimums}) billed as plain input; a
  * cache hit costs nothing, has no tokens (as the gateway records one) and saves what it cost. The cache is
  * emulated from the records' fingerprints ({@link ReplayedResponseCache}: an answer is kept from the end of the call
  * that made it, its TTL counted from its start; semantic hits by the waste detector's SimHash measure, where the
@@ -102,6 +104,7 @@ public final class GatewayPolicyReplay {
         String model = asked;
         BigDecimal after = cost;
         String routedBy = null;
+        TokenUsage tokens = r.tokens();
         Optional<GatewayPolicy.Routed> routed = policy.route(new RequestTraits(
                 a,
                 r.keyId(),
@@ -114,10 +117,13 @@ public final class GatewayPolicyReplay {
                 r.requestId()));
         // as RouteStage: a call asking more output than the rule's model gives keeps its model
         if (routed.isPresent() && OutputLimits.answers(routed.get().model(), r.maxOutputTokens())) {
-            Optional<BigDecimal> moved = price(r, routed.get().model());
+            // a cached prefix shorter than the routed model's minimum is neither read nor written there: plain input
+            TokenUsage onTarget = PromptCacheMinimums.onModel(routed.get().model(), r.tokens());
+            Optional<BigDecimal> moved = price(r, routed.get().model(), onTarget);
             if (moved.isPresent()) {
                 model = routed.get().model();
                 routedBy = routed.get().rule().id();
+                tokens = onTarget;
                 after = moved.get();
                 tally("route:" + routedBy, "route", routed.get().rule().findingId(), cost, after);
             }
@@ -143,6 +149,7 @@ public final class GatewayPolicyReplay {
         UsageRecord.Builder b = r.toBuilder()
                 .modelRequested(asked)
                 .modelServed(model.equals(asked) ? r.modelServed() : model)
+                .tokens(tokens)
                 .costUsd(after)
                 .optimization(new UsageRecord.Optimization(routedBy, cacheOutcome, saved, null));
         if (saved != null) {
@@ -172,12 +179,12 @@ public final class GatewayPolicyReplay {
     }
 
     /** What the call costs on {@code model}, as the gateway prices it: at the tier served and the call's time. */
-    private Optional<BigDecimal> price(UsageRecord r, String model) {
+    private Optional<BigDecimal> price(UsageRecord r, String model, TokenUsage tokens) {
         return Optional.ofNullable(pricer.price(new CallPricer.Call(
                         r.pricedProvider(),
                         model,
                         model,
-                        r.tokens(),
+                        tokens,
                         r.usageSource() == UsageRecord.UsageSource.PROVIDER,
                         r.billing().serviceTierServed(),
                         r.billing().serviceTierRequested(),

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -225,7 +224,6 @@ class GatewayPolicyReplayFidelityTest {
      * </pre>
      */
     @Test
-    @Disabled("DEFECT R18C-8: policy replay keeps cache reads below the routed model's minimum cacheable prefix")
     void apply_routedCallWhosePrefixIsBelowTheTargetsCacheMinimum_isBilledAtFullInput() {
         GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy("""
                         {"format_version": 1,
