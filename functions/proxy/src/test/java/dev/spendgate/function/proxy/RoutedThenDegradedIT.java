@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +41,6 @@ class RoutedThenDegradedIT {
      * became.
      */
     @Test
-    @Disabled("DEFECT R18C-9: X-Spendgate-Routed names the degraded model as the rule's target")
     void routedThenDegraded_headersSayWhatEachStepDid() throws Exception {
         Files.createDirectories(dir.resolve("policy"));
         Files.writeString(dir.resolve("policy/gateway-policy.json"), """

@@ -54,10 +54,14 @@ public final class Optimizations {
         return new Optimizations(() -> GatewayPolicy.EMPTY, new ResponseCache(new NoStore(), clock), clock);
     }
 
-    /** {@code X-Spendgate-Routed}: {@code gpt-4o -> gpt-4o-mini (rule triage-mini)}. */
+    /**
+     * {@code X-Spendgate-Routed}: {@code gpt-4o -> gpt-4o-mini (rule triage-mini)}, the model the rule sent the call
+     * to, even when a degrade budget then moved it on ({@code X-Spendgate-Degraded} says that step).
+     */
     public static String routedHeader(dev.spendgate.function.proxy.pipeline.CallContext ctx) {
-        return ctx.modelRequested() + " -> " + ctx.modelForwarded() + " (rule "
-                + ctx.optimization().routedBy() + ")";
+        CallOptimization o = ctx.optimization();
+        String to = o.routedTo() != null ? o.routedTo() : ctx.modelForwarded();
+        return ctx.modelRequested() + " -> " + to + " (rule " + o.routedBy() + ")";
     }
 
     /** The store the policy is read from, when it is one the admin API may write. */

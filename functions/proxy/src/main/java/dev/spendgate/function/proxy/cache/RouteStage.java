@@ -46,7 +46,7 @@ public final class RouteStage implements Stage {
         String rule = routed.get().rule().id();
         return Step.proceed(ctx.with(b -> {
             b.modelForwarded = model;
-            b.optimization = b.optimization.routed(rule);
+            b.optimization = b.optimization.routed(rule, model);
         }));
     }
 
