@@ -108,6 +108,6 @@ public final class Price {
                     partial.webSearches());
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
-        return new TokenUsage(input, 0, 0, 0, output, 0);
+        return new TokenUsage(input, 0, 0, 0, output, 0).withWebSearches(tracked.webSearchesSeen());
     }
 }

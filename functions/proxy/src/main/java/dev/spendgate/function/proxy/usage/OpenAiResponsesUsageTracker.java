@@ -20,6 +20,8 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     private TokenUsage tokens;
     private boolean complete;
     private long webSearches;
+    /** Ids of the web-search items a stream showed done ({@code response.output_item.done}), in case it is cut. */
+    private final java.util.Set<String> searchesDone = new java.util.HashSet<>();
 
     @Override
     protected void readBody(JsonNode root) {
@@ -44,6 +46,13 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
 
     @Override
     protected void readEvent(String event, JsonNode node) {
+        JsonNode done = node.get("item");
+        if (done != null
+                && WEB_SEARCH_CALL.equals(done.path("type").asText())
+                && event != null
+                && event.endsWith("output_item.done")) {
+            searchesDone.add(done.path("id").asText("#" + searchesDone.size()));
+        }
         JsonNode response = node.path("response");
         if (response.isObject()) {
             rememberModel(response);
@@ -70,8 +79,11 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
-        TokenUsage used = tokens != null && webSearches > 0 ? tokens.withWebSearches(webSearches) : tokens;
-        return new TrackedUsage(used, complete, modelServed, streamedText);
+        long searches = Math.max(webSearches, searchesDone.size()); // the final response's output, when it came
+        TokenUsage used = tokens != null && searches > 0 ? tokens.withWebSearches(searches) : tokens;
+        TrackedUsage tracked = new TrackedUsage(used, complete, modelServed, streamedText);
+        // a stream cut before its usage: the searches that ran are billed on top of the estimate
+        return tokens == null && searches > 0 ? tracked.withWebSearchesSeen(searches) : tracked;
     }
 
     private void readUsage(JsonNode usage) {

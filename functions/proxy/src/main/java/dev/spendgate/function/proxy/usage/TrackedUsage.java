@@ -16,6 +16,8 @@ import dev.spendgate.domain.pricing.TokenUsage;
  * @param streamException the exception a provider ended a 200 stream with after it served content (Bedrock's
  *     {@code modelStreamErrorException}): what was served is billed, and an estimate is recorded under this name
  *     rather than {@code usage_missing}; else null
+ * @param webSearchesSeen web searches the stream showed completed when its usage never came (an OpenAI Responses
+ *     stream cut before its final event): billed per search on top of the estimated tokens; 0 otherwise
  */
 public record TrackedUsage(
         TokenUsage tokens,
@@ -25,7 +27,8 @@ public record TrackedUsage(
         String serviceTier,
         String inferenceGeo,
         String unservedException,
-        String streamException) {
+        String streamException,
+        long webSearchesSeen) {
 
     public TrackedUsage(TokenUsage tokens, boolean complete, String modelServed, String streamedText) {
         this(tokens, complete, modelServed, streamedText, null, null);
@@ -38,12 +41,12 @@ public record TrackedUsage(
             String streamedText,
             String serviceTier,
             String inferenceGeo) {
-        this(tokens, complete, modelServed, streamedText, serviceTier, inferenceGeo, null, null);
+        this(tokens, complete, modelServed, streamedText, serviceTier, inferenceGeo, null, null, 0);
     }
 
     /** A stream that ended with {@code exception} before anything was served: nothing to bill. */
     public static TrackedUsage unserved(String exception) {
-        return new TrackedUsage(null, false, null, "", null, null, exception, null);
+        return new TrackedUsage(null, false, null, "", null, null, exception, null, 0);
     }
 
     /** This usage with the tier and geography a response reported (kept when this one already has them). */
@@ -56,18 +59,49 @@ public record TrackedUsage(
                 serviceTier != null ? serviceTier : tier,
                 inferenceGeo != null ? inferenceGeo : geo,
                 unservedException,
-                streamException);
+                streamException,
+                webSearchesSeen);
     }
 
     /** This usage served at {@code tier}, whatever the body said (Bedrock's tier header decides what it bills). */
     public TrackedUsage withServiceTier(String tier) {
         return new TrackedUsage(
-                tokens, complete, modelServed, streamedText, tier, inferenceGeo, unservedException, streamException);
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                tier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen);
     }
 
     /** This usage of a stream that ended with {@code exception} after serving content (null: none). */
     public TrackedUsage withStreamException(String exception) {
         return new TrackedUsage(
-                tokens, complete, modelServed, streamedText, serviceTier, inferenceGeo, unservedException, exception);
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                exception,
+                webSearchesSeen);
+    }
+
+    /** This usage with {@code searches} seen completed in a stream whose usage never came. */
+    public TrackedUsage withWebSearchesSeen(long searches) {
+        return new TrackedUsage(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                searches);
     }
 }

@@ -55,6 +55,20 @@ class PriceTest {
         assertThat(ctx.cost()).isPositive();
     }
 
+    /** An estimated call that ran web searches is billed for them on top of its tokens ($10 per 1,000 on gpt-5). */
+    @Test
+    void apply_noUsageButSearchesSeen_estimatesTokensAndBillsTheSearches() {
+        TrackedUsage cut = new TrackedUsage(null, false, null, "Per the sources");
+
+        CallContext call = relayed("gpt-5");
+        CallContext without = price.apply(call, cut);
+        CallContext with = price.apply(call, cut.withWebSearchesSeen(2));
+
+        assertThat(with.usageSource()).isEqualTo(UsageSource.ESTIMATED);
+        assertThat(with.tokens().webSearches()).isEqualTo(2);
+        assertThat(with.cost().subtract(without.cost())).isEqualByComparingTo("0.02");
+    }
+
     @Test
     void apply_modelWithoutAPrice_recordsUnpricedWithoutCost() {
         CallContext ctx = price.apply(

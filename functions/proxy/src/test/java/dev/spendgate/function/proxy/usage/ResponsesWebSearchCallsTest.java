@@ -75,4 +75,43 @@ class ResponsesWebSearchCallsTest {
         assertThat(usage.complete()).isTrue();
         assertThat(usage.tokens().webSearches()).isEqualTo(2);
     }
+    /**
+     * A stream cut before {@code response.completed} has no usage, so its tokens are estimated; the searches it showed
+     * done ran and are billed all the same ($10 per 1,000), on top of the estimate. Before, they were lost with the
+     * usage: the call was priced at its estimated tokens alone.
+     */
+    @Test
+    void stream_cutBeforeItsFinalEvent_keepsTheSearchesItShowedDone() {
+        UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.RESPONSES);
+        byte[] sse = ("""
+                event: response.created
+                data: {"type":"response.created","response":{"id":"resp_1","model":"gpt-5","status":"in_progress",\
+                "output":[],"usage":null}}
+
+                event: response.output_item.done
+                data: {"type":"response.output_item.done","output_index":0,"item":{"type":"web_search_call",\
+                "id":"ws_1","status":"completed"}}
+
+                event: response.output_item.done
+                data: {"type":"response.output_item.done","output_index":1,"item":{"type":"web_search_call",\
+                "id":"ws_2","status":"completed"}}
+
+                event: response.output_item.done
+                data: {"type":"response.output_item.done","output_index":1,"item":{"type":"web_search_call",\
+                "id":"ws_2","status":"completed"}}
+
+                event: response.output_text.delta
+                data: {"type":"response.output_text.delta","delta":"Per the sources"}
+
+                """).getBytes(StandardCharsets.UTF_8);
+        new SseDecoder(tracker).feed(sse, 0, sse.length);
+
+        TrackedUsage usage = tracker.result();
+
+        assertThat(usage.complete()).isFalse();
+        assertThat(usage.tokens()).isNull();
+        assertThat(usage.webSearchesSeen())
+                .as("ws_1 and ws_2, the repeated event counted once")
+                .isEqualTo(2);
+    }
 }
