@@ -134,6 +134,9 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                 if (policy.shardsFrom() != null) {
                     node.put("previousShards", policy.previousShards());
                     node.put("shardsFrom", policy.shardsFrom().toString());
+                    if (policy.previousZone() != null) {
+                        node.put("previousZone", policy.previousZone().getId());
+                    }
                 }
             }
             return root;
@@ -152,6 +155,7 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
             }
             String onStoreError = text(node, "onStoreError");
             String zone = text(node, "zone");
+            String previousZone = text(node, "previousZone");
             return new BudgetPolicy(
                     BudgetScope.parse(required(node, "scope")),
                     BudgetPeriod.parse(required(node, "period")),
@@ -164,7 +168,8 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                     node.path("previousShards").asInt(0),
                     node.hasNonNull("shardsFrom")
                             ? java.time.Instant.parse(node.get("shardsFrom").asText())
-                            : null);
+                            : null,
+                    previousZone == null ? null : ZoneId.of(previousZone));
         }
 
         private static BigDecimal decimal(JsonNode node, String field) {

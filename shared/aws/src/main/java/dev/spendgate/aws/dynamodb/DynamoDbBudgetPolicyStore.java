@@ -245,6 +245,11 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
             item.put(
                     BudgetsTable.POLICY_SHARDS_FROM,
                     AttributeValue.fromS(policy.shardsFrom().toString()));
+            if (policy.previousZone() != null) {
+                item.put(
+                        BudgetsTable.POLICY_PREVIOUS_ZONE,
+                        AttributeValue.fromS(policy.previousZone().getId()));
+            }
         }
         return item;
     }
@@ -258,6 +263,7 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
         }
         String onStoreError = text(item, BudgetsTable.POLICY_ON_STORE_ERROR);
         String zone = text(item, BudgetsTable.POLICY_ZONE);
+        String previousZone = text(item, BudgetsTable.POLICY_PREVIOUS_ZONE);
         return new BudgetPolicy(
                 BudgetScope.parse(item.get(BudgetsTable.POLICY_SCOPE).s()),
                 BudgetPeriod.parse(item.get(BudgetsTable.POLICY_PERIOD).s()),
@@ -276,7 +282,8 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                 item.containsKey(BudgetsTable.POLICY_SHARDS_FROM)
                         ? java.time.Instant.parse(
                                 item.get(BudgetsTable.POLICY_SHARDS_FROM).s())
-                        : null);
+                        : null,
+                previousZone == null ? null : ZoneId.of(previousZone));
     }
 
     private static String text(Map<String, AttributeValue> item, String attribute) {

@@ -187,6 +187,8 @@ public final class DynamoDbTables {
         public static final String POLICY_PREVIOUS_SHARDS = "previous_shards";
         /** When {@link #POLICY_SHARDS} takes effect (S, an ISO-8601 instant): the end of the period it was set in. */
         public static final String POLICY_SHARDS_FROM = "shards_from";
+        /** S: the time zone in force until {@link #POLICY_SHARDS_FROM}, on a policy whose zone was changed. */
+        public static final String POLICY_PREVIOUS_ZONE = "previous_zone";
         /** Partition key prefix of an open reservation, followed by {@code OpenReservation.id()}. */
         public static final String RESERVATION_ITEM_PREFIX = "resv#";
         /**

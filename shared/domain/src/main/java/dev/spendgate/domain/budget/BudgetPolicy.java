@@ -18,9 +18,11 @@ import java.util.Optional;
  *     1,000 writes per second); each holds {@code limit / shards} and a call that does not fit its shard borrows
  *     another's headroom before it is refused
  * @param previousShards the shard count {@code shards} replaced, in force until {@code shardsFrom} (0 when none)
- * @param shardsFrom when {@code shards} takes effect: the end of the period in which the count was changed (within a
- *     period the spend so far stays on the items of the count in force, and new empty shards would admit it again),
- *     or null when it is in effect already
+ * @param shardsFrom when {@code shards} and {@code zone} take effect: the end of the period in force when they were
+ *     changed (within a period the spend so far stays on the items of the count and zone in force, and new empty
+ *     items would admit it again), or null when they are in effect already
+ * @param previousZone the time zone {@code zone} replaced, in force until {@code shardsFrom} (null when the zone did
+ *     not change)
  */
 public record BudgetPolicy(
         BudgetScope scope,
@@ -32,10 +34,26 @@ public record BudgetPolicy(
         ZoneId zone,
         int shards,
         int previousShards,
-        Instant shardsFrom) {
+        Instant shardsFrom,
+        ZoneId previousZone) {
 
     public static final List<Integer> DEFAULT_ALERTS = List.of(50, 80, 100);
     public static final int MAX_SHARDS = 64;
+
+    /** A policy whose time zone is in effect (only its shard count may be pending). */
+    public BudgetPolicy(
+            BudgetScope scope,
+            BudgetPeriod period,
+            BigDecimal limitUsd,
+            Mode mode,
+            List<Integer> alertAt,
+            OnStoreError onStoreError,
+            ZoneId zone,
+            int shards,
+            int previousShards,
+            Instant shardsFrom) {
+        this(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards, previousShards, shardsFrom, null);
+    }
 
     /** A policy whose shard count is in effect. */
     public BudgetPolicy(
@@ -85,9 +103,12 @@ public record BudgetPolicy(
         }
         if (shardsFrom == null) {
             previousShards = 0;
+            previousZone = null;
         } else if (previousShards < 1 || previousShards > MAX_SHARDS) {
             throw new IllegalArgumentException(
                     "previous shards must be between 1 and " + MAX_SHARDS + ", got " + previousShards);
+        } else if (zone.equals(previousZone)) {
+            previousZone = null;
         }
     }
 
@@ -127,31 +148,59 @@ public record BudgetPolicy(
     }
 
     /**
-     * This policy as it applies at {@code now}: before {@link #shardsFrom}, with the shard count it replaced (and
-     * nothing else different); otherwise itself.
+     * This policy as it applies at {@code now}: before {@link #shardsFrom}, with the shard count and time zone it
+     * replaced (and nothing else different); otherwise without the
+     * pending change.
      */
     public BudgetPolicy inForceAt(Instant now) {
-        if (shardsFrom == null || !now.isBefore(shardsFrom)) {
+        if (shardsFrom == null) {
             return this;
         }
-        return new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, previousShards);
+        if (!now.isBefore(shardsFrom)) {
+            return new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards);
+        }
+        return new BudgetPolicy(
+                scope,
+                period,
+                limitUsd,
+                mode,
+                alertAt,
+                onStoreError,
+                previousZone != null ? previousZone : zone,
+                previousShards);
     }
 
     /**
      * This policy stored in place of {@code previous} (the same scope and period, or null) at {@code now}. A changed
-     * shard count takes effect when the current period ends: within a period the spend so far stays on the items of
-     * the count in force, and new shards starting empty at {@code limit / N} would admit up to the limit again. A
-     * lifetime budget has no period end: its count changes at once (see {@link #reshardWarning}).
+     * shard count or time zone takes effect when the current period ends: within a period the spend so far stays on the
+     * items of the count and zone in force, and new items starting empty would admit up to the limit again (new shards
+     * at {@code limit / N}; the new zone's period, keyed by its own date, at the whole limit). A lifetime budget has no period end: its count changes at once (see
+     * {@link #reshardWarning}).
      */
     public BudgetPolicy replacing(BudgetPolicy previous, Instant now) {
-        int inForce = previous == null ? shards : previous.inForceAt(now).shards;
-        if (inForce == shards || period == BudgetPeriod.LIFETIME) {
+        if (period == BudgetPeriod.LIFETIME) {
+            return shardsFrom == null
+                    ? this
+                    : new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards);
+        }
+        BudgetPolicy inForce = previous == null ? this : previous.inForceAt(now);
+        if (inForce.shards == shards && inForce.zone.equals(zone)) {
             return shardsFrom == null
                     ? this
                     : new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards);
         }
         return new BudgetPolicy(
-                scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards, inForce, period.end(now, zone));
+                scope,
+                period,
+                limitUsd,
+                mode,
+                alertAt,
+                onStoreError,
+                zone,
+                shards,
+                inForce.shards,
+                period.end(now, inForce.zone),
+                inForce.zone);
     }
 
     /**
@@ -161,9 +210,17 @@ public record BudgetPolicy(
      */
     public Optional<String> reshardWarning(BudgetPolicy previous) {
         if (shardsFrom != null) {
-            return Optional.of("the shard count stays " + previousShards + " until the current " + period.label()
-                    + " period ends and becomes " + shards + " from " + shardsFrom
-                    + ": within a period the spend so far stays on the shards in force");
+            String until = " until the current " + period.label() + " period ends and becomes ";
+            String why = ": within a period the spend so far stays on the items in force";
+            if (previousZone == null) {
+                return Optional.of("the shard count stays " + previousShards + until + shards + " from " + shardsFrom
+                        + ": within a period the spend so far stays on the shards in force");
+            }
+            String count = previousShards == shards
+                    ? ""
+                    : "; the shard count stays " + previousShards + " and becomes " + shards + " then";
+            return Optional.of("the time zone stays " + previousZone.getId() + until + zone.getId() + " from "
+                    + shardsFrom + count + why);
         }
         if (previous == null || previous.shards == shards || period != BudgetPeriod.LIFETIME) {
             return Optional.empty();

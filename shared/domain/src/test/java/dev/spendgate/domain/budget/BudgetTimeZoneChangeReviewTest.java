@@ -11,7 +11,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +32,6 @@ class BudgetTimeZoneChangeReviewTest {
                 zone);
     }
 
-    @Disabled("DEFECT TZ-1: changing a daily budget's time zone re-admits money already spent in the new day")
     @Test
     void timeZoneChanged_spendOfTheNewZonesCurrentDayStillCounts() {
         Instant spentAt = Instant.parse("2026-12-05T20:00:00Z"); // 2026-12-06 05:00 in Tokyo

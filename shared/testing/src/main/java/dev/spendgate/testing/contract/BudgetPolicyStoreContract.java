@@ -158,6 +158,31 @@ public abstract class BudgetPolicyStoreContract {
     }
 
     @Test
+    void put_pendingZoneAndShardChange_isReadBackWithTheZoneInForce() {
+        BudgetPolicy tokyo = new BudgetPolicy(
+                        BudgetScope.parse("feature:chatbot"),
+                        BudgetPeriod.DAILY,
+                        new BigDecimal("1"),
+                        Mode.BLOCK,
+                        null,
+                        null,
+                        ZoneId.of("Asia/Tokyo"),
+                        4)
+                .replacing(
+                        policy("feature:chatbot", BudgetPeriod.DAILY, "1"),
+                        java.time.Instant.parse("2026-12-05T20:00:00Z"));
+
+        store.put(tokyo);
+
+        BudgetPolicy read = store.find(tokyo.id()).orElseThrow();
+        assertThat(normalized(read)).isEqualTo(normalized(tokyo));
+        assertThat(read.previousZone()).isEqualTo(java.time.ZoneOffset.UTC);
+        assertThat(read.inForceAt(java.time.Instant.parse("2026-12-05T23:00:00Z"))
+                        .zone())
+                .isEqualTo(java.time.ZoneOffset.UTC);
+    }
+
+    @Test
     void put_sameScopeOtherPeriod_keepsBoth() {
         store.put(policy("feature:chatbot", BudgetPeriod.MONTHLY, "100"));
         store.put(policy("feature:chatbot", BudgetPeriod.DAILY, "5"));
@@ -274,7 +299,8 @@ public abstract class BudgetPolicyStoreContract {
                 p.zone(),
                 p.shards(),
                 p.previousShards(),
-                p.shardsFrom());
+                p.shardsFrom(),
+                p.previousZone());
     }
 
     private <T> void awaitVisible(Supplier<T> read, Predicate<T> done) throws InterruptedException {

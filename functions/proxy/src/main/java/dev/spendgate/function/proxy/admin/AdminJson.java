@@ -109,6 +109,9 @@ final class AdminJson {
         if (p.shardsFrom() != null) {
             o.put("previous_shards", p.previousShards());
             o.put("shards_from", p.shardsFrom().toString());
+            if (p.previousZone() != null) {
+                o.put("previous_time_zone", p.previousZone().toString());
+            }
         }
         return o;
     }
