@@ -58,6 +58,7 @@ public final class BudgetEnforcer implements AutoCloseable {
     private final Clock clock;
     private final ExecutorService executor;
     private final Set<String> askedMarker = ConcurrentHashMap.newKeySet();
+    private final SpreadShardLimits shardLimits;
 
     /**
      * @param journal where open reservations are tracked, so the sweeper can end those of calls that never settled
@@ -81,6 +82,7 @@ public final class BudgetEnforcer implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         // a remote ledger: the reservations of one call go out in parallel, each on a virtual thread
         this.executor = ledger.inProcess() ? null : Executors.newVirtualThreadPerTaskExecutor();
+        this.shardLimits = new SpreadShardLimits(ledger, executor);
     }
 
     /**
@@ -122,7 +124,7 @@ public final class BudgetEnforcer implements AutoCloseable {
         Instant now = clock.instant();
         List<Reservation> applicable = new ArrayList<>();
         for (BudgetPolicy stored : policies.list()) {
-            BudgetPolicy policy = stored.inForceAt(now); // a changed shard count waits for the period's end
+            BudgetPolicy policy = stored.inForceAt(now); // a changed shard count or zone waits for the period's end
             String value = policy.scope().matchValue(attribution, keyId);
             if (value != null) {
                 // Spend without a reservation (alert mode) spreads over a sharded budget's items at random.
@@ -626,9 +628,11 @@ public final class BudgetEnforcer implements AutoCloseable {
         BigDecimal reserved = BigDecimal.ZERO;
         BigDecimal committed = BigDecimal.ZERO;
         try {
+            BigDecimal limit =
+                    policy.countInForceUnknown() ? shardLimits.limit(policy, r.scopeValue(), now) : policy.shardLimit();
             for (int i = 0; i < shards; i++) {
                 String key = policy.shardKey(r.scopeValue(), now, (first + i) % shards);
-                ReserveResult result = ledger.reserve(key, policy.shardLimit(), amount);
+                ReserveResult result = ledger.reserve(key, limit, amount);
                 if (result.granted()) {
                     return new Result(
                             new Reservation(policy, r.scopeValue(), key, r.reserved()), true, result.state(), null);

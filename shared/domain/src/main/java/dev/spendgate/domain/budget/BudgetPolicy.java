@@ -17,7 +17,10 @@ import java.util.Optional;
  * @param shards how many ledger items share the limit (1 unless the budget is hot: one DynamoDB item takes about
  *     1,000 writes per second); each holds {@code limit / shards} and a call that does not fit its shard borrows
  *     another's headroom before it is refused
- * @param previousShards the shard count {@code shards} replaced, in force until {@code shardsFrom} (0 when none)
+ * @param previousShards the shard count {@code shards} replaced, in force until {@code shardsFrom}; 0 when there is no
+ *     change pending, or, with {@code shardsFrom} set, when the policy was set mid-period with no previous policy known
+ *     (created, or set again after a delete): the spend so far may sit on items of another count, so until
+ *     {@code shardsFrom} the enforcer sizes the shards from the ledger's items ({@link #countInForceUnknown})
  * @param shardsFrom when {@code shards} and {@code zone} take effect: the end of the period in force when they were
  *     changed (within a period the spend so far stays on the items of the count and zone in force, and new empty
  *     items would admit it again), or null when they are in effect already
@@ -104,11 +107,11 @@ public record BudgetPolicy(
         if (shardsFrom == null) {
             previousShards = 0;
             previousZone = null;
-        } else if (previousShards < 1 || previousShards > MAX_SHARDS) {
+        } else if (previousShards < 0 || previousShards > MAX_SHARDS) {
             throw new IllegalArgumentException(
-                    "previous shards must be between 1 and " + MAX_SHARDS + ", got " + previousShards);
-        } else if (zone.equals(previousZone)) {
-            previousZone = null;
+                    "previous shards must be between 0 and " + MAX_SHARDS + ", got " + previousShards);
+        } else if (previousShards == 0 || zone.equals(previousZone)) {
+            previousZone = null; // unknown (set anew mid-period), or unchanged
         }
     }
 
@@ -149,8 +152,8 @@ public record BudgetPolicy(
 
     /**
      * This policy as it applies at {@code now}: before {@link #shardsFrom}, with the shard count and time zone it
-     * replaced (and nothing else different); otherwise without the
-     * pending change.
+     * replaced (and nothing else different), or itself when those are unknown ({@link #countInForceUnknown});
+     * otherwise without the pending change.
      */
     public BudgetPolicy inForceAt(Instant now) {
         if (shardsFrom == null) {
@@ -158,6 +161,9 @@ public record BudgetPolicy(
         }
         if (!now.isBefore(shardsFrom)) {
             return new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards);
+        }
+        if (previousShards == 0) {
+            return this;
         }
         return new BudgetPolicy(
                 scope,
@@ -171,10 +177,22 @@ public record BudgetPolicy(
     }
 
     /**
+     * Whether this policy (as {@link #inForceAt} returned it) was set mid-period with no previous policy known: created,
+     * or set again after a delete, so the spend of the period so far may sit on the items of another shard count. The
+     * enforcer then sizes its shards from the items the ledger holds for the period, so that together they admit no
+     * more than the limit ({@code BudgetEnforcer}); from the period's end the policy applies as stored.
+     */
+    public boolean countInForceUnknown() {
+        return shardsFrom != null && previousShards == 0;
+    }
+
+    /**
      * This policy stored in place of {@code previous} (the same scope and period, or null) at {@code now}. A changed
      * shard count or time zone takes effect when the current period ends: within a period the spend so far stays on the
      * items of the count and zone in force, and new items starting empty would admit up to the limit again (new shards
-     * at {@code limit / N}; the new zone's period, keyed by its own date, at the whole limit). A lifetime budget has no period end: its count changes at once (see
+     * at {@code limit / N}; the new zone's period, keyed by its own date, at the whole limit). With no previous policy
+     * (created, or set again after a delete) the count in force is unknown until the period ends
+     * ({@link #countInForceUnknown}). A lifetime budget has no period end: its count changes at once (see
      * {@link #reshardWarning}).
      */
     public BudgetPolicy replacing(BudgetPolicy previous, Instant now) {
@@ -183,7 +201,17 @@ public record BudgetPolicy(
                     ? this
                     : new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards);
         }
-        BudgetPolicy inForce = previous == null ? this : previous.inForceAt(now);
+        if (previous == null) {
+            return new BudgetPolicy(
+                    scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards, 0, period.end(now, zone));
+        }
+        BudgetPolicy inForce = previous.inForceAt(now);
+        if (inForce.countInForceUnknown() && inForce.shards == shards && inForce.zone.equals(zone)) {
+            // still unknown: the previous policy was itself set anew within this period (a changed count or zone
+            // waits for the period's end below, with the previous policy's count and zone in force)
+            return new BudgetPolicy(
+                    scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards, 0, inForce.shardsFrom);
+        }
         if (inForce.shards == shards && inForce.zone.equals(zone)) {
             return shardsFrom == null
                     ? this
@@ -209,7 +237,7 @@ public record BudgetPolicy(
      * changing it lets the shards that start empty admit up to the limit again.
      */
     public Optional<String> reshardWarning(BudgetPolicy previous) {
-        if (shardsFrom != null) {
+        if (shardsFrom != null && previousShards != 0) {
             String until = " until the current " + period.label() + " period ends and becomes ";
             String why = ": within a period the spend so far stays on the items in force";
             if (previousZone == null) {

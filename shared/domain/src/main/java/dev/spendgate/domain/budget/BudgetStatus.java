@@ -92,7 +92,9 @@ public record BudgetStatus(
         BigDecimal reserved = BigDecimal.ZERO;
         BigDecimal committed = BigDecimal.ZERO;
         BigDecimal fullest = BigDecimal.ZERO;
-        for (int shard = 0; shard < policy.shards(); shard++) {
+        // a budget set anew mid-period: the period's spend may also sit on the items of an earlier, larger count
+        int items = policy.countInForceUnknown() ? BudgetPolicy.MAX_SHARDS : policy.shards();
+        for (int shard = 0; shard < items; shard++) {
             BudgetState state = ledger.state(policy.shardKey(value, now, shard)).orElse(BudgetState.EMPTY);
             fullest = fullest.max(state.spent());
             spent = spent.add(state.spent());

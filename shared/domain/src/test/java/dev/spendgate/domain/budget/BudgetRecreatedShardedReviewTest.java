@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +35,6 @@ class BudgetRecreatedShardedReviewTest {
                 shards);
     }
 
-    @Disabled("DEFECT SHARD-1: delete + set --shards N mid-period lets the new empty shards re-admit spent money")
     @Test
     void deletedAndSetAgainWithShards_midPeriod_doesNotReadmitTheSpendSoFar() {
         InMemoryBudgetPolicyStore store = InMemoryBudgetPolicyStore.of(monthly(1));

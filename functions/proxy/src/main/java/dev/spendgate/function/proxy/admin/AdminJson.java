@@ -106,7 +106,7 @@ final class AdminJson {
         o.put("on_store_error", p.onStoreError().label());
         o.put("time_zone", p.zone().toString());
         o.put("shards", p.shards());
-        if (p.shardsFrom() != null) {
+        if (p.shardsFrom() != null && !p.countInForceUnknown()) {
             o.put("previous_shards", p.previousShards());
             o.put("shards_from", p.shardsFrom().toString());
             if (p.previousZone() != null) {
