@@ -32,7 +32,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,7 +88,6 @@ class AlertBudgetKillMidCallReviewIT {
         upstream.close();
     }
 
-    @Disabled("DEFECT KILL-1: a call in flight under an alert-mode budget leaves no record and no spend after kill -9")
     @Test
     void sigkillWhileTheProviderHoldsTheCall_alertBudget_restartRecordsAndCountsTheWorstCase() throws Exception {
         upstream.setDefaultBehavior(Behavior.defaults().withFirstByteDelay(Duration.ofSeconds(60)));

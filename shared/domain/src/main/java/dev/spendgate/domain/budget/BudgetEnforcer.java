@@ -371,6 +371,9 @@ public final class BudgetEnforcer implements AutoCloseable {
         return new Swept(charged, released, kept, failed, chargedUsd);
     }
 
+    /** The limit an alert budget's item holds a call's worst case under: any amount fits (alerts never refuse). */
+    private static final BigDecimal UNBOUNDED = BigDecimal.TEN.pow(24);
+
     /**
      * The id suffix of a journal entry holding the items of a sweeper's charge that failed: its call's record is
      * already written and its worst case counted, so the next sweep only charges the items (once each, by the
@@ -427,7 +430,11 @@ public final class BudgetEnforcer implements AutoCloseable {
                 enforced.add(r);
             }
         }
-        if (enforced.isEmpty()) {
+        // A forwarded call's worst case is also held on its alert budgets' items (never refused there), so that when
+        // the call never settles (kill -9 mid-call) the sweeper charges it and has its record written, as for a
+        // block budget. Admission-only reservations (no call) leave alert budgets alone: their results are charged.
+        boolean holdAlerts = call != null && estimate.isPresent() && enforced.size() < applicable.size();
+        if (enforced.isEmpty() && !holdAlerts) {
             return Attempt.allowed(applicable, estimate.orElse(BigDecimal.ZERO), false);
         }
         if (estimate.isEmpty()) {
@@ -442,10 +449,11 @@ public final class BudgetEnforcer implements AutoCloseable {
                             "model '" + model + "' has no price in the catalog, so a budget cannot bound its cost"));
         }
         BigDecimal amount = estimate.get();
+        List<Reservation> held = holdAlerts ? applicable : enforced;
         // A sharded budget starts on a random shard; the journal names it, and is corrected if the call borrows.
-        List<Reservation> firstChoice = new ArrayList<>(enforced.size());
-        List<String> firstKeys = new ArrayList<>(enforced.size());
-        for (Reservation r : enforced) {
+        List<Reservation> firstChoice = new ArrayList<>(held.size());
+        List<String> firstKeys = new ArrayList<>(held.size());
+        for (Reservation r : held) {
             Reservation choice = r.policy().shards() == 1
                     ? r
                     : new Reservation(
@@ -505,11 +513,14 @@ public final class BudgetEnforcer implements AutoCloseable {
         }
 
         List<Reservation> taken = new ArrayList<>();
+        List<Reservation> alertsNotHeld = new ArrayList<>(0);
         List<Result> refused = new ArrayList<>();
         boolean storeErrorClosed = false;
         boolean unenforced = false;
         for (Result result : results) {
-            if (result.error != null) {
+            if (result.error != null && result.reservation.policy().mode() == BudgetPolicy.Mode.ALERT) {
+                alertsNotHeld.add(result.reservation); // not enforced: the call goes ahead, its spend added at settle
+            } else if (result.error != null) {
                 if (result.reservation.policy().onStoreError() == BudgetPolicy.OnStoreError.FAIL_CLOSED) {
                     storeErrorClosed = true;
                 } else {
@@ -540,7 +551,7 @@ public final class BudgetEnforcer implements AutoCloseable {
         for (Reservation t : taken) {
             borrowed |= !firstKeys.contains(t.itemKey());
         }
-        if (unenforced || borrowed) {
+        if (unenforced || borrowed || !alertsNotHeld.isEmpty()) {
             // The journal must name exactly the items reserved: not ones whose store failed, and the shard a
             // sharded budget borrowed from rather than the one it tried first.
             List<String> reserved = taken.stream()
@@ -575,15 +586,19 @@ public final class BudgetEnforcer implements AutoCloseable {
             });
         }
         List<Reservation> all = new ArrayList<>(taken);
-        for (Reservation r : applicable) {
-            if (r.policy().mode() == BudgetPolicy.Mode.ALERT) {
-                all.add(r);
+        if (holdAlerts) {
+            all.addAll(alertsNotHeld);
+        } else {
+            for (Reservation r : applicable) {
+                if (r.policy().mode() == BudgetPolicy.Mode.ALERT) {
+                    all.add(r);
+                }
             }
         }
-        // As settle() reports it: for a sharded budget, the shard's remaining times the shards.
+        // As settle() reports it: for a sharded budget, the shard's remaining times the shards (of enforced budgets).
         BigDecimal remaining = null;
         for (Result result : results) {
-            if (result.granted) {
+            if (result.granted && result.reservation.policy().mode() != BudgetPolicy.Mode.ALERT) {
                 BudgetPolicy policy = result.reservation.policy();
                 BigDecimal left =
                         result.state.remaining(policy.shardLimit()).multiply(BigDecimal.valueOf(policy.shards()));
@@ -628,8 +643,11 @@ public final class BudgetEnforcer implements AutoCloseable {
         BigDecimal reserved = BigDecimal.ZERO;
         BigDecimal committed = BigDecimal.ZERO;
         try {
-            BigDecimal limit =
-                    policy.countInForceUnknown() ? shardLimits.limit(policy, r.scopeValue(), now) : policy.shardLimit();
+            BigDecimal limit = policy.mode() == BudgetPolicy.Mode.ALERT
+                    ? UNBOUNDED
+                    : policy.countInForceUnknown()
+                            ? shardLimits.limit(policy, r.scopeValue(), now)
+                            : policy.shardLimit();
             for (int i = 0; i < shards; i++) {
                 String key = policy.shardKey(r.scopeValue(), now, (first + i) % shards);
                 ReserveResult result = ledger.reserve(key, limit, amount);
