@@ -351,6 +351,7 @@ public final class BudgetEnforcer implements AutoCloseable {
                     }
                     // each item on its own and at most once per entry (the local ledger: one write naming the entry)
                     List<String> failedItems = ledger.chargeEachOnce(chargeId, worstCase);
+                    alertCharged(open, failedItems);
                     if (!failedItems.isEmpty()) {
                         // the items not charged go back into the journal, already expired, under the entry's id
                         // marked as the rest of a charge whose record is written: the next sweep charges them only
@@ -373,6 +374,40 @@ public final class BudgetEnforcer implements AutoCloseable {
 
     /** The limit an alert budget's item holds a call's worst case under: any amount fits (alerts never refuse). */
     private static final BigDecimal UNBOUNDED = BigDecimal.TEN.pow(24);
+
+    /**
+     * Sends the threshold alerts a sweeper's charge crossed, as a settlement would: the call will never settle, and a
+     * budget it filled may admit no later call whose settlement would send them. Each charged item is matched to the
+     * budget it belongs to through the call's attribution; an item whose budget is gone, or whose period is over,
+     * sends nothing.
+     */
+    private void alertCharged(ReservationJournal.OpenReservation open, List<String> failedItems) {
+        Instant now = clock.instant();
+        try {
+            List<BudgetPolicy> inForce = new ArrayList<>();
+            for (BudgetPolicy stored : policies.list()) {
+                inForce.add(stored.inForceAt(now));
+            }
+            for (String item : open.itemKeys()) {
+                if (failedItems.contains(item)) {
+                    continue;
+                }
+                for (BudgetPolicy policy : inForce) {
+                    String value = policy.scope()
+                            .matchValue(open.call().attribution(), open.call().keyId());
+                    if (value != null
+                            && item.startsWith("budget#" + policy.scope().type().label() + ":" + value + "#"
+                                    + policy.period().label() + "#")) {
+                        Reservation r = new Reservation(policy, value, item, BigDecimal.ZERO);
+                        ledger.state(item).ifPresent(state -> alertIfCrossed(r, state, now));
+                        break;
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            // the spend is counted; its alert waits for the item's next settlement
+        }
+    }
 
     /**
      * The id suffix of a journal entry holding the items of a sweeper's charge that failed: its call's record is

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +32,6 @@ class SweptChargeThresholdAlertReviewTest {
         return m -> Optional.of(new BigDecimal(usd));
     }
 
-    @Disabled("DEFECT ALERT-3: a sweeper's worst-case charge that crosses thresholds never sends their alerts")
     @Test
     void sweptWorstCaseCrossesThresholds_theirAlertsAreSent() {
         BudgetPolicy feature = new BudgetPolicy(
