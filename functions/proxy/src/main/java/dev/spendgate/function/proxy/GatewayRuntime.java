@@ -12,6 +12,7 @@ import dev.spendgate.domain.usage.UsageSpool;
 import dev.spendgate.function.proxy.admin.AdminApi;
 import dev.spendgate.function.proxy.admin.LocalAdminGuard;
 import dev.spendgate.function.proxy.batch.BatchApi;
+import dev.spendgate.function.proxy.budget.BackgroundAlertSink;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.CostEstimator;
@@ -252,10 +253,15 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.budgets().worstCaseAlertUsd());
     }
 
-    /** A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set, else the log. */
+    /**
+     * A Slack-compatible webhook when {@code SPENDGATE_ALERT_WEBHOOK_URL} is set (sent and retried in the background),
+     * else the log.
+     */
     public static AlertSink alertSink(ProxyConfig config) {
         String webhook = config.alertWebhookUrl();
-        return webhook == null ? new LogAlertSink() : new WebhookAlertSink(java.net.URI.create(webhook));
+        return webhook == null
+                ? new LogAlertSink()
+                : new BackgroundAlertSink(new WebhookAlertSink(java.net.URI.create(webhook)));
     }
 
     /** The web console the router serves under {@code /console} and {@code /admin/console}. */
@@ -327,6 +333,9 @@ public final class GatewayRuntime implements AutoCloseable {
      * What a Lambda handler does after each invocation (there is no background thread between invocations): writes
      * the buffered usage records, and about once a minute delivers spooled records and releases orphaned reservations.
      */
+    /** How long a Lambda invocation's end waits for the alerts it sent (a retry continues at the next one). */
+    private static final java.time.Duration LAMBDA_ALERT_WAIT = java.time.Duration.ofSeconds(2);
+
     public void afterInvocation() {
         try {
             usageLog.flush();
@@ -339,6 +348,10 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             Log.error(null, "usage flush after invocation failed; records stay buffered", e);
+        }
+        if (budgetStores.alerts() instanceof BackgroundAlertSink background) {
+            // the client has its answer: give a pending alert a moment before Lambda may freeze the environment
+            background.awaitIdle(LAMBDA_ALERT_WAIT);
         }
         for (Runnable task : betweenInvocations) {
             try {

@@ -148,6 +148,10 @@ class BudgetsIT {
                 assertThat(r.statusCode()).isEqualTo(200);
             }
 
+            // alerts are delivered in the background: wait for the sender to be idle (or 10 s) before counting
+            ((dev.spendgate.function.proxy.budget.BackgroundAlertSink)
+                            gw.runtime.budgetStores().alerts())
+                    .awaitIdle(java.time.Duration.ofSeconds(10));
             assertThat(hooks).hasSize(2);
             assertThat(hooks.stream().map(h -> json(h).get("threshold_percent").asInt()))
                     .containsExactlyInAnyOrder(50, 100);

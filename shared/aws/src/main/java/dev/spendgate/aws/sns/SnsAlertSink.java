@@ -11,8 +11,8 @@ import software.amazon.awssdk.services.sns.model.MessageAttributeValue;
 
 /**
  * Budget alerts published to an SNS topic: the message is the alert's sentence, with the policy, threshold and
- * figures as message attributes so subscriptions can filter. A failed publish is reported on standard error, never
- * thrown: alerts must not fail calls.
+ * figures as message attributes so subscriptions can filter. A failed publish is logged, never thrown: alerts must not
+ * fail calls; {@link #throwing} makes one that throws instead, for a sender that retries it (the gateway's).
  *
  * <p>SNS refuses a subject of {@value #MAX_SUBJECT_CHARS} characters or more, or one with characters outside printable
  * ASCII. So a subject is made printable ASCII (others become {@code ?}) and a long policy id is cut in the subject
@@ -28,10 +28,21 @@ public final class SnsAlertSink implements AlertSink {
 
     private final SnsClient sns;
     private final String topicArn;
+    private final boolean throwOnFailure;
 
     public SnsAlertSink(SnsClient sns, String topicArn) {
+        this(sns, topicArn, false);
+    }
+
+    private SnsAlertSink(SnsClient sns, String topicArn, boolean throwOnFailure) {
         this.sns = Objects.requireNonNull(sns, "sns");
         this.topicArn = Objects.requireNonNull(topicArn, "topicArn");
+        this.throwOnFailure = throwOnFailure;
+    }
+
+    /** A sink whose failed publish throws the SDK's exception (nothing logged), for a sender that retries it. */
+    public static SnsAlertSink throwing(SnsClient sns, String topicArn) {
+        return new SnsAlertSink(sns, topicArn, true);
     }
 
     @Override
@@ -46,6 +57,9 @@ public final class SnsAlertSink implements AlertSink {
                             "limit_usd", number(alert.limitUsd().toPlainString()),
                             "spent_usd", number(alert.spentUsd().toPlainString()))));
         } catch (SdkException e) {
+            if (throwOnFailure) {
+                throw e;
+            }
             LOG.error("alert.sns_publish_failed")
                     .error(e)
                     .field("kind", "budget_alert")
@@ -65,6 +79,9 @@ public final class SnsAlertSink implements AlertSink {
                     .message(notice.message())
                     .messageAttributes(attributes));
         } catch (SdkException e) {
+            if (throwOnFailure) {
+                throw e;
+            }
             LOG.error("alert.sns_publish_failed")
                     .error(e)
                     .field("kind", notice.attributes().getOrDefault("kind", "notice"))

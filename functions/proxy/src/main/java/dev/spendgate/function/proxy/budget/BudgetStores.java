@@ -34,7 +34,7 @@ public record BudgetStores(
     /** Persists what is held in memory, then releases the stores that hold files or locks. */
     public void close() {
         flush.run();
-        for (Object part : new Object[] {policies, ledger, counter, marker, journal}) {
+        for (Object part : new Object[] {alerts, policies, ledger, counter, marker, journal}) {
             if (part instanceof AutoCloseable closeable) {
                 try {
                     closeable.close();

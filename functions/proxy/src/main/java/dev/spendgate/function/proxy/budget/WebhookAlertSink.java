@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetAlert;
-import dev.spendgate.function.proxy.Log;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -12,7 +11,8 @@ import java.net.URI;
 
 /**
  * Budget alerts POSTed to a Slack-compatible incoming webhook ({@code {"text": "..."}} plus the alert's fields).
- * A failed delivery is logged, never thrown: alerts must not fail calls.
+ * A failed delivery (an answer other than 2xx, a connection or read failure) throws {@link java.io.UncheckedIOException}:
+ * the gateway sends through a {@link BackgroundAlertSink}, which retries it off the call's path.
  */
 public final class WebhookAlertSink implements AlertSink {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +45,7 @@ public final class WebhookAlertSink implements AlertSink {
     }
 
     private void post(ObjectNode body, String what) {
+        int status;
         try {
             HttpURLConnection connection = (HttpURLConnection) url.toURL().openConnection();
             connection.setRequestMethod("POST");
@@ -55,13 +56,17 @@ public final class WebhookAlertSink implements AlertSink {
             try (OutputStream out = connection.getOutputStream()) {
                 out.write(JSON.writeValueAsBytes(body));
             }
-            int status = connection.getResponseCode();
-            connection.getInputStream().close();
-            if (status >= 300) {
-                Log.warn(null, "budget alert webhook answered HTTP " + status);
+            status = connection.getResponseCode();
+            java.io.InputStream answer = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+            if (answer != null) {
+                answer.close();
             }
         } catch (IOException e) {
-            Log.error(null, "budget alert webhook failed: " + what, e);
+            throw new java.io.UncheckedIOException("budget alert webhook failed: " + what, e);
+        }
+        if (status < 200 || status >= 300) {
+            throw new java.io.UncheckedIOException(
+                    "budget alert webhook answered HTTP " + status, new IOException("HTTP " + status));
         }
     }
 }

@@ -165,8 +165,9 @@ public final class AwsGatewayRuntime {
         if (topic == null) {
             return GatewayRuntime.alertSink(config);
         }
-        Supplier<AlertSink> sns = Lazy.of(() -> new SnsAlertSink(aws.sns(), topic));
-        return new AlertSink() {
+        Supplier<AlertSink> sns = Lazy.of(() -> SnsAlertSink.throwing(aws.sns(), topic));
+        // published and retried off the call's path; the invocation's end waits briefly for it (afterInvocation)
+        return new dev.spendgate.function.proxy.budget.BackgroundAlertSink(new AlertSink() {
             @Override
             public void send(dev.spendgate.domain.budget.BudgetAlert alert) {
                 sns.get().send(alert);
@@ -176,7 +177,7 @@ public final class AwsGatewayRuntime {
             public void send(Notice notice) {
                 sns.get().send(notice);
             }
-        };
+        });
     }
 
     /** An object store built on first use. */

@@ -1,0 +1,171 @@
+package dev.spendgate.function.proxy.budget;
+
+import dev.spendgate.domain.budget.AlertSink;
+import dev.spendgate.domain.budget.BudgetAlert;
+import dev.spendgate.function.proxy.Log;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Sends alerts and notices on one background thread, so a slow or failing webhook (or SNS) never holds a call's
+ * answer, and retries a failed delivery with a bounded backoff ({@link #BACKOFF}: at once, then 1 s doubling to 30 s,
+ * about 2.5 minutes in all) before it logs the alert as lost. The delegate must throw when a delivery failed
+ * ({@link WebhookAlertSink}, {@code SnsAlertSink.throwing}). The budget enforcer's once-marker still decides that an
+ * alert is sent once per budget, period and threshold; this class makes that one send reach the operator.
+ *
+ * <p>Pending alerts are held in memory: a gateway that stops waits up to {@link #CLOSE_WAIT} for them, and one killed
+ * (or a Lambda environment reclaimed) mid-retry loses them. The thread starts at the first alert: a gateway that
+ * sends none runs none.
+ */
+public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
+    /** The delay before each retry of a failed delivery. */
+    static final List<Duration> BACKOFF = List.of(
+            Duration.ZERO,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(4),
+            Duration.ofSeconds(8),
+            Duration.ofSeconds(16),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(30));
+
+    /** How long {@link #close} waits for pending deliveries. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
+    private final AlertSink delivery;
+    private final List<Duration> backoff;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final Object lock = new Object();
+    private ScheduledExecutorService thread; // guarded by lock; started at the first alert
+    private boolean closed; // guarded by lock
+
+    public BackgroundAlertSink(AlertSink delivery) {
+        this(delivery, BACKOFF);
+    }
+
+    BackgroundAlertSink(AlertSink delivery, List<Duration> backoff) {
+        this.delivery = java.util.Objects.requireNonNull(delivery, "delivery");
+        this.backoff = List.copyOf(backoff);
+    }
+
+    @Override
+    public void send(BudgetAlert alert) {
+        submit(() -> delivery.send(alert), "budget alert: " + alert.message());
+    }
+
+    @Override
+    public void send(Notice notice) {
+        submit(() -> delivery.send(notice), notice.subject());
+    }
+
+    private void submit(Runnable deliver, String what) {
+        ScheduledExecutorService executor;
+        synchronized (lock) {
+            if (closed) {
+                Log.warn(null, "alert sent after shutdown, not delivered: " + what);
+                return;
+            }
+            if (thread == null) {
+                ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, r -> {
+                    Thread t = new Thread(r, "spendgate-alerts");
+                    t.setDaemon(true);
+                    return t;
+                });
+                created.setRemoveOnCancelPolicy(true);
+                thread = created;
+            }
+            executor = thread;
+        }
+        pending.incrementAndGet();
+        executor.execute(() -> attempt(executor, deliver, what, 0));
+    }
+
+    private void attempt(ScheduledExecutorService executor, Runnable deliver, String what, int failures) {
+        try {
+            deliver.run();
+            done();
+        } catch (UnsupportedOperationException e) {
+            Log.error(null, "alert sink cannot carry this, not delivered: " + what, e);
+            done();
+        } catch (RuntimeException e) {
+            if (failures >= backoff.size()) {
+                Log.error(null, "alert lost after " + (failures + 1) + " failed deliveries: " + what, e);
+                done();
+                return;
+            }
+            Log.warn(
+                    null,
+                    "alert delivery failed (" + e.getMessage() + "), retrying in "
+                            + backoff.get(failures).toMillis() + " ms: " + what);
+            try {
+                executor.schedule(
+                        () -> attempt(executor, deliver, what, failures + 1),
+                        backoff.get(failures).toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } catch (RuntimeException rejected) {
+                Log.error(null, "alert not delivered, the gateway is stopping: " + what, e);
+                done();
+            }
+        }
+    }
+
+    private void done() {
+        if (pending.decrementAndGet() == 0) {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** How many alerts wait for delivery or a retry. */
+    public int pending() {
+        return pending.get();
+    }
+
+    /**
+     * Waits until no alert is pending or {@code max} has passed; true when none is. The Lambda runtime calls it after
+     * each invocation (the client has its answer), so a frozen environment holds as few pending alerts as it can.
+     */
+    public boolean awaitIdle(Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        synchronized (lock) {
+            while (pending.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** Waits up to {@link #CLOSE_WAIT} for pending alerts, then stops; what is still pending is logged as lost. */
+    @Override
+    public void close() {
+        awaitIdle(CLOSE_WAIT);
+        ScheduledExecutorService executor;
+        synchronized (lock) {
+            closed = true;
+            executor = thread;
+        }
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+        int left = pending.get();
+        if (left > 0) {
+            Log.warn(null, left + " alerts not delivered before shutdown (their webhook or SNS kept failing)");
+        }
+    }
+}
