@@ -17,7 +17,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +41,6 @@ class BudgetRefusalScopeReviewIT {
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the ticket.\"}]}";
     }
 
-    @Disabled("DEFECT SCOPE-1: a global budget's 429 names its scope global:*, unlike its id global/daily")
     @Test
     void globalBudgetRefuses_scopeIsNamedGlobal() throws Exception {
         Instant now = Instant.parse("2026-12-05T20:00:00Z");

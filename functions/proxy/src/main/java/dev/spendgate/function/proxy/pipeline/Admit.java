@@ -125,7 +125,10 @@ public final class Admit implements Stage {
 
     private Refusal overBudget(BudgetDecision.Refusal refusal) {
         BudgetPolicy policy = refusal.policy();
-        String scope = policy.scope().type().label() + ":" + refusal.scopeValue();
+        // as scopes are written everywhere else: `global` (one value, no `:*`), else type:value
+        String scope = policy.scope().type() == dev.spendgate.domain.budget.ScopeType.GLOBAL
+                ? policy.scope().toString()
+                : policy.scope().type().label() + ":" + refusal.scopeValue();
         String message =
                 "Budget " + policy.id() + " for " + scope + " (" + refusal.period() + ") cannot afford this call: "
                         + "limit $" + policy.limitUsd().toPlainString() + ", spent $"
