@@ -14,6 +14,8 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -72,6 +74,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     private String closedSegment; // guarded by flushLock: rotated by the last snapshot
     private String keptSegment; // guarded by flushLock: rotated by the snapshot before, discarded after the next one
     private final java.util.Set<String> settledReservations = new java.util.HashSet<>();
+    private LocalDate prunedOn; // guarded by flushLock: the UTC day past periods' items were last dropped
 
     /**
      * Opens the ledger in {@code file} (e.g. {@code .spendgate/budget-ledger.json}), loading it when it exists.
@@ -330,6 +333,11 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     public void flush() {
         flushLock.lock();
         try {
+            LocalDate today = LocalDate.now(ZoneOffset.UTC);
+            if (!today.equals(prunedOn)) {
+                PastPeriodItems.drop(items, today, owned::change);
+                prunedOn = today;
+            }
             journal.prepareRotation(); // the snapshot below rotates into it while calls wait
             owned.flush(this::snapshotAndRotate);
             discardClosedSegment();
