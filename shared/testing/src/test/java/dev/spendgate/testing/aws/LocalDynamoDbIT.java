@@ -77,4 +77,38 @@ class LocalDynamoDbIT {
             own.close();
         }
     }
+    /**
+     * A client that resets its connection while a request body is still arriving (an SDK client closed or its
+     * thread interrupted mid-call, as the deadline and kill tests do) must not kill the server: the shared one serves
+     * every later test in the JVM. dynalite rethrows the request's error event, which ended its process.
+     */
+    @Test
+    void server_clientResetsMidRequest_keepsServing() throws Exception {
+        LocalDynamoDb own = LocalDynamoDb.start();
+        try {
+            for (int i = 0; i < 3; i++) {
+                try (java.net.Socket socket =
+                        new java.net.Socket("127.0.0.1", own.endpoint().getPort())) {
+                    socket.getOutputStream()
+                            .write(("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.0"
+                                            + "\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Length: 1000"
+                                            + "\r\n\r\n{\"Limit\":")
+                                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    socket.getOutputStream().flush();
+                    Thread.sleep(100); // the head has been read and the body is awaited
+                    socket.setSoLinger(true, 0); // close with a reset, as an aborted client does
+                }
+            }
+            Thread.sleep(300);
+
+            assertThat(own.process().isAlive())
+                    .as("dynalite after three reset requests")
+                    .isTrue();
+            DynamoDbClient client = own.clientBuilder().build();
+            assertThat(client.listTables().tableNames()).isEmpty();
+            client.close();
+        } finally {
+            own.close();
+        }
+    }
 }
