@@ -133,9 +133,20 @@ public final class AwsClients {
         return failure instanceof AwsServiceException e && e.isThrottlingException();
     }
 
-    /** A new Amazon Data Firehose client. */
+    /**
+     * Longest a Firehose call may take, the SDK's retries included (its default is none: a stalled endpoint held each
+     * attempt for the 30 s socket timeout, retried).
+     */
+    public static final java.time.Duration FIREHOSE_CALL_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+    /**
+     * A new Amazon Data Firehose client; each call ends within {@link #FIREHOSE_CALL_TIMEOUT} (a caller may set a
+     * shorter one per request).
+     */
     public FirehoseClient firehose() {
-        return configure(FirehoseClient.builder()).build();
+        return configure(FirehoseClient.builder())
+                .overrideConfiguration(o -> o.apiCallTimeout(FIREHOSE_CALL_TIMEOUT))
+                .build();
     }
 
     /** A new SNS client. */

@@ -47,6 +47,12 @@ public final class GatewayRuntime implements AutoCloseable {
 
     private static final Duration SPOOL_DRAIN_INTERVAL = Duration.ofSeconds(15);
 
+    /**
+     * Time an invocation must have left after its flush for the spool's drain and the sweep (each may wait for a slow
+     * sink up to {@code FirehoseUsageSink.DEFAULT_TIME_LEFT}); with less, the next invocation does them.
+     */
+    public static final Duration DRAIN_MIN_TIME_LEFT = Duration.ofSeconds(12);
+
     private final Gateway gateway;
     private final ProviderRouter providers;
     private final List<Runnable> betweenInvocations = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -337,12 +343,24 @@ public final class GatewayRuntime implements AutoCloseable {
     private static final java.time.Duration LAMBDA_ALERT_WAIT = java.time.Duration.ofSeconds(2);
 
     public void afterInvocation() {
+        afterInvocation(null);
+    }
+
+    /**
+     * As {@link #afterInvocation()} within {@code timeLeft}, the invocation's time before its deadline (null: unknown):
+     * the usage records go to the sink within it less the spool's share, else straight to the spool
+     * ({@link UsageLogWriter#flushWithin(Duration)}), so they are durable before Lambda ends the invocation. The spool's
+     * drain and the sweep wait for an invocation with {@link #DRAIN_MIN_TIME_LEFT} left.
+     */
+    public void afterInvocation(Duration timeLeft) {
+        long started = System.nanoTime();
         try {
-            usageLog.flush();
+            usageLog.flushWithin(timeLeft);
             long last = lastDrainNanos.get();
             long now = System.nanoTime();
+            boolean time = timeLeft == null || timeLeft.toNanos() - (now - started) > DRAIN_MIN_TIME_LEFT.toNanos();
             // With several invocations at once (Lambda Managed Instances) only the one that moves the mark drains.
-            if (now - last > LAMBDA_DRAIN_EVERY.toNanos() && lastDrainNanos.compareAndSet(last, now)) {
+            if (time && now - last > LAMBDA_DRAIN_EVERY.toNanos() && lastDrainNanos.compareAndSet(last, now)) {
                 usageLog.drainSpool();
                 sweepQuietly();
             }
@@ -458,6 +476,13 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         if (swept.kept() > 0) {
             Log.warn(null, swept.kept() + " unsettled calls wait for their usage record to be writable");
+        }
+        if (swept.recorded() > 0) {
+            Log.warn(
+                    null,
+                    "wrote the usage records of " + swept.recorded() + " settled calls whose own record may have died"
+                            + " with the process that was saving it (cost_basis reserved_worst_case; their budgets"
+                            + " hold the settled cost and were not charged again)");
         }
         if (swept.failed() > 0) {
             Log.logger()

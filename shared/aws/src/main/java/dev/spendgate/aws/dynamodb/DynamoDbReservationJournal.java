@@ -33,9 +33,15 @@ import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
  * An entry that names its call carries it in {@code call} (M, {@link BudgetsTable#RESERVATION_CALL}), in the same
  * PutItem: no extra round trip.
  *
+ * <p>A call whose usage record is not durable when it settles (the deployed proxy: in memory until handed to Firehose
+ * or the spool) {@link #markSettled marks} its entry {@code settled} (BOOL) instead of deleting it, and deletes it
+ * ({@link #endSettled}) once the record is saved; the sweeper then writes the record of a settled entry it finds
+ * expired and charges nothing.
+ *
  * <p>{@link #open} is one unconditional PutItem (a second open of an id replaces the entry, and a retried one is
- * harmless). {@link #remove} is one DeleteItem if {@code attribute_exists(pk)}, so exactly one of any number of
- * concurrent removers, across gateways and the sweeper, gets true. Each entry carries a shard ({@code resv_shard}, 0-15
+ * harmless). {@link #remove} is one DeleteItem if {@code attribute_exists(pk)} and the entry is not settled, so exactly
+ * one of any number of concurrent removers, across gateways and the sweeper (and a settling call's {@link
+ * #markSettled}), gets true. Each entry carries a shard ({@code resv_shard}, 0-15
  * from its id), the partition key of the table's {@code reservations-by-expiry} index (sort key {@code expires_at_ms},
  * keys only), which holds open reservations and nothing else. {@link #expired} queries the 16 shards for
  * {@code expires_at_ms < :now} (each at most {@code max}, oldest first), keeps the oldest {@code max}, and reads those
@@ -70,7 +76,8 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
             "#amount", BudgetsTable.RESERVATION_AMOUNT,
             "#at", BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS,
             "#confirmed", BudgetsTable.RESERVATION_CONFIRMED,
-            "#call", BudgetsTable.RESERVATION_CALL);
+            "#call", BudgetsTable.RESERVATION_CALL,
+            "#settled", BudgetsTable.RESERVATION_SETTLED);
     private static final Comparator<Entry> OLDEST_FIRST = Comparator.comparingLong(Entry::expiresAtMillis)
             .thenComparing(e -> e.reservation().id());
 
@@ -183,15 +190,52 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
         }
     }
 
+    /** One DeleteItem if the entry exists and is not {@link #markSettled marked settled} (then its call owns it). */
     @Override
     public boolean remove(String reservationId) {
+        return delete(reservationId, "attribute_exists(#pk) AND attribute_not_exists(#settled)");
+    }
+
+    /**
+     * One conditional UpdateItem setting {@link BudgetsTable#RESERVATION_SETTLED}, in place of the DeleteItem a
+     * settlement used to end the entry with: the same one write, and the same one winner against the sweeper's
+     * {@link #remove}.
+     */
+    @Override
+    public boolean markSettled(String reservationId) {
         Objects.requireNonNull(reservationId, "reservationId");
+        try {
+            dynamoDb.updateItem(b -> b.tableName(table)
+                    .key(Map.of(
+                            PARTITION_KEY, AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX + reservationId)))
+                    .updateExpression("SET #settled = :true")
+                    .conditionExpression("attribute_exists(#pk) AND attribute_not_exists(#settled)")
+                    .expressionAttributeNames(
+                            Map.of("#pk", PARTITION_KEY, "#settled", BudgetsTable.RESERVATION_SETTLED))
+                    .expressionAttributeValues(Map.of(":true", AttributeValue.fromBool(true))));
+            return true;
+        } catch (ConditionalCheckFailedException goneOrMarked) {
+            return false;
+        }
+    }
+
+    /** One DeleteItem if the entry exists. */
+    @Override
+    public boolean endSettled(String reservationId) {
+        return delete(reservationId, "attribute_exists(#pk)");
+    }
+
+    private boolean delete(String reservationId, String condition) {
+        Objects.requireNonNull(reservationId, "reservationId");
+        Map<String, String> names = condition.contains("#settled")
+                ? Map.of("#pk", PARTITION_KEY, "#settled", BudgetsTable.RESERVATION_SETTLED)
+                : Map.of("#pk", PARTITION_KEY);
         try {
             dynamoDb.deleteItem(b -> b.tableName(table)
                     .key(Map.of(
                             PARTITION_KEY, AttributeValue.fromS(BudgetsTable.RESERVATION_ITEM_PREFIX + reservationId)))
-                    .conditionExpression("attribute_exists(#pk)")
-                    .expressionAttributeNames(Map.of("#pk", PARTITION_KEY)));
+                    .conditionExpression(condition)
+                    .expressionAttributeNames(names));
             return true;
         } catch (ConditionalCheckFailedException alreadyRemoved) {
             return false;
@@ -274,7 +318,7 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
                 KeysAndAttributes.builder()
                         .keys(keys)
                         .consistentRead(true)
-                        .projectionExpression("#pk, #keys, #amount, #at, #confirmed, #call")
+                        .projectionExpression("#pk, #keys, #amount, #at, #confirmed, #call, #settled")
                         .expressionAttributeNames(NAMES)
                         .build());
         long pauseMillis = 10;
@@ -341,7 +385,7 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
         dynamoDb.scanPaginator(b -> b.tableName(table)
                         .consistentRead(true)
                         .filterExpression(filter)
-                        .projectionExpression("#pk, #keys, #amount, #at, #confirmed, #call")
+                        .projectionExpression("#pk, #keys, #amount, #at, #confirmed, #call, #settled")
                         .expressionAttributeNames(names)
                         .expressionAttributeValues(values))
                 .items()
@@ -379,7 +423,10 @@ public final class DynamoDbReservationJournal implements ReservationJournal {
                                 item.get(BudgetsTable.RESERVATION_CONFIRMED).bool()),
                 item.containsKey(BudgetsTable.RESERVATION_CALL)
                         ? toCall(item.get(BudgetsTable.RESERVATION_CALL).m())
-                        : null);
+                        : null,
+                item.containsKey(BudgetsTable.RESERVATION_SETTLED)
+                        && Boolean.TRUE.equals(
+                                item.get(BudgetsTable.RESERVATION_SETTLED).bool()));
         return new Entry(reservation, expiresAtMillis);
     }
 

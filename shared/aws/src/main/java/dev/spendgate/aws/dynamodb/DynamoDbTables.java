@@ -109,7 +109,8 @@ public final class DynamoDbTables {
      *       {@code POLICY_*} attributes; and their index, {@code pk} = {@link #POLICY_INDEX_KEY};
      *   <li>open reservations ({@link DynamoDbReservationJournal}): {@code pk} = {@link #RESERVATION_ITEM_PREFIX} +
      *       id; {@link #RESERVATION_ITEM_KEYS}, {@link #RESERVATION_AMOUNT}, {@link #RESERVATION_EXPIRES_AT_MILLIS},
-     *       {@link #EXPIRES_AT}, {@link #RESERVATION_CONFIRMED}, {@link #RESERVATION_CALL}.
+     *       {@link #EXPIRES_AT}, {@link #RESERVATION_CONFIRMED}, {@link #RESERVATION_CALL}, {@link
+     *       #RESERVATION_SETTLED}.
      * </ul>
      *
      * Numbers are DynamoDB N: exact decimals of up to 38 significant digits, written with
@@ -233,6 +234,11 @@ public final class DynamoDbTables {
          * (BOOL). Strings are S, absent when null.
          */
         public static final String RESERVATION_CALL = "call";
+        /**
+         * BOOL, true: the call settled and its entry is kept until its usage record is durable
+         * ({@code ReservationJournal.markSettled}); absent otherwise.
+         */
+        public static final String RESERVATION_SETTLED = "settled";
 
         private BudgetsTable() {}
     }

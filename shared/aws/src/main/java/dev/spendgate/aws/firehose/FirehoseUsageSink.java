@@ -32,6 +32,10 @@ import software.amazon.awssdk.services.firehose.model.Record;
  * times with a doubling pause; what is still refused then, or what a failed call (throttled past the SDK's own
  * retries, unreachable) did not send, is returned as {@link UsageSink.Refused} for the writer to spool. A record
  * Firehose took but whose answer was lost is sent again later: a duplicate, which readers drop by request id.
+ *
+ * <p>A delivery is bounded in time ({@link #deliver(String, byte[], Duration)}; {@link #DEFAULT_TIME_LEFT} without
+ * one): a slow or stalled stream leaves the records to the writer's spool rather than holding the caller (a Lambda
+ * invocation near its deadline) past it.
  */
 public final class FirehoseUsageSink implements UsageSink {
     /** PutRecordBatch limits: records per call, bytes per call, bytes per record. */
@@ -39,6 +43,9 @@ public final class FirehoseUsageSink implements UsageSink {
 
     static final int MAX_BYTES_PER_CALL = 4 * 1024 * 1024;
     static final int MAX_RECORD_BYTES = 1000 * 1024;
+
+    /** How long a delivery may take when its caller gives no time ({@link #deliver(String, byte[])}). */
+    public static final Duration DEFAULT_TIME_LEFT = Duration.ofSeconds(5);
 
     private final FirehoseClient client;
     private final String streamName;
@@ -67,10 +74,23 @@ public final class FirehoseUsageSink implements UsageSink {
         return streamName;
     }
 
+    /** Within {@link #DEFAULT_TIME_LEFT}. */
     @Override
     public Refused deliver(String objectKey, byte[] gzipNdjson) {
+        return deliver(objectKey, gzipNdjson, DEFAULT_TIME_LEFT);
+    }
+
+    /**
+     * Sends the batch, each {@code PutRecordBatch} bounded by what is left of {@code timeLeft} (the SDK's overall call
+     * timeout, its own retries included) and no attempt started once it is over: a stalled stream costs the caller at
+     * most {@code timeLeft}, and what it did not take is returned as refused, for the writer to spool.
+     */
+    @Override
+    public Refused deliver(String objectKey, byte[] gzipNdjson, Duration timeLeft) {
+        long deadline = System.nanoTime() + Math.max(0, timeLeft.toNanos());
         List<String> pending = new ArrayList<>();
         List<String> refused = new ArrayList<>();
+        Map<String, Integer> tooLarge = new LinkedHashMap<>();
         Map<String, Integer> reasons = new LinkedHashMap<>();
         for (String line : lines(gzipNdjson)) {
             if (line.isBlank()) {
@@ -79,7 +99,7 @@ public final class FirehoseUsageSink implements UsageSink {
             if (line.length() + 1 > MAX_RECORD_BYTES / 4
                     && line.getBytes(StandardCharsets.UTF_8).length + 1 > MAX_RECORD_BYTES) {
                 refused.add(line);
-                reasons.merge("over Firehose's 1,000 KiB record limit", 1, Integer::sum);
+                tooLarge.merge("over Firehose's 1,000 KiB record limit", 1, Integer::sum);
             } else {
                 pending.add(line);
             }
@@ -87,24 +107,28 @@ public final class FirehoseUsageSink implements UsageSink {
         Duration pause = firstPause;
         for (int attempt = 1; attempt <= attempts && !pending.isEmpty(); attempt++) {
             if (attempt > 1) {
+                if (System.nanoTime() + pause.toNanos() >= deadline) {
+                    break; // no time for another attempt: the reasons of the last one stand
+                }
                 sleep(pause);
                 pause = pause.multipliedBy(2);
             }
             Map<String, Integer> attemptReasons = new LinkedHashMap<>();
-            pending = sendAll(pending, attemptReasons);
-            if (attempt == attempts || pending.isEmpty()) {
-                attemptReasons.forEach((k, v) -> reasons.merge(k, v, Integer::sum));
-            }
+            pending = sendAll(pending, attemptReasons, deadline);
+            reasons.clear();
+            reasons.putAll(attemptReasons);
         }
         refused.addAll(pending);
         if (refused.isEmpty()) {
             return Refused.NONE;
         }
+        reasons.forEach((k, v) -> tooLarge.merge(k, v, Integer::sum));
+        reasons = tooLarge;
         return new Refused(refused, reason(refused.size(), reasons));
     }
 
     /** Sends the lines in calls within PutRecordBatch's limits; returns those not taken. */
-    private List<String> sendAll(List<String> lines, Map<String, Integer> reasons) {
+    private List<String> sendAll(List<String> lines, Map<String, Integer> reasons, long deadline) {
         List<String> notTaken = new ArrayList<>();
         List<String> call = new ArrayList<>();
         List<Record> records = new ArrayList<>();
@@ -113,7 +137,7 @@ public final class FirehoseUsageSink implements UsageSink {
             byte[] data = (line + "\n").getBytes(StandardCharsets.UTF_8);
             if (!records.isEmpty()
                     && (records.size() == MAX_RECORDS_PER_CALL || bytes + data.length > MAX_BYTES_PER_CALL)) {
-                notTaken.addAll(send(call, records, reasons));
+                notTaken.addAll(send(call, records, reasons, deadline));
                 call = new ArrayList<>();
                 records = new ArrayList<>();
                 bytes = 0;
@@ -124,16 +148,23 @@ public final class FirehoseUsageSink implements UsageSink {
             bytes += data.length;
         }
         if (!records.isEmpty()) {
-            notTaken.addAll(send(call, records, reasons));
+            notTaken.addAll(send(call, records, reasons, deadline));
         }
         return notTaken;
     }
 
-    private List<String> send(List<String> lines, List<Record> records, Map<String, Integer> reasons) {
+    private List<String> send(List<String> lines, List<Record> records, Map<String, Integer> reasons, long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            reasons.merge("no time left to send", lines.size(), Integer::sum);
+            return lines;
+        }
+        Duration timeout = Duration.ofNanos(left);
         PutRecordBatchResponse response;
         try {
-            response =
-                    client.putRecordBatch(b -> b.deliveryStreamName(streamName).records(records));
+            response = client.putRecordBatch(b -> b.deliveryStreamName(streamName)
+                    .records(records)
+                    .overrideConfiguration(o -> o.apiCallTimeout(timeout)));
         } catch (SdkException e) {
             reasons.merge(summary(e), lines.size(), Integer::sum);
             return lines;

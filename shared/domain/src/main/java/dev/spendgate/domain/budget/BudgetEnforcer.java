@@ -178,12 +178,29 @@ public final class BudgetEnforcer implements AutoCloseable {
      * @throws BudgetStoreException when the ledger failed otherwise
      */
     public Optional<BigDecimal> settle(BudgetDecision decision, BigDecimal actualCost) {
+        return settle(decision, actualCost, null);
+    }
+
+    /**
+     * As {@link #settle(BudgetDecision, BigDecimal)} for a call whose usage record is not durable yet (in memory until
+     * the usage log hands it to the store or the spool): the journal entry is {@link ReservationJournal#markSettled
+     * marked settled} instead of ended, so a process that dies before the record is saved leaves the sweeper what it
+     * needs to write the record, and the sweeper then charges nothing (the settlement is in the ledger). Once the entry
+     * is marked, {@code untilRecorded} gets the task that ends it, to run when the record is durable. Same round trips
+     * before the ledger as {@code settle}; the entry's end is one more write, after the record.
+     */
+    public Optional<BigDecimal> settle(
+            BudgetDecision decision, BigDecimal actualCost, Consumer<Runnable> untilRecorded) {
         BigDecimal tightest = null;
         Instant now = clock.instant();
         // When the sweeper already ended this call's entry (it ran past the TTL): it charged the worst case of a call
         // it could name (then nothing is added: the worst case stays, never counted twice), else released it (then
         // only the spend is added).
-        boolean owned = decision.reservationId() == null || journal.take(decision.reservationId());
+        String id = decision.reservationId();
+        boolean owned = id == null || (untilRecorded == null ? journal.take(id) : journal.markSettled(id));
+        if (owned && id != null && untilRecorded != null) {
+            untilRecorded.accept(() -> endSettledQuietly(id));
+        }
         if (!owned && decision.chargedIfOrphaned()) {
             return Optional.empty();
         }
@@ -274,6 +291,9 @@ public final class BudgetEnforcer implements AutoCloseable {
      *       entry from an earlier version): <b>released</b>.
      *   <li>unconfirmed (the reservations may never have been made): removed; nothing is charged or released, so
      *       what may be reserved stays reserved (less budget, never more).
+     *   <li>marked settled ({@link #settle(BudgetDecision, BigDecimal, Consumer)}: the call settled, then its process
+     *       died before the usage record was saved): {@code recordFirst} gets it, then it is ended; nothing is
+     *       charged, the settlement being in the ledger already.
      * </ul>
      *
      * Safe to run from several instances at once: each entry is ended by the one that removes it (both may write the
@@ -297,8 +317,9 @@ public final class BudgetEnforcer implements AutoCloseable {
                     total.released() + pass.released(),
                     pass.kept(),
                     total.failed() + pass.failed(),
-                    total.chargedUsd().add(pass.chargedUsd()));
-            if (pass.charged() + pass.released() == 0) {
+                    total.chargedUsd().add(pass.chargedUsd()),
+                    total.recorded() + pass.recorded());
+            if (pass.charged() + pass.released() + pass.recorded() == 0) {
                 return total;
             }
         }
@@ -310,11 +331,29 @@ public final class BudgetEnforcer implements AutoCloseable {
         int released = 0;
         int kept = 0;
         int failed = 0;
+        int recorded = 0;
         BigDecimal chargedUsd = BigDecimal.ZERO;
         for (ReservationJournal.OpenReservation open : journal.expired(orphanedBefore, max)) {
             // each entry on its own: a store error on one (its record, its removal, an item's charge) is counted and
             // the sweep carries on; what it left is retried at the next sweep
             try {
+                if (open.settled()) {
+                    // Its call settled (the ledger holds its cost) and the process died before its usage record was
+                    // saved: the record is written (the worst-case estimate: the entry holds nothing better), nothing
+                    // is charged. A record that was saved after all is one record to readers, which keep the call's.
+                    if (open.call() != null) {
+                        try {
+                            recordFirst.accept(open);
+                        } catch (RuntimeException e) {
+                            kept++;
+                            continue;
+                        }
+                    }
+                    if (journal.endSettled(open.id()) && open.call() != null) {
+                        recorded++;
+                    }
+                    continue;
+                }
                 if (!open.confirmed()) {
                     journal.remove(open.id());
                     continue;
@@ -369,7 +408,16 @@ public final class BudgetEnforcer implements AutoCloseable {
                 failed++;
             }
         }
-        return new Swept(charged, released, kept, failed, chargedUsd);
+        return new Swept(charged, released, kept, failed, chargedUsd, recorded);
+    }
+
+    /** Ends an entry kept for its call's record, now durable; an entry left is ended by the sweeper (record again). */
+    private void endSettledQuietly(String reservationId) {
+        try {
+            journal.endSettled(reservationId);
+        } catch (RuntimeException e) {
+            // the sweeper finds it settled: it writes the record again (readers keep one) and charges nothing
+        }
     }
 
     /** The limit an alert budget's item holds a call's worst case under: any amount fits (alerts never refuse). */
@@ -426,11 +474,18 @@ public final class BudgetEnforcer implements AutoCloseable {
      * What a sweep did: entries charged at their worst case, released, kept because their usage record could not be
      * written yet, and failed because the store refused a write (the entry, or the items of its charge that failed,
      * wait for the next sweep); {@code chargedUsd} is the sum of the worst cases charged (once per call, whatever the
-     * number of budget items each was charged on).
+     * number of budget items each was charged on); {@code recorded} counts the entries of calls that settled but
+     * died before their usage record was saved ({@link ReservationJournal#markSettled}): their record written, nothing
+     * charged.
      */
-    public record Swept(int charged, int released, int kept, int failed, BigDecimal chargedUsd) {
+    public record Swept(int charged, int released, int kept, int failed, BigDecimal chargedUsd, int recorded) {
         public Swept {
             Objects.requireNonNull(chargedUsd, "chargedUsd");
+        }
+
+        /** A sweep that found no settled call's entry ({@code recorded}: entries whose record it wrote, uncharged). */
+        public Swept(int charged, int released, int kept, int failed, BigDecimal chargedUsd) {
+            this(charged, released, kept, failed, chargedUsd, 0);
         }
 
         /** A sweep in which no write failed. */

@@ -19,7 +19,7 @@ public interface ReservationJournal {
 
     /**
      * Ends the entry. Returns true for the one caller that removed it, false when it was already gone (the sweeper
-     * released it, or the call settled it).
+     * released it, or the call settled it) or is {@link #markSettled marked settled} (its call owns it).
      */
     boolean remove(String reservationId);
 
@@ -34,6 +34,26 @@ public interface ReservationJournal {
 
     /** The settlement of an entry {@link #take taken} reached the ledger: the entry need not be kept any longer. */
     default void settled(String reservationId) {}
+
+    /**
+     * Takes the entry for the settlement that follows, as {@link #take} does, for a call whose usage record is not yet
+     * durable (it is in memory until handed to the store or the spool): the entry stays, marked settled, until
+     * {@link #endSettled}. Returns true for the one caller that marked it; false when it was already gone (the sweeper
+     * ended it). A marked entry is the call's: {@link #remove} no longer ends it, and a sweeper that finds it expired
+     * (the process died before the record was saved) writes the call's record and charges nothing, the settlement
+     * being in the ledger. A journal that cannot keep such an entry takes it, as {@link #take} does (the default).
+     */
+    default boolean markSettled(String reservationId) {
+        return take(reservationId);
+    }
+
+    /**
+     * Ends an entry {@link #markSettled marked settled}: its call's usage record is durable. Returns whether this
+     * removed it. Nothing to do for a journal whose {@link #markSettled} already ended the entry (the default).
+     */
+    default boolean endSettled(String reservationId) {
+        return false;
+    }
 
     /** Up to {@code max} entries whose {@code expiresAt} is before {@code now}, oldest first. */
     List<OpenReservation> expired(Instant now, int max);
@@ -53,9 +73,22 @@ public interface ReservationJournal {
      * @param call the call the amounts were reserved for, written in the same write as the entry; null for an
      *     admission-only reservation (a provider batch's creation, whose results are charged when recorded) and for
      *     entries written before calls were named
+     * @param settled whether the call settled, its entry kept until its usage record is durable ({@link #markSettled})
      */
     record OpenReservation(
-            String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt, boolean confirmed, Call call) {
+            String id,
+            List<String> itemKeys,
+            BigDecimal amount,
+            Instant expiresAt,
+            boolean confirmed,
+            Call call,
+            boolean settled) {
+        /** An entry whose call has not settled. */
+        public OpenReservation(
+                String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt, boolean confirmed, Call call) {
+            this(id, itemKeys, amount, expiresAt, confirmed, call, false);
+        }
+
         /** An entry written before its reservations (so, if they were made, they are covered). */
         public OpenReservation(String id, List<String> itemKeys, BigDecimal amount, Instant expiresAt) {
             this(id, itemKeys, amount, expiresAt, true, null);

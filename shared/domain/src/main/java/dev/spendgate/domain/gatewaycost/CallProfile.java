@@ -46,9 +46,11 @@ public record CallProfile(
      * the reservations), one conditional update per budget to reserve and one to settle, the journal entry's
      * confirmation and its delete, so 3 + 2 per budget writes with a budget and none without; one Firehose
      * {@code PutRecordBatch} with one record of about 1.1 KB per call ({@link #USAGE_RECORD_BYTES}); 215 bytes of the
-     * function's own log lines.
+     * function's own log lines. Since 2026-12-05 the settlement marks the journal entry settled (one conditional
+     * update, where it deleted it) and the entry is deleted once the call's usage record is in Firehose or the spool,
+     * so a process that dies in between leaves the record to the sweeper: 4 + 2 per budget.
      */
-    public static final int WRITES_PER_CALL_WITH_BUDGETS = 3;
+    public static final int WRITES_PER_CALL_WITH_BUDGETS = 4;
 
     public static final int WRITES_PER_BUDGET = 2;
     public static final long FUNCTION_LOG_BYTES = 215;

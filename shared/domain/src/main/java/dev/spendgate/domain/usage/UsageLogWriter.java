@@ -43,6 +43,12 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class UsageLogWriter implements AutoCloseable {
     private static final int SPOOL_DRAIN_PAGE = 25;
+
+    /** Of a flush's time ({@link #flushWithin(java.time.Duration)}), what is kept for the spool's write (a DynamoDB put). */
+    public static final java.time.Duration SPOOL_RESERVE = java.time.Duration.ofMillis(400);
+
+    /** Less time than this left for the sink, and a flush's batch goes straight to the spool. */
+    static final java.time.Duration MIN_SINK_TIME = java.time.Duration.ofMillis(50);
     /** With a background flusher, the buffer may grow to this many times its size before callers wait for a flush. */
     static final int BACKLOG_FACTOR = 8;
 
@@ -126,10 +132,20 @@ public final class UsageLogWriter implements AutoCloseable {
      *     and its line is written with the journal's next successful commit, but until then it lives in memory only
      */
     public void append(UsageRecord record) {
+        append(record, null);
+    }
+
+    /**
+     * As {@link #append(UsageRecord)}, running {@code onSaved} once the record is durable: at once when the journal
+     * took it, else after a flush handed it to the sink or the spool (on the flushing thread, after the flush). Never
+     * run when the process dies first.
+     */
+    public void append(UsageRecord record, Runnable onSaved) {
         Objects.requireNonNull(record, "record");
         byte[] line = UsageRecordCodec.line(record); // outside the lock: only the compression is serialised
         long hour = Math.floorDiv(record.tsStart().getEpochSecond(), 3600L);
         RuntimeException[] journalError = {null};
+        boolean journaled = journaled();
         int size = rotation.change(() -> {
             try {
                 journal.append(line);
@@ -141,7 +157,7 @@ public final class UsageLogWriter implements AutoCloseable {
             bufferLock.lock();
             try {
                 buffer.computeIfAbsent(hour, h -> new OpenHour(record.tsStart()))
-                        .add(line);
+                        .add(line, journaled && journalError[0] == null ? null : onSaved);
                 return ++bufferedRecords;
             } finally {
                 bufferLock.unlock();
@@ -149,6 +165,9 @@ public final class UsageLogWriter implements AutoCloseable {
         });
         if (journalError[0] != null) {
             throw new UsageJournalException(journalError[0]);
+        }
+        if (journaled && onSaved != null) {
+            runQuietly(List.of(onSaved));
         }
         if (size < maxBufferedRecords) {
             return;
@@ -239,39 +258,68 @@ public final class UsageLogWriter implements AutoCloseable {
      * records that reached the store.
      */
     public int flush() {
+        return flushWithin(null);
+    }
+
+    /**
+     * As {@link #flush()} within {@code timeLeft} (a Lambda invocation's time before its deadline): the sink gets that
+     * time less {@link #SPOOL_RESERVE}, kept for the spool's write; when less than that is left, the batches go
+     * straight to the spool. Null: no bound but the sink's own.
+     */
+    public int flushWithin(java.time.Duration timeLeft) {
+        long deadline = timeLeft == null ? 0 : System.nanoTime() + timeLeft.toNanos() - SPOOL_RESERVE.toNanos();
+        List<Runnable> saved = new ArrayList<>();
+        int delivered;
         flushLock.lock();
         try {
-            prepareRotationQuietly(); // the next segment's file, created while appends go on
-            Taken taken = rotation.exclusively(() -> {
-                Map<Long, OpenHour> hours;
-                bufferLock.lock();
-                try {
-                    hours = buffer;
-                    buffer = new LinkedHashMap<>();
-                    bufferedRecords = 0;
-                } finally {
-                    bufferLock.unlock();
-                }
-                return new Taken(hours, rotateQuietly());
-            });
-            String segment = taken.segment();
-            List<Batch> batches;
-            synchronized (unsaved) {
-                batches = new ArrayList<>(unsaved);
-                unsaved.clear();
-            }
-            batches.addAll(
-                    toBatches(taken.hours(), segment != null ? segment : UsageJournal.newSegmentId(clock.instant())));
-            int delivered = 0;
-            for (Batch batch : batches) {
-                delivered += deliver(batch);
-            }
-            if (segment != null) {
-                discardIfSaved(segment);
-            }
-            return delivered;
+            delivered = flushLocked(timeLeft == null ? null : deadline, saved);
         } finally {
             flushLock.unlock();
+        }
+        runQuietly(saved);
+        return delivered;
+    }
+
+    private int flushLocked(Long deadline, List<Runnable> saved) {
+        prepareRotationQuietly(); // the next segment's file, created while appends go on
+        Taken taken = rotation.exclusively(() -> {
+            Map<Long, OpenHour> hours;
+            bufferLock.lock();
+            try {
+                hours = buffer;
+                buffer = new LinkedHashMap<>();
+                bufferedRecords = 0;
+            } finally {
+                bufferLock.unlock();
+            }
+            return new Taken(hours, rotateQuietly());
+        });
+        String segment = taken.segment();
+        List<Batch> batches;
+        synchronized (unsaved) {
+            batches = new ArrayList<>(unsaved);
+            unsaved.clear();
+        }
+        batches.addAll(
+                toBatches(taken.hours(), segment != null ? segment : UsageJournal.newSegmentId(clock.instant())));
+        int delivered = 0;
+        for (Batch batch : batches) {
+            delivered += deliver(batch, deadline, saved);
+        }
+        if (segment != null) {
+            discardIfSaved(segment);
+        }
+        return delivered;
+    }
+
+    /** Runs each task; one that throws does not stop the others (a task ends its own failures). */
+    private static void runQuietly(List<Runnable> tasks) {
+        for (Runnable task : tasks) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                // the task's owner falls back on its own (a kept journal entry is ended by the sweeper)
+            }
         }
     }
 
@@ -323,7 +371,10 @@ public final class UsageLogWriter implements AutoCloseable {
                         String key = recoveredBefore.absent()
                                 ? recoveredKey
                                 : UsageLayout.newObjectKey(start, clock.instant());
-                        deliver(new Batch(new SpooledBatch(key, gzip(unstored)), unstored.size()));
+                        deliver(
+                                new Batch(new SpooledBatch(key, gzip(unstored)), unstored.size(), List.of()),
+                                null,
+                                null);
                     }
                 }
                 if (records > 0 || torn > 0) {
@@ -453,13 +504,27 @@ public final class UsageLogWriter implements AutoCloseable {
         }
     }
 
-    private int deliver(Batch batch) {
+    /**
+     * Hands {@code batch} to the sink, what it refuses to the spool; adds the batch's tasks to {@code saved} once all
+     * of it is in one or the other. With a {@code deadline} (System.nanoTime) the sink gets the time until it, and a
+     * batch goes straight to the spool when none is left.
+     */
+    private int deliver(Batch batch, Long deadline, List<Runnable> saved) {
         SpooledBatch spooled = batch.spooled();
         int taken = 0;
+        long left = deadline == null ? Long.MAX_VALUE : deadline - System.nanoTime();
         try {
-            UsageSink.Refused refused = sink.deliver(spooled.objectKey(), spooled.content());
+            if (left < MIN_SINK_TIME.toNanos()) {
+                throw new DeadlineException();
+            }
+            UsageSink.Refused refused = deadline == null
+                    ? sink.deliver(spooled.objectKey(), spooled.content())
+                    : sink.deliver(spooled.objectKey(), spooled.content(), java.time.Duration.ofNanos(left));
             if (refused.isEmpty()) {
                 listener.delivered(spooled.objectKey(), batch.records(), false);
+                if (saved != null) {
+                    saved.addAll(batch.onSaved());
+                }
                 return batch.records();
             }
             taken = batch.records() - refused.lines().size();
@@ -467,7 +532,8 @@ public final class UsageLogWriter implements AutoCloseable {
             listener.storeFailed(spooled.objectKey(), new PartialDeliveryException(refused));
             batch = new Batch(
                     new SpooledBatch(spooled.objectKey(), gzipLines(refused.lines())),
-                    refused.lines().size());
+                    refused.lines().size(),
+                    batch.onSaved());
             spooled = batch.spooled();
         } catch (RuntimeException e) {
             // ObjectStoreException from the store; anything a stream's client throws: the batch goes to the spool
@@ -476,6 +542,9 @@ public final class UsageLogWriter implements AutoCloseable {
         try {
             spool.spill(spooled);
             listener.spilled(spooled.objectKey(), batch.records());
+            if (saved != null) {
+                saved.addAll(batch.onSaved());
+            }
         } catch (RuntimeException e) {
             listener.spoolFailed(spooled.objectKey(), e);
             synchronized (unsaved) {
@@ -485,12 +554,20 @@ public final class UsageLogWriter implements AutoCloseable {
         return taken;
     }
 
+    /** A flush with too little time left to give the sink: its batches go straight to the spool. */
+    public static final class DeadlineException extends RuntimeException {
+        DeadlineException() {
+            super("too little time left before the deadline to hand the batch to the sink; spooled instead");
+        }
+    }
+
     private List<Batch> toBatches(Map<Long, OpenHour> hours, String segment) {
         List<Batch> batches = new ArrayList<>(hours.size());
         for (OpenHour hour : hours.values()) {
             batches.add(new Batch(
                     new SpooledBatch(UsageLayout.segmentObjectKey(hour.firstStart, segment), hour.finish()),
-                    hour.records));
+                    hour.records,
+                    List.copyOf(hour.onSaved)));
         }
         return batches;
     }
@@ -500,6 +577,7 @@ public final class UsageLogWriter implements AutoCloseable {
         final Instant firstStart;
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 * 1024);
         final GZIPOutputStream gz;
+        final List<Runnable> onSaved = new ArrayList<>(1);
         int records;
 
         OpenHour(Instant firstStart) {
@@ -511,13 +589,16 @@ public final class UsageLogWriter implements AutoCloseable {
             }
         }
 
-        void add(byte[] line) {
+        void add(byte[] line, Runnable saved) {
             try {
                 gz.write(line);
             } catch (IOException e) {
                 throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
             }
             records++;
+            if (saved != null) {
+                onSaved.add(saved);
+            }
         }
 
         byte[] finish() {
@@ -556,7 +637,8 @@ public final class UsageLogWriter implements AutoCloseable {
         return bytes.toByteArray();
     }
 
-    private record Batch(SpooledBatch spooled, int records) {}
+    /** A batch, and what runs once it is in the sink or the spool. */
+    private record Batch(SpooledBatch spooled, int records, List<Runnable> onSaved) {}
 
     /** What a flush took: the buffered hours, and the journal segment holding them (null when it could not rotate). */
     private record Taken(Map<Long, OpenHour> hours, String segment) {}

@@ -23,6 +23,15 @@ public interface UsageSink {
     Refused deliver(String objectKey, byte[] gzipNdjson);
 
     /**
+     * As {@link #deliver(String, byte[])} within {@code timeLeft}: a sink that can bound its calls (a stream's client)
+     * gives up when it is over and returns what it did not send as refused, for the writer to spool while there is
+     * time. The default ignores it.
+     */
+    default Refused deliver(String objectKey, byte[] gzipNdjson, java.time.Duration timeLeft) {
+        return deliver(objectKey, gzipNdjson);
+    }
+
+    /**
      * What the sink already holds under {@code objectKey}, when it can tell: empty when it holds nothing there or
      * cannot say (a stream names its objects itself). Journal recovery asks, to skip a segment its flush stored.
      *

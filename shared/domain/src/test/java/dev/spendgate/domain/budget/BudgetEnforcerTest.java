@@ -301,6 +301,66 @@ class BudgetEnforcerTest {
     }
 
     @Test
+    void settleKeepingEntry_processDiesBeforeTheRecordIsSaved_sweeperWritesTheRecordAndChargesNothing() {
+        BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
+        BudgetEnforcer gateway = enforcer(feature);
+        BudgetDecision d = gateway.reserve(named("req-1", "gpt-4o"), costs("0.50"), NO_CHAIN);
+        List<Runnable> endWhenRecorded = new ArrayList<>();
+
+        gateway.settle(d, new BigDecimal("0.12"), endWhenRecorded::add);
+
+        // settled at once, the entry kept (marked) while the record is in memory only
+        assertItem(item(feature, "chatbot"), "0.12", "0");
+        assertThat(endWhenRecorded).hasSize(1);
+        assertThat(journal.open()).singleElement().satisfies(o -> assertThat(o.settled())
+                .isTrue());
+        // the process dies here: the task never runs; the sweeper finds the entry after the TTL
+        List<ReservationJournal.OpenReservation> recorded = new ArrayList<>();
+        BudgetEnforcer sweeper = enforcer(ledger, Clock.offset(CLOCK, TTL.plusMinutes(1)), feature);
+        BudgetEnforcer.Swept swept = sweeper.sweep(100, recorded::add);
+
+        assertThat(swept).isEqualTo(new BudgetEnforcer.Swept(0, 0, 0, 0, BigDecimal.ZERO, 1));
+        assertThat(recorded).singleElement().satisfies(open -> assertThat(open.call())
+                .isEqualTo(named("req-1", "gpt-4o")));
+        assertItem(item(feature, "chatbot"), "0.12", "0"); // the settlement counted once, no worst case on top
+        assertThat(journal.open()).isEmpty();
+        assertThat(sweeper.sweep(100, recorded::add)).isEqualTo(new BudgetEnforcer.Swept(0, 0, 0));
+    }
+
+    @Test
+    void settleKeepingEntry_recordSaved_entryEndsAndTheSweeperFindsNothing() {
+        BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
+        BudgetEnforcer gateway = enforcer(feature);
+        BudgetDecision d = gateway.reserve(named("req-1", "gpt-4o"), costs("0.50"), NO_CHAIN);
+        List<Runnable> endWhenRecorded = new ArrayList<>();
+        gateway.settle(d, new BigDecimal("0.12"), endWhenRecorded::add);
+
+        endWhenRecorded.forEach(Runnable::run);
+
+        assertThat(journal.open()).isEmpty();
+        List<ReservationJournal.OpenReservation> recorded = new ArrayList<>();
+        assertThat(enforcer(ledger, Clock.offset(CLOCK, TTL.plusMinutes(1)), feature)
+                        .sweep(100, recorded::add))
+                .isEqualTo(new BudgetEnforcer.Swept(0, 0, 0));
+        assertThat(recorded).isEmpty();
+        assertItem(item(feature, "chatbot"), "0.12", "0");
+    }
+
+    @Test
+    void settleKeepingEntry_sweeperListedTheEntryBeforeTheSettlement_chargesNothingOnTop() {
+        // the sweeper read the entry as unsettled, then the call settled (marking it) before the sweeper removed it
+        BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
+        BudgetEnforcer gateway = enforcer(feature);
+        BudgetDecision d = gateway.reserve(named("req-1", "gpt-4o"), costs("0.50"), NO_CHAIN);
+        BudgetEnforcer sweeper = enforcer(ledger, Clock.offset(CLOCK, TTL.plusMinutes(1)), feature);
+
+        BudgetEnforcer.Swept swept = sweeper.sweep(100, open -> gateway.settle(d, new BigDecimal("0.12"), end -> {}));
+
+        assertThat(swept.charged()).isZero();
+        assertItem(item(feature, "chatbot"), "0.12", "0");
+    }
+
+    @Test
     void sweep_recordCannotBeWritten_keepsTheEntryAndTheReservationForTheNextSweep() {
         BudgetPolicy feature = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK);
         enforcer(feature).reserve(named("req-1", "gpt-4o"), costs("0.50"), NO_CHAIN);

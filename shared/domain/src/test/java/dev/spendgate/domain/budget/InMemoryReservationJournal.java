@@ -39,6 +39,33 @@ public final class InMemoryReservationJournal implements ReservationJournal {
     public boolean remove(String reservationId) {
         Objects.requireNonNull(reservationId, "reservationId");
         check();
+        boolean[] removed = {false};
+        open.computeIfPresent(reservationId, (id, entry) -> {
+            if (entry.settled()) {
+                return entry; // its call owns it
+            }
+            removed[0] = true;
+            return null;
+        });
+        return removed[0];
+    }
+
+    @Override
+    public boolean markSettled(String reservationId) {
+        Objects.requireNonNull(reservationId, "reservationId");
+        check();
+        boolean[] marked = {false};
+        open.computeIfPresent(reservationId, (id, e) -> {
+            marked[0] = !e.settled();
+            return new OpenReservation(e.id(), e.itemKeys(), e.amount(), e.expiresAt(), e.confirmed(), e.call(), true);
+        });
+        return marked[0];
+    }
+
+    @Override
+    public boolean endSettled(String reservationId) {
+        Objects.requireNonNull(reservationId, "reservationId");
+        check();
         return open.remove(reservationId) != null;
     }
 

@@ -74,6 +74,30 @@ public abstract class ReservationJournalContract {
     }
 
     @Test
+    void markSettled_thenRemove_theCallOwnsItSoRemoveIsFalse() {
+        journal.open(new OpenReservation("r-1", ITEM_KEYS, new BigDecimal("0.5"), EXPIRES));
+
+        assertThat(journal.markSettled("r-1")).as("the settling call").isTrue();
+        assertThat(journal.markSettled("r-1")).as("a second marking").isFalse();
+        assertThat(journal.remove("r-1"))
+                .as("the sweeper's remove, after the settlement")
+                .isFalse();
+        // kept (marked) until its record is durable, or ended at once by a journal that cannot keep it
+        List<OpenReservation> left = journal.expired(EXPIRES.plusMillis(1), 100);
+        assertThat(left).allSatisfy(o -> assertThat(o.settled()).isTrue());
+        assertThat(journal.endSettled("r-1")).isEqualTo(!left.isEmpty());
+        assertThat(journal.expired(EXPIRES.plusMillis(1), 100)).isEmpty();
+    }
+
+    @Test
+    void markSettled_afterTheSweeperRemovedIt_isFalse() {
+        journal.open(new OpenReservation("r-1", ITEM_KEYS, new BigDecimal("0.5"), EXPIRES));
+
+        assertThat(journal.remove("r-1")).isTrue();
+        assertThat(journal.markSettled("r-1")).isFalse();
+    }
+
+    @Test
     void expired_untilAndAtExpiresAt_returnsNothing() {
         journal.open(new OpenReservation("r-1", ITEM_KEYS, new BigDecimal("0.00925"), EXPIRES));
 

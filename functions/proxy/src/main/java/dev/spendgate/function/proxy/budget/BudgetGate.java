@@ -148,6 +148,15 @@ public final class BudgetGate implements AutoCloseable {
         return enforcer.settle(decision, actualCost);
     }
 
+    /**
+     * Settles an admitted call whose usage record is not durable yet, keeping its journal entry until
+     * {@code untilRecorded}'s task runs ({@link BudgetEnforcer#settle(BudgetDecision, BigDecimal, Consumer)}).
+     */
+    public Optional<BigDecimal> settle(
+            BudgetDecision decision, BigDecimal actualCost, Consumer<Runnable> untilRecorded) {
+        return enforcer.settle(decision, actualCost, untilRecorded);
+    }
+
     @Override
     public void close() {
         enforcer.close();

@@ -114,7 +114,17 @@ public final class AwsGatewayRuntime {
             return UsageSink.objectStore(store);
         }
         Supplier<UsageSink> firehose = Lazy.of(() -> new FirehoseUsageSink(aws.firehose(), stream));
-        return (key, gzipNdjson) -> firehose.get().deliver(key, gzipNdjson);
+        return new UsageSink() {
+            @Override
+            public Refused deliver(String key, byte[] gzipNdjson) {
+                return firehose.get().deliver(key, gzipNdjson);
+            }
+
+            @Override
+            public Refused deliver(String key, byte[] gzipNdjson, Duration timeLeft) {
+                return firehose.get().deliver(key, gzipNdjson, timeLeft);
+            }
+        };
     }
 
     /**

@@ -64,7 +64,10 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
             Router.Target target = runtime.router()
                     .handle(new GatewayRequest(method, withQuery(path, event), headers, body), caller, sink);
             if (target != Router.Target.ADMIN) {
-                runtime.afterInvocation();
+                runtime.afterInvocation(
+                        context == null
+                                ? null
+                                : java.time.Duration.ofMillis(Math.max(0, context.getRemainingTimeInMillis())));
             }
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

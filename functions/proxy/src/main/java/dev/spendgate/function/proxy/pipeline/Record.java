@@ -34,7 +34,9 @@ import java.util.function.Predicate;
  * replaces the worst case; an unpriced call keeps its reservation) and appends its one usage record, durable in the
  * journal when this returns. Calls refused before authentication leave no record. A carrier with a remote budget
  * store takes both off the client's path ({@link ResponseSink#runAfterEnd}): they then run after the answer's last
- * byte, and the remaining budget the answer carries is computed from the reservation's answer.
+ * byte, and the remaining budget the answer carries is computed from the reservation's answer. Where the record is
+ * in memory until a flush (the deployed proxy), the call's journal entry is kept, marked settled, until the record is
+ * durable, so a process that dies in between leaves the sweeper the call's record to write.
  */
 public final class Record {
     /** Top-level fields that do not change the answer, left out of the request fingerprint. */
@@ -66,20 +68,26 @@ public final class Record {
         }
         long endNanos = System.nanoTime(); // the call's end as the client sees it, without the settlement
         if (later.test(() -> {
-            settle(ctx);
-            append(ctx, endNanos);
+            Runnable[] endEntry = {null};
+            settle(ctx, endEntry);
+            append(ctx, endNanos, endEntry[0]);
         })) {
             return ctx.budget() == null ? Optional.empty() : ctx.budget().remainingAfter(actual(ctx));
         }
-        Optional<BigDecimal> remaining = settle(ctx);
+        Runnable[] endEntry = {null};
+        Optional<BigDecimal> remaining = settle(ctx, endEntry);
         CallStages.stamp(CallStages.Stage.SETTLED);
-        append(ctx, System.nanoTime());
+        append(ctx, System.nanoTime(), endEntry[0]);
         return remaining;
     }
 
-    private void append(CallContext ctx, long endNanos) {
+    /**
+     * Appends the call's record; {@code onSaved} (ending the call's kept journal entry) runs once it is durable. A record
+     * that could not be buffered leaves the entry to the sweeper, which writes the call's record.
+     */
+    private void append(CallContext ctx, long endNanos, Runnable onSaved) {
         try {
-            usageLog.append(record(ctx, endNanos));
+            usageLog.append(record(ctx, endNanos), onSaved);
         } catch (UsageLogWriter.UsageJournalException e) {
             Log.error(ctx.requestId(), "usage journal failed; the record is kept in memory until it can be written", e);
         } catch (RuntimeException e) {
@@ -92,12 +100,21 @@ public final class Record {
         return ctx.cost() != null ? ctx.cost() : ctx.pricingStatus() == PricingStatus.UNPRICED ? null : BigDecimal.ZERO;
     }
 
-    private Optional<BigDecimal> settle(CallContext ctx) {
+    /**
+     * Settles the call's budgets. Where the usage log holds the record in memory until a flush (no journal: the
+     * deployed proxy), the call's journal entry is kept, marked settled, until the record is durable: {@code endEntry}
+     * gets the task that then ends it. A process that dies in between leaves the sweeper the call's record to write,
+     * and nothing to charge.
+     */
+    private Optional<BigDecimal> settle(CallContext ctx, Runnable[] endEntry) {
         if (ctx.budget() == null) {
             return Optional.empty();
         }
         BigDecimal actual = actual(ctx);
         try {
+            if (!usageLog.journaled()) {
+                return budgets.settle(ctx.budget(), actual, end -> endEntry[0] = end);
+            }
             return budgets.settle(ctx.budget(), actual);
         } catch (RuntimeException e) {
             Log.error(ctx.requestId(), "could not settle the call's budgets; its usage record keeps the cost", e);

@@ -52,7 +52,15 @@ public final class OverheadMetrics implements UsageSink {
 
     @Override
     public Refused deliver(String objectKey, byte[] gzipNdjson) {
-        Refused refused = delegate.deliver(objectKey, gzipNdjson);
+        return measured(gzipNdjson, delegate.deliver(objectKey, gzipNdjson));
+    }
+
+    @Override
+    public Refused deliver(String objectKey, byte[] gzipNdjson, java.time.Duration timeLeft) {
+        return measured(gzipNdjson, delegate.deliver(objectKey, gzipNdjson, timeLeft));
+    }
+
+    private Refused measured(byte[] gzipNdjson, Refused refused) {
         List<Long> values = overheads(gzipNdjson, new HashSet<>(refused.lines()));
         for (int from = 0; from < values.size(); from += MAX_VALUES) {
             out.accept(line(values.subList(from, Math.min(values.size(), from + MAX_VALUES))));

@@ -46,7 +46,9 @@ public final class StreamingBootstrap {
 
     /**
      * How long before the invocation's deadline a stream still relaying is stopped: the time left settles the call's
-     * budgets and writes its usage record (DynamoDB and S3 round trips), which Lambda would otherwise kill mid-way.
+     * budgets and writes its usage record (DynamoDB round trips, and Firehose within what is left less the spool's
+     * share, else the spool: {@link GatewayRuntime#afterInvocation(Duration)}), which Lambda would otherwise kill
+     * mid-way.
      */
     static final Duration DEADLINE_MARGIN = Duration.ofMillis(1_500);
 
@@ -219,6 +221,14 @@ public final class StreamingBootstrap {
         return DEADLINES.schedule(response::stopRelay, Math.max(0, delay), TimeUnit.MILLISECONDS);
     }
 
+    /** The invocation's time before its deadline (none left: zero); null when the Runtime API gave no deadline. */
+    private static Duration timeLeft(RuntimeApiClient.Invocation invocation) {
+        if (invocation.deadlineMillis() <= 0) {
+            return null;
+        }
+        return Duration.ofMillis(Math.max(0, invocation.deadlineMillis() - System.currentTimeMillis()));
+    }
+
     private static ScheduledExecutorService deadlineTimer() {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
             Thread t = new Thread(task, "invocation-deadline");
@@ -270,9 +280,12 @@ public final class StreamingBootstrap {
                 deadline.cancel(false);
             }
             responseEnded.run();
-            response.runDeferred(); // settlement and record: the client already has its answer
+            // settlement and record: the client already has its answer. The call's journal entry stays (marked
+            // settled) until the flush below has made its record durable, so a process that dies in between leaves
+            // the sweeper the call to record.
+            response.runDeferred();
             if (llmCall) {
-                runtime.afterInvocation();
+                runtime.afterInvocation(timeLeft(invocation));
             }
         }
     }

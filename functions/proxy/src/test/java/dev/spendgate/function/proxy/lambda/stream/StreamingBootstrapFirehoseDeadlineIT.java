@@ -44,7 +44,6 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -142,7 +141,6 @@ class StreamingBootstrapFirehoseDeadlineIT {
     }
 
     @Test
-    @Disabled("DEFECT R18D-1: deadline-cut call settled, record still in memory when Lambda ends the invocation")
     void handleNext_streamCutAtDeadlineWhileFirehoseStalls_callIsRecordedOrLeftToTheSweeper() throws Exception {
         // The upstream needs about 6 s; the invocation may run 3 s, so the relay is stopped 1.5 s before its end.
         upstream.enqueue(Behavior.defaults().withPieceCount(12).withPieceDelay(Duration.ofMillis(500)));
@@ -187,7 +185,6 @@ class StreamingBootstrapFirehoseDeadlineIT {
     }
 
     @Test
-    @Disabled("DEFECT R18D-1: settled call whose record is still being handed to Firehose is lost if Lambda ends")
     void handleNext_killedWhileTheRecordIsHandedToFirehose_callIsRecordedOrLeftToTheSweeper() throws Exception {
         upstream.enqueue(Behavior.defaults());
         runtimeApi.enqueue(event(STREAMED_CHAT));
@@ -229,6 +226,52 @@ class StreamingBootstrapFirehoseDeadlineIT {
                 .as("while the record is handed to Firehose, it is durable (spool) or left to the sweeper"
                         + " (journaled); spooled=" + spooled + ", journaled=" + stillReserved)
                 .isTrue();
+    }
+
+    @Test
+    void handleNext_firehoseStallsNearTheDeadline_recordSpooledAndEntryEndedBeforeTheDeadline() throws Exception {
+        // As above, left to run: the stalled stream gets what is left of the invocation less the spool's share, so the
+        // invocation ends before Lambda would end it, with the record in the spool and nothing left to the sweeper.
+        upstream.enqueue(Behavior.defaults().withPieceCount(12).withPieceDelay(Duration.ofMillis(500)));
+        runtimeApi.invocationMillis = INVOCATION_MILLIS;
+        runtimeApi.enqueue(event(STREAMED_CHAT));
+
+        long begin = System.currentTimeMillis();
+        long[] ended = {0};
+        Thread invocation = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                bootstrap.handleNext();
+                ended[0] = System.currentTimeMillis();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        invocation.join(60_000);
+
+        assertThat(firehoseEndpoint.connections())
+                .as("the record was sent to the stalled stream first")
+                .isPositive();
+        assertThat(ended[0])
+                .as("the invocation ended (record handled) before its deadline, not at Firehose's timeouts")
+                .isPositive()
+                .isLessThan(begin + INVOCATION_MILLIS);
+        List<dev.spendgate.domain.usage.UsageSpool.SpooledBatch> spooled = spool.pending(10);
+        assertThat(spooled).hasSize(1);
+        String line = new String(
+                new java.util.zip.GZIPInputStream(
+                                new java.io.ByteArrayInputStream(spooled.get(0).content()))
+                        .readAllBytes(),
+                StandardCharsets.UTF_8);
+        assertThat(line).contains("\"error_type\":\"invocation_deadline\"");
+        assertThat(budgets.journal().expired(Instant.now().plus(Duration.ofDays(1)), 10))
+                .as("the call's entry ended once its record was durable: nothing for the sweeper to write or charge")
+                .isEmpty();
+        BudgetState state =
+                budgets.ledger().state(policy.itemKey("chatbot", Instant.now())).orElseThrow();
+        assertThat(state.spent()).isPositive();
+        assertThat(state.reserved())
+                .as("the worst case given back at the settlement")
+                .isZero();
     }
 
     private String event(String body) {
