@@ -127,6 +127,11 @@ public final class GatewayCostTable {
                 System.out.println(row.append(" **").append(usd(b.total())).append("** |"));
             }
         }
+        System.out.printf(
+                "%nPlus, whatever the calls, the usage stream's dynamic partitioning objects: $%s a month at the"
+                        + " stack's 900 s buffer (calls all month), $%s at 60 s%n%n",
+                model.firehoseObjectsMonthly(900).setScale(2, RoundingMode.HALF_UP),
+                model.firehoseObjectsMonthly(60).setScale(2, RoundingMode.HALF_UP));
         ManagedInstancesModel.Fleet fleet = new ManagedInstancesModel.Fleet(
                 3, lmiCpuMs, cpuTarget, callsPerVCpu, callMs + ADDED_MS_1024, natGateways, natBytes);
         managedInstances(model, fleet, callMs);

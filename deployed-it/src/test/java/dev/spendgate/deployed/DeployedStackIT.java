@@ -358,16 +358,18 @@ class DeployedStackIT {
                         modelled.s3Puts(),
                         modelled.s3Gets(),
                         java.math.BigDecimal.valueOf(c.firehoseRecords()),
-                        c.firehoseRecords() == 0 ? 0 : c.firehoseBilledBytes() / c.firehoseRecords(),
+                        c.firehoseRecords() == 0 ? 0 : c.firehoseRecordBytes() / c.firehoseRecords(),
                         modelled.secretsManagerCalls(),
                         modelled.logBytes());
 
                 assertThat(c.firehoseBilledBytes())
                         .as("%d bytes of records in %s billed as whole 5 KB units", c.firehoseRecordBytes(), c)
                         .isEqualTo(c.firehoseRecords() * rounding);
+                // ingestion is billed by the 5 KB unit, dynamic partitioning by the bytes delivered (1,083-1,086 a
+                // record): the README's figure, priced at the largest record counted, covers each call counted
                 assertThat(model.perMillionCalls(modelled).of(AwsService.FIREHOSE))
                         .as("the README's Firehose figure, against the records and bytes counted for %s", c)
-                        .isEqualByComparingTo(model.perMillionCalls(counted).of(AwsService.FIREHOSE));
+                        .isGreaterThanOrEqualTo(model.perMillionCalls(counted).of(AwsService.FIREHOSE));
             }
         }
     }

@@ -122,20 +122,27 @@ class GatewayCostRowsTest {
 
         // 30 days x 3 instances x $0.0816 x 24 h = $176.256, plus the 15 % fee ($26.4384); 2M requests at $0.20/M;
         // per 1M calls the other services: API Gateway $3.50, DynamoDB 6 writes + 0.5 reads $3.8125, Firehose
-        // 5 KB a record $0.1382827758789..., Secrets Manager $0.0005, logs 815 bytes $0.3795139491558...
+        // 5 KB a record $0.1382827758789... plus dynamic partitioning (1,086 bytes delivered a record at $0.02/GB and
+        // 1 ms of JQ a record at $0.07/h), Secrets Manager $0.0005, logs 815 bytes $0.3795139491558...
         BigDecimal fleet = new BigDecimal("176.256").add(new BigDecimal("26.4384"));
         BigDecimal others = new BigDecimal("3.50")
                 .add(new BigDecimal("3.8125"))
                 .add(new BigDecimal("5120000000")
                         .divide(BigDecimal.valueOf(1L << 30))
                         .multiply(new BigDecimal("0.029")))
+                .add(new BigDecimal("1086000000")
+                        .divide(BigDecimal.valueOf(1L << 30), java.math.MathContext.DECIMAL128)
+                        .multiply(new BigDecimal("0.02")))
+                .add(new BigDecimal("1000000")
+                        .divide(new BigDecimal("3600000"), java.math.MathContext.DECIMAL128)
+                        .multiply(new BigDecimal("0.07")))
                 .add(new BigDecimal("0.0005"))
                 .add(new BigDecimal("815000000")
                         .divide(BigDecimal.valueOf(1L << 30))
                         .multiply(new BigDecimal("0.50")))
                 .multiply(BigDecimal.valueOf(2));
         BigDecimal expected = fleet.add(new BigDecimal("0.40")).add(others);
-        assertThat(expected.setScale(2, RoundingMode.HALF_UP)).isEqualByComparingTo("218.76");
+        assertThat(expected.setScale(2, RoundingMode.HALF_UP)).isEqualByComparingTo("218.84");
         assertThat(GatewayCostRows.total(charges).setScale(2, RoundingMode.HALF_UP))
                 .isEqualByComparingTo(expected.setScale(2, RoundingMode.HALF_UP));
         // and the same as the model, day by day

@@ -20,6 +20,10 @@ import java.util.Objects;
  * @param s3GetPerThousand S3 Standard GET, SELECT and other requests
  * @param firehosePerGb Amazon Data Firehose Direct PUT ingestion, first 500 TB a month
  * @param firehoseRecordRoundingBytes Firehose bills each record rounded up to this many bytes (5 KB)
+ * @param firehoseDynamicPartitioningPerGb Firehose dynamic partitioning, per GB delivered to S3 (the records' own
+ *     bytes, not rounded; {@code DPBytesDelivered})
+ * @param firehoseObjectsPerThousand Firehose dynamic partitioning, per 1,000 objects delivered to S3
+ * @param firehoseJqPerHour Firehose dynamic partitioning, per hour of JQ processing (the partition keys' query)
  * @param secretsManagerPer10k Secrets Manager API calls
  * @param logsIngestionPerGb CloudWatch Logs standard ingestion (Lambda logs: the first tier)
  */
@@ -37,12 +41,17 @@ public record AwsPrices(
         BigDecimal s3GetPerThousand,
         BigDecimal firehosePerGb,
         long firehoseRecordRoundingBytes,
+        BigDecimal firehoseDynamicPartitioningPerGb,
+        BigDecimal firehoseObjectsPerThousand,
+        BigDecimal firehoseJqPerHour,
         BigDecimal secretsManagerPer10k,
         BigDecimal logsIngestionPerGb) {
 
     /**
      * US East (N. Virginia), list prices as published on the cited pages on 2026-12-03 (DynamoDB on-demand after the
-     * 2024-11-01 price cut; Lambda logs tiered since 2025-05-01, first tier unchanged).
+     * 2024-11-01 price cut; Lambda logs tiered since 2025-05-01, first tier unchanged); Firehose dynamic partitioning
+     * (which the stack's usage stream uses) from the same Firehose page: $0.02 per GB delivered, $0.005 per 1,000
+     * objects, $0.07 per JQ processing hour.
      */
     public static final AwsPrices US_EAST_1 = new AwsPrices(
             "us-east-1",
@@ -65,6 +74,9 @@ public record AwsPrices(
             new BigDecimal("0.0004"),
             new BigDecimal("0.029"),
             5 * 1024,
+            new BigDecimal("0.02"),
+            new BigDecimal("0.005"),
+            new BigDecimal("0.07"),
             new BigDecimal("0.05"),
             new BigDecimal("0.50"));
 
@@ -82,6 +94,9 @@ public record AwsPrices(
                 s3PutPerThousand,
                 s3GetPerThousand,
                 firehosePerGb,
+                firehoseDynamicPartitioningPerGb,
+                firehoseObjectsPerThousand,
+                firehoseJqPerHour,
                 secretsManagerPer10k,
                 logsIngestionPerGb)) {
             if (p == null || p.signum() < 0) {

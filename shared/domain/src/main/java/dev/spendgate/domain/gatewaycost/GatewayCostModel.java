@@ -21,6 +21,16 @@ public final class GatewayCostModel {
     private static final BigDecimal MIB_PER_GIB = BigDecimal.valueOf(1024);
     private static final MathContext PRECISION = new MathContext(20, RoundingMode.HALF_EVEN);
 
+    /**
+     * JQ processing time per record, an assumption: AWS bills dynamic partitioning's JQ "per JQ processing hour"
+     * without saying here how the hours are counted; taken as the query's run time (the stream reports it as
+     * {@code JQProcessing.Duration}), at a cautious 1 ms a record for a one-line query over a 1 KB record. Were a whole
+     * hour billed for each hour the stream runs the query, that would be up to $51.10 a month (730 hours) instead.
+     */
+    static final BigDecimal JQ_MILLIS_PER_RECORD = BigDecimal.ONE;
+
+    private static final BigDecimal MILLIS_PER_HOUR = BigDecimal.valueOf(3_600_000);
+
     private final AwsPrices prices;
 
     private GatewayCostModel(AwsPrices prices) {
@@ -74,13 +84,18 @@ public final class GatewayCostModel {
         long billedRecordBytes = profile.firehoseRecordBytes() == 0
                 ? 0
                 : ceilTo(profile.firehoseRecordBytes(), prices.firehoseRecordRoundingBytes());
-        usd.put(
-                AwsService.FIREHOSE,
-                profile.firehoseRecords()
-                        .multiply(BigDecimal.valueOf(billedRecordBytes))
-                        .multiply(n)
-                        .divide(GIB, PRECISION)
-                        .multiply(prices.firehosePerGb()));
+        BigDecimal records = profile.firehoseRecords().multiply(n);
+        BigDecimal ingestion = records.multiply(BigDecimal.valueOf(billedRecordBytes))
+                .divide(GIB, PRECISION)
+                .multiply(prices.firehosePerGb());
+        // dynamic partitioning (the stack's usage stream): the bytes delivered, as they are, and the JQ query's time
+        BigDecimal partitionedBytes = records.multiply(BigDecimal.valueOf(profile.firehoseRecordBytes()))
+                .divide(GIB, PRECISION)
+                .multiply(prices.firehoseDynamicPartitioningPerGb());
+        BigDecimal jq = records.multiply(JQ_MILLIS_PER_RECORD)
+                .divide(MILLIS_PER_HOUR, PRECISION)
+                .multiply(prices.firehoseJqPerHour());
+        usd.put(AwsService.FIREHOSE, ingestion.add(partitionedBytes).add(jq));
         usd.put(
                 AwsService.SECRETS_MANAGER,
                 profile.secretsManagerCalls()
@@ -94,6 +109,24 @@ public final class GatewayCostModel {
                         .divide(GIB, PRECISION)
                         .multiply(prices.logsIngestionPerGb()));
         return new Breakdown(usd);
+    }
+
+    /**
+     * What the usage stream's dynamic partitioning costs a month whatever the number of calls, at list price: the
+     * objects it writes, one per hour partition per buffer interval (the partition of the hour the buffer starts in
+     * and, once an hour, the next one's too), with calls coming all month. USD a month.
+     */
+    public BigDecimal firehoseObjectsMonthly(int bufferSeconds) {
+        if (bufferSeconds < 1) {
+            throw new IllegalArgumentException("bufferSeconds must be positive");
+        }
+        BigDecimal perHour = BigDecimal.valueOf(3600)
+                .divide(BigDecimal.valueOf(bufferSeconds), 0, RoundingMode.CEILING)
+                .add(BigDecimal.ONE);
+        return ManagedInstancesModel.HOURS_PER_MONTH
+                .multiply(perHour)
+                .multiply(prices.firehoseObjectsPerThousand())
+                .divide(THOUSAND);
     }
 
     /** USD per million calls of {@code profile}. */

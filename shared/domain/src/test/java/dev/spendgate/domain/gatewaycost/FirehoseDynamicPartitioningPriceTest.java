@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,7 +17,6 @@ class FirehoseDynamicPartitioningPriceTest {
     private static final BigDecimal GIB = BigDecimal.valueOf(1L << 30);
 
     @Test
-    @Disabled("DEFECT R18D-2: gateway cost prices Firehose ingestion only, not dynamic partitioning's per-GB charge")
     void perMillionCalls_asDeployed_firehoseLineIncludesDynamicPartitioningBytes() {
         GatewayCostModel model = GatewayCostModel.create(AwsPrices.US_EAST_1);
         CallProfile deployed = CallProfile.measured(1, 4_053, 1024, false, CallProfile.Delivery.FIREHOSE);

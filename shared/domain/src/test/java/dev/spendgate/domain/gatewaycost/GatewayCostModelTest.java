@@ -46,10 +46,20 @@ class GatewayCostModelTest {
     void perMillionCalls_firehoseRecord_billedAsFiveKilobytes() {
         Breakdown b = model.perMillionCalls(CallProfile.measured(1, 4_000, 1024, false, Delivery.FIREHOSE));
 
-        // 1,000,000 records x 5,120 bytes / 2^30 x $0.029
+        // ingestion: 1,000,000 records x 5,120 bytes / 2^30 x $0.029 = $0.138283; dynamic partitioning: 1,086 bytes
+        // delivered each / 2^30 x $0.02 = $0.020228, and 1 ms of JQ each (assumed) = 1,000 s x $0.07 / 3,600 s =
+        // $0.019444
         assertThat(b.of(AwsService.FIREHOSE).setScale(6, java.math.RoundingMode.HALF_UP))
-                .isEqualByComparingTo("0.138283");
+                .isEqualByComparingTo("0.177956");
         assertThat(b.of(AwsService.S3)).isZero();
+    }
+
+    @Test
+    void firehoseObjectsMonthly_fifteenMinuteBuffer_fiveObjectsAnHourAtTheObjectPrice() {
+        // 4 buffers an hour plus the next hour's partition once an hour: 5 x 730 hours = 3,650 objects x $0.005 / 1,000
+        assertThat(model.firehoseObjectsMonthly(900)).isEqualByComparingTo("0.01825");
+        // 60 s: 61 x 730 = 44,530 objects
+        assertThat(model.firehoseObjectsMonthly(60)).isEqualByComparingTo("0.22265");
     }
 
     @Test
