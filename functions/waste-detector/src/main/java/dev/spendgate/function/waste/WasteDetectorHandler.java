@@ -45,6 +45,15 @@ import java.util.function.Supplier;
 public final class WasteDetectorHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     private static final JsonLogger LOG = JsonLogger.create("waste-detector");
     public static final String FINDINGS_PREFIX = "findings/";
+
+    /**
+     * The log event of an undelivered-usage object the run kept (lines that are no usage record), one per object with
+     * its {@code object_key}; the run also sends a notice to the alert topic.
+     */
+    public static final String USAGE_ERRORS_KEPT_EVENT = "waste.usage_errors_kept";
+
+    /** The log event (ERROR) of a run that could not put undelivered usage records back; a notice goes out too. */
+    public static final String USAGE_ERRORS_REPLAY_FAILED_EVENT = "waste.usage_errors_replay_failed";
     /** Usage objects fetched from S3 in parallel ahead of the one being parsed (S3 latency, not CPU, is the limit). */
     static final int FETCH_AHEAD = 8;
     /**
@@ -192,17 +201,57 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
      * before it reads: records a long S3 outage diverted count in findings and reports again.
      */
     private UsageErrorReplay.Result replayUndelivered(List<String> warnings) {
+        UsageErrorReplay.Result replay;
         try {
-            UsageErrorReplay.Result replay = UsageErrorReplay.create(store).run();
-            if (!replay.objectsKept().isEmpty()) {
-                warnings.add("usage-errors: " + replay.objectsKept().size()
-                        + " objects hold lines that are no usage record and were kept: " + replay.objectsKept());
-            }
-            return replay;
+            replay = UsageErrorReplay.create(store).run();
         } catch (RuntimeException e) {
-            warnings.add("usage-errors: undelivered records not put back (" + e.getMessage() + "); the next run tries"
-                    + " again");
+            String warning = "usage-errors: undelivered records not put back (" + e.getMessage() + "); the next run"
+                    + " tries again";
+            LOG.error(USAGE_ERRORS_REPLAY_FAILED_EVENT)
+                    .field("error", e.getClass().getSimpleName())
+                    .log(warning);
+            warnings.add(warning);
+            notice(
+                    "Spendgate could not put undelivered usage records back",
+                    "The waste run could not put the usage records Firehose could not deliver (under usage-errors/ in"
+                            + " the usage bucket) back where reports read them: " + e.getMessage()
+                            + ". Until they are, they count in no finding or report. The next daily run tries again.",
+                    Map.of("kind", "usage_errors_replay_failed"));
             return new UsageErrorReplay.Result(0, 0, List.of());
+        }
+        List<String> kept = replay.objectsKept();
+        if (!kept.isEmpty()) {
+            for (String objectKey : kept) {
+                LOG.warn(USAGE_ERRORS_KEPT_EVENT)
+                        .field("object_key", objectKey)
+                        .log("undelivered-usage object " + objectKey + " holds lines that are no usage record: kept,"
+                                + " its records are in no report until someone puts them back");
+            }
+            warnings.add("usage-errors: " + kept.size() + " objects hold lines that are no usage record and were kept: "
+                    + kept);
+            notice(
+                    "Spendgate kept " + kept.size() + " undelivered usage objects",
+                    "The waste run found usage records Firehose could not deliver (under usage-errors/ in the usage"
+                            + " bucket) in objects with lines that are no usage record, so it kept them: their records"
+                            + " count in no finding or report until someone removes the bad lines and the next run puts"
+                            + " them back. Objects: " + String.join(", ", kept),
+                    Map.of("kind", "usage_errors_kept", "objects", Integer.toString(kept.size())));
+        }
+        return replay;
+    }
+
+    /** Sends a notice to the alert topic, when there is one; a failed send is logged and does not fail the run. */
+    private void notice(String subject, String message, Map<String, String> attributes) {
+        if (alerts == null) {
+            return;
+        }
+        try {
+            alerts.send(new AlertSink.Notice(subject, message, attributes));
+        } catch (RuntimeException e) {
+            LOG.error("waste.notice_failed")
+                    .field("subject", subject)
+                    .error(e)
+                    .log("could not send the notice: " + subject);
         }
     }
 

@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,11 +34,68 @@ import org.junit.jupiter.api.Test;
 class WasteRunWarningsIT {
     private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-01T03:00:07Z"), ZoneOffset.UTC);
 
+    private static final String ERROR_KEY =
+            "usage-errors/processing-failed/year=2026/month=10/day=30/spendgate-usage-1-2026-10-30-x";
+
     @Test
-    @Disabled("DEFECT R18D-3: usage-errors object kept by the waste run is named only in its discarded return value")
+    void handleRequest_usageErrorObjectKept_alertTopicGetsANoticeNamingIt() throws Exception {
+        S3ObjectStore store = storeWithKeptObject();
+        List<dev.spendgate.domain.budget.AlertSink.Notice> notices = new java.util.ArrayList<>();
+        dev.spendgate.domain.budget.AlertSink alerts = new dev.spendgate.domain.budget.AlertSink() {
+            @Override
+            public void send(dev.spendgate.domain.budget.BudgetAlert alert) {}
+
+            @Override
+            public void send(Notice notice) {
+                notices.add(notice);
+            }
+        };
+        WasteDetectorHandler handler = new WasteDetectorHandler(store, () -> Governance.UNKNOWN, alerts, CLOCK, 5);
+
+        handler.handleRequest(Map.of("scheduled_time", "2026-11-01T03:00:00Z"), null);
+
+        assertThat(notices).singleElement().satisfies(n -> {
+            assertThat(n.attributes()).containsEntry("kind", "usage_errors_kept");
+            assertThat(n.message()).contains(ERROR_KEY);
+        });
+    }
+
+    private static S3ObjectStore storeWithKeptObject() throws Exception {
+        LocalS3 local = LocalS3.shared();
+        S3ObjectStore store = new S3ObjectStore(local.clientBuilder().build(), local.createUniqueBucket("kept"));
+        store.put(ERROR_KEY, keptObject());
+        return store;
+    }
+
+    @Test
     void handleRequest_usageErrorObjectKept_theRunsLogNamesIt() throws Exception {
         LocalS3 local = LocalS3.shared();
         S3ObjectStore store = new S3ObjectStore(local.clientBuilder().build(), local.createUniqueBucket("kept"));
+        String errorKey = ERROR_KEY;
+        store.put(errorKey, keptObject());
+        WasteDetectorHandler handler = new WasteDetectorHandler(store, () -> Governance.UNKNOWN, null, CLOCK, 5);
+        AtomicReference<Map<String, Object>> result = new AtomicReference<>();
+
+        CapturedLog log = CapturedLog.during(
+                () -> result.set(handler.handleRequest(Map.of("scheduled_time", "2026-11-01T03:00:00Z"), null)));
+
+        // the run keeps the object and says so in its return value...
+        assertThat(store.get(errorKey)).isPresent();
+        assertThat((List<?>) result.get().get("warnings"))
+                .anySatisfy(w -> assertThat(w.toString()).contains(errorKey));
+        // ...which no one receives for a scheduled (asynchronous) run: its log must name it
+        List<JsonNode> naming = log.lines().stream()
+                .filter(l -> List.of("WARN", "ERROR").contains(l.path("level").asText()))
+                .filter(l -> l.toString().contains(errorKey))
+                .toList();
+        assertThat(naming)
+                .as("WARN/ERROR log lines of the run naming the kept object " + errorKey + "; the run logged: "
+                        + log.lines())
+                .isNotEmpty();
+    }
+
+    /** An undelivered-usage object (Firehose's error output) with one usage record and one line that is none. */
+    private static byte[] keptObject() throws Exception {
         UsageRecord r = UsageRecord.builder()
                 .requestId("req-kept-1")
                 .tsStart(Instant.parse("2026-10-30T10:00:00Z"))
@@ -69,26 +125,6 @@ class WasteRunWarningsIT {
         try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
             out.write(lines.getBytes(StandardCharsets.UTF_8));
         }
-        String errorKey = "usage-errors/processing-failed/year=2026/month=10/day=30/spendgate-usage-1-2026-10-30-x";
-        store.put(errorKey, gz.toByteArray());
-        WasteDetectorHandler handler = new WasteDetectorHandler(store, () -> Governance.UNKNOWN, null, CLOCK, 5);
-        AtomicReference<Map<String, Object>> result = new AtomicReference<>();
-
-        CapturedLog log = CapturedLog.during(
-                () -> result.set(handler.handleRequest(Map.of("scheduled_time", "2026-11-01T03:00:00Z"), null)));
-
-        // the run keeps the object and says so in its return value...
-        assertThat(store.get(errorKey)).isPresent();
-        assertThat((List<?>) result.get().get("warnings"))
-                .anySatisfy(w -> assertThat(w.toString()).contains(errorKey));
-        // ...which no one receives for a scheduled (asynchronous) run: its log must name it
-        List<JsonNode> naming = log.lines().stream()
-                .filter(l -> List.of("WARN", "ERROR").contains(l.path("level").asText()))
-                .filter(l -> l.toString().contains(errorKey))
-                .toList();
-        assertThat(naming)
-                .as("WARN/ERROR log lines of the run naming the kept object " + errorKey + "; the run logged: "
-                        + log.lines())
-                .isNotEmpty();
+        return gz.toByteArray();
     }
 }
