@@ -100,6 +100,11 @@ class BudgetAlertDeliveryReviewIT {
                 assertThat(r.statusCode()).isEqualTo(200);
             }
 
+            // alerts go out on a background sender that retries (README): wait for it to be idle (or 30 s, the
+            // retries' first minute) before counting what reached the operator
+            ((dev.spendgate.function.proxy.budget.BackgroundAlertSink)
+                            gw.runtime.budgetStores().alerts())
+                    .awaitIdle(java.time.Duration.ofSeconds(30));
             assertThat(posts.get())
                     .as("the first alert was posted and refused with 503")
                     .isGreaterThanOrEqualTo(1);
