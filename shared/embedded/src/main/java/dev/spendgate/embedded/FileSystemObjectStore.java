@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * An {@link ObjectStore} in a directory: key {@code a/b/c.json} is the file {@code <root>/a/b/c.json}.
@@ -114,12 +113,39 @@ public final class FileSystemObjectStore implements ObjectStore {
             return List.of();
         }
         List<String> keys = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(start)) {
-            files.filter(Files::isRegularFile)
-                    .filter(file -> !AtomicFiles.isTemp(file))
-                    .map(this::keyOf)
-                    .filter(key -> key.startsWith(prefix))
-                    .forEach(keys::add);
+        try {
+            // A file or directory that vanishes while it is walked (a put's temporary file renamed into place, an
+            // object deleted) is left out, as a listing a moment later would leave it out; Files.walk failed the
+            // whole listing on it, so a console page or a report listing during writes failed now and then.
+            Files.walkFileTree(start, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(
+                        Path file, java.nio.file.attribute.BasicFileAttributes attributes) {
+                    if (attributes.isRegularFile() && !AtomicFiles.isTemp(file)) {
+                        String key = keyOf(file);
+                        if (key.startsWith(prefix)) {
+                            keys.add(key);
+                        }
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                    throw e;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                    if (e != null && !(e instanceof NoSuchFileException)) {
+                        throw e;
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
         } catch (NoSuchFileException | NotDirectoryException e) {
             return List.of();
         } catch (IOException | java.io.UncheckedIOException e) {

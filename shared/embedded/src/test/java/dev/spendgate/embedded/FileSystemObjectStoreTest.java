@@ -84,4 +84,30 @@ class FileSystemObjectStoreTest extends ObjectStoreContract {
         assertThat(new FileSystemObjectStore(root.resolve("never-written")).list(""))
                 .isEmpty();
     }
+    /**
+     * The local gateway writes the usage log while the console, `usage` or a report lists it: a put's temporary file
+     * renamed into place during the walk must not fail the listing. Before, about one listing in a few hundred under
+     * concurrent puts failed with NoSuchFileException (StreamingBootstrapConcurrencyIT in a full run).
+     */
+    @Test
+    void list_whilePutsRenameTheirFilesIntoPlace_neverFails() throws Exception {
+        dev.spendgate.domain.store.ObjectStore store = store();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            for (int i = 0; !done.get() && i < 100_000; i++) {
+                store.put("usage/v1/day=05/hour=14/part-" + (i % 50) + ".ndjson", utf8("line " + i));
+            }
+        });
+        int listed = 0;
+        try {
+            for (int i = 0; i < 3_000; i++) {
+                listed = store.list("usage/v1/day=05/").size();
+            }
+        } finally {
+            done.set(true);
+            writer.join();
+        }
+
+        assertThat(listed).isBetween(1, 50);
+    }
 }
