@@ -170,7 +170,12 @@ final class AdvisorCommand {
                 return 0;
             }
             Instant now = clock.instant();
-            FindingApply.apply(plan, store, by, now);
+            try {
+                FindingApply.apply(plan, store, by, now);
+            } catch (FindingApply.Refused e) {
+                err.println("spendgate advisor apply: " + e.getMessage());
+                return 2;
+            }
             out.println("Applied by " + by + " at " + now + " to " + dir.dataDir.resolve("policy/gateway-policy.json")
                     + "; a running local gateway picks it up within a second.");
             return 0;

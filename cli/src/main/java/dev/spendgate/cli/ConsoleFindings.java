@@ -226,7 +226,15 @@ final class ConsoleFindings implements FindingsPage {
                     .append("</p>");
         }
         if (confirm) {
-            AppliedChange applied = FindingApply.apply(plan, policy, by, clock.instant());
+            AppliedChange applied;
+            try {
+                applied = FindingApply.apply(plan, policy, by, clock.instant());
+            } catch (FindingApply.Refused e) {
+                return new Applied(
+                        409,
+                        "<section class=\"card\"><h2>Cannot apply</h2><p role=\"alert\">" + esc(e.getMessage())
+                                + "</p><p><a href=\"findings\">Back to the findings</a></p></section>");
+            }
             cached = null; // the next findings view re-reads
             return new Applied(
                     200,

@@ -113,7 +113,13 @@ final class FindingApply {
         return new Plan(finding, fix, next, replay.result(), start, end);
     }
 
-    /** Writes the planned change, recorded with who applied it and when. */
+    /**
+     * Writes the planned change, recorded with who applied it and when, onto the policy stored at that moment (not
+     * the one read when planning): a change applied meanwhile, from the console or another {@code advisor apply},
+     * stays.
+     *
+     * @throws Refused when the stored policy became invalid, or the change no longer passes with what it now holds
+     */
     static AppliedChange apply(Plan plan, GatewayPolicyStore store, String by, Instant now) {
         AppliedChange applied = new AppliedChange(
                 plan.fix().findingId(),
@@ -123,7 +129,15 @@ final class FindingApply {
                 now,
                 plan.replayed() ? plan.wouldHaveSavedUsd() : plan.finding().windowSavingsUsd(),
                 plan.start() + "/" + plan.end());
-        store.save(plan.next().withApplied(applied));
+        try {
+            store.update(current -> {
+                GatewayPolicy next = plan.fix().applyTo(current);
+                GatewayPolicy.parse(next.toJson()); // the gateway's own load-time checks, with what is there now
+                return next.withApplied(applied);
+            });
+        } catch (PolicyFileException e) {
+            throw new Refused("the current gateway policy is invalid (" + e.getMessage() + "); fix it first");
+        }
         return applied;
     }
 }

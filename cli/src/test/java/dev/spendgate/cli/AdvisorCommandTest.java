@@ -168,4 +168,45 @@ class AdvisorCommandTest {
         assertThat(unknown.err()).contains("no finding model_mismatch/nope").contains("model_mismatch/");
         assertThat(dir.resolve("policy/gateway-policy.json")).doesNotExist();
     }
+
+    @Test
+    void apply_twoFindingsPlannedAgainstTheSamePolicy_bothChangesLand() throws Exception {
+        // the console and `advisor apply` each plan from the policy they read, then write: the second write must not
+        // drop the first one's change
+        CliRun october = CliRun.of(
+                "simulate", "--month", "2026-10", "--seed", "7", "--calls", "5000", "--data-dir", dir.toString());
+        assertThat(october.code()).as(october.err()).isZero();
+        SpendgateCli.DataDirOption data = new SpendgateCli.DataDirOption();
+        data.dataDir = dir;
+        java.time.Instant from = java.time.Instant.parse("2026-10-01T00:00:00Z");
+        java.time.Instant to = java.time.Instant.parse("2026-11-01T00:00:00Z");
+        dev.spendgate.domain.pricing.PricingCatalog catalog = dev.spendgate.domain.pricing.PricingCatalog.bundled();
+        dev.spendgate.embedded.FileSystemObjectStore usage = new dev.spendgate.embedded.FileSystemObjectStore(dir);
+        dev.spendgate.domain.waste.WasteReport report = dev.spendgate.domain.waste.WasteAnalyzer.create(
+                        catalog,
+                        new dev.spendgate.domain.waste.Governance(
+                                KeysCommand.store(data).list(),
+                                BudgetsCommand.policies(data).list()),
+                        java.time.Clock.fixed(to, java.time.ZoneOffset.UTC))
+                .analyze(usage, new dev.spendgate.domain.waste.WasteWindow(from, to));
+        String mismatch = findingIds("2026-10", "2026-10-01", "2026-11-01", "model_mismatch")
+                .get(0);
+        String cacheMiss =
+                findingIds("2026-10", "2026-10-01", "2026-11-01", "cache_miss").get(0);
+        dev.spendgate.domain.routing.GatewayPolicyStore store = AdvisorCommand.policyStore(data);
+
+        FindingApply.Plan route = FindingApply.plan(report, mismatch, null, catalog, store, usage, from, to);
+        FindingApply.Plan cache = FindingApply.plan(report, cacheMiss, null, catalog, store, usage, from, to);
+        FindingApply.apply(route, store, "console:alice", to);
+        FindingApply.apply(cache, store, "bob", to);
+
+        GatewayPolicy policy = store.load();
+        assertThat(policy.routes()).singleElement().satisfies(r -> assertThat(r.findingId())
+                .isEqualTo(mismatch));
+        assertThat(policy.cache()).singleElement().satisfies(c -> assertThat(c.findingId())
+                .isEqualTo(cacheMiss));
+        assertThat(policy.applied())
+                .extracting(a -> a.findingId() + " " + a.appliedBy())
+                .containsExactly(mismatch + " console:alice", cacheMiss + " bob");
+    }
 }

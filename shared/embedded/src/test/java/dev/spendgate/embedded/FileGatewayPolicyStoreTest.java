@@ -1,7 +1,9 @@
 package dev.spendgate.embedded;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.GatewayPolicyStore;
 import dev.spendgate.domain.routing.PolicyFileException;
 import dev.spendgate.testing.contract.GatewayPolicyStoreContract;
@@ -35,5 +37,15 @@ class FileGatewayPolicyStoreTest extends GatewayPolicyStoreContract {
         assertThatThrownBy(() -> newStore().load())
                 .isInstanceOf(PolicyFileException.class)
                 .hasMessageContaining("routes[0].to");
+    }
+
+    @Test
+    void save_overAnInvalidFile_replacesIt() throws IOException {
+        Files.createDirectories(dir.resolve("policy"));
+        Files.writeString(dir.resolve("policy/gateway-policy.json"), "{\"routes\": 3}");
+
+        newStore().save(GatewayPolicy.EMPTY); // PUT /admin/policy is how a broken file gets fixed
+
+        assertThat(newStore().load()).isEqualTo(GatewayPolicy.EMPTY);
     }
 }
