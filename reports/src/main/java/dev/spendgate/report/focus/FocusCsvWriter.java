@@ -164,21 +164,21 @@ public final class FocusCsvWriter {
                 row.add(usage ? c.contractedUnitPrice().toPlainString() : null);
                 row.add(billed);
                 if (v13) {
-                    row.add(FocusCharges.providerName(c.provider())); // HostProviderName: who runs the model
+                    row.add(FocusCharges.providerName(c.seller())); // HostProviderName: who runs the model
                 }
-                row.add(FocusCharges.providerName(c.provider()));
+                row.add(FocusCharges.providerName(c.seller()));
                 row.add(c.listCost().toPlainString());
                 row.add(usage ? c.listUnitPrice().toPlainString() : null);
                 row.add(usage ? "Standard" : null);
                 row.add(usage ? FocusCharges.pricingQuantity(c.tokens()).toPlainString() : null);
                 row.add(usage ? PRICING_UNIT : null);
-                row.add(FocusCharges.providerName(c.provider()));
+                row.add(FocusCharges.providerName(c.seller()));
                 row.add(c.publisher());
-                FocusCharges.ServiceClass service = FocusCharges.serviceClass(c.provider());
+                FocusCharges.ServiceClass service = FocusCharges.serviceClass(c.seller());
                 row.add(service.category());
-                row.add(FocusCharges.serviceName(c.provider()));
+                row.add(FocusCharges.serviceName(c.seller()));
                 if (v13) {
-                    row.add(FocusCharges.providerName(c.provider())); // ServiceProviderName: who sells the service
+                    row.add(FocusCharges.providerName(c.seller())); // ServiceProviderName: who sells the service
                 }
                 row.add(service.subcategory());
                 row.add(skuId);

@@ -160,6 +160,42 @@ class BillImportTest {
         assertThat(r.warnings()).isEmpty();
     }
 
+    @Test
+    void reconcile_curLinesOfABedrockProviderUnderItsOwnName_matchedAsBedrock() {
+        // a `format: bedrock` provider named bedrock-eu (the README's example) is priced from the Bedrock catalog and
+        // billed by AWS: its calls are the bill's Bedrock lines, not "never metered" beside unreconciled traffic
+        MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
+        String model = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0";
+        TokenUsage tokens = new TokenUsage(150_000, 50_000, 0, 0, 10_000, 0);
+        for (String id : new String[] {"b1", "b2"}) {
+            metered.add(
+                    record(
+                                    id,
+                                    "bedrock-eu",
+                                    model,
+                                    tokens,
+                                    CATALOG.find("bedrock", model).orElseThrow().cost(tokens))
+                            .toBuilder()
+                            .pricingProvider("bedrock")
+                            .build());
+        }
+
+        Reconciliation r = Reconciler.create(CATALOG, Reconciler.DEFAULT_THRESHOLD_PERCENT)
+                .reconcile(metered, NOV1.plusDays(1), List.of(AwsBill.read(List.of(sample("aws-cur2-bedrock.csv")))));
+
+        ReconciliationLine line = r.lines().stream()
+                .filter(l -> l.item().equals("tokens"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(line.billedUsd()).isEqualByComparingTo("1.023");
+        assertThat(line.meteredUsd()).isEqualByComparingTo("1.023");
+        assertThat(line.explanation()).isEqualTo(Explanation.MATCHED);
+        assertThat(r.lines())
+                .filteredOn(l -> l.explanation() == Explanation.NEVER_METERED)
+                .extracting(ReconciliationLine::item)
+                .containsExactlyInAnyOrder("batch", "tax");
+    }
+
     static UsageRecord record(String id, String provider, String model, TokenUsage tokens, BigDecimal cost) {
         Instant t = Instant.parse("2026-11-01T10:00:00Z");
         return UsageRecord.builder()

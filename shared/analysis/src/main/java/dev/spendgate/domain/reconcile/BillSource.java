@@ -20,6 +20,16 @@ public enum BillSource {
         return gatewayProvider;
     }
 
+    /**
+     * Whether the metered calls of {@code provider}, priced with {@code pricedProvider}'s catalog, are traffic this
+     * bill covers. The AWS bill covers every provider priced from the Bedrock catalog, whatever its name (a
+     * {@code format: bedrock} provider such as {@code bedrock-eu}); the others cover their own provider only (Azure
+     * priced as OpenAI is on Microsoft's bill, not OpenAI's).
+     */
+    public boolean covers(String provider, String pricedProvider) {
+        return this == AWS ? gatewayProvider.equals(pricedProvider) : gatewayProvider.equals(provider);
+    }
+
     /** Lower-case name as used in files and flags ({@code openai}, {@code anthropic}, {@code aws}). */
     public String id() {
         return name().toLowerCase(java.util.Locale.ROOT);

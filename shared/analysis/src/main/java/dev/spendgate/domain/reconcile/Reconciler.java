@@ -156,7 +156,7 @@ public final class Reconciler {
         Set<LineKey> gatewayBatches = new HashSet<>();
         for (Map.Entry<CellKey, CellTotals> e : metered.cells().entrySet()) {
             CellKey k = e.getKey();
-            if (source.gatewayProvider().equals(k.provider())
+            if (source.covers(k.provider(), k.pricedProvider())
                     && BATCH_TIER.equals(ServiceTiers.canonical(k.serviceTier()))
                     && e.getValue().calls() > 0) {
                 gatewayBatches.add(new LineKey(k.day(), k.model() == null ? "" : match(source, k.model()), BATCH));
@@ -188,7 +188,7 @@ public final class Reconciler {
         }
         for (Map.Entry<CellKey, CellTotals> e : metered.cells().entrySet()) {
             CellKey k = e.getKey();
-            if (!source.gatewayProvider().equals(k.provider())
+            if (!source.covers(k.provider(), k.pricedProvider())
                     || k.day().isBefore(first)
                     || k.day().isAfter(through)
                     || e.getValue().calls() == 0) {

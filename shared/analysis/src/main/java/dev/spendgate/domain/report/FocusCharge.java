@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param note why an adjustment exists
  * @param modelFamily the catalog's family of the model (e.g. {@code gpt-4o}), null when unknown
  * @param serviceTier the canonical service tier whose rates the unit prices are (null for standard)
+ * @param pricedBy the catalog provider whose prices applied ({@code provider} when it is priced under its own name)
  */
 public record FocusCharge(
         LocalDate day,
@@ -38,16 +39,56 @@ public record FocusCharge(
         long calls,
         String note,
         String modelFamily,
-        String serviceTier) {
+        String serviceTier,
+        String pricedBy) {
 
     public FocusCharge {
         Objects.requireNonNull(day, "day");
+        pricedBy = pricedBy == null ? provider : pricedBy;
         Objects.requireNonNull(category, "category");
         Objects.requireNonNull(billedCost, "billedCost");
         tags = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
         if (category == Category.USAGE && (tokenType == null || listUnitPrice == null || tokens <= 0)) {
             throw new IllegalArgumentException("a usage charge needs a token type, positive tokens and a list price");
         }
+    }
+
+    /** A charge priced under its own provider's name. */
+    public FocusCharge(
+            LocalDate day,
+            Category category,
+            String provider,
+            String publisher,
+            String model,
+            TokenType tokenType,
+            Map<String, String> tags,
+            long tokens,
+            BigDecimal listUnitPrice,
+            BigDecimal contractedUnitPrice,
+            BigDecimal listCost,
+            BigDecimal billedCost,
+            long calls,
+            String note,
+            String modelFamily,
+            String serviceTier) {
+        this(
+                day,
+                category,
+                provider,
+                publisher,
+                model,
+                tokenType,
+                tags,
+                tokens,
+                listUnitPrice,
+                contractedUnitPrice,
+                listCost,
+                billedCost,
+                calls,
+                note,
+                modelFamily,
+                serviceTier,
+                provider);
     }
 
     /** A charge at the standard tier, of a model whose family is not known. */
@@ -103,7 +144,18 @@ public record FocusCharge(
                 calls,
                 note,
                 modelFamily,
-                serviceTier);
+                serviceTier,
+                pricedBy);
+    }
+
+    /**
+     * Who bills the charge, as a provider key for {@link FocusCharges#providerName}: a provider priced from the
+     * Bedrock catalog (a {@code format: bedrock} provider such as {@code bedrock-eu}, whatever its name) is billed by
+     * AWS, so it is {@code bedrock}; any other provider bills under its own name (Azure priced as OpenAI is billed by
+     * Microsoft).
+     */
+    public String seller() {
+        return FocusCharges.BEDROCK.equals(pricedBy) ? FocusCharges.BEDROCK : provider;
     }
 
     /** FOCUS ChargeCategory values used here. */

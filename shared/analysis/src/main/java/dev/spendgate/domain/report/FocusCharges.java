@@ -28,6 +28,8 @@ public final class FocusCharges {
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
     /** Provider ids of an AWS service's own charges (the gateway's cost), e.g. {@code aws:AWS Lambda}. */
     public static final String AWS_SERVICE_PREFIX = "aws:";
+    /** The provider key of Amazon Bedrock, billed by AWS (its catalog, and the gateway's built-in provider). */
+    public static final String BEDROCK = "bedrock";
     /** The Tags key of a charge for calls charged at their reserved worst case (the record's {@code cost_basis}). */
     public static final String COST_BASIS_TAG = "x_CostBasis";
     /** Its value, as the record field spells it. */
@@ -179,7 +181,8 @@ public final class FocusCharges {
                                 .find(k.pricedBy(), k.sku())
                                 .map(ModelPrice::family)
                                 .orElse(null),
-                        k.serviceTier()));
+                        k.serviceTier(),
+                        k.pricedBy()));
                 continue;
             }
             ModelPrice contractedPrice = contracted.find(k.pricedBy(), k.sku()).orElseThrow();
@@ -209,7 +212,8 @@ public final class FocusCharges {
                     0,
                     null,
                     contractedPrice.family(),
-                    k.serviceTier()));
+                    k.serviceTier(),
+                    k.pricedBy()));
         }
         charges.sort(ORDER);
         // x_CallCount: each set's calls once, on its first row, so the column sums to the calls made
