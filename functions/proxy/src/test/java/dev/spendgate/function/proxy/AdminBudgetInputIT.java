@@ -149,4 +149,23 @@ class AdminBudgetInputIT {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
         assertThat(JSON.readTree(response.body()).at("/error/param").asText()).isEqualTo("period");
     }
+
+    @Test
+    void delete_scopeGivenTwice_is400NamingScopeAndDeletesNothing() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        for (String scope : new String[] {"feature:chatbot", "feature:search"}) {
+            assertThat(put("{\"scope\":\"" + scope + "\",\"period\":\"monthly\",\"limit_usd\":\"50\","
+                                    + "\"mode\":\"block\"}")
+                            .statusCode())
+                    .isEqualTo(200);
+        }
+
+        HttpResponse<String> response =
+                gw.send(admin("/admin/budgets?scope=feature:chatbot&scope=feature:search&period=monthly")
+                        .DELETE());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/param").asText()).isEqualTo("scope");
+        assertThat(gw.runtime.budgetStores().policies().list()).hasSize(2);
+    }
 }

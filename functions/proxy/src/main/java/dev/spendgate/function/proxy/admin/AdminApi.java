@@ -143,7 +143,7 @@ public final class AdminApi {
         String method = request.method().toUpperCase(java.util.Locale.ROOT);
         try {
             dispatch(path, query, method, request, sink);
-        } catch (AdminJson.MalformedEscape e) {
+        } catch (AdminJson.BadQueryParameter e) {
             error(sink, 400, "invalid_request_error", e.getMessage(), e.param());
         }
     }

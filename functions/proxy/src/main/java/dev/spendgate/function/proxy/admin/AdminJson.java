@@ -124,34 +124,40 @@ final class AdminJson {
         return v.asText();
     }
 
-    /** The query's parameters, decoded; a malformed percent-escape is a {@link MalformedEscape} naming its parameter. */
+    /**
+     * The query's parameters, decoded. A malformed percent-escape, or a parameter given twice (which of two scopes a
+     * DELETE means is not for the server to guess), is a {@link BadQueryParameter} naming the parameter.
+     */
     static Map<String, String> query(String query) {
         Map<String, String> params = new HashMap<>();
         for (String pair : query.split("&")) {
             int eq = pair.indexOf('=');
             if (eq > 0) {
                 String name = decode(pair.substring(0, eq), pair.substring(0, eq));
-                params.put(name, decode(pair.substring(eq + 1), name));
+                if (params.put(name, decode(pair.substring(eq + 1), name)) != null) {
+                    throw new BadQueryParameter(name, "'" + name + "' is given more than once.");
+                }
             }
         }
         return params;
     }
 
-    /** {@code value} URL-decoded, or a {@link MalformedEscape} naming {@code param} (URLDecoder throws on "%zz"). */
+    /** {@code value} URL-decoded, or a {@link BadQueryParameter} naming {@code param} (URLDecoder throws on "%zz"). */
     static String decode(String value, String param) {
         try {
             return URLDecoder.decode(value, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new MalformedEscape(param);
+            throw new BadQueryParameter(
+                    param, "Invalid '" + param + "': a malformed percent-escape (use %XX with two hex digits).");
         }
     }
 
-    /** A query parameter or path segment whose percent-escapes do not decode: the client's error, a 400. */
-    static final class MalformedEscape extends IllegalArgumentException {
+    /** A query parameter or path segment the server cannot take as sent: the client's error, a 400 naming it. */
+    static final class BadQueryParameter extends IllegalArgumentException {
         private final String param;
 
-        MalformedEscape(String param) {
-            super("Invalid '" + param + "': a malformed percent-escape (use %XX with two hex digits).");
+        BadQueryParameter(String param, String message) {
+            super(message);
             this.param = param;
         }
 

@@ -62,7 +62,17 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
         Router.Caller caller = signed ? Router.Caller.IAM_SIGNED : Router.Caller.UNSIGNED;
         try {
             Router.Target target = runtime.router()
-                    .handle(new GatewayRequest(method, withQuery(path, event), headers, body), caller, sink);
+                    .handle(
+                            new GatewayRequest(
+                                    method,
+                                    EventQuery.withQuery(
+                                            path,
+                                            event.getMultiValueQueryStringParameters(),
+                                            event.getQueryStringParameters()),
+                                    headers,
+                                    body),
+                            caller,
+                            sink);
             if (target != Router.Target.ADMIN) {
                 runtime.afterInvocation(
                         context == null
@@ -73,19 +83,6 @@ public final class ProxyHandler implements RequestHandler<APIGatewayProxyRequest
             throw new java.io.UncheckedIOException(e);
         }
         return sink.toEvent();
-    }
-
-    private static String withQuery(String path, APIGatewayProxyRequestEvent event) {
-        Map<String, String> query = event.getQueryStringParameters();
-        if (query == null || query.isEmpty()) {
-            return path;
-        }
-        StringBuilder sb = new StringBuilder(path).append('?');
-        query.forEach((k, v) -> sb.append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8))
-                .append('=')
-                .append(java.net.URLEncoder.encode(v == null ? "" : v, StandardCharsets.UTF_8))
-                .append('&'));
-        return sb.substring(0, sb.length() - 1);
     }
 
     /** Collects the response for API Gateway's proxy integration format. */

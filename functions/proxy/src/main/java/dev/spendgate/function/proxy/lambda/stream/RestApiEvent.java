@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.lambda.EventQuery;
 import java.io.IOException;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,26 +51,24 @@ record RestApiEvent(GatewayRequest request, String pathWithQuery, String callerA
         JsonNode arn = root.path("requestContext").path("identity").path("userArn");
         return new RestApiEvent(
                 new GatewayRequest(method, path, headers, body),
-                withQuery(path, root.path("queryStringParameters")),
+                withQuery(path, root),
                 arn.isTextual() && !arn.asText().isBlank() ? arn.asText() : null);
     }
 
-    private static String withQuery(String path, JsonNode query) {
-        if (!query.isObject() || query.size() == 0) {
-            return path;
-        }
-        StringBuilder sb = new StringBuilder(path).append('?');
-        Iterator<Map.Entry<String, JsonNode>> it = query.fields();
-        while (it.hasNext()) {
-            Map.Entry<String, JsonNode> e = it.next();
-            sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8))
-                    .append('=')
-                    .append(URLEncoder.encode(
-                            e.getValue().isNull() ? "" : e.getValue().asText(), StandardCharsets.UTF_8));
-            if (it.hasNext()) {
-                sb.append('&');
+    private static String withQuery(String path, JsonNode root) {
+        Map<String, List<String>> multi = new LinkedHashMap<>();
+        root.path("multiValueQueryStringParameters").fields().forEachRemaining(e -> {
+            List<String> values = new ArrayList<>();
+            if (e.getValue().isArray()) {
+                e.getValue().forEach(v -> values.add(v.isNull() ? null : v.asText()));
             }
-        }
-        return sb.toString();
+            multi.put(e.getKey(), values);
+        });
+        Map<String, String> single = new LinkedHashMap<>();
+        root.path("queryStringParameters")
+                .fields()
+                .forEachRemaining(e -> single.put(
+                        e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+        return EventQuery.withQuery(path, multi, single);
     }
 }
