@@ -75,6 +75,7 @@ final class UsageTableDefinition {
         c.put("inference_profile_arn", "string");
         c.put("inference_geo", "string");
         c.put("web_searches", "bigint"); // written when the call ran any
+        c.put("web_search_tool", "string"); // web_search_preview, when that tool ran them
         // schema 3: routing and caching (written when set); saved_usd is a plain decimal string, as cost_usd
         c.put("routed_by", "string");
         c.put("cache", "string");

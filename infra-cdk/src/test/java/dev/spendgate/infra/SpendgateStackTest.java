@@ -317,7 +317,8 @@ class SpendgateStackTest {
                 .provider("azure")
                 .pricingProvider("openai") // written only when set: set, so every field shows
                 .tokens(dev.spendgate.domain.pricing.TokenUsage.openAi(100, 0, 10, 0)
-                        .withWebSearches(1)) // web_searches is written only when the call searched
+                        .withWebSearches(1) // web_searches is written only when the call searched
+                        .withPreviewWebSearches(true)) // web_search_tool only when the preview tool ran them
                 .fingerprints(new UsageRecord.Fingerprints("s", "p", "r", "h", "v", "vs", "ss"))
                 .serviceTierRequested("flex")
                 .serviceTierServed("flex")

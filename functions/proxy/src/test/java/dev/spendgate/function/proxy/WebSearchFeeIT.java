@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.testing.upstream.Behavior;
 import java.math.BigDecimal;
@@ -69,6 +70,54 @@ class WebSearchFeeIT {
         assertThat(r.stream()).isTrue();
         assertThat(r.costUsd()).isEqualByComparingTo(new BigDecimal("0.036"));
         assertThat(r.tokens().webSearches()).as("the record's web_searches").isEqualTo(3);
+    }
+
+    /**
+     * OpenAI's older {@code web_search_preview} tool costs $25 per 1,000 calls on the non-reasoning models (gpt-4o,
+     * gpt-4.1) and $10 on the reasoning ones; the {@code web_search} tool $10 everywhere (platform.openai.com/docs/
+     * pricing, "Built-in tools"). The fake upstream answers a web-search tool with max_tool_calls web_search_call
+     * items.
+     */
+    @Test
+    void responsesCalls_withTwoSearches_payTheFeeOfTheToolAndModel() throws Exception {
+        String request = """
+                {"model":"%s","input":"What changed in the EU AI Act this week?","max_tool_calls":2,%s\
+                "tools":[{"type":"%s"}]}""";
+        String[][] cases = {
+            {"gpt-4o", "web_search_preview", "", "0.05"},
+            {"gpt-4o", "web_search_preview", "\"stream\":true,", "0.05"},
+            {"gpt-4.1-mini", "web_search_preview_2025_03_11", "", "0.05"},
+            {"gpt-4o", "web_search", "", "0.02"},
+            {"gpt-5", "web_search_preview", "", "0.02"}
+        };
+        List<String> ids = new java.util.ArrayList<>();
+        for (String[] c : cases) {
+            gw.upstream.enqueue(Behavior.defaults().withInputTokens(1_000).withPieceCount(20));
+
+            HttpResponse<String> answer = gw.http.send(
+                    gw.post("/v1/responses", request.formatted(c[0], c[2], c[1]))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+            ids.add(answer.headers().firstValue("X-Spendgate-Request-Id").orElseThrow());
+        }
+        List<UsageRecord> records = gw.awaitRecords(cases.length);
+        PricingCatalog catalog = PricingCatalog.bundled();
+        for (int i = 0; i < cases.length; i++) {
+            String[] c = cases[i];
+            String id = ids.get(i);
+            UsageRecord r = records.stream()
+                    .filter(x -> x.requestId().equals(id))
+                    .findFirst()
+                    .orElseThrow();
+            String as = String.join(" ", c);
+            assertThat(r.tokens().webSearches()).as(as).isEqualTo(2);
+            BigDecimal tokens =
+                    catalog.find("openai", c[0]).orElseThrow().cost(r.tokens().withWebSearches(0));
+            assertThat(r.costUsd().subtract(tokens)).as(as).isEqualByComparingTo(c[3]);
+            assertThat(r.tokens().previewWebSearches()).as(as).isEqualTo(c[1].startsWith("web_search_preview") ? 2 : 0);
+        }
     }
 
     private UsageRecord single() {

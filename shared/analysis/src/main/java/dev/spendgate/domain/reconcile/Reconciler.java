@@ -254,13 +254,13 @@ public final class Reconciler {
 
     /** What the cell's priced web searches cost at the catalog's fee, when the bill has a line for them; else 0. */
     private BigDecimal webSearchFee(BillSource source, CellKey k, CellTotals totals) {
-        long searches = totals.pricedTokens().webSearches();
-        if (searches == 0 || !WEB_SEARCH_ITEMS.containsKey(source) || k.model() == null) {
+        TokenUsage tokens = totals.pricedTokens();
+        if (tokens.webSearches() == 0 || !WEB_SEARCH_ITEMS.containsKey(source) || k.model() == null) {
             return BigDecimal.ZERO;
         }
         return catalog.find(k.pricedProvider(), k.model())
                 .filter(p -> p.webSearchPer1k() != null)
-                .map(p -> p.webSearchFee(searches))
+                .map(p -> p.webSearchFee(tokens))
                 .orElse(BigDecimal.ZERO);
     }
 

@@ -20,6 +20,7 @@ public final class CellTotals {
     private long outputTokens;
     private long reasoningTokens;
     private long webSearches;
+    private long previewWebSearches;
     private BigDecimal costUsd = BigDecimal.ZERO;
     private long worstCaseCalls;
     private BigDecimal worstCaseUsd = BigDecimal.ZERO;
@@ -99,6 +100,7 @@ public final class CellTotals {
         outputTokens += other.outputTokens;
         reasoningTokens += other.reasoningTokens;
         webSearches += other.webSearches;
+        previewWebSearches += other.previewWebSearches;
         costUsd = costUsd.add(other.costUsd);
         worstCaseCalls += other.worstCaseCalls;
         worstCaseUsd = worstCaseUsd.add(other.worstCaseUsd);
@@ -116,7 +118,8 @@ public final class CellTotals {
                 a.cacheWrite1hTokens() + b.cacheWrite1hTokens(),
                 a.outputTokens() + b.outputTokens(),
                 a.reasoningTokens() + b.reasoningTokens(),
-                a.webSearches() + b.webSearches());
+                a.webSearches() + b.webSearches(),
+                a.previewWebSearches() + b.previewWebSearches());
     }
 
     private void addTokens(TokenUsage t) {
@@ -127,6 +130,7 @@ public final class CellTotals {
         outputTokens += t.outputTokens();
         reasoningTokens += t.reasoningTokens();
         webSearches += t.webSearches();
+        previewWebSearches += t.previewWebSearches();
     }
 
     public long calls() {
@@ -206,6 +210,7 @@ public final class CellTotals {
                 cacheWrite1hTokens,
                 outputTokens,
                 reasoningTokens,
-                webSearches);
+                webSearches,
+                previewWebSearches);
     }
 }

@@ -51,7 +51,14 @@ public final class FocusCharges {
             }
             if (p.webSearchPer1k() != null) {
                 rules.add("web searches billed at "
-                        + p.webSearchPer1k().stripTrailingZeros().toPlainString() + " USD per 1,000");
+                        + p.webSearchPer1k().stripTrailingZeros().toPlainString() + " USD per 1,000"
+                        + (p.webSearchPreviewPer1k() == null
+                                ? ""
+                                : " (web_search_preview: "
+                                        + p.webSearchPreviewPer1k()
+                                                .stripTrailingZeros()
+                                                .toPlainString()
+                                        + ")"));
             }
             p.regionMultipliers().entrySet().stream()
                     .sorted(Map.Entry.comparingByKey())

@@ -126,7 +126,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                     Long.parseLong(v.get(15)),
                                     Long.parseLong(v.get(16)),
                                     // web searches of priced calls (records without the field count none)
-                                    v.size() > 27 ? count(v.get(27)) : 0),
+                                    v.size() > 27 ? count(v.get(27)) : 0,
+                                    // of them, those of the web_search_preview tool
+                                    v.size() > 28 ? count(v.get(28)) : 0),
                             new BigDecimal(v.get(17)),
                             // rows written before cost_basis existed read it as NULL: provider-reported, none
                             // charged at the worst case (count_if and the coalesced sum give 0; null read as 0 too)
@@ -209,6 +211,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                         "sum(" + unpriced.formatted("output_tokens") + ")",
                         "sum(" + unpriced.formatted("reasoning_tokens") + ")")
                 + ", sum(" + priced.formatted("coalesce(web_searches, 0)") + ")"
+                + ", sum("
+                + priced.formatted("if(web_search_tool = 'web_search_preview', coalesce(web_searches, 0), 0)")
+                + ")"
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19";
     }
 

@@ -88,6 +88,7 @@ public record CatalogDiff(List<ModelPrice> added, List<Retired> retired, List<Ch
             rates("long_context.", a.rates(), b.rates(), changes);
         }
         field("web_search_per_1k", before.webSearchPer1k(), after.webSearchPer1k(), changes);
+        field("web_search_preview_per_1k", before.webSearchPreviewPer1k(), after.webSearchPreviewPer1k(), changes);
         if (!before.regionMultipliers().equals(after.regionMultipliers())) {
             changes.add("region_multipliers: " + before.regionMultipliers() + " -> " + after.regionMultipliers());
         }

@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param webSearchPer1k the provider's fee per 1,000 server-side web searches (catalog {@code web_search_per_1k}),
  *     billed on top of the tokens at every tier and region; null when the catalog has no fee for the model (a call
  *     that searched is then unpriced, see {@link CallPricer})
+ * @param webSearchPreviewPer1k the fee per 1,000 searches of OpenAI's older {@code web_search_preview} tool where it
+ *     differs from {@code webSearchPer1k} (catalog {@code web_search_preview_per_1k}: $25 on the non-reasoning gpt-4o
+ *     and gpt-4.1 models); null: those searches cost {@code webSearchPer1k}
  */
 public record ModelPrice(
         String provider,
@@ -38,7 +41,8 @@ public record ModelPrice(
         Map<String, BigDecimal> regionMultipliers,
         LocalDate deprecatedDate,
         LocalDate retiredDate,
-        BigDecimal webSearchPer1k) {
+        BigDecimal webSearchPer1k,
+        BigDecimal webSearchPreviewPer1k) {
 
     public ModelPrice {
         Objects.requireNonNull(provider, "provider");
@@ -46,8 +50,9 @@ public record ModelPrice(
         Objects.requireNonNull(input, "input price of " + model);
         Objects.requireNonNull(output, "output price of " + model);
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
-        for (BigDecimal price :
-                new BigDecimal[] {input, cachedInput, cacheWrite5m, cacheWrite1h, output, webSearchPer1k}) {
+        for (BigDecimal price : new BigDecimal[] {
+            input, cachedInput, cacheWrite5m, cacheWrite1h, output, webSearchPer1k, webSearchPreviewPer1k
+        }) {
             if (price != null && price.signum() < 0) {
                 throw new IllegalArgumentException("prices of " + model + " must not be negative");
             }
@@ -65,6 +70,48 @@ public record ModelPrice(
                         "region multiplier '" + m.getKey() + "' of " + model + " must be positive");
             }
         }
+    }
+
+    /** A price whose {@code web_search_preview} searches cost what other searches cost. */
+    public ModelPrice(
+            String provider,
+            String model,
+            List<String> aliases,
+            String tier,
+            String family,
+            BigDecimal input,
+            BigDecimal cachedInput,
+            BigDecimal cacheWrite5m,
+            BigDecimal cacheWrite1h,
+            BigDecimal output,
+            String sourceUrl,
+            LocalDate effectiveDate,
+            Map<String, Rates> serviceTierRates,
+            LongContext longContext,
+            Map<String, BigDecimal> regionMultipliers,
+            LocalDate deprecatedDate,
+            LocalDate retiredDate,
+            BigDecimal webSearchPer1k) {
+        this(
+                provider,
+                model,
+                aliases,
+                tier,
+                family,
+                input,
+                cachedInput,
+                cacheWrite5m,
+                cacheWrite1h,
+                output,
+                sourceUrl,
+                effectiveDate,
+                serviceTierRates,
+                longContext,
+                regionMultipliers,
+                deprecatedDate,
+                retiredDate,
+                webSearchPer1k,
+                null);
     }
 
     /** A price with no web-search fee. */
@@ -201,7 +248,7 @@ public record ModelPrice(
             cost = stripped(cost.multiply(multiplier));
         }
         if (usage.webSearches() > 0 && webSearchPer1k != null) {
-            cost = stripped(cost.add(webSearchFee(usage.webSearches())));
+            cost = stripped(cost.add(webSearchFee(usage)));
         }
         return Optional.of(new PriceQuote(this, cost, canonical, isLong, multiplier, rates));
     }
@@ -209,6 +256,20 @@ public record ModelPrice(
     /** What {@code searches} web searches cost at {@link #webSearchPer1k} (which must be set); exact. */
     public BigDecimal webSearchFee(long searches) {
         return webSearchPer1k.multiply(BigDecimal.valueOf(searches)).movePointLeft(3);
+    }
+
+    /**
+     * What the usage's web searches cost: its {@code web_search_preview} ones at {@link #webSearchPreviewPer1k} where
+     * the model has one, the others at {@link #webSearchPer1k} (which must be set); exact.
+     */
+    public BigDecimal webSearchFee(TokenUsage usage) {
+        long preview = webSearchPreviewPer1k == null ? 0 : usage.previewWebSearches();
+        BigDecimal fee = webSearchFee(usage.webSearches() - preview);
+        return preview == 0
+                ? fee
+                : fee.add(webSearchPreviewPer1k
+                        .multiply(BigDecimal.valueOf(preview))
+                        .movePointLeft(3));
     }
 
     /** Whether the model is retired (the provider no longer serves it) on {@code day}. */
@@ -236,7 +297,8 @@ public record ModelPrice(
                 regionMultipliers,
                 deprecatedDate,
                 retiredDate,
-                webSearchPer1k);
+                webSearchPer1k,
+                webSearchPreviewPer1k);
     }
 
     /** This price with every figure multiplied by {@code factor} (e.g. 0.85 for a 15 % negotiated discount). */
@@ -268,7 +330,8 @@ public record ModelPrice(
                 regionMultipliers,
                 deprecatedDate,
                 retiredDate,
-                scale(webSearchPer1k, factor));
+                scale(webSearchPer1k, factor),
+                scale(webSearchPreviewPer1k, factor));
     }
 
     private static BigDecimal scale(BigDecimal price, BigDecimal factor) {

@@ -333,7 +333,8 @@ public final class PricingCatalog {
                     multipliers(m.path("region_multipliers")),
                     date(m, "deprecated_date"),
                     date(m, "retired_date"),
-                    decimal(m, "web_search_per_1k")));
+                    decimal(m, "web_search_per_1k"),
+                    decimal(m, "web_search_preview_per_1k")));
         }
         return prices;
     }

@@ -60,7 +60,14 @@ public final class PromptCacheMinimums {
             return tokens;
         }
         return new TokenUsage(
-                tokens.inputTokens(), 0, 0, 0, tokens.outputTokens(), tokens.reasoningTokens(), tokens.webSearches());
+                tokens.inputTokens(),
+                0,
+                0,
+                0,
+                tokens.outputTokens(),
+                tokens.reasoningTokens(),
+                tokens.webSearches(),
+                tokens.previewWebSearches());
     }
 
     /** {@code -9} or {@code -9-v1:0} after a matched prefix: a version the table does not list. */

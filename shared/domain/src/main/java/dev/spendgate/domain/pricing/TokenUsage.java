@@ -5,7 +5,9 @@ package dev.spendgate.domain.pricing;
  * billed; {@code cachedInputTokens} (read from a prompt cache) and the two cache-write counts are parts of it.
  * {@code outputTokens} is every output token billed; {@code reasoningTokens} is part of it. {@code webSearches} is the
  * server-side web searches the provider ran and bills per search on top of the tokens (Anthropic
- * {@code usage.server_tool_use.web_search_requests}, OpenAI Responses {@code web_search_call} output items).
+ * {@code usage.server_tool_use.web_search_requests}, OpenAI Responses {@code web_search_call} output items);
+ * {@code previewWebSearches} is the part of them run by OpenAI's older {@code web_search_preview} tool, which some
+ * models bill at another fee ({@link ModelPrice#webSearchPreviewPer1k}).
  */
 public record TokenUsage(
         long inputTokens,
@@ -14,7 +16,8 @@ public record TokenUsage(
         long cacheWrite1hTokens,
         long outputTokens,
         long reasoningTokens,
-        long webSearches) {
+        long webSearches,
+        long previewWebSearches) {
 
     public static final TokenUsage ZERO = new TokenUsage(0, 0, 0, 0, 0, 0);
 
@@ -25,8 +28,12 @@ public record TokenUsage(
                 || cacheWrite1hTokens < 0
                 || outputTokens < 0
                 || reasoningTokens < 0
-                || webSearches < 0) {
+                || webSearches < 0
+                || previewWebSearches < 0) {
             throw new IllegalArgumentException("token counts must not be negative");
+        }
+        if (previewWebSearches > webSearches) {
+            throw new IllegalArgumentException("previewWebSearches are part of webSearches and cannot exceed them");
         }
         if (cachedInputTokens + cacheWrite5mTokens + cacheWrite1hTokens > inputTokens) {
             throw new IllegalArgumentException(
@@ -35,6 +42,26 @@ public record TokenUsage(
         if (reasoningTokens > outputTokens) {
             throw new IllegalArgumentException("reasoningTokens are part of outputTokens and cannot exceed it");
         }
+    }
+
+    /** Token counts with web searches, none of them by the {@code web_search_preview} tool. */
+    public TokenUsage(
+            long inputTokens,
+            long cachedInputTokens,
+            long cacheWrite5mTokens,
+            long cacheWrite1hTokens,
+            long outputTokens,
+            long reasoningTokens,
+            long webSearches) {
+        this(
+                inputTokens,
+                cachedInputTokens,
+                cacheWrite5mTokens,
+                cacheWrite1hTokens,
+                outputTokens,
+                reasoningTokens,
+                webSearches,
+                0);
     }
 
     /** Token counts of a call that ran no web search. */
@@ -48,9 +75,9 @@ public record TokenUsage(
         this(inputTokens, cachedInputTokens, cacheWrite5mTokens, cacheWrite1hTokens, outputTokens, reasoningTokens, 0);
     }
 
-    /** These token counts with {@code searches} web searches. */
+    /** These token counts with {@code searches} web searches, none of them by the {@code web_search_preview} tool. */
     public TokenUsage withWebSearches(long searches) {
-        return searches == webSearches
+        return searches == webSearches && previewWebSearches == 0
                 ? this
                 : new TokenUsage(
                         inputTokens,
@@ -59,7 +86,27 @@ public record TokenUsage(
                         cacheWrite1hTokens,
                         outputTokens,
                         reasoningTokens,
-                        searches);
+                        searches,
+                        0);
+    }
+
+    /**
+     * These token counts with their web searches run by the {@code web_search_preview} tool ({@code preview}) or
+     * not.
+     */
+    public TokenUsage withPreviewWebSearches(boolean preview) {
+        long previewSearches = preview ? webSearches : 0;
+        return previewSearches == previewWebSearches
+                ? this
+                : new TokenUsage(
+                        inputTokens,
+                        cachedInputTokens,
+                        cacheWrite5mTokens,
+                        cacheWrite1hTokens,
+                        outputTokens,
+                        reasoningTokens,
+                        webSearches,
+                        previewSearches);
     }
 
     /**

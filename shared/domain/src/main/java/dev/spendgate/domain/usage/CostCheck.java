@@ -140,8 +140,6 @@ public final class CostCheck {
         long count = tokens.inputTokens() + tokens.outputTokens();
         BigDecimal most =
                 highest.multiply(region).multiply(BigDecimal.valueOf(count)).divide(MILLION);
-        return tokens.webSearches() > 0 && price.webSearchPer1k() != null
-                ? most.add(price.webSearchFee(tokens.webSearches()))
-                : most;
+        return tokens.webSearches() > 0 && price.webSearchPer1k() != null ? most.add(price.webSearchFee(tokens)) : most;
     }
 }

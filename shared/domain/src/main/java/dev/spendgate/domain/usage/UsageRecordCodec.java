@@ -27,6 +27,9 @@ import java.util.Locale;
  * {@code prompt_cache}, written only when set), or 4 for records with {@code cost_basis} (written only when set).
  */
 public final class UsageRecordCodec {
+    /** The {@code web_search_tool} value of a call whose searches ran OpenAI's older preview tool. */
+    static final String WEB_SEARCH_PREVIEW = "web_search_preview";
+
     /**
      * Buffers shared across threads: Jackson's per-thread default allocates new ones for each record written on a
      * virtual thread (the local server's calls on Java 21+).
@@ -82,6 +85,10 @@ public final class UsageRecordCodec {
             g.writeNumberField("reasoning_tokens", t.reasoningTokens());
             if (t.webSearches() > 0) {
                 g.writeNumberField("web_searches", t.webSearches()); // optional: written only when the call searched
+                if (t.previewWebSearches() > 0) {
+                    // a call's searches are all one tool's: the request's, when its only web-search tool is this
+                    g.writeStringField("web_search_tool", WEB_SEARCH_PREVIEW);
+                }
             }
             text(g, chars, "cost_usd", r.costUsd() == null ? null : r.costUsd().toPlainString());
             text(g, chars, "pricing_status", r.pricingStatus().name().toLowerCase(Locale.ROOT));
@@ -159,14 +166,15 @@ public final class UsageRecordCodec {
         try {
             String cost = str(n, "cost_usd");
             TokenUsage tokens = new TokenUsage(
-                    n.path("input_tokens").asLong(),
-                    n.path("cached_input_tokens").asLong(),
-                    n.path("cache_write_tokens").asLong()
-                            - n.path("cache_write_1h_tokens").asLong(),
-                    n.path("cache_write_1h_tokens").asLong(),
-                    n.path("output_tokens").asLong(),
-                    n.path("reasoning_tokens").asLong(),
-                    n.path("web_searches").asLong());
+                            n.path("input_tokens").asLong(),
+                            n.path("cached_input_tokens").asLong(),
+                            n.path("cache_write_tokens").asLong()
+                                    - n.path("cache_write_1h_tokens").asLong(),
+                            n.path("cache_write_1h_tokens").asLong(),
+                            n.path("output_tokens").asLong(),
+                            n.path("reasoning_tokens").asLong(),
+                            n.path("web_searches").asLong())
+                    .withPreviewWebSearches(WEB_SEARCH_PREVIEW.equals(str(n, "web_search_tool")));
             return new UsageRecord(
                     version,
                     required(n, "request_id"),

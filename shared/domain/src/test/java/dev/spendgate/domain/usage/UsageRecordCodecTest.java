@@ -120,6 +120,30 @@ class UsageRecordCodecTest {
     }
 
     @Test
+    void write_callWithPreviewToolSearches_recordsTheToolAndRoundTrips() throws Exception {
+        UsageRecord preview = UsageRecord.builder()
+                .requestId("req-wsp")
+                .tsStart(Instant.parse("2026-11-28T15:04:05Z"))
+                .tsEnd(Instant.parse("2026-11-28T15:04:06Z"))
+                .provider("openai")
+                .modelServed("gpt-4o-2024-08-06")
+                .tokens(dev.spendgate.domain.pricing.TokenUsage.openAi(1_000, 0, 200, 0)
+                        .withWebSearches(2)
+                        .withPreviewWebSearches(true))
+                .costUsd(new java.math.BigDecimal("0.0545"))
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .build();
+
+        var json = new ObjectMapper().readTree(line(preview));
+        assertThat(json.get("web_search_tool").asText()).isEqualTo("web_search_preview");
+        assertThat(json.get("web_searches").asLong()).isEqualTo(2);
+        assertThat(UsageRecordCodec.read(line(preview))).isEqualTo(preview);
+        assertThat(UsageRecordCodec.read(line(preview)).tokens().previewWebSearches())
+                .isEqualTo(2);
+    }
+
+    @Test
     void write_customProviderPricedAsAnother_recordsThePricingProviderAndRoundTrips() throws Exception {
         UsageRecord azure = UsageRecord.builder()
                 .requestId("req-az")

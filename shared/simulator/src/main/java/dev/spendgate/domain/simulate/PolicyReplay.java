@@ -278,7 +278,8 @@ public final class PolicyReplay implements AutoCloseable {
                         t.cacheWrite1hTokens(),
                         cap,
                         t.reasoningTokens(),
-                        t.webSearches());
+                        t.webSearches(),
+                        t.previewWebSearches());
         BigDecimal standard = price.get().cost(worst);
         BigDecimal requested = price.get()
                 .quote(worst, r.billing().serviceTierRequested(), null)

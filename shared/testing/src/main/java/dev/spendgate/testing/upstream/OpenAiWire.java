@@ -127,6 +127,16 @@ final class OpenAiWire {
         body.put("model", call.model());
         ArrayNode output = body.putArray("output");
         if (completed) {
+            // a web-search tool runs before the answer: one web_search_call item per search, each billed per call
+            for (int i = 0; i < webSearches(request); i++) {
+                ObjectNode search = output.addObject();
+                search.put("id", "ws_" + messageId.substring(messageId.indexOf('_') + 1) + i);
+                search.put("type", "web_search_call");
+                search.put("status", "completed");
+                ObjectNode action = search.putObject("action");
+                action.put("type", "search");
+                action.put("query", "search " + (i + 1));
+            }
             output.add(responseMessage(messageId, call.text(), true));
         }
         body.put("parallel_tool_calls", true);
@@ -156,6 +166,19 @@ final class OpenAiWire {
         JsonNode metadata = request.path("metadata");
         body.set("metadata", metadata.isObject() ? metadata.deepCopy() : JSON.objectNode());
         return body;
+    }
+
+    /**
+     * The searches a Responses request's web-search tool ({@code web_search} or {@code web_search_preview*}) runs:
+     * its {@code max_tool_calls}, 1 when unset; none without such a tool.
+     */
+    static int webSearches(JsonNode request) {
+        for (JsonNode tool : request.path("tools")) {
+            if (tool.path("type").asText().startsWith("web_search")) {
+                return Math.max(1, request.path("max_tool_calls").asInt(1));
+            }
+        }
+        return 0;
     }
 
     static ObjectNode responseMessage(String id, String text, boolean completed) {

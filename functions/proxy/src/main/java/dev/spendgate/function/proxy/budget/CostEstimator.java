@@ -137,11 +137,13 @@ public final class CostEstimator {
                 pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
         long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(capModel, prompt, body);
         long searches = WebSearchTools.worstCase(endpoint, body);
+        long previewSearches = WebSearchTools.mayBePreview(endpoint, body) ? searches : 0;
         if (endpoint == Endpoint.MESSAGES
                 && (body.findValue("cache_control") != null || body.findValue("cachePoint") != null)) {
             boolean oneHour = body.findValues("ttl").stream().anyMatch(ttl -> "1h".equals(ttl.asText()));
-            return new TokenUsage(input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0, searches);
+            return new TokenUsage(
+                    input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0, searches, previewSearches);
         }
-        return new TokenUsage(input, 0, 0, 0, output, 0, searches);
+        return new TokenUsage(input, 0, 0, 0, output, 0, searches, previewSearches);
     }
 }

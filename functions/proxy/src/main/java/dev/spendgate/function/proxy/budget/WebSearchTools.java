@@ -9,8 +9,13 @@ import dev.spendgate.function.proxy.upstream.Endpoint;
  * tool, its {@code max_tool_calls} (which caps every built-in tool call). A tool without a cap is reserved at
  * {@value #UNCAPPED} searches: an assumption, not a bound (neither provider documents a default limit), so a client
  * that needs the reservation to hold sets the cap.
+ *
+ * <p>OpenAI's older {@code web_search_preview} tool costs more per search on some models
+ * ({@link dev.spendgate.domain.pricing.ModelPrice#webSearchPreviewPer1k}), and a Responses answer does not say which
+ * tool ran: a request whose web-search tools are all {@code web_search_preview*} is priced at that fee, and the worst
+ * case of one that has any such tool is reserved at it.
  */
-final class WebSearchTools {
+public final class WebSearchTools {
     /** Searches reserved for a web-search tool the request does not cap. */
     static final long UNCAPPED = 10;
 
@@ -36,6 +41,41 @@ final class WebSearchTools {
             }
         }
         return searches;
+    }
+
+    /** Whether every web-search tool of an OpenAI Responses request is {@code web_search_preview*} (and it has one). */
+    public static boolean preview(Endpoint endpoint, JsonNode body) {
+        if (endpoint != Endpoint.RESPONSES) {
+            return false;
+        }
+        boolean any = false;
+        for (JsonNode tool : body.path("tools")) {
+            if (isWebSearch(tool)) {
+                if (!isPreview(tool)) {
+                    return false;
+                }
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /** Whether an OpenAI Responses request has a {@code web_search_preview*} tool (its worst case pays that fee). */
+    static boolean mayBePreview(Endpoint endpoint, JsonNode body) {
+        if (endpoint != Endpoint.RESPONSES) {
+            return false;
+        }
+        for (JsonNode tool : body.path("tools")) {
+            if (isPreview(tool)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isPreview(JsonNode tool) {
+        JsonNode type = tool.get("type");
+        return type != null && type.isTextual() && type.asText().startsWith("web_search_preview");
     }
 
     private static boolean isWebSearch(JsonNode tool) {

@@ -7,6 +7,7 @@ import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.CostEstimator;
+import dev.spendgate.function.proxy.budget.WebSearchTools;
 import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.TokenCounter;
@@ -48,7 +49,9 @@ public final class Price {
                 : served.substring(0, RequestLimits.MAX_MODEL_LENGTH);
         String tierRequested =
                 ctx.api().requestedServiceTier(ctx.body(), ctx.request().headers());
-        TokenUsage tokens = tracked.complete() ? tracked.tokens() : estimate(ctx, modelServed, tracked);
+        TokenUsage tokens = (tracked.complete() ? tracked.tokens() : estimate(ctx, modelServed, tracked))
+                .withPreviewWebSearches(
+                        ctx.body() != null && WebSearchTools.preview(ctx.api().estimateAs(), ctx.body()));
         CallPricer.Priced priced = CallPricer.create(pricing)
                 .price(new CallPricer.Call(
                         ctx.provider().pricingProvider(),
@@ -105,7 +108,8 @@ public final class Price {
                     partial.cacheWrite1hTokens(),
                     Math.max(output, partial.outputTokens()),
                     0,
-                    partial.webSearches());
+                    partial.webSearches(),
+                    partial.previewWebSearches());
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
         return new TokenUsage(input, 0, 0, 0, output, 0).withWebSearches(tracked.webSearchesSeen());

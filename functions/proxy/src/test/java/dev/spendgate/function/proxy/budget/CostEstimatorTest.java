@@ -111,6 +111,26 @@ class CostEstimatorTest {
                 .isZero();
     }
 
+    @Test
+    void responsesWebSearchPreviewTool_onGpt4o_reservesItsSearchesAtThePreviewFee() throws Exception {
+        // web_search_preview on the non-reasoning models: $25 per 1,000 calls (platform.openai.com/docs/pricing)
+        String body = "{\"model\":\"gpt-4o\",\"input\":\"What changed this week?\",\"max_tool_calls\":4,"
+                + "\"max_output_tokens\":100,\"tools\":[{\"type\":\"%s\"}]}";
+        JsonNode preview = JSON.readTree(body.formatted("web_search_preview"));
+        JsonNode search = JSON.readTree(body.formatted("web_search"));
+
+        BigDecimal atPreview = estimator
+                .estimate("openai", "gpt-4o", Endpoint.RESPONSES, PromptText.of(Endpoint.RESPONSES, preview), preview)
+                .orElseThrow();
+        BigDecimal atSearch = estimator
+                .estimate("openai", "gpt-4o", Endpoint.RESPONSES, PromptText.of(Endpoint.RESPONSES, search), search)
+                .orElseThrow();
+
+        // 4 searches at $0.025 instead of $0.01; the tool's longer name is a token or two more input ($2.50 per 1M)
+        assertThat(atPreview.subtract(atSearch))
+                .isCloseTo(new BigDecimal("0.06"), org.assertj.core.api.Assertions.within(new BigDecimal("0.00001")));
+    }
+
     private TokenUsage responses(String body) throws Exception {
         JsonNode json = JSON.readTree(body);
         return estimator.worstCase(
