@@ -1,6 +1,7 @@
 package dev.spendgate.aws.athena;
 
 import dev.spendgate.aws.AwsClients;
+import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.report.CellKey;
 import dev.spendgate.domain.report.CellTotals;
@@ -113,7 +114,11 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                             v.get(5),
                             v.get(6),
                             v.get(7),
-                            v.size() > 18 && v.get(18) != null && !v.get(18).isEmpty() ? v.get(18) : null),
+                            v.size() > 18 && v.get(18) != null && !v.get(18).isEmpty() ? v.get(18) : null,
+                            // the tier the calls were priced at (served, else requested), as the log reader keys
+                            // cells: FOCUS prices flex, priority and batch rows at their rates, and reconciliation
+                            // matches the bill's batch lines to batch cells
+                            tier(v.size() > 29 ? v.get(29) : null)),
                     CellTotals.of(
                             Long.parseLong(v.get(8)),
                             Long.parseLong(v.get(9)),
@@ -177,6 +182,12 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 month);
     }
 
+    /** A record's tier as a cell key has it: canonical, null for standard (or none). */
+    private static String tier(String raw) {
+        String canonical = ServiceTiers.canonical(raw == null || raw.isEmpty() ? null : raw);
+        return ServiceTiers.STANDARD.equals(canonical) ? null : canonical;
+    }
+
     /** A summed count; null (a result without the column) reads as 0. */
     private static long count(String v) {
         return v == null || v.isEmpty() ? 0 : Long.parseLong(v);
@@ -214,7 +225,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + ", sum("
                 + priced.formatted("if(web_search_tool = 'web_search_preview', coalesce(web_searches, 0), 0)")
                 + ")"
-                + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19";
+                + ", coalesce(service_tier_served, service_tier_requested)"
+                + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30";
     }
 
     String costQuery(YearMonth month, String column, List<String> ids) {

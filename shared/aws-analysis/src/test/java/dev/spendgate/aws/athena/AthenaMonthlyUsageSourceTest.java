@@ -154,6 +154,36 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(cell.allTokens().outputTokens()).isEqualTo(25_300);
     }
 
+    /**
+     * Cells are keyed by the tier their calls were priced at, as the log reader keys them: FOCUS prices a flex or
+     * batch cell at that tier's rates and reconciliation matches the bill's batch lines to batch cells.
+     */
+    @Test
+    void load_serviceTiers_keyTheirCellsAsTheLogReaderDoes() {
+        FakeAthena athena = new FakeAthena();
+        List<List<String>> rows = new ArrayList<>();
+        for (String tier : new String[] {"flex", "batch", "default", null, "FLEX"}) {
+            List<String> row = new ArrayList<>(cell("2026-11-01", "gpt-5-mini", "chatbot", "0.100000000000000000"));
+            row.addAll(Arrays.asList(null, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", tier));
+            rows.add(row);
+        }
+        athena.results.add(rows);
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of());
+
+        assertThat(athena.queries.get(0))
+                .contains("coalesce(service_tier_served, service_tier_requested)")
+                .contains("GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30");
+        Map<String, java.math.BigDecimal> byTier = new java.util.HashMap<>();
+        usage.cells()
+                .forEach((k, t) ->
+                        byTier.merge(String.valueOf(k.serviceTier()), t.costUsd(), java.math.BigDecimal::add));
+        assertThat(byTier).containsOnlyKeys("flex", "batch", "null");
+        assertThat(byTier.get("flex")).isEqualByComparingTo("0.2");
+        assertThat(byTier.get("batch")).isEqualByComparingTo("0.1");
+        assertThat(byTier.get("null")).as("standard").isEqualByComparingTo("0.2");
+    }
+
     @Test
     void load_trackedRequests_carryTheirSession() {
         FakeAthena athena = new FakeAthena();
