@@ -172,7 +172,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     String deduped(YearMonth month) {
         return String.format(
                 Locale.ROOT,
-                "WITH deduped AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY request_id ORDER BY ts_end)"
+                "WITH deduped AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY request_id ORDER BY"
+                        // a settled record replaces the worst-case estimate of the same call, as the log reader
+                        // does: a call outlasting the reservation TTL settles after the sweep charged it
+                        + " if(cost_basis = 'reserved_worst_case', 1, 0), ts_end)"
                         + " AS rn FROM \"%s\".\"%s\" WHERE year = '%04d' AND month = '%02d'"
                         + " AND substr(ts_start, 1, 7) = '%s') AS numbered WHERE rn = 1)\n",
                 settings.database(),
