@@ -148,16 +148,28 @@ public final class PricingCatalog {
         } catch (IOException e) {
             throw new IllegalArgumentException("pricing overrides " + file + " are not valid JSON: " + e.getMessage());
         }
-        // Keyed by model and effective date: an override entry replaces every bundled entry of its model.
+        // Keyed by model and effective date. An override entry replaces the bundled entries of its model from its
+        // effective_date on (all of them when it has none): a call made before a contract rate starts keeps the list
+        // price then in force. What the entry leaves out it takes from the bundled entry it replaces.
         Map<String, ModelPrice> merged = new java.util.LinkedHashMap<>();
         for (ModelPrice price : entries) {
             merged.put(versionKey(price), price);
         }
-        List<ModelPrice> overridden = parseModels(root.path("models"));
+        JsonNode modelNodes = root.path("models");
+        List<ModelPrice> parsed = parseModels(modelNodes);
+        List<ModelPrice> overridden = new ArrayList<>(parsed.size());
+        for (int i = 0; i < parsed.size(); i++) {
+            ModelPrice price = parsed.get(i);
+            ModelPrice base = replaced(price);
+            overridden.add(base == null ? price : overlay(price, modelNodes.get(i), base));
+        }
         for (ModelPrice price : overridden) {
             merged.values()
-                    .removeIf(p ->
-                            p.provider().equals(price.provider()) && p.model().equalsIgnoreCase(price.model()));
+                    .removeIf(p -> p.provider().equals(price.provider())
+                            && p.model().equalsIgnoreCase(price.model())
+                            && !(p.effectiveDate() != null
+                                    && price.effectiveDate() != null
+                                    && p.effectiveDate().isBefore(price.effectiveDate())));
         }
         for (ModelPrice price : overridden) {
             merged.put(versionKey(price), price);
@@ -170,10 +182,22 @@ public final class PricingCatalog {
                 throw new IllegalArgumentException("discount percent must be between 0 and 100, got " + percent);
             }
             BigDecimal factor = BigDecimal.ONE.subtract(percent.movePointLeft(2));
-            merged.replaceAll(
-                    (k, price) -> price.provider().equals(provider) && (model == null || model.equals(price.model()))
-                            ? price.scaled(factor)
-                            : price);
+            boolean[] applied = {false};
+            merged.replaceAll((k, price) -> {
+                if (price.provider().equals(provider) && (model == null || model.equals(price.model()))) {
+                    applied[0] = true;
+                    return price.scaled(factor);
+                }
+                return price;
+            });
+            if (!applied[0]) {
+                // a typo would leave every price at list with no word of it
+                throw new IllegalArgumentException("pricing discount names "
+                        + (model == null
+                                ? "provider '" + provider + "'"
+                                : "model '" + model + "' of provider '" + provider + "'")
+                        + ", which is not in the catalog or the overrides");
+            }
         }
         for (JsonNode alias : root.path("aliases")) {
             String provider = text(alias, "provider");
@@ -196,6 +220,62 @@ public final class PricingCatalog {
         }
         return new PricingCatalog(
                 version + "+overrides-" + sha256(bytes).substring(0, 8), new ArrayList<>(merged.values()));
+    }
+
+    /**
+     * The bundled entry an override replaces and fills its gaps from: this catalog's entry of the model in force on
+     * the override's effective date (the newest when it has none, the earliest when it predates them all); null for
+     * a model the catalog does not have.
+     */
+    private ModelPrice replaced(ModelPrice override) {
+        return find(
+                        override.provider(),
+                        override.model(),
+                        override.effectiveDate() == null
+                                ? null
+                                : override.effectiveDate()
+                                        .atStartOfDay(ZoneOffset.UTC)
+                                        .toInstant())
+                .filter(p -> p.model().equalsIgnoreCase(override.model()))
+                .orElse(null);
+    }
+
+    /**
+     * {@code override} with what its entry ({@code node}) leaves out taken from {@code base}: service tiers it does
+     * not name, long-context rates, region multipliers, cache and web-search prices, aliases, lifecycle dates. So
+     * adding contracted priority rates keeps the model's batch rates and its data-residency multiplier.
+     */
+    private static ModelPrice overlay(ModelPrice override, JsonNode node, ModelPrice base) {
+        Map<String, Rates> tiers = new HashMap<>(base.serviceTierRates());
+        tiers.putAll(override.serviceTierRates());
+        List<String> aliases = new ArrayList<>(base.aliases());
+        for (String alias : override.aliases()) {
+            if (!aliases.contains(alias)) {
+                aliases.add(alias);
+            }
+        }
+        return new ModelPrice(
+                override.provider(),
+                override.model(),
+                aliases,
+                node.has("tier") ? override.tier() : base.tier(),
+                node.has("family") ? override.family() : base.family(),
+                override.input(),
+                node.has("cached_input") ? override.cachedInput() : base.cachedInput(),
+                node.has("cache_write_5m") ? override.cacheWrite5m() : base.cacheWrite5m(),
+                node.has("cache_write_1h") ? override.cacheWrite1h() : base.cacheWrite1h(),
+                override.output(),
+                override.sourceUrl(),
+                override.effectiveDate(),
+                tiers,
+                node.has("long_context") ? override.longContext() : base.longContext(),
+                node.has("region_multipliers") ? override.regionMultipliers() : base.regionMultipliers(),
+                node.has("deprecated_date") ? override.deprecatedDate() : base.deprecatedDate(),
+                node.has("retired_date") ? override.retiredDate() : base.retiredDate(),
+                node.has("web_search_per_1k") ? override.webSearchPer1k() : base.webSearchPer1k(),
+                node.has("web_search_preview_per_1k")
+                        ? override.webSearchPreviewPer1k()
+                        : base.webSearchPreviewPer1k());
     }
 
     public String version() {
