@@ -288,7 +288,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-10: usage fails with 'spendgate: null' on a call of a model the catalog lacks")
     void usage_callOfAModelMissingFromTheCatalog_countedUnpricedNotACrash() throws Exception {
         Instant t = Instant.parse("2026-11-03T10:00:00Z");
         write(

@@ -137,6 +137,16 @@ public final class UsageSummary {
     public static final java.util.Set<String> UNANSWERED =
             java.util.Set.of("upstream_timeout", "upstream_no_answer", "upstream_truncated");
 
+    /**
+     * Whether the record is an unpriced call whose answer never arrived whole ({@link #UNANSWERED}), rather than one
+     * of a model the catalog has no price for (which has no error type).
+     */
+    public static boolean unanswered(UsageRecord r) {
+        return r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED
+                && r.errorType() != null
+                && UNANSWERED.contains(r.errorType());
+    }
+
     /** Totals of one group. */
     public static final class Row {
         private final List<String> key;
@@ -159,7 +169,7 @@ public final class UsageSummary {
             outputTokens += r.tokens().outputTokens();
             if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
                 unpricedCalls++;
-                if (UNANSWERED.contains(r.errorType())) {
+                if (unanswered(r)) {
                     unansweredCalls++;
                 }
             }
