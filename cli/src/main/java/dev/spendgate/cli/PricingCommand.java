@@ -59,8 +59,12 @@ final class PricingCommand {
         String overrides;
 
         PricingCatalog current() {
-            PricingCatalog bundled = PricingCatalog.bundled();
-            return overrides == null || overrides.isBlank() ? bundled : bundled.withOverrides(Path.of(overrides));
+            return applyTo(PricingCatalog.bundled());
+        }
+
+        /** {@code base} (the bundled catalog, or a newer release of it) with the override file in use, if any. */
+        PricingCatalog applyTo(PricingCatalog base) {
+            return overrides == null || overrides.isBlank() ? base : base.withOverrides(Path.of(overrides));
         }
     }
 
@@ -208,8 +212,9 @@ final class PricingCommand {
             PricingCatalog current = overrides.current();
             PricingCatalog candidate;
             try {
+                // a newer catalog is checked as the gateway would price with it: with the override file in use
                 candidate = Files.readString(file).contains("\"catalog_version\"")
-                        ? PricingCatalog.read(file)
+                        ? overrides.applyTo(PricingCatalog.read(file))
                         : current.withOverrides(file);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "FILE: " + e.getMessage());

@@ -436,7 +436,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-13: pricing check of a newer catalog drops the override file in use from the checked prices")
     void pricingCheck_newerCatalogWhileAnOverrideFileIsInUse_keepsTheContractOnTheNewPrices() throws Exception {
         ObjectMapper json = new ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode catalog;
