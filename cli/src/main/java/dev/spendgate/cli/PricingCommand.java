@@ -212,10 +212,11 @@ final class PricingCommand {
             PricingCatalog current = overrides.current();
             PricingCatalog candidate;
             try {
-                // a newer catalog is checked as the gateway would price with it: with the override file in use
+                // checked as the gateway would price with it: a newer catalog with the override file in use; an
+                // override file instead of the one in use (the gateway takes one, on the bundled catalog)
                 candidate = Files.readString(file).contains("\"catalog_version\"")
                         ? overrides.applyTo(PricingCatalog.read(file))
-                        : current.withOverrides(file);
+                        : PricingCatalog.bundled().withOverrides(file);
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), "FILE: " + e.getMessage());
             }

@@ -247,7 +247,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-9: pricing check stacks the checked override file on the one in use")
     void pricingCheck_newOverrideFileWhileAnotherIsInUse_pricesTheNewFileAloneAsTheGatewayWould() throws Exception {
         write(UsageRecord.builder()
                 .requestId("a")
