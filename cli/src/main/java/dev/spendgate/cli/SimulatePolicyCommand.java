@@ -54,6 +54,9 @@ final class SimulatePolicyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Mixin
+    PricingCommand.OverridesOption overrides;
+
     @Option(
             names = "--from",
             required = true,
@@ -122,11 +125,13 @@ final class SimulatePolicyCommand implements Callable<Integer> {
         if (sessionCallsPerMinute < 0 || keyCallsPerMinute < 0) {
             throw new ParameterException(spec.commandLine(), "--session/--key-calls-per-minute must not be negative");
         }
+        // the prices the gateway charges: the bundled catalog with SPENDGATE_PRICING_OVERRIDES (--overrides)
+        PricingCatalog catalog = overrides.current();
         long began = System.nanoTime();
         ReadStats stats;
         PolicyReplay.Result result;
-        try (PolicyReplay replay =
-                PolicyReplay.create(PricingCatalog.bundled(), policies, chains::cheaperThan, this::breakers)) {
+        try (PolicyReplay replay = PolicyReplay.create(
+                catalog, policies, chains::cheaperThan, (clock, enforcer) -> breakers(catalog, clock, enforcer))) {
             // the replay admits calls in the order they ran: each hour of the log in ts_start order
             HourlyTimeOrder ordered = HourlyTimeOrder.to(replay::accept);
             stats = UsageLogReader.create(new FileSystemObjectStore(dir.dataDir))
@@ -143,13 +148,13 @@ final class SimulatePolicyCommand implements Callable<Integer> {
     }
 
     /** The gateway's breakers ({@link BudgetGate#checkVelocity}) on the replay's clock and enforcer. */
-    private PolicyReplay.Breakers breakers(Clock clock, BudgetEnforcer enforcer) {
+    private PolicyReplay.Breakers breakers(PricingCatalog catalog, Clock clock, BudgetEnforcer enforcer) {
         if (sessionCallsPerMinute == 0 && keyCallsPerMinute == 0) {
             return (a, key) -> Optional.empty();
         }
         BudgetGate gate = new BudgetGate(
                 enforcer,
-                new CostEstimator(PricingCatalog.bundled(), 0),
+                new CostEstimator(catalog, 0),
                 DegradationChains.parse(null),
                 new InMemoryRateCounter(clock),
                 sessionCallsPerMinute,

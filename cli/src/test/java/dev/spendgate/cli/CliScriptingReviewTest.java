@@ -382,7 +382,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-12: simulate-policy prices degraded calls at list, ignoring SPENDGATE_PRICING_OVERRIDES")
     void simulatePolicy_contractedPrices_degradedCallCostsTheContractedPrice() throws Exception {
         Path overrides = dir.resolve("contract.json");
         Files.writeString(overrides, "{\"discounts\": [{\"provider\": \"openai\", \"percent\": 50}]}");
