@@ -7,6 +7,7 @@ import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.simulate.HourlyTimeOrder;
 import dev.spendgate.domain.simulate.PolicyReplay;
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageLogReader.ReadStats;
 import dev.spendgate.embedded.FileBudgetPolicyStore;
@@ -100,6 +101,9 @@ final class SimulatePolicyCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Also write the result as JSON to this file.")
     Path out;
 
+    /** Records left out because their cost is quarantined (as by usage and the monthly report). */
+    private long quarantined;
+
     @Override
     public Integer call() {
         Instant start = parse(from, "--from");
@@ -134,8 +138,16 @@ final class SimulatePolicyCommand implements Callable<Integer> {
                 catalog, policies, chains::cheaperThan, (clock, enforcer) -> breakers(catalog, clock, enforcer))) {
             // the replay admits calls in the order they ran: each hour of the log in ts_start order
             HourlyTimeOrder ordered = HourlyTimeOrder.to(replay::accept);
+            // a record whose cost usage and the monthly report quarantine is neither recorded spend nor charged
+            CostCheck check = CostCheck.against(catalog);
             stats = UsageLogReader.create(new FileSystemObjectStore(dir.dataDir))
-                    .read(start, end, ordered);
+                    .read(start, end, r -> {
+                        if (check.check(r).isPresent()) {
+                            quarantined++;
+                        } else {
+                            ordered.accept(r);
+                        }
+                    });
             ordered.flush();
             result = replay.result();
         }
@@ -169,6 +181,11 @@ final class SimulatePolicyCommand implements Callable<Integer> {
                 + millis + " ms under " + policy + " (" + r.notReplayed() + " unbilled calls not replayed, "
                 + stats.malformedLines() + " unreadable lines and " + stats.unreadableObjects()
                 + " damaged log objects skipped: their calls are not in the figures).");
+        if (quarantined > 0) {
+            w.println("Left out: " + quarantined + " records whose cost usage and the monthly report quarantine"
+                    + " (negative, implausible for their tokens, or mismatched with the catalog version they name):"
+                    + " not replayed, in no figure below.");
+        }
         if (r.unpriced() > 0) {
             w.println(r.unpriced() + " of them unpriced (no catalog price, or no answer): cost unknown, $0 in the"
                     + " spend columns, their worst case held on the budgets as the gateway holds it.");
@@ -237,6 +254,7 @@ final class SimulatePolicyCommand implements Callable<Integer> {
             g.writeNumberField("malformed_lines", stats.malformedLines());
             g.writeNumberField("unreadable_objects", stats.unreadableObjects());
             g.writeNumberField("not_replayed_unbilled", r.notReplayed());
+            g.writeNumberField("not_replayed_quarantined", quarantined);
             g.writeNumberField("replayed_unpriced", r.unpriced());
             g.writeFieldName("total");
             line(g, r.total());

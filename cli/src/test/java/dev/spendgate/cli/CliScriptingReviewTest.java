@@ -40,7 +40,6 @@ class CliScriptingReviewTest {
     Path dir;
 
     @Test
-    @Disabled("DEFECT R19A-1: simulate-policy counts a quarantined record as recorded spend and charges it")
     void simulatePolicy_recordTheReportQuarantines_notRecordedSpendNorChargedToTheBudget() throws Exception {
         Instant t = Instant.parse("2026-10-05T09:00:00Z");
         write(
