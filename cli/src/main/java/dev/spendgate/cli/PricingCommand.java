@@ -8,6 +8,7 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.Rates;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -271,6 +272,13 @@ final class PricingCommand {
                             worstCaseUsd[0] = worstCaseUsd[0].add(r.costUsd());
                             totals[0] = totals[0].add(r.costUsd());
                             totals[1] = totals[1].add(r.costUsd());
+                            return;
+                        }
+                        if (UsageSummary.unanswered(r)) {
+                            // sent, but no answer arrived whole: no tokens to re-price, its cost unknown with both
+                            counts[0]++;
+                            counts[1]++;
+                            counts[2]++;
                             return;
                         }
                         CallPricer.Call call = new CallPricer.Call(

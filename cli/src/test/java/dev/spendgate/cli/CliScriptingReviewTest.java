@@ -89,7 +89,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-2: pricing check re-prices a call that got no answer at $0, not as unpriced")
     void pricingCheck_callThatGotNoAnswer_countedUnpricedNotAsAZeroCostCall() throws Exception {
         Instant t = Instant.parse("2026-10-05T09:00:00Z");
         write(
