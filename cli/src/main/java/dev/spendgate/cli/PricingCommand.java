@@ -260,6 +260,8 @@ final class PricingCommand {
             long[] counts = new long[3]; // calls, unpriced now, unpriced with the candidate
             long[] worstCase = new long[1];
             BigDecimal[] worstCaseUsd = {BigDecimal.ZERO};
+            long[] oneSided = new long[1]; // calls priced with one catalog only
+            BigDecimal[] oneSidedUsd = {BigDecimal.ZERO, BigDecimal.ZERO};
             UsageLogReader.ReadStats stats = UsageLogReader.create(new FileSystemObjectStore(dir.dataDir))
                     .read(from, to, r -> {
                         if (r.pricingStatus() == UsageRecord.PricingStatus.NOT_BILLABLE) {
@@ -296,8 +298,18 @@ final class PricingCommand {
                         counts[0]++;
                         counts[1] += a.priced() ? 0 : 1;
                         counts[2] += b.priced() ? 0 : 1;
-                        BigDecimal ca = a.priced() ? a.cost() : BigDecimal.ZERO;
-                        BigDecimal cb = b.priced() ? b.cost() : BigDecimal.ZERO;
+                        if (!a.priced() || !b.priced()) {
+                            // unpriced in either catalog: in neither total, so a model dropped from the checked
+                            // catalog is not shown as a saving (nor a newly priced one as a rise)
+                            if (a.priced() || b.priced()) {
+                                oneSided[0]++;
+                                oneSidedUsd[0] = oneSidedUsd[0].add(a.priced() ? a.cost() : BigDecimal.ZERO);
+                                oneSidedUsd[1] = oneSidedUsd[1].add(b.priced() ? b.cost() : BigDecimal.ZERO);
+                            }
+                            return;
+                        }
+                        BigDecimal ca = a.cost();
+                        BigDecimal cb = b.cost();
                         totals[0] = totals[0].add(ca);
                         totals[1] = totals[1].add(cb);
                         BigDecimal[] sums = byModel.computeIfAbsent(r.pricedProvider() + "/" + r.pricedModel(), k ->
@@ -322,6 +334,12 @@ final class PricingCommand {
             if (counts[1] > 0 || counts[2] > 0) {
                 out.println("  Unpriced calls (not in the totals): " + counts[1] + " now, " + counts[2]
                         + " with the checked file.");
+            }
+            if (oneSided[0] > 0) {
+                out.println("  Of them, " + oneSided[0] + " calls are priced with one catalog only ($"
+                        + plain(oneSidedUsd[0]) + " now, $" + plain(oneSidedUsd[1])
+                        + " with the checked file): left out of both totals, so the difference compares like with"
+                        + " like.");
             }
             if (worstCase[0] > 0) {
                 out.println("  Worst-case estimates of calls that never settled (cost_basis reserved_worst_case, no"

@@ -326,7 +326,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-11: pricing check shows a model removed from the catalog as a saving in its TOTAL")
     void pricingCheck_catalogDroppingAModel_doesNotCountItsCallsAsASaving() throws Exception {
         ObjectMapper json = new ObjectMapper();
         com.fasterxml.jackson.databind.node.ObjectNode catalog;
