@@ -144,6 +144,15 @@ final class PricingCommand {
                         + " input tokens (cache reads and writes included) the whole request is billed at the"
                         + " long-context rates.");
             }
+            if (p.webSearchPer1k() != null) {
+                out.println("  Web searches: " + rate(p.webSearchPer1k())
+                        + " USD per 1,000 (web_search_per_1k), added to the token cost at every tier and region.");
+            }
+            if (p.webSearchPreviewPer1k() != null) {
+                out.println("  Web search preview calls: " + rate(p.webSearchPreviewPer1k())
+                        + " USD per 1,000 (web_search_preview_per_1k), added to the token cost at every tier and"
+                        + " region.");
+            }
             if (!p.regionMultipliers().isEmpty()) {
                 out.println("  Region multipliers: " + new TreeMap<>(p.regionMultipliers()));
             }

@@ -235,7 +235,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-8: pricing show omits the per-search fee (web_search_per_1k) the model is billed at")
     void pricingShow_modelWithAWebSearchFee_showsIt() {
         // the catalog bills gpt-4o's server-side web searches at $10 per 1,000 (README "Pricing", web_search_per_1k)
         CliRun r = CliRun.of("pricing", "show", "gpt-4o", "--provider", "openai", "--overrides", "");
