@@ -59,13 +59,26 @@ final class PricingCommand {
                         + " (env SPENDGATE_PRICING_OVERRIDES).")
         String overrides;
 
+        @Spec(Spec.Target.MIXEE)
+        CommandSpec mixee;
+
         PricingCatalog current() {
             return applyTo(PricingCatalog.bundled());
         }
 
-        /** {@code base} (the bundled catalog, or a newer release of it) with the override file in use, if any. */
+        /**
+         * {@code base} (the bundled catalog, or a newer release of it) with the override file in use, if any; a file
+         * that cannot be read or is malformed is a usage error naming --overrides.
+         */
         PricingCatalog applyTo(PricingCatalog base) {
-            return overrides == null || overrides.isBlank() ? base : base.withOverrides(Path.of(overrides));
+            if (overrides == null || overrides.isBlank()) {
+                return base;
+            }
+            try {
+                return base.withOverrides(Path.of(overrides));
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                throw new ParameterException(mixee.commandLine(), "--overrides: " + e.getMessage());
+            }
         }
     }
 

@@ -66,9 +66,10 @@ final class UsageCommand implements Callable<Integer> {
         if (!start.isBefore(end)) {
             throw new ParameterException(spec.commandLine(), "--from must be before --to");
         }
+        CostCheck check = CostCheck.against(overrides.current());
         UsageSummary summary;
         try {
-            summary = UsageSummary.groupedBy(groupBy, CostCheck.against(overrides.current()));
+            summary = UsageSummary.groupedBy(groupBy, check);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--group-by: " + e.getMessage());
         }

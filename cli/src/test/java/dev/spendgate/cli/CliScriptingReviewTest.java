@@ -129,7 +129,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-3: usage blames --group-by for a malformed --overrides file")
     void usage_malformedOverridesFile_errorNamesOverridesNotGroupBy() throws Exception {
         Path overrides = dir.resolve("overrides.json");
         Files.writeString(overrides, "{\"discounts\": [{\"provider\": \"openai\"}]}");
