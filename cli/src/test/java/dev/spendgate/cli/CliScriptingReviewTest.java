@@ -154,7 +154,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-4: an override discount whose percent is not a number: error does not name 'percent'")
     void pricingCheck_discountPercentNotANumber_errorNamesTheField() throws Exception {
         Path file = dir.resolve("overrides.json");
         Files.writeString(file, "{\"discounts\": [{\"provider\": \"openai\", \"percent\": \"ten\"}]}");

@@ -177,7 +177,8 @@ public final class PricingCatalog {
         for (JsonNode discount : root.path("discounts")) {
             String provider = text(discount, "provider");
             String model = discount.hasNonNull("model") ? discount.get("model").asText() : null;
-            BigDecimal percent = new BigDecimal(text(discount, "percent"));
+            text(discount, "percent"); // present, or "missing 'percent'"
+            BigDecimal percent = decimal(discount, "percent");
             if (percent.signum() < 0 || percent.compareTo(BigDecimal.valueOf(100)) > 0) {
                 throw new IllegalArgumentException("discount percent must be between 0 and 100, got " + percent);
             }
