@@ -174,7 +174,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-5: an override model without 'input' fails with 'spendgate: input price of x', exit 1")
     void pricingCheck_overrideModelWithoutInputRate_errorSaysTheFieldIsMissing() throws Exception {
         Path file = dir.resolve("overrides.json");
         Files.writeString(

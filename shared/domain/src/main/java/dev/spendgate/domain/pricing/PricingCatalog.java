@@ -402,11 +402,11 @@ public final class PricingCatalog {
                     aliases,
                     m.path("tier").asText(null),
                     m.path("family").asText(null),
-                    decimal(m, "input"),
+                    requiredDecimal(m, "input"),
                     decimal(m, "cached_input"),
                     decimal(m, "cache_write_5m"),
                     decimal(m, "cache_write_1h"),
-                    decimal(m, "output"),
+                    requiredDecimal(m, "output"),
                     m.path("source_url").asText(null),
                     date(m, "effective_date"),
                     tierRates(m.path("service_tiers")),
@@ -479,6 +479,12 @@ public final class PricingCatalog {
             throw new IllegalArgumentException("pricing entry is missing '" + field + "': " + node);
         }
         return value.asText();
+    }
+
+    /** A rate every model entry must have: "missing 'input'" names the field, as the other required fields do. */
+    private static BigDecimal requiredDecimal(JsonNode node, String field) {
+        text(node, field);
+        return decimal(node, field);
     }
 
     private static BigDecimal decimal(JsonNode node, String field) {
