@@ -198,7 +198,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-6: an override file whose section name is misspelt is accepted and changes nothing")
     void pricingCheck_overrideFileWithMisspeltSection_refusedNamingIt() throws Exception {
         Path file = dir.resolve("overrides.json");
         // "discount" for "discounts": the contracted 10 % would silently not apply

@@ -192,7 +192,12 @@ public final class GatewayRuntime implements AutoCloseable {
             Duration flushInterval) {
         PricingCatalog pricing = PricingCatalog.bundled();
         if (config.pricingOverrides() != null) {
-            pricing = pricing.withOverrides(config.pricingOverrides());
+            try {
+                pricing = pricing.withOverrides(config.pricingOverrides());
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                // refuse to start rather than charge list prices: name the variable the operator set
+                throw new IllegalArgumentException("SPENDGATE_PRICING_OVERRIDES: " + e.getMessage(), e);
+            }
         }
         dev.spendgate.domain.pricing.CatalogFreshness.warning(pricing, java.time.LocalDate.now(clock))
                 .ifPresent(w -> Log.warn(null, w));

@@ -50,6 +50,9 @@ public final class PricingCatalog {
     private static final Pattern BEDROCK_MODEL_ARN = Pattern.compile(
             "^arn:aws(?:-[a-z]+)*:bedrock:[a-z0-9-]*:\\d*:(?:inference-profile|foundation-model)/(.+)$");
 
+    /** The top-level sections an override file may have; any other name is refused (a misspelling). */
+    private static final List<String> OVERRIDE_SECTIONS = List.of("models", "discounts", "aliases");
+
     private final String version;
     private final Map<String, List<ModelPrice>> byKey;
     private final List<ModelPrice> entries;
@@ -147,6 +150,18 @@ public final class PricingCatalog {
             root = JSON.readTree(bytes);
         } catch (IOException e) {
             throw new IllegalArgumentException("pricing overrides " + file + " are not valid JSON: " + e.getMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("pricing overrides " + file + " must be a JSON object with "
+                    + String.join(", ", OVERRIDE_SECTIONS));
+        }
+        // a misspelt section ("discount") would be ignored: the gateway would silently charge list prices
+        for (java.util.Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!OVERRIDE_SECTIONS.contains(name)) {
+                throw new IllegalArgumentException("pricing overrides " + file + " have an unknown section '" + name
+                        + "'; the sections are " + String.join(", ", OVERRIDE_SECTIONS));
+            }
         }
         // Keyed by model and effective date. An override entry replaces the bundled entries of its model from its
         // effective_date on (all of them when it has none): a call made before a contract rate starts keeps the list
