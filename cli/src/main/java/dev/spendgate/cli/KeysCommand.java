@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -55,12 +56,28 @@ final class KeysCommand {
 
         @Override
         public Integer call() {
-            Attribution defaults = new Attribution(feature, department, team, environment, null, null, null);
+            // the admin API's rules (POST /admin/keys), and no control character: a line break would split the
+            // `keys list` row a script reads
+            String trimmed = name.trim();
+            if (trimmed.isEmpty() || trimmed.length() > 128 || hasControl(trimmed)) {
+                throw new ParameterException(
+                        spec.commandLine(), "--name: 1-128 characters are required, without control characters");
+            }
+            if (owner != null && (owner.length() > 256 || hasControl(owner))) {
+                throw new ParameterException(
+                        spec.commandLine(), "--owner: at most 256 characters, without control characters");
+            }
+            Attribution defaults;
+            try {
+                defaults = new Attribution(feature, department, team, environment, null, null, null);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--" + e.getMessage());
+            }
             String secret = ProxyKeys.newSecret();
             ProxyKey key = new ProxyKey(
                     ProxyKeys.newId(),
                     ProxyKeys.hash(secret),
-                    name,
+                    trimmed,
                     environment,
                     owner,
                     defaults,
@@ -68,11 +85,15 @@ final class KeysCommand {
                     Instant.now().truncatedTo(ChronoUnit.SECONDS));
             store(dir).create(key);
             PrintWriter out = spec.commandLine().getOut();
-            out.println("Created key " + key.id() + " (" + name + ", " + environment + ").");
+            out.println("Created key " + key.id() + " (" + trimmed + ", " + environment + ").");
             out.println("Secret (shown once, store it now): " + secret);
             out.flush();
             return 0;
         }
+    }
+
+    private static boolean hasControl(String value) {
+        return value.chars().anyMatch(Character::isISOControl);
     }
 
     @Command(name = "list", description = "List keys (never their secrets).")

@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -219,7 +218,6 @@ class CliScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19A-7: keys create accepts a name with a line break, which splits the keys list row")
     void keysCreate_nameWithALineBreak_refusedAndNothingStored() throws Exception {
         CliRun r = CliRun.of(
                 "keys", "create", "--name", "chatbot\nprod", "--environment", "prod", "--data-dir", dir.toString());
