@@ -1,0 +1,84 @@
+package dev.spendgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageLogWriter;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
+import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.embedded.FileSystemUsageSpool;
+import java.io.InputStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The reviewer's suspicions of round 19 (area a), each shown by a script's-eye view before its fix. */
+class CliScriptingSuspicionsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void usage_dataDirThatDoesNotExist_usageErrorNamingIt() {
+        // a typo in a finance script must not read as "$0 spent"
+        CliRun r = CliRun.of(
+                "usage",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-01",
+                "--data-dir",
+                dir.resolve("spendgat").toString());
+
+        assertThat(r.code()).as(r.out()).isEqualTo(2);
+        assertThat(r.err()).contains("--data-dir").contains("spendgat");
+        assertThat(r.out()).doesNotContain("TOTAL");
+    }
+
+    @Test
+    void usage_dataDirIsARegularFile_usageError() throws Exception {
+        Path file = Files.writeString(dir.resolve("usage.csv"), "not a data directory");
+
+        CliRun r = CliRun.of("usage", "--from", "2026-10-01", "--to", "2026-11-01", "--data-dir", file.toString());
+
+        assertThat(r.code()).as(r.out()).isEqualTo(2);
+        assertThat(r.err()).contains("--data-dir");
+    }
+
+    @Test
+    void usage_emptyDataDir_spentNothing() {
+        CliRun r = CliRun.of("usage", "--from", "2026-10-01", "--to", "2026-11-01", "--data-dir", dir.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("TOTAL\\s+0\\s+0\\s+0\\s+0\\s+0\\b");
+    }
+
+    private static UsageRecord chat(String id, Instant t, UsageSource source) {
+        // gpt-4o: 1,000 x $2.50/M + 500 x $10/M = $0.0075
+        return UsageRecord.builder()
+                .requestId(id)
+                .tsStart(t)
+                .tsEnd(t.plusMillis(400))
+                .keyId("key_1")
+                .attribution(new Attribution("chat", "support", null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o")
+                .statusCode(200)
+                .tokens(new TokenUsage(1000, 0, 0, 0, 500, 0))
+                .costUsd(new BigDecimal("0.0075"))
+                .pricingStatus(PricingStatus.PRICED)
+                .usageSource(source)
+                .build();
+    }
+}
