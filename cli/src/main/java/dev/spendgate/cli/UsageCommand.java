@@ -118,6 +118,12 @@ final class UsageCommand implements Callable<Integer> {
                     + summary.total().worstCaseUsd().toPlainString()
                     + " of COST_USD is the worst case reserved for them, an estimate, not an amount billed.");
         }
+        if (summary.total().estimatedCalls() > 0) {
+            out.println("Note: " + summary.total().estimatedCalls() + " calls ($"
+                    + summary.total().estimatedUsd().toPlainString()
+                    + " of COST_USD) are priced on tokens the gateway counted itself, the provider having reported"
+                    + " none (usage_source estimated): an estimate, not an amount billed.");
+        }
         if (summary.quarantinedRecords() > 0) {
             out.println("Left out: " + summary.quarantinedSentence()
                     + ", in no figure above, as the monthly report quarantines them.");

@@ -62,6 +62,26 @@ class CliScriptingSuspicionsTest {
         assertThat(r.out()).containsPattern("TOTAL\\s+0\\s+0\\s+0\\s+0\\s+0\\b");
     }
 
+    @Test
+    void usage_costOfEstimatedTokens_notedAsAnEstimate() throws Exception {
+        Instant t = Instant.parse("2026-10-05T09:00:00Z");
+        try (UsageLogWriter writer = UsageLogWriter.create(
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                Clock.systemUTC(),
+                100)) {
+            writer.append(chat("a", t, UsageSource.PROVIDER));
+            // the provider reported no usage: the gateway counted the tokens itself
+            writer.append(chat("b", t.plusSeconds(60), UsageSource.ESTIMATED));
+        }
+
+        CliRun r = CliRun.of("usage", "--from", "2026-10-01", "--to", "2026-11-01", "--data-dir", dir.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("TOTAL\\s+2\\s+.*0\\.0150\\b");
+        assertThat(r.out()).as(r.out()).containsPattern("1 calls .*\\$0\\.0075.*usage_source estimated");
+    }
+
     private static UsageRecord chat(String id, Instant t, UsageSource source) {
         // gpt-4o: 1,000 x $2.50/M + 500 x $10/M = $0.0075
         return UsageRecord.builder()

@@ -158,6 +158,8 @@ public final class UsageSummary {
         private long worstCaseCalls;
         private BigDecimal costUsd = BigDecimal.ZERO;
         private BigDecimal worstCaseUsd = BigDecimal.ZERO;
+        private long estimatedCalls;
+        private BigDecimal estimatedUsd = BigDecimal.ZERO;
 
         Row(List<String> key) {
             this.key = List.copyOf(key);
@@ -178,6 +180,9 @@ public final class UsageSummary {
                 if (r.worstCaseEstimate()) {
                     worstCaseCalls++;
                     worstCaseUsd = worstCaseUsd.add(r.costUsd());
+                } else if (r.usageSource() == UsageRecord.UsageSource.ESTIMATED) {
+                    estimatedCalls++;
+                    estimatedUsd = estimatedUsd.add(r.costUsd());
                 }
             }
         }
@@ -225,6 +230,19 @@ public final class UsageSummary {
         /** What the {@link #worstCaseCalls()} add to {@link #costUsd()}. */
         public BigDecimal worstCaseUsd() {
             return worstCaseUsd;
+        }
+
+        /**
+         * Priced calls whose tokens the gateway counted itself, the provider having reported none ({@code usage_source
+         * estimated}, worst cases apart): their cost, in {@link #costUsd()}, is an estimate.
+         */
+        public long estimatedCalls() {
+            return estimatedCalls;
+        }
+
+        /** What the {@link #estimatedCalls()} add to {@link #costUsd()}. */
+        public BigDecimal estimatedUsd() {
+            return estimatedUsd;
         }
     }
 }

@@ -190,6 +190,14 @@ final class SpendView {
                     .append(" calls reached the provider but its answer never arrived whole: their cost is unknown,"
                             + " not zero, and their budgets count the worst case.");
         }
+        if (total.estimatedCalls() > 0) {
+            sb.append(" ")
+                    .append(total.estimatedCalls())
+                    .append(" calls ($")
+                    .append(esc(total.estimatedUsd().toPlainString()))
+                    .append(") are priced on tokens the gateway counted itself, the provider having reported none"
+                            + " (usage_source estimated): an estimate.");
+        }
         if (summary.quarantinedRecords() > 0) {
             sb.append(" <span data-testid=\"spend-quarantined\">Left out: ")
                     .append(esc(summary.quarantinedSentence()))
