@@ -82,6 +82,36 @@ class CliScriptingSuspicionsTest {
         assertThat(r.out()).as(r.out()).containsPattern("1 calls .*\\$0\\.0075.*usage_source estimated");
     }
 
+    @Test
+    void pricingCheck_newerCatalogEntryWithoutEffectiveDate_refusedNamingTheField() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode catalog;
+        try (InputStream in = getClass().getResourceAsStream("/dev/spendgate/domain/pricing/catalog.json")) {
+            catalog = (ObjectNode) json.readTree(in);
+        }
+        catalog.put("catalog_version", "2027-01-15");
+        ObjectNode added = ((ArrayNode) catalog.get("models")).addObject();
+        added.put("provider", "openai").put("model", "gpt-9").put("input", "1").put("output", "2");
+        added.put("source_url", "https://openai.com/api/pricing/");
+        Path file = dir.resolve("catalog-2027-01-15.json");
+        json.writeValue(file.toFile(), catalog);
+
+        CliRun r = CliRun.of(
+                "pricing",
+                "check",
+                file.toString(),
+                "--month",
+                "2026-10",
+                "--overrides",
+                "",
+                "--data-dir",
+                dir.toString());
+
+        // a price with no date cannot be placed among the rate cards ("effective null")
+        assertThat(r.code()).as(r.out()).isEqualTo(2);
+        assertThat(r.err()).contains("effective_date").contains("gpt-9");
+    }
+
     private static UsageRecord chat(String id, Instant t, UsageSource source) {
         // gpt-4o: 1,000 x $2.50/M + 500 x $10/M = $0.0075
         return UsageRecord.builder()

@@ -106,11 +106,21 @@ public final class PricingCatalog {
      * Throws {@link IllegalArgumentException} naming the file and the field when it is not one.
      */
     public static PricingCatalog read(Path file) {
+        PricingCatalog catalog;
         try {
-            return parse(Files.readAllBytes(file), file.toString());
+            catalog = parse(Files.readAllBytes(file), file.toString());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read pricing catalog " + file, e);
         }
+        // as the bundled catalog's test requires: a price without a date cannot be placed among the rate cards
+        for (ModelPrice p : catalog.entries()) {
+            String missing = p.effectiveDate() == null ? "effective_date" : p.sourceUrl() == null ? "source_url" : null;
+            if (missing != null) {
+                throw new IllegalArgumentException("pricing catalog " + file + ": entry " + p.provider() + "/"
+                        + p.model() + " is missing '" + missing + "'");
+            }
+        }
+        return catalog;
     }
 
     private static PricingCatalog parse(byte[] bytes, String name) {
