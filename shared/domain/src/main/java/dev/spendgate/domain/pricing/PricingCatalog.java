@@ -52,6 +52,20 @@ public final class PricingCatalog {
 
     /** The top-level sections an override file may have; any other name is refused (a misspelling). */
     private static final List<String> OVERRIDE_SECTIONS = List.of("models", "discounts", "aliases");
+    /**
+     * The bundled catalog's header fields, taken in an override file (a copy of the catalog edited): the unit and
+     * currency must be the catalog's (null: any value, descriptive only).
+     */
+    private static final Map<String, String> CATALOG_HEADER = header();
+
+    private static Map<String, String> header() {
+        Map<String, String> h = new HashMap<>();
+        h.put("catalog_version", null);
+        h.put("sources_note", null);
+        h.put("currency", "USD");
+        h.put("unit", "per_1m_tokens");
+        return java.util.Collections.unmodifiableMap(h);
+    }
 
     private final String version;
     private final Map<String, List<ModelPrice>> byKey;
@@ -165,13 +179,20 @@ public final class PricingCatalog {
             throw new IllegalArgumentException("pricing overrides " + file + " must be a JSON object with "
                     + String.join(", ", OVERRIDE_SECTIONS));
         }
-        // a misspelt section ("discount") would be ignored: the gateway would silently charge list prices
+        // a misspelt section ("discount") would be ignored: the gateway would silently charge list prices. A copy of
+        // the bundled catalog edited into an override file keeps its header, which must say what the rates are in.
         for (java.util.Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!OVERRIDE_SECTIONS.contains(name)) {
-                throw new IllegalArgumentException("pricing overrides " + file + " have an unknown section '" + name
-                        + "'; the sections are " + String.join(", ", OVERRIDE_SECTIONS));
+            if (OVERRIDE_SECTIONS.contains(name) || CATALOG_HEADER.containsKey(name)) {
+                String expected = CATALOG_HEADER.get(name);
+                if (expected != null && !expected.equals(root.path(name).asText())) {
+                    throw new IllegalArgumentException("pricing overrides " + file + " say " + name + " '"
+                            + root.path(name).asText() + "'; rates are read as " + expected);
+                }
+                continue;
             }
+            throw new IllegalArgumentException("pricing overrides " + file + " have an unknown section '" + name
+                    + "'; the sections are " + String.join(", ", OVERRIDE_SECTIONS));
         }
         // Keyed by model and effective date. An override entry replaces the bundled entries of its model from its
         // effective_date on (all of them when it has none): a call made before a contract rate starts keeps the list

@@ -121,6 +121,29 @@ class PricingCatalogTest {
     }
 
     @Test
+    void withOverrides_editedCopyOfTheBundledCatalog_takenWithItsHeader(@TempDir Path dir) throws IOException {
+        // a finance team copies catalog.json and edits a rate: its header (catalog_version, currency, unit) is the
+        // catalog's own, not a misspelt section
+        String bundled;
+        try (var in = PricingCatalog.class.getResourceAsStream("catalog.json")) {
+            bundled = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Path copy = Files.writeString(dir.resolve("copy.json"), bundled);
+        Path euros = Files.writeString(dir.resolve("eur.json"), bundled.replace("\"USD\"", "\"EUR\""));
+
+        PricingCatalog custom = PricingCatalog.bundled().withOverrides(copy);
+
+        assertThat(custom.find("openai", "gpt-4o").orElseThrow().input())
+                .isEqualByComparingTo(PricingCatalog.bundled()
+                        .find("openai", "gpt-4o")
+                        .orElseThrow()
+                        .input());
+        assertThatThrownBy(() -> PricingCatalog.bundled().withOverrides(euros))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("currency 'EUR'");
+    }
+
+    @Test
     void withOverrides_aliasOfUnknownModel_refusedNamingIt(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("prices.json");
         Files.writeString(
