@@ -39,4 +39,27 @@ class OutcomeRetryReviewTest {
                 .as("the retry's answer (REPEATED = 200, STORED = 201)")
                 .isEqualTo(OutcomeLog.Once.REPEATED);
     }
+    /**
+     * The same promise at the month's end with the first POST still being stored: it arrived at 23:59:59 on November
+     * 30th and its write is slow (S3 answering in seconds); the client times out and retries at 00:00:01 on December
+     * 1st, and that retry is served first. The retry looks for the key on November 30th (not there yet) and stores
+     * under December 1st; the first POST then looks on November 29th and stores under November 30th. Both answer 201,
+     * and the outcome is in both months' reports.
+     */
+    @Test
+    @Disabled("DEFECT R19B-5: a retry served before the slow first POST across midnight stores the outcome twice")
+    void recordOnce_retryServedBeforeTheFirstPostAcrossMidnight_isCountedOnce() {
+        TestStore store = new TestStore();
+        OutcomeLog log = OutcomeLog.create(store);
+        Outcome first = new Outcome(Instant.parse("2026-11-30T23:59:59Z"), "s-1", null, "ticket_resolved", 1, "k1");
+        Outcome retry = new Outcome(Instant.parse("2026-12-01T00:00:01Z"), "s-1", null, "ticket_resolved", 1, "k1");
+
+        OutcomeLog.Once retried = log.recordOnce(retry, "ticket-9001-resolved");
+        OutcomeLog.Once original = log.recordOnce(first, "ticket-9001-resolved");
+
+        assertThat(log.read(YearMonth.of(2026, 11)).size()
+                        + log.read(YearMonth.of(2026, 12)).size())
+                .as("outcomes counted over November and December (retry %s, first POST %s)", retried, original)
+                .isEqualTo(1);
+    }
 }
