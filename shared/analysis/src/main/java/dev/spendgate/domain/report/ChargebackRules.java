@@ -60,12 +60,18 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
 
     /**
      * Spend shared by several cost centres: spread in proportion to their direct spend, or by fixed percentages
-     * ({@code shares}, cost centre to percent, summing to 100).
+     * ({@code shares}, cost centre to percent, each 0 to 100, summing to 100).
      */
     public record SharedRule(Match match, String glAccount, Allocation allocation, Map<String, BigDecimal> shares) {
         public SharedRule {
             shares = shares == null ? Map.of() : new LinkedHashMap<>(shares);
             if (allocation == Allocation.FIXED) {
+                for (Map.Entry<String, BigDecimal> share : shares.entrySet()) {
+                    if (share.getValue().signum() < 0 || share.getValue().compareTo(BigDecimal.valueOf(100)) > 0) {
+                        throw new IllegalArgumentException("share of " + share.getKey() + " must be 0 to 100 percent,"
+                                + " got " + share.getValue().toPlainString());
+                    }
+                }
                 BigDecimal sum = shares.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
                 if (shares.isEmpty() || sum.compareTo(BigDecimal.valueOf(100)) != 0) {
                     throw new IllegalArgumentException(

@@ -3,7 +3,6 @@ package dev.spendgate.domain.report;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,7 +13,6 @@ import org.junit.jupiter.api.Test;
  */
 class ChargebackNegativeShareReviewTest {
     @Test
-    @Disabled("DEFECT R19B-7: a fixed shared rule with a negative share (150 / -50) is accepted")
     void parse_fixedSharesWithANegativePercentage_isRefused() {
         String rules = """
                 {"suspense": {"gl_account": "6999", "cost_centre": "CC-SUSPENSE"},
