@@ -10,7 +10,6 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +37,6 @@ class OutcomesUnknownFieldReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R19B-6: POST /v1/outcomes accepts unknown fields: a misspelled count is stored as 1")
     void post_misspelledCountField_is400NamingItAndStoresNothing() {
         HttpResponse<String> r =
                 gw.send(gw.post("/v1/outcomes", "{\"session\":\"s-42\",\"outcome\":\"ticket_resolved\",\"Count\":40}"));

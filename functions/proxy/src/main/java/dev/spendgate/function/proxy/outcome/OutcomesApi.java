@@ -39,6 +39,8 @@ public final class OutcomesApi {
     public static final String PATH = "/v1/outcomes";
     /** A client's key for one outcome: a retry with the same key is answered 200 and not counted again. */
     public static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+    /** The fields an outcome body may carry; any other is refused naming it. */
+    static final java.util.List<String> FIELDS = java.util.List.of("session", "request_id", "outcome", "count");
 
     private static final int MAX_BODY_BYTES = 16 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -96,6 +98,21 @@ public final class OutcomesApi {
         if (body == null || !body.isObject()) {
             error(sink, 400, "invalid_request_error", "The body must be a JSON object.", "body");
             return;
+        }
+        java.util.Iterator<String> names = body.fieldNames();
+        while (names.hasNext()) {
+            String field = names.next();
+            if (!FIELDS.contains(field)) {
+                // a misspelled count ("Count", "quantity") must not be stored as one outcome
+                error(
+                        sink,
+                        400,
+                        "invalid_request_error",
+                        "Unknown field '" + field + "': an outcome takes " + String.join(", ", FIELDS)
+                                + "; nothing was stored.",
+                        field);
+                return;
+            }
         }
         String session = text(body, "session");
         String requestId = text(body, "request_id");
