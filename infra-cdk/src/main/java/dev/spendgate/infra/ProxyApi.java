@@ -135,8 +135,9 @@ public final class ProxyApi extends Construct {
         // Usage records go to the Firehose stream (which writes usage/ itself), also when the spool is drained.
         role.addToPolicy(
                 Policies.allow("PutUsageRecords", List.of("firehose:PutRecordBatch"), List.of(usage.streamArn())));
-        // POST /v1/outcomes with an Idempotency-Key reads the same name under the day before and, when its conditional
-        // put finds one, the day's (OutcomeLog.recordOnce): a retry is answered 200 and not counted again.
+        // POST /v1/outcomes with an Idempotency-Key claims it with a conditional put under outcomes/v1/idempotency/
+        // and,
+        // when the claim exists, reads it back (OutcomeLog.recordOnce): a retry is answered 200 and not counted again.
         role.addToPolicy(Policies.allow(
                 "RecordOutcomes",
                 List.of("s3:GetObject", "s3:PutObject"),

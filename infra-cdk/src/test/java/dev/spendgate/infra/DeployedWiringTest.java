@@ -41,10 +41,10 @@ class DeployedWiringTest {
 
     /**
      * {@code POST /v1/outcomes} with an {@code Idempotency-Key} (README "Outcomes": a retry is answered 200 and not
-     * counted again) stores through {@link OutcomeLog#recordOnce}, which first reads the same name under the day
-     * before ({@code GetObject} under {@code outcomes/v1/}; normally absent, and S3 answers 404 for a missing object
-     * only to a caller who may list the bucket, 403 otherwise) and, when the conditional put finds one, reads the
-     * day's. The proxy role may only put under {@code outcomes/}: in AWS every idempotent outcome answers 503 "could not
+     * counted again) stores through {@link OutcomeLog#recordOnce}, which claims the key with a conditional put under
+     * {@link OutcomeLog#IDEMPOTENCY} and, when the claim exists, reads it back and checks the stored outcome
+     * ({@code GetObject} under {@code outcomes/v1/}; S3 answers 404 for a missing object only to a caller who may list
+     * the bucket, 403 otherwise). The proxy role may only put under {@code outcomes/}: in AWS every idempotent outcome answers 503 "could not
      * be stored; retry", every retry the same, and none reaches the monthly report's cost per outcome.
      */
     @Test
@@ -57,7 +57,11 @@ class DeployedWiringTest {
         assertThat(onOutcomes)
                 .as("the proxy role's grants on outcomes/")
                 .contains("/" + Storage.OUTCOMES_PREFIX + "*")
-                .contains("s3:GetObject");
+                .contains("s3:GetObject")
+                .contains("s3:PutObject");
+        assertThat(OutcomeLog.IDEMPOTENCY)
+                .as("the idempotency claims (put if absent, then read back) lie under the granted prefix")
+                .startsWith(Storage.OUTCOMES_PREFIX);
         assertThat(grants(synth, "ProxyRole"))
                 .as("ListBucket on the bucket itself, without an s3:prefix condition a GetObject cannot match")
                 .anyMatch(g -> g.contains("s3:ListBucket") && !g.contains("s3:prefix") && !g.contains("/*"));

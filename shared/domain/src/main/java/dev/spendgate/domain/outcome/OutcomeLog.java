@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.store.ObjectStoreException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,10 +33,13 @@ import java.util.concurrent.Future;
  * concurrent gateways never lose one). Fields: {@code ts}, {@code session} or {@code request_id}, {@code outcome},
  * {@code count}, {@code key_id}.
  *
- * <p>An outcome sent with an idempotency key (the client's {@code Idempotency-Key} header) is stored under a name
- * made from the Spendgate key's id and that key ({@code outcome-k-<hash>.json}), written only if absent there and on
- * the day before: a client retrying a POST whose answer it did not get counts the outcome once, also across midnight
- * and a month's end. The month is read {@value #READERS} objects at a time.
+ * <p>An outcome sent with an idempotency key (the client's {@code Idempotency-Key} header) is claimed first: one
+ * undated object per Spendgate key id and idempotency key ({@code outcomes/v1/idempotency/<hash>.json}), written only
+ * if absent, holds the outcome and the name it is stored under ({@code outcome-k-<hash>.json} under the day of the
+ * POST that claimed it). Whoever wins the claim stores the outcome; a retry, whenever it comes (two days later, after a
+ * month's end, or before the first POST finished), finds the claim and stores nothing new (it writes the claimed
+ * outcome's object again, the same bytes under the same name, in case the first POST died between claim and store).
+ * The month is read {@value #READERS} objects at a time.
  */
 public final class OutcomeLog {
     public static final String ROOT = "outcomes/v1/";
@@ -43,6 +47,9 @@ public final class OutcomeLog {
     static final int READERS = 32;
 
     private static final String IDEMPOTENT = "outcome-k-";
+    /** Where the claims of idempotency keys live: undated, so a retry finds its claim however late it comes. */
+    public static final String IDEMPOTENCY = ROOT + "idempotency/";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectStore store;
@@ -75,21 +82,32 @@ public final class OutcomeLog {
     }
 
     /**
-     * Stores the outcome once for its idempotency key: nothing when an outcome with the same Spendgate key id and
-     * idempotency key was stored that day or the day before (a retry after midnight, also into the next month).
+     * Stores the outcome once for its idempotency key: nothing new when an outcome with the same Spendgate key id and
+     * idempotency key was recorded before, however long ago (the claim under {@link #IDEMPOTENCY} is undated and
+     * written only if absent, so of two racing POSTs exactly one stores).
      */
     public Once recordOnce(Outcome outcome, String idempotencyKey) {
-        LocalDate day = outcome.ts().atZone(ZoneOffset.UTC).toLocalDate();
-        String name = IDEMPOTENT + idempotencyHash(outcome.keyId(), idempotencyKey) + ".json";
-        Optional<Outcome> earlier =
-                store.get(dayPrefix(day.minusDays(1)) + name).flatMap(OutcomeLog::decode);
-        if (earlier.isEmpty()) {
-            if (store.putIfAbsent(dayPrefix(day) + name, encode(outcome))) {
-                return Once.STORED;
-            }
-            earlier = store.get(dayPrefix(day) + name).flatMap(OutcomeLog::decode);
+        String hash = idempotencyHash(outcome.keyId(), idempotencyKey);
+        String claim = IDEMPOTENCY + hash + ".json";
+        String stored = dayPrefix(outcome.ts().atZone(ZoneOffset.UTC).toLocalDate()) + IDEMPOTENT + hash + ".json";
+        if (store.putIfAbsent(claim, encodeClaim(outcome, stored))) {
+            store.put(stored, encode(outcome));
+            return Once.STORED;
         }
-        return earlier.filter(e -> !sameOutcome(e, outcome)).isPresent() ? Once.CONFLICTING : Once.REPEATED;
+        JsonNode earlier = store.get(claim).flatMap(OutcomeLog::tree).orElse(null);
+        Optional<Outcome> first = earlier == null ? Optional.empty() : decode(earlier);
+        if (first.isEmpty()) {
+            throw new ObjectStoreException("the idempotency claim " + claim + " cannot be read", null);
+        }
+        if (!sameOutcome(first.get(), outcome)) {
+            return Once.CONFLICTING;
+        }
+        // the first POST may have died between its claim and its store: the same bytes under the same name again
+        String storedAs = earlier.path("stored_as").asText(stored);
+        if (store.get(storedAs).isEmpty()) {
+            store.put(storedAs, encode(first.get()));
+        }
+        return Once.REPEATED;
     }
 
     /** The same outcome of the same calls, whenever recorded. */
@@ -103,7 +121,7 @@ public final class OutcomeLog {
 
     /**
      * Every readable outcome recorded in the month (UTC), in key order; unreadable objects are skipped, and an
-     * idempotent outcome stored on two days (a retry after midnight) is read once.
+     * idempotent outcome stored on two days of the month (by a gateway before its claims were undated) is read once.
      */
     public List<Outcome> read(YearMonth month) {
         List<String> keys = new ArrayList<>();
@@ -151,6 +169,17 @@ public final class OutcomeLog {
     }
 
     static byte[] encode(Outcome o) {
+        return bytes(node(o));
+    }
+
+    /** The claim of an idempotency key: the outcome and the object it is stored as. */
+    static byte[] encodeClaim(Outcome o, String storedAs) {
+        ObjectNode n = node(o);
+        n.put("stored_as", storedAs);
+        return bytes(n);
+    }
+
+    private static ObjectNode node(Outcome o) {
         ObjectNode n = JSON.createObjectNode();
         n.put("ts", o.ts().toString());
         n.put("session", o.session());
@@ -158,6 +187,10 @@ public final class OutcomeLog {
         n.put("outcome", o.name());
         n.put("count", o.count());
         n.put("key_id", o.keyId());
+        return n;
+    }
+
+    private static byte[] bytes(ObjectNode n) {
         try {
             return JSON.writeValueAsBytes(n);
         } catch (IOException e) {
@@ -165,18 +198,29 @@ public final class OutcomeLog {
         }
     }
 
-    static java.util.Optional<Outcome> decode(byte[] bytes) {
+    static Optional<Outcome> decode(byte[] bytes) {
+        return tree(bytes).flatMap(OutcomeLog::decode);
+    }
+
+    private static Optional<JsonNode> tree(byte[] bytes) {
         try {
-            JsonNode n = JSON.readTree(bytes);
-            return java.util.Optional.of(new Outcome(
+            return Optional.ofNullable(JSON.readTree(bytes));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    static Optional<Outcome> decode(JsonNode n) {
+        try {
+            return Optional.of(new Outcome(
                     Instant.parse(n.path("ts").asText()),
                     n.hasNonNull("session") ? n.get("session").asText() : null,
                     n.hasNonNull("request_id") ? n.get("request_id").asText() : null,
                     n.path("outcome").asText(null),
                     n.path("count").asLong(),
                     n.hasNonNull("key_id") ? n.get("key_id").asText() : null));
-        } catch (IOException | RuntimeException e) {
-            return java.util.Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
         }
     }
 }

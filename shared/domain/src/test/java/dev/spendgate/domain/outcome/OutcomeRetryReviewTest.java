@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spendgate.domain.report.TestStore;
 import java.time.Instant;
 import java.time.YearMonth;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
  */
 class OutcomeRetryReviewTest {
     @Test
-    @Disabled("DEFECT R19B-2: an idempotent outcome retried two days later is stored and counted again")
     void recordOnce_retriedTwoDaysLaterAcrossTheMonthEnd_isAnsweredAsARepeatAndCountedOnce() {
         TestStore store = new TestStore();
         OutcomeLog log = OutcomeLog.create(store);
@@ -47,7 +45,6 @@ class OutcomeRetryReviewTest {
      * and the outcome is in both months' reports.
      */
     @Test
-    @Disabled("DEFECT R19B-5: a retry served before the slow first POST across midnight stores the outcome twice")
     void recordOnce_retryServedBeforeTheFirstPostAcrossMidnight_isCountedOnce() {
         TestStore store = new TestStore();
         OutcomeLog log = OutcomeLog.create(store);
