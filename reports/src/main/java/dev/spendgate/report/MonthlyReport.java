@@ -353,8 +353,12 @@ public final class MonthlyReport {
         long t3 = System.nanoTime();
         timings.put("focus", (t3 - t2) / 1_000_000);
         // what the providers billed beyond the metering gets suspense lines, so chargeback.csv totals the FOCUS bill
-        Chargeback chargeback =
-                Chargeback.of(usage, settings.rules(), beyond == null ? List.of() : billedBeyond(beyond.billRows()));
+        // and so does the gateway's own AWS cost estimate, one line per AWS service
+        Chargeback chargeback = Chargeback.of(
+                usage,
+                settings.rules(),
+                beyond == null ? List.of() : billedBeyond(beyond.billRows()),
+                gatewayCosts(gatewayRows));
         byte[] chargebackCsv = ChargebackCsvWriter.write(chargeback);
         long t4 = System.nanoTime();
         timings.put("chargeback", (t4 - t3) / 1_000_000);
@@ -575,6 +579,17 @@ public final class MonthlyReport {
     }
 
     /** The provider-bill FOCUS rows as chargeback amounts, by provider, provider account and reconciliation class. */
+    /** The gateway's own AWS cost rows as chargeback amounts: one source per AWS service. */
+    private static List<Chargeback.Unallocated> gatewayCosts(List<FocusCharge> gatewayRows) {
+        return gatewayRows.stream()
+                .map(row -> new Chargeback.Unallocated(
+                        "gateway's own AWS cost ("
+                                + row.provider().substring(GatewayCostRows.PROVIDER_PREFIX.length())
+                                + "): estimated, not allocated to departments",
+                        row.billedCost()))
+                .toList();
+    }
+
     private static List<Chargeback.BilledBeyond> billedBeyond(List<FocusCharge> billRows) {
         return billRows.stream()
                 .map(row -> new Chargeback.BilledBeyond(

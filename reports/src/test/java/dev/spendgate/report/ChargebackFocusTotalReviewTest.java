@@ -18,7 +18,6 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,8 +33,6 @@ class ChargebackFocusTotalReviewTest {
     static final YearMonth MONTH = YearMonth.of(2026, 11);
 
     @Test
-    @Disabled(
-            "DEFECT R19B-4: with the gateway's AWS cost rows, chargeback.csv sums short of the FOCUS BilledCost total")
     void report_withGatewayCostRows_chargebackSumsToTheFocusTotalToTheCent() throws Exception {
         MapObjectStore data = new MapObjectStore();
         TestMonth.generate(MONTH, 3000, 10, 7).writeTo(data);

@@ -79,6 +79,17 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         }
     }
 
+    /**
+     * A cost in the FOCUS file that no call carries, so no rule can place it (the gateway's own AWS cost estimate):
+     * {@code source} says what it is and becomes the suspense line's note.
+     */
+    public record Unallocated(String source, BigDecimal amountUsd) {
+        public Unallocated {
+            Objects.requireNonNull(source, "source");
+            Objects.requireNonNull(amountUsd, "amountUsd");
+        }
+    }
+
     /** Maps the month's spend by the rules. */
     public static Chargeback of(MonthlyUsage usage, ChargebackRules rules) {
         return of(usage, rules, List.of());
@@ -89,6 +100,15 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
      * provider account and reconciliation class, with no department (the gateway does not know whose calls they were).
      */
     public static Chargeback of(MonthlyUsage usage, ChargebackRules rules, List<BilledBeyond> billedBeyond) {
+        return of(usage, rules, billedBeyond, List.of());
+    }
+
+    /**
+     * As above, plus costs no call carries ({@code unallocated}, the gateway's own AWS cost): one suspense line per
+     * source, with no department and 0 calls, so the file sums to the FOCUS file's total.
+     */
+    public static Chargeback of(
+            MonthlyUsage usage, ChargebackRules rules, List<BilledBeyond> billedBeyond, List<Unallocated> unallocated) {
         Map<List<String>, Spend> groups = new TreeMap<>(Comparator.comparing(Chargeback::sortKey));
         for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
             CellKey c = e.getKey();
@@ -152,6 +172,13 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
             allocate(p.key(), p.spend(), p.rule(), directByAccount, directTotal, rules.suspense(), drafts);
         }
         drafts.addAll(billedBeyond(billedBeyond, rules.suspense()));
+        Map<String, BigDecimal> bySource = new TreeMap<>();
+        unallocated.forEach(u -> bySource.merge(u.source(), u.amountUsd(), BigDecimal::add));
+        bySource.forEach((source, amount) -> {
+            if (amount.signum() != 0) {
+                drafts.add(new Draft(null, null, null, rules.suspense(), Kind.SUSPENSE, source, 0, amount));
+            }
+        });
         BigDecimal totalExact = drafts.stream().map(Draft::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
         BigDecimal total = totalExact.setScale(2, RoundingMode.HALF_UP);
         List<BigDecimal> cents =
