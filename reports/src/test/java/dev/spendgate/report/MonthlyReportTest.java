@@ -111,9 +111,9 @@ class MonthlyReportTest {
         month = TestMonth.generate(MONTH, 3000, 10, 7).writeTo(data);
         TestMonth.generate(MONTH.minusMonths(1), 1000, 5, 8).writeTo(data);
         OutcomeLog.create(data)
-                .record(new Outcome(Instant.parse("2026-11-03T10:00:00Z"), "s-1", null, "ticket_resolved", 2, "k"));
+                .record(new Outcome(Instant.parse("2026-11-03T10:00:00Z"), "s-1", null, "ticket_resolved", 2, "key-1"));
         OutcomeLog.create(data)
-                .record(new Outcome(Instant.parse("2026-11-04T10:00:00Z"), "s-2", null, "ticket_resolved", 1, "k"));
+                .record(new Outcome(Instant.parse("2026-11-04T10:00:00Z"), "s-2", null, "ticket_resolved", 1, "key-1"));
         // the waste detector runs on this data (its run of December 1st is stored), so the report takes November's
         // waste from its day aggregates of the calendar month, judged with the report's governance (keys unknown):
         // the same findings as one pass over November

@@ -38,7 +38,6 @@ class OutcomeCostReviewTest {
     static final Clock RUN = Clock.fixed(Instant.parse("2026-12-01T06:00:00Z"), ZoneOffset.UTC);
 
     @Test
-    @Disabled("DEFECT R19B-1: an outcome's session is matched across keys: another team's session s-1 is billed to it")
     void report_outcomeOfOneKey_isNotChargedWithAnotherKeysSessionOfTheSameName() {
         MapObjectStore data = new MapObjectStore();
         TestMonth month = new TestMonth();

@@ -289,17 +289,19 @@ public record MonthlyFigures(
                         + " days left, today included");
     }
 
-    /** The sessions outcomes name, for {@link MonthlyUsage#tracking}. */
+    /** The sessions outcomes name, each with the outcome's key ({@link TrackedIds}), for {@link MonthlyUsage}. */
     public static Set<String> sessionsOf(List<Outcome> outcomes) {
         Set<String> s = new HashSet<>();
-        outcomes.stream().filter(o -> o.session() != null).forEach(o -> s.add(o.session()));
+        outcomes.stream().filter(o -> o.session() != null).forEach(o -> s.add(TrackedIds.of(o.keyId(), o.session())));
         return s;
     }
 
-    /** The request ids outcomes name, for {@link MonthlyUsage#tracking}. */
+    /** The request ids outcomes name, each with the outcome's key, for {@link MonthlyUsage#tracking}. */
     public static Set<String> requestsOf(List<Outcome> outcomes) {
         Set<String> s = new HashSet<>();
-        outcomes.stream().filter(o -> o.requestId() != null).forEach(o -> s.add(o.requestId()));
+        outcomes.stream()
+                .filter(o -> o.requestId() != null)
+                .forEach(o -> s.add(TrackedIds.of(o.keyId(), o.requestId())));
         return s;
     }
 
@@ -516,10 +518,11 @@ public record MonthlyFigures(
         Map<String, Set<String>> requests = new HashMap<>();
         for (Outcome o : outcomes) {
             counts.merge(o.name(), o.count(), Long::sum);
+            // only the calls of the key that posted the outcome: another key's s-1 is another session
             if (o.session() != null) {
-                sessions.computeIfAbsent(o.name(), k -> new HashSet<>()).add(o.session());
+                sessions.computeIfAbsent(o.name(), k -> new HashSet<>()).add(TrackedIds.of(o.keyId(), o.session()));
             } else {
-                requests.computeIfAbsent(o.name(), k -> new HashSet<>()).add(o.requestId());
+                requests.computeIfAbsent(o.name(), k -> new HashSet<>()).add(TrackedIds.of(o.keyId(), o.requestId()));
             }
         }
         List<OutcomeCost> costs = new ArrayList<>();

@@ -11,6 +11,7 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -50,7 +51,10 @@ public final class MonthlyUsage {
         return new MonthlyUsage(month, Set.of(), Set.of());
     }
 
-    /** A month that also sums the cost of the given sessions and request ids (those outcomes name). */
+    /**
+     * A month that also sums the cost of the given sessions and request ids (those outcomes name), each as a
+     * {@link TrackedIds tracked id}: with the key of the outcome, so only that key's calls count.
+     */
     public static MonthlyUsage tracking(YearMonth month, Set<String> sessions, Set<String> requestIds) {
         return new MonthlyUsage(month, sessions, requestIds);
     }
@@ -95,32 +99,40 @@ public final class MonthlyUsage {
             }
             hours[hour].add(r);
         }
-        if (a.feature() != null) {
-            if (a.session() != null) {
-                featureSessions
-                        .computeIfAbsent(a.feature(), k -> new java.util.HashSet<>())
-                        .add(a.session());
-                if (trackedSessions.contains(a.session())) {
-                    trackedFeatures
-                            .computeIfAbsent("s:" + a.session(), k -> new java.util.TreeSet<>())
-                            .add(a.feature());
-                }
+        if (a.feature() != null && a.session() != null) {
+            featureSessions
+                    .computeIfAbsent(a.feature(), k -> new java.util.HashSet<>())
+                    .add(a.session());
+        }
+        if (!trackedSessions.isEmpty() && a.session() != null) {
+            track(trackedSessions, r.keyId(), a.session(), r, null);
+        }
+        if (!trackedRequests.isEmpty()) {
+            track(trackedRequests, r.keyId(), r.requestId(), r, a.session());
+        }
+    }
+
+    /**
+     * Counts the record for the outcomes naming {@code id} with the record's own key (and for any naming it without a
+     * key): its cost, its feature, and, for a request, the session it belongs to.
+     */
+    private void track(Set<String> tracked, String keyId, String id, UsageRecord r, String sessionOfRequest) {
+        boolean request = tracked == trackedRequests;
+        for (String t : keyId == null ? List.of(id) : List.of(TrackedIds.of(keyId, id), id)) {
+            if (!tracked.contains(t)) {
+                continue;
             }
-            if (trackedRequests.contains(r.requestId())) {
+            String feature = r.attribution().feature();
+            if (feature != null) {
                 trackedFeatures
-                        .computeIfAbsent("r:" + r.requestId(), k -> new java.util.TreeSet<>())
-                        .add(a.feature());
+                        .computeIfAbsent((request ? "r:" : "s:") + t, k -> new java.util.TreeSet<>())
+                        .add(feature);
             }
-        }
-        if (a.session() != null && trackedRequests.contains(r.requestId())) {
-            requestSessions.put(r.requestId(), a.session());
-        }
-        if (r.costUsd() != null) {
-            if (a.session() != null && trackedSessions.contains(a.session())) {
-                sessionCosts.merge(a.session(), r.costUsd(), BigDecimal::add);
+            if (request && sessionOfRequest != null) {
+                requestSessions.put(t, TrackedIds.of(TrackedIds.keyOf(t), sessionOfRequest));
             }
-            if (trackedRequests.contains(r.requestId())) {
-                requestCosts.merge(r.requestId(), r.costUsd(), BigDecimal::add);
+            if (r.costUsd() != null) {
+                (request ? requestCosts : sessionCosts).merge(t, r.costUsd(), BigDecimal::add);
             }
         }
     }
@@ -159,25 +171,34 @@ public final class MonthlyUsage {
         cells.computeIfAbsent(key, k -> new CellTotals()).add(totals);
     }
 
-    /** Adds a known session cost (for pre-aggregated sources). */
-    public void addSessionCost(String session, BigDecimal cost) {
-        sessionCosts.merge(session, cost, BigDecimal::add);
-    }
-
-    /** Adds a known request cost (for pre-aggregated sources). */
-    public void addRequestCost(String requestId, BigDecimal cost) {
-        requestCosts.merge(requestId, cost, BigDecimal::add);
-    }
-
-    /** Adds a known request cost and the session the request belongs to (null for none). */
-    public void addRequestCost(String requestId, String session, BigDecimal cost) {
-        addRequestCost(requestId, cost);
-        if (session != null && !session.isEmpty()) {
-            requestSessions.put(requestId, session);
+    /**
+     * Adds the cost of a session's calls made with one key (for pre-aggregated sources): counted for the outcomes of
+     * that key naming the session (and those naming it without a key).
+     */
+    public void addSessionCost(String keyId, String session, BigDecimal cost) {
+        for (String t : keyId == null ? List.of(session) : List.of(TrackedIds.of(keyId, session), session)) {
+            if (trackedSessions.contains(t)) {
+                sessionCosts.merge(t, cost, BigDecimal::add);
+            }
         }
     }
 
-    /** The session of each tracked request that has one: a request inside a tracked session is part of its cost. */
+    /** Adds a request's cost, made with one key, and the session it belongs to (null for none). */
+    public void addRequestCost(String keyId, String requestId, String session, BigDecimal cost) {
+        for (String t : keyId == null ? List.of(requestId) : List.of(TrackedIds.of(keyId, requestId), requestId)) {
+            if (trackedRequests.contains(t)) {
+                requestCosts.merge(t, cost, BigDecimal::add);
+                if (session != null && !session.isEmpty()) {
+                    requestSessions.put(t, TrackedIds.of(TrackedIds.keyOf(t), session));
+                }
+            }
+        }
+    }
+
+    /**
+     * The session (a tracked id of the same key) of each tracked request that has one: a request inside a tracked
+     * session is part of its cost.
+     */
     public Map<String, String> requestSessions() {
         return Collections.unmodifiableMap(requestSessions);
     }
@@ -226,7 +247,6 @@ public final class MonthlyUsage {
         return Collections.unmodifiableMap(requestCosts);
     }
 
-    /** Exact sum of every priced call's cost. */
     /**
      * A cell of the month's first or last UTC day, hour by hour (index: UTC hour, null for an hour with no call);
      * null when the cell was not filled from records (pre-aggregated cells carry no hours).
@@ -235,6 +255,7 @@ public final class MonthlyUsage {
         return edgeHours.get(key);
     }
 
+    /** Exact sum of every priced call's cost. */
     public BigDecimal totalCostUsd() {
         BigDecimal total = BigDecimal.ZERO;
         for (CellTotals t : cells.values()) {

@@ -169,6 +169,28 @@ class MonthlyFiguresTest {
         });
     }
 
+    /**
+     * An outcome counts only the calls of the key that posted it: another key naming request r0 (its id is in the
+     * X-Spendgate-Request-Id of a call it did not make) gets no cost for it, and the key that made it does.
+     */
+    @Test
+    void of_outcomeNamingAnotherKeysRequest_isNotChargedWithIt() {
+        List<Outcome> outcomes = List.of(
+                new Outcome(Instant.parse("2026-11-05T10:00:00Z"), null, "r0", "ticket_resolved", 1, "other-key"),
+                new Outcome(Instant.parse("2026-11-05T10:00:00Z"), null, "r0", "doc_summarised", 1, "k"));
+        usage = MonthlyUsage.tracking(NOV, MonthlyFigures.sessionsOf(outcomes), MonthlyFigures.requestsOf(outcomes));
+        n = 0;
+        call(1, "m-big", 1000, 100, "support-chat", "support", "s-1"); // request r0 of key k: $0.013
+
+        MonthlyFigures f = MonthlyFigures.of(usage, null, List.of(), null, outcomes, CATALOG, AS_OF);
+
+        assertThat(f.outcomes())
+                .extracting(MonthlyFigures.OutcomeCost::name, o -> o.costUsd().stripTrailingZeros())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("doc_summarised", new java.math.BigDecimal("0.013")),
+                        org.assertj.core.groups.Tuple.tuple("ticket_resolved", java.math.BigDecimal.ZERO));
+    }
+
     @Test
     void of_runningMonth_forecastsFromTheLastSevenCompleteDays() {
         MonthlyFigures.Forecast f = figures().forecast();

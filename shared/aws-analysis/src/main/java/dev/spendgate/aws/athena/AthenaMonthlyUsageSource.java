@@ -7,6 +7,7 @@ import dev.spendgate.domain.report.CellKey;
 import dev.spendgate.domain.report.CellTotals;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.domain.report.TrackedIds;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -101,7 +102,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     @Override
     public MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap) {
         ensureTable();
-        MonthlyUsage usage = MonthlyUsage.of(month);
+        MonthlyUsage usage = MonthlyUsage.tracking(month, sessions, requestIds);
         run(cellsQuery(month), row -> {
             List<String> v = values(row);
             usage.add(
@@ -150,16 +151,17 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                             count(v.get(26)))
                                     : TokenUsage.ZERO));
         });
-        for (List<String> chunk : chunks(sessions)) {
+        // per key and id: the usage counts a row only for the outcomes of its own key (TrackedIds)
+        for (List<String> chunk : chunks(ids(sessions))) {
             run(costQuery(month, "session", chunk), row -> {
                 List<String> v = values(row);
-                usage.addSessionCost(v.get(0), new BigDecimal(v.get(1)));
+                usage.addSessionCost(v.get(0), v.get(1), new BigDecimal(v.get(2)));
             });
         }
-        for (List<String> chunk : chunks(requestIds)) {
+        for (List<String> chunk : chunks(ids(requestIds))) {
             run(costQuery(month, "request_id", chunk), row -> {
                 List<String> v = values(row);
-                usage.addRequestCost(v.get(0), v.size() > 2 ? v.get(2) : null, new BigDecimal(v.get(1)));
+                usage.addRequestCost(v.get(0), v.get(1), v.size() > 3 ? v.get(3) : null, new BigDecimal(v.get(2)));
             });
         }
         return usage;
@@ -241,12 +243,19 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                     .append(id.replace("'", "''"))
                     .append('\'');
         }
-        // max(session): a request's session (one record per request id), so a request inside a session an outcome
-        // also names is counted once
-        return deduped(month) + "SELECT " + column
+        // per key: session ids are the clients' own, so two keys' s-1 are two sessions. max(session): a request's
+        // session (one record per request id), so a request inside a session an outcome also names is counted once
+        return deduped(month) + "SELECT key_id, " + column
                 + ", CAST(sum(CAST(cost_usd AS DECIMAL(38,18))) AS VARCHAR), max(session) FROM deduped"
                 + " WHERE cost_usd IS NOT NULL"
-                + " AND " + column + " IN (" + in + ") GROUP BY 1";
+                + " AND " + column + " IN (" + in + ") GROUP BY 1, 2";
+    }
+
+    /** The session or request ids themselves, without the outcomes' keys. */
+    static Set<String> ids(Set<String> tracked) {
+        Set<String> ids = new java.util.HashSet<>();
+        tracked.forEach(t -> ids.add(TrackedIds.idOf(t)));
+        return ids;
     }
 
     private void run(String sql, Consumer<Row> sink) {

@@ -99,7 +99,7 @@ class AthenaMonthlyUsageSourceTest {
                 cell("2026-11-01", "gpt-4o", "chatbot", "0.123456789012345678"),
                 cell("2026-11-01", "gpt-4o-mini", "chatbot", "0.5"),
                 cell("2026-11-02", "gpt-4o", "search", "1.000000000000000000")));
-        athena.results.add(List.of(List.of("s-1", "0.25")));
+        athena.results.add(List.of(List.of("key-1", "s-1", "0.25")));
 
         MonthlyUsage usage = source(athena).load(NOV, Set.of("s-1"), Set.of());
 
@@ -190,13 +190,31 @@ class AthenaMonthlyUsageSourceTest {
     void load_trackedRequests_carryTheirSession() {
         FakeAthena athena = new FakeAthena();
         athena.results.add(List.of());
-        athena.results.add(List.of(Arrays.asList("r0", "0.013", "s-1"), Arrays.asList("r9", "0.5", null)));
+        athena.results.add(List.of(Arrays.asList("k", "r0", "0.013", "s-1"), Arrays.asList("k", "r9", "0.5", null)));
 
-        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of("r0", "r9"));
+        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of("k|r0", "k|r9"));
 
         assertThat(athena.queries.get(1)).contains("max(session)").contains("request_id IN ('r0', 'r9')");
-        assertThat(usage.requestSessions()).containsExactly(Map.entry("r0", "s-1"));
-        assertThat(usage.requestCosts()).containsEntry("r9", new java.math.BigDecimal("0.5"));
+        assertThat(usage.requestSessions()).containsExactly(Map.entry("k|r0", "k|s-1"));
+        assertThat(usage.requestCosts()).containsEntry("k|r9", new java.math.BigDecimal("0.5"));
+    }
+
+    /**
+     * Session ids are the clients' own: support's s-1 and sales' s-1 are two sessions. The query sums per key, and
+     * support's outcome naming s-1 gets only support's calls (as the in-process reader does).
+     */
+    @Test
+    void load_sameSessionIdUnderTwoKeys_eachOutcomeGetsItsOwnKeysCalls() {
+        FakeAthena athena = new FakeAthena();
+        athena.results.add(List.of());
+        athena.results.add(
+                List.of(Arrays.asList("key-support", "s-1", "0.00042"), Arrays.asList("key-sales", "s-1", "16.5")));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of("key-support|s-1"), Set.of());
+
+        assertThat(athena.queries.get(1)).contains("SELECT key_id, session,").contains("GROUP BY 1, 2");
+        assertThat(usage.sessionCosts())
+                .containsExactly(Map.entry("key-support|s-1", new java.math.BigDecimal("0.00042")));
     }
 
     @Test
