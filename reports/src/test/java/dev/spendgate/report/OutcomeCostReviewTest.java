@@ -73,7 +73,6 @@ class OutcomeCostReviewTest {
      * had no known cost.
      */
     @Test
-    @Disabled("DEFECT R19B-3: cost per outcome prints $0.0000 for sessions of unpriced calls, without saying so")
     void report_outcomeOfUnpricedCalls_isNotShownAsAZeroCostOutcome() throws Exception {
         MapObjectStore data = new MapObjectStore();
         TestMonth month = new TestMonth();

@@ -418,13 +418,21 @@ public final class BoardReportPdf {
             return;
         }
         List<String[]> rows = new ArrayList<>();
+        List<String> unpriced = new ArrayList<>();
         for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
+            if (o.unpricedCalls() > 0) {
+                unpriced.add(o.name() + ": " + String.format(Locale.ROOT, "%,d", o.unpricedCalls()) + " unpriced"
+                        + (o.unpricedCalls() == 1 ? " call" : " calls"));
+            }
             rows.add(new String[] {
                 o.name(),
                 String.format(Locale.ROOT, "%,d", o.count()),
                 o.fullyLoadedPerOutcomeUsd() == null ? "-" : Money.usd(o.fullyLoadedPerOutcomeUsd(), 4),
                 o.successRatePercent() == null ? "-" : Money.percent(o.successRatePercent()),
-                Money.usd(o.costPerOutcomeUsd(), 4),
+                // calls of unpriced models only: the cost is unknown, not $0
+                o.unpricedCalls() > 0 && o.costUsd().signum() == 0
+                        ? "unknown"
+                        : Money.usd(o.costPerOutcomeUsd(), 4) + (o.unpricedCalls() > 0 ? " +" : ""),
                 o.fullyLoadedCostUsd() == null ? "-" : Money.usd(o.fullyLoadedCostUsd()),
                 String.join(", ", o.features())
             });
@@ -439,6 +447,10 @@ public final class BoardReportPdf {
                 "Attributed",
                 "Feature spend",
                 "Features");
+        if (!unpriced.isEmpty()) {
+            out.paragraph("Unpriced calls behind outcomes (model not in the catalog; cost unknown, not zero, and left"
+                    + " out of these figures; \"+\" = at least this): " + String.join("; ", unpriced) + ".");
+        }
         out.paragraph(MonthlyFigures.OUTCOME_DEFINITION);
     }
 

@@ -147,7 +147,8 @@ public record MonthlyFigures(
             BigDecimal fullyLoadedCostUsd,
             BigDecimal fullyLoadedPerOutcomeUsd,
             long sessions,
-            BigDecimal successRatePercent) {}
+            BigDecimal successRatePercent,
+            long unpricedCalls) {}
 
     public static MonthlyFigures of(
             MonthlyUsage usage,
@@ -528,15 +529,18 @@ public record MonthlyFigures(
         List<OutcomeCost> costs = new ArrayList<>();
         for (Map.Entry<String, Long> c : counts.entrySet()) {
             BigDecimal cost = BigDecimal.ZERO;
+            long unpriced = 0;
             // the cost of the set of calls: a request inside a session already counted is not added again
             Set<String> named = sessions.getOrDefault(c.getKey(), Set.of());
             for (String s : named) {
                 cost = cost.add(usage.sessionCosts().getOrDefault(s, BigDecimal.ZERO));
+                unpriced += usage.sessionUnpricedCalls().getOrDefault(s, 0L);
             }
             for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
                 String in = usage.requestSessions().get(r);
                 if (in == null || !named.contains(in)) {
                     cost = cost.add(usage.requestCosts().getOrDefault(r, BigDecimal.ZERO));
+                    unpriced += usage.requestUnpricedCalls().getOrDefault(r, 0L);
                 }
             }
             java.util.TreeSet<String> features = new java.util.TreeSet<>();
@@ -571,7 +575,8 @@ public record MonthlyFigures(
                             ? null
                             : BigDecimal.valueOf(c.getValue())
                                     .multiply(BigDecimal.valueOf(100))
-                                    .divide(BigDecimal.valueOf(featureSessions.size()), 1, RoundingMode.HALF_UP)));
+                                    .divide(BigDecimal.valueOf(featureSessions.size()), 1, RoundingMode.HALF_UP),
+                    unpriced));
         }
         return costs;
     }

@@ -33,6 +33,8 @@ public final class MonthlyUsage {
     private final Map<String, BigDecimal> sessionCosts = new HashMap<>();
     private final Map<String, BigDecimal> requestCosts = new HashMap<>();
     private final Map<String, String> requestSessions = new HashMap<>();
+    private final Map<String, Long> sessionUnpriced = new HashMap<>();
+    private final Map<String, Long> requestUnpriced = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
     private final Map<String, Set<String>> featureSessions = new HashMap<>();
     private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
@@ -133,6 +135,8 @@ public final class MonthlyUsage {
             }
             if (r.costUsd() != null) {
                 (request ? requestCosts : sessionCosts).merge(t, r.costUsd(), BigDecimal::add);
+            } else if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
+                (request ? requestUnpriced : sessionUnpriced).merge(t, 1L, Long::sum);
             }
         }
     }
@@ -175,19 +179,28 @@ public final class MonthlyUsage {
      * Adds the cost of a session's calls made with one key (for pre-aggregated sources): counted for the outcomes of
      * that key naming the session (and those naming it without a key).
      */
-    public void addSessionCost(String keyId, String session, BigDecimal cost) {
+    public void addSessionCost(String keyId, String session, BigDecimal cost, long unpricedCalls) {
         for (String t : keyId == null ? List.of(session) : List.of(TrackedIds.of(keyId, session), session)) {
             if (trackedSessions.contains(t)) {
                 sessionCosts.merge(t, cost, BigDecimal::add);
+                if (unpricedCalls > 0) {
+                    sessionUnpriced.merge(t, unpricedCalls, Long::sum);
+                }
             }
         }
     }
 
-    /** Adds a request's cost, made with one key, and the session it belongs to (null for none). */
-    public void addRequestCost(String keyId, String requestId, String session, BigDecimal cost) {
+    /**
+     * Adds a request's cost and unpriced calls (0 or 1), made with one key, and the session it belongs to (null for
+     * none).
+     */
+    public void addRequestCost(String keyId, String requestId, String session, BigDecimal cost, long unpricedCalls) {
         for (String t : keyId == null ? List.of(requestId) : List.of(TrackedIds.of(keyId, requestId), requestId)) {
             if (trackedRequests.contains(t)) {
                 requestCosts.merge(t, cost, BigDecimal::add);
+                if (unpricedCalls > 0) {
+                    requestUnpriced.merge(t, unpricedCalls, Long::sum);
+                }
                 if (session != null && !session.isEmpty()) {
                     requestSessions.put(t, TrackedIds.of(TrackedIds.keyOf(t), session));
                 }
@@ -245,6 +258,16 @@ public final class MonthlyUsage {
     /** Cost of each tracked request seen in the month. */
     public Map<String, BigDecimal> requestCosts() {
         return Collections.unmodifiableMap(requestCosts);
+    }
+
+    /** Calls of each tracked session whose model the catalog does not price: their cost is unknown, not zero. */
+    public Map<String, Long> sessionUnpricedCalls() {
+        return Collections.unmodifiableMap(sessionUnpriced);
+    }
+
+    /** Unpriced calls of each tracked request (0 or 1, absent for none). */
+    public Map<String, Long> requestUnpricedCalls() {
+        return Collections.unmodifiableMap(requestUnpriced);
     }
 
     /**

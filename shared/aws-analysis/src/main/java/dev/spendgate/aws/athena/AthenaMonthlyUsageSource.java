@@ -155,13 +155,18 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         for (List<String> chunk : chunks(ids(sessions))) {
             run(costQuery(month, "session", chunk), row -> {
                 List<String> v = values(row);
-                usage.addSessionCost(v.get(0), v.get(1), new BigDecimal(v.get(2)));
+                usage.addSessionCost(v.get(0), v.get(1), decimal(v.get(2)), v.size() > 4 ? count(v.get(4)) : 0);
             });
         }
         for (List<String> chunk : chunks(ids(requestIds))) {
             run(costQuery(month, "request_id", chunk), row -> {
                 List<String> v = values(row);
-                usage.addRequestCost(v.get(0), v.get(1), v.size() > 3 ? v.get(3) : null, new BigDecimal(v.get(2)));
+                usage.addRequestCost(
+                        v.get(0),
+                        v.get(1),
+                        v.size() > 3 ? v.get(3) : null,
+                        decimal(v.get(2)),
+                        v.size() > 4 ? count(v.get(4)) : 0);
             });
         }
         return usage;
@@ -191,6 +196,11 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     private static String tier(String raw) {
         String canonical = ServiceTiers.canonical(raw == null || raw.isEmpty() ? null : raw);
         return ServiceTiers.STANDARD.equals(canonical) ? null : canonical;
+    }
+
+    /** A summed cost; null (only unpriced calls) reads as 0. */
+    private static BigDecimal decimal(String v) {
+        return v == null || v.isEmpty() ? BigDecimal.ZERO : new BigDecimal(v);
     }
 
     /** A summed count; null (a result without the column) reads as 0. */
@@ -245,9 +255,11 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         }
         // per key: session ids are the clients' own, so two keys' s-1 are two sessions. max(session): a request's
         // session (one record per request id), so a request inside a session an outcome also names is counted once
+        // unpriced calls counted apart: their cost is unknown, not zero (the sum of only unpriced calls is NULL)
         return deduped(month) + "SELECT key_id, " + column
-                + ", CAST(sum(CAST(cost_usd AS DECIMAL(38,18))) AS VARCHAR), max(session) FROM deduped"
-                + " WHERE cost_usd IS NOT NULL"
+                + ", CAST(sum(CAST(cost_usd AS DECIMAL(38,18))) AS VARCHAR), max(session),"
+                + " count_if(cost_usd IS NULL AND pricing_status = 'unpriced') FROM deduped"
+                + " WHERE (cost_usd IS NOT NULL OR pricing_status = 'unpriced')"
                 + " AND " + column + " IN (" + in + ") GROUP BY 1, 2";
     }
 

@@ -217,6 +217,21 @@ class AthenaMonthlyUsageSourceTest {
                 .containsExactly(Map.entry("key-support|s-1", new java.math.BigDecimal("0.00042")));
     }
 
+    /** A session of only unpriced calls has no known cost: its calls are counted, not read as $0 of priced calls. */
+    @Test
+    void load_sessionOfUnpricedCalls_countsThemApart() {
+        FakeAthena athena = new FakeAthena();
+        athena.results.add(List.of());
+        athena.results.add(List.of(Arrays.asList("key-support", "s-9", null, null, "20")));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of("key-support|s-9"), Set.of());
+
+        assertThat(athena.queries.get(1))
+                .contains("count_if(cost_usd IS NULL AND pricing_status = 'unpriced')")
+                .contains("(cost_usd IS NOT NULL OR pricing_status = 'unpriced')");
+        assertThat(usage.sessionUnpricedCalls()).containsExactly(Map.entry("key-support|s-9", 20L));
+    }
+
     @Test
     void load_30000OutcomeSessions_costedInFewMonthScansEachUnderAthenasQueryLimit() {
         FakeAthena athena = new FakeAthena();
