@@ -56,7 +56,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -297,12 +296,15 @@ public final class MonthlyReport {
         }
         long t1 = System.nanoTime();
         timings.put("aggregate", (t1 - t0) / 1_000_000);
+        // the outcomes' sessions and requests in the month before too: an outcome posted just after a month's end
+        // names a session that ran before it (one month back, no further)
         MonthlyUsage before = source.load(
                 month.minusMonths(1),
-                Set.of(),
-                Set.of(),
+                MonthlyFigures.sessionsOf(outcomes),
+                MonthlyFigures.requestsOf(outcomes),
                 passBefore == null ? r -> {} : passBefore::accept,
                 CostCheck.against(settings.contracted()));
+        usage.addTrackedOf(before);
         BigDecimal previous = before.totalCostUsd();
         long t2 = System.nanoTime();
         timings.put("previous_month", (t2 - t1) / 1_000_000);

@@ -20,7 +20,6 @@ import java.util.List;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -126,8 +125,6 @@ class OutcomeCostReviewTest {
      * no report ever shows what that ticket cost.
      */
     @Test
-    @Disabled("DEFECT R19B-8: an outcome posted after midnight at a month's end gets $0 attributed: its session is"
-            + " in the previous month")
     void report_outcomeJustAfterTheMonthEnd_isChargedWithItsSessionsCalls() {
         MapObjectStore data = new MapObjectStore();
         TestMonth month = new TestMonth();

@@ -128,8 +128,8 @@ public record MonthlyFigures(
     /** How cost per outcome is defined, as printed beside it. */
     public static final String OUTCOME_DEFINITION = "Fully loaded cost per outcome = all spend of the features that"
             + " produced the outcome (every session, successful or not) / outcomes. Attributed = the spend of only the"
-            + " sessions and requests that produced it / outcomes. Success rate = outcomes / sessions of those"
-            + " features.";
+            + " sessions and requests that produced it / outcomes, their calls of this month and the month before"
+            + " (an outcome posted just after a month's end). Success rate = outcomes / sessions of those features.";
 
     /**
      * Cost per outcome. {@code costUsd} / {@code costPerOutcomeUsd}: the cost of the sessions and requests that

@@ -271,6 +271,22 @@ public final class MonthlyUsage {
     }
 
     /**
+     * Adds what another month (the one before) holds of the tracked sessions and requests: their costs, unpriced
+     * calls, features and requests' sessions. An outcome posted just after a month's end names a session that ran
+     * before it; its calls are in the month before, which the report reads too.
+     */
+    public void addTrackedOf(MonthlyUsage before) {
+        before.sessionCosts.forEach((k, v) -> sessionCosts.merge(k, v, BigDecimal::add));
+        before.requestCosts.forEach((k, v) -> requestCosts.merge(k, v, BigDecimal::add));
+        before.sessionUnpriced.forEach((k, v) -> sessionUnpriced.merge(k, v, Long::sum));
+        before.requestUnpriced.forEach((k, v) -> requestUnpriced.merge(k, v, Long::sum));
+        before.requestSessions.forEach(requestSessions::putIfAbsent);
+        before.trackedFeatures.forEach((k, v) -> trackedFeatures
+                .computeIfAbsent(k, x -> new java.util.TreeSet<>())
+                .addAll(v));
+    }
+
+    /**
      * A cell of the month's first or last UTC day, hour by hour (index: UTC hour, null for an hour with no call);
      * null when the cell was not filled from records (pre-aggregated cells carry no hours).
      */
