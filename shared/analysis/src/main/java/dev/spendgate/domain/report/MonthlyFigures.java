@@ -556,10 +556,7 @@ public record MonthlyFigures(
                     loaded = loaded.add(e.getValue().costUsd());
                 }
             }
-            Set<String> featureSessions = new HashSet<>();
-            for (String feature : features) {
-                featureSessions.addAll(usage.featureSessions().getOrDefault(feature, Set.of()));
-            }
+            long featureSessions = features.isEmpty() ? 0 : usage.distinctSessions(features);
             costs.add(new OutcomeCost(
                     c.getKey(),
                     c.getValue(),
@@ -570,12 +567,12 @@ public record MonthlyFigures(
                     features.isEmpty()
                             ? null
                             : loaded.divide(BigDecimal.valueOf(c.getValue()), 6, RoundingMode.HALF_UP),
-                    featureSessions.size(),
-                    featureSessions.isEmpty()
+                    featureSessions,
+                    featureSessions == 0
                             ? null
                             : BigDecimal.valueOf(c.getValue())
                                     .multiply(BigDecimal.valueOf(100))
-                                    .divide(BigDecimal.valueOf(featureSessions.size()), 1, RoundingMode.HALF_UP),
+                                    .divide(BigDecimal.valueOf(featureSessions), 1, RoundingMode.HALF_UP),
                     unpriced));
         }
         return costs;

@@ -37,6 +37,9 @@ public final class MonthlyUsage {
     private final Map<String, Long> requestUnpriced = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
     private final Map<String, Set<String>> featureSessions = new HashMap<>();
+    /** A pre-aggregated source's count of the distinct sessions of a set of features; null: count the records'. */
+    private java.util.function.ToLongFunction<Set<String>> distinctSessionsSource;
+
     private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
     private UsageLogReader.ReadStats readStats;
     private DataQuality quality = DataQuality.unchecked();
@@ -238,9 +241,46 @@ public final class MonthlyUsage {
         return Collections.unmodifiableMap(featureSessions);
     }
 
+    /**
+     * The distinct sessions that used any of {@code features} in the month (the success rate's denominator): from the
+     * records read, or asked of the pre-aggregated source that filled this month.
+     */
+    public long distinctSessions(Set<String> features) {
+        if (distinctSessionsSource != null) {
+            return distinctSessionsSource.applyAsLong(features);
+        }
+        Set<String> sessions = new java.util.HashSet<>();
+        for (String feature : features) {
+            sessions.addAll(featureSessions.getOrDefault(feature, Set.of()));
+        }
+        return sessions.size();
+    }
+
+    /** For a pre-aggregated source: how {@link #distinctSessions} counts (a query per set of features asked). */
+    public void distinctSessionsFrom(java.util.function.ToLongFunction<Set<String>> source) {
+        this.distinctSessionsSource = Objects.requireNonNull(source, "source");
+    }
+
     /** The features a tracked session ({@code s:ID}) or request ({@code r:ID}) used. */
     public Map<String, Set<String>> trackedFeatures() {
         return Collections.unmodifiableMap(trackedFeatures);
+    }
+
+    /**
+     * Records that the calls of a session ({@code request} false) or request made with one key used {@code feature}
+     * (for pre-aggregated sources), for the outcomes of that key naming it (and those naming it without a key), as
+     * the records themselves would.
+     */
+    public void addTrackedFeature(String keyId, String id, boolean request, String feature) {
+        if (feature == null || feature.isEmpty()) {
+            return;
+        }
+        Set<String> tracked = request ? trackedRequests : trackedSessions;
+        for (String t : keyId == null ? List.of(id) : List.of(TrackedIds.of(keyId, id), id)) {
+            if (tracked.contains(t)) {
+                addTrackedFeature((request ? "r:" : "s:") + t, feature);
+            }
+        }
     }
 
     /** Records that a tracked session or request used a feature (for pre-aggregated sources). */

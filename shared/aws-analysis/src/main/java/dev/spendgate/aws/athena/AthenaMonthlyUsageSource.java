@@ -156,6 +156,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
             run(costQuery(month, "session", chunk), row -> {
                 List<String> v = values(row);
                 usage.addSessionCost(v.get(0), v.get(1), decimal(v.get(2)), v.size() > 4 ? count(v.get(4)) : 0);
+                usage.addTrackedFeature(v.get(0), v.get(1), false, v.size() > 5 ? v.get(5) : null);
             });
         }
         for (List<String> chunk : chunks(ids(requestIds))) {
@@ -167,9 +168,31 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                         v.size() > 3 ? v.get(3) : null,
                         decimal(v.get(2)),
                         v.size() > 4 ? count(v.get(4)) : 0);
+                usage.addTrackedFeature(v.get(0), v.get(1), true, v.size() > 5 ? v.get(5) : null);
             });
         }
+        // the success rate's denominator, asked when the report needs it: one query per outcome's set of features
+        usage.distinctSessionsFrom(features -> {
+            long[] distinct = {0};
+            run(
+                    distinctSessionsQuery(month, features),
+                    row -> distinct[0] = count(values(row).get(0)));
+            return distinct[0];
+        });
         return usage;
+    }
+
+    /** The distinct sessions of the month that used any of {@code features} (as the log reader counts them). */
+    String distinctSessionsQuery(YearMonth month, Set<String> features) {
+        StringBuilder in = new StringBuilder();
+        for (String f : new java.util.TreeSet<>(features)) {
+            in.append(in.length() == 0 ? "" : ", ")
+                    .append('\'')
+                    .append(f.replace("'", "''"))
+                    .append('\'');
+        }
+        return deduped(month) + "SELECT count(DISTINCT session) FROM deduped WHERE session IS NOT NULL"
+                + " AND feature IN (" + in + ")";
     }
 
     /**
@@ -256,11 +279,13 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         // per key: session ids are the clients' own, so two keys' s-1 are two sessions. max(session): a request's
         // session (one record per request id), so a request inside a session an outcome also names is counted once
         // unpriced calls counted apart: their cost is unknown, not zero (the sum of only unpriced calls is NULL)
+        // per feature too: the features the outcome's calls used give its fully loaded cost (one row per feature;
+        // the rows' costs add up to the id's)
         return deduped(month) + "SELECT key_id, " + column
                 + ", CAST(sum(CAST(cost_usd AS DECIMAL(38,18))) AS VARCHAR), max(session),"
-                + " count_if(cost_usd IS NULL AND pricing_status = 'unpriced') FROM deduped"
+                + " count_if(cost_usd IS NULL AND pricing_status = 'unpriced'), feature FROM deduped"
                 + " WHERE (cost_usd IS NOT NULL OR pricing_status = 'unpriced')"
-                + " AND " + column + " IN (" + in + ") GROUP BY 1, 2";
+                + " AND " + column + " IN (" + in + ") GROUP BY 1, 2, 6";
     }
 
     /** The session or request ids themselves, without the outcomes' keys. */

@@ -217,6 +217,36 @@ class AthenaMonthlyUsageSourceTest {
                 .containsExactly(Map.entry("key-support|s-1", new java.math.BigDecimal("0.00042")));
     }
 
+    /**
+     * The features an outcome's session used give its fully loaded cost (all the month's spend of those features), as
+     * the log reader finds them from the records: per key, one row per feature.
+     */
+    @Test
+    void load_trackedSessionAcrossTwoFeatures_carriesBothFeaturesAndTheWholeCost() {
+        FakeAthena athena = new FakeAthena();
+        athena.results.add(List.of());
+        athena.results.add(List.of(
+                Arrays.asList("key-support", "s-1", "0.3", null, "0", "support-chat"),
+                Arrays.asList("key-support", "s-1", "0.2", null, "0", "triage"),
+                Arrays.asList("key-sales", "s-1", "16.5", null, "0", "lead-gen")));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of("key-support|s-1"), Set.of());
+
+        assertThat(athena.queries.get(1)).contains(", feature FROM deduped").contains("GROUP BY 1, 2, 6");
+        assertThat(usage.sessionCosts()).containsOnlyKeys("key-support|s-1");
+        assertThat(usage.sessionCosts().get("key-support|s-1")).isEqualByComparingTo("0.5");
+        assertThat(usage.trackedFeatures())
+                .containsExactly(
+                        Map.entry("s:key-support|s-1", new java.util.TreeSet<>(Set.of("support-chat", "triage"))));
+
+        // the success rate's denominator: the distinct sessions of those features, counted by Athena when asked
+        athena.results.add(List.of(List.of("7")));
+        assertThat(usage.distinctSessions(Set.of("triage", "support-chat"))).isEqualTo(7);
+        assertThat(athena.queries.get(2))
+                .contains("SELECT count(DISTINCT session) FROM deduped WHERE session IS NOT NULL")
+                .contains("feature IN ('support-chat', 'triage')");
+    }
+
     /** A session of only unpriced calls has no known cost: its calls are counted, not read as $0 of priced calls. */
     @Test
     void load_sessionOfUnpricedCalls_countsThemApart() {
