@@ -78,12 +78,20 @@ class LargeBodiesIT {
         List<Socket> senders = new ArrayList<>();
         List<String> quick = new ArrayList<>();
         try {
+            int resetWhileSending = 0;
+            List<Socket> reading = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 Socket s = new Socket("127.0.0.1", server.port());
-                send(s, head(body.length()) + body.substring(0, 5 * MB / 2)); // then nothing more for now
                 senders.add(s);
+                try {
+                    send(s, head(body.length()) + body.substring(0, 5 * MB / 2)); // then nothing more for now
+                    reading.add(s);
+                } catch (IOException e) {
+                    // refused and closed while this client was still sending (its 503 may be lost with the reset)
+                    resetWhileSending++;
+                }
             }
-            for (Socket s : senders) {
+            for (Socket s : reading) {
                 quick.add(readToClose(s, 1_000));
             }
             assertServing();
@@ -92,7 +100,8 @@ class LargeBodiesIT {
             // refused at once, not left holding the memory others need
             List<String> refused =
                     quick.stream().filter(a -> a.startsWith("HTTP/1.1 503")).toList();
-            assertThat(refused).hasSizeGreaterThanOrEqualTo(4);
+            assertThat(refused.size() + resetWhileSending).isGreaterThanOrEqualTo(4);
+            assertThat(refused).isNotEmpty();
             assertThat(refused.get(0))
                     .containsIgnoringCase("Retry-After: 1")
                     .contains("\"param\":\"body\"")
