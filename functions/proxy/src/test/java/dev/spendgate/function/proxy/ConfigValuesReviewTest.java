@@ -1,0 +1,66 @@
+package dev.spendgate.function.proxy;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * README "Configuration": the gateway's settings come from {@code SPENDGATE_*} variables. A value that cannot mean
+ * what the table says must stop the start with a message naming the variable, not leave budgets or alerts quietly
+ * broken (project standard: "Bad input: clear ... naming the field").
+ */
+class ConfigValuesReviewTest {
+
+    @Test
+    @Disabled("DEFECT R19D-2: SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS=0 accepted: budgets reserve no output")
+    void zeroDefaultMaxOutputTokens_isRefusedNamingTheVariable() {
+        // "output bound of the budget estimate when a request sets none": 0 reserves calls without max_tokens on
+        // models outside the known list (Mistral, Groq, vLLM, Ollama...) at their input alone, so a block budget
+        // admits output it never reserved (a call's output can cost many times its input).
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS");
+    }
+
+    @Test
+    @Disabled("DEFECT R19D-3: SPENDGATE_RESERVATION_TTL_SECONDS of 0 or past Instant's range accepted")
+    void zeroReservationTtl_isRefusedNamingTheVariable() {
+        // 0: every call still running at the next sweep (about once a minute) is charged at its worst case and gets
+        // an estimated record beside its real one; README: the TTL must outlast the longest call (900 = API
+        // Gateway's longest).
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_RESERVATION_TTL_SECONDS", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_RESERVATION_TTL_SECONDS");
+    }
+
+    @Test
+    @Disabled("DEFECT R19D-3: SPENDGATE_RESERVATION_TTL_SECONDS of 0 or past Instant's range accepted")
+    void hugeReservationTtl_isRefusedNamingTheVariable() {
+        // accepted at start; then every reservation's expiry (now + ttl) overflows Instant and throws on the call path
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_RESERVATION_TTL_SECONDS", "99999999999999999")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_RESERVATION_TTL_SECONDS");
+    }
+
+    @Test
+    @Disabled("DEFECT R19D-4: SPENDGATE_FLUSH_MAX_RECORDS past int range wraps to another number")
+    void flushMaxRecordsBeyondIntRange_isRefusedNotWrapped() {
+        // 4,294,967,796 is accepted by the positive-long check, then cast to int: it becomes 500.
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_FLUSH_MAX_RECORDS", "4294967796")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_FLUSH_MAX_RECORDS");
+    }
+
+    @Test
+    @Disabled("DEFECT R19D-5: a webhook URL without http(s) scheme starts fine; every alert is then lost")
+    void webhookUrlWithoutScheme_isRefusedAtStartNamingTheVariable() {
+        // A Slack URL pasted without its scheme: URI.create takes it as a relative URI, the gateway starts, and each
+        // alert fails ("URI is not absolute") ten times over 2.5 minutes before it is logged as lost.
+        Map<String, String> env = Map.of("SPENDGATE_ALERT_WEBHOOK_URL", "hooks.slack.com/services/T000/B000/XXXXXXXX");
+        assertThatThrownBy(() -> GatewayRuntime.alertSink(ProxyConfig.fromEnv(env)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_ALERT_WEBHOOK_URL");
+    }
+}
