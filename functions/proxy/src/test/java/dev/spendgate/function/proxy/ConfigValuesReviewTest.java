@@ -2,9 +2,12 @@ package dev.spendgate.function.proxy;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * README "Configuration": the gateway's settings come from {@code SPENDGATE_*} variables. A value that cannot mean
@@ -12,6 +15,42 @@ import org.junit.jupiter.api.Test;
  * broken (project standard: "Bad input: clear ... naming the field").
  */
 class ConfigValuesReviewTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Disabled("DEFECT R19D-9: providers file: 'models' not an array is taken as no models, calls go elsewhere")
+    void providerWhoseModelsIsNotAnArray_isRefusedNamingTheField() throws Exception {
+        // README: models are "glob patterns of the model names routed here"; a call goes to the first provider whose
+        // glob matches, "else to a * provider". Written as a string, the provider serves nothing and every
+        // mistral-* call (its prompt included) goes to the built-in OpenAI provider with the OpenAI key.
+        Path file = dir.resolve("providers.json");
+        Files.writeString(file, """
+                [{"name": "mistral", "format": "openai", "base_url": "https://api.mistral.ai/v1",
+                  "api_key_env": "MISTRAL_API_KEY", "models": "mistral-*"}]
+                """);
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_PROVIDERS_FILE", file.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("models");
+    }
+
+    @Test
+    @Disabled("DEFECT R19D-10: providers file: two providers with one name (or one key name) accepted")
+    void twoProvidersWithOneName_areRefused() throws Exception {
+        // README: name is "recorded as provider; in AWS the key is read from the Secrets Manager secret as
+        // {NAME}_API_KEY": two providers named alike get one key and records no one can tell apart.
+        Path file = dir.resolve("providers.json");
+        Files.writeString(file, """
+                [{"name": "groq", "format": "openai", "base_url": "https://api.groq.com/openai/v1",
+                  "api_key_env": "GROQ_API_KEY", "models": ["llama-3.3-*"]},
+                 {"name": "groq", "format": "openai", "base_url": "http://vllm.internal:8000/v1",
+                  "api_key_env": "VLLM_API_KEY", "models": ["meta-llama/*"]}]
+                """);
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_PROVIDERS_FILE", file.toString())))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("groq");
+    }
 
     @Test
     @Disabled("DEFECT R19D-2: SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS=0 accepted: budgets reserve no output")
