@@ -160,7 +160,10 @@ public record ProxyConfig(
                         positiveLong(get.apply("SPENDGATE_FLUSH_INTERVAL_MS"), 1000, "SPENDGATE_FLUSH_INTERVAL_MS")),
                 new Budgets(
                         Duration.ofSeconds(number(get, "SPENDGATE_RESERVATION_TTL_SECONDS", 900)),
-                        number(get, "SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", 4096),
+                        positiveLong(
+                                get.apply("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS"),
+                                4096,
+                                "SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS"),
                         get.apply("SPENDGATE_DEGRADE_CHAINS"),
                         number(get, "SPENDGATE_SESSION_CALLS_PER_MINUTE", 0),
                         number(get, "SPENDGATE_KEY_CALLS_PER_MINUTE", 0),

@@ -95,7 +95,6 @@ class ConfigValuesReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19D-2: SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS=0 accepted: budgets reserve no output")
     void zeroDefaultMaxOutputTokens_isRefusedNamingTheVariable() {
         // "output bound of the budget estimate when a request sets none": 0 reserves calls without max_tokens on
         // models outside the known list (Mistral, Groq, vLLM, Ollama...) at their input alone, so a block budget
