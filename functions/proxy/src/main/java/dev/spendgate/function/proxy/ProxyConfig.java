@@ -47,6 +47,9 @@ public record ProxyConfig(
     public static final String DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
     public static final String DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com";
     public static final String DEFAULT_BEDROCK_REGION = "us-east-1";
+    /** Ten years: the longest {@code SPENDGATE_RESERVATION_TTL_SECONDS} (a reservation's expiry must be a date). */
+    public static final long MAX_RESERVATION_TTL_SECONDS = 10L * 365 * 24 * 60 * 60;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ProxyConfig {
@@ -159,7 +162,12 @@ public record ProxyConfig(
                 Duration.ofMillis(
                         positiveLong(get.apply("SPENDGATE_FLUSH_INTERVAL_MS"), 1000, "SPENDGATE_FLUSH_INTERVAL_MS")),
                 new Budgets(
-                        Duration.ofSeconds(number(get, "SPENDGATE_RESERVATION_TTL_SECONDS", 900)),
+                        Duration.ofSeconds(wholeNumber(
+                                get.apply("SPENDGATE_RESERVATION_TTL_SECONDS"),
+                                900,
+                                1,
+                                MAX_RESERVATION_TTL_SECONDS,
+                                "SPENDGATE_RESERVATION_TTL_SECONDS")),
                         positiveLong(
                                 get.apply("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS"),
                                 4096,
@@ -398,5 +406,22 @@ public record ProxyConfig(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a positive whole number, got '" + value + "'");
         }
+    }
+
+    /** A whole number from {@code min} to {@code max}; {@code fallback} when unset. */
+    static long wholeNumber(String value, long fallback, long min, long max, String name) {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long v = Long.parseLong(value);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // the message below names the variable
+        }
+        throw new IllegalArgumentException(
+                name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
     }
 }

@@ -105,7 +105,6 @@ class ConfigValuesReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19D-3: SPENDGATE_RESERVATION_TTL_SECONDS of 0 or past Instant's range accepted")
     void zeroReservationTtl_isRefusedNamingTheVariable() {
         // 0: every call still running at the next sweep (about once a minute) is charged at its worst case and gets
         // an estimated record beside its real one; README: the TTL must outlast the longest call (900 = API
@@ -116,7 +115,6 @@ class ConfigValuesReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19D-3: SPENDGATE_RESERVATION_TTL_SECONDS of 0 or past Instant's range accepted")
     void hugeReservationTtl_isRefusedNamingTheVariable() {
         // accepted at start; then every reservation's expiry (now + ttl) overflows Instant and throws on the call path
         assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_RESERVATION_TTL_SECONDS", "99999999999999999")))
