@@ -158,7 +158,12 @@ public record ProxyConfig(
                         "SPENDGATE_BODY_MEMORY_BYTES"),
                 Duration.ofSeconds(positiveLong(
                         get.apply("SPENDGATE_UPSTREAM_TIMEOUT_SECONDS"), 600, "SPENDGATE_UPSTREAM_TIMEOUT_SECONDS")),
-                (int) positiveLong(get.apply("SPENDGATE_FLUSH_MAX_RECORDS"), 500, "SPENDGATE_FLUSH_MAX_RECORDS"),
+                (int) wholeNumber(
+                        get.apply("SPENDGATE_FLUSH_MAX_RECORDS"),
+                        500,
+                        1,
+                        Integer.MAX_VALUE,
+                        "SPENDGATE_FLUSH_MAX_RECORDS"),
                 Duration.ofMillis(
                         positiveLong(get.apply("SPENDGATE_FLUSH_INTERVAL_MS"), 1000, "SPENDGATE_FLUSH_INTERVAL_MS")),
                 new Budgets(

@@ -123,7 +123,6 @@ class ConfigValuesReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19D-4: SPENDGATE_FLUSH_MAX_RECORDS past int range wraps to another number")
     void flushMaxRecordsBeyondIntRange_isRefusedNotWrapped() {
         // 4,294,967,796 is accepted by the positive-long check, then cast to int: it becomes 500.
         assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_FLUSH_MAX_RECORDS", "4294967796")))
