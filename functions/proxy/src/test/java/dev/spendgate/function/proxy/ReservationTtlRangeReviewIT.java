@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spendgate.domain.budget.BudgetPeriod;
 import dev.spendgate.domain.budget.BudgetPolicy;
@@ -12,13 +13,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What a user sees when SPENDGATE_RESERVATION_TTL_SECONDS is past what an Instant can hold (accepted at start, see
- * {@link ConfigValuesReviewTest}): a call under a budget with ample room.
+ * What a user sees when SPENDGATE_RESERVATION_TTL_SECONDS is past what an Instant can hold: the start is refused
+ * naming the variable ({@link ConfigValuesReviewTest}), and the longest TTL it takes (10 years) still serves a call
+ * under a budget with ample room (before the fix, a huge TTL started and every budgeted call got 503).
  */
 class ReservationTtlRangeReviewIT {
     @TempDir
@@ -34,9 +35,18 @@ class ReservationTtlRangeReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R19D-3: SPENDGATE_RESERVATION_TTL_SECONDS of 0 or past Instant's range accepted")
-    void hugeReservationTtl_callUnderABudgetWithRoom_isServedAndCounted() throws Exception {
-        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_RESERVATION_TTL_SECONDS", "99999999999999999"));
+    void hugeReservationTtl_isRefusedAtStart() {
+        assertThatThrownBy(() ->
+                        GatewayFixture.embedded(dir, Map.of("SPENDGATE_RESERVATION_TTL_SECONDS", "99999999999999999")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_RESERVATION_TTL_SECONDS");
+    }
+
+    @Test
+    void longestReservationTtl_callUnderABudgetWithRoom_isServedAndCounted() throws Exception {
+        gw = GatewayFixture.embedded(
+                dir,
+                Map.of("SPENDGATE_RESERVATION_TTL_SECONDS", Long.toString(ProxyConfig.MAX_RESERVATION_TTL_SECONDS)));
         gw.runtime
                 .budgetStores()
                 .policies()
