@@ -296,8 +296,6 @@ public record ProxyConfig(
         List<Provider> providers = new ArrayList<>();
         for (JsonNode p : root) {
             String name = required(p, "name");
-            List<String> models = new ArrayList<>();
-            p.path("models").forEach(m -> models.add(m.asText()));
             String keyEnv = p.path("api_key_env").asText(null);
             String formatName = required(p, "format").toUpperCase(Locale.ROOT);
             ApiFormat format;
@@ -335,6 +333,7 @@ public record ProxyConfig(
                 throw new IllegalArgumentException("provider '" + name + "' in SPENDGATE_PROVIDERS_FILE:"
                         + " stream_usage_option must be true or false, got " + streamUsage);
             }
+            List<String> models = models(p, name);
             providers.add(new Provider(
                     name,
                     format,
@@ -350,6 +349,27 @@ public record ProxyConfig(
                             : Provider.streamUsageOptionByDefault(name, baseUrl, azure)));
         }
         return providers;
+    }
+
+    /** {@code models}: a non-empty array of glob patterns (a provider without them would serve nothing). */
+    private static List<String> models(JsonNode provider, String name) {
+        JsonNode models = provider.get("models");
+        List<String> patterns = new ArrayList<>();
+        if (models != null && models.isArray()) {
+            for (JsonNode m : models) {
+                if (!m.isTextual() || m.asText().isBlank()) {
+                    patterns.clear();
+                    break;
+                }
+                patterns.add(m.asText().trim());
+            }
+        }
+        if (patterns.isEmpty()) {
+            throw new IllegalArgumentException("provider '" + name + "' in SPENDGATE_PROVIDERS_FILE: models must be a"
+                    + " non-empty array of model name patterns, such as [\"mistral-*\"], got "
+                    + (models == null ? "none" : models.getNodeType().toString().toLowerCase(Locale.ROOT)));
+        }
+        return patterns;
     }
 
     /** {@code explicit}, else {@code SPENDGATE_BEDROCK_REGION}, {@code AWS_REGION}, {@code AWS_DEFAULT_REGION}. */

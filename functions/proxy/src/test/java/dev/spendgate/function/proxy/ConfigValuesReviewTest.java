@@ -20,7 +20,6 @@ class ConfigValuesReviewTest {
     Path dir;
 
     @Test
-    @Disabled("DEFECT R19D-9: providers file: 'models' not an array is taken as no models, calls go elsewhere")
     void providerWhoseModelsIsNotAnArray_isRefusedNamingTheField() throws Exception {
         // README: models are "glob patterns of the model names routed here"; a call goes to the first provider whose
         // glob matches, "else to a * provider". Written as a string, the provider serves nothing and every
