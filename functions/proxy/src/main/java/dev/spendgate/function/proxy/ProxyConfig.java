@@ -294,8 +294,21 @@ public record ProxyConfig(
             throw new IllegalArgumentException("SPENDGATE_PROVIDERS_FILE must hold a JSON array of providers");
         }
         List<Provider> providers = new ArrayList<>();
+        Map<String, String> keyNames = new LinkedHashMap<>();
         for (JsonNode p : root) {
             String name = required(p, "name");
+            String keyName = Provider.keyName(name);
+            if (BUILT_IN_PROVIDERS.contains(name.toLowerCase(Locale.ROOT).replace('-', '_'))) {
+                throw new IllegalArgumentException("provider '" + name + "' in SPENDGATE_PROVIDERS_FILE: the name is"
+                        + " a built-in provider's (openai, anthropic, bedrock); name it for what it is, such as"
+                        + " bedrock-eu or azure");
+            }
+            String clash = keyNames.putIfAbsent(keyName, name);
+            if (clash != null) {
+                throw new IllegalArgumentException("providers '" + clash + "' and '" + name
+                        + "' in SPENDGATE_PROVIDERS_FILE: two providers with one name (or one key name, " + keyName
+                        + ") would share a key and be recorded alike; give each its own name");
+            }
             String keyEnv = p.path("api_key_env").asText(null);
             String formatName = required(p, "format").toUpperCase(Locale.ROOT);
             ApiFormat format;
@@ -350,6 +363,9 @@ public record ProxyConfig(
         }
         return providers;
     }
+
+    /** The built-in providers' names, as {@link Provider#keyName()} spells them before {@code _API_KEY}. */
+    private static final java.util.Set<String> BUILT_IN_PROVIDERS = java.util.Set.of("openai", "anthropic", "bedrock");
 
     /** {@code models}: a non-empty array of glob patterns (a provider without them would serve nothing). */
     private static List<String> models(JsonNode provider, String name) {

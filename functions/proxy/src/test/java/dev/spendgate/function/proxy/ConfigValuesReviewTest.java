@@ -77,7 +77,6 @@ class ConfigValuesReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19D-10: providers file: two providers with one name (or one key name) accepted")
     void twoProvidersWithOneName_areRefused() throws Exception {
         // README: name is "recorded as provider; in AWS the key is read from the Secrets Manager secret as
         // {NAME}_API_KEY": two providers named alike get one key and records no one can tell apart.

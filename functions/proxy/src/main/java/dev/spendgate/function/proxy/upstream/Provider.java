@@ -88,6 +88,11 @@ public record Provider(
     /** The same provider with another API key. */
     /** The name its key has in the provider keys secret and the environment: {@code OPENAI_API_KEY}, ... */
     public String keyName() {
+        return keyName(name);
+    }
+
+    /** The Secrets Manager key of a provider named {@code name}: {@code azure-eu} reads {@code AZURE_EU_API_KEY}. */
+    public static String keyName(String name) {
         return name.toUpperCase(java.util.Locale.ROOT).replace('-', '_') + "_API_KEY";
     }
 
