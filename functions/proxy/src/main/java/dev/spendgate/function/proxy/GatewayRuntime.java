@@ -199,6 +199,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 throw new IllegalArgumentException("SPENDGATE_PRICING_OVERRIDES: " + e.getMessage(), e);
             }
         }
+        PricedAtStart.requirePricingProviders(config.providers(), pricing);
         dev.spendgate.domain.pricing.CatalogFreshness.warning(pricing, java.time.LocalDate.now(clock))
                 .ifPresent(w -> Log.warn(null, w));
         UsageLogWriter usageLog = UsageLogWriter.create(usageSink, spool, journal, clock, config.flushMaxRecords());

@@ -297,6 +297,7 @@ public record ProxyConfig(
         Map<String, String> keyNames = new LinkedHashMap<>();
         for (JsonNode p : root) {
             String name = required(p, "name");
+            knownFieldsOnly(p, name);
             String keyName = Provider.keyName(name);
             if (BUILT_IN_PROVIDERS.contains(name.toLowerCase(Locale.ROOT).replace('-', '_'))) {
                 throw new IllegalArgumentException("provider '" + name + "' in SPENDGATE_PROVIDERS_FILE: the name is"
@@ -364,8 +365,33 @@ public record ProxyConfig(
         return providers;
     }
 
+    /** The fields a provider may have; any other is a misspelling that would be silently ignored. */
+    private static final java.util.Set<String> PROVIDER_FIELDS = java.util.Set.of(
+            "name",
+            "format",
+            "base_url",
+            "api_key_env",
+            "models",
+            "pricing_provider",
+            "auth",
+            "azure_api_version",
+            "deployments",
+            "region",
+            "stream_usage_option");
+
     /** The built-in providers' names, as {@link Provider#keyName()} spells them before {@code _API_KEY}. */
     private static final java.util.Set<String> BUILT_IN_PROVIDERS = java.util.Set.of("openai", "anthropic", "bedrock");
+
+    private static void knownFieldsOnly(JsonNode provider, String name) {
+        for (java.util.Iterator<String> names = provider.fieldNames(); names.hasNext(); ) {
+            String field = names.next();
+            if (!PROVIDER_FIELDS.contains(field)) {
+                throw new IllegalArgumentException(
+                        "provider '" + name + "' in SPENDGATE_PROVIDERS_FILE: unknown field '" + field
+                                + "' (the fields are " + new java.util.TreeSet<>(PROVIDER_FIELDS) + ")");
+            }
+        }
+    }
 
     /** {@code models}: a non-empty array of glob patterns (a provider without them would serve nothing). */
     private static List<String> models(JsonNode provider, String name) {

@@ -35,7 +35,6 @@ class ConfigValuesReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19D-15: providers file: a misspelt field or an unknown pricing_provider is silently ignored")
     void providerWithAMisspeltField_isRefusedNamingIt() throws Exception {
         // "pricingProvider" for pricing_provider: the Azure calls are then priced as provider "azure", which the
         // catalog
@@ -53,7 +52,6 @@ class ConfigValuesReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R19D-15: providers file: a misspelt field or an unknown pricing_provider is silently ignored")
     void providerWhosePricingProviderIsNotInTheCatalog_isRefusedAtStart() throws Exception {
         // README: pricing_provider is the "catalog provider whose prices apply"; one the catalog has no model of
         // ("open-ai") prices nothing, so every call is unpriced. Given explicitly, it is a mistake to name at start.

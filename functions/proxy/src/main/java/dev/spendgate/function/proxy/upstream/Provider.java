@@ -51,7 +51,7 @@ public record Provider(
      * at Bedrock's prices: the catalog's {@code bedrock} entries, whose inference-profile prefixes price as the base
      * model.
      */
-    static String defaultPricingProvider(String name, ApiFormat format) {
+    public static String defaultPricingProvider(String name, ApiFormat format) {
         return format == ApiFormat.BEDROCK ? BEDROCK_CATALOG : name;
     }
 
