@@ -205,6 +205,8 @@ public final class GatewayRuntime implements AutoCloseable {
         UsageLogWriter usageLog = UsageLogWriter.create(usageSink, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
         usageLog.recoverJournal();
+        DegradationChains chains = DegradationChains.parse(config.budgets().degradeChains());
+        PricedAtStart.requireDegradeChainsPriced(chains, config.providers(), pricing);
         CostEstimator estimator = new CostEstimator(pricing, config.budgets().defaultMaxOutputTokens());
         BudgetGate budgetGate = new BudgetGate(
                 new BudgetEnforcer(
@@ -216,7 +218,7 @@ public final class GatewayRuntime implements AutoCloseable {
                         config.budgets().reservationTtl(),
                         clock),
                 estimator,
-                DegradationChains.parse(config.budgets().degradeChains()),
+                chains,
                 budgets.counter(),
                 config.budgets().sessionCallsPerMinute(),
                 config.budgets().keyCallsPerMinute(),

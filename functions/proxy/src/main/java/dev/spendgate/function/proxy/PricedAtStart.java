@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy;
 
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.function.proxy.budget.DegradationChains;
 import dev.spendgate.function.proxy.upstream.Provider;
 import java.util.List;
 
@@ -29,4 +30,19 @@ final class PricedAtStart {
         }
     }
 
+    /**
+     * Each model of the degradation chains is priced for at least one provider's {@code pricing_provider}: a step the
+     * catalog cannot price can never be taken, so a typo would turn every degrade into a 429.
+     */
+    static void requireDegradeChainsPriced(DegradationChains chains, List<Provider> providers, PricingCatalog pricing) {
+        for (String model : chains.models()) {
+            boolean priced = providers.stream()
+                    .anyMatch(p -> pricing.find(p.pricingProvider(), model).isPresent());
+            if (!priced) {
+                throw new IllegalArgumentException("SPENDGATE_DEGRADE_CHAINS: model '" + model
+                        + "' has no price in the catalog or SPENDGATE_PRICING_OVERRIDES for any provider"
+                        + " (a degrade to it could never fit)");
+            }
+        }
+    }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +28,6 @@ class DegradeChainModelsReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R19D-14: a degrade chain naming a model the catalog cannot price is accepted at start")
     void degradeChainWithAnUnpricedModel_isRefusedAtStartNamingIt() {
         RuntimeException refused = null;
         try {

@@ -11,6 +11,7 @@ import java.util.Map;
  */
 public final class DegradationChains {
     private final Map<String, List<String>> after = new HashMap<>();
+    private final java.util.Set<String> models = new java.util.LinkedHashSet<>();
 
     private DegradationChains() {}
 
@@ -26,6 +27,7 @@ public final class DegradationChains {
                     models.add(model.trim());
                 }
             }
+            chains.models.addAll(models);
             if (models.size() < 2) {
                 throw new IllegalArgumentException("SPENDGATE_DEGRADE_CHAINS: '" + chain.trim()
                         + "' needs at least two models, e.g. gpt-4o>gpt-4o-mini");
@@ -39,6 +41,11 @@ public final class DegradationChains {
             }
         }
         return chains;
+    }
+
+    /** Every model the chains name, in the order given. */
+    public java.util.Set<String> models() {
+        return java.util.Collections.unmodifiableSet(models);
     }
 
     /** The models after {@code model} in its chain, next cheaper first; empty when it has no chain. */
