@@ -184,7 +184,7 @@ public record ProxyConfig(
                 get.apply("SPENDGATE_ADMIN_TOKEN"),
                 allowedHosts(get.apply("SPENDGATE_ALLOWED_HOSTS")),
                 syncEachCommit(get.apply("SPENDGATE_FSYNC")),
-                get.apply("SPENDGATE_ALERT_WEBHOOK_URL"),
+                alertWebhookUrl(get.apply("SPENDGATE_ALERT_WEBHOOK_URL")),
                 new Aws(
                         get.apply("SPENDGATE_PROVIDER_SECRET_ID"),
                         Duration.ofSeconds(number(get, "SPENDGATE_PROVIDER_KEY_REFRESH_SECONDS", 300)),
@@ -261,6 +261,32 @@ public record ProxyConfig(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a whole number of 0 or more, got '" + value + "'");
         }
+    }
+
+    /**
+     * {@code SPENDGATE_ALERT_WEBHOOK_URL}: an absolute {@code http} or {@code https} URL with a host, else the start
+     * fails. The message never repeats the value: a webhook URL carries its own credential.
+     */
+    static String alertWebhookUrl(String value) {
+        if (value == null) {
+            return null;
+        }
+        String problem;
+        try {
+            java.net.URI uri = new java.net.URI(value);
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                problem = "it has no http:// or https:// scheme";
+            } else if (uri.getHost() == null || uri.getHost().isBlank()) {
+                problem = "it has no host";
+            } else {
+                return value;
+            }
+        } catch (java.net.URISyntaxException e) {
+            problem = "it is not a valid URL (" + e.getReason() + " at character " + (e.getIndex() + 1) + ")";
+        }
+        throw new IllegalArgumentException("SPENDGATE_ALERT_WEBHOOK_URL must be an absolute http(s) URL, such as"
+                + " https://hooks.slack.com/services/...: " + problem + " (the value is not shown: it is a secret)");
     }
 
     /** {@code SPENDGATE_FSYNC}: {@code interval} (the default) or {@code always}. */

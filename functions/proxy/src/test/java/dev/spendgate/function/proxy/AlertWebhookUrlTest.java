@@ -1,0 +1,51 @@
+package dev.spendgate.function.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * README "Configuration": {@code SPENDGATE_ALERT_WEBHOOK_URL} is a Slack-compatible webhook; its path is the
+ * credential, so a refusal names the variable and never repeats the value.
+ */
+class AlertWebhookUrlTest {
+    private static final String SECRET_PART = "B000/XXXXXXXXsecret";
+
+    @Test
+    void urlWithAnIllegalCharacter_isRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of(
+                        "SPENDGATE_ALERT_WEBHOOK_URL", "https://hooks.slack.com/services/T000/" + SECRET_PART + " x")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_ALERT_WEBHOOK_URL")
+                .hasMessageNotContaining(SECRET_PART);
+    }
+
+    @Test
+    void urlWithoutScheme_isRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(
+                        Map.of("SPENDGATE_ALERT_WEBHOOK_URL", "hooks.slack.com/services/T000/" + SECRET_PART)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_ALERT_WEBHOOK_URL")
+                .hasMessageContaining("scheme")
+                .hasMessageNotContaining(SECRET_PART);
+    }
+
+    @Test
+    void otherScheme_isRefused() {
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(
+                        Map.of("SPENDGATE_ALERT_WEBHOOK_URL", "ftp://hooks.example.com/" + SECRET_PART)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_ALERT_WEBHOOK_URL")
+                .hasMessageNotContaining(SECRET_PART);
+    }
+
+    @Test
+    void httpsUrl_isTaken() {
+        String url = "https://hooks.slack.com/services/T000/" + SECRET_PART;
+        assertThat(ProxyConfig.fromEnv(Map.of("SPENDGATE_ALERT_WEBHOOK_URL", url))
+                        .alertWebhookUrl())
+                .isEqualTo(url);
+    }
+}
