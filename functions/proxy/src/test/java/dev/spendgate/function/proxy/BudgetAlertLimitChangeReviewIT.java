@@ -68,7 +68,6 @@ class BudgetAlertLimitChangeReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R19D-7: after a budget's limit is raised, its thresholds never alert again that period")
     void limitRaisedAfterTheHundredPercentAlert_crossingTheNewLimitAlertsAgain() throws Exception {
         List<JsonNode> delivered = new CopyOnWriteArrayList<>();
         HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -822,7 +822,10 @@ public final class BudgetEnforcer implements AutoCloseable {
                 }
                 itemKey = policy.itemKey(r.scopeValue(), at);
             }
-            String key = "alert#" + itemKey + "#" + threshold;
+            // Once per threshold of each limit: raised (or lowered), the budget alerts again at the new limit's
+            // thresholds.
+            String key = "alert#" + itemKey + "#" + threshold + "#limit-"
+                    + policy.limitUsd().stripTrailingZeros().toPlainString();
             // The shared marker decides which instance alerts; this instance asks it once per threshold and period.
             if (askedMarker.contains(key)) {
                 continue;
