@@ -830,6 +830,9 @@ public final class BudgetEnforcer implements AutoCloseable {
             if (askedMarker.contains(key)) {
                 continue;
             }
+            if (!stillInForce(policy)) {
+                return; // deleted or changed while the call ran: the call's spend is counted, the alert is not due
+            }
             Instant end = policy.period().end(at, policy.zone());
             Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
             boolean first = marker.markOnce(key, expires);
@@ -848,6 +851,21 @@ public final class BudgetEnforcer implements AutoCloseable {
                         policy.mode(),
                         now));
             }
+        }
+    }
+
+    /**
+     * Whether {@code policy}, as the call reserved under it, is still the stored one with the same limit: a budget
+     * deleted, or whose limit changed, while the call ran sends no alert for it (the changed one alerts by its new
+     * limit at the next settlement). A store that cannot answer leaves the alert due: better one alert too many.
+     */
+    private boolean stillInForce(BudgetPolicy policy) {
+        try {
+            return policies.find(policy.id())
+                    .map(stored -> stored.limitUsd().compareTo(policy.limitUsd()) == 0)
+                    .orElse(false);
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 
