@@ -145,6 +145,7 @@ public final class SpendgateStackProps {
                         .toList();
         this.proxyEnvironment = b.proxyEnvironment == null ? Map.of() : Map.copyOf(b.proxyEnvironment);
         proxyEnvironment.keySet().forEach(SpendgateStackProps::checkProxySetting);
+        checkProxyValues(proxyEnvironment);
         this.wasteEnvironment = b.wasteEnvironment == null ? Map.of() : Map.copyOf(b.wasteEnvironment);
         wasteEnvironment.keySet().forEach(SpendgateStackProps::checkWasteSetting);
         this.reportEnvironment = b.reportEnvironment == null ? Map.of() : Map.copyOf(b.reportEnvironment);
@@ -449,6 +450,22 @@ public final class SpendgateStackProps {
         }
         if (STACK_SETTINGS.contains(name)) {
             throw new IllegalArgumentException(name + " is set by the stack itself");
+        }
+    }
+
+    /**
+     * The values of {@code proxyEnvironment}, read by the proxy's own parser ({@code ProxyConfig}, and the degradation
+     * chains'): a value the proxy would refuse at every cold start is refused at synth, naming the setting. The
+     * providers file is a path on the function, not here: its content is checked when the proxy starts.
+     */
+    private static void checkProxyValues(Map<String, String> values) {
+        Map<String, String> env = new java.util.HashMap<>(values);
+        env.remove("SPENDGATE_PROVIDERS_FILE");
+        try {
+            dev.spendgate.function.proxy.ProxyConfig.fromEnv(env);
+            dev.spendgate.function.proxy.budget.DegradationChains.parse(env.get("SPENDGATE_DEGRADE_CHAINS"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("proxyEnvironment: " + e.getMessage(), e);
         }
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 class ProxyEnvironmentValuesReviewTest {
 
     @Test
-    @Disabled("DEFECT R19D-11: proxyEnvironment values the proxy refuses at start pass synth; every call fails")
     void proxyEnvironment_valueTheProxyRefuses_isRefusedAtSynthNamingIt() {
         for (Map.Entry<String, String> bad : Map.of(
                         "SPENDGATE_RESERVATION_TTL_SECONDS", "15m",
