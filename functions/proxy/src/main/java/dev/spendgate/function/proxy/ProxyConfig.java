@@ -50,6 +50,9 @@ public record ProxyConfig(
     /** Ten years: the longest {@code SPENDGATE_RESERVATION_TTL_SECONDS} (a reservation's expiry must be a date). */
     public static final long MAX_RESERVATION_TTL_SECONDS = 10L * 365 * 24 * 60 * 60;
 
+    /** The longest {@code SPENDGATE_UPSTREAM_TIMEOUT_SECONDS}: a socket timeout is an int of milliseconds (24 days). */
+    public static final long MAX_UPSTREAM_TIMEOUT_SECONDS = Integer.MAX_VALUE / 1000;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public ProxyConfig {
@@ -156,8 +159,12 @@ public record ProxyConfig(
                         get.apply("SPENDGATE_BODY_MEMORY_BYTES"),
                         BodyMemory.defaultCapacity(),
                         "SPENDGATE_BODY_MEMORY_BYTES"),
-                Duration.ofSeconds(positiveLong(
-                        get.apply("SPENDGATE_UPSTREAM_TIMEOUT_SECONDS"), 600, "SPENDGATE_UPSTREAM_TIMEOUT_SECONDS")),
+                Duration.ofSeconds(wholeNumber(
+                        get.apply("SPENDGATE_UPSTREAM_TIMEOUT_SECONDS"),
+                        600,
+                        1,
+                        MAX_UPSTREAM_TIMEOUT_SECONDS,
+                        "SPENDGATE_UPSTREAM_TIMEOUT_SECONDS")),
                 (int) wholeNumber(
                         get.apply("SPENDGATE_FLUSH_MAX_RECORDS"),
                         500,
