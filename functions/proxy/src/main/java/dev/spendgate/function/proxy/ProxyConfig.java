@@ -320,6 +320,11 @@ public record ProxyConfig(
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(file));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            // Jackson's message quotes the text it could not read: it may be a key pasted in the wrong place
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException("SPENDGATE_PROVIDERS_FILE " + file + " is not valid JSON"
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read SPENDGATE_PROVIDERS_FILE " + file, e);
         }
