@@ -53,6 +53,8 @@ public final class SnsAlertSink implements AlertSink {
                     .message(alert.message())
                     .messageAttributes(Map.of(
                             "policy", text(alert.policyId()),
+                            "scope_value", text(alert.scopeValue()),
+                            "period", text(alert.period()),
                             "threshold_percent", number(Integer.toString(alert.thresholdPercent())),
                             "limit_usd", number(alert.limitUsd().toPlainString()),
                             "spent_usd", number(alert.spentUsd().toPlainString()))));

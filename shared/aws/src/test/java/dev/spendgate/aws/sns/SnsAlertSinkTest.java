@@ -94,6 +94,27 @@ class SnsAlertSinkTest {
     }
 
     @Test
+    void send_budgetAlert_namesTheScopeValueAndPeriodAsAttributes() throws Exception {
+        // the webhook's body carries scope_value and period; an SNS subscriber filtering on them needs them too
+        // (a budget on "each feature" alerts per feature: the policy id alone does not say which one)
+        List<String> requests = new CopyOnWriteArrayList<>();
+        HttpServer sns = fakeSns(requests);
+        try (SnsClient client = client(sns)) {
+            new SnsAlertSink(client, "arn:aws:sns:us-east-1:000000000000:spendgate-alerts").send(ALERT);
+        } finally {
+            sns.stop(0);
+        }
+
+        assertThat(requests).singleElement().satisfies(body -> assertThat(body)
+                .containsPattern("MessageAttributes\\.entry\\.(\\d+)\\.Name=scope_value&"
+                        + "MessageAttributes\\.entry\\.\\1\\.Value\\.DataType=String&"
+                        + "MessageAttributes\\.entry\\.\\1\\.Value\\.StringValue=chatbot")
+                .containsPattern("MessageAttributes\\.entry\\.(\\d+)\\.Name=period&"
+                        + "MessageAttributes\\.entry\\.\\1\\.Value\\.DataType=String&"
+                        + "MessageAttributes\\.entry\\.\\1\\.Value\\.StringValue=2026-11"));
+    }
+
+    @Test
     void send_notice_publishesSubjectMessageAndAttributes() throws Exception {
         List<String> requests = new CopyOnWriteArrayList<>();
         HttpServer sns = fakeSns(requests);
