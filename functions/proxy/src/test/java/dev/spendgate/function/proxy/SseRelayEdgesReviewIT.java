@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.DisabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -279,5 +281,69 @@ class SseRelayEdgesReviewIT {
         assertThat(r.errorType()).isEqualTo("client_disconnected");
         assertThat(gw.records().stream().filter(x -> x.requestId().equals(requestId)))
                 .hasSize(1);
+    }
+
+    /**
+     * README "Configuration": {@code SPENDGATE_UPSTREAM_TIMEOUT_SECONDS} is the longest wait "between two reads of its
+     * body or stream". A provider that stalls mid-stream past it is cut: its connection closed, the client told.
+     */
+    @Test
+    @Timeout(60)
+    void providerStallsMidStreamPastTheUpstreamTimeout_streamCutAndProviderConnectionClosed() throws Exception {
+        List<byte[]> pieces = new ArrayList<>();
+        pieces.add(ScriptedUpstream.chunk("data: " + chunkEvent("Hel") + "\n\n"));
+        pieces.add(ScriptedUpstream.chunk("data: " + USAGE_EVENT + "\n\n"));
+        pieces.add(ScriptedUpstream.chunk("data: [DONE]\n\n"));
+        pieces.add(ScriptedUpstream.LAST_CHUNK);
+        upstream = new ScriptedUpstream(SSE_HEAD, pieces).holdAfter(1, 10_000);
+        gw = GatewayFixture.embedded(
+                dir,
+                Map.of(
+                        "SPENDGATE_OPENAI_BASE_URL",
+                        upstream.base() + "/v1",
+                        "SPENDGATE_UPSTREAM_TIMEOUT_SECONDS",
+                        "2"));
+
+        Read read = call(CHAT_ASKING_USAGE);
+
+        assertThat(read.error()).as("the client sees the cut").isNotNull();
+        assertThat(upstream.closedDuringHold()).isTrue();
+        assertThat(gw.record(read.requestId()).errorType()).isNotNull();
+    }
+
+    /**
+     * RFC 9110 8.4.1.3: the gzip coding is the RFC 1952 format, and RFC 1952 2.2: "A gzip file consists of a series of
+     * members". An upstream that gzips each flushed event as its own member sends a valid gzip stream; the client must
+     * get all of it, decoded, and the call its provider usage.
+     */
+    @DisabledForJreRange(
+            max = JRE.JAVA_22,
+            disabledReason = "SUSPECT R19C-S1: before JDK 23 (JDK-7036144) GZIPInputStream ends a stream at a member"
+                    + " boundary when the next member has not arrived yet; GunzipBody relies on it")
+    @Test
+    @Timeout(30)
+    void gzippedStream_oneMemberPerEvent_decodedWholeAndUsageRecorded() throws Exception {
+        String body = "data: " + chunkEvent("Hel") + "\n\n" + "data: " + USAGE_EVENT + "\n\n" + "data: [DONE]\n\n";
+        List<byte[]> pieces = new ArrayList<>();
+        for (String part : body.split("(?<=\n\n)")) {
+            ByteArrayOutputStream member = new ByteArrayOutputStream();
+            try (GZIPOutputStream gz = new GZIPOutputStream(member)) {
+                gz.write(part.getBytes(StandardCharsets.UTF_8));
+            }
+            pieces.add(ScriptedUpstream.chunk(member.toByteArray()));
+        }
+        pieces.add(ScriptedUpstream.LAST_CHUNK);
+        openAi(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n",
+                pieces);
+
+        Read read = call(CHAT_ASKING_USAGE);
+
+        assertThat(read.body()).isEqualTo(body);
+        assertThat(read.error()).isNull();
+        UsageRecord r = gw.record(read.requestId());
+        assertThat(r.usageSource()).isEqualTo(UsageSource.PROVIDER);
+        assertThat(r.tokens().inputTokens()).isEqualTo(41);
     }
 }
