@@ -346,4 +346,37 @@ class SseRelayEdgesReviewIT {
         assertThat(r.usageSource()).isEqualTo(UsageSource.PROVIDER);
         assertThat(r.tokens().inputTokens()).isEqualTo(41);
     }
+
+    /**
+     * A client that half-closes its side once its request is sent (RFC 9112 9.6 lets a client close its sending side
+     * and still read the answer) gets the whole stream.
+     */
+    @Test
+    @Timeout(30)
+    void clientHalfClosesAfterItsRequest_getsTheWholeStream() throws Exception {
+        List<byte[]> pieces = new ArrayList<>();
+        pieces.add(ScriptedUpstream.chunk("data: " + chunkEvent("Hel") + "\n\n"));
+        pieces.add(ScriptedUpstream.chunk("data: " + chunkEvent("lo") + "\n\n"));
+        pieces.add(ScriptedUpstream.chunk("data: " + USAGE_EVENT + "\n\n"));
+        pieces.add(ScriptedUpstream.chunk("data: [DONE]\n\n"));
+        pieces.add(ScriptedUpstream.LAST_CHUNK);
+        openAi(SSE_HEAD, pieces);
+
+        String text;
+        try (Socket client = new Socket("127.0.0.1", gw.server.port())) {
+            client.setSoTimeout(20_000);
+            OutputStream out = client.getOutputStream();
+            byte[] body = CHAT_ASKING_USAGE.getBytes(StandardCharsets.UTF_8);
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer "
+                            + gw.secret + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                            + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            client.shutdownOutput();
+            text = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+
+        assertThat(text).startsWith("HTTP/1.1 200").contains("[DONE]");
+    }
 }
