@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +42,6 @@ class AnthropicStreamErrorReviewIT {
         }
     }
 
-    @Disabled("DEFECT R19C-4: a 200 Anthropic stream that is only an overloaded_error event is charged")
     @Test
     @Timeout(30)
     void streamThatIsOnlyAnOverloadedErrorEvent_costsNothingAndIsNamed() throws Exception {
@@ -75,7 +73,6 @@ class AnthropicStreamErrorReviewIT {
     }
 
     /** The same with extended thinking: the estimate takes the whole output cap, the worst case, as spent. */
-    @Disabled("DEFECT R19C-4: a 200 Anthropic stream that is only an overloaded_error event is charged")
     @Test
     @Timeout(30)
     void thinkingStreamThatIsOnlyAnOverloadedErrorEvent_notChargedItsWorstCaseOutput() throws Exception {

@@ -10,7 +10,10 @@ import dev.spendgate.domain.usage.UsageCounts;
  * {@code cache_creation_input_tokens} are disjoint (cache writes split into 5-minute and 1-hour by
  * {@code cache_creation}); streamed, input arrives in {@code message_start} and the final {@code output_tokens} in
  * {@code message_delta}. Server-side web searches, billed per search, are {@code usage.server_tool_use.web_search_requests}
- * (cumulative in each {@code message_delta}).
+ * (cumulative in each {@code message_delta}). An {@code error} event ({@code overloaded_error}, "would normally
+ * correspond to an HTTP 529") before {@code message_start} and any content served nothing: it is reported as
+ * {@link TrackedUsage#unserved}, not estimated; one after them is estimated under the error's type
+ * ({@link TrackedUsage#withStreamException}) rather than {@code usage_missing}.
  */
 final class AnthropicUsageTracker extends UsageTracker {
     private long input;
@@ -21,6 +24,8 @@ final class AnthropicUsageTracker extends UsageTracker {
     private long webSearches;
     private boolean sawInput;
     private boolean sawFinalOutput;
+    /** The type of the error event the stream carried ({@code overloaded_error}, ...); null without one. */
+    private String error;
 
     @Override
     protected void readBody(JsonNode root) {
@@ -52,6 +57,9 @@ final class AnthropicUsageTracker extends UsageTracker {
                 readInput(usage);
                 output = usage.path("output_tokens").asLong();
             }
+        } else if ("error".equals(type)) {
+            String named = node.path("error").path("type").asText("");
+            error = named.isBlank() ? "error" : named;
         } else if ("message_delta".equals(type)) {
             JsonNode usage = node.path("usage");
             if (usage.isObject()) {
@@ -76,6 +84,14 @@ final class AnthropicUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
+        if (error != null && !sawInput && !sawDeltas()) {
+            return TrackedUsage.unserved(error);
+        }
+        TrackedUsage tracked = counted(streamedText);
+        return error != null && !tracked.complete() ? tracked.withStreamException(error) : tracked;
+    }
+
+    private TrackedUsage counted(String streamedText) {
         if (!sawInput) {
             return new TrackedUsage(null, false, modelServed, streamedText);
         }
