@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +46,6 @@ class ResponsesStreamFailedReviewIT {
                 + "\",\"error\":" + error + ",\"model\":\"gpt-5-2025-08-07\",\"output\":[],\"usage\":null}";
     }
 
-    @Disabled("DEFECT R19C-6: a whole Responses stream ending response.failed, no output, is charged its worst case")
     @Test
     @Timeout(30)
     void streamEndingInResponseFailedBeforeAnyOutput_notChargedTheWorstCase() throws Exception {

@@ -12,7 +12,10 @@ import java.io.IOException;
  * {@code output_tokens} (including {@code output_tokens_details.reasoning_tokens}); streamed, it is in the
  * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event. Each {@code web_search_call} item of
  * the response's {@code output} is one web-search tool call, billed per call on top of the tokens: counted in the
- * body's single pass (the output's items are not built as trees) or from the final event's response.
+ * body's single pass (the output's items are not built as trees) or from the final event's response. A stream that
+ * ends in {@code response.failed} with no usage and no output (no output item, no delta) served nothing: it is
+ * reported as {@link TrackedUsage#unserved} under the error's {@code code}, not estimated; one that failed after
+ * output and without usage is estimated under that code rather than {@code usage_missing}.
  */
 final class OpenAiResponsesUsageTracker extends UsageTracker {
     private static final String WEB_SEARCH_CALL = "web_search_call";
@@ -22,6 +25,10 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     private long webSearches;
     /** Ids of the web-search items a stream showed done ({@code response.output_item.done}), in case it is cut. */
     private final java.util.Set<String> searchesDone = new java.util.HashSet<>();
+    /** The error code of the {@code response.failed} the stream ended with; null when it did not. */
+    private String failed;
+    /** Whether any output item was added, listed or done. */
+    private boolean sawOutput;
 
     @Override
     protected void readBody(JsonNode root) {
@@ -53,12 +60,23 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 && event.endsWith("output_item.done")) {
             searchesDone.add(done.path("id").asText("#" + searchesDone.size()));
         }
+        if (done != null || (event != null && event.startsWith("response.output_"))) {
+            sawOutput = true;
+        }
         JsonNode response = node.path("response");
         if (response.isObject()) {
             rememberModel(response);
             rememberServiceTier(response, "service_tier");
             readUsage(response.path("usage"));
             JsonNode output = response.get("output");
+            if (output != null && output.isArray() && !output.isEmpty()) {
+                sawOutput = true;
+            }
+            String type = event != null ? event : node.path("type").asText();
+            if ("response.failed".equals(type)) {
+                String code = response.path("error").path("code").asText("");
+                failed = code.isBlank() ? "response_failed" : code;
+            }
             if (output != null && output.isArray()) {
                 // each response event carries the output so far; the final one all of it
                 long searches = 0;
@@ -79,6 +97,14 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
+        if (failed != null && tokens == null && !sawOutput && !sawDeltas()) {
+            return TrackedUsage.unserved(failed);
+        }
+        TrackedUsage tracked = counted(streamedText);
+        return failed != null && !tracked.complete() ? tracked.withStreamException(failed) : tracked;
+    }
+
+    private TrackedUsage counted(String streamedText) {
         long searches = Math.max(webSearches, searchesDone.size()); // the final response's output, when it came
         TokenUsage used = tokens != null && searches > 0 ? tokens.withWebSearches(searches) : tokens;
         TrackedUsage tracked = new TrackedUsage(used, complete, modelServed, streamedText);
