@@ -103,7 +103,8 @@ final class BatchUpstream {
             HttpResponse<byte[]> response = http().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             Headers back = new Headers();
             response.headers().map().forEach((name, values) -> {
-                if (!DROP_RESPONSE.contains(name.toLowerCase(Locale.ROOT))) {
+                String lower = name.toLowerCase(Locale.ROOT);
+                if (!DROP_RESPONSE.contains(lower) && !Headers.isSpendgates(lower)) {
                     values.forEach(v -> back.add(name, v));
                 }
             });

@@ -101,6 +101,15 @@ public final class Headers {
         return Collections.unmodifiableMap(copy);
     }
 
+    /**
+     * Whether a lower-cased name is one of this gateway's own response headers ({@code X-Spendgate-*}): an upstream's
+     * (another gateway chained behind this one) are dropped from its answer, so that the client reads only this
+     * gateway's figures under those names.
+     */
+    public static boolean isSpendgates(String lowerName) {
+        return lowerName.startsWith("x-spendgate-");
+    }
+
     /** Lower-cased names, for matching prefixes such as {@code x-cost-}. */
     public static String lower(String name) {
         return name.toLowerCase(Locale.ROOT);

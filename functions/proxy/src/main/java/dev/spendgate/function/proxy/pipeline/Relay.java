@@ -117,7 +117,8 @@ public final class Relay {
         exchange.progress(ctx);
         Headers back = new Headers();
         response.headers().forEach((name, value) -> {
-            if (!DROP_RESPONSE.contains(Headers.lower(name))) {
+            String lower = Headers.lower(name);
+            if (!DROP_RESPONSE.contains(lower) && !Headers.isSpendgates(lower)) {
                 back.add(name, value);
             }
         });
