@@ -91,7 +91,6 @@ class SseRelayEdgesReviewIT {
      * single LF, or a single CR". A stream whose lines end in CR alone is a whole, valid stream: the client must get
      * it as sent, ending cleanly, and the record must carry the provider's usage.
      */
-    @Disabled("DEFECT R19C-1: SSE lines ended by CR alone are never split into events: usage lost, stream aborted")
     @Test
     @Timeout(30)
     void crOnlyLineEndings_streamRelayedWholeAndProviderUsageRecorded() throws Exception {

@@ -1,13 +1,15 @@
 package dev.spendgate.function.proxy.pipeline;
 
 import dev.spendgate.function.proxy.http.ResponseSink;
+import dev.spendgate.function.proxy.usage.SseLines;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Keeps from a client the usage-only chunk ({@code "choices":[]} with a {@code usage} object) of an OpenAI-format chat
  * stream that Spendgate asked the provider for and the client did not: OpenAI sends that chunk only when asked, and
- * client code reading {@code chunk.choices[0]} fails on it. The relay's bytes pass through unchanged otherwise, whole
+ * client code reading {@code chunk.choices[0]} fails on it. Events end at a blank line, lines at CRLF, LF or a lone CR
+ * ({@link SseLines}). The relay's bytes pass through unchanged otherwise, whole
  * events at a time: an event still arriving is held back until its blank line (a client acts on nothing before it),
  * unless it fills the relay's buffer, when what has arrived of it passes. The first {@code "choices"} key, near the
  * front of every chunk, says whether an event can be the usage chunk; only then is the rest of it looked at.
@@ -18,8 +20,12 @@ final class UsageChunkFilter {
 
     /** Part of the current event already went out (it filled a buffer): it passes whole. */
     private boolean midEvent;
-    /** Where the held-back bytes at the start of the buffer still need scanning for a blank line. */
+    /** Where the held-back bytes at the start of the buffer end: they were scanned already. */
     private int scanFrom;
+    /** Line and event ends, carried across writes (a CR at the end of one may have its LF in the next). */
+    private final SseLines lines = new SseLines();
+    /** The last event ended was kept from the client: the LF of its CRLF, arriving next, is kept too. */
+    private boolean dropped;
 
     /**
      * Writes {@code buffer[0, length)} but a usage-only event to {@code sink}; returns how many bytes, the start of an
@@ -30,17 +36,23 @@ final class UsageChunkFilter {
         int run = 0; // start of the bytes not yet written
         int event = 0; // start of the event being scanned
         for (int i = scanFrom; i < length; i++) {
-            if (buffer[i] != '\n') {
+            int kind = lines.next(buffer[i]);
+            if (kind == SseLines.SAME_LINE_END && event == i) {
+                // the LF of the CRLF that ended the event before: it goes where that event went
+                if (dropped) {
+                    if (i > run) {
+                        sink.write(buffer, run, i - run);
+                    }
+                    run = i + 1;
+                }
+                event = i + 1;
                 continue;
             }
-            int end;
-            if (i + 1 < length && buffer[i + 1] == '\n') {
-                end = i + 2;
-            } else if (i + 2 < length && buffer[i + 1] == '\r' && buffer[i + 2] == '\n') {
-                end = i + 3;
-            } else {
+            if (kind != SseLines.EVENT_END) {
                 continue;
             }
+            int end = i + 1;
+            dropped = false;
             if (midEvent) {
                 midEvent = false;
             } else if (usageOnly(buffer, event, end)) {
@@ -48,9 +60,9 @@ final class UsageChunkFilter {
                     sink.write(buffer, run, event - run);
                 }
                 run = end;
+                dropped = true;
             }
             event = end;
-            i = end - 1;
         }
         scanFrom = 0;
         if (last) {
@@ -70,7 +82,7 @@ final class UsageChunkFilter {
         }
         int held = length - event;
         System.arraycopy(buffer, event, buffer, 0, held);
-        scanFrom = Math.max(0, held - 2); // a blank line may straddle this write and the next read
+        scanFrom = held; // scanned: the scan goes on with what the next read adds
         return held;
     }
 

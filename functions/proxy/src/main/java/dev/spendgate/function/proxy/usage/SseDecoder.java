@@ -4,13 +4,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Incremental decoder of a {@code text/event-stream}: bytes in, events out. Handles events split across reads, CRLF
- * line ends and multi-line {@code data:} fields; comment lines are ignored. Events are handed over as a view of the
- * bytes ({@link Event}), so a listener that only looks for one event (the usage) decodes no other into Strings.
+ * Incremental decoder of a {@code text/event-stream}: bytes in, events out. Handles events split across reads, lines
+ * ended by CRLF, LF or a lone CR (WHATWG HTML, "Server-sent events": a CR at the end of a read is a line end whether or
+ * not a LF follows in the next), and multi-line {@code data:} fields; comment lines are ignored. Events are handed over
+ * as a view of the bytes ({@link Event}), so a listener that only looks for one event (the usage) decodes no other
+ * into Strings.
  */
 public final class SseDecoder {
     private final Listener listener;
     private final Event event = new Event();
+    private final SseLines lines = new SseLines();
     private byte[] pending = new byte[4096];
     private int length;
 
@@ -22,13 +25,13 @@ public final class SseDecoder {
         if (length == 0) {
             // nothing buffered: events are read where they are, and only an unfinished one is kept
             int end = offset + count;
-            int start = dispatchAll(bytes, offset, end);
+            int start = dispatchAll(bytes, offset, offset, end);
             append(bytes, start, end - start);
             return;
         }
-        int rescan = Math.max(0, length - 2); // a blank line may straddle the two reads
+        int scanned = length; // what is buffered was scanned: the scan goes on where it stopped
         append(bytes, offset, count);
-        int start = dispatchAll(pending, 0, length, rescan);
+        int start = dispatchAll(pending, 0, scanned, length);
         if (start > 0) {
             System.arraycopy(pending, start, pending, 0, length - start);
             length -= start;
@@ -45,38 +48,38 @@ public final class SseDecoder {
         return false;
     }
 
-    private int dispatchAll(byte[] b, int from, int to) {
-        return dispatchAll(b, from, to, from);
-    }
-
-    /** Dispatches every event in {@code b[from, to)} that ends with a blank line; returns where the rest starts. */
-    private int dispatchAll(byte[] b, int from, int to, int scanFrom) {
+    /**
+     * Dispatches every event in {@code b[from, to)} that ends with a blank line, scanning from {@code scanFrom} (the
+     * bytes before it were scanned by an earlier feed); returns where the rest starts.
+     */
+    private int dispatchAll(byte[] b, int from, int scanFrom, int to) {
         int start = from;
         for (int i = scanFrom; i < to; i++) {
-            if (b[i] != '\n') {
-                continue;
-            }
-            boolean blank = i + 1 < to && b[i + 1] == '\n';
-            boolean blankCrlf = i + 2 < to && b[i + 1] == '\r' && b[i + 2] == '\n';
-            if (blank || blankCrlf) {
-                dispatch(b, start, i);
-                i += blank ? 1 : 2;
-                start = i + 1;
+            switch (lines.next(b[i])) {
+                case SseLines.EVENT_END -> {
+                    dispatch(b, start, i);
+                    start = i + 1;
+                }
+                case SseLines.SAME_LINE_END -> {
+                    if (start == i) {
+                        start = i + 1; // the LF of the CRLF that ended the event before
+                    }
+                }
+                default -> {}
             }
         }
         return start;
     }
 
-    /** One event's lines, {@code b[from, to)} (without the blank line that ended it). */
+    /** One event's lines, {@code b[from, to)}, each with its line end (without the blank line that ended it). */
     private void dispatch(byte[] b, int from, int to) {
         event.reset(b);
         int line = from;
-        while (line <= to) {
-            int end = line;
-            while (end < to && b[end] != '\n') {
-                end++;
+        while (line < to) {
+            int stop = line;
+            while (stop < to && b[stop] != '\n' && b[stop] != '\r') {
+                stop++;
             }
-            int stop = end > line && b[end - 1] == '\r' ? end - 1 : end;
             if (startsWith(b, line, stop, DATA)) {
                 int value = line + DATA.length;
                 if (value < stop && b[value] == ' ') {
@@ -94,7 +97,7 @@ public final class SseDecoder {
                 }
                 event.name(value, valueEnd);
             }
-            line = end + 1;
+            line = stop + 1 < to && b[stop] == '\r' && b[stop + 1] == '\n' ? stop + 2 : stop + 1;
         }
         if (event.hasData || event.nameFrom >= 0) {
             listener.onEvent(event);

@@ -51,7 +51,7 @@ class UsageChunkFilterTest {
             if (at > read) {
                 break;
             }
-            if (!event.equals(USAGE)) {
+            if (!usageOnly(event)) {
                 out.append(event);
             }
         }
@@ -78,6 +78,30 @@ class UsageChunkFilterTest {
             assertThat(relay(events, 256, read))
                     .as("reads of %d bytes", read)
                     .isEqualTo(CHUNK.formatted("a") + big + DONE);
+        }
+    }
+
+    @Test
+    void write_linesEndedByCrAlone_everyReadSize_dropsOnlyTheUsageChunk() throws IOException {
+        List<String> events = java.util.stream.Stream.of(
+                        AZURE_FILTER, CHUNK.formatted("Hel"), CHUNK.formatted("lo"), USAGE, DONE)
+                .map(e -> e.replace("\r\n", "\r").replace('\n', '\r'))
+                .toList();
+        String want = String.join("", events).replace(events.get(3), "");
+
+        for (int read = 1; read <= 400; read++) {
+            assertThat(relay(events, 512, read)).as("reads of %d bytes", read).isEqualTo(want);
+        }
+    }
+
+    @Test
+    void write_crlfUsageChunkWhoseBlankLineSplitsBetweenCrAndLf_droppedWhole() throws IOException {
+        String usage = USAGE.replace("\n", "\r\n");
+        List<String> events = List.of(CHUNK.formatted("a").replace("\n", "\r\n"), usage, DONE.replace("\n", "\r\n"));
+        String want = events.get(0) + events.get(2);
+
+        for (int read = 1; read <= 300; read++) {
+            assertThat(relay(events, 512, read)).as("reads of %d bytes", read).isEqualTo(want);
         }
     }
 

@@ -91,6 +91,52 @@ class SseDecoderTest {
     }
 
     @Test
+    void feed_linesEndedByCrAlone_areSplitIntoEvents() {
+        feed("event: a\rdata: one\rdata: two\r\rdata: [DONE]\r\r");
+        assertThat(events).containsExactly("a|one\ntwo", "null|[DONE]");
+        assertThat(decoder.hasPartialEvent()).isFalse();
+    }
+
+    @Test
+    void feed_crAtTheEndOfARead_endsTheLineWhateverFollows() {
+        feed("data: x\r");
+        feed("\n\r");
+        assertThat(events).as("CRLF then a lone CR: the blank line").containsExactly("null|x");
+        feed("\ndata: y\r");
+        feed("\r");
+        assertThat(events).as("the LF of the CRLF blank line is no event").containsExactly("null|x", "null|y");
+    }
+
+    @Test
+    void feed_mixedLineEnds_anyReadSizes_sameEventsAsInOneRead() {
+        String stream = "event: message_start\rdata: {\"a\":\"\u00e9\"}\r\r: comment\r\n\r\n"
+                + "data: {\"x\":1}\r\n\rdata: a\rdata: b\n\revent:  ping \r\n\nid: 7\rdata:\r\r"
+                + "data: [DONE]\r\r";
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        java.util.Random random = new java.util.Random(17);
+
+        for (int round = 0; round < 200; round++) {
+            List<String> split = new ArrayList<>();
+            SseDecoder decoder = new SseDecoder((event, data) -> split.add(event + "|" + data));
+            for (int at = 0; at < bytes.length; ) {
+                int n = Math.min(bytes.length - at, 1 + random.nextInt(12));
+                decoder.feed(bytes, at, n);
+                at += n;
+            }
+            assertThat(split)
+                    .as("round %d", round)
+                    .containsExactly(
+                            "message_start|{\"a\":\"\u00e9\"}",
+                            "null|{\"x\":1}",
+                            "null|a\nb",
+                            "ping|",
+                            "null|",
+                            "null|[DONE]");
+            assertThat(decoder.hasPartialEvent()).isFalse();
+        }
+    }
+
+    @Test
     void onEvent_byteView_matchesNameAndDataWithoutDecoding() {
         List<String> seen = new ArrayList<>();
         SseDecoder viewing = new SseDecoder(new SseDecoder.Listener() {
