@@ -238,7 +238,6 @@ class SseRelayEdgesReviewIT {
      * generating (and billing) the answer nobody will read. The provider here is thinking (sends nothing) when the
      * client leaves; the gateway must close its connection without waiting for the provider's next event.
      */
-    @Disabled("DEFECT R19C-3: a client that leaves is noticed only at the next upstream event")
     @Test
     @Timeout(60)
     void clientLeavesWhileProviderSilent_providerConnectionClosed_oneRecord() throws Exception {

@@ -53,6 +53,15 @@ public interface ResponseSink {
         return false;
     }
 
+    /**
+     * True when the carrier learned that the client left while the relay was waiting for the provider (an HTTP/2 reset,
+     * an HTTP/1.1 connection reset): it closed the upstream stream ({@link #relaying}) so the provider stops generating
+     * an answer nobody reads, and the call is concluded as {@code client_disconnected}. The default never learns it.
+     */
+    default boolean clientLeft() {
+        return false;
+    }
+
     default void write(byte[] bytes) throws IOException {
         write(bytes, 0, bytes.length);
     }

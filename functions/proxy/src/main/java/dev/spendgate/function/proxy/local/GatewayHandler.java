@@ -268,6 +268,13 @@ final class GatewayHandler extends Handler.Abstract {
             guard.callEnded(connection, h2);
         }
 
+        /** This request's cleartext socket, watched for the client leaving while a stream is relayed; null over TLS. */
+        private PlainSocketEndPoint plainSocket() {
+            return request.getConnectionMetaData().getConnection().getEndPoint() instanceof PlainSocketEndPoint plain
+                    ? plain
+                    : null;
+        }
+
         /** Whether this thread is the one that finishes the reading (body complete, failed or timed out). */
         private boolean settle() {
             if (!settled.compareAndSet(false, true)) {
@@ -280,7 +287,8 @@ final class GatewayHandler extends Handler.Abstract {
         }
 
         private void call() {
-            JettySink sink = new JettySink(response, callback);
+            JettySink sink = new JettySink(response, callback, h2 ? null : plainSocket());
+            request.addFailureListener(sink::clientLeft); // an HTTP/2 reset, a failed connection: stop the upstream
             try {
                 Headers headers = new Headers();
                 for (HttpField field : request.getHeaders()) {

@@ -4,6 +4,7 @@ import dev.spendgate.function.proxy.http.CallStages;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -22,6 +23,11 @@ import org.eclipse.jetty.util.Callback;
  * first flush (with the first events when they are already there); {@link #end} completes Jetty's callback, and {@link
  * #abort} fails it, which Jetty turns into a connection closed without the last chunk (HTTP/1.1) or a reset stream
  * (HTTP/2).
+ *
+ * <p>While a stream is relayed ({@link #relaying}), a client that leaves is noticed without waiting for the provider's
+ * next event: Jetty's failure listener ({@link #clientLeft(Throwable)}: an HTTP/2 reset, a failed connection) and, on a
+ * cleartext HTTP/1.1 connection, a watch for its reset or close ({@link PlainSocketEndPoint#watchForClose}) close the upstream
+ * stream, so the provider stops generating (and billing) an answer nobody reads.
  */
 final class JettySink implements ResponseSink {
     /** Connection-level headers: Jetty frames the response itself, and HTTP/2 forbids them. */
@@ -41,6 +47,13 @@ final class JettySink implements ResponseSink {
 
     private final Response response;
     private final Callback callback;
+    /** The cleartext HTTP/1.1 connection to watch for a reset while relaying; null for HTTP/2 and TLS. */
+    private final PlainSocketEndPoint watched;
+    /** The upstream stream being relayed; null when none. Guarded by this. */
+    private Closeable upstream;
+    /** Guarded by this. */
+    private boolean clientLeft;
+
     private byte[] buffer = NONE;
     private int size;
     private boolean started;
@@ -50,8 +63,55 @@ final class JettySink implements ResponseSink {
     private String call;
 
     JettySink(Response response, Callback callback) {
+        this(response, callback, null);
+    }
+
+    JettySink(Response response, Callback callback, PlainSocketEndPoint watched) {
         this.response = response;
         this.callback = callback;
+        this.watched = watched;
+    }
+
+    @Override
+    public void relaying(Closeable stream) {
+        synchronized (this) {
+            upstream = stream;
+            if (stream != null && clientLeft) {
+                closeUpstream();
+                return;
+            }
+        }
+        if (watched != null) {
+            if (stream != null) {
+                watched.watchForClose(this::clientLeft);
+            } else {
+                watched.stopWatching(); // before the response ends: Jetty reads the connection for the next request
+            }
+        }
+    }
+
+    /** The client is gone (Jetty's failure listener, or the connection's reset): the upstream stream is closed. */
+    void clientLeft(Throwable why) {
+        synchronized (this) {
+            clientLeft = true;
+            if (upstream != null) {
+                closeUpstream();
+            }
+        }
+    }
+
+    @Override
+    public synchronized boolean clientLeft() {
+        return clientLeft;
+    }
+
+    private void closeUpstream() {
+        try {
+            upstream.close(); // the relay's blocked read fails at once
+        } catch (IOException | RuntimeException e) {
+            // the relay's read fails either way
+        }
+        upstream = null;
     }
 
     @Override

@@ -318,6 +318,7 @@ public final class Relay {
             // closing an abandoned upstream stream may fail; nothing to do
         }
         long nanos = System.nanoTime() - upstreamStart;
+        clientGone |= sink.clientLeft(); // the carrier closed the upstream stream when the client left
         boolean stopped = sink.relayCut();
         boolean cut = upstreamCut || stopped || partialEvent.getAsBoolean();
         String errorType =
