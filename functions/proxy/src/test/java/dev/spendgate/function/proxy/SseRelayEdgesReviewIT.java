@@ -20,11 +20,8 @@ import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.DisabledForJreRange;
-import org.junit.jupiter.api.condition.JRE;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -195,7 +192,6 @@ class SseRelayEdgesReviewIT {
      * decoded. An answer in another coding (here {@code deflate}) reaches the client either decoded or with its
      * {@code Content-Encoding}; bytes in a coding the client is not told about cannot be read.
      */
-    @Disabled("DEFECT R19C-2: a non-gzip Content-Encoding is dropped while the body stays coded")
     @Test
     @Timeout(30)
     void deflateCodedAnswer_clientCanReadIt() throws Exception {
@@ -314,10 +310,6 @@ class SseRelayEdgesReviewIT {
      * members". An upstream that gzips each flushed event as its own member sends a valid gzip stream; the client must
      * get all of it, decoded, and the call its provider usage.
      */
-    @DisabledForJreRange(
-            max = JRE.JAVA_22,
-            disabledReason = "SUSPECT R19C-S1: before JDK 23 (JDK-7036144) GZIPInputStream ends a stream at a member"
-                    + " boundary when the next member has not arrived yet; GunzipBody relies on it")
     @Test
     @Timeout(30)
     void gzippedStream_oneMemberPerEvent_decodedWholeAndUsageRecorded() throws Exception {

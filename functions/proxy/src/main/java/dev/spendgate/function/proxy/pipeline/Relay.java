@@ -31,16 +31,11 @@ public final class Relay {
     public static final String DEGRADED_HEADER = "X-Spendgate-Degraded";
     /** The error type of a stream the carrier stopped before its deadline (Lambda's invocation timeout). */
     public static final String INVOCATION_DEADLINE = "invocation_deadline";
+    /** The error type of a 2xx answer in a content coding Spendgate cannot decode: its usage is unknown. */
+    public static final String USAGE_UNREADABLE = "usage_unreadable";
 
-    private static final Set<String> DROP_RESPONSE = Set.of(
-            "connection",
-            "keep-alive",
-            "transfer-encoding",
-            "content-length",
-            "content-encoding",
-            "trailer",
-            "upgrade",
-            ":status");
+    private static final Set<String> DROP_RESPONSE =
+            Set.of("connection", "keep-alive", "transfer-encoding", "content-length", "trailer", "upgrade", ":status");
 
     /** The most a stream relay gathers into one write when the upstream has sent several events at once. */
     private static final int RELAY_BUFFER = 16 * 1024;
@@ -130,6 +125,16 @@ public final class Relay {
         String contentType = response.headers().first("content-type");
         String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT);
         UsageReading reading = api.usageReading(response.headers());
+        if (coded(response.headers())) {
+            // a coding Spendgate does not decode (gzip and deflate are decoded): relayed as it came, with its
+            // Content-Encoding; its usage cannot be read, so a 2xx one keeps its worst case as spent
+            CallContext unread = ok(ctx) ? billedUnseen(ctx).with(b -> b.errorType = USAGE_UNREADABLE) : ctx;
+            if (type.startsWith("text/event-stream") || type.startsWith("application/vnd.amazon.eventstream")) {
+                return stream(
+                        unread, response, back, exchange, null, (b, o, n) -> {}, () -> false, null, upstreamStart);
+            }
+            return whole(unread, response, back, exchange, null, upstreamStart);
+        }
         if (type.startsWith("text/event-stream")) {
             SseDecoder decoder = new SseDecoder(reading.sseEvents());
             UsageChunkFilter filter = ctx.hidesUsageChunk() ? new UsageChunkFilter() : null;
@@ -158,6 +163,12 @@ public final class Relay {
                     upstreamStart);
         }
         return whole(ctx, response, back, exchange, reading, upstreamStart);
+    }
+
+    /** Whether the answer is still in a content coding (one the upstream client did not decode). */
+    private static boolean coded(Headers headers) {
+        String coding = headers.first("content-encoding");
+        return coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity");
     }
 
     private static boolean ok(CallContext ctx) {
@@ -201,12 +212,13 @@ public final class Relay {
         long nanos = System.nanoTime() - upstreamStart;
         ctx = ctx.with(b -> b.upstreamNanos = nanos);
         boolean ok = ok(ctx);
-        if (ok) {
+        boolean read = ok && reading != null; // null: a coding Spendgate cannot decode, nothing to read
+        if (read) {
             reading.onBody(body);
-        } else {
+        } else if (!ok) {
             body = ctx.api().relayedErrorBody(body);
         }
-        Exchange.Concluded done = exchange.conclude(ctx, ok ? reading.result() : null); // durable before the answer
+        Exchange.Concluded done = exchange.conclude(ctx, read ? reading.result() : null); // durable before the answer
         ctx = done.context();
         if (ctx.cost() != null) {
             back.set(COST_HEADER, ctx.cost().toPlainString());
@@ -219,7 +231,7 @@ public final class Relay {
         } catch (IOException e) {
             // the client left; the record already says what was served
         }
-        if (ok) {
+        if (read) {
             tap.whole(ctx, body); // after the answer left: a cache fill adds nothing to the call's latency
         }
         return Step.proceed(ctx);
@@ -263,7 +275,7 @@ public final class Relay {
             UsageChunkFilter filter,
             long upstreamStart) {
         ResponseSink sink = exchange.sink();
-        ResponseTap.StreamTap watcher = ok(ctx) ? tap.stream(ctx) : null;
+        ResponseTap.StreamTap watcher = ok(ctx) && reading != null ? tap.stream(ctx) : null;
         boolean clientGone = false;
         boolean upstreamCut = false;
         byte[] buffer = new byte[RELAY_BUFFER];
@@ -325,10 +337,11 @@ public final class Relay {
                 clientGone ? "client_disconnected" : stopped ? INVOCATION_DEADLINE : cut ? "upstream_truncated" : null;
         ctx = ctx.with(b -> {
             b.upstreamNanos = nanos;
-            b.errorType = errorType;
+            b.errorType = errorType != null ? errorType : b.errorType;
         });
         // durable before the last byte (the terminating chunk) leaves
-        ctx = exchange.conclude(ctx, ok(ctx) ? reading.result() : null).context();
+        ctx = exchange.conclude(ctx, ok(ctx) && reading != null ? reading.result() : null)
+                .context();
         if (clientGone) {
             return Step.proceed(ctx);
         }

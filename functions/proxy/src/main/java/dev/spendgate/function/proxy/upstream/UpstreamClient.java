@@ -220,7 +220,8 @@ public final class UpstreamClient {
         if (!accept[0]) {
             head.append("Accept: */*\r\n");
         }
-        // the answer is relayed and its usage read as it arrives: uncoded (a coded one is decoded: GunzipBody)
+        // the answer is relayed and its usage read as it arrives: uncoded (a gzip or deflate one is decoded:
+        // InflatingBody)
         head.append("Accept-Encoding: identity\r\n");
         head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
         return join(head, body);
@@ -297,14 +298,18 @@ public final class UpstreamClient {
         return decoded(head.status(), head.headers(), new Body(body, pool, c, keepAlive));
     }
 
-    /** The response, its body decoded when the upstream gzipped it though asked not to. */
+    /**
+     * The response, its body decoded when the upstream gzipped or deflated it though asked not to. A body in another
+     * coding keeps it, and its {@code Content-Encoding} with it.
+     */
     private static Response decoded(int status, Headers headers, InputStream body) {
-        if (!GunzipBody.coded(headers.first("content-encoding"))) {
+        InflatingBody decoded = InflatingBody.of(headers.first("content-encoding"), body);
+        if (decoded == null) {
             return new Response(status, headers, body);
         }
         headers.remove("content-encoding");
         headers.remove("content-length"); // the coded length
-        return new Response(status, headers, new GunzipBody(body));
+        return new Response(status, headers, decoded);
     }
 
     /**
