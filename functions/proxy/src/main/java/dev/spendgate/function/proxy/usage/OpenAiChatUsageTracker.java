@@ -28,15 +28,29 @@ final class OpenAiChatUsageTracker extends UsageTracker {
 
     private static final byte[] USAGE = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] USAGE_SPACED = "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR = "\"error\"".getBytes(StandardCharsets.US_ASCII);
+
+    /** The type (else code) of an error chunk ({@code data: {"error": {...}}}) the stream carried; null without one. */
+    private String error;
 
     @Override
     protected boolean isDelta(SseDecoder.Event event) {
         // Content chunks carry "usage":null or no usage; the model comes from the first chunk that names one.
-        return sawChunk && !event.dataContains(USAGE) && !event.dataContains(USAGE_SPACED);
+        return sawChunk
+                && !event.dataContains(USAGE)
+                && !event.dataContains(USAGE_SPACED)
+                && !event.dataContains(ERROR);
     }
 
     @Override
     protected void readEvent(String event, JsonNode node) {
+        JsonNode failure = node.get("error");
+        if (failure != null && failure.isObject()) {
+            String named = failure.path("type").asText("");
+            named = named.isBlank() ? failure.path("code").asText("") : named;
+            error = named.isBlank() ? "error" : named;
+            return;
+        }
         rememberModel(node);
         // Azure's opening content-filter chunk (model "", no choices) is not the first chunk: the next one is read too
         sawChunk = sawChunk || modelServed != null || !node.path("choices").isEmpty();
@@ -69,7 +83,9 @@ final class OpenAiChatUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
-        return new TrackedUsage(tokens, complete, modelServed, firstText + streamedText);
+        TrackedUsage tracked = new TrackedUsage(tokens, complete, modelServed, firstText + streamedText);
+        // a stream that ended with an error chunk: its estimate is recorded under the error's name
+        return error != null && !complete ? tracked.withStreamException(error) : tracked;
     }
 
     private void readUsage(JsonNode usage) {
