@@ -13,6 +13,8 @@ import dev.spendgate.function.proxy.usage.UsageReading;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -111,9 +113,10 @@ public final class Relay {
         ctx = ctx.with(b -> b.statusCode = response.status());
         exchange.progress(ctx);
         Headers back = new Headers();
+        Set<String> connectionNamed = connectionNamed(response.headers());
         response.headers().forEach((name, value) -> {
             String lower = Headers.lower(name);
-            if (!DROP_RESPONSE.contains(lower) && !Headers.isSpendgates(lower)) {
+            if (!DROP_RESPONSE.contains(lower) && !Headers.isSpendgates(lower) && !connectionNamed.contains(lower)) {
                 back.add(name, value);
             }
         });
@@ -163,6 +166,26 @@ public final class Relay {
                     upstreamStart);
         }
         return whole(ctx, response, back, exchange, reading, upstreamStart);
+    }
+
+    /**
+     * The fields the upstream's {@code Connection} field names (lower-cased): they belong to its connection, and a
+     * proxy removes them (RFC 9110 7.6.1).
+     */
+    private static Set<String> connectionNamed(Headers headers) {
+        List<String> values = headers.all("connection");
+        if (values.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> named = new HashSet<>();
+        for (String value : values) {
+            for (String token : value.split(",")) {
+                if (!token.isBlank()) {
+                    named.add(Headers.lower(token.trim()));
+                }
+            }
+        }
+        return named;
     }
 
     /** Whether the answer is still in a content coding (one the upstream client did not decode). */
