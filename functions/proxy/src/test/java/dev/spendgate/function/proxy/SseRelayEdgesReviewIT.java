@@ -278,6 +278,58 @@ class SseRelayEdgesReviewIT {
     }
 
     /**
+     * A client that half-closes its connection after the answer began is taken to have left (the provider's side is
+     * closed, the call recorded once as client_disconnected). If it is in fact still reading, what it reads must end
+     * in an error, never in the clean last chunk of a short answer an SDK would take as whole.
+     */
+    @Test
+    @Timeout(30)
+    void clientHalfClosesAfterTheAnswerBegan_neverSeesACleanEndOfAShortAnswer() throws Exception {
+        List<byte[]> pieces = new ArrayList<>();
+        pieces.add(ScriptedUpstream.chunk("data: " + chunkEvent("Hel") + "\n\n"));
+        pieces.add(ScriptedUpstream.chunk("data: " + chunkEvent("lo") + "\n\n"));
+        pieces.add(ScriptedUpstream.chunk("data: " + USAGE_EVENT + "\n\n"));
+        pieces.add(ScriptedUpstream.chunk("data: [DONE]\n\n"));
+        pieces.add(ScriptedUpstream.LAST_CHUNK);
+        openAi(SSE_HEAD, pieces);
+        upstream.holdAfter(1, 8_000);
+
+        String requestId;
+        String after;
+        try (Socket client = new Socket("127.0.0.1", gw.server.port())) {
+            client.setSoTimeout(20_000);
+            OutputStream out = client.getOutputStream();
+            byte[] body = CHAT_ASKING_USAGE.getBytes(StandardCharsets.UTF_8);
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + gw.secret
+                            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            InputStream in = client.getInputStream();
+            ByteArrayOutputStream seen = new ByteArrayOutputStream();
+            while (!seen.toString(StandardCharsets.ISO_8859_1).contains("Hel")) {
+                int b = in.read();
+                assertThat(b).isNotNegative();
+                seen.write(b);
+            }
+            String text = seen.toString(StandardCharsets.ISO_8859_1);
+            int at = text.toLowerCase().indexOf("x-spendgate-request-id: ");
+            requestId = text.substring(at + 24, text.indexOf("\r\n", at));
+            client.shutdownOutput(); // half-closes, and goes on reading
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            try {
+                in.transferTo(rest);
+            } catch (java.io.IOException e) {
+                // reset: an error, as it must be
+            }
+            after = rest.toString(StandardCharsets.ISO_8859_1);
+        }
+
+        assertThat(after).as("no clean last chunk after a short answer").doesNotContain("0\r\n\r\n");
+        assertThat(gw.record(requestId).errorType()).isEqualTo("client_disconnected");
+    }
+
+    /**
      * README "Configuration": {@code SPENDGATE_UPSTREAM_TIMEOUT_SECONDS} is the longest wait "between two reads of its
      * body or stream". A provider that stalls mid-stream past it is cut: its connection closed, the client told.
      */

@@ -366,6 +366,9 @@ public final class Relay {
         ctx = exchange.conclude(ctx, ok(ctx) && reading != null ? reading.result() : null)
                 .context();
         if (clientGone) {
+            // a client seen leaving (its input ended after the answer began) may still be reading: it must see an
+            // error, not a clean end of a short answer; on a connection already dead this changes nothing
+            sink.abort();
             return Step.proceed(ctx);
         }
         if (cut) {
