@@ -284,6 +284,11 @@ public record ProxyConfig(
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!scheme.equals("http") && !scheme.equals("https")) {
                 problem = "it has no http:// or https:// scheme";
+            } else if ((uri.getHost() == null || uri.getHost().isBlank()) && uri.getRawAuthority() != null) {
+                // java.net.URI reads a host with an underscore (a Compose service name such as alert_relay) as no
+                // host, and the HTTP client cannot address it
+                problem = "its host name is not one the HTTP client can address (an underscore is not allowed in a"
+                        + " host name: use a name without it, or the address)";
             } else if (uri.getHost() == null || uri.getHost().isBlank()) {
                 problem = "it has no host";
             } else {

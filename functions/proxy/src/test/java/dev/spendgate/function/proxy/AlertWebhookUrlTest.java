@@ -33,6 +33,17 @@ class AlertWebhookUrlTest {
     }
 
     @Test
+    void hostWithAnUnderscore_isRefusedSayingWhy() {
+        // a Compose service name such as alert_relay: the HTTP client cannot address it, so the start says so
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(
+                        Map.of("SPENDGATE_ALERT_WEBHOOK_URL", "http://alert_relay:8080/" + SECRET_PART)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_ALERT_WEBHOOK_URL")
+                .hasMessageContaining("underscore")
+                .hasMessageNotContaining(SECRET_PART);
+    }
+
+    @Test
     void otherScheme_isRefused() {
         assertThatThrownBy(() -> ProxyConfig.fromEnv(
                         Map.of("SPENDGATE_ALERT_WEBHOOK_URL", "ftp://hooks.example.com/" + SECRET_PART)))
