@@ -70,19 +70,37 @@ public final class FileGatewayPolicyStore implements GatewayPolicyStore {
             Path lockFile = absolute.resolveSibling(absolute.getFileName() + ".lock");
             try (FileChannel channel =
                     FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                FileLock held = channel.lock();
+                FileLock held = lock(channel);
                 try {
                     GatewayPolicy next = Objects.requireNonNull(change.get(), "changed policy");
                     replace(next);
                     return next;
                 } finally {
-                    held.release();
+                    if (held != null) {
+                        held.release();
+                    }
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         } finally {
             local.unlock();
+        }
+    }
+
+    /**
+     * The OS lock, or null on a file system that has none (some NFS and FUSE mounts): then only this process's
+     * writers exclude each other, as before the lock existed.
+     */
+    private static FileLock lock(FileChannel channel) throws IOException {
+        try {
+            return channel.lock();
+        } catch (IOException e) {
+            if (e.getMessage() != null
+                    && e.getMessage().toLowerCase(java.util.Locale.ROOT).contains("not supported")) {
+                return null;
+            }
+            throw e;
         }
     }
 
