@@ -1,6 +1,7 @@
 package dev.spendgate.cli;
 
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.keys.KeyLabels;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.embedded.FileKeyStore;
@@ -59,11 +60,11 @@ final class KeysCommand {
             // the admin API's rules (POST /admin/keys), and no control character: a line break would split the
             // `keys list` row a script reads
             String trimmed = name.trim();
-            if (trimmed.isEmpty() || trimmed.length() > 128 || hasControl(trimmed)) {
+            if (!KeyLabels.validName(trimmed)) {
                 throw new ParameterException(
                         spec.commandLine(), "--name: 1-128 characters are required, without control characters");
             }
-            if (owner != null && (owner.length() > 256 || hasControl(owner))) {
+            if (!KeyLabels.validOwner(owner)) {
                 throw new ParameterException(
                         spec.commandLine(), "--owner: at most 256 characters, without control characters");
             }
@@ -90,10 +91,6 @@ final class KeysCommand {
             out.flush();
             return 0;
         }
-    }
-
-    private static boolean hasControl(String value) {
-        return value.chars().anyMatch(Character::isISOControl);
     }
 
     @Command(name = "list", description = "List keys (never their secrets).")

@@ -164,4 +164,23 @@ class AdminApiIT {
         assertThat(JSON.readTree(gw.send(admin("/admin/keys").GET()).body()).get("keys"))
                 .hasSize(before);
     }
+
+    @Test
+    void keys_createWithALineBreakInTheName_is400NamingItAndCreatesNothing() throws Exception {
+        // as `keys create` refuses it: a line break would split the row of `keys list` a script reads
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        int before = JSON.readTree(gw.send(admin("/admin/keys").GET()).body())
+                .get("keys")
+                .size();
+
+        HttpResponse<String> response = gw.send(admin("/admin/keys")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"support\\nkey_forged active\",\"environment\":\"prod\"}")));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/param").asText()).isEqualTo("name");
+        assertThat(JSON.readTree(gw.send(admin("/admin/keys").GET()).body()).get("keys"))
+                .hasSize(before);
+    }
 }

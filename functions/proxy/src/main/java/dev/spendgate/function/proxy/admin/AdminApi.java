@@ -332,12 +332,24 @@ public final class AdminApi {
             return;
         }
         String name = json.path("name").asText("").trim();
-        if (name.isEmpty() || name.length() > 128) {
-            error(sink, 400, "invalid_request_error", "Invalid 'name': 1-128 characters are required.", "name");
+        if (!dev.spendgate.domain.keys.KeyLabels.validName(name)) {
+            error(
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "Invalid 'name': 1-128 characters are required, without control characters.",
+                    "name");
             return;
         }
-        if (json.hasNonNull("owner") && json.get("owner").asText().length() > 256) {
-            error(sink, 400, "invalid_request_error", "Invalid 'owner': at most 256 characters.", "owner");
+        if (json.hasNonNull("owner")
+                && !dev.spendgate.domain.keys.KeyLabels.validOwner(
+                        json.get("owner").asText())) {
+            error(
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "Invalid 'owner': at most 256 characters, without control characters.",
+                    "owner");
             return;
         }
         for (String field : List.of("environment", "feature", "department", "team")) {
