@@ -19,6 +19,7 @@ import dev.spendgate.testing.aws.LocalDynamoDb;
 import dev.spendgate.testing.aws.LocalFirehose;
 import dev.spendgate.testing.aws.LocalS3;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,6 +73,10 @@ class DeployedStackIT {
             "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi to the deployed stack.\"}]}";
     private static final String STREAMED_CHAT =
             "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Count to three.\"}]}";
+    private static final String CONTOSO_CHAT =
+            "{\"model\":\"contoso-large\",\"messages\":[{\"role\":\"user\",\"content\":\"Price me by contract.\"}]}";
+    private static final String CONTOSO_INPUT_PER_1M = "2.00";
+    private static final String CONTOSO_OUTPUT_PER_1M = "6.00";
     private static final String IAM_CALLER = "arn:aws:iam::123456789012:user/ops";
 
     LocalDynamoDb dynamo;
@@ -95,8 +100,20 @@ class DeployedStackIT {
         s3 = LocalS3.start();
         upstream = FakeLlmUpstream.start();
         aws = LocalAwsEndpoint.start(dynamo.endpoint(), s3.endpoint());
+        // a customer's own provider and its contracted prices, shipped as files (README, "Deploy to AWS")
+        Path files = Files.createTempDirectory("spendgate-deployed-files");
+        Path providers = Files.writeString(
+                files.resolve("providers.json"),
+                "[{\"name\":\"contoso\",\"format\":\"openai\",\"base_url\":\"" + upstream.openAiBaseUrl()
+                        + "\",\"models\":[\"contoso-*\"]}]");
+        Path prices = Files.writeString(
+                files.resolve("contract.json"),
+                "{\"models\":[{\"provider\":\"contoso\",\"model\":\"contoso-large\",\"input\":\"" + CONTOSO_INPUT_PER_1M
+                        + "\",\"output\":\"" + CONTOSO_OUTPUT_PER_1M + "\"}]}");
         template = DeployedTemplate.synthesise(
-                props -> props.proxyEnvironment(Map.of("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl())),
+                props -> props.proxyEnvironment(Map.of("SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl()))
+                        .providersFile(providers)
+                        .pricingOverridesFile(prices),
                 Map.of("ReportRecipients", "finance@example.com", "SenderAddress", "spendgate@example.com"));
 
         for (DeployedTemplate.Table table : template.tables()) {
@@ -119,7 +136,8 @@ class DeployedStackIT {
         aws.withFirehose(firehose.endpoint());
         aws.putSecret(
                 proxy.environment().get("SPENDGATE_PROVIDER_SECRET_ID"),
-                "{\"OPENAI_API_KEY\":\"" + upstream.openAiKey() + "\"}");
+                "{\"OPENAI_API_KEY\":\"" + upstream.openAiKey() + "\",\"CONTOSO_API_KEY\":\"" + upstream.openAiKey()
+                        + "\"}");
 
         Path logs = Files.createDirectories(Path.of("target", "deployed-logs"));
         Map<String, String> local = Map.of("SPENDGATE_AWS_ENDPOINT_URL", aws.endpoint());
@@ -137,7 +155,8 @@ class DeployedStackIT {
                                 report.memoryMb(),
                                 report.architecture(),
                                 report.timeoutSeconds(),
-                                reportEnv),
+                                reportEnv,
+                                report.layers()),
                         local,
                         logs));
         for (LocalLambda l : lambdas.values()) {
@@ -240,6 +259,15 @@ class DeployedStackIT {
 
     @Test
     @Order(6)
+    void llmCall_customersOwnProvider_servedAndPricedAtTheContractRate() throws Exception {
+        HttpResponse<String> r = call(CONTOSO_CHAT, 3);
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(JSON.readTree(r.body()).path("model").asText()).startsWith("contoso-large");
+    }
+
+    @Test
+    @Order(7)
     void usageLog_everyCall_deliveredToTheBucketWithItsTtlAttributeOnTheBudgetItems() throws Exception {
         S3Client client = s3.client();
         firehose.deliver(); // what the stream's buffer interval does in AWS
@@ -253,6 +281,18 @@ class DeployedStackIT {
             assertThat(r.costUsd()).isPositive();
             assertThat(r.attribution().feature()).isEqualTo("chatbot");
         });
+        // the providers file and the price overrides reached the proxy: its provider, at the contract rate
+        UsageRecord contract = records.stream()
+                .filter(r -> r.modelRequested().equals("contoso-large"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(contract.provider()).isEqualTo("contoso");
+        assertThat(contract.costUsd())
+                .isEqualByComparingTo(new BigDecimal(contract.tokens().inputTokens())
+                        .multiply(new BigDecimal(CONTOSO_INPUT_PER_1M))
+                        .add(new BigDecimal(contract.tokens().outputTokens())
+                                .multiply(new BigDecimal(CONTOSO_OUTPUT_PER_1M)))
+                        .movePointLeft(6));
         // TTL cannot be switched on in dynalite: instead, the items the code expects TTL to delete must carry the
         // attribute the template names as the budgets table's TTL.
         DeployedTemplate.Table budgets = template.tables().stream()
@@ -267,7 +307,7 @@ class DeployedStackIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void wasteSchedule_run_writesTheDaysFindings() throws Exception {
         DeployedTemplate.Schedule daily = schedule(ScheduledJobs.WASTE_HANDLER);
         String tomorrow = Instant.now()
@@ -289,7 +329,7 @@ class DeployedStackIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void reportSchedule_rerunOfThisMonth_writesFocusPdfAndEmailsThem() throws Exception {
         DeployedTemplate.Schedule monthly = schedule(ScheduledJobs.REPORT_HANDLER);
         String month = YearMonth.now(ZoneOffset.UTC).toString();
@@ -308,14 +348,14 @@ class DeployedStackIT {
         String focus = s3.client()
                 .getObjectAsBytes(b -> b.bucket(bucket).key(prefix + MonthlyReport.FOCUS))
                 .asUtf8String();
-        assertThat(focus).contains("gpt-4o-mini");
+        assertThat(focus).contains("gpt-4o-mini").contains("contoso-large");
         // the gateway's own AWS cost, from the proxy's memory and architecture as the template deploys them
         assertThat(focus).contains("Amazon Web Services").contains("AWS Lambda").contains("gateway_aws_estimate");
         assertThat(aws.emails()).singleElement().satisfies(e -> assertThat(e).contains("finance@example.com"));
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void operations_perCall_writtenForTheCostModel() throws Exception {
         assertThat(measured.keySet()).containsExactly(0, 1, 3);
         Path out = Path.of("target", "gateway-operations.json");
@@ -340,7 +380,7 @@ class DeployedStackIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void operations_firehoseCounted_pricedAsTheCostModelPricesThem() {
         GatewayCostModel model = GatewayCostModel.create(AwsPrices.US_EAST_1);
         long rounding = AwsPrices.US_EAST_1.firehoseRecordRoundingBytes();

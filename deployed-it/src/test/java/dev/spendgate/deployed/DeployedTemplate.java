@@ -43,7 +43,30 @@ final class DeployedTemplate {
             int memoryMb,
             String architecture,
             int timeoutSeconds,
-            Map<String, String> environment) {}
+            Map<String, String> environment,
+            List<Path> layers) {
+
+        /**
+         * The environment with each {@code /opt/...} path where this function's layers hold the file: Lambda unpacks
+         * layers under {@code /opt}, here they are the staged asset folders. A path no layer holds stays as it is.
+         */
+        Map<String, String> mountedEnvironment() {
+            Map<String, String> env = new LinkedHashMap<>(environment);
+            env.replaceAll((name, value) -> {
+                if (!value.startsWith("/opt/")) {
+                    return value;
+                }
+                String rest = value.substring("/opt/".length());
+                return layers.stream()
+                        .map(l -> l.resolve(rest))
+                        .filter(Files::exists)
+                        .map(Path::toString)
+                        .findFirst()
+                        .orElse(value);
+            });
+            return env;
+        }
+    }
 
     /** A DynamoDB table: its name, key schema ({attribute, HASH|RANGE}), attribute types, GSIs, TTL attribute. */
     record Table(
@@ -58,11 +81,14 @@ final class DeployedTemplate {
     private final JsonNode template;
     private final JsonNode resources;
     private final Map<String, String> parameters;
+    /** The synthesis's output folder, where each asset is staged as {@code asset.<hash>}; null for a given template. */
+    private final Path assets;
 
-    private DeployedTemplate(JsonNode template, Map<String, String> parameters) {
+    private DeployedTemplate(JsonNode template, Map<String, String> parameters, Path assets) {
         this.template = template;
         this.resources = template.path("Resources");
         this.parameters = parameters;
+        this.assets = assets;
     }
 
     /**
@@ -89,12 +115,13 @@ final class DeployedTemplate {
                 .reportRunnerJar(dir.resolve("report.jar"));
         customise.accept(props);
         SpendgateStack stack = new SpendgateStack(app, "Spendgate", props.build());
-        return new DeployedTemplate(JSON.valueToTree(Template.fromStack(stack).toJSON()), parameters);
+        return new DeployedTemplate(
+                JSON.valueToTree(Template.fromStack(stack).toJSON()), parameters, dir.resolve("cdk.out"));
     }
 
     /** For tests of this class: a template given as JSON. */
     static DeployedTemplate of(JsonNode template, Map<String, String> parameters) {
-        return new DeployedTemplate(template, parameters);
+        return new DeployedTemplate(template, parameters, null);
     }
 
     List<Function> functions() {
@@ -113,8 +140,29 @@ final class DeployedTemplate {
                     p.path("MemorySize").asInt(128),
                     arch.isArray() && arch.size() > 0 ? arch.get(0).asText() : "x86_64",
                     p.path("Timeout").asInt(3),
-                    env));
+                    env,
+                    layers(p.path("Layers"))));
         });
+        return out;
+    }
+
+    /** Each layer of a function's {@code Layers}: a layer of this stack, staged as an asset folder. */
+    private List<Path> layers(JsonNode refs) {
+        List<Path> out = new ArrayList<>();
+        for (JsonNode ref : refs) {
+            String id = ref.path("Ref").asText(null);
+            JsonNode layer = id == null ? null : resources.get(id);
+            if (layer == null
+                    || !"AWS::Lambda::LayerVersion".equals(layer.path("Type").asText())) {
+                throw new AssertionError("no local stand-in for layer " + ref);
+            }
+            String key = layer.path("Properties").path("Content").path("S3Key").asText();
+            Path staged = assets == null ? null : assets.resolve("asset." + key.replace(".zip", ""));
+            if (staged == null || !Files.isDirectory(staged)) {
+                throw new AssertionError("layer " + id + " has no staged asset for " + key);
+            }
+            out.add(staged);
+        }
         return out;
     }
 

@@ -100,7 +100,7 @@ final class LocalLambda implements AutoCloseable {
         String path = env.get("PATH");
         env.clear();
         env.put("PATH", path == null ? "/usr/bin:/bin" : path);
-        env.putAll(function.environment());
+        env.putAll(function.mountedEnvironment());
         env.put("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:" + server.getAddress().getPort());
         env.put("AWS_REGION", DeployedTemplate.REGION);
         env.put("AWS_DEFAULT_REGION", DeployedTemplate.REGION);

@@ -199,6 +199,7 @@ public final class ProxyApi extends Construct {
         env.put("SPENDGATE_USAGE_FIREHOSE_STREAM", usage.streamName());
         env.put("SPENDGATE_PROVIDER_SECRET_ID", providerKeys.getSecretArn());
         env.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
+        env.putAll(ConfigFiles.proxyEnvironment(props));
         var functionBuilder = Function.Builder.create(this, "Function")
                 .description("Spendgate proxy (streaming custom runtime, Java on a bundled JRE)")
                 .runtime(Runtime.PROVIDED_AL2023)
@@ -209,6 +210,7 @@ public final class ProxyApi extends Construct {
                 .timeout(TIMEOUT)
                 .role(role)
                 .logGroup(logGroup)
+                .layers(ConfigFiles.layers(this, props))
                 .environment(env);
         boolean managedInstances = props.proxyCompute() == SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES;
         if (props.proxyMaxConcurrency() > 0 && !managedInstances) {

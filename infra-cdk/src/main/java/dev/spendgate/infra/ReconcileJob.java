@@ -122,6 +122,7 @@ public final class ReconcileJob extends Construct {
         env.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         env.put("SPENDGATE_RECONCILE_ADMIN_KEYS_SECRET", adminKeys.getSecretArn());
         env.put("SPENDGATE_RECONCILE_THRESHOLD_PCT", props.reconcileThresholdPercent());
+        env.putAll(ConfigFiles.reportEnvironment(props));
         if (props.reconcileExportBucket() != null) {
             IBucket export = Bucket.fromBucketName(this, "ExportBucket", props.reconcileExportBucket());
             String prefix = props.reconcileExportPrefix();
@@ -141,6 +142,7 @@ public final class ReconcileJob extends Construct {
                 .timeout(Duration.minutes(15))
                 .role(role)
                 .logGroup(logs)
+                .layers(ConfigFiles.layers(this, props))
                 .environment(env)
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                 .build();

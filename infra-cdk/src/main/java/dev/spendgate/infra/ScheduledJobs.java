@@ -18,6 +18,7 @@ import software.amazon.awscdk.services.lambda.EventInvokeConfigOptions;
 import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.IDestination;
 import software.amazon.awscdk.services.lambda.IFunction;
+import software.amazon.awscdk.services.lambda.ILayerVersion;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SnapStartConf;
 import software.amazon.awscdk.services.lambda.VersionOptions;
@@ -137,6 +138,7 @@ public final class ScheduledJobs extends Construct {
                 wasteRole,
                 wasteLogs,
                 wasteEnv,
+                List.of(),
                 null);
         wasteAlias = live("WasteDetectorLive", wasteDetector);
         onFailure(wasteAlias, wasteRole, failedRuns);
@@ -206,6 +208,7 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_CHARGEBACK_RULES_KEY", Storage.CHARGEBACK_RULES_KEY);
         reportEnv.putAll(UsageQueries.environment());
         reportEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
+        reportEnv.putAll(ConfigFiles.reportEnvironment(props));
         // the report reconciles with the bill lines the daily reconcile job stores (read-only here)
         reportEnv.put("SPENDGATE_REPORT_PROVIDER_BILLS", "true");
         reportEnv.put("SPENDGATE_RECONCILE_THRESHOLD_PCT", props.reconcileThresholdPercent());
@@ -234,6 +237,7 @@ public final class ScheduledJobs extends Construct {
                 reportRole,
                 reportLogs,
                 reportEnv,
+                ConfigFiles.layers(this, props),
                 // The schedule invokes the live alias's published version, whose logical id cannot see a parameter's
                 // value: naming both parameters here makes CloudFormation replace (publish) the version when either
                 // changes, so the next report goes to the new recipients from the new sender. At most 256 characters
@@ -324,6 +328,7 @@ public final class ScheduledJobs extends Construct {
             Role role,
             LogGroup logs,
             Map<String, String> env,
+            List<ILayerVersion> layers,
             String versionDescription) {
         var builder = Function.Builder.create(this, id)
                 .description(description)
@@ -335,6 +340,7 @@ public final class ScheduledJobs extends Construct {
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                 .role(role)
                 .logGroup(logs)
+                .layers(layers)
                 .environment(env);
         if (versionDescription != null) {
             builder.currentVersionOptions(

@@ -25,6 +25,7 @@ import software.amazon.awscdk.services.lambda.Architecture;
  * {@code reconcileAdminKeySecretArn}, {@code reconcileExportBucket} + {@code reconcileExportPrefix} and
  * {@code reconcileThresholdPercent} (the daily reconciliation with provider bills),
  * {@code proxyEnvironment} (a JSON object of extra {@code SPENDGATE_*} settings for the proxy),
+ * {@code providersFile} and {@code pricingOverrides} (files on this machine, shipped to the functions in a layer),
  * {@code wasteEnvironment} (the same, {@code SPENDGATE_WASTE_*} settings for the daily waste function),
  * {@code reportEnvironment} (the same, the monthly report's FOCUS account and version and other report settings),
  * {@code proxyArchitecture} ({@code x86_64}, the default, or {@code arm64}: the JRE bundled by
@@ -76,6 +77,8 @@ public final class SpendgateApp {
                 .reconcileExport(context(app, "reconcileExportBucket"), context(app, "reconcileExportPrefix"))
                 .reconcileThresholdPercent(context(app, "reconcileThresholdPercent"))
                 .proxyEnvironment(settings(app, "proxyEnvironment"))
+                .providersFile(path(app, "providersFile", null))
+                .pricingOverridesFile(path(app, "pricingOverrides", null))
                 .wasteEnvironment(settings(app, "wasteEnvironment"))
                 .reportEnvironment(settings(app, "reportEnvironment"))
                 .usageBufferSeconds(integer(app, "usageBufferSeconds"))

@@ -22,6 +22,8 @@ public final class SpendgateStackProps {
     private final String certificateArn;
     private final List<String> bedrockResourceArns;
     private final Map<String, String> proxyEnvironment;
+    private final Path providersFile;
+    private final Path pricingOverridesFile;
     private final Map<String, String> wasteEnvironment;
     private final Map<String, String> reportEnvironment;
     private final String reconcileAdminKeySecretArn;
@@ -145,7 +147,10 @@ public final class SpendgateStackProps {
                         .toList();
         this.proxyEnvironment = b.proxyEnvironment == null ? Map.of() : Map.copyOf(b.proxyEnvironment);
         proxyEnvironment.keySet().forEach(SpendgateStackProps::checkProxySetting);
-        checkProxyValues(proxyEnvironment);
+        this.providersFile = configFile(b.providersFile, "providersFile", "SPENDGATE_PROVIDERS_FILE");
+        this.pricingOverridesFile =
+                configFile(b.pricingOverridesFile, "pricingOverrides", "SPENDGATE_PRICING_OVERRIDES");
+        checkProxyValues(proxyEnvironment, providersFile, pricingOverridesFile);
         this.wasteEnvironment = b.wasteEnvironment == null ? Map.of() : Map.copyOf(b.wasteEnvironment);
         wasteEnvironment.keySet().forEach(SpendgateStackProps::checkWasteSetting);
         this.reportEnvironment = b.reportEnvironment == null ? Map.of() : Map.copyOf(b.reportEnvironment);
@@ -278,6 +283,16 @@ public final class SpendgateStackProps {
      */
     public Map<String, String> proxyEnvironment() {
         return proxyEnvironment;
+    }
+
+    /** The customer's providers file ({@code -c providersFile=}), shipped in a layer ({@link ConfigFiles}), or null. */
+    public Path providersFile() {
+        return providersFile;
+    }
+
+    /** The customer's price overrides ({@code -c pricingOverrides=}), shipped in a layer, or null. */
+    public Path pricingOverridesFile() {
+        return pricingOverridesFile;
     }
 
     /**
@@ -454,19 +469,52 @@ public final class SpendgateStackProps {
     }
 
     /**
-     * The values of {@code proxyEnvironment}, read by the proxy's own parser ({@code ProxyConfig}, and the degradation
-     * chains'): a value the proxy would refuse at every cold start is refused at synth, naming the setting. The
-     * providers file is a path on the function, not here: its content is checked when the proxy starts.
+     * The values of {@code proxyEnvironment}, with the providers file and price overrides given here, read by the
+     * proxy's own parsers ({@code ProxyConfig}, the price catalog's, the degradation chains'): what the proxy would
+     * refuse at every cold start is refused at synth, naming the setting. A file named in {@code proxyEnvironment} is
+     * a path on the function, not here: then the files are checked when the proxy starts.
      */
-    private static void checkProxyValues(Map<String, String> values) {
+    private static void checkProxyValues(Map<String, String> values, Path providers, Path overrides) {
         Map<String, String> env = new java.util.HashMap<>(values);
-        env.remove("SPENDGATE_PROVIDERS_FILE");
-        try {
-            dev.spendgate.function.proxy.ProxyConfig.fromEnv(env);
-            dev.spendgate.function.proxy.budget.DegradationChains.parse(env.get("SPENDGATE_DEGRADE_CHAINS"));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("proxyEnvironment: " + e.getMessage(), e);
+        boolean filesOnFunction =
+                env.remove("SPENDGATE_PROVIDERS_FILE") != null | env.remove("SPENDGATE_PRICING_OVERRIDES") != null;
+        if (providers != null) {
+            env.put("SPENDGATE_PROVIDERS_FILE", providers.toString());
         }
+        if (overrides != null) {
+            env.put("SPENDGATE_PRICING_OVERRIDES", overrides.toString());
+        }
+        String named = providers == null && overrides == null ? "proxyEnvironment" : "proxy settings";
+        try {
+            var config = dev.spendgate.function.proxy.ProxyConfig.fromEnv(env);
+            var chains =
+                    dev.spendgate.function.proxy.budget.DegradationChains.parse(env.get("SPENDGATE_DEGRADE_CHAINS"));
+            if (!filesOnFunction) {
+                var pricing = dev.spendgate.function.proxy.ConfiguredPricing.load(config);
+                dev.spendgate.function.proxy.ConfiguredPricing.requireChainsPriced(chains, config, pricing);
+            }
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException(named + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A file given with {@code -c providersFile=} or {@code -c pricingOverrides=}: it must be there to be shipped,
+     * and not also named, as a path on the function, in {@code proxyEnvironment}.
+     */
+    private Path configFile(Path file, String context, String setting) {
+        if (file == null) {
+            return null;
+        }
+        if (proxyEnvironment.containsKey(setting)) {
+            throw new IllegalArgumentException(context + " and proxyEnvironment's " + setting + " both name the file;"
+                    + " give it once, with " + context + " (the stack ships it to the functions)");
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException(
+                    context + ": no readable file at " + file.toAbsolutePath().normalize());
+        }
+        return file;
     }
 
     /**
@@ -573,6 +621,8 @@ public final class SpendgateStackProps {
         private String certificateArn;
         private List<String> bedrockResourceArns;
         private Map<String, String> proxyEnvironment;
+        private Path providersFile;
+        private Path pricingOverridesFile;
         private Map<String, String> wasteEnvironment;
         private Map<String, String> reportEnvironment;
         private String reconcileAdminKeySecretArn;
@@ -718,6 +768,18 @@ public final class SpendgateStackProps {
 
         public Builder proxyEnvironment(Map<String, String> value) {
             this.proxyEnvironment = value;
+            return this;
+        }
+
+        /** A providers file ({@code SPENDGATE_PROVIDERS_FILE}'s format) on this machine, for the proxy. */
+        public Builder providersFile(Path value) {
+            this.providersFile = value;
+            return this;
+        }
+
+        /** A price override file ({@code SPENDGATE_PRICING_OVERRIDES}'s format), for the proxy and the reports. */
+        public Builder pricingOverridesFile(Path value) {
+            this.pricingOverridesFile = value;
             return this;
         }
 

@@ -190,23 +190,14 @@ public final class GatewayRuntime implements AutoCloseable {
             Optimizations optimizations,
             Clock clock,
             Duration flushInterval) {
-        PricingCatalog pricing = PricingCatalog.bundled();
-        if (config.pricingOverrides() != null) {
-            try {
-                pricing = pricing.withOverrides(config.pricingOverrides());
-            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-                // refuse to start rather than charge list prices: name the variable the operator set
-                throw new IllegalArgumentException("SPENDGATE_PRICING_OVERRIDES: " + e.getMessage(), e);
-            }
-        }
-        PricedAtStart.requirePricingProviders(config.providers(), pricing);
+        PricingCatalog pricing = ConfiguredPricing.load(config);
         dev.spendgate.domain.pricing.CatalogFreshness.warning(pricing, java.time.LocalDate.now(clock))
                 .ifPresent(w -> Log.warn(null, w));
         UsageLogWriter usageLog = UsageLogWriter.create(usageSink, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
         usageLog.recoverJournal();
         DegradationChains chains = DegradationChains.parse(config.budgets().degradeChains());
-        PricedAtStart.requireDegradeChainsPriced(chains, config.providers(), pricing);
+        ConfiguredPricing.requireChainsPriced(chains, config, pricing);
         CostEstimator estimator = new CostEstimator(pricing, config.budgets().defaultMaxOutputTokens());
         BudgetGate budgetGate = new BudgetGate(
                 new BudgetEnforcer(
