@@ -129,14 +129,14 @@ public record MonthlyFigures(
     public static final String OUTCOME_DEFINITION = "Fully loaded cost per outcome = all spend of the features that"
             + " produced the outcome (every session, successful or not) / outcomes. Attributed = the spend of only the"
             + " sessions and requests that produced it / outcomes, their calls of this month and the month before"
-            + " (an outcome posted just after a month's end). Success rate = outcomes / sessions of those features.";
+            + " (an outcome posted just after a month's end). Success rate = sessions with the outcome / sessions of those features.";
 
     /**
      * Cost per outcome. {@code costUsd} / {@code costPerOutcomeUsd}: the cost of the sessions and requests that
      * produced it, over how many were produced (attributed; understates the cost, since failed sessions are left out).
      * {@code fullyLoadedCostUsd} / {@code fullyLoadedPerOutcomeUsd}: all spend of the {@code features} those sessions
-     * and requests used, over the count. {@code successRatePercent}: outcomes per session of those features, in
-     * percent (null without sessions).
+     * and requests used, over the count. {@code successRatePercent}: the sessions that produced the outcome (named by it
+     * or holding a request it names) per session of those features, in percent, at most 100 (null without sessions).
      */
     public record OutcomeCost(
             String name,
@@ -557,6 +557,7 @@ public record MonthlyFigures(
                 }
             }
             long featureSessions = features.isEmpty() ? 0 : usage.distinctSessions(features);
+            long succeeded = succeededSessions(usage, named, requests.getOrDefault(c.getKey(), Set.of()));
             costs.add(new OutcomeCost(
                     c.getKey(),
                     c.getValue(),
@@ -568,13 +569,38 @@ public record MonthlyFigures(
                             ? null
                             : loaded.divide(BigDecimal.valueOf(c.getValue()), 6, RoundingMode.HALF_UP),
                     featureSessions,
-                    featureSessions == 0
+                    featureSessions == 0 || succeeded == 0
                             ? null
-                            : BigDecimal.valueOf(c.getValue())
+                            : BigDecimal.valueOf(Math.min(succeeded, featureSessions))
                                     .multiply(BigDecimal.valueOf(100))
                                     .divide(BigDecimal.valueOf(featureSessions), 1, RoundingMode.HALF_UP),
                     unpriced));
         }
         return costs;
+    }
+
+    /**
+     * The sessions that produced the outcome: those it names, and those of the requests it names, each counted once
+     * and only when it had calls of this month or the month before (the success rate's numerator; a session with 40
+     * tickets closed is one successful session, not 40).
+     */
+    private static long succeededSessions(MonthlyUsage usage, Set<String> sessions, Set<String> requests) {
+        Set<String> succeeded = new HashSet<>();
+        for (String s : sessions) {
+            if (hasCalls(usage, "s:" + s)) {
+                succeeded.add(s);
+            }
+        }
+        for (String r : requests) {
+            String in = usage.requestSessions().get(r);
+            if (in != null && hasCalls(usage, "r:" + r)) {
+                succeeded.add(in);
+            }
+        }
+        return succeeded.size();
+    }
+
+    private static boolean hasCalls(MonthlyUsage usage, String tracked) {
+        return !usage.trackedFeatures().getOrDefault(tracked, Set.of()).isEmpty();
     }
 }

@@ -63,7 +63,11 @@ class MonthlyFiguresTest {
 
     @BeforeEach
     void month() {
-        List<Outcome> outcomes = outcomes();
+        month(outcomes());
+    }
+
+    void month(List<Outcome> outcomes) {
+        n = 0;
         usage = MonthlyUsage.tracking(NOV, MonthlyFigures.sessionsOf(outcomes), MonthlyFigures.requestsOf(outcomes));
         for (int day = 1; day <= 11; day++) {
             call(day, "m-big", 1000, 100, "support-chat", "support", "s-" + day);
@@ -141,6 +145,24 @@ class MonthlyFiguresTest {
             assertThat(o.fullyLoadedCostUsd()).isEqualByComparingTo("0.143");
             assertThat(o.fullyLoadedPerOutcomeUsd()).isEqualByComparingTo("0.047667");
             // 3 outcomes over the 11 sessions of support-chat
+            assertThat(o.sessions()).isEqualTo(11);
+            assertThat(o.successRatePercent()).isEqualByComparingTo("27.3");
+        });
+    }
+
+    @Test
+    void of_successRate_countsSessionsThatSucceededNotTheOutcomesCount() {
+        // 40 tickets closed in session s-1, one in s-2, and one on a request inside s-3: three of the eleven
+        // support-chat sessions produced the outcome (27.3 %), not 42 outcomes over 11 sessions (381.8 %)
+        List<Outcome> outcomes = List.of(
+                new Outcome(Instant.parse("2026-11-05T10:00:00Z"), "s-1", null, "tickets_closed", 40, "k"),
+                new Outcome(Instant.parse("2026-11-05T10:00:00Z"), "s-2", null, "tickets_closed", 1, "k"),
+                new Outcome(Instant.parse("2026-11-05T10:00:00Z"), null, "r4", "tickets_closed", 1, "k"));
+        month(outcomes);
+        MonthlyFigures figures = MonthlyFigures.of(usage, null, List.of(), null, outcomes, CATALOG, AS_OF);
+
+        assertThat(figures.outcomes()).singleElement().satisfies(o -> {
+            assertThat(o.count()).isEqualTo(42);
             assertThat(o.sessions()).isEqualTo(11);
             assertThat(o.successRatePercent()).isEqualByComparingTo("27.3");
         });
