@@ -35,6 +35,8 @@ public final class Relay {
     public static final String INVOCATION_DEADLINE = "invocation_deadline";
     /** The error type of a 2xx answer in a content coding Spendgate cannot decode: its usage is unknown. */
     public static final String USAGE_UNREADABLE = "usage_unreadable";
+    /** A non-streamed answer larger than the body memory pool could hold for the call: not relayed. */
+    public static final String ANSWER_TOO_LARGE = "upstream_answer_too_large";
 
     private static final Set<String> DROP_RESPONSE =
             Set.of("connection", "keep-alive", "transfer-encoding", "content-length", "trailer", "upgrade", ":status");
@@ -134,12 +136,22 @@ public final class Relay {
             CallContext unread = ok(ctx) ? billedUnseen(ctx).with(b -> b.errorType = USAGE_UNREADABLE) : ctx;
             if (type.startsWith("text/event-stream") || type.startsWith("application/vnd.amazon.eventstream")) {
                 return stream(
-                        unread, response, back, exchange, null, (b, o, n) -> {}, () -> false, null, upstreamStart);
+                        unread,
+                        response,
+                        back,
+                        exchange,
+                        null,
+                        (b, o, n) -> {},
+                        () -> false,
+                        () -> false,
+                        null,
+                        upstreamStart);
             }
             return whole(unread, response, back, exchange, null, upstreamStart);
         }
         if (type.startsWith("text/event-stream")) {
-            SseDecoder decoder = new SseDecoder(reading.sseEvents());
+            // an event larger than the call's share of the body memory pool is passed over unread
+            SseDecoder decoder = new SseDecoder(reading.sseEvents(), ctx.bodyLease()::take);
             UsageChunkFilter filter = ctx.hidesUsageChunk() ? new UsageChunkFilter() : null;
             return stream(
                     ctx,
@@ -149,6 +161,7 @@ public final class Relay {
                     reading,
                     decoder::feed,
                     decoder::hasPartialEvent,
+                    decoder::dropped,
                     filter,
                     upstreamStart);
         }
@@ -162,6 +175,7 @@ public final class Relay {
                     reading,
                     decoder::feed,
                     decoder::hasPartialEvent,
+                    () -> false,
                     null,
                     upstreamStart);
         }
@@ -223,7 +237,16 @@ public final class Relay {
             long upstreamStart) {
         byte[] body;
         try (InputStream stream = response.body()) {
-            body = stream.readAllBytes();
+            body = AnswerBuffer.read(stream, ctx.bodyLease());
+        } catch (AnswerBuffer.TooLarge e) {
+            // a 2xx answer was generated (and billed) whole: its worst case stays spent
+            return failed(
+                    ok(ctx) ? billedUnseen(ctx) : ctx,
+                    upstreamStart,
+                    "Provider '" + ctx.provider().name() + "' answered with more than " + e.bytesRead
+                            + " bytes, more than this gateway can hold for one answer now"
+                            + " (SPENDGATE_BODY_MEMORY_BYTES); nothing of it was relayed.",
+                    ANSWER_TOO_LARGE);
         } catch (IOException e) {
             // a 2xx answer is generated (and billed) before its first byte leaves: its worst case stays spent
             return failed(
@@ -295,6 +318,7 @@ public final class Relay {
             UsageReading reading,
             StreamFeed decoder,
             BooleanSupplier partialEvent,
+            BooleanSupplier eventDropped,
             UsageChunkFilter filter,
             long upstreamStart) {
         ResponseSink sink = exchange.sink();
@@ -362,8 +386,14 @@ public final class Relay {
             b.upstreamNanos = nanos;
             b.errorType = errorType != null ? errorType : b.errorType;
         });
+        if (ok(ctx) && eventDropped.getAsBoolean()) {
+            // an event too large to hold was relayed unread: the usage it may have held is unknown, so the call's
+            // worst case stays spent
+            ctx = billedUnseen(ctx).with(b -> b.errorType = b.errorType != null ? b.errorType : USAGE_UNREADABLE);
+        }
         // durable before the last byte (the terminating chunk) leaves
-        ctx = exchange.conclude(ctx, ok(ctx) && reading != null ? reading.result() : null)
+        ctx = exchange.conclude(
+                        ctx, ok(ctx) && reading != null && !eventDropped.getAsBoolean() ? reading.result() : null)
                 .context();
         if (clientGone) {
             // a client seen leaving (its input ended after the answer began) may still be reading: it must see an

@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.usage;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.function.LongPredicate;
 
 /**
  * Incremental decoder of a {@code text/event-stream}: bytes in, events out. Handles events split across reads, lines
@@ -11,26 +12,52 @@ import java.util.Arrays;
  * into Strings.
  */
 public final class SseDecoder {
+    /** An unfinished event is buffered up to this size without asking. */
+    static final int FREE_BYTES = 64 * 1024;
+
     private final Listener listener;
+    private final LongPredicate grow;
     private final Event event = new Event();
     private final SseLines lines = new SseLines();
     private byte[] pending = new byte[4096];
     private int length;
+    /** Bytes past {@link #FREE_BYTES} that {@link #grow} gave. */
+    private long granted;
+    /** The rest of an event too large to buffer is being passed over, up to its end. */
+    private boolean skipping;
+
+    private boolean dropped;
 
     public SseDecoder(Listener listener) {
+        this(listener, bytes -> true);
+    }
+
+    /**
+     * A decoder whose buffer of an unfinished event grows past {@link #FREE_BYTES} only as far as {@code grow} allows
+     * (asked for each growth, in bytes): an event larger than that is passed over unread ({@link #dropped}), so an
+     * upstream that never ends its event cannot take the process's memory.
+     */
+    public SseDecoder(Listener listener, LongPredicate grow) {
         this.listener = listener;
+        this.grow = grow;
     }
 
     public void feed(byte[] bytes, int offset, int count) {
+        int end = offset + count;
         if (length == 0) {
             // nothing buffered: events are read where they are, and only an unfinished one is kept
-            int end = offset + count;
             int start = dispatchAll(bytes, offset, offset, end);
-            append(bytes, start, end - start);
+            keep(bytes, start, end);
             return;
         }
         int scanned = length; // what is buffered was scanned: the scan goes on where it stopped
-        append(bytes, offset, count);
+        if (!append(bytes, offset, count)) {
+            // too large to hold: the unfinished event is dropped and the rest of it passed over
+            drop();
+            int start = dispatchAll(bytes, offset, offset, end);
+            keep(bytes, start, end);
+            return;
+        }
         int start = dispatchAll(pending, 0, scanned, length);
         if (start > 0) {
             System.arraycopy(pending, start, pending, 0, length - start);
@@ -38,8 +65,30 @@ public final class SseDecoder {
         }
     }
 
+    /** Whether an event was passed over unread, being larger than the buffer could grow. */
+    public boolean dropped() {
+        return dropped;
+    }
+
+    /** Keeps {@code b[start, end)}, the start of an unfinished event, unless it is the rest of a dropped one. */
+    private void keep(byte[] b, int start, int end) {
+        if (!skipping && !append(b, start, end - start)) {
+            drop();
+        }
+    }
+
+    private void drop() {
+        dropped = true;
+        skipping = true;
+        length = 0;
+        pending = new byte[4096]; // what was granted stays counted: the buffer may grow again
+    }
+
     /** Events still buffered without their closing blank line are discarded: the stream was cut mid-event. */
     public boolean hasPartialEvent() {
+        if (skipping) {
+            return true;
+        }
         for (int i = 0; i < length; i++) {
             if (!Character.isWhitespace(pending[i])) {
                 return true;
@@ -57,7 +106,11 @@ public final class SseDecoder {
         for (int i = scanFrom; i < to; i++) {
             switch (lines.next(b[i])) {
                 case SseLines.EVENT_END -> {
-                    dispatch(b, start, i);
+                    if (skipping) {
+                        skipping = false; // the end of the dropped event
+                    } else {
+                        dispatch(b, start, i);
+                    }
                     start = i + 1;
                 }
                 case SseLines.SAME_LINE_END -> {
@@ -119,15 +172,29 @@ public final class SseDecoder {
         return true;
     }
 
-    private void append(byte[] bytes, int offset, int count) {
+    /** Appends to the unfinished event; false, appending nothing, when the buffer may not grow that far. */
+    private boolean append(byte[] bytes, int offset, int count) {
         if (count <= 0) {
-            return;
+            return true;
         }
         if (length + count > pending.length) {
-            pending = Arrays.copyOf(pending, Math.max(length + count, pending.length * 2));
+            int grown = (int) Math.min(Integer.MAX_VALUE - 8, Math.max((long) length + count, pending.length * 2L));
+            if (grown < length + count) {
+                return false;
+            }
+            // the new buffer and the old one live together while the copy is made
+            long need = (long) grown + pending.length - FREE_BYTES - granted;
+            if (need > 0) {
+                if (!grow.test(need)) {
+                    return false;
+                }
+                granted += need;
+            }
+            pending = Arrays.copyOf(pending, grown);
         }
         System.arraycopy(bytes, offset, pending, length, count);
         length += count;
+        return true;
     }
 
     /** Receives each complete event. */

@@ -17,6 +17,37 @@ class SseDecoderTest {
     }
 
     @Test
+    void feed_eventLargerThanTheBufferMayGrow_isPassedOverAndTheNextEventsRead() {
+        long[] given = {0};
+        // the buffer may grow by 1 MB in all past its free 64 KB
+        SseDecoder bounded = new SseDecoder(
+                (event, data) -> events.add(event + "|" + data), bytes -> (given[0] += bytes) <= 1024 * 1024);
+        byte[] filler = "x".repeat(16 * 1024).getBytes(StandardCharsets.UTF_8);
+        byte[] start = "data: {\"before\":1}\n\ndata: {\"huge\":\"".getBytes(StandardCharsets.UTF_8);
+        bounded.feed(start, 0, start.length);
+        for (int i = 0; i < 640; i++) { // 10 MB of one event, fed as a relay reads it
+            bounded.feed(filler, 0, filler.length);
+        }
+        assertThat(given[0]).isLessThanOrEqualTo(2L * 1024 * 1024); // asked, refused, never held
+        byte[] end = "\"}\n\nevent: done\ndata: {\"after\":2}\n\n".getBytes(StandardCharsets.UTF_8);
+        bounded.feed(end, 0, end.length);
+
+        assertThat(events).containsExactly("null|{\"before\":1}", "done|{\"after\":2}");
+        assertThat(bounded.dropped()).isTrue();
+        assertThat(bounded.hasPartialEvent()).isFalse();
+    }
+
+    @Test
+    void feed_streamCutInsideAPassedOverEvent_isAPartialEvent() {
+        SseDecoder bounded = new SseDecoder((event, data) -> events.add(event + "|" + data), bytes -> false);
+        byte[] huge = ("data: " + "y".repeat(200 * 1024)).getBytes(StandardCharsets.UTF_8);
+        bounded.feed(huge, 0, huge.length);
+
+        assertThat(bounded.dropped()).isTrue();
+        assertThat(bounded.hasPartialEvent()).isTrue();
+    }
+
+    @Test
     void feed_eventSplitAcrossReads_isDeliveredOnceWhole() {
         feed("event: message_start\nda");
         feed("ta: {\"a\":1}\n");
