@@ -87,12 +87,23 @@ public final class OutcomeLog {
      * written only if absent, so of two racing POSTs exactly one stores).
      */
     public Once recordOnce(Outcome outcome, String idempotencyKey) {
+        return recordOnceAt(outcome, idempotencyKey).once();
+    }
+
+    /** What {@link #recordOnceAt} did, and when the outcome it stands for was recorded (the first POST's time). */
+    public record Recorded(Once once, Instant at) {}
+
+    /**
+     * {@link #recordOnce}, with the time the outcome was first recorded: a retry's answer says when the work was
+     * recorded, not when the retry came.
+     */
+    public Recorded recordOnceAt(Outcome outcome, String idempotencyKey) {
         String hash = idempotencyHash(outcome.keyId(), idempotencyKey);
         String claim = IDEMPOTENCY + hash + ".json";
         String stored = dayPrefix(outcome.ts().atZone(ZoneOffset.UTC).toLocalDate()) + IDEMPOTENT + hash + ".json";
         if (store.putIfAbsent(claim, encodeClaim(outcome, stored))) {
             store.put(stored, encode(outcome));
-            return Once.STORED;
+            return new Recorded(Once.STORED, outcome.ts());
         }
         JsonNode earlier = store.get(claim).flatMap(OutcomeLog::tree).orElse(null);
         Optional<Outcome> first = earlier == null ? Optional.empty() : decode(earlier);
@@ -100,14 +111,14 @@ public final class OutcomeLog {
             throw new ObjectStoreException("the idempotency claim " + claim + " cannot be read", null);
         }
         if (!sameOutcome(first.get(), outcome)) {
-            return Once.CONFLICTING;
+            return new Recorded(Once.CONFLICTING, first.get().ts());
         }
         // the first POST may have died between its claim and its store: the same bytes under the same name again
         String storedAs = earlier.path("stored_as").asText(stored);
         if (store.get(storedAs).isEmpty()) {
             store.put(storedAs, encode(first.get()));
         }
-        return Once.REPEATED;
+        return new Recorded(Once.REPEATED, first.get().ts());
     }
 
     /** The same outcome of the same calls, whenever recorded. */

@@ -25,6 +25,20 @@ class OutcomeLogTest {
     }
 
     @Test
+    void recordOnceAt_retryTwoDaysLater_saysWhenTheOutcomeWasFirstRecorded() {
+        TestStore store = new TestStore();
+        OutcomeLog log = OutcomeLog.create(store);
+        Instant first = Instant.parse("2026-11-10T09:15:00Z");
+
+        log.recordOnceAt(new Outcome(first, "s-1", null, "ticket_resolved", 1, "k1"), "tkt-1");
+        OutcomeLog.Recorded retry = log.recordOnceAt(
+                new Outcome(Instant.parse("2026-11-12T17:40:00Z"), "s-1", null, "ticket_resolved", 1, "k1"), "tkt-1");
+
+        assertThat(retry.once()).isEqualTo(OutcomeLog.Once.REPEATED);
+        assertThat(retry.at()).isEqualTo(first);
+    }
+
+    @Test
     void recordOnce_retriedTheSameDayAndAfterMidnight_isReadOnce() {
         TestStore store = new TestStore();
         OutcomeLog log = OutcomeLog.create(store);

@@ -183,11 +183,14 @@ public final class OutcomesApi {
         Instant now = clock.instant();
         Outcome outcome = new Outcome(now, session, requestId, name, count, key.id());
         OutcomeLog.Once once = OutcomeLog.Once.STORED;
+        Instant recordedAt = now;
         try {
             if (idempotencyKey == null) {
                 log.record(outcome);
             } else {
-                once = log.recordOnce(outcome, idempotencyKey);
+                OutcomeLog.Recorded recorded = log.recordOnceAt(outcome, idempotencyKey);
+                once = recorded.once();
+                recordedAt = recorded.at(); // a retry says when the work was recorded, not when it came
             }
         } catch (ObjectStoreException e) {
             error(sink, 503, "api_error", "The outcome could not be stored; retry.", null);
@@ -201,7 +204,7 @@ public final class OutcomesApi {
         answer.put("request_id", requestId);
         answer.put(
                 "recorded_at",
-                now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
+                recordedAt.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString());
         byte[] bytes = JSON.writeValueAsBytes(answer);
         if (once == OutcomeLog.Once.CONFLICTING) {
             error(
