@@ -12,7 +12,8 @@ import java.util.Arrays;
  * instead of running the process out of memory with every other call in it.
  */
 final class AnswerBuffer {
-    private static final int CHUNK = 64 * 1024;
+    /** The first buffer, doubled as the answer fills it: most answers are a few KB. */
+    private static final int FIRST = 8 * 1024;
 
     private AnswerBuffer() {}
 
@@ -28,7 +29,7 @@ final class AnswerBuffer {
 
     /** All of {@code in}; the array's growth (and the copy it makes) is held on {@code lease}. */
     static byte[] read(InputStream in, BodyMemory.Lease lease) throws IOException, TooLarge {
-        byte[] buffer = new byte[CHUNK];
+        byte[] buffer = new byte[FIRST];
         int size = 0;
         long held = BodyMemory.SMALL_BODY_BYTES; // free: ordinary answers never touch the pool
         while (true) {
