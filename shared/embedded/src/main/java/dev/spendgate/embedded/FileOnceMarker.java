@@ -4,6 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.budget.OnceMarker;
+import dev.spendgate.logging.JsonLogger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -22,10 +26,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A marker this instance already knows (set or seen, not expired) answers false from memory, so repeated calls for
  * an alert that was already sent cost no I/O. Any other call takes the file's cross-process lock, re-reads it, and
  * writes the new marker before returning true; expired markers are dropped on that write. Thread-safe. I/O failures
- * are {@link java.io.UncheckedIOException}s; an invalid file is an {@link IllegalStateException} naming it.
+ * are {@link java.io.UncheckedIOException}s. A damaged file (not the JSON above) is moved aside as
+ * {@code <file>.damaged-<millis>}, logged as an error, and the markers start again: otherwise every alert after it would
+ * fail.
  */
 public final class FileOnceMarker implements OnceMarker {
     private static final int FORMAT_VERSION = 1;
+    private static final JsonLogger LOG = JsonLogger.create("embedded");
 
     private final SharedJsonFile<SortedMap<String, Instant>> markers;
     private final Clock clock;
@@ -57,6 +64,39 @@ public final class FileOnceMarker implements OnceMarker {
             return false;
         }
         boolean[] first = {false};
+        try {
+            update(markerKey, expiresAt, now, first);
+        } catch (IllegalStateException damaged) {
+            // a damaged file must not stop every alert from then on: it is kept aside and the markers start again
+            // (an alert already sent this period may go out once more, which beats none)
+            setAside(damaged);
+            update(markerKey, expiresAt, now, first);
+        }
+        if (first[0]) {
+            known.put(markerKey, expiresAt);
+            forgetExpired(now);
+        }
+        return first[0];
+    }
+
+    private void setAside(IllegalStateException damaged) {
+        Path file = markers.file();
+        Path aside = file.resolveSibling(file.getFileName() + ".damaged-" + clock.millis());
+        try {
+            Files.move(file, aside);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return; // another process set it aside first
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not set the damaged marker file " + file + " aside", e);
+        }
+        LOG.error("markers.damaged_file_set_aside")
+                .field("file", file.toString())
+                .field("kept_as", aside.toString())
+                .log(damaged.getMessage() + "; kept as " + aside + ", markers start again: an alert already sent"
+                        + " this period may be sent once more");
+    }
+
+    private void update(String markerKey, Instant expiresAt, Instant now, boolean[] first) {
         markers.update(current -> {
             Instant existing = current.get(markerKey);
             if (existing != null && !now.isAfter(existing)) {
@@ -73,11 +113,6 @@ public final class FileOnceMarker implements OnceMarker {
             first[0] = true;
             return Collections.unmodifiableSortedMap(updated);
         });
-        if (first[0]) {
-            known.put(markerKey, expiresAt);
-            forgetExpired(now);
-        }
-        return first[0];
     }
 
     private void forgetExpired(Instant now) {

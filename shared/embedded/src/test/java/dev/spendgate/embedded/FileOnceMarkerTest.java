@@ -30,6 +30,23 @@ class FileOnceMarkerTest extends OnceMarkerContract {
     }
 
     @Test
+    void markOnce_damagedFile_isSetAsideAndAlertsGoOn() throws IOException {
+        Path file = dir.resolve("alerts.json");
+        Files.writeString(file, "{\"version\":1,\"markers\":{\"budget:feature:chat"); // cut by a full disk
+        FileOnceMarker marker = new FileOnceMarker(file, Clock.fixed(T0, ZoneOffset.UTC));
+
+        assertThat(marker.markOnce("budget:feature:chatbot:2026-11:80", T0.plusSeconds(3600)))
+                .as("the alert goes out instead of failing")
+                .isTrue();
+        assertThat(marker.markOnce("budget:feature:chatbot:2026-11:80", T0.plusSeconds(3600)))
+                .isFalse();
+        assertThat(Files.readString(file)).contains("budget:feature:chatbot:2026-11:80");
+        try (var aside = Files.list(dir)) {
+            assertThat(aside.map(p -> p.getFileName().toString())).contains("alerts.json.damaged-" + T0.toEpochMilli());
+        }
+    }
+
+    @Test
     void markOnce_writesTheMarkerAndDropsExpiredOnes() throws IOException {
         Path file = dir.resolve("markers.json");
         new FileOnceMarker(file, Clock.fixed(T0, ZoneOffset.UTC)).markOnce("old", T0.plusSeconds(60));
