@@ -263,10 +263,21 @@ public final class GatewayRuntime implements AutoCloseable {
      * else the log.
      */
     public static AlertSink alertSink(ProxyConfig config) {
+        return alertSink(config, dev.spendgate.domain.budget.AlertOutbox.NONE);
+    }
+
+    /**
+     * As {@link #alertSink(ProxyConfig)}, a webhook's deliveries kept in {@code outbox} until they end; what a stopped
+     * process left there is sent now.
+     */
+    public static AlertSink alertSink(ProxyConfig config, dev.spendgate.domain.budget.AlertOutbox outbox) {
         String webhook = config.alertWebhookUrl();
-        return webhook == null
-                ? new LogAlertSink()
-                : new BackgroundAlertSink(new WebhookAlertSink(java.net.URI.create(webhook)));
+        if (webhook == null) {
+            return new LogAlertSink();
+        }
+        BackgroundAlertSink sink = new BackgroundAlertSink(new WebhookAlertSink(java.net.URI.create(webhook)), outbox);
+        sink.resendLeftOver();
+        return sink;
     }
 
     /** The web console the router serves under {@code /console} and {@code /admin/console}. */

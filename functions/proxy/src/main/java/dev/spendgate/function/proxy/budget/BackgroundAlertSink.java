@@ -1,10 +1,13 @@
 package dev.spendgate.function.proxy.budget;
 
+import dev.spendgate.domain.budget.AlertOutbox;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetAlert;
 import dev.spendgate.function.proxy.Log;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +41,17 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
     /** How long {@link #close} waits for pending deliveries. */
     static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
+    /**
+     * A kept delivery this old that no delivery of this process holds was left by a process that stopped: the whole
+     * backoff (about 2.5 minutes, with each attempt's own timeouts about 4) is over by then.
+     */
+    static final Duration LEFT_OVER_AGE = Duration.ofMinutes(5);
+
     private final AlertSink delivery;
+    private final AlertOutbox outbox;
+    /** Ids of the kept deliveries this process is making. */
+    private final Set<String> own = ConcurrentHashMap.newKeySet();
+
     private final List<Duration> backoff;
     private final AtomicInteger pending = new AtomicInteger();
     private final Object lock = new Object();
@@ -46,30 +59,99 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
     private boolean closed; // guarded by lock
 
     public BackgroundAlertSink(AlertSink delivery) {
-        this(delivery, BACKOFF);
+        this(delivery, AlertOutbox.NONE, BACKOFF);
+    }
+
+    /** Deliveries kept in {@code outbox} until they end, so a gateway killed mid-retry sends them when it starts. */
+    public BackgroundAlertSink(AlertSink delivery, AlertOutbox outbox) {
+        this(delivery, outbox, BACKOFF);
     }
 
     BackgroundAlertSink(AlertSink delivery, List<Duration> backoff) {
+        this(delivery, AlertOutbox.NONE, backoff);
+    }
+
+    BackgroundAlertSink(AlertSink delivery, AlertOutbox outbox, List<Duration> backoff) {
         this.delivery = java.util.Objects.requireNonNull(delivery, "delivery");
+        this.outbox = java.util.Objects.requireNonNull(outbox, "outbox");
         this.backoff = List.copyOf(backoff);
     }
 
     @Override
     public void send(BudgetAlert alert) {
-        submit(() -> delivery.send(alert), "budget alert: " + alert.message());
+        submit(() -> delivery.send(alert), "budget alert: " + alert.message(), keep(alert, null));
     }
 
     @Override
     public void send(Notice notice) {
-        submit(() -> delivery.send(notice), notice.subject());
+        submit(() -> delivery.send(notice), notice.subject(), keep(null, notice));
     }
 
-    private void submit(Runnable deliver, String what) {
-        ScheduledExecutorService executor;
+    private String keep(BudgetAlert alert, Notice notice) {
+        try {
+            String id = outbox.keep(alert, notice);
+            if (id != null) {
+                own.add(id);
+            }
+            return id;
+        } catch (RuntimeException e) {
+            // delivered all the same, only not kept through a stop
+            Log.warn(null, "alert not kept in the outbox (" + e.getMessage() + "), delivering it from memory only");
+            return null;
+        }
+    }
+
+    /**
+     * Sends what a stopped process left in the outbox (kept at least {@link #LEFT_OVER_AGE} ago, not this process's),
+     * now and once more when the youngest of them is old enough; returns how many it sent now.
+     */
+    public int resendLeftOver() {
+        return resendLeftOver(LEFT_OVER_AGE);
+    }
+
+    int resendLeftOver(Duration age) {
+        List<AlertOutbox.Kept> left;
+        try {
+            left = outbox.olderThan(Duration.ZERO);
+        } catch (RuntimeException e) {
+            Log.warn(null, "the alert outbox cannot be read (" + e.getMessage() + "): left-over alerts not sent");
+            return 0;
+        }
+        java.time.Instant cutoff = java.time.Instant.now().minus(age);
+        int sent = 0;
+        boolean younger = false;
+        for (AlertOutbox.Kept kept : left) {
+            if (own.contains(kept.id())) {
+                continue;
+            }
+            if (kept.since().isAfter(cutoff)) {
+                younger = true; // perhaps another running process's: looked at again once it is old enough
+                continue;
+            }
+            own.add(kept.id());
+            if (kept.alert() != null) {
+                submit(
+                        () -> delivery.send(kept.alert()),
+                        "budget alert: " + kept.alert().message(),
+                        kept.id());
+            } else {
+                submit(() -> delivery.send(kept.notice()), kept.notice().subject(), kept.id());
+            }
+            sent++;
+        }
+        if (younger) {
+            ScheduledExecutorService executor = executor();
+            if (executor != null) {
+                executor.schedule(() -> resendLeftOver(age), age.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+        return sent;
+    }
+
+    private ScheduledExecutorService executor() {
         synchronized (lock) {
             if (closed) {
-                Log.warn(null, "alert sent after shutdown, not delivered: " + what);
-                return;
+                return null;
             }
             if (thread == null) {
                 ScheduledThreadPoolExecutor created = new ScheduledThreadPoolExecutor(1, r -> {
@@ -80,22 +162,42 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
                 created.setRemoveOnCancelPolicy(true);
                 thread = created;
             }
-            executor = thread;
+            return thread;
         }
-        pending.incrementAndGet();
-        executor.execute(() -> attempt(executor, deliver, what, 0));
     }
 
-    private void attempt(ScheduledExecutorService executor, Runnable deliver, String what, int failures) {
+    private void submit(Runnable deliver, String what, String id) {
+        ScheduledExecutorService executor;
+        synchronized (lock) {
+            if (closed) {
+                Log.warn(
+                        null,
+                        "alert sent after shutdown, not delivered" + (id == null ? "" : " (kept for the next start)")
+                                + ": " + what);
+                return;
+            }
+        }
+        executor = executor();
+        if (executor == null) {
+            return; // closed meanwhile; kept for the next start
+        }
+        pending.incrementAndGet();
+        executor.execute(() -> attempt(executor, deliver, what, id, 0));
+    }
+
+    private void attempt(ScheduledExecutorService executor, Runnable deliver, String what, String id, int failures) {
         try {
             deliver.run();
+            ended(id);
             done();
         } catch (UnsupportedOperationException e) {
             Log.error(null, "alert sink cannot carry this, not delivered: " + what, e);
+            ended(id);
             done();
         } catch (RuntimeException e) {
             if (failures >= backoff.size()) {
                 Log.error(null, "alert lost after " + (failures + 1) + " failed deliveries: " + what, e);
+                ended(id);
                 done();
                 return;
             }
@@ -105,13 +207,26 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
                             + backoff.get(failures).toMillis() + " ms: " + what);
             try {
                 executor.schedule(
-                        () -> attempt(executor, deliver, what, failures + 1),
+                        () -> attempt(executor, deliver, what, id, failures + 1),
                         backoff.get(failures).toMillis(),
                         TimeUnit.MILLISECONDS);
             } catch (RuntimeException rejected) {
-                Log.error(null, "alert not delivered, the gateway is stopping: " + what, e);
+                Log.error(null, "alert not delivered, the gateway is stopping (kept for the next start): " + what, e);
                 done();
             }
+        }
+    }
+
+    /** The delivery ended (sent, or given up and logged): the outbox forgets it. */
+    private void ended(String id) {
+        if (id == null) {
+            return;
+        }
+        own.remove(id);
+        try {
+            outbox.remove(id);
+        } catch (RuntimeException e) {
+            Log.warn(null, "a delivered alert stays in the outbox (" + e.getMessage() + "): it may be sent again");
         }
     }
 

@@ -36,7 +36,11 @@ public final class LocalGatewayRuntime {
         Clock clock = Clock.systemUTC();
         // The budget ledger's lock comes first: a second gateway on this data directory stops there, before it could
         // open (and recover) the first one's usage journal.
-        BudgetStores budgets = budgets(dataDir, GatewayRuntime.alertSink(config), syncEachCommit);
+        BudgetStores budgets = budgets(
+                dataDir,
+                GatewayRuntime.alertSink(
+                        config, new dev.spendgate.embedded.FileAlertOutbox(dataDir.resolve("alerts-outbox"))),
+                syncEachCommit);
         GatewayRuntime runtime = GatewayRuntime.create(
                 config,
                 new FileKeyStore(dataDir.resolve("keys.json")),
