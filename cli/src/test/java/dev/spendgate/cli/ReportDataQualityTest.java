@@ -251,6 +251,18 @@ class ReportDataQualityTest {
     }
 
     @Test
+    void report_everyUsageObjectDamaged_boardPdfSaysTheSpendIsUnknownNotThatNothingWasUsed() throws IOException {
+        put(T0, "text.ndjson.gz", "this object was overwritten with text\n".getBytes(StandardCharsets.UTF_8));
+
+        CliRun r = report("2026-11", false);
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(firstPageText())
+                .contains("The usage log of November 2026 could not be read: its spend is unknown.")
+                .doesNotContain("No usage was recorded");
+    }
+
+    @Test
     void report_textObjectInsteadOfGzip_countsOneDamagedObjectWithNoRecords() throws IOException {
         BigDecimal total = writeGoodCalls();
         put(T0, "text.ndjson.gz", "this object was overwritten with text\n".getBytes(StandardCharsets.UTF_8));

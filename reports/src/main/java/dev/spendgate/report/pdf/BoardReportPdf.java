@@ -115,6 +115,16 @@ public final class BoardReportPdf {
     private static void noData(PdfLayout out, MonthlyFigures f, DataQuality q) throws IOException {
         out.gap(8);
         String month = Narrative.monthName(f.month());
+        if (q.state() != DataQuality.MonthState.FUTURE && q.damagedOrQuarantined()) {
+            // usage was there and could not be used: its spend is unknown, which "no usage" would hide
+            out.text(Fonts.BOLD, 16, "The usage log of " + month + " could not be read: its spend is unknown.");
+            out.gap(4);
+            out.paragraph("Every usage record that reached the report was damaged or left out (below), so this report"
+                    + " states no spend, no change, no budget status and no waste: they would read $0 where the spend"
+                    + " is not known. Repair or restore the damaged usage objects and run the report again.");
+            out.text(Fonts.REGULAR, 9, q.summaryLine());
+            return;
+        }
         out.text(
                 Fonts.BOLD,
                 16,
