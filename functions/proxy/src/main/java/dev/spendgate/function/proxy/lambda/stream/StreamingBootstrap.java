@@ -74,6 +74,17 @@ public final class StreamingBootstrap {
         this.responseEnded = Objects.requireNonNull(responseEnded, "responseEnded");
     }
 
+    /**
+     * What the log and Lambda's init error say of a failed start: a refused setting's message (it names the setting,
+     * never a secret's value: the parsers do not echo secrets), else only the failure's class, whose message may hold
+     * anything.
+     */
+    static String startFailure(RuntimeException e) {
+        return e instanceof IllegalArgumentException && e.getMessage() != null
+                ? e.getMessage()
+                : e.getClass().getSimpleName();
+    }
+
     /** Entry point of the {@code bootstrap} script. */
     public static void main(String[] args) {
         RuntimeApiClient api = new RuntimeApiClient(System.getenv("AWS_LAMBDA_RUNTIME_API"));
@@ -82,11 +93,9 @@ public final class StreamingBootstrap {
             runtime = AwsGatewayRuntime.create(
                     ProxyConfig.fromEnv(System.getenv()), AwsClients.fromEnvironment(), OverheadMetrics::new);
         } catch (RuntimeException e) {
-            Log.error(null, "proxy failed to start: " + e.getClass().getSimpleName(), e);
+            Log.error(null, "proxy failed to start: " + startFailure(e), e);
             try {
-                api.initError(
-                        "Runtime.InitError",
-                        "Spendgate proxy failed to start (" + e.getClass().getSimpleName() + ")");
+                api.initError("Runtime.InitError", "Spendgate proxy failed to start: " + startFailure(e));
             } catch (IOException reportFailed) {
                 Log.error(null, "could not report the init error to the Runtime API", reportFailed);
             }
