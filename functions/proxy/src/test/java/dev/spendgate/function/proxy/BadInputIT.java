@@ -60,6 +60,21 @@ class BadInputIT {
     }
 
     @Test
+    void modelGivenTwice_is400NamingModelAndNothingIsForwarded() throws Exception {
+        // the gateway would price one model while a provider whose parser keeps the first one serves the other
+        HttpResponse<String> response = gw.send(gw.post(
+                "/v1/chat/completions",
+                "{\"model\":\"o3\",\"max_completion_tokens\":100000,\"model\":\"gpt-4o-mini\",\"messages\":[]}"));
+
+        assertThat(gw.upstream.requestCount()).isZero();
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertThat(error.get("param").asText()).isEqualTo("model");
+        assertThat(error.get("message").asText()).contains("'model' twice");
+        assertRecorded(response, 400);
+    }
+
+    @Test
     void missingModel_is400NamingModel() throws Exception {
         HttpResponse<String> response = gw.send(gw.post("/v1/chat/completions", "{\"messages\":[]}"));
 

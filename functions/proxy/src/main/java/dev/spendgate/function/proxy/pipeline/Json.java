@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy.pipeline;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,7 +10,8 @@ import java.io.IOException;
 
 /**
  * Request bodies as the gateway reads them: numbers exact (no double rounding when a body is re-serialised), and one
- * JSON document only: anything after it fails the parse, since the whole body is what gets forwarded.
+ * JSON document only: anything after it fails the parse, since the whole body is what gets forwarded. A name given
+ * twice in one object fails it too (RFC 8259: names SHOULD be unique; parsers differ on which one wins).
  */
 final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper(pooled())
@@ -27,6 +29,9 @@ final class Json {
     static JsonFactory pooled() {
         return JsonFactory.builder()
                 .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+                // a name twice in one object ("model" twice) is refused: providers' parsers differ on which one
+                // they take, and the gateway would price one while the provider serves the other
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .build();
     }
 

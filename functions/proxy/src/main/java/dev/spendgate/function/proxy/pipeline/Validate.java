@@ -55,6 +55,15 @@ public final class Validate implements Stage {
             }
             parsed = Json.MAPPER.readTree(raw);
         } catch (IOException e) {
+            String twice = duplicated(e);
+            if (twice != null) {
+                return refuse(
+                        ctx,
+                        400,
+                        "The request body gives '" + Text.sanitize(twice) + "' twice in one object; give it once"
+                                + " (providers differ on which one they use).",
+                        twice.length() <= 64 ? twice : "body");
+            }
             return refuse(ctx, 400, "The request body is not valid JSON.", "body");
         }
         if (parsed == null || !parsed.isObject()) {
@@ -103,6 +112,17 @@ public final class Validate implements Stage {
             b.body = body;
             b.prompt = api.prompt(body);
         }));
+    }
+
+    private static final java.util.regex.Pattern DUPLICATE = java.util.regex.Pattern.compile("Duplicate field '(.*)'");
+
+    /** The field a parse failure says was given twice, or null. */
+    private static String duplicated(IOException e) {
+        if (!(e instanceof com.fasterxml.jackson.core.JsonProcessingException j) || j.getOriginalMessage() == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = DUPLICATE.matcher(j.getOriginalMessage());
+        return m.matches() ? m.group(1) : null;
     }
 
     /**
