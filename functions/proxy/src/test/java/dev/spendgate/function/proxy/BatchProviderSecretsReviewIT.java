@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,7 +64,6 @@ class BatchProviderSecretsReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT REV20A-1: OpenAI batch uploads go to the first providers-file openai-format provider")
     void openAiBatchUpload_withAGroqProviderConfigured_goesToOpenAiNotGroq() throws Exception {
         String jsonl = "{\"custom_id\":\"t-1\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":"
                 + "{\"model\":\"gpt-5-mini\",\"max_completion_tokens\":100,\"messages\":[{\"role\":\"user\","

@@ -174,17 +174,11 @@ public final class BatchApi {
             return;
         }
         Attribution attribution = attributed.context().attribution();
-        ApiFormat format = x.route.format();
-        Optional<Provider> provider = providers.providers().stream()
-                .filter(p -> p.format() == format && !p.missingKey())
-                .findFirst();
+        String providerName = x.route.provider();
+        Optional<Provider> provider =
+                providers.named(providerName).filter(p -> p.format() == x.route.format() && !p.missingKey());
         if (provider.isEmpty()) {
-            x.error(
-                    503,
-                    "api_error",
-                    "No " + format.name().toLowerCase(java.util.Locale.ROOT)
-                            + " provider with a key is configured for batches.",
-                    null);
+            x.error(503, "api_error", "No " + providerName + " key is configured for batches.", null);
             return;
         }
         Provider p = provider.get();

@@ -21,6 +21,14 @@ record BatchRoute(Kind kind, String id) {
     }
 
     /**
+     * The built-in provider the route's batch API belongs to ({@code openai}, {@code anthropic}): batches and files
+     * live at OpenAI and Anthropic, never at a providers-file provider that merely speaks their format.
+     */
+    String provider() {
+        return format() == ApiFormat.ANTHROPIC ? "anthropic" : "openai";
+    }
+
+    /**
      * {@code /v1/files[/{id}[/content]]}, {@code /v1/batches[/{id}[/cancel]]},
      * {@code /v1/messages/batches[/{id}[/cancel|/results]]}; a query string is ignored.
      */

@@ -48,6 +48,16 @@ public final class ProviderRouter {
         return Optional.empty();
     }
 
+    /** The provider called {@code name} (built-in names are reserved, so {@code openai} is OpenAI's own). */
+    public Optional<Provider> named(String name) {
+        for (Provider p : providers) {
+            if (p.name().equals(name)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
     public List<Provider> providers() {
         return providers;
     }
