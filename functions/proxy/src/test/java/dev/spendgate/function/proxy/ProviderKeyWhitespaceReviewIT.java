@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +36,6 @@ class ProviderKeyWhitespaceReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT REV20A-2: a providers-file key with its line end fails every call as 'could not reach'")
     void providersFileKey_withTrailingLineEnd_isUsedAsTheBuiltInKeysAre() throws Exception {
         fake = FakeLlmUpstream.start();
         Path file = dir.resolve("providers.json");

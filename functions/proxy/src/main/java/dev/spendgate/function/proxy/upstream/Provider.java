@@ -31,6 +31,8 @@ public record Provider(
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(baseUrl, "baseUrl of provider " + name);
         baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        // a key pasted into an env file or a secret often ends in a line end; the provider would refuse it
+        apiKey = apiKey == null ? null : apiKey.trim();
         models = models == null ? List.of() : List.copyOf(models);
         pricingProvider = pricingProvider != null ? pricingProvider : defaultPricingProvider(name, format);
         auth = auth == null ? UpstreamAuth.defaultFor(format) : auth;

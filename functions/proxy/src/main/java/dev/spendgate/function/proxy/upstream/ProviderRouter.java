@@ -22,13 +22,14 @@ public final class ProviderRouter {
 
     /**
      * Gives each provider whose key is in {@code keys} ({@link Provider#keyName}) that key, for the calls routed from
-     * now on: a rotated key is used without a restart. Providers without one keep theirs.
+     * now on: a rotated key is used without a restart. Providers without one keep theirs. Keys are trimmed
+     * ({@link Provider}), as the built-in keys read from the environment are.
      */
     public void useKeys(Map<String, String> keys) {
         List<Provider> updated = new ArrayList<>(providers.size());
         for (Provider p : providers) {
             String key = keys.get(p.keyName());
-            updated.add(key == null || key.equals(p.apiKey()) ? p : p.withApiKey(key));
+            updated.add(key == null || key.trim().equals(p.apiKey()) ? p : p.withApiKey(key));
         }
         providers = List.copyOf(updated);
     }

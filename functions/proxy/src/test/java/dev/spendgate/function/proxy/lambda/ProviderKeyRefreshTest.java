@@ -80,4 +80,23 @@ class ProviderKeyRefreshTest {
         assertThat(reads).hasValue(2);
         assertThat(openAiKey()).isEqualTo("sk-new");
     }
+
+    @Test
+    void run_secretKeyWithLineEnd_isUsedTrimmed() {
+        secret.set(Map.of("OPENAI_API_KEY", "sk-new\n"));
+        now.set(EVERY.toNanos());
+        refresh.run();
+        assertThat(openAiKey()).isEqualTo("sk-new");
+    }
+
+    @Test
+    void withProviderKeys_keyWithLineEnd_isUsedTrimmed() {
+        ProxyConfig config =
+                ProxyConfig.fromEnv(Map.of()).withProviderKeys(Map.of("OPENAI_API_KEY", " sk-from-secret\r\n"));
+        assertThat(new ProviderRouter(config.providers())
+                        .route(ApiFormat.OPENAI, "gpt-4o")
+                        .orElseThrow()
+                        .apiKey())
+                .isEqualTo("sk-from-secret");
+    }
 }
