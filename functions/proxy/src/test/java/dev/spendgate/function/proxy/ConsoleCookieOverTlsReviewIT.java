@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +29,6 @@ class ConsoleCookieOverTlsReviewIT {
     Path dir;
 
     @Test
-    @Disabled("DEFECT REV20A-3: the console session cookie set over HTTPS has no Secure attribute")
     void signInOverHttps_sessionCookieIsSecure() throws Exception {
         try (GatewayFixture gw = GatewayFixture.embedded(dir.resolve("data"), Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN))) {
             Path keyStore = TestKeyStores.selfSigned(dir.resolve("gateway.p12"), "tls-pass", "ip:127.0.0.1");

@@ -120,7 +120,7 @@ public final class ConsoleHandler {
             return;
         }
         if (sub.equals("/logout") && method.equals("POST")) {
-            Reply.redirect(sink, "login", sessions.close(request.headers().first("cookie")));
+            Reply.redirect(sink, "login", sessions.close(request.headers().first("cookie"), request.tls()));
             return;
         }
         if (!sessions.valid(request.headers().first("cookie"))) {
@@ -259,7 +259,7 @@ public final class ConsoleHandler {
             }
             String token = Params.form(request.body()).get("token");
             if (token != null && local.matches(token, request)) {
-                Reply.redirect(sink, "./", sessions.open());
+                Reply.redirect(sink, "./", sessions.open(request.tls()));
                 return;
             }
             Reply.html(sink, 401, loginPage("That is not the admin token."));

@@ -11,7 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Signed-in browsers of the local console: a random session id in an {@code HttpOnly; SameSite=Strict} cookie, kept
- * here only as its SHA-256, valid for {@link #TTL} and for this process only (a restart signs everyone out).
+ * here only as its SHA-256, valid for {@link #TTL} and for this process only (a restart signs everyone out). Set over
+ * TLS, the cookie is also {@code Secure}, so the browser never sends it over plain HTTP to the same host.
  */
 final class ConsoleSessions {
     static final String COOKIE = "spendgate_console";
@@ -26,8 +27,8 @@ final class ConsoleSessions {
         this.clock = clock;
     }
 
-    /** A new session; the answer is the cookie header value. */
-    String open() {
+    /** A new session; the answer is the cookie header value ({@code Secure} when signed in over TLS). */
+    String open(boolean tls) {
         Instant now = clock.instant();
         expiries.values().removeIf(expiry -> !expiry.isAfter(now));
         if (expiries.size() >= MAX_SESSIONS) {
@@ -37,7 +38,7 @@ final class ConsoleSessions {
         random.nextBytes(id);
         String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
         expiries.put(ProxyKeys.hash(secret), now.plus(TTL));
-        return COOKIE + "=" + secret + "; Path=/console; HttpOnly; SameSite=Strict; Max-Age=" + TTL.toSeconds();
+        return COOKIE + "=" + secret + attributes(tls) + "; Max-Age=" + TTL.toSeconds();
     }
 
     boolean valid(String cookieHeader) {
@@ -50,12 +51,16 @@ final class ConsoleSessions {
     }
 
     /** Ends the session of this cookie; the answer clears it in the browser. */
-    String close(String cookieHeader) {
+    String close(String cookieHeader, boolean tls) {
         String secret = cookie(cookieHeader);
         if (secret != null) {
             expiries.remove(ProxyKeys.hash(secret));
         }
-        return COOKIE + "=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0";
+        return COOKIE + "=" + attributes(tls) + "; Max-Age=0";
+    }
+
+    private static String attributes(boolean tls) {
+        return "; Path=/console; HttpOnly; SameSite=Strict" + (tls ? "; Secure" : "");
     }
 
     private static String cookie(String header) {

@@ -304,7 +304,8 @@ final class GatewayHandler extends Handler.Abstract {
                                 request.getHttpURI().getPathQuery(),
                                 headers,
                                 size == body.length ? body : Arrays.copyOf(body, size),
-                                Request.getRemoteAddr(request)),
+                                Request.getRemoteAddr(request),
+                                request.isSecure()),
                         sink);
                 sink.finish();
             } catch (Throwable e) {

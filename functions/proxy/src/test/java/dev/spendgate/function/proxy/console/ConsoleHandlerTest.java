@@ -73,6 +73,27 @@ class ConsoleHandlerTest {
     }
 
     @Test
+    void handleLocal_signInAndOutOverTls_cookiesAreSecure_plainHttpKeepsThemUsable() throws IOException {
+        Router console = console(TOKEN);
+
+        String signedIn = call(console, "POST", "/console/login", new Headers(), "token=" + TOKEN, true)
+                .headers
+                .first("set-cookie");
+        Headers session = new Headers().set("Cookie", signedIn.substring(0, signedIn.indexOf(';')));
+        String signedOut = call(console, "POST", "/console/logout", session, "", true)
+                .headers
+                .first("set-cookie");
+        String plain = call(console, "POST", "/console/login", new Headers(), "token=" + TOKEN)
+                .headers
+                .first("set-cookie");
+
+        assertThat(signedIn).contains("HttpOnly", "SameSite=Strict").endsWith("; Secure; Max-Age=43200");
+        assertThat(signedOut).startsWith("spendgate_console=;").contains("; Secure", "Max-Age=0");
+        // over plain HTTP a Secure cookie would never come back: the browser could not stay signed in
+        assertThat(plain).contains("HttpOnly").doesNotContain("Secure");
+    }
+
+    @Test
     void handleLocal_formFromAnotherOrigin_isRefused() throws IOException {
         Router console = console(TOKEN);
         Headers foreign = bearer().set("Origin", "https://evil.example").set("Host", "127.0.0.1:8787");
@@ -313,12 +334,18 @@ class ConsoleHandlerTest {
     /** Through the local server's router, as a browser's request arrives. */
     private static Answer call(Router console, String method, String path, Headers headers, String form)
             throws IOException {
+        return call(console, method, path, headers, form, false);
+    }
+
+    /** {@code tls}: as the local server marks a request it received over HTTPS. */
+    private static Answer call(Router console, String method, String path, Headers headers, String form, boolean tls)
+            throws IOException {
         Answer answer = new Answer();
         if (!form.isEmpty()) {
             headers.set("Content-Type", "application/x-www-form-urlencoded");
         }
         console.handle(
-                new GatewayRequest(method, path, headers, form.getBytes(StandardCharsets.UTF_8)),
+                new GatewayRequest(method, path, headers, form.getBytes(StandardCharsets.UTF_8), null, tls),
                 Router.Caller.LOCAL,
                 answer);
         return answer;
