@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +43,6 @@ class SigV4OpenAiFormatTokenRedactionReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT REV20A-4: the session token in a SigV4 signature error reaches callers on OpenAI-format routes")
     void openAiFormatSigV4Provider_invalidSignatureException_relayedWithoutTheGatewaysSessionToken() throws Exception {
         aws = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
         aws.createContext("/", exchange -> {

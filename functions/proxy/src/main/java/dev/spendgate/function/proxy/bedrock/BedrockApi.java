@@ -162,15 +162,6 @@ public final class BedrockApi implements ProviderApi {
         return path.operation().converse() ? reported : modelForwarded;
     }
 
-    /**
-     * A signature error ({@code InvalidSignatureException}) spells out the canonical request AWS expected, with the
-     * gateway's own session token in its {@code x-amz-security-token} line: that value is redacted.
-     */
-    @Override
-    public byte[] relayedErrorBody(byte[] body) {
-        return SecurityTokenRedaction.redact(body);
-    }
-
     @Override
     public String inferenceProfileArn(String modelRequested) {
         return InferenceProfiles.applicationProfileArn(modelRequested);

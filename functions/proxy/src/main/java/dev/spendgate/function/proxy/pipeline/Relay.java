@@ -7,6 +7,8 @@ import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.http.ResponseSink;
 import dev.spendgate.function.proxy.upstream.Provider;
 import dev.spendgate.function.proxy.upstream.ProviderApi;
+import dev.spendgate.function.proxy.upstream.SecurityTokenRedaction;
+import dev.spendgate.function.proxy.upstream.UpstreamAuth;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import dev.spendgate.function.proxy.usage.UsageReading;
@@ -262,7 +264,7 @@ public final class Relay {
         if (read) {
             reading.onBody(body);
         } else if (!ok) {
-            body = ctx.api().relayedErrorBody(body);
+            body = relayedErrorBody(ctx.provider(), body);
         }
         Exchange.Concluded done = exchange.conclude(ctx, read ? reading.result() : null); // durable before the answer
         ctx = done.context();
@@ -281,6 +283,15 @@ public final class Relay {
             tap.whole(ctx, body); // after the answer left: a cache fill adds nothing to the call's latency
         }
         return Step.proceed(ctx);
+    }
+
+    /**
+     * An upstream error answer's body as the client gets it: a provider signed with SigV4 (Bedrock, or an OpenAI-format
+     * endpoint such as Bedrock's {@code /openai/v1}) may spell out the canonical request in a signature error, with the
+     * gateway's own session token; that value is redacted.
+     */
+    static byte[] relayedErrorBody(Provider provider, byte[] body) {
+        return provider.auth() == UpstreamAuth.SIGV4 ? SecurityTokenRedaction.redact(body) : body;
     }
 
     /** Bytes the upstream stream holds that a read returns without blocking; 0 when it cannot tell. */

@@ -106,11 +106,6 @@ public interface ProviderApi {
         return reported;
     }
 
-    /** An upstream error answer's body as the client gets it (the gateway's own secrets taken out). */
-    default byte[] relayedErrorBody(byte[] body) {
-        return body;
-    }
-
     /** The application inference profile ARN the record keeps, when the model names one. */
     default String inferenceProfileArn(String modelRequested) {
         return null;

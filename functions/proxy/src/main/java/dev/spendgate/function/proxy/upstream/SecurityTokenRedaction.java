@@ -1,4 +1,4 @@
-package dev.spendgate.function.proxy.bedrock;
+package dev.spendgate.function.proxy.upstream;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -9,9 +9,10 @@ import java.util.regex.Pattern;
  * Takes the value of every {@code x-amz-security-token} header line ({@code x-amz-security-token:IQoJb3...}) or query
  * parameter ({@code X-Amz-Security-Token=IQoJb3...}) out of a text, as AWS writes it into a signature error's canonical
  * request. The value's characters (base64, percent-encoding, a JSON-escaped {@code \/}) end at the line's end, which
- * in a JSON message is the escape {@code \n}.
+ * in a JSON message is the escape {@code \n}. Applied to every error answer of a provider the gateway signs with
+ * SigV4 ({@link UpstreamAuth#SIGV4}), whatever its format: the token is the gateway's AWS credential.
  */
-final class SecurityTokenRedaction {
+public final class SecurityTokenRedaction {
     static final String REDACTED = "REDACTED";
     private static final String HEADER = "x-amz-security-token";
     private static final Pattern TOKEN =
@@ -19,7 +20,7 @@ final class SecurityTokenRedaction {
 
     private SecurityTokenRedaction() {}
 
-    static byte[] redact(byte[] body) {
+    public static byte[] redact(byte[] body) {
         String text = new String(body, StandardCharsets.UTF_8);
         if (!text.toLowerCase(Locale.ROOT).contains(HEADER)) {
             return body;
