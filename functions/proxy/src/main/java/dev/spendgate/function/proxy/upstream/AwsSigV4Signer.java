@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.upstream;
 
 import dev.spendgate.function.proxy.http.Headers;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -36,10 +37,20 @@ public final class AwsSigV4Signer {
 
     /**
      * Adds the signature headers ({@code Authorization}, {@code X-Amz-Date}, {@code X-Amz-Security-Token} when the
-     * credentials are temporary) to {@code headers} for a POST of {@code body} to {@code uri}. Every header already in
-     * {@code headers} is signed.
+     * credentials are temporary) to {@code headers} for a POST of {@code body} to {@code uri}. Every other header in
+     * {@code headers} is signed; an {@code Authorization} or {@code x-amz-*} header already there (a client's
+     * {@code X-Amz-Date}, {@code X-Amz-Security-Token}) is dropped first: the signature and its date are the gateway's.
+     * The headers left are the ones signed, with the signed values.
      */
     public void sign(URI uri, Headers headers, byte[] body) {
+        List<String> clients = new ArrayList<>();
+        headers.forEach((name, value) -> {
+            String lower = Headers.lower(name);
+            if (lower.equals("authorization") || lower.startsWith("x-amz-")) {
+                clients.add(name);
+            }
+        });
+        clients.forEach(headers::remove);
         SdkHttpRequest.Builder request =
                 SdkHttpRequest.builder().method(SdkHttpMethod.POST).uri(uri);
         headers.forEach(request::appendHeader);
@@ -54,10 +65,8 @@ public final class AwsSigV4Signer {
             if (name.equalsIgnoreCase("host")) {
                 continue; // the HTTP client sends the same host:port it was signed with
             }
-            if (!headers.contains(name) || name.equalsIgnoreCase("authorization")) {
-                headers.remove(name);
-                header.getValue().forEach(v -> headers.add(name, v));
-            }
+            headers.remove(name);
+            header.getValue().forEach(v -> headers.add(name, v));
         }
     }
 
