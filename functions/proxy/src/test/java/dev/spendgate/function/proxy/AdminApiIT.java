@@ -112,6 +112,21 @@ class AdminApiIT {
     }
 
     @Test
+    void keys_createAnswerCarryingTheSecret_isNotStoredByCaches() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+
+        HttpResponse<String> created = gw.send(admin("/admin/keys")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"cache-check\",\"environment\":\"prod\"}")));
+
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(JSON.readTree(created.body()).get("secret").asText()).startsWith("sg-");
+        assertThat(created.headers().allValues("Cache-Control")).containsExactly("no-store");
+        assertThat(gw.send(admin("/admin/keys").GET()).headers().allValues("Cache-Control"))
+                .containsExactly("no-store");
+    }
+
+    @Test
     void keys_createUseListRevoke_overHttp() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
 

@@ -166,9 +166,16 @@ final class AdminJson {
         }
     }
 
+    /**
+     * An admin answer: never kept by a cache between the admin and the gateway (or the browser's), since it may carry
+     * a new key's secret ({@code POST /admin/keys}) and always carries the organisation's keys and budgets.
+     */
     static void ok(ResponseSink sink, int status, JsonNode body) throws IOException {
         byte[] bytes = JSON.writeValueAsBytes(body);
-        sink.start(status, new Headers().set("Content-Type", "application/json"), bytes.length);
+        sink.start(
+                status,
+                new Headers().set("Content-Type", "application/json").set("Cache-Control", "no-store"),
+                bytes.length);
         sink.write(bytes);
         sink.end();
     }
