@@ -204,6 +204,28 @@ public record ProxyConfig(
                         get.apply("SPENDGATE_USAGE_FIREHOSE_STREAM")));
     }
 
+    /**
+     * Never prints a credential: the admin token only as set or not, the alert webhook only as its scheme and host
+     * (its path is the webhook's credential), the providers by their own masked {@link Provider#toString}.
+     */
+    @Override
+    public String toString() {
+        return "ProxyConfig[providers=" + providers + ", pricingOverrides=" + pricingOverrides + ", maxBodyBytes="
+                + maxBodyBytes + ", bodyMemoryBytes=" + bodyMemoryBytes + ", upstreamTimeout=" + upstreamTimeout
+                + ", flushMaxRecords=" + flushMaxRecords + ", flushInterval=" + flushInterval + ", budgets=" + budgets
+                + ", adminToken=" + (adminToken == null ? "(none)" : "(set)") + ", allowedHosts=" + allowedHosts
+                + ", fsyncEachCommit=" + fsyncEachCommit + ", alertWebhookUrl=" + webhookShown(alertWebhookUrl)
+                + ", aws=" + aws + "]";
+    }
+
+    private static String webhookShown(String url) {
+        if (url == null) {
+            return "(none)";
+        }
+        java.net.URI uri = java.net.URI.create(url); // validated at the start
+        return uri.getScheme() + "://" + uri.getHost() + "/(hidden)";
+    }
+
     /** The same configuration with provider keys taken from {@code keys} (names like {@code OPENAI_API_KEY}). */
     public ProxyConfig withProviderKeys(Map<String, String> keys) {
         List<Provider> updated = new ArrayList<>();

@@ -14,6 +14,22 @@ class AlertWebhookUrlTest {
     private static final String SECRET_PART = "B000/XXXXXXXXsecret";
 
     @Test
+    void configPrinted_showsNeitherTheWebhookPathNorTheAdminToken() {
+        String adminToken = "admin-token-never-printed-0123456789";
+        ProxyConfig config = ProxyConfig.fromEnv(Map.of(
+                "SPENDGATE_ALERT_WEBHOOK_URL",
+                "https://hooks.slack.com/services/T000/" + SECRET_PART,
+                "SPENDGATE_ADMIN_TOKEN",
+                adminToken,
+                "OPENAI_API_KEY",
+                "sk-never-printed-0123456789"));
+
+        assertThat(config.toString())
+                .contains("hooks.slack.com", "adminToken=(set)")
+                .doesNotContain(SECRET_PART, "T000", adminToken, "sk-never-printed");
+    }
+
+    @Test
     void urlWithAnIllegalCharacter_isRefusedWithoutEchoingIt() {
         assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of(
                         "SPENDGATE_ALERT_WEBHOOK_URL", "https://hooks.slack.com/services/T000/" + SECRET_PART + " x")))
