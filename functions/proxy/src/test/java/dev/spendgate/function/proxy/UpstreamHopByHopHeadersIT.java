@@ -2,7 +2,10 @@ package dev.spendgate.function.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.testing.upstream.RecordedRequest;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -60,5 +63,31 @@ class UpstreamHopByHopHeadersIT {
         assertThat(response.headers().firstValue("X-Request-Id"))
                 .as("other headers pass")
                 .hasValue("req_1");
+    }
+
+    @Test
+    @Timeout(30)
+    void headersNamedInTheClientsConnectionField_notForwardedUpstream() throws Exception {
+        gw = GatewayFixture.embedded(dir);
+        String body = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        String head;
+        try (Socket s = new Socket("127.0.0.1", gw.server.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                            + "Authorization: Bearer " + gw.secret + "\r\nContent-Type: application/json\r\n"
+                            + "Connection: close, X-Client-Hop, OpenAI-Organization\r\nX-Client-Hop: hop-value\r\n"
+                            + "OpenAI-Organization: org-for-this-hop-only\r\nX-Client-End: end-to-end\r\n"
+                            + "Content-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            head = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+
+        assertThat(head).startsWith("HTTP/1.1 200");
+        RecordedRequest forwarded = gw.upstream.lastRequest();
+        assertThat(forwarded.header("X-Client-Hop")).isNull();
+        assertThat(forwarded.header("OpenAI-Organization")).isNull();
+        assertThat(forwarded.header("X-Client-End")).as("other headers pass").isEqualTo("end-to-end");
     }
 }

@@ -84,9 +84,13 @@ final class BatchUpstream {
                         body.length == 0 && !"POST".equals(method)
                                 ? HttpRequest.BodyPublishers.noBody()
                                 : HttpRequest.BodyPublishers.ofByteArray(body));
+        java.util.Set<String> clientHops = headers.connectionNamed(); // RFC 9110 7.6.1
         headers.forEach((name, value) -> {
             String lower = Headers.lower(name);
-            if (!DROP_REQUEST.contains(lower) && !lower.startsWith("x-cost-") && !lower.startsWith("x-spendgate-")) {
+            if (!DROP_REQUEST.contains(lower)
+                    && !clientHops.contains(lower)
+                    && !lower.startsWith("x-cost-")
+                    && !lower.startsWith("x-spendgate-")) {
                 request.header(name, value);
             }
         });

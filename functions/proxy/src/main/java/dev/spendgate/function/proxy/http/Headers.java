@@ -110,6 +110,26 @@ public final class Headers {
         return lowerName.startsWith("x-spendgate-");
     }
 
+    /**
+     * The fields this message's {@code Connection} field names (lower-cased): they belong to the connection it came
+     * on, and a proxy removes them before forwarding the message, in either direction (RFC 9110 7.6.1).
+     */
+    public java.util.Set<String> connectionNamed() {
+        List<String> connection = all("connection");
+        if (connection.isEmpty()) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (String value : connection) {
+            for (String token : value.split(",")) {
+                if (!token.isBlank()) {
+                    named.add(lower(token.trim()));
+                }
+            }
+        }
+        return named;
+    }
+
     /** Lower-cased names, for matching prefixes such as {@code x-cost-}. */
     public static String lower(String name) {
         return name.toLowerCase(Locale.ROOT);

@@ -15,8 +15,6 @@ import dev.spendgate.function.proxy.usage.UsageReading;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -64,8 +62,10 @@ public final class Relay {
         ProviderApi api = ctx.api();
         Provider provider = ctx.provider();
         Headers out = new Headers();
+        Set<String> clientHops = ctx.request().headers().connectionNamed(); // the client's connection's, not ours
         ctx.request().headers().forEach((name, value) -> {
-            if (api.forwardsHeader(Headers.lower(name))) {
+            String lower = Headers.lower(name);
+            if (api.forwardsHeader(lower) && !clientHops.contains(lower)) {
                 out.add(name, value);
             }
         });
@@ -117,7 +117,7 @@ public final class Relay {
         ctx = ctx.with(b -> b.statusCode = response.status());
         exchange.progress(ctx);
         Headers back = new Headers();
-        Set<String> connectionNamed = connectionNamed(response.headers());
+        Set<String> connectionNamed = response.headers().connectionNamed();
         response.headers().forEach((name, value) -> {
             String lower = Headers.lower(name);
             if (!DROP_RESPONSE.contains(lower) && !Headers.isSpendgates(lower) && !connectionNamed.contains(lower)) {
@@ -182,26 +182,6 @@ public final class Relay {
                     upstreamStart);
         }
         return whole(ctx, response, back, exchange, reading, upstreamStart);
-    }
-
-    /**
-     * The fields the upstream's {@code Connection} field names (lower-cased): they belong to its connection, and a
-     * proxy removes them (RFC 9110 7.6.1).
-     */
-    private static Set<String> connectionNamed(Headers headers) {
-        List<String> values = headers.all("connection");
-        if (values.isEmpty()) {
-            return Set.of();
-        }
-        Set<String> named = new HashSet<>();
-        for (String value : values) {
-            for (String token : value.split(",")) {
-                if (!token.isBlank()) {
-                    named.add(Headers.lower(token.trim()));
-                }
-            }
-        }
-        return named;
     }
 
     /** Whether the answer is still in a content coding (one the upstream client did not decode). */
