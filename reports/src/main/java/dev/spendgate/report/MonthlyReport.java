@@ -630,7 +630,8 @@ public final class MonthlyReport {
             MonthlyUsage before,
             MonthlyUsage usage,
             List<String> warnings) {
-        FindingLifecycle lifecycle = FindingLifecycle.load(data);
+        FindingLifecycle stored = FindingLifecycle.load(data);
+        FindingLifecycle lifecycle = stored;
         boolean known = !lifecycle.entries().isEmpty() || previous != null && previous.windowEnd() != null;
         if (previous != null && previous.windowEnd() != null) {
             lifecycle = lifecycle.after(previous.findings(), previous.windowEnd());
@@ -638,10 +639,18 @@ public final class MonthlyReport {
         if (now.windowEnd() != null) {
             lifecycle = lifecycle.after(now.findings(), now.windowEnd());
         }
-        try {
-            lifecycle.save(data, clock.instant());
-        } catch (ObjectStoreException e) {
-            warnings.add("finding life cycle not saved (" + e.getMessage() + ")");
+        if (stored.analysedThrough() != null
+                && (now.windowEnd() == null || now.windowEnd().isBefore(stored.analysedThrough()))) {
+            // a re-run of an earlier month: its analyses would move later states back (a finding resolved in
+            // November open again); the stored life cycle stays as the later analysis left it
+            warnings.add("finding life cycle not saved: it already takes in the analysis through "
+                    + stored.analysedThrough() + ", later than this report's");
+        } else {
+            try {
+                lifecycle.save(data, clock.instant());
+            } catch (ObjectStoreException e) {
+                warnings.add("finding life cycle not saved (" + e.getMessage() + ")");
+            }
         }
         return WasteSummary.withRecovery(now, known ? Recovery.of(lifecycle, before, usage, clock.instant()) : null);
     }

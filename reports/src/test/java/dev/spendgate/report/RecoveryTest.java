@@ -127,6 +127,25 @@ class RecoveryTest {
     }
 
     @Test
+    void rerunOfAnEarlierMonth_doesNotMoveTheStoredLifeCycleBack() throws IOException {
+        MapObjectStore store = months(true, 60);
+        report(store, OCT);
+        report(store, NOV); // the finding is resolved in November
+
+        MonthlyReport.Result october = report(store, OCT); // finance re-runs October in December
+
+        JsonNode lifecycle = JSON.readTree(store.get(FindingLifecycle.KEY).orElseThrow());
+        assertThat(lifecycle.path("findings")).anySatisfy(f -> {
+            assertThat(f.path("id").asText()).isEqualTo(FINDING);
+            assertThat(f.path("status").asText()).as("as November left it").isEqualTo("resolved");
+        });
+        assertThat(october.warnings()).anyMatch(w -> w.startsWith("finding life cycle not saved"));
+        assertThat(report(store, NOV).figures().waste().recovery())
+                .singleElement()
+                .satisfies(line -> assertThat(line.status()).isEqualTo(FindingLifecycle.Status.RESOLVED));
+    }
+
+    @Test
     void run_nothingFixedAndLessTraffic_recoversNothingThoughTheCategoryTotalFell() {
         MapObjectStore store = months(false, 45);
         WasteSummary october = report(store, OCT).figures().waste();

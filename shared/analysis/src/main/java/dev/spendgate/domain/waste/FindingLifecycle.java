@@ -86,17 +86,28 @@ public final class FindingLifecycle {
             BigDecimal baselineMonthlySavingsUsd) {}
 
     private final Map<String, Entry> entries;
+    /** The end of the latest analysed window applied, or null. */
+    private final Instant analysedThrough;
 
-    private FindingLifecycle(Map<String, Entry> entries) {
+    private FindingLifecycle(Map<String, Entry> entries, Instant analysedThrough) {
         this.entries = entries;
+        this.analysedThrough = analysedThrough;
     }
 
     public static FindingLifecycle empty() {
-        return new FindingLifecycle(new TreeMap<>());
+        return new FindingLifecycle(new TreeMap<>(), null);
     }
 
     public Map<String, Entry> entries() {
         return Collections.unmodifiableMap(entries);
+    }
+
+    /**
+     * The end of the latest analysed window this life cycle has taken in (null when none, or stored by a version that
+     * did not say): a report of an earlier window must not store its states over it.
+     */
+    public Instant analysedThrough() {
+        return analysedThrough;
     }
 
     /**
@@ -150,7 +161,8 @@ public final class FindingLifecycle {
                 }
             }
         }
-        return new FindingLifecycle(next);
+        return new FindingLifecycle(
+                next, analysedThrough == null || windowEnd.isAfter(analysedThrough) ? windowEnd : analysedThrough);
     }
 
     /** The stored life cycle, or an empty one (also when the document cannot be read). */
@@ -166,6 +178,7 @@ public final class FindingLifecycle {
         ObjectNode root = JSON.createObjectNode();
         root.put("schema_version", SCHEMA_VERSION);
         root.put("updated_at", updatedAt.truncatedTo(ChronoUnit.SECONDS).toString());
+        root.put("analysed_through", time(analysedThrough));
         ArrayNode findings = root.putArray("findings");
         for (Entry e : entries.values()) {
             ObjectNode n = findings.addObject();
@@ -196,8 +209,10 @@ public final class FindingLifecycle {
 
     static FindingLifecycle parse(byte[] bytes) {
         Map<String, Entry> entries = new TreeMap<>();
+        Instant through;
         try {
             JsonNode root = JSON.readTree(bytes);
+            through = instant(root, "analysed_through");
             for (JsonNode n : root.path("findings")) {
                 JsonNode scope = n.path("scope");
                 Seen s = new Seen(
@@ -226,7 +241,7 @@ public final class FindingLifecycle {
         } catch (IOException | RuntimeException e) {
             return empty(); // an unreadable document starts the life cycle again rather than failing the report
         }
-        return new FindingLifecycle(entries);
+        return new FindingLifecycle(entries, through);
     }
 
     private static String text(JsonNode n, String field) {
