@@ -148,11 +148,16 @@ class RecordTest {
             StringBuilder body = new StringBuilder("{");
             String[] top = {"model", "stream", "messages", "user", "temperature", "metadata", "stream_options", "n"};
             int fields = random.nextInt(1, 9);
+            java.util.Set<String> named = new java.util.HashSet<>();
             for (int f = 0; f < fields; f++) {
-                body.append(f == 0 ? "" : ",")
+                String name = top[random.nextInt(top.length)];
+                if (!named.add(name)) {
+                    continue; // a name given twice is refused at parse (400), so never canonicalised
+                }
+                body.append(named.size() == 1 ? "" : ",")
                         .append(random.nextInt(4) == 0 ? " \n " : "")
                         .append('"')
-                        .append(top[random.nextInt(top.length)])
+                        .append(name)
                         .append("\":");
                 randomValue(random, body, 3);
             }
@@ -258,11 +263,8 @@ class RecordTest {
                 out.append('{');
                 int n = random.nextInt(4);
                 for (int k = 0; k < n; k++) {
-                    // repeated keys too: the parsed object keeps the last value
-                    out.append(k == 0 ? "" : ",")
-                            .append("\"k")
-                            .append(random.nextInt(3))
-                            .append("\": ");
+                    // distinct keys: a name given twice in one object is refused at parse
+                    out.append(k == 0 ? "" : ",").append("\"k").append(k).append("\": ");
                     randomValue(random, out, depth - 1);
                 }
                 out.append('}');
