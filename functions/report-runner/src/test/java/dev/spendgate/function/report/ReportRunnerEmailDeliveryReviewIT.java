@@ -2,7 +2,9 @@ package dev.spendgate.function.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.aws.AwsClients;
 import dev.spendgate.aws.s3.S3ObjectStore;
+import dev.spendgate.aws.ses.SesMailTransport;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
@@ -15,12 +17,14 @@ import dev.spendgate.testing.aws.LocalS3;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -38,6 +42,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
 
 /**
  * The scheduled report function (s3proxy for the bucket) sending through an SMTP relay that behaves as real ones do at
@@ -143,6 +150,107 @@ class ReportRunnerEmailDeliveryReviewIT {
         assertThat(relay.accepted)
                 .as("recipients of the accepted messages")
                 .containsExactly(List.of("cfo@example.test"));
+    }
+
+    /**
+     * In AWS the email goes through SES. SES takes November's SendEmail and its answer is lost (the connection resets
+     * before the 200 arrives): the SDK client SesMailTransport builds keeps the SDK's default retries, which send the
+     * same message again (and were they off, the failed run would give its claim back and Lambda's retry would), so
+     * finance gets November twice. AwsClients already refuses such retries for DynamoDB ("an
+     * ADD sent again after DynamoDB applied it but its answer was lost would count twice"); SendEmail is no more
+     * idempotent than an ADD.
+     */
+    @Disabled("DEFECT R20D-7: SES took SendEmail, its answer was lost, the message is sent again: two emails")
+    @Test
+    void sesTakesTheMessageAndTheAnswerIsLost_financeGetsNovemberOnce() throws IOException {
+        try (FakeSes ses = new FakeSes(1)) {
+            ReportRunnerConfig config = ReportRunnerConfig.fromEnv(Map.of(
+                    "SPENDGATE_USAGE_BUCKET", "unused-in-test",
+                    "SPENDGATE_REPORT_EMAIL_TO", "cfo@example.test",
+                    "SPENDGATE_REPORT_EMAIL_FROM", "reports@spendgate.test"));
+            AwsClients aws = AwsClients.create(Region.US_EAST_1, URI.create("http://127.0.0.1:" + ses.port()), null);
+            ReportRunnerHandler handler = new ReportRunnerHandler(
+                    store,
+                    config,
+                    null,
+                    List::of,
+                    new SesMailTransport(SesMailTransport.client(
+                            aws,
+                            StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret")))),
+                    key -> "https://example.test/" + key,
+                    Clock.fixed(Instant.parse("2026-12-01T06:00:00Z"), ZoneOffset.UTC));
+
+            scheduledRunWithRetries(handler);
+
+            assertThat(ses.sendEmails.get()).as("SendEmail requests SES took").isEqualTo(1);
+        }
+    }
+
+    /**
+     * SES v2 on a loopback port, one request per connection: takes every SendEmail it reads whole; for the first
+     * {@code lostAnswers} it resets the connection instead of answering.
+     */
+    static final class FakeSes implements AutoCloseable {
+        final AtomicInteger sendEmails = new AtomicInteger();
+        private final AtomicInteger lostAnswers;
+        private final ServerSocket server;
+
+        FakeSes(int lostAnswers) throws IOException {
+            this.lostAnswers = new AtomicInteger(lostAnswers);
+            this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            Thread t = new Thread(this::serve, "fake-ses");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void serve() {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                    InputStream in = s.getInputStream();
+                    StringBuilder head = new StringBuilder();
+                    while (!head.toString().endsWith("\r\n\r\n")) {
+                        int b = in.read();
+                        if (b < 0) {
+                            break;
+                        }
+                        head.append((char) b);
+                    }
+                    int length = 0;
+                    for (String line : head.toString().split("\r\n")) {
+                        if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                            length = Integer.parseInt(line.substring(15).trim());
+                        }
+                    }
+                    in.readNBytes(length);
+                    if (!head.toString().startsWith("POST /v2/email/outbound-emails")) {
+                        continue;
+                    }
+                    sendEmails.incrementAndGet(); // SES has the message: it goes to the recipients
+                    if (lostAnswers.getAndDecrement() > 0) {
+                        s.setSoLinger(true, 0); // the answer is lost: connection reset
+                        continue;
+                    }
+                    byte[] body = ("{\"MessageId\":\"m-" + sendEmails.get() + "\"}").getBytes(StandardCharsets.UTF_8);
+                    s.getOutputStream()
+                            .write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                                            + "Content-Length: " + body.length + "\r\n\r\n")
+                                    .getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(body);
+                    s.getOutputStream().flush();
+                } catch (IOException e) {
+                    // the client went away, or the server was closed
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
     }
 
     /** RFC 5321 relay on a loopback port: 550 for {@code refused}, and a TCP reset at QUIT for the first connections. */
