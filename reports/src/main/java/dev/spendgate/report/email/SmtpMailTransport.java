@@ -48,7 +48,8 @@ public final class SmtpMailTransport implements MailTransport {
         props.put("mail.smtp.port", Integer.toString(settings.port()));
         props.put("mail.smtp.connectiontimeout", "10000");
         props.put("mail.smtp.timeout", "30000");
-        props.put("mail.smtp.from", from);
+        // the envelope sender (MAIL FROM) is the bare address; a display name stays in the message's From header
+        props.put("mail.smtp.from", envelopeSender(from));
         if (settings.startTls()) {
             props.put("mail.smtp.starttls.enable", "true");
             props.put("mail.smtp.starttls.required", "true");
@@ -77,6 +78,15 @@ public final class SmtpMailTransport implements MailTransport {
                     "cannot send the report email through " + settings.host() + ":" + settings.port() + ": "
                             + e.getClass().getSimpleName(),
                     e);
+        }
+    }
+
+    /** {@code reports@x} of {@code Spendgate Reports <reports@x>} (RFC 5321 4.1.2: a path holds no display name). */
+    static String envelopeSender(String from) {
+        try {
+            return new InternetAddress(from, true).getAddress();
+        } catch (jakarta.mail.internet.AddressException e) {
+            throw new MailException("the report email's sender is not an address: " + e.getMessage(), e);
         }
     }
 }

@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,7 +27,6 @@ class SenderDisplayNameReviewIT {
     @RegisterExtension
     static GreenMailExtension mail = new GreenMailExtension(ServerSetupTest.SMTP);
 
-    @Disabled("DEFECT R20D-6: a sender with a display name is put whole into SMTP MAIL FROM; the relay refuses it")
     @Test
     void senderWithDisplayName_reportIsDeliveredFromThatAddress() throws Exception {
         ReportEnvironment env = ReportEnvironment.from(Map.of(
