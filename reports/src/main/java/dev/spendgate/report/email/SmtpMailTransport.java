@@ -14,6 +14,14 @@ import java.util.Properties;
 
 /** Sends report email through an SMTP server (local runs). The password is used for login only, never logged. */
 public final class SmtpMailTransport implements MailTransport {
+    /**
+     * How long one write of the message may block: a server that stops reading mid-message (an overloaded relay, a
+     * firewall dropping the flow) fails the send after this, rather than hold the run until the Lambda times out or
+     * the CLI's cron job forever. RFC 5321 4.5.3.2.5 suggests 3 minutes per data block; a minute without a single
+     * buffer taken is already a stalled server, and the send's claim is given back so the retry sends.
+     */
+    static final java.time.Duration WRITE_TIMEOUT = java.time.Duration.ofSeconds(60);
+
     private final Settings settings;
 
     private SmtpMailTransport(Settings settings) {
@@ -48,6 +56,8 @@ public final class SmtpMailTransport implements MailTransport {
         props.put("mail.smtp.port", Integer.toString(settings.port()));
         props.put("mail.smtp.connectiontimeout", "10000");
         props.put("mail.smtp.timeout", "30000");
+        // a server that stops reading mid-message fails the send instead of blocking the run forever
+        props.put("mail.smtp.writetimeout", Long.toString(WRITE_TIMEOUT.toMillis()));
         // the envelope sender (MAIL FROM) is the bare address; a display name stays in the message's From header
         props.put("mail.smtp.from", envelopeSender(from));
         if (settings.startTls()) {
