@@ -1,6 +1,7 @@
 package dev.spendgate.report.email;
 
 import dev.spendgate.domain.report.MailTransport;
+import dev.spendgate.logging.JsonLogger;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -14,6 +15,8 @@ import java.util.Properties;
 
 /** Sends report email through an SMTP server (local runs). The password is used for login only, never logged. */
 public final class SmtpMailTransport implements MailTransport {
+    private static final JsonLogger LOG = JsonLogger.create("report-email");
+
     /**
      * How long one write of the message may block: a server that stops reading mid-message (an overloaded relay, a
      * firewall dropping the flow) fails the send after this, rather than hold the run until the Lambda times out or
@@ -75,19 +78,42 @@ public final class SmtpMailTransport implements MailTransport {
             for (int i = 0; i < to.length; i++) {
                 to[i] = new InternetAddress(recipients.get(i));
             }
-            try (Transport transport = session.getTransport("smtp")) {
+            Transport transport = session.getTransport("smtp");
+            try {
                 if (auth) {
                     transport.connect(settings.host(), settings.port(), settings.user(), settings.password());
                 } else {
                     transport.connect();
                 }
                 transport.sendMessage(message, to);
+            } catch (MessagingException e) {
+                close(transport, null);
+                throw e;
             }
+            // sendMessage returned: the server answered 250 to the end of the message and now owns its delivery
+            // (RFC 5321 4.1.1.4). A lost QUIT changes nothing of that; failing here would make the retry send again.
+            close(transport, settings);
         } catch (MessagingException e) {
             throw new MailException(
                     "cannot send the report email through " + settings.host() + ":" + settings.port() + ": "
                             + e.getClass().getSimpleName(),
                     e);
+        }
+    }
+
+    /** Ends the session (QUIT); a failure is logged when the message was sent ({@code sent} names the server). */
+    private static void close(Transport transport, Settings sent) {
+        try {
+            transport.close();
+        } catch (MessagingException | RuntimeException e) {
+            if (sent != null) {
+                LOG.warn("report.email_quit_failed")
+                        .error(e)
+                        .field("smtp_host", sent.host())
+                        .field("smtp_port", sent.port())
+                        .log("report email sent (250 to the end of the message); closing the SMTP session failed,"
+                                + " which does not undo the send");
+            }
         }
     }
 

@@ -70,7 +70,6 @@ class ReportEmailDeliveryReviewIT {
      * run fails anyway (Transport.close() throws inside the send), gives its claim back, and the scheduler's retry
      * emails finance the same month a second time.
      */
-    @Disabled("DEFECT R20D-1: connection lost at QUIT after 250 to DATA fails the run; retry emails the month twice")
     @Test
     void connectionDropsAtQuitAfterTheMessageWasAccepted_retryDoesNotSendASecondEmail() throws IOException {
         smtp = new EdgeSmtpServer(Set.of(), 1);

@@ -123,7 +123,6 @@ class ReportRunnerEmailDeliveryReviewIT {
      * The relay accepts the message (250 after DATA: RFC 5321 4.1.1.4, it now owns delivery) and the connection drops
      * at QUIT. The invocation fails anyway, gives its claim back, and Lambda's retry emails November again.
      */
-    @Disabled("DEFECT R20D-1: connection lost at QUIT after 250 to DATA fails the run; retry emails the month twice")
     @Test
     void relayAcceptsThenConnectionDropsAtQuit_financeGetsNovemberOnce() throws IOException {
         relay = new Relay(Set.of(), 1);
