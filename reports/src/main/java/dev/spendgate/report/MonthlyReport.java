@@ -63,7 +63,9 @@ import java.util.function.Function;
  * and emails them once. The CSVs are byte-for-byte the same on every run over the same usage; the email goes only
  * if the month has no {@value #SENT_MARKER} marker under {@code reports/YYYY-MM/} in the data store (or when forced), so
  * writing the files to another directory does not send the month again. Before sending, a run claims the month's email
- * ({@link #claimKey}, written only if absent), so of two overlapping runs one sends; a failed send gives the claim back.
+ * ({@link #claimKey}, written only if absent), so of two overlapping runs one sends; a failed send gives the claim back,
+ * unless it may have delivered the email ({@link MailTransport.MailException#maybeSent()}: the whole message left and
+ * its answer was lost), which keeps the claim, marks it {@code maybe_sent_at} and fails the run, so no retry sends again.
  * A run that finds the claim taken and no marker fails (its retry finds the marker of a run still sending; a run that
  * died after its claim ends on the dead-letter queue and its alarm), rather than end quietly with no email sent.
  */
@@ -460,6 +462,12 @@ public final class MonthlyReport {
             } else if (!forceEmail && !data.putIfAbsent(claim, record(month, quality, email, "claimed_at"))) {
                 // another run (a doubled delivery, a retry of a run that sent) holds the month's email
                 if (data.get(marker).filter(m -> blocks(m, quality.state())).isEmpty()) {
+                    String maybeSentAt = maybeSentAt(data, claim);
+                    if (maybeSentAt != null) {
+                        throw new IllegalStateException("report email for " + month + " not sent again: the run of "
+                                + maybeSentAt + " handed the whole message to the mail service and lost its answer"
+                                + " (" + claim + "), so finance may have it. " + MAYBE_SENT_ADVICE);
+                    }
                     // and nothing says it was sent: the other run is still sending, died before sending, or sent
                     // and could not write the marker. Failing makes Lambda retry (finding the marker once a live run
                     // has written it) and, if none does, puts the run on the dead-letter queue, whose alarm tells
@@ -493,6 +501,17 @@ public final class MonthlyReport {
                             Date.from(clock.instant()));
                     email.transport().send(email.from(), email.to(), message.rawMime());
                     links = message.linksInsteadOfAttachments();
+                } catch (MailTransport.MailException e) {
+                    if (e.maybeSent()) {
+                        // the whole message left and its answer was lost: the mail service may be delivering it, so
+                        // the claim stays (a retry must not send it again) and the run fails towards the dead-letter
+                        // queue, whose alarm has an operator check with finance
+                        throw maybeSent(data, claim, month, quality, email, forceEmail, e);
+                    }
+                    if (!forceEmail) {
+                        release(data, claim, e);
+                    }
+                    throw e;
                 } catch (RuntimeException e) {
                     if (!forceEmail) {
                         release(data, claim, e);
@@ -676,6 +695,53 @@ public final class MonthlyReport {
                         + quality.state().key() + "\",\"" + at + "\":\"" + clock.instant() + "\",\"recipients\":"
                         + email.to().size() + "}\n")
                 .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What an operator does about an email that may have been sent. */
+    static final String MAYBE_SENT_ADVICE = "The report files are in place; check whether finance received the email"
+            + " and, if not, run the report again with the email forced (force_email, --force-email).";
+
+    /**
+     * The failure of a send that may have delivered the email: the claim is kept, and rewritten to say so (its
+     * {@code maybe_sent_at}), so this run's retries fail with that reason instead of sending again.
+     */
+    private RuntimeException maybeSent(
+            ObjectStore data,
+            String claim,
+            YearMonth month,
+            DataQuality quality,
+            Email email,
+            boolean forceEmail,
+            MailTransport.MailException failure) {
+        MailTransport.MailException thrown = MailTransport.MailException.maybeSent(
+                "report email for " + month + " may have been sent: " + failure.getMessage() + ". "
+                        + (forceEmail ? "" : claim + " is kept so no retry sends it again. ") + MAYBE_SENT_ADVICE,
+                failure);
+        if (!forceEmail) {
+            try {
+                data.put(claim, record(month, quality, email, "maybe_sent_at"));
+            } catch (RuntimeException e) {
+                thrown.addSuppressed(e); // the claim as written still stops a second email
+            }
+        }
+        return thrown;
+    }
+
+    /** When a claim records a send that may have delivered the email; null when it does not (or cannot be read). */
+    private static String maybeSentAt(ObjectStore data, String claim) {
+        try {
+            return data.get(claim)
+                    .map(b -> {
+                        try {
+                            return MARKER_JSON.readTree(b).path("maybe_sent_at").asText(null);
+                        } catch (java.io.IOException e) {
+                            return null;
+                        }
+                    })
+                    .orElse(null);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     /** Gives a claim back after a failed send, so a retry can send; a failure to do so rides on the send's. */

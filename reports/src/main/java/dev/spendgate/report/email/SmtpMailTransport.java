@@ -25,6 +25,13 @@ public final class SmtpMailTransport implements MailTransport {
      */
     static final java.time.Duration WRITE_TIMEOUT = java.time.Duration.ofSeconds(60);
 
+    /**
+     * How long the reply to the end of the message is awaited: RFC 5321 4.5.3.2.6's 10 minutes, as relays scan large
+     * attachments before answering. Giving up sooner risks a message the server took being sent again (RFC 1047). A
+     * send that fails after the whole message left and before this reply is {@link MailException#maybeSent()}.
+     */
+    static final java.time.Duration END_OF_DATA_REPLY = java.time.Duration.ofMinutes(10);
+
     private final Settings settings;
 
     private SmtpMailTransport(Settings settings) {
@@ -71,34 +78,41 @@ public final class SmtpMailTransport implements MailTransport {
         if (auth) {
             props.put("mail.smtp.auth", "true");
         }
+        FinalReplySmtpTransport.KeptSocket sockets = FinalReplySmtpTransport.sockets();
+        props.put("mail.smtp.socketFactory", sockets);
+        props.put("mail.smtp.socketFactory.fallback", "false");
         Session session = Session.getInstance(props);
+        FinalReplySmtpTransport transport = FinalReplySmtpTransport.create(session, sockets, END_OF_DATA_REPLY);
         try {
             MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(rawMime));
             Address[] to = new Address[recipients.size()];
             for (int i = 0; i < to.length; i++) {
                 to[i] = new InternetAddress(recipients.get(i));
             }
-            Transport transport = session.getTransport("smtp");
-            try {
-                if (auth) {
-                    transport.connect(settings.host(), settings.port(), settings.user(), settings.password());
-                } else {
-                    transport.connect();
-                }
-                transport.sendMessage(message, to);
-            } catch (MessagingException e) {
-                close(transport, null);
-                throw e;
+            if (auth) {
+                transport.connect(settings.host(), settings.port(), settings.user(), settings.password());
+            } else {
+                transport.connect();
             }
-            // sendMessage returned: the server answered 250 to the end of the message and now owns its delivery
-            // (RFC 5321 4.1.1.4). A lost QUIT changes nothing of that; failing here would make the retry send again.
-            close(transport, settings);
+            transport.sendMessage(message, to);
         } catch (MessagingException e) {
+            close(transport, null);
+            String where = settings.host() + ":" + settings.port();
+            if (transport.messageLeft() && !transport.accepted() && !FinalReplySmtpTransport.refusedByServer(e)) {
+                // the whole message left and no reply says what became of it: the server may be delivering it
+                throw MailException.maybeSent(
+                        "the report email may have been sent through " + where + ": the whole message left, then "
+                                + e.getClass().getSimpleName() + " before the server's reply to it",
+                        e);
+            }
             throw new MailException(
-                    "cannot send the report email through " + settings.host() + ":" + settings.port() + ": "
+                    "cannot send the report email through " + where + ": "
                             + e.getClass().getSimpleName(),
                     e);
         }
+        // sendMessage returned: the server answered 250 to the end of the message and now owns its delivery
+        // (RFC 5321 4.1.1.4). A lost QUIT changes nothing of that; failing here would make the retry send again.
+        close(transport, settings);
     }
 
     /** Ends the session (QUIT); a failure is logged when the message was sent ({@code sent} names the server). */

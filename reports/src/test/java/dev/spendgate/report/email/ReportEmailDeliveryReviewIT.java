@@ -117,7 +117,6 @@ class ReportEmailDeliveryReviewIT {
      * on a message the server is taking (RFC 1047: duplicate messages). The transport's 30 s timeout gives up, the run
      * releases its claim and fails, and the retry sends the month a second time.
      */
-    @Disabled("DEFECT R20D-4: 30 s wait for the reply to end-of-data (RFC 5321: 10 min); retry emails the month twice")
     @Test
     void relayAnswersTheEndOfDataAfter40Seconds_financeGetsTheMonthOnce() throws IOException {
         smtp = new EdgeSmtpServer(Set.of(), 0);

@@ -8,10 +8,30 @@ public interface MailTransport {
     /** Sends {@code rawMime} from {@code from} to every recipient; throws {@link MailException} when it cannot. */
     void send(String from, List<String> recipients, byte[] rawMime);
 
-    /** The message could not be handed to the mail service. */
+    /**
+     * The message could not be handed to the mail service. When {@link #maybeSent()}, the whole message left and the
+     * failure came before the service's answer (a lost connection, a timeout): it may have taken the message, so
+     * sending again may deliver it twice.
+     */
     final class MailException extends RuntimeException {
+        private final boolean maybeSent;
+
         public MailException(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        private MailException(String message, Throwable cause, boolean maybeSent) {
             super(message, cause);
+            this.maybeSent = maybeSent;
+        }
+
+        /** The whole message left; whether the mail service took it is unknown. */
+        public static MailException maybeSent(String message, Throwable cause) {
+            return new MailException(message, cause, true);
+        }
+
+        public boolean maybeSent() {
+            return maybeSent;
         }
     }
 }

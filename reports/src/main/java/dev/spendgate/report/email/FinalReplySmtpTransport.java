@@ -1,0 +1,133 @@
+package dev.spendgate.report.email;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.URLName;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
+import javax.net.SocketFactory;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+
+/**
+ * Angus Mail's SMTP client, waiting RFC 5321's 10 minutes (4.5.3.2.6) for the reply to the end of the message instead
+ * of the session's short read timeout, and recording how far a send got: whether the whole message left
+ * ({@link #messageLeft()}) and whether the server took it ({@link #accepted()}). A failure between the two may have
+ * delivered the message (RFC 1047), so the caller must not send it again.
+ *
+ * <p>Its session must carry {@link #sockets()} as {@code mail.smtp.socketFactory}, so the reply wait can be set on the
+ * connection's socket.
+ */
+final class FinalReplySmtpTransport extends SMTPTransport {
+    private final KeptSocket sockets;
+    private final Duration endOfDataReply;
+    private boolean finishing;
+    private boolean messageLeft;
+    private boolean accepted;
+
+    private FinalReplySmtpTransport(Session session, KeptSocket sockets, Duration endOfDataReply) {
+        super(session, new URLName("smtp", null, -1, null, null, null));
+        this.sockets = sockets;
+        this.endOfDataReply = endOfDataReply;
+    }
+
+    /** A transport for {@code session}, whose properties must hold {@link #sockets()} (see the class comment). */
+    static FinalReplySmtpTransport create(Session session, KeptSocket sockets, Duration endOfDataReply) {
+        return new FinalReplySmtpTransport(session, sockets, endOfDataReply);
+    }
+
+    /** The socket factory the session is to use; it keeps the one socket it makes. */
+    static KeptSocket sockets() {
+        return new KeptSocket();
+    }
+
+    /** The whole message, with its terminating {@code .}, was handed to the connection. */
+    synchronized boolean messageLeft() {
+        return messageLeft;
+    }
+
+    /** The server answered the end of the message with 250: it owns the delivery now. */
+    synchronized boolean accepted() {
+        return accepted;
+    }
+
+    /**
+     * Whether {@code failure}, thrown by a send that got past {@link #messageLeft()} but not to {@link #accepted()}, is
+     * the server's refusal (a 4xx or 5xx reply to the end of the message) rather than a lost or silent connection.
+     */
+    static boolean refusedByServer(MessagingException failure) {
+        return failure instanceof SMTPSendFailedException f && f.getReturnCode() >= 400 && f.getReturnCode() < 600;
+    }
+
+    @Override
+    protected synchronized void finishData() throws IOException, MessagingException {
+        Socket socket = sockets.socket;
+        int before = socket.getSoTimeout();
+        socket.setSoTimeout(Math.toIntExact(endOfDataReply.toMillis()));
+        finishing = true;
+        try {
+            super.finishData();
+        } finally {
+            finishing = false;
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(before);
+            }
+        }
+        accepted = true;
+    }
+
+    @Override
+    protected synchronized void sendCommand(String cmd) throws MessagingException {
+        super.sendCommand(cmd); // written and flushed when it returns
+        if (finishing && ".".equals(cmd)) {
+            messageLeft = true;
+        }
+    }
+
+    /** Makes plain sockets and keeps the last one, the connection's. */
+    static final class KeptSocket extends SocketFactory {
+        private volatile Socket socket;
+
+        private KeptSocket() {}
+
+        @Override
+        public Socket createSocket() {
+            Socket s = new Socket();
+            socket = s;
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port) throws IOException {
+            Socket s = createSocket();
+            s.connect(new java.net.InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
+            Socket s = createSocket();
+            s.bind(new java.net.InetSocketAddress(localHost, localPort));
+            s.connect(new java.net.InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress host, int port) throws IOException {
+            Socket s = createSocket();
+            s.connect(new java.net.InetSocketAddress(host, port));
+            return s;
+        }
+
+        @Override
+        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                throws IOException {
+            Socket s = createSocket();
+            s.bind(new java.net.InetSocketAddress(localAddress, localPort));
+            s.connect(new java.net.InetSocketAddress(address, port));
+            return s;
+        }
+    }
+}
