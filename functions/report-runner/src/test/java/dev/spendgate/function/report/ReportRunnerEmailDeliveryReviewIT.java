@@ -159,7 +159,6 @@ class ReportRunnerEmailDeliveryReviewIT {
      * ADD sent again after DynamoDB applied it but its answer was lost would count twice"); SendEmail is no more
      * idempotent than an ADD.
      */
-    @Disabled("DEFECT R20D-7: SES took SendEmail, its answer was lost, the message is sent again: two emails")
     @Test
     void sesTakesTheMessageAndTheAnswerIsLost_financeGetsNovemberOnce() throws IOException {
         try (FakeSes ses = new FakeSes(1)) {

@@ -28,11 +28,13 @@ class SesMailTransportIT {
     final AtomicReference<String> path = new AtomicReference<>();
     final AtomicReference<String> body = new AtomicReference<>();
     volatile int status = 200;
+    final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeEach
     void start() throws Exception {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
+            requests.incrementAndGet();
             path.set(exchange.getRequestURI().getPath());
             body.set(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             byte[] answer = status == 200
@@ -85,5 +87,40 @@ class SesMailTransportIT {
         assertThatThrownBy(() -> transport().send("reports@x.test", List.of("cfo@y.test"), "x".getBytes()))
                 .isInstanceOf(MailTransport.MailException.class)
                 .hasMessageStartingWith("SES did not accept the report email");
+    }
+
+    @Test
+    void send_rejected_isNotMaybeSentAndNotSentAgain() {
+        status = 400;
+        assertThatThrownBy(() -> transport().send("reports@x.test", List.of("cfo@y.test"), "x".getBytes()))
+                .isInstanceOfSatisfying(MailTransport.MailException.class, e -> assertThat(e.maybeSent())
+                        .isFalse());
+        assertThat(requests).hasValue(1);
+    }
+
+    /** A server error may come after SES took the message: not sent again by the SDK, and said to be maybe sent. */
+    @Test
+    void send_serverError_maybeSentAndNotSentAgain() {
+        status = 500;
+        assertThatThrownBy(() -> transport().send("reports@x.test", List.of("cfo@y.test"), "x".getBytes()))
+                .isInstanceOfSatisfying(MailTransport.MailException.class, e -> assertThat(e.maybeSent())
+                        .isTrue())
+                .hasMessageStartingWith("SES may have taken the report email");
+        assertThat(requests).as("SendEmail requests").hasValue(1);
+    }
+
+    /** Nothing listens: the request never reached SES, so it is plainly not sent (the run's retry sends). */
+    @Test
+    void send_noConnection_notMaybeSent() throws java.io.IOException {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort(); // closed again: nothing listens there
+        }
+        AwsClients aws = AwsClients.create(Region.US_EAST_1, URI.create("http://127.0.0.1:" + port), null);
+        SesMailTransport closed = new SesMailTransport(SesMailTransport.client(
+                aws, StaticCredentialsProvider.create(AwsBasicCredentials.create("AKIDEXAMPLE", "secret"))));
+        assertThatThrownBy(() -> closed.send("reports@x.test", List.of("cfo@y.test"), "x".getBytes()))
+                .isInstanceOfSatisfying(MailTransport.MailException.class, e -> assertThat(e.maybeSent())
+                        .isFalse());
     }
 }
