@@ -95,7 +95,10 @@ public final class ReportBench {
         Path out = data.resolve("out");
         Files.createDirectories(out);
         AtomicLong mailed = new AtomicLong();
-        MailTransport counting = (from, to, mime) -> mailed.addAndGet(mime.length);
+        MailTransport counting = (from, to, mime) -> {
+            mailed.addAndGet(mime.length);
+            return MailTransport.Delivery.TO_ALL;
+        };
         MonthlyReport report = MonthlyReport.create(
                 new MonthlyReport.Settings(
                         PricingCatalog.bundled(),

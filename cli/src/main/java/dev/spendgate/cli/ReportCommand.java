@@ -185,8 +185,11 @@ final class ReportCommand implements Callable<Integer> {
         o.println("Email: "
                 + switch (r.email()) {
                     case SENT ->
-                        "sent to " + env.emailTo().size() + " recipients"
-                                + (r.emailUsedLinks() ? " (links instead of attachments)" : "");
+                        "sent to " + (env.emailTo().size() - r.emailRefused().size()) + " recipients"
+                                + (r.emailUsedLinks() ? " (links instead of attachments)" : "")
+                                + (r.emailRefused().isEmpty()
+                                        ? ""
+                                        : "; refused by the mail server: " + String.join(", ", r.emailRefused()));
                     case ALREADY_SENT -> "already sent for " + m + " (use --force-email to send again)";
                     case NOT_CONFIGURED -> "not sent (no recipients configured, or --no-email)";
                 });

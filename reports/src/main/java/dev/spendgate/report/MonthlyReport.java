@@ -205,7 +205,10 @@ public final class MonthlyReport {
         NOT_CONFIGURED
     }
 
-    /** What a run produced, with how long each step took. */
+    /**
+     * What a run produced, with how long each step took; {@code emailRefused} names the recipients the mail service
+     * refused when the email went to the others.
+     */
     public record Result(
             YearMonth month,
             MonthlyFigures figures,
@@ -223,7 +226,8 @@ public final class MonthlyReport {
             Reconciliation reconciliation,
             BigDecimal providerBillRowsUsd,
             List<TopActions.Action> actions,
-            List<BreakerAdvice.Advice> breakers) {
+            List<BreakerAdvice.Advice> breakers,
+            List<String> emailRefused) {
 
         /** True when {@code report --strict} must fail: input was damaged or records were quarantined. */
         public boolean strictFailure() {
@@ -453,6 +457,7 @@ public final class MonthlyReport {
 
         EmailStatus status = EmailStatus.NOT_CONFIGURED;
         boolean links = false;
+        List<String> refused = List.of();
         if (email != null) {
             String marker = sentMarkerKey(month);
             String claim = claimKey(month, quality.state());
@@ -499,7 +504,9 @@ public final class MonthlyReport {
                             email.maxAttachmentBytes(),
                             name -> email.linkFor().apply(outPrefix + name),
                             Date.from(clock.instant()));
-                    email.transport().send(email.from(), email.to(), message.rawMime());
+                    refused = email.transport()
+                            .send(email.from(), email.to(), message.rawMime())
+                            .refused();
                     links = message.linksInsteadOfAttachments();
                 } catch (MailTransport.MailException e) {
                     if (e.maybeSent()) {
@@ -519,6 +526,11 @@ public final class MonthlyReport {
                     throw e;
                 }
                 status = EmailStatus.SENT;
+                if (!refused.isEmpty()) {
+                    warnings.add("report email sent to " + (email.to().size() - refused.size()) + " of "
+                            + email.to().size() + " recipients; the mail service refused " + String.join(", ", refused)
+                            + ": correct SPENDGATE_REPORT_EMAIL_TO, and forward the email to them");
+                }
                 try {
                     data.put(marker, record(month, quality, email, "sent_at"));
                 } catch (ObjectStoreException e) {
@@ -554,7 +566,8 @@ public final class MonthlyReport {
                 reconciliation,
                 beyond == null ? BigDecimal.ZERO : beyond.beyondMeteringUsd(),
                 actions,
-                breakerAdvice);
+                breakerAdvice,
+                refused);
     }
 
     /** The run the month's stored manifest describes; null when there is none or it cannot be read (said). */

@@ -4,11 +4,13 @@ import dev.spendgate.domain.report.MailTransport;
 import dev.spendgate.logging.JsonLogger;
 import jakarta.mail.Address;
 import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
 import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Properties;
@@ -60,7 +62,7 @@ public final class SmtpMailTransport implements MailTransport {
     }
 
     @Override
-    public void send(String from, List<String> recipients, byte[] rawMime) {
+    public Delivery send(String from, List<String> recipients, byte[] rawMime) {
         Properties props = new Properties();
         props.put("mail.smtp.host", settings.host());
         props.put("mail.smtp.port", Integer.toString(settings.port()));
@@ -70,6 +72,8 @@ public final class SmtpMailTransport implements MailTransport {
         props.put("mail.smtp.writetimeout", Long.toString(WRITE_TIMEOUT.toMillis()));
         // the envelope sender (MAIL FROM) is the bare address; a display name stays in the message's From header
         props.put("mail.smtp.from", envelopeSender(from));
+        // a recipient the server refuses (a leaver's mailbox: 550) does not keep the report from the others
+        props.put("mail.smtp.sendpartial", "true");
         if (settings.startTls()) {
             props.put("mail.smtp.starttls.enable", "true");
             props.put("mail.smtp.starttls.required", "true");
@@ -96,8 +100,14 @@ public final class SmtpMailTransport implements MailTransport {
             }
             transport.sendMessage(message, to);
         } catch (MessagingException e) {
-            close(transport, null);
             String where = settings.host() + ":" + settings.port();
+            if (transport.accepted() && e instanceof SendFailedException partial) {
+                // 250 to the end of the message: delivered to every recipient the server took at RCPT; the others
+                // (a leaver's 550) are named, and do not keep the report from the rest (RFC 5321 3.3)
+                close(transport, settings);
+                return new Delivery(refused(partial));
+            }
+            close(transport, null);
             if (transport.messageLeft() && !transport.accepted() && !FinalReplySmtpTransport.refusedByServer(e)) {
                 // the whole message left and no reply says what became of it: the server may be delivering it
                 throw MailException.maybeSent(
@@ -105,14 +115,33 @@ public final class SmtpMailTransport implements MailTransport {
                                 + e.getClass().getSimpleName() + " before the server's reply to it",
                         e);
             }
+            List<String> refused = e instanceof SendFailedException f ? refused(f) : List.of();
             throw new MailException(
                     "cannot send the report email through " + where + ": "
-                            + e.getClass().getSimpleName(),
+                            + e.getClass().getSimpleName()
+                            + (refused.isEmpty() ? "" : "; recipients refused: " + String.join(", ", refused)),
                     e);
         }
         // sendMessage returned: the server answered 250 to the end of the message and now owns its delivery
         // (RFC 5321 4.1.1.4). A lost QUIT changes nothing of that; failing here would make the retry send again.
         close(transport, settings);
+        return Delivery.TO_ALL;
+    }
+
+    /** The recipients the server refused at RCPT, for good (5xx) or for now (4xx), in the order given. */
+    private static List<String> refused(SendFailedException failure) {
+        List<String> refused = new ArrayList<>();
+        for (Address[] addresses :
+                List.of(nonNull(failure.getInvalidAddresses()), nonNull(failure.getValidUnsentAddresses()))) {
+            for (Address a : addresses) {
+                refused.add(a instanceof InternetAddress ia ? ia.getAddress() : a.toString());
+            }
+        }
+        return refused;
+    }
+
+    private static Address[] nonNull(Address[] addresses) {
+        return addresses == null ? new Address[0] : addresses;
     }
 
     /** Ends the session (QUIT); a failure is logged when the message was sent ({@code sent} names the server). */

@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -92,7 +91,6 @@ class ReportEmailDeliveryReviewIT {
      * recipients accepted; the report email instead goes to nobody, and every retry fails the same way, so the CFO
      * never gets the month's report because of someone else's address.
      */
-    @Disabled("DEFECT R20D-2: one recipient refused (550) and the report goes to none of the others")
     @Test
     void oneRecipientRefused_theOthersStillGetTheReport() throws IOException {
         smtp = new EdgeSmtpServer(Set.of("left-the-company@example.test"), 0);

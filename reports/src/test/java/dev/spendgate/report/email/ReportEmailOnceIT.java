@@ -155,7 +155,7 @@ class ReportEmailOnceIT {
                     if (refused.compareAndSet(false, true)) {
                         throw new MailTransport.MailException("421 try again later", null);
                     }
-                    real.transport().send(from, to, mime);
+                    return real.transport().send(from, to, mime);
                 },
                 real.linkFor());
         MonthlyUsageSource empty = (m, s, r, tap) -> MonthlyUsage.of(m);

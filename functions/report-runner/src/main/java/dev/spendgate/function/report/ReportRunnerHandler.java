@@ -186,6 +186,9 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         out.put("chargeback_lines", r.chargeback().lines().size());
         out.put("suspense_lines", r.chargeback().suspense().size());
         out.put("email", r.email().name().toLowerCase(java.util.Locale.ROOT));
+        if (!r.emailRefused().isEmpty()) {
+            out.put("email_refused", r.emailRefused());
+        }
         out.put("timings_ms", r.timingsMs());
         out.put("warnings", r.warnings());
         out.put("narrative", r.narrativeByLlm() ? "llm" : "deterministic");
@@ -223,6 +226,16 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                                 "damaged_objects", Long.toString(r.quality().damagedObjects()),
                                 "quarantined_records", Long.toString(r.quality().quarantinedCount()))));
             }
+        }
+        if (!r.emailRefused().isEmpty() && alerts != null) {
+            // the others have the report; these recipients do not, and nobody would notice from the schedule alone
+            alerts.send(new AlertSink.Notice(
+                    "Spendgate report " + month + ": email refused for "
+                            + r.emailRefused().size() + " recipients",
+                    "The " + month + " report email went to the other recipients; the mail service refused "
+                            + String.join(", ", r.emailRefused()) + ". Correct SPENDGATE_REPORT_EMAIL_TO and forward"
+                            + " the email, or send them the files under s3 " + prefix,
+                    Map.of("month", month.toString(), "email_refused", String.join(",", r.emailRefused()))));
         }
         for (String warning : r.warnings()) {
             LOG.warn("report.warning")

@@ -40,7 +40,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -139,7 +138,6 @@ class ReportRunnerEmailDeliveryReviewIT {
      * A leaver's mailbox is gone: the relay refuses that RCPT with 550 and accepts the CFO. The run sends to nobody,
      * and the two retries fail the same way: the scheduled month ends on the dead-letter queue with no email.
      */
-    @Disabled("DEFECT R20D-2: one recipient refused (550) and the report goes to none of the others")
     @Test
     void oneRecipientRefused_cfoStillGetsNovember() throws IOException {
         relay = new Relay(Set.of("left@example.test"), 0);

@@ -5,8 +5,22 @@ import java.util.List;
 /** Sends a ready MIME message: SMTP locally, SES (raw message) in AWS. */
 public interface MailTransport {
 
-    /** Sends {@code rawMime} from {@code from} to every recipient; throws {@link MailException} when it cannot. */
-    void send(String from, List<String> recipients, byte[] rawMime);
+    /**
+     * Sends {@code rawMime} from {@code from} to every recipient the mail service takes; throws {@link MailException}
+     * when it took the message for none of them.
+     *
+     * @return the recipients the mail service refused (the others have the message)
+     */
+    Delivery send(String from, List<String> recipients, byte[] rawMime);
+
+    /** A message the mail service took: {@code refused} lists the recipients it would not take (usually none). */
+    record Delivery(List<String> refused) {
+        public static final Delivery TO_ALL = new Delivery(List.of());
+
+        public Delivery {
+            refused = List.copyOf(refused);
+        }
+    }
 
     /**
      * The message could not be handed to the mail service. When {@link #maybeSent()}, the whole message left and the

@@ -45,7 +45,7 @@ public final class SesMailTransport implements MailTransport {
     }
 
     @Override
-    public void send(String from, List<String> recipients, byte[] rawMime) {
+    public Delivery send(String from, List<String> recipients, byte[] rawMime) {
         try {
             ses.sendEmail(SendEmailRequest.builder()
                     .fromEmailAddress(from)
@@ -56,6 +56,8 @@ public final class SesMailTransport implements MailTransport {
                                     .build())
                             .build())
                     .build());
+            // SES answers for the request as a whole; a recipient's bounce comes later, as an SES event
+            return Delivery.TO_ALL;
         } catch (SdkException e) {
             if (maybeSent(e)) {
                 throw MailException.maybeSent(
