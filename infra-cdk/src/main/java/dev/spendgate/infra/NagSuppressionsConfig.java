@@ -127,13 +127,15 @@ final class NagSuppressionsConfig {
                 because(
                         "AwsSolutions-IAM5",
                         "The waste detector reads usage objects (GetObject, usage/ only), writes dated findings"
-                                + " (PutObject, findings/ only) and reads back its day's alert marker there, reads"
+                                + " (PutObject, findings/ only) and claims its day's alert marker there (deleted"
+                                + " again only after a failed publish: findings/*.alerted only), reads"
                                 + " and writes its day aggregates (aggregates/ only), and puts the records Firehose"
                                 + " could not deliver (usage-errors/ only: read, then delete) back under usage/"
                                 + " (PutObject); object names are not known in advance.",
                         List.of(
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*.alerted",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/aggregates/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage-errors/*")));
         suppress(

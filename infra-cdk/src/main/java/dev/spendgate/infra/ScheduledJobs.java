@@ -114,6 +114,12 @@ public final class ScheduledJobs extends Construct {
                 List.of(bucket.arnForObjects(Storage.AGGREGATES_PREFIX + "*"))));
         // reads back only its own marker (findings/YYYY-MM-DD.alerted) so a retried run does not alert twice
         wasteRole.addToPolicy(Policies.readObjects("ReadFindings", bucket, Storage.FINDINGS_PREFIX));
+        // A run claims the day's alert with that marker (a conditional PutObject) before publishing and gives it back
+        // when the publish fails, so the retry alerts: delete, on the markers only.
+        wasteRole.addToPolicy(Policies.allow(
+                "ReleaseAlertClaim",
+                List.of("s3:DeleteObject"),
+                List.of(bucket.arnForObjects(Storage.FINDINGS_PREFIX + "*.alerted"))));
         // The key and budget rules list keys and budget policies (Scan); nothing else in those tables.
         wasteRole.addToPolicy(Policies.table("ListKeys", storage.keys(), "dynamodb:Scan"));
         wasteRole.addToPolicy(listBudgetPolicies(storage));

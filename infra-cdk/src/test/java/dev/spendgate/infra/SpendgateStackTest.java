@@ -565,6 +565,7 @@ class SpendgateStackTest {
                         "ListUsageAndFindings",
                         "WriteFindings",
                         "ReadFindings",
+                        "ReleaseAlertClaim",
                         "ListKeys",
                         "ListBudgetPolicies",
                         "PublishAlerts",
@@ -590,6 +591,9 @@ class SpendgateStackTest {
                 .containsEntry("ListUsageAndFindings", grant("[s3:ListBucket]", arn("StorageDataBucket")))
                 .containsEntry("WriteFindings", grant("[s3:PutObject]", objects("findings/")))
                 .containsEntry("ReadFindings", grant("[s3:GetObject]", objects("findings/")))
+                .containsEntry(
+                        "ReleaseAlertClaim",
+                        grant("[s3:DeleteObject]", arn("StorageDataBucket") + "/findings/*.alerted"))
                 .containsEntry(
                         "WriteOwnLogs",
                         grant("[logs:CreateLogStream, logs:PutLogEvents]", arn("JobsWasteDetectorLogs")));

@@ -10,7 +10,6 @@ import dev.spendgate.aws.sns.SnsAlertSink;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.store.ObjectStore;
-import dev.spendgate.domain.store.ObjectStoreException;
 import dev.spendgate.domain.usage.UsageErrorReplay;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.waste.DayAggregates;
@@ -175,7 +174,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         }
         String key = FINDINGS_PREFIX + day + ".json";
         store.put(key, WasteReportJson.toBytes(report));
-        int alerted = alert(day, key, report, warnings);
+        int alerted = alert(day, key, report);
         log(context, key, report, alerted, started);
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("findings_key", key);
@@ -271,7 +270,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         return clock.instant().atZone(ZoneOffset.UTC).toLocalDate();
     }
 
-    private int alert(LocalDate day, String key, WasteReport report, List<String> warnings) {
+    private int alert(LocalDate day, String key, WasteReport report) {
         List<Finding> top = report.findings().stream()
                 .filter(f -> f.monthlySavingsUsd().signum() > 0
                         || f.monthlySpendAtRiskUsd().signum() > 0)
@@ -280,10 +279,13 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         if (alerts == null || top.isEmpty()) {
             return 0;
         }
-        // A retried run (EventBridge Scheduler retries failed invocations) rewrites the same findings but must not
-        // alert the day twice: a marker beside the findings records that the day's alert went out.
+        // A retried run (EventBridge Scheduler retries failed invocations) or an overlapping one (a doubled delivery)
+        // rewrites the same findings but must not alert the day twice: the run that writes the marker beside the
+        // findings first, only if absent (S3 If-None-Match: *), is the one that alerts; a failed publish deletes it
+        // again, so the retry alerts.
         String marker = key.replace(".json", ".alerted");
-        if (store.get(marker).isPresent()) {
+        if (!store.putIfAbsent(
+                marker, ("{\"alerted_findings\":" + top.size() + "}").getBytes(StandardCharsets.UTF_8))) {
             return 0;
         }
         StringBuilder message = new StringBuilder();
@@ -329,15 +331,20 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         attributes.put("day", day.toString());
         attributes.put("monthly_savings_usd", report.monthlySavingsUsd().toPlainString());
         attributes.put("findings_key", key);
-        alerts.send(new AlertSink.Notice("Spendgate waste findings for " + day, message.toString(), attributes));
         try {
-            store.put(marker, ("{\"alerted_findings\":" + top.size() + "}").getBytes(StandardCharsets.UTF_8));
-        } catch (ObjectStoreException e) {
-            // the alert went: failing the run now would make the retry alert the same findings again
-            String warning = "waste alert sent, but " + marker + " not written (" + e.getMessage() + "); a rerun of "
-                    + day + " will alert again";
-            LOG.warn("waste.alert_marker_not_written").field("marker", marker).log(warning);
-            warnings.add(warning);
+            alerts.send(new AlertSink.Notice("Spendgate waste findings for " + day, message.toString(), attributes));
+        } catch (RuntimeException e) {
+            // not published: give the day back, so the retry of this failed run alerts
+            try {
+                store.delete(marker);
+            } catch (RuntimeException d) {
+                e.addSuppressed(new IllegalStateException(
+                        marker + " not removed after the failed publish: " + day + " will not alert until it is", d));
+                LOG.warn("waste.alert_claim_not_released")
+                        .field("marker", marker)
+                        .log(marker + " kept after a failed publish: remove it to have " + day + " alerted");
+            }
+            throw e;
         }
         return top.size();
     }

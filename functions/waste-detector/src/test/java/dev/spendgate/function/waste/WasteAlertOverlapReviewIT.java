@@ -29,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +40,6 @@ class WasteAlertOverlapReviewIT {
     static final YearMonth MONTH = YearMonth.of(2026, 10);
     static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-01T03:00:07Z"), ZoneOffset.UTC);
 
-    @Disabled("DEFECT R20D-5: two overlapping waste runs of one day both alert (marker is get-then-put, no claim)")
     @Test
     void twoOverlappingInvocationsOfOneDay_alertTheTopFindingsOnce() throws Exception {
         LocalS3 local = LocalS3.shared();

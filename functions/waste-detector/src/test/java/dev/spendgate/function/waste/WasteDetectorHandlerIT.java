@@ -1,6 +1,7 @@
 package dev.spendgate.function.waste;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -140,8 +141,8 @@ class WasteDetectorHandlerIT {
     }
 
     /**
-     * The alert goes out, then writing the day's {@code .alerted} marker fails once (an S3 500): the run throws,
-     * Lambda retries the asynchronous invocation, and the retry alerts the same findings again.
+     * Writing the day's {@code .alerted} marker fails once (an S3 500): the run takes the marker before it alerts, so
+     * it throws without alerting, Lambda retries the asynchronous invocation, and the retry alerts the findings once.
      */
     @Test
     void handleRequest_markerWriteFailsAfterTheAlert_retryDoesNotAlertAgain() throws Exception {
@@ -189,6 +190,40 @@ class WasteDetectorHandlerIT {
 
         assertThat(failed).isTrue();
         assertThat(sink.notices).hasSize(1);
+    }
+
+    /** Publishing the day's alert fails once (SNS unavailable): the run fails, gives the day back, the retry alerts. */
+    @Test
+    void handleRequest_publishFails_retryAlertsTheDay() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        AtomicBoolean failed = new AtomicBoolean();
+        AlertSink flaky = new AlertSink() {
+            @Override
+            public void send(BudgetAlert alert) {
+                throw new AssertionError("no budget alerts expected");
+            }
+
+            @Override
+            public void send(Notice notice) {
+                if (failed.compareAndSet(false, true)) {
+                    throw new IllegalStateException("SNS Publish: 500 InternalError");
+                }
+                sink.send(notice);
+            }
+        };
+        WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> governance, flaky, CLOCK, 5);
+        Map<String, Object> event = event("scheduled-2026-11-01.json");
+        event.put("time", "2026-11-04T03:00:00Z");
+
+        assertThatThrownBy(() -> handler.handleRequest(event, null)).hasMessageContaining("SNS Publish");
+        assertThat(s3.get("findings/2026-11-04.alerted"))
+                .as("the day given back")
+                .isEmpty();
+        Map<String, Object> retry = handler.handleRequest(event, null);
+
+        assertThat(retry).containsEntry("alerted_findings", 5);
+        assertThat(sink.notices).hasSize(1);
+        assertThat(s3.get("findings/2026-11-04.alerted")).isPresent();
     }
 
     @Test
