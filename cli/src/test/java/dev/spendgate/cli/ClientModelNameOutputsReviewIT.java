@@ -41,6 +41,11 @@ class ClientModelNameOutputsReviewIT {
 
     /** Sends one chat call per model through a real local gateway; returns each call's status. */
     private List<Integer> callThroughGateway(String... models) throws Exception {
+        return callThroughGateway(List.of(), models);
+    }
+
+    /** As above, call i carrying {@code features.get(i)} as its {@code X-Cost-Feature} when there is one. */
+    private List<Integer> callThroughGateway(List<String> features, String... models) throws Exception {
         CliRun created = CliRun.of(
                 "keys",
                 "create",
@@ -66,7 +71,8 @@ class ClientModelNameOutputsReviewIT {
             LocalGatewayServer server = LocalGatewayServer.start(runtime, "127.0.0.1", 0, ServerLimits.defaults());
             try {
                 HttpClient http = HttpClient.newHttpClient();
-                for (String model : models) {
+                for (int i = 0; i < models.length; i++) {
+                    String model = models[i];
                     if (model.chars().anyMatch(c -> c < 0x20)) {
                         // what OpenAI answers for a model it does not have; nothing billed
                         upstream.enqueue(dev.spendgate.testing.upstream.Behavior.error(
@@ -80,6 +86,7 @@ class ClientModelNameOutputsReviewIT {
                             HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/chat/completions"))
                                     .header("Content-Type", "application/json")
                                     .header("Authorization", "Bearer " + secret)
+                                    .header("X-Cost-Feature", i < features.size() ? features.get(i) : "chat")
                                     .POST(HttpRequest.BodyPublishers.ofString(body))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
@@ -155,5 +162,41 @@ class ClientModelNameOutputsReviewIT {
                 .toList();
         assertThat(rows).as(efficiency).hasSize(2);
         assertThat(rows.get(0)).as("the two models' rows: %s", rows).isNotEqualTo(rows.get(1));
+    }
+
+    /**
+     * The same in the board PDF's "Top features" table: a feature may be 128 characters (README, attribution headers),
+     * the column cuts it to about 45 with "...", so two features that differ after that (deployment or region
+     * suffixes) print as the same row with different amounts. Right: each row names its feature distinguishably.
+     */
+    @Test
+    @Disabled("DEFECT R20C-3: long feature names differing at the end print as identical board-PDF rows")
+    void boardPdf_twoLongFeatureNamesDifferingAtTheEnd_renderAsTwoDistinguishableRows() throws Exception {
+        String prefix = "customer-support-assistant.knowledge-base-search.emea";
+        callThroughGateway(List.of(prefix + ".production", prefix + ".canary"), "gpt-4o-mini", "gpt-4o");
+        Path out = dataDir.resolve("out");
+
+        CliRun report = CliRun.of(
+                "report",
+                "--month",
+                YearMonth.now(ZoneOffset.UTC).toString(),
+                "--out",
+                out.toString(),
+                "--no-email",
+                "--data-dir",
+                dataDir.toString());
+
+        assertThat(report.code()).as(report.err()).isZero();
+        String text;
+        try (PDDocument doc = Loader.loadPDF(out.resolve("board-report.pdf").toFile())) {
+            text = new PDFTextStripper().getText(doc);
+        }
+        String table = text.substring(text.indexOf("Top features"), text.indexOf("Top departments"));
+        List<String> rows = table.lines()
+                .filter(l -> l.startsWith("customer-support"))
+                .map(l -> l.substring(0, l.indexOf(' ')))
+                .toList();
+        assertThat(rows).as(table).hasSize(2);
+        assertThat(rows.get(0)).as("the two features' rows: %s", rows).isNotEqualTo(rows.get(1));
     }
 }
