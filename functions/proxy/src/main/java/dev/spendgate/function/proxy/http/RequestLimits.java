@@ -8,12 +8,19 @@ import java.util.Optional;
  * The request values a budget's worst case rests on, checked before anything is estimated or forwarded: the output
  * caps ({@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens}, Bedrock's {@code
  * inferenceConfig.maxTokens} and the invoke bodies' caps) and {@code n} must be positive whole numbers within sane
- * bounds, and {@code model} at most {@value #MAX_MODEL_LENGTH} characters, since it is kept in every record. A bad
- * value is a 400 naming the field, never a store error or a budget admitted at the wrong price.
+ * bounds, {@code model} at most {@value #MAX_MODEL_LENGTH} characters and the service tier asked for ({@code
+ * service_tier}, Converse's {@code serviceTier.type}) at most {@value #MAX_SERVICE_TIER_LENGTH}, without control
+ * characters, since both are kept in every record. A bad value is a 400 naming the field, never a store error, a record
+ * too large for the usage log or a budget admitted at the wrong price.
  */
 public final class RequestLimits {
     /** The longest model name kept in a record; longer names are refused. */
     public static final int MAX_MODEL_LENGTH = 256;
+    /**
+     * The longest service tier kept in a record ({@code service_tier_requested}); the providers' tiers are short words
+     * ({@code flex}, {@code priority}, {@code standard_only}), so a longer one is refused.
+     */
+    public static final int MAX_SERVICE_TIER_LENGTH = 64;
     /** No model answers more tokens than this in one call; a larger cap is a client error. */
     static final long MAX_OUTPUT_TOKENS = 10_000_000L;
     /** OpenAI's own limit for {@code n}. */
@@ -29,6 +36,8 @@ public final class RequestLimits {
         {"max_gen_len"}
     };
 
+    private static final String[][] SERVICE_TIERS = {{"service_tier"}, {"serviceTier", "type"}};
+
     private RequestLimits() {}
 
     /** A refused value: the field (dotted path) and the message for the client. */
@@ -40,6 +49,15 @@ public final class RequestLimits {
             return Optional.of(new Invalid(
                     "model",
                     "'model' must be at most " + MAX_MODEL_LENGTH + " characters; it is kept in every record."));
+        }
+        for (String[] path : SERVICE_TIERS) {
+            JsonNode value = at(body, path);
+            if (value != null && value.isTextual()) {
+                Optional<Invalid> bad = checkServiceTier(String.join(".", path), value.asText());
+                if (bad.isPresent()) {
+                    return bad;
+                }
+            }
         }
         for (String[] path : OUTPUT_CAPS) {
             JsonNode value = at(body, path);
@@ -63,6 +81,25 @@ public final class RequestLimits {
                             + " 'background' (streaming keeps long calls alive)."));
         }
         return Optional.empty();
+    }
+
+    /**
+     * A service tier asked for in {@code field} (a body field or a header) that cannot be kept in a record: longer than
+     * {@value #MAX_SERVICE_TIER_LENGTH} characters or holding a control character. Empty when acceptable or null.
+     */
+    public static Optional<Invalid> checkServiceTier(String field, String tier) {
+        if (tier == null || (tier.length() <= MAX_SERVICE_TIER_LENGTH && !hasControlCharacter(tier))) {
+            return Optional.empty();
+        }
+        return Optional.of(new Invalid(
+                field,
+                "'" + field + "' must be at most " + MAX_SERVICE_TIER_LENGTH
+                        + " characters without control characters; it is kept in every record."));
+    }
+
+    /** Whether {@code text} holds a C0 or C1 control character (line breaks, tabs, ESC, DEL). */
+    public static boolean hasControlCharacter(String text) {
+        return text.chars().anyMatch(Character::isISOControl);
     }
 
     /** The value of a number field that passed {@link #check}, or null when absent. */

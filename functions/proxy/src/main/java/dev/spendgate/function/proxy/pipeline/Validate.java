@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.function.proxy.bedrock.InvokeTierHeaders;
 import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Provider;
@@ -86,6 +87,13 @@ public final class Validate implements Stage {
                 ctx = ctx.with(b -> b.modelRequested = null); // a refused model name is not kept (may be megabytes)
             }
             return refuse(ctx, 400, invalid.message(), invalid.field());
+        }
+        // the body's tier fields passed above: a tier still out of bounds is InvokeModel's header, kept as sent
+        Optional<RequestLimits.Invalid> tierHeader = RequestLimits.checkServiceTier(
+                InvokeTierHeaders.SERVICE_TIER,
+                api.requestedServiceTier(body, ctx.request().headers()));
+        if (tierHeader.isPresent()) {
+            return refuse(ctx, 400, tierHeader.get().message(), tierHeader.get().field());
         }
         Optional<Provider> routed = router.route(api.format(), model.model());
         if (routed.isEmpty()) {

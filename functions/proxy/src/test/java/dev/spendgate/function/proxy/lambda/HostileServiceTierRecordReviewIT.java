@@ -132,7 +132,6 @@ class HostileServiceTierRecordReviewIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("DEFECT R20C-1: a 1 MB client service_tier keeps an answered call out of the log")
     void handleRequest_serviceTierOfAMegabyte_theCallIsRefusedOrItsRecordReachesTheUsageLog() throws Exception {
         // an OpenAI-compatible provider that does not know the field answers as usual (vLLM, Ollama)
         upstream.enqueue(Behavior.defaults());
