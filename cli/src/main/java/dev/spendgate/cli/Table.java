@@ -4,7 +4,11 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A plain-text table with columns padded to their widest cell. */
+/**
+ * A plain-text table with columns padded to their widest cell. Control characters in a cell (a line break or ESC in a
+ * model name an older gateway recorded) are printed escaped ({@code \n}, {@code \u001B}), so one row stays one line
+ * and nothing reaches the terminal as a command.
+ */
 final class Table {
     private final List<String[]> rows = new ArrayList<>();
     private final boolean[] rightAligned;
@@ -22,7 +26,34 @@ final class Table {
     }
 
     void row(String... cells) {
-        rows.add(cells);
+        String[] escaped = new String[cells.length];
+        for (int i = 0; i < cells.length; i++) {
+            escaped[i] = escape(cells[i]);
+        }
+        rows.add(escaped);
+    }
+
+    static String escape(String cell) {
+        if (cell == null || cell.chars().noneMatch(Character::isISOControl)) {
+            return cell;
+        }
+        StringBuilder out = new StringBuilder(cell.length() + 8);
+        for (int i = 0; i < cell.length(); i++) {
+            char c = cell.charAt(i);
+            switch (c) {
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c)) {
+                        out.append(String.format("\\u%04X", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.toString();
     }
 
     void print(PrintWriter out) {

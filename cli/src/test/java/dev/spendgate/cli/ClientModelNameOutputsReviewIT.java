@@ -109,7 +109,6 @@ class ClientModelNameOutputsReviewIT {
      * {@code model} (README "Bad input"), or the table printing one line per group with no control character.
      */
     @Test
-    @Disabled("DEFECT R20C-2: a client model name with a line break or ESC forges `usage` table lines")
     void usageGroupByModel_modelNameWithLineBreakAndEscape_printsOneLinePerGroupAndNoControlCharacter()
             throws Exception {
         List<Integer> statuses = callThroughGateway(
