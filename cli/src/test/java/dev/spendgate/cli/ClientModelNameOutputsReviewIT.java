@@ -23,7 +23,6 @@ import java.util.Map;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,7 +131,6 @@ class ClientModelNameOutputsReviewIT {
      * or an ASCII rendering such as the code points).
      */
     @Test
-    @Disabled("DEFECT R20C-3: non-Latin model names all render as '????' in the board PDF, rows indistinguishable")
     void boardPdf_twoNonLatinModelNames_renderAsTwoDistinguishableRows() throws Exception {
         // an OpenAI-compatible server (vLLM's --served-model-name) answering under these names
         callThroughGateway("\u30af\u30ed\u30fc\u30c9", "\u30af\u30ed\u30fc\u30c8");
@@ -169,7 +167,6 @@ class ClientModelNameOutputsReviewIT {
      * suffixes) print as the same row with different amounts. Right: each row names its feature distinguishably.
      */
     @Test
-    @Disabled("DEFECT R20C-3: long feature names differing at the end print as identical board-PDF rows")
     void boardPdf_twoLongFeatureNamesDifferingAtTheEnd_renderAsTwoDistinguishableRows() throws Exception {
         String prefix = "customer-support-assistant.knowledge-base-search.emea";
         callThroughGateway(List.of(prefix + ".production", prefix + ".canary"), "gpt-4o-mini", "gpt-4o");

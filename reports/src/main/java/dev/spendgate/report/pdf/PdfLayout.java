@@ -10,6 +10,8 @@ import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.apache.pdfbox.pdmodel.font.PDType1Font;
 import org.apache.pdfbox.pdmodel.font.Standard14Fonts;
+import org.apache.pdfbox.pdmodel.font.encoding.GlyphList;
+import org.apache.pdfbox.pdmodel.font.encoding.WinAnsiEncoding;
 import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 
@@ -20,6 +22,7 @@ import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 public final class PdfLayout {
     static final float MARGIN = 50;
     static final PDRectangle PAGE = PDRectangle.A4;
+    private static final String ELLIPSIS = "...";
 
     /** The two standard fonts used. */
     public static final class Fonts {
@@ -109,7 +112,7 @@ public final class PdfLayout {
         y -= 12;
         float x = MARGIN;
         for (int i = 0; i < cells.length; i++) {
-            String cell = fit(font, safe(cells[i]), widths[i] - 6);
+            String cell = fit(font, 9, safe(cells[i]), widths[i] - 6);
             float cellWidth = font.getStringWidth(cell) / 1000 * 9;
             float at = i == 0 ? x : x + widths[i] - 6 - cellWidth;
             content.beginText();
@@ -341,10 +344,7 @@ public final class PdfLayout {
     }
 
     private void label(float x, float at, PDType1Font font, float size, String s, float width) throws IOException {
-        String text = safe(s);
-        while (text.length() > 1 && font.getStringWidth(text) / 1000 * size > width) {
-            text = text.substring(0, text.length() - 2) + ".";
-        }
+        String text = fit(font, size, safe(s), width);
         content.beginText();
         content.setFont(font, size);
         content.newLineAtOffset(x, at);
@@ -356,23 +356,48 @@ public final class PdfLayout {
         content.close();
     }
 
-    private static String fit(PDType1Font font, String s, float width) throws IOException {
-        if (font.getStringWidth(s) / 1000 * 9 <= width) {
+    /**
+     * {@code s} cut to {@code width} with its middle elided ("customer-support...emea.canary"): names that share a long
+     * prefix (a feature's deployment or region suffix, a model's version) differ at the end, so both ends are kept.
+     */
+    static String fit(PDType1Font font, float size, String s, float width) throws IOException {
+        if (font.getStringWidth(s) / 1000 * size <= width) {
             return s;
         }
-        String t = s;
-        while (t.length() > 1 && font.getStringWidth(t + "...") / 1000 * 9 > width) {
-            t = t.substring(0, t.length() - 1);
+        // no Helvetica glyph is narrower than 0.19 em: a longer cut cannot fit, so none is measured
+        int longest = (int) Math.min(s.length() - 1L, (long) (width / (size * 0.19f)));
+        for (int kept = longest; kept > 0; kept--) {
+            int tail = kept / 2;
+            String t = s.substring(0, kept - tail) + ELLIPSIS + s.substring(s.length() - tail);
+            if (font.getStringWidth(t) / 1000 * size <= width) {
+                return t;
+            }
         }
-        return t + "...";
+        return s.isEmpty() ? s : s.substring(0, 1) + ELLIPSIS;
     }
 
-    /** Keeps what the standard fonts can draw (WinAnsi); anything else becomes '?'. */
-    private static String safe(String s) {
+    /**
+     * Keeps what the standard fonts can draw (Latin-1, and the rest of WinAnsi such as the euro sign and typographic
+     * quotes); any other character is written as its code point ({@code <U+30AF>}), so two names in another script
+     * stay two different, recognisable labels rather than the same run of '?'.
+     */
+    static String safe(String s) {
         StringBuilder b = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            b.append(c >= 32 && c < 127 || c >= 160 && c < 256 ? c : '?');
-        }
+        s.codePoints().forEach(c -> {
+            if (c >= 32 && c < 127 || c >= 160 && c < 256 || winAnsi(c)) {
+                b.appendCodePoint(c);
+            } else {
+                b.append(String.format("<U+%04X>", c));
+            }
+        });
         return b.toString();
+    }
+
+    private static boolean winAnsi(int codePoint) {
+        if (Character.isISOControl(codePoint) || codePoint > 0xFFFF) {
+            return false;
+        }
+        String name = GlyphList.getAdobeGlyphList().codePointToName(codePoint);
+        return !".notdef".equals(name) && WinAnsiEncoding.INSTANCE.contains(name);
     }
 }
