@@ -100,7 +100,6 @@ class BatchLineCapsReviewIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("DEFECT R20C-4: a batch line with a negative cap or huge n is a 500, not a 400")
     void batchInputs_negativeCapOrHugeN_are400NamingTheFieldNot500() throws Exception {
         HttpResponse<String> negativeCap =
                 upload(line("t-0", "gpt-5-mini", 10) + chatLine("\"max_completion_tokens\":-5"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.function.proxy.budget.CostEstimator;
+import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -15,7 +16,8 @@ import java.util.Optional;
  * Reads what a batch will ask for before it is created: the JSONL input file of an OpenAI batch (uploaded as
  * {@code multipart/form-data} to {@code /v1/files} with {@code purpose=batch}), or the {@code requests} of an
  * Anthropic Message Batch, and prices its worst case at the batch tier ({@link CostEstimator}: every input token at
- * full price, each request's output cap).
+ * full price, each request's output cap). Each request's caps, {@code n}, model and service tier are held to
+ * {@link RequestLimits} as a single call's are: a bad one is a 400 naming it and its line.
  */
 final class BatchInputs {
     /** Reads only client input (a line with a second document after the first is not one request). */
@@ -71,6 +73,14 @@ final class BatchInputs {
             if (!body.isObject() || !body.path("model").isTextual()) {
                 throw new BadInput("file", "Line " + number + " of the batch file has no body.model.");
             }
+            Optional<RequestLimits.Invalid> outOfBounds =
+                    RequestLimits.check(body, body.get("model").asText());
+            if (outOfBounds.isPresent()) {
+                throw new BadInput(
+                        "file",
+                        "Line " + number + " of the batch file, body: "
+                                + outOfBounds.get().message());
+            }
             lines++;
             model = model == null ? body.get("model").asText() : model;
             Optional<BigDecimal> worst = estimator.estimateBatchRequest(
@@ -97,6 +107,12 @@ final class BatchInputs {
             JsonNode params = requests.get(i).path("params");
             if (!params.isObject() || !params.path("model").isTextual()) {
                 throw new BadInput("requests[" + i + "].params.model", "requests[" + i + "].params.model is missing.");
+            }
+            Optional<RequestLimits.Invalid> outOfBounds =
+                    RequestLimits.check(params, params.get("model").asText());
+            if (outOfBounds.isPresent()) {
+                String field = "requests[" + i + "].params." + outOfBounds.get().field();
+                throw new BadInput(field, field + ": " + outOfBounds.get().message());
             }
             model = model == null ? params.get("model").asText() : model;
             Optional<BigDecimal> worst = estimator.estimateBatchRequest(
