@@ -26,6 +26,8 @@ public final class CacheKeys {
     private static final Set<String> IGNORED =
             Set.of("stream", "stream_options", "user", "metadata", "requestMetadata");
     private static final HexFormat HEX = HexFormat.of();
+    /** Places either side of the decimal point past which a number's key text is scientific. */
+    static final int MAX_PLAIN_EXPONENT = 100;
 
     private CacheKeys() {}
 
@@ -174,13 +176,26 @@ public final class CacheKeys {
         } else if (node.isIntegralNumber() && node.canConvertToLong()) {
             out.append(node.longValue()); // what the BigDecimal form below gives for an integer, without it
         } else if (node.isNumber()) {
-            BigDecimal d = node.decimalValue();
-            out.append(d.signum() == 0 ? "0" : d.stripTrailingZeros().toPlainString());
+            out.append(number(node.decimalValue()));
         } else if (node.isBoolean()) {
             out.append(node.asBoolean());
         } else {
             string(node.asText(), out);
         }
+    }
+
+    /**
+     * One text per numeric value (1, 1.0 and 1e0 alike) of a length bounded by its digits: plain notation as ever for a
+     * number of ordinary magnitude, scientific ({@code 1E+400000000}) past {@value #MAX_PLAIN_EXPONENT} places either
+     * side of the point, where plain notation would pad with as many zeros as the exponent says (1e400000000: 400
+     * million characters). Either text reads back as exactly its number, so different numbers never share a key.
+     */
+    static String number(BigDecimal value) {
+        if (value.signum() == 0) {
+            return "0";
+        }
+        BigDecimal d = value.stripTrailingZeros();
+        return Math.abs((long) d.scale()) <= MAX_PLAIN_EXPONENT ? d.toPlainString() : d.toString();
     }
 
     private static void string(String s, StringBuilder out) {

@@ -42,6 +42,20 @@ class CacheKeysTest {
     }
 
     @Test
+    void number_ordinaryAndHugeExponents_equalNumbersOneTextOfBoundedLength() {
+        assertThat(CacheKeys.number(new java.math.BigDecimal("1.0")))
+                .isEqualTo(CacheKeys.number(new java.math.BigDecimal("1e0")))
+                .isEqualTo("1");
+        assertThat(CacheKeys.number(new java.math.BigDecimal("1E+2"))).isEqualTo("100");
+        assertThat(CacheKeys.number(new java.math.BigDecimal("0.70"))).isEqualTo("0.7");
+        assertThat(CacheKeys.number(new java.math.BigDecimal("1e400000000"))).isEqualTo("1E+400000000");
+        assertThat(CacheKeys.number(new java.math.BigDecimal("10.0e399999999")))
+                .isEqualTo(CacheKeys.number(new java.math.BigDecimal("1e400000000")));
+        assertThat(CacheKeys.number(new java.math.BigDecimal("-2.5e-400000000")))
+                .isEqualTo("-2.5E-400000000");
+    }
+
+    @Test
     void exact_anythingThatChangesTheAnswer_changesTheKey() {
         String base = "{\"model\":\"gpt-4o\",\"temperature\":0,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
