@@ -65,7 +65,7 @@ public record PromptText(String system, String prefix, String full, int messages
                 prefix,
                 String.join("", Arrays.asList(all).subList(0, 4 * count)),
                 count,
-                firstLong(body, "max_completion_tokens", "max_tokens"));
+                largestLong(body, "max_completion_tokens", "max_tokens"));
     }
 
     private static PromptText responses(JsonNode body) {
@@ -146,6 +146,21 @@ public record PromptText(String system, String prefix, String full, int messages
             }
         }
         return text.toString();
+    }
+
+    /**
+     * The largest of the caps a body gives: a chat body may carry both {@code max_tokens} and {@code
+     * max_completion_tokens}, and which one a provider obeys is its own choice, so the worst case takes the larger.
+     */
+    private static Long largestLong(JsonNode body, String... fields) {
+        Long largest = null;
+        for (String field : fields) {
+            JsonNode v = body.get(field);
+            if (v != null && v.canConvertToLong()) {
+                largest = largest == null ? v.asLong() : Math.max(largest, v.asLong());
+            }
+        }
+        return largest;
     }
 
     private static Long firstLong(JsonNode body, String... fields) {

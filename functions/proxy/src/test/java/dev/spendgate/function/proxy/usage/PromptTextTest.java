@@ -14,6 +14,20 @@ class PromptTextTest {
     private static final String[] TEXTS = {"", "hi", "Grüße, Zoë", "日本語", "\\ud83d\\ude00", "a\\nb", "x".repeat(700)};
 
     @Test
+    void of_chatBodyWithBothOutputCaps_reservesTheLarger() throws Exception {
+        String messages = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
+        JsonNode both =
+                MAPPER.readTree("{\"model\":\"m\",\"max_tokens\":50000,\"max_completion_tokens\":10," + messages + "}");
+        JsonNode reversed =
+                MAPPER.readTree("{\"model\":\"m\",\"max_tokens\":10,\"max_completion_tokens\":50000," + messages + "}");
+
+        assertThat(PromptText.of(Endpoint.CHAT_COMPLETIONS, both).maxOutputTokens())
+                .isEqualTo(50_000L);
+        assertThat(PromptText.of(Endpoint.CHAT_COMPLETIONS, reversed).maxOutputTokens())
+                .isEqualTo(50_000L);
+    }
+
+    @Test
     void of_randomChatBodies_givesTheTextsOfTheStringBuilderVersion() throws Exception {
         SplittableRandom random = new SplittableRandom(3);
         for (int i = 0; i < 3_000; i++) {
