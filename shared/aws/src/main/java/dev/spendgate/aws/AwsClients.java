@@ -114,7 +114,8 @@ public final class AwsClients {
 
     /**
      * Whether a failed request certainly changed nothing: the service refused it for throttling (its answer says so),
-     * or it never reached the service (no connection was made). A server error, a reset connection or a timeout
+     * or it never reached the service (no connection was made, the connection timed out while being made, or its TLS
+     * handshake failed). A server error, a reset connection or a timeout
      * after the request was sent may have been applied.
      */
     public static boolean notApplied(Throwable failure) {
@@ -122,11 +123,26 @@ public final class AwsClients {
             return true;
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException) {
+            if (t instanceof java.net.ConnectException
+                    || t instanceof java.net.UnknownHostException
+                    // the TLS handshake comes before any byte of the request
+                    || t instanceof javax.net.ssl.SSLHandshakeException
+                    || connectTimeout(t)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** A connection that timed out while being made (no request sent), as the HTTP clients the SDK uses say it. */
+    private static boolean connectTimeout(Throwable t) {
+        if (t instanceof java.net.http.HttpConnectTimeoutException) {
+            return true;
+        }
+        String message = t.getMessage();
+        return t instanceof java.net.SocketTimeoutException
+                && message != null
+                && message.toLowerCase(java.util.Locale.ROOT).contains("connect timed out");
     }
 
     private static boolean throttled(Throwable failure) {
