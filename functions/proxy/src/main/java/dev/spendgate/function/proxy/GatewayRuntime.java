@@ -267,17 +267,15 @@ public final class GatewayRuntime implements AutoCloseable {
     }
 
     /**
-     * As {@link #alertSink(ProxyConfig)}, a webhook's deliveries kept in {@code outbox} until they end; what a stopped
-     * process left there is sent now.
+     * As {@link #alertSink(ProxyConfig)}, a webhook's deliveries kept in {@code outbox} until they end; the caller
+     * sends what a stopped process left there ({@link BackgroundAlertSink#resendLeftOver}) once it knows it is the
+     * gateway of its data (after taking its locks).
      */
     public static AlertSink alertSink(ProxyConfig config, dev.spendgate.domain.budget.AlertOutbox outbox) {
         String webhook = config.alertWebhookUrl();
-        if (webhook == null) {
-            return new LogAlertSink();
-        }
-        BackgroundAlertSink sink = new BackgroundAlertSink(new WebhookAlertSink(java.net.URI.create(webhook)), outbox);
-        sink.resendLeftOver();
-        return sink;
+        return webhook == null
+                ? new LogAlertSink()
+                : new BackgroundAlertSink(new WebhookAlertSink(java.net.URI.create(webhook)), outbox);
     }
 
     /** The web console the router serves under {@code /console} and {@code /admin/console}. */

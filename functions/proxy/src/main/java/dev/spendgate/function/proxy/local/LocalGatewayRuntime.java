@@ -36,11 +36,14 @@ public final class LocalGatewayRuntime {
         Clock clock = Clock.systemUTC();
         // The budget ledger's lock comes first: a second gateway on this data directory stops there, before it could
         // open (and recover) the first one's usage journal.
-        BudgetStores budgets = budgets(
-                dataDir,
-                GatewayRuntime.alertSink(
-                        config, new dev.spendgate.embedded.FileAlertOutbox(dataDir.resolve("alerts-outbox"))),
-                syncEachCommit);
+        AlertSink alerts = GatewayRuntime.alertSink(
+                config, new dev.spendgate.embedded.FileAlertOutbox(dataDir.resolve("alerts-outbox")));
+        BudgetStores budgets = budgets(dataDir, alerts, syncEachCommit);
+        if (alerts instanceof dev.spendgate.function.proxy.budget.BackgroundAlertSink background) {
+            // after the ledger's lock: a second gateway started on this data directory stopped above, before it could
+            // send alerts the running one still holds
+            background.resendLeftOver();
+        }
         GatewayRuntime runtime = GatewayRuntime.create(
                 config,
                 new FileKeyStore(dataDir.resolve("keys.json")),
