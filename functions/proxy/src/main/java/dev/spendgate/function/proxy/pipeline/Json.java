@@ -35,6 +35,14 @@ final class Json {
                 .build();
     }
 
+    /**
+     * A parser factory that takes repeated names, for measuring a body before it is read ({@link JsonTreeSize}):
+     * whether a repeated name is refused is the reader's rule, not the measure's.
+     */
+    static final JsonFactory MEASURING = JsonFactory.builder()
+            .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool())
+            .build();
+
     static byte[] bytes(JsonNode node) {
         try {
             return MAPPER.writeValueAsBytes(node);

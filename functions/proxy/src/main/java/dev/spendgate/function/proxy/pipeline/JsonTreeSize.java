@@ -31,7 +31,7 @@ public final class JsonTreeSize {
     public static long of(byte[] raw) throws IOException {
         long bytes = latin1Only(raw) ? raw.length : 2L * raw.length;
         JsonToken previous = null;
-        try (JsonParser p = Json.MAPPER.createParser(raw)) {
+        try (JsonParser p = Json.MEASURING.createParser(raw)) {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 bytes += switch (t) {
                     case START_OBJECT -> SLOT + OBJECT;
