@@ -101,11 +101,13 @@ public final class SmtpMailTransport implements MailTransport {
             transport.sendMessage(message, to);
         } catch (MessagingException e) {
             String where = settings.host() + ":" + settings.port();
-            if (transport.accepted() && e instanceof SendFailedException partial) {
+            if (transport.accepted()) {
                 // 250 to the end of the message: delivered to every recipient the server took at RCPT; the others
-                // (a leaver's 550) are named, and do not keep the report from the rest (RFC 5321 3.3)
+                // (a leaver's 550) are named, and do not keep the report from the rest (RFC 5321 3.3). Whatever
+                // failed after that 250 (the RSET of a partial send on a dropped connection) changes nothing of it.
                 close(transport, settings);
-                return new Delivery(refused(partial));
+                SendFailedException partial = sendFailed(e);
+                return partial == null ? Delivery.TO_ALL : new Delivery(refused(partial));
             }
             close(transport, null);
             if (transport.messageLeft() && !transport.accepted() && !FinalReplySmtpTransport.refusedByServer(e)) {
@@ -126,6 +128,16 @@ public final class SmtpMailTransport implements MailTransport {
         // (RFC 5321 4.1.1.4). A lost QUIT changes nothing of that; failing here would make the retry send again.
         close(transport, settings);
         return Delivery.TO_ALL;
+    }
+
+    /** {@code e}, or an exception chained to it, that names refused recipients; null when none does. */
+    private static SendFailedException sendFailed(MessagingException e) {
+        for (Exception x = e; x != null; x = x instanceof MessagingException m ? m.getNextException() : null) {
+            if (x instanceof SendFailedException f) {
+                return f;
+            }
+        }
+        return null;
     }
 
     /** The recipients the server refused at RCPT, for good (5xx) or for now (4xx), in the order given. */
