@@ -48,6 +48,7 @@ import dev.spendgate.report.reconcile.ReconciliationCsv;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Date;
@@ -671,8 +672,10 @@ public final class MonthlyReport {
         if (now.windowEnd() != null) {
             lifecycle = lifecycle.after(now.findings(), now.windowEnd());
         }
-        if (stored.analysedThrough() != null
-                && (now.windowEnd() == null || now.windowEnd().isBefore(stored.analysedThrough()))) {
+        Instant applied = latest(previous == null ? null : previous.windowEnd(), now.windowEnd());
+        if (applied == null) {
+            // no analysis taken in: nothing to save
+        } else if (stored.analysedThrough() != null && applied.isBefore(stored.analysedThrough())) {
             // a re-run of an earlier month: its analyses would move later states back (a finding resolved in
             // November open again); the stored life cycle stays as the later analysis left it
             warnings.add("finding life cycle not saved: it already takes in the analysis through "
@@ -685,6 +688,10 @@ public final class MonthlyReport {
             }
         }
         return WasteSummary.withRecovery(now, known ? Recovery.of(lifecycle, before, usage, clock.instant()) : null);
+    }
+
+    private static Instant latest(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isAfter(b) ? a : b;
     }
 
     private DataQuality.MonthState stateOf(YearMonth month) {
