@@ -1,0 +1,167 @@
+package dev.spendgate.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageLayout;
+import dev.spendgate.domain.usage.UsageRecord;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Review (session 20, damaged data): every reader of the usage log says what it could not read. The brief: "Figures
+ * shown to finance say where they come from and what data quality they rest on"; "a record lost ... the worst
+ * defect". README, Waste detection, "Memory and bad input": a damaged object or line is "skipped and counted"; README,
+ * Finance reports: "{@code report --strict} exits 3 when objects were damaged or records unreadable".
+ */
+class DamagedDataReviewTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Instant T0 = ReportDataQualityTest.T0;
+    private static final TokenUsage TOKENS = TokenUsage.openAi(900, 0, 77, 0);
+
+    @TempDir
+    Path dir;
+
+    private void put(String name, byte[] bytes) throws IOException {
+        Path p = dir.resolve(UsageLayout.hourPrefix(T0) + name);
+        Files.createDirectories(p.getParent());
+        Files.write(p, bytes);
+    }
+
+    private BigDecimal focusTotal() throws IOException {
+        List<String> lines = Files.readAllLines(dir.resolve("out/focus-1.1.csv"));
+        BigDecimal total = BigDecimal.ZERO;
+        for (String l : lines.subList(1, lines.size())) {
+            total = total.add(new BigDecimal(l.substring(0, l.indexOf(','))));
+        }
+        return total;
+    }
+
+    /** {@code n} sound calls as lines; adds their cost to {@code total[0]}. */
+    private static List<String> sound(String prefix, int n, BigDecimal[] total) {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            UsageRecord r = ReportDataQualityTest.record(prefix + i, T0.plusSeconds(i), TOKENS);
+            total[0] = total[0].add(r.costUsd());
+            lines.add(ReportDataQualityTest.line(r));
+        }
+        return lines;
+    }
+
+    /**
+     * Two whole records that lost the line break between them (a writer that appended without one, an editor's join,
+     * a torn write whose next record followed on the same line). The JSON parser reads the first value of the line
+     * and ignores what follows it, so the second record is neither counted nor reported as unreadable: the report
+     * says 20 records, {@code strict_ok: true}, and a total short by the lost call.
+     */
+    @Test
+    @Disabled("DEFECT R20B-1: a line holding two records is read as one; the second vanishes, strict_ok true")
+    void report_twoRecordsOnOneLine_neitherIsSilentlyLost() throws IOException {
+        BigDecimal[] total = {BigDecimal.ZERO};
+        List<String> lines = sound("good-", 18, total);
+        UsageRecord a = ReportDataQualityTest.record("joined-a", T0.plusSeconds(100), TOKENS);
+        UsageRecord b = ReportDataQualityTest.record("joined-b", T0.plusSeconds(101), TOKENS);
+        lines.add(ReportDataQualityTest.line(a) + ReportDataQualityTest.line(b));
+        put("part-1.ndjson.gz", ReportDataQualityTest.gzip(lines));
+        BigDecimal all = total[0].add(a.costUsd()).add(b.costUsd());
+
+        CliRun strict = CliRun.of(
+                "report",
+                "--month",
+                "2026-11",
+                "--out",
+                dir.resolve("out").toString(),
+                "--no-email",
+                "--strict",
+                "--data-dir",
+                dir.toString());
+
+        JsonNode q = JSON.readTree(dir.resolve("out/data-quality.json").toFile());
+        long read = q.path("records").path("read").asLong();
+        long unreadable = q.path("records").path("unreadable").asLong();
+        // Either both records are counted (20 in the figures, the total whole) or the line is reported as unreadable
+        // and --strict fails; never 19 records, none unreadable, strict OK.
+        if (read == 20) {
+            assertThat(focusTotal()).isEqualByComparingTo(all);
+        } else {
+            assertThat(unreadable)
+                    .as("records read %d of 20 in the object, none said unreadable: %s", read, q)
+                    .isPositive();
+            assertThat(strict.code()).as(strict.err()).isEqualTo(ReportCommand.STRICT_FAILURE);
+        }
+    }
+
+    /** An hour object whose gzip data is cut, beside a sound one: what every reader of the month must name. */
+    private BigDecimal soundObjectAndDamagedOne() throws IOException {
+        BigDecimal[] total = {BigDecimal.ZERO};
+        put("part-1.ndjson.gz", ReportDataQualityTest.gzip(sound("good-", 20, total)));
+        put("part-2.ndjson.gz", "this object was overwritten with text\n".getBytes(StandardCharsets.UTF_8));
+        return total[0];
+    }
+
+    /**
+     * README, Pricing: {@code pricing check FILE --month} re-prices "the month's recorded calls" with both catalogs.
+     * When an object of that month cannot be read, the effect printed rests on part of the month; the output says
+     * "20 billable calls ..., 2 log objects" and nothing of the damaged one, where {@code usage}, {@code waste} and
+     * {@code report} over the same data all name it.
+     */
+    @Test
+    @Disabled("DEFECT R20B-2: pricing check --month re-prices a damaged month and never says so")
+    void pricingCheck_monthWithADamagedObject_namesIt() throws IOException {
+        soundObjectAndDamagedOne();
+        Path overrides = dir.resolve("overrides.json");
+        Files.writeString(overrides, "{\"models\": {}}");
+
+        CliRun usage = CliRun.of("usage", "--from", "2026-11-01", "--to", "2026-12-01", "--data-dir", dir.toString());
+        assertThat(usage.out() + usage.err()).contains("part-2.ndjson.gz"); // usage names it
+
+        CliRun check =
+                CliRun.of("pricing", "check", overrides.toString(), "--month", "2026-11", "--data-dir", dir.toString());
+
+        assertThat(check.code()).as(check.err()).isZero();
+        assertThat(check.out() + check.err())
+                .as("the re-priced month rests on a damaged object")
+                .contains("part-2.ndjson.gz");
+    }
+
+    /**
+     * README, Routing and caching: {@code advisor status --from --to} "measures what each applied finding recovered
+     * from the records". When records of the window cannot be read, the recovery printed is short by theirs; the
+     * output says nothing of it.
+     */
+    @Test
+    @Disabled("DEFECT R20B-3: advisor status measures recovery over a damaged log and never says so")
+    void advisorStatus_windowWithADamagedObject_namesIt() throws IOException {
+        soundObjectAndDamagedOne();
+        Path policy = dir.resolve("policy/gateway-policy.json");
+        Files.createDirectories(policy.getParent());
+        Files.writeString(policy, """
+                {"format_version": 1,
+                 "allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini"]},
+                 "routes": [{"id": "faq-mini", "from": "gpt-4o", "to": "gpt-4o-mini", "feature": "faq",
+                             "finding_id": "model_mismatch/faq"}],
+                 "applied": [{"finding_id": "model_mismatch/faq", "change": "route", "rule": "faq-mini",
+                              "applied_by": "alice", "applied_at": "2026-10-01T00:00:00Z"}]}
+                """);
+
+        CliRun status = CliRun.of(
+                "advisor", "status", "--from", "2026-11-01", "--to", "2026-12-01", "--data-dir", dir.toString());
+
+        assertThat(status.code()).as(status.err()).isZero();
+        assertThat(status.out()).contains("model_mismatch/faq");
+        assertThat(status.out() + status.err())
+                .as("the recovery rests on a damaged object")
+                .contains("part-2.ndjson.gz");
+    }
+}
