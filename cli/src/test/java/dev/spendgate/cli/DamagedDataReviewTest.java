@@ -333,4 +333,37 @@ class DamagedDataReviewTest {
                 .isNotEmpty()
                 .allSatisfy(l -> assertThat(l).doesNotContain("CC-100"));
     }
+
+    /**
+     * A hand-edited override file with one misspelled key in a discount ({@code "modle"} for {@code "model"}).
+     * README, Configuration: a discount has "{@code provider}, optional {@code model}, {@code percent}" and "a
+     * malformed entry stops the gateway at start-up with an error naming the variable and the key or field, never
+     * list prices silently". The misspelled key is ignored, so the discount meant for gpt-4o-mini applies to every
+     * OpenAI model: gpt-4o is priced $2.25 input instead of its $2.50 list price (README, Pricing), and the gateway
+     * would charge, budget and report 10 % less than OpenAI bills on every model but one.
+     */
+    @Test
+    @Disabled("DEFECT R20B-8: a misspelled 'model' in an override discount widens it to every model of the provider")
+    void pricingShow_discountWithAMisspelledModelKey_isRefusedNotAppliedToEveryModel() throws IOException {
+        Path overrides = dir.resolve("contract.json");
+        Files.writeString(overrides, """
+                {"discounts": [{"provider": "openai", "modle": "gpt-4o-mini", "percent": 10}]}
+                """);
+
+        CliRun run =
+                CliRun.of("pricing", "show", "gpt-4o", "--provider", "openai", "--overrides", overrides.toString());
+
+        if (run.code() != 0) {
+            assertThat(run.err()).as("refused, naming the bad key").contains("modle");
+            return;
+        }
+        String standard = run.out()
+                .lines()
+                .filter(l -> l.startsWith("standard"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(run.out()));
+        assertThat(standard.trim().split("\\s+")[1])
+                .as("gpt-4o's input rate, with a discount meant for another model: %s", run.out())
+                .isEqualTo("2.50");
+    }
 }
