@@ -398,4 +398,46 @@ class DamagedDataReviewTest {
                 .as("the third member is whole: its records are read (stats %s)", stats)
                 .contains("first-0", "first-4", "last-0", "last-1", "last-2", "last-3", "last-4");
     }
+
+    /**
+     * A record missing its {@code provider} (README, Usage record: every call's record names it), claiming $400 for
+     * 977 gpt-4o-mini tokens. README, Finance reports: "Every record's {@code cost_usd} is checked before it is
+     * summed"; the same line with its provider is quarantined as implausible. Without the provider the cost check
+     * finds no rate card and passes it, so $400 enters the FOCUS file as "Recorded cost of gpt-4o-mini calls; the
+     * model is not in the current pricing catalog" (it is), under ProviderName "Unknown", and {@code --strict}
+     * passes.
+     */
+    @Test
+    @Disabled("DEFECT R20B-10: a record missing provider skips the cost check; $400 for 977 tokens summed")
+    void report_recordMissingProviderWithAnImplausibleCost_isLeftOutAndCounted() throws IOException {
+        BigDecimal[] total = {BigDecimal.ZERO};
+        List<String> lines = sound("good-", 5, total);
+        String bad =
+                ReportDataQualityTest.line(ReportDataQualityTest.record("no-provider", T0.plusSeconds(30), TOKENS));
+        String cost = "\"cost_usd\":\""
+                + ReportDataQualityTest.record("no-provider", T0.plusSeconds(30), TOKENS)
+                        .costUsd()
+                        .toPlainString()
+                + "\"";
+        assertThat(bad).contains("\"provider\":\"openai\",").contains(cost);
+        lines.add(bad.replace("\"provider\":\"openai\",", "").replace(cost, "\"cost_usd\":\"400\""));
+        put("part-1.ndjson.gz", ReportDataQualityTest.gzip(lines));
+
+        CliRun strict = CliRun.of(
+                "report",
+                "--month",
+                "2026-11",
+                "--out",
+                dir.resolve("out").toString(),
+                "--no-email",
+                "--strict",
+                "--data-dir",
+                dir.toString());
+
+        JsonNode q = JSON.readTree(dir.resolve("out/data-quality.json").toFile());
+        assertThat(focusTotal())
+                .as("the FOCUS total holds the sound calls only: %s", q)
+                .isEqualByComparingTo(total[0]);
+        assertThat(strict.code()).as(strict.err()).isEqualTo(ReportCommand.STRICT_FAILURE);
+    }
 }
