@@ -66,7 +66,6 @@ class DamagedDataReviewTest {
      * says 20 records, {@code strict_ok: true}, and a total short by the lost call.
      */
     @Test
-    @Disabled("DEFECT R20B-1: a line holding two records is read as one; the second vanishes, strict_ok true")
     void report_twoRecordsOnOneLine_neitherIsSilentlyLost() throws IOException {
         BigDecimal[] total = {BigDecimal.ZERO};
         List<String> lines = sound("good-", 18, total);

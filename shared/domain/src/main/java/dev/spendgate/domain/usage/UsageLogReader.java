@@ -206,12 +206,7 @@ public final class UsageLogReader {
         if (content == null) {
             return;
         }
-        String error = forEachLine(new StoreFailure(content, key), line -> {
-            Object parsed = parse(line);
-            if (parsed != null) {
-                delivery.accept(parsed);
-            }
-        });
+        String error = forEachLine(new StoreFailure(content, key), line -> parse(line, delivery::accept));
         delivery.end(error);
     }
 
@@ -399,10 +394,7 @@ public final class UsageLogReader {
     private static List<Object> parseAll(List<String> lines) {
         List<Object> parsed = new ArrayList<>(lines.size());
         for (String line : lines) {
-            Object p = parse(line);
-            if (p != null) {
-                parsed.add(p);
-            }
+            parse(line, parsed::add);
         }
         return parsed;
     }
@@ -521,15 +513,13 @@ public final class UsageLogReader {
         estimates.clear();
     }
 
-    /** A line as a record, or the reason it is not one; null for a blank line. */
-    private static Object parse(String line) {
-        if (line.isBlank()) {
-            return null;
-        }
-        try {
-            return UsageRecordCodec.read(line);
-        } catch (MalformedUsageRecordException e) {
-            return e;
+    /**
+     * Each record on a line, or the reason a value on it is not one; nothing for a blank line. A line holding two
+     * records (a lost line break) yields both.
+     */
+    private static void parse(String line, Consumer<Object> out) {
+        if (!line.isBlank()) {
+            UsageRecordCodec.readAll(line, out);
         }
     }
 

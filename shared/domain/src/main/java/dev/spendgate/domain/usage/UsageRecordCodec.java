@@ -2,6 +2,7 @@ package dev.spendgate.domain.usage;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +19,10 @@ import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * Reads and writes usage records as one JSON object per line (NDJSON), schema version 1, 2 for records with the
@@ -146,16 +150,52 @@ public final class UsageRecordCodec {
     }
 
     /**
-     * Parses one line. Throws {@link MalformedUsageRecordException} for invalid JSON, an unknown schema version or a
-     * missing required field.
+     * Parses one line holding one record. Throws {@link MalformedUsageRecordException} for invalid JSON, more than one
+     * JSON value on the line, an unknown schema version or a missing required field.
      */
     public static UsageRecord read(String line) {
-        JsonNode n;
-        try {
-            n = MAPPER.readTree(line);
-        } catch (IOException e) {
-            throw new MalformedUsageRecordException("not valid JSON");
+        List<Object> values = new ArrayList<>(1);
+        readAll(line, values::add);
+        if (values.size() != 1) {
+            throw new MalformedUsageRecordException(
+                    values.isEmpty() ? "not a JSON object" : values.size() + " JSON values on one line");
         }
+        if (values.get(0) instanceof MalformedUsageRecordException e) {
+            throw e;
+        }
+        return (UsageRecord) values.get(0);
+    }
+
+    /**
+     * Parses every JSON value on one line, in order: each is handed to {@code out} as a {@link UsageRecord} or as the
+     * {@link MalformedUsageRecordException} saying why it is not one. Two records that lost the line break between
+     * them are both read; text that is not JSON ends the line as one malformed value after the records before it.
+     */
+    public static void readAll(String line, Consumer<Object> out) {
+        try (JsonParser p = FACTORY.createParser(line)) {
+            while (true) {
+                JsonNode n;
+                try {
+                    n = MAPPER.readTree(p);
+                } catch (IOException e) {
+                    out.accept(new MalformedUsageRecordException("not valid JSON"));
+                    return;
+                }
+                if (n == null || n.isMissingNode()) {
+                    return;
+                }
+                try {
+                    out.accept(read(n));
+                } catch (MalformedUsageRecordException e) {
+                    out.accept(e);
+                }
+            }
+        } catch (IOException e) {
+            out.accept(new MalformedUsageRecordException("not valid JSON"));
+        }
+    }
+
+    private static UsageRecord read(JsonNode n) {
         if (n == null || !n.isObject()) {
             throw new MalformedUsageRecordException("not a JSON object");
         }
