@@ -40,6 +40,15 @@ public final class GzipMembers extends InputStream {
     private boolean ended;
     private boolean closed;
 
+    /** Whether damage skips to the next member's header instead of failing the read. */
+    private final boolean skipDamage;
+    /** The first damage met, when skipping damage; null while the stream is whole. */
+    private IOException damage;
+    /** Damaged stretches skipped, when skipping damage. */
+    private int damagedStretches;
+    /** A line break owed to the reader where a damaged stretch was skipped, so no cut line joins the next one. */
+    private boolean breakOwed;
+
     /**
      * Reads the first member's header from {@code in}.
      *
@@ -47,7 +56,24 @@ public final class GzipMembers extends InputStream {
      * @throws EOFException if it ends within the header
      */
     public GzipMembers(InputStream in, int bufferSize) throws IOException {
+        this(in, bufferSize, false);
+    }
+
+    /**
+     * As {@link #GzipMembers(InputStream, int)}, but damage after the first header (damaged compressed data, a bad
+     * trailer, a cut member, bytes that are not a member) does not fail the read: the stream looks for the next
+     * member's header ({@code 1f 8b 08}) in the bytes the damaged member did not use and goes on from there, a line
+     * break ({@code \n}) standing for what was lost so that a cut line does not join the next member's first. What was
+     * skipped is said by {@link #damage()} and {@link #damagedStretches()}. The members after a damaged one are whole
+     * and decode on their own (RFC 1952, 2.2), so their records are not lost with it.
+     */
+    public static GzipMembers skippingDamage(InputStream in, int bufferSize) throws IOException {
+        return new GzipMembers(in, bufferSize, true);
+    }
+
+    private GzipMembers(InputStream in, int bufferSize, boolean skipDamage) throws IOException {
         Objects.requireNonNull(in, "in");
+        this.skipDamage = skipDamage;
         if (bufferSize <= 0) {
             throw new IllegalArgumentException("bufferSize must be positive, was " + bufferSize);
         }
@@ -77,24 +103,97 @@ public final class GzipMembers extends InputStream {
             return 0;
         }
         while (!ended) {
-            int n = inflate(b, off, len);
-            if (n > 0) {
-                crc.update(b, off, n);
-                return n;
+            if (breakOwed) {
+                breakOwed = false;
+                b[off] = '\n';
+                return 1;
             }
-            if (inflater.finished()) {
-                endMember();
-            } else if (inflater.needsDictionary()) {
-                throw new ZipException("gzip member needs a preset dictionary");
-            } else if (inflater.needsInput()) {
-                filled = in.read(buf, 0, buf.length);
-                if (filled < 0) {
-                    throw new EOFException("gzip member ends before its compressed data does");
+            try {
+                int n = step(b, off, len);
+                if (n > 0) {
+                    return n;
                 }
-                inflater.setInput(buf, 0, filled);
+            } catch (ZipException | EOFException e) {
+                if (!skipDamage) {
+                    throw e;
+                }
+                skip(e);
             }
         }
         return -1;
+    }
+
+    /** The first damage skipped, or empty while the stream is whole (always empty unless skipping damage). */
+    public java.util.Optional<IOException> damage() {
+        return java.util.Optional.ofNullable(damage);
+    }
+
+    /** Damaged stretches skipped so far (0 unless skipping damage). */
+    public int damagedStretches() {
+        return damagedStretches;
+    }
+
+    /** One step of decoding: bytes decompressed into {@code b}, or 0 when the step only moved the framing on. */
+    private int step(byte[] b, int off, int len) throws IOException {
+        int n = inflate(b, off, len);
+        if (n > 0) {
+            crc.update(b, off, n);
+            return n;
+        }
+        if (inflater.finished()) {
+            endMember();
+        } else if (inflater.needsDictionary()) {
+            throw new ZipException("gzip member needs a preset dictionary");
+        } else if (inflater.needsInput()) {
+            filled = in.read(buf, 0, buf.length);
+            if (filled < 0) {
+                throw new EOFException("gzip member ends before its compressed data does");
+            }
+            inflater.setInput(buf, 0, filled);
+        }
+        return 0;
+    }
+
+    /**
+     * Skips a damaged stretch: the input the inflater did not use goes back to the source, which is searched for the
+     * next member's header; the stream ends when there is none. Every call consumes at least one byte of the source
+     * (the header bytes a failed attempt read, or the damaged member's), so a run of false headers ends.
+     */
+    private void skip(IOException e) throws IOException {
+        if (damage == null) {
+            damage = e;
+        }
+        damagedStretches++;
+        int unused = inflater.getRemaining();
+        if (unused > 0) {
+            in.unread(buf, filled - unused, unused);
+        }
+        inflater.reset();
+        crc.reset();
+        breakOwed = true;
+        int carried = 0; // the last bytes searched, which may start a header cut by the buffer's end
+        while (true) {
+            int n = in.read(buf, carried, buf.length - carried);
+            if (n < 0) {
+                ended = true;
+                return;
+            }
+            n += carried;
+            for (int i = 0; i + 2 < n; i++) {
+                if (buf[i] == 0x1f && buf[i + 1] == (byte) 0x8b && buf[i + 2] == 8) {
+                    in.unread(buf, i, n - i);
+                    try {
+                        readHeader();
+                        return;
+                    } catch (ZipException | EOFException notAHeader) {
+                        n = 0; // a chance 1f 8b 08 in the damaged bytes: the search goes on past what it read
+                        break;
+                    }
+                }
+            }
+            carried = Math.min(2, n);
+            System.arraycopy(buf, n - carried, buf, 0, carried);
+        }
     }
 
     @Override
@@ -125,15 +224,17 @@ public final class GzipMembers extends InputStream {
     /** Checks the finished member's trailer, then starts the next member or ends the stream at the source's end. */
     private void endMember() throws IOException {
         int unused = inflater.getRemaining();
+        long written = inflater.getBytesWritten();
         if (unused > 0) {
             in.unread(buf, filled - unused, unused);
         }
+        inflater.reset(); // its unused input is back in the source: a damaged trailer must not return it twice
         long expectedCrc = readInt();
         long expectedSize = readInt();
         if (expectedCrc != crc.getValue()) {
             throw new ZipException("gzip member's CRC does not match its content");
         }
-        if (expectedSize != (inflater.getBytesWritten() & 0xffffffffL)) {
+        if (expectedSize != (written & 0xffffffffL)) {
             throw new ZipException("gzip member's size does not match its content");
         }
         int next = in.read();

@@ -537,9 +537,11 @@ public final class UsageLogReader {
 
     /** As {@link #forEachLine(byte[], Consumer)}, from a stream it closes. */
     private static String forEachLine(InputStream gzipContent, Consumer<String> consumer) {
+        GzipMembers members;
         StopAtDamage gzip;
         try {
-            gzip = new StopAtDamage(new GzipMembers(gzipContent, 16384));
+            members = GzipMembers.skippingDamage(gzipContent, 16384);
+            gzip = new StopAtDamage(members);
         } catch (IOException e) {
             closeQuietly(gzipContent);
             return "unreadable gzip (" + e.getMessage() + ")";
@@ -555,7 +557,14 @@ public final class UsageLogReader {
             return "unreadable gzip (" + e.getMessage() + ")";
         }
         // A truncated object yields every line decompressed before the damage; a cut line fails to parse, counted.
-        return gzip.damage == null ? null : "unreadable gzip (" + gzip.damage.getMessage() + ")";
+        // A damaged member in the middle is skipped: the members after it are read, the object still counted damaged.
+        if (gzip.damage != null) {
+            return "unreadable gzip (" + gzip.damage.getMessage() + ")";
+        }
+        return members.damage()
+                .map(e -> "unreadable gzip (" + e.getMessage() + "); " + members.damagedStretches()
+                        + " damaged stretch(es) skipped, the whole members after them read")
+                .orElse(null);
     }
 
     private static void closeQuietly(InputStream in) {

@@ -123,6 +123,41 @@ class GzipMembersTest {
         assertThat(out.toByteArray()).isEqualTo(concat(content, content));
     }
 
+    @Test
+    void skippingDamage_damagedMiddleMember_theMembersAfterItAreRead() throws IOException {
+        byte[] first = randomText(2_000, 6);
+        byte[] last = randomText(2_000, 7);
+        for (int bufferSize : new int[] {16, 64, 1024, 16384}) {
+            byte[] middle = gzip(randomText(5_000, 8));
+            middle[middle.length / 2] ^= 0x55;
+            byte[] garbage = "not a member".getBytes(StandardCharsets.UTF_8);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (GzipMembers in = GzipMembers.skippingDamage(
+                    new ByteArrayInputStream(concat(concat(gzip(first), middle), concat(gzip(last), garbage))),
+                    bufferSize)) {
+                byte[] chunk = new byte[700];
+                for (int n = in.read(chunk); n != -1; n = in.read(chunk)) {
+                    out.write(chunk, 0, n);
+                }
+                assertThat(in.damage()).as("buffer %d", bufferSize).isPresent();
+                assertThat(in.damagedStretches()).isEqualTo(2); // the middle member and the garbage at the end
+            }
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertThat(text).as("buffer %d", bufferSize).startsWith(new String(first, StandardCharsets.UTF_8));
+            assertThat(text).contains("\n" + new String(last, StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void skippingDamage_wholeMembers_sayNoDamage() throws IOException {
+        byte[] content = randomText(3_000, 9);
+        try (GzipMembers in =
+                GzipMembers.skippingDamage(new ByteArrayInputStream(concat(gzip(content), gzip(content))), 64)) {
+            assertThat(in.readAllBytes()).isEqualTo(concat(content, content));
+            assertThat(in.damage()).isEmpty();
+        }
+    }
+
     private static byte[] readAll(InputStream source) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         copy(source, out);
