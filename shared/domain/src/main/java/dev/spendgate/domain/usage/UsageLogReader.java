@@ -102,6 +102,7 @@ public final class UsageLogReader {
         }
         Delivery delivery = new Delivery(from, to, sink);
         if (fetchAhead == 1) {
+            readEdgeStreamed(delivery.edgeBefore, delivery);
             for (Instant day = from.truncatedTo(ChronoUnit.DAYS);
                     day.isBefore(to);
                     day = day.plus(1, ChronoUnit.DAYS)) {
@@ -112,6 +113,7 @@ public final class UsageLogReader {
                     }
                 }
             }
+            readEdgeStreamed(delivery.edgeAfter, delivery);
             return delivery.finish();
         }
         ExecutorService fetchers = pool(fetchAhead, "usage-log-fetch");
@@ -119,6 +121,7 @@ public final class UsageLogReader {
                 Math.max(1, Math.min(fetchAhead, Runtime.getRuntime().availableProcessors() - 1)), "usage-log-parse");
         ExecutorService splitter = pool(1, "usage-log-gunzip");
         try {
+            readEdgeAhead(delivery.edgeBefore, fetchAhead, bytesAhead, delivery, fetchers, parsers, splitter);
             for (Instant day = from.truncatedTo(ChronoUnit.DAYS);
                     day.isBefore(to);
                     day = day.plus(1, ChronoUnit.DAYS)) {
@@ -133,9 +136,45 @@ public final class UsageLogReader {
                     readAhead(objects, fetchAhead, bytesAhead, delivery, fetchers, parsers, splitter);
                 }
             }
+            readEdgeAhead(delivery.edgeAfter, fetchAhead, bytesAhead, delivery, fetchers, parsers, splitter);
             return delivery.finish();
         } finally {
             stop(fetchers, parsers, splitter);
+        }
+    }
+
+    /**
+     * The objects of the hour partition just outside the window at one edge ({@link Delivery#edgeBefore} or {@link
+     * Delivery#edgeAfter}), for the window's records stored there: a call that started at 23:59:59.9 on the 31st
+     * stored under the 1st's hour 00 (a writer partitioning by arrival time, an object copied by hand). Only records
+     * whose {@code ts_start} is in the window are taken from them; the rest, and their damage, are the neighbouring
+     * window's to count.
+     */
+    private void readEdgeStreamed(Instant hour, Delivery delivery) {
+        for (String key : store.list(UsageLayout.hourPrefix(hour))) {
+            if (key.endsWith(".ndjson.gz")) {
+                readStreamed(key, delivery);
+            }
+        }
+    }
+
+    /** As {@link #readEdgeStreamed}, fetching ahead. */
+    private void readEdgeAhead(
+            Instant hour,
+            int fetchAhead,
+            long bytesAhead,
+            Delivery delivery,
+            ExecutorService fetchers,
+            ExecutorService parsers,
+            ExecutorService splitter) {
+        List<ObjectStore.Listed> objects = new ArrayList<>();
+        for (ObjectStore.Listed object : store.listWithSizes(UsageLayout.hourPrefix(hour))) {
+            if (object.key().endsWith(".ndjson.gz")) {
+                objects.add(object);
+            }
+        }
+        if (!objects.isEmpty()) {
+            readAhead(objects, fetchAhead, bytesAhead, delivery, fetchers, parsers, splitter);
         }
     }
 
@@ -436,11 +475,22 @@ public final class UsageLogReader {
         private final Map<String, UsageRecord> estimates = new LinkedHashMap<>();
         private String hour;
         private String key;
+        /** The hour partitions just outside the window, read for the window's records stored there. */
+        final Instant edgeBefore;
+
+        final Instant edgeAfter;
+        /** The start of the current object's hour partition; null for an object outside the hour partitions. */
+        private Instant objectHour;
+        /** Whether the current object is in an edge partition: only its records of the window are this read's. */
+        private boolean edge;
 
         Delivery(Instant from, Instant to, Consumer<UsageRecord> sink) {
             this.from = from;
             this.to = to;
             this.sink = sink;
+            this.edgeBefore = from.truncatedTo(ChronoUnit.HOURS).minus(1, ChronoUnit.HOURS);
+            Instant last = to.truncatedTo(ChronoUnit.HOURS);
+            this.edgeAfter = last.equals(to) ? last : last.plus(1, ChronoUnit.HOURS);
         }
 
         void begin(String key) {
@@ -450,12 +500,19 @@ public final class UsageLogReader {
                 deliverEstimates(estimates, counts, sink);
                 seen.clear();
                 hour = keyHour;
+                objectHour = partitionHour(keyHour);
             }
-            counts.objects++;
+            edge = objectHour != null && (objectHour.equals(edgeBefore) || objectHour.equals(edgeAfter));
+            if (!edge) {
+                counts.objects++;
+            }
         }
 
         void accept(Object parsed) {
             if (parsed instanceof MalformedUsageRecordException e) {
+                if (edge) {
+                    return; // the neighbouring window's to count
+                }
                 counts.malformedLines++;
                 if (e.field() != null) {
                     counts.malformedByField.merge(e.field(), 1L, Long::sum);
@@ -465,7 +522,17 @@ public final class UsageLogReader {
             }
             UsageRecord r = (UsageRecord) parsed;
             if (r.tsStart().isBefore(from) || !r.tsStart().isBefore(to)) {
-                return;
+                if (!edge && objectHour != null && !nearObjectHour(r.tsStart())) {
+                    // No window reads this partition for it: counted here, not lost unsaid.
+                    counts.malformedLines++;
+                    counts.malformedByField.merge("ts_start", 1L, Long::sum);
+                    addWarning(
+                            counts.warnings,
+                            key + ": skipped record " + r.requestId() + ": ts_start " + r.tsStart()
+                                    + " is outside the window and more than an hour from the object's hour"
+                                    + " partition, where no report reads it");
+                }
+                return; // else the neighbouring window's: its own hour, or its edge partition
             }
             if (r.worstCaseEstimate()) {
                 if (seen.contains(r.requestId()) || estimates.putIfAbsent(r.requestId(), r) != null) {
@@ -484,8 +551,17 @@ public final class UsageLogReader {
             sink.accept(r);
         }
 
+        /**
+         * Whether {@code ts} is in the current object's hour or an hour next to it: such a record outside this window
+         * is read by the neighbouring window, whose own or edge partition this is.
+         */
+        private boolean nearObjectHour(Instant ts) {
+            return !ts.isBefore(objectHour.minus(1, ChronoUnit.HOURS))
+                    && ts.isBefore(objectHour.plus(2, ChronoUnit.HOURS));
+        }
+
         void end(String error) {
-            if (error != null) {
+            if (error != null && !edge) {
                 counts.unreadableObjects++;
                 addWarning(counts.warnings, key + ": " + error);
             }
@@ -501,6 +577,28 @@ public final class UsageLogReader {
                     counts.unreadableObjects,
                     List.copyOf(counts.warnings),
                     Map.copyOf(counts.malformedByField));
+        }
+    }
+
+    private static final java.util.regex.Pattern HOUR_PARTITION =
+            java.util.regex.Pattern.compile("year=(\\d{4})/month=(\\d{2})/day=(\\d{2})/hour=(\\d{2})/$");
+
+    /** The start of the hour partition a key prefix (ending in {@code /}) names; null when it names none. */
+    static Instant partitionHour(String keyPrefix) {
+        java.util.regex.Matcher m = HOUR_PARTITION.matcher(keyPrefix);
+        if (!m.find()) {
+            return null;
+        }
+        try {
+            return java.time.LocalDateTime.of(
+                            Integer.parseInt(m.group(1)),
+                            Integer.parseInt(m.group(2)),
+                            Integer.parseInt(m.group(3)),
+                            Integer.parseInt(m.group(4)),
+                            0)
+                    .toInstant(java.time.ZoneOffset.UTC);
+        } catch (java.time.DateTimeException e) {
+            return null;
         }
     }
 

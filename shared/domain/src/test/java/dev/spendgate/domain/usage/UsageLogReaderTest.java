@@ -361,9 +361,43 @@ class UsageLogReaderTest {
     }
 
     /**
-     * A read of a few hours (the daily run's hour before its day) fetches the objects of those hour partitions only,
-     * not the rest of their day: a damaged object three hours earlier is not even opened.
+     * A read of a few hours (the daily run's hour before its day) fetches the objects of those hour partitions and of
+     * the hour just before them (for the window's records stored one partition late), not the rest of their day: a
+     * damaged object two hours before the window is not even opened.
      */
+    /**
+     * A record stored under a partition far from its own hour is in no window that reads that partition: the window
+     * that reads the partition counts it (as a line skipped for {@code ts_start}) and names it, and a record one hour
+     * late is the neighbouring window's, read from its edge partition.
+     */
+    @Test
+    void read_recordsOutsideTheirHourPartition_areReadByTheirWindowOrCounted() throws Exception {
+        Instant day = T0.truncatedTo(ChronoUnit.DAYS);
+        List<UsageRecord> late = records("late-", day.minus(1, ChronoUnit.SECONDS), 1);
+        List<UsageRecord> far = records("far-", day.minus(5, ChronoUnit.DAYS), 1);
+        List<UsageRecord> own = records("own-", day.plusSeconds(10), 3);
+        List<UsageRecord> all = new ArrayList<>(own);
+        all.addAll(late);
+        all.addAll(far);
+        store.objects.put(UsageLayout.hourPrefix(day) + "mixed.ndjson.gz", UsageLogWriter.gzip(all));
+
+        for (int fetchAhead : new int[] {1, 8}) {
+            List<String> before = new ArrayList<>();
+            UsageLogReader.ReadStats previous = UsageLogReader.create(store)
+                    .read(day.minus(1, ChronoUnit.DAYS), day, r -> before.add(r.requestId()), fetchAhead);
+            List<String> ids = new ArrayList<>();
+            UsageLogReader.ReadStats stats = UsageLogReader.create(store)
+                    .read(day, day.plus(1, ChronoUnit.DAYS), r -> ids.add(r.requestId()), fetchAhead);
+
+            assertThat(before).as("the day before reads its late record").containsExactly("late-0");
+            assertThat(previous.malformedLines()).isZero();
+            assertThat(ids).containsExactlyInAnyOrder("own-0", "own-1", "own-2");
+            assertThat(stats.malformedLines()).isEqualTo(1);
+            assertThat(stats.malformedByField()).containsEntry("ts_start", 1L);
+            assertThat(stats.warnings()).anyMatch(w -> w.contains("far-0"));
+        }
+    }
+
     @Test
     void read_theLastHoursOfADay_fetchesOnlyTheirHourPartitions() throws Exception {
         Instant day = T0.truncatedTo(ChronoUnit.DAYS);
@@ -390,9 +424,12 @@ class UsageLogReaderTest {
             read.addAll(store.opened);
             assertThat(read)
                     .as("objects read, fetch ahead " + fetchAhead)
-                    .allMatch(key -> key.contains("/hour=22/") || key.contains("/hour=23/"))
-                    .hasSize(2);
-            assertThat(stats.objects()).isEqualTo(2);
+                    .allMatch(
+                            key -> key.contains("/hour=21/") || key.contains("/hour=22/") || key.contains("/hour=23/"))
+                    .hasSize(3);
+            assertThat(stats.objects())
+                    .as("the edge partition's object is its own window's")
+                    .isEqualTo(2);
             assertThat(stats.malformedLines()).isZero();
         }
     }
