@@ -446,7 +446,6 @@ class DamagedDataReviewTest {
      * and {@code strict_ok: true}.
      */
     @Test
-    @Disabled("DEFECT R20B-11: a repeated request id under another hour partition is summed twice, unsaid")
     void report_sameRequestIdUnderTwoHourPartitions_isCountedOnce() throws IOException {
         BigDecimal[] total = {BigDecimal.ZERO};
         List<String> lines = sound("good-", 20, total);

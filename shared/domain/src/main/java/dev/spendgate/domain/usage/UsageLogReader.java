@@ -64,8 +64,9 @@ public final class UsageLogReader {
     /**
      * Feeds each record in the window to {@code sink} and says what was read and skipped. Memory stays bounded
      * whatever the window: one object is held at a time, its lines are parsed as they are decompressed, and repeated
-     * request ids are tracked per hour partition (a record is always written under the hour of its {@code ts_start},
-     * so a batch delivered twice repeats within one hour).
+     * request ids are tracked per hour partition (the writers put a record under the hour of its {@code ts_start}, so
+     * a batch delivered twice repeats within one hour). A record found outside its hour's partition is held to the
+     * end of the read and checked against the ids stored in its own hour, then delivered once.
      */
     public ReadStats read(Instant from, Instant to, Consumer<UsageRecord> sink) {
         return read(from, to, sink, 1);
@@ -114,7 +115,7 @@ public final class UsageLogReader {
                 }
             }
             readEdgeStreamed(delivery.edgeAfter, delivery);
-            return delivery.finish();
+            return delivery.finish(this::idsStoredIn);
         }
         ExecutorService fetchers = pool(fetchAhead, "usage-log-fetch");
         ExecutorService parsers = pool(
@@ -137,7 +138,7 @@ public final class UsageLogReader {
                 }
             }
             readEdgeAhead(delivery.edgeAfter, fetchAhead, bytesAhead, delivery, fetchers, parsers, splitter);
-            return delivery.finish();
+            return delivery.finish(this::idsStoredIn);
         } finally {
             stop(fetchers, parsers, splitter);
         }
@@ -176,6 +177,27 @@ public final class UsageLogReader {
         if (!objects.isEmpty()) {
             readAhead(objects, fetchAhead, bytesAhead, delivery, fetchers, parsers, splitter);
         }
+    }
+
+    /**
+     * Of {@code wanted}, the request ids stored in the objects of {@code hour}'s own partition: what decides whether a
+     * record stored outside its hour repeats one stored in it. Read one object at a time, keeping only those ids.
+     */
+    private java.util.Set<String> idsStoredIn(Instant hour, java.util.Set<String> wanted) {
+        java.util.Set<String> found = new HashSet<>();
+        for (String key : store.list(UsageLayout.hourPrefix(hour))) {
+            InputStream content = key.endsWith(".ndjson.gz") ? store.open(key).orElse(null) : null;
+            if (content != null) {
+                forEachLine(
+                        new StoreFailure(content, key),
+                        line -> parse(line, parsed -> {
+                            if (parsed instanceof UsageRecord r && wanted.contains(r.requestId())) {
+                                found.add(r.requestId());
+                            }
+                        }));
+            }
+        }
+        return found;
     }
 
     /**
@@ -471,6 +493,8 @@ public final class UsageLogReader {
         private final Consumer<UsageRecord> sink;
         private final Counts counts = new Counts();
         private final Set<String> seen = new HashSet<>();
+        // records of the window stored outside their own hour, by that hour: checked against it when the read ends
+        private final Map<Instant, Map<String, UsageRecord>> strays = new TreeMap<>();
         // worst-case estimates of this hour, delivered once the hour is read unless a settled record replaced them
         private final Map<String, UsageRecord> estimates = new LinkedHashMap<>();
         private String hour;
@@ -534,6 +558,12 @@ public final class UsageLogReader {
                 }
                 return; // else the neighbouring window's: its own hour, or its edge partition
             }
+            if (objectHour != null
+                    && (r.tsStart().isBefore(objectHour)
+                            || !r.tsStart().isBefore(objectHour.plus(1, ChronoUnit.HOURS)))) {
+                hold(r);
+                return;
+            }
             if (r.worstCaseEstimate()) {
                 if (seen.contains(r.requestId()) || estimates.putIfAbsent(r.requestId(), r) != null) {
                     counts.duplicates++;
@@ -567,8 +597,56 @@ public final class UsageLogReader {
             }
         }
 
-        ReadStats finish() {
+        /**
+         * Holds a record stored outside its own hour partition (a copy re-delivered under a later hour, an object
+         * written by arrival time): the per-hour duplicate check cannot see its own hour's ids, so it waits for the
+         * end of the read. What is held grows with such records only, never with the window.
+         */
+        private void hold(UsageRecord r) {
+            Map<String, UsageRecord> hour =
+                    strays.computeIfAbsent(r.tsStart().truncatedTo(ChronoUnit.HOURS), h -> new LinkedHashMap<>());
+            UsageRecord before = hour.get(r.requestId());
+            if (before == null) {
+                hour.put(r.requestId(), r);
+                return;
+            }
+            counts.duplicates++;
+            if (before.worstCaseEstimate() && !r.worstCaseEstimate()) {
+                hour.put(r.requestId(), r); // the settled record is kept, as within an hour
+            }
+        }
+
+        /**
+         * The records held for being stored outside their hour: each whose request id is also stored in its own hour
+         * partition is a repeat (dropped and counted); the rest are delivered once.
+         */
+        private void deliverStrays(java.util.function.BiFunction<Instant, Set<String>, Set<String>> storedIn) {
+            for (Map.Entry<Instant, Map<String, UsageRecord>> hour : strays.entrySet()) {
+                Set<String> repeated =
+                        storedIn.apply(hour.getKey(), hour.getValue().keySet());
+                int outside = 0;
+                for (UsageRecord r : hour.getValue().values()) {
+                    if (repeated.contains(r.requestId())) {
+                        counts.duplicates++;
+                    } else {
+                        counts.records++;
+                        outside++;
+                        sink.accept(r);
+                    }
+                }
+                if (outside > 0) {
+                    addWarning(
+                            counts.warnings,
+                            outside + " records of hour " + hour.getKey() + " were stored outside its partition" + " ("
+                                    + UsageLayout.hourPrefix(hour.getKey()) + "): read once, by their ts_start");
+                }
+            }
+            strays.clear();
+        }
+
+        ReadStats finish(java.util.function.BiFunction<Instant, Set<String>, Set<String>> storedIn) {
             deliverEstimates(estimates, counts, sink);
+            deliverStrays(storedIn);
             return new ReadStats(
                     counts.objects,
                     counts.records,

@@ -398,6 +398,38 @@ class UsageLogReaderTest {
         }
     }
 
+    /**
+     * A batch re-delivered under a later hour (a writer partitioning by arrival time after an outage): the copies are
+     * dropped as repeats of the records stored in their own hour, whichever is read first; a record stored only
+     * under the wrong hour is read once.
+     */
+    @Test
+    void read_copiesUnderAnotherHourPartition_areCountedOnce() throws Exception {
+        List<UsageRecord> own = records("r-", T0, 4);
+        put("own", own);
+        List<UsageRecord> copies = new ArrayList<>(own.subList(1, 3));
+        copies.addAll(records("only-", T0.plusSeconds(5), 1));
+        store.objects.put(
+                UsageLayout.hourPrefix(T0.plus(2, ChronoUnit.HOURS)) + "late.ndjson.gz", UsageLogWriter.gzip(copies));
+        store.objects.put(
+                UsageLayout.hourPrefix(T0.minus(1, ChronoUnit.HOURS)) + "early.ndjson.gz",
+                UsageLogWriter.gzip(own.subList(0, 1)));
+
+        for (int fetchAhead : new int[] {1, 8}) {
+            List<String> ids = new ArrayList<>();
+            UsageLogReader.ReadStats stats = UsageLogReader.create(store)
+                    .read(
+                            T0.truncatedTo(ChronoUnit.DAYS),
+                            T0.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS),
+                            r -> ids.add(r.requestId()),
+                            fetchAhead);
+
+            assertThat(ids).containsExactlyInAnyOrder("r-0", "r-1", "r-2", "r-3", "only-0");
+            assertThat(stats.duplicates()).isEqualTo(3);
+            assertThat(stats.records()).isEqualTo(5);
+        }
+    }
+
     @Test
     void read_theLastHoursOfADay_fetchesOnlyTheirHourPartitions() throws Exception {
         Instant day = T0.truncatedTo(ChronoUnit.DAYS);
