@@ -405,7 +405,6 @@ class DamagedDataReviewTest {
      * passes.
      */
     @Test
-    @Disabled("DEFECT R20B-10: a record missing provider skips the cost check; $400 for 977 tokens summed")
     void report_recordMissingProviderWithAnImplausibleCost_isLeftOutAndCounted() throws IOException {
         BigDecimal[] total = {BigDecimal.ZERO};
         List<String> lines = sound("good-", 5, total);

@@ -11,7 +11,8 @@ import java.util.Optional;
  * negative, more than the model's highest per-token price times the call's tokens (implausible), or, when the record
  * names the catalog version in use, different from that catalog's price for its tokens (mismatched). A record priced
  * under another catalog version within the plausible range is kept: the FOCUS file shows the difference as an
- * adjustment. Costs of models the catalog does not know, and worst-case estimates of calls that never settled
+ * adjustment. A record that names no provider is checked against the highest maximum of every provider the catalog
+ * knows its model for. Costs of models the catalog does not know, and worst-case estimates of calls that never settled
  * ({@code cost_basis: reserved_worst_case}, no tokens), can only be checked for sign.
  */
 public final class CostCheck {
@@ -67,6 +68,11 @@ public final class CostCheck {
         if (r.worstCaseEstimate()) {
             return Optional.empty(); // a worst case reserved for a call whose tokens never arrived: no tokens to check
         }
+        if (r.pricedProvider() == null && r.pricedModel() != null) {
+            return anyProvidersMaximum(r)
+                    .filter(maximum -> cost.compareTo(maximum) > 0)
+                    .map(maximum -> Reason.IMPLAUSIBLE_COST);
+        }
         // The rate card in force on the call's day (prices change over time), as the gateway priced it.
         Optional<ModelPrice> price = r.pricedModel() == null
                 ? Optional.empty()
@@ -81,6 +87,27 @@ public final class CostCheck {
             return Optional.of(Reason.MISMATCHED_COST);
         }
         return Optional.empty();
+    }
+
+    /**
+     * For a record that names no provider: the most its tokens can cost under any provider the catalog knows its
+     * model for (the rate card in force on the call's day), so that a missing {@code provider} never lets a cost pass
+     * unchecked; empty when no provider's catalog knows the model.
+     */
+    private Optional<BigDecimal> anyProvidersMaximum(UsageRecord r) {
+        BigDecimal highest = null;
+        java.util.Set<String> providers = new java.util.LinkedHashSet<>();
+        for (ModelPrice entry : catalog.entries()) {
+            providers.add(entry.provider());
+        }
+        for (String provider : providers) {
+            Optional<ModelPrice> price = catalog.find(provider, r.pricedModel(), r.tsStart());
+            if (price.isPresent()) {
+                BigDecimal maximum = maximum(price.get(), r.tokens());
+                highest = highest == null ? maximum : highest.max(maximum);
+            }
+        }
+        return Optional.ofNullable(highest);
     }
 
     /**
