@@ -341,7 +341,6 @@ class DamagedDataReviewTest {
      * would charge, budget and report 10 % less than OpenAI bills on every model but one.
      */
     @Test
-    @Disabled("DEFECT R20B-8: a misspelled 'model' in an override discount widens it to every model of the provider")
     void pricingShow_discountWithAMisspelledModelKey_isRefusedNotAppliedToEveryModel() throws IOException {
         Path overrides = dir.resolve("contract.json");
         Files.writeString(overrides, """

@@ -53,6 +53,39 @@ public final class PricingCatalog {
     /** The top-level sections an override file may have; any other name is refused (a misspelling). */
     private static final List<String> OVERRIDE_SECTIONS = List.of("models", "discounts", "aliases");
     /**
+     * The keys of each entry of an override section. A key not among them (a misspelt {@code "modle"}) would be
+     * ignored and widen the entry: a discount meant for one model would apply to every model of its provider. A
+     * {@code models} entry takes every key of the bundled catalog's entries, the notes included, so an edited copy
+     * of the catalog still loads.
+     */
+    private static final Map<String, List<String>> OVERRIDE_ENTRY_KEYS = Map.of(
+            "discounts", List.of("provider", "model", "percent"),
+            "aliases", List.of("provider", "alias", "model"),
+            "models",
+                    List.of(
+                            "provider",
+                            "model",
+                            "aliases",
+                            "tier",
+                            "tier_source_url",
+                            "family",
+                            "input",
+                            "cached_input",
+                            "cache_write_5m",
+                            "cache_write_1h",
+                            "output",
+                            "source_url",
+                            "effective_date",
+                            "date_basis",
+                            "service_tiers",
+                            "long_context",
+                            "region_multipliers",
+                            "deprecated_date",
+                            "retired_date",
+                            "web_search_per_1k",
+                            "web_search_preview_per_1k",
+                            "notes"));
+    /**
      * The bundled catalog's header fields, taken in an override file (a copy of the catalog edited): the unit and
      * currency must be the catalog's (null: any value, descriptive only).
      */
@@ -193,6 +226,19 @@ public final class PricingCatalog {
             }
             throw new IllegalArgumentException("pricing overrides " + file + " have an unknown section '" + name
                     + "'; the sections are " + String.join(", ", OVERRIDE_SECTIONS));
+        }
+        for (String section : OVERRIDE_SECTIONS) {
+            List<String> keys = OVERRIDE_ENTRY_KEYS.get(section);
+            JsonNode list = root.path(section);
+            for (int i = 0; i < list.size(); i++) {
+                for (java.util.Iterator<String> names = list.get(i).fieldNames(); names.hasNext(); ) {
+                    String name = names.next();
+                    if (!keys.contains(name)) {
+                        throw new IllegalArgumentException("pricing overrides " + file + ": " + section + "[" + i
+                                + "] has an unknown key '" + name + "'; its keys are " + String.join(", ", keys));
+                    }
+                }
+            }
         }
         // Keyed by model and effective date. An override entry replaces the bundled entries of its model from its
         // effective_date on (all of them when it has none): a call made before a contract rate starts keeps the list

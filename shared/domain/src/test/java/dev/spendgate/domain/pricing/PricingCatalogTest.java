@@ -144,6 +144,32 @@ class PricingCatalogTest {
     }
 
     @Test
+    void withOverrides_unknownKeyInAnEntry_refusedNamingTheEntryAndKey(@TempDir Path dir) throws IOException {
+        Path discount = Files.writeString(
+                dir.resolve("discount.json"),
+                "{\"discounts\": [{\"provider\": \"openai\", \"modle\": \"gpt-4o-mini\", \"percent\": 10}]}");
+        Path alias = Files.writeString(
+                dir.resolve("alias.json"),
+                "{\"aliases\": [{\"provider\": \"openai\", \"alias\": \"x\", \"model\": \"gpt-4o\", \"note\": 1}]}");
+        Path model = Files.writeString(
+                dir.resolve("model.json"),
+                "{\"models\": [{\"provider\": \"openai\", \"model\": \"gpt-4o\", \"input\": 2, \"output\": 8,"
+                        + " \"efective_date\": \"2026-12-01\"}]}");
+
+        assertThatThrownBy(() -> catalog.withOverrides(discount))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("discounts[0]")
+                .hasMessageContaining("'modle'")
+                .hasMessageContaining("discount.json");
+        assertThatThrownBy(() -> catalog.withOverrides(alias))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("aliases[0] has an unknown key 'note'");
+        assertThatThrownBy(() -> catalog.withOverrides(model))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("models[0] has an unknown key 'efective_date'");
+    }
+
+    @Test
     void withOverrides_aliasOfUnknownModel_refusedNamingIt(@TempDir Path dir) throws IOException {
         Path file = dir.resolve("prices.json");
         Files.writeString(
