@@ -288,7 +288,6 @@ class DamagedDataReviewTest {
      * fields elsewhere (a misspelled outcome field, an unknown override section) for this reason.
      */
     @Test
-    @Disabled("DEFECT R20B-7: a misspelled key in a chargeback rule makes it a catch-all; spend booked to CC-100")
     void report_chargebackRuleWithAMisspelledKey_isRefusedOrIgnoredNotACatchAll() throws IOException {
         BigDecimal[] total = {BigDecimal.ZERO};
         put("part-1.ndjson.gz", ReportDataQualityTest.gzip(sound("good-", 5, total))); // department "support"

@@ -108,7 +108,11 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("chargeback rules must be a JSON object");
         }
+        known(root, "", TOP_KEYS);
         JsonNode s = root.path("suspense");
+        if (s.isObject()) {
+            known(s, "suspense", ACCOUNT_KEYS);
+        }
         Account suspense = s.isObject()
                 ? new Account(
                         s.path("gl_account").asText(null), s.path("cost_centre").asText(null))
@@ -117,6 +121,7 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
         int i = 0;
         for (JsonNode r : root.path("rules")) {
             try {
+                known(r, "", RULE_KEYS);
                 rules.add(new Rule(
                         match(r),
                         new Account(
@@ -131,6 +136,7 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
         i = 0;
         for (JsonNode r : root.path("shared")) {
             try {
+                known(r, "", SHARED_KEYS);
                 String method = r.path("allocation").asText("proportional");
                 Allocation allocation =
                         switch (method) {
@@ -158,6 +164,26 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
             i++;
         }
         return new ChargebackRules(suspense, rules, shared);
+    }
+
+    private static final List<String> TOP_KEYS = List.of("suspense", "rules", "shared");
+    private static final List<String> ACCOUNT_KEYS = List.of("gl_account", "cost_centre");
+    private static final List<String> RULE_KEYS = List.of("department", "team", "feature", "gl_account", "cost_centre");
+    private static final List<String> SHARED_KEYS =
+            List.of("department", "team", "feature", "allocation", "gl_account", "shares");
+
+    /**
+     * Refuses a key {@code node} does not have: an omitted match field matches anything, so a misspelt
+     * {@code "departmnt"} would turn its rule into a catch-all that takes every department's spend.
+     */
+    private static void known(JsonNode node, String where, List<String> keys) {
+        for (java.util.Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!keys.contains(name)) {
+                throw new IllegalArgumentException((where.isEmpty() ? "" : where + ": ") + "unknown key '" + name
+                        + "'; the keys are " + String.join(", ", keys));
+            }
+        }
     }
 
     private static Match match(JsonNode r) {

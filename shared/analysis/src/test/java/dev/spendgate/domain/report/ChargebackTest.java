@@ -135,4 +135,19 @@ class ChargebackTest {
                 .hasMessageContaining("shared[0]")
                 .hasMessageContaining("sum to 100");
     }
+
+    @Test
+    void parse_misspeltKey_isRejectedNamingTheEntryAndKey() {
+        assertThatThrownBy(() -> rules("""
+                {"rules": [{"department": "sales", "gl_account": "1", "cost_centre": "CC-1"},
+                           {"departmnt": "support", "gl_account": "2", "cost_centre": "CC-2"}]}"""))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("rules[1]: unknown key 'departmnt'");
+        assertThatThrownBy(() -> rules("""
+                {"shared": [{"feature": "x", "alocation": "fixed", "gl_account": "1"}]}""")).hasMessageContaining("shared[0]: unknown key 'alocation'");
+        assertThatThrownBy(() -> rules("""
+                {"suspense": {"gl_acount": "6999"}}""")).hasMessageContaining("suspense: unknown key 'gl_acount'");
+        assertThatThrownBy(() -> rules("""
+                {"rule": [{"department": "sales", "gl_account": "1", "cost_centre": "CC-1"}]}""")).hasMessageContaining("unknown key 'rule'");
+    }
 }
