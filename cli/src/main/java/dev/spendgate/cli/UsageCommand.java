@@ -128,12 +128,7 @@ final class UsageCommand implements Callable<Integer> {
             out.println("Left out: " + summary.quarantinedSentence()
                     + ", in no figure above, as the monthly report quarantines them.");
         }
-        long skipped = stats.malformedLines() + stats.unreadableObjects();
-        if (skipped > 0 || stats.duplicates() > 0) {
-            out.println("Warnings: " + stats.malformedLines() + " unreadable lines, " + stats.unreadableObjects()
-                    + " damaged objects, " + stats.duplicates() + " duplicate request ids skipped.");
-            stats.warnings().stream().limit(5).forEach(w -> out.println("  " + w));
-        }
+        ReadWarnings.print(out, stats);
         out.flush();
         return 0;
     }

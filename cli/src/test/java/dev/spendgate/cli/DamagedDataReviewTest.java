@@ -116,7 +116,6 @@ class DamagedDataReviewTest {
      * {@code report} over the same data all name it.
      */
     @Test
-    @Disabled("DEFECT R20B-2: pricing check --month re-prices a damaged month and never says so")
     void pricingCheck_monthWithADamagedObject_namesIt() throws IOException {
         soundObjectAndDamagedOne();
         Path overrides = dir.resolve("overrides.json");
