@@ -214,23 +214,27 @@ final class AdvisorCommand {
             Map<String, long[]> calls = new LinkedHashMap<>();
             Map<String, BigDecimal> recovered = new LinkedHashMap<>();
             RouteCounterfactual counterfactual = new RouteCounterfactual(CallPricer.create(catalog));
-            UsageLogReader.create(new FileSystemObjectStore(dir.dataDir)).read(start, end, (UsageRecord r) -> {
-                UsageRecord.Optimization o = r.optimization();
-                if (o.routedBy() != null && routes.containsKey(o.routedBy()) && r.costUsd() != null) {
-                    RouteRule rule = routes.get(o.routedBy());
-                    // what the call would have cost without the rule, minus what it cost with it (before a cache hit
-                    // on the routed answer, whose saving is the cache rule's)
-                    BigDecimal paid = "hit".equals(o.cache()) && o.savedUsd() != null ? o.savedUsd() : r.costUsd();
-                    // the model asked (a from_aliases name may have its own price), else the rule's from
-                    Optional<BigDecimal> asked =
-                            r.modelRequested() == null ? Optional.empty() : counterfactual.cost(r, r.modelRequested());
-                    asked.or(() -> counterfactual.cost(r, rule.from()))
-                            .ifPresent(c -> add(calls, recovered, "route:" + rule.id(), c.subtract(paid)));
-                }
-                if ("hit".equals(o.cache()) && o.savedUsd() != null) {
-                    add(calls, recovered, "cache:" + r.attribution().feature(), o.savedUsd());
-                }
-            });
+            UsageLogReader.ReadStats stats = UsageLogReader.create(new FileSystemObjectStore(dir.dataDir))
+                    .read(start, end, (UsageRecord r) -> {
+                        UsageRecord.Optimization o = r.optimization();
+                        if (o.routedBy() != null && routes.containsKey(o.routedBy()) && r.costUsd() != null) {
+                            RouteRule rule = routes.get(o.routedBy());
+                            // what the call would have cost without the rule, minus what it cost with it (before a
+                            // cache hit
+                            // on the routed answer, whose saving is the cache rule's)
+                            BigDecimal paid =
+                                    "hit".equals(o.cache()) && o.savedUsd() != null ? o.savedUsd() : r.costUsd();
+                            // the model asked (a from_aliases name may have its own price), else the rule's from
+                            Optional<BigDecimal> asked = r.modelRequested() == null
+                                    ? Optional.empty()
+                                    : counterfactual.cost(r, r.modelRequested());
+                            asked.or(() -> counterfactual.cost(r, rule.from()))
+                                    .ifPresent(c -> add(calls, recovered, "route:" + rule.id(), c.subtract(paid)));
+                        }
+                        if ("hit".equals(o.cache()) && o.savedUsd() != null) {
+                            add(calls, recovered, "cache:" + r.attribution().feature(), o.savedUsd());
+                        }
+                    });
             out.println("Recovered from " + start + " to " + end + ", measured from the records (routed calls: cost"
                     + " at the model asked for, at the tier served, minus cost paid; cache hits: saved_usd):");
             Table table = new Table(
@@ -251,6 +255,7 @@ final class AdvisorCommand {
                                 : usd(recovered.getOrDefault(key, BigDecimal.ZERO)));
             }
             table.print(out);
+            ReadWarnings.print(out, stats);
             out.flush();
             return 0;
         }

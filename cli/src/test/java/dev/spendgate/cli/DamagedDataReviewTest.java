@@ -139,7 +139,6 @@ class DamagedDataReviewTest {
      * output says nothing of it.
      */
     @Test
-    @Disabled("DEFECT R20B-3: advisor status measures recovery over a damaged log and never says so")
     void advisorStatus_windowWithADamagedObject_namesIt() throws IOException {
         soundObjectAndDamagedOne();
         Path policy = dir.resolve("policy/gateway-policy.json");
