@@ -170,7 +170,6 @@ class DamagedDataReviewTest {
      * the metering rests on a damaged object.
      */
     @Test
-    @Disabled("DEFECT R20B-4: reconcile meters a month with a damaged usage object and never says so")
     void reconcile_monthWithADamagedUsageObject_namesIt() throws IOException {
         soundObjectAndDamagedOne();
         Path samples = Path.of("..", "reports", "src", "test", "resources", "reconcile");

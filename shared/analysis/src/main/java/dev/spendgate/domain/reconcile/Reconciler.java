@@ -120,6 +120,16 @@ public final class Reconciler {
             }
             totals.put(bill.source(), t);
         }
+        // A damaged usage log leaves its calls off the metered side, where they would pass for calls the gateway
+        // never saw: every line and the warnings say what the metering rests on.
+        dev.spendgate.domain.usage.UsageLogReader.ReadStats read = metered.readStats();
+        if (read != null && (read.unreadableObjects() > 0 || read.malformedLines() > 0)) {
+            String note = "metered from a damaged usage log: " + read.unreadableObjects() + " damaged objects, "
+                    + read.malformedLines() + " unreadable lines, their calls missing from metered ("
+                    + String.join(" | ", read.warnings().stream().limit(3).toList()) + ")";
+            warnings.add(note);
+            lines.replaceAll(l -> l.withDataQualityNote(note));
+        }
         lines.sort(Comparator.comparing(ReconciliationLine::source)
                 .thenComparing(ReconciliationLine::day)
                 .thenComparing(l -> l.model() == null ? "" : l.model())

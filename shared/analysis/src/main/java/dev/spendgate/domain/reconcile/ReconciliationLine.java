@@ -43,6 +43,29 @@ public record ReconciliationLine(
         catalogUsdPerMillion = Map.copyOf(catalogUsdPerMillion);
     }
 
+    /** This line with {@code note} added to what its figures rest on. */
+    public ReconciliationLine withDataQualityNote(String note) {
+        return new ReconciliationLine(
+                day,
+                source,
+                model,
+                item,
+                accounts,
+                billedUsd,
+                meteredUsd,
+                explanation,
+                notSeenUsd,
+                priceDriftUsd,
+                neverMeteredUsd,
+                roundingUsd,
+                unexplainedUsd,
+                providerTokens,
+                gatewayTokens,
+                impliedUsdPerMillion,
+                catalogUsdPerMillion,
+                dataQuality == null || dataQuality.isEmpty() ? note : dataQuality + "; " + note);
+    }
+
     public BigDecimal differenceUsd() {
         return billedUsd.subtract(meteredUsd);
     }
