@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -201,7 +200,6 @@ class DamagedDataReviewTest {
      * left out.
      */
     @Test
-    @Disabled("DEFECT R20B-5: an unreadable outcome object is dropped unsaid; cost per outcome rises silently")
     void report_unreadableOutcomeObject_isCountedAndNamed() throws IOException {
         BigDecimal[] total = {BigDecimal.ZERO};
         put("part-1.ndjson.gz", ReportDataQualityTest.gzip(sound("good-", 20, total)));

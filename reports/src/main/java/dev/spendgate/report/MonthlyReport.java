@@ -256,7 +256,20 @@ public final class MonthlyReport {
         List<String> warnings = new ArrayList<>();
         List<Outcome> outcomes;
         try {
-            outcomes = OutcomeLog.create(data).read(month);
+            OutcomeLog.Read read = OutcomeLog.create(data).readAll(month);
+            outcomes = read.outcomes();
+            if (!read.unreadable().isEmpty()) {
+                // left out of cost per outcome: said, so the per-outcome figure is not read as complete
+                warnings.add("outcomes: " + read.unreadable().size() + " objects could not be read and are left out"
+                        + " of cost per outcome: "
+                        + String.join(
+                                ", ",
+                                read.unreadable()
+                                        .subList(
+                                                0,
+                                                Math.min(10, read.unreadable().size())))
+                        + (read.unreadable().size() > 10 ? ", ..." : ""));
+            }
         } catch (ObjectStoreException e) {
             // Outcomes only add cost per outcome; the month's money must still be reported.
             outcomes = List.of();

@@ -135,6 +135,14 @@ public final class OutcomeLog {
      * idempotent outcome stored on two days of the month (by a gateway before its claims were undated) is read once.
      */
     public List<Outcome> read(YearMonth month) {
+        return readAll(month).outcomes();
+    }
+
+    /** What {@link #readAll} found: the readable outcomes, and the keys of objects that could not be read. */
+    public record Read(List<Outcome> outcomes, List<String> unreadable) {}
+
+    /** As {@link #read}, with the keys of the objects skipped as unreadable, so a report can name them. */
+    public Read readAll(YearMonth month) {
         List<String> keys = new ArrayList<>();
         Set<String> idempotent = new HashSet<>();
         for (LocalDate day = month.atDay(1); !day.isAfter(month.atEndOfMonth()); day = day.plusDays(1)) {
@@ -146,13 +154,22 @@ public final class OutcomeLog {
             }
         }
         List<Outcome> outcomes = new ArrayList<>(keys.size());
+        List<String> unreadable = new ArrayList<>();
         try (ExecutorService readers = Executors.newFixedThreadPool(Math.min(READERS, Math.max(1, keys.size())))) {
             List<Future<Optional<byte[]>>> reads = new ArrayList<>(keys.size());
             for (String key : keys) {
                 reads.add(readers.submit(() -> store.get(key)));
             }
-            for (Future<Optional<byte[]>> read : reads) {
-                read.get().flatMap(OutcomeLog::decode).ifPresent(outcomes::add);
+            for (int i = 0; i < reads.size(); i++) {
+                Optional<byte[]> bytes = reads.get(i).get(); // empty: deleted since it was listed
+                if (bytes.isPresent()) {
+                    Optional<Outcome> outcome = decode(bytes.get());
+                    if (outcome.isPresent()) {
+                        outcomes.add(outcome.get());
+                    } else {
+                        unreadable.add(keys.get(i));
+                    }
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -160,7 +177,7 @@ public final class OutcomeLog {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
-        return outcomes;
+        return new Read(outcomes, unreadable);
     }
 
     /** The stored name's hash: the Spendgate key id and the client's idempotency key, so keys never collide. */
