@@ -57,6 +57,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -723,10 +724,14 @@ public final class MonthlyReport {
     }
 
     /** The JSON of a claim or sent marker: the month, its state, when ({@code at}) and to how many recipients. */
+    /**
+     * A claim or marker's bytes. Its {@code run_id} makes them this write's own: S3 resends a conditional put whose
+     * answer was lost, and tells its own write from another run's by the bytes ({@link ObjectStore#putIfAbsent}).
+     */
     private byte[] record(YearMonth month, DataQuality quality, Email email, String at) {
         return ("{\"month\":\"" + month + "\",\"month_state\":\""
                         + quality.state().key() + "\",\"" + at + "\":\"" + clock.instant() + "\",\"recipients\":"
-                        + email.to().size() + "}\n")
+                        + email.to().size() + ",\"run_id\":\"" + UUID.randomUUID() + "\"}\n")
                 .getBytes(StandardCharsets.UTF_8);
     }
 

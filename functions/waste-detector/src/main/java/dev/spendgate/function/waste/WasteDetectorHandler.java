@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
@@ -282,10 +283,13 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         // A retried run (EventBridge Scheduler retries failed invocations) or an overlapping one (a doubled delivery)
         // rewrites the same findings but must not alert the day twice: the run that writes the marker beside the
         // findings first, only if absent (S3 If-None-Match: *), is the one that alerts; a failed publish deletes it
-        // again, so the retry alerts.
+        // again, so the retry alerts. The run id makes the marker's bytes this run's own, by which S3's resend of a
+        // put whose answer was lost knows it wrote it.
         String marker = key.replace(".json", ".alerted");
         if (!store.putIfAbsent(
-                marker, ("{\"alerted_findings\":" + top.size() + "}").getBytes(StandardCharsets.UTF_8))) {
+                marker,
+                ("{\"alerted_findings\":" + top.size() + ",\"run_id\":\"" + UUID.randomUUID() + "\"}")
+                        .getBytes(StandardCharsets.UTF_8))) {
             return 0;
         }
         StringBuilder message = new StringBuilder();

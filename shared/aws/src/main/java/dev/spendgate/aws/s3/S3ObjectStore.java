@@ -6,6 +6,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -71,6 +72,10 @@ public final class S3ObjectStore implements ObjectStore {
      * two writers exactly one creates it. A 409 (ConditionalRequestConflict: another write of the key is in flight)
      * says nothing yet: that write may still fail and leave the key absent, so the put is tried again, after
      * {@value #CONFLICT_RETRIES} tries failing with {@link ObjectStoreException} rather than answering "exists".
+     *
+     * <p>The SDK resends a put whose answer was lost (a 5xx or a timeout after S3 stored it), and the resend then
+     * finds the object and gets 412. So a 412 reads the object back: when it holds exactly this call's bytes, this
+     * call wrote it and gets true. Callers make their content unique to the call (a run id), as the interface asks.
      */
     @Override
     public boolean putIfAbsent(String key, byte[] content) {
@@ -87,7 +92,7 @@ public final class S3ObjectStore implements ObjectStore {
                 return true;
             } catch (S3Exception e) {
                 if (e.statusCode() == 412) {
-                    return false;
+                    return ownWrite(key, content);
                 }
                 if (e.statusCode() != 409 || attempt == CONFLICT_RETRIES) {
                     throw new ObjectStoreException("could not put s3://" + bucket + "/" + key + " if absent", e);
@@ -97,6 +102,11 @@ public final class S3ObjectStore implements ObjectStore {
             }
             pause(CONFLICT_PAUSE_MS << (attempt - 1));
         }
+    }
+
+    /** Whether the object under {@code key} is {@code content}: this call's own write, answered 412 on a resend. */
+    private boolean ownWrite(String key, byte[] content) {
+        return get(key).map(stored -> Arrays.equals(stored, content)).orElse(false);
     }
 
     private static void pause(long millis) {

@@ -95,7 +95,8 @@ class S3ConditionalConflictIT {
 
         assertThat(store().putIfAbsent("outcomes/v1/2026-11-03/idem-1.json", new byte[] {1}))
                 .isFalse();
-        assertThat(puts).hasSize(2);
+        // the 412 reads the object back (another writer's bytes) to tell it from this call's own resent write
+        assertThat(puts).filteredOn(p -> p.startsWith("PUT")).hasSize(2);
     }
 
     @Test

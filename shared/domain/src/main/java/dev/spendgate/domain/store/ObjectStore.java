@@ -16,7 +16,9 @@ public interface ObjectStore {
 
     /**
      * Writes the object only if no object has the key, as one atomic step: of two callers racing on a key, exactly one
-     * gets true. False (and nothing written) when the key exists. Throws {@link ObjectStoreException} on failure. This
+     * gets true. False (and nothing written) when the key exists. Throws {@link ObjectStoreException} on failure.
+     * The content must be unique to the call (carry a run id): a store whose client resends a write whose answer was
+     * lost finds the object already there, and tells its own write from another caller's by its bytes. This
      * default checks and writes under this instance's lock, so it is atomic only among callers of this one instance
      * (an in-memory store); adapters over shared storage override it with the storage's own conditional write.
      */

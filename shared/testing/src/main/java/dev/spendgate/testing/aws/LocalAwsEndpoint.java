@@ -59,6 +59,7 @@ public final class LocalAwsEndpoint implements AutoCloseable {
     private int holdUntilInFlight;
     private long holdDeadlineNanos;
     private final List<Fault> faults = new CopyOnWriteArrayList<>();
+    private final List<S3Fault> s3Faults = new CopyOnWriteArrayList<>();
     private final List<String> dynamoDbRequests = new CopyOnWriteArrayList<>();
 
     /**
@@ -69,6 +70,13 @@ public final class LocalAwsEndpoint implements AutoCloseable {
     private record Fault(List<String> bodyContains, boolean afterApplying, AtomicInteger remaining, boolean throttle) {
         boolean matches(String body) {
             return bodyContains.stream().allMatch(body::contains);
+        }
+    }
+
+    /** A fault {@link #failS3} injected: HTTP 500 {@code InternalError} for S3 requests of a method and path. */
+    private record S3Fault(String method, String pathContains, boolean afterApplying, AtomicInteger remaining) {
+        boolean matches(Head request) {
+            return request.method().equals(method) && request.path().contains(pathContains);
         }
     }
 
@@ -148,9 +156,19 @@ public final class LocalAwsEndpoint implements AutoCloseable {
         faults.add(new Fault(List.of(bodyContains), false, new AtomicInteger(times), true));
     }
 
-    /** Ends every {@link #failDynamoDb} fault. */
+    /**
+     * Answers S3 requests of {@code method} whose path contains {@code pathContains} with HTTP 500 InternalError,
+     * {@code times} times ({@code -1}: until {@link #clearFaults}); with {@code afterApplying} s3proxy applies the
+     * request first and only its answer is lost (the SDK then resends it).
+     */
+    public void failS3(boolean afterApplying, int times, String method, String pathContains) {
+        s3Faults.add(new S3Fault(method, pathContains, afterApplying, new AtomicInteger(times)));
+    }
+
+    /** Ends every {@link #failDynamoDb} and {@link #failS3} fault. */
     public void clearFaults() {
         faults.clear();
+        s3Faults.clear();
     }
 
     /** The JSON bodies of the DynamoDB requests so far ({@code X-Amz-Target} action first, then a space), in order. */
@@ -315,6 +333,19 @@ public final class LocalAwsEndpoint implements AutoCloseable {
             }
             return respond(
                     out, 400, "text/xml", "<ErrorResponse><Error><Code>InvalidAction</Code></Error></ErrorResponse>");
+        }
+        for (S3Fault f : s3Faults) {
+            if (f.matches(request) && f.remaining().getAndUpdate(n -> n == 0 ? 0 : n - 1) != 0) {
+                if (f.afterApplying()) {
+                    forward(s3Port, request, body, OutputStream.nullOutputStream());
+                }
+                return respond(
+                        out,
+                        500,
+                        "application/xml",
+                        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>injected"
+                                + " by LocalAwsEndpoint</Message><RequestId>local</RequestId></Error>");
+            }
         }
         return forward(s3Port, request, body, out);
     }
