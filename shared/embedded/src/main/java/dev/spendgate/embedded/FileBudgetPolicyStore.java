@@ -14,10 +14,12 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -94,6 +96,24 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
     }
 
     private static final class Codec implements SharedJsonFile.Codec<Policies> {
+        private static final Set<String> ROOT_FIELDS = orderedSet("version", "policies");
+        private static final Set<String> POLICY_FIELDS = orderedSet(
+                "scope",
+                "period",
+                "limitUsd",
+                "mode",
+                "alertAt",
+                "onStoreError",
+                "zone",
+                "shards",
+                "previousShards",
+                "shardsFrom",
+                "previousZone");
+
+        private static Set<String> orderedSet(String... names) {
+            return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(List.of(names)));
+        }
+
         @Override
         public Policies empty() {
             return Policies.EMPTY;
@@ -105,8 +125,22 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
             if (formatVersion != FORMAT_VERSION) {
                 throw new IllegalStateException("format version " + formatVersion + ", expected " + FORMAT_VERSION);
             }
+            unknownFields(root, ROOT_FIELDS, "the file");
+            JsonNode list = root.path("policies");
+            if (!list.isMissingNode() && !list.isArray()) {
+                throw new IllegalStateException("\"policies\" is not a list");
+            }
             Map<String, BudgetPolicy> byId = new TreeMap<>();
-            for (JsonNode node : root.path("policies")) {
+            int index = 0;
+            for (JsonNode node : list) {
+                index++;
+                if (!node.isObject()) {
+                    throw new IllegalStateException("policy " + index + " is not an object");
+                }
+                unknownFields(
+                        node,
+                        POLICY_FIELDS,
+                        "policy " + index + " (" + node.path("scope").asText("no scope") + ")");
                 BudgetPolicy policy = toPolicy(node);
                 if (byId.put(policy.id(), policy) != null) {
                     throw new IllegalStateException("two policies with id " + policy.id());
@@ -140,6 +174,20 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                 }
             }
             return root;
+        }
+
+        /**
+         * Refuses a field the format does not have: a hand-edited {@code "onStoreEror"} or {@code "timeZone"} would
+         * otherwise leave the default (fail open, UTC) in force, and a misspelt {@code "policy"} every budget out.
+         */
+        private static void unknownFields(JsonNode node, Set<String> known, String where) {
+            for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!known.contains(name)) {
+                    throw new IllegalStateException(where + " has a field the format does not have: \"" + name
+                            + "\" (known: " + String.join(", ", known) + ")");
+                }
+            }
         }
 
         private static BudgetPolicy toPolicy(JsonNode node) {

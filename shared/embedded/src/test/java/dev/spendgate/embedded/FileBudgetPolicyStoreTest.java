@@ -99,4 +99,32 @@ class FileBudgetPolicyStoreTest extends BudgetPolicyStoreContract {
                 .hasMessageContaining("budgets.json")
                 .hasMessageContaining("weekly");
     }
+
+    @Test
+    void list_handEditedFieldMisspelt_refusedNamingItRatherThanFailingOpen() throws IOException {
+        Files.writeString(dir.resolve("budgets.json"), """
+                {"version": 1, "policies": [
+                  {"scope": "feature:chatbot", "period": "monthly", "limitUsd": "10", "mode": "block",
+                   "onStoreEror": "fail_closed"}]}
+                """);
+
+        assertThatThrownBy(() -> new FileBudgetPolicyStore(dir.resolve("budgets.json")).list())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("budgets.json")
+                .hasMessageContaining("policy 1 (feature:chatbot)")
+                .hasMessageContaining("\"onStoreEror\"");
+    }
+
+    @Test
+    void list_policiesListMisspelt_refusedRatherThanNoBudgets() throws IOException {
+        Files.writeString(dir.resolve("budgets.json"), """
+                {"version": 1, "policy": [
+                  {"scope": "global", "period": "monthly", "limitUsd": "10", "mode": "block"}]}
+                """);
+
+        assertThatThrownBy(() -> new FileBudgetPolicyStore(dir.resolve("budgets.json")).list())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("budgets.json")
+                .hasMessageContaining("\"policy\"");
+    }
 }

@@ -96,6 +96,9 @@ public final class LocalGatewayRuntime {
      */
     public static BudgetStores budgets(Path dataDir, AlertSink alerts, boolean syncEachCommit) {
         Path dir = dataDir.resolve("budgets");
+        FileBudgetPolicyStore policies = new FileBudgetPolicyStore(dir.resolve("policies.json"));
+        // a hand-edited file that does not load stops the start, naming the field, rather than failing every call
+        policies.list();
         FileBudgetLedger ledger = new FileBudgetLedger(dir.resolve("ledger.json"), syncEachCommit);
         FileReservationJournal journal;
         try {
@@ -124,7 +127,7 @@ public final class LocalGatewayRuntime {
         }
         // flush: journal first, so each reservation in the ledger file is in the journal file unless opened in between
         return new BudgetStores(
-                new FileBudgetPolicyStore(dir.resolve("policies.json")),
+                policies,
                 ledger,
                 new InMemoryRateCounter(),
                 new FileOnceMarker(dir.resolve("alerts.json")),
