@@ -1,6 +1,7 @@
 package dev.spendgate.embedded;
 
 import dev.spendgate.domain.usage.UsageSpool;
+import dev.spendgate.logging.JsonLogger;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -37,6 +38,10 @@ public final class FileSystemUsageSpool implements UsageSpool {
     private static final int VERSION = 1;
     /** Shared by every instance in the JVM so two instances on one directory still order their spills. */
     private static final AtomicLong SEQUENCE = new AtomicLong();
+    /** Batch files of another format version already named in the log, so each is named once per process. */
+    private static final java.util.Set<Path> UNREADABLE_NAMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private static final JsonLogger LOG = JsonLogger.create("embedded");
 
     private final Path dir;
     private final Clock clock;
@@ -144,7 +149,19 @@ public final class FileSystemUsageSpool implements UsageSpool {
 
     private static Header readHeader(Path file, DataInputStream in) throws IOException {
         try {
-            if (in.readInt() != MAGIC || in.readInt() != VERSION) {
+            int magic = in.readInt();
+            int version = magic == MAGIC ? in.readInt() : -1;
+            if (magic != MAGIC || version != VERSION) {
+                if (magic == MAGIC && UNREADABLE_NAMED.add(file)) {
+                    // a batch of another version (a newer gateway ran on this directory): its records are not in
+                    // the usage log until that version delivers them, so the totals are short; say so once
+                    LOG.error("spool.batch_of_other_version")
+                            .field("file", file.toString())
+                            .field("version", version)
+                            .log("usage spool batch " + file + " is format version " + version + ", this gateway reads "
+                                    + VERSION + ": its records are not delivered; it is left in place for a gateway of"
+                                    + " that version");
+                }
                 return null;
             }
             long spilledAt = in.readLong();

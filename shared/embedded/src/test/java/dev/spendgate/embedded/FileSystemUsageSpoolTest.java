@@ -61,4 +61,36 @@ class FileSystemUsageSpoolTest extends UsageSpoolContract {
         assertThat(spool.pending(10)).extracting(SpooledBatch::objectKey).containsExactly("usage/v1/a.ndjson.gz");
         assertThat(junk).exists();
     }
+
+    /**
+     * A batch a newer gateway spilled on this directory (its format version 2): left in place, as before, but no longer
+     * silently: its records are missing from the usage log, so the log names the file, once.
+     */
+    @Test
+    void pending_batchOfAnotherVersion_keptAndNamedInTheLogOnce() throws IOException {
+        UsageSpool spool = newSpool();
+        Files.createDirectories(root.resolve("spool"));
+        Path newer = root.resolve("spool/ffff.batch");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.writeInt(0x53475350);
+            out.writeInt(2);
+            out.writeLong(1L);
+        }
+        Files.write(newer, bytes.toByteArray());
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(spool.pending(10)).isEmpty();
+            assertThat(spool.pending(10)).isEmpty();
+        } finally {
+            System.setErr(err);
+        }
+
+        assertThat(newer).exists();
+        String log = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(log).contains("spool.batch_of_other_version").contains("ffff.batch");
+        assertThat(log.split("spool.batch_of_other_version", -1)).hasSize(2);
+    }
 }
