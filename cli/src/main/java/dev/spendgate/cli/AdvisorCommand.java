@@ -76,6 +76,10 @@ final class AdvisorCommand {
         @Mixin
         SpendgateCli.DataDirOption dir;
 
+        /** Priced at the rates the gateway charged the calls at, as `waste` prices its findings. */
+        @Mixin
+        PricingCommand.OverridesOption overrides;
+
         @Spec
         CommandSpec spec;
 
@@ -128,7 +132,7 @@ final class AdvisorCommand {
             }
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            PricingCatalog catalog = PricingCatalog.bundled();
+            PricingCatalog catalog = overrides.current();
             FileSystemObjectStore usage = new FileSystemObjectStore(dir.dataDir);
             WasteReport report = WasteAnalyzer.create(
                             catalog,
@@ -189,6 +193,10 @@ final class AdvisorCommand {
         @Mixin
         SpendgateCli.DataDirOption dir;
 
+        /** Priced at the rates the gateway charged the calls at, as `waste` prices its findings. */
+        @Mixin
+        PricingCommand.OverridesOption overrides;
+
         @Spec
         CommandSpec spec;
 
@@ -208,7 +216,7 @@ final class AdvisorCommand {
                 out.println("No fix has been applied (see `spendgate advisor apply`).");
                 return 0;
             }
-            PricingCatalog catalog = PricingCatalog.bundled();
+            PricingCatalog catalog = overrides.current();
             Map<String, RouteRule> routes = new HashMap<>();
             policy.routes().forEach(r -> routes.put(r.id(), r));
             Map<String, long[]> calls = new LinkedHashMap<>();

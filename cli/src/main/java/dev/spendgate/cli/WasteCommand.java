@@ -1,6 +1,5 @@
 package dev.spendgate.cli;
 
-import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.waste.EfficiencyScore;
 import dev.spendgate.domain.waste.Finding;
@@ -41,6 +40,10 @@ import picocli.CommandLine.Spec;
 final class WasteCommand implements Callable<Integer> {
     @Mixin
     SpendgateCli.DataDirOption dir;
+
+    /** Savings are priced at the rates the gateway charged the calls at: the same overrides. */
+    @Mixin
+    PricingCommand.OverridesOption overrides;
 
     @Spec
     CommandSpec spec;
@@ -99,7 +102,7 @@ final class WasteCommand implements Callable<Integer> {
         }
         Governance governance = new Governance(
                 KeysCommand.store(dir).list(), BudgetsCommand.policies(dir).list());
-        WasteReport report = WasteAnalyzer.create(PricingCatalog.bundled(), governance, clock)
+        WasteReport report = WasteAnalyzer.create(overrides.current(), governance, clock)
                 .withChargebackRules(chargebackRules())
                 .analyze(new FileSystemObjectStore(dir.dataDir), new WasteWindow(start, end));
         if (out != null) {

@@ -156,4 +156,58 @@ class WasteCommandTest {
         assertThat(waste.code()).as(waste.err()).isZero();
         assertThat(waste.out()).contains("0 calls").contains("No waste found.");
     }
+
+    /**
+     * A customer with contracted prices: the gateway charged the calls with its overrides, so a finding's saving (the
+     * calls' cost less the same tokens on the cheaper model) must use the cheaper model's contracted rate too. Before,
+     * `waste` priced the cheaper model at list: the saving did not move with the contract at all.
+     */
+    @Test
+    void waste_withOverrides_pricesTheCheaperModelAtTheContractedRate() throws Exception {
+        CliRun simulate = CliRun.of(
+                "simulate", "--month", "2026-10", "--seed", "7", "--calls", "5000", "--data-dir", dir.toString());
+        assertThat(simulate.code()).as(simulate.err()).isZero();
+        Path half = dir.resolve("half.json");
+        Files.writeString(half, """
+                {"discounts": [{"provider": "openai", "model": "gpt-4o-mini", "percent": 50}]}
+                """);
+        Path free = dir.resolve("free.json");
+        Files.writeString(free, """
+                {"discounts": [{"provider": "openai", "model": "gpt-4o-mini", "percent": 100}]}
+                """);
+
+        BigDecimal list = triageSaving(List.of());
+        BigDecimal atHalf = triageSaving(List.of("--overrides", half.toString()));
+        BigDecimal atNothing = triageSaving(List.of("--overrides", free.toString()));
+
+        // the saving grows by what the cheaper model's tokens no longer cost: half of it, then all of it
+        assertThat(atHalf).isGreaterThan(list);
+        assertThat(atNothing.subtract(list))
+                .isEqualByComparingTo(atHalf.subtract(list).multiply(BigDecimal.TWO));
+    }
+
+    /** The window saving of the ticket-triage gpt-4o to gpt-4o-mini finding, from `waste --out`. */
+    private BigDecimal triageSaving(List<String> extra) throws Exception {
+        Path out = Files.createTempFile(dir, "findings", ".json");
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "waste",
+                "--from",
+                "2026-10-01",
+                "--to",
+                "2026-11-01",
+                "--out",
+                out.toString(),
+                "--data-dir",
+                dir.toString()));
+        args.addAll(extra);
+        CliRun waste = CliRun.of(args.toArray(String[]::new));
+        assertThat(waste.code()).as(waste.err()).isZero();
+        for (JsonNode f : new ObjectMapper().readTree(Files.readAllBytes(out)).get("findings")) {
+            if (f.get("category").asText().equals("model_mismatch")
+                    && f.at("/scope/feature").asText().equals("ticket-triage")) {
+                return new BigDecimal(f.get("window_savings_usd").asText());
+            }
+        }
+        throw new AssertionError("no ticket-triage model_mismatch finding");
+    }
 }

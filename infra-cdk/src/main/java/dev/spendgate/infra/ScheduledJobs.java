@@ -131,6 +131,8 @@ public final class ScheduledJobs extends Construct {
         wasteEnv.put("SPENDGATE_ALERT_TOPIC_ARN", alerts.getTopicArn());
         wasteEnv.put("SPENDGATE_KEYS_TABLE", storage.keys().getTableName());
         wasteEnv.put("SPENDGATE_BUDGETS_TABLE", storage.budgets().getTableName());
+        // savings priced at the customer's contracted prices, as the proxy charged the calls
+        wasteEnv.putAll(ConfigFiles.reportEnvironment(props));
         // Lambda's java21 runtime stops the JIT at C1 (level 1) by default, which suits short calls; the day pass is
         // minutes of tight loops, measured 1.6-1.7x slower on C1 alone (bench/RESULTS.md, "Parallel waste day pass")
         wasteEnv.put("JAVA_TOOL_OPTIONS", WASTE_JAVA_TOOL_OPTIONS);
@@ -144,7 +146,7 @@ public final class ScheduledJobs extends Construct {
                 wasteRole,
                 wasteLogs,
                 wasteEnv,
-                List.of(),
+                ConfigFiles.layers(this, props),
                 null);
         wasteAlias = live("WasteDetectorLive", wasteDetector);
         onFailure(wasteAlias, wasteRole, failedRuns);

@@ -818,8 +818,9 @@ public final class MonthlyReport {
     /**
      * The month's waste from the daily detector's day aggregates, over the calendar month ({@code [1st, next 1st)}
      * UTC; a running month through yesterday): null where the detector does not run on this data (no findings of it
-     * for the month) or the month has no complete day yet. Priced with the list catalog, the bundled one the detector
-     * prices its aggregates with, so its stored days are reused, not rebuilt at other prices.
+     * for the month) or the month has no complete day yet. Priced with the contracted catalog (the bundled one with
+     * the customer's overrides), as the detector prices its aggregates, so its stored days are reused, not rebuilt at
+     * other prices.
      */
     private WasteReport calendarWaste(ObjectStore data, YearMonth month, List<String> warnings) {
         if (WasteSummary.storedKey(data, month).isEmpty()) {
@@ -840,10 +841,10 @@ public final class MonthlyReport {
         if (!from.isBefore(to)) {
             return null;
         }
-        WasteAnalyzer analyzer = WasteAnalyzer.create(settings.list(), settings.governance(), clock)
+        WasteAnalyzer analyzer = WasteAnalyzer.create(settings.contracted(), settings.governance(), clock)
                 .withChargebackRules(settings.rules());
         DayAggregates.Outcome outcome = DayAggregates.create(
-                        data, analyzer, settings.list().version(), WASTE_FETCH_AHEAD)
+                        data, analyzer, settings.contracted().version(), WASTE_FETCH_AHEAD)
                 .analyze(new WasteWindow(from, to));
         if (!outcome.built().isEmpty()) {
             // a re-run after late records shows why its waste changed; a first run, which days it had to read whole

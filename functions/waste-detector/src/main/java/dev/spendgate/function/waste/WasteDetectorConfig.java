@@ -21,6 +21,8 @@ import java.util.Map;
  *     {@code SPENDGATE_WASTE_MERGE_MAX_RETRY_FINDINGS} (10,000): how many retry scopes, system prompts with a cache
  *     write, jobs and retry scopes with a finding the window merge holds before it settles (or rolls up) the ones the
  *     last merged day did not have ({@link WasteAnalyzer.Bounds}; each is counted in the findings' warnings)
+ * @param pricingOverrides {@code SPENDGATE_PRICING_OVERRIDES}, optional: the customer price file the proxy charges
+ *     with (in the config layer), so savings are priced at the contracted rates the calls were charged at
  */
 public record WasteDetectorConfig(
         String usageBucket,
@@ -30,7 +32,8 @@ public record WasteDetectorConfig(
         int topFindings,
         boolean fromAggregates,
         int indexThreads,
-        WasteAnalyzer.Bounds mergeBounds) {
+        WasteAnalyzer.Bounds mergeBounds,
+        String pricingOverrides) {
 
     public static WasteDetectorConfig fromEnvironment(Map<String, String> env) {
         String bucket = blankToNull(env.get("SPENDGATE_USAGE_BUCKET"));
@@ -72,7 +75,8 @@ public record WasteDetectorConfig(
                 topFindings,
                 !"log".equals(source),
                 indexThreads,
-                mergeBounds);
+                mergeBounds,
+                blankToNull(env.get("SPENDGATE_PRICING_OVERRIDES")));
     }
 
     private static int atLeastOne(Map<String, String> env, String name, int fallback) {

@@ -70,6 +70,8 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
     private final boolean fromAggregates;
     private final int indexThreads;
     private final WasteAnalyzer.Bounds mergeBounds;
+    /** The bundled catalog with the customer's overrides: savings at the rates the calls were charged at. */
+    private final PricingCatalog catalog;
 
     /** Built once per execution environment from {@link WasteDetectorConfig} and {@link AwsClients}. */
     public WasteDetectorHandler() {
@@ -85,7 +87,21 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
                 config.topFindings(),
                 config.fromAggregates(),
                 config.indexThreads(),
-                config.mergeBounds());
+                config.mergeBounds(),
+                catalog(config));
+    }
+
+    /** The bundled catalog with {@code SPENDGATE_PRICING_OVERRIDES} applied; a bad file fails the function's init. */
+    private static PricingCatalog catalog(WasteDetectorConfig config) {
+        PricingCatalog bundled = PricingCatalog.bundled();
+        if (config.pricingOverrides() == null) {
+            return bundled;
+        }
+        try {
+            return bundled.withOverrides(java.nio.file.Path.of(config.pricingOverrides()));
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IllegalStateException("SPENDGATE_PRICING_OVERRIDES: " + e.getMessage(), e);
+        }
     }
 
     /** For tests: collaborators given; {@code alerts} may be null (no alerts); reads the day aggregates. */
@@ -105,7 +121,27 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
             Clock clock,
             int topFindings,
             boolean fromAggregates) {
-        this(store, governance, alerts, clock, topFindings, fromAggregates, 2, WasteAnalyzer.Bounds.DEFAULT);
+        this(
+                store,
+                governance,
+                alerts,
+                clock,
+                topFindings,
+                fromAggregates,
+                2,
+                WasteAnalyzer.Bounds.DEFAULT,
+                PricingCatalog.bundled());
+    }
+
+    /** For tests: reading the day aggregates, pricing savings with {@code catalog} (a customer's overrides). */
+    WasteDetectorHandler(
+            ObjectStore store,
+            Supplier<Governance> governance,
+            AlertSink alerts,
+            Clock clock,
+            int topFindings,
+            PricingCatalog catalog) {
+        this(store, governance, alerts, clock, topFindings, true, 2, WasteAnalyzer.Bounds.DEFAULT, catalog);
     }
 
     /** For tests: as above, the window merge settling past {@code mergeBounds}. */
@@ -116,7 +152,7 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
             Clock clock,
             int topFindings,
             WasteAnalyzer.Bounds mergeBounds) {
-        this(store, governance, alerts, clock, topFindings, true, 2, mergeBounds);
+        this(store, governance, alerts, clock, topFindings, true, 2, mergeBounds, PricingCatalog.bundled());
     }
 
     private WasteDetectorHandler(
@@ -127,7 +163,9 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
             int topFindings,
             boolean fromAggregates,
             int indexThreads,
-            WasteAnalyzer.Bounds mergeBounds) {
+            WasteAnalyzer.Bounds mergeBounds,
+            PricingCatalog catalog) {
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
         this.fromAggregates = fromAggregates;
         this.indexThreads = indexThreads;
         this.mergeBounds = Objects.requireNonNull(mergeBounds, "mergeBounds");
@@ -155,7 +193,6 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         List<String> warnings = new ArrayList<>();
         UsageErrorReplay.Result replay = replayUndelivered(warnings);
         Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
-        PricingCatalog catalog = PricingCatalog.bundled();
         WasteAnalyzer analyzer = WasteAnalyzer.create(catalog, governance.get(), clock)
                 .withIndexThreads(indexThreads)
                 .withMergeBounds(mergeBounds)
