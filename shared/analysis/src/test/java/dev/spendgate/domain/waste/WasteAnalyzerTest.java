@@ -74,7 +74,7 @@ class WasteAnalyzerTest {
         assertThat(json.at("/input/unreadable_objects").asInt()).isEqualTo(1);
         assertThat(json.at("/input/malformed_lines_skipped").asInt()).isGreaterThanOrEqualTo(2);
         assertThat(json.at("/input/warnings").toString())
-                .contains("unknown schema_version 9")
+                .contains("unknown schema_version 9 (written by a newer Spendgate")
                 .contains("missing field request_id")
                 .contains("unreadable gzip");
     }

@@ -201,7 +201,11 @@ public final class UsageRecordCodec {
         }
         int version = n.path("schema_version").asInt(-1);
         if (!UsageRecord.readableSchema(version)) {
-            throw new MalformedUsageRecordException("unknown schema_version " + n.path("schema_version"));
+            throw new MalformedUsageRecordException("unknown schema_version " + n.path("schema_version")
+                    + (version > UsageRecord.COST_BASIS_SCHEMA_VERSION
+                            ? " (written by a newer Spendgate; this one reads up to "
+                                    + UsageRecord.COST_BASIS_SCHEMA_VERSION + ": upgrade to count it)"
+                            : ""));
         }
         try {
             String cost = str(n, "cost_usd");
