@@ -62,6 +62,13 @@ public final class GatewayRuntime implements AutoCloseable {
     private final AdminApi admin;
     private final Router router;
     private final ScheduledExecutorService scheduler;
+    /** Collects ended batches' results ({@link BatchApi#sweepEnded}) off the flush thread: it waits on providers. */
+    private final ScheduledExecutorService batchSweeper;
+
+    private final BatchApi batches;
+    /** How often the local gateway collects the results of ended batches, the first time a minute after its start. */
+    static final Duration BATCH_SWEEP_INTERVAL = Duration.ofMinutes(10);
+
     private final ConsoleHandler console;
     private final Clock clock;
     private final java.math.BigDecimal worstCaseAlertUsd; // null: never
@@ -86,12 +93,21 @@ public final class GatewayRuntime implements AutoCloseable {
         this.gateway = gateway;
         this.providers = providers;
         this.router = new Router(gateway, outcomes, admin, console, batches);
+        this.batches = batches;
         this.usageLog = usageLog;
         this.budgetStores = budgetStores;
         this.budgetGate = budgetGate;
         if (flushInterval == null) {
             this.scheduler = null;
+            this.batchSweeper = null;
         } else {
+            this.batchSweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "spendgate-batch-sweep");
+                t.setDaemon(true);
+                return t;
+            });
+            batchSweeper.scheduleWithFixedDelay(
+                    this::sweepBatchesQuietly, 60, BATCH_SWEEP_INTERVAL.toSeconds(), TimeUnit.SECONDS);
             this.scheduler = Executors.newSingleThreadScheduledExecutor(flushThreads());
             // full buffers are written on this thread too, so no call waits for the store (bench/RESULTS.md)
             usageLog.flushInBackground(task -> scheduler.execute(() -> {
@@ -321,6 +337,15 @@ public final class GatewayRuntime implements AutoCloseable {
     /** Stops background work and writes every buffered record (to the store, or the spool if it is down). */
     @Override
     public void close() {
+        if (batchSweeper != null) {
+            // a sweep records through the usage log: it ends (or is interrupted) before the log closes
+            batchSweeper.shutdownNow();
+            try {
+                batchSweeper.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (scheduler != null) {
             scheduler.shutdown();
             try {
@@ -394,6 +419,19 @@ public final class GatewayRuntime implements AutoCloseable {
      * locally, handed to the store or the spool in AWS. A record that cannot be made durable keeps its entry for the
      * next sweep.
      */
+    /** The provider batch API this gateway serves ({@link BatchApi#sweepEnded} collects ended batches' results). */
+    public BatchApi batches() {
+        return batches;
+    }
+
+    private void sweepBatchesQuietly() {
+        try {
+            batches.sweepEnded();
+        } catch (RuntimeException e) {
+            Log.error(null, "batch results sweep failed", e);
+        }
+    }
+
     public void sweepQuietly() {
         try {
             report(budgetGate.sweep(this::recordUnsettled));

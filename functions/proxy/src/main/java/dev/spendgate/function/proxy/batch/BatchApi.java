@@ -351,6 +351,106 @@ public final class BatchApi {
         x.relay(answer);
     }
 
+    /** What one {@link #sweepEnded} did. */
+    public record Swept(int batchesChecked, int batchesEnded, int recordsAdded) {}
+
+    /**
+     * Records the results of every batch created through this gateway that has ended at its provider, whether or not
+     * a client fetched them here: the provider bills a batch when it runs, so one whose creator never downloads its
+     * results (the job died, the key was revoked, the results were fetched from the provider directly) is still
+     * recorded and charged to its creator's budgets. Each line is recorded once, as when a client fetches
+     * ({@link BatchResults}); a batch whose results are in is not asked about again. A provider that cannot be reached
+     * or answers an error leaves the batch for the next sweep.
+     */
+    public Swept sweepEnded() {
+        int checked = 0;
+        int ended = 0;
+        int added = 0;
+        for (String batchId : store.unsweptBatches()) {
+            Optional<BatchStore.Creator> creator = store.creator(batchId);
+            Optional<Provider> provider =
+                    creator.flatMap(c -> providers.named(c.provider())).filter(p -> !p.missingKey());
+            if (provider.isEmpty()) {
+                continue;
+            }
+            checked++;
+            try {
+                int recorded = sweep(provider.get(), creator.get());
+                if (recorded >= 0) {
+                    ended++;
+                    added += recorded;
+                    store.saveSwept(batchId, clock.instant());
+                }
+            } catch (IOException | RuntimeException e) {
+                Log.warn(
+                        null,
+                        "batch " + batchId + ": results not collected ("
+                                + e.getClass().getSimpleName() + ": " + e.getMessage()
+                                + "); the next sweep tries again");
+            }
+        }
+        if (added > 0) {
+            Log.info(null, "batch sweep: " + added + " result records added for " + ended + " ended batches");
+        }
+        return new Swept(checked, ended, added);
+    }
+
+    /** OpenAI statuses of a batch that ended without running anything billable (its input failed validation). */
+    private static final java.util.Set<String> OPENAI_UNBILLED = java.util.Set.of("failed");
+
+    /** The records a sweep of one batch added; -1 while the batch still runs. */
+    private int sweep(Provider p, BatchStore.Creator c) throws IOException {
+        if (p.format() == ApiFormat.OPENAI) {
+            JsonNode b = fetchJson(p, "/v1/batches/" + c.batchId());
+            String status = b.path("status").asText();
+            if (OPENAI_UNBILLED.contains(status)) {
+                return 0;
+            }
+            if (!OPENAI_ENDED.containsKey(status)) {
+                return -1;
+            }
+            noteOpenAiFiles(b);
+            int added = 0;
+            for (String field : RESULT_FILES) {
+                String file = b.path(field).asText(null);
+                Optional<JsonNode> output = BatchStore.isValidId(file) ? store.outputFile(file) : Optional.empty();
+                if (output.isPresent()) {
+                    byte[] lines = fetch(p, "/v1/files/" + file + "/content");
+                    added += results.record(
+                            c,
+                            Instant.parse(output.get().path("completed_at").asText()),
+                            lines,
+                            BatchResults.Format.OPENAI);
+                }
+            }
+            return added;
+        }
+        JsonNode b = fetchJson(p, "/v1/messages/batches/" + c.batchId());
+        if (!"ended".equals(b.path("processing_status").asText())) {
+            return -1;
+        }
+        noteAnthropicEnd(b, c.batchId());
+        byte[] lines = fetch(p, "/v1/messages/batches/" + c.batchId() + "/results");
+        return results.record(c, anthropicEnded(c.batchId()), lines, BatchResults.Format.ANTHROPIC);
+    }
+
+    private byte[] fetch(Provider p, String path) throws IOException {
+        BatchUpstream.Answer answer =
+                upstream.send(p, "GET", path, new dev.spendgate.function.proxy.http.Headers(), new byte[0]);
+        if (!answer.ok()) {
+            throw new IOException(p.name() + " answered " + answer.status() + " to GET " + path);
+        }
+        return answer.body();
+    }
+
+    private JsonNode fetchJson(Provider p, String path) throws IOException {
+        JsonNode n = JSON.readTree(fetch(p, path));
+        if (n == null || !n.isObject()) {
+            throw new IOException(p.name() + " answered GET " + path + " with no JSON object");
+        }
+        return n;
+    }
+
     /** {@code GET /v1/files/{id}/content}: an ended batch's output file is recorded once. */
     private void fileContent(BatchExchange x, Provider p) throws IOException {
         BatchUpstream.Answer answer = forward(x, p);

@@ -18,8 +18,8 @@ import java.util.Set;
  * What the gateway keeps about provider batches, in the object store (S3 in AWS, a directory locally), under
  * {@code batches/}: the creator of each batch (key and attribution), the key that uploaded each file, the worst case of
  * each uploaded batch input file,
- * which output file belongs to which batch, when each Message Batch ended, and the {@code custom_id}s already recorded
- * for each batch, so results fetched twice are recorded once.
+ * which output file belongs to which batch, when each Message Batch ended, the {@code custom_id}s already recorded
+ * for each batch, so results fetched twice are recorded once, and the batches whose results a sweep collected.
  */
 final class BatchStore {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -172,6 +172,40 @@ final class BatchStore {
         ArrayNode ids = n.putArray("custom_ids");
         customIds.forEach(ids::add);
         put(recordedKey(batchId), n);
+    }
+
+    /**
+     * The batches created through the gateway whose results a sweep has not yet collected ({@link
+     * BatchApi#sweepEnded}), oldest id order.
+     */
+    java.util.List<String> unsweptBatches() {
+        String created = PREFIX + "created/";
+        String swept = PREFIX + "swept/";
+        Set<String> done = new java.util.HashSet<>();
+        for (String key : store.list(swept)) {
+            done.add(idOf(key, swept));
+        }
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        for (String key : store.list(created)) {
+            String id = idOf(key, created);
+            if (isValidId(id) && !done.contains(id)) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    /** The batch's results are all recorded: sweeps leave it alone from now on. */
+    void saveSwept(String batchId, Instant at) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("batch_id", batchId);
+        n.put("swept_at", at.toString());
+        put(PREFIX + "swept/" + safe(batchId) + ".json", n);
+    }
+
+    private static String idOf(String key, String prefix) {
+        String name = key.substring(prefix.length());
+        return name.endsWith(".json") ? name.substring(0, name.length() - ".json".length()) : name;
     }
 
     private static String creatorKey(String batchId) {
