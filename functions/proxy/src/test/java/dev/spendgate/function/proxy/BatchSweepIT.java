@@ -184,4 +184,16 @@ class BatchSweepIT {
         assertThat(down).isEqualTo(new BatchApi.Swept(1, 0, 0));
         assertThat(batchRecords()).isEmpty();
     }
+
+    @Test
+    void batchGoneAtTheProvider_askedOnceThenLeftAlone() throws Exception {
+        String batchId = openAiBatch(line("t-1"));
+        batches.forgetOpenAi(batchId);
+
+        BatchApi.Swept gone = gw.runtime.batches().sweepEnded();
+        BatchApi.Swept after = gw.runtime.batches().sweepEnded();
+
+        assertThat(gone).isEqualTo(new BatchApi.Swept(1, 0, 0));
+        assertThat(after).isEqualTo(new BatchApi.Swept(0, 0, 0));
+    }
 }

@@ -234,6 +234,11 @@ public final class FakeBatchUpstream implements AutoCloseable {
     }
 
     /** Ends an Anthropic Message Batch: each request used these token counts. */
+    /** The provider no longer has the OpenAI batch (deleted, or expired with its files): it answers 404 for it. */
+    public void forgetOpenAi(String batchId) {
+        openAiBatches.remove(batchId);
+    }
+
     public void completeAnthropic(String batchId, long inputTokens, long cacheReadTokens, long outputTokens) {
         ObjectNode batch = anthropicBatches.get(batchId);
         StringBuilder out = new StringBuilder();

@@ -381,6 +381,13 @@ public final class BatchApi {
                     added += recorded;
                     store.saveSwept(batchId, clock.instant());
                 }
+            } catch (Gone e) {
+                // deleted at the provider, or its files expired: asking again every round would never end
+                store.saveSwept(batchId, clock.instant());
+                Log.warn(
+                        null,
+                        "batch " + batchId + ": results not collected, " + e.getMessage()
+                                + "; lines a client fetched through the gateway are recorded, others are not");
             } catch (IOException | RuntimeException e) {
                 Log.warn(
                         null,
@@ -437,10 +444,20 @@ public final class BatchApi {
     private byte[] fetch(Provider p, String path) throws IOException {
         BatchUpstream.Answer answer =
                 upstream.send(p, "GET", path, new dev.spendgate.function.proxy.http.Headers(), new byte[0]);
+        if (answer.status() == 404) {
+            throw new Gone(p.name() + " answered 404 to GET " + path);
+        }
         if (!answer.ok()) {
             throw new IOException(p.name() + " answered " + answer.status() + " to GET " + path);
         }
         return answer.body();
+    }
+
+    /** The provider no longer has the batch or one of its result files (deleted, or expired after 30 days). */
+    private static final class Gone extends IOException {
+        Gone(String message) {
+            super(message);
+        }
     }
 
     private JsonNode fetchJson(Provider p, String path) throws IOException {
