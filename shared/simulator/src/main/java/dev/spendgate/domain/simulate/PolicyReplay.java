@@ -164,7 +164,11 @@ public final class PolicyReplay implements AutoCloseable {
             add(cost, BigDecimal.ZERO, Effect.BLOCKED, feature, department);
             return;
         }
-        BudgetDecision d = enforcer.reserve(a, r.keyId(), model, m -> estimate(r, model, m), cheaperModels::apply);
+        // as the gateway, a degrade never moves a call to a model that cannot answer its output cap
+        BudgetDecision d =
+                enforcer.reserve(a, r.keyId(), model, m -> estimate(r, model, m), m -> cheaperModels.apply(m).stream()
+                        .filter(c -> dev.spendgate.domain.pricing.OutputLimits.answers(c, r.maxOutputTokens()))
+                        .toList());
         switch (d.outcome()) {
             case ALLOW -> {
                 BigDecimal after =

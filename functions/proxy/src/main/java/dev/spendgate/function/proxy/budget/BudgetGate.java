@@ -95,7 +95,7 @@ public final class BudgetGate implements AutoCloseable {
                 keyId,
                 model,
                 m -> estimator.estimate(provider.pricingProvider(), m, endpoint, prompt, body),
-                chains::cheaperThan);
+                m -> answering(m, prompt));
     }
 
     /**
@@ -113,7 +113,23 @@ public final class BudgetGate implements AutoCloseable {
         return enforcer.reserve(
                 call,
                 m -> estimator.estimate(provider.pricingProvider(), m, endpoint, prompt, body, tierRequested),
-                chains::cheaperThan);
+                m -> answering(m, prompt));
+    }
+
+    /**
+     * The chain's models after {@code model} that can answer the call's output cap: a cheaper model with a smaller
+     * maximum output would be refused by its provider (400), so a degrade never moves a call there (as routing rules
+     * keep such a call on its model).
+     */
+    private List<String> answering(String model, PromptText prompt) {
+        List<String> cheaper = chains.cheaperThan(model);
+        Long cap = prompt == null ? null : prompt.maxOutputTokens();
+        if (cap == null || cheaper.isEmpty()) {
+            return cheaper;
+        }
+        return cheaper.stream()
+                .filter(m -> dev.spendgate.domain.pricing.OutputLimits.answers(m, cap))
+                .toList();
     }
 
     /**
