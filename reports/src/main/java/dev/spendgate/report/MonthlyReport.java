@@ -678,6 +678,7 @@ public final class MonthlyReport {
             MonthlyUsage usage,
             List<String> warnings) {
         FindingLifecycle stored = FindingLifecycle.load(data);
+        stored.notes().forEach(note -> warnings.add("finding life cycle: " + note));
         FindingLifecycle lifecycle = stored;
         boolean known = !lifecycle.entries().isEmpty() || previous != null && previous.windowEnd() != null;
         if (previous != null && previous.windowEnd() != null) {
@@ -689,6 +690,8 @@ public final class MonthlyReport {
         Instant applied = latest(previous == null ? null : previous.windowEnd(), now.windowEnd());
         if (applied == null) {
             // no analysis taken in: nothing to save
+        } else if (stored.unsaveable().isPresent()) {
+            warnings.add("finding life cycle not saved: " + stored.unsaveable().get());
         } else if (stored.analysedThrough() != null && applied.isBefore(stored.analysedThrough())) {
             // a re-run of an earlier month: its analyses would move later states back (a finding resolved in
             // November open again); the stored life cycle stays as the later analysis left it

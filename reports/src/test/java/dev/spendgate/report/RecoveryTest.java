@@ -146,6 +146,46 @@ class RecoveryTest {
     }
 
     @Test
+    void run_lifeCycleDocumentUnreadable_leavesItAsItIsAndSaysWhatToDo() {
+        MapObjectStore store = months(true, 60);
+        byte[] damaged = "{\"schema_version\" : 1, \"findings\" : [ {\"id\" : \"cache_miss/"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        store.put(FindingLifecycle.KEY, damaged);
+
+        MonthlyReport.Result october = report(store, OCT);
+
+        assertThat(store.get(FindingLifecycle.KEY).orElseThrow())
+                .as("not saved over")
+                .isEqualTo(damaged);
+        assertThat(october.warnings())
+                .anyMatch(w ->
+                        w.startsWith("finding life cycle not saved: " + FindingLifecycle.KEY + " could not be read")
+                                && w.contains("move it aside"));
+    }
+
+    @Test
+    void run_lifeCycleEntryOfAnotherVersionsCategory_isNamedAndWrittenBackUnchanged() throws IOException {
+        MapObjectStore store = months(true, 60);
+        store.put(
+                FindingLifecycle.KEY,
+                ("{\"schema_version\":1,\"findings\":[{\"id\":\"idle_reservation/unused/feature:search\","
+                                + "\"status\":\"open\",\"category\":\"idle_reservation\",\"future_field\":7}]}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+        MonthlyReport.Result october = report(store, OCT);
+
+        assertThat(october.warnings())
+                .anyMatch(w -> w.contains("idle_reservation/unused/feature:search") && w.contains("kept as it is"));
+        JsonNode lifecycle = JSON.readTree(store.get(FindingLifecycle.KEY).orElseThrow());
+        assertThat(lifecycle.path("findings")).anySatisfy(f -> {
+            assertThat(f.path("id").asText()).isEqualTo("idle_reservation/unused/feature:search");
+            assertThat(f.path("future_field").asInt()).isEqualTo(7);
+        });
+        assertThat(lifecycle.path("findings"))
+                .anySatisfy(f -> assertThat(f.path("id").asText()).isEqualTo(FINDING));
+    }
+
+    @Test
     void run_nothingFixedAndLessTraffic_recoversNothingThoughTheCategoryTotalFell() {
         MapObjectStore store = months(false, 45);
         WasteSummary october = report(store, OCT).figures().waste();

@@ -11,11 +11,13 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -23,6 +25,10 @@ import java.util.TreeMap;
  * goes on, {@code resolved} when it stopped (the finding is gone, or its last wasteful call is more than
  * {@value #QUIET_DAYS} days before the analysed window's end), {@code regressed} when a resolved finding's waste came
  * back. Stored as {@value #KEY} beside the findings documents.
+ *
+ * <p>Another version's document is read as far as this version can: an entry it cannot read (a category or status it
+ * does not know) is carried through a save unchanged, and named in {@link #notes()}. A document it cannot read at all,
+ * or of a newer {@code schema_version}, is never saved over ({@link #unsaveable()}).
  */
 public final class FindingLifecycle {
     public static final String KEY = "findings/lifecycle.json";
@@ -88,14 +94,44 @@ public final class FindingLifecycle {
     private final Map<String, Entry> entries;
     /** The end of the latest analysed window applied, or null. */
     private final Instant analysedThrough;
+    /** Stored entries this version cannot read, written back as they were. */
+    private final List<JsonNode> carried;
+    /** What the load left as it was, one line each. */
+    private final List<String> notes;
+    /** Why the stored document must not be saved over, or null. */
+    private final String unsaveable;
 
-    private FindingLifecycle(Map<String, Entry> entries, Instant analysedThrough) {
+    private FindingLifecycle(
+            Map<String, Entry> entries,
+            Instant analysedThrough,
+            List<JsonNode> carried,
+            List<String> notes,
+            String unsaveable) {
         this.entries = entries;
         this.analysedThrough = analysedThrough;
+        this.carried = List.copyOf(carried);
+        this.notes = List.copyOf(notes);
+        this.unsaveable = unsaveable;
     }
 
     public static FindingLifecycle empty() {
-        return new FindingLifecycle(new TreeMap<>(), null);
+        return new FindingLifecycle(new TreeMap<>(), null, List.of(), List.of(), null);
+    }
+
+    /**
+     * What the load could not read and left as it was (an entry of a category or status this version does not know),
+     * one line each, for the run's warnings.
+     */
+    public List<String> notes() {
+        return notes;
+    }
+
+    /**
+     * Why this life cycle must not be saved over the stored document (it could not be read, or a newer version wrote
+     * it), with what to do; empty when it may.
+     */
+    public Optional<String> unsaveable() {
+        return Optional.ofNullable(unsaveable);
     }
 
     public Map<String, Entry> entries() {
@@ -161,16 +197,35 @@ public final class FindingLifecycle {
                 }
             }
         }
+        List<JsonNode> stillCarried = carried.stream()
+                .filter(n -> !next.containsKey(n.path("id").asText()))
+                .toList();
         return new FindingLifecycle(
-                next, analysedThrough == null || windowEnd.isAfter(analysedThrough) ? windowEnd : analysedThrough);
+                next,
+                analysedThrough == null || windowEnd.isAfter(analysedThrough) ? windowEnd : analysedThrough,
+                stillCarried,
+                notes,
+                unsaveable);
     }
 
-    /** The stored life cycle, or an empty one (also when the document cannot be read). */
+    /**
+     * The stored life cycle, or an empty one. A document that cannot be read loads as an empty life cycle that
+     * {@linkplain #unsaveable() must not be saved}.
+     */
     public static FindingLifecycle load(ObjectStore store) {
         return store.get(KEY).map(FindingLifecycle::parse).orElseGet(FindingLifecycle::empty);
     }
 
+    /**
+     * Stores this life cycle over {@value #KEY}.
+     *
+     * @throws IllegalStateException when it was loaded from a document it must not be saved over ({@link
+     *     #unsaveable()})
+     */
     public void save(ObjectStore store, Instant updatedAt) {
+        if (unsaveable != null) {
+            throw new IllegalStateException(unsaveable);
+        }
         store.put(KEY, toBytes(updatedAt));
     }
 
@@ -200,6 +255,7 @@ public final class FindingLifecycle {
                             ? null
                             : e.baselineMonthlySavingsUsd().toPlainString());
         }
+        carried.forEach(findings::add);
         try {
             return (JSON.writeValueAsString(root) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -208,40 +264,88 @@ public final class FindingLifecycle {
     }
 
     static FindingLifecycle parse(byte[] bytes) {
-        Map<String, Entry> entries = new TreeMap<>();
+        JsonNode root;
         Instant through;
         try {
-            JsonNode root = JSON.readTree(bytes);
-            through = instant(root, "analysed_through");
-            for (JsonNode n : root.path("findings")) {
-                JsonNode scope = n.path("scope");
-                Seen s = new Seen(
-                        n.path("id").asText(),
-                        WasteCategory.parse(n.path("category").asText()),
-                        text(scope, "type"),
-                        text(scope, "value"),
-                        text(scope, "feature"),
-                        text(scope, "model"),
-                        instant(n, "first_seen"),
-                        instant(n, "last_seen"),
-                        n.hasNonNull("baseline_monthly_savings_usd")
-                                ? new BigDecimal(
-                                        n.get("baseline_monthly_savings_usd").asText())
-                                : null);
-                entries.put(
-                        s.id(),
-                        new Entry(
-                                s,
-                                Status.valueOf(n.path("status").asText().toUpperCase(Locale.ROOT)),
-                                s.firstSeen(),
-                                s.lastSeen(),
-                                instant(n, "resolved_at"),
-                                s.monthlySavingsUsd()));
+            root = JSON.readTree(bytes);
+            if (root == null
+                    || !root.isObject()
+                    || !root.path("findings").isArray()
+                            && !root.path("findings").isMissingNode()) {
+                throw new IOException("not a life cycle document");
             }
+            through = instant(root, "analysed_through");
         } catch (IOException | RuntimeException e) {
-            return empty(); // an unreadable document starts the life cycle again rather than failing the report
+            // the report goes on without states, but must not replace what another version may still read
+            return new FindingLifecycle(
+                    new TreeMap<>(),
+                    null,
+                    List.of(),
+                    List.of(),
+                    KEY + " could not be read (" + e.getMessage() + "); it is left as it is: repair it, or move it"
+                            + " aside to start the findings' life cycle again");
         }
-        return new FindingLifecycle(entries, through);
+        int version = root.path("schema_version").asInt(SCHEMA_VERSION);
+        String unsaveable = version > SCHEMA_VERSION
+                ? KEY + " is schema_version " + version + ", written by a newer version (this one writes "
+                        + SCHEMA_VERSION + "); it is left as it is: run the report with that version"
+                : null;
+        Map<String, Entry> entries = new TreeMap<>();
+        List<JsonNode> carried = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        for (JsonNode n : root.path("findings")) {
+            try {
+                Entry e = entry(n);
+                entries.put(e.finding().id(), e);
+            } catch (RuntimeException e) {
+                carried.add(n);
+                notes.add("finding " + n.path("id").asText("(no id)") + " in " + KEY
+                        + " kept as it is: this version cannot read it (" + e.getMessage() + ")");
+            }
+        }
+        return new FindingLifecycle(entries, through, carried, notes, unsaveable);
+    }
+
+    private static Entry entry(JsonNode n) {
+        if (!n.isObject() || !n.hasNonNull("id") || n.get("id").asText().isBlank()) {
+            throw new IllegalArgumentException("no id");
+        }
+        JsonNode scope = n.path("scope");
+        Seen s = new Seen(
+                n.path("id").asText(),
+                category(n.path("category").asText()),
+                text(scope, "type"),
+                text(scope, "value"),
+                text(scope, "feature"),
+                text(scope, "model"),
+                instant(n, "first_seen"),
+                instant(n, "last_seen"),
+                n.hasNonNull("baseline_monthly_savings_usd")
+                        ? new BigDecimal(n.get("baseline_monthly_savings_usd").asText())
+                        : null);
+        return new Entry(
+                s,
+                status(n.path("status").asText()),
+                s.firstSeen(),
+                s.lastSeen(),
+                instant(n, "resolved_at"),
+                s.monthlySavingsUsd());
+    }
+
+    private static WasteCategory category(String label) {
+        try {
+            return WasteCategory.parse(label);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("category '" + label + "' unknown to this version", e);
+        }
+    }
+
+    private static Status status(String key) {
+        try {
+            return Status.valueOf(key.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("status '" + key + "' unknown to this version", e);
+        }
     }
 
     private static String text(JsonNode n, String field) {

@@ -6,7 +6,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -47,7 +46,6 @@ class LifecycleOtherVersionReviewTest {
             }
             """;
 
-    @Disabled("DEFECT R21D-1: one lifecycle.json entry of an unknown category wipes every state and the re-run guard")
     @Test
     void load_oneFindingOfAnUnknownCategory_keepsTheOthersStatesAndTheAnalysedWindow() {
         MemoryStores.Objects store = new MemoryStores.Objects();
@@ -63,7 +61,6 @@ class LifecycleOtherVersionReviewTest {
         assertThat(resolved.baselineMonthlySavingsUsd()).isEqualByComparingTo(new BigDecimal("412.50"));
     }
 
-    @Disabled("DEFECT R21D-1: one lifecycle.json entry of an unknown category wipes every state and the re-run guard")
     @Test
     void nextMonthsSave_afterADocumentWithAnUnknownCategory_keepsTheResolvedFindingAndItsFixDay() {
         MemoryStores.Objects store = new MemoryStores.Objects();
