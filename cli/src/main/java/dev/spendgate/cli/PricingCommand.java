@@ -307,7 +307,7 @@ final class PricingCommand {
                         }
                         CallPricer.Call call = new CallPricer.Call(
                                 r.pricedProvider(),
-                                r.modelServed(),
+                                r.pricedModel(), // as the gateway priced it (an older InvokeModel record: its path)
                                 r.modelRequested(),
                                 r.tokens(),
                                 r.usageSource() == UsageRecord.UsageSource.PROVIDER,

@@ -365,9 +365,27 @@ public record UsageRecord(
         return pricingProvider != null ? pricingProvider : provider;
     }
 
-    /** The model the cost was computed for: the one the provider says it served, else the one requested. */
+    /**
+     * The model the cost was computed for: the one the provider says it served, else the one requested. A Bedrock
+     * InvokeModel record written before the gateway kept the path's id as {@code model_served} holds Anthropic's name
+     * from Bedrock's body there ({@code claude-haiku-4-5-20251001}); the gateway priced it as the path's id in
+     * {@code model_requested} ({@code global.anthropic.claude-haiku-4-5-20251001-v1:0}, what Bedrock bills), and so
+     * does this, whenever that id names the same model.
+     */
     public String pricedModel() {
-        return modelServed != null ? modelServed : modelRequested;
+        if (modelServed == null || anthropicNameOfBedrockPath()) {
+            return modelRequested;
+        }
+        return modelServed;
+    }
+
+    private boolean anthropicNameOfBedrockPath() {
+        return modelRequested != null
+                && "bedrock".equals(pricedProvider())
+                && modelServed.regionMatches(true, 0, "claude-", 0, "claude-".length())
+                && modelRequested
+                        .toLowerCase(java.util.Locale.ROOT)
+                        .contains("anthropic." + modelServed.toLowerCase(java.util.Locale.ROOT));
     }
 
     /**

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import java.math.BigDecimal;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +30,6 @@ class OlderBedrockInvokeRecordReviewTest {
             + "\"upstream_ms\":1190,\"overhead_ms\":10,\"max_output_tokens\":1024,\"error_type\":null,"
             + "\"system_hash\":null,\"prefix_hash\":null,\"request_hash\":null,\"simhash\":null}";
 
-    @Disabled("DEFECT R21D-2: older InvokeModel record via global. profile quarantined as mismatched_cost")
     @Test
     void costCheck_olderGlobalProfileInvokeRecord_keepsTheCostBedrockBilled() {
         UsageRecord r = UsageRecordCodec.read(LINE);
@@ -43,7 +41,6 @@ class OlderBedrockInvokeRecordReviewTest {
                 .isEmpty();
     }
 
-    @Disabled("DEFECT R21D-2: older InvokeModel record via global. profile quarantined as mismatched_cost")
     @Test
     void usage_olderGlobalProfileInvokeRecord_isCountedInTheTotal() {
         UsageSummary summary = UsageSummary.groupedBy(List.of("model"), CostCheck.against(PricingCatalog.bundled()));
