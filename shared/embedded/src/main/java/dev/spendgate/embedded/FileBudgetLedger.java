@@ -41,7 +41,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * belongs to calls that never settled ({@link #resetReservations}), and charges those. To tell them apart, a
  * settlement names the journal entry it ends ({@code "rid"}), and a flushed segment is kept until the flush after
  * the next one, so that {@link #settledReservations()} knows every entry settled since the reservation journal's last
- * flush (which runs just before this ledger's). A
+ * flush (which runs just before this ledger's). A clean {@link #close()} writes everything and discards every segment,
+ * so a version from before the journal that runs on the same file next (it drops {@code journal_seq}) leaves nothing to
+ * replay twice; a file without {@code journal_seq} beside segments that hold settlements is refused at start (it may
+ * count them already). A
  * power loss can take the settlements since the last {@code fsync} (the journal is synced with every flush, each
  * second). Because the counters live in one
  * process, one instance owns the file: the constructor takes an exclusive lock on {@code <file>.lock} (released by
@@ -49,7 +52,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * or another process, holds it. Other processes (the CLI) read the last flushed state with {@link #readOnly} or
  * {@link #readSnapshot}.
  *
- * <p>Format: {@code {"version": 1, "items": {"<itemKey>": {"spent": "0.2", "reserved": "0", "committed": "0.2"}}}},
+ * <p>Format: {@code {"version": 1, "journal_seq": 42, "items": {"<itemKey>": {"spent": "0.2", "reserved": "0", "committed": "0.2"}}}},
  * amounts as exact decimal strings. Changes after {@link #close()} throw {@link IllegalStateException}; I/O failures are
  * {@link UncheckedIOException}s.
  */
@@ -99,6 +102,9 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
                     owned.file().resolveSibling(owned.file().getFileName() + ".journal"),
                     java.time.Clock.systemUTC(),
                     syncEachCommit);
+            if (snapshot.written() && !snapshot.hasJournalSeq()) {
+                refuseUnknownJournalPosition();
+            }
         } catch (RuntimeException e) {
             owned.release(e);
             throw e;
@@ -347,16 +353,27 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         }
     }
 
-    /** Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. */
+    /**
+     * Flushes and releases the file; later changes throw {@link IllegalStateException}. Idempotent. Once the file holds
+     * every settlement, the journal's segments are all discarded: no call is in flight any more, so none is needed to
+     * tell settled calls apart at the next start, and a version that rewrites the file without {@code journal_seq}
+     * finds none to count twice.
+     */
     @Override
     public void close() {
         flushLock.lock();
         try {
+            boolean saved = false;
             try {
                 owned.close(this::snapshotAndRotate);
                 discardClosedSegment();
+                saved = true;
             } finally {
                 journal.close();
+            }
+            if (saved) {
+                journal.discardAll();
+                keptSegment = null;
             }
         } finally {
             flushLock.unlock();
@@ -380,6 +397,36 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             }
             keptSegment = closedSegment;
             closedSegment = null;
+        }
+    }
+
+    /**
+     * Throws when the journal holds settlements beside a file that does not say which it includes: a version from
+     * before the journal wrote it (it drops {@code journal_seq}) after this one stopped without a clean close. Replaying
+     * them could count spend twice; leaving them out could forget spend: the user decides.
+     */
+    private void refuseUnknownJournalPosition() {
+        int entries = 0;
+        BigDecimal total = BigDecimal.ZERO;
+        for (var segment : journal.pending()) {
+            for (String line : segment.lines()) {
+                try {
+                    for (JsonNode item : MAPPER.readTree(line).path("items")) {
+                        total = total.add(new BigDecimal(item.path("actual").asText("0")));
+                    }
+                    entries++;
+                } catch (IOException | NumberFormatException e) {
+                    // a line torn by a power loss
+                }
+            }
+        }
+        if (entries > 0) {
+            throw new IllegalStateException("the budget ledger " + owned.file()
+                    + " has no journal_seq (an older Spendgate wrote it), and its journal " + journal.dir() + " holds "
+                    + entries + " settlements ($" + total.toPlainString() + " over their items) of an earlier run"
+                    + " that stopped without a clean shutdown: the file may count them already. Compare"
+                    + " `spendgate budgets status` with `spendgate usage` for that time; then move " + journal.dir()
+                    + " aside to start from the file as it is, or add what it lacks to the file and move it aside");
         }
     }
 
@@ -507,14 +554,19 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return readWithSeq(file).items();
     }
 
-    private record Snapshot(TreeMap<String, BudgetState> items, long journalSeq) {}
+    /**
+     * @param written whether the file exists
+     * @param hasJournalSeq whether it says which journal entries it includes (an older version's does not)
+     */
+    private record Snapshot(
+            TreeMap<String, BudgetState> items, long journalSeq, boolean written, boolean hasJournalSeq) {}
 
     private static Snapshot readWithSeq(Path file) {
         byte[] json;
         try {
             json = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return new Snapshot(new TreeMap<>(), 0);
+            return new Snapshot(new TreeMap<>(), 0, false, false);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the budget ledger " + file, e);
         }
@@ -531,7 +583,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
                         item.getKey(),
                         new BudgetState(decimal(node, "spent"), decimal(node, "reserved"), decimal(node, "committed")));
             }
-            return new Snapshot(items, root.path("journal_seq").asLong(0));
+            return new Snapshot(items, root.path("journal_seq").asLong(0), true, root.hasNonNull("journal_seq"));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the budget ledger " + file + " is not valid: " + e.getMessage(), e);
         }

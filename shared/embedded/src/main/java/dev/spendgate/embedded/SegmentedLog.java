@@ -141,6 +141,25 @@ final class SegmentedLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes every segment, after {@link #close()}: the caller has saved all they hold. A segment that cannot be
+     * deleted is left for the next start, which reads it as an earlier process's.
+     */
+    void discardAll() {
+        lock.lock();
+        try {
+            for (String id : segmentIds()) {
+                try {
+                    Files.deleteIfExists(dir.resolve(id + SUFFIX));
+                } catch (IOException e) {
+                    throw new UncheckedIOException("could not delete journal segment " + id, e);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     List<Segment> pending() {
         lock.lock();
         try {

@@ -1,6 +1,7 @@
 package dev.spendgate.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.budget.BudgetLedger.Settlement;
@@ -445,20 +446,83 @@ class CrashRecoveryTest {
     }
 
     @Test
-    void ledgerFlushedTwiceSinceASettlement_forgetsItsReservationId() {
+    void ledgerFlushedTwiceSinceASettlement_forgetsItsReservationId() throws Exception {
         FileBudgetLedger ledger = new FileBudgetLedger(live.resolve("ledger.json"));
         String item = "budget#global#2026-12-03";
         ledger.settleAll("old", List.of(new Settlement(item, BigDecimal.ZERO, new BigDecimal("0.01"))));
         ledger.flush();
         ledger.settleAll("new", List.of(new Settlement(item, BigDecimal.ZERO, new BigDecimal("0.01"))));
         ledger.flush();
-        ledger.close();
+        copy(live, afterCrash); // killed here (a clean close discards every segment)
 
-        FileBudgetLedger next = new FileBudgetLedger(live.resolve("ledger.json"));
+        FileBudgetLedger next = new FileBudgetLedger(afterCrash.resolve("ledger.json"));
 
         assertThat(next.settledReservations()).containsExactly("new");
         assertThat(next.state(item).orElseThrow().spent()).as("counted once").isEqualByComparingTo("0.02");
         next.close();
+        ledger.close();
+    }
+
+    /**
+     * This version is killed with settlements in its journal; a version from before the journal runs on the same
+     * directory and rewrites the file without {@code journal_seq}. The next start of this version cannot tell which
+     * settlements the file counts: it refuses to start, naming the journal and what to do, rather than count them
+     * twice or forget them.
+     */
+    @Test
+    void killedThenFileRewrittenByAnOlderVersion_nextStartRefusesAndSaysWhatToDo() throws Exception {
+        FileBudgetLedger ledger = new FileBudgetLedger(live.resolve("ledger.json"));
+        String item = "budget#global#2026-12-03";
+        ledger.settleAll("a", List.of(new Settlement(item, BigDecimal.ZERO, new BigDecimal("5.00"))));
+        ledger.flush();
+        ledger.settleAll("b", List.of(new Settlement(item, BigDecimal.ZERO, new BigDecimal("1.00"))));
+        copy(live, afterCrash); // killed here
+        ledger.close();
+        Files.writeString(
+                afterCrash.resolve("ledger.json"),
+                "{\"version\":1,\"items\":{\"" + item
+                        + "\":{\"spent\":\"5.50\",\"reserved\":\"0\",\"committed\":\"5.50\"}}}");
+
+        assertThatThrownBy(() -> new FileBudgetLedger(afterCrash.resolve("ledger.json")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("has no journal_seq")
+                .hasMessageContaining(afterCrash.resolve("ledger.json.journal").toString())
+                .hasMessageContaining("move");
+        assertThat(FileBudgetLedger.readSnapshot(afterCrash.resolve("ledger.json"))
+                        .get(item)
+                        .spent())
+                .as("the file as the older version left it")
+                .isEqualByComparingTo("5.50");
+
+        deleteTree(afterCrash.resolve("ledger.json.journal")); // the user moves it aside
+        try (FileBudgetLedger next = new FileBudgetLedger(afterCrash.resolve("ledger.json"))) {
+            assertThat(next.state(item).orElseThrow().spent()).isEqualByComparingTo("5.50");
+        }
+    }
+
+    @Test
+    void cleanClose_leavesNoJournalSegment() throws Exception {
+        String item = "budget#global#2026-12-03";
+        try (FileBudgetLedger ledger = new FileBudgetLedger(live.resolve("ledger.json"))) {
+            ledger.settleAll("a", List.of(new Settlement(item, BigDecimal.ZERO, new BigDecimal("5.00"))));
+            ledger.flush();
+            ledger.settleAll("b", List.of(new Settlement(item, BigDecimal.ZERO, new BigDecimal("1.00"))));
+        }
+
+        try (Stream<Path> segments = Files.list(live.resolve("ledger.json.journal"))) {
+            assertThat(segments).as("every settlement is in the file").isEmpty();
+        }
+        try (FileBudgetLedger next = new FileBudgetLedger(live.resolve("ledger.json"))) {
+            assertThat(next.state(item).orElseThrow().spent()).isEqualByComparingTo("6.00");
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private static void admit(

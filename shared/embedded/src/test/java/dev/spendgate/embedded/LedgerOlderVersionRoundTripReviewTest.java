@@ -7,7 +7,6 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +24,6 @@ class LedgerOlderVersionRoundTripReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R21D-3: after a roll-back and forward, the kept journal segment is replayed over the file again")
     @Test
     void start_afterTheOlderGatewayRewroteTheLedger_countsEachSettlementOnce() throws Exception {
         Path file = dir.resolve("budgets").resolve("ledger.json");
