@@ -29,12 +29,22 @@ import java.util.TreeMap;
  *
  * <p>Format: {@code {"version": 1, "policies": [{"scope": "feature:chatbot", "period": "monthly", "limitUsd": "100.50",
  * "mode": "block", "alertAt": [50, 80, 100], "onStoreError": "fail_closed", "zone": "Europe/Berlin"}]}}, ordered by id.
- * Limits are written as strings (exact); a hand-written file may also use JSON numbers, read exactly too. A file
+ * Limits are written as strings (exact); a hand-written file may also use JSON numbers, read exactly too. A shard
+ * count or zone changed mid-period waits for the period's end: the policy then also holds {@code previousShards}
+ * (in force until {@code shardsFrom}), {@code shardsFrom} and maybe {@code previousZone}, and {@code shards} and
+ * {@code zone} are the values from {@code shardsFrom}. Versions before that change read {@code shards} and
+ * {@code zone} as in force at once, so a file holding such a pending change is written as {@code "version": 2},
+ * which they refuse, rather than let them admit the period's spend again on new shards; every other file stays
+ * {@code "version": 1}. Both are read (a version 1 file with {@code previousShards}, as written before, means the
+ * same). A file
  * that is not valid makes every call throw {@link IllegalStateException} naming it; I/O failures are
  * {@link java.io.UncheckedIOException}s.
  */
 public final class FileBudgetPolicyStore implements BudgetPolicyStore {
+    /** The version of a file no older reader misreads. */
     private static final int FORMAT_VERSION = 1;
+    /** The version of a file holding a pending shard count or zone, which readers of version 1 alone refuse. */
+    private static final int PENDING_CHANGE_VERSION = 2;
 
     private final SharedJsonFile<Policies> policies;
 
@@ -122,8 +132,9 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
         @Override
         public Policies parse(JsonNode root) {
             int formatVersion = root.path("version").asInt(-1);
-            if (formatVersion != FORMAT_VERSION) {
-                throw new IllegalStateException("format version " + formatVersion + ", expected " + FORMAT_VERSION);
+            if (formatVersion != FORMAT_VERSION && formatVersion != PENDING_CHANGE_VERSION) {
+                throw new IllegalStateException("format version " + formatVersion + ", expected " + FORMAT_VERSION
+                        + " or " + PENDING_CHANGE_VERSION);
             }
             unknownFields(root, ROOT_FIELDS, "the file");
             JsonNode list = root.path("policies");
@@ -152,7 +163,9 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
         @Override
         public JsonNode serialize(Policies value, ObjectMapper mapper) {
             ObjectNode root = mapper.createObjectNode();
-            root.put("version", FORMAT_VERSION);
+            root.put(
+                    "version",
+                    value.sorted().stream().anyMatch(Codec::changePending) ? PENDING_CHANGE_VERSION : FORMAT_VERSION);
             ArrayNode array = root.putArray("policies");
             for (BudgetPolicy policy : value.sorted()) {
                 ObjectNode node = array.addObject();
@@ -174,6 +187,15 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                 }
             }
             return root;
+        }
+
+        /**
+         * Whether the policy's {@code shards} or {@code zone} are not the ones in force until {@code shardsFrom}. A
+         * policy set anew mid-period ({@link BudgetPolicy#countInForceUnknown}) is not: older versions apply its count
+         * at once, as they always did.
+         */
+        private static boolean changePending(BudgetPolicy policy) {
+            return policy.shardsFrom() != null && policy.previousShards() != 0;
         }
 
         /**

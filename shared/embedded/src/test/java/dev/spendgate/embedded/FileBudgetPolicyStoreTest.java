@@ -44,6 +44,59 @@ class FileBudgetPolicyStoreTest extends BudgetPolicyStoreContract {
                 .contains("\"zone\" : \"Z\"");
     }
 
+    /**
+     * A version 1 file this version wrote before pending changes moved the file to version 2 (b61cdc67 and after):
+     * {@code shards} is the count from {@code shardsFrom}, {@code previousShards} the one in force until then.
+     */
+    @Test
+    void find_version1FileWithAPendingShardChange_readsTheCountInForceAsBefore() throws IOException {
+        Files.writeString(dir.resolve("budgets.json"), """
+                {"version": 1, "policies": [
+                  {"scope": "feature:chatbot", "period": "monthly", "limitUsd": "100", "mode": "block",
+                   "zone": "Z", "shards": 4, "previousShards": 1, "shardsFrom": "2027-01-01T00:00:00Z"}]}
+                """);
+
+        BudgetPolicy policy = new FileBudgetPolicyStore(dir.resolve("budgets.json"))
+                .find("feature:chatbot/monthly")
+                .orElseThrow();
+
+        assertThat(policy.inForceAt(java.time.Instant.parse("2026-12-05T12:00:00Z"))
+                        .shards())
+                .isEqualTo(1);
+        assertThat(policy.inForceAt(java.time.Instant.parse("2027-01-01T00:00:00Z"))
+                        .shards())
+                .isEqualTo(4);
+    }
+
+    @Test
+    void put_pendingChangeThenSetAgainAfterIt_fileBackToVersion1() throws IOException {
+        FileBudgetPolicyStore store = new FileBudgetPolicyStore(dir.resolve("budgets.json"));
+        BudgetPolicy one = new BudgetPolicy(
+                dev.spendgate.domain.budget.BudgetScope.parse("feature:chatbot"),
+                BudgetPeriod.MONTHLY,
+                new BigDecimal("100"),
+                Mode.BLOCK,
+                null,
+                null,
+                ZoneOffset.UTC,
+                1);
+        store.put(one);
+        assertThat(Files.readString(dir.resolve("budgets.json"))).contains("\"version\" : 1");
+        BudgetPolicy four = new BudgetPolicy(
+                        one.scope(), one.period(), one.limitUsd(), one.mode(), null, null, ZoneOffset.UTC, 4)
+                .replacing(one, java.time.Instant.parse("2026-12-05T12:00:00Z"));
+        store.put(four);
+        assertThat(Files.readString(dir.resolve("budgets.json")))
+                .as("older versions refuse it rather than take 4 shards as in force")
+                .contains("\"version\" : 2");
+
+        store.put(new BudgetPolicy(one.scope(), one.period(), one.limitUsd(), one.mode(), null, null, ZoneOffset.UTC, 4)
+                .replacing(four, java.time.Instant.parse("2027-01-02T00:00:00Z")));
+
+        assertThat(Files.readString(dir.resolve("budgets.json"))).contains("\"version\" : 1");
+        assertThat(store.find(one.id()).orElseThrow().shards()).isEqualTo(4);
+    }
+
     @Test
     void list_noFileYet_thenAnotherProcessWritesOne_seenWithinASecond() throws Exception {
         FileBudgetPolicyStore server = new FileBudgetPolicyStore(dir.resolve("budgets.json"));

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +29,6 @@ class PolicyFileOlderReaderReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R21D-4: policies.json 'shards' changed meaning (pending count) with version still 1")
     @Test
     void pendingShardChange_readByTheVersion1Reader_isNotTheCountInForce() throws Exception {
         Path file = dir.resolve("budgets").resolve("policies.json");

@@ -10,6 +10,7 @@ import dev.spendgate.domain.budget.BudgetPolicy.OnStoreError;
 import dev.spendgate.domain.budget.BudgetPolicyStore;
 import dev.spendgate.domain.budget.BudgetScope;
 import java.math.BigDecimal;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -236,20 +237,24 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
         item.put(
                 BudgetsTable.POLICY_ON_STORE_ERROR,
                 AttributeValue.fromS(policy.onStoreError().label()));
-        item.put(BudgetsTable.POLICY_ZONE, AttributeValue.fromS(policy.zone().getId()));
-        item.put(BudgetsTable.POLICY_SHARDS, AttributeValue.fromN(Integer.toString(policy.shards())));
+        // a change waiting for the period's end keeps "shards" and "zone" what is in force until then, as versions
+        // before the change read them, and names the coming ones apart
+        boolean pending = policy.shardsFrom() != null && policy.previousShards() != 0;
+        ZoneId zoneInForce = pending && policy.previousZone() != null ? policy.previousZone() : policy.zone();
+        item.put(BudgetsTable.POLICY_ZONE, AttributeValue.fromS(zoneInForce.getId()));
+        item.put(
+                BudgetsTable.POLICY_SHARDS,
+                AttributeValue.fromN(Integer.toString(pending ? policy.previousShards() : policy.shards())));
         if (policy.shardsFrom() != null) {
-            item.put(
-                    BudgetsTable.POLICY_PREVIOUS_SHARDS,
-                    AttributeValue.fromN(Integer.toString(policy.previousShards())));
             item.put(
                     BudgetsTable.POLICY_SHARDS_FROM,
                     AttributeValue.fromS(policy.shardsFrom().toString()));
-            if (policy.previousZone() != null) {
-                item.put(
-                        BudgetsTable.POLICY_PREVIOUS_ZONE,
-                        AttributeValue.fromS(policy.previousZone().getId()));
-            }
+        }
+        if (pending) {
+            item.put(BudgetsTable.POLICY_NEXT_SHARDS, AttributeValue.fromN(Integer.toString(policy.shards())));
+            item.put(
+                    BudgetsTable.POLICY_NEXT_ZONE,
+                    AttributeValue.fromS(policy.zone().getId()));
         }
         return item;
     }
@@ -263,6 +268,29 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
         }
         String onStoreError = text(item, BudgetsTable.POLICY_ON_STORE_ERROR);
         String zone = text(item, BudgetsTable.POLICY_ZONE);
+        int shards = item.containsKey(BudgetsTable.POLICY_SHARDS)
+                ? Integer.parseInt(item.get(BudgetsTable.POLICY_SHARDS).n())
+                : 1;
+        Instant shardsFrom = item.containsKey(BudgetsTable.POLICY_SHARDS_FROM)
+                ? Instant.parse(item.get(BudgetsTable.POLICY_SHARDS_FROM).s())
+                : null;
+        if (item.containsKey(BudgetsTable.POLICY_NEXT_SHARDS)) {
+            // "shards" and "zone" in force until shards_from, the next ones apart
+            String nextZone = text(item, BudgetsTable.POLICY_NEXT_ZONE);
+            return new BudgetPolicy(
+                    BudgetScope.parse(item.get(BudgetsTable.POLICY_SCOPE).s()),
+                    BudgetPeriod.parse(item.get(BudgetsTable.POLICY_PERIOD).s()),
+                    new BigDecimal(item.get(BudgetsTable.POLICY_LIMIT_USD).n()),
+                    Mode.parse(item.get(BudgetsTable.POLICY_MODE).s()),
+                    alertAt,
+                    onStoreError == null ? null : OnStoreError.parse(onStoreError),
+                    nextZone != null ? ZoneId.of(nextZone) : zone == null ? null : ZoneId.of(zone),
+                    Integer.parseInt(item.get(BudgetsTable.POLICY_NEXT_SHARDS).n()),
+                    shards,
+                    shardsFrom,
+                    zone == null ? null : ZoneId.of(zone));
+        }
+        // written before next_shards (b61cdc67 on): "shards" and "zone" are the next ones, previous_* in force
         String previousZone = text(item, BudgetsTable.POLICY_PREVIOUS_ZONE);
         return new BudgetPolicy(
                 BudgetScope.parse(item.get(BudgetsTable.POLICY_SCOPE).s()),
@@ -272,17 +300,12 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                 alertAt,
                 onStoreError == null ? null : OnStoreError.parse(onStoreError),
                 zone == null ? null : ZoneId.of(zone),
-                item.containsKey(BudgetsTable.POLICY_SHARDS)
-                        ? Integer.parseInt(item.get(BudgetsTable.POLICY_SHARDS).n())
-                        : 1,
+                shards,
                 item.containsKey(BudgetsTable.POLICY_PREVIOUS_SHARDS)
                         ? Integer.parseInt(
                                 item.get(BudgetsTable.POLICY_PREVIOUS_SHARDS).n())
                         : 0,
-                item.containsKey(BudgetsTable.POLICY_SHARDS_FROM)
-                        ? java.time.Instant.parse(
-                                item.get(BudgetsTable.POLICY_SHARDS_FROM).s())
-                        : null,
+                shardsFrom,
                 previousZone == null ? null : ZoneId.of(previousZone));
     }
 

@@ -180,15 +180,35 @@ public final class DynamoDbTables {
         public static final String POLICY_ALERT_AT = "alert_at";
         /** S: {@code fail_closed} or {@code fail_open}. */
         public static final String POLICY_ON_STORE_ERROR = "on_store_error";
-        /** S: the time zone periods are counted in ({@code ZoneId.getId()}, e.g. {@code Europe/Berlin}, {@code Z}). */
+        /**
+         * S: the time zone periods are counted in ({@code ZoneId.getId()}, e.g. {@code Europe/Berlin}, {@code Z}); on a
+         * policy with {@link #POLICY_NEXT_SHARDS}, the one in force until {@link #POLICY_SHARDS_FROM}, as every version
+         * reads it.
+         */
         public static final String POLICY_ZONE = "zone";
-        /** N: how many ledger items share the limit (absent on policies written before sharding: 1). */
+        /**
+         * N: how many ledger items share the limit (absent on policies written before sharding: 1); on a policy with
+         * {@link #POLICY_NEXT_SHARDS}, the count in force until {@link #POLICY_SHARDS_FROM}, as every version reads it.
+         */
         public static final String POLICY_SHARDS = "shards";
-        /** The shard count in force until {@link #POLICY_SHARDS_FROM} (N), on a policy whose count was changed. */
+        /**
+         * N: the shard count from {@link #POLICY_SHARDS_FROM}, on a policy whose count or zone was changed mid-period
+         * (with {@link #POLICY_NEXT_ZONE}). Versions before it ignore it and keep the count in force.
+         */
+        public static final String POLICY_NEXT_SHARDS = "next_shards";
+        /** S: the time zone from {@link #POLICY_SHARDS_FROM}, beside {@link #POLICY_NEXT_SHARDS}. */
+        public static final String POLICY_NEXT_ZONE = "next_zone";
+        /**
+         * N, read only: the count in force until {@link #POLICY_SHARDS_FROM} on items written from b61cdc67 until
+         * {@link #POLICY_NEXT_SHARDS}, whose {@link #POLICY_SHARDS} is the count from then.
+         */
         public static final String POLICY_PREVIOUS_SHARDS = "previous_shards";
-        /** When {@link #POLICY_SHARDS} takes effect (S, an ISO-8601 instant): the end of the period it was set in. */
+        /**
+         * When the pending count and zone take effect (S, an ISO-8601 instant): the end of the period they were set
+         * in; on a policy set anew mid-period, when its {@link #POLICY_SHARDS} is known to be in force.
+         */
         public static final String POLICY_SHARDS_FROM = "shards_from";
-        /** S: the time zone in force until {@link #POLICY_SHARDS_FROM}, on a policy whose zone was changed. */
+        /** S, read only: the zone in force until {@link #POLICY_SHARDS_FROM} beside {@link #POLICY_PREVIOUS_SHARDS}. */
         public static final String POLICY_PREVIOUS_ZONE = "previous_zone";
         /** Partition key prefix of an open reservation, followed by {@code OpenReservation.id()}. */
         public static final String RESERVATION_ITEM_PREFIX = "resv#";
