@@ -383,6 +383,92 @@ class Http2StreamEndsReviewIT {
         return out;
     }
 
+    /**
+     * A provider that thinks longer than SPENDGATE_IDLE_TIMEOUT_MS before its first byte (a reasoning model; the
+     * upstream wait is SPENDGATE_UPSTREAM_TIMEOUT_SECONDS, 600 s): README "Local server limits", the idle timeout closes
+     * a connection "between calls; a stream in progress keeps it busy". Over HTTP/2 the call is answered.
+     */
+    @Test
+    @Timeout(60)
+    void providerSlowerThanIdleTimeout_h2CallAnswered() throws Exception {
+        start(ServerLimits.defaults().withTimeouts(10_000, 30_000, 1_000));
+        gw.upstream.enqueue(Behavior.defaults().withFirstByteDelay(Duration.ofSeconds(3)));
+        try (H2 h2 = new H2("127.0.0.1", Map.of())) {
+            h2.post(1, CHAT, null);
+            Frame head = h2.next(f -> f.stream == 1 && (f.type == HEADERS || f.type == RST_STREAM));
+            assertThat(head.type == HEADERS ? "status " + h2.status(head) : "RST_STREAM " + statusOrReset(head, h2))
+                    .isEqualTo("status 200");
+        }
+    }
+
+    /** The same over HTTP/1.1, for comparison. */
+    @Test
+    @Timeout(60)
+    void providerSlowerThanIdleTimeout_http11CallAnswered() throws Exception {
+        start(ServerLimits.defaults().withTimeouts(10_000, 30_000, 1_000));
+        gw.upstream.enqueue(Behavior.defaults().withFirstByteDelay(Duration.ofSeconds(3)));
+        byte[] body = CHAT.getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(15_000);
+            s.getOutputStream()
+                    .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                                    + gw.secret + "\r\nContent-Type: application/json\r\nContent-Length: "
+                                    + body.length + "\r\n\r\n" + CHAT)
+                            .getBytes(StandardCharsets.UTF_8));
+            String answer = new String(s.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+            assertThat(answer).isEqualTo("HTTP/1.1 200");
+        }
+    }
+
+    /** A streamed call whose provider pauses longer than the idle timeout between two events is relayed whole. */
+    @Test
+    @Timeout(60)
+    @Disabled("DEFECT R21B-4: the idle timeout cuts a stream whose provider pauses")
+    void providerPauseLongerThanIdleTimeoutMidStream_h2StreamRelayedWhole() throws Exception {
+        start(ServerLimits.defaults().withTimeouts(10_000, 30_000, 1_000));
+        gw.upstream.enqueue(Behavior.defaults().withPieceCount(3).withPieceDelay(Duration.ofMillis(2_500)));
+        try (H2 h2 = new H2("127.0.0.1", Map.of())) {
+            h2.post(1, STREAMED_CHAT, null);
+            Frame head = h2.next(f -> f.stream == 1 && f.type == HEADERS);
+            String requestId = h2.header(head, Gateway.REQUEST_ID_HEADER);
+            StringBuilder body = new StringBuilder();
+            String end = "end of stream";
+            while (true) {
+                Frame f = h2.next(x -> x.stream == 1 && (x.type == DATA || x.type == RST_STREAM));
+                if (f.type == RST_STREAM) {
+                    end = "RST_STREAM " + ByteBuffer.wrap(f.payload).getInt();
+                    break;
+                }
+                body.append(new String(f.payload, StandardCharsets.UTF_8));
+                if ((f.flags & END_STREAM) != 0) {
+                    break;
+                }
+            }
+            assertThat(end + ": " + body).startsWith("end of stream").contains("data: [DONE]");
+            assertThat(gw.record(requestId).errorType()).isNull();
+        }
+    }
+
+    /** The same pause over HTTP/1.1, for comparison. */
+    @Test
+    @Timeout(60)
+    @Disabled("DEFECT R21B-4: the idle timeout cuts a stream whose provider pauses")
+    void providerPauseLongerThanIdleTimeoutMidStream_http11StreamRelayedWhole() throws Exception {
+        start(ServerLimits.defaults().withTimeouts(10_000, 30_000, 1_000));
+        gw.upstream.enqueue(Behavior.defaults().withPieceCount(3).withPieceDelay(Duration.ofMillis(2_500)));
+        byte[] body = STREAMED_CHAT.getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(15_000);
+            s.getOutputStream()
+                    .write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                                    + gw.secret + "\r\nContent-Type: application/json\r\nContent-Length: "
+                                    + body.length + "\r\nConnection: close\r\n\r\n" + STREAMED_CHAT)
+                            .getBytes(StandardCharsets.UTF_8));
+            String wire = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(wire).startsWith("HTTP/1.1 200").contains("data: [DONE]");
+        }
+    }
+
     /** A key store the server cannot open stops the start with an error naming the variable, never the password. */
     @Test
     @Timeout(60)
