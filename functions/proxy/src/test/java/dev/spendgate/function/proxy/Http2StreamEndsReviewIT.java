@@ -469,6 +469,83 @@ class Http2StreamEndsReviewIT {
         }
     }
 
+    /**
+     * Streams that send part of a large body and are reset give its memory back: after ten of them, each holding more
+     * than a tenth of SPENDGATE_BODY_MEMORY_BYTES when reset, a large call from another address still fits.
+     */
+    @Test
+    @Timeout(90)
+    void resetWhileLargeBodyArrives_bodyMemoryGivenBack() throws Exception {
+        gw = GatewayFixture.embedded(
+                dir, Map.of("SPENDGATE_BODY_MEMORY_BYTES", "1048576", "SPENDGATE_MAX_BODY_BYTES", "2097152"));
+        server = LocalGatewayServer.start(gw.runtime, "127.0.0.1", 0, ServerLimits.defaults());
+        byte[] chunk = new byte[16_000];
+        java.util.Arrays.fill(chunk, (byte) ' ');
+        try (H2 h2 = new H2("127.0.0.1", Map.of())) {
+            for (int stream = 1; stream <= 19; stream += 2) {
+                h2.send(frame(HEADERS, END_HEADERS, stream, chatHead(gw.secret, 600_000)));
+                for (int i = 0; i < 12; i++) { // 192 KB of the 600 KB
+                    h2.send(frame(DATA, 0, stream, chunk));
+                }
+                Thread.sleep(100);
+                h2.send(frame(
+                        RST_STREAM,
+                        0,
+                        stream,
+                        ByteBuffer.allocate(4).putInt(CANCEL).array()));
+            }
+            h2.drain();
+        }
+        Thread.sleep(500);
+        String big = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "a ".repeat(150_000)
+                + "\"}]}";
+        try (H2 other = new H2("127.0.0.2", Map.of())) {
+            other.post(1, big, null);
+            Frame head = other.next(f -> f.stream == 1 && (f.type == HEADERS || f.type == RST_STREAM));
+            assertThat(statusOrReset(head, other)).isEqualTo(200);
+        }
+    }
+
+    /** A stop whose grace period outlasts the stream: the stream ends whole and its record is in the log. */
+    @Test
+    @Timeout(60)
+    void stopWithGraceLongerThanTheStream_streamEndsWholeAndIsRecorded() throws Exception {
+        start(ServerLimits.defaults());
+        gw.upstream.enqueue(Behavior.defaults().withPieceCount(20).withPieceDelay(Duration.ofMillis(50)));
+        String requestId;
+        StringBuilder body = new StringBuilder();
+        try (H2 h2 = new H2("127.0.0.1", Map.of())) {
+            h2.post(1, STREAMED_CHAT, null);
+            Frame head = h2.next(f -> f.stream == 1 && f.type == HEADERS);
+            requestId = h2.header(head, Gateway.REQUEST_ID_HEADER);
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        Frame f = h2.read();
+                        if (f.stream == 1 && f.type == DATA) {
+                            body.append(new String(f.payload, StandardCharsets.UTF_8));
+                            if ((f.flags & END_STREAM) != 0) {
+                                return;
+                            }
+                        }
+                        if (f.stream == 1 && f.type == RST_STREAM) {
+                            body.append("[RST_STREAM]");
+                            return;
+                        }
+                    }
+                } catch (IOException e) {
+                    body.append("[closed]");
+                }
+            });
+            server.stop(5);
+            server = null;
+            gw.runtime.close();
+            reader.join(10_000);
+        }
+        assertThat(body.toString()).contains("data: [DONE]");
+        assertThat(stored()).extracting(UsageRecord::requestId).containsExactly(requestId);
+    }
+
     /** A key store the server cannot open stops the start with an error naming the variable, never the password. */
     @Test
     @Timeout(60)
@@ -551,7 +628,14 @@ class Http2StreamEndsReviewIT {
         void post(int stream, String json, byte[] trailers) throws IOException {
             byte[] body = json.getBytes(StandardCharsets.UTF_8);
             out.write(frame(HEADERS, END_HEADERS, stream, chatHead(gw.secret, body.length)));
-            out.write(frame(DATA, trailers == null ? END_STREAM : 0, stream, body));
+            for (int at = 0; at < body.length; at += 16_000) {
+                boolean last = at + 16_000 >= body.length;
+                out.write(frame(
+                        DATA,
+                        last && trailers == null ? END_STREAM : 0,
+                        stream,
+                        java.util.Arrays.copyOfRange(body, at, Math.min(body.length, at + 16_000))));
+            }
             if (trailers != null) {
                 out.write(frame(HEADERS, END_HEADERS | END_STREAM, stream, trailers));
             }
