@@ -549,7 +549,6 @@ class Http2StreamEndsReviewIT {
     /** A key store the server cannot open stops the start with an error naming the variable, never the password. */
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R21B-3: key store start errors do not name SPENDGATE_TLS_KEYSTORE")
     void tlsKeyStoreWrongPassword_startRefusedNamingTheVariable() throws Exception {
         gw = GatewayFixture.embedded(dir);
         Path keyStore = TestKeyStores.selfSigned(dir.resolve("gateway.p12"), "right-pass", "ip:127.0.0.1");
@@ -563,7 +562,6 @@ class Http2StreamEndsReviewIT {
 
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R21B-3: key store start errors do not name SPENDGATE_TLS_KEYSTORE")
     void tlsKeyStoreNotAKeyStore_startRefusedNamingTheVariable() throws Exception {
         gw = GatewayFixture.embedded(dir);
         Path pem = Files.writeString(
