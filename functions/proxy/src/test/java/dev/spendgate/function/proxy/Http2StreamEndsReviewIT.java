@@ -423,7 +423,6 @@ class Http2StreamEndsReviewIT {
     /** A streamed call whose provider pauses longer than the idle timeout between two events is relayed whole. */
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R21B-4: the idle timeout cuts a stream whose provider pauses")
     void providerPauseLongerThanIdleTimeoutMidStream_h2StreamRelayedWhole() throws Exception {
         start(ServerLimits.defaults().withTimeouts(10_000, 30_000, 1_000));
         gw.upstream.enqueue(Behavior.defaults().withPieceCount(3).withPieceDelay(Duration.ofMillis(2_500)));
@@ -452,7 +451,6 @@ class Http2StreamEndsReviewIT {
     /** The same pause over HTTP/1.1, for comparison. */
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R21B-4: the idle timeout cuts a stream whose provider pauses")
     void providerPauseLongerThanIdleTimeoutMidStream_http11StreamRelayedWhole() throws Exception {
         start(ServerLimits.defaults().withTimeouts(10_000, 30_000, 1_000));
         gw.upstream.enqueue(Behavior.defaults().withPieceCount(3).withPieceDelay(Duration.ofMillis(2_500)));

@@ -11,7 +11,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -37,6 +39,12 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 final class GatewayHandler extends Handler.Abstract {
     private static final byte[] NO_BYTES = new byte[0];
+
+    /**
+     * The idle timeout while a call runs: ignored, as the provider's silence is bounded by the upstream timeout. Jetty
+     * asks this only when no write is pending: a client that stops reading still has its write failed by the timeout.
+     */
+    private static final Predicate<TimeoutException> BUSY = timeout -> false;
 
     /** Handles one request; must call {@code start} on the sink exactly once. */
     interface Calls {
@@ -289,6 +297,7 @@ final class GatewayHandler extends Handler.Abstract {
         private void call() {
             JettySink sink = new JettySink(response, callback, h2 ? null : plainSocket());
             request.addFailureListener(sink::clientLeft); // an HTTP/2 reset, a failed connection: stop the upstream
+            request.addIdleTimeoutListener(BUSY); // the provider's pauses are the upstream timeout's to judge
             try {
                 Headers headers = new Headers();
                 for (HttpField field : request.getHeaders()) {
