@@ -228,7 +228,6 @@ class Http2StreamEndsReviewIT {
      */
     @Test
     @Timeout(90)
-    @Disabled("DEFECT R21B-1: an HTTP/2 answer held by a closed window is no call in flight")
     void neverOpenedWindow_answersHeldPastThePerClientLimit_429() throws Exception {
         start(ServerLimits.defaults().withConnections(100, 2));
         Map<Integer, Integer> statuses = new TreeMap<>();

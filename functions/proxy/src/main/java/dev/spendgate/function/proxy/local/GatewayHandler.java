@@ -294,8 +294,13 @@ final class GatewayHandler extends Handler.Abstract {
             return true;
         }
 
+        /**
+         * Runs the gateway. Over HTTP/2 the call keeps its place in the client's calls in flight until its answer's last
+         * write completes or fails ({@link Written}): an answer a client leaves unread (its flow-control window never
+         * opened) is still held by the server, until the stream's idle timeout. Over HTTP/1.1 the connection holds it.
+         */
         private void call() {
-            JettySink sink = new JettySink(response, callback, h2 ? null : plainSocket());
+            JettySink sink = new JettySink(response, h2 ? new Written() : callback, h2 ? null : plainSocket());
             request.addFailureListener(sink::clientLeft); // an HTTP/2 reset, a failed connection: stop the upstream
             request.addIdleTimeoutListener(BUSY); // the provider's pauses are the upstream timeout's to judge
             try {
@@ -320,7 +325,31 @@ final class GatewayHandler extends Handler.Abstract {
             } catch (Throwable e) {
                 sink.fail(e); // before the response started: an error status from Jetty's error handler
             } finally {
-                ended();
+                body = null;
+                lease.close();
+                if (!h2) {
+                    guard.callEnded(connection, false);
+                }
+            }
+        }
+
+        /** Jetty's callback for an HTTP/2 answer: its last write completed or failed, and only then the call ends. */
+        private final class Written implements Callback {
+            @Override
+            public void succeeded() {
+                guard.callEnded(connection, true);
+                callback.succeeded();
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                guard.callEnded(connection, true);
+                callback.failed(failure);
+            }
+
+            @Override
+            public InvocationType getInvocationType() {
+                return callback.getInvocationType();
             }
         }
     }

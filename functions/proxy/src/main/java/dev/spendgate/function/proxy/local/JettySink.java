@@ -230,5 +230,8 @@ final class JettySink implements ResponseSink {
         }
         committed = true;
         size = 0;
+        if (buffer.length > FLUSH_AT) {
+            buffer = NONE; // grown for one large write: an answer's last write holds no more than it carries
+        }
     }
 }
