@@ -46,7 +46,6 @@ import org.eclipse.jetty.http.MetaData;
 import org.eclipse.jetty.http2.hpack.HpackDecoder;
 import org.eclipse.jetty.http2.hpack.HpackException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -324,7 +323,6 @@ class Http2StreamEndsReviewIT {
      */
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R21B-2: stopping the gateway mid-stream loses the call's record")
     void stopDuringStream_callStillRecorded() throws Exception {
         start(ServerLimits.defaults());
         gw.upstream.enqueue(Behavior.defaults().withPieceCount(400).withPieceDelay(Duration.ofMillis(50)));
@@ -345,7 +343,6 @@ class Http2StreamEndsReviewIT {
     /** The same stop over HTTP/1.1, for comparison. */
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R21B-2: stopping the gateway mid-stream loses the call's record")
     void stopDuringStreamOverHttp11_callStillRecorded() throws Exception {
         start(ServerLimits.defaults());
         gw.upstream.enqueue(Behavior.defaults().withPieceCount(400).withPieceDelay(Duration.ofMillis(50)));

@@ -54,6 +54,14 @@ public interface ResponseSink {
     }
 
     /**
+     * The record's {@code error_type} for a relay the carrier cut ({@link #relayCut}): by default {@code
+     * invocation_deadline}, the streaming Lambda stopping a stream before its invocation's deadline.
+     */
+    default String relayCutAs() {
+        return "invocation_deadline";
+    }
+
+    /**
      * True when the carrier learned that the client left while the relay was waiting for the provider (an HTTP/2 reset,
      * an HTTP/1.1 connection reset): it closed the upstream stream ({@link #relaying}) so the provider stops generating
      * an answer nobody reads, and the call is concluded as {@code client_disconnected}. The default never learns it.

@@ -57,6 +57,7 @@ final class GatewayHandler extends Handler.Abstract {
     private final long bodyTimeoutMillis;
     private final int maxHeaderBytes;
     private final ConnectionGuard guard;
+    private final CallsInFlight inFlight;
 
     GatewayHandler(
             Calls calls,
@@ -64,7 +65,8 @@ final class GatewayHandler extends Handler.Abstract {
             BodyMemory memory,
             long bodyTimeoutMillis,
             int maxHeaderBytes,
-            ConnectionGuard guard) {
+            ConnectionGuard guard,
+            CallsInFlight inFlight) {
         super(InvocationType.BLOCKING);
         this.calls = calls;
         this.maxBodyBytes = maxBodyBytes;
@@ -72,6 +74,7 @@ final class GatewayHandler extends Handler.Abstract {
         this.bodyTimeoutMillis = bodyTimeoutMillis;
         this.maxHeaderBytes = maxHeaderBytes;
         this.guard = guard;
+        this.inFlight = inFlight;
     }
 
     @Override
@@ -300,9 +303,11 @@ final class GatewayHandler extends Handler.Abstract {
          * opened) is still held by the server, until the stream's idle timeout. Over HTTP/1.1 the connection holds it.
          */
         private void call() {
-            JettySink sink = new JettySink(response, h2 ? new Written() : callback, h2 ? null : plainSocket());
+            JettySink sink =
+                    new JettySink(response, h2 ? new Written() : callback, h2 ? null : plainSocket(), inFlight);
             request.addFailureListener(sink::clientLeft); // an HTTP/2 reset, a failed connection: stop the upstream
             request.addIdleTimeoutListener(BUSY); // the provider's pauses are the upstream timeout's to judge
+            inFlight.started();
             try {
                 Headers headers = new Headers();
                 for (HttpField field : request.getHeaders()) {
@@ -327,6 +332,7 @@ final class GatewayHandler extends Handler.Abstract {
             } finally {
                 body = null;
                 lease.close();
+                inFlight.ended(); // the call's record is written
                 if (!h2) {
                     guard.callEnded(connection, false);
                 }

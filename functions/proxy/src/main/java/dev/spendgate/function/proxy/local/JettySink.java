@@ -27,7 +27,9 @@ import org.eclipse.jetty.util.Callback;
  * <p>While a stream is relayed ({@link #relaying}), a client that leaves is noticed without waiting for the provider's
  * next event: Jetty's failure listener ({@link #clientLeft(Throwable)}: an HTTP/2 reset, a failed connection) and, on a
  * cleartext HTTP/1.1 connection, a watch for its reset or close ({@link PlainSocketEndPoint#watchForClose}) close the upstream
- * stream, so the provider stops generating (and billing) an answer nobody reads.
+ * stream, so the provider stops generating (and billing) an answer nobody reads. A server stopping past its grace period
+ * closes it too ({@link #cut}, through {@link CallsInFlight}), and the relay concludes the call as cut ({@code
+ * server_stopped}).
  */
 final class JettySink implements ResponseSink {
     /** Connection-level headers: Jetty frames the response itself, and HTTP/2 forbids them. */
@@ -49,10 +51,14 @@ final class JettySink implements ResponseSink {
     private final Callback callback;
     /** The cleartext HTTP/1.1 connection to watch for a reset while relaying; null for HTTP/2 and TLS. */
     private final PlainSocketEndPoint watched;
+    /** Where a relayed stream registers, so a stopping server can cut it; null when nothing stops it. */
+    private final CallsInFlight calls;
     /** The upstream stream being relayed; null when none. Guarded by this. */
     private Closeable upstream;
     /** Guarded by this. */
     private boolean clientLeft;
+    /** The server stopping cut the relay. Guarded by this. */
+    private boolean cut;
 
     private byte[] buffer = NONE;
     private int size;
@@ -63,20 +69,30 @@ final class JettySink implements ResponseSink {
     private String call;
 
     JettySink(Response response, Callback callback) {
-        this(response, callback, null);
+        this(response, callback, null, null);
     }
 
-    JettySink(Response response, Callback callback, PlainSocketEndPoint watched) {
+    JettySink(Response response, Callback callback, PlainSocketEndPoint watched, CallsInFlight calls) {
         this.response = response;
         this.callback = callback;
         this.watched = watched;
+        this.calls = calls;
     }
 
     @Override
     public void relaying(Closeable stream) {
+        boolean stopping = false;
+        if (calls != null) {
+            if (stream != null) {
+                stopping = calls.relayStarted(this);
+            } else {
+                calls.relayEnded(this);
+            }
+        }
         synchronized (this) {
             upstream = stream;
-            if (stream != null && clientLeft) {
+            if (stream != null && (clientLeft || stopping)) {
+                cut |= stopping && !clientLeft;
                 closeUpstream();
                 return;
             }
@@ -103,6 +119,24 @@ final class JettySink implements ResponseSink {
     @Override
     public synchronized boolean clientLeft() {
         return clientLeft;
+    }
+
+    /** The server is stopping: the upstream stream is closed, and the relay concludes the call as cut. */
+    synchronized void cut() {
+        if (upstream != null && !clientLeft) {
+            cut = true;
+            closeUpstream();
+        }
+    }
+
+    @Override
+    public synchronized boolean relayCut() {
+        return cut;
+    }
+
+    @Override
+    public String relayCutAs() {
+        return "server_stopped";
     }
 
     private void closeUpstream() {

@@ -47,9 +47,16 @@ public final class LocalGatewayServer implements AutoCloseable {
     /** HTTP/2's header block limit, in multiples of {@code SPENDGATE_MAX_HEADER_BYTES}: heads in between get 431. */
     static final int H2_HEAD_FACTOR = 2;
 
+    /** How long a stop waits, past the grace period and the cut, for running calls to write their records. */
+    static final long CALLS_WAIT_MILLIS = 5_000;
+
+    /** And once more after the connections closed, for calls that were blocked writing to them. */
+    static final long CALLS_WAIT_AFTER_CLOSE_MILLIS = 1_000;
+
     private final Server server;
     private final ServerConnector connector;
     private final ConnectionGuard guard;
+    private final CallsInFlight calls;
     private final GracefulHandler graceful;
     private final String description;
     private final boolean tls;
@@ -58,6 +65,7 @@ public final class LocalGatewayServer implements AutoCloseable {
             Server server,
             ServerConnector connector,
             ConnectionGuard guard,
+            CallsInFlight calls,
             GracefulHandler graceful,
             String description,
             boolean tls) {
@@ -65,6 +73,7 @@ public final class LocalGatewayServer implements AutoCloseable {
         this.graceful = graceful;
         this.connector = connector;
         this.guard = guard;
+        this.calls = calls;
         this.description = description;
         this.tls = tls;
     }
@@ -174,8 +183,9 @@ public final class LocalGatewayServer implements AutoCloseable {
         server.addConnector(connector);
 
         GracefulHandler graceful = new GracefulHandler();
+        CallsInFlight inFlight = new CallsInFlight();
         graceful.setHandler(new GatewayHandler(
-                calls, maxBodyBytes, bodyMemory, limits.bodyTimeoutMillis(), limits.maxHeaderBytes(), guard));
+                calls, maxBodyBytes, bodyMemory, limits.bodyTimeoutMillis(), limits.maxHeaderBytes(), guard, inFlight));
         server.setHandler(graceful);
         try {
             server.start();
@@ -189,7 +199,7 @@ public final class LocalGatewayServer implements AutoCloseable {
         String description =
                 "Jetty " + Jetty.VERSION + (tls ? ", HTTP/2 and HTTP/1.1 over TLS (ALPN)" : ", HTTP/1.1 and h2c")
                         + ", Java " + Runtime.version().feature() + ", virtual threads";
-        return new LocalGatewayServer(server, connector, guard, graceful, description, tls);
+        return new LocalGatewayServer(server, connector, guard, inFlight, graceful, description, tls);
     }
 
     /**
@@ -224,7 +234,12 @@ public final class LocalGatewayServer implements AutoCloseable {
         return guard.openConnections();
     }
 
-    /** Stops accepting calls, lets running ones finish for up to {@code graceSeconds}, then closes every connection. */
+    /**
+     * Stops accepting calls, lets running ones finish for up to {@code graceSeconds}, then closes every connection. A
+     * provider stream still relayed after the grace period is cut and its call recorded ({@code server_stopped});
+     * before it returns, the stop waits up to {@value #CALLS_WAIT_MILLIS} ms for running calls to write their records,
+     * so the runtime closed next flushes them.
+     */
     public void stop(int graceSeconds) {
         try {
             // New calls get 503 from here on; idle keep-alive connections do not hold the grace period.
@@ -234,6 +249,9 @@ public final class LocalGatewayServer implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             // what did not finish in the grace period is cut
         }
+        // Cut here, not through Jetty: once it stops, its threads no longer tell a call that its client is gone.
+        calls.cutStreams();
+        awaitCalls(CALLS_WAIT_MILLIS);
         server.setStopTimeout(0);
         try {
             server.stop();
@@ -241,6 +259,15 @@ public final class LocalGatewayServer implements AutoCloseable {
             // stopping anyway
         } finally {
             guard.close();
+        }
+        awaitCalls(CALLS_WAIT_AFTER_CLOSE_MILLIS); // a call whose last write failed as its connection closed
+    }
+
+    private void awaitCalls(long millis) {
+        try {
+            calls.awaitNone(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -372,7 +372,7 @@ public final class Relay {
         boolean stopped = sink.relayCut();
         boolean cut = upstreamCut || stopped || partialEvent.getAsBoolean();
         String errorType =
-                clientGone ? "client_disconnected" : stopped ? INVOCATION_DEADLINE : cut ? "upstream_truncated" : null;
+                clientGone ? "client_disconnected" : stopped ? sink.relayCutAs() : cut ? "upstream_truncated" : null;
         ctx = ctx.with(b -> {
             b.upstreamNanos = nanos;
             b.errorType = errorType != null ? errorType : b.errorType;
