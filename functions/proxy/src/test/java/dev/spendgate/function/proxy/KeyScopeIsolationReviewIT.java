@@ -72,7 +72,6 @@ class KeyScopeIsolationReviewIT {
      * tenant can exhaust for another.
      */
     @Test
-    @Disabled("DEFECT R21A-1: session velocity breaker is shared by every key using the same session id")
     void sessionBreaker_anotherKeysSameSessionId_isNotRefused() {
         Clock clock = Clock.fixed(Instant.now().truncatedTo(ChronoUnit.MINUTES).plusSeconds(15), ZoneOffset.UTC);
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_SESSION_CALLS_PER_MINUTE", "2"), clock);

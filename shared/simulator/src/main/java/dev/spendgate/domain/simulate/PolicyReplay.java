@@ -157,8 +157,9 @@ public final class PolicyReplay implements AutoCloseable {
         Optional<String> tripped = breakers.check(a, r.keyId());
         if (tripped.isPresent()) {
             String id = "breaker:" + tripped.get() + "_calls_per_minute";
+            // a session is its key's own (the gateway counts it per key): another key's s-1 is another trip
             trips.computeIfAbsent(
-                            id + "\u0000" + scopeOf(tripped.get(), a, r),
+                            id + "\u0000" + r.keyId() + "\u0000" + scopeOf(tripped.get(), a, r),
                             k -> new Trip(id, scopeOf(tripped.get(), a, r), "blocked", r.tsStart()))
                     .calls++;
             add(cost, BigDecimal.ZERO, Effect.BLOCKED, feature, department);

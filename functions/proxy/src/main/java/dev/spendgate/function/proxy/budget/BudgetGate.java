@@ -55,7 +55,8 @@ public final class BudgetGate implements AutoCloseable {
 
     /**
      * Counts the call against the per-minute breakers. Returns empty when it may go ahead, else the breaker that
-     * tripped and the seconds until its window ends. Counter windows are calendar minutes (UTC).
+     * tripped and the seconds until its window ends. Counter windows are calendar minutes (UTC). A session is the
+     * key's own: session ids are the clients', so another key's session of the same id has its own counter.
      */
     public Optional<Tripped> checkVelocity(Attribution attribution, String keyId) {
         if (sessionCallsPerMinute <= 0 && keyCallsPerMinute <= 0) {
@@ -67,7 +68,7 @@ public final class BudgetGate implements AutoCloseable {
         long retryAfter = Math.max(1, (windowEnd.toEpochMilli() - now.toEpochMilli() + 999) / 1000);
         Instant expires = windowEnd.plus(2, ChronoUnit.MINUTES);
         if (sessionCallsPerMinute > 0 && attribution.session() != null) {
-            String key = "velocity#session:" + attribution.session() + "#" + minute.getEpochSecond();
+            String key = "velocity#session:" + keyId + "#" + attribution.session() + "#" + minute.getEpochSecond();
             if (counter.incrementIfBelow(key, sessionCallsPerMinute, expires) < 0) {
                 return Optional.of(new Tripped("session", sessionCallsPerMinute, retryAfter));
             }
