@@ -98,7 +98,6 @@ class KeyScopeIsolationReviewIT {
      * is refused 429 on A's spend. Run ids are client-chosen like session ids; B has spent nothing.
      */
     @Test
-    @Disabled("DEFECT R21A-2: run:* budget charges and refuses one key's run on another key's spend")
     void eachRunBudget_anotherKeysRunWithTheSameId_hasItsOwnLimit() {
         gw = GatewayFixture.embedded(dir, Map.of());
         gw.runtime

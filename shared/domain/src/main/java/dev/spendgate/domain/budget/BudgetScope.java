@@ -36,13 +36,20 @@ public record BudgetScope(ScopeType type, String value) {
         return new BudgetScope(ScopeType.parse(text.substring(0, colon)), text.substring(colon + 1));
     }
 
-    /** The concrete scope value this call counts against, or null when the budget does not apply to the call. */
+    /**
+     * The concrete scope value this call counts against, or null when the budget does not apply to the call. Under
+     * {@code run:*} it is {@code <key id>/<run>}: run ids are the clients' own, so another key's run of the same id is
+     * another run with its own limit (and its own ledger item).
+     */
     public String matchValue(Attribution attribution, String keyId) {
         String actual = type.valueOf(attribution, keyId);
         if (actual == null) {
             return null;
         }
-        return value.equals(EACH) || value.equals(actual) ? actual : null;
+        if (value.equals(EACH)) {
+            return type == ScopeType.RUN && keyId != null ? keyId + "/" + actual : actual;
+        }
+        return value.equals(actual) ? actual : null;
     }
 
     @Override

@@ -29,7 +29,9 @@ class BudgetPolicyTest {
                 .isEqualTo("chatbot");
         assertThat(BudgetScope.parse("feature:search").matchValue(CALL, "key_1"))
                 .isNull();
-        assertThat(BudgetScope.parse("run:*").matchValue(CALL, "key_1")).isEqualTo("run-7");
+        // each key's run is its own: run ids are the clients' own (R21A-2)
+        assertThat(BudgetScope.parse("run:*").matchValue(CALL, "key_1")).isEqualTo("key_1/run-7");
+        assertThat(BudgetScope.parse("run:run-7").matchValue(CALL, "key_1")).isEqualTo("run-7");
         assertThat(BudgetScope.parse("run:*").matchValue(Attribution.NONE, "key_1"))
                 .isNull();
         assertThat(BudgetScope.parse("key:key_1").matchValue(Attribution.NONE, "key_1"))
