@@ -198,4 +198,23 @@ class AdminApiIT {
         assertThat(JSON.readTree(gw.send(admin("/admin/keys").GET()).body()).get("keys"))
                 .hasSize(before);
     }
+
+    @Test
+    void keys_createWithADepartmentThatIsNotAString_is400NamingItAndCreatesNothing() throws Exception {
+        // a number or an object would be stored as its text ("42", "{...}"): no department's budget would follow it
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        int before = JSON.readTree(gw.send(admin("/admin/keys").GET()).body())
+                .get("keys")
+                .size();
+
+        HttpResponse<String> response = gw.send(admin("/admin/keys")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"eng-bot\",\"environment\":\"prod\",\"department\":42}")));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/param").asText()).isEqualTo("department");
+        assertThat(JSON.readTree(gw.send(admin("/admin/keys").GET()).body()).get("keys"))
+                .hasSize(before);
+    }
 }

@@ -136,7 +136,6 @@ class KeyScopeIsolationReviewIT {
      * refuses "a field it does not know (a misspelling such as {@code alerts_at})".
      */
     @Test
-    @Disabled("DEFECT R21A-3: POST /admin/keys ignores a misspelt attribution field and stores the key")
     void adminKeys_misspeltAttributionField_is400NamingItAndStoresNothing() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         int before = gw.keys.list().size();

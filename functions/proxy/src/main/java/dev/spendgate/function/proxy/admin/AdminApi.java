@@ -331,6 +331,30 @@ public final class AdminApi {
         if (json == null) {
             return;
         }
+        String unknown = AdminJson.unknownField(json, AdminJson.KEY_FIELDS, java.util.Set.of());
+        if (unknown != null) {
+            // a misspelling such as departement would otherwise store a key without its department, without a word
+            error(
+                    sink,
+                    400,
+                    "invalid_request_error",
+                    "Unknown field '" + unknown + "': a key takes " + String.join(", ", AdminJson.KEY_FIELDS)
+                            + "; nothing was stored.",
+                    unknown);
+            return;
+        }
+        for (String field : AdminJson.KEY_FIELDS) {
+            JsonNode v = json.get(field);
+            if (v != null && !v.isNull() && !v.isTextual()) {
+                error(
+                        sink,
+                        400,
+                        "invalid_request_error",
+                        "Invalid '" + field + "': must be a string; nothing was stored.",
+                        field);
+                return;
+            }
+        }
         String name = json.path("name").asText("").trim();
         if (!dev.spendgate.domain.keys.KeyLabels.validName(name)) {
             error(

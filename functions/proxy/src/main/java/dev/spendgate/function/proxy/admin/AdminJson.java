@@ -76,6 +76,9 @@ final class AdminJson {
     static final List<String> BUDGET_FIELDS =
             List.of("scope", "period", "limit_usd", "mode", "alert_at", "on_store_error", "time_zone", "shards");
 
+    /** The fields {@code POST /admin/keys} reads, in the README's order. */
+    static final List<String> KEY_FIELDS = List.of("name", "environment", "owner", "feature", "department", "team");
+
     /**
      * Fields {@link #policyJson} writes that a PUT ignores, so a budget read with GET can be changed and sent back
      * as it is.
