@@ -105,9 +105,11 @@ public final class MonthlyUsage {
             hours[hour].add(r);
         }
         if (a.feature() != null && a.session() != null) {
+            // a session is its key's own (ids are the clients'): another key's s-1 is another session, as the
+            // outcomes counted over these sessions are
             featureSessions
                     .computeIfAbsent(a.feature(), k -> new java.util.HashSet<>())
-                    .add(a.session());
+                    .add(TrackedIds.of(r.keyId(), a.session()));
         }
         if (!trackedSessions.isEmpty() && a.session() != null) {
             track(trackedSessions, r.keyId(), a.session(), r, null);
@@ -236,14 +238,17 @@ public final class MonthlyUsage {
         quality.read(stats);
     }
 
-    /** The distinct sessions of each feature in the month (records carrying both). */
+    /**
+     * The distinct sessions of each feature in the month (records carrying both), each with its key ({@link
+     * TrackedIds}: {@code key_1|s-1}).
+     */
     public Map<String, Set<String>> featureSessions() {
         return Collections.unmodifiableMap(featureSessions);
     }
 
     /**
-     * The distinct sessions that used any of {@code features} in the month (the success rate's denominator): from the
-     * records read, or asked of the pre-aggregated source that filled this month.
+     * The distinct sessions, each key's its own, that used any of {@code features} in the month (the success rate's
+     * denominator): from the records read, or asked of the pre-aggregated source that filled this month.
      */
     public long distinctSessions(Set<String> features) {
         if (distinctSessionsSource != null) {

@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,7 +47,6 @@ class SuccessRateAcrossKeysReviewTest {
      * twice the real rate, shown on the board PDF beside cost per outcome.
      */
     @Test
-    @Disabled("DEFECT R21A-4: success-rate denominator merges sessions of different keys that share an id")
     void successRate_twoKeysWithTheSameSessionIds_countsEachKeysSessions() {
         List<Outcome> outcomes = List.of(
                 new Outcome(Instant.parse("2026-11-05T10:00:00Z"), "s-1", null, "ticket_resolved", 1, "key-eu"),

@@ -182,7 +182,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         return usage;
     }
 
-    /** The distinct sessions of the month that used any of {@code features} (as the log reader counts them). */
+    /**
+     * The distinct sessions of the month that used any of {@code features} (as the log reader counts them): distinct
+     * (key, session) pairs, since another key's {@code s-1} is another session.
+     */
     String distinctSessionsQuery(YearMonth month, Set<String> features) {
         StringBuilder in = new StringBuilder();
         for (String f : new java.util.TreeSet<>(features)) {
@@ -191,8 +194,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                     .append(f.replace("'", "''"))
                     .append('\'');
         }
-        return deduped(month) + "SELECT count(DISTINCT session) FROM deduped WHERE session IS NOT NULL"
-                + " AND feature IN (" + in + ")";
+        return deduped(month) + "SELECT count(*) FROM (SELECT DISTINCT key_id, session FROM deduped"
+                + " WHERE session IS NOT NULL AND feature IN (" + in + ")) AS sessions";
     }
 
     /**

@@ -239,11 +239,13 @@ class AthenaMonthlyUsageSourceTest {
                 .containsExactly(
                         Map.entry("s:key-support|s-1", new java.util.TreeSet<>(Set.of("support-chat", "triage"))));
 
-        // the success rate's denominator: the distinct sessions of those features, counted by Athena when asked
+        // the success rate's denominator: the distinct sessions of those features, counted by Athena when asked,
+        // each key's its own (another key's s-1 is another session)
         athena.results.add(List.of(List.of("7")));
         assertThat(usage.distinctSessions(Set.of("triage", "support-chat"))).isEqualTo(7);
         assertThat(athena.queries.get(2))
-                .contains("SELECT count(DISTINCT session) FROM deduped WHERE session IS NOT NULL")
+                .contains("SELECT count(*) FROM (SELECT DISTINCT key_id, session FROM deduped")
+                .contains("WHERE session IS NOT NULL")
                 .contains("feature IN ('support-chat', 'triage')");
     }
 
