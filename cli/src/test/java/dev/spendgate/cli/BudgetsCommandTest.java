@@ -163,6 +163,56 @@ class BudgetsCommandTest {
         assertThat(badMode.err()).contains("unknown period");
     }
 
+    /**
+     * A key: budget naming the key's name where its id belongs would govern nothing (key ids are random): refused,
+     * naming the id to use, and nothing stored; the key's id is taken.
+     */
+    @Test
+    void set_keyScopeNamingNoKey_isRefusedNamingTheKeysId() {
+        CliRun.of("keys", "create", "--name", "chatbot-prod", "--environment", "prod", "--data-dir", dir.toString());
+        String id = new dev.spendgate.embedded.FileKeyStore(dir.resolve("keys.json"))
+                .list()
+                .get(0)
+                .id();
+
+        CliRun byName = CliRun.of(
+                "budgets",
+                "set",
+                "--scope",
+                "key:chatbot-prod",
+                "--period",
+                "monthly",
+                "--limit-usd",
+                "0",
+                "--mode",
+                "block",
+                "--data-dir",
+                dir.toString());
+        CliRun byId = CliRun.of(
+                "budgets",
+                "set",
+                "--scope",
+                "key:" + id,
+                "--period",
+                "monthly",
+                "--limit-usd",
+                "0",
+                "--mode",
+                "block",
+                "--data-dir",
+                dir.toString());
+
+        assertThat(byName.code()).as(byName.err()).isEqualTo(2);
+        assertThat(byName.err())
+                .contains("--scope")
+                .contains("no key has the id 'chatbot-prod'")
+                .contains(id);
+        assertThat(byId.code()).as(byId.err()).isZero();
+        assertThat(new FileBudgetPolicyStore(dir.resolve("budgets/policies.json")).list())
+                .singleElement()
+                .satisfies(p -> assertThat(p.id()).isEqualTo("key:" + id + "/monthly"));
+    }
+
     @Test
     void delete_removesThePolicyAndUnknownOneFails() {
         CliRun.of(

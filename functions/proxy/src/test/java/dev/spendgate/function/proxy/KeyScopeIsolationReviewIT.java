@@ -157,7 +157,6 @@ class KeyScopeIsolationReviewIT {
      * (Budgets): "A bad field gets 400 naming it ... and nothing changes".
      */
     @Test
-    @Disabled("DEFECT R21A-5: a key: budget naming no key (the key's name) is stored and never applies")
     void budgetOnKeyScope_namingNoKey_is400NamingScope() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
 

@@ -248,6 +248,15 @@ public final class AdminApi {
             error(sink, 400, "invalid_request_error", "Invalid '" + field + "': " + message, field);
             return;
         }
+        if (keys != null) {
+            // a key: budget naming no key (its name where the id belongs) would govern nothing, without a word
+            java.util.Optional<String> noKey =
+                    dev.spendgate.domain.keys.KeyBudgetScopes.noSuchKey(policy.scope(), keys);
+            if (noKey.isPresent()) {
+                error(sink, 400, "invalid_request_error", "Invalid 'scope': " + noKey.get() + ".", "scope");
+                return;
+            }
+        }
         BudgetPolicy previous = policies.find(policy.id()).orElse(null);
         policy = policy.replacing(previous, clock.instant());
         policies.put(policy);
