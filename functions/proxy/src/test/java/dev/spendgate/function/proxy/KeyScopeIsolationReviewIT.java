@@ -23,7 +23,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -178,7 +177,6 @@ class KeyScopeIsolationReviewIT {
      * decides (429 here), or the claim is refused; either way nothing reaches the provider and legal pays nothing.
      */
     @Test
-    @Disabled("DEFECT R21A-6: a key escapes its department's block budget and spends another's by header")
     void departmentBlockBudget_keyClaimingAnotherDepartmentByHeader_isNotServedOnItsBudget() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         String eng = ProxyKeys.newSecret();

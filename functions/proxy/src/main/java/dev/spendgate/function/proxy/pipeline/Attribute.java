@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * Reads the {@code X-Cost-*} attribution headers over the key's defaults; a header sent twice or with characters
- * outside {@link Attribution#isValidValue} is refused (400) naming the header.
+ * outside {@link Attribution#isValidValue} is refused (400) naming the header. A key's stored department and team
+ * bind: a header naming another is refused (403) naming the header, since a department's block budget must bind its
+ * keys; a key without a stored department or team may set it per call.
  */
 public final class Attribute implements Stage {
     static final String[] HEADERS = {
@@ -42,10 +44,37 @@ public final class Attribute implements Stage {
             }
             values[i] = value;
         }
+        Attribution stored = ctx.key() == null ? null : ctx.key().defaults();
+        if (stored != null) {
+            Step bound = bound(ctx, "X-Cost-Department", "department", values[1], stored.department());
+            if (bound == null) {
+                bound = bound(ctx, "X-Cost-Team", "team", values[2], stored.team());
+            }
+            if (bound != null) {
+                return bound;
+            }
+        }
         Attribution fromHeaders =
                 new Attribution(values[0], values[1], values[2], values[3], values[4], values[5], values[6]);
         Attribution merged = fromHeaders.orElse(ctx.attribution());
         return Step.proceed(ctx.with(b -> b.attribution = merged));
+    }
+
+    /** A 403 when the header names another {@code label} than the key's stored one, else null. */
+    private static Step bound(CallContext ctx, String header, String label, String sent, String stored) {
+        if (sent == null || stored == null || sent.equals(stored)) {
+            return null;
+        }
+        return Step.refuse(
+                ctx,
+                Refusal.of(
+                                403,
+                                "permission_error",
+                                "This Spendgate key is bound to its " + label + " '" + stored + "': " + header
+                                        + " may not name another (a key without a stored " + label
+                                        + " may set it per call). Nothing was forwarded.",
+                                header)
+                        .recordedAs("attribution_bound"));
     }
 
     private static Step refuse(CallContext ctx, String header, String message) {

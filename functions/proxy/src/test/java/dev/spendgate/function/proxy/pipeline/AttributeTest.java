@@ -2,6 +2,8 @@ package dev.spendgate.function.proxy.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.keys.ProxyKeys;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,5 +54,41 @@ class AttributeTest {
 
         assertThat(step.refusal().status()).isEqualTo(400);
         assertThat(step.refusal().param()).isEqualTo("X-Cost-Session");
+    }
+
+    @Test
+    void apply_departmentHeaderNamingAnotherThanTheKeysStored_refuses403NamingIt() {
+        Attribution stored = new Attribution("chatbot", "engineering", "platform", "prod", null, null, null);
+        CallContext ctx = authenticated("X-Cost-Department", "legal").with(b -> b.key = keyWith(stored));
+
+        Step step = new Attribute().apply(ctx);
+
+        assertThat(step.refusal().status()).isEqualTo(403);
+        assertThat(step.refusal().param()).isEqualTo("X-Cost-Department");
+        assertThat(step.refusal().message()).contains("bound to its department 'engineering'");
+    }
+
+    @Test
+    void apply_departmentHeaderEqualToTheKeysStored_proceeds() {
+        Attribution stored = new Attribution("chatbot", "engineering", "platform", "prod", null, null, null);
+        CallContext ctx = authenticated("X-Cost-Department", "engineering", "X-Cost-Team", "platform")
+                .with(b -> b.key = keyWith(stored));
+
+        Step step = new Attribute().apply(ctx);
+
+        assertThat(step.refused()).isFalse();
+        assertThat(step.context().attribution().department()).isEqualTo("engineering");
+    }
+
+    private static dev.spendgate.domain.keys.ProxyKey keyWith(Attribution defaults) {
+        return new dev.spendgate.domain.keys.ProxyKey(
+                "key_0000000000000001",
+                ProxyKeys.hash(ProxyKeys.newSecret()),
+                "eng-bot",
+                "prod",
+                null,
+                defaults,
+                true,
+                java.time.Instant.parse("2026-11-01T00:00:00Z"));
     }
 }
