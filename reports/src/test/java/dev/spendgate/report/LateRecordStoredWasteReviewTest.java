@@ -88,7 +88,7 @@ class LateRecordStoredWasteReviewTest {
         WasteReport dec2 = runWasteLambda(data, Instant.parse("2026-12-02T00:00:00Z"));
         assertThat(dec2.findings())
                 .anyMatch(f -> f.category() == WasteCategory.RETRY_WASTE
-                        && f.scopeValue().equals("late-1"));
+                        && f.scopeValue().equals("key-1/late-1"));
 
         Clock rerun = Clock.fixed(Instant.parse("2026-12-02T06:00:00Z"), ZoneOffset.UTC);
         MonthlyReport.Result result = MonthlyReport.create(

@@ -81,7 +81,7 @@ class ThirtyOneDayMonthWasteReviewTest {
                                 .toInstant()));
         assertThat(calendarMonth.findings())
                 .anyMatch(f -> f.category() == WasteCategory.RETRY_WASTE
-                        && f.scopeValue().equals("loop-1"));
+                        && f.scopeValue().equals("key-1/loop-1"));
 
         // the waste Lambda's run on November 1st, as WasteDetectorHandler makes it (trailing 30 days, aggregates)
         Instant nov1 = Instant.parse("2026-11-01T00:00:00Z");

@@ -77,7 +77,9 @@ public final class BreakerAdvice implements Consumer<UsageRecord> {
         long minute = Math.floorDiv(r.tsStart().getEpochSecond(), 60);
         String session = r.attribution().session();
         if (session != null && !session.isBlank()) {
-            sessions.computeIfAbsent(session, k -> new Counter()).add(minute);
+            // a session is its key's own, as the gateway's session breaker counts it: another key's s-1 is another
+            sessions.computeIfAbsent(r.keyId() + "\u0000" + session, k -> new Counter())
+                    .add(minute);
         }
         if (r.keyId() != null && !r.keyId().isBlank()) {
             keys.computeIfAbsent(r.keyId(), k -> new Counter()).add(minute);

@@ -45,9 +45,10 @@ public record DayAggregate(
      * wasteful calls (version 1 spanned every call seen), context-bloat groups keyed by feature too, model-mismatch
      * savings at the call's service tier, response-cache hits of fill-only caches (a version-1 day merged with
      * version-2 days would mix the two). 3: records whose cost fails the cost check are left out and counted in the
-     * input (a version-2 day summed them into its spend and findings).
+     * input (a version-2 day summed them into its spend and findings). 4: a retry scope's session and a runaway
+     * peak's session are the key's ({@code <key id>/<session>}; a version-3 day merged two keys' sessions of one id).
      */
-    public static final int SCHEMA_VERSION = 3;
+    public static final int SCHEMA_VERSION = 4;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */
     static final int POS_BITS = 34;
 

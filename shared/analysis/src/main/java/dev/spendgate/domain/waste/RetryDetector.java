@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Identical requests (same request fingerprint) repeated by the same session (the same key when there is no session)
+ * Identical requests (same request fingerprint) repeated by the same session of a key ({@link #sessionScope}; the same
+ * key when there is no session)
  * within {@value #WINDOW_SECONDS} s of the previous one form a chain. A repeat is <em>redundant</em> when an earlier
  * call of its chain already succeeded (duplicate repeats, runaway loops) or when it is the fourth or later attempt
  * after failures (error loops: a breaker allowing three attempts would have stopped it). A session's calls beyond
@@ -52,7 +53,7 @@ final class RetryDetector implements Detector {
         String scopeValue;
         if (c.record.attribution().session() != null) {
             scopeType = "session";
-            scopeValue = c.record.attribution().session();
+            scopeValue = sessionScope(c.record.keyId(), c.record.attribution().session());
         } else if (c.record.keyId() != null) {
             scopeType = "key";
             scopeValue = c.record.keyId();
@@ -99,6 +100,15 @@ final class RetryDetector implements Detector {
         if ("session".equals(scopeType)) {
             burst(c, scopeValue, t);
         }
+    }
+
+    /**
+     * A session as this detector names it: {@code <key id>/<session>}, since session ids are the clients' own and
+     * another key's {@code main} is another session (as the gateway's session breaker counts it); the id alone for a
+     * record without a key.
+     */
+    static String sessionScope(String keyId, String session) {
+        return keyId == null ? session : keyId + "/" + session;
     }
 
     /**

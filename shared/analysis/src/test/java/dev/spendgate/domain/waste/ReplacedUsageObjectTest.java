@@ -59,7 +59,7 @@ class ReplacedUsageObjectTest {
         assertThat(again.report().callsAnalysed()).isEqualTo(12);
         assertThat(again.report().findings())
                 .anyMatch(f -> f.category() == WasteCategory.RETRY_WASTE
-                        && f.scopeValue().equals("loop-1"));
+                        && f.scopeValue().equals("key_1/loop-1"));
     }
 
     @Test

@@ -92,7 +92,7 @@ class RetryRollupTest {
         }
         // the sessions still listed are the most wasteful of the days before the last: none folded one was larger
         BigDecimal smallestListedBeforeLastDay = listed.stream()
-                .filter(f -> !f.scopeValue().startsWith((DAYS - 1) + "-"))
+                .filter(f -> !f.scopeValue().startsWith("key_1/" + (DAYS - 1) + "-"))
                 .map(Finding::windowSavingsUsd)
                 .min(Comparator.naturalOrder())
                 .orElseThrow();

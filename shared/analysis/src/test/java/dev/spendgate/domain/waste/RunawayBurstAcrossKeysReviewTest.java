@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +39,6 @@ class RunawayBurstAcrossKeysReviewTest {
      * not repeated at all.
      */
     @Test
-    @Disabled("DEFECT R21A-7: runaway-burst waste counts sessions of different keys with the same id as one")
     void runawayBurst_twoKeysEachUnderTheLimitInASessionOfTheSameName_isNoFinding() {
         Instant minute = DAY.atStartOfDay(ZoneOffset.UTC).toInstant().plusSeconds(10 * 3600);
         List<UsageRecord> records = new ArrayList<>();

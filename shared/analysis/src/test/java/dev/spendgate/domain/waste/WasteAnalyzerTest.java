@@ -98,7 +98,7 @@ class WasteAnalyzerTest {
 
         assertThat(report.findings()).singleElement().satisfies(f -> {
             assertThat(f.category()).isEqualTo(WasteCategory.RETRY_WASTE);
-            assertThat(f.scopeType() + ":" + f.scopeValue()).isEqualTo("session:s1");
+            assertThat(f.scopeType() + ":" + f.scopeValue()).isEqualTo("session:key_1/s1");
             assertThat(f.evidence().wastefulCalls()).isEqualTo(4);
             assertThat(f.windowSavingsUsd())
                     .isEqualByComparingTo(records.get(0).costUsd().multiply(BigDecimal.valueOf(4)));

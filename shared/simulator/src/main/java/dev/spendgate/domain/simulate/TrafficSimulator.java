@@ -487,7 +487,7 @@ public final class TrafficSimulator {
         Profile p = byFeature.get(feature);
         Incident incident = new Incident(WasteCategory.RETRY_WASTE, "duplicate_repeats", "session", null, null);
         Draft first = call(p, p.keyRef(), "production", "s-" + hex(5), start, 0);
-        incident.scopeValue = first.session;
+        incident.scopeValue = first.keyId + "/" + first.session; // a session is its key's own
         incidents.add(incident);
         long t = start;
         for (int i = 0; i < repeats; i++) {
@@ -505,14 +505,15 @@ public final class TrafficSimulator {
     private void runawayBurst(int calls, long start) {
         Profile p = byFeature.get("support-chat");
         Incident incident = new Incident(WasteCategory.RETRY_WASTE, "runaway_burst", "session", null, null);
-        incident.scopeValue = "agent-" + hex(5);
+        String session = "agent-" + hex(5);
+        incident.scopeValue = keys.get(p.keyRef()).id() + "/" + session; // a session is its key's own
         incidents.add(incident);
         long t = start;
         long minute = -1;
         int inMinute = 0;
         for (int i = 0; i < calls; i++) {
-            Draft d = call(p, p.keyRef(), "production", incident.scopeValue, t, 0);
-            d.run = incident.scopeValue;
+            Draft d = call(p, p.keyRef(), "production", session, t, 0);
+            d.run = session;
             if (t / 60_000 != minute) {
                 minute = t / 60_000;
                 inMinute = 0;
@@ -534,7 +535,7 @@ public final class TrafficSimulator {
         first.status = 499;
         first.errorType = "client_disconnected";
         first.estimated = true;
-        incident.scopeValue = run;
+        incident.scopeValue = first.keyId + "/" + run; // a session is its key's own
         incidents.add(incident);
         long t = start;
         for (int i = 1; i < attempts; i++) {
