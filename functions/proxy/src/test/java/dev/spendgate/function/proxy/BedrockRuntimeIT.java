@@ -281,16 +281,22 @@ class BedrockRuntimeIT {
     }
 
     @Test
-    void converse_callerRequestMetadata_keptAndOnlyAttributionAdded() throws Exception {
-        viaGateway("search")
+    void converse_callerRequestMetadata_ownEntriesKeptSpendgateNamesTheGateways() throws Exception {
+        ConverseResponse response = viaGateway("search")
                 .converse(converse(SONNET_4).toBuilder()
-                        .requestMetadata(Map.of("tenant", "acme", "spendgate_feature", "caller-set"))
+                        .requestMetadata(Map.of(
+                                "tenant", "acme",
+                                "spendgate_feature", "caller-set",
+                                "spendgate_request_id", "req_someone_elses",
+                                "spendgate_run", "forged-run"))
                         .build());
 
         JsonNode metadata = JSON.readTree(bedrock.lastRequest().body()).get("requestMetadata");
         assertThat(metadata.get("tenant").asText()).isEqualTo("acme");
-        assertThat(metadata.get("spendgate_feature").asText()).isEqualTo("caller-set");
-        assertThat(metadata.has("spendgate_request_id")).isTrue();
+        // the invocation log joins on spendgate_request_id and carries the attribution: a caller cannot forge them
+        assertThat(metadata.get("spendgate_feature").asText()).isEqualTo("search");
+        assertThat(metadata.get("spendgate_request_id").asText()).isEqualTo(gatewayRequestId(response));
+        assertThat(metadata.has("spendgate_run")).isFalse();
         JsonNode sent = JSON.readTree(bedrock.lastRequest().body());
         assertThat(sent.get("messages"))
                 .isEqualTo(JSON.valueToTree(List.of(

@@ -68,38 +68,53 @@ public final class BedrockRequests {
     }
 
     /**
-     * The Converse body with Spendgate's attribution and request id added to {@code requestMetadata}, so Bedrock's
-     * model invocation logs carry them ({@code spendgate_request_id}, {@code spendgate_feature}, ...). Entries the
-     * caller set are kept as they are; nothing is added past Bedrock's limit of 16. Returns empty when nothing is
-     * added.
+     * The Converse body with Spendgate's attribution and request id in {@code requestMetadata}, so Bedrock's model
+     * invocation logs carry them ({@code spendgate_request_id}, {@code spendgate_feature}, ...). The {@code spendgate_}
+     * names are the gateway's: a caller's entry under one is replaced by the gateway's value, or dropped when the call
+     * has none (a forged {@code spendgate_request_id} would join a log line to another call's record, a forged
+     * department charge the line to it). The caller's other entries are kept; nothing is added past Bedrock's limit of
+     * 16. Returns empty when the body needs no change.
      */
     public static Optional<ObjectNode> withRequestMetadata(ObjectNode body, Attribution attribution, String requestId) {
         JsonNode existing = body.get("requestMetadata");
         if (existing != null && !existing.isObject()) {
             return Optional.empty();
         }
-        int size = existing == null ? 0 : existing.size();
-        Map<String, String> add = new LinkedHashMap<>();
-        for (Map.Entry<String, String> entry : metadata(attribution, requestId).entrySet()) {
-            if (size + add.size() >= MAX_METADATA_ENTRIES) {
-                break;
-            }
-            if (existing == null || !existing.has(entry.getKey())) {
-                add.put(entry.getKey(), entry.getValue());
+        ObjectNode metadata = existing == null ? body.objectNode() : ((ObjectNode) existing).deepCopy();
+        Map<String, String> ours = metadata(attribution, requestId);
+        boolean changed = false;
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = metadata.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            if (entry.getKey().startsWith(PREFIX)
+                    && !(entry.getValue().isTextual()
+                            && entry.getValue().asText().equals(ours.get(entry.getKey())))) {
+                it.remove();
+                changed = true;
             }
         }
-        if (add.isEmpty()) {
+        for (Map.Entry<String, String> entry : ours.entrySet()) {
+            if (metadata.has(entry.getKey())) {
+                continue;
+            }
+            if (metadata.size() >= MAX_METADATA_ENTRIES) {
+                break;
+            }
+            metadata.put(entry.getKey(), entry.getValue());
+            changed = true;
+        }
+        if (!changed) {
             return Optional.empty();
         }
         // the top level and requestMetadata copied, the rest (messages, images, documents) shared with the client's
         // body: the copy is written upstream at once, and a deep one would double a large body's tree
         ObjectNode copy = body.objectNode();
         copy.setAll(body);
-        ObjectNode metadata = existing == null ? copy.objectNode() : existing.deepCopy();
-        add.forEach(metadata::put);
         copy.set("requestMetadata", metadata);
         return Optional.of(copy);
     }
+
+    /** The names Spendgate writes in {@code requestMetadata}. */
+    private static final String PREFIX = "spendgate_";
 
     /** The entries Spendgate adds, request id first (the one that joins a Bedrock log line to its usage record). */
     static Map<String, String> metadata(Attribution attribution, String requestId) {
