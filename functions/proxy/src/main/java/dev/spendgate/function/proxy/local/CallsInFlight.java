@@ -38,6 +38,11 @@ final class CallsInFlight {
         return stopping;
     }
 
+    /** Whether the server is stopping (set before the relayed streams are cut). */
+    boolean stopping() {
+        return stopping;
+    }
+
     void relayEnded(JettySink sink) {
         relaying.remove(sink);
     }

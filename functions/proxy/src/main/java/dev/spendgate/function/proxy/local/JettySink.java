@@ -91,6 +91,9 @@ final class JettySink implements ResponseSink {
         }
         synchronized (this) {
             upstream = stream;
+            // read again under the lock: a stop that began after relayStarted found no stream here to cut, and its
+            // flag is set before it cuts, so either cut() sees this stream or this sees the flag
+            stopping |= stream != null && calls != null && calls.stopping();
             if (stream != null && (clientLeft || stopping)) {
                 cut |= stopping && !clientLeft;
                 closeUpstream();
