@@ -338,10 +338,17 @@ public final class GatewayRuntime implements AutoCloseable {
     @Override
     public void close() {
         if (batchSweeper != null) {
-            // a sweep records through the usage log: it ends (or is interrupted) before the log closes
-            batchSweeper.shutdownNow();
+            // a sweep records through the usage log: it ends after its current batch, before the log closes. Not
+            // interrupted: an interrupt mid-append closes the journal's file channel for the whole process. One that
+            // outlasts the wait (a large results file) is unmarked, so the next start sweeps that batch again.
+            batches.stopSweeping();
+            batchSweeper.shutdown();
             try {
-                batchSweeper.awaitTermination(5, TimeUnit.SECONDS);
+                if (!batchSweeper.awaitTermination(10, TimeUnit.SECONDS)) {
+                    Log.warn(
+                            null,
+                            "a batch results sweep still runs at the stop; the next start sweeps its batch again");
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -177,12 +177,15 @@ class BatchSweepIT {
     void providerDown_batchLeftForTheNextSweep() throws Exception {
         String batchId = openAiBatch(line("t-1"));
         batches.completeOpenAi(batchId, 10_000, 2_000, 1_000);
-        batches.close(); // the provider cannot be reached
+        batches.failNext(1); // the provider's outage: 500 to the sweep's first request
 
         BatchApi.Swept down = gw.runtime.batches().sweepEnded();
+        BatchApi.Swept back = gw.runtime.batches().sweepEnded();
 
         assertThat(down).isEqualTo(new BatchApi.Swept(1, 0, 0));
-        assertThat(batchRecords()).isEmpty();
+        assertThat(back).isEqualTo(new BatchApi.Swept(1, 1, 1));
+        assertThat(batchRecords()).singleElement().satisfies(r -> assertThat(r.requestId())
+                .isEqualTo(batchId + "/t-1"));
     }
 
     @Test

@@ -2,14 +2,12 @@ package dev.spendgate.function.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.spendgate.domain.budget.BudgetPeriod;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetPolicy.Mode;
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.usage.UsageRecord;
-import dev.spendgate.function.proxy.batch.BatchApi;
 import dev.spendgate.testing.upstream.FakeBatchUpstream;
 import java.math.BigDecimal;
 import java.net.URI;

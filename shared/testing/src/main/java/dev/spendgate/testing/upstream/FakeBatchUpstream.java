@@ -287,11 +287,22 @@ public final class FakeBatchUpstream implements AutoCloseable {
         counts.put("expired", 0);
     }
 
+    private final java.util.concurrent.atomic.AtomicInteger failing = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Answers the next {@code requests} requests with 500, as a provider having an outage, then recovers. */
+    public void failNext(int requests) {
+        failing.set(requests);
+    }
+
     private void handle(HttpExchange x) throws IOException {
         try (x) {
             String path = x.getRequestURI().getPath();
             String method = x.getRequestMethod().toUpperCase(Locale.ROOT);
             byte[] body = x.getRequestBody().readAllBytes();
+            if (failing.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                openAiError(x, 500, "The server had an error processing your request.", "server_error");
+                return;
+            }
             String[] s = path.split("/");
             if (path.startsWith("/v1/messages/batches")) {
                 if (!anthropicKey.equals(x.getRequestHeaders().getFirst("x-api-key"))) {

@@ -351,6 +351,17 @@ public final class BatchApi {
         x.relay(answer);
     }
 
+    /** Set by {@link #stopSweeping}: a sweep ends after the batch it is on, with nothing interrupted. */
+    private volatile boolean stopSweeping;
+
+    /**
+     * Asks a running sweep to end after the batch it is on (the gateway is stopping): an interrupt could close the
+     * usage journal's file for the whole process mid-append.
+     */
+    public void stopSweeping() {
+        stopSweeping = true;
+    }
+
     /** What one {@link #sweepEnded} did. */
     public record Swept(int batchesChecked, int batchesEnded, int recordsAdded) {}
 
@@ -367,6 +378,9 @@ public final class BatchApi {
         int ended = 0;
         int added = 0;
         for (String batchId : store.unsweptBatches()) {
+            if (stopSweeping) {
+                break;
+            }
             Optional<BatchStore.Creator> creator = store.creator(batchId);
             Optional<Provider> provider =
                     creator.flatMap(c -> providers.named(c.provider())).filter(p -> !p.missingKey());
@@ -375,11 +389,18 @@ public final class BatchApi {
             }
             checked++;
             try {
-                int recorded = sweep(provider.get(), creator.get());
-                if (recorded >= 0) {
+                BatchResults.Recorded recorded = sweep(provider.get(), creator.get());
+                if (recorded != null) {
                     ended++;
-                    added += recorded;
-                    store.saveSwept(batchId, clock.instant());
+                    added += recorded.added();
+                    if (recorded.settled()) {
+                        store.saveSwept(batchId, clock.instant());
+                    } else {
+                        Log.warn(
+                                null,
+                                "batch " + batchId + ": results recorded but not yet charged to every budget; the next"
+                                        + " sweep charges them");
+                    }
                 }
             } catch (Gone e) {
                 // deleted at the provider, or its files expired: asking again every round would never end
@@ -405,36 +426,39 @@ public final class BatchApi {
     /** OpenAI statuses of a batch that ended without running anything billable (its input failed validation). */
     private static final java.util.Set<String> OPENAI_UNBILLED = java.util.Set.of("failed");
 
-    /** The records a sweep of one batch added; -1 while the batch still runs. */
-    private int sweep(Provider p, BatchStore.Creator c) throws IOException {
+    /** What a sweep of one batch recorded; null while the batch still runs. */
+    private BatchResults.Recorded sweep(Provider p, BatchStore.Creator c) throws IOException {
         if (p.format() == ApiFormat.OPENAI) {
             JsonNode b = fetchJson(p, "/v1/batches/" + c.batchId());
             String status = b.path("status").asText();
             if (OPENAI_UNBILLED.contains(status)) {
-                return 0;
+                return new BatchResults.Recorded(0, true);
             }
             if (!OPENAI_ENDED.containsKey(status)) {
-                return -1;
+                return null;
             }
             noteOpenAiFiles(b);
             int added = 0;
+            boolean settled = true;
             for (String field : RESULT_FILES) {
                 String file = b.path(field).asText(null);
                 Optional<JsonNode> output = BatchStore.isValidId(file) ? store.outputFile(file) : Optional.empty();
                 if (output.isPresent()) {
                     byte[] lines = fetch(p, "/v1/files/" + file + "/content");
-                    added += results.record(
+                    BatchResults.Recorded r = results.record(
                             c,
                             Instant.parse(output.get().path("completed_at").asText()),
                             lines,
                             BatchResults.Format.OPENAI);
+                    added += r.added();
+                    settled &= r.settled();
                 }
             }
-            return added;
+            return new BatchResults.Recorded(added, settled);
         }
         JsonNode b = fetchJson(p, "/v1/messages/batches/" + c.batchId());
         if (!"ended".equals(b.path("processing_status").asText())) {
-            return -1;
+            return null;
         }
         noteAnthropicEnd(b, c.batchId());
         byte[] lines = fetch(p, "/v1/messages/batches/" + c.batchId() + "/results");
@@ -515,7 +539,7 @@ public final class BatchApi {
     private void record(
             BatchExchange x, BatchStore.Creator c, Instant completed, byte[] jsonl, BatchResults.Format format) {
         try {
-            int added = results.record(c, completed, jsonl, format);
+            int added = results.record(c, completed, jsonl, format).added();
             Log.info(x.requestId, "batch " + c.batchId() + ": " + added + " result records added");
         } catch (RuntimeException e) {
             // the client still gets its results; a later fetch records them

@@ -55,10 +55,15 @@ final class BatchResults {
     }
 
     /**
-     * Records what was not recorded yet, ended (and charged) at {@code completedAt}, the same instant on every fetch;
-     * returns how many records were added.
+     * What {@link #record} did: the records it added, and whether the results are settled (charged to every budget and
+     * marked recorded, or nothing new); unsettled ones are charged and marked at the next fetch or sweep.
      */
-    int record(BatchStore.Creator creator, Instant completedAt, byte[] jsonl, Format format) {
+    record Recorded(int added, boolean settled) {}
+
+    /**
+     * Records what was not recorded yet, ended (and charged) at {@code completedAt}, the same instant on every fetch.
+     */
+    Recorded record(BatchStore.Creator creator, Instant completedAt, byte[] jsonl, Format format) {
         // one batch's results at a time; a lock, not synchronized: appends and settlements may park (SnapshotGate),
         // which on Java 21-23 pins a virtual thread's carrier inside a monitor
         recording.lock();
@@ -69,7 +74,7 @@ final class BatchResults {
         }
     }
 
-    private int recordLocked(BatchStore.Creator creator, Instant completedAt, byte[] jsonl, Format format) {
+    private Recorded recordLocked(BatchStore.Creator creator, Instant completedAt, byte[] jsonl, Format format) {
         BatchResultRecords.Batch batch = new BatchResultRecords.Batch(
                 creator.batchId(),
                 creator.pricingProvider(),
@@ -94,7 +99,7 @@ final class BatchResults {
             }
         }
         if (fresh.isEmpty()) {
-            return 0;
+            return new Recorded(0, true);
         }
         fresh.forEach(usageLog::append);
         // charged first, whether or not the records are stored yet: the provider has billed them, and a batch whose
@@ -108,12 +113,12 @@ final class BatchResults {
                     null,
                     "batch " + creator.batchId() + ": " + fresh.size()
                             + " result records not yet stored; they are recorded again at the next fetch");
-            return fresh.size();
+            return new Recorded(fresh.size(), false);
         }
         if (charged) {
             store.saveRecorded(creator.batchId(), recorded);
         }
-        return fresh.size();
+        return new Recorded(fresh.size(), charged);
     }
 
     /**
