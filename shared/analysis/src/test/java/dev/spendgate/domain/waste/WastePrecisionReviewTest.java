@@ -288,6 +288,41 @@ class WastePrecisionReviewTest {
                 .isEmpty();
     }
 
+    /**
+     * 60 short claude-opus-4-6 calls sent with max_tokens 100,000 (Opus 4.6 answers up to 128,000). The advised
+     * claude-haiku-4-5 answers at most 64,000 output tokens (output-limits.csv): Anthropic refuses such a request, and
+     * the gateway's route leaves every one of these calls on Opus (OutputLimits.answers, README "From finding to
+     * fix"). The finding advises a move none of these calls can make and prices it as if all did.
+     */
+    @Test
+    @Disabled("DEFECT W21C-7: model_mismatch counts calls whose output cap the cheaper model cannot answer")
+    void finish_simpleCallsWithAnOutputCapTheCheaperModelRefuses_areNoModelMismatch() {
+        List<UsageRecord> records = new ArrayList<>();
+        TokenUsage tokens = new TokenUsage(800, 0, 0, 0, 30, 0);
+        for (int i = 0; i < 60; i++) {
+            records.add(record(
+                            "anthropic",
+                            "claude-opus-4-6",
+                            "messages",
+                            "agent-triage",
+                            "s" + i,
+                            "key_1",
+                            i * 120L,
+                            tokens,
+                            null)
+                    .maxOutputTokens(100_000L)
+                    .fingerprints(new UsageRecord.Fingerprints(null, null, hash(400 + i), null))
+                    .build());
+        }
+
+        WasteReport report = run(records);
+
+        assertThat(report.findings())
+                .as("no call of the 60 can be served by claude-haiku-4-5 with max_tokens 100000")
+                .filteredOn(f -> f.category() == WasteCategory.MODEL_MISMATCH)
+                .isEmpty();
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     static WasteReport run(List<UsageRecord> records) {
