@@ -367,6 +367,43 @@ class WastePrecisionReviewTest {
                 });
     }
 
+    /**
+     * README "The detectors", batch_tier: the calls of one job, one run of a feature, are eligible when the job made
+     * >= 20 billed calls and none was streamed. Run nightly-9 of feature enrich made 25 non-streamed gpt-4.1-mini
+     * calls and 5 streamed gpt-4.1 calls (someone watched part of it): the job streamed, so it is not batch-eligible.
+     */
+    @Test
+    @Disabled("DEFECT W21C-9: batch_tier splits a run by model, so a run that streamed is still advised batch")
+    void finish_runWithStreamedCallsOnAnotherModel_isNotBatchEligible() {
+        List<UsageRecord> records = new ArrayList<>();
+        TokenUsage tokens = new TokenUsage(900, 0, 0, 0, 120, 0);
+        Attribution run = new Attribution("enrich", "data", null, "production", null, null, "nightly-9");
+        for (int i = 0; i < 30; i++) {
+            boolean watched = i % 6 == 5;
+            records.add(record(
+                            "openai",
+                            watched ? "gpt-4.1" : "gpt-4.1-mini",
+                            "chat.completions",
+                            "enrich",
+                            null,
+                            "key_1",
+                            i * 30L,
+                            tokens,
+                            null)
+                    .attribution(run)
+                    .stream(watched)
+                    .fingerprints(new UsageRecord.Fingerprints(null, null, hash(600 + i), null))
+                    .build());
+        }
+
+        WasteReport report = run(records);
+
+        assertThat(report.findings())
+                .as("run nightly-9 streamed 5 of its 30 calls")
+                .filteredOn(f -> f.category() == WasteCategory.BATCH_TIER)
+                .isEmpty();
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     static WasteReport run(List<UsageRecord> records) {
