@@ -432,6 +432,36 @@ class WastePrecisionReviewTest {
         assertThat(bloat).extracting(Finding::id).doesNotHaveDuplicates();
     }
 
+    /**
+     * Bedrock claude-sonnet-4 calls that write a 3,000-token prompt cache every 15 minutes and never read it. Bedrock
+     * keeps the 1-hour cache for the Claude 4.5 and later models only (the gateway's BedrockPromptCaching table, from
+     * AWS's supported-models table; the catalog has no 1-hour write price for this model): the advice to set
+     * "ttl": "1h" cannot be followed on this model. The finding must advise something the model supports (drop the
+     * marker, as for gaps longer than the TTL it has).
+     */
+    @Test
+    @Disabled("DEFECT W21C-12: unread_cache_writes advises the 1-hour TTL on a Bedrock model without one")
+    void finish_unreadWritesOnABedrockModelWithoutTheHourCache_doNotAdviseTheHourTtl() {
+        List<UsageRecord> records = new ArrayList<>();
+        TokenUsage tokens = new TokenUsage(3_200, 0, 3_000, 0, 100, 0);
+        String model = "anthropic.claude-sonnet-4-20250514-v1:0";
+        for (int i = 0; i < 14; i++) {
+            records.add(
+                    record("bedrock", model, "bedrock.converse", "contracts", "s" + i, "key_1", i * 900L, tokens, null)
+                            .fingerprints(new UsageRecord.Fingerprints(SYSTEM_HASH, null, hash(800 + i), null))
+                            .build());
+        }
+
+        WasteReport report = run(records);
+
+        assertThat(report.findings())
+                .filteredOn(f -> f.category() == WasteCategory.PROMPT_CACHE)
+                .singleElement()
+                .satisfies(f -> assertThat(f.recommendation())
+                        .as("Bedrock has no 1-hour prompt cache for %s", model)
+                        .doesNotContain("\"ttl\": \"1h\""));
+    }
+
     // ---------------------------------------------------------------------------------------------------------------
 
     static WasteReport run(List<UsageRecord> records) {
