@@ -24,7 +24,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,7 +47,6 @@ class SimulatePolicyCacheMinimumReviewTest {
      * (GatewayPolicyReplay, README "From finding to fix") prices a move to a model with a higher cache minimum.
      */
     @Test
-    @Disabled("DEFECT W21C-10: simulate-policy prices a degraded call's cache reads the cheaper model cannot make")
     void simulatePolicy_degradeToAModelWithAHigherCacheMinimum_billsThePrefixAsPlainInput() throws Exception {
         BigDecimal opus =
                 CATALOG.find("anthropic", "claude-opus-4-1").orElseThrow().cost(CACHED);

@@ -14,6 +14,7 @@ import dev.spendgate.domain.budget.ReservationJournal;
 import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.PromptCacheMinimums;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
@@ -256,8 +257,8 @@ public final class PolicyReplay implements AutoCloseable {
             return scaledWorstCase(r, model);
         }
         // the gateway forwards a degraded call with the same service_tier and prices the tier served, at the call's
-        // time
-        return price(r, model, r.tokens());
+        // time; a cached prefix shorter than the cheaper model's minimum is neither read nor written there: plain input
+        return price(r, model, PromptCacheMinimums.onModel(model, r.tokens()));
     }
 
     /**
