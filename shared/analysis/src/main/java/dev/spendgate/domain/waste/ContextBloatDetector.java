@@ -1,6 +1,7 @@
 package dev.spendgate.domain.waste;
 
 import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PromptCacheMinimums;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,8 +17,9 @@ import java.util.Map;
  * fix (a prompt caching rule) are a feature's, so features sharing one system prompt each get their own group (each
  * one's own calls, cache writes and savings). The prefix length P is
  * estimated as the smallest input of the group (a lower bound: every call carries the prefix). A group is a finding
- * when it has at least {@value #MIN_CALLS} successful calls, P is at least {@value #MIN_PREFIX_TOKENS} tokens (the
- * providers' minimum cacheable prompt) and at least 60 % of the mean input (the calls are mostly the repeated
+ * when it has at least {@value #MIN_CALLS} successful calls, P is at least the model's minimum cacheable prompt
+ * ({@link #minPrefixTokens}: a shorter prefix is neither written nor read, so caching it saves nothing) and at least
+ * 60 % of the mean input (the calls are mostly the repeated
  * prompt; a group whose inputs vary widely says little about its shared part), and cached plus cache-written input is near zero (at most 5 % of N x P: a prompt cache is not in use).
  *
  * <p>Savings = (N - W) x P x (input price - cached-input price) - W x P x (cache-write price - input price), where W
@@ -95,7 +97,7 @@ final class ContextBloatDetector implements Detector {
             long n = g.tally.calls;
             long p = g.minInput;
             if (n < MIN_CALLS
-                    || p < MIN_PREFIX_TOKENS
+                    || p < minPrefixTokens(g.price)
                     || p < MIN_PREFIX_SHARE * ((double) g.inputSum / n)
                     || g.cached > MAX_CACHED_SHARE * n * p) {
                 continue;
@@ -147,6 +149,16 @@ final class ContextBloatDetector implements Detector {
                     null));
         }
         return out;
+    }
+
+    /**
+     * The shortest prefix the model's prompt cache keeps: its documented minimum ({@link PromptCacheMinimums}, e.g.
+     * 4,096 tokens on Claude Haiku 4.5), else {@value #MIN_PREFIX_TOKENS}, the smallest any provider caches.
+     */
+    static long minPrefixTokens(ModelPrice price) {
+        return Math.max(
+                MIN_PREFIX_TOKENS,
+                PromptCacheMinimums.minimumTokens(price.model()).orElse(MIN_PREFIX_TOKENS));
     }
 
     /** Fingerprints dropped to stay within {@value #MAX_GROUPS} groups (each seen fewer times than the survivors). */

@@ -27,7 +27,8 @@ import java.util.Map;
  *       within {@value #STABLE_BITS} bits of the feature's usual prompt (schema-2 {@code system_simhash}): a
  *       timestamp, request id or user name inside an otherwise fixed prompt, which makes every prefix new to the
  *       provider's cache. A finding needs at least {@value #MIN_CALLS} such calls, at least half of them with a
- *       system hash not seen on the previous call, the smallest input P >= 1,024 tokens, and (almost) no cached
+ *       system hash not seen on the previous call, the smallest input P at least the model's minimum cacheable prompt
+ *       ({@link ContextBloatDetector#minPrefixTokens}), and (almost) no cached
  *       input. Savings as for an uncached prefix: {@code (N - W) x P x (input - cached price) - W x P x (write -
  *       input price)}, W = cache writes a 5-minute cache needs.
  * </ul>
@@ -38,7 +39,6 @@ final class PromptCacheDetector implements Detector {
     static final long MIN_UNREAD = 10;
     static final long MIN_CALLS = 20;
     static final int STABLE_BITS = 6;
-    static final long MIN_PREFIX_TOKENS = 1_024;
     static final double MAX_CACHED_SHARE = 0.05;
     static final Duration FIVE_MINUTES = Duration.ofMinutes(5);
     static final Duration ONE_HOUR = Duration.ofHours(1);
@@ -251,7 +251,10 @@ final class PromptCacheDetector implements Detector {
         for (Unstable u : unstable.values()) {
             long n = u.tally.calls;
             long p = u.minInput;
-            if (n < MIN_CALLS || 2 * u.changes < n || p < MIN_PREFIX_TOKENS || u.cached > MAX_CACHED_SHARE * n * p) {
+            if (n < MIN_CALLS
+                    || 2 * u.changes < n
+                    || p < ContextBloatDetector.minPrefixTokens(u.price)
+                    || u.cached > MAX_CACHED_SHARE * n * p) {
                 continue;
             }
             ModelPrice price = u.price;

@@ -37,7 +37,6 @@ class WastePrecisionReviewTest {
      * nor read, so the context-bloat advice ("mark the system prompt with cache_control") saves nothing.
      */
     @Test
-    @Disabled("DEFECT W21C-1: context_bloat advises cache_control below the model's minimum cacheable prompt")
     void finish_haikuPromptBelowItsCacheMinimum_isNoContextBloatFinding() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(2_600, 0, 0, 0, 80, 0);
