@@ -1,5 +1,6 @@
 package dev.spendgate.domain.waste;
 
+import dev.spendgate.domain.pricing.BedrockPromptCaching;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.TokenUsage;
@@ -22,7 +23,8 @@ import java.util.Map;
  *       writes and at least half of the group's writes unread. Savings = the premium paid on the unread writes:
  *       their written tokens x (write price - input price), 5-minute and 1-hour writes each at their own price (what
  *       the same tokens cost without the cache marker). The advice picks the TTL from the median gap between calls
- *       of the same prompt: under 5 min keep 5 min, 5-60 min use the 1-hour TTL, longer drop the marker.
+ *       of the same prompt: under 5 min keep 5 min, 5-60 min use the 1-hour TTL where the model has one ({@link
+ *       #hourCache}), else and longer drop the marker.
  *   <li>{@code unstable_prefix}: calls whose system prompt hash changes from call to call while its SimHash stays
  *       within {@value #STABLE_BITS} bits of the feature's usual prompt (schema-2 {@code system_simhash}): a
  *       timestamp, request id or user name inside an otherwise fixed prompt, which makes every prefix new to the
@@ -212,10 +214,14 @@ final class PromptCacheDetector implements Detector {
             String ttl;
             if (medianGap <= FIVE_MINUTES.toMillis()) {
                 ttl = "Keep the 5-minute TTL but send the calls that share the prompt closer together";
-            } else if (medianGap <= ONE_HOUR.toMillis()) {
+            } else if (medianGap <= ONE_HOUR.toMillis() && hourCache(u.price)) {
                 ttl = "Use the 1-hour TTL (\"cache_control\": {\"type\": \"ephemeral\", \"ttl\": \"1h\"}): the median"
                         + " gap between calls of the same prompt is " + minutes(medianGap)
                         + ", longer than the 5-minute TTL and shorter than an hour";
+            } else if (medianGap <= ONE_HOUR.toMillis()) {
+                ttl = "Remove the cache marker: the median gap between calls of the same prompt is "
+                        + minutes(medianGap) + ", longer than the 5-minute TTL, and " + u.price.model()
+                        + " has no 1-hour cache";
             } else {
                 ttl = "Remove the cache marker: the median gap between calls of the same prompt is "
                         + minutes(medianGap) + ", longer than either TTL";
@@ -778,6 +784,20 @@ final class PromptCacheDetector implements Detector {
             this.firstFeatureKey = firstFeatureKey;
             this.lastT = firstT;
         }
+    }
+
+    /**
+     * Whether the model keeps a 1-hour prompt cache: the catalog prices a 1-hour write for it and, on Bedrock, AWS
+     * keeps the hour cache for it ({@link BedrockPromptCaching}: Claude 4.5 and later).
+     */
+    static boolean hourCache(ModelPrice price) {
+        if (price.cacheWrite1h() == null) {
+            return false;
+        }
+        return !"bedrock".equals(price.provider())
+                || BedrockPromptCaching.of(price.model())
+                        .map(BedrockPromptCaching.Support::hourTtl)
+                        .orElse(false);
     }
 
     private static long median(List<Long> gaps) {

@@ -439,7 +439,6 @@ class WastePrecisionReviewTest {
      * marker, as for gaps longer than the TTL it has).
      */
     @Test
-    @Disabled("DEFECT W21C-12: unread_cache_writes advises the 1-hour TTL on a Bedrock model without one")
     void finish_unreadWritesOnABedrockModelWithoutTheHourCache_doNotAdviseTheHourTtl() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(3_200, 0, 3_000, 0, 100, 0);

@@ -7,6 +7,7 @@ import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.domain.cache.CachedAnswer;
 import dev.spendgate.domain.cache.PromptCachePlanner;
 import dev.spendgate.domain.cache.ResponseCache;
+import dev.spendgate.domain.pricing.BedrockPromptCaching;
 import dev.spendgate.domain.routing.CacheRule;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.PromptCachingRule;

@@ -1,4 +1,4 @@
-package dev.spendgate.function.proxy.cache;
+package dev.spendgate.domain.pricing;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -10,11 +10,12 @@ import java.util.Optional;
  * checkpoint shorter than the model's minimum. Matched by the longest name fragment contained in the model id, so
  * dated ids ({@code anthropic.claude-sonnet-4-5-20250929-v1:0}) and inference profiles ({@code us.}) resolve. From
  * AWS's "Prompt caching for faster model inference" (Bedrock user guide, supported models table), read 2026-12-05;
- * Claude 3.5 Sonnet v2 is left out (preview customers only).
+ * Claude 3.5 Sonnet v2 is left out (preview customers only). The gateway marks prompts by it; the waste detector
+ * advises the 1-hour TTL by it.
  */
-final class BedrockPromptCaching {
+public final class BedrockPromptCaching {
     /** A model's prompt caching: fewest tokens per checkpoint, the 1-hour TTL, tools as a cacheable field. */
-    record Support(long minTokens, boolean hourTtl, boolean tools) {}
+    public record Support(long minTokens, boolean hourTtl, boolean tools) {}
 
     private static final Object[][] MODELS = {
         {"claude-3-5-haiku", new Support(2_048, false, true)},
@@ -35,7 +36,7 @@ final class BedrockPromptCaching {
     private BedrockPromptCaching() {}
 
     /** The model's prompt caching on Bedrock, or empty when Bedrock caches none of its prompts. */
-    static Optional<Support> of(String modelId) {
+    public static Optional<Support> of(String modelId) {
         if (modelId == null) {
             return Optional.empty();
         }
