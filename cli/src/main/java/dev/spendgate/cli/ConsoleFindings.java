@@ -106,7 +106,8 @@ final class ConsoleFindings implements FindingsPage {
                 .append("</tr></thead><tbody>");
         int rank = 1;
         for (Finding f : report.findings()) {
-            FindingLifecycle.Entry state = states.get(f.id());
+            // a life cycle stored before the finding's prompt was part of its id holds it under the old id
+            FindingLifecycle.Entry state = states.getOrDefault(f.id(), states.get(Finding.legacyId(f.id())));
             boolean saving = f.monthlySavingsUsd().signum() > 0;
             sb.append("<tr><td>")
                     .append(rank++)

@@ -73,6 +73,30 @@ final class FindingApply {
     }
 
     /**
+     * The finding of {@code findingId}; also of the id it had before its prompt was part of it (a context-bloat id
+     * without {@code /prompt:}) when exactly one finding had it, so a script written then still applies it.
+     */
+    private static Finding find(WasteReport report, String findingId, Instant start, Instant end) {
+        Optional<Finding> exact =
+                report.findings().stream().filter(f -> f.id().equals(findingId)).findFirst();
+        if (exact.isPresent()) {
+            return exact.get();
+        }
+        List<Finding> legacy = report.findings().stream()
+                .filter(f -> !f.id().equals(Finding.legacyId(f.id()))
+                        && Finding.legacyId(f.id()).equals(findingId))
+                .toList();
+        if (legacy.size() == 1) {
+            return legacy.get(0);
+        }
+        if (legacy.size() > 1) {
+            throw new Refused("finding " + findingId + " is now " + legacy.size() + " findings, one per system prompt: "
+                    + String.join(", ", legacy.stream().map(Finding::id).toList()));
+        }
+        throw new Refused("no finding " + findingId + " from " + start + " to " + end);
+    }
+
+    /**
      * The change for {@code findingId}, simulated over the report's window from the usage log in {@code usage}.
      *
      * @throws Refused when the finding is not in the report, has no gateway fix, or the current policy is invalid
@@ -86,10 +110,7 @@ final class FindingApply {
             ObjectStore usage,
             Instant start,
             Instant end) {
-        Finding finding = report.findings().stream()
-                .filter(f -> f.id().equals(findingId))
-                .findFirst()
-                .orElseThrow(() -> new Refused("no finding " + findingId + " from " + start + " to " + end));
+        Finding finding = find(report, findingId, start, end);
         FindingFixes.Fix fix;
         try {
             fix = FindingFixes.forFinding(finding, catalog, share);

@@ -57,7 +57,8 @@ final class ContextBloatDetector implements Detector {
             prune();
         }
         Group g = groups.computeIfAbsent(
-                fingerprint + "\u0000" + c.model + "\u0000" + c.feature, k -> new Group(c.feature, c.price));
+                fingerprint + "\u0000" + c.model + "\u0000" + c.feature,
+                k -> new Group(fingerprint, c.feature, c.price));
         Instant t = c.record.tsStart();
         if (g.firstTs == null) {
             g.firstTs = t;
@@ -129,27 +130,43 @@ final class ContextBloatDetector implements Detector {
                     : "keep the " + p + "-token prefix byte-identical and first in every request (OpenAI caches"
                             + " prefixes of 1,024+ tokens automatically; anything variable must come after it)";
             out.add(new Finding(
-                    WasteCategory.CONTEXT_BLOAT,
-                    "uncached_repeated_prefix",
-                    "feature",
-                    g.feature,
-                    g.feature,
-                    price.model(),
-                    evidence,
-                    savings,
-                    window.monthly(savings),
-                    BigDecimal.ZERO,
-                    "(N - W) x P x (input - cached input price) - W x P x (cache write - input price) with N=" + n
-                            + " calls, P=" + p + " prefix tokens, W=" + g.writes
-                            + " cache writes (gaps > 5 min), prices per million tokens of " + price.model()
-                            + ", x 30 days / window",
-                    "Enable prompt caching for feature " + g.feature + " on " + price.model() + ": the same " + p
-                            + "-token prefix was sent " + n + " times with " + g.cached + " cached tokens; " + how
-                            + ".",
-                    null));
+                            WasteCategory.CONTEXT_BLOAT,
+                            "uncached_repeated_prefix",
+                            "feature",
+                            g.feature,
+                            g.feature,
+                            price.model(),
+                            evidence,
+                            savings,
+                            window.monthly(savings),
+                            BigDecimal.ZERO,
+                            "(N - W) x P x (input - cached input price) - W x P x (cache write - input price) with N="
+                                    + n
+                                    + " calls, P=" + p + " prefix tokens, W=" + g.writes
+                                    + " cache writes (gaps > 5 min), prices per million tokens of " + price.model()
+                                    + ", x 30 days / window",
+                            "Enable prompt caching for feature " + g.feature + " on " + price.model() + ": the same "
+                                    + p
+                                    + "-token prefix was sent " + n + " times with " + g.cached + " cached tokens; "
+                                    + how
+                                    + ".",
+                            null)
+                    .withPrompt(promptDigest(g.fingerprint)));
         }
         return out;
     }
+
+    /**
+     * The first {@value #PROMPT_DIGEST_CHARS} characters of a prompt fingerprint: what tells a feature's prompts apart
+     * in a finding id (a feature and model can send several long prompts uncached, each its own finding).
+     */
+    static String promptDigest(String fingerprint) {
+        return fingerprint.length() <= PROMPT_DIGEST_CHARS
+                ? fingerprint
+                : fingerprint.substring(0, PROMPT_DIGEST_CHARS);
+    }
+
+    static final int PROMPT_DIGEST_CHARS = 12;
 
     /**
      * The shortest prefix the model's prompt cache keeps: its documented minimum ({@link PromptCacheMinimums}, e.g.
@@ -204,7 +221,7 @@ final class ContextBloatDetector implements Detector {
             }
             ModelPrice price = catalog.find(d.provider(), d.model())
                     .orElseThrow(() -> new IllegalStateException("model " + d.model() + " is not in the catalog"));
-            g = new Group(d.feature(), price);
+            g = new Group(d.key().substring(0, d.key().indexOf('\u0000')), d.feature(), price);
             groups.put(d.key(), g);
             g.writes = d.writes();
         } else {
@@ -238,6 +255,9 @@ final class ContextBloatDetector implements Detector {
             Instant lastTs) {}
 
     private static final class Group {
+        /** The system prompt's fingerprint (else the prefix's). */
+        final String fingerprint;
+
         final String feature;
         final ModelPrice price;
         final Tally tally = new Tally();
@@ -248,7 +268,8 @@ final class ContextBloatDetector implements Detector {
         Instant firstTs;
         Instant lastTs;
 
-        Group(String feature, ModelPrice price) {
+        Group(String fingerprint, String feature, ModelPrice price) {
+            this.fingerprint = fingerprint;
             this.feature = feature;
             this.price = price;
         }

@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param savingsByThreshold for cache misses: window savings at similarity 0.85, 0.90 and 0.95
  * @param owner who pays for the scope (department, cost centre from the chargeback rules), or null when unknown
  * @param qualityRisk what following the advice could break and how to roll it out safely, or null when nothing
+ * @param prompt a short digest of the prompt the finding is about, when one feature and model can have a finding per
+ *     prompt (context bloat: one per system prompt); part of the {@link #id() id}; null otherwise
  */
 public record Finding(
         WasteCategory category,
@@ -32,7 +34,8 @@ public record Finding(
         String recommendation,
         Map<String, BigDecimal> savingsByThreshold,
         Owner owner,
-        String qualityRisk) {
+        String qualityRisk,
+        String prompt) {
 
     /**
      * The evidence detail of a finding with spend at risk that gives its scope's monthly spend at risk with each call
@@ -87,6 +90,43 @@ public record Finding(
                 recommendation,
                 savingsByThreshold,
                 null,
+                null,
+                null);
+    }
+
+    /** A finding with an owner and quality note, about no one prompt. */
+    public Finding(
+            WasteCategory category,
+            String kind,
+            String scopeType,
+            String scopeValue,
+            String feature,
+            String model,
+            Evidence evidence,
+            BigDecimal windowSavingsUsd,
+            BigDecimal monthlySavingsUsd,
+            BigDecimal monthlySpendAtRiskUsd,
+            String savingsFormula,
+            String recommendation,
+            Map<String, BigDecimal> savingsByThreshold,
+            Owner owner,
+            String qualityRisk) {
+        this(
+                category,
+                kind,
+                scopeType,
+                scopeValue,
+                feature,
+                model,
+                evidence,
+                windowSavingsUsd,
+                monthlySavingsUsd,
+                monthlySpendAtRiskUsd,
+                savingsFormula,
+                recommendation,
+                savingsByThreshold,
+                owner,
+                qualityRisk,
                 null);
     }
 
@@ -107,7 +147,8 @@ public record Finding(
                 recommendation,
                 savingsByThreshold,
                 who,
-                qualityRisk);
+                qualityRisk,
+                prompt);
     }
 
     /** This finding with a quality-risk note. */
@@ -127,11 +168,45 @@ public record Finding(
                 recommendation,
                 savingsByThreshold,
                 owner,
-                note);
+                note,
+                prompt);
     }
 
-    /** A stable id: {@code category/kind/scopeType:scopeValue[/model]}. */
+    /** This finding about one prompt ({@code digest}, a short digest of its fingerprint). */
+    public Finding withPrompt(String digest) {
+        return new Finding(
+                category,
+                kind,
+                scopeType,
+                scopeValue,
+                feature,
+                model,
+                evidence,
+                windowSavingsUsd,
+                monthlySavingsUsd,
+                monthlySpendAtRiskUsd,
+                savingsFormula,
+                recommendation,
+                savingsByThreshold,
+                owner,
+                qualityRisk,
+                digest);
+    }
+
+    /** A stable id: {@code category/kind/scopeType:scopeValue[/model][/prompt:digest]}. */
     public String id() {
-        return category.label() + "/" + kind + "/" + scopeType + ":" + scopeValue + (model == null ? "" : "/" + model);
+        return category.label() + "/" + kind + "/" + scopeType + ":" + scopeValue + (model == null ? "" : "/" + model)
+                + (prompt == null ? "" : PROMPT_ID + prompt);
+    }
+
+    private static final String PROMPT_ID = "/prompt:";
+
+    /**
+     * The id a finding had before its prompt was part of it (context-bloat findings up to session 21): {@code id}
+     * without its {@code /prompt:} part, or {@code id} itself. Stored life cycles and scripts may still name it.
+     */
+    public static String legacyId(String id) {
+        int at = id.lastIndexOf(PROMPT_ID);
+        return at < 0 || !id.startsWith(WasteCategory.CONTEXT_BLOAT.label() + "/") ? id : id.substring(0, at);
     }
 }

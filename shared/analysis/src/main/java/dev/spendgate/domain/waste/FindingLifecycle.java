@@ -154,9 +154,18 @@ public final class FindingLifecycle {
         Map<String, Entry> next = new TreeMap<>(entries);
         Instant quietSince = windowEnd.minus(Duration.ofDays(QUIET_DAYS));
         java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.Set<String> legacyTaken = new java.util.HashSet<>();
         for (Seen s : analysis) {
             seen.add(s.id());
             Entry before = entries.get(s.id());
+            String legacy = Finding.legacyId(s.id());
+            if (before == null && !legacy.equals(s.id()) && entries.containsKey(legacy) && legacyTaken.add(legacy)) {
+                // stored under the id it had before its prompt was part of it: the first finding of that id carries
+                // its state over, and the old id leaves the life cycle
+                before = entries.get(legacy);
+                seen.add(legacy);
+                next.remove(legacy);
+            }
             Instant first = before == null || before.firstSeen() == null
                     ? s.firstSeen()
                     : s.firstSeen() == null ? before.firstSeen() : min(before.firstSeen(), s.firstSeen());

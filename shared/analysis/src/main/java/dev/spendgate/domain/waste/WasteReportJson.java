@@ -150,6 +150,9 @@ public final class WasteReportJson {
         g.writeStringField("value", f.scopeValue());
         g.writeStringField("feature", f.feature());
         g.writeStringField("model", f.model());
+        if (f.prompt() != null) {
+            g.writeStringField("prompt", f.prompt());
+        }
         g.writeEndObject();
         Evidence e = f.evidence();
         g.writeObjectFieldStart("evidence");

@@ -410,7 +410,6 @@ class WastePrecisionReviewTest {
      * by, so the two must not share one: as it is, the life cycle keeps one of them and apply takes the first.
      */
     @Test
-    @Disabled("DEFECT W21C-11: two context_bloat findings of one feature and model share one finding id")
     void finish_twoUncachedSystemPromptsOfOneFeature_haveDistinctFindingIds() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(3_000, 0, 0, 0, 150, 0);
