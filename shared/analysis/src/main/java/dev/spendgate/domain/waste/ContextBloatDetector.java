@@ -24,7 +24,9 @@ import java.util.Map;
  *
  * <p>Savings = (N - W) x P x (input price - cached-input price) - W x P x (cache-write price - input price), where W
  * is the number of cache writes a 5-minute cache would need: the calls that came more than five minutes after the
- * previous call of the group (and the first).
+ * previous call of the group (and the first); each call at the rates it was billed at (its service tier and region,
+ * {@link PrefixSavings}), and never more than the group's calls cost. A call the catalog has no rates for at its
+ * service tier is left out.
  *
  * <p>Memory: at most {@value #MAX_GROUPS} fingerprints are tracked; when full, the groups seen least are dropped
  * (lossy counting), so only one-off prompts are ever forgotten.
@@ -36,7 +38,6 @@ final class ContextBloatDetector implements Detector {
     static final double MIN_PREFIX_SHARE = 0.6;
     static final Duration CACHE_TTL = Duration.ofMinutes(5);
     static final int MAX_GROUPS = 100_000;
-    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private long dropped;
@@ -51,6 +52,10 @@ final class ContextBloatDetector implements Detector {
                 ? c.record.fingerprints().systemHash()
                 : c.record.fingerprints().prefixHash();
         if (fingerprint == null) {
+            return;
+        }
+        PrefixSavings.Card card = PrefixSavings.card(c).orElse(null);
+        if (card == null) {
             return;
         }
         if (groups.size() >= MAX_GROUPS) {
@@ -70,9 +75,11 @@ final class ContextBloatDetector implements Detector {
         g.minInput = Math.min(g.minInput, c.record.tokens().inputTokens());
         g.inputSum += c.record.tokens().inputTokens();
         g.cached += c.record.tokens().cachedInputTokens() + c.record.tokens().cacheWriteTokens();
-        if (g.lastTs == null || Duration.between(g.lastTs, t).compareTo(CACHE_TTL) > 0) {
+        boolean write = g.lastTs == null || Duration.between(g.lastTs, t).compareTo(CACHE_TTL) > 0;
+        if (write) {
             g.writes++;
         }
+        g.savings.add(card, write, c.cost);
         if (g.lastTs == null || t.isAfter(g.lastTs)) {
             g.lastTs = t;
         }
@@ -104,15 +111,7 @@ final class ContextBloatDetector implements Detector {
                 continue;
             }
             ModelPrice price = g.price;
-            BigDecimal cachedPrice = price.cachedInput() == null ? price.input() : price.cachedInput();
-            BigDecimal writePrice = price.cacheWrite5m() == null ? price.input() : price.cacheWrite5m();
-            BigDecimal prefix = BigDecimal.valueOf(p);
-            BigDecimal savings = BigDecimal.valueOf(n - g.writes)
-                    .multiply(prefix)
-                    .multiply(price.input().subtract(cachedPrice))
-                    .subtract(
-                            BigDecimal.valueOf(g.writes).multiply(prefix).multiply(writePrice.subtract(price.input())))
-                    .divide(MILLION);
+            BigDecimal savings = g.savings.savings(p);
             if (savings.signum() <= 0) {
                 continue;
             }
@@ -121,9 +120,7 @@ final class ContextBloatDetector implements Detector {
             details.put("prefix_tokens", Long.toString(p));
             details.put("cached_or_cache_written_tokens", Long.toString(g.cached));
             details.put("cache_writes_needed", Long.toString(g.writes));
-            details.put("input_price_per_mtok", price.input().toPlainString());
-            details.put("cached_price_per_mtok", cachedPrice.toPlainString());
-            details.put("cache_write_price_per_mtok", writePrice.toPlainString());
+            rateDetails(details, g.savings.card());
             Evidence evidence = new Evidence(n, n, g.tally.first, g.tally.last, g.tally.examples, details);
             String how = "anthropic".equals(price.provider()) || "bedrock".equals(price.provider())
                     ? "mark the system prompt with cache_control {\"type\": \"ephemeral\"}"
@@ -144,7 +141,7 @@ final class ContextBloatDetector implements Detector {
                                     + n
                                     + " calls, P=" + p + " prefix tokens, W=" + g.writes
                                     + " cache writes (gaps > 5 min), prices per million tokens of " + price.model()
-                                    + ", x 30 days / window",
+                                    + g.savings.ratesNote() + ", x 30 days / window",
                             "Enable prompt caching for feature " + g.feature + " on " + price.model() + ": the same "
                                     + p
                                     + "-token prefix was sent " + n + " times with " + g.cached + " cached tokens; "
@@ -154,6 +151,23 @@ final class ContextBloatDetector implements Detector {
                     .withPrompt(promptDigest(g.fingerprint)));
         }
         return out;
+    }
+
+    /**
+     * The prices a prefix finding shows: the one rate card its calls were billed at, else (several service tiers or
+     * regions) which tiers priced them.
+     */
+    static void rateDetails(Map<String, String> details, PrefixSavings.Card card) {
+        if (card == null) {
+            details.put("prices", "each call at the rates of its service tier and region");
+            return;
+        }
+        if (!card.standard()) {
+            details.put("service_tier", card.tier());
+        }
+        details.put("input_price_per_mtok", card.input().toPlainString());
+        details.put("cached_price_per_mtok", card.cached().toPlainString());
+        details.put("cache_write_price_per_mtok", card.write().toPlainString());
     }
 
     /**
@@ -199,7 +213,8 @@ final class ContextBloatDetector implements Detector {
                     g.cached,
                     g.writes,
                     g.firstTs,
-                    g.lastTs));
+                    g.lastTs,
+                    g.savings.state()));
         }
         return out;
     }
@@ -224,10 +239,12 @@ final class ContextBloatDetector implements Detector {
             g = new Group(d.key().substring(0, d.key().indexOf('\u0000')), d.feature(), price);
             groups.put(d.key(), g);
             g.writes = d.writes();
+            g.savings.absorb(d.savings(), false);
         } else {
             boolean sameCacheEntry =
                     g.lastTs != null && Duration.between(g.lastTs, d.firstTs()).compareTo(CACHE_TTL) <= 0;
             g.writes += d.writes() - (sameCacheEntry ? 1 : 0);
+            g.savings.absorb(d.savings(), sameCacheEntry);
         }
         g.tally.absorb(d.tally());
         g.minInput = Math.min(g.minInput, d.minInput());
@@ -252,7 +269,8 @@ final class ContextBloatDetector implements Detector {
             long cached,
             long writes,
             Instant firstTs,
-            Instant lastTs) {}
+            Instant lastTs,
+            PrefixSavings.State savings) {}
 
     private static final class Group {
         /** The system prompt's fingerprint (else the prefix's). */
@@ -261,6 +279,7 @@ final class ContextBloatDetector implements Detector {
         final String feature;
         final ModelPrice price;
         final Tally tally = new Tally();
+        final PrefixSavings savings = new PrefixSavings();
         long minInput = Long.MAX_VALUE;
         long inputSum;
         long cached;

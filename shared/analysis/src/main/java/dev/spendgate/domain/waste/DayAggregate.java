@@ -47,8 +47,10 @@ public record DayAggregate(
      * version-2 days would mix the two). 3: records whose cost fails the cost check are left out and counted in the
      * input (a version-2 day summed them into its spend and findings). 4: a retry scope's session and a runaway
      * peak's session are the key's ({@code <key id>/<session>}; a version-3 day merged two keys' sessions of one id).
+     * 5: context-bloat groups and unstable-prefix states carry their savings per call at each call's service tier and
+     * region ({@link PrefixSavings}; a version-4 day priced them at the standard rates at the end).
      */
-    public static final int SCHEMA_VERSION = 4;
+    public static final int SCHEMA_VERSION = 5;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */
     static final int POS_BITS = 34;
 

@@ -32,7 +32,8 @@ import java.util.Map;
  *       system hash not seen on the previous call, the smallest input P at least the model's minimum cacheable prompt
  *       ({@link ContextBloatDetector#minPrefixTokens}), and (almost) no cached
  *       input. Savings as for an uncached prefix: {@code (N - W) x P x (input - cached price) - W x P x (write -
- *       input price)}, W = cache writes a 5-minute cache needs.
+ *       input price)}, W = cache writes a 5-minute cache needs, each call at the rates it was billed at
+ *       ({@link PrefixSavings}).
  * </ul>
  *
  * <p>Memory: one entry per (system prompt hash, model) with a pending write, and one per (feature, model).
@@ -92,7 +93,10 @@ final class PromptCacheDetector implements Detector {
             // every answered call reads or writes the provider's cache, redundant retries too
             cacheWrites(c, key, f.systemHash() + "\u0000" + c.model, t, tokens);
         }
-        if (f.systemHash() != null && f.systemSimhash() != null && !c.redundantRetry) {
+        PrefixSavings.Card card = f.systemHash() != null && f.systemSimhash() != null && !c.redundantRetry
+                ? PrefixSavings.card(c).orElse(null)
+                : null;
+        if (card != null) {
             long sketch;
             try {
                 sketch = Long.parseUnsignedLong(f.systemSimhash(), 16);
@@ -113,15 +117,21 @@ final class PromptCacheDetector implements Detector {
                     views.put(key, others);
                 }
             }
-            unstableCall(u, f, sketch, t, tokens, c);
+            unstableCall(u, f, sketch, t, tokens, c, card);
             for (Unstable view : views.getOrDefault(key, List.of())) {
-                unstableCall(view, f, sketch, t, tokens, c);
+                unstableCall(view, f, sketch, t, tokens, c, card);
             }
         }
     }
 
     private static void unstableCall(
-            Unstable u, UsageRecord.Fingerprints f, long sketch, Instant t, TokenUsage tokens, Call c) {
+            Unstable u,
+            UsageRecord.Fingerprints f,
+            long sketch,
+            Instant t,
+            TokenUsage tokens,
+            Call c,
+            PrefixSavings.Card card) {
         {
             if (Long.bitCount(u.sketch ^ sketch) > STABLE_BITS) {
                 return; // another prompt of the feature
@@ -144,9 +154,11 @@ final class PromptCacheDetector implements Detector {
             u.lastHash = f.systemHash();
             u.minInput = Math.min(u.minInput, tokens.inputTokens());
             u.cached += tokens.cachedInputTokens() + tokens.cacheWriteTokens();
-            if (u.lastTs == null || Duration.between(u.lastTs, t).compareTo(FIVE_MINUTES) > 0) {
+            boolean write = u.lastTs == null || Duration.between(u.lastTs, t).compareTo(FIVE_MINUTES) > 0;
+            if (write) {
                 u.writes++;
             }
+            u.savings.add(card, write, c.cost);
             if (u.lastTs == null || t.isAfter(u.lastTs)) {
                 u.lastTs = t;
             }
@@ -264,15 +276,7 @@ final class PromptCacheDetector implements Detector {
                 continue;
             }
             ModelPrice price = u.price;
-            BigDecimal cachedPrice = price.cachedInput() == null ? price.input() : price.cachedInput();
-            BigDecimal writePrice = price.cacheWrite5m() == null ? price.input() : price.cacheWrite5m();
-            BigDecimal prefix = BigDecimal.valueOf(p);
-            BigDecimal savings = BigDecimal.valueOf(n - u.writes)
-                    .multiply(prefix)
-                    .multiply(price.input().subtract(cachedPrice))
-                    .subtract(
-                            BigDecimal.valueOf(u.writes).multiply(prefix).multiply(writePrice.subtract(price.input())))
-                    .divide(MILLION);
+            BigDecimal savings = u.savings.savings(p);
             if (savings.signum() <= 0) {
                 continue;
             }
@@ -299,7 +303,7 @@ final class PromptCacheDetector implements Detector {
                     "(N - W) x P x (input - cached input price) - W x P x (cache write - input price) with N=" + n
                             + " calls, P=" + p + " prefix tokens (smallest input), W=" + u.writes
                             + " cache writes (gaps > 5 min), prices per million tokens of " + price.model()
-                            + ", x 30 days / window",
+                            + u.savings.ratesNote() + ", x 30 days / window",
                     "Make the system prompt of feature " + u.feature + " stable: it changed on " + u.changes + " of "
                             + n + " calls while its content stayed the same (a timestamp, request id or user name"
                             + " near its start). Move the variable part after the stable part (into the last user"
@@ -421,7 +425,8 @@ final class PromptCacheDetector implements Detector {
                         u.cached,
                         u.writes,
                         u.firstTs,
-                        u.lastTs));
+                        u.lastTs,
+                        u.savings.state()));
             }
         });
         return new DayState(promptStates, headStates, unreadStates, unstableStates, headsDropped);
@@ -674,6 +679,7 @@ final class PromptCacheDetector implements Detector {
         boolean sameCacheEntry =
                 u.lastTs != null && Duration.between(u.lastTs, d.firstTs()).compareTo(FIVE_MINUTES) <= 0;
         u.writes += d.writes() - (sameCacheEntry ? 1 : 0);
+        u.savings.absorb(d.savings(), sameCacheEntry);
         if (u.firstHash == null) {
             u.firstHash = d.firstHash();
             u.firstTs = d.firstTs();
@@ -754,7 +760,8 @@ final class PromptCacheDetector implements Detector {
             long cached,
             long writes,
             Instant firstTs,
-            Instant lastTs) {}
+            Instant lastTs,
+            PrefixSavings.State savings) {}
 
     record DayState(
             List<PromptState> prompts,
@@ -872,6 +879,7 @@ final class PromptCacheDetector implements Detector {
         final ModelPrice price;
         final long sketch;
         final Tally tally = new Tally();
+        final PrefixSavings savings = new PrefixSavings();
         String lastHash;
         String firstHash;
         Instant firstTs;

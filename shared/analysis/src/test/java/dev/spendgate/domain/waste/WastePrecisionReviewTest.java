@@ -69,7 +69,6 @@ class WastePrecisionReviewTest {
      * standard rates and claims more than the calls cost in all.
      */
     @Test
-    @Disabled("DEFECT W21C-2: context_bloat prices flex/batch calls at standard rates; savings exceed their spend")
     void finish_flexCallsWithAnUncachedPrefix_saveAtTheFlexRatesAndNeverMoreThanTheyCost() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(4_000, 0, 0, 0, 50, 0);
