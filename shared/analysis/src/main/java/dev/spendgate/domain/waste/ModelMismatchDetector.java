@@ -2,6 +2,7 @@ package dev.spendgate.domain.waste;
 
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.PromptCacheMinimums;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -17,7 +18,8 @@ import java.util.Optional;
  * a finding when it has at least {@value #MIN_SIMPLE_CALLS} simple calls, they are at least 80 % of its successful
  * calls, and their output lengths are stable (coefficient of variation at most 0.6): classification, extraction,
  * short structured output. Savings: the simple calls' recorded cost minus their cost at the cheaper model's prices at
- * the service tier each call was priced at.
+ * the service tier each call was priced at, a cached prefix below the cheaper model's minimum cacheable prompt
+ * counted as plain input.
  */
 final class ModelMismatchDetector implements Detector {
     static final long MAX_INPUT_TOKENS = 2_000;
@@ -60,11 +62,13 @@ final class ModelMismatchDetector implements Detector {
     /**
      * What the call's tokens cost on the cheaper model at the service tier the call was priced at (a priority call
      * moves to the cheaper model's priority rates, a flex call to its flex rates); null when the catalog has no rates
-     * for the cheaper model at that tier, so the call's saving is unknown and it is not counted as simple.
+     * for the cheaper model at that tier, so the call's saving is unknown and it is not counted as simple. A cached
+     * prefix shorter than the cheaper model's minimum cacheable prompt is neither read nor written there: those
+     * tokens are plain input, as the policy replay prices a route ({@link PromptCacheMinimums#onModel}).
      */
     private static BigDecimal targetCost(ModelPrice target, Call c) {
         return target.quote(
-                        c.record.tokens(),
+                        PromptCacheMinimums.onModel(target.model(), c.record.tokens()),
                         c.record.billing().pricedServiceTier(),
                         c.record.billing().inferenceGeo())
                 .map(dev.spendgate.domain.pricing.PriceQuote::cost)

@@ -105,7 +105,6 @@ class WastePrecisionReviewTest {
      * model with a higher cache minimum (PromptCacheMinimums.onModel).
      */
     @Test
-    @Disabled("DEFECT W21C-3: model_mismatch prices cache reads the cheaper model cannot make (cache minimum)")
     void finish_opusCallsWithACachedPrefixBelowHaikusMinimum_saveWhatHaikuWouldBill() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(1_900, 1_800, 0, 0, 20, 0);
