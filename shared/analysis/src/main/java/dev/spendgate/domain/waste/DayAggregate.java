@@ -49,7 +49,8 @@ public record DayAggregate(
      * peak's session are the key's ({@code <key id>/<session>}; a version-3 day merged two keys' sessions of one id).
      * 5: context-bloat groups and unstable-prefix states carry their savings per call at each call's service tier and
      * region ({@link PrefixSavings}; a version-4 day priced them at the standard rates at the end).
-     * 6: model-mismatch savings price a cached prefix below the cheaper model's cache minimum as plain input.
+     * 6: model-mismatch savings price a cached prefix below the cheaper model's cache minimum as plain input; a call
+     * whose output cap the cheaper model cannot answer is not simple.
      */
     public static final int SCHEMA_VERSION = 6;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */

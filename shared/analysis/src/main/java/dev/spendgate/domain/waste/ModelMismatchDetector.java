@@ -1,6 +1,7 @@
 package dev.spendgate.domain.waste;
 
 import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.PromptCacheMinimums;
 import java.math.BigDecimal;
@@ -14,7 +15,9 @@ import java.util.Optional;
 
 /**
  * Premium-tier models doing low-complexity work. A call is <em>simple</em> when it succeeded, has at most
- * {@value #MAX_INPUT_TOKENS} input and {@value #MAX_OUTPUT_TOKENS} output tokens. A (feature, premium model) group is
+ * {@value #MAX_INPUT_TOKENS} input and {@value #MAX_OUTPUT_TOKENS} output tokens, and the cheaper model answers its
+ * output cap ({@code max_output_tokens}; a cap above the cheaper model's maximum is refused there, and the gateway's
+ * route leaves such a call on its model: {@link OutputLimits#answers}). A (feature, premium model) group is
  * a finding when it has at least {@value #MIN_SIMPLE_CALLS} simple calls, they are at least 80 % of its successful
  * calls, and their output lengths are stable (coefficient of variation at most 0.6): classification, extraction,
  * short structured output. Savings: the simple calls' recorded cost minus their cost at the cheaper model's prices at
@@ -50,7 +53,11 @@ final class ModelMismatchDetector implements Detector {
         long in = c.record.tokens().inputTokens();
         long out = c.record.tokens().outputTokens();
         BigDecimal targetCost = targetCost(target, c);
-        if (in <= MAX_INPUT_TOKENS && out <= MAX_OUTPUT_TOKENS && targetCost != null) {
+        // a call asking more output than the cheaper model gives stays where it is (its provider refuses it there)
+        if (in <= MAX_INPUT_TOKENS
+                && out <= MAX_OUTPUT_TOKENS
+                && targetCost != null
+                && OutputLimits.answers(target.model(), c.record.maxOutputTokens())) {
             BigDecimal saving = c.cost.subtract(targetCost);
             g.tally.wasteful(c.record.requestId(), c.record.tsStart(), saving);
             g.outSum += out;

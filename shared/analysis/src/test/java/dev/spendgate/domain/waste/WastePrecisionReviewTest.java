@@ -292,7 +292,6 @@ class WastePrecisionReviewTest {
      * fix"). The finding advises a move none of these calls can make and prices it as if all did.
      */
     @Test
-    @Disabled("DEFECT W21C-7: model_mismatch counts calls whose output cap the cheaper model cannot answer")
     void finish_simpleCallsWithAnOutputCapTheCheaperModelRefuses_areNoModelMismatch() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(800, 0, 0, 0, 30, 0);
