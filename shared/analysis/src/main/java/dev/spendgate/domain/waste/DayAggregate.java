@@ -50,7 +50,8 @@ public record DayAggregate(
      * 5: context-bloat groups and unstable-prefix states carry their savings per call at each call's service tier and
      * region ({@link PrefixSavings}; a version-4 day priced them at the standard rates at the end).
      * 6: model-mismatch savings price a cached prefix below the cheaper model's cache minimum as plain input; a call
-     * whose output cap the cheaper model cannot answer is not simple.
+     * whose output cap the cheaper model cannot answer is not simple; a Bedrock in-region or geographic call's cheaper
+     * model is in-region.
      */
     public static final int SCHEMA_VERSION = 6;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */

@@ -83,17 +83,23 @@ final class ModelMismatchDetector implements Detector {
     }
 
     /**
-     * The cheaper model of the same provider and family: the economy tier when the family has one, else the standard
-     * tier; the newest (latest effective date) of that tier.
+     * The cheaper model of the same provider and family on the same kind of endpoint: the economy tier when the
+     * family has one, else the standard tier; the newest (latest effective date) of that tier. A call to a Bedrock
+     * model in its region or through a geographic profile ({@code eu.}, {@code us.}: the data stays in that
+     * geography) is advised an in-region entry, never a {@code global.} profile, which routes requests to any
+     * commercial region at its own rates: a move out of the geography is not a model change, and its discount is
+     * not the model's saving.
      */
     Optional<ModelPrice> cheaperModel(ModelPrice premium) {
         return cheaper.computeIfAbsent(premium.provider() + "\u0000" + premium.model(), k -> {
+            boolean global = globalProfile(premium);
             for (String tier : List.of("economy", "standard")) {
                 Optional<ModelPrice> best = catalog.models().stream()
                         .filter(m -> m.provider().equals(premium.provider())
                                 && m.family() != null
                                 && m.family().equals(premium.family())
-                                && tier.equals(m.tier()))
+                                && tier.equals(m.tier())
+                                && globalProfile(m) == global)
                         .max(Comparator.comparing((ModelPrice m) ->
                                         m.effectiveDate() == null ? java.time.LocalDate.MIN : m.effectiveDate())
                                 .thenComparing(ModelPrice::model));
@@ -103,6 +109,11 @@ final class ModelMismatchDetector implements Detector {
             }
             return Optional.empty();
         });
+    }
+
+    /** A Bedrock global cross-region inference profile ({@code global.anthropic...}), priced as its own entry. */
+    private static boolean globalProfile(ModelPrice m) {
+        return "bedrock".equals(m.provider()) && m.model().startsWith("global.");
     }
 
     @Override

@@ -327,7 +327,6 @@ class WastePrecisionReviewTest {
      * EU, and its savings must not credit the global profile's discount to the model change.
      */
     @Test
-    @Disabled("DEFECT W21C-8: model_mismatch moves Bedrock in-region/geographic calls to a global. profile")
     void finish_bedrockEuProfileOpusCalls_areAdvisedHaikuOnTheSameKindOfEndpoint() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(700, 0, 0, 0, 40, 0);
