@@ -17,7 +17,8 @@ import java.util.Set;
  * {@code run} of a feature (or, without a run, the calls a feature makes with {@code environment: batch} on one key),
  * are batch-eligible when the job made at least {@value #MIN_JOB_CALLS} billed calls on a provider with a Batch API
  * (OpenAI, Anthropic, Bedrock), and none of them was streamed (nobody waits on a stream of a job). Calls already
- * billed at the batch discount (results of a provider batch, or the batch or flex tier) are not counted. OpenAI's and
+ * billed at the batch discount (results of a provider batch, or the batch or flex tier) are not counted, nor are
+ * calls that never settled (their recorded cost is the worst case reserved, not what was billed). OpenAI's and
  * Anthropic's Batch APIs bill input and output at half the standard price (results within 24 h), so savings = 50 % of
  * the recorded cost of the eligible calls. A (feature, model) with eligible calls is a finding; the share of its
  * eligible calls outside 07:00-19:00 UTC is evidence, not a condition.
@@ -67,6 +68,15 @@ final class BatchTierDetector implements Detector {
             dropSingles();
         }
         Job j = jobs.computeIfAbsent(job, k -> new Job(jobSeq++, c.feature, c.model, run));
+        if (c.record.worstCaseEstimate()) {
+            // a call that never settled: its cost is the worst case reserved, never billed, so it is no billed call
+            // of the job and the Batch API would save nothing of it; a stream still says someone waited on the job
+            if (c.record.stream()) {
+                j.streamed++;
+            }
+            single(job, j); // a job of such calls alone is dropped with the single-call jobs
+            return;
+        }
         Instant t = c.record.tsStart();
         j.calls++;
         single(job, j);

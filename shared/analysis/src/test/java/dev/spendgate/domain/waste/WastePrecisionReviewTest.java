@@ -188,7 +188,6 @@ class WastePrecisionReviewTest {
      * would have saved: the provider never billed that amount. Savings: 50 % of the 20 settled calls' cost.
      */
     @Test
-    @Disabled("DEFECT W21C-5: batch_tier counts half of worst-case estimates (never billed) as savings")
     void finish_batchJobWithUnsettledCalls_savesHalfOfWhatWasBilledOnly() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(900, 0, 0, 0, 120, 0);
