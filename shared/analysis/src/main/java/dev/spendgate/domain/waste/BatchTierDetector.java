@@ -1,5 +1,7 @@
 package dev.spendgate.domain.waste;
 
+import dev.spendgate.domain.pricing.ModelPrice;
+import dev.spendgate.domain.pricing.PriceQuote;
 import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
@@ -18,10 +20,13 @@ import java.util.Set;
  * are batch-eligible when the job made at least {@value #MIN_JOB_CALLS} billed calls on a provider with a Batch API
  * (OpenAI, Anthropic, Bedrock), and none of them was streamed (nobody waits on a stream of a job). Calls already
  * billed at the batch discount (results of a provider batch, or the batch or flex tier) are not counted, nor are
- * calls that never settled (their recorded cost is the worst case reserved, not what was billed). OpenAI's and
- * Anthropic's Batch APIs bill input and output at half the standard price (results within 24 h), so savings = 50 % of
- * the recorded cost of the eligible calls. A (feature, model) with eligible calls is a finding; the share of its
- * eligible calls outside 07:00-19:00 UTC is evidence, not a condition.
+ * calls that never settled (their recorded cost is the worst case reserved, not what was billed). The Batch APIs
+ * bill the tokens at the catalog's batch rates (half the standard input and output, results within 24 h), but not
+ * every line of a bill: a web search's fee is the same at every tier, and where the catalog has no batch price for
+ * cached input every input token is billed at the batch input rate. So savings = the recorded cost of the eligible
+ * calls minus the same tokens at the model's batch rates ({@link ModelPrice#quote}). A (feature, model) with eligible
+ * calls is a finding, unless they would cost as much or more through the Batch API; the share of its eligible calls
+ * outside 07:00-19:00 UTC is evidence, not a condition.
  *
  * <p>Memory: one counter per job; past {@value #MAX_JOBS} jobs, jobs with a single call are dropped (jobs with more
  * calls are kept: the bound is soft). The single-call jobs are known by key, so dropping them costs their number, not
@@ -81,6 +86,7 @@ final class BatchTierDetector implements Detector {
         j.calls++;
         single(job, j);
         j.cost = j.cost.add(c.cost);
+        j.savings = j.savings.add(c.cost.subtract(batchCost(c)));
         if (c.record.stream()) {
             j.streamed++;
         }
@@ -107,6 +113,18 @@ final class BatchTierDetector implements Detector {
         UsageRecord.Billing billing = c.record.billing();
         String tier = billing.pricedServiceTier();
         return billing.batchId() != null || ServiceTiers.BATCH.equals(tier) || ServiceTiers.FLEX.equals(tier);
+    }
+
+    /**
+     * What the call's tokens cost at the model's batch rates, in the region it was priced in (web searches at their
+     * fee); the recorded cost when the catalog has no batch rates for it (a long-context request, say): its saving is
+     * then unknown and counted as none.
+     */
+    private static BigDecimal batchCost(Call c) {
+        return c.price
+                .quote(c.record.tokens(), ServiceTiers.BATCH, c.record.billing().inferenceGeo())
+                .map(PriceQuote::cost)
+                .orElse(c.cost);
     }
 
     /** Drops the jobs with a single call (what {@code jobs.values().removeIf(j -> j.calls < 2)} drops). */
@@ -136,6 +154,7 @@ final class BatchTierDetector implements Detector {
         g.tally.calls += j.calls;
         g.tally.wasteful += j.calls;
         g.tally.wasteUsd = g.tally.wasteUsd.add(j.cost);
+        g.savings = g.savings.add(j.savings);
         g.offHours += j.offHours;
         g.tally.first = g.tally.first == null || j.first.isBefore(g.tally.first) ? j.first : g.tally.first;
         g.tally.last = g.tally.last == null || j.last.isAfter(g.tally.last) ? j.last : g.tally.last;
@@ -166,7 +185,7 @@ final class BatchTierDetector implements Detector {
         }
         List<Finding> out = new ArrayList<>();
         for (Group g : groups) {
-            BigDecimal savings = g.tally.wasteUsd.multiply(BATCH_DISCOUNT);
+            BigDecimal savings = g.savings;
             if (savings.signum() <= 0) {
                 continue;
             }
@@ -178,6 +197,9 @@ final class BatchTierDetector implements Detector {
             details.put("eligible_cost_usd", g.tally.wasteUsd.toPlainString());
             details.put("off_hours_calls_percent_of_eligible_calls", Long.toString(offHoursPercent));
             details.put("batch_discount", BATCH_DISCOUNT.toPlainString());
+            details.put(
+                    "eligible_batch_cost_usd",
+                    g.tally.wasteUsd.subtract(savings).toPlainString());
             if (g.exampleRun != null) {
                 details.put("example_run", g.exampleRun);
             }
@@ -192,11 +214,12 @@ final class BatchTierDetector implements Detector {
                     savings,
                     window.monthly(savings),
                     BigDecimal.ZERO,
-                    "50 % of the recorded cost of the " + g.tally.calls + " calls of " + g.jobs + " job(s) with >= "
+                    "recorded cost of the " + g.tally.calls + " calls of " + g.jobs + " job(s) with >= "
                             + MIN_JOB_CALLS + " billed calls of one run (or environment batch) and none streamed,"
+                            + " minus the same tokens at " + g.model + "'s batch rates (web-search fees unchanged),"
                             + " x 30 days / window",
                     "Send the jobs of feature " + g.feature + " on " + g.model + " through the provider's Batch API"
-                            + " (half price, results within 24 h): " + g.jobs + " job(s), " + g.tally.calls
+                            + " (half the token price, results within 24 h): " + g.jobs + " job(s), " + g.tally.calls
                             + " calls, none streamed, " + offHoursPercent + " % of them outside 07:00-19:00 UTC."
                             + " Check first that nobody waits for these results within the day.",
                     null));
@@ -216,6 +239,7 @@ final class BatchTierDetector implements Detector {
                 j.streamed,
                 j.offHours,
                 j.cost,
+                j.savings,
                 j.first,
                 j.last,
                 List.copyOf(j.examples))));
@@ -240,6 +264,7 @@ final class BatchTierDetector implements Detector {
         j.streamed += d.streamed();
         j.offHours += d.offHours();
         j.cost = j.cost.add(d.cost());
+        j.savings = j.savings.add(d.savings());
         if (j.first == null || d.first().isBefore(j.first)) {
             j.first = d.first();
         }
@@ -299,6 +324,7 @@ final class BatchTierDetector implements Detector {
             long streamed,
             long offHours,
             BigDecimal cost,
+            BigDecimal savings,
             Instant first,
             Instant last,
             List<String> examples) {}
@@ -313,6 +339,9 @@ final class BatchTierDetector implements Detector {
         long streamed;
         long offHours;
         BigDecimal cost = BigDecimal.ZERO;
+        /** The cost minus the same tokens at the batch rates. */
+        BigDecimal savings = BigDecimal.ZERO;
+
         Instant first;
         Instant last;
         final List<String> examples = new ArrayList<>(4);
@@ -331,6 +360,7 @@ final class BatchTierDetector implements Detector {
         final Tally tally = new Tally();
         long jobs;
         long offHours;
+        BigDecimal savings = BigDecimal.ZERO;
         String exampleRun;
         long exampleRunSeq = Long.MAX_VALUE;
         long firstSeq = Long.MAX_VALUE;
@@ -347,6 +377,7 @@ final class BatchTierDetector implements Detector {
             g.tally.absorb(tally.state());
             g.jobs = jobs;
             g.offHours = offHours;
+            g.savings = savings;
             g.exampleRun = exampleRun;
             g.exampleRunSeq = exampleRunSeq;
             g.firstSeq = firstSeq;

@@ -51,7 +51,8 @@ public record DayAggregate(
      * region ({@link PrefixSavings}; a version-4 day priced them at the standard rates at the end).
      * 6: model-mismatch savings price a cached prefix below the cheaper model's cache minimum as plain input; a call
      * whose output cap the cheaper model cannot answer is not simple; a Bedrock in-region or geographic call's cheaper
-     * model is in-region; batch-tier jobs leave out calls that never settled (a worst-case estimate).
+     * model is in-region; batch-tier jobs leave out calls that never settled (a worst-case estimate) and hold their
+     * savings at the catalog's batch rates (a version-4 job had only its cost, halved).
      */
     public static final int SCHEMA_VERSION = 6;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */

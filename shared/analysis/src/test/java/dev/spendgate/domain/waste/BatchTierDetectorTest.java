@@ -50,6 +50,7 @@ class BatchTierDetectorTest {
                 0,
                 0,
                 new BigDecimal("0.001").multiply(BigDecimal.valueOf(calls)),
+                new BigDecimal("0.0005").multiply(BigDecimal.valueOf(calls)),
                 T0,
                 T0.plusSeconds(calls),
                 List.of("req_" + run));

@@ -232,7 +232,6 @@ class WastePrecisionReviewTest {
      * tokens, not the searches, so the saving is the cost minus the cost at the model's batch rates.
      */
     @Test
-    @Disabled("DEFECT W21C-6: batch_tier halves per-search web-search fees and cached input the Batch API bills")
     void finish_batchJobWithWebSearches_savesHalfOfTheTokensNotOfTheSearchFees() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(900, 0, 0, 0, 120, 0).withWebSearches(1);
@@ -262,7 +261,6 @@ class WastePrecisionReviewTest {
      * input token), so the run costs more through the Batch API: no batch-tier finding (and never "save 50 %").
      */
     @Test
-    @Disabled("DEFECT W21C-6: batch_tier halves per-search web-search fees and cached input the Batch API bills")
     void finish_batchJobOfCachedCallsThatCostMoreAtBatchRates_isNoBatchFinding() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(4_000, 3_800, 0, 0, 50, 0);
