@@ -26,9 +26,11 @@ import java.util.Set;
  * cached input every input token is billed at the batch input rate. So savings = the recorded cost of the eligible
  * calls minus the same tokens at the model's batch rates ({@link ModelPrice#quote}). A (feature, model) with eligible
  * calls is a finding, unless they would cost as much or more through the Batch API; the share of its eligible calls
- * outside 07:00-19:00 UTC is evidence, not a condition.
+ * outside 07:00-19:00 UTC is evidence, not a condition. Eligibility is the job's, whatever models it called (a run
+ * that streamed on one model was watched); savings and findings are per model, each of its (feature, model) groups
+ * taking the job's calls on that model.
  *
- * <p>Memory: one counter per job; past {@value #MAX_JOBS} jobs, jobs with a single call are dropped (jobs with more
+ * <p>Memory: one counter per job and model it called; past {@value #MAX_JOBS} jobs, jobs with a single call are dropped (jobs with more
  * calls are kept: the bound is soft). The single-call jobs are known by key, so dropping them costs their number, not
  * a walk over every job for each new one past the bound.
  */
@@ -63,16 +65,16 @@ final class BatchTierDetector implements Detector {
         String run = c.record.attribution().run();
         String job;
         if (run != null) {
-            job = c.feature + "\u0000run\u0000" + run + "\u0000" + c.model;
+            job = c.feature + "\u0000run\u0000" + run;
         } else if ("batch".equalsIgnoreCase(c.record.attribution().environment())) {
-            job = c.feature + "\u0000key\u0000" + c.record.keyId() + "\u0000" + c.model;
+            job = c.feature + "\u0000key\u0000" + c.record.keyId();
         } else {
             return;
         }
         if (jobs.size() >= MAX_JOBS && !jobs.containsKey(job)) {
             dropSingles();
         }
-        Job j = jobs.computeIfAbsent(job, k -> new Job(jobSeq++, c.feature, c.model, run));
+        Job j = jobs.computeIfAbsent(job, k -> new Job(jobSeq++, c.feature, run));
         if (c.record.worstCaseEstimate()) {
             // a call that never settled: its cost is the worst case reserved, never billed, so it is no billed call
             // of the job and the Batch API would save nothing of it; a stream still says someone waited on the job
@@ -85,23 +87,25 @@ final class BatchTierDetector implements Detector {
         Instant t = c.record.tsStart();
         j.calls++;
         single(job, j);
-        j.cost = j.cost.add(c.cost);
-        j.savings = j.savings.add(c.cost.subtract(batchCost(c)));
         if (c.record.stream()) {
             j.streamed++;
         }
+        Part p = j.parts.computeIfAbsent(c.model, Part::new);
+        p.calls++;
+        p.cost = p.cost.add(c.cost);
+        p.savings = p.savings.add(c.cost.subtract(batchCost(c)));
         int hour = t.atZone(ZoneOffset.UTC).getHour();
         if (hour < 7 || hour >= 19) {
-            j.offHours++;
+            p.offHours++;
         }
-        if (j.first == null || t.isBefore(j.first)) {
-            j.first = t;
+        if (p.first == null || t.isBefore(p.first)) {
+            p.first = t;
         }
-        if (j.last == null || t.isAfter(j.last)) {
-            j.last = t;
+        if (p.last == null || t.isAfter(p.last)) {
+            p.last = t;
         }
-        if (j.examples.size() < Evidence.MAX_EXAMPLES) {
-            j.examples.add(c.record.requestId());
+        if (p.examples.size() < Evidence.MAX_EXAMPLES) {
+            p.examples.add(c.record.requestId());
         }
     }
 
@@ -143,30 +147,35 @@ final class BatchTierDetector implements Detector {
         }
     }
 
-    /** Adds an eligible job to its (feature, model) group; examples and the example run go by the job's place. */
+    /**
+     * Adds an eligible job to the (feature, model) group of each model it called, with its calls on that model;
+     * examples and the example run go by the job's place.
+     */
     private static void fold(Map<String, Group> groups, Job j) {
         if (j.calls < MIN_JOB_CALLS || j.streamed > 0) {
             return;
         }
-        Group g = groups.computeIfAbsent(j.feature + "\u0000" + j.model, k -> new Group(j.feature, j.model));
-        g.firstSeq = Math.min(g.firstSeq, j.seq);
-        g.jobs++;
-        g.tally.calls += j.calls;
-        g.tally.wasteful += j.calls;
-        g.tally.wasteUsd = g.tally.wasteUsd.add(j.cost);
-        g.savings = g.savings.add(j.savings);
-        g.offHours += j.offHours;
-        g.tally.first = g.tally.first == null || j.first.isBefore(g.tally.first) ? j.first : g.tally.first;
-        g.tally.last = g.tally.last == null || j.last.isAfter(g.tally.last) ? j.last : g.tally.last;
-        for (int i = 0; i < j.examples.size(); i++) {
-            g.examples.put(new long[] {j.seq, i}, j.examples.get(i));
-            if (g.examples.size() > Evidence.MAX_EXAMPLES) {
-                g.examples.pollLastEntry();
+        for (Part p : j.parts.values()) {
+            Group g = groups.computeIfAbsent(j.feature + "\u0000" + p.model, k -> new Group(j.feature, p.model));
+            g.firstSeq = Math.min(g.firstSeq, j.seq);
+            g.jobs++;
+            g.tally.calls += p.calls;
+            g.tally.wasteful += p.calls;
+            g.tally.wasteUsd = g.tally.wasteUsd.add(p.cost);
+            g.savings = g.savings.add(p.savings);
+            g.offHours += p.offHours;
+            g.tally.first = g.tally.first == null || p.first.isBefore(g.tally.first) ? p.first : g.tally.first;
+            g.tally.last = g.tally.last == null || p.last.isAfter(g.tally.last) ? p.last : g.tally.last;
+            for (int i = 0; i < p.examples.size(); i++) {
+                g.examples.put(new long[] {j.seq, i}, p.examples.get(i));
+                if (g.examples.size() > Evidence.MAX_EXAMPLES) {
+                    g.examples.pollLastEntry();
+                }
             }
-        }
-        if (j.run != null && j.seq < g.exampleRunSeq) {
-            g.exampleRun = j.run;
-            g.exampleRunSeq = j.seq;
+            if (j.run != null && j.seq < g.exampleRunSeq) {
+                g.exampleRun = j.run;
+                g.exampleRunSeq = j.seq;
+            }
         }
     }
 
@@ -230,19 +239,14 @@ final class BatchTierDetector implements Detector {
     /** The jobs of one day, in the order they were first seen. */
     List<JobState> dayState() {
         List<JobState> out = new ArrayList<>();
-        jobs.forEach((key, j) -> out.add(new JobState(
-                key,
-                j.feature,
-                j.model,
-                j.run,
-                j.calls,
-                j.streamed,
-                j.offHours,
-                j.cost,
-                j.savings,
-                j.first,
-                j.last,
-                List.copyOf(j.examples))));
+        jobs.forEach((key, j) -> {
+            List<PartState> parts = new ArrayList<>(j.parts.size());
+            for (Part p : j.parts.values()) {
+                parts.add(new PartState(
+                        p.model, p.calls, p.offHours, p.cost, p.savings, p.first, p.last, List.copyOf(p.examples)));
+            }
+            out.add(new JobState(key, j.feature, j.run, j.calls, j.streamed, parts));
+        });
         return out;
     }
 
@@ -257,23 +261,27 @@ final class BatchTierDetector implements Detector {
         if (jobs.size() >= MAX_JOBS && !jobs.containsKey(d.key())) {
             dropSingles();
         }
-        Job j = jobs.computeIfAbsent(d.key(), k -> new Job(jobSeq++, d.feature(), d.model(), d.run()));
+        Job j = jobs.computeIfAbsent(d.key(), k -> new Job(jobSeq++, d.feature(), d.run()));
         j.lastDay = absorbed + 1;
         j.calls += d.calls();
         single(d.key(), j);
         j.streamed += d.streamed();
-        j.offHours += d.offHours();
-        j.cost = j.cost.add(d.cost());
-        j.savings = j.savings.add(d.savings());
-        if (j.first == null || d.first().isBefore(j.first)) {
-            j.first = d.first();
-        }
-        if (j.last == null || d.last().isAfter(j.last)) {
-            j.last = d.last();
-        }
-        for (String id : d.examples()) {
-            if (j.examples.size() < Evidence.MAX_EXAMPLES) {
-                j.examples.add(id);
+        for (PartState dp : d.parts()) {
+            Part p = j.parts.computeIfAbsent(dp.model(), Part::new);
+            p.calls += dp.calls();
+            p.offHours += dp.offHours();
+            p.cost = p.cost.add(dp.cost());
+            p.savings = p.savings.add(dp.savings());
+            if (p.first == null || dp.first().isBefore(p.first)) {
+                p.first = dp.first();
+            }
+            if (p.last == null || dp.last().isAfter(p.last)) {
+                p.last = dp.last();
+            }
+            for (String id : dp.examples()) {
+                if (p.examples.size() < Evidence.MAX_EXAMPLES) {
+                    p.examples.add(id);
+                }
             }
         }
     }
@@ -285,7 +293,7 @@ final class BatchTierDetector implements Detector {
 
     /**
      * Past {@code bound} jobs in a merge, settles the jobs that the last day added to had no call of: an eligible
-     * one is added to its (feature, model) group as one pass would add it at the end, the others are dropped. Exact
+     * one is added to its (feature, model) groups as one pass would add it at the end, the others are dropped. Exact
      * unless the run comes back on a later day; then its later calls are a job of their own ({@link #settled()} says
      * how many jobs were settled).
      */
@@ -315,13 +323,16 @@ final class BatchTierDetector implements Detector {
         return jobs.size();
     }
 
-    record JobState(
-            String key,
-            String feature,
+    /**
+     * One job of a day: its billed and streamed calls, whatever the model (what eligibility goes by), and its calls
+     * on each model it called.
+     */
+    record JobState(String key, String feature, String run, long calls, long streamed, List<PartState> parts) {}
+
+    /** A job's calls on one model: what its (feature, model) group takes when the job is eligible. */
+    record PartState(
             String model,
-            String run,
             long calls,
-            long streamed,
             long offHours,
             BigDecimal cost,
             BigDecimal savings,
@@ -333,10 +344,22 @@ final class BatchTierDetector implements Detector {
         final long seq;
         int lastDay;
         final String feature;
-        final String model;
         final String run;
         long calls;
         long streamed;
+        /** Per model, in the order the job first called it. */
+        final Map<String, Part> parts = new LinkedHashMap<>(2);
+
+        Job(long seq, String feature, String run) {
+            this.seq = seq;
+            this.feature = feature;
+            this.run = run;
+        }
+    }
+
+    private static final class Part {
+        final String model;
+        long calls;
         long offHours;
         BigDecimal cost = BigDecimal.ZERO;
         /** The cost minus the same tokens at the batch rates. */
@@ -346,11 +369,8 @@ final class BatchTierDetector implements Detector {
         Instant last;
         final List<String> examples = new ArrayList<>(4);
 
-        Job(long seq, String feature, String model, String run) {
-            this.seq = seq;
-            this.feature = feature;
+        Part(String model) {
             this.model = model;
-            this.run = run;
         }
     }
 

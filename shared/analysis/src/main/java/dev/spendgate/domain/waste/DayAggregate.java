@@ -52,7 +52,8 @@ public record DayAggregate(
      * 6: model-mismatch savings price a cached prefix below the cheaper model's cache minimum as plain input; a call
      * whose output cap the cheaper model cannot answer is not simple; a Bedrock in-region or geographic call's cheaper
      * model is in-region; batch-tier jobs leave out calls that never settled (a worst-case estimate) and hold their
-     * savings at the catalog's batch rates (a version-4 job had only its cost, halved).
+     * savings at the catalog's batch rates (a version-4 job had only its cost, halved), and a job is one run whatever
+     * its models (with its calls per model), no longer one per model.
      */
     public static final int SCHEMA_VERSION = 6;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */

@@ -40,19 +40,21 @@ class BatchTierDetectorTest {
     }
 
     private static BatchTierDetector.JobState job(String run, long calls) {
-        String key = "backfill\u0000run\u0000" + run + "\u0000gpt-4.1-mini";
+        String key = "backfill\u0000run\u0000" + run;
         return new BatchTierDetector.JobState(
                 key,
                 "backfill",
-                "gpt-4.1-mini",
                 run,
                 calls,
                 0,
-                0,
-                new BigDecimal("0.001").multiply(BigDecimal.valueOf(calls)),
-                new BigDecimal("0.0005").multiply(BigDecimal.valueOf(calls)),
-                T0,
-                T0.plusSeconds(calls),
-                List.of("req_" + run));
+                List.of(new BatchTierDetector.PartState(
+                        "gpt-4.1-mini",
+                        calls,
+                        0,
+                        new BigDecimal("0.001").multiply(BigDecimal.valueOf(calls)),
+                        new BigDecimal("0.0005").multiply(BigDecimal.valueOf(calls)),
+                        T0,
+                        T0.plusSeconds(calls),
+                        List.of("req_" + run))));
     }
 }

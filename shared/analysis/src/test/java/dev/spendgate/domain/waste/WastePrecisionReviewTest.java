@@ -365,7 +365,6 @@ class WastePrecisionReviewTest {
      * calls and 5 streamed gpt-4.1 calls (someone watched part of it): the job streamed, so it is not batch-eligible.
      */
     @Test
-    @Disabled("DEFECT W21C-9: batch_tier splits a run by model, so a run that streamed is still advised batch")
     void finish_runWithStreamedCallsOnAnotherModel_isNotBatchEligible() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(900, 0, 0, 0, 120, 0);
