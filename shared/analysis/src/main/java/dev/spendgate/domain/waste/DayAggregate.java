@@ -53,7 +53,8 @@ public record DayAggregate(
      * whose output cap the cheaper model cannot answer is not simple; a Bedrock in-region or geographic call's cheaper
      * model is in-region; batch-tier jobs leave out calls that never settled (a worst-case estimate) and hold their
      * savings at the catalog's batch rates (a version-4 job had only its cost, halved), and a job is one run whatever
-     * its models (with its calls per model), no longer one per model.
+     * its models (with its calls per model), no longer one per model; retry scopes are per session or key and feature
+     * (a version-4 scope held every feature's repeats under its first feature).
      */
     public static final int SCHEMA_VERSION = 6;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */

@@ -193,10 +193,16 @@ public record Finding(
                 digest);
     }
 
-    /** A stable id: {@code category/kind/scopeType:scopeValue[/model][/prompt:digest]}. */
+    /**
+     * A stable id: {@code category/kind/scopeType:scopeValue[/model][/prompt:digest]}; a retry finding of a session or
+     * key that has findings of several features ends in {@code /feature:FEATURE} (one finding per feature of the scope).
+     */
     public String id() {
         return category.label() + "/" + kind + "/" + scopeType + ":" + scopeValue + (model == null ? "" : "/" + model)
-                + (prompt == null ? "" : PROMPT_ID + prompt);
+                + (prompt == null ? "" : PROMPT_ID + prompt)
+                + (category == WasteCategory.RETRY_WASTE && evidence.details().containsKey(RetryDetector.SCOPE_FEATURES)
+                        ? "/feature:" + feature
+                        : "");
     }
 
     private static final String PROMPT_ID = "/prompt:";

@@ -16,8 +16,12 @@ import java.util.Map;
  * call of its chain already succeeded (duplicate repeats, runaway loops) or when it is the fourth or later attempt
  * after failures (error loops: a breaker allowing three attempts would have stopped it). A session's calls beyond
  * {@value #BURST_CALLS_PER_MINUTE} in one clock minute are a runaway burst, also redundant. Only billed repeats count
- * (a repeat the response cache answered cost nothing). A scope with at least {@value #MIN_REDUNDANT} redundant calls
- * is a finding; savings = the recorded cost of its redundant calls.
+ * (a repeat the response cache answered cost nothing). The redundant calls of a session or key are counted per
+ * feature (each call's {@code feature}): a key two features use scores each feature on its own repeats, and the advice
+ * names the feature that repeats. A (session or key, feature) scope with at least {@value #MIN_REDUNDANT} redundant
+ * calls is a finding; savings = the recorded cost of its redundant calls. When one session or key has findings of
+ * several features, each carries the detail {@value #SCOPE_FEATURES} (how many) and its id ends in
+ * {@code /feature:FEATURE} ({@link Finding#id()}), so the findings of one key keep distinct ids.
  *
  * <p>Memory: only chains active in the last {@value #WINDOW_SECONDS} s are kept, plus one tally per scope that had a
  * redundant call. A window merge bounds those too ({@link #settle}, {@link #rollUp}): past its bounds, scopes the last
@@ -29,11 +33,17 @@ final class RetryDetector implements Detector {
     static final long MIN_REDUNDANT = 3;
     static final int BURST_CALLS_PER_MINUTE = 30;
     private static final Duration WINDOW = Duration.ofSeconds(WINDOW_SECONDS);
+    /** The evidence detail of a finding whose session or key has findings of several features: how many. */
+    static final String SCOPE_FEATURES = "scope_features";
 
     private final LinkedHashMap<String, Chain> chains = new LinkedHashMap<>();
     private final LinkedHashMap<String, Burst> bursts = new LinkedHashMap<>();
+    /** By {@link #scopeKey}: scope type and value, and feature. */
     private final Map<String, Scope> scopes = new LinkedHashMap<>();
-    /** Peaks of sessions past the burst limit that had no scope yet when the peak was seen (for day merges). */
+    /**
+     * Peaks of sessions past the burst limit that had no scope yet when the peak was seen (for day merges), by session
+     * and feature ({@code session + U+0000 + feature}).
+     */
     private final Map<String, Long> orphanPeaks = new LinkedHashMap<>();
 
     private Instant watermark = Instant.MIN;
@@ -78,7 +88,7 @@ final class RetryDetector implements Detector {
             // a repeat nothing billed (the response cache answered it, or it failed for free) wastes nothing
             if ((duplicate || chain.attempts >= MAX_ATTEMPTS) && !c.warmUp && c.billed()) {
                 Scope s = scopes.computeIfAbsent(
-                        scopeType + ":" + scopeValue, k -> new Scope(scopeType, scopeValue, c.feature));
+                        scopeKey(scopeType, scopeValue, c.feature), k -> new Scope(scopeType, scopeValue, c.feature));
                 s.tally.wasteful(c.record.requestId(), t, c.cost);
                 if (duplicate) {
                     s.duplicates++;
@@ -134,18 +144,28 @@ final class RetryDetector implements Detector {
             if (c.warmUp) {
                 return;
             }
-            Scope s = scopes.computeIfAbsent("session:" + session, k -> new Scope("session", session, c.feature));
+            Scope s = scopes.computeIfAbsent(
+                    scopeKey("session", session, c.feature), k -> new Scope("session", session, c.feature));
             s.tally.wasteful(c.record.requestId(), t, c.cost);
             s.burst++;
             s.peakPerMinute = Math.max(s.peakPerMinute, b.calls);
         } else if (b.calls > BURST_CALLS_PER_MINUTE && !c.warmUp) {
-            Scope s = scopes.get("session:" + session);
+            Scope s = scopes.get(scopeKey("session", session, c.feature));
             if (s != null) {
                 s.peakPerMinute = Math.max(s.peakPerMinute, b.calls);
             } else {
-                orphanPeaks.merge(session, (long) b.calls, Math::max);
+                orphanPeaks.merge(session + "\u0000" + featureKey(c.feature), (long) b.calls, Math::max);
             }
         }
+    }
+
+    /** The key of a scope: its type and value, and the feature of its calls. */
+    private static String scopeKey(String scopeType, String scopeValue, String feature) {
+        return scopeType + ":" + scopeValue + "\u0000" + featureKey(feature);
+    }
+
+    private static String featureKey(String feature) {
+        return feature == null ? "" : feature;
     }
 
     private void expire() {
@@ -170,6 +190,13 @@ final class RetryDetector implements Detector {
 
     @Override
     public List<Finding> findings(WasteWindow window) {
+        // how many features have a finding in each session or key
+        Map<String, Integer> featuresOfScope = new java.util.HashMap<>();
+        for (Scope s : scopes.values()) {
+            if (s.tally.wasteful >= MIN_REDUNDANT) {
+                featuresOfScope.merge(s.scopeType + ":" + s.scopeValue, 1, Integer::sum);
+            }
+        }
         List<Finding> out = new ArrayList<>();
         for (Scope s : scopes.values()) {
             if (s.tally.wasteful < MIN_REDUNDANT) {
@@ -177,6 +204,10 @@ final class RetryDetector implements Detector {
             }
             String kind = kind(s.duplicates, s.errorLoop, s.burst);
             Map<String, String> details = details(s.duplicates, s.errorLoop, s.longestChain, s.burst, s.peakPerMinute);
+            int features = featuresOfScope.get(s.scopeType + ":" + s.scopeValue);
+            if (features > 1) {
+                details.put(SCOPE_FEATURES, Integer.toString(features));
+            }
             Evidence evidence = new Evidence(
                     s.tally.wasteful, s.tally.wasteful, s.tally.first, s.tally.last, s.tally.examples, details);
             String where = s.feature == null ? "" : " of feature " + s.feature;
@@ -279,7 +310,7 @@ final class RetryDetector implements Detector {
 
     /** Adds one scope of the day begun. */
     void absorbScope(ScopeState d) {
-        Scope s = scopes.computeIfAbsent(d.scopeType() + ":" + d.scopeValue(), k -> {
+        Scope s = scopes.computeIfAbsent(scopeKey(d.scopeType(), d.scopeValue(), d.feature()), k -> {
             Scope created = new Scope(d.scopeType(), d.scopeValue(), d.feature());
             created.firstDay = absorbed;
             return created;
@@ -294,11 +325,12 @@ final class RetryDetector implements Detector {
     }
 
     /**
-     * Adds a peak the day saw of a session while it had no scope that day: it counts when an earlier day created the
-     * scope, as one pass would have recorded it (a scope the same day created later does not take it).
+     * Adds a peak the day saw of a session and feature ({@code session + U+0000 + feature}) while it had no scope
+     * that day: it counts when an earlier day created the scope, as one pass would have recorded it (a scope the same
+     * day created later does not take it).
      */
-    void absorbOrphanPeak(String session, long peak) {
-        Scope s = scopes.get("session:" + session);
+    void absorbOrphanPeak(String sessionAndFeature, long peak) {
+        Scope s = scopes.get("session:" + sessionAndFeature);
         if (s != null && s.firstDay < absorbed) {
             s.peakPerMinute = Math.max(s.peakPerMinute, peak);
         }
@@ -350,7 +382,7 @@ final class RetryDetector implements Detector {
         int fold = Math.min(withFinding - bound, candidates.size());
         for (int i = 0; i < fold; i++) {
             Scope s = candidates.get(i);
-            scopes.remove(s.scopeType + ":" + s.scopeValue);
+            scopes.remove(scopeKey(s.scopeType, s.scopeValue, s.feature));
             rollups.computeIfAbsent(
                             s.scopeType + "\u0000" + (s.feature == null ? "" : s.feature),
                             k -> new Rollup(s.scopeType, s.feature))

@@ -20,7 +20,7 @@ class RetryMergeTest {
     void absorb_orphanPeakOfAScopeCreatedTheSameDay_doesNotCount() {
         RetryDetector merge = new RetryDetector();
 
-        merge.absorb(new RetryDetector.DayState(List.of(scope(25)), Map.of("s1", 40L)));
+        merge.absorb(new RetryDetector.DayState(List.of(scope(25)), Map.of("s1\u0000chat", 40L)));
 
         assertThat(peak(merge)).isEqualTo("25");
     }
@@ -30,7 +30,7 @@ class RetryMergeTest {
         RetryDetector merge = new RetryDetector();
         merge.absorb(new RetryDetector.DayState(List.of(scope(25)), Map.of()));
 
-        merge.absorb(new RetryDetector.DayState(List.of(scope(30)), Map.of("s1", 40L)));
+        merge.absorb(new RetryDetector.DayState(List.of(scope(30)), Map.of("s1\u0000chat", 40L)));
 
         assertThat(peak(merge)).isEqualTo("40");
     }

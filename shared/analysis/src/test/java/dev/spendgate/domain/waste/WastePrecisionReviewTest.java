@@ -146,7 +146,6 @@ class WastePrecisionReviewTest {
      * of that feature.
      */
     @Test
-    @Disabled("DEFECT W21C-4: a key-scoped retry finding charges every feature's repeats to the first one")
     void finish_keyScopedRepeatsOfTwoFeatures_scoreEachFeatureOnItsOwnRepeats() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage small = new TokenUsage(300, 0, 0, 0, 40, 0);
