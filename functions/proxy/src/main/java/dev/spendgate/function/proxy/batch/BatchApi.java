@@ -374,11 +374,19 @@ public final class BatchApi {
      * or answers an error leaves the batch for the next sweep.
      */
     public Swept sweepEnded() {
+        return sweepEnded(() -> true);
+    }
+
+    /**
+     * As {@link #sweepEnded()}, asking {@code goOn} before each batch: a Lambda invocation stops while it has time
+     * left to make the records durable, and the batches it did not reach are swept by the next run.
+     */
+    public Swept sweepEnded(java.util.function.BooleanSupplier goOn) {
         int checked = 0;
         int ended = 0;
         int added = 0;
         for (String batchId : store.unsweptBatches()) {
-            if (stopSweeping) {
+            if (stopSweeping || !goOn.getAsBoolean()) {
                 break;
             }
             Optional<BatchStore.Creator> creator = store.creator(batchId);

@@ -89,14 +89,26 @@ public final class RuntimeApiClient {
         post(BASE + "/init/error", errorType, message);
     }
 
+    /**
+     * Answers an invocation that is not an API call (a scheduled task) with one buffered JSON document: what {@code
+     * aws lambda invoke} prints, and what an asynchronous invocation discards.
+     */
+    public void complete(String requestId, byte[] json) throws IOException {
+        post(BASE + "/invocation/" + requestId + "/response", "", json, "response");
+    }
+
     private void post(String path, String errorType, String message) throws IOException {
         byte[] body = ("{\"errorMessage\":\"" + jsonEscape(message) + "\",\"errorType\":\"" + jsonEscape(errorType)
                         + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
+        post(path, "Lambda-Runtime-Function-Error-Type: " + errorType + "\r\n", body, "error report");
+    }
+
+    private void post(String path, String extraHeaders, byte[] body, String what) throws IOException {
         try (Socket socket = open()) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\n"
-                            + "Lambda-Runtime-Function-Error-Type: " + errorType + "\r\n"
+                            + extraHeaders
                             + "Content-Type: application/json\r\n"
                             + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
@@ -104,7 +116,7 @@ public final class RuntimeApiClient {
             out.flush();
             Response response = Response.read(socket.getInputStream());
             if (response.status() / 100 != 2) {
-                throw new IOException("Runtime API error report answered HTTP " + response.status());
+                throw new IOException("Runtime API " + what + " answered HTTP " + response.status());
             }
         }
     }

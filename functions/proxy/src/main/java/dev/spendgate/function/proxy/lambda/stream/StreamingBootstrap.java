@@ -5,6 +5,7 @@ import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.Router;
+import dev.spendgate.function.proxy.batch.BatchApi;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.lambda.AwsGatewayRuntime;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +39,9 @@ import java.util.concurrent.TimeUnit;
  * {@code cost_basis: reserved_worst_case}, as for any call that never settled ({@code BudgetEnforcer.sweep}). A
  * stream still relaying {@link #DEADLINE_MARGIN} before the invocation's deadline is stopped and recorded as cut
  * ({@code invocation_deadline}), so its record is durable before Lambda ends the invocation.
+ *
+ * <p>An event that is no API call but a {@link ScheduledTask} (the stack's batch results sweep) runs that task and is
+ * answered with one buffered JSON document.
  *
  * <p>On Lambda Managed Instances one execution environment takes {@code AWS_LAMBDA_MAX_CONCURRENCY} invocations at
  * once: {@link #serve} then runs that many poll loops, each doing the above for its own invocation.
@@ -248,6 +253,46 @@ public final class StreamingBootstrap {
         return timer;
     }
 
+    /**
+     * How long before the invocation's deadline a scheduled batch sweep starts no further batch: time for the batch it
+     * is on (results downloaded, records flushed) and for {@link GatewayRuntime#afterInvocation(Duration)}.
+     */
+    static final Duration TASK_MARGIN = Duration.ofMinutes(2);
+
+    /**
+     * Runs the scheduled batch results sweep ({@link ScheduledTask#BATCH_RESULTS_SWEEP}) and answers with what it did.
+     * Batches it could not reach before {@link #TASK_MARGIN} are left for the next run; one that fails is retried by
+     * the next run too, so the invocation fails only when the sweep itself cannot run (the batch store unreadable).
+     */
+    private void runTask(RuntimeApiClient.Invocation invocation) throws IOException {
+        long stopAt = invocation.deadlineMillis() <= 0
+                ? Long.MAX_VALUE
+                : invocation.deadlineMillis() - TASK_MARGIN.toMillis();
+        BatchApi.Swept swept;
+        try {
+            swept = runtime.batches().sweepEnded(() -> System.currentTimeMillis() < stopAt);
+        } catch (RuntimeException e) {
+            Log.error(invocation.requestId(), "scheduled batch results sweep failed", e);
+            runtime.afterInvocation(timeLeft(invocation));
+            api.error(
+                    invocation.requestId(),
+                    "Spendgate.BatchSweepFailed",
+                    "the batch results sweep failed (" + e.getClass().getSimpleName() + "); the next run retries");
+            return;
+        }
+        runtime.afterInvocation(timeLeft(invocation));
+        Log.info(
+                invocation.requestId(),
+                "scheduled batch results sweep: " + swept.batchesChecked() + " batches checked, " + swept.batchesEnded()
+                        + " ended, " + swept.recordsAdded() + " records added");
+        api.complete(
+                invocation.requestId(),
+                ("{\"" + ScheduledTask.FIELD + "\":\"" + ScheduledTask.BATCH_RESULTS_SWEEP.wireName()
+                                + "\",\"batches_checked\":" + swept.batchesChecked() + ",\"batches_ended\":"
+                                + swept.batchesEnded() + ",\"records_added\":" + swept.recordsAdded() + "}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Takes one invocation and answers it. */
     void handleNext() throws IOException {
         RuntimeApiClient.Invocation invocation = api.next();
@@ -255,6 +300,18 @@ public final class StreamingBootstrap {
         try {
             event = RestApiEvent.parse(invocation.event());
         } catch (IllegalArgumentException e) {
+            Optional<ScheduledTask> task;
+            try {
+                task = ScheduledTask.of(invocation.event());
+            } catch (IllegalArgumentException unknown) {
+                Log.warn(invocation.requestId(), "invocation names an unknown task: " + unknown.getMessage());
+                api.error(invocation.requestId(), "Runtime.InvalidEvent", unknown.getMessage());
+                return;
+            }
+            if (task.isPresent()) {
+                runTask(invocation);
+                return;
+            }
             Log.warn(invocation.requestId(), "invocation is not an API Gateway REST event: " + e.getMessage());
             api.error(invocation.requestId(), "Runtime.InvalidEvent", e.getMessage());
             return;

@@ -51,9 +51,10 @@ import software.amazon.awssdk.services.firehose.FirehoseClient;
 
 /**
  * Batch results on the deployed carrier (streaming bootstrap, usage to Firehose, spool and keys in dynalite, batch
- * state in s3proxy) when the invocation that fetched them ends once its response has ended, before the usage log is
- * flushed (the function's timeout, the environment reclaimed): the Lambda has no usage journal, so the result records
- * lived in memory only, yet the {@code batches/recorded/} marker was saved before the response.
+ * state in s3proxy): when the invocation that fetched them ends once its response has ended, before the usage log is
+ * flushed (the function's timeout, the environment reclaimed), the Lambda has no usage journal, so the result records
+ * lived in memory only, yet the {@code batches/recorded/} marker was saved before the response; and when nobody
+ * fetches them, the stack's scheduled sweep records them.
  */
 class BatchResultsInvocationEndIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -274,6 +275,101 @@ class BatchResultsInvocationEndIT {
         assertThat(spentOn(later, policy, lateEvening).add(spentOn(later, policy, nextMorning)))
                 .as("the result's cost, once, over both days' budgets")
                 .isEqualByComparingTo(cost);
+    }
+
+    @Test
+    void scheduledSweep_batchNobodyFetched_isRecordedAndChargedOnce() throws Exception {
+        BudgetPolicy policy = new BudgetPolicy(
+                BudgetScope.parse("feature:nightly-summaries"),
+                BudgetPeriod.MONTHLY,
+                new BigDecimal("50"),
+                Mode.BLOCK,
+                null,
+                null,
+                null);
+        GatewayRuntime creator = environment();
+        creator.budgetStores().policies().put(policy);
+        String requests = "{\"requests\":["
+                + "{\"custom_id\":\"doc-1\",\"params\":{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1024,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Summarise doc 1\"}]}},"
+                + "{\"custom_id\":\"doc-2\",\"params\":{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":1024,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Summarise doc 2\"}]}}]}";
+        runtimeApi.enqueue(event("POST", "/v1/messages/batches", requests));
+        new StreamingBootstrap(creator, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        String batchId =
+                JSON.readTree(body(runtimeApi.awaitResponse())).get("id").asText();
+        batches.completeAnthropic(batchId, 20_000, 5_000, 2_000);
+
+        // nobody fetches the results; the stack's schedule invokes the proxy, in whatever environment is free
+        GatewayRuntime scheduled = environment();
+        runtimeApi.enqueue("{\"spendgate_task\":\"batch_results_sweep\"}");
+        new StreamingBootstrap(scheduled, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        com.fasterxml.jackson.databind.JsonNode done =
+                JSON.readTree(runtimeApi.awaitResponse().body());
+        firehose.deliver();
+
+        assertThat(done.path("batches_ended").asInt()).as(done.toString()).isEqualTo(1);
+        assertThat(done.path("records_added").asInt()).as(done.toString()).isEqualTo(2);
+        assertThat(records().stream().filter(r -> batchId.equals(r.billing().batchId())))
+                .extracting(UsageRecord::requestId)
+                .containsExactlyInAnyOrder(batchId + "/doc-1", batchId + "/doc-2");
+        BigDecimal cost = records().stream()
+                .filter(r -> batchId.equals(r.billing().batchId()))
+                .map(UsageRecord::costUsd)
+                .reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertThat(spent(creator, policy)).as("the creator's budget").isEqualByComparingTo(cost);
+
+        // the next run leaves the batch alone; a client's late fetch is answered and charges nothing more
+        runtimeApi.enqueue("{\"spendgate_task\":\"batch_results_sweep\"}");
+        new StreamingBootstrap(scheduled, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        assertThat(JSON.readTree(runtimeApi.awaitResponse().body())
+                        .path("batches_checked")
+                        .asInt())
+                .isZero();
+        runtimeApi.enqueue(event("GET", "/v1/messages/batches/" + batchId + "/results", null));
+        new StreamingBootstrap(environment(), new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        assertThat(body(runtimeApi.awaitResponse()).lines()).hasSize(2);
+        assertThat(spent(creator, policy)).isEqualByComparingTo(cost);
+    }
+
+    @Test
+    void scheduledSweep_tooLittleTimeLeft_startsNoBatchAndTheNextRunRecordsIt() throws Exception {
+        GatewayRuntime runtime = environment();
+        String requests = "{\"requests\":[{\"custom_id\":\"doc-1\",\"params\":{\"model\":\"claude-sonnet-4-5\","
+                + "\"max_tokens\":1024,\"messages\":[{\"role\":\"user\",\"content\":\"Summarise doc 1\"}]}}]}";
+        runtimeApi.enqueue(event("POST", "/v1/messages/batches", requests));
+        new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        String batchId =
+                JSON.readTree(body(runtimeApi.awaitResponse())).get("id").asText();
+        batches.completeAnthropic(batchId, 20_000, 5_000, 2_000);
+
+        runtimeApi.invocationMillis = StreamingBootstrap.TASK_MARGIN.toMillis() - 1_000;
+        runtimeApi.enqueue("{\"spendgate_task\":\"batch_results_sweep\"}");
+        new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        assertThat(JSON.readTree(runtimeApi.awaitResponse().body())
+                        .path("batches_checked")
+                        .asInt())
+                .as("a batch started this close to the deadline could be cut mid-way")
+                .isZero();
+
+        runtimeApi.invocationMillis = 900_000;
+        runtimeApi.enqueue("{\"spendgate_task\":\"batch_results_sweep\"}");
+        new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+        assertThat(JSON.readTree(runtimeApi.awaitResponse().body())
+                        .path("records_added")
+                        .asInt())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void scheduledTask_unknownName_failsTheInvocationNamingTheField() throws Exception {
+        runtimeApi.enqueue("{\"spendgate_task\":\"batch_sweep_v9\"}");
+        new StreamingBootstrap(environment(), new RuntimeApiClient(runtimeApi.hostAndPort())).handleNext();
+
+        assertThat(runtimeApi.errors).singleElement().satisfies(e -> {
+            assertThat(e.errorType()).isEqualTo("Runtime.InvalidEvent");
+            assertThat(e.body()).contains("spendgate_task").contains("batch_sweep_v9");
+        });
     }
 
     private static BigDecimal spentOn(GatewayRuntime runtime, BudgetPolicy policy, Instant at) {
