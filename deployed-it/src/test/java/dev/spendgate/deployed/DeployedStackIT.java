@@ -414,6 +414,20 @@ class DeployedStackIT {
         }
     }
 
+    @Test
+    @Order(12)
+    void batchSweepSchedule_run_theProxyTakesTheTemplatesEventAndSweeps() throws Exception {
+        DeployedTemplate.Schedule sweep = schedule(StreamingBootstrap.class.getName());
+        assertThat(sweep.expression()).isEqualTo("rate(10 minutes)");
+
+        JsonNode result = invoke(sweep.function(), sweep.input());
+
+        assertThat(result.path("spendgate_task").asText()).as(result.toString()).isEqualTo("batch_results_sweep");
+        assertThat(result.path("batches_checked").asInt())
+                .as("no batch was created here")
+                .isZero();
+    }
+
     /** The AWS operations one call caused, as counted on the wire. */
     record CallOperations(
             int budgets,

@@ -59,6 +59,7 @@ public final class ProxyApi extends Construct {
 
     private final Function function;
     private final Alias alias;
+    private final Role role;
     private final RestApi api;
     private final LogGroup logGroup;
     private final LogGroup accessLogs;
@@ -91,7 +92,7 @@ public final class ProxyApi extends Construct {
                 .retention(RetentionDays.THREE_MONTHS)
                 .removalPolicy(RemovalPolicy.RETAIN)
                 .build();
-        Role role = Policies.lambdaRole(
+        role = Policies.lambdaRole(
                 this,
                 "Role",
                 "Spendgate proxy: reads and manages keys, writes usage and budgets, reads provider keys",
@@ -351,6 +352,11 @@ public final class ProxyApi extends Construct {
         }
         provider.addFunction(fn, options.build());
         return provider;
+    }
+
+    /** The function's role (its policies are this construct's). */
+    public Role role() {
+        return role;
     }
 
     public Alias alias() {

@@ -28,6 +28,7 @@ public final class SpendgateStack extends Stack {
     private final UsageDelivery usageDelivery;
     private final ProxyApi proxy;
     private final ScheduledJobs jobs;
+    private final BatchResultsSweep batchSweep;
     private final Operations operations;
     private final ReconcileJob reconcile;
     private final Topic alerts;
@@ -116,6 +117,7 @@ public final class SpendgateStack extends Stack {
                 senderIdentity,
                 sender.getValueAsString(),
                 recipients.getValueAsString());
+        batchSweep = new BatchResultsSweep(this, "BatchResultsSweep", proxy.alias(), proxy.role(), jobs.failedRuns());
         operations = new Operations(this, "Operations", proxy, jobs, alerts);
         reconcile = new ReconcileJob(this, "Reconcile", props, storage, alerts, alertsKey, jobs.failedRuns());
 
@@ -153,6 +155,10 @@ public final class SpendgateStack extends Stack {
 
     public ProxyApi proxy() {
         return proxy;
+    }
+
+    public BatchResultsSweep batchSweep() {
+        return batchSweep;
     }
 
     public ScheduledJobs jobs() {

@@ -112,7 +112,7 @@ class AccountProtectionStackTest {
         defaults.template.hasResourceProperties(
                 "AWS::SQS::Queue", Map.of("SqsManagedSseEnabled", true, "MessageRetentionPeriod", 14 * 24 * 3600));
         // function errors, after Lambda's two retries: the live alias's on-failure destination
-        for (String function : List.of("JobsWasteDetector", "JobsReportRunner", "ReconcileFunction")) {
+        for (String function : List.of("JobsWasteDetector", "JobsReportRunner", "ReconcileFunction", "ProxyFunction")) {
             defaults.template.hasResourceProperties(
                     "AWS::Lambda::EventInvokeConfig",
                     Match.objectLike(Map.of(
@@ -123,10 +123,10 @@ class AccountProtectionStackTest {
                             "DestinationConfig",
                             Map.of("OnFailure", Map.of("Destination", Map.of("Fn::GetAtt", List.of(queue, "Arn")))))));
         }
-        assertThat(defaults.resources("AWS::Lambda::EventInvokeConfig")).hasSize(3);
+        assertThat(defaults.resources("AWS::Lambda::EventInvokeConfig")).hasSize(4);
         // invocations the scheduler could not make: its dead-letter queue
         Map<String, Map<String, Object>> schedules = defaults.resources("AWS::Scheduler::Schedule");
-        assertThat(schedules).hasSize(3);
+        assertThat(schedules).hasSize(4);
         schedules.values().forEach(s -> assertThat(s.toString())
                 .contains("DeadLetterConfig={Arn={Fn::GetAtt=[" + queue + ", Arn]}}"));
         defaults.template.hasResourceProperties(

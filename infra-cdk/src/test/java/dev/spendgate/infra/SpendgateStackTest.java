@@ -476,6 +476,40 @@ class SpendgateStackTest {
     }
 
     @Test
+    void batchResultsSweep_every10Minutes_invokesTheProxyWithItsTaskAndFailuresReachTheFailedRuns() {
+        synth.template.hasResourceProperties(
+                "AWS::Scheduler::Schedule",
+                Match.objectLike(Map.of(
+                        "ScheduleExpression",
+                        "rate(10 minutes)",
+                        "State",
+                        "ENABLED",
+                        "Target",
+                        Match.objectLike(Map.of(
+                                "Arn", Map.of("Ref", logicalId("ProxyLive")),
+                                "Input", "{\"spendgate_task\":\"batch_results_sweep\"}",
+                                "DeadLetterConfig",
+                                        Map.of(
+                                                "Arn",
+                                                Map.of("Fn::GetAtt", List.of(logicalId("JobsFailedRuns"), "Arn"))),
+                                "RetryPolicy", Match.objectLike(Map.of("MaximumRetryAttempts", 0)))))));
+        // the proxy's asynchronous invocations (the sweep's only) that fail go to the same queue, which is alarmed
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::EventInvokeConfig",
+                Match.objectLike(Map.of(
+                        "FunctionName",
+                        Map.of("Ref", logicalId("ProxyFunction")),
+                        "DestinationConfig",
+                        Map.of(
+                                "OnFailure",
+                                Map.of(
+                                        "Destination",
+                                        Map.of("Fn::GetAtt", List.of(logicalId("JobsFailedRuns"), "Arn")))))));
+        assertThat(statements("ProxyRole"))
+                .containsEntry("SendFailedRuns", grant("[sqs:SendMessage]", arn("JobsFailedRuns")));
+    }
+
+    @Test
     void proxyRole_mayOnlyTouchItsTablesUsageStreamSecretAndTopic() {
         assertThat(statements("ProxyRole"))
                 .containsOnlyKeys(
@@ -492,7 +526,8 @@ class SpendgateStackTest {
                         "ListStateAndConsoleInputs",
                         "ReadProviderKeys",
                         "PublishAlerts",
-                        "EncryptAlerts")
+                        "EncryptAlerts",
+                        "SendFailedRuns")
                 .containsEntry("WriteOwnLogs", grant("[logs:CreateLogStream, logs:PutLogEvents]", arn("ProxyLogs")))
                 .containsEntry(
                         "UseKeys",
@@ -685,6 +720,8 @@ class SpendgateStackTest {
                         grant("[lambda:InvokeFunction]", ref("JobsWasteDetectorLive")),
                         grant("[lambda:InvokeFunction]", ref("JobsReportRunnerLive")),
                         grant("[lambda:InvokeFunction]", ref("ReconcileLive")),
+                        grant("[lambda:InvokeFunction]", ref("ProxyLive")),
+                        grant("[sqs:SendMessage]", arn("JobsFailedRuns")),
                         grant("[sqs:SendMessage]", arn("JobsFailedRuns")),
                         grant("[sqs:SendMessage]", arn("JobsFailedRuns")),
                         grant("[sqs:SendMessage]", arn("JobsFailedRuns")));
