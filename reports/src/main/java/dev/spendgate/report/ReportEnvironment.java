@@ -95,9 +95,10 @@ public record ReportEnvironment(
                                 blankToNull(env.get("SPENDGATE_SMTP_USER")),
                                 env.get("SPENDGATE_SMTP_PASSWORD"),
                                 // with a user and password, TLS unless turned off explicitly: never log in in clear
-                                blankToNull(env.get("SPENDGATE_SMTP_STARTTLS")) == null
-                                        ? blankToNull(env.get("SPENDGATE_SMTP_USER")) != null
-                                        : Boolean.parseBoolean(env.get("SPENDGATE_SMTP_STARTTLS"))),
+                                flag(
+                                        env.get("SPENDGATE_SMTP_STARTTLS"),
+                                        blankToNull(env.get("SPENDGATE_SMTP_USER")) != null,
+                                        "SPENDGATE_SMTP_STARTTLS")),
                 llm(env),
                 blankToNull(env.get("SPENDGATE_FOCUS_VERSION")) == null
                         ? FocusVersion.DEFAULT
@@ -152,6 +153,23 @@ public record ReportEnvironment(
 
     private static String blankToNull(String value) {
         return value == null || value.isBlank() ? null : value.trim();
+    }
+
+    /**
+     * {@code true} or {@code false} (any case, surrounding blanks ignored), {@code fallback} when unset; anything else
+     * is refused naming the variable. {@link Boolean#parseBoolean} would read {@code yes} or {@code 1} as false: for
+     * {@code SPENDGATE_SMTP_STARTTLS} that sends the SMTP password in clear.
+     */
+    public static boolean flag(String value, boolean fallback, String name) {
+        String v = blankToNull(value);
+        if (v == null) {
+            return fallback;
+        }
+        return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(name + " must be true or false, got '" + v + "'");
+        };
     }
 
     private static long number(String value, long fallback, String name) {

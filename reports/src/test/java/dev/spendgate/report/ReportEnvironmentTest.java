@@ -41,6 +41,31 @@ class ReportEnvironmentTest {
     }
 
     /**
+     * {@code yes} read as false turned TLS off for a user with a password: the SMTP login then went out in clear. A
+     * value that is neither true nor false is refused, naming the variable; the case and blanks around it do not
+     * matter.
+     */
+    @Test
+    void from_startTlsNeitherTrueNorFalse_isRefusedNamingTheVariable() {
+        for (String value : new String[] {"yes", "1", "on", "treu"}) {
+            assertThatThrownBy(() -> ReportEnvironment.from(Map.of(
+                            "SPENDGATE_SMTP_HOST", "smtp.example.com",
+                            "SPENDGATE_SMTP_USER", "reports",
+                            "SPENDGATE_SMTP_PASSWORD", "s3cret",
+                            "SPENDGATE_SMTP_STARTTLS", value)))
+                    .as(value)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("SPENDGATE_SMTP_STARTTLS")
+                    .hasMessageNotContaining("s3cret");
+        }
+        assertThat(ReportEnvironment.from(
+                                Map.of("SPENDGATE_SMTP_HOST", "smtp.example.com", "SPENDGATE_SMTP_STARTTLS", " TRUE "))
+                        .smtp()
+                        .startTls())
+                .isTrue();
+    }
+
+    /**
      * A recipient list separated by semicolons (as mail clients show it) is accepted when the function starts; the
      * report is then computed and written each month and fails only at the send, with "cannot compose the report
      * email" and no word of the variable to fix, so finance never gets it.
