@@ -428,6 +428,27 @@ class DeployedStackIT {
                 .isZero();
     }
 
+    @Test
+    @Order(13)
+    void adminApi_revokeKey_saysWarmInstancesMayAcceptItForTheKeyCacheTime() throws Exception {
+        HttpResponse<String> created = send(
+                "POST",
+                "/admin/keys",
+                "{\"name\":\"leaver\",\"environment\":\"prod\"}",
+                Map.of(LocalRestApi.IAM_CALLER_HEADER, IAM_CALLER));
+        String id = JSON.readTree(created.body()).path("id").asText();
+
+        HttpResponse<String> revoked =
+                send("DELETE", "/admin/keys/" + id, null, Map.of(LocalRestApi.IAM_CALLER_HEADER, IAM_CALLER));
+
+        assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+        // the template leaves SPENDGATE_KEY_CACHE_SECONDS at its default: a warm instance trusts a look-up 30 s
+        assertThat(JSON.readTree(revoked.body())
+                        .path("refused_everywhere_within_seconds")
+                        .asLong())
+                .isEqualTo(30);
+    }
+
     /** The AWS operations one call caused, as counted on the wire. */
     record CallOperations(
             int budgets,

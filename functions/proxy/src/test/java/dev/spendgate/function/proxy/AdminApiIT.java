@@ -156,6 +156,11 @@ class AdminApiIT {
 
         HttpResponse<String> revoked = gw.send(admin("/admin/keys/" + id).DELETE());
         assertThat(revoked.statusCode()).as(revoked.body()).isEqualTo(200);
+        // the local gateway reads its key file directly: refused at once
+        assertThat(JSON.readTree(revoked.body())
+                        .path("refused_everywhere_within_seconds")
+                        .asLong(-1))
+                .isZero();
         assertThat(gw.send(gw.post("/v1/chat/completions", chat).setHeader("Authorization", "Bearer " + secret))
                         .statusCode())
                 .isEqualTo(401);

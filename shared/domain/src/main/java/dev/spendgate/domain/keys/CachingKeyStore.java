@@ -55,6 +55,12 @@ public final class CachingKeyStore implements KeyStore {
         return key;
     }
 
+    /** Other instances keep a look-up for {@code ttl}: a key revoked here may still pass there that long. */
+    @Override
+    public Duration revocationDelay() {
+        return ttl;
+    }
+
     @Override
     public void create(ProxyKey key) {
         delegate.create(key);

@@ -20,4 +20,12 @@ public interface KeyStore {
 
     /** Disables the key; returns false when no key has this id. Revoking twice is harmless. */
     boolean revoke(String id);
+
+    /**
+     * How long after a {@link #revoke} other running gateways (warm Lambda instances) may still accept the key: the
+     * time they trust a cached look-up. Zero for a store every reader reads directly.
+     */
+    default java.time.Duration revocationDelay() {
+        return java.time.Duration.ZERO;
+    }
 }

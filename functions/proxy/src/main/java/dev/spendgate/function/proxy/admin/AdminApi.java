@@ -428,6 +428,15 @@ public final class AdminApi {
             error(sink, 404, "not_found_error", "No key " + id + ".", "id");
             return;
         }
-        ok(sink, 200, JSON.createObjectNode().put("revoked", id));
+        // this instance refuses it at once; others may trust a cached look-up a while (AWS:
+        // SPENDGATE_KEY_CACHE_SECONDS)
+        ok(
+                sink,
+                200,
+                JSON.createObjectNode()
+                        .put("revoked", id)
+                        .put(
+                                "refused_everywhere_within_seconds",
+                                keys.revocationDelay().toSeconds()));
     }
 }

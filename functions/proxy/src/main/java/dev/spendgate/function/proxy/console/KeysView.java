@@ -27,10 +27,7 @@ final class KeysView {
                     sink,
                     200,
                     page(
-                            revoked == null
-                                    ? ""
-                                    : Html.notice(
-                                            "ok", "Revoked key " + revoked + "; the gateway refuses it from now on."),
+                            revoked == null ? "" : Html.notice("ok", revokedNotice(revoked, params.get("within"))),
                             Params.parse("")));
             return;
         }
@@ -61,7 +58,26 @@ final class KeysView {
             Reply.html(sink, answer.status(), page(Html.notice("error", answer.message()), Params.parse("")));
             return;
         }
-        Reply.redirect(sink, "keys?revoked=" + enc(id), null);
+        long within = answer.body().path("refused_everywhere_within_seconds").asLong(0);
+        Reply.redirect(sink, "keys?revoked=" + enc(id) + (within > 0 ? "&within=" + within : ""), null);
+    }
+
+    /**
+     * What the revocation means for callers: refused at once where every gateway reads the key store directly (local);
+     * in AWS, warm Lambda instances trust a key look-up for {@code SPENDGATE_KEY_CACHE_SECONDS}, so the key may still
+     * pass there that long.
+     */
+    static String revokedNotice(String id, String withinSeconds) {
+        long within;
+        try {
+            within = withinSeconds == null ? 0 : Long.parseLong(withinSeconds);
+        } catch (NumberFormatException e) {
+            within = 0;
+        }
+        return within > 0
+                ? "Revoked key " + id + ". Warm gateway instances may still accept it for up to " + within
+                        + " s (their key cache, SPENDGATE_KEY_CACHE_SECONDS); every call after that is refused."
+                : "Revoked key " + id + "; the gateway refuses it from now on.";
     }
 
     private String page(String notice, Params form) {
