@@ -62,11 +62,13 @@ final class KeysCommand {
             String trimmed = name.trim();
             if (!KeyLabels.validName(trimmed)) {
                 throw new ParameterException(
-                        spec.commandLine(), "--name: 1-128 characters are required, without control characters");
+                        spec.commandLine(),
+                        "--name: 1-128 characters are required, without control or bidirectional formatting characters");
             }
             if (!KeyLabels.validOwner(owner)) {
                 throw new ParameterException(
-                        spec.commandLine(), "--owner: at most 256 characters, without control characters");
+                        spec.commandLine(),
+                        "--owner: at most 256 characters, without control or bidirectional formatting characters");
             }
             Attribution defaults;
             try {

@@ -370,7 +370,7 @@ public final class AdminApi {
                     sink,
                     400,
                     "invalid_request_error",
-                    "Invalid 'name': 1-128 characters are required, without control characters.",
+                    "Invalid 'name': 1-128 characters are required, without control or bidirectional formatting characters.",
                     "name");
             return;
         }
@@ -381,7 +381,7 @@ public final class AdminApi {
                     sink,
                     400,
                     "invalid_request_error",
-                    "Invalid 'owner': at most 256 characters, without control characters.",
+                    "Invalid 'owner': at most 256 characters, without control or bidirectional formatting characters.",
                     "owner");
             return;
         }

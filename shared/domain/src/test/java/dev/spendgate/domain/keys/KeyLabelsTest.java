@@ -1,0 +1,31 @@
+package dev.spendgate.domain.keys;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class KeyLabelsTest {
+
+    /**
+     * "billing\u202Etoor" shows as "billingroot" reversed in a terminal: a key named with a right-to-left override makes
+     * {@code keys list} (and the console's table) show its columns, or its name, in an order that is not stored.
+     */
+    @Test
+    void validName_bidirectionalFormattingCharacter_isRefused() {
+        for (String name : new String[] {
+            "billing\u202Etoor", "a\u202Ab", "a\u2066b\u2069", "a\u200Fb", "a\u200Eb", "a\u061Cb", "a\u202Db"
+        }) {
+            assertThat(KeyLabels.validName(name)).as(name).isFalse();
+            assertThat(KeyLabels.validOwner(name)).as(name).isFalse();
+        }
+    }
+
+    @Test
+    void validName_otherUnicode_isKept() {
+        assertThat(KeyLabels.validName("Équipe données 数据 🚀")).isTrue();
+        assertThat(KeyLabels.validName("فريق المالية"))
+                .as("right-to-left text itself")
+                .isTrue();
+        assertThat(KeyLabels.validName("line\nbreak")).isFalse();
+    }
+}
