@@ -1,6 +1,7 @@
 package dev.spendgate.infra;
 
 import java.util.List;
+import java.util.Map;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.CfnParameter;
 import software.amazon.awscdk.Duration;
@@ -83,6 +84,23 @@ public final class SpendgateStack extends Stack {
                 .masterKey(alertsKey)
                 .enforceSsl(true)
                 .build();
+        // The TLS Deny above makes CDK write an AWS::SNS::TopicPolicy, which replaces SNS's default policy: CloudWatch
+        // alarms publish as the service principal and need their own Allow, limited to this account's alarms (the
+        // confused-deputy guard). The functions publish through their roles' IAM statements (same account).
+        alerts.addToResourcePolicy(PolicyStatement.Builder.create()
+                .sid("AllowCloudWatchAlarmsToPublish")
+                .principals(List.of(new ServicePrincipal("cloudwatch.amazonaws.com")))
+                .actions(List.of("sns:Publish"))
+                .resources(List.of(alerts.getTopicArn()))
+                .conditions(Map.of(
+                        "StringEquals",
+                        Map.of("aws:SourceAccount", getAccount()),
+                        "ArnLike",
+                        Map.of(
+                                "aws:SourceArn",
+                                "arn:" + getPartition() + ":cloudwatch:" + getRegion() + ":" + getAccount()
+                                        + ":alarm:*")))
+                .build());
 
         if (props.providerKeySecretArn() != null) {
             providerKeys = Secret.fromSecretCompleteArn(this, "ProviderKeys", props.providerKeySecretArn());

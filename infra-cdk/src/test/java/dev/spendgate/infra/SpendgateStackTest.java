@@ -394,6 +394,38 @@ class SpendgateStackTest {
                                         Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))))));
     }
 
+    /** An alarm of another account naming this topic must not publish to it (the confused-deputy guard). */
+    @Test
+    void alertTopic_cloudWatchMayPublish_onlyForThisAccountsAlarms() {
+        String account = synth.stack.getAccount();
+        Map<String, Object> allow = Map.of(
+                "Effect", "Allow",
+                "Principal", Map.of("Service", "cloudwatch.amazonaws.com"),
+                "Action", "sns:Publish",
+                "Resource", Map.of("Ref", logicalId("Alerts")),
+                "Condition",
+                        Map.of(
+                                "StringEquals", Map.of("aws:SourceAccount", account),
+                                "ArnLike", Map.of("aws:SourceArn", Match.anyValue())));
+        synth.template.hasResourceProperties(
+                "AWS::SNS::TopicPolicy",
+                Match.objectLike(Map.of(
+                        "Topics",
+                        List.of(Map.of("Ref", logicalId("Alerts"))),
+                        "PolicyDocument",
+                        Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(allow))))))));
+        String sourceArn = synth.resources("AWS::SNS::TopicPolicy").values().stream()
+                .flatMap(p -> ((List<?>) ((Map<?, ?>) props(p).get("PolicyDocument")).get("Statement")).stream())
+                .map(st -> (Map<?, ?>) st)
+                .filter(st -> "Allow".equals(st.get("Effect")))
+                .map(st -> Statements.text(
+                        ((Map<?, ?>) ((Map<?, ?>) st.get("Condition")).get("ArnLike")).get("aws:SourceArn")))
+                .findFirst()
+                .orElseThrow();
+        assertThat(sourceArn)
+                .isEqualTo("arn:<AWS::Partition>:cloudwatch:" + synth.stack.getRegion() + ":" + account + ":alarm:*");
+    }
+
     @Test
     void parameters_recipientsAndSender_feedSesAndTheReportRunner() {
         synth.template.hasParameter("ReportRecipients", Match.objectLike(Map.of("Type", "String")));

@@ -35,7 +35,6 @@ class StackOperationsReviewTest {
      * let it publish, so none of the stack's 15 alarms reaches a subscriber.
      */
     @Test
-    @Disabled("DEFECT R22A-1: alert topic policy lets no CloudWatch alarm publish")
     void alertTopicPolicy_allowsTheStacksAlarmsToPublish() {
         Map<String, Map<String, Object>> alarms = synth.resources("AWS::CloudWatch::Alarm");
         String topic = Statements.logicalId(synth, "Alerts");
