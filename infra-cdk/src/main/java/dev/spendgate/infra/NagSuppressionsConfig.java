@@ -131,9 +131,11 @@ final class NagSuppressionsConfig {
                                 + " again only after a failed publish: findings/*.alerted only), reads"
                                 + " and writes its day aggregates (aggregates/ only), and puts the records Firehose"
                                 + " could not deliver (usage-errors/ only: read, then delete) back under usage/"
-                                + " (PutObject); object names are not known in advance.",
+                                + " (PutObject on usage/v1/*/part-replayed-* only, the names the replay gives them);"
+                                + " object names are not known in advance.",
                         List.of(
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/usage/*",
+                                "Resource::<StorageDataBucketB1B922FA.Arn>/" + ScheduledJobs.REPLAYED_USAGE_OBJECTS,
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/findings/*.alerted",
                                 "Resource::<StorageDataBucketB1B922FA.Arn>/aggregates/*",

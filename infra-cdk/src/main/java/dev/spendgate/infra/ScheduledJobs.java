@@ -1,6 +1,7 @@
 package dev.spendgate.infra;
 
 import dev.spendgate.domain.usage.UsageErrorReplay;
+import dev.spendgate.domain.usage.UsageLayout;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,9 @@ public final class ScheduledJobs extends Construct {
     public static final String WASTE_HANDLER = "dev.spendgate.function.waste.WasteDetectorHandler::handleRequest";
     public static final String REPORT_HANDLER = "dev.spendgate.function.report.ReportRunnerHandler::handleRequest";
 
+    /** The usage objects the waste run may write: the records it puts back ({@link UsageErrorReplay}), no others. */
+    static final String REPLAYED_USAGE_OBJECTS = UsageLayout.ROOT + "*/" + UsageErrorReplay.REPLAYED_PART + "*";
+
     private final Function wasteDetector;
     private final Function reportRunner;
     private final Alias wasteAlias;
@@ -106,7 +110,10 @@ public final class ScheduledJobs extends Construct {
                 "ReplayUndeliveredUsage",
                 List.of("s3:GetObject", "s3:DeleteObject"),
                 List.of(bucket.arnForObjects(UsageErrorReplay.PREFIX + "*"))));
-        wasteRole.addToPolicy(Policies.writeObjects("PutBackUsage", bucket, Storage.USAGE_PREFIX));
+        // Only the objects the replay names (usage/v1/year=/month=/day=/hour=/part-replayed-<hash>.ndjson.gz): the
+        // role cannot overwrite Firehose's objects, the usage log every report and the reconciliation read.
+        wasteRole.addToPolicy(Policies.allow(
+                "PutBackUsage", List.of("s3:PutObject"), List.of(bucket.arnForObjects(REPLAYED_USAGE_OBJECTS))));
         // the day aggregates the 30-day window merges: built once per day, rebuilt when missing or stale
         wasteRole.addToPolicy(Policies.allow(
                 "ReadWriteAggregates",

@@ -645,7 +645,7 @@ class SpendgateStackTest {
                 .containsEntry("SendFailedRuns", grant("[sqs:SendMessage]", arn("JobsFailedRuns")))
                 .containsEntry(
                         "ReplayUndeliveredUsage", grant("[s3:GetObject, s3:DeleteObject]", objects("usage-errors/")))
-                .containsEntry("PutBackUsage", grant("[s3:PutObject]", objects("usage/")))
+                .containsEntry("PutBackUsage", grant("[s3:PutObject]", objects("usage/v1/*/part-replayed-")))
                 .containsEntry(
                         "ListUndeliveredUsage",
                         grant("[s3:ListBucket]", arn("StorageDataBucket") + " if s3:prefix=[usage-errors/*]"))

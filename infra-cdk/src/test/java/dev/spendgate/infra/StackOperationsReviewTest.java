@@ -123,7 +123,6 @@ class StackOperationsReviewTest {
      * version for only 30 days (expire-old-versions).
      */
     @Test
-    @Disabled("DEFECT R22A-4: waste role may overwrite any usage object, not just its replays")
     void wasteRole_writesUnderUsageOnlyTheObjectsItReplays() {
         List<String> usageWrites = new ArrayList<>();
         Statements.of(synth, "JobsWasteDetectorRole").forEach((sid, text) -> {

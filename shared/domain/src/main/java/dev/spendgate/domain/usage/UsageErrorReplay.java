@@ -32,6 +32,9 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class UsageErrorReplay {
     public static final String PREFIX = "usage-errors/";
+    /** How the objects put back under an hour's prefix start: the only usage objects the replay writes. */
+    public static final String REPLAYED_PART = "part-replayed-";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectStore store;
@@ -73,7 +76,7 @@ public final class UsageErrorReplay {
                     }
                 }
             }
-            String name = "part-replayed-" + hash(key) + ".ndjson.gz";
+            String name = REPLAYED_PART + hash(key) + ".ndjson.gz";
             for (Map.Entry<String, ByteArrayOutputStream> hour : byHour.entrySet()) {
                 store.put(hour.getKey() + name, gzip(hour.getValue().toByteArray()));
                 records +=
