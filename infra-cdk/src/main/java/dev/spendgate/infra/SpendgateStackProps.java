@@ -459,7 +459,7 @@ public final class SpendgateStackProps {
             throw new IllegalArgumentException("proxyEnvironment takes SPENDGATE_* settings only, got " + name
                     + " (provider keys belong in the Secrets Manager secret)");
         }
-        if (SECRET_SETTINGS.contains(name)) {
+        if (isSecret(name)) {
             throw new IllegalArgumentException(name + " is a secret and would be readable in the template;"
                     + " admin routes use IAM behind API Gateway, provider keys go in the Secrets Manager secret");
         }
@@ -556,8 +556,26 @@ public final class SpendgateStackProps {
     }
 
     /** Settings that hold secrets: never in a CloudFormation template. */
-    static final java.util.Set<String> SECRET_SETTINGS =
-            java.util.Set.of("SPENDGATE_ADMIN_TOKEN", "SPENDGATE_SMTP_PASSWORD", "SPENDGATE_ALERT_WEBHOOK_URL");
+    static final java.util.Set<String> SECRET_SETTINGS = java.util.Set.of(
+            "SPENDGATE_ADMIN_TOKEN",
+            "SPENDGATE_SMTP_PASSWORD",
+            "SPENDGATE_ALERT_WEBHOOK_URL",
+            "SPENDGATE_TLS_KEYSTORE_PASSWORD");
+
+    /** How the name of a setting holding a secret ends, for settings added after this list was written. */
+    static final java.util.List<String> SECRET_SUFFIXES = java.util.List.of("_PASSWORD", "_TOKEN", "_SECRET", "_KEY");
+
+    /**
+     * Names with such an ending that hold no secret: an S3 object key ({@code config/chargeback-rules.json}) and the
+     * id of a Secrets Manager secret (its value stays in Secrets Manager).
+     */
+    static final java.util.Set<String> NOT_SECRETS =
+            java.util.Set.of("SPENDGATE_CHARGEBACK_RULES_KEY", "SPENDGATE_RECONCILE_ADMIN_KEYS_SECRET");
+
+    static boolean isSecret(String name) {
+        return SECRET_SETTINGS.contains(name)
+                || (!NOT_SECRETS.contains(name) && SECRET_SUFFIXES.stream().anyMatch(name::endsWith));
+    }
 
     /** Settings the stack derives from the resources it creates. */
     static final java.util.Set<String> STACK_SETTINGS = java.util.Set.of(

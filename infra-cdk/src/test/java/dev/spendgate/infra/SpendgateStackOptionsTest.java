@@ -112,6 +112,37 @@ class SpendgateStackOptionsTest {
     }
 
     @Test
+    void proxyEnvironment_nameOfASecret_isRefusedAsASecret_namesThatHoldNone_areTaken() {
+        for (String name : List.of(
+                "SPENDGATE_TLS_KEYSTORE_PASSWORD",
+                "SPENDGATE_SMTP_PASSWORD",
+                "SPENDGATE_SOME_FUTURE_TOKEN",
+                "SPENDGATE_SOME_FUTURE_SECRET",
+                "SPENDGATE_REPORT_LLM_KEY")) {
+            assertThatThrownBy(() -> proxyProps(Map.of(name, "hunter2")))
+                    .as(name)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(name + " is a secret and would be readable in the template; admin routes use IAM"
+                            + " behind API Gateway, provider keys go in the Secrets Manager secret");
+        }
+        // an S3 object key, a secret's id, a token count: no secret in the value
+        Map<String, String> plain = Map.of(
+                "SPENDGATE_CHARGEBACK_RULES_KEY", "config/chargeback-rules.json",
+                "SPENDGATE_RECONCILE_ADMIN_KEYS_SECRET", "spendgate/admin-keys",
+                "SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", "4096");
+        assertThat(proxyProps(plain).proxyEnvironment()).isEqualTo(plain);
+    }
+
+    private static SpendgateStackProps proxyProps(Map<String, String> proxyEnvironment) {
+        return SpendgateStackProps.builder()
+                .proxyCode(Path.of("."))
+                .wasteDetectorJar(Path.of("."))
+                .reportRunnerJar(Path.of("."))
+                .proxyEnvironment(proxyEnvironment)
+                .build();
+    }
+
+    @Test
     void wasteEnvironment_extraSettings_reachTheWasteFunctionBesideTheStacksOwn() {
         synth.template.hasResourceProperties(
                 "AWS::Lambda::Function",

@@ -141,7 +141,6 @@ class StackOperationsReviewTest {
      * cloudformation:GetTemplate or lambda:GetFunctionConfiguration.
      */
     @Test
-    @Disabled("DEFECT R22A-5: proxyEnvironment takes SPENDGATE_TLS_KEYSTORE_PASSWORD into the template")
     void proxyEnvironment_keystorePassword_isRefusedAsASecret() {
         assertThatThrownBy(() -> SpendgateStackProps.builder()
                         .proxyCode(Path.of("."))
