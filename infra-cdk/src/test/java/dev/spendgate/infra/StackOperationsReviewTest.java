@@ -107,7 +107,6 @@ class StackOperationsReviewTest {
      * template names.
      */
     @Test
-    @Disabled("DEFECT R22A-3: a rolled-back first deploy leaves the fixed-name tables, README says nothing")
     void namedTables_keptByARolledBackFirstCreate_readmeSaysHowToRemoveThem() throws IOException {
         Map<String, Map<String, Object>> tables = synth.resources("AWS::DynamoDB::Table");
         assertThat(tables).hasSize(3);
