@@ -45,6 +45,25 @@ final class NagSuppressionsConfig {
                                 + " the documented policy for execution logs; it grants log-writing actions only.",
                         List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                                 + "AmazonAPIGatewayPushToCloudWatchLogs")));
+        software.constructs.IConstruct logRetention = java.util.Objects.requireNonNull(
+                stack.getNode().tryFindChild(ProxyApi.LOG_RETENTION_FUNCTION_ID),
+                "the CDK's log-retention function behind ProxyApi.executionLogsRetention()");
+        suppress(
+                logRetention,
+                true,
+                because(
+                        "AwsSolutions-IAM4",
+                        "The CDK's log-retention function (it sets 90 days on API Gateway's execution log group) writes"
+                                + " its own logs with AWSLambdaBasicExecutionRole, log-writing actions only; the CDK"
+                                + " creates this role.",
+                        List.of("Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                                + "AWSLambdaBasicExecutionRole")),
+                because(
+                        "AwsSolutions-IAM5",
+                        "logs:PutRetentionPolicy and logs:DeleteRetentionPolicy on any log group, as the CDK writes"
+                                + " them: the function also sets 1-day retention on its own log group, whose name"
+                                + " the template cannot reference without a cycle. No read or write of log data.",
+                        List.of("Resource::*")));
         for (String prefix : ProxyApi.LLM_PREFIXES) {
             suppress(
                     proxy.api().getRoot().getNode().findChild(prefix).getNode().findChild("{proxy+}"),

@@ -37,6 +37,7 @@ import software.amazon.awscdk.services.lambda.Function;
 import software.amazon.awscdk.services.lambda.InstanceTypeFilter;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.logs.LogGroup;
+import software.amazon.awscdk.services.logs.LogRetention;
 import software.amazon.awscdk.services.logs.RetentionDays;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.sns.ITopic;
@@ -54,6 +55,15 @@ public final class ProxyApi extends Construct {
 
     static final String STAGE = "prod";
 
+    /** API Gateway's name for a REST API's execution log group: this, the API's id, "/" and the stage. */
+    static final String EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_";
+
+    /**
+     * The CDK's construct id (and logical id) of the one function behind every {@link LogRetention} of a stack; its
+     * handler keeps that function's own logs 1 day.
+     */
+    static final String LOG_RETENTION_FUNCTION_ID = "LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a";
+
     /** First path segments of the routes callers reach with a Spendgate key. */
     static final List<String> LLM_PREFIXES = List.of("v1", "model");
 
@@ -63,6 +73,7 @@ public final class ProxyApi extends Construct {
     private final RestApi api;
     private final LogGroup logGroup;
     private final LogGroup accessLogs;
+    private final LogRetention executionLogsRetention;
     private final DomainName domain;
     private final CapacityProvider capacityProvider;
 
@@ -248,6 +259,15 @@ public final class ProxyApi extends Construct {
                         .metricsEnabled(true)
                         .build())
                 .build();
+        // API Gateway writes the stage's execution logs to a group it names and creates itself, which never expires.
+        // LogRetention (a CDK custom resource with a small function of its own) sets the group's retention, creating
+        // the group when API Gateway has not yet; a LogGroup resource of that name would fail "already exists" on a
+        // stack deployed before, where API Gateway created the group on its first error.
+        executionLogsRetention = LogRetention.Builder.create(this, "ExecutionLogsRetention")
+                .logGroupName(EXECUTION_LOG_GROUP_PREFIX + api.getRestApiId() + "/" + STAGE)
+                .retention(RetentionDays.THREE_MONTHS)
+                .removalPolicy(RemovalPolicy.RETAIN)
+                .build();
 
         LambdaIntegration streaming = LambdaIntegration.Builder.create(alias)
                 .proxy(true)
@@ -372,6 +392,11 @@ public final class ProxyApi extends Construct {
     }
 
     /** The API stage's access log (JSON lines, {@link #ACCESS_LOG_FORMAT}). */
+    /** The 90-day retention of the stage's execution log group, which API Gateway names and creates. */
+    public LogRetention executionLogsRetention() {
+        return executionLogsRetention;
+    }
+
     public LogGroup accessLogs() {
         return accessLogs;
     }

@@ -764,10 +764,33 @@ class SpendgateStackTest {
         Map<String, Map<String, Object>> groups = synth.resources("AWS::Logs::LogGroup");
         assertThat(groups).hasSize(6);
         groups.values().forEach(g -> assertThat(props(g)).containsEntry("RetentionInDays", 90));
-        synth.resources("AWS::Lambda::Function").values().forEach(f -> assertThat(props(f))
+        Map<String, Map<String, Object>> functions = new HashMap<>(synth.resources("AWS::Lambda::Function"));
+        // the CDK's log-retention function, behind the API's execution log retention: its own handler keeps its logs
+        // 1 day (it has no LoggingConfig to give it a group of the stack's)
+        String logRetention = logicalId(ProxyApi.LOG_RETENTION_FUNCTION_ID);
+        assertThat(functions.remove(logRetention)).isNotNull();
+        functions.values().forEach(f -> assertThat(props(f))
                 .extractingByKey("LoggingConfig")
                 .asString()
                 .contains("LogGroup"));
+        synth.template.hasResourceProperties(
+                "Custom::LogRetention",
+                Map.of(
+                        "ServiceToken",
+                        Map.of("Fn::GetAtt", List.of(logRetention, "Arn")),
+                        "LogGroupName",
+                        Map.of(
+                                "Fn::Join",
+                                List.of(
+                                        "",
+                                        List.of(
+                                                ProxyApi.EXECUTION_LOG_GROUP_PREFIX,
+                                                Map.of("Ref", logicalId("ProxyApi")),
+                                                "/" + ProxyApi.STAGE))),
+                        "RetentionInDays",
+                        90,
+                        "RemovalPolicy",
+                        "retain"));
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,7 +68,6 @@ class StackOperationsReviewTest {
      * expires. The stack creates only the access log group: the execution logs are kept forever.
      */
     @Test
-    @Disabled("DEFECT R22A-2: API execution logs have no log group: kept forever, not 90 days")
     void apiExecutionLogs_inALogGroupTheStackKeepsNinetyDays() {
         String api = Statements.logicalId(synth, "ProxyApi");
         String expected = "API-Gateway-Execution-Logs_<" + api + ">/" + ProxyApi.STAGE;
