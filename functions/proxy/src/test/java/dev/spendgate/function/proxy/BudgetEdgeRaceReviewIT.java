@@ -1,0 +1,151 @@
+package dev.spendgate.function.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.budget.BudgetPeriod;
+import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.budget.BudgetPolicy.Mode;
+import dev.spendgate.domain.budget.BudgetScope;
+import dev.spendgate.domain.budget.BudgetState;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.testing.upstream.Behavior;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Review (session 22, budgets round two): a block budget must never let settled spend pass its limit, and its ledger
+ * must count each call's cost once. Real local gateway, file ledger, fake provider; calls sent concurrently.
+ */
+class BudgetEdgeRaceReviewIT {
+    @TempDir
+    Path dir;
+
+    GatewayFixture gw;
+
+    @AfterEach
+    void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+    }
+
+    private void budget(String scope, String limit) {
+        gw.runtime
+                .budgetStores()
+                .policies()
+                .put(new BudgetPolicy(
+                        BudgetScope.parse(scope),
+                        BudgetPeriod.MONTHLY,
+                        new BigDecimal(limit),
+                        Mode.BLOCK,
+                        null,
+                        null,
+                        null));
+    }
+
+    private List<HttpResponse<String>> concurrently(int calls, java.util.function.Supplier<HttpResponse<String>> call)
+            throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(calls);
+        try {
+            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                futures.add(pool.submit(call::get));
+            }
+            List<HttpResponse<String>> out = new ArrayList<>();
+            for (Future<HttpResponse<String>> f : futures) {
+                out.add(f.get());
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static BigDecimal settled(List<UsageRecord> records) {
+        return records.stream()
+                .filter(r -> r.statusCode() == 200)
+                .map(UsageRecord::costUsd)
+                .reduce(BigDecimal.ZERO, BigDecimal::add);
+    }
+
+    /**
+     * OpenAI bills a Responses call that continues a stored response ({@code previous_response_id}) for the whole
+     * chain's input ("all previous input tokens for responses in the chain are billed as input tokens", OpenAI's
+     * conversation-state guide). The worst case reserved only counts the body's new text ("Continue."), so a $1.00
+     * block budget admits every such call: 10 concurrent calls of 120,000 billed input tokens on gpt-4o
+     * ($2.50/M: $0.30 each) settle $3.00 on a $1.00 limit. README "Budgets": settled spend never exceeds a limit
+     * except by an admitted call's actual cost over its worst-case estimate, "normally never"; a worst case that
+     * bounds the chain (the model's context window, 128,000 tokens on gpt-4o: $0.32) admits at most 3 of them.
+     */
+    @Test
+    @Disabled("DEFECT R22B-1: previous_response_id chain input not in the worst case; $1 budget settles $3.00")
+    void previousResponseId_chainBilledAsInput_blockBudgetSettlesOverItsLimit() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of());
+        budget("global", "1.00");
+        gw.upstream.setDefaultBehavior(Behavior.defaults().withInputTokens(120_000));
+        String body = "{\"model\":\"gpt-4o\",\"previous_response_id\":\"resp_68af1e2b\","
+                + "\"input\":\"Continue.\",\"max_output_tokens\":16}";
+
+        List<HttpResponse<String>> answers = concurrently(10, () -> gw.send(gw.post("/v1/responses", body)));
+
+        long admitted = answers.stream().filter(r -> r.statusCode() == 200).count();
+        List<UsageRecord> records = gw.awaitRecords((int) admitted);
+        BigDecimal spent = settled(records);
+        assertThat(spent)
+                .as(
+                        "settled spend of %d admitted calls (each billed 120,000 input tokens) on a $1.00 block budget",
+                        admitted)
+                .isLessThanOrEqualTo(new BigDecimal("1.00"));
+    }
+
+    /**
+     * A budget for every feature ({@code feature:*}, $10) beside one for the chatbot feature ({@code
+     * feature:chatbot}, $10) are two budgets on the same spend, but both count on one ledger item
+     * ({@code budget#feature:chatbot#monthly#...}), so each call's cost is added twice: 20 concurrent chatbot calls
+     * leave the item at twice the records' costs, and the README's proof ("the ledger's spend equals the records'
+     * costs to the last digit") fails; the chatbot is refused (429) once it has really spent half its limit.
+     */
+    @Test
+    @Disabled("DEFECT R22B-2: feature:* and feature:chatbot share one item; every call counted twice")
+    void eachFeatureAndOneFeatureBudget_shareTheItem_ledgerCountsEveryCallOnce() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of());
+        budget("feature:*", "10");
+        budget("feature:chatbot", "10");
+        // gpt-4o: 4000 input tokens x $2.50 + 24 output x $10 per 1M = $0.01024 per call
+        gw.upstream.setDefaultBehavior(Behavior.defaults().withInputTokens(4000));
+        String body = "{\"model\":\"gpt-4o\",\"max_tokens\":100,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Name a colour.\"}]}";
+
+        List<HttpResponse<String>> answers = concurrently(
+                20, () -> gw.send(gw.post("/v1/chat/completions", body).header("X-Cost-Feature", "chatbot")));
+
+        long admitted = answers.stream().filter(r -> r.statusCode() == 200).count();
+        assertThat(admitted).isEqualTo(20);
+        BigDecimal recorded = settled(gw.awaitRecords(20));
+        BudgetPolicy chatbot = gw.runtime.budgetStores().policies().list().stream()
+                .filter(p -> p.scope().toString().equals("feature:chatbot"))
+                .findFirst()
+                .orElseThrow();
+        BudgetState item = gw.runtime
+                .budgetStores()
+                .ledger()
+                .state(chatbot.itemKey("chatbot", Instant.now()))
+                .orElseThrow();
+        assertThat(item.reserved()).as("reserved after every call settled").isEqualByComparingTo("0");
+        assertThat(item.spent())
+                .as("ledger spend of feature chatbot vs the records' costs (%s)", recorded.toPlainString())
+                .isEqualByComparingTo(recorded);
+    }
+}
