@@ -41,6 +41,11 @@ class BudgetEdgeRaceReviewIT {
         }
     }
 
+    /** The gateway under test: the local one (file ledger); {@link DynamoDbBudgetEdgeRaceReviewIT}: DynamoDB. */
+    GatewayFixture start(Path dir) {
+        return GatewayFixture.embedded(dir, Map.of());
+    }
+
     private void budget(String scope, String limit) {
         gw.runtime
                 .budgetStores()
@@ -92,7 +97,7 @@ class BudgetEdgeRaceReviewIT {
     @Test
     @Disabled("DEFECT R22B-1: previous_response_id chain input not in the worst case; $1 budget settles $3.00")
     void previousResponseId_chainBilledAsInput_blockBudgetSettlesOverItsLimit() throws Exception {
-        gw = GatewayFixture.embedded(dir, Map.of());
+        gw = start(dir);
         budget("global", "1.00");
         gw.upstream.setDefaultBehavior(Behavior.defaults().withInputTokens(120_000));
         String body = "{\"model\":\"gpt-4o\",\"previous_response_id\":\"resp_68af1e2b\","
@@ -120,7 +125,7 @@ class BudgetEdgeRaceReviewIT {
     @Test
     @Disabled("DEFECT R22B-2: feature:* and feature:chatbot share one item; every call counted twice")
     void eachFeatureAndOneFeatureBudget_shareTheItem_ledgerCountsEveryCallOnce() throws Exception {
-        gw = GatewayFixture.embedded(dir, Map.of());
+        gw = start(dir);
         budget("feature:*", "10");
         budget("feature:chatbot", "10");
         // gpt-4o: 4000 input tokens x $2.50 + 24 output x $10 per 1M = $0.01024 per call
@@ -160,7 +165,7 @@ class BudgetEdgeRaceReviewIT {
     @Test
     @Disabled("DEFECT R22B-3: web_fetch content not in the worst case; $1 budget settles $4.50")
     void anthropicWebFetch_fetchedContentBilledAsInput_blockBudgetSettlesOverItsLimit() throws Exception {
-        gw = GatewayFixture.embedded(dir, Map.of());
+        gw = start(dir);
         budget("global", "1.00");
         gw.upstream.setDefaultBehavior(Behavior.defaults().withInputTokens(150_000));
         String body = "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":100,"
@@ -197,7 +202,7 @@ class BudgetEdgeRaceReviewIT {
     @Test
     @Disabled("DEFECT R22B-4: project-default priority tier not in the worst case; $0.50 budget settles $0.84")
     void noTierRequested_projectServesPriority_concurrentCallsSettleOverTheLimit() throws Exception {
-        gw = GatewayFixture.embedded(dir, Map.of());
+        gw = start(dir);
         budget("global", "0.50");
         gw.upstream.setDefaultBehavior(Behavior.defaults()
                 .withPieceCount(10_000)
