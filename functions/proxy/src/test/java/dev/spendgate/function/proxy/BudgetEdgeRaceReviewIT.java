@@ -123,7 +123,6 @@ class BudgetEdgeRaceReviewIT {
      * costs to the last digit") fails; the chatbot is refused (429) once it has really spent half its limit.
      */
     @Test
-    @Disabled("DEFECT R22B-2: feature:* and feature:chatbot share one item; every call counted twice")
     void eachFeatureAndOneFeatureBudget_shareTheItem_ledgerCountsEveryCallOnce() throws Exception {
         gw = start(dir);
         budget("feature:*", "10");

@@ -12,8 +12,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -136,6 +140,7 @@ public final class BudgetEnforcer implements AutoCloseable {
         if (applicable.isEmpty()) {
             return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false, null);
         }
+        applicable = shareItems(applicable, now);
         // A random (version 4) id from ThreadLocalRandom: UUID.randomUUID draws on one SecureRandom behind a lock,
         // which every concurrent call queued on; the id only has to be unique, not unguessable.
         ThreadLocalRandom random = ThreadLocalRandom.current();
@@ -204,13 +209,21 @@ public final class BudgetEnforcer implements AutoCloseable {
         if (!owned && decision.chargedIfOrphaned()) {
             return Optional.empty();
         }
+        // once per item: budgets on the same scope value and period share theirs (shareItems)
+        Map<String, Integer> itemIndex = new LinkedHashMap<>();
         List<BudgetLedger.Settlement> settlements =
                 new ArrayList<>(decision.reservations().size());
         for (Reservation r : decision.reservations()) {
-            settlements.add(new BudgetLedger.Settlement(
+            Integer known = itemIndex.putIfAbsent(r.itemKey(), settlements.size());
+            BudgetLedger.Settlement s = new BudgetLedger.Settlement(
                     r.itemKey(),
                     owned ? r.reserved() : BigDecimal.ZERO,
-                    actualCost != null ? actualCost : r.reserved()));
+                    actualCost != null ? actualCost : r.reserved());
+            if (known == null) {
+                settlements.add(s);
+            } else if (s.reserved().compareTo(settlements.get(known).reserved()) > 0) {
+                settlements.set(known, s); // an alert budget not held beside a held one: the item holds the worst case
+            }
         }
         List<BudgetState> states;
         try {
@@ -230,9 +243,8 @@ public final class BudgetEnforcer implements AutoCloseable {
         if (owned && decision.reservationId() != null) {
             journal.settled(decision.reservationId());
         }
-        for (int i = 0; i < states.size(); i++) {
-            Reservation r = decision.reservations().get(i);
-            BudgetState state = states.get(i);
+        for (Reservation r : decision.reservations()) {
+            BudgetState state = states.get(itemIndex.get(r.itemKey()));
             // For a sharded budget: this shard's remaining times the shards, an estimate of the whole.
             BigDecimal remaining = state.remaining(r.policy().shardLimit())
                     .multiply(BigDecimal.valueOf(r.policy().shards()));
@@ -249,16 +261,23 @@ public final class BudgetEnforcer implements AutoCloseable {
      * the cost as done, so that a retry after a failure, or after a crash in between, adds it once.
      */
     public List<String> chargeOnce(String chargeId, List<Reservation> items, BigDecimal cost) {
+        // once per item: budgets on the same scope value and period share theirs
         List<BudgetLedger.Settlement> settlements = new ArrayList<>(items.size());
-        for (Reservation r : items) {
-            settlements.add(new BudgetLedger.Settlement(r.itemKey(), BigDecimal.ZERO, cost));
+        for (String item : items.stream().map(Reservation::itemKey).distinct().toList()) {
+            settlements.add(new BudgetLedger.Settlement(item, BigDecimal.ZERO, cost));
         }
         List<String> failed = ledger.chargeEachOnce(chargeId, settlements);
         Instant now = clock.instant();
+        Map<String, Optional<BudgetState>> states = new HashMap<>();
         for (Reservation r : items) {
             if (!failed.contains(r.itemKey())) {
                 try {
-                    ledger.state(r.itemKey()).ifPresent(state -> alertIfCrossed(r, state, now));
+                    Optional<BudgetState> state = states.get(r.itemKey());
+                    if (state == null) {
+                        state = ledger.state(r.itemKey());
+                        states.put(r.itemKey(), state);
+                    }
+                    state.ifPresent(s -> alertIfCrossed(r, s, now));
                 } catch (RuntimeException e) {
                     // the spend is counted; its alert waits for the item's next settlement
                 }
@@ -379,11 +398,15 @@ public final class BudgetEnforcer implements AutoCloseable {
                 if (journal.remove(open.id())) {
                     String chargeId =
                             rest ? open.id().substring(0, open.id().length() - REST_SUFFIX.length()) : open.id();
-                    List<BudgetLedger.Settlement> worstCase =
-                            new ArrayList<>(open.itemKeys().size());
+                    // The worst case once per item. An entry of an earlier version names an item once per budget
+                    // sharing it (each reserved it there): all of those reservations end, the cost counts once.
+                    Map<String, Integer> times = new LinkedHashMap<>();
                     for (String item : open.itemKeys()) {
-                        worstCase.add(new BudgetLedger.Settlement(item, open.amount(), open.amount()));
+                        times.merge(item, 1, Integer::sum);
                     }
+                    List<BudgetLedger.Settlement> worstCase = new ArrayList<>(times.size());
+                    times.forEach((item, n) -> worstCase.add(new BudgetLedger.Settlement(
+                            item, open.amount().multiply(BigDecimal.valueOf(n)), open.amount())));
                     if (!rest) {
                         charged++;
                         chargedUsd = chargedUsd.add(open.amount());
@@ -394,13 +417,12 @@ public final class BudgetEnforcer implements AutoCloseable {
                     if (!failedItems.isEmpty()) {
                         // the items not charged go back into the journal, already expired, under the entry's id
                         // marked as the rest of a charge whose record is written: the next sweep charges them only
+                        List<String> left = new ArrayList<>();
+                        for (String item : failedItems) {
+                            left.addAll(Collections.nCopies(times.getOrDefault(item, 1), item));
+                        }
                         journal.open(new ReservationJournal.OpenReservation(
-                                chargeId + REST_SUFFIX,
-                                failedItems,
-                                open.amount(),
-                                open.expiresAt(),
-                                true,
-                                open.call()));
+                                chargeId + REST_SUFFIX, left, open.amount(), open.expiresAt(), true, open.call()));
                         failed++; // (if that write fails too, the catch below counts it once)
                     }
                 }
@@ -446,9 +468,9 @@ public final class BudgetEnforcer implements AutoCloseable {
                     if (value != null
                             && item.startsWith("budget#" + policy.scope().type().label() + ":" + value + "#"
                                     + policy.period().label() + "#")) {
+                        // every budget counting on the item: budgets on the same scope value and period share it
                         Reservation r = new Reservation(policy, value, item, BigDecimal.ZERO);
                         ledger.state(item).ifPresent(state -> alertIfCrossed(r, state, now));
-                        break;
                     }
                 }
             }
@@ -540,24 +562,27 @@ public final class BudgetEnforcer implements AutoCloseable {
         }
         BigDecimal amount = estimate.get();
         List<Reservation> held = holdAlerts ? applicable : enforced;
-        // A sharded budget starts on a random shard; the journal names it, and is corrected if the call borrows.
-        List<Reservation> firstChoice = new ArrayList<>(held.size());
-        List<String> firstKeys = new ArrayList<>(held.size());
+        // One reservation per item, for every budget counting on it (budgets on the same scope value and period share
+        // their items: shareItems). A sharded budget starts on a random shard; the journal names it, and is corrected
+        // if the call borrows.
+        Map<String, List<Reservation>> byItem = new LinkedHashMap<>();
         for (Reservation r : held) {
-            Reservation choice = r.policy().shards() == 1
-                    ? r
-                    : new Reservation(
-                            r.policy(),
-                            r.scopeValue(),
-                            r.policy()
-                                    .shardKey(
-                                            r.scopeValue(),
-                                            now,
-                                            ThreadLocalRandom.current()
-                                                    .nextInt(r.policy().shards())),
-                            r.reserved());
-            firstChoice.add(choice);
-            firstKeys.add(choice.itemKey());
+            byItem.computeIfAbsent(r.itemKey(), k -> new ArrayList<>(1)).add(r);
+        }
+        List<List<Reservation>> firstChoice = new ArrayList<>(byItem.size());
+        List<String> firstKeys = new ArrayList<>(byItem.size());
+        for (List<Reservation> members : byItem.values()) {
+            Reservation lead = members.get(0);
+            int shards = lead.policy().shards();
+            String key = shards == 1
+                    ? lead.itemKey()
+                    : lead.policy()
+                            .shardKey(
+                                    lead.scopeValue(),
+                                    now,
+                                    ThreadLocalRandom.current().nextInt(shards));
+            firstChoice.add(onItem(members, key));
+            firstKeys.add(key);
         }
         // A remote store writes the journal entry at the same time as the reservations (one round trip before the
         // call goes out, not two). Such an entry is unconfirmed until the reservations are known to stand: the sweeper
@@ -578,13 +603,13 @@ public final class BudgetEnforcer implements AutoCloseable {
         List<Result> results = new ArrayList<>(firstChoice.size());
         if (executor == null) {
             // An in-process ledger answers in microseconds: a hand-off to another thread would cost more than it saves.
-            for (Reservation r : firstChoice) {
-                results.add(tryReserve(r, amount, now));
+            for (List<Reservation> members : firstChoice) {
+                results.add(tryReserve(members, amount, now));
             }
         } else {
             List<CompletableFuture<Result>> futures = new ArrayList<>();
-            for (Reservation r : firstChoice) {
-                futures.add(CompletableFuture.supplyAsync(() -> tryReserve(r, amount, now), executor));
+            for (List<Reservation> members : firstChoice) {
+                futures.add(CompletableFuture.supplyAsync(() -> tryReserve(members, amount, now), executor));
             }
             futures.forEach(f -> results.add(f.join()));
         }
@@ -595,7 +620,7 @@ public final class BudgetEnforcer implements AutoCloseable {
                 // no entry to find them by: give back what was taken, then decide as for a journal that failed first
                 for (Result result : results) {
                     if (result.granted) {
-                        releaseQuietly(withAmount(result.reservation, amount));
+                        releaseQuietly(withAmount(result.members.get(0), amount));
                     }
                 }
                 return journalFailed(enforced, applicable, amount);
@@ -608,17 +633,19 @@ public final class BudgetEnforcer implements AutoCloseable {
         boolean storeErrorClosed = false;
         boolean unenforced = false;
         for (Result result : results) {
-            if (result.error != null && result.reservation.policy().mode() == BudgetPolicy.Mode.ALERT) {
-                alertsNotHeld.add(result.reservation); // not enforced: the call goes ahead, its spend added at settle
+            if (result.error != null && result.alertsOnly()) {
+                alertsNotHeld.addAll(result.members); // not enforced: the call goes ahead, its spend added at settle
             } else if (result.error != null) {
-                if (result.reservation.policy().onStoreError() == BudgetPolicy.OnStoreError.FAIL_CLOSED) {
+                if (result.failsClosed()) {
                     storeErrorClosed = true;
                 } else {
                     unenforced = true;
-                    taken.add(result.reservation);
+                    taken.addAll(result.members);
                 }
             } else if (result.granted) {
-                taken.add(withAmount(result.reservation, amount));
+                for (Reservation m : result.members) {
+                    taken.add(withAmount(m, amount));
+                }
             } else {
                 refused.add(result);
             }
@@ -630,12 +657,12 @@ public final class BudgetEnforcer implements AutoCloseable {
             }
             Result tightest = refused.stream()
                     .min(Comparator.comparing(
-                            r -> r.state.remaining(r.reservation.policy().limitUsd())))
+                            r -> r.state.remaining(r.binding.get(0).policy().limitUsd())))
                     .orElseThrow();
             return Attempt.blocked(
-                    refused.stream().map(r -> r.reservation).toList(),
+                    refused.stream().flatMap(r -> r.binding.stream()).toList(),
                     amount,
-                    refusal(tightest.reservation, tightest.state, now, "budget exceeded"));
+                    refusal(tightest.binding.get(0), tightest.state, now, "budget exceeded"));
         }
         boolean borrowed = false;
         for (Reservation t : taken) {
@@ -647,6 +674,7 @@ public final class BudgetEnforcer implements AutoCloseable {
             List<String> reserved = taken.stream()
                     .filter(r -> r.reserved().signum() > 0)
                     .map(Reservation::itemKey)
+                    .distinct()
                     .toList();
             try {
                 journal.open(new ReservationJournal.OpenReservation(
@@ -688,11 +716,16 @@ public final class BudgetEnforcer implements AutoCloseable {
         // As settle() reports it: for a sharded budget, the shard's remaining times the shards (of enforced budgets).
         BigDecimal remaining = null;
         for (Result result : results) {
-            if (result.granted && result.reservation.policy().mode() != BudgetPolicy.Mode.ALERT) {
-                BudgetPolicy policy = result.reservation.policy();
-                BigDecimal left =
-                        result.state.remaining(policy.shardLimit()).multiply(BigDecimal.valueOf(policy.shards()));
-                remaining = remaining == null || left.compareTo(remaining) < 0 ? left : remaining;
+            if (!result.granted) {
+                continue;
+            }
+            for (Reservation m : result.members) {
+                BudgetPolicy policy = m.policy();
+                if (policy.mode() != BudgetPolicy.Mode.ALERT) {
+                    BigDecimal left =
+                            result.state.remaining(policy.shardLimit()).multiply(BigDecimal.valueOf(policy.shards()));
+                    remaining = remaining == null || left.compareTo(remaining) < 0 ? left : remaining;
+                }
             }
         }
         return new Attempt(Outcome.ALLOW, all, List.of(), amount, null, unenforced, id, remaining, call != null);
@@ -718,41 +751,108 @@ public final class BudgetEnforcer implements AutoCloseable {
     }
 
     /**
-     * Reserves on the policy's item; on a sharded budget, on a random shard first and then on each other shard in
-     * turn (borrowing its headroom), refused only when every shard refuses.
+     * Reserves on the item of one or more budgets (several when they share it: the same scope value and period) under
+     * the smallest of their limits; on a sharded budget, on a random shard first and then on each other shard in turn
+     * (borrowing its headroom), refused only when every shard refuses.
      */
-    private Result tryReserve(Reservation r, BigDecimal amount, Instant now) {
-        BudgetPolicy policy = r.policy();
-        int shards = policy.shards();
+    private Result tryReserve(List<Reservation> members, BigDecimal amount, Instant now) {
+        Reservation lead = members.get(0);
+        BudgetPolicy shape = lead.policy(); // budgets sharing an item count on the same shards
+        int shards = shape.shards();
         int first = 0;
         while (first < shards - 1
-                && !policy.shardKey(r.scopeValue(), now, first).equals(r.itemKey())) {
+                && !shape.shardKey(lead.scopeValue(), now, first).equals(lead.itemKey())) {
             first++;
         }
         BigDecimal spent = BigDecimal.ZERO;
         BigDecimal reserved = BigDecimal.ZERO;
         BigDecimal committed = BigDecimal.ZERO;
+        List<Reservation> binding = new ArrayList<>(1);
         try {
-            BigDecimal limit = policy.mode() == BudgetPolicy.Mode.ALERT
-                    ? UNBOUNDED
-                    : policy.countInForceUnknown()
-                            ? shardLimits.limit(policy, r.scopeValue(), now)
-                            : policy.shardLimit();
+            BigDecimal limit = UNBOUNDED;
+            for (Reservation r : members) {
+                BudgetPolicy policy = r.policy();
+                if (policy.mode() == BudgetPolicy.Mode.ALERT) {
+                    continue;
+                }
+                BigDecimal own = policy.countInForceUnknown()
+                        ? shardLimits.limit(policy, r.scopeValue(), now)
+                        : policy.shardLimit();
+                int c = own.compareTo(limit);
+                if (c < 0 || binding.isEmpty()) {
+                    limit = own;
+                    binding.clear();
+                    binding.add(r);
+                } else if (c == 0) {
+                    binding.add(r);
+                }
+            }
             for (int i = 0; i < shards; i++) {
-                String key = policy.shardKey(r.scopeValue(), now, (first + i) % shards);
+                String key = shape.shardKey(lead.scopeValue(), now, (first + i) % shards);
                 ReserveResult result = ledger.reserve(key, limit, amount);
                 if (result.granted()) {
-                    return new Result(
-                            new Reservation(policy, r.scopeValue(), key, r.reserved()), true, result.state(), null);
+                    return new Result(onItem(members, key), binding, true, result.state(), null);
                 }
                 spent = spent.add(result.state().spent());
                 reserved = reserved.add(result.state().reserved());
                 committed = committed.add(result.state().committed());
             }
-            return new Result(r, false, new BudgetState(spent, reserved, committed), null);
+            return new Result(members, binding, false, new BudgetState(spent, reserved, committed), null);
         } catch (RuntimeException e) {
-            return new Result(r, false, BudgetState.EMPTY, e);
+            return new Result(members, binding, false, BudgetState.EMPTY, e);
         }
+    }
+
+    /** The same reservations on {@code itemKey}. */
+    private static List<Reservation> onItem(List<Reservation> members, String itemKey) {
+        if (members.size() == 1) {
+            Reservation r = members.get(0);
+            return r.itemKey().equals(itemKey)
+                    ? members
+                    : List.of(new Reservation(r.policy(), r.scopeValue(), itemKey, r.reserved()));
+        }
+        List<Reservation> out = new ArrayList<>(members.size());
+        for (Reservation r : members) {
+            out.add(new Reservation(r.policy(), r.scopeValue(), itemKey, r.reserved()));
+        }
+        return out;
+    }
+
+    /**
+     * Budgets on the same scope value and period ({@code feature:*} and {@code feature:chatbot}) name the same ledger
+     * items (their names are stored state: {@link BudgetPolicy#itemKey}), so they count the same spend: each of them
+     * gets its reservation on the same item, to be reserved, settled and charged once for all of them, under the
+     * smallest of their limits. When their shard counts differ they share the items of the fewest
+     * ({@link BudgetPolicy#sharingItems}).
+     */
+    private static List<Reservation> shareItems(List<Reservation> applicable, Instant now) {
+        if (applicable.size() < 2) {
+            return applicable;
+        }
+        Map<String, Integer> fewest = new HashMap<>();
+        for (Reservation r : applicable) {
+            fewest.merge(r.policy().itemKey(r.scopeValue(), now), r.policy().shards(), Math::min);
+        }
+        if (fewest.size() == applicable.size()) {
+            return applicable; // nothing shared: the usual case
+        }
+        Map<String, String> chosen = new HashMap<>();
+        List<Reservation> out = new ArrayList<>(applicable.size());
+        for (Reservation r : applicable) {
+            String item = r.policy().itemKey(r.scopeValue(), now);
+            int count = fewest.get(item);
+            BudgetPolicy policy = r.policy().sharingItems(count);
+            String key = chosen.computeIfAbsent(
+                    item,
+                    k -> count == 1
+                            ? k
+                            : policy.shardKey(
+                                    r.scopeValue(),
+                                    now,
+                                    ThreadLocalRandom.current().nextInt(count)));
+            out.add(new Reservation(policy, r.scopeValue(), key, r.reserved()));
+        }
+        return out;
     }
 
     /**
@@ -763,8 +863,10 @@ public final class BudgetEnforcer implements AutoCloseable {
      */
     private void releaseOrLeaveToSweeper(String id, List<Reservation> taken, BigDecimal amount, Instant now) {
         List<String> unreleased = new ArrayList<>();
+        Set<String> released = new java.util.HashSet<>();
         for (Reservation r : taken) {
-            if (r.reserved().signum() > 0 && releaseQuietly(r) == Release.NOT_APPLIED) {
+            // once per item: budgets on the same scope value and period share theirs
+            if (r.reserved().signum() > 0 && released.add(r.itemKey()) && releaseQuietly(r) == Release.NOT_APPLIED) {
                 unreleased.add(r.itemKey());
             }
         }
@@ -917,7 +1019,23 @@ public final class BudgetEnforcer implements AutoCloseable {
                 reason);
     }
 
-    private record Result(Reservation reservation, boolean granted, BudgetState state, Throwable error) {}
+    /**
+     * A reservation on one item for the budgets {@code members} counting on it; {@code binding}: the enforced ones
+     * whose limit the item was held to (the smallest), empty when all are alert budgets.
+     */
+    private record Result(
+            List<Reservation> members, List<Reservation> binding, boolean granted, BudgetState state, Throwable error) {
+
+        boolean alertsOnly() {
+            return members.stream().allMatch(r -> r.policy().mode() == BudgetPolicy.Mode.ALERT);
+        }
+
+        boolean failsClosed() {
+            return members.stream()
+                    .anyMatch(r -> r.policy().mode() != BudgetPolicy.Mode.ALERT
+                            && r.policy().onStoreError() == BudgetPolicy.OnStoreError.FAIL_CLOSED);
+        }
+    }
 
     private record Attempt(
             Outcome outcome,

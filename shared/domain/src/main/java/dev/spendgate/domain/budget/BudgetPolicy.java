@@ -258,7 +258,38 @@ public record BudgetPolicy(
                 + "limit again");
     }
 
-    /** The ledger item this policy counts a call against, for the call's scope value (shard 0 when sharded). */
+    /**
+     * This policy (as {@link #inForceAt} returned it) counting on its first {@code count} items only, as it does beside
+     * a budget of fewer shards on the same scope value and period (they share their items, so each call is counted
+     * once). Its spend of the period so far may sit on its other items, so the shard limit is worked out from the
+     * ledger, as for a count in force unknown ({@link #countInForceUnknown}). Itself when {@code count} is its own.
+     */
+    public BudgetPolicy sharingItems(int count) {
+        if (count == shards) {
+            return this;
+        }
+        if (count < 1 || count > shards) {
+            throw new IllegalArgumentException("a budget of " + shards + " shards cannot share " + count + " items");
+        }
+        return new BudgetPolicy(
+                scope,
+                period,
+                limitUsd,
+                mode,
+                alertAt,
+                onStoreError,
+                zone,
+                count,
+                0,
+                shardsFrom != null ? shardsFrom : Instant.MAX,
+                null);
+    }
+
+    /**
+     * The ledger item this policy counts a call against, for the call's scope value (shard 0 when sharded). Budgets on
+     * the same scope value and period ({@code feature:*} and {@code feature:chatbot}, {@code key:*} and {@code
+     * key:key_...}) name the same item: the enforcer reserves and settles it once per call, for all of them.
+     */
     public String itemKey(String scopeValue, Instant now) {
         return shardKey(scopeValue, now, 0);
     }
