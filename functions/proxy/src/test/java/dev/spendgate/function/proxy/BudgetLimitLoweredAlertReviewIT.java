@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,7 +73,6 @@ class BudgetLimitLoweredAlertReviewIT {
      * $1.00 limit, once. Today: no alert at all, however many calls are refused.
      */
     @Test
-    @Disabled("DEFECT R22B-7: limit lowered below spend on a block budget: the new limit's alerts never come")
     void blockLimitLoweredBelowSpend_everyCallRefused_hundredPercentAlertOfTheNewLimitIsSent() throws Exception {
         List<JsonNode> delivered = new CopyOnWriteArrayList<>();
         HttpServer webhook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

@@ -655,6 +655,9 @@ public final class BudgetEnforcer implements AutoCloseable {
             if (storeErrorClosed) {
                 return Attempt.storeError(amount);
             }
+            for (Result result : refused) {
+                alertOnRefusal(result, now);
+            }
             Result tightest = refused.stream()
                     .min(Comparator.comparing(
                             r -> r.state.remaining(r.binding.get(0).policy().limitUsd())))
@@ -899,13 +902,33 @@ public final class BudgetEnforcer implements AutoCloseable {
         UNKNOWN
     }
 
+    /**
+     * Sends the thresholds a refused item's spend has crossed, as a settlement would: a limit lowered below what is
+     * spent refuses every call of a block budget, so no settlement would ever send the new limit's alerts. The
+     * refusal's state is the whole budget's (every shard refused). Once per threshold and limit, as ever.
+     */
+    private void alertOnRefusal(Result refused, Instant now) {
+        try {
+            for (Reservation r : refused.members) {
+                alertIfCrossed(r, refused.state, true, now);
+            }
+        } catch (RuntimeException e) {
+            // the call is refused all the same; the alert waits for the next refusal or settlement
+        }
+    }
+
     private void alertIfCrossed(Reservation r, BudgetState state, Instant now) {
+        alertIfCrossed(r, state, false, now);
+    }
+
+    /** @param whole {@code state} is the whole budget's (its shards summed), not the item a call settled on */
+    private void alertIfCrossed(Reservation r, BudgetState state, boolean whole, Instant now) {
         BudgetPolicy policy = r.policy();
         if (policy.limitUsd().signum() == 0) {
             return;
         }
         // A sharded budget is judged by the shard this call settled on: shards fill evenly, calls land at random.
-        BigDecimal shardLimit = policy.shardLimit();
+        BigDecimal shardLimit = whole ? policy.limitUsd() : policy.shardLimit();
         if (shardLimit.signum() == 0) {
             return;
         }
@@ -949,7 +972,7 @@ public final class BudgetEnforcer implements AutoCloseable {
                         policy.period().key(at, policy.zone()),
                         threshold,
                         policy.limitUsd(),
-                        policy.shards() == 1 ? state.spent() : totalSpent(policy, r.scopeValue(), at),
+                        policy.shards() == 1 || whole ? state.spent() : totalSpent(policy, r.scopeValue(), at),
                         policy.mode(),
                         now));
             }
