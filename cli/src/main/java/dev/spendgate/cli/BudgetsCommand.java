@@ -117,10 +117,11 @@ final class BudgetsCommand {
             }
             var store = policies(dir);
             BudgetPolicy previous = store.find(policy.id()).orElse(null);
-            policy = policy.replacing(previous, java.time.Instant.now());
+            Instant now = Instant.now();
+            policy = policy.replacing(previous, now);
             store.put(policy);
             PrintWriter out = spec.commandLine().getOut();
-            policy.reshardWarning(previous).ifPresent(w -> {
+            policy.reshardWarning(previous, now).ifPresent(w -> {
                 PrintWriter err = spec.commandLine().getErr();
                 err.println("Warning: " + w + ".");
                 err.flush();

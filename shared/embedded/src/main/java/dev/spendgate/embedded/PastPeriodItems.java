@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 /**
  * Drops the ledger items of budget periods long over, so that a local ledger does not grow without end (each value
  * under a {@code feature:*} or {@code run:*} budget has its own item per period). An item key reads
- * {@code budget#<type>:<value>#<period>#<period key>[#shard-N]}; it is dropped when nothing is reserved on it and its
+ * {@code budget#<type>:<value>#<period>#<period key>[@<zone>][#shard-N]}; it is dropped when nothing is reserved on it and its
  * period ended before the day before yesterday (daily) or before last month (monthly), in UTC: that leaves room for any
  * time zone (at most 14 hours from UTC) and for a call reserved before a period's end that settles after it. Lifetime
  * items, and keys of any other shape, are kept.
@@ -55,6 +55,10 @@ final class PastPeriodItems {
         }
         String period = key.substring(before + 1, last);
         String periodKey = key.substring(last + 1);
+        int zoned = periodKey.indexOf('@'); // a new zone's period named apart from the old zone's: 2026-12-06@Z
+        if (zoned >= 0) {
+            periodKey = periodKey.substring(0, zoned);
+        }
         try {
             return switch (period) {
                 case "daily" -> LocalDate.parse(periodKey).isBefore(todayUtc.minusDays(2));

@@ -55,5 +55,10 @@ class FileBudgetLedgerPastPeriodsTest {
         assertThat(PastPeriodItems.isPast("budget#feature:a#daily#not-a-date", today))
                 .isFalse();
         assertThat(PastPeriodItems.isPast("rate#key_1#2020-01-01", today)).isFalse();
+        assertThat(PastPeriodItems.isPast("budget#feature:a#daily#2026-12-01@Z#shard-2", today))
+                .as("a new zone's day named apart from the old zone's")
+                .isTrue();
+        assertThat(PastPeriodItems.isPast("budget#feature:a#monthly#2026-12@America/New_York", today))
+                .isFalse();
     }
 }

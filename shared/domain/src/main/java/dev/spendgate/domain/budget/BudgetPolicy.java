@@ -160,6 +160,21 @@ public record BudgetPolicy(
             return this;
         }
         if (!now.isBefore(shardsFrom)) {
+            if (previousZone != null && namedApart(period.key(now, zone))) {
+                // in effect, and still keeping the zone it replaced: this period's items carry the zone
+                return new BudgetPolicy(
+                        scope,
+                        period,
+                        limitUsd,
+                        mode,
+                        alertAt,
+                        onStoreError,
+                        zone,
+                        shards,
+                        shards,
+                        shardsFrom,
+                        previousZone);
+            }
             return new BudgetPolicy(scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards);
         }
         if (previousShards == 0) {
@@ -212,6 +227,21 @@ public record BudgetPolicy(
             return new BudgetPolicy(
                     scope, period, limitUsd, mode, alertAt, onStoreError, zone, shards, 0, inForce.shardsFrom);
         }
+        if (inForce.shards == shards && inForce.zone.equals(zone) && inForce.previousZone != null) {
+            // set again while its new zone's period is named apart from the old zone's: kept so until it ends
+            return new BudgetPolicy(
+                    scope,
+                    period,
+                    limitUsd,
+                    mode,
+                    alertAt,
+                    onStoreError,
+                    zone,
+                    shards,
+                    inForce.previousShards,
+                    inForce.shardsFrom,
+                    inForce.previousZone);
+        }
         if (inForce.shards == shards && inForce.zone.equals(zone)) {
             return shardsFrom == null
                     ? this
@@ -237,7 +267,15 @@ public record BudgetPolicy(
      * changing it lets the shards that start empty admit up to the limit again.
      */
     public Optional<String> reshardWarning(BudgetPolicy previous) {
-        if (shardsFrom != null && previousShards != 0) {
+        return reshardWarning(previous, Instant.MIN);
+    }
+
+    /**
+     * As {@link #reshardWarning(BudgetPolicy)} for a policy set at {@code now}: a zone change already in effect (kept
+     * while its new zone's period is named apart, {@link #replacing}) waits for nothing.
+     */
+    public Optional<String> reshardWarning(BudgetPolicy previous, Instant now) {
+        if (shardsFrom != null && previousShards != 0 && now.isBefore(shardsFrom)) {
             String until = " until the current " + period.label() + " period ends and becomes ";
             String why = ": within a period the spend so far stays on the items in force";
             if (previousZone == null) {
@@ -294,11 +332,32 @@ public record BudgetPolicy(
         return shardKey(scopeValue, now, 0);
     }
 
-    /** The ledger item of one shard; shard 0 of a policy is its only item when it is not sharded. */
+    /**
+     * The ledger item of one shard; shard 0 of a policy is its only item when it is not sharded. A period of a new time
+     * zone whose date the old zone's periods used (a zone moved westward, Tokyo to UTC: the UTC day 2026-12-06 running
+     * when the Tokyo day 2026-12-06 ends) is named with its zone, {@code ...#2026-12-06@Z}, so that it starts empty
+     * rather than on the old day's spend. Every other item keeps the name it always had (stored spend).
+     */
     public String shardKey(String scopeValue, Instant now, int shard) {
-        String base = "budget#" + scope.type().label() + ":" + scopeValue + "#" + period.label() + "#"
-                + period.key(now, zone);
+        String periodKey = period.key(now, zone);
+        if (previousZone != null && shardsFrom != null && namedApart(periodKey)) {
+            periodKey = periodKey + "@" + zone.getId();
+        }
+        String base = "budget#" + scope.type().label() + ":" + scopeValue + "#" + period.label() + "#" + periodKey;
         return shard == 0 ? base : base + "#shard-" + shard;
+    }
+
+    /**
+     * Whether the period of the new zone keyed {@code periodKey} is one whose key the previous zone's periods used: from
+     * the new zone's period running at {@link #shardsFrom} to the old zone's last one (keys are ISO dates and months,
+     * so they order as text). None when the zone moved eastward.
+     */
+    private boolean namedApart(String periodKey) {
+        if (period == BudgetPeriod.LIFETIME) {
+            return false;
+        }
+        return periodKey.compareTo(period.key(shardsFrom, zone)) >= 0
+                && periodKey.compareTo(period.key(shardsFrom.minusMillis(1), previousZone)) <= 0;
     }
 
     /**

@@ -11,7 +11,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,7 +59,6 @@ class BudgetZoneChangeWestwardReviewTest {
      * with $1.00 spent shown, and every call of the budget is refused until UTC midnight, 8.5 hours later.
      */
     @Test
-    @Disabled("DEFECT R22B-5: zone moved westward: the new day reuses the old day's item, $1.00 phantom spend")
     void zoneMovedWestward_newZonesDayStartsWithTheOldDaysSpend() {
         Instant spentAt = Instant.parse("2026-12-05T16:00:00Z"); // 2026-12-06 01:00 in Tokyo
         Instant changedAt = Instant.parse("2026-12-05T17:00:00Z");

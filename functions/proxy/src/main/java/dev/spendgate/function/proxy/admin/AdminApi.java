@@ -258,10 +258,11 @@ public final class AdminApi {
             }
         }
         BudgetPolicy previous = policies.find(policy.id()).orElse(null);
-        policy = policy.replacing(previous, clock.instant());
+        Instant now = clock.instant();
+        policy = policy.replacing(previous, now);
         policies.put(policy);
         ObjectNode answer = policyJson(policy);
-        policy.reshardWarning(previous).ifPresent(w -> answer.put("warning", w));
+        policy.reshardWarning(previous, now).ifPresent(w -> answer.put("warning", w));
         ok(sink, 200, answer);
     }
 
