@@ -1,0 +1,268 @@
+package dev.spendgate.function.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageLayout;
+import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageRecordCodec;
+import dev.spendgate.embedded.FileSystemObjectStore;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Locale;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web console's figures as a finance reader compares them with the CLI, the findings document and the monthly
+ * report, on a real local gateway driven over HTTP. The findings page of a gateway that has no live analysis plugged
+ * in (this fixture, and every deployed gateway) is the stored-findings page: the newest {@code findings/YYYY-MM-DD.json}.
+ */
+class ConsoleFinanceFiguresReviewIT {
+    private static final String TOKEN = "fin-review-5b1e77c0a9";
+
+    @TempDir
+    Path dir;
+
+    GatewayFixture gw;
+
+    @AfterEach
+    void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+    }
+
+    /**
+     * README, Waste detection: governance findings "save nothing by themselves" and "follow by spend at risk"
+     * ({@code monthly_spend_at_risk_usd}); the local findings page and {@code ./spendgate waste} print such a finding
+     * as "$1,234.50 at risk". The stored-findings page (the deployed console) prints its {@code monthly_savings_usd},
+     * "$0.00", in the USD / month column: an ungoverned key spending $1,234.50 a month reads as a $0 finding.
+     */
+    @Disabled("DEFECT CON-1: stored findings page shows a governance finding as $0.00, not its spend at risk")
+    @Test
+    void storedFindingsPage_governanceFinding_showsItsSpendAtRiskNotZeroDollars() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        put("findings/2026-12-05.json", findingsDoc("{}"));
+
+        HttpResponse<String> page = gw.send(admin("/console/findings").GET());
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        String row = row(page.body(), "ungoverned_key");
+        assertThat(row)
+                .as("the finding's monthly spend at risk, as the local page and the CLI show it")
+                .contains("$1,234.50 at risk")
+                .doesNotContain("$0.00");
+    }
+
+    /**
+     * README, Web console, Findings: "AI Efficiency Score, findings ..., score per feature", source in AWS "the newest
+     * findings/YYYY-MM-DD.json the daily waste run stored". The document holds {@code efficiency_score.features}
+     * (support: score 42 on $812.00 spend); the stored page shows the overall score and no per-feature score at all.
+     */
+    @Disabled("DEFECT CON-2: stored findings page leaves out the score per feature the README promises")
+    @Test
+    void storedFindingsPage_showsTheScorePerFeatureOfTheDocument() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        put("findings/2026-12-05.json", findingsDoc("{}"));
+
+        HttpResponse<String> page = gw.send(admin("/console/findings").GET());
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .as("the feature's own score and spend from efficiency_score.features")
+                .contains("support")
+                .contains(">42<")
+                .contains("$812.00");
+    }
+
+    /**
+     * Brief: figures shown to finance say what data quality they rest on; README (Finance reports, data quality): the
+     * waste run quarantines implausible costs and counts them in the stored document's {@code
+     * input.quarantined_records}, and counts damaged objects and unreadable lines ({@code unreadable_objects}, {@code
+     * malformed_lines_skipped}). The local findings page states skipped input ("Skipped: N damaged log objects, ...");
+     * the stored page shows "$X per month recoverable" from a document that skipped 3 damaged objects, 17 unreadable
+     * lines and quarantined 4 records without a word about any of them.
+     */
+    @Disabled("DEFECT CON-3: stored findings page hides the skipped and quarantined input its figures rest on")
+    @Test
+    void storedFindingsPage_statesTheSkippedAndQuarantinedInputOfTheDocument() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        put(
+                "findings/2026-12-05.json",
+                findingsDoc("{\"objects\":40,\"records\":5000,\"duplicates_skipped\":0,\"malformed_lines_skipped\":17,"
+                        + "\"unreadable_objects\":3,\"quarantined_records\":4,"
+                        + "\"quarantined_by_reason\":{\"implausible_cost\":4},\"warnings\":[]}"));
+
+        HttpResponse<String> page = gw.send(admin("/console/findings").GET());
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body())
+                .as("the damaged objects and unreadable lines the figures left out, as the local page states them")
+                .contains("3 damaged log objects")
+                .contains("17 unreadable");
+        assertThat(page.body()).as("the quarantined records").containsPattern("4 (quarantined )?records");
+    }
+
+    /**
+     * Dollar figures on the console must read the same on every machine: the CLI prints {@code 1234.50}, the board
+     * report and the findings JSON use a point. {@code Html.usd} formats with {@code String.format("%,.2f")}, i.e.
+     * the JVM's default locale (taken from {@code LANG}), so a gateway started on a German-locale laptop shows
+     * "$1.234,50" for $1,234.50: with a dollar sign, a reader takes it for one dollar and change.
+     */
+    @Disabled("DEFECT CON-4: console dollar amounts follow the JVM locale ($1.234,50 under de_DE)")
+    @Test
+    void findingsPage_underAGermanDefaultLocale_stillShowsDollarsWithADecimalPoint() throws Exception {
+        Locale before = Locale.getDefault();
+        Locale.setDefault(Locale.GERMANY);
+        try {
+            gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+            put("findings/2026-12-05.json", findingsDoc("{}"));
+
+            HttpResponse<String> page = gw.send(admin("/console/findings").GET());
+
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body())
+                    .as("monthly_savings_usd 1234.5 as the CLI and the report write it")
+                    .contains("$1,234.50 per month recoverable")
+                    .doesNotContain("$1.234,50");
+        } finally {
+            Locale.setDefault(before);
+        }
+    }
+
+    /**
+     * README, Web console, Spend: "a table by feature, ... with filters on each of them". Calls without a feature are
+     * the table's "(none)" row ($0.005 here; UsageSummary keys a missing value as "(none)", and no attribution value
+     * may contain parentheses, so the label is unambiguous). Filtering on what the table shows, "Only feature:
+     * (none)", compares the text with the record's null feature and matches nothing: the page shows a total of 0 USD
+     * and 0 calls, a $0 that looks real, for spend the unfiltered page lists.
+     */
+    @Disabled("DEFECT CON-5: Spend filter on the table's (none) row matches nothing and shows $0")
+    @Test
+    void spendPage_filterOnTheNoneRow_showsThatRowsSpend() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        Instant at = Instant.now().minusSeconds(60);
+        writeLog(at, record("req-chat", at, "chat", "0.005"), record("req-none", at, null, "0.005"));
+        LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
+        String window = "/console/?by=feature&from=" + day + "&to=" + day.plusDays(1);
+
+        String unfiltered = gw.send(admin(window).GET()).body();
+        assertThat(unfiltered).contains("<tr data-key=\"(none)\">");
+
+        HttpResponse<String> filtered =
+                gw.send(admin(window + "&feature=%28none%29").GET());
+
+        assertThat(filtered.statusCode()).isEqualTo(200);
+        assertThat(total(filtered.body()))
+                .as("the (none) row's spend, as the unfiltered table lists it")
+                .isEqualByComparingTo("0.005");
+    }
+
+    // ---- helpers
+
+    private HttpRequest.Builder admin(String path) {
+        return HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + path))
+                .header("Authorization", "Bearer " + TOKEN);
+    }
+
+    private void put(String key, String json) {
+        new FileSystemObjectStore(dir).put(key, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A findings document as WasteReportJson writes it: one model-mismatch finding worth $1,234.50 a month, one
+     * ungoverned-key finding with $1,234.50 a month at risk, and the score of feature "support".
+     */
+    private static String findingsDoc(String input) {
+        return """
+                {"format_version":1,"generated_at":"2026-12-05T02:00:00Z",
+                 "window":{"from":"2026-11-05T00:00:00Z","to":"2026-12-05T00:00:00Z","days":30.0},
+                 "input":%s,
+                 "calls_analysed":5000,"spend_usd":"2500.00","monthly_savings_usd":"1234.5",
+                 "efficiency_score":{"overall":61,"overall_covered_percent_of_spend":"80.0","covers":"...",
+                   "features":[{"feature":"support","score":42,"spend_usd":"812.00","waste_usd":"400.00",
+                     "at_risk_usd":"0","covered_percent_of_spend":"90.0"}]},
+                 "recommended_settings":[],
+                 "findings":[
+                  {"id":"model_mismatch/feature:support/gpt-4o","category":"model_mismatch","kind":"model_mismatch",
+                   "scope":{"type":"feature","value":"support","feature":"support","model":"gpt-4o"},
+                   "evidence":{"calls":900,"wasteful_calls":800,"first_seen":"2026-11-06T09:00:00Z",
+                     "last_seen":"2026-12-04T17:00:00Z","example_request_ids":["req_1"]},
+                   "window_savings_usd":"1234.5","monthly_savings_usd":"1234.5","monthly_spend_at_risk_usd":"0",
+                   "savings_formula":"...","recommendation":"Move support to gpt-4o-mini",
+                   "owner":{"department":"support","team":null,"cost_centre":null,"gl_account":null,"basis":"none"}},
+                  {"id":"ungoverned_key/key:key_9/no_budget","category":"ungoverned_key","kind":"no_budget",
+                   "scope":{"type":"key","value":"key_9","feature":null,"model":null},
+                   "evidence":{"calls":300,"wasteful_calls":300,"first_seen":"2026-11-06T09:00:00Z",
+                     "last_seen":"2026-12-04T17:00:00Z","example_request_ids":["req_2"]},
+                   "window_savings_usd":"0","monthly_savings_usd":"0","monthly_spend_at_risk_usd":"1234.50",
+                   "savings_formula":"...","recommendation":"budgets set --scope key:key_9",
+                   "owner":{"department":"sales","team":null,"cost_centre":null,"gl_account":null,"basis":"none"}}],
+                 "advisor":[]}
+                """.formatted(input);
+    }
+
+    /** The findings table's row whose category cell is {@code category}. */
+    private static String row(String html, String category) {
+        int cell = html.indexOf("<td>" + category + "</td>");
+        assertThat(cell).as(html).isGreaterThanOrEqualTo(0);
+        int start = html.lastIndexOf("<tr>", cell);
+        return html.substring(start, html.indexOf("</tr>", cell));
+    }
+
+    private static BigDecimal total(String html) {
+        String marker = "<span data-testid=\"spend-total\">";
+        int start = html.indexOf(marker);
+        assertThat(start).as(html).isGreaterThanOrEqualTo(0);
+        start += marker.length();
+        return new BigDecimal(html.substring(start, html.indexOf('<', start)));
+    }
+
+    private void writeLog(Instant at, UsageRecord... records) throws IOException {
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+            for (UsageRecord r : records) {
+                UsageRecordCodec.write(r, out);
+            }
+        }
+        new FileSystemObjectStore(dir).put(UsageLayout.hourPrefix(at) + "review.ndjson.gz", gz.toByteArray());
+    }
+
+    private static UsageRecord record(String id, Instant start, String feature, String cost) {
+        return UsageRecord.builder()
+                .requestId(id)
+                .tsStart(start)
+                .tsEnd(start.plusMillis(420))
+                .keyId("key_1")
+                .attribution(new Attribution(feature, "engineering", null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o-2024-08-06")
+                .statusCode(200)
+                .tokens(TokenUsage.openAi(1200, 0, 200, 0))
+                .costUsd(new BigDecimal(cost))
+                .pricingStatus(UsageRecord.PricingStatus.PRICED)
+                .pricingVersion("2026-12-05")
+                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .latencyMs(420)
+                .upstreamMs(418)
+                .overheadMs(2)
+                .build();
+    }
+}
