@@ -173,6 +173,71 @@ class ConsoleFinanceFiguresReviewIT {
                 .isEqualByComparingTo("0.005");
     }
 
+    /**
+     * README, Finance reports, manifest.json: "The files are written one by one: a run that fails half way leaves the
+     * last complete run's manifest, and a file whose hash differs from it belongs to the failed run." The Reports
+     * page offers each file of reports/YYYY-MM/ for download as the month's report. Here a re-run failed after
+     * writing chargeback.csv: the manifest (and the board PDF beside it) are the complete run's, $1,000.00, while
+     * chargeback.csv sums to $1,250.00. The page lists it like any other file, so finance books a chargeback that
+     * disagrees with the board report, with nothing on the page saying the file is not the manifest's.
+     */
+    @Disabled("DEFECT CON-7: Reports page offers a file the manifest does not vouch for (failed run) unmarked")
+    @Test
+    void reportsPage_fileWhoseHashDiffersFromTheManifest_isMarked() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        byte[] good = "month,department,amount_usd\n2026-11,support,1000.00\n".getBytes(StandardCharsets.UTF_8);
+        byte[] failedRun = "month,department,amount_usd\n2026-11,support,1250.00\n".getBytes(StandardCharsets.UTF_8);
+        byte[] pdf = "%PDF-1.7 board".getBytes(StandardCharsets.UTF_8);
+        put(
+                "reports/2026-11/manifest.json",
+                "{\"schema_version\":1,\"month\":\"2026-11\",\"month_state\":\"complete\","
+                        + "\"generated_at\":\"2026-12-01T06:00:00Z\",\"billed_cost_usd\":\"1000.00\",\"files\":["
+                        + "{\"name\":\"chargeback.csv\",\"bytes\":" + good.length + ",\"sha256\":\"" + sha256(good)
+                        + "\"},{\"name\":\"board-report.pdf\",\"bytes\":" + pdf.length + ",\"sha256\":\""
+                        + sha256(pdf) + "\"}]}");
+        FileSystemObjectStore store = new FileSystemObjectStore(dir);
+        store.put("reports/2026-11/chargeback.csv", failedRun);
+        store.put("reports/2026-11/board-report.pdf", pdf);
+
+        HttpResponse<String> page = gw.send(admin("/console/reports").GET());
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        String item = listItem(page.body(), "chargeback.csv");
+        assertThat(item)
+                .as("the entry of a file whose SHA-256 is not the manifest's says so")
+                .containsIgnoringCase("manifest");
+        assertThat(listItem(page.body(), "board-report.pdf")).doesNotContainIgnoringCase("manifest");
+    }
+
+    /**
+     * README, Finance reports: the manifest's "month_state says whether the month was complete: a preview of the
+     * running month is emailed once". A run during December writes reports/2026-12/ with month_state "running"; the
+     * Reports page lists December's board report and chargeback beside November's complete ones with nothing saying
+     * December's are a preview of a month still under way (its totals will grow).
+     */
+    @Disabled("DEFECT CON-8: Reports page does not say a month's files are a running-month preview")
+    @Test
+    void reportsPage_runningMonthPreview_isSaidToBeAPreview() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        byte[] csv = "month,department,amount_usd\n2026-12,support,80.00\n".getBytes(StandardCharsets.UTF_8);
+        put(
+                "reports/2026-12/manifest.json",
+                "{\"schema_version\":1,\"month\":\"2026-12\",\"month_state\":\"running\","
+                        + "\"generated_at\":\"2026-12-05T06:00:00Z\",\"billed_cost_usd\":\"80.00\",\"files\":["
+                        + "{\"name\":\"chargeback.csv\",\"bytes\":" + csv.length + ",\"sha256\":\"" + sha256(csv)
+                        + "\"}]}");
+        new FileSystemObjectStore(dir).put("reports/2026-12/chargeback.csv", csv);
+
+        HttpResponse<String> page = gw.send(admin("/console/reports").GET());
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        String month = page.body().substring(page.body().indexOf("<h2>2026-12</h2>") - 4);
+        month = month.substring(0, month.indexOf("</ul></li>"));
+        assertThat(month)
+                .as("December's entry says it is a preview of the running month")
+                .containsPattern("(?i)preview|running|not complete|incomplete");
+    }
+
     // ---- helpers
 
     private HttpRequest.Builder admin(String path) {
@@ -223,6 +288,17 @@ class ConsoleFinanceFiguresReviewIT {
         assertThat(cell).as(html).isGreaterThanOrEqualTo(0);
         int start = html.lastIndexOf("<tr>", cell);
         return html.substring(start, html.indexOf("</tr>", cell));
+    }
+
+    private static String listItem(String html, String file) {
+        int at = html.indexOf(">" + file + "</a>");
+        assertThat(at).as(html).isGreaterThanOrEqualTo(0);
+        return html.substring(html.lastIndexOf("<li>", at), html.indexOf("</li>", at));
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     private static BigDecimal total(String html) {
