@@ -238,6 +238,51 @@ class ConsoleFinanceFiguresReviewIT {
                 .containsPattern("(?i)preview|running|not complete|incomplete");
     }
 
+    /**
+     * README, Budgets: "A changed time zone waits for the period's end too (the zone in force then,
+     * previous_time_zone in the admin API's policy JSON)": a daily budget moved from UTC to Pacific/Kiritimati (UTC+14)
+     * keeps counting today's spend on the UTC day until it ends, and the status's spent and forecast are of that UTC
+     * day. The Budgets page labels the row with the pending zone's day (period_key from the new zone: from 10:00 UTC on,
+     * tomorrow's date) and computes "% of period" against Kiritimati's day, 58 points off the UTC day the spend is on,
+     * so "ahead of / within pace" is judged against the wrong clock.
+     */
+    @Disabled("DEFECT CON-11: Budgets page judges pace and period by a pending time zone, not the one in force")
+    @Test
+    void budgetsPage_pendingTimeZoneChange_showsThePeriodAndPaceOfTheZoneInForce() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        String utc = "{\"scope\":\"global\",\"period\":\"daily\",\"limit_usd\":\"10\",\"mode\":\"alert\","
+                + "\"time_zone\":\"%s\"}";
+        assertThat(putBudget(utc.formatted("UTC")).statusCode()).isEqualTo(200);
+        HttpResponse<String> moved = putBudget(utc.formatted("Pacific/Kiritimati"));
+        assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
+        String policy = gw.send(admin("/admin/budgets").GET()).body();
+        assertThat(policy).as("the UTC day stays in force").contains("\"previous_time_zone\":\"UTC\"");
+
+        LocalDate dayBefore = LocalDate.now(ZoneOffset.UTC);
+        HttpResponse<String> page = gw.send(admin("/console/budgets").GET());
+        Instant now = Instant.now();
+
+        assertThat(page.statusCode()).isEqualTo(200);
+        String row = page.body().substring(page.body().indexOf("<th scope=\"row\">global</th>"));
+        row = row.substring(0, row.indexOf("</tr>"));
+        assertThat(row)
+                .as("the period the spend is counted in: today's UTC day")
+                .containsAnyOf("daily " + dayBefore, "daily " + LocalDate.ofInstant(now, ZoneOffset.UTC));
+        java.util.regex.Matcher pace =
+                java.util.regex.Pattern.compile("/ ([0-9.]+) % of period").matcher(row);
+        assertThat(pace.find()).as(row).isTrue();
+        double utcPace = (now.getEpochSecond() % 86_400) / 864.0;
+        assertThat(Double.parseDouble(pace.group(1)))
+                .as("share of the UTC day gone by")
+                .isCloseTo(utcPace, org.assertj.core.data.Offset.offset(0.5));
+    }
+
+    private HttpResponse<String> putBudget(String json) {
+        return gw.send(admin("/admin/budgets")
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     // ---- helpers
 
     private HttpRequest.Builder admin(String path) {
