@@ -277,6 +277,32 @@ class ConsoleFinanceFiguresReviewIT {
                 .isCloseTo(utcPace, org.assertj.core.data.Offset.offset(0.5));
     }
 
+    /**
+     * README, Finance reports (data quality): a record whose cost is implausible for its tokens "is quarantined,
+     * counted and left out of every figure"; the Spend page leaves it out and says so ("Left out: 1 records with a cost
+     * above the model's maximum for its tokens"). The Recent calls page lists the same record's $999,995 in its Cost
+     * USD column like any billed call, counts it among "the last 2 of 2 calls", and marks nothing: the one page that
+     * shows it presents the quarantined cost as real spend (the Spend page over the same hour says 1 call, 0.005 USD).
+     */
+    @Disabled("DEFECT CON-12: Recent calls shows a quarantined record's cost as a normal call, unmarked")
+    @Test
+    void callsPage_recordWithImplausibleCost_isMarkedAsLeftOutOfTheFigures() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        Instant at = Instant.now().minusSeconds(60);
+        writeLog(at, record("req-ok", at, "chat", "0.005"), record("req-big", at, "chat", "999995"));
+
+        HttpResponse<String> calls = gw.send(admin("/console/calls").GET());
+
+        assertThat(calls.statusCode()).isEqualTo(200);
+        String body = calls.body();
+        int id = body.indexOf("<code>req-big</code>");
+        assertThat(id).as(body).isGreaterThanOrEqualTo(0);
+        String row = body.substring(body.lastIndexOf("<tr", id), body.indexOf("</tr>", id));
+        assertThat(row)
+                .as("the quarantined record's row says it is left out of the figures, as the Spend page does")
+                .containsPattern("(?i)quarantin|left out|implausible");
+    }
+
     private HttpResponse<String> putBudget(String json) {
         return gw.send(admin("/admin/budgets")
                 .header("Content-Type", "application/json")
