@@ -152,7 +152,6 @@ class ConsoleFinanceFiguresReviewIT {
      * (none)", compares the text with the record's null feature and matches nothing: the page shows a total of 0 USD
      * and 0 calls, a $0 that looks real, for spend the unfiltered page lists.
      */
-    @Disabled("DEFECT CON-5: Spend filter on the table's (none) row matches nothing and shows $0")
     @Test
     void spendPage_filterOnTheNoneRow_showsThatRowsSpend() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));

@@ -20,6 +20,12 @@ public final class UsageSummary {
     /** The fields a summary can group by, as named on the command line and in the record schema. */
     public static final Map<String, Function<UsageRecord, String>> DIMENSIONS = dimensions();
 
+    /**
+     * The row label of records without a value for a dimension. No attribution value may contain parentheses, so it
+     * is never a real value: a filter on it selects the records without one ({@link #label}).
+     */
+    public static final String NONE = "(none)";
+
     private final List<String> groupBy;
     private final Map<List<String>, Row> rows = new LinkedHashMap<>();
     private final Row total = new Row(List.of());
@@ -59,11 +65,15 @@ public final class UsageSummary {
         }
         List<String> key = new ArrayList<>(groupBy.size());
         for (String dimension : groupBy) {
-            String value = DIMENSIONS.get(dimension).apply(r);
-            key.add(value == null ? "(none)" : value);
+            key.add(label(DIMENSIONS.get(dimension).apply(r)));
         }
         rows.computeIfAbsent(key, Row::new).add(r);
         total.add(r);
+    }
+
+    /** A record's value as its row is labelled: {@link #NONE} for no value. */
+    public static String label(String value) {
+        return value == null ? NONE : value;
     }
 
     public List<String> groupBy() {

@@ -132,7 +132,8 @@ final class SpendView {
         filters.forEach((d, v) -> tests.add(Map.entry(UsageSummary.DIMENSIONS.get(d), v)));
         UsageLogReader.ReadStats stats = UsageLogReader.create(store).read(from, end, r -> {
             for (Map.Entry<Function<UsageRecord, String>, String> t : tests) {
-                if (!t.getValue().equals(t.getKey().apply(r))) {
+                // a filter names a row as the table labels it, "(none)" included
+                if (!t.getValue().equals(UsageSummary.label(t.getKey().apply(r)))) {
                     return;
                 }
             }
