@@ -6,6 +6,7 @@ import static dev.spendgate.function.proxy.console.Html.usd;
 import dev.spendgate.domain.budget.BudgetPolicyStore;
 import dev.spendgate.domain.keys.KeyStore;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.routing.AppliedChange;
 import dev.spendgate.domain.routing.GatewayPolicyStore;
 import dev.spendgate.domain.store.ObjectStore;
@@ -17,10 +18,14 @@ import dev.spendgate.domain.waste.Owner;
 import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteWindow;
+import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.function.proxy.console.FindingsPage;
+import dev.spendgate.report.ReportEnvironment;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,8 +35,9 @@ import java.util.Map;
 /**
  * Waste findings ranked by dollars, with evidence, owner, the recommended change and state (open, resolved,
  * regressed, from the saved life cycle), and the AI Efficiency Score: the analysis of {@code ./spendgate waste} over
- * its default window (the 30 days before today's UTC midnight), kept for five minutes. The local server's findings
- * page (the CLI carries the analysis; the proxy jar does not).
+ * its default window (the 30 days before today's UTC midnight), kept for five minutes. Owners are named with the
+ * chargeback rules {@code waste} uses ({@link ChargebackRulesFile}; the data directory is the local store's root). The
+ * local server's findings page (the CLI carries the analysis; the proxy jar does not).
  */
 final class ConsoleFindings implements FindingsPage {
     private static final Duration CACHE_FOR = Duration.ofMinutes(5);
@@ -44,8 +50,13 @@ final class ConsoleFindings implements FindingsPage {
     /** Where Apply writes; null: the page only shows findings. */
     private final GatewayPolicyStore policy;
 
+    /** Where {@code chargeback-rules.json} is looked for; null: only {@code SPENDGATE_CHARGEBACK_RULES}. */
+    private final Path dataDir;
+
     private volatile WasteReport cached;
     private volatile Instant cachedAt = Instant.MIN;
+    /** Why the chargeback rules were not applied to the kept analysis; null when they were, or when there are none. */
+    private volatile String rulesProblem;
 
     ConsoleFindings(FindingsPage.Sources sources) {
         this(sources, null);
@@ -59,6 +70,7 @@ final class ConsoleFindings implements FindingsPage {
         this.policies = sources.policies();
         this.pricing = sources.pricing();
         this.clock = sources.clock();
+        this.dataDir = store instanceof FileSystemObjectStore files ? files.root() : null;
     }
 
     @Override
@@ -88,6 +100,13 @@ final class ConsoleFindings implements FindingsPage {
                 .append(" (")
                 .append(esc(overall.coveredPercent().toPlainString()))
                 .append(" % of spend open to a model, prompt-cache or batch rule).</p>");
+        String problem = rulesProblem;
+        if (problem != null) {
+            sb.append("<p class=\"notice error\" role=\"alert\">Chargeback rules not applied, so owners name no cost"
+                            + " centre: ")
+                    .append(esc(problem))
+                    .append("</p>");
+        }
         if (report.skippedInput() > 0 || report.input().duplicates() > 0) {
             sb.append("<p class=\"source\">Skipped: ")
                     .append(report.input().unreadableObjects())
@@ -275,8 +294,17 @@ final class ConsoleFindings implements FindingsPage {
             return r;
         }
         Instant end = now.truncatedTo(ChronoUnit.DAYS);
+        ChargebackRules rules = null;
+        String problem = null;
+        try {
+            rules = ChargebackRulesFile.load(null, ReportEnvironment.from(System.getenv()), dataDir);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            problem = e.getMessage();
+        }
         r = WasteAnalyzer.create(pricing, new Governance(keys.list(), policies.list()), clock)
+                .withChargebackRules(rules)
                 .analyze(store, new WasteWindow(end.minus(30, ChronoUnit.DAYS), end));
+        rulesProblem = problem;
         cached = r;
         cachedAt = now;
         return r;

@@ -92,11 +92,7 @@ final class ReportCommand implements Callable<Integer> {
 
     /** --rules, else SPENDGATE_CHARGEBACK_RULES, else chargeback-rules.json in the data dir when it exists. */
     private Path rulesFile(ReportEnvironment env) {
-        if (rules != null || env.rulesFile() != null) {
-            return rules;
-        }
-        Path inDataDir = dir.dataDir.resolve("chargeback-rules.json");
-        return Files.exists(inDataDir) ? inDataDir : null;
+        return ChargebackRulesFile.choose(rules, env, dir.dataDir);
     }
 
     /** The provider bills given with --openai, --anthropic, --aws, or null when none. */

@@ -82,12 +82,8 @@ final class WasteCommand implements Callable<Integer> {
     /** --rules, else SPENDGATE_CHARGEBACK_RULES, else chargeback-rules.json in the data dir, else none. */
     private ChargebackRules chargebackRules() {
         ReportEnvironment env = ReportEnvironment.from(System.getenv());
-        Path inDataDir = dir.dataDir.resolve("chargeback-rules.json");
-        if (rules == null && env.rulesFile() == null && !Files.exists(inDataDir)) {
-            return null;
-        }
         try {
-            return env.rules(rules != null ? rules : env.rulesFile() != null ? null : inDataDir);
+            return ChargebackRulesFile.load(rules, env, dir.dataDir);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new ParameterException(spec.commandLine(), "--rules: " + e.getMessage());
         }

@@ -22,7 +22,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,7 +57,6 @@ class ConsoleFindingsOwnerReviewIT {
      * chargeback-rules.json; {@code waste} then names each finding's cost centre. The console's analysis is built
      * without the rules, so on the same data every owner on the page lacks the cost centre finance charges it to.
      */
-    @Disabled("DEFECT CON-6: local findings page ignores chargeback rules; owners lack the cost centre waste names")
     @Test
     void findingsPage_ownerNamesTheCostCentresWasteNamesOnTheSameData() throws Exception {
         YearMonth month = YearMonth.from(LocalDate.now(ZoneOffset.UTC).minusDays(20));
