@@ -29,18 +29,25 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Waste findings ranked by dollars, with evidence, owner, the recommended change and state (open, resolved,
  * regressed, from the saved life cycle), and the AI Efficiency Score: the analysis of {@code ./spendgate waste} over
- * its default window (the 30 days before today's UTC midnight), kept for five minutes. Owners are named with the
+ * its default window (the 30 days before today's UTC midnight), kept for five minutes or until a key or budget
+ * changes, and dated on the page. Owners are named with the
  * chargeback rules {@code waste} uses ({@link ChargebackRulesFile}; the data directory is the local store's root). The
  * local server's findings page (the CLI carries the analysis; the proxy jar does not).
  */
 final class ConsoleFindings implements FindingsPage {
     private static final Duration CACHE_FOR = Duration.ofMinutes(5);
+    private static final DateTimeFormatter COMPUTED_AT = DateTimeFormatter.ofPattern(
+                    "HH:mm 'UTC' 'on' yyyy-MM-dd", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
 
     private final ObjectStore store;
     private final KeyStore keys;
@@ -53,10 +60,14 @@ final class ConsoleFindings implements FindingsPage {
     /** Where {@code chargeback-rules.json} is looked for; null: only {@code SPENDGATE_CHARGEBACK_RULES}. */
     private final Path dataDir;
 
-    private volatile WasteReport cached;
-    private volatile Instant cachedAt = Instant.MIN;
-    /** Why the chargeback rules were not applied to the kept analysis; null when they were, or when there are none. */
-    private volatile String rulesProblem;
+    private volatile Kept kept;
+
+    /**
+     * An analysis as computed {@code at}, over the keys and budgets of {@code governance}.
+     *
+     * @param rulesProblem why the chargeback rules were not applied; null when they were, or when there are none
+     */
+    private record Kept(WasteReport report, Instant at, Governance governance, String rulesProblem) {}
 
     ConsoleFindings(FindingsPage.Sources sources) {
         this(sources, null);
@@ -75,7 +86,8 @@ final class ConsoleFindings implements FindingsPage {
 
     @Override
     public String render() {
-        WasteReport report = report();
+        Kept analysis = analysis();
+        WasteReport report = analysis.report();
         Map<String, FindingLifecycle.Entry> states = FindingLifecycle.load(store)
                 .after(
                         report.findings().stream()
@@ -99,8 +111,13 @@ final class ConsoleFindings implements FindingsPage {
                 .append(esc(report.window().to()))
                 .append(" (")
                 .append(esc(overall.coveredPercent().toPlainString()))
-                .append(" % of spend open to a model, prompt-cache or batch rule).</p>");
-        String problem = rulesProblem;
+                .append(" % of spend open to a model, prompt-cache or batch rule).</p>")
+                .append("<p class=\"source\" data-testid=\"findings-computed\">Computed at ")
+                .append(esc(COMPUTED_AT.format(analysis.at())))
+                .append(" from the log up to ")
+                .append(esc(report.window().to()))
+                .append("; kept for five minutes, computed afresh as soon as a key or budget changes.</p>");
+        String problem = analysis.rulesProblem();
         if (problem != null) {
             sb.append("<p class=\"notice error\" role=\"alert\">Chargeback rules not applied, so owners name no cost"
                             + " centre: ")
@@ -198,7 +215,7 @@ final class ConsoleFindings implements FindingsPage {
         if (policy == null) {
             return FindingsPage.super.apply(findingId, share, by, confirm);
         }
-        WasteReport report = report();
+        WasteReport report = analysis().report();
         FindingApply.Plan plan;
         try {
             plan = FindingApply.plan(
@@ -255,7 +272,7 @@ final class ConsoleFindings implements FindingsPage {
                         "<section class=\"card\"><h2>Cannot apply</h2><p role=\"alert\">" + esc(e.getMessage())
                                 + "</p><p><a href=\"findings\">Back to the findings</a></p></section>");
             }
-            cached = null; // the next findings view re-reads
+            kept = null; // the next findings view re-reads
             return new Applied(
                     200,
                     sb.append("<p role=\"status\" data-testid=\"applied\">Applied by ")
@@ -287,11 +304,16 @@ final class ConsoleFindings implements FindingsPage {
                         .toString());
     }
 
-    private WasteReport report() {
+    /**
+     * The kept analysis while it is younger than {@link #CACHE_FOR} and the keys and budgets are those it was computed
+     * over (a budget set or a key created through the admin API or the console drops it at once), else a new one.
+     */
+    private Kept analysis() {
         Instant now = clock.instant();
-        WasteReport r = cached;
-        if (r != null && cachedAt.plus(CACHE_FOR).isAfter(now)) {
-            return r;
+        Governance governance = new Governance(keys.list(), policies.list());
+        Kept k = kept;
+        if (k != null && k.at().plus(CACHE_FOR).isAfter(now) && k.governance().equals(governance)) {
+            return k;
         }
         Instant end = now.truncatedTo(ChronoUnit.DAYS);
         ChargebackRules rules = null;
@@ -301,13 +323,12 @@ final class ConsoleFindings implements FindingsPage {
         } catch (IllegalArgumentException | UncheckedIOException e) {
             problem = e.getMessage();
         }
-        r = WasteAnalyzer.create(pricing, new Governance(keys.list(), policies.list()), clock)
+        WasteReport r = WasteAnalyzer.create(pricing, governance, clock)
                 .withChargebackRules(rules)
                 .analyze(store, new WasteWindow(end.minus(30, ChronoUnit.DAYS), end));
-        rulesProblem = problem;
-        cached = r;
-        cachedAt = now;
-        return r;
+        k = new Kept(r, now, governance, problem);
+        kept = k;
+        return k;
     }
 
     private static String owner(Owner o) {

@@ -26,7 +26,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +58,6 @@ class ConsoleFindingsStaleReviewIT {
      * admin reads that the budget did not take. Either the change must drop the finding, or the page must say the
      * figures are as of an earlier time (as the stored-findings page says "generated ...").
      */
-    @Disabled("DEFECT CON-9: findings page keeps an ungoverned-key finding after its budget is set, undated")
     @Test
     void findingsPage_afterTheAdvisedBudgetIsSet_dropsTheFindingOrSaysWhenItWasComputed() throws Exception {
         runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN)), dataDir);
