@@ -10,6 +10,7 @@ import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.routing.AppliedChange;
 import dev.spendgate.domain.routing.GatewayPolicyStore;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.domain.waste.EfficiencyScore;
 import dev.spendgate.domain.waste.Finding;
 import dev.spendgate.domain.waste.FindingLifecycle;
@@ -123,6 +124,11 @@ final class ConsoleFindings implements FindingsPage {
                             + " centre: ")
                     .append(esc(problem))
                     .append("</p>");
+        }
+        if (report.input().quarantined() > 0) {
+            sb.append("<p class=\"source\" data-testid=\"findings-quarantined\">Left out: ")
+                    .append(esc(UsageSummary.quarantinedSentence(report.input().quarantinedByReason())))
+                    .append(", in no figure here, as the monthly report quarantines them.</p>");
         }
         if (report.skippedInput() > 0 || report.input().duplicates() > 0) {
             sb.append("<p class=\"source\">Skipped: ")

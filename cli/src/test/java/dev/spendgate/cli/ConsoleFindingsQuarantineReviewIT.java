@@ -26,7 +26,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,7 +58,6 @@ class ConsoleFindingsQuarantineReviewIT {
      * "analysed" spend (right) but says nothing of it: its score and dollars rest on data it silently dropped, while
      * it does state damaged objects and unreadable lines.
      */
-    @Disabled("DEFECT CON-10: local findings page leaves quarantined records out without saying so")
     @Test
     void findingsPage_recordWithImplausibleCost_isStatedAsLeftOut() throws Exception {
         runtime = LocalGatewayRuntime.create(ProxyConfig.fromEnv(Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN)), dataDir);

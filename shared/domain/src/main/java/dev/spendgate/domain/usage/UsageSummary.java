@@ -113,14 +113,35 @@ public final class UsageSummary {
      */
     public String quarantinedSentence() {
         List<String> parts = new ArrayList<>();
-        quarantined.forEach((reason, n) -> parts.add(n + " records with "
-                + switch (reason) {
-                    case NEGATIVE_COST -> "a negative cost";
-                    case NON_NUMERIC_COST -> "a cost that is not a number";
-                    case IMPLAUSIBLE_COST -> "a cost above the model's maximum for its tokens";
-                    case MISMATCHED_COST -> "a cost other than the catalog version they name";
-                }));
+        quarantined.forEach((reason, n) -> parts.add(n + " records with " + phrase(reason)));
         return String.join(", ", parts);
+    }
+
+    /**
+     * The same sentence for counts keyed by {@link CostCheck.Reason#key()}, as a read's {@code
+     * ReadStats.quarantinedByReason()} holds them (e.g. the waste analysis's input): a key no reason has is named as
+     * it is. Empty when nothing was left out.
+     */
+    public static String quarantinedSentence(Map<String, Long> byReasonKey) {
+        List<String> parts = new ArrayList<>();
+        new java.util.TreeMap<>(byReasonKey).forEach((key, n) -> {
+            String why = java.util.Arrays.stream(CostCheck.Reason.values())
+                    .filter(r -> r.key().equals(key))
+                    .findFirst()
+                    .map(UsageSummary::phrase)
+                    .orElse("a cost the check rejected (" + key + ")");
+            parts.add(n + " records with " + why);
+        });
+        return String.join(", ", parts);
+    }
+
+    private static String phrase(CostCheck.Reason reason) {
+        return switch (reason) {
+            case NEGATIVE_COST -> "a negative cost";
+            case NON_NUMERIC_COST -> "a cost that is not a number";
+            case IMPLAUSIBLE_COST -> "a cost above the model's maximum for its tokens";
+            case MISMATCHED_COST -> "a cost other than the catalog version they name";
+        };
     }
 
     private static Map<String, Function<UsageRecord, String>> dimensions() {

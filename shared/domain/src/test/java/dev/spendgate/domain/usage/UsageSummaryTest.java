@@ -65,6 +65,15 @@ class UsageSummaryTest {
     }
 
     @Test
+    void quarantinedSentence_countsByReasonKey_readsAsTheSummarysOwn() {
+        assertThat(UsageSummary.quarantinedSentence(
+                        java.util.Map.of("implausible_cost", 1L, "negative_cost", 2L, "new_reason", 3L)))
+                .isEqualTo("1 records with a cost above the model's maximum for its tokens, 2 records with a negative"
+                        + " cost, 3 records with a cost the check rejected (new_reason)");
+        assertThat(UsageSummary.quarantinedSentence(java.util.Map.of())).isEmpty();
+    }
+
+    @Test
     void groupedBy_unknownDimension_namesTheChoices() {
         assertThatThrownBy(() -> UsageSummary.groupedBy(List.of("minute")))
                 .isInstanceOf(IllegalArgumentException.class)
