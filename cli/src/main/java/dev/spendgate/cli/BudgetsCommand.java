@@ -214,7 +214,7 @@ final class BudgetsCommand {
                 if (s == null) {
                     table.row(
                             p.id(),
-                            p.period().key(now, p.zone()),
+                            p.period().key(now, p.inForceAt(now).zone()),
                             p.limitUsd().toPlainString(),
                             "(each " + p.scope().type().label() + " separately)",
                             "",

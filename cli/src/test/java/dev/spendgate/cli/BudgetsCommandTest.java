@@ -115,6 +115,54 @@ class BudgetsCommandTest {
                         "department:engineering/monthly\\s+\\d{4}-\\d{2}\\s+5000\\s+10\\.2500\\s+3\\.0000\\s+4986\\.7500");
     }
 
+    /**
+     * A per-feature daily budget (each feature its own) moved from UTC to a zone whose date differs from UTC's now:
+     * the change waits for the UTC day's end, so status names the UTC day the spend is counted on, not the pending
+     * zone's date. Kiritimati (UTC+14) is a day ahead from 10:00 UTC, Etc/GMT+12 (UTC-12) a day behind until noon.
+     */
+    @Test
+    void status_eachScopeWithPendingTimeZone_namesThePeriodOfTheZoneInForce() {
+        Instant before = Instant.now();
+        String pending = before.atZone(java.time.ZoneOffset.UTC).getHour() >= 10 ? "Pacific/Kiritimati" : "Etc/GMT+12";
+        for (String zone : new String[] {"UTC", pending}) {
+            CliRun set = CliRun.of(
+                    "budgets",
+                    "set",
+                    "--scope",
+                    "feature:*",
+                    "--period",
+                    "daily",
+                    "--limit-usd",
+                    "10",
+                    "--mode",
+                    "alert",
+                    "--time-zone",
+                    zone,
+                    "--data-dir",
+                    dir.toString());
+            assertThat(set.code()).as(set.err()).isZero();
+        }
+
+        CliRun status = CliRun.of("budgets", "status", "--data-dir", dir.toString());
+        Instant after = Instant.now();
+
+        assertThat(status.code()).as(status.err()).isZero();
+        String row = status.out()
+                .lines()
+                .filter(l -> l.startsWith("feature:*/daily"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(row)
+                .as("the UTC day in force, not the date in " + pending)
+                .containsAnyOf(
+                        java.time.LocalDate.ofInstant(before, java.time.ZoneOffset.UTC)
+                                .toString(),
+                        java.time.LocalDate.ofInstant(after, java.time.ZoneOffset.UTC)
+                                .toString())
+                .doesNotContain(java.time.LocalDate.ofInstant(after, java.time.ZoneId.of(pending))
+                        .toString());
+    }
+
     @Test
     void set_badInput_namesTheProblem() {
         CliRun badScope = CliRun.of(

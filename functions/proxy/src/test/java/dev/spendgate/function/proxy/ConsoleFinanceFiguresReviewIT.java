@@ -245,7 +245,6 @@ class ConsoleFinanceFiguresReviewIT {
      * tomorrow's date) and computes "% of period" against Kiritimati's day, 58 points off the UTC day the spend is on,
      * so "ahead of / within pace" is judged against the wrong clock.
      */
-    @Disabled("DEFECT CON-11: Budgets page judges pace and period by a pending time zone, not the one in force")
     @Test
     void budgetsPage_pendingTimeZoneChange_showsThePeriodAndPaceOfTheZoneInForce() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));

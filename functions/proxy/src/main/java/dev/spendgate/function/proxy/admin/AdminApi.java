@@ -307,7 +307,10 @@ public final class AdminApi {
         for (BudgetPolicy p : policies.list()) {
             ObjectNode row = policyJson(p);
             BudgetStatus s = BudgetStatus.ofPolicy(p, ledger, now);
-            row.put("period_key", p.period().key(now, p.zone()));
+            // a changed time zone waits for the period's end: the period and its spend are the zone in force's
+            ZoneId inForce = p.inForceAt(now).zone();
+            row.put("period_key", p.period().key(now, inForce));
+            row.put("time_zone_in_force", inForce.toString());
             if (s == null) {
                 row.put("note", "each " + p.scope().type().label() + " has its own budget");
             } else {

@@ -220,11 +220,15 @@ final class BudgetsView {
         return Html.page("budgets", "Budgets", sb.toString());
     }
 
-    /** The share of the current period gone by, in percent, or null for a lifetime budget. */
+    /**
+     * The share of the current period gone by, in percent, or null for a lifetime budget: the period of the time zone
+     * in force ({@code time_zone_in_force}), where the spend is counted, not of a change waiting for the period's end.
+     */
     static BigDecimal pace(JsonNode budget, Instant now) {
         try {
             BudgetPeriod period = BudgetPeriod.parse(budget.path("period").asText());
-            ZoneId zone = ZoneId.of(budget.path("time_zone").asText("UTC"));
+            ZoneId zone = ZoneId.of(budget.path("time_zone_in_force")
+                    .asText(budget.path("time_zone").asText("UTC")));
             Instant start = period.start(now, zone);
             Instant end = period.end(now, zone);
             if (start == null || end == null) {
