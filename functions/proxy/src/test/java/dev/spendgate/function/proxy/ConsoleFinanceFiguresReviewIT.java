@@ -282,7 +282,6 @@ class ConsoleFinanceFiguresReviewIT {
      * USD column like any billed call, counts it among "the last 2 of 2 calls", and marks nothing: the one page that
      * shows it presents the quarantined cost as real spend (the Spend page over the same hour says 1 call, 0.005 USD).
      */
-    @Disabled("DEFECT CON-12: Recent calls shows a quarantined record's cost as a normal call, unmarked")
     @Test
     void callsPage_recordWithImplausibleCost_isMarkedAsLeftOutOfTheFigures() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));

@@ -56,7 +56,7 @@ public final class ConsoleHandler {
         this.sources = new FindingsPage.Sources(store, keyStore, policies, pricing, clock);
         this.findings = new StoredFindingsPage(store);
         this.keys = new KeysView(adminCall);
-        this.calls = new CallsView(store, clock);
+        this.calls = new CallsView(store, pricing, clock);
         this.reports = new ReportsView(store);
     }
 
