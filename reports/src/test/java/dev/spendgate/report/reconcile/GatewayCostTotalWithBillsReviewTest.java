@@ -88,14 +88,7 @@ class GatewayCostTotalWithBillsReviewTest {
                 .withGatewayCost(new GatewayCostRows(
                         CallProfile.measured(1, 4_000, 1024, false, CallProfile.Delivery.FIREHOSE),
                         GatewayCostModel.create(AwsPrices.US_EAST_1)))
-                .run(
-                        SimulatedMonth.MONTH,
-                        source,
-                        new MonthlyReportReconciliationTest.Store(),
-                        out,
-                        "",
-                        null,
-                        false);
+                .run(SimulatedMonth.MONTH, source, new MonthlyReportReconciliationTest.Store(), out, "", null, false);
 
         assertThat(result.providerBillRowsUsd()).isEqualByComparingTo("13.725");
         String text;
