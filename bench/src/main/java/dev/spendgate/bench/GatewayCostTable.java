@@ -30,10 +30,10 @@ public final class GatewayCostTable {
      * Billed time the gateway adds per call (p50, one budget, 5 ms AWS round trips), bench/rightsize.sh: 53 ms on
      * unthrottled cores (48 ms at 1024 MB's emulated CPU share), 96 ms at 320 MB's and 184 ms at 256 MB's.
      */
-    static final long ADDED_MS_1024 = 53;
+    static final long ADDED_MS_1024 = CallProfile.GATEWAY_MS_UNTHROTTLED;
 
-    static final long ADDED_MS_320 = 96;
-    static final long ADDED_MS_256 = 184;
+    static final long ADDED_MS_320 = CallProfile.GATEWAY_MS_320;
+    static final long ADDED_MS_256 = CallProfile.GATEWAY_MS_256;
 
     /**
      * CPU one warm call costs the proxy JVM: 4,080 ms over 300 calls after 100 warm-up (user + system of the bootstrap

@@ -15,7 +15,8 @@ import java.util.Map;
  * deployed proxy, {@code SPENDGATE_PROXY_COMPUTE} ({@code lambda}, the default, or {@code managed-instances}) and, on
  * managed instances, {@code SPENDGATE_PROXY_INSTANCE_TYPE} (the first allowed instance type, empty when Lambda
  * chooses) and {@code SPENDGATE_PROXY_MAX_VCPUS} (the capacity provider's ceiling);
- * {@code SPENDGATE_GATEWAY_COST_MEAN_CALL_MS} (the billed duration assumed per call, default 4000) and
+ * {@code SPENDGATE_GATEWAY_COST_MEAN_CALL_MS} (the LLM call's mean wall time assumed per call, default 4000, to
+ * which Lambda's billed duration adds the gateway's own time) and
  * {@code SPENDGATE_GATEWAY_COST_BUDGETS_PER_CALL} (default 1). Without the memory setting (local runs) there is no
  * estimate.
  *
@@ -88,10 +89,18 @@ record GatewayCostSettings(
                 maxVCpus);
     }
 
-    /** The deployed proxy sends usage records through the stack's Firehose stream, not an S3 object per call. */
+    /**
+     * The deployed proxy sends usage records through the stack's Firehose stream, not an S3 object per call. Lambda
+     * bills the whole invocation: the mean LLM call plus the gateway's own time at the deployment's memory
+     * ({@link CallProfile#gatewayMillis}), as the README's table prices it.
+     */
     GatewayCostRows rows() {
-        CallProfile profile =
-                CallProfile.measured(budgetsPerCall, meanCallMillis, memoryMb, arm64, CallProfile.Delivery.FIREHOSE);
+        CallProfile profile = CallProfile.measured(
+                budgetsPerCall,
+                meanCallMillis + CallProfile.gatewayMillis(memoryMb),
+                memoryMb,
+                arm64,
+                CallProfile.Delivery.FIREHOSE);
         GatewayCostModel services = GatewayCostModel.create(AwsPrices.US_EAST_1);
         if (!managedInstances) {
             return new GatewayCostRows(profile, services);

@@ -9,7 +9,6 @@ import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +25,6 @@ class GatewayCostBilledDurationReviewTest {
     private static final LocalDate DAY = LocalDate.of(2026, 11, 2);
 
     @Test
-    @Disabled("DEFECT R22E-1: report prices Lambda at the mean LLM call alone, leaving out the gateway's billed ms")
     void rows_defaultDeployment_millionCallsCostWhatTheReadmeTableSays() {
         // the stack's defaults: 1024 MB, x86_64, standard Lambda, 1 budget a call, a 4 s mean LLM call
         GatewayCostRows rows = GatewayCostSettings.fromEnv(Map.of("SPENDGATE_PROXY_MEMORY_MB", "1024"))

@@ -76,6 +76,27 @@ public record CallProfile(
     /** One GetSecretValue per cold start; one cold start per 10,000 calls is taken. */
     public static final BigDecimal SECRET_CALLS_PER_CALL = new BigDecimal("0.0001");
 
+    /**
+     * Billed time the gateway adds to a call (p50, one budget, 5 ms AWS round trips; {@code DeployedPathBench},
+     * bench/rightsize.sh, bench/RESULTS.md, 2026-12-03): 53 ms on unthrottled cores (48 ms at 1024 MB's emulated CPU
+     * share; a lower bound for 384 and 512 MB), 96 ms at 320 MB's share and 184 ms at 256 MB's.
+     */
+    public static final long GATEWAY_MS_UNTHROTTLED = 53;
+
+    public static final long GATEWAY_MS_320 = 96;
+    public static final long GATEWAY_MS_256 = 184;
+
+    /**
+     * What Lambda bills of a call beyond the provider's time at {@code memoryMb}: the gateway's own measured time
+     * (184 ms up to 256 MB, 96 ms up to 320 MB, 53 ms above).
+     */
+    public static long gatewayMillis(int memoryMb) {
+        if (memoryMb <= 256) {
+            return GATEWAY_MS_256;
+        }
+        return memoryMb <= 320 ? GATEWAY_MS_320 : GATEWAY_MS_UNTHROTTLED;
+    }
+
     public CallProfile {
         if (billedMillis < 0 || memoryMb < 128) {
             throw new IllegalArgumentException("billedMillis must be 0 or more and memoryMb at least 128");
