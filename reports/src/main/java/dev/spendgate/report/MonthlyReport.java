@@ -1,6 +1,7 @@
 package dev.spendgate.report;
 
 import dev.spendgate.domain.budget.BudgetPolicy;
+import dev.spendgate.domain.gatewaycost.GatewayWork;
 import dev.spendgate.domain.outcome.Outcome;
 import dev.spendgate.domain.outcome.OutcomeLog;
 import dev.spendgate.domain.pricing.PricingCatalog;
@@ -353,7 +354,8 @@ public final class MonthlyReport {
         Reconciliation reconciliation = reconcile(month, usage, quality, warnings);
         List<FocusCharge> charges = new ArrayList<>(FocusCharges.of(usage, settings.contracted(), settings.list()));
         // the gateway's own AWS cost, per day of the metered calls (before any provider-bill rows join them)
-        List<FocusCharge> gatewayRows = gatewayCost == null ? List.of() : gatewayCost.focusCharges(callsPerDay(usage));
+        Map<java.time.LocalDate, GatewayWork> gatewayWork = gatewayWork(usage);
+        List<FocusCharge> gatewayRows = gatewayCost == null ? List.of() : gatewayCost.focusChargesFor(gatewayWork);
         ReconciliationSection.Figures beyond = null;
         if (reconciliation != null) {
             beyond = new ReconciliationSection.Figures(
@@ -422,7 +424,8 @@ public final class MonthlyReport {
                                 gatewayCost.computeMode(),
                                 gatewayCost.basis(),
                                 GatewayCostRows.total(gatewayRows),
-                                gatewayRows.size()));
+                                gatewayRows.size(),
+                                GatewayWork.summed(gatewayWork.values())));
         long t5 = System.nanoTime();
         timings.put("pdf", (t5 - t4) / 1_000_000);
 
@@ -902,6 +905,19 @@ public final class MonthlyReport {
         Map<java.time.LocalDate, Long> calls = new java.util.TreeMap<>();
         usage.cells().forEach((cell, totals) -> calls.merge(cell.day(), totals.calls(), Long::sum));
         return calls;
+    }
+
+    /**
+     * What each day's records say the gateway did (each record priced by what it says: its length, cache outcome,
+     * batch); a day known only from pre-aggregated cells without such figures as its calls alone.
+     */
+    private static Map<java.time.LocalDate, GatewayWork> gatewayWork(MonthlyUsage usage) {
+        Map<java.time.LocalDate, GatewayWork> work = new java.util.TreeMap<>();
+        callsPerDay(usage).forEach((day, calls) -> {
+            GatewayWork recorded = usage.gatewayWork().get(day);
+            work.put(day, recorded != null ? recorded : GatewayWork.ofCalls(calls));
+        });
+        return work;
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {

@@ -12,7 +12,6 @@ import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.YearMonth;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +30,6 @@ class GatewayCostCallLengthReviewTest {
     static final int CALLS = 1_000;
 
     @Test
-    @Disabled("DEFECT R22E-10: Lambda estimate ignores the recorded call lengths; 30 s streams priced as 4 s")
     void focus_longStreamedCalls_lambdaEstimateFollowsTheirRecordedLength() throws Exception {
         TestMonth m = new TestMonth();
         for (int i = 0; i < CALLS; i++) {

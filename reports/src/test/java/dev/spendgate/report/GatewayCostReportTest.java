@@ -190,6 +190,12 @@ class GatewayCostReportTest {
                 .isEqualTo("lambda");
         assertThat(standardQuality.path("gateway_cost_estimate").path("basis").asText())
                 .contains("standard Lambda: 2048 MB arm64");
+        // the generated month records no call lengths: every call priced at the assumed duration, and it says so
+        long calls = callsPerDay.values().stream().mapToLong(Long::longValue).sum();
+        JsonNode records = standardQuality.path("gateway_cost_estimate").path("records");
+        assertThat(records.path("invocations").asLong()).isEqualTo(calls);
+        assertThat(records.path("at_assumed_duration").asLong()).isEqualTo(calls);
+        assertThat(records.path("with_recorded_length").asLong()).isZero();
     }
 
     static List<CSVRecord> gatewayRows(MapObjectStore out) throws IOException {

@@ -3,6 +3,7 @@ package dev.spendgate.report.gatewaycost;
 import dev.spendgate.domain.gatewaycost.AwsService;
 import dev.spendgate.domain.gatewaycost.CallProfile;
 import dev.spendgate.domain.gatewaycost.GatewayCostModel;
+import dev.spendgate.domain.gatewaycost.GatewayWork;
 import dev.spendgate.domain.gatewaycost.ManagedInstancesModel;
 import dev.spendgate.domain.gatewaycost.ManagedInstancesPrices;
 import dev.spendgate.domain.report.FocusCharge;
@@ -79,8 +80,10 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
     /** How the proxy's compute is priced, in words shown in the rows, the board line and {@code data-quality.json}. */
     public String basis() {
         if (managed == null) {
-            return "standard Lambda: " + profile.memoryMb() + " MB " + (profile.arm64() ? "arm64" : "x86_64") + " at "
-                    + profile.billedMillis() + " ms billed per call, per GB-second, plus $"
+            return "standard Lambda: " + profile.memoryMb() + " MB " + (profile.arm64() ? "arm64" : "x86_64")
+                    + ", each call billed for its recorded latency_ms plus the gateway's own "
+                    + CallProfile.gatewayMillis(profile.memoryMb()) + " ms (" + profile.billedMillis()
+                    + " ms for a call without a recorded length), per GB-second, plus $"
                     + model.prices().lambdaRequestsPerMillion().toPlainString() + " per million requests";
         }
         ManagedInstancesPrices p = managed.model().prices();
@@ -95,35 +98,47 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
 
     /**
      * One row per day and AWS service with a cost: on standard Lambda the days with calls; on managed instances every
-     * day from the first day with calls to the last. The calls are each day's proxied calls.
+     * day from the first day with calls to the last. The calls are each day's proxied calls, of which nothing but their
+     * number is known (each priced at the profile's duration).
      */
     public List<FocusCharge> focusCharges(Map<LocalDate, Long> callsPerDay) {
+        Map<LocalDate, GatewayWork> work = new TreeMap<>();
+        callsPerDay.forEach((day, calls) -> work.put(day, GatewayWork.ofCalls(calls)));
+        return focusChargesFor(work);
+    }
+
+    /**
+     * As {@link #focusCharges}, from what each day's records say the gateway did ({@link GatewayWork}): each call at
+     * its recorded length plus the gateway's own time, the profile's duration only where no length is recorded.
+     */
+    public List<FocusCharge> focusChargesFor(Map<LocalDate, GatewayWork> workPerDay) {
         List<FocusCharge> rows = new ArrayList<>();
         String priced =
                 "list price " + model.prices().region() + " " + model.prices().asOf();
-        TreeMap<LocalDate, Long> days = new TreeMap<>();
-        callsPerDay.forEach((day, calls) -> {
-            if (calls > 0) {
-                days.put(day, calls);
+        TreeMap<LocalDate, GatewayWork> days = new TreeMap<>();
+        workPerDay.forEach((day, work) -> {
+            if (work.records() > 0) {
+                days.put(day, work);
             }
         });
         if (managed != null && !days.isEmpty()) {
             for (LocalDate d = days.firstKey(); d.isBefore(days.lastKey()); d = d.plusDays(1)) {
-                days.putIfAbsent(d, 0L);
+                days.putIfAbsent(d, GatewayWork.ofCalls(0));
             }
         }
-        for (Map.Entry<LocalDate, Long> day : days.entrySet()) {
+        for (Map.Entry<LocalDate, GatewayWork> day : days.entrySet()) {
             Map<String, BigDecimal> cost = new LinkedHashMap<>();
             String lambdaNote;
+            GatewayWork work = day.getValue();
             if (managed == null) {
-                GatewayCostModel.Breakdown b = model.cost(profile, day.getValue());
+                GatewayCostModel.Breakdown b = model.cost(profile, work);
                 for (AwsService service : AwsService.values()) {
                     cost.put(service.billedName(), b.of(service));
                 }
                 lambdaNote = "";
             } else {
                 ManagedInstancesModel.Monthly m =
-                        managed.model().period(profile, day.getValue(), HOURS_PER_DAY, managed.maxInstances());
+                        managed.model().period(profile, work, HOURS_PER_DAY, managed.maxInstances());
                 ManagedInstancesPrices p = managed.model().prices();
                 cost.put(EC2_SERVICE, m.ec2Instances());
                 for (AwsService service : AwsService.values()) {
@@ -166,10 +181,21 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
                         usd,
                         0,
                         COST_SOURCE + ": estimated, not billed: Spendgate's own " + service.getKey() + " for "
-                                + day.getValue() + " calls" + lambdaNote + ", from counted operations at " + priced));
+                                + work.records() + " calls" + lambdaNote
+                                + (managed == null && service.getKey().equals(AwsService.LAMBDA.billedName())
+                                        ? durationNote(work)
+                                        : "")
+                                + ", from counted operations at " + priced));
             }
         }
         return rows;
+    }
+
+    /** How the Lambda row's duration was found: the calls' recorded lengths, and how many were assumed. */
+    private String durationNote(GatewayWork work) {
+        return " (" + work.timedInvocations() + " at their recorded length plus the gateway's "
+                + CallProfile.gatewayMillis(profile.memoryMb()) + " ms, " + work.untimedInvocations()
+                + " without one at " + profile.billedMillis() + " ms)";
     }
 
     /** The rows' total (what the board line shows). */

@@ -3,6 +3,7 @@ package dev.spendgate.report.quality;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.spendgate.domain.gatewaycost.GatewayWork;
 import dev.spendgate.domain.report.DataQuality;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -45,10 +46,17 @@ public final class DataQualityJson {
     /**
      * What the FOCUS rows estimating the gateway's own AWS cost rest on: {@code compute} ({@code lambda} or
      * {@code managed-instances}, the stack's proxy compute), {@code basis} in words, their {@code usd} total and
-     * {@code rows}. Written as {@code gateway_cost_estimate} (with {@code "estimated": true}) when the report has them;
-     * an added field, so {@code schema_version} stays.
+     * {@code rows}, and {@code records}: what the priced records were ({@link GatewayWork#summary}: the invocations,
+     * how many of them had a recorded length and how many were priced at the assumed duration). Written as
+     * {@code gateway_cost_estimate} (with {@code "estimated": true}) when the report has them; added fields, so
+     * {@code schema_version} stays.
      */
-    public record GatewayEstimate(String compute, String basis, java.math.BigDecimal usd, int rows) {}
+    public record GatewayEstimate(
+            String compute, String basis, java.math.BigDecimal usd, int rows, GatewayWork records) {
+        public GatewayEstimate(String compute, String basis, java.math.BigDecimal usd, int rows) {
+            this(compute, basis, usd, rows, null);
+        }
+    }
 
     /** As {@link #write(YearMonth, DataQuality, Instant)}, with the gateway cost estimate when not null. */
     public static byte[] write(YearMonth month, DataQuality q, Instant generatedAt, GatewayEstimate gateway) {
@@ -96,6 +104,9 @@ public final class DataQualityJson {
             estimate.put("basis", gateway.basis());
             estimate.put("usd", gateway.usd().stripTrailingZeros().toPlainString());
             estimate.put("rows", gateway.rows());
+            if (gateway.records() != null) {
+                estimate.put("records", gateway.records().summary());
+            }
             root.put("gateway_cost_estimate", estimate);
         }
         root.put("summary", q.summaryLine());

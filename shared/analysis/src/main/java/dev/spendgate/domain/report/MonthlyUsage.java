@@ -1,6 +1,7 @@
 package dev.spendgate.domain.report;
 
 import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.gatewaycost.GatewayWork;
 import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
@@ -41,6 +42,8 @@ public final class MonthlyUsage {
     private java.util.function.ToLongFunction<Set<String>> distinctSessionsSource;
 
     private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
+    // what each day's records say the gateway did in AWS (its own cost estimate)
+    private final Map<LocalDate, GatewayWork> gatewayWork = new java.util.TreeMap<>();
     private UsageLogReader.ReadStats readStats;
     private DataQuality quality = DataQuality.unchecked();
 
@@ -96,6 +99,7 @@ public final class MonthlyUsage {
                 r.pricingProvider(),
                 serviceTier(r));
         cells.computeIfAbsent(key, k -> new CellTotals()).add(r);
+        gatewayWork.computeIfAbsent(key.day(), k -> new GatewayWork()).add(r);
         if (key.day().getDayOfMonth() == 1 || key.day().getDayOfMonth() == month.lengthOfMonth()) {
             CellTotals[] hours = edgeHours.computeIfAbsent(key, k -> new CellTotals[24]);
             int hour = (int) ((r.tsStart().getEpochSecond() % 86_400) / 3_600);
@@ -173,6 +177,19 @@ public final class MonthlyUsage {
     /** What the figures rest on: filled by {@link #offer}, else unchecked (a pre-aggregated source). */
     public DataQuality quality() {
         return quality;
+    }
+
+    /**
+     * What each day's records say the gateway did in AWS, for its own cost estimate; days filled only from
+     * pre-aggregated cells without such figures are absent (their calls are all that is known).
+     */
+    public Map<LocalDate, GatewayWork> gatewayWork() {
+        return Collections.unmodifiableMap(gatewayWork);
+    }
+
+    /** Adds pre-aggregated figures of what a day's records say the gateway did (an Athena result row). */
+    public void addGatewayWork(LocalDate day, GatewayWork work) {
+        gatewayWork.computeIfAbsent(day, k -> new GatewayWork()).add(work);
     }
 
     /** Adds pre-aggregated totals for a cell. */

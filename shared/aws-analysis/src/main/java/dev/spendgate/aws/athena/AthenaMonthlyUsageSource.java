@@ -1,6 +1,7 @@
 package dev.spendgate.aws.athena;
 
 import dev.spendgate.aws.AwsClients;
+import dev.spendgate.domain.gatewaycost.GatewayWork;
 import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.report.CellKey;
@@ -150,6 +151,12 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                             count(v.get(25)),
                                             count(v.get(26)))
                                     : TokenUsage.ZERO));
+            if (v.size() > GATEWAY_WORK_LAST) {
+                // what the cell's records say the gateway did, for its own AWS cost estimate (GatewayWork.add)
+                usage.addGatewayWork(
+                        LocalDate.parse(v.get(0)),
+                        GatewayWork.of(Long.parseLong(v.get(8)), count(v.get(30)), count(v.get(31))));
+            }
         });
         // per key and id: the usage counts a row only for the outcomes of its own key (TrackedIds)
         for (List<String> chunk : chunks(ids(sessions))) {
@@ -234,6 +241,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         return v == null || v.isEmpty() ? 0 : Long.parseLong(v);
     }
 
+    /** The cells query's last column of the gateway's own work ({@link GatewayWork}). */
+    static final int GATEWAY_WORK_LAST = 31;
+
     String cellsQuery(YearMonth month) {
         String priced = "if(cost_usd IS NOT NULL, %s, 0)";
         String unpriced = "if(cost_usd IS NULL AND pricing_status = 'unpriced', %s, 0)";
@@ -267,6 +277,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + priced.formatted("if(web_search_tool = 'web_search_preview', coalesce(web_searches, 0), 0)")
                 + ")"
                 + ", coalesce(service_tier_served, service_tier_requested)"
+                // the gateway's own work (GatewayWork.add): calls with a recorded length and those lengths
+                + ", count_if(latency_ms > 0), sum(if(latency_ms > 0, latency_ms, 0))"
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30";
     }
 

@@ -186,6 +186,33 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(byTier.get("null")).as("standard").isEqualByComparingTo("0.2");
     }
 
+    /**
+     * The gateway's own AWS cost prices each call at its recorded length: the cells query sums the lengths per cell
+     * and the month holds them per day, as the log reader does.
+     */
+    @Test
+    void load_recordedLengths_summedPerDayForTheGatewaysOwnCost() {
+        FakeAthena athena = new FakeAthena();
+        List<List<String>> rows = new ArrayList<>();
+        for (String feature : new String[] {"chatbot", "search"}) {
+            List<String> row = new ArrayList<>(cell("2026-11-03", "gpt-5-mini", feature, "0.1"));
+            row.addAll(Arrays.asList(null, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", null));
+            // 10 calls in the cell, 8 with a recorded length, 30 s each
+            row.addAll(List.of("8", "240000"));
+            rows.add(row);
+        }
+        athena.results.add(rows);
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of());
+
+        assertThat(athena.queries.get(0)).contains("count_if(latency_ms > 0), sum(if(latency_ms > 0, latency_ms, 0))");
+        var day = usage.gatewayWork().get(java.time.LocalDate.of(2026, 11, 3));
+        assertThat(day.invocations()).isEqualTo(20);
+        assertThat(day.timedInvocations()).isEqualTo(16);
+        assertThat(day.untimedInvocations()).isEqualTo(4);
+        assertThat(day.timedMillis()).isEqualTo(480_000);
+    }
+
     @Test
     void load_trackedRequests_carryTheirSession() {
         FakeAthena athena = new FakeAthena();

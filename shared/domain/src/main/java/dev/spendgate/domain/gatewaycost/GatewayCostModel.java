@@ -47,11 +47,22 @@ public final class GatewayCostModel {
 
     /** USD per service for {@code calls} calls of {@code profile}, and their sum. */
     public Breakdown cost(CallProfile profile, long calls) {
-        Objects.requireNonNull(profile, "profile");
         if (calls < 0) {
             throw new IllegalArgumentException("calls must be 0 or more");
         }
-        BigDecimal n = BigDecimal.valueOf(calls);
+        return cost(profile, GatewayWork.ofCalls(calls));
+    }
+
+    /**
+     * USD per service for what the records of {@code work} say the gateway did, and their sum: per invocation the
+     * operations of {@code profile}; Lambda billed for each call's recorded length plus the gateway's own time at the
+     * profile's memory ({@link CallProfile#gatewayMillis}), and for the profile's {@link CallProfile#billedMillis} where
+     * no length is recorded.
+     */
+    public Breakdown cost(CallProfile profile, GatewayWork work) {
+        Objects.requireNonNull(profile, "profile");
+        Objects.requireNonNull(work, "work");
+        BigDecimal n = BigDecimal.valueOf(work.invocations());
         Map<AwsService, BigDecimal> usd = new EnumMap<>(AwsService.class);
         usd.put(
                 AwsService.API_GATEWAY,
@@ -59,14 +70,11 @@ public final class GatewayCostModel {
                         .multiply(n)
                         .multiply(prices.apiGatewayRestPerMillion())
                         .divide(MILLION));
-        BigDecimal gbSeconds = BigDecimal.valueOf(profile.billedMillis())
-                .multiply(BigDecimal.valueOf(profile.memoryMb()))
-                .divide(THOUSAND.multiply(MIB_PER_GIB), PRECISION)
-                .multiply(n);
-        BigDecimal perGbSecond = profile.arm64() ? prices.lambdaGbSecondArm64() : prices.lambdaGbSecondX86();
         usd.put(
                 AwsService.LAMBDA,
-                n.multiply(prices.lambdaRequestsPerMillion()).divide(MILLION).add(gbSeconds.multiply(perGbSecond)));
+                n.multiply(prices.lambdaRequestsPerMillion())
+                        .divide(MILLION)
+                        .add(lambdaGbSeconds(profile, work).multiply(perGbSecond(profile))));
         usd.put(
                 AwsService.DYNAMODB,
                 profile.dynamoDbWriteUnits()
@@ -109,6 +117,23 @@ public final class GatewayCostModel {
                         .divide(GIB, PRECISION)
                         .multiply(prices.logsIngestionPerGb()));
         return new Breakdown(usd);
+    }
+
+    /**
+     * Lambda GB-seconds of {@code work}'s invocations: the recorded lengths plus the gateway's own time for each, the
+     * profile's billed duration for those without a length. Exact (a millisecond-megabyte is 1/1,024,000 GB-s).
+     */
+    public static BigDecimal lambdaGbSeconds(CallProfile profile, GatewayWork work) {
+        long gateway = CallProfile.gatewayMillis(profile.memoryMb());
+        BigDecimal millis = BigDecimal.valueOf(work.timedMillis())
+                .add(BigDecimal.valueOf(work.timedInvocations()).multiply(BigDecimal.valueOf(gateway)))
+                .add(BigDecimal.valueOf(work.untimedInvocations())
+                        .multiply(BigDecimal.valueOf(profile.billedMillis())));
+        return millis.multiply(BigDecimal.valueOf(profile.memoryMb())).divide(THOUSAND.multiply(MIB_PER_GIB));
+    }
+
+    private BigDecimal perGbSecond(CallProfile profile) {
+        return profile.arm64() ? prices.lambdaGbSecondArm64() : prices.lambdaGbSecondX86();
     }
 
     /**

@@ -145,7 +145,25 @@ public final class ManagedInstancesModel {
         return cost(profile, calls, instances(calls, hours, maxInstances), hours);
     }
 
+    /**
+     * As {@link #period(CallProfile, long, BigDecimal, int)}, for what the records of {@code work} say the gateway
+     * did: the fleet sized for its invocations, the other services priced by {@link GatewayCostModel#cost(CallProfile,
+     * GatewayWork)}.
+     */
+    public Monthly period(CallProfile profile, GatewayWork work, BigDecimal hours, int maxInstances) {
+        Objects.requireNonNull(work, "work");
+        return cost(profile, work, instances(work.invocations(), hours, maxInstances), hours);
+    }
+
     private Monthly cost(CallProfile profile, long calls, int instances, BigDecimal hours) {
+        if (calls < 0) {
+            throw new IllegalArgumentException("calls must be 0 or more");
+        }
+        return cost(profile, GatewayWork.ofCalls(calls), instances, hours);
+    }
+
+    private Monthly cost(CallProfile profile, GatewayWork work, int instances, BigDecimal hours) {
+        long calls = work.invocations();
         BigDecimal ec2 = prices.instancePerHour().multiply(hours).multiply(BigDecimal.valueOf(instances));
         BigDecimal fee = ec2.multiply(prices.managementFeeRate());
         BigDecimal n = BigDecimal.valueOf(calls);
@@ -158,7 +176,7 @@ public final class ManagedInstancesModel {
                 .multiply(BigDecimal.valueOf(fleet.natGateways()))
                 .add(natData);
         Map<AwsService, BigDecimal> others =
-                new EnumMap<>(services.cost(profile, calls).usd());
+                new EnumMap<>(services.cost(profile, work).usd());
         others.remove(AwsService.LAMBDA);
         return new Monthly(calls, instances, ec2, fee, requests, nat, others);
     }

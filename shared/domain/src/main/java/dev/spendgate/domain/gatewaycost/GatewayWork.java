@@ -1,0 +1,101 @@
+package dev.spendgate.domain.gatewaycost;
+
+import dev.spendgate.domain.usage.UsageRecord;
+
+/**
+ * What a set of usage records (a day's) says the gateway did in AWS, for {@link GatewayCostModel} to price record by
+ * record rather than as calls of one fixed profile: the proxy invocations and how long they ran ({@code latency_ms}).
+ * Records without a recorded length ({@code latency_ms} 0, as written by the sweeper for a call that never settled)
+ * are priced at the profile's assumed duration, and counted apart ({@link #untimedInvocations}).
+ *
+ * <p>Sums, filled one record at a time ({@link #add(UsageRecord)}) or from pre-aggregated figures ({@link #of}).
+ */
+public final class GatewayWork {
+    private long invocations;
+    private long timedInvocations;
+    private long timedMillis;
+
+    public GatewayWork() {}
+
+    /** {@code calls} proxied calls of which nothing but their number is known (priced at the assumed duration). */
+    public static GatewayWork ofCalls(long calls) {
+        return of(calls, 0, 0);
+    }
+
+    /**
+     * Pre-aggregated figures (an Athena result row).
+     *
+     * @param invocations records that ran a proxy invocation
+     * @param timedInvocations of them, those with a recorded length
+     * @param timedMillis the sum of those lengths ({@code latency_ms})
+     */
+    public static GatewayWork of(long invocations, long timedInvocations, long timedMillis) {
+        if (invocations < 0 || timedInvocations < 0 || timedMillis < 0 || timedInvocations > invocations) {
+            throw new IllegalArgumentException("counts must be 0 or more, timed invocations at most the invocations");
+        }
+        GatewayWork w = new GatewayWork();
+        w.invocations = invocations;
+        w.timedInvocations = timedInvocations;
+        w.timedMillis = timedMillis;
+        return w;
+    }
+
+    /** The sum of {@code days}. */
+    public static GatewayWork summed(java.util.Collection<GatewayWork> days) {
+        GatewayWork all = new GatewayWork();
+        days.forEach(all::add);
+        return all;
+    }
+
+    /** Counts what one record's call did. */
+    public void add(UsageRecord r) {
+        invocations++;
+        if (r.latencyMs() > 0) {
+            timedInvocations++;
+            timedMillis += r.latencyMs();
+        }
+    }
+
+    public void add(GatewayWork other) {
+        invocations += other.invocations;
+        timedInvocations += other.timedInvocations;
+        timedMillis += other.timedMillis;
+    }
+
+    /** Records that ran a proxy invocation: one API Gateway request and one Lambda request each. */
+    public long invocations() {
+        return invocations;
+    }
+
+    /** Invocations whose record gives the call's length. */
+    public long timedInvocations() {
+        return timedInvocations;
+    }
+
+    /** Invocations priced at the assumed duration: their record gives no length. */
+    public long untimedInvocations() {
+        return invocations - timedInvocations;
+    }
+
+    /** The recorded lengths of {@link #timedInvocations}, summed, in milliseconds. */
+    public long timedMillis() {
+        return timedMillis;
+    }
+
+    /** Every record counted. */
+    public long records() {
+        return invocations;
+    }
+
+    /**
+     * The counts by name, as {@code data-quality.json} shows them: {@code invocations}, {@code with_recorded_length}
+     * and {@code at_assumed_duration}.
+     */
+    public java.util.Map<String, Long> summary() {
+        java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
+        m.put("invocations", invocations);
+        m.put("with_recorded_length", timedInvocations);
+        m.put("at_assumed_duration", untimedInvocations());
+        return m;
+    }
+}
