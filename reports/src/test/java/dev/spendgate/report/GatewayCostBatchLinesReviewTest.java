@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.util.List;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,6 @@ class GatewayCostBatchLinesReviewTest {
     static final int BATCH_LINES = 10_000;
 
     @Test
-    @Disabled("DEFECT R22E-2: batch result lines are priced as proxied calls (API Gateway, Lambda, DynamoDB)")
     void focus_batchResultLines_areNotPricedAsProxiedCalls() throws Exception {
         TestMonth m = new TestMonth();
         TokenUsage tokens = TokenUsage.openAi(1_000, 0, 200, 0);

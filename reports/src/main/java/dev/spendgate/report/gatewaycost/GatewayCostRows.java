@@ -181,7 +181,7 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
                         usd,
                         0,
                         COST_SOURCE + ": estimated, not billed: Spendgate's own " + service.getKey() + " for "
-                                + work.records() + " calls" + lambdaNote
+                                + work.records() + " calls" + batchNote(work) + lambdaNote
                                 + (managed == null && service.getKey().equals(AwsService.LAMBDA.billedName())
                                         ? durationNote(work)
                                         : "")
@@ -189,6 +189,14 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
             }
         }
         return rows;
+    }
+
+    /** The batch result lines among the day's records, when there are any. */
+    private static String batchNote(GatewayWork work) {
+        return work.batchLines() == 0
+                ? ""
+                : " (" + work.batchLines() + " of them batch result lines: their usage records' delivery only, no API"
+                        + " Gateway request, Lambda invocation or budget write)";
     }
 
     /** How the Lambda row's duration was found: the calls' recorded lengths, and how many were assumed. */

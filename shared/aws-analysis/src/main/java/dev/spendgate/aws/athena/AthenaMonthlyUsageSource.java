@@ -155,7 +155,11 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 // what the cell's records say the gateway did, for its own AWS cost estimate (GatewayWork.add)
                 usage.addGatewayWork(
                         LocalDate.parse(v.get(0)),
-                        GatewayWork.of(Long.parseLong(v.get(8)), count(v.get(30)), count(v.get(31))));
+                        GatewayWork.of(
+                                Long.parseLong(v.get(8)) - count(v.get(32)),
+                                count(v.get(30)),
+                                count(v.get(31)),
+                                count(v.get(32))));
             }
         });
         // per key and id: the usage counts a row only for the outcomes of its own key (TrackedIds)
@@ -242,7 +246,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     }
 
     /** The cells query's last column of the gateway's own work ({@link GatewayWork}). */
-    static final int GATEWAY_WORK_LAST = 31;
+    static final int GATEWAY_WORK_LAST = 32;
+
+    /** A record of a call that ran a proxy invocation (not a batch result line). */
+    private static final String INVOKED = "batch_id IS NULL";
 
     String cellsQuery(YearMonth month) {
         String priced = "if(cost_usd IS NOT NULL, %s, 0)";
@@ -277,8 +284,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + priced.formatted("if(web_search_tool = 'web_search_preview', coalesce(web_searches, 0), 0)")
                 + ")"
                 + ", coalesce(service_tier_served, service_tier_requested)"
-                // the gateway's own work (GatewayWork.add): calls with a recorded length and those lengths
-                + ", count_if(latency_ms > 0), sum(if(latency_ms > 0, latency_ms, 0))"
+                // the gateway's own work (GatewayWork.add): calls with a recorded length and those lengths, and
+                // batch result lines (no invocation of their own)
+                + ", count_if(" + INVOKED + " AND latency_ms > 0), sum(if(" + INVOKED
+                + " AND latency_ms > 0, latency_ms, 0)), count_if(batch_id IS NOT NULL)"
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30";
     }
 

@@ -197,19 +197,22 @@ class AthenaMonthlyUsageSourceTest {
         for (String feature : new String[] {"chatbot", "search"}) {
             List<String> row = new ArrayList<>(cell("2026-11-03", "gpt-5-mini", feature, "0.1"));
             row.addAll(Arrays.asList(null, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", null));
-            // 10 calls in the cell, 8 with a recorded length, 30 s each
-            row.addAll(List.of("8", "240000"));
+            // 10 records in the cell: 1 batch result line, 8 calls with a recorded length of 30 s each
+            row.addAll(List.of("8", "240000", "1"));
             rows.add(row);
         }
         athena.results.add(rows);
 
         MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of());
 
-        assertThat(athena.queries.get(0)).contains("count_if(latency_ms > 0), sum(if(latency_ms > 0, latency_ms, 0))");
+        assertThat(athena.queries.get(0))
+                .contains("count_if(batch_id IS NULL AND latency_ms > 0)")
+                .contains("count_if(batch_id IS NOT NULL)");
         var day = usage.gatewayWork().get(java.time.LocalDate.of(2026, 11, 3));
-        assertThat(day.invocations()).isEqualTo(20);
+        assertThat(day.invocations()).isEqualTo(18);
+        assertThat(day.batchLines()).isEqualTo(2);
         assertThat(day.timedInvocations()).isEqualTo(16);
-        assertThat(day.untimedInvocations()).isEqualTo(4);
+        assertThat(day.untimedInvocations()).isEqualTo(2);
         assertThat(day.timedMillis()).isEqualTo(480_000);
     }
 

@@ -57,12 +57,13 @@ public final class GatewayCostModel {
      * USD per service for what the records of {@code work} say the gateway did, and their sum: per invocation the
      * operations of {@code profile}; Lambda billed for each call's recorded length plus the gateway's own time at the
      * profile's memory ({@link CallProfile#gatewayMillis}), and for the profile's {@link CallProfile#billedMillis} where
-     * no length is recorded.
+     * no length is recorded; batch result lines only as usage records delivered (S3 or Firehose).
      */
     public Breakdown cost(CallProfile profile, GatewayWork work) {
         Objects.requireNonNull(profile, "profile");
         Objects.requireNonNull(work, "work");
         BigDecimal n = BigDecimal.valueOf(work.invocations());
+        BigDecimal delivered = BigDecimal.valueOf(work.records());
         Map<AwsService, BigDecimal> usd = new EnumMap<>(AwsService.class);
         usd.put(
                 AwsService.API_GATEWAY,
@@ -85,14 +86,14 @@ public final class GatewayCostModel {
         usd.put(
                 AwsService.S3,
                 profile.s3Puts()
+                        .multiply(delivered)
                         .multiply(prices.s3PutPerThousand())
-                        .add(profile.s3Gets().multiply(prices.s3GetPerThousand()))
-                        .multiply(n)
+                        .add(profile.s3Gets().multiply(n).multiply(prices.s3GetPerThousand()))
                         .divide(THOUSAND));
         long billedRecordBytes = profile.firehoseRecordBytes() == 0
                 ? 0
                 : ceilTo(profile.firehoseRecordBytes(), prices.firehoseRecordRoundingBytes());
-        BigDecimal records = profile.firehoseRecords().multiply(n);
+        BigDecimal records = profile.firehoseRecords().multiply(delivered);
         BigDecimal ingestion = records.multiply(BigDecimal.valueOf(billedRecordBytes))
                 .divide(GIB, PRECISION)
                 .multiply(prices.firehosePerGb());

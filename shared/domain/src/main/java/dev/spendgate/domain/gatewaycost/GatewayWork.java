@@ -4,7 +4,9 @@ import dev.spendgate.domain.usage.UsageRecord;
 
 /**
  * What a set of usage records (a day's) says the gateway did in AWS, for {@link GatewayCostModel} to price record by
- * record rather than as calls of one fixed profile: the proxy invocations and how long they ran ({@code latency_ms}).
+ * record rather than as calls of one fixed profile: the proxy invocations and how long they ran ({@code latency_ms}),
+ * and the batch result lines ({@code batch_id}), which the batch results fetch or sweep records without an API
+ * Gateway request, a Lambda invocation or a budget write each: only their usage record is delivered.
  * Records without a recorded length ({@code latency_ms} 0, as written by the sweeper for a call that never settled)
  * are priced at the profile's assumed duration, and counted apart ({@link #untimedInvocations}).
  *
@@ -12,6 +14,7 @@ import dev.spendgate.domain.usage.UsageRecord;
  */
 public final class GatewayWork {
     private long invocations;
+    private long batchLines;
     private long timedInvocations;
     private long timedMillis;
 
@@ -19,7 +22,7 @@ public final class GatewayWork {
 
     /** {@code calls} proxied calls of which nothing but their number is known (priced at the assumed duration). */
     public static GatewayWork ofCalls(long calls) {
-        return of(calls, 0, 0);
+        return of(calls, 0, 0, 0);
     }
 
     /**
@@ -28,13 +31,19 @@ public final class GatewayWork {
      * @param invocations records that ran a proxy invocation
      * @param timedInvocations of them, those with a recorded length
      * @param timedMillis the sum of those lengths ({@code latency_ms})
+     * @param batchLines records of batch results ({@code batch_id}): a usage record each, no invocation
      */
-    public static GatewayWork of(long invocations, long timedInvocations, long timedMillis) {
-        if (invocations < 0 || timedInvocations < 0 || timedMillis < 0 || timedInvocations > invocations) {
+    public static GatewayWork of(long invocations, long timedInvocations, long timedMillis, long batchLines) {
+        if (invocations < 0
+                || timedInvocations < 0
+                || timedMillis < 0
+                || batchLines < 0
+                || timedInvocations > invocations) {
             throw new IllegalArgumentException("counts must be 0 or more, timed invocations at most the invocations");
         }
         GatewayWork w = new GatewayWork();
         w.invocations = invocations;
+        w.batchLines = batchLines;
         w.timedInvocations = timedInvocations;
         w.timedMillis = timedMillis;
         return w;
@@ -49,6 +58,10 @@ public final class GatewayWork {
 
     /** Counts what one record's call did. */
     public void add(UsageRecord r) {
+        if (r.billing().batchId() != null) {
+            batchLines++;
+            return;
+        }
         invocations++;
         if (r.latencyMs() > 0) {
             timedInvocations++;
@@ -58,6 +71,7 @@ public final class GatewayWork {
 
     public void add(GatewayWork other) {
         invocations += other.invocations;
+        batchLines += other.batchLines;
         timedInvocations += other.timedInvocations;
         timedMillis += other.timedMillis;
     }
@@ -82,20 +96,26 @@ public final class GatewayWork {
         return timedMillis;
     }
 
-    /** Every record counted. */
+    /** Records of batch results: delivered, without an invocation of their own. */
+    public long batchLines() {
+        return batchLines;
+    }
+
+    /** Every record counted: each one delivered to the usage log. */
     public long records() {
-        return invocations;
+        return invocations + batchLines;
     }
 
     /**
-     * The counts by name, as {@code data-quality.json} shows them: {@code invocations}, {@code with_recorded_length}
-     * and {@code at_assumed_duration}.
+     * The counts by name, as {@code data-quality.json} shows them: {@code invocations}, {@code with_recorded_length},
+     * {@code at_assumed_duration} and {@code batch_result_lines}.
      */
     public java.util.Map<String, Long> summary() {
         java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
         m.put("invocations", invocations);
         m.put("with_recorded_length", timedInvocations);
         m.put("at_assumed_duration", untimedInvocations());
+        m.put("batch_result_lines", batchLines);
         return m;
     }
 }
