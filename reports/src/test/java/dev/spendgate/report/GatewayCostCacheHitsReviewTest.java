@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.util.List;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,6 @@ class GatewayCostCacheHitsReviewTest {
     static final int HITS = 1_000;
 
     @Test
-    @Disabled("DEFECT R22E-4: cache hits priced as proxied calls with budget writes and a 4 s Lambda invocation")
     void focus_cacheHits_areNotPricedWithBudgetWritesOrTheLlmCallsDuration() throws Exception {
         TestMonth m = new TestMonth();
         for (int i = 0; i < HITS; i++) {

@@ -159,7 +159,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                 Long.parseLong(v.get(8)) - count(v.get(32)),
                                 count(v.get(30)),
                                 count(v.get(31)),
-                                count(v.get(32))));
+                                count(v.get(32)),
+                                count(v.get(33)),
+                                count(v.get(34))));
             }
         });
         // per key and id: the usage counts a row only for the outcomes of its own key (TrackedIds)
@@ -246,10 +248,13 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     }
 
     /** The cells query's last column of the gateway's own work ({@link GatewayWork}). */
-    static final int GATEWAY_WORK_LAST = 32;
+    static final int GATEWAY_WORK_LAST = 34;
 
     /** A record of a call that ran a proxy invocation (not a batch result line). */
     private static final String INVOKED = "batch_id IS NULL";
+
+    /** An invocation whose record gives its length (a cache hit's 0 ms is one). */
+    private static final String TIMED = INVOKED + " AND (latency_ms > 0 OR cache = 'hit')";
 
     String cellsQuery(YearMonth month) {
         String priced = "if(cost_usd IS NOT NULL, %s, 0)";
@@ -284,10 +289,11 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + priced.formatted("if(web_search_tool = 'web_search_preview', coalesce(web_searches, 0), 0)")
                 + ")"
                 + ", coalesce(service_tier_served, service_tier_requested)"
-                // the gateway's own work (GatewayWork.add): calls with a recorded length and those lengths, and
-                // batch result lines (no invocation of their own)
-                + ", count_if(" + INVOKED + " AND latency_ms > 0), sum(if(" + INVOKED
-                + " AND latency_ms > 0, latency_ms, 0)), count_if(batch_id IS NOT NULL)"
+                // the gateway's own work (GatewayWork.add): calls with a recorded length (a cache hit's, even 0 ms)
+                // and those lengths, batch result lines (no invocation of their own), cache hits and look-ups
+                + ", count_if(" + TIMED + "), sum(if(" + TIMED + ", latency_ms, 0)), count_if(batch_id IS NOT NULL)"
+                + ", count_if(" + INVOKED + " AND cache = 'hit'), count_if(" + INVOKED
+                + " AND cache IN ('hit', 'miss'))"
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30";
     }
 

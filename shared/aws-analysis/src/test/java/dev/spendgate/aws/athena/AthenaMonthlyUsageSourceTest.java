@@ -197,8 +197,9 @@ class AthenaMonthlyUsageSourceTest {
         for (String feature : new String[] {"chatbot", "search"}) {
             List<String> row = new ArrayList<>(cell("2026-11-03", "gpt-5-mini", feature, "0.1"));
             row.addAll(Arrays.asList(null, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", null));
-            // 10 records in the cell: 1 batch result line, 8 calls with a recorded length of 30 s each
-            row.addAll(List.of("8", "240000", "1"));
+            // 10 records in the cell: 1 batch result line, 8 calls with a recorded length of 30 s each; 3 cache
+            // look-ups, 1 of them a hit
+            row.addAll(List.of("8", "240000", "1", "1", "3"));
             rows.add(row);
         }
         athena.results.add(rows);
@@ -206,13 +207,16 @@ class AthenaMonthlyUsageSourceTest {
         MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of());
 
         assertThat(athena.queries.get(0))
-                .contains("count_if(batch_id IS NULL AND latency_ms > 0)")
+                .contains("count_if(batch_id IS NULL AND (latency_ms > 0 OR cache = 'hit'))")
+                .contains("count_if(batch_id IS NULL AND cache = 'hit')")
                 .contains("count_if(batch_id IS NOT NULL)");
         var day = usage.gatewayWork().get(java.time.LocalDate.of(2026, 11, 3));
         assertThat(day.invocations()).isEqualTo(18);
         assertThat(day.batchLines()).isEqualTo(2);
         assertThat(day.timedInvocations()).isEqualTo(16);
         assertThat(day.untimedInvocations()).isEqualTo(2);
+        assertThat(day.cacheHits()).isEqualTo(2);
+        assertThat(day.cacheLookups()).isEqualTo(6);
         assertThat(day.timedMillis()).isEqualTo(480_000);
     }
 

@@ -73,6 +73,12 @@ public record CallProfile(
      * about 0.13 read units per call; 0.5 is taken as a cautious allowance.
      */
     public static final BigDecimal READ_UNITS_PER_CALL = new BigDecimal("0.5");
+    /**
+     * A response-cache look-up (hit or miss) reads the answer item {@code cache#<key>} once, eventually consistent:
+     * half a read unit up to 4 KB.
+     */
+    public static final BigDecimal CACHE_LOOKUP_READ_UNITS = new BigDecimal("0.5");
+
     /** One GetSecretValue per cold start; one cold start per 10,000 calls is taken. */
     public static final BigDecimal SECRET_CALLS_PER_CALL = new BigDecimal("0.0001");
 

@@ -57,7 +57,9 @@ public final class GatewayCostModel {
      * USD per service for what the records of {@code work} say the gateway did, and their sum: per invocation the
      * operations of {@code profile}; Lambda billed for each call's recorded length plus the gateway's own time at the
      * profile's memory ({@link CallProfile#gatewayMillis}), and for the profile's {@link CallProfile#billedMillis} where
-     * no length is recorded; batch result lines only as usage records delivered (S3 or Firehose).
+     * no length is recorded; batch result lines only as usage records delivered (S3 or Firehose); the profile's
+     * DynamoDB writes (budgets and journal) for every invocation but the response-cache hits, and one answer read
+     * ({@link CallProfile#CACHE_LOOKUP_READ_UNITS}) for each cache look-up.
      */
     public Breakdown cost(CallProfile profile, GatewayWork work) {
         Objects.requireNonNull(profile, "profile");
@@ -78,10 +80,9 @@ public final class GatewayCostModel {
                         .add(lambdaGbSeconds(profile, work).multiply(perGbSecond(profile))));
         usd.put(
                 AwsService.DYNAMODB,
-                profile.dynamoDbWriteUnits()
+                dynamoDbWriteUnits(profile, work)
                         .multiply(prices.dynamoDbWriteUnitsPerMillion())
-                        .add(profile.dynamoDbReadUnits().multiply(prices.dynamoDbReadUnitsPerMillion()))
-                        .multiply(n)
+                        .add(dynamoDbReadUnits(profile, work).multiply(prices.dynamoDbReadUnitsPerMillion()))
                         .divide(MILLION));
         usd.put(
                 AwsService.S3,
@@ -131,6 +132,18 @@ public final class GatewayCostModel {
                 .add(BigDecimal.valueOf(work.untimedInvocations())
                         .multiply(BigDecimal.valueOf(profile.billedMillis())));
         return millis.multiply(BigDecimal.valueOf(profile.memoryMb())).divide(THOUSAND.multiply(MIB_PER_GIB));
+    }
+
+    /** DynamoDB write units of {@code work}: the profile's budget and journal writes for each budgeted invocation. */
+    public static BigDecimal dynamoDbWriteUnits(CallProfile profile, GatewayWork work) {
+        return profile.dynamoDbWriteUnits().multiply(BigDecimal.valueOf(work.budgetedInvocations()));
+    }
+
+    /** DynamoDB read units of {@code work}: the profile's per invocation and the response cache's answer reads. */
+    public static BigDecimal dynamoDbReadUnits(CallProfile profile, GatewayWork work) {
+        return profile.dynamoDbReadUnits()
+                .multiply(BigDecimal.valueOf(work.invocations()))
+                .add(CallProfile.CACHE_LOOKUP_READ_UNITS.multiply(BigDecimal.valueOf(work.cacheLookups())));
     }
 
     private BigDecimal perGbSecond(CallProfile profile) {

@@ -6,7 +6,9 @@ import dev.spendgate.domain.usage.UsageRecord;
  * What a set of usage records (a day's) says the gateway did in AWS, for {@link GatewayCostModel} to price record by
  * record rather than as calls of one fixed profile: the proxy invocations and how long they ran ({@code latency_ms}),
  * and the batch result lines ({@code batch_id}), which the batch results fetch or sweep records without an API
- * Gateway request, a Lambda invocation or a budget write each: only their usage record is delivered.
+ * Gateway request, a Lambda invocation or a budget write each: only their usage record is delivered. Response-cache
+ * hits ({@code cache: hit}) are invocations that touch no budget: no reservation, journal or settlement writes, only
+ * the answer's read; their recorded length, even 0 ms, is what they ran.
  * Records without a recorded length ({@code latency_ms} 0, as written by the sweeper for a call that never settled)
  * are priced at the profile's assumed duration, and counted apart ({@link #untimedInvocations}).
  *
@@ -15,6 +17,8 @@ import dev.spendgate.domain.usage.UsageRecord;
 public final class GatewayWork {
     private long invocations;
     private long batchLines;
+    private long cacheHits;
+    private long cacheLookups;
     private long timedInvocations;
     private long timedMillis;
 
@@ -22,7 +26,7 @@ public final class GatewayWork {
 
     /** {@code calls} proxied calls of which nothing but their number is known (priced at the assumed duration). */
     public static GatewayWork ofCalls(long calls) {
-        return of(calls, 0, 0, 0);
+        return of(calls, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -32,16 +36,30 @@ public final class GatewayWork {
      * @param timedInvocations of them, those with a recorded length
      * @param timedMillis the sum of those lengths ({@code latency_ms})
      * @param batchLines records of batch results ({@code batch_id}): a usage record each, no invocation
+     * @param cacheHits invocations answered from the response cache
+     * @param cacheLookups invocations that looked the response cache up ({@code cache} hit or miss)
      */
-    public static GatewayWork of(long invocations, long timedInvocations, long timedMillis, long batchLines) {
+    public static GatewayWork of(
+            long invocations,
+            long timedInvocations,
+            long timedMillis,
+            long batchLines,
+            long cacheHits,
+            long cacheLookups) {
         if (invocations < 0
                 || timedInvocations < 0
                 || timedMillis < 0
                 || batchLines < 0
-                || timedInvocations > invocations) {
-            throw new IllegalArgumentException("counts must be 0 or more, timed invocations at most the invocations");
+                || cacheHits < 0
+                || timedInvocations > invocations
+                || cacheHits > cacheLookups
+                || cacheLookups > invocations) {
+            throw new IllegalArgumentException("counts must be 0 or more, timed invocations and cache look-ups at most"
+                    + " the invocations, hits at most the look-ups");
         }
         GatewayWork w = new GatewayWork();
+        w.cacheHits = cacheHits;
+        w.cacheLookups = cacheLookups;
         w.invocations = invocations;
         w.batchLines = batchLines;
         w.timedInvocations = timedInvocations;
@@ -63,7 +81,15 @@ public final class GatewayWork {
             return;
         }
         invocations++;
-        if (r.latencyMs() > 0) {
+        String cache = r.optimization().cache();
+        boolean hit = "hit".equals(cache);
+        if (hit || "miss".equals(cache)) {
+            cacheLookups++;
+        }
+        if (hit) {
+            cacheHits++;
+        }
+        if (r.latencyMs() > 0 || hit) {
             timedInvocations++;
             timedMillis += r.latencyMs();
         }
@@ -72,6 +98,8 @@ public final class GatewayWork {
     public void add(GatewayWork other) {
         invocations += other.invocations;
         batchLines += other.batchLines;
+        cacheHits += other.cacheHits;
+        cacheLookups += other.cacheLookups;
         timedInvocations += other.timedInvocations;
         timedMillis += other.timedMillis;
     }
@@ -101,6 +129,21 @@ public final class GatewayWork {
         return batchLines;
     }
 
+    /** Invocations answered from the response cache: no budget touched. */
+    public long cacheHits() {
+        return cacheHits;
+    }
+
+    /** Invocations that looked an answer up in the response cache (hits and misses): one read each. */
+    public long cacheLookups() {
+        return cacheLookups;
+    }
+
+    /** Invocations that ran the budgets (every invocation but the cache hits). */
+    public long budgetedInvocations() {
+        return invocations - cacheHits;
+    }
+
     /** Every record counted: each one delivered to the usage log. */
     public long records() {
         return invocations + batchLines;
@@ -108,7 +151,7 @@ public final class GatewayWork {
 
     /**
      * The counts by name, as {@code data-quality.json} shows them: {@code invocations}, {@code with_recorded_length},
-     * {@code at_assumed_duration} and {@code batch_result_lines}.
+     * {@code at_assumed_duration}, {@code batch_result_lines} and {@code cache_hits}.
      */
     public java.util.Map<String, Long> summary() {
         java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
@@ -116,6 +159,7 @@ public final class GatewayWork {
         m.put("with_recorded_length", timedInvocations);
         m.put("at_assumed_duration", untimedInvocations());
         m.put("batch_result_lines", batchLines);
+        m.put("cache_hits", cacheHits);
         return m;
     }
 }
