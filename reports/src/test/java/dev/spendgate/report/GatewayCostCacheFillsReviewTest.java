@@ -12,7 +12,6 @@ import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.YearMonth;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +30,6 @@ class GatewayCostCacheFillsReviewTest {
     static final int MISSES = 1_000;
 
     @Test
-    @Disabled("DEFECT R22E-6: response-cache fills (answer, counter, slot writes) left out of the DynamoDB estimate")
     void focus_cacheMissesThatFill_priceTheCacheWrites() throws Exception {
         TestMonth m = new TestMonth();
         for (int i = 0; i < MISSES; i++) {

@@ -1,6 +1,7 @@
 package dev.spendgate.aws.athena;
 
 import dev.spendgate.aws.AwsClients;
+import dev.spendgate.domain.gatewaycost.CallProfile;
 import dev.spendgate.domain.gatewaycost.GatewayWork;
 import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
@@ -161,7 +162,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                 count(v.get(31)),
                                 count(v.get(32)),
                                 count(v.get(33)),
-                                count(v.get(34))));
+                                count(v.get(34)),
+                                count(v.get(35)),
+                                count(v.get(36))));
             }
         });
         // per key and id: the usage counts a row only for the outcomes of its own key (TrackedIds)
@@ -248,12 +251,15 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     }
 
     /** The cells query's last column of the gateway's own work ({@link GatewayWork}). */
-    static final int GATEWAY_WORK_LAST = 34;
+    static final int GATEWAY_WORK_LAST = 36;
 
     /** A record of a call that ran a proxy invocation (not a batch result line). */
     private static final String INVOKED = "batch_id IS NULL";
 
     /** An invocation whose record gives its length (a cache hit's 0 ms is one). */
+    private static final String FILL = INVOKED + " AND cache = 'miss' AND status_code BETWEEN 200 AND 299"
+            + " AND cost_usd IS NOT NULL AND error_type IS NULL";
+
     private static final String TIMED = INVOKED + " AND (latency_ms > 0 OR cache = 'hit')";
 
     String cellsQuery(YearMonth month) {
@@ -294,6 +300,11 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + ", count_if(" + TIMED + "), sum(if(" + TIMED + ", latency_ms, 0)), count_if(batch_id IS NOT NULL)"
                 + ", count_if(" + INVOKED + " AND cache = 'hit'), count_if(" + INVOKED
                 + " AND cache IN ('hit', 'miss'))"
+                // cache fills and their write units (CallProfile.cacheFillWriteUnits, integer division as ceilDiv)
+                + ", count_if(" + FILL + "), sum(if(" + FILL + ", " + CallProfile.CACHE_FILL_SLOT_WRITES + " + 2 * (("
+                + (CallProfile.CACHE_ANSWER_ITEM_BASE_BYTES + 1023) + " + "
+                + CallProfile.CACHE_ANSWER_BYTES_PER_OUTPUT_TOKEN
+                + " * greatest(coalesce(output_tokens, 0), 0)) / 1024), 0))"
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30";
     }
 

@@ -198,8 +198,8 @@ class AthenaMonthlyUsageSourceTest {
             List<String> row = new ArrayList<>(cell("2026-11-03", "gpt-5-mini", feature, "0.1"));
             row.addAll(Arrays.asList(null, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", null));
             // 10 records in the cell: 1 batch result line, 8 calls with a recorded length of 30 s each; 3 cache
-            // look-ups, 1 of them a hit
-            row.addAll(List.of("8", "240000", "1", "1", "3"));
+            // look-ups, 1 of them a hit, 2 misses filling the cache with 8 write units
+            row.addAll(List.of("8", "240000", "1", "1", "3", "2", "8"));
             rows.add(row);
         }
         athena.results.add(rows);
@@ -209,6 +209,7 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(athena.queries.get(0))
                 .contains("count_if(batch_id IS NULL AND (latency_ms > 0 OR cache = 'hit'))")
                 .contains("count_if(batch_id IS NULL AND cache = 'hit')")
+                .contains("2 + 2 * ((2047 + 4 * greatest(coalesce(output_tokens, 0), 0)) / 1024)")
                 .contains("count_if(batch_id IS NOT NULL)");
         var day = usage.gatewayWork().get(java.time.LocalDate.of(2026, 11, 3));
         assertThat(day.invocations()).isEqualTo(18);
@@ -217,6 +218,8 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(day.untimedInvocations()).isEqualTo(2);
         assertThat(day.cacheHits()).isEqualTo(2);
         assertThat(day.cacheLookups()).isEqualTo(6);
+        assertThat(day.cacheFills()).isEqualTo(4);
+        assertThat(day.cacheFillWriteUnits()).isEqualTo(16);
         assertThat(day.timedMillis()).isEqualTo(480_000);
     }
 

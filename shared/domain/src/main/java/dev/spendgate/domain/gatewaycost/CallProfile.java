@@ -79,6 +79,31 @@ public record CallProfile(
      */
     public static final BigDecimal CACHE_LOOKUP_READ_UNITS = new BigDecimal("0.5");
 
+    /**
+     * A kept answer's item ({@code cache#<key>}) beyond the answer's text: the completion's JSON envelope and the
+     * item's key, feature, model, token counts and times, taken as 1 KB (the body as kept is the non-streamed JSON,
+     * a streamed answer rebuilt into it).
+     */
+    public static final long CACHE_ANSWER_ITEM_BASE_BYTES = 1024;
+
+    /** Bytes of answer text per output token kept (about 4 characters a token in English). */
+    public static final long CACHE_ANSWER_BYTES_PER_OUTPUT_TOKEN = 4;
+
+    /** A fill's writes beside its answer: the feature counter's atomic ADD and the slot's put (items under 1 KB). */
+    public static final long CACHE_FILL_SLOT_WRITES = 2;
+
+    /**
+     * Write units of one response-cache fill whose answer had {@code outputTokens} output tokens (README "Routing and
+     * caching", stores): the answer item's put (one unit per KB), the counter and the slot, and the delete of the
+     * answer the slot held, once the feature's ring of {@code max_entries} is full (taken as the same size). A
+     * semantic rule's index item rewrite is not counted: the record does not say the rule was semantic.
+     */
+    public static long cacheFillWriteUnits(long outputTokens) {
+        long answerUnits = Math.ceilDiv(
+                CACHE_ANSWER_ITEM_BASE_BYTES + CACHE_ANSWER_BYTES_PER_OUTPUT_TOKEN * Math.max(0, outputTokens), 1024L);
+        return CACHE_FILL_SLOT_WRITES + 2 * answerUnits;
+    }
+
     /** One GetSecretValue per cold start; one cold start per 10,000 calls is taken. */
     public static final BigDecimal SECRET_CALLS_PER_CALL = new BigDecimal("0.0001");
 

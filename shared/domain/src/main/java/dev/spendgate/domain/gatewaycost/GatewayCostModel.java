@@ -58,7 +58,8 @@ public final class GatewayCostModel {
      * operations of {@code profile}; Lambda billed for each call's recorded length plus the gateway's own time at the
      * profile's memory ({@link CallProfile#gatewayMillis}), and for the profile's {@link CallProfile#billedMillis} where
      * no length is recorded; batch result lines only as usage records delivered (S3 or Firehose); the profile's
-     * DynamoDB writes (budgets and journal) for every invocation but the response-cache hits, and one answer read
+     * DynamoDB writes (budgets and journal) for every invocation but the response-cache hits, the cache fills' writes
+     * ({@link CallProfile#cacheFillWriteUnits}), and one answer read
      * ({@link CallProfile#CACHE_LOOKUP_READ_UNITS}) for each cache look-up.
      */
     public Breakdown cost(CallProfile profile, GatewayWork work) {
@@ -134,9 +135,14 @@ public final class GatewayCostModel {
         return millis.multiply(BigDecimal.valueOf(profile.memoryMb())).divide(THOUSAND.multiply(MIB_PER_GIB));
     }
 
-    /** DynamoDB write units of {@code work}: the profile's budget and journal writes for each budgeted invocation. */
+    /**
+     * DynamoDB write units of {@code work}: the profile's budget and journal writes for each budgeted invocation, and
+     * the response cache's fills.
+     */
     public static BigDecimal dynamoDbWriteUnits(CallProfile profile, GatewayWork work) {
-        return profile.dynamoDbWriteUnits().multiply(BigDecimal.valueOf(work.budgetedInvocations()));
+        return profile.dynamoDbWriteUnits()
+                .multiply(BigDecimal.valueOf(work.budgetedInvocations()))
+                .add(BigDecimal.valueOf(work.cacheFillWriteUnits()));
     }
 
     /** DynamoDB read units of {@code work}: the profile's per invocation and the response cache's answer reads. */

@@ -8,7 +8,8 @@ import dev.spendgate.domain.usage.UsageRecord;
  * and the batch result lines ({@code batch_id}), which the batch results fetch or sweep records without an API
  * Gateway request, a Lambda invocation or a budget write each: only their usage record is delivered. Response-cache
  * hits ({@code cache: hit}) are invocations that touch no budget: no reservation, journal or settlement writes, only
- * the answer's read; their recorded length, even 0 ms, is what they ran.
+ * the answer's read; their recorded length, even 0 ms, is what they ran. A miss whose successful, priced answer was
+ * kept fills the cache: {@link CallProfile#cacheFillWriteUnits} more writes.
  * Records without a recorded length ({@code latency_ms} 0, as written by the sweeper for a call that never settled)
  * are priced at the profile's assumed duration, and counted apart ({@link #untimedInvocations}).
  *
@@ -19,6 +20,8 @@ public final class GatewayWork {
     private long batchLines;
     private long cacheHits;
     private long cacheLookups;
+    private long cacheFills;
+    private long cacheFillWriteUnits;
     private long timedInvocations;
     private long timedMillis;
 
@@ -26,7 +29,7 @@ public final class GatewayWork {
 
     /** {@code calls} proxied calls of which nothing but their number is known (priced at the assumed duration). */
     public static GatewayWork ofCalls(long calls) {
-        return of(calls, 0, 0, 0, 0, 0);
+        return of(calls, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -38,6 +41,8 @@ public final class GatewayWork {
      * @param batchLines records of batch results ({@code batch_id}): a usage record each, no invocation
      * @param cacheHits invocations answered from the response cache
      * @param cacheLookups invocations that looked the response cache up ({@code cache} hit or miss)
+     * @param cacheFills misses whose answer was kept
+     * @param cacheFillWriteUnits their write units ({@link CallProfile#cacheFillWriteUnits}), summed
      */
     public static GatewayWork of(
             long invocations,
@@ -45,12 +50,17 @@ public final class GatewayWork {
             long timedMillis,
             long batchLines,
             long cacheHits,
-            long cacheLookups) {
+            long cacheLookups,
+            long cacheFills,
+            long cacheFillWriteUnits) {
         if (invocations < 0
                 || timedInvocations < 0
                 || timedMillis < 0
                 || batchLines < 0
                 || cacheHits < 0
+                || cacheFills < 0
+                || cacheFillWriteUnits < 0
+                || cacheFills > cacheLookups - cacheHits
                 || timedInvocations > invocations
                 || cacheHits > cacheLookups
                 || cacheLookups > invocations) {
@@ -60,6 +70,8 @@ public final class GatewayWork {
         GatewayWork w = new GatewayWork();
         w.cacheHits = cacheHits;
         w.cacheLookups = cacheLookups;
+        w.cacheFills = cacheFills;
+        w.cacheFillWriteUnits = cacheFillWriteUnits;
         w.invocations = invocations;
         w.batchLines = batchLines;
         w.timedInvocations = timedInvocations;
@@ -89,10 +101,23 @@ public final class GatewayWork {
         if (hit) {
             cacheHits++;
         }
+        if (fills(r)) {
+            cacheFills++;
+            cacheFillWriteUnits += CallProfile.cacheFillWriteUnits(r.tokens().outputTokens());
+        }
         if (r.latencyMs() > 0 || hit) {
             timedInvocations++;
             timedMillis += r.latencyMs();
         }
+    }
+
+    /** A miss whose answer the proxy keeps: successful and priced ({@code CacheFill}). */
+    private static boolean fills(UsageRecord r) {
+        return "miss".equals(r.optimization().cache())
+                && r.statusCode() >= 200
+                && r.statusCode() < 300
+                && r.costUsd() != null
+                && r.errorType() == null;
     }
 
     public void add(GatewayWork other) {
@@ -100,6 +125,8 @@ public final class GatewayWork {
         batchLines += other.batchLines;
         cacheHits += other.cacheHits;
         cacheLookups += other.cacheLookups;
+        cacheFills += other.cacheFills;
+        cacheFillWriteUnits += other.cacheFillWriteUnits;
         timedInvocations += other.timedInvocations;
         timedMillis += other.timedMillis;
     }
@@ -139,6 +166,16 @@ public final class GatewayWork {
         return cacheLookups;
     }
 
+    /** Misses whose answer was kept in the response cache. */
+    public long cacheFills() {
+        return cacheFills;
+    }
+
+    /** DynamoDB write units of the {@link #cacheFills}. */
+    public long cacheFillWriteUnits() {
+        return cacheFillWriteUnits;
+    }
+
     /** Invocations that ran the budgets (every invocation but the cache hits). */
     public long budgetedInvocations() {
         return invocations - cacheHits;
@@ -151,7 +188,7 @@ public final class GatewayWork {
 
     /**
      * The counts by name, as {@code data-quality.json} shows them: {@code invocations}, {@code with_recorded_length},
-     * {@code at_assumed_duration}, {@code batch_result_lines} and {@code cache_hits}.
+     * {@code at_assumed_duration}, {@code batch_result_lines}, {@code cache_hits} and {@code cache_fills}.
      */
     public java.util.Map<String, Long> summary() {
         java.util.Map<String, Long> m = new java.util.LinkedHashMap<>();
@@ -160,6 +197,7 @@ public final class GatewayWork {
         m.put("at_assumed_duration", untimedInvocations());
         m.put("batch_result_lines", batchLines);
         m.put("cache_hits", cacheHits);
+        m.put("cache_fills", cacheFills);
         return m;
     }
 }
