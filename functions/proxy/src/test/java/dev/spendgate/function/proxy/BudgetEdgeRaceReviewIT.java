@@ -199,7 +199,6 @@ class BudgetEdgeRaceReviewIT {
      * priority rate ($0.1401), 3 are admitted ($0.42).
      */
     @Test
-    @Disabled("DEFECT R22B-4: project-default priority tier not in the worst case; $0.50 budget settles $0.84")
     void noTierRequested_projectServesPriority_concurrentCallsSettleOverTheLimit() throws Exception {
         gw = start(dir);
         budget("global", "0.50");

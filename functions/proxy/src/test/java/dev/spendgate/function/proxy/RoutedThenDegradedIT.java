@@ -49,7 +49,8 @@ class RoutedThenDegradedIT {
                 """);
         gw = GatewayFixture.optimized(
                 dir, Clock.systemUTC(), Map.of("SPENDGATE_DEGRADE_CHAINS", "gpt-4o-mini>gpt-4.1-nano"));
-        // worst cases at max_tokens 1000: gpt-4o-mini about $0.0006, gpt-4.1-nano about $0.0004
+        // worst cases at max_tokens 1000 at standard (service_tier default): gpt-4o-mini about $0.0006,
+        // gpt-4.1-nano about $0.0004
         gw.runtime
                 .budgetStores()
                 .policies()
@@ -64,7 +65,7 @@ class RoutedThenDegradedIT {
 
         HttpResponse<String> r = gw.send(gw.post(
                         "/v1/chat/completions",
-                        "{\"model\":\"gpt-4o\",\"max_tokens\":1000,"
+                        "{\"model\":\"gpt-4o\",\"max_tokens\":1000,\"service_tier\":\"default\","
                                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Classify: printer on fire\"}]}")
                 .header("X-Cost-Feature", "triage")
                 .header("X-Cost-Department", "support"));

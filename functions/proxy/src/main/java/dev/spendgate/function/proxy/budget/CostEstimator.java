@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Endpoint;
@@ -11,6 +12,7 @@ import dev.spendgate.function.proxy.usage.PromptText;
 import dev.spendgate.function.proxy.usage.RequestedServiceTier;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import java.math.BigDecimal;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -28,6 +30,9 @@ import java.util.Optional;
  *   <li>cache writes: when an Anthropic request marks content with {@code cache_control} (or a Bedrock Converse
  *       request with a {@code cachePoint}), every input token at the cache-write price (1-hour when any mark asks for
  *       {@code ttl: 1h});
+ *   <li>service tier: the requested tier's rates when they bill more than standard; a request naming no tier (or
+ *       {@code auto}) at the dearest tier the catalog prices that the provider may apply unasked (a project or
+ *       organisation default: priority, scale), see {@link #tiersItMayBeServed};
  *   <li>data residency: times the multiplier of the region the body asks for ({@code inference_geo}), else the
  *       model's largest, as a workspace default may apply it ({@link ModelPrice#reservedRegionMultiplier});
  *   <li>web searches: the most a web-search tool of the request may run ({@link WebSearchTools}), at the model's
@@ -39,6 +44,10 @@ import java.util.Optional;
 public final class CostEstimator {
     /** Headroom for tokenizers other than OpenAI's, relative to {@code o200k_base}. */
     public static final String FOREIGN_TOKENIZER_FACTOR = "1.35";
+
+    /** The tiers a call that names none may be billed at (see {@link #tiersItMayBeServed}). */
+    private static final List<String> UNASKED_TIERS =
+            List.of(ServiceTiers.STANDARD, ServiceTiers.PRIORITY, ServiceTiers.SCALE);
 
     private final PricingCatalog pricing;
     private final long defaultMaxOutputTokens;
@@ -74,9 +83,29 @@ public final class CostEstimator {
         BigDecimal standard = price.get().cost(worst); // the long-context rule applies by the worst-case input
         // A requested tier that bills more (priority) is reserved at its rate; one the catalog has no rates for is
         // reserved at standard (the call is then recorded unpriced).
-        BigDecimal requested =
-                price.get().quote(worst, tierRequested, null).map(q -> q.cost()).orElse(standard);
-        return Optional.of(inRegion(price.get(), body, requested.max(standard)));
+        BigDecimal reserved = standard;
+        for (String tier : tiersItMayBeServed(pricingProvider, tierRequested)) {
+            reserved = reserved.max(
+                    price.get().quote(worst, tier, null).map(q -> q.cost()).orElse(standard));
+        }
+        return Optional.of(inRegion(price.get(), body, reserved));
+    }
+
+    /**
+     * The tiers a call may be billed at: the one it asks for; with none or {@code auto}, every tier the provider may
+     * apply without the request naming it: OpenAI's project default ({@code auto}: "the service tier configured in the
+     * Project settings", priority or scale), Anthropic's Priority Tier ({@code auto} uses it when the organisation has
+     * it). Batch, flex, fast mode and latency-optimized inference are only ever served when asked for, and Bedrock
+     * serves a request naming no tier at standard ("Default": no account-level default tier).
+     */
+    static List<String> tiersItMayBeServed(String pricingProvider, String tierRequested) {
+        if ("bedrock".equals(pricingProvider) && (tierRequested == null || tierRequested.isBlank())) {
+            return List.of(ServiceTiers.STANDARD);
+        }
+        if (tierRequested == null || tierRequested.isBlank() || "auto".equalsIgnoreCase(tierRequested.trim())) {
+            return UNASKED_TIERS;
+        }
+        return List.of(tierRequested);
     }
 
     /**
@@ -90,9 +119,7 @@ public final class CostEstimator {
             return Optional.empty();
         }
         TokenUsage worst = worstCase(pricingProvider, model, endpoint, PromptText.of(endpoint, body), body);
-        return price.get()
-                .quote(worst, dev.spendgate.domain.pricing.ServiceTiers.BATCH, null)
-                .map(q -> inRegion(price.get(), body, q.cost()));
+        return price.get().quote(worst, ServiceTiers.BATCH, null).map(q -> inRegion(price.get(), body, q.cost()));
     }
 
     /** {@code cost} times the data-residency multiplier the call may be billed at. */

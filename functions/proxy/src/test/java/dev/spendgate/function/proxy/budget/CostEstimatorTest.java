@@ -257,31 +257,34 @@ class CostEstimatorTest {
         assertThat(audioTokens).isBetween(360L, 410L);
     }
 
+    /**
+     * OpenAI serves a request naming no tier (or {@code auto}) at the project's configured tier, priority included:
+     * it is reserved at the dearest tier the catalog prices; {@code default} at standard, {@code flex} never below
+     * standard, and Bedrock (no account default tier) at standard.
+     */
     @Test
-    void priorityTierRequested_isReservedAtThePriorityRate() throws Exception {
-        JsonNode standard = JSON.readTree("{\"model\":\"gpt-5-mini\",\"max_tokens\":1000,\"messages\":[]}");
-        JsonNode priority = JSON.readTree(
-                "{\"model\":\"gpt-5-mini\",\"max_tokens\":1000,\"service_tier\":\"priority\",\"messages\":[]}");
-
-        java.math.BigDecimal atStandard = estimator
-                .estimate(
-                        "openai",
-                        "gpt-5-mini",
-                        Endpoint.CHAT_COMPLETIONS,
-                        PromptText.of(Endpoint.CHAT_COMPLETIONS, standard),
-                        standard)
-                .orElseThrow();
-        java.math.BigDecimal atPriority = estimator
-                .estimate(
-                        "openai",
-                        "gpt-5-mini",
-                        Endpoint.CHAT_COMPLETIONS,
-                        PromptText.of(Endpoint.CHAT_COMPLETIONS, priority),
-                        priority)
-                .orElseThrow();
+    void priorityOrNoTierRequested_isReservedAtThePriorityRate_defaultAtStandard() throws Exception {
+        java.math.BigDecimal atDefault = gpt5Mini("\"service_tier\":\"default\",");
+        java.math.BigDecimal atPriority = gpt5Mini("\"service_tier\":\"priority\",");
 
         // priority bills 1.8x standard on gpt-5-mini (catalog service_tiers)
-        assertThat(atPriority).isEqualByComparingTo(atStandard.multiply(new java.math.BigDecimal("1.8")));
+        assertThat(atPriority).isEqualByComparingTo(atDefault.multiply(new java.math.BigDecimal("1.8")));
+        assertThat(gpt5Mini("")).isEqualByComparingTo(atPriority);
+        assertThat(gpt5Mini("\"service_tier\":\"auto\",")).isEqualByComparingTo(atPriority);
+        assertThat(gpt5Mini("\"service_tier\":\"flex\",")).isEqualByComparingTo(atDefault);
+        assertThat(CostEstimator.tiersItMayBeServed("bedrock", null)).containsExactly("standard");
+    }
+
+    private java.math.BigDecimal gpt5Mini(String tier) throws Exception {
+        JsonNode body = JSON.readTree("{\"model\":\"gpt-5-mini\"," + tier + "\"max_tokens\":1000,\"messages\":[]}");
+        return estimator
+                .estimate(
+                        "openai",
+                        "gpt-5-mini",
+                        Endpoint.CHAT_COMPLETIONS,
+                        PromptText.of(Endpoint.CHAT_COMPLETIONS, body),
+                        body)
+                .orElseThrow();
     }
 
     /**
