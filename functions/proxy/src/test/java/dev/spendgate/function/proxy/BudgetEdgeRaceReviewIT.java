@@ -228,7 +228,6 @@ class BudgetEdgeRaceReviewIT {
      * 346 tokens (over $0.00127 each), at most 7 fit.
      */
     @Test
-    @Disabled("DEFECT R22B-6: Anthropic tool-use system prompt (346 tokens) not in the worst case")
     void anthropicTools_toolUseSystemPromptBilled_blockBudgetSettlesOverItsLimit() throws Exception {
         gw = start(dir);
         budget("global", "0.01");

@@ -6,6 +6,7 @@ import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.pricing.ToolUseSystemPrompt;
 import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.PromptText;
@@ -23,7 +24,8 @@ import java.util.Optional;
  *       schemas, media by a stated bound per item), with jtokkit's count for text (a text seen on an earlier call:
  *       its count then, {@link TextTokenMemo}) plus framing tokens per message;
  *       for providers other than OpenAI (tokenizer not public) the text count times {@value
- *       #FOREIGN_TOKENIZER_FACTOR}; all at the full input price (no cache discount);
+ *       #FOREIGN_TOKENIZER_FACTOR}; on Claude with tools, Anthropic's tool-use system prompt ({@link
+ *       ToolUseSystemPrompt}); all at the full input price (no cache discount);
  *   <li>output: the request's cap ({@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens},
  *       Bedrock's {@code inferenceConfig.maxTokens}) times {@code n}; with no cap, the model's maximum output
  *       ({@link OutputLimits}), or the configured default for a model not listed there;
@@ -147,6 +149,30 @@ public final class CostEstimator {
         return Math.multiplyExact(cap, n == null ? 1 : n);
     }
 
+    /**
+     * The tokens of Anthropic's tool-use system prompt ({@link ToolUseSystemPrompt}) when the body offers tools
+     * ({@code tools}, Bedrock Converse's {@code toolConfig.tools}); 0 without tools or on a model that is not Claude.
+     */
+    static long toolUseSystemPrompt(String model, JsonNode body) {
+        JsonNode tools = body.path("tools");
+        JsonNode choice = body.path("tool_choice");
+        if (!tools.isArray() || tools.isEmpty()) {
+            tools = body.path("toolConfig").path("tools");
+            choice = body.path("toolConfig").path("toolChoice");
+        }
+        if (!tools.isArray() || tools.isEmpty()) {
+            return 0;
+        }
+        // Anthropic {"type": "any"}, Bedrock {"any": {}}, OpenAI format "required" or a named function: forced
+        String kind = choice.isTextual()
+                ? choice.asText()
+                : choice.has("type")
+                        ? choice.path("type").asText()
+                        : choice.fieldNames().hasNext() ? choice.fieldNames().next() : "auto";
+        boolean forced = !(kind.isEmpty() || "auto".equals(kind) || "none".equals(kind));
+        return ToolUseSystemPrompt.tokens(model, forced);
+    }
+
     /** The token counts the worst case is priced at. */
     TokenUsage worstCase(String pricingProvider, String model, Endpoint endpoint, PromptText prompt, JsonNode body) {
         BilledInput.Count counted = BilledInput.of(body, model, pricingProvider, memo);
@@ -157,11 +183,11 @@ public final class CostEstimator {
                     .setScale(0, java.math.RoundingMode.CEILING)
                     .longValueExact();
         }
-        long input = text + counted.media();
-        // the cap of the model the catalog prices the id as: an alias (a Bedrock prompt router or application
-        // inference profile ARN, which names no model) reserves its target model's maximum output
+        // the model the catalog prices the id as: an alias (a Bedrock prompt router or application inference profile
+        // ARN, which names no model) reserves its target model's maximum output and tool-use system prompt
         String capModel =
                 pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
+        long input = text + counted.media() + toolUseSystemPrompt(capModel, body);
         long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(capModel, prompt, body);
         long searches = WebSearchTools.worstCase(endpoint, body);
         long previewSearches = WebSearchTools.mayBePreview(endpoint, body) ? searches : 0;

@@ -156,6 +156,37 @@ class CostEstimatorTest {
         assertThat(withTools - bare).isGreaterThan(400);
     }
 
+    /**
+     * Anthropic adds a tool-use system prompt to a request with tools, billed as input (pricing page, "Tool use
+     * system prompt token count"): 346 tokens on Sonnet 4.5 with tool_choice auto or none, 313 with any or tool.
+     */
+    @Test
+    void claudeWithTools_reservesAnthropicsToolUseSystemPrompt() throws Exception {
+        String tool = "\"tools\":[{\"name\":\"label\",\"input_schema\":{\"type\":\"object\"}}]";
+        String question = "\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"Label it.\"}]";
+        JsonNode auto = JSON.readTree("{" + tool + "," + question + "}");
+        JsonNode any = JSON.readTree("{" + tool + ",\"tool_choice\":{\"type\":\"any\"}," + question + "}");
+        JsonNode converse =
+                JSON.readTree("{\"toolConfig\":{" + tool + ",\"toolChoice\":{\"tool\":{\"name\":\"label\"}}}}");
+
+        assertThat(CostEstimator.toolUseSystemPrompt("claude-sonnet-4-5", auto)).isEqualTo(346);
+        assertThat(CostEstimator.toolUseSystemPrompt("claude-sonnet-4-5-20250929", any))
+                .isEqualTo(313);
+        assertThat(CostEstimator.toolUseSystemPrompt("anthropic.claude-sonnet-4-5-20250929-v1:0", converse))
+                .isEqualTo(313);
+        assertThat(CostEstimator.toolUseSystemPrompt("claude-3-opus", auto)).isEqualTo(530);
+        // a Claude version the table does not list: the largest count of its column
+        assertThat(CostEstimator.toolUseSystemPrompt("claude-opus-4-9", auto)).isEqualTo(530);
+        assertThat(CostEstimator.toolUseSystemPrompt("claude-opus-4-9", any)).isEqualTo(340);
+        assertThat(CostEstimator.toolUseSystemPrompt("gpt-4o", auto)).isZero();
+        assertThat(CostEstimator.toolUseSystemPrompt("claude-sonnet-4-5", JSON.readTree("{" + question + "}")))
+                .isZero();
+        JsonNode without = JSON.readTree("{" + question + "}");
+        assertThat(anthropic(auto.toString()).inputTokens()
+                        - anthropic(without.toString()).inputTokens())
+                .isGreaterThan(346);
+    }
+
     @Test
     void bedrockSystemAndToolConfig_areCountedAsInput() throws Exception {
         String messages = "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]";
