@@ -95,7 +95,6 @@ class BudgetEdgeRaceReviewIT {
      * bounds the chain (the model's context window, 128,000 tokens on gpt-4o: $0.32) admits at most 3 of them.
      */
     @Test
-    @Disabled("DEFECT R22B-1: previous_response_id chain input not in the worst case; $1 budget settles $3.00")
     void previousResponseId_chainBilledAsInput_blockBudgetSettlesOverItsLimit() throws Exception {
         gw = start(dir);
         budget("global", "1.00");

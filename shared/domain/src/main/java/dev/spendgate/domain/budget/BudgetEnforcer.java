@@ -558,7 +558,9 @@ public final class BudgetEnforcer implements AutoCloseable {
                             first,
                             BudgetState.EMPTY,
                             now,
-                            "model '" + model + "' has no price in the catalog, so a budget cannot bound its cost"));
+                            "model '" + model + "' has no price in the catalog, or the call's worst case on it is"
+                                    + " unknown (input stored at the provider on a model of unknown context window),"
+                                    + " so a budget cannot bound its cost"));
         }
         BigDecimal amount = estimate.get();
         List<Reservation> held = holdAlerts ? applicable : enforced;

@@ -53,6 +53,14 @@ final class ModelTable {
 
     /** The figures of {@code model}'s row, or empty when it has none (see the class comment). */
     Optional<long[]> find(String model) {
+        return find(model, false);
+    }
+
+    /**
+     * As {@link #find(String)}; {@code dottedVersions}: also an id whose matched prefix is followed by a dotted minor
+     * version ({@code gpt-5.7} after {@code gpt-5}) matches nothing.
+     */
+    Optional<long[]> find(String model, boolean dottedVersions) {
         if (model == null) {
             return Optional.empty();
         }
@@ -70,7 +78,9 @@ final class ModelTable {
                 }
             }
         }
-        if (best == null || (m.contains("claude") && newerVersion(bestRest))) {
+        if (best == null
+                || (m.contains("claude") && newerVersion(bestRest))
+                || (dottedVersions && dottedVersion(bestRest))) {
             return Optional.empty();
         }
         return Optional.of(rows.get(best).clone());
@@ -83,6 +93,11 @@ final class ModelTable {
                 .mapToLong(e -> e.getValue()[column])
                 .max()
                 .orElseThrow();
+    }
+
+    /** {@code .7} after a matched prefix: a version the table does not list. */
+    private static boolean dottedVersion(String rest) {
+        return rest.length() >= 2 && rest.charAt(0) == '.' && Character.isDigit(rest.charAt(1));
     }
 
     /** {@code -9} or {@code -9-v1:0} after a matched prefix: a minor version the table does not list. */

@@ -25,7 +25,9 @@ import java.util.Optional;
  *       its count then, {@link TextTokenMemo}) plus framing tokens per message;
  *       for providers other than OpenAI (tokenizer not public) the text count times {@value
  *       #FOREIGN_TOKENIZER_FACTOR}; on Claude with tools, Anthropic's tool-use system prompt ({@link
- *       ToolUseSystemPrompt}); all at the full input price (no cache discount);
+ *       ToolUseSystemPrompt}); a Responses call that continues input stored at the provider ({@link StoredInput}:
+ *       {@code previous_response_id}, {@code conversation}, a stored {@code prompt}) at least the model's context
+ *       window, its worst case unknown (empty) when the window is; all at the full input price (no cache discount);
  *   <li>output: the request's cap ({@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens},
  *       Bedrock's {@code inferenceConfig.maxTokens}) times {@code n}; with no cap, the model's maximum output
  *       ({@link OutputLimits}), or the configured default for a model not listed there;
@@ -78,8 +80,8 @@ public final class CostEstimator {
             JsonNode body,
             String tierRequested) {
         Optional<ModelPrice> price = pricing.find(pricingProvider, model);
-        if (price.isEmpty()) {
-            return Optional.empty();
+        if (price.isEmpty() || StoredInput.tokens(price.get().model(), endpoint, body) < 0) {
+            return Optional.empty(); // no price, or input stored at the provider on a model of unknown context window
         }
         TokenUsage worst = worstCase(pricingProvider, model, endpoint, prompt, body);
         BigDecimal standard = price.get().cost(worst); // the long-context rule applies by the worst-case input
@@ -117,7 +119,7 @@ public final class CostEstimator {
     public Optional<BigDecimal> estimateBatchRequest(
             String pricingProvider, String model, Endpoint endpoint, JsonNode body) {
         Optional<ModelPrice> price = pricing.find(pricingProvider, model);
-        if (price.isEmpty()) {
+        if (price.isEmpty() || StoredInput.tokens(price.get().model(), endpoint, body) < 0) {
             return Optional.empty();
         }
         TokenUsage worst = worstCase(pricingProvider, model, endpoint, PromptText.of(endpoint, body), body);
@@ -188,6 +190,8 @@ public final class CostEstimator {
         String capModel =
                 pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
         long input = text + counted.media() + toolUseSystemPrompt(capModel, body);
+        // a call continuing input stored at the provider may bill up to the model's context window as input
+        input = Math.max(input, StoredInput.tokens(capModel, endpoint, body));
         long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(capModel, prompt, body);
         long searches = WebSearchTools.worstCase(endpoint, body);
         long previewSearches = WebSearchTools.mayBePreview(endpoint, body) ? searches : 0;

@@ -187,6 +187,46 @@ class CostEstimatorTest {
                 .isGreaterThan(346);
     }
 
+    /**
+     * OpenAI bills a Responses call continuing stored input (previous_response_id, conversation, a stored prompt) for
+     * that input too: its worst case holds the model's context window (gpt-4o: 128,000 tokens); on a model whose window
+     * is unknown the worst case is unknown (no estimate: block budgets refuse it, as an unpriced model).
+     */
+    @Test
+    void responsesContinuingStoredInput_reservesTheContextWindow_unknownWindowHasNoEstimate() throws Exception {
+        String ask = "\"input\":\"Continue.\",\"max_output_tokens\":16";
+        for (String stored : new String[] {
+            "\"previous_response_id\":\"resp_1\",",
+            "\"conversation\":\"conv_1\",",
+            "\"conversation\":{\"id\":\"conv_1\"},",
+            "\"prompt\":{\"id\":\"pmpt_1\",\"version\":\"2\"},"
+        }) {
+            assertThat(responses("gpt-4o", "{" + stored + ask + "}").inputTokens())
+                    .as(stored)
+                    .isEqualTo(128_000);
+        }
+        assertThat(responses("gpt-4o", "{" + ask + "}").inputTokens()).isLessThan(100);
+        assertThat(responses("gpt-4.1-mini", "{\"previous_response_id\":\"resp_1\"," + ask + "}")
+                        .inputTokens())
+                .isEqualTo(1_047_576);
+        // a newer version than the table lists (gpt-5.9 after gpt-5.6) has no window: no estimate
+        JsonNode newer = JSON.readTree("{\"previous_response_id\":\"resp_1\"," + ask + "}");
+        assertThat(dev.spendgate.domain.pricing.ContextWindows.tokens("gpt-5.9"))
+                .isEmpty();
+        assertThat(dev.spendgate.domain.pricing.ContextWindows.tokens("gpt-5-mini"))
+                .hasValue(400_000);
+        assertThat(dev.spendgate.domain.pricing.ContextWindows.tokens("anthropic.claude-opus-4-6-v1:0"))
+                .hasValue(1_000_000);
+        assertThat(StoredInput.tokens("gpt-5.9", Endpoint.RESPONSES, newer)).isEqualTo(-1);
+        assertThat(StoredInput.tokens("gpt-5.9", Endpoint.CHAT_COMPLETIONS, newer))
+                .isZero();
+    }
+
+    private TokenUsage responses(String model, String body) throws Exception {
+        JsonNode json = JSON.readTree(body);
+        return estimator.worstCase("openai", model, Endpoint.RESPONSES, PromptText.of(Endpoint.RESPONSES, json), json);
+    }
+
     @Test
     void bedrockSystemAndToolConfig_areCountedAsInput() throws Exception {
         String messages = "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]";
