@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -161,7 +160,6 @@ class BudgetEdgeRaceReviewIT {
      * settle $4.50. A worst case holding the fetches admits 2 ($0.90).
      */
     @Test
-    @Disabled("DEFECT R22B-3: web_fetch content not in the worst case; $1 budget settles $4.50")
     void anthropicWebFetch_fetchedContentBilledAsInput_blockBudgetSettlesOverItsLimit() throws Exception {
         gw = start(dir);
         budget("global", "1.00");

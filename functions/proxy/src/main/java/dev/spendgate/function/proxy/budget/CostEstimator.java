@@ -39,6 +39,7 @@ import java.util.Optional;
  *       organisation default: priority, scale), see {@link #tiersItMayBeServed};
  *   <li>data residency: times the multiplier of the region the body asks for ({@code inference_geo}), else the
  *       model's largest, as a workspace default may apply it ({@link ModelPrice#reservedRegionMultiplier});
+ *   <li>fetched content: the most Anthropic's web fetch tool may add as input ({@link FetchedContent});
  *   <li>web searches: the most a web-search tool of the request may run ({@link WebSearchTools}), at the model's
  *       per-search fee.
  * </ul>
@@ -80,7 +81,7 @@ public final class CostEstimator {
             JsonNode body,
             String tierRequested) {
         Optional<ModelPrice> price = pricing.find(pricingProvider, model);
-        if (price.isEmpty() || StoredInput.tokens(price.get().model(), endpoint, body) < 0) {
+        if (price.isEmpty() || unknownWorstCase(price.get().model(), endpoint, body)) {
             return Optional.empty(); // no price, or input stored at the provider on a model of unknown context window
         }
         TokenUsage worst = worstCase(pricingProvider, model, endpoint, prompt, body);
@@ -112,6 +113,11 @@ public final class CostEstimator {
         return List.of(tierRequested);
     }
 
+    /** Whether the call's worst case is unknown on {@code model}: input it may bill has no bound there. */
+    private static boolean unknownWorstCase(String model, Endpoint endpoint, JsonNode body) {
+        return StoredInput.tokens(model, endpoint, body) < 0 || FetchedContent.tokens(model, endpoint, body) < 0;
+    }
+
     /**
      * The worst-case cost of one request of a provider batch, at the {@code batch} tier's rates; empty when the model
      * or its batch tier has no price.
@@ -119,7 +125,7 @@ public final class CostEstimator {
     public Optional<BigDecimal> estimateBatchRequest(
             String pricingProvider, String model, Endpoint endpoint, JsonNode body) {
         Optional<ModelPrice> price = pricing.find(pricingProvider, model);
-        if (price.isEmpty() || StoredInput.tokens(price.get().model(), endpoint, body) < 0) {
+        if (price.isEmpty() || unknownWorstCase(price.get().model(), endpoint, body)) {
             return Optional.empty();
         }
         TokenUsage worst = worstCase(pricingProvider, model, endpoint, PromptText.of(endpoint, body), body);
@@ -190,8 +196,13 @@ public final class CostEstimator {
         String capModel =
                 pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
         long input = text + counted.media() + toolUseSystemPrompt(capModel, body);
-        // a call continuing input stored at the provider may bill up to the model's context window as input
+        // a call continuing input stored at the provider may bill up to the model's context window as input, and
+        // Anthropic's web fetch tool bills what it fetched as input
         input = Math.max(input, StoredInput.tokens(capModel, endpoint, body));
+        long fetched = FetchedContent.tokens(capModel, endpoint, body);
+        if (fetched > 0) {
+            input = input > Long.MAX_VALUE - fetched ? Long.MAX_VALUE : input + fetched;
+        }
         long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(capModel, prompt, body);
         long searches = WebSearchTools.worstCase(endpoint, body);
         long previewSearches = WebSearchTools.mayBePreview(endpoint, body) ? searches : 0;

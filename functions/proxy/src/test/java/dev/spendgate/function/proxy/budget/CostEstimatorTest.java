@@ -227,6 +227,28 @@ class CostEstimatorTest {
         return estimator.worstCase("openai", model, Endpoint.RESPONSES, PromptText.of(Endpoint.RESPONSES, json), json);
     }
 
+    /**
+     * Anthropic's web fetch tool bills each fetched page or PDF as input, up to max_uses x max_content_tokens: the worst
+     * case holds that; without a cap, the model's context window (Sonnet 4.5: 1,000,000 tokens with its beta).
+     */
+    @Test
+    void anthropicWebFetch_reservesMaxUsesTimesMaxContentTokens_orTheContextWindow() throws Exception {
+        String question = "\"max_tokens\":100,\"messages\":[{\"role\":\"user\",\"content\":\"Summarise it\"}]";
+        String capped = "{\"tools\":[{\"type\":\"web_fetch_20250910\",\"name\":\"web_fetch\",\"max_uses\":2,"
+                + "\"max_content_tokens\":75000}]," + question + "}";
+        String uncapped = "{\"tools\":[{\"type\":\"web_fetch_20250910\",\"name\":\"web_fetch\",\"max_uses\":2}],"
+                + question + "}";
+        String without = "{" + question + "}";
+
+        long base = anthropic(without).inputTokens();
+        assertThat(anthropic(capped).inputTokens()).isBetween(base + 150_000, base + 150_000 + 1_000);
+        assertThat(anthropic(uncapped).inputTokens()).isBetween(base + 1_000_000, base + 1_000_000 + 1_000);
+        assertThat(FetchedContent.tokens("claude-opus-9", Endpoint.MESSAGES, JSON.readTree(uncapped)))
+                .isEqualTo(-1);
+        assertThat(FetchedContent.tokens("claude-opus-9", Endpoint.MESSAGES, JSON.readTree(capped)))
+                .isEqualTo(150_000);
+    }
+
     @Test
     void bedrockSystemAndToolConfig_areCountedAsInput() throws Exception {
         String messages = "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]";
