@@ -214,7 +214,10 @@ public final class GatewayRuntime implements AutoCloseable {
         usageLog.recoverJournal();
         DegradationChains chains = DegradationChains.parse(config.budgets().degradeChains());
         ConfiguredPricing.requireChainsPriced(chains, config, pricing);
-        CostEstimator estimator = new CostEstimator(pricing, config.budgets().defaultMaxOutputTokens());
+        CostEstimator estimator = new CostEstimator(
+                pricing,
+                config.budgets().defaultMaxOutputTokens(),
+                config.budgets().reserveUnaskedAtDearest());
         BudgetGate budgetGate = new BudgetGate(
                 new BudgetEnforcer(
                         budgets.policies(),

@@ -66,7 +66,9 @@ public record ProxyConfig(
      * without {@code max_tokens} is estimated at ({@code SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS}), the degradation chains
      * ({@code SPENDGATE_DEGRADE_CHAINS}) and the velocity breakers ({@code SPENDGATE_SESSION_CALLS_PER_MINUTE},
      * {@code SPENDGATE_KEY_CALLS_PER_MINUTE}; 0 is off), and from what amount a sweep that charges calls at their
-     * worst case sends an alert ({@code SPENDGATE_WORST_CASE_ALERT_USD}, default 0: every such sweep; null: never).
+     * worst case sends an alert ({@code SPENDGATE_WORST_CASE_ALERT_USD}, default 0: every such sweep; null: never),
+     * and at which tier a call naming none is reserved ({@code SPENDGATE_RESERVE_UNASKED_TIER}: {@code standard}, the
+     * default, or {@code dearest} for a provider project whose default tier is priority).
      */
     public record Budgets(
             Duration reservationTtl,
@@ -74,7 +76,26 @@ public record ProxyConfig(
             String degradeChains,
             long sessionCallsPerMinute,
             long keyCallsPerMinute,
-            java.math.BigDecimal worstCaseAlertUsd) {
+            java.math.BigDecimal worstCaseAlertUsd,
+            boolean reserveUnaskedAtDearest) {
+        /** A call naming no tier reserved at standard rates. */
+        public Budgets(
+                Duration reservationTtl,
+                long defaultMaxOutputTokens,
+                String degradeChains,
+                long sessionCallsPerMinute,
+                long keyCallsPerMinute,
+                java.math.BigDecimal worstCaseAlertUsd) {
+            this(
+                    reservationTtl,
+                    defaultMaxOutputTokens,
+                    degradeChains,
+                    sessionCallsPerMinute,
+                    keyCallsPerMinute,
+                    worstCaseAlertUsd,
+                    false);
+        }
+
         /** Worst-case charges alert from any amount. */
         public Budgets(
                 Duration reservationTtl,
@@ -187,7 +208,8 @@ public record ProxyConfig(
                         get.apply("SPENDGATE_DEGRADE_CHAINS"),
                         number(get, "SPENDGATE_SESSION_CALLS_PER_MINUTE", 0),
                         number(get, "SPENDGATE_KEY_CALLS_PER_MINUTE", 0),
-                        worstCaseAlertUsd(get.apply("SPENDGATE_WORST_CASE_ALERT_USD"))),
+                        worstCaseAlertUsd(get.apply("SPENDGATE_WORST_CASE_ALERT_USD")),
+                        reserveUnaskedAtDearest(get.apply("SPENDGATE_RESERVE_UNASKED_TIER"))),
                 get.apply("SPENDGATE_ADMIN_TOKEN"),
                 allowedHosts(get.apply("SPENDGATE_ALLOWED_HOSTS")),
                 syncEachCommit(get.apply("SPENDGATE_FSYNC")),
@@ -202,6 +224,24 @@ public record ProxyConfig(
                         get.apply("SPENDGATE_BUDGETS_TABLE"),
                         get.apply("SPENDGATE_ALERT_TOPIC_ARN"),
                         get.apply("SPENDGATE_USAGE_FIREHOSE_STREAM")));
+    }
+
+    /**
+     * {@code SPENDGATE_RESERVE_UNASKED_TIER}: {@code standard} (default) reserves a call naming no service tier (or
+     * {@code auto}) at standard rates; {@code dearest} at the dearest tier the catalog prices that the provider may apply
+     * unasked (priority, scale), for a project or organisation whose default tier is priority.
+     */
+    static boolean reserveUnaskedAtDearest(String value) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        return switch (value.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "standard" -> false;
+            case "dearest" -> true;
+            default ->
+                throw new IllegalArgumentException(
+                        "SPENDGATE_RESERVE_UNASKED_TIER must be standard or dearest, got '" + value + "'");
+        };
     }
 
     /**

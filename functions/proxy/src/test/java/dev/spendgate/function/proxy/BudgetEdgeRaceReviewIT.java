@@ -42,7 +42,11 @@ class BudgetEdgeRaceReviewIT {
 
     /** The gateway under test: the local one (file ledger); {@link DynamoDbBudgetEdgeRaceReviewIT}: DynamoDB. */
     GatewayFixture start(Path dir) {
-        return GatewayFixture.embedded(dir, Map.of());
+        return start(dir, Map.of());
+    }
+
+    GatewayFixture start(Path dir, Map<String, String> env) {
+        return GatewayFixture.embedded(dir, env);
     }
 
     private void budget(String scope, String limit) {
@@ -197,7 +201,8 @@ class BudgetEdgeRaceReviewIT {
      */
     @Test
     void noTierRequested_projectServesPriority_concurrentCallsSettleOverTheLimit() throws Exception {
-        gw = start(dir);
+        // the operator says the project's default tier is priority (most projects are served standard unasked)
+        gw = start(dir, Map.of("SPENDGATE_RESERVE_UNASKED_TIER", "dearest"));
         budget("global", "0.50");
         gw.upstream.setDefaultBehavior(Behavior.defaults()
                 .withPieceCount(10_000)

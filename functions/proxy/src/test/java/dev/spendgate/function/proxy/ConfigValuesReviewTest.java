@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
@@ -97,6 +98,19 @@ class ConfigValuesReviewTest {
         assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS", "0")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("SPENDGATE_DEFAULT_MAX_OUTPUT_TOKENS");
+    }
+
+    @Test
+    void reserveUnaskedTier_onlyStandardOrDearest_elseRefusedNamingTheVariable() {
+        assertThat(ProxyConfig.fromEnv(Map.of()).budgets().reserveUnaskedAtDearest())
+                .isFalse();
+        assertThat(ProxyConfig.fromEnv(Map.of("SPENDGATE_RESERVE_UNASKED_TIER", " Dearest "))
+                        .budgets()
+                        .reserveUnaskedAtDearest())
+                .isTrue();
+        assertThatThrownBy(() -> ProxyConfig.fromEnv(Map.of("SPENDGATE_RESERVE_UNASKED_TIER", "priority")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_RESERVE_UNASKED_TIER");
     }
 
     @Test

@@ -13,7 +13,7 @@ import java.util.Map;
 /** {@link BudgetEdgeRaceReviewIT} on the deployed budget store: the DynamoDB ledger and journal, against dynalite. */
 class DynamoDbBudgetEdgeRaceReviewIT extends BudgetEdgeRaceReviewIT {
     @Override
-    GatewayFixture start(Path dir) {
+    GatewayFixture start(Path dir, Map<String, String> env) {
         LocalDynamoDb dynamo = LocalDynamoDb.shared();
         String table = LocalDynamoDb.uniqueTableName("budgets");
         DynamoDbTables.createBudgetsTable(dynamo.client(), table);
@@ -22,6 +22,6 @@ class DynamoDbBudgetEdgeRaceReviewIT extends BudgetEdgeRaceReviewIT {
                 new FileSystemObjectStore(dir),
                 new FileSystemUsageSpool(dir.resolve("spool")),
                 AwsGatewayRuntime.budgets(dynamo.client(), table, new LogAlertSink()),
-                Map.of());
+                env);
     }
 }

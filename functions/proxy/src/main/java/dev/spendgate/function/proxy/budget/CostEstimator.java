@@ -35,8 +35,9 @@ import java.util.Optional;
  *       request with a {@code cachePoint}), every input token at the cache-write price (1-hour when any mark asks for
  *       {@code ttl: 1h});
  *   <li>service tier: the requested tier's rates when they bill more than standard; a request naming no tier (or
- *       {@code auto}) at the dearest tier the catalog prices that the provider may apply unasked (a project or
- *       organisation default: priority, scale), see {@link #tiersItMayBeServed};
+ *       {@code auto}) at standard, or, where the operator says the provider project's default tier is priority
+ *       ({@code SPENDGATE_RESERVE_UNASKED_TIER=dearest}), at the dearest tier the catalog prices that the provider
+ *       may apply unasked (priority, scale), see {@link #tiersItMayBeServed};
  *   <li>data residency: times the multiplier of the region the body asks for ({@code inference_geo}), else the
  *       model's largest, as a workspace default may apply it ({@link ModelPrice#reservedRegionMultiplier});
  *   <li>fetched content: the most Anthropic's web fetch tool may add as input ({@link FetchedContent});
@@ -58,9 +59,22 @@ public final class CostEstimator {
     private final long defaultMaxOutputTokens;
     private final TextTokenMemo memo = new TextTokenMemo();
 
+    /** Whether a call naming no tier is reserved at the dearest tier it may be served unasked, not at standard. */
+    private final boolean unaskedAtDearest;
+
+    /** A call naming no tier reserved at standard rates. */
     public CostEstimator(PricingCatalog pricing, long defaultMaxOutputTokens) {
+        this(pricing, defaultMaxOutputTokens, false);
+    }
+
+    /**
+     * {@code unaskedAtDearest}: a call naming no tier (or {@code auto}) is reserved at the dearest tier the provider
+     * may apply unasked, for a project whose default tier is priority ({@code SPENDGATE_RESERVE_UNASKED_TIER}).
+     */
+    public CostEstimator(PricingCatalog pricing, long defaultMaxOutputTokens, boolean unaskedAtDearest) {
         this.pricing = pricing;
         this.defaultMaxOutputTokens = defaultMaxOutputTokens;
+        this.unaskedAtDearest = unaskedAtDearest;
     }
 
     /** The worst-case cost on {@code model} at the tier the body asks for, or empty when the model has no price. */
@@ -89,7 +103,7 @@ public final class CostEstimator {
         // A requested tier that bills more (priority) is reserved at its rate; one the catalog has no rates for is
         // reserved at standard (the call is then recorded unpriced).
         BigDecimal reserved = standard;
-        for (String tier : tiersItMayBeServed(pricingProvider, tierRequested)) {
+        for (String tier : tiersItMayBeServed(pricingProvider, tierRequested, unaskedAtDearest)) {
             reserved = reserved.max(
                     price.get().quote(worst, tier, null).map(q -> q.cost()).orElse(standard));
         }
@@ -97,17 +111,21 @@ public final class CostEstimator {
     }
 
     /**
-     * The tiers a call may be billed at: the one it asks for; with none or {@code auto}, every tier the provider may
-     * apply without the request naming it: OpenAI's project default ({@code auto}: "the service tier configured in the
-     * Project settings", priority or scale), Anthropic's Priority Tier ({@code auto} uses it when the organisation has
-     * it). Batch, flex, fast mode and latency-optimized inference are only ever served when asked for, and Bedrock
-     * serves a request naming no tier at standard ("Default": no account-level default tier).
+     * The tiers a call may be billed at: the one it asks for. With none or {@code auto}: standard, unless {@code
+     * unaskedAtDearest}, then every tier the provider may apply without the request naming it: OpenAI's project
+     * default ({@code auto}: "the service tier configured in the Project settings", priority or scale), Anthropic's
+     * Priority Tier ({@code auto} uses it when the organisation has it). Standard by default because most projects
+     * are served standard unasked, and reserving every call at priority (about 2x) would refuse calls the README's own
+     * budgets are sized for. Batch, flex, fast mode and latency-optimized inference are only ever served when asked
+     * for, and Bedrock serves a request naming no tier at standard ("Default": no account-level default tier).
      */
-    static List<String> tiersItMayBeServed(String pricingProvider, String tierRequested) {
-        if ("bedrock".equals(pricingProvider) && (tierRequested == null || tierRequested.isBlank())) {
+    static List<String> tiersItMayBeServed(String pricingProvider, String tierRequested, boolean unaskedAtDearest) {
+        boolean unasked =
+                tierRequested == null || tierRequested.isBlank() || "auto".equalsIgnoreCase(tierRequested.trim());
+        if (unasked && (!unaskedAtDearest || "bedrock".equals(pricingProvider))) {
             return List.of(ServiceTiers.STANDARD);
         }
-        if (tierRequested == null || tierRequested.isBlank() || "auto".equalsIgnoreCase(tierRequested.trim())) {
+        if (unasked) {
             return UNASKED_TIERS;
         }
         return List.of(tierRequested);

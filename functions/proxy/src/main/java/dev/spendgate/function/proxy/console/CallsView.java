@@ -94,7 +94,8 @@ final class CallsView {
             Optional<CostCheck.Reason> left = check.check(r);
             sb.append("<tr")
                     .append(r.worstCaseEstimate() ? " data-cost-basis=\"reserved_worst_case\"" : "")
-                    .append(left.map(q -> " data-quarantined=\"" + q.key() + "\"").orElse(""))
+                    .append(left.map(q -> " data-quarantined=\"" + q.key() + "\"")
+                            .orElse(""))
                     .append("><td>")
                     .append(esc(r.tsStart()))
                     .append("</td><th scope=\"row\"><code>")

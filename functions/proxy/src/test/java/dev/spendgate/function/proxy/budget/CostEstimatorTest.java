@@ -351,24 +351,29 @@ class CostEstimatorTest {
     }
 
     /**
-     * OpenAI serves a request naming no tier (or {@code auto}) at the project's configured tier, priority included:
-     * it is reserved at the dearest tier the catalog prices; {@code default} at standard, {@code flex} never below
-     * standard, and Bedrock (no account default tier) at standard.
+     * A request asking for priority is reserved at the priority rate; one naming no tier (or {@code auto}) at standard,
+     * as most projects are served unasked; where the operator says the project's default tier is priority
+     * ({@code SPENDGATE_RESERVE_UNASKED_TIER=dearest}) at the dearest tier the catalog prices. {@code default} and
+     * {@code flex} never below standard, and Bedrock (no account default tier) at standard either way.
      */
     @Test
     void priorityOrNoTierRequested_isReservedAtThePriorityRate_defaultAtStandard() throws Exception {
-        java.math.BigDecimal atDefault = gpt5Mini("\"service_tier\":\"default\",");
-        java.math.BigDecimal atPriority = gpt5Mini("\"service_tier\":\"priority\",");
+        CostEstimator dearest = new CostEstimator(PricingCatalog.bundled(), 4096, true);
+        java.math.BigDecimal atDefault = gpt5Mini(estimator, "\"service_tier\":\"default\",");
+        java.math.BigDecimal atPriority = gpt5Mini(estimator, "\"service_tier\":\"priority\",");
 
         // priority bills 1.8x standard on gpt-5-mini (catalog service_tiers)
         assertThat(atPriority).isEqualByComparingTo(atDefault.multiply(new java.math.BigDecimal("1.8")));
-        assertThat(gpt5Mini("")).isEqualByComparingTo(atPriority);
-        assertThat(gpt5Mini("\"service_tier\":\"auto\",")).isEqualByComparingTo(atPriority);
-        assertThat(gpt5Mini("\"service_tier\":\"flex\",")).isEqualByComparingTo(atDefault);
-        assertThat(CostEstimator.tiersItMayBeServed("bedrock", null)).containsExactly("standard");
+        assertThat(gpt5Mini(estimator, "")).isEqualByComparingTo(atDefault);
+        assertThat(gpt5Mini(estimator, "\"service_tier\":\"auto\",")).isEqualByComparingTo(atDefault);
+        assertThat(gpt5Mini(dearest, "")).isEqualByComparingTo(atPriority);
+        assertThat(gpt5Mini(dearest, "\"service_tier\":\"auto\",")).isEqualByComparingTo(atPriority);
+        assertThat(gpt5Mini(dearest, "\"service_tier\":\"default\",")).isEqualByComparingTo(atDefault);
+        assertThat(gpt5Mini(estimator, "\"service_tier\":\"flex\",")).isEqualByComparingTo(atDefault);
+        assertThat(CostEstimator.tiersItMayBeServed("bedrock", null, true)).containsExactly("standard");
     }
 
-    private java.math.BigDecimal gpt5Mini(String tier) throws Exception {
+    private java.math.BigDecimal gpt5Mini(CostEstimator estimator, String tier) throws Exception {
         JsonNode body = JSON.readTree("{\"model\":\"gpt-5-mini\"," + tier + "\"max_tokens\":1000,\"messages\":[]}");
         return estimator
                 .estimate(
