@@ -90,6 +90,33 @@ class SdkFeatureWorstCaseReviewIT {
     }
 
     /**
+     * The Anthropic SDK's PDF by URL ({@code {"type":"document","source":{"type":"url",...}}}, the same for a Files
+     * API {@code file_id}). Anthropic takes PDFs of up to 100 pages (PDF support guide), and the README's own rule for
+     * an inline PDF is 3,000 tokens per page: a referenced PDF may bill 300,000 input tokens, but is reserved at a
+     * flat 50,000. On claude-opus-4-7 (1M context, no long-context surcharge) that is $0.275 reserved (with the 1.1x
+     * residency reserve) against $1.50 billed: a $0.50 block budget admits it and settles at three times its limit.
+     */
+    @Disabled("DEFECT R22D-5: a PDF by URL/file id reserved at 50,000 tokens, a 100-page one bills 300,000")
+    @Test
+    void pdfByUrl_isReservedAtTheLargestDocumentTheProviderTakes_soAHalfDollarBudgetRefusesIt() {
+        blockBudget("0.50");
+        gw.upstream.enqueue(Behavior.defaults().withInputTokens(300_000).withPieceCount(5));
+
+        HttpResponse<String> response = gw.send(gw.post(
+                        "/v1/messages",
+                        "{\"model\":\"claude-opus-4-7\",\"max_tokens\":100,\"messages\":[{\"role\":\"user\","
+                                + "\"content\":[{\"type\":\"document\",\"source\":{\"type\":\"url\",\"url\":"
+                                + "\"https://example.com/annual-report-2025.pdf\"}},"
+                                + "{\"type\":\"text\",\"text\":\"Summarise the risk section.\"}]}]}")
+                .header("anthropic-version", "2023-06-01"));
+
+        assertThat(response.statusCode())
+                .as("a 100-page PDF by URL on claude-opus-4-7 under a $0.50 block budget: %s", describe(response, gw))
+                .isEqualTo(429);
+        assertThat(gw.upstream.requests()).isEmpty();
+    }
+
+    /**
      * Claude Opus 4.7 reads images up to 2,576 px on the long edge (Anthropic, "Images and vision": maximal native
      * resolution per model; a 2576x1456 image is 92 x 52 = 4,784 patch tokens), about three times the 1,568 px /
      * ~1,600-token limit of earlier Claude models that BilledInput applies to every "claude" model. Ten screenshots
