@@ -92,9 +92,10 @@ class SdkFeatureWorstCaseReviewIT {
     /**
      * The Anthropic SDK's PDF by URL ({@code {"type":"document","source":{"type":"url",...}}}, the same for a Files
      * API {@code file_id}). Anthropic takes PDFs of up to 100 pages (PDF support guide), and the README's own rule for
-     * an inline PDF is 3,000 tokens per page: a referenced PDF may bill 300,000 input tokens, but is reserved at a
-     * flat 50,000. On claude-opus-4-7 (1M context, no long-context surcharge) that is $0.275 reserved (with the 1.1x
-     * residency reserve) against $1.50 billed: a $0.50 block budget admits it and settles at three times its limit.
+     * an inline PDF is 3,000 tokens per page: a referenced PDF may bill 300,000 input tokens. By URL it is reserved
+     * as the URL's few text tokens (DocumentByUrlWorstCaseReviewTest: 36), and even the README's 50,000 for a
+     * reference ($0.275 on claude-opus-4-7 with the 1.1x residency reserve) falls short of the $1.50 billed: a $0.50
+     * block budget admits it and settles at three times its limit.
      */
     @Disabled("DEFECT R22D-5: a PDF by URL/file id reserved at 50,000 tokens, a 100-page one bills 300,000")
     @Test
