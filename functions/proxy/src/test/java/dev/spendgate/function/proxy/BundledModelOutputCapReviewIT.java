@@ -83,4 +83,38 @@ class BundledModelOutputCapReviewIT {
         assertThat(response.statusCode()).as(outcome).isEqualTo(429);
         assertThat(fake.requests()).isEmpty();
     }
+
+    /**
+     * Gemini 2.5 Pro always thinks before it answers (its thinking cannot be turned off; Google bills the thinking
+     * tokens as output and streams none of them through the OpenAI-compatible API). README "Cut streams": "A call
+     * that reasons before it answers bills reasoning tokens it never streams ...: its output is estimated at the most
+     * the request let it bill (max_tokens or the model's maximum)". ReasoningCalls knows only OpenAI and Anthropic
+     * model ids, so a Gemini stream cut after three words is recorded at those three words' tokens.
+     */
+    @Disabled("DEFECT R22D-8: a cut gemini-2.5-pro stream is estimated from its visible text, not its cap")
+    @Test
+    void cutGeminiProStream_isEstimatedAtItsOutputCap_asACallThatReasonsUnseen() throws Exception {
+        fake = FakeLlmUpstream.start();
+        Path providers = dir.resolve("providers.json");
+        Files.writeString(
+                providers,
+                "[{\"name\":\"gemini\",\"format\":\"openai\",\"base_url\":\"" + fake.openAiBaseUrl() + "\","
+                        + "\"api_key_env\":\"GEMINI_API_KEY\",\"models\":[\"gemini-*\"]}]");
+        gw = GatewayFixture.embedded(
+                dir, Map.of("SPENDGATE_PROVIDERS_FILE", providers.toString(), "GEMINI_API_KEY", "sk-fake-openai"));
+        fake.enqueue(Behavior.defaults().withInputTokens(40).withPieceCount(20).withTruncateAfterPieces(3));
+
+        GatewayFixture.CutResponse response = gw.sendExpectingCut(gw.post(
+                "/v1/chat/completions",
+                "{\"model\":\"gemini-2.5-pro\",\"stream\":true,\"max_tokens\":8000,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"Prove that there are infinitely many primes.\"}]}"));
+
+        UsageRecord record = gw.record(response.requestId());
+        assertThat(record.usageSource()).isEqualTo(UsageRecord.UsageSource.ESTIMATED);
+        assertThat(record.tokens().outputTokens())
+                .as(
+                        "output tokens recorded for a cut gemini-2.5-pro stream capped at 8,000 (cost $%s)",
+                        record.costUsd())
+                .isEqualTo(8_000);
+    }
 }
