@@ -40,6 +40,18 @@ final class Call {
         return r.statusCode() >= 200 && r.statusCode() < 300;
     }
 
+    /**
+     * Error types of a 2xx record whose stream was cut before its end: the provider's stream broke
+     * ({@code upstream_truncated}) or the client stopped reading ({@code client_disconnected}). The client saw an error,
+     * not an answer (README "Cut streams"), so the call answered nothing a retry could reuse.
+     */
+    static final java.util.Set<String> CUT_STREAM = java.util.Set.of("upstream_truncated", "client_disconnected");
+
+    /** 2xx and not a stream cut before its end: the client got an answer. */
+    static boolean answered(UsageRecord r) {
+        return success(r) && (r.errorType() == null || !CUT_STREAM.contains(r.errorType()));
+    }
+
     static BigDecimal costOf(UsageRecord r) {
         return r.costUsd() == null ? BigDecimal.ZERO : r.costUsd();
     }

@@ -55,8 +55,10 @@ public record DayAggregate(
      * savings at the catalog's batch rates (a version-4 job had only its cost, halved), and a job is one run whatever
      * its models (with its calls per model), no longer one per model; retry scopes are per session or key and feature
      * (a version-4 scope held every feature's repeats under its first feature).
+     * 7: a retry after a stream cut before its end (a 2xx record with error type {@code upstream_truncated} or
+     * {@code client_disconnected}) is not a duplicate of an answered call (a version-6 day counted it redundant).
      */
-    public static final int SCHEMA_VERSION = 6;
+    public static final int SCHEMA_VERSION = 7;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */
     static final int POS_BITS = 34;
 

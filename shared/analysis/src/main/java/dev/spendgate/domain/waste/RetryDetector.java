@@ -13,7 +13,8 @@ import java.util.Map;
  * Identical requests (same request fingerprint) repeated by the same session of a key ({@link #sessionScope}; the same
  * key when there is no session)
  * within {@value #WINDOW_SECONDS} s of the previous one form a chain. A repeat is <em>redundant</em> when an earlier
- * call of its chain already succeeded (duplicate repeats, runaway loops) or when it is the fourth or later attempt
+ * call of its chain already answered (duplicate repeats, runaway loops; a 2xx stream cut before its end,
+ * {@code upstream_truncated} or {@code client_disconnected}, answered nothing: {@link Call#answered}) or when it is the fourth or later attempt
  * after failures (error loops: a breaker allowing three attempts would have stopped it). A session's calls beyond
  * {@value #BURST_CALLS_PER_MINUTE} in one clock minute are a runaway burst, also redundant. Only billed repeats count
  * (a repeat the response cache answered cost nothing). The redundant calls of a session or key are counted per
@@ -102,7 +103,7 @@ final class RetryDetector implements Detector {
             chain = new Chain();
             chain.attempts = 1;
         }
-        chain.succeeded |= Call.success(c.record);
+        chain.succeeded |= Call.answered(c.record);
         if (chain.last == null || t.isAfter(chain.last)) {
             chain.last = t;
         }

@@ -6,7 +6,6 @@ import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Test;
  */
 class RetryAfterCutStreamReviewTest {
 
-    @Disabled("DEFECT R22D-4: one retry after a cut stream is flagged as a duplicate of a 'succeeded' call")
     @Test
     void oneRetryAfterAStreamTheClientSawFail_isNotRetryWaste() {
         List<UsageRecord> records = new ArrayList<>();
