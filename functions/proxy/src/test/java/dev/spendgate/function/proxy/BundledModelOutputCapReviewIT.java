@@ -91,7 +91,6 @@ class BundledModelOutputCapReviewIT {
      * the request let it bill (max_tokens or the model's maximum)". ReasoningCalls knows only OpenAI and Anthropic
      * model ids, so a Gemini stream cut after three words is recorded at those three words' tokens.
      */
-    @Disabled("DEFECT R22D-8: a cut gemini-2.5-pro stream is estimated from its visible text, not its cap")
     @Test
     void cutGeminiProStream_isEstimatedAtItsOutputCap_asACallThatReasonsUnseen() throws Exception {
         fake = FakeLlmUpstream.start();

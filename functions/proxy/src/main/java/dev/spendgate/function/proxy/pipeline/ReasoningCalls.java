@@ -1,23 +1,36 @@
 package dev.spendgate.function.proxy.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * Which calls bill reasoning tokens they never stream: OpenAI's o-series and GPT-5 reasoning models (unless the
- * request turns reasoning off), any request asking for a reasoning effort, and Anthropic extended thinking (its
+ * Which calls bill reasoning tokens they never stream: OpenAI's o-series and GPT-5 reasoning models and the Gemini
+ * models that think by default (unless the request turns reasoning off), any request asking for a reasoning effort, and Anthropic extended thinking (its
  * streamed thinking is a summary; the full thinking is billed). When such a call's usage never arrives, the visible
  * text says nothing about what it billed.
  */
 final class ReasoningCalls {
     /**
-     * Model ids that reason when the request does not say: o1, o3, o4-mini..., gpt-5, gpt-5-mini, gpt-5-nano and their
-     * snapshots (not gpt-5-chat), and the pro and codex variants of later GPT-5 versions. GPT-5.1 and later default to
-     * no reasoning ({@code reasoning_effort: none}): they reason only when the request asks.
+     * Model ids that reason when the request does not say, one pattern per provider's rule (a leading {@code
+     * provider/} or {@code region.} segment allowed):
+     *
+     * <ul>
+     *   <li>OpenAI (platform.openai.com/docs/guides/reasoning): o1, o3, o4-mini..., gpt-5, gpt-5-mini, gpt-5-nano and
+     *       their snapshots (not gpt-5-chat), and the pro and codex variants of later GPT-5 versions. GPT-5.1 and later
+     *       default to no reasoning ({@code reasoning_effort: none}): they reason only when the request asks.
+     *   <li>Google (ai.google.dev/gemini-api/docs/thinking, read 2026-12-05): Gemini 2.5 Pro thinks always (its
+     *       thinking cannot be turned off), 2.5 Flash thinks by default (dynamic budget), 2.5 Flash-Lite does not;
+     *       every Gemini 3 model thinks by default ({@code thinking_level} high, or minimal on Flash-Lite, which
+     *       does not guarantee no thinking). Thinking is billed as output and none of it is streamed through the
+     *       OpenAI-compatible API.
+     * </ul>
      */
-    private static final Pattern REASONS_BY_DEFAULT = Pattern.compile(
-            "^(?:[a-z0-9-]+[/.])?(?:o[134](?:-.*)?|gpt-5(?:-(?!chat).*)?|gpt-5\\.\\d+-(?:pro|codex).*)$");
+    private static final List<Pattern> REASONS_BY_DEFAULT = List.of(
+            Pattern.compile(
+                    "^(?:[a-z0-9-]+[/.])?(?:o[134](?:-.*)?|gpt-5(?:-(?!chat).*)?|gpt-5\\.\\d+-(?:pro|codex).*)$"),
+            Pattern.compile("^(?:[a-z0-9-]+[/.])?gemini-(?:2\\.5-pro|2\\.5-flash(?!-lite|-image)|3(?:\\.\\d+)?-).*$"));
 
     private ReasoningCalls() {}
 
@@ -45,7 +58,10 @@ final class ReasoningCalls {
                 }
             }
         }
-        return model != null
-                && REASONS_BY_DEFAULT.matcher(model.toLowerCase(Locale.ROOT)).matches();
+        if (model == null) {
+            return false;
+        }
+        String id = model.toLowerCase(Locale.ROOT);
+        return REASONS_BY_DEFAULT.stream().anyMatch(p -> p.matcher(id).matches());
     }
 }
