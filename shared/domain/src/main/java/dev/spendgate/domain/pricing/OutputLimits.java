@@ -33,4 +33,9 @@ public final class OutputLimits {
                 .map(row -> row[0])
                 .orElse(model.toLowerCase(java.util.Locale.ROOT).contains("claude") ? CLAUDE_UNKNOWN : fallback);
     }
+
+    /** Whether a row of {@code output-limits.csv} names the model (a Claude id it does not list gets the rule above). */
+    static boolean listed(String model) {
+        return LIMITS.find(model).isPresent();
+    }
 }
