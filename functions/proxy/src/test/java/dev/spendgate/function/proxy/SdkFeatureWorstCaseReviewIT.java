@@ -183,7 +183,6 @@ class SdkFeatureWorstCaseReviewIT {
      * reserve 16,000 input tokens ($0.09 with the 1.1x residency reserve) and bill 47,840 ($0.24): a $0.15 block
      * budget admits a call its images overspend.
      */
-    @Disabled("DEFECT R22D-2: Opus 4.7 images reserved at 1,600 tokens, billed up to 4,784")
     @Test
     void opus47HighResolutionImages_areReservedAtTheirBound_soABudgetTheyCannotFitRefuses() {
         String image = "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\""

@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.budget;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.fingerprint.Utf8Digest;
+import dev.spendgate.domain.pricing.ImageTokens;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -13,10 +14,8 @@ import java.util.Set;
  * (providers render them more compactly), and media by a stated bound per item instead of their base64 text:
  *
  * <ul>
- *   <li>image: {@value #OPENAI_IMAGE_TOKENS} tokens on OpenAI (detail high, 2048 px and 768 px sides: 8 tiles, or
- *       1,536 patches times the mini/nano multipliers), {@value #OPENAI_MINI_IMAGE_TOKENS} on gpt-4o-mini (its image
- *       tokens are inflated so an image costs what it costs on gpt-4o), {@value #CLAUDE_IMAGE_TOKENS} on Claude
- *       (images past about 1,600 tokens are scaled down), {@value #OTHER_IMAGE_TOKENS} elsewhere;
+ *   <li>image: the model's bound per image ({@link ImageTokens}: OpenAI 3,800, gpt-4o-mini 48,200, Claude 1,600
+ *       before Opus 4.7 and 4,784 from it, 3,800 elsewhere);
  *   <li>audio: one token per {@value #AUDIO_BYTES_PER_TOKEN} bytes of decoded audio (at least 1 KB per second for any
  *       speech codec, against about 10 audio tokens per second billed);
  *   <li>document (PDF or other file): {@value #PAGE_TOKENS} tokens per page found in the file, and at least one token
@@ -25,10 +24,6 @@ import java.util.Set;
  * </ul>
  */
 final class BilledInput {
-    static final long OPENAI_IMAGE_TOKENS = 3_800;
-    static final long OPENAI_MINI_IMAGE_TOKENS = 48_200;
-    static final long CLAUDE_IMAGE_TOKENS = 1_600;
-    static final long OTHER_IMAGE_TOKENS = 3_800;
     static final long AUDIO_BYTES_PER_TOKEN = 50;
     static final long PAGE_TOKENS = 3_000;
     static final long DOCUMENT_BYTES_PER_TOKEN = 2;
@@ -218,14 +213,7 @@ final class BilledInput {
     }
 
     private long imageTokens() {
-        String m = model == null ? "" : model;
-        if (m.contains("claude")) {
-            return CLAUDE_IMAGE_TOKENS;
-        }
-        if ("openai".equals(pricingProvider)) {
-            return m.startsWith("gpt-4o-mini") ? OPENAI_MINI_IMAGE_TOKENS : OPENAI_IMAGE_TOKENS;
-        }
-        return OTHER_IMAGE_TOKENS;
+        return ImageTokens.maxTokens(model);
     }
 
     /** Pages of a base64 PDF: the {@code /Type /Page} objects in its decoded bytes (0 when it has none visible). */
