@@ -153,7 +153,6 @@ class SdkFeatureWorstCaseReviewIT {
      * least 1,680 tokens ($0.00504) plus output billed. A $0.004 block budget admits it; 2,300 input tokens settle at
      * $0.007.
      */
-    @Disabled("DEFECT R22D-7: Anthropic-defined tools' fixed input tokens not in the worst case")
     @Test
     void computerUseTools_reserveTheirFixedDefinitionTokens_soAFourTenthsOfACentBudgetRefuses() {
         blockBudget("0.004");

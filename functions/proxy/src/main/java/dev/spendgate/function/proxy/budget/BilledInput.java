@@ -11,7 +11,8 @@ import java.util.Set;
  * An upper bound of the input tokens a provider bills for a request body, whatever its wire format: every text in the
  * body (message parts, system prompts and blocks, tool results), tool and schema definitions ({@code tools}, {@code
  * functions}, {@code response_format}, {@code text.format}, Bedrock's {@code toolConfig}) counted as their JSON text
- * (providers render them more compactly), and media by a stated bound per item instead of their base64 text:
+ * (providers render them more compactly) plus the fixed tokens of Anthropic-defined tools ({@link DefinedToolTokens}),
+ * and media by a stated bound per item instead of their base64 text:
  *
  * <ul>
  *   <li>image: the model's bound per image ({@link ImageTokens}: OpenAI 3,800, gpt-4o-mini 48,200, Claude 1,600
@@ -101,6 +102,9 @@ final class BilledInput {
             }
             if (SCHEMAS.contains(field.getKey())) {
                 input.textTokens += memo.count(model, field.getValue().toString());
+                if (field.getKey().equals("tools")) {
+                    input.mediaTokens += DefinedToolTokens.of(field.getValue()); // billed at a fixed count
+                }
             } else {
                 input.walk(kindOf(field.getKey()), field.getValue());
             }
@@ -108,7 +112,10 @@ final class BilledInput {
         return new Count(input.textTokens, input.mediaTokens);
     }
 
-    /** Text tokens (counted with OpenAI's tokenizer) and media tokens (bounds per item). */
+    /**
+     * Text tokens (counted with OpenAI's tokenizer) and media tokens (bounds per item, and other fixed counts the
+     * provider bills whatever the text: not scaled for foreign tokenizers).
+     */
     record Count(long text, long media) {}
 
     /**
