@@ -97,7 +97,6 @@ class SdkFeatureWorstCaseReviewIT {
      * reference ($0.275 on claude-opus-4-7 with the 1.1x residency reserve) falls short of the $1.50 billed: a $0.50
      * block budget admits it and settles at three times its limit.
      */
-    @Disabled("DEFECT R22D-5: a PDF by URL/file id reserved at 50,000 tokens, a 100-page one bills 300,000")
     @Test
     void pdfByUrl_isReservedAtTheLargestDocumentTheProviderTakes_soAHalfDollarBudgetRefusesIt() {
         blockBudget("0.50");

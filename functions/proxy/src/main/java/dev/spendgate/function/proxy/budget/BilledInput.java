@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.budget;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.fingerprint.Utf8Digest;
+import dev.spendgate.domain.pricing.ContextWindows;
 import dev.spendgate.domain.pricing.ImageTokens;
 import java.util.Iterator;
 import java.util.Map;
@@ -20,15 +21,26 @@ import java.util.Set;
  *   <li>audio: one token per {@value #AUDIO_BYTES_PER_TOKEN} bytes of decoded audio (at least 1 KB per second for any
  *       speech codec, against about 10 audio tokens per second billed);
  *   <li>document (PDF or other file): {@value #PAGE_TOKENS} tokens per page found in the file, and at least one token
- *       per {@value #DOCUMENT_BYTES_PER_TOKEN} decoded bytes; a document or image sent by reference (URL, file id)
- *       counts {@value #REFERENCED_DOCUMENT_TOKENS} tokens (documents) or the image bound.
+ *       per {@value #DOCUMENT_BYTES_PER_TOKEN} decoded bytes; a document sent by reference (a URL, {@code s3://} or
+ *       {@code gs://} location, or a file id) counts the largest document the provider takes: Anthropic and OpenAI
+ *       read PDFs of at most {@value #REFERENCED_DOCUMENT_PAGES} pages ({@value #REFERENCED_DOCUMENT_TOKENS} tokens at
+ *       {@value #PAGE_TOKENS} a page), Gemini thousands ({@value #GEMINI_DOCUMENT_TOKENS}); the documents of a request together at
+ *       most the model's context window ({@link ContextWindows}); an image by reference counts the image bound.
  * </ul>
  */
 final class BilledInput {
     static final long AUDIO_BYTES_PER_TOKEN = 50;
     static final long PAGE_TOKENS = 3_000;
     static final long DOCUMENT_BYTES_PER_TOKEN = 2;
-    static final long REFERENCED_DOCUMENT_TOKENS = 50_000;
+    /** Pages of the longest PDF Anthropic (PDF support guide) and OpenAI (file inputs guide) read in a request. */
+    static final long REFERENCED_DOCUMENT_PAGES = 100;
+
+    static final long REFERENCED_DOCUMENT_TOKENS = REFERENCED_DOCUMENT_PAGES * PAGE_TOKENS;
+    /**
+     * Gemini reads PDFs of up to 1,000 pages (Gemini 2.5) or 3,000 (Gemini 3, 560 tokens a page): a referenced
+     * document may fill the context window, at most the largest one Gemini has had (1.5 Pro's 2,097,152 tokens).
+     */
+    static final long GEMINI_DOCUMENT_TOKENS = 2_097_152;
     /** A string this long of base64 characters only is media, not text. */
     private static final int MEDIA_MIN_LENGTH = 256;
 
@@ -70,6 +82,7 @@ final class BilledInput {
     private final TextTokenMemo memo;
     private long textTokens;
     private long mediaTokens;
+    private long referencedDocuments; // tokens of the documents sent by reference, before the context-window cap
     private Utf8Digest digest; // one for every text of the body the memo digests, made at the first
 
     private Utf8Digest digest(String text) {
@@ -109,6 +122,10 @@ final class BilledInput {
                 input.walk(kindOf(field.getKey()), field.getValue());
             }
         }
+        if (input.referencedDocuments > 0) {
+            long window = ContextWindows.tokens(model).orElse(Long.MAX_VALUE);
+            input.mediaTokens += Math.min(input.referencedDocuments, window);
+        }
         return new Count(input.textTokens, input.mediaTokens);
     }
 
@@ -128,8 +145,10 @@ final class BilledInput {
             MediaKind kind = media(hint, text);
             if (kind != null) {
                 mediaTokens += tokens(kind, text);
-            } else if (hint == MediaKind.IMAGE && text.startsWith("http")) {
+            } else if (hint == MediaKind.IMAGE && reference(text)) {
                 mediaTokens += imageTokens(); // an image by URL: its size is unknown here
+            } else if (hint == MediaKind.DOCUMENT && reference(text)) {
+                referencedDocuments = saturatedAdd(referencedDocuments, referencedDocumentTokens());
             } else {
                 textTokens += memo.count(model, text, digest(text));
             }
@@ -142,7 +161,11 @@ final class BilledInput {
         } else if (node.isObject()) {
             MediaKind here = hint != null ? hint : kindOf(node.path("type").asText(""));
             if (node.hasNonNull("file_id") || node.hasNonNull("fileId")) {
-                mediaTokens += here == MediaKind.IMAGE ? imageTokens() : REFERENCED_DOCUMENT_TOKENS;
+                if (here == MediaKind.IMAGE) {
+                    mediaTokens += imageTokens();
+                } else {
+                    referencedDocuments = saturatedAdd(referencedDocuments, referencedDocumentTokens());
+                }
                 return;
             }
             Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
@@ -217,6 +240,21 @@ final class BilledInput {
             case AUDIO -> Math.max(1, decoded / AUDIO_BYTES_PER_TOKEN);
             case DOCUMENT -> Math.max(PAGE_TOKENS * pages(text), Math.max(1, decoded / DOCUMENT_BYTES_PER_TOKEN));
         };
+    }
+
+    /** Whether a string locates media elsewhere: an http(s) URL, or an S3 or Cloud Storage location. */
+    private static boolean reference(String text) {
+        return text.startsWith("http") || text.startsWith("s3://") || text.startsWith("gs://");
+    }
+
+    /** The most one document sent by reference may bill on this model (see the class comment). */
+    private long referencedDocumentTokens() {
+        return "gemini".equals(pricingProvider) ? GEMINI_DOCUMENT_TOKENS : REFERENCED_DOCUMENT_TOKENS;
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 
     private long imageTokens() {

@@ -8,7 +8,6 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.PromptText;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +40,6 @@ class DocumentByUrlWorstCaseReviewTest {
         assertThat(anthropic).isGreaterThanOrEqualTo(BilledInput.REFERENCED_DOCUMENT_TOKENS);
     }
 
-    @Disabled("DEFECT R22D-5: a document by URL is reserved as its URL's text, not the 50,000-token bound")
     @Test
     void documentByUrl_isReservedAtTheReferencedBound_asTheReadmeSays() throws Exception {
         long anthropic = input(
