@@ -124,7 +124,6 @@ class SdkFeatureWorstCaseReviewIT {
      * on claude-sonnet-4-5), nothing for the results: three searches bringing 40,000 tokens settle at $0.12 of input
      * on a $0.06 block budget. Any bound above about 1,600 tokens a search refuses the call.
      */
-    @Disabled("DEFECT R22D-6: web search result tokens not in the worst case, even with max_uses set")
     @Test
     void cappedWebSearch_reservesTheResultsItBillsAsInput_soASixCentBudgetRefusesIt() {
         blockBudget("0.06");

@@ -42,7 +42,7 @@ import java.util.Optional;
  *       model's largest, as a workspace default may apply it ({@link ModelPrice#reservedRegionMultiplier});
  *   <li>fetched content: the most Anthropic's web fetch tool may add as input ({@link FetchedContent});
  *   <li>web searches: the most a web-search tool of the request may run ({@link WebSearchTools}), at the model's
- *       per-search fee.
+ *       per-search fee, and their results as input.
  * </ul>
  *
  * Settlement replaces the estimate by the provider's figure, so the estimate only decides admission.
@@ -221,6 +221,7 @@ public final class CostEstimator {
         if (fetched > 0) {
             input = input > Long.MAX_VALUE - fetched ? Long.MAX_VALUE : input + fetched;
         }
+        input = saturatedAdd(input, WebSearchTools.resultTokens(capModel, endpoint, body)); // results are input
         long output = endpoint == Endpoint.EMBEDDINGS ? 0 : maxOutputTokens(capModel, prompt, body);
         long searches = WebSearchTools.worstCase(endpoint, body);
         long previewSearches = WebSearchTools.mayBePreview(endpoint, body) ? searches : 0;
@@ -231,5 +232,10 @@ public final class CostEstimator {
                     input, 0, oneHour ? 0 : input, oneHour ? input : 0, output, 0, searches, previewSearches);
         }
         return new TokenUsage(input, 0, 0, 0, output, 0, searches, previewSearches);
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long sum = a + b;
+        return sum < 0 ? Long.MAX_VALUE : sum;
     }
 }

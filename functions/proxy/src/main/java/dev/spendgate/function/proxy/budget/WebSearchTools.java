@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy.budget;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.pricing.ContextWindows;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 
 /**
@@ -14,10 +15,21 @@ import dev.spendgate.function.proxy.upstream.Endpoint;
  * ({@link dev.spendgate.domain.pricing.ModelPrice#webSearchPreviewPer1k}), and a Responses answer does not say which
  * tool ran: a request whose web-search tools are all {@code web_search_preview*} is priced at that fee, and the worst
  * case of one that has any such tool is reserved at it.
+ *
+ * <p>The search results are billed as input too (Anthropic: "search results retrieved throughout a conversation are
+ * counted as input tokens", web search tool guide; OpenAI: "search content tokens" at the model's input rate, pricing
+ * page, built-in tools), and neither provider bounds them: each search the worst case allows is reserved
+ * {@value #RESULT_TOKENS_PER_SEARCH} input tokens, the searches together at most the model's context window. An
+ * assumption, not a bound: the one figure a provider states is OpenAI's fixed block of 8,000 tokens a search on
+ * gpt-4o-mini and gpt-4.1-mini; measured searches bill more (a gpt-5-mini search about 12,700), so twice that block.
+ * Searches whose content is free (OpenAI's {@code web_search_preview} on its non-reasoning models) are reserved alike:
+ * the answer does not say which tool ran.
  */
 public final class WebSearchTools {
     /** Searches reserved for a web-search tool the request does not cap. */
     static final long UNCAPPED = 10;
+    /** Input tokens reserved for the results of one search (see the class comment). */
+    static final long RESULT_TOKENS_PER_SEARCH = 16_000;
 
     private WebSearchTools() {}
 
@@ -41,6 +53,21 @@ public final class WebSearchTools {
             }
         }
         return searches;
+    }
+
+    /**
+     * The input tokens the results of the request's searches may bill on {@code model}: {@link
+     * #RESULT_TOKENS_PER_SEARCH} per search {@link #worstCase} allows, together at most the model's context window.
+     */
+    static long resultTokens(String model, Endpoint endpoint, JsonNode body) {
+        long searches = worstCase(endpoint, body);
+        if (searches == 0) {
+            return 0;
+        }
+        long tokens = searches > Long.MAX_VALUE / RESULT_TOKENS_PER_SEARCH
+                ? Long.MAX_VALUE
+                : searches * RESULT_TOKENS_PER_SEARCH;
+        return Math.min(tokens, ContextWindows.tokens(model).orElse(Long.MAX_VALUE));
     }
 
     /** Whether every web-search tool of an OpenAI Responses request is {@code web_search_preview*} (and it has one). */
