@@ -119,7 +119,7 @@ final class BilledInput {
                     input.mediaTokens += DefinedToolTokens.of(field.getValue()); // billed at a fixed count
                 }
             } else {
-                input.walk(kindOf(field.getKey()), field.getValue());
+                input.walk(kindOf(field.getKey()), field.getKey(), field.getValue());
             }
         }
         if (input.referencedDocuments > 0) {
@@ -139,7 +139,7 @@ final class BilledInput {
      * {@code hint}: the media kind named by a field or part type on the way here ("image_url", {"type": "image"},
      * Bedrock's "document"), or null.
      */
-    private void walk(MediaKind hint, JsonNode node) {
+    private void walk(MediaKind hint, String name, JsonNode node) {
         if (node.isTextual()) {
             String text = node.asText();
             MediaKind kind = media(hint, text);
@@ -147,7 +147,8 @@ final class BilledInput {
                 mediaTokens += tokens(kind, text);
             } else if (hint == MediaKind.IMAGE && reference(text)) {
                 mediaTokens += imageTokens(); // an image by URL: its size is unknown here
-            } else if (hint == MediaKind.DOCUMENT && reference(text)) {
+            } else if (hint == MediaKind.DOCUMENT && LOCATION_FIELDS.contains(name) && reference(text)) {
+                // only where the document is located: a title or context that reads like a URL is text
                 referencedDocuments = saturatedAdd(referencedDocuments, referencedDocumentTokens());
             } else {
                 textTokens += memo.count(model, text, digest(text));
@@ -156,7 +157,7 @@ final class BilledInput {
             textTokens++; // a token id (embeddings input) or a small value
         } else if (node.isArray()) {
             for (JsonNode item : node) {
-                walk(hint, item);
+                walk(hint, name, item);
             }
         } else if (node.isObject()) {
             MediaKind here = hint != null ? hint : kindOf(node.path("type").asText(""));
@@ -171,7 +172,7 @@ final class BilledInput {
             Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
             while (fields.hasNext()) {
                 Map.Entry<String, JsonNode> field = fields.next();
-                walk(here != null ? here : kindOf(field.getKey()), field.getValue());
+                walk(here != null ? here : kindOf(field.getKey()), field.getKey(), field.getValue());
             }
         }
     }
@@ -241,6 +242,14 @@ final class BilledInput {
             case DOCUMENT -> Math.max(PAGE_TOKENS * pages(text), Math.max(1, decoded / DOCUMENT_BYTES_PER_TOKEN));
         };
     }
+
+    /**
+     * The fields that locate a document sent by reference: Anthropic's {@code source.url}, OpenAI's {@code file_url},
+     * Gemini's {@code fileUri} / {@code file_uri}, Bedrock's {@code s3Location.uri}. A document's other strings (its
+     * {@code title}, {@code context}) are text even when they read like a URL.
+     */
+    private static final java.util.Set<String> LOCATION_FIELDS =
+            java.util.Set.of("url", "file_url", "fileUrl", "file_uri", "fileUri", "uri");
 
     /** Whether a string locates media elsewhere: an http(s) URL, or an S3 or Cloud Storage location. */
     private static boolean reference(String text) {
