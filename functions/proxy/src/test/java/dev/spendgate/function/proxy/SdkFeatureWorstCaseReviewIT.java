@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,7 +71,6 @@ class SdkFeatureWorstCaseReviewIT {
      * of input) is the bound the worst case needs; it does not fit $0.05, so the call must be refused, as a prompt
      * router ARN without an alias is.
      */
-    @Disabled("DEFECT R22D-1: previous_response_id input not in the worst case; block budget overspent 5x")
     @Test
     void responsesTurnWithPreviousResponseId_isNotAdmittedOnABudgetItsChainedInputCanOverspend() {
         blockBudget("0.05");
