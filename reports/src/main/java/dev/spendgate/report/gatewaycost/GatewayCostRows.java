@@ -213,13 +213,14 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
 
     /**
      * The board report's line: the estimate, per million calls, and AI spend plus the estimate as the total cost of
-     * AI.
+     * AI. The total is the exact sum rounded to the cent once, as the FOCUS file, {@code manifest.json} and
+     * {@code chargeback.csv} total it; the parts are shown so that they add up to it ({@link BoardAmounts}).
      */
     public String boardLine(List<FocusCharge> rows, long calls, BigDecimal aiSpendUsd) {
         BigDecimal exact = total(rows);
-        // the line's three amounts as shown, so that the first two add up to the third
-        BigDecimal own = exact.setScale(2, RoundingMode.HALF_UP);
-        BigDecimal ai = aiSpendUsd.setScale(2, RoundingMode.HALF_UP);
+        BoardAmounts shown = BoardAmounts.of(List.of(aiSpendUsd, exact));
+        BigDecimal ai = shown.parts().get(0);
+        BigDecimal own = shown.parts().get(1);
         String perMillion = calls == 0
                 ? ""
                 : " ("
@@ -246,6 +247,6 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
         return "Spendgate's own AWS cost, estimated from the operations a call is counted to cause at "
                 + model.prices().region() + " list prices of " + model.prices().asOf() + " (not from the AWS bill): "
                 + Money.usd(own) + " for " + calls + " calls" + perMillion + "." + compute + " With the "
-                + Money.usd(ai) + " of AI spend, the total cost of AI is " + Money.usd(ai.add(own)) + ".";
+                + Money.usd(ai) + " of AI spend, the total cost of AI is " + Money.usd(shown.total()) + ".";
     }
 }

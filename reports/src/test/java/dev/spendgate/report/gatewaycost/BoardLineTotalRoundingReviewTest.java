@@ -11,7 +11,6 @@ import java.math.RoundingMode;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class BoardLineTotalRoundingReviewTest {
     @Test
-    @Disabled("DEFECT R22E-5: board 'total cost of AI' adds two rounded figures; a cent off the FOCUS total")
     void boardLine_totalCostOfAi_isTheExactTotalRoundedToTheCent() {
         GatewayCostRows rows = new GatewayCostRows(
                 CallProfile.measured(1, 4_000, 1024, false, CallProfile.Delivery.FIREHOSE),

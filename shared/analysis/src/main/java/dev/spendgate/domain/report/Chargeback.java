@@ -326,8 +326,11 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         return out;
     }
 
-    /** Rounds each amount to cents so that they sum to {@code total}: floor, then a cent to the largest remainders. */
-    static List<BigDecimal> largestRemainder(List<BigDecimal> amounts, BigDecimal total) {
+    /**
+     * Rounds each amount to cents so that they sum to {@code total}: floor, then a cent to the largest remainders. With
+     * {@code total} the amounts' exact sum rounded half-up, the parts shown add up to the total shown.
+     */
+    public static List<BigDecimal> largestRemainder(List<BigDecimal> amounts, BigDecimal total) {
         List<BigDecimal> floors = new ArrayList<>(amounts.size());
         BigDecimal sum = BigDecimal.ZERO;
         for (BigDecimal a : amounts) {
