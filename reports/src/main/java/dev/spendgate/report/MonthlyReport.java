@@ -400,8 +400,15 @@ public final class MonthlyReport {
             }
         }
         if (gatewayCost != null && !quality.noData()) {
-            narrative =
-                    concat(narrative, List.of(gatewayCost.boardLine(gatewayRows, figures.calls(), figures.totalUsd())));
+            // the total cost of AI is the FOCUS file's BilledCost total: with provider bills, what they billed
+            // beyond the metering too
+            narrative = concat(
+                    narrative,
+                    List.of(gatewayCost.boardLine(
+                            gatewayRows,
+                            figures.calls(),
+                            figures.totalUsd(),
+                            beyond == null ? null : beyond.beyondMeteringUsd())));
         }
         List<BoardReportPdf.Section> front = new ArrayList<>();
         List<BoardReportPdf.Section> back = new ArrayList<>();

@@ -217,8 +217,22 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
      * {@code chargeback.csv} total it; the parts are shown so that they add up to it ({@link BoardAmounts}).
      */
     public String boardLine(List<FocusCharge> rows, long calls, BigDecimal aiSpendUsd) {
+        return boardLine(rows, calls, aiSpendUsd, null);
+    }
+
+    /**
+     * The board report's line when the FOCUS file also carries what the providers billed beyond the metering: the
+     * total cost of AI is then the file's whole {@code BilledCost} total, the metered AI spend, the provider bills
+     * beyond it and the estimate, each named.
+     *
+     * @param meteredUsd the AI spend the gateway metered
+     * @param billedBeyondUsd what the providers billed beyond the metering (the {@code provider_bill} rows), or null
+     *     when the report has no provider bills
+     */
+    public String boardLine(List<FocusCharge> rows, long calls, BigDecimal meteredUsd, BigDecimal billedBeyondUsd) {
         BigDecimal exact = total(rows);
-        BoardAmounts shown = BoardAmounts.of(List.of(aiSpendUsd, exact));
+        BoardAmounts shown = BoardAmounts.of(
+                billedBeyondUsd == null ? List.of(meteredUsd, exact) : List.of(meteredUsd, exact, billedBeyondUsd));
         BigDecimal ai = shown.parts().get(0);
         BigDecimal own = shown.parts().get(1);
         String perMillion = calls == 0
@@ -246,7 +260,15 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
                         + " per million requests, not Lambda duration.";
         return "Spendgate's own AWS cost, estimated from the operations a call is counted to cause at "
                 + model.prices().region() + " list prices of " + model.prices().asOf() + " (not from the AWS bill): "
-                + Money.usd(own) + " for " + calls + " calls" + perMillion + "." + compute + " With the "
-                + Money.usd(ai) + " of AI spend, the total cost of AI is " + Money.usd(shown.total()) + ".";
+                + Money.usd(own) + " for " + calls + " calls" + perMillion + "." + compute
+                + (billedBeyondUsd == null
+                        ? " With the " + Money.usd(ai) + " of AI spend, the total cost of AI is "
+                                + Money.usd(shown.total()) + "."
+                        : " With the " + Money.usd(ai) + " of AI spend metered by the gateway and "
+                                + Money.usd(shown.parts().get(2))
+                                + " billed by the providers beyond the metering, the total cost of AI is "
+                                + Money.usd(shown.total())
+                                + " (the FOCUS file's BilledCost total: metered spend, provider bills beyond it and"
+                                + " this estimate).");
     }
 }

@@ -111,6 +111,33 @@ class GatewayCostRowsTest {
         assertThat(aiShown.subtract(ai).abs()).isLessThan(new BigDecimal("0.01"));
     }
 
+    /** With provider bills the line's total is the FOCUS total: metered, billed beyond it and the estimate, named. */
+    @Test
+    void boardLine_withProviderBills_totalNamesMeteredBilledBeyondAndEstimate() {
+        List<FocusCharge> charges = rows.focusCharges(Map.of(LocalDate.of(2026, 11, 1), 1_000L));
+        BigDecimal own = GatewayCostRows.total(charges);
+        BigDecimal metered = new BigDecimal("119.544");
+        BigDecimal beyond = new BigDecimal("13.725");
+
+        String line = rows.boardLine(charges, 1_000, metered, beyond);
+
+        BigDecimal total = metered.add(beyond).add(own).setScale(2, RoundingMode.HALF_UP);
+        assertThat(line)
+                .contains("of AI spend metered by the gateway")
+                .contains("billed by the providers beyond the metering")
+                .contains("the total cost of AI is " + dev.spendgate.domain.report.Money.usd(total))
+                .contains("BilledCost total");
+        java.util.regex.Matcher parts = java.util.regex.Pattern.compile(
+                        "\\$([0-9,.]+) for 1000 calls.* With the \\$([0-9,.]+) of AI spend metered by the gateway and"
+                                + " \\$([0-9,.]+) billed")
+                .matcher(line);
+        assertThat(parts.find()).as(line).isTrue();
+        assertThat(new BigDecimal(parts.group(1))
+                        .add(new BigDecimal(parts.group(2)))
+                        .add(new BigDecimal(parts.group(3))))
+                .isEqualByComparingTo(total);
+    }
+
     /** The proxy on managed instances as the report runner prices it: 3 m7g.large at least, no NAT counted. */
     private final CallProfile lmiCall = CallProfile.measured(1, 4_000, 2048, true, CallProfile.Delivery.FIREHOSE);
 

@@ -27,7 +27,6 @@ import java.util.regex.Pattern;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,7 +48,6 @@ class GatewayCostTotalWithBillsReviewTest {
     Path dir;
 
     @Test
-    @Disabled("DEFECT R22E-3: PDF 'total cost of AI' leaves out provider-billed spend the FOCUS total carries")
     void run_withProviderBillsAndGatewayCost_boardTotalCostOfAiIsTheFocusTotal() throws Exception {
         MonthlyUsage metered = SimulatedMonth.usage();
         ProviderFiles f = ProviderFiles.of(metered, SimulatedMonth.CATALOG);
