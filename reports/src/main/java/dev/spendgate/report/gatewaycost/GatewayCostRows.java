@@ -79,6 +79,15 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
 
     /** How the proxy's compute is priced, in words shown in the rows, the board line and {@code data-quality.json}. */
     public String basis() {
+        return compute() + "; assumed: " + assumptions().all();
+    }
+
+    /** What the estimate assumes rather than reads from the records (budgets a call, reads, cold starts). */
+    public GatewayCostAssumptions assumptions() {
+        return new GatewayCostAssumptions(profile);
+    }
+
+    private String compute() {
         if (managed == null) {
             return "standard Lambda: " + profile.memoryMb() + " MB " + (profile.arm64() ? "arm64" : "x86_64")
                     + ", each call billed for its recorded latency_ms plus the gateway's own "
@@ -185,6 +194,7 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
                                 + (managed == null && service.getKey().equals(AwsService.LAMBDA.billedName())
                                         ? durationNote(work)
                                         : "")
+                                + assumptions().of(service.getKey())
                                 + ", from counted operations at " + priced));
             }
         }
@@ -260,7 +270,9 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
                         + " per million requests, not Lambda duration.";
         return "Spendgate's own AWS cost, estimated from the operations a call is counted to cause at "
                 + model.prices().region() + " list prices of " + model.prices().asOf() + " (not from the AWS bill): "
-                + Money.usd(own) + " for " + calls + " calls" + perMillion + "." + compute
+                + Money.usd(own) + " for " + calls + " calls" + perMillion + ", assuming "
+                + assumptions().all() + "."
+                + compute
                 + (billedBeyondUsd == null
                         ? " With the " + Money.usd(ai) + " of AI spend, the total cost of AI is "
                                 + Money.usd(shown.total()) + "."

@@ -75,7 +75,14 @@ class GatewayCostRowsTest {
                 .contains("79.56 for 1000000 calls")
                 .contains("79.56 per million calls")
                 .contains("1,279.56")
-                .contains("us-east-1 list prices of 2026-12-03");
+                .contains("us-east-1 list prices of 2026-12-03")
+                .contains("assuming 1 budget a call (the records do not say how many), 0.5 DynamoDB read units a"
+                        + " call, one cold start per 10,000 calls");
+        assertThat(rows.basis()).contains("assumed: 1 budget a call");
+        assertThat(charges)
+                .filteredOn(c -> c.provider().endsWith("Amazon DynamoDB"))
+                .singleElement()
+                .satisfies(c -> assertThat(c.note()).contains("assuming 1 budget a call and 0.5 DynamoDB read units"));
     }
 
     /**

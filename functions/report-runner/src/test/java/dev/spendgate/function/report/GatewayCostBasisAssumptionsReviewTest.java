@@ -8,7 +8,6 @@ import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 class GatewayCostBasisAssumptionsReviewTest {
     @Test
-    @Disabled("DEFECT R22E-8: the budgets-per-call assumption behind the DynamoDB estimate is shown nowhere")
     void rows_budgetsPerCallAssumed_basisAndRowsSaySo() {
         GatewayCostRows rows = GatewayCostSettings.fromEnv(Map.of(
                         "SPENDGATE_PROXY_MEMORY_MB", "1024",
