@@ -232,6 +232,12 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put(
                 "SPENDGATE_PROXY_ARCHITECTURE",
                 props.proxyArchitecture().getName().equals("arm64") ? "arm64" : "x86_64");
+        // Secrets Manager bills each secret the stack creates by the month: the provider keys and the reconciliation
+        // admin keys, unless existing ones were given by ARN (the operator's own)
+        reportEnv.put(
+                "SPENDGATE_GATEWAY_COST_SECRETS",
+                Integer.toString((props.providerKeySecretArn() == null ? 1 : 0)
+                        + (props.reconcileAdminKeySecretArn() == null ? 1 : 0)));
         // on managed instances the proxy's compute is the fleet, not Lambda duration: the report prices that
         reportEnv.put("SPENDGATE_PROXY_COMPUTE", props.proxyCompute().contextValue());
         if (props.proxyCompute() == SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES) {

@@ -38,6 +38,13 @@ class ProxySizingTest {
                                 Match.objectLike(Map.of(
                                         "SPENDGATE_PROXY_MEMORY_MB", "1024",
                                         "SPENDGATE_PROXY_ARCHITECTURE", "x86_64"))))));
+        // the estimate's Secrets Manager fee counts the secrets the template creates
+        synth.template.resourceCountIs("AWS::SecretsManager::Secret", 2);
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(Map.of(
+                        "Environment",
+                        Map.of("Variables", Match.objectLike(Map.of("SPENDGATE_GATEWAY_COST_SECRETS", "2"))))));
     }
 
     @Test

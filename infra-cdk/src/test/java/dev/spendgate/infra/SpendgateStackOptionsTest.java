@@ -46,6 +46,12 @@ class SpendgateStackOptionsTest {
     @Test
     void existingSecret_isReadNotCreated() {
         synth.template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+        // the operator's own secrets: the report's estimate prices no secret fee for them
+        synth.template.hasResourceProperties(
+                "AWS::Lambda::Function",
+                Match.objectLike(Map.of(
+                        "Environment",
+                        Map.of("Variables", Match.objectLike(Map.of("SPENDGATE_GATEWAY_COST_SECRETS", "0"))))));
         synth.template.hasResourceProperties(
                 "AWS::Lambda::Function",
                 Match.objectLike(Map.of(

@@ -83,6 +83,8 @@ class GatewayCostReportTest {
             expected = expected.add(
                     LMI.period(CALL, callsPerDay.getOrDefault(d, 0L), DAY, 12).total());
         }
+        // and the two secrets the stack creates, $0.40 a month each, on every day of the span
+        expected = expected.add(secretsFee(days));
         assertThat(cents(sum(rows))).isEqualByComparingTo(cents(expected));
         // the fleet: 3 m7g.large at $0.0816 an hour, 24 hours a day, on every day of the span; no Lambda duration
         assertThat(sum(rows.stream()
@@ -102,7 +104,8 @@ class GatewayCostReportTest {
                                 .divide(BigDecimal.valueOf(1_000_000)))));
         assertThat(rows).allSatisfy(r -> {
             assertThat(r.get("Tags")).contains("\"x_Estimated\":\"true\"");
-            assertThat(r.get("ChargeDescription")).contains("Lambda Managed Instances");
+            assertThat(r.get("ChargeDescription"))
+                    .containsAnyOf("Lambda Managed Instances", "secrets the stack creates");
         });
     }
 
@@ -114,6 +117,9 @@ class GatewayCostReportTest {
         for (long calls : callsPerDay.values()) {
             expected = expected.add(SERVICES.cost(CALL, calls).total());
         }
+        LocalDate first = callsPerDay.keySet().iterator().next();
+        LocalDate last = ((TreeMap<LocalDate, Long>) callsPerDay).lastKey();
+        expected = expected.add(secretsFee((int) java.time.temporal.ChronoUnit.DAYS.between(first, last) + 1));
         assertThat(cents(sum(rows))).isEqualByComparingTo(cents(expected));
         assertThat(rows).noneMatch(r -> r.get("ServiceName").equals(GatewayCostRows.EC2_SERVICE));
         assertThat(rows).noneMatch(r -> r.get("ChargeDescription").contains("Managed Instances"));
@@ -136,6 +142,7 @@ class GatewayCostReportTest {
 
         assertThat(gatewayRows(standardOut))
                 .filteredOn(r -> r.get("ChargePeriodStart").startsWith(unpricedDay.toString()))
+                .filteredOn(r -> !r.get("ChargeDescription").contains("secrets the stack creates"))
                 .isNotEmpty()
                 .allSatisfy(r -> assertThat(r.get("ChargeDescription")).contains(" for " + calls + " calls"));
     }
@@ -170,9 +177,13 @@ class GatewayCostReportTest {
         try (PDDocument doc = Loader.loadPDF(managedOut.get(MonthlyReport.PDF).orElseThrow())) {
             text = new PDFTextStripper().getText(doc).replaceAll("\\s+", " ");
         }
+        // the estimate as shown: to the cent, so that the line's parts add up to its total (largest remainder)
         assertThat(text)
                 .contains("Spendgate's own AWS cost, estimated")
-                .contains(Money.usd(gateway))
+                .containsAnyOf(
+                        Money.usd(gateway) + " for ",
+                        Money.usd(gateway.subtract(new BigDecimal("0.01"))) + " for ",
+                        Money.usd(gateway.add(new BigDecimal("0.01"))) + " for ")
                 .contains("Lambda Managed Instances")
                 .contains("m7g.large");
 
@@ -196,6 +207,13 @@ class GatewayCostReportTest {
         assertThat(records.path("invocations").asLong()).isEqualTo(calls);
         assertThat(records.path("at_assumed_duration").asLong()).isEqualTo(calls);
         assertThat(records.path("with_recorded_length").asLong()).isZero();
+    }
+
+    /** Secrets Manager's fee for the stack's two secrets over {@code days} days of November (30 days). */
+    static BigDecimal secretsFee(int days) {
+        return new BigDecimal("0.80")
+                .multiply(BigDecimal.valueOf(days))
+                .divide(BigDecimal.valueOf(MONTH.lengthOfMonth()), 10, java.math.RoundingMode.HALF_UP);
     }
 
     static List<CSVRecord> gatewayRows(MapObjectStore out) throws IOException {

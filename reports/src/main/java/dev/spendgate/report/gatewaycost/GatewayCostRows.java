@@ -33,8 +33,9 @@ import java.util.TreeMap;
  * @param profile what one call costs in operations (deployment's memory, architecture, budgets per call, duration)
  * @param model the prices
  * @param managed the managed-instances fleet the proxy runs on, or null for standard Lambda
+ * @param secrets Secrets Manager's monthly fee for the secrets the stack creates ({@link SecretsFee})
  */
-public record GatewayCostRows(CallProfile profile, GatewayCostModel model, ManagedFleet managed) {
+public record GatewayCostRows(CallProfile profile, GatewayCostModel model, ManagedFleet managed, SecretsFee secrets) {
     /** Tags' {@code x_CostSource} (and the description's prefix) of these rows. */
     public static final String COST_SOURCE = "gateway_aws_estimate";
     /** Provider ids of these rows start with this; {@code FocusCharges} names them Amazon Web Services. */
@@ -48,11 +49,17 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
     public GatewayCostRows {
         Objects.requireNonNull(profile, "profile");
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(secrets, "secrets");
     }
 
-    /** Standard Lambda: the proxy's compute priced as Lambda duration. */
+    /** Standard Lambda: the proxy's compute priced as Lambda duration; the stack's default secrets. */
     public GatewayCostRows(CallProfile profile, GatewayCostModel model) {
         this(profile, model, null);
+    }
+
+    /** The stack's default secrets ({@link SecretsFee#STACK_SECRETS}). */
+    public GatewayCostRows(CallProfile profile, GatewayCostModel model, ManagedFleet managed) {
+        this(profile, model, managed, new SecretsFee(SecretsFee.STACK_SECRETS));
     }
 
     /**
@@ -79,7 +86,8 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
 
     /** How the proxy's compute is priced, in words shown in the rows, the board line and {@code data-quality.json}. */
     public String basis() {
-        return compute() + "; assumed: " + assumptions().all();
+        return compute() + "; Secrets Manager storage of " + secrets.basis(model.prices()) + "; assumed: "
+                + assumptions().all();
     }
 
     /** What the estimate assumes rather than reads from the records (budgets a call, reads, cold starts). */
@@ -172,23 +180,10 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
                 if (usd.signum() == 0) {
                     continue;
                 }
-                Map<String, String> tags = new LinkedHashMap<>();
-                tags.put("x_CostSource", COST_SOURCE);
-                tags.put("x_Estimated", "true");
-                rows.add(new FocusCharge(
+                rows.add(row(
                         day.getKey(),
-                        FocusCharge.Category.ADJUSTMENT,
-                        PROVIDER_PREFIX + service.getKey(),
-                        "Amazon Web Services",
-                        null,
-                        null,
-                        tags,
-                        0,
-                        null,
-                        null,
+                        service.getKey(),
                         usd,
-                        usd,
-                        0,
                         COST_SOURCE + ": estimated, not billed: Spendgate's own " + service.getKey() + " for "
                                 + work.records() + " calls" + batchNote(work) + lambdaNote
                                 + (managed == null && service.getKey().equals(AwsService.LAMBDA.billedName())
@@ -198,6 +193,7 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
                                 + ", from counted operations at " + priced));
             }
         }
+        rows.addAll(secrets.rows(days.navigableKeySet(), model.prices()));
         return rows;
     }
 
@@ -214,6 +210,29 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
         return " (" + work.timedInvocations() + " at their recorded length plus the gateway's "
                 + CallProfile.gatewayMillis(profile.memoryMb()) + " ms, " + work.untimedInvocations()
                 + " without one at " + profile.billedMillis() + " ms)";
+    }
+
+    /** One estimate row: a day's cost of an AWS service (its billed name), with its description. */
+    static FocusCharge row(LocalDate day, String service, BigDecimal usd, String note) {
+        BigDecimal amount = usd.setScale(SCALE, RoundingMode.HALF_UP);
+        Map<String, String> tags = new LinkedHashMap<>();
+        tags.put("x_CostSource", COST_SOURCE);
+        tags.put("x_Estimated", "true");
+        return new FocusCharge(
+                day,
+                FocusCharge.Category.ADJUSTMENT,
+                PROVIDER_PREFIX + service,
+                "Amazon Web Services",
+                null,
+                null,
+                tags,
+                0,
+                null,
+                null,
+                amount,
+                amount,
+                0,
+                note);
     }
 
     /** The rows' total (what the board line shows). */

@@ -22,7 +22,8 @@ class GatewayCostRowsTest {
     private final GatewayCostModel model = GatewayCostModel.create(AwsPrices.US_EAST_1);
     private final CallProfile profile =
             CallProfile.measured(1, 4_000, 1024, false, CallProfile.Delivery.S3_OBJECT_PER_CALL);
-    private final GatewayCostRows rows = new GatewayCostRows(profile, model);
+    /** The calls' rows alone: a stack given existing secrets (no Secrets Manager monthly fee). */
+    private final GatewayCostRows rows = new GatewayCostRows(profile, model, null, new SecretsFee(0));
 
     @Test
     void focusCharges_twoDays_onePerDayAndServiceSummingToTheModel() {
@@ -145,6 +146,38 @@ class GatewayCostRowsTest {
                 .isEqualByComparingTo(total);
     }
 
+    /**
+     * Secrets Manager bills each secret by the month ($0.40), whatever the calls: the stack's two secrets on every day
+     * from the first day with calls to the last, a whole month $0.80, a day 1/30 of that in November, 1/28 in February.
+     */
+    @Test
+    void focusCharges_stacksSecrets_monthlyFeeOnEveryDayOfTheSpan() {
+        GatewayCostRows stack = new GatewayCostRows(profile, model);
+        Map<LocalDate, Long> ends = Map.of(LocalDate.of(2026, 11, 1), 10L, LocalDate.of(2026, 11, 30), 10L);
+
+        List<FocusCharge> fee = stack.focusCharges(ends).stream()
+                .filter(c -> c.note().contains("secrets the stack creates"))
+                .toList();
+
+        assertThat(fee).hasSize(30).allSatisfy(c -> {
+            assertThat(c.provider()).isEqualTo("aws:AWS Secrets Manager");
+            assertThat(c.tags()).containsEntry("x_Estimated", "true");
+            assertThat(c.note())
+                    .startsWith("gateway_aws_estimate: estimated, not billed")
+                    .contains("$0.40");
+        });
+        assertThat(GatewayCostRows.total(fee).setScale(2, RoundingMode.HALF_UP)).isEqualByComparingTo("0.80");
+        assertThat(stack.basis()).contains("2 secrets the stack creates at $0.40 a month each");
+
+        List<FocusCharge> february = stack.focusCharges(Map.of(LocalDate.of(2027, 2, 10), 10L)).stream()
+                .filter(c -> c.note().contains("secrets the stack creates"))
+                .toList();
+        assertThat(february).singleElement().satisfies(c -> assertThat(c.billedCost())
+                .isEqualByComparingTo(new BigDecimal("0.80").divide(BigDecimal.valueOf(28), 10, RoundingMode.HALF_UP)));
+        assertThat(new GatewayCostRows(profile, model, null, new SecretsFee(0)).focusCharges(ends))
+                .noneMatch(c -> c.note().contains("secrets the stack creates"));
+    }
+
     /** The proxy on managed instances as the report runner prices it: 3 m7g.large at least, no NAT counted. */
     private final CallProfile lmiCall = CallProfile.measured(1, 4_000, 2048, true, CallProfile.Delivery.FIREHOSE);
 
@@ -153,7 +186,10 @@ class GatewayCostRowsTest {
             ManagedInstancesPrices.US_EAST_1_M7G_LARGE,
             new ManagedInstancesModel.Fleet(3, new BigDecimal("13.6"), new BigDecimal("0.5"), 32, 4_000, 0, 0));
     private final GatewayCostRows managed = new GatewayCostRows(
-            lmiCall, model, new GatewayCostRows.ManagedFleet(lmi, 12, "the deployment's instance type"));
+            lmiCall,
+            model,
+            new GatewayCostRows.ManagedFleet(lmi, 12, "the deployment's instance type"),
+            new SecretsFee(0));
 
     @Test
     void focusCharges_managedInstances_fleetEveryDayOfTheSpanFeeAndRequestsToTheCent() {
@@ -233,7 +269,7 @@ class GatewayCostRowsTest {
     void focusCharges_standardLambda_unchangedByTheManagedMode() {
         Map<LocalDate, Long> calls = Map.of(LocalDate.of(2026, 11, 1), 1_000_000L, LocalDate.of(2026, 11, 30), 5L);
 
-        List<FocusCharge> charges = new GatewayCostRows(lmiCall, model).focusCharges(calls);
+        List<FocusCharge> charges = new GatewayCostRows(lmiCall, model, null, new SecretsFee(0)).focusCharges(calls);
 
         // only the two days with calls, Lambda duration priced, no EC2 row, the description as before
         assertThat(charges)

@@ -12,7 +12,6 @@ import java.time.YearMonth;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class SecretMonthlyFeeReviewTest {
     @Test
-    @Disabled("DEFECT R22E-7: Secrets Manager $0.40 per secret-month left out; only API calls are priced")
     void focusCharges_completeMonth_secretsManagerIncludesTheSecretsMonthlyFee() {
         GatewayCostRows rows = new GatewayCostRows(
                 CallProfile.measured(1, 4_000, 1024, false, CallProfile.Delivery.FIREHOSE),

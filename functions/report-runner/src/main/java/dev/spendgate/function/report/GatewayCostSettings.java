@@ -6,6 +6,7 @@ import dev.spendgate.domain.gatewaycost.GatewayCostModel;
 import dev.spendgate.domain.gatewaycost.ManagedInstancesModel;
 import dev.spendgate.domain.gatewaycost.ManagedInstancesPrices;
 import dev.spendgate.report.gatewaycost.GatewayCostRows;
+import dev.spendgate.report.gatewaycost.SecretsFee;
 import java.math.BigDecimal;
 import java.util.Map;
 
@@ -17,11 +18,13 @@ import java.util.Map;
  * chooses) and {@code SPENDGATE_PROXY_MAX_VCPUS} (the capacity provider's ceiling);
  * {@code SPENDGATE_GATEWAY_COST_MEAN_CALL_MS} (the LLM call's mean wall time assumed per call, default 4000, to
  * which Lambda's billed duration adds the gateway's own time) and
- * {@code SPENDGATE_GATEWAY_COST_BUDGETS_PER_CALL} (default 1). Without the memory setting (local runs) there is no
- * estimate.
+ * {@code SPENDGATE_GATEWAY_COST_BUDGETS_PER_CALL} (default 1); {@code SPENDGATE_GATEWAY_COST_SECRETS}, the Secrets
+ * Manager secrets the stack created (default 2: the provider keys and the reconciliation admin keys; the stack sets 0
+ * or 1 when given existing ones). Without the memory setting (local runs) there is no estimate.
  *
  * @param instanceType managed instances only: the deployment's instance type, or null when Lambda chooses
  * @param maxVCpus managed instances only: the capacity provider's vCPU ceiling (0 on standard Lambda)
+ * @param secrets the Secrets Manager secrets the stack created, priced at their monthly fee
  */
 record GatewayCostSettings(
         int memoryMb,
@@ -30,7 +33,8 @@ record GatewayCostSettings(
         int budgetsPerCall,
         boolean managedInstances,
         String instanceType,
-        int maxVCpus) {
+        int maxVCpus,
+        int secrets) {
 
     /** The instance type whose prices Spendgate carries; others are priced as it, and the rows say so. */
     static final ManagedInstancesPrices PRICED = ManagedInstancesPrices.US_EAST_1_M7G_LARGE;
@@ -86,7 +90,12 @@ record GatewayCostSettings(
                         env.getOrDefault("SPENDGATE_GATEWAY_COST_BUDGETS_PER_CALL", "1")),
                 managed,
                 type.isEmpty() ? null : type,
-                maxVCpus);
+                maxVCpus,
+                number(
+                        env,
+                        "SPENDGATE_GATEWAY_COST_SECRETS",
+                        env.getOrDefault(
+                                "SPENDGATE_GATEWAY_COST_SECRETS", Integer.toString(SecretsFee.STACK_SECRETS))));
     }
 
     /**
@@ -103,7 +112,7 @@ record GatewayCostSettings(
                 CallProfile.Delivery.FIREHOSE);
         GatewayCostModel services = GatewayCostModel.create(AwsPrices.US_EAST_1);
         if (!managedInstances) {
-            return new GatewayCostRows(profile, services);
+            return new GatewayCostRows(profile, services, null, new SecretsFee(secrets));
         }
         ManagedInstancesModel.Fleet fleet = new ManagedInstancesModel.Fleet(
                 MIN_INSTANCES, CPU_MS_PER_CALL, CPU_TARGET, CALLS_PER_VCPU, Math.max(1, meanCallMillis), 0, 0);
@@ -111,7 +120,8 @@ record GatewayCostSettings(
         return new GatewayCostRows(
                 profile,
                 services,
-                new GatewayCostRows.ManagedFleet(model, Math.max(1, maxVCpus / PRICED.vCpus()), pricedAs()));
+                new GatewayCostRows.ManagedFleet(model, Math.max(1, maxVCpus / PRICED.vCpus()), pricedAs()),
+                new SecretsFee(secrets));
     }
 
     /** Why the fleet is priced as {@link #PRICED}, in words for the rows. */

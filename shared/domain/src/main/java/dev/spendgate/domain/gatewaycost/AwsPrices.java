@@ -26,6 +26,8 @@ import java.util.Objects;
  * @param firehoseJqPerHour Firehose dynamic partitioning, per hour of JQ processing (the partition keys' query)
  * @param secretsManagerPer10k Secrets Manager API calls
  * @param logsIngestionPerGb CloudWatch Logs standard ingestion (Lambda logs: the first tier)
+ * @param secretsManagerSecretPerMonth Secrets Manager storage, per secret and month (a secret stored part of a month
+ *     is prorated)
  */
 public record AwsPrices(
         String region,
@@ -45,13 +47,15 @@ public record AwsPrices(
         BigDecimal firehoseObjectsPerThousand,
         BigDecimal firehoseJqPerHour,
         BigDecimal secretsManagerPer10k,
-        BigDecimal logsIngestionPerGb) {
+        BigDecimal logsIngestionPerGb,
+        BigDecimal secretsManagerSecretPerMonth) {
 
     /**
      * US East (N. Virginia), list prices as published on the cited pages on 2026-12-03 (DynamoDB on-demand after the
      * 2024-11-01 price cut; Lambda logs tiered since 2025-05-01, first tier unchanged); Firehose dynamic partitioning
      * (which the stack's usage stream uses) from the same Firehose page: $0.02 per GB delivered, $0.005 per 1,000
-     * objects, $0.07 per JQ processing hour.
+     * objects, $0.07 per JQ processing hour. Added 2026-12-05 from the same Secrets Manager page: $0.40 per secret
+     * per month (prorated by the hours a secret is stored), besides the API calls.
      */
     public static final AwsPrices US_EAST_1 = new AwsPrices(
             "us-east-1",
@@ -78,7 +82,8 @@ public record AwsPrices(
             new BigDecimal("0.005"),
             new BigDecimal("0.07"),
             new BigDecimal("0.05"),
-            new BigDecimal("0.50"));
+            new BigDecimal("0.50"),
+            new BigDecimal("0.40"));
 
     public AwsPrices {
         Objects.requireNonNull(region, "region");
@@ -98,7 +103,8 @@ public record AwsPrices(
                 firehoseObjectsPerThousand,
                 firehoseJqPerHour,
                 secretsManagerPer10k,
-                logsIngestionPerGb)) {
+                logsIngestionPerGb,
+                secretsManagerSecretPerMonth)) {
             if (p == null || p.signum() < 0) {
                 throw new IllegalArgumentException("every price must be given and not negative");
             }
