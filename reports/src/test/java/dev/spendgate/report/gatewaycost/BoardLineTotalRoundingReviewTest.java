@@ -25,9 +25,12 @@ import org.junit.jupiter.api.Test;
 class BoardLineTotalRoundingReviewTest {
     @Test
     void boardLine_totalCostOfAi_isTheExactTotalRoundedToTheCent() {
+        // a stack given existing secrets: the day's per-call figures alone, without Secrets Manager's monthly fee
         GatewayCostRows rows = new GatewayCostRows(
                 CallProfile.measured(1, 4_000, 1024, false, CallProfile.Delivery.FIREHOSE),
-                GatewayCostModel.create(AwsPrices.US_EAST_1));
+                GatewayCostModel.create(AwsPrices.US_EAST_1),
+                null,
+                new SecretsFee(0));
         List<FocusCharge> charges = rows.focusCharges(Map.of(LocalDate.of(2026, 11, 3), 1_000L));
         BigDecimal estimate = GatewayCostRows.total(charges);
         BigDecimal aiSpend = new BigDecimal("100.004");
