@@ -37,6 +37,7 @@ import dev.spendgate.report.email.ReportEmail;
 import dev.spendgate.report.focus.FocusCsvWriter;
 import dev.spendgate.report.focus.FocusMetadata;
 import dev.spendgate.report.focus.FocusVersion;
+import dev.spendgate.report.gatewaycost.DataTransferOut;
 import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import dev.spendgate.report.narrative.LlmNarrative;
 import dev.spendgate.report.pdf.ActionsSection;
@@ -355,7 +356,11 @@ public final class MonthlyReport {
         List<FocusCharge> charges = new ArrayList<>(FocusCharges.of(usage, settings.contracted(), settings.list()));
         // the gateway's own AWS cost, per day of the metered calls (before any provider-bill rows join them)
         Map<java.time.LocalDate, GatewayWork> gatewayWork = gatewayWork(usage);
-        List<FocusCharge> gatewayRows = gatewayCost == null ? List.of() : gatewayCost.focusChargesFor(gatewayWork);
+        List<FocusCharge> gatewayRows = gatewayCost == null
+                ? List.of()
+                : concat(
+                        gatewayCost.focusChargesFor(gatewayWork),
+                        gatewayCost.dataTransferCharges(tokensOutPerDay(usage)));
         ReconciliationSection.Figures beyond = null;
         if (reconciliation != null) {
             beyond = new ReconciliationSection.Figures(
@@ -925,6 +930,24 @@ public final class MonthlyReport {
             work.put(day, recorded != null ? recorded : GatewayWork.ofCalls(calls));
         });
         return work;
+    }
+
+    /** Each day's calls and the tokens they sent out of AWS: prompts to the providers, answers to the clients. */
+    private static Map<java.time.LocalDate, DataTransferOut.Day> tokensOutPerDay(MonthlyUsage usage) {
+        Map<java.time.LocalDate, DataTransferOut.Day> days = new java.util.TreeMap<>();
+        usage.cells().forEach((cell, totals) -> {
+            dev.spendgate.domain.pricing.TokenUsage t = totals.allTokens();
+            DataTransferOut.Day day =
+                    new DataTransferOut.Day(totals.calls(), t.inputTokens(), t.outputTokens() - t.reasoningTokens());
+            days.merge(
+                    cell.day(),
+                    day,
+                    (a, b) -> new DataTransferOut.Day(
+                            a.calls() + b.calls(),
+                            a.inputTokens() + b.inputTokens(),
+                            a.answerTokens() + b.answerTokens()));
+        });
+        return days;
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {

@@ -11,7 +11,6 @@ import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.YearMonth;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +29,6 @@ class GatewayCostDataTransferReviewTest {
     static final int CALLS = 1_000;
 
     @Test
-    @Disabled("DEFECT R22E-9: no data transfer out priced: prompts to the providers, answers to the clients")
     void focus_largePrompts_estimateIncludesTheDataTransferOut() throws Exception {
         TestMonth m = new TestMonth();
         for (int i = 0; i < CALLS; i++) {

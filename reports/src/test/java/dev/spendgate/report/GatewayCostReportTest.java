@@ -13,6 +13,7 @@ import dev.spendgate.domain.report.ChargebackRules;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.report.focus.FocusCsvWriter;
+import dev.spendgate.report.gatewaycost.DataTransferOut;
 import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -73,7 +74,7 @@ class GatewayCostReportTest {
 
     @Test
     void focus_managedInstances_gatewayRowsAreTheFleetModelToTheCent() throws IOException {
-        List<CSVRecord> rows = gatewayRows(managedOut);
+        List<CSVRecord> rows = perCallAndFixedRows(managedOut);
 
         LocalDate first = callsPerDay.keySet().iterator().next();
         LocalDate last = ((TreeMap<LocalDate, Long>) callsPerDay).lastKey();
@@ -111,7 +112,7 @@ class GatewayCostReportTest {
 
     @Test
     void focus_standardLambda_gatewayRowsPriceLambdaDurationAsBefore() throws IOException {
-        List<CSVRecord> rows = gatewayRows(standardOut);
+        List<CSVRecord> rows = perCallAndFixedRows(standardOut);
 
         BigDecimal expected = BigDecimal.ZERO;
         for (long calls : callsPerDay.values()) {
@@ -207,6 +208,47 @@ class GatewayCostReportTest {
         assertThat(records.path("invocations").asLong()).isEqualTo(calls);
         assertThat(records.path("at_assumed_duration").asLong()).isEqualTo(calls);
         assertThat(records.path("with_recorded_length").asLong()).isZero();
+    }
+
+    /**
+     * The data transfer out, in either mode: one row a day priced from the day's tokens at 4 bytes a token (prompts
+     * to the providers, answers less reasoning to the clients) at $0.09 per GB, named as AWS bills it.
+     */
+    @Test
+    void focus_eitherMode_dataTransferOutFromTheDaysTokens() throws IOException {
+        long bytes = month.records.stream()
+                .filter(r -> r.tokens() != null)
+                .mapToLong(r -> (r.tokens().inputTokens()
+                                + r.tokens().outputTokens()
+                                - r.tokens().reasoningTokens())
+                        * 4)
+                .sum();
+        BigDecimal expected = BigDecimal.valueOf(bytes)
+                .divide(BigDecimal.valueOf(1L << 30), java.math.MathContext.DECIMAL128)
+                .multiply(new BigDecimal("0.09"));
+        assertThat(expected).isPositive();
+        for (MapObjectStore out : List.of(standardOut, managedOut)) {
+            List<CSVRecord> transfer = gatewayRows(out).stream()
+                    .filter(r -> r.get("ServiceName").equals(DataTransferOut.SERVICE))
+                    .toList();
+            assertThat(transfer).hasSize(callsPerDay.size()).allSatisfy(r -> {
+                assertThat(r.get("ServiceCategory")).isEqualTo("Networking");
+                assertThat(r.get("ProviderName")).isEqualTo("Amazon Web Services");
+                assertThat(r.get("Tags")).contains("\"x_Estimated\":\"true\"");
+                assertThat(r.get("ChargeDescription"))
+                        .contains("4 bytes a token")
+                        .contains("$0.09 per GB");
+            });
+            assertThat(sum(transfer).setScale(6, java.math.RoundingMode.HALF_UP))
+                    .isEqualByComparingTo(expected.setScale(6, java.math.RoundingMode.HALF_UP));
+        }
+    }
+
+    /** The rows priced per call and the fixed fees: all but the data transfer, which follows the tokens. */
+    static List<CSVRecord> perCallAndFixedRows(MapObjectStore out) throws IOException {
+        return gatewayRows(out).stream()
+                .filter(r -> !r.get("ServiceName").equals(DataTransferOut.SERVICE))
+                .toList();
     }
 
     /** Secrets Manager's fee for the stack's two secrets over {@code days} days of November (30 days). */

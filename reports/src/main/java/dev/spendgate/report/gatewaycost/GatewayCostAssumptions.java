@@ -64,7 +64,13 @@ public record GatewayCostAssumptions(CallProfile profile) {
 
     /** Every assumption, for the basis and the board line. */
     public String all() {
-        return String.join(", ", List.of(budgets() + " (the records do not say how many)", reads(), coldStarts()));
+        return String.join(
+                ", ",
+                List.of(
+                        budgets() + " (the records do not say how many)",
+                        reads(),
+                        coldStarts(),
+                        DataTransferOut.BYTES_PER_TOKEN + " bytes a token sent out"));
     }
 
     /** What a service's row assumes, as a clause for its description ("" when nothing). */

@@ -86,7 +86,8 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
 
     /** How the proxy's compute is priced, in words shown in the rows, the board line and {@code data-quality.json}. */
     public String basis() {
-        return compute() + "; Secrets Manager storage of " + secrets.basis(model.prices()) + "; assumed: "
+        return compute() + "; Secrets Manager storage of " + secrets.basis(model.prices()) + "; "
+                + DataTransferOut.basis(model.prices()) + "; assumed: "
                 + assumptions().all();
     }
 
@@ -210,6 +211,15 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
         return " (" + work.timedInvocations() + " at their recorded length plus the gateway's "
                 + CallProfile.gatewayMillis(profile.memoryMb()) + " ms, " + work.untimedInvocations()
                 + " without one at " + profile.billedMillis() + " ms)";
+    }
+
+    /**
+     * The data transfer out to the internet, one {@value DataTransferOut#SERVICE} row a day with bytes out: the
+     * prompts the proxy sends the providers and the answers API Gateway sends the clients, estimated from the day's
+     * tokens ({@link DataTransferOut}), the same on standard Lambda and managed instances.
+     */
+    public List<FocusCharge> dataTransferCharges(Map<LocalDate, DataTransferOut.Day> tokensPerDay) {
+        return DataTransferOut.rows(tokensPerDay, model.prices());
     }
 
     /** One estimate row: a day's cost of an AWS service (its billed name), with its description. */

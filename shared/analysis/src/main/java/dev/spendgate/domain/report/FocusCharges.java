@@ -334,6 +334,7 @@ public final class FocusCharges {
             case "Amazon Data Firehose" -> new ServiceClass("Analytics", "Data Processing");
             case "AWS Secrets Manager" -> new ServiceClass("Security", "Credentials");
             case "Amazon CloudWatch" -> new ServiceClass("Management and Governance", "Observability");
+            case "AWS Data Transfer" -> new ServiceClass("Networking", "Network Connectivity");
             default -> new ServiceClass("Other", "Other (Other)");
         };
     }

@@ -28,6 +28,8 @@ import java.util.Objects;
  * @param logsIngestionPerGb CloudWatch Logs standard ingestion (Lambda logs: the first tier)
  * @param secretsManagerSecretPerMonth Secrets Manager storage, per secret and month (a secret stored part of a month
  *     is prorated)
+ * @param dataTransferOutPerGb data transfer out to the internet at EC2's rates, which Lambda's and API Gateway's data
+ *     out bill at (first 10 TB a month; the 100 GB free each month left out as the other free tiers)
  */
 public record AwsPrices(
         String region,
@@ -48,14 +50,17 @@ public record AwsPrices(
         BigDecimal firehoseJqPerHour,
         BigDecimal secretsManagerPer10k,
         BigDecimal logsIngestionPerGb,
-        BigDecimal secretsManagerSecretPerMonth) {
+        BigDecimal secretsManagerSecretPerMonth,
+        BigDecimal dataTransferOutPerGb) {
 
     /**
      * US East (N. Virginia), list prices as published on the cited pages on 2026-12-03 (DynamoDB on-demand after the
      * 2024-11-01 price cut; Lambda logs tiered since 2025-05-01, first tier unchanged); Firehose dynamic partitioning
      * (which the stack's usage stream uses) from the same Firehose page: $0.02 per GB delivered, $0.005 per 1,000
      * objects, $0.07 per JQ processing hour. Added 2026-12-05 from the same Secrets Manager page: $0.40 per secret
-     * per month (prorated by the hours a secret is stored), besides the API calls.
+     * per month (prorated by the hours a secret is stored), besides the API calls; and data transfer out to the
+     * internet, $0.09 per GB (EC2 on-demand page, data transfer section; Lambda's and API Gateway's pages bill their
+     * data out at EC2's rates).
      */
     public static final AwsPrices US_EAST_1 = new AwsPrices(
             "us-east-1",
@@ -67,7 +72,8 @@ public record AwsPrices(
                     "https://aws.amazon.com/s3/pricing/",
                     "https://aws.amazon.com/firehose/pricing/",
                     "https://aws.amazon.com/secrets-manager/pricing/",
-                    "https://aws.amazon.com/cloudwatch/pricing/"),
+                    "https://aws.amazon.com/cloudwatch/pricing/",
+                    "https://aws.amazon.com/ec2/pricing/on-demand/"),
             new BigDecimal("3.50"),
             new BigDecimal("0.20"),
             new BigDecimal("0.0000166667"),
@@ -83,7 +89,8 @@ public record AwsPrices(
             new BigDecimal("0.07"),
             new BigDecimal("0.05"),
             new BigDecimal("0.50"),
-            new BigDecimal("0.40"));
+            new BigDecimal("0.40"),
+            new BigDecimal("0.09"));
 
     public AwsPrices {
         Objects.requireNonNull(region, "region");
@@ -104,7 +111,8 @@ public record AwsPrices(
                 firehoseJqPerHour,
                 secretsManagerPer10k,
                 logsIngestionPerGb,
-                secretsManagerSecretPerMonth)) {
+                secretsManagerSecretPerMonth,
+                dataTransferOutPerGb)) {
             if (p == null || p.signum() < 0) {
                 throw new IllegalArgumentException("every price must be given and not negative");
             }
