@@ -26,8 +26,10 @@ class GatewayCostBilledDurationReviewTest {
 
     @Test
     void rows_defaultDeployment_millionCallsCostWhatTheReadmeTableSays() {
-        // the stack's defaults: 1024 MB, x86_64, standard Lambda, 1 budget a call, a 4 s mean LLM call
-        GatewayCostRows rows = GatewayCostSettings.fromEnv(Map.of("SPENDGATE_PROXY_MEMORY_MB", "1024"))
+        // the stack's defaults: 1024 MB, x86_64, standard Lambda, 1 budget a call, a 4 s mean LLM call; the README
+        // table prices calls only, so without the secrets' monthly fee (a fixed $0.80 a month, not per call)
+        GatewayCostRows rows = GatewayCostSettings.fromEnv(
+                        Map.of("SPENDGATE_PROXY_MEMORY_MB", "1024", "SPENDGATE_GATEWAY_COST_SECRETS", "0"))
                 .rows();
 
         List<FocusCharge> charges = rows.focusCharges(Map.of(DAY, 1_000_000L));
