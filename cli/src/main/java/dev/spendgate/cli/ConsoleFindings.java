@@ -1,5 +1,6 @@
 package dev.spendgate.cli;
 
+import static dev.spendgate.function.proxy.console.Html.count;
 import static dev.spendgate.function.proxy.console.Html.esc;
 import static dev.spendgate.function.proxy.console.Html.usd;
 
@@ -103,7 +104,7 @@ final class ConsoleFindings implements FindingsPage {
                 .append("/100</p><p>")
                 .append(usd(report.monthlySavingsUsd()))
                 .append(" per month recoverable; ")
-                .append(String.format("%,d", report.callsAnalysed()))
+                .append(count(report.callsAnalysed()))
                 .append(" calls and ")
                 .append(usd(report.spendUsd()))
                 .append(" analysed from ")
@@ -250,7 +251,7 @@ final class ConsoleFindings implements FindingsPage {
                 .append(": would have saved ")
                 .append(usd(plan.wouldHaveSavedUsd()))
                 .append(" on ")
-                .append(String.format("%,d", plan.calls()))
+                .append(count(plan.calls()))
                 .append(" calls (spend ")
                 .append(usd(plan.simulated().spendBeforeUsd()))
                 .append(" to ")

@@ -124,7 +124,6 @@ class ConsoleFinanceFiguresReviewIT {
      * the JVM's default locale (taken from {@code LANG}), so a gateway started on a German-locale laptop shows
      * "$1.234,50" for $1,234.50: with a dollar sign, a reader takes it for one dollar and change.
      */
-    @Disabled("DEFECT CON-4: console dollar amounts follow the JVM locale ($1.234,50 under de_DE)")
     @Test
     void findingsPage_underAGermanDefaultLocale_stillShowsDollarsWithADecimalPoint() throws Exception {
         Locale before = Locale.getDefault();

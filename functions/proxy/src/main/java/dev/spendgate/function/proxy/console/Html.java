@@ -3,6 +3,7 @@ package dev.spendgate.function.proxy.console;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
+import java.util.Locale;
 
 /** Escaping and the page frame every console page shares (navigation, styles, scripts; nothing from a CDN). */
 public final class Html {
@@ -36,9 +37,17 @@ public final class Html {
         return sb.toString();
     }
 
-    /** Dollars to the cent for reading; tables that must match the CLI show the exact figure instead. */
+    /**
+     * Dollars to the cent for reading, "$1,234.50" whatever the machine's locale (a gateway started under de_DE would
+     * otherwise print "$1.234,50"); tables that must match the CLI show the exact figure instead.
+     */
     public static String usd(BigDecimal v) {
-        return v == null ? "-" : "$" + String.format("%,.2f", v.setScale(2, RoundingMode.HALF_UP));
+        return v == null ? "-" : "$" + String.format(Locale.ROOT, "%,.2f", v.setScale(2, RoundingMode.HALF_UP));
+    }
+
+    /** A count with thousands separated by commas, "51,389", whatever the machine's locale. */
+    public static String count(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
     }
 
     /** The whole page: {@code current} is the NAV id of the page, {@code body} its escaped HTML. */
