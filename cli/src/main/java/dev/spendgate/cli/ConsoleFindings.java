@@ -21,6 +21,7 @@ import dev.spendgate.domain.waste.WasteAnalyzer;
 import dev.spendgate.domain.waste.WasteReport;
 import dev.spendgate.domain.waste.WasteWindow;
 import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.function.proxy.console.FindingsHtml;
 import dev.spendgate.function.proxy.console.FindingsPage;
 import dev.spendgate.report.ReportEnvironment;
 import java.io.UncheckedIOException;
@@ -151,11 +152,10 @@ final class ConsoleFindings implements FindingsPage {
         for (Finding f : report.findings()) {
             // a life cycle stored before the finding's prompt was part of its id holds it under the old id
             FindingLifecycle.Entry state = states.getOrDefault(f.id(), states.get(Finding.legacyId(f.id())));
-            boolean saving = f.monthlySavingsUsd().signum() > 0;
             sb.append("<tr><td>")
                     .append(rank++)
                     .append("</td><td class=\"num\">")
-                    .append(saving ? usd(f.monthlySavingsUsd()) : usd(f.monthlySpendAtRiskUsd()) + " at risk")
+                    .append(FindingsHtml.monthlyDollars(f.monthlySavingsUsd(), f.monthlySpendAtRiskUsd()))
                     .append("</td><td>")
                     .append(esc(f.category().label()))
                     .append("</td><td>")

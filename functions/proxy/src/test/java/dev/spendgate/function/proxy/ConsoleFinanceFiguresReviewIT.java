@@ -53,7 +53,6 @@ class ConsoleFinanceFiguresReviewIT {
      * as "$1,234.50 at risk". The stored-findings page (the deployed console) prints its {@code monthly_savings_usd},
      * "$0.00", in the USD / month column: an ungoverned key spending $1,234.50 a month reads as a $0 finding.
      */
-    @Disabled("DEFECT CON-1: stored findings page shows a governance finding as $0.00, not its spend at risk")
     @Test
     void storedFindingsPage_governanceFinding_showsItsSpendAtRiskNotZeroDollars() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));

@@ -79,7 +79,8 @@ final class StoredFindingsPage implements FindingsPage {
             sb.append("<tr><td>")
                     .append(rank++)
                     .append("</td><td class=\"num\">")
-                    .append(usd(f.path("monthly_savings_usd")))
+                    .append(FindingsHtml.monthlyDollars(
+                            decimal(f.path("monthly_savings_usd")), decimal(f.path("monthly_spend_at_risk_usd"))))
                     .append("</td><td>")
                     .append(esc(f.path("category").asText()))
                     .append("</td><td>")
@@ -154,6 +155,18 @@ final class StoredFindingsPage implements FindingsPage {
     }
 
     private static String usd(JsonNode amount) {
-        return amount.isMissingNode() || amount.isNull() ? "-" : Html.usd(new BigDecimal(amount.asText()));
+        return Html.usd(decimal(amount));
+    }
+
+    /** A stored amount, or null when the document leaves it out or it is not a number. */
+    private static BigDecimal decimal(JsonNode amount) {
+        if (amount.isMissingNode() || amount.isNull()) {
+            return null;
+        }
+        try {
+            return new BigDecimal(amount.asText());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 }
