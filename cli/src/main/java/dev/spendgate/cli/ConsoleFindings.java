@@ -197,24 +197,12 @@ final class ConsoleFindings implements FindingsPage {
         if (report.findings().isEmpty()) {
             sb.append("<tr><td colspan=\"9\">No waste found in this window.</td></tr>");
         }
-        sb.append("</tbody></table><h2>Score by feature</h2><table><thead><tr><th scope=\"col\">Feature</th>")
-                .append("<th scope=\"col\" class=\"num\">Score</th><th scope=\"col\" class=\"num\">Spend</th>")
-                .append("<th scope=\"col\" class=\"num\">Waste</th><th scope=\"col\" class=\"num\">At risk</th>")
-                .append("</tr></thead><tbody>");
-        for (EfficiencyScore s : report.features()) {
-            sb.append("<tr><th scope=\"row\">")
-                    .append(esc(s.feature()))
-                    .append("</th><td class=\"num\">")
-                    .append(s.scored() ? Integer.toString(s.score()) : "-")
-                    .append("</td><td class=\"num\">")
-                    .append(usd(s.spendUsd()))
-                    .append("</td><td class=\"num\">")
-                    .append(usd(s.wasteUsd()))
-                    .append("</td><td class=\"num\">")
-                    .append(usd(s.atRiskUsd()))
-                    .append("</td></tr>");
-        }
-        return sb.append("</tbody></table>").toString();
+        return sb.append("</tbody></table>")
+                .append(FindingsHtml.scoreByFeature(report.features().stream()
+                        .map(s -> new FindingsHtml.FeatureScore(
+                                s.feature(), s.scored() ? s.score() : null, s.spendUsd(), s.wasteUsd(), s.atRiskUsd()))
+                        .toList()))
+                .toString();
     }
 
     @Override

@@ -73,7 +73,6 @@ class ConsoleFinanceFiguresReviewIT {
      * findings/YYYY-MM-DD.json the daily waste run stored". The document holds {@code efficiency_score.features}
      * (support: score 42 on $812.00 spend); the stored page shows the overall score and no per-feature score at all.
      */
-    @Disabled("DEFECT CON-2: stored findings page leaves out the score per feature the README promises")
     @Test
     void storedFindingsPage_showsTheScorePerFeatureOfTheDocument() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));

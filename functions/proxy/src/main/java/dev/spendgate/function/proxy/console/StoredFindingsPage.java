@@ -114,7 +114,24 @@ final class StoredFindingsPage implements FindingsPage {
         if (rank == 1) {
             sb.append("<tr><td colspan=\"8\">No waste found in this window.</td></tr>");
         }
-        return sb.append("</tbody></table>").toString();
+        return sb.append("</tbody></table>")
+                .append(FindingsHtml.scoreByFeature(
+                        features(doc.path("efficiency_score").path("features"))))
+                .toString();
+    }
+
+    /** The document's {@code efficiency_score.features}: {@code score} null when the feature was not scored. */
+    private static List<FindingsHtml.FeatureScore> features(JsonNode features) {
+        List<FindingsHtml.FeatureScore> scores = new ArrayList<>();
+        for (JsonNode s : features) {
+            scores.add(new FindingsHtml.FeatureScore(
+                    s.path("feature").asText(),
+                    s.path("score").isIntegralNumber() ? s.path("score").asInt() : null,
+                    decimal(s.path("spend_usd")),
+                    decimal(s.path("waste_usd")),
+                    decimal(s.path("at_risk_usd"))));
+        }
+        return scores;
     }
 
     /**

@@ -93,6 +93,23 @@ class StoredFindingsPageTest {
     }
 
     @Test
+    void render_featureNotScored_showsADashNotAScore() {
+        FileSystemObjectStore store = new FileSystemObjectStore(dir);
+        store.put(
+                "findings/2026-11-02.json",
+                ("{\"efficiency_score\":{\"overall\":90,\"features\":[{\"feature\":\"<b>triage</b>\","
+                                + "\"score\":null,\"not_scored_because\":\"no finding\",\"spend_usd\":\"15.277005\","
+                                + "\"waste_usd\":\"0\",\"at_risk_usd\":\"0\"}]},\"findings\":[]}")
+                        .getBytes(StandardCharsets.UTF_8));
+
+        String html = new StoredFindingsPage(store).render();
+
+        assertThat(html)
+                .contains("<th scope=\"row\">&lt;b&gt;triage&lt;/b&gt;</th><td class=\"num\">-</td>")
+                .contains("$15.28");
+    }
+
+    @Test
     void render_damagedDocument_namesItInsteadOfFailingThePage() {
         FileSystemObjectStore store = new FileSystemObjectStore(dir);
         store.put("findings/2026-11-02.json", "{not json".getBytes(StandardCharsets.UTF_8));
