@@ -132,15 +132,10 @@ final class ConsoleFindings implements FindingsPage {
                     .append(esc(UsageSummary.quarantinedSentence(report.input().quarantinedByReason())))
                     .append(", in no figure here, as the monthly report quarantines them.</p>");
         }
-        if (report.skippedInput() > 0 || report.input().duplicates() > 0) {
-            sb.append("<p class=\"source\">Skipped: ")
-                    .append(report.input().unreadableObjects())
-                    .append(" damaged log objects, ")
-                    .append(report.input().malformedLines())
-                    .append(" unreadable records, ")
-                    .append(report.input().duplicates())
-                    .append(" duplicate request ids.</p>");
-        }
+        sb.append(FindingsHtml.skippedInput(
+                report.input().unreadableObjects(),
+                report.input().malformedLines(),
+                report.input().duplicates()));
         sb.append("</section><table data-testid=\"findings-table\"><caption>Findings by monthly dollars</caption>")
                 .append("<thead><tr><th scope=\"col\">#</th><th scope=\"col\" class=\"num\">USD / month</th>")
                 .append("<th scope=\"col\">Category</th><th scope=\"col\">Scope</th><th scope=\"col\">State</th>")

@@ -96,7 +96,6 @@ class ConsoleFinanceFiguresReviewIT {
      * the stored page shows "$X per month recoverable" from a document that skipped 3 damaged objects, 17 unreadable
      * lines and quarantined 4 records without a word about any of them.
      */
-    @Disabled("DEFECT CON-3: stored findings page hides the skipped and quarantined input its figures rest on")
     @Test
     void storedFindingsPage_statesTheSkippedAndQuarantinedInputOfTheDocument() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));

@@ -51,6 +51,16 @@ public final class CostCheck {
             return key;
         }
 
+        /** The reason whose {@link #key()} is {@code key}; empty for a key this version does not know. */
+        public static Optional<Reason> ofKey(String key) {
+            for (Reason r : values()) {
+                if (r.key.equals(key)) {
+                    return Optional.of(r);
+                }
+            }
+            return Optional.empty();
+        }
+
         public String description() {
             return description;
         }

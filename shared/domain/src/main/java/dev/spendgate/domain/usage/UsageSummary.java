@@ -112,8 +112,13 @@ public final class UsageSummary {
      * negative cost, 2 records with a cost above the model's maximum for its tokens"; empty when nothing was.
      */
     public String quarantinedSentence() {
+        return quarantinedSentenceByReason(quarantined);
+    }
+
+    /** {@link #quarantinedSentence()} of counts kept elsewhere (a stored findings document's), in reason order. */
+    public static String quarantinedSentenceByReason(Map<CostCheck.Reason, Long> quarantined) {
         List<String> parts = new ArrayList<>();
-        quarantined.forEach((reason, n) -> parts.add(n + " records with " + phrase(reason)));
+        new java.util.TreeMap<>(quarantined).forEach((reason, n) -> parts.add(n + " records with " + phrase(reason)));
         return String.join(", ", parts);
     }
 

@@ -3,8 +3,12 @@ package dev.spendgate.function.proxy.console;
 import static dev.spendgate.function.proxy.console.Html.esc;
 import static dev.spendgate.function.proxy.console.Html.usd;
 
+import dev.spendgate.domain.usage.CostCheck;
+import dev.spendgate.domain.usage.UsageSummary;
 import java.math.BigDecimal;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What both findings pages render the same way: the local page from the analysis' typed findings, the deployed
@@ -57,5 +61,45 @@ public final class FindingsHtml {
             return usd(atRiskUsd) + " at risk";
         }
         return usd(savingsUsd);
+    }
+
+    /**
+     * The input the figures skipped, as {@code ./spendgate waste} states it: damaged log objects, unreadable records
+     * and duplicate request ids; empty when nothing was skipped.
+     */
+    public static String skippedInput(long unreadableObjects, long malformedLines, long duplicates) {
+        if (unreadableObjects + malformedLines + duplicates <= 0) {
+            return "";
+        }
+        return "<p class=\"source\">Skipped: " + unreadableObjects + " damaged log objects, " + malformedLines
+                + " unreadable records, " + duplicates + " duplicate request ids.</p>";
+    }
+
+    /**
+     * The records the figures left out because their cost failed the monthly report's cost check, worded as the Spend
+     * page words them; empty when none was.
+     *
+     * @param byReason counts per reason key ({@code implausible_cost}, ...), as the findings JSON stores them; a key
+     *     this version does not know is counted as a cost that failed the check
+     */
+    public static String quarantinedInput(long quarantined, Map<String, Long> byReason) {
+        if (quarantined <= 0) {
+            return "";
+        }
+        Map<CostCheck.Reason, Long> known = new EnumMap<>(CostCheck.Reason.class);
+        long other = quarantined;
+        for (Map.Entry<String, Long> e : byReason.entrySet()) {
+            var reason = CostCheck.Reason.ofKey(e.getKey());
+            if (reason.isPresent() && e.getValue() > 0) {
+                known.merge(reason.get(), e.getValue(), Long::sum);
+                other -= e.getValue();
+            }
+        }
+        String sentence = UsageSummary.quarantinedSentence(known);
+        if (other > 0) {
+            sentence += (sentence.isEmpty() ? "" : ", ") + other + " records with a cost that failed the cost check";
+        }
+        return "<p class=\"source\" data-testid=\"findings-quarantined\">Left out: " + esc(sentence)
+                + ", in no figure here, as the monthly report quarantines them.</p>";
     }
 }

@@ -64,7 +64,9 @@ final class StoredFindingsPage implements FindingsPage {
                 .append(esc(key.get()))
                 .append(", generated ")
                 .append(esc(doc.path("generated_at").asText()))
-                .append(" by the daily waste run.</p></section>")
+                .append(" by the daily waste run.</p>")
+                .append(leftOut(doc.path("input")))
+                .append("</section>")
                 .append("<table data-testid=\"findings-table\"><caption>Findings by monthly dollars</caption>")
                 .append("<thead><tr><th scope=\"col\">#</th><th scope=\"col\" class=\"num\">USD / month</th>")
                 .append("<th scope=\"col\">Category</th><th scope=\"col\">Scope</th><th scope=\"col\">State</th>")
@@ -153,6 +155,20 @@ final class StoredFindingsPage implements FindingsPage {
             return Map.of();
         }
         return states;
+    }
+
+    /** What the document's {@code input} says its figures skipped and quarantined; nothing when it says nothing. */
+    private static String leftOut(JsonNode input) {
+        Map<String, Long> byReason = new HashMap<>();
+        input.path("quarantined_by_reason")
+                .properties()
+                .forEach(e -> byReason.put(e.getKey(), e.getValue().asLong()));
+        return FindingsHtml.skippedInput(
+                        input.path("unreadable_objects").asLong(),
+                        input.path("malformed_lines_skipped").asLong(),
+                        input.path("duplicates_skipped").asLong())
+                + FindingsHtml.quarantinedInput(
+                        input.path("quarantined_records").asLong(), byReason);
     }
 
     /** The UTC day of a stored instant, as the local page shows evidence dates. */

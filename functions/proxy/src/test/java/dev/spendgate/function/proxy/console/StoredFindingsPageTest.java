@@ -110,6 +110,22 @@ class StoredFindingsPageTest {
     }
 
     @Test
+    void render_quarantinedForAReasonThisVersionDoesNotKnow_stillCountsThem() {
+        FileSystemObjectStore store = new FileSystemObjectStore(dir);
+        store.put(
+                "findings/2026-11-02.json",
+                ("{\"input\":{\"quarantined_records\":3,\"quarantined_by_reason\":{\"negative_cost\":1,"
+                                + "\"future_reason\":2}},\"findings\":[]}")
+                        .getBytes(StandardCharsets.UTF_8));
+
+        String html = new StoredFindingsPage(store).render();
+
+        assertThat(html)
+                .contains("Left out: 1 records with a negative cost, 2 records with a cost that failed the cost check")
+                .doesNotContain("Skipped:");
+    }
+
+    @Test
     void render_damagedDocument_namesItInsteadOfFailingThePage() {
         FileSystemObjectStore store = new FileSystemObjectStore(dir);
         store.put("findings/2026-11-02.json", "{not json".getBytes(StandardCharsets.UTF_8));
