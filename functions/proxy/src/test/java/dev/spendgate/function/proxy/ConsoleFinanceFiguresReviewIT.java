@@ -176,7 +176,6 @@ class ConsoleFinanceFiguresReviewIT {
      * chargeback.csv sums to $1,250.00. The page lists it like any other file, so finance books a chargeback that
      * disagrees with the board report, with nothing on the page saying the file is not the manifest's.
      */
-    @Disabled("DEFECT CON-7: Reports page offers a file the manifest does not vouch for (failed run) unmarked")
     @Test
     void reportsPage_fileWhoseHashDiffersFromTheManifest_isMarked() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
