@@ -209,7 +209,6 @@ class ConsoleFinanceFiguresReviewIT {
      * Reports page lists December's board report and chargeback beside November's complete ones with nothing saying
      * December's are a preview of a month still under way (its totals will grow).
      */
-    @Disabled("DEFECT CON-8: Reports page does not say a month's files are a running-month preview")
     @Test
     void reportsPage_runningMonthPreview_isSaidToBeAPreview() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));

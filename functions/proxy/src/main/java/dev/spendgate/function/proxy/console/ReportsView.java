@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * checked against the month's {@code manifest.json}: one the manifest does not list, or whose SHA-256 differs from the
  * one it lists, is marked as not part of the last complete run (a run that failed part way wrote it). The email
  * bookkeeping beside the files ({@code email-sent.json}, {@code email-claim-*.json}) is not a report and is not
- * offered.
+ * offered. Beside each month's heading stands the manifest's {@code month_state}: a running month's files are a preview.
  */
 final class ReportsView {
     static final Pattern KEY = Pattern.compile("reports/(\\d{4}-\\d{2})/([A-Za-z0-9][A-Za-z0-9._-]{0,127})");
@@ -70,6 +70,7 @@ final class ReportsView {
         } else if (manifest.isEmpty()) {
             sb.append("<p class=\"stale\">manifest.json cannot be read: none of these files is vouched for.</p>");
         } else {
+            sb.append(state(manifest.get()));
             manifest.get().files().keySet().stream()
                     .filter(name -> files.stream().noneMatch(f -> f.key().equals(prefix + name)))
                     .forEach(name -> sb.append("<p class=\"stale\">manifest.json lists ")
@@ -93,6 +94,25 @@ final class ReportsView {
             sb.append("</li>");
         }
         sb.append("</ul></li>");
+    }
+
+    /**
+     * The month's state as its last complete run saw it ({@code month_state}): a running month's files are a preview
+     * whose figures grow until the month ends.
+     */
+    private static String state(ReportManifest manifest) {
+        String state = manifest.monthState() == null ? "" : manifest.monthState();
+        String text =
+                switch (state) {
+                    case "complete" -> "Complete month";
+                    case "running" ->
+                        "<strong>Preview of the running month</strong>: its figures grow until the month ends";
+                    case "future" -> "A month not yet begun: no spend in it";
+                    default -> "Month state " + (state.isEmpty() ? "not stated" : esc(state));
+                };
+        return "<p data-testid=\"month-state\">" + text
+                + (manifest.generatedAt() == null ? "" : "; files of the run of " + esc(manifest.generatedAt()))
+                + ".</p>";
     }
 
     /** Why the manifest does not vouch for the file, or null when it does. */

@@ -34,6 +34,7 @@ class ReportsViewTest {
                 .contains("not part of the last complete run: manifest.json does not list it");
         assertThat(item(html, "chargeback.csv")).doesNotContain("not part of");
         assertThat(html)
+                .contains("<h2>2026-11</h2><p data-testid=\"month-state\">Complete month.</p>")
                 .contains("manifest.json lists board-report.pdf, which is missing.")
                 .doesNotContain("email-sent.json")
                 .doesNotContain("email-claim-complete.json");
