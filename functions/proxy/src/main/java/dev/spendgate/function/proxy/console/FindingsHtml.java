@@ -95,7 +95,7 @@ public final class FindingsHtml {
                 other -= e.getValue();
             }
         }
-        String sentence = UsageSummary.quarantinedSentence(known);
+        String sentence = UsageSummary.quarantinedSentenceByReason(known);
         if (other > 0) {
             sentence += (sentence.isEmpty() ? "" : ", ") + other + " records with a cost that failed the cost check";
         }
