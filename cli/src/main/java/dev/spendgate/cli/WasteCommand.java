@@ -1,6 +1,7 @@
 package dev.spendgate.cli;
 
 import dev.spendgate.domain.report.ChargebackRules;
+import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.domain.waste.EfficiencyScore;
 import dev.spendgate.domain.waste.Finding;
 import dev.spendgate.domain.waste.Governance;
@@ -138,6 +139,11 @@ final class WasteCommand implements Callable<Integer> {
                     + report.input().duplicates()
                     + " duplicate request ids.");
             report.input().warnings().stream().limit(5).forEach(x -> w.println("  " + x));
+        }
+        if (report.input().quarantined() > 0) {
+            w.println("Left out: "
+                    + UsageSummary.quarantinedSentence(report.input().quarantinedByReason())
+                    + ", in no finding and no figure above, as the monthly report quarantines them.");
         }
         if (report.findings().isEmpty()) {
             w.println("No waste found.");

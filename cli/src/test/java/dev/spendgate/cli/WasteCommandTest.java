@@ -210,4 +210,51 @@ class WasteCommandTest {
         }
         throw new AssertionError("no ticket-triage model_mismatch finding");
     }
+
+    /**
+     * A record whose cost is implausible for its tokens is left out of every figure, as the monthly report quarantines
+     * it; `usage` and the console say so. Before, `waste` dropped it from its spend and said nothing: the score and the
+     * dollars rested on data it had silently left out.
+     */
+    @Test
+    void waste_recordWithImplausibleCost_saysItWasLeftOut() throws Exception {
+        java.time.Instant at = java.time.Instant.parse("2026-10-14T10:00:00Z");
+        java.io.ByteArrayOutputStream gz = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gz)) {
+            dev.spendgate.domain.usage.UsageRecordCodec.write(record("req-ok", at, "0.005"), out);
+            dev.spendgate.domain.usage.UsageRecordCodec.write(record("req-bad", at.plusSeconds(60), "999995"), out);
+        }
+        new dev.spendgate.embedded.FileSystemObjectStore(dir)
+                .put(dev.spendgate.domain.usage.UsageLayout.hourPrefix(at) + "a.ndjson.gz", gz.toByteArray());
+
+        CliRun waste = CliRun.of("waste", "--from", "2026-10-01", "--to", "2026-11-01", "--data-dir", dir.toString());
+
+        assertThat(waste.code()).as(waste.err()).isZero();
+        assertThat(waste.out()).as(waste.out()).contains("1 calls, $0.01 spent").doesNotContain("999,995");
+        assertThat(waste.out()).contains("Left out: 1 records with a cost above the model");
+    }
+
+    private static dev.spendgate.domain.usage.UsageRecord record(String id, java.time.Instant start, String cost) {
+        return dev.spendgate.domain.usage.UsageRecord.builder()
+                .requestId(id)
+                .tsStart(start)
+                .tsEnd(start.plusMillis(420))
+                .keyId("key_1")
+                .attribution(new dev.spendgate.domain.attribution.Attribution(
+                        "chat", "engineering", null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o-2024-08-06")
+                .statusCode(200)
+                .tokens(dev.spendgate.domain.pricing.TokenUsage.openAi(1200, 0, 200, 0))
+                .costUsd(new BigDecimal(cost))
+                .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.PRICED)
+                .pricingVersion("2026-12-05")
+                .usageSource(dev.spendgate.domain.usage.UsageRecord.UsageSource.PROVIDER)
+                .latencyMs(420)
+                .upstreamMs(418)
+                .overheadMs(2)
+                .build();
+    }
 }
