@@ -309,7 +309,7 @@ final class ConsoleFindings implements FindingsPage {
         ChargebackRules rules = null;
         String problem = null;
         try {
-            rules = ChargebackRulesFile.load(null, ReportEnvironment.from(System.getenv()), dataDir);
+            rules = ChargebackRulesFile.load(null, ReportEnvironment.forAnalysis(System.getenv()), dataDir);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             problem = e.getMessage();
         }

@@ -85,7 +85,7 @@ final class ReconcileCommand implements Callable<Integer> {
         }
         List<ProviderBill> bills = billOptions.read(spec);
         BigDecimal threshold = billOptions.threshold();
-        ReportEnvironment env = ReportEnvironment.from(System.getenv());
+        ReportEnvironment env = ReportEnvironment.forAnalysis(System.getenv());
         PricingCatalog catalog = env.contractedCatalog();
         MonthlyUsage metered = MonthlyUsageSource.fromLog(new FileSystemObjectStore(dir.dataDir))
                 .load(m, Set.of(), Set.of());

@@ -82,7 +82,7 @@ final class WasteCommand implements Callable<Integer> {
 
     /** --rules, else SPENDGATE_CHARGEBACK_RULES, else chargeback-rules.json in the data dir, else none. */
     private ChargebackRules chargebackRules() {
-        ReportEnvironment env = ReportEnvironment.from(System.getenv());
+        ReportEnvironment env = ReportEnvironment.forAnalysis(System.getenv());
         try {
             return ChargebackRulesFile.load(rules, env, dir.dataDir);
         } catch (IllegalArgumentException | UncheckedIOException e) {

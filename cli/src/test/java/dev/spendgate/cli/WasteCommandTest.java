@@ -234,6 +234,41 @@ class WasteCommandTest {
         assertThat(waste.out()).contains("Left out: 1 records with a cost above the model");
     }
 
+    /**
+     * The email settings belong to `report`: a STARTTLS value that is neither true nor false stops `report` (it would
+     * send the SMTP password in clear), but `waste` sends nothing and runs, with the chargeback rules of the same
+     * environment still read. Before, `waste` exited 2 naming SPENDGATE_SMTP_STARTTLS.
+     */
+    @Test
+    void waste_emailSettingsMistyped_stillRunsWithTheChargebackRules() throws Exception {
+        Path rules = dir.resolve("rules.json");
+        Files.writeString(rules, "not json");
+        ProcessBuilder pb = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        SpendgateCli.class.getName(),
+                        "waste",
+                        "--data-dir",
+                        dir.toString())
+                .redirectErrorStream(true);
+        pb.environment().put("SPENDGATE_SMTP_HOST", "smtp.example.com");
+        pb.environment().put("SPENDGATE_SMTP_STARTTLS", "yes");
+        pb.environment().put("SPENDGATE_CHARGEBACK_RULES", rules.toString());
+        Process p = pb.start();
+        String printed = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+        // the rules file is still read (and its damage named), the SMTP setting is not
+        assertThat(p.waitFor()).as(printed).isEqualTo(2);
+        assertThat(printed).contains("--rules").contains(rules.toString()).doesNotContain("SPENDGATE_SMTP_STARTTLS");
+
+        Files.writeString(rules, "{\"rules\": []}");
+        Process ok = pb.start();
+        String okPrinted = new String(ok.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(ok.waitFor()).as(okPrinted).isZero();
+        assertThat(okPrinted).contains("0 calls");
+    }
+
     private static dev.spendgate.domain.usage.UsageRecord record(String id, java.time.Instant start, String cost) {
         return dev.spendgate.domain.usage.UsageRecord.builder()
                 .requestId(id)

@@ -105,6 +105,24 @@ public record ReportEnvironment(
                         : FocusVersion.parse(env.get("SPENDGATE_FOCUS_VERSION"), "SPENDGATE_FOCUS_VERSION"));
     }
 
+    /**
+     * Only what an analysis reads: the chargeback rules and price overrides files. The email, SMTP, LLM and FOCUS
+     * settings are not read, so a command that sends nothing ({@code waste}, {@code reconcile}, the console's findings)
+     * is not stopped by a mistake in them; {@code report} and the report function read them with {@link #from}.
+     */
+    public static ReportEnvironment forAnalysis(Map<String, String> env) {
+        return new ReportEnvironment(
+                path(env.get("SPENDGATE_CHARGEBACK_RULES")),
+                path(env.get("SPENDGATE_PRICING_OVERRIDES")),
+                FocusCsvWriter.Settings.DEFAULT,
+                List.of(),
+                "spendgate-reports@localhost",
+                DEFAULT_MAX_ATTACHMENT_BYTES,
+                null,
+                null,
+                FocusVersion.DEFAULT);
+    }
+
     private static LlmNarrative.Settings llm(Map<String, String> env) {
         String url = blankToNull(env.get("SPENDGATE_REPORT_LLM_BASE_URL"));
         String key = blankToNull(env.get("SPENDGATE_REPORT_LLM_KEY"));

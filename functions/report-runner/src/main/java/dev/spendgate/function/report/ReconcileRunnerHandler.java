@@ -72,7 +72,7 @@ public final class ReconcileRunnerHandler implements RequestHandler<Map<String, 
                 AdminApiClient.create(Duration.ofSeconds(30)),
                 ReconcileRun.Endpoints.PUBLIC,
                 topic == null ? null : new SnsAlertSink(aws.sns(), topic),
-                dev.spendgate.report.ReportEnvironment.from(env).contractedCatalog(),
+                dev.spendgate.report.ReportEnvironment.forAnalysis(env).contractedCatalog(),
                 threshold == null ? BigDecimal.valueOf(2) : new BigDecimal(threshold));
         // the unexplained difference as CloudWatch metrics, which the stack's alarms watch
         return run.withMetrics(new CloudWatchMetricSink(CloudWatchMetricSink.client(aws)), Clock.systemUTC());
