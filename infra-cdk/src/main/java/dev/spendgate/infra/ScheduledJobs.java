@@ -38,7 +38,8 @@ import software.constructs.Construct;
 
 /**
  * The two scheduled functions, on the managed {@code java21} runtime with SnapStart (code compiled for Java 21):
- * daily waste detection at 03:00 UTC and the monthly report at 06:00 UTC on the 1st. EventBridge Scheduler invokes
+ * daily waste detection at 03:00 UTC and the monthly report at 06:00 UTC on the 2nd (a batch created on the month's
+ * last day may run 24 hours, and its records are dated in that month). EventBridge Scheduler invokes
  * each function's {@code live} alias, so every run starts from the published version's snapshot.
  */
 public final class ScheduledJobs extends Construct {
@@ -281,11 +282,13 @@ public final class ScheduledJobs extends Construct {
                         .build())
                 .build();
         monthly = Schedule.Builder.create(this, "MonthlyReport")
-                .description("Spendgate report for the previous month, on the 1st at 06:00 UTC")
+                .description("Spendgate report for the previous month, on the 2nd at 06:00 UTC")
                 .schedule(ScheduleExpression.cron(CronOptionsWithTimezone.builder()
                         .minute("0")
                         .hour("6")
-                        .day("1")
+                        // the 2nd, not the 1st: a batch created on the month's last day ends up to 24 h later
+                        // (both providers' completion window), and its records are dated at its creation
+                        .day("2")
                         .timeZone(TimeZone.ETC_UTC)
                         .build()))
                 .target(LambdaInvoke.Builder.create(reportAlias)

@@ -529,7 +529,7 @@ public final class SpendgateStackProps {
             "SPENDGATE_REPORT_LINK_TTL_HOURS",
             "SPENDGATE_REPORT_ATTACH_MAX_BYTES");
 
-    /** Refused at synth, naming the setting, rather than by the report function on the 1st of the month. */
+    /** Refused at synth, naming the setting, rather than by the report function on the 2nd of the month. */
     private static void checkReportSetting(String name, String value) {
         if (!REPORT_SETTINGS.contains(name)) {
             throw new IllegalArgumentException("reportEnvironment takes " + new java.util.TreeSet<>(REPORT_SETTINGS)

@@ -502,7 +502,7 @@ class SpendgateStackTest {
         synth.template.hasResourceProperties(
                 "AWS::Scheduler::Schedule",
                 Match.objectLike(Map.of(
-                        "ScheduleExpression", "cron(0 6 1 * ? *)",
+                        "ScheduleExpression", "cron(0 6 2 * ? *)",
                         "ScheduleExpressionTimezone", "Etc/UTC",
                         "Target", Match.objectLike(Map.of("Arn", Map.of("Ref", logicalId("JobsReportRunnerLive")))))));
     }

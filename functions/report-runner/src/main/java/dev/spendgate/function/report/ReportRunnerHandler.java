@@ -40,7 +40,7 @@ import java.util.function.Supplier;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
- * The monthly report Lambda, invoked by EventBridge Scheduler on the 1st: writes the previous month's FOCUS file,
+ * The monthly report Lambda, invoked by EventBridge Scheduler on the 2nd: writes the previous month's FOCUS file,
  * chargeback and board PDF to {@code reports/YYYY-MM/} in the usage bucket and emails them once; with
  * {@code SPENDGATE_REPORT_PROVIDER_BILLS=true} they carry the reconciliation with the provider bills the daily reconcile
  * job stored for the month (reconciliation section and status on the PDF, {@code x_CostSource=provider_bill} FOCUS rows,
