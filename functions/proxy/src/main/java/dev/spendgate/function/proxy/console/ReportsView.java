@@ -50,7 +50,7 @@ final class ReportsView {
             return Html.notice(
                     "ok",
                     "No monthly reports yet. ./spendgate report --month YYYY-MM writes one"
-                            + " (in AWS the report runner does, on the 1st of each month).");
+                            + " (in AWS the report runner does, on the 2nd of each month).");
         }
         StringBuilder sb = new StringBuilder("<ul class=\"reports\" data-testid=\"reports-list\">");
         months.forEach((month, files) -> month(sb, month, files));
