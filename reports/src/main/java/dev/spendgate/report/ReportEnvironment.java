@@ -27,7 +27,8 @@ import java.util.Optional;
  *   <li>{@code SPENDGATE_REPORT_EMAIL_TO} (comma-separated), {@code SPENDGATE_REPORT_EMAIL_FROM},
  *       {@code SPENDGATE_REPORT_ATTACH_MAX_BYTES} (default 7000000)
  *   <li>{@code SPENDGATE_SMTP_HOST}, {@code SPENDGATE_SMTP_PORT} (25), {@code SPENDGATE_SMTP_USER},
- *       {@code SPENDGATE_SMTP_PASSWORD}, {@code SPENDGATE_SMTP_STARTTLS} (true when a user is set, else false)
+ *       {@code SPENDGATE_SMTP_PASSWORD}, {@code SPENDGATE_SMTP_STARTTLS} (true when a user is set, else false),
+ *       {@code SPENDGATE_SMTP_IMPLICIT_TLS} (TLS from the first byte; true on port 465, else false)
  *   <li>{@code SPENDGATE_REPORT_LLM_BASE_URL}, {@code SPENDGATE_REPORT_LLM_KEY} (a Spendgate key),
  *       {@code SPENDGATE_REPORT_LLM_MODEL}: draft the narrative with an LLM through Spendgate (off when unset)
  *   <li>{@code SPENDGATE_FOCUS_VERSION}: {@code 1.1} (default) or {@code 1.3}
@@ -87,22 +88,30 @@ public record ReportEnvironment(
                         env.get("SPENDGATE_REPORT_ATTACH_MAX_BYTES"),
                         DEFAULT_MAX_ATTACHMENT_BYTES,
                         "SPENDGATE_REPORT_ATTACH_MAX_BYTES"),
-                host == null
-                        ? null
-                        : new SmtpMailTransport.Settings(
-                                host,
-                                (int) number(env.get("SPENDGATE_SMTP_PORT"), 25, "SPENDGATE_SMTP_PORT"),
-                                blankToNull(env.get("SPENDGATE_SMTP_USER")),
-                                env.get("SPENDGATE_SMTP_PASSWORD"),
-                                // with a user and password, TLS unless turned off explicitly: never log in in clear
-                                flag(
-                                        env.get("SPENDGATE_SMTP_STARTTLS"),
-                                        blankToNull(env.get("SPENDGATE_SMTP_USER")) != null,
-                                        "SPENDGATE_SMTP_STARTTLS")),
+                host == null ? null : smtp(host, env),
                 llm(env),
                 blankToNull(env.get("SPENDGATE_FOCUS_VERSION")) == null
                         ? FocusVersion.DEFAULT
                         : FocusVersion.parse(env.get("SPENDGATE_FOCUS_VERSION"), "SPENDGATE_FOCUS_VERSION"));
+    }
+
+    private static SmtpMailTransport.Settings smtp(String host, Map<String, String> env) {
+        int port = (int) number(env.get("SPENDGATE_SMTP_PORT"), 25, "SPENDGATE_SMTP_PORT");
+        return new SmtpMailTransport.Settings(
+                host,
+                port,
+                blankToNull(env.get("SPENDGATE_SMTP_USER")),
+                env.get("SPENDGATE_SMTP_PASSWORD"),
+                // with a user and password, TLS unless turned off explicitly: never log in in clear
+                flag(
+                        env.get("SPENDGATE_SMTP_STARTTLS"),
+                        blankToNull(env.get("SPENDGATE_SMTP_USER")) != null,
+                        "SPENDGATE_SMTP_STARTTLS"),
+                // RFC 8314: port 465 is submission over implicit TLS; any other port may be told so
+                flag(
+                        env.get("SPENDGATE_SMTP_IMPLICIT_TLS"),
+                        port == SmtpMailTransport.Settings.SUBMISSIONS_PORT,
+                        "SPENDGATE_SMTP_IMPLICIT_TLS"));
     }
 
     /**

@@ -77,4 +77,29 @@ class ReportEnvironmentTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("SPENDGATE_REPORT_EMAIL_TO");
     }
+
+    /** RFC 8314: port 465 is submission over implicit TLS, so it is the default there; another port may be told so. */
+    @Test
+    void from_port465_speaksImplicitTlsUnlessToldOtherwise() {
+        assertThat(ReportEnvironment.from(
+                                Map.of("SPENDGATE_SMTP_HOST", "smtp.example.com", "SPENDGATE_SMTP_PORT", "465"))
+                        .smtp()
+                        .implicitTls())
+                .isTrue();
+        assertThat(ReportEnvironment.from(
+                                Map.of("SPENDGATE_SMTP_HOST", "smtp.example.com", "SPENDGATE_SMTP_PORT", "587"))
+                        .smtp()
+                        .implicitTls())
+                .isFalse();
+        assertThat(ReportEnvironment.from(Map.of(
+                                "SPENDGATE_SMTP_HOST", "smtp.example.com",
+                                "SPENDGATE_SMTP_PORT", "2465",
+                                "SPENDGATE_SMTP_IMPLICIT_TLS", "true"))
+                        .smtp()
+                        .implicitTls())
+                .isTrue();
+        assertThatThrownBy(() -> ReportEnvironment.from(
+                        Map.of("SPENDGATE_SMTP_HOST", "smtp.example.com", "SPENDGATE_SMTP_IMPLICIT_TLS", "yes")))
+                .hasMessageContaining("SPENDGATE_SMTP_IMPLICIT_TLS");
+    }
 }

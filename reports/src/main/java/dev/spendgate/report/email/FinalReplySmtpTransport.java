@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
 import javax.net.SocketFactory;
+import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPTransport;
 
@@ -17,7 +18,8 @@ import org.eclipse.angus.mail.smtp.SMTPTransport;
  * ({@link #messageLeft()}) and whether the server took it ({@link #accepted()}). A failure between the two may have
  * delivered the message (RFC 1047), so the caller must not send it again.
  *
- * <p>Its session must carry {@link #sockets()} as {@code mail.smtp.socketFactory}, so the reply wait can be set on the
+ * <p>Its session must carry {@link #sockets(SSLSocketFactory)} as {@code mail.smtp.socketFactory} and its {@link
+ * KeptSocket#tls()} as {@code mail.smtp.ssl.socketFactory}, so the reply wait can be set on the
  * connection's socket.
  */
 final class FinalReplySmtpTransport extends SMTPTransport {
@@ -33,14 +35,14 @@ final class FinalReplySmtpTransport extends SMTPTransport {
         this.endOfDataReply = endOfDataReply;
     }
 
-    /** A transport for {@code session}, whose properties must hold {@link #sockets()} (see the class comment). */
+    /** A transport for {@code session}, whose properties must hold {@link #sockets(SSLSocketFactory)} (see the class comment). */
     static FinalReplySmtpTransport create(Session session, KeptSocket sockets, Duration endOfDataReply) {
         return new FinalReplySmtpTransport(session, sockets, endOfDataReply);
     }
 
-    /** The socket factory the session is to use; it keeps the one socket it makes. */
-    static KeptSocket sockets() {
-        return new KeptSocket();
+    /** The socket factory the session is to use, TLS made by {@code tls}; it keeps the one socket it makes. */
+    static KeptSocket sockets(SSLSocketFactory tls) {
+        return new KeptSocket(tls);
     }
 
     /** The whole message, with its terminating {@code .}, was handed to the connection. */
@@ -86,17 +88,70 @@ final class FinalReplySmtpTransport extends SMTPTransport {
         }
     }
 
-    /** Makes plain sockets and keeps the last one, the connection's. */
+    /**
+     * Makes the connection's plain socket and keeps the last one made, plain or TLS. The session takes it as {@code
+     * mail.smtp.socketFactory} and {@link #tls()} as {@code mail.smtp.ssl.socketFactory}: Angus Mail makes a plain
+     * connection with the first (or, for implicit TLS, a plain socket of its own) and layers TLS over it with the
+     * second, right after the connect for implicit TLS and once the server agreed for STARTTLS.
+     */
     static final class KeptSocket extends SocketFactory {
+        private final SSLSocketFactory tlsLayer;
         private volatile Socket socket;
 
-        private KeptSocket() {}
+        private KeptSocket(SSLSocketFactory tlsLayer) {
+            this.tlsLayer = tlsLayer;
+        }
+
+        private Socket kept(Socket s) {
+            socket = s;
+            return s;
+        }
+
+        /** Layers TLS over a connected socket and keeps the result as the connection's socket. */
+        SSLSocketFactory tls() {
+            return new SSLSocketFactory() {
+                @Override
+                public Socket createSocket(Socket s, String host, int port, boolean autoClose) throws IOException {
+                    return kept(tlsLayer.createSocket(s, host, port, autoClose));
+                }
+
+                @Override
+                public String[] getDefaultCipherSuites() {
+                    return tlsLayer.getDefaultCipherSuites();
+                }
+
+                @Override
+                public String[] getSupportedCipherSuites() {
+                    return tlsLayer.getSupportedCipherSuites();
+                }
+
+                @Override
+                public Socket createSocket(String host, int port) throws IOException {
+                    throw new IOException("TLS is layered over a connected socket only");
+                }
+
+                @Override
+                public Socket createSocket(String host, int port, InetAddress localHost, int localPort)
+                        throws IOException {
+                    throw new IOException("TLS is layered over a connected socket only");
+                }
+
+                @Override
+                public Socket createSocket(InetAddress host, int port) throws IOException {
+                    throw new IOException("TLS is layered over a connected socket only");
+                }
+
+                @Override
+                public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+                        throws IOException {
+                    throw new IOException("TLS is layered over a connected socket only");
+                }
+            };
+        }
 
         @Override
         public Socket createSocket() {
-            Socket s = new Socket();
-            socket = s;
-            return s;
+            return kept(new Socket());
         }
 
         @Override

@@ -35,17 +35,33 @@ public final class SmtpMailTransport implements MailTransport {
     static final java.time.Duration END_OF_DATA_REPLY = java.time.Duration.ofMinutes(10);
 
     private final Settings settings;
+    /** Makes the TLS layer of an implicit-TLS or STARTTLS connection; the JVM's default outside tests. */
+    private final javax.net.ssl.SSLSocketFactory tls;
 
-    private SmtpMailTransport(Settings settings) {
+    private SmtpMailTransport(Settings settings, javax.net.ssl.SSLSocketFactory tls) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.tls = tls;
     }
 
     public static SmtpMailTransport create(Settings settings) {
-        return new SmtpMailTransport(settings);
+        return new SmtpMailTransport(settings, null);
     }
 
-    /** Where and how to connect; {@code user} and {@code password} may be null for an open relay. */
-    public record Settings(String host, int port, String user, String password, boolean startTls) {
+    /** As {@link #create(Settings)}, trusting the server certificates {@code tls} trusts (a test's own CA). */
+    static SmtpMailTransport create(Settings settings, javax.net.ssl.SSLSocketFactory tls) {
+        return new SmtpMailTransport(settings, Objects.requireNonNull(tls, "tls"));
+    }
+
+    /**
+     * Where and how to connect; {@code user} and {@code password} may be null for an open relay. With {@code
+     * implicitTls} the connection is TLS from its first byte (SMTPS, RFC 8314's submission on port 465), and {@code
+     * startTls} does not apply; with {@code startTls}, a plain connection must be upgraded before anything is sent. The
+     * server's certificate must name the host either way.
+     */
+    public record Settings(String host, int port, String user, String password, boolean startTls, boolean implicitTls) {
+        /** RFC 8314's port for message submission over implicit TLS. */
+        public static final int SUBMISSIONS_PORT = 465;
+
         public Settings {
             if (host == null || host.isBlank()) {
                 throw new IllegalArgumentException("SMTP host must not be blank");
@@ -55,9 +71,15 @@ public final class SmtpMailTransport implements MailTransport {
             }
         }
 
+        /** Implicit TLS on port 465 only (RFC 8314), elsewhere a plain connection, upgraded when {@code startTls}. */
+        public Settings(String host, int port, String user, String password, boolean startTls) {
+            this(host, port, user, password, startTls, port == SUBMISSIONS_PORT);
+        }
+
         @Override
         public String toString() {
-            return "Settings[host=" + host + ", port=" + port + ", user=" + user + ", startTls=" + startTls + "]";
+            return "Settings[host=" + host + ", port=" + port + ", user=" + user + ", startTls=" + startTls
+                    + ", implicitTls=" + implicitTls + "]";
         }
     }
 
@@ -74,7 +96,11 @@ public final class SmtpMailTransport implements MailTransport {
         props.put("mail.smtp.from", envelopeSender(from));
         // a recipient the server refuses (a leaver's mailbox: 550) does not keep the report from the others
         props.put("mail.smtp.sendpartial", "true");
-        if (settings.startTls()) {
+        if (settings.implicitTls()) {
+            // TLS from the first byte; Angus checks the certificate names the host (its default, made explicit)
+            props.put("mail.smtp.ssl.enable", "true");
+            props.put("mail.smtp.ssl.checkserveridentity", "true");
+        } else if (settings.startTls()) {
             props.put("mail.smtp.starttls.enable", "true");
             props.put("mail.smtp.starttls.required", "true");
         }
@@ -82,9 +108,11 @@ public final class SmtpMailTransport implements MailTransport {
         if (auth) {
             props.put("mail.smtp.auth", "true");
         }
-        FinalReplySmtpTransport.KeptSocket sockets = FinalReplySmtpTransport.sockets();
+        FinalReplySmtpTransport.KeptSocket sockets = FinalReplySmtpTransport.sockets(
+                tls != null ? tls : (javax.net.ssl.SSLSocketFactory) javax.net.ssl.SSLSocketFactory.getDefault());
         props.put("mail.smtp.socketFactory", sockets);
         props.put("mail.smtp.socketFactory.fallback", "false");
+        props.put("mail.smtp.ssl.socketFactory", sockets.tls());
         Session session = Session.getInstance(props);
         FinalReplySmtpTransport transport = FinalReplySmtpTransport.create(session, sockets, END_OF_DATA_REPLY);
         try {
