@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.batch;
 
 import dev.spendgate.function.proxy.http.Headers;
 import dev.spendgate.function.proxy.upstream.ApiFormat;
+import dev.spendgate.function.proxy.upstream.ForwardedRequestHeaders;
 import dev.spendgate.function.proxy.upstream.Provider;
 import java.io.IOException;
 import java.net.URI;
@@ -18,24 +19,6 @@ import java.util.Set;
  * {@code UpstreamClient} (POST only).
  */
 final class BatchUpstream {
-    private static final Set<String> DROP_REQUEST = Set.of(
-            "host",
-            "connection",
-            "keep-alive",
-            "proxy-connection",
-            "transfer-encoding",
-            "te",
-            "upgrade",
-            "content-length",
-            "expect",
-            "date",
-            "from",
-            "via",
-            "warning",
-            "authorization",
-            "x-api-key",
-            "api-key",
-            "accept-encoding");
     static final Set<String> DROP_RESPONSE = Set.of(
             "connection",
             "keep-alive",
@@ -87,10 +70,7 @@ final class BatchUpstream {
         java.util.Set<String> clientHops = headers.connectionNamed(); // RFC 9110 7.6.1
         headers.forEach((name, value) -> {
             String lower = Headers.lower(name);
-            if (!DROP_REQUEST.contains(lower)
-                    && !clientHops.contains(lower)
-                    && !lower.startsWith("x-cost-")
-                    && !lower.startsWith("x-spendgate-")) {
+            if (ForwardedRequestHeaders.forwarded(lower) && !clientHops.contains(lower)) {
                 request.header(name, value);
             }
         });

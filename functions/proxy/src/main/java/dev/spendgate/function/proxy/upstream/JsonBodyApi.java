@@ -8,32 +8,13 @@ import dev.spendgate.function.proxy.usage.PromptText;
 import dev.spendgate.function.proxy.usage.UsageReading;
 import dev.spendgate.function.proxy.usage.UsageTracker;
 import java.net.URI;
-import java.util.Set;
 
 /**
  * The APIs whose body names the model ({@code model}, {@code stream}) and whose path is one of the {@link Endpoint}s:
- * OpenAI-compatible and Anthropic Messages. Client headers pass except credentials, hop-by-hop, compression and
- * Spendgate's own.
+ * OpenAI-compatible and Anthropic Messages. Client headers pass except those {@link ForwardedRequestHeaders} keeps
+ * back.
  */
 abstract class JsonBodyApi implements ProviderApi {
-    /** Request headers never forwarded: hop-by-hop, our own, client credentials, and compression (usage is read). */
-    private static final Set<String> DROP_REQUEST = Set.of(
-            "host",
-            "connection",
-            "keep-alive",
-            "proxy-connection",
-            "transfer-encoding",
-            "te",
-            "trailer",
-            "upgrade",
-            "content-length",
-            "expect",
-            "authorization",
-            "x-api-key",
-            "api-key",
-            "accept-encoding",
-            "http2-settings");
-
     protected final Endpoint endpoint;
 
     JsonBodyApi(Endpoint endpoint) {
@@ -113,9 +94,7 @@ abstract class JsonBodyApi implements ProviderApi {
 
     @Override
     public boolean forwardsHeader(String lowerName) {
-        return !DROP_REQUEST.contains(lowerName)
-                && !lowerName.startsWith("x-cost-")
-                && !lowerName.startsWith("x-spendgate-");
+        return ForwardedRequestHeaders.forwarded(lowerName);
     }
 
     @Override
