@@ -203,11 +203,29 @@ final class LocalRestApi implements AutoCloseable {
         if (body.length == 0) {
             e.putNull("body");
             e.put("isBase64Encoded", false);
+        } else if (textual(body)) {
+            // the stack sets no binaryMediaTypes, so API Gateway passes a text body (JSON) as it is, not in base64
+            e.put("body", new String(body, StandardCharsets.UTF_8));
+            e.put("isBase64Encoded", false);
         } else {
             e.put("body", Base64.getEncoder().encodeToString(body));
             e.put("isBase64Encoded", true);
         }
         return JSON.writeValueAsBytes(e);
+    }
+
+    /** Valid UTF-8: what API Gateway, with no binary media types, hands to Lambda as a plain string. */
+    private static boolean textual(byte[] body) {
+        try {
+            StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
     }
 
     private static void reply(HttpExchange exchange, int status, String json) throws IOException {
