@@ -6,7 +6,6 @@ import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +32,6 @@ class StreamingIdleTimeoutReviewTest {
     private static final Duration API_GATEWAY_REGIONAL_STREAM_IDLE = Duration.ofMinutes(5);
 
     @Test
-    @Disabled("DEFECT 23e-1: deployed proxy waits 600 s for a silent provider; API Gateway drops the client at 300 s")
     void deployedProxy_waitsForASilentProviderNoLongerThanApiGatewayKeepsTheClient() {
         DeployedTemplate template = DeployedTemplate.synthesise(
                 props -> {},

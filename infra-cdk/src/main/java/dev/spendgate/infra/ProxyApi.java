@@ -55,6 +55,23 @@ public final class ProxyApi extends Construct {
 
     static final String STAGE = "prod";
 
+    /**
+     * API Gateway's idle timeout on a streamed response from a Regional (or private) endpoint: a stream that carries
+     * no byte for this long is closed, the client gets API Gateway's 504 while the function runs on (developer guide,
+     * "Stream the integration response for your proxy integrations", considerations: "Streams are subject to an idle
+     * timeout. For Regional or private endpoints, the timeout is 5 minutes"; 30 seconds for edge-optimized ones).
+     */
+    static final java.time.Duration API_GATEWAY_STREAM_IDLE_TIMEOUT = java.time.Duration.ofMinutes(5);
+
+    /**
+     * The deployed proxy's {@code SPENDGATE_UPSTREAM_TIMEOUT_SECONDS} unless {@code proxyEnvironment} sets a lower
+     * one: below {@link #API_GATEWAY_STREAM_IDLE_TIMEOUT}, so a provider silent that long is ended by the proxy itself
+     * before API Gateway drops the client, and the record says what the client saw: no answer yet, its own 502 in the
+     * route's error shape with {@code X-Spendgate-Request-Id} ({@code upstream_timeout}); a stream quiet between two
+     * events, a visibly cut stream ({@code upstream_truncated}). The 20 s left are for that answer to leave.
+     */
+    static final long UPSTREAM_TIMEOUT_SECONDS = 280;
+
     /** API Gateway's name for a REST API's execution log group: this, the API's id, "/" and the stage. */
     static final String EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_";
 
@@ -207,6 +224,7 @@ public final class ProxyApi extends Construct {
         }
 
         Map<String, String> env = new HashMap<>(props.proxyEnvironment());
+        env.putIfAbsent("SPENDGATE_UPSTREAM_TIMEOUT_SECONDS", Long.toString(UPSTREAM_TIMEOUT_SECONDS));
         env.putAll(storage.tableEnvironment());
         env.put("SPENDGATE_USAGE_FIREHOSE_STREAM", usage.streamName());
         env.put("SPENDGATE_PROVIDER_SECRET_ID", providerKeys.getSecretArn());

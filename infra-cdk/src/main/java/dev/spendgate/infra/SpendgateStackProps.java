@@ -487,6 +487,9 @@ public final class SpendgateStackProps {
         String named = providers == null && overrides == null ? "proxyEnvironment" : "proxy settings";
         try {
             var config = dev.spendgate.function.proxy.ProxyConfig.fromEnv(env);
+            if (env.containsKey(UPSTREAM_TIMEOUT)) {
+                checkUpstreamTimeout(config.upstreamTimeout());
+            }
             var chains =
                     dev.spendgate.function.proxy.budget.DegradationChains.parse(env.get("SPENDGATE_DEGRADE_CHAINS"));
             if (!filesOnFunction) {
@@ -495,6 +498,24 @@ public final class SpendgateStackProps {
             }
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             throw new IllegalArgumentException(named + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static final String UPSTREAM_TIMEOUT = "SPENDGATE_UPSTREAM_TIMEOUT_SECONDS";
+
+    /**
+     * The deployed proxy must give up on a silent provider before API Gateway gives up on the silent stream ({@link
+     * ProxyApi#API_GATEWAY_STREAM_IDLE_TIMEOUT}): else the client gets API Gateway's 504 (no provider's error shape, no
+     * request id; its SDK retries, and the provider is called and billed again) while the function waits on and
+     * records the call as answered.
+     */
+    private static void checkUpstreamTimeout(java.time.Duration timeout) {
+        long idle = ProxyApi.API_GATEWAY_STREAM_IDLE_TIMEOUT.toSeconds();
+        if (timeout.toSeconds() >= idle) {
+            throw new IllegalArgumentException(UPSTREAM_TIMEOUT + " must be below " + idle + " on AWS, was "
+                    + timeout.toSeconds() + ": API Gateway closes a streamed response idle for " + idle
+                    + " s (Regional endpoint) and answers the client 504 while the proxy still waits for the"
+                    + " provider; the stack's default is " + ProxyApi.UPSTREAM_TIMEOUT_SECONDS);
         }
     }
 

@@ -130,7 +130,8 @@ class SpendgateStackTest {
                         "SPENDGATE_USAGE_BUCKET",
                         "SPENDGATE_USAGE_FIREHOSE_STREAM",
                         "SPENDGATE_PROVIDER_SECRET_ID",
-                        "SPENDGATE_ALERT_TOPIC_ARN");
+                        "SPENDGATE_ALERT_TOPIC_ARN",
+                        "SPENDGATE_UPSTREAM_TIMEOUT_SECONDS");
         assertThat(env.asObject().get("SPENDGATE_USAGE_FIREHOSE_STREAM"))
                 .isEqualTo(Map.of("Ref", logicalId("UsageDeliveryStream")));
         assertThat(env.asObject().get("SPENDGATE_KEYS_TABLE")).isEqualTo(Map.of("Ref", logicalId("StorageKeysTable")));
