@@ -48,6 +48,14 @@ public interface ResponseSink {
      */
     default void relaying(Closeable upstream) {}
 
+    /**
+     * Tells the carrier which upstream body the relay is reading whole before it answers (a non-streamed answer; {@code
+     * null} once read). A carrier that must stop by a deadline (the Lambda bootstrap) may close it from another thread,
+     * as it does a stream ({@link #relaying}); the relay then answers an error and records the call as cut ({@link
+     * #relayCut}). The default ignores it.
+     */
+    default void readingWhole(Closeable upstream) {}
+
     /** True when the carrier cut the relay short ({@link #relaying}); the call is then concluded as cut. */
     default boolean relayCut() {
         return false;

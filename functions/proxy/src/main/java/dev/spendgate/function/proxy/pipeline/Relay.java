@@ -218,8 +218,14 @@ public final class Relay {
             UsageReading reading,
             long upstreamStart) {
         byte[] body;
+        ResponseSink sink = exchange.sink();
         try (InputStream stream = response.body()) {
-            body = AnswerBuffer.read(stream, ctx.bodyLease());
+            sink.readingWhole(stream);
+            try {
+                body = AnswerBuffer.read(stream, ctx.bodyLease());
+            } finally {
+                sink.readingWhole(null);
+            }
         } catch (AnswerBuffer.TooLarge e) {
             // a 2xx answer was generated (and billed) whole: its worst case stays spent
             return failed(
@@ -231,6 +237,15 @@ public final class Relay {
                     ANSWER_TOO_LARGE);
         } catch (IOException e) {
             // a 2xx answer is generated (and billed) before its first byte leaves: its worst case stays spent
+            if (sink.relayCut()) {
+                // the carrier stopped reading (the invocation's deadline is near): recorded while there is time
+                return failed(
+                        ok(ctx) ? billedUnseen(ctx) : ctx,
+                        upstreamStart,
+                        "Provider '" + ctx.provider().name() + "' was still sending its answer when Spendgate's time"
+                                + " for the call ran out.",
+                        sink.relayCutAs());
+            }
             return failed(
                     ok(ctx) ? billedUnseen(ctx) : ctx,
                     upstreamStart,

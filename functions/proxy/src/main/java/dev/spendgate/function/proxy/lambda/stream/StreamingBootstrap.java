@@ -37,8 +37,9 @@ import java.util.concurrent.TimeUnit;
  * environment only after it). A crash in between leaves the reservation held and journaled, the journal entry naming
  * the call; after its TTL the sweeper counts the worst case as spent and writes the call's usage record, marked
  * {@code cost_basis: reserved_worst_case}, as for any call that never settled ({@code BudgetEnforcer.sweep}). A
- * stream still relaying {@link #DEADLINE_MARGIN} before the invocation's deadline is stopped and recorded as cut
- * ({@code invocation_deadline}), so its record is durable before Lambda ends the invocation.
+ * stream still relaying, or a non-streamed answer still arriving, {@link #DEADLINE_MARGIN} before the invocation's
+ * deadline is stopped and recorded as cut ({@code invocation_deadline}), so its record is durable before Lambda ends
+ * the invocation.
  *
  * <p>An event that is no API call but a {@link ScheduledTask} (the stack's batch results sweep) runs that task and is
  * answered with one buffered JSON document.
@@ -223,7 +224,8 @@ public final class StreamingBootstrap {
     /**
      * Stops the response's relay {@link #DEADLINE_MARGIN} before the invocation's deadline ({@code
      * Lambda-Runtime-Deadline-Ms}): the client's stream then ends as failed, as a cut one does, and the call is
-     * recorded as cut ({@code invocation_deadline}, output estimated from what was relayed) while there is time to.
+     * recorded as cut ({@code invocation_deadline}, output estimated from what was relayed) while there is time to; a
+     * non-streamed answer still arriving is answered 502 and recorded the same way, {@code unpriced} (its usage unread).
      * Null when the Runtime API gave no deadline.
      */
     private static ScheduledFuture<?> stopBeforeDeadline(

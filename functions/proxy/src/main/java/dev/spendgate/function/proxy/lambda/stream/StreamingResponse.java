@@ -133,6 +133,12 @@ public final class StreamingResponse implements ResponseSink {
         }
     }
 
+    /** A non-streamed answer's body is cut at the deadline like a stream: its call is recorded while there is time. */
+    @Override
+    public void readingWhole(Closeable stream) {
+        relaying(stream);
+    }
+
     @Override
     public synchronized boolean relayCut() {
         return relayCut;
