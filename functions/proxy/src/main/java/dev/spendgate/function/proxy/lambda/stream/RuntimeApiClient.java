@@ -60,8 +60,18 @@ public final class RuntimeApiClient {
         }
     }
 
-    /** Opens the streamed response of one invocation; the caller writes the prelude and body, then ends it. */
-    public StreamingResponse respond(String requestId) throws IOException {
+    /**
+     * The streamed response of one invocation; the caller writes the prelude and body, then ends it. Nothing reaches the
+     * Runtime API before the prelude: until then the invocation may still be reported failed with {@link #error}, which
+     * Lambda takes only "before the runtime begins sending an invocation response" (Lambda developer guide, "Implementing
+     * response streaming in a custom runtime").
+     */
+    public StreamingResponse respond(String requestId) {
+        return new StreamingResponse(() -> openResponse(requestId));
+    }
+
+    /** Sends the head of the invocation's streamed {@code /response} POST; its body follows, chunked. */
+    private Socket openResponse(String requestId) throws IOException {
         Socket socket = open();
         try {
             OutputStream out = socket.getOutputStream();
@@ -72,7 +82,7 @@ public final class RuntimeApiClient {
                             + "Content-Type: " + STREAMING_CONTENT_TYPE + "\r\n"
                             + "Connection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
-            return new StreamingResponse(socket);
+            return socket;
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;

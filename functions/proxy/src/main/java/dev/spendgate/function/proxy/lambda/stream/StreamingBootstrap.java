@@ -335,13 +335,12 @@ public final class StreamingBootstrap {
             }
         } catch (RuntimeException | IOException e) {
             // an I/O failure towards the Runtime API must abort the response too, or the invocation hangs to its
-            // timeout
+            // timeout. Before the prelude nothing of the response was sent, so the invocation is reported failed
+            // (Lambda takes an error only before the response begins); after it the response is cut, visibly.
             Log.error(invocation.requestId(), "invocation failed", e);
+            response.abort();
             if (!response.started()) {
-                response.abort();
                 api.error(invocation.requestId(), "Runtime.HandlerError", "Spendgate failed to handle the call.");
-            } else {
-                response.abort();
             }
         } finally {
             if (deadline != null) {

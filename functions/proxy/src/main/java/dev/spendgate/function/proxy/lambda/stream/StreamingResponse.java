@@ -32,8 +32,14 @@ public final class StreamingResponse implements ResponseSink {
     private static final Set<String> HOP_BY_HOP =
             Set.of("connection", "keep-alive", "transfer-encoding", "content-length", "trailer", "upgrade");
 
-    private final Socket socket;
-    private final OutputStream out;
+    /** Opens the {@code /response} POST: its head is sent when the prelude is, not before. */
+    interface Opener {
+        Socket open() throws IOException;
+    }
+
+    private final Opener opener;
+    private Socket socket;
+    private OutputStream out;
     private boolean started;
     private boolean ended;
     private int runtimeStatus;
@@ -42,9 +48,23 @@ public final class StreamingResponse implements ResponseSink {
     private boolean stopRequested; // guarded by this
     private boolean relayCut; // guarded by this
 
-    StreamingResponse(Socket socket) throws IOException {
-        this.socket = socket;
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+    StreamingResponse(Opener opener) {
+        this.opener = opener;
+    }
+
+    /** Sends the {@code /response} POST's head, once: from here the invocation can no longer be reported failed. */
+    private synchronized void open() throws IOException {
+        if (socket != null) {
+            return;
+        }
+        Socket opened = opener.open();
+        try {
+            out = new BufferedOutputStream(opened.getOutputStream(), 16 * 1024);
+        } catch (IOException e) {
+            opened.close();
+            throw e;
+        }
+        socket = opened;
     }
 
     @Override
@@ -52,6 +72,7 @@ public final class StreamingResponse implements ResponseSink {
         if (started) {
             throw new IllegalStateException("response already started");
         }
+        open(); // a failure here leaves the response not started: the invocation can still be reported failed
         started = true;
         ByteArrayOutputStream prelude = new ByteArrayOutputStream(256);
         try (JsonGenerator g = JSON.createGenerator(prelude)) {
@@ -80,7 +101,9 @@ public final class StreamingResponse implements ResponseSink {
 
     @Override
     public void flush() throws IOException {
-        out.flush();
+        if (out != null) {
+            out.flush();
+        }
     }
 
     /** Ends the chunked body and waits for the Runtime API's acknowledgement. */
@@ -90,6 +113,7 @@ public final class StreamingResponse implements ResponseSink {
             return;
         }
         ended = true;
+        open(); // a response ended without a prelude is an empty one
         try {
             Http1Codec.writeLastChunk(out);
             out.flush();
@@ -173,12 +197,22 @@ public final class StreamingResponse implements ResponseSink {
         return ended;
     }
 
-    /** Closes the connection without completing the response (the invocation is then reported as failed). */
+    /**
+     * Closes the connection without completing the response (the invocation is then reported as failed); before the
+     * prelude nothing was sent, and the invocation may still be reported failed ({@link RuntimeApiClient#error}).
+     */
     @Override
     public void abort() {
         ended = true;
+        Socket opened;
+        synchronized (this) {
+            opened = socket;
+        }
+        if (opened == null) {
+            return;
+        }
         try {
-            socket.close();
+            opened.close();
         } catch (IOException ignored) {
             // nothing left to do
         }
