@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,7 +98,6 @@ class AnthropicServerToolStreamReviewIT {
      * {@code web_search_call} items were done.
      */
     @Test
-    @Disabled("DEFECT R23A-1: Anthropic stream cut after web searches ran records no search fee")
     @Timeout(30)
     void streamEndingAfterTwoWebSearches_isRecordedWithTheirFee() throws Exception {
         List<byte[]> pieces = new java.util.ArrayList<>(searchesThenText(1_000));

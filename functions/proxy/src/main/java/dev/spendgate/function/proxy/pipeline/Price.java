@@ -100,7 +100,8 @@ public final class Price {
         }
         TokenUsage partial = tracked.tokens();
         if (partial != null) {
-            // Input was reported (Anthropic message_start); only the output is counted here. Searches reported stand.
+            // Input was reported (Anthropic message_start); only the output is counted here. Searches reported stand,
+            // or those the stream showed run when more (a stream cut before its final count)
             return new TokenUsage(
                     partial.inputTokens(),
                     partial.cachedInputTokens(),
@@ -108,7 +109,7 @@ public final class Price {
                     partial.cacheWrite1hTokens(),
                     Math.max(output, partial.outputTokens()),
                     0,
-                    partial.webSearches(),
+                    Math.max(partial.webSearches(), tracked.webSearchesSeen()),
                     partial.previewWebSearches());
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());

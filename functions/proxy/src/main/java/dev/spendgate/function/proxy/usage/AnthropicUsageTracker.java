@@ -10,7 +10,9 @@ import dev.spendgate.domain.usage.UsageCounts;
  * {@code cache_creation_input_tokens} are disjoint (cache writes split into 5-minute and 1-hour by
  * {@code cache_creation}); streamed, input arrives in {@code message_start} and the final {@code output_tokens} in
  * {@code message_delta}. Server-side web searches, billed per search, are {@code usage.server_tool_use.web_search_requests}
- * (cumulative in each {@code message_delta}). An {@code error} event ({@code overloaded_error}, "would normally
+ * (cumulative in each {@code message_delta}); a stream cut before its {@code message_delta} is billed the searches it
+ * showed run: each {@code web_search_tool_result} block whose content is a result list (an error object is not
+ * billed). An {@code error} event ({@code overloaded_error}, "would normally
  * correspond to an HTTP 529") before {@code message_start} and any content served nothing: it is reported as
  * {@link TrackedUsage#unserved}, not estimated; one after them is estimated under the error's type
  * ({@link TrackedUsage#withStreamException}) rather than {@code usage_missing}.
@@ -22,6 +24,9 @@ final class AnthropicUsageTracker extends UsageTracker {
     private long cacheWrite1h;
     private long output;
     private long webSearches;
+    /** The {@code web_search_tool_result} blocks with results the stream showed, for a stream cut before its count. */
+    private long searchResultsSeen;
+
     private boolean sawInput;
     private boolean sawFinalOutput;
     /** The type of the error event the stream carried ({@code overloaded_error}, ...); null without one. */
@@ -57,6 +62,12 @@ final class AnthropicUsageTracker extends UsageTracker {
                 readInput(usage);
                 output = usage.path("output_tokens").asLong();
             }
+        } else if ("content_block_start".equals(type)) {
+            JsonNode block = node.path("content_block");
+            if ("web_search_tool_result".equals(block.path("type").asText())
+                    && block.path("content").isArray()) {
+                searchResultsSeen++;
+            }
         } else if ("error".equals(type)) {
             String named = node.path("error").path("type").asText("");
             error = named.isBlank() ? "error" : named;
@@ -88,6 +99,10 @@ final class AnthropicUsageTracker extends UsageTracker {
             return TrackedUsage.unserved(error);
         }
         TrackedUsage tracked = counted(streamedText);
+        if (!sawFinalOutput && searchResultsSeen > webSearches) {
+            // cut before message_delta's count: the searches whose results came were run, and are billed
+            tracked = tracked.withWebSearchesSeen(searchResultsSeen);
+        }
         return error != null && !tracked.complete() ? tracked.withStreamException(error) : tracked;
     }
 
