@@ -13,28 +13,46 @@ import java.nio.charset.StandardCharsets;
  * {@code completion_tokens} (xAI's {@code reasoning_tokens}, reported beside it; Gemini's thinking tokens, reported
  * nowhere else), and DeepSeek's {@code prompt_cache_hit_tokens} is the cached part of the prompt when
  * {@code cached_tokens} is absent.
+ *
+ * <p>A streamed usage is the call's only when it is final: in the usage-only chunk ({@code "choices": []}), in or after
+ * a chunk with a {@code finish_reason}, or followed by {@code [DONE]}. Gemini's OpenAI-compatible endpoint sends the
+ * running usage in every chunk: a stream cut before its end keeps that usage as partial (its input stands, its output
+ * is estimated), as Anthropic's {@code message_start} counts are kept.
  */
 final class OpenAiChatUsageTracker extends UsageTracker {
     private TokenUsage tokens;
+    /** Whether the usage read is valid (every count a count). */
     private boolean complete;
+    /** Whether the usage read is the call's final one, not a running count; a whole body's always is. */
+    private boolean usageFinal;
+    /** Whether a chunk read had a choice with a {@code finish_reason}: usage with or after it is final. */
+    private boolean sawFinish;
+
     private boolean sawChunk;
 
     @Override
     protected void readBody(JsonNode root) {
         rememberModel(root);
         rememberServiceTier(root, "service_tier");
+        usageFinal = true;
         readUsage(root.path("usage"));
     }
 
     private static final byte[] USAGE = "\"usage\":{".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] USAGE_SPACED = "\"usage\": {".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ERROR = "\"error\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
     /** The type (else code) of an error chunk ({@code data: {"error": {...}}}) the stream carried; null without one. */
     private String error;
 
     @Override
     protected boolean isDelta(SseDecoder.Event event) {
+        if (event.dataLength() == DONE.length && event.dataContains(DONE)) {
+            // the stream's end: a running usage read before it is the final one (nothing to parse in it)
+            usageFinal = tokens != null;
+            return false;
+        }
         // Content chunks carry "usage":null or no usage; the model comes from the first chunk that names one.
         return sawChunk
                 && !event.dataContains(USAGE)
@@ -55,18 +73,23 @@ final class OpenAiChatUsageTracker extends UsageTracker {
         // Azure's opening content-filter chunk (model "", no choices) is not the first chunk: the next one is read too
         sawChunk = sawChunk || modelServed != null || !node.path("choices").isEmpty();
         rememberServiceTier(node, "service_tier");
-        readUsage(node.path("usage"));
-        if (tokens == null) {
-            StringBuilder ignored = new StringBuilder();
-            appendDeltaText(node, ignored);
-            if (ignored.length() > 0) {
-                // The first chunk can carry content too; keep it for estimation.
-                firstText = ignored.toString();
-            }
+        JsonNode choices = node.path("choices");
+        for (JsonNode choice : choices) {
+            sawFinish = sawFinish || choice.hasNonNull("finish_reason");
+        }
+        JsonNode usage = node.path("usage");
+        if (usage.isObject()) {
+            usageFinal = sawFinish || (choices.isArray() && choices.isEmpty());
+            readUsage(usage);
+        }
+        if (!usageFinal) {
+            // The first chunk, and a chunk with a running usage, can carry content too; keep it for estimation.
+            appendDeltaText(node, parsedText);
         }
     }
 
-    private String firstText = "";
+    /** The text of the chunks parsed rather than kept raw (the first one; those with a running usage). */
+    private final StringBuilder parsedText = new StringBuilder();
 
     @Override
     protected void appendDeltaText(JsonNode delta, StringBuilder text) {
@@ -83,9 +106,10 @@ final class OpenAiChatUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
-        TrackedUsage tracked = new TrackedUsage(tokens, complete, modelServed, firstText + streamedText);
+        boolean reported = complete && usageFinal;
+        TrackedUsage tracked = new TrackedUsage(tokens, reported, modelServed, parsedText + streamedText);
         // a stream that ended with an error chunk: its estimate is recorded under the error's name
-        return error != null && !complete ? tracked.withStreamException(error) : tracked;
+        return error != null && !reported ? tracked.withStreamException(error) : tracked;
     }
 
     private void readUsage(JsonNode usage) {
