@@ -1,0 +1,206 @@
+package dev.spendgate.function.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Review of the response cache and routing as a platform team runs them (session 23, rev23d): real calls through the
+ * local server and a fake upstream. Each test states what the README's "Routing and caching" section promises.
+ */
+class CacheRoutingReviewIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SYSTEM = "You answer questions about Acme's help centre. ".repeat(40);
+
+    @TempDir
+    Path dir;
+
+    private final RoutingAndCachingIT.MutableClock clock = new RoutingAndCachingIT.MutableClock(Instant.now());
+    private GatewayFixture gw;
+    private HttpServer upstream;
+
+    private void start(String policy) throws Exception {
+        start(policy, Map.of());
+    }
+
+    private void start(String policy, Map<String, String> env) throws Exception {
+        Files.createDirectories(dir.resolve("policy"));
+        Files.writeString(dir.resolve("policy/gateway-policy.json"), policy);
+        gw = GatewayFixture.optimized(dir, clock, env);
+    }
+
+    @AfterEach
+    void stop() {
+        if (gw != null) {
+            gw.close();
+        }
+        if (upstream != null) {
+            upstream.stop(0);
+        }
+    }
+
+    private static String chat(String question) {
+        return "{\"model\":\"gpt-4o\",\"temperature\":0,\"messages\":[{\"role\":\"system\",\"content\":\"" + SYSTEM
+                + "\"},{\"role\":\"user\",\"content\":\"" + question + "\"}]}";
+    }
+
+    /** One call, waiting for its cache fill (made after the answer left) as a later caller would. */
+    private HttpResponse<String> call(String feature, String body) {
+        var request = gw.post("/v1/chat/completions", body).header("X-Cost-Feature", feature);
+        java.util.Set<String> before = names("answers");
+        HttpResponse<String> response = gw.send(request);
+        if ("miss".equals(cacheHeader(response)) && response.statusCode() == 200) {
+            long deadline = System.nanoTime() + 3_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                if (!before.containsAll(names("answers"))) {
+                    // the index file of a semantic rule and the in-memory mark follow the answer's file
+                    java.util.concurrent.locks.LockSupport.parkNanos(150_000_000);
+                    return response;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+            }
+        }
+        return response;
+    }
+
+    private java.util.Set<String> names(String sub) {
+        Path root = dir.resolve("cache").resolve(sub);
+        if (!Files.isDirectory(root)) {
+            return java.util.Set.of();
+        }
+        try (var files = Files.walk(root)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(".json") && !n.startsWith(".tmp-"))
+                    .collect(java.util.stream.Collectors.toSet());
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return java.util.Set.of();
+        }
+    }
+
+    private static String cacheHeader(HttpResponse<?> r) {
+        return r.headers().firstValue("X-Spendgate-Cache").orElse(null);
+    }
+
+    /**
+     * README, semantic mode: "framing like 'how do I' ... dropped", "a false hit serves one user another question's
+     * answer, so precision is bought with recall", and "0 of 14 different questions of the same shape reach 0.85".
+     * "Who can reset my password?" (answer: an administrator) and "How do I reset my password?" (answer: the steps)
+     * are two questions; the question words "who", "how", "what", "which" and the modals ("can", "should", "must")
+     * are all dropped as stop words, so the two score 1.0 and the second asker gets the first one's answer even at
+     * the strictest threshold, 0.95.
+     */
+    @Test
+    @Disabled("DEFECT rev23d-1: semantic cache serves 'Who can X?' the answer to 'How do I X?' (score 1.0)")
+    void semantic_whoCanVersusHowDoI_isAnotherQuestion() throws Exception {
+        start("""
+                {"cache": [{"feature": "sem-help", "mode": "semantic", "ttl_seconds": 600, "threshold": "0.95"}]}
+                """);
+
+        HttpResponse<String> first = call("sem-help", chat("How do I reset my password?"));
+        HttpResponse<String> second = call("sem-help", chat("Who can reset my password?"));
+        HttpResponse<String> third = call("sem-help", chat("Should I delete my account?"));
+        HttpResponse<String> fourth = call("sem-help", chat("Can I delete my account?"));
+
+        assertThat(cacheHeader(first)).isEqualTo("miss");
+        assertThat(cacheHeader(third)).isEqualTo("miss");
+        assertThat(cacheHeader(second))
+                .as("'who can' asks for a person, 'how do I' for steps: another question, at threshold 0.95")
+                .isEqualTo("miss");
+        assertThat(cacheHeader(fourth))
+                .as("'can I' asks permission, 'should I' advice: another question")
+                .isEqualTo("miss");
+        assertThat(gw.upstream.requestCount()).isEqualTo(4);
+    }
+
+    /**
+     * README, semantic mode: "negations and numbers kept" (QuestionSimilarity: negations "are content, so they keep
+     * different questions apart"). A question and its negation have opposite answers ("Which plans include X?" lists
+     * the plans the other excludes); in a ten-content-word question the one added "not" leaves a Jaccard of 10/11 =
+     * 0.909, over the default threshold 0.90, and the negated question is served the other one's list.
+     */
+    @Test
+    @Disabled("DEFECT rev23d-2: semantic cache hits a negated question at the default threshold 0.90")
+    void semantic_negatedQuestion_isAnotherQuestion() throws Exception {
+        start("""
+                {"cache": [{"feature": "sem-plans", "mode": "semantic", "ttl_seconds": 600}]}
+                """);
+
+        HttpResponse<String> first = call(
+                "sem-plans",
+                chat("Which enterprise plans include phone support, a dedicated account manager and single sign-on?"));
+        HttpResponse<String> second = call(
+                "sem-plans",
+                chat("Which enterprise plans don't include phone support, a dedicated account manager and single"
+                        + " sign-on?"));
+
+        assertThat(cacheHeader(first)).isEqualTo("miss");
+        assertThat(cacheHeader(second))
+                .as("the negated question, whose answer is the other plans, at the default threshold 0.90")
+                .isEqualTo("miss");
+        assertThat(gw.upstream.requestCount()).isEqualTo(2);
+    }
+
+    /**
+     * README: "A miss is forwarded and its successful, priced answer is kept". OpenAI-format providers configured
+     * through SPENDGATE_PROVIDERS_FILE may answer an error with HTTP 200: OpenRouter's documentation says "the returned
+     * HTTP response status will be 200 and any error occurred while the LLM is producing the output will be emitted in
+     * the response body" ({"error": {"code": 502, "message": ...}}). Such an answer has no usage (the gateway records
+     * it error_type usage_missing, cost estimated) and is no answer: kept, it is replayed as a hit to every identical
+     * call for the TTL, recorded as a saving, while the provider is healthy again. A streamed call's fill already
+     * refuses any answer recorded with an error_type; the non-streamed one does not.
+     */
+    @Test
+    @Disabled("DEFECT rev23d-3: a 200 answer carrying an error (no usage) is cached and replayed as a hit")
+    void errorAnsweredWithStatus200_isNotKept_theRetryReachesTheProvider() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        upstream.createContext("/v1/chat/completions", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            String body = calls.incrementAndGet() == 1
+                    ? "{\"error\":{\"code\":502,\"message\":\"Upstream provider error: the model is overloaded\"}}"
+                    : "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1765000000,"
+                            + "\"model\":\"gpt-4o-2024-08-06\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+                            + "\"assistant\",\"content\":\"Use the reset link.\",\"refusal\":null},\"logprobs\":null,"
+                            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":400,"
+                            + "\"completion_tokens\":5,\"total_tokens\":405}}";
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        upstream.start();
+        start(
+                """
+                {"cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 600}]}
+                """,
+                Map.of(
+                        "SPENDGATE_OPENAI_BASE_URL",
+                        "http://127.0.0.1:" + upstream.getAddress().getPort() + "/v1"));
+
+        HttpResponse<String> failed = call("faq", chat("How do I reset my password?"));
+        HttpResponse<String> retry = call("faq", chat("How do I reset my password?"));
+
+        assertThat(failed.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(failed.body()).has("error")).isTrue();
+        assertThat(cacheHeader(retry))
+                .as("the client's retry of a call the provider answered with an error")
+                .isEqualTo("miss");
+        assertThat(JSON.readTree(retry.body()).at("/choices/0/message/content").asText())
+                .isEqualTo("Use the reset link.");
+        assertThat(calls.get()).isEqualTo(2);
+    }
+}
