@@ -298,4 +298,50 @@ class CacheRoutingReviewIT {
                 .as("a routed call is priced at the new model; the policy that routes there loaded without a word")
                 .isEqualTo(UsageRecord.PricingStatus.PRICED);
     }
+
+    /**
+     * README, Routing rules: {@code max_prompt_tokens} matches on the "estimated input"; {@code advisor apply} turns a
+     * model_mismatch finding (calls "with <= 2,000 input ... tokens") into "a route of the feature's calls of at most
+     * 2,000 prompt tokens to the cheaper model". Tool definitions are input the provider bills (and the gateway's
+     * own budget estimate counts them), but the route counts the messages' text only: a call with a short question
+     * and forty tool schemas, about 6,000 input tokens, is moved to gpt-4o-mini by a rule that promises to move only
+     * calls of at most 2,000 prompt tokens (the harder, tool-heavy calls the finding never measured).
+     */
+    @Test
+    @Disabled("DEFECT rev23d-6: max_prompt_tokens counts message text only; a 6k-token tool call is routed")
+    void maxPromptTokens_countsToolDefinitions_aToolHeavyCallKeepsItsModel() throws Exception {
+        start("""
+                {"allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini"]},
+                 "routes": [{"id": "advisor-triage-gpt-4o", "from": "gpt-4o", "to": "gpt-4o-mini",
+                             "feature": "triage", "max_prompt_tokens": 2000}]}
+                """);
+        StringBuilder tools = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            tools.append(i == 0 ? "" : ",")
+                    .append("{\"type\":\"function\",\"function\":{\"name\":\"lookup_record_")
+                    .append(i)
+                    .append("\",\"description\":\"")
+                    .append(("Looks up one customer record in the billing ledger by its account number and returns"
+                                    + " the invoices, payments, refunds and disputes filed against it. ")
+                            .repeat(4))
+                    .append("\",\"parameters\":{\"type\":\"object\",\"properties\":{\"account\":{\"type\":")
+                    .append("\"string\",\"description\":\"The account number, e.g. ACC-1234\"}},")
+                    .append("\"required\":[\"account\"]}}}");
+        }
+        String body = "{\"model\":\"gpt-4o\",\"temperature\":0,\"tools\":[" + tools
+                + "],\"messages\":[{\"role\":\"user\",\"content\":\"Why was account ACC-1234 charged"
+                + " twice?\"}]}";
+        long toolTokens = dev.spendgate.function.proxy.usage.TokenCounter.count("gpt-4o", tools.toString());
+        assertThat(toolTokens).as("tokens of the tool definitions alone").isGreaterThan(4000);
+
+        HttpResponse<String> r = gw.send(gw.post("/v1/chat/completions", body).header("X-Cost-Feature", "triage"));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-Spendgate-Routed"))
+                .as("a call of " + toolTokens + "+ input tokens under a rule of max_prompt_tokens 2000")
+                .isEmpty();
+        assertThat(gw.upstream.requests())
+                .singleElement()
+                .satisfies(q -> assertThat(q.bodyJson().path("model").asText()).isEqualTo("gpt-4o"));
+    }
 }
