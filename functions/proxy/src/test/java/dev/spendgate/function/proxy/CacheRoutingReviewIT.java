@@ -475,4 +475,28 @@ class CacheRoutingReviewIT {
                 .isEqualTo("miss");
         assertThat(gw.upstream.requestCount()).isEqualTo(4);
     }
+
+    /**
+     * README, semantic mode: stop words and "framing like 'how do I', 'please', 'tell me about'" are dropped; the
+     * stop list also holds verbs that carry the question: "get" and "give" (and "show", "need", "want", "like").
+     * "How do I get access to the admin console?" (a user asking for access) and "How do I give access to the admin
+     * console?" (an admin granting it) have different answers and score 1.0, so the admin is served the user's
+     * answer at the strictest threshold. Same cause as rev23d-1.
+     */
+    @Test
+    @Disabled("DEFECT rev23d-1: semantic cache serves 'give access' the answer to 'get access' (score 1.0)")
+    void semantic_getVersusGiveAccess_isAnotherQuestion() throws Exception {
+        start("""
+                {"cache": [{"feature": "sem-help", "mode": "semantic", "ttl_seconds": 600, "threshold": "0.95"}]}
+                """);
+
+        HttpResponse<String> get = call("sem-help", chat("How do I get access to the admin console?"));
+        HttpResponse<String> give = call("sem-help", chat("How do I give access to the admin console?"));
+
+        assertThat(cacheHeader(get)).isEqualTo("miss");
+        assertThat(cacheHeader(give))
+                .as("granting access asked; the cache holds how to request it")
+                .isEqualTo("miss");
+        assertThat(gw.upstream.requestCount()).isEqualTo(2);
+    }
 }
