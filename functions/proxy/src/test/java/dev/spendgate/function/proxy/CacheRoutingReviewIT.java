@@ -168,7 +168,6 @@ class CacheRoutingReviewIT {
      * refuses any answer recorded with an error_type; the non-streamed one does not.
      */
     @Test
-    @Disabled("DEFECT rev23d-3: a 200 answer carrying an error (no usage) is cached and replayed as a hit")
     void errorAnsweredWithStatus200_isNotKept_theRetryReachesTheProvider() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);

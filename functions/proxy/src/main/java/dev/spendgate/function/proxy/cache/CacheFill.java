@@ -35,7 +35,9 @@ public final class CacheFill implements ResponseTap {
 
     @Override
     public void whole(CallContext concluded, byte[] body) {
-        if (fillable(concluded)) {
+        // a 2xx may still be no answer: OpenRouter reports an error during generation as a 200 with an error body
+        // (recorded usage_missing); kept, it would be replayed as a hit for the rule's TTL
+        if (fillable(concluded) && concluded.errorType() == null && !TopLevelError.in(body)) {
             fill(concluded, body);
         }
     }
