@@ -21,6 +21,7 @@ import dev.spendgate.function.proxy.budget.LogAlertSink;
 import dev.spendgate.function.proxy.budget.UnsettledCalls;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
 import dev.spendgate.function.proxy.cache.Optimizations;
+import dev.spendgate.function.proxy.cache.PolicyTargets;
 import dev.spendgate.function.proxy.console.ConsoleHandler;
 import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.outcome.OutcomesApi;
@@ -209,6 +210,9 @@ public final class GatewayRuntime implements AutoCloseable {
         PricingCatalog pricing = ConfiguredPricing.load(config);
         dev.spendgate.domain.pricing.CatalogFreshness.warning(pricing, java.time.LocalDate.now(clock))
                 .ifPresent(w -> Log.warn(null, w));
+        ProviderRouter providers = new ProviderRouter(config.providers());
+        // before anything is opened: a policy routing to another provider's model stops the start
+        optimizations.checkPolicyWith(new PolicyTargets(providers));
         UsageLogWriter usageLog = UsageLogWriter.create(usageSink, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
         usageLog.recoverJournal();
@@ -233,7 +237,6 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.budgets().sessionCallsPerMinute(),
                 config.budgets().keyCallsPerMinute(),
                 clock);
-        ProviderRouter providers = new ProviderRouter(config.providers());
         Gateway gateway = new Gateway(
                 keys,
                 providers,
@@ -248,7 +251,7 @@ public final class GatewayRuntime implements AutoCloseable {
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         LocalAdminGuard localAdmin = LocalAdminGuard.of(config.adminToken(), config.allowedHosts(), clock);
         AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, localAdmin, clock);
-        optimizations.policyStore().ifPresent(admin::servePolicy);
+        optimizations.reloadingPolicy().ifPresent(p -> admin.servePolicy(p.store(), p.check()));
         ConsoleHandler console = new ConsoleHandler(admin, store, keys, budgets.policies(), pricing, localAdmin, clock);
         BatchApi batches = new BatchApi(
                 keys,

@@ -221,7 +221,6 @@ class CacheRoutingReviewIT {
      * model it does not serve (a 404 for every call of the feature), recorded as OpenAI's unpriced call.
      */
     @Test
-    @Disabled("DEFECT rev23d-4: a route to a model of a configured provider (Mistral) loads; calls go to OpenAI")
     void routeToAnotherConfiguredProvidersModel_isRefusedAtLoadOrNotSentToTheFirst() throws Exception {
         Path providers = dir.resolve("providers.json");
         Files.writeString(

@@ -77,9 +77,21 @@ public final class AdminApi {
     }
 
     private volatile dev.spendgate.domain.routing.GatewayPolicyStore gatewayPolicy;
+    private volatile java.util.function.Consumer<dev.spendgate.domain.routing.GatewayPolicy> gatewayPolicyCheck;
 
     /** Serves {@code /admin/policy} (the gateway policy) from {@code store}. */
     public AdminApi servePolicy(dev.spendgate.domain.routing.GatewayPolicyStore store) {
+        return servePolicy(store, policy -> {});
+    }
+
+    /**
+     * Serves {@code /admin/policy} from {@code store}; a {@code PUT} stores a policy only when it also passes
+     * {@code check} (the checks that need the gateway's providers and prices), else 400 naming the field.
+     */
+    public AdminApi servePolicy(
+            dev.spendgate.domain.routing.GatewayPolicyStore store,
+            java.util.function.Consumer<dev.spendgate.domain.routing.GatewayPolicy> check) {
+        this.gatewayPolicyCheck = java.util.Objects.requireNonNull(check, "check");
         this.gatewayPolicy = store;
         return this;
     }
@@ -159,7 +171,7 @@ public final class AdminApi {
                     error(sink, 405, "invalid_request_error", "Use GET, PUT or DELETE on /admin/budgets.", "method");
             }
         } else if (gatewayPolicy != null && path.equals("/admin/policy")) {
-            GatewayPolicyAdmin.handle(gatewayPolicy, method, request.body(), sink);
+            GatewayPolicyAdmin.handle(gatewayPolicy, gatewayPolicyCheck, method, request.body(), sink);
         } else if (path.equals("/admin/budgets/status") && method.equals("GET")) {
             status(sink);
         } else if (keys != null && path.equals("/admin/keys")) {

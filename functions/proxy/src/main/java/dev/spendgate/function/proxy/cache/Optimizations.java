@@ -65,9 +65,21 @@ public final class Optimizations {
         return ctx.modelRequested() + " -> " + to + " (rule " + o.routedBy() + ")";
     }
 
-    /** The store the policy is read from, when it is one the admin API may write. */
-    public Optional<dev.spendgate.domain.routing.GatewayPolicyStore> policyStore() {
-        return policy instanceof ReloadingPolicy r ? Optional.of(r.store()) : Optional.empty();
+    /** The policy as it is re-read, when it is one the admin API may write (through its store, after its checks). */
+    public Optional<ReloadingPolicy> reloadingPolicy() {
+        return policy instanceof ReloadingPolicy r ? Optional.of(r) : Optional.empty();
+    }
+
+    /**
+     * Checks the policy in force, and each one loaded from now on, against the gateway's providers and prices; throws
+     * {@link dev.spendgate.domain.routing.PolicyFileException} naming the field when the one in force fails.
+     */
+    public void checkPolicyWith(PolicyTargets targets) {
+        if (policy instanceof ReloadingPolicy r) {
+            r.checkWith(targets::check);
+        } else {
+            targets.check(policy.get());
+        }
     }
 
     /** The model a call goes to when a routing rule takes it. */

@@ -20,6 +20,7 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
     private final Duration refresh;
     private final Clock clock;
     private final Consumer<RuntimeException> onReloadFailure;
+    private volatile Consumer<GatewayPolicy> check = policy -> {};
     private volatile GatewayPolicy current;
     private volatile Instant nextCheck;
     private final ReentrantLock reloading = new ReentrantLock();
@@ -32,6 +33,21 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
         this.onReloadFailure = Objects.requireNonNull(onReloadFailure, "onReloadFailure");
         this.current = store.load();
         this.nextCheck = clock.instant().plus(refresh);
+    }
+
+    /**
+     * Adds the checks that need the gateway's configuration ({@link PolicyTargets}): the policy in force must pass them
+     * now (else they throw, and the gateway does not start), and a re-read policy that fails them is refused as an
+     * invalid one is.
+     */
+    public void checkWith(Consumer<GatewayPolicy> check) {
+        Objects.requireNonNull(check, "check").accept(current);
+        this.check = check;
+    }
+
+    /** The checks {@link #checkWith} added (none by default), which the admin API applies before it stores a policy. */
+    public Consumer<GatewayPolicy> check() {
+        return check;
     }
 
     /** Where the policy is read from (and the admin API writes it). */
@@ -56,7 +72,9 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
             }
             nextCheck = now.plus(refresh);
             try {
-                current = store.load();
+                GatewayPolicy loaded = store.load();
+                check.accept(loaded);
+                current = loaded;
             } catch (RuntimeException e) {
                 onReloadFailure.accept(e);
             }
