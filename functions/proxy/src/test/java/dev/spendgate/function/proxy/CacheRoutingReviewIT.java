@@ -278,7 +278,6 @@ class CacheRoutingReviewIT {
      * budget counts it; a block budget refuses all of them, as for any unpriced model), and at OpenAI a 404.
      */
     @Test
-    @Disabled("DEFECT rev23d-5: a route to a model the catalog does not price loads; routed calls go unpriced")
     void routeToAnUnpricedModel_isRefusedAtLoad() throws Exception {
         String policy = """
                 {"allowed_moves": {"openai": ["gpt-4o>gpt-4o-mnii"]},

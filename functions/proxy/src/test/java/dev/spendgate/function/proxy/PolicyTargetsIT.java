@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -22,6 +23,7 @@ class PolicyTargetsIT {
             {"allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini"]},
              "routes": [{"id": "triage-mini", "from": "gpt-4o", "to": "gpt-4o-mini", "feature": "triage"}]}
             """;
+    private static final String TYPO = GOOD.replace("gpt-4o-mini", "gpt-4o-mnii");
 
     @TempDir
     Path dir;
@@ -51,6 +53,28 @@ class PolicyTargetsIT {
                 .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    private HttpResponse<String> triage() {
+        return gw.send(gw.post(
+                        "/v1/chat/completions",
+                        "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Classify: printer\"}]}")
+                .header("X-Cost-Feature", "triage"));
+    }
+
+    @Test
+    void adminPut_routeToAnUnpricedModel_is400NamingTheRouteAndNothingIsStored() throws Exception {
+        start(GOOD, Map.of());
+
+        HttpResponse<String> refused = put(TYPO);
+        clock.advance(Duration.ofSeconds(2));
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(refused.body()).at("/error/param").asText()).isEqualTo("routes[0].to");
+        assertThat(JSON.readTree(refused.body()).at("/error/message").asText()).contains("gpt-4o-mnii");
+        assertThat(Files.readString(dir.resolve("policy/gateway-policy.json"))).doesNotContain("gpt-4o-mnii");
+        assertThat(triage().headers().firstValue("X-Spendgate-Routed"))
+                .hasValue("gpt-4o -> gpt-4o-mini (rule triage-mini)");
+    }
+
     @Test
     void adminPut_routeToAnotherConfiguredProvidersModel_is400NamingTheRoute() throws Exception {
         Path providers = dir.resolve("providers.json");
@@ -77,5 +101,20 @@ class PolicyTargetsIT {
         assertThat(JSON.readTree(refused.body()).at("/error/message").asText())
                 .contains("provider 'openai'")
                 .contains("provider 'mistral'");
+    }
+
+    @Test
+    void reRead_aFileRoutingToAnUnpricedModel_keepsThePolicyInForce() throws Exception {
+        start(GOOD, Map.of());
+
+        Files.writeString(dir.resolve("policy/gateway-policy.json"), TYPO);
+        clock.advance(Duration.ofSeconds(2)); // the gateway re-reads the file at most once a second
+        HttpResponse<String> r = triage();
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("X-Spendgate-Routed")).hasValue("gpt-4o -> gpt-4o-mini (rule triage-mini)");
+        assertThat(gw.upstream.requests())
+                .singleElement()
+                .satisfies(q -> assertThat(q.bodyJson().path("model").asText()).isEqualTo("gpt-4o-mini"));
     }
 }

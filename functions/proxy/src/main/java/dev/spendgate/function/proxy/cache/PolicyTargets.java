@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.cache;
 
+import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.PolicyFileException;
 import dev.spendgate.domain.routing.RouteRule;
@@ -8,6 +9,7 @@ import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.upstream.Provider;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,22 +17,45 @@ import java.util.Optional;
  * The checks of a gateway policy that need the gateway's configuration, made wherever the policy is loaded (at start,
  * on each re-read, on {@code PUT /admin/policy}) after {@link GatewayPolicy#parse}: a route stays with the provider its
  * call was sent to (by the providers configured, not by model name: a {@code mistral-*} provider's model is another
- * provider's), which would otherwise get every routed call, for a model it does not serve.
+ * provider's), and every model of {@code allowed_moves} and of the routes is priced, as for
+ * {@code SPENDGATE_DEGRADE_CHAINS}. Either would otherwise leave every routed call unpriced, or sent to a provider that
+ * does not serve the model.
  */
 public final class PolicyTargets {
     private final ProviderRouter providers;
+    private final PricingCatalog pricing;
 
-    public PolicyTargets(ProviderRouter providers) {
+    public PolicyTargets(ProviderRouter providers, PricingCatalog pricing) {
         this.providers = Objects.requireNonNull(providers, "providers");
+        this.pricing = Objects.requireNonNull(pricing, "pricing");
     }
 
-    /** Throws {@link PolicyFileException} naming the first route whose model is another provider's. */
+    /** Throws {@link PolicyFileException} naming the first field whose model is unpriced or of another provider. */
     public void check(GatewayPolicy policy) {
         List<RouteRule> routes = policy.routes();
         for (int i = 0; i < routes.size(); i++) {
             RouteRule rule = routes.get(i);
             String f = "routes[" + i + "]";
+            requirePriced(rule.to(), f + ".to");
             requireOneProvider(rule, f + ".to");
+        }
+        for (Map.Entry<String, List<List<String>>> e : policy.allowedMoves().entrySet()) {
+            for (List<String> chain : e.getValue()) {
+                for (String model : chain) {
+                    requirePriced(model, "allowed_moves." + e.getKey());
+                }
+            }
+        }
+    }
+
+    private void requirePriced(String model, String field) {
+        boolean priced = providers.providers().stream()
+                .anyMatch(p -> pricing.find(p.pricingProvider(), model).isPresent());
+        if (!priced) {
+            throw new PolicyFileException(
+                    field,
+                    "model '" + model + "' has no price in the catalog or SPENDGATE_PRICING_OVERRIDES for any"
+                            + " configured provider (every call routed to it would be unpriced)");
         }
     }
 
