@@ -122,7 +122,7 @@ public final class Gateway {
         List<Stage> stages = standardStages(keys, router, usageLog, clock, maxBodyBytes, budgets);
         int admit = indexOf(stages, Admit.class);
         List<Stage> out = new java.util.ArrayList<>(stages.subList(0, admit));
-        out.add(new dev.spendgate.function.proxy.cache.RouteStage(optimizations));
+        out.add(new dev.spendgate.function.proxy.cache.RouteStage(optimizations, budgets.estimator()));
         out.add(new dev.spendgate.function.proxy.cache.CacheLookupStage(optimizations));
         out.add(new dev.spendgate.function.proxy.cache.PromptCacheStage(optimizations));
         out.addAll(stages.subList(admit, stages.size()));

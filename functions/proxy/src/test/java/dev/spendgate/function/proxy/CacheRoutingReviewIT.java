@@ -309,7 +309,6 @@ class CacheRoutingReviewIT {
      * calls of at most 2,000 prompt tokens (the harder, tool-heavy calls the finding never measured).
      */
     @Test
-    @Disabled("DEFECT rev23d-6: max_prompt_tokens counts message text only; a 6k-token tool call is routed")
     void maxPromptTokens_countsToolDefinitions_aToolHeavyCallKeepsItsModel() throws Exception {
         start("""
                 {"allowed_moves": {"openai": ["gpt-4o>gpt-4o-mini"]},

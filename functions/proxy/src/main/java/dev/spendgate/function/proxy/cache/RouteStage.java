@@ -4,22 +4,27 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.RequestTraits;
+import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.pipeline.CallContext;
 import dev.spendgate.function.proxy.pipeline.Stage;
 import dev.spendgate.function.proxy.pipeline.Step;
-import dev.spendgate.function.proxy.usage.TokenCounter;
 import java.util.Optional;
 
 /**
  * Routing rules, after validation and before the cache and the budgets: a call a rule takes goes to the rule's model
  * (budgets reserve at its price, the provider sees it), and its record names the rule. A call whose output cap is
- * more than the rule's model can answer ({@link OutputLimits}) keeps its model.
+ * more than the rule's model can answer ({@link OutputLimits}) keeps its model. A rule's {@code max_prompt_tokens} is
+ * matched against the input the provider bills ({@link CostEstimator#billedInputTokens}: messages, system prompts,
+ * tools and schemas, media by their bound), counted only when a rule asks; the texts it counts are remembered by the
+ * estimator, so the budgets' worst case that follows looks their counts up instead of counting them again.
  */
 public final class RouteStage implements Stage {
     private final Optimizations optimizations;
+    private final CostEstimator estimator;
 
-    public RouteStage(Optimizations optimizations) {
+    public RouteStage(Optimizations optimizations, CostEstimator estimator) {
         this.optimizations = optimizations;
+        this.estimator = estimator;
     }
 
     @Override
@@ -30,7 +35,8 @@ public final class RouteStage implements Stage {
                 ctx.key().id(),
                 ctx.api().recordName(),
                 ctx.modelRequested(),
-                () -> TokenCounter.count(ctx.modelRequested(), ctx.prompt().full()),
+                () -> estimator.billedInputTokens(
+                        ctx.provider().pricingProvider(), ctx.modelRequested(), ctx.prompt(), body),
                 ctx.prompt().maxOutputTokens(),
                 hasTools(body),
                 name -> ctx.request().headers().first(name),
