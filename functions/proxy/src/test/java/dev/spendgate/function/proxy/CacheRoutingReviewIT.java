@@ -356,7 +356,6 @@ class CacheRoutingReviewIT {
      * call nothing was cached for.
      */
     @Test
-    @Disabled("DEFECT rev23d-7: Messages API marks a prefix below the model's cache minimum (Haiku 4.5: 4,096)")
     void promptCaching_anthropicApi_prefixBelowTheModelsMinimum_isNotMarked() throws Exception {
         start("""
                 {"prompt_caching": [{"feature": "kb"}]}

@@ -8,6 +8,7 @@ import dev.spendgate.domain.cache.CachedAnswer;
 import dev.spendgate.domain.cache.PromptCachePlanner;
 import dev.spendgate.domain.cache.ResponseCache;
 import dev.spendgate.domain.pricing.BedrockPromptCaching;
+import dev.spendgate.domain.pricing.PromptCacheMinimums;
 import dev.spendgate.domain.routing.CacheRule;
 import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.PromptCachingRule;
@@ -156,7 +157,8 @@ public final class Optimizations {
 
     /**
      * The breakpoint for Anthropic Messages and Bedrock Converse calls of a feature with prompt caching, when the
-     * leading prefix is long enough and was seen before (see {@link PromptCachePlanner}); on Bedrock only for models
+     * leading prefix is long enough (the rule's {@code min_prefix_tokens} and the model's own minimum, {@link
+     * PromptCacheMinimums}) and was seen before (see {@link PromptCachePlanner}); on Bedrock only for models
      * it caches, at the TTLs and fields it caches for them ({@link BedrockPromptCaching}).
      */
     public Optional<Marked> promptCache(String feature, String endpoint, String model, ObjectNode body) {
@@ -167,7 +169,11 @@ public final class Optimizations {
         if (rule.isEmpty()) {
             return Optional.empty();
         }
-        long minTokens = rule.get().minPrefixTokens();
+        // Anthropic caches no prefix shorter than the model's minimum (Haiku 4.5: 4,096 tokens), on every API: a mark
+        // below it is ignored, while the reservation would price a cache write that never happens
+        long minTokens = Math.max(
+                rule.get().minPrefixTokens(),
+                PromptCacheMinimums.minimumTokens(model).orElse(0));
         BedrockPromptCaching.Support bedrock = null;
         if (endpoint.startsWith("bedrock.")) {
             Optional<BedrockPromptCaching.Support> support = BedrockPromptCaching.of(model);
