@@ -421,7 +421,6 @@ class CacheRoutingReviewIT {
      * by default, up to 7 days) as if the prompt had not changed.
      */
     @Test
-    @Disabled("DEFECT rev23d-9: a Responses call naming an unversioned stored prompt is cached under its id")
     void responses_storedPromptWithoutVersion_isNotServedFromTheCache() throws Exception {
         start("""
                 {"cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 3600}]}

@@ -32,8 +32,8 @@ public final class Optimizations {
     public static final String ROUTED_HEADER = "X-Spendgate-Routed";
     public static final String CACHE_HEADER = "X-Spendgate-Cache";
     /**
-     * On a bypass, why: {@code no-cache}, {@code temperature}, {@code endpoint}, {@code stream}, {@code background} or
-     * {@code conversation}.
+     * On a bypass, why: {@code no-cache}, {@code temperature}, {@code endpoint}, {@code stream}, {@code background},
+     * {@code conversation} or {@code prompt} (a stored prompt without a version).
      */
     public static final String CACHE_REASON_HEADER = "X-Spendgate-Cache-Reason";
 
@@ -122,6 +122,12 @@ public final class Optimizations {
             // the conversation is another question, and a hit would leave the turn out of the conversation
             // (previous_response_id names a stored response, which never changes: that key stays cacheable)
             return ResponseCache.Lookup.bypass("conversation");
+        }
+        JsonNode prompt = body.get("prompt");
+        if (prompt != null && prompt.isObject() && !prompt.hasNonNull("version")) {
+            // a stored prompt named without a version is its current version at OpenAI, which changes whenever a
+            // new one is published: the key (its id) would serve the old version's answers for the rest of the TTL
+            return ResponseCache.Lookup.bypass("prompt");
         }
         String control = headers.first("cache-control");
         boolean noCache = control != null
