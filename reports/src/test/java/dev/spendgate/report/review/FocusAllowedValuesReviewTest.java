@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -107,7 +106,6 @@ class FocusAllowedValuesReviewTest {
             "Other",
             Set.of("Other (Other)"));
 
-    @Disabled("DEFECT R23C-1: gateway AWS rows' ServiceSubcategory NoSQL/Credentials not FOCUS 1.1 values")
     @Test
     void focus_gatewayAwsRows_serviceSubcategoryIsAFocus11AllowedValue() throws IOException {
         GatewayCostRows gateway = new GatewayCostRows(

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
  * service, ServiceName the AWS service). FOCUS 1.1 ServiceCategory is "the highest-level classification of a service
  * based on the core function of the service", and ServiceSubcategory "a further classification ... based on its core
  * function" (FOCUS_Spec specification/columns/servicecategory.md, servicesubcategory.md): AWS Lambda is Compute /
- * Serverless Compute and DynamoDB is Databases / NoSQL, as AWS's own FOCUS export classifies them. A FinOps tool that
- * groups the file by ServiceCategory must not see the gateway's Lambda, DynamoDB and S3 bill as Generative AI spend.
+ * Serverless Compute and DynamoDB is Databases / NoSQL Databases (the FOCUS 1.1 and 1.2 allowed value), as AWS's own
+ * FOCUS export classifies them. A FinOps tool that groups the file by ServiceCategory must not see the gateway's
+ * Lambda, DynamoDB and S3 bill as Generative AI spend.
  */
 class GatewayRowsServiceCategoryTest {
 
@@ -56,7 +57,7 @@ class GatewayRowsServiceCategoryTest {
         assertThat(category.get("AWS Lambda")).isEqualTo("Compute");
         assertThat(subcategory.get("AWS Lambda")).isEqualTo("Serverless Compute");
         assertThat(category.get("Amazon DynamoDB")).isEqualTo("Databases");
-        assertThat(subcategory.get("Amazon DynamoDB")).isEqualTo("NoSQL");
+        assertThat(subcategory.get("Amazon DynamoDB")).isEqualTo("NoSQL Databases");
         assertThat(subcategory.values()).doesNotContain("Generative AI");
     }
 }

@@ -319,7 +319,7 @@ public final class FocusCharges {
     /**
      * The service's FOCUS category and subcategory: Generative AI for the LLM providers; for the gateway's own AWS
      * services ({@value #AWS_SERVICE_PREFIX}...), the AWS service's own core function (Lambda Compute / Serverless
-     * Compute, DynamoDB Databases / NoSQL, S3 Storage / Object Storage, API Gateway Integration / API Management, ...).
+     * Compute, DynamoDB Databases / NoSQL Databases, S3 Storage / Object Storage, API Gateway Integration / API Management, ...).
      */
     public static ServiceClass serviceClass(String provider) {
         if (provider == null || !provider.startsWith(AWS_SERVICE_PREFIX)) {
@@ -328,11 +328,11 @@ public final class FocusCharges {
         return switch (provider.substring(AWS_SERVICE_PREFIX.length())) {
             case "AWS Lambda" -> new ServiceClass("Compute", "Serverless Compute");
             case "Amazon Elastic Compute Cloud" -> new ServiceClass("Compute", "Virtual Machines");
-            case "Amazon DynamoDB" -> new ServiceClass("Databases", "NoSQL");
+            case "Amazon DynamoDB" -> new ServiceClass("Databases", "NoSQL Databases");
             case "Amazon Simple Storage Service" -> new ServiceClass("Storage", "Object Storage");
             case "Amazon API Gateway" -> new ServiceClass("Integration", "API Management");
             case "Amazon Data Firehose" -> new ServiceClass("Analytics", "Data Processing");
-            case "AWS Secrets Manager" -> new ServiceClass("Security", "Credentials");
+            case "AWS Secrets Manager" -> new ServiceClass("Security", "Secret Management");
             case "Amazon CloudWatch" -> new ServiceClass("Management and Governance", "Observability");
             case "AWS Data Transfer" -> new ServiceClass("Networking", "Network Connectivity");
             default -> new ServiceClass("Other", "Other (Other)");
