@@ -29,14 +29,15 @@ public final class ProviderBillRows {
     public static final String ACCOUNT_TAG = "x_ProviderAccount";
 
     /**
-     * FOCUS adjustment rows for what the provider billed beyond the gateway's metered cost, per day, provider, model,
+     * FOCUS rows for what the provider billed beyond the gateway's metered cost, per day, provider, model,
      * item and part of the difference (never metered, not seen by the gateway, price drift, rounding, unexplained), so
      * the export carries what finance pays: metered rows plus these rows equal the provider's bill on every compared
      * day. Each row is tagged {@code x_CostSource=provider_bill} and {@value #CLASS_TAG}; never-metered rows are split
      * per provider account ({@value #ACCOUNT_TAG}) exactly, as their amount is the accounts' billed amount. Traffic not
      * seen by the gateway names its account when the line has one; a line billed under several accounts names them
      * all, unsplit (the gateway does not record which provider account it called with). Their {@code note}
-     * ({@code x_AdjustmentReason}) starts with {@value #COST_SOURCE}.
+     * ({@code x_AdjustmentReason}) starts with {@value #COST_SOURCE}. Their ChargeCategory is {@code Adjustment},
+     * {@code Tax} or {@code Credit} for the bill's tax and credit lines ({@link #category}).
      */
     public static List<FocusCharge> focusCharges(Reconciliation r) {
         return focusCharges(r, java.util.Set.of());
@@ -134,7 +135,7 @@ public final class ProviderBillRows {
         }
         return new FocusCharge(
                 l.day(),
-                FocusCharge.Category.ADJUSTMENT,
+                category(l, part),
                 l.source().gatewayProvider(),
                 publisher(l.source()),
                 l.model(),
@@ -148,6 +149,28 @@ public final class ProviderBillRows {
                 0,
                 COST_SOURCE + ": " + what + (l.model() == null ? "" : " (" + l.model() + ")"));
     }
+
+    /**
+     * The FOCUS ChargeCategory of a provider-bill row: a never-metered tax or credit line of the bill (an AWS CUR 2.0
+     * {@code line_item_line_item_type} or FOCUS export {@code ChargeCategory} of {@code Tax} or {@code Credit}, the
+     * line's item) keeps that category; everything else the provider billed beyond the metering is an
+     * {@code Adjustment}.
+     */
+    static FocusCharge.Category category(ReconciliationLine l, Explanation part) {
+        if (part != Explanation.NEVER_METERED || l.item() == null) {
+            return FocusCharge.Category.ADJUSTMENT;
+        }
+        return switch (l.item()) {
+            case TAX_ITEM -> FocusCharge.Category.TAX;
+            case CREDIT_ITEM -> FocusCharge.Category.CREDIT;
+            default -> FocusCharge.Category.ADJUSTMENT;
+        };
+    }
+
+    /** The item of a bill's tax lines (the bill's line type, lower case). */
+    static final String TAX_ITEM = "tax";
+    /** The item of a bill's credit lines (the bill's line type, lower case). */
+    static final String CREDIT_ITEM = "credit";
 
     /**
      * One line per provider for the board report: "matched within X %" when the unexplained share is within the

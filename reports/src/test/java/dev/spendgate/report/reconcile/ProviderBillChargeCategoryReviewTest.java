@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +36,6 @@ class ProviderBillChargeCategoryReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R23C-2: provider tax and credit lines written to FOCUS as ChargeCategory Adjustment")
     @Test
     void focus_awsTaxAndCreditLines_writtenAsTaxAndCreditCategories() throws Exception {
         String credit = "a7,2026-11-01T00:00:00Z/2026-11-02T00:00:00Z,2026-11-01T00:00:00Z,Credit,"

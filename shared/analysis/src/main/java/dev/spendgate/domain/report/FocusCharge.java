@@ -158,10 +158,16 @@ public record FocusCharge(
         return FocusCharges.BEDROCK.equals(pricedBy) ? FocusCharges.BEDROCK : provider;
     }
 
-    /** FOCUS ChargeCategory values used here. */
+    /**
+     * FOCUS ChargeCategory values used here: metered tokens are {@code Usage}; catalog differences, worst-case
+     * estimates and the provider-billed spend beyond the metering are {@code Adjustment}, apart from a provider's tax
+     * and credit lines, which FOCUS 1.1 names {@code Tax} and {@code Credit}.
+     */
     public enum Category {
         USAGE("Usage"),
-        ADJUSTMENT("Adjustment");
+        ADJUSTMENT("Adjustment"),
+        TAX("Tax"),
+        CREDIT("Credit");
 
         private final String focusValue;
 
