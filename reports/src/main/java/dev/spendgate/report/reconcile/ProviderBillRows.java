@@ -5,6 +5,7 @@ import dev.spendgate.domain.reconcile.Explanation;
 import dev.spendgate.domain.reconcile.Reconciliation;
 import dev.spendgate.domain.reconcile.ReconciliationLine;
 import dev.spendgate.domain.report.FocusCharge;
+import dev.spendgate.domain.report.FocusCharges;
 import dev.spendgate.domain.report.Money;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -137,7 +138,8 @@ public final class ProviderBillRows {
                 l.day(),
                 category(l, part),
                 l.source().gatewayProvider(),
-                publisher(l.source()),
+                // who made the model, as on the metered rows (Anthropic for Bedrock Claude), not who bills it
+                FocusCharges.publisher(l.source().gatewayProvider(), l.model()),
                 l.model(),
                 null,
                 tags,
@@ -215,12 +217,4 @@ public final class ProviderBillRows {
 
     /** The words the board report uses for a provider without a bill. */
     public static final String NO_BILL_DATA = "no bill data";
-
-    private static String publisher(BillSource s) {
-        return switch (s) {
-            case OPENAI -> "OpenAI";
-            case ANTHROPIC -> "Anthropic";
-            case AWS -> "Amazon Web Services";
-        };
-    }
 }

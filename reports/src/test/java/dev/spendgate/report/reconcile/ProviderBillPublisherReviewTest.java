@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,7 +28,6 @@ import org.junit.jupiter.api.Test;
  */
 class ProviderBillPublisherReviewTest {
 
-    @Disabled("DEFECT R23C-5: provider_bill rows of a Bedrock Claude model say PublisherName Amazon Web Services")
     @Test
     void focus_notSeenBedrockClaudeTokens_publishedByAnthropicLikeTheMeteredRows() throws Exception {
         String model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
