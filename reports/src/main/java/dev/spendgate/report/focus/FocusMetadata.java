@@ -27,6 +27,14 @@ public final class FocusMetadata {
     public static final String SCHEMA_RESOURCE = "/dev/spendgate/report/focus/focus-metadata.schema.json";
     public static final String FOCUS_VERSION = "1.1";
     public static final String DATA_GENERATOR = "Spendgate";
+    /**
+     * The prefix of Spendgate's own tag keys in {@code Tags} ({@code x_CostSource}, {@code x_ReconciliationClass},
+     * {@code x_ProviderAccount}, {@code x_CostBasis}, {@code x_Estimated}), declared as the Tags column's
+     * {@code ProviderTagPrefixes} as FOCUS 1.1 requires, so a consumer tells them from the attribution tags
+     * ({@code department}, {@code team}, {@code feature}, {@code environment}).
+     */
+    public static final String PROVIDER_TAG_PREFIX = "x_";
+
     public static final String PROVENANCE =
             "Metered by the Spendgate gateway: provider-reported token counts (estimated"
                     + " where a stream was cut) priced at catalog prices. Not an invoice; reconcile with the providers' bills.";
@@ -143,7 +151,7 @@ public final class FocusMetadata {
             c.put("StringEncoding", "UTF-8");
         }
         if (name.equals("Tags")) {
-            c.put("ProviderTagPrefixes", List.of());
+            c.put("ProviderTagPrefixes", List.of(PROVIDER_TAG_PREFIX));
         }
         return c;
     }

@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +39,6 @@ import org.junit.jupiter.api.Test;
 class FocusProviderTagPrefixesReviewTest {
     private static final Set<String> USER_TAGS = Set.of("department", "team", "feature", "environment");
 
-    @Disabled("DEFECT R23C-6: focus-metadata.json ProviderTagPrefixes is [] though Tags carry x_ provider tags")
     @Test
     void metadata_providerTagPrefixes_coverTheProviderDefinedTagKeysInTheFile() throws Exception {
         String model = "anthropic.claude-sonnet-4-5-20250929-v1:0";
