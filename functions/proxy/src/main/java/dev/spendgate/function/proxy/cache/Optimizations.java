@@ -72,8 +72,9 @@ public final class Optimizations {
     }
 
     /**
-     * Checks the policy in force, and each one loaded from now on, against the gateway's providers and prices; throws
-     * {@link dev.spendgate.domain.routing.PolicyFileException} naming the field when the one in force fails.
+     * Checks the policy in force, and each one loaded from now on, against the gateway's providers and prices. A reloading
+     * policy in force that fails is logged and set aside ({@link ReloadingPolicy#checkWith}); a fixed one throws {@link
+     * dev.spendgate.domain.routing.PolicyFileException} naming the field.
      */
     public void checkPolicyWith(PolicyTargets targets) {
         if (policy instanceof ReloadingPolicy r) {

@@ -36,13 +36,21 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
     }
 
     /**
-     * Adds the checks that need the gateway's configuration ({@link PolicyTargets}): the policy in force must pass them
-     * now (else they throw, and the gateway does not start), and a re-read policy that fails them is refused as an
-     * invalid one is.
+     * Adds the checks that need the gateway's configuration ({@link PolicyTargets}). The policy in force is checked now:
+     * one that fails is logged (through the reload-failure handler) and set aside, the gateway starting with no policy
+     * (nothing routed or cached) rather than not at all: a policy stored yesterday, or one a later catalog or providers
+     * change made wrong, must not keep it from starting (in AWS that would fail every call, {@code /admin/policy}
+     * included), nor send calls to a model it cannot price. A re-read policy that fails them is refused as an invalid
+     * one is, and the admin API refuses to store one.
      */
     public void checkWith(Consumer<GatewayPolicy> check) {
-        Objects.requireNonNull(check, "check").accept(current);
-        this.check = check;
+        this.check = Objects.requireNonNull(check, "check");
+        try {
+            check.accept(current);
+        } catch (RuntimeException e) {
+            onReloadFailure.accept(e);
+            current = GatewayPolicy.EMPTY;
+        }
     }
 
     /** The checks {@link #checkWith} added (none by default), which the admin API applies before it stores a policy. */
