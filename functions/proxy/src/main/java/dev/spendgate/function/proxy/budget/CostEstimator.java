@@ -166,23 +166,6 @@ public final class CostEstimator {
         return counted.text() + (long) TokenCounter.TOKENS_PER_MESSAGE * (prompt.messages() + 1) + counted.media();
     }
 
-    /**
-     * The input a call the provider did not report usage for is estimated at on {@code endpoint}: the body's billed
-     * input ({@link #billedInputTokens}), and for a Responses call continuing input stored at the provider at least
-     * the bound the worst case counts for it ({@link StoredInput}: the model's context window), since the provider
-     * bills the stored input again and the gateway does not know its size.
-     */
-    public long estimatedInputTokens(
-            String pricingProvider, String model, Endpoint endpoint, PromptText prompt, JsonNode body) {
-        long billed = billedInputTokens(pricingProvider, model, prompt, body);
-        if (!StoredInput.continuesStoredInput(endpoint, body)) {
-            return billed;
-        }
-        String capModel =
-                pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
-        return Math.max(billed, StoredInput.tokens(capModel, endpoint, body));
-    }
-
     /** The most output the request lets the model bill: its cap (or the model's maximum) times {@code n}. */
     public long maxOutputTokens(String model, PromptText prompt, JsonNode body) {
         long cap = prompt.maxOutputTokens() != null

@@ -88,8 +88,8 @@ public final class Price {
     }
 
     /**
-     * Counts what the provider did not report: the output streamed, and every billed input of the body (with input
-     * stored at the provider that the call continues, at the worst case's bound) unless input was reported. A model that reasons before it answers bills reasoning tokens it never streams, as many as the request
+     * Counts what the provider did not report: the output streamed, and every billed input of the body unless input was
+     * reported. A model that reasons before it answers bills reasoning tokens it never streams, as many as the request
      * let it: such a call's output is estimated at the most it could bill (the worst case its budgets reserved).
      */
     private TokenUsage estimate(CallContext ctx, String modelServed, TrackedUsage tracked) {
@@ -112,9 +112,7 @@ public final class Price {
                     Math.max(partial.webSearches(), tracked.webSearchesSeen()),
                     partial.previewWebSearches());
         }
-        // a call continuing a stored conversation is billed the chain's input too: at least what the worst case counts
-        long input = estimator.estimatedInputTokens(
-                ctx.provider().pricingProvider(), model, ctx.api().estimateAs(), ctx.prompt(), ctx.body());
+        long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
         return new TokenUsage(input, 0, 0, 0, output, 0).withWebSearches(tracked.webSearchesSeen());
     }
 }

@@ -223,27 +223,6 @@ class CostEstimatorTest {
                 .isZero();
     }
 
-    /**
-     * A cut call's estimated input (no usage reported) counts the stored input a Responses call continues at the
-     * worst case's bound, as OpenAI bills the chain's input again; a call without it, and any other endpoint, at the
-     * body's count; a model without a known window at the body's count (its worst case was unknown).
-     */
-    @Test
-    void estimatedInput_continuingStoredInput_isAtLeastTheWorstCasesBound() throws Exception {
-        JsonNode chained = JSON.readTree("{\"previous_response_id\":\"resp_1\",\"input\":\"And the next quarter?\"}");
-        JsonNode alone = JSON.readTree("{\"input\":\"And the next quarter?\"}");
-
-        assertThat(estimated("gpt-4.1", Endpoint.RESPONSES, chained)).isEqualTo(1_047_576);
-        assertThat(estimated("gpt-4o", Endpoint.RESPONSES, chained)).isEqualTo(128_000);
-        assertThat(estimated("gpt-4.1", Endpoint.RESPONSES, alone)).isBetween(1L, 100L);
-        assertThat(estimated("gpt-5.9", Endpoint.RESPONSES, chained)).isBetween(1L, 100L);
-        assertThat(estimated("gpt-4.1", Endpoint.CHAT_COMPLETIONS, chained)).isBetween(1L, 100L);
-    }
-
-    private long estimated(String model, Endpoint endpoint, JsonNode body) {
-        return estimator.estimatedInputTokens("openai", model, endpoint, PromptText.of(endpoint, body), body);
-    }
-
     private TokenUsage responses(String model, String body) throws Exception {
         JsonNode json = JSON.readTree(body);
         return estimator.worstCase("openai", model, Endpoint.RESPONSES, PromptText.of(Endpoint.RESPONSES, json), json);
