@@ -184,7 +184,7 @@ public final class AwsBill {
             InputStream in = magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b
                     ? new GzipMembers(raw, 65536)
                     : raw;
-            Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8);
+            Reader reader = new InputStreamReader(withoutByteOrderMark(in), StandardCharsets.UTF_8);
             try (CSVParser csv = CSVFormat.RFC4180
                     .builder()
                     .setHeader()
@@ -274,6 +274,20 @@ public final class AwsBill {
         } catch (IllegalStateException | UncheckedIOException e) {
             throw new BillFormatException(origin, "not a readable CSV: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The text after a leading UTF-8 byte order mark (EF BB BF), which Excel's "CSV UTF-8" and Windows PowerShell write:
+     * a signature, not part of the first column's name.
+     */
+    static InputStream withoutByteOrderMark(InputStream in) throws IOException {
+        InputStream b = in.markSupported() ? in : new BufferedInputStream(in);
+        b.mark(3);
+        byte[] head = b.readNBytes(3);
+        if (head.length < 3 || (head[0] & 0xff) != 0xEF || (head[1] & 0xff) != 0xBB || (head[2] & 0xff) != 0xBF) {
+            b.reset();
+        }
+        return b;
     }
 
     static ProviderCharge charge(

@@ -32,7 +32,7 @@ final class JsonPages {
             String origin = f.getFileName().toString();
             JsonNode root;
             try {
-                root = JSON.readTree(Files.readString(f));
+                root = JSON.readTree(Files.readAllBytes(f)); // bytes: a UTF-8 byte order mark is skipped
             } catch (JsonProcessingException e) {
                 throw new BillFormatException(
                         origin,

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +34,6 @@ class AwsCsvByteOrderMarkReviewTest {
         return Files.write(dir.resolve(name), all);
     }
 
-    @Disabled("DEFECT R23C-3: a UTF-8 BOM breaks the AWS CSV header (FOCUS refused, CUR duplicate guard off)")
     @Test
     void aws_focusExportSavedWithBom_readLikeTheSameFileWithout() throws Exception {
         Path plain = BillImportTest.sample("aws-focus-bedrock.csv");
@@ -47,7 +45,6 @@ class AwsCsvByteOrderMarkReviewTest {
         assertThat(actual.charges()).isEqualTo(expected.charges());
     }
 
-    @Disabled("DEFECT R23C-3: a UTF-8 BOM breaks the AWS CSV header (FOCUS refused, CUR duplicate guard off)")
     @Test
     void aws_curChunkWithBomGivenTwice_refusedNotCountedTwice() throws Exception {
         String cur = Files.readString(BillImportTest.sample("aws-cur2-bedrock.csv"));
