@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.YearMonth;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +33,6 @@ class AwsUsageTypeModelNameReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R23C-4: CUR usage type Claude4.6Sonnet not matched to anthropic.claude-sonnet-4-6")
     @Test
     void reconcile_curUsageTypeVersionBeforeModelName_matchedWithTheGatewaysCalls() throws Exception {
         String model = "anthropic.claude-sonnet-4-6";

@@ -47,6 +47,8 @@ public final class Reconciler {
     private static final Pattern DATE = Pattern.compile("-\\d{8}");
     private static final Pattern VERSION = Pattern.compile("-v\\d+(:\\d+)?$");
     private static final Pattern NON_ALNUM = Pattern.compile("[^a-z0-9]");
+    private static final Pattern DIGITS = Pattern.compile("[0-9]");
+    private static final Pattern LETTERS = Pattern.compile("[a-z]");
     private static final String BATCH = ProviderCharge.BATCH;
     private static final String BATCH_TIER = ServiceTiers.BATCH;
 
@@ -426,7 +428,12 @@ public final class Reconciler {
         return half.max(FLOAT_NOISE);
     }
 
-    /** The key models are matched on: the catalog's name when it knows the model, squashed to letters and digits. */
+    /**
+     * The key models are matched on: the catalog's name when it knows the model, squashed to letters and digits. For
+     * AWS, the letters then the digits, each in their order: Bedrock usage types put the version before or after the
+     * model's name ({@code Claude4.6Sonnet}, {@code ClaudeSonnet4.5}) where the model id has one order
+     * ({@code claude-sonnet-4-6}); the version's digits still tell 4.5 from 4.6.
+     */
     String match(BillSource source, String model) {
         String canonical = catalog.find(source.gatewayProvider(), model)
                 .map(ModelPrice::model)
@@ -435,7 +442,11 @@ public final class Reconciler {
         s = REGION.matcher(s).replaceFirst("");
         s = VENDOR.matcher(s).replaceFirst("");
         s = VERSION.matcher(DATE.matcher(s).replaceAll("")).replaceFirst("");
-        return NON_ALNUM.matcher(s).replaceAll("");
+        s = NON_ALNUM.matcher(s).replaceAll("");
+        if (source != BillSource.AWS) {
+            return s;
+        }
+        return DIGITS.matcher(s).replaceAll("") + "|" + LETTERS.matcher(s).replaceAll("");
     }
 
     private static Map<TokenKind, BigDecimal> catalogPrices(Rates p) {
