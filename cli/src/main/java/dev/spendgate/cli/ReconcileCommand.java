@@ -8,6 +8,8 @@ import dev.spendgate.domain.reconcile.Reconciliation;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
+import dev.spendgate.domain.usage.CostCheck;
+import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.report.ReportEnvironment;
 import dev.spendgate.report.reconcile.ReconciliationCsv;
@@ -87,8 +89,9 @@ final class ReconcileCommand implements Callable<Integer> {
         BigDecimal threshold = billOptions.threshold();
         ReportEnvironment env = ReportEnvironment.forAnalysis(System.getenv());
         PricingCatalog catalog = env.contractedCatalog();
+        // records the monthly report quarantines are left out here too: its reconciliation.csv is this one
         MonthlyUsage metered = MonthlyUsageSource.fromLog(new FileSystemObjectStore(dir.dataDir))
-                .load(m, Set.of(), Set.of());
+                .load(m, Set.of(), Set.of(), rec -> {}, CostCheck.against(catalog));
         Reconciliation r = Reconciler.create(catalog, threshold).reconcile(metered, through, bills);
         Map<BillSource, String> origins = new EnumMap<>(BillSource.class);
         bills.forEach(b -> origins.put(b.source(), b.origin()));
@@ -126,6 +129,13 @@ final class ReconcileCommand implements Callable<Integer> {
                     t.unexplainedPercent().toPlainString()));
         }
         r.warnings().forEach(w -> o.println("Warning: " + w));
+        if (metered.quality().quarantinedCount() > 0) {
+            o.println("Left out: "
+                    + UsageSummary.quarantinedSentenceByReason(metered.quality().quarantined().entrySet().stream()
+                            .filter(e -> e.getValue() > 0)
+                            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)))
+                    + ", in no metered figure above, as the monthly report quarantines them.");
+        }
         List<String> alarms = r.alarms();
         if (alarms.isEmpty()) {
             o.println("Within threshold: every provider's unexplained difference is at most "
