@@ -165,6 +165,9 @@ public final class OpenAiBill {
             Set<String> otherItems) {
         JsonNode amount = r.path("amount");
         BigDecimal value = JsonPages.decimal(amount, "value", where + " amount");
+        // a JSON number is a binary float printed in its shortest form, exact to float noise; a string keeps its
+        // decimals
+        boolean floatCost = amount.path("value").isNumber();
         String currency = JsonPages.text(amount, "currency");
         if (currency == null || !currency.equalsIgnoreCase("usd")) {
             throw new BillFormatException(
@@ -196,30 +199,53 @@ public final class OpenAiBill {
         // "<model>, batch <token kind>": compared with the batch results the gateway recorded, if it did
         TokenKind batchKind = comma < 0 || lower.startsWith("ft:") ? null : batchKind(lower.substring(comma + 1));
         if (batchKind != null) {
-            charges.add(ProviderCharge.batchTokens(
-                    BillSource.OPENAI,
-                    day,
-                    lineItem.substring(0, comma).trim(),
-                    project,
-                    batchKind,
-                    -1,
-                    value,
-                    lineItem));
+            add(
+                    charges,
+                    floatCost,
+                    ProviderCharge.batchTokens(
+                            BillSource.OPENAI,
+                            day,
+                            lineItem.substring(0, comma).trim(),
+                            project,
+                            batchKind,
+                            -1,
+                            value,
+                            lineItem));
             return;
         }
         String unmetered = modelTokens ? null : unmeteredItem(lower);
         if (unmetered != null) {
-            charges.add(ProviderCharge.unmetered(BillSource.OPENAI, day, null, project, unmetered, value, lineItem));
+            add(
+                    charges,
+                    floatCost,
+                    ProviderCharge.unmetered(BillSource.OPENAI, day, null, project, unmetered, value, lineItem));
             return;
         }
         if (kind == null) {
             otherItems.add(lineItem);
-            charges.add(ProviderCharge.unmetered(
-                    BillSource.OPENAI, day, null, project, "other: " + lineItem, value, lineItem));
+            add(
+                    charges,
+                    floatCost,
+                    ProviderCharge.unmetered(
+                            BillSource.OPENAI, day, null, project, "other: " + lineItem, value, lineItem));
             return;
         }
-        charges.add(ProviderCharge.tokens(
-                BillSource.OPENAI, day, lineItem.substring(0, comma).trim(), project, kind, -1, value, lineItem));
+        add(
+                charges,
+                floatCost,
+                ProviderCharge.tokens(
+                        BillSource.OPENAI,
+                        day,
+                        lineItem.substring(0, comma).trim(),
+                        project,
+                        kind,
+                        -1,
+                        value,
+                        lineItem));
+    }
+
+    private static void add(List<ProviderCharge> charges, boolean floatCost, ProviderCharge c) {
+        charges.add(floatCost ? c.withBinaryFloatCost() : c);
     }
 
     /** What a line item the gateway never meters is, by whole words ("research" is not "search"); null if none. */

@@ -35,7 +35,8 @@ import java.util.TreeSet;
  * {@value #SCHEMA_VERSION}: {@code schema_version}, {@code source}, {@code month}, {@code through} (last day asked
  * for), {@code imported_at}, {@code origin}, {@code cost_days}, {@code usage_days}, {@code warnings}, {@code charges}
  * ({@code day}, {@code model}, {@code account}, {@code token_kind} or {@code unmetered_item}, {@code tokens} (-1: not
- * stated), {@code cost_usd} as a decimal string, {@code description}) and {@code usage} ({@code day}, {@code model},
+ * stated), {@code cost_usd} as a decimal string, {@code description}, {@code cost_usd_binary_float} true when the provider sent
+ * the cost as a binary floating-point number) and {@code usage} ({@code day}, {@code model},
  * {@code account} and the six token counts of {@link TokenUsage}). Amounts are decimal strings, never floats.
  */
 public final class StoredBills {
@@ -103,6 +104,9 @@ public final class StoredBills {
             n.put("tokens", c.tokens());
             n.put("cost_usd", c.costUsd().toPlainString());
             n.put("description", c.description());
+            if (c.binaryFloatCost()) {
+                n.put("cost_usd_binary_float", true);
+            }
         }
         ArrayNode usage = root.putArray("usage");
         for (ProviderUsage u : bill.usage()) {
@@ -167,7 +171,8 @@ public final class StoredBills {
                     item,
                     n.path("tokens").asLong(-1),
                     cost,
-                    optText(n, "description")));
+                    optText(n, "description"),
+                    n.path("cost_usd_binary_float").asBoolean(false)));
         }
         List<ProviderUsage> usage = new ArrayList<>();
         i = 0;

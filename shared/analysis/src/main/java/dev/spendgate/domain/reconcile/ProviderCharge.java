@@ -15,6 +15,8 @@ import java.util.Objects;
  *     batch-tier token charge
  * @param tokens the token quantity the bill states for this line, or -1 when the bill does not state it
  * @param description the provider's own words for the line (line item, description, usage type)
+ * @param binaryFloatCost the provider sent the cost as a binary floating-point number (OpenAI's Costs API): exact to
+ *     float noise, not a figure rounded to its printed decimals ({@code 3.0} is three dollars, not 2.95..3.05)
  */
 public record ProviderCharge(
         BillSource source,
@@ -25,7 +27,8 @@ public record ProviderCharge(
         String unmeteredItem,
         long tokens,
         BigDecimal costUsd,
-        String description) {
+        String description,
+        boolean binaryFloatCost) {
 
     public ProviderCharge {
         Objects.requireNonNull(source, "source");
@@ -34,6 +37,26 @@ public record ProviderCharge(
         if ((tokenKind == null) == (unmeteredItem == null) && !(tokenKind != null && BATCH.equals(unmeteredItem))) {
             throw new IllegalArgumentException("a charge is either a metered token charge or a never-metered item");
         }
+    }
+
+    /** A charge whose cost is a decimal figure, rounded to its last printed decimal. */
+    public ProviderCharge(
+            BillSource source,
+            LocalDate day,
+            String model,
+            String account,
+            TokenKind tokenKind,
+            String unmeteredItem,
+            long tokens,
+            BigDecimal costUsd,
+            String description) {
+        this(source, day, model, account, tokenKind, unmeteredItem, tokens, costUsd, description, false);
+    }
+
+    /** This charge, its cost sent as a binary floating-point number. */
+    public ProviderCharge withBinaryFloatCost() {
+        return new ProviderCharge(
+                source, day, model, account, tokenKind, unmeteredItem, tokens, costUsd, description, true);
     }
 
     /** The item of batch-tier charges: compared when the gateway recorded batch results, else never metered. */

@@ -187,7 +187,7 @@ public final class Reconciler {
             a.model = a.model == null ? c.model() : a.model;
             a.billed = a.billed.add(c.costUsd());
             a.chargeCount++;
-            a.tolerance = a.tolerance.add(rounding(c.costUsd()));
+            a.tolerance = a.tolerance.add(c.binaryFloatCost() ? FLOAT_NOISE : rounding(c.costUsd()));
             a.accounts.merge(c.account() == null ? "" : c.account(), c.costUsd(), BigDecimal::add);
             if (compared) {
                 a.billedByKind.merge(c.tokenKind(), c.costUsd(), BigDecimal::add);
@@ -419,8 +419,9 @@ public final class Reconciler {
 
     /**
      * Half a unit of the last decimal the provider gave (a cent-rounded amount may be off by half a cent), at least
-     * {@link #FLOAT_NOISE} for amounts sent as binary floating point. Trailing zeros count: {@code "30.00"} cents is
-     * exact to the hundredth of a cent, not to the dime.
+     * {@link #FLOAT_NOISE}. Trailing zeros count: {@code "30.00"} cents is exact to the hundredth of a cent, not to the
+     * dime. A cost sent as a binary floating-point number ({@link ProviderCharge#binaryFloatCost()}) is not rounded to
+     * its shortest printed form: it gets {@link #FLOAT_NOISE} only.
      */
     static BigDecimal rounding(BigDecimal amount) {
         BigDecimal half =
