@@ -124,7 +124,6 @@ class CacheRoutingReviewIT {
      * the strictest threshold, 0.95.
      */
     @Test
-    @Disabled("DEFECT rev23d-1: semantic cache serves 'Who can X?' the answer to 'How do I X?' (score 1.0)")
     void semantic_whoCanVersusHowDoI_isAnotherQuestion() throws Exception {
         start("""
                 {"cache": [{"feature": "sem-help", "mode": "semantic", "ttl_seconds": 600, "threshold": "0.95"}]}
@@ -500,7 +499,6 @@ class CacheRoutingReviewIT {
      * answer at the strictest threshold. Same cause as rev23d-1.
      */
     @Test
-    @Disabled("DEFECT rev23d-1: semantic cache serves 'give access' the answer to 'get access' (score 1.0)")
     void semantic_getVersusGiveAccess_isAnotherQuestion() throws Exception {
         start("""
                 {"cache": [{"feature": "sem-help", "mode": "semantic", "ttl_seconds": 600, "threshold": "0.95"}]}

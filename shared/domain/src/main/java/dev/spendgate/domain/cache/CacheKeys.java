@@ -55,13 +55,20 @@ public final class CacheKeys {
         return sha256(endpoint + "\n" + partition + "\n" + canonical(body));
     }
 
+    /**
+     * The version of {@link QuestionSimilarity}'s sketches, part of the prefix key: questions indexed by an earlier
+     * version (which dropped question words such as "who" and "how") are never compared with the current one's, so an
+     * upgrade costs one TTL of semantic near-hits, never a false hit.
+     */
+    static final String SKETCH_VERSION = "2";
+
     /** The prefix key, or null when the request has no last message of plain text to compare. */
     public static String prefix(String endpoint, String partition, JsonNode body) {
         Varying v = varying(body);
         if (v == null) {
             return null;
         }
-        return sha256("prefix\n" + endpoint + "\n" + partition + "\n" + canonical(v.withoutIt()));
+        return sha256("prefix" + SKETCH_VERSION + "\n" + endpoint + "\n" + partition + "\n" + canonical(v.withoutIt()));
     }
 
     /** The text of the request's last message (the question), or null when it is not plain text. */

@@ -9,15 +9,18 @@ import java.util.TreeSet;
 
 /**
  * Lexical similarity of two short questions, for the semantic response cache. A question becomes the set of its
- * content words (lower-cased, stop words and request framing such as "how do I", "please", "tell me about" dropped,
- * plural and verb endings cut; symbols such as {@code $ % / <} kept) and the sequence of its numbers (signed; a token
+ * content words (lower-cased, stop words and request framing such as "do I", "please", "tell me about", "show me"
+ * dropped, plural and verb endings cut; symbols such as {@code $ % / <} kept), its question words (what is asked:
+ * "who", "how", "what" or "which", ...) and the sequence of its numbers (signed; a token
  * of letters and digits such as an order id {@code AB1234} counts as a number);
  * similarity is the Jaccard index of the two word sets (shared words over all words), and 0 when the numbers differ
  * ("order 123" is never "order 124", "3 bigger than 5" never "5 bigger than 3") or the direction does: role words
  * (to, from, into, than, before, after, ...) split a question into segments, and shared words in other roles or in
  * another order across them ("100 USD to EUR", "100 EUR to USD") make another question; so do, when both questions
  * have personal pronouns, shared words in another order across a pronoun ("Can my manager read my messages?", "Can I
- * read my manager's messages?": who does what to whom). Negations ("not",
+ * read my manager's messages?": who does what to whom); and so do two questions that both have question words and ask
+ * different things ("Who can reset my password?", "How do I reset my password?"); a question without one ("Tell me
+ * about your refund policy") is compared by its words alone. Question words are not counted as words. Negations ("not",
  * "can't", "never") and prefixes ("unopened") are content, so they keep different questions apart. With Jaccard one
  * word swapped among n keeps (n-1)/(n+1): below 0.85 for questions of fewer than 14 content words.
  *
@@ -69,12 +72,9 @@ public final class QuestionSimilarity {
             "can",
             "could",
             "would",
-            "should",
             "will",
-            "shall",
             "may",
             "might",
-            "must",
             "i",
             "me",
             "my",
@@ -93,13 +93,6 @@ public final class QuestionSimilarity {
             "those",
             "there",
             "here",
-            "what",
-            "whats",
-            "which",
-            "who",
-            "whom",
-            "how",
-            "hows",
             "please",
             "pls",
             "kindly",
@@ -112,8 +105,6 @@ public final class QuestionSimilarity {
             "like",
             "let",
             "lets",
-            "show",
-            "give",
             "help",
             "hi",
             "hello",
@@ -132,7 +123,6 @@ public final class QuestionSimilarity {
             "just",
             "also",
             "really",
-            "get",
             "go",
             "going",
             "s",
@@ -144,6 +134,39 @@ public final class QuestionSimilarity {
             "quick",
             "quickly",
             "question");
+
+    /**
+     * Question words, each to the kind of answer it asks for ("which" asks what "what" does): what a question asks
+     * about ("who can reset my password?" wants a person, "how do I reset my password?" steps). Kept apart from the
+     * content words ({@link #INTERROGATIVES}); words such as "show" and "give" are framing only before "me" or "us"
+     * ("show me how to ...", {@link #FRAMED}), else content ("give access" is not "get access").
+     */
+    private static final java.util.Map<String, String> QUESTION_WORDS = java.util.Map.ofEntries(
+            java.util.Map.entry("what", "what"),
+            java.util.Map.entry("whats", "what"),
+            java.util.Map.entry("which", "what"),
+            java.util.Map.entry("who", "who"),
+            java.util.Map.entry("whom", "who"),
+            java.util.Map.entry("whos", "who"),
+            java.util.Map.entry("whose", "whose"),
+            java.util.Map.entry("how", "how"),
+            java.util.Map.entry("hows", "how"),
+            java.util.Map.entry("when", "when"),
+            java.util.Map.entry("whens", "when"),
+            java.util.Map.entry("where", "where"),
+            java.util.Map.entry("wheres", "where"),
+            java.util.Map.entry("why", "why"),
+            java.util.Map.entry("whys", "why"));
+
+    /** The hashes that stand for question words in a sketch's words, sorted. */
+    private static final long[] INTERROGATIVES = QUESTION_WORDS.values().stream()
+            .distinct()
+            .mapToLong(QuestionSimilarity::questionHash)
+            .sorted()
+            .toArray();
+
+    /** Verbs that are request framing before "me" or "us" ("show me", "give us") and content otherwise. */
+    private static final Set<String> FRAMED = Set.of("show", "give", "get");
 
     /**
      * Words that give the words after them a role ("100 USD to EUR", "from Monday to Friday", "3 bigger than 5"):
@@ -289,6 +312,14 @@ public final class QuestionSimilarity {
             if (PERSONS.contains(word)) {
                 persons = Math.min(persons + 1, FIELD);
             }
+            String asks = QUESTION_WORDS.get(word);
+            if (asks != null) {
+                words.add(questionHash(asks)); // what is asked, not where: not placed
+                continue;
+            }
+            if (FRAMED.contains(word) && beforeMeOrUs(lower, i)) {
+                continue;
+            }
             if (!STOP.contains(word)) {
                 long h = hash(stem(word));
                 words.add(h);
@@ -305,6 +336,24 @@ public final class QuestionSimilarity {
                 toArray(words), numbers.stream().mapToLong(Long::longValue).toArray(), placed);
     }
 
+    /** Whether the word after position {@code from} is "me" or "us" ("show me how", "give us the list"). */
+    private static boolean beforeMeOrUs(String text, int from) {
+        int k = from;
+        while (k < text.length() && !Character.isLetterOrDigit(text.charAt(k))) {
+            k++;
+        }
+        boolean pronoun = text.startsWith("me", k) || text.startsWith("us", k);
+        return pronoun && (k + 2 == text.length() || !Character.isLetterOrDigit(text.charAt(k + 2)));
+    }
+
+    private static long questionHash(String kind) {
+        return hash("?" + kind); // "?" is in no word: never a content word's hash
+    }
+
+    private static boolean interrogative(long h) {
+        return Arrays.binarySearch(INTERROGATIVES, h) >= 0;
+    }
+
     /** A word's place: its role segment (index and role), how many personal pronouns precede it, its position. */
     private static long placed(long segment, long persons, int position) {
         return segment | (persons << PERSONS_SHIFT) | (Math.min(position, POSITION) << POSITION_SHIFT);
@@ -316,35 +365,66 @@ public final class QuestionSimilarity {
      * takes another role in each ("into French", "from French"), or two come in one order across a role word in one
      * and the other order in the other ("USD to EUR", "EUR to USD"), or, when both questions have personal pronouns,
      * two that a pronoun separates in either come in the other order in the other ("my manager read my messages",
-     * "I read my manager's messages"). Otherwise words within one segment may come in any order ("reset password",
-     * "password reset - how?").
+     * "I read my manager's messages"), or when both have question words and they differ ("who can", "how do I").
+     * Question words are left out of the index. Otherwise words within one segment may come in any order ("reset
+     * password", "password reset - how?").
      */
     public static double similarity(Sketch a, Sketch b) {
         if (!Arrays.equals(a.numbers(), b.numbers())) {
             return 0;
         }
-        if (a.words().length == 0 || b.words().length == 0) {
-            return a.words().length == b.words().length ? 1 : 0;
-        }
-        if (reversed(a.order(), b.order())) {
-            return 0;
-        }
+        long[] wa = a.words();
+        long[] wb = b.words();
         int common = 0;
+        int onlyA = 0;
+        int onlyB = 0;
+        int asksA = 0; // question words: compared as what is asked, not counted as words
+        int asksB = 0;
+        boolean asksDiffer = false;
         int i = 0;
         int j = 0;
-        while (i < a.words().length && j < b.words().length) {
-            int cmp = Long.compare(a.words()[i], b.words()[j]);
+        while (i < wa.length || j < wb.length) {
+            int cmp = i == wa.length ? 1 : j == wb.length ? -1 : Long.compare(wa[i], wb[j]);
+            long h = cmp <= 0 ? wa[i] : wb[j];
+            boolean asks = interrogative(h);
             if (cmp == 0) {
-                common++;
+                if (asks) {
+                    asksA++;
+                    asksB++;
+                } else {
+                    common++;
+                }
                 i++;
                 j++;
             } else if (cmp < 0) {
+                if (asks) {
+                    asksA++;
+                    asksDiffer = true;
+                } else {
+                    onlyA++;
+                }
                 i++;
             } else {
+                if (asks) {
+                    asksB++;
+                    asksDiffer = true;
+                } else {
+                    onlyB++;
+                }
                 j++;
             }
         }
-        return (double) common / (a.words().length + b.words().length - common);
+        if (asksDiffer && asksA > 0 && asksB > 0) {
+            return 0; // "who can reset it?" is not "how do I reset it?"; "tell me about X" may be "what is X?"
+        }
+        int all = common + onlyA + onlyB;
+        if (all == 0) {
+            return 1;
+        }
+        if (common == 0 || reversed(a.order(), b.order())) {
+            return 0;
+        }
+        return (double) common / all;
     }
 
     /**
