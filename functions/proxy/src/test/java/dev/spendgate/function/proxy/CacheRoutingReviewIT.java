@@ -152,7 +152,6 @@ class CacheRoutingReviewIT {
      * 0.909, over the default threshold 0.90, and the negated question is served the other one's list.
      */
     @Test
-    @Disabled("DEFECT rev23d-2: semantic cache hits a negated question at the default threshold 0.90")
     void semantic_negatedQuestion_isAnotherQuestion() throws Exception {
         start("""
                 {"cache": [{"feature": "sem-plans", "mode": "semantic", "ttl_seconds": 600}]}

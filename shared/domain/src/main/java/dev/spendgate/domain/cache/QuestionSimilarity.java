@@ -20,8 +20,10 @@ import java.util.TreeSet;
  * have personal pronouns, shared words in another order across a pronoun ("Can my manager read my messages?", "Can I
  * read my manager's messages?": who does what to whom); and so do two questions that both have question words and ask
  * different things ("Who can reset my password?", "How do I reset my password?"); a question without one ("Tell me
- * about your refund policy") is compared by its words alone. Question words are not counted as words. Negations ("not",
- * "can't", "never") and prefixes ("unopened") are content, so they keep different questions apart. With Jaccard one
+ * about your refund policy") is compared by its words alone. Question words are not counted as words. A negated
+ * question ("not", "can't", "never", "without") is never like one that is not, however long (one "not" among ten
+ * shared words would keep 10/11), nor is one with "should" or "must" like one without; prefixes ("unopened") are
+ * content, so they keep different questions apart. With Jaccard one
  * word swapped among n keeps (n-1)/(n+1): below 0.85 for questions of fewer than 14 content words.
  *
  * <p>Only 64-bit hashes of the words are kept ({@link Sketch}), never the text. Why lexical and not an embedding:
@@ -165,6 +167,47 @@ public final class QuestionSimilarity {
             .sorted()
             .toArray();
 
+    /**
+     * Words that turn a question's answer around, in classes: a negation ("not", "never", "without", ...: "n't" and
+     * "cannot" are read as "not"), "should" (advice) and "must" (obligation). Two questions are alike only with the
+     * same classes: "Which plans don't include SSO?" asks for the plans "Which plans include SSO?" leaves out, however
+     * many words the two share. Kept as content words too.
+     */
+    private static final java.util.Map<String, Integer> POLARITY = java.util.Map.ofEntries(
+            java.util.Map.entry("not", 1),
+            java.util.Map.entry("no", 1),
+            java.util.Map.entry("never", 1),
+            java.util.Map.entry("without", 1),
+            java.util.Map.entry("none", 1),
+            java.util.Map.entry("nothing", 1),
+            java.util.Map.entry("nobody", 1),
+            java.util.Map.entry("nowhere", 1),
+            java.util.Map.entry("neither", 1),
+            java.util.Map.entry("nor", 1),
+            java.util.Map.entry("should", 2),
+            java.util.Map.entry("shall", 2),
+            java.util.Map.entry("ought", 2),
+            java.util.Map.entry("must", 4));
+
+    /** "n't" typed without its apostrophe ("dont", "cant"): read as "not", as "don't" and "can't" are. */
+    private static final Set<String> NOT_WITHOUT_APOSTROPHE = Set.of(
+            "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "cant", "couldnt", "wont", "wouldnt",
+            "hasnt", "havent", "hadnt");
+
+    /** The hashes of the {@link #POLARITY} words as sketched, sorted, and each one's class at the same index. */
+    private static final long[] POLARITY_HASHES;
+
+    private static final int[] POLARITY_CLASSES;
+
+    static {
+        long[][] byHash = POLARITY.entrySet().stream()
+                .map(e -> new long[] {hash(stem(e.getKey())), e.getValue()})
+                .sorted((x, y) -> Long.compare(x[0], y[0]))
+                .toArray(long[][]::new);
+        POLARITY_HASHES = Arrays.stream(byHash).mapToLong(e -> e[0]).toArray();
+        POLARITY_CLASSES = Arrays.stream(byHash).mapToInt(e -> (int) e[1]).toArray();
+    }
+
     /** Verbs that are request framing before "me" or "us" ("show me", "give us") and content otherwise. */
     private static final Set<String> FRAMED = Set.of("show", "give", "get");
 
@@ -290,6 +333,9 @@ public final class QuestionSimilarity {
                 i++;
             }
             String word = lower.substring(start, i);
+            if (NOT_WITHOUT_APOSTROPHE.contains(word)) {
+                word = "not";
+            }
             if (word.chars().allMatch(Character::isDigit)) {
                 // a sign: a minus right before the number, not joining it to a word or number ("3-5" is a range)
                 boolean negative = start > 0
@@ -350,6 +396,11 @@ public final class QuestionSimilarity {
         return hash("?" + kind); // "?" is in no word: never a content word's hash
     }
 
+    private static int polarity(long h) {
+        int k = Arrays.binarySearch(POLARITY_HASHES, h);
+        return k < 0 ? 0 : POLARITY_CLASSES[k];
+    }
+
     private static boolean interrogative(long h) {
         return Arrays.binarySearch(INTERROGATIVES, h) >= 0;
     }
@@ -365,7 +416,8 @@ public final class QuestionSimilarity {
      * takes another role in each ("into French", "from French"), or two come in one order across a role word in one
      * and the other order in the other ("USD to EUR", "EUR to USD"), or, when both questions have personal pronouns,
      * two that a pronoun separates in either come in the other order in the other ("my manager read my messages",
-     * "I read my manager's messages"), or when both have question words and they differ ("who can", "how do I").
+     * "I read my manager's messages"), or when both have question words and they differ ("who can", "how do I"), or
+     * when one is negated and the other not, or one has "should" ("must") and the other not.
      * Question words are left out of the index. Otherwise words within one segment may come in any order ("reset
      * password", "password reset - how?").
      */
@@ -381,12 +433,17 @@ public final class QuestionSimilarity {
         int asksA = 0; // question words: compared as what is asked, not counted as words
         int asksB = 0;
         boolean asksDiffer = false;
+        int polarityA = 0; // classes of negation and modality present
+        int polarityB = 0;
         int i = 0;
         int j = 0;
         while (i < wa.length || j < wb.length) {
             int cmp = i == wa.length ? 1 : j == wb.length ? -1 : Long.compare(wa[i], wb[j]);
             long h = cmp <= 0 ? wa[i] : wb[j];
             boolean asks = interrogative(h);
+            int polarity = polarity(h);
+            polarityA |= cmp <= 0 ? polarity : 0;
+            polarityB |= cmp >= 0 ? polarity : 0;
             if (cmp == 0) {
                 if (asks) {
                     asksA++;
@@ -413,6 +470,9 @@ public final class QuestionSimilarity {
                 }
                 j++;
             }
+        }
+        if (polarityA != polarityB) {
+            return 0; // "don't include" is not "include", "should I" not "can I"
         }
         if (asksDiffer && asksA > 0 && asksB > 0) {
             return 0; // "who can reset it?" is not "how do I reset it?"; "tell me about X" may be "what is X?"

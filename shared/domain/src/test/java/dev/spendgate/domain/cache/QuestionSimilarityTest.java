@@ -48,7 +48,11 @@ class QuestionSimilarityTest {
             List.of("Can my boss fire me?", "Can I fire my boss?"),
             List.of("How do I change my email address?", "Who can change my email address?"),
             List.of("Should I upgrade my plan?", "Can I upgrade my plan?"),
-            List.of("How do I get access to the admin console?", "How do I give access to the admin console?"));
+            List.of("How do I get access to the admin console?", "How do I give access to the admin console?"),
+            List.of(
+                    "Which enterprise plans include phone support, a dedicated account manager and single sign-on?",
+                    "Which enterprise plans don't include phone support, a dedicated account manager and single"
+                            + " sign-on?"));
 
     static final List<List<String>> SYNONYM_PARAPHRASES = List.of(
             List.of("How do I reset my password?", "I forgot my password, what now?"),
