@@ -409,7 +409,6 @@ class CacheRoutingReviewIT {
      * (its language, "not", one name) always come close to 1.
      */
     @Test
-    @Disabled("DEFECT rev23d-8: semantic cache answers 'Translate into German: T' with the French translation")
     void semantic_sameTextAnotherTargetLanguage_isAnotherRequest() throws Exception {
         start("""
                 {"cache": [{"feature": "sem-translate", "mode": "semantic", "ttl_seconds": 600, "threshold": "0.95"}]}

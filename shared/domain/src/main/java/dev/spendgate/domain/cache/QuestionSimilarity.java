@@ -23,8 +23,10 @@ import java.util.TreeSet;
  * about your refund policy") is compared by its words alone. Question words are not counted as words. A negated
  * question ("not", "can't", "never", "without") is never like one that is not, however long (one "not" among ten
  * shared words would keep 10/11), nor is one with "should" or "must" like one without; prefixes ("unopened") are
- * content, so they keep different questions apart. With Jaccard one
- * word swapped among n keeps (n-1)/(n+1): below 0.85 for questions of fewer than 14 content words.
+ * content, so they keep different questions apart. A content word swapped
+ * for another (each question has a word the other lacks) makes another question at any length: Jaccard alone would
+ * keep (n-1)/(n+1), over 0.95 for "Translate into French: <a 40-word letter>" and "... into German: <the same>"; only
+ * words added to one question (framing, detail) are graded by the index.
  *
  * <p>Only 64-bit hashes of the words are kept ({@link Sketch}), never the text. Why lexical and not an embedding:
  * nothing may be downloaded at run time, and for a cache a false hit (another question's answer) is far worse than a
@@ -417,7 +419,8 @@ public final class QuestionSimilarity {
      * and the other order in the other ("USD to EUR", "EUR to USD"), or, when both questions have personal pronouns,
      * two that a pronoun separates in either come in the other order in the other ("my manager read my messages",
      * "I read my manager's messages"), or when both have question words and they differ ("who can", "how do I"), or
-     * when one is negated and the other not, or one has "should" ("must") and the other not.
+     * when one is negated and the other not, or one has "should" ("must") and the other not, or when each has a
+     * content word the other lacks ("French", "German").
      * Question words are left out of the index. Otherwise words within one segment may come in any order ("reset
      * password", "password reset - how?").
      */
@@ -481,8 +484,8 @@ public final class QuestionSimilarity {
         if (all == 0) {
             return 1;
         }
-        if (common == 0 || reversed(a.order(), b.order())) {
-            return 0;
+        if (common == 0 || (onlyA > 0 && onlyB > 0) || reversed(a.order(), b.order())) {
+            return 0; // a word in each that the other lacks: another question of the same shape, however long
         }
         return (double) common / all;
     }

@@ -29,6 +29,13 @@ class QuestionSimilarityTest {
             List.of("Which plans include phone support?", "What plans include phone support?"),
             List.of("Show me how to reset my password", "How do I reset my password?"));
 
+    /** 40 content words: one word swapped among them keeps a Jaccard of 0.95. */
+    static final String LETTER = "Dear customer, your quarterly invoice for the enterprise plan is attached. Payment is"
+            + " due within thirty days of the invoice date, and late payments incur a fee. If you believe any charge is"
+            + " wrong, reply to this message with the invoice reference and our billing team will review it and correct"
+            + " your account balance before the next billing cycle begins. Thank you for choosing Acme as your cloud"
+            + " storage provider.";
+
     static final List<List<String>> DIFFERENT_QUESTIONS = List.of(
             List.of("How do I reset my password?", "How do I reset my username?"),
             List.of("Where is my order 1234?", "Where is my order 1235?"),
@@ -52,7 +59,8 @@ class QuestionSimilarityTest {
             List.of(
                     "Which enterprise plans include phone support, a dedicated account manager and single sign-on?",
                     "Which enterprise plans don't include phone support, a dedicated account manager and single"
-                            + " sign-on?"));
+                            + " sign-on?"),
+            List.of("Translate into French: " + LETTER, "Translate into German: " + LETTER));
 
     static final List<List<String>> SYNONYM_PARAPHRASES = List.of(
             List.of("How do I reset my password?", "I forgot my password, what now?"),
