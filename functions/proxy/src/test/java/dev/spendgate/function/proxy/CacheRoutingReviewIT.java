@@ -467,7 +467,6 @@ class CacheRoutingReviewIT {
      * it (similarity 1.0) and the second asker is told the first one's amount, at the strictest threshold.
      */
     @Test
-    @Disabled("DEFECT rev23d-10: semantic cache matches different numbers written as ¾/⅓ or m²/m³ (score 1.0)")
     void semantic_differentUnicodeFractionsOrPowers_areDifferentNumbers() throws Exception {
         start("""
                 {"cache": [{"feature": "sem-fees", "mode": "semantic", "ttl_seconds": 600, "threshold": "0.95"}]}

@@ -12,7 +12,8 @@ import java.util.TreeSet;
  * content words (lower-cased, stop words and request framing such as "do I", "please", "tell me about", "show me"
  * dropped, plural and verb endings cut; symbols such as {@code $ % / <} kept), its question words (what is asked:
  * "who", "how", "what" or "which", ...) and the sequence of its numbers (signed; a token
- * of letters and digits such as an order id {@code AB1234} counts as a number);
+ * of letters and digits such as an order id {@code AB1234} counts as a number; read in Unicode compatibility form,
+ * so "\u00be" is 3/4 and "m\u00b3" is m3);
  * similarity is the Jaccard index of the two word sets (shared words over all words), and 0 when the numbers differ
  * ("order 123" is never "order 124", "3 bigger than 5" never "5 bigger than 3") or the direction does: role words
  * (to, from, into, than, before, after, ...) split a question into segments, and shared words in other roles or in
@@ -306,7 +307,9 @@ public final class QuestionSimilarity {
         TreeSet<Long> words = new TreeSet<>();
         List<Long> numbers = new ArrayList<>();
         java.util.LinkedHashMap<Long, Long> order = new java.util.LinkedHashMap<>();
-        String lower = text.toLowerCase(Locale.ROOT)
+        String lower = compatible(text)
+                .toLowerCase(Locale.ROOT)
+                .replace('\u2044', '/') // the fraction slash of "3\u20444" (NFKC's "\u00be")
                 .replace('\u2019', '\'')
                 .replace('\u2212', '-')
                 .replace("can't", "can not")
@@ -343,7 +346,11 @@ public final class QuestionSimilarity {
                 boolean negative = start > 0
                         && lower.charAt(start - 1) == '-'
                         && (start == 1 || !Character.isLetterOrDigit(lower.charAt(start - 2)));
-                String number = word.replaceFirst("^0+(?=.)", "");
+                int zeros = 0;
+                while (zeros < word.length() - 1 && word.charAt(zeros) == '0') {
+                    zeros++;
+                }
+                String number = word.substring(zeros);
                 numbers.add(hash(negative && !number.equals("0") ? "-" + number : number));
                 continue;
             }
@@ -382,6 +389,20 @@ public final class QuestionSimilarity {
         }
         return new Sketch(
                 toArray(words), numbers.stream().mapToLong(Long::longValue).toArray(), placed);
+    }
+
+    /**
+     * The text in Unicode compatibility form (NFKC), where a vulgar fraction or a superscript is its digits ("\u00be" is
+     * "3\u20444", "m\u00b2" is "m2"): numbers however written, never dropped as symbols. ASCII text is returned as it
+     * is, without a copy.
+     */
+    private static String compatible(String text) {
+        for (int k = 0; k < text.length(); k++) {
+            if (text.charAt(k) >= 0x80) {
+                return java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFKC);
+            }
+        }
+        return text;
     }
 
     /** Whether the word after position {@code from} is "me" or "us" ("show me how", "give us the list"). */

@@ -102,6 +102,21 @@ class QuestionSimilarityTest {
     }
 
     @Test
+    void similarity_unicodeFractionsAndPowers_areNumbers() {
+        assertThat(similarity(
+                        List.of("How much is \u00be of the monthly fee?", "How much is \u2153 of the monthly fee?")))
+                .isZero();
+        assertThat(similarity(List.of("Storage cost per m\u00b2?", "Storage cost per m\u00b3?")))
+                .isZero();
+        assertThat(similarity(List.of("How much is \u00bd of the fee?", "How much is 1/2 of the fee?")))
+                .as("one number, however written")
+                .isEqualTo(1.0);
+        assertThat(similarity(List.of("Where is order \uff11\uff12\uff13\uff14?", "Where is order 1234?")))
+                .as("full-width digits are digits")
+                .isEqualTo(1.0);
+    }
+
+    @Test
     void similarity_idsOfLettersAndDigits_areNumbers() {
         String question = "Hello, I ordered a blue winter jacket and matching gloves last Tuesday, paid by credit card,"
                 + " and the tracking page still shows processing. When will order %s be dispatched?";
