@@ -136,8 +136,8 @@ class LocalGatewayCrashIT {
                 .filter(c -> c != null)
                 .reduce(BigDecimal.ZERO, BigDecimal::add);
         BigDecimal settled = spentToday();
-        // Settlement comes first, then the record: a call killed in between is settled without a record, so the
-        // two differ by at most the calls in flight at the kill.
+        // The record comes first, then the settlement: a call killed in between (or in flight) is charged at its
+        // worst case at the restart, so the two differ by at most the worst cases of the calls in flight at the kill.
         assertThat(settled).isGreaterThanOrEqualTo(recorded);
         assertThat(settled.subtract(recorded))
                 .isLessThanOrEqualTo(estimateCeiling().multiply(BigDecimal.valueOf(CONNECTIONS)));

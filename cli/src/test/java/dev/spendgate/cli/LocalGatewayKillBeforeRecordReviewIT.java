@@ -43,7 +43,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,7 +118,6 @@ class LocalGatewayKillBeforeRecordReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R23B-1: SIGKILL between a local call's settlement and its record loses the record for good")
     void sigkillAfterTheSettlementBeforeTheRecord_restartStillHasOneRecordForTheCall() throws Exception {
         int debugPort = freePort();
         start("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:" + debugPort);

@@ -73,6 +73,11 @@ public final class GatewayRuntime implements AutoCloseable {
     private final ConsoleHandler console;
     private final Clock clock;
     private final java.math.BigDecimal worstCaseAlertUsd; // null: never
+    /**
+     * The request ids of the records found in the usage journal at start (the previous process's last ones), until
+     * {@link #chargeCallsOfPreviousProcess()}: a call it charged whose own record is among them needs no estimate.
+     */
+    private volatile java.util.Set<String> recordedByPreviousProcess = java.util.Set.of();
 
     private GatewayRuntime(
             Gateway gateway,
@@ -215,7 +220,8 @@ public final class GatewayRuntime implements AutoCloseable {
         optimizations.checkPolicyWith(new PolicyTargets(providers, pricing));
         UsageLogWriter usageLog = UsageLogWriter.create(usageSink, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
-        usageLog.recoverJournal();
+        java.util.Set<String> recordedBefore = new java.util.HashSet<>();
+        usageLog.recoverJournal(recordedBefore::add);
         DegradationChains chains = DegradationChains.parse(config.budgets().degradeChains());
         ConfiguredPricing.requireChainsPriced(chains, config, pricing);
         CostEstimator estimator = new CostEstimator(
@@ -265,7 +271,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.upstreamTimeout(),
                 clock,
                 gateway.bodyMemory());
-        return new GatewayRuntime(
+        GatewayRuntime runtime = new GatewayRuntime(
                 gateway,
                 providers,
                 outcomes,
@@ -278,6 +284,8 @@ public final class GatewayRuntime implements AutoCloseable {
                 clock,
                 flushInterval,
                 config.budgets().worstCaseAlertUsd());
+        runtime.recordedByPreviousProcess = recordedBefore;
+        return runtime;
     }
 
     /**
@@ -463,6 +471,7 @@ public final class GatewayRuntime implements AutoCloseable {
      */
     public BudgetEnforcer.Swept chargeCallsOfPreviousProcess() {
         BudgetEnforcer.Swept swept = budgetGate.sweepAll(this::recordUnsettled);
+        recordedByPreviousProcess = java.util.Set.of();
         report(swept);
         budgetStores.flush().run();
         return swept;
@@ -509,6 +518,11 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** The sweeper's {@code recordFirst}: the call's worst-case record, durable before its entry is charged. */
     private void recordUnsettled(dev.spendgate.domain.budget.ReservationJournal.OpenReservation open) {
+        if (recordedByPreviousProcess.contains(open.call().requestId())) {
+            // the local gateway appends a call's record before its settlement: killed in between, the call's own
+            // record is durable (and readers would keep it over an estimate), its worst case is still charged
+            return;
+        }
         usageLog.append(UnsettledCalls.record(open, clock.instant()));
         if (!usageLog.journaled()) {
             if (!usageLog.flushSaved()) {

@@ -340,6 +340,15 @@ public final class UsageLogWriter implements AutoCloseable {
      * saved, the earlier process's segments included, so none may be left undelivered behind it.
      */
     public int recoverJournal() {
+        return recoverJournal(requestId -> {});
+    }
+
+    /**
+     * As {@link #recoverJournal()}, telling {@code requestIds} the request id of each record found in the journal: the
+     * records the earlier process made durable in its last moments, such as that of a call it died settling.
+     */
+    public int recoverJournal(java.util.function.Consumer<String> requestIds) {
+        Objects.requireNonNull(requestIds, "requestIds");
         flushLock.lock();
         try {
             int recovered = 0;
@@ -349,6 +358,7 @@ public final class UsageLogWriter implements AutoCloseable {
                 for (String line : segment.lines()) {
                     try {
                         UsageRecord r = UsageRecordCodec.read(line);
+                        requestIds.accept(r.requestId());
                         byHour.computeIfAbsent(
                                         Math.floorDiv(r.tsStart().getEpochSecond(), 3600L), h -> new ArrayList<>())
                                 .add(r);

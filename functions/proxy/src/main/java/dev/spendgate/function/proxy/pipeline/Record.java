@@ -34,9 +34,11 @@ import java.util.function.Predicate;
  * replaces the worst case; an unpriced call keeps its reservation) and appends its one usage record, durable in the
  * journal when this returns. Calls refused before authentication leave no record. A carrier with a remote budget
  * store takes both off the client's path ({@link ResponseSink#runAfterEnd}): they then run after the answer's last
- * byte, and the remaining budget the answer carries is computed from the reservation's answer. Where the record is
- * in memory until a flush (the deployed proxy), the call's journal entry is kept, marked settled, until the record is
- * durable, so a process that dies in between leaves the sweeper the call's record to write.
+ * byte, and the remaining budget the answer carries is computed from the reservation's answer. Either way a call's
+ * journal entry ends only once its record is durable: where the record is in memory until a flush (the deployed
+ * proxy), the entry is kept, marked settled, until then, so a process that dies in between leaves the sweeper the
+ * call's record to write; where the usage log journals each record (the local gateway), the record is appended before
+ * the settlement, which ends the entry.
  */
 public final class Record {
     /** Top-level fields that do not change the answer, left out of the request fingerprint. */
@@ -73,6 +75,15 @@ public final class Record {
             append(ctx, endNanos, endEntry[0]);
         })) {
             return ctx.budget() == null ? Optional.empty() : ctx.budget().remainingAfter(actual(ctx));
+        }
+        if (usageLog.journaled()) {
+            // The record first: the settlement is what ends the call's journal entry (the ledger's journal names it),
+            // so a process killed in between leaves the entry, and the next start charges the call's worst case and
+            // writes its record (readers keep the call's own). Settled first, such a kill left spend and no record.
+            append(ctx, System.nanoTime(), null);
+            Optional<BigDecimal> remaining = settle(ctx, new Runnable[1]);
+            CallStages.stamp(CallStages.Stage.SETTLED);
+            return remaining;
         }
         Runnable[] endEntry = {null};
         Optional<BigDecimal> remaining = settle(ctx, endEntry);
