@@ -41,7 +41,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -125,7 +124,6 @@ class LocalGatewayFullDiskSettlementReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R23B-2: a settlement pending on a full disk is lost when killed after the journal's flush")
     void settledOnAFullDisk_killedBetweenTheTwoFlushesOnceSpaceReturns_restartStillCountsTheCall() throws Exception {
         int debugPort = freePort();
         start("-agentlib:jdwp=transport=dt_socket,server=y,suspend=n,address=127.0.0.1:" + debugPort);

@@ -312,6 +312,14 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return java.util.Set.copyOf(settledReservations);
     }
 
+    /**
+     * Whether a settlement counted in memory is not yet in the journal: its write failed (a full disk) and waits for
+     * the next commit that succeeds, or for {@link #flush()}, which writes it before the file.
+     */
+    public boolean settlementsPending() {
+        return !journal.drained();
+    }
+
     /** Sets {@code itemKey} to {@code next} if it still holds {@code expected} (null: absent). Takes no lock. */
     private boolean compareAndSet(String itemKey, BudgetState expected, BudgetState next) {
         return expected == null ? items.putIfAbsent(itemKey, next) == null : items.replace(itemKey, expected, next);

@@ -160,6 +160,11 @@ final class SegmentedLog implements AutoCloseable {
         }
     }
 
+    /** Whether every line appended has been written (none left pending by a failed commit: a full disk). */
+    boolean drained() {
+        return open.drained();
+    }
+
     List<Segment> pending() {
         lock.lock();
         try {

@@ -125,7 +125,9 @@ public final class LocalGatewayRuntime {
                             + " calls were in flight when the previous gateway stopped and are charged at their"
                             + " worst case");
         }
-        // flush: journal first, so each reservation in the ledger file is in the journal file unless opened in between
+        // flush: journal first, so each reservation in the ledger file is in the journal file unless opened in between;
+        // but a settlement the ledger's journal could not take yet (a full disk) goes to disk first: the reservation
+        // journal's flush forgets the call's entry, and a kill between the two would leave the call in neither
         return new BudgetStores(
                 policies,
                 ledger,
@@ -134,6 +136,9 @@ public final class LocalGatewayRuntime {
                 journal,
                 alerts,
                 () -> {
+                    if (ledger.settlementsPending()) {
+                        ledger.flush(); // throws while the disk is still full: the journal keeps its admission log
+                    }
                     journal.flush();
                     ledger.flush();
                 });
