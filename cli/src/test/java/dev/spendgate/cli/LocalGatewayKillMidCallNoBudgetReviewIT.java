@@ -29,7 +29,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,7 +74,6 @@ class LocalGatewayKillMidCallNoBudgetReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R23B-3: a call in flight when the local gateway is killed has no record without a budget")
     void sigkillWhileTheProviderHoldsTheCall_noBudget_restartStillRecordsTheCall() throws Exception {
         upstream.setDefaultBehavior(Behavior.defaults().withFirstByteDelay(Duration.ofSeconds(60)));
         start();
@@ -109,7 +107,6 @@ class LocalGatewayKillMidCallNoBudgetReviewIT {
      * stop's waits (a long reasoning call) is still billing the call when the process exits.
      */
     @Test
-    @Disabled("DEFECT R23B-3: a call in flight when the local gateway is stopped has no record without a budget")
     void sigtermWhileTheProviderHoldsTheCallPastTheStopsWaits_noBudget_restartStillRecordsTheCall() throws Exception {
         upstream.setDefaultBehavior(Behavior.defaults().withFirstByteDelay(Duration.ofSeconds(30)));
         start();

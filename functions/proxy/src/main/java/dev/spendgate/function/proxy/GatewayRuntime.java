@@ -553,9 +553,9 @@ public final class GatewayRuntime implements AutoCloseable {
         if (swept.recorded() > 0) {
             Log.warn(
                     null,
-                    "wrote the usage records of " + swept.recorded() + " settled calls whose own record may have died"
-                            + " with the process that was saving it (cost_basis reserved_worst_case; their budgets"
-                            + " hold the settled cost and were not charged again)");
+                    "wrote the usage records of " + swept.recorded() + " calls whose own record may have died"
+                            + " with the process that was saving it, settled or under no budget (cost_basis"
+                            + " reserved_worst_case; their budgets hold the settled cost and were not charged again)");
         }
         if (swept.failed() > 0) {
             Log.logger()

@@ -138,16 +138,12 @@ public final class BudgetEnforcer implements AutoCloseable {
             }
         }
         if (applicable.isEmpty()) {
-            return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false, null);
+            return call != null && executor == null
+                    ? journaledOnly(call, model, now)
+                    : new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false, null);
         }
         applicable = shareItems(applicable, now);
-        // A random (version 4) id from ThreadLocalRandom: UUID.randomUUID draws on one SecureRandom behind a lock,
-        // which every concurrent call queued on; the id only has to be unique, not unguessable.
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        String reservationId = new UUID(
-                        (random.nextLong() & ~0xF000L) | 0x4000L,
-                        (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L)
-                .toString();
+        String reservationId = newReservationId();
         Attempt first = attempt(applicable, model, estimate.apply(model), now, reservationId, call);
         if (first.outcome != Outcome.BLOCK) {
             return first.decision(model);
@@ -171,6 +167,37 @@ public final class BudgetEnforcer implements AutoCloseable {
             }
         }
         return first.decision(model);
+    }
+
+    /**
+     * A random (version 4) id from ThreadLocalRandom: UUID.randomUUID draws on one SecureRandom behind a lock, which
+     * every concurrent call queued on; the id only has to be unique, not unguessable.
+     */
+    private static String newReservationId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        return new UUID(
+                        (random.nextLong() & ~0xF000L) | 0x4000L,
+                        (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L)
+                .toString();
+    }
+
+    /**
+     * A call no budget applies to, on an in-process store (the local gateway): its journal entry is written all the
+     * same, holding nothing, and made durable before the call goes out, so that a call killed in flight has its record
+     * written at the next start ({@link #sweep}: recorded, nothing charged). Its settlement ends the entry as any
+     * call's does. A journal that cannot be written does not stop the call: no budget applies to it.
+     */
+    private BudgetDecision journaledOnly(ReservationJournal.Call call, String model, Instant now) {
+        String id = newReservationId();
+        try {
+            journal.open(new ReservationJournal.OpenReservation(
+                    id, List.of(), BigDecimal.ZERO, now.plus(reservationTtl), true, call));
+            journal.confirm(id);
+        } catch (RuntimeException e) {
+            removeQuietly(id);
+            return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false, null);
+        }
+        return new BudgetDecision(Outcome.ALLOW, model, BigDecimal.ZERO, List.of(), null, false, id, null, true);
     }
 
     /**
@@ -387,6 +414,19 @@ public final class BudgetEnforcer implements AutoCloseable {
                     continue;
                 }
                 boolean rest = open.id().endsWith(REST_SUFFIX);
+                if (!rest && open.itemKeys().isEmpty() && open.amount().signum() == 0) {
+                    // a call no budget applied to, journaled for its record alone: recorded, nothing to charge
+                    try {
+                        recordFirst.accept(open);
+                    } catch (RuntimeException e) {
+                        kept++;
+                        continue;
+                    }
+                    if (journal.remove(open.id())) {
+                        recorded++;
+                    }
+                    continue;
+                }
                 if (!rest) {
                     try {
                         recordFirst.accept(open);
