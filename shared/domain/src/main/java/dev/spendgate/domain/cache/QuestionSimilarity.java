@@ -163,6 +163,9 @@ public final class QuestionSimilarity {
             java.util.Map.entry("why", "why"),
             java.util.Map.entry("whys", "why"));
 
+    /** The hash of "what" (and "which"): the one question word a statement ("tell me about X") may stand for. */
+    private static final long WHAT = questionHash("what");
+
     /** The hashes that stand for question words in a sketch's words, sorted. */
     private static final long[] INTERROGATIVES = QUESTION_WORDS.values().stream()
             .distinct()
@@ -457,6 +460,8 @@ public final class QuestionSimilarity {
         int asksA = 0; // question words: compared as what is asked, not counted as words
         int asksB = 0;
         boolean asksDiffer = false;
+        boolean specificA = false; // a question word other than "what" ("why", "where", "who", "how", "when", "whose")
+        boolean specificB = false;
         int polarityA = 0; // classes of negation and modality present
         int polarityB = 0;
         int i = 0;
@@ -465,6 +470,9 @@ public final class QuestionSimilarity {
             int cmp = i == wa.length ? 1 : j == wb.length ? -1 : Long.compare(wa[i], wb[j]);
             long h = cmp <= 0 ? wa[i] : wb[j];
             boolean asks = interrogative(h);
+            boolean specific = asks && h != WHAT;
+            specificA |= specific && cmp <= 0;
+            specificB |= specific && cmp >= 0;
             int polarity = polarity(h);
             polarityA |= cmp <= 0 ? polarity : 0;
             polarityB |= cmp >= 0 ? polarity : 0;
@@ -500,6 +508,9 @@ public final class QuestionSimilarity {
         }
         if (asksDiffer && asksA > 0 && asksB > 0) {
             return 0; // "who can reset it?" is not "how do I reset it?"; "tell me about X" may be "what is X?"
+        }
+        if (specificA != specificB) {
+            return 0; // "why was I charged twice?" is not "I was charged twice", nor "why?" "thanks!"
         }
         int all = common + onlyA + onlyB;
         if (all == 0) {
