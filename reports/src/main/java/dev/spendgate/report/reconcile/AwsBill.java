@@ -44,6 +44,9 @@ import org.apache.commons.csv.CSVRecord;
  */
 public final class AwsBill {
     /** One export format: the columns read and their names. */
+    /** FOCUS's column that marks a correction of an earlier period ({@code Correction}). */
+    private static final String CHARGE_CLASS = "ChargeClass";
+
     private record Columns(
             String format,
             String day,
@@ -214,10 +217,19 @@ public final class AwsBill {
                                 where, "has " + r.size() + " fields, the header has " + header.size());
                     }
                     LocalDate day = day(r.get(c.day()), where, c.day());
-                    String lineType =
-                            header.contains(c.lineType()) ? r.get(c.lineType()).trim() : "Usage";
+                    // FOCUS ChargeClass "Correction": a change to an earlier, invoiced period (a refund), whose
+                    // ConsumedQuantity is null by the spec; never metered, and its day is not a day the export covers
+                    boolean correction = header.contains(CHARGE_CLASS)
+                            && r.get(CHARGE_CLASS).trim().equalsIgnoreCase("Correction");
+                    String lineType = correction
+                            ? "Correction"
+                            : header.contains(c.lineType())
+                                    ? r.get(c.lineType()).trim()
+                                    : "Usage";
                     boolean usage = lineType.isEmpty() || lineType.equalsIgnoreCase("Usage");
-                    days.add(day);
+                    if (!correction) {
+                        days.add(day);
+                    }
                     if (!isBedrock(r.get(c.service()))) {
                         skippedNonBedrock++;
                         continue;

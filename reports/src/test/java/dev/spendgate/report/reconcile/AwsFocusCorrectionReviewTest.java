@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.YearMonth;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +29,6 @@ class AwsFocusCorrectionReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R23C-7: a FOCUS Correction row (ConsumedQuantity null) makes the AWS export unreadable")
     @Test
     void aws_focusExportWithACorrectionOfLastMonth_readAndItsAmountCountedOrNamed() throws Exception {
         String header =

@@ -11,6 +11,7 @@ import dev.spendgate.domain.report.MonthlyUsage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -115,6 +116,7 @@ public final class Reconciler {
                 warnings.add(bill.source().id() + ": no token counts (usage report) given; differences cannot be"
                         + " split into traffic not seen by the gateway and price drift, so they count as unexplained");
             }
+            outsideTheMonth(bill, first, last).ifPresent(warnings::add);
             Reconciliation.Totals t = Reconciliation.Totals.zero(bill.source());
             for (ReconciliationLine line : compare(bill, metered, first, through)) {
                 lines.add(line);
@@ -137,6 +139,29 @@ public final class Reconciler {
                 .thenComparing(l -> l.model() == null ? "" : l.model())
                 .thenComparing(ReconciliationLine::item));
         return new Reconciliation(metered.month(), through, lines, totals, warnings, thresholdPercent);
+    }
+
+    /**
+     * The bill's lines dated outside the month, named: corrections of an earlier period (FOCUS ChargeClass {@code
+     * Correction}: a refund on this month's invoice for last month's usage) are reconciled with no day of this month,
+     * so they are said rather than silently left out.
+     */
+    private static java.util.Optional<String> outsideTheMonth(ProviderBill bill, LocalDate first, LocalDate last) {
+        List<ProviderCharge> outside = bill.charges().stream()
+                .filter(c -> c.day().isBefore(first) || c.day().isAfter(last))
+                .toList();
+        if (outside.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        BigDecimal sum = outside.stream().map(ProviderCharge::costUsd).reduce(BigDecimal.ZERO, BigDecimal::add);
+        String examples = outside.stream()
+                .limit(3)
+                .map(c -> c.day() + ": " + c.costUsd().toPlainString() + " USD"
+                        + (c.description() == null ? "" : " (" + c.description() + ")"))
+                .collect(java.util.stream.Collectors.joining("; "));
+        return java.util.Optional.of(bill.source().id() + ": " + outside.size() + " line(s) dated outside "
+                + YearMonth.from(first) + ", " + sum.toPlainString() + " USD in all, are not reconciled here"
+                + " (corrections of another period): " + examples + (outside.size() > 3 ? "; ..." : ""));
     }
 
     private record LineKey(LocalDate day, String match, String item) {}
