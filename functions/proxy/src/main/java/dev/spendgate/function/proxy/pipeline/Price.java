@@ -28,6 +28,7 @@ public final class Price {
     private final PricingCatalog pricing;
     private final CostEstimator estimator;
     private final Set<String> unpricedWarned = ConcurrentHashMap.newKeySet();
+    private final StoredChains chains = new StoredChains();
 
     /**
      * @param estimator counts what a cut call's body bills (the budgets' worst-case rules), so an estimate counts the
@@ -52,6 +53,9 @@ public final class Price {
         TokenUsage tokens = (tracked.complete() ? tracked.tokens() : estimate(ctx, modelServed, tracked))
                 .withPreviewWebSearches(
                         ctx.body() != null && WebSearchTools.preview(ctx.api().estimateAs(), ctx.body()));
+        if (tracked.complete()) {
+            chains.remember(tracked.responseId(), tokens);
+        }
         CallPricer.Priced priced = CallPricer.create(pricing)
                 .price(new CallPricer.Call(
                         ctx.provider().pricingProvider(),
@@ -89,7 +93,8 @@ public final class Price {
 
     /**
      * Counts what the provider did not report: the output streamed, and every billed input of the body unless input was
-     * reported. A model that reasons before it answers bills reasoning tokens it never streams, as many as the request
+     * reported, with the stored chain a Responses call continues when this gateway priced its previous response
+     * ({@link StoredChains}). A model that reasons before it answers bills reasoning tokens it never streams, as many as the request
      * let it: such a call's output is estimated at the most it could bill (the worst case its budgets reserved).
      */
     private TokenUsage estimate(CallContext ctx, String modelServed, TrackedUsage tracked) {
@@ -113,6 +118,9 @@ public final class Price {
                     partial.previewWebSearches());
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
+        if (ctx.api().estimateAs() == Endpoint.RESPONSES) {
+            input += chains.carriedInto(ctx.body()).orElse(0);
+        }
         return new TokenUsage(input, 0, 0, 0, output, 0).withWebSearches(tracked.webSearchesSeen());
     }
 }

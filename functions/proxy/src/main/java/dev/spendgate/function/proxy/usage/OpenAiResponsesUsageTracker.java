@@ -19,6 +19,7 @@ import java.io.IOException;
  */
 final class OpenAiResponsesUsageTracker extends UsageTracker {
     private static final String WEB_SEARCH_CALL = "web_search_call";
+    private static final java.util.Set<String> BODY_FIELDS = java.util.Set.of("id", "model", "service_tier", "usage");
 
     private TokenUsage tokens;
     private boolean complete;
@@ -29,9 +30,17 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     private String failed;
     /** Whether any output item was added, listed or done. */
     private boolean sawOutput;
+    /** The response's {@code id}, which a later call names as its {@code previous_response_id}; null until seen. */
+    private String responseId;
+
+    @Override
+    protected java.util.Set<String> bodyFields() {
+        return BODY_FIELDS;
+    }
 
     @Override
     protected void readBody(JsonNode root) {
+        rememberId(root);
         rememberModel(root);
         rememberServiceTier(root, "service_tier");
         readUsage(root.path("usage"));
@@ -65,6 +74,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         }
         JsonNode response = node.path("response");
         if (response.isObject()) {
+            rememberId(response);
             rememberModel(response);
             rememberServiceTier(response, "service_tier");
             readUsage(response.path("usage"));
@@ -107,9 +117,20 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     private TrackedUsage counted(String streamedText) {
         long searches = Math.max(webSearches, searchesDone.size()); // the final response's output, when it came
         TokenUsage used = tokens != null && searches > 0 ? tokens.withWebSearches(searches) : tokens;
-        TrackedUsage tracked = new TrackedUsage(used, complete, modelServed, streamedText);
+        TrackedUsage tracked = new TrackedUsage(used, complete, modelServed, streamedText).withResponseId(responseId);
         // a stream cut before its usage: the searches that ran are billed on top of the estimate
         return tokens == null && searches > 0 ? tracked.withWebSearchesSeen(searches) : tracked;
+    }
+
+    private void rememberId(JsonNode response) {
+        JsonNode id = response.get("id");
+        if (responseId == null
+                && id != null
+                && id.isTextual()
+                && !id.asText().isBlank()
+                && id.asText().length() <= 256) {
+            responseId = id.asText();
+        }
     }
 
     private void readUsage(JsonNode usage) {

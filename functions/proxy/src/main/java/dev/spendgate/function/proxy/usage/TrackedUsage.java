@@ -18,6 +18,8 @@ import dev.spendgate.domain.pricing.TokenUsage;
  *     rather than {@code usage_missing}; else null
  * @param webSearchesSeen web searches the stream showed completed when its usage never came (an OpenAI Responses
  *     stream cut before its final event): billed per search on top of the estimated tokens; 0 otherwise
+ * @param responseId the id the provider gave the response where a later call can continue it (OpenAI Responses
+ *     {@code id}, named by a later {@code previous_response_id}); null otherwise
  */
 public record TrackedUsage(
         TokenUsage tokens,
@@ -28,7 +30,31 @@ public record TrackedUsage(
         String inferenceGeo,
         String unservedException,
         String streamException,
-        long webSearchesSeen) {
+        long webSearchesSeen,
+        String responseId) {
+
+    public TrackedUsage(
+            TokenUsage tokens,
+            boolean complete,
+            String modelServed,
+            String streamedText,
+            String serviceTier,
+            String inferenceGeo,
+            String unservedException,
+            String streamException,
+            long webSearchesSeen) {
+        this(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen,
+                null);
+    }
 
     public TrackedUsage(TokenUsage tokens, boolean complete, String modelServed, String streamedText) {
         this(tokens, complete, modelServed, streamedText, null, null);
@@ -60,7 +86,8 @@ public record TrackedUsage(
                 inferenceGeo != null ? inferenceGeo : geo,
                 unservedException,
                 streamException,
-                webSearchesSeen);
+                webSearchesSeen,
+                responseId);
     }
 
     /** This usage served at {@code tier}, whatever the body said (Bedrock's tier header decides what it bills). */
@@ -74,7 +101,8 @@ public record TrackedUsage(
                 inferenceGeo,
                 unservedException,
                 streamException,
-                webSearchesSeen);
+                webSearchesSeen,
+                responseId);
     }
 
     /** This usage of a stream that ended with {@code exception} after serving content (null: none). */
@@ -88,7 +116,8 @@ public record TrackedUsage(
                 inferenceGeo,
                 unservedException,
                 exception,
-                webSearchesSeen);
+                webSearchesSeen,
+                responseId);
     }
 
     /** This usage with {@code searches} seen completed in a stream whose usage never came. */
@@ -102,6 +131,22 @@ public record TrackedUsage(
                 inferenceGeo,
                 unservedException,
                 streamException,
-                searches);
+                searches,
+                responseId);
+    }
+
+    /** This usage of a response the provider gave {@code id} (null: none). */
+    public TrackedUsage withResponseId(String id) {
+        return new TrackedUsage(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen,
+                id);
     }
 }
