@@ -216,7 +216,8 @@ public final class GatewayRuntime implements AutoCloseable {
         dev.spendgate.domain.pricing.CatalogFreshness.warning(pricing, java.time.LocalDate.now(clock))
                 .ifPresent(w -> Log.warn(null, w));
         ProviderRouter providers = new ProviderRouter(config.providers());
-        // before anything is opened: a policy routing to another provider's or an unpriced model stops the start
+        // before anything is opened: a policy file routing to another provider's or an unpriced model is set aside
+        // (logged); a policy given in code that does stops the start (Optimizations#checkPolicyWith)
         optimizations.checkPolicyWith(new PolicyTargets(providers, pricing));
         UsageLogWriter usageLog = UsageLogWriter.create(usageSink, spool, journal, clock, config.flushMaxRecords());
         usageLog.setListener(new LoggingFlushListener());
