@@ -34,6 +34,17 @@ public final class LocalGatewayRuntime {
     public static GatewayRuntime create(ProxyConfig config, Path dataDir) {
         boolean syncEachCommit = config.fsyncEachCommit();
         Clock clock = Clock.systemUTC();
+        // records, cached answers and key hashes: for this user alone, whatever the umask made of the files inside
+        switch (dev.spendgate.embedded.OwnerOnlyDirectory.secure(dataDir)) {
+            case CLOSED ->
+                Log.warn(null, "the data directory " + dataDir + " was open to other users: it is now owner-only");
+            case LEFT_OPEN ->
+                Log.warn(
+                        null,
+                        "the data directory " + dataDir + " is open to other users and its mode cannot be changed"
+                                + " (another user owns it): they can read its usage records and cached answers");
+            case PRIVATE -> {}
+        }
         // The budget ledger's lock comes first: a second gateway on this data directory stops there, before it could
         // open (and recover) the first one's usage journal.
         AlertSink alerts = GatewayRuntime.alertSink(
