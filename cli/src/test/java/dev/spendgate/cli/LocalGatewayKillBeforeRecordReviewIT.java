@@ -18,6 +18,7 @@ import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.embedded.FileBudgetLedger;
 import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.testing.upstream.Behavior;
 import dev.spendgate.testing.upstream.FakeLlmUpstream;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -43,7 +44,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,8 +118,6 @@ class LocalGatewayKillBeforeRecordReviewIT {
         upstream.close();
     }
 
-    @Disabled("R23B-1 is fixed (this test passes alone, in 5 s), but after the other cli ITs in the same run its"
-            + " call waits 60 s for a response head with the debugger attached: to be understood before it runs in CI")
     @Test
     void sigkillAfterTheSettlementBeforeTheRecord_restartStillHasOneRecordForTheCall() throws Exception {
         int debugPort = freePort();
@@ -134,6 +132,10 @@ class LocalGatewayKillBeforeRecordReviewIT {
         atAppend.setSuspendPolicy(EventRequest.SUSPEND_EVENT_THREAD);
         atAppend.enable();
 
+        // the provider streams its pieces apart, as a model generates them: the gateway relays the first ones at once.
+        // Sent back to back, the whole answer can arrive in one read, and the gateway, which holds a stream's last
+        // events until its call is concluded, sends nothing before the record's append this test stops at.
+        upstream.enqueue(Behavior.defaults().withPieceCount(6).withPieceDelay(Duration.ofMillis(150)));
         HttpResponse<InputStream> answer = http.send(request(), HttpResponse.BodyHandlers.ofInputStream());
         assertThat(answer.statusCode()).isEqualTo(200);
         String requestId = answer.headers().firstValue("X-Spendgate-Request-Id").orElseThrow();
