@@ -54,15 +54,22 @@ class StalledSmtpReviewIT {
                 "reports@spendgate.test",
                 List.of("cfo@example.test"),
                 7_000_000, // SPENDGATE_REPORT_ATTACH_MAX_BYTES' default
-                SmtpMailTransport.create(new SmtpMailTransport.Settings("127.0.0.1", smtp.port(), null, null, false)),
+                SmtpMailTransport.create(
+                        new SmtpMailTransport.Settings("127.0.0.1", smtp.port(), null, null, false),
+                        // the default write timeout (60 s) shortened: the same stall, seen sooner
+                        new SmtpMailTransport.Timeouts(
+                                Duration.ofSeconds(10),
+                                Duration.ofSeconds(30),
+                                Duration.ofSeconds(2),
+                                Duration.ofMinutes(10))),
                 key -> "https://files.example.test/" + key);
         MonthlyReport report = MonthlyReport.create(
                 new MonthlyReport.Settings(PricingCatalog.bundled(), PricingCatalog.bundled(), null, null, null),
                 Clock.fixed(Instant.parse("2026-12-01T06:00:00Z"), ZoneOffset.UTC));
 
-        // the read timeout the transport sets is 30 s; four times that is plenty for a bounded failure
+        // the write timeout is 2 s here (60 s by default); far longer is a hang
         assertTimeoutPreemptively(
-                Duration.ofMinutes(2),
+                Duration.ofSeconds(60),
                 () -> assertThatThrownBy(() -> report.run(
                                 MonthlyReportTest.MONTH,
                                 MonthlyUsageSource.fromLog(data),

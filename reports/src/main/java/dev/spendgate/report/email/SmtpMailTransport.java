@@ -34,22 +34,50 @@ public final class SmtpMailTransport implements MailTransport {
      */
     static final java.time.Duration END_OF_DATA_REPLY = java.time.Duration.ofMinutes(10);
 
+    /**
+     * How long the transport waits: to connect (10 s), for each reply ({@code read}, 30 s), for each write of the
+     * message ({@code write}, {@link #WRITE_TIMEOUT}) and for the reply to the message's end ({@code endOfDataReply},
+     * {@link #END_OF_DATA_REPLY}). {@link #DEFAULT} outside tests, which shorten them to see the same failures sooner.
+     */
+    public record Timeouts(
+            java.time.Duration connect,
+            java.time.Duration read,
+            java.time.Duration write,
+            java.time.Duration endOfDataReply) {
+        public static final Timeouts DEFAULT = new Timeouts(
+                java.time.Duration.ofSeconds(10), java.time.Duration.ofSeconds(30), WRITE_TIMEOUT, END_OF_DATA_REPLY);
+
+        public Timeouts {
+            Objects.requireNonNull(connect, "connect");
+            Objects.requireNonNull(read, "read");
+            Objects.requireNonNull(write, "write");
+            Objects.requireNonNull(endOfDataReply, "endOfDataReply");
+        }
+    }
+
     private final Settings settings;
+    private final Timeouts timeouts;
     /** Makes the TLS layer of an implicit-TLS or STARTTLS connection; the JVM's default outside tests. */
     private final javax.net.ssl.SSLSocketFactory tls;
 
-    private SmtpMailTransport(Settings settings, javax.net.ssl.SSLSocketFactory tls) {
+    private SmtpMailTransport(Settings settings, Timeouts timeouts, javax.net.ssl.SSLSocketFactory tls) {
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
         this.tls = tls;
     }
 
     public static SmtpMailTransport create(Settings settings) {
-        return new SmtpMailTransport(settings, null);
+        return new SmtpMailTransport(settings, Timeouts.DEFAULT, null);
+    }
+
+    /** As {@link #create(Settings)}, waiting as long as {@code timeouts} say. */
+    public static SmtpMailTransport create(Settings settings, Timeouts timeouts) {
+        return new SmtpMailTransport(settings, timeouts, null);
     }
 
     /** As {@link #create(Settings)}, trusting the server certificates {@code tls} trusts (a test's own CA). */
     static SmtpMailTransport create(Settings settings, javax.net.ssl.SSLSocketFactory tls) {
-        return new SmtpMailTransport(settings, Objects.requireNonNull(tls, "tls"));
+        return new SmtpMailTransport(settings, Timeouts.DEFAULT, Objects.requireNonNull(tls, "tls"));
     }
 
     /**
@@ -88,10 +116,11 @@ public final class SmtpMailTransport implements MailTransport {
         Properties props = new Properties();
         props.put("mail.smtp.host", settings.host());
         props.put("mail.smtp.port", Integer.toString(settings.port()));
-        props.put("mail.smtp.connectiontimeout", "10000");
-        props.put("mail.smtp.timeout", "30000");
+        props.put(
+                "mail.smtp.connectiontimeout", Long.toString(timeouts.connect().toMillis()));
+        props.put("mail.smtp.timeout", Long.toString(timeouts.read().toMillis()));
         // a server that stops reading mid-message fails the send instead of blocking the run forever
-        props.put("mail.smtp.writetimeout", Long.toString(WRITE_TIMEOUT.toMillis()));
+        props.put("mail.smtp.writetimeout", Long.toString(timeouts.write().toMillis()));
         // the envelope sender (MAIL FROM) is the bare address; a display name stays in the message's From header
         props.put("mail.smtp.from", envelopeSender(from));
         // a recipient the server refuses (a leaver's mailbox: 550) does not keep the report from the others
@@ -114,7 +143,7 @@ public final class SmtpMailTransport implements MailTransport {
         props.put("mail.smtp.socketFactory.fallback", "false");
         props.put("mail.smtp.ssl.socketFactory", sockets.tls());
         Session session = Session.getInstance(props);
-        FinalReplySmtpTransport transport = FinalReplySmtpTransport.create(session, sockets, END_OF_DATA_REPLY);
+        FinalReplySmtpTransport transport = FinalReplySmtpTransport.create(session, sockets, timeouts.endOfDataReply());
         try {
             MimeMessage message = new MimeMessage(session, new ByteArrayInputStream(rawMime));
             Address[] to = new Address[recipients.size()];
