@@ -85,20 +85,28 @@ public final class BatchResultRecords {
         // output
         boolean responses = usage.has("input_tokens");
         JsonNode input = usage.path(responses ? "input_tokens_details" : "prompt_tokens_details");
-        long prompt = usage.path(responses ? "input_tokens" : "prompt_tokens").asLong();
+        // a count that is null or absent is no count: the line is estimated, as a live call is (README "Pricing")
+        long prompt = UsageCounts.count(usage.get(responses ? "input_tokens" : "prompt_tokens"));
         long cached = input.path("cached_tokens").asLong();
         long cacheWrite = input.path("cache_write_tokens").asLong();
-        long completion =
-                usage.path(responses ? "output_tokens" : "completion_tokens").asLong();
+        // an embedding list bills input alone and has no completion count
+        long completion = "list".equals(body.path("object").asText()) && !usage.has("completion_tokens")
+                ? 0
+                : UsageCounts.count(usage.get(responses ? "output_tokens" : "completion_tokens"));
         long reasoning = usage.path(responses ? "output_tokens_details" : "completion_tokens_details")
                 .path("reasoning_tokens")
                 .asLong();
-        TokenUsage tokens = UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning)
-                .withWebSearches(openAiWebSearches(body));
+        TokenUsage tokens = withWebSearches(
+                UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning), openAiWebSearches(body));
         if (UsageCounts.valid(prompt, cached, cacheWrite, completion, reasoning)) {
             return priced(batch, customId, model, status, tokens, null, pricer);
         }
         return estimated(batch, customId, model, status, tokens, counter.count(model, openAiText(body)), null, pricer);
+    }
+
+    /** {@code tokens} with the searches run, or null when the input is no count (the line is then unpriced). */
+    private static TokenUsage withWebSearches(TokenUsage tokens, long searches) {
+        return tokens == null ? null : tokens.withWebSearches(searches);
     }
 
     /** A response's {@code web_search_call} output items: each is one search, billed per call as on the live path. */
@@ -155,7 +163,7 @@ public final class BatchResultRecords {
             return notBillable(
                     batch, customId, null, 0, "batch_" + result.path("type").asText("unknown"));
         }
-        long inputTokens = usage.path("input_tokens").asLong();
+        long inputTokens = UsageCounts.count(usage.get("input_tokens")); // null or absent: no count, estimated
         long cacheRead = usage.path("cache_read_input_tokens").asLong();
         long creation = usage.path("cache_creation_input_tokens").asLong();
         long oneHour = Math.max(
@@ -165,14 +173,15 @@ public final class BatchResultRecords {
                         usage.path("cache_creation")
                                 .path("ephemeral_1h_input_tokens")
                                 .asLong()));
-        long output = usage.path("output_tokens").asLong();
+        long output = UsageCounts.count(usage.get("output_tokens"));
         JsonNode geo = usage.get("inference_geo"); // a US-only request is billed with its multiplier
         String inferenceGeo = geo != null && geo.isTextual() ? geo.asText() : null;
         String model = message.path("model").asText(null);
         long searches =
                 usage.path("server_tool_use").path("web_search_requests").asLong();
-        TokenUsage tokens = UsageCounts.anthropic(inputTokens, cacheRead, creation - oneHour, oneHour, output)
-                .withWebSearches(Math.max(0, searches)); // billed per search, as on the live path
+        TokenUsage tokens = withWebSearches( // billed per search, as on the live path
+                UsageCounts.anthropic(inputTokens, cacheRead, creation - oneHour, oneHour, output),
+                Math.max(0, searches));
         if (UsageCounts.valid(inputTokens, cacheRead, creation - oneHour, oneHour, output)) {
             return priced(batch, customId, model, 200, tokens, inferenceGeo, pricer);
         }

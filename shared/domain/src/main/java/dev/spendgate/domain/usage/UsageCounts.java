@@ -1,5 +1,6 @@
 package dev.spendgate.domain.usage;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
 
 /**
@@ -7,10 +8,22 @@ import dev.spendgate.domain.pricing.TokenUsage;
  * "completion_tokens": -35}): the call's usage is then incomplete, estimated and recorded {@code usage_source:
  * estimated}, never thrown out with the call. What was a count is kept as the partial usage the estimate starts from.
  * Counts whose sum does not fit a long are no counts either (no call bills 9.2 quintillion tokens): the usage is
- * incomplete and nothing of it is kept, so the whole call is estimated.
+ * incomplete and nothing of it is kept, so the whole call is estimated. A count the provider did not give (absent,
+ * JSON {@code null}, text, a fraction) is no count either ({@link #count}): unknown, never read as 0.
  */
 public final class UsageCounts {
     private UsageCounts() {}
+
+    /**
+     * A count a provider must report (prompt and completion, input and output tokens), as read from its JSON: the
+     * value when it is a whole number that fits a long, else -1, no count. An OpenAI-compatible server that did not
+     * count sends {@code "prompt_tokens": null} or an empty {@code usage}; its call was billed all the same.
+     */
+    public static long count(JsonNode value) {
+        return value != null && value.isNumber() && value.canConvertToExactIntegral() && value.canConvertToLong()
+                ? value.asLong()
+                : -1;
+    }
 
     /** Whether none of the counts is negative and their sum fits a long. */
     public static boolean valid(long a, long b, long c, long d, long e) {

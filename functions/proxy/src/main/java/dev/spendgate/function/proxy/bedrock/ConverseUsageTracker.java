@@ -96,7 +96,7 @@ final class ConverseUsageTracker extends UsageTracker {
         if (!usage.isObject() || !usage.has("inputTokens")) {
             return;
         }
-        long input = usage.path("inputTokens").asLong();
+        long input = UsageCounts.count(usage.get("inputTokens")); // null: no count, estimated
         long cacheRead = usage.path("cacheReadInputTokens").asLong();
         long cacheWrite = usage.path("cacheWriteInputTokens").asLong();
         long oneHour = 0;
@@ -106,7 +106,7 @@ final class ConverseUsageTracker extends UsageTracker {
             }
         }
         oneHour = Math.min(oneHour, cacheWrite);
-        long output = usage.path("outputTokens").asLong();
+        long output = UsageCounts.count(usage.get("outputTokens"));
         complete = UsageCounts.valid(input, cacheRead, cacheWrite - oneHour, oneHour, output);
         tokens = UsageCounts.anthropic(input, cacheRead, cacheWrite - oneHour, oneHour, output);
     }

@@ -40,7 +40,7 @@ final class AnthropicUsageTracker extends UsageTracker {
         // gpt-oss's prompt_tokens) is left incomplete, so that Bedrock's token-count headers price it.
         if (usage.isObject() && usage.has("input_tokens")) {
             readInput(usage);
-            output = usage.path("output_tokens").asLong();
+            output = UsageCounts.count(usage.get("output_tokens")); // null or absent: no count, estimated
             readSearches(usage);
             sawFinalOutput = true;
         }
@@ -78,7 +78,8 @@ final class AnthropicUsageTracker extends UsageTracker {
                         && usage.get("input_tokens").asLong() > 0) {
                     readInput(usage);
                 }
-                output = usage.path("output_tokens").asLong(output);
+                // the final output count: null (or absent) is no count, and the call is estimated from its text
+                output = UsageCounts.count(usage.get("output_tokens"));
                 readSearches(usage);
                 sawFinalOutput = true;
             }
@@ -135,7 +136,9 @@ final class AnthropicUsageTracker extends UsageTracker {
         }
         // a count the event leaves out keeps the value an earlier event gave (message_start starts them at 0): a
         // message_delta relayed by another provider may carry input_tokens without the cache counts
-        input = usage.path("input_tokens").asLong(input);
+        // the input is a count or none (null, absent: the call is estimated); a message_delta only brings a positive
+        // one
+        input = UsageCounts.count(usage.get("input_tokens"));
         cacheRead = usage.path("cache_read_input_tokens").asLong(cacheRead);
         if (!usage.hasNonNull("cache_creation_input_tokens") && !usage.has("cache_creation")) {
             return;

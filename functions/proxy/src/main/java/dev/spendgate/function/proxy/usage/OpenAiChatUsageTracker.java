@@ -116,13 +116,13 @@ final class OpenAiChatUsageTracker extends UsageTracker {
         if (!usage.isObject()) {
             return;
         }
-        long prompt = usage.path("prompt_tokens").asLong();
+        long prompt = UsageCounts.count(usage.get("prompt_tokens")); // null or absent: no count, estimated
         JsonNode details = usage.path("prompt_tokens_details");
         long cached = details.hasNonNull("cached_tokens")
                 ? details.get("cached_tokens").asLong()
                 : usage.path("prompt_cache_hit_tokens").asLong(); // DeepSeek: hits are part of prompt_tokens
         long cacheWrite = details.path("cache_write_tokens").asLong();
-        long completion = usage.path("completion_tokens").asLong();
+        long completion = UsageCounts.count(usage.get("completion_tokens"));
         long reasoning =
                 usage.path("completion_tokens_details").path("reasoning_tokens").asLong();
         long unlisted = outputBeyondCompletion(usage, prompt, completion);

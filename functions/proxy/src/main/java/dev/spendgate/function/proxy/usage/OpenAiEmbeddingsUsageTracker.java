@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UsageCounts;
 
 /** {@code /v1/embeddings}: {@code usage.prompt_tokens}, no output tokens, never streamed. */
 final class OpenAiEmbeddingsUsageTracker extends UsageTracker {
@@ -12,8 +13,8 @@ final class OpenAiEmbeddingsUsageTracker extends UsageTracker {
         rememberModel(root);
         JsonNode usage = root.path("usage");
         if (usage.isObject()) {
-            long prompt = usage.path("prompt_tokens").asLong();
-            tokens = prompt < 0 ? null : TokenUsage.openAi(prompt, 0, 0, 0); // a negative count is none: estimated
+            long prompt = UsageCounts.count(usage.get("prompt_tokens"));
+            tokens = prompt < 0 ? null : TokenUsage.openAi(prompt, 0, 0, 0); // null or negative: no count, estimated
         }
     }
 

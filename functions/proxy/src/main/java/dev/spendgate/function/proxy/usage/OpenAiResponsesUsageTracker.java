@@ -137,11 +137,11 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         if (!usage.isObject()) {
             return;
         }
-        long input = usage.path("input_tokens").asLong();
+        long input = UsageCounts.count(usage.get("input_tokens")); // null or absent: no count, estimated
         long cached = usage.path("input_tokens_details").path("cached_tokens").asLong();
         long cacheWrite =
                 usage.path("input_tokens_details").path("cache_write_tokens").asLong();
-        long output = usage.path("output_tokens").asLong();
+        long output = UsageCounts.count(usage.get("output_tokens"));
         long reasoning =
                 usage.path("output_tokens_details").path("reasoning_tokens").asLong();
         complete = UsageCounts.valid(input, cached, cacheWrite, output, reasoning);

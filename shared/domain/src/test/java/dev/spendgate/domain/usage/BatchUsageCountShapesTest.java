@@ -1,0 +1,59 @@
+package dev.spendgate.domain.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.pricing.CallPricer;
+import dev.spendgate.domain.pricing.PricingCatalog;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Batch lines whose counts are unknown (null, absent) are no counts (R24A-1), while an embedding list, which has no
+ * completion count at all, is still the provider's usage.
+ */
+class BatchUsageCountShapesTest {
+    private static final CallPricer PRICER = CallPricer.create(PricingCatalog.bundled());
+
+    private static List<UsageRecord> openAi(String jsonl) {
+        return BatchResultRecords.openAi(
+                jsonl.getBytes(StandardCharsets.UTF_8),
+                new BatchResultRecords.Batch(
+                        "batch_shapes",
+                        "openai",
+                        "key_1",
+                        new Attribution("nightly-eval", "research", null, "prod", null, null, null),
+                        Instant.parse("2026-11-20T01:00:00Z"),
+                        Instant.parse("2026-11-20T03:00:00Z"),
+                        "2026-12-03"),
+                PRICER);
+    }
+
+    @Test
+    void embeddingLine_withoutCompletionCount_isTheProvidersUsage() {
+        List<UsageRecord> records = openAi("""
+                {"id":"r1","custom_id":"e-1","response":{"status_code":200,"body":{"object":"list",\
+                "model":"text-embedding-3-small","data":[],"usage":{"prompt_tokens":1000000,\
+                "total_tokens":1000000}}},"error":null}
+                """);
+
+        assertThat(records.get(0).usageSource()).isEqualTo(UsageRecord.UsageSource.PROVIDER);
+        // text-embedding-3-small Batch: $0.01 per 1M tokens (platform.openai.com/docs/pricing)
+        assertThat(records.get(0).costUsd()).isEqualByComparingTo("0.01");
+    }
+
+    @Test
+    void chatLine_withNullPromptCount_isUnpricedNotZero() {
+        List<UsageRecord> records = openAi("""
+                {"id":"r1","custom_id":"q-1","response":{"status_code":200,"body":{"model":"gpt-5-mini",\
+                "choices":[],"usage":{"prompt_tokens":null,"completion_tokens":12}}},"error":null}
+                """);
+
+        assertThat(records.get(0).usageSource()).isEqualTo(UsageRecord.UsageSource.ESTIMATED);
+        assertThat(records.get(0).pricingStatus()).isEqualTo(UsageRecord.PricingStatus.UNPRICED);
+        assertThat(records.get(0).costUsd()).isNull();
+        assertThat(records.get(0).errorType()).isEqualTo("usage_missing");
+    }
+}
