@@ -12,7 +12,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,7 +45,6 @@ class GeminiAudioInputPricingReviewIT {
 
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R24A-3: Gemini audio input is priced at the text input rate ($0.30, not $1.00 per 1M)")
     void geminiFlash_audioInput_isNotPricedAtTheTextRate() throws Exception {
         String answer = "{\"choices\":[{\"finish_reason\":\"stop\",\"index\":0,\"message\":{\"content\":"
                 + "\"The speaker asks for the quarterly numbers.\",\"role\":\"assistant\"}}],\"created\":1796328465,"

@@ -12,6 +12,7 @@ import dev.spendgate.function.proxy.http.RequestLimits;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.TokenCounter;
 import dev.spendgate.function.proxy.usage.TrackedUsage;
+import java.math.BigDecimal;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Works out a relayed call's tokens and cost from what its answer reported, estimating what the provider never
  * reported ({@code usage_source: estimated}, error {@code usage_missing}), priced at the tier the provider served
- * ({@link CallPricer}). A model with no price is recorded as unpriced and warned about once.
+ * ({@link CallPricer}). A model with no price is recorded as unpriced and warned about once, and so is a call that
+ * sent audio ({@link AudioInput}): the catalog has no audio input rates, and the text rate is not what was billed.
  */
 public final class Price {
     /** Warned once each, up to this many models (the set grows with what providers answer, so it is bounded). */
@@ -67,14 +69,24 @@ public final class Price {
                         tierRequested,
                         tracked.inferenceGeo(),
                         ctx.start()));
+        String model = modelServed != null ? modelServed : ctx.modelForwarded();
+        boolean audio = priced.quote() != null && AudioInput.sent(ctx.body());
+        if (audio) {
+            // no audio rate in the catalog: the text rate would record a third of Gemini's bill (README "Pricing")
+            priced = new CallPricer.Priced(
+                    null,
+                    null,
+                    "the pricing catalog has no audio input rate for "
+                            + ctx.provider().pricingProvider() + "/" + model + " and the request sent audio");
+        }
         if (!priced.priced()) {
-            String model = modelServed != null ? modelServed : ctx.modelForwarded();
             if (unpricedWarned.size() < MAX_UNPRICED_WARNED
-                    && unpricedWarned.add(
-                            ctx.provider().pricingProvider() + "/" + model + "/" + tracked.serviceTier())) {
+                    && unpricedWarned.add(ctx.provider().pricingProvider() + "/" + model + "/" + tracked.serviceTier()
+                            + (audio ? "/audio" : ""))) {
                 Log.warn(ctx.requestId(), priced.reason() + ": its calls are recorded as unpriced");
             }
         }
+        BigDecimal cost = priced.cost();
         return ctx.with(b -> {
             b.modelServed = modelServed;
             b.serviceTierServed = tracked.serviceTier();
@@ -86,8 +98,8 @@ public final class Price {
                 // the exception a stream ended with says why its usage is missing, where there was one
                 b.errorType = tracked.streamException() != null ? tracked.streamException() : "usage_missing";
             }
-            b.cost = priced.priced() ? priced.cost() : null;
-            b.pricingStatus = priced.priced() ? PricingStatus.PRICED : PricingStatus.UNPRICED;
+            b.cost = cost;
+            b.pricingStatus = cost != null ? PricingStatus.PRICED : PricingStatus.UNPRICED;
         });
     }
 
