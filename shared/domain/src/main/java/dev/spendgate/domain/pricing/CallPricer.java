@@ -16,6 +16,8 @@ import java.util.Optional;
  *   <li>A model the catalog does not know is unpriced, never $0.
  *   <li>Web searches are billed per search on top of the tokens ({@link ModelPrice#webSearchPer1k}); a call that
  *       searched on a model the catalog has no search fee for is unpriced, never priced at its tokens alone.
+ *   <li>Images made by OpenAI's {@code image_generation} tool are billed at GPT Image rates by size and quality,
+ *       which the catalog does not have: such a call is unpriced, never priced at its tokens alone.
  * </ul>
  */
 public final class CallPricer {
@@ -71,6 +73,12 @@ public final class CallPricer {
             return Priced.unpriced("the pricing catalog has no web_search_per_1k for " + call.provider() + "/"
                     + price.get().model() + " and the call ran " + call.tokens().webSearches()
                     + " web searches; add it to the pricing overrides to price these calls");
+        }
+        if (call.tokens().imageGenerations() > 0) {
+            return Priced.unpriced("the pricing catalog has no image_generation tool fee for " + call.provider() + "/"
+                    + price.get().model() + " and the call generated "
+                    + call.tokens().imageGenerations()
+                    + " images (billed at GPT Image rates by size and quality)");
         }
         Optional<PriceQuote> quote = price.get().quote(call.tokens(), tier, call.inferenceGeo());
         if (quote.isEmpty()) {

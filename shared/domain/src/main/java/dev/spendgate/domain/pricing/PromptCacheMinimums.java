@@ -67,7 +67,8 @@ public final class PromptCacheMinimums {
                 tokens.outputTokens(),
                 tokens.reasoningTokens(),
                 tokens.webSearches(),
-                tokens.previewWebSearches());
+                tokens.previewWebSearches(),
+                tokens.imageGenerations());
     }
 
     /** {@code -9} or {@code -9-v1:0} after a matched prefix: a version the table does not list. */

@@ -7,7 +7,10 @@ package dev.spendgate.domain.pricing;
  * server-side web searches the provider ran and bills per search on top of the tokens (Anthropic
  * {@code usage.server_tool_use.web_search_requests}, OpenAI Responses {@code web_search_call} output items);
  * {@code previewWebSearches} is the part of them run by OpenAI's older {@code web_search_preview} tool, which some
- * models bill at another fee ({@link ModelPrice#webSearchPreviewPer1k}).
+ * models bill at another fee ({@link ModelPrice#webSearchPreviewPer1k}). {@code imageGenerations} is the images an
+ * OpenAI Responses call's {@code image_generation} tool made ({@code image_generation_call} output items), billed at
+ * the GPT Image model's rates on top of the tokens: the catalog has no such fee, so {@link CallPricer} leaves such a
+ * call unpriced.
  */
 public record TokenUsage(
         long inputTokens,
@@ -17,7 +20,8 @@ public record TokenUsage(
         long outputTokens,
         long reasoningTokens,
         long webSearches,
-        long previewWebSearches) {
+        long previewWebSearches,
+        long imageGenerations) {
 
     public static final TokenUsage ZERO = new TokenUsage(0, 0, 0, 0, 0, 0);
 
@@ -29,7 +33,8 @@ public record TokenUsage(
                 || outputTokens < 0
                 || reasoningTokens < 0
                 || webSearches < 0
-                || previewWebSearches < 0) {
+                || previewWebSearches < 0
+                || imageGenerations < 0) {
             throw new IllegalArgumentException("token counts must not be negative");
         }
         if (previewWebSearches > webSearches) {
@@ -42,6 +47,28 @@ public record TokenUsage(
         if (reasoningTokens > outputTokens) {
             throw new IllegalArgumentException("reasoningTokens are part of outputTokens and cannot exceed it");
         }
+    }
+
+    /** Token counts with web searches, and no image generated. */
+    public TokenUsage(
+            long inputTokens,
+            long cachedInputTokens,
+            long cacheWrite5mTokens,
+            long cacheWrite1hTokens,
+            long outputTokens,
+            long reasoningTokens,
+            long webSearches,
+            long previewWebSearches) {
+        this(
+                inputTokens,
+                cachedInputTokens,
+                cacheWrite5mTokens,
+                cacheWrite1hTokens,
+                outputTokens,
+                reasoningTokens,
+                webSearches,
+                previewWebSearches,
+                0);
     }
 
     /** Token counts with web searches, none of them by the {@code web_search_preview} tool. */
@@ -87,7 +114,24 @@ public record TokenUsage(
                         outputTokens,
                         reasoningTokens,
                         searches,
-                        0);
+                        0,
+                        imageGenerations);
+    }
+
+    /** These token counts with {@code images} made by the {@code image_generation} tool. */
+    public TokenUsage withImageGenerations(long images) {
+        return images == imageGenerations
+                ? this
+                : new TokenUsage(
+                        inputTokens,
+                        cachedInputTokens,
+                        cacheWrite5mTokens,
+                        cacheWrite1hTokens,
+                        outputTokens,
+                        reasoningTokens,
+                        webSearches,
+                        previewWebSearches,
+                        images);
     }
 
     /**
@@ -106,7 +150,8 @@ public record TokenUsage(
                         outputTokens,
                         reasoningTokens,
                         webSearches,
-                        previewSearches);
+                        previewSearches,
+                        imageGenerations);
     }
 
     /**
@@ -172,9 +217,9 @@ public record TokenUsage(
                 thoughtsTokens);
     }
 
-    /** Whether the provider reported no tokens and no search at all (priced at exactly $0, never estimated). */
+    /** Whether the provider reported no tokens, no search and no image at all (priced at exactly $0). */
     public boolean isZero() {
-        return inputTokens == 0 && outputTokens == 0 && webSearches == 0;
+        return inputTokens == 0 && outputTokens == 0 && webSearches == 0 && imageGenerations == 0;
     }
 
     /** Input tokens billed at the plain input price. */

@@ -98,6 +98,7 @@ public final class BatchResultRecords {
                 .asLong();
         TokenUsage tokens = withWebSearches(
                 UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning), openAiWebSearches(body));
+        tokens = tokens == null ? null : tokens.withImageGenerations(openAiItems(body, "image_generation_call"));
         if (UsageCounts.valid(prompt, cached, cacheWrite, completion, reasoning)) {
             return priced(batch, customId, model, status, tokens, null, pricer);
         }
@@ -111,13 +112,21 @@ public final class BatchResultRecords {
 
     /** A response's {@code web_search_call} output items: each is one search, billed per call as on the live path. */
     private static long openAiWebSearches(JsonNode body) {
-        long searches = 0;
+        return openAiItems(body, "web_search_call");
+    }
+
+    /**
+     * A response's output items of {@code type}: {@code image_generation_call} ones are images billed at GPT Image
+     * rates, which leave the line unpriced as on the live path.
+     */
+    private static long openAiItems(JsonNode body, String type) {
+        long items = 0;
         for (JsonNode item : body.path("output")) {
-            if ("web_search_call".equals(item.path("type").asText())) {
-                searches++;
+            if (type.equals(item.path("type").asText())) {
+                items++;
             }
         }
-        return searches;
+        return items;
     }
 
     /** The text an OpenAI answer bills as output: chat choices (and tool-call arguments) or a response's output. */
@@ -297,7 +306,10 @@ public final class BatchResultRecords {
                 partial.cacheWrite5mTokens(),
                 partial.cacheWrite1hTokens(),
                 Math.max(countedOutput, partial.outputTokens()),
-                0);
+                0,
+                0,
+                0,
+                partial.imageGenerations());
         return priced(batch, customId, model, status, tokens, inferenceGeo, false, pricer)
                 .usageSource(UsageSource.ESTIMATED)
                 .errorType(USAGE_MISSING)

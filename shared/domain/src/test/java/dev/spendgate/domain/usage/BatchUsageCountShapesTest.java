@@ -56,4 +56,18 @@ class BatchUsageCountShapesTest {
         assertThat(records.get(0).costUsd()).isNull();
         assertThat(records.get(0).errorType()).isEqualTo("usage_missing");
     }
+
+    /** R24A-2: a Responses line whose image_generation tool made an image is not priced at its tokens alone. */
+    @Test
+    void responsesLine_withAnImageGenerationCall_isUnpriced() {
+        List<UsageRecord> records = openAi("""
+                {"id":"r1","custom_id":"i-1","response":{"status_code":200,"body":{"object":"response",\
+                "model":"gpt-5","output":[{"type":"image_generation_call","id":"ig_1","status":"completed"}],\
+                "usage":{"input_tokens":1000,"output_tokens":100,"total_tokens":1100}}},"error":null}
+                """);
+
+        assertThat(records.get(0).usageSource()).isEqualTo(UsageRecord.UsageSource.PROVIDER);
+        assertThat(records.get(0).pricingStatus()).isEqualTo(UsageRecord.PricingStatus.UNPRICED);
+        assertThat(records.get(0).costUsd()).isNull();
+    }
 }

@@ -127,12 +127,15 @@ public final class Price {
                     Math.max(output, partial.outputTokens()),
                     0,
                     Math.max(partial.webSearches(), tracked.webSearchesSeen()),
-                    partial.previewWebSearches());
+                    partial.previewWebSearches(),
+                    Math.max(partial.imageGenerations(), tracked.imageGenerationsSeen()));
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
         if (ctx.api().estimateAs() == Endpoint.RESPONSES) {
             input += chains.carriedInto(ctx.body()).orElse(0);
         }
-        return new TokenUsage(input, 0, 0, 0, output, 0).withWebSearches(tracked.webSearchesSeen());
+        return new TokenUsage(input, 0, 0, 0, output, 0)
+                .withWebSearches(tracked.webSearchesSeen())
+                .withImageGenerations(tracked.imageGenerationsSeen());
     }
 }

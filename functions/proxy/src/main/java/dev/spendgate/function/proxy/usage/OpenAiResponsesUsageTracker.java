@@ -12,20 +12,26 @@ import java.io.IOException;
  * {@code output_tokens} (including {@code output_tokens_details.reasoning_tokens}); streamed, it is in the
  * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event. Each {@code web_search_call} item of
  * the response's {@code output} is one web-search tool call, billed per call on top of the tokens: counted in the
- * body's single pass (the output's items are not built as trees) or from the final event's response. A stream that
+ * body's single pass (the output's items are not built as trees) or from the final event's response. Each
+ * {@code image_generation_call} item is one image the {@code image_generation} tool made, billed at GPT Image rates
+ * on top of the tokens ({@link TokenUsage#imageGenerations}), counted the same way. A stream that
  * ends in {@code response.failed} with no usage and no output (no output item, no delta) served nothing: it is
  * reported as {@link TrackedUsage#unserved} under the error's {@code code}, not estimated; one that failed after
  * output and without usage is estimated under that code rather than {@code usage_missing}.
  */
 final class OpenAiResponsesUsageTracker extends UsageTracker {
     private static final String WEB_SEARCH_CALL = "web_search_call";
+    private static final String IMAGE_GENERATION_CALL = "image_generation_call";
     private static final java.util.Set<String> BODY_FIELDS = java.util.Set.of("id", "model", "service_tier", "usage");
 
     private TokenUsage tokens;
     private boolean complete;
     private long webSearches;
+    private long imageGenerations;
     /** Ids of the web-search items a stream showed done ({@code response.output_item.done}), in case it is cut. */
     private final java.util.Set<String> searchesDone = new java.util.HashSet<>();
+    /** Ids of the image-generation items a stream showed done, in case it is cut. */
+    private final java.util.Set<String> imagesDone = new java.util.HashSet<>();
     /** The error code of the {@code response.failed} the stream ended with; null when it did not. */
     private String failed;
     /** Whether any output item was added, listed or done. */
@@ -51,7 +57,9 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         if (!"output".equals(name)) {
             return false;
         }
-        webSearches = countWebSearchCalls(p);
+        long[] counted = countToolCalls(p);
+        webSearches = counted[0];
+        imageGenerations = counted[1];
         return true;
     }
 
@@ -63,11 +71,13 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     @Override
     protected void readEvent(String event, JsonNode node) {
         JsonNode done = node.get("item");
-        if (done != null
-                && WEB_SEARCH_CALL.equals(done.path("type").asText())
-                && event != null
-                && event.endsWith("output_item.done")) {
-            searchesDone.add(done.path("id").asText("#" + searchesDone.size()));
+        if (done != null && event != null && event.endsWith("output_item.done")) {
+            String type = done.path("type").asText();
+            if (WEB_SEARCH_CALL.equals(type)) {
+                searchesDone.add(done.path("id").asText("#" + searchesDone.size()));
+            } else if (IMAGE_GENERATION_CALL.equals(type)) {
+                imagesDone.add(done.path("id").asText("#" + imagesDone.size()));
+            }
         }
         if (done != null || (event != null && event.startsWith("response.output_"))) {
             sawOutput = true;
@@ -90,12 +100,14 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
             if (output != null && output.isArray()) {
                 // each response event carries the output so far; the final one all of it
                 long searches = 0;
+                long images = 0;
                 for (JsonNode item : output) {
-                    if (WEB_SEARCH_CALL.equals(item.path("type").asText())) {
-                        searches++;
-                    }
+                    String itemType = item.path("type").asText();
+                    searches += WEB_SEARCH_CALL.equals(itemType) ? 1 : 0;
+                    images += IMAGE_GENERATION_CALL.equals(itemType) ? 1 : 0;
                 }
                 webSearches = searches;
+                imageGenerations = images;
             }
         }
     }
@@ -116,10 +128,13 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
 
     private TrackedUsage counted(String streamedText) {
         long searches = Math.max(webSearches, searchesDone.size()); // the final response's output, when it came
+        long images = Math.max(imageGenerations, imagesDone.size());
         TokenUsage used = tokens != null && searches > 0 ? tokens.withWebSearches(searches) : tokens;
+        used = used != null ? used.withImageGenerations(images) : null;
         TrackedUsage tracked = new TrackedUsage(used, complete, modelServed, streamedText).withResponseId(responseId);
-        // a stream cut before its usage: the searches that ran are billed on top of the estimate
-        return tokens == null && searches > 0 ? tracked.withWebSearchesSeen(searches) : tracked;
+        // a stream cut before its usage: the searches that ran, and the images made, are billed on top of the estimate
+        tracked = tokens == null && searches > 0 ? tracked.withWebSearchesSeen(searches) : tracked;
+        return tokens == null && images > 0 ? tracked.withImageGenerationsSeen(images) : tracked;
     }
 
     private void rememberId(JsonNode response) {
@@ -149,15 +164,17 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     }
 
     /**
-     * The {@code web_search_call} items of an {@code output} array, read token by token: only each item's top-level
-     * {@code type} is looked at, everything else skipped. Leaves the parser at the value's last token.
+     * The {@code web_search_call} and {@code image_generation_call} items of an {@code output} array (in that order),
+     * read token by token: only each item's top-level {@code type} is looked at, everything else skipped (an image's
+     * base64 {@code result} is not kept). Leaves the parser at the value's last token.
      */
-    private static long countWebSearchCalls(JsonParser p) throws IOException {
+    private static long[] countToolCalls(JsonParser p) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             p.skipChildren();
-            return 0;
+            return new long[2];
         }
         long searches = 0;
+        long images = 0;
         JsonToken item;
         while ((item = p.nextToken()) != JsonToken.END_ARRAY && item != null) {
             if (item != JsonToken.START_OBJECT) {
@@ -167,13 +184,14 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
             String field;
             while ((field = p.nextFieldName()) != null) {
                 JsonToken value = p.nextToken();
-                if (value == JsonToken.VALUE_STRING && "type".equals(field) && WEB_SEARCH_CALL.equals(p.getText())) {
-                    searches++;
+                if (value == JsonToken.VALUE_STRING && "type".equals(field)) {
+                    searches += WEB_SEARCH_CALL.equals(p.getText()) ? 1 : 0;
+                    images += IMAGE_GENERATION_CALL.equals(p.getText()) ? 1 : 0;
                 } else {
                     p.skipChildren();
                 }
             }
         }
-        return searches;
+        return new long[] {searches, images};
     }
 }

@@ -20,6 +20,8 @@ import dev.spendgate.domain.pricing.TokenUsage;
  *     stream cut before its final event): billed per search on top of the estimated tokens; 0 otherwise
  * @param responseId the id the provider gave the response where a later call can continue it (OpenAI Responses
  *     {@code id}, named by a later {@code previous_response_id}); null otherwise
+ * @param imageGenerationsSeen images an OpenAI Responses stream cut before its usage showed made by the
+ *     {@code image_generation} tool: billed on top of the estimated tokens, which leaves the call unpriced; 0 otherwise
  */
 public record TrackedUsage(
         TokenUsage tokens,
@@ -31,7 +33,33 @@ public record TrackedUsage(
         String unservedException,
         String streamException,
         long webSearchesSeen,
-        String responseId) {
+        String responseId,
+        long imageGenerationsSeen) {
+
+    public TrackedUsage(
+            TokenUsage tokens,
+            boolean complete,
+            String modelServed,
+            String streamedText,
+            String serviceTier,
+            String inferenceGeo,
+            String unservedException,
+            String streamException,
+            long webSearchesSeen,
+            String responseId) {
+        this(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen,
+                responseId,
+                0);
+    }
 
     public TrackedUsage(
             TokenUsage tokens,
@@ -87,7 +115,8 @@ public record TrackedUsage(
                 unservedException,
                 streamException,
                 webSearchesSeen,
-                responseId);
+                responseId,
+                imageGenerationsSeen);
     }
 
     /** This usage served at {@code tier}, whatever the body said (Bedrock's tier header decides what it bills). */
@@ -102,7 +131,8 @@ public record TrackedUsage(
                 unservedException,
                 streamException,
                 webSearchesSeen,
-                responseId);
+                responseId,
+                imageGenerationsSeen);
     }
 
     /** This usage of a stream that ended with {@code exception} after serving content (null: none). */
@@ -117,7 +147,8 @@ public record TrackedUsage(
                 unservedException,
                 exception,
                 webSearchesSeen,
-                responseId);
+                responseId,
+                imageGenerationsSeen);
     }
 
     /** This usage with {@code searches} seen completed in a stream whose usage never came. */
@@ -132,7 +163,8 @@ public record TrackedUsage(
                 unservedException,
                 streamException,
                 searches,
-                responseId);
+                responseId,
+                imageGenerationsSeen);
     }
 
     /** This usage of a response the provider gave {@code id} (null: none). */
@@ -147,6 +179,23 @@ public record TrackedUsage(
                 unservedException,
                 streamException,
                 webSearchesSeen,
-                id);
+                id,
+                imageGenerationsSeen);
+    }
+
+    /** This usage with {@code images} seen made in a stream whose usage never came. */
+    public TrackedUsage withImageGenerationsSeen(long images) {
+        return new TrackedUsage(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen,
+                responseId,
+                images);
     }
 }

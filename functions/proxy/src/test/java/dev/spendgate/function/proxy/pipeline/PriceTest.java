@@ -69,6 +69,19 @@ class PriceTest {
         assertThat(with.cost().subtract(without.cost())).isEqualByComparingTo("0.02");
     }
 
+    /** R24A-2: an estimated call whose stream showed an image made is unpriced, not priced at its tokens alone. */
+    @Test
+    void apply_noUsageButImageSeen_isUnpriced() {
+        TrackedUsage cut = new TrackedUsage(null, false, null, "Here is your image");
+
+        CallContext ctx = price.apply(relayed("gpt-5"), cut.withImageGenerationsSeen(1));
+
+        assertThat(ctx.usageSource()).isEqualTo(UsageSource.ESTIMATED);
+        assertThat(ctx.tokens().imageGenerations()).isEqualTo(1);
+        assertThat(ctx.pricingStatus()).isEqualTo(PricingStatus.UNPRICED);
+        assertThat(ctx.cost()).isNull();
+    }
+
     @Test
     void apply_modelWithoutAPrice_recordsUnpricedWithoutCost() {
         CallContext ctx = price.apply(

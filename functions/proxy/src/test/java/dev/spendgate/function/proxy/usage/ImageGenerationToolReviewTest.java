@@ -8,7 +8,6 @@ import dev.spendgate.function.proxy.upstream.Endpoint;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +23,6 @@ class ImageGenerationToolReviewTest {
     private static final Instant CALL_DAY = Instant.parse("2026-12-01T12:00:00Z");
 
     @Test
-    @Disabled("DEFECT R24A-2: a Responses call that generated an image is priced at its text tokens alone")
     void responsesWithImageGenerationCall_isNotPricedAtItsTokensAlone() {
         UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.RESPONSES);
         tracker.onBody("""
