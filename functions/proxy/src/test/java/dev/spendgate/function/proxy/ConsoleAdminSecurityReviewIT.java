@@ -54,7 +54,6 @@ class ConsoleAdminSecurityReviewIT {
      * the admin's next right token working.
      */
     @Test
-    @Disabled("DEFECT SEC24E-1: tokenless cross-site requests lock the admin out of the admin API")
     void adminApi_crossSiteRequestsWithoutAnyToken_doNotLockOutTheAdminsRightToken() throws IOException {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         String host = "127.0.0.1:" + port();
