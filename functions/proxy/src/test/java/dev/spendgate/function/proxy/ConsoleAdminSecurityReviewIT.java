@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +81,6 @@ class ConsoleAdminSecurityReviewIT {
      * so over HTTPS in a browser nobody can sign in, save a budget or revoke a key. The same form over HTTP/1.1 works.
      */
     @Test
-    @Disabled("DEFECT SEC24E-2: console forms over HTTPS/HTTP2 refused as cross-site (no Host header)")
     void signInOverHttp2_sameOriginForm_isAccepted() throws Exception {
         gw = GatewayFixture.embedded(dir.resolve("data"), Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         Path keyStore = TestKeyStores.selfSigned(dir.resolve("gateway.p12"), "tls-pass", "ip:127.0.0.1");

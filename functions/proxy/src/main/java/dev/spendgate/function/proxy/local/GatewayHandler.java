@@ -313,6 +313,12 @@ final class GatewayHandler extends Handler.Abstract {
                 for (HttpField field : request.getHeaders()) {
                     headers.add(field.getName(), field.getValue());
                 }
+                String authority = request.getHttpURI().getAuthority();
+                if (headers.first("host") == null && authority != null && !authority.isEmpty()) {
+                    // HTTP/2 names the host in :authority, never in a Host field (RFC 9113 8.3.1): the console's
+                    // same-origin check, the admin API's allowed hosts and the batch file URLs read it as Host
+                    headers.add("Host", authority);
+                }
                 CallStages.Stamps stamps = CallStages.stamps();
                 if (stamps != null) {
                     sink.stampAs(stamps, headers.first(CallStages.CALL_HEADER));
