@@ -100,6 +100,12 @@ final class SigningConsoleProxy implements AutoCloseable {
                 text(exchange, 403, "Refused: this console answers only to 127.0.0.1:" + port() + ".");
                 return;
             }
+            if (loadedByAnotherSite(exchange)) {
+                // an <img> or fetch() of another site's page: each one signed would make the stack read its usage
+                // log at the account's cost (a page looping such loads with changing filters defeats the cache)
+                text(exchange, 403, "Refused: another site's page cannot load this console.");
+                return;
+            }
             if (!method.equals("GET") && !method.equals("HEAD") && !sameOrigin(exchange)) {
                 text(exchange, 403, "Refused: a change must come from a console page (Origin does not match).");
                 return;
@@ -163,6 +169,19 @@ final class SigningConsoleProxy implements AutoCloseable {
 
     private boolean isLoopback(String host) {
         return host != null && (host.equals("127.0.0.1:" + port()) || host.equals("localhost:" + port()));
+    }
+
+    /**
+     * Whether a browser says another site's page made this request (Fetch Metadata, {@code Sec-Fetch-Site:
+     * cross-site}) other than by the user following a link to a console page (a top-level navigation).
+     */
+    private static boolean loadedByAnotherSite(HttpExchange exchange) {
+        var headers = exchange.getRequestHeaders();
+        if (!"cross-site".equalsIgnoreCase(headers.getFirst("Sec-Fetch-Site"))) {
+            return false;
+        }
+        return !("navigate".equalsIgnoreCase(headers.getFirst("Sec-Fetch-Mode"))
+                && "document".equalsIgnoreCase(headers.getFirst("Sec-Fetch-Dest")));
     }
 
     private boolean sameOrigin(HttpExchange exchange) {

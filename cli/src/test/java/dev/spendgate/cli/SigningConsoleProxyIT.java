@@ -155,6 +155,35 @@ class SigningConsoleProxyIT {
                 .isZero();
     }
 
+    /**
+     * A hostile page looping {@code <img src="http://127.0.0.1:8788/console/?feature=...">} would have each load
+     * signed with the user's credentials, the stack reading its usage log at the account's cost; a link the user
+     * follows from another site (a top-level navigation) still opens the console.
+     */
+    @Test
+    void proxy_anotherSitesPageLoadingTheConsole_refusedBeforeSigning() throws Exception {
+        HttpRequest image = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + proxy.port() + "/console/?feature=r4nd0m"))
+                .header("Sec-Fetch-Site", "cross-site")
+                .header("Sec-Fetch-Mode", "no-cors")
+                .header("Sec-Fetch-Dest", "image")
+                .build();
+        assertThat(http.send(image, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(403);
+        assertThat(signed.get() + refused.get())
+                .as("nothing reached the deployed route")
+                .isZero();
+
+        HttpRequest link = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + proxy.port() + "/console/"))
+                .header("Sec-Fetch-Site", "cross-site")
+                .header("Sec-Fetch-Mode", "navigate")
+                .header("Sec-Fetch-Dest", "document")
+                .build();
+        assertThat(http.send(link, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(200);
+        assertThat(signed.get()).as("the link's page was fetched, signed").isEqualTo(1);
+    }
+
     private SigningConsoleProxy start(AwsBasicCredentials credentials) throws IOException {
         return SigningConsoleProxy.start(
                 URI.create("http://127.0.0.1:" + adminRoute.getAddress().getPort() + "/prod/"),
