@@ -243,7 +243,6 @@ class BoardFiguresRoundTwoReviewTest {
      * controller has no line telling them legal ran up spend of unknown cost to chase.
      */
     @Test
-    @Disabled("DEFECT R24C-6: chargeback.csv silently drops a department whose calls are all unpriced")
     void chargeback_unpricedOnlyDepartment_isListedNotDropped() throws Exception {
         Store data = new Store();
         Instant t = Instant.parse("2026-11-10T12:00:00Z");

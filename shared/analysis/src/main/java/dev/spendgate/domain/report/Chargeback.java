@@ -18,7 +18,10 @@ import java.util.TreeMap;
 /**
  * A month's spend per department, team and feature, mapped to GL accounts and cost centres by
  * {@link ChargebackRules}. Nothing is dropped: spend with no department (unattributed) or no matching rule (unmapped)
- * goes to the suspense account and is listed with its reason. Shared spend is spread over the cost centres by the
+ * goes to the suspense account and is listed with its reason. Every call is counted, and a group whose calls cost
+ * nothing known (all of them to unpriced models, cache hits, rejected calls) is a line at $0, so the {@code calls}
+ * sum to the calls the board PDF counts; calls of unpriced models are named in the note (their cost is unknown, not
+ * zero). Shared spend is spread over the cost centres by the
  * shared rule. With provider bills, what the providers billed beyond the metering (the FOCUS file's
  * {@code provider_bill} rows) is listed in the suspense account too, one line per provider, provider account and
  * reconciliation class ({@link BilledBeyond}), so the lines sum to what the FOCUS file bills. Amounts are rounded to
@@ -114,7 +117,8 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
             CellKey c = e.getKey();
             Spend s = groups.computeIfAbsent(
                     java.util.Arrays.asList(c.department(), c.team(), c.feature()), k -> new Spend());
-            s.calls += e.getValue().pricedCalls();
+            s.calls += e.getValue().calls();
+            s.unpricedCalls += e.getValue().unpricedCalls();
             s.cost = s.cost.add(e.getValue().costUsd());
         }
         List<Draft> drafts = new ArrayList<>();
@@ -125,7 +129,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
             String team = g.getKey().get(1);
             String feature = g.getKey().get(2);
             Spend s = g.getValue();
-            if (s.cost.signum() == 0) {
+            if (s.calls == 0 && s.cost.signum() == 0) {
                 continue;
             }
             if (department == null) {
@@ -135,7 +139,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                         feature,
                         rules.suspense(),
                         Kind.SUSPENSE,
-                        "unattributed: the calls carried no department",
+                        note("unattributed: the calls carried no department", s),
                         s.calls,
                         s.cost));
                 continue;
@@ -159,12 +163,13 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                         feature,
                         rules.suspense(),
                         Kind.SUSPENSE,
-                        "unmapped: no chargeback rule matches",
+                        note("unmapped: no chargeback rule matches", s),
                         s.calls,
                         s.cost));
                 continue;
             }
-            drafts.add(new Draft(department, team, feature, rule.account(), Kind.DIRECT, null, s.calls, s.cost));
+            drafts.add(
+                    new Draft(department, team, feature, rule.account(), Kind.DIRECT, note(null, s), s.calls, s.cost));
             directByAccount.merge(rule.account(), s.cost, BigDecimal::add);
         }
         BigDecimal directTotal = directByAccount.values().stream().reduce(BigDecimal.ZERO, BigDecimal::add);
@@ -242,9 +247,11 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         String team = key.get(1);
         String feature = key.get(2);
         Map<String, BigDecimal> parts = new LinkedHashMap<>();
+        Map<String, BigDecimal> weights = new LinkedHashMap<>();
         if (rule.allocation() == Allocation.FIXED) {
             for (Map.Entry<String, BigDecimal> share : rule.shares().entrySet()) {
                 parts.merge(share.getKey(), s.cost.multiply(share.getValue()).movePointLeft(2), BigDecimal::add);
+                weights.merge(share.getKey(), share.getValue(), BigDecimal::add);
             }
         } else {
             if (directTotal.signum() == 0) {
@@ -254,7 +261,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                         feature,
                         suspense,
                         Kind.SUSPENSE,
-                        "shared spend with no direct spend to allocate it against",
+                        note("shared spend with no direct spend to allocate it against", s),
                         s.calls,
                         s.cost));
                 return;
@@ -262,6 +269,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
             for (Map.Entry<Account, BigDecimal> target : directByAccount.entrySet()) {
                 BigDecimal part = s.cost.multiply(target.getValue()).divide(directTotal, 12, RoundingMode.DOWN);
                 parts.merge(target.getKey().costCentre(), part, BigDecimal::add);
+                weights.merge(target.getKey().costCentre(), target.getValue(), BigDecimal::add);
             }
         }
         // Whatever truncation left goes to the largest part, so the parts sum to the shared spend exactly.
@@ -271,12 +279,24 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                 .map(Map.Entry::getKey)
                 .orElseThrow();
         parts.merge(largest, s.cost.subtract(assigned), BigDecimal::add);
-        String note = rule.allocation() == Allocation.FIXED
-                ? "shared: fixed shares"
-                : "shared: in proportion to direct spend";
+        String note = note(
+                rule.allocation() == Allocation.FIXED
+                        ? "shared: fixed shares"
+                        : "shared: in proportion to direct spend",
+                s,
+                " in the shared group");
         List<Map.Entry<String, BigDecimal>> nonZero = parts.entrySet().stream()
                 .filter(p -> p.getValue().signum() != 0)
                 .toList();
+        if (nonZero.isEmpty()) {
+            // calls that cost nothing known: one $0 line at the cost centre with the largest share (or direct
+            // spend), so they are still counted
+            String heaviest = weights.entrySet().stream()
+                    .max(Map.Entry.comparingByValue())
+                    .map(Map.Entry::getKey)
+                    .orElseThrow();
+            nonZero = List.of(Map.entry(heaviest, BigDecimal.ZERO));
+        }
         long[] calls =
                 splitCalls(s.calls, nonZero.stream().map(Map.Entry::getValue).toList(), s.cost);
         for (int i = 0; i < nonZero.size(); i++) {
@@ -363,8 +383,29 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
 
     private record Pending(List<String> key, Spend spend, SharedRule rule) {}
 
+    /**
+     * The line's note: the reason it has (null for a direct line), then what is not known about its cost. A shared
+     * group's calls are split over its parts, so its count of unpriced calls is the whole group's.
+     */
+    private static String note(String reason, Spend s) {
+        return note(reason, s, "");
+    }
+
+    private static String note(String reason, Spend s, String unpricedScope) {
+        List<String> parts = new ArrayList<>();
+        if (reason != null) {
+            parts.add(reason);
+        }
+        if (s.unpricedCalls > 0) {
+            parts.add("cost unknown: " + s.unpricedCalls + (s.unpricedCalls == 1 ? " call" : " calls")
+                    + " of unpriced models" + unpricedScope);
+        }
+        return parts.isEmpty() ? null : String.join("; ", parts);
+    }
+
     private static final class Spend {
         long calls;
+        long unpricedCalls;
         BigDecimal cost = BigDecimal.ZERO;
     }
 

@@ -71,6 +71,47 @@ class ChargebackTest {
                 .isBetween(2L, 3L));
     }
 
+    /**
+     * Calls that cost nothing known are still calls finance must see: legal's 3 calls to an unpriced model (no rule:
+     * suspense), eng's 2 cache hits at $0 and 1 rejected call (direct), platform's 2 unpriced calls (a fixed shared
+     * rule). Each group is a $0 line, the unpriced calls named in the note, and the calls column sums to the 9 calls
+     * made, as the board PDF counts them.
+     */
+    @Test
+    void of_groupsWithNoKnownCost_areListedAtZeroAndEveryCallIsCounted() {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        LocalDate day = LocalDate.of(2026, 11, 2);
+        spend(usage, "support", null, "chat", "1.00");
+        usage.add(
+                new CellKey(day, "openai", "private-x", "k", "contracts", "legal", null, "prod"),
+                CellTotals.of(3, 0, 3, TokenUsage.ZERO, BigDecimal.ZERO));
+        usage.add(
+                new CellKey(day, "openai", "gpt-4o", "k", "search", "eng", null, "prod"),
+                CellTotals.of(3, 2, 0, TokenUsage.ZERO, BigDecimal.ZERO));
+        usage.add(
+                new CellKey(day, "openai", "private-x", "k", "gateway", "platform", null, "prod"),
+                CellTotals.of(2, 0, 2, TokenUsage.ZERO, BigDecimal.ZERO));
+        Chargeback c = Chargeback.of(usage, rules("""
+                {"suspense": {"gl_account": "6999", "cost_centre": "SUSP"},
+                 "rules": [{"department": "support", "gl_account": "6100", "cost_centre": "CC-1"},
+                           {"department": "eng", "gl_account": "6200", "cost_centre": "CC-2"}],
+                 "shared": [{"department": "platform", "allocation": "fixed", "gl_account": "6300",
+                             "shares": {"CC-1": "40", "CC-2": "60"}}]}"""));
+
+        assertThat(c.lines())
+                .extracting(l -> l.kind().label() + " " + l.department() + " " + l.costCentre() + " " + l.calls() + " "
+                        + l.amountUsd().toPlainString() + " " + l.note())
+                .containsExactly(
+                        "direct eng CC-2 3 0.00 null",
+                        "direct support CC-1 1 1.00 null",
+                        "shared platform CC-2 2 0.00 shared: fixed shares; cost unknown: 2 calls of unpriced models"
+                                + " in the shared group",
+                        "suspense legal SUSP 3 0.00 unmapped: no chargeback rule matches; cost unknown: 3 calls of"
+                                + " unpriced models");
+        assertThat(c.lines().stream().mapToLong(Chargeback.Line::calls).sum()).isEqualTo(9);
+        assertThat(c.totalUsd()).isEqualByComparingTo("1.00");
+    }
+
     @Test
     void of_billedBeyondTheMetering_oneSuspenseLinePerProviderAccountAndClassSummingToTheBill() {
         MonthlyUsage usage = MonthlyUsage.of(MONTH);
