@@ -197,7 +197,6 @@ class BoardFiguresRoundTwoReviewTest {
      * data quality they rest on.
      */
     @Test
-    @Disabled("DEFECT R24C-5: chargeback.csv charges worst-case estimates with no word that they are estimates")
     void chargeback_worstCaseEstimate_isMarkedAsAnEstimate() throws Exception {
         Store data = new Store();
         Instant t = Instant.parse("2026-11-10T12:00:00Z");

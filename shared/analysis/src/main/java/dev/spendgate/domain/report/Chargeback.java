@@ -21,7 +21,8 @@ import java.util.TreeMap;
  * goes to the suspense account and is listed with its reason. Every call is counted, and a group whose calls cost
  * nothing known (all of them to unpriced models, cache hits, rejected calls) is a line at $0, so the {@code calls}
  * sum to the calls the board PDF counts; calls of unpriced models are named in the note (their cost is unknown, not
- * zero). Shared spend is spread over the cost centres by the
+ * zero), and so is what a line's amount holds of calls charged at their reserved worst case (an estimate, as the
+ * FOCUS file tags it {@code x_Estimated}), so finance never posts an estimate as a billed amount unawares. Shared spend is spread over the cost centres by the
  * shared rule. With provider bills, what the providers billed beyond the metering (the FOCUS file's
  * {@code provider_bill} rows) is listed in the suspense account too, one line per provider, provider account and
  * reconciliation class ({@link BilledBeyond}), so the lines sum to what the FOCUS file bills. Amounts are rounded to
@@ -120,6 +121,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
             s.calls += e.getValue().calls();
             s.unpricedCalls += e.getValue().unpricedCalls();
             s.cost = s.cost.add(e.getValue().costUsd());
+            s.worstCaseUsd = s.worstCaseUsd.add(e.getValue().worstCaseUsd());
         }
         List<Draft> drafts = new ArrayList<>();
         Map<Account, BigDecimal> directByAccount = new LinkedHashMap<>();
@@ -279,12 +281,9 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                 .map(Map.Entry::getKey)
                 .orElseThrow();
         parts.merge(largest, s.cost.subtract(assigned), BigDecimal::add);
-        String note = note(
-                rule.allocation() == Allocation.FIXED
-                        ? "shared: fixed shares"
-                        : "shared: in proportion to direct spend",
-                s,
-                " in the shared group");
+        String reason = rule.allocation() == Allocation.FIXED
+                ? "shared: fixed shares"
+                : "shared: in proportion to direct spend";
         List<Map.Entry<String, BigDecimal>> nonZero = parts.entrySet().stream()
                 .filter(p -> p.getValue().signum() != 0)
                 .toList();
@@ -306,7 +305,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                     feature,
                     new Account(rule.glAccount(), nonZero.get(i).getKey()),
                     Kind.SHARED,
-                    note,
+                    note(reason, s, worstCasePart(s, nonZero.get(i).getValue()), " in the shared group"),
                     calls[i],
                     nonZero.get(i).getValue()));
         }
@@ -388,13 +387,17 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
      * group's calls are split over its parts, so its count of unpriced calls is the whole group's.
      */
     private static String note(String reason, Spend s) {
-        return note(reason, s, "");
+        return note(reason, s, s.worstCaseUsd, "");
     }
 
-    private static String note(String reason, Spend s, String unpricedScope) {
+    private static String note(String reason, Spend s, BigDecimal worstCaseUsd, String unpricedScope) {
         List<String> parts = new ArrayList<>();
         if (reason != null) {
             parts.add(reason);
+        }
+        if (worstCaseUsd.signum() != 0) {
+            parts.add("includes " + estimateUsd(worstCaseUsd)
+                    + " charged at the reserved worst case (estimate, not a provider-reported cost)");
         }
         if (s.unpricedCalls > 0) {
             parts.add("cost unknown: " + s.unpricedCalls + (s.unpricedCalls == 1 ? " call" : " calls")
@@ -403,10 +406,27 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         return parts.isEmpty() ? null : String.join("; ", parts);
     }
 
+    /** A shared part's share of its group's worst-case estimate, in proportion to the part's amount. */
+    private static BigDecimal worstCasePart(Spend s, BigDecimal part) {
+        if (s.worstCaseUsd.signum() == 0 || s.cost.signum() == 0) {
+            return s.worstCaseUsd;
+        }
+        return s.worstCaseUsd.multiply(part).divide(s.cost, 12, RoundingMode.HALF_UP);
+    }
+
+    /** To the cent as the report prints money; an estimate under half a cent is written exactly, never as $0.00. */
+    private static String estimateUsd(BigDecimal usd) {
+        String cents = Money.usd(usd);
+        return usd.abs().compareTo(new BigDecimal("0.005")) < 0
+                ? "$" + FocusCharges.stripped(usd).toPlainString()
+                : cents;
+    }
+
     private static final class Spend {
         long calls;
         long unpricedCalls;
         BigDecimal cost = BigDecimal.ZERO;
+        BigDecimal worstCaseUsd = BigDecimal.ZERO;
     }
 
     private record Draft(

@@ -112,6 +112,43 @@ class ChargebackTest {
         assertThat(c.totalUsd()).isEqualByComparingTo("1.00");
     }
 
+    /**
+     * Amounts charged at the reserved worst case are estimates (the FOCUS file tags them {@code x_Estimated}): eng's
+     * $5.00 of one unsettled call and $1.00 billed, and platform's shared $2.00, $1.00 of it a worst case, split 60/40.
+     * Each line's note says how much of its amount is an estimate.
+     */
+    @Test
+    void of_worstCaseEstimates_areNamedInTheNoteWithTheirAmount() {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        LocalDate day = LocalDate.of(2026, 11, 2);
+        spend(usage, "support", null, "chat", "1.00");
+        spend(usage, "eng", null, "search", "1.00");
+        usage.add(
+                new CellKey(day, "openai", "gpt-4o", "k2", "search", "eng", null, "prod"),
+                CellTotals.of(1, 1, 0, TokenUsage.ZERO, new BigDecimal("5.00"), 1, new BigDecimal("5.00")));
+        usage.add(
+                new CellKey(day, "openai", "gpt-4o", "k", "gateway", "platform", null, "prod"),
+                CellTotals.of(
+                        2, 2, 0, TokenUsage.openAi(10, 0, 1, 0), new BigDecimal("2.00"), 1, new BigDecimal("1.00")));
+        Chargeback c = Chargeback.of(usage, rules("""
+                {"suspense": {"gl_account": "6999", "cost_centre": "SUSP"},
+                 "rules": [{"department": "support", "gl_account": "6100", "cost_centre": "CC-1"}],
+                 "shared": [{"department": "platform", "allocation": "fixed", "gl_account": "6300",
+                             "shares": {"CC-1": "40", "CC-2": "60"}}]}"""));
+
+        assertThat(c.lines())
+                .extracting(l -> l.kind().label() + " " + l.department() + " " + l.costCentre() + " "
+                        + l.amountUsd().toPlainString() + " " + l.note())
+                .containsExactly(
+                        "direct support CC-1 1.00 null",
+                        "shared platform CC-1 0.80 shared: fixed shares; includes $0.40 charged at the reserved worst"
+                                + " case (estimate, not a provider-reported cost)",
+                        "shared platform CC-2 1.20 shared: fixed shares; includes $0.60 charged at the reserved worst"
+                                + " case (estimate, not a provider-reported cost)",
+                        "suspense eng SUSP 6.00 unmapped: no chargeback rule matches; includes $5.00 charged at the"
+                                + " reserved worst case (estimate, not a provider-reported cost)");
+    }
+
     @Test
     void of_billedBeyondTheMetering_oneSuspenseLinePerProviderAccountAndClassSummingToTheBill() {
         MonthlyUsage usage = MonthlyUsage.of(MONTH);
