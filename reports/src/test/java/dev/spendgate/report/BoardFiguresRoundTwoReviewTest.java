@@ -96,7 +96,6 @@ class BoardFiguresRoundTwoReviewTest {
      * say what data quality they rest on; a CFO cannot tell whether "1 estimated" is $0.21 or half the bill.
      */
     @Test
-    @Disabled("DEFECT R24C-3: PDF gives the count of estimated calls, never the dollars they put in the headline")
     void pdf_estimatedCalls_sayHowMuchOfTheHeadlineIsEstimated() throws Exception {
         Store data = new Store();
         Instant t = Instant.parse("2026-11-10T12:00:00Z");

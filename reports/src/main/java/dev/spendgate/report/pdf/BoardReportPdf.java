@@ -492,7 +492,10 @@ public final class BoardReportPdf {
         rows.add(row(
                 "Estimated calls",
                 q.estimatedCalls(),
-                "stream cut before its usage (tokens counted locally), or a call that never settled"));
+                // the amount first: a meaning too long for its column loses its middle
+                q.estimatedUsd().signum() != 0
+                        ? Money.usd(q.estimatedUsd()) + " of the total: cut streams, unsettled calls"
+                        : "stream cut before its usage, or a call that never settled"));
         if (q.worstCaseCalls() > 0) {
             rows.add(row(
                     "Charged at worst case",

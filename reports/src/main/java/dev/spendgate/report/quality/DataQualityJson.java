@@ -92,6 +92,7 @@ public final class DataQualityJson {
         Map<String, Object> calls = new LinkedHashMap<>();
         calls.put("included", q.includedCalls());
         calls.put("estimated", q.estimatedCalls());
+        calls.put("estimated_usd", q.estimatedUsd().toPlainString());
         calls.put("worst_case", q.worstCaseCalls());
         calls.put("worst_case_usd", q.worstCaseUsd().toPlainString());
         calls.put("unpriced", q.unpricedCalls());

@@ -38,6 +38,7 @@ public final class DataQuality {
     private BigDecimal quarantinedClaimedUsd = BigDecimal.ZERO;
     private long included;
     private long estimated;
+    private BigDecimal estimatedUsd = BigDecimal.ZERO;
     private long worstCase;
     private BigDecimal worstCaseUsd = BigDecimal.ZERO;
     private long unpriced;
@@ -63,6 +64,9 @@ public final class DataQuality {
         included++;
         if (r.usageSource() == UsageRecord.UsageSource.ESTIMATED) {
             estimated++;
+            if (r.costUsd() != null) {
+                estimatedUsd = estimatedUsd.add(r.costUsd());
+            }
         }
         if (r.worstCaseEstimate() && r.costUsd() != null) {
             worstCase++;
@@ -183,6 +187,15 @@ public final class DataQuality {
     }
 
     /**
+     * What the {@link #estimatedCalls()} add to the totals: their cost on tokens the gateway counted itself (a stream
+     * cut before its usage) or at the worst case reserved (a call that never settled), not a provider-reported amount.
+     * Zero for a pre-aggregated month, whose cells do not say which calls were estimated.
+     */
+    public BigDecimal estimatedUsd() {
+        return FocusCharges.stripped(estimatedUsd);
+    }
+
+    /**
      * Of the estimated calls, those that never settled: charged at the worst case reserved before they were
      * forwarded ({@code cost_basis: reserved_worst_case}), not at a provider-reported amount.
      */
@@ -240,9 +253,11 @@ public final class DataQuality {
         if (quarantinedClaimedUsd.signum() != 0) {
             b.append(" (claiming ").append(Money.usd(quarantinedClaimedUsd)).append(", left out of every total)");
         }
-        b.append("; ")
-                .append(n(estimatedCalls()))
-                .append(" estimated, ")
+        b.append("; ").append(n(estimatedCalls())).append(" estimated");
+        if (estimatedUsd.signum() != 0) {
+            b.append(" (").append(Money.usd(estimatedUsd)).append(" of the total)");
+        }
+        b.append(", ")
                 .append(n(unpricedCalls()))
                 .append(" unpriced, ")
                 .append(n(rejectedCalls()))
