@@ -64,6 +64,8 @@ class EstimatedSpendDataQualityTest {
         assertThat(q.path("summary").asText()).contains("2 estimated ($0.26 of the total)");
         assertThat(BoardFiguresRoundTwoReviewTest.pdfText(out))
                 .contains("$0.47")
-                .contains("$0.26 of the total");
+                .contains("$0.26 of the total")
+                .as("the worst-case row keeps its amount (its meaning was cut in the middle, amount and all)")
+                .contains("$0.05 at the worst case reserved, not billed");
     }
 }

@@ -500,8 +500,8 @@ public final class BoardReportPdf {
             rows.add(row(
                     "Charged at worst case",
                     q.worstCaseCalls(),
-                    "the gateway stopped before recording them: " + Money.usd(q.worstCaseUsd())
-                            + " is the worst case reserved, not a billed amount"));
+                    // the gateway stopped before recording them; the amount first, so the column never cuts it
+                    Money.usd(q.worstCaseUsd()) + " at the worst case reserved, not billed"));
         }
         rows.add(row("Unpriced calls", q.unpricedCalls(), "model not in the catalog; cost unknown, not zero"));
         rows.add(row("Rejected calls", q.rejectedCalls(), "refused by the gateway or provider; nothing billed"));
