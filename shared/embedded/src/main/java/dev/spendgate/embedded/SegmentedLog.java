@@ -43,6 +43,8 @@ final class SegmentedLog implements AutoCloseable {
 
     private GroupCommitFile next; // guarded by lock: opened by prepareRotation, started by the next rotate
     private long opened; // guarded by lock (and the constructor)
+    /** The milliseconds of the newest segment id opened or found on disk: ids never go back with the clock. */
+    private long lastMillis; // guarded by lock (and the constructor)
     /** Closed segments not yet forced to the device; the next sync forces those still there. */
     private final List<Path> closedUnsynced = new ArrayList<>(); // guarded by lock
 
@@ -69,6 +71,7 @@ final class SegmentedLog implements AutoCloseable {
         }
         for (String id : segmentIds()) {
             closedUnsynced.add(this.dir.resolve(id + SUFFIX)); // an earlier process's: maybe only in the page cache
+            lastMillis = Math.max(lastMillis, millisOf(id));
         }
         this.open = openSegment();
     }
@@ -238,10 +241,25 @@ final class SegmentedLog implements AutoCloseable {
         return next != null && id.equals(idOf(next.path()));
     }
 
-    /** Ids sort in the order segments were opened: milliseconds, then a counter within the process. */
+    /**
+     * Ids sort in the order segments were opened: milliseconds, then a counter within the process. The milliseconds are
+     * the clock's, but always above the newest id opened or found on disk: a clock stepped back (NTP) must not give a
+     * new segment an id below a kept one, or {@link #discard} of the kept one would delete the new one with it.
+     */
     private GroupCommitFile openSegment() {
-        String id = String.format("%013d-%06d", clock.millis(), ++opened);
+        lastMillis = Math.max(clock.millis(), lastMillis + 1);
+        String id = String.format("%013d-%06d", lastMillis, ++opened);
         return new GroupCommitFile(dir.resolve(id + SUFFIX), syncEachCommit);
+    }
+
+    /** The milliseconds an id starts with; 0 for a name of another shape. */
+    private static long millisOf(String id) {
+        int dash = id.indexOf('-');
+        try {
+            return Long.parseLong(dash < 0 ? id : id.substring(0, dash));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private List<String> segmentIds() {

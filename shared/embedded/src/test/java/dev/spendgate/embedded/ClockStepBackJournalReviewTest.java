@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +45,6 @@ class ClockStepBackJournalReviewTest {
         }
     }
 
-    @Disabled("DEFECT R24D-2: a clock stepped back makes the ledger's flush delete the journal segment it must keep")
     @Test
     void clockSteppedBack_flushKeepsTheSegmentItJustClosed_soASettledCallIsNotChargedAgainAfterACrash() {
         SteppedClock clock = new SteppedClock();
