@@ -8,12 +8,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.budget.BudgetLedger;
 import dev.spendgate.domain.budget.BudgetState;
 import dev.spendgate.domain.budget.BudgetWriteNotDurableException;
+import dev.spendgate.logging.JsonLogger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -52,16 +54,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * or another process, holds it. Other processes (the CLI) read the last flushed state with {@link #readOnly} or
  * {@link #readSnapshot}.
  *
- * <p>Format: {@code {"version": 1, "journal_seq": 42, "items": {"<itemKey>": {"spent": "0.2", "reserved": "0", "committed": "0.2"}}}},
- * amounts as exact decimal strings. Changes after {@link #close()} throw {@link IllegalStateException}; I/O failures are
+ * <p>Format: {@code {"version": 1, "journal_seq": 42, "pruning_date": "2026-12-06", "items": {"<itemKey>": {"spent": "0.2", "reserved": "0", "committed": "0.2"}}}},
+ * amounts as exact decimal strings; {@code pruning_date} is the UTC date past periods' items were last dropped by
+ * ({@link PruningDate}), optional. Changes after {@link #close()} throw {@link IllegalStateException}; I/O failures are
  * {@link UncheckedIOException}s.
  */
 public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     private static final int FORMAT_VERSION = 1;
+    private static final JsonLogger LOG = JsonLogger.create("embedded");
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
+    private final Clock clock;
     private final OwnedSnapshotFile owned;
     /**
      * The counters. A skip-list map, not a hash map: its updates are compare-and-set, where a {@code
@@ -78,6 +83,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     private String keptSegment; // guarded by flushLock: rotated by the snapshot before, discarded after the next one
     private final java.util.Set<String> settledReservations = new java.util.HashSet<>();
     private LocalDate prunedOn; // guarded by flushLock: the UTC day past periods' items were last dropped
+    private final PruningDate pruningDate; // guarded by flushLock
 
     /**
      * Opens the ledger in {@code file} (e.g. {@code .spendgate/budget-ledger.json}), loading it when it exists.
@@ -93,15 +99,22 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
      * it returns (power-loss safe) instead of once a second.
      */
     public FileBudgetLedger(Path file, boolean syncEachCommit) {
+        this(file, syncEachCommit, Clock.systemUTC());
+    }
+
+    /** As {@link #FileBudgetLedger(Path, boolean)}, on {@code clock} (tests step it). */
+    FileBudgetLedger(Path file, boolean syncEachCommit, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.owned = new OwnedSnapshotFile(file, "budget ledger");
         try {
             Snapshot snapshot = readWithSeq(owned.file());
             this.items = new ConcurrentSkipListMap<>(snapshot.items());
             this.journalSeq.set(snapshot.journalSeq());
+            // a new ledger has nothing a wrong date could drop: its first date is trusted
+            this.pruningDate = new PruningDate(
+                    snapshot.written() ? snapshot.pruningDate() : LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
             this.journal = new SegmentedLog(
-                    owned.file().resolveSibling(owned.file().getFileName() + ".journal"),
-                    java.time.Clock.systemUTC(),
-                    syncEachCommit);
+                    owned.file().resolveSibling(owned.file().getFileName() + ".journal"), clock, syncEachCommit);
             if (snapshot.written() && !snapshot.hasJournalSeq()) {
                 refuseUnknownJournalPosition();
             }
@@ -347,11 +360,7 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     public void flush() {
         flushLock.lock();
         try {
-            LocalDate today = LocalDate.now(ZoneOffset.UTC);
-            if (!today.equals(prunedOn)) {
-                PastPeriodItems.drop(items, today, owned::change);
-                prunedOn = today;
-            }
+            dropPastPeriods();
             journal.prepareRotation(); // the snapshot below rotates into it while calls wait
             owned.flush(this::snapshotAndRotate);
             discardClosedSegment();
@@ -385,6 +394,36 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             }
         } finally {
             flushLock.unlock();
+        }
+    }
+
+    /**
+     * Drops past periods' items once a day, by the clock's date once {@link PruningDate} trusts it: a date that jumped
+     * (a clock far ahead at start) is logged and waited for, so the current period's items are not dropped.
+     */
+    private void dropPastPeriods() {
+        PruningDate.Check check = pruningDate.check(clock.instant());
+        if (check.jumpedNow()) {
+            LOG.warn("budgets.clock_date_jumped")
+                    .field("date_trusted", String.valueOf(check.trusted()))
+                    .field("clock_date", check.today().toString())
+                    .log("the clock's date is " + check.today() + ", the budget ledger last went by "
+                            + (check.trusted() == null
+                                    ? "no date it kept"
+                                    : check.trusted().toString())
+                            + ": it keeps past periods' budget items until that date has held for "
+                            + PruningDate.HOLD.toMinutes() + " minutes (a clock set wrong would drop the current"
+                            + " period's spend)");
+        }
+        if (!check.trustedNow()) {
+            return;
+        }
+        if (!check.today().equals(check.trusted())) {
+            owned.change(() -> true); // the file keeps the date trusted
+        }
+        if (!check.today().equals(prunedOn)) {
+            PastPeriodItems.drop(items, check.today(), owned::change);
+            prunedOn = check.today();
         }
     }
 
@@ -544,6 +583,9 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("version", FORMAT_VERSION);
         root.put("journal_seq", seq);
+        if (pruningDate.trusted() != null) {
+            root.put("pruning_date", pruningDate.trusted().toString());
+        }
         ObjectNode itemsNode = root.putObject("items");
         snapshot.forEach((key, state) -> {
             ObjectNode node = itemsNode.putObject(key);
@@ -565,16 +607,22 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
     /**
      * @param written whether the file exists
      * @param hasJournalSeq whether it says which journal entries it includes (an older version's does not)
+     * @param pruningDate the UTC date past periods were last dropped by (see {@link PruningDate}); null when the file
+     *     does not say (an older version's)
      */
     private record Snapshot(
-            TreeMap<String, BudgetState> items, long journalSeq, boolean written, boolean hasJournalSeq) {}
+            TreeMap<String, BudgetState> items,
+            long journalSeq,
+            boolean written,
+            boolean hasJournalSeq,
+            LocalDate pruningDate) {}
 
     private static Snapshot readWithSeq(Path file) {
         byte[] json;
         try {
             json = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return new Snapshot(new TreeMap<>(), 0, false, false);
+            return new Snapshot(new TreeMap<>(), 0, false, false, null);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read the budget ledger " + file, e);
         }
@@ -591,7 +639,9 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
                         item.getKey(),
                         new BudgetState(decimal(node, "spent"), decimal(node, "reserved"), decimal(node, "committed")));
             }
-            return new Snapshot(items, root.path("journal_seq").asLong(0), true, root.hasNonNull("journal_seq"));
+            LocalDate pruningDate = dateOrNull(root.path("pruning_date").asText(""));
+            return new Snapshot(
+                    items, root.path("journal_seq").asLong(0), true, root.hasNonNull("journal_seq"), pruningDate);
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("the budget ledger " + file + " is not valid: " + e.getMessage(), e);
         }
@@ -623,6 +673,15 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         private UnsupportedOperationException refusal() {
             return new UnsupportedOperationException(
                     "a read-only snapshot of the budget ledger " + file + "; only the gateway that owns it changes it");
+        }
+    }
+
+    /** A date, or null when absent or not one: only a hint, it never stops the ledger loading. */
+    private static LocalDate dateOrNull(String text) {
+        try {
+            return text.isEmpty() ? null : LocalDate.parse(text);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
         }
     }
 
