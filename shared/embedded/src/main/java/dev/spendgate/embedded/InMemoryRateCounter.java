@@ -62,7 +62,9 @@ public final class InMemoryRateCounter implements RateCounter {
     private void sweepIfDue(Instant now) {
         long nowMillis = now.toEpochMilli();
         long due = nextSweepMillis.get();
-        if (nowMillis >= due && nextSweepMillis.compareAndSet(due, nowMillis + SWEEP_INTERVAL_MILLIS)) {
+        // also when the clock is before the last sweep (NTP stepped it back): else sweeps stop for the step's length
+        boolean stepped = due != Long.MIN_VALUE && nowMillis < due - SWEEP_INTERVAL_MILLIS;
+        if ((nowMillis >= due || stepped) && nextSweepMillis.compareAndSet(due, nowMillis + SWEEP_INTERVAL_MILLIS)) {
             // removeIf on a ConcurrentSkipListMap view removes an entry only if it still holds the tested value
             counters.values().removeIf(window -> window.isExpired(now));
         }

@@ -49,6 +49,24 @@ class InMemoryRateCounterTest extends RateCounterContract {
                 .isEqualTo(2);
     }
 
+    @Test
+    void clockSteppedBackAnHour_expiredCountersAreStillDropped() {
+        MutableClock clock = new MutableClock(T0);
+        InMemoryRateCounter counter = new InMemoryRateCounter(clock);
+        counter.incrementIfBelow("rate#first", 10, T0.plusSeconds(60)); // the first sweep ran here
+
+        clock.advance(Duration.ofHours(-1)); // NTP corrects a clock that ran an hour ahead
+        for (int i = 0; i < 100; i++) {
+            counter.incrementIfBelow("rate#session-" + i, 10, clock.instant().plusSeconds(60));
+        }
+        clock.advance(Duration.ofSeconds(61));
+        counter.incrementIfBelow("rate#next", 10, clock.instant().plusSeconds(60));
+
+        assertThat(counter.size())
+                .as("counters held 61 s after the 100 expired: 'rate#first' (still in its window) and the new one")
+                .isEqualTo(2);
+    }
+
     /** A clock the test moves forward. */
     private static final class MutableClock extends Clock {
         private volatile Instant now;

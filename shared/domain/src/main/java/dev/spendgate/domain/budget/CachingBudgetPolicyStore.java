@@ -27,8 +27,8 @@ public final class CachingBudgetPolicyStore implements BudgetPolicyStore {
     public List<BudgetPolicy> list() {
         Instant now = clock.instant();
         Cached c = cached;
-        if (c == null || !now.isBefore(c.expires())) {
-            c = new Cached(delegate.list(), now.plus(ttl));
+        if (c == null || !c.freshAt(now, ttl)) {
+            c = new Cached(delegate.list(), now);
             cached = c;
         }
         return c.policies();
@@ -52,5 +52,11 @@ public final class CachingBudgetPolicyStore implements BudgetPolicyStore {
         return deleted;
     }
 
-    private record Cached(List<BudgetPolicy> policies, Instant expires) {}
+    /** The list as read at {@code readAt}. */
+    private record Cached(List<BudgetPolicy> policies, Instant readAt) {
+        /** Within {@code ttl} of the read; not before it (a clock stepped back would keep it for the step's length). */
+        boolean freshAt(Instant now, Duration ttl) {
+            return !now.isBefore(readAt) && now.isBefore(readAt.plus(ttl));
+        }
+    }
 }

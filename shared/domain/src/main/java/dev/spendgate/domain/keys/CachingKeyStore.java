@@ -38,7 +38,7 @@ public final class CachingKeyStore implements KeyStore {
     public Optional<ProxyKey> findByHash(String keyHash) {
         Instant now = clock.instant();
         Entry entry = byHash.get(keyHash);
-        if (entry != null && now.isBefore(entry.expires())) {
+        if (entry != null && entry.freshAt(now, ttl)) {
             return entry.key();
         }
         long began = generation.get();
@@ -46,7 +46,7 @@ public final class CachingKeyStore implements KeyStore {
         if (byHash.size() >= MAX_ENTRIES) {
             byHash.clear();
         }
-        Entry fresh = new Entry(key, now.plus(ttl), began);
+        Entry fresh = new Entry(key, now, began);
         // never over an entry of a later generation (the revoked key a revoke cached meanwhile)
         byHash.merge(keyHash, fresh, (old, mine) -> old.generation() > mine.generation() ? old : mine);
         if (generation.get() != began) {
@@ -87,13 +87,16 @@ public final class CachingKeyStore implements KeyStore {
             // index (DynamoDbKeyStore) and return the key as it was before the revoke that just succeeded
             delegate.findById(id)
                     .map(k -> k.withEnabled(false))
-                    .ifPresent(k -> byHash.put(
-                            k.keyHash(),
-                            new Entry(Optional.of(k), clock.instant().plus(ttl), revokedIn)));
+                    .ifPresent(k -> byHash.put(k.keyHash(), new Entry(Optional.of(k), clock.instant(), revokedIn)));
         }
         return revoked;
     }
 
-    /** A look-up's result, kept until {@code expires}, from the revoke generation it was read in. */
-    private record Entry(Optional<ProxyKey> key, Instant expires, long generation) {}
+    /** A look-up's result as read at {@code readAt}, from the revoke generation it was read in. */
+    private record Entry(Optional<ProxyKey> key, Instant readAt, long generation) {
+        /** Within {@code ttl} of the read; not before it (a clock stepped back would keep it for the step's length). */
+        boolean freshAt(Instant now, Duration ttl) {
+            return !now.isBefore(readAt) && now.isBefore(readAt.plus(ttl));
+        }
+    }
 }

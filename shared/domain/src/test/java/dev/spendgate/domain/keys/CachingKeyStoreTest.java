@@ -6,6 +6,7 @@ import dev.spendgate.domain.attribution.Attribution;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -69,6 +70,40 @@ class CachingKeyStoreTest {
         // the revoke cached the key as revoked (read back by id) so that the lagging index cannot bring it back
         assertThat(keys.findByHash(KEY.keyHash())).hasValueSatisfying(k -> assertThat(k.enabled())
                 .as("the key was revoked on this very instance")
+                .isFalse());
+    }
+
+    @Test
+    void clockSteppedBackAnHour_aKeyRevokedElsewhereIsRefusedWithinTheCacheTime() {
+        SlowStore remote = new SlowStore();
+        remote.create(KEY);
+        Instant[] now = {Instant.parse("2026-12-05T10:00:00Z")};
+        Clock clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        CachingKeyStore keys = new CachingKeyStore(remote, Duration.ofSeconds(30), clock);
+        assertThat(keys.findByHash(KEY.keyHash()))
+                .hasValueSatisfying(k -> assertThat(k.enabled()).isTrue());
+
+        now[0] = now[0].minus(Duration.ofHours(1)); // NTP corrects a clock that ran an hour ahead
+        remote.revoke("key_1"); // `keys revoke` through another instance
+        now[0] = now[0].plusSeconds(31);
+
+        assertThat(keys.findByHash(KEY.keyHash())).hasValueSatisfying(k -> assertThat(k.enabled())
+                .as("the key 31 s after it was revoked, with a 30 s cache")
                 .isFalse());
     }
 

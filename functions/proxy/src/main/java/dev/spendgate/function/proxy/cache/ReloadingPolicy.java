@@ -22,7 +22,7 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
     private final Consumer<RuntimeException> onReloadFailure;
     private volatile Consumer<GatewayPolicy> check = policy -> {};
     private volatile GatewayPolicy current;
-    private volatile Instant nextCheck;
+    private volatile Instant lastCheck;
     private final ReentrantLock reloading = new ReentrantLock();
 
     public ReloadingPolicy(
@@ -32,7 +32,7 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.onReloadFailure = Objects.requireNonNull(onReloadFailure, "onReloadFailure");
         this.current = store.load();
-        this.nextCheck = clock.instant().plus(refresh);
+        this.lastCheck = clock.instant();
     }
 
     /**
@@ -63,10 +63,19 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
         return store;
     }
 
+    /**
+     * Whether the file is due a re-read at {@code now}: {@code refresh} after the last one, or at once when the clock
+     * is before the last one (NTP stepped it back), so a step back does not hold the policy in force for its length.
+     */
+    private boolean due(Instant now) {
+        Instant last = lastCheck;
+        return now.isBefore(last) || !now.isBefore(last.plus(refresh));
+    }
+
     @Override
     public GatewayPolicy get() {
         Instant now = clock.instant();
-        if (now.isBefore(nextCheck)) {
+        if (!due(now)) {
             return current;
         }
         // One call reloads; the others go on with the policy they have instead of waiting for its file read (a
@@ -75,10 +84,10 @@ public final class ReloadingPolicy implements Supplier<GatewayPolicy> {
             return current;
         }
         try {
-            if (now.isBefore(nextCheck)) {
+            if (!due(now)) {
                 return current;
             }
-            nextCheck = now.plus(refresh);
+            lastCheck = now;
             try {
                 GatewayPolicy loaded = store.load();
                 check.accept(loaded);

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,8 +45,6 @@ class PolicyReloadClockStepReviewTest {
         }
     }
 
-    @Disabled(
-            "DEFECT R24D-3: after the wall clock steps back, gateway-policy.json is not re-read for as long as the step")
     @Test
     void clockSteppedBackAnHour_aPolicyWrittenLaterIsStillInForceWithinASecond() throws Exception {
         Path file = dataDir.resolve("policy/gateway-policy.json");
