@@ -1,5 +1,7 @@
 package dev.spendgate.embedded;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -25,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -34,8 +35,11 @@ import java.util.stream.Stream;
  * {@code answers/<first two hex digits>/<key>.json} and one per shared prefix under {@code prefixes/<key>.json},
  * written to a temporary file and moved into place, so a crash leaves the old file or the new one. The oldest fills
  * of a feature past its {@code maxEntries} are deleted (by a fill sequence number kept in each file, {@code fill_seq}:
- * an answer's {@code stored_at} is when its call asked, which for a slow answer is before quicker ones filled since);
- * expired ones are deleted when met.
+ * an answer's {@code stored_at} is when its call asked, which for a slow answer is before quicker ones filled since),
+ * and so are the oldest fills of all past {@code maxAnswers} answers or {@code maxBytes} bytes in all (feature names
+ * are the clients', so the per-feature limit alone bounds nothing). Expired answers are deleted when met, when the
+ * store opens (those expired before the newest fill on disk) and, at most once a minute, on a fill (those expired at
+ * its {@code stored_at}): an answer no call asks for again does not stay on disk.
  *
  * <p>The keys present (with feature and expiry) and the semantic index are held in memory, read from the files at
  * start and updated on every fill, expiry and eviction, so a miss never touches the disk. Answers up to
@@ -48,21 +52,37 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
     public static final int HOT_ENTRY_BYTES = 64 * 1024;
     /** Memory for hot answers unless the constructor says otherwise. */
     public static final long DEFAULT_HOT_BYTES = 16L * 1024 * 1024;
+    /** Answers kept in all, whatever the feature, unless the constructor says otherwise. */
+    public static final int DEFAULT_MAX_ANSWERS = 100_000;
+    /** Bytes of answer files kept in all unless the constructor says otherwise. */
+    public static final long DEFAULT_MAX_BYTES = 2L * 1024 * 1024 * 1024;
+    /** At most one sweep of expired answers per this many nanoseconds of fills. */
+    private static final long SWEEP_INTERVAL_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private record Present(String feature, Instant expiresAt) {}
 
-    private record Unsequenced(String feature, String key, Instant storedAt) {}
+    private record Unsequenced(String feature, String key, Instant storedAt, long bytes) {}
+
+    /** What the start reads of an answer's file: not its body. */
+    private record Header(String key, String feature, Instant storedAt, Instant expiresAt, Long fillSeq) {}
 
     private final Path answers;
     private final Path prefixes;
     /** Every key with a file, for lookups that must not touch the disk. */
     private final ConcurrentHashMap<String, Present> present = new ConcurrentHashMap<>();
-    /** Per feature: its answers in fill order, for the size limit (guarded by itself). */
-    private final Map<String, Fills> byFeature = new HashMap<>();
-    /** The next fill's sequence number (guarded by {@code byFeature}). */
+    /** The answers in fill order, per feature and in all, for the limits (guarded by itself). */
+    private final CacheFills fills = new CacheFills();
+    /** The next fill's sequence number (guarded by {@code fills}). */
     private long nextFill = 1;
+    /** When a fill last swept expired answers, by {@link System#nanoTime()} (guarded by {@code fills}). */
+    private long lastSweepNanos;
+
+    private boolean swept; // guarded by fills: whether a fill has swept yet
+
+    private final int maxAnswers;
+    private final long maxBytes;
     /** Per shared prefix: the questions answered behind it, newest first (guarded by {@code this}). */
     private final Map<String, List<SemanticEntry>> semantic = new HashMap<>();
     /** Per answer in the semantic index: its shared prefix, to take it out when it leaves (guarded by {@code this}). */
@@ -76,46 +96,70 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
 
     /** @param hotBytes memory for answers kept in memory besides their files; 0 keeps none */
     public FileResponseCacheStore(Path dir, long hotBytes) {
+        this(dir, hotBytes, DEFAULT_MAX_ANSWERS, DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * @param maxAnswers answers kept in all, the oldest fill deleted first past it
+     * @param maxBytes bytes of answer files kept in all, the oldest fill deleted first past it
+     */
+    public FileResponseCacheStore(Path dir, long hotBytes, int maxAnswers, long maxBytes) {
         Objects.requireNonNull(dir, "dir");
         if (hotBytes < 0) {
             throw new IllegalArgumentException("hotBytes must be >= 0, was " + hotBytes);
         }
+        if (maxAnswers < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException(
+                    "maxAnswers and maxBytes must be >= 1, were " + maxAnswers + " and " + maxBytes);
+        }
+        this.maxAnswers = maxAnswers;
+        this.maxBytes = maxBytes;
         this.hot = new HotAnswers(hotBytes);
         this.answers = dir.resolve("answers");
         this.prefixes = dir.resolve("prefixes");
         try {
             Files.createDirectories(answers);
             Files.createDirectories(prefixes);
-            List<Unsequenced> older = new ArrayList<>();
+            Map<Path, Header> headers = new LinkedHashMap<>();
+            Instant newest = null;
             try (Stream<Path> files = Files.walk(answers)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
                     try {
-                        JsonNode n = JSON.readTree(f.toFile());
-                        String key = n.path("key").asText();
-                        String feature = n.path("feature").asText();
-                        Instant storedAt = Instant.parse(n.path("stored_at").asText());
-                        present.put(
-                                key,
-                                new Present(
-                                        feature,
-                                        Instant.parse(n.path("expires_at").asText())));
-                        if (n.has("fill_seq")) {
-                            long seq = n.get("fill_seq").asLong();
-                            track(feature, key, seq);
-                            nextFill = Math.max(nextFill, seq + 1);
-                        } else {
-                            older.add(new Unsequenced(feature, key, storedAt));
-                        }
+                        Header h = readHeader(f);
+                        headers.put(f, h);
+                        newest = newest == null || h.storedAt().isAfter(newest) ? h.storedAt() : newest;
                     } catch (IOException | RuntimeException e) {
                         Files.deleteIfExists(f); // a damaged entry is a miss, never an answer
                     }
+                }
+            }
+            List<Unsequenced> older = new ArrayList<>();
+            for (Map.Entry<Path, Header> entry : headers.entrySet()) {
+                Header h = entry.getValue();
+                if (!newest.isBefore(h.expiresAt())) {
+                    // expired before the newest fill: the clock has passed it, and no call may be served it
+                    Files.deleteIfExists(entry.getKey());
+                    continue;
+                }
+                long bytes = Files.size(entry.getKey());
+                present.put(h.key(), new Present(h.feature(), h.expiresAt()));
+                if (h.fillSeq() != null) {
+                    fills.add(h.feature(), h.key(), h.fillSeq(), bytes);
+                    nextFill = Math.max(nextFill, h.fillSeq() + 1);
+                } else {
+                    older.add(new Unsequenced(h.feature(), h.key(), h.storedAt(), bytes));
                 }
             }
             // files written before fill_seq: older than any numbered fill, in stored order among themselves
             older.sort(java.util.Comparator.comparing(Unsequenced::storedAt));
             long seq = -older.size();
             for (Unsequenced u : older) {
-                track(u.feature(), u.key(), seq++);
+                fills.add(u.feature(), u.key(), seq++, u.bytes());
+            }
+            // lower limits than the files on disk hold (or a directory filled before there were any)
+            for (String key : overTotal(null)) {
+                present.remove(key);
+                Files.deleteIfExists(answerFile(key));
             }
             try (Stream<Path> files = Files.list(prefixes)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
@@ -156,7 +200,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             return Optional.empty(); // the miss: no file is opened
         }
         if (!now.isBefore(p.expiresAt())) {
-            delete(p.feature(), key);
+            delete(key);
             return Optional.empty();
         }
         CachedAnswer kept = hot.get(key);
@@ -193,7 +237,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                 Instant.parse(n.path("stored_at").asText()),
                 Instant.parse(n.path("expires_at").asText()));
         if (a.expiredAt(now)) {
-            delete(a.feature(), key);
+            delete(key);
             return Optional.empty();
         }
         hot.put(a);
@@ -220,18 +264,28 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         n.put("stored_at", a.storedAt().toString());
         n.put("expires_at", a.expiresAt().toString());
         long seq;
-        synchronized (byFeature) {
+        synchronized (fills) {
             seq = nextFill++;
         }
         n.put("fill_seq", seq);
-        write(answerFile(a.key()), n);
+        long bytes = write(answerFile(a.key()), n);
         present.put(a.key(), new Present(a.feature(), a.expiresAt()));
         hot.put(a);
         List<String> evicted = new ArrayList<>();
-        synchronized (byFeature) {
-            Fills keys = track(a.feature(), a.key(), seq);
-            while (keys.size() > maxEntries) {
-                evicted.add(keys.dropOldest());
+        boolean sweep;
+        synchronized (fills) {
+            fills.add(a.feature(), a.key(), seq, bytes);
+            while (fills.count(a.feature()) > maxEntries) {
+                String oldest = fills.oldest(a.feature());
+                fills.remove(oldest);
+                evicted.add(oldest);
+            }
+            evicted.addAll(overTotal(a.key()));
+            long nowNanos = System.nanoTime();
+            sweep = !swept || nowNanos - lastSweepNanos >= SWEEP_INTERVAL_NANOS;
+            if (sweep) {
+                swept = true;
+                lastSweepNanos = nowNanos;
             }
         }
         for (String key : evicted) {
@@ -242,6 +296,38 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                 Files.deleteIfExists(answerFile(key));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            }
+        }
+        if (sweep) {
+            sweepExpired(a.storedAt());
+        }
+    }
+
+    /**
+     * Takes the oldest fills of all out of {@link #fills} while more than {@code maxAnswers} answers or {@code
+     * maxBytes} bytes are kept, never {@code keep} (the fill just made); returns their keys for the caller to delete.
+     * Guarded by {@code fills}.
+     */
+    private List<String> overTotal(String keep) {
+        List<String> out = new ArrayList<>();
+        synchronized (fills) {
+            while (fills.count() > maxAnswers || fills.bytes() > maxBytes) {
+                String oldest = fills.oldest();
+                if (oldest == null || oldest.equals(keep)) {
+                    break;
+                }
+                fills.remove(oldest);
+                out.add(oldest);
+            }
+        }
+        return out;
+    }
+
+    /** Deletes every answer expired at {@code now}, met or not. */
+    private void sweepExpired(Instant now) {
+        for (Map.Entry<String, Present> e : present.entrySet()) {
+            if (!now.isBefore(e.getValue().expiresAt()) && present.remove(e.getKey(), e.getValue())) {
+                forget(e.getKey());
             }
         }
     }
@@ -269,7 +355,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         if (p == null) {
             unindex(key);
         } else if (!now.isBefore(p.expiresAt())) {
-            delete(p.feature(), key);
+            delete(key);
         }
     }
 
@@ -371,23 +457,47 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         return name.substring(0, name.length() - ".json".length());
     }
 
-    private Fills track(String feature, String key, long seq) {
-        synchronized (byFeature) {
-            Fills keys = byFeature.computeIfAbsent(feature, f -> new Fills());
-            keys.add(key, seq);
-            return keys;
+    /** The fields the start needs, read without decoding the body (up to 350 KB of base64 per answer). */
+    private static Header readHeader(Path f) throws IOException {
+        try (JsonParser p = JSON.getFactory().createParser(f.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("not a JSON object");
+            }
+            String key = "";
+            String feature = "";
+            String storedAt = null;
+            String expiresAt = null;
+            Long fillSeq = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "key" -> key = p.getValueAsString("");
+                    case "feature" -> feature = p.getValueAsString("");
+                    case "stored_at" -> storedAt = p.getValueAsString();
+                    case "expires_at" -> expiresAt = p.getValueAsString();
+                    case "fill_seq" -> fillSeq = value.isNumeric() ? p.getLongValue() : null;
+                    default -> p.skipChildren(); // a string value is skipped undecoded by the next token
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new IOException("cut short");
+            }
+            return new Header(key, feature, Instant.parse(storedAt), Instant.parse(expiresAt), fillSeq);
         }
     }
 
-    private void delete(String feature, String key) {
+    private void delete(String key) {
         present.remove(key);
+        forget(key);
+    }
+
+    /** Takes {@code key}, no longer present, out of memory, the index and the disk. */
+    private void forget(String key) {
         hot.remove(key);
         unindex(key);
-        synchronized (byFeature) {
-            Fills keys = byFeature.get(feature);
-            if (keys != null) {
-                keys.remove(key);
-            }
+        synchronized (fills) {
+            fills.remove(key);
         }
         try {
             Files.deleteIfExists(answerFile(key));
@@ -406,12 +516,14 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
         return key.replaceAll("[^A-Za-z0-9_-]", "_");
     }
 
-    private static void write(Path file, JsonNode content) {
+    /** Writes {@code content} to {@code file} atomically; returns its bytes. */
+    private static long write(Path file, JsonNode content) {
         try {
             Files.createDirectories(file.getParent());
             Path tmp = Files.createTempFile(file.getParent(), ".tmp-", ".json");
+            byte[] bytes = JSON.writeValueAsBytes(content);
             try {
-                JSON.writeValue(tmp.toFile(), content);
+                Files.write(tmp, bytes);
                 try {
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
@@ -420,6 +532,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             } finally {
                 Files.deleteIfExists(tmp);
             }
+            return bytes.length;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -435,37 +548,6 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             out[i] = array.get(i).asLong();
         }
         return out;
-    }
-
-    /** One feature's answers in fill order: the oldest fill found in O(log n). Guarded by {@code byFeature}. */
-    private static final class Fills {
-        private final TreeMap<Long, String> bySeq = new TreeMap<>();
-        private final HashMap<String, Long> seqOf = new HashMap<>();
-
-        void add(String key, long seq) {
-            Long before = seqOf.put(key, seq);
-            if (before != null) {
-                bySeq.remove(before); // filled again: it is now the newest fill
-            }
-            bySeq.put(seq, key);
-        }
-
-        void remove(String key) {
-            Long seq = seqOf.remove(key);
-            if (seq != null) {
-                bySeq.remove(seq);
-            }
-        }
-
-        int size() {
-            return seqOf.size();
-        }
-
-        String dropOldest() {
-            String key = bySeq.pollFirstEntry().getValue();
-            seqOf.remove(key);
-            return key;
-        }
     }
 
     /** Small answers kept in memory, least recently used dropped first past the byte budget. */

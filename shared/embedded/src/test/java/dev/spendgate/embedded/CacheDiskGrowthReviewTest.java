@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +28,6 @@ class CacheDiskGrowthReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R24D-1: expired cache answers never met again stay on disk and in memory for ever")
     @Test
     void answersExpiredWeeksAgo_areGoneFromTheDataDirectory_afterLaterFillsAndARestart() throws IOException {
         FileResponseCacheStore store = new FileResponseCacheStore(dir.resolve("cache"));
