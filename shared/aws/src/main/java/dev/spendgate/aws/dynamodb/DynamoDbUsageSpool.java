@@ -77,6 +77,16 @@ public final class DynamoDbUsageSpool implements UsageSpool {
 
     @Override
     public void spill(SpooledBatch batch) {
+        spill(batch, null);
+    }
+
+    /**
+     * Puts the batch with {@code timeLeft} as the {@code PutItem}'s overall call timeout, the SDK's retries included
+     * (null: the client's own): a throttled or stalled table then fails the spill by the caller's deadline instead of
+     * retrying past it.
+     */
+    @Override
+    public void spill(SpooledBatch batch, Duration timeLeft) {
         Objects.requireNonNull(batch, "batch");
         int size = batch.content().length + batch.objectKey().getBytes(StandardCharsets.UTF_8).length;
         if (size > MAX_CONTENT_BYTES) {
@@ -85,6 +95,11 @@ public final class DynamoDbUsageSpool implements UsageSpool {
         }
         long sequence = SEQUENCE.incrementAndGet();
         dynamoDb.putItem(b -> b.tableName(table)
+                .overrideConfiguration(o -> {
+                    if (timeLeft != null) {
+                        o.apiCallTimeout(timeLeft.isPositive() ? timeLeft : Duration.ofMillis(1));
+                    }
+                })
                 .item(Map.of(
                         PARTITION_KEY,
                         AttributeValue.fromS(batch.objectKey()),

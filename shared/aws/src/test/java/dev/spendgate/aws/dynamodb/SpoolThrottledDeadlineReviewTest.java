@@ -22,7 +22,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -53,7 +52,6 @@ class SpoolThrottledDeadlineReviewTest {
         }
     }
 
-    @Disabled("DEFECT R24B-3: a throttled spool table holds the Lambda's flush far past the 400 ms kept for it")
     @Test
     void flushWithin_streamAndSpoolTableThrottled_returnsWithinTheInvocationsTime() throws Exception {
         dynamo = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

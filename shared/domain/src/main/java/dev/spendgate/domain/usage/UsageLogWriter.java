@@ -47,6 +47,14 @@ public final class UsageLogWriter implements AutoCloseable {
     /** Of a flush's time ({@link #flushWithin(java.time.Duration)}), what is kept for the spool's write (a DynamoDB put). */
     public static final java.time.Duration SPOOL_RESERVE = java.time.Duration.ofMillis(400);
 
+    /**
+     * Of a flush's time, what the spool's write leaves unused: the SDK's work outside its call timeout (about 150 ms
+     * for a cold client's first call: marshalling, endpoint rules, the timeout's unwinding) and the flush's return. So
+     * the spool's write has at least 100 ms of {@link #SPOOL_RESERVE}. A write not done by then gives up, and its batch
+     * stays in memory for the next flush.
+     */
+    static final java.time.Duration SPOOL_MARGIN = java.time.Duration.ofMillis(300);
+
     /** Less time than this left for the sink, and a flush's batch goes straight to the spool. */
     static final java.time.Duration MIN_SINK_TIME = java.time.Duration.ofMillis(50);
     /** With a background flusher, the buffer may grow to this many times its size before callers wait for a flush. */
@@ -264,7 +272,10 @@ public final class UsageLogWriter implements AutoCloseable {
     /**
      * As {@link #flush()} within {@code timeLeft} (a Lambda invocation's time before its deadline): the sink gets that
      * time less {@link #SPOOL_RESERVE}, kept for the spool's write; when less than that is left, the batches go
-     * straight to the spool. Null: no bound but the sink's own.
+     * straight to the spool. The spool's write gets what is then left less {@link #SPOOL_MARGIN}
+     * ({@link UsageSpool#spill(SpooledBatch, java.time.Duration)}); a batch it did not take by then stays in memory,
+     * reported to the listener's {@code spoolFailed}, and the next flush tries it again. Null: no bound but the sink's
+     * and the spool's own.
      */
     public int flushWithin(java.time.Duration timeLeft) {
         long deadline = timeLeft == null ? 0 : System.nanoTime() + timeLeft.toNanos() - SPOOL_RESERVE.toNanos();
@@ -550,7 +561,7 @@ public final class UsageLogWriter implements AutoCloseable {
             listener.storeFailed(spooled.objectKey(), e);
         }
         try {
-            spool.spill(spooled);
+            spill(spooled, deadline);
             listener.spilled(spooled.objectKey(), batch.records());
             if (saved != null) {
                 saved.addAll(batch.onSaved());
@@ -564,10 +575,34 @@ public final class UsageLogWriter implements AutoCloseable {
         return taken;
     }
 
-    /** A flush with too little time left to give the sink: its batches go straight to the spool. */
+    /**
+     * Spills within what is left of the flush's time less {@link #SPOOL_MARGIN} (the sink's {@code deadline} plus
+     * {@link #SPOOL_RESERVE}); throws {@link DeadlineException} when nothing is left. No deadline: the spool's own bound.
+     */
+    private void spill(SpooledBatch spooled, Long deadline) {
+        if (deadline == null) {
+            spool.spill(spooled);
+            return;
+        }
+        long left = deadline + SPOOL_RESERVE.toNanos() - SPOOL_MARGIN.toNanos() - System.nanoTime();
+        if (left < 1_000_000) {
+            throw new DeadlineException(
+                    "no time left before the deadline to write the batch to the spool; kept in memory");
+        }
+        spool.spill(spooled, java.time.Duration.ofNanos(left));
+    }
+
+    /**
+     * A flush with too little time left to give the sink (its batches go straight to the spool), or the spool (its
+     * batches stay in memory for the next flush).
+     */
     public static final class DeadlineException extends RuntimeException {
         DeadlineException() {
-            super("too little time left before the deadline to hand the batch to the sink; spooled instead");
+            this("too little time left before the deadline to hand the batch to the sink; spooled instead");
+        }
+
+        DeadlineException(String message) {
+            super(message);
         }
     }
 

@@ -12,6 +12,15 @@ public interface UsageSpool {
     /** Stores the batch durably; spilling the same key again replaces it. */
     void spill(SpooledBatch batch);
 
+    /**
+     * As {@link #spill(SpooledBatch)} within {@code timeLeft} (what is left of a Lambda invocation): a spool that can
+     * bound its calls (a DynamoDB table's, throttled or unreachable) gives up when it is over and throws, the batch not
+     * stored, rather than hold its caller past the deadline. The default ignores it.
+     */
+    default void spill(SpooledBatch batch, java.time.Duration timeLeft) {
+        spill(batch);
+    }
+
     /** Up to {@code max} spooled batches, oldest first. */
     List<SpooledBatch> pending(int max);
 

@@ -248,6 +248,52 @@ class UsageLogWriterTest {
     }
 
     @Test
+    void flushWithin_spoolGivesUpAtItsTime_keepsTheBatchForTheNextFlush() {
+        List<java.time.Duration> given = new ArrayList<>();
+        UsageSpool timed = new UsageSpool() {
+            @Override
+            public void spill(SpooledBatch batch) {
+                spool.spill(batch);
+            }
+
+            @Override
+            public void spill(SpooledBatch batch, java.time.Duration timeLeft) {
+                given.add(timeLeft); // a DynamoDB table throttling past it: ApiCallTimeoutException
+                throw new IllegalStateException("the spool call timed out after " + timeLeft);
+            }
+
+            @Override
+            public List<SpooledBatch> pending(int max) {
+                return spool.pending(max);
+            }
+
+            @Override
+            public void remove(String objectKey) {
+                spool.remove(objectKey);
+            }
+        };
+        UsageSink refusing = (key, content) -> {
+            throw new IllegalStateException("stream throttled");
+        };
+        UsageLogWriter lambda =
+                UsageLogWriter.create(refusing, timed, UsageJournal.NONE, Clock.fixed(T0, ZoneOffset.UTC), 1000);
+        lambda.append(UsageRecords.priced("a", T0, "chatbot", "gpt-4o", "0.01"));
+
+        lambda.flushWithin(java.time.Duration.ofSeconds(2));
+
+        // the spool's call was bounded by the invocation's time, less the margin, and the record was not dropped
+        assertThat(given).singleElement().satisfies(t -> assertThat(t)
+                .isPositive()
+                .isLessThanOrEqualTo(java.time.Duration.ofSeconds(2).minus(UsageLogWriter.SPOOL_MARGIN)));
+        assertThat(spool.batches).isEmpty();
+        assertThat(lambda.buffered()).isEqualTo(1);
+
+        lambda.flush(); // no deadline: the spool's own bound, and the batch is spilled
+        assertThat(lambda.buffered()).isZero();
+        assertThat(spool.batches).hasSize(1);
+    }
+
+    @Test
     void flush_concurrentAppends_loseNothingAndCostsSumExactly() throws Exception {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
