@@ -54,6 +54,13 @@ public final class GatewayRuntime implements AutoCloseable {
      */
     public static final Duration DRAIN_MIN_TIME_LEFT = Duration.ofSeconds(12);
 
+    /**
+     * What the spool's drain leaves of the invocation's time: the sweep after it (its records' flush may wait for a
+     * slow sink up to {@code FirehoseUsageSink.DEFAULT_TIME_LEFT}, 5 s) and the wait for alerts (2 s). The drain gets
+     * the rest, at least 5 s; what it does not reach waits for the next drain.
+     */
+    static final Duration DRAIN_LEAVES = Duration.ofSeconds(7);
+
     private final Gateway gateway;
     private final ProviderRouter providers;
     private final List<Runnable> betweenInvocations = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -411,16 +418,17 @@ public final class GatewayRuntime implements AutoCloseable {
         long started = System.nanoTime();
         try {
             usageLog.flushWithin(timeLeft);
-            long last = lastDrainNanos.get();
-            long now = System.nanoTime();
-            boolean time = timeLeft == null || timeLeft.toNanos() - (now - started) > DRAIN_MIN_TIME_LEFT.toNanos();
-            // With several invocations at once (Lambda Managed Instances) only the one that moves the mark drains.
-            if (time && now - last > LAMBDA_DRAIN_EVERY.toNanos() && lastDrainNanos.compareAndSet(last, now)) {
-                usageLog.drainSpool();
-                sweepQuietly();
-            }
         } catch (RuntimeException e) {
             Log.error(null, "usage flush after invocation failed; records stay buffered", e);
+        }
+        long last = lastDrainNanos.get();
+        long now = System.nanoTime();
+        Duration left = timeLeft == null ? null : timeLeft.minusNanos(now - started);
+        boolean time = left == null || left.compareTo(DRAIN_MIN_TIME_LEFT) > 0;
+        // With several invocations at once (Lambda Managed Instances) only the one that moves the mark drains.
+        if (time && now - last > LAMBDA_DRAIN_EVERY.toNanos() && lastDrainNanos.compareAndSet(last, now)) {
+            drainQuietly(left == null ? null : left.minus(DRAIN_LEAVES));
+            sweepQuietly(); // also when the drain failed (the spool unreadable): its records may still reach the sink
         }
         if (budgetStores.alerts() instanceof BackgroundAlertSink background) {
             // the client has its answer: give a pending alert a moment before Lambda may freeze the environment
@@ -614,8 +622,13 @@ public final class GatewayRuntime implements AutoCloseable {
     }
 
     private void drainQuietly() {
+        drainQuietly(null);
+    }
+
+    /** Drains the spool within {@code timeLeft} (null: until it is empty); a failure is logged. */
+    private void drainQuietly(Duration timeLeft) {
         try {
-            usageLog.drainSpool();
+            usageLog.drainSpool(timeLeft);
         } catch (RuntimeException e) {
             Log.error(null, "usage spool drain failed", e);
         }

@@ -479,18 +479,38 @@ public final class UsageLogWriter implements AutoCloseable {
 
     /** Delivers spooled batches to the store; returns the number of batches delivered. */
     public int drainSpool() {
+        return drainSpool(null);
+    }
+
+    /**
+     * As {@link #drainSpool()} within {@code timeLeft} (part of a Lambda invocation's time): each sink call gets what
+     * is left of it ({@link UsageSink#deliver(String, byte[], java.time.Duration)}), no page or batch is started with
+     * less than {@link #MIN_SINK_TIME} left, and the batches not reached wait in the spool for the next drain. Null: no
+     * bound but the sink's own, until the spool is empty.
+     */
+    public int drainSpool(java.time.Duration timeLeft) {
+        long deadline = timeLeft == null ? 0 : System.nanoTime() + timeLeft.toNanos();
         flushLock.lock();
         try {
             int delivered = 0;
             while (true) {
+                if (timeLeft != null && deadline - System.nanoTime() < MIN_SINK_TIME.toNanos()) {
+                    return delivered;
+                }
                 List<SpooledBatch> pending = spool.pending(SPOOL_DRAIN_PAGE);
                 if (pending.isEmpty()) {
                     return delivered;
                 }
                 for (SpooledBatch batch : pending) {
+                    long left = timeLeft == null ? Long.MAX_VALUE : deadline - System.nanoTime();
+                    if (left < MIN_SINK_TIME.toNanos()) {
+                        return delivered; // the rest waits for the next drain
+                    }
                     UsageSink.Refused refused;
                     try {
-                        refused = sink.deliver(batch.objectKey(), batch.content());
+                        refused = timeLeft == null
+                                ? sink.deliver(batch.objectKey(), batch.content())
+                                : sink.deliver(batch.objectKey(), batch.content(), java.time.Duration.ofNanos(left));
                     } catch (RuntimeException e) {
                         listener.storeFailed(batch.objectKey(), e);
                         return delivered;
@@ -500,7 +520,7 @@ public final class UsageLogWriter implements AutoCloseable {
                         // Keep only the refused records (same key: the spool replaces the batch); the sink is
                         // struggling, so the rest waits for the next drain.
                         listener.storeFailed(batch.objectKey(), new PartialDeliveryException(refused));
-                        spool.spill(new SpooledBatch(batch.objectKey(), gzipLines(refused.lines())));
+                        respill(new SpooledBatch(batch.objectKey(), gzipLines(refused.lines())), timeLeft, deadline);
                         listener.delivered(
                                 batch.objectKey(), records - refused.lines().size(), true);
                         return delivered;
@@ -512,6 +532,21 @@ public final class UsageLogWriter implements AutoCloseable {
             }
         } finally {
             flushLock.unlock();
+        }
+    }
+
+    /**
+     * Replaces a spooled batch with the records a drain's sink refused, within what is left of the drain's time; with
+     * none left the whole batch stays spooled (its delivered records go again: readers drop the repeated ids).
+     */
+    private void respill(SpooledBatch refused, java.time.Duration timeLeft, long deadline) {
+        if (timeLeft == null) {
+            spool.spill(refused);
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left >= 1_000_000) {
+            spool.spill(refused, java.time.Duration.ofNanos(left));
         }
     }
 

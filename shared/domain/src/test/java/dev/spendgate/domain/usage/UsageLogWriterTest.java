@@ -294,6 +294,41 @@ class UsageLogWriterTest {
     }
 
     @Test
+    void drainSpool_withinTimeLeft_givesEachSinkCallWhatIsLeftAndLeavesTheRestWhenNoneIs() {
+        List<java.time.Duration> given = new ArrayList<>();
+        UsageSink stream = new UsageSink() {
+            @Override
+            public Refused deliver(String objectKey, byte[] gzipNdjson) {
+                throw new AssertionError("a drain with a deadline gives the sink its time");
+            }
+
+            @Override
+            public Refused deliver(String objectKey, byte[] gzipNdjson, java.time.Duration timeLeft) {
+                given.add(timeLeft);
+                return Refused.NONE;
+            }
+        };
+        UsageLogWriter lambda =
+                UsageLogWriter.create(stream, spool, UsageJournal.NONE, Clock.fixed(T0, ZoneOffset.UTC), 1000);
+        for (int i = 0; i < 3; i++) {
+            spool.spill(new UsageSpool.SpooledBatch(
+                    "usage/v1/k" + i,
+                    UsageLogWriter.gzip(List.of(UsageRecords.priced("s" + i, T0, "f", "gpt-4o", "0.01")))));
+        }
+
+        // less than a sink call's minimum left: nothing is started, the spool keeps all for the next drain
+        assertThat(lambda.drainSpool(UsageLogWriter.MIN_SINK_TIME.minusMillis(1)))
+                .isZero();
+        assertThat(spool.batches).hasSize(3);
+
+        assertThat(lambda.drainSpool(java.time.Duration.ofSeconds(5))).isEqualTo(3);
+        assertThat(given)
+                .hasSize(3)
+                .allSatisfy(t -> assertThat(t).isPositive().isLessThanOrEqualTo(java.time.Duration.ofSeconds(5)));
+        assertThat(spool.batches).isEmpty();
+    }
+
+    @Test
     void flush_concurrentAppends_loseNothingAndCostsSumExactly() throws Exception {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 8; t++) {

@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +39,6 @@ class SpoolDrainDeadlineReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R24B-1: the Lambda's spool drain has no deadline and runs past the invocation's timeout")
     @Test
     void afterInvocation_largeSpoolAfterAnOutage_drainEndsBeforeTheInvocationDeadline() throws Exception {
         FileSystemUsageSpool spool = new FileSystemUsageSpool(dir.resolve("spool"));
