@@ -14,10 +14,12 @@ import java.util.Objects;
  * as gzip JSON under {@code aggregates/v1/day=YYYY-MM-DD/waste.json.gz}.
  *
  * @param catalogVersion the pricing catalog the day was priced with; a window with another catalog rebuilds the day
- * @param sourceObjects how many usage objects the day (and the hour before it) had when it was built
- * @param sourceDigest SHA-256 of their keys, then {@code /} and that of their keys and listed sizes (absent for days
- *     built before sizes counted, or from a store that lists none): a late object (a spool replay), or one replaced
- *     by another size, makes the aggregate stale
+ * @param sourceObjects how many usage objects the day, the hour before it and the next day's hour 00 had when it was
+ *     built (days built before that hour 00 counted: the day and the hour before)
+ * @param sourceDigest {@code h00+} (absent for days built before the next day's hour 00 counted), SHA-256 of their
+ *     keys, then {@code /} and that of their keys and listed sizes (absent for days built before sizes counted, or from
+ *     a store that lists none): a late object (a spool replay), or one replaced by another size, makes the aggregate
+ *     stale
  */
 public record DayAggregate(
         int schemaVersion,

@@ -147,7 +147,7 @@ public final class DayAggregates {
         usual.forEach(
                 (k, v) -> refs.put(k, v.stream().mapToLong(Long::longValue).toArray()));
         DayAggregate a =
-                analyzer.summarizeDay(store, day, fetchAhead, refs).withSources(sources.objects, sources.digest());
+                analyzer.summarizeDay(store, day, fetchAhead, refs).withSources(sources.objects(), sources.digest());
         store.put(key(day), write(a));
         return a;
     }
@@ -162,18 +162,44 @@ public final class DayAggregates {
         if (!catalogVersion.equals(a.catalogVersion())) {
             return "priced with catalog " + a.catalogVersion();
         }
-        if (a.sourceObjects() != sources.objects || !sources.matches(a.sourceDigest())) {
+        if (!sources.current(a.sourceObjects(), a.sourceDigest())) {
             return "usage objects changed since it was built";
         }
         return null;
     }
 
     /**
-     * The usage objects a day rests on: how many, the SHA-256 of their keys, and that of their keys and listed sizes
-     * (null when the store lists no sizes). A day stores {@code keys/sizes} (or {@code keys} alone, as days built
-     * before sizes counted did); it is current when its keys match and, where both sides know them, its sizes.
+     * The usage objects a day rests on: the day's and the hour before it ({@code day}), and those with the next day's
+     * hour 00 too ({@code read}), all the day's pass reads. A day is stored with {@code read} and {@link #NEXT_HOUR}
+     * before its digest; a day stored without it (built before the next hour 00 counted) is compared with
+     * {@code day}, so an upgrade does not rebuild 30 days at once: it is rebuilt when those objects change.
      */
-    private record Sources(int objects, String keysDigest, String sizesDigest) {
+    private record Sources(Listing day, Listing read) {
+        /** Marks a stored digest that covers the next day's hour 00. */
+        static final String NEXT_HOUR = "h00+";
+
+        int objects() {
+            return read.objects();
+        }
+
+        String digest() {
+            return NEXT_HOUR + read.digest();
+        }
+
+        boolean current(int storedObjects, String storedDigest) {
+            if (storedDigest != null && storedDigest.startsWith(NEXT_HOUR)) {
+                return storedObjects == read.objects() && read.matches(storedDigest.substring(NEXT_HOUR.length()));
+            }
+            return storedObjects == day.objects() && day.matches(storedDigest);
+        }
+    }
+
+    /**
+     * Usage objects: how many, the SHA-256 of their keys, and that of their keys and listed sizes (null when the store
+     * lists no sizes). Stored as {@code keys/sizes} (or {@code keys} alone, as days built before sizes counted did);
+     * current when its keys match and, where both sides know them, its sizes.
+     */
+    private record Listing(int objects, String keysDigest, String sizesDigest) {
         String digest() {
             return sizesDigest == null ? keysDigest : keysDigest + "/" + sizesDigest;
         }
@@ -192,9 +218,10 @@ public final class DayAggregates {
     }
 
     /**
-     * The usage objects a day's aggregate rests on: the day's and those of the hour before it, each by key and listed
-     * size, so an object added (a late object, a spool replay) or replaced by one of another size (records added to
-     * it) makes the stored day stale.
+     * The usage objects a day's aggregate rests on: those the day's pass reads, the day's own and those of the hour
+     * before it and of the next day's hour 00 (the day's calls stored by arrival time), each by key and listed size, so
+     * an object added (a late object, a spool replay) or replaced by one of another size (records added to it) makes
+     * the stored day stale.
      */
     private Sources sources(LocalDate day) {
         Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
@@ -202,6 +229,13 @@ public final class DayAggregates {
                 new ArrayList<>(store.listWithSizes(UsageLayout.hourPrefix(start.minus(Duration.ofHours(1)))));
         objects.addAll(store.listWithSizes(UsageLayout.dayPrefix(start)));
         objects.removeIf(o -> !o.key().endsWith(".ndjson.gz"));
+        List<ObjectStore.Listed> read = new ArrayList<>(objects);
+        read.addAll(store.listWithSizes(UsageLayout.hourPrefix(start.plus(Duration.ofDays(1)))));
+        read.removeIf(o -> !o.key().endsWith(".ndjson.gz"));
+        return new Sources(listing(objects), listing(read));
+    }
+
+    private static Listing listing(List<ObjectStore.Listed> objects) {
         try {
             MessageDigest keys = MessageDigest.getInstance("SHA-256");
             MessageDigest withSizes = MessageDigest.getInstance("SHA-256");
@@ -214,7 +248,7 @@ public final class DayAggregates {
                 withSizes.update((" " + o.size() + "\n").getBytes(StandardCharsets.UTF_8));
                 sized &= o.size() != ObjectStore.Listed.UNKNOWN_SIZE;
             }
-            return new Sources(
+            return new Listing(
                     objects.size(),
                     HexFormat.of().formatHex(keys.digest()),
                     sized ? HexFormat.of().formatHex(withSizes.digest()) : null);

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,7 +47,6 @@ class LateObjectAfterMidnightReviewTest {
             CATALOG.version(),
             1);
 
-    @Disabled("DEFECT R24B-2: a late object in D+1's hour 00 holding day D's calls does not make D's aggregate stale")
     @Test
     void analyze_lateObjectOfTheDaysCallsUnderTheNextHour00_rebuildsTheDayAndCountsThem() {
         store.put(UsageLayout.hourPrefix(LOOP) + "part-0.ndjson.gz", calls(0, 1));

@@ -79,6 +79,35 @@ class ReplacedUsageObjectTest {
         assertThat(outcome.built()).isEmpty();
     }
 
+    @Test
+    void analyze_dayStoredBeforeTheNextHour00Counted_isReusedWhileItsObjectsStand() throws Exception {
+        store.put(KEY, calls(3));
+        store.put(UsageLayout.hourPrefix(Instant.parse("2026-10-03T00:00:00Z")) + "part-0.ndjson.gz", calls(1));
+        LocalDate day = LocalDate.parse("2026-10-02");
+        // as a day built before the next day's hour 00 counted stored it: the day's one object, keys and sizes
+        java.security.MessageDigest keys = java.security.MessageDigest.getInstance("SHA-256");
+        keys.update((KEY + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.security.MessageDigest sizes = java.security.MessageDigest.getInstance("SHA-256");
+        sizes.update((KEY + " " + calls(3).length + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        DayAggregate earlier = aggregates
+                .build(day)
+                .withSources(
+                        1,
+                        java.util.HexFormat.of().formatHex(keys.digest()) + "/"
+                                + java.util.HexFormat.of().formatHex(sizes.digest()));
+        store.put(DayAggregates.key(day), DayAggregates.write(earlier));
+
+        DayAggregates.Outcome outcome = aggregates.analyze(WINDOW);
+
+        assertThat(outcome.reused())
+                .as("an upgrade does not rebuild every stored day whose next hour 00 holds objects")
+                .isEqualTo(1);
+        assertThat(outcome.built()).isEmpty();
+
+        store.put(KEY, calls(12)); // its own objects changed: rebuilt, and from then on the hour 00 counts
+        assertThat(aggregates.analyze(WINDOW).built()).containsExactly(day);
+    }
+
     private static byte[] calls(int n) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         TokenUsage tokens = new TokenUsage(600, 0, 0, 0, 300, 0);
