@@ -122,7 +122,13 @@ final class OpenAiChatUsageTracker extends UsageTracker {
                 ? details.get("cached_tokens").asLong()
                 : usage.path("prompt_cache_hit_tokens").asLong(); // DeepSeek: hits are part of prompt_tokens
         long cacheWrite = details.path("cache_write_tokens").asLong();
-        long completion = UsageCounts.count(usage.get("completion_tokens"));
+        JsonNode completionCount = usage.get("completion_tokens");
+        long completion = UsageCounts.count(completionCount);
+        if (completionCount == null && prompt >= 0 && UsageCounts.count(usage.get("total_tokens")) >= prompt) {
+            // absent, not null: a server that leaves it out on an answer with no visible text (a thinking model cut at
+            // its limit; Aleph Alpha, legacy completions) still counts the output in total_tokens, added below
+            completion = 0;
+        }
         long reasoning =
                 usage.path("completion_tokens_details").path("reasoning_tokens").asLong();
         long unlisted = outputBeyondCompletion(usage, prompt, completion);

@@ -88,4 +88,21 @@ class OpenAiCompatibleUsageShapesTest {
         assertThat(smaller.outputTokens()).isEqualTo(50);
         assertThat(smaller.inputTokens()).isEqualTo(1000);
     }
+
+    /**
+     * An answer a thinking model left empty (finish_reason length): no completion_tokens, the thinking billed in
+     * total_tokens. Before c2edc024..main it was priced at the provider's count (1,024 output tokens); now the absent
+     * count makes the call estimated, and a reasoning model's estimate is its max_tokens worst case (review, R24 final).
+     */
+    @Test
+    void body_noCompletionTokens_totalGivesTheOutput_isTheProvidersCount() {
+        UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.CHAT_COMPLETIONS);
+        tracker.onBody(("{\"model\":\"gemini-2.5-flash\",\"choices\":[{\"index\":0,\"finish_reason\":\"length\","
+                        + "\"message\":{\"role\":\"assistant\"}}],\"usage\":{\"prompt_tokens\":9,\"total_tokens\":1033}}")
+                .getBytes(StandardCharsets.UTF_8));
+        TrackedUsage tracked = tracker.result();
+
+        assertThat(tracked.complete()).isTrue();
+        assertThat(tracked.tokens().outputTokens()).isEqualTo(1024);
+    }
 }
