@@ -14,16 +14,28 @@ import java.util.Set;
  * against $0.30 for text), which the pricing catalog does not have.
  */
 final class AudioInput {
+    private static final java.util.List<String> CONVERSATION_FIELDS =
+            java.util.List.of("messages", "input", "contents");
     private static final Set<String> MEDIA_TYPE_FIELDS = Set.of("mimeType", "mime_type", "media_type", "mediaType");
 
     private AudioInput() {}
 
+    /**
+     * Only what a request sends as conversation is looked at: chat {@code messages}, Responses {@code input}, Gemini
+     * {@code contents}. Tool definitions, {@code response_format} and {@code metadata} describe data, they send none
+     * (a tool with a parameter named {@code input_audio} is no audio).
+     */
     static boolean sent(JsonNode body) {
-        if (body == null) {
+        if (body == null || !body.isObject()) {
             return false;
         }
         Deque<JsonNode> pending = new ArrayDeque<>();
-        pending.push(body);
+        for (String conversation : CONVERSATION_FIELDS) {
+            JsonNode sent = body.get(conversation);
+            if (sent != null) {
+                pending.push(sent);
+            }
+        }
         while (!pending.isEmpty()) {
             JsonNode node = pending.pop();
             if (node.isArray()) {

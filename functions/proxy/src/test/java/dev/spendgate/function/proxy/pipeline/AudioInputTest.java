@@ -32,4 +32,13 @@ class AudioInputTest {
                 "text":"transcribe the input_audio field, mimeType audio/wav"},\
                 {"type":"image_url","image_url":{"url":"data:image/png;base64,AAAA"}}]}]}""")).isFalse();
     }
+
+    /** A text-only call whose tool takes a parameter named input_audio sends no audio (review, R24 final). */
+    @Test
+    void toolParameterNamedInputAudio_isNotAudio() throws Exception {
+        assertThat(sent("""
+                {"model":"gpt-4o","messages":[{"role":"user","content":"book the meeting"}],\
+                "tools":[{"type":"function","function":{"name":"transcribe","parameters":{"type":"object",\
+                "properties":{"input_audio":{"type":"string","description":"an S3 URL"}}}}}]}""")).isFalse();
+    }
 }
