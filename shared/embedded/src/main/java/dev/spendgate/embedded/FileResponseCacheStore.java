@@ -39,7 +39,9 @@ import java.util.stream.Stream;
  * and so are the oldest fills of all past {@code maxAnswers} answers or {@code maxBytes} bytes in all (feature names
  * are the clients', so the per-feature limit alone bounds nothing). Expired answers are deleted when met, when the
  * store opens (those expired before the newest fill on disk) and, at most once a minute, on a fill (those expired at
- * its {@code stored_at}): an answer no call asks for again does not stay on disk.
+ * its {@code stored_at}), never later than the clock reads: an answer no call asks for again does not stay on disk,
+ * and one fill made while the clock ran ahead does not take live answers with it. Answers past the total limits are
+ * logged ({@code cache.total_limit}) where they are dropped.
  *
  * <p>The keys present (with feature and expiry) and the semantic index are held in memory, read from the files at
  * start and updated on every fill, expiry and eviction, so a miss never touches the disk. Answers up to
@@ -79,6 +81,12 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
     /** When a fill last swept expired answers, by {@link System#nanoTime()} (guarded by {@code fills}). */
     private long lastSweepNanos;
 
+    private final java.time.Clock clock;
+    /** Whether dropping answers past the total limits was logged (guarded by {@code fills}, or at start). */
+    private boolean totalLimitLogged;
+
+    private static final dev.spendgate.logging.JsonLogger LOG = dev.spendgate.logging.JsonLogger.create("embedded");
+
     private boolean swept; // guarded by fills: whether a fill has swept yet
 
     private final int maxAnswers;
@@ -104,7 +112,17 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
      * @param maxBytes bytes of answer files kept in all, the oldest fill deleted first past it
      */
     public FileResponseCacheStore(Path dir, long hotBytes, int maxAnswers, long maxBytes) {
+        this(dir, hotBytes, maxAnswers, maxBytes, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #FileResponseCacheStore(Path, long, int, long)}; {@code clock} bounds what counts as expired when
+     * answers are swept: never later than it reads, so one fill made while the clock ran ahead (a VM started before
+     * NTP set it) does not delete answers that are still live by the corrected clock.
+     */
+    FileResponseCacheStore(Path dir, long hotBytes, int maxAnswers, long maxBytes, java.time.Clock clock) {
         Objects.requireNonNull(dir, "dir");
+        this.clock = Objects.requireNonNull(clock, "clock");
         if (hotBytes < 0) {
             throw new IllegalArgumentException("hotBytes must be >= 0, was " + hotBytes);
         }
@@ -134,9 +152,10 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                 }
             }
             List<Unsequenced> older = new ArrayList<>();
+            Instant sweptAt = earlier(newest, clock.instant());
             for (Map.Entry<Path, Header> entry : headers.entrySet()) {
                 Header h = entry.getValue();
-                if (!newest.isBefore(h.expiresAt())) {
+                if (!sweptAt.isBefore(h.expiresAt())) {
                     // expired before the newest fill: the clock has passed it, and no call may be served it
                     Files.deleteIfExists(entry.getKey());
                     continue;
@@ -157,9 +176,14 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                 fills.add(u.feature(), u.key(), seq++, u.bytes());
             }
             // lower limits than the files on disk hold (or a directory filled before there were any)
-            for (String key : overTotal(null)) {
+            List<String> overLimits = overTotal(null);
+            for (String key : overLimits) {
                 present.remove(key);
                 Files.deleteIfExists(answerFile(key));
+            }
+            if (!overLimits.isEmpty()) {
+                totalLimitLogged = true;
+                totalLimit(overLimits.size());
             }
             try (Stream<Path> files = Files.list(prefixes)) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
@@ -280,7 +304,12 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
                 fills.remove(oldest);
                 evicted.add(oldest);
             }
-            evicted.addAll(overTotal(a.key()));
+            List<String> overLimits = overTotal(a.key());
+            evicted.addAll(overLimits);
+            if (!overLimits.isEmpty() && !totalLimitLogged) {
+                totalLimitLogged = true; // once a process: at the limit, every fill drops one
+                totalLimit(overLimits.size());
+            }
             long nowNanos = System.nanoTime();
             sweep = !swept || nowNanos - lastSweepNanos >= SWEEP_INTERVAL_NANOS;
             if (sweep) {
@@ -299,7 +328,7 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             }
         }
         if (sweep) {
-            sweepExpired(a.storedAt());
+            sweepExpired(earlier(a.storedAt(), clock.instant()));
         }
     }
 
@@ -321,6 +350,21 @@ public final class FileResponseCacheStore implements ResponseCacheStore {
             }
         }
         return out;
+    }
+
+    private void totalLimit(int dropped) {
+        LOG.warn("cache.total_limit")
+                .field("dropped", dropped)
+                .field("max_answers", maxAnswers)
+                .field("max_bytes", maxBytes)
+                .log("the response cache holds its most it keeps in all (" + maxAnswers + " answers or " + maxBytes
+                        + " bytes, across features): the oldest answers are dropped, whatever a rule's max_entries"
+                        + " allows (logged once a process)");
+    }
+
+    /** The earlier of the two; {@code b} when {@code a} is null (an empty directory). */
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
     }
 
     /** Deletes every answer expired at {@code now}, met or not. */
