@@ -110,9 +110,13 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
             Snapshot snapshot = readWithSeq(owned.file());
             this.items = new ConcurrentSkipListMap<>(snapshot.items());
             this.journalSeq.set(snapshot.journalSeq());
-            // a new ledger has nothing a wrong date could drop: its first date is trusted
+            // a new ledger has nothing a wrong date could drop: its first date is trusted; a file an older version
+            // wrote has no pruning_date, and the date it was last written (once a second while calls ran) stands in
+            // for it, so the first start after an upgrade prunes at once rather than an hour later, with a warning
             this.pruningDate = new PruningDate(
-                    snapshot.written() ? snapshot.pruningDate() : LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC));
+                    !snapshot.written()
+                            ? LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC)
+                            : snapshot.pruningDate() != null ? snapshot.pruningDate() : lastWritten(owned.file()));
             this.journal = new SegmentedLog(
                     owned.file().resolveSibling(owned.file().getFileName() + ".journal"), clock, syncEachCommit);
             if (snapshot.written() && !snapshot.hasJournalSeq()) {
@@ -693,5 +697,14 @@ public final class FileBudgetLedger implements BudgetLedger, AutoCloseable {
         return value.isNumber()
                 ? value.decimalValue()
                 : new BigDecimal(value.asText().trim());
+    }
+
+    /** The UTC date {@code file} was last written; null when it cannot be read. */
+    private static LocalDate lastWritten(Path file) {
+        try {
+            return LocalDate.ofInstant(Files.getLastModifiedTime(file).toInstant(), ZoneOffset.UTC);
+        } catch (IOException e) {
+            return null;
+        }
     }
 }

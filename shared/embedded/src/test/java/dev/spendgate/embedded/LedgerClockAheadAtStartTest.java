@@ -105,4 +105,35 @@ class LedgerClockAheadAtStartTest {
         }
         assertThat(FileBudgetLedger.readSnapshot(file)).containsOnlyKeys(MONTH);
     }
+
+    /**
+     * A ledger an older version wrote has no {@code pruning_date}: the first start after the upgrade takes the date the
+     * file was last written for it, and prunes at once rather than an hour later with a warning (final review, R24).
+     */
+    @Test
+    void fileAnOlderVersionWrote_isPrunedAtTheFirstStartByTheDateItWasWritten() throws Exception {
+        Path file = dir.resolve("ledger.json");
+        String weekAgo = "budget#global#daily#2026-11-29";
+        SteppedClock clock = new SteppedClock("2026-12-06T09:00:00Z");
+        try (FileBudgetLedger ledger = new FileBudgetLedger(file, false, clock)) {
+            ledger.settle(MONTH, BigDecimal.ZERO, new BigDecimal("40.00"));
+            ledger.settle(weekAgo, BigDecimal.ZERO, new BigDecimal("5.00"));
+            // written by a version without pruning_date, last on the morning of 6 December
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile());
+        json.remove("pruning_date");
+        java.nio.file.Files.writeString(file, json.toString());
+        java.nio.file.Files.setLastModifiedTime(
+                file, java.nio.file.attribute.FileTime.from(Instant.parse("2026-12-06T09:00:00Z")));
+
+        clock.now = Instant.parse("2026-12-06T10:00:00Z");
+        try (FileBudgetLedger ledger = new FileBudgetLedger(file, false, clock)) {
+            ledger.flush();
+            assertThat(ledger.state(weekAgo))
+                    .as("a week-old day's item at the first flush")
+                    .isEmpty();
+            assertThat(ledger.state(MONTH).map(BudgetState::spent)).contains(new BigDecimal("40.00"));
+        }
+    }
 }
