@@ -18,6 +18,7 @@ import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.report.Narrative;
+import dev.spendgate.domain.report.PreviousMonth;
 import dev.spendgate.domain.report.Recovery;
 import dev.spendgate.domain.report.WasteSummary;
 import dev.spendgate.domain.store.ObjectStore;
@@ -328,7 +329,7 @@ public final class MonthlyReport {
                 passBefore == null ? r -> {} : passBefore::accept,
                 CostCheck.against(settings.contracted()));
         usage.addTrackedOf(before);
-        BigDecimal previous = before.totalCostUsd();
+        PreviousMonth previous = PreviousMonth.of(before);
         long t2 = System.nanoTime();
         timings.put("previous_month", (t2 - t1) / 1_000_000);
         WasteReport reportNow = calendar != null ? calendar : finish(passNow, usage);
@@ -339,14 +340,8 @@ public final class MonthlyReport {
                         : WasteSummary.of(reportNow);
         WasteSummary.Analysis wasteBefore = storedBefore.orElseGet(() -> analysis(passBefore, before));
         WasteSummary waste = wasteNow == null ? null : waste(data, wasteNow, wasteBefore, before, usage, warnings);
-        MonthlyFigures figures = MonthlyFigures.of(
-                usage,
-                previous.signum() == 0 ? null : previous,
-                settings.budgets(),
-                waste,
-                outcomes,
-                settings.contracted(),
-                clock.instant());
+        MonthlyFigures figures = MonthlyFigures.compared(
+                usage, previous, settings.budgets(), waste, outcomes, settings.contracted(), clock.instant());
 
         List<TopActions.Action> actions =
                 reportNow != null ? TopActions.of(reportNow.findings(), TopActions.COUNT) : List.of();

@@ -49,7 +49,6 @@ class BoardFiguresRoundTwoReviewTest {
      * (or compare like with like).
      */
     @Test
-    @Disabled("DEFECT R24C-1: running-month preview shows -70% vs previous full month, not marked as to-date")
     void runningMonthPreview_changeVsPreviousMonth_saysItIsMonthToDate() throws Exception {
         Store data = new Store();
         List<UsageRecord> records = new ArrayList<>();

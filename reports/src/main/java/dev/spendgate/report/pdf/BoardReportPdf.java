@@ -11,7 +11,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.time.format.TextStyle;
 import java.util.ArrayList;
 import java.util.Calendar;
 import java.util.GregorianCalendar;
@@ -169,12 +171,17 @@ public final class BoardReportPdf {
     private static void headline(PdfLayout out, MonthlyFigures f, DataQuality quality) throws IOException {
         out.gap(8);
         out.text(Fonts.BOLD, 26, Money.usd(f.totalUsd()));
+        String toDate = Narrative.toDate(f);
         String change = f.changePercent() == null
                 ? "No spend recorded in " + Narrative.monthName(f.month().minusMonths(1)) + " to compare with"
                 : Money.signedPercent(f.changePercent()) + " vs "
                         + Narrative.monthName(f.month().minusMonths(1)) + " (" + Money.usd(f.previousTotalUsd())
-                        + ")";
+                        + ")" + (toDate == null ? "" : ": " + toDate + " against a whole month");
         out.text(Fonts.REGULAR, 11, change + "  |  " + String.format(Locale.ROOT, "%,d", f.calls()) + " calls");
+        String sameDays = f.changePercent() == null ? null : Narrative.sameDays(f);
+        if (sameDays != null) {
+            out.text(Fonts.REGULAR, 10, "Like for like: " + sameDays);
+        }
         if (f.forecast() != null && !f.forecast().complete()) {
             out.text(
                     Fonts.REGULAR,
@@ -195,13 +202,11 @@ public final class BoardReportPdf {
     private static void kpis(PdfLayout out, MonthlyFigures f, DataQuality q) throws IOException {
         List<String[]> tiles = new ArrayList<>();
         tiles.add(new String[] {
-            "Spend this month", Money.usd(f.totalUsd()), String.format(Locale.ROOT, "%,d", f.calls()) + " calls"
+            "Spend this month",
+            Money.usd(f.totalUsd()),
+            String.format(Locale.ROOT, "%,d", f.calls()) + " calls" + (f.toDate() == null ? "" : ", to date")
         });
-        tiles.add(new String[] {
-            "Change vs " + Narrative.monthName(f.month().minusMonths(1)),
-            f.changePercent() == null ? "n/a" : Money.signedPercent(f.changePercent()),
-            f.previousTotalUsd() == null ? "no spend to compare with" : "from " + Money.usd(f.previousTotalUsd())
-        });
+        tiles.add(changeTile(f));
         MonthlyFigures.Forecast fc = f.forecast();
         tiles.add(new String[] {
             "Month-end forecast",
@@ -219,11 +224,7 @@ public final class BoardReportPdf {
         });
         WasteSummary w = f.waste();
         tiles.add(new String[] {
-            "Waste recoverable / month",
-            w == null ? "n/a" : Money.usd(w.totalRecoverableUsd()),
-            w == null || f.totalUsd().signum() == 0
-                    ? "no waste analysis"
-                    : Money.percent(Money.share(w.totalRecoverableUsd(), f.totalUsd())) + " of this month's spend"
+            "Waste recoverable / month", w == null ? "n/a" : Money.usd(w.totalRecoverableUsd()), wasteNote(f)
         });
         tiles.add(new String[] {
             "Data quality",
@@ -234,6 +235,52 @@ public final class BoardReportPdf {
                             + " quarantined"
         });
         out.tiles(tiles);
+    }
+
+    /**
+     * The change tile. A running month compared with the same days of the previous month, the whole previous month as
+     * the note (spend to date against a whole month would read as a fall that did not happen).
+     */
+    private static String[] changeTile(MonthlyFigures f) {
+        String previous = Narrative.monthName(f.month().minusMonths(1));
+        MonthlyFigures.ToDate t = f.toDate();
+        if (f.changePercent() != null && t != null && t.changePercent() != null) {
+            YearMonth before = f.month().minusMonths(1);
+            String month = before.getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+            return new String[] {
+                "Change vs " + month + " 1-" + Math.min(t.days(), before.lengthOfMonth()) + " (same days)",
+                Money.signedPercent(t.changePercent()),
+                "whole " + month + " " + Money.usd(f.previousTotalUsd()) + ": " + Money.signedPercent(f.changePercent())
+                        + " to date"
+            };
+        }
+        return new String[] {
+            "Change vs " + previous,
+            f.changePercent() == null ? "n/a" : Money.signedPercent(f.changePercent()),
+            f.previousTotalUsd() == null
+                    ? "no spend to compare with"
+                    : t == null
+                            ? "from " + Money.usd(f.previousTotalUsd())
+                            : "to date, against the whole " + Money.usd(f.previousTotalUsd())
+        };
+    }
+
+    /**
+     * The waste tile's note: recoverable waste per month as a share of a month's spend (in a running month, of the
+     * month-end forecast: spend to date would overstate it).
+     */
+    private static String wasteNote(MonthlyFigures f) {
+        WasteSummary w = f.waste();
+        if (w == null || f.totalUsd().signum() == 0) {
+            return "no waste analysis";
+        }
+        if (f.toDate() == null) {
+            return Money.percent(Money.share(w.totalRecoverableUsd(), f.totalUsd())) + " of this month's spend";
+        }
+        BigDecimal forecast = f.forecast().forecastUsd();
+        return forecast == null || forecast.signum() == 0
+                ? "month just begun: no month's spend yet"
+                : Money.percent(Money.share(w.totalRecoverableUsd(), forecast)) + " of the month-end forecast";
     }
 
     /** Spend by department and feature, budget burn against the month's pace, waste by category: vector bars. */

@@ -44,6 +44,15 @@ public final class FactSheet {
             l.add("change_vs_previous_month: " + Money.signedPercent(f.changePercent()));
             l.add("change_size: " + Money.percent(f.changePercent().abs()));
         }
+        String toDate = Narrative.toDate(f);
+        if (toDate != null) {
+            l.add("month_to_date: " + toDate + "; change_vs_previous_month sets spend to date against the whole"
+                    + " previous month");
+            String sameDays = Narrative.sameDays(f);
+            if (sameDays != null) {
+                l.add("same_days_of_previous_month: " + sameDays);
+            }
+        }
         if (f.forecast() != null && !f.forecast().complete() && f.forecast().forecastUsd() != null) {
             l.add("month_end_forecast: " + Money.usd(f.forecast().forecastUsd()) + " ("
                     + f.forecast().method() + ")");

@@ -34,6 +34,8 @@ import java.util.function.Function;
  * @param previousTotalUsd null when the previous month is unknown
  * @param changePercent null when there is nothing to compare with
  * @param waste null when no waste analysis was stored for the month
+ * @param toDate null unless the month is running: {@code changePercent} then sets spend to date against the whole
+ *     previous month, and this says so and compares like for like
  */
 public record MonthlyFigures(
         YearMonth month,
@@ -51,7 +53,8 @@ public record MonthlyFigures(
         List<BudgetLine> budgets,
         WasteSummary waste,
         List<OutcomeCost> outcomes,
-        Forecast forecast) {
+        Forecast forecast,
+        ToDate toDate) {
 
     public static final int TOP = 5;
 
@@ -73,6 +76,15 @@ public record MonthlyFigures(
             BigDecimal dailyRateUsd,
             BigDecimal forecastUsd,
             String method) {}
+
+    /**
+     * A running month measured like for like: the spend of its {@code days} complete UTC days against the spend of the
+     * same days of the previous month.
+     *
+     * @param previousSameDaysUsd null when the previous month's days are not known
+     * @param changePercent null when there is nothing to compare with (no spend on those days)
+     */
+    public record ToDate(int days, BigDecimal spendUsd, BigDecimal previousSameDaysUsd, BigDecimal changePercent) {}
 
     /** Spend of one UTC day. */
     public record DayCost(LocalDate day, BigDecimal costUsd) {}
@@ -182,6 +194,32 @@ public record MonthlyFigures(
             List<Outcome> outcomes,
             PricingCatalog catalog,
             Instant asOf) {
+        return compared(
+                usage,
+                previousTotalUsd == null
+                        ? null
+                        : PreviousMonth.total(usage.month().minusMonths(1), previousTotalUsd),
+                policies,
+                waste,
+                outcomes,
+                catalog,
+                asOf);
+    }
+
+    /**
+     * As above, with the previous month day by day (null: unknown), so that a running month is also compared with the
+     * same days of it ({@link ToDate}).
+     */
+    public static MonthlyFigures compared(
+            MonthlyUsage usage,
+            PreviousMonth previous,
+            List<BudgetPolicy> policies,
+            WasteSummary waste,
+            List<Outcome> outcomes,
+            PricingCatalog catalog,
+            Instant asOf) {
+        BigDecimal previousTotalUsd =
+                previous == null || previous.totalUsd().signum() == 0 ? null : previous.totalUsd();
         Map<String, String> names = new HashMap<>();
         Function<CellKey, String> model = k -> k.model() == null || catalog == null
                 ? k.model()
@@ -210,11 +248,21 @@ public record MonthlyFigures(
         for (LocalDate d = month.atDay(1); !d.isAfter(month.atEndOfMonth()); d = d.plusDays(1)) {
             daily.add(new DayCost(d, FocusCharges.stripped(byDay.getOrDefault(d, BigDecimal.ZERO))));
         }
-        BigDecimal change = null;
-        if (previousTotalUsd != null && previousTotalUsd.signum() != 0) {
-            change = total.subtract(previousTotalUsd)
-                    .multiply(BigDecimal.valueOf(100))
-                    .divide(previousTotalUsd, 1, RoundingMode.HALF_UP);
+        BigDecimal change = changePercent(total, previousTotalUsd);
+        Forecast forecast = forecast(byDay, month, asOf);
+        ToDate toDate = null;
+        if (forecast != null && !forecast.complete()) {
+            int days = forecast.completeDays();
+            BigDecimal spend = byDay.entrySet().stream()
+                    .filter(e -> e.getKey().getDayOfMonth() <= days)
+                    .map(Map.Entry::getValue)
+                    .reduce(BigDecimal.ZERO, BigDecimal::add);
+            BigDecimal before = previous == null || days == 0 ? null : previous.firstDaysUsd(days);
+            toDate = new ToDate(
+                    days,
+                    FocusCharges.stripped(spend),
+                    before == null ? null : FocusCharges.stripped(before),
+                    changePercent(spend, before));
         }
         return new MonthlyFigures(
                 month,
@@ -232,7 +280,16 @@ public record MonthlyFigures(
                 budgets(usage, policies, asOf),
                 waste,
                 outcomeCosts(usage, outcomes),
-                forecast(byDay, month, asOf));
+                forecast,
+                toDate);
+    }
+
+    /** {@code now} against {@code before} in percent, one decimal; null when {@code before} is unknown or zero. */
+    private static BigDecimal changePercent(BigDecimal now, BigDecimal before) {
+        if (before == null || before.signum() == 0) {
+            return null;
+        }
+        return now.subtract(before).multiply(BigDecimal.valueOf(100)).divide(before, 1, RoundingMode.HALF_UP);
     }
 
     /** The month-end forecast from daily spend; see {@link Forecast}. Null for a month that has not started. */

@@ -20,6 +20,39 @@ public final class Narrative {
     }
 
     /**
+     * How far a running month has got, "December to date (day 10 of 31)"; null for a finished month. Its change against
+     * the previous month sets spend to date against a whole month, and says so with these words.
+     */
+    public static String toDate(MonthlyFigures f) {
+        if (f.toDate() == null) {
+            return null;
+        }
+        return f.month().getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + " to date (day "
+                + (f.toDate().days() + 1) + " of " + f.month().lengthOfMonth() + ")";
+    }
+
+    /**
+     * A running month against the same days of the previous month, "December's 9 complete days cost $1.89 against
+     * $1.89 for November 1-9 (0.0%)"; null when there is no such comparison.
+     */
+    public static String sameDays(MonthlyFigures f) {
+        MonthlyFigures.ToDate t = f.toDate();
+        if (t == null || t.days() == 0 || t.previousSameDaysUsd() == null) {
+            return null;
+        }
+        String days = f.month().minusMonths(1).getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + " 1"
+                + (t.days() == 1
+                        ? ""
+                        : "-" + Math.min(t.days(), f.month().minusMonths(1).lengthOfMonth()));
+        String month = f.month().getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+        String complete = month + "'s " + (t.days() == 1 ? "complete day" : t.days() + " complete days");
+        return t.changePercent() == null
+                ? complete + " cost " + Money.usd(t.spendUsd()) + "; " + days + " had no spend to compare with"
+                : complete + " cost " + Money.usd(t.spendUsd()) + " against " + Money.usd(t.previousSameDaysUsd())
+                        + " for " + days + " (" + Money.signedPercent(t.changePercent()) + ")";
+    }
+
+    /**
      * The narrative's paragraphs, given what the figures rest on: a month without usage data says so instead of
      * reporting $0 of spend (the figures of an empty log are zeros, not a measurement).
      */
@@ -42,7 +75,13 @@ public final class Narrative {
     /** The narrative's paragraphs. */
     public static List<String> of(MonthlyFigures f) {
         List<String> p = new ArrayList<>();
-        String headline = "In " + monthName(f.month()) + ", AI spend through Spendgate was " + Money.usd(f.totalUsd())
+        String toDate = toDate(f);
+        String headline = "In " + monthName(f.month())
+                + (toDate == null
+                        ? ""
+                        : " to date (day " + (f.toDate().days() + 1) + " of "
+                                + f.month().lengthOfMonth() + ")")
+                + ", AI spend through Spendgate was " + Money.usd(f.totalUsd())
                 + " across " + String.format(Locale.ROOT, "%,d", f.calls()) + " calls";
         if (f.changePercent() != null) {
             String direction = f.changePercent().signum() > 0
@@ -50,8 +89,11 @@ public final class Narrative {
                     : f.changePercent().signum() < 0
                             ? "down " + Money.percent(f.changePercent().negate())
                             : "flat";
-            headline += ", " + direction + " from " + Money.usd(f.previousTotalUsd()) + " in "
-                    + monthName(f.month().minusMonths(1)) + ".";
+            headline += ", " + direction + (toDate == null ? "" : " so far") + " from "
+                    + Money.usd(f.previousTotalUsd()) + " in " + (toDate == null ? "" : "the whole of ")
+                    + monthName(f.month().minusMonths(1));
+            String sameDays = sameDays(f);
+            headline += sameDays == null ? "." : "; " + sameDays + ".";
         } else {
             headline += "; there is no spend from " + monthName(f.month().minusMonths(1)) + " to compare with.";
         }
