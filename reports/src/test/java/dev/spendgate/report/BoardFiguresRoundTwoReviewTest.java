@@ -284,7 +284,6 @@ class BoardFiguresRoundTwoReviewTest {
      * "a previous month missing (first month of use) shown as 0 % / infinite growth").
      */
     @Test
-    @Disabled("DEFECT R24C-7: first month of use reads as +900% growth; the partial previous month is not said")
     void firstMonthOfUse_changeVsAPartialPreviousMonth_saysThePreviousMonthIsPartial() throws Exception {
         Store data = new Store();
         List<UsageRecord> records = new ArrayList<>();

@@ -172,11 +172,13 @@ public final class BoardReportPdf {
         out.gap(8);
         out.text(Fonts.BOLD, 26, Money.usd(f.totalUsd()));
         String toDate = Narrative.toDate(f);
+        String partial = Narrative.previousPartial(f);
         String change = f.changePercent() == null
                 ? "No spend recorded in " + Narrative.monthName(f.month().minusMonths(1)) + " to compare with"
                 : Money.signedPercent(f.changePercent()) + " vs "
                         + Narrative.monthName(f.month().minusMonths(1)) + " (" + Money.usd(f.previousTotalUsd())
-                        + ")" + (toDate == null ? "" : ": " + toDate + " against a whole month");
+                        + (partial == null ? "" : ", " + partial) + ")"
+                        + (toDate == null ? "" : ": " + toDate + (partial == null ? " against a whole month" : ""));
         out.text(Fonts.REGULAR, 11, change + "  |  " + String.format(Locale.ROOT, "%,d", f.calls()) + " calls");
         String sameDays = f.changePercent() == null ? null : Narrative.sameDays(f);
         if (sameDays != null) {
@@ -250,18 +252,24 @@ public final class BoardReportPdf {
             return new String[] {
                 "Change vs " + month + " 1-" + Math.min(t.days(), before.lengthOfMonth()) + " (same days)",
                 Money.signedPercent(t.changePercent()),
-                "whole " + month + " " + Money.usd(f.previousTotalUsd()) + ": " + Money.signedPercent(f.changePercent())
+                (f.previousFrom() == null
+                                ? "whole " + month
+                                : month + " from the " + f.previousFrom().getDayOfMonth())
+                        + " " + Money.usd(f.previousTotalUsd()) + ": " + Money.signedPercent(f.changePercent())
                         + " to date"
             };
         }
+        String partial = Narrative.previousPartial(f);
         return new String[] {
             "Change vs " + previous,
             f.changePercent() == null ? "n/a" : Money.signedPercent(f.changePercent()),
             f.previousTotalUsd() == null
                     ? "no spend to compare with"
-                    : t == null
-                            ? "from " + Money.usd(f.previousTotalUsd())
-                            : "to date, against the whole " + Money.usd(f.previousTotalUsd())
+                    : partial != null
+                            ? "from " + Money.usd(f.previousTotalUsd()) + ": " + partial
+                            : t == null
+                                    ? "from " + Money.usd(f.previousTotalUsd())
+                                    : "to date, against the whole " + Money.usd(f.previousTotalUsd())
         };
     }
 

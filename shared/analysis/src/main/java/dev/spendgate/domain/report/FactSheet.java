@@ -44,10 +44,14 @@ public final class FactSheet {
             l.add("change_vs_previous_month: " + Money.signedPercent(f.changePercent()));
             l.add("change_size: " + Money.percent(f.changePercent().abs()));
         }
+        String partial = Narrative.previousPartial(f);
+        if (partial != null) {
+            l.add("previous_month_partial: " + partial + "; previous_month_spend covers only those days");
+        }
         String toDate = Narrative.toDate(f);
         if (toDate != null) {
-            l.add("month_to_date: " + toDate + "; change_vs_previous_month sets spend to date against the whole"
-                    + " previous month");
+            l.add("month_to_date: " + toDate + "; change_vs_previous_month sets spend to date against the"
+                    + (partial == null ? " whole" : "") + " previous month");
             String sameDays = Narrative.sameDays(f);
             if (sameDays != null) {
                 l.add("same_days_of_previous_month: " + sameDays);

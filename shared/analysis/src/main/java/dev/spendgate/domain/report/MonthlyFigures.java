@@ -36,6 +36,8 @@ import java.util.function.Function;
  * @param waste null when no waste analysis was stored for the month
  * @param toDate null unless the month is running: {@code changePercent} then sets spend to date against the whole
  *     previous month, and this says so and compares like for like
+ * @param previousFrom the previous month's first day with usage when after its 1st (its total covers only part of it:
+ *     the first month of use); null otherwise
  */
 public record MonthlyFigures(
         YearMonth month,
@@ -54,7 +56,8 @@ public record MonthlyFigures(
         WasteSummary waste,
         List<OutcomeCost> outcomes,
         Forecast forecast,
-        ToDate toDate) {
+        ToDate toDate,
+        LocalDate previousFrom) {
 
     public static final int TOP = 5;
 
@@ -281,7 +284,8 @@ public record MonthlyFigures(
                 waste,
                 outcomeCosts(usage, outcomes),
                 forecast,
-                toDate);
+                toDate,
+                previous == null ? null : previous.partialFrom().orElse(null));
     }
 
     /** {@code now} against {@code before} in percent, one decimal; null when {@code before} is unknown or zero. */

@@ -32,6 +32,18 @@ public final class Narrative {
     }
 
     /**
+     * What the previous month's total covers when the log holds only part of it, "usage from October 29 only"; null for
+     * a whole month.
+     */
+    public static String previousPartial(MonthlyFigures f) {
+        if (f.previousFrom() == null) {
+            return null;
+        }
+        return "usage from " + f.previousFrom().getMonth().getDisplayName(TextStyle.FULL, Locale.ENGLISH) + " "
+                + f.previousFrom().getDayOfMonth() + " only";
+    }
+
+    /**
      * A running month against the same days of the previous month, "December's 9 complete days cost $1.89 against
      * $1.89 for November 1-9 (0.0%)"; null when there is no such comparison.
      */
@@ -89,9 +101,12 @@ public final class Narrative {
                     : f.changePercent().signum() < 0
                             ? "down " + Money.percent(f.changePercent().negate())
                             : "flat";
+            String partial = previousPartial(f);
             headline += ", " + direction + (toDate == null ? "" : " so far") + " from "
-                    + Money.usd(f.previousTotalUsd()) + " in " + (toDate == null ? "" : "the whole of ")
-                    + monthName(f.month().minusMonths(1));
+                    + Money.usd(f.previousTotalUsd()) + " in "
+                    + (toDate == null || partial != null ? "" : "the whole of ")
+                    + monthName(f.month().minusMonths(1))
+                    + (partial == null ? "" : " (a partial month: " + partial + ")");
             String sameDays = sameDays(f);
             headline += sameDays == null ? "." : "; " + sameDays + ".";
         } else {

@@ -5,6 +5,7 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -31,6 +32,18 @@ public record PreviousMonth(YearMonth month, BigDecimal totalUsd, Map<LocalDate,
     /** Only the total is known (no comparison of the same days). */
     public static PreviousMonth total(YearMonth month, BigDecimal totalUsd) {
         return new PreviousMonth(month, totalUsd, null);
+    }
+
+    /**
+     * The first UTC day with usage when it is after the 1st: the log holds only part of the month (the first month of
+     * use), so a change against its total is no month-over-month change. Empty when the month has usage from its 1st,
+     * none at all, or its days are not known.
+     */
+    public Optional<LocalDate> partialFrom() {
+        if (byDay == null) {
+            return Optional.empty();
+        }
+        return byDay.keySet().stream().min(LocalDate::compareTo).filter(d -> d.getDayOfMonth() > 1);
     }
 
     /** Spend of its days 1 to {@code days} (capped at its length); null when the days are not known. */
