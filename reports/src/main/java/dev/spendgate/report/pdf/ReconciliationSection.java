@@ -5,10 +5,12 @@ import dev.spendgate.domain.reconcile.Reconciliation;
 import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyFigures;
+import dev.spendgate.report.gatewaycost.BoardAmounts;
 import dev.spendgate.report.pdf.PdfLayout.Fonts;
 import dev.spendgate.report.reconcile.ProviderBillRows;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,15 +49,21 @@ public final class ReconciliationSection {
         }
     }
 
-    /** Page 1: the total finance pays, with the metered and the provider-billed parts apart, and the match status. */
+    /**
+     * Page 1: the total finance pays, with the metered and the provider-billed parts apart, and the match status. The
+     * line is an equation a reader checks by hand, so it adds up as printed: the total is the exact sum rounded once
+     * (as the FOCUS file totals it), the metered part is the headline as printed, and the billed part is the rest (at
+     * most a cent from its own rounding).
+     */
     public static BoardReportPdf.Section summary(Figures r) {
         return (PdfLayout out, MonthlyFigures f) -> {
-            BigDecimal total = f.totalUsd().add(r.beyondMeteringUsd());
+            BigDecimal total = f.totalUsd().add(r.beyondMeteringUsd()).setScale(2, RoundingMode.HALF_UP);
+            BigDecimal metered = f.totalUsd().setScale(2, RoundingMode.HALF_UP);
             out.text(
                     Fonts.BOLD,
                     10,
-                    "Total with provider bills: " + Money.usd(total) + " = " + Money.usd(f.totalUsd())
-                            + " metered by the gateway + " + Money.usd(r.beyondMeteringUsd())
+                    "Total with provider bills: " + Money.usd(total) + " = " + Money.usd(metered)
+                            + " metered by the gateway + " + Money.usd(total.subtract(metered))
                             + " billed by providers beyond it");
             out.text(
                     Fonts.REGULAR,
@@ -142,12 +150,17 @@ public final class ReconciliationSection {
         }
         if (!byAccount.isEmpty()) {
             out.heading("Spend not metered by the gateway, per provider account");
+            // the rows add up to the Total row as printed (largest remainder)
+            BoardAmounts shown = BoardAmounts.of(List.copyOf(byAccount.values()));
             List<String[]> lines = new ArrayList<>();
-            for (Map.Entry<String, BigDecimal> e : byAccount.entrySet()) {
-                String[] k = e.getKey().split("\u0000");
-                lines.add(new String[] {k[0], k[1], k[2].replace('_', ' '), Money.usd(e.getValue())});
+            int i = 0;
+            for (String key : byAccount.keySet()) {
+                String[] k = key.split("\u0000");
+                lines.add(new String[] {
+                    k[0], k[1], k[2].replace('_', ' '), Money.usd(shown.parts().get(i++))
+                });
             }
-            lines.add(new String[] {"Total", "", "", Money.usd(r.unmeteredUsd())});
+            lines.add(new String[] {"Total", "", "", Money.usd(shown.total())});
             out.table(lines, new float[] {80, 215, 120, 80}, "Provider", "Account", "Why", "Amount");
         }
         for (BillSource s : BillSource.values()) {

@@ -17,7 +17,6 @@ import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +40,6 @@ class BoardBillTotalsRoundingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R24C-2: page-1 'Total with provider bills' equation is off by a cent")
     void pdf_totalWithProviderBills_equalsItsPrintedParts() throws Exception {
         MonthlyReportReconciliationTest fixture = new MonthlyReportReconciliationTest();
         fixture.dir = dir;
