@@ -28,7 +28,6 @@ import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
 import org.apache.pdfbox.text.TextPosition;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -132,7 +131,6 @@ class BoardFiguresRoundTwoReviewTest {
      * lie on the page.
      */
     @Test
-    @Disabled("DEFECT R24C-4: page-1 forecast and data-quality lines run off the page's right edge")
     void pdf_everyLineOfPageOne_staysOnThePage() throws Exception {
         Store data = new Store();
         List<UsageRecord> records = new ArrayList<>();

@@ -71,13 +71,31 @@ public final class PdfLayout {
         gap(2);
     }
 
+    /**
+     * A line of text; one too long for the page is wrapped at spaces (a word longer than the line is cut), each further
+     * line keeping the first one's indent, so nothing is drawn beyond the page's right edge.
+     */
     public void text(PDType1Font font, float size, String s) throws IOException {
+        String text = safe(s);
+        float width = PAGE.getWidth() - 2 * MARGIN;
+        if (font.getStringWidth(text) / 1000 * size <= width) {
+            line(font, size, text);
+            return;
+        }
+        String body = text.stripLeading();
+        String indent = text.substring(0, text.length() - body.length());
+        for (String l : wrap(font, size, body, width - font.getStringWidth(indent) / 1000 * size)) {
+            line(font, size, indent + l);
+        }
+    }
+
+    private void line(PDType1Font font, float size, String text) throws IOException {
         need(size * 1.4f);
         y -= size * 1.25f;
         content.beginText();
         content.setFont(font, size);
         content.newLineAtOffset(MARGIN, y);
-        content.showText(safe(s));
+        content.showText(text);
         content.endText();
     }
 
@@ -245,6 +263,7 @@ public final class PdfLayout {
         y = top - height - 8;
     }
 
+    /** {@code s} in lines of at most {@code width}, broken at spaces; a word longer than a line is cut. */
     private static List<String> wrap(PDType1Font font, float size, String s, float width) throws IOException {
         List<String> lines = new ArrayList<>();
         StringBuilder line = new StringBuilder();
@@ -255,6 +274,14 @@ public final class PdfLayout {
                 line = new StringBuilder(word);
             } else {
                 line = new StringBuilder(candidate);
+            }
+            while (line.length() > 1 && font.getStringWidth(line.toString()) / 1000 * size > width) {
+                int cut = line.length() - 1;
+                while (cut > 1 && font.getStringWidth(line.substring(0, cut)) / 1000 * size > width) {
+                    cut--;
+                }
+                lines.add(line.substring(0, cut));
+                line = new StringBuilder(line.substring(cut));
             }
         }
         if (!line.isEmpty()) {

@@ -59,9 +59,10 @@ public final class ReconciliationSection {
         return (PdfLayout out, MonthlyFigures f) -> {
             BigDecimal total = f.totalUsd().add(r.beyondMeteringUsd()).setScale(2, RoundingMode.HALF_UP);
             BigDecimal metered = f.totalUsd().setScale(2, RoundingMode.HALF_UP);
+            // 9.5 pt: the equation fits on one line of the page at usual amounts (a longer one wraps)
             out.text(
                     Fonts.BOLD,
-                    10,
+                    9.5f,
                     "Total with provider bills: " + Money.usd(total) + " = " + Money.usd(metered)
                             + " metered by the gateway + " + Money.usd(total.subtract(metered))
                             + " billed by providers beyond it");
