@@ -29,9 +29,11 @@ class MonthlyFiguresPendingZoneReviewTest {
     @Test
     void zoneChangedMidMonth_reportSumsTheMonthInTheZoneTheGatewayCountedIt() {
         BudgetPolicy utc = budget(null);
-        BudgetPolicy moved = budget(ZoneId.of("America/Los_Angeles")).replacing(utc, Instant.parse("2026-11-20T12:00:00Z"));
+        BudgetPolicy moved =
+                budget(ZoneId.of("America/Los_Angeles")).replacing(utc, Instant.parse("2026-11-20T12:00:00Z"));
         // the gateway counts November on the UTC item until 1 December 00:00Z
-        assertThat(moved.inForceAt(Instant.parse("2026-11-30T23:59:59Z")).zone().getId()).isEqualTo("Z");
+        assertThat(moved.inForceAt(Instant.parse("2026-11-30T23:59:59Z")).zone().getId())
+                .isEqualTo("Z");
 
         MonthlyUsage usage = MonthlyUsage.of(NOV);
         usage.add(call("r1", "2026-11-01T03:00:00Z", "0.50")); // UTC November (31 Oct 20:00 in Los Angeles)
