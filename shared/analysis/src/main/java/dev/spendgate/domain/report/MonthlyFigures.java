@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -503,10 +504,12 @@ public record MonthlyFigures(
                     || (scope.value().equals(BudgetScope.EACH) && scope.type() != ScopeType.GLOBAL)) {
                 continue;
             }
-            // the budget's own month, in its time zone, as the gateway counts it (of the UTC month read)
-            Instant from = usage.month().atDay(1).atStartOfDay(p.zone()).toInstant();
+            // the budget's own month, in the time zone it was counted in, as the gateway counts it (of the UTC month
+            // read)
+            ZoneId zone = zoneCounting(p, usage.month());
+            Instant from = usage.month().atDay(1).atStartOfDay(zone).toInstant();
             Instant until =
-                    usage.month().plusMonths(1).atDay(1).atStartOfDay(p.zone()).toInstant();
+                    usage.month().plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
             BigDecimal spent = BigDecimal.ZERO;
             Map<LocalDate, BigDecimal> byDay = new TreeMap<>();
             for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
@@ -533,6 +536,18 @@ public record MonthlyFigures(
                     forecast == null ? null : forecast.forecastUsd()));
         }
         return lines;
+    }
+
+    /**
+     * The time zone the gateway counted {@code month} of a budget in: a changed zone waits for the end of the period
+     * running when it was changed ({@link BudgetPolicy#replacing}), so a month ending (in the zone it replaced) by then
+     * was counted in the zone replaced, a later one in the new zone.
+     */
+    private static ZoneId zoneCounting(BudgetPolicy p, YearMonth month) {
+        ZoneId replaced = p.previousZone() == null ? p.zone() : p.previousZone();
+        Instant last =
+                month.plusMonths(1).atDay(1).atStartOfDay(replaced).toInstant().minusMillis(1);
+        return p.inForceAt(last).zone();
     }
 
     /**

@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.Test;
 class MonthlyFiguresPendingZoneReviewTest {
     private static final YearMonth NOV = YearMonth.of(2026, 11);
 
-    @Disabled("DEFECT R24F-3: the report sums a budget over its new zone's month, not the zone in force")
     @Test
     void zoneChangedMidMonth_reportSumsTheMonthInTheZoneTheGatewayCountedIt() {
         BudgetPolicy utc = budget(null);
