@@ -519,6 +519,14 @@ public record MonthlyFigures(
                     byDay.merge(e.getKey().day(), cost, BigDecimal::add);
                 }
             }
+            // a month starting before the UTC month's (a zone east of UTC): its hours of the previous UTC day
+            for (Map.Entry<CellKey, CellTotals[]> e : usage.hoursBefore().entrySet()) {
+                if (from.isBefore(usage.start()) && applies(scope, e.getKey())) {
+                    BigDecimal cost = inHours(e.getKey().day(), e.getValue(), from, until);
+                    spent = spent.add(cost);
+                    byDay.merge(e.getKey().day(), cost, BigDecimal::add);
+                }
+            }
             BigDecimal used = p.limitUsd().signum() == 0
                     ? null
                     : spent.multiply(BigDecimal.valueOf(100)).divide(p.limitUsd(), 1, RoundingMode.HALF_UP);
@@ -565,6 +573,12 @@ public record MonthlyFigures(
         if ((!dayStart.isBefore(from) && !dayEnd.isAfter(until)) || hours == null) {
             return cell.costUsd();
         }
+        return inHours(key.day(), hours, from, until);
+    }
+
+    /** The cost of a UTC day's hours ({@code hours} by UTC hour, null for none) in {@code [from, until)}. */
+    private static BigDecimal inHours(LocalDate day, CellTotals[] hours, Instant from, Instant until) {
+        Instant dayStart = day.atStartOfDay(ZoneOffset.UTC).toInstant();
         BigDecimal sum = BigDecimal.ZERO;
         for (int h = 0; h < 24; h++) {
             Instant hourStart = dayStart.plus(Duration.ofHours(h));

@@ -6,6 +6,7 @@ import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -29,6 +30,9 @@ public final class MonthlyUsage {
     // the month's first and last UTC day hour by hour (filled from records only): a budget in another time zone
     // starts or ends within them
     private final Map<CellKey, CellTotals[]> edgeHours = new HashMap<>();
+    // the previous month's last UTC hours, hour by hour (filled from records only): the month of a budget in a zone
+    // east of UTC starts within them; counted for such budgets only, never in the month's own figures
+    private final Map<CellKey, CellTotals[]> hoursBefore = new HashMap<>();
     private final Set<String> trackedSessions;
     private final Set<String> trackedRequests;
     private final Map<String, BigDecimal> sessionCosts = new HashMap<>();
@@ -81,32 +85,36 @@ public final class MonthlyUsage {
         return end;
     }
 
+    /**
+     * The earliest instant a budget's month can start: the month's first instant in the zone furthest east (UTC+14).
+     * Records from it to {@link #start()} are added with {@link #addBefore}.
+     */
+    public Instant startEastmost() {
+        return start.minus(Duration.ofHours(14));
+    }
+
+    /**
+     * Adds one record of the hours before the month ({@link #startEastmost()} to {@link #start()}), counted only by
+     * budgets in a zone east of UTC whose month begins before the UTC month; refused outside those hours.
+     */
+    public void addBefore(UsageRecord r) {
+        if (r.tsStart().isBefore(startEastmost()) || !r.tsStart().isBefore(start)) {
+            throw new IllegalArgumentException("record " + r.requestId() + " is not in the hours before " + month);
+        }
+        addHour(hoursBefore, cellKey(r), r);
+    }
+
     /** Adds one record; records outside the month are refused. */
     public void add(UsageRecord r) {
         if (r.tsStart().isBefore(start) || !r.tsStart().isBefore(end)) {
             throw new IllegalArgumentException("record " + r.requestId() + " is not in " + month);
         }
         Attribution a = r.attribution();
-        CellKey key = new CellKey(
-                day(r.tsStart()),
-                r.provider(),
-                r.pricedModel(),
-                r.keyId(),
-                a.feature(),
-                a.department(),
-                a.team(),
-                a.environment(),
-                r.pricingProvider(),
-                serviceTier(r));
+        CellKey key = cellKey(r);
         cells.computeIfAbsent(key, k -> new CellTotals()).add(r);
         gatewayWork.computeIfAbsent(key.day(), k -> new GatewayWork()).add(r);
         if (key.day().getDayOfMonth() == 1 || key.day().getDayOfMonth() == month.lengthOfMonth()) {
-            CellTotals[] hours = edgeHours.computeIfAbsent(key, k -> new CellTotals[24]);
-            int hour = (int) ((r.tsStart().getEpochSecond() % 86_400) / 3_600);
-            if (hours[hour] == null) {
-                hours[hour] = new CellTotals();
-            }
-            hours[hour].add(r);
+            addHour(edgeHours, key, r);
         }
         if (a.feature() != null && a.session() != null) {
             // a session is its key's own (ids are the clients'): another key's s-1 is another session, as the
@@ -121,6 +129,30 @@ public final class MonthlyUsage {
         if (!trackedRequests.isEmpty()) {
             track(trackedRequests, r.keyId(), r.requestId(), r, a.session());
         }
+    }
+
+    private CellKey cellKey(UsageRecord r) {
+        Attribution a = r.attribution();
+        return new CellKey(
+                day(r.tsStart()),
+                r.provider(),
+                r.pricedModel(),
+                r.keyId(),
+                a.feature(),
+                a.department(),
+                a.team(),
+                a.environment(),
+                r.pricingProvider(),
+                serviceTier(r));
+    }
+
+    private static void addHour(Map<CellKey, CellTotals[]> byHour, CellKey key, UsageRecord r) {
+        CellTotals[] hours = byHour.computeIfAbsent(key, k -> new CellTotals[24]);
+        int hour = (int) ((r.tsStart().getEpochSecond() % 86_400) / 3_600);
+        if (hours[hour] == null) {
+            hours[hour] = new CellTotals();
+        }
+        hours[hour].add(r);
     }
 
     /**
@@ -354,6 +386,14 @@ public final class MonthlyUsage {
      */
     CellTotals[] edgeHours(CellKey key) {
         return edgeHours.get(key);
+    }
+
+    /**
+     * The cells of the hours before the month ({@link #addBefore}), each hour by hour as {@link #edgeHours}; empty when
+     * none were read (a pre-aggregated source reads none).
+     */
+    Map<CellKey, CellTotals[]> hoursBefore() {
+        return Collections.unmodifiableMap(hoursBefore);
     }
 
     /** Exact sum of every priced call's cost. */

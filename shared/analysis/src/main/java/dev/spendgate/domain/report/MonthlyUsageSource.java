@@ -63,6 +63,13 @@ public interface MonthlyUsageSource {
                         tap.accept(r);
                     }
                 }));
+                // the previous month's last hours (up to UTC+14), for budgets in a zone east of UTC only: neither in
+                // the month's figures nor in its data quality (the previous month's report counts them)
+                UsageLogReader.create(store).read(usage.startEastmost(), usage.start(), r -> {
+                    if (check.check(r).isEmpty()) {
+                        usage.addBefore(r);
+                    }
+                });
                 return usage;
             }
 

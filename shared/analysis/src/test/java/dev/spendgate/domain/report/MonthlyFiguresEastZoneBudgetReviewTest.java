@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,7 +36,6 @@ class MonthlyFiguresEastZoneBudgetReviewTest {
     private static final YearMonth DEC = YearMonth.of(2026, 12);
     private static final ZoneId TOKYO = ZoneId.of("Asia/Tokyo");
 
-    @Disabled("DEFECT R24F-2: an east-of-UTC monthly budget's first hours (prev UTC day) are never read")
     @Test
     void tokyoMonthlyBudget_reportCountsTheHoursOfItsMonthBeforeUtcMidnight() {
         Instant tokyoDecFirst = Instant.parse("2026-11-30T16:00:00Z"); // 2026-12-01 01:00 JST
@@ -63,6 +61,8 @@ class MonthlyFiguresEastZoneBudgetReviewTest {
             assertThat(line.spentUsd()).as("Tokyo's December spend").isEqualByComparingTo("0.90");
             assertThat(line.over()).isTrue();
         });
+        // November's hours are the Tokyo budget's only: the month's own figures stay December's in UTC
+        assertThat(usage.totalCostUsd()).as("UTC December's spend").isEqualByComparingTo("0.20");
     }
 
     private static void put(Store store, UsageRecord r) {
