@@ -127,6 +127,27 @@ class AdminApiIT {
     }
 
     @Test
+    void errorAnswers_areNotStoredByCachesEither() throws Exception {
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+
+        HttpResponse<String> invalid = gw.send(
+                admin("/admin/budgets")
+                        .header("Content-Type", "application/json")
+                        .PUT(
+                                HttpRequest.BodyPublishers.ofString(
+                                        "{\"scope\":\"feature:search\",\"period\":\"daily\",\"limit_usd\":\"-1\",\"mode\":\"block\"}")));
+        HttpResponse<String> wrongToken =
+                gw.send(HttpRequest.newBuilder(URI.create(gw.server.baseUrl() + "/admin/keys"))
+                        .header("Authorization", "Bearer not-the-token")
+                        .GET());
+
+        assertThat(invalid.statusCode()).as(invalid.body()).isEqualTo(400);
+        assertThat(invalid.headers().allValues("Cache-Control")).containsExactly("no-store");
+        assertThat(wrongToken.statusCode()).isEqualTo(401);
+        assertThat(wrongToken.headers().allValues("Cache-Control")).containsExactly("no-store");
+    }
+
+    @Test
     void keys_createUseListRevoke_overHttp() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
 

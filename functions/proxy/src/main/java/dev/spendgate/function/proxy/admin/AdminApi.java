@@ -121,6 +121,7 @@ public final class AdminApi {
                     429,
                     new dev.spendgate.function.proxy.http.Headers()
                             .set("Content-Type", "application/json")
+                            .set("Cache-Control", "no-store")
                             .set("Retry-After", Long.toString(locked)),
                     bytes.length);
             sink.write(bytes);

@@ -183,9 +183,16 @@ final class AdminJson {
         sink.end();
     }
 
+    /**
+     * An admin error answer: also {@code no-store}, since it can name the organisation's keys, budgets and scopes (a
+     * 409 on a key name, a 400 quoting a budget's scope) and a shared cache must not hand it to the next caller.
+     */
     static void error(ResponseSink sink, int status, String type, String message, String param) throws IOException {
         byte[] bytes = ErrorBodies.openAi(type, message, param, null);
-        sink.start(status, new Headers().set("Content-Type", "application/json"), bytes.length);
+        sink.start(
+                status,
+                new Headers().set("Content-Type", "application/json").set("Cache-Control", "no-store"),
+                bytes.length);
         sink.write(bytes);
         sink.end();
     }
