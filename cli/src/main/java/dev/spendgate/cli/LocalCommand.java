@@ -75,6 +75,8 @@ final class LocalCommand implements Callable<Integer> {
                     .println("spendgate: warning: --threads / SPENDGATE_THREADS (" + threads + ") is ignored: each"
                             + " call runs on its own virtual thread; SPENDGATE_MAX_CONNECTIONS bounds the load");
         }
+        SettingNames.warnings(System.getenv())
+                .forEach(w -> spec.commandLine().getErr().println("spendgate: warning: " + w));
         for (Provider p : config.providers()) {
             out.println("  provider " + p.name() + " -> " + p.baseUrl() + credentialNote(p));
         }

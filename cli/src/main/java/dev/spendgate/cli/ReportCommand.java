@@ -112,6 +112,8 @@ final class ReportCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--month must look like 2026-11");
         }
         ReportEnvironment env = ReportEnvironment.from(System.getenv());
+        SettingNames.warnings(System.getenv())
+                .forEach(w -> spec.commandLine().getErr().println("spendgate: warning: " + w));
         Path target = out != null ? out : dir.dataDir.resolve("reports").resolve(m.toString());
         Files.createDirectories(target);
         FileSystemObjectStore data = new FileSystemObjectStore(dir.dataDir);
