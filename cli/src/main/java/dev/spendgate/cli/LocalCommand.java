@@ -23,6 +23,9 @@ import picocli.CommandLine.Spec;
 /** {@code spendgate local}: the gateway on this machine, with embedded storage under the data directory. */
 @Command(name = "local", description = "Run the gateway locally (embedded storage, no external services).")
 final class LocalCommand implements Callable<Integer> {
+    /** Below this an admin token is warned about at start: 24 hex characters are 96 bits. */
+    static final int MIN_ADMIN_TOKEN_CHARS = 24;
+
     @Mixin
     SpendgateCli.DataDirOption dir;
 
@@ -74,6 +77,15 @@ final class LocalCommand implements Callable<Integer> {
                     .getErr()
                     .println("spendgate: warning: --threads / SPENDGATE_THREADS (" + threads + ") is ignored: each"
                             + " call runs on its own virtual thread; SPENDGATE_MAX_CONNECTIONS bounds the load");
+        }
+        if (config.adminToken() != null && config.adminToken().length() < MIN_ADMIN_TOKEN_CHARS) {
+            spec.commandLine()
+                    .getErr()
+                    .println("spendgate: warning: SPENDGATE_ADMIN_TOKEN has "
+                            + config.adminToken().length()
+                            + " characters: anyone who reaches this port from many addresses can guess a short one"
+                            + " (10 tries a minute each); use " + MIN_ADMIN_TOKEN_CHARS
+                            + " or more random characters, e.g. $(openssl rand -hex 24)");
         }
         SettingNames.warnings(System.getenv())
                 .forEach(w -> spec.commandLine().getErr().println("spendgate: warning: " + w));

@@ -11,8 +11,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ./spendgate local} started with a misspelt setting says so, naming the setting meant, and still starts. */
-class LocalSettingTypoIT {
+/**
+ * {@code ./spendgate local} started with a misspelt setting or a guessable admin token says so at start (naming the
+ * setting meant), and still starts.
+ */
+class LocalStartWarningsIT {
     @TempDir
     Path dataDir;
 
@@ -27,6 +30,27 @@ class LocalSettingTypoIT {
 
     @Test
     void aMisspeltSetting_isWarnedAboutAtStart() throws Exception {
+        String seen = startWith("SPENDGATE_FLUSH_INTERVAL", "500");
+
+        assertThat(seen)
+                .contains("Spendgate listening on")
+                .contains("spendgate: warning: SPENDGATE_FLUSH_INTERVAL is set, but Spendgate reads no setting of"
+                        + " that name: it is ignored; did you mean SPENDGATE_FLUSH_INTERVAL_MS?");
+    }
+
+    @Test
+    void aShortAdminToken_isWarnedAbout_aLongOneIsNot() throws Exception {
+        assertThat(startWith("SPENDGATE_ADMIN_TOKEN", "admin123"))
+                .contains("Spendgate listening on")
+                .contains("spendgate: warning: SPENDGATE_ADMIN_TOKEN has 8 characters");
+        gateway.destroyForcibly().waitFor();
+
+        assertThat(startWith("SPENDGATE_ADMIN_TOKEN", "3f9a0c4e7b21d8f65a0e9c3b7d14f2a8"))
+                .contains("Spendgate listening on")
+                .doesNotContain("SPENDGATE_ADMIN_TOKEN has");
+    }
+
+    private String startWith(String name, String value) throws Exception {
         int port;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
@@ -42,7 +66,7 @@ class LocalSettingTypoIT {
                         "--data-dir",
                         dataDir.toString())
                 .redirectErrorStream(true);
-        pb.environment().put("SPENDGATE_FLUSH_INTERVAL", "500");
+        pb.environment().put(name, value);
         gateway = pb.start();
 
         StringBuilder seen = new StringBuilder();
@@ -56,10 +80,6 @@ class LocalSettingTypoIT {
                 }
             }
         }
-
-        assertThat(seen.toString())
-                .contains("Spendgate listening on")
-                .contains("spendgate: warning: SPENDGATE_FLUSH_INTERVAL is set, but Spendgate reads no setting of"
-                        + " that name: it is ignored; did you mean SPENDGATE_FLUSH_INTERVAL_MS?");
+        return seen.toString();
     }
 }
