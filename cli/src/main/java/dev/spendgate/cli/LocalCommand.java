@@ -56,7 +56,8 @@ final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(dir.dataDir);
         ProxyConfig config = ProxyConfig.fromEnv(System.getenv());
-        GatewayRuntime runtime = LocalGatewayRuntime.create(config, dir.dataDir);
+        GatewayRuntime runtime = LocalGatewayRuntime.create(
+                config, dir.dataDir, dev.spendgate.function.proxy.local.CacheLimits.fromEnv(System.getenv()));
         runtime.console().useFindings(s -> new ConsoleFindings(s, AdvisorCommand.policyStore(dir)));
         LocalGatewayServer server =
                 LocalGatewayServer.start(runtime, host, port, ServerLimits.fromEnv(System.getenv()));

@@ -87,7 +87,8 @@ final class GatewayFixture implements AutoCloseable {
                         spool,
                         dev.spendgate.domain.usage.UsageJournal.NONE,
                         budgets.apply(config),
-                        LocalGatewayRuntime.optimizations(optimizationsDir, clock),
+                        LocalGatewayRuntime.optimizations(
+                                optimizationsDir, clock, dev.spendgate.function.proxy.local.CacheLimits.fromEnv(all)),
                         clock,
                         null);
         try {

@@ -32,6 +32,11 @@ public final class LocalGatewayRuntime {
      * second).
      */
     public static GatewayRuntime create(ProxyConfig config, Path dataDir) {
+        return create(config, dataDir, CacheLimits.defaults());
+    }
+
+    /** As {@link #create(ProxyConfig, Path)}, with the response cache kept within {@code cacheLimits}. */
+    public static GatewayRuntime create(ProxyConfig config, Path dataDir, CacheLimits cacheLimits) {
         boolean syncEachCommit = config.fsyncEachCommit();
         Clock clock = Clock.systemUTC();
         // records, cached answers and key hashes: for this user alone, whatever the umask made of the files inside
@@ -62,7 +67,7 @@ public final class LocalGatewayRuntime {
                 new FileSystemUsageSpool(dataDir.resolve("spool")),
                 new FileUsageJournal(dataDir.resolve("journal").resolve("usage"), clock, syncEachCommit),
                 budgets,
-                optimizations(dataDir, clock),
+                optimizations(dataDir, clock, cacheLimits),
                 clock,
                 config.flushInterval());
         // Before any call of this process: the calls the previous one was killed in the middle of are charged at their
@@ -76,6 +81,12 @@ public final class LocalGatewayRuntime {
      * policy stops the start) with the response cache under {@code dataDir/cache/}.
      */
     public static dev.spendgate.function.proxy.cache.Optimizations optimizations(Path dataDir, Clock clock) {
+        return optimizations(dataDir, clock, CacheLimits.defaults());
+    }
+
+    /** As {@link #optimizations(Path, Clock)}, the cache kept within {@code limits}. */
+    public static dev.spendgate.function.proxy.cache.Optimizations optimizations(
+            Path dataDir, Clock clock, CacheLimits limits) {
         return new dev.spendgate.function.proxy.cache.Optimizations(
                 new dev.spendgate.function.proxy.cache.ReloadingPolicy(
                         new dev.spendgate.embedded.FileGatewayPolicyStore(
@@ -85,7 +96,12 @@ public final class LocalGatewayRuntime {
                         e -> dev.spendgate.function.proxy.Log.error(
                                 null, "the gateway policy file no longer loads; the policy in force stays", e)),
                 new dev.spendgate.domain.cache.ResponseCache(
-                        new dev.spendgate.embedded.FileResponseCacheStore(dataDir.resolve("cache")), clock),
+                        new dev.spendgate.embedded.FileResponseCacheStore(
+                                dataDir.resolve("cache"),
+                                dev.spendgate.embedded.FileResponseCacheStore.DEFAULT_HOT_BYTES,
+                                limits.maxAnswers(),
+                                limits.maxBytes()),
+                        clock),
                 clock);
     }
 
