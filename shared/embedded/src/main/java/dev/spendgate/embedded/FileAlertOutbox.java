@@ -1,16 +1,12 @@
 package dev.spendgate.embedded;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.budget.AlertOutbox;
+import dev.spendgate.domain.budget.AlertOutboxJson;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.BudgetAlert;
-import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.logging.JsonLogger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,9 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -30,7 +24,6 @@ import java.util.stream.Stream;
  * kept aside ({@code .damaged}) and logged, never retried forever.
  */
 public final class FileAlertOutbox implements AlertOutbox {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonLogger LOG = JsonLogger.create("embedded");
     private static final String SUFFIX = ".json";
 
@@ -50,28 +43,8 @@ public final class FileAlertOutbox implements AlertOutbox {
     public String keep(BudgetAlert alert, AlertSink.Notice notice) {
         Instant now = clock.instant();
         String id = now.toEpochMilli() + "-" + UUID.randomUUID();
-        ObjectNode root = JSON.createObjectNode();
-        root.put("version", 1);
-        root.put("since", now.toString());
-        if (alert != null) {
-            ObjectNode a = root.putObject("alert");
-            a.put("policy_id", alert.policyId());
-            a.put("scope_value", alert.scopeValue());
-            a.put("period", alert.period());
-            a.put("threshold_percent", alert.thresholdPercent());
-            a.put("limit_usd", alert.limitUsd().toPlainString());
-            a.put("spent_usd", alert.spentUsd().toPlainString());
-            a.put("mode", alert.mode().label());
-            a.put("at", alert.at().toString());
-        } else {
-            ObjectNode n = root.putObject("notice");
-            n.put("subject", notice.subject());
-            n.put("message", notice.message());
-            ObjectNode attributes = n.putObject("attributes");
-            notice.attributes().forEach(attributes::put);
-        }
         try {
-            AtomicFiles.write(dir.resolve(id + SUFFIX), JSON.writeValueAsBytes(root));
+            AtomicFiles.write(dir.resolve(id + SUFFIX), AlertOutboxJson.write(alert, notice, now));
         } catch (IOException e) {
             throw new UncheckedIOException("could not keep the alert in " + dir, e);
         }
@@ -120,36 +93,8 @@ public final class FileAlertOutbox implements AlertOutbox {
             return null; // delivered meanwhile
         }
         try {
-            JsonNode root = JSON.readTree(bytes);
-            Instant since = Instant.parse(root.path("since").asText());
-            JsonNode a = root.get("alert");
-            if (a != null) {
-                return new Kept(
-                        id,
-                        new BudgetAlert(
-                                a.path("policy_id").asText(),
-                                a.path("scope_value").asText(),
-                                a.path("period").asText(),
-                                a.path("threshold_percent").asInt(),
-                                new BigDecimal(a.path("limit_usd").asText()),
-                                new BigDecimal(a.path("spent_usd").asText()),
-                                BudgetPolicy.Mode.parse(a.path("mode").asText()),
-                                Instant.parse(a.path("at").asText())),
-                        null,
-                        since);
-            }
-            JsonNode n = root.get("notice");
-            Map<String, String> attributes = new LinkedHashMap<>();
-            n.path("attributes")
-                    .properties()
-                    .forEach(e -> attributes.put(e.getKey(), e.getValue().asText()));
-            return new Kept(
-                    id,
-                    null,
-                    new AlertSink.Notice(
-                            n.path("subject").asText(), n.path("message").asText(), attributes),
-                    since);
-        } catch (RuntimeException | IOException e) {
+            return AlertOutboxJson.read(id, bytes);
+        } catch (IllegalArgumentException e) {
             Path aside = file.resolveSibling(file.getFileName() + ".damaged");
             Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             LOG.error("alerts.outbox_damaged")

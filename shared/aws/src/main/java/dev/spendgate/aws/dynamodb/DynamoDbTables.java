@@ -210,6 +210,22 @@ public final class DynamoDbTables {
         public static final String POLICY_SHARDS_FROM = "shards_from";
         /** S, read only: the zone in force until {@link #POLICY_SHARDS_FROM} beside {@link #POLICY_PREVIOUS_SHARDS}. */
         public static final String POLICY_PREVIOUS_ZONE = "previous_zone";
+        /**
+         * Partition key prefix of an alert or notice kept until its delivery ends ({@link DynamoDbAlertOutbox}),
+         * followed by its id; the item holds {@link #ALERT_BODY}, {@link #ALERT_SINCE_MILLIS}, {@link #EXPIRES_AT} and,
+         * once a process took it over from one that stopped, {@link #ALERT_CLAIMED_AT_MILLIS}.
+         */
+        public static final String ALERT_ITEM_PREFIX = "alertout#";
+        /** Partition key of the item listing the kept alerts' ids ({@link #ALERT_INDEX_IDS}). */
+        public static final String ALERT_INDEX_KEY = "alertout-index";
+        /** SS on {@link #ALERT_INDEX_KEY}: the ids of the kept alerts, so they are found without a Scan. */
+        public static final String ALERT_INDEX_IDS = "ids";
+        /** B: the kept alert or notice, as {@code AlertOutboxJson} writes it. */
+        public static final String ALERT_BODY = "body";
+        /** N: when the alert was kept, epoch milliseconds. */
+        public static final String ALERT_SINCE_MILLIS = "since_ms";
+        /** N: when a process last took the alert over to send it, epoch milliseconds. */
+        public static final String ALERT_CLAIMED_AT_MILLIS = "claimed_at_ms";
         /** Partition key prefix of an open reservation, followed by {@code OpenReservation.id()}. */
         public static final String RESERVATION_ITEM_PREFIX = "resv#";
         /**

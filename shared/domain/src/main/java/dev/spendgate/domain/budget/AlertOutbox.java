@@ -23,7 +23,16 @@ public interface AlertOutbox {
     /** What is kept and was kept at least {@code age} ago: deliveries a process left unfinished. */
     List<Kept> olderThan(Duration age);
 
-    /** Keeps nothing: for stores that have no durable place (a Lambda environment). */
+    /**
+     * Takes the left-over delivery {@code id} for this process, so that of several processes finding it (Lambda
+     * environments sharing one table) one sends it: false when another took it less than {@code stale} ago, or it is
+     * gone. One process per store (the local data directory) takes every one.
+     */
+    default boolean claim(String id, Duration stale) {
+        return true;
+    }
+
+    /** Keeps nothing: for stores that have no durable place. */
     AlertOutbox NONE = new AlertOutbox() {
         @Override
         public String keep(BudgetAlert alert, AlertSink.Notice notice) {

@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link WebhookAlertSink}, {@code SnsAlertSink.throwing}). The budget enforcer's once-marker still decides that an
  * alert is sent once per budget, period and threshold; this class makes that one send reach the operator.
  *
- * <p>Pending alerts are held in memory: a gateway that stops waits up to {@link #CLOSE_WAIT} for them, and one killed
- * (or a Lambda environment reclaimed) mid-retry loses them. The thread starts at the first alert: a gateway that
- * sends none runs none.
+ * <p>Pending alerts are held in memory and, with an {@link AlertOutbox}, kept there until their delivery ends: a
+ * gateway that stops waits up to {@link #CLOSE_WAIT} for them, and what one killed (or a Lambda environment frozen for
+ * good) left in the outbox is sent by {@link #resendLeftOver} in the next process that looks. The thread starts at the
+ * first alert: a gateway that sends none runs none.
  */
 public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
     /** The delay before each retry of a failed delivery. */
@@ -128,6 +129,9 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
                 younger = true; // perhaps another running process's: looked at again once it is old enough
                 continue;
             }
+            if (!claimed(kept.id(), age)) {
+                continue; // another process resends it
+            }
             own.add(kept.id());
             if (kept.alert() != null) {
                 submit(
@@ -146,6 +150,15 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
             }
         }
         return sent;
+    }
+
+    private boolean claimed(String id, Duration age) {
+        try {
+            return outbox.claim(id, age);
+        } catch (RuntimeException e) {
+            Log.warn(null, "a left-over alert could not be claimed (" + e.getMessage() + "); tried again later");
+            return false;
+        }
     }
 
     private ScheduledExecutorService executor() {

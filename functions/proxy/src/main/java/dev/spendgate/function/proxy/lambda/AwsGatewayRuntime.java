@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy.lambda;
 
 import dev.spendgate.aws.AwsClients;
+import dev.spendgate.aws.dynamodb.DynamoDbAlertOutbox;
 import dev.spendgate.aws.dynamodb.DynamoDbBudgetLedger;
 import dev.spendgate.aws.dynamodb.DynamoDbBudgetPolicyStore;
 import dev.spendgate.aws.dynamodb.DynamoDbKeyStore;
@@ -12,6 +13,7 @@ import dev.spendgate.aws.firehose.FirehoseUsageSink;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.aws.secrets.SecretsManagerSecrets;
 import dev.spendgate.aws.sns.SnsAlertSink;
+import dev.spendgate.domain.budget.AlertOutbox;
 import dev.spendgate.domain.budget.AlertSink;
 import dev.spendgate.domain.budget.CachingBudgetPolicyStore;
 import dev.spendgate.domain.keys.CachingKeyStore;
@@ -20,6 +22,7 @@ import dev.spendgate.domain.usage.UsageJournal;
 import dev.spendgate.domain.usage.UsageSink;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.budget.BackgroundAlertSink;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,6 +69,8 @@ public final class AwsGatewayRuntime {
         // outcomes and batches, Firehose for the record sent after the response, SNS for alerts) are built on first
         // use: each SDK client costs a cold start CPU time that a small function's CPU share pays for several times.
         DynamoDbClient dynamoDb = aws.dynamoDb();
+        String budgetsTable = required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE");
+        AlertSink alerts = alertSink(config, aws, new DynamoDbAlertOutbox(dynamoDb, budgetsTable));
         ObjectStore store = new LazyObjectStore(() -> new S3ObjectStore(aws.s3(), bucket));
         GatewayRuntime runtime = GatewayRuntime.create(
                 config,
@@ -77,14 +82,14 @@ public final class AwsGatewayRuntime {
                 usageSink.apply(usageSink(names, aws, store)),
                 new DynamoDbUsageSpool(dynamoDb, required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
                 UsageJournal.NONE,
-                budgets(
-                        dynamoDb,
-                        aws.dynamoDbForBudgets(),
-                        required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE"),
-                        alertSink(config, aws)),
+                budgets(dynamoDb, aws.dynamoDbForBudgets(), budgetsTable, alerts),
                 optimizations(dynamoDb, names.budgetsTable(), names.keyCache(), Clock.systemUTC()),
                 Clock.systemUTC(),
                 null);
+        if (alerts instanceof BackgroundAlertSink background) {
+            // alerts an environment frozen for good had not delivered: sent by this one, off the calls' path
+            runtime.betweenInvocations(new LeftOverAlerts(background, System::nanoTime));
+        }
         if (secretId != null && !names.providerKeyRefresh().isZero()) {
             runtime.betweenInvocations(new ProviderKeyRefresh(
                     () -> providerKeys(aws, secretId),
@@ -169,25 +174,31 @@ public final class AwsGatewayRuntime {
         return budgets(dynamoDb, dynamoDb, table, alerts);
     }
 
-    /** SNS when {@code SPENDGATE_ALERT_TOPIC_ARN} is set (its client built at the first alert), else a webhook or the log. */
-    static AlertSink alertSink(ProxyConfig config, AwsClients aws) {
+    /**
+     * SNS when {@code SPENDGATE_ALERT_TOPIC_ARN} is set (its client built at the first alert), else a webhook or the
+     * log; a delivery is kept in {@code outbox} until it ends, so one an environment frozen for good had not finished is
+     * sent by another ({@link LeftOverAlerts}).
+     */
+    static AlertSink alertSink(ProxyConfig config, AwsClients aws, AlertOutbox outbox) {
         String topic = config.aws().alertTopicArn();
         if (topic == null) {
-            return GatewayRuntime.alertSink(config);
+            return GatewayRuntime.alertSink(config, outbox);
         }
         Supplier<AlertSink> sns = Lazy.of(() -> SnsAlertSink.throwing(aws.sns(), topic));
         // published and retried off the call's path; the invocation's end waits briefly for it (afterInvocation)
-        return new dev.spendgate.function.proxy.budget.BackgroundAlertSink(new AlertSink() {
-            @Override
-            public void send(dev.spendgate.domain.budget.BudgetAlert alert) {
-                sns.get().send(alert);
-            }
+        return new BackgroundAlertSink(
+                new AlertSink() {
+                    @Override
+                    public void send(dev.spendgate.domain.budget.BudgetAlert alert) {
+                        sns.get().send(alert);
+                    }
 
-            @Override
-            public void send(Notice notice) {
-                sns.get().send(notice);
-            }
-        });
+                    @Override
+                    public void send(Notice notice) {
+                        sns.get().send(notice);
+                    }
+                },
+                outbox);
     }
 
     /** An object store built on first use. */
