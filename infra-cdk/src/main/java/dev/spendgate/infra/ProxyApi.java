@@ -385,9 +385,7 @@ public final class ProxyApi extends Construct {
         var options = CapacityProviderFunctionOptions.builder()
                 // the live alias's numbered version is the one invoked; no second, unused $LATEST.PUBLISHED fleet
                 .publishToLatestPublished(false);
-        if (props.proxyConcurrencyPerEnvironment() != null) {
-            options.perExecutionEnvironmentMaxConcurrency(props.proxyConcurrencyPerEnvironment());
-        }
+        options.perExecutionEnvironmentMaxConcurrency(props.concurrencyPerEnvironment());
         provider.addFunction(fn, options.build());
         return provider;
     }

@@ -393,10 +393,29 @@ public final class SpendgateStackProps {
 
     /**
      * Managed instances only: calls one execution environment serves at once (Lambda's
-     * {@code PerExecutionEnvironmentMaxConcurrency}, 1-1600), or null for Lambda's default.
+     * {@code PerExecutionEnvironmentMaxConcurrency}, 1-1600), or null for 32 per vCPU
+     * ({@link #concurrencyPerEnvironment}).
      */
     public Integer proxyConcurrencyPerEnvironment() {
         return proxyConcurrencyPerEnvironment;
+    }
+
+    /** Calls in flight per vCPU of a managed-instances environment unless set: Lambda's documented Java default. */
+    static final int CALLS_PER_VCPU = 32;
+    /** Memory a managed-instances environment gets per vCPU unless set (Lambda's default, 2 GiB). */
+    static final int MEMORY_MB_PER_VCPU = 2048;
+
+    /**
+     * The concurrency each managed-instances execution environment takes: {@code proxyConcurrencyPerEnvironment}, else
+     * 32 per vCPU of the function's memory (2 GiB a vCPU). Always set in the template: Lambda's default is documented for
+     * Java's managed runtime, not for the OS-only runtime the proxy runs on, and the gateway's own-cost estimate sizes
+     * the fleet by this figure.
+     */
+    public int concurrencyPerEnvironment() {
+        if (proxyConcurrencyPerEnvironment != null) {
+            return proxyConcurrencyPerEnvironment;
+        }
+        return CALLS_PER_VCPU * Math.max(1, proxyMemoryMb / MEMORY_MB_PER_VCPU);
     }
 
     private void checkManagedInstances() {

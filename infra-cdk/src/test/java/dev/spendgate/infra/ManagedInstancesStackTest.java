@@ -75,6 +75,31 @@ class ManagedInstancesStackTest {
     }
 
     @Test
+    void concurrencyPerEnvironment_unset_is32PerVCpuOfTheFunctionsMemory_notLeftToTheRuntimesDefault() {
+        Synth defaults = Synth.of(b -> b.proxyCompute(SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES)
+                .managedInstances(SUBNETS, GROUPS)
+                .proxyArchitecture(Architecture.ARM_64));
+        Synth fourGigabytes = Synth.of(b -> b.proxyCompute(SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES)
+                .managedInstances(SUBNETS, GROUPS)
+                .proxyArchitecture(Architecture.ARM_64)
+                .proxyMemoryMb(4096));
+
+        assertThat(concurrencyOf(defaults)).as("2,048 MB: one vCPU").isEqualTo(32);
+        assertThat(concurrencyOf(fourGigabytes)).as("4,096 MB: two vCPUs").isEqualTo(64);
+    }
+
+    private static Object concurrencyOf(Synth s) {
+        return s.resources("AWS::Lambda::Function").values().stream()
+                .map(f -> props(f))
+                .filter(p -> "provided.al2023".equals(p.get("Runtime")))
+                .map(p -> ((Map<?, ?>) ((Map<?, ?>) p.get("CapacityProviderConfig"))
+                                .get("LambdaManagedInstancesCapacityProviderConfig"))
+                        .get("PerExecutionEnvironmentMaxConcurrency"))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
     void api_stillStreamsThroughTheLiveAlias() {
         synth.template.hasResourceProperties(
                 "AWS::Lambda::Alias", Match.objectLike(Map.of("Name", "live", "FunctionVersion", Match.anyValue())));
