@@ -48,6 +48,9 @@ final class FakeRuntimeApi implements AutoCloseable {
     /** When each invocation's event was handed out ({@link System#nanoTime}), by request id. */
     final Map<String, Long> handedOut = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** How many {@code /invocation/next} requests arrived (a worker asking for its next event). */
+    final java.util.concurrent.atomic.AtomicInteger nextRequests = new java.util.concurrent.atomic.AtomicInteger();
+
     private int sequence;
     /** How long each invocation may run: its {@code Lambda-Runtime-Deadline-Ms} is this far after it is handed out. */
     volatile long invocationMillis = 900_000;
@@ -79,6 +82,7 @@ final class FakeRuntimeApi implements AutoCloseable {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             if (path.endsWith("/invocation/next") && "GET".equals(exchange.getRequestMethod())) {
+                nextRequests.incrementAndGet();
                 byte[] event;
                 try {
                     event = events.poll(30, TimeUnit.SECONDS);

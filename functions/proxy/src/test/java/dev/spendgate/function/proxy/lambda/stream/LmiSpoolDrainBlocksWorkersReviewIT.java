@@ -59,6 +59,7 @@ class LmiSpoolDrainBlocksWorkersReviewIT {
     @TempDir
     Path dir;
 
+    UsageSpool spool;
     FakeLlmUpstream upstream;
     FakeRuntimeApi runtimeApi;
     GatewayRuntime runtime;
@@ -79,7 +80,7 @@ class LmiSpoolDrainBlocksWorkersReviewIT {
                 Map.of("OPENAI_API_KEY", upstream.openAiKey(), "SPENDGATE_OPENAI_BASE_URL", upstream.openAiBaseUrl()));
         FileKeyStore keys = new FileKeyStore(dir.resolve("keys.json"));
         store = new FileSystemObjectStore(dir.resolve("store"));
-        UsageSpool spool = new FileSystemUsageSpool(dir.resolve("spool"));
+        spool = new FileSystemUsageSpool(dir.resolve("spool"));
         // what an earlier Firehose outage left in the spool
         spool.spill(new UsageSpool.SpooledBatch(SPOOLED_KEY, emptyGzip()));
         UsageSink live = UsageSink.objectStore(store);
@@ -163,6 +164,63 @@ class LmiSpoolDrainBlocksWorkersReviewIT {
             serving.interrupt();
             serving.join(10_000);
         }
+    }
+
+    @Test
+    @Disabled("DEFECT R25F-1: an LMI call waiting behind another invocation's drain is left in memory only")
+    void callEndingWhileAnotherInvocationDrains_itsRecordIsDurableBeforeItsWorkerTakesTheNextEvent() throws Exception {
+        StreamingBootstrap bootstrap = new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort()));
+        Thread serving = new Thread(() -> {
+            try {
+                bootstrap.serve(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        serving.start();
+        try {
+            runtimeApi.enqueue(event());
+            assertThat(status(runtimeApi.awaitResponse())).isEqualTo(200);
+            assertThat(drainStarted.await(20, TimeUnit.SECONDS)).isTrue();
+
+            // the second call, answered at once, on an invocation with 4 s to its deadline
+            runtimeApi.invocationMillis = 4_000;
+            long handedOutBy = System.currentTimeMillis();
+            runtimeApi.enqueue(event());
+            assertThat(status(runtimeApi.awaitResponse())).isEqualTo(200);
+            // Lambda Managed Instances do not end an invocation (nor the environment) at its deadline: the worker
+            // goes on, and may still make its call's record durable
+            while (System.currentTimeMillis() < handedOutBy + 4_000 + 2_000) {
+                Thread.sleep(100);
+            }
+            sinkBack.countDown(); // the drain finishes
+            for (int i = 0; i < 400 && runtimeApi.nextRequests.get() < 4; i++) {
+                Thread.sleep(50);
+            }
+            assertThat(runtimeApi.nextRequests.get())
+                    .as("both workers asked for their next event")
+                    .isGreaterThanOrEqualTo(4);
+
+            int durable = records().size() + spooledRecords();
+            assertThat(durable)
+                    .as("both calls' records are in the sink or the spool once their workers take new events")
+                    .isEqualTo(2);
+        } finally {
+            sinkBack.countDown();
+            serving.interrupt();
+            serving.join(10_000);
+        }
+    }
+
+    private int spooledRecords() throws Exception {
+        int n = 0;
+        for (UsageSpool.SpooledBatch b : spool.pending(100)) {
+            String text = new String(
+                    new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(b.content())).readAllBytes(),
+                    StandardCharsets.UTF_8);
+            n += (int) text.lines().filter(l -> !l.isBlank()).count();
+        }
+        return n;
     }
 
     private static int status(FakeRuntimeApi.Received answer) throws Exception {
