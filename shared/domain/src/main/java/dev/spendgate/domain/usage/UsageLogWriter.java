@@ -69,9 +69,16 @@ public final class UsageLogWriter implements AutoCloseable {
     private volatile boolean journalFailing;
     private final Clock clock;
     private final int maxBufferedRecords;
-    /** One flush, recovery or drain at a time. A lock, not a monitor: a flush may park (SnapshotGate) on a virtual
+    /** One flush or recovery at a time. A lock, not a monitor: a flush may park (SnapshotGate) on a virtual
      * thread (an append that flushes itself), which on Java 21-23 would pin its carrier inside {@code synchronized}. */
     private final ReentrantLock flushLock = new ReentrantLock();
+    /**
+     * One drain at a time. Not {@link #flushLock}: a drain may wait on a slow sink for most of a Lambda invocation
+     * (Firehose throttled after an outage), and on Lambda Managed Instances the other invocations' flushes must not
+     * wait behind it. A drain and a flush never hand the same object key to the sink or the spool: a flush's batches
+     * have new keys, and it spills each once.
+     */
+    private final ReentrantLock drainLock = new ReentrantLock();
     /**
      * Guards the buffer. A {@link ReentrantLock}, not a monitor: a virtual thread blocked on a monitor is woken by the
      * JDK's unblocker platform thread, onto the scheduler's external queue, which a busy carrier reads late.
@@ -490,7 +497,7 @@ public final class UsageLogWriter implements AutoCloseable {
      */
     public int drainSpool(java.time.Duration timeLeft) {
         long deadline = timeLeft == null ? 0 : System.nanoTime() + timeLeft.toNanos();
-        flushLock.lock();
+        drainLock.lock();
         try {
             int delivered = 0;
             while (true) {
@@ -531,7 +538,7 @@ public final class UsageLogWriter implements AutoCloseable {
                 }
             }
         } finally {
-            flushLock.unlock();
+            drainLock.unlock();
         }
     }
 

@@ -140,6 +140,49 @@ class UsageLogWriterTest {
     }
 
     @Test
+    void flush_whileADrainWaitsOnTheSink_deliversItsRecordsWithoutWaitingForTheDrain() throws Exception {
+        String spooledKey = "usage/v1/year=2026/month=11/day=28/hour=15/outage.ndjson.gz";
+        spool.spill(new UsageSpool.SpooledBatch(
+                spooledKey, UsageLogWriter.gzip(List.of(UsageRecords.priced("old", T0, "f", "gpt-4o", "0.01")))));
+        CountDownLatch drainInSink = new CountDownLatch(1);
+        CountDownLatch releaseDrain = new CountDownLatch(1);
+        InMemoryObjectStore throttled = new InMemoryObjectStore() {
+            @Override
+            public void put(String key, byte[] content) {
+                if (key.equals(spooledKey)) {
+                    drainInSink.countDown();
+                    try {
+                        releaseDrain.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                super.put(key, content);
+            }
+        };
+        UsageLogWriter lambda = UsageLogWriter.create(throttled, spool, Clock.systemUTC(), 1000);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            java.util.concurrent.Future<Integer> drain = threads.submit(() -> lambda.drainSpool());
+            assertThat(drainInSink.await(5, TimeUnit.SECONDS)).isTrue();
+
+            // another invocation's call ends while the drain waits on the sink: its flush does not queue behind it
+            lambda.append(UsageRecords.priced("new", T0, "f", "gpt-4o", "0.02"));
+            java.util.concurrent.Future<Integer> flush = threads.submit(() -> lambda.flush());
+            assertThat(flush.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(drain.isDone()).isFalse();
+
+            releaseDrain.countDown();
+            assertThat(drain.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(spool.batches).isEmpty();
+            assertThat(recordsIn(throttled)).extracting(UsageRecord::requestId).containsExactlyInAnyOrder("old", "new");
+        } finally {
+            releaseDrain.countDown();
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
     void flush_storeDown_spoolsBatchAndDrainDeliversItOnceUnderTheSameKey() {
         store.down = true;
         writer.append(UsageRecords.priced("a", T0, "chatbot", "gpt-4o", "0.01"));

@@ -38,7 +38,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,7 +128,6 @@ class LmiSpoolDrainBlocksWorkersReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R25F-1: one invocation's spool drain holds every other LMI worker's flush and next invocation")
     void spoolDrainInOneInvocation_otherWorkersStillRecordTheirCallsAndTakeTheNextInvocations() throws Exception {
         StreamingBootstrap bootstrap = new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort()));
         Thread serving = new Thread(() -> {
@@ -167,7 +165,6 @@ class LmiSpoolDrainBlocksWorkersReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R25F-1: an LMI call waiting behind another invocation's drain is left in memory only")
     void callEndingWhileAnotherInvocationDrains_itsRecordIsDurableBeforeItsWorkerTakesTheNextEvent() throws Exception {
         StreamingBootstrap bootstrap = new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort()));
         Thread serving = new Thread(() -> {
