@@ -415,9 +415,24 @@ public final class GatewayRuntime implements AutoCloseable {
      * drain and the sweep wait for an invocation with {@link #DRAIN_MIN_TIME_LEFT} left.
      */
     public void afterInvocation(Duration timeLeft) {
+        afterInvocation(timeLeft, timeLeft);
+    }
+
+    /**
+     * As {@link #afterInvocation(Duration)} for one of several invocations that run at once in this environment
+     * (Lambda Managed Instances), which enforce no timeout and keep the environment serving past a deadline: the usage
+     * records' flush has no bound but the sink's and the spool's own, so a call that ends at or past its deadline is in
+     * the sink or the spool before its worker takes the next event, not left in memory for a later invocation. The
+     * spool's drain and the sweep still keep within {@code timeLeft}.
+     */
+    public void afterConcurrentInvocation(Duration timeLeft) {
+        afterInvocation(null, timeLeft);
+    }
+
+    private void afterInvocation(Duration flushTime, Duration timeLeft) {
         long started = System.nanoTime();
         try {
-            usageLog.flushWithin(timeLeft);
+            usageLog.flushWithin(flushTime);
         } catch (RuntimeException e) {
             Log.error(null, "usage flush after invocation failed; records stay buffered", e);
         }

@@ -69,6 +69,12 @@ public final class StreamingBootstrap {
 
     private final Runnable responseEnded;
 
+    /**
+     * Whether several workers share this environment (Lambda Managed Instances): then an invocation's deadline does
+     * not end it, and its records are flushed without that bound ({@link GatewayRuntime#afterConcurrentInvocation}).
+     */
+    private volatile boolean concurrent;
+
     StreamingBootstrap(GatewayRuntime runtime, RuntimeApiClient api) {
         this(runtime, api, () -> {});
     }
@@ -164,6 +170,7 @@ public final class StreamingBootstrap {
             loop();
             return;
         }
+        concurrent = true;
         ExecutorService pool = workerThreads(workers);
         List<Future<?>> loops = new ArrayList<>(workers);
         try {
@@ -245,6 +252,19 @@ public final class StreamingBootstrap {
         return Duration.ofMillis(Math.max(0, invocation.deadlineMillis() - System.currentTimeMillis()));
     }
 
+    /**
+     * Writes what the invocation leaves ({@link GatewayRuntime#afterInvocation(Duration)}): within its time on standard
+     * Lambda, which ends it at its deadline; with several workers (Lambda Managed Instances, no timeout enforced) its
+     * records are flushed even when the deadline has passed.
+     */
+    private void afterInvocation(RuntimeApiClient.Invocation invocation) {
+        if (concurrent) {
+            runtime.afterConcurrentInvocation(timeLeft(invocation));
+        } else {
+            runtime.afterInvocation(timeLeft(invocation));
+        }
+    }
+
     private static ScheduledExecutorService deadlineTimer() {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
             Thread t = new Thread(task, "invocation-deadline");
@@ -275,14 +295,14 @@ public final class StreamingBootstrap {
             swept = runtime.batches().sweepEnded(() -> System.currentTimeMillis() < stopAt);
         } catch (RuntimeException e) {
             Log.error(invocation.requestId(), "scheduled batch results sweep failed", e);
-            runtime.afterInvocation(timeLeft(invocation));
+            afterInvocation(invocation);
             api.error(
                     invocation.requestId(),
                     "Spendgate.BatchSweepFailed",
                     "the batch results sweep failed (" + e.getClass().getSimpleName() + "); the next run retries");
             return;
         }
-        runtime.afterInvocation(timeLeft(invocation));
+        afterInvocation(invocation);
         Log.info(
                 invocation.requestId(),
                 "scheduled batch results sweep: " + swept.batchesChecked() + " batches checked, " + swept.batchesEnded()
@@ -352,7 +372,7 @@ public final class StreamingBootstrap {
             // the sweeper the call to record.
             response.runDeferred();
             if (llmCall) {
-                runtime.afterInvocation(timeLeft(invocation));
+                afterInvocation(invocation);
             }
         }
     }

@@ -36,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -109,7 +108,6 @@ class LmiPastDeadlineRecordReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R25F-2: on LMI a call ending at its deadline leaves its record in memory, not in sink or spool")
     void callEndingAtItsDeadline_recordIsDurableBeforeTheWorkerTakesItsNextEvent() throws Exception {
         runtimeApi.invocationMillis = 1_000;
         StreamingBootstrap bootstrap = new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort()));
