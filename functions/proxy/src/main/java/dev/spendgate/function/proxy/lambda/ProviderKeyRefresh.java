@@ -5,6 +5,7 @@ import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -18,7 +19,12 @@ public final class ProviderKeyRefresh implements Runnable {
     private final ProviderRouter providers;
     private final long everyNanos;
     private final LongSupplier nanoTime;
-    private long readAt;
+    private long readAt; // guarded by reading: the nanoTime of the last read started
+    /**
+     * Claimed by the one worker that reads: on Lambda Managed Instances several invocations end at once, and while one
+     * waits on Secrets Manager the others, whose keys in use stay valid, go on instead of queueing behind the read.
+     */
+    private final AtomicBoolean reading = new AtomicBoolean();
 
     /** {@code readAt}: the {@code nanoTime} of the read the keys in use came from (at start). */
     public ProviderKeyRefresh(
@@ -34,21 +40,29 @@ public final class ProviderKeyRefresh implements Runnable {
         this.readAt = readAt;
     }
 
+    /** Re-reads the keys when due; returns at once when they are not, or another worker is reading them. */
     @Override
-    public synchronized void run() {
-        long now = nanoTime.getAsLong();
-        if (now - readAt < everyNanos) {
+    public void run() {
+        if (!reading.compareAndSet(false, true)) {
             return;
         }
-        readAt = now;
-        Map<String, String> keys;
         try {
-            keys = read.get();
-        } catch (RuntimeException e) {
-            // SecretsException messages name the secret and what is wrong, never its value
-            Log.warn(null, "provider keys not re-read, the keys in use stay: " + e.getMessage());
-            return;
+            long now = nanoTime.getAsLong();
+            if (now - readAt < everyNanos) {
+                return;
+            }
+            readAt = now;
+            Map<String, String> keys;
+            try {
+                keys = read.get();
+            } catch (RuntimeException e) {
+                // SecretsException messages name the secret and what is wrong, never its value
+                Log.warn(null, "provider keys not re-read, the keys in use stay: " + e.getMessage());
+                return;
+            }
+            providers.useKeys(keys);
+        } finally {
+            reading.set(false);
         }
-        providers.useKeys(keys);
     }
 }

@@ -8,6 +8,11 @@ import dev.spendgate.function.proxy.upstream.ApiFormat;
 import dev.spendgate.function.proxy.upstream.ProviderRouter;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -79,6 +84,45 @@ class ProviderKeyRefreshTest {
         refresh.run();
         assertThat(reads).hasValue(2);
         assertThat(openAiKey()).isEqualTo("sk-new");
+    }
+
+    @Test
+    void run_whileAnotherWorkerReads_returnsWithoutWaitingOrReadingAgain() throws Exception {
+        CountDownLatch readStarted = new CountDownLatch(1);
+        CountDownLatch secretsBack = new CountDownLatch(1);
+        ProviderKeyRefresh slow = new ProviderKeyRefresh(
+                () -> {
+                    reads.incrementAndGet();
+                    readStarted.countDown();
+                    try {
+                        secretsBack.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return Map.of("OPENAI_API_KEY", "sk-new");
+                },
+                providers,
+                EVERY,
+                now::get,
+                0);
+        now.set(EVERY.toNanos());
+        ExecutorService workers = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> reading = workers.submit(slow);
+            assertThat(readStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+            // another invocation ends while Secrets Manager has not answered: it goes on with the keys in use
+            workers.submit(slow).get(30, TimeUnit.SECONDS);
+            assertThat(reads).hasValue(1);
+            assertThat(openAiKey()).isEqualTo("sk-old");
+
+            secretsBack.countDown();
+            reading.get(30, TimeUnit.SECONDS);
+            assertThat(openAiKey()).isEqualTo("sk-new");
+        } finally {
+            secretsBack.countDown();
+            workers.shutdownNow();
+        }
     }
 
     @Test

@@ -34,7 +34,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -122,7 +121,6 @@ class LmiProviderKeyRefreshStallsWorkersReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R25F-3: a provider-key re-read in one LMI invocation stalls every other worker (synchronized)")
     void keyRefreshWaitingInOneInvocation_otherWorkersTakeTheNextInvocations() throws Exception {
         StreamingBootstrap bootstrap = new StreamingBootstrap(runtime, new RuntimeApiClient(runtimeApi.hostAndPort()));
         Thread serving = new Thread(() -> {
