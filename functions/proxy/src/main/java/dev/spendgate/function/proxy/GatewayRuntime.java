@@ -415,7 +415,7 @@ public final class GatewayRuntime implements AutoCloseable {
      * drain and the sweep wait for an invocation with {@link #DRAIN_MIN_TIME_LEFT} left.
      */
     public void afterInvocation(Duration timeLeft) {
-        afterInvocation(timeLeft, timeLeft);
+        afterInvocation(timeLeft, false);
     }
 
     /**
@@ -423,16 +423,18 @@ public final class GatewayRuntime implements AutoCloseable {
      * (Lambda Managed Instances), which enforce no timeout and keep the environment serving past a deadline: the usage
      * records' flush has no bound but the sink's and the spool's own, so a call that ends at or past its deadline is in
      * the sink or the spool before its worker takes the next event, not left in memory for a later invocation. The
-     * spool's drain and the sweep still keep within {@code timeLeft}.
+     * spool's drain and the sweep still keep within {@code timeLeft}. Nor does it wait for pending alerts: the
+     * environment is not frozen between invocations, so the alerts' thread goes on while the worker takes its next
+     * event, and a wait would only hold every call's worker while SNS or the webhook fails.
      */
     public void afterConcurrentInvocation(Duration timeLeft) {
-        afterInvocation(null, timeLeft);
+        afterInvocation(timeLeft, true);
     }
 
-    private void afterInvocation(Duration flushTime, Duration timeLeft) {
+    private void afterInvocation(Duration timeLeft, boolean concurrent) {
         long started = System.nanoTime();
         try {
-            usageLog.flushWithin(flushTime);
+            usageLog.flushWithin(concurrent ? null : timeLeft);
         } catch (RuntimeException e) {
             Log.error(null, "usage flush after invocation failed; records stay buffered", e);
         }
@@ -445,7 +447,7 @@ public final class GatewayRuntime implements AutoCloseable {
             drainQuietly(left == null ? null : left.minus(DRAIN_LEAVES));
             sweepQuietly(); // also when the drain failed (the spool unreadable): its records may still reach the sink
         }
-        if (budgetStores.alerts() instanceof BackgroundAlertSink background) {
+        if (!concurrent && budgetStores.alerts() instanceof BackgroundAlertSink background) {
             // the client has its answer: give a pending alert a moment before Lambda may freeze the environment
             background.awaitIdle(LAMBDA_ALERT_WAIT);
         }

@@ -70,8 +70,9 @@ public final class StreamingBootstrap {
     private final Runnable responseEnded;
 
     /**
-     * Whether several workers share this environment (Lambda Managed Instances): then an invocation's deadline does
-     * not end it, and its records are flushed without that bound ({@link GatewayRuntime#afterConcurrentInvocation}).
+     * Whether several workers share this environment (Lambda Managed Instances, where an invocation's deadline does
+     * not end it and the environment is not frozen): then an invocation's records are flushed without that bound, and
+     * its end waits for no pending alert ({@link GatewayRuntime#afterConcurrentInvocation}).
      */
     private volatile boolean concurrent;
 
