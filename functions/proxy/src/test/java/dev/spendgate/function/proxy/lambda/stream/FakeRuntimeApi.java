@@ -70,6 +70,17 @@ final class FakeRuntimeApi implements AutoCloseable {
         events.add(eventJson.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Waits (up to 20 s) until {@code n} {@code /invocation/next} requests arrived: with {@code w} workers and {@code k}
+     * invocations handed out, {@code w + k} means every worker finished its invocation, so a test that ends then leaves
+     * none writing into its temporary directory while JUnit deletes it.
+     */
+    void awaitNextRequests(int n) throws InterruptedException {
+        for (int i = 0; i < 400 && nextRequests.get() < n; i++) {
+            Thread.sleep(50);
+        }
+    }
+
     Received awaitResponse() throws InterruptedException {
         Received r = responses.poll(20, TimeUnit.SECONDS);
         if (r == null) {

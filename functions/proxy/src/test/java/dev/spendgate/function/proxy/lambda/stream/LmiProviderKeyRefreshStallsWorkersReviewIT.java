@@ -147,6 +147,7 @@ class LmiProviderKeyRefreshStallsWorkersReviewIT {
                     .isEqualTo(200);
         } finally {
             secretsBack.countDown();
+            runtimeApi.awaitNextRequests(2 + 3); // both workers done with the three calls
             serving.interrupt();
             serving.join(10_000);
         }

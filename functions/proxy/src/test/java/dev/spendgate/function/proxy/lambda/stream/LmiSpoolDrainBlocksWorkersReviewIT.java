@@ -159,6 +159,7 @@ class LmiSpoolDrainBlocksWorkersReviewIT {
                     .isEqualTo(200);
         } finally {
             sinkBack.countDown();
+            runtimeApi.awaitNextRequests(2 + 3); // both workers done with the three calls (the drain delivered)
             serving.interrupt();
             serving.join(10_000);
         }
