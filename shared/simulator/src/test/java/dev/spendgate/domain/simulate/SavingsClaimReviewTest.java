@@ -202,6 +202,42 @@ class SavingsClaimReviewTest {
                 .isEmpty();
     }
 
+    /**
+     * README "Response cache": "a call a degrade budget moved to a cheaper model is kept as that model's answer, so the
+     * same request gets the model it asked for once the budget has room" (the lookup, before the budgets, keys on the
+     * model asked). A faq call asking gpt-4o that a degrade budget served on gpt-4o-mini fills gpt-4o-mini's answer;
+     * the same request on gpt-4o five minutes later misses and is billed at gpt-4o. The replay keeps the degraded
+     * answer under gpt-4o and counts the second call as a hit saving its full gpt-4o cost.
+     */
+    @Test
+    @Disabled("DEFECT R25D-7: the cache replay serves a degraded call's cheaper answer to the model asked for")
+    void cacheReplay_degradedAnswer_isNotServedToTheModelAskedFor() {
+        GatewayPolicy policy = GatewayPolicy.parse("""
+                {"format_version": 1,
+                 "cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 3600}]}
+                """.getBytes(StandardCharsets.UTF_8));
+        GatewayPolicyReplay replay = GatewayPolicyReplay.create(CATALOG, policy);
+        BigDecimal mini =
+                CATALOG.find("openai", "gpt-4o-mini", T0).orElseThrow().cost(SMALL);
+        BigDecimal full = CATALOG.find("openai", "gpt-4o", T0).orElseThrow().cost(SMALL);
+        UsageRecord degraded = openai("r1", T0, "key_1", mini).toBuilder()
+                .modelRequested("gpt-4o")
+                .degradedFrom("gpt-4o")
+                .modelServed("gpt-4o-mini")
+                .build();
+        UsageRecord asked = openai("r2", T0.plusSeconds(300), "key_1", full).toBuilder()
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o")
+                .build();
+
+        replay.apply(degraded);
+        UsageRecord second = replay.apply(asked);
+
+        assertThat(second.optimization().cache()).isEqualTo("miss");
+        assertThat(second.costUsd()).isEqualByComparingTo(full);
+        assertThat(replay.result().savedUsd()).isEqualByComparingTo("0");
+    }
+
     private static List<Finding> analyze(List<UsageRecord> records) {
         WasteAnalyzer.Pass pass = WasteAnalyzer.create(
                         CATALOG, Governance.NONE, Clock.fixed(Instant.parse("2026-10-31T01:00:00Z"), ZoneOffset.UTC))
