@@ -145,26 +145,41 @@ class SavingsClaimReviewTest {
      * finding's change ({@code advisor apply}, {@link FindingFixes}) is a cache shared per key, the gateway's default
      * ("never across keys or departments unless share says so"). Twelve keys of one feature each ask the same question
      * once, 4 minutes apart: a per-key cache answers none of them, yet the detector (partitioned by feature and model
-     * only) reports 11 hits and their cost as the window's savings.
+     * only) reports 11 hits and their cost as the window's savings. The same twelve calls on one key are 11 hits its
+     * fix does serve: the finding claims what the replay of its fix saves.
      */
     @Test
     @Disabled("DEFECT R25D-4: cache_miss counts repeats across keys; its per-key cache fix saves none of them")
     void cacheMissFinding_repeatsAcrossKeys_savesWhatItsPerKeyCacheWould() {
         ModelPrice mini = CATALOG.find("openai", "gpt-4o-mini", T0).orElseThrow();
         BigDecimal cost = mini.cost(SMALL);
-        List<UsageRecord> records = new ArrayList<>();
+        List<UsageRecord> acrossKeys = new ArrayList<>();
+        List<UsageRecord> oneKey = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            records.add(openai("req-" + i, T0.plus(Duration.ofMinutes(4L * i)), "key_" + i, cost));
+            acrossKeys.add(openai("req-" + i, T0.plus(Duration.ofMinutes(4L * i)), "key_" + i, cost));
+            oneKey.add(openai("req-" + i, T0.plus(Duration.ofMinutes(4L * i)), "key_1", cost));
         }
-        Finding cacheMiss = analyze(records).stream()
+        // the rule advisor apply writes for a cache-miss finding on faq: exact, 60 min, share per key (the default)
+        GatewayPolicyReplay perKey =
+                GatewayPolicyReplay.create(CATALOG, GatewayPolicy.parse("""
+                {"format_version": 1,
+                 "cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 3600, "share": "key"}]}
+                """.getBytes(StandardCharsets.UTF_8)));
+        acrossKeys.forEach(perKey::apply);
+        assertThat(perKey.result().savedUsd()).isEqualByComparingTo("0");
+
+        assertThat(analyze(acrossKeys).stream().filter(f -> f.category() == WasteCategory.CACHE_MISS))
+                .as("a cache-miss finding whose per-key cache answers none of its calls")
+                .isEmpty();
+
+        Finding cacheMiss = analyze(oneKey).stream()
                 .filter(f -> f.category() == WasteCategory.CACHE_MISS)
                 .findFirst()
                 .orElseThrow();
         GatewayPolicyReplay replay = GatewayPolicyReplay.create(
                 CATALOG, FindingFixes.forFinding(cacheMiss, CATALOG, null).policyWithOnlyIt());
-        records.forEach(replay::apply);
-
-        assertThat(replay.result().savedUsd()).isEqualByComparingTo("0");
+        oneKey.forEach(replay::apply);
+        assertThat(replay.result().savedUsd()).isEqualByComparingTo(cost.multiply(BigDecimal.valueOf(11)));
         assertThat(cacheMiss.windowSavingsUsd())
                 .isEqualByComparingTo(replay.result().savedUsd());
     }
