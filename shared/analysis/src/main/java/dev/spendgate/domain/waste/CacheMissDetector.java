@@ -12,8 +12,10 @@ import java.util.Map;
 
 /**
  * Calls a response cache would have answered. A successful, billed call is a <em>hit</em> at threshold t when an
- * earlier successful call of the same feature and model that filled the cache at t, less than {@value #TTL_MINUTES}
- * minutes before it, had the same request fingerprint (exact duplicate) or was a near-duplicate at t. As in the
+ * earlier successful call of the same feature and model, and of the same API key, department and endpoint (the
+ * gateway's default {@code share: key}, the cache this finding's fix sets up: never across keys or departments), that
+ * filled the cache at t, less than {@value #TTL_MINUTES} minutes before it, had the same request fingerprint (exact
+ * duplicate) or was a near-duplicate at t. As in the
  * gateway, only a miss fills the cache and its entry expires {@value #TTL_MINUTES} minutes after that miss: a hit
  * neither fills nor extends it, so a question asked every 30 minutes is a hit every other time. Each threshold is its
  * own cache (a call a 0.85 cache answers may fill a 0.95 one). Near-duplicates: for schema-2 records, the same prefix
@@ -150,8 +152,9 @@ final class CacheMissDetector implements Detector {
                     headline,
                     window.monthly(headline),
                     BigDecimal.ZERO,
-                    "sum of the recorded cost of calls whose request matched an earlier call of the same feature and"
-                            + " model that filled the cache less than " + TTL_MINUTES + " min before (a miss fills"
+                    "sum of the recorded cost of calls whose request matched an earlier call of the same feature,"
+                            + " model, API key and department (the cache's default share) that filled the cache less"
+                            + " than " + TTL_MINUTES + " min before (a miss fills"
                             + " it, a hit does not extend it; same request hash, or SimHash similarity >= 0.90;"
                             + " 0.85 and 0.95 in savings_by_threshold), x 30 days / window",
                     "Put a response cache in front of feature " + p.feature + " on " + p.model + " (TTL "
@@ -412,7 +415,9 @@ final class CacheMissDetector implements Detector {
             boolean varying = f.varyingSimhash() != null;
             String sketchHex = varying ? f.varyingSimhash() : f.simhash();
             String requestHash = f.requestHash();
-            long prefix = varying ? prefixTag(f.prefixHash()) : 0;
+            // one cache per share: the same question on another key, department or endpoint is not answered from it
+            long share = shareTag(r);
+            long prefix = mix((varying ? prefixTag(f.prefixHash()) : 0) ^ share);
             long sketch = 0;
             if (sketchHex != null) {
                 try {
@@ -423,7 +428,7 @@ final class CacheMissDetector implements Detector {
             }
             Instant t = r.tsStart();
             boolean hasRequest = requestHash != null;
-            long request = hasRequest ? requestDigest(requestHash) : 0;
+            long request = hasRequest ? nonZero(mix(requestDigest(requestHash) ^ share)) : 0;
             int found = nearest(t, sketchHex != null, sketch, prefix, hasRequest, request);
             // the caches this call misses: it fills them (a hit fills nothing and extends nothing)
             int fills = ~found & ALL;
@@ -703,11 +708,38 @@ final class CacheMissDetector implements Detector {
 
     /** A 64-bit digest of a request fingerprint (itself a hash: a collision is as likely as one of its 64 bits). */
     static long requestDigest(String requestHash) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < requestHash.length(); i++) {
-            h = (h ^ requestHash.charAt(i)) * 0x100000001b3L;
+        return nonZero(mix(fnv(FNV_OFFSET, requestHash)));
+    }
+
+    /**
+     * The cache a call is answered from under the gateway's default share ({@code share: key}, the rule
+     * {@code advisor apply} writes for this finding): its API key and department, and its endpoint, as the gateway's
+     * cache key ({@link dev.spendgate.domain.cache.CacheKeys}). A 64-bit digest mixed into the call's request digest
+     * and prefix tag, so calls of one (feature, model) on other keys never answer each other.
+     */
+    static long shareTag(UsageRecord r) {
+        long h = fnv(FNV_OFFSET, r.keyId());
+        h = fnv(
+                h * 0x100000001b3L,
+                r.attribution() == null ? null : r.attribution().department());
+        h = fnv(h * 0x100000001b3L, r.endpoint());
+        return mix(h);
+    }
+
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+
+    /** FNV-1a over the text's characters ({@code null} adds a marker no text adds). */
+    private static long fnv(long h, String text) {
+        if (text == null) {
+            return (h ^ 0x1_0000L) * 0x100000001b3L;
         }
-        h = mix(h);
+        for (int i = 0; i < text.length(); i++) {
+            h = (h ^ text.charAt(i)) * 0x100000001b3L;
+        }
+        return h;
+    }
+
+    private static long nonZero(long h) {
         return h == 0 ? 1 : h;
     }
 

@@ -149,7 +149,6 @@ class SavingsClaimReviewTest {
      * fix does serve: the finding claims what the replay of its fix saves.
      */
     @Test
-    @Disabled("DEFECT R25D-4: cache_miss counts repeats across keys; its per-key cache fix saves none of them")
     void cacheMissFinding_repeatsAcrossKeys_savesWhatItsPerKeyCacheWould() {
         ModelPrice mini = CATALOG.find("openai", "gpt-4o-mini", T0).orElseThrow();
         BigDecimal cost = mini.cost(SMALL);
