@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * What a routed call would have cost on the model asked for, as the gateway would have billed it: its tokens at that
- * model's rates for the tier served and the call's time. A cache hit has no tokens (no model ran): its counterfactual
+ * model's rates for the tier served, the call's region ({@code inference_geo}) and its time. A cache hit has no tokens (no model ran): its counterfactual
  * is the answer's cost ({@code saved_usd}) scaled by what 1M input plus 1M output tokens cost on each model.
  */
 final class RouteCounterfactual {
@@ -44,7 +44,7 @@ final class RouteCounterfactual {
                         false,
                         r.billing().serviceTierServed(),
                         r.billing().serviceTierRequested(),
-                        null,
+                        r.billing().inferenceGeo(), // a moved call still runs where it ran: a region's multiplier
                         r.tsStart()))
                 .cost());
     }

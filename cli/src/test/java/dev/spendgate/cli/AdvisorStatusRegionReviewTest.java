@@ -9,7 +9,6 @@ import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +26,6 @@ class AdvisorStatusRegionReviewTest {
      * $0.0033. The status prices the model asked without the multiplier, $0.0075, and credits $0.00255.
      */
     @Test
-    @Disabled("DEFECT R25D-6: advisor status prices the model asked without the call's region multiplier")
     void counterfactual_usGeoRoutedCall_keepsTheRegionMultiplier() {
         TokenUsage tokens = new TokenUsage(1_000, 0, 0, 0, 100, 0);
         Instant t = Instant.parse("2026-10-05T08:00:00Z");

@@ -22,7 +22,7 @@ import java.util.TreeMap;
 /**
  * Replays recorded calls under a gateway policy's routing and response-cache rules: what each call would have been
  * recorded as ({@link #apply}), and per rule how many calls it took and what it would have saved. A routed call costs
- * its recorded tokens at the target model's prices for the tier it was served at and its time ({@link CallPricer}),
+ * its recorded tokens at the target model's prices for the tier it was served at, its region and its time ({@link CallPricer}),
  * a prompt-cache prefix shorter than the target's minimum ({@link PromptCacheMinimums}) billed as plain input; a
  * cache hit costs nothing, has no tokens (as the gateway records one) and saves what it cost. The cache is
  * emulated from the records' fingerprints ({@link ReplayedResponseCache}: an answer is kept from the end of the call
@@ -188,7 +188,7 @@ public final class GatewayPolicyReplay {
                         r.usageSource() == UsageRecord.UsageSource.PROVIDER,
                         r.billing().serviceTierServed(),
                         r.billing().serviceTierRequested(),
-                        null,
+                        r.billing().inferenceGeo(), // a moved call still runs where it ran: a region's multiplier
                         r.tsStart()))
                 .cost());
     }

@@ -322,7 +322,7 @@ public final class PolicyReplay implements AutoCloseable {
                         r.usageSource() == UsageRecord.UsageSource.PROVIDER,
                         r.billing().serviceTierServed(),
                         r.billing().serviceTierRequested(),
-                        null,
+                        r.billing().inferenceGeo(), // a moved call still runs where it ran: a region's multiplier
                         r.tsStart()))
                 .cost());
     }

@@ -60,7 +60,6 @@ class SavingsClaimReviewTest {
      * </pre>
      */
     @Test
-    @Disabled("DEFECT R25D-1: a routed us-geo call is priced without its region multiplier; savings overstated")
     void routedCall_usInferenceGeo_pricedWithTheRegionMultiplierOnTheTarget() {
         BigDecimal recorded = OPUS_46.quote(SMALL, null, "us").orElseThrow().cost();
         assertThat(recorded).isEqualByComparingTo("0.00825");
@@ -86,7 +85,6 @@ class SavingsClaimReviewTest {
      * says $0.01275, and charges the budget less than the gateway would).
      */
     @Test
-    @Disabled("DEFECT R25D-2: simulate-policy prices a degraded us-geo call without its region multiplier")
     void policyReplay_degradedUsGeoCall_keepsTheRegionMultiplier() {
         BigDecimal recorded = OPUS_46.quote(SMALL, null, "us").orElseThrow().cost();
         BudgetPolicy degrade = new BudgetPolicy(
