@@ -1,5 +1,6 @@
 package dev.spendgate.domain.waste;
 
+import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -25,7 +26,8 @@ import java.util.Map;
  * alike there: that traffic is a prompt-caching case ({@link ContextBloatDetector}), never a response-cache one.
  * Thresholds: 0.85, 0.90, 0.95 (at most 9, 6 and 3 differing bits). Savings at t = the recorded cost of the hits at t.
  * A (feature, model) with at least {@value #MIN_HITS} hits at 0.85 is a finding; its headline savings are those at
- * 0.90. Calls the retry detector found redundant are left to it.
+ * 0.90. Calls the retry detector found redundant are left to it, and so are calls the gateway's cache never answers
+ * nor keeps ({@link CacheableCalls}: embeddings and batches, streamed Responses and Bedrock calls).
  *
  * <p>Near-duplicates are found without comparing every pair: the 64 bits are cut into 5 bands, and two sketches at
  * most 9 bits apart differ in at most one bit of at least one band (pigeonhole), so only calls in a band's bucket or
@@ -93,6 +95,9 @@ final class CacheMissDetector implements Detector {
     public void accept(Call c) {
         if (!c.ok || !c.billed() || c.redundantRetry) {
             return;
+        }
+        if (CacheableCalls.bypass(c.record.endpoint(), c.record.stream()).isPresent()) {
+            return; // the gateway's cache neither answers nor keeps it (embeddings, streamed Responses and Bedrock)
         }
         UsageRecord.Fingerprints f = c.record.fingerprints();
         String sketchHex = f.varyingSimhash() != null ? f.varyingSimhash() : f.simhash();

@@ -5,6 +5,7 @@ import dev.spendgate.domain.budget.BudgetPeriod;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.ScopeType;
+import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.domain.fingerprint.PromptFingerprints;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.domain.keys.ProxyKeys;
@@ -551,10 +552,14 @@ public final class TrafficSimulator {
     /**
      * One frequently asked request: the first call, three exact repeats, and four rewordings whose sketches differ in
      * 2, 2, 5 and 8 bits (disjoint bits, so rewordings are never closer to each other than to the first call), all by
-     * different sessions within the next 50 minutes, at least 4 minutes apart.
+     * different sessions within the next 50 minutes, at least 4 minutes apart. Never streamed where the gateway's
+     * cache would bypass a stream ({@link CacheableCalls}: the Responses API).
      */
     private void cacheGroup(Profile p, Incident incident, long start) {
         Draft base = call(p, p.keyRef(), "production", p.maxTurns() == 0 ? null : "s-" + hex(5), start, 0);
+        if (CacheableCalls.bypass(p.endpoint(), base.stream).isPresent()) {
+            base.stream = false; // planted repeats are ones a cache answers: it never answers a streamed Responses call
+        }
         int[] bits = permutation64();
         int next = 0;
         Role[] roles = {

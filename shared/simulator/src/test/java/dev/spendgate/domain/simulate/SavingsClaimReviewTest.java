@@ -188,7 +188,6 @@ class SavingsClaimReviewTest {
      * window savings are 11 calls' cost, while its own fix saves $0.
      */
     @Test
-    @Disabled("DEFECT R25D-5: cache_miss counts streamed Responses calls the gateway's cache bypasses")
     void cacheMissFinding_streamedResponsesCalls_areNotHitsTheCacheCouldServe() {
         ModelPrice mini = CATALOG.find("openai", "gpt-4o-mini", T0).orElseThrow();
         BigDecimal cost = mini.cost(SMALL);
