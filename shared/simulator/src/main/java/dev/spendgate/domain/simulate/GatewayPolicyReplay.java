@@ -3,6 +3,7 @@ package dev.spendgate.domain.simulate;
 import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.domain.pricing.CallPricer;
+import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.OutputLimits;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.domain.pricing.PromptCacheMinimums;
@@ -35,6 +36,7 @@ import java.util.TreeMap;
  * request path, are left alone. Deterministic for the same records and policy.
  */
 public final class GatewayPolicyReplay {
+    private final PricingCatalog catalog;
     private final CallPricer pricer;
     private final GatewayPolicy policy;
     private final ReplayedResponseCache cache = new ReplayedResponseCache();
@@ -44,7 +46,8 @@ public final class GatewayPolicyReplay {
     private long seen;
 
     private GatewayPolicyReplay(PricingCatalog catalog, GatewayPolicy policy) {
-        this.pricer = CallPricer.create(Objects.requireNonNull(catalog, "catalog"));
+        this.catalog = Objects.requireNonNull(catalog, "catalog");
+        this.pricer = CallPricer.create(catalog);
         this.policy = Objects.requireNonNull(policy, "policy");
     }
 
@@ -135,7 +138,7 @@ public final class GatewayPolicyReplay {
             // the gateway bypasses embeddings, and streams it cannot replay, whatever the rule
             cacheOutcome = CacheableCalls.bypass(r.endpoint(), r.stream()).isPresent()
                     ? "bypass"
-                    : cache.lookup(rule.get(), r, model) ? "hit" : "miss";
+                    : cache.lookup(rule.get(), r, model, servedBy(r, asked, model)) ? "hit" : "miss";
             if (cacheOutcome.equals("hit")) {
                 tally("cache:" + rule.get().feature(), "cache", rule.get().findingId(), after, BigDecimal.ZERO);
                 saved = after;
@@ -176,6 +179,20 @@ public final class GatewayPolicyReplay {
         t.calls++;
         t.before = t.before.add(before);
         t.after = t.after.add(after);
+    }
+
+    /**
+     * The model whose answer the call's miss keeps: the one it was sent to, or, for a call a degrade budget moved (and
+     * no rule of the replay routed), the cheaper model that answered it, as the gateway keeps a degraded answer under
+     * the model it forwarded (the catalog's name a degrade chain gives, not the provider's dated snapshot).
+     */
+    private String servedBy(UsageRecord r, String asked, String model) {
+        if (r.degradedFrom() == null || !model.equals(asked) || r.pricedModel() == null) {
+            return model;
+        }
+        return catalog.find(r.pricedProvider(), r.pricedModel(), r.tsStart())
+                .map(ModelPrice::model)
+                .orElse(r.pricedModel());
     }
 
     /** What the call costs on {@code model}, as the gateway prices it: at the tier served and the call's time. */

@@ -18,7 +18,8 @@ import java.util.PriorityQueue;
  * the same {@code request_hash}; a semantic hit one behind the same {@code prefix_hash} whose {@code varying_simhash}
  * is within {@code 64 x (1 - threshold)} bits. As at the gateway, an answer is kept once its call has ended (the fill
  * runs after the answer has left: an identical call started while the first is still running misses too) and is
- * served until its TTL, counted from when its call started. Each feature keeps at most its rule's {@code max_entries}
+ * served until its TTL, counted from when its call started. A call a degrade budget moved is kept as the cheaper
+ * model's answer. Each feature keeps at most its rule's {@code max_entries}
  * answers, a ring of fills as the gateway keeps: the oldest fill is dropped first (unless its key was filled again
  * since), and its question leaves the prefix's index. Feed the calls in {@code ts_start} order.
  */
@@ -53,10 +54,11 @@ final class ReplayedResponseCache {
     private long fills;
 
     /**
-     * Whether the call is answered from the cache under {@code rule} when it goes to {@code model}; on a miss its
-     * answer is kept from the call's end.
+     * Whether the call is answered from the cache under {@code rule} when it asks {@code model}; on a miss its answer
+     * is kept from the call's end as {@code servedBy}'s (the cheaper model's when a degrade budget moved the call, as
+     * the gateway keeps it, so the same request asking {@code model} is not served it).
      */
-    boolean lookup(CacheRule rule, UsageRecord r, String model) {
+    boolean lookup(CacheRule rule, UsageRecord r, String model, String servedBy) {
         Instant now = r.tsStart();
         keepFilledBy(now);
         Attribution a = r.attribution();
@@ -67,18 +69,16 @@ final class ReplayedResponseCache {
                     case KEY -> a.feature() + "|" + a.department() + "|" + r.keyId();
                 };
         UsageRecord.Fingerprints f = r.fingerprints();
-        String base = partition + "|" + r.endpoint() + "|" + model + "|";
-        String key = f.requestHash() != null ? base + f.requestHash() : null;
-        if (key != null && servable(key, now)) {
+        String asked = partition + "|" + r.endpoint() + "|" + model + "|";
+        if (f.requestHash() != null && servable(asked + f.requestHash(), now)) {
             return true;
         }
         boolean semantic =
                 rule.mode() == CacheRule.Mode.SEMANTIC && f.prefixHash() != null && f.varyingSimhash() != null;
         long sketch = semantic ? HexFormat.fromHexDigitsToLong(f.varyingSimhash()) : 0;
-        String prefixKey = semantic ? base + f.prefixHash() : null;
         if (semantic) {
             int bits = (int) Math.floor(64 * (1 - rule.threshold().doubleValue()) + 1e-9);
-            Deque<Question> near = prefixes.get(prefixKey);
+            Deque<Question> near = prefixes.get(asked + f.prefixHash());
             if (near != null) {
                 for (Question q : near) {
                     if (Long.bitCount(q.sketch() ^ sketch) <= bits && servable(q.key(), now)) {
@@ -87,9 +87,12 @@ final class ReplayedResponseCache {
                 }
             }
         }
-        if (key == null && !semantic) {
+        if (f.requestHash() == null && !semantic) {
             return false;
         }
+        String base = partition + "|" + r.endpoint() + "|" + servedBy + "|";
+        String key = f.requestHash() != null ? base + f.requestHash() : null;
+        String prefixKey = semantic ? base + f.prefixHash() : null;
         // a question with no request hash is still kept for semantic lookups, under a key no exact lookup meets
         String kept = key != null ? key : base + "#" + r.requestId();
         long seq = fills++;

@@ -221,7 +221,6 @@ class SavingsClaimReviewTest {
      * answer under gpt-4o and counts the second call as a hit saving its full gpt-4o cost.
      */
     @Test
-    @Disabled("DEFECT R25D-7: the cache replay serves a degraded call's cheaper answer to the model asked for")
     void cacheReplay_degradedAnswer_isNotServedToTheModelAskedFor() {
         GatewayPolicy policy = GatewayPolicy.parse("""
                 {"format_version": 1,
