@@ -18,8 +18,8 @@ import java.util.PriorityQueue;
  * the same {@code request_hash}; a semantic hit one behind the same {@code prefix_hash} whose {@code varying_simhash}
  * is within {@code 64 x (1 - threshold)} bits. As at the gateway, an answer is kept once its call has ended (the fill
  * runs after the answer has left: an identical call started while the first is still running misses too) and is
- * served until its TTL, counted from when its call started. A call a degrade budget moved is kept as the cheaper
- * model's answer. Each feature keeps at most its rule's {@code max_entries}
+ * served until its TTL, counted from when its call started. A call recorded with an {@code error_type} is not kept,
+ * and a call a degrade budget moved is kept as the cheaper model's answer. Each feature keeps at most its rule's {@code max_entries}
  * answers, a ring of fills as the gateway keeps: the oldest fill is dropped first (unless its key was filled again
  * since), and its question leaves the prefix's index. Feed the calls in {@code ts_start} order.
  */
@@ -88,6 +88,11 @@ final class ReplayedResponseCache {
             }
         }
         if (f.requestHash() == null && !semantic) {
+            return false;
+        }
+        if (r.errorType() != null) {
+            // as the gateway's fill: a call that concluded with an error (a stream the provider cut, an error in a
+            // 200's body) is not kept, so its retry reaches the provider
             return false;
         }
         String base = partition + "|" + r.endpoint() + "|" + servedBy + "|";

@@ -116,7 +116,6 @@ class SavingsClaimReviewTest {
      * later is a miss and is billed. The replay keeps it and counts the retry as a hit that saved its cost.
      */
     @Test
-    @Disabled("DEFECT R25D-3: the cache replay fills from a call recorded with an error_type; claims a hit")
     void cacheReplay_answerCutByTheProvider_isNotKept() {
         GatewayPolicy policy = GatewayPolicy.parse("""
                 {"format_version": 1,
