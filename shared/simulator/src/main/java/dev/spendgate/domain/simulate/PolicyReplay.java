@@ -88,6 +88,9 @@ public final class PolicyReplay implements AutoCloseable {
         for (BudgetPolicy p : policies) {
             TreeSet<Integer> alertAt = new TreeSet<>(p.alertAt());
             alertAt.add(100); // the hour a budget is reached is reported for every mode
+            // replayed on one item; a pending change of zone still waits for the end of the period in force, as
+            // at the gateway (a pending count alone changes nothing on one item)
+            boolean zonePending = p.shardsFrom() != null && p.previousZone() != null;
             replayed.add(new BudgetPolicy(
                     p.scope(),
                     p.period(),
@@ -96,7 +99,10 @@ public final class PolicyReplay implements AutoCloseable {
                     List.copyOf(alertAt),
                     p.onStoreError(),
                     p.zone(),
-                    1));
+                    1,
+                    zonePending ? 1 : 0,
+                    zonePending ? p.shardsFrom() : null,
+                    zonePending ? p.previousZone() : null));
         }
         this.enforcer = new BudgetEnforcer(
                 new FixedPolicies(replayed),

@@ -30,7 +30,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -256,7 +255,6 @@ class SavingsClaimReviewTest {
      * falls on Tokyo's 6 October and is admitted.
      */
     @Test
-    @Disabled("DEFECT R25D-9: simulate-policy drops a pending time-zone change; replays the new zone at once")
     void policyReplay_zoneChangePending_countsThePeriodInTheZoneInForce() {
         BudgetPolicy utc = new BudgetPolicy(
                 new BudgetScope(ScopeType.FEATURE, "extract"),
