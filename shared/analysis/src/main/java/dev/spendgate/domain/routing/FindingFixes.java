@@ -154,7 +154,10 @@ public final class FindingFixes {
                 f.feature(),
                 "cache feature " + f.feature() + "'s answers for 60 minutes, "
                         + mode.name().toLowerCase(java.util.Locale.ROOT) + " match (" + exact + " exact repeats, "
-                        + near + " near-repeats at 0.90), shared per key",
+                        + near + " near-repeats at 0.90), shared per key; it answers only calls sent with"
+                        + " temperature <= " + CacheRule.DEFAULT_MAX_TEMPERATURE.toPlainString() + " (records hold no"
+                        + " temperature, and a call without one counts as 1, the providers' default): set it in the"
+                        + " app, or any_temperature: true on the rule where varied answers are not wanted",
                 GatewayPolicy.EMPTY.withCache(rule));
     }
 
