@@ -82,14 +82,21 @@ final class ConverseUsageTracker extends UsageTracker {
         }
     }
 
-    /** {@code serviceTier.type} (priority, default, flex, reserved), else latency-optimized inference. */
+    /**
+     * {@code serviceTier.type} (priority, default, flex, reserved) and {@code performanceConfig.latency}, read as
+     * {@link BedrockTier#of}: latency-optimized beside {@code default} is latency-optimized.
+     */
     private void readTier(JsonNode node) {
-        rememberServiceTier(node.path("serviceTier"), "type");
-        if (serviceTier == null
-                && "optimized"
-                        .equals(node.path("performanceConfig").path("latency").asText())) {
-            serviceTier = "optimized";
+        String tier = BedrockTier.of(
+                text(node.path("serviceTier").get("type")),
+                text(node.path("performanceConfig").get("latency")));
+        if (tier != null) {
+            serviceTier = tier;
         }
+    }
+
+    private static String text(JsonNode node) {
+        return node != null && node.isTextual() ? node.asText() : null;
     }
 
     private void read(JsonNode usage) {

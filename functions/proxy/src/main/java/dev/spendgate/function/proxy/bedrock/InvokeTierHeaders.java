@@ -1,6 +1,5 @@
 package dev.spendgate.function.proxy.bedrock;
 
-import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.function.proxy.http.Headers;
 
 /**
@@ -16,18 +15,6 @@ public final class InvokeTierHeaders {
     private InvokeTierHeaders() {}
 
     public static String of(Headers headers) {
-        String tier = value(headers.first(SERVICE_TIER));
-        if (tier != null && !ServiceTiers.isStandard(tier)) {
-            return tier;
-        }
-        String latency = value(headers.first(LATENCY));
-        if (latency != null && ServiceTiers.canonical(latency).equals(ServiceTiers.LATENCY_OPTIMIZED)) {
-            return latency;
-        }
-        return tier;
-    }
-
-    private static String value(String header) {
-        return header == null || header.isBlank() ? null : header.trim();
+        return BedrockTier.of(headers.first(SERVICE_TIER), headers.first(LATENCY));
     }
 }

@@ -2,11 +2,12 @@ package dev.spendgate.function.proxy.usage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.ServiceTiers;
+import dev.spendgate.function.proxy.bedrock.BedrockTier;
 
 /**
- * The service tier a request asked for, as the client spelled it: {@code service_tier} (OpenAI, Anthropic),
- * Bedrock Converse's {@code serviceTier.type}, or {@code optimized} for Bedrock latency-optimized inference
- * ({@code performanceConfig.latency}), or {@code fast_mode} for Anthropic's {@code speed: "fast"}. Null when the request
+ * The service tier a request asked for, as the client spelled it: {@code service_tier} (OpenAI, Anthropic), Bedrock
+ * Converse's {@code serviceTier.type} and latency-optimized inference ({@code performanceConfig.latency}) as
+ * {@link BedrockTier#of} reads them, or {@code fast_mode} for Anthropic's {@code speed: "fast"}. Null when the request
  * asked for none.
  */
 public final class RequestedServiceTier {
@@ -23,13 +24,12 @@ public final class RequestedServiceTier {
         if (tier != null && tier.isTextual() && !tier.asText().isBlank()) {
             return tier.asText();
         }
-        JsonNode bedrock = body.path("serviceTier").get("type");
-        if (bedrock != null && bedrock.isTextual() && !bedrock.asText().isBlank()) {
-            return bedrock.asText();
-        }
-        if ("optimized".equals(body.path("performanceConfig").path("latency").asText())) {
-            return "optimized";
-        }
-        return null;
+        return BedrockTier.of(
+                text(body.path("serviceTier").get("type")),
+                text(body.path("performanceConfig").get("latency")));
+    }
+
+    private static String text(JsonNode node) {
+        return node != null && node.isTextual() ? node.asText() : null;
     }
 }

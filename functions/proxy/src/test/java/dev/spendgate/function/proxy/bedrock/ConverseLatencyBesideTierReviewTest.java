@@ -12,7 +12,6 @@ import dev.spendgate.function.proxy.usage.TrackedUsage;
 import dev.spendgate.function.proxy.usage.UsageReading;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,7 +26,6 @@ class ConverseLatencyBesideTierReviewTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String HAIKU = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
 
-    @Disabled("DEFECT R25B-2: Converse latency-optimized answer naming serviceTier default is priced at standard")
     @Test
     void converse_servedOptimizedWithDefaultTier_neverPricedAtStandard() throws Exception {
         BedrockPath path = BedrockPath.parse("/model/" + HAIKU + "/converse").orElseThrow();

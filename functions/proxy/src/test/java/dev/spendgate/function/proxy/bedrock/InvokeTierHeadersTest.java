@@ -46,11 +46,17 @@ class InvokeTierHeadersTest {
         Headers priority = new Headers().add("X-Amzn-Bedrock-Service-Tier", "priority");
         ObjectNode converseFlex = JsonNodeFactory.instance.objectNode();
         converseFlex.putObject("serviceTier").put("type", "flex");
+        ObjectNode converseOptimized = JsonNodeFactory.instance.objectNode();
+        converseOptimized.putObject("serviceTier").put("type", "default");
+        converseOptimized.putObject("performanceConfig").put("latency", "optimized");
 
         assertThat(api("invoke").requestedServiceTier(body, priority)).isEqualTo("priority");
         assertThat(api("invoke-with-response-stream").requestedServiceTier(body, priority))
                 .isEqualTo("priority");
         assertThat(api("invoke").requestedServiceTier(body, new Headers())).isNull();
         assertThat(api("converse").requestedServiceTier(converseFlex, priority)).isEqualTo("flex");
+        // reserved at the latency-optimized rates Bedrock bills, not at default's
+        assertThat(api("converse").requestedServiceTier(converseOptimized, new Headers()))
+                .isEqualTo("optimized");
     }
 }
