@@ -120,7 +120,7 @@ public final class BedrockApi implements ProviderApi {
         }
         InvocationMetrics metrics = new InvocationMetrics();
         metrics.readHeaders(responseHeaders);
-        String tierServed = InvokeTierHeaders.of(responseHeaders);
+        String tierServed = InvokeTierHeaders.served(responseHeaders);
         InvokeStreamChunks chunks = new InvokeStreamChunks(tracker, metrics);
         return new UsageReading() {
             @Override

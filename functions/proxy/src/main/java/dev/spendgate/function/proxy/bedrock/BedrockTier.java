@@ -7,7 +7,9 @@ import dev.spendgate.domain.pricing.ServiceTiers;
  * {@code X-Amzn-Bedrock-Service-Tier} on InvokeModel) and a latency ({@code performanceConfig.latency}, {@code
  * X-Amzn-Bedrock-PerformanceConfig-Latency}). A tier other than standard wins; else latency {@code optimized} is the
  * latency-optimized tier, whether or not the standard tier ({@code default}) is named beside it, as Bedrock bills it
- * at the latency-optimized rates.
+ * at the latency-optimized rates. An answer saying latency {@code standard} alone was served standard: a
+ * latency-optimized request past its quota is "charged at Standard latency rates" and the response says so
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/latency-optimized-inference.html).
  */
 public final class BedrockTier {
     private BedrockTier() {}
@@ -23,6 +25,19 @@ public final class BedrockTier {
             return l;
         }
         return tier;
+    }
+
+    /**
+     * The tier an answer says it served: {@link #of}, or {@code standard} for a latency of {@code standard} alone
+     * (a request asking latency {@code standard} asked no tier). Null when the answer names neither.
+     */
+    public static String served(String serviceTier, String latency) {
+        String tier = of(serviceTier, latency);
+        if (tier != null) {
+            return tier;
+        }
+        String l = value(latency);
+        return l != null && ServiceTiers.isStandard(l) ? l : null;
     }
 
     private static String value(String s) {

@@ -84,10 +84,11 @@ final class ConverseUsageTracker extends UsageTracker {
 
     /**
      * {@code serviceTier.type} (priority, default, flex, reserved) and {@code performanceConfig.latency}, read as
-     * {@link BedrockTier#of}: latency-optimized beside {@code default} is latency-optimized.
+     * {@link BedrockTier#served}: latency-optimized beside {@code default} is latency-optimized, latency {@code
+     * standard} alone (a latency-optimized request served past its quota) is standard.
      */
     private void readTier(JsonNode node) {
-        String tier = BedrockTier.of(
+        String tier = BedrockTier.served(
                 text(node.path("serviceTier").get("type")),
                 text(node.path("performanceConfig").get("latency")));
         if (tier != null) {

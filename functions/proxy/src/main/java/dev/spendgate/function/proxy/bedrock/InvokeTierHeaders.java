@@ -17,4 +17,9 @@ public final class InvokeTierHeaders {
     public static String of(Headers headers) {
         return BedrockTier.of(headers.first(SERVICE_TIER), headers.first(LATENCY));
     }
+
+    /** The tier Bedrock's response headers say it served ({@link BedrockTier#served}); null when they name none. */
+    public static String served(Headers responseHeaders) {
+        return BedrockTier.served(responseHeaders.first(SERVICE_TIER), responseHeaders.first(LATENCY));
+    }
 }

@@ -54,6 +54,11 @@ class InvokeTierHeadersTest {
         assertThat(api("invoke-with-response-stream").requestedServiceTier(body, priority))
                 .isEqualTo("priority");
         assertThat(api("invoke").requestedServiceTier(body, new Headers())).isNull();
+        // latency standard asks no tier: no service_tier_requested (an answer saying it is served standard)
+        assertThat(api("invoke")
+                        .requestedServiceTier(
+                                body, new Headers().add("X-Amzn-Bedrock-PerformanceConfig-Latency", "standard")))
+                .isNull();
         assertThat(api("converse").requestedServiceTier(converseFlex, priority)).isEqualTo("flex");
         // reserved at the latency-optimized rates Bedrock bills, not at default's
         assertThat(api("converse").requestedServiceTier(converseOptimized, new Headers()))

@@ -11,7 +11,6 @@ import dev.spendgate.function.proxy.usage.TrackedUsage;
 import dev.spendgate.function.proxy.usage.UsageReading;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +27,6 @@ class LatencyOptimizedFallbackReviewTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String HAIKU = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
 
-    @Disabled("DEFECT R25B-1: latency-optimized request served at standard latency is recorded unpriced")
     @Test
     void converse_optimizedAskedButServedStandard_pricedAtStandardRates() throws Exception {
         BedrockPath path = BedrockPath.parse("/model/" + HAIKU + "/converse").orElseThrow();
@@ -51,7 +49,6 @@ class LatencyOptimizedFallbackReviewTest {
         assertThat(priced.cost()).isEqualByComparingTo("0.0016");
     }
 
-    @Disabled("DEFECT R25B-1: latency-optimized request served at standard latency is recorded unpriced")
     @Test
     void invokeModel_optimizedAskedButServedStandard_pricedAtStandardRates() throws Exception {
         BedrockPath path = BedrockPath.parse("/model/" + HAIKU + "/invoke").orElseThrow();
