@@ -43,8 +43,13 @@ public final class BedrockRequests {
     /** The request's text for token estimates and fingerprints (never stored). */
     public static PromptText prompt(BedrockOperation operation, JsonNode body) {
         if (!operation.converse()) {
-            // InvokeModel bodies for Anthropic models are Messages bodies.
-            return PromptText.of(Endpoint.MESSAGES, body);
+            // InvokeModel bodies for Anthropic models are Messages bodies; Nova's name their cap in inferenceConfig
+            PromptText messages = PromptText.of(Endpoint.MESSAGES, body);
+            Long novaCap = novaMaxTokens(body);
+            return messages.maxOutputTokens() != null || novaCap == null
+                    ? messages
+                    : new PromptText(
+                            messages.system(), messages.prefix(), messages.full(), messages.messages(), novaCap);
         }
         String system = text(body.get("system"));
         StringBuilder all = new StringBuilder(system);
@@ -65,6 +70,21 @@ public final class BedrockRequests {
                 all.toString(),
                 count,
                 maxTokens != null && maxTokens.canConvertToLong() ? maxTokens.asLong() : null);
+    }
+
+    /**
+     * The output cap of a Nova InvokeModel body: {@code inferenceConfig.maxTokens} (Nova 2) or {@code max_new_tokens}
+     * (Nova 1), the larger when both are there; null when neither is.
+     */
+    private static Long novaMaxTokens(JsonNode body) {
+        Long cap = null;
+        for (String field : new String[] {"maxTokens", "max_new_tokens"}) {
+            JsonNode v = body.path("inferenceConfig").get(field);
+            if (v != null && v.canConvertToLong()) {
+                cap = cap == null ? v.asLong() : Math.max(cap, v.asLong());
+            }
+        }
+        return cap;
     }
 
     /**

@@ -7,8 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * Which calls bill reasoning tokens they never stream: OpenAI's o-series and GPT-5 reasoning models and the Gemini
- * models that think by default (unless the request turns reasoning off), any request asking for a reasoning effort, and Anthropic extended thinking (its
- * streamed thinking is a summary; the full thinking is billed). When such a call's usage never arrives, the visible
+ * models that think by default (unless the request turns reasoning off), any request asking for a reasoning effort,
+ * Anthropic extended thinking (its streamed thinking is a summary; the full thinking is billed) and Amazon Nova 2
+ * extended thinking ({@code reasoningConfig}: its reasoning is redacted, and billed). When such a call's usage never arrives, the visible
  * text says nothing about what it billed.
  */
 final class ReasoningCalls {
@@ -44,10 +45,12 @@ final class ReasoningCalls {
             if (!effort.isEmpty() || body.path("reasoning").isObject()) {
                 return true;
             }
-            // Anthropic Messages (and InvokeModel) ask at the top; Converse in additionalModelRequestFields
+            // Anthropic Messages and InvokeModel (Claude's thinking, Nova 2's reasoningConfig) ask at the top;
+            // Converse in additionalModelRequestFields
             JsonNode extra = body.path("additionalModelRequestFields");
             for (JsonNode asked : new JsonNode[] {
                 body.path("thinking"),
+                body.path("reasoningConfig"),
                 extra.path("thinking"),
                 extra.path("reasoning_config"),
                 extra.path("reasoningConfig")

@@ -447,4 +447,26 @@ class CostEstimatorTest {
                         .outputTokens())
                 .isEqualTo(64_000);
     }
+
+    @Test
+    void novaInvokeModel_capInInferenceConfig_boundsTheOutputReserved() throws Exception {
+        // Nova's InvokeModel body names its cap in inferenceConfig (maxTokens on Nova 2, max_new_tokens on Nova 1),
+        // not max_tokens: without reading it a 500-token call reserved Nova 2 Lite's whole 65,536
+        String nova2 = "us.amazon.nova-2-lite-v1:0";
+        JsonNode capped = JSON.readTree("{\"schemaVersion\":\"messages-v1\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}],"
+                + "\"inferenceConfig\":{\"maxTokens\":500}}");
+        JsonNode nova1 = JSON.readTree("{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}],"
+                + "\"inferenceConfig\":{\"max_new_tokens\":300}}");
+        JsonNode uncapped = JSON.readTree("{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hi\"}]}]}");
+
+        assertThat(estimator.maxOutputTokens(nova2, BedrockRequests.prompt(BedrockOperation.INVOKE, capped), capped))
+                .isEqualTo(500);
+        assertThat(estimator.maxOutputTokens(
+                        "amazon.nova-lite-v1:0", BedrockRequests.prompt(BedrockOperation.INVOKE_STREAM, nova1), nova1))
+                .isEqualTo(300);
+        assertThat(estimator.maxOutputTokens(
+                        nova2, BedrockRequests.prompt(BedrockOperation.INVOKE, uncapped), uncapped))
+                .isEqualTo(OutputLimits.maxOutputTokens(nova2, 4096));
+    }
 }
