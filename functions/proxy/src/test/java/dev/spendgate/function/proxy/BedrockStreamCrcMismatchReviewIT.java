@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -72,7 +71,6 @@ class BedrockStreamCrcMismatchReviewIT {
         bedrock.stop(0);
     }
 
-    @Disabled("DEFECT R25B-4: one frame failing its CRC stops decoding; Bedrock's intact usage after it is lost")
     @Test
     void converseStream_oneFrameFailsItsCrc_recordKeepsBedrocksCountsFromTheIntactMetadata() throws Exception {
         GatewayFixture.CutResponse response = gw.sendExpectingCut(gw.post(
