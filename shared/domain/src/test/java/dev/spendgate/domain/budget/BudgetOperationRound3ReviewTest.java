@@ -1,0 +1,145 @@
+package dev.spendgate.domain.budget;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.spendgate.domain.attribution.Attribution;
+import dev.spendgate.domain.budget.BudgetDecision.Outcome;
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Budgets as a team operates them (review round 25a): each budget's own alerts, the remaining figure a client is told,
+ * and the thresholds the status says were crossed.
+ */
+class BudgetOperationRound3ReviewTest {
+    private static final Instant NOW = Instant.parse("2026-11-15T12:00:00Z");
+    private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+    private static final Duration TTL = Duration.ofMinutes(15);
+    private static final Attribution CALL =
+            new Attribution("chatbot", "engineering", "search", "prod", "s-1", "u-1", "run-7");
+
+    private final InMemoryBudgetLedger ledger = InMemoryBudgetLedger.create();
+    private final InMemoryReservationJournal journal = InMemoryReservationJournal.create();
+    private final InMemoryOnceMarker marker = InMemoryOnceMarker.create(CLOCK);
+    private final RecordingAlertSink alerts = new RecordingAlertSink();
+    private final List<BudgetEnforcer> opened = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        opened.forEach(BudgetEnforcer::close);
+    }
+
+    private BudgetEnforcer enforcer(BudgetPolicy... policies) {
+        BudgetEnforcer e =
+                new BudgetEnforcer(InMemoryBudgetPolicyStore.of(policies), ledger, marker, alerts, journal, TTL, CLOCK);
+        opened.add(e);
+        return e;
+    }
+
+    private static BudgetPolicy policy(String scope, String limit, BudgetPolicy.Mode mode, int shards) {
+        return new BudgetPolicy(
+                BudgetScope.parse(scope), BudgetPeriod.MONTHLY, new BigDecimal(limit), mode, null, null, null, shards);
+    }
+
+    private static ReservationJournal.Call named(String requestId) {
+        return new ReservationJournal.Call(
+                requestId, NOW, "key_1", CALL, "openai", null, "chat.completions", "gpt-4o", "gpt-4o", false);
+    }
+
+    private static BudgetDecision reserve(BudgetEnforcer e, String requestId, String worstCaseUsd) {
+        return e.reserve(named(requestId), m -> Optional.of(new BigDecimal(worstCaseUsd)), m -> List.of());
+    }
+
+    /**
+     * README "Budgets": two budgets on one scope value and period share one ledger item and "each budget judges its
+     * alerts ... by that item's spend against its own limit"; alerts go out "once per budget, period, threshold and
+     * limit". A team's `feature:*` alert budget at $10 beside the on-call's `feature:chatbot` block budget at $10:
+     * $5.50 spent crosses 50 % of both, so both budgets alert (subscribers filter SNS on the `policy` attribute).
+     * The once-marker's key names the item and the limit, not the budget, so the second budget's alert is taken as
+     * already sent and never goes out.
+     */
+    @Test
+    @Disabled("DEFECT rev25a-1: two budgets sharing an item with equal limits send one alert, not one each")
+    void twoBudgetsOnOneScopeValueWithEqualLimits_eachSendsItsOwnThresholdAlert() {
+        BudgetPolicy each = policy("feature:*", "10", BudgetPolicy.Mode.ALERT, 1);
+        BudgetPolicy chatbot = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK, 1);
+        BudgetEnforcer e = enforcer(each, chatbot);
+
+        BudgetDecision call = reserve(e, "req-1", "6");
+        assertThat(call.outcome()).isEqualTo(Outcome.ALLOW);
+        e.settle(call, new BigDecimal("5.50"));
+
+        assertThat(alerts.alerts())
+                .as("the 50 % alert of each budget, each naming its own policy")
+                .extracting(BudgetAlert::policyId, BudgetAlert::thresholdPercent)
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("feature:*/monthly", 50),
+                        org.assertj.core.groups.Tuple.tuple("feature:chatbot/monthly", 50));
+    }
+
+    /**
+     * README "Modes": non-streamed answers carry `X-Spendgate-Budget-Remaining-Usd`, "the tightest budget's remaining
+     * amount". The local gateway reads it from the settlement ({@link BudgetEnforcer#settle}); the deployed carrier,
+     * which settles after the answer has left, from {@link BudgetDecision#remainingAfter}. The two must tell a client
+     * the same figure for the same call. With an alert budget beside a block one they do not: the settlement counts
+     * the alert budget ($5 with $4.50 spent: $0.50 left), the reservation's figure leaves it out ($99.50), so the
+     * same call is told $0.50 locally and $99.50 in AWS.
+     */
+    @Test
+    @Disabled("DEFECT rev25a-2: remaining header differs by carrier when an alert budget applies")
+    void remainingHeader_alertBudgetBesideBlockBudget_sameFigureWhetherSettledNowOrAfterTheAnswer() {
+        BudgetPolicy block = policy("department:engineering", "100", BudgetPolicy.Mode.BLOCK, 1);
+        BudgetPolicy alert = policy("feature:chatbot", "5", BudgetPolicy.Mode.ALERT, 1);
+        ledger.settle(alert.itemKey("chatbot", NOW), BigDecimal.ZERO, new BigDecimal("4"));
+        BudgetEnforcer e = enforcer(block, alert);
+
+        BudgetDecision call = reserve(e, "req-1", "1");
+        Optional<BigDecimal> afterTheAnswer = call.remainingAfter(new BigDecimal("0.50")); // deployed carrier
+        Optional<BigDecimal> settledNow = e.settle(call, new BigDecimal("0.50")); // local gateway
+
+        assertThat(settledNow).isPresent();
+        assertThat(afterTheAnswer)
+                .as("the header the deployed carrier sends, against the local one's")
+                .hasValueSatisfying(v -> assertThat(v).isEqualByComparingTo(settledNow.get()));
+    }
+
+    /**
+     * README "Budgets": when two budgets on one scope value have different shard counts "they share the items of the
+     * smaller count", and each "judges its alerts and its status by that item's spend against its own limit". A hot
+     * key's budget (`key:key_1`, $10 on 4 shards) beside the fleet's `key:*` ($100, 1 shard): $3 spent is 30 % of
+     * $10, no alert goes out (right), yet `GET /admin/budgets/status` (and so the console's Alerts column and what it
+     * says "alerts follow") reports 50, 80 and 100 % crossed: it judges the one shared item's $3 against a quarter
+     * of the limit ($2.50), as if the spend were spread over four shards.
+     */
+    @Test
+    @Disabled("DEFECT rev25a-3: status alerts_crossed says 100 % for a sharded budget sharing one item at 30 %")
+    void statusAlertsCrossed_shardedBudgetSharingTheItemOfAnUnshardedOne_judgedAgainstItsWholeLimit() {
+        BudgetPolicy fleet = policy("key:*", "100", BudgetPolicy.Mode.BLOCK, 1);
+        BudgetPolicy hotKey = policy("key:key_1", "10", BudgetPolicy.Mode.BLOCK, 4);
+        BudgetEnforcer e = enforcer(fleet, hotKey);
+        for (int i = 0; i < 3; i++) {
+            BudgetDecision call = reserve(e, "req-" + i, "1");
+            assertThat(call.outcome()).isEqualTo(Outcome.ALLOW);
+            e.settle(call, new BigDecimal("1"));
+        }
+
+        BudgetStatus status = BudgetStatus.ofPolicy(hotKey, ledger, NOW);
+
+        assertThat(status.spentUsd()).isEqualByComparingTo("3");
+        assertThat(alerts.alerts())
+                .as("$3 of $10: no threshold reached, none sent")
+                .isEmpty();
+        assertThat(status.alertsCrossed())
+                .as("thresholds $3 of key:key_1's $10 has crossed")
+                .isEmpty();
+    }
+}
