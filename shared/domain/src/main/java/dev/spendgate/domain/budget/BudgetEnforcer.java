@@ -286,31 +286,144 @@ public final class BudgetEnforcer implements AutoCloseable {
      * after the batch ran), at most once per {@code chargeId} on each item where the ledger can tell (DynamoDB); sends
      * the thresholds' alerts. Returns the item keys not charged: charge them again with the same id before counting
      * the cost as done, so that a retry after a failure, or after a crash in between, adds it once.
+     *
+     * <p>Each of {@code items} names the first item of its budget in the period charged ({@code shardKey(value, at,
+     * 0)}). A sharded budget takes the cost on all of its shards, each in proportion to its headroom (its share of the
+     * limit less what it holds), the excess over their headroom evenly: no shard holds more than its share while the
+     * budget has room, so the shards together still admit no more than the limit. Budgets sharing an item (the same
+     * scope value and period) count on the items of the fewest shards among them, as a call does. Alerts judge the
+     * budget's whole spend against its whole limit, in the period of the items charged (a batch fetched days after it
+     * ended alerts for the day it ended).
      */
     public List<String> chargeOnce(String chargeId, List<Reservation> items, BigDecimal cost) {
+        Map<String, Integer> fewest = new LinkedHashMap<>();
+        for (Reservation r : items) {
+            fewest.merge(firstItem(r.itemKey()), r.policy().shards(), Math::min);
+        }
         // once per item: budgets on the same scope value and period share theirs
-        List<BudgetLedger.Settlement> settlements = new ArrayList<>(items.size());
-        for (String item : items.stream().map(Reservation::itemKey).distinct().toList()) {
-            settlements.add(new BudgetLedger.Settlement(item, BigDecimal.ZERO, cost));
+        List<BudgetLedger.Settlement> settlements = new ArrayList<>();
+        Map<String, List<String>> shardsOf = new LinkedHashMap<>();
+        for (Map.Entry<String, Integer> e : fewest.entrySet()) {
+            String first = e.getKey();
+            int count = e.getValue();
+            List<String> keys = new ArrayList<>(count);
+            for (int shard = 0; shard < count; shard++) {
+                keys.add(shard == 0 ? first : first + SHARD_SUFFIX + shard);
+            }
+            shardsOf.put(first, keys);
+            BigDecimal share = null;
+            for (Reservation r : items) {
+                if (firstItem(r.itemKey()).equals(first)) {
+                    BigDecimal own = r.policy().sharingItems(count).shardLimit();
+                    share = share == null ? own : share.min(own);
+                }
+            }
+            List<BigDecimal> parts = count == 1 ? List.of(cost) : spread(cost, share, committed(keys));
+            for (int shard = 0; shard < count; shard++) {
+                if (shard == 0 || parts.get(shard).signum() != 0) {
+                    settlements.add(new BudgetLedger.Settlement(keys.get(shard), BigDecimal.ZERO, parts.get(shard)));
+                }
+            }
         }
         List<String> failed = ledger.chargeEachOnce(chargeId, settlements);
         Instant now = clock.instant();
         Map<String, Optional<BudgetState>> states = new HashMap<>();
         for (Reservation r : items) {
-            if (!failed.contains(r.itemKey())) {
-                try {
-                    Optional<BudgetState> state = states.get(r.itemKey());
-                    if (state == null) {
-                        state = ledger.state(r.itemKey());
-                        states.put(r.itemKey(), state);
-                    }
-                    state.ifPresent(s -> alertIfCrossed(r, s, now));
-                } catch (RuntimeException e) {
-                    // the spend is counted; its alert waits for the item's next settlement
+            String first = firstItem(r.itemKey());
+            List<String> keys = shardsOf.get(first);
+            if (keys.stream().anyMatch(failed::contains)) {
+                continue; // its alert is judged when the retry charges the rest
+            }
+            try {
+                Optional<BudgetState> state = states.get(first);
+                if (state == null) {
+                    state = wholeState(keys);
+                    states.put(first, state);
                 }
+                Reservation whole =
+                        new Reservation(r.policy().sharingItems(keys.size()), r.scopeValue(), first, BigDecimal.ZERO);
+                state.ifPresent(s -> alertIfCrossed(whole, s, true, now, CHARGED_PERIODS_BACK));
+            } catch (RuntimeException e) {
+                // the spend is counted; its alert waits for the item's next settlement
             }
         }
         return failed;
+    }
+
+    private static final String SHARD_SUFFIX = "#shard-";
+
+    /** How many periods back a charge's items may be. */
+    private static final int CHARGED_PERIODS_BACK = 1;
+
+    /** The first item of the budget {@code itemKey} belongs to (shard 0's, named without a shard). */
+    private static String firstItem(String itemKey) {
+        int shard = itemKey.lastIndexOf(SHARD_SUFFIX);
+        return shard < 0 ? itemKey : itemKey.substring(0, shard);
+    }
+
+    private List<BigDecimal> committed(List<String> keys) {
+        List<BigDecimal> out = new ArrayList<>(keys.size());
+        for (String key : keys) {
+            out.add(ledger.state(key).map(BudgetState::committed).orElse(BigDecimal.ZERO));
+        }
+        return out;
+    }
+
+    /** The shards' states summed; empty when none holds anything. */
+    private Optional<BudgetState> wholeState(List<String> keys) {
+        BudgetState sum = null;
+        for (String key : keys) {
+            Optional<BudgetState> state = ledger.state(key);
+            if (state.isPresent()) {
+                BudgetState s = state.get();
+                sum = sum == null
+                        ? s
+                        : new BudgetState(
+                                sum.spent().add(s.spent()),
+                                sum.reserved().add(s.reserved()),
+                                sum.committed().add(s.committed()));
+            }
+        }
+        return Optional.ofNullable(sum);
+    }
+
+    /**
+     * {@code cost} split over shards each allowed {@code share} and holding {@code committed}: in proportion to each
+     * one's headroom, up to it, the rest evenly; exact to the cent's billionth (the rounding left on the roomiest).
+     */
+    static List<BigDecimal> spread(BigDecimal cost, BigDecimal share, List<BigDecimal> committed) {
+        int n = committed.size();
+        List<BigDecimal> headroom = new ArrayList<>(n);
+        BigDecimal room = BigDecimal.ZERO;
+        int roomiest = 0;
+        for (int i = 0; i < n; i++) {
+            BigDecimal h = share.subtract(committed.get(i)).max(BigDecimal.ZERO);
+            headroom.add(h);
+            room = room.add(h);
+            if (h.compareTo(headroom.get(roomiest)) > 0) {
+                roomiest = i;
+            }
+        }
+        List<BigDecimal> parts = new ArrayList<>(n);
+        if (cost.signum() == 0) {
+            return Collections.nCopies(n, BigDecimal.ZERO);
+        }
+        if (room.compareTo(cost) >= 0) {
+            for (int i = 0; i < n; i++) {
+                parts.add(cost.multiply(headroom.get(i)).divide(room, 9, java.math.RoundingMode.DOWN));
+            }
+        } else {
+            BigDecimal excess = cost.subtract(room).divide(BigDecimal.valueOf(n), 9, java.math.RoundingMode.DOWN);
+            for (int i = 0; i < n; i++) {
+                parts.add(headroom.get(i).add(excess));
+            }
+        }
+        BigDecimal left = cost;
+        for (BigDecimal part : parts) {
+            left = left.subtract(part);
+        }
+        parts.set(roomiest, parts.get(roomiest).add(left));
+        return parts;
     }
 
     /**
@@ -963,8 +1076,15 @@ public final class BudgetEnforcer implements AutoCloseable {
         alertIfCrossed(r, state, false, now);
     }
 
-    /** @param whole {@code state} is the whole budget's (its shards summed), not the item a call settled on */
     private void alertIfCrossed(Reservation r, BudgetState state, boolean whole, Instant now) {
+        alertIfCrossed(r, state, whole, now, 1);
+    }
+
+    /**
+     * @param whole {@code state} is the whole budget's (its shards summed), not the item a call settled on
+     * @param periodsBack how many periods before {@code now}'s the item may be in
+     */
+    private void alertIfCrossed(Reservation r, BudgetState state, boolean whole, Instant now, int periodsBack) {
         BudgetPolicy policy = r.policy();
         if (policy.limitUsd().signum() == 0) {
             return;
@@ -983,7 +1103,7 @@ public final class BudgetEnforcer implements AutoCloseable {
             }
             if (itemKey == null) {
                 // the period of the item the call settled on: a call reserved before midnight settles on its own day
-                at = inPeriodOf(r, now);
+                at = inPeriodOf(r, now, periodsBack);
                 if (at == null) {
                     return;
                 }
@@ -1037,21 +1157,24 @@ public final class BudgetEnforcer implements AutoCloseable {
     }
 
     /**
-     * An instant in the period of the item {@code r} settled on: {@code now}, or the last instant of the period before
-     * (a call reserved before a period's end settles after it, on its own period's item, not the new one's); null
-     * when it is neither (the policy changed under the call).
+     * An instant in the period of the item {@code r} settled on: {@code now}, or the last instant of one of the
+     * {@code periodsBack} periods before (a call reserved before a period's end settles after it, on its own period's
+     * item, not the new one's; a batch's results are charged to the period it ended in); null when it is none of them
+     * (the policy changed under the call).
      */
-    private static Instant inPeriodOf(Reservation r, Instant now) {
+    private static Instant inPeriodOf(Reservation r, Instant now, int periodsBack) {
         BudgetPolicy policy = r.policy();
-        if (holdsItem(policy, r, now)) {
-            return now;
+        Instant at = now;
+        for (int back = 0; ; back++) {
+            if (holdsItem(policy, r, at)) {
+                return at;
+            }
+            Instant start = policy.period().start(at, policy.zone());
+            if (start == null || back == periodsBack) {
+                return null;
+            }
+            at = start.minusMillis(1);
         }
-        Instant start = policy.period().start(now, policy.zone());
-        if (start == null) {
-            return null;
-        }
-        Instant before = start.minusMillis(1);
-        return holdsItem(policy, r, before) ? before : null;
     }
 
     private static boolean holdsItem(BudgetPolicy policy, Reservation r, Instant at) {

@@ -227,7 +227,6 @@ class BudgetOperationRound3ReviewTest {
      * gets "reached 100 %: $300.00 of $1000 spent" (with 50 and 80 %) for a budget less than a third spent.
      */
     @Test
-    @Disabled("DEFECT rev25a-6: a batch's charge on shard 0 of a sharded budget sends 100 % alerts at 30 %")
     void batchResultsChargedOnAShardedBudget_alertsJudgedAgainstTheWholeLimit() {
         BudgetPolicy global = policy("global", "1000", BudgetPolicy.Mode.BLOCK, 4);
         BudgetEnforcer e = enforcer(global);
@@ -251,7 +250,6 @@ class BudgetOperationRound3ReviewTest {
      * call in flight and nothing racing (a budget on one item would admit $700 after the batch).
      */
     @Test
-    @Disabled("DEFECT rev25a-8: a batch charged on shard 0 lets a sharded budget admit $1,050 of $1,000")
     void batchChargedOnAShardedBudget_laterCallsAdmittedOnlyUpToTheLimit() {
         BudgetPolicy global = policy("global", "1000", BudgetPolicy.Mode.BLOCK, 4);
         BudgetEnforcer e = enforcer(global);
