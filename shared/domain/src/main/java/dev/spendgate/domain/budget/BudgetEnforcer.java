@@ -352,8 +352,11 @@ public final class BudgetEnforcer implements AutoCloseable {
 
     private static final String SHARD_SUFFIX = "#shard-";
 
-    /** How many periods back a charge's items may be. */
-    private static final int CHARGED_PERIODS_BACK = 1;
+    /**
+     * How many periods back a charge's items may be: a batch's results are charged to the period it ended in, and
+     * fetched when the client asks (a daily budget's batch fetched up to about a year later still alerts).
+     */
+    private static final int CHARGED_PERIODS_BACK = 400;
 
     /** The first item of the budget {@code itemKey} belongs to (shard 0's, named without a shard). */
     private static String firstItem(String itemKey) {
@@ -1121,7 +1124,10 @@ public final class BudgetEnforcer implements AutoCloseable {
                 return; // deleted or changed while the call ran: the call's spend is counted, the alert is not due
             }
             Instant end = policy.period().end(at, policy.zone());
-            Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
+            // (a period long over, charged late: the marker still outlives the alert's sending)
+            Instant expires = end != null
+                    ? (end.isAfter(now) ? end : now).plus(1, ChronoUnit.DAYS)
+                    : now.plus(3650, ChronoUnit.DAYS);
             boolean first = marker.markOnce(key, expires);
             if (askedMarker.size() > 100_000) {
                 askedMarker.clear();

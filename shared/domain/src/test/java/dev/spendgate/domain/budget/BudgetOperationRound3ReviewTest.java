@@ -188,7 +188,6 @@ class BudgetOperationRound3ReviewTest {
      * one period after it ended crosses its thresholds silently.
      */
     @Test
-    @Disabled("DEFECT rev25a-5: batch results charged to a period two or more days back send no threshold alert")
     void batchResultsChargedToThePeriodTheBatchEnded_fetchedDaysLater_alertsAtTheThresholdsCrossed() {
         BudgetPolicy daily = new BudgetPolicy(
                 BudgetScope.parse("feature:chatbot"),
