@@ -618,16 +618,24 @@ public final class BudgetEnforcer implements AutoCloseable {
                 if (failedItems.contains(item)) {
                     continue;
                 }
+                // every budget counting on the item: budgets on the same scope value and period share it, on the
+                // items of the fewest shards among them (shareItems), and judge it as the call was reserved
+                List<Reservation> counting = new ArrayList<>(1);
+                int fewest = Integer.MAX_VALUE;
                 for (BudgetPolicy policy : inForce) {
                     String value = policy.scope()
                             .matchValue(open.call().attribution(), open.call().keyId());
                     if (value != null
                             && item.startsWith("budget#" + policy.scope().type().label() + ":" + value + "#"
                                     + policy.period().label() + "#")) {
-                        // every budget counting on the item: budgets on the same scope value and period share it
-                        Reservation r = new Reservation(policy, value, item, BigDecimal.ZERO);
-                        ledger.state(item).ifPresent(state -> alertIfCrossed(r, state, now));
+                        counting.add(new Reservation(policy, value, item, BigDecimal.ZERO));
+                        fewest = Math.min(fewest, policy.shards());
                     }
+                }
+                for (Reservation r : counting) {
+                    Reservation shared =
+                            new Reservation(r.policy().sharingItems(fewest), r.scopeValue(), item, BigDecimal.ZERO);
+                    ledger.state(item).ifPresent(state -> alertIfCrossed(shared, state, now));
                 }
             }
         } catch (RuntimeException e) {

@@ -150,7 +150,6 @@ class BudgetOperationRound3ReviewTest {
      * against a quarter of the limit, sending 50, 80 and 100 % alerts ("reached 100 %: $3.00 of $10 spent").
      */
     @Test
-    @Disabled("DEFECT rev25a-4: sweeper sends 50/80/100 % alerts at 30 % for a sharded budget sharing one item")
     void sweptCharge_shardedBudgetSharingTheItemOfAnUnshardedOne_noAlertBelowItsThresholds() {
         BudgetPolicy fleet = policy("key:*", "100", BudgetPolicy.Mode.BLOCK, 1);
         BudgetPolicy hotKey = policy("key:key_1", "10", BudgetPolicy.Mode.BLOCK, 4);
