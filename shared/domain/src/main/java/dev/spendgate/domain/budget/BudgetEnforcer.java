@@ -1120,10 +1120,10 @@ public final class BudgetEnforcer implements AutoCloseable {
                 }
                 itemKey = policy.itemKey(r.scopeValue(), at);
             }
-            // Once per threshold of each limit: raised (or lowered), the budget alerts again at the new limit's
-            // thresholds.
+            // Once per budget and threshold of each limit: raised (or lowered), the budget alerts again at the new
+            // limit's thresholds; two budgets sharing the item (feature:* and feature:chatbot) alert each.
             String key = "alert#" + itemKey + "#" + threshold + "#limit-"
-                    + policy.limitUsd().stripTrailingZeros().toPlainString();
+                    + policy.limitUsd().stripTrailingZeros().toPlainString() + "#policy-" + policy.id();
             // The shared marker decides which instance alerts; this instance asks it once per threshold and period.
             if (askedMarker.contains(key)) {
                 continue;

@@ -68,7 +68,6 @@ class BudgetOperationRound3ReviewTest {
      * already sent and never goes out.
      */
     @Test
-    @Disabled("DEFECT rev25a-1: two budgets sharing an item with equal limits send one alert, not one each")
     void twoBudgetsOnOneScopeValueWithEqualLimits_eachSendsItsOwnThresholdAlert() {
         BudgetPolicy each = policy("feature:*", "10", BudgetPolicy.Mode.ALERT, 1);
         BudgetPolicy chatbot = policy("feature:chatbot", "10", BudgetPolicy.Mode.BLOCK, 1);
