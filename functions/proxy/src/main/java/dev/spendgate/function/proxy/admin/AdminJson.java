@@ -84,7 +84,7 @@ final class AdminJson {
      * as it is.
      */
     static final java.util.Set<String> BUDGET_READ_ONLY_FIELDS =
-            java.util.Set.of("id", "previous_shards", "shards_from");
+            java.util.Set.of("id", "previous_shards", "shards_from", "previous_time_zone");
 
     /** The first field of {@code json} in neither list, or null. */
     static String unknownField(JsonNode json, List<String> fields, java.util.Set<String> readOnly) {
