@@ -10,7 +10,10 @@ import java.time.Instant;
  * Where a budget stands in its current period: settled spend, open reservations, what remains, a period-end forecast
  * (spend so far extrapolated linearly; null for lifetime budgets), and the alert thresholds settled spend has crossed
  * as the enforcer judges them: a sharded budget by its fullest shard against the shard's limit, since the enforcer
- * alerts when the shard a call settled on crosses a threshold.
+ * alerts when the shard a call settled on crosses a threshold. A shard holding more than its share cannot have been
+ * filled by the budget's own shards: its spend sits on the items of fewer shards (those of a budget of fewer shards on
+ * the same scope value, which it shares), judged, as the enforcer does, against the limit over that count: the items
+ * holding spend.
  */
 public record BudgetStatus(
         BudgetPolicy policy,
@@ -29,12 +32,20 @@ public record BudgetStatus(
 
     /** The status of one budget item from its ledger state. */
     public static BudgetStatus of(BudgetPolicy policy, String scopeValue, BudgetState state, Instant now) {
-        return of(policy, scopeValue, state, state.spent(), now);
+        return of(policy, scopeValue, state, state.spent(), 1, now);
     }
 
-    /** As {@link #of(BudgetPolicy, String, BudgetState, Instant)}, alerts judged by the fullest shard's spend. */
+    /**
+     * As {@link #of(BudgetPolicy, String, BudgetState, Instant)}, alerts judged by the fullest shard's spend; {@code
+     * itemsSpent}: how many of the budget's first items hold spend (the last of them holding some).
+     */
     private static BudgetStatus of(
-            BudgetPolicy policy, String scopeValue, BudgetState state, BigDecimal fullestShardSpent, Instant now) {
+            BudgetPolicy policy,
+            String scopeValue,
+            BudgetState state,
+            BigDecimal fullestShardSpent,
+            int itemsSpent,
+            Instant now) {
         BigDecimal forecast = null;
         Instant start = policy.period().start(now, policy.zone());
         Instant end = policy.period().end(now, policy.zone());
@@ -58,12 +69,16 @@ public record BudgetStatus(
                 state.remaining(policy.limitUsd()),
                 forecast,
                 used,
-                crossed(policy, fullestShardSpent));
+                crossed(policy, fullestShardSpent, itemsSpent));
     }
 
     /** The thresholds {@code shardSpent} has reached on one shard, as BudgetEnforcer.alertIfCrossed computes them. */
-    private static java.util.List<Integer> crossed(BudgetPolicy policy, BigDecimal shardSpent) {
+    private static java.util.List<Integer> crossed(BudgetPolicy policy, BigDecimal shardSpent, int itemsSpent) {
         BigDecimal shardLimit = policy.shardLimit();
+        if (shardSpent.compareTo(shardLimit) > 0 && itemsSpent < policy.shards()) {
+            // more than its share: the items of fewer shards, shared with a budget of that count (sharingItems)
+            shardLimit = policy.sharingItems(Math.max(1, itemsSpent)).shardLimit();
+        }
         if (shardLimit.signum() == 0) {
             return java.util.List.of();
         }
@@ -92,15 +107,19 @@ public record BudgetStatus(
         BigDecimal reserved = BigDecimal.ZERO;
         BigDecimal committed = BigDecimal.ZERO;
         BigDecimal fullest = BigDecimal.ZERO;
+        int itemsSpent = 0;
         // a budget set anew mid-period: the period's spend may also sit on the items of an earlier, larger count
         int items = policy.countInForceUnknown() ? BudgetPolicy.MAX_SHARDS : policy.shards();
         for (int shard = 0; shard < items; shard++) {
             BudgetState state = ledger.state(policy.shardKey(value, now, shard)).orElse(BudgetState.EMPTY);
             fullest = fullest.max(state.spent());
+            if (state.spent().signum() > 0 && shard < policy.shards()) {
+                itemsSpent = shard + 1;
+            }
             spent = spent.add(state.spent());
             reserved = reserved.add(state.reserved());
             committed = committed.add(state.committed());
         }
-        return of(policy, value, new BudgetState(spent, reserved, committed), fullest, now);
+        return of(policy, value, new BudgetState(spent, reserved, committed), fullest, itemsSpent, now);
     }
 }

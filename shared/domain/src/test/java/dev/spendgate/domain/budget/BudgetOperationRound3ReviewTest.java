@@ -120,7 +120,6 @@ class BudgetOperationRound3ReviewTest {
      * of the limit ($2.50), as if the spend were spread over four shards.
      */
     @Test
-    @Disabled("DEFECT rev25a-3: status alerts_crossed says 100 % for a sharded budget sharing one item at 30 %")
     void statusAlertsCrossed_shardedBudgetSharingTheItemOfAnUnshardedOne_judgedAgainstItsWholeLimit() {
         BudgetPolicy fleet = policy("key:*", "100", BudgetPolicy.Mode.BLOCK, 1);
         BudgetPolicy hotKey = policy("key:key_1", "10", BudgetPolicy.Mode.BLOCK, 4);
