@@ -202,8 +202,8 @@ public final class BudgetEnforcer implements AutoCloseable {
 
     /**
      * Settles every reservation of an admitted call at its actual cost (null when the model is unpriced: then the
-     * reservation, a worst case, is kept as spend), sends threshold alerts, and returns the tightest remaining budget
-     * (empty when no budget applies).
+     * reservation, a worst case, is kept as spend), sends threshold alerts, and returns the tightest remaining of the
+     * enforced (block, degrade) budgets (empty when none applies: alert budgets never refuse a call).
      *
      * @throws BudgetWriteNotDurableException when the ledger counted the settlement but could not journal it yet (a
      *     full disk): the call's journal entry is ended all the same, as the spend is in the counters
@@ -272,10 +272,14 @@ public final class BudgetEnforcer implements AutoCloseable {
         }
         for (Reservation r : decision.reservations()) {
             BudgetState state = states.get(itemIndex.get(r.itemKey()));
-            // For a sharded budget: this shard's remaining times the shards, an estimate of the whole.
-            BigDecimal remaining = state.remaining(r.policy().shardLimit())
-                    .multiply(BigDecimal.valueOf(r.policy().shards()));
-            tightest = tightest == null || remaining.compareTo(tightest) < 0 ? remaining : tightest;
+            if (r.policy().mode() != BudgetPolicy.Mode.ALERT) {
+                // Of the budgets that can refuse a call, as the reservation's figure (remainingAfter, which the
+                // deployed carrier sends): an alert budget never refuses. For a sharded budget: this shard's
+                // remaining times the shards, an estimate of the whole.
+                BigDecimal remaining = state.remaining(r.policy().shardLimit())
+                        .multiply(BigDecimal.valueOf(r.policy().shards()));
+                tightest = tightest == null || remaining.compareTo(tightest) < 0 ? remaining : tightest;
+            }
             alertIfCrossed(r, state, now);
         }
         return Optional.ofNullable(tightest);

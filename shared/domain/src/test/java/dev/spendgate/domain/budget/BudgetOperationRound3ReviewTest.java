@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -94,7 +93,6 @@ class BudgetOperationRound3ReviewTest {
      * same call is told $0.50 locally and $99.50 in AWS.
      */
     @Test
-    @Disabled("DEFECT rev25a-2: remaining header differs by carrier when an alert budget applies")
     void remainingHeader_alertBudgetBesideBlockBudget_sameFigureWhetherSettledNowOrAfterTheAnswer() {
         BudgetPolicy block = policy("department:engineering", "100", BudgetPolicy.Mode.BLOCK, 1);
         BudgetPolicy alert = policy("feature:chatbot", "5", BudgetPolicy.Mode.ALERT, 1);
