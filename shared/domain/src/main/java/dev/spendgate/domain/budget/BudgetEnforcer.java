@@ -280,7 +280,12 @@ public final class BudgetEnforcer implements AutoCloseable {
                         .multiply(BigDecimal.valueOf(r.policy().shards()));
                 tightest = tightest == null || remaining.compareTo(tightest) < 0 ? remaining : tightest;
             }
-            alertIfCrossed(r, state, now);
+            try {
+                alertIfCrossed(r, state, now);
+            } catch (RuntimeException e) {
+                // settled all the same (the caller must not count it unsettled); the other budgets are still judged,
+                // and this one's alert waits for the next settlement or refusal
+            }
         }
         return Optional.ofNullable(tightest);
     }
