@@ -155,4 +155,59 @@ class OpenAiCompatibleProvidersReviewTest {
                 .as("Azure charges the prompt (and completion) of a content-filtered request")
                 .isNotEqualTo(PricingStatus.NOT_BILLABLE);
     }
+
+    /**
+     * OpenRouter sends its usage chunk ({@code "choices": []}, with {@code usage.cost}, the amount it charged) on every
+     * stream, asked or not: "{@code include_usage} ... Deprecated: This field has no effect. Full usage details are
+     * always included" (openrouter.ai/docs/client-sdks/typescript/models/chatstreamoptions). README "Stream usage":
+     * the gateway "reads the usage-only chunk ... and does not relay it: that client gets the stream the provider would
+     * have sent it". The provider would have sent this chunk; a client reading OpenRouter's {@code usage.cost} from it
+     * loses it behind the gateway.
+     */
+    @Test
+    @Disabled("DEFECT R25E-4: a usage chunk the provider always sends is hidden from the client")
+    void providerThatAlwaysSendsItsUsageChunk_clientStillGetsIt() throws Exception {
+        String usageChunk = "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"model\":\"openai/gpt-4o\","
+                + "\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2,\"total_tokens\":12,"
+                + "\"cost\":0.000045}}";
+        String stream = "data: {\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"model\":\"openai/gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hi there\"},"
+                + "\"finish_reason\":null}]}\n\n"
+                + "data: {\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"model\":\"openai/gpt-4o\","
+                + "\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                + "data: " + usageChunk + "\n\n"
+                + "data: [DONE]\n\n";
+        com.sun.net.httpserver.HttpServer openRouter =
+                com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        openRouter.createContext("/api/v1/chat/completions", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            byte[] bytes = stream.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        openRouter.start();
+        try {
+            start(
+                    "[{\"name\":\"openrouter\",\"format\":\"openai\",\"base_url\":\"http://127.0.0.1:"
+                            + openRouter.getAddress().getPort() + "/api/v1\","
+                            + "\"api_key_env\":\"OPENROUTER_API_KEY\",\"models\":[\"openai/*\"]}]",
+                    Map.of("OPENROUTER_API_KEY", "sk-or-test"));
+
+            HttpResponse<String> response = gw.send(gw.post(
+                    "/v1/chat/completions",
+                    "{\"model\":\"openai/gpt-4o\",\"stream\":true,"
+                            + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"));
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(gw.awaitRecords(1).get(0).tokens().inputTokens()).isEqualTo(10);
+            assertThat(response.body())
+                    .as("the stream OpenRouter sends every client, its usage chunk included")
+                    .contains("\"cost\":0.000045");
+        } finally {
+            openRouter.stop(0);
+        }
+    }
 }
