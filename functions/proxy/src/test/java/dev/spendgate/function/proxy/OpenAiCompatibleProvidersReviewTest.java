@@ -210,4 +210,31 @@ class OpenAiCompatibleProvidersReviewTest {
             openRouter.stop(0);
         }
     }
+
+    /**
+     * A {@code base_url} the gateway can never call (no {@code https://}, as pasted from a provider's docs, or with a
+     * space in it) passes the start, and then every call routed to that provider fails. The providers file stops the
+     * start for a misspelt field, a bad {@code auth}, a bad {@code stream_usage_option}, an unpriced
+     * {@code pricing_provider} (README "More OpenAI-compatible providers"), and {@code SPENDGATE_ALERT_WEBHOOK_URL} is
+     * checked as an absolute http(s) URL at the start; a base URL that is not one should stop the start naming the
+     * provider and the field, not surface as 502 / 500 on each call.
+     */
+    @Test
+    @Disabled("DEFECT R25E-5: a base_url that is not an absolute http(s) URL passes the start")
+    void providersFile_baseUrlNotAnHttpUrl_stopsTheStartNamingTheField() throws Exception {
+        for (String baseUrl : java.util.List.of("api.mistral.ai/v1", "https://api.groq.com/openai/v1 x")) {
+            Path file = dir.resolve("providers.json");
+            Files.writeString(
+                    file,
+                    "[{\"name\":\"mistral\",\"format\":\"openai\",\"base_url\":\"" + baseUrl + "\","
+                            + "\"api_key_env\":\"MISTRAL_API_KEY\",\"models\":[\"mistral-*\"]}]");
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ProxyConfig.fromEnv(
+                            Map.of("SPENDGATE_PROVIDERS_FILE", file.toString(), "MISTRAL_API_KEY", "k")))
+                    .as(baseUrl)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("mistral")
+                    .hasMessageContaining("base_url");
+        }
+    }
 }
