@@ -67,7 +67,6 @@ class OpenAiCompatibleProvidersReviewTest {
      * bill, just because the client's body said gpt-4o-mini.
      */
     @Test
-    @Disabled("DEFECT R25E-1: a served model the catalog lacks is priced at the requested model's rates")
     void azureDeploymentServingAnUncataloguedModel_isUnpriced_notPricedAsTheRequestedModel() throws Exception {
         fake = FakeLlmUpstream.start();
         front = UpstreamFront.azure(fake, "azure-key-1");

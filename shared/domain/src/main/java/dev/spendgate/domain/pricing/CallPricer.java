@@ -13,7 +13,9 @@ import java.util.Optional;
  *   <li>The served tier wins; when the response did not name one, the requested tier; else standard.
  *   <li>A tier the catalog has no rates for leaves the call unpriced: it is never priced at another tier's rates.
  *   <li>Usage the provider reported as zero costs exactly $0, whatever the model.
- *   <li>A model the catalog does not know is unpriced, never $0.
+ *   <li>A model the catalog does not know is unpriced, never $0; a served model it does not know is unpriced too,
+ *       never priced as the model the request named (a dated snapshot prices as its base model, another id through
+ *       an alias in the pricing overrides).
  *   <li>Web searches are billed per search on top of the tokens ({@link ModelPrice#webSearchPer1k}); a call that
  *       searched on a model the catalog has no search fee for is unpriced, never priced at its tokens alone.
  *   <li>Images made by OpenAI's {@code image_generation} tool are billed at GPT Image rates by size and quality,
@@ -61,10 +63,9 @@ public final class CallPricer {
             return new Priced(BigDecimal.ZERO, null, "the provider reported no tokens");
         }
         String model = call.modelServed() != null ? call.modelServed() : call.modelRequested();
+        // the served model alone: one the catalog lacks (an Azure deployment or an OpenRouter fallback running another
+        // model than the body named) is never priced at the requested model's rates
         Optional<ModelPrice> price = catalog.find(call.provider(), model, call.at());
-        if (price.isEmpty() && call.modelServed() != null) {
-            price = catalog.find(call.provider(), call.modelRequested(), call.at());
-        }
         if (price.isEmpty()) {
             return Priced.unpriced(
                     "model '" + model + "' of provider '" + call.provider() + "' is not in the pricing catalog");
