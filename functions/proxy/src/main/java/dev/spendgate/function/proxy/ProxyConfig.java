@@ -340,24 +340,9 @@ public record ProxyConfig(
         if (value == null) {
             return null;
         }
-        String problem;
-        try {
-            java.net.URI uri = new java.net.URI(value);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https")) {
-                problem = "it has no http:// or https:// scheme";
-            } else if ((uri.getHost() == null || uri.getHost().isBlank()) && uri.getRawAuthority() != null) {
-                // java.net.URI reads a host with an underscore (a Compose service name such as alert_relay) as no
-                // host, and the HTTP client cannot address it
-                problem = "its host name is not one the HTTP client can address (an underscore is not allowed in a"
-                        + " host name: use a name without it, or the address)";
-            } else if (uri.getHost() == null || uri.getHost().isBlank()) {
-                problem = "it has no host";
-            } else {
-                return value;
-            }
-        } catch (java.net.URISyntaxException e) {
-            problem = "it is not a valid URL (" + e.getReason() + " at character " + (e.getIndex() + 1) + ")";
+        String problem = HttpUrls.problem(value);
+        if (problem == null) {
+            return value;
         }
         throw new IllegalArgumentException("SPENDGATE_ALERT_WEBHOOK_URL must be an absolute http(s) URL, such as"
                 + " https://hooks.slack.com/services/...: " + problem + " (the value is not shown: it is a secret)");
@@ -447,6 +432,7 @@ public record ProxyConfig(
             if (baseUrl == null || baseUrl.isBlank()) {
                 required(p, "base_url");
             }
+            baseUrl = baseUrl(name, baseUrl);
             JsonNode streamUsage = p.get("stream_usage_option");
             if (streamUsage != null && !streamUsage.isNull() && !streamUsage.isBoolean()) {
                 throw new IllegalArgumentException("provider '" + name + "' in SPENDGATE_PROVIDERS_FILE:"
@@ -468,6 +454,20 @@ public record ProxyConfig(
                             : Provider.streamUsageOptionByDefault(name, baseUrl, azure)));
         }
         return providers;
+    }
+
+    /**
+     * {@code base_url}, trimmed: an absolute http(s) URL with a host, else the start stops naming the provider (one
+     * without {@code https://}, as pasted from a provider's docs, would fail every call routed to it).
+     */
+    private static String baseUrl(String name, String value) {
+        String url = value.trim();
+        String problem = HttpUrls.problem(url);
+        if (problem != null) {
+            throw new IllegalArgumentException("provider '" + name + "' in SPENDGATE_PROVIDERS_FILE: base_url must be"
+                    + " an absolute http(s) URL, such as https://api.mistral.ai/v1: " + problem);
+        }
+        return url;
     }
 
     /** The fields a provider may have; any other is a misspelling that would be silently ignored. */

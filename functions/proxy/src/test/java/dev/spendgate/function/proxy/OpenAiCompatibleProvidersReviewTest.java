@@ -219,7 +219,6 @@ class OpenAiCompatibleProvidersReviewTest {
      * provider and the field, not surface as 502 / 500 on each call.
      */
     @Test
-    @Disabled("DEFECT R25E-5: a base_url that is not an absolute http(s) URL passes the start")
     void providersFile_baseUrlNotAnHttpUrl_stopsTheStartNamingTheField() throws Exception {
         for (String baseUrl : java.util.List.of("api.mistral.ai/v1", "https://api.groq.com/openai/v1 x")) {
             Path file = dir.resolve("providers.json");
