@@ -126,7 +126,6 @@ class OpenAiCompatibleProvidersReviewTest {
      * already spent". Recorded {@code not_billable}, the spend disappears from every report and budget.
      */
     @Test
-    @Disabled("DEFECT R25E-3: Azure's billed content_filter 400 is recorded not_billable")
     void azureContentFilter400_isRecordedAsBilled_notAsNotBillable() throws Exception {
         fake = FakeLlmUpstream.start();
         front = UpstreamFront.azure(fake, "azure-key-1");

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Works out a relayed call's tokens and cost from what its answer reported, estimating what the provider never
  * reported ({@code usage_source: estimated}, error {@code usage_missing}), priced at the tier the provider served
  * ({@link CallPricer}). A model with no price is recorded as unpriced and warned about once, and so is a call that
- * sent audio ({@link AudioInput}): the catalog has no audio input rates, and the text rate is not what was billed.
+ * sent audio ({@link AudioInput}): the catalog has no audio input rates, and the text rate is not what was billed. An
+ * error answer reaches it only when its provider bills it ({@link BilledRefusals}).
  */
 public final class Price {
     /** Warned once each, up to this many models (the set grows with what providers answer, so it is bounded). */
@@ -45,6 +46,9 @@ public final class Price {
         if (tracked.unservedException() != null) {
             // the provider answered an exception before serving anything: not billed, as an error status is not
             return ctx.with(b -> b.errorType = b.errorType != null ? b.errorType : tracked.unservedException());
+        }
+        if (ctx.statusCode() < 200 || ctx.statusCode() >= 300) {
+            return billedRefusal(ctx);
         }
         String served = ctx.api().modelServed(tracked.modelServed(), ctx.modelForwarded());
         String modelServed = served == null || served.length() <= RequestLimits.MAX_MODEL_LENGTH
@@ -100,6 +104,30 @@ public final class Price {
             }
             b.cost = cost;
             b.pricingStatus = cost != null ? PricingStatus.PRICED : PricingStatus.UNPRICED;
+        });
+    }
+
+    /**
+     * An error answer its provider bills ({@link BilledRefusals}: Azure's content-filter 400): the prompt was evaluated,
+     * and is estimated as a cut call's input is; what the provider charged beyond it (Azure bills the completion tokens
+     * of a filtered prompt too) is not known, so the call is {@code unpriced} and its budgets keep their worst case as
+     * spent.
+     */
+    private CallContext billedRefusal(CallContext ctx) {
+        long input = estimator.billedInputTokens(
+                ctx.provider().pricingProvider(), ctx.modelForwarded(), ctx.prompt(), ctx.body());
+        if (ctx.api().estimateAs() == Endpoint.RESPONSES) {
+            input += chains.carriedInto(ctx.body()).orElse(0);
+        }
+        TokenUsage tokens = new TokenUsage(input, 0, 0, 0, 0, 0);
+        String tierRequested =
+                ctx.api().requestedServiceTier(ctx.body(), ctx.request().headers());
+        return ctx.with(b -> {
+            b.serviceTierRequested = tierRequested;
+            b.tokens = tokens;
+            b.usageSource = UsageSource.ESTIMATED;
+            b.cost = null;
+            b.pricingStatus = PricingStatus.UNPRICED;
         });
     }
 

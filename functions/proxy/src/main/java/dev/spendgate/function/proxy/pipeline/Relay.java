@@ -11,6 +11,7 @@ import dev.spendgate.function.proxy.upstream.SecurityTokenRedaction;
 import dev.spendgate.function.proxy.upstream.UpstreamAuth;
 import dev.spendgate.function.proxy.upstream.UpstreamClient;
 import dev.spendgate.function.proxy.usage.SseDecoder;
+import dev.spendgate.function.proxy.usage.TrackedUsage;
 import dev.spendgate.function.proxy.usage.UsageReading;
 import java.io.IOException;
 import java.io.InputStream;
@@ -256,12 +257,20 @@ public final class Relay {
         ctx = ctx.with(b -> b.upstreamNanos = nanos);
         boolean ok = ok(ctx);
         boolean read = ok && reading != null; // null: a coding Spendgate cannot decode, nothing to read
+        TrackedUsage tracked = null;
         if (read) {
             reading.onBody(body);
+            tracked = reading.result();
         } else if (!ok) {
             body = relayedErrorBody(ctx.provider(), body);
+            String billed = BilledRefusals.of(ctx.provider(), ctx.statusCode(), body);
+            if (billed != null) {
+                // evaluated (and billed) before it was refused: priced as a refusal, never as not billable
+                ctx = ctx.with(b -> b.errorType = billed);
+                tracked = TrackedUsage.billedRefusal();
+            }
         }
-        Exchange.Concluded done = exchange.conclude(ctx, read ? reading.result() : null); // durable before the answer
+        Exchange.Concluded done = exchange.conclude(ctx, tracked); // durable before the answer
         ctx = done.context();
         if (ctx.cost() != null) {
             back.set(COST_HEADER, ctx.cost().toPlainString());

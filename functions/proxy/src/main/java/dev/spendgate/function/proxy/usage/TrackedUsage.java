@@ -98,6 +98,14 @@ public record TrackedUsage(
         this(tokens, complete, modelServed, streamedText, serviceTier, inferenceGeo, null, null, 0);
     }
 
+    /**
+     * An error answer its provider bills (an Azure OpenAI content-filter 400): nothing was read, and the call's status
+     * tells its pricing so.
+     */
+    public static TrackedUsage billedRefusal() {
+        return new TrackedUsage(null, false, null, "");
+    }
+
     /** A stream that ended with {@code exception} before anything was served: nothing to bill. */
     public static TrackedUsage unserved(String exception) {
         return new TrackedUsage(null, false, null, "", null, null, exception, null, 0);

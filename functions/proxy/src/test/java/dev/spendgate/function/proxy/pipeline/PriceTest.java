@@ -43,6 +43,27 @@ class PriceTest {
         assertThat(ctx.errorType()).isNull();
     }
 
+    /**
+     * Azure bills a prompt its content filter refused with 400, "both the prompt and completion tokens": the prompt is
+     * estimated, nothing is counted as generated (not a reasoning model's worst case), and the cost stays unknown.
+     */
+    @Test
+    void apply_billedRefusal_estimatesThePromptAndLeavesTheCallUnpriced() {
+        CallContext refused = relayed("gpt-5").with(b -> {
+            b.statusCode = 400;
+            b.errorType = "content_filter";
+        });
+
+        CallContext ctx = price.apply(refused, TrackedUsage.billedRefusal());
+
+        assertThat(ctx.pricingStatus()).isEqualTo(PricingStatus.UNPRICED);
+        assertThat(ctx.cost()).isNull();
+        assertThat(ctx.usageSource()).isEqualTo(UsageSource.ESTIMATED);
+        assertThat(ctx.tokens().inputTokens()).isPositive();
+        assertThat(ctx.tokens().outputTokens()).isZero();
+        assertThat(ctx.errorType()).isEqualTo("content_filter");
+    }
+
     @Test
     void apply_noUsageReported_estimatesAndMarksUsageMissing() {
         CallContext ctx = price.apply(
