@@ -97,7 +97,6 @@ class OpenAiCompatibleProvidersReviewTest {
      * Azure answers 404 DeploymentNotFound (or runs another deployment that happens to be called gpt-4o).
      */
     @Test
-    @Disabled("DEFECT R25E-2: Azure Responses calls are sent with the model name, not the deployment name")
     void azureResponsesApi_sendsTheDeploymentNameAsModel() throws Exception {
         fake = FakeLlmUpstream.start();
         start(

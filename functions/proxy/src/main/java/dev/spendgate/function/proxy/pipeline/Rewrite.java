@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Fixes the bytes forwarded upstream: the client's own bytes unless its provider API changes the body (a degraded
- * model, usage reporting on a streamed chat completion when the provider takes the option, Converse request
- * metadata) or the gateway marked it for prompt caching ({@link CallContext#markedBody}); see
- * {@code ProviderApi#rewrite}.
+ * model, the deployment an Azure Responses call names as its model, usage reporting on a streamed chat completion
+ * when the provider takes the option, Converse request metadata) or the gateway marked it for prompt caching
+ * ({@link CallContext#markedBody}); see {@code ProviderApi#rewrite}.
  */
 public final class Rewrite implements Stage {
 
@@ -14,11 +14,14 @@ public final class Rewrite implements Stage {
     public Step apply(CallContext ctx) {
         ObjectNode body = ctx.body();
         boolean addStreamUsage = ctx.api().addsStreamUsage(body, ctx.stream(), ctx.provider());
+        String modelSent = ctx.api().modelSent(ctx.provider(), ctx.modelForwarded());
         ObjectNode out = ctx.api()
                 .rewrite(
                         ctx.bodyForwarded(),
-                        ctx.modelForwarded(),
-                        ctx.degradedFrom() != null || ctx.optimization().routedBy() != null,
+                        modelSent,
+                        ctx.degradedFrom() != null
+                                || ctx.optimization().routedBy() != null
+                                || !modelSent.equals(ctx.modelForwarded()),
                         ctx.stream(),
                         addStreamUsage,
                         ctx.attribution(),

@@ -63,6 +63,17 @@ public enum Endpoint {
     }
 
     /**
+     * The {@code model} a call on this endpoint names in the body sent to {@code provider}: {@code model}, except that
+     * Azure OpenAI's Responses API takes the deployment name there ({@link #upstreamUri} has no deployment in its path).
+     */
+    public String modelSent(Provider provider, String model) {
+        if (this == RESPONSES && provider != null && provider.azure() != null) {
+            return provider.azure().deployment(model);
+        }
+        return model;
+    }
+
+    /**
      * Where a call on this endpoint goes at {@code provider}: its base URL plus {@link #upstreamSuffix()}, or for Azure
      * OpenAI {@code /openai/deployments/{deployment}/chat/completions?api-version=..} ({@code /openai/responses} for
      * the Responses API, which takes the deployment in the body's {@code model}).

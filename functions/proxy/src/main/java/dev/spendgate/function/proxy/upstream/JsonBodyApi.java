@@ -98,6 +98,11 @@ abstract class JsonBodyApi implements ProviderApi {
     }
 
     @Override
+    public String modelSent(Provider provider, String modelForwarded) {
+        return endpoint.modelSent(provider, modelForwarded);
+    }
+
+    @Override
     public URI upstreamUri(Provider provider, String modelForwarded) {
         return endpoint.upstreamUri(provider, modelForwarded);
     }

@@ -74,8 +74,17 @@ public interface ProviderApi {
     }
 
     /**
+     * The {@code model} the body forwarded to {@code provider} names for {@code modelForwarded}: the model itself,
+     * except on an API that takes another name there (Azure OpenAI's Responses API: the deployment).
+     */
+    default String modelSent(Provider provider, String modelForwarded) {
+        return modelForwarded;
+    }
+
+    /**
      * The body to forward: {@code body} itself when nothing changes, else a changed copy ({@code modelForwarded}
-     * when a budget degraded the call, usage reporting asked for when {@code addStreamUsage}, request metadata added).
+     * when {@code degraded}: a budget degraded the call, a route moved it, or the provider takes another name for the
+     * model ({@link #modelSent}); usage reporting asked for when {@code addStreamUsage}, request metadata added).
      * Never changes {@code body}.
      */
     ObjectNode rewrite(

@@ -51,6 +51,28 @@ class ProviderApiTest {
         assertThat(model.stream()).isTrue();
     }
 
+    /** Azure names the deployment in the path of chat completions, in the body's model for the Responses API. */
+    @Test
+    void modelSent_azure_isTheDeploymentOnlyWhereThePathHasNone() {
+        Provider azure = new Provider(
+                "azure",
+                ApiFormat.OPENAI,
+                "https://acme.openai.azure.com",
+                "k",
+                List.of("gpt-4o"),
+                "openai",
+                UpstreamAuth.API_KEY,
+                new Provider.AzureDeployments("2025-04-01-preview", java.util.Map.of("gpt-4o", "prod-gpt4o")),
+                null);
+        Provider openAi =
+                new Provider("openai", ApiFormat.OPENAI, "https://api.openai.com/v1", "k", List.of("*"), null);
+
+        assertThat(api("/v1/responses").modelSent(azure, "gpt-4o")).isEqualTo("prod-gpt4o");
+        assertThat(api("/v1/responses").modelSent(azure, "gpt-4o-mini")).isEqualTo("gpt-4o-mini");
+        assertThat(api("/v1/chat/completions").modelSent(azure, "gpt-4o")).isEqualTo("gpt-4o");
+        assertThat(api("/v1/responses").modelSent(openAi, "gpt-4o")).isEqualTo("gpt-4o");
+    }
+
     @Test
     void forwardsHeader_openAi_dropsCredentialsAndSpendgateHeaders() {
         ProviderApi openAi = api("/v1/chat/completions");
