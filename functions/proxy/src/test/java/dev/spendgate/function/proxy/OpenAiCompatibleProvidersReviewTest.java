@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,7 +161,6 @@ class OpenAiCompatibleProvidersReviewTest {
      * loses it behind the gateway.
      */
     @Test
-    @Disabled("DEFECT R25E-4: a usage chunk the provider always sends is hidden from the client")
     void providerThatAlwaysSendsItsUsageChunk_clientStillGetsIt() throws Exception {
         String usageChunk = "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"model\":\"openai/gpt-4o\","
                 + "\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2,\"total_tokens\":12,"

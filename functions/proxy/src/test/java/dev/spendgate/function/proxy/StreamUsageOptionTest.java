@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code stream_usage_option} in the providers file: whether a streamed chat completion is forwarded asking for its
- * usage. On by default; off by default for Mistral and for Azure API versions that refuse {@code stream_options}.
+ * usage. On by default; off by default for Mistral, OpenRouter and Azure API versions that refuse
+ * {@code stream_options}.
  */
 class StreamUsageOptionTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,6 +65,23 @@ class StreamUsageOptionTest {
         assertThat(p.get("azure").streamUsageOption()).isTrue();
         assertThat(p.get("azure-preview").streamUsageOption()).isTrue();
         assertThat(p.get("openai").streamUsageOption()).isTrue();
+    }
+
+    /** OpenRouter sends its usage chunk on every stream (include_usage "has no effect"): the client keeps it. */
+    @Test
+    void providersFile_defaults_doNotAskOpenRouterByNameOrHost() throws Exception {
+        Map<String, Provider> p = providers("""
+                {"name": "openrouter", "format": "openai", "base_url": "http://127.0.0.1:9/api/v1", "models": ["o/*"]},
+                {"name": "router", "format": "openai", "base_url": "https://openrouter.ai/api/v1", "models": ["r/*"]},
+                {"name": "or-eu", "format": "openai", "base_url": "https://eu.openrouter.ai/api/v1", "models": ["e"]},
+                {"name": "notopenrouter", "format": "openai", "base_url": "https://openrouter.ai.example.com/v1",
+                 "models": ["n"]}
+                """);
+
+        assertThat(p.get("openrouter").streamUsageOption()).isFalse();
+        assertThat(p.get("router").streamUsageOption()).isFalse();
+        assertThat(p.get("or-eu").streamUsageOption()).isFalse();
+        assertThat(p.get("notopenrouter").streamUsageOption()).isTrue();
     }
 
     @Test

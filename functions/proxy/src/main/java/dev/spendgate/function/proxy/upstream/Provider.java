@@ -109,8 +109,11 @@ public record Provider(
     /**
      * Whether a provider is asked for stream usage when its file entry does not say: yes, except Mistral (a provider
      * named {@code mistral...} or at a {@code mistral.ai} host: its API refuses the field with 422
-     * {@code extra_forbidden}, and streams usage in the last chunk unasked) and Azure OpenAI API versions before
-     * {@value #AZURE_STREAM_OPTIONS_SINCE} (400 "Unrecognized request argument").
+     * {@code extra_forbidden}, and streams usage in the last chunk unasked), OpenRouter (named {@code openrouter...} or
+     * at an {@code openrouter.ai} host: it sends its usage-only chunk, with {@code usage.cost}, on every stream, the
+     * option having "no effect", so a client must get that chunk as OpenRouter sent it rather than have it hidden as
+     * one the gateway asked for) and Azure OpenAI API versions before {@value #AZURE_STREAM_OPTIONS_SINCE} (400
+     * "Unrecognized request argument").
      */
     public static boolean streamUsageOptionByDefault(String name, String baseUrl, AzureDeployments azure) {
         if (azure != null) {
@@ -118,11 +121,13 @@ public record Provider(
             boolean dated = version.length() >= 10 && Character.isDigit(version.charAt(0));
             return !dated || version.substring(0, 10).compareTo(AZURE_STREAM_OPTIONS_SINCE) >= 0;
         }
-        return !isMistral(name, baseUrl);
+        return !isProvider(name, baseUrl, "mistral", "mistral.ai")
+                && !isProvider(name, baseUrl, "openrouter", "openrouter.ai");
     }
 
-    private static boolean isMistral(String name, String baseUrl) {
-        if (name != null && name.toLowerCase(Locale.ROOT).startsWith("mistral")) {
+    /** A provider named {@code prefix...} or whose base URL's host is {@code domain} or one of its subdomains. */
+    private static boolean isProvider(String name, String baseUrl, String prefix, String domain) {
+        if (name != null && name.toLowerCase(Locale.ROOT).startsWith(prefix)) {
             return true;
         }
         if (baseUrl == null) {
@@ -131,8 +136,8 @@ public record Provider(
         try {
             String host = URI.create(baseUrl.trim()).getHost();
             return host != null
-                    && (host.equalsIgnoreCase("mistral.ai")
-                            || host.toLowerCase(Locale.ROOT).endsWith(".mistral.ai"));
+                    && (host.equalsIgnoreCase(domain)
+                            || host.toLowerCase(Locale.ROOT).endsWith("." + domain));
         } catch (IllegalArgumentException e) {
             return false;
         }
