@@ -79,6 +79,20 @@ public final class FileOnceMarker implements OnceMarker {
         return first[0];
     }
 
+    @Override
+    public boolean isMarked(String markerKey) {
+        Instant now = clock.instant();
+        Instant until = known.get(markerKey);
+        if (until == null) {
+            try {
+                until = markers.fresh().get(markerKey);
+            } catch (IllegalStateException damaged) {
+                return false; // set aside at the next mark; markers start again
+            }
+        }
+        return until != null && !now.isAfter(until);
+    }
+
     private void setAside(IllegalStateException damaged) {
         Path file = markers.file();
         Path aside = file.resolveSibling(file.getFileName() + ".damaged-" + clock.millis());

@@ -95,6 +95,19 @@ final class SharedJsonFile<T> {
         }
     }
 
+    /** The document as the file holds it now, read whatever {@link #current} last saw (files are replaced whole). */
+    T fresh() {
+        Object version = version();
+        synchronized (this) {
+            Snapshot<T> known = snapshot;
+            if (!known.isCurrent(version)) {
+                known = read(version);
+                snapshot = known;
+            }
+            return known.value();
+        }
+    }
+
     /**
      * Applies {@code change} to the latest document under the cross-process lock and writes the result; a null result
      * means no change. Exceptions thrown by {@code change} propagate and leave the file as it was.

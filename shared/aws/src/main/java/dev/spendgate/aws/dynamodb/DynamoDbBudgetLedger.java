@@ -57,6 +57,7 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
     private final DynamoDbClient dynamoDb;
     private final String table;
     private final SweptCharges sweptCharges;
+    private final Clock clock;
 
     public DynamoDbBudgetLedger(DynamoDbClient dynamoDb, String table) {
         this(dynamoDb, table, Clock.systemUTC());
@@ -66,7 +67,8 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
     public DynamoDbBudgetLedger(DynamoDbClient dynamoDb, String table, Clock clock) {
         this.dynamoDb = Objects.requireNonNull(dynamoDb, "dynamoDb");
         this.table = Objects.requireNonNull(table, "table");
-        this.sweptCharges = new SweptCharges(dynamoDb, table, Objects.requireNonNull(clock, "clock"));
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.sweptCharges = new SweptCharges(dynamoDb, table, clock);
     }
 
     @Override
@@ -184,6 +186,49 @@ public final class DynamoDbBudgetLedger implements BudgetLedger {
         } catch (ConditionalCheckFailedException alreadyCharged) {
             // this charge reached the item before: once is enough
         }
+    }
+
+    /**
+     * The plan in the item {@code chargeplan#<chargeId>} (a list of item key and amount, kept {@link SweptCharges#KEEP}
+     * like the charge's markers): one conditional PutItem, and when a plan is there already a consistent GetItem of it.
+     */
+    @Override
+    public List<Settlement> planOnce(String chargeId, List<Settlement> plan) {
+        Objects.requireNonNull(chargeId, "chargeId");
+        Map<String, AttributeValue> key = partitionKey(BudgetsTable.CHARGE_PLAN_ITEM_PREFIX + chargeId);
+        List<AttributeValue> parts = plan.stream()
+                .map(s -> AttributeValue.fromM(Map.of(
+                        "item", AttributeValue.fromS(s.itemKey()),
+                        "reserved", number(s.reserved()),
+                        "actual", number(s.actual()))))
+                .toList();
+        Map<String, AttributeValue> item = new java.util.HashMap<>(key);
+        item.put(BudgetsTable.CHARGE_PLAN, AttributeValue.fromL(parts));
+        item.put(
+                BudgetsTable.EXPIRES_AT,
+                AttributeValue.fromN(
+                        Long.toString(clock.instant().plus(SweptCharges.KEEP).getEpochSecond())));
+        try {
+            dynamoDb.putItem(b -> b.tableName(table)
+                    .item(item)
+                    .conditionExpression("attribute_not_exists(#pk)")
+                    .expressionAttributeNames(Map.of("#pk", PARTITION_KEY)));
+            return plan;
+        } catch (ConditionalCheckFailedException kept) {
+            // planned by an earlier try (or this put, resent after its answer was lost): that plan stands
+        }
+        Map<String, AttributeValue> stored = dynamoDb.getItem(
+                        b -> b.tableName(table).key(key).consistentRead(true))
+                .item();
+        List<Settlement> out = new ArrayList<>();
+        for (AttributeValue part : stored.get(BudgetsTable.CHARGE_PLAN).l()) {
+            Map<String, AttributeValue> m = part.m();
+            out.add(new Settlement(
+                    m.get("item").s(),
+                    new BigDecimal(m.get("reserved").n()),
+                    new BigDecimal(m.get("actual").n())));
+        }
+        return out;
     }
 
     @Override

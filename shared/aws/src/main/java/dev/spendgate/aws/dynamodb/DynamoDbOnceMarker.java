@@ -66,6 +66,17 @@ public final class DynamoDbOnceMarker implements OnceMarker {
         }
     }
 
+    /** One consistent GetItem: the marker is there and its {@code expires_at} (epoch seconds) not yet passed. */
+    @Override
+    public boolean isMarked(String markerKey) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(table)
+                        .key(Map.of(PARTITION_KEY, AttributeValue.fromS(markerKey)))
+                        .consistentRead(true))
+                .item();
+        AttributeValue expires = item == null ? null : item.get(BudgetsTable.EXPIRES_AT);
+        return expires != null && Long.parseLong(expires.n()) >= clock.instant().getEpochSecond();
+    }
+
     /** Whether the marker holds {@code token}: our own write, applied before a resend of it failed its condition. */
     private boolean ours(String markerKey, String token) {
         Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(table)

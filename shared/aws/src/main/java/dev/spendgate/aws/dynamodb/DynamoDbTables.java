@@ -136,6 +136,14 @@ public final class DynamoDbTables {
          * days on).
          */
         public static final String SWEPT_CHARGE_ITEM_PREFIX = "swept#";
+        /**
+         * Partition key prefix of a charge's split over a budget's shards as its first try planned it
+         * ({@code DynamoDbBudgetLedger.planOnce}), followed by the charge id; holds {@link #CHARGE_PLAN} and {@link
+         * #EXPIRES_AT}.
+         */
+        public static final String CHARGE_PLAN_ITEM_PREFIX = "chargeplan#";
+        /** L of M ({@code item} S, {@code reserved} N, {@code actual} N): the planned settlements, in order. */
+        public static final String CHARGE_PLAN = "plan";
         /** N: on a charge marker, when its current claimer claimed it (epoch milliseconds). */
         public static final String SWEPT_CHARGE_SINCE = "since";
         /** BOOL: on a charge marker, whether the charge is counted on the budget item. */

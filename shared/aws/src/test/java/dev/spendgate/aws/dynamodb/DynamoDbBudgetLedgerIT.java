@@ -85,6 +85,27 @@ class DynamoDbBudgetLedgerIT extends BudgetLedgerContract {
     }
 
     @Test
+    void planOnce_keepsTheFirstTrysSplit_forARetryFromAnotherInstance() {
+        BudgetLedger first = newLedger();
+        List<BudgetLedger.Settlement> planned = List.of(
+                new BudgetLedger.Settlement(ITEM, BigDecimal.ZERO, new BigDecimal("100.25")),
+                new BudgetLedger.Settlement(ITEM + "#shard-1", BigDecimal.ZERO, new BigDecimal("299.75")));
+        List<BudgetLedger.Settlement> workedOutAgain = List.of(
+                new BudgetLedger.Settlement(ITEM, BigDecimal.ZERO, new BigDecimal("57.14")),
+                new BudgetLedger.Settlement(ITEM + "#shard-1", BigDecimal.ZERO, new BigDecimal("342.86")));
+
+        assertThat(first.planOnce("batch#b1#abc", planned)).isEqualTo(planned);
+        List<BudgetLedger.Settlement> kept = reopenLedger().planOnce("batch#b1#abc", workedOutAgain);
+
+        assertThat(kept).extracting(BudgetLedger.Settlement::itemKey).containsExactly(ITEM, ITEM + "#shard-1");
+        assertThat(kept)
+                .extracting(BudgetLedger.Settlement::actual)
+                .usingElementComparator(BigDecimal::compareTo)
+                .containsExactly(new BigDecimal("100.25"), new BigDecimal("299.75"));
+        assertThat(reopenLedger().planOnce("batch#b2#def", workedOutAgain)).isEqualTo(workedOutAgain);
+    }
+
+    @Test
     void createBudgetsTable_calledTwice_leavesOneActiveTableKeyedByPk() {
         DynamoDbTables.createBudgetsTable(dynamoDb, table);
 

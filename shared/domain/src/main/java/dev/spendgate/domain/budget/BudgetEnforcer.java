@@ -334,6 +334,9 @@ public final class BudgetEnforcer implements AutoCloseable {
                 }
             }
         }
+        if (fewest.values().stream().anyMatch(count -> count > 1)) {
+            settlements = planned(chargeId, settlements); // a budget's shards: each takes what the first try gave it
+        }
         List<String> failed = ledger.chargeEachOnce(chargeId, settlements);
         Instant now = clock.instant();
         Map<String, Optional<BudgetState>> states = new HashMap<>();
@@ -360,6 +363,23 @@ public final class BudgetEnforcer implements AutoCloseable {
     }
 
     private static final String SHARD_SUFFIX = "#shard-";
+
+    /**
+     * {@code settlements} with each item's amount as the charge's first try planned it ({@link BudgetLedger#planOnce});
+     * an item the kept plan does not name (a budget added since) takes its share as worked out now.
+     */
+    private List<BudgetLedger.Settlement> planned(String chargeId, List<BudgetLedger.Settlement> settlements) {
+        Map<String, BigDecimal> kept = new HashMap<>();
+        for (BudgetLedger.Settlement s : ledger.planOnce(chargeId, settlements)) {
+            kept.put(s.itemKey(), s.actual());
+        }
+        List<BudgetLedger.Settlement> out = new ArrayList<>(settlements.size());
+        for (BudgetLedger.Settlement s : settlements) {
+            BigDecimal amount = kept.get(s.itemKey());
+            out.add(amount == null ? s : new BudgetLedger.Settlement(s.itemKey(), s.reserved(), amount));
+        }
+        return out;
+    }
 
     /**
      * How many periods back a charge's items may be: a batch's results are charged to the period it ended in, and
@@ -1146,6 +1166,11 @@ public final class BudgetEnforcer implements AutoCloseable {
                     ? (end.isAfter(now) ? end : now).plus(1, ChronoUnit.DAYS)
                     : now.plus(3650, ChronoUnit.DAYS);
             boolean first = marker.markOnce(key, expires);
+            if (first) {
+                // sent by a version whose markers did not name the budget (before 2026-12-06): not again at upgrade
+                String unnamed = key.substring(0, key.lastIndexOf("#policy-"));
+                first = !marker.isMarked(unnamed);
+            }
             if (askedMarker.size() > 100_000) {
                 askedMarker.clear();
             }

@@ -82,6 +82,18 @@ public interface BudgetLedger {
     /** One item's part of a call's settlement: the reservation it replaces and the actual cost. */
     record Settlement(String itemKey, BigDecimal reserved, BigDecimal actual) {}
 
+    /**
+     * The split of one charge over several items (a batch's cost over a budget's shards, by their headroom) as its
+     * first try planned it: keeps {@code plan} under {@code chargeId} unless a plan is kept there already, and returns
+     * the kept one. A retry of a charge some of whose items failed ({@link #chargeEachOnce}) charges each item what the
+     * first try planned, not a share worked out again from counters that now hold the first try's charges, so the items
+     * together take the cost exactly. A store whose {@link #chargeEachOnce} is all or nothing (the local ledger, the
+     * default's) has no partial charge to retry and need not keep it: the default returns {@code plan}.
+     */
+    default List<Settlement> planOnce(String chargeId, List<Settlement> plan) {
+        return plan;
+    }
+
     /** The item's counters, or empty when nothing was ever reserved or spent on it. */
     Optional<BudgetState> state(String itemKey);
 

@@ -7,4 +7,13 @@ public interface OnceMarker {
 
     /** True for the first caller with this key, false for every later one (until {@code expiresAt} has passed). */
     boolean markOnce(String markerKey, Instant expiresAt);
+
+    /**
+     * Whether a marker {@code markerKey} is set and not expired, without setting one: for markers an earlier version
+     * wrote under another key, so an upgrade does not do again what they say was done. A store that never held such
+     * markers answers false.
+     */
+    default boolean isMarked(String markerKey) {
+        return false;
+    }
 }

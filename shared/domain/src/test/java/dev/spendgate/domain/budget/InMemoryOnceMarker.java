@@ -36,4 +36,10 @@ public final class InMemoryOnceMarker implements OnceMarker {
         });
         return first[0];
     }
+
+    @Override
+    public boolean isMarked(String markerKey) {
+        Instant until = marks.get(markerKey);
+        return until != null && until.isAfter(clock.instant());
+    }
 }

@@ -34,6 +34,20 @@ public abstract class OnceMarkerContract {
     }
 
     @Test
+    void isMarked_seesAMarkerSetByAnotherInstance_andSetsNone() {
+        assertThat(marker.isMarked(KEY)).isFalse();
+        assertThat(marker.isMarked(KEY)).as("asking sets nothing").isFalse();
+
+        assertThat(reopenMarker().markOnce(KEY, expiresAt)).isTrue();
+
+        assertThat(marker.isMarked(KEY)).isTrue();
+        assertThat(marker.isMarked(OTHER_KEY)).isFalse();
+        assertThat(marker.markOnce(OTHER_KEY, expiresAt))
+                .as("isMarked left it unset")
+                .isTrue();
+    }
+
+    @Test
     void markOnce_firstCall_returnsTrueAndLaterCallsFalse() {
         assertThat(marker.markOnce(KEY, expiresAt)).isTrue();
 
