@@ -57,4 +57,30 @@ class ManagedFleetQuietTailReviewTest {
                 .as("two secrets for the whole of November")
                 .isEqualByComparingTo("0.80");
     }
+
+    /**
+     * A completed month without a call on managed instances: the fleet (3 x m7g.large, $176.26 for November's 720 h,
+     * plus Lambda's 15 % fee, $26.44) and the secrets ($0.80) were billed all the same, yet data-quality.json's
+     * estimate says $0.
+     */
+    @Test
+    @Disabled("DEFECT R25C-3: a completed month without calls on LMI shows a $0 own-cost estimate")
+    void dataQuality_completedMonthWithoutCalls_estimateIsNotZero() throws Exception {
+        MapObjectStore data = new MapObjectStore();
+        MapObjectStore out = new MapObjectStore();
+        GatewayCostReportTest.report()
+                .withGatewayCost(new GatewayCostRows(
+                        GatewayCostReportTest.CALL,
+                        GatewayCostReportTest.SERVICES,
+                        new GatewayCostRows.ManagedFleet(
+                                GatewayCostReportTest.LMI, 12, "the deployment's instance type")))
+                .run(GatewayCostReportTest.MONTH, MonthlyUsageSource.fromLog(data), data, out, "", null, false);
+
+        var estimate = GatewayCostReportTest.JSON
+                .readTree(out.get(MonthlyReport.DATA_QUALITY).orElseThrow())
+                .path("gateway_cost_estimate");
+        assertThat(estimate.path("estimated").asBoolean()).isTrue();
+        // at least the instances and their fee for the 30 days: 3 x $0.0816 x 720 h x 1.15
+        assertThat(new BigDecimal(estimate.path("usd").asText("0"))).isGreaterThanOrEqualTo(new BigDecimal("202.69"));
+    }
 }
