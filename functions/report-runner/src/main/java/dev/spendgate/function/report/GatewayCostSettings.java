@@ -114,8 +114,9 @@ record GatewayCostSettings(
         if (!managedInstances) {
             return new GatewayCostRows(profile, services, null, new SecretsFee(secrets));
         }
+        // a call holds its slot for the LLM call and the gateway's own time, as the README's table sizes the fleet
         ManagedInstancesModel.Fleet fleet = new ManagedInstancesModel.Fleet(
-                MIN_INSTANCES, CPU_MS_PER_CALL, CPU_TARGET, CALLS_PER_VCPU, Math.max(1, meanCallMillis), 0, 0);
+                MIN_INSTANCES, CPU_MS_PER_CALL, CPU_TARGET, CALLS_PER_VCPU, profile.billedMillis(), 0, 0);
         ManagedInstancesModel model = ManagedInstancesModel.create(services, PRICED, fleet);
         return new GatewayCostRows(
                 profile,

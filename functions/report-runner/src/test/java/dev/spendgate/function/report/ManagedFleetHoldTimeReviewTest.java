@@ -6,7 +6,6 @@ import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import java.time.LocalDate;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
 class ManagedFleetHoldTimeReviewTest {
 
     @Test
-    @Disabled("DEFECT R25C-2: report sizes the LMI fleet at 4,000 ms a call, not the README's 4,053 ms")
     void rows_busyDayOnManagedInstances_sizesTheFleetAtTheTablesHoldTime() {
         GatewayCostSettings settings = GatewayCostSettings.fromEnv(Map.of(
                 "SPENDGATE_PROXY_MEMORY_MB", "2048",
