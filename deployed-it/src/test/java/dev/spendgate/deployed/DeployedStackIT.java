@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.spendgate.aws.dynamodb.DynamoDbTables.BudgetsTable;
 import dev.spendgate.aws.s3.S3ObjectStore;
 import dev.spendgate.domain.gatewaycost.AwsPrices;
 import dev.spendgate.domain.gatewaycost.AwsService;
@@ -366,6 +367,11 @@ class DeployedStackIT {
                 assertThat(c.dynamoDbWrites())
                         .as("writes with %d budgets", e.getKey())
                         .isGreaterThanOrEqualTo(e.getKey());
+                // the journal entry's put into the reservations-by-expiry index and its removal: billed, not on the
+                // wire
+                assertThat(c.dynamoDbIndexWrites())
+                        .as("index writes with %d budgets: %s", e.getKey(), c)
+                        .isEqualTo(e.getKey() == 0 ? 0 : CallProfile.INDEX_WRITES_PER_CALL_WITH_BUDGETS);
                 assertThat(c.s3Puts())
                         .as("usage goes through the stream, not an object per call")
                         .isZero();
@@ -375,6 +381,18 @@ class DeployedStackIT {
                         .isEqualTo(1);
                 assertThat(c.firehoseRecords()).as("one usage record per call").isEqualTo(1);
                 assertThat(c.firehoseRecordBytes()).isPositive();
+            }
+            if (e.getKey() > 0) {
+                // a warm call's writes, table and index, are what the cost model prices (a cold one adds its own)
+                long fewest = e.getValue().stream()
+                        .mapToLong(c -> c.dynamoDbWrites() + c.dynamoDbIndexWrites())
+                        .min()
+                        .orElseThrow();
+                assertThat(BigDecimal.valueOf(fewest))
+                        .as("write units billed for a warm call with %d budgets: %s", e.getKey(), e.getValue())
+                        .isEqualByComparingTo(
+                                CallProfile.measured(e.getKey(), 4_000, 1024, false, CallProfile.Delivery.FIREHOSE)
+                                        .dynamoDbWriteUnits());
             }
         }
     }
@@ -456,6 +474,7 @@ class DeployedStackIT {
             int apiGatewayRequests,
             long dynamoDbReads,
             long dynamoDbWrites,
+            long dynamoDbIndexWrites,
             long s3Puts,
             long s3Other,
             int firehosePuts,
@@ -471,6 +490,7 @@ class DeployedStackIT {
     private HttpResponse<String> call(String body, int budgets) throws Exception {
         aws.resetOperations();
         firehose.resetPuts();
+        int dynamoDbRequestsBefore = aws.dynamoDbRequests().size();
         long apiBefore = api.requests();
         HttpResponse<String> r =
                 send("POST", "/v1/chat/completions", body, Map.of("Authorization", "Bearer " + secret));
@@ -487,6 +507,8 @@ class DeployedStackIT {
         }
         long reads = count(byAction, "dynamodb:", List.of("GetItem", "Query", "Scan", "BatchGetItem"));
         long writes = count(byAction, "dynamodb:", List.of("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"));
+        List<String> dynamoDbRequests = aws.dynamoDbRequests();
+        long indexWrites = indexWrites(dynamoDbRequests.subList(dynamoDbRequestsBefore, dynamoDbRequests.size()));
         measured.computeIfAbsent(budgets, b -> new ArrayList<>())
                 .add(new CallOperations(
                         budgets,
@@ -494,6 +516,7 @@ class DeployedStackIT {
                         (int) (api.requests() - apiBefore),
                         reads,
                         writes,
+                        indexWrites,
                         byAction.getOrDefault("s3:PutObject", 0L),
                         byAction.entrySet().stream()
                                 .filter(e -> e.getKey().startsWith("s3:")
@@ -510,6 +533,22 @@ class DeployedStackIT {
                         inv == null ? 0 : lambdas.get(firstProxy()).function.memoryMb(),
                         byAction));
         return r;
+    }
+
+    /**
+     * The writes DynamoDB bills to the budgets table's {@code reservations-by-expiry} index (keys only), which never
+     * show on the wire: one for each journal entry put with both index keys, one for each journal entry's delete
+     * (every entry the proxy puts carries them). The confirmation and the settled mark change neither key.
+     */
+    private static long indexWrites(List<String> dynamoDbRequests) {
+        String journalKey = "\"" + BudgetsTable.RESERVATION_ITEM_PREFIX;
+        return dynamoDbRequests.stream()
+                .filter(r -> r.contains(journalKey)
+                        && ((r.startsWith("PutItem ")
+                                        && r.contains("\"" + BudgetsTable.RESERVATION_SHARD + "\"")
+                                        && r.contains("\"" + BudgetsTable.RESERVATION_EXPIRES_AT_MILLIS + "\""))
+                                || r.startsWith("DeleteItem ")))
+                .count();
     }
 
     private String firstProxy() {

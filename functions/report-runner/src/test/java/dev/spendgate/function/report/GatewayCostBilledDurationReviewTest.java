@@ -42,7 +42,7 @@ class GatewayCostBilledDurationReviewTest {
                 .as("Lambda for 1M calls of 4,000 + 53 ms at 1 GB x86_64 (README table: $67.75)")
                 .isEqualByComparingTo("67.75");
         assertThat(GatewayCostRows.total(charges).setScale(2, RoundingMode.HALF_UP))
-                .as("the default deployment per million calls, one budget (README table: $75.62)")
-                .isEqualByComparingTo("75.62");
+                .as("the default deployment per million calls, one budget (README table: $76.87)")
+                .isEqualByComparingTo("76.87");
     }
 }

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param memoryMb the proxy function's configured memory
  * @param arm64 whether the function runs on arm64 (else x86_64)
  * @param apiGatewayRequests REST API requests (1)
- * @param dynamoDbWriteUnits write request units (items under 1 KB: one per write)
+ * @param dynamoDbWriteUnits write request units (items under 1 KB: one per write, and one per index write)
  * @param dynamoDbReadUnits read request units
  * @param s3Puts S3 PUT requests (the usage log's objects)
  * @param s3Gets S3 GET/HEAD requests
@@ -48,9 +48,17 @@ public record CallProfile(
      * {@code PutRecordBatch} with one record of about 1.1 KB per call ({@link #USAGE_RECORD_BYTES}); 215 bytes of the
      * function's own log lines. Since 2026-12-05 the settlement marks the journal entry settled (one conditional
      * update, where it deleted it) and the entry is deleted once the call's usage record is in Firehose or the spool,
-     * so a process that dies in between leaves the record to the sweeper: 4 + 2 per budget.
+     * so a process that dies in between leaves the record to the sweeper: 4 + 2 per budget on the wire. Billed, 2
+     * more: the entry carries the keys of the budgets table's {@code reservations-by-expiry} index ({@code resv_shard}
+     * and {@code expires_at_ms}, keys only), so its put also writes the index and its delete removes it from the index,
+     * one write unit each (DynamoDB bills a table write's index writes; the confirmation and the settled mark change
+     * no index key nor projected attribute, so they write no index). {@link #INDEX_WRITES_PER_CALL_WITH_BUDGETS} of
+     * these 6; {@code DeployedStackIT} counts both.
      */
-    public static final int WRITES_PER_CALL_WITH_BUDGETS = 4;
+    public static final int WRITES_PER_CALL_WITH_BUDGETS = 6;
+
+    /** Of {@link #WRITES_PER_CALL_WITH_BUDGETS}: the journal entry's put into and delete from the expiry index. */
+    public static final int INDEX_WRITES_PER_CALL_WITH_BUDGETS = 2;
 
     public static final int WRITES_PER_BUDGET = 2;
     public static final long FUNCTION_LOG_BYTES = 215;

@@ -19,15 +19,15 @@ class GatewayCostModelTest {
         assertThat(b.of(AwsService.API_GATEWAY)).isEqualByComparingTo("3.50");
         // 1,000,000 x 4 s x 1 GB = 4,000,000 GB-s x $0.0000166667 = $66.6668, plus $0.20 of requests
         assertThat(b.of(AwsService.LAMBDA)).isEqualByComparingTo("66.8668");
-        // 6 write units x $0.625 + 0.5 read units x $0.125
-        assertThat(b.of(AwsService.DYNAMODB)).isEqualByComparingTo("3.8125");
+        // 8 write units (2 of them the journal entry's index writes) x $0.625 + 0.5 read units x $0.125
+        assertThat(b.of(AwsService.DYNAMODB)).isEqualByComparingTo("5.0625");
         assertThat(b.of(AwsService.S3)).isEqualByComparingTo("5.00");
         assertThat(b.of(AwsService.FIREHOSE)).isZero();
         // 0.0001 GetSecretValue per call: 100 calls x $0.05 / 10,000
         assertThat(b.of(AwsService.SECRETS_MANAGER)).isEqualByComparingTo("0.0005");
         // 815 bytes x 1,000,000 / 2^30 x $0.50
         assertThat(Breakdown.cents(b.of(AwsService.CLOUDWATCH_LOGS))).isEqualByComparingTo("0.38");
-        assertThat(Breakdown.cents(b.total())).isEqualByComparingTo("79.56");
+        assertThat(Breakdown.cents(b.total())).isEqualByComparingTo("80.81");
     }
 
     @Test
@@ -37,8 +37,9 @@ class GatewayCostModelTest {
         BigDecimal three = dynamo(3);
 
         assertThat(none).isEqualByComparingTo("0.0625");
-        // journal put, confirmation, settled mark and delete, reserve, settle
-        assertThat(one.subtract(none)).isEqualByComparingTo("3.75");
+        // journal put, confirmation, settled mark and delete, the entry's put into and delete from the expiry index,
+        // reserve, settle
+        assertThat(one.subtract(none)).isEqualByComparingTo("5.00");
         assertThat(three.subtract(one)).isEqualByComparingTo("2.50"); // two more budgets, two writes each
     }
 

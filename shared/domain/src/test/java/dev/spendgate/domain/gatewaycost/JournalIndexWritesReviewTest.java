@@ -3,7 +3,6 @@ package dev.spendgate.domain.gatewaycost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.math.BigDecimal;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.Test;
 class JournalIndexWritesReviewTest {
 
     @Test
-    @Disabled("DEFECT R25C-1: journal entry's GSI put and delete (2 WRU per budgeted call) are not priced")
     void measured_budgetedCall_countsTheJournalEntrysIndexWrites() {
         CallProfile one = CallProfile.measured(1, 4_053, 1024, false, CallProfile.Delivery.FIREHOSE);
         CallProfile three = CallProfile.measured(3, 4_053, 1024, false, CallProfile.Delivery.FIREHOSE);
@@ -38,7 +36,6 @@ class JournalIndexWritesReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R25C-1: journal entry's GSI put and delete (2 WRU per budgeted call) are not priced")
     void perMillionCalls_oneBudget_dynamoDbIncludesIndexWrites() {
         GatewayCostModel model = GatewayCostModel.create(AwsPrices.US_EAST_1);
         CallProfile deployed = CallProfile.measured(1, 4_053, 1024, false, CallProfile.Delivery.FIREHOSE);
