@@ -84,8 +84,9 @@ class GatewayCostReportTest {
             expected = expected.add(
                     LMI.period(CALL, callsPerDay.getOrDefault(d, 0L), DAY, 12).total());
         }
-        // and the two secrets the stack creates, $0.40 a month each, on every day of the span
-        expected = expected.add(secretsFee(days));
+        // and the two secrets the stack creates, $0.40 a month each, and its KMS key, $1 a month, on every day of the
+        // span
+        expected = expected.add(fixedFees(days));
         assertThat(cents(sum(rows))).isEqualByComparingTo(cents(expected));
         // the fleet: 3 m7g.large at $0.0816 an hour, 24 hours a day, on every day of the span; no Lambda duration
         assertThat(sum(rows.stream()
@@ -106,7 +107,7 @@ class GatewayCostReportTest {
         assertThat(rows).allSatisfy(r -> {
             assertThat(r.get("Tags")).contains("\"x_Estimated\":\"true\"");
             assertThat(r.get("ChargeDescription"))
-                    .containsAnyOf("Lambda Managed Instances", "secrets the stack creates");
+                    .containsAnyOf("Lambda Managed Instances", "secrets the stack creates", "key the stack creates");
         });
     }
 
@@ -120,7 +121,7 @@ class GatewayCostReportTest {
         }
         LocalDate first = callsPerDay.keySet().iterator().next();
         LocalDate last = ((TreeMap<LocalDate, Long>) callsPerDay).lastKey();
-        expected = expected.add(secretsFee((int) java.time.temporal.ChronoUnit.DAYS.between(first, last) + 1));
+        expected = expected.add(fixedFees((int) java.time.temporal.ChronoUnit.DAYS.between(first, last) + 1));
         assertThat(cents(sum(rows))).isEqualByComparingTo(cents(expected));
         assertThat(rows).noneMatch(r -> r.get("ServiceName").equals(GatewayCostRows.EC2_SERVICE));
         assertThat(rows).noneMatch(r -> r.get("ChargeDescription").contains("Managed Instances"));
@@ -143,7 +144,7 @@ class GatewayCostReportTest {
 
         assertThat(gatewayRows(standardOut))
                 .filteredOn(r -> r.get("ChargePeriodStart").startsWith(unpricedDay.toString()))
-                .filteredOn(r -> !r.get("ChargeDescription").contains("secrets the stack creates"))
+                .filteredOn(r -> !r.get("ChargeDescription").contains(" the stack creates"))
                 .isNotEmpty()
                 .allSatisfy(r -> assertThat(r.get("ChargeDescription")).contains(" for " + calls + " calls"));
     }
@@ -251,9 +252,12 @@ class GatewayCostReportTest {
                 .toList();
     }
 
-    /** Secrets Manager's fee for the stack's two secrets over {@code days} days of November (30 days). */
-    static BigDecimal secretsFee(int days) {
-        return new BigDecimal("0.80")
+    /**
+     * The stack's fixed fees over {@code days} days of November (30 days): Secrets Manager's for its two secrets
+     * ($0.80 a month) and KMS's for its key ($1.00 a month).
+     */
+    static BigDecimal fixedFees(int days) {
+        return new BigDecimal("1.80")
                 .multiply(BigDecimal.valueOf(days))
                 .divide(BigDecimal.valueOf(MONTH.lengthOfMonth()), 10, java.math.RoundingMode.HALF_UP);
     }

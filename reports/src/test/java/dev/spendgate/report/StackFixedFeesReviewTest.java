@@ -7,7 +7,6 @@ import dev.spendgate.report.gatewaycost.GatewayCostRows;
 import java.math.BigDecimal;
 import java.util.List;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
 class StackFixedFeesReviewTest {
 
     @Test
-    @Disabled("DEFECT R25C-4: the stack's customer-managed KMS key ($1+/month) is not in the own-cost rows")
     void focus_completedMonth_includesTheAlertsKeysMonthlyFee() throws Exception {
         MapObjectStore data = new MapObjectStore();
         TestMonth.generate(GatewayCostReportTest.MONTH, 900, 30, 13).writeTo(data);

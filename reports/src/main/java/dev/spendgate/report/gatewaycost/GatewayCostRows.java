@@ -34,8 +34,10 @@ import java.util.TreeMap;
  * @param model the prices
  * @param managed the managed-instances fleet the proxy runs on, or null for standard Lambda
  * @param secrets Secrets Manager's monthly fee for the secrets the stack creates ({@link SecretsFee})
+ * @param keys AWS KMS's monthly fee for the customer managed keys the stack creates ({@link KmsKeyFee})
  */
-public record GatewayCostRows(CallProfile profile, GatewayCostModel model, ManagedFleet managed, SecretsFee secrets) {
+public record GatewayCostRows(
+        CallProfile profile, GatewayCostModel model, ManagedFleet managed, SecretsFee secrets, KmsKeyFee keys) {
     /** Tags' {@code x_CostSource} (and the description's prefix) of these rows. */
     public static final String COST_SOURCE = "gateway_aws_estimate";
     /** Provider ids of these rows start with this; {@code FocusCharges} names them Amazon Web Services. */
@@ -50,6 +52,12 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
         Objects.requireNonNull(profile, "profile");
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(secrets, "secrets");
+        Objects.requireNonNull(keys, "keys");
+    }
+
+    /** The stack's KMS key ({@link KmsKeyFee#STACK_KEYS}). */
+    public GatewayCostRows(CallProfile profile, GatewayCostModel model, ManagedFleet managed, SecretsFee secrets) {
+        this(profile, model, managed, secrets, new KmsKeyFee(KmsKeyFee.STACK_KEYS));
     }
 
     /** Standard Lambda: the proxy's compute priced as Lambda duration; the stack's default secrets. */
@@ -86,7 +94,8 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
 
     /** How the proxy's compute is priced, in words shown in the rows, the board line and {@code data-quality.json}. */
     public String basis() {
-        return compute() + "; Secrets Manager storage of " + secrets.basis(model.prices()) + "; "
+        return compute() + "; Secrets Manager storage of " + secrets.basis(model.prices()) + "; AWS KMS storage of "
+                + keys.basis(model.prices()) + "; "
                 + DataTransferOut.basis(model.prices()) + "; assumed: "
                 + assumptions().all();
     }
@@ -195,6 +204,7 @@ public record GatewayCostRows(CallProfile profile, GatewayCostModel model, Manag
             }
         }
         rows.addAll(secrets.rows(days.navigableKeySet(), model.prices()));
+        rows.addAll(keys.rows(days.navigableKeySet(), model.prices()));
         return rows;
     }
 

@@ -23,7 +23,7 @@ class GatewayCostRowsTest {
     private final CallProfile profile =
             CallProfile.measured(1, 4_000, 1024, false, CallProfile.Delivery.S3_OBJECT_PER_CALL);
     /** The calls' rows alone: a stack given existing secrets (no Secrets Manager monthly fee). */
-    private final GatewayCostRows rows = new GatewayCostRows(profile, model, null, new SecretsFee(0));
+    private final GatewayCostRows rows = new GatewayCostRows(profile, model, null, new SecretsFee(0), new KmsKeyFee(0));
 
     @Test
     void focusCharges_twoDays_onePerDayAndServiceSummingToTheModel() {
@@ -174,7 +174,7 @@ class GatewayCostRowsTest {
                 .toList();
         assertThat(february).singleElement().satisfies(c -> assertThat(c.billedCost())
                 .isEqualByComparingTo(new BigDecimal("0.80").divide(BigDecimal.valueOf(28), 10, RoundingMode.HALF_UP)));
-        assertThat(new GatewayCostRows(profile, model, null, new SecretsFee(0)).focusCharges(ends))
+        assertThat(new GatewayCostRows(profile, model, null, new SecretsFee(0), new KmsKeyFee(0)).focusCharges(ends))
                 .noneMatch(c -> c.note().contains("secrets the stack creates"));
     }
 
@@ -189,7 +189,7 @@ class GatewayCostRowsTest {
             lmiCall,
             model,
             new GatewayCostRows.ManagedFleet(lmi, 12, "the deployment's instance type"),
-            new SecretsFee(0));
+            new SecretsFee(0), new KmsKeyFee(0));
 
     @Test
     void focusCharges_managedInstances_fleetEveryDayOfTheSpanFeeAndRequestsToTheCent() {
@@ -270,7 +270,7 @@ class GatewayCostRowsTest {
     void focusCharges_standardLambda_unchangedByTheManagedMode() {
         Map<LocalDate, Long> calls = Map.of(LocalDate.of(2026, 11, 1), 1_000_000L, LocalDate.of(2026, 11, 30), 5L);
 
-        List<FocusCharge> charges = new GatewayCostRows(lmiCall, model, null, new SecretsFee(0)).focusCharges(calls);
+        List<FocusCharge> charges = new GatewayCostRows(lmiCall, model, null, new SecretsFee(0), new KmsKeyFee(0)).focusCharges(calls);
 
         // only the two days with calls, Lambda duration priced, no EC2 row, the description as before
         assertThat(charges)

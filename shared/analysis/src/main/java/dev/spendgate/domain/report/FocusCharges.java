@@ -332,7 +332,8 @@ public final class FocusCharges {
             case "Amazon Simple Storage Service" -> new ServiceClass("Storage", "Object Storage");
             case "Amazon API Gateway" -> new ServiceClass("Integration", "API Management");
             case "Amazon Data Firehose" -> new ServiceClass("Analytics", "Data Processing");
-            case "AWS Secrets Manager" -> new ServiceClass("Security", "Secret Management");
+            case "AWS Secrets Manager", "AWS Key Management Service" ->
+                new ServiceClass("Security", "Secret Management");
             case "Amazon CloudWatch" -> new ServiceClass("Management and Governance", "Observability");
             case "AWS Data Transfer" -> new ServiceClass("Networking", "Network Connectivity");
             default -> new ServiceClass("Other", "Other (Other)");

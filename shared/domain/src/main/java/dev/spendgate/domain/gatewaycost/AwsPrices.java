@@ -30,6 +30,8 @@ import java.util.Objects;
  *     is prorated)
  * @param dataTransferOutPerGb data transfer out to the internet at EC2's rates, which Lambda's and API Gateway's data
  *     out bill at (first 10 TB a month; the 100 GB free each month left out as the other free tiers)
+ * @param kmsKeyPerMonth AWS KMS storage of one customer managed key, per month (prorated hourly), before the $1 a month
+ *     that each of its first two automatic rotations adds
  */
 public record AwsPrices(
         String region,
@@ -51,7 +53,8 @@ public record AwsPrices(
         BigDecimal secretsManagerPer10k,
         BigDecimal logsIngestionPerGb,
         BigDecimal secretsManagerSecretPerMonth,
-        BigDecimal dataTransferOutPerGb) {
+        BigDecimal dataTransferOutPerGb,
+        BigDecimal kmsKeyPerMonth) {
 
     /**
      * US East (N. Virginia), list prices as published on the cited pages on 2026-12-03 (DynamoDB on-demand after the
@@ -60,7 +63,8 @@ public record AwsPrices(
      * objects, $0.07 per JQ processing hour. Added 2026-12-05 from the same Secrets Manager page: $0.40 per secret
      * per month (prorated by the hours a secret is stored), besides the API calls; and data transfer out to the
      * internet, $0.09 per GB (EC2 on-demand page, data transfer section; Lambda's and API Gateway's pages bill their
-     * data out at EC2's rates).
+     * data out at EC2's rates). Added 2026-12-06: AWS KMS, $1 a month for each customer managed key (prorated
+     * hourly; no free tier covers key storage).
      */
     public static final AwsPrices US_EAST_1 = new AwsPrices(
             "us-east-1",
@@ -73,7 +77,8 @@ public record AwsPrices(
                     "https://aws.amazon.com/firehose/pricing/",
                     "https://aws.amazon.com/secrets-manager/pricing/",
                     "https://aws.amazon.com/cloudwatch/pricing/",
-                    "https://aws.amazon.com/ec2/pricing/on-demand/"),
+                    "https://aws.amazon.com/ec2/pricing/on-demand/",
+                    "https://aws.amazon.com/kms/pricing/"),
             new BigDecimal("3.50"),
             new BigDecimal("0.20"),
             new BigDecimal("0.0000166667"),
@@ -90,7 +95,8 @@ public record AwsPrices(
             new BigDecimal("0.05"),
             new BigDecimal("0.50"),
             new BigDecimal("0.40"),
-            new BigDecimal("0.09"));
+            new BigDecimal("0.09"),
+            new BigDecimal("1.00"));
 
     public AwsPrices {
         Objects.requireNonNull(region, "region");
@@ -112,7 +118,8 @@ public record AwsPrices(
                 secretsManagerPer10k,
                 logsIngestionPerGb,
                 secretsManagerSecretPerMonth,
-                dataTransferOutPerGb)) {
+                dataTransferOutPerGb,
+                kmsKeyPerMonth)) {
             if (p == null || p.signum() < 0) {
                 throw new IllegalArgumentException("every price must be given and not negative");
             }
