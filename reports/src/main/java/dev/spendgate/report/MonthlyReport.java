@@ -354,7 +354,7 @@ public final class MonthlyReport {
         List<FocusCharge> gatewayRows = gatewayCost == null
                 ? List.of()
                 : concat(
-                        gatewayCost.focusChargesFor(gatewayWork),
+                        gatewayCost.focusChargesFor(month, clock.instant(), gatewayWork),
                         gatewayCost.dataTransferCharges(tokensOutPerDay(usage)));
         ReconciliationSection.Figures beyond = null;
         if (reconciliation != null) {
@@ -399,7 +399,8 @@ public final class MonthlyReport {
                 warnings.add("LLM narrative not used: " + draft.rejection() + "; the deterministic narrative is");
             }
         }
-        if (gatewayCost != null && !quality.noData()) {
+        if (gatewayCost != null && (!quality.noData() || !gatewayRows.isEmpty())) {
+            // (a month without calls still has the stack's fixed fees, and on managed instances its fleet)
             // the total cost of AI is the FOCUS file's BilledCost total: with provider bills, what they billed
             // beyond the metering too
             narrative = concat(

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
 class ManagedFleetQuietTailReviewTest {
 
     @Test
-    @Disabled("DEFECT R25C-3: completed month's LMI fleet and secrets stop at the last day with calls")
     void focus_completedMonthQuietAfterTheTenth_fleetAndSecretsPricedToTheMonthsEnd() throws Exception {
         MapObjectStore data = new MapObjectStore();
         TestMonth.generate(GatewayCostReportTest.MONTH, 600, 10, 11).writeTo(data);
@@ -64,7 +62,6 @@ class ManagedFleetQuietTailReviewTest {
      * estimate says $0.
      */
     @Test
-    @Disabled("DEFECT R25C-3: a completed month without calls on LMI shows a $0 own-cost estimate")
     void dataQuality_completedMonthWithoutCalls_estimateIsNotZero() throws Exception {
         MapObjectStore data = new MapObjectStore();
         MapObjectStore out = new MapObjectStore();

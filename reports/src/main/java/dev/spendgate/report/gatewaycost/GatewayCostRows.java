@@ -10,7 +10,10 @@ import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.domain.report.Money;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +31,8 @@ import java.util.TreeMap;
  * <p>On standard Lambda the proxy's compute is Lambda duration (GB-seconds of each call). With {@link #managed} (the
  * proxy on Lambda Managed Instances) it is the fleet instead ({@link ManagedInstancesModel}): its instances for the
  * whole day whatever the traffic, Lambda's management fee on them and Lambda's request charge, on every day from the
- * month's first day with calls to its last (the fleet runs on quiet days between them too).
+ * month's first day with calls to its last (the fleet runs on quiet days between them too), and once the month has
+ * ended to its last day ({@link #focusChargesFor(YearMonth, Instant, Map)}).
  *
  * @param profile what one call costs in operations (deployment's memory, architecture, budgets per call, duration)
  * @param model the prices
@@ -117,7 +121,8 @@ public record GatewayCostRows(
         return "Lambda Managed Instances: at least " + managed.model().fleet().minInstances() + " and at most "
                 + managed.maxInstances() + " " + p.instanceType() + " instances ($"
                 + p.instancePerHour().toPlainString() + " an hour on-demand; " + managed.pricedAs() + ") for every day"
-                + " from the month's first day with calls to its last, plus Lambda's "
+                + " from the month's first day with calls to its last, or to the month's end once it has ended (every"
+                + " day of an ended month without calls), plus Lambda's "
                 + p.managementFeeRate().movePointRight(2).stripTrailingZeros().toPlainString()
                 + " % management fee and $" + p.requestsPerMillion().toPlainString()
                 + " per million requests; no duration charge; NAT gateways are the VPC's and not counted";
@@ -139,17 +144,44 @@ public record GatewayCostRows(
      * its recorded length plus the gateway's own time, the profile's duration only where no length is recorded.
      */
     public List<FocusCharge> focusChargesFor(Map<LocalDate, GatewayWork> workPerDay) {
-        List<FocusCharge> rows = new ArrayList<>();
-        String priced =
-                "list price " + model.prices().region() + " " + model.prices().asOf();
+        TreeMap<LocalDate, GatewayWork> days = daysWithCalls(workPerDay);
+        return days.isEmpty() ? List.of() : focusChargesFor(days, days.firstKey(), days.lastKey());
+    }
+
+    /**
+     * As {@link #focusChargesFor(Map)}, for {@code month} as a report run at {@code now} sees it. Once the month has
+     * ended, the managed-instances fleet and the stack's fixed fees ({@link SecretsFee}, {@link KmsKeyFee}) run on
+     * through its last day, calls or not (the stack ran on: its report runner runs this report), and a month without a
+     * call has them on every day; a month still running has them through its last day with calls.
+     */
+    public List<FocusCharge> focusChargesFor(YearMonth month, Instant now, Map<LocalDate, GatewayWork> workPerDay) {
+        Objects.requireNonNull(month, "month");
+        Objects.requireNonNull(now, "now");
+        TreeMap<LocalDate, GatewayWork> days = daysWithCalls(workPerDay);
+        boolean ended = !now.atZone(ZoneOffset.UTC).toLocalDate().isBefore(month.plusMonths(1).atDay(1));
+        if (!ended) {
+            return days.isEmpty() ? List.of() : focusChargesFor(days, days.firstKey(), days.lastKey());
+        }
+        return focusChargesFor(days, days.isEmpty() ? month.atDay(1) : days.firstKey(), month.atEndOfMonth());
+    }
+
+    private static TreeMap<LocalDate, GatewayWork> daysWithCalls(Map<LocalDate, GatewayWork> workPerDay) {
         TreeMap<LocalDate, GatewayWork> days = new TreeMap<>();
         workPerDay.forEach((day, work) -> {
             if (work.records() > 0) {
                 days.put(day, work);
             }
         });
-        if (managed != null && !days.isEmpty()) {
-            for (LocalDate d = days.firstKey(); d.isBefore(days.lastKey()); d = d.plusDays(1)) {
+        return days;
+    }
+
+    /** The rows of the days with calls, and the fleet's and fixed fees' of every day from {@code first} to {@code last}. */
+    private List<FocusCharge> focusChargesFor(TreeMap<LocalDate, GatewayWork> days, LocalDate first, LocalDate last) {
+        List<FocusCharge> rows = new ArrayList<>();
+        String priced =
+                "list price " + model.prices().region() + " " + model.prices().asOf();
+        if (managed != null) {
+            for (LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
                 days.putIfAbsent(d, GatewayWork.ofCalls(0));
             }
         }
@@ -203,8 +235,8 @@ public record GatewayCostRows(
                                 + ", from counted operations at " + priced));
             }
         }
-        rows.addAll(secrets.rows(days.navigableKeySet(), model.prices()));
-        rows.addAll(keys.rows(days.navigableKeySet(), model.prices()));
+        rows.addAll(secrets.rows(first, last, model.prices()));
+        rows.addAll(keys.rows(first, last, model.prices()));
         return rows;
     }
 

@@ -9,7 +9,6 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SortedSet;
 
 /**
  * AWS KMS's monthly fee for the customer managed keys the stack creates, whatever the calls: {@link #STACK_KEYS} (the
@@ -40,13 +39,13 @@ public record KmsKeyFee(int keys) {
                 .divide(BigDecimal.valueOf(month.lengthOfMonth()), new MathContext(20, RoundingMode.HALF_EVEN));
     }
 
-    /** One row a day from the first to the last of {@code days}, as {@link SecretsFee#rows}. */
-    List<FocusCharge> rows(SortedSet<LocalDate> days, AwsPrices prices) {
+    /** One row a day from {@code first} to {@code last}, as {@link SecretsFee#rows}. */
+    List<FocusCharge> rows(LocalDate first, LocalDate last, AwsPrices prices) {
         List<FocusCharge> rows = new ArrayList<>();
-        if (keys == 0 || days.isEmpty()) {
+        if (keys == 0) {
             return rows;
         }
-        for (LocalDate d = days.first(); !d.isAfter(days.last()); d = d.plusDays(1)) {
+        for (LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
             YearMonth month = YearMonth.from(d);
             rows.add(GatewayCostRows.row(
                     d,

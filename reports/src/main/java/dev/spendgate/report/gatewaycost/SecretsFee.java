@@ -10,7 +10,6 @@ import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SortedSet;
 
 /**
  * Secrets Manager's monthly fee for the secrets the stack creates, whatever the calls: {@link #STACK_SECRETS} by
@@ -18,7 +17,8 @@ import java.util.SortedSet;
  * {@code AdminKeys}); a secret given to the stack by ARN is the operator's own and not counted. A whole month is the
  * list price per secret whatever its length, so each day gets the month's price divided by its days (AWS prorates a
  * part month by the hours the secret is stored; the rows are per day). Priced on every day from the month's first day
- * with calls to its last, as the managed-instances fleet is: the days the report sees the gateway deployed.
+ * with calls to its last, and once the month has ended to its last day, as the managed-instances fleet is: the days
+ * the report sees the gateway deployed.
  *
  * @param secrets how many secrets the stack created (0 or more)
  */
@@ -39,13 +39,13 @@ public record SecretsFee(int secrets) {
                 .divide(BigDecimal.valueOf(month.lengthOfMonth()), new MathContext(20, RoundingMode.HALF_EVEN));
     }
 
-    /** One row a day from the first to the last of {@code days} (the days with calls). */
-    List<FocusCharge> rows(SortedSet<LocalDate> days, AwsPrices prices) {
+    /** One row a day from {@code first} to {@code last} ({@link GatewayCostRows} says which days). */
+    List<FocusCharge> rows(LocalDate first, LocalDate last, AwsPrices prices) {
         List<FocusCharge> rows = new ArrayList<>();
-        if (secrets == 0 || days.isEmpty()) {
+        if (secrets == 0) {
             return rows;
         }
-        for (LocalDate d = days.first(); !d.isAfter(days.last()); d = d.plusDays(1)) {
+        for (LocalDate d = first; !d.isAfter(last); d = d.plusDays(1)) {
             YearMonth month = YearMonth.from(d);
             rows.add(GatewayCostRows.row(
                     d,
@@ -65,6 +65,7 @@ public record SecretsFee(int secrets) {
     String basis(AwsPrices prices) {
         return secrets + (secrets == 1 ? " secret" : " secrets") + " the stack creates at $"
                 + prices.secretsManagerSecretPerMonth().toPlainString()
-                + " a month each, every day from the month's first day with calls to its last";
+                + " a month each, every day from the month's first day with calls to its last, or to the month's end once"
+                + " it has ended (every day of an ended month without calls)";
     }
 }
