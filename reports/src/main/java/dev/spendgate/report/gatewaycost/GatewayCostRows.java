@@ -158,7 +158,9 @@ public record GatewayCostRows(
         Objects.requireNonNull(month, "month");
         Objects.requireNonNull(now, "now");
         TreeMap<LocalDate, GatewayWork> days = daysWithCalls(workPerDay);
-        boolean ended = !now.atZone(ZoneOffset.UTC).toLocalDate().isBefore(month.plusMonths(1).atDay(1));
+        boolean ended = !now.atZone(ZoneOffset.UTC)
+                .toLocalDate()
+                .isBefore(month.plusMonths(1).atDay(1));
         if (!ended) {
             return days.isEmpty() ? List.of() : focusChargesFor(days, days.firstKey(), days.lastKey());
         }

@@ -31,7 +31,8 @@ class BoardLineTotalRoundingReviewTest {
                 CallProfile.measured(1, 4_000, 1024, false, CallProfile.Delivery.FIREHOSE),
                 GatewayCostModel.create(AwsPrices.US_EAST_1),
                 null,
-                new SecretsFee(0), new KmsKeyFee(0));
+                new SecretsFee(0),
+                new KmsKeyFee(0));
         List<FocusCharge> charges = rows.focusCharges(Map.of(LocalDate.of(2026, 11, 3), 1_000L));
         BigDecimal estimate = GatewayCostRows.total(charges);
         BigDecimal aiSpend = new BigDecimal("100.004");

@@ -189,7 +189,8 @@ class GatewayCostRowsTest {
             lmiCall,
             model,
             new GatewayCostRows.ManagedFleet(lmi, 12, "the deployment's instance type"),
-            new SecretsFee(0), new KmsKeyFee(0));
+            new SecretsFee(0),
+            new KmsKeyFee(0));
 
     @Test
     void focusCharges_managedInstances_fleetEveryDayOfTheSpanFeeAndRequestsToTheCent() {
@@ -270,7 +271,8 @@ class GatewayCostRowsTest {
     void focusCharges_standardLambda_unchangedByTheManagedMode() {
         Map<LocalDate, Long> calls = Map.of(LocalDate.of(2026, 11, 1), 1_000_000L, LocalDate.of(2026, 11, 30), 5L);
 
-        List<FocusCharge> charges = new GatewayCostRows(lmiCall, model, null, new SecretsFee(0), new KmsKeyFee(0)).focusCharges(calls);
+        List<FocusCharge> charges =
+                new GatewayCostRows(lmiCall, model, null, new SecretsFee(0), new KmsKeyFee(0)).focusCharges(calls);
 
         // only the two days with calls, Lambda duration priced, no EC2 row, the description as before
         assertThat(charges)
