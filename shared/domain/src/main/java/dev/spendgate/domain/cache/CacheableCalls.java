@@ -19,19 +19,24 @@ public final class CacheableCalls {
 
     /** Whether answers of this endpoint (as recorded: {@code chat.completions}, {@code messages}, ...) are kept. */
     public static boolean kept(String endpoint) {
-        return KEPT.contains(endpoint);
+        return endpoint != null && KEPT.contains(endpoint);
     }
 
     /** Whether a kept answer of this endpoint can be sent as the provider's stream. */
     public static boolean streamReplayed(String endpoint) {
-        return STREAM_REPLAYED.contains(endpoint);
+        return endpoint != null && STREAM_REPLAYED.contains(endpoint);
     }
 
     /**
      * Why the cache never answers such a call: {@code endpoint} (its answers are not kept) or {@code stream} (streamed,
-     * and not replayed as its stream); empty when a cache rule may answer it.
+     * and not replayed as its stream); empty when a cache rule may answer it. A record without its endpoint (hand-made,
+     * or damaged) is not known to be bypassed: empty, so the detectors and the replay judge it as they did before they
+     * asked.
      */
     public static Optional<String> bypass(String endpoint, boolean stream) {
+        if (endpoint == null) {
+            return Optional.empty();
+        }
         if (!kept(endpoint)) {
             return Optional.of("endpoint");
         }
