@@ -243,6 +243,9 @@ public final class ScheduledJobs extends Construct {
         reportEnv.put("SPENDGATE_PROXY_COMPUTE", props.proxyCompute().contextValue());
         if (props.proxyCompute() == SpendgateStackProps.ProxyCompute.MANAGED_INSTANCES) {
             reportEnv.put("SPENDGATE_PROXY_MAX_VCPUS", Integer.toString(props.proxyMaxVCpus()));
+            // the fleet is sized by the calls each environment takes at once, as the template sets it
+            reportEnv.put(
+                    "SPENDGATE_PROXY_CONCURRENCY_PER_ENVIRONMENT", Integer.toString(props.concurrencyPerEnvironment()));
             if (!props.proxyInstanceTypes().isEmpty()) {
                 reportEnv.put(
                         "SPENDGATE_PROXY_INSTANCE_TYPE",

@@ -34,13 +34,16 @@ record GatewayCostSettings(
         boolean managedInstances,
         String instanceType,
         int maxVCpus,
-        int secrets) {
+        int secrets,
+        int callsPerVCpu) {
 
     /** The instance type whose prices Spendgate carries; others are priced as it, and the rows say so. */
     static final ManagedInstancesPrices PRICED = ManagedInstancesPrices.US_EAST_1_M7G_LARGE;
     /**
      * The fleet as the README's LMI cost table sizes it: three instances at least, 13.6 ms of CPU a call (measured,
-     * {@code bench/deployed.sh}) at a 50 % CPU target, Lambda's Java default of 32 calls per vCPU. NAT gateways are
+     * {@code bench/deployed.sh}) at a 50 % CPU target, 32 calls per vCPU (Lambda's Java default, which the stack writes
+     * into the template unless {@code proxyConcurrencyPerEnvironment} says otherwise:
+     * {@code SPENDGATE_PROXY_CONCURRENCY_PER_ENVIRONMENT}). NAT gateways are
      * the customer's VPC's and not counted (0 here).
      */
     static final int MIN_INSTANCES = 3;
@@ -48,6 +51,8 @@ record GatewayCostSettings(
     static final BigDecimal CPU_MS_PER_CALL = new BigDecimal("13.6");
     static final BigDecimal CPU_TARGET = new BigDecimal("0.5");
     static final int CALLS_PER_VCPU = 32;
+    /** Memory of a managed-instances environment per vCPU: Lambda's default, which the stack keeps. */
+    static final int MEMORY_MB_PER_VCPU = 2048;
 
     static GatewayCostSettings fromEnv(Map<String, String> env) {
         String memory = env.get("SPENDGATE_PROXY_MEMORY_MB");
@@ -77,8 +82,17 @@ record GatewayCostSettings(
                 throw new IllegalStateException("SPENDGATE_PROXY_MAX_VCPUS must be at least 1, was " + vcpus);
             }
         }
+        int memoryMb = number(env, "SPENDGATE_PROXY_MEMORY_MB", memory);
+        int callsPerVCpu = CALLS_PER_VCPU;
+        String perEnvironment = env.get("SPENDGATE_PROXY_CONCURRENCY_PER_ENVIRONMENT");
+        if (managed && perEnvironment != null && !perEnvironment.isBlank()) {
+            // an environment has a vCPU per 2 GiB of the function's memory (Lambda's default ratio, the stack's)
+            int vCpus = Math.max(1, memoryMb / MEMORY_MB_PER_VCPU);
+            callsPerVCpu =
+                    Math.max(1, number(env, "SPENDGATE_PROXY_CONCURRENCY_PER_ENVIRONMENT", perEnvironment) / vCpus);
+        }
         return new GatewayCostSettings(
-                number(env, "SPENDGATE_PROXY_MEMORY_MB", memory),
+                memoryMb,
                 arch.equals("arm64"),
                 number(
                         env,
@@ -94,8 +108,8 @@ record GatewayCostSettings(
                 number(
                         env,
                         "SPENDGATE_GATEWAY_COST_SECRETS",
-                        env.getOrDefault(
-                                "SPENDGATE_GATEWAY_COST_SECRETS", Integer.toString(SecretsFee.STACK_SECRETS))));
+                        env.getOrDefault("SPENDGATE_GATEWAY_COST_SECRETS", Integer.toString(SecretsFee.STACK_SECRETS))),
+                callsPerVCpu);
     }
 
     /**
@@ -116,7 +130,7 @@ record GatewayCostSettings(
         }
         // a call holds its slot for the LLM call and the gateway's own time, as the README's table sizes the fleet
         ManagedInstancesModel.Fleet fleet = new ManagedInstancesModel.Fleet(
-                MIN_INSTANCES, CPU_MS_PER_CALL, CPU_TARGET, CALLS_PER_VCPU, profile.billedMillis(), 0, 0);
+                MIN_INSTANCES, CPU_MS_PER_CALL, CPU_TARGET, callsPerVCpu, profile.billedMillis(), 0, 0);
         ManagedInstancesModel model = ManagedInstancesModel.create(services, PRICED, fleet);
         return new GatewayCostRows(
                 profile,

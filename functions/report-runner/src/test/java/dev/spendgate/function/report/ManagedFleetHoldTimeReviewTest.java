@@ -39,4 +39,25 @@ class ManagedFleetHoldTimeReviewTest {
         // 4 x $0.0816 x 24 h
         assertThat(ec2.billedCost()).isEqualByComparingTo("7.8336");
     }
+
+    /** A deployment set to 16 calls an environment (2048 MB: one vCPU) needs twice the slots: 7 instances, not 4. */
+    @Test
+    void rows_deploymentsConcurrencyPerEnvironment_sizesTheFleet() {
+        GatewayCostSettings settings = GatewayCostSettings.fromEnv(Map.of(
+                "SPENDGATE_PROXY_MEMORY_MB", "2048",
+                "SPENDGATE_PROXY_ARCHITECTURE", "arm64",
+                "SPENDGATE_PROXY_COMPUTE", "managed-instances",
+                "SPENDGATE_PROXY_INSTANCE_TYPE", "m7g.large",
+                "SPENDGATE_PROXY_MAX_VCPUS", "24",
+                "SPENDGATE_PROXY_CONCURRENCY_PER_ENVIRONMENT", "16"));
+        // 2 vCPU x 16 slots x 86,400 s / 4.053 s = 682,161 calls an instance a day: 4.1 million need 7
+        var charges = settings.rows().focusCharges(Map.of(LocalDate.of(2026, 11, 2), 4_100_000L));
+
+        FocusCharge ec2 = charges.stream()
+                .filter(c -> c.provider().endsWith(GatewayCostRows.EC2_SERVICE))
+                .findFirst()
+                .orElseThrow();
+        // 7 x $0.0816 x 24 h
+        assertThat(ec2.billedCost()).isEqualByComparingTo("13.7088");
+    }
 }
