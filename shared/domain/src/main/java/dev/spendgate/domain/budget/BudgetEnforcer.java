@@ -1151,8 +1151,9 @@ public final class BudgetEnforcer implements AutoCloseable {
             }
             // Once per budget and threshold of each limit: raised (or lowered), the budget alerts again at the new
             // limit's thresholds; two budgets sharing the item (feature:* and feature:chatbot) alert each.
-            String key = "alert#" + itemKey + "#" + threshold + "#limit-"
-                    + policy.limitUsd().stripTrailingZeros().toPlainString() + "#policy-" + policy.id();
+            String unnamed = "alert#" + itemKey + "#" + threshold + "#limit-"
+                    + policy.limitUsd().stripTrailingZeros().toPlainString();
+            String key = unnamed + "#policy-" + policy.id();
             // The shared marker decides which instance alerts; this instance asks it once per threshold and period.
             if (askedMarker.contains(key)) {
                 continue;
@@ -1168,7 +1169,6 @@ public final class BudgetEnforcer implements AutoCloseable {
             boolean first = marker.markOnce(key, expires);
             if (first) {
                 // sent by a version whose markers did not name the budget (before 2026-12-06): not again at upgrade
-                String unnamed = key.substring(0, key.lastIndexOf("#policy-"));
                 first = !marker.isMarked(unnamed);
             }
             if (askedMarker.size() > 100_000) {
