@@ -851,7 +851,7 @@ public final class BudgetEnforcer implements AutoCloseable {
                 return Attempt.storeError(amount);
             }
             for (Result result : refused) {
-                alertOnRefusal(result, now);
+                alertOnRefusal(result, amount, now);
             }
             Result tightest = refused.stream()
                     .min(Comparator.comparing(
@@ -1102,13 +1102,58 @@ public final class BudgetEnforcer implements AutoCloseable {
      * spent refuses every call of a block budget, so no settlement would ever send the new limit's alerts. The
      * refusal's state is the whole budget's (every shard refused). Once per threshold and limit, as ever.
      */
-    private void alertOnRefusal(Result refused, Instant now) {
+    private void alertOnRefusal(Result refused, BigDecimal amount, Instant now) {
         try {
             for (Reservation r : refused.members) {
                 alertIfCrossed(r, refused.state, true, now);
             }
         } catch (RuntimeException e) {
             // the call is refused all the same; the alert waits for the next refusal or settlement
+        }
+        for (Reservation r : refused.binding) {
+            try {
+                noticeFirstRefusal(r, refused.state, amount, now);
+            } catch (RuntimeException e) {
+                // the call is refused all the same; the notice waits for the next refusal
+            }
+        }
+    }
+
+    /**
+     * Sends a block budget's {@link RefusalNotice} at the first call it refuses in a period, once across instances (a
+     * marker per budget, period and limit, as the thresholds' alerts): it can refuse before any threshold is crossed.
+     * A degrade budget's refusal degrades the call first, so it sends none; nor does a budget spent to its limit whose
+     * 100 % alert tells the same.
+     */
+    private void noticeFirstRefusal(Reservation r, BudgetState state, BigDecimal amount, Instant now) {
+        BudgetPolicy policy = r.policy();
+        if (policy.mode() != BudgetPolicy.Mode.BLOCK) {
+            return;
+        }
+        String key = "refused#" + policy.itemKey(r.scopeValue(), now) + "#limit-"
+                + policy.limitUsd().stripTrailingZeros().toPlainString() + "#policy-" + policy.id();
+        if (askedMarker.contains(key)) {
+            return;
+        }
+        Instant end = policy.period().end(now, policy.zone());
+        boolean first =
+                marker.markOnce(key, end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS));
+        askedMarker.add(key);
+        if (first) {
+            boolean sharded = policy.shards() > 1;
+            BigDecimal spent = sharded ? totalSpent(policy, r.scopeValue(), now) : state.spent();
+            if (spent.compareTo(policy.limitUsd()) >= 0
+                    && policy.alertAt().stream().anyMatch(t -> t >= 100)) {
+                return; // spent to the limit: its 100 % alert, judged at this refusal, says so
+            }
+            alerts.send(RefusalNotice.of(
+                    policy,
+                    r.scopeValue(),
+                    policy.period().key(now, policy.zone()),
+                    spent,
+                    sharded ? null : state.reserved(),
+                    amount,
+                    end));
         }
     }
 

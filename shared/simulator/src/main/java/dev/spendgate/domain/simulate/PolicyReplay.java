@@ -453,6 +453,11 @@ public final class PolicyReplay implements AutoCloseable {
                 trip(alert.policyId(), alert.scopeValue(), "reached", alert.at());
             }
         }
+
+        @Override
+        public void send(Notice notice) {
+            // a block budget's first refusal: the replay counts its refusals itself
+        }
     }
 
     private static final class MutableClock extends Clock {
