@@ -51,6 +51,9 @@ public final class Price {
             return billedRefusal(ctx);
         }
         String served = ctx.api().modelServed(tracked.modelServed(), ctx.modelForwarded());
+        if (ctx.provider().azure() != null) {
+            served = ctx.provider().azure().modelServed(served, ctx.modelForwarded());
+        }
         String modelServed = served == null || served.length() <= RequestLimits.MAX_MODEL_LENGTH
                 ? served
                 : served.substring(0, RequestLimits.MAX_MODEL_LENGTH);

@@ -187,5 +187,19 @@ public record Provider(
         public String deployment(String model) {
             return deployments.getOrDefault(model, model);
         }
+
+        /**
+         * The model a response that names {@code reported} served. Azure's Responses API names the deployment the call
+         * went to, not its model ("the Responses API ... returns only the deployment name, response.model =
+         * "gpt-5-01"", where Chat Completions returns {@code gpt-5-2025-08-07}: learn.microsoft.com/en-us/answers,
+         * 2026-01-02): that name is the model this mapping deploys under it. Any other name is the model served.
+         */
+        public String modelServed(String reported, String modelForwarded) {
+            if (reported == null || modelForwarded == null) {
+                return reported;
+            }
+            String deployment = deployment(modelForwarded);
+            return reported.equals(deployment) && !deployment.equals(modelForwarded) ? modelForwarded : reported;
+        }
     }
 }

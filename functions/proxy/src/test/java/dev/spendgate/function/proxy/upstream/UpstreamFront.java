@@ -48,15 +48,16 @@ public final class UpstreamFront implements AutoCloseable {
     }
 
     /**
-     * Azure OpenAI: {@code /openai/deployments/{deployment}/{chat/completions|embeddings}?api-version=..} with an
-     * {@code api-key} header equal to {@code key}.
+     * Azure OpenAI: {@code /openai/deployments/{deployment}/{chat/completions|embeddings}?api-version=..} and
+     * {@code /openai/responses?api-version=..} (the deployment in the body's model), with an {@code api-key} header
+     * equal to {@code key}.
      */
     public static UpstreamFront azure(FakeLlmUpstream fake, String key) {
         return start(
                 fake,
                 path -> path.matches("/openai/deployments/[^/]+/(chat/completions|embeddings)")
                         ? "/v1/" + path.replaceFirst("/openai/deployments/[^/]+/", "")
-                        : null,
+                        : path.equals("/openai/responses") ? "/v1/responses" : null,
                 exchange -> key.equals(exchange.getRequestHeaders().getFirst("api-key"))
                         && exchange.getRequestHeaders().getFirst("Authorization") == null
                         && exchange.getRequestURI().getRawQuery() != null
