@@ -4,6 +4,7 @@ import dev.spendgate.domain.pricing.CatalogFreshness;
 import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
+import dev.spendgate.function.proxy.SettingNames;
 import dev.spendgate.function.proxy.local.LocalGatewayRuntime;
 import dev.spendgate.function.proxy.local.LocalGatewayServer;
 import dev.spendgate.function.proxy.local.ServerLimits;

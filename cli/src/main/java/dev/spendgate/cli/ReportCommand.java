@@ -8,6 +8,7 @@ import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.function.proxy.SettingNames;
 import dev.spendgate.report.MonthlyReport;
 import dev.spendgate.report.ReportEnvironment;
 import dev.spendgate.report.email.SmtpMailTransport;

@@ -2,6 +2,7 @@ package dev.spendgate.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.spendgate.function.proxy.SettingNames;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package dev.spendgate.infra;
 
+import dev.spendgate.function.proxy.SettingNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -484,6 +485,14 @@ public final class SpendgateStackProps {
         }
         if (STACK_SETTINGS.contains(name)) {
             throw new IllegalArgumentException(name + " is set by the stack itself");
+        }
+        if (!SettingNames.known().contains(name)) {
+            // misspelt, the proxy would ignore it and run on the default the operator meant to change
+            throw new IllegalArgumentException("proxyEnvironment names " + name + ", a setting Spendgate does not read"
+                    + SettingNames.closest(name)
+                            .map(k -> "; did you mean " + k + "?")
+                            .orElse("")
+                    + " (README \"Configuration\" lists the settings)");
         }
     }
 

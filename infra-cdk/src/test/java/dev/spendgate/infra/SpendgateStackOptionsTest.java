@@ -139,6 +139,18 @@ class SpendgateStackOptionsTest {
         assertThat(proxyProps(plain).proxyEnvironment()).isEqualTo(plain);
     }
 
+    @Test
+    void proxyEnvironment_misspeltSetting_isRefusedAtSynth_withTheSettingMeant() {
+        assertThatThrownBy(() -> proxyProps(Map.of("SPENDGATE_KEY_CALLS_PER_MINUT", "600")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "proxyEnvironment names SPENDGATE_KEY_CALLS_PER_MINUT, a setting Spendgate does not read;"
+                                + " did you mean SPENDGATE_KEY_CALLS_PER_MINUTE? (README \"Configuration\" lists the settings)");
+        assertThatThrownBy(() -> proxyProps(Map.of("SPENDGATE_NIGHTLY_MODE", "on")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("SPENDGATE_NIGHTLY_MODE, a setting Spendgate does not read (README");
+    }
+
     private static SpendgateStackProps proxyProps(Map<String, String> proxyEnvironment) {
         return SpendgateStackProps.builder()
                 .proxyCode(Path.of("."))

@@ -1,4 +1,4 @@
-package dev.spendgate.cli;
+package dev.spendgate.function.proxy;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,21 +17,23 @@ import java.util.TreeSet;
 /**
  * The {@code SPENDGATE_*} environment variables Spendgate reads, and what to tell an operator who set another one: a
  * misspelt setting (the budgets table's name in the singular, the flush interval without its unit) is otherwise
- * ignored without a word, and the gateway runs on the default the operator meant to change.
+ * ignored without a word, and the gateway runs on the default the operator meant to change. The CLI warns of them at
+ * start; the stack refuses them in {@code proxyEnvironment}. The list is checked against the sources by the CLI's
+ * {@code SettingNamesTest}: a new setting goes in {@code setting-names.txt} beside this class.
  */
-final class SettingNames {
+public final class SettingNames {
     private static final String PREFIX = "SPENDGATE_";
     private static final Set<String> KNOWN = load();
 
     private SettingNames() {}
 
     /** The names Spendgate reads, sorted. */
-    static Set<String> known() {
+    public static Set<String> known() {
         return KNOWN;
     }
 
     /** One warning per {@code SPENDGATE_*} variable in {@code env} that no part of Spendgate reads, sorted by name. */
-    static List<String> warnings(Map<String, String> env) {
+    public static List<String> warnings(Map<String, String> env) {
         List<String> warnings = new ArrayList<>();
         for (String name : new TreeSet<>(env.keySet())) {
             if (!name.startsWith(PREFIX) || KNOWN.contains(name)) {
@@ -45,7 +47,7 @@ final class SettingNames {
     }
 
     /** The known name nearest to {@code name}, when it is near enough to be the one meant. */
-    static Optional<String> closest(String name) {
+    public static Optional<String> closest(String name) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String known : KNOWN) {
@@ -82,7 +84,7 @@ final class SettingNames {
     private static Set<String> load() {
         InputStream in = SettingNames.class.getResourceAsStream("setting-names.txt");
         if (in == null) {
-            throw new IllegalStateException("setting-names.txt is missing from the CLI's jar");
+            throw new IllegalStateException("setting-names.txt is missing from the proxy's jar");
         }
         Set<String> names = new TreeSet<>();
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
