@@ -372,4 +372,58 @@ class CliCronScriptingReviewTest {
         // refuses it in a key's name ("a right-to-left override would show the row's columns in another order")
         assertThat(r.out()).doesNotContain("\u202E").contains("gpt-4o\\u202E");
     }
+
+    @Test
+    @Disabled("DEFECT R26C-10: reconcile overwrites the emailed report's reconciliation.csv its manifest vouches for")
+    void reconcile_afterTheMonthlyReport_leavesTheReportsReconciliationAsItsManifestListsIt() throws Exception {
+        writeNovemberCalls();
+        long start = LocalDate.of(2026, 11, 2).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
+        Path costs = Files.writeString(
+                dir.resolve("openai-costs.json"),
+                "{\"object\":\"page\",\"has_more\":false,\"next_page\":null,\"data\":[{\"object\":\"bucket\","
+                        + "\"start_time\":" + start + ",\"end_time\":" + (start + 86_400) + ",\"results\":["
+                        + ReconcileCommandTest.cost("gpt-4o-mini-2024-07-18, input", "0.50", "usd") + "]}]}");
+        CliRun report = CliRun.of(
+                "report",
+                "--month",
+                "2026-11",
+                "--no-email",
+                "--openai",
+                costs.toString(),
+                "--data-dir",
+                dir.toString());
+        assertThat(report.code()).as(report.err()).isZero();
+        Path month = dir.resolve("reports/2026-11");
+        String listed = null;
+        for (com.fasterxml.jackson.databind.JsonNode f : ReportDataQualityTest.JSON
+                .readTree(month.resolve("manifest.json").toFile())
+                .path("files")) {
+            if (f.path("name").asText().equals("reconciliation.csv")) {
+                listed = f.path("sha256").asText();
+            }
+        }
+        assertThat(listed)
+                .as("the report's manifest lists its reconciliation.csv")
+                .isNotNull();
+
+        // later, someone checks the month again with a looser threshold, as the README's example runs it
+        CliRun r = CliRun.of(
+                "reconcile",
+                "--month",
+                "2026-11",
+                "--openai",
+                costs.toString(),
+                "--threshold",
+                "50",
+                "--data-dir",
+                dir.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        // the month's folder no longer holds the file the report wrote and emailed: the console marks it "not part
+        // of the last complete run", as a failed run's file, and nothing said it was replaced
+        String now = java.util.HexFormat.of()
+                .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(month.resolve("reconciliation.csv"))));
+        assertThat(now).as(r.out()).isEqualTo(listed);
+    }
 }
