@@ -8,8 +8,10 @@ import dev.spendgate.domain.routing.GatewayPolicy;
 import dev.spendgate.domain.routing.GatewayPolicyStore;
 import dev.spendgate.domain.routing.RouteRule;
 import dev.spendgate.domain.simulate.GatewayPolicyReplay;
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.domain.waste.Finding;
 import dev.spendgate.domain.waste.Governance;
 import dev.spendgate.domain.waste.WasteAnalyzer;
@@ -222,8 +224,16 @@ final class AdvisorCommand {
             Map<String, long[]> calls = new LinkedHashMap<>();
             Map<String, BigDecimal> recovered = new LinkedHashMap<>();
             RouteCounterfactual counterfactual = new RouteCounterfactual(CallPricer.create(catalog));
+            // a record whose cost usage, waste and the monthly report quarantine credits no rule either
+            CostCheck check = CostCheck.against(catalog);
+            Map<CostCheck.Reason, Long> quarantined = new java.util.EnumMap<>(CostCheck.Reason.class);
             UsageLogReader.ReadStats stats = UsageLogReader.create(new FileSystemObjectStore(dir.dataDir))
                     .read(start, end, (UsageRecord r) -> {
+                        Optional<CostCheck.Reason> reason = check.check(r);
+                        if (reason.isPresent()) {
+                            quarantined.merge(reason.get(), 1L, Long::sum);
+                            return;
+                        }
                         UsageRecord.Optimization o = r.optimization();
                         if (o.routedBy() != null && routes.containsKey(o.routedBy()) && r.costUsd() != null) {
                             RouteRule rule = routes.get(o.routedBy());
@@ -263,6 +273,10 @@ final class AdvisorCommand {
                                 : usd(recovered.getOrDefault(key, BigDecimal.ZERO)));
             }
             table.print(out);
+            if (!quarantined.isEmpty()) {
+                out.println("Left out: " + UsageSummary.quarantinedSentenceByReason(quarantined)
+                        + ", in no figure above, as the monthly report quarantines them.");
+            }
             ReadWarnings.print(out, stats);
             out.flush();
             return 0;

@@ -198,7 +198,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-7: advisor status credits a rule with a routed call whose cost the report quarantines")
     void advisorStatus_routedCallWithAQuarantinedCost_leftOutAsByEveryOtherCommand() throws Exception {
         Files.createDirectories(dir.resolve("policy"));
         Files.writeString(dir.resolve("policy/gateway-policy.json"), """
