@@ -103,7 +103,7 @@ final class ReconcileCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.println("Reconciliation for " + m + " (" + r.lines().size() + " lines) in " + csv + ":");
         o.println(String.format(
-                "  %-10s %14s %14s %14s %14s %14s %14s %12s",
+                "  %-10s %14s %14s %14s %14s %14s %14s %14s %12s",
                 "provider",
                 "billed",
                 "metered",
@@ -111,20 +111,23 @@ final class ReconcileCommand implements Callable<Integer> {
                 "price drift",
                 "never metered",
                 "unexplained",
-                "unexpl. %"));
+                "sum of |lines|",
+                "|lines| %"));
         for (BillSource s : BillSource.values()) {
             Reconciliation.Totals t = r.totals().get(s);
             if (t == null) {
                 continue;
             }
             o.println(String.format(
-                    "  %-10s %14s %14s %14s %14s %14s %14s %11s%%",
+                    "  %-10s %14s %14s %14s %14s %14s %14s %14s %11s%%",
                     s.id(),
                     Money.usd(t.billedUsd()),
                     Money.usd(t.meteredUsd().subtract(t.meteredWithoutProviderDataUsd())),
                     Money.usd(t.notSeenUsd()),
                     Money.usd(t.priceDriftUsd()),
                     Money.usd(t.neverMeteredUsd()),
+                    // reconciliation.csv's unexplained_usd, then unexplained_abs_usd (the share rests on it)
+                    Money.usd(t.unexplainedUsd()),
                     Money.usd(t.unexplainedAbsUsd()),
                     t.unexplainedPercent().toPlainString()));
         }

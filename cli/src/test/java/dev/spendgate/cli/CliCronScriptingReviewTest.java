@@ -264,7 +264,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-8: reconcile prints unexplained $2.00 where its reconciliation.csv (and the PDF) say 0")
     void reconcile_offsettingLineDifferences_consoleUnexplainedIsTheFilesUnexplained() throws Exception {
         // two calls on 2 November: gpt-4o-mini, 1,000,000 input tokens = $0.15; gpt-4o, 1,000,000 input = $2.50
         Instant t = Instant.parse("2026-11-02T10:00:00Z");

@@ -108,13 +108,15 @@ public final class ReconciliationSection {
         out.heading("Reconciliation with provider bills");
         out.paragraph("Each provider's own cost data compared with the gateway's metered cost per UTC day, provider and"
                 + " model, through " + rec.through() + ". Billed = metered + not seen by the gateway + never metered"
-                + " + price drift + rounding + unexplained, to the cent. Threshold for unexplained differences: "
+                + " + price drift + rounding + unexplained, to the cent. Unexpl. is the lines' unexplained differences"
+                + " summed with their signs; Sum |lines| sums them as absolute values, so opposite lines do not cancel,"
+                + " and the status rests on it. Threshold: Sum |lines| at most "
                 + rec.thresholdPercent().stripTrailingZeros().toPlainString() + " % of a provider's bill.");
         List<String[]> rows = new ArrayList<>();
         for (BillSource s : BillSource.values()) {
             Reconciliation.Totals t = rec.totals().get(s);
             if (t == null) {
-                rows.add(new String[] {s.id(), ProviderBillRows.NO_BILL_DATA, "", "", "", "", "", "-"});
+                rows.add(new String[] {s.id(), ProviderBillRows.NO_BILL_DATA, "", "", "", "", "", "", "-"});
                 continue;
             }
             boolean matched = t.unexplainedPercent().compareTo(rec.thresholdPercent()) <= 0;
@@ -126,12 +128,14 @@ public final class ReconciliationSection {
                 Money.usd(t.neverMeteredUsd()),
                 Money.usd(t.priceDriftUsd()),
                 Money.usd(t.unexplainedUsd()),
+                // the verdict rests on the absolute sum: opposite lines do not cancel
+                Money.usd(t.unexplainedAbsUsd()),
                 matched ? "matched" : "CHECK"
             });
         }
         out.table(
                 rows,
-                new float[] {60, 65, 65, 60, 65, 60, 65, 55},
+                new float[] {44, 59, 59, 58, 58, 58, 58, 59, 42},
                 "Provider",
                 "Billed",
                 "Metered",
@@ -139,6 +143,7 @@ public final class ReconciliationSection {
                 "Never met.",
                 "Drift",
                 "Unexpl.",
+                "Sum |lines|",
                 "Status");
         Map<String, BigDecimal> byAccount = new TreeMap<>();
         for (FocusCharge c : r.billRows()) {

@@ -198,7 +198,7 @@ public final class ProviderBillRows {
                             + t.unexplainedPercent()
                                     .setScale(1, RoundingMode.HALF_UP)
                                     .toPlainString() + " %"
-                    : Money.usd(t.unexplainedAbsUsd()) + " unexplained ("
+                    : Money.usd(t.unexplainedAbsUsd()) + " unexplained, sum of |lines| ("
                             + t.unexplainedPercent()
                                     .setScale(1, RoundingMode.HALF_UP)
                                     .toPlainString() + " %)";

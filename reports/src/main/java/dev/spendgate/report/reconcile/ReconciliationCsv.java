@@ -21,6 +21,9 @@ import org.apache.commons.csv.CSVPrinter;
 /**
  * {@code reconciliation.csv}: one row per compared line, then one {@code provider_total} row per provider and a
  * {@code total} row. Columns are a promise to scripts (schema {@value #SCHEMA_VERSION}); amounts are exact USD.
+ * {@code unexplained_usd} is the signed sum of the lines' unexplained differences (opposite lines cancel);
+ * {@code unexplained_abs_usd}, the last column (added after the others, so schema 1 stands), is the sum of their
+ * absolute values, the figure the threshold, the console and the alarms rest on.
  */
 public final class ReconciliationCsv {
     public static final int SCHEMA_VERSION = 1;
@@ -49,7 +52,8 @@ public final class ReconciliationCsv {
             "gateway_output_tokens",
             "implied_usd_per_mtok",
             "catalog_usd_per_mtok",
-            "data_quality");
+            "data_quality",
+            "unexplained_abs_usd");
 
     private ReconciliationCsv() {}
 
@@ -67,6 +71,7 @@ public final class ReconciliationCsv {
             BigDecimal billed = BigDecimal.ZERO;
             BigDecimal metered = BigDecimal.ZERO;
             BigDecimal[] parts = {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO};
+            BigDecimal unexplainedAbs = BigDecimal.ZERO;
             for (BillSource s : BillSource.values()) {
                 Reconciliation.Totals t = r.totals().get(s);
                 if (t == null) {
@@ -83,7 +88,8 @@ public final class ReconciliationCsv {
                         new BigDecimal[] {
                             t.notSeenUsd(), t.priceDriftUsd(), t.neverMeteredUsd(), t.roundingUsd(), t.unexplainedUsd()
                         },
-                        "billed from " + origins.getOrDefault(s, s.id()) + "; unexplained " + t.unexplainedPercent()
+                        "billed from " + origins.getOrDefault(s, s.id()) + "; unexplained (sum of |lines|) "
+                                + t.unexplainedPercent()
                                 + (t.hasCredits()
                                         ? " % of charges before credits (threshold "
                                         : " % of billed (threshold ")
@@ -92,7 +98,8 @@ public final class ReconciliationCsv {
                                 + (t.meteredWithoutProviderDataUsd().signum() != 0
                                         ? "; " + plain(t.meteredWithoutProviderDataUsd())
                                                 + " USD metered on days without provider data left out"
-                                        : "")));
+                                        : ""),
+                        t.unexplainedAbsUsd()));
                 billed = billed.add(t.billedUsd());
                 metered = metered.add(m);
                 parts[0] = parts[0].add(t.notSeenUsd());
@@ -100,8 +107,10 @@ public final class ReconciliationCsv {
                 parts[2] = parts[2].add(t.neverMeteredUsd());
                 parts[3] = parts[3].add(t.roundingUsd());
                 parts[4] = parts[4].add(t.unexplainedUsd());
+                unexplainedAbs = unexplainedAbs.add(t.unexplainedAbsUsd());
             }
-            csv.printRecord(totalRow("total", "", billed, metered, "", parts, r.month() + " through " + r.through()));
+            csv.printRecord(totalRow(
+                    "total", "", billed, metered, "", parts, r.month() + " through " + r.through(), unexplainedAbs));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -137,6 +146,7 @@ public final class ReconciliationCsv {
         v.add(prices(l.impliedUsdPerMillion()));
         v.add(prices(l.catalogUsdPerMillion()));
         v.add(CsvText.cell(l.dataQuality()));
+        v.add(plain(l.unexplainedUsd().abs()));
         return v;
     }
 
@@ -147,7 +157,8 @@ public final class ReconciliationCsv {
             BigDecimal metered,
             String explanation,
             BigDecimal[] parts,
-            String quality) {
+            String quality,
+            BigDecimal unexplainedAbs) {
         List<Object> v = new ArrayList<>();
         v.add(SCHEMA_VERSION);
         v.add(type);
@@ -168,6 +179,7 @@ public final class ReconciliationCsv {
             v.add("");
         }
         v.add(quality);
+        v.add(plain(unexplainedAbs));
         return v;
     }
 

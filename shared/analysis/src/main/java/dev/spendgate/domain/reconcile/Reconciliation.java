@@ -30,14 +30,18 @@ public record Reconciliation(
         warnings = List.copyOf(warnings);
     }
 
-    /** The providers whose unexplained difference is above the threshold, in a sentence each. */
+    /**
+     * The providers whose unexplained difference is above the threshold, in a sentence each: the lines' unexplained
+     * differences summed as absolute values ({@link Totals#unexplainedAbsUsd()}, "sum of |lines|"), which the share
+     * rests on, not the signed {@link Totals#unexplainedUsd()} the CSV's {@code unexplained_usd} holds.
+     */
     public List<String> alarms() {
         return totals.values().stream()
                 .filter(t -> t.unexplainedPercent().compareTo(thresholdPercent) > 0)
                 .sorted(java.util.Comparator.comparing(t -> t.source().ordinal()))
                 .map(t -> t.source().id() + ": unexplained "
                         + t.unexplainedAbsUsd().setScale(2, RoundingMode.HALF_UP)
-                        + " USD is " + t.unexplainedPercent() + " % of "
+                        + " USD (sum of |lines|) is " + t.unexplainedPercent() + " % of "
                         + (t.hasCredits()
                                 ? t.chargedUsd().setScale(2, RoundingMode.HALF_UP) + " USD charged before credits ("
                                         + t.billedUsd().setScale(2, RoundingMode.HALF_UP) + " USD billed; threshold "
