@@ -1,13 +1,16 @@
 package dev.spendgate.cli;
 
+import dev.spendgate.domain.io.DisplayControls;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A plain-text table with columns padded to their widest cell. Control characters in a cell (a line break or ESC in a
- * model name an older gateway recorded) are printed escaped ({@code \n}, {@code \u001B}), so one row stays one line
- * and nothing reaches the terminal as a command.
+ * model name an older gateway recorded) and bidirectional formatting characters (a right-to-left override, U+202E,
+ * that an earlier gateway kept in a model name) are printed escaped ({@code \n}, {@code \u001B},
+ * {@code \u202E}: {@link DisplayControls}), so one row stays one line, its columns show in their order, and nothing
+ * reaches the terminal as a command.
  */
 final class Table {
     private final List<String[]> rows = new ArrayList<>();
@@ -34,7 +37,7 @@ final class Table {
     }
 
     static String escape(String cell) {
-        if (cell == null || cell.chars().noneMatch(Character::isISOControl)) {
+        if (cell == null || !DisplayControls.hasControl(cell)) {
             return cell;
         }
         StringBuilder out = new StringBuilder(cell.length() + 8);
@@ -45,7 +48,7 @@ final class Table {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (Character.isISOControl(c)) {
+                    if (DisplayControls.isControl(c)) {
                         out.append(String.format("\\u%04X", (int) c));
                     } else {
                         out.append(c);

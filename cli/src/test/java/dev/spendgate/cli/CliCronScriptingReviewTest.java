@@ -334,7 +334,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-9: a model name with a right-to-left override prints raw in usage, reordering its row")
     void usage_modelNameWithABidiOverride_printsItEscaped() throws IOException {
         Instant t = Instant.parse("2026-11-03T10:00:00Z");
         // what a key holder can send: the gateway refuses control characters in 'model', not U+202E; the provider

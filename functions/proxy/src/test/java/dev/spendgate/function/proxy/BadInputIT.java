@@ -84,6 +84,26 @@ class BadInputIT {
     }
 
     @Test
+    void modelWithARightToLeftOverride_is400NamingModelAndNothingIsForwarded() throws Exception {
+        // recorded, the name would show the rest of its `usage` row (its figures) in another order in a terminal
+        HttpResponse<String> response = gw.send(gw.post(
+                "/v1/chat/completions", "{\"model\":\"gpt-4o\\u202E  00.0  1  \",\"max_tokens\":1,\"messages\":[]}"));
+
+        assertThat(gw.upstream.requestCount()).isZero();
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertThat(error.get("param").asText()).isEqualTo("model");
+        assertThat(error.get("message").asText()).contains("bidirectional formatting characters");
+        assertRecorded(response, 400);
+        assertThat(gw.record(response.headers()
+                                .firstValue(Gateway.REQUEST_ID_HEADER)
+                                .orElseThrow())
+                        .modelRequested())
+                .as("the refused name is not kept")
+                .isNull();
+    }
+
+    @Test
     void nonBooleanStream_is400NamingStream() throws Exception {
         HttpResponse<String> response =
                 gw.send(gw.post("/v1/chat/completions", "{\"model\":\"gpt-4o\",\"stream\":\"yes\",\"messages\":[]}"));

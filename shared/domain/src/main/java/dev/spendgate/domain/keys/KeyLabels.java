@@ -1,11 +1,13 @@
 package dev.spendgate.domain.keys;
 
+import dev.spendgate.domain.io.DisplayControls;
+
 /**
  * The rules for a proxy key's name and owner, the same for {@code keys create} and {@code POST /admin/keys}: a name of
  * 1-128 characters, an owner of at most 256, and neither with a control character (a line break would split the row
  * of {@code keys list} or the console's table a script reads) nor a bidirectional formatting character (U+061C,
  * U+200E, U+200F, U+202A-U+202E, U+2066-U+2069: a right-to-left override would show {@code keys list}'s columns, or
- * another key's name, in an order that is not the stored one).
+ * another key's name, in an order that is not the stored one); both lists are {@link DisplayControls}'s.
  */
 public final class KeyLabels {
     public static final int MAX_NAME = 128;
@@ -24,14 +26,6 @@ public final class KeyLabels {
     }
 
     private static boolean hasControl(String value) {
-        return value.chars().anyMatch(c -> Character.isISOControl(c) || isBidiControl(c));
-    }
-
-    private static boolean isBidiControl(int c) {
-        return c == 0x061C
-                || c == 0x200E
-                || c == 0x200F
-                || (c >= 0x202A && c <= 0x202E)
-                || (c >= 0x2066 && c <= 0x2069);
+        return DisplayControls.hasControl(value);
     }
 }

@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.io.DisplayControls;
 import java.math.BigDecimal;
 import java.util.Optional;
 
@@ -8,7 +9,8 @@ import java.util.Optional;
  * The request values a budget's worst case rests on, checked before anything is estimated or forwarded: the output
  * caps ({@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens}, Bedrock's {@code
  * inferenceConfig.maxTokens} and the invoke bodies' caps) and {@code n} must be positive whole numbers within sane
- * bounds, {@code model} at most {@value #MAX_MODEL_LENGTH} characters without control characters and the service tier asked for ({@code
+ * bounds, {@code model} at most {@value #MAX_MODEL_LENGTH} characters without control or bidirectional formatting
+ * characters ({@link DisplayControls}) and the service tier asked for ({@code
  * service_tier}, Converse's {@code serviceTier.type}) at most {@value #MAX_SERVICE_TIER_LENGTH}, without control
  * characters, since both are kept in every record. A bad value is a 400 naming the field, never a store error, a record
  * too large for the usage log or a budget admitted at the wrong price.
@@ -45,12 +47,15 @@ public final class RequestLimits {
 
     /** The first value out of bounds, or empty when the body's caps, {@code n} and model are acceptable. */
     public static Optional<Invalid> check(JsonNode body, String model) {
-        if (model != null && (model.length() > MAX_MODEL_LENGTH || hasControlCharacter(model))) {
-            // a line break or ESC in a kept name would forge rows of `usage` tables and reach operators' terminals
+        if (model != null && (model.length() > MAX_MODEL_LENGTH || DisplayControls.hasControl(model))) {
+            // a line break or ESC in a kept name would forge rows of `usage` tables and reach operators' terminals; a
+            // right-to-left override (U+202E) would show the rest of its row in another order
             return Optional.of(new Invalid(
                     "model",
                     "'model' must be at most " + MAX_MODEL_LENGTH
-                            + " characters without control characters; it is kept in every record."));
+                            + " characters without control characters or bidirectional formatting characters"
+                            + " (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069); it is kept in every"
+                            + " record."));
         }
         for (String[] path : SERVICE_TIERS) {
             JsonNode value = at(body, path);
