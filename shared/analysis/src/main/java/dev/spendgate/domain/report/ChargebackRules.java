@@ -110,23 +110,24 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
         }
         known(root, "", TOP_KEYS);
         JsonNode s = root.path("suspense");
-        if (s.isObject()) {
-            known(s, "suspense", ACCOUNT_KEYS);
+        Account suspense;
+        try {
+            if (absent(s)) {
+                suspense = NONE.suspense();
+            } else {
+                known(object(s, "the suspense account"), "", ACCOUNT_KEYS);
+                suspense = account(s);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("suspense: " + e.getMessage());
         }
-        Account suspense = s.isObject()
-                ? new Account(
-                        s.path("gl_account").asText(null), s.path("cost_centre").asText(null))
-                : NONE.suspense();
         List<Rule> rules = new ArrayList<>();
         int i = 0;
-        for (JsonNode r : root.path("rules")) {
+        for (JsonNode r : array(root, "rules")) {
             try {
+                object(r, "a rule");
                 known(r, "", RULE_KEYS);
-                rules.add(new Rule(
-                        match(r),
-                        new Account(
-                                r.path("gl_account").asText(null),
-                                r.path("cost_centre").asText(null))));
+                rules.add(new Rule(match(r), account(r)));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("rules[" + i + "]: " + e.getMessage());
             }
@@ -134,10 +135,12 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
         }
         List<SharedRule> shared = new ArrayList<>();
         i = 0;
-        for (JsonNode r : root.path("shared")) {
+        for (JsonNode r : array(root, "shared")) {
             try {
+                object(r, "a shared rule");
                 known(r, "", SHARED_KEYS);
-                String method = r.path("allocation").asText("proportional");
+                String allocationText = text(r, "allocation");
+                String method = allocationText == null ? "proportional" : allocationText;
                 Allocation allocation =
                         switch (method) {
                             case "proportional" -> Allocation.PROPORTIONAL;
@@ -146,12 +149,8 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
                                 throw new IllegalArgumentException(
                                         "allocation must be proportional or fixed, got '" + method + "'");
                         };
-                Map<String, BigDecimal> shares = new LinkedHashMap<>();
-                r.path("shares")
-                        .fields()
-                        .forEachRemaining(f -> shares.put(
-                                f.getKey(), new BigDecimal(f.getValue().asText())));
-                String gl = r.path("gl_account").asText(null);
+                Map<String, BigDecimal> shares = shares(r);
+                String gl = text(r, "gl_account");
                 if (gl == null || gl.isBlank()) {
                     throw new IllegalArgumentException("gl_account must not be blank");
                 }
@@ -187,9 +186,88 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
     }
 
     private static Match match(JsonNode r) {
-        return new Match(
-                r.path("department").asText(null),
-                r.path("team").asText(null),
-                r.path("feature").asText(null));
+        return new Match(text(r, "department"), text(r, "team"), text(r, "feature"));
+    }
+
+    /** The account of a rule or of the suspense entry, each field a string. */
+    private static Account account(JsonNode node) {
+        return new Account(text(node, "gl_account"), text(node, "cost_centre"));
+    }
+
+    /** Absent or JSON null. */
+    private static boolean absent(JsonNode value) {
+        return value.isMissingNode() || value.isNull();
+    }
+
+    /**
+     * A field's text: null when absent (or JSON null); refused when not a string, since a list or number read as text
+     * would match no spend ({@code ["support","care"]} is not a department) and send it to another cost centre.
+     */
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (absent(value)) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new IllegalArgumentException(
+                    field + " must be a string (or \"*\" for anything), got " + type(value) + " " + value);
+        }
+        return value.asText();
+    }
+
+    private static JsonNode object(JsonNode node, String what) {
+        if (!node.isObject()) {
+            throw new IllegalArgumentException(
+                    what + " must be a JSON object like {\"gl_account\": ..., \"cost_centre\": ...}, got " + type(node)
+                            + " " + node);
+        }
+        return node;
+    }
+
+    /** A top-level list ({@code rules}, {@code shared}); absent is empty. */
+    private static Iterable<JsonNode> array(JsonNode root, String field) {
+        JsonNode value = root.path(field);
+        if (absent(value)) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw new IllegalArgumentException(field + " must be a JSON list of rules, got " + type(value));
+        }
+        return value;
+    }
+
+    /** A fixed rule's shares: cost centre (not blank) to a decimal percentage (a string or a number). */
+    private static Map<String, BigDecimal> shares(JsonNode r) {
+        JsonNode value = r.path("shares");
+        Map<String, BigDecimal> shares = new LinkedHashMap<>();
+        if (absent(value)) {
+            return shares;
+        }
+        if (!value.isObject()) {
+            throw new IllegalArgumentException(
+                    "shares must be a JSON object of cost centre to percent, got " + type(value));
+        }
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (f.getKey().isBlank()) {
+                throw new IllegalArgumentException("shares: a cost centre must not be blank, got '" + f.getKey() + "'");
+            }
+            if (!f.getValue().isTextual() && !f.getValue().isNumber()) {
+                throw new NumberFormatException();
+            }
+            shares.put(f.getKey(), new BigDecimal(f.getValue().asText()));
+        }
+        return shares;
+    }
+
+    private static String type(JsonNode value) {
+        return switch (value.getNodeType()) {
+            case ARRAY -> "a list";
+            case OBJECT -> "an object";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case STRING -> "a string";
+            default -> value.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+        };
     }
 }

@@ -6,7 +6,6 @@ import static dev.spendgate.domain.report.ChargebackTest.spend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +25,6 @@ class ChargebackRulesValueTypeReviewTest {
      * in the note or the suspense account.
      */
     @Test
-    @Disabled("DEFECT R26E-6: a rule with a list of departments loads, matches nothing, spend posts elsewhere")
     void parse_departmentGivenAsAList_isRefusedNamingTheRule() {
         String file = """
                 {"suspense": {"gl_account": "6999", "cost_centre": "CC-SUSPENSE"},
@@ -59,7 +57,6 @@ class ChargebackRulesValueTypeReviewTest {
      * posted to GL account {@code SUSPENSE}, cost centre {@code SUSPENSE}, which no ledger has.
      */
     @Test
-    @Disabled("DEFECT R26E-6: a suspense account given as a code is ignored; lines go to account 'SUSPENSE'")
     void parse_suspenseGivenAsACode_isRefusedNamingIt() {
         String file = """
                 {"suspense": "6999",
@@ -86,7 +83,6 @@ class ChargebackRulesValueTypeReviewTest {
      * cost_centre must not be blank", naming neither the file nor the rule.
      */
     @Test
-    @Disabled("DEFECT R26E-6: a blank cost centre in fixed shares loads, then fails the report naming no rule")
     void parse_fixedShareForABlankCostCentre_isRefusedNamingTheRule() {
         String file = """
                 {"shared": [{"feature": "intranet-search", "allocation": "fixed", "gl_account": "6300",
