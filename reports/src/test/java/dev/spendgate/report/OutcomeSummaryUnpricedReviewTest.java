@@ -13,7 +13,6 @@ import java.time.Instant;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +30,6 @@ class OutcomeSummaryUnpricedReviewTest {
      * Another team's priced calls keep the month's total above zero.
      */
     @Test
-    @Disabled("DEFECT R26E-3: summary says ticket_resolved costs $0.0000 when its calls' cost is unknown")
     void report_outcomeOfUnpricedCalls_summaryDoesNotSayItCostNothing() throws Exception {
         MapObjectStore data = new MapObjectStore();
         TestMonth month = new TestMonth();

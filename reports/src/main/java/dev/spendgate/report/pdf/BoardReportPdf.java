@@ -492,13 +492,11 @@ public final class BoardReportPdf {
             rows.add(new String[] {
                 o.name(),
                 String.format(Locale.ROOT, "%,d", o.count()),
-                o.fullyLoadedPerOutcomeUsd() == null ? "-" : Money.usd(o.fullyLoadedPerOutcomeUsd(), 4),
+                // calls of unpriced models behind a figure: "unknown" (none priced, not $0) or "$x +" (at least)
+                o.fullyLoadedShown() == null ? "-" : o.fullyLoadedShown(),
                 o.successRatePercent() == null ? "-" : Money.percent(o.successRatePercent()),
-                // calls of unpriced models only: the cost is unknown, not $0
-                o.unpricedCalls() > 0 && o.costUsd().signum() == 0
-                        ? "unknown"
-                        : Money.usd(o.costPerOutcomeUsd(), 4) + (o.unpricedCalls() > 0 ? " +" : ""),
-                o.fullyLoadedCostUsd() == null ? "-" : Money.usd(o.fullyLoadedCostUsd()),
+                o.attributedShown(),
+                o.featureSpendShown() == null ? "-" : o.featureSpendShown(),
                 String.join(", ", o.features())
             });
         }

@@ -96,13 +96,14 @@ public final class FactSheet {
         }
         for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
             l.add("outcome " + o.name() + ": " + String.format(Locale.ROOT, "%,d", o.count()) + " produced, "
-                    + Money.usd(o.costPerOutcomeUsd(), 4) + " each attributed"
-                    + (o.fullyLoadedPerOutcomeUsd() == null
+                    // as the table shows them: "unknown" or "$x +" when calls of unpriced models are behind them
+                    + o.attributedShown() + " each attributed"
+                    + (o.fullyLoadedShown() == null ? "" : ", " + o.fullyLoadedShown() + " each fully loaded")
+                    + (o.successRatePercent() == null ? "" : ", success rate " + Money.percent(o.successRatePercent()))
+                    + (o.unpricedCalls() == 0
                             ? ""
-                            : ", " + Money.usd(o.fullyLoadedPerOutcomeUsd(), 4) + " each fully loaded")
-                    + (o.successRatePercent() == null
-                            ? ""
-                            : ", success rate " + Money.percent(o.successRatePercent())));
+                            : ", " + String.format(Locale.ROOT, "%,d", o.unpricedCalls())
+                                    + " calls of unpriced models behind it (cost unknown, not zero)"));
         }
         return new FactSheet(l);
     }

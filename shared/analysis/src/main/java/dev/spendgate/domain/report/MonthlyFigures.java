@@ -164,7 +164,42 @@ public record MonthlyFigures(
             BigDecimal fullyLoadedPerOutcomeUsd,
             long sessions,
             BigDecimal successRatePercent,
-            long unpricedCalls) {}
+            long unpricedCalls) {
+
+        /** The attributed cost per outcome as shown: {@link #atLeast}. */
+        public String attributedShown() {
+            return atLeast(costUsd, costPerOutcomeUsd, unpricedCalls, 4);
+        }
+
+        /**
+         * The fully loaded cost per outcome as shown ({@link #atLeast}); null without features. It holds the attributed
+         * calls, so their unpriced calls leave it unknown too.
+         */
+        public String fullyLoadedShown() {
+            return fullyLoadedCostUsd == null
+                    ? null
+                    : atLeast(fullyLoadedCostUsd, fullyLoadedPerOutcomeUsd, unpricedCalls, 4);
+        }
+
+        /** All spend of the features as shown, to the cent ({@link #atLeast}); null without features. */
+        public String featureSpendShown() {
+            return fullyLoadedCostUsd == null
+                    ? null
+                    : atLeast(fullyLoadedCostUsd, fullyLoadedCostUsd, unpricedCalls, 2);
+        }
+
+        /**
+         * How a cost with calls of unpriced models behind it is shown, wherever it is printed (table, summary, fact
+         * sheet): {@code unknown} when no call behind it was priced (its cost is unknown, not zero), {@code $x +} (at
+         * least this) when some were, else {@code $x}.
+         */
+        static String atLeast(BigDecimal total, BigDecimal shown, long unpriced, int decimals) {
+            if (unpriced > 0 && total.signum() == 0) {
+                return "unknown";
+            }
+            return Money.usd(shown, decimals) + (unpriced > 0 ? " +" : "");
+        }
+    }
 
     public static MonthlyFigures of(
             MonthlyUsage usage,

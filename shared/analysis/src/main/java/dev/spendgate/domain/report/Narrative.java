@@ -189,19 +189,27 @@ public final class Narrative {
             for (int i = 0; i < f.outcomes().size(); i++) {
                 MonthlyFigures.OutcomeCost o = f.outcomes().get(i);
                 b.append(i == 0 ? "" : "; ").append(o.name()).append(' ');
-                if (o.fullyLoadedPerOutcomeUsd() != null) {
-                    b.append(Money.usd(o.fullyLoadedPerOutcomeUsd(), 4))
+                // as the table shows them: "unknown" or "$x +" when calls of unpriced models are behind the figure
+                if (o.fullyLoadedShown() != null) {
+                    b.append(o.fullyLoadedShown())
                             .append(" fully loaded (")
-                            .append(Money.usd(o.costPerOutcomeUsd(), 4))
+                            .append(o.attributedShown())
                             .append(" attributed");
                     if (o.successRatePercent() != null) {
                         b.append(", success rate ").append(Money.percent(o.successRatePercent()));
                     }
                     b.append(", ");
                 } else {
-                    b.append(Money.usd(o.costPerOutcomeUsd(), 4)).append(" (");
+                    b.append(o.attributedShown()).append(" (");
                 }
-                b.append(String.format(Locale.ROOT, "%,d", o.count())).append(" outcomes)");
+                b.append(String.format(Locale.ROOT, "%,d", o.count())).append(" outcomes");
+                if (o.unpricedCalls() > 0) {
+                    b.append(", ")
+                            .append(String.format(Locale.ROOT, "%,d", o.unpricedCalls()))
+                            .append(o.unpricedCalls() == 1 ? " call" : " calls")
+                            .append(" of unpriced models, cost unknown");
+                }
+                b.append(')');
             }
             p.add(b.append('.').toString());
         }
