@@ -9,7 +9,6 @@ import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import java.math.BigDecimal;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.Test;
 class OutcomeFeatureOfAnotherKeyReviewTest {
 
     @Test
-    @Disabled("DEFECT R26E-7: support's cost per ticket includes sales' spend and sessions of a same-named feature")
     void report_fullyLoaded_countsOnlyTheCallsOfTheKeyThatPostedTheOutcome() {
         MapObjectStore data = new MapObjectStore();
         TestMonth month = new TestMonth();

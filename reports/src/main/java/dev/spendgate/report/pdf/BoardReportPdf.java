@@ -515,6 +515,12 @@ public final class BoardReportPdf {
                     + " out of these figures; \"+\" = at least this): " + String.join("; ", unpriced) + ".");
         }
         out.paragraph(MonthlyFigures.OUTCOME_DEFINITION);
+        List<String> keys = new ArrayList<>();
+        for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
+            keys.add(o.name() + ": "
+                    + (o.keys() == null ? "every key (outcomes stored without one)" : String.join(", ", o.keys())));
+        }
+        out.paragraph("Keys counted (the Spendgate keys that posted each outcome): " + String.join("; ", keys) + ".");
     }
 
     /** The fuller data-quality note at the end: every count, and what each means for the figures. */

@@ -145,7 +145,10 @@ public record MonthlyFigures(
     public static final String OUTCOME_DEFINITION = "Fully loaded cost per outcome = all spend of the features that"
             + " produced the outcome (every session, successful or not) / outcomes. Attributed = the spend of only the"
             + " sessions and requests that produced it / outcomes, their calls of this month and the month before"
-            + " (an outcome posted just after a month's end). Success rate = sessions with the outcome / sessions of those features.";
+            + " (an outcome posted just after a month's end). Success rate = sessions with the outcome / sessions of"
+            + " those features. Both count only the calls and sessions of the Spendgate keys that posted the outcome"
+            + " (listed under Keys counted): feature names are each client's own, and a key rotated during the month"
+            + " counts only from the key that posted.";
 
     /**
      * Cost per outcome. {@code costUsd} / {@code costPerOutcomeUsd}: the cost of the sessions and requests that
@@ -153,6 +156,8 @@ public record MonthlyFigures(
      * {@code fullyLoadedCostUsd} / {@code fullyLoadedPerOutcomeUsd}: all spend of the {@code features} those sessions
      * and requests used, over the count. {@code successRatePercent}: the sessions that produced the outcome (named by it
      * or holding a request it names) per session of those features, in percent, at most 100 (null without sessions).
+     * Fully loaded and the success rate count only the calls and sessions of the Spendgate {@code keys} that posted the
+     * outcome (null: every key, for outcomes stored without a key): feature names are the clients' own.
      */
     public record OutcomeCost(
             String name,
@@ -164,7 +169,8 @@ public record MonthlyFigures(
             BigDecimal fullyLoadedPerOutcomeUsd,
             long sessions,
             BigDecimal successRatePercent,
-            long unpricedCalls) {
+            long unpricedCalls,
+            List<String> keys) {
 
         /** The attributed cost per outcome as shown: {@link #atLeast}. */
         public String attributedShown() {
@@ -642,8 +648,17 @@ public record MonthlyFigures(
         Map<String, Long> counts = new TreeMap<>();
         Map<String, Set<String>> sessions = new HashMap<>();
         Map<String, Set<String>> requests = new HashMap<>();
+        // the Spendgate keys that posted each outcome: feature names are the clients' own (X-Cost-Feature), so only
+        // their calls load it; an outcome stored without a key (none since outcomes carry key_id) counts every key's
+        Map<String, Set<String>> keys = new HashMap<>();
+        Set<String> anyKey = new HashSet<>();
         for (Outcome o : outcomes) {
             counts.merge(o.name(), o.count(), Long::sum);
+            if (o.keyId() == null) {
+                anyKey.add(o.name());
+            } else {
+                keys.computeIfAbsent(o.name(), k -> new java.util.TreeSet<>()).add(o.keyId());
+            }
             // only the calls of the key that posted the outcome: another key's s-1 is another session
             if (o.session() != null) {
                 sessions.computeIfAbsent(o.name(), k -> new HashSet<>()).add(TrackedIds.of(o.keyId(), o.session()));
@@ -675,13 +690,16 @@ public record MonthlyFigures(
             for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
                 features.addAll(usage.trackedFeatures().getOrDefault("r:" + r, Set.of()));
             }
+            Set<String> posting = anyKey.contains(c.getKey()) ? null : keys.getOrDefault(c.getKey(), Set.of());
             BigDecimal loaded = BigDecimal.ZERO;
             for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
-                if (e.getKey().feature() != null && features.contains(e.getKey().feature())) {
+                if (e.getKey().feature() != null
+                        && features.contains(e.getKey().feature())
+                        && (posting == null || posting.contains(e.getKey().keyId()))) {
                     loaded = loaded.add(e.getValue().costUsd());
                 }
             }
-            long featureSessions = features.isEmpty() ? 0 : usage.distinctSessions(features);
+            long featureSessions = features.isEmpty() ? 0 : usage.distinctSessions(features, posting);
             long succeeded = succeededSessions(usage, named, requests.getOrDefault(c.getKey(), Set.of()));
             costs.add(new OutcomeCost(
                     c.getKey(),
@@ -699,7 +717,8 @@ public record MonthlyFigures(
                             : BigDecimal.valueOf(Math.min(succeeded, featureSessions))
                                     .multiply(BigDecimal.valueOf(100))
                                     .divide(BigDecimal.valueOf(featureSessions), 1, RoundingMode.HALF_UP),
-                    unpriced));
+                    unpriced,
+                    posting == null ? null : List.copyOf(posting)));
         }
         return costs;
     }

@@ -42,8 +42,11 @@ public final class MonthlyUsage {
     private final Map<String, Long> requestUnpriced = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
     private final Map<String, Set<String>> featureSessions = new HashMap<>();
-    /** A pre-aggregated source's count of the distinct sessions of a set of features; null: count the records'. */
-    private java.util.function.ToLongFunction<Set<String>> distinctSessionsSource;
+    /**
+     * A pre-aggregated source's count of the distinct sessions of a set of features made with a set of keys (null: any
+     * key); null: count the records'.
+     */
+    private java.util.function.ToLongBiFunction<Set<String>, Set<String>> distinctSessionsSource;
 
     private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
     // what each day's records say the gateway did in AWS (its own cost estimate)
@@ -300,18 +303,33 @@ public final class MonthlyUsage {
      * denominator): from the records read, or asked of the pre-aggregated source that filled this month.
      */
     public long distinctSessions(Set<String> features) {
+        return distinctSessions(features, null);
+    }
+
+    /**
+     * As {@link #distinctSessions(Set)}, counting only the sessions of the Spendgate keys {@code keys} (null: any key):
+     * feature names are the clients' own, so another key's {@code chat} is another feature.
+     */
+    public long distinctSessions(Set<String> features, Set<String> keys) {
         if (distinctSessionsSource != null) {
-            return distinctSessionsSource.applyAsLong(features);
+            return distinctSessionsSource.applyAsLong(features, keys);
         }
         Set<String> sessions = new java.util.HashSet<>();
         for (String feature : features) {
-            sessions.addAll(featureSessions.getOrDefault(feature, Set.of()));
+            for (String s : featureSessions.getOrDefault(feature, Set.of())) {
+                if (keys == null || keys.contains(TrackedIds.keyOf(s))) {
+                    sessions.add(s);
+                }
+            }
         }
         return sessions.size();
     }
 
-    /** For a pre-aggregated source: how {@link #distinctSessions} counts (a query per set of features asked). */
-    public void distinctSessionsFrom(java.util.function.ToLongFunction<Set<String>> source) {
+    /**
+     * For a pre-aggregated source: how {@link #distinctSessions} counts (a query per set of features and keys asked;
+     * keys null: any key).
+     */
+    public void distinctSessionsFrom(java.util.function.ToLongBiFunction<Set<String>, Set<String>> source) {
         this.distinctSessionsSource = Objects.requireNonNull(source, "source");
     }
 

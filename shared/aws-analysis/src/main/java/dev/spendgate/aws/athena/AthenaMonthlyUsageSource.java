@@ -188,10 +188,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
             });
         }
         // the success rate's denominator, asked when the report needs it: one query per outcome's set of features
-        usage.distinctSessionsFrom(features -> {
+        usage.distinctSessionsFrom((features, keys) -> {
             long[] distinct = {0};
             run(
-                    distinctSessionsQuery(month, features),
+                    distinctSessionsQuery(month, features, keys),
                     row -> distinct[0] = count(values(row).get(0)));
             return distinct[0];
         });
@@ -199,19 +199,26 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     }
 
     /**
-     * The distinct sessions of the month that used any of {@code features} (as the log reader counts them): distinct
-     * (key, session) pairs, since another key's {@code s-1} is another session.
+     * The distinct sessions of the month that used any of {@code features} with any of {@code keys} (null: any key), as
+     * the log reader counts them: distinct (key, session) pairs, since another key's {@code s-1} is another session,
+     * and only the keys that posted the outcome, since another key's {@code chat} is another feature.
      */
-    String distinctSessionsQuery(YearMonth month, Set<String> features) {
+    String distinctSessionsQuery(YearMonth month, Set<String> features, Set<String> keys) {
+        return deduped(month) + "SELECT count(*) FROM (SELECT DISTINCT key_id, session FROM deduped"
+                + " WHERE session IS NOT NULL AND feature IN (" + quoted(features) + ")"
+                + (keys == null ? "" : " AND key_id IN (" + quoted(keys) + ")") + ") AS sessions";
+    }
+
+    /** Values as a SQL list, sorted: {@code 'a', 'b'} (quotes doubled; they are attribution values, but never trust). */
+    private static String quoted(Set<String> values) {
         StringBuilder in = new StringBuilder();
-        for (String f : new java.util.TreeSet<>(features)) {
+        for (String v : new java.util.TreeSet<>(values)) {
             in.append(in.length() == 0 ? "" : ", ")
                     .append('\'')
-                    .append(f.replace("'", "''"))
+                    .append(v.replace("'", "''"))
                     .append('\'');
         }
-        return deduped(month) + "SELECT count(*) FROM (SELECT DISTINCT key_id, session FROM deduped"
-                + " WHERE session IS NOT NULL AND feature IN (" + in + ")) AS sessions";
+        return in.toString();
     }
 
     /**

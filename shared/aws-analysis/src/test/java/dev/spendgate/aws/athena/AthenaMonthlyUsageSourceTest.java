@@ -286,6 +286,23 @@ class AthenaMonthlyUsageSourceTest {
                 .contains("feature IN ('support-chat', 'triage')");
     }
 
+    /**
+     * Feature names are the clients' own: sales' "chat" is not support's. The success rate's denominator counts only the
+     * sessions of the keys that posted the outcome, as the log reader does.
+     */
+    @Test
+    void load_distinctSessionsOfThePostingKeys_onlyThoseKeysSessionsAreCounted() {
+        FakeAthena athena = new FakeAthena();
+        athena.results.add(List.of());
+        athena.results.add(List.of());
+        MonthlyUsage usage = source(athena).load(NOV, Set.of("key-support|s-1"), Set.of());
+
+        athena.results.add(List.of(List.of("2")));
+        assertThat(usage.distinctSessions(Set.of("chat"), Set.of("key-support")))
+                .isEqualTo(2);
+        assertThat(athena.queries.get(2)).contains("feature IN ('chat')").contains("AND key_id IN ('key-support')");
+    }
+
     /** A session of only unpriced calls has no known cost: its calls are counted, not read as $0 of priced calls. */
     @Test
     void load_sessionOfUnpricedCalls_countsThemApart() {
