@@ -36,7 +36,6 @@ import org.junit.jupiter.api.Test;
 class OutcomeAcrossMonthEndReviewTest {
 
     @Test
-    @Disabled("DEFECT R26E-1: success rate 100 % when 1 of the feature's 2 sessions produced the outcome")
     void report_outcomeJustAfterTheMonthEnd_successRateCountsItsSessionAmongTheFeaturesSessions() {
         MapObjectStore data = lateTicket();
 

@@ -145,9 +145,10 @@ public record MonthlyFigures(
     public static final String OUTCOME_DEFINITION = "Fully loaded cost per outcome = all spend of the features that"
             + " produced the outcome (every session, successful or not) / outcomes. Attributed = the spend of only the"
             + " sessions and requests that produced it / outcomes, their calls of this month and the month before"
-            + " (an outcome posted just after a month's end). Success rate = sessions with the outcome / sessions of"
-            + " those features. Both count only the calls and sessions of the Spendgate keys that posted the outcome"
-            + " (listed under Keys counted): feature names are each client's own, and a key rotated during the month"
+            + " (an outcome posted just after a month's end). Success rate = sessions with the outcome (calls this"
+            + " month or the month before) / sessions of those features this month, plus those sessions with the"
+            + " outcome whose calls were in the month before. Fully loaded and the success rate count only the"
+            + " calls and sessions of the Spendgate keys that posted the outcome (listed under Keys counted): feature names are each client's own, and a key rotated during the month"
             + " counts only from the key that posted.";
 
     /**
@@ -155,7 +156,8 @@ public record MonthlyFigures(
      * produced it, over how many were produced (attributed; understates the cost, since failed sessions are left out).
      * {@code fullyLoadedCostUsd} / {@code fullyLoadedPerOutcomeUsd}: all spend of the {@code features} those sessions
      * and requests used, over the count. {@code successRatePercent}: the sessions that produced the outcome (named by it
-     * or holding a request it names) per session of those features, in percent, at most 100 (null without sessions).
+     * or holding a request it names, with calls this month or the month before) per session of those features (this
+     * month's, and the successful ones of the month before), in percent (null without sessions).
      * Fully loaded and the success rate count only the calls and sessions of the Spendgate {@code keys} that posted the
      * outcome (null: every key, for outcomes stored without a key): feature names are the clients' own.
      */
@@ -699,8 +701,14 @@ public record MonthlyFigures(
                     loaded = loaded.add(e.getValue().costUsd());
                 }
             }
-            long featureSessions = features.isEmpty() ? 0 : usage.distinctSessions(features, posting);
-            long succeeded = succeededSessions(usage, named, requests.getOrDefault(c.getKey(), Set.of()));
+            Set<String> succeeded = succeededSessions(usage, named, requests.getOrDefault(c.getKey(), Set.of()));
+            // the successful sessions are counted on both sides: one whose calls were all in the month before (an
+            // outcome posted just after its end) is a session of those features too, not only a success
+            long featureSessions = features.isEmpty() ? 0 : usage.distinctSessions(features, posting, succeeded);
+            if (succeeded.size() > featureSessions && featureSessions > 0) {
+                throw new IllegalStateException("outcome " + c.getKey() + ": " + succeeded.size()
+                        + " successful sessions among only " + featureSessions + " sessions of " + features);
+            }
             costs.add(new OutcomeCost(
                     c.getKey(),
                     c.getValue(),
@@ -712,9 +720,9 @@ public record MonthlyFigures(
                             ? null
                             : loaded.divide(BigDecimal.valueOf(c.getValue()), 6, RoundingMode.HALF_UP),
                     featureSessions,
-                    featureSessions == 0 || succeeded == 0
+                    featureSessions == 0 || succeeded.isEmpty()
                             ? null
-                            : BigDecimal.valueOf(Math.min(succeeded, featureSessions))
+                            : BigDecimal.valueOf(succeeded.size())
                                     .multiply(BigDecimal.valueOf(100))
                                     .divide(BigDecimal.valueOf(featureSessions), 1, RoundingMode.HALF_UP),
                     unpriced,
@@ -728,7 +736,7 @@ public record MonthlyFigures(
      * and only when it had calls of this month or the month before (the success rate's numerator; a session with 40
      * tickets closed is one successful session, not 40).
      */
-    private static long succeededSessions(MonthlyUsage usage, Set<String> sessions, Set<String> requests) {
+    private static Set<String> succeededSessions(MonthlyUsage usage, Set<String> sessions, Set<String> requests) {
         Set<String> succeeded = new HashSet<>();
         for (String s : sessions) {
             if (hasCalls(usage, "s:" + s)) {
@@ -741,7 +749,7 @@ public record MonthlyFigures(
                 succeeded.add(in);
             }
         }
-        return succeeded.size();
+        return succeeded;
     }
 
     private static boolean hasCalls(MonthlyUsage usage, String tracked) {

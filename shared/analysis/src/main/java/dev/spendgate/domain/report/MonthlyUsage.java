@@ -42,13 +42,22 @@ public final class MonthlyUsage {
     private final Map<String, Long> requestUnpriced = new HashMap<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
     private final Map<String, Set<String>> featureSessions = new HashMap<>();
-    /**
-     * A pre-aggregated source's count of the distinct sessions of a set of features made with a set of keys (null: any
-     * key); null: count the records'.
-     */
-    private java.util.function.ToLongBiFunction<Set<String>, Set<String>> distinctSessionsSource;
+    /** A pre-aggregated source's count of {@link #distinctSessions(Set, Set, Set)}; null: count the records'. */
+    private DistinctSessions distinctSessionsSource;
+
+    /** How a pre-aggregated source counts {@link #distinctSessions(Set, Set, Set)}. */
+    @FunctionalInterface
+    public interface DistinctSessions {
+        /**
+         * The distinct sessions of the month that used any of {@code features} with any of {@code keys} (null: any
+         * key), together with the sessions {@code also} (tracked ids, {@code key|session}) not among them.
+         */
+        long count(Set<String> features, Set<String> keys, Set<String> also);
+    }
 
     private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
+    // the same, of this month's calls only (trackedFeatures also holds the month before's, addTrackedOf)
+    private final Map<String, Set<String>> monthTrackedFeatures = new HashMap<>();
     // what each day's records say the gateway did in AWS (its own cost estimate)
     private final Map<LocalDate, GatewayWork> gatewayWork = new java.util.TreeMap<>();
     private UsageLogReader.ReadStats readStats;
@@ -170,9 +179,7 @@ public final class MonthlyUsage {
             }
             String feature = r.attribution().feature();
             if (feature != null) {
-                trackedFeatures
-                        .computeIfAbsent((request ? "r:" : "s:") + t, k -> new java.util.TreeSet<>())
-                        .add(feature);
+                addTrackedFeature((request ? "r:" : "s:") + t, feature);
             }
             if (request && sessionOfRequest != null) {
                 requestSessions.put(t, TrackedIds.of(TrackedIds.keyOf(t), sessionOfRequest));
@@ -311,10 +318,27 @@ public final class MonthlyUsage {
      * feature names are the clients' own, so another key's {@code chat} is another feature.
      */
     public long distinctSessions(Set<String> features, Set<String> keys) {
+        return distinctSessions(features, keys, Set.of());
+    }
+
+    /**
+     * As {@link #distinctSessions(Set, Set)}, together with the sessions {@code also} (tracked ids) not among them: the
+     * sessions that produced an outcome, whose calls may be in the month before only (an outcome posted just after a
+     * month's end), so the success rate's numerator and denominator count the same window.
+     */
+    public long distinctSessions(Set<String> features, Set<String> keys, Set<String> also) {
         if (distinctSessionsSource != null) {
-            return distinctSessionsSource.applyAsLong(features, keys);
+            // a session with calls of those features this month is among them already: not asked again
+            Set<String> outside = new java.util.HashSet<>();
+            for (String s : also) {
+                Set<String> used = monthTrackedFeatures.getOrDefault("s:" + s, Set.of());
+                if (used.stream().noneMatch(features::contains)) {
+                    outside.add(s);
+                }
+            }
+            return distinctSessionsSource.count(features, keys, outside);
         }
-        Set<String> sessions = new java.util.HashSet<>();
+        Set<String> sessions = new java.util.HashSet<>(also);
         for (String feature : features) {
             for (String s : featureSessions.getOrDefault(feature, Set.of())) {
                 if (keys == null || keys.contains(TrackedIds.keyOf(s))) {
@@ -329,7 +353,7 @@ public final class MonthlyUsage {
      * For a pre-aggregated source: how {@link #distinctSessions} counts (a query per set of features and keys asked;
      * keys null: any key).
      */
-    public void distinctSessionsFrom(java.util.function.ToLongBiFunction<Set<String>, Set<String>> source) {
+    public void distinctSessionsFrom(DistinctSessions source) {
         this.distinctSessionsSource = Objects.requireNonNull(source, "source");
     }
 
@@ -358,6 +382,9 @@ public final class MonthlyUsage {
     /** Records that a tracked session or request used a feature (for pre-aggregated sources). */
     public void addTrackedFeature(String sessionOrRequest, String feature) {
         trackedFeatures
+                .computeIfAbsent(sessionOrRequest, k -> new java.util.TreeSet<>())
+                .add(feature);
+        monthTrackedFeatures
                 .computeIfAbsent(sessionOrRequest, k -> new java.util.TreeSet<>())
                 .add(feature);
     }

@@ -188,11 +188,18 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
             });
         }
         // the success rate's denominator, asked when the report needs it: one query per outcome's set of features
-        usage.distinctSessionsFrom((features, keys) -> {
+        usage.distinctSessionsFrom((features, keys, also) -> {
             long[] distinct = {0};
             run(
                     distinctSessionsQuery(month, features, keys),
                     row -> distinct[0] = count(values(row).get(0)));
+            // the sessions that produced the outcome with no call of those features this month (theirs were in the
+            // month before): added, so the success rate's numerator and denominator count the same window
+            for (String pairs : sessionPairs(also)) {
+                run(
+                        outsideSessionsQuery(month, features, pairs),
+                        row -> distinct[0] += count(values(row).get(0)));
+            }
             return distinct[0];
         });
         return usage;
@@ -207,6 +214,43 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         return deduped(month) + "SELECT count(*) FROM (SELECT DISTINCT key_id, session FROM deduped"
                 + " WHERE session IS NOT NULL AND feature IN (" + quoted(features) + ")"
                 + (keys == null ? "" : " AND key_id IN (" + quoted(keys) + ")") + ") AS sessions";
+    }
+
+    /**
+     * How many of the sessions {@code pairs} (SQL rows {@code ('key', 'session')}, {@link #sessionPairs}) did not use
+     * any of {@code features} this month: they are not among {@link #distinctSessionsQuery}'s.
+     */
+    String outsideSessionsQuery(YearMonth month, Set<String> features, String pairs) {
+        return deduped(month) + "SELECT count(*) FROM (SELECT key_id, session FROM (VALUES " + pairs
+                + ") AS named (key_id, session) EXCEPT SELECT key_id, session FROM deduped"
+                + " WHERE session IS NOT NULL AND feature IN (" + quoted(features) + ")) AS outside";
+    }
+
+    /**
+     * Tracked sessions ({@code key|session}) as SQL rows {@code ('key', 'session')}, in lists each within
+     * {@link #ID_BYTES_PER_QUERY} bytes; a bare id (no key) has key NULL.
+     */
+    static List<String> sessionPairs(Set<String> tracked) {
+        List<String> lists = new ArrayList<>();
+        StringBuilder list = new StringBuilder();
+        int listBytes = 0;
+        for (String t : new java.util.TreeSet<>(tracked)) {
+            String key = TrackedIds.keyOf(t);
+            String row = "(" + (key == null ? "CAST(NULL AS VARCHAR)" : "'" + key.replace("'", "''") + "'") + ", '"
+                    + TrackedIds.idOf(t).replace("'", "''") + "')";
+            int bytes = row.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 2;
+            if (list.length() > 0 && listBytes + bytes > ID_BYTES_PER_QUERY) {
+                lists.add(list.toString());
+                list.setLength(0);
+                listBytes = 0;
+            }
+            list.append(list.length() == 0 ? "" : ", ").append(row);
+            listBytes += bytes;
+        }
+        if (list.length() > 0) {
+            lists.add(list.toString());
+        }
+        return lists;
     }
 
     /** Values as a SQL list, sorted: {@code 'a', 'b'} (quotes doubled; they are attribution values, but never trust). */

@@ -303,6 +303,33 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(athena.queries.get(2)).contains("feature IN ('chat')").contains("AND key_id IN ('key-support')");
     }
 
+    /**
+     * Two successful sessions: s-1 ran in November, s-77 in October (its outcome was posted just after October's end).
+     * The success rate counts s-77 among November's sessions of the feature too (numerator and denominator on the same
+     * window), as the log reader does; s-1, with calls of the feature this month, is among them already and not asked
+     * again.
+     */
+    @Test
+    void load_distinctSessionsWithASuccessfulSessionOfTheMonthBefore_countsItOnce() {
+        FakeAthena athena = new FakeAthena();
+        athena.results.add(List.of());
+        athena.results.add(List.of(Arrays.asList("key-support", "s-1", "0.3", null, "0", "support-chat")));
+        MonthlyUsage usage = source(athena).load(NOV, Set.of("key-support|s-77", "key-support|s-1"), Set.of());
+
+        athena.results.add(List.of(List.of("1"))); // this month's sessions of support-chat: s-1
+        athena.results.add(List.of(List.of("1"))); // s-77: no call of support-chat in November
+        long sessions = usage.distinctSessions(
+                Set.of("support-chat"), Set.of("key-support"), Set.of("key-support|s-77", "key-support|s-1"));
+
+        assertThat(sessions).isEqualTo(2);
+        assertThat(athena.queries).hasSize(4);
+        assertThat(athena.queries.get(3))
+                .contains("FROM (VALUES ('key-support', 's-77')) AS named (key_id, session)")
+                .contains("EXCEPT SELECT key_id, session FROM deduped")
+                .contains("feature IN ('support-chat')")
+                .doesNotContain("'s-1'");
+    }
+
     /** A session of only unpriced calls has no known cost: its calls are counted, not read as $0 of priced calls. */
     @Test
     void load_sessionOfUnpricedCalls_countsThemApart() {
