@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,7 +49,6 @@ class OutcomeAcrossMonthEndReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26E-2: 'Fully loaded' per outcome is below the attributed cost of the same outcome")
     void report_outcomeJustAfterTheMonthEnd_fullyLoadedIsNotBelowAttributed() {
         MapObjectStore data = lateTicket();
 

@@ -143,7 +143,8 @@ public record MonthlyFigures(
 
     /** How cost per outcome is defined, as printed beside it. */
     public static final String OUTCOME_DEFINITION = "Fully loaded cost per outcome = all spend of the features that"
-            + " produced the outcome (every session, successful or not) / outcomes. Attributed = the spend of only the"
+            + " produced the outcome this month (every session, successful or not), plus the outcome's own calls of"
+            + " the month before / outcomes: never below attributed. Attributed = the spend of only the"
             + " sessions and requests that produced it / outcomes, their calls of this month and the month before"
             + " (an outcome posted just after a month's end). Success rate = sessions with the outcome (calls this"
             + " month or the month before) / sessions of those features this month, plus those sessions with the"
@@ -154,8 +155,9 @@ public record MonthlyFigures(
     /**
      * Cost per outcome. {@code costUsd} / {@code costPerOutcomeUsd}: the cost of the sessions and requests that
      * produced it, over how many were produced (attributed; understates the cost, since failed sessions are left out).
-     * {@code fullyLoadedCostUsd} / {@code fullyLoadedPerOutcomeUsd}: all spend of the {@code features} those sessions
-     * and requests used, over the count. {@code successRatePercent}: the sessions that produced the outcome (named by it
+     * {@code fullyLoadedCostUsd} / {@code fullyLoadedPerOutcomeUsd}: all the month's spend of the {@code features}
+     * those sessions and requests used, plus their own calls outside it (those of the month before), over the count:
+     * at least the attributed cost. {@code successRatePercent}: the sessions that produced the outcome (named by it
      * or holding a request it names, with calls this month or the month before) per session of those features (this
      * month's, and the successful ones of the month before), in percent (null without sessions).
      * Fully loaded and the success rate count only the calls and sessions of the Spendgate {@code keys} that posted the
@@ -670,30 +672,37 @@ public record MonthlyFigures(
         }
         List<OutcomeCost> costs = new ArrayList<>();
         for (Map.Entry<String, Long> c : counts.entrySet()) {
+            Set<String> named = sessions.getOrDefault(c.getKey(), Set.of());
+            java.util.TreeSet<String> features = new java.util.TreeSet<>();
+            for (String sid : named) {
+                features.addAll(usage.trackedFeatures().getOrDefault("s:" + sid, Set.of()));
+            }
+            for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
+                features.addAll(usage.trackedFeatures().getOrDefault("r:" + r, Set.of()));
+            }
             BigDecimal cost = BigDecimal.ZERO;
             long unpriced = 0;
+            // of it, the calls of this month that carry one of the features: the features' cells hold them already
+            BigDecimal inCells = BigDecimal.ZERO;
             // the cost of the set of calls: a request inside a session already counted is not added again
-            Set<String> named = sessions.getOrDefault(c.getKey(), Set.of());
             for (String s : named) {
                 cost = cost.add(usage.sessionCosts().getOrDefault(s, BigDecimal.ZERO));
                 unpriced += usage.sessionUnpricedCalls().getOrDefault(s, 0L);
+                inCells = inCells.add(usage.monthCostIn("s:" + s, features));
             }
             for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
                 String in = usage.requestSessions().get(r);
                 if (in == null || !named.contains(in)) {
                     cost = cost.add(usage.requestCosts().getOrDefault(r, BigDecimal.ZERO));
                     unpriced += usage.requestUnpricedCalls().getOrDefault(r, 0L);
+                    inCells = inCells.add(usage.monthCostIn("r:" + r, features));
                 }
             }
-            java.util.TreeSet<String> features = new java.util.TreeSet<>();
-            for (String sid : sessions.getOrDefault(c.getKey(), Set.of())) {
-                features.addAll(usage.trackedFeatures().getOrDefault("s:" + sid, Set.of()));
-            }
-            for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
-                features.addAll(usage.trackedFeatures().getOrDefault("r:" + r, Set.of()));
-            }
             Set<String> posting = anyKey.contains(c.getKey()) ? null : keys.getOrDefault(c.getKey(), Set.of());
-            BigDecimal loaded = BigDecimal.ZERO;
+            // fully loaded: the features' spend of this month (the posting keys' cells) and the outcome's own calls
+            // outside those cells (those of the month before, for an outcome posted just after its end): never below
+            // the attributed cost it includes
+            BigDecimal loaded = cost.subtract(inCells);
             for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
                 if (e.getKey().feature() != null
                         && features.contains(e.getKey().feature())

@@ -58,6 +58,10 @@ public final class MonthlyUsage {
     private final Map<String, Set<String>> trackedFeatures = new HashMap<>();
     // the same, of this month's calls only (trackedFeatures also holds the month before's, addTrackedOf)
     private final Map<String, Set<String>> monthTrackedFeatures = new HashMap<>();
+    // this month's cost and unpriced calls of each tracked session or request per feature: the part of an outcome's
+    // attributed calls that its features' cells already hold (fully loaded adds only the rest)
+    private final Map<String, Map<String, BigDecimal>> monthFeatureCosts = new HashMap<>();
+    private final Map<String, Map<String, Long>> monthFeatureUnpriced = new HashMap<>();
     // what each day's records say the gateway did in AWS (its own cost estimate)
     private final Map<LocalDate, GatewayWork> gatewayWork = new java.util.TreeMap<>();
     private UsageLogReader.ReadStats readStats;
@@ -180,6 +184,11 @@ public final class MonthlyUsage {
             String feature = r.attribution().feature();
             if (feature != null) {
                 addTrackedFeature((request ? "r:" : "s:") + t, feature);
+                addFeatureCost(
+                        (request ? "r:" : "s:") + t,
+                        feature,
+                        r.costUsd() == null ? BigDecimal.ZERO : r.costUsd(),
+                        r.costUsd() == null && r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED ? 1 : 0);
             }
             if (request && sessionOfRequest != null) {
                 requestSessions.put(t, TrackedIds.of(TrackedIds.keyOf(t), sessionOfRequest));
@@ -368,6 +377,15 @@ public final class MonthlyUsage {
      * the records themselves would.
      */
     public void addTrackedFeature(String keyId, String id, boolean request, String feature) {
+        addTrackedFeature(keyId, id, request, feature, BigDecimal.ZERO, 0);
+    }
+
+    /**
+     * As {@link #addTrackedFeature(String, String, boolean, String)}, with the cost and unpriced calls of those calls
+     * of the feature (a pre-aggregated source's row per key, id and feature), as the records themselves would.
+     */
+    public void addTrackedFeature(
+            String keyId, String id, boolean request, String feature, BigDecimal cost, long unpricedCalls) {
         if (feature == null || feature.isEmpty()) {
             return;
         }
@@ -375,8 +393,46 @@ public final class MonthlyUsage {
         for (String t : keyId == null ? List.of(id) : List.of(TrackedIds.of(keyId, id), id)) {
             if (tracked.contains(t)) {
                 addTrackedFeature((request ? "r:" : "s:") + t, feature);
+                addFeatureCost((request ? "r:" : "s:") + t, feature, cost, unpricedCalls);
             }
         }
+    }
+
+    private void addFeatureCost(String tracked, String feature, BigDecimal cost, long unpricedCalls) {
+        monthFeatureCosts.computeIfAbsent(tracked, k -> new HashMap<>()).merge(feature, cost, BigDecimal::add);
+        if (unpricedCalls > 0) {
+            monthFeatureUnpriced
+                    .computeIfAbsent(tracked, k -> new HashMap<>())
+                    .merge(feature, unpricedCalls, Long::sum);
+        }
+    }
+
+    /**
+     * The cost of this month's calls of a tracked session ({@code s:ID}) or request ({@code r:ID}) that carry one of
+     * {@code features}: the part of its cost the month's cells of those features hold (not its calls of the month
+     * before, nor those without a feature).
+     */
+    public BigDecimal monthCostIn(String tracked, Set<String> features) {
+        BigDecimal sum = BigDecimal.ZERO;
+        for (Map.Entry<String, BigDecimal> e :
+                monthFeatureCosts.getOrDefault(tracked, Map.of()).entrySet()) {
+            if (features.contains(e.getKey())) {
+                sum = sum.add(e.getValue());
+            }
+        }
+        return sum;
+    }
+
+    /** As {@link #monthCostIn}, the unpriced calls. */
+    public long monthUnpricedIn(String tracked, Set<String> features) {
+        long sum = 0;
+        for (Map.Entry<String, Long> e :
+                monthFeatureUnpriced.getOrDefault(tracked, Map.of()).entrySet()) {
+            if (features.contains(e.getKey())) {
+                sum += e.getValue();
+            }
+        }
+        return sum;
     }
 
     /** Records that a tracked session or request used a feature (for pre-aggregated sources). */

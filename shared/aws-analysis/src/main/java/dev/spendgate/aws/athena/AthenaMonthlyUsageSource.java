@@ -172,7 +172,13 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
             run(costQuery(month, "session", chunk), row -> {
                 List<String> v = values(row);
                 usage.addSessionCost(v.get(0), v.get(1), decimal(v.get(2)), v.size() > 4 ? count(v.get(4)) : 0);
-                usage.addTrackedFeature(v.get(0), v.get(1), false, v.size() > 5 ? v.get(5) : null);
+                usage.addTrackedFeature(
+                        v.get(0),
+                        v.get(1),
+                        false,
+                        v.size() > 5 ? v.get(5) : null,
+                        decimal(v.get(2)),
+                        v.size() > 4 ? count(v.get(4)) : 0);
             });
         }
         for (List<String> chunk : chunks(ids(requestIds))) {
@@ -184,7 +190,13 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                         v.size() > 3 ? v.get(3) : null,
                         decimal(v.get(2)),
                         v.size() > 4 ? count(v.get(4)) : 0);
-                usage.addTrackedFeature(v.get(0), v.get(1), true, v.size() > 5 ? v.get(5) : null);
+                usage.addTrackedFeature(
+                        v.get(0),
+                        v.get(1),
+                        true,
+                        v.size() > 5 ? v.get(5) : null,
+                        decimal(v.get(2)),
+                        v.size() > 4 ? count(v.get(4)) : 0);
             });
         }
         // the success rate's denominator, asked when the report needs it: one query per outcome's set of features

@@ -275,6 +275,11 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(usage.trackedFeatures())
                 .containsExactly(
                         Map.entry("s:key-support|s-1", new java.util.TreeSet<>(Set.of("support-chat", "triage"))));
+        // per feature too, as the log reader keeps it: the part of the session's cost the features' cells hold, so
+        // fully loaded adds only its calls outside them (those of the month before)
+        assertThat(usage.monthCostIn("s:key-support|s-1", Set.of("triage"))).isEqualByComparingTo("0.2");
+        assertThat(usage.monthCostIn("s:key-support|s-1", Set.of("triage", "support-chat")))
+                .isEqualByComparingTo("0.5");
 
         // the success rate's denominator: the distinct sessions of those features, counted by Athena when asked,
         // each key's its own (another key's s-1 is another session)
