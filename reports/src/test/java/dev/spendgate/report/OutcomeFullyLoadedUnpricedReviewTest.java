@@ -14,7 +14,6 @@ import java.time.Instant;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.Test;
 class OutcomeFullyLoadedUnpricedReviewTest {
 
     @Test
-    @Disabled("DEFECT R26E-4: 'Fully loaded' per outcome shows an exact figure though the feature had unpriced calls")
     void report_fullyLoadedOverAFeatureWithUnpricedCalls_saysItIsAtLeastThis() throws Exception {
         MapObjectStore data = new MapObjectStore();
         TestMonth month = new TestMonth();

@@ -485,9 +485,11 @@ public final class BoardReportPdf {
         List<String[]> rows = new ArrayList<>();
         List<String> unpriced = new ArrayList<>();
         for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
-            if (o.unpricedCalls() > 0) {
+            if (o.unpricedCalls() > 0 || o.fullyLoadedUnpricedCalls() > 0) {
                 unpriced.add(o.name() + ": " + String.format(Locale.ROOT, "%,d", o.unpricedCalls()) + " unpriced"
-                        + (o.unpricedCalls() == 1 ? " call" : " calls"));
+                        + (o.unpricedCalls() == 1 ? " call" : " calls") + " attributed, "
+                        + String.format(Locale.ROOT, "%,d", o.fullyLoadedUnpricedCalls()) + " in fully loaded (its"
+                        + " features' spend, failed sessions included)");
             }
             rows.add(new String[] {
                 o.name(),

@@ -103,7 +103,11 @@ public final class FactSheet {
                     + (o.unpricedCalls() == 0
                             ? ""
                             : ", " + String.format(Locale.ROOT, "%,d", o.unpricedCalls())
-                                    + " calls of unpriced models behind it (cost unknown, not zero)"));
+                                    + " calls of unpriced models behind it (cost unknown, not zero)")
+                    + (o.fullyLoadedUnpricedCalls() == 0
+                            ? ""
+                            : ", " + String.format(Locale.ROOT, "%,d", o.fullyLoadedUnpricedCalls())
+                                    + " calls of unpriced models behind the fully loaded figure"));
         }
         return new FactSheet(l);
     }

@@ -162,6 +162,8 @@ public record MonthlyFigures(
      * month's, and the successful ones of the month before), in percent (null without sessions).
      * Fully loaded and the success rate count only the calls and sessions of the Spendgate {@code keys} that posted the
      * outcome (null: every key, for outcomes stored without a key): feature names are the clients' own.
+     * {@code unpricedCalls}: the calls of unpriced models behind the attributed cost; {@code fullyLoadedUnpricedCalls}:
+     * those behind fully loaded (the features' failed sessions' too). Each leaves its figure unknown or "at least".
      */
     public record OutcomeCost(
             String name,
@@ -174,6 +176,7 @@ public record MonthlyFigures(
             long sessions,
             BigDecimal successRatePercent,
             long unpricedCalls,
+            long fullyLoadedUnpricedCalls,
             List<String> keys) {
 
         /** The attributed cost per outcome as shown: {@link #atLeast}. */
@@ -182,20 +185,20 @@ public record MonthlyFigures(
         }
 
         /**
-         * The fully loaded cost per outcome as shown ({@link #atLeast}); null without features. It holds the attributed
-         * calls, so their unpriced calls leave it unknown too.
+         * The fully loaded cost per outcome as shown ({@link #atLeast}) over its {@code fullyLoadedUnpricedCalls} (the
+         * features' failed sessions' too); null without features.
          */
         public String fullyLoadedShown() {
             return fullyLoadedCostUsd == null
                     ? null
-                    : atLeast(fullyLoadedCostUsd, fullyLoadedPerOutcomeUsd, unpricedCalls, 4);
+                    : atLeast(fullyLoadedCostUsd, fullyLoadedPerOutcomeUsd, fullyLoadedUnpricedCalls, 4);
         }
 
         /** All spend of the features as shown, to the cent ({@link #atLeast}); null without features. */
         public String featureSpendShown() {
             return fullyLoadedCostUsd == null
                     ? null
-                    : atLeast(fullyLoadedCostUsd, fullyLoadedCostUsd, unpricedCalls, 2);
+                    : atLeast(fullyLoadedCostUsd, fullyLoadedCostUsd, fullyLoadedUnpricedCalls, 2);
         }
 
         /**
@@ -684,11 +687,13 @@ public record MonthlyFigures(
             long unpriced = 0;
             // of it, the calls of this month that carry one of the features: the features' cells hold them already
             BigDecimal inCells = BigDecimal.ZERO;
+            long unpricedInCells = 0;
             // the cost of the set of calls: a request inside a session already counted is not added again
             for (String s : named) {
                 cost = cost.add(usage.sessionCosts().getOrDefault(s, BigDecimal.ZERO));
                 unpriced += usage.sessionUnpricedCalls().getOrDefault(s, 0L);
                 inCells = inCells.add(usage.monthCostIn("s:" + s, features));
+                unpricedInCells += usage.monthUnpricedIn("s:" + s, features);
             }
             for (String r : requests.getOrDefault(c.getKey(), Set.of())) {
                 String in = usage.requestSessions().get(r);
@@ -696,6 +701,7 @@ public record MonthlyFigures(
                     cost = cost.add(usage.requestCosts().getOrDefault(r, BigDecimal.ZERO));
                     unpriced += usage.requestUnpricedCalls().getOrDefault(r, 0L);
                     inCells = inCells.add(usage.monthCostIn("r:" + r, features));
+                    unpricedInCells += usage.monthUnpricedIn("r:" + r, features);
                 }
             }
             Set<String> posting = anyKey.contains(c.getKey()) ? null : keys.getOrDefault(c.getKey(), Set.of());
@@ -703,11 +709,14 @@ public record MonthlyFigures(
             // outside those cells (those of the month before, for an outcome posted just after its end): never below
             // the attributed cost it includes
             BigDecimal loaded = cost.subtract(inCells);
+            // and its calls of unpriced models, the failed sessions' too: the figure is then at least this, or unknown
+            long loadedUnpriced = unpriced - unpricedInCells;
             for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
                 if (e.getKey().feature() != null
                         && features.contains(e.getKey().feature())
                         && (posting == null || posting.contains(e.getKey().keyId()))) {
                     loaded = loaded.add(e.getValue().costUsd());
+                    loadedUnpriced += e.getValue().unpricedCalls();
                 }
             }
             Set<String> succeeded = succeededSessions(usage, named, requests.getOrDefault(c.getKey(), Set.of()));
@@ -735,6 +744,7 @@ public record MonthlyFigures(
                                     .multiply(BigDecimal.valueOf(100))
                                     .divide(BigDecimal.valueOf(featureSessions), 1, RoundingMode.HALF_UP),
                     unpriced,
+                    features.isEmpty() ? 0 : loadedUnpriced,
                     posting == null ? null : List.copyOf(posting)));
         }
         return costs;

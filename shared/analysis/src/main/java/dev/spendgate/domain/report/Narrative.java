@@ -203,10 +203,12 @@ public final class Narrative {
                     b.append(o.attributedShown()).append(" (");
                 }
                 b.append(String.format(Locale.ROOT, "%,d", o.count())).append(" outcomes");
-                if (o.unpricedCalls() > 0) {
+                // fully loaded holds the attributed calls: its count is the larger
+                long unknown = Math.max(o.unpricedCalls(), o.fullyLoadedUnpricedCalls());
+                if (unknown > 0) {
                     b.append(", ")
-                            .append(String.format(Locale.ROOT, "%,d", o.unpricedCalls()))
-                            .append(o.unpricedCalls() == 1 ? " call" : " calls")
+                            .append(String.format(Locale.ROOT, "%,d", unknown))
+                            .append(unknown == 1 ? " call" : " calls")
                             .append(" of unpriced models, cost unknown");
                 }
                 b.append(')');
