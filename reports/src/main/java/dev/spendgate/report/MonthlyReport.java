@@ -342,6 +342,10 @@ public final class MonthlyReport {
         WasteSummary waste = wasteNow == null ? null : waste(data, wasteNow, wasteBefore, before, usage, warnings);
         MonthlyFigures figures = MonthlyFigures.compared(
                 usage, previous, settings.budgets(), waste, outcomes, settings.contracted(), clock.instant());
+        // outcomes naming an id no call carries lower cost per outcome: stated with the month's data quality
+        quality.outcomesMatchedToNoCall(figures.outcomes().stream()
+                .mapToLong(MonthlyFigures.OutcomeCost::unmatched)
+                .sum());
 
         List<TopActions.Action> actions =
                 reportNow != null ? TopActions.of(reportNow.findings(), TopActions.COUNT) : List.of();

@@ -12,7 +12,6 @@ import java.time.Instant;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.text.PDFTextStripper;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +31,6 @@ class OutcomeWithoutCallsReviewTest {
      * what the one traced ticket cost, and nothing in the section says 3 of the 4 outcomes were matched to no call.
      */
     @Test
-    @Disabled("DEFECT R26E-5: outcomes naming sessions with no calls cut cost per outcome silently")
     void report_outcomesNamingNoCall_areNotSilentlyCountedAtNoCost() throws Exception {
         MapObjectStore data = new MapObjectStore();
         TestMonth month = new TestMonth();

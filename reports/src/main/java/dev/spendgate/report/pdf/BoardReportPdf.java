@@ -516,6 +516,19 @@ public final class BoardReportPdf {
             out.paragraph("Unpriced calls behind outcomes (model not in the catalog; cost unknown, not zero, and left"
                     + " out of these figures; \"+\" = at least this): " + String.join("; ", unpriced) + ".");
         }
+        List<String> unmatched = new ArrayList<>();
+        for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
+            if (o.unmatched() > 0) {
+                unmatched.add(o.name() + ": " + String.format(Locale.ROOT, "%,d", o.unmatched()) + " of "
+                        + String.format(Locale.ROOT, "%,d", o.count()));
+            }
+        }
+        if (!unmatched.isEmpty()) {
+            out.paragraph("Outcomes matched to no call (their session or request id is on no call of the key that"
+                    + " posted them this month or the month before: a ticket number, a typo, another key's or an older"
+                    + " session; counted in Count and divided into at no cost, so they lower the per-outcome figures): "
+                    + String.join("; ", unmatched) + ".");
+        }
         out.paragraph(MonthlyFigures.OUTCOME_DEFINITION);
         List<String> keys = new ArrayList<>();
         for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
@@ -528,6 +541,11 @@ public final class BoardReportPdf {
     /** The fuller data-quality note at the end: every count, and what each means for the figures. */
     private static void qualityNote(PdfLayout out, DataQuality q) throws IOException {
         out.heading("Data quality");
+        if (q.outcomesMatchedToNoCall() > 0) {
+            out.paragraph(String.format(Locale.ROOT, "%,d", q.outcomesMatchedToNoCall())
+                    + " posted outcomes were matched to no call (an id no call of their key carries this month or the"
+                    + " month before): counted in cost per outcome at no cost of their own (named in its section).");
+        }
         if (!q.recordsChecked()) {
             out.paragraph("The month was aggregated by Athena from the usage log; records were not checked one by one."
                     + " What the aggregation checks:");

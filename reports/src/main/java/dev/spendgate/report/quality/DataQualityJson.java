@@ -98,6 +98,10 @@ public final class DataQualityJson {
         calls.put("unpriced", q.unpricedCalls());
         calls.put("rejected", q.rejectedCalls());
         root.put("calls", calls);
+        // added field (schema_version stays): outcomes whose session or request id no call of their key carries
+        Map<String, Object> outcomes = new LinkedHashMap<>();
+        outcomes.put("matched_to_no_call", q.outcomesMatchedToNoCall());
+        root.put("outcomes", outcomes);
         if (gateway != null) {
             Map<String, Object> estimate = new LinkedHashMap<>();
             estimate.put("estimated", true);

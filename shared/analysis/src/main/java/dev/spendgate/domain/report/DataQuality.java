@@ -43,6 +43,7 @@ public final class DataQuality {
     private BigDecimal worstCaseUsd = BigDecimal.ZERO;
     private long unpriced;
     private long rejected;
+    private long outcomesMatchedToNoCall;
     private final List<String> examples = new ArrayList<>();
 
     private DataQuality(boolean checked) {
@@ -232,6 +233,18 @@ public final class DataQuality {
     /** True when input was damaged or records were quarantined: what {@code report --strict} fails on. */
     public boolean damagedOrQuarantined() {
         return damagedObjects() > 0 || unreadableRecords() > 0 || quarantinedCount() > 0;
+    }
+
+    /**
+     * Records how many outcomes of the month were matched to no call (their session or request id is on no call of
+     * their key this month or the month before): counted in cost per outcome's divisor at no cost of their own.
+     */
+    public void outcomesMatchedToNoCall(long outcomes) {
+        this.outcomesMatchedToNoCall = outcomes;
+    }
+
+    public long outcomesMatchedToNoCall() {
+        return outcomesMatchedToNoCall;
     }
 
     /** The one line the PDF's first page and stderr carry. */

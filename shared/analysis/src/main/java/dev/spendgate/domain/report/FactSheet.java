@@ -95,7 +95,12 @@ public final class FactSheet {
             l.add("unpriced_calls: " + String.format(Locale.ROOT, "%,d", f.unpricedCalls()));
         }
         for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
-            l.add("outcome " + o.name() + ": " + String.format(Locale.ROOT, "%,d", o.count()) + " produced, "
+            l.add("outcome " + o.name() + ": " + String.format(Locale.ROOT, "%,d", o.count()) + " produced"
+                    + (o.unmatched() == 0
+                            ? ""
+                            : " (" + String.format(Locale.ROOT, "%,d", o.unmatched())
+                                    + " of them matched to no call, at no cost)")
+                    + ", "
                     // as the table shows them: "unknown" or "$x +" when calls of unpriced models are behind them
                     + o.attributedShown() + " each attributed"
                     + (o.fullyLoadedShown() == null ? "" : ", " + o.fullyLoadedShown() + " each fully loaded")

@@ -150,7 +150,8 @@ public record MonthlyFigures(
             + " month or the month before) / sessions of those features this month, plus those sessions with the"
             + " outcome whose calls were in the month before. Fully loaded and the success rate count only the"
             + " calls and sessions of the Spendgate keys that posted the outcome (listed under Keys counted): feature names are each client's own, and a key rotated during the month"
-            + " counts only from the key that posted.";
+            + " counts only from the key that posted. Outcomes = all posted, those matched to no call (an id no call"
+            + " of their key carries this month or the month before) included, at no cost: listed below.";
 
     /**
      * Cost per outcome. {@code costUsd} / {@code costPerOutcomeUsd}: the cost of the sessions and requests that
@@ -164,6 +165,9 @@ public record MonthlyFigures(
      * outcome (null: every key, for outcomes stored without a key): feature names are the clients' own.
      * {@code unpricedCalls}: the calls of unpriced models behind the attributed cost; {@code fullyLoadedUnpricedCalls}:
      * those behind fully loaded (the features' failed sessions' too). Each leaves its figure unknown or "at least".
+     * {@code unmatched}: of {@code count}, the outcomes matched to no call (their session or request id is on no call
+     * of their key this month or the month before): counted in the divisor, as documented, at no cost of their own,
+     * so they lower cost per outcome and are printed beside it.
      */
     public record OutcomeCost(
             String name,
@@ -177,7 +181,8 @@ public record MonthlyFigures(
             BigDecimal successRatePercent,
             long unpricedCalls,
             long fullyLoadedUnpricedCalls,
-            List<String> keys) {
+            List<String> keys,
+            long unmatched) {
 
         /** The attributed cost per outcome as shown: {@link #atLeast}. */
         public String attributedShown() {
@@ -659,8 +664,15 @@ public record MonthlyFigures(
         // their calls load it; an outcome stored without a key (none since outcomes carry key_id) counts every key's
         Map<String, Set<String>> keys = new HashMap<>();
         Set<String> anyKey = new HashSet<>();
+        Map<String, Long> unmatched = new HashMap<>();
         for (Outcome o : outcomes) {
             counts.merge(o.name(), o.count(), Long::sum);
+            String tracked = o.session() != null
+                    ? "s:" + TrackedIds.of(o.keyId(), o.session())
+                    : "r:" + TrackedIds.of(o.keyId(), o.requestId());
+            if (!usage.found(tracked)) {
+                unmatched.merge(o.name(), o.count(), Long::sum);
+            }
             if (o.keyId() == null) {
                 anyKey.add(o.name());
             } else {
@@ -745,7 +757,8 @@ public record MonthlyFigures(
                                     .divide(BigDecimal.valueOf(featureSessions), 1, RoundingMode.HALF_UP),
                     unpriced,
                     features.isEmpty() ? 0 : loadedUnpriced,
-                    posting == null ? null : List.copyOf(posting)));
+                    posting == null ? null : List.copyOf(posting),
+                    unmatched.getOrDefault(c.getKey(), 0L)));
         }
         return costs;
     }

@@ -40,6 +40,9 @@ public final class MonthlyUsage {
     private final Map<String, String> requestSessions = new HashMap<>();
     private final Map<String, Long> sessionUnpriced = new HashMap<>();
     private final Map<String, Long> requestUnpriced = new HashMap<>();
+    // the tracked sessions and requests ("s:" / "r:" + tracked id) some call of their key carries: an outcome naming
+    // another is matched to no call (a ticket number, a typo, another key's or an older session)
+    private final Set<String> trackedFound = new java.util.HashSet<>();
     private final Map<String, LocalDate> dayCache = new HashMap<>();
     private final Map<String, Set<String>> featureSessions = new HashMap<>();
     /** A pre-aggregated source's count of {@link #distinctSessions(Set, Set, Set)}; null: count the records'. */
@@ -181,6 +184,7 @@ public final class MonthlyUsage {
             if (!tracked.contains(t)) {
                 continue;
             }
+            trackedFound.add((request ? "r:" : "s:") + t);
             String feature = r.attribution().feature();
             if (feature != null) {
                 addTrackedFeature((request ? "r:" : "s:") + t, feature);
@@ -255,6 +259,7 @@ public final class MonthlyUsage {
     public void addSessionCost(String keyId, String session, BigDecimal cost, long unpricedCalls) {
         for (String t : keyId == null ? List.of(session) : List.of(TrackedIds.of(keyId, session), session)) {
             if (trackedSessions.contains(t)) {
+                trackedFound.add("s:" + t);
                 sessionCosts.merge(t, cost, BigDecimal::add);
                 if (unpricedCalls > 0) {
                     sessionUnpriced.merge(t, unpricedCalls, Long::sum);
@@ -270,6 +275,7 @@ public final class MonthlyUsage {
     public void addRequestCost(String keyId, String requestId, String session, BigDecimal cost, long unpricedCalls) {
         for (String t : keyId == null ? List.of(requestId) : List.of(TrackedIds.of(keyId, requestId), requestId)) {
             if (trackedRequests.contains(t)) {
+                trackedFound.add("r:" + t);
                 requestCosts.merge(t, cost, BigDecimal::add);
                 if (unpricedCalls > 0) {
                     requestUnpriced.merge(t, unpricedCalls, Long::sum);
@@ -445,6 +451,14 @@ public final class MonthlyUsage {
                 .add(feature);
     }
 
+    /**
+     * Whether a call of the month (or of the month before, once {@link #addTrackedOf added}) carries a tracked session
+     * ({@code s:ID}) or request ({@code r:ID}) with its key: an outcome naming neither is matched to no call.
+     */
+    public boolean found(String tracked) {
+        return trackedFound.contains(tracked);
+    }
+
     /** Cost of each tracked session seen in the month. */
     public Map<String, BigDecimal> sessionCosts() {
         return Collections.unmodifiableMap(sessionCosts);
@@ -471,6 +485,7 @@ public final class MonthlyUsage {
      * before it; its calls are in the month before, which the report reads too.
      */
     public void addTrackedOf(MonthlyUsage before) {
+        trackedFound.addAll(before.trackedFound);
         before.sessionCosts.forEach((k, v) -> sessionCosts.merge(k, v, BigDecimal::add));
         before.requestCosts.forEach((k, v) -> requestCosts.merge(k, v, BigDecimal::add));
         before.sessionUnpriced.forEach((k, v) -> sessionUnpriced.merge(k, v, Long::sum));

@@ -203,6 +203,11 @@ public final class Narrative {
                     b.append(o.attributedShown()).append(" (");
                 }
                 b.append(String.format(Locale.ROOT, "%,d", o.count())).append(" outcomes");
+                if (o.unmatched() > 0) {
+                    b.append(", ")
+                            .append(String.format(Locale.ROOT, "%,d", o.unmatched()))
+                            .append(" of them matched to no call");
+                }
                 // fully loaded holds the attributed calls: its count is the larger
                 long unknown = Math.max(o.unpricedCalls(), o.fullyLoadedUnpricedCalls());
                 if (unknown > 0) {

@@ -252,6 +252,9 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(athena.queries.get(1)).contains("SELECT key_id, session,").contains("GROUP BY 1, 2");
         assertThat(usage.sessionCosts())
                 .containsExactly(Map.entry("key-support|s-1", new java.math.BigDecimal("0.00042")));
+        // an outcome of a third key naming s-1 is matched to no call, as in the log reader
+        assertThat(usage.found("s:key-support|s-1")).isTrue();
+        assertThat(usage.found("s:key-ops|s-1")).isFalse();
     }
 
     /**
