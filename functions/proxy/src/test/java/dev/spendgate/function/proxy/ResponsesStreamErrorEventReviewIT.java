@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +49,6 @@ class ResponsesStreamErrorEventReviewIT {
             + "\"service_tier\":\"auto\",\"usage\":null}";
 
     @Test
-    @Disabled("DEFECT R26F-1: a Responses stream that is only an error event is charged a reasoning model's worst case")
     @Timeout(30)
     void responsesStreamEndingInAnErrorEventBeforeAnyOutput_notChargedTheWorstCase() throws Exception {
         upstream = new ScriptedUpstream(
@@ -86,7 +84,6 @@ class ResponsesStreamErrorEventReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R26F-1: a chat stream that is only an error chunk is charged a reasoning model's worst case")
     @Timeout(30)
     void chatStreamThatIsOnlyAnErrorChunk_notChargedTheWorstCase() throws Exception {
         upstream = new ScriptedUpstream(

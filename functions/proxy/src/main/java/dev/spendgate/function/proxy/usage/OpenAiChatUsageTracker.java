@@ -18,6 +18,10 @@ import java.nio.charset.StandardCharsets;
  * a chunk with a {@code finish_reason}, or followed by {@code [DONE]}. Gemini's OpenAI-compatible endpoint sends the
  * running usage in every chunk: a stream cut before its end keeps that usage as partial (its input stands, its output
  * is estimated), as Anthropic's {@code message_start} counts are kept.
+ *
+ * <p>A stream whose only content is an error chunk ({@code data: {"error": {...}}}) before any chunk, text or usage
+ * served nothing: it is reported as {@link TrackedUsage#unserved} under the error's type; an error after content is
+ * estimated under that name rather than {@code usage_missing}.
  */
 final class OpenAiChatUsageTracker extends UsageTracker {
     private TokenUsage tokens;
@@ -106,6 +110,10 @@ final class OpenAiChatUsageTracker extends UsageTracker {
 
     @Override
     protected TrackedUsage usage(String streamedText) {
+        if (error != null && tokens == null && !sawChunk && !sawDeltas() && parsedText.isEmpty()) {
+            // an error chunk before any chunk, text or usage: nothing was generated, nothing is billed
+            return TrackedUsage.unserved(error);
+        }
         boolean reported = complete && usageFinal;
         TrackedUsage tracked = new TrackedUsage(tokens, reported, modelServed, parsedText + streamedText);
         // a stream that ended with an error chunk: its estimate is recorded under the error's name

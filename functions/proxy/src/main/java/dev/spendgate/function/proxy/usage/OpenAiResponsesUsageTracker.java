@@ -15,7 +15,7 @@ import java.io.IOException;
  * body's single pass (the output's items are not built as trees) or from the final event's response. Each
  * {@code image_generation_call} item is one image the {@code image_generation} tool made, billed at GPT Image rates
  * on top of the tokens ({@link TokenUsage#imageGenerations}), counted the same way. A stream that
- * ends in {@code response.failed} with no usage and no output (no output item, no delta) served nothing: it is
+ * ends in {@code response.failed}, or in the streaming {@code error} event, with no usage and no output (no output item, no delta) served nothing: it is
  * reported as {@link TrackedUsage#unserved} under the error's {@code code}, not estimated; one that failed after
  * output and without usage is estimated under that code rather than {@code usage_missing}.
  */
@@ -32,7 +32,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     private final java.util.Set<String> searchesDone = new java.util.HashSet<>();
     /** Ids of the image-generation items a stream showed done, in case it is cut. */
     private final java.util.Set<String> imagesDone = new java.util.HashSet<>();
-    /** The error code of the {@code response.failed} the stream ended with; null when it did not. */
+    /** The error code of the {@code response.failed} or {@code error} event the stream ended with; else null. */
     private String failed;
     /** Whether any output item was added, listed or done. */
     private boolean sawOutput;
@@ -81,6 +81,10 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         }
         if (done != null || (event != null && event.startsWith("response.output_"))) {
             sawOutput = true;
+        }
+        if ("error".equals(event) || "error".equals(node.path("type").asText())) {
+            // the streaming error event ends a stream as response.failed does; before any output it served nothing
+            failed = errorCode(node);
         }
         JsonNode response = node.path("response");
         if (response.isObject()) {
@@ -135,6 +139,17 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         // a stream cut before its usage: the searches that ran, and the images made, are billed on top of the estimate
         tracked = tokens == null && searches > 0 ? tracked.withWebSearchesSeen(searches) : tracked;
         return tokens == null && images > 0 ? tracked.withImageGenerationsSeen(images) : tracked;
+    }
+
+    /** The code an {@code error} event names ({@code code}, or its {@code error} object's code or type). */
+    private static String errorCode(JsonNode node) {
+        JsonNode nested = node.path("error");
+        for (JsonNode named : new JsonNode[] {node.get("code"), nested.get("code"), nested.get("type")}) {
+            if (named != null && named.isTextual() && !named.asText().isBlank()) {
+                return named.asText();
+            }
+        }
+        return "error";
     }
 
     private void rememberId(JsonNode response) {
