@@ -75,7 +75,6 @@ class ResponsesBuiltInToolFeesReviewIT {
             + " 30 days.\",\"annotations\":[]}]}";
 
     @Test
-    @Disabled("DEFECT R26F-2: a Responses call that ran file_search is recorded at its tokens alone, no tool-call fee")
     @Timeout(60)
     void responsesCall_withTwoFileSearchCalls_isNotPricedAtItsTokensAlone() {
         UsageRecord r = call(

@@ -20,6 +20,8 @@ import java.util.Optional;
  *       searched on a model the catalog has no search fee for is unpriced, never priced at its tokens alone.
  *   <li>Images made by OpenAI's {@code image_generation} tool are billed at GPT Image rates by size and quality,
  *       which the catalog does not have: such a call is unpriced, never priced at its tokens alone.
+ *   <li>Searches run by OpenAI's {@code file_search} tool are billed per tool call, a fee the catalog does not have:
+ *       such a call is unpriced, never priced at its tokens alone.
  * </ul>
  */
 public final class CallPricer {
@@ -80,6 +82,11 @@ public final class CallPricer {
                     + price.get().model() + " and the call generated "
                     + call.tokens().imageGenerations()
                     + " images (billed at GPT Image rates by size and quality)");
+        }
+        if (call.tokens().fileSearches() > 0) {
+            return Priced.unpriced("the pricing catalog has no file_search tool fee for " + call.provider() + "/"
+                    + price.get().model() + " and the call ran " + call.tokens().fileSearches()
+                    + " file searches (billed per tool call on top of the tokens)");
         }
         Optional<PriceQuote> quote = price.get().quote(call.tokens(), tier, call.inferenceGeo());
         if (quote.isEmpty()) {

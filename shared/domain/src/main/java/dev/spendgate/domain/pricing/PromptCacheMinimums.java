@@ -68,7 +68,8 @@ public final class PromptCacheMinimums {
                 tokens.reasoningTokens(),
                 tokens.webSearches(),
                 tokens.previewWebSearches(),
-                tokens.imageGenerations());
+                tokens.imageGenerations(),
+                tokens.fileSearches());
     }
 
     /** {@code -9} or {@code -9-v1:0} after a matched prefix: a version the table does not list. */

@@ -10,7 +10,9 @@ package dev.spendgate.domain.pricing;
  * models bill at another fee ({@link ModelPrice#webSearchPreviewPer1k}). {@code imageGenerations} is the images an
  * OpenAI Responses call's {@code image_generation} tool made ({@code image_generation_call} output items), billed at
  * the GPT Image model's rates on top of the tokens: the catalog has no such fee, so {@link CallPricer} leaves such a
- * call unpriced.
+ * call unpriced. {@code fileSearches} is the searches an OpenAI Responses call's {@code file_search} tool ran
+ * ({@code file_search_call} output items), billed per call on top of the tokens: the catalog has no such fee either,
+ * so such a call is unpriced too.
  */
 public record TokenUsage(
         long inputTokens,
@@ -21,7 +23,8 @@ public record TokenUsage(
         long reasoningTokens,
         long webSearches,
         long previewWebSearches,
-        long imageGenerations) {
+        long imageGenerations,
+        long fileSearches) {
 
     public static final TokenUsage ZERO = new TokenUsage(0, 0, 0, 0, 0, 0);
 
@@ -34,7 +37,8 @@ public record TokenUsage(
                 || reasoningTokens < 0
                 || webSearches < 0
                 || previewWebSearches < 0
-                || imageGenerations < 0) {
+                || imageGenerations < 0
+                || fileSearches < 0) {
             throw new IllegalArgumentException("token counts must not be negative");
         }
         if (previewWebSearches > webSearches) {
@@ -47,6 +51,30 @@ public record TokenUsage(
         if (reasoningTokens > outputTokens) {
             throw new IllegalArgumentException("reasoningTokens are part of outputTokens and cannot exceed it");
         }
+    }
+
+    /** Token counts with web searches and images generated, and no file search. */
+    public TokenUsage(
+            long inputTokens,
+            long cachedInputTokens,
+            long cacheWrite5mTokens,
+            long cacheWrite1hTokens,
+            long outputTokens,
+            long reasoningTokens,
+            long webSearches,
+            long previewWebSearches,
+            long imageGenerations) {
+        this(
+                inputTokens,
+                cachedInputTokens,
+                cacheWrite5mTokens,
+                cacheWrite1hTokens,
+                outputTokens,
+                reasoningTokens,
+                webSearches,
+                previewWebSearches,
+                imageGenerations,
+                0);
     }
 
     /** Token counts with web searches, and no image generated. */
@@ -115,7 +143,8 @@ public record TokenUsage(
                         reasoningTokens,
                         searches,
                         0,
-                        imageGenerations);
+                        imageGenerations,
+                        fileSearches);
     }
 
     /** These token counts with {@code images} made by the {@code image_generation} tool. */
@@ -131,7 +160,25 @@ public record TokenUsage(
                         reasoningTokens,
                         webSearches,
                         previewWebSearches,
-                        images);
+                        images,
+                        fileSearches);
+    }
+
+    /** These token counts with {@code searches} run by the {@code file_search} tool. */
+    public TokenUsage withFileSearches(long searches) {
+        return searches == fileSearches
+                ? this
+                : new TokenUsage(
+                        inputTokens,
+                        cachedInputTokens,
+                        cacheWrite5mTokens,
+                        cacheWrite1hTokens,
+                        outputTokens,
+                        reasoningTokens,
+                        webSearches,
+                        previewWebSearches,
+                        imageGenerations,
+                        searches);
     }
 
     /**
@@ -151,7 +198,8 @@ public record TokenUsage(
                         reasoningTokens,
                         webSearches,
                         previewSearches,
-                        imageGenerations);
+                        imageGenerations,
+                        fileSearches);
     }
 
     /**
@@ -219,7 +267,7 @@ public record TokenUsage(
 
     /** Whether the provider reported no tokens, no search and no image at all (priced at exactly $0). */
     public boolean isZero() {
-        return inputTokens == 0 && outputTokens == 0 && webSearches == 0 && imageGenerations == 0;
+        return inputTokens == 0 && outputTokens == 0 && webSearches == 0 && imageGenerations == 0 && fileSearches == 0;
     }
 
     /** Input tokens billed at the plain input price. */

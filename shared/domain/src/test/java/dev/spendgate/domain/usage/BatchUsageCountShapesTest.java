@@ -70,4 +70,18 @@ class BatchUsageCountShapesTest {
         assertThat(records.get(0).pricingStatus()).isEqualTo(UsageRecord.PricingStatus.UNPRICED);
         assertThat(records.get(0).costUsd()).isNull();
     }
+
+    /** R26F-2: a Responses line whose file_search tool ran is not priced at its tokens alone. */
+    @Test
+    void responsesLine_withAFileSearchCall_isUnpriced() {
+        List<UsageRecord> records = openAi("""
+                {"id":"r1","custom_id":"f-1","response":{"status_code":200,"body":{"object":"response",\
+                "model":"gpt-5","output":[{"type":"file_search_call","id":"fs_1","status":"completed"}],\
+                "usage":{"input_tokens":1000,"output_tokens":100,"total_tokens":1100}}},"error":null}
+                """);
+
+        assertThat(records.get(0).usageSource()).isEqualTo(UsageRecord.UsageSource.PROVIDER);
+        assertThat(records.get(0).pricingStatus()).isEqualTo(UsageRecord.PricingStatus.UNPRICED);
+        assertThat(records.get(0).costUsd()).isNull();
+    }
 }

@@ -159,7 +159,8 @@ public final class Price {
                     0,
                     Math.max(partial.webSearches(), tracked.webSearchesSeen()),
                     partial.previewWebSearches(),
-                    Math.max(partial.imageGenerations(), tracked.imageGenerationsSeen()));
+                    Math.max(partial.imageGenerations(), tracked.imageGenerationsSeen()),
+                    Math.max(partial.fileSearches(), tracked.fileSearchesSeen()));
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
         if (ctx.api().estimateAs() == Endpoint.RESPONSES) {
@@ -167,6 +168,7 @@ public final class Price {
         }
         return new TokenUsage(input, 0, 0, 0, output, 0)
                 .withWebSearches(tracked.webSearchesSeen())
-                .withImageGenerations(tracked.imageGenerationsSeen());
+                .withImageGenerations(tracked.imageGenerationsSeen())
+                .withFileSearches(tracked.fileSearchesSeen());
     }
 }

@@ -14,7 +14,9 @@ import java.io.IOException;
  * the response's {@code output} is one web-search tool call, billed per call on top of the tokens: counted in the
  * body's single pass (the output's items are not built as trees) or from the final event's response. Each
  * {@code image_generation_call} item is one image the {@code image_generation} tool made, billed at GPT Image rates
- * on top of the tokens ({@link TokenUsage#imageGenerations}), counted the same way. A stream that
+ * on top of the tokens ({@link TokenUsage#imageGenerations}), counted the same way, as is each
+ * {@code file_search_call} item, one search the {@code file_search} tool ran, billed per call
+ * ({@link TokenUsage#fileSearches}). A stream that
  * ends in {@code response.failed}, or in the streaming {@code error} event, with no usage and no output (no output item, no delta) served nothing: it is
  * reported as {@link TrackedUsage#unserved} under the error's {@code code}, not estimated; one that failed after
  * output and without usage is estimated under that code rather than {@code usage_missing}.
@@ -22,16 +24,20 @@ import java.io.IOException;
 final class OpenAiResponsesUsageTracker extends UsageTracker {
     private static final String WEB_SEARCH_CALL = "web_search_call";
     private static final String IMAGE_GENERATION_CALL = "image_generation_call";
+    private static final String FILE_SEARCH_CALL = "file_search_call";
     private static final java.util.Set<String> BODY_FIELDS = java.util.Set.of("id", "model", "service_tier", "usage");
 
     private TokenUsage tokens;
     private boolean complete;
     private long webSearches;
     private long imageGenerations;
+    private long fileSearches;
     /** Ids of the web-search items a stream showed done ({@code response.output_item.done}), in case it is cut. */
     private final java.util.Set<String> searchesDone = new java.util.HashSet<>();
     /** Ids of the image-generation items a stream showed done, in case it is cut. */
     private final java.util.Set<String> imagesDone = new java.util.HashSet<>();
+    /** Ids of the file-search items a stream showed done, in case it is cut. */
+    private final java.util.Set<String> fileSearchesDone = new java.util.HashSet<>();
     /** The error code of the {@code response.failed} or {@code error} event the stream ended with; else null. */
     private String failed;
     /** Whether any output item was added, listed or done. */
@@ -60,6 +66,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         long[] counted = countToolCalls(p);
         webSearches = counted[0];
         imageGenerations = counted[1];
+        fileSearches = counted[2];
         return true;
     }
 
@@ -77,6 +84,8 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 searchesDone.add(done.path("id").asText("#" + searchesDone.size()));
             } else if (IMAGE_GENERATION_CALL.equals(type)) {
                 imagesDone.add(done.path("id").asText("#" + imagesDone.size()));
+            } else if (FILE_SEARCH_CALL.equals(type)) {
+                fileSearchesDone.add(done.path("id").asText("#" + fileSearchesDone.size()));
             }
         }
         if (done != null || (event != null && event.startsWith("response.output_"))) {
@@ -105,13 +114,16 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 // each response event carries the output so far; the final one all of it
                 long searches = 0;
                 long images = 0;
+                long files = 0;
                 for (JsonNode item : output) {
                     String itemType = item.path("type").asText();
                     searches += WEB_SEARCH_CALL.equals(itemType) ? 1 : 0;
                     images += IMAGE_GENERATION_CALL.equals(itemType) ? 1 : 0;
+                    files += FILE_SEARCH_CALL.equals(itemType) ? 1 : 0;
                 }
                 webSearches = searches;
                 imageGenerations = images;
+                fileSearches = files;
             }
         }
     }
@@ -133,11 +145,13 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     private TrackedUsage counted(String streamedText) {
         long searches = Math.max(webSearches, searchesDone.size()); // the final response's output, when it came
         long images = Math.max(imageGenerations, imagesDone.size());
+        long files = Math.max(fileSearches, fileSearchesDone.size());
         TokenUsage used = tokens != null && searches > 0 ? tokens.withWebSearches(searches) : tokens;
-        used = used != null ? used.withImageGenerations(images) : null;
+        used = used != null ? used.withImageGenerations(images).withFileSearches(files) : null;
         TrackedUsage tracked = new TrackedUsage(used, complete, modelServed, streamedText).withResponseId(responseId);
         // a stream cut before its usage: the searches that ran, and the images made, are billed on top of the estimate
         tracked = tokens == null && searches > 0 ? tracked.withWebSearchesSeen(searches) : tracked;
+        tracked = tokens == null && files > 0 ? tracked.withFileSearchesSeen(files) : tracked;
         return tokens == null && images > 0 ? tracked.withImageGenerationsSeen(images) : tracked;
     }
 
@@ -179,17 +193,19 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     }
 
     /**
-     * The {@code web_search_call} and {@code image_generation_call} items of an {@code output} array (in that order),
+     * The {@code web_search_call}, {@code image_generation_call} and {@code file_search_call} items of an
+     * {@code output} array (in that order),
      * read token by token: only each item's top-level {@code type} is looked at, everything else skipped (an image's
      * base64 {@code result} is not kept). Leaves the parser at the value's last token.
      */
     private static long[] countToolCalls(JsonParser p) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             p.skipChildren();
-            return new long[2];
+            return new long[3];
         }
         long searches = 0;
         long images = 0;
+        long files = 0;
         JsonToken item;
         while ((item = p.nextToken()) != JsonToken.END_ARRAY && item != null) {
             if (item != JsonToken.START_OBJECT) {
@@ -202,11 +218,12 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 if (value == JsonToken.VALUE_STRING && "type".equals(field)) {
                     searches += WEB_SEARCH_CALL.equals(p.getText()) ? 1 : 0;
                     images += IMAGE_GENERATION_CALL.equals(p.getText()) ? 1 : 0;
+                    files += FILE_SEARCH_CALL.equals(p.getText()) ? 1 : 0;
                 } else {
                     p.skipChildren();
                 }
             }
         }
-        return new long[] {searches, images};
+        return new long[] {searches, images, files};
     }
 }

@@ -22,6 +22,9 @@ import dev.spendgate.domain.pricing.TokenUsage;
  *     {@code id}, named by a later {@code previous_response_id}); null otherwise
  * @param imageGenerationsSeen images an OpenAI Responses stream cut before its usage showed made by the
  *     {@code image_generation} tool: billed on top of the estimated tokens, which leaves the call unpriced; 0 otherwise
+ * @param fileSearchesSeen searches an OpenAI Responses stream cut before its usage showed run by the
+ *     {@code file_search} tool: billed per call on top of the estimated tokens, which leaves the call unpriced; 0
+ *     otherwise
  */
 public record TrackedUsage(
         TokenUsage tokens,
@@ -34,7 +37,35 @@ public record TrackedUsage(
         String streamException,
         long webSearchesSeen,
         String responseId,
-        long imageGenerationsSeen) {
+        long imageGenerationsSeen,
+        long fileSearchesSeen) {
+
+    public TrackedUsage(
+            TokenUsage tokens,
+            boolean complete,
+            String modelServed,
+            String streamedText,
+            String serviceTier,
+            String inferenceGeo,
+            String unservedException,
+            String streamException,
+            long webSearchesSeen,
+            String responseId,
+            long imageGenerationsSeen) {
+        this(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen,
+                responseId,
+                imageGenerationsSeen,
+                0);
+    }
 
     public TrackedUsage(
             TokenUsage tokens,
@@ -124,7 +155,8 @@ public record TrackedUsage(
                 streamException,
                 webSearchesSeen,
                 responseId,
-                imageGenerationsSeen);
+                imageGenerationsSeen,
+                fileSearchesSeen);
     }
 
     /** This usage served at {@code tier}, whatever the body said (Bedrock's tier header decides what it bills). */
@@ -140,7 +172,8 @@ public record TrackedUsage(
                 streamException,
                 webSearchesSeen,
                 responseId,
-                imageGenerationsSeen);
+                imageGenerationsSeen,
+                fileSearchesSeen);
     }
 
     /** This usage of a stream that ended with {@code exception} after serving content (null: none). */
@@ -156,7 +189,8 @@ public record TrackedUsage(
                 exception,
                 webSearchesSeen,
                 responseId,
-                imageGenerationsSeen);
+                imageGenerationsSeen,
+                fileSearchesSeen);
     }
 
     /** This usage with {@code searches} seen completed in a stream whose usage never came. */
@@ -172,7 +206,8 @@ public record TrackedUsage(
                 streamException,
                 searches,
                 responseId,
-                imageGenerationsSeen);
+                imageGenerationsSeen,
+                fileSearchesSeen);
     }
 
     /** This usage of a response the provider gave {@code id} (null: none). */
@@ -188,7 +223,8 @@ public record TrackedUsage(
                 streamException,
                 webSearchesSeen,
                 id,
-                imageGenerationsSeen);
+                imageGenerationsSeen,
+                fileSearchesSeen);
     }
 
     /** This usage with {@code images} seen made in a stream whose usage never came. */
@@ -204,6 +240,24 @@ public record TrackedUsage(
                 streamException,
                 webSearchesSeen,
                 responseId,
-                images);
+                images,
+                fileSearchesSeen);
+    }
+
+    /** This usage with {@code searches} seen run by the {@code file_search} tool in a stream whose usage never came. */
+    public TrackedUsage withFileSearchesSeen(long searches) {
+        return new TrackedUsage(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen,
+                responseId,
+                imageGenerationsSeen,
+                searches);
     }
 }

@@ -103,6 +103,19 @@ class PriceTest {
         assertThat(ctx.cost()).isNull();
     }
 
+    /** R26F-2: an estimated call whose stream showed a file search run is unpriced, not priced at its tokens alone. */
+    @Test
+    void apply_noUsageButFileSearchSeen_isUnpriced() {
+        TrackedUsage cut = new TrackedUsage(null, false, null, "The refund policy");
+
+        CallContext ctx = price.apply(relayed("gpt-5"), cut.withFileSearchesSeen(1));
+
+        assertThat(ctx.usageSource()).isEqualTo(UsageSource.ESTIMATED);
+        assertThat(ctx.tokens().fileSearches()).isEqualTo(1);
+        assertThat(ctx.pricingStatus()).isEqualTo(PricingStatus.UNPRICED);
+        assertThat(ctx.cost()).isNull();
+    }
+
     @Test
     void apply_modelWithoutAPrice_recordsUnpricedWithoutCost() {
         CallContext ctx = price.apply(
