@@ -93,7 +93,6 @@ class ResponsesBuiltInToolFeesReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R26F-3: a Responses call whose code_interpreter made a container is recorded without its fee")
     @Timeout(60)
     void responsesCall_whoseCodeInterpreterCreatedAContainer_isNotPricedAtItsTokensAlone() {
         UsageRecord r = call(

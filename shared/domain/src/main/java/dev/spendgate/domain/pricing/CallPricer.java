@@ -22,6 +22,8 @@ import java.util.Optional;
  *       which the catalog does not have: such a call is unpriced, never priced at its tokens alone.
  *   <li>Searches run by OpenAI's {@code file_search} tool are billed per tool call, a fee the catalog does not have:
  *       such a call is unpriced, never priced at its tokens alone.
+ *   <li>Code run by OpenAI's {@code code_interpreter} tool is billed per container, by memory size and session, a fee
+ *       the catalog does not have: such a call is unpriced, never priced at its tokens alone.
  * </ul>
  */
 public final class CallPricer {
@@ -87,6 +89,12 @@ public final class CallPricer {
             return Priced.unpriced("the pricing catalog has no file_search tool fee for " + call.provider() + "/"
                     + price.get().model() + " and the call ran " + call.tokens().fileSearches()
                     + " file searches (billed per tool call on top of the tokens)");
+        }
+        if (call.tokens().codeInterpreterCalls() > 0) {
+            return Priced.unpriced("the pricing catalog has no code_interpreter container fee for " + call.provider()
+                    + "/" + price.get().model() + " and the call ran "
+                    + call.tokens().codeInterpreterCalls()
+                    + " code interpreter calls (their container billed by memory size and session)");
         }
         Optional<PriceQuote> quote = price.get().quote(call.tokens(), tier, call.inferenceGeo());
         if (quote.isEmpty()) {

@@ -69,7 +69,8 @@ public final class PromptCacheMinimums {
                 tokens.webSearches(),
                 tokens.previewWebSearches(),
                 tokens.imageGenerations(),
-                tokens.fileSearches());
+                tokens.fileSearches(),
+                tokens.codeInterpreterCalls());
     }
 
     /** {@code -9} or {@code -9-v1:0} after a matched prefix: a version the table does not list. */

@@ -12,7 +12,9 @@ package dev.spendgate.domain.pricing;
  * the GPT Image model's rates on top of the tokens: the catalog has no such fee, so {@link CallPricer} leaves such a
  * call unpriced. {@code fileSearches} is the searches an OpenAI Responses call's {@code file_search} tool ran
  * ({@code file_search_call} output items), billed per call on top of the tokens: the catalog has no such fee either,
- * so such a call is unpriced too.
+ * so such a call is unpriced too. {@code codeInterpreterCalls} is the {@code code_interpreter_call} output items of an
+ * OpenAI Responses call: its {@code code_interpreter} tool runs in a container OpenAI bills by memory size and session,
+ * on top of the tokens, a fee the catalog does not have, so such a call is unpriced as well.
  */
 public record TokenUsage(
         long inputTokens,
@@ -24,7 +26,8 @@ public record TokenUsage(
         long webSearches,
         long previewWebSearches,
         long imageGenerations,
-        long fileSearches) {
+        long fileSearches,
+        long codeInterpreterCalls) {
 
     public static final TokenUsage ZERO = new TokenUsage(0, 0, 0, 0, 0, 0);
 
@@ -38,7 +41,8 @@ public record TokenUsage(
                 || webSearches < 0
                 || previewWebSearches < 0
                 || imageGenerations < 0
-                || fileSearches < 0) {
+                || fileSearches < 0
+                || codeInterpreterCalls < 0) {
             throw new IllegalArgumentException("token counts must not be negative");
         }
         if (previewWebSearches > webSearches) {
@@ -51,6 +55,32 @@ public record TokenUsage(
         if (reasoningTokens > outputTokens) {
             throw new IllegalArgumentException("reasoningTokens are part of outputTokens and cannot exceed it");
         }
+    }
+
+    /** Token counts with web searches, images generated and file searches, and no code interpreter call. */
+    public TokenUsage(
+            long inputTokens,
+            long cachedInputTokens,
+            long cacheWrite5mTokens,
+            long cacheWrite1hTokens,
+            long outputTokens,
+            long reasoningTokens,
+            long webSearches,
+            long previewWebSearches,
+            long imageGenerations,
+            long fileSearches) {
+        this(
+                inputTokens,
+                cachedInputTokens,
+                cacheWrite5mTokens,
+                cacheWrite1hTokens,
+                outputTokens,
+                reasoningTokens,
+                webSearches,
+                previewWebSearches,
+                imageGenerations,
+                fileSearches,
+                0);
     }
 
     /** Token counts with web searches and images generated, and no file search. */
@@ -144,7 +174,8 @@ public record TokenUsage(
                         searches,
                         0,
                         imageGenerations,
-                        fileSearches);
+                        fileSearches,
+                        codeInterpreterCalls);
     }
 
     /** These token counts with {@code images} made by the {@code image_generation} tool. */
@@ -161,7 +192,8 @@ public record TokenUsage(
                         webSearches,
                         previewWebSearches,
                         images,
-                        fileSearches);
+                        fileSearches,
+                        codeInterpreterCalls);
     }
 
     /** These token counts with {@code searches} run by the {@code file_search} tool. */
@@ -178,7 +210,26 @@ public record TokenUsage(
                         webSearches,
                         previewWebSearches,
                         imageGenerations,
-                        searches);
+                        searches,
+                        codeInterpreterCalls);
+    }
+
+    /** These token counts with {@code calls} {@code code_interpreter_call} items. */
+    public TokenUsage withCodeInterpreterCalls(long calls) {
+        return calls == codeInterpreterCalls
+                ? this
+                : new TokenUsage(
+                        inputTokens,
+                        cachedInputTokens,
+                        cacheWrite5mTokens,
+                        cacheWrite1hTokens,
+                        outputTokens,
+                        reasoningTokens,
+                        webSearches,
+                        previewWebSearches,
+                        imageGenerations,
+                        fileSearches,
+                        calls);
     }
 
     /**
@@ -199,7 +250,8 @@ public record TokenUsage(
                         webSearches,
                         previewSearches,
                         imageGenerations,
-                        fileSearches);
+                        fileSearches,
+                        codeInterpreterCalls);
     }
 
     /**
@@ -267,7 +319,12 @@ public record TokenUsage(
 
     /** Whether the provider reported no tokens, no search and no image at all (priced at exactly $0). */
     public boolean isZero() {
-        return inputTokens == 0 && outputTokens == 0 && webSearches == 0 && imageGenerations == 0 && fileSearches == 0;
+        return inputTokens == 0
+                && outputTokens == 0
+                && webSearches == 0
+                && imageGenerations == 0
+                && fileSearches == 0
+                && codeInterpreterCalls == 0;
     }
 
     /** Input tokens billed at the plain input price. */

@@ -100,6 +100,7 @@ public final class BatchResultRecords {
                 UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning), openAiWebSearches(body));
         tokens = tokens == null ? null : tokens.withImageGenerations(openAiItems(body, "image_generation_call"));
         tokens = tokens == null ? null : tokens.withFileSearches(openAiItems(body, "file_search_call"));
+        tokens = tokens == null ? null : tokens.withCodeInterpreterCalls(openAiItems(body, "code_interpreter_call"));
         if (UsageCounts.valid(prompt, cached, cacheWrite, completion, reasoning)) {
             return priced(batch, customId, model, status, tokens, null, pricer);
         }
@@ -118,8 +119,8 @@ public final class BatchResultRecords {
 
     /**
      * A response's output items of {@code type}: {@code image_generation_call} ones are images billed at GPT Image
-     * rates, and {@code file_search_call} ones file searches billed per call, which leave the line unpriced as on the
-     * live path.
+     * rates, {@code file_search_call} ones file searches billed per call, and {@code code_interpreter_call} ones code
+     * run in a container billed by size and session, which leave the line unpriced as on the live path.
      */
     private static long openAiItems(JsonNode body, String type) {
         long items = 0;
@@ -312,7 +313,8 @@ public final class BatchResultRecords {
                 0,
                 0,
                 partial.imageGenerations(),
-                partial.fileSearches());
+                partial.fileSearches(),
+                partial.codeInterpreterCalls());
         return priced(batch, customId, model, status, tokens, inferenceGeo, false, pricer)
                 .usageSource(UsageSource.ESTIMATED)
                 .errorType(USAGE_MISSING)

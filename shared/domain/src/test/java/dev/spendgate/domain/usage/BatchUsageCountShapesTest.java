@@ -84,4 +84,19 @@ class BatchUsageCountShapesTest {
         assertThat(records.get(0).pricingStatus()).isEqualTo(UsageRecord.PricingStatus.UNPRICED);
         assertThat(records.get(0).costUsd()).isNull();
     }
+
+    /** R26F-3: a Responses line whose code_interpreter tool ran code in a container is not priced at its tokens. */
+    @Test
+    void responsesLine_withACodeInterpreterCall_isUnpriced() {
+        List<UsageRecord> records = openAi("""
+                {"id":"r1","custom_id":"c-1","response":{"status_code":200,"body":{"object":"response",\
+                "model":"gpt-5","output":[{"type":"code_interpreter_call","id":"ci_1","status":"completed",\
+                "container_id":"cntr_1"}],"usage":{"input_tokens":1000,"output_tokens":100,"total_tokens":1100}}},\
+                "error":null}
+                """);
+
+        assertThat(records.get(0).usageSource()).isEqualTo(UsageRecord.UsageSource.PROVIDER);
+        assertThat(records.get(0).pricingStatus()).isEqualTo(UsageRecord.PricingStatus.UNPRICED);
+        assertThat(records.get(0).costUsd()).isNull();
+    }
 }

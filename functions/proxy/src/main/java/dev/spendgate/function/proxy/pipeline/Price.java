@@ -160,7 +160,8 @@ public final class Price {
                     Math.max(partial.webSearches(), tracked.webSearchesSeen()),
                     partial.previewWebSearches(),
                     Math.max(partial.imageGenerations(), tracked.imageGenerationsSeen()),
-                    Math.max(partial.fileSearches(), tracked.fileSearchesSeen()));
+                    Math.max(partial.fileSearches(), tracked.fileSearchesSeen()),
+                    Math.max(partial.codeInterpreterCalls(), tracked.codeInterpreterCallsSeen()));
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
         if (ctx.api().estimateAs() == Endpoint.RESPONSES) {
@@ -169,6 +170,7 @@ public final class Price {
         return new TokenUsage(input, 0, 0, 0, output, 0)
                 .withWebSearches(tracked.webSearchesSeen())
                 .withImageGenerations(tracked.imageGenerationsSeen())
-                .withFileSearches(tracked.fileSearchesSeen());
+                .withFileSearches(tracked.fileSearchesSeen())
+                .withCodeInterpreterCalls(tracked.codeInterpreterCallsSeen());
     }
 }

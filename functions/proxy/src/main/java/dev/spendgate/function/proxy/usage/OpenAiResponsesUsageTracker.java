@@ -16,7 +16,8 @@ import java.io.IOException;
  * {@code image_generation_call} item is one image the {@code image_generation} tool made, billed at GPT Image rates
  * on top of the tokens ({@link TokenUsage#imageGenerations}), counted the same way, as is each
  * {@code file_search_call} item, one search the {@code file_search} tool ran, billed per call
- * ({@link TokenUsage#fileSearches}). A stream that
+ * ({@link TokenUsage#fileSearches}), and each {@code code_interpreter_call} item, code the
+ * {@code code_interpreter} tool ran in a container billed on top of the tokens ({@link TokenUsage#codeInterpreterCalls}). A stream that
  * ends in {@code response.failed}, or in the streaming {@code error} event, with no usage and no output (no output item, no delta) served nothing: it is
  * reported as {@link TrackedUsage#unserved} under the error's {@code code}, not estimated; one that failed after
  * output and without usage is estimated under that code rather than {@code usage_missing}.
@@ -25,6 +26,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     private static final String WEB_SEARCH_CALL = "web_search_call";
     private static final String IMAGE_GENERATION_CALL = "image_generation_call";
     private static final String FILE_SEARCH_CALL = "file_search_call";
+    private static final String CODE_INTERPRETER_CALL = "code_interpreter_call";
     private static final java.util.Set<String> BODY_FIELDS = java.util.Set.of("id", "model", "service_tier", "usage");
 
     private TokenUsage tokens;
@@ -32,12 +34,15 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     private long webSearches;
     private long imageGenerations;
     private long fileSearches;
+    private long codeInterpreterCalls;
     /** Ids of the web-search items a stream showed done ({@code response.output_item.done}), in case it is cut. */
     private final java.util.Set<String> searchesDone = new java.util.HashSet<>();
     /** Ids of the image-generation items a stream showed done, in case it is cut. */
     private final java.util.Set<String> imagesDone = new java.util.HashSet<>();
     /** Ids of the file-search items a stream showed done, in case it is cut. */
     private final java.util.Set<String> fileSearchesDone = new java.util.HashSet<>();
+    /** Ids of the code-interpreter items a stream showed done, in case it is cut. */
+    private final java.util.Set<String> codeInterpreterDone = new java.util.HashSet<>();
     /** The error code of the {@code response.failed} or {@code error} event the stream ended with; else null. */
     private String failed;
     /** Whether any output item was added, listed or done. */
@@ -67,6 +72,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         webSearches = counted[0];
         imageGenerations = counted[1];
         fileSearches = counted[2];
+        codeInterpreterCalls = counted[3];
         return true;
     }
 
@@ -86,6 +92,8 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 imagesDone.add(done.path("id").asText("#" + imagesDone.size()));
             } else if (FILE_SEARCH_CALL.equals(type)) {
                 fileSearchesDone.add(done.path("id").asText("#" + fileSearchesDone.size()));
+            } else if (CODE_INTERPRETER_CALL.equals(type)) {
+                codeInterpreterDone.add(done.path("id").asText("#" + codeInterpreterDone.size()));
             }
         }
         if (done != null || (event != null && event.startsWith("response.output_"))) {
@@ -115,15 +123,18 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 long searches = 0;
                 long images = 0;
                 long files = 0;
+                long code = 0;
                 for (JsonNode item : output) {
                     String itemType = item.path("type").asText();
                     searches += WEB_SEARCH_CALL.equals(itemType) ? 1 : 0;
                     images += IMAGE_GENERATION_CALL.equals(itemType) ? 1 : 0;
                     files += FILE_SEARCH_CALL.equals(itemType) ? 1 : 0;
+                    code += CODE_INTERPRETER_CALL.equals(itemType) ? 1 : 0;
                 }
                 webSearches = searches;
                 imageGenerations = images;
                 fileSearches = files;
+                codeInterpreterCalls = code;
             }
         }
     }
@@ -146,12 +157,16 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         long searches = Math.max(webSearches, searchesDone.size()); // the final response's output, when it came
         long images = Math.max(imageGenerations, imagesDone.size());
         long files = Math.max(fileSearches, fileSearchesDone.size());
+        long code = Math.max(codeInterpreterCalls, codeInterpreterDone.size());
         TokenUsage used = tokens != null && searches > 0 ? tokens.withWebSearches(searches) : tokens;
-        used = used != null ? used.withImageGenerations(images).withFileSearches(files) : null;
+        used = used != null
+                ? used.withImageGenerations(images).withFileSearches(files).withCodeInterpreterCalls(code)
+                : null;
         TrackedUsage tracked = new TrackedUsage(used, complete, modelServed, streamedText).withResponseId(responseId);
         // a stream cut before its usage: the searches that ran, and the images made, are billed on top of the estimate
         tracked = tokens == null && searches > 0 ? tracked.withWebSearchesSeen(searches) : tracked;
         tracked = tokens == null && files > 0 ? tracked.withFileSearchesSeen(files) : tracked;
+        tracked = tokens == null && code > 0 ? tracked.withCodeInterpreterCallsSeen(code) : tracked;
         return tokens == null && images > 0 ? tracked.withImageGenerationsSeen(images) : tracked;
     }
 
@@ -193,19 +208,20 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     }
 
     /**
-     * The {@code web_search_call}, {@code image_generation_call} and {@code file_search_call} items of an
-     * {@code output} array (in that order),
+     * The {@code web_search_call}, {@code image_generation_call}, {@code file_search_call} and
+     * {@code code_interpreter_call} items of an {@code output} array (in that order),
      * read token by token: only each item's top-level {@code type} is looked at, everything else skipped (an image's
      * base64 {@code result} is not kept). Leaves the parser at the value's last token.
      */
     private static long[] countToolCalls(JsonParser p) throws IOException {
         if (p.currentToken() != JsonToken.START_ARRAY) {
             p.skipChildren();
-            return new long[3];
+            return new long[4];
         }
         long searches = 0;
         long images = 0;
         long files = 0;
+        long code = 0;
         JsonToken item;
         while ((item = p.nextToken()) != JsonToken.END_ARRAY && item != null) {
             if (item != JsonToken.START_OBJECT) {
@@ -219,11 +235,12 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                     searches += WEB_SEARCH_CALL.equals(p.getText()) ? 1 : 0;
                     images += IMAGE_GENERATION_CALL.equals(p.getText()) ? 1 : 0;
                     files += FILE_SEARCH_CALL.equals(p.getText()) ? 1 : 0;
+                    code += CODE_INTERPRETER_CALL.equals(p.getText()) ? 1 : 0;
                 } else {
                     p.skipChildren();
                 }
             }
         }
-        return new long[] {searches, images, files};
+        return new long[] {searches, images, files, code};
     }
 }

@@ -25,6 +25,9 @@ import dev.spendgate.domain.pricing.TokenUsage;
  * @param fileSearchesSeen searches an OpenAI Responses stream cut before its usage showed run by the
  *     {@code file_search} tool: billed per call on top of the estimated tokens, which leaves the call unpriced; 0
  *     otherwise
+ * @param codeInterpreterCallsSeen {@code code_interpreter_call} items an OpenAI Responses stream cut before its
+ *     usage showed done: their container is billed on top of the estimated tokens, which leaves the call unpriced; 0
+ *     otherwise
  */
 public record TrackedUsage(
         TokenUsage tokens,
@@ -38,7 +41,37 @@ public record TrackedUsage(
         long webSearchesSeen,
         String responseId,
         long imageGenerationsSeen,
-        long fileSearchesSeen) {
+        long fileSearchesSeen,
+        long codeInterpreterCallsSeen) {
+
+    public TrackedUsage(
+            TokenUsage tokens,
+            boolean complete,
+            String modelServed,
+            String streamedText,
+            String serviceTier,
+            String inferenceGeo,
+            String unservedException,
+            String streamException,
+            long webSearchesSeen,
+            String responseId,
+            long imageGenerationsSeen,
+            long fileSearchesSeen) {
+        this(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen,
+                responseId,
+                imageGenerationsSeen,
+                fileSearchesSeen,
+                0);
+    }
 
     public TrackedUsage(
             TokenUsage tokens,
@@ -156,7 +189,8 @@ public record TrackedUsage(
                 webSearchesSeen,
                 responseId,
                 imageGenerationsSeen,
-                fileSearchesSeen);
+                fileSearchesSeen,
+                codeInterpreterCallsSeen);
     }
 
     /** This usage served at {@code tier}, whatever the body said (Bedrock's tier header decides what it bills). */
@@ -173,7 +207,8 @@ public record TrackedUsage(
                 webSearchesSeen,
                 responseId,
                 imageGenerationsSeen,
-                fileSearchesSeen);
+                fileSearchesSeen,
+                codeInterpreterCallsSeen);
     }
 
     /** This usage of a stream that ended with {@code exception} after serving content (null: none). */
@@ -190,7 +225,8 @@ public record TrackedUsage(
                 webSearchesSeen,
                 responseId,
                 imageGenerationsSeen,
-                fileSearchesSeen);
+                fileSearchesSeen,
+                codeInterpreterCallsSeen);
     }
 
     /** This usage with {@code searches} seen completed in a stream whose usage never came. */
@@ -207,7 +243,8 @@ public record TrackedUsage(
                 searches,
                 responseId,
                 imageGenerationsSeen,
-                fileSearchesSeen);
+                fileSearchesSeen,
+                codeInterpreterCallsSeen);
     }
 
     /** This usage of a response the provider gave {@code id} (null: none). */
@@ -224,7 +261,8 @@ public record TrackedUsage(
                 webSearchesSeen,
                 id,
                 imageGenerationsSeen,
-                fileSearchesSeen);
+                fileSearchesSeen,
+                codeInterpreterCallsSeen);
     }
 
     /** This usage with {@code images} seen made in a stream whose usage never came. */
@@ -241,7 +279,8 @@ public record TrackedUsage(
                 webSearchesSeen,
                 responseId,
                 images,
-                fileSearchesSeen);
+                fileSearchesSeen,
+                codeInterpreterCallsSeen);
     }
 
     /** This usage with {@code searches} seen run by the {@code file_search} tool in a stream whose usage never came. */
@@ -258,6 +297,25 @@ public record TrackedUsage(
                 webSearchesSeen,
                 responseId,
                 imageGenerationsSeen,
-                searches);
+                searches,
+                codeInterpreterCallsSeen);
+    }
+
+    /** This usage with {@code calls} code interpreter calls seen done in a stream whose usage never came. */
+    public TrackedUsage withCodeInterpreterCallsSeen(long calls) {
+        return new TrackedUsage(
+                tokens,
+                complete,
+                modelServed,
+                streamedText,
+                serviceTier,
+                inferenceGeo,
+                unservedException,
+                streamException,
+                webSearchesSeen,
+                responseId,
+                imageGenerationsSeen,
+                fileSearchesSeen,
+                calls);
     }
 }

@@ -116,6 +116,19 @@ class PriceTest {
         assertThat(ctx.cost()).isNull();
     }
 
+    /** R26F-3: an estimated call whose stream showed code run in a container is unpriced, not priced at tokens. */
+    @Test
+    void apply_noUsageButCodeInterpreterCallSeen_isUnpriced() {
+        TrackedUsage cut = new TrackedUsage(null, false, null, "5050");
+
+        CallContext ctx = price.apply(relayed("gpt-5"), cut.withCodeInterpreterCallsSeen(1));
+
+        assertThat(ctx.usageSource()).isEqualTo(UsageSource.ESTIMATED);
+        assertThat(ctx.tokens().codeInterpreterCalls()).isEqualTo(1);
+        assertThat(ctx.pricingStatus()).isEqualTo(PricingStatus.UNPRICED);
+        assertThat(ctx.cost()).isNull();
+    }
+
     @Test
     void apply_modelWithoutAPrice_recordsUnpricedWithoutCost() {
         CallContext ctx = price.apply(
