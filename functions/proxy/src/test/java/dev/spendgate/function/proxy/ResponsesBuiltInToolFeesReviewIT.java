@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,7 +117,6 @@ class ResponsesBuiltInToolFeesReviewIT {
      * Deep research models (o3-deep-research in the catalog) open many more pages than they search.
      */
     @Test
-    @Disabled("DEFECT R26F-5: a Responses call's open_page and find_in_page actions are each billed as a $0.01 search")
     @Timeout(60)
     void responsesCall_oneSearchThenPageActions_isBilledOneSearch() {
         UsageRecord r = call(

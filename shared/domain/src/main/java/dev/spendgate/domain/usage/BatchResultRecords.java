@@ -6,6 +6,7 @@ import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.pricing.WebSearchActions;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
 import java.io.IOException;
@@ -112,9 +113,20 @@ public final class BatchResultRecords {
         return tokens == null ? null : tokens.withWebSearches(searches);
     }
 
-    /** A response's {@code web_search_call} output items: each is one search, billed per call as on the live path. */
+    /**
+     * A response's {@code web_search_call} output items whose action is a search
+     * ({@link WebSearchActions#billed}): each is one search, billed per call as on the live path.
+     */
     private static long openAiWebSearches(JsonNode body) {
-        return openAiItems(body, "web_search_call");
+        long searches = 0;
+        for (JsonNode item : body.path("output")) {
+            JsonNode action = item.path("action").get("type");
+            if ("web_search_call".equals(item.path("type").asText())
+                    && WebSearchActions.billed(action != null && action.isTextual() ? action.asText() : null)) {
+                searches++;
+            }
+        }
+        return searches;
     }
 
     /**

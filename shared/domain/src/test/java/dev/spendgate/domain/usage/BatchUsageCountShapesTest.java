@@ -99,4 +99,19 @@ class BatchUsageCountShapesTest {
         assertThat(records.get(0).pricingStatus()).isEqualTo(UsageRecord.PricingStatus.UNPRICED);
         assertThat(records.get(0).costUsd()).isNull();
     }
+
+    /** R26F-5: a Responses line's page actions are not billed as searches; gpt-5 $0.000625 + $0.005 + 1 x $0.01. */
+    @Test
+    void responsesLine_billsSearchActionsNotPageActions() {
+        List<UsageRecord> records = openAi("""
+                {"id":"r1","custom_id":"w-1","response":{"status_code":200,"body":{"object":"response",\
+                "model":"gpt-5","output":[{"type":"web_search_call","id":"ws_1","action":{"type":"search"}},\
+                {"type":"web_search_call","id":"ws_2","action":{"type":"open_page","url":"https://example.eu"}},\
+                {"type":"web_search_call","id":"ws_3","action":{"type":"find_in_page","pattern":"risk"}}],\
+                "usage":{"input_tokens":1000,"output_tokens":1000,"total_tokens":2000}}},"error":null}
+                """);
+
+        assertThat(records.get(0).tokens().webSearches()).isEqualTo(1);
+        assertThat(records.get(0).costUsd()).isEqualByComparingTo("0.015625");
+    }
 }

@@ -1,7 +1,6 @@
 package dev.spendgate.function.proxy.usage;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageCounts;
@@ -10,39 +9,21 @@ import java.io.IOException;
 /**
  * {@code /v1/responses}: usage is {@code input_tokens} (including {@code input_tokens_details.cached_tokens}) and
  * {@code output_tokens} (including {@code output_tokens_details.reasoning_tokens}); streamed, it is in the
- * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event. Each {@code web_search_call} item of
- * the response's {@code output} is one web-search tool call, billed per call on top of the tokens: counted in the
- * body's single pass (the output's items are not built as trees) or from the final event's response. Each
- * {@code image_generation_call} item is one image the {@code image_generation} tool made, billed at GPT Image rates
- * on top of the tokens ({@link TokenUsage#imageGenerations}), counted the same way, as is each
- * {@code file_search_call} item, one search the {@code file_search} tool ran, billed per call
- * ({@link TokenUsage#fileSearches}), and each {@code code_interpreter_call} item, code the
- * {@code code_interpreter} tool ran in a container billed on top of the tokens ({@link TokenUsage#codeInterpreterCalls}). A stream that
- * ends in {@code response.failed}, or in the streaming {@code error} event, with no usage and no output (no output item, no delta) served nothing: it is
- * reported as {@link TrackedUsage#unserved} under the error's {@code code}, not estimated; one that failed after
- * output and without usage is estimated under that code rather than {@code usage_missing}.
+ * {@code response.completed} (or {@code .incomplete} / {@code .failed}) event. The output items billed on top of the
+ * tokens ({@link ResponsesBilledItems}: web searches, images the {@code image_generation} tool made, file searches,
+ * code interpreter calls) are counted in the body's single pass (the output's items are not built as trees) or from
+ * the final event's response, or, in a stream cut before it, from the items it showed done. A stream that ends in
+ * {@code response.failed}, or in the streaming {@code error} event, with no usage and no output (no output item, no
+ * delta) served nothing: it is reported as {@link TrackedUsage#unserved} under the error's {@code code}, not
+ * estimated; one that failed after output and without usage is estimated under that code rather than
+ * {@code usage_missing}.
  */
 final class OpenAiResponsesUsageTracker extends UsageTracker {
-    private static final String WEB_SEARCH_CALL = "web_search_call";
-    private static final String IMAGE_GENERATION_CALL = "image_generation_call";
-    private static final String FILE_SEARCH_CALL = "file_search_call";
-    private static final String CODE_INTERPRETER_CALL = "code_interpreter_call";
     private static final java.util.Set<String> BODY_FIELDS = java.util.Set.of("id", "model", "service_tier", "usage");
 
     private TokenUsage tokens;
     private boolean complete;
-    private long webSearches;
-    private long imageGenerations;
-    private long fileSearches;
-    private long codeInterpreterCalls;
-    /** Ids of the web-search items a stream showed done ({@code response.output_item.done}), in case it is cut. */
-    private final java.util.Set<String> searchesDone = new java.util.HashSet<>();
-    /** Ids of the image-generation items a stream showed done, in case it is cut. */
-    private final java.util.Set<String> imagesDone = new java.util.HashSet<>();
-    /** Ids of the file-search items a stream showed done, in case it is cut. */
-    private final java.util.Set<String> fileSearchesDone = new java.util.HashSet<>();
-    /** Ids of the code-interpreter items a stream showed done, in case it is cut. */
-    private final java.util.Set<String> codeInterpreterDone = new java.util.HashSet<>();
+    private final ResponsesBilledItems billed = new ResponsesBilledItems();
     /** The error code of the {@code response.failed} or {@code error} event the stream ended with; else null. */
     private String failed;
     /** Whether any output item was added, listed or done. */
@@ -68,11 +49,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
         if (!"output".equals(name)) {
             return false;
         }
-        long[] counted = countToolCalls(p);
-        webSearches = counted[0];
-        imageGenerations = counted[1];
-        fileSearches = counted[2];
-        codeInterpreterCalls = counted[3];
+        billed.list(p);
         return true;
     }
 
@@ -85,16 +62,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     protected void readEvent(String event, JsonNode node) {
         JsonNode done = node.get("item");
         if (done != null && event != null && event.endsWith("output_item.done")) {
-            String type = done.path("type").asText();
-            if (WEB_SEARCH_CALL.equals(type)) {
-                searchesDone.add(done.path("id").asText("#" + searchesDone.size()));
-            } else if (IMAGE_GENERATION_CALL.equals(type)) {
-                imagesDone.add(done.path("id").asText("#" + imagesDone.size()));
-            } else if (FILE_SEARCH_CALL.equals(type)) {
-                fileSearchesDone.add(done.path("id").asText("#" + fileSearchesDone.size()));
-            } else if (CODE_INTERPRETER_CALL.equals(type)) {
-                codeInterpreterDone.add(done.path("id").asText("#" + codeInterpreterDone.size()));
-            }
+            billed.done(done);
         }
         if (done != null || (event != null && event.startsWith("response.output_"))) {
             sawOutput = true;
@@ -119,22 +87,7 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 failed = code.isBlank() ? "response_failed" : code;
             }
             if (output != null && output.isArray()) {
-                // each response event carries the output so far; the final one all of it
-                long searches = 0;
-                long images = 0;
-                long files = 0;
-                long code = 0;
-                for (JsonNode item : output) {
-                    String itemType = item.path("type").asText();
-                    searches += WEB_SEARCH_CALL.equals(itemType) ? 1 : 0;
-                    images += IMAGE_GENERATION_CALL.equals(itemType) ? 1 : 0;
-                    files += FILE_SEARCH_CALL.equals(itemType) ? 1 : 0;
-                    code += CODE_INTERPRETER_CALL.equals(itemType) ? 1 : 0;
-                }
-                webSearches = searches;
-                imageGenerations = images;
-                fileSearches = files;
-                codeInterpreterCalls = code;
+                billed.list(output); // each response event carries the output so far; the final one all of it
             }
         }
     }
@@ -154,16 +107,16 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
     }
 
     private TrackedUsage counted(String streamedText) {
-        long searches = Math.max(webSearches, searchesDone.size()); // the final response's output, when it came
-        long images = Math.max(imageGenerations, imagesDone.size());
-        long files = Math.max(fileSearches, fileSearchesDone.size());
-        long code = Math.max(codeInterpreterCalls, codeInterpreterDone.size());
+        long searches = billed.count(ResponsesBilledItems.Kind.WEB_SEARCH);
+        long images = billed.count(ResponsesBilledItems.Kind.IMAGE_GENERATION);
+        long files = billed.count(ResponsesBilledItems.Kind.FILE_SEARCH);
+        long code = billed.count(ResponsesBilledItems.Kind.CODE_INTERPRETER);
         TokenUsage used = tokens != null && searches > 0 ? tokens.withWebSearches(searches) : tokens;
         used = used != null
                 ? used.withImageGenerations(images).withFileSearches(files).withCodeInterpreterCalls(code)
                 : null;
         TrackedUsage tracked = new TrackedUsage(used, complete, modelServed, streamedText).withResponseId(responseId);
-        // a stream cut before its usage: the searches that ran, and the images made, are billed on top of the estimate
+        // a stream cut before its usage: the tool calls it showed done are billed on top of the estimate
         tracked = tokens == null && searches > 0 ? tracked.withWebSearchesSeen(searches) : tracked;
         tracked = tokens == null && files > 0 ? tracked.withFileSearchesSeen(files) : tracked;
         tracked = tokens == null && code > 0 ? tracked.withCodeInterpreterCallsSeen(code) : tracked;
@@ -205,42 +158,5 @@ final class OpenAiResponsesUsageTracker extends UsageTracker {
                 usage.path("output_tokens_details").path("reasoning_tokens").asLong();
         complete = UsageCounts.valid(input, cached, cacheWrite, output, reasoning);
         tokens = UsageCounts.openAi(input, cached, cacheWrite, output, reasoning);
-    }
-
-    /**
-     * The {@code web_search_call}, {@code image_generation_call}, {@code file_search_call} and
-     * {@code code_interpreter_call} items of an {@code output} array (in that order),
-     * read token by token: only each item's top-level {@code type} is looked at, everything else skipped (an image's
-     * base64 {@code result} is not kept). Leaves the parser at the value's last token.
-     */
-    private static long[] countToolCalls(JsonParser p) throws IOException {
-        if (p.currentToken() != JsonToken.START_ARRAY) {
-            p.skipChildren();
-            return new long[4];
-        }
-        long searches = 0;
-        long images = 0;
-        long files = 0;
-        long code = 0;
-        JsonToken item;
-        while ((item = p.nextToken()) != JsonToken.END_ARRAY && item != null) {
-            if (item != JsonToken.START_OBJECT) {
-                p.skipChildren();
-                continue;
-            }
-            String field;
-            while ((field = p.nextFieldName()) != null) {
-                JsonToken value = p.nextToken();
-                if (value == JsonToken.VALUE_STRING && "type".equals(field)) {
-                    searches += WEB_SEARCH_CALL.equals(p.getText()) ? 1 : 0;
-                    images += IMAGE_GENERATION_CALL.equals(p.getText()) ? 1 : 0;
-                    files += FILE_SEARCH_CALL.equals(p.getText()) ? 1 : 0;
-                    code += CODE_INTERPRETER_CALL.equals(p.getText()) ? 1 : 0;
-                } else {
-                    p.skipChildren();
-                }
-            }
-        }
-        return new long[] {searches, images, files, code};
     }
 }

@@ -114,4 +114,55 @@ class ResponsesWebSearchCallsTest {
                 .as("ws_1 and ws_2, the repeated event counted once")
                 .isEqualTo(2);
     }
+
+    /** R26F-5: a reasoning model's page actions (opening a page, finding in it) are not searches OpenAI bills. */
+    @Test
+    void body_countsSearchActionsNotPageActions() {
+        UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.RESPONSES);
+        // the action comes before or after the item's type; a page action's own fields do not matter
+        tracker.onBody(("""
+                        {"id":"resp_1","output":[\
+                        {"type":"web_search_call","id":"ws_1","action":{"type":"search","query":"EU AI Act"}},\
+                        {"action":{"url":"https://example.eu/53","type":"open_page"},"type":"web_search_call","id":"ws_2"},\
+                        {"type":"web_search_call","id":"ws_3","action":{"type":"find_in_page","pattern":"risk",\
+                        "url":"https://example.eu/53"}},\
+                        {"type":"web_search_call","id":"ws_4","action":{"type":"search","sources":[{"type":"url"}]}}],\
+                        "model":"gpt-5-2025-08-07",""" + USAGE + "}").getBytes(StandardCharsets.UTF_8));
+
+        assertThat(tracker.result().tokens().webSearches()).isEqualTo(2);
+    }
+
+    @Test
+    void stream_countsSearchActionsNotPageActions_whetherCompletedOrCut() {
+        String done = """
+                event: response.output_item.done
+                data: {"type":"response.output_item.done","item":{"type":"web_search_call","id":"ws_1",\
+                "action":{"type":"search","query":"EU AI Act"}}}
+
+                event: response.output_item.done
+                data: {"type":"response.output_item.done","item":{"type":"web_search_call","id":"ws_2",\
+                "action":{"type":"open_page","url":"https://example.eu/53"}}}
+
+                event: response.output_item.done
+                data: {"type":"response.output_item.done","item":{"type":"web_search_call","id":"ws_3",\
+                "action":{"type":"find_in_page","url":"https://example.eu/53","pattern":"risk"}}}
+
+                """;
+        String completed = """
+                event: response.completed
+                data: {"type":"response.completed","response":{"id":"resp_1","model":"gpt-5","status":"completed",\
+                "output":[{"type":"web_search_call","id":"ws_1","action":{"type":"search"}},\
+                {"type":"web_search_call","id":"ws_2","action":{"type":"open_page"}},\
+                {"type":"web_search_call","id":"ws_3","action":{"type":"find_in_page"}}],""" + USAGE + "}}\n\n";
+
+        assertThat(stream(done + completed).tokens().webSearches()).isEqualTo(1);
+        assertThat(stream(done).webSearchesSeen()).isEqualTo(1);
+    }
+
+    private static TrackedUsage stream(String sse) {
+        UsageTracker tracker = UsageTracker.forEndpoint(Endpoint.RESPONSES);
+        byte[] bytes = sse.getBytes(StandardCharsets.UTF_8);
+        new SseDecoder(tracker).feed(bytes, 0, bytes.length);
+        return tracker.result();
+    }
 }
