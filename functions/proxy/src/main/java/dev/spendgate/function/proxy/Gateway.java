@@ -266,7 +266,7 @@ public final class Gateway {
     /**
      * Something unexpected failed: a 500 if nothing was sent yet, and the call's record either way. A call the provider
      * answered with a 2xx was generated and is billed: it is recorded unpriced (its worst case stays spent), never as
-     * not billable.
+     * not billable, unless it went to a free endpoint.
      */
     private void failed(Exchange exchange) {
         if (exchange.concluded()) {
@@ -274,7 +274,10 @@ public final class Gateway {
         }
         CallContext ctx = exchange.latest().with(b -> {
             b.errorType = b.errorType == null ? "gateway_error" : b.errorType;
-            if (b.statusCode >= 200 && b.statusCode < 300 && b.pricingStatus == PricingStatus.NOT_BILLABLE) {
+            if (b.statusCode >= 200
+                    && b.statusCode < 300
+                    && b.pricingStatus == PricingStatus.NOT_BILLABLE
+                    && (b.api == null || b.api.billed())) {
                 b.pricingStatus = PricingStatus.UNPRICED;
             }
             b.statusCode = b.statusCode == 0 ? 500 : b.statusCode;

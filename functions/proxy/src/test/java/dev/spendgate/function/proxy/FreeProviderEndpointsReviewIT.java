@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,8 +44,6 @@ class FreeProviderEndpointsReviewIT {
     }
 
     @Test
-    @Disabled(
-            "DEFECT R26F-4: Anthropic SDK's messages.count_tokens through the gateway gets 404, never reaches Anthropic")
     @Timeout(60)
     void countTokens_isRelayedAndNotRecordedAsBilled() throws Exception {
         byte[] body = "{\"input_tokens\":14}".getBytes(StandardCharsets.UTF_8);
@@ -84,7 +81,6 @@ class FreeProviderEndpointsReviewIT {
      * input any more.
      */
     @Test
-    @Disabled("DEFECT R26F-4: OpenAI SDK's moderations.create through the gateway gets 404, never reaches OpenAI")
     @Timeout(60)
     void moderations_isRelayedAndNotRecordedAsBilled() throws Exception {
         byte[] body = ("{\"id\":\"modr-1\",\"model\":\"omni-moderation-latest\",\"results\":[{\"flagged\":false,"

@@ -28,6 +28,8 @@ final class ScriptedUpstream implements AutoCloseable {
     private volatile boolean writeFailedAfterHold;
     private volatile int holdAfter = -1;
     private volatile long holdMillis;
+    private volatile String requestHead;
+    private final CountDownLatch headRead = new CountDownLatch(1);
 
     ScriptedUpstream(String head, List<byte[]> pieces) throws IOException {
         server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
@@ -72,7 +74,8 @@ final class ScriptedUpstream implements AutoCloseable {
         try (Socket socket = server.accept()) {
             socket.setTcpNoDelay(true);
             InputStream in = socket.getInputStream();
-            readRequest(in);
+            requestHead = readRequest(in);
+            headRead.countDown();
             OutputStream out = socket.getOutputStream();
             out.write(head.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
@@ -112,8 +115,14 @@ final class ScriptedUpstream implements AutoCloseable {
         }
     }
 
-    /** Reads the request head and its Content-Length body. */
-    private static void readRequest(InputStream in) throws IOException {
+    /** The head of the request the gateway sent (request line and headers), once it has arrived; else null. */
+    String requestHead() throws InterruptedException {
+        headRead.await(30, TimeUnit.SECONDS);
+        return requestHead;
+    }
+
+    /** Reads the request head and its Content-Length body; returns the head. */
+    private static String readRequest(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -131,6 +140,7 @@ final class ScriptedUpstream implements AutoCloseable {
             }
         }
         in.readNBytes(length);
+        return head.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Override

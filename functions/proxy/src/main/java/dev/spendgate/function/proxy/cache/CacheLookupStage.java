@@ -23,6 +23,9 @@ public final class CacheLookupStage implements Stage {
 
     @Override
     public Step apply(CallContext ctx) {
+        if (!ctx.api().billed()) {
+            return Step.proceed(ctx); // a free endpoint's call is relayed as sent
+        }
         Optional<CacheRule> rule =
                 optimizations.cacheRule(ctx.attribution().feature(), ctx.api().recordName());
         if (rule.isEmpty()) {

@@ -20,6 +20,9 @@ public final class PromptCacheStage implements Stage {
 
     @Override
     public Step apply(CallContext ctx) {
+        if (!ctx.api().billed()) {
+            return Step.proceed(ctx); // a free endpoint's call is relayed as sent
+        }
         String endpoint = ctx.api().recordName();
         if (!endpoint.equals("messages")
                 && !endpoint.equals("bedrock.converse")

@@ -29,6 +29,9 @@ public final class RouteStage implements Stage {
 
     @Override
     public Step apply(CallContext ctx) {
+        if (!ctx.api().billed()) {
+            return Step.proceed(ctx); // a free endpoint's call is relayed as sent
+        }
         JsonNode body = ctx.body();
         Optional<GatewayPolicy.Routed> routed = optimizations.route(new RequestTraits(
                 ctx.attribution(),

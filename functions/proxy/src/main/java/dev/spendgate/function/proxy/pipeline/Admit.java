@@ -18,7 +18,8 @@ import java.util.Optional;
  * Decides whether the call may be forwarded: not while usage records cannot be made durable (503), not past a
  * velocity breaker (429 {@code velocity_limit}), and only once its worst case is reserved on every budget (429
  * {@code budget_exceeded}, 503 when a fail-closed budget's store is unreachable). A degrading budget changes the
- * model forwarded. The reservation ({@link CallContext#budget}) is settled once, when the call is recorded.
+ * model forwarded. The reservation ({@link CallContext#budget}) is settled once, when the call is recorded. A call to a
+ * free endpoint ({@code ProviderApi#billed}) is only held to the journal's durability: it reserves nothing.
  */
 public final class Admit implements Stage {
     private final BudgetGate budgets;
@@ -50,6 +51,9 @@ public final class Admit implements Stage {
         // a routing rule may have chosen the model already; budgets reserve at the model forwarded
         CallContext c =
                 ctx.with(b -> b.modelForwarded = b.modelForwarded != null ? b.modelForwarded : b.modelRequested);
+        if (!c.api().billed()) {
+            return Step.proceed(c); // a free endpoint: nothing to reserve, no spend to limit
+        }
         Optional<BudgetGate.Tripped> tripped;
         BudgetDecision decision;
         try {

@@ -37,7 +37,8 @@ public final class Authenticate implements Stage {
                             "not_found_error",
                             "Unknown path " + Text.sanitize(ctx.request().path())
                                     + ". Spendgate serves POST /v1/chat/completions, /v1/responses, /v1/embeddings and"
-                                    + " /v1/messages, and the Bedrock runtime's POST /model/{modelId}/converse,"
+                                    + " /v1/messages, the free /v1/messages/count_tokens, /v1/responses/input_tokens"
+                                    + " and /v1/moderations, and the Bedrock runtime's POST /model/{modelId}/converse,"
                                     + " /converse-stream, /invoke and /invoke-with-response-stream.",
                             "path"));
         }

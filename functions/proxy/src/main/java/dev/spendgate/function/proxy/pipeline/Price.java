@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * reported ({@code usage_source: estimated}, error {@code usage_missing}), priced at the tier the provider served
  * ({@link CallPricer}). A model with no price is recorded as unpriced and warned about once, and so is a call that
  * sent audio ({@link AudioInput}): the catalog has no audio input rates, and the text rate is not what was billed. An
- * error answer reaches it only when its provider bills it ({@link BilledRefusals}).
+ * error answer reaches it only when its provider bills it ({@link BilledRefusals}). A call to a free endpoint
+ * ({@code ProviderApi#billed}) is left {@code not_billable} with no cost.
  */
 public final class Price {
     /** Warned once each, up to this many models (the set grows with what providers answer, so it is bounded). */
@@ -43,6 +44,9 @@ public final class Price {
     }
 
     public CallContext apply(CallContext ctx, TrackedUsage tracked) {
+        if (!ctx.api().billed()) {
+            return ctx; // a free endpoint: not_billable, no cost, whatever it answered
+        }
         if (tracked.unservedException() != null) {
             // the provider answered an exception before serving anything: not billed, as an error status is not
             return ctx.with(b -> b.errorType = b.errorType != null ? b.errorType : tracked.unservedException());

@@ -24,6 +24,10 @@ public interface ProviderApi {
         if (BedrockPath.isBedrock(path)) {
             return BedrockPath.parse(path).map(BedrockApi::new);
         }
+        Optional<FreeEndpoint> free = FreeEndpoint.forPath(path);
+        if (free.isPresent()) {
+            return Optional.of(new FreeApi(free.get()));
+        }
         return Endpoint.forPath(path)
                 .map(e -> e.format() == ApiFormat.ANTHROPIC ? new AnthropicApi(e) : new OpenAiApi(e));
     }
@@ -37,6 +41,14 @@ public interface ProviderApi {
     }
 
     ApiFormat format();
+
+    /**
+     * False for a provider's free endpoint ({@link FreeEndpoint}): the call reserves no budget, no routing rule or
+     * cache applies to it, and it is recorded {@code not_billable} with no cost.
+     */
+    default boolean billed() {
+        return true;
+    }
 
     /** The endpoint whose token semantics estimate the call for budgets. */
     Endpoint estimateAs();
