@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Review of the semantic cache (session 26, rev26d). README, "Semantic": "A word swapped for another (each question
  * has a content word the other lacks) is another question at any length". A one-letter name is a word users swap all
- * the time ("plan A" / "plan B", "option A", "the S in HTTPS"), but "a", "s" and "t" are stop words (the article, the
+ * the time ("plan A" / "plan B", "option A", "the S in HTTPS", the "US" against the "UK", the "IT team"), but "a", "s", "t", "us" and "it" are stop words (the article, the
  * leftovers of "it's" and "don't"): "plan A" is read as "plan", so "plan A" against "plan B" is a word added, not one
  * swapped, and a long enough question about plan B is served the answer about plan A (and "Is plan A cheaper than
  * plan B?" the answer to "Is plan B cheaper than plan A?").
@@ -31,7 +31,14 @@ class OneLetterNameReviewTest {
                     "Does plan A include SSO, audit logs, priority support, custom domains and a dedicated manager?",
                     "Does plan B include SSO, audit logs, priority support, custom domains and a dedicated manager?"),
             List.of("Is plan B cheaper than plan A?", "Is plan A cheaper than plan B?"),
-            List.of("What does the S in HTTPS stand for?", "What does the T in HTTPS stand for?"));
+            List.of("What does the S in HTTPS stand for?", "What does the T in HTTPS stand for?"),
+            // the same stop words as names: "US" is read as "us", "IT" as "it"
+            List.of(
+                    "Do you offer free shipping, free returns, gift wrapping, price matching and exchanges in the UK?",
+                    "Do you offer free shipping, free returns, gift wrapping, price matching and exchanges in the US?"),
+            List.of(
+                    "Who approves laptop, monitor, software licence and cloud budget requests for the HR team?",
+                    "Who approves laptop, monitor, software licence and cloud budget requests for the IT team?"));
 
     private static JsonNode ask(String question) {
         return json("{\"model\":\"gpt-4o-mini\",\"temperature\":0,\"messages\":[{\"role\":\"system\",\"content\":"
