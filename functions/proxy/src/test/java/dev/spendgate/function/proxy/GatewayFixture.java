@@ -67,6 +67,28 @@ final class GatewayFixture implements AutoCloseable {
             Clock clock,
             Map<String, String> env,
             Path optimizationsDir) {
+        this(
+                upstream,
+                keys,
+                store,
+                spool,
+                budgets,
+                clock,
+                env,
+                optimizationsDir,
+                dev.spendgate.domain.usage.UsageJournal.NONE);
+    }
+
+    private GatewayFixture(
+            FakeLlmUpstream upstream,
+            KeyStore keys,
+            ObjectStore store,
+            UsageSpool spool,
+            Function<ProxyConfig, BudgetStores> budgets,
+            Clock clock,
+            Map<String, String> env,
+            Path optimizationsDir,
+            dev.spendgate.domain.usage.UsageJournal journal) {
         this.upstream = upstream;
         this.keys = keys;
         this.store = store;
@@ -85,7 +107,7 @@ final class GatewayFixture implements AutoCloseable {
                         keys,
                         store,
                         spool,
-                        dev.spendgate.domain.usage.UsageJournal.NONE,
+                        journal,
                         budgets.apply(config),
                         LocalGatewayRuntime.optimizations(
                                 optimizationsDir, clock, dev.spendgate.function.proxy.local.CacheLimits.fromEnv(all)),
@@ -134,6 +156,21 @@ final class GatewayFixture implements AutoCloseable {
                 clock,
                 env,
                 dir);
+    }
+
+    /** As {@link #optimized(Path, Clock, Map)}, journaling each record in {@code journal} as the local gateway does. */
+    static GatewayFixture optimized(
+            Path dir, Clock clock, Map<String, String> env, dev.spendgate.domain.usage.UsageJournal journal) {
+        return new GatewayFixture(
+                FakeLlmUpstream.start(),
+                new FileKeyStore(dir.resolve("keys.json")),
+                new FileSystemObjectStore(dir),
+                new FileSystemUsageSpool(dir.resolve("spool")),
+                config -> LocalGatewayRuntime.budgets(dir, GatewayRuntime.alertSink(config)),
+                clock,
+                env,
+                dir,
+                journal);
     }
 
     static GatewayFixture with(
