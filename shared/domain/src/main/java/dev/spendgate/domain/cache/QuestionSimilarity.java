@@ -278,6 +278,16 @@ public final class QuestionSimilarity {
     private static final long FIELD = 0xFFFFF;
     private static final long POSITION = 0x7FFFF;
 
+    /**
+     * The most words (numbers and symbols such as {@code $} count as words, stop words too) a question may have to be
+     * sketched: a longer one gets an empty sketch and is matched exactly only, so no sketch keeps more than this many
+     * words and no comparison works through more (a semantic near-copy of a 50,000-word text is a miss, not minutes of
+     * a core spent before admission).
+     */
+    static final int MAX_WORDS = 1_000;
+
+    private static final Sketch UNSKETCHED = new Sketch(new long[0], new long[0]);
+
     /** Symbols that change a question's meaning: kept as words ("6/3" is not "6*3", "$5" is not "5%"). */
     private static final String SYMBOLS = "$€£¥%<>=≤≥≠+*/×÷^";
 
@@ -306,6 +316,10 @@ public final class QuestionSimilarity {
         }
     }
 
+    /**
+     * The sketch of a question; an empty one (the question is matched exactly only) when it has more than
+     * {@value #MAX_WORDS} words.
+     */
     public static Sketch sketch(String text) {
         TreeSet<Long> words = new TreeSet<>();
         List<Long> numbers = new ArrayList<>();
@@ -322,9 +336,13 @@ public final class QuestionSimilarity {
                 .replace("'", " ");
         long segment = 0;
         long persons = 0;
+        int read = 0;
         int i = 0;
         while (i < lower.length()) {
             char c = lower.charAt(i);
+            if ((SYMBOLS.indexOf(c) >= 0 || Character.isLetterOrDigit(c)) && ++read > MAX_WORDS) {
+                return UNSKETCHED; // too long to compare: matched exactly only
+            }
             if (SYMBOLS.indexOf(c) >= 0) {
                 long h = hash(String.valueOf(c));
                 words.add(h);
@@ -525,7 +543,7 @@ public final class QuestionSimilarity {
     /**
      * Whether the shared words of two placed sketches take different roles, cross a role word in other orders, or
      * (both questions having personal pronouns) cross a pronoun in other orders. A sketch kept before pronouns were
-     * placed has none, so it is compared as before.
+     * placed has none, so it is compared as before. Sorting, not pair by pair: O(n log n) in the shared words.
      */
     private static boolean reversed(long[] a, long[] b) {
         if (a.length == 0 || b.length == 0) {
@@ -552,24 +570,56 @@ public final class QuestionSimilarity {
             }
             shared.add(new long[] {a[k + 1], other});
         }
-        boolean byPersons = personsA && personsB;
-        for (int x = 0; x < shared.size(); x++) {
-            long[] px = shared.get(x);
-            for (int y = x + 1; y < shared.size(); y++) {
-                long[] py = shared.get(y);
-                long da = Long.compare(segment(px[0]), segment(py[0]));
-                long db = Long.compare(segment(px[1]), segment(py[1]));
-                if (da * db < 0) {
+        int n = shared.size();
+        long[] segmentA = new long[n];
+        long[] segmentB = new long[n];
+        long[] personsInA = new long[n];
+        long[] personsInB = new long[n];
+        long[] positionA = new long[n];
+        long[] positionB = new long[n];
+        for (int k = 0; k < n; k++) {
+            long[] p = shared.get(k);
+            segmentA[k] = segment(p[0]);
+            segmentB[k] = segment(p[1]);
+            personsInA[k] = persons(p[0]);
+            personsInB[k] = persons(p[1]);
+            positionA[k] = position(p[0]);
+            positionB[k] = position(p[1]);
+        }
+        if (crosses(segmentA, segmentB)) {
+            return true; // "USD to EUR", "EUR to USD"
+        }
+        // who does what to whom: "my manager read my messages", "I read my manager's". The count of pronouns before a
+        // word only grows along its question, so two words a pronoun separates in one question come in the other
+        // order in the other exactly when the earlier of them (by that count) comes later in the other.
+        return personsA && personsB && (crosses(personsInA, positionB) || crosses(personsInB, positionA));
+    }
+
+    /**
+     * Whether two shared words stand in other orders: one has the lower {@code key} and the higher {@code value}. Sorted
+     * by key, each group of equal keys is checked against the highest value of the groups before it.
+     */
+    private static boolean crosses(long[] key, long[] value) {
+        Integer[] byKey = new Integer[key.length];
+        for (int k = 0; k < byKey.length; k++) {
+            byKey[k] = k;
+        }
+        Arrays.sort(byKey, (x, y) -> Long.compare(key[x], key[y]));
+        long highestBefore = Long.MIN_VALUE;
+        int k = 0;
+        while (k < byKey.length) {
+            int end = k;
+            long highest = Long.MIN_VALUE;
+            while (end < byKey.length && key[byKey[end]] == key[byKey[k]]) {
+                long v = value[byKey[end]];
+                if (v < highestBefore) {
                     return true;
                 }
-                if (byPersons
-                        && (persons(px[0]) != persons(py[0]) || persons(px[1]) != persons(py[1]))
-                        && Long.compare(position(px[0]), position(py[0]))
-                                        * Long.compare(position(px[1]), position(py[1]))
-                                < 0) {
-                    return true; // who does what to whom: "my manager read my messages", "I read my manager's"
-                }
+                highest = Math.max(highest, v);
+                end++;
             }
+            highestBefore = Math.max(highestBefore, highest);
+            k = end;
         }
         return false;
     }

@@ -2,7 +2,6 @@ package dev.spendgate.domain.cache;
 
 import static dev.spendgate.domain.cache.CacheKeysTest.json;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.attribution.Attribution;
@@ -12,21 +11,21 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
  * Review of the semantic cache under hostile use (session 26, rev26d). The lookup runs on the request path before
  * admission (no budget, no velocity limit), and compares the question with up to 256 kept questions behind its prefix
- * (README: "Up to 256 questions are compared per prefix"). {@link QuestionSimilarity#similarity} checks word order
- * over every pair of shared words ({@code reversed}): quadratic in the question's length. A client whose feature has a
- * semantic rule fills a few long questions once (a 50,000-word question is about 100k tokens, which gpt-4o-mini and
- * gpt-4.1 accept; about a cent each), then sends the same text without its last word as often as it likes: each such
- * lookup pins a core for seconds per kept question, before any budget or velocity limit is checked, taking the
- * gateway's CPU from every other tenant ("Hostile input never takes capacity from others").
+ * (README: "Up to 256 questions are compared per prefix"). {@link QuestionSimilarity#similarity} checked word order
+ * over every pair of shared words: quadratic in the question's length. A client whose feature has a semantic rule
+ * filled a few long questions once (a 50,000-word question is about 100k tokens, which gpt-4o-mini and gpt-4.1
+ * accept; about a cent each), then sent the same text without its last word as often as it liked: each such lookup
+ * pinned a core for seconds per kept question (minutes for 16), before any budget or velocity limit was checked,
+ * taking the gateway's CPU from every other tenant ("Hostile input never takes capacity from others").
  *
- * <p>The guard below is not a measurement: comparing 16 questions of 50,000 words is a few million steps when linear
- * (well under a second), and about 16 x 1.25e9 pair checks as written (minutes on this machine).
+ * <p>Now a question of more than {@value QuestionSimilarity#MAX_WORDS} words is matched exactly only (README,
+ * "Semantic"): the near-copy is a miss, as no semantic comparison of it is made, and a sketch never holds more than
+ * that many words. Only behaviour is asserted, no time: with the quadratic comparison the near-copy would be a hit.
  */
 class QuestionSizeReviewTest {
     private static final Attribution NOTES = new Attribution("notes", "ops", null, "prod", null, null, null);
@@ -42,6 +41,15 @@ class QuestionSizeReviewTest {
         return s.toString();
     }
 
+    /** {@code count} distinct content words ("zqa", "zqb", ...: no stop word, no question word, nothing stemmed). */
+    private static String words(int from, int count) {
+        StringBuilder text = new StringBuilder();
+        for (int i = from; i < from + count; i++) {
+            text.append('z').append(word(i).substring(1)).append("q ");
+        }
+        return text.toString();
+    }
+
     private static ObjectNode ask(String question) {
         ObjectNode body = (ObjectNode) json("{\"model\":\"gpt-4o-mini\",\"temperature\":0,\"messages\":[{\"role\":"
                 + "\"system\",\"content\":\"Summarise the user's notes.\"},{\"role\":\"user\",\"content\":\"\"}]}");
@@ -49,10 +57,8 @@ class QuestionSizeReviewTest {
         return body;
     }
 
-    @Test
-    @Disabled("DEFECT R26D-3: one semantic lookup of a long question pins a core for minutes before any budget check")
-    void semanticLookup_longQuestionsKept_comparesInLinearTime() {
-        CacheRule rule = new CacheRule(
+    private static CacheRule rule() {
+        return new CacheRule(
                 "notes",
                 CacheRule.Mode.SEMANTIC,
                 Duration.ofMinutes(10),
@@ -63,6 +69,29 @@ class QuestionSizeReviewTest {
                 null,
                 false,
                 null);
+    }
+
+    private static ResponseCache.Lookup lookup(ResponseCache cache, String question) {
+        return cache.lookup(rule(), "chat.completions", ask(question), NOTES, "key_1", "ops", false, BigDecimal.ZERO);
+    }
+
+    private static void fill(ResponseCache cache, String question) {
+        assertThat(cache.fill(
+                        rule(),
+                        lookup(cache, question),
+                        "notes",
+                        "chat.completions",
+                        "openai",
+                        "gpt-4o-mini-2024-07-18",
+                        "{\"ok\":1}".getBytes(StandardCharsets.UTF_8),
+                        new TokenUsage(100_000, 0, 0, 0, 1, 0),
+                        new BigDecimal("0.015"),
+                        e -> {}))
+                .isTrue();
+    }
+
+    @Test
+    void semanticLookup_nearCopyOfLongQuestionsKept_isMatchedExactlyOnly() {
         ResponseCache cache = new ResponseCache(
                 new MemoryStore(), new ResponseCacheTest.MutableClock(Instant.parse("2026-12-06T10:00:00Z")));
         StringBuilder text = new StringBuilder();
@@ -72,33 +101,36 @@ class QuestionSizeReviewTest {
         String base = text.toString();
         for (int k = 0; k < KEPT; k++) {
             // each kept question is the base text and one word of its own: all behind one prefix
-            ResponseCache.Lookup missed = cache.lookup(
-                    rule,
-                    "chat.completions",
-                    ask(base + "zz" + word(k)),
-                    NOTES,
-                    "key_1",
-                    "ops",
-                    false,
-                    BigDecimal.ZERO);
-            assertThat(cache.fill(
-                            rule,
-                            missed,
-                            "notes",
-                            "chat.completions",
-                            "openai",
-                            "gpt-4o-mini-2024-07-18",
-                            "{\"ok\":1}".getBytes(StandardCharsets.UTF_8),
-                            new TokenUsage(100_000, 0, 0, 0, 1, 0),
-                            new BigDecimal("0.015"),
-                            e -> {}))
-                    .isTrue();
+            fill(cache, base + "zz" + word(k));
         }
 
-        ResponseCache.Lookup probe = assertTimeoutPreemptively(
-                Duration.ofSeconds(20),
-                () -> cache.lookup(rule, "chat.completions", ask(base), NOTES, "key_1", "ops", false, BigDecimal.ZERO));
+        ResponseCache.Lookup nearCopy = lookup(cache, base);
+        ResponseCache.Lookup repeat = lookup(cache, base + "zz" + word(3));
 
-        assertThat(probe.outcome()).isEqualTo(ResponseCache.Outcome.HIT);
+        assertThat(nearCopy.outcome())
+                .as("a near-copy of a question over %s words is not compared", QuestionSimilarity.MAX_WORDS)
+                .isEqualTo(ResponseCache.Outcome.MISS);
+        assertThat(repeat.outcome()).as("the same long question again").isEqualTo(ResponseCache.Outcome.HIT);
+        assertThat(repeat.similarity()).isEqualTo(1.0);
+    }
+
+    @Test
+    void semanticLookup_questionsUpToTheBound_areStillComparedAndNoLonger() {
+        ResponseCache cache = new ResponseCache(
+                new MemoryStore(), new ResponseCacheTest.MutableClock(Instant.parse("2026-12-06T10:00:00Z")));
+        int max = QuestionSimilarity.MAX_WORDS;
+        fill(cache, words(0, max)); // at the bound
+        fill(cache, words(10_000, max + 1)); // one word over
+
+        ResponseCache.Lookup atTheBound = lookup(cache, words(0, max - 1));
+        ResponseCache.Lookup overTheBound = lookup(cache, words(10_000, max));
+
+        assertThat(atTheBound.outcome()).isEqualTo(ResponseCache.Outcome.HIT);
+        assertThat(atTheBound.similarity()).isEqualTo((max - 1) / (double) max);
+        assertThat(overTheBound.outcome()).isEqualTo(ResponseCache.Outcome.MISS);
+        assertThat(QuestionSimilarity.sketch(words(0, max)).words()).hasSize(max);
+        assertThat(QuestionSimilarity.sketch(words(0, max + 1)).isEmpty())
+                .as("a sketch keeps at most %s words", max)
+                .isTrue();
     }
 }
