@@ -3,14 +3,14 @@ package dev.spendgate.domain.cache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Lexical similarity of two short questions, for the semantic response cache. A question becomes the set of its
  * content words (lower-cased, stop words and request framing such as "do I", "please", "tell me about", "show me"
- * dropped, plural and verb endings cut; symbols such as {@code $ % / <} kept), its question words (what is asked:
+ * dropped, plural and verb endings cut; a stop word written in capitals is a name and kept: "plan A", the "US", the "IT
+ * team", {@link QuestionTokens}; symbols such as {@code $ % / <} kept), its question words (what is asked:
  * "who", "how", "what" or "which", ...) and the sequence of its numbers (signed; a token
  * of letters and digits such as an order id {@code AB1234} counts as a number; read in Unicode compatibility form,
  * so "\u00be" is 3/4 and "m\u00b3" is m3);
@@ -195,11 +195,6 @@ public final class QuestionSimilarity {
             java.util.Map.entry("ought", 2),
             java.util.Map.entry("must", 4));
 
-    /** "n't" typed without its apostrophe ("dont", "cant"): read as "not", as "don't" and "can't" are. */
-    private static final Set<String> NOT_WITHOUT_APOSTROPHE = Set.of(
-            "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "cant", "couldnt", "wont", "wouldnt",
-            "hasnt", "havent", "hadnt");
-
     /** The hashes of the {@link #POLARITY} words as sketched, sorted, and each one's class at the same index. */
     private static final long[] POLARITY_HASHES;
 
@@ -288,9 +283,6 @@ public final class QuestionSimilarity {
 
     private static final Sketch UNSKETCHED = new Sketch(new long[0], new long[0]);
 
-    /** Symbols that change a question's meaning: kept as words ("6/3" is not "6*3", "$5" is not "5%"). */
-    private static final String SYMBOLS = "$€£¥%<>=≤≥≠+*/×÷^";
-
     private QuestionSimilarity() {}
 
     /**
@@ -324,61 +316,41 @@ public final class QuestionSimilarity {
         TreeSet<Long> words = new TreeSet<>();
         List<Long> numbers = new ArrayList<>();
         java.util.LinkedHashMap<Long, Long> order = new java.util.LinkedHashMap<>();
-        String lower = compatible(text)
-                .toLowerCase(Locale.ROOT)
-                .replace('\u2044', '/') // the fraction slash of "3\u20444" (NFKC's "\u00be")
-                .replace('\u2019', '\'')
-                .replace('\u2212', '-')
-                .replace("can't", "can not")
-                .replace("cannot", "can not")
-                .replace("won't", "will not")
-                .replace("n't", " not")
-                .replace("'", " ");
+        List<QuestionTokens.Token> tokens = QuestionTokens.of(text, STOP, MAX_WORDS);
+        if (tokens == null) {
+            return UNSKETCHED; // too long to compare: matched exactly only
+        }
         long segment = 0;
         long persons = 0;
-        int read = 0;
-        int i = 0;
-        while (i < lower.length()) {
-            char c = lower.charAt(i);
-            if ((SYMBOLS.indexOf(c) >= 0 || Character.isLetterOrDigit(c)) && ++read > MAX_WORDS) {
-                return UNSKETCHED; // too long to compare: matched exactly only
-            }
-            if (SYMBOLS.indexOf(c) >= 0) {
-                long h = hash(String.valueOf(c));
+        for (int t = 0; t < tokens.size(); t++) {
+            QuestionTokens.Token token = tokens.get(t);
+            String word = token.word();
+            if (token.symbol()) {
+                long h = hash(word);
                 words.add(h);
                 order.putIfAbsent(h, placed(segment, persons, order.size()));
-                i++;
                 continue;
-            }
-            if (!Character.isLetterOrDigit(c)) {
-                i++;
-                continue;
-            }
-            int start = i;
-            while (i < lower.length() && Character.isLetterOrDigit(lower.charAt(i))) {
-                i++;
-            }
-            String word = lower.substring(start, i);
-            if (NOT_WITHOUT_APOSTROPHE.contains(word)) {
-                word = "not";
             }
             if (word.chars().allMatch(Character::isDigit)) {
-                // a sign: a minus right before the number, not joining it to a word or number ("3-5" is a range)
-                boolean negative = start > 0
-                        && lower.charAt(start - 1) == '-'
-                        && (start == 1 || !Character.isLetterOrDigit(lower.charAt(start - 2)));
                 int zeros = 0;
                 while (zeros < word.length() - 1 && word.charAt(zeros) == '0') {
                     zeros++;
                 }
                 String number = word.substring(zeros);
-                numbers.add(hash(negative && !number.equals("0") ? "-" + number : number));
+                numbers.add(hash(token.negative() && !number.equals("0") ? "-" + number : number));
                 continue;
             }
-            if (word.chars().anyMatch(Character::isDigit)) {
+            if (token.number()) {
                 // an id of letters and digits ("AB1234", "INV-0042" gives "0042", "v2") is a number: another id is
                 // another question, however many words the two share
                 numbers.add(hash(word));
+                continue;
+            }
+            if (token.name()) {
+                // a stop word written as a name ("plan A", "the US", "the IT team"): a content word, no role or person
+                long h = hash(word);
+                words.add(h);
+                order.putIfAbsent(h, placed(segment, persons, order.size()));
                 continue;
             }
             Integer role = ROLES.get(word);
@@ -393,7 +365,7 @@ public final class QuestionSimilarity {
                 words.add(questionHash(asks)); // what is asked, not where: not placed
                 continue;
             }
-            if (FRAMED.contains(word) && beforeMeOrUs(lower, i)) {
+            if (FRAMED.contains(word) && beforeMeOrUs(tokens, t)) {
                 continue;
             }
             if (!STOP.contains(word)) {
@@ -412,28 +384,13 @@ public final class QuestionSimilarity {
                 toArray(words), numbers.stream().mapToLong(Long::longValue).toArray(), placed);
     }
 
-    /**
-     * The text in Unicode compatibility form (NFKC), where a vulgar fraction or a superscript is its digits ("\u00be" is
-     * "3\u20444", "m\u00b2" is "m2"): numbers however written, never dropped as symbols. ASCII text is returned as it
-     * is, without a copy.
-     */
-    private static String compatible(String text) {
-        for (int k = 0; k < text.length(); k++) {
-            if (text.charAt(k) >= 0x80) {
-                return java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFKC);
-            }
+    /** Whether the word after token {@code t} is "me" or "us" ("show me how", "give us the list"), not a name. */
+    private static boolean beforeMeOrUs(List<QuestionTokens.Token> tokens, int t) {
+        if (t + 1 == tokens.size()) {
+            return false;
         }
-        return text;
-    }
-
-    /** Whether the word after position {@code from} is "me" or "us" ("show me how", "give us the list"). */
-    private static boolean beforeMeOrUs(String text, int from) {
-        int k = from;
-        while (k < text.length() && !Character.isLetterOrDigit(text.charAt(k))) {
-            k++;
-        }
-        boolean pronoun = text.startsWith("me", k) || text.startsWith("us", k);
-        return pronoun && (k + 2 == text.length() || !Character.isLetterOrDigit(text.charAt(k + 2)));
+        QuestionTokens.Token next = tokens.get(t + 1);
+        return !next.name() && (next.word().equals("me") || next.word().equals("us"));
     }
 
     private static long questionHash(String kind) {

@@ -27,7 +27,8 @@ class QuestionSimilarityTest {
             List.of("I can't log in to my account", "I cannot log in to the account"),
             List.of("Please explain the difference between plan A and plan B", "Difference between plan A and plan B?"),
             List.of("Which plans include phone support?", "What plans include phone support?"),
-            List.of("Show me how to reset my password", "How do I reset my password?"));
+            List.of("Show me how to reset my password", "How do I reset my password?"),
+            List.of("Is shipping free in the US?", "Is shipping to the US free?"));
 
     /** 40 content words: one word swapped among them keeps a Jaccard of 0.95. */
     static final String LETTER = "Dear customer, your quarterly invoice for the enterprise plan is attached. Payment is"
@@ -60,7 +61,8 @@ class QuestionSimilarityTest {
                     "Which enterprise plans include phone support, a dedicated account manager and single sign-on?",
                     "Which enterprise plans don't include phone support, a dedicated account manager and single"
                             + " sign-on?"),
-            List.of("Translate into French: " + LETTER, "Translate into German: " + LETTER));
+            List.of("Translate into French: " + LETTER, "Translate into German: " + LETTER),
+            List.of("What does the S in HTTPS stand for?", "What does the T in HTTPS stand for?"));
 
     static final List<List<String>> SYNONYM_PARAPHRASES = List.of(
             List.of("How do I reset my password?", "I forgot my password, what now?"),
