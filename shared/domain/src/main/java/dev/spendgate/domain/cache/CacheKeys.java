@@ -57,10 +57,11 @@ public final class CacheKeys {
 
     /**
      * The version of {@link QuestionSimilarity}'s sketches, part of the prefix key: questions indexed by an earlier
-     * version (which dropped question words such as "who" and "how", or names written as stop words such as "plan A")
+     * version (which dropped question words such as "who" and "how", names written as stop words such as "plan A", or
+     * the tense asked about)
      * are never compared with the current one's, so an upgrade costs one TTL of semantic near-hits, never a false hit.
      */
-    static final String SKETCH_VERSION = "3";
+    static final String SKETCH_VERSION = "4";
 
     /** The prefix key, or null when the request has no last message of plain text to compare. */
     public static String prefix(String endpoint, String partition, JsonNode body) {

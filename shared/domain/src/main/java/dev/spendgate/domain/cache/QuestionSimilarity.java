@@ -23,7 +23,8 @@ import java.util.TreeSet;
  * different things ("Who can reset my password?", "How do I reset my password?"); a question without one ("Tell me
  * about your refund policy") is compared by its words alone. Question words are not counted as words. A negated
  * question ("not", "can't", "never", "without") is never like one that is not, however long (one "not" among ten
- * shared words would keep 10/11), nor is one with "should" or "must" like one without; prefixes ("unopened") are
+ * shared words would keep 10/11), nor is one with "should" or "must" like one without, nor one about what happened
+ * ("did", "was", "have ... received") or will ("will", "going to") like one without ({@link Tense}); prefixes ("unopened") are
  * content, so they keep different questions apart. A content word swapped
  * for another (each question has a word the other lacks) makes another question at any length: Jaccard alone would
  * keep (n-1)/(n+1), over 0.95 for "Translate into French: <a 40-word letter>" and "... into German: <the same>"; only
@@ -106,6 +107,7 @@ public final class QuestionSimilarity {
             "know",
             "want",
             "wanna",
+            "gonna",
             "need",
             "like",
             "let",
@@ -208,6 +210,12 @@ public final class QuestionSimilarity {
         POLARITY_HASHES = Arrays.stream(byHash).mapToLong(e -> e[0]).toArray();
         POLARITY_CLASSES = Arrays.stream(byHash).mapToInt(e -> (int) e[1]).toArray();
     }
+
+    /**
+     * The hashes standing for a {@link Tense} class among a sketch's words, indexed by class: what is asked about, not
+     * a word ("?" is in no word), so neither counted nor placed.
+     */
+    private static final long[] TENSES = {0, questionHash("tense:past"), questionHash("tense:future")};
 
     /** Verbs that are request framing before "me" or "us" ("show me", "give us") and content otherwise. */
     private static final Set<String> FRAMED = Set.of("show", "give", "get");
@@ -325,6 +333,10 @@ public final class QuestionSimilarity {
         for (int t = 0; t < tokens.size(); t++) {
             QuestionTokens.Token token = tokens.get(t);
             String word = token.word();
+            int tense = Tense.of(tokens, t);
+            if (tense != 0) {
+                words.add(TENSES[tense]); // "did I", "was I", "will I": what happened or will, not what may
+            }
             if (token.symbol()) {
                 long h = hash(word);
                 words.add(h);
@@ -402,6 +414,10 @@ public final class QuestionSimilarity {
         return k < 0 ? 0 : POLARITY_CLASSES[k];
     }
 
+    private static int tense(long h) {
+        return h == TENSES[Tense.PAST] ? Tense.PAST : h == TENSES[Tense.FUTURE] ? Tense.FUTURE : 0;
+    }
+
     private static boolean interrogative(long h) {
         return Arrays.binarySearch(INTERROGATIVES, h) >= 0;
     }
@@ -439,11 +455,21 @@ public final class QuestionSimilarity {
         boolean specificB = false;
         int polarityA = 0; // classes of negation and modality present
         int polarityB = 0;
+        int tenseA = 0; // Tense classes present: compared, not counted
+        int tenseB = 0;
         int i = 0;
         int j = 0;
         while (i < wa.length || j < wb.length) {
             int cmp = i == wa.length ? 1 : j == wb.length ? -1 : Long.compare(wa[i], wb[j]);
             long h = cmp <= 0 ? wa[i] : wb[j];
+            int tense = tense(h);
+            if (tense != 0) {
+                tenseA |= cmp <= 0 ? tense : 0;
+                tenseB |= cmp >= 0 ? tense : 0;
+                i += cmp <= 0 ? 1 : 0;
+                j += cmp >= 0 ? 1 : 0;
+                continue;
+            }
             boolean asks = interrogative(h);
             boolean specific = asks && h != WHAT;
             specificA |= specific && cmp <= 0;
@@ -480,6 +506,9 @@ public final class QuestionSimilarity {
         }
         if (polarityA != polarityB) {
             return 0; // "don't include" is not "include", "should I" not "can I"
+        }
+        if (tenseA != tenseB) {
+            return 0; // "did I get a refund?" (what happened) is not "can I get a refund?" (the policy)
         }
         if (asksDiffer && asksA > 0 && asksB > 0) {
             return 0; // "who can reset it?" is not "how do I reset it?"; "tell me about X" may be "what is X?"

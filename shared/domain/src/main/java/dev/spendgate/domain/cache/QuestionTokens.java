@@ -3,6 +3,7 @@ package dev.spendgate.domain.cache;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -11,16 +12,35 @@ import java.util.regex.Pattern;
  * symbols that change a question's meaning. A word is looked up as a stop word in the case it was written in: a stop
  * word written in capitals in a text that is not all capitals is a name ("plan A", "the S in HTTPS", the "US", the "IT
  * team") and is read as a content word, except "I", a one-letter word opening a sentence ("A refund ...") and the
- * letters after an apostrophe ("IT'S").
+ * letters after an apostrophe ("IT'S"). Contractions are read as their words: "don't", "dont" and "do not" are one;
+ * "I've" is "I have", "I'll" "I will".
  */
 final class QuestionTokens {
     /** Symbols that change a question's meaning: kept as words ("6/3" is not "6*3", "$5" is not "5%"). */
     static final String SYMBOLS = "$€£¥%<>=≤≥≠+*/×÷^";
 
-    /** "n't" typed without its apostrophe ("dont", "cant"): read as "not", as "don't" and "can't" are. */
-    private static final Set<String> NOT_WITHOUT_APOSTROPHE = Set.of(
-            "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent", "cant", "couldnt", "wont", "wouldnt",
-            "hasnt", "havent", "hadnt");
+    /**
+     * "n't" typed without its apostrophe ("dont", "cant"): read as its verb and "not", as "don't" and "can't" are
+     * ("didnt" is "did not": what happened).
+     */
+    private static final Map<String, String> NOT_WITHOUT_APOSTROPHE = Map.ofEntries(
+            Map.entry("dont", "do"),
+            Map.entry("doesnt", "does"),
+            Map.entry("didnt", "did"),
+            Map.entry("isnt", "is"),
+            Map.entry("arent", "are"),
+            Map.entry("wasnt", "was"),
+            Map.entry("werent", "were"),
+            Map.entry("cant", "can"),
+            Map.entry("couldnt", "could"),
+            Map.entry("wont", "will"),
+            Map.entry("wouldnt", "would"),
+            Map.entry("hasnt", "has"),
+            Map.entry("havent", "have"),
+            Map.entry("hadnt", "had"));
+
+    /** The letters after an apostrophe that stand for a verb ("I've", "I'll", "you're", "I'm"): read as it. */
+    private static final Map<String, String> CONTRACTED = Map.of("ve", "have", "ll", "will", "re", "are", "m", "am");
 
     private static final Pattern CANNOT = Pattern.compile("can't|cannot", Pattern.CASE_INSENSITIVE);
     private static final Pattern WONT = Pattern.compile("won't", Pattern.CASE_INSENSITIVE);
@@ -57,11 +77,11 @@ final class QuestionTokens {
                 i++;
                 continue;
             }
-            if (tokens.size() == max) {
-                return null;
-            }
             if (SYMBOLS.indexOf(c) >= 0) {
                 tokens.add(new Token(String.valueOf(c), false, true, false));
+                if (tokens.size() > max) {
+                    return null;
+                }
                 i++;
                 continue;
             }
@@ -71,7 +91,13 @@ final class QuestionTokens {
             }
             String raw = cased.substring(start, i);
             String word = raw.toLowerCase(Locale.ROOT);
-            if (NOT_WITHOUT_APOSTROPHE.contains(word)) {
+            boolean contracted = start > 0 && cased.charAt(start - 1) == '\'';
+            if (contracted && CONTRACTED.containsKey(word)) {
+                word = CONTRACTED.get(word);
+            }
+            String verb = NOT_WITHOUT_APOSTROPHE.get(word);
+            if (verb != null) {
+                tokens.add(new Token(verb, false, false, false));
                 word = "not";
             }
             boolean negative = start > 0
@@ -79,6 +105,9 @@ final class QuestionTokens {
                     && (start == 1 || !Character.isLetterOrDigit(cased.charAt(start - 2)));
             boolean name = !allCapitals && stop.contains(word) && writtenAsName(raw, cased, start);
             tokens.add(new Token(word, name, false, negative));
+            if (tokens.size() > max) {
+                return null;
+            }
         }
         return tokens;
     }

@@ -28,7 +28,9 @@ class QuestionSimilarityTest {
             List.of("Please explain the difference between plan A and plan B", "Difference between plan A and plan B?"),
             List.of("Which plans include phone support?", "What plans include phone support?"),
             List.of("Show me how to reset my password", "How do I reset my password?"),
-            List.of("Is shipping free in the US?", "Is shipping to the US free?"));
+            List.of("Is shipping free in the US?", "Is shipping to the US free?"),
+            List.of("Will I be charged twice?", "Am I going to be charged twice?"),
+            List.of("Has my refund been processed?", "Was my refund processed?"));
 
     /** 40 content words: one word swapped among them keeps a Jaccard of 0.95. */
     static final String LETTER = "Dear customer, your quarterly invoice for the enterprise plan is attached. Payment is"
@@ -62,7 +64,8 @@ class QuestionSimilarityTest {
                     "Which enterprise plans don't include phone support, a dedicated account manager and single"
                             + " sign-on?"),
             List.of("Translate into French: " + LETTER, "Translate into German: " + LETTER),
-            List.of("What does the S in HTTPS stand for?", "What does the T in HTTPS stand for?"));
+            List.of("What does the S in HTTPS stand for?", "What does the T in HTTPS stand for?"),
+            List.of("Can I get a refund?", "Did I get a refund?"));
 
     static final List<List<String>> SYNONYM_PARAPHRASES = List.of(
             List.of("How do I reset my password?", "I forgot my password, what now?"),
