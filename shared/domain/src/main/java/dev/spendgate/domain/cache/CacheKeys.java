@@ -57,11 +57,11 @@ public final class CacheKeys {
 
     /**
      * The version of {@link QuestionSimilarity}'s sketches, part of the prefix key: questions indexed by an earlier
-     * version (which dropped question words such as "who" and "how", names written as stop words such as "plan A", or
-     * the tense asked about)
+     * version (which dropped question words such as "who" and "how", names written as stop words such as "plan A", the
+     * tense asked about, or who does what to whom)
      * are never compared with the current one's, so an upgrade costs one TTL of semantic near-hits, never a false hit.
      */
-    static final String SKETCH_VERSION = "4";
+    static final String SKETCH_VERSION = "5";
 
     /** The prefix key, or null when the request has no last message of plain text to compare. */
     public static String prefix(String endpoint, String partition, JsonNode body) {

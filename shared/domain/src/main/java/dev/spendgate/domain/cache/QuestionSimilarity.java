@@ -19,7 +19,8 @@ import java.util.TreeSet;
  * (to, from, into, than, before, after, ...) split a question into segments, and shared words in other roles or in
  * another order across them ("100 USD to EUR", "100 EUR to USD") make another question; so do, when both questions
  * have personal pronouns, shared words in another order across a pronoun ("Can my manager read my messages?", "Can I
- * read my manager's messages?": who does what to whom); and so do two questions that both have question words and ask
+ * read my manager's messages?": who does what to whom), or subjects or objects of another person ("Did I send you the
+ * invoice?", "Did you send me the invoice?", {@link Person}); and so do two questions that both have question words and ask
  * different things ("Who can reset my password?", "How do I reset my password?"); a question without one ("Tell me
  * about your refund policy") is compared by its words alone. Question words are not counted as words. A negated
  * question ("not", "can't", "never", "without") is never like one that is not, however long (one "not" among ten
@@ -217,6 +218,18 @@ public final class QuestionSimilarity {
      */
     private static final long[] TENSES = {0, questionHash("tense:past"), questionHash("tense:future")};
 
+    /**
+     * The hashes standing for the {@link Person} of a question's subject and of its object, indexed by person: who
+     * does what to whom ("Did I send you", "Did you send me"), neither counted nor placed.
+     */
+    private static final long[] SUBJECTS = {
+        0, questionHash("subject:1"), questionHash("subject:2"), questionHash("subject:3")
+    };
+
+    private static final long[] OBJECTS = {
+        0, questionHash("object:1"), questionHash("object:2"), questionHash("object:3")
+    };
+
     /** Verbs that are request framing before "me" or "us" ("show me", "give us") and content otherwise. */
     private static final Set<String> FRAMED = Set.of("show", "give", "get");
 
@@ -238,40 +251,6 @@ public final class QuestionSimilarity {
             java.util.Map.entry("before", 5),
             java.util.Map.entry("after", 6),
             java.util.Map.entry("per", 7));
-
-    /**
-     * Personal pronouns and possessives: who does what to whom. Shared words one of them separates keep their order
-     * when both questions have them ("Can my manager read my messages?" is not "Can I read my manager's messages?").
-     */
-    private static final Set<String> PERSONS = Set.of(
-            "i",
-            "me",
-            "my",
-            "mine",
-            "myself",
-            "we",
-            "us",
-            "our",
-            "ours",
-            "ourselves",
-            "you",
-            "your",
-            "yours",
-            "yourself",
-            "yourselves",
-            "he",
-            "him",
-            "his",
-            "himself",
-            "she",
-            "her",
-            "hers",
-            "herself",
-            "they",
-            "them",
-            "their",
-            "theirs",
-            "themselves");
 
     /** Bits of a placed word's value ({@link Sketch#order}): role 4, segment 20, person segment 20, position 19. */
     private static final int SEGMENT_SHIFT = 4;
@@ -330,6 +309,7 @@ public final class QuestionSimilarity {
         }
         long segment = 0;
         long persons = 0;
+        Person.Reading person = new Person.Reading();
         for (int t = 0; t < tokens.size(); t++) {
             QuestionTokens.Token token = tokens.get(t);
             String word = token.word();
@@ -339,6 +319,7 @@ public final class QuestionSimilarity {
             }
             if (token.symbol()) {
                 long h = hash(word);
+                person.contentWord();
                 words.add(h);
                 order.putIfAbsent(h, placed(segment, persons, order.size()));
                 continue;
@@ -361,6 +342,7 @@ public final class QuestionSimilarity {
             if (token.name()) {
                 // a stop word written as a name ("plan A", "the US", "the IT team"): a content word, no role or person
                 long h = hash(word);
+                person.contentWord();
                 words.add(h);
                 order.putIfAbsent(h, placed(segment, persons, order.size()));
                 continue;
@@ -369,8 +351,9 @@ public final class QuestionSimilarity {
             if (role != null) {
                 segment = Math.min((segment >> SEGMENT_SHIFT) + 1, FIELD) << SEGMENT_SHIFT | role;
             }
-            if (PERSONS.contains(word)) {
+            if (Person.of(word) != 0) {
                 persons = Math.min(persons + 1, FIELD);
+                person.pronoun(Person.of(word));
             }
             String asks = QUESTION_WORDS.get(word);
             if (asks != null) {
@@ -382,9 +365,18 @@ public final class QuestionSimilarity {
             }
             if (!STOP.contains(word)) {
                 long h = hash(stem(word));
+                if (polarity(h) == 0) {
+                    person.contentWord(); // "should I", "can't I": the verb is still to come
+                }
                 words.add(h);
                 order.putIfAbsent(h, placed(segment, persons, order.size()));
             }
+        }
+        if (person.subject() != 0) {
+            words.add(SUBJECTS[person.subject()]);
+        }
+        if (person.object() != 0) {
+            words.add(OBJECTS[person.object()]);
         }
         long[] placed = new long[order.size() * 2];
         int k = 0;
@@ -412,6 +404,16 @@ public final class QuestionSimilarity {
     private static int polarity(long h) {
         int k = Arrays.binarySearch(POLARITY_HASHES, h);
         return k < 0 ? 0 : POLARITY_CLASSES[k];
+    }
+
+    /** The index of {@code h} among the marks, 0 when it is none of them. */
+    private static int indexOf(long[] marks, long h) {
+        for (int k = 1; k < marks.length; k++) {
+            if (marks[k] == h) {
+                return k;
+            }
+        }
+        return 0;
     }
 
     private static int tense(long h) {
@@ -457,11 +459,26 @@ public final class QuestionSimilarity {
         int polarityB = 0;
         int tenseA = 0; // Tense classes present: compared, not counted
         int tenseB = 0;
+        int subjectA = 0; // Person of the subject and the object: compared, not counted
+        int subjectB = 0;
+        int objectA = 0;
+        int objectB = 0;
         int i = 0;
         int j = 0;
         while (i < wa.length || j < wb.length) {
             int cmp = i == wa.length ? 1 : j == wb.length ? -1 : Long.compare(wa[i], wb[j]);
             long h = cmp <= 0 ? wa[i] : wb[j];
+            int subject = indexOf(SUBJECTS, h);
+            int object = indexOf(OBJECTS, h);
+            if (subject != 0 || object != 0) {
+                subjectA = cmp <= 0 && subject != 0 ? subject : subjectA;
+                subjectB = cmp >= 0 && subject != 0 ? subject : subjectB;
+                objectA = cmp <= 0 && object != 0 ? object : objectA;
+                objectB = cmp >= 0 && object != 0 ? object : objectB;
+                i += cmp <= 0 ? 1 : 0;
+                j += cmp >= 0 ? 1 : 0;
+                continue;
+            }
             int tense = tense(h);
             if (tense != 0) {
                 tenseA |= cmp <= 0 ? tense : 0;
@@ -509,6 +526,10 @@ public final class QuestionSimilarity {
         }
         if (tenseA != tenseB) {
             return 0; // "did I get a refund?" (what happened) is not "can I get a refund?" (the policy)
+        }
+        if ((subjectA != 0 && subjectB != 0 && subjectA != subjectB)
+                || (objectA != 0 && objectB != 0 && objectA != objectB)) {
+            return 0; // who does what to whom: "did I send you the invoice?" is not "did you send me the invoice?"
         }
         if (asksDiffer && asksA > 0 && asksB > 0) {
             return 0; // "who can reset it?" is not "how do I reset it?"; "tell me about X" may be "what is X?"

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,8 +41,6 @@ class PronounSwapReviewTest {
     }
 
     @Test
-    @Disabled(
-            "DEFECT R26D-1: 'Did you send me the invoice?' is served the cached answer to 'Did I send you the invoice?'")
     void semanticLookup_subjectAndObjectSwapped_isAMiss() {
         CacheRule rule = new CacheRule(
                 "billing",
