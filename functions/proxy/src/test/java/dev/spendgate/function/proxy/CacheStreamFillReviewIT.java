@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,7 +72,6 @@ class CacheStreamFillReviewIT {
      */
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R26D-2: a streamed legacy function call is cached and served as an empty answer, its call lost")
     void streamedLegacyFunctionCall_isServedFromTheCacheWithItsCall() throws Exception {
         upstream = new ScriptedUpstream(
                 SSE_HEAD,

@@ -7,22 +7,32 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.spendgate.domain.cache.CacheableCalls;
 import dev.spendgate.function.proxy.usage.SseDecoder;
 import java.io.IOException;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * Rebuilds the non-streamed answer from a streamed one as it passes, so a streamed miss fills the response cache in
- * the shape every later call (streamed or not) is served from. OpenAI Chat Completions: content, refusal and tool
- * calls per choice, logprobs when asked for, finish reasons, usage; id, model and created from the first chunk that
- * names the answer (not Azure's opening content-filter chunk). Anthropic Messages: the {@code message_start} message
- * with its content blocks rebuilt from their deltas, stop reason and usage from {@code message_delta}. Anything it
- * cannot rebuild (an error event, a cut stream, an unknown block) leaves it without a result: that answer is not
- * cached.
+ * the shape every later call (streamed or not) is served from. OpenAI Chat Completions: content, refusal, tool calls
+ * and a legacy {@code function_call} per choice, logprobs when asked for, finish reasons, usage; id, model and created
+ * from the first chunk that names the answer (not Azure's opening content-filter chunk). Anthropic Messages: the
+ * {@code message_start} message with its content blocks rebuilt from their deltas, stop reason and usage from
+ * {@code message_delta}. Anything it cannot rebuild (an error event, a cut stream, an unknown block, a delta field it
+ * does not know such as {@code audio}, {@code annotations} or {@code reasoning_content}) leaves it without a result:
+ * that answer is not cached.
  */
 public final class StreamAssembler implements SseDecoder.Listener {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BYTES = 400 * 1024;
+    /**
+     * The Chat Completions delta fields rebuilt. Any other with a value, not empty (audio, annotations, a provider's
+     * reasoning_content, a field added later) would be dropped from the kept answer, which then serves every repeat
+     * for the rule's TTL without it: such a stream is not kept.
+     */
+    private static final Set<String> DELTA_FIELDS =
+            Set.of("role", "content", "refusal", "tool_calls", "function_call", "logprobs");
 
     private final String endpoint;
     private final SseDecoder decoder = new SseDecoder(this);
@@ -49,6 +59,10 @@ public final class StreamAssembler implements SseDecoder.Listener {
         final Map<Integer, StringBuilder> arguments = new TreeMap<>();
         /** The tokens' logprobs, when the call asked for them: {@code content} and {@code refusal} appended. */
         ObjectNode logprobs;
+        /** A legacy {@code functions} call's name, null until the stream names one. */
+        String functionName;
+
+        final StringBuilder functionArguments = new StringBuilder();
     }
 
     public StreamAssembler(String endpoint) {
@@ -120,6 +134,13 @@ public final class StreamAssembler implements SseDecoder.Listener {
         for (JsonNode ch : c.path("choices")) {
             Choice choice = choices.computeIfAbsent(ch.path("index").asInt(), i -> new Choice());
             JsonNode d = ch.path("delta");
+            for (Iterator<String> names = d.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!DELTA_FIELDS.contains(name) && !empty(d.get(name))) {
+                    failed = true;
+                    return;
+                }
+            }
             if (d.hasNonNull("role")) {
                 choice.role = d.get("role").asText();
             }
@@ -129,6 +150,17 @@ public final class StreamAssembler implements SseDecoder.Listener {
             if (d.hasNonNull("refusal")) {
                 choice.hasRefusal = true;
                 choice.refusal.append(d.get("refusal").asText());
+            }
+            JsonNode fc = d.path("function_call");
+            if (fc.isObject()) {
+                if (fc.hasNonNull("name")) {
+                    choice.functionName = fc.get("name").asText();
+                } else if (choice.functionName == null) {
+                    choice.functionName = "";
+                }
+                if (fc.hasNonNull("arguments")) {
+                    choice.functionArguments.append(fc.get("arguments").asText());
+                }
             }
             for (JsonNode tc : d.path("tool_calls")) {
                 int i = tc.path("index").asInt();
@@ -169,6 +201,13 @@ public final class StreamAssembler implements SseDecoder.Listener {
                 choice.finish = ch.get("finish_reason");
             }
         }
+    }
+
+    /** A value that carries nothing to lose: null, "", [] or {} (OpenRouter sends {@code reasoning_details: []}). */
+    private static boolean empty(JsonNode value) {
+        return value.isNull()
+                || value.isTextual() && value.asText().isEmpty()
+                || value.isContainerNode() && value.isEmpty();
     }
 
     private void anthropic(String event, String data) throws IOException {
@@ -236,7 +275,7 @@ public final class StreamAssembler implements SseDecoder.Listener {
             choice.put("index", e.getKey());
             ObjectNode m = choice.putObject("message");
             m.put("role", c.role);
-            if (c.toolCalls.isEmpty() || c.content.length() > 0) {
+            if ((c.toolCalls.isEmpty() && c.functionName == null) || c.content.length() > 0) {
                 m.put("content", c.content.toString());
             } else {
                 m.putNull("content");
@@ -245,6 +284,11 @@ public final class StreamAssembler implements SseDecoder.Listener {
                 m.put("refusal", c.refusal.toString());
             } else {
                 m.putNull("refusal");
+            }
+            if (c.functionName != null) {
+                m.putObject("function_call")
+                        .put("name", c.functionName)
+                        .put("arguments", c.functionArguments.toString());
             }
             if (!c.toolCalls.isEmpty()) {
                 ArrayNode calls = m.putArray("tool_calls");

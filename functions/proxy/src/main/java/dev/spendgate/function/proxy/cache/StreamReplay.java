@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Replays a cached (non-streamed) answer as the provider's server-sent events, so a streamed call served from the
- * cache reads like a live stream to the official SDKs: OpenAI Chat Completions chunks (role, content and tool-call
- * deltas, the finish reason, the usage chunk, {@code [DONE]}) and Anthropic Messages events ({@code message_start},
+ * cache reads like a live stream to the official SDKs: OpenAI Chat Completions chunks (role, content, tool-call and
+ * legacy function-call deltas, the finish reason, the usage chunk, {@code [DONE]}) and Anthropic Messages events ({@code message_start},
  * a start, delta and stop per content block, {@code message_delta}, {@code message_stop}). Text is sent in pieces of
  * at most {@value #PIECE} characters.
  */
@@ -65,6 +65,19 @@ public final class StreamReplay {
             String content = message.path("content").asText("");
             for (String piece : pieces(content)) {
                 chunk(body, index, JSON.createObjectNode().put("content", piece), null, out);
+            }
+            JsonNode function = message.path("function_call");
+            if (function.isObject()) {
+                ObjectNode start = JSON.createObjectNode();
+                start.putObject("function_call")
+                        .put("name", function.path("name").asText())
+                        .put("arguments", "");
+                chunk(body, index, start, null, out);
+                for (String piece : pieces(function.path("arguments").asText(""))) {
+                    ObjectNode d = JSON.createObjectNode();
+                    d.putObject("function_call").put("arguments", piece);
+                    chunk(body, index, d, null, out);
+                }
             }
             int t = 0;
             for (JsonNode call : message.path("tool_calls")) {

@@ -149,4 +149,60 @@ class StreamReplayTest {
 
         assertThat(a.result()).isEmpty();
     }
+
+    @Test
+    void sse_legacyFunctionCall_replaysTheCallAndReassemblesToTheSameAnswer() throws Exception {
+        // Chat Completions' legacy `functions` parameter: the answer carries message.function_call, not tool_calls
+        String answer = """
+                {"id":"chatcmpl-3","object":"chat.completion","created":1764979200,"model":"gpt-4o-mini-2024-07-18",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":null,
+                   "function_call":{"name":"get_order_status","arguments":"{\\"order_id\\":\\"A-1041\\"}"}},
+                   "logprobs":null,"finish_reason":"function_call"}],
+                 "usage":{"prompt_tokens":82,"completion_tokens":18,"total_tokens":100}}
+                """;
+        byte[] sse = StreamReplay.sse("chat.completions", answer.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(sse, StandardCharsets.UTF_8))
+                .contains("\"function_call\":{\"name\":\"get_order_status\",\"arguments\":\"\"}");
+        assertThat(assembled("chat.completions", sse)).isEqualTo(JSON.readTree(answer));
+    }
+
+    @Test
+    void assembler_emptyDeltaFieldsItDoesNotKnow_stillKeepsTheAnswer() throws Exception {
+        // OpenRouter's chunks carry "reasoning": null and "reasoning_details": [] when the model did not reason
+        String sse = """
+                data: {"id":"gen-1","object":"chat.completion.chunk","created":1,"model":"openai/gpt-4o-mini","choices":[{"index":0,"delta":{"role":"assistant","content":"Yes","reasoning":null,"reasoning_details":[]},"logprobs":null,"finish_reason":null}]}
+
+                data: {"id":"gen-1","object":"chat.completion.chunk","created":1,"model":"openai/gpt-4o-mini","choices":[{"index":0,"delta":{"content":"","reasoning":""},"logprobs":null,"finish_reason":"stop"}]}
+
+                data: [DONE]
+
+                """;
+
+        JsonNode kept = assembled("chat.completions", sse.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(kept.path("choices").path(0).path("message").path("content").asText())
+                .isEqualTo("Yes");
+    }
+
+    @Test
+    void result_deltaFieldItCannotRebuild_isEmpty() {
+        // an audio answer (gpt-4o-audio-preview) streams delta.audio; kept without it, every repeat would be silent
+        String sse = """
+                data: {"id":"chatcmpl-4","object":"chat.completion.chunk","created":1,"model":"gpt-4o-audio-preview","choices":[{"index":0,"delta":{"role":"assistant","content":null,"refusal":null},"logprobs":null,"finish_reason":null}]}
+
+                data: {"id":"chatcmpl-4","object":"chat.completion.chunk","created":1,"model":"gpt-4o-audio-preview","choices":[{"index":0,"delta":{"audio":{"id":"audio_1","transcript":"Hello"}},"logprobs":null,"finish_reason":null}]}
+
+                data: {"id":"chatcmpl-4","object":"chat.completion.chunk","created":1,"model":"gpt-4o-audio-preview","choices":[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}
+
+                data: [DONE]
+
+                """;
+        StreamAssembler a = new StreamAssembler("chat.completions");
+        byte[] bytes = sse.getBytes(StandardCharsets.UTF_8);
+
+        a.feed(bytes, 0, bytes.length);
+
+        assertThat(a.result()).isEmpty();
+    }
 }
