@@ -109,7 +109,8 @@ public final class Gateway {
     /**
      * The standard stages with routing (after validation), the cache lookup (before admission: a hit spends no
      * budget: a hit answers the call there) and prompt caching (before admission too: the reservation prices the
-     * cache write the gateway's breakpoint causes; the rewrite forwards the marked body).
+     * cache write the gateway's breakpoint causes; the rewrite forwards the marked body, re-decided after admission
+     * for a call a degrade budget moved).
      */
     public static List<Stage> optimizedStages(
             KeyStore keys,
@@ -125,7 +126,10 @@ public final class Gateway {
         out.add(new dev.spendgate.function.proxy.cache.RouteStage(optimizations, budgets.estimator()));
         out.add(new dev.spendgate.function.proxy.cache.CacheLookupStage(optimizations));
         out.add(new dev.spendgate.function.proxy.cache.PromptCacheStage(optimizations));
-        out.addAll(stages.subList(admit, stages.size()));
+        out.add(stages.get(admit));
+        // a degrade budget may have moved the call to a model that does not cache the prefix as marked
+        out.add(new dev.spendgate.function.proxy.cache.DegradedPromptCacheStage(optimizations));
+        out.addAll(stages.subList(admit + 1, stages.size()));
         return out;
     }
 

@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -68,7 +67,6 @@ class DegradedPromptCacheMarkReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R26D-6: a degraded Bedrock call is sent the hour cachePoint chosen for the model it asked for")
     void degradedToAModelWithoutTheHourCache_isNotSentTheHourCachePoint() throws Exception {
         Files.createDirectories(dir.resolve("policy"));
         Files.writeString(dir.resolve("policy/gateway-policy.json"), """
@@ -103,5 +101,53 @@ class DegradedPromptCacheMarkReviewIT {
         assertThat(forwarded.bodyString())
                 .as("Bedrock keeps no hour cache for Claude 3.5 Haiku and refuses the cachePoint")
                 .doesNotContain("\"ttl\":\"1h\"");
+        assertThat(gw.record(second.headers()
+                                .firstValue(Gateway.REQUEST_ID_HEADER)
+                                .orElseThrow())
+                        .optimization()
+                        .promptCache())
+                .as("the record says no prompt-cache mark was sent")
+                .isNull();
+    }
+
+    /** The 5-minute cache, which Claude 3.5 Haiku has on Bedrock: the degraded call keeps its mark. */
+    @Test
+    void degradedToAModelWithTheFiveMinuteCache_keepsTheMark() throws Exception {
+        Files.createDirectories(dir.resolve("policy"));
+        Files.writeString(dir.resolve("policy/gateway-policy.json"), """
+                {"prompt_caching": [{"feature": "kb", "min_prefix_tokens": 1024}]}
+                """);
+        bedrock = FakeBedrockRuntime.start();
+        bedrock.setDefaultReply(BedrockReply.defaults().withUsage(100, 10, 0, 0, 0));
+        gw = GatewayFixture.optimized(
+                dir,
+                clock,
+                Map.of(
+                        "SPENDGATE_BEDROCK_BASE_URL", bedrock.baseUri().toString(),
+                        "SPENDGATE_BEDROCK_REGION", FakeBedrockRuntime.REGION,
+                        "AWS_ACCESS_KEY_ID", FakeBedrockRuntime.ACCESS_KEY_ID,
+                        "AWS_SECRET_ACCESS_KEY", FakeBedrockRuntime.SECRET_ACCESS_KEY,
+                        "SPENDGATE_DEGRADE_CHAINS", SONNET_4_5 + ">" + HAIKU_3_5));
+        budget(new BigDecimal("100"));
+
+        HttpResponse<String> first = converse("Which article covers refunds?");
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        UsageRecord firstRecord =
+                gw.record(first.headers().firstValue(Gateway.REQUEST_ID_HEADER).orElseThrow());
+        clock.advance(Duration.ofMinutes(2));
+        budget(firstRecord.costUsd().add(new BigDecimal("0.012")));
+
+        HttpResponse<String> second = converse("Which article covers invoices?");
+
+        assertThat(second.headers().firstValue(Gateway.DEGRADED_HEADER)).hasValue(SONNET_4_5 + " -> " + HAIKU_3_5);
+        var forwarded = bedrock.lastRequest();
+        assertThat(forwarded.path()).contains(HAIKU_3_5.replace(":", "%3A"));
+        assertThat(forwarded.bodyString()).contains("\"cachePoint\"").doesNotContain("\"ttl\"");
+        assertThat(gw.record(second.headers()
+                                .firstValue(Gateway.REQUEST_ID_HEADER)
+                                .orElseThrow())
+                        .optimization()
+                        .promptCache())
+                .isEqualTo("5m");
     }
 }

@@ -169,6 +169,33 @@ public final class Optimizations {
      * it caches, at the TTLs and fields it caches for them ({@link BedrockPromptCaching}).
      */
     public Optional<Marked> promptCache(String feature, String endpoint, String model, ObjectNode body) {
+        Optional<Fit> fit = fit(feature, endpoint, model, body);
+        if (fit.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<PromptCachePlanner.Ttl> ttl = planner.plan(
+                fit.get().prefix().hash(), fit.get().tokens(), fit.get().minTokens(), clock.instant());
+        return ttl.flatMap(t -> mark(fit.get(), endpoint, body, t));
+    }
+
+    /**
+     * The breakpoint of {@code ttl}, already decided for the model the call asked for, on a call a degrade budget then
+     * moved to {@code model}: kept only where that model caches the prefix that way (its minimum prefix; on Bedrock a
+     * model Bedrock caches, the hour TTL only where it has one, never after Nova's tools), else none. Notes no reuse:
+     * the prefix was noted when the call was first marked.
+     */
+    public Optional<Marked> remark(
+            String feature, String endpoint, String model, ObjectNode body, PromptCachePlanner.Ttl ttl) {
+        return fit(feature, endpoint, model, body)
+                .filter(f -> f.tokens() >= f.minTokens())
+                .flatMap(f -> mark(f, endpoint, body, ttl));
+    }
+
+    /** What a model can cache of a request's prefix: the prefix, its tokens, the minimum it caches, Bedrock's rules. */
+    private record Fit(
+            PromptCacheRewrite.Prefix prefix, long tokens, long minTokens, BedrockPromptCaching.Support bedrock) {}
+
+    private Optional<Fit> fit(String feature, String endpoint, String model, ObjectNode body) {
         if (feature == null) {
             return Optional.empty();
         }
@@ -195,13 +222,17 @@ public final class Optimizations {
             return Optional.empty();
         }
         long tokens = TokenCounter.count(model, prefix.get().text());
-        Optional<PromptCachePlanner.Ttl> ttl = planner.plan(prefix.get().hash(), tokens, minTokens, clock.instant());
-        if (bedrock != null && ttl.isPresent() && ttl.get() == PromptCachePlanner.Ttl.ONE_HOUR && !bedrock.hourTtl()) {
+        return Optional.of(new Fit(prefix.get(), tokens, minTokens, bedrock));
+    }
+
+    private static Optional<Marked> mark(Fit fit, String endpoint, ObjectNode body, PromptCachePlanner.Ttl ttl) {
+        if (fit.bedrock() != null
+                && ttl == PromptCachePlanner.Ttl.ONE_HOUR
+                && !fit.bedrock().hourTtl()) {
             return Optional.empty(); // no hour cache for this model, and a 5-minute one would expire before reuse
         }
-        boolean tools = bedrock == null || bedrock.tools();
-        return ttl.flatMap(
-                t -> PromptCacheRewrite.withBreakpoint(endpoint, body, t, tools).map(b -> new Marked(b, t)));
+        boolean tools = fit.bedrock() == null || fit.bedrock().tools();
+        return PromptCacheRewrite.withBreakpoint(endpoint, body, ttl, tools).map(b -> new Marked(b, ttl));
     }
 
     private static BigDecimal temperature(JsonNode body) {
