@@ -16,6 +16,7 @@ import dev.spendgate.function.proxy.pipeline.Attribute;
 import dev.spendgate.function.proxy.pipeline.Authenticate;
 import dev.spendgate.function.proxy.pipeline.CallContext;
 import dev.spendgate.function.proxy.pipeline.Exchange;
+import dev.spendgate.function.proxy.pipeline.JournalGate;
 import dev.spendgate.function.proxy.pipeline.Price;
 import dev.spendgate.function.proxy.pipeline.Record;
 import dev.spendgate.function.proxy.pipeline.Refusal;
@@ -178,7 +179,8 @@ public final class Gateway {
     }
 
     /**
-     * Authenticate, attribute, validate, admit, rewrite: the stages before the relay, in order. A mutable list, so a
+     * Authenticate, attribute, validate, check the usage journal, admit, rewrite: the stages before the relay, in
+     * order. A mutable list, so a
      * stage can be inserted where it belongs (a cache lookup before {@link Admit}, routing rules before {@link
      * Rewrite}).
      */
@@ -193,7 +195,8 @@ public final class Gateway {
                 new Authenticate(keys),
                 new Attribute(),
                 new Validate(router, maxBodyBytes),
-                new Admit(budgets, usageLog, clock),
+                new JournalGate(usageLog),
+                new Admit(budgets, clock),
                 new Rewrite()));
     }
 

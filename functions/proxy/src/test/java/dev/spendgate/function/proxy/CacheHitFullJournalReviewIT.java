@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,7 +76,6 @@ class CacheHitFullJournalReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R26D-7: on a full disk a cache hit is answered 200 while every other call is refused 503")
     void fullDisk_repeatedQuestion_isRefusedLikeAnyNewCall() throws Exception {
         Files.createDirectories(dir.resolve("policy"));
         Files.writeString(dir.resolve("policy/gateway-policy.json"), """
@@ -107,6 +105,39 @@ class CacheHitFullJournalReviewIT {
                         "a repeat answered from the cache (X-Spendgate-Cache: %s) while no record can be made durable",
                         repeat.headers().firstValue("X-Spendgate-Cache").orElse(null))
                 .isEqualTo(503);
+    }
+
+    /** Once the journal writes again, the retry before the lookup succeeds and a repeat is a hit again. */
+    @Test
+    void fullDisk_spaceReturns_repeatedQuestionIsServedFromTheCache() throws Exception {
+        Files.createDirectories(dir.resolve("policy"));
+        Files.writeString(dir.resolve("policy/gateway-policy.json"), """
+                {"cache": [{"feature": "faq", "mode": "exact", "ttl_seconds": 600}]}
+                """);
+        FillingJournal journal = new FillingJournal();
+        gw = GatewayFixture.optimized(dir, new RoutingAndCachingIT.MutableClock(Instant.now()), Map.of(), journal);
+        assertThat(ask("What is the refund window?").headers().firstValue("X-Spendgate-Cache"))
+                .hasValue("miss");
+        Path answers = dir.resolve("cache").resolve("answers");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && !(Files.isDirectory(answers) && hasAnswer(answers))) {
+            Thread.sleep(10);
+        }
+        journal.full = true;
+        assertThat(ask("Do you ship to Norway?").statusCode()).isEqualTo(200); // its record held in memory
+        assertThat(ask("What is the refund window?").statusCode()).isEqualTo(503);
+
+        journal.full = false;
+        HttpResponse<String> repeat = ask("What is the refund window?");
+
+        assertThat(repeat.statusCode()).as(repeat.body()).isEqualTo(200);
+        assertThat(repeat.headers().firstValue("X-Spendgate-Cache")).hasValue("hit");
+        assertThat(gw.record(repeat.headers()
+                                .firstValue(Gateway.REQUEST_ID_HEADER)
+                                .orElseThrow())
+                        .optimization()
+                        .cache())
+                .isEqualTo("hit");
     }
 
     private static boolean hasAnswer(Path answers) throws IOException {

@@ -3,7 +3,6 @@ package dev.spendgate.function.proxy.pipeline;
 import dev.spendgate.domain.budget.BudgetDecision;
 import dev.spendgate.domain.budget.BudgetPolicy;
 import dev.spendgate.domain.budget.ReservationJournal;
-import dev.spendgate.domain.usage.UsageLogWriter;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.CallStages;
@@ -15,39 +14,24 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Decides whether the call may be forwarded: not while usage records cannot be made durable (503), not past a
- * velocity breaker (429 {@code velocity_limit}), and only once its worst case is reserved on every budget (429
+ * Decides whether the call may be forwarded (after {@link JournalGate}, which refuses every call while usage records
+ * cannot be made durable): not past a velocity breaker (429 {@code velocity_limit}), and only once its worst case is reserved on every budget (429
  * {@code budget_exceeded}, 503 when a fail-closed budget's store is unreachable). A degrading budget changes the
  * model forwarded. The reservation ({@link CallContext#budget}) is settled once, when the call is recorded. A call to a
  * free endpoint ({@code ProviderApi#billed}) is only held to the journal's durability: it reserves nothing.
  */
 public final class Admit implements Stage {
     private final BudgetGate budgets;
-    private final UsageLogWriter usageLog;
     private final Clock clock;
 
-    public Admit(BudgetGate budgets, UsageLogWriter usageLog, Clock clock) {
+    public Admit(BudgetGate budgets, Clock clock) {
         this.budgets = Objects.requireNonNull(budgets, "budgets");
-        this.usageLog = Objects.requireNonNull(usageLog, "usageLog");
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
     public Step apply(CallContext ctx) {
         CallStages.stamp(CallStages.Stage.CHECKED);
-        if (usageLog.journalFailing() && !usageLog.retryJournal()) {
-            // A call answered must be a call recorded: nothing is forwarded while records cannot be made durable.
-            return Step.refuse(
-                    ctx,
-                    Refusal.of(
-                                    503,
-                                    "api_error",
-                                    "Spendgate cannot write its usage journal (is its data directory full?); nothing"
-                                            + " was forwarded.",
-                                    null)
-                            .withHeaders(Map.of("Retry-After", "5"))
-                            .recordedAs("usage_log_unavailable"));
-        }
         // a routing rule may have chosen the model already; budgets reserve at the model forwarded
         CallContext c =
                 ctx.with(b -> b.modelForwarded = b.modelForwarded != null ? b.modelForwarded : b.modelRequested);

@@ -55,7 +55,7 @@ class AdmitTest {
                 sessionPerMinute,
                 0,
                 clock);
-        return new Admit(gate, usageLog, clock);
+        return new Admit(gate, clock);
     }
 
     @BeforeEach

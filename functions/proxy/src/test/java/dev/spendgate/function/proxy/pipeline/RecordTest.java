@@ -86,7 +86,7 @@ class RecordTest {
                         null,
                         null,
                         null));
-        CallContext admitted = new Admit(gate, usageLog, Clock.systemUTC())
+        CallContext admitted = new Admit(gate, Clock.systemUTC())
                 .apply(Calls.validChat(dir, CHAT))
                 .context();
         CallContext priced = admitted.with(b -> {
