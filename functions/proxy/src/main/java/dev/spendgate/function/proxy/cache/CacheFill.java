@@ -9,7 +9,8 @@ import dev.spendgate.function.proxy.pipeline.ResponseTap;
 
 /**
  * Beside the relay: tells the client what routing and the cache did ({@code X-Spendgate-Routed},
- * {@code X-Spendgate-Cache}), and keeps a successful, priced answer of a call that missed, a streamed one rebuilt
+ * {@code X-Spendgate-Cache}), and keeps a successful, priced answer of a call that missed (not one a filter or refusal
+ * stopped: {@link FilteredAnswer}), a streamed one rebuilt
  * into the non-streamed shape as it passes; under the model a degrade budget moved the call to, when it did.
  */
 public final class CacheFill implements ResponseTap {
@@ -36,8 +37,12 @@ public final class CacheFill implements ResponseTap {
     @Override
     public void whole(CallContext concluded, byte[] body) {
         // a 2xx may still be no answer: OpenRouter reports an error during generation as a 200 with an error body
-        // (recorded usage_missing); kept, it would be replayed as a hit for the rule's TTL
-        if (fillable(concluded) && concluded.errorType() == null && !TopLevelError.in(body)) {
+        // (recorded usage_missing); kept, it would be replayed as a hit for the rule's TTL. Nor is an answer a
+        // content filter or the model's refusal classifier stopped (FilteredAnswer)
+        if (fillable(concluded)
+                && concluded.errorType() == null
+                && !TopLevelError.in(body)
+                && !FilteredAnswer.in(body)) {
             fill(concluded, body);
         }
     }
@@ -57,7 +62,11 @@ public final class CacheFill implements ResponseTap {
             @Override
             public void done(CallContext concluded) {
                 if (concluded.errorType() == null && concluded.cost() != null) {
-                    assembler.result().ifPresent(body -> fill(concluded, body));
+                    // a stream a filter or the refusal classifier stopped (often mid-sentence) is no answer to keep
+                    assembler
+                            .result()
+                            .filter(body -> !FilteredAnswer.in(body))
+                            .ifPresent(body -> fill(concluded, body));
                 }
             }
         };
