@@ -324,10 +324,11 @@ public final class StreamAssembler implements SseDecoder.Listener {
         for (Map.Entry<Integer, ObjectNode> b : blocks.entrySet()) {
             ObjectNode block = b.getValue();
             StringBuilder json = partialJson.get(b.getKey());
-            if (block.path("type").asText().equals("tool_use")) {
-                block.set(
-                        "input",
-                        json == null || json.isEmpty() ? JSON.createObjectNode() : JSON.readTree(json.toString()));
+            if (json != null && !json.isEmpty()) {
+                // a tool_use block's input, and a server tool's (server_tool_use: web search, code execution)
+                block.set("input", JSON.readTree(json.toString()));
+            } else if (block.path("type").asText().equals("tool_use")) {
+                block.set("input", JSON.createObjectNode());
             }
             content.add(block);
         }

@@ -205,4 +205,39 @@ class StreamReplayTest {
 
         assertThat(a.result()).isEmpty();
     }
+
+    @Test
+    void assembler_anthropicServerToolUse_keepsTheSearchItRan() throws Exception {
+        // web search streams its query as input_json_delta on a server_tool_use block, as a client tool's input
+        String sse = """
+                event: message_start
+                data: {"type":"message_start","message":{"id":"msg_ws","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":2679,"output_tokens":3}}}
+
+                event: content_block_start
+                data: {"type":"content_block_start","index":0,"content_block":{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}}}
+
+                event: content_block_delta
+                data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":"{\\"query\\": \\"EU AI"}}
+
+                event: content_block_delta
+                data: {"type":"content_block_delta","index":0,"delta":{"type":"input_json_delta","partial_json":" Act news\\"}"}}
+
+                event: content_block_stop
+                data: {"type":"content_block_stop","index":0}
+
+                event: message_delta
+                data: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":46}}
+
+                event: message_stop
+                data: {"type":"message_stop"}
+
+                """;
+
+        JsonNode kept = assembled("messages", sse.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(kept.path("content").path(0).path("input").path("query").asText())
+                .isEqualTo("EU AI Act news");
+        assertThat(assembled("messages", StreamReplay.sse("messages", JSON.writeValueAsBytes(kept))))
+                .isEqualTo(kept);
+    }
 }
