@@ -295,7 +295,7 @@ public final class BatchResultRecords {
 
     /**
      * A line whose counts are not all counts, as the live path records such a call: the counts that are counts, the
-     * output counted from its text where that is more, {@code usage_source: estimated}, {@code error_type:
+     * output counted from its text where that is more, the web searches reported, {@code usage_source: estimated}, {@code error_type:
      * usage_missing}; unpriced when even the input is not a count.
      */
     private static UsageRecord estimated(
@@ -315,6 +315,8 @@ public final class BatchResultRecords {
                     .usageSource(UsageSource.ESTIMATED)
                     .build();
         }
+        // the searches the provider reported stand, billed per search whatever the token counts say (as the live
+        // path's estimate keeps them)
         TokenUsage tokens = new TokenUsage(
                 partial.inputTokens(),
                 partial.cachedInputTokens(),
@@ -322,8 +324,8 @@ public final class BatchResultRecords {
                 partial.cacheWrite1hTokens(),
                 Math.max(countedOutput, partial.outputTokens()),
                 0,
-                0,
-                0,
+                partial.webSearches(),
+                partial.previewWebSearches(),
                 partial.imageGenerations(),
                 partial.fileSearches(),
                 partial.codeInterpreterCalls());

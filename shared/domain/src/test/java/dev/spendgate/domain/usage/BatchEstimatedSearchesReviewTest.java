@@ -8,7 +8,6 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,7 +20,6 @@ class BatchEstimatedSearchesReviewTest {
     private static final CallPricer PRICER = CallPricer.create(PricingCatalog.bundled());
     private static final BatchResultRecords.TextTokens WORDS = (model, text) -> text.split(" ").length;
 
-    @Disabled("DEFECT R26A-2: a batch line with no output count is recorded without its web searches' $0.03 fee")
     @Test
     void anthropicLine_withoutOutputCount_keepsItsWebSearches() {
         // 20,000 input tokens at the batch rate ($1.50 / 1M) = $0.03, 6 counted output tokens ($7.50 / 1M) =
