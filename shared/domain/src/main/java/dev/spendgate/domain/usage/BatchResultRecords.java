@@ -7,6 +7,7 @@ import dev.spendgate.domain.pricing.CallPricer;
 import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.pricing.WebSearchActions;
+import dev.spendgate.domain.pricing.WebSearchToolTypes;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
 import java.io.IOException;
@@ -99,6 +100,9 @@ public final class BatchResultRecords {
                 .asLong();
         TokenUsage tokens = withWebSearches(
                 UsageCounts.openAi(prompt, cached, cacheWrite, completion, reasoning), openAiWebSearches(body));
+        // a response echoes its request's tools: searches of web_search_preview alone pay that tool's fee, as live
+        tokens =
+                tokens == null ? null : tokens.withPreviewWebSearches(WebSearchToolTypes.allPreview(body.get("tools")));
         tokens = tokens == null ? null : tokens.withImageGenerations(openAiItems(body, "image_generation_call"));
         tokens = tokens == null ? null : tokens.withFileSearches(openAiItems(body, "file_search_call"));
         tokens = tokens == null ? null : tokens.withCodeInterpreterCalls(openAiItems(body, "code_interpreter_call"));

@@ -8,7 +8,6 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
 class BatchWebSearchPreviewReviewTest {
     private static final CallPricer PRICER = CallPricer.create(PricingCatalog.bundled());
 
-    @Disabled("DEFECT R26A-6: batch web_search_preview calls are priced at $10 per 1,000, OpenAI bills $25")
     @Test
     void responsesLine_withWebSearchPreviewTool_isPricedAtThePreviewFee() {
         // gpt-4.1 batch: 10,000 input x $1.00 + 500 output x $4.00 per 1M = $0.012; 2 preview searches x $0.025 = $0.05

@@ -2,6 +2,7 @@ package dev.spendgate.function.proxy.budget;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.ContextWindows;
+import dev.spendgate.domain.pricing.WebSearchToolTypes;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 
 /**
@@ -70,21 +71,12 @@ public final class WebSearchTools {
         return Math.min(tokens, ContextWindows.tokens(model).orElse(Long.MAX_VALUE));
     }
 
-    /** Whether every web-search tool of an OpenAI Responses request is {@code web_search_preview*} (and it has one). */
+    /**
+     * Whether every web-search tool of an OpenAI Responses request is {@code web_search_preview*} (and it has one): its
+     * searches are priced at that fee ({@link WebSearchToolTypes#allPreview}, the rule batch results use too).
+     */
     public static boolean preview(Endpoint endpoint, JsonNode body) {
-        if (endpoint != Endpoint.RESPONSES) {
-            return false;
-        }
-        boolean any = false;
-        for (JsonNode tool : body.path("tools")) {
-            if (isWebSearch(tool)) {
-                if (!isPreview(tool)) {
-                    return false;
-                }
-                any = true;
-            }
-        }
-        return any;
+        return endpoint == Endpoint.RESPONSES && WebSearchToolTypes.allPreview(body.path("tools"));
     }
 
     /** Whether an OpenAI Responses request has a {@code web_search_preview*} tool (its worst case pays that fee). */
@@ -101,13 +93,11 @@ public final class WebSearchTools {
     }
 
     private static boolean isPreview(JsonNode tool) {
-        JsonNode type = tool.get("type");
-        return type != null && type.isTextual() && type.asText().startsWith("web_search_preview");
+        return WebSearchToolTypes.isPreview(tool);
     }
 
     private static boolean isWebSearch(JsonNode tool) {
-        JsonNode type = tool.get("type");
-        return type != null && type.isTextual() && type.asText().startsWith("web_search");
+        return WebSearchToolTypes.isWebSearch(tool);
     }
 
     /** A positive whole-number cap, else {@link #UNCAPPED} (the provider refuses a bad one: nothing is billed). */
