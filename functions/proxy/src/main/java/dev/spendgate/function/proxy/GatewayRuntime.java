@@ -278,6 +278,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 budgets.policies(),
                 config.upstreamTimeout(),
                 clock,
+                config.maxBodyBytes(),
                 gateway.bodyMemory());
         GatewayRuntime runtime = new GatewayRuntime(
                 gateway,

@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,8 +52,6 @@ class BatchBodyLimitReviewIT {
         batches.close();
     }
 
-    @Disabled(
-            "DEFECT R26A-4: a batch upload over SPENDGATE_MAX_BODY_BYTES is 400 'multipart body is cut short', not 413")
     @Test
     void openAiUpload_overTheBodyLimit_is413() throws Exception {
         StringBuilder jsonl = new StringBuilder();
@@ -80,7 +77,6 @@ class BatchBodyLimitReviewIT {
         assertThat(file.body()).contains(String.valueOf(LIMIT));
     }
 
-    @Disabled("DEFECT R26A-4: a Message Batch over SPENDGATE_MAX_BODY_BYTES is 400 'must be a JSON object', not 413")
     @Test
     void anthropicBatch_overTheBodyLimit_is413() throws Exception {
         StringBuilder requests = new StringBuilder("{\"requests\":[");

@@ -77,33 +77,12 @@ public final class BatchApi {
     private final BatchUpstream upstream;
     private final Clock clock;
     private final BodyMemory memory;
+    private final long maxBodyBytes;
 
-    public BatchApi(
-            KeyStore keys,
-            ProviderRouter providers,
-            ObjectStore store,
-            PricingCatalog pricing,
-            CostEstimator estimator,
-            UsageLogWriter usageLog,
-            BudgetGate budgets,
-            BudgetPolicyStore policies,
-            Duration upstreamTimeout,
-            Clock clock) {
-        this(
-                keys,
-                providers,
-                store,
-                pricing,
-                estimator,
-                usageLog,
-                budgets,
-                policies,
-                upstreamTimeout,
-                clock,
-                BodyMemory.halfOfHeap());
-    }
-
-    /** The batch API holding large create bodies on {@code memory}, the gateway's pool. */
+    /**
+     * The batch API refusing client bodies over {@code maxBodyBytes} ({@code SPENDGATE_MAX_BODY_BYTES}) and holding
+     * large create bodies on {@code memory}, the gateway's pool.
+     */
     public BatchApi(
             KeyStore keys,
             ProviderRouter providers,
@@ -115,8 +94,10 @@ public final class BatchApi {
             BudgetPolicyStore policies,
             Duration upstreamTimeout,
             Clock clock,
+            long maxBodyBytes,
             BodyMemory memory) {
         this.memory = Objects.requireNonNull(memory, "memory");
+        this.maxBodyBytes = maxBodyBytes;
         this.keys = new KeyCheck(keys);
         this.providers = Objects.requireNonNull(providers, "providers");
         this.store = new BatchStore(store);
@@ -158,6 +139,16 @@ public final class BatchApi {
         if (unauthenticated.isPresent()) {
             Refusal r = unauthenticated.get();
             x.error(r.status(), r.type(), r.message(), r.param());
+            return;
+        }
+        if (x.request.body().length > maxBodyBytes) {
+            // before any parsing, as for a model call (Validate): a cut-short body would otherwise read as malformed
+            x.error(
+                    413,
+                    "request_too_large",
+                    "Request body is larger than the " + maxBodyBytes
+                            + " bytes Spendgate accepts (SPENDGATE_MAX_BODY_BYTES).",
+                    "body");
             return;
         }
         ProxyKey key = caller.valid().orElseThrow();
