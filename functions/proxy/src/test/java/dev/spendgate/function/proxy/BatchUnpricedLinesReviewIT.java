@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,7 +59,6 @@ class BatchUnpricedLinesReviewIT {
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Classify ticket " + customId + ".\"}]}}\n";
     }
 
-    @Disabled("DEFECT R26A-3: a batch's unpriced result lines add $0 to its budgets; a live unpriced call keeps worst")
     @Test
     void openAiBatch_linesWithoutAnInputCount_stillCountAgainstTheBudget() throws Exception {
         batches = FakeBatchUpstream.start();

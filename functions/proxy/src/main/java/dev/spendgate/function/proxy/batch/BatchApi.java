@@ -329,7 +329,13 @@ public final class BatchApi {
             String batchId = JSON.readTree(answer.body()).path("id").asText(null);
             if (BatchStore.isValidId(batchId)) {
                 store.saveCreator(new BatchStore.Creator(
-                        batchId, p.name(), p.pricingProvider(), key.id(), attribution, clock.instant()));
+                        batchId,
+                        p.name(),
+                        p.pricingProvider(),
+                        key.id(),
+                        attribution,
+                        clock.instant(),
+                        worst.flatMap(BatchStore.FileWorstCase::perLine).orElse(null)));
                 Log.info(
                         x.requestId,
                         "batch " + batchId + " created"

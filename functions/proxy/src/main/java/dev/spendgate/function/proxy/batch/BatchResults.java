@@ -95,7 +95,7 @@ final class BatchResults {
             String customId = r.requestId().substring(prefix.length());
             if (recorded.add(customId)) {
                 fresh.add(r);
-                cost = r.costUsd() == null ? cost : cost.add(r.costUsd());
+                cost = cost.add(charge(r, creator));
             }
         }
         if (fresh.isEmpty()) {
@@ -119,6 +119,22 @@ final class BatchResults {
             store.saveRecorded(creator.batchId(), recorded);
         }
         return new Recorded(fresh.size(), charged);
+    }
+
+    /**
+     * What a result line adds to its budgets: its cost; for a line the provider billed whose cost is unknown (unpriced:
+     * a count missing, the line unreadable, a model without a batch price) the batch's worst case per request, as a
+     * live unpriced call keeps its worst case as spend, so an enforced budget never counts it free (nothing when that
+     * worst case is unknown too); nothing for a line not billed.
+     */
+    static BigDecimal charge(UsageRecord r, BatchStore.Creator creator) {
+        if (r.costUsd() != null) {
+            return r.costUsd();
+        }
+        if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED && creator.lineWorstCaseUsd() != null) {
+            return creator.lineWorstCaseUsd();
+        }
+        return BigDecimal.ZERO;
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.spendgate.domain.attribution.Attribution;
 import dev.spendgate.domain.store.ObjectStore;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Objects;
@@ -31,14 +32,19 @@ final class BatchStore {
         this.store = Objects.requireNonNull(store, "store");
     }
 
-    /** Who created a batch, and when. */
+    /**
+     * Who created a batch, and when; {@code lineWorstCaseUsd} is what a result line whose cost is unknown is charged
+     * ({@link FileWorstCase#perLine}), null when the batch's worst case is unknown (or it was created before it was
+     * kept).
+     */
     record Creator(
             String batchId,
             String provider,
             String pricingProvider,
             String keyId,
             Attribution attribution,
-            Instant createdAt) {
+            Instant createdAt,
+            BigDecimal lineWorstCaseUsd) {
         Creator {
             Objects.requireNonNull(batchId, "batchId");
             Objects.requireNonNull(provider, "provider");
@@ -48,7 +54,18 @@ final class BatchStore {
     }
 
     /** The worst case of an uploaded input file: its total (empty when a line has no price), lines and a model. */
-    record FileWorstCase(Optional<BigDecimal> worstCaseUsd, int lines, String model) {}
+    record FileWorstCase(Optional<BigDecimal> worstCaseUsd, int lines, String model) {
+        /**
+         * The worst case of one request: the total over the lines, rounded up to 10 decimal places (never less than
+         * the share of it); empty when the total is unknown.
+         */
+        Optional<BigDecimal> perLine() {
+            return lines <= 0
+                    ? Optional.empty()
+                    : worstCaseUsd.map(v -> v.divide(BigDecimal.valueOf(lines), 10, RoundingMode.CEILING)
+                            .stripTrailingZeros());
+        }
+    }
 
     void saveCreator(Creator c) {
         ObjectNode n = JSON.createObjectNode();
@@ -57,6 +74,9 @@ final class BatchStore {
         n.put("pricing_provider", c.pricingProvider());
         n.put("key_id", c.keyId());
         n.put("created_at", c.createdAt().toString());
+        if (c.lineWorstCaseUsd() != null) {
+            n.put("line_worst_case_usd", c.lineWorstCaseUsd().toPlainString());
+        }
         Attribution a = c.attribution();
         ObjectNode attr = n.putObject("attribution");
         attr.put("feature", a.feature());
@@ -85,7 +105,10 @@ final class BatchStore {
                             text(a, "session"),
                             text(a, "user"),
                             text(a, "run")),
-                    Instant.parse(n.path("created_at").asText()));
+                    Instant.parse(n.path("created_at").asText()),
+                    n.hasNonNull("line_worst_case_usd")
+                            ? new BigDecimal(n.get("line_worst_case_usd").asText())
+                            : null);
         });
     }
 
