@@ -72,6 +72,7 @@ final class UsageTableDefinition {
         c.put("service_tier_requested", "string");
         c.put("service_tier_served", "string");
         c.put("batch_id", "string");
+        c.put("batch_created_at", "string"); // a batch result line: when its batch was created (ts_start: its end)
         c.put("inference_profile_arn", "string");
         c.put("inference_geo", "string");
         c.put("web_searches", "bigint"); // written when the call ran any

@@ -324,6 +324,7 @@ class SpendgateStackTest {
                 .serviceTierRequested("flex")
                 .serviceTierServed("flex")
                 .batchId("batch_1")
+                .batchCreatedAt(Instant.parse("2026-10-31T23:00:00Z")) // written only for a batch result line
                 .inferenceProfileArn("arn:aws:bedrock:us-east-1:111122223333:inference-profile/x")
                 .inferenceGeo("us")
                 .optimization(new UsageRecord.Optimization("triage-mini", "hit", new BigDecimal("0.0012"), "5m"))

@@ -15,8 +15,8 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,16 +24,17 @@ import org.junit.jupiter.api.Test;
  * Budgets: its results are added to the creator's budgets "in the period in which the batch ended" (here December;
  * {@code BatchLifecycleReviewIT} shows the gateway's November item at $0 and December's holding the cost). README
  * "Finance reports", Forecast and budgets: each monthly budget's actual is summed "as the gateway counts it". The
- * board report's budget table sums the batch's records by their {@code ts_start}, the batch's creation, so November's
- * table counts spend the gateway counted in December, and December's report never shows it.
+ * board report's budget table sums records by their {@code ts_start}: a batch's records dated at its creation put
+ * in November's table spend the gateway counted in December, and December's report never showed it. Its records are
+ * dated at its end, so each month's table agrees with the gateway.
  */
 class MonthlyFiguresBatchEndReviewTest {
     private static final PricingCatalog CATALOG = PricingCatalog.bundled();
     private static final YearMonth NOV = YearMonth.of(2026, 11);
+    private static final YearMonth DEC = YearMonth.of(2026, 12);
     private static final Attribution DATA_TEAM =
             new Attribution("nightly-tagging", null, "data", "prod", null, null, null);
 
-    @Disabled("DEFECT R26A-1: a batch ended Dec 1 counts in November's report budget table, gateway counts December")
     @Test
     void budgets_batchEndedInTheNextMonth_isNotNovemberSpend() {
         // one succeeded request on claude-sonnet-4-5 at batch rates ($1.50 / $7.50 per 1M): 100,000 in, 10,000 out =
@@ -56,7 +57,8 @@ class MonthlyFiguresBatchEndReviewTest {
         assertThat(batch).singleElement().satisfies(r -> assertThat(r.costUsd()).isEqualByComparingTo("0.225"));
 
         MonthlyUsage november = MonthlyUsage.of(NOV);
-        batch.forEach(november::add); // the report's reader keeps it in November: ts_start is the batch's creation
+        // the report's readers take a month's records by their ts_start (Athena: substr(ts_start, 1, 7))
+        batch.stream().filter(r -> in(NOV, r)).forEach(november::add);
         november.add(call("r-nov-20", "2026-11-20T12:00:00Z", "0.05"));
         BudgetPolicy budget = new BudgetPolicy(
                 BudgetScope.parse("team:data"),
@@ -74,6 +76,19 @@ class MonthlyFiguresBatchEndReviewTest {
             assertThat(line.spentUsd()).as("November actual").isEqualByComparingTo("0.05");
             assertThat(line.over()).as("November over its limit").isFalse();
         });
+
+        // December's report counts the batch, as the gateway's item budget#team:data#monthly#2026-12 does
+        MonthlyUsage december = MonthlyUsage.of(DEC);
+        batch.stream().filter(r -> in(DEC, r)).forEach(december::add);
+        MonthlyFigures d = MonthlyFigures.of(december, null, List.of(budget), null, List.of(), CATALOG);
+        assertThat(d.budgets()).singleElement().satisfies(line -> {
+            assertThat(line.spentUsd()).as("December actual").isEqualByComparingTo("0.225");
+            assertThat(line.over()).as("December over its limit").isTrue();
+        });
+    }
+
+    private static boolean in(YearMonth month, UsageRecord r) {
+        return YearMonth.from(r.tsStart().atZone(ZoneOffset.UTC)).equals(month);
     }
 
     private static UsageRecord call(String id, String at, String cost) {

@@ -19,7 +19,8 @@ import java.util.Objects;
 
 /**
  * Usage records for the results of a completed provider batch: one per result line, at the batch tier's rates, with
- * the batch id and the attribution of whoever created the batch. A record's request id is
+ * the batch id and the attribution of whoever created the batch, dated at the batch's end ({@code ts_start} and
+ * {@code ts_end}, the instant its budgets are charged at) with its creation in {@code batch_created_at}. A record's request id is
  * {@code batch_id/custom_id}, so recording the same results again (a second retrieve) adds nothing a reader keeps:
  * readers drop repeated request ids.
  */
@@ -346,8 +347,11 @@ public final class BatchResultRecords {
     private static UsageRecord.Builder base(Batch batch, String customId, String model, int status) {
         return UsageRecord.builder()
                 .requestId(batch.batchId() + "/" + customId)
-                .tsStart(batch.createdAt())
+                // dated at the batch's end, where its budgets are charged: the reports, FOCUS ChargePeriod and the
+                // reconciliation day count it in the same period as the gateway
+                .tsStart(batch.completedAt())
                 .tsEnd(batch.completedAt())
+                .batchCreatedAt(batch.createdAt())
                 .keyId(batch.keyId())
                 .attribution(batch.attribution())
                 .provider(batch.provider())

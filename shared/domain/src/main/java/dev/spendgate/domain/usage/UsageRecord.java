@@ -400,18 +400,31 @@ public record UsageRecord(
      * @param inferenceProfileArn the Bedrock application inference profile the call was sent to
      * @param inferenceGeo where the provider says it ran the call when it bills by it (Anthropic
      *     {@code usage.inference_geo}, e.g. {@code us}: a region multiplier of the catalog applies)
+     * @param batchCreatedAt when the batch a result line belongs to was created; the line itself is dated at the
+     *     batch's end ({@code ts_start} and {@code ts_end}), the instant its budgets are charged at. Null on other
+     *     calls, and on batch lines recorded before it was kept (dated at the creation then)
      */
     public record Billing(
             String serviceTierRequested,
             String serviceTierServed,
             String batchId,
             String inferenceProfileArn,
-            String inferenceGeo) {
-        public static final Billing NONE = new Billing(null, null, null, null, null);
+            String inferenceGeo,
+            Instant batchCreatedAt) {
+        public static final Billing NONE = new Billing(null, null, null, null, null, null);
+
+        public Billing(
+                String serviceTierRequested,
+                String serviceTierServed,
+                String batchId,
+                String inferenceProfileArn,
+                String inferenceGeo) {
+            this(serviceTierRequested, serviceTierServed, batchId, inferenceProfileArn, inferenceGeo, null);
+        }
 
         public Billing(
                 String serviceTierRequested, String serviceTierServed, String batchId, String inferenceProfileArn) {
-            this(serviceTierRequested, serviceTierServed, batchId, inferenceProfileArn, null);
+            this(serviceTierRequested, serviceTierServed, batchId, inferenceProfileArn, null, null);
         }
 
         /** The tier the call was priced at: the served one, else the requested one, else standard (canonical). */
@@ -646,7 +659,8 @@ public record UsageRecord(
                     billing.serviceTierServed(),
                     billing.batchId(),
                     billing.inferenceProfileArn(),
-                    billing.inferenceGeo());
+                    billing.inferenceGeo(),
+                    billing.batchCreatedAt());
             return this;
         }
 
@@ -656,7 +670,8 @@ public record UsageRecord(
                     v,
                     billing.batchId(),
                     billing.inferenceProfileArn(),
-                    billing.inferenceGeo());
+                    billing.inferenceGeo(),
+                    billing.batchCreatedAt());
             return this;
         }
 
@@ -666,7 +681,20 @@ public record UsageRecord(
                     billing.serviceTierServed(),
                     v,
                     billing.inferenceProfileArn(),
-                    billing.inferenceGeo());
+                    billing.inferenceGeo(),
+                    billing.batchCreatedAt());
+            return this;
+        }
+
+        /** When the batch of a result line was created (its {@code ts_start} is the batch's end). */
+        public Builder batchCreatedAt(Instant v) {
+            billing = new Billing(
+                    billing.serviceTierRequested(),
+                    billing.serviceTierServed(),
+                    billing.batchId(),
+                    billing.inferenceProfileArn(),
+                    billing.inferenceGeo(),
+                    v);
             return this;
         }
 
@@ -676,7 +704,8 @@ public record UsageRecord(
                     billing.serviceTierServed(),
                     billing.batchId(),
                     v,
-                    billing.inferenceGeo());
+                    billing.inferenceGeo(),
+                    billing.batchCreatedAt());
             return this;
         }
 
@@ -686,7 +715,8 @@ public record UsageRecord(
                     billing.serviceTierServed(),
                     billing.batchId(),
                     billing.inferenceProfileArn(),
-                    v);
+                    v,
+                    billing.batchCreatedAt());
             return this;
         }
 

@@ -126,6 +126,9 @@ public final class UsageRecordCodec {
             optional(g, chars, "service_tier_requested", b.serviceTierRequested());
             optional(g, chars, "service_tier_served", b.serviceTierServed());
             optional(g, chars, "batch_id", b.batchId());
+            if (b.batchCreatedAt() != null) {
+                text(g, chars, "batch_created_at", time(b.batchCreatedAt()));
+            }
             optional(g, chars, "inference_profile_arn", b.inferenceProfileArn());
             optional(g, chars, "inference_geo", b.inferenceGeo());
             UsageRecord.Optimization o = r.optimization();
@@ -267,7 +270,8 @@ public final class UsageRecordCodec {
                             str(n, "service_tier_served"),
                             str(n, "batch_id"),
                             str(n, "inference_profile_arn"),
-                            str(n, "inference_geo")),
+                            str(n, "inference_geo"),
+                            n.hasNonNull("batch_created_at") ? Instant.parse(str(n, "batch_created_at")) : null),
                     new UsageRecord.Optimization(
                             str(n, "routed_by"),
                             str(n, "cache"),

@@ -144,6 +144,35 @@ class UsageRecordCodecTest {
     }
 
     @Test
+    void write_batchResultLine_isDatedAtTheBatchEndWithItsCreationAndRoundTrips() throws Exception {
+        UsageRecord result = BatchResultRecords.anthropic(
+                        ("{\"custom_id\":\"doc-1\",\"result\":{\"type\":\"succeeded\",\"message\":{\"model\":"
+                                        + "\"claude-sonnet-4-5-20250929\",\"usage\":{\"input_tokens\":1000,"
+                                        + "\"output_tokens\":100}}}}\n")
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        new BatchResultRecords.Batch(
+                                "msgbatch_1",
+                                "anthropic",
+                                "key_1",
+                                new dev.spendgate.domain.attribution.Attribution(
+                                        "tagging", null, null, null, null, null, null),
+                                Instant.parse("2026-11-30T23:30:00Z"),
+                                Instant.parse("2026-12-01T01:10:00Z"),
+                                "v1"),
+                        dev.spendgate.domain.pricing.CallPricer.create(
+                                dev.spendgate.domain.pricing.PricingCatalog.bundled()))
+                .get(0);
+
+        var json = new ObjectMapper().readTree(line(result));
+        // dated where the gateway charges the batch, its end; created the evening before
+        assertThat(json.get("ts_start").asText()).isEqualTo("2026-12-01T01:10:00Z");
+        assertThat(json.get("ts_end").asText()).isEqualTo("2026-12-01T01:10:00Z");
+        assertThat(json.get("batch_created_at").asText()).isEqualTo("2026-11-30T23:30:00Z");
+        assertThat(json.get("schema_version").asInt()).isEqualTo(1);
+        assertThat(UsageRecordCodec.read(line(result))).isEqualTo(result);
+    }
+
+    @Test
     void write_customProviderPricedAsAnother_recordsThePricingProviderAndRoundTrips() throws Exception {
         UsageRecord azure = UsageRecord.builder()
                 .requestId("req-az")
