@@ -11,7 +11,6 @@ import dev.spendgate.domain.pricing.WebSearchToolTypes;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -225,32 +224,59 @@ public final class BatchResultRecords {
                 batch, customId, model, 200, tokens, counter.count(model, text.toString()), inferenceGeo, pricer);
     }
 
-    /** One record per non-blank line, each read on its own: a line that fails is recorded unpriced, not thrown. */
+    /**
+     * One record per non-blank line, each read on its own: a line that fails is recorded unpriced, not thrown. The lines
+     * are read in place, with no copy of the whole file (a results file may be hundreds of MB).
+     */
     private static List<UsageRecord> lines(
             byte[] jsonl, Batch batch, java.util.function.BiFunction<JsonNode, String, UsageRecord> read) {
         List<UsageRecord> records = new ArrayList<>();
         int lineNumber = 0;
-        for (String line : new String(jsonl, StandardCharsets.UTF_8).split("\n")) {
+        for (int start = 0; start < jsonl.length; ) {
+            int end = start;
+            while (end < jsonl.length && jsonl[end] != '\n') {
+                end++;
+            }
             lineNumber++;
-            if (line.isBlank()) {
-                continue;
+            if (!blank(jsonl, start, end)) {
+                records.add(line(jsonl, start, end - start, "line-" + lineNumber, batch, read));
             }
-            String customId = "line-" + lineNumber;
-            try {
-                JsonNode n = JSON.readTree(line);
-                JsonNode id = n == null ? null : n.get("custom_id");
-                customId = id != null && id.isTextual() ? id.asText() : customId;
-                records.add(read.apply(n == null ? JSON.missingNode() : n, customId));
-            } catch (IOException | RuntimeException e) {
-                // the provider billed what it billed: the cost is unknown, not zero, and the other lines still count
-                records.add(base(batch, customId, null, 0)
-                        .errorType("batch_line_unreadable")
-                        .pricingStatus(PricingStatus.UNPRICED)
-                        .usageSource(UsageSource.ESTIMATED)
-                        .build());
-            }
+            start = end + 1;
         }
         return records;
+    }
+
+    private static UsageRecord line(
+            byte[] jsonl,
+            int offset,
+            int length,
+            String lineId,
+            Batch batch,
+            java.util.function.BiFunction<JsonNode, String, UsageRecord> read) {
+        String customId = lineId;
+        try {
+            JsonNode n = JSON.readTree(jsonl, offset, length);
+            JsonNode id = n == null ? null : n.get("custom_id");
+            customId = id != null && id.isTextual() ? id.asText() : customId;
+            return read.apply(n == null ? JSON.missingNode() : n, customId);
+        } catch (IOException | RuntimeException e) {
+            // the provider billed what it billed: the cost is unknown, not zero, and the other lines still count
+            return base(batch, customId, null, 0)
+                    .errorType("batch_line_unreadable")
+                    .pricingStatus(PricingStatus.UNPRICED)
+                    .usageSource(UsageSource.ESTIMATED)
+                    .build();
+        }
+    }
+
+    /** Whether the bytes hold nothing but ASCII spaces and control characters. */
+    private static boolean blank(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] < 0 || bytes[i] > ' ') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void append(StringBuilder text, JsonNode value) {

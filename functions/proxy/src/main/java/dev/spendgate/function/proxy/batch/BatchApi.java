@@ -118,11 +118,21 @@ public final class BatchApi {
     public void handle(GatewayRequest request, ResponseSink sink) {
         String requestId = "req_" + UUID.randomUUID().toString().replace("-", "");
         BatchRoute route = BatchRoute.parse(request.path()).orElseThrow();
-        BatchExchange x = new BatchExchange(request, route, sink, requestId);
+        try (BodyMemory.Lease lease = memory.lease()) {
+            handle(new BatchExchange(request, route, sink, requestId, lease));
+        }
+    }
+
+    private void handle(BatchExchange x) {
+        String requestId = x.requestId;
         try {
             serve(x);
         } catch (BatchInputs.BadInput e) {
             x.error(400, "invalid_request_error", e.getMessage(), e.param);
+        } catch (BatchUpstream.AnswerTooLarge e) {
+            // as for a model call's answer: this call fails, not the process; nothing of it was relayed or recorded
+            Log.warn(requestId, "batch call failed: " + e.getMessage());
+            x.error(502, "api_error", "Spendgate could not relay this answer: the " + e.getMessage() + ".", null);
         } catch (IOException e) {
             Log.warn(requestId, "batch call failed: " + e.getClass().getSimpleName());
             x.error(502, "api_error", "Spendgate could not reach the provider.", null);
@@ -234,7 +244,8 @@ public final class BatchApi {
                 x.request.method().toUpperCase(java.util.Locale.ROOT),
                 x.request.path(),
                 x.request.headers(),
-                x.request.body());
+                x.request.body(),
+                x.lease);
     }
 
     /** {@code POST /v1/files}: a batch input file's worst case is kept under the id the provider gives it. */
@@ -262,8 +273,8 @@ public final class BatchApi {
 
     /** Creates a batch once its worst case fits every budget of its creator; remembers the creator. */
     private void create(BatchExchange x, Provider p, ProxyKey key, Attribution attribution) throws IOException {
-        try (BodyMemory.Lease lease = memory.lease()) {
-            create(x, p, key, attribution, parse(x.request.body(), lease));
+        try {
+            create(x, p, key, attribution, parse(x.request.body(), x.lease));
         } catch (BodyTooLarge e) {
             x.error(e.status, e.status == 413 ? "invalid_request_error" : "api_error", e.getMessage(), "body");
         }
@@ -449,14 +460,17 @@ public final class BatchApi {
                 String file = b.path(field).asText(null);
                 Optional<JsonNode> output = BatchStore.isValidId(file) ? store.outputFile(file) : Optional.empty();
                 if (output.isPresent()) {
-                    byte[] lines = fetch(p, "/v1/files/" + file + "/content");
-                    BatchResults.Recorded r = results.record(
-                            c,
-                            Instant.parse(output.get().path("completed_at").asText()),
-                            lines,
-                            BatchResults.Format.OPENAI);
-                    added += r.added();
-                    settled &= r.settled();
+                    // each file held on the pool while it is recorded, then given back
+                    try (BodyMemory.Lease lease = memory.lease()) {
+                        byte[] lines = fetch(p, "/v1/files/" + file + "/content", lease);
+                        BatchResults.Recorded r = results.record(
+                                c,
+                                Instant.parse(output.get().path("completed_at").asText()),
+                                lines,
+                                BatchResults.Format.OPENAI);
+                        added += r.added();
+                        settled &= r.settled();
+                    }
                 }
             }
             return new BatchResults.Recorded(added, settled);
@@ -466,13 +480,19 @@ public final class BatchApi {
             return null;
         }
         noteAnthropicEnd(b, c.batchId());
-        byte[] lines = fetch(p, "/v1/messages/batches/" + c.batchId() + "/results");
-        return results.record(c, anthropicEnded(c.batchId()), lines, BatchResults.Format.ANTHROPIC);
+        try (BodyMemory.Lease lease = memory.lease()) {
+            byte[] lines = fetch(p, "/v1/messages/batches/" + c.batchId() + "/results", lease);
+            return results.record(c, anthropicEnded(c.batchId()), lines, BatchResults.Format.ANTHROPIC);
+        }
     }
 
-    private byte[] fetch(Provider p, String path) throws IOException {
+    /**
+     * The provider's answer to {@code GET path}, held on {@code lease}: a results file larger than the pool can give
+     * fails ({@link BatchUpstream.AnswerTooLarge}) and the batch is left for the next sweep.
+     */
+    private byte[] fetch(Provider p, String path, BodyMemory.Lease lease) throws IOException {
         BatchUpstream.Answer answer =
-                upstream.send(p, "GET", path, new dev.spendgate.function.proxy.http.Headers(), new byte[0]);
+                upstream.send(p, "GET", path, new dev.spendgate.function.proxy.http.Headers(), new byte[0], lease);
         if (answer.status() == 404) {
             throw new Gone(p.name() + " answered 404 to GET " + path);
         }
@@ -490,7 +510,10 @@ public final class BatchApi {
     }
 
     private JsonNode fetchJson(Provider p, String path) throws IOException {
-        JsonNode n = JSON.readTree(fetch(p, path));
+        JsonNode n;
+        try (BodyMemory.Lease lease = memory.lease()) {
+            n = JSON.readTree(fetch(p, path, lease));
+        }
         if (n == null || !n.isObject()) {
             throw new IOException(p.name() + " answered GET " + path + " with no JSON object");
         }

@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.batch;
 
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.ErrorBodies;
 import dev.spendgate.function.proxy.http.GatewayRequest;
 import dev.spendgate.function.proxy.http.Headers;
@@ -14,12 +15,16 @@ final class BatchExchange {
     final BatchRoute route;
     final ResponseSink sink;
     final String requestId;
+    /** The call's share of the body memory pool: its parsed body and the provider's answer are held on it. */
+    final BodyMemory.Lease lease;
 
-    BatchExchange(GatewayRequest request, BatchRoute route, ResponseSink sink, String requestId) {
+    BatchExchange(
+            GatewayRequest request, BatchRoute route, ResponseSink sink, String requestId, BodyMemory.Lease lease) {
         this.request = request;
         this.route = route;
         this.sink = sink;
         this.requestId = requestId;
+        this.lease = lease;
     }
 
     /** This gateway as its caller reached it ({@code Host}, {@code X-Forwarded-Proto}). */

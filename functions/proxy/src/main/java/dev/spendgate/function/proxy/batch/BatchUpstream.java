@@ -1,10 +1,13 @@
 package dev.spendgate.function.proxy.batch;
 
+import dev.spendgate.function.proxy.http.BodyMemory;
 import dev.spendgate.function.proxy.http.Headers;
+import dev.spendgate.function.proxy.pipeline.AnswerBuffer;
 import dev.spendgate.function.proxy.upstream.ApiFormat;
 import dev.spendgate.function.proxy.upstream.ForwardedRequestHeaders;
 import dev.spendgate.function.proxy.upstream.Provider;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +17,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Forwards a batch-API request (any method) to the provider with its credentials, and reads the whole answer. Batch
+ * Forwards a batch-API request (any method) to the provider with its credentials, and reads the whole answer on the
+ * call's share of the body memory pool. Batch
  * calls are few and not latency-bound, so the JDK client serves them rather than the gateway's pooled
  * {@code UpstreamClient} (POST only).
  */
@@ -56,8 +60,15 @@ final class BatchUpstream {
         return client;
     }
 
-    /** The provider's answer; {@code path} is the gateway path with its query ({@code /v1/batches?limit=2}). */
-    Answer send(Provider provider, String method, String path, Headers headers, byte[] body) throws IOException {
+    /**
+     * The provider's answer, its body held on {@code lease} past 64 KB as it is read ({@link AnswerBuffer}); {@code
+     * path} is the gateway path with its query ({@code /v1/batches?limit=2}).
+     *
+     * @throws AnswerTooLarge when the body outgrows what the pool can give (a results file of hundreds of MB): the
+     *     download is dropped, nothing of it is kept
+     */
+    Answer send(Provider provider, String method, String path, Headers headers, byte[] body, BodyMemory.Lease lease)
+            throws IOException {
         // OpenAI base URLs end in /v1 by convention, Anthropic's do not (as for the model endpoints)
         String suffix = provider.format() == ApiFormat.OPENAI ? path.substring(3) : path;
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(provider.baseUrl() + suffix))
@@ -84,7 +95,14 @@ final class BatchUpstream {
             request.header("anthropic-version", "2023-06-01");
         }
         try {
-            HttpResponse<byte[]> response = http().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<InputStream> response =
+                    http().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            byte[] answer;
+            try (InputStream in = response.body()) {
+                answer = AnswerBuffer.read(in, lease);
+            } catch (AnswerBuffer.TooLarge e) {
+                throw new AnswerTooLarge(provider.name(), path, e.bytesRead);
+            }
             Headers back = new Headers();
             response.headers().map().forEach((name, values) -> {
                 String lower = name.toLowerCase(Locale.ROOT);
@@ -92,10 +110,19 @@ final class BatchUpstream {
                     values.forEach(v -> back.add(name, v));
                 }
             });
-            return new Answer(response.statusCode(), back, response.body());
+            return new Answer(response.statusCode(), back, answer);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for the provider", e);
+        }
+    }
+
+    /** A provider's answer larger than the body memory pool could give ({@code SPENDGATE_BODY_MEMORY_BYTES}). */
+    static final class AnswerTooLarge extends IOException {
+        AnswerTooLarge(String provider, String path, long bytesRead) {
+            super("provider '" + provider + "' answered " + path.replaceAll("\\?.*", "") + " with more than "
+                    + bytesRead
+                    + " bytes, more than this gateway can hold for one answer now (SPENDGATE_BODY_MEMORY_BYTES)");
         }
     }
 
