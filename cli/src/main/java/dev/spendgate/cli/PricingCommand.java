@@ -226,6 +226,7 @@ final class PricingCommand {
             if (!Files.isRegularFile(file)) {
                 throw new ParameterException(spec.commandLine(), "FILE: " + file + " is not a readable file");
             }
+            dir.requireExisting(spec);
             YearMonth m;
             try {
                 m = month == null ? YearMonth.now(ZoneOffset.UTC).minusMonths(1) : YearMonth.parse(month);

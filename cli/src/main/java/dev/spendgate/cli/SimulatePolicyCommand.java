@@ -106,6 +106,7 @@ final class SimulatePolicyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        dir.requireExisting(spec);
         Instant start = parse(from, "--from");
         Instant end = parse(to, "--to");
         if (!start.isBefore(end)) {

@@ -1,9 +1,12 @@
 package dev.spendgate.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** {@code ./spendgate}: the local gateway and its housekeeping commands. */
 @Command(
@@ -49,5 +52,20 @@ public final class SpendgateCli {
                 defaultValue = "${env:SPENDGATE_DATA_DIR:-.spendgate}",
                 description = "Where keys and usage live (env SPENDGATE_DATA_DIR, default: ${DEFAULT-VALUE}).")
         Path dataDir;
+
+        /**
+         * The data directory of a command that reads the usage log ({@code usage}, {@code waste}, {@code report},
+         * {@code reconcile}, {@code simulate-policy}, {@code pricing check}), called first: one that is not a directory
+         * is a usage error (exit 2) naming {@code --data-dir}, so a typo or a cron job run from another working
+         * directory does not report a month of $0 (nor create folders under the path). {@code local},
+         * {@code budgets set} and {@code simulate} create it instead.
+         */
+        Path requireExisting(CommandSpec spec) {
+            if (!Files.isDirectory(dataDir)) {
+                throw new ParameterException(
+                        spec.commandLine(), "--data-dir: " + dataDir + " is not a directory: no usage log to read");
+            }
+            return dataDir;
+        }
     }
 }

@@ -5,7 +5,6 @@ import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -57,11 +56,8 @@ final class UsageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.isDirectory(dir.dataDir)) {
-            // a typo'd path must not read as "$0 spent"; an empty data directory does spend $0
-            throw new ParameterException(
-                    spec.commandLine(), "--data-dir: " + dir.dataDir + " is not a directory: no usage log to read");
-        }
+        // a typo'd path must not read as "$0 spent"; an empty data directory does spend $0
+        dir.requireExisting(spec);
         Instant end = to == null ? Instant.now().plusSeconds(1) : parse(to, "--to");
         Instant start = from == null
                 ? LocalDate.now(ZoneOffset.UTC)

@@ -92,6 +92,7 @@ final class WasteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        dir.requireExisting(spec);
         Instant end = to == null ? clock.instant().truncatedTo(ChronoUnit.DAYS) : parse(to, "--to");
         Instant start = from == null ? end.minus(30, ChronoUnit.DAYS) : parse(from, "--from");
         if (!start.isBefore(end)) {

@@ -45,7 +45,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-1: report --strict over a --data-dir that does not exist exits 0 with an empty report")
     void report_dataDirThatDoesNotExist_usageErrorNotAnEmptyReport() throws IOException {
         writeNovemberCalls();
         // cron runs `spendgate report` from $HOME, where the default .spendgate/ is not the gateway's; or a typo
@@ -61,7 +60,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-1: waste over a --data-dir that does not exist says 'No waste found', score 100, exit 0")
     void waste_dataDirThatDoesNotExist_usageErrorNotNoWaste() throws IOException {
         writeNovemberCalls();
 
