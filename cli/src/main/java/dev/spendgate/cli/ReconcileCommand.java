@@ -86,6 +86,11 @@ final class ReconcileCommand implements Callable<Integer> {
                                 + " reconciled through yesterday");
             }
         }
+        Path target = OutDirectory.require(
+                spec,
+                out,
+                dir.dataDir.resolve("reports").resolve(m.toString()),
+                "reconcile writes " + ReconciliationCsv.FILE_NAME + " into a directory");
         List<ProviderBill> bills = billOptions.read(spec);
         BigDecimal threshold = billOptions.threshold();
         ReportEnvironment env = ReportEnvironment.forAnalysis(System.getenv());
@@ -96,7 +101,6 @@ final class ReconcileCommand implements Callable<Integer> {
         Reconciliation r = Reconciler.create(catalog, threshold).reconcile(metered, through, bills);
         Map<BillSource, String> origins = new EnumMap<>(BillSource.class);
         bills.forEach(b -> origins.put(b.source(), b.origin()));
-        Path target = out != null ? out : dir.dataDir.resolve("reports").resolve(m.toString());
         Files.createDirectories(target);
         Path csv = target.resolve(ReconciliationCsv.FILE_NAME);
         Files.writeString(csv, ReconciliationCsv.write(r, origins));

@@ -116,7 +116,11 @@ final class ReportCommand implements Callable<Integer> {
         ReportEnvironment env = ReportEnvironment.from(System.getenv());
         SettingNames.warnings(System.getenv())
                 .forEach(w -> spec.commandLine().getErr().println("spendgate: warning: " + w));
-        Path target = out != null ? out : dir.dataDir.resolve("reports").resolve(m.toString());
+        Path target = OutDirectory.require(
+                spec,
+                out,
+                dir.dataDir.resolve("reports").resolve(m.toString()),
+                "report writes several files into a directory");
         Files.createDirectories(target);
         FileSystemObjectStore data = new FileSystemObjectStore(dir.dataDir);
         List<BudgetPolicy> policies = BudgetsCommand.policies(dir).list();

@@ -1,6 +1,13 @@
 package dev.spendgate.cli;
 
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -38,10 +45,35 @@ public final class SpendgateCli {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new SpendgateCli());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("spendgate: " + e.getMessage());
+            commandLine.getErr().println("spendgate: " + describe(e));
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * What went wrong, for the one line a failed run prints: a file-system error names its file and the problem
+     * ({@code FileAlreadyExistsException}'s message is the bare path), also when wrapped in an
+     * {@link UncheckedIOException}.
+     */
+    static String describe(Throwable e) {
+        if (e instanceof FileSystemException f) {
+            String reason = f.getReason() != null
+                    ? f.getReason()
+                    : switch (f) {
+                        case FileAlreadyExistsException x -> "already exists";
+                        case NoSuchFileException x -> "no such file or directory";
+                        case NotDirectoryException x -> "not a directory";
+                        case AccessDeniedException x -> "permission denied";
+                        case DirectoryNotEmptyException x -> "directory not empty";
+                        default -> f.getClass().getSimpleName();
+                    };
+            return f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile()) + ": " + reason;
+        }
+        if (e instanceof UncheckedIOException u && u.getCause() instanceof FileSystemException f) {
+            return u.getMessage() + " (" + describe(f) + ")";
+        }
+        return e.getMessage();
     }
 
     /** The {@code --data-dir} option every subcommand takes. */

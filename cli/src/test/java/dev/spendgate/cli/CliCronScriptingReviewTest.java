@@ -80,7 +80,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-2: report --out naming an existing file fails with only 'spendgate: <path>'")
     void report_outNamingAnExistingFile_errorNamesTheFlagAndTheProblem() throws IOException {
         writeNovemberCalls();
         // waste --out and simulate-policy --out take a FILE; report --out takes a DIR

@@ -75,6 +75,29 @@ class SpendgateCliTest {
     }
 
     @Test
+    void wasteOutNamingADirectory_errorSaysWhatIsWrongWithThePath() throws Exception {
+        // waste --out takes a file; a directory there fails on writing, and the one line printed says why
+        Path folder = Files.createDirectories(dir.resolve("findings"));
+
+        CliRun r = CliRun.of(
+                "waste",
+                "--from",
+                "2026-11-01",
+                "--to",
+                "2026-11-02",
+                "--overrides",
+                "",
+                "--out",
+                folder.toString(),
+                "--data-dir",
+                dir.toString());
+
+        assertThat(r.code()).isEqualTo(1);
+        // before: "spendgate: cannot write <path>" and nothing on what is wrong with it
+        assertThat(r.err()).contains("cannot write " + folder).containsIgnoringCase("is a directory");
+    }
+
+    @Test
     void usage_groupsByFeatureAndModelAndTotalsExactly() throws Exception {
         Instant t = Instant.parse("2026-10-05T10:00:00Z");
         try (UsageLogWriter writer = UsageLogWriter.create(
