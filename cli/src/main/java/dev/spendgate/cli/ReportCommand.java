@@ -91,6 +91,9 @@ final class ReportCommand implements Callable<Integer> {
     /** The exit code of a {@code --strict} run over damaged or quarantined input. */
     static final int STRICT_FAILURE = 3;
 
+    /** The exit code of a run with recipients but no SMTP server to send to: a usage error, nothing written. */
+    static final int NO_SMTP_HOST = 2;
+
     /** --rules, else SPENDGATE_CHARGEBACK_RULES, else chargeback-rules.json in the data dir when it exists. */
     private Path rulesFile(ReportEnvironment env) {
         return ChargebackRulesFile.choose(rules, env, dir.dataDir);
@@ -116,6 +119,20 @@ final class ReportCommand implements Callable<Integer> {
         ReportEnvironment env = ReportEnvironment.from(System.getenv());
         SettingNames.warnings(System.getenv())
                 .forEach(w -> spec.commandLine().getErr().println("spendgate: warning: " + w));
+        PrintWriter o = spec.commandLine().getOut();
+        boolean sending = !noEmail && !env.emailTo().isEmpty();
+        if (sending && env.smtp() == null) {
+            // the email finance waits for could not go: refused before a file is written, as cron reads the exit
+            o.println("Email: SPENDGATE_REPORT_EMAIL_TO is set but SPENDGATE_SMTP_HOST is not; sending nothing and"
+                    + " writing no report.");
+            o.flush();
+            PrintWriter e = spec.commandLine().getErr();
+            e.println("spendgate: SPENDGATE_REPORT_EMAIL_TO is set but SPENDGATE_SMTP_HOST is not: nothing written,"
+                    + " nothing sent. Set SPENDGATE_SMTP_HOST (the SMTP server), or run with --no-email to write"
+                    + " the files without sending them.");
+            e.flush();
+            return NO_SMTP_HOST;
+        }
         Path target = OutDirectory.require(
                 spec,
                 out,
@@ -147,19 +164,14 @@ final class ReportCommand implements Callable<Integer> {
             report = report.withProviderBills(bills);
         }
         MonthlyReport.Email email = null;
-        PrintWriter o = spec.commandLine().getOut();
-        if (!noEmail && !env.emailTo().isEmpty()) {
-            if (env.smtp() == null) {
-                o.println("Email: SPENDGATE_REPORT_EMAIL_TO is set but SPENDGATE_SMTP_HOST is not; sending nothing.");
-            } else {
-                Path absolute = target.toAbsolutePath();
-                email = new MonthlyReport.Email(
-                        env.emailFrom(),
-                        env.emailTo(),
-                        env.maxAttachmentBytes(),
-                        SmtpMailTransport.create(env.smtp()),
-                        name -> absolute.resolve(name).toUri().toString());
-            }
+        if (sending) {
+            Path absolute = target.toAbsolutePath();
+            email = new MonthlyReport.Email(
+                    env.emailFrom(),
+                    env.emailTo(),
+                    env.maxAttachmentBytes(),
+                    SmtpMailTransport.create(env.smtp()),
+                    name -> absolute.resolve(name).toUri().toString());
         }
         MonthlyReport.Result r = report.run(
                 m, MonthlyUsageSource.fromLog(data), data, new FileSystemObjectStore(target), "", email, forceEmail);

@@ -96,7 +96,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-3: report with recipients but no SPENDGATE_SMTP_HOST sends nothing and exits 0")
     void report_recipientsWithoutAnSmtpHost_failsRatherThanSucceedingUnsent() throws Exception {
         writeNovemberCalls();
         ProcessBuilder pb = new ProcessBuilder(
@@ -125,6 +124,8 @@ class CliCronScriptingReviewTest {
         // fails, and says so where cron looks (stderr)
         assertThat(code).as(out + err).isNotZero();
         assertThat(err).contains("SPENDGATE_SMTP_HOST");
+        // refused before a file was written: no report on disk that reads as delivered
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
