@@ -344,7 +344,7 @@ final class PricingCommand {
                     + stats.objects() + " log objects), each call re-priced at its own time and served tier:");
             if (counts[0] == 0) {
                 out.println("  no calls recorded that month");
-                ReadWarnings.print(out, stats);
+                ReadWarnings.print(spec, stats);
                 return;
             }
             Table table = new Table("MODEL", "COST_NOW_USD", "COST_CHECKED_USD", "DIFFERENCE_USD").alignRight(1, 2, 3);
@@ -370,7 +370,7 @@ final class PricingCommand {
                         + " tokens to re-price): " + worstCase[0] + " calls, $" + plain(worstCaseUsd[0])
                         + ", in the totals at their recorded cost in both columns.");
             }
-            ReadWarnings.print(out, stats);
+            ReadWarnings.print(spec, stats);
         }
 
         private static String plain(BigDecimal value) {

@@ -151,6 +151,7 @@ final class ReconcileCommand implements Callable<Integer> {
         }
         alarms.forEach(a -> o.println("ALARM " + a));
         o.flush();
+        ReadWarnings.warn(spec.commandLine().getErr(), metered.readStats());
         return 0;
     }
 }

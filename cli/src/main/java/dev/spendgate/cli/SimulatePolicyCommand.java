@@ -157,6 +157,7 @@ final class SimulatePolicyCommand implements Callable<Integer> {
             write(result, stats, start, end);
         }
         print(result, stats, start, end, millis, spec.commandLine().getOut());
+        ReadWarnings.warn(spec.commandLine().getErr(), stats);
         return 0;
     }
 

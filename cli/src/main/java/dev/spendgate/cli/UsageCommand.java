@@ -124,7 +124,7 @@ final class UsageCommand implements Callable<Integer> {
             out.println("Left out: " + summary.quarantinedSentence()
                     + ", in no figure above, as the monthly report quarantines them.");
         }
-        ReadWarnings.print(out, stats);
+        ReadWarnings.print(spec, stats);
         out.flush();
         return 0;
     }

@@ -115,6 +115,7 @@ final class WasteCommand implements Callable<Integer> {
             }
         }
         print(report, spec.commandLine().getOut());
+        ReadWarnings.warn(spec.commandLine().getErr(), report.input());
         return 0;
     }
 

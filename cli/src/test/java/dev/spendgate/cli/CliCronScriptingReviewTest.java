@@ -129,7 +129,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-4: usage over a damaged usage object says so on stdout only; stderr is empty")
     void usage_damagedUsageObject_warnsOnStderr() throws IOException {
         writeNovemberCalls();
         put(ReportDataQualityTest.T0, "part-1.ndjson.gz", ReportDataQualityTest.truncatedAfterFiveOfTen());
@@ -142,6 +141,20 @@ class CliCronScriptingReviewTest {
         // `spendgate usage ... > spend.txt` in cron: the total is short and only stderr reaches the operator, as the
         // report puts its data-quality line there
         assertThat(r.err()).as(r.out()).contains("damaged").contains("part-1.ndjson.gz");
+    }
+
+    @Test
+    void waste_damagedUsageObject_warnsOnStderrToo() throws IOException {
+        writeNovemberCalls();
+        put(ReportDataQualityTest.T0, "part-1.ndjson.gz", ReportDataQualityTest.truncatedAfterFiveOfTen());
+
+        CliRun r = CliRun.of(
+                "waste", "--from", "2026-11-01", "--to", "2026-12-01", "--overrides", "", "--data-dir", dir.toString());
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("skipped 1 damaged log objects");
+        // `spendgate waste > advice.txt` in cron: the score and savings rest on a short month, said where cron looks
+        assertThat(r.err()).as(r.out()).contains("1 damaged objects").contains("part-1.ndjson.gz");
     }
 
     @Test
