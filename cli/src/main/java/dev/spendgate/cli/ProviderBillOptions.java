@@ -7,9 +7,13 @@ import dev.spendgate.report.reconcile.OpenAiBill;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,10 +64,13 @@ final class ProviderBillOptions {
     }
 
     /**
-     * The bills of the given files, one per provider, after checking --threshold and that every file exists; a file the
-     * importer cannot read fails with its {@code BillFormatException} naming the file and field.
+     * The bills of the given files for {@code month}, one per provider, after checking --threshold and that every file
+     * exists; a file the importer cannot read fails with its {@code BillFormatException} naming the file and field. A
+     * provider whose files have no cost or usage bucket on any day of the month (another month's bill, given by
+     * mistake) is a usage error naming the flag, the files and the days they do cover: compared with nothing, its
+     * difference would read as 0 % unexplained, "within threshold".
      */
-    List<ProviderBill> read(CommandSpec spec) {
+    List<ProviderBill> read(CommandSpec spec, YearMonth month) {
         if (threshold.signum() < 0) {
             throw new ParameterException(spec.commandLine(), "--threshold must not be negative");
         }
@@ -76,15 +83,35 @@ final class ProviderBillOptions {
         }
         List<ProviderBill> bills = new ArrayList<>();
         if (!openAi.isEmpty()) {
-            bills.add(OpenAiBill.read(openAi));
+            bills.add(coveringTheMonth(spec, "--openai", openAi, OpenAiBill.read(openAi), month));
         }
         if (!anthropic.isEmpty()) {
-            bills.add(AnthropicBill.read(anthropic));
+            bills.add(coveringTheMonth(spec, "--anthropic", anthropic, AnthropicBill.read(anthropic), month));
         }
         if (!aws.isEmpty()) {
-            bills.add(AwsBill.read(aws));
+            bills.add(coveringTheMonth(spec, "--aws", aws, AwsBill.read(aws), month));
         }
         return bills;
+    }
+
+    /** {@code bill} when it has a cost or usage bucket on a day of {@code month}; else a usage error. */
+    private static ProviderBill coveringTheMonth(
+            CommandSpec spec, String flag, List<Path> files, ProviderBill bill, YearMonth month) {
+        SortedSet<LocalDate> covered = new TreeSet<>(bill.costDays());
+        covered.addAll(bill.usageDays());
+        if (covered.stream().anyMatch(d -> YearMonth.from(d).equals(month))) {
+            return bill;
+        }
+        String span = covered.isEmpty()
+                ? "no day at all (no cost or usage bucket)"
+                : covered.size() == 1
+                        ? "only " + covered.first()
+                        : "days from " + covered.first() + " to " + covered.last();
+        throw new ParameterException(
+                spec.commandLine(),
+                flag + ": " + files.stream().map(Path::toString).collect(Collectors.joining(", ")) + " cover"
+                        + (files.size() == 1 ? "s " : " ") + span + ", no day of " + month + ": nothing of " + month
+                        + " to compare with; give the provider's cost data for " + month);
     }
 
     /** {@code --gateway-accounts}, for the commands that split spend per provider account ({@code report}). */

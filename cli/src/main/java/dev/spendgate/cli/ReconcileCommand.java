@@ -91,7 +91,7 @@ final class ReconcileCommand implements Callable<Integer> {
                 out,
                 dir.dataDir.resolve("reports").resolve(m.toString()),
                 "reconcile writes " + ReconciliationCsv.FILE_NAME + " into a directory");
-        List<ProviderBill> bills = billOptions.read(spec);
+        List<ProviderBill> bills = billOptions.read(spec, m);
         BigDecimal threshold = billOptions.threshold();
         ReportEnvironment env = ReportEnvironment.forAnalysis(System.getenv());
         PricingCatalog catalog = env.contractedCatalog();

@@ -99,12 +99,12 @@ final class ReportCommand implements Callable<Integer> {
         return ChargebackRulesFile.choose(rules, env, dir.dataDir);
     }
 
-    /** The provider bills given with --openai, --anthropic, --aws, or null when none. */
-    private ProviderBills bills() {
+    /** The provider bills of {@code m} given with --openai, --anthropic, --aws, or null when none. */
+    private ProviderBills bills(YearMonth m) {
         if (!billOptions.given()) {
             return null;
         }
-        return new ProviderBills(billOptions.read(spec), billOptions.threshold(), gatewayAccounts.resolve());
+        return new ProviderBills(billOptions.read(spec, m), billOptions.threshold(), gatewayAccounts.resolve());
     }
 
     @Override
@@ -138,7 +138,6 @@ final class ReportCommand implements Callable<Integer> {
                 out,
                 dir.dataDir.resolve("reports").resolve(m.toString()),
                 "report writes several files into a directory");
-        Files.createDirectories(target);
         FileSystemObjectStore data = new FileSystemObjectStore(dir.dataDir);
         List<BudgetPolicy> policies = BudgetsCommand.policies(dir).list();
         MonthlyReport report = MonthlyReport.create(
@@ -159,10 +158,12 @@ final class ReportCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        ProviderBills bills = bills();
+        ProviderBills bills = bills(m);
         if (bills != null) {
             report = report.withProviderBills(bills);
         }
+        // every flag and file checked: only now is anything written
+        Files.createDirectories(target);
         MonthlyReport.Email email = null;
         if (sending) {
             Path absolute = target.toAbsolutePath();

@@ -158,7 +158,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-5: reconcile with a bill of another month prints 'Within threshold' and exits 0")
     void reconcile_billOfAnotherMonth_notReportedWithinThreshold() throws Exception {
         writeNovemberCalls();
         // October's OpenAI Costs API page, given for November by mistake (the cron job's fetch used the wrong range)
@@ -184,6 +183,13 @@ class CliCronScriptingReviewTest {
         // within the threshold, exit 0; a bill that covers no day of the month is bad input
         assertThat(r.out()).as(r.err()).doesNotContain("Within threshold");
         assertThat(r.code()).as(r.out()).isNotZero();
+        // a usage error naming the flag, the file and the day it does cover; no reconciliation.csv written
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err())
+                .contains("--openai")
+                .contains("openai-costs-2026-10.json")
+                .contains("2026-10-05");
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
