@@ -93,6 +93,10 @@ final class WasteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         dir.requireExisting(spec);
+        if (top < 0) {
+            throw new ParameterException(
+                    spec.commandLine(), "--top must be 0 or more (the findings to print; --out FILE writes them all)");
+        }
         Instant end = to == null ? clock.instant().truncatedTo(ChronoUnit.DAYS) : parse(to, "--to");
         Instant start = from == null ? end.minus(30, ChronoUnit.DAYS) : parse(from, "--from");
         if (!start.isBefore(end)) {
@@ -155,7 +159,8 @@ final class WasteCommand implements Callable<Integer> {
             int rank = 1;
             for (Finding f : report.findings()) {
                 if (rank > top) {
-                    w.println("  ... " + (report.findings().size() - top) + " more (see --out)");
+                    w.println("  ... " + (report.findings().size() - top) + " more"
+                            + (out != null ? " (see --out)" : " (raise --top, or write them all with --out FILE)"));
                     break;
                 }
                 String money = f.monthlySavingsUsd().signum() > 0

@@ -193,7 +193,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-6: waste --top -3 is accepted; of 29 findings it prints '... 32 more (see --out)'")
     void waste_negativeTop_refusedNamingTheFlag() throws IOException {
         writeNovemberCalls();
 

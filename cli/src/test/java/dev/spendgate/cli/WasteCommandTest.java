@@ -88,6 +88,15 @@ class WasteCommandTest {
         assertThat(json.at("/advisor/0/rank").asInt()).isEqualTo(1);
         assertThat(json.at("/input/records").asLong())
                 .isEqualTo(json.get("calls_analysed").asLong());
+
+        // without --out, the findings past --top are not "in --out": the line says how to see them
+        CliRun top2 = CliRun.of(
+                "waste", "--from", "2026-10-01", "--to", "2026-11-01", "--top", "2", "--data-dir", dir.toString());
+        assertThat(top2.out())
+                .contains(" 2. $")
+                .doesNotContain(" 3. $")
+                .contains("  ... " + (json.get("findings").size() - 2) + " more (raise --top, or write them all with")
+                .doesNotContain("(see --out)");
     }
 
     @Test
