@@ -11,6 +11,7 @@ import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.embedded.FileSystemObjectStore;
+import dev.spendgate.report.MonthManifest;
 import dev.spendgate.report.ReportEnvironment;
 import dev.spendgate.report.reconcile.ReconciliationCsv;
 import java.io.PrintWriter;
@@ -59,8 +60,12 @@ final class ReconcileCommand implements Callable<Integer> {
     @Option(
             names = "--out",
             paramLabel = "DIR",
-            description = "Where reconciliation.csv goes. Default: reports/YYYY-MM under the data dir.")
+            description = "Where reconciliation.csv goes. Default: reports/YYYY-MM/" + DEFAULT_FOLDER + " under the"
+                    + " data dir (the monthly report's own reconciliation.csv in reports/YYYY-MM/ is never replaced).")
     Path out;
+
+    /** The folder under the month's report folder that reconcile writes into by default. */
+    static final String DEFAULT_FOLDER = "reconcile";
 
     @Override
     public Integer call() throws Exception {
@@ -86,11 +91,21 @@ final class ReconcileCommand implements Callable<Integer> {
                                 + " reconciled through yesterday");
             }
         }
+        // a folder of its own: reports/YYYY-MM/ holds the monthly report's reconciliation.csv, emailed and listed
+        // with its SHA-256 in the month's manifest.json
         Path target = OutDirectory.require(
                 spec,
                 out,
-                dir.dataDir.resolve("reports").resolve(m.toString()),
+                dir.dataDir.resolve("reports").resolve(m.toString()).resolve(DEFAULT_FOLDER),
                 "reconcile writes " + ReconciliationCsv.FILE_NAME + " into a directory");
+        if (ReportManifestListing.lists(target, ReconciliationCsv.FILE_NAME)) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--out: " + target + " holds a monthly report whose " + MonthManifest.FILE + " lists "
+                            + ReconciliationCsv.FILE_NAME + " (the file the report wrote and emailed); reconcile"
+                            + " would replace it. Give another --out (default reports/YYYY-MM/" + DEFAULT_FOLDER
+                            + "/ under the data dir)");
+        }
         List<ProviderBill> bills = billOptions.read(spec, m);
         BigDecimal threshold = billOptions.threshold();
         ReportEnvironment env = ReportEnvironment.forAnalysis(System.getenv());

@@ -387,7 +387,6 @@ class CliCronScriptingReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-10: reconcile overwrites the emailed report's reconciliation.csv its manifest vouches for")
     void reconcile_afterTheMonthlyReport_leavesTheReportsReconciliationAsItsManifestListsIt() throws Exception {
         writeNovemberCalls();
         long start = LocalDate.of(2026, 11, 2).atStartOfDay(ZoneOffset.UTC).toEpochSecond();
@@ -438,5 +437,29 @@ class CliCronScriptingReviewTest {
                 .formatHex(java.security.MessageDigest.getInstance("SHA-256")
                         .digest(Files.readAllBytes(month.resolve("reconciliation.csv"))));
         assertThat(now).as(r.out()).isEqualTo(listed);
+        // reconcile's own file is in a folder of its own, and the output says where
+        assertThat(month.resolve("reconcile/reconciliation.csv")).exists();
+        assertThat(r.out())
+                .contains(month.resolve("reconcile/reconciliation.csv").toString());
+
+        // named with --out, the report's folder is refused: the file its manifest lists is left as it is
+        CliRun into = CliRun.of(
+                "reconcile",
+                "--month",
+                "2026-11",
+                "--openai",
+                costs.toString(),
+                "--threshold",
+                "50",
+                "--out",
+                month.toString(),
+                "--data-dir",
+                dir.toString());
+        assertThat(into.code()).as(into.out()).isEqualTo(2);
+        assertThat(into.err()).contains("--out").contains("manifest.json").contains("reconciliation.csv");
+        assertThat(java.util.HexFormat.of()
+                        .formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                                .digest(Files.readAllBytes(month.resolve("reconciliation.csv")))))
+                .isEqualTo(listed);
     }
 }
