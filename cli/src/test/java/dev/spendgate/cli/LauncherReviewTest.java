@@ -11,7 +11,6 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,7 +79,6 @@ class LauncherReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R26C-11: ./spendgate run through a symlink on the PATH fails: bin/bin/find-jdk: No such file")
     void launcher_runThroughASymlinkOnThePath_runsTheSameCli() throws Exception {
         Path launcher = install(tmp.resolve("opt/spendgate"));
         // `ln -s /opt/spendgate/spendgate /usr/local/bin/spendgate`, as tools are put on a cron job's PATH
@@ -90,6 +88,23 @@ class LauncherReviewTest {
         Result r = run(link, jdk21());
 
         // today: exit 2, "usr/local/bin/bin/find-jdk: No such file or directory"
+        assertThat(r.exit).as(r.err).isZero();
+        assertThat(r.out).contains("dev.spendgate.cli.SpendgateCli usage --from 2026-11-01");
+    }
+
+    @Test
+    void launcher_runThroughARelativeLinkToALink_findsItsCheckout() throws Exception {
+        Path launcher = install(tmp.resolve("opt/spendgate"));
+        // ~/bin/spendgate -> ../tools/spendgate -> ../opt/spendgate/spendgate: relative targets, resolved from the
+        // folder of the link that names them, not from the working directory
+        Path tools = Files.createDirectories(tmp.resolve("tools"));
+        Files.createSymbolicLink(tools.resolve("spendgate"), tools.relativize(launcher));
+        Path bin = Files.createDirectories(tmp.resolve("home/bin"));
+        Path link = bin.resolve("spendgate");
+        Files.createSymbolicLink(link, bin.relativize(tools.resolve("spendgate")));
+
+        Result r = run(link, jdk21());
+
         assertThat(r.exit).as(r.err).isZero();
         assertThat(r.out).contains("dev.spendgate.cli.SpendgateCli usage --from 2026-11-01");
     }
