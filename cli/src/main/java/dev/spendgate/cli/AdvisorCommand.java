@@ -118,6 +118,7 @@ final class AdvisorCommand {
 
         @Override
         public Integer call() {
+            dir.requireExisting(spec);
             Instant end = to == null
                     ? YearMonth.now(clock.withZone(ZoneOffset.UTC))
                             .atDay(1)
@@ -210,6 +211,7 @@ final class AdvisorCommand {
 
         @Override
         public Integer call() {
+            dir.requireExisting(spec);
             Instant start = parse(spec, from, "--from");
             Instant end = parse(spec, to, "--to");
             GatewayPolicy policy = policyStore(dir).load();
@@ -277,7 +279,7 @@ final class AdvisorCommand {
                 out.println("Left out: " + UsageSummary.quarantinedSentenceByReason(quarantined)
                         + ", in no figure above, as the monthly report quarantines them.");
             }
-            ReadWarnings.print(out, stats);
+            ReadWarnings.print(spec, stats);
             out.flush();
             return 0;
         }

@@ -13,7 +13,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -77,6 +76,21 @@ class CliCronScriptingReviewTest {
         assertThat(r.code()).as(r.out()).isEqualTo(2);
         assertThat(r.err()).contains("--data-dir").contains("spendgat");
         assertThat(r.out()).doesNotContain("No waste found");
+    }
+
+    @Test
+    void advisor_dataDirThatDoesNotExist_usageErrorNotNothingRecovered() throws IOException {
+        writeNovemberCalls();
+        String missing = dir.resolve("spendgat").toString();
+        CliRun status =
+                CliRun.of("advisor", "status", "--from", "2026-11-01", "--to", "2026-12-01", "--data-dir", missing);
+        CliRun apply = CliRun.of("advisor", "apply", "f-0123456789ab", "--dry-run", "--data-dir", missing);
+
+        for (CliRun r : List.of(status, apply)) {
+            assertThat(r.code()).as(r.out()).isEqualTo(2);
+            assertThat(r.err()).contains("--data-dir").contains("spendgat");
+        }
+        assertThat(dir.resolve("spendgat")).doesNotExist();
     }
 
     @Test
