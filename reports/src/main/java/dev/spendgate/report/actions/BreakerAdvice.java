@@ -1,5 +1,6 @@
 package dev.spendgate.report.actions;
 
+import dev.spendgate.domain.usage.FreeEndpoints;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -74,6 +75,9 @@ public final class BreakerAdvice implements Consumer<UsageRecord> {
 
     @Override
     public void accept(UsageRecord r) {
+        if (FreeEndpoints.isFree(r.endpoint())) {
+            return; // the breakers let free calls (token counts, moderation) through uncounted
+        }
         long minute = Math.floorDiv(r.tsStart().getEpochSecond(), 60);
         String session = r.attribution().session();
         if (session != null && !session.isBlank()) {

@@ -25,7 +25,6 @@ class BreakerAdviceFreeEndpointRegressionTest {
      * so the advice should see a peak of 10 (value 15), not 20 (value 30).
      */
     @Test
-    @Disabled("REGRESSION R26Z-2: breaker advice counts free-endpoint calls the velocity breakers do not count")
     void advice_sessionWithFreeTokenCounts_countsOnlyTheCallsTheBreakerCounts() {
         BreakerAdvice advice = new BreakerAdvice();
         Instant minute = Instant.parse("2026-11-03T10:00:00Z");

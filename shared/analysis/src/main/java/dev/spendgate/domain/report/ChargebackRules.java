@@ -150,7 +150,7 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
                                         "allocation must be proportional or fixed, got '" + method + "'");
                         };
                 Map<String, BigDecimal> shares = shares(r);
-                String gl = text(r, "gl_account");
+                String gl = code(r, "gl_account");
                 if (gl == null || gl.isBlank()) {
                     throw new IllegalArgumentException("gl_account must not be blank");
                 }
@@ -191,7 +191,7 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
 
     /** The account of a rule or of the suspense entry, each field a string. */
     private static Account account(JsonNode node) {
-        return new Account(text(node, "gl_account"), text(node, "cost_centre"));
+        return new Account(code(node, "gl_account"), code(node, "cost_centre"));
     }
 
     /** Absent or JSON null. */
@@ -213,6 +213,22 @@ public record ChargebackRules(Account suspense, List<Rule> rules, List<SharedRul
                     field + " must be a string (or \"*\" for anything), got " + type(value) + " " + value);
         }
         return value.asText();
+    }
+
+    /**
+     * An account code (a GL account, a cost centre): a string, or a whole number as written ({@code 6100}), which
+     * earlier versions read as its text; null when absent. A list, an object, a fraction or a boolean is refused.
+     */
+    private static String code(JsonNode node, String field) {
+        JsonNode value = node.path(field);
+        if (value.isIntegralNumber()) {
+            return value.asText();
+        }
+        if (!absent(value) && !value.isTextual()) {
+            throw new IllegalArgumentException(
+                    field + " must be a string or a whole number (an account code), got " + type(value) + " " + value);
+        }
+        return text(node, field);
     }
 
     private static JsonNode object(JsonNode node, String what) {

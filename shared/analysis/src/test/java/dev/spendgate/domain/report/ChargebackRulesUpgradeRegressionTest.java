@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 class ChargebackRulesUpgradeRegressionTest {
 
     @Test
-    @Disabled("REGRESSION R26Z-1: numeric gl_account/cost_centre the previous version posted are now refused")
     void parse_numericAccountCodesAPreviousVersionRead_stillPostTheSpend() {
         String file = """
                 {"suspense": {"gl_account": 6999, "cost_centre": "CC-SUSPENSE"},

@@ -1,5 +1,6 @@
 package dev.spendgate.function.proxy.upstream;
 
+import dev.spendgate.domain.usage.FreeEndpoints;
 import java.util.Optional;
 
 /**
@@ -21,21 +22,21 @@ public enum FreeEndpoint {
     COUNT_TOKENS(
             "/v1/messages/count_tokens",
             ApiFormat.ANTHROPIC,
-            "messages.count_tokens",
+            FreeEndpoints.COUNT_TOKENS,
             "/v1/messages/count_tokens",
             Endpoint.MESSAGES,
             null),
     RESPONSES_INPUT_TOKENS(
             "/v1/responses/input_tokens",
             ApiFormat.OPENAI,
-            "responses.input_tokens",
+            FreeEndpoints.RESPONSES_INPUT_TOKENS,
             "/responses/input_tokens",
             Endpoint.RESPONSES,
             null),
     MODERATIONS(
             "/v1/moderations",
             ApiFormat.OPENAI,
-            "moderations",
+            FreeEndpoints.MODERATIONS,
             "/moderations",
             Endpoint.EMBEDDINGS,
             "omni-moderation-latest");
