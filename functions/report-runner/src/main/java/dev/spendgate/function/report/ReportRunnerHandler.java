@@ -142,7 +142,8 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
                 });
         List<BudgetPolicy> policies = budgets.get();
         // the waste analysis judges keys as the waste detector does: with the keys and budgets tables when known
-        Governance governance = keys == null ? Governance.UNKNOWN : new Governance(keys.get(), policies);
+        // (a deployment's: the findings advise the admin API, as the CLI does not reach the tables)
+        Governance governance = (keys == null ? Governance.UNKNOWN : new Governance(keys.get(), policies)).deployed();
         MonthlyReport monthly = MonthlyReport.create(
                         new MonthlyReport.Settings(
                                 config.report().contractedCatalog(),

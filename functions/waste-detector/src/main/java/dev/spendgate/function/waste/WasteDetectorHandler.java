@@ -193,7 +193,8 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
         List<String> warnings = new ArrayList<>();
         UsageErrorReplay.Result replay = replayUndelivered(warnings);
         Instant end = day.atStartOfDay(ZoneOffset.UTC).toInstant();
-        WasteAnalyzer analyzer = WasteAnalyzer.create(catalog, governance.get(), clock)
+        // a Lambda of a deployment: its findings advise the admin API, as the CLI does not reach the tables
+        WasteAnalyzer analyzer = WasteAnalyzer.create(catalog, governance.get().deployed(), clock)
                 .withIndexThreads(indexThreads)
                 .withMergeBounds(mergeBounds)
                 .withBytesAhead(FETCH_AHEAD_BYTES);

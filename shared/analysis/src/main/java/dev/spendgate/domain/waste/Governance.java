@@ -11,8 +11,10 @@ import java.util.Set;
  *
  * @param known false when the key and budget stores were not available: the rules that need them ({@code no_budget},
  *     the environment rules) are then skipped instead of flagging every call
+ * @param admin where keys and budgets are managed, which the findings' commands follow: the CLI (a local data
+ *     directory) unless {@link #deployed()} says the admin API
  */
-public record Governance(List<ProxyKey> keys, List<BudgetPolicy> policies, boolean known) {
+public record Governance(List<ProxyKey> keys, List<BudgetPolicy> policies, boolean known, KeyAdmin admin) {
     /** No keys and no budgets at all. */
     public static final Governance NONE = new Governance(List.of(), List.of());
     /** Keys and budgets could not be read. */
@@ -23,10 +25,23 @@ public record Governance(List<ProxyKey> keys, List<BudgetPolicy> policies, boole
     public Governance {
         keys = List.copyOf(keys);
         policies = List.copyOf(policies);
+        admin = admin == null ? KeyAdmin.CLI : admin;
+    }
+
+    public Governance(List<ProxyKey> keys, List<BudgetPolicy> policies, boolean known) {
+        this(keys, policies, known, KeyAdmin.CLI);
     }
 
     public Governance(List<ProxyKey> keys, List<BudgetPolicy> policies) {
         this(keys, policies, true);
+    }
+
+    /**
+     * The same, for a deployment in AWS: its keys and budgets are in tables the CLI does not reach, so the findings
+     * advise the admin API ({@code POST /admin/keys}, {@code PUT /admin/budgets}).
+     */
+    public Governance deployed() {
+        return new Governance(keys, policies, known, KeyAdmin.ADMIN_API);
     }
 
     /** {@code prod}, {@code production}, {@code prd} and {@code live}, in any case. */

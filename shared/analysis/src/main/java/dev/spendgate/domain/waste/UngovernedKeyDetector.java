@@ -33,6 +33,7 @@ final class UngovernedKeyDetector implements Detector {
     private final Map<String, ProxyKey> keys = new HashMap<>();
     private final List<BudgetPolicy> policies;
     private final boolean known;
+    private final KeyAdmin admin;
     /**
      * Per key, its billed calls by attribution (the fields budget scopes match on): the rules are applied when the
      * findings are made, so day aggregates built before a key or budget changed are judged by today's governance.
@@ -52,6 +53,7 @@ final class UngovernedKeyDetector implements Detector {
         }
         this.policies = governance.policies();
         this.known = governance.known();
+        this.admin = governance.admin();
     }
 
     @Override
@@ -179,6 +181,8 @@ final class UngovernedKeyDetector implements Detector {
             ProxyKey key = keys.get(keyId);
             String name = key == null ? keyId : keyId + " (" + key.name() + ")";
             if (s.unattributed.tally().wasteful >= MIN_CALLS) {
+                String counts = s.unattributed.tally().wasteful + " of " + s.all.wasteful
+                        + " calls had no feature or department";
                 out.add(finding(
                         window,
                         "unattributed",
@@ -186,10 +190,8 @@ final class UngovernedKeyDetector implements Detector {
                         s.unattributed.tally(),
                         s,
                         Map.of(),
-                        "Attribute the calls of key " + name + ": " + s.unattributed.tally().wasteful + " of "
-                                + s.all.wasteful
-                                + " calls had no feature or department. Give the key defaults (./spendgate keys create"
-                                + " --feature F --department D for a replacement) or send the X-Cost-Feature and"
+                        "Attribute the calls of key " + name + ": " + counts + ". Give the key defaults ("
+                                + admin.createKeyWithDefaults() + ") or send the X-Cost-Feature and"
                                 + " X-Cost-Department headers."));
             }
             Tally noBudget = s.noBudget.tally();
@@ -205,9 +207,8 @@ final class UngovernedKeyDetector implements Detector {
                         noBudget,
                         s,
                         Map.of(),
-                        "Put key " + name + " under a budget: " + noBudget.wasteful + " calls matched no budget"
-                                + " policy. For example: ./spendgate budgets set --scope key:" + keyId
-                                + " --period monthly --limit-usd " + limit.toPlainString() + " --mode alert"
+                        "Put key " + name + " under a budget: " + noBudget.wasteful + " calls matched no"
+                                + " budget policy. For example: " + admin.budgetKey(keyId, limit)
                                 + " (monthly spend at risk + 20 %)."));
             }
             Tally foreignEnv = s.foreignEnv.tally();
@@ -219,6 +220,9 @@ final class UngovernedKeyDetector implements Detector {
                 details.put("key_environment", key.environment());
                 s.foreignEnvironments.forEach((env, n) -> details.put("calls_from_" + env, Long.toString(n)));
                 String envs = String.join(", ", s.foreignEnvironments.keySet());
+                String firstEnv = s.foreignEnvironments.keySet().iterator().next();
+                String counts =
+                        "belongs to " + key.environment() + " but " + foreignEnv.wasteful + " calls came from " + envs;
                 out.add(finding(
                         window,
                         nonprodOnProd ? "nonprod_on_prod_key" : "multiple_environments",
@@ -226,11 +230,8 @@ final class UngovernedKeyDetector implements Detector {
                         foreignEnv,
                         s,
                         details,
-                        "Give each environment its own key: key " + name + " belongs to " + key.environment()
-                                + " but " + foreignEnv.wasteful + " calls came from " + envs
-                                + ". Create one with ./spendgate keys create --name " + key.name() + "-"
-                                + s.foreignEnvironments.keySet().iterator().next() + " --environment "
-                                + s.foreignEnvironments.keySet().iterator().next()
+                        "Give each environment its own key: key " + name + " " + counts + ". Create one with "
+                                + admin.createKeyFor(key.name(), firstEnv)
                                 + ", move that traffic to it, then budget it."));
             }
         }

@@ -20,7 +20,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,7 +44,6 @@ class UngovernedKeyCommandReviewTest {
             Instant.parse("2026-09-01T00:00:00Z"));
     private int ids;
 
-    @Disabled("DEFECT R26B-1: the finding's 'keys create --name' command splits a key name with a space")
     @Test
     void multipleEnvironments_keyNameWithASpace_theAdvisedCommandNamesTheNewKeyAsOneWord() throws Exception {
         WasteAnalyzer analyzer = WasteAnalyzer.create(
