@@ -180,6 +180,8 @@ final class UngovernedKeyDetector implements Detector {
             KeyStats s = e.getValue();
             ProxyKey key = keys.get(keyId);
             String name = key == null ? keyId : keyId + " (" + key.name() + ")";
+            // a revoked key makes no more calls: nothing to budget or replace, only its replacement to look at
+            String revoked = key != null && !key.enabled() ? revoked(key) : null;
             if (s.unattributed.tally().wasteful >= MIN_CALLS) {
                 String counts = s.unattributed.tally().wasteful + " of " + s.all.wasteful
                         + " calls had no feature or department";
@@ -190,9 +192,11 @@ final class UngovernedKeyDetector implements Detector {
                         s.unattributed.tally(),
                         s,
                         Map.of(),
-                        "Attribute the calls of key " + name + ": " + counts + ". Give the key defaults ("
-                                + admin.createKeyWithDefaults() + ") or send the X-Cost-Feature and"
-                                + " X-Cost-Department headers."));
+                        revoked != null
+                                ? "Key " + name + " is revoked: " + counts + " before it was. " + revoked
+                                : "Attribute the calls of key " + name + ": " + counts + ". Give the key defaults ("
+                                        + admin.createKeyWithDefaults() + ") or send the X-Cost-Feature and"
+                                        + " X-Cost-Department headers."));
             }
             Tally noBudget = s.noBudget.tally();
             if (noBudget.wasteful >= MIN_CALLS) {
@@ -207,9 +211,12 @@ final class UngovernedKeyDetector implements Detector {
                         noBudget,
                         s,
                         Map.of(),
-                        "Put key " + name + " under a budget: " + noBudget.wasteful + " calls matched no"
-                                + " budget policy. For example: " + admin.budgetKey(keyId, limit)
-                                + " (monthly spend at risk + 20 %)."));
+                        revoked != null
+                                ? "Key " + name + " is revoked: " + noBudget.wasteful + " calls matched no budget"
+                                        + " policy before it was. " + revoked
+                                : "Put key " + name + " under a budget: " + noBudget.wasteful + " calls matched no"
+                                        + " budget policy. For example: " + admin.budgetKey(keyId, limit)
+                                        + " (monthly spend at risk + 20 %)."));
             }
             Tally foreignEnv = s.foreignEnv.tally();
             if (key != null && foreignEnv.wasteful >= MIN_CALLS) {
@@ -230,12 +237,28 @@ final class UngovernedKeyDetector implements Detector {
                         foreignEnv,
                         s,
                         details,
-                        "Give each environment its own key: key " + name + " " + counts + ". Create one with "
-                                + admin.createKeyFor(key.name(), firstEnv)
-                                + ", move that traffic to it, then budget it."));
+                        revoked != null
+                                ? "Key " + name + " is revoked: it " + counts + " before it was. " + revoked
+                                : "Give each environment its own key: key " + name + " " + counts + ". Create one with "
+                                        + admin.createKeyFor(key.name(), firstEnv)
+                                        + ", move that traffic to it, then budget it."));
             }
         }
         return out;
+    }
+
+    /** What to look at instead of a revoked key: the enabled keys of the same name (a rotation's replacement). */
+    private String revoked(ProxyKey key) {
+        List<String> replacements = keys.values().stream()
+                .filter(k -> k.enabled() && k.name().equals(key.name()))
+                .map(ProxyKey::id)
+                .sorted()
+                .toList();
+        return replacements.isEmpty()
+                ? "It makes no more calls, so there is nothing to budget on it; check that the key its callers moved"
+                        + " to is governed."
+                : "It makes no more calls, so there is nothing to budget on it; check that its replacement "
+                        + String.join(", ", replacements) + " (same name) is governed.";
     }
 
     private static Finding finding(

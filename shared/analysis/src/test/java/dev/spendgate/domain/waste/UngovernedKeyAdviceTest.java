@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The commands the ungoverned-key findings advise: one shell word per key name whatever it holds, a replacement name
- * {@code keys create} takes, and the admin API for a deployment (whose tables the CLI does not reach).
+ * {@code keys create} takes, the admin API for a deployment (whose tables the CLI does not reach), and for a revoked
+ * key no command at all but its replacement.
  */
 class UngovernedKeyAdviceTest {
     private static final PricingCatalog CATALOG = PricingCatalog.bundled();
@@ -64,6 +65,20 @@ class UngovernedKeyAdviceTest {
                 .contains("PUT /admin/budgets with {\"scope\":\"key:key_0a1b2c3d4e5f\",\"period\":\"monthly\","
                         + "\"limit_usd\":")
                 .doesNotContain("./spendgate");
+    }
+
+    @Test
+    void revokedKey_namesItsEnabledReplacementAndAdvisesNoCommand() {
+        ProxyKey old = key("key_0a1b2c3d4e5f", "support bot", false);
+        ProxyKey replacement = key("key_99aa88bb77cc", "support bot", true);
+
+        String advice =
+                recommendation(new Governance(List.of(old, replacement), List.of()), old, "staging", "is revoked");
+
+        assertThat(advice)
+                .contains("key_99aa88bb77cc (same name)")
+                .doesNotContain("./spendgate")
+                .doesNotContain("keys create");
     }
 
     /** The recommendation containing {@code marker} of 12 calls of {@code key} from {@code environment}. */

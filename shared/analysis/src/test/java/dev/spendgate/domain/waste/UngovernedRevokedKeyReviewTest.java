@@ -18,7 +18,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,7 +42,6 @@ class UngovernedRevokedKeyReviewTest {
             Instant.parse("2026-09-01T00:00:00Z"));
     private int ids;
 
-    @Disabled("DEFECT R26B-5: ungoverned-key findings advise budgeting a key that is revoked")
     @Test
     void noBudget_keyRevokedSinceItsCalls_isNotAdvisedABudget() {
         WasteAnalyzer analyzer = WasteAnalyzer.create(
