@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * dynalite lacks).
  *
  * <p>Each key is two items: {@code hash#<sha256>} holds the whole key, so {@link #findByHash}, the per-request hot
- * path, is one eventually consistent GetItem; {@code id#<id>} points at it. {@link #create} puts the id item, then the
+ * path, is one eventually consistent GetItem (a consistent one after a miss, see {@link #findByHash}); {@code id#<id>}
+ * points at it. {@link #create} puts the id item, then the
  * hash item, each only if absent; when the hash item already exists it deletes its id item again. Until the hash item
  * exists the key is invisible (an id item alone finds nothing), so a crash between the two puts leaves only an
  * unusable id item. {@link #revoke} is one conditional UpdateItem on the hash item. SDK failures propagate as
@@ -69,11 +70,22 @@ public final class DynamoDbKeyStore implements KeyStore {
         }
     }
 
+    /**
+     * One eventually consistent GetItem of the hash item (half a read unit: every call pays it); only when that finds
+     * nothing, one consistent GetItem. An eventually consistent read may miss a key created a moment ago, and the miss
+     * is what {@link dev.spendgate.domain.keys.CachingKeyStore} keeps: re-read, a miss is a real one.
+     */
     @Override
     public Optional<ProxyKey> findByHash(String keyHash) {
         Objects.requireNonNull(keyHash, "keyHash");
-        Map<String, AttributeValue> item = dynamoDb.getItem(
-                        b -> b.tableName(table).key(partitionKey(KeysTable.HASH_ITEM_PREFIX + keyHash)))
+        Optional<ProxyKey> key = readHashItem(keyHash, false);
+        return key.isPresent() ? key : readHashItem(keyHash, true);
+    }
+
+    private Optional<ProxyKey> readHashItem(String keyHash, boolean consistent) {
+        Map<String, AttributeValue> item = dynamoDb.getItem(b -> b.tableName(table)
+                        .key(partitionKey(KeysTable.HASH_ITEM_PREFIX + keyHash))
+                        .consistentRead(consistent))
                 .item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(toKey(item));
     }

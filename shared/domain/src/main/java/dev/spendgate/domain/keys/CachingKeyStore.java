@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Keeps hash look-ups of a remote key store for a short time, so the hot path of a warm Lambda makes no DynamoDB call
- * per request. A revocation reaches a running instance within {@code ttl}; unknown hashes are cached too, so a
- * client retrying with a bad key cannot turn every request into a store read. Writes go straight through.
+ * per request. A revocation reaches a running instance within {@code ttl}. Unknown hashes are cached too, so a client
+ * retrying with a bad key cannot turn every request into a store read, but only for {@link #MISS_TTL} (or {@code ttl}
+ * when shorter): a miss read while an eventually consistent store lagged behind a key's creation must not refuse that
+ * key for the whole {@code ttl}. Writes go straight through.
  *
  * <p>A revocation on this instance takes effect at once: a look-up that read the store before it is not cached (each
  * revoke starts a new generation, and a look-up keeps what it read only within the generation it began in), and the
@@ -21,6 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class CachingKeyStore implements KeyStore {
     private static final int MAX_ENTRIES = 10_000;
+    /** How long an unknown hash is kept, at most: a key created elsewhere a moment ago is found on the next read. */
+    static final Duration MISS_TTL = Duration.ofSeconds(1);
 
     private final KeyStore delegate;
     private final Duration ttl;
@@ -38,7 +42,7 @@ public final class CachingKeyStore implements KeyStore {
     public Optional<ProxyKey> findByHash(String keyHash) {
         Instant now = clock.instant();
         Entry entry = byHash.get(keyHash);
-        if (entry != null && entry.freshAt(now, ttl)) {
+        if (entry != null && entry.freshAt(now, entry.key().isPresent() ? ttl : missTtl())) {
             return entry.key();
         }
         long began = generation.get();
@@ -53,6 +57,10 @@ public final class CachingKeyStore implements KeyStore {
             byHash.remove(keyHash, fresh); // a revoke ran meanwhile: what was read may be from before it
         }
         return key;
+    }
+
+    private Duration missTtl() {
+        return ttl.compareTo(MISS_TTL) < 0 ? ttl : MISS_TTL;
     }
 
     /** Other instances keep a look-up for {@code ttl}: a key revoked here may still pass there that long. */

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +38,6 @@ class CachingKeyStoreNewKeyReviewTest {
             true,
             Instant.parse("2026-12-06T10:00:00Z"));
 
-    @Disabled("DEFECT R26B-2: a new key read in DynamoDB's lag window gets 401 for the next 30 s")
     @Test
     void newKey_firstCallReadsBeforeTheStoreIsConsistent_isAcceptedOnceItIs() {
         DynamoLikeStore remote = new DynamoLikeStore();

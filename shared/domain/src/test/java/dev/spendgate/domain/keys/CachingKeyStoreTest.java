@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class CachingKeyStoreTest {
@@ -105,6 +106,72 @@ class CachingKeyStoreTest {
         assertThat(keys.findByHash(KEY.keyHash())).hasValueSatisfying(k -> assertThat(k.enabled())
                 .as("the key 31 s after it was revoked, with a 30 s cache")
                 .isFalse());
+    }
+
+    @Test
+    void unknownKey_retriedInATightLoop_readsTheStoreOncePerSecondNotPerCall() {
+        SlowStore remote = new SlowStore();
+        AtomicInteger reads = new AtomicInteger();
+        KeyStore counting = new KeyStore() {
+            @Override
+            public void create(ProxyKey key) {
+                remote.create(key);
+            }
+
+            @Override
+            public Optional<ProxyKey> findByHash(String keyHash) {
+                reads.incrementAndGet();
+                return remote.findByHash(keyHash);
+            }
+
+            @Override
+            public Optional<ProxyKey> findById(String id) {
+                return remote.findById(id);
+            }
+
+            @Override
+            public List<ProxyKey> list() {
+                return remote.list();
+            }
+
+            @Override
+            public boolean revoke(String id) {
+                return remote.revoke(id);
+            }
+        };
+        Instant[] now = {Instant.parse("2026-12-05T10:00:00Z")};
+        CachingKeyStore keys = new CachingKeyStore(counting, Duration.ofSeconds(30), fixed(now));
+        String unknown = ProxyKeys.hash("sg-" + "f".repeat(64));
+
+        for (int i = 0; i < 50; i++) {
+            assertThat(keys.findByHash(unknown)).isEmpty();
+        }
+        assertThat(reads)
+                .as("store reads for 50 calls with an unknown key within a second")
+                .hasValue(1);
+
+        now[0] = now[0].plusSeconds(1);
+        assertThat(keys.findByHash(unknown)).isEmpty();
+        assertThat(reads).as("a miss is kept 1 s, not the 30 s a key is").hasValue(2);
+    }
+
+    private static Clock fixed(Instant[] now) {
+        return new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
     }
 
     /** A key store whose next read can be held after it has read, as a remote read in flight. */
