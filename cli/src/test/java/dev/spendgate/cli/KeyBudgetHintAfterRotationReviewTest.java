@@ -8,7 +8,6 @@ import dev.spendgate.domain.keys.ProxyKeys;
 import dev.spendgate.embedded.FileKeyStore;
 import java.nio.file.Path;
 import java.time.Instant;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +21,6 @@ class KeyBudgetHintAfterRotationReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R26B-4: budgets set's key-name hint gives the revoked key's id after a rotation")
     @Test
     void set_keyScopeNamingARotatedKeysName_hintNamesTheActiveKeysId() {
         FileKeyStore keys = new FileKeyStore(dir.resolve("keys.json"));

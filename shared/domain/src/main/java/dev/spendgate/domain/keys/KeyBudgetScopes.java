@@ -2,8 +2,11 @@ package dev.spendgate.domain.keys;
 
 import dev.spendgate.domain.budget.BudgetScope;
 import dev.spendgate.domain.budget.ScopeType;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Whether a {@code key:ID} budget names a key: key ids are random ({@code key_...}), so a budget naming no key, such as
@@ -27,11 +30,35 @@ public final class KeyBudgetScopes {
         if (keys.findById(value).isPresent()) {
             return Optional.empty();
         }
-        String named = keys.list().stream()
-                .filter(k -> value.equals(k.name()))
-                .map(k -> "; the key named '" + value + "' has the id " + k.id() + ": use key:" + k.id())
-                .findFirst()
-                .orElse("; `keys list` shows each key's id");
-        return Optional.of("no key has the id '" + value + "' (key:VALUE takes a key id, not a key's name)" + named);
+        return Optional.of("no key has the id '" + value + "' (key:VALUE takes a key id, not a key's name)"
+                + named(value, keys.list()));
+    }
+
+    /**
+     * The keys named {@code name}, enabled first (a rotation leaves the revoked key beside its replacement, and a
+     * budget on the revoked key would govern nothing), each with its status; the id to use is an enabled key's.
+     */
+    static String named(String name, List<ProxyKey> keys) {
+        List<ProxyKey> named = keys.stream()
+                .filter(k -> name.equals(k.name()))
+                .sorted(Comparator.comparing((ProxyKey k) -> !k.enabled()))
+                .toList();
+        if (named.isEmpty()) {
+            return "; `keys list` shows each key's id";
+        }
+        String listed = named.stream()
+                .map(k -> k.id() + " (" + (k.enabled() ? "enabled" : "revoked") + ")")
+                .collect(Collectors.joining(", "));
+        List<String> enabled = named.stream()
+                .filter(ProxyKey::enabled)
+                .map(k -> "key:" + k.id())
+                .toList();
+        String prefix =
+                named.size() == 1 ? "; the key named '" + name + "' is " : "; the keys named '" + name + "' are ";
+        return prefix
+                + listed
+                + (enabled.isEmpty()
+                        ? ": a budget on a revoked key governs nothing"
+                        : ": use " + String.join(" or ", enabled));
     }
 }
