@@ -15,7 +15,9 @@ import dev.spendgate.function.proxy.pipeline.Answer;
 import dev.spendgate.function.proxy.pipeline.Attribute;
 import dev.spendgate.function.proxy.pipeline.Authenticate;
 import dev.spendgate.function.proxy.pipeline.CallContext;
+import dev.spendgate.function.proxy.pipeline.CheckFileReferences;
 import dev.spendgate.function.proxy.pipeline.Exchange;
+import dev.spendgate.function.proxy.pipeline.FileAccess;
 import dev.spendgate.function.proxy.pipeline.JournalGate;
 import dev.spendgate.function.proxy.pipeline.Price;
 import dev.spendgate.function.proxy.pipeline.Record;
@@ -95,9 +97,10 @@ public final class Gateway {
             long maxBodyBytes,
             BodyMemory bodyMemory,
             BudgetGate budgets,
-            dev.spendgate.function.proxy.cache.Optimizations optimizations) {
+            dev.spendgate.function.proxy.cache.Optimizations optimizations,
+            FileAccess files) {
         this(
-                optimizedStages(keys, router, usageLog, clock, maxBodyBytes, budgets, optimizations),
+                optimizedStages(keys, router, usageLog, clock, maxBodyBytes, budgets, optimizations, files),
                 new Relay(upstream, new dev.spendgate.function.proxy.cache.CacheFill(optimizations)),
                 new Price(pricing, budgets.estimator()),
                 new Record(budgets, usageLog, pricing),
@@ -120,8 +123,9 @@ public final class Gateway {
             Clock clock,
             long maxBodyBytes,
             BudgetGate budgets,
-            dev.spendgate.function.proxy.cache.Optimizations optimizations) {
-        List<Stage> stages = standardStages(keys, router, usageLog, clock, maxBodyBytes, budgets);
+            dev.spendgate.function.proxy.cache.Optimizations optimizations,
+            FileAccess files) {
+        List<Stage> stages = standardStages(keys, router, usageLog, clock, maxBodyBytes, budgets, files);
         int admit = indexOf(stages, Admit.class);
         List<Stage> out = new java.util.ArrayList<>(stages.subList(0, admit));
         out.add(new dev.spendgate.function.proxy.cache.RouteStage(optimizations, budgets.estimator()));
@@ -191,11 +195,24 @@ public final class Gateway {
             Clock clock,
             long maxBodyBytes,
             BudgetGate budgets) {
+        return standardStages(keys, router, usageLog, clock, maxBodyBytes, budgets, FileAccess.NO_UPLOADS);
+    }
+
+    /** As above, the file ids a call names checked against the uploads {@code files} knows (after validation). */
+    public static List<Stage> standardStages(
+            KeyStore keys,
+            ProviderRouter router,
+            UsageLogWriter usageLog,
+            Clock clock,
+            long maxBodyBytes,
+            BudgetGate budgets,
+            FileAccess files) {
         return new java.util.ArrayList<>(List.of(
                 new Authenticate(keys),
                 new Attribute(),
                 new Validate(router, maxBodyBytes),
                 new JournalGate(usageLog),
+                new CheckFileReferences(files),
                 new Admit(budgets, clock),
                 new Rewrite()));
     }

@@ -261,7 +261,8 @@ public final class GatewayRuntime implements AutoCloseable {
                 config.maxBodyBytes(),
                 new BodyMemory(config.bodyMemoryBytes()),
                 budgetGate,
-                optimizations);
+                optimizations,
+                dev.spendgate.function.proxy.batch.BatchOwners.fileAccess(store));
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         LocalAdminGuard localAdmin = LocalAdminGuard.of(config.adminToken(), config.allowedHosts(), clock);
         AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, localAdmin, clock);

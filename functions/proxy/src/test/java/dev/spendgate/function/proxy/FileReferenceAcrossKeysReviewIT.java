@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +32,6 @@ class FileReferenceAcrossKeysReviewIT {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R26B-3: another key reads a team's uploaded file by naming it in a Responses call")
     @Test
     void responsesInputFile_anotherKeysUpload_isRefusedAsItsContentRouteIs() throws Exception {
         // team support uploads a contract through the gateway (its key owns the file)

@@ -290,7 +290,7 @@ public final class BatchApi {
             if (!BatchStore.isValidId(fileId)) {
                 throw new BatchInputs.BadInput("input_file_id", "input_file_id must name an uploaded file.");
             }
-            if (!owners.mayBatch(key.id(), fileId)) {
+            if (!owners.mayReference(key.id(), fileId)) {
                 x.error(
                         404,
                         "invalid_request_error",

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.function.proxy.pipeline.CheckFileReferences;
+import dev.spendgate.function.proxy.pipeline.FileAccess;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Objects;
@@ -15,13 +18,18 @@ import java.util.Optional;
  * a file to the key that uploaded it, an output or error file to its batch's creator. Anything else (made without
  * Spendgate, or a file uploaded before owners were kept) belongs to no key and is answered as if it did not exist.
  */
-final class BatchOwners {
+public final class BatchOwners {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BatchStore store;
 
     BatchOwners(BatchStore store) {
         this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /** {@link #mayReference} over the batch records in {@code store}, for the calls' {@link CheckFileReferences}. */
+    public static FileAccess fileAccess(ObjectStore store) {
+        return new BatchOwners(new BatchStore(store))::mayReference;
     }
 
     /** Whether {@code keyId} may read or change what {@code route} names; a collection is anyone's (then filtered). */
@@ -52,10 +60,12 @@ final class BatchOwners {
     }
 
     /**
-     * Whether {@code keyId} may start a batch from {@code fileId}: its own upload, or a file Spendgate knows nothing of
-     * (uploaded at the provider directly, as before); not another key's upload, nor one kept before owners were.
+     * Whether {@code keyId} may name {@code fileId} in what it sends the provider: a batch's {@code input_file_id}, a
+     * call's file parts ({@link CheckFileReferences}). Its own upload, or a file Spendgate knows nothing of (uploaded at
+     * the provider directly, as before); not another key's upload, nor one kept before owners were, nor a batch's
+     * output file.
      */
-    boolean mayBatch(String keyId, String fileId) {
+    boolean mayReference(String keyId, String fileId) {
         Optional<String> uploader = store.fileOwner(fileId);
         if (uploader.isPresent()) {
             return keyId.equals(uploader.get());
