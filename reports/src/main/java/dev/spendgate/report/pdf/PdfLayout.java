@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.PDPageContentStream;
@@ -23,6 +24,9 @@ public final class PdfLayout {
     static final float MARGIN = 50;
     static final PDRectangle PAGE = PDRectangle.A4;
     private static final String ELLIPSIS = "...";
+    /** An amount, count or share as the tables print them: {@code $1,234.56}, {@code -$0.0008 +}, {@code 12.5%}. */
+    private static final Pattern FIGURE =
+            Pattern.compile("[-+]?[$\u20ac\u00a3]?-?[0-9][0-9,]*(\\.[0-9]+)?( ?%)?( \\+)?");
 
     /** The two standard fonts used. */
     public static final class Fonts {
@@ -130,16 +134,35 @@ public final class PdfLayout {
         y -= 12;
         float x = MARGIN;
         for (int i = 0; i < cells.length; i++) {
-            String cell = fit(font, 9, safe(cells[i]), widths[i] - 6);
-            float cellWidth = font.getStringWidth(cell) / 1000 * 9;
+            String text = safe(cells[i]);
+            float size = figureSize(font, text, widths[i] - 6);
+            String cell = fit(font, size, text, widths[i] - 6);
+            float cellWidth = font.getStringWidth(cell) / 1000 * size;
             float at = i == 0 ? x : x + widths[i] - 6 - cellWidth;
             content.beginText();
-            content.setFont(font, 9);
+            content.setFont(font, size);
             content.newLineAtOffset(at, y);
             content.showText(cell);
             content.endText();
             x += widths[i];
         }
+    }
+
+    /**
+     * The type size a cell is drawn at: 9 pt, or for a figure too wide for its column (an amount such as
+     * {@code -$123,456.78}) down to 6 pt, so that it is printed whole; a figure cut in its middle would show the board
+     * another amount. A label too wide is cut in its middle at 9 pt ({@link #fit}).
+     */
+    static float figureSize(PDType1Font font, String text, float width) throws IOException {
+        float size = 9;
+        if (!FIGURE.matcher(text).matches()) {
+            return size;
+        }
+        float em = font.getStringWidth(text) / 1000;
+        while (em * size > width && size > 6) {
+            size -= 0.5f;
+        }
+        return size;
     }
 
     public void image(BufferedImage image, float width, float height) throws IOException {
