@@ -1138,6 +1138,9 @@ public final class BudgetEnforcer implements AutoCloseable {
         Instant end = policy.period().end(now, policy.zone());
         boolean first =
                 marker.markOnce(key, end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS));
+        if (askedMarker.size() > 100_000) {
+            askedMarker.clear();
+        }
         askedMarker.add(key);
         if (first) {
             boolean sharded = policy.shards() > 1;
