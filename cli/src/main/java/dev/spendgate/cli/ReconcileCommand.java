@@ -60,11 +60,12 @@ final class ReconcileCommand implements Callable<Integer> {
     @Option(
             names = "--out",
             paramLabel = "DIR",
-            description = "Where reconciliation.csv goes. Default: reports/YYYY-MM/" + DEFAULT_FOLDER + " under the"
-                    + " data dir (the monthly report's own reconciliation.csv in reports/YYYY-MM/ is never replaced).")
+            description = "Where reconciliation.csv goes. Default: reports/YYYY-MM/ under the data dir, or"
+                    + " reports/YYYY-MM/" + DEFAULT_FOLDER + "/ when the month's monthly report is there (its own"
+                    + " reconciliation.csv, listed in its manifest, is never replaced).")
     Path out;
 
-    /** The folder under the month's report folder that reconcile writes into by default. */
+    /** The folder under the month's report folder that reconcile writes into when the monthly report is there. */
     static final String DEFAULT_FOLDER = "reconcile";
 
     @Override
@@ -91,14 +92,22 @@ final class ReconcileCommand implements Callable<Integer> {
                                 + " reconciled through yesterday");
             }
         }
-        // a folder of its own: reports/YYYY-MM/ holds the monthly report's reconciliation.csv, emailed and listed
-        // with its SHA-256 in the month's manifest.json
+        // reports/YYYY-MM/ as always; a folder of its own when that one holds the monthly report's
+        // reconciliation.csv, emailed and listed with its SHA-256 in the month's manifest.json
+        Path monthFolder = dir.dataDir.resolve("reports").resolve(m.toString());
+        boolean reportKept = out == null && ReportManifestListing.lists(monthFolder, ReconciliationCsv.FILE_NAME);
         Path target = OutDirectory.require(
                 spec,
                 out,
-                dir.dataDir.resolve("reports").resolve(m.toString()).resolve(DEFAULT_FOLDER),
+                reportKept ? monthFolder.resolve(DEFAULT_FOLDER) : monthFolder,
                 "reconcile writes " + ReconciliationCsv.FILE_NAME + " into a directory");
-        if (ReportManifestListing.lists(target, ReconciliationCsv.FILE_NAME)) {
+        if (reportKept) {
+            spec.commandLine()
+                    .getErr()
+                    .println("spendgate: " + monthFolder + " holds the monthly report's " + ReconciliationCsv.FILE_NAME
+                            + " (listed in its " + MonthManifest.FILE + "), which is kept; this reconciliation goes to "
+                            + target);
+        } else if (ReportManifestListing.lists(target, ReconciliationCsv.FILE_NAME)) {
             throw new ParameterException(
                     spec.commandLine(),
                     "--out: " + target + " holds a monthly report whose " + MonthManifest.FILE + " lists "

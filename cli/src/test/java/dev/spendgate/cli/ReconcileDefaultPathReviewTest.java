@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,8 +18,6 @@ class ReconcileDefaultPathReviewTest {
     Path dir;
 
     @Test
-    @Disabled("REGRESSION R26Y-2: reconcile's default output moved to reports/YYYY-MM/reconcile/ for every run,"
-            + " so the promised reports/YYYY-MM/reconciliation.csv keeps the previous run's figures")
     void reconcile_noMonthlyReportInTheFolder_writesThePromisedDefaultPath() throws Exception {
         ReconcileCommandTest month = new ReconcileCommandTest();
         month.dir = dir;
