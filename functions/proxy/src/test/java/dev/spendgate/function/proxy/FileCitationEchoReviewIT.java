@@ -12,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,8 +29,6 @@ class FileCitationEchoReviewIT {
     Path dir;
 
     @Test
-    @Disabled("REGRESSION R26Y-1: CheckFileReferences reads every file_id of the body, a previous answer's"
-            + " file_citation annotation among them, and 404s the second turn of a file_search conversation")
     void secondTurn_echoingAFileCitationOfASharedKnowledgeBaseFile_isForwarded() throws Exception {
         String kbFile;
         // the knowledge-base ingestion key uploads the handbook through the gateway (it owns the file), to be
@@ -80,8 +77,6 @@ class FileCitationEchoReviewIT {
     }
 
     @Test
-    @Disabled("REGRESSION R26Y-3: the 100-file-id cap of CheckFileReferences counts the file_citation annotations a"
-            + " file_search conversation echoes back, so a long conversation over a knowledge base is refused 400")
     void longConversation_echoingMoreThanAHundredCitedFiles_isForwarded() {
         try (GatewayFixture gw = GatewayFixture.embedded(dir)) {
             // 34 turns of a support chat over a large knowledge base, each answer citing three of its files (files

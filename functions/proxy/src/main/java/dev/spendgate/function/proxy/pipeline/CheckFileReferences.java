@@ -2,9 +2,6 @@ package dev.spendgate.function.proxy.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.function.proxy.upstream.ApiFormat;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -14,8 +11,8 @@ import java.util.regex.Pattern;
  * Refuses a call that names a file its key may not use. Files live at the provider under the gateway's one provider
  * key, which can read every file of the organisation: a Responses {@code input_file} or {@code input_image} part's
  * {@code file_id}, a chat {@code file} part's {@code file.file_id}, a tool's {@code file_ids} would otherwise have the
- * model read another team's upload back to the caller. Every {@code file_id} and {@code file_ids} value of the body
- * (outside {@code metadata}, the caller's own labels) is checked with {@link FileAccess}: another key's upload is 404,
+ * model read another team's upload back to the caller. Each such id ({@link #fileIds}; OpenAI-format bodies only, the
+ * gateway keeping OpenAI uploads only) is checked with {@link FileAccess}: another key's upload is 404,
  * in the error shape {@code /v1/files/{id}} answers another key, recorded as {@code file_not_found}; nothing is
  * forwarded or reserved. A value that is not a file id the gateway could have kept is not looked up (it never saw it,
  * so it passes as an id the gateway never saw does). More than {@value #MAX_FILE_IDS} distinct ids: 400, as each costs
@@ -34,8 +31,8 @@ public final class CheckFileReferences implements Stage {
 
     @Override
     public Step apply(CallContext ctx) {
-        if (ctx.body() == null || ctx.key() == null) {
-            return Step.proceed(ctx);
+        if (ctx.body() == null || ctx.key() == null || ctx.format() != ApiFormat.OPENAI) {
+            return Step.proceed(ctx); // the gateway keeps OpenAI uploads only
         }
         Map<String, String> named = fileIds(ctx.body());
         if (named.size() > MAX_FILE_IDS) {
@@ -63,46 +60,49 @@ public final class CheckFileReferences implements Stage {
         return Step.proceed(ctx);
     }
 
-    /** The file ids {@code body} names, each with the path of its first place (e.g. {@code input[0].content[1].file_id}). */
+    /**
+     * The file ids {@code body} names in the places that make the model read a file, each with the path of its first
+     * place (e.g. {@code input[0].content[1].file_id}): a Responses {@code input_file} or {@code input_image} part, a
+     * chat {@code file} part's {@code file.file_id}, a tool container's {@code file_ids}. A {@code file_id} anywhere else
+     * (a {@code file_citation} annotation of an answer sent back as input, a tool call's arguments) makes the model
+     * read nothing, so it is not looked up.
+     */
     static Map<String, String> fileIds(JsonNode body) {
         Map<String, String> ids = new LinkedHashMap<>();
-        Deque<Map.Entry<String, JsonNode>> todo = new ArrayDeque<>();
-        todo.push(Map.entry("", body));
-        while (!todo.isEmpty()) {
-            Map.Entry<String, JsonNode> at = todo.pop();
-            String path = at.getKey();
-            JsonNode node = at.getValue();
-            if (node.isArray()) {
-                for (int i = node.size() - 1; i >= 0; i--) {
-                    todo.push(Map.entry(path + "[" + i + "]", node.get(i)));
-                }
-            } else if (node.isObject()) {
-                java.util.List<Map.Entry<String, JsonNode>> fields = new java.util.ArrayList<>();
-                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                    fields.add(it.next());
-                }
-                for (int i = fields.size() - 1; i >= 0; i--) {
-                    String name = fields.get(i).getKey();
-                    JsonNode value = fields.get(i).getValue();
-                    String child = path.isEmpty() ? name : path + "." + name;
-                    if (name.equals("metadata")) {
-                        continue;
-                    }
-                    if (name.equals("file_id") && value.isTextual()) {
-                        add(ids, value.asText(), child);
-                    } else if (name.equals("file_ids") && value.isArray()) {
-                        for (int j = 0; j < value.size(); j++) {
-                            if (value.get(j).isTextual()) {
-                                add(ids, value.get(j).asText(), child + "[" + j + "]");
-                            }
-                        }
-                    } else if (value.isContainerNode()) {
-                        todo.push(Map.entry(child, value));
-                    }
+        contentParts(ids, body.path("input"), "input");
+        contentParts(ids, body.path("messages"), "messages");
+        JsonNode tools = body.path("tools");
+        for (int i = 0; i < tools.size(); i++) {
+            JsonNode files = tools.get(i).path("container").path("file_ids");
+            for (int j = 0; j < files.size(); j++) {
+                if (files.get(j).isTextual()) {
+                    add(ids, files.get(j).asText(), "tools[" + i + "].container.file_ids[" + j + "]");
                 }
             }
         }
         return ids;
+    }
+
+    /** The file parts of each item's {@code content} in {@code items} (Responses {@code input}, chat messages). */
+    private static void contentParts(Map<String, String> ids, JsonNode items, String name) {
+        if (!items.isArray()) {
+            return;
+        }
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode content = items.get(i).path("content");
+            for (int j = 0; j < content.size(); j++) {
+                JsonNode part = content.get(j);
+                String type = part.path("type").asText("");
+                String at = name + "[" + i + "].content[" + j + "]";
+                if ((type.equals("input_file") || type.equals("input_image"))
+                        && part.path("file_id").isTextual()) {
+                    add(ids, part.path("file_id").asText(), at + ".file_id");
+                } else if (type.equals("file")
+                        && part.path("file").path("file_id").isTextual()) {
+                    add(ids, part.path("file").path("file_id").asText(), at + ".file.file_id");
+                }
+            }
+        }
     }
 
     private static void add(Map<String, String> ids, String id, String path) {
