@@ -1,7 +1,10 @@
 package dev.spendgate.function.proxy.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.domain.store.ObjectStoreException;
+import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.upstream.ApiFormat;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -16,7 +19,7 @@ import java.util.regex.Pattern;
  * in the error shape {@code /v1/files/{id}} answers another key, recorded as {@code file_not_found}; nothing is
  * forwarded or reserved. A value that is not a file id the gateway could have kept is not looked up (it never saw it,
  * so it passes as an id the gateway never saw does). More than {@value #MAX_FILE_IDS} distinct ids: 400, as each costs
- * object-store reads.
+ * object-store reads; a store that cannot be read, 503 ({@link #storeUnavailable}).
  */
 public final class CheckFileReferences implements Stage {
     static final int MAX_FILE_IDS = 100;
@@ -46,7 +49,16 @@ public final class CheckFileReferences implements Stage {
                             "file_id"));
         }
         for (Map.Entry<String, String> e : named.entrySet()) {
-            if (!files.mayReference(ctx.key().id(), e.getKey())) {
+            boolean may;
+            try {
+                may = files.mayReference(ctx.key().id(), e.getKey());
+            } catch (ObjectStoreException | UncheckedIOException unreadable) {
+                Log.warn(
+                        ctx.requestId(),
+                        "could not read who uploaded file " + e.getKey() + ": " + unreadable.getMessage());
+                return Step.refuse(ctx, storeUnavailable(e.getKey(), e.getValue()));
+            }
+            if (!may) {
                 return Step.refuse(
                         ctx,
                         Refusal.of(
@@ -58,6 +70,20 @@ public final class CheckFileReferences implements Stage {
             }
         }
         return Step.proceed(ctx);
+    }
+
+    /**
+     * The object store holding the uploads' owners could not be read: 503 with {@code Retry-After: 1}, as the call may
+     * pass once the store answers (a 500 would tell the SDK not to retry). Nothing is forwarded or reserved.
+     */
+    private static Refusal storeUnavailable(String fileId, String path) {
+        return Refusal.of(
+                        503,
+                        "api_error",
+                        "Spendgate could not check who uploaded file '" + fileId + "' just now; retry shortly.",
+                        path)
+                .withHeaders(Map.of("Retry-After", "1"))
+                .recordedAs("file_store_unavailable");
     }
 
     /**
