@@ -166,7 +166,26 @@ public final class BudgetEnforcer implements AutoCloseable {
                 }
             }
         }
+        noticeDegradeRefusals(first, now);
         return first.decision(model);
+    }
+
+    /**
+     * A degrade budget whose call is refused all the same (no cheaper model fits, or another budget refused it) tells
+     * it as a block budget does ({@link #noticeFirstRefusal}): its team's calls fail with 429 as well.
+     */
+    private void noticeDegradeRefusals(Attempt refused, Instant now) {
+        for (Result result : refused.results()) {
+            for (Reservation r : result.binding) {
+                if (r.policy().mode() == BudgetPolicy.Mode.DEGRADE) {
+                    try {
+                        noticeFirstRefusal(r, result.state, refused.estimate(), now);
+                    } catch (RuntimeException e) {
+                        // the call is refused all the same; the notice waits for the next refusal
+                    }
+                }
+            }
+        }
     }
 
     /**
@@ -860,7 +879,8 @@ public final class BudgetEnforcer implements AutoCloseable {
             return Attempt.blocked(
                     refused.stream().flatMap(r -> r.binding.stream()).toList(),
                     amount,
-                    refusal(tightest.binding.get(0), tightest.state, now, "budget exceeded"));
+                    refusal(tightest.binding.get(0), tightest.state, now, "budget exceeded"),
+                    refused);
         }
         boolean borrowed = false;
         for (Reservation t : taken) {
@@ -1111,6 +1131,9 @@ public final class BudgetEnforcer implements AutoCloseable {
             // the call is refused all the same; the alert waits for the next refusal or settlement
         }
         for (Reservation r : refused.binding) {
+            if (r.policy().mode() != BudgetPolicy.Mode.BLOCK) {
+                continue; // a degrade budget degrades the call first: told only if refused at the end
+            }
             try {
                 noticeFirstRefusal(r, refused.state, amount, now);
             } catch (RuntimeException e) {
@@ -1122,14 +1145,11 @@ public final class BudgetEnforcer implements AutoCloseable {
     /**
      * Sends a block budget's {@link RefusalNotice} at the first call it refuses in a period, once across instances (a
      * marker per budget, period and limit, as the thresholds' alerts): it can refuse before any threshold is crossed.
-     * A degrade budget's refusal degrades the call first, so it sends none; nor does a budget spent to its limit whose
-     * 100 % alert tells the same.
+     * A degrade budget sends it only when the call is refused at the end ({@link #noticeDegradeRefusals}); no budget
+     * sends it when spent to its limit with a 100 % alert that tells the same.
      */
     private void noticeFirstRefusal(Reservation r, BudgetState state, BigDecimal amount, Instant now) {
         BudgetPolicy policy = r.policy();
-        if (policy.mode() != BudgetPolicy.Mode.BLOCK) {
-            return;
-        }
         String key = "refused#" + policy.itemKey(r.scopeValue(), now) + "#limit-"
                 + policy.limitUsd().stripTrailingZeros().toPlainString() + "#policy-" + policy.id();
         if (askedMarker.contains(key)) {
@@ -1330,14 +1350,43 @@ public final class BudgetEnforcer implements AutoCloseable {
             boolean unenforced,
             String reservationId,
             BigDecimal remaining,
-            boolean chargedIfOrphaned) {
+            boolean chargedIfOrphaned,
+            List<Result> results) {
+
+        Attempt(
+                Outcome outcome,
+                List<Reservation> reservations,
+                List<Reservation> refused,
+                BigDecimal estimate,
+                Refusal refusal,
+                boolean unenforced,
+                String reservationId,
+                BigDecimal remaining,
+                boolean chargedIfOrphaned) {
+            this(
+                    outcome,
+                    reservations,
+                    refused,
+                    estimate,
+                    refusal,
+                    unenforced,
+                    reservationId,
+                    remaining,
+                    chargedIfOrphaned,
+                    List.of());
+        }
 
         static Attempt allowed(List<Reservation> reservations, BigDecimal estimate, boolean unenforced) {
             return new Attempt(Outcome.ALLOW, reservations, List.of(), estimate, null, unenforced, null, null, false);
         }
 
         static Attempt blocked(List<Reservation> refused, BigDecimal estimate, Refusal refusal) {
-            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false, null, null, false);
+            return blocked(refused, estimate, refusal, List.of());
+        }
+
+        /** @param results the items that refused, each with its state (for the refusal notices) */
+        static Attempt blocked(List<Reservation> refused, BigDecimal estimate, Refusal refusal, List<Result> results) {
+            return new Attempt(Outcome.BLOCK, List.of(), refused, estimate, refusal, false, null, null, false, results);
         }
 
         static Attempt storeError(BigDecimal estimate) {

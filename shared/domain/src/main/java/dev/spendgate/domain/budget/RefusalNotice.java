@@ -7,7 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The notice a block budget sends the first time it refuses a call in a period ({@code kind: budget_refused}). A
+ * The notice a block budget sends the first time it refuses a call in a period ({@code kind: budget_refused}); a
+ * degrade budget sends it when even the cheapest model it may degrade to does not fit. A
  * budget refuses a call when its spend, the worst cases of the calls in flight and the call's own worst case pass the
  * limit together, which can happen well before its 80 or 100 % alert: without this notice a team's calls fail with
  * 429 while nobody who watches the alerts hears of it.
@@ -51,7 +52,10 @@ public final class RefusalNotice {
         }
         text.append(", and the call's worst case of $")
                 .append(usd(worstCase, scale))
-                .append(" did not fit (mode ")
+                .append(
+                        policy.mode() == BudgetPolicy.Mode.DEGRADE
+                                ? " did not fit, on its model or any cheaper one it could degrade to (mode "
+                                : " did not fit (mode ")
                 .append(policy.mode().label())
                 .append("). Calls that do not fit are refused with 429 until spend settles below the limit")
                 .append(periodEnd == null ? "" : " or the period ends at " + periodEnd)

@@ -164,4 +164,43 @@ class BudgetRefusalNoticeTest {
 
         assertThat(alerts.notices()).isEmpty();
     }
+
+    @Test
+    void degradeBudget_refusingEvenItsCheapestModel_isNoticedOnce() {
+        BudgetPolicy degrading = new BudgetPolicy(
+                BudgetScope.parse("department:*"),
+                BudgetPeriod.DAILY,
+                BigDecimal.ONE,
+                BudgetPolicy.Mode.DEGRADE,
+                List.of(80, 100),
+                null,
+                ZoneOffset.UTC,
+                1);
+        BudgetEnforcer gateway = enforcer(MORNING, degrading);
+        BudgetDecision spent = reserve(gateway, "0.40");
+        gateway.settle(spent, new BigDecimal("0.40"));
+
+        for (int i = 0; i < 2; i++) {
+            BudgetDecision refused = gateway.reserve(
+                    CALL,
+                    "key_1",
+                    "gpt-4o",
+                    m -> Optional.of(new BigDecimal(m.equals("gpt-4o") ? "2.00" : "0.90")),
+                    m -> m.equals("gpt-4o") ? List.of("gpt-4o-mini") : List.of());
+            assertThat(refused.outcome())
+                    .as("$0.40 spent: neither $2.00 on gpt-4o nor $0.90 on gpt-4o-mini fits $1")
+                    .isEqualTo(Outcome.BLOCK);
+        }
+
+        assertThat(alerts.alerts()).as("40 %: no threshold crossed").isEmpty();
+        assertThat(alerts.notices()).singleElement().satisfies(n -> {
+            assertThat(n.attributes())
+                    .containsEntry("kind", "budget_refused")
+                    .containsEntry("policy", "department:*/daily")
+                    .containsEntry("scope_value", "engineering")
+                    .containsEntry("mode", "degrade")
+                    .containsEntry("worst_case_usd", "2.00");
+            assertThat(n.message()).contains("did not fit, on its model or any cheaper one it could degrade to");
+        });
+    }
 }
