@@ -406,6 +406,23 @@ public final class GatewayRuntime implements AutoCloseable {
     /** How long a Lambda invocation's end waits for the alerts it sent (a retry continues at the next one). */
     private static final java.time.Duration LAMBDA_ALERT_WAIT = java.time.Duration.ofSeconds(2);
 
+    /** What the wait for a pending alert leaves of the invocation's time, so that Lambda never times it out. */
+    static final Duration ALERT_WAIT_LEAVES = Duration.ofMillis(500);
+
+    /**
+     * How long an invocation with {@code left} of its time (null: unknown) waits for a pending alert: at most
+     * {@link #LAMBDA_ALERT_WAIT}, and never into the last {@link #ALERT_WAIT_LEAVES}. Waiting past the deadline would
+     * have Lambda time the invocation out and reset the environment, losing the records a failed flush left buffered
+     * (the alert itself stays in the outbox for the next invocation).
+     */
+    static Duration alertWait(Duration left) {
+        if (left == null) {
+            return LAMBDA_ALERT_WAIT;
+        }
+        Duration room = left.minus(ALERT_WAIT_LEAVES);
+        return room.isNegative() ? Duration.ZERO : room.compareTo(LAMBDA_ALERT_WAIT) < 0 ? room : LAMBDA_ALERT_WAIT;
+    }
+
     public void afterInvocation() {
         afterInvocation(null);
     }
@@ -451,7 +468,10 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         if (!concurrent && budgetStores.alerts() instanceof BackgroundAlertSink background) {
             // the client has its answer: give a pending alert a moment before Lambda may freeze the environment
-            background.awaitIdle(LAMBDA_ALERT_WAIT);
+            Duration wait = alertWait(timeLeft == null ? null : timeLeft.minusNanos(System.nanoTime() - started));
+            if (wait.isPositive()) {
+                background.awaitIdle(wait);
+            }
         }
         for (Runnable task : betweenInvocations) {
             try {
