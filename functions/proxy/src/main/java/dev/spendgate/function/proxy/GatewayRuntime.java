@@ -482,12 +482,6 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
-    /**
-     * Ends orphaned reservations; the Lambda handler calls this between invocations too. A call that never settled is
-     * charged at its worst case, after its usage record ({@link UnsettledCalls}) is durable: in the usage journal
-     * locally, handed to the store or the spool in AWS. A record that cannot be made durable keeps its entry for the
-     * next sweep.
-     */
     /** The provider batch API this gateway serves ({@link BatchApi#sweepEnded} collects ended batches' results). */
     public BatchApi batches() {
         return batches;
@@ -501,6 +495,12 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends orphaned reservations; the Lambda handler calls this between invocations too. A call that never settled is
+     * charged at its worst case, after its usage record ({@link UnsettledCalls}) is durable: in the usage journal
+     * locally, handed to the store or the spool in AWS. A record that cannot be made durable keeps its entry for the
+     * next sweep.
+     */
     public void sweepQuietly() {
         try {
             report(budgetGate.sweep(this::recordUnsettled));
