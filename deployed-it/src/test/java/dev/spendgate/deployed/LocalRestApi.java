@@ -145,6 +145,11 @@ final class LocalRestApi implements AutoCloseable {
         }
     }
 
+    /** Percent-decoding only: a {@code +} in a path is a plus, not a space as in a form ({@link URLDecoder}). */
+    private static String decodePath(String raw) {
+        return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
     private static boolean matches(String pattern, String path) {
         if (pattern.endsWith("/{proxy+}")) {
             String base = pattern.substring(0, pattern.length() - "{proxy+}".length());
@@ -157,8 +162,8 @@ final class LocalRestApi implements AutoCloseable {
             throws IOException {
         ObjectNode e = JSON.createObjectNode();
         e.put("resource", route.path());
-        String decodedPath = URLDecoder.decode(path, StandardCharsets.UTF_8);
-        e.put("path", decodedPath);
+        // A REST API passes the path as the client sent it, percent-encoded; path parameters come decoded.
+        e.put("path", path);
         e.put("httpMethod", exchange.getRequestMethod());
         ObjectNode headers = e.putObject("headers");
         ObjectNode multi = e.putObject("multiValueHeaders");
@@ -186,7 +191,7 @@ final class LocalRestApi implements AutoCloseable {
         }
         if (route.path().endsWith("/{proxy+}")) {
             String base = route.path().substring(0, route.path().length() - "{proxy+}".length());
-            e.putObject("pathParameters").put("proxy", decodedPath.substring(base.length()));
+            e.putObject("pathParameters").put("proxy", decodePath(path.substring(base.length())));
         } else {
             e.putNull("pathParameters");
         }
