@@ -139,6 +139,7 @@ public final class ProxyApi extends Construct {
                 storage.spool(),
                 "dynamodb:PutItem",
                 "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
                 "dynamodb:Scan"));
         // A drain page lists the oldest spilled batches from the spool's queue index.

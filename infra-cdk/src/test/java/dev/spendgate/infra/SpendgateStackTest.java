@@ -571,7 +571,8 @@ class SpendgateStackTest {
                 .containsEntry(
                         "UseSpool",
                         grant(
-                                "[dynamodb:PutItem, dynamodb:GetItem, dynamodb:DeleteItem, dynamodb:Scan]",
+                                "[dynamodb:PutItem, dynamodb:GetItem, dynamodb:UpdateItem, dynamodb:DeleteItem,"
+                                        + " dynamodb:Scan]",
                                 arn("StorageSpoolTable")))
                 .containsEntry(
                         "ListSpoolQueue",

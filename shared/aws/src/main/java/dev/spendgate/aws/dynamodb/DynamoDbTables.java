@@ -87,6 +87,13 @@ public final class DynamoDbTables {
         public static final String QUEUE_INDEX = "queue-by-spill-time";
         /** Partitions of {@link #QUEUE_INDEX}: one takes about 1,000 spills a second. */
         public static final int QUEUE_SHARDS = 2;
+        /**
+         * N: until when (epoch milliseconds) one spool instance's drain has the batch ({@link #CLAIMED_BY}); absent until
+         * a drain reads it, and again once the batch is spilled anew.
+         */
+        public static final String CLAIMED_UNTIL = "claimed_until";
+        /** S: the spool instance whose drain has the batch until {@link #CLAIMED_UNTIL}. */
+        public static final String CLAIMED_BY = "claimed_by";
 
         private SpoolTable() {}
     }

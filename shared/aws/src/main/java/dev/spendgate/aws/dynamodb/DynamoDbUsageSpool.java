@@ -16,13 +16,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 /**
  * A {@link UsageSpool} in a DynamoDB table ({@link DynamoDbTables#createSpoolTable}), one item per batch keyed by its
@@ -41,6 +44,13 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
  * first): by then the spool is about drained, so the scan reads little. On a table without the index (made before
  * it, or while DynamoDB still builds it) {@link #pending} scans the whole table as before. SDK failures propagate as
  * {@link software.amazon.awssdk.core.exception.SdkException}.
+ *
+ * <p>{@link #pending} claims each batch it returns for {@link #CLAIM} (a conditional update that also reads it), so
+ * that the drains of many Lambda environments at once (every cold start after an outage drains) deliver each batch
+ * once between them, not each the same oldest page: the sink then gets the spool's records once, not once per
+ * environment, which would throttle the live records behind them. A batch claimed by another instance is skipped
+ * until its claim ends (that instance died mid-drain, or its sink refused); this instance's own claims it may take
+ * again; a batch spilled anew is unclaimed.
  */
 public final class DynamoDbUsageSpool implements UsageSpool {
     /** Largest batch this spool accepts: a DynamoDB item is at most 400 KB, key and attribute names included. */
@@ -48,6 +58,9 @@ public final class DynamoDbUsageSpool implements UsageSpool {
 
     /** How long keys this instance removed are skipped in the index, which may still list them. */
     static final Duration RECENTLY_REMOVED = Duration.ofSeconds(30);
+
+    /** How long a drain has the batches {@link #pending} returned it before another instance may take them. */
+    static final Duration CLAIM = Duration.ofMinutes(3);
 
     private static final int MAX_SKIPPED = 1000;
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -64,6 +77,8 @@ public final class DynamoDbUsageSpool implements UsageSpool {
     private final DynamoDbClient dynamoDb;
     private final String table;
     private final Clock clock;
+    /** This instance, in {@link SpoolTable#CLAIMED_BY}. */
+    private final String owner = UUID.randomUUID().toString();
 
     public DynamoDbUsageSpool(DynamoDbClient dynamoDb, String table) {
         this(dynamoDb, table, Clock.systemUTC());
@@ -147,15 +162,42 @@ public final class DynamoDbUsageSpool implements UsageSpool {
             if (batches.size() == max) {
                 break;
             }
-            Map<String, AttributeValue> item = dynamoDb.getItem(
-                            b -> b.tableName(table).key(key(entry.objectKey())).consistentRead(true))
-                    .item();
-            if (item != null && item.containsKey(SpoolTable.CONTENT)) { // else delivered meanwhile
+            Map<String, AttributeValue> item = claim(entry.objectKey());
+            if (item != null && item.containsKey(SpoolTable.CONTENT)) { // else delivered or claimed meanwhile
                 batches.add(new SpooledBatch(
                         entry.objectKey(), item.get(SpoolTable.CONTENT).b().asByteArray()));
             }
         }
         return batches;
+    }
+
+    /**
+     * The batch under {@code objectKey}, claimed for this instance for {@link #CLAIM}; null when it was delivered
+     * meanwhile or another instance's claim on it still runs. One write, which reads the item as well (a consistent
+     * GetItem before it did only the reading).
+     */
+    private Map<String, AttributeValue> claim(String objectKey) {
+        long now = clock.millis();
+        try {
+            return dynamoDb.updateItem(b -> b.tableName(table)
+                            .key(key(objectKey))
+                            .updateExpression("SET #until = :until, #by = :me")
+                            .conditionExpression(
+                                    "attribute_exists(#content) AND (attribute_not_exists(#until) OR #until < :now"
+                                            + " OR #by = :me)")
+                            .expressionAttributeNames(Map.of(
+                                    "#until", SpoolTable.CLAIMED_UNTIL,
+                                    "#by", SpoolTable.CLAIMED_BY,
+                                    "#content", SpoolTable.CONTENT))
+                            .expressionAttributeValues(Map.of(
+                                    ":until", number(now + CLAIM.toMillis()),
+                                    ":now", number(now),
+                                    ":me", AttributeValue.fromS(owner)))
+                            .returnValues(ReturnValue.ALL_NEW))
+                    .attributes();
+        } catch (ConditionalCheckFailedException e) {
+            return null;
+        }
     }
 
     @Override

@@ -114,6 +114,42 @@ class DynamoDbUsageSpoolIT extends UsageSpoolContract {
                 .containsExactly("usage/v1/a.ndjson.gz", "usage/v1/b.ndjson.gz");
     }
 
+    /**
+     * After an outage every Lambda environment drains the spool at its first invocation: each must take batches the
+     * others have not, or the sink gets the same oldest page once per environment and throttles the live records.
+     */
+    @Test
+    void pending_twoInstancesDraining_eachBatchGoesToOneUntilItsClaimEnds() {
+        DynamoDbBudgetEnforcerIT.MutableClock clock =
+                new DynamoDbBudgetEnforcerIT.MutableClock(Instant.parse("2026-12-06T13:00:00Z"));
+        UsageSpool first = new DynamoDbUsageSpool(dynamoDb, table, clock);
+        UsageSpool second = new DynamoDbUsageSpool(dynamoDb, table, clock);
+        first.spill(new SpooledBatch("usage/v1/a.ndjson.gz", gzip("a")));
+        first.spill(new SpooledBatch("usage/v1/b.ndjson.gz", gzip("b")));
+
+        assertThat(first.pending(1)).extracting(SpooledBatch::objectKey).containsExactly("usage/v1/a.ndjson.gz");
+        assertThat(second.pending(10))
+                .as("a is the first drain's; b is free")
+                .extracting(SpooledBatch::objectKey)
+                .containsExactly("usage/v1/b.ndjson.gz");
+        assertThat(first.pending(10))
+                .as("its own claim it may take again; b is the second's")
+                .extracting(SpooledBatch::objectKey)
+                .containsExactly("usage/v1/a.ndjson.gz");
+
+        second.spill(new SpooledBatch("usage/v1/b.ndjson.gz", gzip("b refused")));
+        assertThat(first.pending(10))
+                .as("spilled anew (the second's sink refused it): unclaimed")
+                .extracting(SpooledBatch::objectKey)
+                .containsExactly("usage/v1/a.ndjson.gz", "usage/v1/b.ndjson.gz");
+
+        clock.advance(java.time.Duration.ofMinutes(3).plusSeconds(1));
+        assertThat(second.pending(10))
+                .as("the first instance died mid-drain: its claims end")
+                .extracting(SpooledBatch::objectKey)
+                .containsExactly("usage/v1/a.ndjson.gz", "usage/v1/b.ndjson.gz");
+    }
+
     /** The item layout of the version before the queue index. */
     private void spilledByThePreviousVersion(String key, long spilledAt) {
         dynamoDb.putItem(b -> b.tableName(table)

@@ -66,8 +66,11 @@ class DynamoDbUsageSpoolScanIT {
                 aws.dynamoDbRequests().subList(before, aws.dynamoDbRequests().size());
         assertThat(page).hasSize(25);
         assertThat(page.get(0).objectKey()).endsWith("part-0000.ndjson.gz");
-        assertThat(requests.stream().filter(r -> !r.startsWith("GetItem ")).count())
-                .as("requests other than the 25 GetItems, to find the oldest 25 of %d batches (9 MB)", SPILLED)
+        assertThat(requests.stream().filter(r -> r.startsWith("UpdateItem ")).count())
+                .as("one claim (which reads the batch) a batch")
+                .isEqualTo(25);
+        assertThat(requests.stream().filter(r -> !r.startsWith("UpdateItem ")).count())
+                .as("requests other than the 25 claims, to find the oldest 25 of %d batches (9 MB)", SPILLED)
                 .isLessThanOrEqualTo(2);
     }
 }

@@ -147,7 +147,7 @@ public abstract class UsageSpoolContract {
         assertThat(keys(reopened.pending(10))).containsExactly(KEY_A, KEY_B);
         assertThat(reopened.pending(1).get(0).content()).isEqualTo(content);
         reopened.remove(KEY_A);
-        assertThat(keys(spool.pending(10))).containsExactly(KEY_B);
+        assertThat(keys(reopened.pending(10))).containsExactly(KEY_B);
     }
 
     private static List<String> keys(List<SpooledBatch> batches) {
