@@ -108,6 +108,12 @@ final class UsageCommand implements Callable<Integer> {
                     + " (error_type upstream_timeout, upstream_no_answer or upstream_truncated); their cost is"
                     + " unknown, not zero, and their budgets count the worst case.");
         }
+        if (summary.total().rejectedCalls() > 0) {
+            // the monthly report's "rejected calls", by the same rule (UsageSummary.rejected)
+            out.println("Note: " + summary.total().rejectedCalls() + " calls were refused by the gateway or provider"
+                    + " (status 4xx/5xx or an error type, no cost, e.g. a budget's 429 budget_exceeded): counted in"
+                    + " CALLS, nothing billed.");
+        }
         if (summary.total().worstCaseCalls() > 0) {
             out.println("Note: " + summary.total().worstCaseCalls() + " calls never settled (cost_basis"
                     + " reserved_worst_case): $"

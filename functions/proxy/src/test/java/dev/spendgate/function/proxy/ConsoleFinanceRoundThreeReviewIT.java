@@ -130,7 +130,6 @@ class ConsoleFinanceRoundThreeReviewIT {
      * third of the real one, with no word that two were refused.
      */
     @Test
-    @Disabled("DEFECT R27D-1: Spend page counts budget-refused calls as calls, with no word they were refused")
     void spendPage_callsTheGatewayRefused_areCountedApartAsTheReportDoes() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         Instant at = Instant.now().minusSeconds(60);

@@ -3,6 +3,7 @@ package dev.spendgate.domain.report;
 import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
+import dev.spendgate.domain.usage.UsageSummary;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -75,7 +76,8 @@ public final class DataQuality {
         }
         if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
             unpriced++;
-        } else if (r.costUsd() == null && (r.statusCode() >= 400 || r.errorType() != null)) {
+        }
+        if (UsageSummary.rejected(r)) {
             rejected++;
         }
     }
@@ -213,6 +215,7 @@ public final class DataQuality {
         return unpriced;
     }
 
+    /** Calls refused by the gateway or provider with nothing billed, by {@link UsageSummary#rejected}'s rule. */
     public long rejectedCalls() {
         return rejected;
     }

@@ -183,6 +183,17 @@ public final class UsageSummary {
                 && UNANSWERED.contains(r.errorType());
     }
 
+    /**
+     * Whether the record is a call the gateway or the provider refused with nothing billed: no cost, not unpriced
+     * (whose cost is unknown, not none), and a status 4xx/5xx or an error type, e.g. a blocking budget's 429 {@code
+     * budget_exceeded}. The monthly report's data quality counts these as "rejected calls" by this same rule.
+     */
+    public static boolean rejected(UsageRecord r) {
+        return r.pricingStatus() != UsageRecord.PricingStatus.UNPRICED
+                && r.costUsd() == null
+                && (r.statusCode() >= 400 || r.errorType() != null);
+    }
+
     /** Totals of one group. */
     public static final class Row {
         private final List<String> key;
@@ -191,6 +202,7 @@ public final class UsageSummary {
         private long outputTokens;
         private long unpricedCalls;
         private long unansweredCalls;
+        private long rejectedCalls;
         private long worstCaseCalls;
         private BigDecimal costUsd = BigDecimal.ZERO;
         private BigDecimal worstCaseUsd = BigDecimal.ZERO;
@@ -210,6 +222,9 @@ public final class UsageSummary {
                 if (unanswered(r)) {
                     unansweredCalls++;
                 }
+            }
+            if (rejected(r)) {
+                rejectedCalls++;
             }
             if (r.costUsd() != null) {
                 costUsd = costUsd.add(r.costUsd());
@@ -249,6 +264,14 @@ public final class UsageSummary {
          */
         public long unansweredCalls() {
             return unansweredCalls;
+        }
+
+        /**
+         * Calls refused by the gateway or the provider with nothing billed ({@link UsageSummary#rejected}): counted
+         * in {@link #calls()} at no cost, as the monthly report's "rejected calls".
+         */
+        public long rejectedCalls() {
+            return rejectedCalls;
         }
 
         public BigDecimal costUsd() {

@@ -73,12 +73,52 @@ class UsageSummaryTest {
         assertThat(UsageSummary.quarantinedSentence(java.util.Map.of())).isEmpty();
     }
 
+    /**
+     * The calls refused with nothing billed are the monthly report's "rejected calls": a budget's 429 is one; a call
+     * whose answer never arrived (unpriced: its cost is unknown, not none) and a refusal the provider billed are not.
+     */
+    @Test
+    void add_refusedCalls_areCountedApartFromUnpricedAndBilledOnes() {
+        UsageSummary summary = UsageSummary.groupedBy(List.of("department"));
+        Instant t = Instant.parse("2026-11-03T09:00:00Z");
+
+        summary.add(call("2026-11-03T09:00:00Z", "sales", "0.005"));
+        summary.add(failed(t, 429, "budget_exceeded", null, UsageRecord.PricingStatus.NOT_BILLABLE));
+        summary.add(failed(t, 502, "upstream_timeout", null, UsageRecord.PricingStatus.UNPRICED));
+        summary.add(failed(t, 400, "content_filter", new BigDecimal("0.001"), UsageRecord.PricingStatus.PRICED));
+
+        assertThat(summary.total().calls()).isEqualTo(4);
+        assertThat(summary.total().rejectedCalls()).isEqualTo(1);
+        assertThat(summary.total().unpricedCalls()).isEqualTo(1);
+        assertThat(summary.total().costUsd()).isEqualByComparingTo("0.006");
+    }
+
     @Test
     void groupedBy_unknownDimension_namesTheChoices() {
         assertThatThrownBy(() -> UsageSummary.groupedBy(List.of("minute")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'minute'")
                 .hasMessageContaining("day, hour");
+    }
+
+    private UsageRecord failed(
+            Instant t, int status, String errorType, BigDecimal cost, UsageRecord.PricingStatus pricing) {
+        return UsageRecord.builder()
+                .requestId("req-" + ids++)
+                .tsStart(t)
+                .tsEnd(t.plusMillis(500))
+                .keyId("key_1")
+                .attribution(new Attribution("chat", "sales", null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o-mini")
+                .statusCode(status)
+                .errorType(errorType)
+                .tokens(TokenUsage.ZERO)
+                .costUsd(cost)
+                .pricingStatus(pricing)
+                .usageSource(UsageRecord.UsageSource.PROVIDER)
+                .build();
     }
 
     private UsageRecord call(String at, String department, String cost) {

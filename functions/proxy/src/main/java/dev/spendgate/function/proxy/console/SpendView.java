@@ -191,6 +191,13 @@ final class SpendView {
                     .append(" calls reached the provider but its answer never arrived whole: their cost is unknown,"
                             + " not zero, and their budgets count the worst case.");
         }
+        if (total.rejectedCalls() > 0) {
+            // the monthly report's "rejected calls", by the same rule (UsageSummary.rejected)
+            sb.append(" <span data-testid=\"spend-rejected\">")
+                    .append(total.rejectedCalls())
+                    .append(" calls were refused by the gateway or provider (a budget, a bad request, a provider"
+                            + " error): counted among the calls, nothing billed.</span>");
+        }
         if (total.estimatedCalls() > 0) {
             sb.append(" ")
                     .append(total.estimatedCalls())
@@ -290,6 +297,7 @@ final class SpendView {
                         "</th><th scope=\"col\" class=\"num\">Calls</th><th scope=\"col\" class=\"num\">Input tokens</th>")
                 .append(
                         "<th scope=\"col\" class=\"num\">Output tokens</th><th scope=\"col\" class=\"num\">Unpriced</th>")
+                .append("<th scope=\"col\" class=\"num\">Refused</th>")
                 .append("<th scope=\"col\" class=\"num\">Cost USD</th></tr></thead><tbody>");
         for (UsageSummary.Row row : summary.rows()) {
             sb.append("<tr data-key=\"")
@@ -309,7 +317,8 @@ final class SpendView {
     private static String cells(UsageSummary.Row row) {
         return "<td class=\"num\">" + row.calls() + "</td><td class=\"num\">" + row.inputTokens()
                 + "</td><td class=\"num\">" + row.outputTokens() + "</td><td class=\"num\">" + row.unpricedCalls()
-                + "</td><td class=\"num cost\">" + esc(row.costUsd().toPlainString()) + "</td>";
+                + "</td><td class=\"num\">" + row.rejectedCalls() + "</td><td class=\"num cost\">"
+                + esc(row.costUsd().toPlainString()) + "</td>";
     }
 
     private static Instant date(String value, String field, Instant fallback, List<String> errors) {
