@@ -58,7 +58,6 @@ class ConsoleFinanceRoundThreeReviewIT {
      * table's row of the same name, and feature-8 and tail appear nowhere in the chart.
      */
     @Test
-    @Disabled("DEFECT R27D-2: the spend chart adds folded features into a real feature named \"other\"")
     void spendChart_featureNamedOther_isNotMergedWithTheFoldedSeries() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         Instant at = Instant.now().minusSeconds(60);
@@ -91,6 +90,17 @@ class ConsoleFinanceRoundThreeReviewIT {
         assertThat(chartOther)
                 .as("the chart's series \"other\" is the table's row \"other\", $0.025, not it plus folded features")
                 .isEqualByComparingTo("0.025");
+        BigDecimal folded = BigDecimal.ZERO;
+        for (JsonNode set : chart.path("datasets")) {
+            if (set.path("label").asText().equals("(2 others)")) {
+                for (JsonNode v : set.path("data")) {
+                    folded = folded.add(v.decimalValue());
+                }
+            }
+        }
+        assertThat(folded)
+                .as("feature-8 and tail, folded, under a label no feature can have")
+                .isEqualByComparingTo("0.015");
     }
 
     /**

@@ -242,7 +242,10 @@ final class SpendView {
         return sb.append("<button type=\"submit\">Show</button></form>").toString();
     }
 
-    /** A stacked bar chart (Chart.js, drawn by console.js from the JSON below); the table is its text equivalent. */
+    /**
+     * A stacked bar chart (Chart.js, drawn by console.js from the JSON below); the table is its text equivalent. Past
+     * {@link #MAX_SERIES} series, the smallest are folded into one labelled by {@link #folded}.
+     */
     private static String chart(UsageSummary series, String by, String step) {
         TreeSet<String> labels = new TreeSet<>();
         Map<String, BigDecimal> byTotal = new LinkedHashMap<>();
@@ -256,9 +259,10 @@ final class SpendView {
                 .map(Map.Entry::getKey)
                 .toList();
         List<String> labelList = new ArrayList<>(labels);
+        String folded = folded(byTotal.size() - top.size());
         Map<String, BigDecimal[]> data = new LinkedHashMap<>();
         for (UsageSummary.Row row : series.rows()) {
-            String name = top.contains(row.key().get(1)) ? row.key().get(1) : "other";
+            String name = top.contains(row.key().get(1)) ? row.key().get(1) : folded;
             BigDecimal[] values = data.computeIfAbsent(name, n -> zeros(labelList.size()));
             int i = labelList.indexOf(row.key().get(0));
             values[i] = values[i].add(row.costUsd());
@@ -280,6 +284,15 @@ final class SpendView {
                 + " per " + esc(step) + " by " + esc(by) + "; the table below has the figures\"></canvas></div>"
                 + "<script type=\"application/json\" id=\"spend-chart-data\">"
                 + json.toString().replace("<", "\\u003c") + "</script></section>";
+    }
+
+    /**
+     * The label of the series the chart folds the smallest into, e.g. "(3 others)": in parentheses, as {@link
+     * UsageSummary#NONE}, so no real value (a feature may be named "other") shares it and the chart's series still
+     * equal the table's rows of the same name.
+     */
+    static String folded(int series) {
+        return "(" + series + (series == 1 ? " other)" : " others)");
     }
 
     private static BigDecimal[] zeros(int n) {
