@@ -207,7 +207,9 @@ final class BudgetsCommand {
                             "IN_FLIGHT_USD",
                             "REMAINING_USD",
                             "FORECAST_USD",
-                            "USED")
+                            "USED",
+                            // added last (columns are read by position): where PERIOD begins and ends
+                            "TIME_ZONE")
                     .alignRight(2, 3, 4, 5, 6, 7);
             for (BudgetPolicy p : all) {
                 BudgetStatus s = BudgetStatus.ofPolicy(p, ledger, now);
@@ -220,7 +222,8 @@ final class BudgetsCommand {
                             "",
                             "",
                             "",
-                            "");
+                            "",
+                            zoneName(p.inForceAt(now).zone()));
                     continue;
                 }
                 table.row(
@@ -231,7 +234,8 @@ final class BudgetsCommand {
                         money(s.inFlightUsd()),
                         money(s.remainingUsd()),
                         s.forecastUsd() == null ? "-" : money(s.forecastUsd()),
-                        s.usedPercent() == null ? "-" : s.usedPercent().toPlainString() + " %");
+                        s.usedPercent() == null ? "-" : s.usedPercent().toPlainString() + " %",
+                        zoneName(p.inForceAt(now).zone()));
             }
             table.print(out);
             out.println("Figures as of the gateway's last ledger flush (every second while ./spendgate local runs).");

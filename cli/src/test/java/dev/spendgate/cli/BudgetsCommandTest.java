@@ -116,6 +116,40 @@ class BudgetsCommandTest {
     }
 
     /**
+     * A monthly budget in America/Los_Angeles counts its month from 08:00 UTC on the 1st: status names the zone beside
+     * the period, so its "2026-12" does not read as the UTC month usage and the reports count.
+     */
+    @Test
+    void status_budgetInAnotherTimeZone_namesTheZoneItsPeriodIsCountedIn() {
+        for (String[] b : new String[][] {{"global", "America/Los_Angeles"}, {"feature:chatbot", "UTC"}}) {
+            CliRun set = CliRun.of(
+                    "budgets",
+                    "set",
+                    "--scope",
+                    b[0],
+                    "--period",
+                    "monthly",
+                    "--limit-usd",
+                    "1000",
+                    "--mode",
+                    "alert",
+                    "--time-zone",
+                    b[1],
+                    "--data-dir",
+                    dir.toString());
+            assertThat(set.code()).as(set.err()).isZero();
+        }
+
+        CliRun status = CliRun.of("budgets", "status", "--data-dir", dir.toString());
+
+        assertThat(status.code()).as(status.err()).isZero();
+        assertThat(status.out().lines().findFirst().orElseThrow()).endsWith("TIME_ZONE");
+        assertThat(status.out())
+                .containsPattern("(?m)^global/monthly\\s.*\\sAmerica/Los_Angeles$")
+                .containsPattern("(?m)^feature:chatbot/monthly\\s.*\\sUTC$");
+    }
+
+    /**
      * A per-feature daily budget (each feature its own) moved from UTC to a zone whose date differs from UTC's now:
      * the change waits for the UTC day's end, so status names the UTC day the spend is counted on, not the pending
      * zone's date. Kiritimati (UTC+14) is a day ahead from 10:00 UTC, Etc/GMT+12 (UTC-12) a day behind until noon.

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,7 +111,6 @@ class ConsoleFinanceRoundThreeReviewIT {
      * with nothing saying they are different months.
      */
     @Test
-    @Disabled("DEFECT R27D-3: Budgets page names no time zone; a Los Angeles month reads as the UTC month")
     void budgetsPage_budgetInAnotherTimeZone_namesTheZoneItsPeriodIsCountedIn() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         HttpResponse<String> put = gw.send(admin("/admin/budgets")

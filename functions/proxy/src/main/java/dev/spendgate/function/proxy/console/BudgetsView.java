@@ -157,6 +157,7 @@ final class BudgetsView {
                     .append(esc(b.path("period").asText()))
                     .append(' ')
                     .append(esc(b.path("period_key").asText()))
+                    .append(esc(zone(b)))
                     .append("</td><td>")
                     .append(esc(b.path("mode").asText()))
                     .append("</td><td class=\"num\">")
@@ -193,7 +194,9 @@ final class BudgetsView {
         sb.append("</tbody></table>");
         sb.append("<p class=\"source\">Source: the budget ledger the gateway enforces from (settled spend plus"
                 + " reservations of calls in flight); the forecast extrapolates this period's spend linearly; an alert"
-                + " goes out when settled spend crosses its threshold.</p>");
+                + " goes out when settled spend crosses its threshold. Each budget counts its day or month in the time"
+                + " zone named beside its period; the Spend page and the monthly reports count UTC days and months,"
+                + " so a budget in another zone covers other hours than their month of the same name.</p>");
         sb.append("<h2 id=\"set-h\">Set or change a budget</h2>")
                 .append("<form method=\"post\" action=\"budgets\" class=\"card\" aria-labelledby=\"set-h\">")
                 .append(Html.input(
@@ -218,6 +221,26 @@ final class BudgetsView {
                 .append(Html.input("time_zone", "Time zone", form.get("time_zone", ""), "empty: kept, or UTC"))
                 .append("<button type=\"submit\">Save budget</button></form>");
         return Html.page("budgets", "Budgets", sb.toString());
+    }
+
+    /**
+     * The time zone a budget's period is counted in, as shown after its period key, e.g. " (America/Los_Angeles)", the
+     * zone in force ({@code time_zone_in_force}), with a changed zone that waits for the period's end named as the
+     * next period's; empty for a lifetime budget, which has no period to begin.
+     */
+    static String zone(JsonNode budget) {
+        if (BudgetPeriod.LIFETIME.label().equals(budget.path("period").asText())) {
+            return "";
+        }
+        String inForce = zoneName(budget.path("time_zone_in_force")
+                .asText(budget.path("time_zone").asText("UTC")));
+        String set = zoneName(budget.path("time_zone").asText(inForce));
+        return " (" + inForce + (set.equals(inForce) ? "" : "; " + set + " from the next period") + ")";
+    }
+
+    /** A zone as {@code budgets list} names it: UTC, not the offset id "Z". */
+    private static String zoneName(String zone) {
+        return zone.equals("Z") ? "UTC" : zone;
     }
 
     /**
