@@ -170,23 +170,31 @@ public final class ConsoleHandler {
         Params params = Params.parse(query);
         boolean get = method.equals("GET") || method.equals("HEAD");
         boolean post = method.equals("POST");
+        Params form = post ? Params.form(request.body()) : params;
+        // a field that is not URL-encoded text is refused, naming it: dropped, a filter would show everyone's spend
+        // and an empty form field would keep the stored value while the change read as saved
+        String malformed = params.malformed() != null ? params.malformed() : form.malformed();
+        if (malformed != null) {
+            Reply.html(sink, 400, Html.page("", "Bad request", Html.notice("error", malformed)));
+            return;
+        }
         try {
             if (sub.startsWith("/static/") && get) {
                 assets.serve(sub.substring("/static/".length()), sink);
             } else if (sub.equals("/") && get) {
                 Reply.html(sink, 200, Html.page("spend", "Spend", spend.render(params)));
             } else if (sub.equals("/budgets") && (get || post)) {
-                budgets.serve(post ? Params.form(request.body()) : params, post, sink);
+                budgets.serve(form, post, sink);
             } else if (sub.equals("/budget-delete") && post) {
-                budgets.delete(Params.form(request.body()), sink);
+                budgets.delete(form, sink);
             } else if (sub.equals("/findings") && get) {
                 Reply.html(sink, 200, Html.page("findings", "Waste findings", findings.render()));
             } else if (sub.equals("/finding-apply") && (get || post)) {
-                applyFinding(post ? Params.form(request.body()) : params, post, sink);
+                applyFinding(form, post, sink);
             } else if (sub.equals("/keys") && (get || post)) {
-                keys.serve(post ? Params.form(request.body()) : params, post, sink);
+                keys.serve(form, post, sink);
             } else if (sub.equals("/key-revoke") && post) {
-                keys.revoke(Params.form(request.body()), sink);
+                keys.revoke(form, sink);
             } else if (sub.equals("/calls") && get) {
                 Reply.html(sink, 200, Html.page("calls", "Recent calls", calls.render(params)));
             } else if (sub.equals("/reports") && get) {

@@ -150,6 +150,49 @@ class ConsoleHandlerTest {
         assertThat(policy.shards()).isEqualTo(4);
     }
 
+    /**
+     * A hand-written filter with a malformed percent escape ({@code R%D}) used to decode to nothing and be dropped: the
+     * page showed the unfiltered total as if it were team R%D's. It is refused, naming the field.
+     */
+    @Test
+    void handleLocal_spendFilterWithMalformedEscape_answers400NamingTheField() throws IOException {
+        Router console = console(TOKEN);
+
+        Answer answer = call(console, "GET", "/console/?team=R%D", bearer(), "");
+
+        assertThat(answer.status).isEqualTo(400);
+        assertThat(answer.body).contains("Invalid &#39;team&#39;").doesNotContain("data-testid=\"spend-total\"");
+    }
+
+    /**
+     * A form value with a malformed escape used to decode to nothing, which the budget form takes as "keep the stored
+     * value": the change was reported saved while the limit stayed as it was. It is refused, naming the field.
+     */
+    @Test
+    void handleLocal_budgetFormWithMalformedEscape_answers400NamingTheFieldAndKeepsTheBudget() throws IOException {
+        Router console = console(TOKEN);
+        Answer set = putJson(
+                console,
+                "{\"scope\":\"feature:chatbot\",\"period\":\"monthly\",\"limit_usd\":\"100\",\"mode\":\"block\"}");
+        assertThat(set.status).as(set.body).isEqualTo(200);
+
+        Answer changed = call(
+                console,
+                "POST",
+                "/console/budgets",
+                bearer(),
+                "scope=feature%3Achatbot&period=monthly&limit_usd=15%G0&mode=alert");
+
+        assertThat(changed.status).as(changed.body).isEqualTo(400);
+        assertThat(changed.body).contains("Invalid &#39;limit_usd&#39;");
+        var policy = runtime.budgetStores()
+                .policies()
+                .find("feature:chatbot/monthly")
+                .orElseThrow();
+        assertThat(policy.limitUsd()).isEqualByComparingTo("100");
+        assertThat(policy.mode().label()).isEqualTo("block");
+    }
+
     @Test
     void handleLocal_budgetFormOnABudgetBeingResharded_showsTheApiWarning() throws IOException {
         Router console = console(TOKEN);
