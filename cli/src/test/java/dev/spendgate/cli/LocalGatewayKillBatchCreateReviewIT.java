@@ -44,7 +44,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -119,7 +118,6 @@ class LocalGatewayKillBatchCreateReviewIT {
         upstream.close();
     }
 
-    @Disabled("DEFECT R27F-2: a batch created as the gateway is killed is billed but never recorded or budgeted")
     @Test
     void sigkillAfterTheProviderCreatedTheBatch_restartStillRecordsAndChargesIt() throws Exception {
         int debugPort = freePort();

@@ -44,9 +44,10 @@ import java.util.UUID;
  * The providers' batch APIs, proxied: OpenAI {@code /v1/files} and {@code /v1/batches}, Anthropic
  * {@code /v1/messages/batches}. Every route needs a Spendgate key, and a key sees only its own batches and files
  * ({@link BatchOwners}: another's are 404, lists are filtered). Creating a batch is admitted against the worst case
- * of its requests at the batch tier and stores its creator (key and {@code X-Cost-*} attribution); fetching its results
- * ({@code /v1/files/{output_file_id}/content}, {@code /v1/messages/batches/{id}/results}) records one usage record per
- * result line, once ({@link BatchResults}). Everything else is relayed as the provider answers.
+ * of its requests at the batch tier and stores its creator (key and {@code X-Cost-*} attribution), the create written
+ * beforehand to {@link PendingBatchCreates} so that a batch created as the gateway dies is still adopted; fetching its
+ * results ({@code /v1/files/{output_file_id}/content}, {@code /v1/messages/batches/{id}/results}) records one usage
+ * record per result line, once ({@link BatchResults}). Everything else is relayed as the provider answers.
  */
 public final class BatchApi {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,6 +71,7 @@ public final class BatchApi {
     private final KeyCheck keys;
     private final ProviderRouter providers;
     private final BatchStore store;
+    private final PendingBatchCreates pending;
     private final BatchOwners owners;
     private final BatchInputs inputs;
     private final BatchResults results;
@@ -101,6 +103,9 @@ public final class BatchApi {
         this.keys = new KeyCheck(keys);
         this.providers = Objects.requireNonNull(providers, "providers");
         this.store = new BatchStore(store);
+        // a create may await its answer for the connect timeout and the upstream timeout
+        this.pending = new PendingBatchCreates(
+                store, this.store, Duration.ofSeconds(10).plus(upstreamTimeout));
         this.owners = new BatchOwners(this.store);
         this.inputs = new BatchInputs(estimator);
         this.budgets = Objects.requireNonNull(budgets, "budgets");
@@ -184,7 +189,7 @@ public final class BatchApi {
         }
         Provider p = provider.get();
         String method = x.request.method().toUpperCase(java.util.Locale.ROOT);
-        if (!owners.mayUse(x.route, key.id())) {
+        if (!owners.mayUse(x.route, key.id()) && !adoptAsked(x, p, key)) {
             notFound(x);
             return;
         }
@@ -224,6 +229,38 @@ public final class BatchApi {
             answer = noteBatches(x, answer);
         }
         x.relay(answer);
+    }
+
+    /**
+     * Whether the batch {@code x} names, of no key, is one the caller created while the gateway could not store its
+     * answer (killed, timed out: {@link PendingBatchCreates}); if so it is now the caller's.
+     */
+    private boolean adoptAsked(BatchExchange x, Provider p, ProxyKey key) {
+        BatchRoute.Kind kind = x.route.kind();
+        String id = x.route.id();
+        if (kind != BatchRoute.Kind.OPENAI_BATCH
+                        && kind != BatchRoute.Kind.ANTHROPIC_BATCH
+                        && kind != BatchRoute.Kind.ANTHROPIC_RESULTS
+                || !BatchStore.isValidId(id)
+                || store.creator(id).isPresent()) {
+            return false;
+        }
+        List<PendingBatchCreates.Entry> mine =
+                pending.open().stream().filter(e -> key.id().equals(e.keyId())).toList();
+        if (mine.isEmpty()) {
+            return false;
+        }
+        try {
+            JsonNode b =
+                    fetchJson(p, (p.format() == ApiFormat.ANTHROPIC ? "/v1/messages/batches/" : "/v1/batches/") + id);
+            return !pending.adopt(p, List.of(b), mine).isEmpty();
+        } catch (IOException | RuntimeException e) {
+            Log.warn(
+                    x.requestId,
+                    "batch " + id + " could not be checked against this key's unanswered creates: "
+                            + e.getClass().getSimpleName());
+            return false;
+        }
     }
 
     /** A batch or file of another key, or of none: answered as the provider answers an id it does not know. */
@@ -330,9 +367,16 @@ public final class BatchApi {
                     null);
             return;
         }
+        PendingBatchCreates.Entry entry = null;
         BatchUpstream.Answer answer;
         try {
+            // durable before the create goes out: killed before its creator is stored, the batch is still adopted
+            entry = pending.open(
+                    key.id(), p, attribution, worst, body.path("input_file_id").asText(null), clock.instant());
             answer = forward(x, p);
+        } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+            pending.close(entry); // never reached the provider: nothing was created
+            throw e;
         } finally {
             budgets.settle(decision, BigDecimal.ZERO); // admission only: the results are charged when recorded
         }
@@ -356,6 +400,7 @@ public final class BatchApi {
             }
             answer = noteBatches(x, answer);
         }
+        pending.close(entry); // its creator is stored, or the provider answered an error and created nothing
         x.relay(answer);
     }
 
@@ -393,6 +438,9 @@ public final class BatchApi {
         int checked = 0;
         int ended = 0;
         int added = 0;
+        if (!stopSweeping && goOn.getAsBoolean()) {
+            adoptUnanswered();
+        }
         for (String batchId : store.unsweptBatches()) {
             if (stopSweeping || !goOn.getAsBoolean()) {
                 break;
@@ -437,6 +485,25 @@ public final class BatchApi {
             Log.info(null, "batch sweep: " + added + " result records added for " + ended + " ended batches");
         }
         return new Swept(checked, ended, added);
+    }
+
+    /**
+     * Adopts the batches created while the gateway could not store the create's answer ({@link PendingBatchCreates}),
+     * so this sweep collects them with the others; a create no batch matches for a day is charged its worst case.
+     */
+    private void adoptUnanswered() {
+        try {
+            PendingBatchCreates.Swept s =
+                    pending.sweep(clock.instant(), providers::named, this::fetchJson, results::chargeUnmatchedCreate);
+            if (s.adopted() + s.charged() > 0) {
+                Log.warn(
+                        null,
+                        "batch sweep: " + s.adopted() + " batches adopted from creates whose answer was never stored, "
+                                + s.charged() + " such creates charged their worst case");
+            }
+        } catch (RuntimeException e) {
+            Log.error(null, "batch creates without a stored answer could not be checked; the next sweep will", e);
+        }
     }
 
     /** OpenAI statuses of a batch that ended without running anything billable (its input failed validation). */

@@ -106,7 +106,13 @@ final class BatchResults {
         // results are fetched only once must still count against its budgets. A later fetch that finds the same
         // results unmarked charges them under the same id to the same items (those of the batch's end, kept, not of
         // this fetch, which may fall on another day), and each item takes the id once.
-        boolean charged = charged(creator, cost, chargeId(creator.batchId(), fresh, prefix), completedAt);
+        boolean charged = charged(
+                "batch " + creator.batchId(),
+                creator.keyId(),
+                creator.attribution(),
+                cost,
+                chargeId(creator.batchId(), fresh, prefix),
+                completedAt);
         if (!durable()) {
             // not marked: the next fetch appends them again (readers drop the repeated ids)
             Log.warn(
@@ -150,10 +156,29 @@ final class BatchResults {
     }
 
     /**
-     * Adds the results' cost to every budget of the creator as spend (nothing was reserved for it), in the period of
+     * Charges a batch create no provider batch was found for ({@link PendingBatchCreates}) its worst case, as spend in
+     * the period of {@code at}, once (by the entry's id); nothing when that worst case is unknown. Returns whether
+     * every budget item took it.
+     */
+    boolean chargeUnmatchedCreate(PendingBatchCreates.Entry e, Instant at) {
+        if (e.worstCaseUsd() == null) {
+            return true;
+        }
+        return charged(
+                "batch create " + e.id(), e.keyId(), e.attribution(), e.worstCaseUsd(), "batch-create#" + e.id(), at);
+    }
+
+    /**
+     * Adds {@code cost} to every budget of the creator as spend (nothing was reserved for it), in the period of
      * {@code at}; returns whether every item took it.
      */
-    private boolean charged(BatchStore.Creator creator, BigDecimal cost, String chargeId, Instant at) {
+    private boolean charged(
+            String what,
+            String keyId,
+            dev.spendgate.domain.attribution.Attribution attribution,
+            BigDecimal cost,
+            String chargeId,
+            Instant at) {
         if (cost.signum() == 0) {
             return true;
         }
@@ -162,7 +187,7 @@ final class BatchResults {
         try {
             for (BudgetPolicy stored : policies.list()) {
                 BudgetPolicy policy = stored.inForceAt(now);
-                String value = policy.scope().matchValue(creator.attribution(), creator.keyId());
+                String value = policy.scope().matchValue(attribution, keyId);
                 if (value != null) {
                     items.add(new BudgetDecision.Reservation(
                             policy, value, policy.shardKey(value, now, 0), BigDecimal.ZERO));
@@ -170,14 +195,11 @@ final class BatchResults {
             }
             List<String> failed = items.isEmpty() ? List.of() : budgets.chargeOnce(chargeId, items, cost);
             if (!failed.isEmpty()) {
-                Log.warn(
-                        null,
-                        "could not add batch " + creator.batchId() + " to budget items " + failed
-                                + "; the next fetch will");
+                Log.warn(null, "could not add " + what + " to budget items " + failed + "; the next fetch will");
             }
             return failed.isEmpty();
         } catch (RuntimeException e) {
-            Log.error(null, "could not add batch " + creator.batchId() + " to its budgets", e);
+            Log.error(null, "could not add " + what + " to its budgets", e);
             return false;
         }
     }

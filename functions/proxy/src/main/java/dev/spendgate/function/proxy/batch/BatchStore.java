@@ -20,7 +20,8 @@ import java.util.Set;
  * {@code batches/}: the creator of each batch (key and attribution), the key that uploaded each file, the worst case of
  * each uploaded batch input file,
  * which output file belongs to which batch, when each Message Batch ended, the {@code custom_id}s already recorded
- * for each batch, so results fetched twice are recorded once, and the batches whose results a sweep collected.
+ * for each batch, so results fetched twice are recorded once, and the batches whose results a sweep collected. The
+ * creates forwarded whose answer is not yet stored are {@link PendingBatchCreates}'.
  */
 final class BatchStore {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,8 +78,13 @@ final class BatchStore {
         if (c.lineWorstCaseUsd() != null) {
             n.put("line_worst_case_usd", c.lineWorstCaseUsd().toPlainString());
         }
-        Attribution a = c.attribution();
-        ObjectNode attr = n.putObject("attribution");
+        n.set("attribution", attributionJson(c.attribution()));
+        put(creatorKey(c.batchId()), n);
+    }
+
+    /** A creator's attribution as kept with it (also in a pending create, {@link PendingBatchCreates}). */
+    static ObjectNode attributionJson(Attribution a) {
+        ObjectNode attr = JSON.createObjectNode();
         attr.put("feature", a.feature());
         attr.put("department", a.department());
         attr.put("team", a.team());
@@ -86,25 +92,29 @@ final class BatchStore {
         attr.put("session", a.session());
         attr.put("user", a.user());
         attr.put("run", a.run());
-        put(creatorKey(c.batchId()), n);
+        return attr;
+    }
+
+    /** The attribution {@link #attributionJson} kept. */
+    static Attribution attribution(JsonNode a) {
+        return new Attribution(
+                text(a, "feature"),
+                text(a, "department"),
+                text(a, "team"),
+                text(a, "environment"),
+                text(a, "session"),
+                text(a, "user"),
+                text(a, "run"));
     }
 
     Optional<Creator> creator(String batchId) {
         return read(creatorKey(batchId)).map(n -> {
-            JsonNode a = n.path("attribution");
             return new Creator(
                     n.path("batch_id").asText(),
                     n.path("provider").asText(),
                     n.path("pricing_provider").asText(),
                     text(n, "key_id"),
-                    new Attribution(
-                            text(a, "feature"),
-                            text(a, "department"),
-                            text(a, "team"),
-                            text(a, "environment"),
-                            text(a, "session"),
-                            text(a, "user"),
-                            text(a, "run")),
+                    attribution(n.path("attribution")),
                     Instant.parse(n.path("created_at").asText()),
                     n.hasNonNull("line_worst_case_usd")
                             ? new BigDecimal(n.get("line_worst_case_usd").asText())
