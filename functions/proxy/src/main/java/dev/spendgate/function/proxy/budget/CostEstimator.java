@@ -25,9 +25,9 @@ import java.util.Optional;
  *       its count then, {@link TextTokenMemo}) plus framing tokens per message;
  *       for providers other than OpenAI (tokenizer not public) the text count times {@value
  *       #FOREIGN_TOKENIZER_FACTOR}; on Claude with tools, Anthropic's tool-use system prompt ({@link
- *       ToolUseSystemPrompt}); a Responses call that continues input stored at the provider ({@link StoredInput}:
- *       {@code previous_response_id}, {@code conversation}, a stored {@code prompt}) at least the model's context
- *       window, its worst case unknown (empty) when the window is; all at the full input price (no cache discount);
+ *       ToolUseSystemPrompt}); a call that continues input stored at the provider ({@link StoredInput}: a Responses
+ *       {@code previous_response_id}, {@code conversation}, a stored {@code prompt}; a Gemini chat call's {@code
+ *       google.cached_content}) at least the model's context window, its worst case unknown (empty) when the window is; all at the full input price (no cache discount);
  *   <li>output: the request's cap ({@code max_tokens}, {@code max_completion_tokens}, {@code max_output_tokens},
  *       Bedrock's {@code inferenceConfig.maxTokens}) times {@code n}; with no cap, the model's maximum output
  *       ({@link OutputLimits}), or the configured default for a model not listed there;

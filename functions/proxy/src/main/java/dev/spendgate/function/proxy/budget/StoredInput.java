@@ -3,12 +3,15 @@ package dev.spendgate.function.proxy.budget;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.spendgate.domain.pricing.ContextWindows;
 import dev.spendgate.function.proxy.upstream.Endpoint;
+import dev.spendgate.function.proxy.usage.GoogleOptions;
 
 /**
- * The input an OpenAI Responses call may bill that its body does not hold: a call continuing a stored response
- * ({@code previous_response_id}: "all previous input tokens for responses in the chain are billed as input tokens",
- * OpenAI's conversation-state guide), a conversation ({@code conversation}: its items are prepended to the input) or
- * a stored prompt ({@code prompt.id}: its template is). Gateway-side the stored part has no known size, so the worst
+ * The input a call may bill that its body does not hold, stored at the provider: an OpenAI Responses call continuing a
+ * stored response ({@code previous_response_id}: "all previous input tokens for responses in the chain are billed as
+ * input tokens", OpenAI's conversation-state guide), a conversation ({@code conversation}: its items are prepended to
+ * the input) or a stored prompt ({@code prompt.id}: its template is); a chat call on a Gemini context cache ({@code
+ * google.cached_content}, {@link GoogleOptions}: the cached tokens are billed as part of the prompt, at the cache rate,
+ * and count toward the long-context threshold, ai.google.dev/gemini-api/docs/caching). Gateway-side the stored part has no known size, so the worst
  * case is the model's context window ({@link ContextWindows}); on a model whose window is unknown, the worst case is.
  */
 final class StoredInput {
@@ -25,9 +28,15 @@ final class StoredInput {
         return ContextWindows.tokens(model).orElse(-1);
     }
 
-    /** Whether a Responses body names input stored at the provider. */
+    /** Whether a body names input stored at the provider. */
     static boolean continuesStoredInput(Endpoint endpoint, JsonNode body) {
-        if (endpoint != Endpoint.RESPONSES || body == null) {
+        if (body == null) {
+            return false;
+        }
+        if (endpoint == Endpoint.CHAT_COMPLETIONS) {
+            return present(GoogleOptions.get(body, "cached_content"));
+        }
+        if (endpoint != Endpoint.RESPONSES) {
             return false;
         }
         return present(body.get("previous_response_id"))
@@ -37,6 +46,7 @@ final class StoredInput {
 
     private static boolean present(JsonNode value) {
         return value != null
+                && !value.isMissingNode()
                 && !value.isNull()
                 && !(value.isTextual() && value.asText().isBlank());
     }

@@ -33,6 +33,7 @@ public final class Price {
     private final CostEstimator estimator;
     private final Set<String> unpricedWarned = ConcurrentHashMap.newKeySet();
     private final StoredChains chains = new StoredChains();
+    private final GeminiCaches caches = new GeminiCaches();
 
     /**
      * @param estimator counts what a cut call's body bills (the budgets' worst-case rules), so an estimate counts the
@@ -68,6 +69,9 @@ public final class Price {
                         ctx.body() != null && WebSearchTools.preview(ctx.api().estimateAs(), ctx.body()));
         if (tracked.complete()) {
             chains.remember(tracked.responseId(), tokens);
+            if (ctx.api().estimateAs() == Endpoint.CHAT_COMPLETIONS) {
+                caches.remember(ctx.body(), tokens);
+            }
         }
         CallPricer.Priced priced = CallPricer.create(pricing)
                 .price(new CallPricer.Call(
@@ -141,7 +145,8 @@ public final class Price {
     /**
      * Counts what the provider did not report: the output streamed, and every billed input of the body unless input was
      * reported, with the stored chain a Responses call continues when this gateway priced its previous response
-     * ({@link StoredChains}). A model that reasons before it answers bills reasoning tokens it never streams, as many as the request
+     * ({@link StoredChains}), and the Gemini context cache a chat call names when this gateway priced a call on it
+     * ({@link GeminiCaches}). A model that reasons before it answers bills reasoning tokens it never streams, as many as the request
      * let it: such a call's output is estimated at the most it could bill (the worst case its budgets reserved).
      */
     private TokenUsage estimate(CallContext ctx, String modelServed, TrackedUsage tracked) {
@@ -168,10 +173,14 @@ public final class Price {
                     Math.max(partial.codeInterpreterCalls(), tracked.codeInterpreterCallsSeen()));
         }
         long input = estimator.billedInputTokens(ctx.provider().pricingProvider(), model, ctx.prompt(), ctx.body());
+        long cached = 0;
         if (ctx.api().estimateAs() == Endpoint.RESPONSES) {
             input += chains.carriedInto(ctx.body()).orElse(0);
+        } else if (ctx.api().estimateAs() == Endpoint.CHAT_COMPLETIONS) {
+            cached = caches.cachedInto(ctx.body()).orElse(0); // billed as prompt, at the cache rate
+            input += cached;
         }
-        return new TokenUsage(input, 0, 0, 0, output, 0)
+        return new TokenUsage(input, cached, 0, 0, output, 0)
                 .withWebSearches(tracked.webSearchesSeen())
                 .withImageGenerations(tracked.imageGenerationsSeen())
                 .withFileSearches(tracked.fileSearchesSeen())

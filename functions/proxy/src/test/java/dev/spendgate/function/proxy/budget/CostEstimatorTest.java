@@ -223,6 +223,33 @@ class CostEstimatorTest {
                 .isZero();
     }
 
+    /**
+     * A Gemini chat call on a context cache ({@code cached_content}, under {@code extra_body.google} as Google documents
+     * it, or top-level {@code google} as an OpenAI SDK merges {@code extra_body}) bills the cached tokens as input: the
+     * worst case holds the model's context window (Gemini 2.5: 1,048,576 tokens); a body without one counts itself.
+     */
+    @Test
+    void geminiChatOnAContextCache_reservesTheContextWindow_inEitherWireForm() throws Exception {
+        String ask =
+                "\"model\":\"gemini-2.5-pro\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"Go.\"}]";
+        String cache = "{\"cached_content\":\"cachedContents/abc123\"}";
+        for (String body : new String[] {
+            "{" + ask + ",\"extra_body\":{\"google\":" + cache + "}}", "{" + ask + ",\"google\":" + cache + "}"
+        }) {
+            assertThat(chat("gemini-2.5-pro", body).inputTokens()).as(body).isEqualTo(1_048_576);
+        }
+        assertThat(chat("gemini-2.5-pro", "{" + ask + ",\"google\":{\"cached_content\":\"\"}}")
+                        .inputTokens())
+                .isLessThan(100);
+        assertThat(chat("gemini-2.5-pro", "{" + ask + "}").inputTokens()).isLessThan(100);
+    }
+
+    private TokenUsage chat(String model, String body) throws Exception {
+        JsonNode json = JSON.readTree(body);
+        return estimator.worstCase(
+                "gemini", model, Endpoint.CHAT_COMPLETIONS, PromptText.of(Endpoint.CHAT_COMPLETIONS, json), json);
+    }
+
     private TokenUsage responses(String model, String body) throws Exception {
         JsonNode json = JSON.readTree(body);
         return estimator.worstCase("openai", model, Endpoint.RESPONSES, PromptText.of(Endpoint.RESPONSES, json), json);
