@@ -19,6 +19,10 @@ import java.nio.charset.StandardCharsets;
  * running usage in every chunk: a stream cut before its end keeps that usage as partial (its input stands, its output
  * is estimated), as Anthropic's {@code message_start} counts are kept.
  *
+ * <p>A stream cut before its usage is estimated from the text it streamed: {@code content}, {@code refusal}, tool-call
+ * arguments and the reasoning a provider streams beside the answer ({@code reasoning_content}, or {@code reasoning} as
+ * Groq and OpenRouter send it), which it bills as output.
+ *
  * <p>A stream whose only content is an error chunk ({@code data: {"error": {...}}}) before any chunk, text or usage
  * served nothing: it is reported as {@link TrackedUsage#unserved} under the error's type; an error after content is
  * estimated under that name rather than {@code usage_missing}.
@@ -100,7 +104,8 @@ final class OpenAiChatUsageTracker extends UsageTracker {
         for (JsonNode choice : delta.path("choices")) {
             JsonNode d = choice.path("delta");
             appendText(d.get("content"), text);
-            appendText(d.get("reasoning_content"), text);
+            appendText(d.get("reasoning_content"), text); // DeepSeek, vLLM
+            appendText(d.get("reasoning"), text); // Groq's default reasoning_format, OpenRouter, newer vLLM
             appendText(d.get("refusal"), text);
             for (JsonNode call : d.path("tool_calls")) {
                 appendText(call.path("function").get("arguments"), text);
