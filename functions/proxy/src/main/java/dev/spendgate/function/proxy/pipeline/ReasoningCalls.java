@@ -1,13 +1,15 @@
 package dev.spendgate.function.proxy.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.spendgate.function.proxy.usage.GoogleOptions;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
  * Which calls bill reasoning tokens they never stream: OpenAI's o-series and GPT-5 reasoning models and the Gemini
- * models that think by default (unless the request turns reasoning off), any request asking for a reasoning effort,
+ * models that think by default (unless the request turns reasoning off), any request asking for a reasoning effort or,
+ * through Gemini's own {@code thinking_config} ({@link #geminiThinking}), a thinking budget or level,
  * Anthropic extended thinking (its streamed thinking is a summary; the full thinking is billed) and Amazon Nova 2
  * extended thinking ({@code reasoningConfig}: its reasoning is redacted, and billed). When such a call's usage never arrives, the visible
  * text says nothing about what it billed.
@@ -33,9 +35,19 @@ final class ReasoningCalls {
                     "^(?:[a-z0-9-]+[/.])?(?:o[134](?:-.*)?|gpt-5(?:-(?!chat).*)?|gpt-5\\.\\d+-(?:pro|codex).*)$"),
             Pattern.compile("^(?:[a-z0-9-]+[/.])?gemini-(?:2\\.5-pro|2\\.5-flash(?!-lite|-image)|3(?:\\.\\d+)?-).*$"));
 
+    /**
+     * The Gemini models whose thinking a {@code thinking_budget} of 0 turns off (ai.google.dev/gemini-api/docs/thinking:
+     * 2.5 Flash and 2.5 Flash-Lite; 2.5 Pro and the Gemini 3 models cannot turn thinking off).
+     */
+    private static final Pattern THINKING_CAN_BE_OFF = Pattern.compile("^(?:[a-z0-9-]+[/.])?gemini-2\\.5-flash.*$");
+
     private ReasoningCalls() {}
 
     static boolean reasonsUnseen(String model, JsonNode body) {
+        Boolean gemini = geminiThinking(model, body);
+        if (gemini != null) {
+            return gemini;
+        }
         if (body != null) {
             String effort = body.path("reasoning_effort")
                     .asText(body.path("reasoning").path("effort").asText(""));
@@ -66,5 +78,38 @@ final class ReasoningCalls {
         }
         String id = model.toLowerCase(Locale.ROOT);
         return REASONS_BY_DEFAULT.stream().anyMatch(p -> p.matcher(id).matches());
+    }
+
+    /**
+     * What Gemini's {@code thinking_config} ({@link GoogleOptions}: {@code extra_body.google} or a top-level {@code
+     * google}, ai.google.dev/gemini-api/docs/openai) says, or null when the request sets none: a {@code
+     * thinking_budget} of 0 turns thinking off where the model allows it ({@link #THINKING_CAN_BE_OFF}); any other
+     * budget ({@code -1}: dynamic) or a {@code thinking_level} (even {@code minimal}, which does not guarantee no
+     * thinking) makes the model think, 2.5 Flash-Lite included. Thoughts shown with {@code include_thoughts} are
+     * summaries, and Google bills "the full thought tokens the model needs to generate to create a summary" (its
+     * thinking guide, "Pricing"): the streamed text does not count them, so such a call still reasons unseen.
+     */
+    static Boolean geminiThinking(String model, JsonNode body) {
+        JsonNode config = GoogleOptions.get(body, "thinking_config");
+        if (!config.isObject()) {
+            return null;
+        }
+        JsonNode budget = config.has("thinking_budget") ? config.get("thinking_budget") : config.get("thinkingBudget");
+        if (budget != null && budget.isNumber()) {
+            if (budget.asLong() != 0) {
+                return true;
+            }
+            // a budget of 0 on a model that cannot turn thinking off: its default (it thinks) stands
+            boolean off = model != null
+                    && THINKING_CAN_BE_OFF
+                            .matcher(model.toLowerCase(Locale.ROOT))
+                            .matches();
+            return off ? Boolean.FALSE : null;
+        }
+        JsonNode level = config.has("thinking_level") ? config.get("thinking_level") : config.get("thinkingLevel");
+        if (level != null && level.isTextual() && !level.asText().isBlank()) {
+            return true;
+        }
+        return null;
     }
 }

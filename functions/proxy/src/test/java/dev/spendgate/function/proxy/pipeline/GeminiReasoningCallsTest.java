@@ -28,4 +28,47 @@ class GeminiReasoningCallsTest {
         assertThat(ReasoningCalls.reasonsUnseen("gemini-2.5-flash-lite", plain)).isFalse();
         assertThat(ReasoningCalls.reasonsUnseen("gemini-2.0-flash", plain)).isFalse();
     }
+
+    /**
+     * Gemini's own {@code thinking_config} (under {@code extra_body.google} as Google documents it, or a top-level
+     * {@code google} as an OpenAI SDK sends {@code extra_body}): a budget of 0 turns thinking off on 2.5 Flash and
+     * Flash-Lite but not on 2.5 Pro, which cannot; any other budget or a level turns it on; shown thoughts are summaries.
+     */
+    @Test
+    void reasonsUnseen_followsGeminisThinkingConfig_inEitherWireForm() throws Exception {
+        for (String form : new String[] {
+            "{\"extra_body\":{\"google\":{\"thinking_config\":%s}}}", "{\"google\":{\"thinking_config\":%s}}"
+        }) {
+            assertThat(ReasoningCalls.reasonsUnseen("gemini-2.5-flash", config(form, "{\"thinking_budget\":0}")))
+                    .as(form)
+                    .isFalse();
+            assertThat(ReasoningCalls.reasonsUnseen("gemini-2.5-flash-lite", config(form, "{\"thinking_budget\":0}")))
+                    .isFalse();
+            assertThat(ReasoningCalls.reasonsUnseen(
+                            "gemini-2.5-flash-lite", config(form, "{\"thinking_budget\":4096}")))
+                    .as(form)
+                    .isTrue();
+            assertThat(ReasoningCalls.reasonsUnseen("gemini-2.5-flash-lite", config(form, "{\"thinking_budget\":-1}")))
+                    .isTrue();
+            assertThat(ReasoningCalls.reasonsUnseen(
+                            "gemini-2.5-flash-lite",
+                            config(form, "{\"thinking_budget\":1024,\"include_thoughts\":true}")))
+                    .as("thought summaries shown: the full thinking is billed")
+                    .isTrue();
+            assertThat(ReasoningCalls.reasonsUnseen("gemini-2.5-pro", config(form, "{\"thinking_budget\":0}")))
+                    .as("2.5 Pro cannot turn thinking off")
+                    .isTrue();
+            assertThat(ReasoningCalls.reasonsUnseen(
+                            "gemini-3-flash-preview", config(form, "{\"thinking_level\":\"minimal\"}")))
+                    .isTrue();
+            assertThat(ReasoningCalls.reasonsUnseen(
+                            "gemini-2.5-flash-lite", config(form, "{\"include_thoughts\":false}")))
+                    .as("no budget or level: the model's default")
+                    .isFalse();
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode config(String form, String thinkingConfig) throws Exception {
+        return JSON.readTree(form.formatted(thinkingConfig));
+    }
 }
