@@ -18,8 +18,8 @@ import java.util.Set;
  * <ul>
  *   <li>image: the model's bound per image ({@link ImageTokens}: OpenAI 3,800, gpt-4o-mini 48,200, Claude 1,600
  *       before Opus 4.7 and 4,784 from it, 3,800 elsewhere);
- *   <li>audio: one token per {@value #AUDIO_BYTES_PER_TOKEN} bytes of decoded audio (at least 1 KB per second for any
- *       speech codec, against about 10 audio tokens per second billed);
+ *   <li>audio: by its decoded size, at most the tokens a second the provider bills for the leanest speech codec
+ *       ({@link AudioTokens}: on Gemini one token per 20 bytes, elsewhere one per 50);
  *   <li>document (PDF or other file): {@value #PAGE_TOKENS} tokens per page found in the file, and at least one token
  *       per {@value #DOCUMENT_BYTES_PER_TOKEN} decoded bytes; a document sent by reference (a URL, {@code s3://} or
  *       {@code gs://} location, or a file id) counts the largest document the provider takes: Anthropic and OpenAI
@@ -29,7 +29,6 @@ import java.util.Set;
  * </ul>
  */
 final class BilledInput {
-    static final long AUDIO_BYTES_PER_TOKEN = 50;
     static final long PAGE_TOKENS = 3_000;
     static final long DOCUMENT_BYTES_PER_TOKEN = 2;
     /** Pages of the longest PDF Anthropic (PDF support guide) and OpenAI (file inputs guide) read in a request. */
@@ -238,7 +237,7 @@ final class BilledInput {
         long decoded = text.length() * 3L / 4;
         return switch (kind) {
             case IMAGE -> imageTokens();
-            case AUDIO -> Math.max(1, decoded / AUDIO_BYTES_PER_TOKEN);
+            case AUDIO -> AudioTokens.of(decoded, model, pricingProvider);
             case DOCUMENT -> Math.max(PAGE_TOKENS * pages(text), Math.max(1, decoded / DOCUMENT_BYTES_PER_TOKEN));
         };
     }

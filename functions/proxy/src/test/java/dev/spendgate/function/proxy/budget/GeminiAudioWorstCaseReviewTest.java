@@ -8,7 +8,6 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.PromptText;
 import java.util.Base64;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +24,6 @@ class GeminiAudioWorstCaseReviewTest {
     private final CostEstimator estimator = new CostEstimator(PricingCatalog.bundled(), 4096);
 
     @Test
-    @Disabled("DEFECT R27A-4: a minute of 8 kbit/s MP3 on Gemini is reserved as 1,200 input tokens; Gemini bills 1,920")
     void aMinuteOfLeanAudioOnGemini_isReservedAtGeminisThirtyTwoTokensASecond() throws Exception {
         // 60 s at 8 kbit/s: 60,000 bytes of MP3
         String audio = Base64.getEncoder().encodeToString(new byte[60_000]);
