@@ -41,6 +41,14 @@ final class ReasoningCalls {
      */
     private static final Pattern THINKING_CAN_BE_OFF = Pattern.compile("^(?:[a-z0-9-]+[/.])?gemini-2\\.5-flash.*$");
 
+    /**
+     * Models that always reason and whose hosts stream the reasoning beside the answer unless the request hides it:
+     * OpenAI's gpt-oss (its reasoning effort is low, medium or high, never none; Groq sends it in {@code reasoning} by
+     * default, console.groq.com/docs/reasoning, as OpenRouter and vLLM do). Shown, it is counted as streamed text;
+     * hidden, it is billed unseen.
+     */
+    private static final Pattern REASONS_SHOWN_UNLESS_HIDDEN = Pattern.compile("^(?:[a-z0-9-]+[/.])?gpt-oss-.*$");
+
     private ReasoningCalls() {}
 
     static boolean reasonsUnseen(String model, JsonNode body) {
@@ -77,7 +85,19 @@ final class ReasoningCalls {
             return false;
         }
         String id = model.toLowerCase(Locale.ROOT);
+        if (REASONS_SHOWN_UNLESS_HIDDEN.matcher(id).matches()) {
+            return hidesReasoning(body);
+        }
         return REASONS_BY_DEFAULT.stream().anyMatch(p -> p.matcher(id).matches());
+    }
+
+    /** Whether the request asks the host not to stream the reasoning: Groq's {@code include_reasoning: false} or
+     * {@code reasoning_format: "hidden"}. */
+    private static boolean hidesReasoning(JsonNode body) {
+        return body != null
+                && (body.path("include_reasoning").isBoolean()
+                                && !body.path("include_reasoning").asBoolean()
+                        || "hidden".equals(body.path("reasoning_format").asText("")));
     }
 
     /**
