@@ -7,8 +7,11 @@ import dev.spendgate.domain.reconcile.BillSource;
 import dev.spendgate.domain.reconcile.ProviderBill;
 import dev.spendgate.domain.reconcile.Reconciler;
 import dev.spendgate.domain.reconcile.Reconciliation;
+import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.store.ObjectStore;
+import dev.spendgate.domain.usage.CostCheck;
+import dev.spendgate.domain.usage.UsageSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -28,13 +31,16 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * One scheduled reconciliation: fetches the providers that have an admin key, reads the AWS export objects under a
  * prefix, compares them with the metered month to date, writes {@code reconciliation/YYYY-MM.csv} and the imported
  * bill lines ({@link StoredBills}, {@code reconciliation/bills/YYYY-MM/<provider>.json}, read by the monthly report),
  * and sends one notice when a provider's unexplained difference passes the threshold. Providers without a key are
- * skipped.
+ * skipped. Records whose cost the monthly report quarantines ({@link CostCheck} against the catalog) are left out of
+ * the metered side, as {@code spendgate reconcile} leaves them out; their count is stated in the CSV's {@code total}
+ * row, the notice and {@link Result#leftOut()}.
  */
 public final class ReconcileRun {
     /** Where each provider's admin API lives (the public endpoints, or a local server in tests). */
@@ -42,8 +48,14 @@ public final class ReconcileRun {
         public static final Endpoints PUBLIC = new Endpoints(AdminApiClient.OPENAI, AdminApiClient.ANTHROPIC);
     }
 
-    /** What a run did. */
-    public record Result(Reconciliation reconciliation, String csvKey, List<String> skipped, boolean alarmed) {}
+    /**
+     * What a run did.
+     *
+     * @param leftOut the records left out of the metered side as the monthly report quarantines them, in a sentence
+     *     ("1 records with a cost above the model's maximum for its tokens"); empty when none were
+     */
+    public record Result(
+            Reconciliation reconciliation, String csvKey, List<String> skipped, boolean alarmed, String leftOut) {}
 
     private final MonthlyUsageSource metered;
     private final ObjectStore reports;
@@ -54,6 +66,7 @@ public final class ReconcileRun {
     private final Endpoints endpoints;
     private final AlertSink alerts;
     private final Reconciler reconciler;
+    private final CostCheck check;
     private final MetricSink metrics;
     private final Clock clock;
 
@@ -84,6 +97,7 @@ public final class ReconcileRun {
         this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
         this.alerts = alerts;
         this.reconciler = Reconciler.create(catalog, thresholdPercent);
+        this.check = CostCheck.against(catalog);
         this.metrics = null;
         this.clock = Clock.systemUTC();
     }
@@ -98,6 +112,7 @@ public final class ReconcileRun {
         this.endpoints = base.endpoints;
         this.alerts = base.alerts;
         this.reconciler = base.reconciler;
+        this.check = base.check;
         this.metrics = metrics;
         this.clock = Objects.requireNonNull(clock, "clock");
     }
@@ -142,14 +157,17 @@ public final class ReconcileRun {
         } else {
             skipped.add("aws: no export bucket configured");
         }
-        Reconciliation r = reconciler.reconcile(metered.load(month, Set.of(), Set.of()), through, bills);
+        // records the monthly report quarantines are left out here too, as spendgate reconcile leaves them out
+        MonthlyUsage usage = metered.load(month, Set.of(), Set.of(), rec -> {}, check);
+        String leftOut = leftOut(usage);
+        Reconciliation r = reconciler.reconcile(usage, through, bills);
         Map<BillSource, String> origins = new EnumMap<>(BillSource.class);
         bills.forEach(b -> origins.put(b.source(), b.origin()));
         // the month's bill lines, so the monthly report reconciles against the same data in AWS
         Instant now = clock.instant();
         bills.forEach(b -> StoredBills.write(reports, month, through, now, b));
         String key = "reconciliation/" + month + ".csv";
-        reports.put(key, ReconciliationCsv.write(r, origins).getBytes(StandardCharsets.UTF_8));
+        reports.put(key, ReconciliationCsv.write(r, origins, leftOut).getBytes(StandardCharsets.UTF_8));
         if (metrics != null && !r.totals().isEmpty()) {
             metrics.publish(METRIC_NAMESPACE, datapoints(r, now));
         }
@@ -161,10 +179,26 @@ public final class ReconcileRun {
             alerts.send(new AlertSink.Notice(
                     "Spendgate: provider bills differ from metered cost (" + month + ")",
                     String.join("\n", alarms) + "\nDetails: " + key
-                            + (r.warnings().isEmpty() ? "" : "\nWarnings:\n" + String.join("\n", r.warnings())),
+                            + (r.warnings().isEmpty() ? "" : "\nWarnings:\n" + String.join("\n", r.warnings()))
+                            + (leftOut.isEmpty() ? "" : "\n" + leftOutSentence(leftOut)),
                     attributes));
         }
-        return new Result(r, key, skipped, !alarms.isEmpty());
+        return new Result(r, key, skipped, !alarms.isEmpty(), leftOut);
+    }
+
+    /** The quarantined records of {@code usage} by reason, in a sentence; empty when none. */
+    static String leftOut(MonthlyUsage usage) {
+        if (usage.quality().quarantinedCount() == 0) {
+            return "";
+        }
+        return UsageSummary.quarantinedSentenceByReason(usage.quality().quarantined().entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+    }
+
+    /** The sentence the CSV and the notice state left-out records in. */
+    static String leftOutSentence(String leftOut) {
+        return "Left out: " + leftOut + ", in no metered figure, as the monthly report quarantines them.";
     }
 
     static List<MetricSink.Datapoint> datapoints(Reconciliation r, Instant at) {

@@ -59,6 +59,15 @@ public final class ReconciliationCsv {
 
     /** The file's text; {@code origins} names where each provider's figures came from. */
     public static String write(Reconciliation r, Map<BillSource, String> origins) {
+        return write(r, origins, "");
+    }
+
+    /**
+     * As {@link #write(Reconciliation, Map)}, the {@code total} row's {@code data_quality} also naming the records
+     * left out of the metered side as the monthly report quarantines them ({@code leftOut}, a sentence of counts by
+     * reason; empty for none).
+     */
+    public static String write(Reconciliation r, Map<BillSource, String> origins, String leftOut) {
         StringWriter out = new StringWriter();
         try (CSVPrinter csv = CSVFormat.RFC4180
                 .builder()
@@ -110,7 +119,15 @@ public final class ReconciliationCsv {
                 unexplainedAbs = unexplainedAbs.add(t.unexplainedAbsUsd());
             }
             csv.printRecord(totalRow(
-                    "total", "", billed, metered, "", parts, r.month() + " through " + r.through(), unexplainedAbs));
+                    "total",
+                    "",
+                    billed,
+                    metered,
+                    "",
+                    parts,
+                    r.month() + " through " + r.through()
+                            + (leftOut.isEmpty() ? "" : "; " + ReconcileRun.leftOutSentence(leftOut)),
+                    unexplainedAbs));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -25,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,7 +55,6 @@ class ReconcileJobQuarantineReviewTest {
                 .build();
     }
 
-    @Disabled("DEFECT R27B-3: the AWS reconcile job meters quarantined records and alarms on $1,000,000")
     @Test
     void job_recordTheReportQuarantines_isLeftOutOfTheMeteredSide() throws Exception {
         ModelPrice sonnet = BillImportTest.CATALOG.find("bedrock", MODEL).orElseThrow();

@@ -102,6 +102,7 @@ public final class ReconcileRunnerHandler implements RequestHandler<Map<String, 
         out.put("alarmed", r.alarmed());
         out.put("skipped", r.skipped());
         out.put("warnings", r.reconciliation().warnings());
+        out.put("left_out", r.leftOut());
         return out;
     }
 
