@@ -31,9 +31,19 @@ import java.util.Optional;
  * notifies the alert topic when a provider's unexplained difference passes {@code SPENDGATE_RECONCILE_THRESHOLD_PCT}
  * (default 2). The month's metered usage is Athena's sum when {@code SPENDGATE_ATHENA_DATABASE} is set (as the report
  * function's), else read from the usage log. The input may name
- * {@code month} ("2026-11") to re-run a whole month.
+ * {@code month} ("2026-11") to re-run a whole month. The scheduled run on the 2nd ({@link #MONTHLY_REPORT_DAY}), the
+ * last before the monthly report ({@code ScheduledJobs}: the 2nd at 06:00 UTC), also re-runs the whole previous month
+ * (CSV, stored bills, metrics, notice), so the report reconciles against the bill as delivered by then (an AWS export
+ * refreshed or finalised after the 1st's 05:00 run), not as it stood at that run; its result is under
+ * {@code previous_month}.
  */
 public final class ReconcileRunnerHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    /**
+     * The day of the month the stack runs the monthly report (at 06:00 UTC, after this job's 05:00 run); runs from the
+     * 2nd through this day also reconcile the previous month in full.
+     */
+    static final int MONTHLY_REPORT_DAY = 2;
+
     private final ReconcileRun run;
     private final Clock clock;
 
@@ -89,11 +99,26 @@ public final class ReconcileRunnerHandler implements RequestHandler<Map<String, 
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
-        LocalDate yesterday = LocalDate.now(clock.withZone(ZoneOffset.UTC)).minusDays(1);
+        LocalDate today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
+        LocalDate yesterday = today.minusDays(1);
         Object m = input == null ? null : input.get("month");
         YearMonth month = m == null ? YearMonth.from(yesterday) : YearMonth.parse(m.toString());
         LocalDate through = m == null ? yesterday : month.atEndOfMonth();
-        ReconcileRun.Result r = run.run(month, through);
+        Map<String, Object> previousMonth = null;
+        if (m == null && today.getDayOfMonth() > 1 && today.getDayOfMonth() <= MONTHLY_REPORT_DAY) {
+            // the month to date is the new month: import the previous month's bill once more before the report reads
+            // it, an export delivered after the 1st's run included (first: it is the month the report is about)
+            YearMonth previous = month.minusMonths(1);
+            previousMonth = result(previous, run.run(previous, previous.atEndOfMonth()));
+        }
+        Map<String, Object> out = result(month, run.run(month, through));
+        if (previousMonth != null) {
+            out.put("previous_month", previousMonth);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> result(YearMonth month, ReconcileRun.Result r) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("month", month.toString());
         out.put("through", r.reconciliation().through().toString());

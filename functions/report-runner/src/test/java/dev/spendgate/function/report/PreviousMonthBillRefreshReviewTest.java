@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +40,6 @@ class PreviousMonthBillRefreshReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R27B-4: November's bill is imported last on Dec 1 05:00; the Dec 2 report never sees a later one")
     @Test
     void report_onTheSecond_reconcilesThePreviousMonthWithTheExportDeliveredOnTheFirst() throws Exception {
         FileSystemObjectStore data = new FileSystemObjectStore(dir.resolve("data"));
