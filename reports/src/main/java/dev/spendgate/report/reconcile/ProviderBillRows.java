@@ -176,8 +176,9 @@ public final class ProviderBillRows {
 
     /**
      * One line per provider for the board report: "matched within X %" when the unexplained share is within the
-     * threshold, else the unexplained amount; plus what was billed but not metered. A provider without a bill is
-     * stated as "no bill data", never left out.
+     * threshold, else the unexplained amount; plus what was billed but not metered, and the compared days the bill has
+     * no cost data for with the metered cost on them that was not compared (so a bill of one day never reads as a
+     * match through the month's end). A provider without a bill is stated as "no bill data", never left out.
      */
     public static List<String> status(Reconciliation r) {
         return status(r, Map.of());
@@ -205,9 +206,25 @@ public final class ProviderBillRows {
             BigDecimal unmetered = t.neverMeteredUsd().add(t.notSeenUsd());
             out.add(head + ", " + verdict
                     + (unmetered.signum() != 0 ? "; " + Money.usd(unmetered) + " not metered by the gateway" : "")
-                    + " (through " + r.through() + ")");
+                    + " (through " + r.through() + ")"
+                    + withoutCostData(r, t));
         }
         return out;
+    }
+
+    /**
+     * "; no provider data for 2026-11-02..2026-11-30: $0.99 metered on those days not compared", or empty when the
+     * bill covers every compared day.
+     */
+    private static String withoutCostData(Reconciliation r, Reconciliation.Totals t) {
+        String days = r.daysWithoutCostDataText(t.source());
+        if (days.isEmpty()) {
+            return "";
+        }
+        return "; no provider data for " + days
+                + (t.meteredWithoutProviderDataUsd().signum() != 0
+                        ? ": " + Money.usd(t.meteredWithoutProviderDataUsd()) + " metered on those days not compared"
+                        : "");
     }
 
     /** The status line of a provider without a bill. */

@@ -159,8 +159,9 @@ class ReportRunnerProviderBillsTest {
                 .containsExactly(
                         "openai: no bill data (" + ReportRunnerHandler.NOT_STORED + ")",
                         "anthropic: no bill data (" + ReportRunnerHandler.NOT_STORED + ")",
+                        // the CUR sample covers 1 and 2 November; nothing was metered on the days it lacks
                         "aws: $2.79 billed, matched within 0.0 %; $1.77 not metered by the gateway (through"
-                                + " 2026-11-30)");
+                                + " 2026-11-30); no provider data for 2026-11-03..2026-11-30");
         assertThat(pdfText())
                 .contains("Total with provider bills: $2.79 = $1.02 metered by the gateway + $1.77 billed by"
                         + " providers beyond it")

@@ -85,6 +85,7 @@ public final class Reconciler {
         List<ReconciliationLine> lines = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         Map<BillSource, Reconciliation.Totals> totals = new EnumMap<>(BillSource.class);
+        Map<BillSource, List<LocalDate>> withoutCostData = new EnumMap<>(BillSource.class);
         Map<BillSource, ProviderBill> bySource = new EnumMap<>(BillSource.class);
         for (ProviderBill bill : bills) {
             if (bySource.put(bill.source(), bill) != null) {
@@ -99,6 +100,7 @@ public final class Reconciler {
             List<LocalDate> missing = first.datesUntil(through.plusDays(1))
                     .filter(d -> !bill.costDays().contains(d))
                     .toList();
+            withoutCostData.put(bill.source(), missing);
             if (!missing.isEmpty()) {
                 warnings.add(bill.source().id() + ": the cost data has no day " + ranges(missing)
                         + "; metered cost on those days is shown as no_provider_data and left out of the difference");
@@ -138,7 +140,7 @@ public final class Reconciler {
                 .thenComparing(ReconciliationLine::day)
                 .thenComparing(l -> l.model() == null ? "" : l.model())
                 .thenComparing(ReconciliationLine::item));
-        return new Reconciliation(metered.month(), through, lines, totals, warnings, thresholdPercent);
+        return new Reconciliation(metered.month(), through, lines, totals, warnings, thresholdPercent, withoutCostData);
     }
 
     /**

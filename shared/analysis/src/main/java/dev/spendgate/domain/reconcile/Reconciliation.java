@@ -14,6 +14,8 @@ import java.util.Objects;
  *
  * @param through the last day compared (inclusive): the month's last day, or yesterday for a month-to-date run
  * @param thresholdPercent the unexplained share of a provider's bill above which {@link #alarms()} names it
+ * @param daysWithoutCostData per provider, the compared days its bill has no cost data for (in order; a provider with
+ *     every day is absent): metered cost on them is {@link Explanation#NO_PROVIDER_DATA} and not compared
  */
 public record Reconciliation(
         YearMonth month,
@@ -21,13 +23,40 @@ public record Reconciliation(
         List<ReconciliationLine> lines,
         Map<BillSource, Totals> totals,
         List<String> warnings,
-        BigDecimal thresholdPercent) {
+        BigDecimal thresholdPercent,
+        Map<BillSource, List<LocalDate>> daysWithoutCostData) {
 
     public Reconciliation {
         Objects.requireNonNull(month, "month");
         lines = List.copyOf(lines);
         totals = Map.copyOf(totals);
         warnings = List.copyOf(warnings);
+        Map<BillSource, List<LocalDate>> days = new java.util.EnumMap<>(BillSource.class);
+        daysWithoutCostData.forEach((s, d) -> {
+            if (!d.isEmpty()) {
+                days.put(s, List.copyOf(d));
+            }
+        });
+        daysWithoutCostData = java.util.Collections.unmodifiableMap(days);
+    }
+
+    /** A reconciliation whose bills cover every compared day. */
+    public Reconciliation(
+            YearMonth month,
+            LocalDate through,
+            List<ReconciliationLine> lines,
+            Map<BillSource, Totals> totals,
+            List<String> warnings,
+            BigDecimal thresholdPercent) {
+        this(month, through, lines, totals, warnings, thresholdPercent, Map.of());
+    }
+
+    /**
+     * The compared days {@code source}'s bill has no cost data for, as compact ranges ({@code 2026-11-02..2026-11-30,
+     * 2026-11-05}); empty when it covers every day or has no bill.
+     */
+    public String daysWithoutCostDataText(BillSource source) {
+        return Reconciler.ranges(daysWithoutCostData.getOrDefault(source, List.of()));
     }
 
     /**
