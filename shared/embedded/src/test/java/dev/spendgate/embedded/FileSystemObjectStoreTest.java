@@ -93,6 +93,8 @@ class FileSystemObjectStoreTest extends ObjectStoreContract {
     void list_whilePutsRenameTheirFilesIntoPlace_neverFails() throws Exception {
         dev.spendgate.domain.store.ObjectStore store = store();
         java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        // one object before the listings start: on a loaded machine they could all run before the writer's first put
+        store.put("usage/v1/day=05/hour=14/part-0.ndjson", utf8("line -1"));
         Thread writer = Thread.ofPlatform().start(() -> {
             for (int i = 0; !done.get() && i < 100_000; i++) {
                 store.put("usage/v1/day=05/hour=14/part-" + (i % 50) + ".ndjson", utf8("line " + i));
