@@ -2,6 +2,7 @@ package dev.spendgate.domain.routing;
 
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.waste.CacheMissFix;
 import dev.spendgate.domain.waste.Finding;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import java.util.Set;
  * The ready policy change of a waste finding whose fix is a gateway feature: a model mismatch becomes a routing rule
  * (the feature's calls of at most 2,000 prompt tokens, the detector's "simple" bound, move to the cheaper model, with
  * that move added to the allow-list), a cache miss a response cache rule for the feature (semantic when reworded
- * repeats outnumber exact ones, TTL 60 minutes as the detector assumed), an uncached long prefix or unread cache
+ * repeats outnumber exact ones, {@link CacheMissFix}; TTL 60 minutes as the detector assumed), an uncached long prefix or unread cache
  * writes on Anthropic or Bedrock a prompt caching rule. Other findings (retries, batch, ungoverned keys, a prefix that
  * changes every call, an uncached prefix on another provider) need a change outside the gateway policy and have no fix
  * here.
@@ -135,8 +136,9 @@ public final class FindingFixes {
     private static Fix cache(Finding f) {
         long exact = parse(f.evidence().details().get("exact_duplicates"));
         long near = parse(f.evidence().details().get("hits_at_0.90"));
-        // hits at 0.90 include the exact repeats: the reworded ones are the rest
-        CacheRule.Mode mode = near - exact > exact ? CacheRule.Mode.SEMANTIC : CacheRule.Mode.EXACT;
+        // the same rule the finding's headline savings follow
+        CacheRule.Mode mode =
+                CacheMissFix.semantic(f.evidence().details()) ? CacheRule.Mode.SEMANTIC : CacheRule.Mode.EXACT;
         CacheRule rule = new CacheRule(
                 f.feature(),
                 mode,

@@ -25,8 +25,10 @@ import java.util.Map;
  * A long shared prefix dominates a whole-prompt sketch, so different questions behind one system prompt would look
  * alike there: that traffic is a prompt-caching case ({@link ContextBloatDetector}), never a response-cache one.
  * Thresholds: 0.85, 0.90, 0.95 (at most 9, 6 and 3 differing bits). Savings at t = the recorded cost of the hits at t.
- * A (feature, model) with at least {@value #MIN_HITS} hits at 0.85 is a finding; its headline savings are those at
- * 0.90. Calls the retry detector found redundant are left to it, and so are calls the gateway's cache never answers
+ * Beside them runs an exact cache (same request fingerprint only, filled by its own misses): the cache {@code advisor
+ * apply} sets up when reworded repeats do not outnumber exact ones ({@link CacheMissFix}). A (feature, model) with at
+ * least {@value #MIN_HITS} hits at 0.85 is a finding; its headline savings are what the cache its fix sets up saves:
+ * the exact cache's hits for an exact fix, those at 0.90 (the semantic rule's threshold) for a semantic one. Calls the retry detector found redundant are left to it, and so are calls the gateway's cache never answers
  * nor keeps ({@link CacheableCalls}: embeddings and batches, streamed Responses and Bedrock calls).
  *
  * <p>Near-duplicates are found without comparing every pair: the 64 bits are cut into 5 bands, and two sketches at
@@ -54,6 +56,12 @@ final class CacheMissDetector implements Detector {
     private static final int HEADLINE_INDEX = 1;
     /** Every threshold's bit of a hit mask (bit i: the cache at threshold i). */
     private static final int ALL = (1 << THRESHOLDS.length) - 1;
+    /** The exact cache's place among a request slot's fills ({@link Generation#requestFills}). */
+    private static final int EXACT_CACHE = THRESHOLDS.length;
+    /** The exact cache's bit of a hit or fill mask (after the thresholds' hit and same-request bits). */
+    private static final int EXACT_HIT = 1 << (2 * THRESHOLDS.length);
+    /** The label of the exact cache's savings among a finding's {@code savings_by_threshold}. */
+    static final String EXACT_LABEL = "exact";
     /** Per distance 0-64: the thresholds a sketch that many bits away is a near-duplicate at. */
     private static final int[] WITHIN = new int[65];
 
@@ -142,8 +150,11 @@ final class CacheMissDetector implements Detector {
                 byThreshold.put(label, p.savings[i]);
                 details.put("hits_at_" + label, Long.toString(p.hits[i]));
             }
+            details.put("hits_exact_cache", Long.toString(p.exactCacheHits));
+            byThreshold.put(EXACT_LABEL, p.exactCacheSavings);
             details.put("ttl_minutes", Long.toString(TTL_MINUTES));
-            BigDecimal headline = byThreshold.get(HEADLINE);
+            boolean semantic = CacheMissFix.semantic(p.exact, p.hits[HEADLINE_INDEX]);
+            BigDecimal headline = semantic ? byThreshold.get(HEADLINE) : p.exactCacheSavings;
             Evidence evidence = new Evidence(
                     p.tally.calls, p.tally.wasteful, p.tally.first, p.tally.last, p.tally.examples, details);
             out.add(new Finding(
@@ -160,12 +171,29 @@ final class CacheMissDetector implements Detector {
                     "sum of the recorded cost of calls whose request matched an earlier call of the same feature,"
                             + " model, API key and department (the cache's default share) that filled the cache less"
                             + " than " + TTL_MINUTES + " min before (a miss fills"
-                            + " it, a hit does not extend it; same request hash, or SimHash similarity >= 0.90;"
-                            + " 0.85 and 0.95 in savings_by_threshold), x 30 days / window",
+                            + " it, a hit does not extend it; "
+                            + (semantic
+                                    ? "same request hash, or SimHash similarity >= 0.90, the semantic cache the fix"
+                                            + " sets up as reworded repeats outnumber exact ones; exact, 0.85 and 0.95"
+                                    : "same request hash, the exact cache the fix sets up as exact repeats are at least"
+                                            + " as many as reworded ones; 0.85, 0.90 and 0.95")
+                            + " in savings_by_threshold), x 30 days / window",
                     "Put a response cache in front of feature " + p.feature + " on " + p.model + " (TTL "
                             + TTL_MINUTES + " min): " + p.exact + " exact repeats and " + (p.hits[1] - p.exact)
-                            + " near-duplicates at similarity 0.90 out of " + p.tally.calls + " calls. Start with"
-                            + " exact matching; a semantic cache at 0.95 would have saved $"
+                            + " near-duplicates at similarity 0.90 out of " + p.tally.calls + " calls. "
+                            + (semantic
+                                    ? "Reworded repeats outnumber exact ones: a semantic cache at 0.90 (the saving"
+                                            + " above); exact matching alone would have saved $"
+                                            + window.monthly(p.exactCacheSavings)
+                                                    .setScale(2, java.math.RoundingMode.HALF_UP)
+                                                    .toPlainString()
+                                            + " per month, a semantic cache at 0.95 $"
+                                    : "Start with exact matching (the saving above); a semantic cache at 0.90 would"
+                                            + " have saved $"
+                                            + window.monthly(p.savings[HEADLINE_INDEX])
+                                                    .setScale(2, java.math.RoundingMode.HALF_UP)
+                                                    .toPlainString()
+                                            + " per month, at 0.95 $")
                             + window.monthly(p.savings[2])
                                     .setScale(2, java.math.RoundingMode.HALF_UP)
                                     .toPlainString()
@@ -199,7 +227,14 @@ final class CacheMissDetector implements Detector {
         List<PartitionState> out = new ArrayList<>();
         for (Partition p : counted) {
             out.add(new PartitionState(
-                    p.feature, p.model, p.tally.state(), p.hits.clone(), p.savings.clone(), p.exact));
+                    p.feature,
+                    p.model,
+                    p.tally.state(),
+                    p.hits.clone(),
+                    p.savings.clone(),
+                    p.exact,
+                    p.exactCacheHits,
+                    p.exactCacheSavings));
         }
         return out;
     }
@@ -219,6 +254,10 @@ final class CacheMissDetector implements Detector {
             p.savings[i] = p.savings[i].add(d.savings()[i]);
         }
         p.exact += d.exact();
+        p.exactCacheHits += d.exactCacheHits();
+        if (d.exactCacheSavings() != null) {
+            p.exactCacheSavings = p.exactCacheSavings.add(d.exactCacheSavings());
+        }
     }
 
     /** Waits until the workers have taken every call handed to them (a no-op without workers). */
@@ -384,7 +423,14 @@ final class CacheMissDetector implements Detector {
     }
 
     record PartitionState(
-            String feature, String model, Tally.State tally, long[] hits, BigDecimal[] savings, long exact) {}
+            String feature,
+            String model,
+            Tally.State tally,
+            long[] hits,
+            BigDecimal[] savings,
+            long exact,
+            long exactCacheHits,
+            BigDecimal exactCacheSavings) {}
 
     /** A request slot's fill time at a threshold whose cache it is not in. */
     private static final int NO_FILL = -1;
@@ -397,6 +443,10 @@ final class CacheMissDetector implements Detector {
         final long[] hits = new long[THRESHOLDS.length];
         final BigDecimal[] savings = {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO};
         long exact;
+        /** Calls the exact cache answered, and their recorded cost. */
+        long exactCacheHits;
+
+        BigDecimal exactCacheSavings = BigDecimal.ZERO;
         long firstPos;
         /** Time the workers spent on this partition's calls. */
         long busyNanos;
@@ -436,7 +486,7 @@ final class CacheMissDetector implements Detector {
             long request = hasRequest ? nonZero(mix(requestDigest(requestHash) ^ share)) : 0;
             int found = nearest(t, sketchHex != null, sketch, prefix, hasRequest, request);
             // the caches this call misses: it fills them (a hit fills nothing and extends nothing)
-            int fills = ~found & ALL;
+            int fills = ~found & (ALL | EXACT_HIT);
             if (warmUp) {
                 add(t, sketchHex != null, sketch, prefix, hasRequest, request, fills);
                 return;
@@ -453,6 +503,10 @@ final class CacheMissDetector implements Detector {
             }
             if ((found & (1 << (THRESHOLDS.length + HEADLINE_INDEX))) != 0) {
                 this.exact++;
+            }
+            if ((found & EXACT_HIT) != 0) {
+                exactCacheHits++;
+                exactCacheSavings = exactCacheSavings.add(cost);
             }
             if ((found & 1) != 0) {
                 tally.wasteful(r.requestId(), t, cost);
@@ -517,8 +571,11 @@ final class CacheMissDetector implements Detector {
         final long hour;
         private final long hourStart;
         private long[] requestKeys = new long[16];
-        /** Per threshold: when the request slot's entry filled that threshold's cache ({@link #NO_FILL}: never). */
-        private int[][] requestFills = new int[THRESHOLDS.length][16];
+        /**
+         * Per threshold, then the exact cache ({@link #EXACT_CACHE}): when the request slot's entry filled that cache
+         * ({@link #NO_FILL}: never).
+         */
+        private int[][] requestFills = new int[THRESHOLDS.length + 1][16];
 
         private int requests;
         private long[] sketches = new long[64];
@@ -551,11 +608,12 @@ final class CacheMissDetector implements Detector {
                 int slot = requestSlot(request);
                 if (requestKeys[slot] != 0) {
                     for (int i = 0; i < THRESHOLDS.length; i++) {
-                        int fill = requestFills[i][slot];
-                        long at = hourStart + fill;
-                        if (fill != NO_FILL && at > oldest && at <= now) {
+                        if (live(requestFills[i][slot], oldest, now)) {
                             found |= (1 << i) | (1 << (THRESHOLDS.length + i));
                         }
+                    }
+                    if (live(requestFills[EXACT_CACHE][slot], oldest, now)) {
+                        found |= EXACT_HIT;
                     }
                 }
             }
@@ -572,6 +630,11 @@ final class CacheMissDetector implements Detector {
                 }
             }
             return found;
+        }
+
+        private boolean live(int fill, long oldest, long now) {
+            long at = hourStart + fill;
+            return fill != NO_FILL && at > oldest && at <= now;
         }
 
         private int visit(int band, int key, long oldest, long now, long sketch, long prefix, int found) {
@@ -616,6 +679,9 @@ final class CacheMissDetector implements Detector {
                         requestFills[i][slot] = offset; // the earlier fill had expired, or this call was a hit
                     }
                 }
+                if ((fills & EXACT_HIT) != 0) {
+                    requestFills[EXACT_CACHE][slot] = offset;
+                }
                 if (requests * 2 > requestKeys.length) {
                     growRequests();
                 }
@@ -633,7 +699,7 @@ final class CacheMissDetector implements Detector {
             sketches[size] = sketch;
             prefixes[size] = prefix;
             times[size] = offset;
-            masks[size] = (byte) fills;
+            masks[size] = (byte) (fills & ALL);
             link(size);
             size++;
             if (size > (1 << bucketBits) && bucketBits < MAX_BUCKET_BITS) {
@@ -685,12 +751,12 @@ final class CacheMissDetector implements Detector {
             long[] keys = requestKeys;
             int[][] values = requestFills;
             requestKeys = new long[keys.length * 2];
-            requestFills = new int[THRESHOLDS.length][keys.length * 2];
+            requestFills = new int[THRESHOLDS.length + 1][keys.length * 2];
             for (int i = 0; i < keys.length; i++) {
                 if (keys[i] != 0) {
                     int slot = requestSlot(keys[i]);
                     requestKeys[slot] = keys[i];
-                    for (int t = 0; t < THRESHOLDS.length; t++) {
+                    for (int t = 0; t < values.length; t++) {
                         requestFills[t][slot] = values[t][i];
                     }
                 }

@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,7 +32,6 @@ class ExactCacheFixSavingsReviewTest {
             new WasteWindow(Instant.parse("2026-10-01T00:00:00Z"), Instant.parse("2026-10-31T00:00:00Z"));
     private static final TokenUsage TOKENS = new TokenUsage(600, 0, 0, 0, 300, 0);
 
-    @Disabled("DEFECT R27E-1: a cache-miss finding fixed by an exact cache claims its near-duplicates' cost too")
     @Test
     void findings_mostlyExactRepeats_claimWhatTheExactCacheFixSaves() {
         WasteAnalyzer.Pass pass = WasteAnalyzer.create(

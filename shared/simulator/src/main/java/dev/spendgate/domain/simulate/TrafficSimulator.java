@@ -19,6 +19,7 @@ import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageRecord.Fingerprints;
 import dev.spendgate.domain.usage.UsageRecord.PricingStatus;
 import dev.spendgate.domain.usage.UsageRecord.UsageSource;
+import dev.spendgate.domain.waste.CacheMissFix;
 import dev.spendgate.domain.waste.WasteCategory;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -826,6 +827,11 @@ public final class TrafficSimulator {
                 i.threshold("0.85", cost);
                 if (d.role != Role.CACHE_8) {
                     i.threshold("0.90", cost);
+                    i.hitsAt090++;
+                }
+                if (d.role == Role.CACHE_EXACT) {
+                    i.threshold("exact", cost); // an exact repeat within the TTL of the group's first call
+                    i.exactRepeats++;
                 }
                 if (d.role == Role.CACHE_EXACT || d.role == Role.CACHE_2) {
                     i.threshold("0.95", cost);
@@ -856,6 +862,10 @@ public final class TrafficSimulator {
         long prefixTokens;
         long writes;
         long lastTs = -1;
+        /** Cache misses: the exact repeats and the hits at 0.90 (exact ones included), which pick the fix's cache. */
+        long exactRepeats;
+
+        long hitsAt090;
 
         Incident(WasteCategory category, String kind, String scopeType, String scopeValue, String model) {
             this.category = category;
@@ -880,7 +890,9 @@ public final class TrafficSimulator {
         PlantedWaste toPlanted() {
             BigDecimal windowSavings = savings;
             if (category == WasteCategory.CACHE_MISS) {
-                windowSavings = byThreshold.getOrDefault("0.90", BigDecimal.ZERO);
+                // what the cache the finding's fix sets up saves: semantic at 0.90, or exact
+                windowSavings = byThreshold.getOrDefault(
+                        CacheMissFix.semantic(exactRepeats, hitsAt090) ? "0.90" : "exact", BigDecimal.ZERO);
             } else if (bloatPrice != null) {
                 ModelPrice pr = bloatPrice;
                 BigDecimal cachedPrice = pr.cachedInput() == null ? pr.input() : pr.cachedInput();
