@@ -98,6 +98,11 @@ public final class FindingFixes {
             throw new NoFixException("finding " + f.id() + " names no cheaper model");
         }
         Optional<ModelPrice> price = catalogEntry(catalog, from);
+        if (price.map(ModelPrice::family).filter("embeddings"::equals).isPresent()) {
+            throw new NoFixException("finding " + f.id() + " is not fixed by a route: vectors of " + from + " and " + to
+                    + " are not comparable, so moving feature " + f.feature() + "'s queries breaks its search;"
+                    + " switching embedding models means embedding the whole index again");
+        }
         String provider = price.map(ModelPrice::provider).orElse("any");
         // the finding names the catalog model; calls pinned to a snapshot or alias of it ask for that name
         List<String> aliases = price.map(ModelPrice::aliases).orElse(List.of()).stream()

@@ -60,7 +60,8 @@ public record DayAggregate(
      * 7: a retry after a stream cut before its end (a 2xx record with error type {@code upstream_truncated} or
      * {@code client_disconnected}) is not a duplicate of an answered call (a version-6 day counted it redundant).
      * 8: response-cache partitions carry the exact cache's hits and savings (a version-7 day has none, so its findings
-     * would claim nothing for an exact fix).
+     * would claim nothing for an exact fix); model-mismatch groups leave embedding calls out (a version-7 day holds
+     * them).
      */
     public static final int SCHEMA_VERSION = 8;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */

@@ -23,6 +23,11 @@ import java.util.Optional;
  * short structured output. Savings: the simple calls' recorded cost minus their cost at the cheaper model's prices at
  * the service tier each call was priced at, a cached prefix below the cheaper model's minimum cacheable prompt
  * counted as plain input.
+ *
+ * <p>Embedding calls are never judged ({@link #EMBEDDINGS}): they return a vector, no output tokens, so every one looks
+ * simple, but vectors of two embedding models are not comparable (text-embedding-3-large has 3,072 dimensions,
+ * 3-small 1,536): moving a feature's queries to another model breaks its vector search until the whole index is
+ * embedded again, a project no route delivers.
  */
 final class ModelMismatchDetector implements Detector {
     static final long MAX_INPUT_TOKENS = 2_000;
@@ -30,6 +35,8 @@ final class ModelMismatchDetector implements Detector {
     static final long MIN_SIMPLE_CALLS = 50;
     static final double MIN_SIMPLE_SHARE = 0.8;
     static final double MAX_OUTPUT_CV = 0.6;
+    /** The endpoint, and the catalog family, of embedding models. */
+    static final String EMBEDDINGS = "embeddings";
 
     private final PricingCatalog catalog;
     private final Map<String, Optional<ModelPrice>> cheaper = new HashMap<>();
@@ -43,6 +50,9 @@ final class ModelMismatchDetector implements Detector {
     public void accept(Call c) {
         if (c.warmUp || !c.ok || c.price == null || !"premium".equals(c.price.tier()) || c.redundantRetry) {
             return;
+        }
+        if (EMBEDDINGS.equals(c.record.endpoint()) || EMBEDDINGS.equals(c.price.family())) {
+            return; // another embedding model's vectors do not match the index's: no model to move to
         }
         ModelPrice target = cheaperModel(c.price).orElse(null);
         if (target == null) {

@@ -90,4 +90,37 @@ class FindingFixesTest {
         assertThat(fix.policyWithOnlyIt().cache()).singleElement().satisfies(rule -> assertThat(rule.mode())
                 .isEqualTo(CacheRule.Mode.EXACT));
     }
+
+    /**
+     * A model-mismatch finding on an embedding model (one a detector of an older version, or a hand-edited findings
+     * file, may still hold) is not fixed by a route: vectors of another embedding model do not match the feature's
+     * index, so the route would break its search.
+     */
+    @Test
+    void forFinding_mismatchOnAnEmbeddingModel_isRefused() {
+        Finding embeddings = new Finding(
+                WasteCategory.MODEL_MISMATCH,
+                "premium_model_for_simple_work",
+                "feature",
+                "doc-search",
+                "doc-search",
+                "text-embedding-3-large",
+                new Evidence(
+                        200,
+                        200,
+                        Instant.parse("2026-10-01T00:00:00Z"),
+                        Instant.parse("2026-10-30T00:00:00Z"),
+                        List.of("req-1"),
+                        Map.of("model", "text-embedding-3-large", "cheaper_model", "text-embedding-3-small")),
+                new BigDecimal("0.0009"),
+                new BigDecimal("0.0009"),
+                BigDecimal.ZERO,
+                "sum over the simple calls of cost - cost at the cheaper model's prices",
+                "Move feature doc-search from text-embedding-3-large to text-embedding-3-small",
+                null);
+
+        assertThatThrownBy(() -> FindingFixes.forFinding(embeddings, CATALOG, null))
+                .isInstanceOf(FindingFixes.NoFixException.class)
+                .hasMessageContaining("embedding the whole index again");
+    }
 }

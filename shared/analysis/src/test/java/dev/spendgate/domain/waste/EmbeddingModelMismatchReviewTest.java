@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,7 +29,6 @@ class EmbeddingModelMismatchReviewTest {
     private static final WasteWindow WINDOW =
             new WasteWindow(Instant.parse("2026-10-01T00:00:00Z"), Instant.parse("2026-10-31T00:00:00Z"));
 
-    @Disabled("DEFECT R27E-2: waste advises routing text-embedding-3-large queries to 3-small")
     @Test
     void findings_embeddingQueriesOnTheLargeModel_areNoModelMismatch() {
         WasteAnalyzer.Pass pass = WasteAnalyzer.create(
