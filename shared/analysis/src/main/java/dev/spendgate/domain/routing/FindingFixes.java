@@ -73,6 +73,12 @@ public final class FindingFixes {
         if (f.feature() == null) {
             throw new NoFixException("finding " + f.id() + " has no feature to scope a gateway rule to");
         }
+        if (Finding.UNATTRIBUTED.equals(f.feature())) {
+            // a rule scoped to the placeholder would match no call: the calls it counted carry no feature
+            throw new NoFixException("finding " + f.id() + " is about calls sent without a feature, and a gateway rule"
+                    + " is scoped to one: set a feature on these calls first (the X-Cost-Feature header, or --feature on"
+                    + " their API key), then apply the finding the next report gives for it");
+        }
         return switch (f.category()) {
             case MODEL_MISMATCH -> route(f, catalog, sharePercent);
             case CACHE_MISS -> cache(f);

@@ -6,7 +6,7 @@ import java.math.BigDecimal;
 
 /** One usage record with what every detector asks of it worked out once. */
 final class Call {
-    static final String UNATTRIBUTED = "(unattributed)";
+    static final String UNATTRIBUTED = Finding.UNATTRIBUTED;
 
     UsageRecord record;
     /** The catalog entry of the priced model, or null when unpriced. */

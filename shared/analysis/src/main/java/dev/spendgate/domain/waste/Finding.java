@@ -44,6 +44,12 @@ public record Finding(
      */
     public static final String SCOPE_AT_RISK_DETAIL = "key_spend_at_risk_usd";
 
+    /**
+     * The feature findings name for calls sent without one (no header, no key default): a placeholder, never a
+     * feature a gateway rule can be scoped to.
+     */
+    public static final String UNATTRIBUTED = "(unattributed)";
+
     public Finding {
         Objects.requireNonNull(category, "category");
         Objects.requireNonNull(kind, "kind");

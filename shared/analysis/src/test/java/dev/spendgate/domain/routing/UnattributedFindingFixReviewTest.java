@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,7 +37,6 @@ class UnattributedFindingFixReviewTest {
     private static final Attribution NO_FEATURE =
             new Attribution(null, "support", null, "production", null, null, null);
 
-    @Disabled("DEFECT R27E-3: advisor applies a route for feature '(unattributed)' that moves no call")
     @Test
     void forFinding_mismatchOnCallsWithoutAFeature_routesThoseCallsOrIsRefused() {
         WasteAnalyzer.Pass pass = WasteAnalyzer.create(
