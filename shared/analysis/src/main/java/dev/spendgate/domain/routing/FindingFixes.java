@@ -2,6 +2,7 @@ package dev.spendgate.domain.routing;
 
 import dev.spendgate.domain.pricing.ModelPrice;
 import dev.spendgate.domain.pricing.PricingCatalog;
+import dev.spendgate.domain.waste.BedrockGeography;
 import dev.spendgate.domain.waste.CacheMissFix;
 import dev.spendgate.domain.waste.Finding;
 import java.math.BigDecimal;
@@ -98,12 +99,22 @@ public final class FindingFixes {
     }
 
     private static Fix route(Finding f, PricingCatalog catalog, BigDecimal sharePercent) {
-        String from = f.model();
-        String to = f.evidence().details().get("cheaper_model");
-        if (from == null || to == null) {
+        String model = f.model();
+        String cheaper = f.evidence().details().get("cheaper_model");
+        if (model == null || cheaper == null) {
             throw new NoFixException("finding " + f.id() + " names no cheaper model");
         }
-        Optional<ModelPrice> price = catalogEntry(catalog, from);
+        // calls through a Bedrock geographic profile ask for it by the profile's name, and go to the cheaper model
+        // in the same geography (Bedrock refuses the bare id of newer Claude models on demand)
+        String prefix = BedrockGeography.of(f)
+                .orElseThrow(() -> new NoFixException("finding " + f.id() + ": feature " + f.feature()
+                        + "'s calls ask for " + model + " through more than one inference profile ("
+                        + f.evidence().details().get(BedrockGeography.REQUESTED_MODELS) + "), and a route"
+                        + " sends its calls to one model: write one route per profile in the policy file, each to "
+                        + cheaper + " under the same profile"));
+        String from = prefix + model;
+        String to = prefix + cheaper;
+        Optional<ModelPrice> price = catalogEntry(catalog, model);
         if (price.map(ModelPrice::family).filter("embeddings"::equals).isPresent()) {
             throw new NoFixException("finding " + f.id() + " is not fixed by a route: vectors of " + from + " and " + to
                     + " are not comparable, so moving feature " + f.feature() + "'s queries breaks its search;"
@@ -112,6 +123,7 @@ public final class FindingFixes {
         String provider = price.map(ModelPrice::provider).orElse("any");
         // the finding names the catalog model; calls pinned to a snapshot or alias of it ask for that name
         List<String> aliases = price.map(ModelPrice::aliases).orElse(List.of()).stream()
+                .map(a -> prefix + a)
                 .filter(a -> !a.equals(from))
                 .distinct()
                 .toList();

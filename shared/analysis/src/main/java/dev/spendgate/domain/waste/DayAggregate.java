@@ -61,7 +61,7 @@ public record DayAggregate(
      * {@code client_disconnected}) is not a duplicate of an answered call (a version-6 day counted it redundant).
      * 8: response-cache partitions carry the exact cache's hits and savings (a version-7 day has none, so its findings
      * would claim nothing for an exact fix); model-mismatch groups leave embedding calls out (a version-7 day holds
-     * them).
+     * them) and keep the model names their calls asked for (a Bedrock profile's route and degrade chain name it).
      */
     public static final int SCHEMA_VERSION = 8;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */

@@ -28,6 +28,10 @@ import java.util.Optional;
  * simple, but vectors of two embedding models are not comparable (text-embedding-3-large has 3,072 dimensions,
  * 3-small 1,536): moving a feature's queries to another model breaks its vector search until the whole index is
  * embedded again, a project no route delivers.
+ *
+ * <p>A group keeps the names its calls asked for ({@code requested_models}): a Bedrock call through a geographic
+ * profile ({@code us.anthropic.claude-opus-4-1-...}) is priced as the bare model the finding names, but its route and
+ * its degrade chain must name the profile, and the cheaper model under it ({@link BedrockGeography}).
  */
 final class ModelMismatchDetector implements Detector {
     static final long MAX_INPUT_TOKENS = 2_000;
@@ -37,6 +41,10 @@ final class ModelMismatchDetector implements Detector {
     static final double MAX_OUTPUT_CV = 0.6;
     /** The endpoint, and the catalog family, of embedding models. */
     static final String EMBEDDINGS = "embeddings";
+
+    static final String REQUESTED_MODELS = BedrockGeography.REQUESTED_MODELS;
+    /** At most this many requested names are kept per group (they are the model's own names: a handful). */
+    static final int MAX_REQUESTED = 32;
 
     private final PricingCatalog catalog;
     private final Map<String, Optional<ModelPrice>> cheaper = new HashMap<>();
@@ -60,6 +68,7 @@ final class ModelMismatchDetector implements Detector {
         }
         Group g = groups.computeIfAbsent(c.feature + "\u0000" + c.model, k -> new Group(c.feature, c.price, target));
         g.tally.seen(c.record.tsStart());
+        g.asked(c.record.modelRequested());
         long in = c.record.tokens().inputTokens();
         long out = c.record.tokens().outputTokens();
         BigDecimal targetCost = targetCost(target, c);
@@ -148,6 +157,14 @@ final class ModelMismatchDetector implements Detector {
             details.put("mean_input_tokens", Long.toString(Math.round((double) g.inSum / simple)));
             details.put("mean_output_tokens", Long.toString(Math.round(mean)));
             details.put("output_tokens_cv", String.format(java.util.Locale.ROOT, "%.2f", cv));
+            if (!g.requested.isEmpty()) {
+                details.put(REQUESTED_MODELS, String.join(",", g.requested));
+            }
+            // the names the calls use: a Bedrock geographic profile's calls move to the cheaper model in that profile
+            String prefix =
+                    BedrockGeography.common(g.requested, g.price.model()).orElse("");
+            String from = prefix + g.price.model();
+            String to = prefix + g.target.model();
             out.add(new Finding(
                             WasteCategory.MODEL_MISMATCH,
                             "premium_model_for_simple_work",
@@ -161,12 +178,12 @@ final class ModelMismatchDetector implements Detector {
                             BigDecimal.ZERO,
                             "sum over the " + simple + " simple calls of (recorded cost - cost of the same tokens at "
                                     + g.target.model() + " prices at the call's service tier), x 30 days / window",
-                            "Move feature " + g.feature + " from " + g.price.model() + " to " + g.target.model() + ": "
+                            "Move feature " + g.feature + " from " + from + " to " + to + ": "
                                     + simple + " of " + g.tally.calls + " calls had <= " + MAX_INPUT_TOKENS
                                     + " input and <= "
                                     + MAX_OUTPUT_TOKENS + " output tokens (mean output " + Math.round(mean)
                                     + "). Change the model in the feature, or declare the degradation chain "
-                                    + "SPENDGATE_DEGRADE_CHAINS=\"" + g.price.model() + ">" + g.target.model()
+                                    + "SPENDGATE_DEGRADE_CHAINS=\"" + from + ">" + to
                                     + "\" with a degrade budget on feature:" + g.feature + ".",
                             null)
                     .withQualityRisk(qualityRisk(g, simple)));
@@ -198,7 +215,14 @@ final class ModelMismatchDetector implements Detector {
         List<GroupState> out = new ArrayList<>();
         for (Group g : groups.values()) {
             out.add(new GroupState(
-                    g.feature, g.price.provider(), g.price.model(), g.tally.state(), g.outSum, g.inSum, g.outSquares));
+                    g.feature,
+                    g.price.provider(),
+                    g.price.model(),
+                    g.tally.state(),
+                    g.outSum,
+                    g.inSum,
+                    g.outSquares,
+                    List.copyOf(g.requested)));
         }
         return out;
     }
@@ -220,6 +244,9 @@ final class ModelMismatchDetector implements Detector {
         g.outSum += d.outSum();
         g.inSum += d.inSum();
         g.outSquares += d.outSquares();
+        if (d.requested() != null) {
+            d.requested().forEach(g::asked);
+        }
     }
 
     record GroupState(
@@ -229,7 +256,8 @@ final class ModelMismatchDetector implements Detector {
             Tally.State tally,
             long outSum,
             long inSum,
-            double outSquares) {}
+            double outSquares,
+            List<String> requested) {}
 
     private static final class Group {
         final String feature;
@@ -239,11 +267,19 @@ final class ModelMismatchDetector implements Detector {
         long outSum;
         long inSum;
         double outSquares;
+        /** The model names the calls asked for, sorted. */
+        final java.util.TreeSet<String> requested = new java.util.TreeSet<>();
 
         Group(String feature, ModelPrice price, ModelPrice target) {
             this.feature = feature;
             this.price = price;
             this.target = target;
+        }
+
+        void asked(String model) {
+            if (model != null && requested.size() < MAX_REQUESTED) {
+                requested.add(model);
+            }
         }
     }
 }

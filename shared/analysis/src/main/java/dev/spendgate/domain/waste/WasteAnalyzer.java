@@ -709,8 +709,11 @@ public final class WasteAnalyzer {
             List<String> breakerIds = new ArrayList<>();
             for (Finding f : findings) {
                 if (f.category() == WasteCategory.MODEL_MISMATCH) {
-                    String chain = f.model() + ">" + f.evidence().details().get("cheaper_model");
-                    if (!chains.contains(chain) && chains.stream().noneMatch(c -> c.startsWith(f.model() + ">"))) {
+                    // the names the calls ask for: a Bedrock profile's calls degrade within that profile
+                    String prefix = BedrockGeography.of(f).orElse("");
+                    String from = prefix + f.model();
+                    String chain = from + ">" + prefix + f.evidence().details().get("cheaper_model");
+                    if (!chains.contains(chain) && chains.stream().noneMatch(c -> c.startsWith(from + ">"))) {
                         chains.add(chain);
                     }
                     chainIds.add(f.id());

@@ -19,7 +19,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +39,6 @@ class BedrockProfileRouteReviewTest {
     private static final Attribution TRIAGE =
             new Attribution("triage", "support", null, "production", null, null, null);
 
-    @Disabled("DEFECT R27E-5: advisor route for Bedrock us. profile calls moves none of them")
     @Test
     void forFinding_mismatchOnUsProfileCalls_routesThemToTheCheaperModelInTheUsProfile() {
         WasteAnalyzer.Pass pass = WasteAnalyzer.create(
