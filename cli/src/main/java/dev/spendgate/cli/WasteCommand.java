@@ -123,6 +123,20 @@ final class WasteCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** What the figures above leave out for want of a price: counted among the calls, at $0 in the spend. */
+    static String unpricedSentence(dev.spendgate.domain.waste.UnpricedCalls u) {
+        java.util.List<String> why = new java.util.ArrayList<>();
+        if (u.noPrice() > 0) {
+            why.add(String.format("%,d", u.noPrice()) + " of a model or feature the catalog has no price for");
+        }
+        if (u.unanswered() > 0) {
+            why.add(String.format("%,d", u.unanswered()) + " whose answer never arrived whole");
+        }
+        return "Unpriced: " + String.format("%,d", u.calls()) + (u.calls() == 1 ? " call" : " calls")
+                + ", cost unknown (" + String.join(", ", why) + "): counted at $0 in the spend, in no finding and no"
+                + " figure above; ./spendgate usage --group-by pricing_status,model shows them.";
+    }
+
     private void print(WasteReport report, PrintWriter w) {
         w.println("Waste from " + report.window().from() + " to "
                 + report.window().to() + ": " + String.format("%,d", report.callsAnalysed()) + " calls, $"
@@ -150,6 +164,9 @@ final class WasteCommand implements Callable<Integer> {
             w.println("Left out: "
                     + UsageSummary.quarantinedSentence(report.input().quarantinedByReason())
                     + ", in no finding and no figure above, as the monthly report quarantines them.");
+        }
+        if (report.unpriced().calls() > 0) {
+            w.println(unpricedSentence(report.unpriced()));
         }
         if (report.findings().isEmpty()) {
             w.println("No waste found.");

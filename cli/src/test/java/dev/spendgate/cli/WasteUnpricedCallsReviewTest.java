@@ -13,7 +13,6 @@ import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +27,6 @@ class WasteUnpricedCallsReviewTest {
     @TempDir
     Path dir;
 
-    @Disabled("DEFECT R27E-4: waste counts unpriced calls as $0 spend and never says they exist")
     @Test
     void waste_windowWithUnpricedCalls_saysTheyAreInNoFigure() throws Exception {
         Instant at = Instant.parse("2026-10-14T10:00:00Z");

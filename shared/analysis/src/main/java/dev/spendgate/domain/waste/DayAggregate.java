@@ -35,6 +35,7 @@ public record DayAggregate(
         BigDecimal coveredUsd,
         Map<String, Map<String, BigDecimal>> departmentsByFeature,
         Map<String, Map<String, BigDecimal>> departmentsByKey,
+        UnpricedCalls unpriced,
         RetryDetector.DayState retry,
         List<ModelMismatchDetector.GroupState> modelMismatch,
         List<ContextBloatDetector.GroupState> contextBloat,
@@ -61,7 +62,8 @@ public record DayAggregate(
      * {@code client_disconnected}) is not a duplicate of an answered call (a version-6 day counted it redundant).
      * 8: response-cache partitions carry the exact cache's hits and savings (a version-7 day has none, so its findings
      * would claim nothing for an exact fix); model-mismatch groups leave embedding calls out (a version-7 day holds
-     * them) and keep the model names their calls asked for (a Bedrock profile's route and degrade chain name it).
+     * them) and keep the model names their calls asked for (a Bedrock profile's route and degrade chain name it);
+     * the day counts its unpriced calls ({@code unpriced}), which its spend holds at $0.
      */
     public static final int SCHEMA_VERSION = 8;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */
@@ -115,7 +117,8 @@ public record DayAggregate(
             Map<String, BigDecimal> coveredByFeature,
             BigDecimal coveredUsd,
             Map<String, Map<String, BigDecimal>> departmentsByFeature,
-            Map<String, Map<String, BigDecimal>> departmentsByKey) {
+            Map<String, Map<String, BigDecimal>> departmentsByKey,
+            UnpricedCalls unpriced) {
         Totals {
             Objects.requireNonNull(spendUsd, "spendUsd");
             Objects.requireNonNull(spendByFeature, "spendByFeature");
@@ -133,7 +136,14 @@ public record DayAggregate(
     /** Hands this day to {@code sections} part by part, in the order {@link DaySections} asks for. */
     void feed(DaySections sections) {
         sections.totals(new Totals(
-                calls, spendUsd, spendByFeature, coveredByFeature, coveredUsd, departmentsByFeature, departmentsByKey));
+                calls,
+                spendUsd,
+                spendByFeature,
+                coveredByFeature,
+                coveredUsd,
+                departmentsByFeature,
+                departmentsByKey,
+                unpriced == null ? UnpricedCalls.NONE : unpriced));
         retry.scopes().forEach(sections::retryScope);
         retry.orphanPeaks().forEach(sections::retryOrphanPeak);
         modelMismatch.forEach(sections::modelMismatch);
@@ -163,6 +173,7 @@ public record DayAggregate(
                 coveredUsd,
                 departmentsByFeature,
                 departmentsByKey,
+                unpriced,
                 retry,
                 modelMismatch,
                 contextBloat,

@@ -154,8 +154,9 @@ final class DayAggregateStream implements AutoCloseable {
                 field("departmentsByFeature", type(DayAggregate.class, "departmentsByFeature"));
         Map<String, Map<String, BigDecimal>> byKey =
                 field("departmentsByKey", type(DayAggregate.class, "departmentsByKey"));
+        UnpricedCalls unpriced = field("unpriced", UnpricedCalls.class);
         out.totals(new DayAggregate.Totals(
-                calls, spendUsd, spendByFeature, coveredByFeature, coveredUsd, byFeature, byKey));
+                calls, spendUsd, spendByFeature, coveredByFeature, coveredUsd, byFeature, byKey, unpriced));
 
         objectField("retry");
         elements("scopes", SCOPE, (RetryDetector.ScopeState s) -> out.retryScope(s));

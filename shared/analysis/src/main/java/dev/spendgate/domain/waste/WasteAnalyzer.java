@@ -355,6 +355,9 @@ public final class WasteAnalyzer {
         private final Map<String, Long> quarantined = new java.util.TreeMap<>();
         private BigDecimal spend = BigDecimal.ZERO;
         private long calls;
+        /** Calls counted at $0 because they have no price: in no figure, said so beside them. */
+        private UnpricedCalls unpriced = UnpricedCalls.NONE;
+
         private long nextPos;
 
         private Pass() {}
@@ -400,6 +403,7 @@ public final class WasteAnalyzer {
                     covered,
                     copy(departmentsByFeature),
                     copy(departmentsByKey),
+                    unpriced,
                     retry.dayState(),
                     mismatch.dayState(),
                     bloat.dayState(),
@@ -427,6 +431,7 @@ public final class WasteAnalyzer {
             public void totals(DayAggregate.Totals d) {
                 calls += d.calls();
                 spend = spend.add(d.spendUsd());
+                unpriced = unpriced.plus(d.unpriced());
                 d.spendByFeature().forEach((k, v) -> spendByFeature.merge(k, v, BigDecimal::add));
                 d.coveredByFeature().forEach((k, v) -> coveredByFeature.merge(k, v, BigDecimal::add));
                 covered = covered.add(d.coveredUsd());
@@ -536,6 +541,7 @@ public final class WasteAnalyzer {
             c.redundantRetry = false;
             calls++;
             spend = spend.add(c.cost);
+            unpriced = unpriced.plus(r);
             spendByFeature.merge(c.feature, c.cost, BigDecimal::add);
             if (c.cost.signum() > 0) {
                 String owner = r.attribution().department() + "\u0000"
@@ -637,7 +643,8 @@ public final class WasteAnalyzer {
                     findings,
                     EfficiencyScore.of(null, spend, totalWaste, totalAtRisk, covered, !findings.isEmpty()),
                     scores,
-                    settings(findings));
+                    settings(findings),
+                    unpriced);
         }
 
         /** The finding with the owner of its feature, else of its key. */

@@ -11,6 +11,7 @@ import java.util.List;
  * @param findings every finding, ranked: the advisor order (monthly savings, then spend at risk, descending)
  * @param features efficiency score per feature, lowest score first
  * @param settings one recommended value per gateway setting and scope, from the findings that advise it
+ * @param unpriced the calls counted at $0 because they have no price: their spend is in no figure of the report
  */
 public record WasteReport(
         Instant generatedAt,
@@ -21,12 +22,28 @@ public record WasteReport(
         List<Finding> findings,
         EfficiencyScore overall,
         List<EfficiencyScore> features,
-        List<RecommendedSetting> settings) {
+        List<RecommendedSetting> settings,
+        UnpricedCalls unpriced) {
 
     public WasteReport {
         findings = List.copyOf(findings);
         features = List.copyOf(features);
         settings = settings == null ? List.of() : List.copyOf(settings);
+        unpriced = unpriced == null ? UnpricedCalls.NONE : unpriced;
+    }
+
+    /** A report without a count of unpriced calls. */
+    public WasteReport(
+            Instant generatedAt,
+            WasteWindow window,
+            ReadStats input,
+            long callsAnalysed,
+            BigDecimal spendUsd,
+            List<Finding> findings,
+            EfficiencyScore overall,
+            List<EfficiencyScore> features,
+            List<RecommendedSetting> settings) {
+        this(generatedAt, window, input, callsAnalysed, spendUsd, findings, overall, features, settings, null);
     }
 
     /** A report without recommended settings. */
@@ -39,11 +56,11 @@ public record WasteReport(
             List<Finding> findings,
             EfficiencyScore overall,
             List<EfficiencyScore> features) {
-        this(generatedAt, window, input, callsAnalysed, spendUsd, findings, overall, features, List.of());
+        this(generatedAt, window, input, callsAnalysed, spendUsd, findings, overall, features, List.of(), null);
     }
 
     /**
-     * What all the findings together would save per month (cache misses at 0.90), each call's cost counted at most
+     * What all the findings together would save per month (cache misses: the cache the fix sets up), each call's cost counted at most
      * once: the overall waste ({@link EfficiencyScore#wasteUsd()}, see {@link RecoverableTotal}) scaled to a month.
      * Less than the findings' own figures added up when several findings name the same calls.
      */

@@ -55,6 +55,8 @@ public final class WasteReportJson {
             g.writeNumberField("malformed_lines_skipped", report.input().malformedLines());
             g.writeNumberField("unreadable_objects", report.input().unreadableObjects());
             g.writeNumberField("quarantined_records", report.input().quarantined());
+            g.writeNumberField("unpriced_calls", report.unpriced().calls());
+            g.writeNumberField("unanswered_calls", report.unpriced().unanswered());
             g.writeObjectFieldStart("quarantined_by_reason");
             for (Map.Entry<String, Long> e :
                     new java.util.TreeMap<>(report.input().quarantinedByReason()).entrySet()) {
