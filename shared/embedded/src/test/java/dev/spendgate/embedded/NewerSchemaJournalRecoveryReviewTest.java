@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +30,6 @@ class NewerSchemaJournalRecoveryReviewTest {
     @TempDir
     Path dataDir;
 
-    @Disabled("DEFECT R27F-3: a roll-back after a crash deletes the newer version's journaled usage records")
     @Test
     void recovery_newerSchemaLineInTheJournal_isKeptForTheNewerReader() throws Exception {
         // what the newer gateway left: one call's record, appended before it was killed, never flushed

@@ -701,6 +701,15 @@ public final class GatewayRuntime implements AutoCloseable {
         }
 
         @Override
+        public void recoveredNewerSchema(String segmentId, int lines) {
+            Log.warn(
+                    null,
+                    lines + " usage records in journal segment " + segmentId + " were written by a newer Spendgate"
+                            + " (a newer schema_version): delivered as written, not counted by this version;"
+                            + " upgrade to count them");
+        }
+
+        @Override
         public void journalFailed(RuntimeException cause) {
             Log.error(null, "usage journal could not be rotated or trimmed; its segments are kept", cause);
         }

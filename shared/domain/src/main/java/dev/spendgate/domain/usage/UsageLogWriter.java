@@ -344,7 +344,10 @@ public final class UsageLogWriter implements AutoCloseable {
     /**
      * Delivers the journal segments an earlier process left (it was killed, or stopped while the store and the
      * spool failed); discards each segment once saved. Returns the number of records recovered. Lines that are not
-     * records (torn by a power loss) are skipped and counted in the listener's {@code recovered} call.
+     * records (torn by a power loss) are skipped and counted in the listener's {@code recovered} call. A whole record
+     * of a newer {@code schema_version} (a roll-back after a crash) is not torn: its line is delivered as written with
+     * its hour's records ({@link NewerSchemaLine}; the segment's hour when its {@code ts_start} is unreadable), so the
+     * newer version counts it after a roll-forward; this version's readers skip it, saying to upgrade.
      *
      * <p>Recovery never replaces a stored object. The segment's own flush may have stored an hour before the process
      * died, with records a power loss then took from the journal's unsynced tail: replacing that object with the
@@ -371,42 +374,61 @@ public final class UsageLogWriter implements AutoCloseable {
         try {
             int recovered = 0;
             for (UsageJournal.Segment segment : journal.pending()) {
-                Map<Long, List<UsageRecord>> byHour = new LinkedHashMap<>();
+                Map<Long, RecoveredHour> byHour = new LinkedHashMap<>();
                 int torn = segment.undecodable();
+                int newer = 0;
                 for (String line : segment.lines()) {
+                    UsageRecord r;
                     try {
-                        UsageRecord r = UsageRecordCodec.read(line);
-                        requestIds.accept(r.requestId());
-                        byHour.computeIfAbsent(
-                                        Math.floorDiv(r.tsStart().getEpochSecond(), 3600L), h -> new ArrayList<>())
-                                .add(r);
+                        r = UsageRecordCodec.read(line);
                     } catch (RuntimeException e) {
-                        torn++;
+                        Optional<NewerSchemaLine> kept = NewerSchemaLine.of(line);
+                        if (kept.isEmpty()) {
+                            torn++;
+                        } else {
+                            Instant start =
+                                    kept.get().tsStart() != null ? kept.get().tsStart() : segmentOpened(segment.id());
+                            RecoveredHour.of(byHour, start).newer.add(kept.get());
+                            newer++;
+                        }
+                        continue;
                     }
+                    requestIds.accept(r.requestId());
+                    RecoveredHour.of(byHour, r.tsStart()).records.add(r);
                 }
                 int records = 0;
-                for (List<UsageRecord> hour : byHour.values()) {
-                    records += hour.size();
-                    Instant start = hour.get(0).tsStart();
+                for (RecoveredHour hour : byHour.values()) {
+                    records += hour.records.size();
+                    Instant start = hour.start;
                     Stored flushed = stored(UsageLayout.segmentObjectKey(start, segment.id()));
                     String recoveredKey = UsageLayout.recoveredObjectKey(start, segment.id());
                     Stored recoveredBefore = stored(recoveredKey);
-                    List<UsageRecord> unstored = hour.stream()
-                            .filter(r -> !flushed.holds(r) && !recoveredBefore.holds(r))
+                    List<UsageRecord> unstored = hour.records.stream()
+                            .filter(r -> !flushed.holds(r.requestId()) && !recoveredBefore.holds(r.requestId()))
                             .toList();
-                    if (!unstored.isEmpty()) {
+                    List<String> unstoredNewer = hour.newer.stream()
+                            .filter(l -> !flushed.holds(l.requestId()) && !recoveredBefore.holds(l.requestId()))
+                            .map(NewerSchemaLine::text)
+                            .toList();
+                    if (!unstored.isEmpty() || !unstoredNewer.isEmpty()) {
                         // an earlier recovery's object is not replaced either: its records may be gone from here
                         String key = recoveredBefore.absent()
                                 ? recoveredKey
                                 : UsageLayout.newObjectKey(start, clock.instant());
                         deliver(
-                                new Batch(new SpooledBatch(key, gzip(unstored)), unstored.size(), List.of()),
+                                new Batch(
+                                        new SpooledBatch(key, gzip(unstored, unstoredNewer)),
+                                        unstored.size() + unstoredNewer.size(),
+                                        List.of()),
                                 null,
                                 null);
                     }
                 }
                 if (records > 0 || torn > 0) {
                     listener.recovered(segment.id(), records, torn); // an empty segment needs no log line
+                }
+                if (newer > 0) {
+                    listener.recoveredNewerSchema(segment.id(), newer);
                 }
                 recovered += records;
                 discardIfSaved(segment.id()); // if not saved, the journal keeps it and a later flush delivers it
@@ -433,7 +455,8 @@ public final class UsageLogWriter implements AutoCloseable {
             try {
                 ids.add(UsageRecordCodec.read(line).requestId());
             } catch (RuntimeException e) {
-                // not a record: what it held is delivered again
+                // a newer schema's record is held too; a line that is no record: what it held is delivered again
+                NewerSchemaLine.of(line).map(NewerSchemaLine::requestId).ifPresent(ids::add);
             }
         }
         return new Stored(ids, false);
@@ -445,8 +468,39 @@ public final class UsageLogWriter implements AutoCloseable {
         /** The sink could not be asked: maybe something is there, so it is not written over. */
         static final Stored UNKNOWN = new Stored(Set.of(), false);
 
-        boolean holds(UsageRecord record) {
-            return ids.contains(record.requestId());
+        boolean holds(String requestId) {
+            return requestId != null && ids.contains(requestId);
+        }
+    }
+
+    /**
+     * One UTC hour of a journal segment's lines: the records this version reads, and those a newer Spendgate wrote
+     * (kept as written, for it to count after a roll-forward).
+     */
+    private static final class RecoveredHour {
+        final Instant start;
+        final List<UsageRecord> records = new ArrayList<>();
+        final List<NewerSchemaLine> newer = new ArrayList<>();
+
+        private RecoveredHour(Instant start) {
+            this.start = start;
+        }
+
+        static RecoveredHour of(Map<Long, RecoveredHour> byHour, Instant t) {
+            return byHour.computeIfAbsent(Math.floorDiv(t.getEpochSecond(), 3600L), h -> new RecoveredHour(t));
+        }
+    }
+
+    /**
+     * When segment {@code id} was opened ({@link UsageJournal#newSegmentId}): the hour of a newer schema's line whose
+     * {@code ts_start} this version cannot read. Now, for an id of another form.
+     */
+    private Instant segmentOpened(String id) {
+        int dash = id.indexOf('-');
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(dash < 0 ? id : id.substring(0, dash)));
+        } catch (NumberFormatException e) {
+            return clock.instant();
         }
     }
 
@@ -699,10 +753,19 @@ public final class UsageLogWriter implements AutoCloseable {
     }
 
     static byte[] gzip(List<UsageRecord> records) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(records.size() * 256);
+        return gzip(records, List.of());
+    }
+
+    /** Gzip NDJSON of {@code records}, then of {@code lines} as they are (given without their newlines). */
+    static byte[] gzip(List<UsageRecord> records, List<String> lines) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream((records.size() + lines.size()) * 256);
         try (GZIPOutputStream gz = new FastGzip(bytes)) {
             for (UsageRecord r : records) {
                 UsageRecordCodec.write(r, gz);
+            }
+            for (String line : lines) {
+                gz.write(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                gz.write('\n');
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -752,6 +815,12 @@ public final class UsageLogWriter implements AutoCloseable {
 
         /** A journal segment of an earlier process was delivered ({@code torn}: lines that were not records). */
         default void recovered(String segmentId, int records, int torn) {}
+
+        /**
+         * A journal segment of an earlier process held {@code lines} records of a newer {@code schema_version} (a
+         * roll-back after a crash): delivered as written, for the newer version to count; this one skips them.
+         */
+        default void recoveredNewerSchema(String segmentId, int lines) {}
 
         /** The journal could not be rotated or discarded; its segments stay and are delivered at the next start. */
         default void journalFailed(RuntimeException cause) {}
