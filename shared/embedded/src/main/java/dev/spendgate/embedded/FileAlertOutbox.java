@@ -40,11 +40,11 @@ public final class FileAlertOutbox implements AlertOutbox {
     }
 
     @Override
-    public String keep(BudgetAlert alert, AlertSink.Notice notice) {
+    public String keep(BudgetAlert alert, AlertSink.Notice notice, Waiting waitingOn) {
         Instant now = clock.instant();
         String id = now.toEpochMilli() + "-" + UUID.randomUUID();
         try {
-            AtomicFiles.write(dir.resolve(id + SUFFIX), AlertOutboxJson.write(alert, notice, now));
+            AtomicFiles.write(dir.resolve(id + SUFFIX), AlertOutboxJson.write(alert, notice, now, waitingOn));
         } catch (IOException e) {
             throw new UncheckedIOException("could not keep the alert in " + dir, e);
         }

@@ -17,6 +17,7 @@ import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.budget.BudgetStores;
 import dev.spendgate.function.proxy.budget.CostEstimator;
 import dev.spendgate.function.proxy.budget.DegradationChains;
+import dev.spendgate.function.proxy.budget.HeldAlerts;
 import dev.spendgate.function.proxy.budget.LogAlertSink;
 import dev.spendgate.function.proxy.budget.UnsettledCalls;
 import dev.spendgate.function.proxy.budget.WebhookAlertSink;
@@ -466,7 +467,9 @@ public final class GatewayRuntime implements AutoCloseable {
             drainQuietly(left == null ? null : left.minus(DRAIN_LEAVES));
             sweepQuietly(); // also when the drain failed (the spool unreadable): its records may still reach the sink
         }
-        if (!concurrent && budgetStores.alerts() instanceof BackgroundAlertSink background) {
+        BackgroundAlertSink background =
+                HeldAlerts.background(budgetStores.alerts()).orElse(null);
+        if (!concurrent && background != null) {
             // the client has its answer: give a pending alert a moment before Lambda may freeze the environment
             Duration wait = alertWait(timeLeft == null ? null : timeLeft.minusNanos(System.nanoTime() - started));
             if (wait.isPositive()) {

@@ -102,8 +102,9 @@ class BudgetAlertDeliveryReviewIT {
 
             // alerts go out on a background sender that retries (README): wait for it to be idle (or 30 s, the
             // retries' first minute) before counting what reached the operator
-            ((dev.spendgate.function.proxy.budget.BackgroundAlertSink)
+            dev.spendgate.function.proxy.budget.HeldAlerts.background(
                             gw.runtime.budgetStores().alerts())
+                    .orElseThrow()
                     .awaitIdle(java.time.Duration.ofSeconds(30));
             assertThat(posts.get())
                     .as("the first alert was posted and refused with 503")

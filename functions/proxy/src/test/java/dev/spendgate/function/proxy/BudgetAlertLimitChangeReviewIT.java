@@ -82,8 +82,9 @@ class BudgetAlertLimitChangeReviewIT {
                     Map.of(
                             "SPENDGATE_ALERT_WEBHOOK_URL",
                             "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook"));
-            BackgroundAlertSink sink =
-                    (BackgroundAlertSink) gw.runtime.budgetStores().alerts();
+            BackgroundAlertSink sink = dev.spendgate.function.proxy.budget.HeldAlerts.background(
+                            gw.runtime.budgetStores().alerts())
+                    .orElseThrow();
             // 240,000 input tokens at gpt-4o's $2.50 per million: about $0.60 a call
             gw.upstream.setDefaultBehavior(Behavior.defaults().withInputTokens(240_000));
 
@@ -125,8 +126,9 @@ class BudgetAlertLimitChangeReviewIT {
                     Map.of(
                             "SPENDGATE_ALERT_WEBHOOK_URL",
                             "http://127.0.0.1:" + webhook.getAddress().getPort() + "/hook"));
-            BackgroundAlertSink sink =
-                    (BackgroundAlertSink) gw.runtime.budgetStores().alerts();
+            BackgroundAlertSink sink = dev.spendgate.function.proxy.budget.HeldAlerts.background(
+                            gw.runtime.budgetStores().alerts())
+                    .orElseThrow();
             gw.upstream.setDefaultBehavior(Behavior.defaults().withInputTokens(240_000)); // about $0.60 a call
 
             alertBudget("1.00");

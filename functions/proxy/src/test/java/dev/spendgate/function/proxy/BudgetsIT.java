@@ -149,8 +149,9 @@ class BudgetsIT {
             }
 
             // alerts are delivered in the background: wait for the sender to be idle (or 10 s) before counting
-            ((dev.spendgate.function.proxy.budget.BackgroundAlertSink)
+            dev.spendgate.function.proxy.budget.HeldAlerts.background(
                             gw.runtime.budgetStores().alerts())
+                    .orElseThrow()
                     .awaitIdle(java.time.Duration.ofSeconds(10));
             assertThat(hooks).hasSize(2);
             assertThat(hooks.stream().map(h -> json(h).get("threshold_percent").asInt()))

@@ -63,7 +63,7 @@ public final class DynamoDbAlertOutbox implements AlertOutbox {
     }
 
     @Override
-    public String keep(BudgetAlert alert, AlertSink.Notice notice) {
+    public String keep(BudgetAlert alert, AlertSink.Notice notice, Waiting waitingOn) {
         Instant now = clock.instant();
         String id = now.toEpochMilli() + "-" + UUID.randomUUID();
         changeIndex("ADD", id);
@@ -72,7 +72,8 @@ public final class DynamoDbAlertOutbox implements AlertOutbox {
                         PARTITION_KEY,
                         AttributeValue.fromS(BudgetsTable.ALERT_ITEM_PREFIX + id),
                         BudgetsTable.ALERT_BODY,
-                        AttributeValue.fromB(SdkBytes.fromByteArray(AlertOutboxJson.write(alert, notice, now))),
+                        AttributeValue.fromB(
+                                SdkBytes.fromByteArray(AlertOutboxJson.write(alert, notice, now, waitingOn))),
                         BudgetsTable.ALERT_SINCE_MILLIS,
                         AttributeValue.fromN(Long.toString(now.toEpochMilli())),
                         BudgetsTable.EXPIRES_AT,

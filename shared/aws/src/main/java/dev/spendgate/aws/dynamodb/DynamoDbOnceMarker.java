@@ -20,9 +20,10 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
  * an expired marker that is still there counts as absent and is overwritten. Exactly one of any number of
  * concurrent callers wins. SDK failures propagate as {@link software.amazon.awssdk.core.exception.SdkException}.
  *
- * <p>Each call writes a random {@link BudgetsTable#MARKER_TOKEN} of its own. The SDK resends a PutItem whose answer
- * was lost, and a resent write that DynamoDB had applied fails its condition; so on a failed condition the marker is
- * read back (consistent GetItem), and the call still wins when the token there is its own.
+ * <p>Each call writes a {@link BudgetsTable#MARKER_TOKEN} of its own: its owner (a held alert's id), else a random one.
+ * The SDK resends a PutItem whose answer was lost, and a resent write that DynamoDB had applied fails its condition; so
+ * on a failed condition the marker is read back (consistent GetItem), and the call still wins when the token there is
+ * its own, as does a later call with the same owner (a process asking again after it was killed).
  */
 public final class DynamoDbOnceMarker implements OnceMarker {
     private static final Map<String, String> NAMES = Map.of("#pk", PARTITION_KEY, "#expires", BudgetsTable.EXPIRES_AT);
@@ -43,9 +44,15 @@ public final class DynamoDbOnceMarker implements OnceMarker {
 
     @Override
     public boolean markOnce(String markerKey, Instant expiresAt) {
+        return markOnce(markerKey, expiresAt, null);
+    }
+
+    /** The {@code owner} is the marker's token: a later call with it finds the marker its own ({@link #ours}). */
+    @Override
+    public boolean markOnce(String markerKey, Instant expiresAt, String owner) {
         Objects.requireNonNull(markerKey, "markerKey");
         Objects.requireNonNull(expiresAt, "expiresAt");
-        String token = UUID.randomUUID().toString();
+        String token = owner != null ? owner : UUID.randomUUID().toString();
         try {
             dynamoDb.putItem(b -> b.tableName(table)
                     .item(Map.of(

@@ -6,16 +6,43 @@ import java.util.List;
 
 /**
  * Alerts and notices kept until their delivery ends, so that a gateway killed while one is being retried sends it when
- * it (or another process on the same store) runs again. The once-marker has already decided that the alert is sent;
- * this only keeps that one send from being lost.
+ * it (or another process on the same store) runs again. A delivery kept {@link Kept#waitingOn waiting on} a once-marker
+ * was held before the marker was asked (so a kill between the marker's write and the delivery loses nothing); the
+ * marker decides whether it is sent ({@link OnceMarker#markOnce(String, java.time.Instant, String)}, its id as owner).
+ * Any other was decided already: this only keeps that one send from being lost.
  */
 public interface AlertOutbox {
 
-    /** An alert or a notice (exactly one), kept since {@code since}. */
-    record Kept(String id, BudgetAlert alert, AlertSink.Notice notice, Instant since) {}
+    /**
+     * An alert or a notice (exactly one), kept since {@code since}; {@code waitingOn}: held before its once-marker was
+     * asked, else null.
+     */
+    record Kept(String id, BudgetAlert alert, AlertSink.Notice notice, Instant since, Waiting waitingOn) {
+        public Kept(String id, BudgetAlert alert, AlertSink.Notice notice, Instant since) {
+            this(id, alert, notice, since, null);
+        }
 
-    /** Keeps one of {@code alert} or {@code notice}; returns its id. */
-    String keep(BudgetAlert alert, AlertSink.Notice notice);
+        /** The alert or the notice. */
+        public Object delivery() {
+            return alert != null ? alert : notice;
+        }
+    }
+
+    /** The once-marker a held delivery waits on: its key, and when it expires. */
+    record Waiting(String markerKey, Instant markerExpiresAt) {
+        public Waiting {
+            java.util.Objects.requireNonNull(markerKey, "markerKey");
+            java.util.Objects.requireNonNull(markerExpiresAt, "markerExpiresAt");
+        }
+    }
+
+    /** Keeps one of {@code alert} or {@code notice}, decided already; returns its id. */
+    default String keep(BudgetAlert alert, AlertSink.Notice notice) {
+        return keep(alert, notice, null);
+    }
+
+    /** Keeps one of {@code alert} or {@code notice}, waiting on {@code waitingOn} (null: decided); returns its id. */
+    String keep(BudgetAlert alert, AlertSink.Notice notice, Waiting waitingOn);
 
     /** Its delivery ended (delivered, or given up and logged as lost): forgotten. */
     void remove(String id);
@@ -35,7 +62,7 @@ public interface AlertOutbox {
     /** Keeps nothing: for stores that have no durable place. */
     AlertOutbox NONE = new AlertOutbox() {
         @Override
-        public String keep(BudgetAlert alert, AlertSink.Notice notice) {
+        public String keep(BudgetAlert alert, AlertSink.Notice notice, Waiting waitingOn) {
             return null;
         }
 

@@ -21,9 +21,24 @@ public final class AlertOutboxJson {
 
     /** One of {@code alert} or {@code notice}, kept since {@code since}. */
     public static byte[] write(BudgetAlert alert, AlertSink.Notice notice, Instant since) {
+        return write(alert, notice, since, null);
+    }
+
+    /**
+     * As {@link #write(BudgetAlert, AlertSink.Notice, Instant)}, waiting on a once-marker ({@code waiting_on}, left
+     * out when null). A version that does not know {@code waiting_on} sends such a delivery as decided: at worst once
+     * more.
+     */
+    public static byte[] write(
+            BudgetAlert alert, AlertSink.Notice notice, Instant since, AlertOutbox.Waiting waitingOn) {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", 1);
         root.put("since", since.toString());
+        if (waitingOn != null) {
+            ObjectNode w = root.putObject("waiting_on");
+            w.put("marker_key", waitingOn.markerKey());
+            w.put("marker_expires_at", waitingOn.markerExpiresAt().toString());
+        }
         if (alert != null) {
             ObjectNode a = root.putObject("alert");
             a.put("policy_id", alert.policyId());
@@ -57,6 +72,12 @@ public final class AlertOutboxJson {
         try {
             JsonNode root = JSON.readTree(bytes);
             Instant since = Instant.parse(root.path("since").asText());
+            JsonNode w = root.get("waiting_on");
+            AlertOutbox.Waiting waitingOn = w == null
+                    ? null
+                    : new AlertOutbox.Waiting(
+                            w.path("marker_key").asText(),
+                            Instant.parse(w.path("marker_expires_at").asText()));
             JsonNode a = root.get("alert");
             if (a != null) {
                 return new AlertOutbox.Kept(
@@ -71,7 +92,8 @@ public final class AlertOutboxJson {
                                 BudgetPolicy.Mode.parse(a.path("mode").asText()),
                                 Instant.parse(a.path("at").asText())),
                         null,
-                        since);
+                        since,
+                        waitingOn);
             }
             JsonNode n = root.get("notice");
             if (n == null) {
@@ -86,7 +108,8 @@ public final class AlertOutboxJson {
                     null,
                     new AlertSink.Notice(
                             n.path("subject").asText(), n.path("message").asText(), attributes),
-                    since);
+                    since,
+                    waitingOn);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("kept alert " + id + " cannot be read: " + e.getMessage(), e);
         }

@@ -1156,27 +1156,47 @@ public final class BudgetEnforcer implements AutoCloseable {
             return;
         }
         Instant end = policy.period().end(now, policy.zone());
-        boolean first =
-                marker.markOnce(key, end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS));
-        if (askedMarker.size() > 100_000) {
-            askedMarker.clear();
-        }
-        askedMarker.add(key);
-        if (first) {
+        Instant expires = end != null ? end.plus(1, ChronoUnit.DAYS) : now.plus(3650, ChronoUnit.DAYS);
+        if (!marker.isMarked(key)) {
             boolean sharded = policy.shards() > 1;
             BigDecimal spent = sharded ? totalSpent(policy, r.scopeValue(), now) : state.spent();
             if (spent.compareTo(policy.limitUsd()) >= 0
                     && policy.alertAt().stream().anyMatch(t -> t >= 100)) {
-                return; // spent to the limit: its 100 % alert, judged at this refusal, says so
+                marker.markOnce(key, expires); // spent to the limit: its 100 % alert, judged at this refusal, says so
+            } else {
+                sendOnce(
+                        key,
+                        expires,
+                        null,
+                        RefusalNotice.of(
+                                policy,
+                                r.scopeValue(),
+                                policy.period().key(now, policy.zone()),
+                                spent,
+                                sharded ? null : state.reserved(),
+                                amount,
+                                end));
             }
-            alerts.send(RefusalNotice.of(
-                    policy,
-                    r.scopeValue(),
-                    policy.period().key(now, policy.zone()),
-                    spent,
-                    sharded ? null : state.reserved(),
-                    amount,
-                    end));
+        }
+        if (askedMarker.size() > 100_000) {
+            askedMarker.clear();
+        }
+        askedMarker.add(key);
+    }
+
+    /**
+     * Sends {@code alert} or {@code notice} when this is the first asking for {@code markerKey} across instances,
+     * losing it at no kill: it is held first ({@link AlertSink#hold}: in the outbox, waiting on the marker), the marker
+     * is then set with the held delivery as its owner, and the delivery sent, or dropped when another set the marker.
+     * A process killed between any two steps leaves it held; the next start sends it when the marker is unset or its
+     * own, else drops it ({@code HeldAlerts#settleLeftOver}).
+     */
+    private void sendOnce(String markerKey, Instant expiresAt, BudgetAlert alert, AlertSink.Notice notice) {
+        AlertSink.Held held = alerts.hold(alert, notice, new AlertOutbox.Waiting(markerKey, expiresAt));
+        if (marker.markOnce(markerKey, expiresAt, held.owner())) {
+            held.send();
+        } else {
+            held.drop();
         }
     }
 
@@ -1234,26 +1254,27 @@ public final class BudgetEnforcer implements AutoCloseable {
             Instant expires = end != null
                     ? (end.isAfter(now) ? end : now).plus(1, ChronoUnit.DAYS)
                     : now.plus(3650, ChronoUnit.DAYS);
-            boolean first = marker.markOnce(key, expires);
-            if (first) {
-                // sent by a version whose markers did not name the budget (before 2026-12-06): not again at upgrade
-                first = !marker.isMarked(unnamed);
+            // set already (by another instance, or by a version whose markers did not name the budget, before
+            // 2026-12-06: not again at upgrade): nothing to hold
+            if (!marker.isMarked(key) && !marker.isMarked(unnamed)) {
+                sendOnce(
+                        key,
+                        expires,
+                        new BudgetAlert(
+                                policy.id(),
+                                r.scopeValue(),
+                                policy.period().key(at, policy.zone()),
+                                threshold,
+                                policy.limitUsd(),
+                                policy.shards() == 1 || whole ? state.spent() : totalSpent(policy, r.scopeValue(), at),
+                                policy.mode(),
+                                now),
+                        null);
             }
             if (askedMarker.size() > 100_000) {
                 askedMarker.clear();
             }
             askedMarker.add(key);
-            if (first) {
-                alerts.send(new BudgetAlert(
-                        policy.id(),
-                        r.scopeValue(),
-                        policy.period().key(at, policy.zone()),
-                        threshold,
-                        policy.limitUsd(),
-                        policy.shards() == 1 || whole ? state.spent() : totalSpent(policy, r.scopeValue(), at),
-                        policy.mode(),
-                        now));
-            }
         }
     }
 

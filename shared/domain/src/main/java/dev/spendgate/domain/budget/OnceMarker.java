@@ -9,6 +9,17 @@ public interface OnceMarker {
     boolean markOnce(String markerKey, Instant expiresAt);
 
     /**
+     * As {@link #markOnce(String, Instant)}, the marker set on behalf of {@code owner} (an alert held in an outbox
+     * before the marker was asked: its id): true also when the marker is already set and {@code owner}'s, so a process
+     * killed between setting the marker and sending the alert, asking again at the next start, learns it was the first.
+     * Null: no owner. A store that keeps no owners (one in memory, gone with its process) answers as {@link
+     * #markOnce(String, Instant)}.
+     */
+    default boolean markOnce(String markerKey, Instant expiresAt, String owner) {
+        return markOnce(markerKey, expiresAt);
+    }
+
+    /**
      * Whether a marker {@code markerKey} is set and not expired, without setting one: for markers an earlier version
      * wrote under another key, so an upgrade does not do again what they say was done. A store that never held such
      * markers answers false.

@@ -85,6 +85,25 @@ public abstract class AlertOutboxContract {
     }
 
     @Test
+    void heldAlert_isFoundByAnotherProcess_stillWaitingOnItsMarker() {
+        MovingClock clock = new MovingClock(Instant.parse("2026-12-06T08:00:00Z"));
+        AlertOutbox outbox = newOutbox(clock);
+        AlertOutbox.Waiting waiting = new AlertOutbox.Waiting(
+                "alert#budget#feature:chatbot#monthly#2026-12#80#limit-500#policy-p1",
+                Instant.parse("2027-01-02T00:00:00Z"));
+        String held = outbox.keep(ALERT, null, waiting);
+        String decided = outbox.keep(null, NOTICE);
+        clock.advance(Duration.ofMinutes(10));
+
+        var left = reopen(clock).olderThan(Duration.ofMinutes(5));
+
+        assertThat(left).extracting(AlertOutbox.Kept::id).containsExactlyInAnyOrder(held, decided);
+        for (AlertOutbox.Kept kept : left) {
+            assertThat(kept.waitingOn()).as(kept.id()).isEqualTo(kept.id().equals(held) ? waiting : null);
+        }
+    }
+
+    @Test
     void olderThan_leavesOutWhatIsYoungerThanTheAge() {
         MovingClock clock = new MovingClock(Instant.parse("2026-12-06T08:00:00Z"));
         AlertOutbox outbox = newOutbox(clock);

@@ -99,6 +99,28 @@ public abstract class OnceMarkerContract {
         assertThat(results.stream().filter(Boolean::booleanValue)).hasSize(1);
     }
 
+    /** Whether the store keeps a marker's owner ({@link OnceMarker#markOnce(String, Instant, String)}); a durable one must. */
+    protected boolean keepsOwners() {
+        return true;
+    }
+
+    @Test
+    void markOnce_withOwner_isTrueAgainForItsOwnerOnly_afterReopen() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(keepsOwners(), "a store in memory keeps no owners");
+        assertThat(marker.markOnce(KEY, expiresAt, "held-1")).isTrue();
+
+        OnceMarker restarted = reopenMarker();
+        assertThat(restarted.markOnce(KEY, expiresAt, "held-1"))
+                .as("the owner asking again (killed before it sent the alert) learns it was the first")
+                .isTrue();
+        assertThat(restarted.markOnce(KEY, expiresAt, "held-2"))
+                .as("another owner")
+                .isFalse();
+        assertThat(restarted.markOnce(KEY, expiresAt)).as("no owner").isFalse();
+        assertThat(marker.markOnce(KEY, expiresAt, "held-2")).isFalse();
+        assertThat(marker.markOnce(KEY, expiresAt, "held-1")).isTrue();
+    }
+
     @Test
     void markOnce_nullArguments_throwNullPointerException() {
         assertThatThrownBy(() -> marker.markOnce(null, expiresAt)).isInstanceOf(NullPointerException.class);

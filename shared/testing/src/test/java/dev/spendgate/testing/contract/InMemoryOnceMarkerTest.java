@@ -14,6 +14,11 @@ class InMemoryOnceMarkerTest extends OnceMarkerContract {
     }
 
     @Override
+    protected boolean keepsOwners() {
+        return false; // gone with its process: nothing asks it again after a kill
+    }
+
+    @Override
     protected OnceMarker reopenMarker() {
         return current; // the same memory: what a reopened file or table would hold
     }

@@ -46,7 +46,7 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
      * A kept delivery this old that no delivery of this process holds was left by a process that stopped: the whole
      * backoff (about 2.5 minutes, with each attempt's own timeouts about 4) is over by then.
      */
-    static final Duration LEFT_OVER_AGE = Duration.ofMinutes(5);
+    public static final Duration LEFT_OVER_AGE = Duration.ofMinutes(5);
 
     private final AlertSink delivery;
     private final AlertOutbox outbox;
@@ -111,6 +111,9 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
     }
 
     int resendLeftOver(Duration age) {
+        // taken before the listing: a delivery of this process that ends meanwhile leaves the outbox before it leaves
+        // own (ended), so the listing either lacks it or this copy still holds it; never sent twice
+        Set<String> ownBefore = Set.copyOf(own);
         List<AlertOutbox.Kept> left;
         try {
             left = outbox.olderThan(Duration.ZERO);
@@ -122,8 +125,8 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
         int sent = 0;
         boolean younger = false;
         for (AlertOutbox.Kept kept : left) {
-            if (own.contains(kept.id())) {
-                continue;
+            if (ownBefore.contains(kept.id()) || own.contains(kept.id()) || kept.waitingOn() != null) {
+                continue; // a held one waits on its once-marker: HeldAlerts settles it
             }
             if (kept.since().isAfter(cutoff)) {
                 younger = true; // perhaps another running process's: looked at again once it is old enough
@@ -235,11 +238,12 @@ public final class BackgroundAlertSink implements AlertSink, AutoCloseable {
         if (id == null) {
             return;
         }
-        own.remove(id);
         try {
             outbox.remove(id);
         } catch (RuntimeException e) {
             Log.warn(null, "a delivered alert stays in the outbox (" + e.getMessage() + "): it may be sent again");
+        } finally {
+            own.remove(id); // after the outbox: resendLeftOver's listing must not find it while it is not own
         }
     }
 

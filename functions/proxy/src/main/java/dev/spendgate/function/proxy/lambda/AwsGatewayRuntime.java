@@ -24,6 +24,7 @@ import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.budget.BackgroundAlertSink;
 import dev.spendgate.function.proxy.budget.BudgetStores;
+import dev.spendgate.function.proxy.budget.HeldAlerts;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -72,6 +73,7 @@ public final class AwsGatewayRuntime {
         String budgetsTable = required(names.budgetsTable(), "SPENDGATE_BUDGETS_TABLE");
         AlertSink alerts = alertSink(config, aws, new DynamoDbAlertOutbox(dynamoDb, budgetsTable));
         ObjectStore store = new LazyObjectStore(() -> new S3ObjectStore(aws.s3(), bucket));
+        BudgetStores budgetStores = budgets(dynamoDb, aws.dynamoDbForBudgets(), budgetsTable, alerts);
         GatewayRuntime runtime = GatewayRuntime.create(
                 config,
                 new CachingKeyStore(
@@ -82,13 +84,14 @@ public final class AwsGatewayRuntime {
                 usageSink.apply(usageSink(names, aws, store)),
                 new DynamoDbUsageSpool(dynamoDb, required(names.spoolTable(), "SPENDGATE_SPOOL_TABLE")),
                 UsageJournal.NONE,
-                budgets(dynamoDb, aws.dynamoDbForBudgets(), budgetsTable, alerts),
+                budgetStores,
                 optimizations(dynamoDb, names.budgetsTable(), names.keyCache(), Clock.systemUTC()),
                 Clock.systemUTC(),
                 null);
         if (alerts instanceof BackgroundAlertSink background) {
-            // alerts an environment frozen for good had not delivered: sent by this one, off the calls' path
-            runtime.betweenInvocations(new LeftOverAlerts(background, System::nanoTime));
+            // alerts an environment frozen for good had not delivered, or held: sent by this one, off the calls' path
+            runtime.betweenInvocations(
+                    new LeftOverAlerts(background, (HeldAlerts) budgetStores.alerts(), System::nanoTime));
         }
         if (secretId != null && !names.providerKeyRefresh().isZero()) {
             runtime.betweenInvocations(new ProviderKeyRefresh(
@@ -158,14 +161,17 @@ public final class AwsGatewayRuntime {
      */
     public static BudgetStores budgets(
             DynamoDbClient dynamoDb, DynamoDbClient budgetWrites, String table, AlertSink alerts) {
+        DynamoDbOnceMarker marker = new DynamoDbOnceMarker(dynamoDb, table);
         return new BudgetStores(
                 new CachingBudgetPolicyStore(
                         new DynamoDbBudgetPolicyStore(dynamoDb, table), Duration.ofSeconds(10), Clock.systemUTC()),
                 new DynamoDbBudgetLedger(budgetWrites, table),
                 new DynamoDbRateCounter(dynamoDb, table),
-                new DynamoDbOnceMarker(dynamoDb, table),
+                marker,
                 new DynamoDbReservationJournal(budgetWrites, table),
-                alerts,
+                // an alert due once is held in the outbox before its marker is written (LeftOverAlerts settles
+                // what an environment frozen for good left held)
+                new HeldAlerts(alerts, new DynamoDbAlertOutbox(dynamoDb, table), marker),
                 null);
     }
 

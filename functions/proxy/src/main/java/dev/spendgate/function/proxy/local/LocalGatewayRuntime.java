@@ -14,6 +14,7 @@ import dev.spendgate.function.proxy.GatewayRuntime;
 import dev.spendgate.function.proxy.Log;
 import dev.spendgate.function.proxy.ProxyConfig;
 import dev.spendgate.function.proxy.budget.BudgetStores;
+import dev.spendgate.function.proxy.budget.HeldAlerts;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -107,7 +108,7 @@ public final class LocalGatewayRuntime {
 
     /**
      * Policy, ledger, alert-marker and reservation-journal files under {@code dataDir/budgets/}; velocity counters in
-     * memory. The ledger and the journal are kept in memory and written by {@code flush} (every second) and on close.
+     * memory; {@code alerts} behind {@link HeldAlerts} on {@code dataDir/alerts-outbox/}. The ledger and the journal are kept in memory and written by {@code flush} (every second) and on close.
      */
     public static BudgetStores budgets(Path dataDir, AlertSink alerts) {
         return budgets(dataDir, alerts, false);
@@ -152,22 +153,21 @@ public final class LocalGatewayRuntime {
                             + " calls were in flight when the previous gateway stopped and are charged at their"
                             + " worst case");
         }
+        // an alert due once is held in the outbox before its marker is written; after the ledger's lock, what a killed
+        // gateway left held is settled: sent when its marker is unset or its own
+        FileOnceMarker marker = new FileOnceMarker(dir.resolve("alerts.json"));
+        HeldAlerts heldAlerts = new HeldAlerts(
+                alerts, new dev.spendgate.embedded.FileAlertOutbox(dataDir.resolve("alerts-outbox")), marker);
+        heldAlerts.settleLeftOver(java.time.Duration.ZERO);
         // flush: journal first, so each reservation in the ledger file is in the journal file unless opened in between;
         // but a settlement the ledger's journal could not take yet (a full disk) goes to disk first: the reservation
         // journal's flush forgets the call's entry, and a kill between the two would leave the call in neither
-        return new BudgetStores(
-                policies,
-                ledger,
-                new InMemoryRateCounter(),
-                new FileOnceMarker(dir.resolve("alerts.json")),
-                journal,
-                alerts,
-                () -> {
-                    if (ledger.settlementsPending()) {
-                        ledger.flush(); // throws while the disk is still full: the journal keeps its admission log
-                    }
-                    journal.flush();
-                    ledger.flush();
-                });
+        return new BudgetStores(policies, ledger, new InMemoryRateCounter(), marker, journal, heldAlerts, () -> {
+            if (ledger.settlementsPending()) {
+                ledger.flush(); // throws while the disk is still full: the journal keeps its admission log
+            }
+            journal.flush();
+            ledger.flush();
+        });
     }
 }

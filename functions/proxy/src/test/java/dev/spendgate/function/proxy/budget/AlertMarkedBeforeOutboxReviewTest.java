@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +43,6 @@ class AlertMarkedBeforeOutboxReviewTest {
     @TempDir
     Path afterKill;
 
-    @Disabled("DEFECT R27F-1: an 80 % budget alert is never sent when the gateway is killed as it crosses")
     @Test
     void killedBetweenMarkerAndOutbox_restartedGatewayStillSendsTheAlert() throws Exception {
         BudgetPolicy policy = new BudgetPolicy(
