@@ -311,6 +311,13 @@ public final class MonthlyReport {
                     usage.cells().values().stream()
                             .mapToLong(dev.spendgate.domain.report.CellTotals::calls)
                             .sum(),
+                    // estimated: priced on tokens the gateway counted itself, or charged at the worst case
+                    usage.cells().values().stream()
+                            .mapToLong(c -> c.estimatedTokenCalls() + c.worstCaseCalls())
+                            .sum(),
+                    usage.cells().values().stream()
+                            .map(c -> c.estimatedTokenUsd().add(c.worstCaseUsd()))
+                            .reduce(java.math.BigDecimal.ZERO, java.math.BigDecimal::add),
                     usage.cells().values().stream()
                             .mapToLong(dev.spendgate.domain.report.CellTotals::worstCaseCalls)
                             .sum(),

@@ -153,8 +153,7 @@ public final class FocusCsvWriter {
                 row.add(c.category().focusValue());
                 row.add(null);
                 // free text a spreadsheet must not run: the model is what clients sent
-                row.add(CsvText.cell(
-                        usage ? c.model() + " " + c.tokenType().meter().toLowerCase(java.util.Locale.ROOT) : c.note()));
+                row.add(CsvText.cell(usage ? usageDescription(c) : c.note()));
                 row.add("Usage-Based");
                 row.add(chargeEnd);
                 row.add(chargeStart);
@@ -193,6 +192,17 @@ public final class FocusCsvWriter {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A usage row's ChargeDescription: the model and token type, and for tokens the gateway counted itself (Tags
+     * {@code x_UsageSource} = {@code estimated}) that they are an estimate.
+     */
+    static String usageDescription(FocusCharge c) {
+        String d = c.model() + " " + c.tokenType().meter().toLowerCase(java.util.Locale.ROOT);
+        return FocusCharges.ESTIMATED.equals(c.tags().get(FocusCharges.USAGE_SOURCE_TAG))
+                ? d + " (estimated: counted by the gateway, the stream was cut before its usage event)"
+                : d;
     }
 
     /** One SKU per provider, model and token type, so each SkuId has one SkuMeter. */

@@ -29,7 +29,7 @@ public final class FocusMetadata {
     public static final String DATA_GENERATOR = "Spendgate";
     /**
      * The prefix of Spendgate's own tag keys in {@code Tags} ({@code x_CostSource}, {@code x_ReconciliationClass},
-     * {@code x_ProviderAccount}, {@code x_CostBasis}, {@code x_Estimated}), declared as the Tags column's
+     * {@code x_ProviderAccount}, {@code x_CostBasis}, {@code x_UsageSource}, {@code x_Estimated}), declared as the Tags column's
      * {@code ProviderTagPrefixes} as FOCUS 1.1 requires, so a consumer tells them from the attribution tags
      * ({@code department}, {@code team}, {@code feature}, {@code environment}).
      */
@@ -42,7 +42,8 @@ public final class FocusMetadata {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** The provenance of a file that also carries rows from the providers' bills. */
     public static final String PROVENANCE_WITH_BILLS =
-            "Metered by the Spendgate gateway (provider-reported token counts priced at catalog prices), plus rows"
+            "Metered by the Spendgate gateway (provider-reported token counts, estimated where a stream was cut,"
+                    + " priced at catalog prices), plus rows"
                     + " tagged x_CostSource=provider_bill taken from the providers' own cost data for what they billed"
                     + " beyond the metering (traffic not seen by the gateway, never-metered items, price drift,"
                     + " rounding, unexplained differences). Not an invoice.";

@@ -25,6 +25,9 @@ public final class CellTotals {
     private long worstCaseCalls;
     private BigDecimal worstCaseUsd = BigDecimal.ZERO;
     private TokenUsage unpricedTokens = TokenUsage.ZERO;
+    private long estimatedTokenCalls;
+    private BigDecimal estimatedTokenUsd = BigDecimal.ZERO;
+    private TokenUsage estimatedTokens = TokenUsage.ZERO;
 
     public CellTotals() {}
 
@@ -73,6 +76,17 @@ public final class CellTotals {
         return t;
     }
 
+    /**
+     * Sets the pre-aggregated figures of the {@link #estimatedTokenCalls() calls priced on tokens the gateway counted
+     * itself} (an Athena result row): their count, cost and tokens, all part of the priced figures already given.
+     */
+    public CellTotals withEstimatedTokens(long calls, BigDecimal costUsd, TokenUsage tokens) {
+        estimatedTokenCalls = calls;
+        estimatedTokenUsd = java.util.Objects.requireNonNull(costUsd, "costUsd");
+        estimatedTokens = java.util.Objects.requireNonNull(tokens, "tokens");
+        return this;
+    }
+
     public void add(UsageRecord r) {
         calls++;
         if (r.costUsd() != null) {
@@ -82,6 +96,10 @@ public final class CellTotals {
             if (r.worstCaseEstimate()) {
                 worstCaseCalls++;
                 worstCaseUsd = worstCaseUsd.add(r.costUsd());
+            } else if (r.usageSource() == UsageRecord.UsageSource.ESTIMATED) {
+                estimatedTokenCalls++;
+                estimatedTokenUsd = estimatedTokenUsd.add(r.costUsd());
+                estimatedTokens = sum(estimatedTokens, r.tokens());
             }
         } else if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
             unpricedCalls++;
@@ -105,6 +123,9 @@ public final class CellTotals {
         worstCaseCalls += other.worstCaseCalls;
         worstCaseUsd = worstCaseUsd.add(other.worstCaseUsd);
         unpricedTokens = sum(unpricedTokens, other.unpricedTokens);
+        estimatedTokenCalls += other.estimatedTokenCalls;
+        estimatedTokenUsd = estimatedTokenUsd.add(other.estimatedTokenUsd);
+        estimatedTokens = sum(estimatedTokens, other.estimatedTokens);
     }
 
     private static TokenUsage sum(TokenUsage a, TokenUsage b) {
@@ -189,6 +210,40 @@ public final class CellTotals {
     /** What {@link #worstCaseCalls()} cost: part of {@link #costUsd()}, with no tokens behind it. */
     public BigDecimal worstCaseUsd() {
         return worstCaseUsd;
+    }
+
+    /**
+     * Priced calls whose tokens the gateway counted itself ({@code usage_source: estimated}: a stream cut before its
+     * usage event), not provider-reported; the calls charged at their {@link #worstCaseCalls() worst case} are not
+     * among them (they have no tokens).
+     */
+    public long estimatedTokenCalls() {
+        return estimatedTokenCalls;
+    }
+
+    /** What {@link #estimatedTokenCalls()} cost: part of {@link #costUsd()}, priced on estimated tokens. */
+    public BigDecimal estimatedTokenUsd() {
+        return estimatedTokenUsd;
+    }
+
+    /** The tokens of {@link #estimatedTokenCalls()}: part of {@link #pricedTokens()}, counted by the gateway. */
+    public TokenUsage estimatedTokens() {
+        return estimatedTokens;
+    }
+
+    /** The priced tokens the providers reported: {@link #pricedTokens()} less {@link #estimatedTokens()}. */
+    public TokenUsage providerReportedTokens() {
+        TokenUsage p = pricedTokens();
+        TokenUsage e = estimatedTokens;
+        return new TokenUsage(
+                p.inputTokens() - e.inputTokens(),
+                p.cachedInputTokens() - e.cachedInputTokens(),
+                p.cacheWrite5mTokens() - e.cacheWrite5mTokens(),
+                p.cacheWrite1hTokens() - e.cacheWrite1hTokens(),
+                p.outputTokens() - e.outputTokens(),
+                p.reasoningTokens() - e.reasoningTokens(),
+                p.webSearches() - e.webSearches(),
+                p.previewWebSearches() - e.previewWebSearches());
     }
 
     /** The tokens of the unpriced calls (the model was not in the catalog): seen by the gateway, cost unknown. */

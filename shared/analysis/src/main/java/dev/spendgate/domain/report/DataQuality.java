@@ -93,10 +93,23 @@ public final class DataQuality {
      * record does.
      */
     public void aggregated(long calls, long worstCaseCalls, BigDecimal worstCaseUsd) {
+        aggregated(calls, worstCaseCalls, worstCaseUsd, worstCaseCalls, worstCaseUsd);
+    }
+
+    /**
+     * As {@link #aggregated(long, long, BigDecimal)}, with the priced calls whose figures are estimated and their cost
+     * (those priced on tokens the gateway counted itself, and those charged at their worst case), which the aggregates
+     * count apart ({@code usage_source}, {@code cost_basis}), so a pre-aggregated month states the estimated cost as a
+     * month read record by record does.
+     */
+    public void aggregated(
+            long calls, long estimatedCalls, BigDecimal estimatedUsd, long worstCaseCalls, BigDecimal worstCaseUsd) {
         if (checked) {
             throw new IllegalStateException("a month read record by record counts its records as they come");
         }
         included = calls;
+        estimated = estimatedCalls;
+        this.estimatedUsd = java.util.Objects.requireNonNull(estimatedUsd, "estimatedUsd");
         worstCase = worstCaseCalls;
         this.worstCaseUsd = java.util.Objects.requireNonNull(worstCaseUsd, "worstCaseUsd");
     }
@@ -192,7 +205,7 @@ public final class DataQuality {
     /**
      * What the {@link #estimatedCalls()} add to the totals: their cost on tokens the gateway counted itself (a stream
      * cut before its usage) or at the worst case reserved (a call that never settled), not a provider-reported amount.
-     * Zero for a pre-aggregated month, whose cells do not say which calls were estimated.
+     * A pre-aggregated month counts its priced estimated calls only (its cells do not count unpriced ones apart).
      */
     public BigDecimal estimatedUsd() {
         return FocusCharges.stripped(estimatedUsd);

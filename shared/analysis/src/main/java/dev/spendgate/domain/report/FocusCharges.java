@@ -22,7 +22,11 @@ import java.util.Optional;
  * reserved worst case ({@code cost_basis: reserved_worst_case}: the gateway stopped before recording them) have no
  * tokens to price: their cost is an adjustment charge of its own per day, provider, model and tag set, tagged
  * {@value #COST_BASIS_TAG} = {@value #RESERVED_WORST_CASE} and {@code x_Estimated} = {@code true}, whose description
- * says so, and which carries those calls' count. Unpriced calls have no known cost and are not charges.
+ * says so, and which carries those calls' count. Tokens the gateway counted itself ({@code usage_source: estimated}: a
+ * stream cut before its usage event) are priced in usage charges of their own, apart from provider-reported tokens,
+ * tagged {@value #USAGE_SOURCE_TAG} = {@value #ESTIMATED} and {@code x_Estimated} = {@code true} (with any catalog
+ * difference of those calls under the same tags), so the charges tagged {@code x_Estimated} sum to the estimated cost
+ * the data quality states ({@link DataQuality#estimatedUsd()}). Unpriced calls have no known cost and are not charges.
  */
 public final class FocusCharges {
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
@@ -34,6 +38,16 @@ public final class FocusCharges {
     public static final String COST_BASIS_TAG = "x_CostBasis";
     /** Its value, as the record field spells it. */
     public static final String RESERVED_WORST_CASE = "reserved_worst_case";
+
+    /** The Tags key of every charge that rests on an estimate, not on a provider-reported figure. */
+    public static final String ESTIMATED_TAG = "x_Estimated";
+    /**
+     * The Tags key of a charge for tokens the gateway counted itself (the record's {@code usage_source}), absent on
+     * provider-reported tokens.
+     */
+    public static final String USAGE_SOURCE_TAG = "x_UsageSource";
+    /** Its value, as the record field spells it: a stream cut before its usage event. */
+    public static final String ESTIMATED = "estimated";
 
     private FocusCharges() {}
 
@@ -90,31 +104,20 @@ public final class FocusCharges {
                     k -> contracted.find(cell.pricedProvider(), cell.model()));
             String sku = price.map(ModelPrice::model).orElse(cell.model() == null ? "unknown" : cell.model());
             Map<String, String> tags = tags(cell);
+            Map<String, String> estimatedTags = estimatedTags(tags);
             long worstCaseCalls = totals.worstCaseCalls();
+            long estimatedCalls = totals.estimatedTokenCalls();
             groupCalls.merge(
-                    group(cell.day(), cell.provider(), sku, tags), totals.pricedCalls() - worstCaseCalls, Long::sum);
-            BigDecimal priced = BigDecimal.ZERO;
-            Rates rates = price.map(p -> rates(p, cell.serviceTier())).orElse(null);
-            if (rates != null) {
-                for (TokenType type : TokenType.values()) {
-                    long count = type.count(totals);
-                    if (count == 0) {
-                        continue;
-                    }
-                    Sum sum = sums.computeIfAbsent(
-                            new ChargeKey(
-                                    cell.day(),
-                                    cell.provider(),
-                                    cell.pricedProvider(),
-                                    sku,
-                                    type,
-                                    tags,
-                                    cell.serviceTier()),
-                            k -> new Sum());
-                    sum.tokens += count;
-                    priced = priced.add(type.pricePerMillion(rates).multiply(BigDecimal.valueOf(count)));
-                }
+                    group(cell.day(), cell.provider(), sku, tags),
+                    totals.pricedCalls() - worstCaseCalls - estimatedCalls,
+                    Long::sum);
+            if (estimatedCalls > 0) {
+                groupCalls.merge(group(cell.day(), cell.provider(), sku, estimatedTags), estimatedCalls, Long::sum);
             }
+            Rates rates = price.map(p -> rates(p, cell.serviceTier())).orElse(null);
+            // provider-reported tokens and the tokens the gateway counted itself (a cut stream's) in rows of their own
+            BigDecimal priced = price(sums, cell, sku, tags, rates, totals.providerReportedTokens());
+            BigDecimal pricedEstimated = price(sums, cell, sku, estimatedTags, rates, totals.estimatedTokens());
             // the worst-case calls have no tokens: their whole cost is theirs, apart from any catalog difference
             BigDecimal worstCase = totals.worstCaseUsd();
             if (worstCaseCalls > 0) {
@@ -133,21 +136,15 @@ public final class FocusCharges {
                 sum.adjustment = sum.adjustment.add(worstCase);
                 sum.worstCaseCalls += worstCaseCalls;
             }
-            BigDecimal difference = totals.costUsd().subtract(worstCase).subtract(priced.divide(MILLION));
-            if (difference.signum() != 0) {
-                Sum sum = sums.computeIfAbsent(
-                        new ChargeKey(
-                                cell.day(),
-                                cell.provider(),
-                                cell.pricedProvider(),
-                                sku,
-                                null,
-                                tags,
-                                cell.serviceTier()),
-                        k -> new Sum());
-                sum.adjustment = sum.adjustment.add(difference);
-                sum.noPrice |= rates == null;
-            }
+            BigDecimal estimated = totals.estimatedTokenUsd();
+            adjust(
+                    sums,
+                    cell,
+                    sku,
+                    tags,
+                    rates == null,
+                    totals.costUsd().subtract(worstCase).subtract(estimated).subtract(priced.divide(MILLION)));
+            adjust(sums, cell, sku, estimatedTags, rates == null, estimated.subtract(pricedEstimated.divide(MILLION)));
         }
         List<FocusCharge> charges = new ArrayList<>(sums.size());
         for (Map.Entry<ChargeKey, Sum> e : sums.entrySet()) {
@@ -234,6 +231,54 @@ public final class FocusCharges {
         return charges;
     }
 
+    /**
+     * Adds {@code tokens} to the usage charges of the cell's day, provider, SKU and {@code tags}, per token type;
+     * returns what they cost at {@code rates} per million tokens (0 without rates: then nothing is added).
+     */
+    private static BigDecimal price(
+            Map<ChargeKey, Sum> sums,
+            CellKey cell,
+            String sku,
+            Map<String, String> tags,
+            Rates rates,
+            dev.spendgate.domain.pricing.TokenUsage tokens) {
+        BigDecimal priced = BigDecimal.ZERO;
+        if (rates == null) {
+            return priced;
+        }
+        for (TokenType type : TokenType.values()) {
+            long count = type.count(tokens);
+            if (count == 0) {
+                continue;
+            }
+            Sum sum = sums.computeIfAbsent(
+                    new ChargeKey(
+                            cell.day(), cell.provider(), cell.pricedProvider(), sku, type, tags, cell.serviceTier()),
+                    k -> new Sum());
+            sum.tokens += count;
+            priced = priced.add(type.pricePerMillion(rates).multiply(BigDecimal.valueOf(count)));
+        }
+        return priced;
+    }
+
+    /** Adds a recorded cost the usage charges do not reproduce to the adjustment of the cell's {@code tags}. */
+    private static void adjust(
+            Map<ChargeKey, Sum> sums,
+            CellKey cell,
+            String sku,
+            Map<String, String> tags,
+            boolean noPrice,
+            BigDecimal difference) {
+        if (difference.signum() == 0) {
+            return;
+        }
+        Sum sum = sums.computeIfAbsent(
+                new ChargeKey(cell.day(), cell.provider(), cell.pricedProvider(), sku, null, tags, cell.serviceTier()),
+                k -> new Sum());
+        sum.adjustment = sum.adjustment.add(difference);
+        sum.noPrice |= noPrice;
+    }
+
     /** A price's rates at a tier (null for standard); null when the catalog has none for that tier. */
     static Rates rates(ModelPrice price, String serviceTier) {
         return serviceTier == null
@@ -260,11 +305,22 @@ public final class FocusCharges {
         return tags;
     }
 
+    /**
+     * {@code tags} plus the marks of a charge priced on tokens the gateway counted itself ({@value #USAGE_SOURCE_TAG}
+     * = {@value #ESTIMATED}, {@code x_Estimated}).
+     */
+    static Map<String, String> estimatedTags(Map<String, String> tags) {
+        Map<String, String> marked = new LinkedHashMap<>(tags);
+        marked.put(USAGE_SOURCE_TAG, ESTIMATED);
+        marked.put(ESTIMATED_TAG, "true");
+        return marked;
+    }
+
     /** {@code tags} plus the marks of a worst-case charge ({@value #COST_BASIS_TAG}, {@code x_Estimated}). */
     static Map<String, String> worstCaseTags(Map<String, String> tags) {
         Map<String, String> marked = new LinkedHashMap<>(tags);
         marked.put(COST_BASIS_TAG, RESERVED_WORST_CASE);
-        marked.put("x_Estimated", "true");
+        marked.put(ESTIMATED_TAG, "true");
         return marked;
     }
 

@@ -56,6 +56,17 @@ public enum TokenType {
         };
     }
 
+    /** This type's count in a usage. */
+    public long count(dev.spendgate.domain.pricing.TokenUsage t) {
+        return switch (this) {
+            case INPUT -> t.uncachedInputTokens();
+            case CACHED_INPUT -> t.cachedInputTokens();
+            case CACHE_WRITE_5M -> t.cacheWrite5mTokens();
+            case CACHE_WRITE_1H -> t.cacheWrite1hTokens();
+            case OUTPUT -> t.outputTokens();
+        };
+    }
+
     /** This type's count in the totals. */
     public long count(CellTotals totals) {
         return switch (this) {

@@ -223,6 +223,63 @@ class FocusChargesTest {
                 });
     }
 
+    /**
+     * A cut stream's tokens (counted by the gateway, {@code usage_source: estimated}) are usage rows of their own,
+     * tagged estimated with any catalog difference of those calls, so a FinOps analyst who filters {@code x_Estimated}
+     * finds every estimated dollar, and the file still sums to the log to the last digit.
+     */
+    @Test
+    void of_cutStreamsTokens_areEstimatedRowsOfTheirOwnAndTheFileStillSumsToTheLog() {
+        CellKey key = new CellKey(LocalDate.of(2026, 11, 3), "openai", "gpt-4o", "k", "chat", "support", null, null);
+        TokenUsage tokens = TokenUsage.openAi(1_000, 0, 200, 0);
+        BigDecimal atCatalog = BUNDLED.find("openai", "gpt-4o").orElseThrow().cost(tokens);
+        BigDecimal oldPrice = atCatalog.add(new BigDecimal("0.000001"));
+        CellTotals totals = new CellTotals();
+        totals.add(call("settled-1", tokens, atCatalog, false));
+        var cut = dev.spendgate.domain.usage.UsageRecord.builder()
+                .requestId("cut-1")
+                .tsStart(java.time.Instant.parse("2026-11-03T10:00:00Z"))
+                .tsEnd(java.time.Instant.parse("2026-11-03T10:00:02Z"))
+                .keyId("k")
+                .provider("openai")
+                .endpoint("chat.completions")
+                .modelRequested("gpt-4o")
+                .modelServed("gpt-4o")
+                .tokens(TokenUsage.openAi(3_000, 0, 500, 0))
+                .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.PRICED)
+                .usageSource(dev.spendgate.domain.usage.UsageRecord.UsageSource.ESTIMATED);
+        BigDecimal cutCost = BUNDLED.find("openai", "gpt-4o")
+                .orElseThrow()
+                .cost(TokenUsage.openAi(3_000, 0, 500, 0))
+                .add(new BigDecimal("0.000002")); // priced at an older price
+        totals.add(cut.costUsd(cutCost).build());
+        totals.add(call("settled-2", tokens, oldPrice, false));
+
+        List<FocusCharge> charges = FocusCharges.of(month(key, totals), BUNDLED, BUNDLED);
+
+        assertThat(billed(charges))
+                .as("to the last digit")
+                .isEqualByComparingTo(atCatalog.add(oldPrice).add(cutCost));
+        assertThat(charges.stream().mapToLong(FocusCharge::calls).sum()).isEqualTo(3);
+        List<FocusCharge> estimated = charges.stream()
+                .filter(c -> "true".equals(c.tags().get("x_Estimated")))
+                .toList();
+        assertThat(billed(estimated)).isEqualByComparingTo(cutCost);
+        assertThat(estimated).allSatisfy(c -> assertThat(c.tags())
+                .containsEntry("x_UsageSource", "estimated")
+                .containsEntry("feature", "chat")
+                .doesNotContainKey("x_CostBasis"));
+        assertThat(estimated)
+                .filteredOn(c -> c.category() == FocusCharge.Category.USAGE)
+                .extracting(c -> c.tokenType() + " " + c.tokens())
+                .containsExactlyInAnyOrder("INPUT 3000", "OUTPUT 500");
+        assertThat(estimated.stream().mapToLong(FocusCharge::calls).sum()).isEqualTo(1);
+        assertThat(charges)
+                .filteredOn(c -> !c.tags().containsKey("x_Estimated") && c.category() == FocusCharge.Category.USAGE)
+                .extracting(c -> c.tokenType() + " " + c.tokens())
+                .containsExactlyInAnyOrder("INPUT 2000", "OUTPUT 400");
+    }
+
     @Test
     void of_onlyWorstCaseCallsOnADay_carryTheirCallCountAndNoUsageRows() {
         CellKey key = new CellKey(LocalDate.of(2026, 11, 4), "openai", "gpt-4o", "k", null, null, null, null);

@@ -47,6 +47,12 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     static final int ID_BYTES_PER_QUERY = 200_000;
     /** A priced call charged at its reserved worst case (the gateway stopped before recording it). */
     static final String WORST_CASE = "cost_basis = 'reserved_worst_case' AND cost_usd IS NOT NULL";
+    /**
+     * A priced call on tokens the gateway counted itself (a stream cut before its usage event), not one charged at its
+     * worst case (rows written before cost_basis existed read it as NULL).
+     */
+    static final String ESTIMATED_TOKENS = "usage_source = 'estimated' AND cost_usd IS NOT NULL"
+            + " AND coalesce(cost_basis, '') <> 'reserved_worst_case'";
 
     private final AthenaClient athena;
     private final Settings settings;
@@ -123,35 +129,53 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                             // matches the bill's batch lines to batch cells
                             tier(v.size() > 29 ? v.get(29) : null)),
                     CellTotals.of(
-                            Long.parseLong(v.get(8)),
-                            Long.parseLong(v.get(9)),
-                            Long.parseLong(v.get(10)),
-                            new TokenUsage(
-                                    Long.parseLong(v.get(11)),
-                                    Long.parseLong(v.get(12)),
-                                    Long.parseLong(v.get(13)),
-                                    Long.parseLong(v.get(14)),
-                                    Long.parseLong(v.get(15)),
-                                    Long.parseLong(v.get(16)),
-                                    // web searches of priced calls (records without the field count none)
-                                    v.size() > 27 ? count(v.get(27)) : 0,
-                                    // of them, those of the web_search_preview tool
-                                    v.size() > 28 ? count(v.get(28)) : 0),
-                            new BigDecimal(v.get(17)),
-                            // rows written before cost_basis existed read it as NULL: provider-reported, none
-                            // charged at the worst case (count_if and the coalesced sum give 0; null read as 0 too)
-                            v.size() > 19 && v.get(19) != null ? Long.parseLong(v.get(19)) : 0,
-                            v.size() > 20 && v.get(20) != null ? new BigDecimal(v.get(20)) : BigDecimal.ZERO,
-                            // tokens of unpriced calls: the gateway saw them, only their price is unknown
-                            v.size() > 26
-                                    ? new TokenUsage(
-                                            count(v.get(21)),
-                                            count(v.get(22)),
-                                            count(v.get(23)),
-                                            count(v.get(24)),
-                                            count(v.get(25)),
-                                            count(v.get(26)))
-                                    : TokenUsage.ZERO));
+                                    Long.parseLong(v.get(8)),
+                                    Long.parseLong(v.get(9)),
+                                    Long.parseLong(v.get(10)),
+                                    new TokenUsage(
+                                            Long.parseLong(v.get(11)),
+                                            Long.parseLong(v.get(12)),
+                                            Long.parseLong(v.get(13)),
+                                            Long.parseLong(v.get(14)),
+                                            Long.parseLong(v.get(15)),
+                                            Long.parseLong(v.get(16)),
+                                            // web searches of priced calls (records without the field count none)
+                                            v.size() > 27 ? count(v.get(27)) : 0,
+                                            // of them, those of the web_search_preview tool
+                                            v.size() > 28 ? count(v.get(28)) : 0),
+                                    new BigDecimal(v.get(17)),
+                                    // rows written before cost_basis existed read it as NULL: provider-reported, none
+                                    // charged at the worst case (count_if and the coalesced sum give 0; null read as 0
+                                    // too)
+                                    v.size() > 19 && v.get(19) != null ? Long.parseLong(v.get(19)) : 0,
+                                    v.size() > 20 && v.get(20) != null ? new BigDecimal(v.get(20)) : BigDecimal.ZERO,
+                                    // tokens of unpriced calls: the gateway saw them, only their price is unknown
+                                    v.size() > 26
+                                            ? new TokenUsage(
+                                                    count(v.get(21)),
+                                                    count(v.get(22)),
+                                                    count(v.get(23)),
+                                                    count(v.get(24)),
+                                                    count(v.get(25)),
+                                                    count(v.get(26)))
+                                            : TokenUsage.ZERO)
+                            // the calls priced on tokens the gateway counted itself, apart from the provider-reported
+                            // ones,
+                            // as the log reader keeps them (FOCUS marks their rows estimated)
+                            .withEstimatedTokens(
+                                    v.size() > ESTIMATED_LAST ? count(v.get(37)) : 0,
+                                    v.size() > ESTIMATED_LAST ? decimal(v.get(38)) : BigDecimal.ZERO,
+                                    v.size() > ESTIMATED_LAST
+                                            ? new TokenUsage(
+                                                    count(v.get(39)),
+                                                    count(v.get(40)),
+                                                    count(v.get(41)),
+                                                    count(v.get(42)),
+                                                    count(v.get(43)),
+                                                    count(v.get(44)),
+                                                    count(v.get(45)),
+                                                    count(v.get(46)))
+                                            : TokenUsage.ZERO));
             if (v.size() > GATEWAY_WORK_LAST) {
                 // what the cell's records say the gateway did, for its own AWS cost estimate (GatewayWork.add)
                 usage.addGatewayWork(
@@ -316,6 +340,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     /** The cells query's last column of the gateway's own work ({@link GatewayWork}). */
     static final int GATEWAY_WORK_LAST = 36;
 
+    /** The cells query's last column of the calls priced on estimated tokens ({@link #ESTIMATED_TOKENS}). */
+    static final int ESTIMATED_LAST = 46;
+
     /** A record of a call that ran a proxy invocation (not a batch result line). */
     private static final String INVOKED = "batch_id IS NULL";
 
@@ -328,6 +355,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     String cellsQuery(YearMonth month) {
         String priced = "if(cost_usd IS NOT NULL, %s, 0)";
         String unpriced = "if(cost_usd IS NULL AND pricing_status = 'unpriced', %s, 0)";
+        String estimated = "if(" + ESTIMATED_TOKENS + ", %s, 0)";
         return deduped(month)
                 + "SELECT substr(ts_start, 1, 10), provider, coalesce(model_served, model_requested), key_id, feature,"
                 + " department, team, environment, count(*), count_if(cost_usd IS NOT NULL),"
@@ -368,6 +396,22 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + (CallProfile.CACHE_ANSWER_ITEM_BASE_BYTES + 1023) + " + "
                 + CallProfile.CACHE_ANSWER_BYTES_PER_OUTPUT_TOKEN
                 + " * greatest(coalesce(output_tokens, 0), 0)) / 1024), 0))"
+                // calls priced on tokens the gateway counted itself, their cost and tokens (part of the priced ones)
+                + ", count_if(" + ESTIMATED_TOKENS + "), CAST(coalesce(sum(if(" + ESTIMATED_TOKENS
+                + ", CAST(cost_usd AS DECIMAL(38,18)))), 0) AS VARCHAR), "
+                + String.join(
+                        ", ",
+                        "sum(" + estimated.formatted("input_tokens") + ")",
+                        "sum(" + estimated.formatted("cached_input_tokens") + ")",
+                        "sum(" + estimated.formatted("cache_write_tokens - cache_write_1h_tokens") + ")",
+                        "sum(" + estimated.formatted("cache_write_1h_tokens") + ")",
+                        "sum(" + estimated.formatted("output_tokens") + ")",
+                        "sum(" + estimated.formatted("reasoning_tokens") + ")",
+                        "sum(" + estimated.formatted("coalesce(web_searches, 0)") + ")",
+                        "sum("
+                                + estimated.formatted(
+                                        "if(web_search_tool = 'web_search_preview', coalesce(web_searches, 0), 0)")
+                                + ")")
                 + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30";
     }
 

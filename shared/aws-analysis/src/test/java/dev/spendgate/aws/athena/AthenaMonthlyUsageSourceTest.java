@@ -137,6 +137,39 @@ class AthenaMonthlyUsageSourceTest {
         assertThat(cell.costUsd()).as("still part of the cost").isEqualByComparingTo("0.7");
     }
 
+    /**
+     * Calls priced on tokens the gateway counted itself (a cut stream) are summed apart, as the log reader keeps them:
+     * FOCUS marks their rows estimated and reconcile tells them from provider-reported tokens, in AWS as locally.
+     */
+    @Test
+    void load_estimatedTokenCalls_keptApartFromTheProviderReportedOnes() {
+        FakeAthena athena = new FakeAthena();
+        List<String> row = new ArrayList<>(cell("2026-11-03", "gpt-4o", "chatbot", "0.700000000000000000"));
+        row.addAll(Arrays.asList(null, "0", "0", "0", "0", "0", "0", "0", "0", "0", "0", null));
+        row.addAll(List.of("0", "0", "0", "0", "0", "0", "0"));
+        row.addAll(List.of("1", "0.250000000000000000", "600", "100", "0", "0", "120", "0", "0", "0"));
+        athena.results.add(List.of(row));
+
+        MonthlyUsage usage = source(athena).load(NOV, Set.of(), Set.of());
+
+        assertThat(athena.queries.get(0))
+                .contains("count_if(usage_source = 'estimated' AND cost_usd IS NOT NULL"
+                        + " AND coalesce(cost_basis, '') <> 'reserved_worst_case')")
+                .contains("sum(if(usage_source = 'estimated' AND cost_usd IS NOT NULL"
+                        + " AND coalesce(cost_basis, '') <> 'reserved_worst_case', output_tokens, 0))");
+        CellTotals cell = usage.cells().values().iterator().next();
+        assertThat(cell.estimatedTokenCalls()).isEqualTo(1);
+        assertThat(cell.estimatedTokenUsd()).isEqualByComparingTo("0.25");
+        assertThat(cell.estimatedTokens().inputTokens()).isEqualTo(600);
+        assertThat(cell.estimatedTokens().cachedInputTokens()).isEqualTo(100);
+        assertThat(cell.estimatedTokens().outputTokens()).isEqualTo(120);
+        assertThat(cell.providerReportedTokens().inputTokens())
+                .as("of the 1000 priced")
+                .isEqualTo(400);
+        assertThat(cell.providerReportedTokens().outputTokens()).isEqualTo(180);
+        assertThat(cell.costUsd()).as("still part of the cost").isEqualByComparingTo("0.7");
+    }
+
     /** Unpriced calls' tokens are summed apart, so reconciliation compares the provider's tokens with all of them. */
     @Test
     void load_unpricedCallsTokens_keptApartFromThePricedOnes() {
