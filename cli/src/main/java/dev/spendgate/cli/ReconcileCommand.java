@@ -160,6 +160,14 @@ final class ReconcileCommand implements Callable<Integer> {
                     Money.usd(t.unexplainedAbsUsd()),
                     t.unexplainedPercent().toPlainString()));
         }
+        for (BillSource s : BillSource.values()) {
+            Reconciliation.Totals t = r.totals().get(s);
+            if (t != null && t.estimateSettledUsd().signum() != 0) {
+                // neither traffic the gateway did not see nor drift: the bill prices what it charged at an estimate
+                o.println("  " + s.id() + ": estimates settled by the bill " + Money.usd(t.estimateSettledUsd())
+                        + " (calls charged at an estimate, billed at what they cost; estimate_settled_usd)");
+            }
+        }
         r.warnings().forEach(w -> o.println("Warning: " + w));
         if (metered.quality().quarantinedCount() > 0) {
             o.println("Left out: "

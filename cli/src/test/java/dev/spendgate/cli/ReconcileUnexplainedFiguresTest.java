@@ -73,9 +73,11 @@ class ReconcileUnexplainedFiguresTest {
         List<String> header = List.of(csv.get(0).split(",", -1));
         int signed = header.indexOf("unexplained_usd");
         int abs = header.indexOf("unexplained_abs_usd");
-        // added last: every column before it keeps its place (schema 1)
+        // added after the others: every column before it keeps its place (schema 1), as it keeps its own when a
+        // later column (estimate_settled_usd) is added after it
         assertThat(signed).isEqualTo(16);
-        assertThat(abs).isEqualTo(header.size() - 1);
+        assertThat(abs).isEqualTo(24);
+        assertThat(header.indexOf("estimate_settled_usd")).isEqualTo(25);
         for (String prefix : List.of("1,provider_total,,openai,", "1,total,")) {
             String[] row = csv.stream()
                     .filter(l -> l.startsWith(prefix))

@@ -45,7 +45,8 @@ public final class FocusMetadata {
             "Metered by the Spendgate gateway (provider-reported token counts, estimated where a stream was cut,"
                     + " priced at catalog prices), plus rows"
                     + " tagged x_CostSource=provider_bill taken from the providers' own cost data for what they billed"
-                    + " beyond the metering (traffic not seen by the gateway, never-metered items, price drift,"
+                    + " beyond the metering (traffic not seen by the gateway, never-metered items, estimates the"
+                    + " bills settle, price drift,"
                     + " rounding, unexplained differences). Not an invoice.";
 
     /**

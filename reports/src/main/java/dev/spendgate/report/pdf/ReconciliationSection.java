@@ -108,7 +108,7 @@ public final class ReconciliationSection {
         out.heading("Reconciliation with provider bills");
         out.paragraph("Each provider's own cost data compared with the gateway's metered cost per UTC day, provider and"
                 + " model, through " + rec.through() + ". Billed = metered + not seen by the gateway + never metered"
-                + " + price drift + rounding + unexplained, to the cent. Unexpl. is the lines' unexplained differences"
+                + " + estimates settled by the bill + price drift + rounding + unexplained, to the cent. Unexpl. is the lines' unexplained differences"
                 + " summed with their signs; Sum |lines| sums them as absolute values, so opposite lines do not cancel,"
                 + " and the status rests on it. Threshold: Sum |lines| at most "
                 + rec.thresholdPercent().stripTrailingZeros().toPlainString() + " % of a provider's bill.");
@@ -145,6 +145,18 @@ public final class ReconciliationSection {
                 "Unexpl.",
                 "Sum |lines|",
                 "Status");
+        // calls the gateway charged at an estimate (a worst case reserved, a cut stream's own count): the bill says
+        // what they cost, which is neither traffic it did not see nor a catalog price off
+        for (BillSource s : BillSource.values()) {
+            Reconciliation.Totals t = rec.totals().get(s);
+            if (t != null && t.estimateSettledUsd().signum() != 0) {
+                out.text(
+                        Fonts.REGULAR,
+                        8.5f,
+                        "  " + s.id() + ": estimates settled by the bill " + Money.usd(t.estimateSettledUsd())
+                                + " (calls the gateway charged at an estimate, billed at what they cost)");
+            }
+        }
         Map<String, BigDecimal> byAccount = new TreeMap<>();
         for (FocusCharge c : r.billRows()) {
             String cls = c.tags().get(ProviderBillRows.CLASS_TAG);

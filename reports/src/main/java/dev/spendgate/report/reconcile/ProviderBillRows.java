@@ -31,7 +31,8 @@ public final class ProviderBillRows {
 
     /**
      * FOCUS rows for what the provider billed beyond the gateway's metered cost, per day, provider, model,
-     * item and part of the difference (never metered, not seen by the gateway, price drift, rounding, unexplained), so
+     * item and part of the difference (never metered, not seen by the gateway, estimates settled by the bill, price
+     * drift, rounding, unexplained), so
      * the export carries what finance pays: metered rows plus these rows equal the provider's bill on every compared
      * day. Each row is tagged {@code x_CostSource=provider_bill} and {@value #CLASS_TAG}; never-metered rows are split
      * per provider account ({@value #ACCOUNT_TAG}) exactly, as their amount is the accounts' billed amount. Traffic not
@@ -70,6 +71,12 @@ public final class ProviderBillRows {
                 }
             }
             notSeen(rows, l, gatewayAccounts);
+            add(
+                    rows,
+                    l,
+                    Explanation.ESTIMATE_SETTLED_BY_BILL,
+                    "estimates settled by the bill (calls the gateway charged at an estimate)",
+                    l.estimateSettledUsd());
             add(rows, l, Explanation.PRICE_DRIFT, "price drift vs the catalog", l.priceDriftUsd());
             add(rows, l, Explanation.ROUNDING, "rounding", l.roundingUsd());
             add(rows, l, Explanation.UNEXPLAINED, "unexplained difference", l.unexplainedUsd());

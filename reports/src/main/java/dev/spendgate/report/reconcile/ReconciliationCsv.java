@@ -23,7 +23,8 @@ import org.apache.commons.csv.CSVPrinter;
  * {@code total} row. Columns are a promise to scripts (schema {@value #SCHEMA_VERSION}); amounts are exact USD.
  * {@code unexplained_usd} is the signed sum of the lines' unexplained differences (opposite lines cancel);
  * {@code unexplained_abs_usd}, the last column (added after the others, so schema 1 stands), is the sum of their
- * absolute values, the figure the threshold, the console and the alarms rest on.
+ * absolute values, the figure the threshold, the console and the alarms rest on. {@code estimate_settled_usd}, added
+ * after it, is what the bill says the calls the gateway charged at an estimate cost less what it charged for them.
  */
 public final class ReconciliationCsv {
     public static final int SCHEMA_VERSION = 1;
@@ -53,7 +54,8 @@ public final class ReconciliationCsv {
             "implied_usd_per_mtok",
             "catalog_usd_per_mtok",
             "data_quality",
-            "unexplained_abs_usd");
+            "unexplained_abs_usd",
+            "estimate_settled_usd");
 
     private ReconciliationCsv() {}
 
@@ -81,6 +83,7 @@ public final class ReconciliationCsv {
             BigDecimal metered = BigDecimal.ZERO;
             BigDecimal[] parts = {BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO, BigDecimal.ZERO};
             BigDecimal unexplainedAbs = BigDecimal.ZERO;
+            BigDecimal settled = BigDecimal.ZERO;
             for (BillSource s : BillSource.values()) {
                 Reconciliation.Totals t = r.totals().get(s);
                 if (t == null) {
@@ -108,7 +111,8 @@ public final class ReconciliationCsv {
                                         ? "; " + plain(t.meteredWithoutProviderDataUsd())
                                                 + " USD metered on days without provider data left out"
                                         : ""),
-                        t.unexplainedAbsUsd()));
+                        t.unexplainedAbsUsd(),
+                        t.estimateSettledUsd()));
                 billed = billed.add(t.billedUsd());
                 metered = metered.add(m);
                 parts[0] = parts[0].add(t.notSeenUsd());
@@ -117,6 +121,7 @@ public final class ReconciliationCsv {
                 parts[3] = parts[3].add(t.roundingUsd());
                 parts[4] = parts[4].add(t.unexplainedUsd());
                 unexplainedAbs = unexplainedAbs.add(t.unexplainedAbsUsd());
+                settled = settled.add(t.estimateSettledUsd());
             }
             csv.printRecord(totalRow(
                     "total",
@@ -127,7 +132,8 @@ public final class ReconciliationCsv {
                     parts,
                     r.month() + " through " + r.through()
                             + (leftOut.isEmpty() ? "" : "; " + ReconcileRun.leftOutSentence(leftOut)),
-                    unexplainedAbs));
+                    unexplainedAbs,
+                    settled));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -164,6 +170,7 @@ public final class ReconciliationCsv {
         v.add(prices(l.catalogUsdPerMillion()));
         v.add(CsvText.cell(l.dataQuality()));
         v.add(plain(l.unexplainedUsd().abs()));
+        v.add(plain(l.estimateSettledUsd()));
         return v;
     }
 
@@ -175,7 +182,8 @@ public final class ReconciliationCsv {
             String explanation,
             BigDecimal[] parts,
             String quality,
-            BigDecimal unexplainedAbs) {
+            BigDecimal unexplainedAbs,
+            BigDecimal settled) {
         List<Object> v = new ArrayList<>();
         v.add(SCHEMA_VERSION);
         v.add(type);
@@ -197,6 +205,7 @@ public final class ReconciliationCsv {
         }
         v.add(quality);
         v.add(plain(unexplainedAbs));
+        v.add(plain(settled));
         return v;
     }
 

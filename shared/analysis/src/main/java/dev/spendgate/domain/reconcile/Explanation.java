@@ -14,6 +14,14 @@ public enum Explanation {
     NEVER_METERED("never_metered"),
     /** The provider's data does not cover this day: nothing to compare the metered cost with. */
     NO_PROVIDER_DATA("no_provider_data"),
+    /**
+     * Calls the gateway charged at an estimate (at the worst case reserved for a call that never settled, or on tokens
+     * it counted itself for a stream cut before its usage event), which the provider's bill settles: the billed tokens
+     * beyond the provider-reported ones, up to the tokens the gateway counted for those calls and then to the worst
+     * case reserved, are theirs, priced as {@link #NOT_SEEN_BY_GATEWAY} is; the part is what the bill says they cost
+     * less what the gateway charged for them.
+     */
+    ESTIMATE_SETTLED_BY_BILL("estimate_settled_by_bill"),
     /** A difference none of the above accounts for. */
     UNEXPLAINED("unexplained");
 

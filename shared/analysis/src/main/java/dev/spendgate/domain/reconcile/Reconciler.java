@@ -29,7 +29,9 @@ import java.util.regex.Pattern;
 /**
  * Matches provider bills to the gateway's metered cost per UTC day, provider and model, and explains each difference.
  *
- * <p>For a model's token line: tokens the provider counted beyond the gateway's are {@link
+ * <p>For a model's token line: tokens the provider counted beyond the provider-reported ones the gateway saw go first
+ * to the calls the gateway charged at an estimate ({@link Explanation#ESTIMATE_SETTLED_BY_BILL}: up to the tokens it
+ * counted for its cut streams, then up to the worst case reserved for calls that never settled), and the rest are {@link
  * Explanation#NOT_SEEN_BY_GATEWAY} (priced per token kind at the catalog's per-token rates of the line's tier, standard
  * or batch, never at the per-request long-context rates, or at the provider's implied price when the catalog does not know the model); what remains is {@link Explanation#ROUNDING} within half a unit of the last decimal of each bill
  * line summed into the line,
@@ -331,7 +333,8 @@ public final class Reconciler {
                     Map.of(),
                     a.metered.signum() == 0
                             ? "billed by " + source.id() + "; the gateway never meters " + key.item()
-                            : "billed by " + source.id() + "; the gateway metered its web searches");
+                            : "billed by " + source.id() + "; the gateway metered its web searches",
+                    z);
         }
         ModelPrice price = model == null
                 ? null
@@ -365,16 +368,23 @@ public final class Reconciler {
                     gatewayTokens,
                     implied,
                     catalogPrices,
-                    source.id() + " cost data has no bucket for this day");
+                    source.id() + " cost data has no bucket for this day",
+                    z);
         }
         quality.append("billed from ").append(source.id()).append(" cost data");
         quality.append(providerTokens == null ? "; no provider token counts" : "; provider token counts");
         if (a.unpricedCalls > 0) {
             quality.append("; ").append(a.unpricedCalls).append(" gateway calls unpriced (cost unknown, not counted)");
         }
+        // calls the gateway charged at an estimate: the bill, not the gateway, knows what they cost
+        Estimates estimates = Estimates.of(a.gateway);
+        if (estimates.any()) {
+            quality.append("; ").append(estimates.describe());
+        }
         BigDecimal difference = a.billed.subtract(a.metered);
         BigDecimal tolerance = a.tolerance;
         BigDecimal notSeen = z;
+        BigDecimal settled = z;
         BigDecimal drift = z;
         BigDecimal rounding = z;
         BigDecimal unexplained = z;
@@ -385,14 +395,27 @@ public final class Reconciler {
                 unexplained = difference;
             }
         } else {
-            TokenUsage excess = excess(providerTokens, gatewayTokens);
-            TokenUsage over = excess(gatewayTokens, providerTokens);
-            if (!isZero(excess)) {
+            // the estimated calls' tokens are the gateway's guess (a cut stream's) or unknown (a call that never
+            // settled): the bill's tokens are compared with the provider-reported ones the gateway saw
+            TokenUsage reported = minus(gatewayTokens, estimates.tokens());
+            TokenUsage excess = excess(providerTokens, reported);
+            TokenUsage over = excess(reported, providerTokens);
+            Map<TokenKind, BigDecimal> prices = rates != null ? catalogPrices : implied;
+            if (estimates.any()) {
+                // per token kind at the per-token rates of the line's tier, as traffic not seen: the billed tokens
+                // beyond the reported ones are first those the gateway counted for its cut streams, then, up to the
+                // worst case reserved for them, those of the calls that never settled; the rest it did not see
+                TokenUsage counted = least(excess, estimates.tokens());
+                BigDecimal beyond = costAt(prices, minus(excess, counted));
+                BigDecimal unsettled = beyond.min(estimates.worstCaseUsd()).max(z);
+                notSeen = beyond.subtract(unsettled);
+                settled = costAt(prices, counted).add(unsettled).subtract(estimates.usd());
+            } else if (!isZero(excess)) {
                 // per token kind at the per-token rates of the line's tier (standard or batch): the excess is a
                 // day's tokens of many requests, never one request past the long-context threshold
-                notSeen = costAt(rates != null ? catalogPrices : implied, excess);
+                notSeen = costAt(prices, excess);
             }
-            BigDecimal rest = difference.subtract(notSeen);
+            BigDecimal rest = difference.subtract(notSeen).subtract(settled);
             if (rest.abs().compareTo(tolerance) <= 0) {
                 rounding = rest;
             } else if (isZero(over) && !isZero(providerTokens)) {
@@ -406,7 +429,7 @@ public final class Reconciler {
             }
         }
         Explanation explanation;
-        if (difference.signum() == 0 && notSeen.signum() == 0) {
+        if (difference.signum() == 0 && notSeen.signum() == 0 && settled.signum() == 0) {
             explanation = Explanation.MATCHED;
         } else {
             explanation = Explanation.ROUNDING;
@@ -414,6 +437,10 @@ public final class Reconciler {
             if (notSeen.abs().compareTo(largest) > 0) {
                 explanation = Explanation.NOT_SEEN_BY_GATEWAY;
                 largest = notSeen.abs();
+            }
+            if (settled.abs().compareTo(largest) > 0) {
+                explanation = Explanation.ESTIMATE_SETTLED_BY_BILL;
+                largest = settled.abs();
             }
             if (drift.abs().compareTo(largest) > 0) {
                 explanation = Explanation.PRICE_DRIFT;
@@ -441,7 +468,8 @@ public final class Reconciler {
                 gatewayTokens,
                 implied,
                 catalogPrices,
-                quality.toString());
+                quality.toString(),
+                settled);
     }
 
     /**
@@ -545,6 +573,20 @@ public final class Reconciler {
         long w1 = Math.max(0, a.cacheWrite1hTokens() - b.cacheWrite1hTokens());
         long out = Math.max(0, a.outputTokens() - b.outputTokens());
         return new TokenUsage(in + cached + w5 + w1, cached, w5, w1, out, 0);
+    }
+
+    /** Per kind, {@code a} less {@code b} (zero where {@code b} has more). */
+    private static TokenUsage minus(TokenUsage a, TokenUsage b) {
+        return excess(a, b);
+    }
+
+    /** Per kind, the fewer of {@code a} and {@code b}. */
+    private static TokenUsage least(TokenUsage a, TokenUsage b) {
+        Map<TokenKind, Long> n = new EnumMap<>(TokenKind.class);
+        for (TokenKind k : TokenKind.values()) {
+            n.put(k, Math.min(count(a, k), count(b, k)));
+        }
+        return fromKinds(n);
     }
 
     private static boolean isZero(TokenUsage t) {

@@ -84,6 +84,7 @@ public record Reconciliation(
      *
      * @param billedUsd the net bill: charges less credits and refunds
      * @param chargedUsd the sum of the lines billed above zero: the charges before credits and refunds
+     * @param estimateSettledUsd the lines' {@link ReconciliationLine#estimateSettledUsd()}
      */
     public record Totals(
             BillSource source,
@@ -96,11 +97,12 @@ public record Reconciliation(
             BigDecimal unexplainedUsd,
             BigDecimal unexplainedAbsUsd,
             BigDecimal meteredWithoutProviderDataUsd,
-            BigDecimal chargedUsd) {
+            BigDecimal chargedUsd,
+            BigDecimal estimateSettledUsd) {
 
         static Totals zero(BillSource source) {
             BigDecimal z = BigDecimal.ZERO;
-            return new Totals(source, z, z, z, z, z, z, z, z, z, z);
+            return new Totals(source, z, z, z, z, z, z, z, z, z, z, z);
         }
 
         Totals plus(ReconciliationLine l) {
@@ -116,7 +118,8 @@ public record Reconciliation(
                     unexplainedUsd.add(l.unexplainedUsd()),
                     unexplainedAbsUsd.add(l.unexplainedUsd().abs()),
                     noData ? meteredWithoutProviderDataUsd.add(l.meteredUsd()) : meteredWithoutProviderDataUsd,
-                    l.billedUsd().signum() > 0 ? chargedUsd.add(l.billedUsd()) : chargedUsd);
+                    l.billedUsd().signum() > 0 ? chargedUsd.add(l.billedUsd()) : chargedUsd,
+                    estimateSettledUsd.add(l.estimateSettledUsd()));
         }
 
         /** Whether credits or refunds lower the bill below the charges. */

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * One compared line: a day, provider and model (or a never-metered item), what the provider billed and what the
  * gateway metered, and the difference split into its explanations. {@code difference = notSeen + priceDrift +
- * neverMetered + rounding + unexplained} exactly; {@code explanation} names the largest part.
+ * neverMetered + rounding + unexplained + estimateSettled} exactly; {@code explanation} names the largest part.
  *
  * @param item {@code tokens} for model usage, else the never-metered item ({@code batch}, {@code storage}, ...)
  * @param accounts the provider's keys, projects, workspaces or profiles on this line with their billed USD
@@ -16,6 +16,8 @@ import java.util.Map;
  * @param impliedUsdPerMillion billed USD per million tokens of each kind, from the provider's own figures
  * @param catalogUsdPerMillion the catalog's price of each kind, or empty when the catalog does not know the model
  * @param dataQuality what the figures rest on, in words
+ * @param estimateSettledUsd what the bill says the calls the gateway charged at an estimate cost, less what it charged
+ *     for them ({@link Explanation#ESTIMATE_SETTLED_BY_BILL})
  */
 public record ReconciliationLine(
         LocalDate day,
@@ -35,7 +37,8 @@ public record ReconciliationLine(
         TokenUsage gatewayTokens,
         Map<TokenKind, BigDecimal> impliedUsdPerMillion,
         Map<TokenKind, BigDecimal> catalogUsdPerMillion,
-        String dataQuality) {
+        String dataQuality,
+        BigDecimal estimateSettledUsd) {
 
     public ReconciliationLine {
         accounts = Map.copyOf(accounts);
@@ -63,7 +66,8 @@ public record ReconciliationLine(
                 gatewayTokens,
                 impliedUsdPerMillion,
                 catalogUsdPerMillion,
-                dataQuality == null || dataQuality.isEmpty() ? note : dataQuality + "; " + note);
+                dataQuality == null || dataQuality.isEmpty() ? note : dataQuality + "; " + note,
+                estimateSettledUsd);
     }
 
     public BigDecimal differenceUsd() {

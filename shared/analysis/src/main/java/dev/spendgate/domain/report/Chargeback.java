@@ -73,7 +73,8 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
     /**
      * An amount a provider billed beyond the gateway's metering: the provider (as the gateway names it), the provider
      * account it was billed under (null or empty when not known), and the part of the reconciliation it is
-     * ({@code never_metered}, {@code not_seen_by_gateway}, {@code price_drift}, {@code rounding}, {@code unexplained}).
+     * ({@code never_metered}, {@code not_seen_by_gateway}, {@code estimate_settled_by_bill}, {@code price_drift},
+     * {@code rounding}, {@code unexplained}).
      */
     public record BilledBeyond(String provider, String account, String reconciliationClass, BigDecimal amountUsd) {
         public BilledBeyond {
