@@ -96,6 +96,57 @@ class Http2FrontReviewIT {
         assertThat(healthFrom("127.0.0.4")).isEqualTo("HTTP/1.1 200");
     }
 
+    /**
+     * SPENDGATE_HEAD_TIMEOUT_MS (README "Local server limits": "10 s from the head's first byte ... the connection is
+     * closed (a client trickling header lines never times out on idleness alone)"), here 1.5 s, idle 10 s as in
+     * {@code Http2HeadDeadlineIT}: a request head sent as one HEADERS frame (no CONTINUATION), one byte every 400 ms.
+     * Over HTTP/1.1 the same trickle is closed at the deadline ({@code HostileRequestsIT}), and over HTTP/2 a head
+     * trickled in CONTINUATION frames is ({@code Http2HeadDeadlineIT}); a HEADERS frame trickled byte by byte is not:
+     * the guard only notices header blocks that went on in CONTINUATION frames, so this connection stays open as long
+     * as the client keeps sending a byte within the idle timeout.
+     */
+    @Test
+    @Timeout(30)
+    @Disabled("DEFECT R27G-2: an HTTP/2 HEADERS frame trickled byte by byte is never closed at the head deadline")
+    void headersFrameTrickledByteByByte_closedAtTheHeadDeadline() throws Exception {
+        gw = GatewayFixture.embedded(dir);
+        server = LocalGatewayServer.start(
+                gw.runtime, "127.0.0.1", 0, ServerLimits.defaults().withTimeouts(1_500, 1_500, 10_000));
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(200);
+            OutputStream out = s.getOutputStream();
+            out.write(PREFACE);
+            out.write(frame(SETTINGS, 0, 0, new byte[0]));
+            out.flush();
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
+            block.writeBytes(H2Frames.chatPostStart(gw.secret));
+            block.writeBytes(H2Frames.literal("x-pad", "p".repeat(100)));
+            byte[] head = frame(HEADERS, END_HEADERS | END_STREAM, 1, block.toByteArray());
+            long start = System.nanoTime();
+            boolean closed = false;
+            for (int i = 0; i < head.length - 1 && System.nanoTime() - start < 5_000_000_000L && !closed; i++) {
+                try {
+                    out.write(head[i]);
+                    out.flush();
+                } catch (IOException e) {
+                    closed = true;
+                    break;
+                }
+                Thread.sleep(400);
+                closed = H2Frames.goneAway(s.getInputStream());
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+
+            assertThat(closed)
+                    .as(
+                            "a HEADERS frame trickled for %.1f s past a head deadline of 1.5 s: the connection is still"
+                                    + " open",
+                            seconds)
+                    .isTrue();
+            assertThat(seconds).isLessThan(3.5);
+        }
+    }
+
     /** {@code GET /health} over HTTP/1.1 from {@code source}: its status line's start, or what went wrong in 5 s. */
     private String healthFrom(String source) throws IOException {
         try (Socket s =
