@@ -65,4 +65,26 @@ class Http11FrontReviewIT {
         }
         assertThat(gw.upstream.requestCount()).isZero();
     }
+
+    /**
+     * An uptime monitor that checks the gateway with {@code HEAD /health} (Wasitup and Montastic check with HEAD
+     * first; {@code curl -I}): RFC 9110 9.3.2, HEAD is GET without the content, and general-purpose servers must support both (9.1). The
+     * health check answers GET with 200; HEAD gets 404 "Unknown path /health", so the monitor reports a healthy
+     * gateway as down.
+     */
+    @Test
+    @Timeout(30)
+    @Disabled("DEFECT R27G-3: HEAD /health answers 404 Unknown path, a monitor using HEAD sees the gateway down")
+    void headHealth_answered200AsGet() throws Exception {
+        gw = GatewayFixture.embedded(dir);
+        server = LocalGatewayServer.start(gw.runtime, "127.0.0.1", 0, ServerLimits.defaults());
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream()
+                    .write("HEAD /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".getBytes(StandardCharsets.UTF_8));
+            String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
+
+            assertThat(status).isEqualTo("HTTP/1.1 200");
+        }
+    }
 }
