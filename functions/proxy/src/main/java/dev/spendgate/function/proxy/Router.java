@@ -14,17 +14,20 @@ import java.util.Objects;
 
 /**
  * The one front door of every carrier (the local server, the buffered Lambda handler, the streaming bootstrap):
- * {@code /admin/..} to the admin API, {@code /v1/outcomes} to the outcomes API, {@code GET /health} on the local
- * server, the web console ({@code /console/..} locally with the admin token, {@code /admin/console/..} for an
+ * {@code /admin/..} to the admin API, {@code /v1/outcomes} to the outcomes API, {@code GET /health} (and
+ * {@code HEAD}; other methods get 405 naming them) on the local server, the web console ({@code /console/..} locally with the admin token, {@code /admin/console/..} for an
  * IAM-signed caller; an admin target too), and everything else ({@code /v1/..}, {@code /model/..}, unknown paths) to the {@link Gateway}. Carriers
  * differ only in how an admin caller is authorised ({@link Caller}).
  */
 public final class Router {
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
+    /** The methods {@code /health} answers: HEAD is GET without the content (RFC 9110 9.3.2), as monitors send it. */
+    private static final String HEALTH_METHODS = "GET, HEAD";
+
     /** Who is calling, as far as the carrier knows, which decides how {@code /admin} is authorised. */
     public enum Caller {
-        /** The local server: {@code /admin} needs the admin token; {@code GET /health} is answered. */
+        /** The local server: {@code /admin} needs the admin token; {@code GET} and {@code HEAD /health} are answered. */
         LOCAL,
         /** A Lambda carrier with an IAM-signed caller (API Gateway AWS_IAM authorisation). */
         IAM_SIGNED,
@@ -76,7 +79,7 @@ public final class Router {
         String path = request.path();
         int query = path.indexOf('?');
         String bare = query >= 0 ? path.substring(0, query) : path;
-        if (caller == Caller.LOCAL && "GET".equals(request.method()) && "/health".equals(bare)) {
+        if (caller == Caller.LOCAL && "/health".equals(bare)) {
             return Target.HEALTH;
         }
         if (admin != null && AdminApi.isAdminPath(bare) || consolePath(bare, caller)) {
@@ -95,17 +98,35 @@ public final class Router {
     public Target handle(GatewayRequest request, Caller caller, ResponseSink sink) throws IOException {
         Target target = target(request, caller);
         switch (target) {
-            case HEALTH -> {
-                sink.start(200, new Headers().set("Content-Type", "application/json"), HEALTHY.length);
-                sink.write(HEALTHY);
-                sink.end();
-            }
+            case HEALTH -> health(request, sink);
             case ADMIN -> admin(request, caller, sink);
             case OUTCOMES -> outcomes.handle(request, sink);
             case BATCHES -> batches.handle(request, sink);
             case GATEWAY -> gateway.handle(request, sink);
         }
         return target;
+    }
+
+    /**
+     * 200 to GET and HEAD (the server leaves out a HEAD answer's content, keeping its length); 405 with {@code Allow}
+     * to any other method, rather than the gateway's "Unknown path".
+     */
+    private static void health(GatewayRequest request, ResponseSink sink) throws IOException {
+        if ("GET".equals(request.method()) || "HEAD".equals(request.method())) {
+            sink.start(200, new Headers().set("Content-Type", "application/json"), HEALTHY.length);
+            sink.write(HEALTHY);
+            sink.end();
+            return;
+        }
+        byte[] error = ErrorBodies.openAi(
+                "invalid_request_error",
+                "Method " + request.method() + " is not allowed on /health; use GET or HEAD.",
+                "method",
+                "method_not_allowed");
+        sink.start(
+                405, new Headers().set("Content-Type", "application/json").set("Allow", HEALTH_METHODS), error.length);
+        sink.write(error);
+        sink.end();
     }
 
     private boolean consolePath(String bare, Caller caller) {

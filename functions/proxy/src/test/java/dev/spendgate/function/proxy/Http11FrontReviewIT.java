@@ -74,7 +74,6 @@ class Http11FrontReviewIT {
      */
     @Test
     @Timeout(30)
-    @Disabled("DEFECT R27G-3: HEAD /health answers 404 Unknown path, a monitor using HEAD sees the gateway down")
     void headHealth_answered200AsGet() throws Exception {
         gw = GatewayFixture.embedded(dir);
         server = LocalGatewayServer.start(gw.runtime, "127.0.0.1", 0, ServerLimits.defaults());
@@ -85,6 +84,36 @@ class Http11FrontReviewIT {
             String status = new String(s.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1);
 
             assertThat(status).isEqualTo("HTTP/1.1 200");
+        }
+    }
+
+    /**
+     * R27G-3: a HEAD answer carries the health answer's head (its length too) and no content, so the next request on
+     * the connection is read as the next answer; and a method {@code /health} does not answer, such as TRACE, gets 405
+     * naming the ones it does rather than "Unknown path /health".
+     */
+    @Test
+    @Timeout(30)
+    void headHealth_hasNoContent_andOtherMethodsGet405NamingGetAndHead() throws Exception {
+        gw = GatewayFixture.embedded(dir);
+        server = LocalGatewayServer.start(gw.runtime, "127.0.0.1", 0, ServerLimits.defaults());
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream()
+                    .write(("HEAD /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                                    + "TRACE /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.UTF_8));
+            String answers = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            int second = answers.indexOf("HTTP/1.1", 1);
+            String head = answers.substring(0, Math.max(second, 0));
+            String trace = answers.substring(Math.max(second, 0));
+
+            assertThat(head).startsWith("HTTP/1.1 200").endsWith("\r\n\r\n").doesNotContain("status");
+            assertThat(trace)
+                    .startsWith("HTTP/1.1 405")
+                    .containsIgnoringCase("Allow: GET, HEAD")
+                    .contains("method_not_allowed")
+                    .doesNotContain("Unknown path");
         }
     }
 }
