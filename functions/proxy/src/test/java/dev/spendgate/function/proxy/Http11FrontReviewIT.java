@@ -9,7 +9,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +44,6 @@ class Http11FrontReviewIT {
      */
     @Test
     @Timeout(30)
-    @Disabled("DEFECT R27G-4: a body paused past the idle timeout gets 500 Server Error instead of 408")
     void bodyPausedPastTheIdleTimeout_is408NotServerError() throws Exception {
         gw = GatewayFixture.embedded(dir);
         server = LocalGatewayServer.start(

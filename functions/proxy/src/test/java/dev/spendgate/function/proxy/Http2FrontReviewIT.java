@@ -147,6 +147,35 @@ class Http2FrontReviewIT {
         }
     }
 
+    /**
+     * R27G-4 over HTTP/2: body deadline 10 s, idle timeout 2 s; a call sends its head and part of its body in one DATA
+     * frame, then pauses. The stream's idle timeout ends the wait: the client gets 408 (its lateness), as at the body
+     * deadline, not 500, and nothing reaches the provider.
+     */
+    @Test
+    @Timeout(30)
+    void bodyPausedPastTheIdleTimeout_is408OverHttp2Too() throws Exception {
+        gw = GatewayFixture.embedded(dir);
+        server = LocalGatewayServer.start(
+                gw.runtime, "127.0.0.1", 0, ServerLimits.defaults().withTimeouts(10_000, 10_000, 2_000));
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.setSoTimeout(15_000);
+            OutputStream out = s.getOutputStream();
+            out.write(PREFACE);
+            out.write(frame(SETTINGS, 0, 0, new byte[0]));
+            ByteArrayOutputStream block = new ByteArrayOutputStream();
+            block.writeBytes(H2Frames.chatPostStart(gw.secret));
+            block.writeBytes(H2Frames.literal("content-type", "application/json"));
+            block.writeBytes(H2Frames.literal("content-length", "100"));
+            out.write(frame(HEADERS, END_HEADERS, 1, block.toByteArray()));
+            out.write(frame(0x0, 0, 1, "{\"model\":".getBytes(StandardCharsets.UTF_8))); // DATA, more to come
+            out.flush();
+
+            assertThat(H2Frames.answer(s.getInputStream())).isEqualTo("status 408");
+        }
+        assertThat(gw.upstream.requestCount()).isZero();
+    }
+
     /** {@code GET /health} over HTTP/1.1 from {@code source}: its status line's start, or what went wrong in 5 s. */
     private String healthFrom(String source) throws IOException {
         try (Socket s =

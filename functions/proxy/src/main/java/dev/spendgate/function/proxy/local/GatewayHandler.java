@@ -177,6 +177,11 @@ final class GatewayHandler extends Handler.Abstract {
                         return; // no thread waits for the rest
                     }
                     if (Content.Chunk.isFailure(chunk)) {
+                        if (idleTimeout(chunk.getFailure())) {
+                            chunk.release();
+                            expire(); // the client paused its body: its lateness, 408 as at the body deadline
+                            return;
+                        }
                         throw chunk.getFailure(); // bad chunk framing, body cut short: 400 and close
                     }
                     ByteBuffer bytes = chunk.getByteBuffer();
@@ -266,7 +271,24 @@ final class GatewayHandler extends Handler.Abstract {
             ended();
         }
 
-        /** The body deadline passed: 408, and the unread rest makes Jetty close the connection. */
+        /**
+         * Whether the body's wait ended in the connection's (or HTTP/2 stream's) idle timeout: the client sent nothing
+         * for {@code SPENDGATE_IDLE_TIMEOUT_MS}, before the body deadline. That is the client's lateness as much as the
+         * deadline is, so it gets the same 408, not the 500 a failed handler would.
+         */
+        private static boolean idleTimeout(Throwable failure) {
+            for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof TimeoutException) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /**
+         * The body deadline passed, or the client paused its body past the idle timeout: 408, and the unread rest makes
+         * Jetty close the connection.
+         */
         private void expire() {
             if (settle()) {
                 Response.writeError(request, response, callback, HttpStatus.REQUEST_TIMEOUT_408);
