@@ -69,7 +69,6 @@ class Http2FrontReviewIT {
      */
     @Test
     @Timeout(90)
-    @Disabled("DEFECT R27G-1: two HTTP/2 clients within their limits make the server stop answering everyone")
     void twoAddressesWithinTheirHttp2Limits_healthFromAThirdStillAnswered() throws Exception {
         gw = GatewayFixture.embedded(dir);
         gw.upstream.setDefaultBehavior(Behavior.defaults().withFirstByteDelay(Duration.ofSeconds(20)));
@@ -94,6 +93,46 @@ class Http2FrontReviewIT {
         Thread.sleep(3_000); // the calls reach the gateway and wait for the provider
 
         assertThat(healthFrom("127.0.0.4")).isEqualTo("HTTP/1.1 200");
+    }
+
+    /**
+     * R27G-1's bound: SPENDGATE_MAX_CONNECTIONS=100, 60 HTTP/2 calls in flight allowed per address. Two addresses send
+     * 60 calls each to a provider that thinks for 20 s: all HTTP/2 connections together hold at most 100 calls, so the
+     * second address's last 20 are refused at once with 503 and {@code Retry-After: 1} ({@code server_calls_in_flight}),
+     * not left waiting.
+     */
+    @Test
+    @Timeout(90)
+    void http2CallsPastTheServersTotal_refusedAtOnceWith503() throws Exception {
+        gw = GatewayFixture.embedded(dir);
+        gw.upstream.setDefaultBehavior(Behavior.defaults().withFirstByteDelay(Duration.ofSeconds(20)));
+        server = LocalGatewayServer.start(
+                gw.runtime, "127.0.0.1", 0, ServerLimits.defaults().withConnections(100, 60));
+        byte[] chat = CHAT.getBytes(StandardCharsets.UTF_8);
+        List<Socket> sockets = new ArrayList<>();
+        for (String address : List.of("127.0.0.2", "127.0.0.3")) {
+            Socket s = new Socket(InetAddress.getByName("127.0.0.1"), server.port(), InetAddress.getByName(address), 0);
+            clients.add(s);
+            sockets.add(s);
+            OutputStream out = s.getOutputStream();
+            out.write(PREFACE);
+            out.write(frame(SETTINGS, 0, 0, new byte[0]));
+            for (int stream = 1; stream <= 119; stream += 2) { // 60 calls
+                ByteArrayOutputStream block = new ByteArrayOutputStream();
+                block.writeBytes(H2Frames.chatPostStart(gw.secret));
+                block.writeBytes(H2Frames.literal("content-type", "application/json"));
+                out.write(frame(HEADERS, END_HEADERS, stream, block.toByteArray()));
+                out.write(frame(0x0, END_STREAM, stream, chat)); // DATA
+            }
+            out.flush();
+            Thread.sleep(1_000); // the first address's calls are in flight before the second's arrive
+        }
+        Socket second = sockets.get(1);
+        second.setSoTimeout(5_000);
+
+        assertThat(H2Frames.statuses(second.getInputStream(), 20).values())
+                .hasSize(20)
+                .containsOnly(503);
     }
 
     /**

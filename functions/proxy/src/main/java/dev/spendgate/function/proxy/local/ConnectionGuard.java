@@ -30,7 +30,10 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  *       has a call in flight, the new connection is closed instead;
  *   <li>one client address holds at most {@code maxConnectionsPerClient} calls in flight on HTTP/2 connections, as
  *       many as it could on HTTP/1.1, one call to a connection: past it a call is refused at once (a stream costs a
- *       few KB of heap before its body arrives, and HTTP/2 lets one connection open 128 of them).
+ *       few KB of heap before its body arrives, and HTTP/2 lets one connection open 128 of them);
+ *   <li>all HTTP/2 connections together hold at most {@code maxConnections} calls in flight, as many as HTTP/1.1
+ *       connections could: past it a call is refused at once, whatever its address, so addresses each within their
+ *       own limit cannot together hold more calls than the server has threads for ({@link #maxThreads}).
  * </ul>
  *
  * <p>Heads are checked by a sweep every {@value #TICK_MILLIS} ms that reads each HTTP/1.1 parser's state, and on HTTP/2
@@ -42,12 +45,18 @@ import org.eclipse.jetty.server.internal.HttpConnection;
 final class ConnectionGuard implements Connection.Listener, AutoCloseable {
     static final long TICK_MILLIS = 200;
 
+    /** Threads beyond those calls may hold ({@link #maxThreads}): Jetty's own default pool size. */
+    static final int SPARE_THREADS = 200;
+
     private final long headTimeoutNanos;
     private final int maxConnections;
     private final int maxPerClient;
     private final Map<EndPoint, Tracked> open = new ConcurrentHashMap<>();
     private final Map<InetAddress, Client> perClient = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
+    /** Calls in flight on HTTP/2 connections, of every address. */
+    private final AtomicInteger h2Calls = new AtomicInteger();
+
     private final ScheduledExecutorService sweeper;
 
     ConnectionGuard(long headTimeoutMillis, int maxConnections, int maxPerClient) {
@@ -156,23 +165,44 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         return t;
     }
 
+    /** Whether a call on an HTTP/2 connection may start, and if not, which limit it met. */
+    enum H2Admission {
+        ADMITTED,
+        /** Its client address holds {@code maxConnectionsPerClient} HTTP/2 calls in flight. */
+        CLIENT_FULL,
+        /** All HTTP/2 connections together hold {@code maxConnections} calls in flight. */
+        SERVER_FULL
+    }
+
     /**
-     * Whether one more call on an HTTP/2 connection of this client address fits: an address holds at most {@code
-     * maxConnectionsPerClient} HTTP/2 calls in flight, as many as it may hold HTTP/1.1 connections, each with one call,
-     * whatever the number of streams its connections carry. When true, end it with {@code callEnded(t, true)}.
+     * Whether one more call on an HTTP/2 connection fits: an address holds at most {@code maxConnectionsPerClient}
+     * HTTP/2 calls in flight, as many as it may hold HTTP/1.1 connections, each with one call, whatever the number of
+     * streams its connections carry; and all addresses together at most {@code maxConnections}, as many as the server
+     * holds HTTP/1.1 connections. When {@link H2Admission#ADMITTED}, end it with {@code callEnded(t, true)}.
      */
-    boolean h2CallAdmitted(Tracked t) {
-        Client c = t == null ? null : t.client;
-        if (c == null) {
-            return true;
+    H2Admission h2CallAdmitted(Tracked t) {
+        if (t == null) {
+            return H2Admission.ADMITTED; // not tracked: callEnded ignores it too
         }
-        if (c.h2Calls.incrementAndGet() > maxPerClient) {
-            if (c.h2Calls.decrementAndGet() <= 0 && c.unused()) {
-                removeIfUnused(t.address, c); // its connections closed meanwhile
+        Client c = t.client;
+        if (c != null && c.h2Calls.incrementAndGet() > maxPerClient) {
+            releaseClientCall(t, c);
+            return H2Admission.CLIENT_FULL;
+        }
+        if (h2Calls.incrementAndGet() > maxConnections) {
+            h2Calls.decrementAndGet();
+            if (c != null) {
+                releaseClientCall(t, c);
             }
-            return false;
+            return H2Admission.SERVER_FULL;
         }
-        return true;
+        return H2Admission.ADMITTED;
+    }
+
+    private void releaseClientCall(Tracked t, Client c) {
+        if (c.h2Calls.decrementAndGet() <= 0 && c.unused()) {
+            removeIfUnused(t.address, c); // its connections closed meanwhile
+        }
     }
 
     /** The call started with {@link #callStarted} ended; {@code h2Admitted} when {@link #h2CallAdmitted} took it. */
@@ -182,15 +212,35 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
         }
         t.idleSince = System.nanoTime();
         t.calls.decrementAndGet();
+        if (!h2Admitted) {
+            return;
+        }
+        h2Calls.decrementAndGet();
         Client c = t.client;
-        if (h2Admitted && c != null && c.h2Calls.decrementAndGet() <= 0 && c.unused()) {
-            removeIfUnused(t.address, c); // its connections closed before the call ended
+        if (c != null) {
+            releaseClientCall(t, c); // its connections may have closed before the call ended
         }
     }
 
     /** The most calls in flight one client address may hold on HTTP/2. */
     int maxH2CallsPerClient() {
         return maxPerClient;
+    }
+
+    /** The most calls in flight all HTTP/2 connections may hold together. */
+    int maxH2Calls() {
+        return maxConnections;
+    }
+
+    /**
+     * The server's threads (virtual, capped by Jetty's pool, where a task past the cap waits for a permit): enough for
+     * every call the limits admit, one on each of {@code maxConnections} HTTP/1.1 connections and {@code
+     * maxConnections} over HTTP/2, plus {@value #SPARE_THREADS} left for the rest (Jetty's acceptor and selector, heads
+     * and bodies being read, {@code /health}, refusals), so calls within their limits never leave a new request
+     * waiting for a thread.
+     */
+    static int maxThreads(int maxConnections) {
+        return (int) Math.min(Integer.MAX_VALUE, 2L * maxConnections + SPARE_THREADS);
     }
 
     /**

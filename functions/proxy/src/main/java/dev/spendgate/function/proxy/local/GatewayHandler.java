@@ -87,9 +87,11 @@ final class GatewayHandler extends Handler.Abstract {
         }
         ConnectionGuard.Tracked connection =
                 guard.callStarted(request.getConnectionMetaData().getConnection());
-        if (h2 && !guard.h2CallAdmitted(connection)) {
+        ConnectionGuard.H2Admission admission =
+                h2 ? guard.h2CallAdmitted(connection) : ConnectionGuard.H2Admission.ADMITTED;
+        if (admission != ConnectionGuard.H2Admission.ADMITTED) {
             guard.callEnded(connection, false);
-            refuseBusyClient(response, callback);
+            refuseBusy(admission, response, callback);
             return true;
         }
         CallStages.Stamps stamps = CallStages.stamps();
@@ -100,15 +102,26 @@ final class GatewayHandler extends Handler.Abstract {
         return true;
     }
 
-    /** 429: this client address already has as many HTTP/2 calls in flight as it may; nothing is read or held. */
-    private void refuseBusyClient(Response response, Callback callback) {
-        byte[] json = ErrorBodies.openAi(
-                "rate_limit_error",
-                "At most " + guard.maxH2CallsPerClient() + " calls in flight from one client address over HTTP/2"
-                        + " (SPENDGATE_MAX_CONNECTIONS_PER_CLIENT); retry in a second.",
-                null,
-                "client_calls_in_flight");
-        response.setStatus(HttpStatus.TOO_MANY_REQUESTS_429);
+    /**
+     * 429: this client address already has as many HTTP/2 calls in flight as it may; 503: all HTTP/2 connections
+     * together have. Nothing is read or held, and the client may retry in a second.
+     */
+    private void refuseBusy(ConnectionGuard.H2Admission admission, Response response, Callback callback) {
+        boolean client = admission == ConnectionGuard.H2Admission.CLIENT_FULL;
+        byte[] json = client
+                ? ErrorBodies.openAi(
+                        "rate_limit_error",
+                        "At most " + guard.maxH2CallsPerClient() + " calls in flight from one client address over"
+                                + " HTTP/2 (SPENDGATE_MAX_CONNECTIONS_PER_CLIENT); retry in a second.",
+                        null,
+                        "client_calls_in_flight")
+                : ErrorBodies.openAi(
+                        "api_error",
+                        "At most " + guard.maxH2Calls() + " calls in flight over HTTP/2 from all clients together"
+                                + " (SPENDGATE_MAX_CONNECTIONS); retry in a second.",
+                        null,
+                        "server_calls_in_flight");
+        response.setStatus(client ? HttpStatus.TOO_MANY_REQUESTS_429 : HttpStatus.SERVICE_UNAVAILABLE_503);
         response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, String.valueOf(json.length));

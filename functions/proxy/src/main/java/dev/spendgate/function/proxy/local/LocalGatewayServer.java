@@ -119,7 +119,7 @@ public final class LocalGatewayServer implements AutoCloseable {
         // virtual ones: 0.126 vs 0.151 ms CPU per call at 16 connections (bench/RESULTS.md).
         VirtualThreadPool threads = new VirtualThreadPool();
         threads.setName("spendgate-http-");
-        threads.setMaxThreads(Math.max(threads.getMaxThreads(), limits.maxConnections()));
+        threads.setMaxThreads(ConnectionGuard.maxThreads(limits.maxConnections()));
         Server server = new Server(threads);
         server.setErrorHandler(new JsonErrorHandler());
         server.setStopAtShutdown(false);

@@ -40,4 +40,11 @@ class ConnectionGuardTest {
         assertThat(ConnectionGuard.headOverdue(false, now - 2 * TIMEOUT, now - 2 * TIMEOUT, now, TIMEOUT))
                 .isFalse();
     }
+
+    /** 200 connections and 100 HTTP/2 calls: every call the limits admit has a thread, and 200 are left over. */
+    @Test
+    void threadsCoverEveryCallTheLimitsAdmitWithRoomToSpare() {
+        assertThat(ConnectionGuard.maxThreads(100)).isEqualTo(400);
+        assertThat(ConnectionGuard.maxThreads(Integer.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE);
+    }
 }
