@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -146,7 +145,6 @@ class Http2FrontReviewIT {
      */
     @Test
     @Timeout(30)
-    @Disabled("DEFECT R27G-2: an HTTP/2 HEADERS frame trickled byte by byte is never closed at the head deadline")
     void headersFrameTrickledByteByByte_closedAtTheHeadDeadline() throws Exception {
         gw = GatewayFixture.embedded(dir);
         server = LocalGatewayServer.start(

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.http2.frames.ContinuationFrame;
+import org.eclipse.jetty.http2.parser.Parser;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RateControl;
@@ -37,8 +38,8 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  * </ul>
  *
  * <p>Heads are checked by a sweep every {@value #TICK_MILLIS} ms that reads each HTTP/1.1 parser's state, and on HTTP/2
- * whether a header block continued in CONTINUATION frames is still open (its first frame's begin time is the parser's
- * still); a head is closed only once two sweeps saw the same unfinished head, so a deadline fires up to one tick late,
+ * whether a HEADERS frame is still being read ({@link H2HeadProbe}) or a header block continued in CONTINUATION frames
+ * is still open (its first frame's begin time is the parser's still); a head is closed only once two sweeps saw the same unfinished head, so a deadline fires up to one tick late,
  * never early. On HTTP/2 the whole connection is closed, as it has to be: the stream does not exist before its head
  * ends.
  */
@@ -325,10 +326,12 @@ final class ConnectionGuard implements Connection.Listener, AutoCloseable {
                 begin = parser.getBeginNanoTime();
             } else if (connection instanceof HTTP2Connection h2) {
                 // the parser keeps the begin time of a header block's first frame until its last: while it is
-                // still the one noted at a CONTINUATION frame without END_HEADERS, that block is unfinished
-                begin = h2.getSession().getParser().getBeginNanoTime();
+                // still the one noted at a CONTINUATION frame without END_HEADERS, that block is unfinished; and a
+                // HEADERS frame still being read (sent byte by byte) is one too
+                Parser parser = h2.getSession().getParser();
+                begin = parser.getBeginNanoTime();
                 long block = t.headerBlockBegin;
-                unfinishedHead = block != 0 && block == begin;
+                unfinishedHead = block != 0 && block == begin || H2HeadProbe.inHead(parser);
             } else {
                 continue; // TLS handshake or ALPN: the idle timeout covers them
             }

@@ -41,6 +41,15 @@ class ConnectionGuardTest {
                 .isFalse();
     }
 
+    /**
+     * The HTTP/2 head deadline for a HEADERS frame sent byte by byte reads two private fields of Jetty's parser
+     * ({@link H2HeadProbe}): a Jetty upgrade that renames them must fail here, not leave such heads unwatched.
+     */
+    @Test
+    void jettysHttp2ParserStillHasTheFieldsTheHeadDeadlineReads() {
+        assertThat(H2HeadProbe.available()).isTrue();
+    }
+
     /** 200 connections and 100 HTTP/2 calls: every call the limits admit has a thread, and 200 are left over. */
     @Test
     void threadsCoverEveryCallTheLimitsAdmitWithRoomToSpare() {
