@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -48,7 +50,9 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
  * <p>{@link #pending} claims each batch it returns for {@link #CLAIM} (a conditional update that also reads it), so
  * that the drains of many Lambda environments at once (every cold start after an outage drains) deliver each batch
  * once between them, not each the same oldest page: the sink then gets the spool's records once, not once per
- * environment, which would throttle the live records behind them. A batch claimed by another instance is skipped
+ * environment, which would throttle the live records behind them. A page lists {@link #WINDOW} times its size from
+ * each partition, and drains that meet each other's claims pick among those at random. A batch claimed by another
+ * instance is skipped
  * until its claim ends (that instance died mid-drain, or its sink refused); this instance's own claims it may take
  * again; a batch spilled anew is unclaimed.
  */
@@ -61,6 +65,12 @@ public final class DynamoDbUsageSpool implements UsageSpool {
 
     /** How long a drain has the batches {@link #pending} returned it before another instance may take them. */
     static final Duration CLAIM = Duration.ofMinutes(3);
+
+    /**
+     * How many times a page's size {@link #pending} lists from each index partition: room past the batches other
+     * drains hold, so a third drain at once still finds unclaimed ones (the listing is keys only, a few read units).
+     */
+    static final int WINDOW = 4;
 
     private static final int MAX_SKIPPED = 1000;
     private static final AtomicLong SEQUENCE = new AtomicLong();
@@ -140,7 +150,7 @@ public final class DynamoDbUsageSpool implements UsageSpool {
         List<Entry> entries = new ArrayList<>();
         try {
             for (int shard = 0; shard < SpoolTable.QUEUE_SHARDS; shard++) {
-                entries.addAll(oldestListed(Integer.toString(shard), max + skip.size(), skip));
+                entries.addAll(oldestListed(Integer.toString(shard), WINDOW * max + skip.size(), skip));
             }
         } catch (DynamoDbException e) {
             if (!indexMissing(e)) {
@@ -155,17 +165,25 @@ public final class DynamoDbUsageSpool implements UsageSpool {
         return read(entries, max);
     }
 
-    /** The first {@code max} of {@code entries} still in the table, with their contents. */
+    /**
+     * The first {@code max} of {@code entries} still in the table and not another drain's, with their contents, claimed.
+     * Oldest first while no claim fails; after the first that does (another drain at work on the same oldest batches),
+     * the rest are tried in random order, so that drains running at once mostly take different batches of the window
+     * instead of each failing on the next few the other has (a failed conditional write costs as a write).
+     */
     private List<SpooledBatch> read(List<Entry> entries, int max) {
-        List<SpooledBatch> batches = new ArrayList<>(Math.min(max, entries.size()));
-        for (Entry entry : entries) {
-            if (batches.size() == max) {
-                break;
-            }
-            Map<String, AttributeValue> item = claim(entry.objectKey());
-            if (item != null && item.containsKey(SpoolTable.CONTENT)) { // else delivered or claimed meanwhile
+        List<Entry> candidates = new ArrayList<>(entries);
+        List<SpooledBatch> batches = new ArrayList<>(Math.min(max, candidates.size()));
+        boolean contended = false;
+        for (int i = 0; i < candidates.size() && batches.size() < max; i++) {
+            Map<String, AttributeValue> item = claim(candidates.get(i).objectKey());
+            if (item != null && item.containsKey(SpoolTable.CONTENT)) {
                 batches.add(new SpooledBatch(
-                        entry.objectKey(), item.get(SpoolTable.CONTENT).b().asByteArray()));
+                        candidates.get(i).objectKey(),
+                        item.get(SpoolTable.CONTENT).b().asByteArray()));
+            } else if (!contended) { // delivered meanwhile, or another drain's
+                contended = true;
+                Collections.shuffle(candidates.subList(i + 1, candidates.size()), ThreadLocalRandom.current());
             }
         }
         return batches;

@@ -150,6 +150,29 @@ class DynamoDbUsageSpoolIT extends UsageSpoolContract {
                 .containsExactly("usage/v1/a.ndjson.gz", "usage/v1/b.ndjson.gz");
     }
 
+    /** Three drains at once over six batches, two each: together they take all six, none twice. */
+    @Test
+    void pending_threeInstancesAtOnce_takeDisjointBatchesCoveringTheSpool() {
+        UsageSpool spilling = new DynamoDbUsageSpool(dynamoDb, table);
+        List<String> spilled = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String key = "usage/v1/part-" + i + ".ndjson.gz";
+            spilling.spill(new SpooledBatch(key, gzip("batch " + i)));
+            spilled.add(key);
+        }
+
+        List<String> taken = new ArrayList<>();
+        for (int drain = 0; drain < 3; drain++) {
+            List<SpooledBatch> page = new DynamoDbUsageSpool(dynamoDb, table).pending(2);
+            assertThat(page)
+                    .as("drain %d finds two batches the others do not hold", drain)
+                    .hasSize(2);
+            page.forEach(b -> taken.add(b.objectKey()));
+        }
+
+        assertThat(taken).containsExactlyInAnyOrderElementsOf(spilled);
+    }
+
     /** The item layout of the version before the queue index. */
     private void spilledByThePreviousVersion(String key, long spilledAt) {
         dynamoDb.putItem(b -> b.tableName(table)
