@@ -86,4 +86,35 @@ class ReasoningFieldCutStreamReviewIT {
                 .as("output recorded for a cut stream that showed %s reasoning tokens (%s)", streamedReasoning, r)
                 .isGreaterThanOrEqualTo(streamedReasoning);
     }
+
+    @Test
+    @Timeout(60)
+    void streamSendingBothReasoningFields_countsTheSameTextOnce() throws Exception {
+        // a host renaming reasoning_content to reasoning may send both, with the same text, for a while
+        List<byte[]> pieces = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            pieces.add(chunk("reasoning_content\":\"" + THOUGHT + "\",\"reasoning", THOUGHT));
+        }
+        pieces.add(chunk("content", "Yes."));
+        pieces.add(ScriptedUpstream.LAST_CHUNK);
+        upstream = new ScriptedUpstream(SSE_HEAD, pieces);
+        Path providers = dir.resolve("providers.json");
+        Files.writeString(
+                providers,
+                "[{\"name\":\"groq\",\"format\":\"openai\",\"base_url\":\"" + upstream.base()
+                        + "/openai/v1\",\"api_key_env\":\"GROQ_API_KEY\",\"models\":[\"openai/gpt-oss-*\"]}]");
+        gw = GatewayFixture.embedded(
+                dir, Map.of("SPENDGATE_PROVIDERS_FILE", providers.toString(), "GROQ_API_KEY", "groq-key"));
+
+        GatewayFixture.CutResponse response = gw.sendExpectingCut(gw.post("/v1/chat/completions", """
+                {"model":"openai/gpt-oss-120b","max_tokens":4000,"stream":true,\
+                "messages":[{"role":"user","content":"Does the Q3 invoice total match the ledger?"}]}"""));
+
+        UsageRecord r = gw.record(response.requestId());
+        long streamedReasoning = TokenCounter.count("openai/gpt-oss-120b", THOUGHT.repeat(6));
+        assertThat(r.tokens().outputTokens())
+                .as("the reasoning shown once, not twice (%s)", r)
+                .isGreaterThanOrEqualTo(streamedReasoning)
+                .isLessThan(streamedReasoning * 3 / 2);
+    }
 }

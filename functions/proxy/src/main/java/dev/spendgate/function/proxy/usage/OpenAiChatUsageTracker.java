@@ -104,8 +104,13 @@ final class OpenAiChatUsageTracker extends UsageTracker {
         for (JsonNode choice : delta.path("choices")) {
             JsonNode d = choice.path("delta");
             appendText(d.get("content"), text);
-            appendText(d.get("reasoning_content"), text); // DeepSeek, vLLM
-            appendText(d.get("reasoning"), text); // Groq's default reasoning_format, OpenRouter, newer vLLM
+            JsonNode reasoningContent = d.get("reasoning_content"); // DeepSeek, vLLM
+            appendText(reasoningContent, text);
+            if (reasoningContent == null || !reasoningContent.isTextual()) {
+                // Groq's default reasoning_format, OpenRouter, newer vLLM; a host sending both (vLLM while it renames
+                // the field) sends the same text twice: counted once
+                appendText(d.get("reasoning"), text);
+            }
             appendText(d.get("refusal"), text);
             for (JsonNode call : d.path("tool_calls")) {
                 appendText(call.path("function").get("arguments"), text);
