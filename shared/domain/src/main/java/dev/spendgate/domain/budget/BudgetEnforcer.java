@@ -166,13 +166,15 @@ public final class BudgetEnforcer implements AutoCloseable {
                 }
             }
         }
-        noticeDegradeRefusals(first, now);
+        if (onlyDegradeRefused) {
+            noticeDegradeRefusals(first, now); // refused by a block budget too: its notice tells the refusal
+        }
         return first.decision(model);
     }
 
     /**
-     * A degrade budget whose call is refused all the same (no cheaper model fits, or another budget refused it) tells
-     * it as a block budget does ({@link #noticeFirstRefusal}): its team's calls fail with 429 as well.
+     * A degrade budget whose call is refused all the same (no cheaper model it may degrade to fits) tells it as a block
+     * budget does ({@link #noticeFirstRefusal}): its team's calls fail with 429 as well.
      */
     private void noticeDegradeRefusals(Attempt refused, Instant now) {
         for (Result result : refused.results()) {

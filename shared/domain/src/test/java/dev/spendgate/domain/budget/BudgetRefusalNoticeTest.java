@@ -203,4 +203,31 @@ class BudgetRefusalNoticeTest {
             assertThat(n.message()).contains("did not fit, on its model or any cheaper one it could degrade to");
         });
     }
+
+    @Test
+    void degradeAndBlockBudgetsRefusingTogether_onlyTheBlockBudgetNotices() {
+        BudgetPolicy degrading = new BudgetPolicy(
+                BudgetScope.parse("department:*"),
+                BudgetPeriod.DAILY,
+                BigDecimal.TEN,
+                BudgetPolicy.Mode.DEGRADE,
+                List.of(80, 100),
+                null,
+                ZoneOffset.UTC,
+                1);
+        BudgetEnforcer gateway = enforcer(MORNING, degrading, daily("1", BudgetPolicy.Mode.BLOCK));
+
+        BudgetDecision refused = gateway.reserve(
+                CALL,
+                "key_1",
+                "gpt-4o",
+                m -> Optional.of(new BigDecimal(m.equals("gpt-4o") ? "12.00" : "0.90")),
+                m -> m.equals("gpt-4o") ? List.of("gpt-4o-mini") : List.of());
+
+        assertThat(refused.outcome()).isEqualTo(Outcome.BLOCK);
+        assertThat(alerts.notices())
+                .as("no cheaper model was tried: the degrade budget's notice would say it was")
+                .singleElement()
+                .satisfies(n -> assertThat(n.attributes()).containsEntry("mode", "block"));
+    }
 }
