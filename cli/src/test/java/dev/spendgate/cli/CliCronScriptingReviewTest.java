@@ -327,7 +327,7 @@ class CliCronScriptingReviewTest {
 
         assertThat(r.code()).as(r.err()).isZero();
         String total = Files.readAllLines(out.resolve("reconciliation.csv")).stream()
-                .filter(l -> l.startsWith("1,provider_total,,openai,"))
+                .filter(l -> l.startsWith("2,provider_total,,openai,"))
                 .findFirst()
                 .orElseThrow();
         // schema 1: ..., never_metered_usd (14), rounding_usd (15), unexplained_usd (16), ...

@@ -114,16 +114,16 @@ class ReconcileCommandTest {
         List<String> csv = Files.readAllLines(out.resolve("reconciliation.csv"));
         assertThat(csv.get(0))
                 .startsWith("schema_version,row_type,day,provider,model,item,provider_accounts,billed_usd");
-        assertThat(csv).filteredOn(l -> l.startsWith("1,line,")).hasSize(30);
+        assertThat(csv).filteredOn(l -> l.startsWith("2,line,")).hasSize(30);
         assertThat(csv)
                 .filteredOn(l -> l.contains(",not_seen_by_gateway,"))
                 .singleElement()
                 .satisfies(l -> assertThat(l)
-                        .startsWith("1,line,2026-11-05,openai,gpt-4o-mini-2024-07-18,tokens,"
+                        .startsWith("2,line,2026-11-05,openai,gpt-4o-mini-2024-07-18,tokens,"
                                 + "proj_1=0.15021,0.15021,0.00021,0.15,"));
         assertThat(csv).filteredOn(l -> l.contains(",matched,")).hasSize(29);
         assertThat(csv).anySatisfy(l -> assertThat(l)
-                .startsWith("1,provider_total,,openai,,,,0.1563,0.0063,0.15,95.97,within_threshold,0.15,"));
+                .startsWith("2,provider_total,,openai,,,,0.1563,0.0063,0.15,95.97,within_threshold,0.15,"));
         assertThat(r.out()).contains("openai", "$0.16", "$0.15", "Within threshold");
     }
 
@@ -287,7 +287,7 @@ class ReconcileCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         List<String> csv = Files.readAllLines(out.resolve("reconciliation.csv"));
         assertThat(csv.get(csv.size() - 1)).contains(month + " through " + today.minusDays(1));
-        assertThat(csv).noneMatch(l -> l.startsWith("1,line," + today + ","));
+        assertThat(csv).noneMatch(l -> l.startsWith("2,line," + today + ","));
         assertThat(r.out()).doesNotContain("the cost data has no day").contains("Within threshold");
     }
 }

@@ -74,7 +74,7 @@ class ReconcileQuarantineReviewTest {
         List<String> csv = Files.readAllLines(out.resolve("reconciliation.csv"));
         // the metered side is the 30 sound calls (0.0063), as in the month without the corrupt record
         assertThat(csv).anySatisfy(l -> assertThat(l)
-                .startsWith("1,provider_total,,openai,,,,0.1563,0.0063,0.15,95.97,within_threshold,"));
+                .startsWith("2,provider_total,,openai,,,,0.1563,0.0063,0.15,95.97,within_threshold,"));
         assertThat(r.out()).doesNotContain("ALARM");
         assertThat(r.out()).contains("Left out: 1 records with");
     }

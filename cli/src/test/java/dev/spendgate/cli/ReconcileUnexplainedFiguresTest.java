@@ -78,7 +78,7 @@ class ReconcileUnexplainedFiguresTest {
         assertThat(signed).isEqualTo(16);
         assertThat(abs).isEqualTo(24);
         assertThat(header.indexOf("estimate_settled_usd")).isEqualTo(25);
-        for (String prefix : List.of("1,provider_total,,openai,", "1,total,")) {
+        for (String prefix : List.of("2,provider_total,,openai,", "2,total,")) {
             String[] row = csv.stream()
                     .filter(l -> l.startsWith(prefix))
                     .findFirst()
@@ -89,7 +89,7 @@ class ReconcileUnexplainedFiguresTest {
         }
         // each line's absolute unexplained difference, summing to the provider's
         assertThat(csv.stream()
-                        .filter(l -> l.startsWith("1,line,"))
+                        .filter(l -> l.startsWith("2,line,"))
                         .map(l -> new BigDecimal(l.split(",", -1)[abs]))
                         .reduce(BigDecimal.ZERO, BigDecimal::add))
                 .isEqualByComparingTo("2");

@@ -24,10 +24,11 @@ import org.apache.commons.csv.CSVPrinter;
  * {@code unexplained_usd} is the signed sum of the lines' unexplained differences (opposite lines cancel);
  * {@code unexplained_abs_usd}, the last column (added after the others, so schema 1 stands), is the sum of their
  * absolute values, the figure the threshold, the console and the alarms rest on. {@code estimate_settled_usd}, added
- * after it, is what the bill says the calls the gateway charged at an estimate cost less what it charged for them.
+ * after it, is what the bill says the calls the gateway charged at an estimate cost less what it charged for them: a
+ * sixth part of a line's difference, hence schema 2 (in schema 1 the five parts summed to it).
  */
 public final class ReconciliationCsv {
-    public static final int SCHEMA_VERSION = 1;
+    public static final int SCHEMA_VERSION = 2;
     public static final String FILE_NAME = "reconciliation.csv";
     static final List<String> HEADER = List.of(
             "schema_version",

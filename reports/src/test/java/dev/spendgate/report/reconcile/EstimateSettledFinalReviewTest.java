@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +40,6 @@ class EstimateSettledFinalReviewTest {
      * the bill" and +0.20 price drift (two provider_bill rows, a PDF line) where nothing differs.
      */
     @Test
-    @Disabled("REGRESSION F27C-1: cut stream's web-search fee settled twice: -0.20 settled, +0.20 drift")
     void cutStreamWithWebSearches_billedExactly_tokenLineStillMatched() throws Exception {
         MonthlyUsage metered = SimulatedMonth.usage();
         MonthlyUsage searched = MonthlyUsage.of(metered.month());
@@ -109,14 +107,13 @@ class EstimateSettledFinalReviewTest {
     }
 
     /**
-     * reconciliation.csv keeps schema_version 1 and its columns, and the previous version's README promised a script
-     * reading them: on a line, difference = not seen + price drift + never metered + rounding + unexplained exactly.
-     * A line with a cut stream the bill settles now puts part of its difference in the new last column only, so a
-     * script written against schema 1 finds its line off by that amount (here the whole difference).
+     * The previous version's README promised a script reading reconciliation.csv (schema 1): on a line, difference =
+     * not seen + price drift + never metered + rounding + unexplained exactly. A line with a cut stream the bill settles
+     * puts part of its difference in the new last column, {@code estimate_settled_usd}: that changes the identity, so
+     * the file says schema 2, and the six parts sum to the difference.
      */
     @Test
-    @Disabled("REGRESSION F27C-2: reconciliation.csv schema 1 parts no longer sum to difference_usd")
-    void reconciliationCsv_schema1Parts_stillSumToTheDifference() throws Exception {
+    void reconciliationCsv_partsSumToTheDifference_underTheSchemaTheFileNames() throws Exception {
         TokenUsage reported = new TokenUsage(100_000, 0, 0, 0, 10_000, 0);
         TokenUsage counted = new TokenUsage(50_000, 0, 0, 0, 8_000, 0);
         MonthlyUsage metered = MonthlyUsage.of(YearMonth.of(2026, 11));
@@ -165,16 +162,23 @@ class EstimateSettledFinalReviewTest {
                 .filter(row -> "line".equals(row.get("row_type")) && "tokens".equals(row.get("item")))
                 .findFirst()
                 .orElseThrow();
-        assertThat(line.get("schema_version")).isEqualTo("1");
+        assertThat(line.get("schema_version"))
+                .as("schema 1's identity no longer holds: the file says so")
+                .isEqualTo("2");
         BigDecimal difference = new BigDecimal(line.get("difference_usd"));
         assertThat(difference.signum()).as("the bill is below the metering").isNegative();
         BigDecimal parts = new BigDecimal(line.get("not_seen_usd"))
                 .add(new BigDecimal(line.get("price_drift_usd")))
                 .add(new BigDecimal(line.get("never_metered_usd")))
                 .add(new BigDecimal(line.get("rounding_usd")))
-                .add(new BigDecimal(line.get("unexplained_usd")));
+                .add(new BigDecimal(line.get("unexplained_usd")))
+                .add(new BigDecimal(line.get("estimate_settled_usd")));
+        assertThat(new BigDecimal(line.get("estimate_settled_usd")).signum())
+                .as("the cut stream's gap is the estimate's")
+                .isNegative();
         assertThat(parts)
-                .as("schema 1: difference = not seen + price drift + never metered + rounding + unexplained")
+                .as("schema 2: difference = not seen + price drift + never metered + rounding + unexplained"
+                        + " + estimate settled")
                 .isEqualByComparingTo(difference);
     }
 }

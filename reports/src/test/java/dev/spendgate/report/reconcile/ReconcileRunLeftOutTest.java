@@ -47,7 +47,7 @@ class ReconcileRunLeftOutTest {
 
         assertThat(result.leftOut()).isEqualTo("1 records with a cost above the model's maximum for its tokens");
         String csv = new String(data.get(result.csvKey()).orElseThrow(), StandardCharsets.UTF_8);
-        assertThat(csv.lines().filter(l -> l.startsWith("1,total,")))
+        assertThat(csv.lines().filter(l -> l.startsWith(ReconciliationCsv.SCHEMA_VERSION + ",total,")))
                 .singleElement()
                 .satisfies(l -> assertThat(l)
                         .contains("2026-11 through 2026-11-01; Left out: 1 records with a cost above the model's"

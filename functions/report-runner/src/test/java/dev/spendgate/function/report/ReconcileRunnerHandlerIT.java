@@ -98,7 +98,7 @@ class ReconcileRunnerHandlerIT {
         String csv = new String(usage.get("reconciliation/2026-11.csv").orElseThrow(), StandardCharsets.UTF_8);
         assertThat(csv)
                 .contains(
-                        "1,line,2026-11-01,aws,anthropic.claude-sonnet-4-5-20250929-v1:0,tokens,",
+                        "2,line,2026-11-01,aws,anthropic.claude-sonnet-4-5-20250929-v1:0,tokens,",
                         ",1.023,1.023,0,0.00,matched,",
                         ",never_metered,");
     }

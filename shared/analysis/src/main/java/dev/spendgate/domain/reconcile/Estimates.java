@@ -27,6 +27,16 @@ record Estimates(
                 gateway.estimatedTokens());
     }
 
+    /**
+     * The same estimates with {@code fee}, their web searches' fee, taken out of the cut streams' cost: the fee is
+     * compared on the provider's tool-calls line, not with the tokens.
+     */
+    Estimates lessSearchFee(BigDecimal fee) {
+        return fee.signum() == 0
+                ? this
+                : new Estimates(worstCaseCalls, worstCaseUsd, countedCalls, countedUsd.subtract(fee), tokens);
+    }
+
     boolean any() {
         return worstCaseCalls > 0 || countedCalls > 0;
     }

@@ -184,6 +184,8 @@ public final class Reconciler {
         CellTotals gateway = new CellTotals();
         TokenUsage usage;
         long unpricedCalls;
+        /** The web-search fee within the cut streams' estimated cost, metered on the tool-calls line instead. */
+        BigDecimal estimatedSearchFee = BigDecimal.ZERO;
         /** A token line: the standard tiers' {@code tokens}, or {@code batch} where the gateway recorded batches. */
         boolean tokenLine;
     }
@@ -243,6 +245,9 @@ public final class Reconciler {
             // the web searches' fee is billed on the provider's tool-calls line (no model), not with the tokens
             BigDecimal searchFee = webSearchFee(source, k, e.getValue());
             a.metered = a.metered.add(e.getValue().costUsd().subtract(searchFee));
+            // the part of that fee the cut streams' estimated cost holds: compared on the tool-calls line too
+            a.estimatedSearchFee = a.estimatedSearchFee.add(
+                    webSearchFee(source, k, e.getValue().estimatedTokens()));
             if (searchFee.signum() != 0) {
                 Acc tools =
                         accs.computeIfAbsent(new LineKey(k.day(), "", WEB_SEARCH_ITEMS.get(source)), x -> new Acc());
@@ -295,7 +300,10 @@ public final class Reconciler {
 
     /** What the cell's priced web searches cost at the catalog's fee, when the bill has a line for them; else 0. */
     private BigDecimal webSearchFee(BillSource source, CellKey k, CellTotals totals) {
-        TokenUsage tokens = totals.pricedTokens();
+        return webSearchFee(source, k, totals.pricedTokens());
+    }
+
+    private BigDecimal webSearchFee(BillSource source, CellKey k, TokenUsage tokens) {
         if (tokens.webSearches() == 0 || !WEB_SEARCH_ITEMS.containsKey(source) || k.model() == null) {
             return BigDecimal.ZERO;
         }
@@ -377,7 +385,7 @@ public final class Reconciler {
             quality.append("; ").append(a.unpricedCalls).append(" gateway calls unpriced (cost unknown, not counted)");
         }
         // calls the gateway charged at an estimate: the bill, not the gateway, knows what they cost
-        Estimates estimates = Estimates.of(a.gateway);
+        Estimates estimates = Estimates.of(a.gateway).lessSearchFee(a.estimatedSearchFee);
         if (estimates.any()) {
             quality.append("; ").append(estimates.describe());
         }
