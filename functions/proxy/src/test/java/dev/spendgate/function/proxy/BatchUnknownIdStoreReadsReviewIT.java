@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -115,7 +114,6 @@ class BatchUnknownIdStoreReadsReviewIT {
     }
 
     @Test
-    @Disabled("REGRESSION F27A-1: a 404 for an unknown batch id lists every batch create ever made")
     void unknownBatchId_isAnswered404WithoutListingEveryCreateEverMade() throws Exception {
         batches = FakeBatchUpstream.start();
         CountingStore store = new CountingStore(new FileSystemObjectStore(dir));

@@ -246,7 +246,7 @@ public final class BatchApi {
             return false;
         }
         List<PendingBatchCreates.Entry> mine =
-                pending.open().stream().filter(e -> key.id().equals(e.keyId())).toList();
+                pending.open(key.id()); // this key's creates still open only: most keys have none
         if (mine.isEmpty()) {
             return false;
         }

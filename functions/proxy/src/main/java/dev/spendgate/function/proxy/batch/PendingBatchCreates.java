@@ -29,8 +29,10 @@ import java.util.function.Function;
  * Batch creates the gateway forwarded and has not stored the creator of. The provider creates (and bills) a batch
  * before the gateway can store who created it: a gateway killed in between (SIGKILL, a Lambda timeout) would leave a
  * batch no key owns, which no sweep collects and no budget is charged for. So each create is written here
- * ({@code batches/pending-creates/}) before it is forwarded, with its key, attribution, worst case, request count and
- * (OpenAI) input file, and closed ({@code batches/pending-closed/}) once the provider's answer is handled. An entry
+ * ({@code batches/pending-creates/<key>/}) before it is forwarded, with its key, attribution, worst case, request count
+ * and (OpenAI) input file, and closed once the provider's answer is handled: deleted where the store can delete (S3, the
+ * local directory), else marked closed ({@code batches/pending-closed/<key>/}). So what is listed is kept to the creates
+ * still open, and always to one key's on a request. An entry
  * left open is <b>adopted</b>: the provider batch that matches it (same provider; created within {@link #CLOCK_SLACK}
  * of the create, or later while it could still be in flight; OpenAI: the same {@code input_file_id}, Anthropic: the
  * same number of requests) and that has no creator gets the entry's as its creator, so its results are recorded and
@@ -127,30 +129,75 @@ final class PendingBatchCreates {
         n.put("requests", e.requests());
         n.put("input_file_id", inputFileId);
         n.put("at", at.toString());
-        put(OPEN + e.id() + ".json", n);
+        put(OPEN + segment(keyId) + "/" + e.id() + ".json", n);
         return e;
     }
 
-    /** The create's answer is handled (its creator stored, or nothing was created): the entry is done. */
+    /**
+     * The create's answer is handled (its creator stored, or nothing was created): the entry is done. Deleted where the
+     * store can delete; else a close marker is written beside it, under its key's prefix.
+     */
     void close(Entry e) {
+        String name = segment(e.keyId()) + "/" + e.id() + ".json";
+        try {
+            objects.delete(OPEN + name);
+            return;
+        } catch (UnsupportedOperationException cannotDelete) {
+            // a store without delete: marked closed instead
+        }
         ObjectNode n = JSON.createObjectNode();
         n.put("id", e.id());
-        put(CLOSED + e.id() + ".json", n);
+        put(CLOSED + name, n);
     }
 
     /** The entries not closed, oldest first. */
     List<Entry> open() {
+        return open(OPEN, CLOSED);
+    }
+
+    /**
+     * The entries of key {@code keyId} not closed, oldest first: lists that key's open entries only, and its close
+     * markers only when it has any.
+     */
+    List<Entry> open(String keyId) {
+        String dir = segment(keyId) + "/";
+        return open(OPEN + dir, CLOSED + dir).stream()
+                .filter(e -> keyId.equals(e.keyId()))
+                .toList();
+    }
+
+    private List<Entry> open(String openPrefix, String closedPrefix) {
+        List<String> keys = objects.list(openPrefix);
+        if (keys.isEmpty()) {
+            return List.of();
+        }
         Set<String> closed = new HashSet<>();
-        for (String key : objects.list(CLOSED)) {
+        for (String key : objects.list(closedPrefix)) {
             closed.add(key.substring(CLOSED.length()));
         }
         List<Entry> open = new ArrayList<>();
-        for (String key : objects.list(OPEN)) {
-            if (!closed.contains(key.substring(OPEN.length()))) {
+        for (String key : keys) {
+            String name = key.substring(OPEN.length());
+            if (name.indexOf('/') > 0 && !closed.contains(name)) {
                 objects.get(key).map(PendingBatchCreates::entry).ifPresent(open::add);
             }
         }
+        open.sort(Comparator.comparing(Entry::at).thenComparing(Entry::id));
         return open;
+    }
+
+    /** A key id as one segment of an object key: itself when it is plain, else its SHA-256 in hex. */
+    private static String segment(String keyId) {
+        if (keyId != null && BatchStore.isValidId(keyId)) {
+            return keyId;
+        }
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(String.valueOf(keyId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "sha256-" + java.util.HexFormat.of().formatHex(hash);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
