@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +47,7 @@ class BatchCreateCloseFailureReviewIT {
     private static final class FlakyStore implements ObjectStore {
         private final ObjectStore delegate;
         volatile String failPutsUnder;
+        volatile String failDeletesUnder;
 
         FlakyStore(ObjectStore delegate) {
             this.delegate = delegate;
@@ -69,6 +69,10 @@ class BatchCreateCloseFailureReviewIT {
 
         @Override
         public void delete(String key) {
+            String failing = failDeletesUnder;
+            if (failing != null && key.startsWith(failing)) {
+                throw new ObjectStoreException("store unavailable deleting " + key, null);
+            }
             delegate.delete(key);
         }
 
@@ -114,7 +118,6 @@ class BatchCreateCloseFailureReviewIT {
     }
 
     @Test
-    @Disabled("REGRESSION F27A-2: a created batch is answered 500 when its close marker cannot be written")
     void createdBatchWhoseCreatorIsStored_isAnswered200EvenIfItsCloseMarkerFails() throws Exception {
         batches = FakeBatchUpstream.start();
         FlakyStore store = new FlakyStore(new FileSystemObjectStore(dir));
@@ -133,6 +136,7 @@ class BatchCreateCloseFailureReviewIT {
         assertThat(file.statusCode()).as(file.body()).isEqualTo(200);
         String fileId = JSON.readTree(file.body()).get("id").asText();
         store.failPutsUnder = "batches/pending-closed/";
+        store.failDeletesUnder = "batches/pending-creates/"; // close deletes the entry where the store can
 
         HttpResponse<String> created = gw.send(gw.post(
                 "/v1/batches",

@@ -400,7 +400,16 @@ public final class BatchApi {
             }
             answer = noteBatches(x, answer);
         }
-        pending.close(entry); // its creator is stored, or the provider answered an error and created nothing
+        try {
+            pending.close(entry); // its creator is stored, or the provider answered an error and created nothing
+        } catch (RuntimeException e) {
+            // the batch exists and is recorded as this key's: a 500 would have the client create it again. The entry
+            // left open is closed by the sweep, uncharged, on finding this batch with this key as its creator.
+            Log.warn(
+                    x.requestId,
+                    "batch create " + entry.id() + " answered but not closed ("
+                            + e.getClass().getSimpleName() + "): the batch sweep closes it");
+        }
         x.relay(answer);
     }
 

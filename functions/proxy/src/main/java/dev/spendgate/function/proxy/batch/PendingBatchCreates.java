@@ -243,6 +243,50 @@ final class PendingBatchCreates {
         return adopted;
     }
 
+    /**
+     * Closes, uncharged, each of {@code candidates} that one of {@code batches} (of {@code p}) fits and whose stored
+     * creator is the entry's key, stored no earlier than the entry and while its create could still be in flight: the
+     * create was answered and its creator saved, and only its close was not written. Each batch closes at most one
+     * entry (the nearest in time). Returns the entries closed.
+     */
+    List<Entry> closeAnswered(Provider p, Iterable<JsonNode> batches, List<Entry> candidates) {
+        List<Entry> left = new ArrayList<>(
+                candidates.stream().filter(e -> e.provider().equals(p.name())).toList());
+        List<Entry> closed = new ArrayList<>();
+        for (JsonNode b : batches) {
+            String id = b.path("id").asText(null);
+            Instant created = createdAt(b, p.format());
+            if (left.isEmpty() || created == null || !BatchStore.isValidId(id)) {
+                continue;
+            }
+            Optional<BatchStore.Creator> creator = store.creator(id);
+            if (creator.isEmpty()) {
+                continue;
+            }
+            BatchStore.Creator c = creator.get();
+            Optional<Entry> match = left.stream()
+                    .filter(e -> e.keyId() != null
+                            && e.keyId().equals(c.keyId())
+                            && e.provider().equals(c.provider())
+                            && !c.createdAt().isBefore(e.at())
+                            && !c.createdAt().isAfter(e.at().plus(inFlight))
+                            && matches(e, b, created, p.format()))
+                    .min(Comparator.comparing(
+                            e -> Duration.between(e.at(), created).abs()));
+            if (match.isPresent()) {
+                Entry e = match.get();
+                close(e);
+                left.remove(e);
+                closed.add(e);
+                Log.info(
+                        null,
+                        "batch create " + e.id() + " closed: its batch " + id + " was answered and stored as key "
+                                + e.keyId() + "'s");
+            }
+        }
+        return closed;
+    }
+
     /** What {@link #sweep} did. */
     record Swept(int adopted, int charged) {}
 
@@ -283,12 +327,16 @@ final class PendingBatchCreates {
             }
             List<String> ids = adopt(p, listed, entries);
             adopted += ids.size();
+            Set<String> stillOpen = new HashSet<>();
+            open().forEach(e -> stillOpen.add(e.id()));
+            List<Entry> unadopted =
+                    entries.stream().filter(e -> stillOpen.contains(e.id())).toList();
+            // answered creates whose close was not written: their batch has their key as creator, nothing to charge
+            closeAnswered(p, listed, unadopted).forEach(e -> stillOpen.remove(e.id()));
             if (!covered) {
                 continue;
             }
-            Set<String> stillOpen = new HashSet<>();
-            open().forEach(e -> stillOpen.add(e.id()));
-            for (Entry e : entries) {
+            for (Entry e : unadopted) {
                 if (stillOpen.contains(e.id()) && e.at().plus(GIVE_UP_AFTER).isBefore(now) && charger.charge(e, now)) {
                     close(e);
                     charged++;

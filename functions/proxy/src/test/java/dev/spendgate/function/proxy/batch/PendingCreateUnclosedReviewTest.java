@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +37,6 @@ class PendingCreateUnclosedReviewTest {
     Path dir;
 
     @Test
-    @Disabled("REGRESSION F27A-2: an answered create left open is charged its worst case besides its results")
     void answeredCreateWhoseCloseWasNotWritten_isNotChargedItsWorstCaseBesidesItsBatch() throws Exception {
         FileSystemObjectStore objects = new FileSystemObjectStore(dir);
         BatchStore store = new BatchStore(objects);
