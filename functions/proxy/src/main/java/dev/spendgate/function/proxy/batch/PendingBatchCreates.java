@@ -314,9 +314,9 @@ final class PendingBatchCreates {
             List<Entry> entries = group.getValue();
             Instant from = entries.get(0).at().minus(CLOCK_SLACK);
             List<JsonNode> listed = new ArrayList<>();
-            boolean covered;
+            Reach reach;
             try {
-                covered = list(p, from, lister, listed);
+                reach = list(p, from, lister, listed);
             } catch (IOException | RuntimeException e) {
                 Log.warn(
                         null,
@@ -333,16 +333,21 @@ final class PendingBatchCreates {
                     entries.stream().filter(e -> stillOpen.contains(e.id())).toList();
             // answered creates whose close was not written: their batch has their key as creator, nothing to charge
             closeAnswered(p, listed, unadopted).forEach(e -> stillOpen.remove(e.id()));
-            if (!covered) {
+            if (reach == Reach.BROKEN) {
                 continue;
             }
+            // CAPPED: the list was read to its MAX_PAGES newest pages, and every sweep reads the same newest ones, so
+            // what lies past them is never read; an entry it left unmatched is given up as one the list did not hold
+            String unmatched = reach == Reach.COVERED
+                    ? " matches no " + p.name() + " batch "
+                    : " matches none of " + p.name() + "'s " + (MAX_PAGES * PAGE) + " newest batches ";
             for (Entry e : unadopted) {
                 if (stillOpen.contains(e.id()) && e.at().plus(GIVE_UP_AFTER).isBefore(now) && charger.charge(e, now)) {
                     close(e);
                     charged++;
                     Log.warn(
                             null,
-                            "batch create " + e.id() + " of key " + e.keyId() + " matches no " + p.name() + " batch "
+                            "batch create " + e.id() + " of key " + e.keyId() + unmatched
                                     + GIVE_UP_AFTER.toHours() + " h on: charged its worst case ($"
                                     + (e.worstCaseUsd() == null
                                             ? "unknown"
@@ -354,11 +359,18 @@ final class PendingBatchCreates {
         return new Swept(adopted, charged);
     }
 
-    /**
-     * Adds the provider's batches, newest first, to {@code listed} until one created before {@code from}; true when the
-     * list was read that far (or to its end), false when it stopped at {@link #MAX_PAGES}.
-     */
-    private static boolean list(Provider p, Instant from, Lister lister, List<JsonNode> listed) throws IOException {
+    /** How far {@link #list} read the provider's batch list. */
+    private enum Reach {
+        /** Back to {@code from}, or to the list's end. */
+        COVERED,
+        /** To {@link #MAX_PAGES} pages, the newest: no sweep reads further back. */
+        CAPPED,
+        /** Not past a page whose cursor could not be read: a later sweep may read further. */
+        BROKEN
+    }
+
+    /** Adds the provider's batches, newest first, to {@code listed} until one created before {@code from}. */
+    private static Reach list(Provider p, Instant from, Lister lister, List<JsonNode> listed) throws IOException {
         boolean anthropic = p.format() == ApiFormat.ANTHROPIC;
         String after = null;
         for (int page = 0; page < MAX_PAGES; page++) {
@@ -375,14 +387,14 @@ final class PendingBatchCreates {
                 last = b.path("id").asText(null);
             }
             if (older || data.isEmpty() || !list.path("has_more").asBoolean(false)) {
-                return true;
+                return Reach.COVERED;
             }
             after = list.path("last_id").asText(last);
             if (!BatchStore.isValidId(after)) {
-                return false;
+                return Reach.BROKEN;
             }
         }
-        return false;
+        return Reach.CAPPED;
     }
 
     /** Whether batch {@code b}, created at {@code created}, can be the one {@code e} asked for. */

@@ -185,4 +185,32 @@ class PendingBatchCreatesTest {
                 + "\",\"request_counts\":{\"processing\":" + requests
                 + ",\"succeeded\":0,\"errored\":0,\"canceled\":0,\"expired\":0}}";
     }
+
+    @Test
+    void createOlderThanTheNewest20PagesReach_isChargedADayOnAndNotListedAgain() {
+        pending.open("key-a", openAi, TRIAGE, Optional.of(worst("0.30", 3)), "file-9", CREATE);
+        // the provider holds more batches made since the create than 20 pages of 100 reach, none of them file-9's
+        StringBuilder page = new StringBuilder("{\"object\":\"list\",\"data\":[");
+        for (int i = 0; i < 100; i++) {
+            page.append(i == 0 ? "" : ",")
+                    .append("{\"id\":\"batch_n")
+                    .append(i)
+                    .append("\",\"input_file_id\":\"file-1\",\"created_at\":")
+                    .append(CREATE.plus(Duration.ofHours(20)).getEpochSecond())
+                    .append('}');
+        }
+        page.append("],\"last_id\":\"batch_n99\",\"has_more\":true}");
+
+        PendingBatchCreates.Swept first = sweep(CREATE.plus(Duration.ofHours(25)), page.toString(), null);
+        int pagesRead = listed.size();
+        listed.clear();
+        sweep(CREATE.plus(Duration.ofHours(26)), page.toString(), null);
+
+        assertThat(pagesRead).as("pages read by the first sweep").isEqualTo(20);
+        assertThat(first.charged()).isEqualTo(1);
+        assertThat(charged).as("worst cases charged over two sweeps").containsExactly("key-a 0.30");
+        assertThat(listed)
+                .as("pages read by the next sweep: the create is closed")
+                .isEmpty();
+    }
 }
