@@ -21,69 +21,25 @@ final class UsageTableDefinition {
 
     private UsageTableDefinition() {}
 
+    /**
+     * The columns of the usage table's DDL ({@code dev/spendgate/aws/athena/usage-table.sql}, which the report function
+     * runs when no table exists): one list of columns for both, so the stack's table and the one the report would make
+     * cannot drift apart (the report's queries name columns of both).
+     */
     private static Map<String, String> columns() {
+        String sql;
+        try (java.io.InputStream in =
+                UsageTableDefinition.class.getResourceAsStream("/dev/spendgate/aws/athena/usage-table.sql")) {
+            sql = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        String list = sql.substring(sql.indexOf("(\n") + 2, sql.indexOf("\n)\nPARTITIONED BY"));
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("schema_version", "int");
-        c.put("request_id", "string");
-        c.put("ts_start", "string");
-        c.put("ts_end", "string");
-        c.put("key_id", "string");
-        c.put("feature", "string");
-        c.put("department", "string");
-        c.put("team", "string");
-        c.put("environment", "string");
-        c.put("session", "string");
-        c.put("user", "string");
-        c.put("run", "string");
-        c.put("attributed", "boolean");
-        c.put("provider", "string");
-        c.put("endpoint", "string");
-        c.put("model_requested", "string");
-        c.put("model_served", "string");
-        c.put("stream", "boolean");
-        c.put("status_code", "int");
-        c.put("input_tokens", "bigint");
-        c.put("cached_input_tokens", "bigint");
-        c.put("cache_write_tokens", "bigint");
-        c.put("cache_write_1h_tokens", "bigint");
-        c.put("output_tokens", "bigint");
-        c.put("reasoning_tokens", "bigint");
-        c.put("cost_usd", "string");
-        c.put("pricing_status", "string");
-        c.put("pricing_version", "string");
-        c.put("usage_source", "string");
-        c.put("latency_ms", "bigint");
-        c.put("upstream_ms", "bigint");
-        c.put("overhead_ms", "bigint");
-        c.put("max_output_tokens", "bigint");
-        c.put("error_type", "string");
-        c.put("system_hash", "string");
-        c.put("prefix_hash", "string");
-        c.put("request_hash", "string");
-        c.put("simhash", "string");
-        // schema 2: the varying part of the request (written when the request has one)
-        c.put("varying_hash", "string");
-        c.put("varying_simhash", "string");
-        c.put("system_simhash", "string");
-        c.put("degraded_from", "string");
-        c.put("unenforced", "boolean");
-        c.put("pricing_provider", "string");
-        // served tier, batches and inference profiles (written when set)
-        c.put("service_tier_requested", "string");
-        c.put("service_tier_served", "string");
-        c.put("batch_id", "string");
-        c.put("batch_created_at", "string"); // a batch result line: when its batch was created (ts_start: its end)
-        c.put("inference_profile_arn", "string");
-        c.put("inference_geo", "string");
-        c.put("web_searches", "bigint"); // written when the call ran any
-        c.put("web_search_tool", "string"); // web_search_preview, when that tool ran them
-        // schema 3: routing and caching (written when set); saved_usd is a plain decimal string, as cost_usd
-        c.put("routed_by", "string");
-        c.put("cache", "string");
-        c.put("saved_usd", "string");
-        c.put("prompt_cache", "string");
-        // schema 4: reserved_worst_case when the sweeper charged a call that never settled (written when set)
-        c.put("cost_basis", "string");
+        for (String line : list.split("\n")) {
+            String[] column = line.strip().replace(",", "").replace("`", "").split("\\s+");
+            c.put(column[0], column[1]);
+        }
         return Collections.unmodifiableMap(c);
     }
 

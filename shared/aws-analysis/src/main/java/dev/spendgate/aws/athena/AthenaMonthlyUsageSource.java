@@ -371,7 +371,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + ", CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38,18))), 0) AS VARCHAR), pricing_provider"
                 // calls charged at their reserved worst case, counted apart (schema 4's cost_basis)
                 + ", count_if(" + WORST_CASE + "), CAST(coalesce(sum(if(" + WORST_CASE
-                + ", CAST(cost_usd AS DECIMAL(38,18)))), 0) AS VARCHAR), "
+                + ", CAST(cost_usd AS DECIMAL(38,18)), NULL)), 0) AS VARCHAR), "
                 // tokens of unpriced calls, counted apart like their calls
                 + String.join(
                         ", ",
@@ -398,7 +398,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + " * greatest(coalesce(output_tokens, 0), 0)) / 1024), 0))"
                 // calls priced on tokens the gateway counted itself, their cost and tokens (part of the priced ones)
                 + ", count_if(" + ESTIMATED_TOKENS + "), CAST(coalesce(sum(if(" + ESTIMATED_TOKENS
-                + ", CAST(cost_usd AS DECIMAL(38,18)))), 0) AS VARCHAR), "
+                + ", CAST(cost_usd AS DECIMAL(38,18)), NULL)), 0) AS VARCHAR), "
                 + String.join(
                         ", ",
                         "sum(" + estimated.formatted("input_tokens") + ")",
@@ -468,11 +468,16 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 String reason = status.stateChangeReason();
                 throw new AthenaQueryException("Athena query " + id + " "
                         + state.toString().toLowerCase(Locale.ROOT) + ": " + reason
-                        + (reason != null && reason.contains(AthenaUsageTable.COST_BASIS)
+                        + (reason != null && reason.contains("'" + AthenaUsageTable.COST_BASIS + "'")
                                 ? " (a table made before schema 4 lacks the column: run "
                                         + AthenaUsageTable.addCostBasis(settings.database(), settings.table())
                                         + ")"
-                                : ""));
+                                : AthenaUsageTable.namesAddedColumn(reason)
+                                        ? " (a table made by an earlier version lacks columns the report reads: add"
+                                                + " those it lacks of "
+                                                + AthenaUsageTable.addColumns(settings.database(), settings.table())
+                                                + ")"
+                                        : ""));
             }
             if (System.nanoTime() > deadline) {
                 athena.stopQueryExecution(r -> r.queryExecutionId(id));

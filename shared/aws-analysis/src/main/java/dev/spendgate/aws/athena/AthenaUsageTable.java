@@ -47,6 +47,65 @@ public final class AthenaUsageTable {
                 + COST_BASIS + " string)";
     }
 
+    /**
+     * The columns the report's queries read that this DDL's first version lacked (a table it made then lacks them,
+     * as {@code IF NOT EXISTS} leaves a table as it is), with their types as in the DDL.
+     */
+    static final java.util.Map<String, String> ADDED_COLUMNS = added();
+
+    private static java.util.Map<String, String> added() {
+        java.util.Map<String, String> c = new java.util.LinkedHashMap<>();
+        for (String name : new String[] {
+            "varying_hash",
+            "varying_simhash",
+            "system_simhash",
+            "service_tier_requested",
+            "service_tier_served",
+            "batch_id",
+            "batch_created_at",
+            "inference_profile_arn",
+            "inference_geo",
+            "web_searches",
+            "web_search_tool",
+            "routed_by",
+            "cache",
+            "saved_usd",
+            "prompt_cache",
+            COST_BASIS
+        }) {
+            c.put(name, name.equals("web_searches") ? "bigint" : "string");
+        }
+        return java.util.Collections.unmodifiableMap(c);
+    }
+
+    /**
+     * The upgrade of a table made by an earlier version of the DDL, for the error a query on it fails with: {@code
+     * ALTER TABLE ... ADD COLUMNS} with the added columns, to run with those the table lacks (Athena changes only the
+     * table's metadata; rows written before a column read it as NULL).
+     */
+    public static String addColumns(String database, String table) {
+        StringBuilder columns = new StringBuilder();
+        ADDED_COLUMNS.forEach((name, type) -> columns.append(columns.isEmpty() ? "" : ", ")
+                .append(name)
+                .append(' ')
+                .append(type));
+        return "ALTER TABLE `" + check(database, "database") + "`.`" + check(table, "table") + "` ADD COLUMNS ("
+                + columns + ")";
+    }
+
+    /** Whether Athena's failure {@code reason} names a column an earlier version of the DDL did not make. */
+    static boolean namesAddedColumn(String reason) {
+        if (reason == null || !reason.contains("COLUMN_NOT_FOUND") && !reason.contains("cannot be resolved")) {
+            return false;
+        }
+        for (String name : ADDED_COLUMNS.keySet()) {
+            if (reason.contains("'" + name + "'")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static String check(String name, String what) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(what + " must be letters, digits and underscores, got '" + name + "'");

@@ -468,6 +468,28 @@ class AthenaMonthlyUsageSourceTest {
     }
 
     @Test
+    void load_tableMadeByTheFirstDdl_failureNamesTheColumnsToAdd() {
+        FakeAthena athena = new FakeAthena();
+        athena.state = QueryExecutionState.FAILED;
+        athena.reason = "COLUMN_NOT_FOUND: line 3:12: Column 'service_tier_served' cannot be resolved";
+
+        assertThatThrownBy(() -> source(athena).load(NOV, Set.of(), Set.of()))
+                .hasMessageContaining("Column 'service_tier_served' cannot be resolved")
+                .hasMessageContaining("ALTER TABLE `spendgate`.`usage` ADD COLUMNS (varying_hash string,")
+                .hasMessageContaining("web_searches bigint, web_search_tool string,");
+    }
+
+    @Test
+    void ddl_everyColumnTheReportsQueriesRead() {
+        String ddl = AthenaUsageTable.ddl("spendgate", "usage", "my-usage-bucket");
+        for (Map.Entry<String, String> added : AthenaUsageTable.ADDED_COLUMNS.entrySet()) {
+            assertThat(ddl).containsPattern("\n  " + added.getKey() + " " + added.getValue() + ",?\n");
+        }
+        // a malformed line is skipped, not the whole query failed (as the stack's Glue table says too)
+        assertThat(ddl).contains("WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')");
+    }
+
+    @Test
     void addCostBasis_sameColumnAndTypeAsTheDdl() {
         assertThat(AthenaUsageTable.addCostBasis("spendgate", "usage_records"))
                 .isEqualTo("ALTER TABLE `spendgate`.`usage_records` ADD COLUMNS (cost_basis string)");

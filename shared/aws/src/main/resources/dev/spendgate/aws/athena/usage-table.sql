@@ -37,13 +37,29 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `${DATABASE}`.`${TABLE}` (
   prefix_hash string,
   request_hash string,
   simhash string,
+  varying_hash string,
+  varying_simhash string,
+  system_simhash string,
   degraded_from string,
   unenforced boolean,
   pricing_provider string,
+  service_tier_requested string,
+  service_tier_served string,
+  batch_id string,
+  batch_created_at string,
+  inference_profile_arn string,
+  inference_geo string,
+  web_searches bigint,
+  web_search_tool string,
+  routed_by string,
+  cache string,
+  saved_usd string,
+  prompt_cache string,
   cost_basis string
 )
 PARTITIONED BY (year string, month string, day string, hour string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true')
 LOCATION '${LOCATION}'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
