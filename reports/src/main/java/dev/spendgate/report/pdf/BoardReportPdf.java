@@ -547,14 +547,30 @@ public final class BoardReportPdf {
                     + " month before): counted in cost per outcome at no cost of their own (named in its section).");
         }
         if (!q.recordsChecked()) {
-            out.paragraph("The month was aggregated by Athena from the usage log; records were not checked one by one."
+            out.paragraph("The month was aggregated by Athena from the usage log; "
+                    + (q.aggregatedCostCheck() == DataQuality.AggregatedCostCheck.NONE
+                            ? "records were not checked one by one."
+                            : "records were checked in the query, not read one by one here.")
                     + " What the aggregation checks:");
-            for (String c : dev.spendgate.report.quality.DataQualityJson.AGGREGATED_CHECKED) {
+            for (String c : dev.spendgate.report.quality.DataQualityJson.aggregatedChecked(q)) {
                 out.paragraph("- " + c);
             }
             out.paragraph("What it does not check:");
-            for (String c : dev.spendgate.report.quality.DataQualityJson.AGGREGATED_NOT_CHECKED) {
+            for (String c : dev.spendgate.report.quality.DataQualityJson.aggregatedNotChecked(q)) {
                 out.paragraph("- " + c);
+            }
+            if (q.quarantinedCount() > 0) {
+                List<String[]> rows = new ArrayList<>();
+                for (var e : q.quarantined().entrySet()) {
+                    rows.add(row("Quarantined: " + e.getKey().description(), e.getValue(), "left out of every total"));
+                }
+                rows.add(row("Calls included", q.includedCalls(), "the calls every figure sums"));
+                out.table(rows, new float[] {200, 70, 225}, "What", "Count", "Meaning");
+                if (q.quarantinedClaimedUsd().signum() != 0) {
+                    out.paragraph("Quarantined records claimed " + Money.usd(q.quarantinedClaimedUsd())
+                            + " in total; none of it is in any figure of this report, the FOCUS file or the"
+                            + " chargeback.");
+                }
             }
             return;
         }

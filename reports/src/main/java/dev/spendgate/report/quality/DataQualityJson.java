@@ -25,17 +25,43 @@ public final class DataQualityJson {
      * What a month aggregated by a query over the usage table (the Athena path: no record reaches the report) still
      * checks. Stated in {@code data-quality.json} and the PDF instead of counts it cannot give.
      */
-    public static final List<String> AGGREGATED_CHECKED = List.of(
-            "repeated request ids are dropped: one row per request_id, as the in-process reader does",
-            "only the month's partitions, and only calls whose ts_start falls in the month",
-            "costs are summed exactly (DECIMAL(38,18)), never as floating point",
-            "unpriced calls (no cost_usd) are counted apart, not as $0");
+    public static List<String> aggregatedChecked(DataQuality q) {
+        List<String> checked = new java.util.ArrayList<>(List.of(
+                "repeated request ids are dropped: one row per request_id, as the in-process reader does",
+                "only the month's partitions, and only calls whose ts_start falls in the month",
+                "costs are summed exactly (DECIMAL(38,18)), never as floating point",
+                "unpriced calls (no cost_usd) are counted apart, not as $0"));
+        switch (q.aggregatedCostCheck()) {
+            case CATALOG_MAXIMUM ->
+                checked.add("each record's cost before it is summed: not a number, negative, or above the model's"
+                        + " maximum for its tokens (the catalog's highest per-token price, plus its web searches), as"
+                        + " the in-process reader checks it: such records are quarantined, counted here and left out"
+                        + " of every figure");
+            case SIGN_AND_NUMBER ->
+                checked.add("each record's cost before it is summed: not a number or negative: such records are"
+                        + " quarantined, counted here and left out of every figure");
+            case NONE -> {}
+        }
+        return List.copyOf(checked);
+    }
 
     /** What the aggregated path does not check, so its figures may include what the per-record path quarantines. */
-    public static final List<String> AGGREGATED_NOT_CHECKED = List.of(
-            "damaged objects and unreadable lines are not counted (the query skips or fails on them)",
-            "no record's cost is checked against its tokens and catalog version: negative, implausible or mismatched"
-                    + " costs are summed as written");
+    public static List<String> aggregatedNotChecked(DataQuality q) {
+        String costs =
+                switch (q.aggregatedCostCheck()) {
+                    case CATALOG_MAXIMUM ->
+                        "a cost is not compared with the price of the catalog version it names: a mismatched cost"
+                                + " within the model's maximum is summed as written";
+                    case SIGN_AND_NUMBER ->
+                        "no cost is held to its model's maximum or catalog version (no catalog was given):"
+                                + " implausible or mismatched costs are summed as written";
+                    case NONE ->
+                        "no record's cost is checked against its tokens and catalog version: negative, implausible or"
+                                + " mismatched costs are summed as written";
+                };
+        return List.of(
+                "damaged objects and unreadable lines are not counted (the query skips or fails on them)", costs);
+    }
 
     private DataQualityJson() {}
 
@@ -69,8 +95,8 @@ public final class DataQualityJson {
         root.put("records_checked", q.recordsChecked());
         if (!q.recordsChecked()) {
             Map<String, Object> checks = new LinkedHashMap<>();
-            checks.put("checked", AGGREGATED_CHECKED);
-            checks.put("not_checked", AGGREGATED_NOT_CHECKED);
+            checks.put("checked", aggregatedChecked(q));
+            checks.put("not_checked", aggregatedNotChecked(q));
             root.put("aggregated_checks", checks);
         }
         root.put("strict_ok", !q.damagedOrQuarantined());

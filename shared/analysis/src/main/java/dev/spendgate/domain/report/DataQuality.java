@@ -32,7 +32,24 @@ public final class DataQuality {
         }
     }
 
+    /**
+     * What a pre-aggregated month's query checked of each record's cost before summing it (a month read record by
+     * record checks everything {@link CostCheck} does).
+     */
+    public enum AggregatedCostCheck {
+        /** No record's cost was checked: summed as written. */
+        NONE,
+        /** Costs that are not a number or negative were quarantined (no catalog to hold the others to). */
+        SIGN_AND_NUMBER,
+        /**
+         * Also costs above the model's maximum for their tokens (the catalog's highest per-token price), as {@link
+         * CostCheck} finds them; not a cost that differs from the catalog version it names.
+         */
+        CATALOG_MAXIMUM
+    }
+
     private final boolean checked;
+    private AggregatedCostCheck aggregatedCostCheck = AggregatedCostCheck.NONE;
     private UsageLogReader.ReadStats read;
     private MonthState state = MonthState.COMPLETE;
     private final Map<CostCheck.Reason, Long> quarantined = new EnumMap<>(CostCheck.Reason.class);
@@ -114,6 +131,31 @@ public final class DataQuality {
         this.worstCaseUsd = java.util.Objects.requireNonNull(worstCaseUsd, "worstCaseUsd");
     }
 
+    /** For a pre-aggregated month: what its query checked of each record's cost. */
+    public void aggregatedCostCheck(AggregatedCostCheck check) {
+        if (checked) {
+            throw new IllegalStateException("a month read record by record checks every cost");
+        }
+        this.aggregatedCostCheck = java.util.Objects.requireNonNull(check, "check");
+    }
+
+    /** What a pre-aggregated month's query checked of each cost ({@link AggregatedCostCheck#NONE} when read one by one). */
+    public AggregatedCostCheck aggregatedCostCheck() {
+        return aggregatedCostCheck;
+    }
+
+    /**
+     * For a pre-aggregated month whose query checked costs: {@code records} left out of every figure for {@code
+     * reason}, and the numeric costs they claimed.
+     */
+    public void quarantinedAggregated(CostCheck.Reason reason, long records, BigDecimal claimedUsd) {
+        if (checked) {
+            throw new IllegalStateException("a month read record by record counts its records as they come");
+        }
+        quarantined.merge(reason, records, Long::sum);
+        quarantinedClaimedUsd = quarantinedClaimedUsd.add(claimedUsd);
+    }
+
     /** Counts a record left out of every figure, and keeps its request id as an example. */
     public void quarantined(UsageRecord r, CostCheck.Reason reason) {
         quarantined.merge(reason, 1L, Long::sum);
@@ -177,7 +219,10 @@ public final class DataQuality {
         for (CostCheck.Reason reason : CostCheck.Reason.values()) {
             all.put(reason, quarantined.getOrDefault(reason, 0L));
         }
-        all.put(CostCheck.Reason.NON_NUMERIC_COST, nonNumericCosts());
+        // a month read record by record counts non-numeric costs among its unreadable lines; an aggregated one here
+        all.put(
+                CostCheck.Reason.NON_NUMERIC_COST,
+                nonNumericCosts() + quarantined.getOrDefault(CostCheck.Reason.NON_NUMERIC_COST, 0L));
         return Collections.unmodifiableMap(all);
     }
 
@@ -266,7 +311,23 @@ public final class DataQuality {
     /** The one line the PDF's first page and stderr carry. */
     public String summaryLine() {
         if (!checked) {
-            return "Data quality: totals aggregated by Athena; records were not checked one by one.";
+            if (aggregatedCostCheck == AggregatedCostCheck.NONE) {
+                return "Data quality: totals aggregated by Athena; records were not checked one by one.";
+            }
+            StringBuilder b = new StringBuilder(
+                            "Data quality: totals aggregated by Athena; each record's cost checked (")
+                    .append(
+                            aggregatedCostCheck == AggregatedCostCheck.CATALOG_MAXIMUM
+                                    ? "a number, not negative, not above the model's maximum for its tokens"
+                                    : "a number, not negative")
+                    .append("): ")
+                    .append(n(quarantinedCount()))
+                    .append(" quarantined");
+            if (quarantinedClaimedUsd.signum() != 0) {
+                b.append(" (claiming ").append(Money.usd(quarantinedClaimedUsd)).append(", left out of every total)");
+            }
+            return b.append("; damaged objects and unreadable lines not counted.")
+                    .toString();
         }
         StringBuilder b = new StringBuilder("Data quality: ");
         b.append(n(objects()))

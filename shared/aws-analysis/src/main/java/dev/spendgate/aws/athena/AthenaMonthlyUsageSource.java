@@ -7,9 +7,11 @@ import dev.spendgate.domain.pricing.ServiceTiers;
 import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.report.CellKey;
 import dev.spendgate.domain.report.CellTotals;
+import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.report.TrackedIds;
+import dev.spendgate.domain.usage.CostCheck;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -109,10 +111,36 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
 
     @Override
     public MonthlyUsage load(YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap) {
+        return load(month, sessions, requestIds, tap, CostCheck.NONE);
+    }
+
+    /**
+     * The month's cells, each record's cost checked in the query first ({@link #with}): a cost that is not a number,
+     * negative or, when {@code check} holds costs to a catalog, above its model's maximum for its tokens is quarantined
+     * (counted in the usage's data quality, in no figure), as the in-process reader quarantines it.
+     */
+    @Override
+    public MonthlyUsage load(
+            YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap, CostCheck check) {
         ensureTable();
         MonthlyUsage usage = MonthlyUsage.tracking(month, sessions, requestIds);
-        run(cellsQuery(month), row -> {
+        String with = with(month, check.holdsToCatalog() ? ceilings(month, check) : List.of());
+        usage.quality()
+                .aggregatedCostCheck(
+                        check.holdsToCatalog()
+                                ? DataQuality.AggregatedCostCheck.CATALOG_MAXIMUM
+                                : DataQuality.AggregatedCostCheck.SIGN_AND_NUMBER);
+        run(cellsQuery(with), row -> {
             List<String> v = values(row);
+            if (v.size() > QUARANTINE && v.get(QUARANTINE) != null) {
+                // records whose cost the query quarantined: counted, in no figure (nor the gateway's own work)
+                usage.quality()
+                        .quarantinedAggregated(
+                                CostCheck.Reason.ofKey(v.get(QUARANTINE)).orElseThrow(),
+                                Long.parseLong(v.get(8)),
+                                decimal(v.get(17)));
+                return;
+            }
             usage.add(
                     new CellKey(
                             LocalDate.parse(v.get(0)),
@@ -192,8 +220,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
             }
         });
         // per key and id: the usage counts a row only for the outcomes of its own key (TrackedIds)
-        for (List<String> chunk : chunks(ids(sessions))) {
-            run(costQuery(month, "session", chunk), row -> {
+        int idBytes = idBytes(with);
+        for (List<String> chunk : chunks(ids(sessions), idBytes)) {
+            run(costQuery(with, "session", chunk), row -> {
                 List<String> v = values(row);
                 usage.addSessionCost(v.get(0), v.get(1), decimal(v.get(2)), v.size() > 4 ? count(v.get(4)) : 0);
                 usage.addTrackedFeature(
@@ -205,8 +234,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                         v.size() > 4 ? count(v.get(4)) : 0);
             });
         }
-        for (List<String> chunk : chunks(ids(requestIds))) {
-            run(costQuery(month, "request_id", chunk), row -> {
+        for (List<String> chunk : chunks(ids(requestIds), idBytes)) {
+            run(costQuery(with, "request_id", chunk), row -> {
                 List<String> v = values(row);
                 usage.addRequestCost(
                         v.get(0),
@@ -227,13 +256,13 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         usage.distinctSessionsFrom((features, keys, also) -> {
             long[] distinct = {0};
             run(
-                    distinctSessionsQuery(month, features, keys),
+                    distinctSessionsQuery(with, features, keys),
                     row -> distinct[0] = count(values(row).get(0)));
             // the sessions that produced the outcome with no call of those features this month (theirs were in the
             // month before): added, so the success rate's numerator and denominator count the same window
-            for (String pairs : sessionPairs(also)) {
+            for (String pairs : sessionPairs(also, idBytes)) {
                 run(
-                        outsideSessionsQuery(month, features, pairs),
+                        outsideSessionsQuery(with, features, pairs),
                         row -> distinct[0] += count(values(row).get(0)));
             }
             return distinct[0];
@@ -246,8 +275,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
      * the log reader counts them: distinct (key, session) pairs, since another key's {@code s-1} is another session,
      * and only the keys that posted the outcome, since another key's {@code chat} is another feature.
      */
-    String distinctSessionsQuery(YearMonth month, Set<String> features, Set<String> keys) {
-        return deduped(month) + "SELECT count(*) FROM (SELECT DISTINCT key_id, session FROM deduped"
+    String distinctSessionsQuery(String with, Set<String> features, Set<String> keys) {
+        return with + "SELECT count(*) FROM (SELECT DISTINCT key_id, session FROM deduped"
                 + " WHERE session IS NOT NULL AND feature IN (" + quoted(features) + ")"
                 + (keys == null ? "" : " AND key_id IN (" + quoted(keys) + ")") + ") AS sessions";
     }
@@ -256,8 +285,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
      * How many of the sessions {@code pairs} (SQL rows {@code ('key', 'session')}, {@link #sessionPairs}) did not use
      * any of {@code features} this month: they are not among {@link #distinctSessionsQuery}'s.
      */
-    String outsideSessionsQuery(YearMonth month, Set<String> features, String pairs) {
-        return deduped(month) + "SELECT count(*) FROM (SELECT key_id, session FROM (VALUES " + pairs
+    String outsideSessionsQuery(String with, Set<String> features, String pairs) {
+        return with + "SELECT count(*) FROM (SELECT key_id, session FROM (VALUES " + pairs
                 + ") AS named (key_id, session) EXCEPT SELECT key_id, session FROM deduped"
                 + " WHERE session IS NOT NULL AND feature IN (" + quoted(features) + ")) AS outside";
     }
@@ -267,6 +296,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
      * {@link #ID_BYTES_PER_QUERY} bytes; a bare id (no key) has key NULL.
      */
     static List<String> sessionPairs(Set<String> tracked) {
+        return sessionPairs(tracked, ID_BYTES_PER_QUERY);
+    }
+
+    static List<String> sessionPairs(Set<String> tracked, int idBytes) {
         List<String> lists = new ArrayList<>();
         StringBuilder list = new StringBuilder();
         int listBytes = 0;
@@ -275,7 +308,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
             String row = "(" + (key == null ? "CAST(NULL AS VARCHAR)" : "'" + key.replace("'", "''") + "'") + ", '"
                     + TrackedIds.idOf(t).replace("'", "''") + "')";
             int bytes = row.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 2;
-            if (list.length() > 0 && listBytes + bytes > ID_BYTES_PER_QUERY) {
+            if (list.length() > 0 && listBytes + bytes > idBytes) {
                 lists.add(list.toString());
                 list.setLength(0);
                 listBytes = 0;
@@ -302,24 +335,158 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     }
 
     /**
-     * The month's records, one per request id. The month is matched on the text of {@code ts_start} (the codec omits
-     * zero milliseconds, so instants do not compare as strings), inside the month's partitions.
+     * The month's records, one per request id ({@code records}). The month is matched on the text of {@code ts_start}
+     * (the codec omits zero milliseconds, so instants do not compare as strings), inside the month's partitions.
      */
-    String deduped(YearMonth month) {
+    String records(YearMonth month) {
         return String.format(
                 Locale.ROOT,
-                "WITH deduped AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY request_id ORDER BY"
+                "WITH records AS (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY request_id ORDER BY"
                         // a settled record replaces the worst-case estimate of the same call, as the log reader
                         // does: a call outlasting the reservation TTL settles after the sweep charged it
                         + " if(cost_basis = 'reserved_worst_case', 1, 0), ts_end)"
                         + " AS rn FROM \"%s\".\"%s\" WHERE year = '%04d' AND month = '%02d'"
-                        + " AND substr(ts_start, 1, 7) = '%s') AS numbered WHERE rn = 1)\n",
+                        + " AND substr(ts_start, 1, 7) = '%s') AS numbered WHERE rn = 1)",
                 settings.database(),
                 settings.table(),
                 month.getYear(),
                 month.getMonthValue(),
                 month);
     }
+
+    /**
+     * The WITH clause each query of a load starts with: the month's {@code records}; the {@code ceilings} their costs
+     * are held to ({@link #ceilings}); {@code checked}, each record with the reason its cost is quarantined ({@code
+     * quarantine}, a {@link CostCheck.Reason} key, NULL when sound), as {@link CostCheck#check} finds it: not a number,
+     * negative, and (but for a worst-case estimate) above its ceiling for its tokens and searches; and {@code deduped},
+     * the records whose cost is sound, which every figure sums.
+     */
+    String with(YearMonth month, List<String> ceilings) {
+        String cost = "try_cast(r.cost_usd AS DECIMAL(38,18))";
+        String previews = "if(r.web_search_tool = 'web_search_preview', coalesce(r.web_searches, 0), 0)";
+        return records(month)
+                + ",\nceilings AS (SELECT * FROM (VALUES "
+                + "(CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),"
+                + " CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS DECIMAL(38,18)),"
+                + " CAST(NULL AS DECIMAL(38,18)), CAST(NULL AS DECIMAL(38,18)), CAST(NULL AS VARCHAR))"
+                + (ceilings.isEmpty() ? "" : ", " + String.join(", ", ceilings))
+                + ") AS c (provider, pricing_provider, model_served, model_requested, first_day, last_day, per_token,"
+                + " per_search, per_preview_search, join_model)),\n"
+                + "checked AS (SELECT r.*, CASE WHEN r.cost_usd IS NULL THEN NULL"
+                + " WHEN " + cost + " IS NULL THEN '" + CostCheck.Reason.NON_NUMERIC_COST.key() + "'"
+                + " WHEN " + cost + " < 0 THEN '" + CostCheck.Reason.NEGATIVE_COST.key() + "'"
+                + " WHEN r.cost_basis = 'reserved_worst_case' THEN NULL"
+                + " WHEN c.per_token IS NOT NULL AND " + cost + " > c.per_token"
+                + " * (coalesce(r.input_tokens, 0) + coalesce(r.output_tokens, 0))"
+                + " + c.per_search * (coalesce(r.web_searches, 0) - " + previews + ")"
+                + " + c.per_preview_search * " + previews
+                + " THEN '" + CostCheck.Reason.IMPLAUSIBLE_COST.key() + "' END AS quarantine"
+                // an equality first, so the engine joins by hash (IS NOT DISTINCT FROM alone may not), then the
+                // identity exactly as written (NULLs included)
+                + " FROM records r LEFT JOIN ceilings c"
+                + " ON coalesce(r.model_served, r.model_requested, '') = c.join_model"
+                + " AND r.provider IS NOT DISTINCT FROM c.provider"
+                + " AND r.pricing_provider IS NOT DISTINCT FROM c.pricing_provider"
+                + " AND r.model_served IS NOT DISTINCT FROM c.model_served"
+                + " AND r.model_requested IS NOT DISTINCT FROM c.model_requested"
+                + " AND substr(r.ts_start, 1, 10) BETWEEN c.first_day AND c.last_day),\n"
+                + "deduped AS (SELECT * FROM checked WHERE quarantine IS NULL)\n";
+    }
+
+    /**
+     * The most bytes of ceilings one query lists ({@link #ceilings}): with the ids of a cost query, within Athena's
+     * 262,144 bytes of query text. A row is about 250 bytes: some 240 price identities of the month.
+     */
+    static final int CEILING_BYTES = 60_000;
+
+    /**
+     * The month's priced identities (provider, pricing provider, models served and requested, as written), each with
+     * the ceiling its costs are held to on the days it appears: SQL rows, one per identity and run of days with the
+     * same ceiling (a price change mid-month starts a row). Identities the catalog does not know have none: their
+     * costs are checked for sign only, as record by record. At most {@link #CEILING_BYTES}; the rest, if ever, are
+     * left unchecked and counted in a warning of the data quality.
+     */
+    List<String> ceilings(YearMonth month, CostCheck check) {
+        List<String> rows = new ArrayList<>();
+        int[] bytes = {0};
+        long[] left = {0};
+        run(
+                records(month) + "\nSELECT provider, pricing_provider, model_served, model_requested,"
+                        + " min(substr(ts_start, 1, 10)), max(substr(ts_start, 1, 10)) FROM records"
+                        + " WHERE cost_usd IS NOT NULL AND coalesce(cost_basis, '') <> 'reserved_worst_case'"
+                        + " GROUP BY 1, 2, 3, 4",
+                row -> {
+                    List<String> v = values(row);
+                    LocalDate first = LocalDate.parse(v.get(4));
+                    LocalDate last = LocalDate.parse(v.get(5));
+                    UsageRecord.Builder probe = UsageRecord.builder()
+                            .requestId("ceiling")
+                            .provider(v.get(0))
+                            .pricingProvider(v.get(1))
+                            .modelServed(v.get(2))
+                            .modelRequested(v.get(3));
+                    LocalDate from = first;
+                    CostCheck.Ceiling ceiling = null;
+                    for (LocalDate day = first; !day.isAfter(last.plusDays(1)); day = day.plusDays(1)) {
+                        CostCheck.Ceiling today = day.isAfter(last)
+                                ? null
+                                : check.ceiling(probe.tsStart(day.atStartOfDay(java.time.ZoneOffset.UTC)
+                                                        .toInstant())
+                                                .tsEnd(day.atStartOfDay(java.time.ZoneOffset.UTC)
+                                                        .toInstant())
+                                                .build())
+                                        .orElse(null);
+                        if (!Objects.equals(today, ceiling) || day.isAfter(last)) {
+                            if (ceiling != null) {
+                                String sql = ceilingRow(v, from, day.minusDays(1), ceiling);
+                                if (bytes[0] + sql.length() > CEILING_BYTES) {
+                                    left[0]++;
+                                } else {
+                                    rows.add(sql);
+                                    bytes[0] += sql.length() + 2;
+                                }
+                            }
+                            ceiling = today;
+                            from = day;
+                        }
+                    }
+                });
+        if (left[0] > 0) {
+            System.err.println("WARN Athena report: " + left[0] + " price identities of " + month
+                    + " over the query's room for ceilings: their costs are checked for sign only");
+        }
+        return rows;
+    }
+
+    private static String ceilingRow(List<String> v, LocalDate from, LocalDate to, CostCheck.Ceiling c) {
+        return "(" + literal(v.get(0)) + ", " + literal(v.get(1)) + ", " + literal(v.get(2)) + ", " + literal(v.get(3))
+                + ", '" + from + "', '" + to + "', " + decimalLiteral(c.perToken()) + ", "
+                + decimalLiteral(c.perSearch()) + ", " + decimalLiteral(c.perPreviewSearch()) + ", "
+                + literal(v.get(2) != null ? v.get(2) : v.get(3) != null ? v.get(3) : "") + ")";
+    }
+
+    private static String literal(String v) {
+        return v == null ? "CAST(NULL AS VARCHAR)" : "'" + v.replace("'", "''") + "'";
+    }
+
+    /** An exact DECIMAL(38,18); a value finer than 18 places is rounded up, so the ceiling is never lowered. */
+    private static String decimalLiteral(BigDecimal v) {
+        return "CAST('"
+                + v.setScale(Math.min(18, Math.max(0, v.scale())), java.math.RoundingMode.CEILING)
+                        .toPlainString() + "' AS DECIMAL(38,18))";
+    }
+
+    /** The bytes of ids a query with {@code with} may list: within Athena's limit, never more than the constant. */
+    static int idBytes(String with) {
+        return Math.max(
+                10_000,
+                Math.min(
+                        ID_BYTES_PER_QUERY,
+                        ATHENA_QUERY_BYTES - 4_000 - with.getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+    }
+
+    /** Athena's most bytes of query text. */
+    static final int ATHENA_QUERY_BYTES = 262_144;
 
     /** A record's tier as a cell key has it: canonical, null for standard (or none). */
     private static String tier(String raw) {
@@ -352,11 +519,14 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
 
     private static final String TIMED = INVOKED + " AND (latency_ms > 0 OR cache = 'hit')";
 
-    String cellsQuery(YearMonth month) {
+    /** The cells query's column of the reason a group's records were quarantined (NULL: their costs are sound). */
+    static final int QUARANTINE = 47;
+
+    String cellsQuery(String with) {
         String priced = "if(cost_usd IS NOT NULL, %s, 0)";
         String unpriced = "if(cost_usd IS NULL AND pricing_status = 'unpriced', %s, 0)";
         String estimated = "if(" + ESTIMATED_TOKENS + ", %s, 0)";
-        return deduped(month)
+        return with
                 + "SELECT substr(ts_start, 1, 10), provider, coalesce(model_served, model_requested), key_id, feature,"
                 + " department, team, environment, count(*), count_if(cost_usd IS NOT NULL),"
                 + " count_if(pricing_status = 'unpriced'), "
@@ -368,10 +538,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                         "sum(" + priced.formatted("cache_write_1h_tokens") + ")",
                         "sum(" + priced.formatted("output_tokens") + ")",
                         "sum(" + priced.formatted("reasoning_tokens") + ")")
-                + ", CAST(coalesce(sum(CAST(cost_usd AS DECIMAL(38,18))), 0) AS VARCHAR), pricing_provider"
+                + ", CAST(coalesce(sum(try_cast(cost_usd AS DECIMAL(38,18))), 0) AS VARCHAR), pricing_provider"
                 // calls charged at their reserved worst case, counted apart (schema 4's cost_basis)
                 + ", count_if(" + WORST_CASE + "), CAST(coalesce(sum(if(" + WORST_CASE
-                + ", CAST(cost_usd AS DECIMAL(38,18)), NULL)), 0) AS VARCHAR), "
+                + ", try_cast(cost_usd AS DECIMAL(38,18)), NULL)), 0) AS VARCHAR), "
                 // tokens of unpriced calls, counted apart like their calls
                 + String.join(
                         ", ",
@@ -398,7 +568,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + " * greatest(coalesce(output_tokens, 0), 0)) / 1024), 0))"
                 // calls priced on tokens the gateway counted itself, their cost and tokens (part of the priced ones)
                 + ", count_if(" + ESTIMATED_TOKENS + "), CAST(coalesce(sum(if(" + ESTIMATED_TOKENS
-                + ", CAST(cost_usd AS DECIMAL(38,18)), NULL)), 0) AS VARCHAR), "
+                + ", try_cast(cost_usd AS DECIMAL(38,18)), NULL)), 0) AS VARCHAR), "
                 + String.join(
                         ", ",
                         "sum(" + estimated.formatted("input_tokens") + ")",
@@ -412,10 +582,11 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                                 + estimated.formatted(
                                         "if(web_search_tool = 'web_search_preview', coalesce(web_searches, 0), 0)")
                                 + ")")
-                + " FROM deduped GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30";
+                // the records the check quarantined, in groups of their own (their costs as numbers where they are)
+                + ", quarantine FROM checked GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 19, 30, 48";
     }
 
-    String costQuery(YearMonth month, String column, List<String> ids) {
+    String costQuery(String with, String column, List<String> ids) {
         StringBuilder in = new StringBuilder();
         for (String id : ids) {
             // ids are attribution values (letters, digits and . _ - : / @): nothing to escape, but never trust input
@@ -429,8 +600,8 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         // unpriced calls counted apart: their cost is unknown, not zero (the sum of only unpriced calls is NULL)
         // per feature too: the features the outcome's calls used give its fully loaded cost (one row per feature;
         // the rows' costs add up to the id's)
-        return deduped(month) + "SELECT key_id, " + column
-                + ", CAST(sum(CAST(cost_usd AS DECIMAL(38,18))) AS VARCHAR), max(session),"
+        return with + "SELECT key_id, " + column
+                + ", CAST(sum(try_cast(cost_usd AS DECIMAL(38,18))) AS VARCHAR), max(session),"
                 + " count_if(cost_usd IS NULL AND pricing_status = 'unpriced'), feature FROM deduped"
                 + " WHERE (cost_usd IS NOT NULL OR pricing_status = 'unpriced')"
                 + " AND " + column + " IN (" + in + ") GROUP BY 1, 2, 6";
@@ -519,6 +690,10 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     }
 
     static List<List<String>> chunks(Set<String> ids) {
+        return chunks(ids, ID_BYTES_PER_QUERY);
+    }
+
+    static List<List<String>> chunks(Set<String> ids, int idBytes) {
         List<String> sorted = new ArrayList<>(ids);
         sorted.sort(null);
         List<List<String>> chunks = new ArrayList<>();
@@ -530,7 +705,7 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
             int size = id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
                     + (int) id.chars().filter(c -> c == '\'').count()
                     + 4;
-            if (i > from && bytes + size > ID_BYTES_PER_QUERY) {
+            if (i > from && bytes + size > idBytes) {
                 chunks.add(sorted.subList(from, i));
                 from = i;
                 bytes = 0;

@@ -7,7 +7,6 @@ import dev.spendgate.domain.usage.UsageRecordCodec;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -82,38 +81,53 @@ final class DuckDbAthena implements AthenaClient {
             throw new IllegalStateException("no table yet: the source creates it on its first load");
         }
         List<String> names = new ArrayList<>(columns.keySet());
-        StringBuilder sql = new StringBuilder("INSERT INTO " + table + " VALUES (");
-        for (int i = 0; i < names.size() + 4; i++) {
-            sql.append(i == 0 ? "?" : ", ?");
-        }
-        try (PreparedStatement insert = db.prepareStatement(sql.append(')').toString())) {
+        // rows as literals, many to a statement: a prepared batch inserts a row at a time, seconds for a month
+        try (Statement insert = db.createStatement()) {
+            StringBuilder sql = new StringBuilder();
+            int rows = 0;
             for (String line : lines) {
                 JsonNode n = JSON.readTree(line);
-                int i = 1;
+                sql.append(rows == 0 ? "INSERT INTO " + table + " VALUES " : ", ")
+                        .append('(');
                 for (String name : names) {
                     JsonNode v = n.get(name);
                     String type = columns.get(name);
                     if (v == null || v.isNull()) {
-                        insert.setObject(i++, null);
+                        sql.append("NULL");
                     } else if (type.equals("string")) {
-                        insert.setString(i++, v.isTextual() ? v.asText() : v.toString());
+                        sql.append(text(v.isTextual() ? v.asText() : v.toString()));
                     } else if (type.equals("boolean")) {
-                        insert.setBoolean(i++, v.asBoolean());
+                        sql.append(v.asBoolean());
                     } else {
-                        insert.setLong(i++, v.asLong());
+                        sql.append(v.asLong());
                     }
+                    sql.append(", ");
                 }
                 String start = n.path("ts_start").asText();
-                insert.setString(i++, start.substring(0, 4));
-                insert.setString(i++, start.substring(5, 7));
-                insert.setString(i++, start.substring(8, 10));
-                insert.setString(i, start.substring(11, 13));
-                insert.addBatch();
+                sql.append(text(start.substring(0, 4)))
+                        .append(", ")
+                        .append(text(start.substring(5, 7)))
+                        .append(", ")
+                        .append(text(start.substring(8, 10)))
+                        .append(", ")
+                        .append(text(start.substring(11, 13)))
+                        .append(')');
+                if (++rows == 1000) {
+                    insert.execute(sql.toString());
+                    sql.setLength(0);
+                    rows = 0;
+                }
             }
-            insert.executeBatch();
+            if (rows > 0) {
+                insert.execute(sql.toString());
+            }
         } catch (SQLException | java.io.IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String text(String v) {
+        return "'" + v.replace("'", "''") + "'";
     }
 
     @Override

@@ -32,6 +32,11 @@ public final class CostCheck {
         return new CostCheck(java.util.Objects.requireNonNull(catalog, "catalog"));
     }
 
+    /** Whether costs are held to a catalog (else only their sign is checked). */
+    public boolean holdsToCatalog() {
+        return catalog != null;
+    }
+
     /** Why a record's cost cannot be summed; the names are the keys of {@code data-quality.json}. */
     public enum Reason {
         NEGATIVE_COST("negative_cost", "negative cost"),
@@ -97,6 +102,75 @@ public final class CostCheck {
             return Optional.of(Reason.MISMATCHED_COST);
         }
         return Optional.empty();
+    }
+
+    /**
+     * The most a call may cost per token and per web search ({@code perPreviewSearch}: one of OpenAI's older {@code
+     * web_search_preview} tool), for a source that checks costs in its own query (Athena) rather than record by
+     * record: a cost above {@code perToken} times the call's input and output tokens plus its searches at these fees
+     * is {@link Reason#IMPLAUSIBLE_COST implausible}, as {@link #check} finds it.
+     */
+    public record Ceiling(BigDecimal perToken, BigDecimal perSearch, BigDecimal perPreviewSearch) {
+        /** The most {@code tokens} can cost. */
+        public BigDecimal of(TokenUsage tokens) {
+            long searches = tokens.webSearches();
+            long previews = Math.min(searches, tokens.previewWebSearches());
+            return perToken.multiply(BigDecimal.valueOf(tokens.inputTokens() + tokens.outputTokens()))
+                    .add(perSearch.multiply(BigDecimal.valueOf(searches - previews)))
+                    .add(perPreviewSearch.multiply(BigDecimal.valueOf(previews)));
+        }
+
+        private Ceiling max(Ceiling other) {
+            return other == null
+                    ? this
+                    : new Ceiling(
+                            perToken.max(other.perToken),
+                            perSearch.max(other.perSearch),
+                            perPreviewSearch.max(other.perPreviewSearch));
+        }
+    }
+
+    /**
+     * The ceiling {@link #check} holds the cost of a record like {@code probe} to (its provider, pricing provider,
+     * models and start day; its tokens and cost are not read): empty without a catalog, for a model the catalog does
+     * not know, and for a worst-case estimate (checked for sign only). A record that names no provider gets the highest
+     * of each fee over every provider the catalog knows its model for, a bound no lower than {@link #check}'s.
+     */
+    public Optional<Ceiling> ceiling(UsageRecord probe) {
+        if (catalog == null || probe.worstCaseEstimate() || probe.pricedModel() == null) {
+            return Optional.empty();
+        }
+        if (probe.pricedProvider() == null) {
+            Ceiling highest = null;
+            java.util.Set<String> providers = new java.util.LinkedHashSet<>();
+            for (ModelPrice entry : catalog.entries()) {
+                providers.add(entry.provider());
+            }
+            for (String provider : providers) {
+                Optional<ModelPrice> price = catalog.find(provider, probe.pricedModel(), probe.tsStart());
+                if (price.isPresent()) {
+                    highest = ceiling(price.get()).max(highest);
+                }
+            }
+            return Optional.ofNullable(highest);
+        }
+        return catalog.find(probe.pricedProvider(), probe.pricedModel(), probe.tsStart())
+                .map(CostCheck::ceiling);
+    }
+
+    /** {@link #maximum}'s rates: the highest per-token price times the largest region multiplier, and the fees. */
+    static Ceiling ceiling(ModelPrice price) {
+        BigDecimal perToken =
+                maximum(price, new TokenUsage(1_000_000, 0, 0, 0, 0, 0)).movePointLeft(6);
+        BigDecimal perSearch = price.webSearchPer1k() == null
+                ? BigDecimal.ZERO
+                : price.webSearchPer1k().movePointLeft(3);
+        BigDecimal perPreview = price.webSearchPer1k() == null
+                ? BigDecimal.ZERO
+                : price.webSearchPreviewPer1k() == null
+                        ? perSearch
+                        : price.webSearchPreviewPer1k().movePointLeft(3);
+        return new Ceiling(perToken.stripTrailingZeros(), perSearch, perPreview);
     }
 
     /**
