@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * The text parts of a request, extracted per wire format, for fingerprints and token estimates only (never stored):
  * the system prompt, the reusable prefix (system and every turn before the last), all prompt text, the number of
- * messages, and the request's output cap ({@code max_tokens}, {@code max_completion_tokens} or
+ * messages (each billed with framing tokens; 0 for embeddings, whose inputs carry none), and the request's output cap ({@code max_tokens}, {@code max_completion_tokens} or
  * {@code max_output_tokens}).
  */
 public record PromptText(String system, String prefix, String full, int messages, Long maxOutputTokens) {
@@ -90,22 +90,24 @@ public record PromptText(String system, String prefix, String full, int messages
         return new PromptText(system, prefix, all.toString(), count, firstLong(body, "max_output_tokens"));
     }
 
+    /**
+     * An embeddings body has no messages: each input (a string, a token-id array, or one of an array of either) is
+     * billed at its tokens alone, with no chat framing, so {@code messages} is 0 and a token-id array is never counted
+     * as one message per id.
+     */
     private static PromptText embeddings(JsonNode body) {
         JsonNode input = body.get("input");
         StringBuilder all = new StringBuilder();
-        int count = 0;
         if (input != null && input.isTextual()) {
             all.append(input.asText());
-            count = 1;
         } else if (input != null && input.isArray()) {
             for (JsonNode item : input) {
                 if (item.isTextual()) {
                     all.append(item.asText()).append('\n');
                 }
-                count++;
             }
         }
-        return new PromptText("", "", all.toString(), count, null);
+        return new PromptText("", "", all.toString(), 0, null);
     }
 
     private static PromptText anthropic(JsonNode body) {

@@ -11,7 +11,6 @@ import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import dev.spendgate.function.proxy.usage.PromptText;
 import java.math.BigDecimal;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +38,6 @@ class EmbeddingTokenIdsReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R28F-1: an embeddings token array is reserved 4x its tokens (3 framing tokens per id)")
     void embeddingsTokenArray_isReservedAtItsTokensNotThreeFramingTokensPerId() {
         JsonNode flat = tokenIds(8_000, false); // one input of 8,000 token ids: OpenAI bills 8,000 tokens
         JsonNode nested = tokenIds(8_000, true); // the same ids as the one array of an array of inputs
@@ -74,5 +72,27 @@ class EmbeddingTokenIdsReviewTest {
         assertThat(worstFlat.inputTokens()).isBetween(8_000L, 8_010L);
         assertThat(estimatedFlat).isBetween(8_000L, 8_010L);
         assertThat(reservedFlat).isLessThan(new BigDecimal("0.0011")); // 8,000 x $0.13 per 1M = $0.00104
+    }
+
+    @Test
+    void embeddingsStringArray_isReservedAtItsTokensNotThreeFramingTokensPerString() {
+        ObjectNode body = JSON.createObjectNode().put("model", "text-embedding-3-large");
+        ArrayNode inputs = body.putArray("input");
+        for (int i = 0; i < 2_048; i++) {
+            inputs.add("hello"); // one token each: OpenAI bills 2,048 tokens for the batch
+        }
+
+        TokenUsage worst = estimator.worstCase(
+                "openai",
+                "text-embedding-3-large",
+                Endpoint.EMBEDDINGS,
+                PromptText.of(Endpoint.EMBEDDINGS, body),
+                body);
+        long estimated = estimator.billedInputTokens(
+                "openai", "text-embedding-3-large", PromptText.of(Endpoint.EMBEDDINGS, body), body);
+
+        // on main 2,048 + 3 x 2,049 = 8,195 tokens
+        assertThat(worst.inputTokens()).isBetween(2_048L, 2_058L);
+        assertThat(estimated).isBetween(2_048L, 2_058L);
     }
 }
