@@ -42,7 +42,9 @@ import java.util.Optional;
  *       model's largest, as a workspace default may apply it ({@link ModelPrice#reservedRegionMultiplier});
  *   <li>fetched content: the most Anthropic's web fetch tool may add as input ({@link FetchedContent});
  *   <li>web searches: the most a web-search tool of the request may run ({@link WebSearchTools}), at the model's
- *       per-search fee, and their results as input.
+ *       per-search fee, and their results as input;
+ *   <li>other built-in tools: the fees the catalog has no price for, of OpenAI Responses {@code image_generation}
+ *       (images), {@code code_interpreter} (a container) and {@code file_search} (calls), see {@link BuiltInToolFees}.
  * </ul>
  *
  * Settlement replaces the estimate by the provider's figure, so the estimate only decides admission.
@@ -107,7 +109,7 @@ public final class CostEstimator {
             reserved = reserved.max(
                     price.get().quote(worst, tier, null).map(q -> q.cost()).orElse(standard));
         }
-        return Optional.of(inRegion(price.get(), body, reserved));
+        return Optional.of(inRegion(price.get(), body, reserved).add(BuiltInToolFees.worstCase(endpoint, body)));
     }
 
     /**
@@ -147,7 +149,8 @@ public final class CostEstimator {
             return Optional.empty();
         }
         TokenUsage worst = worstCase(pricingProvider, model, endpoint, PromptText.of(endpoint, body), body);
-        return price.get().quote(worst, ServiceTiers.BATCH, null).map(q -> inRegion(price.get(), body, q.cost()));
+        return price.get().quote(worst, ServiceTiers.BATCH, null).map(q -> inRegion(price.get(), body, q.cost())
+                .add(BuiltInToolFees.worstCase(endpoint, body)));
     }
 
     /** {@code cost} times the data-residency multiplier the call may be billed at. */

@@ -100,8 +100,11 @@ public final class WebSearchTools {
         return WebSearchToolTypes.isWebSearch(tool);
     }
 
-    /** A positive whole-number cap, else {@link #UNCAPPED} (the provider refuses a bad one: nothing is billed). */
-    private static long cap(JsonNode value) {
+    /**
+     * A positive whole-number cap, else {@link #UNCAPPED} (the provider refuses a bad one: nothing is billed); also the
+     * calls {@link BuiltInToolFees} reserves for an uncapped Responses request.
+     */
+    static long cap(JsonNode value) {
         return value != null && value.canConvertToExactIntegral() && value.canConvertToLong() && value.asLong() > 0
                 ? value.asLong()
                 : UNCAPPED;
