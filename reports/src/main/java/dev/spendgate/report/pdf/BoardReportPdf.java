@@ -513,8 +513,9 @@ public final class BoardReportPdf {
                 "Feature spend",
                 "Features");
         if (!unpriced.isEmpty()) {
-            out.paragraph("Unpriced calls behind outcomes (model not in the catalog; cost unknown, not zero, and left"
-                    + " out of these figures; \"+\" = at least this): " + String.join("; ", unpriced) + ".");
+            out.paragraph("Unpriced calls behind outcomes (no catalog price for the model, its tier or a tool it ran;"
+                    + " cost unknown, not zero, and left out of these figures; \"+\" = at least this): "
+                    + String.join("; ", unpriced) + ".");
         }
         List<String> unmatched = new ArrayList<>();
         for (MonthlyFigures.OutcomeCost o : f.outcomes()) {
@@ -598,7 +599,9 @@ public final class BoardReportPdf {
                     // the gateway stopped before recording them; the amount first, so the column never cuts it
                     Money.usd(q.worstCaseUsd()) + " at the worst case reserved, not billed"));
         }
-        rows.add(row("Unpriced calls", q.unpricedCalls(), "model not in the catalog; cost unknown, not zero"));
+        // unpriced is no price for the model, its tier or a fee it incurred (a built-in tool), not only a missing
+        // model; the meaning fits its column at 9 pt
+        rows.add(row("Unpriced calls", q.unpricedCalls(), "no price for model, tier or tool; cost unknown, not zero"));
         rows.add(row("Rejected calls", q.rejectedCalls(), "refused by the gateway or provider; nothing billed"));
         out.table(rows, new float[] {200, 70, 225}, "What", "Count", "Meaning");
         if (q.quarantinedClaimedUsd().signum() != 0) {

@@ -19,8 +19,8 @@ import java.util.TreeMap;
  * A month's spend per department, team and feature, mapped to GL accounts and cost centres by
  * {@link ChargebackRules}. Nothing is dropped: spend with no department (unattributed) or no matching rule (unmapped)
  * goes to the suspense account and is listed with its reason. Every call is counted, and a group whose calls cost
- * nothing known (all of them to unpriced models, cache hits, rejected calls) is a line at $0, so the {@code calls}
- * sum to the calls the board PDF counts; calls of unpriced models are named in the note (their cost is unknown, not
+ * nothing known (all of them unpriced calls, cache hits, rejected calls) is a line at $0, so the {@code calls}
+ * sum to the calls the board PDF counts; unpriced calls are named in the note (their cost is unknown, not
  * zero), and so is what a line's amount holds of calls charged at their reserved worst case (an estimate, as the
  * FOCUS file tags it {@code x_Estimated}), so finance never posts an estimate as a billed amount unawares. Shared spend is spread over the cost centres by the
  * shared rule. With provider bills, what the providers billed beyond the metering (the FOCUS file's
@@ -401,8 +401,13 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                     + " charged at the reserved worst case (estimate, not a provider-reported cost)");
         }
         if (s.unpricedCalls > 0) {
-            parts.add("cost unknown: " + s.unpricedCalls + (s.unpricedCalls == 1 ? " call" : " calls")
-                    + " of unpriced models" + unpricedScope);
+            // unpriced: no catalog price for the model, its tier, or a fee it incurred (audio input, a built-in tool
+            // such as file_search), never only a model missing from the catalog
+            parts.add("cost unknown: " + s.unpricedCalls
+                    + (s.unpricedCalls == 1 ? " unpriced call" : " unpriced calls") + unpricedScope
+                    + (s.unpricedCalls == 1
+                            ? " (no catalog price for its model, tier or a tool it ran)"
+                            : " (no catalog price for their model, tier or a tool they ran)"));
         }
         return parts.isEmpty() ? null : String.join("; ", parts);
     }

@@ -108,11 +108,11 @@ public final class FactSheet {
                     + (o.unpricedCalls() == 0
                             ? ""
                             : ", " + String.format(Locale.ROOT, "%,d", o.unpricedCalls())
-                                    + " calls of unpriced models behind it (cost unknown, not zero)")
+                                    + " unpriced calls behind it (cost unknown, not zero)")
                     + (o.fullyLoadedUnpricedCalls() == 0
                             ? ""
                             : ", " + String.format(Locale.ROOT, "%,d", o.fullyLoadedUnpricedCalls())
-                                    + " calls of unpriced models behind the fully loaded figure"));
+                                    + " unpriced calls behind the fully loaded figure"));
         }
         return new FactSheet(l);
     }

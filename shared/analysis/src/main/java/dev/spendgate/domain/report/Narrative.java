@@ -213,8 +213,8 @@ public final class Narrative {
                 if (unknown > 0) {
                     b.append(", ")
                             .append(String.format(Locale.ROOT, "%,d", unknown))
-                            .append(unknown == 1 ? " call" : " calls")
-                            .append(" of unpriced models, cost unknown");
+                            .append(unknown == 1 ? " unpriced call" : " unpriced calls")
+                            .append(", cost unknown");
                 }
                 b.append(')');
             }

@@ -104,10 +104,10 @@ class ChargebackTest {
                 .containsExactly(
                         "direct eng CC-2 3 0.00 null",
                         "direct support CC-1 1 1.00 null",
-                        "shared platform CC-2 2 0.00 shared: fixed shares; cost unknown: 2 calls of unpriced models"
-                                + " in the shared group",
-                        "suspense legal SUSP 3 0.00 unmapped: no chargeback rule matches; cost unknown: 3 calls of"
-                                + " unpriced models");
+                        "shared platform CC-2 2 0.00 shared: fixed shares; cost unknown: 2 unpriced calls in the"
+                                + " shared group (no catalog price for their model, tier or a tool they ran)",
+                        "suspense legal SUSP 3 0.00 unmapped: no chargeback rule matches; cost unknown: 3 unpriced"
+                                + " calls (no catalog price for their model, tier or a tool they ran)");
         assertThat(c.lines().stream().mapToLong(Chargeback.Line::calls).sum()).isEqualTo(9);
         assertThat(c.totalUsd()).isEqualByComparingTo("1.00");
     }
