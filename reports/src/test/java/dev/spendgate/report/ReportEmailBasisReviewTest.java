@@ -106,4 +106,50 @@ class ReportEmailBasisReviewTest {
                 .contains("quarantined")
                 .contains("$0.26");
     }
+
+    /**
+     * README "Finance reports": "a preview of the running month is emailed once"; its PDF says it sets "December to
+     * date (day 10 of 31)" and its text "In December 2026 to date (day 10 of 31)". The subject, the one line of the
+     * email an inbox shows, reads as the whole month's spend.
+     */
+    @Test
+    @Disabled("DEFECT R28G-5: a running month's preview email is titled with its spend to date as the month's spend")
+    void run_previewOfRunningMonthEmailed_subjectSaysSpendToDate() throws Exception {
+        BoardFiguresRoundTwoReviewTest.Store data = new BoardFiguresRoundTwoReviewTest.Store();
+        write(
+                data,
+                List.of(
+                        call("dec-1", Instant.parse("2026-12-02T12:00:00Z"), "support"),
+                        call("dec-2", Instant.parse("2026-12-05T12:00:00Z"), "support")));
+        List<byte[]> sent = new ArrayList<>();
+        MailTransport transport = (from, to, raw) -> {
+            sent.add(raw);
+            return MailTransport.Delivery.TO_ALL;
+        };
+        BoardFiguresRoundTwoReviewTest.Store out = new BoardFiguresRoundTwoReviewTest.Store();
+        MonthlyReport.Result result = report(Instant.parse("2026-12-10T06:00:00Z"))
+                .run(
+                        YearMonth.of(2026, 12),
+                        MonthlyUsageSource.fromLog(data),
+                        data,
+                        out,
+                        "",
+                        new MonthlyReport.Email(
+                                "reports@spendgate.test",
+                                List.of("cfo@example.test"),
+                                10_000_000,
+                                transport,
+                                name -> "file:///" + name),
+                        false);
+
+        assertThat(result.quality().state()).isEqualTo(dev.spendgate.domain.report.DataQuality.MonthState.RUNNING);
+        assertThat(sent).hasSize(1);
+        MimeMessage message =
+                new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(sent.get(0)));
+        String body = (String) ((Multipart) message.getContent()).getBodyPart(0).getContent();
+        assertThat(body).contains("to date (day 10 of 31)");
+        assertThat(message.getSubject())
+                .as("the subject of a preview, sent on the 10th with $0.42 of spend so far")
+                .containsAnyOf("to date", "so far", "preview", "Preview");
+    }
 }
