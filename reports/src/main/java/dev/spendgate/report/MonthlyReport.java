@@ -35,6 +35,7 @@ import dev.spendgate.report.actions.BreakerAdvice;
 import dev.spendgate.report.actions.TopActions;
 import dev.spendgate.report.chargeback.ChargebackCsvWriter;
 import dev.spendgate.report.email.ReportEmail;
+import dev.spendgate.report.email.ReportEmailText;
 import dev.spendgate.report.focus.FocusCsvWriter;
 import dev.spendgate.report.focus.FocusMetadata;
 import dev.spendgate.report.focus.FocusVersion;
@@ -536,7 +537,7 @@ public final class MonthlyReport {
                             email.to(),
                             "AI spend report " + Narrative.monthName(month) + ": "
                                     + (quality.noData() ? "no usage data" : Money.usd(figures.totalUsd())),
-                            String.join("\n\n", narrative),
+                            ReportEmailText.body(narrative, quality),
                             files,
                             email.maxAttachmentBytes(),
                             name -> email.linkFor().apply(outPrefix + name),

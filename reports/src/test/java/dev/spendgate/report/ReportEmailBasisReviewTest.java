@@ -34,8 +34,6 @@ import org.junit.jupiter.api.Test;
 class ReportEmailBasisReviewTest {
 
     @Test
-    @Disabled(
-            "DEFECT R28G-1: the report email's text gives the total without its estimated share or quarantined records")
     void run_damagedMonthEmailed_bodySaysWhatTheTotalRestsOn() throws Exception {
         BoardFiguresRoundTwoReviewTest.Store data = new BoardFiguresRoundTwoReviewTest.Store();
         Instant t = Instant.parse("2026-11-10T12:00:00Z");
