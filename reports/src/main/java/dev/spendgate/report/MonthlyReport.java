@@ -13,7 +13,6 @@ import dev.spendgate.domain.report.FactSheet;
 import dev.spendgate.domain.report.FocusCharge;
 import dev.spendgate.domain.report.FocusCharges;
 import dev.spendgate.domain.report.MailTransport;
-import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
@@ -535,9 +534,8 @@ public final class MonthlyReport {
                     ReportEmail.Composed message = ReportEmail.compose(
                             email.from(),
                             email.to(),
-                            "AI spend report " + Narrative.monthName(month) + ": "
-                                    + (quality.noData() ? "no usage data" : Money.usd(figures.totalUsd())),
-                            ReportEmailText.body(narrative, quality),
+                            ReportEmailText.subject(figures, quality, beyond),
+                            ReportEmailText.body(narrative, figures, quality, beyond),
                             files,
                             email.maxAttachmentBytes(),
                             name -> email.linkFor().apply(outPrefix + name),

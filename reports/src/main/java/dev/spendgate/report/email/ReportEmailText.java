@@ -1,22 +1,56 @@
 package dev.spendgate.report.email;
 
 import dev.spendgate.domain.report.DataQuality;
+import dev.spendgate.domain.report.Money;
+import dev.spendgate.domain.report.MonthlyFigures;
+import dev.spendgate.domain.report.Narrative;
+import dev.spendgate.report.pdf.ReconciliationSection;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The report email's text, which finance reads before (or instead of) the files: the narrative, with what its total
- * rests on stated right after the headline as the PDF's first page states it.
+ * The report email's subject and text, which finance reads before (or instead of) the files: the total the files
+ * carry, and what it rests on stated right after the headline as the PDF's first page states it.
  */
 public final class ReportEmailText {
     private ReportEmailText() {}
 
     /**
-     * The narrative's paragraphs, the month's data quality line following the first (the headline with the total)
-     * whenever part of the total is estimated or records were damaged or quarantined.
+     * "AI spend report November 2026: $0.89"; with provider bills the total the FOCUS and chargeback files carry,
+     * "AI spend report November 2026: $132.78 with provider bills ($119.05 metered)".
+     *
+     * @param beyond the report's reconciliation with the provider bills; null without bills
      */
-    public static String body(List<String> narrative, DataQuality quality) {
+    public static String subject(MonthlyFigures f, DataQuality quality, ReconciliationSection.Figures beyond) {
+        String s = "AI spend report " + Narrative.monthName(f.month()) + ": ";
+        if (quality.noData()) {
+            return s + "no usage data"
+                    + (beyond == null
+                            ? ""
+                            : "; " + Money.usd(ReconciliationSection.withBillsUsd(beyond, f.totalUsd()))
+                                    + " with provider bills");
+        }
+        if (beyond == null) {
+            return s + Money.usd(f.totalUsd());
+        }
+        return s + Money.usd(ReconciliationSection.withBillsUsd(beyond, f.totalUsd())) + " with provider bills ("
+                + Money.usd(f.totalUsd()) + " metered)";
+    }
+
+    /**
+     * The narrative's paragraphs, the first (the headline with the total) followed by what it rests on: with provider
+     * bills the total with them, as the PDF's first page gives it; the month's data quality line whenever part of the
+     * total is estimated or records were damaged or quarantined.
+     *
+     * @param beyond the report's reconciliation with the provider bills; null without bills
+     */
+    public static String body(
+            List<String> narrative, MonthlyFigures f, DataQuality quality, ReconciliationSection.Figures beyond) {
         List<String> basis = new ArrayList<>();
+        if (beyond != null) {
+            basis.add(ReconciliationSection.totalLine(beyond, f.totalUsd()) + ". "
+                    + ReconciliationSection.unmeteredLine(beyond) + " (reconciliation.csv).");
+        }
         if (qualityMatters(quality)) {
             basis.add(quality.summaryLine());
         }

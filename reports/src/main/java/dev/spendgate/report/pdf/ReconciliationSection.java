@@ -57,27 +57,38 @@ public final class ReconciliationSection {
      */
     public static BoardReportPdf.Section summary(Figures r) {
         return (PdfLayout out, MonthlyFigures f) -> {
-            BigDecimal total = f.totalUsd().add(r.beyondMeteringUsd()).setScale(2, RoundingMode.HALF_UP);
-            BigDecimal metered = f.totalUsd().setScale(2, RoundingMode.HALF_UP);
             // 9.5 pt: the equation fits on one line of the page at usual amounts (a longer one wraps)
-            out.text(
-                    Fonts.BOLD,
-                    9.5f,
-                    "Total with provider bills: " + Money.usd(total) + " = " + Money.usd(metered)
-                            + " metered by the gateway + " + Money.usd(total.subtract(metered))
-                            + " billed by providers beyond it");
-            out.text(
-                    Fonts.REGULAR,
-                    9,
-                    "Of that, " + Money.usd(r.unmeteredUsd()) + " never went through the gateway (traffic around it,"
-                            + " batch, storage, tools); reconciled through "
-                            + r.reconciliation().through()
-                            + " (see \"Reconciliation with provider bills\").");
+            out.text(Fonts.BOLD, 9.5f, totalLine(r, f.totalUsd()));
+            out.text(Fonts.REGULAR, 9, unmeteredLine(r) + " (see \"Reconciliation with provider bills\").");
             for (String s : ProviderBillRows.status(r.reconciliation(), r.noBillData())) {
                 out.text(Fonts.REGULAR, 8.5f, "  " + s);
             }
             out.gap(4);
         };
+    }
+
+    /**
+     * The total with the provider bills as an equation that adds up as printed, "Total with provider bills: $132.78 =
+     * $119.05 metered by the gateway + $13.73 billed by providers beyond it": the total is the exact sum rounded once (as
+     * the FOCUS file totals it), the metered part is the headline as printed, the billed part the rest.
+     */
+    public static String totalLine(Figures r, BigDecimal meteredUsd) {
+        BigDecimal total = withBillsUsd(r, meteredUsd);
+        BigDecimal metered = meteredUsd.setScale(2, RoundingMode.HALF_UP);
+        return "Total with provider bills: " + Money.usd(total) + " = " + Money.usd(metered)
+                + " metered by the gateway + " + Money.usd(total.subtract(metered)) + " billed by providers beyond it";
+    }
+
+    /** The total with the provider bills, the exact sum rounded to the cent once, as the FOCUS file totals it. */
+    public static BigDecimal withBillsUsd(Figures r, BigDecimal meteredUsd) {
+        return meteredUsd.add(r.beyondMeteringUsd()).setScale(2, RoundingMode.HALF_UP);
+    }
+
+    /** What of the bills the gateway never metered, and the day the reconciliation runs through. */
+    public static String unmeteredLine(Figures r) {
+        return "Of that, " + Money.usd(r.unmeteredUsd()) + " never went through the gateway (traffic around it,"
+                + " batch, storage, tools); reconciled through "
+                + r.reconciliation().through();
     }
 
     /**

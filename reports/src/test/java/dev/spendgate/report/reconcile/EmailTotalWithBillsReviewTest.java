@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +32,6 @@ class EmailTotalWithBillsReviewTest {
     Path dir;
 
     @Test
-    @Disabled("DEFECT R28G-2: with provider bills the email states the metered spend only, $13.73 under its files")
     void run_withProviderBillsEmailed_subjectOrBodyStatesTheTotalTheFilesCarry() throws Exception {
         MonthlyReportReconciliationTest.metered = SimulatedMonth.usage();
         MonthlyReportReconciliationTest month = new MonthlyReportReconciliationTest();
