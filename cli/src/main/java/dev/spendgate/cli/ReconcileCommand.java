@@ -9,10 +9,10 @@ import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyUsage;
 import dev.spendgate.domain.report.MonthlyUsageSource;
 import dev.spendgate.domain.usage.CostCheck;
-import dev.spendgate.domain.usage.UsageSummary;
 import dev.spendgate.embedded.FileSystemObjectStore;
 import dev.spendgate.report.MonthManifest;
 import dev.spendgate.report.ReportEnvironment;
+import dev.spendgate.report.reconcile.ReconcileRun;
 import dev.spendgate.report.reconcile.ReconciliationCsv;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
@@ -127,7 +127,9 @@ final class ReconcileCommand implements Callable<Integer> {
         bills.forEach(b -> origins.put(b.source(), b.origin()));
         Files.createDirectories(target);
         Path csv = target.resolve(ReconciliationCsv.FILE_NAME);
-        Files.writeString(csv, ReconciliationCsv.write(r, origins));
+        // the total row's data_quality names the records left out, as the AWS job's and the monthly report's do
+        String leftOut = ReconcileRun.leftOut(metered);
+        Files.writeString(csv, ReconciliationCsv.write(r, origins, leftOut));
 
         PrintWriter o = spec.commandLine().getOut();
         o.println("Reconciliation for " + m + " (" + r.lines().size() + " lines) in " + csv + ":");
@@ -169,12 +171,8 @@ final class ReconcileCommand implements Callable<Integer> {
             }
         }
         r.warnings().forEach(w -> o.println("Warning: " + w));
-        if (metered.quality().quarantinedCount() > 0) {
-            o.println("Left out: "
-                    + UsageSummary.quarantinedSentenceByReason(metered.quality().quarantined().entrySet().stream()
-                            .filter(e -> e.getValue() > 0)
-                            .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)))
-                    + ", in no metered figure above, as the monthly report quarantines them.");
+        if (!leftOut.isEmpty()) {
+            o.println("Left out: " + leftOut + ", in no metered figure above, as the monthly report quarantines them.");
         }
         List<String> alarms = r.alarms();
         if (alarms.isEmpty()) {

@@ -77,5 +77,9 @@ class ReconcileQuarantineReviewTest {
                 .startsWith("2,provider_total,,openai,,,,0.1563,0.0063,0.15,95.97,within_threshold,"));
         assertThat(r.out()).doesNotContain("ALARM");
         assertThat(r.out()).contains("Left out: 1 records with");
+        // and the file names it, as the AWS reconcile job's and the monthly report's do
+        assertThat(csv).anySatisfy(l -> assertThat(l)
+                .contains(",total,")
+                .contains("Left out: 1 records with a cost above the model's maximum for its tokens"));
     }
 }

@@ -47,6 +47,7 @@ import dev.spendgate.report.pdf.ReconciliationSection;
 import dev.spendgate.report.quality.DataQualityJson;
 import dev.spendgate.report.reconcile.ProviderBillRows;
 import dev.spendgate.report.reconcile.ProviderBills;
+import dev.spendgate.report.reconcile.ReconcileRun;
 import dev.spendgate.report.reconcile.ReconciliationCsv;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -372,7 +373,8 @@ public final class MonthlyReport {
             beyond = new ReconciliationSection.Figures(
                     reconciliation,
                     ProviderBillRows.focusCharges(reconciliation, bills.gatewayAccounts()),
-                    bills.noBillData());
+                    bills.noBillData(),
+                    ReconcileRun.leftOut(usage));
             charges.addAll(beyond.billRows());
         }
         charges.addAll(gatewayRows);
@@ -450,7 +452,8 @@ public final class MonthlyReport {
 
         byte[] reconciliationCsv = reconciliation == null
                 ? null
-                : ReconciliationCsv.write(reconciliation, bills.origins()).getBytes(StandardCharsets.UTF_8);
+                : ReconciliationCsv.write(reconciliation, bills.origins(), ReconcileRun.leftOut(usage))
+                        .getBytes(StandardCharsets.UTF_8);
         BigDecimal billed = BigDecimal.ZERO;
         for (FocusCharge c : charges) {
             billed = billed.add(c.billedCost());

@@ -24,12 +24,24 @@ import java.util.TreeMap;
 public final class ReconciliationSection {
     private ReconciliationSection() {}
 
-    /** What a report's reconciliation adds to its figures: the provider-bill FOCUS rows and their total. */
+    /**
+     * What a report's reconciliation adds to its figures: the provider-bill FOCUS rows and their total, and the records
+     * the report quarantined ({@code leftOut}, a sentence of counts by reason, as {@code ReconcileRun.leftOut} gives
+     * it; empty for none): calls the gateway forwarded and the providers billed, in no metered figure.
+     */
     public record Figures(
-            Reconciliation reconciliation, List<FocusCharge> billRows, Map<BillSource, String> noBillData) {
+            Reconciliation reconciliation,
+            List<FocusCharge> billRows,
+            Map<BillSource, String> noBillData,
+            String leftOut) {
         public Figures {
             billRows = List.copyOf(billRows);
             noBillData = noBillData == null ? Map.of() : Map.copyOf(noBillData);
+            leftOut = leftOut == null ? "" : leftOut;
+        }
+
+        public Figures(Reconciliation reconciliation, List<FocusCharge> billRows, Map<BillSource, String> noBillData) {
+            this(reconciliation, billRows, noBillData, "");
         }
 
         public Figures(Reconciliation reconciliation, List<FocusCharge> billRows) {
@@ -84,10 +96,18 @@ public final class ReconciliationSection {
         return meteredUsd.add(r.beyondMeteringUsd()).setScale(2, RoundingMode.HALF_UP);
     }
 
-    /** What of the bills the gateway never metered, and the day the reconciliation runs through. */
+    /**
+     * What of the bills the gateway never metered, and the day the reconciliation runs through. When the report
+     * quarantined records, their calls went through the gateway and the providers billed them, so that amount may
+     * hold them too: it says so, naming them.
+     */
     public static String unmeteredLine(Figures r) {
-        return "Of that, " + Money.usd(r.unmeteredUsd()) + " never went through the gateway (traffic around it,"
-                + " batch, storage, tools); reconciled through "
+        String what = r.leftOut().isEmpty()
+                ? " never went through the gateway (traffic around it, batch, storage, tools)"
+                : " is in no metered figure: traffic around the gateway (batch, storage, tools), and it may include"
+                        + " calls the gateway forwarded whose records the report quarantined (" + r.leftOut()
+                        + ", left out of every total)";
+        return "Of that, " + Money.usd(r.unmeteredUsd()) + what + "; reconciled through "
                 + r.reconciliation().through();
     }
 

@@ -186,8 +186,12 @@ public final class ReconcileRun {
         return new Result(r, key, skipped, !alarms.isEmpty(), leftOut);
     }
 
-    /** The quarantined records of {@code usage} by reason, in a sentence; empty when none. */
-    static String leftOut(MonthlyUsage usage) {
+    /**
+     * The quarantined records of {@code usage} by reason, in a sentence; empty when none. Their calls went through the
+     * gateway and the providers billed them, so a reconciliation (this job's, {@code spendgate reconcile}'s, the
+     * monthly report's) names them beside its figures.
+     */
+    public static String leftOut(MonthlyUsage usage) {
         if (usage.quality().quarantinedCount() == 0) {
             return "";
         }

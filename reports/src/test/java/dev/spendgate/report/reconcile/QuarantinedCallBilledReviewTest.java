@@ -30,7 +30,6 @@ import java.util.zip.GZIPOutputStream;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,8 +82,6 @@ class QuarantinedCallBilledReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R28G-4: the report's reconciliation calls a quarantined call's billed cost traffic around the"
-            + " gateway")
     void run_quarantinedCallBilledByProvider_reconciliationSaysItWasLeftOut() throws Exception {
         Instant t = Instant.parse("2026-11-10T12:00:00Z");
         List<UsageRecord> asBilled = List.of(

@@ -1,5 +1,6 @@
 package dev.spendgate.domain.report;
 
+import dev.spendgate.domain.reconcile.Explanation;
 import dev.spendgate.domain.report.ChargebackRules.Account;
 import dev.spendgate.domain.report.ChargebackRules.Allocation;
 import dev.spendgate.domain.report.ChargebackRules.Rule;
@@ -179,7 +180,8 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         for (Pending p : sharedPending) {
             allocate(p.key(), p.spend(), p.rule(), directByAccount, directTotal, rules.suspense(), drafts);
         }
-        drafts.addAll(billedBeyond(billedBeyond, rules.suspense()));
+        drafts.addAll(
+                billedBeyond(billedBeyond, rules.suspense(), usage.quality().quarantinedCount()));
         Map<String, BigDecimal> bySource = new TreeMap<>();
         unallocated.forEach(u -> bySource.merge(u.source(), u.amountUsd(), BigDecimal::add));
         bySource.forEach((source, amount) -> {
@@ -213,8 +215,12 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
         return new Chargeback(usage.month(), lines, FocusCharges.stripped(totalExact), total);
     }
 
-    /** The billed-beyond amounts summed per provider, account and class, as suspense drafts (zero sums left out). */
-    private static List<Draft> billedBeyond(List<BilledBeyond> billed, Account suspense) {
+    /**
+     * The billed-beyond amounts summed per provider, account and class, as suspense drafts (zero sums left out). With
+     * records quarantined, the calls they recorded went through the gateway and were billed, in no metered figure: the
+     * {@code not_seen_by_gateway} lines say they may hold them.
+     */
+    private static List<Draft> billedBeyond(List<BilledBeyond> billed, Account suspense, long quarantined) {
         Map<List<String>, BigDecimal> sums = new TreeMap<>(Comparator.comparing(Chargeback::sortKey));
         for (BilledBeyond b : billed) {
             sums.merge(
@@ -232,7 +238,14 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
             String note = "provider bill (" + (provider == null ? "provider not known" : provider)
                     + (account == null ? ", account not known" : ", account " + account) + "): "
                     + e.getKey().get(2)
-                    + ", billed beyond the gateway's metering";
+                    + ", billed beyond the gateway's metering"
+                    + (quarantined > 0
+                                    && Explanation.NOT_SEEN_BY_GATEWAY
+                                            .label()
+                                            .equals(e.getKey().get(2))
+                            ? "; may include calls of the " + quarantined + " quarantined "
+                                    + (quarantined == 1 ? "record" : "records") + " (left out of every total)"
+                            : "");
             out.add(new Draft(null, null, null, suspense, Kind.SUSPENSE, note, 0, e.getValue()));
         }
         return out;
