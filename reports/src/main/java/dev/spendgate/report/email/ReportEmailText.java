@@ -17,12 +17,14 @@ public final class ReportEmailText {
 
     /**
      * "AI spend report November 2026: $0.89"; with provider bills the total the FOCUS and chargeback files carry,
-     * "AI spend report November 2026: $132.78 with provider bills ($119.05 metered)".
+     * "AI spend report November 2026: $132.78 with provider bills ($119.05 metered)". A preview of the running month
+     * says its figure is spend to date, as its text and PDF do: "AI spend report December 2026 to date (day 10 of 31):
+     * $0.42". Every subject starts "AI spend report" and the month, which mail rules filter on.
      *
      * @param beyond the report's reconciliation with the provider bills; null without bills
      */
     public static String subject(MonthlyFigures f, DataQuality quality, ReconciliationSection.Figures beyond) {
-        String s = "AI spend report " + Narrative.monthName(f.month()) + ": ";
+        String s = "AI spend report " + Narrative.monthName(f.month()) + toDate(f, quality) + ": ";
         if (quality.noData()) {
             return s + "no usage data"
                     + (beyond == null
@@ -63,6 +65,18 @@ public final class ReportEmailText {
             p.addAll(narrative.subList(1, narrative.size()));
         }
         return String.join("\n\n", p);
+    }
+
+    /** " to date (day 10 of 31)" for the running month; empty for a finished (or not yet begun) one. */
+    static String toDate(MonthlyFigures f, DataQuality quality) {
+        if (quality.state() != DataQuality.MonthState.RUNNING) {
+            return "";
+        }
+        return " to date"
+                + (f.toDate() == null
+                        ? ""
+                        : " (day " + (f.toDate().days() + 1) + " of "
+                                + f.month().lengthOfMonth() + ")");
     }
 
     /** True when the total rests on estimates or left damaged or quarantined records out. */
