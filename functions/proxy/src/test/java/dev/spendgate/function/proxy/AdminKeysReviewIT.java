@@ -46,7 +46,6 @@ class AdminKeysReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R28D-1: a second JSON object after the first in an admin body is dropped, answered 200")
     void put_twoBudgetsInOneBody_is400AndStoresNeither() throws Exception {
         // a script that pipes two budget files into one PUT (cat a.json b.json | curl -d @-) must hear that the body
         // is not one JSON object: the model routes, /v1/outcomes and the batch routes all refuse content after it

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,9 +24,11 @@ import java.util.regex.Pattern;
 
 /** The admin API's JSON: request bodies and query strings in, policies, keys and errors out. */
 final class AdminJson {
-    // a field given twice is an error, not the last copy silently (a second limit_usd would replace the first)
+    // a field given twice is an error, not the last copy silently (a second limit_usd would replace the first); so is
+    // content after the object (two budget files piped into one PUT would store the first and drop the second)
     static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
     private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']{1,200})'");
@@ -42,6 +45,17 @@ final class AdminJson {
             if (duplicate.find()) {
                 String field = duplicate.group(1);
                 error(sink, 400, "invalid_request_error", "'" + field + "' is given more than once.", field);
+                return null;
+            }
+            if (e instanceof MismatchedInputException
+                    && String.valueOf(e.getMessage()).startsWith("Trailing token")) {
+                error(
+                        sink,
+                        400,
+                        "invalid_request_error",
+                        "The body must be a single JSON object; more JSON follows it (send one object a call)."
+                                + " Nothing was stored.",
+                        "body");
                 return null;
             }
             error(sink, 400, "invalid_request_error", "The body is not valid JSON.", "body");
