@@ -107,10 +107,11 @@ final class BudgetsCommand {
             } catch (RuntimeException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
-            // a key: budget naming no key would govern nothing; a data directory without keys (a proposal for
-            // simulate-policy) has no keys to check against
+            // a key: budget naming no key, or a revoked one, would govern nothing; a data directory without keys (a
+            // proposal for simulate-policy) has no keys to check against
             if (java.nio.file.Files.exists(dir.dataDir.resolve("keys.json"))) {
-                var noKey = dev.spendgate.domain.keys.KeyBudgetScopes.noSuchKey(policy.scope(), KeysCommand.store(dir));
+                var noKey = dev.spendgate.domain.keys.KeyBudgetScopes.governsNothing(
+                        policy.scope(), KeysCommand.store(dir));
                 if (noKey.isPresent()) {
                     throw new ParameterException(spec.commandLine(), "--scope: " + noKey.get());
                 }

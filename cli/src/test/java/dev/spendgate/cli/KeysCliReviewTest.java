@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.spendgate.domain.keys.ProxyKey;
 import dev.spendgate.embedded.FileKeyStore;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,7 +14,6 @@ class KeysCliReviewTest {
     Path dir;
 
     @Test
-    @Disabled("DEFECT R28D-2: budgets set --scope key:ID of a revoked key stores a budget that governs nothing")
     void budgetsSet_keyScopeOfARevokedKey_exits2NamingTheEnabledKey() {
         // README, Budgets: "a budget on a revoked key governs nothing"; the key: budget that governs nothing is refused
         assertThat(CliRun.of("keys", "create", "--name", "chatbot-prod", "--environment", "prod", "--data-dir", dir())

@@ -63,7 +63,6 @@ class AdminKeysReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R28D-2: a key: budget on a revoked key is stored (200) and governs nothing")
     void put_keyBudgetOnARevokedKey_is400NamingTheScope() throws Exception {
         // README: "a budget on a revoked key governs nothing"; a key: scope that governs nothing is refused
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));

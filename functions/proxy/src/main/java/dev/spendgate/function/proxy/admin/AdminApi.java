@@ -264,9 +264,10 @@ public final class AdminApi {
             return;
         }
         if (keys != null) {
-            // a key: budget naming no key (its name where the id belongs) would govern nothing, without a word
+            // a key: budget naming no key (its name where the id belongs) or a revoked key (the old id after a
+            // rotation) would govern nothing, without a word
             java.util.Optional<String> noKey =
-                    dev.spendgate.domain.keys.KeyBudgetScopes.noSuchKey(policy.scope(), keys);
+                    dev.spendgate.domain.keys.KeyBudgetScopes.governsNothing(policy.scope(), keys);
             if (noKey.isPresent()) {
                 error(sink, 400, "invalid_request_error", "Invalid 'scope': " + noKey.get() + ".", "scope");
                 return;
