@@ -266,7 +266,8 @@ public final class GatewayRuntime implements AutoCloseable {
                 dev.spendgate.function.proxy.batch.BatchOwners.fileAccess(store));
         OutcomesApi outcomes = new OutcomesApi(keys, store, clock);
         LocalAdminGuard localAdmin = LocalAdminGuard.of(config.adminToken(), config.allowedHosts(), clock);
-        AdminApi admin = new AdminApi(budgets.policies(), budgets.ledger(), keys, localAdmin, clock);
+        AdminApi admin =
+                new AdminApi(budgets.policies(), budgets.ledger(), keys, localAdmin, clock, config.maxBodyBytes());
         optimizations.reloadingPolicy().ifPresent(p -> admin.servePolicy(p.store(), p.check()));
         ConsoleHandler console = new ConsoleHandler(admin, store, keys, budgets.policies(), pricing, localAdmin, clock);
         BatchApi batches = new BatchApi(

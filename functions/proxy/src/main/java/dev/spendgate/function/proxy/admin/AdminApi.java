@@ -62,18 +62,26 @@ public final class AdminApi {
     private final KeyStore keys;
     private final LocalAdminGuard local;
     private final Clock clock;
+    private final long maxBodyBytes;
 
     /**
      * @param keys where proxy keys live, or null to leave the key routes out
      * @param local the local admin token's guard, or null when the caller is authorised before (IAM) or never
+     * @param maxBodyBytes the largest body taken ({@code SPENDGATE_MAX_BODY_BYTES}); a larger one gets 413
      */
     public AdminApi(
-            BudgetPolicyStore policies, BudgetLedger ledger, KeyStore keys, LocalAdminGuard local, Clock clock) {
+            BudgetPolicyStore policies,
+            BudgetLedger ledger,
+            KeyStore keys,
+            LocalAdminGuard local,
+            Clock clock,
+            long maxBodyBytes) {
         this.policies = policies;
         this.ledger = ledger;
         this.keys = keys;
         this.local = local;
         this.clock = clock;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     private volatile dev.spendgate.domain.routing.GatewayPolicyStore gatewayPolicy;
@@ -148,6 +156,18 @@ public final class AdminApi {
 
     /** Serves a request whose caller is already authorised (IAM at API Gateway). */
     public void handleAuthorised(GatewayRequest request, ResponseSink sink) throws IOException {
+        if (request.body().length > maxBodyBytes) {
+            // before any parsing, as for a model call: the local server hands over the body cut one byte past the
+            // limit, which would otherwise read as malformed JSON and send the admin looking for a typo
+            error(
+                    sink,
+                    413,
+                    "request_too_large",
+                    "Request body is larger than the " + maxBodyBytes
+                            + " bytes Spendgate accepts (SPENDGATE_MAX_BODY_BYTES); nothing was stored.",
+                    "body");
+            return;
+        }
         String path = request.path();
         String query = "";
         int q = path.indexOf('?');
