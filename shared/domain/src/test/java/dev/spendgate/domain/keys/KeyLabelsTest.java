@@ -28,4 +28,14 @@ class KeyLabelsTest {
                 .isTrue();
         assertThat(KeyLabels.validName("line\nbreak")).isFalse();
     }
+
+    /** "1-128 characters": a character outside the BMP (an emoji) is one character, though two UTF-16 units. */
+    @Test
+    void validName_countsCharactersNotUtf16Units() {
+        String key = "\uD83D\uDD11";
+        assertThat(KeyLabels.validName(key.repeat(KeyLabels.MAX_NAME))).isTrue();
+        assertThat(KeyLabels.validName(key.repeat(KeyLabels.MAX_NAME + 1))).isFalse();
+        assertThat(KeyLabels.validOwner(key.repeat(KeyLabels.MAX_OWNER))).isTrue();
+        assertThat(KeyLabels.validOwner(key.repeat(KeyLabels.MAX_OWNER + 1))).isFalse();
+    }
 }
