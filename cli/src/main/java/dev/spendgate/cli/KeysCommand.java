@@ -59,7 +59,7 @@ final class KeysCommand {
         public Integer call() {
             // the admin API's rules (POST /admin/keys), and no control character: a line break would split the
             // `keys list` row a script reads
-            String trimmed = name.trim();
+            String trimmed = name.strip(); // Unicode spaces too (U+3000): trim() keeps them
             if (!KeyLabels.validName(trimmed)) {
                 throw new ParameterException(
                         spec.commandLine(),

@@ -43,6 +43,16 @@ class KeysCliReviewTest {
         assertThat(set.err()).contains("revoked");
     }
 
+    @Test
+    void keysCreate_nameOfIdeographicSpace_exits2AndStoresNothing() {
+        // README: a bad name exits 2 and stores nothing; a name of only U+3000 used to reach ProxyKey and exit 1
+        CliRun create = CliRun.of("keys", "create", "--name", "\u3000", "--environment", "prod", "--data-dir", dir());
+
+        assertThat(create.code()).as(create.out() + create.err()).isEqualTo(2);
+        assertThat(create.err()).contains("--name");
+        assertThat(new FileKeyStore(dir.resolve("keys.json")).list()).isEmpty();
+    }
+
     private String dir() {
         return dir.toString();
     }

@@ -10,7 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -114,7 +113,6 @@ class AdminKeysReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R28D-5: a key name of only U+3000 (ideographic space) answers 500 Server Error")
     void keys_createWithANameOfIdeographicSpace_is400NamingTheName() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
         int before = keyCount();

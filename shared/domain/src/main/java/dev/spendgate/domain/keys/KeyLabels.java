@@ -15,9 +15,12 @@ public final class KeyLabels {
 
     private KeyLabels() {}
 
-    /** Whether {@code name} (already trimmed) is a key name the gateway takes. */
+    /**
+     * Whether {@code name} (already stripped) is a key name the gateway takes; a blank one (only spaces, U+3000 among
+     * them) is not, as {@link ProxyKey} refuses it.
+     */
     public static boolean validName(String name) {
-        return name != null && !name.isEmpty() && characters(name) <= MAX_NAME && !hasControl(name);
+        return name != null && !name.isBlank() && characters(name) <= MAX_NAME && !hasControl(name);
     }
 
     /** Whether {@code owner} is a key owner the gateway takes; null (no owner) is. */

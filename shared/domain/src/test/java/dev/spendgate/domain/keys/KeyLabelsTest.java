@@ -38,4 +38,12 @@ class KeyLabelsTest {
         assertThat(KeyLabels.validOwner(key.repeat(KeyLabels.MAX_OWNER))).isTrue();
         assertThat(KeyLabels.validOwner(key.repeat(KeyLabels.MAX_OWNER + 1))).isFalse();
     }
+
+    /** A name of only Unicode spaces (trim() keeps U+3000) is blank: refused here, not by ProxyKey as a 500. */
+    @Test
+    void validName_onlyUnicodeSpaces_isRefused() {
+        assertThat(KeyLabels.validName("\u3000")).isFalse();
+        assertThat(KeyLabels.validName("\u2003\u3000")).isFalse();
+        assertThat(KeyLabels.validName("\u3000support\u3000".strip())).isTrue();
+    }
 }

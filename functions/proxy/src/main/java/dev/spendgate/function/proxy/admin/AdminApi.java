@@ -404,7 +404,8 @@ public final class AdminApi {
                 return;
             }
         }
-        String name = json.path("name").asText("").trim();
+        // strip(), not trim(): trim() keeps Unicode spaces such as U+3000, and a name of one would pass as not empty
+        String name = json.path("name").asText("").strip();
         if (!dev.spendgate.domain.keys.KeyLabels.validName(name)) {
             error(
                     sink,
