@@ -104,6 +104,21 @@ class PolicyTargetsIT {
     }
 
     @Test
+    void adminPut_twoPoliciesInOneBody_is400AndNothingIsStored() throws Exception {
+        // two documents piped into one PUT: storing the first and dropping the second would be a policy nobody sent
+        start(GOOD, Map.of());
+
+        HttpResponse<String> refused = put("{\"routes\": []}\n" + GOOD);
+        clock.advance(Duration.ofSeconds(2));
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        assertThat(JSON.readTree(refused.body()).at("/error/message").asText()).contains("single JSON object");
+        assertThat(Files.readString(dir.resolve("policy/gateway-policy.json"))).contains("triage-mini");
+        assertThat(triage().headers().firstValue("X-Spendgate-Routed"))
+                .hasValue("gpt-4o -> gpt-4o-mini (rule triage-mini)");
+    }
+
+    @Test
     void reRead_aFileRoutingToAnUnpricedModel_keepsThePolicyInForce() throws Exception {
         start(GOOD, Map.of());
 

@@ -47,7 +47,10 @@ public record GatewayPolicy(
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .enable(SerializationFeature.INDENT_OUTPUT);
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            // one document: two piped into one PUT /admin/policy (or concatenated in the file) would otherwise store
+            // the first, perhaps an empty one, and drop the second without a word
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public GatewayPolicy {
         allowedMoves = Map.copyOf(allowedMoves);
@@ -158,6 +161,11 @@ public record GatewayPolicy(
         JsonNode root;
         try {
             root = JSON.readTree(json);
+        } catch (com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+            if (String.valueOf(e.getMessage()).startsWith("Trailing token")) {
+                throw new PolicyFileException("(document)", "must be a single JSON object; more JSON follows it");
+            }
+            throw new PolicyFileException("(document)", "not valid JSON");
         } catch (IOException e) {
             throw new PolicyFileException("(document)", "not valid JSON");
         }

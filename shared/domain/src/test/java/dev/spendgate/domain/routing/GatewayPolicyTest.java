@@ -184,6 +184,14 @@ class GatewayPolicyTest {
     }
 
     @Test
+    void parse_twoDocuments_isRefusedNotTheFirstKept() {
+        assertThatThrownBy(() -> parse("{\"routes\": []}\n" + POLICY))
+                .isInstanceOf(PolicyFileException.class)
+                .hasMessageContaining("single JSON object");
+        assertThat(parse(POLICY + "\n\n").routes()).isNotEmpty();
+    }
+
+    @Test
     void cacheRule_featureWithoutItsOwnRule_getsTheWildcard() {
         GatewayPolicy policy = parse(POLICY);
 
