@@ -74,6 +74,32 @@ class AdminApiIT {
     }
 
     @Test
+    void keysId_getOrPost_is405SayingToUseDelete() throws Exception {
+        // a script reading one key (GET /admin/keys/ID) must hear the method is wrong, not that the path is unknown
+        gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
+        String id = JSON.readTree(gw.send(admin("/admin/keys")
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(
+                                        "{\"name\":\"support-bot\",\"environment\":\"prod\"}")))
+                        .body())
+                .get("id")
+                .asText();
+
+        for (HttpRequest.Builder wrong : new HttpRequest.Builder[] {
+            admin("/admin/keys/" + id).GET(), admin("/admin/keys/" + id).POST(HttpRequest.BodyPublishers.noBody())
+        }) {
+            HttpResponse<String> r = gw.send(wrong);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(405);
+            assertThat(JSON.readTree(r.body()).at("/error/param").asText()).isEqualTo("method");
+            assertThat(JSON.readTree(r.body()).at("/error/message").asText()).contains("DELETE");
+        }
+        assertThat(JSON.readTree(gw.send(admin("/admin/keys").GET()).body())
+                        .at("/keys/0/enabled")
+                        .asBoolean())
+                .isTrue();
+    }
+
+    @Test
     void put_badField_is400NamingIt() throws Exception {
         gw = GatewayFixture.embedded(dir, Map.of("SPENDGATE_ADMIN_TOKEN", TOKEN));
 

@@ -203,8 +203,18 @@ public final class AdminApi {
                 case "POST" -> createKey(request.body(), sink);
                 default -> error(sink, 405, "invalid_request_error", "Use GET or POST on /admin/keys.", "method");
             }
-        } else if (keys != null && path.startsWith("/admin/keys/") && method.equals("DELETE")) {
-            revokeKey(AdminJson.decode(path.substring("/admin/keys/".length()), "id"), sink);
+        } else if (keys != null && path.startsWith("/admin/keys/")) {
+            // the path is right and the method wrong: 405 saying which one, not 404 "unknown admin path"
+            switch (method) {
+                case "DELETE" -> revokeKey(AdminJson.decode(path.substring("/admin/keys/".length()), "id"), sink);
+                default ->
+                    error(
+                            sink,
+                            405,
+                            "invalid_request_error",
+                            "Use DELETE on /admin/keys/{id} to revoke a key; GET /admin/keys lists them.",
+                            "method");
+            }
         } else {
             error(
                     sink,
