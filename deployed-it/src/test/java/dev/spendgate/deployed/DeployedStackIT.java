@@ -15,6 +15,7 @@ import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.function.proxy.lambda.stream.StreamingBootstrap;
 import dev.spendgate.infra.ScheduledJobs;
 import dev.spendgate.report.MonthlyReport;
+import dev.spendgate.testing.aws.LocalAthena;
 import dev.spendgate.testing.aws.LocalAwsEndpoint;
 import dev.spendgate.testing.aws.LocalDynamoDb;
 import dev.spendgate.testing.aws.LocalFirehose;
@@ -63,8 +64,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * template and the code (an environment variable, a table key, a route, a handler) fails here.
  *
  * <p>Local stand-ins, and only these: the upstream's base URL goes in through the stack's own {@code proxyEnvironment}
- * option; each function gets {@code SPENDGATE_AWS_ENDPOINT_URL}; the report runner runs without
- * {@code SPENDGATE_ATHENA_DATABASE} (no local Athena: it reads the usage log in process, its documented fallback).
+ * option; each function gets {@code SPENDGATE_AWS_ENDPOINT_URL}. The report runner aggregates the month with Athena, as
+ * deployed: {@link LocalAthena} runs its queries' SQL over the objects the stream delivered to the bucket.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -92,6 +93,8 @@ class DeployedStackIT {
     String bucket;
     String secret;
     final List<String> requestIds = new ArrayList<>();
+    LocalAthena athena;
+
     /** What each measured call cost in AWS operations, by budgets per call. */
     final Map<Integer, List<CallOperations>> measured = new LinkedHashMap<>();
 
@@ -101,6 +104,8 @@ class DeployedStackIT {
         s3 = LocalS3.start();
         upstream = FakeLlmUpstream.start();
         aws = LocalAwsEndpoint.start(dynamo.endpoint(), s3.endpoint());
+        athena = new LocalAthena(b -> new S3ObjectStore(s3.client(), b));
+        aws.withAthena(athena);
         // a customer's own provider and its contracted prices, shipped as files (README, "Deploy to AWS")
         Path files = Files.createTempDirectory("spendgate-deployed-files");
         Path providers = Files.writeString(
@@ -145,7 +150,7 @@ class DeployedStackIT {
         lambdas.put(proxy.logicalId(), LocalLambda.start(proxy, local, logs));
         lambdas.put(waste.logicalId(), LocalLambda.start(waste, local, logs));
         Map<String, String> reportEnv = new HashMap<>(report.environment());
-        reportEnv.remove("SPENDGATE_ATHENA_DATABASE");
+        assertThat(reportEnv).as("the stack aggregates reports with Athena").containsKey("SPENDGATE_ATHENA_DATABASE");
         lambdas.put(
                 report.logicalId(),
                 LocalLambda.start(
@@ -172,7 +177,7 @@ class DeployedStackIT {
             api.close();
         }
         lambdas.values().forEach(LocalLambda::close);
-        for (AutoCloseable c : new AutoCloseable[] {aws, firehose, upstream, s3, dynamo}) {
+        for (AutoCloseable c : new AutoCloseable[] {aws, athena, firehose, upstream, s3, dynamo}) {
             try {
                 if (c != null) {
                     c.close();
@@ -340,6 +345,13 @@ class DeployedStackIT {
 
         assertThat(result.path("calls").asInt()).as(result.toString()).isEqualTo(requestIds.size());
         assertThat(result.path("focus_rows").asInt()).isPositive();
+        // aggregated by Athena over the template's usage table, each cost checked in the query
+        assertThat(result.path("data_quality").asText())
+                .contains("aggregated by Athena")
+                .contains("0 quarantined");
+        assertThat(athena.queries())
+                .anySatisfy(q -> assertThat(q).startsWith("CREATE EXTERNAL TABLE IF NOT EXISTS"))
+                .anySatisfy(q -> assertThat(q).contains("FROM checked GROUP BY"));
         assertThat(result.path("email").asText()).isEqualTo("sent");
         String prefix = result.path("prefix").asText();
         byte[] pdf = s3.client()

@@ -48,6 +48,7 @@ public final class LocalAwsEndpoint implements AutoCloseable {
     private final int dynamoDbPort;
     private final int s3Port;
     private volatile int firehosePort = -1;
+    private volatile LocalAthena athena;
     private final Map<String, String> secrets = new ConcurrentHashMap<>();
     private final List<Operation> operations = new CopyOnWriteArrayList<>();
     private final List<Map<String, String>> published = new CopyOnWriteArrayList<>();
@@ -106,6 +107,16 @@ public final class LocalAwsEndpoint implements AutoCloseable {
      */
     public LocalAwsEndpoint withFirehose(URI firehose) {
         this.firehosePort = Objects.requireNonNull(firehose, "firehose").getPort();
+        return this;
+    }
+
+    /**
+     * Answers Amazon Athena requests ({@code X-Amz-Target: AmazonAthena.StartQueryExecution}, {@code
+     * GetQueryExecution}, {@code GetQueryResults}, {@code StopQueryExecution}) with {@code engine}, which runs each
+     * query as it starts; without it they fall through to s3proxy and fail as an unknown S3 request would.
+     */
+    public LocalAwsEndpoint withAthena(LocalAthena engine) {
+        this.athena = Objects.requireNonNull(engine, "engine");
         return this;
     }
 
@@ -313,6 +324,9 @@ public final class LocalAwsEndpoint implements AutoCloseable {
         if (target != null && target.startsWith("Firehose_") && firehosePort > 0) {
             return forward(firehosePort, request, body, out);
         }
+        if (target != null && target.startsWith("AmazonAthena.") && athena != null) {
+            return respond(out, 200, "application/x-amz-json-1.1", athena(target, body));
+        }
         String path = request.path();
         if (path.startsWith("/v2/email/outbound-emails")) {
             emails.add(new String(body, StandardCharsets.UTF_8));
@@ -368,6 +382,52 @@ public final class LocalAwsEndpoint implements AutoCloseable {
                 "application/x-amz-json-1.1",
                 "{\"ARN\":\"" + json(id) + "\",\"Name\":\"" + json(id)
                         + "\",\"VersionId\":\"local\",\"SecretString\":\"" + json(value) + "\"}");
+    }
+
+    /** Athena's JSON 1.1 answer to one request, the query run by {@link #athena} as it starts. */
+    private String athena(String target, byte[] body) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode request = json.readTree(body);
+        com.fasterxml.jackson.databind.node.ObjectNode answer = json.createObjectNode();
+        String id = request.path("QueryExecutionId").asText(null);
+        switch (target.substring(target.indexOf('.') + 1)) {
+            case "StartQueryExecution" ->
+                answer.put(
+                        "QueryExecutionId",
+                        athena.start(request.path("QueryString").asText()));
+            case "GetQueryExecution" -> {
+                com.fasterxml.jackson.databind.node.ObjectNode execution = answer.putObject("QueryExecution");
+                execution.put("QueryExecutionId", id);
+                com.fasterxml.jackson.databind.node.ObjectNode status = execution.putObject("Status");
+                java.util.Optional<String> failure = athena.failure(id);
+                status.put("State", failure.isPresent() ? "FAILED" : "SUCCEEDED");
+                failure.ifPresent(reason -> status.put("StateChangeReason", reason));
+            }
+            case "GetQueryResults" -> {
+                List<List<String>> all = athena.results(id);
+                int from = request.hasNonNull("NextToken")
+                        ? Integer.parseInt(request.path("NextToken").asText())
+                        : 0;
+                int to = Math.min(all.size(), from + request.path("MaxResults").asInt(1000));
+                com.fasterxml.jackson.databind.node.ArrayNode rows =
+                        answer.putObject("ResultSet").putArray("Rows");
+                for (List<String> values : all.subList(from, to)) {
+                    com.fasterxml.jackson.databind.node.ArrayNode data =
+                            rows.addObject().putArray("Data");
+                    for (String v : values) {
+                        com.fasterxml.jackson.databind.node.ObjectNode datum = data.addObject();
+                        if (v != null) {
+                            datum.put("VarCharValue", v); // NULL: a datum without a value, as Athena sends it
+                        }
+                    }
+                }
+                if (to < all.size()) {
+                    answer.put("NextToken", Integer.toString(to));
+                }
+            }
+            default -> {} // StopQueryExecution: every query has already finished
+        }
+        return json.writeValueAsString(answer);
     }
 
     private static long respond(OutputStream out, int status, String contentType, String text) throws IOException {
