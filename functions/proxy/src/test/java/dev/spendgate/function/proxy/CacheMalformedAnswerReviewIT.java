@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,7 +64,6 @@ class CacheMalformedAnswerReviewIT {
      */
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R28E-3: a Converse answer stopped as malformed_tool_use is cached and replayed to retries")
     void converseAnswerStoppedAsMalformedToolUse_isNotKept() throws Exception {
         byte[] body = ("{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"<thinking>I will"
                         + " look the order up.</thinking>\"}]}},\"stopReason\":\"malformed_tool_use\","

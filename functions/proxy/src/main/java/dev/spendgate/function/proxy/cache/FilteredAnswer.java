@@ -7,17 +7,20 @@ import java.io.IOException;
 import java.util.Set;
 
 /**
- * Whether an answer was stopped by a safety filter or the model's refusal classifier rather than finished: Chat
- * Completions {@code finish_reason: "content_filter"} on any choice (OpenAI, Azure OpenAI), Anthropic Messages (and
- * Claude on Bedrock InvokeModel) {@code stop_reason: "refusal"}, Bedrock Converse {@code stopReason}
- * {@code guardrail_intervened} or {@code content_filtered}, a Responses object's {@code incomplete_details.reason:
- * "content_filter"}. Such an answer is often cut mid-sentence, and a filter's verdict is not the model's answer to
- * keep: Anthropic asks that a refused turn be changed or retried on another model. Reads the top level and the
- * choices' finish reasons only, skipping the rest, so a long answer costs one pass and no tree.
+ * Whether an answer was stopped by a safety filter, the model's refusal classifier or unparseable model output rather
+ * than finished: Chat Completions {@code finish_reason: "content_filter"} on any choice (OpenAI, Azure OpenAI),
+ * Anthropic Messages (and Claude on Bedrock InvokeModel) {@code stop_reason: "refusal"}, Bedrock Converse
+ * {@code stopReason} {@code guardrail_intervened}, {@code content_filtered}, {@code malformed_model_output} or
+ * {@code malformed_tool_use}, a Responses object's {@code incomplete_details.reason: "content_filter"}. Such an answer
+ * is often cut mid-sentence, and a filter's verdict is not the model's answer to keep: Anthropic asks that a refused
+ * turn be changed or retried on another model; a Converse answer whose output or tool call Bedrock could not parse is
+ * one the app retries, and a kept copy would be what every retry got. Reads the top level and the choices' finish
+ * reasons only, skipping the rest, so a long answer costs one pass and no tree.
  */
 final class FilteredAnswer {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final Set<String> STOPS = Set.of("refusal", "guardrail_intervened", "content_filtered");
+    private static final Set<String> STOPS = Set.of(
+            "refusal", "guardrail_intervened", "content_filtered", "malformed_model_output", "malformed_tool_use");
     private static final String CONTENT_FILTER = "content_filter";
 
     private FilteredAnswer() {}

@@ -37,6 +37,12 @@ class FilteredAnswerTest {
                  "stopReason":"guardrail_intervened"}""")).isTrue();
         assertThat(filtered("""
                 {"output":{"message":{"content":[]}},"stopReason":"content_filtered"}""")).isTrue();
+        // Bedrock Converse: output or a tool call the model produced could not be parsed; the app retries
+        assertThat(filtered("""
+                {"output":{"message":{"content":[{"text":"<thinking>look up</thinking>"}]}},
+                 "stopReason":"malformed_tool_use"}""")).isTrue();
+        assertThat(filtered("""
+                {"output":{"message":{"content":[{"text":"{ order_id"}]}},"stopReason":"malformed_model_output"}""")).isTrue();
         assertThat(filtered("""
                 {"object":"response","status":"incomplete","incomplete_details":{"reason":"content_filter"}}""")).isTrue();
     }
