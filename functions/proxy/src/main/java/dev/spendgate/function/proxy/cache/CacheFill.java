@@ -52,7 +52,8 @@ public final class CacheFill implements ResponseTap {
         if (!fillable(ctx)) {
             return null;
         }
-        StreamAssembler assembler = new StreamAssembler(ctx.api().recordName());
+        StreamAssembler assembler = new StreamAssembler(
+                ctx.api().recordName(), ctx.optimization().cacheRule().maxEntryBytes());
         return new StreamTap() {
             @Override
             public void feed(byte[] bytes, int offset, int count) {

@@ -22,10 +22,20 @@ import java.util.TreeMap;
  * {@code message_delta}. Anything it cannot rebuild (an error event, a cut stream, an unknown block, a delta field it
  * does not know such as {@code audio}, {@code annotations} or {@code reasoning_content}) leaves it without a result:
  * that answer is not cached.
+ *
+ * <p>What it gathers is bounded by the answer it rebuilds, not by the stream's bytes: once the text, arguments,
+ * logprobs and blocks gathered pass the cache rule's {@code max_entry_bytes} the answer could not be kept, so it stops
+ * (a Chat Completions chunk spends some 220 bytes of JSON on a token of a few characters: a 2,500-token answer is
+ * about 570 KB of events and 22 KB rebuilt). An event is buffered only up to a few times that limit, and the stream's
+ * raw bytes are read only up to {@value #RAW_BYTES_PER_ANSWER_BYTE} times it, a guard against an upstream that sends
+ * events carrying nothing for ever; memory per stream stays a small multiple of {@code max_entry_bytes}.
  */
 public final class StreamAssembler implements SseDecoder.Listener {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_BYTES = 400 * 1024;
+    /** Raw stream bytes read per byte the kept answer may have: above any model's longest output. */
+    static final int RAW_BYTES_PER_ANSWER_BYTE = 128;
+    /** An unfinished event's buffer grows, past the decoder's free 64 KB, by this many times the answer's limit. */
+    private static final int EVENT_BYTES_PER_ANSWER_BYTE = 4;
     /**
      * The Chat Completions delta fields rebuilt. Any other with a value, not empty (audio, annotations, a provider's
      * reasoning_content, a field added later) would be dropped from the kept answer, which then serves every repeat
@@ -35,10 +45,16 @@ public final class StreamAssembler implements SseDecoder.Listener {
             Set.of("role", "content", "refusal", "tool_calls", "function_call", "logprobs");
 
     private final String endpoint;
-    private final SseDecoder decoder = new SseDecoder(this);
+    private final long maxAnswerBytes;
+    private final long maxRawBytes;
+    private final SseDecoder decoder;
     private boolean failed;
     private boolean done;
     private long bytes;
+    /** Bytes of the answer gathered so far (UTF-16 units of text, never more than its UTF-8 bytes). */
+    private long gathered;
+    /** Bytes the decoder's buffer of an unfinished event was let grow by. */
+    private long eventBytes;
     // OpenAI
     private ObjectNode head;
     private boolean named;
@@ -48,6 +64,7 @@ public final class StreamAssembler implements SseDecoder.Listener {
     private ObjectNode message;
     private final Map<Integer, ObjectNode> blocks = new TreeMap<>();
     private final Map<Integer, StringBuilder> partialJson = new TreeMap<>();
+    private final Map<Integer, StringBuilder> text = new TreeMap<>();
 
     private static final class Choice {
         final StringBuilder content = new StringBuilder();
@@ -65,8 +82,13 @@ public final class StreamAssembler implements SseDecoder.Listener {
         final StringBuilder functionArguments = new StringBuilder();
     }
 
-    public StreamAssembler(String endpoint) {
+    /** An assembler of a stream of {@code endpoint} whose answer is kept only up to {@code maxAnswerBytes}. */
+    public StreamAssembler(String endpoint, int maxAnswerBytes) {
         this.endpoint = endpoint;
+        this.maxAnswerBytes = maxAnswerBytes;
+        this.maxRawBytes = (long) maxAnswerBytes * RAW_BYTES_PER_ANSWER_BYTE;
+        long maxEventBytes = (long) maxAnswerBytes * EVENT_BYTES_PER_ANSWER_BYTE;
+        this.decoder = new SseDecoder(this, need -> (eventBytes += need) <= maxEventBytes);
         failed = !CacheableCalls.streamReplayed(endpoint);
     }
 
@@ -75,11 +97,19 @@ public final class StreamAssembler implements SseDecoder.Listener {
             return;
         }
         bytes += count;
-        if (bytes > MAX_BYTES) {
+        if (bytes > maxRawBytes || decoder.dropped()) {
             failed = true;
             return;
         }
         decoder.feed(b, offset, count);
+    }
+
+    /** Counts {@code n} more bytes of the answer: past the rule's limit it could not be kept, so gathering stops. */
+    private void gather(long n) {
+        gathered += n;
+        if (gathered > maxAnswerBytes) {
+            failed = true;
+        }
     }
 
     @Override
@@ -145,11 +175,15 @@ public final class StreamAssembler implements SseDecoder.Listener {
                 choice.role = d.get("role").asText();
             }
             if (d.hasNonNull("content")) {
-                choice.content.append(d.get("content").asText());
+                String piece = d.get("content").asText();
+                gather(piece.length());
+                choice.content.append(piece);
             }
             if (d.hasNonNull("refusal")) {
                 choice.hasRefusal = true;
-                choice.refusal.append(d.get("refusal").asText());
+                String piece = d.get("refusal").asText();
+                gather(piece.length());
+                choice.refusal.append(piece);
             }
             JsonNode fc = d.path("function_call");
             if (fc.isObject()) {
@@ -159,7 +193,9 @@ public final class StreamAssembler implements SseDecoder.Listener {
                     choice.functionName = "";
                 }
                 if (fc.hasNonNull("arguments")) {
-                    choice.functionArguments.append(fc.get("arguments").asText());
+                    String piece = fc.get("arguments").asText();
+                    gather(piece.length());
+                    choice.functionArguments.append(piece);
                 }
             }
             for (JsonNode tc : d.path("tool_calls")) {
@@ -176,9 +212,11 @@ public final class StreamAssembler implements SseDecoder.Listener {
                     call.put("name", fn.get("name").asText());
                 }
                 if (fn.hasNonNull("arguments")) {
+                    String piece = fn.get("arguments").asText();
+                    gather(piece.length());
                     choice.arguments
                             .computeIfAbsent(i, k -> new StringBuilder())
-                            .append(fn.get("arguments").asText());
+                            .append(piece);
                 }
             }
             if (ch.path("logprobs").isObject()) {
@@ -190,6 +228,7 @@ public final class StreamAssembler implements SseDecoder.Listener {
                 for (String f : new String[] {"content", "refusal"}) {
                     JsonNode items = ch.get("logprobs").get(f);
                     if (items != null && items.isArray()) {
+                        gather(items.toString().length());
                         JsonNode kept = choice.logprobs.get(f);
                         ArrayNode into =
                                 kept != null && kept.isArray() ? (ArrayNode) kept : choice.logprobs.putArray(f);
@@ -199,6 +238,9 @@ public final class StreamAssembler implements SseDecoder.Listener {
             }
             if (ch.hasNonNull("finish_reason")) {
                 choice.finish = ch.get("finish_reason");
+            }
+            if (failed) {
+                return;
             }
         }
     }
@@ -214,22 +256,33 @@ public final class StreamAssembler implements SseDecoder.Listener {
         JsonNode e = JSON.readTree(data);
         String type = e.path("type").asText(event == null ? "" : event);
         switch (type) {
-            case "message_start" -> message = ((ObjectNode) e.get("message")).deepCopy();
-            case "content_block_start" ->
+            case "message_start" -> {
+                gather(data.length());
+                message = ((ObjectNode) e.get("message")).deepCopy();
+            }
+            case "content_block_start" -> {
+                gather(data.length());
                 blocks.put(e.path("index").asInt(), ((ObjectNode) e.get("content_block")).deepCopy());
+            }
             case "content_block_delta" -> {
                 int i = e.path("index").asInt();
                 ObjectNode block = blocks.get(i);
                 JsonNode d = e.path("delta");
                 switch (d.path("type").asText()) {
-                    case "text_delta" ->
-                        block.put(
-                                "text",
-                                block.path("text").asText("") + d.path("text").asText());
-                    case "input_json_delta" ->
-                        partialJson
-                                .computeIfAbsent(i, k -> new StringBuilder())
-                                .append(d.path("partial_json").asText());
+                    case "text_delta" -> {
+                        String piece = d.path("text").asText();
+                        gather(piece.length());
+                        text.computeIfAbsent(
+                                        i,
+                                        k -> new StringBuilder(
+                                                block.path("text").asText("")))
+                                .append(piece);
+                    }
+                    case "input_json_delta" -> {
+                        String piece = d.path("partial_json").asText();
+                        gather(piece.length());
+                        partialJson.computeIfAbsent(i, k -> new StringBuilder()).append(piece);
+                    }
                     default -> failed = true; // thinking and other blocks are not rebuilt
                 }
             }
@@ -252,7 +305,7 @@ public final class StreamAssembler implements SseDecoder.Listener {
 
     /** The rebuilt non-streamed body; empty when the stream did not end cleanly or could not be rebuilt. */
     public Optional<byte[]> result() {
-        if (failed || !done || decoder.hasPartialEvent()) {
+        if (failed || !done || decoder.hasPartialEvent() || decoder.dropped()) {
             return Optional.empty();
         }
         try {
@@ -323,6 +376,10 @@ public final class StreamAssembler implements SseDecoder.Listener {
         ArrayNode content = body.putArray("content");
         for (Map.Entry<Integer, ObjectNode> b : blocks.entrySet()) {
             ObjectNode block = b.getValue();
+            StringBuilder streamedText = text.get(b.getKey());
+            if (streamedText != null) {
+                block.put("text", streamedText.toString());
+            }
             StringBuilder json = partialJson.get(b.getKey());
             if (json != null && !json.isEmpty()) {
                 // a tool_use block's input, and a server tool's (server_tool_use: web search, code execution)

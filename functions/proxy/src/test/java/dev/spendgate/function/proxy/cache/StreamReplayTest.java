@@ -9,6 +9,9 @@ import org.junit.jupiter.api.Test;
 
 class StreamReplayTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** A cache rule's default {@code max_entry_bytes}. */
+    private static final int MAX_ENTRY_BYTES = 256 * 1024;
+
     private static final String LONG = "Spendgate caches answers. ".repeat(10) + "\uD83D\uDE00 done";
 
     private static final String OPENAI = """
@@ -29,7 +32,7 @@ class StreamReplayTest {
             """.formatted(LONG);
 
     private static JsonNode assembled(String endpoint, byte[] sse) throws Exception {
-        StreamAssembler a = new StreamAssembler(endpoint);
+        StreamAssembler a = new StreamAssembler(endpoint, MAX_ENTRY_BYTES);
         for (int i = 0; i < sse.length; i += 7) { // arbitrary read boundaries
             a.feed(sse, i, Math.min(7, sse.length - i));
         }
@@ -132,18 +135,61 @@ class StreamReplayTest {
     @Test
     void result_streamCutBeforeItsEnd_isEmpty() {
         byte[] sse = StreamReplay.sse("messages", ANTHROPIC.getBytes(StandardCharsets.UTF_8));
-        StreamAssembler a = new StreamAssembler("messages");
+        StreamAssembler a = new StreamAssembler("messages", MAX_ENTRY_BYTES);
 
         a.feed(sse, 0, sse.length / 2);
 
         assertThat(a.result()).isEmpty();
     }
 
+    /** A Chat Completions stream of {@code pieces} one-word chunks, about 200 bytes of event a word. */
+    private static byte[] wordStream(int pieces) {
+        StringBuilder sse = new StringBuilder();
+        for (int i = 0; i < pieces; i++) {
+            sse.append("data: {\"id\":\"chatcmpl-9\",\"object\":\"chat.completion.chunk\",\"created\":1,")
+                    .append("\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_1\",\"choices\":[{\"index\":0,")
+                    .append("\"delta\":{\"content\":\"word")
+                    .append(i)
+                    .append(" \"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
+        }
+        sse.append("data: {\"id\":\"chatcmpl-9\",\"object\":\"chat.completion.chunk\",\"created\":1,")
+                .append("\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,\"delta\":{},")
+                .append("\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+        return sse.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void result_longStreamOfASmallAnswer_isKept() throws Exception {
+        // 5,000 words: about 1 MB of chunks, 44 KB of answer, well inside max_entry_bytes
+        byte[] sse = wordStream(5_000);
+        assertThat(sse.length).isGreaterThan(1_000_000);
+
+        JsonNode kept = assembled("chat.completions", sse);
+
+        String content =
+                kept.path("choices").path(0).path("message").path("content").asText();
+        assertThat(content).startsWith("word0 word1 ").endsWith("word4999 ");
+    }
+
+    @Test
+    void result_answerPastTheRulesLimit_isEmpty() {
+        // 2,000 words are about 18 KB of answer: kept under a 32 KB limit, not under a 16 KB one
+        byte[] sse = wordStream(2_000);
+        StreamAssembler under = new StreamAssembler("chat.completions", 32 * 1024);
+        StreamAssembler over = new StreamAssembler("chat.completions", 16 * 1024);
+
+        under.feed(sse, 0, sse.length);
+        over.feed(sse, 0, sse.length);
+
+        assertThat(under.result()).isPresent();
+        assertThat(over.result()).isEmpty();
+    }
+
     @Test
     void result_errorEvent_isEmpty() {
         byte[] sse =
                 "data: {\"error\":{\"message\":\"overloaded\"}}\n\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
-        StreamAssembler a = new StreamAssembler("chat.completions");
+        StreamAssembler a = new StreamAssembler("chat.completions", MAX_ENTRY_BYTES);
 
         a.feed(sse, 0, sse.length);
 
@@ -198,7 +244,7 @@ class StreamReplayTest {
                 data: [DONE]
 
                 """;
-        StreamAssembler a = new StreamAssembler("chat.completions");
+        StreamAssembler a = new StreamAssembler("chat.completions", MAX_ENTRY_BYTES);
         byte[] bytes = sse.getBytes(StandardCharsets.UTF_8);
 
         a.feed(bytes, 0, bytes.length);
