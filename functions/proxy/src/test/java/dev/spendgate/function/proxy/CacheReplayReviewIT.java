@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,7 +61,6 @@ class CacheReplayReviewIT {
      */
     @Test
     @Timeout(60)
-    @Disabled("DEFECT R28E-1: a streamed cache hit replays a cached Claude answer without its citations")
     void streamedHitOnAnAnswerWithCitations_replaysTheCitations() throws Exception {
         byte[] answer = ("{\"id\":\"msg_01Cite\",\"type\":\"message\",\"role\":\"assistant\","
                         + "\"model\":\"claude-sonnet-4-5-20250929\",\"content\":["

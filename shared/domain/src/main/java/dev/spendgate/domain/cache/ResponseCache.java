@@ -62,6 +62,11 @@ public final class ResponseCache {
         public static Lookup bypass(String reason) {
             return new Lookup(Outcome.BYPASS, null, 0, reason, null, null, null, null, null);
         }
+
+        /** This hit as a miss of the same keys: the call goes to the provider, and its answer may be kept anew. */
+        public Lookup asMiss() {
+            return new Lookup(Outcome.MISS, null, 0, null, key, prefixKey, sketch, null, at);
+        }
     }
 
     /**

@@ -51,6 +51,12 @@ public final class CacheLookupStage implements Stage {
                     lookup.storeError());
         }
         CallContext looked = ctx.with(b -> b.optimization = b.optimization.looked(rule.get(), lookup));
-        return looked.optimization().hit() ? CachedAnswers.answer(looked, optimizations) : Step.proceed(looked);
+        if (!looked.optimization().hit()) {
+            return Step.proceed(looked);
+        }
+        // a streamed call whose kept answer has a part its replay cannot send goes on as a miss, not a reduced hit
+        return CachedAnswers.answer(looked, optimizations)
+                .orElseGet(() -> Step.proceed(
+                        ctx.with(b -> b.optimization = b.optimization.looked(rule.get(), lookup.asMiss()))));
     }
 }

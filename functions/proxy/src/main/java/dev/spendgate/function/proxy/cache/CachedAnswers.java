@@ -9,6 +9,7 @@ import dev.spendgate.function.proxy.pipeline.CallContext;
 import dev.spendgate.function.proxy.pipeline.Relay;
 import dev.spendgate.function.proxy.pipeline.Step;
 import java.math.BigDecimal;
+import java.util.Optional;
 
 /**
  * Answers a cache hit: the kept answer as JSON, or replayed as the provider's events for a streamed call, with
@@ -19,11 +20,19 @@ import java.math.BigDecimal;
 public final class CachedAnswers {
     private CachedAnswers() {}
 
-    public static Step answer(CallContext ctx, Optimizations optimizations) {
+    /**
+     * The hit's answer; none for a streamed call when the kept answer has a part the stream replay cannot send: served
+     * without it, the repeat would get a reduced answer for the rule's TTL.
+     */
+    public static Optional<Step> answer(CallContext ctx, Optimizations optimizations) {
         CachedAnswer answer = ctx.optimization().lookup().answer();
         boolean usageChunk =
                 ctx.body().path("stream_options").path("include_usage").asBoolean(false);
-        Optimizations.Served served = optimizations.serve(answer, ctx.stream(), usageChunk);
+        Optional<Optimizations.Served> replayed = optimizations.serve(answer, ctx.stream(), usageChunk);
+        if (replayed.isEmpty()) {
+            return Optional.empty();
+        }
+        Optimizations.Served served = replayed.get();
         CallContext hit = ctx.with(b -> {
             b.statusCode = 200;
             b.modelServed = answer.modelServed();
@@ -38,6 +47,6 @@ public final class CachedAnswers {
         if (hit.optimization().routedBy() != null) {
             headers.set(Optimizations.ROUTED_HEADER, Optimizations.routedHeader(hit));
         }
-        return Step.answer(hit, new Answer(200, headers, served.body()));
+        return Optional.of(Step.answer(hit, new Answer(200, headers, served.body())));
     }
 }

@@ -144,15 +144,24 @@ public final class Optimizations {
     /** How a kept answer is sent: its bytes and content type, replayed as events for a streamed call. */
     public record Served(byte[] body, String contentType) {}
 
-    /** {@code usageChunk}: a replayed Chat Completions stream ends with its usage chunk (the client asked for it). */
-    public Served serve(CachedAnswer answer, boolean stream, boolean usageChunk) {
+    /**
+     * {@code usageChunk}: a replayed Chat Completions stream ends with its usage chunk (the client asked for it). None
+     * for a streamed call when the answer has a part its stream replay cannot send ({@link StreamReplay}).
+     */
+    public Optional<Served> serve(CachedAnswer answer, boolean stream, boolean usageChunk) {
         if (stream) {
-            return new Served(
-                    replays.events(answer, usageChunk, a -> StreamReplay.sse(a.endpoint(), a.body(), usageChunk)),
-                    "text/event-stream; charset=utf-8");
+            // an answer without a replay is remembered as no events, so repeated hits on it parse it once
+            byte[] events =
+                    replays.events(answer, usageChunk, a -> StreamReplay.replay(a.endpoint(), a.body(), usageChunk)
+                            .orElse(NO_REPLAY));
+            return events.length == 0
+                    ? Optional.empty()
+                    : Optional.of(new Served(events, "text/event-stream; charset=utf-8"));
         }
-        return new Served(answer.body(), "application/json");
+        return Optional.of(new Served(answer.body(), "application/json"));
     }
+
+    private static final byte[] NO_REPLAY = new byte[0];
 
     /** Whether the feature has a prompt caching rule (checked before a request is parsed for one). */
     public boolean promptCaches(String feature) {

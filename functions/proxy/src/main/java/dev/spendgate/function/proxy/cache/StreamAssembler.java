@@ -18,7 +18,8 @@ import java.util.TreeMap;
  * the shape every later call (streamed or not) is served from. OpenAI Chat Completions: content, refusal, tool calls
  * and a legacy {@code function_call} per choice, logprobs when asked for, finish reasons, usage; id, model and created
  * from the first chunk that names the answer (not Azure's opening content-filter chunk). Anthropic Messages: the
- * {@code message_start} message with its content blocks rebuilt from their deltas, stop reason and usage from
+ * {@code message_start} message with its content blocks rebuilt from their deltas (text with its citations, a tool's
+ * input), stop reason and usage from
  * {@code message_delta}. Anything it cannot rebuild (an error event, a cut stream, an unknown block, a delta field it
  * does not know such as {@code audio}, {@code annotations} or {@code reasoning_content}) leaves it without a result:
  * that answer is not cached.
@@ -277,6 +278,13 @@ public final class StreamAssembler implements SseDecoder.Listener {
                                         k -> new StringBuilder(
                                                 block.path("text").asText("")))
                                 .append(piece);
+                    }
+                    case "citations_delta" -> {
+                        // a text block's source (the request enabled citations), sent as the block streams
+                        JsonNode citation = d.path("citation");
+                        gather(citation.toString().length());
+                        (block.get("citations") instanceof ArrayNode kept ? kept : block.putArray("citations"))
+                                .add(citation);
                     }
                     case "input_json_delta" -> {
                         String piece = d.path("partial_json").asText();

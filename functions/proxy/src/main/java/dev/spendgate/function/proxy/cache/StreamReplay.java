@@ -8,17 +8,26 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Replays a cached (non-streamed) answer as the provider's server-sent events, so a streamed call served from the
- * cache reads like a live stream to the official SDKs: OpenAI Chat Completions chunks (role, content, tool-call and
- * legacy function-call deltas, the finish reason, the usage chunk, {@code [DONE]}) and Anthropic Messages events ({@code message_start},
- * a start, delta and stop per content block, {@code message_delta}, {@code message_stop}). Text is sent in pieces of
- * at most {@value #PIECE} characters.
+ * cache reads like a live stream to the official SDKs: OpenAI Chat Completions chunks (role, reasoning_content,
+ * content, annotations, tool-call and legacy function-call deltas, the finish reason, the usage chunk, {@code [DONE]})
+ * and Anthropic Messages events ({@code message_start}, a start, delta and stop per content block, a text block's
+ * citations as {@code citations_delta}, {@code message_delta}, {@code message_stop}). Text is sent in pieces of at most
+ * {@value #PIECE} characters. An answer with a part it cannot send as the provider would (a Chat Completions
+ * {@code message.audio}, or a message field it does not know) has no replay: that hit is served as a miss rather than
+ * as a reduced answer.
  */
 public final class StreamReplay {
     static final int PIECE = 64;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The Chat Completions message fields replayed; any other with a value leaves the answer without a replay. */
+    private static final Set<String> MESSAGE_FIELDS =
+            Set.of("role", "content", "refusal", "function_call", "tool_calls", "annotations", "reasoning_content");
 
     private StreamReplay() {}
 
@@ -27,19 +36,24 @@ public final class StreamReplay {
      * endpoints {@link dev.spendgate.domain.cache.CacheableCalls#streamReplayed} names).
      */
     public static byte[] sse(String endpoint, byte[] cachedBody) {
-        return sse(endpoint, cachedBody, true);
+        return replay(endpoint, cachedBody, true)
+                .orElseThrow(() -> new IllegalArgumentException("the cached answer has a part no stream replays"));
     }
 
     /**
-     * The SSE bytes for a cached answer; a Chat Completions stream ends with the usage chunk ({@code "choices":[]})
-     * only when {@code usageChunk}: OpenAI sends it only to a client that set {@code stream_options.include_usage}.
+     * The SSE bytes for a cached answer, or none when a part of it cannot be replayed; a Chat Completions stream ends
+     * with the usage chunk ({@code "choices":[]}) only when {@code usageChunk}: OpenAI sends it only to a client that
+     * set {@code stream_options.include_usage}.
      */
-    public static byte[] sse(String endpoint, byte[] cachedBody, boolean usageChunk) {
+    public static Optional<byte[]> replay(String endpoint, byte[] cachedBody, boolean usageChunk) {
         JsonNode body;
         try {
             body = JSON.readTree(cachedBody);
         } catch (IOException e) {
             throw new IllegalArgumentException("the cached answer is not JSON", e);
+        }
+        if (endpoint.equals("chat.completions") && !openAiReplayable(body)) {
+            return Optional.empty();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(cachedBody.length * 2);
         switch (endpoint) {
@@ -47,7 +61,27 @@ public final class StreamReplay {
             case "messages" -> anthropic(body, out);
             default -> throw new IllegalArgumentException("no stream replay for endpoint " + endpoint);
         }
-        return out.toByteArray();
+        return Optional.of(out.toByteArray());
+    }
+
+    /** Whether every choice's message has only fields the replay sends (others empty: null, "", [] or {}). */
+    private static boolean openAiReplayable(JsonNode body) {
+        for (JsonNode choice : body.path("choices")) {
+            JsonNode message = choice.path("message");
+            for (Iterator<String> names = message.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!MESSAGE_FIELDS.contains(name) && !empty(message.get(name))) {
+                    return false; // audio (its stream is pcm16 chunks), or a field added later
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean empty(JsonNode value) {
+        return value.isNull()
+                || value.isTextual() && value.asText().isEmpty()
+                || value.isContainerNode() && value.isEmpty();
     }
 
     private static void openAiChat(JsonNode body, boolean usageChunk, ByteArrayOutputStream out) {
@@ -62,9 +96,20 @@ public final class StreamReplay {
             }
             // the answer's logprobs (when the call asked for them) in one piece: a client appends each chunk's
             chunk(body, index, delta, null, choice.path("logprobs"), out);
+            // a reasoning model's thinking (DeepSeek, Qwen, vLLM), streamed before the answer as it is live
+            for (String piece : pieces(message.path("reasoning_content").asText(""))) {
+                chunk(body, index, JSON.createObjectNode().put("reasoning_content", piece), null, out);
+            }
             String content = message.path("content").asText("");
             for (String piece : pieces(content)) {
                 chunk(body, index, JSON.createObjectNode().put("content", piece), null, out);
+            }
+            JsonNode annotations = message.path("annotations");
+            if (annotations.isArray() && !annotations.isEmpty()) {
+                // a search model's url_citation annotations, which a live stream sends as a delta
+                ObjectNode d = JSON.createObjectNode();
+                d.set("annotations", annotations);
+                chunk(body, index, d, null, out);
             }
             JsonNode function = message.path("function_call");
             if (function.isObject()) {
@@ -177,8 +222,21 @@ public final class StreamReplay {
             ObjectNode start =
                     JSON.createObjectNode().put("type", "content_block_start").put("index", index);
             if (type.equals("text")) {
-                start.putObject("content_block").put("type", "text").put("text", "");
+                // the block as it starts live: its text empty, its citations (when the request enabled them) empty
+                ObjectNode cb = ((ObjectNode) block).deepCopy().put("text", "");
+                JsonNode citations = block.path("citations");
+                if (citations.isArray()) {
+                    cb.putArray("citations");
+                }
+                start.set("content_block", cb);
                 event("content_block_start", start, out);
+                for (JsonNode citation : citations) {
+                    ObjectNode d = JSON.createObjectNode()
+                            .put("type", "content_block_delta")
+                            .put("index", index);
+                    d.putObject("delta").put("type", "citations_delta").set("citation", citation);
+                    event("content_block_delta", d, out);
+                }
                 for (String piece : pieces(block.path("text").asText(""))) {
                     ObjectNode d = JSON.createObjectNode()
                             .put("type", "content_block_delta")
@@ -187,11 +245,9 @@ public final class StreamReplay {
                     event("content_block_delta", d, out);
                 }
             } else if (type.equals("tool_use")) {
-                ObjectNode cb = start.putObject("content_block");
-                cb.put("type", "tool_use");
-                cb.set("id", block.get("id"));
-                cb.set("name", block.get("name"));
+                ObjectNode cb = ((ObjectNode) block).deepCopy();
                 cb.putObject("input");
+                start.set("content_block", cb);
                 event("content_block_start", start, out);
                 for (String piece : pieces(block.path("input").toString())) {
                     ObjectNode d = JSON.createObjectNode()

@@ -108,7 +108,8 @@ class StreamReplayTest {
     @Test
     void sse_openAiAnswerForAClientThatDidNotAskForUsage_everyChunkHasAChoice() throws Exception {
         String text = new String(
-                StreamReplay.sse("chat.completions", OPENAI.getBytes(StandardCharsets.UTF_8), false),
+                StreamReplay.replay("chat.completions", OPENAI.getBytes(StandardCharsets.UTF_8), false)
+                        .orElseThrow(),
                 StandardCharsets.UTF_8);
 
         assertThat(text).endsWith("data: [DONE]\n\n").doesNotContain("\"usage\"");
@@ -183,6 +184,59 @@ class StreamReplayTest {
 
         assertThat(under.result()).isPresent();
         assertThat(over.result()).isEmpty();
+    }
+
+    @Test
+    void sse_anthropicAnswerWithCitations_replaysThemAndReassemblesToTheSameAnswer() throws Exception {
+        String answer = """
+                {"id":"msg_c","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929",
+                 "content":[{"type":"text","text":"According to the policy, "},
+                  {"type":"text","text":"refunds are paid within 14 days","citations":[{"type":"char_location",
+                   "cited_text":"Refunds are paid within 14 days of the return.","document_index":0,
+                   "document_title":"Refund policy","start_char_index":0,"end_char_index":47}]}],
+                 "stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":610,"output_tokens":22}}
+                """;
+        byte[] sse = StreamReplay.sse("messages", answer.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(new String(sse, StandardCharsets.UTF_8))
+                .contains("{\"type\":\"text\",\"text\":\"\",\"citations\":[]}")
+                .contains("\"delta\":{\"type\":\"citations_delta\",\"citation\":{\"type\":\"char_location\"");
+        assertThat(assembled("messages", sse)).isEqualTo(JSON.readTree(answer));
+    }
+
+    @Test
+    void sse_openAiReasoningAndAnnotations_areReplayedAsDeltas() throws Exception {
+        String answer = """
+                {"id":"chatcmpl-r","object":"chat.completion","created":1,"model":"gpt-4o-search-preview",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":"It ships today.","refusal":null,
+                   "reasoning_content":"The order page says so.",
+                   "annotations":[{"type":"url_citation","url_citation":{"url":"https://shop.example/o/1",
+                    "title":"Order 1","start_index":0,"end_index":15}}]},
+                   "logprobs":null,"finish_reason":"stop"}]}
+                """;
+
+        String sse = new String(
+                StreamReplay.sse("chat.completions", answer.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+
+        assertThat(sse)
+                .contains("\"delta\":{\"reasoning_content\":\"The order page says so.\"}")
+                .contains("\"delta\":{\"content\":\"It ships today.\"}")
+                .contains("\"delta\":{\"annotations\":[{\"type\":\"url_citation\"")
+                .contains("\"url\":\"https://shop.example/o/1\"");
+    }
+
+    @Test
+    void replay_openAiAnswerWithAudio_hasNone() {
+        // a streamed audio answer is pcm16 chunks of delta.audio: served without them, the repeat would be silent
+        String answer = """
+                {"id":"chatcmpl-a","object":"chat.completion","created":1,"model":"gpt-4o-audio-preview",
+                 "choices":[{"index":0,"message":{"role":"assistant","content":null,"refusal":null,"annotations":[],
+                   "audio":{"id":"audio_1","data":"UklGRg==","expires_at":2,"transcript":"Hello"}},
+                   "logprobs":null,"finish_reason":"stop"}]}
+                """;
+
+        assertThat(StreamReplay.replay("chat.completions", answer.getBytes(StandardCharsets.UTF_8), true))
+                .isEmpty();
     }
 
     @Test
