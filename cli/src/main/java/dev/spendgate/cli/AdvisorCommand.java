@@ -29,7 +29,6 @@ import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -223,8 +222,11 @@ final class AdvisorCommand {
             PricingCatalog catalog = overrides.current();
             Map<String, RouteRule> routes = new HashMap<>();
             policy.routes().forEach(r -> routes.put(r.id(), r));
-            Map<String, long[]> calls = new LinkedHashMap<>();
-            Map<String, BigDecimal> recovered = new LinkedHashMap<>();
+            // each call's saving is credited to one applied entry, however many name its rule
+            AppliedCredit credit = new AppliedCredit(policy.applied(), catalog);
+            long[] calls = new long[policy.applied().size()];
+            BigDecimal[] recovered = new BigDecimal[policy.applied().size()];
+            java.util.Arrays.fill(recovered, BigDecimal.ZERO);
             RouteCounterfactual counterfactual = new RouteCounterfactual(CallPricer.create(catalog));
             // a record whose cost usage, waste and the monthly report quarantine credits no rule either
             CostCheck check = CostCheck.against(catalog);
@@ -249,10 +251,21 @@ final class AdvisorCommand {
                                     ? Optional.empty()
                                     : counterfactual.cost(r, r.modelRequested());
                             asked.or(() -> counterfactual.cost(r, rule.from()))
-                                    .ifPresent(c -> add(calls, recovered, "route:" + rule.id(), c.subtract(paid)));
+                                    .ifPresent(c -> add(
+                                            calls,
+                                            recovered,
+                                            credit.entryFor(AppliedCredit.key("route", rule.id()), r),
+                                            c.subtract(paid)));
                         }
                         if ("hit".equals(o.cache()) && o.savedUsd() != null) {
-                            add(calls, recovered, "cache:" + r.attribution().feature(), o.savedUsd());
+                            add(
+                                    calls,
+                                    recovered,
+                                    credit.entryFor(
+                                            AppliedCredit.key(
+                                                    "cache", r.attribution().feature()),
+                                            r),
+                                    o.savedUsd());
                         }
                     });
             out.println("Recovered from " + start + " to " + end + ", measured from the records (routed calls: cost"
@@ -260,19 +273,16 @@ final class AdvisorCommand {
             Table table = new Table(
                             "FINDING", "CHANGE", "APPLIED_BY", "APPLIED_AT", "SIMULATED_USD", "CALLS", "RECOVERED_USD")
                     .alignRight(4, 5, 6);
-            for (AppliedChange a : policy.applied()) {
-                String key = a.change() + ":" + a.ruleId();
-                long[] n = calls.getOrDefault(key, new long[1]);
+            for (int i = 0; i < policy.applied().size(); i++) {
+                AppliedChange a = policy.applied().get(i);
                 table.row(
                         a.findingId(),
                         a.change() + " " + a.ruleId(),
                         a.appliedBy(),
                         a.appliedAt().toString(),
                         a.wouldHaveSavedUsd() == null ? "-" : usd(a.wouldHaveSavedUsd()),
-                        a.change().equals("prompt_caching") ? "-" : Long.toString(n[0]),
-                        a.change().equals("prompt_caching")
-                                ? "not measured"
-                                : usd(recovered.getOrDefault(key, BigDecimal.ZERO)));
+                        a.change().equals("prompt_caching") ? "-" : Long.toString(calls[i]),
+                        a.change().equals("prompt_caching") ? "not measured" : usd(recovered[i]));
             }
             table.print(out);
             if (!quarantined.isEmpty()) {
@@ -284,10 +294,11 @@ final class AdvisorCommand {
             return 0;
         }
 
-        private static void add(
-                Map<String, long[]> calls, Map<String, BigDecimal> recovered, String key, BigDecimal v) {
-            calls.computeIfAbsent(key, k -> new long[1])[0]++;
-            recovered.merge(key, v, BigDecimal::add);
+        private static void add(long[] calls, BigDecimal[] recovered, int entry, BigDecimal v) {
+            if (entry >= 0) {
+                calls[entry]++;
+                recovered[entry] = recovered[entry].add(v);
+            }
         }
     }
 }

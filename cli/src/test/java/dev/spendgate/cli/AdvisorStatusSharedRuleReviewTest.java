@@ -19,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +45,6 @@ class AdvisorStatusSharedRuleReviewTest {
      * twice, $7.05 on each line: $14.10 recovered by a fix that saved $7.05.
      */
     @Test
-    @Disabled("DEFECT R28E-2: advisor status credits one rule's savings to each applied entry naming it")
     void status_findingAppliedAtTenPercentThenInFull_countsItsSavingOnce() throws Exception {
         writePolicy("""
                 {"format_version": 1,
@@ -87,7 +85,6 @@ class AdvisorStatusSharedRuleReviewTest {
      * leaves one rule and two applied entries; one hit saved $7.50. Status credits the $7.50 to both findings: $15.00.
      */
     @Test
-    @Disabled("DEFECT R28E-2: advisor status credits one rule's savings to each applied entry naming it")
     void status_twoCacheFindingsOfOneFeature_countTheHitOnce() throws Exception {
         writePolicy("""
                 {"format_version": 1,

@@ -148,8 +148,17 @@ public record GatewayPolicy(
         return new GatewayPolicy(next, routes, cache, promptCaching, applied);
     }
 
+    /**
+     * The policy with {@code change} recorded as applied. A finding applied again to the same rule (at {@code --share
+     * 10}, then in full) replaces its earlier entry, as its rule replaced the earlier rule: one entry per fix in force,
+     * so {@code advisor status} credits its saving once.
+     */
     public GatewayPolicy withApplied(AppliedChange change) {
-        List<AppliedChange> next = new ArrayList<>(applied);
+        List<AppliedChange> next = new ArrayList<>(applied.stream()
+                .filter(a -> !(a.findingId().equals(change.findingId())
+                        && a.change().equals(change.change())
+                        && java.util.Objects.equals(a.ruleId(), change.ruleId())))
+                .toList());
         next.add(change);
         return new GatewayPolicy(allowedMoves, routes, cache, promptCaching, next);
     }

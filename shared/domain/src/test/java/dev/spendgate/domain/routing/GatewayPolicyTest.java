@@ -225,6 +225,35 @@ class GatewayPolicyTest {
     }
 
     @Test
+    void withApplied_sameFindingAppliedAgain_replacesItsEarlierEntry() {
+        java.time.Instant oct1 = java.time.Instant.parse("2026-10-01T00:00:00Z");
+        java.time.Instant oct8 = java.time.Instant.parse("2026-10-08T00:00:00Z");
+        AppliedChange tenPercent = new AppliedChange(
+                "model_mismatch/feature:triage/gpt-4o",
+                "route",
+                "advisor-triage-gpt-4o",
+                "alice",
+                oct1,
+                new BigDecimal("70.5"),
+                "w");
+        AppliedChange cache =
+                new AppliedChange("cache_miss/feature:faq/gpt-4o", "cache", "faq", "bob", oct1, null, "w");
+        AppliedChange full = new AppliedChange(
+                "model_mismatch/feature:triage/gpt-4o",
+                "route",
+                "advisor-triage-gpt-4o",
+                "alice",
+                oct8,
+                new BigDecimal("705"),
+                "w");
+
+        GatewayPolicy policy =
+                parse(POLICY).withApplied(tenPercent).withApplied(cache).withApplied(full);
+
+        assertThat(policy.applied()).containsExactly(cache, full);
+    }
+
+    @Test
     void allowsTemperature_absentTemperatureCountsAsOne_andIsBypassedUnderTheDefaultBound() {
         CacheRule rule = parse(POLICY).cacheRule("faq").orElseThrow();
 
