@@ -78,6 +78,55 @@ class ReportEnvironmentTest {
                 .hasMessageContaining("SPENDGATE_REPORT_EMAIL_TO");
     }
 
+    /**
+     * The sender gets none of the recipients' check: {@code SPENDGATE_REPORT_EMAIL_FROM="reports@example.com;
+     * finops@example.com"} (the same semicolon slip) passes the start, and each month the report is computed and
+     * written and then fails composing the email, with no word of the variable to fix: finance never gets it.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled(
+            "DEFECT R28C-8: a sender that is no address passes the start, then fails every month's email")
+    void from_senderThatIsNoAddress_isRefusedNamingTheVariable() {
+        Map<String, String> env = Map.of(
+                "SPENDGATE_REPORT_EMAIL_TO", "cfo@example.com",
+                "SPENDGATE_REPORT_EMAIL_FROM", "reports@example.com; finops@example.com");
+        ReportEnvironment settings;
+        try {
+            settings = ReportEnvironment.from(env);
+        } catch (IllegalArgumentException refused) {
+            assertThat(refused).hasMessageContaining("SPENDGATE_REPORT_EMAIL_FROM");
+            return;
+        }
+        MapObjectStore data = new MapObjectStore();
+        MapObjectStore out = new MapObjectStore();
+        MonthlyReport.Email email = new MonthlyReport.Email(
+                settings.emailFrom(),
+                settings.emailTo(),
+                settings.maxAttachmentBytes(),
+                dev.spendgate.report.email.SmtpMailTransport.create(
+                        new dev.spendgate.report.email.SmtpMailTransport.Settings("127.0.0.1", 1, null, null, false)),
+                key -> "file:///" + key);
+        Throwable failed = org.assertj.core.api.Assertions.catchThrowable(() -> MonthlyReport.create(
+                        new MonthlyReport.Settings(
+                                dev.spendgate.domain.pricing.PricingCatalog.bundled(),
+                                dev.spendgate.domain.pricing.PricingCatalog.bundled(),
+                                null,
+                                null,
+                                null),
+                        java.time.Clock.fixed(
+                                java.time.Instant.parse("2026-12-02T06:00:00Z"), java.time.ZoneOffset.UTC))
+                .run(
+                        java.time.YearMonth.of(2026, 11),
+                        dev.spendgate.domain.report.MonthlyUsageSource.fromLog(data),
+                        data,
+                        out,
+                        "",
+                        email,
+                        false));
+        throw new AssertionError("SPENDGATE_REPORT_EMAIL_FROM '" + settings.emailFrom() + "' was taken at start; the"
+                + " month's run then wrote " + out.list("") + " and failed with: " + failed);
+    }
+
     /** RFC 8314: port 465 is submission over implicit TLS, so it is the default there; another port may be told so. */
     @Test
     void from_port465_speaksImplicitTlsUnlessToldOtherwise() {
