@@ -24,7 +24,8 @@ public interface MailTransport {
 
     /**
      * The message could not be handed to the mail service. When {@link #maybeSent()}, the whole message left and the
-     * failure came before the service's answer (a lost connection, a timeout): it may have taken the message, so
+     * failure came before the service's answer (a lost connection, a timeout), or the service took it for some of the
+     * recipients and not the others (a list sent in groups, one group failing): some may have the message, so
      * sending again may deliver it twice.
      */
     final class MailException extends RuntimeException {
@@ -39,7 +40,7 @@ public interface MailTransport {
             this.maybeSent = maybeSent;
         }
 
-        /** The whole message left; whether the mail service took it is unknown. */
+        /** The whole message left and whether the mail service took it is unknown, or it took it for some only. */
         public static MailException maybeSent(String message, Throwable cause) {
             return new MailException(message, cause, true);
         }
