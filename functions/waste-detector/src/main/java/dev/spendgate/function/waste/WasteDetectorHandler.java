@@ -339,7 +339,15 @@ public final class WasteDetectorHandler implements RequestHandler<Map<String, Ob
                 .append(day)
                 .append(" (AI Efficiency Score ")
                 .append(report.overall().score())
-                .append("/100). Top findings:\n");
+                .append("/100).");
+        String leftOut = LeftOutInput.line(report.input());
+        if (!leftOut.isEmpty()) {
+            // the dollars above rest on the usage that could be read: say what they leave out, beside them
+            message.append('\n').append(leftOut).append("\n\n");
+        } else {
+            message.append(' ');
+        }
+        message.append("Top findings:\n");
         int rank = 1;
         for (Finding f : top) {
             message.append('\n')

@@ -102,8 +102,6 @@ class WasteDetectorHandlerIT {
      * that part of the usage could not be read: its dollars read as the whole window's.
      */
     @Test
-    @org.junit.jupiter.api.Disabled(
-            "DEFECT R28C-6: the waste alert's dollars do not say a damaged usage object is left out of them")
     void handleRequest_damagedUsageObjectInTheWindow_alertSaysWhatTheFindingsLeaveOut() throws Exception {
         RecordingSink sink = new RecordingSink();
         WasteDetectorHandler handler = new WasteDetectorHandler(s3, () -> governance, sink, CLOCK, 5);
