@@ -589,7 +589,7 @@ public final class SpendgateStackProps {
         boolean ok =
                 switch (name) {
                     case "SPENDGATE_FOCUS_VERSION" -> v.equals("1.1") || v.equals("1.3");
-                    case "SPENDGATE_REPORT_LINK_TTL_HOURS" -> v.matches("[0-9]{1,4}") && Integer.parseInt(v) >= 1;
+                    case "SPENDGATE_REPORT_LINK_TTL_HOURS" -> dev.spendgate.aws.s3.PresignedLinkTtl.valid(v);
                     case "SPENDGATE_REPORT_ATTACH_MAX_BYTES" -> v.matches("[0-9]{1,10}");
                     default -> !v.isEmpty();
                 };
@@ -597,7 +597,7 @@ public final class SpendgateStackProps {
             throw new IllegalArgumentException("reportEnvironment's " + name + " cannot be '" + value + "': "
                     + switch (name) {
                         case "SPENDGATE_FOCUS_VERSION" -> "1.1 or 1.3";
-                        case "SPENDGATE_REPORT_LINK_TTL_HOURS" -> "whole hours, 1 to 9999";
+                        case "SPENDGATE_REPORT_LINK_TTL_HOURS" -> dev.spendgate.aws.s3.PresignedLinkTtl.RULE;
                         case "SPENDGATE_REPORT_ATTACH_MAX_BYTES" -> "a whole number of bytes";
                         default -> "it must not be blank";
                     });

@@ -273,6 +273,30 @@ class SpendgateStackOptionsTest {
                 .hasMessageContaining(name));
     }
 
+    /** SigV4 signs a link for at most 7 days: 168 hours is taken, 169 and a month (720) are refused naming the limit. */
+    @Test
+    void reportEnvironment_linkTtlOverSevenDays_isRefusedNamingTheLimit() {
+        for (String hours : List.of("169", "720", "9999")) {
+            assertThatThrownBy(() -> SpendgateStackProps.builder()
+                            .proxyCode(Path.of("."))
+                            .wasteDetectorJar(Path.of("."))
+                            .reportRunnerJar(Path.of("."))
+                            .reportEnvironment(Map.of("SPENDGATE_REPORT_LINK_TTL_HOURS", hours))
+                            .build())
+                    .as(hours)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("SPENDGATE_REPORT_LINK_TTL_HOURS")
+                    .hasMessageContaining("1 to 168");
+        }
+        assertThat(SpendgateStackProps.builder()
+                        .proxyCode(Path.of("."))
+                        .wasteDetectorJar(Path.of("."))
+                        .reportRunnerJar(Path.of("."))
+                        .reportEnvironment(Map.of("SPENDGATE_REPORT_LINK_TTL_HOURS", "168"))
+                        .build())
+                .isNotNull();
+    }
+
     @Test
     void athenaScanCap_chosen_capsTheWorkgroupsQueries() {
         synth.template.hasResourceProperties(

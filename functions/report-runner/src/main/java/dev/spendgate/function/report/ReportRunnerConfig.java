@@ -1,5 +1,6 @@
 package dev.spendgate.function.report;
 
+import dev.spendgate.aws.s3.PresignedLinkTtl;
 import dev.spendgate.domain.reconcile.Reconciler;
 import dev.spendgate.report.ReportEnvironment;
 import java.math.BigDecimal;
@@ -52,12 +53,27 @@ record ReportRunnerConfig(
                 orDefault(get(env, "SPENDGATE_ATHENA_TABLE"), "usage"),
                 get(env, "SPENDGATE_ATHENA_WORKGROUP"),
                 get(env, "SPENDGATE_ATHENA_OUTPUT"),
-                Duration.ofHours(ttl == null ? 168 : Long.parseLong(ttl)),
+                linkTtl(ttl),
                 get(env, "SPENDGATE_ALERT_TOPIC_ARN"),
                 ReportEnvironment.from(env),
                 Boolean.parseBoolean(get(env, "SPENDGATE_REPORT_PROVIDER_BILLS")),
                 threshold(get(env, "SPENDGATE_RECONCILE_THRESHOLD_PCT")),
                 accounts(get(env, "SPENDGATE_RECONCILE_GATEWAY_ACCOUNTS")));
+    }
+
+    /**
+     * {@code SPENDGATE_REPORT_LINK_TTL_HOURS}, default {@value PresignedLinkTtl#MAX_HOURS}: over 7 days the presigner
+     * refuses the first link of the first month too large to attach, after its files are written, so it is refused here.
+     */
+    private static Duration linkTtl(String v) {
+        if (v == null) {
+            return Duration.ofHours(PresignedLinkTtl.MAX_HOURS);
+        }
+        if (!PresignedLinkTtl.valid(v)) {
+            throw new IllegalStateException("environment variable SPENDGATE_REPORT_LINK_TTL_HOURS must be "
+                    + PresignedLinkTtl.RULE + ", not " + v);
+        }
+        return Duration.ofHours(Integer.parseInt(v.trim()));
     }
 
     private static BigDecimal threshold(String v) {
