@@ -63,6 +63,24 @@ public record ReportEnvironment(
         }
     }
 
+    /**
+     * {@code SPENDGATE_REPORT_EMAIL_FROM}: one address, or one with a display name ({@code Spendgate Reports
+     * <reports@example.com>}), refused at start when it is not (two addresses, a semicolon, a typo), rather than each
+     * month when the email is composed, after the files are written.
+     */
+    private static String sender(String address) {
+        try {
+            // strict, and one address only: the constructor refuses a list
+            new InternetAddress(address, true);
+            return address;
+        } catch (AddressException e) {
+            throw new IllegalArgumentException(
+                    "SPENDGATE_REPORT_EMAIL_FROM must be one email address; '" + address + "' is not one ("
+                            + e.getMessage() + ")",
+                    e);
+        }
+    }
+
     public static ReportEnvironment from(Map<String, String> env) {
         String to = blankToNull(env.get("SPENDGATE_REPORT_EMAIL_TO"));
         String host = blankToNull(env.get("SPENDGATE_SMTP_HOST"));
@@ -83,6 +101,7 @@ public record ReportEnvironment(
                                 .map(ReportEnvironment::recipient)
                                 .toList(),
                 Optional.ofNullable(blankToNull(env.get("SPENDGATE_REPORT_EMAIL_FROM")))
+                        .map(ReportEnvironment::sender)
                         .orElse("spendgate-reports@localhost"),
                 number(
                         env.get("SPENDGATE_REPORT_ATTACH_MAX_BYTES"),

@@ -84,8 +84,6 @@ class ReportEnvironmentTest {
      * written and then fails composing the email, with no word of the variable to fix: finance never gets it.
      */
     @Test
-    @org.junit.jupiter.api.Disabled(
-            "DEFECT R28C-8: a sender that is no address passes the start, then fails every month's email")
     void from_senderThatIsNoAddress_isRefusedNamingTheVariable() {
         Map<String, String> env = Map.of(
                 "SPENDGATE_REPORT_EMAIL_TO", "cfo@example.com",
@@ -125,6 +123,23 @@ class ReportEnvironmentTest {
                         false));
         throw new AssertionError("SPENDGATE_REPORT_EMAIL_FROM '" + settings.emailFrom() + "' was taken at start; the"
                 + " month's run then wrote " + out.list("") + " and failed with: " + failed);
+    }
+
+    /** One sender, bare or with a display name, is taken as given; two (comma-separated) or a typo are refused. */
+    @Test
+    void from_sender_oneAddressTakenAListOrTypoRefused() {
+        for (String one : new String[] {"reports@example.com", "Spendgate Reports <reports@example.com>"}) {
+            assertThat(ReportEnvironment.from(Map.of("SPENDGATE_REPORT_EMAIL_FROM", one))
+                            .emailFrom())
+                    .isEqualTo(one);
+        }
+        assertThat(ReportEnvironment.from(Map.of()).emailFrom()).isEqualTo("spendgate-reports@localhost");
+        for (String bad : new String[] {"reports@example.com, finops@example.com", "reports@@example.com", "reports"}) {
+            assertThatThrownBy(() -> ReportEnvironment.from(Map.of("SPENDGATE_REPORT_EMAIL_FROM", bad)))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("SPENDGATE_REPORT_EMAIL_FROM");
+        }
     }
 
     /** RFC 8314: port 465 is submission over implicit TLS, so it is the default there; another port may be told so. */
