@@ -174,7 +174,11 @@ public final class ReportRunnerHandler implements RequestHandler<Map<String, Obj
         YearMonth month = m == null
                 ? YearMonth.from(clock.instant().atZone(ZoneOffset.UTC)).minusMonths(1)
                 : YearMonth.parse(m.toString());
-        boolean force = Boolean.parseBoolean(String.valueOf(input.getOrDefault("force_email", "false")));
+        // true or false (JSON or a string, any case): "yes" or 1 read as false would quietly not send the email asked
+        // for
+        Object forced = input.get("force_email");
+        boolean force = forced != null
+                && dev.spendgate.report.ReportEnvironment.flag(forced.toString(), false, "event field force_email");
         String prefix = "reports/" + month + "/";
         ProviderBills bills = config.providerBills() ? storedBills(month) : null;
         MonthlyReport.Result r = monthlyReport(bills).run(month, source, store, store, prefix, email, force);

@@ -106,6 +106,31 @@ class ReportRunnerHandlerIT {
         }
     }
 
+    /**
+     * {@code force_email} read with {@code Boolean.parseBoolean}: an operator's {@code "yes"} or {@code 1} was false, the
+     * run answered {@code already_sent} and finance did not get the email asked for. Now refused naming the field,
+     * before anything is sent; {@code true} still forces.
+     */
+    @Test
+    void forceEmailNeitherTrueNorFalse_isRefusedNamingTheField() throws Exception {
+        handler().handleRequest(event("scheduled-monthly.json"), null);
+        for (Object value : List.of("yes", 1)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> handler()
+                            .handleRequest(
+                                    new java.util.HashMap<>(Map.of("month", "2026-11", "force_email", value)), null))
+                    .as(String.valueOf(value))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("force_email");
+        }
+        assertThat(mail.getReceivedMessages()).hasSize(1);
+
+        assertThat(handler()
+                        .handleRequest(
+                                new java.util.HashMap<>(Map.of("month", "2026-11", "force_email", "TRUE")), null))
+                .containsEntry("email", "sent");
+        assertThat(mail.getReceivedMessages()).hasSize(2);
+    }
+
     @Test
     void rulesUploadedAfterTheInstanceStarted_areUsedByTheNextRun() throws Exception {
         ReportRunnerHandler handler = handler("config/uploaded-later.json");
