@@ -61,7 +61,6 @@ class ReportEmailContentReviewIT {
      * November's spend; the PDF says "November to date (day 15 of 30)", the subject must say it too.
      */
     @Test
-    @Disabled("DEFECT R28C-1: a running-month preview email's subject states a partial month as the month's spend")
     void runningMonthPreview_subjectSaysTheMonthIsNotOver() throws Exception {
         write(data, List.of(call("nov-10", Instant.parse("2026-11-10T12:00:00Z"), "support")));
 
