@@ -108,7 +108,6 @@ class ReportEmailContentReviewIT {
      * readers stop.
      */
     @Test
-    @Disabled("DEFECT R28C-3: the email body states the month's spend without the data-quality statement")
     void damagedAndEstimatedMonth_bodySaysWhatTheFiguresRestOn() throws Exception {
         Instant t = Instant.parse("2026-11-10T12:00:00Z");
         write(
