@@ -322,8 +322,6 @@ class MonthlyReportReconciliationTest {
      * as an equation; the email's own figure matches no attached file's total and gives no reason why.
      */
     @Test
-    @org.junit.jupiter.api.Disabled(
-            "DEFECT R28C-5: the reconciled report's email states a total no attachment sums to, without the bills")
     void run_withProviderBillsAndEmail_emailStatesTheTotalTheAttachmentsSumTo() throws Exception {
         MonthlyReport.Email email = new MonthlyReport.Email(
                 "reports@spendgate.test",
