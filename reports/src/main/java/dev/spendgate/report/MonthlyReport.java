@@ -485,12 +485,12 @@ public final class MonthlyReport {
         byte[] manifest = MonthManifest.write(month, quality.state().key(), clock.instant(), billed, written, replaced);
         out.put(outPrefix + MonthManifest.FILE, manifest);
         sizes.put(MonthManifest.FILE, manifest.length);
-        if (replaced != null
-                && quality.state().key().equals(replaced.monthState())
-                && billed.compareTo(replaced.billedCostUsd()) != 0) {
-            warnings.add("this run replaces the " + month + " files of " + replaced.generatedAt()
+        // the email, when one goes, says what it corrects: finance holds the earlier one
+        ReportEmailText.Correction correction = ReportEmailText.correction(replaced, quality.state(), billed);
+        if (correction != null) {
+            warnings.add("this run replaces the " + month + " files of " + correction.earlierGeneratedAt()
                     + ", whose FOCUS BilledCost total was "
-                    + replaced.billedCostUsd().toPlainString() + " USD; now "
+                    + correction.earlierTotalUsd().toPlainString() + " USD; now "
                     + billed.toPlainString() + " USD (records that arrived since, or changed prices): anyone holding"
                     + " the earlier files or email has other figures");
         }
@@ -537,8 +537,8 @@ public final class MonthlyReport {
                     ReportEmail.Composed message = ReportEmail.compose(
                             email.from(),
                             email.to(),
-                            ReportEmailText.subject(figures, quality, beyond),
-                            ReportEmailText.body(narrative, figures, quality, beyond),
+                            ReportEmailText.subject(figures, quality, beyond, correction),
+                            ReportEmailText.body(narrative, figures, quality, beyond, correction),
                             files,
                             email.maxAttachmentBytes(),
                             name -> email.linkFor().apply(outPrefix + name),

@@ -17,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -81,7 +80,6 @@ class ReportEmailContentReviewIT {
      * ("anyone holding the earlier files or email has other figures") goes to the operator's log, not to finance.
      */
     @Test
-    @Disabled("DEFECT R28C-2: a forced re-send with other figures is not marked as a correction of the first email")
     void forcedResendWithOtherFigures_isMarkedAsACorrection() throws Exception {
         write(data, List.of(call("nov-10", Instant.parse("2026-11-10T12:00:00Z"), "support")));
         run(Instant.parse("2026-12-02T06:00:00Z"), false);

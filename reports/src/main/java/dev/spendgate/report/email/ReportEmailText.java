@@ -4,22 +4,79 @@ import dev.spendgate.domain.report.DataQuality;
 import dev.spendgate.domain.report.Money;
 import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.Narrative;
+import dev.spendgate.report.MonthManifest;
 import dev.spendgate.report.pdf.ReconciliationSection;
+import java.math.BigDecimal;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The report email's subject and text, which finance reads before (or instead of) the files: the total the files
- * carry, and what it rests on stated right after the headline as the PDF's first page states it.
+ * carry, and what it rests on stated right after the headline as the PDF's first page states it. A run that replaces
+ * the month's files with other figures says so in both, as a correction of the earlier email.
  */
 public final class ReportEmailText {
     private ReportEmailText() {}
 
     /**
+     * An earlier run of the month this run's figures replace: when it was generated and the FOCUS BilledCost total its
+     * files (and email) carried, beside this run's.
+     */
+    public record Correction(Instant earlierGeneratedAt, BigDecimal earlierTotalUsd, BigDecimal totalUsd) {}
+
+    /**
+     * The correction this run makes, or null: the month's last run ({@code replaced}, from its manifest) was of the
+     * same month state (a complete month after a complete month, a preview after a preview) and its FOCUS BilledCost
+     * total differs from this run's ({@code billedUsd}), because records arrived since or prices changed. A complete
+     * month after its preview, or a re-run with the same total, corrects nothing.
+     */
+    public static Correction correction(
+            MonthManifest.Run replaced, DataQuality.MonthState state, BigDecimal billedUsd) {
+        if (replaced == null
+                || !state.key().equals(replaced.monthState())
+                || billedUsd.compareTo(replaced.billedCostUsd()) == 0) {
+            return null;
+        }
+        return new Correction(replaced.generatedAt(), replaced.billedCostUsd(), billedUsd);
+    }
+
+    /**
+     * As {@link #subject(MonthlyFigures, DataQuality, ReconciliationSection.Figures)}, prefixed "Correction: " when the
+     * run replaces an earlier one's other figures ({@code correction} not null): "Correction: AI spend report November
+     * 2026: $0.42".
+     */
+    public static String subject(
+            MonthlyFigures f, DataQuality quality, ReconciliationSection.Figures beyond, Correction correction) {
+        return (correction == null ? "" : "Correction: ") + subject(f, quality, beyond);
+    }
+
+    /**
+     * As {@link #body(List, MonthlyFigures, DataQuality, ReconciliationSection.Figures)}, opened, when the run replaces
+     * an earlier one's other figures, by what it corrects: "This replaces the report of 2026-12-02T06:00:00Z, which
+     * totalled $0.21; now $0.42."
+     */
+    public static String body(
+            List<String> narrative,
+            MonthlyFigures f,
+            DataQuality quality,
+            ReconciliationSection.Figures beyond,
+            Correction correction) {
+        String body = body(narrative, f, quality, beyond);
+        if (correction == null) {
+            return body;
+        }
+        return "This replaces the report of " + correction.earlierGeneratedAt() + ", which totalled "
+                + Money.usd(correction.earlierTotalUsd()) + "; now " + Money.usd(correction.totalUsd()) + "."
+                + (body.isEmpty() ? "" : "\n\n" + body);
+    }
+
+    /**
      * "AI spend report November 2026: $0.89"; with provider bills the total the FOCUS and chargeback files carry,
      * "AI spend report November 2026: $132.78 with provider bills ($119.05 metered)". A preview of the running month
      * says its figure is spend to date, as its text and PDF do: "AI spend report December 2026 to date (day 10 of 31):
-     * $0.42". Every subject starts "AI spend report" and the month, which mail rules filter on.
+     * $0.42". Every subject starts "AI spend report" and the month, which mail rules filter on (a correction's after
+     * "Correction: ").
      *
      * @param beyond the report's reconciliation with the provider bills; null without bills
      */
