@@ -6,6 +6,7 @@ import dev.spendgate.domain.report.MonthlyFigures;
 import dev.spendgate.domain.report.Narrative;
 import dev.spendgate.domain.report.Recovery;
 import dev.spendgate.domain.report.WasteSummary;
+import dev.spendgate.domain.usage.UnpricedCause;
 import dev.spendgate.report.pdf.PdfLayout.Fonts;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.util.Calendar;
 import java.util.GregorianCalendar;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TimeZone;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDDocumentInformation;
@@ -164,7 +166,7 @@ public final class BoardReportPdf {
         sections.add(BoardReportPdf::budgets);
         sections.add(BoardReportPdf::waste);
         sections.add(BoardReportPdf::models);
-        sections.add(BoardReportPdf::outcomes);
+        sections.add((out, f) -> outcomes(out, f, quality));
         return sections;
     }
 
@@ -476,7 +478,7 @@ public final class BoardReportPdf {
                         + " catalog prices, per million tokens of that side; not one blended rate.");
     }
 
-    private static void outcomes(PdfLayout out, MonthlyFigures f) throws IOException {
+    private static void outcomes(PdfLayout out, MonthlyFigures f, DataQuality quality) throws IOException {
         out.heading("Cost per outcome");
         if (f.outcomes().isEmpty()) {
             out.paragraph("No outcomes were recorded (POST /v1/outcomes) this month.");
@@ -513,8 +515,8 @@ public final class BoardReportPdf {
                 "Feature spend",
                 "Features");
         if (!unpriced.isEmpty()) {
-            out.paragraph("Unpriced calls behind outcomes (no catalog price for the model, its tier or a tool it ran;"
-                    + " cost unknown, not zero, and left out of these figures; \"+\" = at least this): "
+            out.paragraph("Unpriced calls behind outcomes (" + outcomesUnpricedWhy(quality)
+                    + "; cost unknown, not zero, and left out of these figures; \"+\" = at least this): "
                     + String.join("; ", unpriced) + ".");
         }
         List<String> unmatched = new ArrayList<>();
@@ -599,9 +601,7 @@ public final class BoardReportPdf {
                     // the gateway stopped before recording them; the amount first, so the column never cuts it
                     Money.usd(q.worstCaseUsd()) + " at the worst case reserved, not billed"));
         }
-        // unpriced is no price for the model, its tier or a fee it incurred (a built-in tool), not only a missing
-        // model; the meaning fits its column at 9 pt
-        rows.add(row("Unpriced calls", q.unpricedCalls(), "no price for model, tier or tool; cost unknown, not zero"));
+        rows.addAll(unpricedRows(q));
         rows.add(row("Rejected calls", q.rejectedCalls(), "refused by the gateway or provider; nothing billed"));
         out.table(rows, new float[] {200, 70, 225}, "What", "Count", "Meaning");
         if (q.quarantinedClaimedUsd().signum() != 0) {
@@ -613,6 +613,68 @@ public final class BoardReportPdf {
         }
         out.paragraph("Amounts are metered by the gateway from the providers' token counts at catalog prices; they are"
                 + " not the providers' invoices.");
+    }
+
+    /**
+     * The data-quality table's unpriced calls, by {@link UnpricedCause}: one row with its cause when all have one (or
+     * none), else the total and a row per cause, so a call the gateway was stopped during is never explained as a
+     * price missing from the catalog. Each meaning fits its column at 9 pt.
+     */
+    static List<String[]> unpricedRows(DataQuality q) {
+        List<Map.Entry<UnpricedCause, Long>> causes = q.unpricedByCause().entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .toList();
+        if (causes.size() <= 1) {
+            UnpricedCause only =
+                    causes.isEmpty() ? UnpricedCause.NO_PRICE : causes.get(0).getKey();
+            return java.util.Collections.singletonList(
+                    row("Unpriced calls", q.unpricedCalls(), unpricedWhy(only) + "; cost unknown, not zero"));
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(row("Unpriced calls", q.unpricedCalls(), "cost unknown, not zero; each cause below"));
+        for (Map.Entry<UnpricedCause, Long> e : causes) {
+            rows.add(row("- " + unpricedWhy(e.getKey()), e.getValue(), unpricedDetail(e.getKey())));
+        }
+        return rows;
+    }
+
+    /** Why a call of {@code cause} has no cost, short enough for the table's first or last column. */
+    private static String unpricedWhy(UnpricedCause cause) {
+        return switch (cause) {
+            // no price for the model, its tier or a fee it incurred (a built-in tool), not only a missing model
+            case NO_PRICE -> "no price for model, tier or tool";
+            case UNANSWERED -> "answer never arrived whole";
+            case GATEWAY_STOPPED -> "cut off by a gateway stop";
+        };
+    }
+
+    private static String unpricedDetail(UnpricedCause cause) {
+        return switch (cause) {
+            case NO_PRICE -> "the catalog has no price for what it ran";
+            case UNANSWERED -> "provider timed out, sent nothing or cut it";
+            case GATEWAY_STOPPED -> "gateway killed or stopped while it ran";
+        };
+    }
+
+    /**
+     * Why the unpriced calls behind outcomes have no cost: the causes the month's unpriced calls have (outcomes do not
+     * count theirs apart), the catalog's only when it is the only one.
+     */
+    private static String outcomesUnpricedWhy(DataQuality quality) {
+        List<String> why = new ArrayList<>();
+        if (quality != null) {
+            quality.unpricedByCause().forEach((cause, calls) -> {
+                if (calls > 0) {
+                    why.add(
+                            switch (cause) {
+                                case NO_PRICE -> "no catalog price for the model, its tier or a tool it ran";
+                                case UNANSWERED -> "the provider's answer never arrived whole";
+                                case GATEWAY_STOPPED -> "cut off mid-call by a gateway stop";
+                            });
+                }
+            });
+        }
+        return why.isEmpty() ? "no catalog price for the model, its tier or a tool it ran" : String.join(", or ", why);
     }
 
     private static String signedUsd(BigDecimal v) {

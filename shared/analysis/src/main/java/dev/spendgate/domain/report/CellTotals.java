@@ -1,6 +1,7 @@
 package dev.spendgate.domain.report;
 
 import dev.spendgate.domain.pricing.TokenUsage;
+import dev.spendgate.domain.usage.UnpricedCause;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.math.BigDecimal;
 
@@ -13,6 +14,9 @@ public final class CellTotals {
     private long calls;
     private long pricedCalls;
     private long unpricedCalls;
+    // of the unpriced calls, those whose cost is unknown for another reason than a missing price (UnpricedCause)
+    private long unansweredCalls;
+    private long gatewayStoppedCalls;
     private long inputTokens;
     private long cachedInputTokens;
     private long cacheWrite5mTokens;
@@ -103,6 +107,12 @@ public final class CellTotals {
             }
         } else if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
             unpricedCalls++;
+            UnpricedCause cause = UnpricedCause.of(r);
+            if (cause == UnpricedCause.UNANSWERED) {
+                unansweredCalls++;
+            } else if (cause == UnpricedCause.GATEWAY_STOPPED) {
+                gatewayStoppedCalls++;
+            }
             unpricedTokens = sum(unpricedTokens, r.tokens());
         }
     }
@@ -111,6 +121,8 @@ public final class CellTotals {
         calls += other.calls;
         pricedCalls += other.pricedCalls;
         unpricedCalls += other.unpricedCalls;
+        unansweredCalls += other.unansweredCalls;
+        gatewayStoppedCalls += other.gatewayStoppedCalls;
         inputTokens += other.inputTokens;
         cachedInputTokens += other.cachedInputTokens;
         cacheWrite5mTokens += other.cacheWrite5mTokens;
@@ -164,6 +176,18 @@ public final class CellTotals {
 
     public long unpricedCalls() {
         return unpricedCalls;
+    }
+
+    /**
+     * Of the {@link #unpricedCalls()}, those of {@code cause}. A pre-aggregated row (Athena) does not tell the causes
+     * apart: all its unpriced calls are {@link UnpricedCause#NO_PRICE} here.
+     */
+    public long unpricedCalls(UnpricedCause cause) {
+        return switch (cause) {
+            case UNANSWERED -> unansweredCalls;
+            case GATEWAY_STOPPED -> gatewayStoppedCalls;
+            case NO_PRICE -> unpricedCalls - unansweredCalls - gatewayStoppedCalls;
+        };
     }
 
     public long inputTokens() {

@@ -5,6 +5,7 @@ import dev.spendgate.domain.report.ChargebackRules.Account;
 import dev.spendgate.domain.report.ChargebackRules.Allocation;
 import dev.spendgate.domain.report.ChargebackRules.Rule;
 import dev.spendgate.domain.report.ChargebackRules.SharedRule;
+import dev.spendgate.domain.usage.UnpricedCause;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.YearMonth;
@@ -122,6 +123,9 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                     java.util.Arrays.asList(c.department(), c.team(), c.feature()), k -> new Spend());
             s.calls += e.getValue().calls();
             s.unpricedCalls += e.getValue().unpricedCalls();
+            for (UnpricedCause cause : UnpricedCause.values()) {
+                s.unpricedByCause.merge(cause, e.getValue().unpricedCalls(cause), Long::sum);
+            }
             s.cost = s.cost.add(e.getValue().costUsd());
             s.worstCaseUsd = s.worstCaseUsd.add(e.getValue().worstCaseUsd());
         }
@@ -414,15 +418,50 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
                     + " charged at the reserved worst case (estimate, not a provider-reported cost)");
         }
         if (s.unpricedCalls > 0) {
-            // unpriced: no catalog price for the model, its tier, or a fee it incurred (audio input, a built-in tool
-            // such as file_search), never only a model missing from the catalog
             parts.add("cost unknown: " + s.unpricedCalls
-                    + (s.unpricedCalls == 1 ? " unpriced call" : " unpriced calls") + unpricedScope
-                    + (s.unpricedCalls == 1
-                            ? " (no catalog price for its model, tier or a tool it ran)"
-                            : " (no catalog price for their model, tier or a tool they ran)"));
+                    + (s.unpricedCalls == 1 ? " unpriced call" : " unpriced calls") + unpricedScope + " ("
+                    + unpricedWhy(s) + ")");
         }
         return parts.isEmpty() ? null : String.join("; ", parts);
+    }
+
+    /**
+     * Why the group's unpriced calls have no cost, by {@link UnpricedCause}: with one cause its words alone ("no
+     * catalog price for their model, tier or a tool they ran", "cut off mid-call by a gateway stop"), with several each
+     * with its count ("2 without a catalog price ... and 1 cut off mid-call by a gateway stop", no "; ", which parts
+     * the note). A call the gateway was stopped during, or whose answer never arrived whole, is not sent to the catalog
+     * for a price it already has.
+     */
+    private static String unpricedWhy(Spend s) {
+        List<Map.Entry<UnpricedCause, Long>> causes = s.unpricedByCause.entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .toList();
+        if (causes.size() == 1) {
+            UnpricedCause only = causes.get(0).getKey();
+            return only == UnpricedCause.NO_PRICE
+                    ? (s.unpricedCalls == 1
+                            ? "no catalog price for its model, tier or a tool it ran"
+                            : "no catalog price for their model, tier or a tool they ran")
+                    : why(only, s.unpricedCalls);
+        }
+        List<String> each = new ArrayList<>();
+        for (Map.Entry<UnpricedCause, Long> e : causes) {
+            each.add(e.getValue() + " " + why(e.getKey(), e.getValue()));
+        }
+        return String.join(" and ", each);
+    }
+
+    private static String why(UnpricedCause cause, long calls) {
+        return switch (cause) {
+            // no catalog price for the model, its tier, or a fee it incurred (audio input, a built-in tool such as
+            // file_search), never only a model missing from the catalog
+            case NO_PRICE ->
+                calls == 1
+                        ? "without a catalog price for its model, tier or a tool it ran"
+                        : "without a catalog price for their model, tier or a tool they ran";
+            case UNANSWERED -> "whose provider's answer never arrived whole";
+            case GATEWAY_STOPPED -> "cut off mid-call by a gateway stop";
+        };
     }
 
     /** A shared part's share of its group's worst-case estimate, in proportion to the part's amount. */
@@ -444,6 +483,7 @@ public record Chargeback(YearMonth month, List<Line> lines, BigDecimal totalExac
     private static final class Spend {
         long calls;
         long unpricedCalls;
+        final Map<UnpricedCause, Long> unpricedByCause = new java.util.EnumMap<>(UnpricedCause.class);
         BigDecimal cost = BigDecimal.ZERO;
         BigDecimal worstCaseUsd = BigDecimal.ZERO;
     }

@@ -1,6 +1,7 @@
 package dev.spendgate.domain.report;
 
 import dev.spendgate.domain.usage.CostCheck;
+import dev.spendgate.domain.usage.UnpricedCause;
 import dev.spendgate.domain.usage.UsageLogReader;
 import dev.spendgate.domain.usage.UsageRecord;
 import dev.spendgate.domain.usage.UsageSummary;
@@ -60,6 +61,7 @@ public final class DataQuality {
     private long worstCase;
     private BigDecimal worstCaseUsd = BigDecimal.ZERO;
     private long unpriced;
+    private final Map<UnpricedCause, Long> unpricedByCause = new EnumMap<>(UnpricedCause.class);
     private long rejected;
     private long outcomesMatchedToNoCall;
     private final List<String> examples = new ArrayList<>();
@@ -93,6 +95,7 @@ public final class DataQuality {
         }
         if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
             unpriced++;
+            unpricedByCause.merge(UnpricedCause.of(r), 1L, Long::sum);
         }
         if (UsageSummary.rejected(r)) {
             rejected++;
@@ -271,6 +274,14 @@ public final class DataQuality {
 
     public long unpricedCalls() {
         return unpriced;
+    }
+
+    /**
+     * The {@link #unpricedCalls()} by why their cost is unknown ({@link UnpricedCause}), in the causes' order, causes
+     * without a call left out: a call the gateway was stopped during is not a gap in the catalog.
+     */
+    public Map<UnpricedCause, Long> unpricedByCause() {
+        return Collections.unmodifiableMap(unpricedByCause);
     }
 
     /** Calls refused by the gateway or provider with nothing billed, by {@link UsageSummary#rejected}'s rule. */

@@ -113,6 +113,64 @@ class ChargebackTest {
     }
 
     /**
+     * Support's line holds three unpriced calls with three causes: a model the catalog has no price for, a call whose
+     * provider timed out ({@code upstream_timeout}), and a gpt-4o-mini call a killed gateway cut off with no budget on
+     * it ({@code error_type: unsettled}). The note counts each under its cause, so finance does not look in the catalog
+     * for the price of a model it already has.
+     */
+    @Test
+    void of_unpricedCallsOfSeveralCauses_noteCountsEachUnderItsCause() {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        java.time.Instant t = java.time.Instant.parse("2026-11-02T10:00:00Z");
+        usage.add(unpriced("no-price", t, "private-x", null));
+        usage.add(unpriced("timed-out", t.plusSeconds(1), "gpt-4o-mini", "upstream_timeout"));
+        usage.add(unpriced("killed", t.plusSeconds(2), "gpt-4o-mini", "unsettled"));
+        Chargeback c = Chargeback.of(usage, rules("""
+                {"suspense": {"gl_account": "6999", "cost_centre": "SUSP"},
+                 "rules": [{"department": "support", "gl_account": "6100", "cost_centre": "CC-1"}]}"""));
+
+        assertThat(c.lines())
+                .extracting(Chargeback.Line::note)
+                .containsExactly("cost unknown: 3 unpriced calls (1"
+                        + " without a catalog price for its model, tier or a tool it ran and 1 whose provider's answer never"
+                        + " arrived whole and 1 cut off mid-call by a gateway stop)");
+    }
+
+    /** A killed gateway's call alone: named as that, not as a price missing from the catalog. */
+    @Test
+    void of_unpricedCallCutOffByAGatewayStop_noteSaysSo() {
+        MonthlyUsage usage = MonthlyUsage.of(MONTH);
+        usage.add(unpriced("killed", java.time.Instant.parse("2026-11-02T10:00:00Z"), "gpt-4o-mini", "unsettled"));
+        Chargeback c = Chargeback.of(usage, rules("""
+                {"suspense": {"gl_account": "6999", "cost_centre": "SUSP"},
+                 "rules": [{"department": "support", "gl_account": "6100", "cost_centre": "CC-1"}]}"""));
+
+        assertThat(c.lines())
+                .extracting(Chargeback.Line::note)
+                .containsExactly("cost unknown: 1 unpriced call (cut off mid-call by a gateway stop)");
+    }
+
+    private static dev.spendgate.domain.usage.UsageRecord unpriced(
+            String id, java.time.Instant t, String model, String errorType) {
+        return dev.spendgate.domain.usage.UsageRecord.builder()
+                .requestId(id)
+                .tsStart(t)
+                .tsEnd(t.plusSeconds(1))
+                .keyId("k")
+                .attribution(new dev.spendgate.domain.attribution.Attribution(
+                        "chat", "support", null, "prod", null, null, null))
+                .provider("openai")
+                .endpoint("/v1/chat/completions")
+                .modelRequested(model)
+                .modelServed(model)
+                .statusCode(errorType == null ? 200 : 0)
+                .tokens(TokenUsage.ZERO)
+                .pricingStatus(dev.spendgate.domain.usage.UsageRecord.PricingStatus.UNPRICED)
+                .errorType(errorType)
+                .build();
+    }
+
+    /**
      * Amounts charged at the reserved worst case are estimates (the FOCUS file tags them {@code x_Estimated}): eng's
      * $5.00 of one unsettled call and $1.00 billed, and platform's shared $2.00, $1.00 of it a worst case, split 60/40.
      * Each line's note says how much of its amount is an estimate.

@@ -202,6 +202,7 @@ public final class UsageSummary {
         private long outputTokens;
         private long unpricedCalls;
         private long unansweredCalls;
+        private long gatewayStoppedCalls;
         private long rejectedCalls;
         private long worstCaseCalls;
         private BigDecimal costUsd = BigDecimal.ZERO;
@@ -219,8 +220,11 @@ public final class UsageSummary {
             outputTokens += r.tokens().outputTokens();
             if (r.pricingStatus() == UsageRecord.PricingStatus.UNPRICED) {
                 unpricedCalls++;
-                if (unanswered(r)) {
+                UnpricedCause cause = UnpricedCause.of(r);
+                if (cause == UnpricedCause.UNANSWERED) {
                     unansweredCalls++;
+                } else if (cause == UnpricedCause.GATEWAY_STOPPED) {
+                    gatewayStoppedCalls++;
                 }
             }
             if (rejected(r)) {
@@ -264,6 +268,22 @@ public final class UsageSummary {
          */
         public long unansweredCalls() {
             return unansweredCalls;
+        }
+
+        /**
+         * Unpriced calls whose cost is unknown because the gateway stopped while they were at their provider, with no
+         * budget to hold a worst case ({@link UnpricedCause#GATEWAY_STOPPED}), not because their model has no price.
+         */
+        public long gatewayStoppedCalls() {
+            return gatewayStoppedCalls;
+        }
+
+        /**
+         * Unpriced calls the catalog has no price for ({@link UnpricedCause#NO_PRICE}): the unpriced calls less those
+         * whose answer never arrived whole or that a gateway stop cut off.
+         */
+        public long noPriceCalls() {
+            return unpricedCalls - unansweredCalls - gatewayStoppedCalls;
         }
 
         /**

@@ -1,6 +1,7 @@
 package dev.spendgate.function.proxy.budget;
 
 import dev.spendgate.domain.budget.ReservationJournal;
+import dev.spendgate.domain.usage.UnpricedCause;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.time.Instant;
 import java.util.Objects;
@@ -15,8 +16,8 @@ import java.util.Objects;
  * the earliest {@code ts_end} per request id keeps the settled record when one exists).
  */
 public final class UnsettledCalls {
-    /** The record's {@code error_type}. */
-    public static final String ERROR_TYPE = "unsettled";
+    /** The record's {@code error_type}, by which reports tell its unknown cost from a missing price. */
+    public static final String ERROR_TYPE = UnpricedCause.UNSETTLED;
 
     private UnsettledCalls() {}
 

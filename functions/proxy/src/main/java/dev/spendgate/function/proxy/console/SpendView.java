@@ -179,11 +179,20 @@ final class SpendView {
                 .append(" records in ")
                 .append(stats.objects())
                 .append(" log objects; the same sums as <code>./spendgate usage</code>.");
+        // each unpriced call under its cause (UnpricedCause): a call a gateway stop cut off is no catalog gap
         long unanswered = total.unansweredCalls();
-        if (total.unpricedCalls() - unanswered > 0) {
+        if (total.noPriceCalls() > 0) {
             sb.append(" ")
-                    .append(total.unpricedCalls() - unanswered)
+                    .append(total.noPriceCalls())
                     .append(" calls used models missing from the pricing catalog: their cost is unknown, not zero.");
+        }
+        if (total.gatewayStoppedCalls() > 0) {
+            sb.append(" <span data-testid=\"spend-gateway-stopped\">")
+                    .append(total.gatewayStoppedCalls())
+                    .append(
+                            " calls were cut off when the gateway stopped (killed, or a stop that gave up waiting) while"
+                                    + " they were at the provider, with no budget on them (error_type unsettled): their cost"
+                                    + " is unknown, not zero, and in the provider's bill.</span>");
         }
         if (unanswered > 0) {
             sb.append(" ")

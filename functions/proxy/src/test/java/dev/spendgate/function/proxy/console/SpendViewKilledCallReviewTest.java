@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,8 +30,6 @@ class SpendViewKilledCallReviewTest {
     Path dir;
 
     @Test
-    @Disabled("DEFECT R28G-3: the Spend page says a call cut off by a killed gateway used a model missing from the"
-            + " catalog")
     void render_callKilledInFlightWithoutBudget_notBlamedOnTheCatalog() throws Exception {
         Instant t = Instant.parse("2026-11-03T10:00:00Z");
         try (UsageLogWriter writer = UsageLogWriter.create(
