@@ -1148,7 +1148,8 @@ public final class BudgetEnforcer implements AutoCloseable {
      * Sends a block budget's {@link RefusalNotice} at the first call it refuses in a period, once across instances (a
      * marker per budget, period and limit, as the thresholds' alerts): it can refuse before any threshold is crossed.
      * A degrade budget sends it only when the call is refused at the end ({@link #noticeDegradeRefusals}); no budget
-     * sends it when spent to its limit with a 100 % alert that tells the same.
+     * sends it when its spend has reached an alert threshold of 100 % or more, whose alert tells the same
+     * ({@link #overrunAlertReached}).
      */
     private void noticeFirstRefusal(Reservation r, BudgetState state, BigDecimal amount, Instant now) {
         BudgetPolicy policy = r.policy();
@@ -1162,9 +1163,8 @@ public final class BudgetEnforcer implements AutoCloseable {
         if (!marker.isMarked(key)) {
             boolean sharded = policy.shards() > 1;
             BigDecimal spent = sharded ? totalSpent(policy, r.scopeValue(), now) : state.spent();
-            if (spent.compareTo(policy.limitUsd()) >= 0
-                    && policy.alertAt().stream().anyMatch(t -> t >= 100)) {
-                marker.markOnce(key, expires); // spent to the limit: its 100 % alert, judged at this refusal, says so
+            if (overrunAlertReached(policy, spent)) {
+                marker.markOnce(key, expires); // an alert of 100 % or more, judged at this refusal, says so
             } else {
                 sendOnce(
                         key,
@@ -1184,6 +1184,22 @@ public final class BudgetEnforcer implements AutoCloseable {
             askedMarker.clear();
         }
         askedMarker.add(key);
+    }
+
+    /**
+     * Whether {@code spent} has reached one of the policy's thresholds of 100 % or more, whose alert
+     * ({@link #alertIfCrossed}) then tells its watchers the budget is spent. A threshold above the spend's percentage
+     * (120 % of a limit lowered to 112.5 %) is never reached while the budget refuses, and a zero limit sends no alert:
+     * the refusal notice is then the only word that calls are refused.
+     */
+    static boolean overrunAlertReached(BudgetPolicy policy, BigDecimal spent) {
+        BigDecimal limit = policy.limitUsd();
+        if (limit.signum() == 0) {
+            return false;
+        }
+        BigDecimal hundredfold = spent.multiply(BigDecimal.valueOf(100));
+        return policy.alertAt().stream()
+                .anyMatch(t -> t >= 100 && hundredfold.compareTo(limit.multiply(BigDecimal.valueOf(t))) >= 0);
     }
 
     /**

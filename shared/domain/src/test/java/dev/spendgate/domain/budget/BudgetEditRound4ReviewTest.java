@@ -66,7 +66,6 @@ class BudgetEditRound4ReviewTest {
         return e.reserve(CALL, "key_1", "gpt-4o", m -> Optional.of(new BigDecimal(usd)), m -> List.of());
     }
 
-    @Disabled("DEFECT R28A-1: a budget switched to block below its spend refuses calls and nobody is told")
     @Test
     void alertBudgetSwitchedToBlockBelowItsSpend_refusesCalls_andTellsItsWatchers() {
         // an alert budget that tells of an overrun: 80 % and 120 % of $10
