@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,7 +60,6 @@ class BudgetHierarchyRetryAfterReviewIT {
         ledger.settle(item, amount, amount);
     }
 
-    @Disabled("DEFECT R28A-3: refused by its daily and monthly budgets, a call is told to retry at midnight")
     @Test
     void refusedByTheDailyAndTheMonthlyBudget_retryAfterIsWhenBothHaveRoomAgain() throws Exception {
         Instant now = Instant.parse("2026-12-14T20:00:00Z");

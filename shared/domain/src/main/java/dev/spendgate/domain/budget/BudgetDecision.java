@@ -107,12 +107,64 @@ public record BudgetDecision(
      */
     public record Reservation(BudgetPolicy policy, String scopeValue, String itemKey, BigDecimal reserved) {}
 
-    /** Why a call was refused, with what a client needs to see. */
+    /**
+     * Why a call was refused, with what a client needs to see: the budget with the least money left, and in
+     * {@code alsoRefusing} every other budget that refused the same call (a daily and a monthly budget both short of it),
+     * each with its own period end.
+     *
+     * @param periodEnd when this budget's period ends, null for a lifetime budget
+     */
     public record Refusal(
             BudgetPolicy policy,
             String scopeValue,
             String period,
             BigDecimal spentUsd,
             Instant periodEnd,
-            String reason) {}
+            String reason,
+            List<Refusal> alsoRefusing) {
+
+        public Refusal {
+            alsoRefusing = alsoRefusing == null ? List.of() : List.copyOf(alsoRefusing);
+        }
+
+        /** A call refused by one budget. */
+        public Refusal(
+                BudgetPolicy policy,
+                String scopeValue,
+                String period,
+                BigDecimal spentUsd,
+                Instant periodEnd,
+                String reason) {
+            this(policy, scopeValue, period, spentUsd, periodEnd, reason, List.of());
+        }
+
+        /** This refusal with {@code others} refusing the same call too. */
+        public Refusal withAlsoRefusing(List<Refusal> others) {
+            return new Refusal(policy, scopeValue, period, spentUsd, periodEnd, reason, others);
+        }
+
+        /**
+         * The refusal, of this one and {@link #alsoRefusing}, whose budget refuses the call longest: the latest period
+         * end, a lifetime budget (no end) longest of all; this one when they end together.
+         */
+        public Refusal longest() {
+            Refusal longest = this;
+            for (Refusal other : alsoRefusing) {
+                if (longest.periodEnd != null
+                        && (other.periodEnd == null || other.periodEnd.isAfter(longest.periodEnd))) {
+                    longest = other;
+                }
+            }
+            return longest;
+        }
+
+        /**
+         * When every budget that refused the call has a new period: the latest of their period ends. Empty when one of
+         * them is a lifetime budget, which waiting never frees (RFC 9110 10.2.3: {@code Retry-After} is how long to
+         * wait before a follow-up; a client told the earliest end is refused again by the others).
+         */
+        public java.util.Optional<Instant> retryAt() {
+            return java.util.Optional.ofNullable(longest().periodEnd);
+        }
+    }
 }

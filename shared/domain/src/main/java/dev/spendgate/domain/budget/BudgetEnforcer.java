@@ -878,10 +878,18 @@ public final class BudgetEnforcer implements AutoCloseable {
                     .min(Comparator.comparing(
                             r -> r.state.remaining(r.binding.get(0).policy().limitUsd())))
                     .orElseThrow();
+            // every refusing budget is carried with its period end: waiting for the tightest one's is not enough
+            List<Refusal> others = new ArrayList<>(refused.size() - 1);
+            for (Result result : refused) {
+                if (result != tightest) {
+                    others.add(refusal(result.binding.get(0), result.state, now, "budget exceeded"));
+                }
+            }
             return Attempt.blocked(
                     refused.stream().flatMap(r -> r.binding.stream()).toList(),
                     amount,
-                    refusal(tightest.binding.get(0), tightest.state, now, "budget exceeded"),
+                    refusal(tightest.binding.get(0), tightest.state, now, "budget exceeded")
+                            .withAlsoRefusing(others),
                     refused);
         }
         boolean borrowed = false;

@@ -8,7 +8,9 @@ import dev.spendgate.function.proxy.budget.BudgetGate;
 import dev.spendgate.function.proxy.http.CallStages;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -111,30 +113,67 @@ public final class Admit implements Stage {
         return Refusal.of(503, "api_error", message, null).recordedAs("budget_store_unavailable");
     }
 
+    /**
+     * The 429 of a call its budgets refuse. Its fields name the budget that refuses it longest, and {@code Retry-After}
+     * is the latest period end among all that refused it (none when a lifetime budget did): a client that waits for the
+     * tightest budget's end alone is refused again by the others (a daily and a monthly budget both short of the call).
+     * The message names every refusing budget.
+     */
     private Refusal overBudget(BudgetDecision.Refusal refusal) {
-        BudgetPolicy policy = refusal.policy();
-        // as scopes are written everywhere else: `global` (one value, no `:*`), else type:value
-        String scope = policy.scope().type() == dev.spendgate.domain.budget.ScopeType.GLOBAL
-                ? policy.scope().toString()
-                : policy.scope().type().label() + ":" + refusal.scopeValue();
-        String message =
-                "Budget " + policy.id() + " for " + scope + " (" + refusal.period() + ") cannot afford this call: "
-                        + "limit $" + policy.limitUsd().toPlainString() + ", spent $"
-                        + refusal.spentUsd().toPlainString()
-                        + " (" + refusal.reason() + ").";
-        Map<String, String> headers = new LinkedHashMap<>();
-        if (refusal.periodEnd() != null) {
-            long seconds = Math.max(
-                    1, Duration.between(clock.instant(), refusal.periodEnd()).getSeconds());
-            headers.put("Retry-After", Long.toString(seconds));
+        BudgetDecision.Refusal longest = refusal.longest();
+        BudgetPolicy policy = longest.policy();
+        String scope = scope(longest);
+        StringBuilder message = new StringBuilder("Budget ")
+                .append(policy.id())
+                .append(" for ")
+                .append(scope)
+                .append(" (")
+                .append(longest.period())
+                .append(") cannot afford this call: limit $")
+                .append(policy.limitUsd().toPlainString())
+                .append(", spent $")
+                .append(longest.spentUsd().toPlainString())
+                .append(" (")
+                .append(longest.reason())
+                .append(")");
+        List<BudgetDecision.Refusal> all = new ArrayList<>();
+        all.add(refusal);
+        all.addAll(refusal.alsoRefusing());
+        for (BudgetDecision.Refusal other : all) {
+            if (other != longest) {
+                message.append("; budget ")
+                        .append(other.policy().id())
+                        .append(" for ")
+                        .append(scope(other))
+                        .append(" (")
+                        .append(other.period())
+                        .append(") refuses it too: limit $")
+                        .append(other.policy().limitUsd().toPlainString())
+                        .append(", spent $")
+                        .append(other.spentUsd().toPlainString());
+            }
         }
+        message.append('.');
+        Map<String, String> headers = new LinkedHashMap<>();
+        refusal.retryAt().ifPresent(end -> {
+            long seconds = Math.max(1, Duration.between(clock.instant(), end).getSeconds());
+            headers.put("Retry-After", Long.toString(seconds));
+        });
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("scope", scope);
-        fields.put("period", refusal.period());
+        fields.put("period", longest.period());
         fields.put("limit_usd", policy.limitUsd().toPlainString());
-        fields.put("spent_usd", refusal.spentUsd().toPlainString());
-        return Refusal.of(429, "budget_exceeded", message, null)
+        fields.put("spent_usd", longest.spentUsd().toPlainString());
+        return Refusal.of(429, "budget_exceeded", message.toString(), null)
                 .withHeaders(headers)
                 .withFields(fields);
+    }
+
+    /** A refusing budget's scope as scopes are written everywhere else: {@code global} (no {@code :*}), else type:value. */
+    private static String scope(BudgetDecision.Refusal refusal) {
+        BudgetPolicy policy = refusal.policy();
+        return policy.scope().type() == dev.spendgate.domain.budget.ScopeType.GLOBAL
+                ? policy.scope().toString()
+                : policy.scope().type().label() + ":" + refusal.scopeValue();
     }
 }
