@@ -239,6 +239,14 @@ final class BudgetsCommand {
                         zoneName(p.inForceAt(now).zone()));
             }
             table.print(out);
+            for (BudgetPolicy p : all) {
+                // first set within its period: the ledger holds nothing of the period before, the forecast runs from it
+                Instant from = p.inForceAt(now).countingFrom(now);
+                if (from != null
+                        && !from.equals(p.period().start(now, p.inForceAt(now).zone()))) {
+                    out.println(p.id() + ": spend and FORECAST_USD counting since " + from + " (first set then).");
+                }
+            }
             out.println("Figures as of the gateway's last ledger flush (every second while ./spendgate local runs).");
             out.flush();
             return 0;

@@ -36,7 +36,8 @@ import java.util.TreeMap;
  * {@code zone} as in force at once, so a file holding such a pending change is written as {@code "version": 2},
  * which they refuse, rather than let them admit the period's spend again on new shards; every other file stays
  * {@code "version": 1}. Both are read (a version 1 file with {@code previousShards}, as written before, means the
- * same). A file
+ * same). {@code since}, when the budget was first set (kept through edits), is absent from policies stored before it
+ * was kept, which then forecast from their period's start as before. A file
  * that is not valid makes every call throw {@link IllegalStateException} naming it; I/O failures are
  * {@link java.io.UncheckedIOException}s.
  */
@@ -118,7 +119,8 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                 "shards",
                 "previousShards",
                 "shardsFrom",
-                "previousZone");
+                "previousZone",
+                "since");
 
         private static Set<String> orderedSet(String... names) {
             return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(List.of(names)));
@@ -185,6 +187,9 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                         node.put("previousZone", policy.previousZone().getId());
                     }
                 }
+                if (policy.since() != null) {
+                    node.put("since", policy.since().toString());
+                }
             }
             return root;
         }
@@ -239,7 +244,10 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                     node.hasNonNull("shardsFrom")
                             ? java.time.Instant.parse(node.get("shardsFrom").asText())
                             : null,
-                    previousZone == null ? null : ZoneId.of(previousZone));
+                    previousZone == null ? null : ZoneId.of(previousZone),
+                    node.hasNonNull("since")
+                            ? java.time.Instant.parse(node.get("since").asText())
+                            : null);
         }
 
         private static BigDecimal decimal(JsonNode node, String field) {

@@ -248,6 +248,10 @@ class ConsoleFinanceFiguresReviewIT {
         assertThat(moved.statusCode()).as(moved.body()).isEqualTo(200);
         String policy = gw.send(admin("/admin/budgets").GET()).body();
         assertThat(policy).as("the UTC day stays in force").contains("\"previous_time_zone\":\"UTC\"");
+        // a budget first set before today (as if set yesterday): one set just now is paced from its setting on
+        var policies = gw.runtime.budgetStores().policies();
+        var stored = policies.find("global/daily").orElseThrow();
+        policies.put(stored.withSince(Instant.now().minus(java.time.Duration.ofDays(2))));
 
         LocalDate dayBefore = LocalDate.now(ZoneOffset.UTC);
         HttpResponse<String> page = gw.send(admin("/console/budgets").GET());

@@ -250,6 +250,11 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                     BudgetsTable.POLICY_SHARDS_FROM,
                     AttributeValue.fromS(policy.shardsFrom().toString()));
         }
+        if (policy.since() != null) {
+            item.put(
+                    BudgetsTable.POLICY_SINCE,
+                    AttributeValue.fromS(policy.since().toString()));
+        }
         if (pending) {
             item.put(BudgetsTable.POLICY_NEXT_SHARDS, AttributeValue.fromN(Integer.toString(policy.shards())));
             item.put(
@@ -274,6 +279,8 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
         Instant shardsFrom = item.containsKey(BudgetsTable.POLICY_SHARDS_FROM)
                 ? Instant.parse(item.get(BudgetsTable.POLICY_SHARDS_FROM).s())
                 : null;
+        String sinceText = text(item, BudgetsTable.POLICY_SINCE);
+        Instant since = sinceText == null ? null : Instant.parse(sinceText);
         if (item.containsKey(BudgetsTable.POLICY_NEXT_SHARDS)) {
             // "shards" and "zone" in force until shards_from, the next ones apart
             String nextZone = text(item, BudgetsTable.POLICY_NEXT_ZONE);
@@ -288,7 +295,8 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                     Integer.parseInt(item.get(BudgetsTable.POLICY_NEXT_SHARDS).n()),
                     shards,
                     shardsFrom,
-                    zone == null ? null : ZoneId.of(zone));
+                    zone == null ? null : ZoneId.of(zone),
+                    since);
         }
         // written before next_shards (b61cdc67 on): "shards" and "zone" are the next ones, previous_* in force
         String previousZone = text(item, BudgetsTable.POLICY_PREVIOUS_ZONE);
@@ -306,7 +314,8 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                                 item.get(BudgetsTable.POLICY_PREVIOUS_SHARDS).n())
                         : 0,
                 shardsFrom,
-                previousZone == null ? null : ZoneId.of(previousZone));
+                previousZone == null ? null : ZoneId.of(previousZone),
+                since);
     }
 
     private static String text(Map<String, AttributeValue> item, String attribute) {

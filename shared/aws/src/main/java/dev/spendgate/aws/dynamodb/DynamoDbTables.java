@@ -226,6 +226,11 @@ public final class DynamoDbTables {
         /** S, read only: the zone in force until {@link #POLICY_SHARDS_FROM} beside {@link #POLICY_PREVIOUS_SHARDS}. */
         public static final String POLICY_PREVIOUS_ZONE = "previous_zone";
         /**
+         * When the budget was first set (S, an ISO-8601 instant), kept through edits; absent on items written before it
+         * was kept, whose budget then forecasts from its period's start as before.
+         */
+        public static final String POLICY_SINCE = "since";
+        /**
          * Partition key prefix of an alert or notice kept until its delivery ends ({@link DynamoDbAlertOutbox}),
          * followed by its id; the item holds {@link #ALERT_BODY}, {@link #ALERT_SINCE_MILLIS}, {@link #EXPIRES_AT} and,
          * once a process took it over from one that stopped, {@link #ALERT_CLAIMED_AT_MILLIS}.

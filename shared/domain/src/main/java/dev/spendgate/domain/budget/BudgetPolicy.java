@@ -26,6 +26,9 @@ import java.util.Optional;
  *     items would admit it again), or null when they are in effect already
  * @param previousZone the time zone {@code zone} replaced, in force until {@code shardsFrom} (null when the zone did
  *     not change)
+ * @param since when the budget was first set (kept through edits; set again after a delete, it starts anew): it counts
+ *     spend from then, so its forecast and pace run from the later of its period's start and this ({@link
+ *     #countingFrom}); null for a policy stored before it was kept, counted from its period's start as before
  */
 public record BudgetPolicy(
         BudgetScope scope,
@@ -38,10 +41,39 @@ public record BudgetPolicy(
         int shards,
         int previousShards,
         Instant shardsFrom,
-        ZoneId previousZone) {
+        ZoneId previousZone,
+        Instant since) {
 
     public static final List<Integer> DEFAULT_ALERTS = List.of(50, 80, 100);
     public static final int MAX_SHARDS = 64;
+
+    /** A policy of unknown creation time ({@code since} null). */
+    public BudgetPolicy(
+            BudgetScope scope,
+            BudgetPeriod period,
+            BigDecimal limitUsd,
+            Mode mode,
+            List<Integer> alertAt,
+            OnStoreError onStoreError,
+            ZoneId zone,
+            int shards,
+            int previousShards,
+            Instant shardsFrom,
+            ZoneId previousZone) {
+        this(
+                scope,
+                period,
+                limitUsd,
+                mode,
+                alertAt,
+                onStoreError,
+                zone,
+                shards,
+                previousShards,
+                shardsFrom,
+                previousZone,
+                null);
+    }
 
     /** A policy whose time zone is in effect (only its shard count may be pending). */
     public BudgetPolicy(
@@ -150,12 +182,47 @@ public record BudgetPolicy(
         return scope + "/" + period.label();
     }
 
+    /** This policy first set at {@code since} (null: unknown). */
+    public BudgetPolicy withSince(Instant since) {
+        return new BudgetPolicy(
+                scope,
+                period,
+                limitUsd,
+                mode,
+                alertAt,
+                onStoreError,
+                zone,
+                shards,
+                previousShards,
+                shardsFrom,
+                previousZone,
+                since);
+    }
+
+    /**
+     * When the budget's count of the period running at {@code now} began: the period's start, or {@link #since} when the
+     * budget was first set later in it (the ledger holds nothing of the period before that); null for a lifetime budget.
+     * Its forecast and pace run from here.
+     */
+    public Instant countingFrom(Instant now) {
+        Instant start = period.start(now, zone);
+        if (start == null || since == null || !since.isAfter(start)) {
+            return start;
+        }
+        return since.isAfter(now) ? now : since;
+    }
+
     /**
      * This policy as it applies at {@code now}: before {@link #shardsFrom}, with the shard count and time zone it
      * replaced (and nothing else different), or itself when those are unknown ({@link #countInForceUnknown});
      * otherwise without the pending change.
      */
     public BudgetPolicy inForceAt(Instant now) {
+        BudgetPolicy shaped = shapeInForceAt(now);
+        return Objects.equals(shaped.since, since) ? shaped : shaped.withSince(since);
+    }
+
+    private BudgetPolicy shapeInForceAt(Instant now) {
         if (shardsFrom == null) {
             return this;
         }
@@ -211,6 +278,11 @@ public record BudgetPolicy(
      * {@link #reshardWarning}).
      */
     public BudgetPolicy replacing(BudgetPolicy previous, Instant now) {
+        // first set now, or when the budget it edits was (unknown for one stored before this was kept)
+        return shapeReplacing(previous, now).withSince(previous == null ? now : previous.since);
+    }
+
+    private BudgetPolicy shapeReplacing(BudgetPolicy previous, Instant now) {
         if (period == BudgetPeriod.LIFETIME) {
             return shardsFrom == null
                     ? this
@@ -320,7 +392,8 @@ public record BudgetPolicy(
                 count,
                 0,
                 shardsFrom != null ? shardsFrom : Instant.MAX,
-                null);
+                null,
+                since);
     }
 
     /**

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -95,7 +94,6 @@ class BudgetEditRound4ReviewTest {
                         .containsEntry("limit_usd", "8"));
     }
 
-    @Disabled("DEFECT R28A-2: a budget set mid-month forecasts its month from the 1st, far under its real burn")
     @Test
     void budgetCreatedMidMonth_forecastsItsMonthAtTheRateItHasSpentSinceItBegan() {
         // the team gets its first budget on December 20th: $500 for the month

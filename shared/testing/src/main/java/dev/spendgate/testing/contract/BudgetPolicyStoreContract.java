@@ -183,6 +183,25 @@ public abstract class BudgetPolicyStoreContract {
     }
 
     @Test
+    void put_budgetFirstSetMidMonth_keepsWhenItWasFirstSetThroughAnEdit() {
+        java.time.Instant created = java.time.Instant.parse("2026-12-20T00:00:00Z");
+        BudgetPolicy first = policy("team:search", BudgetPeriod.MONTHLY, "500").replacing(null, created);
+        store.put(first);
+
+        BudgetPolicy edited = policy("team:search", BudgetPeriod.MONTHLY, "400")
+                .replacing(store.find(first.id()).orElseThrow(), created.plus(java.time.Duration.ofDays(1)));
+        store.put(edited);
+
+        BudgetPolicy read = store.find(first.id()).orElseThrow();
+        assertThat(read.since()).as("first set on the 20th, edited on the 21st").isEqualTo(created);
+        assertThat(read.countingFrom(java.time.Instant.parse("2026-12-22T00:00:00Z")))
+                .isEqualTo(created);
+        assertThat(policy("team:search", BudgetPeriod.MONTHLY, "500").since())
+                .as("a policy stored before it was kept")
+                .isNull();
+    }
+
+    @Test
     void put_sameScopeOtherPeriod_keepsBoth() {
         store.put(policy("feature:chatbot", BudgetPeriod.MONTHLY, "100"));
         store.put(policy("feature:chatbot", BudgetPeriod.DAILY, "5"));
@@ -300,7 +319,8 @@ public abstract class BudgetPolicyStoreContract {
                 p.shards(),
                 p.previousShards(),
                 p.shardsFrom(),
-                p.previousZone());
+                p.previousZone(),
+                p.since());
     }
 
     private <T> void awaitVisible(Supplier<T> read, Predicate<T> done) throws InterruptedException {

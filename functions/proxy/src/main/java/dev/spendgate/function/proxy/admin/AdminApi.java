@@ -366,6 +366,11 @@ public final class AdminApi {
                 row.put(
                         "forecast_usd",
                         s.forecastUsd() == null ? null : s.forecastUsd().toPlainString());
+                // a budget first set within its period counts (and forecasts) from then, not the period's start
+                Instant countingFrom = p.inForceAt(now).countingFrom(now);
+                if (countingFrom != null && !countingFrom.equals(p.period().start(now, inForce))) {
+                    row.put("counting_from", countingFrom.toString());
+                }
                 row.put(
                         "used_percent",
                         s.usedPercent() == null ? null : s.usedPercent().toPlainString());

@@ -178,6 +178,7 @@ final class BudgetsView {
                         .append(burn(used, pace))
                         .append("</td><td class=\"num\">")
                         .append(esc(b.path("forecast_usd").asText("-")))
+                        .append(esc(countingSince(b)))
                         .append("</td><td>")
                         .append(alerts(b))
                         .append("</td>");
@@ -193,7 +194,8 @@ final class BudgetsView {
         }
         sb.append("</tbody></table>");
         sb.append("<p class=\"source\">Source: the budget ledger the gateway enforces from (settled spend plus"
-                + " reservations of calls in flight); the forecast extrapolates this period's spend linearly; an alert"
+                + " reservations of calls in flight); the forecast extrapolates this period's spend linearly, from the"
+                + " budget's first setting when that came within the period (\"counting since\"); an alert"
                 + " goes out when settled spend crosses its threshold. Each budget counts its day or month in the time"
                 + " zone named beside its period; the Spend page and the monthly reports count UTC days and months,"
                 + " so a budget in another zone covers other hours than their month of the same name.</p>");
@@ -244,8 +246,18 @@ final class BudgetsView {
     }
 
     /**
+     * Said beside the forecast of a budget first set within its period ({@code counting_from}): its spend, forecast
+     * and pace count from then, not from the period's start; empty otherwise.
+     */
+    static String countingSince(JsonNode budget) {
+        String from = budget.path("counting_from").asText("");
+        return from.isEmpty() ? "" : " (counting since " + from + ")";
+    }
+
+    /**
      * The share of the current period gone by, in percent, or null for a lifetime budget: the period of the time zone
      * in force ({@code time_zone_in_force}), where the spend is counted, not of a change waiting for the period's end.
+     * A budget first set within its period ({@code counting_from}) is paced over the part of the period it counts.
      */
     static BigDecimal pace(JsonNode budget, Instant now) {
         try {
@@ -256,6 +268,12 @@ final class BudgetsView {
             Instant end = period.end(now, zone);
             if (start == null || end == null) {
                 return null;
+            }
+            if (budget.hasNonNull("counting_from")) {
+                Instant from = Instant.parse(budget.path("counting_from").asText());
+                if (from.isAfter(start) && !from.isAfter(now)) {
+                    start = from;
+                }
             }
             return BigDecimal.valueOf(Duration.between(start, now).getSeconds())
                     .multiply(BigDecimal.valueOf(100))
