@@ -385,8 +385,14 @@ public final class BoardReportPdf {
         out.text(
                 Fonts.REGULAR,
                 8,
-                "Variance = actual - limit (negative: under budget), and as a share of the limit."
+                "Variance = actual - limit (negative: under budget), and as a share of the limit. Limit: the one in"
+                        + " force at the month's end, as the gateway enforced it."
                         + (running ? " Forecast: " + f.forecast().method() + "." : ""));
+        for (MonthlyFigures.BudgetLine b : f.budgets()) {
+            if (b.limitNote() != null) {
+                out.text(Fonts.REGULAR, 8, b.scope() + ": " + b.limitNote() + " (changed within the month).");
+            }
+        }
     }
 
     private static void waste(PdfLayout out, MonthlyFigures f) throws IOException {

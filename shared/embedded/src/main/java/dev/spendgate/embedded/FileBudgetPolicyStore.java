@@ -37,7 +37,8 @@ import java.util.TreeMap;
  * which they refuse, rather than let them admit the period's spend again on new shards; every other file stays
  * {@code "version": 1}. Both are read (a version 1 file with {@code previousShards}, as written before, means the
  * same). {@code since}, when the budget was first set (kept through edits), is absent from policies stored before it
- * was kept, which then forecast from their period's start as before. A file
+ * was kept, which then forecast from their period's start as before; {@code earlierLimits}, the limits a policy
+ * replaced ({@code [{"limitUsd": "500", "until": "2027-01-02T09:00:00Z"}]}), oldest first, absent when none. A file
  * that is not valid makes every call throw {@link IllegalStateException} naming it; I/O failures are
  * {@link java.io.UncheckedIOException}s.
  */
@@ -120,7 +121,8 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                 "previousShards",
                 "shardsFrom",
                 "previousZone",
-                "since");
+                "since",
+                "earlierLimits");
 
         private static Set<String> orderedSet(String... names) {
             return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(List.of(names)));
@@ -190,6 +192,14 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                 if (policy.since() != null) {
                     node.put("since", policy.since().toString());
                 }
+                if (!policy.earlierLimits().isEmpty()) {
+                    ArrayNode earlier = node.putArray("earlierLimits");
+                    for (BudgetPolicy.LimitChange change : policy.earlierLimits()) {
+                        earlier.addObject()
+                                .put("limitUsd", change.limitUsd().toPlainString())
+                                .put("until", change.until().toString());
+                    }
+                }
             }
             return root;
         }
@@ -247,7 +257,25 @@ public final class FileBudgetPolicyStore implements BudgetPolicyStore {
                     previousZone == null ? null : ZoneId.of(previousZone),
                     node.hasNonNull("since")
                             ? java.time.Instant.parse(node.get("since").asText())
-                            : null);
+                            : null,
+                    earlierLimits(node));
+        }
+
+        /** The limits a policy replaced, oldest first ({@code earlierLimits}); none when absent. */
+        private static List<BudgetPolicy.LimitChange> earlierLimits(JsonNode node) {
+            JsonNode list = node.path("earlierLimits");
+            if (list.isMissingNode() || list.isNull()) {
+                return List.of();
+            }
+            if (!list.isArray()) {
+                throw new IllegalStateException("\"earlierLimits\" is not a list");
+            }
+            List<BudgetPolicy.LimitChange> changes = new ArrayList<>();
+            for (JsonNode change : list) {
+                changes.add(new BudgetPolicy.LimitChange(
+                        decimal(change, "limitUsd"), java.time.Instant.parse(required(change, "until"))));
+            }
+            return changes;
         }
 
         private static BigDecimal decimal(JsonNode node, String field) {

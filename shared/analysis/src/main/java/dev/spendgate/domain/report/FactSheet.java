@@ -76,7 +76,8 @@ public final class FactSheet {
         for (MonthlyFigures.BudgetLine b : f.budgets()) {
             l.add("budget " + b.scope() + ": limit " + Money.usd(b.limitUsd()) + ", spent " + Money.usd(b.spentUsd())
                     + (b.usedPercent() == null ? "" : ", " + Money.percent(b.usedPercent()) + " used")
-                    + (b.over() ? ", OVER" : ", within") + ", variance " + Money.usd(b.varianceUsd()));
+                    + (b.over() ? ", OVER" : ", within") + ", variance " + Money.usd(b.varianceUsd())
+                    + (b.limitNote() == null ? "" : " (" + b.limitNote() + ")"));
         }
         if (f.waste() != null) {
             l.add("waste_recoverable_per_month: " + Money.usd(f.waste().totalRecoverableUsd()));

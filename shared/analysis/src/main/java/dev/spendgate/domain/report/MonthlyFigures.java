@@ -126,7 +126,9 @@ public record MonthlyFigures(
     /**
      * A monthly budget and what the month spent against it. {@code varianceUsd} is spent minus limit (negative: under
      * budget), {@code variancePercent} that as a share of the limit; {@code forecastUsd} is the scope's month-end
-     * forecast by the month's method (the actual spend once the month is over).
+     * forecast by the month's method (the actual spend once the month is over). {@code limitUsd} is the limit in force
+     * at the month's end, as the gateway enforced it (not one set for a later month); {@code limitNote} says when the
+     * limit changed within the month ("limit $300.00 from 2026-12-15 09:00 UTC, $500.00 before"), null when it did not.
      */
     public record BudgetLine(
             String scope,
@@ -135,7 +137,21 @@ public record MonthlyFigures(
             BigDecimal usedPercent,
             BigDecimal varianceUsd,
             BigDecimal variancePercent,
-            BigDecimal forecastUsd) {
+            BigDecimal forecastUsd,
+            String limitNote) {
+
+        /** A line whose limit was the same all month. */
+        public BudgetLine(
+                String scope,
+                BigDecimal limitUsd,
+                BigDecimal spentUsd,
+                BigDecimal usedPercent,
+                BigDecimal varianceUsd,
+                BigDecimal variancePercent,
+                BigDecimal forecastUsd) {
+            this(scope, limitUsd, spentUsd, usedPercent, varianceUsd, variancePercent, forecastUsd, null);
+        }
+
         public boolean over() {
             return spentUsd.compareTo(limitUsd) > 0;
         }
@@ -563,6 +579,12 @@ public record MonthlyFigures(
             Instant from = usage.month().atDay(1).atStartOfDay(zone).toInstant();
             Instant until =
                     usage.month().plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+            if (p.since() != null && !p.since().isBefore(until)) {
+                continue; // first set after this month: it was no budget of the month
+            }
+            // the limit the gateway enforced at the month's end, not one set since for a later month
+            BigDecimal limit = p.limitAt(until.minusMillis(1));
+            String limitNote = limitNote(p, from, until);
             BigDecimal spent = BigDecimal.ZERO;
             Map<LocalDate, BigDecimal> byDay = new TreeMap<>();
             for (Map.Entry<CellKey, CellTotals> e : usage.cells().entrySet()) {
@@ -580,23 +602,50 @@ public record MonthlyFigures(
                     byDay.merge(e.getKey().day(), cost, BigDecimal::add);
                 }
             }
-            BigDecimal used = p.limitUsd().signum() == 0
+            BigDecimal used = limit.signum() == 0
                     ? null
-                    : spent.multiply(BigDecimal.valueOf(100)).divide(p.limitUsd(), 1, RoundingMode.HALF_UP);
-            BigDecimal variance = spent.subtract(p.limitUsd());
+                    : spent.multiply(BigDecimal.valueOf(100)).divide(limit, 1, RoundingMode.HALF_UP);
+            BigDecimal variance = spent.subtract(limit);
             Forecast forecast = forecast(byDay, usage.month(), asOf);
             lines.add(new BudgetLine(
                     scope.toString(),
-                    p.limitUsd(),
+                    limit,
                     FocusCharges.stripped(spent),
                     used,
                     FocusCharges.stripped(variance),
-                    p.limitUsd().signum() == 0
+                    limit.signum() == 0
                             ? null
-                            : variance.multiply(BigDecimal.valueOf(100)).divide(p.limitUsd(), 1, RoundingMode.HALF_UP),
-                    forecast == null ? null : forecast.forecastUsd()));
+                            : variance.multiply(BigDecimal.valueOf(100)).divide(limit, 1, RoundingMode.HALF_UP),
+                    forecast == null ? null : forecast.forecastUsd(),
+                    limitNote));
         }
         return lines;
+    }
+
+    /**
+     * What a budget line says of a limit changed within its month {@code [from, until)}, or null: each limit and when
+     * it took effect, "limit $300.00 from 2026-12-15 09:00 UTC, $500.00 before" (the line is judged against the last).
+     */
+    private static final java.time.format.DateTimeFormatter LIMIT_CHANGED_AT =
+            java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+                    .withZone(ZoneOffset.UTC);
+
+    private static String limitNote(BudgetPolicy p, Instant from, Instant until) {
+        List<BudgetPolicy.LimitChange> changes = p.limitChangesWithin(from, until);
+        if (changes.isEmpty()) {
+            return null;
+        }
+        StringBuilder note = new StringBuilder("limit");
+        for (int i = changes.size() - 1; i >= 0; i--) {
+            BudgetPolicy.LimitChange change = changes.get(i);
+            BigDecimal after = p.limitAt(change.until());
+            note.append(i == changes.size() - 1 ? " " : ", ")
+                    .append(Money.usd(after))
+                    .append(" from ")
+                    .append(LIMIT_CHANGED_AT.format(change.until()));
+        }
+        note.append(", ").append(Money.usd(changes.get(0).limitUsd())).append(" before");
+        return note.toString();
     }
 
     /**

@@ -13,7 +13,6 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +23,6 @@ import org.junit.jupiter.api.Test;
 class MonthlyFiguresBudgetEditedReviewTest {
     private static final YearMonth DEC = YearMonth.of(2026, 12);
 
-    @Disabled("DEFECT R28A-4: December's report judges December's spend against the limit set for January")
     @Test
     void budgets_limitLoweredForTheNextMonth_finishedMonthIsJudgedAgainstItsOwnLimit() {
         MonthlyUsage usage = MonthlyUsage.of(DEC);

@@ -255,6 +255,17 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                     BudgetsTable.POLICY_SINCE,
                     AttributeValue.fromS(policy.since().toString()));
         }
+        if (!policy.earlierLimits().isEmpty()) {
+            item.put(
+                    BudgetsTable.POLICY_EARLIER_LIMITS,
+                    AttributeValue.fromL(policy.earlierLimits().stream()
+                            .map(change -> AttributeValue.fromM(Map.of(
+                                    "limit_usd",
+                                    DynamoDbBudgetLedger.number(change.limitUsd()),
+                                    "until",
+                                    AttributeValue.fromS(change.until().toString()))))
+                            .toList()));
+        }
         if (pending) {
             item.put(BudgetsTable.POLICY_NEXT_SHARDS, AttributeValue.fromN(Integer.toString(policy.shards())));
             item.put(
@@ -281,6 +292,13 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                 : null;
         String sinceText = text(item, BudgetsTable.POLICY_SINCE);
         Instant since = sinceText == null ? null : Instant.parse(sinceText);
+        List<BudgetPolicy.LimitChange> earlierLimits = item.containsKey(BudgetsTable.POLICY_EARLIER_LIMITS)
+                ? item.get(BudgetsTable.POLICY_EARLIER_LIMITS).l().stream()
+                        .map(change -> new BudgetPolicy.LimitChange(
+                                new BigDecimal(change.m().get("limit_usd").n()),
+                                Instant.parse(change.m().get("until").s())))
+                        .toList()
+                : List.of();
         if (item.containsKey(BudgetsTable.POLICY_NEXT_SHARDS)) {
             // "shards" and "zone" in force until shards_from, the next ones apart
             String nextZone = text(item, BudgetsTable.POLICY_NEXT_ZONE);
@@ -296,7 +314,8 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                     shards,
                     shardsFrom,
                     zone == null ? null : ZoneId.of(zone),
-                    since);
+                    since,
+                    earlierLimits);
         }
         // written before next_shards (b61cdc67 on): "shards" and "zone" are the next ones, previous_* in force
         String previousZone = text(item, BudgetsTable.POLICY_PREVIOUS_ZONE);
@@ -315,7 +334,8 @@ public final class DynamoDbBudgetPolicyStore implements BudgetPolicyStore {
                         : 0,
                 shardsFrom,
                 previousZone == null ? null : ZoneId.of(previousZone),
-                since);
+                since,
+                earlierLimits);
     }
 
     private static String text(Map<String, AttributeValue> item, String attribute) {

@@ -231,6 +231,11 @@ public final class DynamoDbTables {
          */
         public static final String POLICY_SINCE = "since";
         /**
+         * The limits the policy replaced, oldest first (L of M: {@code limit_usd} N, {@code until} S, an ISO-8601
+         * instant: when an edit replaced it); absent when none, as on items written before they were kept.
+         */
+        public static final String POLICY_EARLIER_LIMITS = "earlier_limits";
+        /**
          * Partition key prefix of an alert or notice kept until its delivery ends ({@link DynamoDbAlertOutbox}),
          * followed by its id; the item holds {@link #ALERT_BODY}, {@link #ALERT_SINCE_MILLIS}, {@link #EXPIRES_AT} and,
          * once a process took it over from one that stopped, {@link #ALERT_CLAIMED_AT_MILLIS}.

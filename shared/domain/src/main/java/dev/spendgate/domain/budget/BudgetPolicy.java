@@ -29,6 +29,10 @@ import java.util.Optional;
  * @param since when the budget was first set (kept through edits; set again after a delete, it starts anew): it counts
  *     spend from then, so its forecast and pace run from the later of its period's start and this ({@link
  *     #countingFrom}); null for a policy stored before it was kept, counted from its period's start as before
+ * @param earlierLimits the limits this one replaced, oldest first, each with when it stopped being in force (the edit
+ *     that changed it: a limit applies at once), so that a finished period is judged against the limit the gateway
+ *     enforced in it ({@link #limitAt}); the last {@value #MAX_EARLIER_LIMITS} are kept, none on a policy stored before
+ *     they were
  */
 public record BudgetPolicy(
         BudgetScope scope,
@@ -42,7 +46,49 @@ public record BudgetPolicy(
         int previousShards,
         Instant shardsFrom,
         ZoneId previousZone,
-        Instant since) {
+        Instant since,
+        List<LimitChange> earlierLimits) {
+
+    /** How many replaced limits a policy keeps ({@link #earlierLimits}): ten years of monthly changes. */
+    public static final int MAX_EARLIER_LIMITS = 120;
+
+    /** A limit a budget had until {@code until}, when an edit replaced it. */
+    public record LimitChange(BigDecimal limitUsd, Instant until) {
+        public LimitChange {
+            Objects.requireNonNull(limitUsd, "limitUsd");
+            Objects.requireNonNull(until, "until");
+        }
+    }
+
+    /** A policy with no replaced limits kept. */
+    public BudgetPolicy(
+            BudgetScope scope,
+            BudgetPeriod period,
+            BigDecimal limitUsd,
+            Mode mode,
+            List<Integer> alertAt,
+            OnStoreError onStoreError,
+            ZoneId zone,
+            int shards,
+            int previousShards,
+            Instant shardsFrom,
+            ZoneId previousZone,
+            Instant since) {
+        this(
+                scope,
+                period,
+                limitUsd,
+                mode,
+                alertAt,
+                onStoreError,
+                zone,
+                shards,
+                previousShards,
+                shardsFrom,
+                previousZone,
+                since,
+                List.of());
+    }
 
     public static final List<Integer> DEFAULT_ALERTS = List.of(50, 80, 100);
     public static final int MAX_SHARDS = 64;
@@ -133,6 +179,7 @@ public record BudgetPolicy(
                 ? onStoreError
                 : mode == Mode.BLOCK ? OnStoreError.FAIL_CLOSED : OnStoreError.FAIL_OPEN;
         zone = zone == null ? ZoneOffset.UTC : zone;
+        earlierLimits = earlierLimits == null ? List.of() : List.copyOf(earlierLimits);
         if (shards < 1 || shards > MAX_SHARDS) {
             throw new IllegalArgumentException("shards must be between 1 and " + MAX_SHARDS + ", got " + shards);
         }
@@ -184,6 +231,11 @@ public record BudgetPolicy(
 
     /** This policy first set at {@code since} (null: unknown). */
     public BudgetPolicy withSince(Instant since) {
+        return withHistory(since, earlierLimits);
+    }
+
+    /** This policy first set at {@code since}, having replaced {@code earlierLimits} (oldest first). */
+    public BudgetPolicy withHistory(Instant since, List<LimitChange> earlierLimits) {
         return new BudgetPolicy(
                 scope,
                 period,
@@ -196,7 +248,32 @@ public record BudgetPolicy(
                 previousShards,
                 shardsFrom,
                 previousZone,
-                since);
+                since,
+                earlierLimits);
+    }
+
+    /**
+     * The limit in force at {@code at}: the first of {@link #earlierLimits} replaced after it, else the current one.
+     * Before {@link #since} the budget did not exist; a time before the oldest change kept reads that change's limit.
+     */
+    public BigDecimal limitAt(Instant at) {
+        for (LimitChange earlier : earlierLimits) {
+            if (at.isBefore(earlier.until())) {
+                return earlier.limitUsd();
+            }
+        }
+        return limitUsd;
+    }
+
+    /** The limit changes made within {@code [from, until)}, oldest first: each names the limit replaced and when. */
+    public List<LimitChange> limitChangesWithin(Instant from, Instant until) {
+        List<LimitChange> within = new java.util.ArrayList<>(0);
+        for (LimitChange earlier : earlierLimits) {
+            if (earlier.until().isAfter(from) && earlier.until().isBefore(until)) {
+                within.add(earlier);
+            }
+        }
+        return within;
     }
 
     /**
@@ -219,7 +296,9 @@ public record BudgetPolicy(
      */
     public BudgetPolicy inForceAt(Instant now) {
         BudgetPolicy shaped = shapeInForceAt(now);
-        return Objects.equals(shaped.since, since) ? shaped : shaped.withSince(since);
+        return Objects.equals(shaped.since, since) && shaped.earlierLimits.equals(earlierLimits)
+                ? shaped
+                : shaped.withHistory(since, earlierLimits);
     }
 
     private BudgetPolicy shapeInForceAt(Instant now) {
@@ -269,7 +348,9 @@ public record BudgetPolicy(
     }
 
     /**
-     * This policy stored in place of {@code previous} (the same scope and period, or null) at {@code now}. A changed
+     * This policy stored in place of {@code previous} (the same scope and period, or null) at {@code now}: first set when
+     * {@code previous} was ({@link #since}; now when there is none), its replaced limits kept, the previous one's among
+     * them when the limit changes ({@link #earlierLimits}). A changed
      * shard count or time zone takes effect when the current period ends: within a period the spend so far stays on the
      * items of the count and zone in force, and new items starting empty would admit up to the limit again (new shards
      * at {@code limit / N}; the new zone's period, keyed by its own date, at the whole limit). With no previous policy
@@ -279,7 +360,17 @@ public record BudgetPolicy(
      */
     public BudgetPolicy replacing(BudgetPolicy previous, Instant now) {
         // first set now, or when the budget it edits was (unknown for one stored before this was kept)
-        return shapeReplacing(previous, now).withSince(previous == null ? now : previous.since);
+        if (previous == null) {
+            return shapeReplacing(null, now).withHistory(now, List.of());
+        }
+        List<LimitChange> earlier = new java.util.ArrayList<>(previous.earlierLimits);
+        if (previous.limitUsd.compareTo(limitUsd) != 0) {
+            earlier.add(new LimitChange(previous.limitUsd, now)); // a new limit applies at once
+        }
+        if (earlier.size() > MAX_EARLIER_LIMITS) {
+            earlier = earlier.subList(earlier.size() - MAX_EARLIER_LIMITS, earlier.size());
+        }
+        return shapeReplacing(previous, now).withHistory(previous.since, earlier);
     }
 
     private BudgetPolicy shapeReplacing(BudgetPolicy previous, Instant now) {
@@ -393,7 +484,8 @@ public record BudgetPolicy(
                 0,
                 shardsFrom != null ? shardsFrom : Instant.MAX,
                 null,
-                since);
+                since,
+                earlierLimits);
     }
 
     /**

@@ -183,7 +183,7 @@ public abstract class BudgetPolicyStoreContract {
     }
 
     @Test
-    void put_budgetFirstSetMidMonth_keepsWhenItWasFirstSetThroughAnEdit() {
+    void put_budgetFirstSetMidMonth_keepsWhenItWasFirstSetAndItsEarlierLimitThroughAnEdit() {
         java.time.Instant created = java.time.Instant.parse("2026-12-20T00:00:00Z");
         BudgetPolicy first = policy("team:search", BudgetPeriod.MONTHLY, "500").replacing(null, created);
         store.put(first);
@@ -194,6 +194,10 @@ public abstract class BudgetPolicyStoreContract {
 
         BudgetPolicy read = store.find(first.id()).orElseThrow();
         assertThat(read.since()).as("first set on the 20th, edited on the 21st").isEqualTo(created);
+        assertThat(read.limitAt(created.plusSeconds(3600)))
+                .as("the limit before the edit")
+                .isEqualByComparingTo("500");
+        assertThat(read.limitAt(created.plus(java.time.Duration.ofDays(2)))).isEqualByComparingTo("400");
         assertThat(read.countingFrom(java.time.Instant.parse("2026-12-22T00:00:00Z")))
                 .isEqualTo(created);
         assertThat(policy("team:search", BudgetPeriod.MONTHLY, "500").since())
@@ -320,7 +324,10 @@ public abstract class BudgetPolicyStoreContract {
                 p.previousShards(),
                 p.shardsFrom(),
                 p.previousZone(),
-                p.since());
+                p.since(),
+                p.earlierLimits().stream()
+                        .map(c -> new BudgetPolicy.LimitChange(c.limitUsd().stripTrailingZeros(), c.until()))
+                        .toList());
     }
 
     private <T> void awaitVisible(Supplier<T> read, Predicate<T> done) throws InterruptedException {
