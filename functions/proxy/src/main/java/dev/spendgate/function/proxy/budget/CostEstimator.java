@@ -165,7 +165,10 @@ public final class CostEstimator {
      * schemas, system prompts, media by their bound), counted as for the worst case but without the headroom factor.
      */
     public long billedInputTokens(String pricingProvider, String model, PromptText prompt, JsonNode body) {
-        BilledInput.Count counted = BilledInput.of(body, model, pricingProvider, memo);
+        // an alias (a prompt router or application inference profile ARN) counts as its target model's input
+        String billedModel =
+                pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
+        BilledInput.Count counted = BilledInput.of(body, billedModel, pricingProvider, memo);
         return counted.text() + (long) TokenCounter.TOKENS_PER_MESSAGE * (prompt.messages() + 1) + counted.media();
     }
 
@@ -204,7 +207,12 @@ public final class CostEstimator {
 
     /** The token counts the worst case is priced at. */
     TokenUsage worstCase(String pricingProvider, String model, Endpoint endpoint, PromptText prompt, JsonNode body) {
-        BilledInput.Count counted = BilledInput.of(body, model, pricingProvider, memo);
+        // the model the catalog prices the id as: an alias (a Bedrock prompt router or application inference profile
+        // ARN, which names no model) reserves its target model's media tokens, context window, maximum output and
+        // tool-use system prompt
+        String capModel =
+                pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
+        BilledInput.Count counted = BilledInput.of(body, capModel, pricingProvider, memo);
         long text = counted.text() + (long) TokenCounter.TOKENS_PER_MESSAGE * (prompt.messages() + 1);
         if (!"openai".equals(pricingProvider)) {
             text = new BigDecimal(text)
@@ -212,10 +220,6 @@ public final class CostEstimator {
                     .setScale(0, java.math.RoundingMode.CEILING)
                     .longValueExact();
         }
-        // the model the catalog prices the id as: an alias (a Bedrock prompt router or application inference profile
-        // ARN, which names no model) reserves its target model's maximum output and tool-use system prompt
-        String capModel =
-                pricing.find(pricingProvider, model).map(ModelPrice::model).orElse(model);
         long input = text + counted.media() + toolUseSystemPrompt(capModel, body);
         // a call continuing input stored at the provider may bill up to the model's context window as input, and
         // Anthropic's web fetch tool bills what it fetched as input

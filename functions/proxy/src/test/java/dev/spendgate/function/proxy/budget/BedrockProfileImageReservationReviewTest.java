@@ -10,7 +10,6 @@ import dev.spendgate.function.proxy.bedrock.BedrockRequests;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +26,6 @@ class BedrockProfileImageReservationReviewTest {
             "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6";
 
     @Test
-    @Disabled("DEFECT R28B-3: an application profile ARN for Opus 4.7 reserves its images at 3,800, not 4,784")
     void applicationProfileAliasedToOpus47_reservesItsImagesAsOpus47Does(@TempDir Path dir) throws Exception {
         Path prices = dir.resolve("prices.json");
         Files.writeString(
