@@ -43,13 +43,12 @@ public final class BedrockRequests {
     /** The request's text for token estimates and fingerprints (never stored). */
     public static PromptText prompt(BedrockOperation operation, JsonNode body) {
         if (!operation.converse()) {
-            // InvokeModel bodies for Anthropic models are Messages bodies; Nova's name their cap in inferenceConfig
+            // InvokeModel bodies are the model's own: Anthropic Messages, Nova, or OpenAI Chat Completions (gpt-oss)
             PromptText messages = PromptText.of(Endpoint.MESSAGES, body);
-            Long novaCap = novaMaxTokens(body);
-            return messages.maxOutputTokens() != null || novaCap == null
+            Long cap = invokeMaxTokens(body);
+            return cap == null || cap.equals(messages.maxOutputTokens())
                     ? messages
-                    : new PromptText(
-                            messages.system(), messages.prefix(), messages.full(), messages.messages(), novaCap);
+                    : new PromptText(messages.system(), messages.prefix(), messages.full(), messages.messages(), cap);
         }
         String system = text(body.get("system"));
         StringBuilder all = new StringBuilder(system);
@@ -73,13 +72,20 @@ public final class BedrockRequests {
     }
 
     /**
-     * The output cap of a Nova InvokeModel body: {@code inferenceConfig.maxTokens} (Nova 2) or {@code max_new_tokens}
-     * (Nova 1), the larger when both are there; null when neither is.
+     * The output cap of an InvokeModel body, the largest it names: {@code max_tokens} (Anthropic Messages),
+     * {@code max_completion_tokens} (OpenAI Chat Completions, gpt-oss), {@code inferenceConfig.maxTokens} (Nova 2) or
+     * {@code inferenceConfig.max_new_tokens} (Nova 1); null when it names none. The largest, because the gateway cannot
+     * tell which one the model obeys, and reserving less than the model may bill lets a budget admit what it cannot pay.
      */
-    private static Long novaMaxTokens(JsonNode body) {
+    private static Long invokeMaxTokens(JsonNode body) {
         Long cap = null;
-        for (String field : new String[] {"maxTokens", "max_new_tokens"}) {
-            JsonNode v = body.path("inferenceConfig").get(field);
+        JsonNode[] caps = {
+            body.get("max_tokens"),
+            body.get("max_completion_tokens"),
+            body.path("inferenceConfig").get("maxTokens"),
+            body.path("inferenceConfig").get("max_new_tokens")
+        };
+        for (JsonNode v : caps) {
             if (v != null && v.canConvertToLong()) {
                 cap = cap == null ? v.asLong() : Math.max(cap, v.asLong());
             }

@@ -9,7 +9,6 @@ import dev.spendgate.function.proxy.bedrock.BedrockOperation;
 import dev.spendgate.function.proxy.bedrock.BedrockRequests;
 import dev.spendgate.function.proxy.upstream.Endpoint;
 import java.math.BigDecimal;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,7 +23,6 @@ class BedrockGptOssInvokeCapReviewTest {
     private final CostEstimator estimator = new CostEstimator(PricingCatalog.bundled(), 4096);
 
     @Test
-    @Disabled("DEFECT R28B-5: gpt-oss InvokeModel capped at 1,000 tokens reserves all 128,000 and is refused")
     void gptOssInvokeModel_maxCompletionTokens_boundsTheOutputReserved() throws Exception {
         JsonNode body = JSON.readTree("{\"messages\":[{\"role\":\"developer\",\"content\":\"Answer in one line.\"},"
                 + "{\"role\":\"user\",\"content\":\"Classify: refund request\"}],\"max_completion_tokens\":1000}");
@@ -43,5 +41,16 @@ class BedrockGptOssInvokeCapReviewTest {
         assertThat(output).isEqualTo(1_000);
         // 1,000 output tokens at $0.60 a million and a few dozen input tokens: well under a tenth of a cent
         assertThat(reserved).isLessThan(new BigDecimal("0.001"));
+    }
+
+    @Test
+    void gptOssInvokeModel_bothCaps_reservesTheLarger() throws Exception {
+        // a body naming both caps: the gateway cannot tell which one the model obeys, so it reserves the larger
+        JsonNode body = JSON.readTree("{\"messages\":[{\"role\":\"user\",\"content\":\"Summarise the thread\"}],"
+                + "\"max_tokens\":100,\"max_completion_tokens\":20000}");
+
+        assertThat(estimator.maxOutputTokens(
+                        GPT_OSS_120B, BedrockRequests.prompt(BedrockOperation.INVOKE_STREAM, body), body))
+                .isEqualTo(20_000);
     }
 }
