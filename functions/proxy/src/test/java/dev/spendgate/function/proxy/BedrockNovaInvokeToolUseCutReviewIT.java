@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.eventstream.HeaderValue;
@@ -74,7 +73,6 @@ class BedrockNovaInvokeToolUseCutReviewIT {
     }
 
     @Test
-    @Disabled("DEFECT R28B-2: a cut Nova InvokeModel stream is recorded without the tool call it streamed")
     void invokeStream_novaToolCallCutBeforeMetrics_outputCountsTheStreamedArguments() {
         var response = gw.send(gw.post(
                 "/model/" + NOVA_PRO + "/invoke-with-response-stream",

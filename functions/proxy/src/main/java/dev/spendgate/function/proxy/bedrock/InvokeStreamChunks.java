@@ -16,8 +16,8 @@ import java.util.Base64;
  * {@code {"bytes": base64}}; for Anthropic models the bytes are the Messages stream's events. This unwraps them and
  * passes each one on under its {@code type}, as the Messages SSE stream would, and hands Bedrock's
  * {@code amazon-bedrock-invocationMetrics} (in the last chunk, for every model) to {@code metrics}. A chunk of another
- * model family (no {@code type}) that carries text is passed on as a {@code content_block_delta} with that text, so a
- * stream cut before its metrics chunk is estimated from what was relayed. An exception event
+ * model family (no {@code type}) that carries text, reasoning or tool-call arguments is passed on as a
+ * {@code content_block_delta} with that text, so a stream cut before its metrics chunk is estimated from what was relayed. An exception event
  * ({@code exception:throttlingException}, ...) before any chunk means nothing was served: {@link #unservedException}.
  */
 public final class InvokeStreamChunks implements SseDecoder.Listener {
@@ -100,9 +100,11 @@ public final class InvokeStreamChunks implements SseDecoder.Listener {
     }
 
     /**
-     * The text a chunk of a model family other than Anthropic's carries: Llama {@code generation}, Titan
-     * {@code outputText}, Nova {@code contentBlockDelta.delta.text}, Mistral {@code outputs[].text}, OpenAI-style
-     * {@code choices[].delta.content}, Cohere {@code text}; empty when none.
+     * The billed output a chunk of a model family other than Anthropic's carries: Llama {@code generation}, Titan
+     * {@code outputText}, Nova {@code contentBlockDelta.delta.text} (its reasoning, {@code reasoningContent.text}, and a
+     * tool call's arguments, {@code toolUse.input}, as ConverseStream counts them), Mistral {@code outputs[].text},
+     * OpenAI-style {@code choices[].delta.content} (with its reasoning and its tool calls' {@code function.arguments}),
+     * Cohere {@code text}; empty when none.
      */
     private static String otherFamilyText(String json) {
         JsonNode node;
@@ -118,12 +120,23 @@ public final class InvokeStreamChunks implements SseDecoder.Listener {
         append(node.get("generation"), text);
         append(node.get("outputText"), text);
         append(node.get("text"), text);
-        append(node.path("contentBlockDelta").path("delta").get("text"), text);
+        JsonNode novaDelta = node.path("contentBlockDelta").path("delta");
+        append(novaDelta.get("text"), text);
+        append(novaDelta.path("reasoningContent").get("text"), text);
+        append(novaDelta.path("toolUse").get("input"), text);
+        append(node.path("contentBlockStart").path("start").path("toolUse").get("name"), text);
         for (JsonNode output : node.path("outputs")) {
             append(output.get("text"), text);
         }
         for (JsonNode choice : node.path("choices")) {
-            append(choice.path("delta").get("content"), text);
+            JsonNode delta = choice.path("delta");
+            append(delta.get("content"), text);
+            append(delta.get("reasoning_content"), text);
+            append(delta.get("reasoning"), text);
+            for (JsonNode call : delta.path("tool_calls")) {
+                append(call.path("function").get("name"), text);
+                append(call.path("function").get("arguments"), text);
+            }
         }
         return text.toString();
     }
