@@ -25,7 +25,11 @@ import java.util.Set;
  *       {@code gs://} location, or a file id) counts the largest document the provider takes: Anthropic and OpenAI
  *       read PDFs of at most {@value #REFERENCED_DOCUMENT_PAGES} pages ({@value #REFERENCED_DOCUMENT_TOKENS} tokens at
  *       {@value #PAGE_TOKENS} a page), Gemini thousands ({@value #GEMINI_DOCUMENT_TOKENS}); the documents of a request together at
- *       most the model's context window ({@link ContextWindows}); an image by reference counts the image bound.
+ *       most the model's context window ({@link ContextWindows}); an image by reference counts the image bound;
+ *   <li>video (a field or part type naming {@code video}, a {@code data:video/} URL): the model's bound per video
+ *       ({@link VideoTokens}), the same inline or by reference (a URL, {@code s3://} location or file id), since its
+ *       duration, which the provider bills by, is not in the body; the videos of a request together at most the model's
+ *       context window.
  * </ul>
  */
 final class BilledInput {
@@ -82,6 +86,7 @@ final class BilledInput {
     private long textTokens;
     private long mediaTokens;
     private long referencedDocuments; // tokens of the documents sent by reference, before the context-window cap
+    private long videos; // tokens of the videos, before the context-window cap
     private Utf8Digest digest; // one for every text of the body the memo digests, made at the first
 
     private Utf8Digest digest(String text) {
@@ -121,9 +126,12 @@ final class BilledInput {
                 input.walk(kindOf(field.getKey()), field.getKey(), field.getValue());
             }
         }
+        long window = ContextWindows.tokens(model).orElse(Long.MAX_VALUE);
         if (input.referencedDocuments > 0) {
-            long window = ContextWindows.tokens(model).orElse(Long.MAX_VALUE);
             input.mediaTokens += Math.min(input.referencedDocuments, window);
+        }
+        if (input.videos > 0) {
+            input.mediaTokens = saturatedAdd(input.mediaTokens, Math.min(input.videos, window));
         }
         return new Count(input.textTokens, input.mediaTokens);
     }
@@ -142,7 +150,12 @@ final class BilledInput {
         if (node.isTextual()) {
             String text = node.asText();
             MediaKind kind = media(hint, text);
-            if (kind != null) {
+            if (kind == MediaKind.VIDEO
+                    || (hint == MediaKind.VIDEO
+                            && (LOCATION_FIELDS.contains(name) || kindOf(name) == MediaKind.VIDEO)
+                            && reference(text))) {
+                videos = saturatedAdd(videos, VideoTokens.max(model)); // inline or by reference: billed alike
+            } else if (kind != null) {
                 mediaTokens += tokens(kind, text);
             } else if (hint == MediaKind.IMAGE && reference(text)) {
                 mediaTokens += imageTokens(); // an image by URL: its size is unknown here
@@ -163,6 +176,8 @@ final class BilledInput {
             if (node.hasNonNull("file_id") || node.hasNonNull("fileId")) {
                 if (here == MediaKind.IMAGE) {
                     mediaTokens += imageTokens();
+                } else if (here == MediaKind.VIDEO) {
+                    videos = saturatedAdd(videos, VideoTokens.max(model));
                 } else {
                     referencedDocuments = saturatedAdd(referencedDocuments, referencedDocumentTokens());
                 }
@@ -187,6 +202,9 @@ final class BilledInput {
         if (name.contains("audio")) {
             return MediaKind.AUDIO;
         }
+        if (name.contains("video")) {
+            return MediaKind.VIDEO;
+        }
         if (name.contains("document") || name.equals("file") || name.equals("input_file")) {
             return MediaKind.DOCUMENT;
         }
@@ -196,6 +214,7 @@ final class BilledInput {
     private enum MediaKind {
         IMAGE,
         AUDIO,
+        VIDEO,
         DOCUMENT
     }
 
@@ -238,14 +257,16 @@ final class BilledInput {
         return switch (kind) {
             case IMAGE -> imageTokens();
             case AUDIO -> AudioTokens.of(decoded, model, pricingProvider);
+            case VIDEO -> VideoTokens.max(model); // walk adds videos apart, to cap them together at the window
             case DOCUMENT -> Math.max(PAGE_TOKENS * pages(text), Math.max(1, decoded / DOCUMENT_BYTES_PER_TOKEN));
         };
     }
 
     /**
      * The fields that locate a document sent by reference: Anthropic's {@code source.url}, OpenAI's {@code file_url},
-     * Gemini's {@code fileUri} / {@code file_uri}, Bedrock's {@code s3Location.uri}. A document's other strings (its
-     * {@code title}, {@code context}) are text even when they read like a URL.
+     * Gemini's {@code fileUri} / {@code file_uri}, Bedrock's {@code s3Location.uri}; a video's alike ({@code video_url.url},
+     * Nova's {@code s3Location.uri}). A document's other strings (its {@code title}, {@code context}) are text even when
+     * they read like a URL.
      */
     private static final java.util.Set<String> LOCATION_FIELDS =
             java.util.Set.of("url", "file_url", "fileUrl", "file_uri", "fileUri", "uri");

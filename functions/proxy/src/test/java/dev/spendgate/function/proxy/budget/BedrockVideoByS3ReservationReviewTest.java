@@ -8,7 +8,6 @@ import dev.spendgate.domain.pricing.PricingCatalog;
 import dev.spendgate.function.proxy.bedrock.BedrockOperation;
 import dev.spendgate.function.proxy.bedrock.BedrockRequests;
 import dev.spendgate.function.proxy.upstream.Endpoint;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,7 +40,6 @@ class BedrockVideoByS3ReservationReviewTest {
     }
 
     @Test
-    @Disabled("DEFECT R28B-1: a Nova Converse video by S3 reserves ~20 tokens, so budgets admit its real cost")
     void novaVideoByS3Location_reservesNoLessThanTheSameVideoInline() throws Exception {
         // 18,000 bytes of video inline, a few seconds of clip
         String inline = converse("{\"bytes\":\"" + "AAAAIGZ0eXBpc29t".repeat(1_500) + "\"}");
@@ -58,5 +56,15 @@ class BedrockVideoByS3ReservationReviewTest {
         assertThat(s3Tokens).isGreaterThanOrEqualTo(inputTokens(image));
         // Nova bills the S3 video as it bills the same bytes inline
         assertThat(s3Tokens).isGreaterThanOrEqualTo(inlineTokens);
+    }
+
+    @Test
+    void novaVideoInline_reservesTheModelsVideoBoundNotItsBytesAsADocument() throws Exception {
+        // 1.5 MB of video inline: counted as a document, one token per 2 bytes, it reserved 750,000 tokens, more than
+        // Nova Pro's 300,000-token context window lets any call bill
+        String inline = converse("{\"bytes\":\"" + "AAAAIGZ0eXBpc29t".repeat(125_000) + "\"}");
+        String byS3 = converse("{\"s3Location\":{\"uri\":\"s3://media-bucket/calls/recording.mp4\"}}");
+
+        assertThat(inputTokens(inline)).isLessThanOrEqualTo(310_000).isEqualTo(inputTokens(byS3));
     }
 }
