@@ -18,7 +18,10 @@ import java.util.Set;
  * Non-interactive jobs billed at the standard tier. <b>Eligibility rule</b>: the calls of one job, that is one
  * {@code run} of a feature (or, without a run, the calls a feature makes with {@code environment: batch} on one key),
  * are batch-eligible when the job made at least {@value #MIN_JOB_CALLS} billed calls on a provider with a Batch API
- * (OpenAI, Anthropic, Bedrock), and none of them was streamed (nobody waits on a stream of a job). Calls already
+ * (OpenAI, Anthropic, Bedrock), and none of them was streamed (nobody waits on a stream of a job). A Bedrock batch
+ * inference job runs one model and takes at least {@value #BEDROCK_MIN_RECORDS} records (the quota "Minimum number of
+ * records per batch inference job", docs.aws.amazon.com/bedrock/latest/userguide/batch-inference-data.html): an
+ * eligible job's calls on a Bedrock model count only when it made at least that many on the model. Calls already
  * billed at the batch discount (results of a provider batch, or the batch or flex tier) are not counted, nor are
  * calls that never settled (their recorded cost is the worst case reserved, not what was billed). The Batch APIs
  * bill the tokens at the catalog's batch rates (half the standard input and output, results within 24 h), but not
@@ -36,6 +39,9 @@ import java.util.Set;
  */
 final class BatchTierDetector implements Detector {
     static final long MIN_JOB_CALLS = 20;
+    /** Bedrock's default quota "Minimum number of records per batch inference job", per model. */
+    static final long BEDROCK_MIN_RECORDS = 100;
+
     static final BigDecimal BATCH_DISCOUNT = new BigDecimal("0.5");
     static final Set<String> BATCH_PROVIDERS = Set.of("openai", "anthropic", "bedrock");
     static final int MAX_JOBS = 100_000;
@@ -90,7 +96,7 @@ final class BatchTierDetector implements Detector {
         if (c.record.stream()) {
             j.streamed++;
         }
-        Part p = j.parts.computeIfAbsent(c.model, Part::new);
+        Part p = j.parts.computeIfAbsent(c.model, m -> new Part(m, c.price.provider()));
         p.calls++;
         p.cost = p.cost.add(c.cost);
         p.savings = p.savings.add(c.cost.subtract(batchCost(c)));
@@ -156,7 +162,11 @@ final class BatchTierDetector implements Detector {
             return;
         }
         for (Part p : j.parts.values()) {
-            Group g = groups.computeIfAbsent(j.feature + "\u0000" + p.model, k -> new Group(j.feature, p.model));
+            if (p.calls < minRecords(p.provider)) {
+                continue; // too few for the provider's batch job on this model
+            }
+            Group g = groups.computeIfAbsent(
+                    j.feature + "\u0000" + p.model, k -> new Group(j.feature, p.model, minRecords(p.provider)));
             g.firstSeq = Math.min(g.firstSeq, j.seq);
             g.jobs++;
             g.tally.calls += p.calls;
@@ -177,6 +187,11 @@ final class BatchTierDetector implements Detector {
                 g.exampleRunSeq = j.seq;
             }
         }
+    }
+
+    /** The fewest calls on one model a provider's batch job takes: Bedrock's minimum records, else none beyond the job's. */
+    static long minRecords(String provider) {
+        return "bedrock".equals(provider) ? BEDROCK_MIN_RECORDS : 0;
     }
 
     @Override
@@ -224,7 +239,11 @@ final class BatchTierDetector implements Detector {
                     window.monthly(savings),
                     BigDecimal.ZERO,
                     "recorded cost of the " + g.tally.calls + " calls of " + g.jobs + " job(s) with >= "
-                            + MIN_JOB_CALLS + " billed calls of one run (or environment batch) and none streamed,"
+                            + MIN_JOB_CALLS + " billed calls of one run (or environment batch) and none streamed"
+                            + (g.minRecords > 0
+                                    ? ", each with >= " + g.minRecords + " on " + g.model
+                                            + " (the provider's minimum records per batch job),"
+                                    : ",")
                             + " minus the same tokens at " + g.model + "'s batch rates (web-search fees unchanged),"
                             + " x 30 days / window",
                     "Send the jobs of feature " + g.feature + " on " + g.model + " through the provider's Batch API"
@@ -243,7 +262,15 @@ final class BatchTierDetector implements Detector {
             List<PartState> parts = new ArrayList<>(j.parts.size());
             for (Part p : j.parts.values()) {
                 parts.add(new PartState(
-                        p.model, p.calls, p.offHours, p.cost, p.savings, p.first, p.last, List.copyOf(p.examples)));
+                        p.model,
+                        p.provider,
+                        p.calls,
+                        p.offHours,
+                        p.cost,
+                        p.savings,
+                        p.first,
+                        p.last,
+                        List.copyOf(p.examples)));
             }
             out.add(new JobState(key, j.feature, j.run, j.calls, j.streamed, parts));
         });
@@ -267,7 +294,7 @@ final class BatchTierDetector implements Detector {
         single(d.key(), j);
         j.streamed += d.streamed();
         for (PartState dp : d.parts()) {
-            Part p = j.parts.computeIfAbsent(dp.model(), Part::new);
+            Part p = j.parts.computeIfAbsent(dp.model(), m -> new Part(m, dp.provider()));
             p.calls += dp.calls();
             p.offHours += dp.offHours();
             p.cost = p.cost.add(dp.cost());
@@ -329,9 +356,13 @@ final class BatchTierDetector implements Detector {
      */
     record JobState(String key, String feature, String run, long calls, long streamed, List<PartState> parts) {}
 
-    /** A job's calls on one model: what its (feature, model) group takes when the job is eligible. */
+    /**
+     * A job's calls on one model (priced as {@code provider}, the catalog's): what its (feature, model) group takes when
+     * the job is eligible.
+     */
     record PartState(
             String model,
+            String provider,
             long calls,
             long offHours,
             BigDecimal cost,
@@ -359,6 +390,7 @@ final class BatchTierDetector implements Detector {
 
     private static final class Part {
         final String model;
+        final String provider;
         long calls;
         long offHours;
         BigDecimal cost = BigDecimal.ZERO;
@@ -369,14 +401,18 @@ final class BatchTierDetector implements Detector {
         Instant last;
         final List<String> examples = new ArrayList<>(4);
 
-        Part(String model) {
+        Part(String model, String provider) {
             this.model = model;
+            this.provider = provider;
         }
     }
 
     private static final class Group {
         final String feature;
         final String model;
+        /** The fewest calls on the model a job's part needs ({@link #minRecords}). */
+        final long minRecords;
+
         final Tally tally = new Tally();
         long jobs;
         long offHours;
@@ -387,13 +423,14 @@ final class BatchTierDetector implements Detector {
         /** (job's place, example's place in the job) to request id: the first {@link Evidence#MAX_EXAMPLES}. */
         final java.util.TreeMap<long[], String> examples = new java.util.TreeMap<>(java.util.Arrays::compare);
 
-        Group(String feature, String model) {
+        Group(String feature, String model, long minRecords) {
             this.feature = feature;
             this.model = model;
+            this.minRecords = minRecords;
         }
 
         Group copy() {
-            Group g = new Group(feature, model);
+            Group g = new Group(feature, model, minRecords);
             g.tally.absorb(tally.state());
             g.jobs = jobs;
             g.offHours = offHours;

@@ -64,8 +64,10 @@ public record DayAggregate(
      * would claim nothing for an exact fix); model-mismatch groups leave embedding calls out (a version-7 day holds
      * them) and keep the model names their calls asked for (a Bedrock profile's route and degrade chain name it);
      * the day counts its unpriced calls ({@code unpriced}), which its spend holds at $0.
+     * 9: a batch-tier job's calls on a model carry the provider they were priced as (a Bedrock batch job needs 100
+     * records of one model; a version-8 part has no provider to tell).
      */
-    public static final int SCHEMA_VERSION = 8;
+    public static final int SCHEMA_VERSION = 9;
     /** A call's place in a day pass is {@code epochDay << POS_BITS | n}: comparable across the days of a window. */
     static final int POS_BITS = 34;
 

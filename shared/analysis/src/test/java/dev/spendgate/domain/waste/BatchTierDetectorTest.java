@@ -49,6 +49,7 @@ class BatchTierDetectorTest {
                 0,
                 List.of(new BatchTierDetector.PartState(
                         "gpt-4.1-mini",
+                        "openai",
                         calls,
                         0,
                         new BigDecimal("0.001").multiply(BigDecimal.valueOf(calls)),

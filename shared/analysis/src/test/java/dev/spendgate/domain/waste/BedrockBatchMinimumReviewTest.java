@@ -7,7 +7,6 @@ import dev.spendgate.domain.pricing.TokenUsage;
 import dev.spendgate.domain.usage.UsageRecord;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.Test;
 class BedrockBatchMinimumReviewTest {
 
     @Test
-    @Disabled("DEFECT R28B-4: batch_tier advises Bedrock Batch, at 50 % savings, for a 40-call job Bedrock refuses")
     void finish_bedrockJobBelowBatchInferencesMinimumRecords_isNotAdvisedTheBatchApi() {
         List<UsageRecord> records = new ArrayList<>();
         TokenUsage tokens = new TokenUsage(2_000, 0, 0, 0, 300, 0);
@@ -47,5 +45,38 @@ class BedrockBatchMinimumReviewTest {
                 .as("40 records: below the 100 a Bedrock batch inference job needs")
                 .filteredOn(f -> f.category() == WasteCategory.BATCH_TIER)
                 .isEmpty();
+    }
+
+    @Test
+    void finish_bedrockJobOfTheMinimumRecordsOnOneModel_isAdvisedTheBatchApiForThatModel() {
+        // 100 calls on Claude Haiku 4.5 make one batch inference job; the same run's 30 on Nova Lite do not
+        List<UsageRecord> records = new ArrayList<>();
+        records.addAll(calls("anthropic.claude-haiku-4-5-20251001-v1:0", 100, 0));
+        records.addAll(calls("amazon.nova-lite-v1:0", 30, 100));
+
+        WasteReport report = WastePrecisionReviewTest.run(records);
+
+        assertThat(report.findings())
+                .filteredOn(f -> f.category() == WasteCategory.BATCH_TIER)
+                .singleElement()
+                .satisfies(f -> assertThat(f.evidence().details())
+                        .containsEntry("model", "anthropic.claude-haiku-4-5-20251001-v1:0")
+                        .containsEntry("eligible_calls", "100"));
+    }
+
+    /** {@code n} calls of one nightly run on a Bedrock model, the first at {@code first} x 30 s. */
+    private static List<UsageRecord> calls(String model, int n, int first) {
+        List<UsageRecord> records = new ArrayList<>();
+        TokenUsage tokens = new TokenUsage(2_000, 0, 0, 0, 300, 0);
+        Attribution run = new Attribution("tagging", "data", null, "production", null, null, "nightly-2026-10-02");
+        for (int i = first; i < first + n; i++) {
+            records.add(WastePrecisionReviewTest.record(
+                            "bedrock", model, "bedrock.invoke", "tagging", null, "key_1", i * 30L, tokens, null)
+                    .attribution(run)
+                    .fingerprints(
+                            new UsageRecord.Fingerprints(null, null, WastePrecisionReviewTest.hash(900 + i), null))
+                    .build());
+        }
+        return records;
     }
 }
