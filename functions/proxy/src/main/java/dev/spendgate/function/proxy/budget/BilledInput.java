@@ -114,14 +114,20 @@ final class BilledInput {
         Iterator<Map.Entry<String, JsonNode>> fields = body.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> field = fields.next();
+            if (field.getKey().equals("additionalModelRequestFields")) {
+                // Converse passes Anthropic-defined tools (computer use, bash, text editor) to Claude here; the rest
+                // of it only steers the call
+                JsonNode tools = field.getValue().get("tools");
+                if (tools != null && tools.isArray()) {
+                    input.tools("tools", tools);
+                }
+                continue;
+            }
             if (CONTROLS.contains(field.getKey())) {
                 continue;
             }
             if (SCHEMAS.contains(field.getKey())) {
-                input.textTokens += memo.count(model, field.getValue().toString());
-                if (field.getKey().equals("tools")) {
-                    input.mediaTokens += DefinedToolTokens.of(field.getValue()); // billed at a fixed count
-                }
+                input.tools(field.getKey(), field.getValue());
             } else {
                 input.walk(kindOf(field.getKey()), field.getKey(), field.getValue());
             }
@@ -134,6 +140,14 @@ final class BilledInput {
             input.mediaTokens = saturatedAdd(input.mediaTokens, Math.min(input.videos, window));
         }
         return new Count(input.textTokens, input.mediaTokens);
+    }
+
+    /** A definition billed as rendered text, counted as its JSON; Anthropic-defined tools at their fixed count. */
+    private void tools(String name, JsonNode value) {
+        textTokens += memo.count(model, value.toString());
+        if (name.equals("tools")) {
+            mediaTokens += DefinedToolTokens.of(value); // billed at a fixed count
+        }
     }
 
     /**
