@@ -18,7 +18,6 @@ import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.Test;
 class AthenaEmailBasisFinalReviewTest {
 
     @Test
-    @Disabled("REGRESSION FA-1: an Athena month's email adds a quality line for its estimate but omits the $ share")
     void run_athenaMonthWithEstimatedSpendEmailed_bodyStatesTheEstimatedShare() throws Exception {
         Instant t = Instant.parse("2026-11-10T12:00:00Z");
         UsageRecord unsettled = UsageRecord.builder()

@@ -59,8 +59,17 @@ public final class DataQualityJson {
                         "no record's cost is checked against its tokens and catalog version: negative, implausible or"
                                 + " mismatched costs are summed as written";
                 };
-        return List.of(
-                "damaged objects and unreadable lines are not counted (the query skips or fails on them)", costs);
+        List<String> notChecked = new java.util.ArrayList<>(List.of(
+                "damaged objects and unreadable lines are not counted (the query skips or fails on them)", costs));
+        if (q.uncheckedRecords() > 0) {
+            notChecked.add(String.format(
+                    java.util.Locale.ROOT,
+                    "%,d records of %,d priced models were checked for sign and number only: the query had no room"
+                            + " to list their models' maximums (the models with the most records are listed first)",
+                    q.uncheckedRecords(),
+                    q.uncheckedIdentities()));
+        }
+        return List.copyOf(notChecked);
     }
 
     private DataQualityJson() {}

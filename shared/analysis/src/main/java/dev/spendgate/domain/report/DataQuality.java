@@ -51,6 +51,8 @@ public final class DataQuality {
 
     private final boolean checked;
     private AggregatedCostCheck aggregatedCostCheck = AggregatedCostCheck.NONE;
+    private long uncheckedIdentities;
+    private long uncheckedRecords;
     private UsageLogReader.ReadStats read;
     private MonthState state = MonthState.COMPLETE;
     private final Map<CostCheck.Reason, Long> quarantined = new EnumMap<>(CostCheck.Reason.class);
@@ -145,6 +147,28 @@ public final class DataQuality {
     /** What a pre-aggregated month's query checked of each cost ({@link AggregatedCostCheck#NONE} when read one by one). */
     public AggregatedCostCheck aggregatedCostCheck() {
         return aggregatedCostCheck;
+    }
+
+    /**
+     * For a pre-aggregated month held to the catalog: the priced models (and their records) the query had no room to
+     * hold to their maximum, checked for sign and number only.
+     */
+    public void aggregatedUnchecked(long identities, long records) {
+        if (checked) {
+            throw new IllegalStateException("a month read record by record checks every cost");
+        }
+        uncheckedIdentities = identities;
+        uncheckedRecords = records;
+    }
+
+    /** Priced models of a pre-aggregated month whose costs were not held to their maximum (no room in the query). */
+    public long uncheckedIdentities() {
+        return uncheckedIdentities;
+    }
+
+    /** The records of {@link #uncheckedIdentities()}. */
+    public long uncheckedRecords() {
+        return uncheckedRecords;
     }
 
     /**
@@ -322,23 +346,7 @@ public final class DataQuality {
     /** The one line the PDF's first page and stderr carry. */
     public String summaryLine() {
         if (!checked) {
-            if (aggregatedCostCheck == AggregatedCostCheck.NONE) {
-                return "Data quality: totals aggregated by Athena; records were not checked one by one.";
-            }
-            StringBuilder b = new StringBuilder(
-                            "Data quality: totals aggregated by Athena; each record's cost checked (")
-                    .append(
-                            aggregatedCostCheck == AggregatedCostCheck.CATALOG_MAXIMUM
-                                    ? "a number, not negative, not above the model's maximum for its tokens"
-                                    : "a number, not negative")
-                    .append("): ")
-                    .append(n(quarantinedCount()))
-                    .append(" quarantined");
-            if (quarantinedClaimedUsd.signum() != 0) {
-                b.append(" (claiming ").append(Money.usd(quarantinedClaimedUsd)).append(", left out of every total)");
-            }
-            return b.append("; damaged objects and unreadable lines not counted.")
-                    .toString();
+            return aggregatedSummaryLine();
         }
         StringBuilder b = new StringBuilder("Data quality: ");
         b.append(n(objects()))
@@ -364,6 +372,44 @@ public final class DataQuality {
                 .append(n(rejectedCalls()))
                 .append(" rejected calls.");
         return b.toString();
+    }
+
+    /**
+     * The summary line of a pre-aggregated month: what its query checked, what it quarantined, and the estimated part
+     * of the total, as a month read record by record states it.
+     */
+    private String aggregatedSummaryLine() {
+        StringBuilder b = new StringBuilder("Data quality: totals aggregated by Athena; ");
+        if (aggregatedCostCheck == AggregatedCostCheck.NONE) {
+            b.append("records were not checked one by one");
+        } else {
+            b.append("each record's cost checked (")
+                    .append(
+                            aggregatedCostCheck == AggregatedCostCheck.CATALOG_MAXIMUM
+                                    ? "a number, not negative, not above the model's maximum for its tokens"
+                                    : "a number, not negative")
+                    .append("): ")
+                    .append(n(quarantinedCount()))
+                    .append(" quarantined");
+            if (quarantinedClaimedUsd.signum() != 0) {
+                b.append(" (claiming ").append(Money.usd(quarantinedClaimedUsd)).append(", left out of every total)");
+            }
+            if (uncheckedRecords > 0) {
+                b.append("; ")
+                        .append(n(uncheckedRecords))
+                        .append(" records of ")
+                        .append(n(uncheckedIdentities))
+                        .append(" priced models checked for sign and number only (no room in the query)");
+            }
+            b.append("; damaged objects and unreadable lines not counted");
+        }
+        if (estimated > 0) {
+            b.append("; ").append(n(estimatedCalls())).append(" estimated");
+            if (estimatedUsd.signum() != 0) {
+                b.append(" (").append(Money.usd(estimatedUsd)).append(" of the total)");
+            }
+        }
+        return b.append('.').toString();
     }
 
     private long nonNumericCosts() {

@@ -124,12 +124,16 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
             YearMonth month, Set<String> sessions, Set<String> requestIds, Consumer<UsageRecord> tap, CostCheck check) {
         ensureTable();
         MonthlyUsage usage = MonthlyUsage.tracking(month, sessions, requestIds);
-        String with = with(month, check.holdsToCatalog() ? ceilings(month, check) : List.of());
+        Ceilings ceilings = check.holdsToCatalog() ? ceilings(month, check) : Ceilings.NONE;
+        String with = with(month, ceilings.rows());
         usage.quality()
                 .aggregatedCostCheck(
                         check.holdsToCatalog()
                                 ? DataQuality.AggregatedCostCheck.CATALOG_MAXIMUM
                                 : DataQuality.AggregatedCostCheck.SIGN_AND_NUMBER);
+        if (ceilings.leftRecords() > 0) {
+            usage.quality().aggregatedUnchecked(ceilings.leftIdentities(), ceilings.leftRecords());
+        }
         run(cellsQuery(with), row -> {
             List<String> v = values(row);
             if (v.size() > QUARANTINE && v.get(QUARANTINE) != null) {
@@ -355,6 +359,18 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
     }
 
     /**
+     * The provider a record was priced as ({@link UsageRecord#pricedProvider}) and the model
+     * ({@link UsageRecord#pricedModel}: the one served, else the one requested, and the requested id of a Bedrock path
+     * whose answer named the Anthropic model), as SQL over a record {@code r}.
+     */
+    static final String PRICED_PROVIDER = "coalesce(r.pricing_provider, r.provider)";
+
+    static final String PRICED_MODEL = "CASE WHEN r.model_served IS NULL OR (r.model_requested IS NOT NULL"
+            + " AND coalesce(r.pricing_provider, r.provider) = 'bedrock' AND lower(r.model_served) LIKE 'claude-%'"
+            + " AND strpos(lower(r.model_requested), 'anthropic.' || lower(r.model_served)) > 0)"
+            + " THEN r.model_requested ELSE r.model_served END";
+
+    /**
      * The WITH clause each query of a load starts with: the month's {@code records}; the {@code ceilings} their costs
      * are held to ({@link #ceilings}); {@code checked}, each record with the reason its cost is quarantined ({@code
      * quarantine}, a {@link CostCheck.Reason} key, NULL when sound), as {@link CostCheck#check} finds it: not a number,
@@ -367,11 +383,9 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
         return records(month)
                 + ",\nceilings AS (SELECT * FROM (VALUES "
                 + "(CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),"
-                + " CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR), CAST(NULL AS DECIMAL(38,18)),"
-                + " CAST(NULL AS DECIMAL(38,18)), CAST(NULL AS DECIMAL(38,18)), CAST(NULL AS VARCHAR))"
+                + " CAST(NULL AS DECIMAL(38,18)), CAST(NULL AS DECIMAL(38,18)), CAST(NULL AS DECIMAL(38,18)))"
                 + (ceilings.isEmpty() ? "" : ", " + String.join(", ", ceilings))
-                + ") AS c (provider, pricing_provider, model_served, model_requested, first_day, last_day, per_token,"
-                + " per_search, per_preview_search, join_model)),\n"
+                + ") AS c (provider, model, first_day, last_day, per_token, per_search, per_preview_search)),\n"
                 + "checked AS (SELECT r.*, CASE WHEN r.cost_usd IS NULL THEN NULL"
                 + " WHEN " + cost + " IS NULL THEN '" + CostCheck.Reason.NON_NUMERIC_COST.key() + "'"
                 + " WHEN " + cost + " < 0 THEN '" + CostCheck.Reason.NEGATIVE_COST.key() + "'"
@@ -381,88 +395,96 @@ public final class AthenaMonthlyUsageSource implements MonthlyUsageSource {
                 + " + c.per_search * (coalesce(r.web_searches, 0) - " + previews + ")"
                 + " + c.per_preview_search * " + previews
                 + " THEN '" + CostCheck.Reason.IMPLAUSIBLE_COST.key() + "' END AS quarantine"
-                // an equality first, so the engine joins by hash (IS NOT DISTINCT FROM alone may not), then the
-                // identity exactly as written (NULLs included)
-                + " FROM records r LEFT JOIN ceilings c"
-                + " ON coalesce(r.model_served, r.model_requested, '') = c.join_model"
-                + " AND r.provider IS NOT DISTINCT FROM c.provider"
-                + " AND r.pricing_provider IS NOT DISTINCT FROM c.pricing_provider"
-                + " AND r.model_served IS NOT DISTINCT FROM c.model_served"
-                + " AND r.model_requested IS NOT DISTINCT FROM c.model_requested"
+                // the model by equality first, so the engine joins by hash, then the provider (NULL included)
+                + " FROM records r LEFT JOIN ceilings c ON " + PRICED_MODEL + " = c.model"
+                + " AND " + PRICED_PROVIDER + " IS NOT DISTINCT FROM c.provider"
                 + " AND substr(r.ts_start, 1, 10) BETWEEN c.first_day AND c.last_day),\n"
                 + "deduped AS (SELECT * FROM checked WHERE quarantine IS NULL)\n";
     }
 
     /**
      * The most bytes of ceilings one query lists ({@link #ceilings}): with the ids of a cost query, within Athena's
-     * 262,144 bytes of query text. A row is about 250 bytes: some 240 price identities of the month.
+     * 262,144 bytes of query text. A row is about 200 bytes: some 300 priced models of the month (a model's dated ids
+     * and aliases are rows of their own).
      */
     static final int CEILING_BYTES = 60_000;
 
     /**
-     * The month's priced identities (provider, pricing provider, models served and requested, as written), each with
-     * the ceiling its costs are held to on the days it appears: SQL rows, one per identity and run of days with the
-     * same ceiling (a price change mid-month starts a row). Identities the catalog does not know have none: their
-     * costs are checked for sign only, as record by record. At most {@link #CEILING_BYTES}; the rest, if ever, are
-     * left unchecked and counted in a warning of the data quality.
+     * The ceilings' SQL rows, and the priced identities (and their records) left beyond the query's room, whose costs
+     * are checked for sign and number only.
      */
-    List<String> ceilings(YearMonth month, CostCheck check) {
-        List<String> rows = new ArrayList<>();
-        int[] bytes = {0};
-        long[] left = {0};
-        run(
-                records(month) + "\nSELECT provider, pricing_provider, model_served, model_requested,"
-                        + " min(substr(ts_start, 1, 10)), max(substr(ts_start, 1, 10)) FROM records"
-                        + " WHERE cost_usd IS NOT NULL AND coalesce(cost_basis, '') <> 'reserved_worst_case'"
-                        + " GROUP BY 1, 2, 3, 4",
-                row -> {
-                    List<String> v = values(row);
-                    LocalDate first = LocalDate.parse(v.get(4));
-                    LocalDate last = LocalDate.parse(v.get(5));
-                    UsageRecord.Builder probe = UsageRecord.builder()
-                            .requestId("ceiling")
-                            .provider(v.get(0))
-                            .pricingProvider(v.get(1))
-                            .modelServed(v.get(2))
-                            .modelRequested(v.get(3));
-                    LocalDate from = first;
-                    CostCheck.Ceiling ceiling = null;
-                    for (LocalDate day = first; !day.isAfter(last.plusDays(1)); day = day.plusDays(1)) {
-                        CostCheck.Ceiling today = day.isAfter(last)
-                                ? null
-                                : check.ceiling(probe.tsStart(day.atStartOfDay(java.time.ZoneOffset.UTC)
-                                                        .toInstant())
-                                                .tsEnd(day.atStartOfDay(java.time.ZoneOffset.UTC)
-                                                        .toInstant())
-                                                .build())
-                                        .orElse(null);
-                        if (!Objects.equals(today, ceiling) || day.isAfter(last)) {
-                            if (ceiling != null) {
-                                String sql = ceilingRow(v, from, day.minusDays(1), ceiling);
-                                if (bytes[0] + sql.length() > CEILING_BYTES) {
-                                    left[0]++;
-                                } else {
-                                    rows.add(sql);
-                                    bytes[0] += sql.length() + 2;
-                                }
-                            }
-                            ceiling = today;
-                            from = day;
-                        }
-                    }
-                });
-        if (left[0] > 0) {
-            System.err.println("WARN Athena report: " + left[0] + " price identities of " + month
-                    + " over the query's room for ceilings: their costs are checked for sign only");
-        }
-        return rows;
+    record Ceilings(List<String> rows, long leftIdentities, long leftRecords) {
+        static final Ceilings NONE = new Ceilings(List.of(), 0, 0);
     }
 
-    private static String ceilingRow(List<String> v, LocalDate from, LocalDate to, CostCheck.Ceiling c) {
-        return "(" + literal(v.get(0)) + ", " + literal(v.get(1)) + ", " + literal(v.get(2)) + ", " + literal(v.get(3))
-                + ", '" + from + "', '" + to + "', " + decimalLiteral(c.perToken()) + ", "
-                + decimalLiteral(c.perSearch()) + ", " + decimalLiteral(c.perPreviewSearch()) + ", "
-                + literal(v.get(2) != null ? v.get(2) : v.get(3) != null ? v.get(3) : "") + ")";
+    /**
+     * The month's priced identities (the provider and model each priced record was priced as, {@link
+     * #PRICED_PROVIDER}, {@link #PRICED_MODEL}), each with the ceiling its costs are held to on the days it appears:
+     * SQL rows, one per identity and run of days with the same ceiling (a price change mid-month starts a row).
+     * Identities the catalog does not know have none: their costs are checked for sign only, as record by record. At
+     * most {@link #CEILING_BYTES}, the identities with the most records first; the rest are counted and stated in the
+     * data quality.
+     */
+    Ceilings ceilings(YearMonth month, CostCheck check) {
+        List<List<String>> identities = new ArrayList<>();
+        run(
+                records(month) + "\nSELECT priced_provider, priced_model, min(day), max(day), count(*) FROM (SELECT "
+                        + PRICED_PROVIDER + " AS priced_provider, " + PRICED_MODEL + " AS priced_model,"
+                        + " substr(r.ts_start, 1, 10) AS day FROM records r WHERE r.cost_usd IS NOT NULL"
+                        + " AND coalesce(r.cost_basis, '') <> 'reserved_worst_case') AS priced"
+                        + " WHERE priced_model IS NOT NULL GROUP BY 1, 2",
+                row -> identities.add(values(row)));
+        identities.sort(java.util.Comparator.comparingLong((List<String> v) -> -count(v.get(4))));
+        List<String> rows = new ArrayList<>();
+        int bytes = 0;
+        long leftIdentities = 0;
+        long leftRecords = 0;
+        for (List<String> v : identities) {
+            List<String> own = ceilingRows(v, check);
+            int size = own.stream().mapToInt(r -> r.length() + 2).sum();
+            if (bytes + size > CEILING_BYTES) {
+                leftIdentities++;
+                leftRecords += count(v.get(4));
+            } else {
+                rows.addAll(own);
+                bytes += size;
+            }
+        }
+        if (leftIdentities > 0) {
+            System.err.println("WARN Athena report: " + leftIdentities + " priced models of " + month + " ("
+                    + leftRecords + " records) over the query's room for ceilings: their costs are checked for sign"
+                    + " and number only");
+        }
+        return new Ceilings(rows, leftIdentities, leftRecords);
+    }
+
+    /** One identity's rows: a row per run of days with the same ceiling; none when the catalog does not know it. */
+    private static List<String> ceilingRows(List<String> v, CostCheck check) {
+        List<String> rows = new ArrayList<>();
+        LocalDate first = LocalDate.parse(v.get(2));
+        LocalDate last = LocalDate.parse(v.get(3));
+        // a probe priced as this identity: its provider, and the model as served (so priced as written)
+        UsageRecord.Builder probe =
+                UsageRecord.builder().requestId("ceiling").provider(v.get(0)).modelServed(v.get(1));
+        LocalDate from = first;
+        CostCheck.Ceiling ceiling = null;
+        for (LocalDate day = first; !day.isAfter(last.plusDays(1)); day = day.plusDays(1)) {
+            java.time.Instant start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+            CostCheck.Ceiling today = day.isAfter(last)
+                    ? null
+                    : check.ceiling(probe.tsStart(start).tsEnd(start).build()).orElse(null);
+            if (!Objects.equals(today, ceiling)) {
+                if (ceiling != null) {
+                    rows.add("(" + literal(v.get(0)) + ", " + literal(v.get(1)) + ", '" + from + "', '"
+                            + day.minusDays(1) + "', " + decimalLiteral(ceiling.perToken()) + ", "
+                            + decimalLiteral(ceiling.perSearch()) + ", " + decimalLiteral(ceiling.perPreviewSearch())
+                            + ")");
+                }
+                ceiling = today;
+                from = day;
+            }
+        }
+        return rows;
     }
 
     private static String literal(String v) {

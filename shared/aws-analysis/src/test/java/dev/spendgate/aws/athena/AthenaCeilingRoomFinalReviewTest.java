@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,8 +35,6 @@ class AthenaCeilingRoomFinalReviewTest {
     }
 
     @Test
-    @Disabled(
-            "REGRESSION FA-2: past ~250 identities, costs go unchecked into the total while data quality says checked")
     void load_moreIdentitiesThanTheCeilingsRoom_everyImplausibleCostQuarantinedOrTheCheckNotClaimed() {
         List<UsageRecord> month = AthenaMonthlyUsageSourceSqlTest.simulatedMonth();
         UsageRecord template = month.stream()
@@ -72,5 +69,45 @@ class AthenaCeilingRoomFinalReviewTest {
                 .as("the month's total, which the report says holds no cost above its model's maximum")
                 .isEqualByComparingTo(read.totalCostUsd());
         assertThat(aggregated.quality().quarantined()).containsEntry(CostCheck.Reason.IMPLAUSIBLE_COST, 400L);
+    }
+
+    @Test
+    void load_morePricedModelsThanTheCeilingsRoom_saysHowManyRecordsWereCheckedForSignOnly() {
+        List<UsageRecord> month = AthenaMonthlyUsageSourceSqlTest.simulatedMonth();
+        UsageRecord template = month.stream()
+                .filter(r -> r.costUsd() != null && r.costUsd().signum() > 0)
+                .filter(r -> r.tokens().webSearches() == 0 && !r.worstCaseEstimate())
+                .filter(r -> "openai".equals(r.provider()) && r.pricingProvider() == null)
+                .filter(r -> r.modelServed() != null && !r.modelServed().matches(".*-\\d{4}-\\d{2}-\\d{2}$"))
+                .filter(r -> AthenaMonthlyUsageSourceSqlTest.CATALOG
+                        .find("openai", r.modelServed() + "-2024-01-01")
+                        .isPresent())
+                .findFirst()
+                .orElseThrow();
+        // 400 dated snapshot ids of one model, each priced as the model: more rows than the query has room for
+        List<UsageRecord> dated = new ArrayList<>();
+        java.time.LocalDate day = java.time.LocalDate.of(2024, 1, 1);
+        for (int i = 0; i < 400; i++, day = day.plusDays(1)) {
+            dated.add(template.toBuilder()
+                    .requestId("dated-" + i)
+                    .modelServed(template.modelServed() + "-" + day)
+                    .build());
+        }
+        source.createTableIfMissing("usage-bucket");
+        athena.add(dated);
+
+        MonthlyUsage aggregated = source.load(
+                AthenaMonthlyUsageSourceSqlTest.NOV,
+                Set.of(),
+                Set.of(),
+                r -> {},
+                CostCheck.against(AthenaMonthlyUsageSourceSqlTest.CATALOG));
+
+        assertThat(aggregated.quality().uncheckedRecords()).isPositive().isLessThan(400);
+        assertThat(aggregated.quality().uncheckedIdentities())
+                .isEqualTo(aggregated.quality().uncheckedRecords());
+        assertThat(aggregated.quality().summaryLine())
+                .contains("records of")
+                .contains("priced models checked for sign and number only");
     }
 }
