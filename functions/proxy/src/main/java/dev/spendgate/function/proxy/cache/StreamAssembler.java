@@ -25,7 +25,8 @@ import java.util.TreeMap;
  * that answer is not cached.
  *
  * <p>What it gathers is bounded by the answer it rebuilds, not by the stream's bytes: once the text, arguments,
- * logprobs and blocks gathered pass the cache rule's {@code max_entry_bytes} the answer could not be kept, so it stops
+ * logprobs, blocks, ids, names and usage gathered, and {@value #OBJECT_BYTES} bytes for each choice and tool call
+ * opened, pass the cache rule's {@code max_entry_bytes} the answer could not be kept, so it stops
  * (a Chat Completions chunk spends some 220 bytes of JSON on a token of a few characters: a 2,500-token answer is
  * about 570 KB of events and 22 KB rebuilt). An event is buffered only up to a few times that limit, and the stream's
  * raw bytes are read only up to {@value #RAW_BYTES_PER_ANSWER_BYTE} times it, a guard against an upstream that sends
@@ -37,6 +38,11 @@ public final class StreamAssembler implements SseDecoder.Listener {
     static final int RAW_BYTES_PER_ANSWER_BYTE = 128;
     /** An unfinished event's buffer grows, past the decoder's free 64 KB, by this many times the answer's limit. */
     private static final int EVENT_BYTES_PER_ANSWER_BYTE = 4;
+    /**
+     * Counted for each choice and tool call index a stream opens, beside its text: less than either takes in the
+     * rebuilt answer, so a stream of empty choices (new indexes, nothing else) reaches the limit like text does.
+     */
+    static final int OBJECT_BYTES = 64;
     /**
      * The Chat Completions delta fields rebuilt. Any other with a value, not empty (audio, annotations, a provider's
      * reasoning_content, a field added later) would be dropped from the kept answer, which then serves every repeat
@@ -163,7 +169,10 @@ public final class StreamAssembler implements SseDecoder.Listener {
             usage = c.get("usage");
         }
         for (JsonNode ch : c.path("choices")) {
-            Choice choice = choices.computeIfAbsent(ch.path("index").asInt(), i -> new Choice());
+            Choice choice = choices.computeIfAbsent(ch.path("index").asInt(), i -> {
+                gather(OBJECT_BYTES);
+                return new Choice();
+            });
             JsonNode d = ch.path("delta");
             for (Iterator<String> names = d.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
@@ -189,7 +198,9 @@ public final class StreamAssembler implements SseDecoder.Listener {
             JsonNode fc = d.path("function_call");
             if (fc.isObject()) {
                 if (fc.hasNonNull("name")) {
-                    choice.functionName = fc.get("name").asText();
+                    String name = fc.get("name").asText();
+                    gather(grown(choice.functionName, name));
+                    choice.functionName = name;
                 } else if (choice.functionName == null) {
                     choice.functionName = "";
                 }
@@ -201,15 +212,21 @@ public final class StreamAssembler implements SseDecoder.Listener {
             }
             for (JsonNode tc : d.path("tool_calls")) {
                 int i = tc.path("index").asInt();
-                ObjectNode call = choice.toolCalls.computeIfAbsent(i, k -> JSON.createObjectNode());
+                ObjectNode call = choice.toolCalls.computeIfAbsent(i, k -> {
+                    gather(OBJECT_BYTES);
+                    return JSON.createObjectNode();
+                });
                 if (tc.hasNonNull("id")) {
+                    gather(grown(call, "id", tc.get("id")));
                     call.set("id", tc.get("id"));
                 }
                 if (tc.hasNonNull("type")) {
+                    gather(grown(call, "type", tc.get("type")));
                     call.set("type", tc.get("type"));
                 }
                 JsonNode fn = tc.path("function");
                 if (fn.hasNonNull("name")) {
+                    gather(grown(call, "name", fn.get("name")));
                     call.put("name", fn.get("name").asText());
                 }
                 if (fn.hasNonNull("arguments")) {
@@ -244,6 +261,17 @@ public final class StreamAssembler implements SseDecoder.Listener {
                 return;
             }
         }
+    }
+
+    /** How much longer {@code now} is than {@code before} (null: none), the bytes kept in its place. */
+    private static long grown(String before, String now) {
+        return Math.max(0, now.length() - (before == null ? 0 : before.length()));
+    }
+
+    /** How much longer {@code now} is, as JSON text, than the value {@code into} keeps under {@code field}. */
+    private static long grown(ObjectNode into, String field, JsonNode now) {
+        JsonNode before = into.get(field);
+        return grown(before == null ? null : before.toString(), now.toString());
     }
 
     /** A value that carries nothing to lose: null, "", [] or {} (OpenRouter sends {@code reasoning_details: []}). */
@@ -302,6 +330,7 @@ public final class StreamAssembler implements SseDecoder.Listener {
                     ObjectNode u = message.path("usage").isObject()
                             ? (ObjectNode) message.get("usage")
                             : message.putObject("usage");
+                    gather(e.get("usage").toString().length()); // merged in: new fields are kept beside the old
                     u.setAll((ObjectNode) e.get("usage"));
                 }
             }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +21,6 @@ import org.junit.jupiter.api.Test;
 class StreamAssemblerBoundReviewTest {
 
     @Test
-    @Disabled("REGRESSION FB-1: choice indexes are gathered uncounted; a stream holds 600x max_entry_bytes")
     void result_streamOfEmptyChoicesPastTheOldCap_isNotHeldPastTheRulesLimit() {
         // a rule with max_entry_bytes 16 KB: raw events are read up to 2 MB now (128 x 16 KB), 400 KB before
         int limit = 16 * 1024;
