@@ -37,7 +37,7 @@ public final class Optimizations {
      */
     public static final String CACHE_REASON_HEADER = "X-Spendgate-Cache-Reason";
 
-    /** Events of recently replayed streamed hits, at most 8 MB. */
+    /** Events of recently replayed streamed hits with the answers they came from, at most 8 MB of both. */
     private final ReplayMemo replays = new ReplayMemo(8L * 1024 * 1024);
 
     private final Supplier<GatewayPolicy> policy;
@@ -150,7 +150,8 @@ public final class Optimizations {
      */
     public Optional<Served> serve(CachedAnswer answer, boolean stream, boolean usageChunk) {
         if (stream) {
-            // an answer without a replay is remembered as no events, so repeated hits on it parse it once
+            // an answer without a replay is remembered as no events, so repeated hits on it parse it once (counted at
+            // its body's bytes, dropped in its turn)
             byte[] events =
                     replays.events(answer, usageChunk, a -> StreamReplay.replay(a.endpoint(), a.body(), usageChunk)
                             .orElse(NO_REPLAY));

@@ -7,11 +7,20 @@ import java.util.function.Function;
 
 /**
  * The event bytes of recently replayed answers, so repeated streamed hits on one answer build its events once (once
- * with and once without the usage chunk). Bounded by bytes, the least recently used dropped first; an answer stored
- * again (a new {@code stored_at}) is built anew.
+ * with and once without the usage chunk). Bounded by bytes, the least recently used dropped first: an entry counts
+ * what it holds, the answer's body and its events ({@link Built#bytes}), so an answer without a replay (no events) is
+ * dropped in its turn too. An answer stored again (a new {@code stored_at}) is built anew.
  */
 final class ReplayMemo {
-    private record Built(CachedAnswer from, byte[] events) {}
+    /** Counted for an entry's key, its answer's other fields and the objects holding them. */
+    static final int ENTRY_BYTES = 256;
+
+    private record Built(CachedAnswer from, byte[] events) {
+        /** What the entry keeps on the heap: the whole answer (its body) and its events. */
+        long bytes() {
+            return ENTRY_BYTES + (long) from.body().length + events.length;
+        }
+    }
 
     private final long maxBytes;
     private final Map<String, Built> entries = new LinkedHashMap<>(64, 0.75f, true);
@@ -36,11 +45,12 @@ final class ReplayMemo {
         byte[] events = build.apply(answer); // outside the lock: two first hits may both build, the same bytes
         if (events.length <= maxBytes / 16) {
             synchronized (this) {
-                Built old = entries.put(key, new Built(answer, events));
-                bytes += events.length - (old == null ? 0 : old.events().length);
+                Built built = new Built(answer, events);
+                Built old = entries.put(key, built);
+                bytes += built.bytes() - (old == null ? 0 : old.bytes());
                 var it = entries.values().iterator();
                 while (bytes > maxBytes && it.hasNext()) {
-                    bytes -= it.next().events().length;
+                    bytes -= it.next().bytes();
                     it.remove();
                 }
             }

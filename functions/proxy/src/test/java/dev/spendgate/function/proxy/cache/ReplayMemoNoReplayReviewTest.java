@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +27,6 @@ class ReplayMemoNoReplayReviewTest {
     private static final int ANSWERS = 20_000;
 
     @Test
-    @Disabled("REGRESSION FB-2: answers without a replay count 0 bytes in the 8 MB replay memo, never dropped")
     void serve_streamedHitsOnAnswersWithoutAReplay_keepTheMemoWithinItsBytes() {
         Optimizations optimizations = Optimizations.none(Clock.fixed(STORED, ZoneOffset.UTC));
         long held = 0;
