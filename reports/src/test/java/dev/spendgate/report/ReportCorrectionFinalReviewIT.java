@@ -71,7 +71,6 @@ class ReportCorrectionFinalReviewIT {
      * reports: it lands in the inbox, or is missed by an automation that files and forwards them.
      */
     @Test
-    @Disabled("REGRESSION FC-3: a correction's subject no longer starts 'AI spend report', as mail rules match")
     void correctionSubject_stillStartsAsEveryReportSubjectDid() throws Exception {
         write(data, List.of(call("nov-10", Instant.parse("2026-11-10T12:00:00Z"), "support")));
         run(Instant.parse("2026-12-02T06:00:00Z"), ReportEmailContentReviewIT.email(), false);

@@ -93,6 +93,7 @@ class ReportEmailContentReviewIT {
         MimeMessage[] received = mail.getReceivedMessages();
         assertThat(received).hasSize(2);
         assertThat(received[0].getSubject()).isNotEqualTo(received[1].getSubject());
+        assertThat(received[1].getSubject()).startsWith("AI spend report November 2026 (correction): ");
         String second = received[1].getSubject() + "\n" + body(received[1]);
         assertThat(second)
                 .as("the second email, as finance reads it:%n%s", second)

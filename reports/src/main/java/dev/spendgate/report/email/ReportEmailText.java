@@ -42,13 +42,14 @@ public final class ReportEmailText {
     }
 
     /**
-     * As {@link #subject(MonthlyFigures, DataQuality, ReconciliationSection.Figures)}, prefixed "Correction: " when the
-     * run replaces an earlier one's other figures ({@code correction} not null): "Correction: AI spend report November
-     * 2026: $0.42".
+     * As {@link #subject(MonthlyFigures, DataQuality, ReconciliationSection.Figures)}, marked "(correction)" after the
+     * month when the run corrects an earlier email ({@code correction} not null): "AI spend report November 2026
+     * (correction): $0.42". The mark follows the month, so the subject still starts "AI spend report" and the month,
+     * as every report subject does for mail rules.
      */
     public static String subject(
             MonthlyFigures f, DataQuality quality, ReconciliationSection.Figures beyond, Correction correction) {
-        return (correction == null ? "" : "Correction: ") + subject(f, quality, beyond);
+        return subject(f, quality, beyond, correction == null ? "" : " (correction)");
     }
 
     /**
@@ -75,13 +76,17 @@ public final class ReportEmailText {
      * "AI spend report November 2026: $0.89"; with provider bills the total the FOCUS and chargeback files carry,
      * "AI spend report November 2026: $132.78 with provider bills ($119.05 metered)". A preview of the running month
      * says its figure is spend to date, as its text and PDF do: "AI spend report December 2026 to date (day 10 of 31):
-     * $0.42". Every subject starts "AI spend report" and the month, which mail rules filter on (a correction's after
-     * "Correction: ").
+     * $0.42". Every subject starts "AI spend report" and the month, which mail rules filter on (a correction's too).
      *
      * @param beyond the report's reconciliation with the provider bills; null without bills
      */
     public static String subject(MonthlyFigures f, DataQuality quality, ReconciliationSection.Figures beyond) {
-        String s = "AI spend report " + Narrative.monthName(f.month()) + toDate(f, quality) + ": ";
+        return subject(f, quality, beyond, "");
+    }
+
+    private static String subject(
+            MonthlyFigures f, DataQuality quality, ReconciliationSection.Figures beyond, String mark) {
+        String s = "AI spend report " + Narrative.monthName(f.month()) + toDate(f, quality) + mark + ": ";
         if (quality.noData()) {
             return s + "no usage data"
                     + (beyond == null
