@@ -485,12 +485,11 @@ public final class MonthlyReport {
         byte[] manifest = MonthManifest.write(month, quality.state().key(), clock.instant(), billed, written, replaced);
         out.put(outPrefix + MonthManifest.FILE, manifest);
         sizes.put(MonthManifest.FILE, manifest.length);
-        // the email, when one goes, says what it corrects: finance holds the earlier one
-        ReportEmailText.Correction correction = ReportEmailText.correction(replaced, quality.state(), billed);
-        if (correction != null) {
-            warnings.add("this run replaces the " + month + " files of " + correction.earlierGeneratedAt()
+        ReportEmailText.Correction replacedFiles = ReportEmailText.correction(replaced, quality.state(), billed);
+        if (replacedFiles != null) {
+            warnings.add("this run replaces the " + month + " files of " + replacedFiles.earlierGeneratedAt()
                     + ", whose FOCUS BilledCost total was "
-                    + correction.earlierTotalUsd().toPlainString() + " USD; now "
+                    + replacedFiles.earlierTotalUsd().toPlainString() + " USD; now "
                     + billed.toPlainString() + " USD (records that arrived since, or changed prices): anyone holding"
                     + " the earlier files or email has other figures");
         }
@@ -501,7 +500,8 @@ public final class MonthlyReport {
         if (email != null) {
             String marker = sentMarkerKey(month);
             String claim = claimKey(month, quality.state());
-            Optional<byte[]> sent = forceEmail ? Optional.empty() : data.get(marker);
+            Optional<byte[]> earlier = forceEmail ? forcedReadOfMarker(data, marker, warnings) : data.get(marker);
+            Optional<byte[]> sent = forceEmail ? Optional.empty() : earlier;
             if (sent.filter(m -> blocks(m, quality.state())).isPresent()) {
                 status = EmailStatus.ALREADY_SENT;
             } else if (!forceEmail && !data.putIfAbsent(claim, record(month, quality, email, "claimed_at"))) {
@@ -533,6 +533,12 @@ public final class MonthlyReport {
                 if (reconciliationCsv != null) {
                     files.add(new ReportEmail.Attachment(ReconciliationCsv.FILE_NAME, "text/csv", reconciliationCsv));
                 }
+                // the email says what it corrects only when finance holds an earlier one of the month
+                ReportEmailText.Correction correction = ReportEmailText.emailCorrection(
+                        earlier.map(m -> sentEmail(m, quality.state())).orElse(null),
+                        replaced,
+                        quality.state(),
+                        billed);
                 try {
                     ReportEmail.Composed message = ReportEmail.compose(
                             email.from(),
@@ -571,7 +577,7 @@ public final class MonthlyReport {
                             + ": correct SPENDGATE_REPORT_EMAIL_TO, and forward the email to them");
                 }
                 try {
-                    data.put(marker, record(month, quality, email, "sent_at"));
+                    data.put(marker, record(month, quality, email, "sent_at", billed));
                 } catch (ObjectStoreException e) {
                     // the email went: failing the run now would make Lambda's retry send it again
                     warnings.add("report email sent, but " + marker + " not written (" + e.getMessage() + "); " + claim
@@ -756,10 +762,59 @@ public final class MonthlyReport {
      * answer was lost, and tells its own write from another run's by the bytes ({@link ObjectStore#putIfAbsent}).
      */
     private byte[] record(YearMonth month, DataQuality quality, Email email, String at) {
+        return record(month, quality, email, at, null);
+    }
+
+    /**
+     * As {@link #record(YearMonth, DataQuality, Email, String)}; a sent marker also records the FOCUS BilledCost total
+     * the email carried ({@code billed_cost_usd}, exact, as a string), which a forced re-send compares its own with.
+     */
+    private byte[] record(YearMonth month, DataQuality quality, Email email, String at, BigDecimal billedUsd) {
         return ("{\"month\":\"" + month + "\",\"month_state\":\""
                         + quality.state().key() + "\",\"" + at + "\":\"" + clock.instant() + "\",\"recipients\":"
-                        + email.to().size() + ",\"run_id\":\"" + UUID.randomUUID() + "\"}\n")
+                        + email.to().size()
+                        + (billedUsd == null ? "" : ",\"billed_cost_usd\":\"" + billedUsd.toPlainString() + "\"")
+                        + ",\"run_id\":\"" + UUID.randomUUID() + "\"}\n")
                 .getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A forced run's read of the month's sent marker, which does not stop its email but says whether it corrects one
+     * finance holds. A store that cannot be read does not stop the send the operator forced: it is taken as an email
+     * sent whose figures are unknown (an empty marker), and said in a warning.
+     */
+    private static Optional<byte[]> forcedReadOfMarker(ObjectStore data, String marker, List<String> warnings) {
+        try {
+            return data.get(marker);
+        } catch (RuntimeException e) {
+            warnings.add(marker + " not read (" + e.getMessage() + "); the forced email is marked a correction if the"
+                    + " month's last run had other figures");
+            return Optional.of(new byte[0]);
+        }
+    }
+
+    /**
+     * What a sent marker records of the email: when it was sent, for which month state (a marker without one, written
+     * before it was recorded, counts as the complete month's, as {@link #blocks} has it) and the total it carried
+     * (null in a marker written before the total was recorded). An unreadable marker still records a send, of this
+     * run's month state, whose time and total are unknown.
+     */
+    static ReportEmailText.SentEmail sentEmail(byte[] marker, DataQuality.MonthState state) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode m = MARKER_JSON.readTree(marker);
+            if (m == null || !m.isObject()) {
+                return new ReportEmailText.SentEmail(null, state.key(), null);
+            }
+            String sentFor = m.path("month_state").asText("");
+            String sentAt = m.path("sent_at").asText("");
+            String total = m.path("billed_cost_usd").asText("");
+            return new ReportEmailText.SentEmail(
+                    sentAt.isEmpty() ? null : Instant.parse(sentAt),
+                    sentFor.isEmpty() ? DataQuality.MonthState.COMPLETE.key() : sentFor,
+                    total.isEmpty() ? null : new BigDecimal(total));
+        } catch (java.io.IOException | RuntimeException e) {
+            return new ReportEmailText.SentEmail(null, state.key(), null);
+        }
     }
 
     /** What an operator does about an email that may have been sent. */

@@ -11,7 +11,6 @@ import dev.spendgate.domain.report.MonthlyUsageSource;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -45,7 +44,6 @@ class ReportCorrectionFinalReviewIT {
      * totalled $0.21", an email they never received.
      */
     @Test
-    @Disabled("REGRESSION FC-2: the first report email finance receives is titled a correction of one never sent")
     void firstEmailAfterARunThatSentNone_isNoCorrection() throws Exception {
         write(data, List.of(call("nov-10", Instant.parse("2026-11-10T12:00:00Z"), "support")));
         MonthlyReport.Result files = run(Instant.parse("2026-12-02T06:00:00Z"), null, false);

@@ -26,10 +26,40 @@ public final class ReportEmailText {
     public record Correction(Instant earlierGeneratedAt, BigDecimal earlierTotalUsd, BigDecimal totalUsd) {}
 
     /**
-     * The correction this run makes, or null: the month's last run ({@code replaced}, from its manifest) was of the
+     * The month's email already sent, as its sent marker ({@code email-sent.json}) records it: when, for which month
+     * state ({@code complete}, {@code running}, {@code future}) and the FOCUS BilledCost total it carried; {@code
+     * sentAt} and {@code billedCostUsd} are null where the marker does not record them (one written before the total
+     * was, or unreadable).
+     */
+    public record SentEmail(Instant sentAt, String monthState, BigDecimal billedCostUsd) {}
+
+    /**
+     * The correction this run's email makes, or null. Only an email that follows one already sent for the month
+     * ({@code sent}; null when none was, such as after {@code --no-email} or a send the mail service refused) for the
+     * same month state corrects anything: finance holds that one. It corrects it when the total that email carried
+     * differs from this run's ({@code billedUsd}). A marker that does not record the total is compared, as before it
+     * did, with the month's last run ({@code replaced}, from its manifest; see {@link #correction}).
+     */
+    public static Correction emailCorrection(
+            SentEmail sent, MonthManifest.Run replaced, DataQuality.MonthState state, BigDecimal billedUsd) {
+        if (sent == null || !state.key().equals(sent.monthState())) {
+            return null;
+        }
+        if (sent.billedCostUsd() == null || sent.sentAt() == null) {
+            return correction(replaced, state, billedUsd);
+        }
+        if (billedUsd.compareTo(sent.billedCostUsd()) == 0) {
+            return null;
+        }
+        return new Correction(sent.sentAt(), sent.billedCostUsd(), billedUsd);
+    }
+
+    /**
+     * The files this run replaces with other figures, or null: the month's last run ({@code replaced}, from its manifest) was of the
      * same month state (a complete month after a complete month, a preview after a preview) and its FOCUS BilledCost
      * total differs from this run's ({@code billedUsd}), because records arrived since or prices changed. A complete
-     * month after its preview, or a re-run with the same total, corrects nothing.
+     * month after its preview, or a re-run with the same total, corrects nothing. Whether the email is a correction is
+     * {@link #emailCorrection}'s rule: files written without an email were never finance's.
      */
     public static Correction correction(
             MonthManifest.Run replaced, DataQuality.MonthState state, BigDecimal billedUsd) {
