@@ -240,11 +240,13 @@ final class BudgetsCommand {
             }
             table.print(out);
             for (BudgetPolicy p : all) {
-                // first set within its period: the ledger holds nothing of the period before, the forecast runs from it
+                // first set within its period a day or more ago: the forecast runs from then (countingFrom); the
+                // spend is its ledger item's since the period began
                 Instant from = p.inForceAt(now).countingFrom(now);
                 if (from != null
                         && !from.equals(p.period().start(now, p.inForceAt(now).zone()))) {
-                    out.println(p.id() + ": spend and FORECAST_USD counting since " + from + " (first set then).");
+                    out.println(p.id() + ": FORECAST_USD counting since " + from
+                            + " (first set then; SPENT counts the period).");
                 }
             }
             out.println("Figures as of the gateway's last ledger flush (every second while ./spendgate local runs).");

@@ -27,7 +27,8 @@ import java.util.Optional;
  * @param previousZone the time zone {@code zone} replaced, in force until {@code shardsFrom} (null when the zone did
  *     not change)
  * @param since when the budget was first set (kept through edits; set again after a delete, it starts anew): it counts
- *     spend from then, so its forecast and pace run from the later of its period's start and this ({@link
+ *     spend of its ledger item since its period began (kept through a delete, shared with a wildcard budget's item),
+ *     and, once it has counted a day, its forecast and pace run from the later of its period's start and this ({@link
  *     #countingFrom}); null for a policy stored before it was kept, counted from its period's start as before
  * @param earlierLimits the limits this one replaced, oldest first, each with when it stopped being in force (the edit
  *     that changed it: a limit applies at once), so that a finished period is judged against the limit the gateway
@@ -277,16 +278,33 @@ public record BudgetPolicy(
     }
 
     /**
-     * When the budget's count of the period running at {@code now} began: the period's start, or {@link #since} when the
-     * budget was first set later in it (the ledger holds nothing of the period before that); null for a lifetime budget.
-     * Its forecast and pace run from here.
+     * How long a budget set within its period must have counted before its forecast and pace run from its setting
+     * ({@link #countingFrom}).
+     */
+    public static final java.time.Duration OWN_COUNT_BEFORE_FORECAST = java.time.Duration.ofDays(1);
+
+    /**
+     * When the forecast and pace of the period running at {@code now} count from: the period's start, or {@link #since}
+     * when the budget was first set later in it and has counted at least {@link #OWN_COUNT_BEFORE_FORECAST} since; null
+     * for a lifetime budget.
+     *
+     * <p>The ledger item counts the scope's spend since the period began, not since the budget was set: a budget deleted
+     * and set again keeps its item, and a specific scope value shares the item of a wildcard budget ({@code team:search}
+     * beside {@code team:*}). The ledger cannot tell how much of that spend came before {@code since}; spread over the
+     * minutes since a setting, spend of the weeks before it would forecast hundreds of times the month (FC-1: $300 spent
+     * December 1st-19th, set again on the 20th at 12:00, read $82,800 an hour later, not about $476). So a setting less
+     * than a day old counts from the period's start. From then on a new budget is forecast at its own rate (R28A-2), and
+     * one whose item held spend before its setting is overstated (falling as its period runs on).
      */
     public Instant countingFrom(Instant now) {
         Instant start = period.start(now, zone);
         if (start == null || since == null || !since.isAfter(start)) {
             return start;
         }
-        return since.isAfter(now) ? now : since;
+        if (since.plus(OWN_COUNT_BEFORE_FORECAST).isAfter(now)) {
+            return start; // too short a count of its own to tell its rate from spend its item held before
+        }
+        return since;
     }
 
     /**

@@ -9,7 +9,7 @@ import java.time.Instant;
 /**
  * Where a budget stands in its current period: settled spend, open reservations, what remains, a period-end forecast
  * (spend so far extrapolated linearly from when the budget began counting, {@link BudgetPolicy#countingFrom}: the
- * period's start, or the budget's first setting later in it; null for lifetime budgets), and the alert thresholds settled spend has crossed
+ * period's start, or, a day after it, the budget's first setting later in it; null for lifetime budgets), and the alert thresholds settled spend has crossed
  * as the enforcer judges them: a sharded budget by its fullest shard against the shard's limit, since the enforcer
  * alerts when the shard a call settled on crosses a threshold. A shard holding more than its share cannot have been
  * filled by the budget's own shards: its spend sits on the items of fewer shards (those of a budget of fewer shards on
@@ -48,7 +48,7 @@ public record BudgetStatus(
             int itemsSpent,
             Instant now) {
         BigDecimal forecast = null;
-        // from the budget's first setting when that came later in the period: the ledger holds nothing before it
+        // the period's start, or the budget's first setting later in it once it has counted a day (countingFrom)
         Instant start = policy.countingFrom(now);
         Instant end = policy.period().end(now, policy.zone());
         if (start != null && end != null) {

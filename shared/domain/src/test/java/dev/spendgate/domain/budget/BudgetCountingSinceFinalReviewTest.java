@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -69,7 +68,6 @@ class BudgetCountingSinceFinalReviewTest {
     }
 
     @Test
-    @Disabled("REGRESSION FC-1: budget deleted and set again mid-month forecasts the month's spend from re-creation")
     void budgetDeletedAndSetAgainMidMonth_forecastsTheSpendItStillCounts_overTheWholeMonth() {
         // $500 a month since December 1st; $300 spent by the 19th ($15.79 a day)
         set(monthly("500"), Instant.parse("2026-12-01T00:00:00Z"));
@@ -98,7 +96,6 @@ class BudgetCountingSinceFinalReviewTest {
     }
 
     @Test
-    @Disabled("REGRESSION FC-1: a team budget set mid-month on a scope a wildcard budget counts forecasts from then")
     void teamBudgetSetMidMonthBesideAWildcardBudget_forecastsTheSharedSpendOverTheWholeMonth() {
         // every team has $1,000 a month since December 1st; team search spent $300 of it by the 15th
         BudgetPolicy everyTeam = new BudgetPolicy(

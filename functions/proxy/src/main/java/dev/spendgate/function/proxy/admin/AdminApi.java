@@ -366,7 +366,7 @@ public final class AdminApi {
                 row.put(
                         "forecast_usd",
                         s.forecastUsd() == null ? null : s.forecastUsd().toPlainString());
-                // a budget first set within its period counts (and forecasts) from then, not the period's start
+                // a budget first set within its period a day or more ago forecasts from then (countingFrom)
                 Instant countingFrom = p.inForceAt(now).countingFrom(now);
                 if (countingFrom != null && !countingFrom.equals(p.period().start(now, inForce))) {
                     row.put("counting_from", countingFrom.toString());

@@ -195,7 +195,8 @@ final class BudgetsView {
         sb.append("</tbody></table>");
         sb.append("<p class=\"source\">Source: the budget ledger the gateway enforces from (settled spend plus"
                 + " reservations of calls in flight); the forecast extrapolates this period's spend linearly, from the"
-                + " budget's first setting when that came within the period (\"counting since\"); an alert"
+                + " budget's first setting when that came within the period, once it has counted a day (\"counting"
+                + " since\"; its spent counts the whole period); an alert"
                 + " goes out when settled spend crosses its threshold. Each budget counts its day or month in the time"
                 + " zone named beside its period; the Spend page and the monthly reports count UTC days and months,"
                 + " so a budget in another zone covers other hours than their month of the same name.</p>");
@@ -246,8 +247,8 @@ final class BudgetsView {
     }
 
     /**
-     * Said beside the forecast of a budget first set within its period ({@code counting_from}): its spend, forecast
-     * and pace count from then, not from the period's start; empty otherwise.
+     * Said beside the forecast of a budget first set within its period a day or more ago ({@code counting_from}): its
+     * forecast and pace count from then, not from the period's start (its spend counts the period); empty otherwise.
      */
     static String countingSince(JsonNode budget) {
         String from = budget.path("counting_from").asText("");
